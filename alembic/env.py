@@ -1,0 +1,50 @@
+"""Alembic environment shared by `alembic` (source checkout) and `tracertm db ...` (installed package)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from tracertm import db
+from tracertm.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    return url or db.resolve_database_url()[0]
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=str(db.parse_url(_url())), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # tracertm db upgrade: the caller owns the connection and its transaction
+        _run(connection)
+        return
+    engine = db.make_engine(_url())
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite needs table rebuilds for most ALTERs
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

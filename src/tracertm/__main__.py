@@ -1,0 +1,3 @@
+from tracertm.cli import run
+
+run()

@@ -1,0 +1,182 @@
+"""Repository configuration: ``.tracertm.toml`` (top-level keys) or ``[tool.tracertm]`` in ``pyproject.toml``.
+
+Everything has a default (docs/formats.md), so most repositories need no configuration at all.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from tracertm.errors import ConfigError
+from tracertm.parsers.records import FileKind, ParserOptions
+
+DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
+    "adr": ("docs/adr/**/*.md", "doc/adr/**/*.md", "docs/decisions/**/*.md"),
+    "contract": ("contracts/**/*.yaml", "contracts/**/*.yml"),
+    "feature": ("features/**/*.feature",),
+}
+# Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these).
+DEFAULT_EXCLUDE = ("**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md")
+
+_KEYS: dict[str, type | tuple[type, ...]] = {
+    "project": str,
+    "database_url": str,
+    "adr_paths": list,
+    "contract_paths": list,
+    "feature_paths": list,
+    "exclude": list,
+    "max_file_size": int,
+    "requirement_pattern": str,
+    "feature_id_pattern": str,
+    "scenario_id_pattern": str,
+}
+
+
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a repository glob (``*`` within a folder, ``**/`` any folders, ``?``) to a full-match regex."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def literal_prefix(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard: where a scan has to look (``docs/adr/``)."""
+    head = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    return head[: head.rfind("/") + 1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Frozen settings for one repository."""
+
+    root: Path
+    project: str | None = None
+    database_url: str | None = None
+    paths: dict[FileKind, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PATHS))
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    parser: ParserOptions = ParserOptions()
+    source: Path | None = None
+
+    @cached_property
+    def _matchers(self) -> list[tuple[FileKind, re.Pattern[str]]]:
+        return [(kind, glob_to_regex(p)) for kind, patterns in self.paths.items() for p in patterns]
+
+    @cached_property
+    def _excluded(self) -> list[re.Pattern[str]]:
+        return [glob_to_regex(p) for p in self.exclude]
+
+    @cached_property
+    def prefixes(self) -> tuple[str, ...]:
+        """Folders a scan must list (deduplicated, shortest first)."""
+        found = sorted({literal_prefix(p) for patterns in self.paths.values() for p in patterns}, key=len)
+        kept: list[str] = []
+        for prefix in found:
+            if not any(prefix.startswith(k) for k in kept):
+                kept.append(prefix)
+        return tuple(kept)
+
+    def kind_of(self, path: str) -> FileKind | None:
+        """The spec kind of a repository-relative POSIX path, or None when it is not a spec file."""
+        if any(rx.fullmatch(path) for rx in self._excluded):
+            return None
+        for kind, rx in self._matchers:
+            if rx.fullmatch(path):
+                return kind
+        return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file or remove it") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _find_table(root: Path) -> tuple[dict[str, Any], Path | None]:
+    dot = root / ".tracertm.toml"
+    if dot.is_file():
+        return _read_toml(dot), dot
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("tracertm")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(f"{pyproject}: [tool.tracertm] must be a table")
+            return table, pyproject
+    return {}, None
+
+
+def _adr_dir(root: Path) -> tuple[str, ...]:
+    """adr-tools keeps its folder name in ``.adr-dir``."""
+    marker = root / ".adr-dir"
+    if not marker.is_file():
+        return ()
+    folder = marker.read_text(encoding="utf-8", errors="replace").strip().strip("/")
+    return (f"{folder}/**/*.md",) if folder and ".." not in folder.split("/") else ()
+
+
+def load_settings(root: Path, **overrides: Any) -> Settings:
+    """Read the configuration of the repository at ``root``; ``overrides`` (non-None) win over the file."""
+    table, source = _find_table(root)
+    where = str(source) if source else "configuration"
+    for key, value in table.items():
+        expected = _KEYS.get(key)
+        if expected is None:
+            raise ConfigError(f"{where}: unknown key {key!r} in tracertm settings; known keys: {', '.join(_KEYS)}")
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be a {getattr(expected, '__name__', expected)}")
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} must be a list of strings")
+    paths = dict(DEFAULT_PATHS)
+    paths["adr"] = paths["adr"] + _adr_dir(root)
+    for kind in ("adr", "contract", "feature"):
+        if f"{kind}_paths" in table:
+            paths[kind] = tuple(table[f"{kind}_paths"])  # type: ignore[index]
+    parser_kwargs: dict[str, Any] = {}
+    for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
+        if key in table:
+            if key.endswith("_pattern"):
+                try:
+                    re.compile(table[key])
+                except re.error as exc:
+                    raise ConfigError(f"{where}: {key} is not a valid regular expression ({exc})") from None
+            parser_kwargs[key] = table[key]
+    settings = Settings(
+        root=root,
+        project=table.get("project"),
+        database_url=table.get("database_url"),
+        paths=paths,
+        exclude=DEFAULT_EXCLUDE + tuple(table.get("exclude", ())),
+        parser=ParserOptions(**parser_kwargs),
+        source=source,
+    )
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    if clean:
+        from dataclasses import replace
+
+        settings = replace(settings, **clean)
+    return settings

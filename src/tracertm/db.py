@@ -1,0 +1,276 @@
+"""Database layer: URL resolution, engines with the right pragmas, migrations, sessions and the per-project lock.
+
+Only this module and ``sync/apply.py`` use SQLAlchemy's session machinery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
+    from sqlalchemy.orm import Session
+
+# The newest migration. A test keeps it equal to Alembic's head, so start-up can check the schema with one query
+# instead of importing Alembic.
+SCHEMA_HEAD = "0001"
+ENV_URL = "TRACERTM_DATABASE_URL"
+SQLITE_BUSY_TIMEOUT_S = 60.0
+
+
+def default_database_path() -> Path:
+    """The embedded database: ``$XDG_DATA_HOME/tracertm/tracertm.db`` (``~/.local/share/...`` on Linux)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("tracertm", appauthor=False) / "tracertm.db"
+
+
+def resolve_database_url(option: str | None = None, configured: str | None = None) -> tuple[str, str]:
+    """The URL to use and where it came from: ``--database-url``, then ``$TRACERTM_DATABASE_URL``, then the
+    repository configuration, then the embedded default file."""
+    if option:
+        return option, "--database-url"
+    env = os.environ.get(ENV_URL)
+    if env:
+        return env, ENV_URL
+    if configured:
+        return configured, "database_url in the tracertm configuration"
+    return f"sqlite:///{default_database_path()}", "the default database"
+
+
+def parse_url(url: str, source: str = "--database-url") -> URL:
+    """Validate a database URL; errors name the option and the scheme, never the password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        scheme = url.split(":", 1)[0] if ":" in url else "<none>"
+        raise ConfigError(
+            f"{source}: not a database URL (scheme {scheme!r}); use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DB"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        driver = parsed.get_driver_name()
+        if driver not in ("psycopg", "psycopg2", ""):
+            raise ConfigError(f"{source}: driver {driver!r} is not supported; use postgresql+psycopg://...")
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed
+    raise ConfigError(
+        f"{source}: unsupported database scheme {parsed.drivername!r}; use sqlite:///PATH or postgresql+psycopg://..."
+    )
+
+
+def redact(url: URL | str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True) if isinstance(url, str) else url.render_as_string(True)
+
+
+def make_engine(url: str, source: str = "--database-url") -> Engine:
+    """An engine for ``url``. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL uses psycopg 3."""
+    from sqlalchemy import create_engine, event
+
+    parsed = parse_url(url, source)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            f"{source}: PostgreSQL needs psycopg 3; install it with: pip install 'tracertm[postgres]'"
+        ) from None
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit transactions cannot BEGIN IMMEDIATE).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # A writer takes SQLite's write lock up front, so two writers queue on the busy timeout instead of one
+    # failing with "database is locked" when it upgrades a read transaction.
+    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("tracertm_write") else "BEGIN"
+    conn.exec_driver_sql(mode)
+
+
+# ---------------------------------------------------------------------------------------------------- migrations
+
+
+def migrations_dir() -> Path:
+    """Alembic scripts: inside the installed package, or the top-level ``alembic/`` of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "migrations", here.parent.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise DatabaseError("tracertm's migration scripts are missing from this installation; reinstall tracertm")
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision stamped in the database, or None for an empty database."""
+    from sqlalchemy import inspect, text
+
+    with _connect(engine) as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run migrations up to ``revision``, serialised across processes (PostgreSQL advisory lock)."""
+    from alembic import command
+
+    with _connect(engine) as conn:
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                from sqlalchemy import text
+
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key("tracertm:migrations")})
+            command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    from alembic import command
+
+    with _connect(engine) as conn:
+        with conn.begin():
+            command.downgrade(alembic_config(conn), revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create or migrate the schema on first use; one cheap query when it is already current."""
+    if current_revision(engine) != SCHEMA_HEAD:
+        upgrade(engine)
+
+
+@contextmanager
+def _connect(engine: Engine) -> Iterator[Connection]:
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        conn = engine.connect()
+    except OperationalError as exc:
+        raise database_unavailable(engine, exc) from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    return DatabaseError(
+        f"cannot use database {redact(engine.url)}: {first}; check --database-url / ${ENV_URL}"
+    )
+
+
+def open_engine(option: str | None = None, configured: str | None = None, migrate: bool = True) -> Engine:
+    """Resolve, validate and connect: the one way the CLI and library get an engine."""
+    url, source = resolve_database_url(option, configured)
+    engine = make_engine(url, source)
+    if migrate:
+        ensure_schema(engine)
+    return engine
+
+
+# ------------------------------------------------------------------------------------------------------ sessions
+
+
+def _session_class() -> type[Session]:
+    global _SESSION_CLASS
+    if _SESSION_CLASS is None:
+        from sqlalchemy import event
+        from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+        from tracertm.models.base import SoftDeleteMixin
+
+        class TracertmSession(Session):
+            """A session whose ORM queries hide soft-deleted rows unless ``include_deleted=True`` is passed as an
+            execution option (``select(ADR).execution_options(include_deleted=True)``)."""
+
+        @event.listens_for(TracertmSession, "do_orm_execute")
+        def _hide_deleted(state: ORMExecuteState) -> None:
+            if (
+                state.is_select
+                and not state.is_column_load
+                and not state.execution_options.get("include_deleted", False)
+            ):
+                state.statement = state.statement.options(
+                    with_loader_criteria(
+                        SoftDeleteMixin,
+                        lambda cls: cls.deleted_at.is_(None),
+                        include_aliases=True,
+                    )
+                )
+
+        _SESSION_CLASS = TracertmSession
+    return _SESSION_CLASS
+
+
+_SESSION_CLASS: type[Session] | None = None
+
+
+def session(engine: Engine, **kwargs: Any) -> Session:
+    """A new ORM session whose default queries exclude soft-deleted rows."""
+    return _session_class()(bind=engine, **kwargs)
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL advisory locks."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def write_session(engine: Engine, project_name: str) -> Iterator[Session]:
+    """One transaction holding the per-project write lock; commits on success, rolls back on any exception.
+
+    PostgreSQL: ``pg_advisory_xact_lock`` on the project name (released at commit/rollback). SQLite: the
+    transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    bound = engine.execution_options(tracertm_write=True)
+    try:
+        with session(bound, expire_on_commit=False) as sess, sess.begin():
+            if engine.dialect.name == "postgresql":
+                sess.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(f"project:{project_name}")})
+            else:
+                sess.connection()  # emits BEGIN IMMEDIATE now, before any read
+            yield sess
+    except OperationalError as exc:
+        raise database_unavailable(engine, exc) from None

@@ -1,0 +1,90 @@
+"""One error hierarchy. The CLI maps these to exit codes in one place (``cli.main``).
+
+Every error a user can cause carries where it happened (a file and line, or an option) and what to do, so that
+``str(error)`` is a complete one-line message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class TracertmError(Exception):
+    """Base class of every error tracertm raises on purpose."""
+
+    exit_code = 3
+
+
+class UsageError(TracertmError):
+    """A bad option, argument or configuration value (exit 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """Invalid ``[tool.tracertm]`` / ``.tracertm.toml`` configuration or database URL (exit 2)."""
+
+
+class GitError(UsageError):
+    """A git operation failed: not a repository, unknown ref, shallow clone... (exit 2)."""
+
+
+class DatabaseError(TracertmError):
+    """The database could not be reached or is in an unexpected state (exit 2: fix the URL or the server)."""
+
+    exit_code = 2
+
+
+class ConflictError(TracertmError):
+    """A row changed underneath us (optimistic locking lost), or two files claim one identity."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about one file: an error or a warning, with a 1-based line and column (0 = unknown)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+@dataclass
+class ParseError(TracertmError):
+    """A file that cannot be turned into records. ``diagnostics`` holds every error found (at least one)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    exit_code = 1
+
+    def __post_init__(self) -> None:
+        if not self.diagnostics:
+            self.diagnostics = [Diagnostic(self.path, self.line, self.column, self.message)]
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+    @classmethod
+    def from_diagnostics(cls, diagnostics: list[Diagnostic]) -> ParseError:
+        first = diagnostics[0]
+        return cls(first.path, first.line, first.column, first.message, list(diagnostics))

@@ -1,0 +1,84 @@
+"""Shared by every parser: turning bytes into text safely, and the canonical content hash."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from typing import Any, Mapping
+
+from tracertm.errors import ParseError
+from tracertm.parsers.records import ParserOptions
+
+# Bump when a parser change alters what a file means, so every record is re-hashed (and re-versioned) once.
+PARSER_VERSION = "1"
+
+# Keys that say where something is in the file, not what it says: excluded from the content hash.
+_POSITIONAL_KEYS = frozenset({"line", "column", "gherkin_text"})
+
+
+def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
+    """Return the text of a spec file, or raise ``ParseError`` for oversized, binary or non-UTF-8 input.
+
+    A UTF-8 byte-order mark is accepted and dropped; CRLF and CR line ends become LF (line numbers are unchanged).
+    """
+    if len(data) > options.max_file_size:
+        raise ParseError(
+            path,
+            0,
+            0,
+            f"file is {len(data)} bytes, over the {options.max_file_size}-byte limit; "
+            "raise max_file_size in [tool.tracertm] if it is really a spec",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    nul = data.find(b"\x00")
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        raise ParseError(path, line, 0, f"binary content (NUL byte at offset {nul}); not a text spec file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ParseError(
+            path, line, column, f"invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def json_safe(value: Any) -> Any:
+    """Dates to ISO strings, tuples to lists, recursively: what a JSON column or ``json.dumps`` accepts."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items() if k not in _POSITIONAL_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, str):
+        # Re-wrapping a paragraph or re-indenting is not a change of meaning.
+        return " ".join(value.split())
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def canonical_json(fields: Mapping[str, Any]) -> str:
+    """The git-owned fields as canonical JSON: sorted keys, no whitespace, positions dropped, strings normalised."""
+    return json.dumps(_canonical(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(kind: str, fields: Mapping[str, Any]) -> str:
+    """sha256 hex of the canonical content, salted with the record kind and ``PARSER_VERSION``."""
+    payload = f"tracertm:{PARSER_VERSION}:{kind}\n{canonical_json(fields)}"
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

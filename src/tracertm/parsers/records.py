@@ -1,0 +1,72 @@
+"""What the parsers produce: plain, immutable records that know their identity and content hash.
+
+Records carry the *git-owned* fields of one row, keyed by the model's column names (``adr_metadata`` etc.), so the
+sync engine can write them without a translation table. Values are JSON-safe, except ``date`` (a ``datetime.date``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal, Mapping
+
+from tracertm.errors import Diagnostic
+
+FileKind = Literal["adr", "contract", "feature"]
+RecordKind = Literal["adr", "contract", "feature", "scenario"]
+FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
+
+# The column holding each kind's identity ("natural key").
+NUMBER_COLUMN: dict[str, str] = {
+    "adr": "adr_number",
+    "contract": "contract_number",
+    "feature": "feature_number",
+    "scenario": "scenario_number",
+}
+
+
+@dataclass(frozen=True)
+class SpecRecord:
+    """One row to be: an ADR, a contract, a feature (its scenarios as ``children``) or a scenario."""
+
+    kind: RecordKind
+    number: str
+    fields: Mapping[str, Any]
+    line: int = 1
+    children: tuple[SpecRecord, ...] = ()
+
+    @cached_property
+    def content_hash(self) -> str:
+        from tracertm.parsers.common import content_hash
+
+        return content_hash(self.kind, self.fields)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The records of one file, in file order, plus the warnings found while reading it."""
+
+    path: str
+    kind: FileKind
+    records: tuple[SpecRecord, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParserOptions:
+    """Knobs a repository may set in ``[tool.tracertm]``; the defaults follow docs/formats.
+
+    Patterns are regular expressions matched against the whole tag name (without ``@``) or searched in text.
+    """
+
+    max_file_size: int = 4 * 1024 * 1024
+    requirement_pattern: str = r"\bREQ-\d+\b"
+    feature_id_pattern: str = r"FEAT-\d+"
+    scenario_id_pattern: str = r"SC-\d+"
+    # YAML hardening: documents deeper than this or using more aliases than this are rejected.
+    yaml_max_depth: int = 64
+    yaml_max_aliases: int = 100
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+DEFAULT_OPTIONS = ParserOptions()
