@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from tracertm.models.types import GUID, JSONType, UTCDateTime, utcnow  # noqa: F401
+from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, utcnow  # noqa: F401
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

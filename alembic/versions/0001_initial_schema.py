@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from tracertm.models.types import GUID, JSONType, UTCDateTime, utcnow  # noqa: F401
+from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, utcnow
 
 revision = '0001'
 down_revision = None
@@ -84,7 +84,7 @@ def upgrade() -> None:
     sa.Column('transitions', JSONType, server_default=sa.text("'[]'"), nullable=False),
     sa.Column('executable_spec', sa.Text(), nullable=True),
     sa.Column('spec_language', sa.String(length=64), nullable=True),
-    sa.Column('verification_result', JSONType, nullable=True),
+    sa.Column('verification_result', NullableJSON, nullable=True),
     sa.Column('verification_timestamp', UTCDateTime(), nullable=True),
     sa.Column('last_verified_at', UTCDateTime(), nullable=True),
     sa.Column('approved_by', sa.String(length=255), nullable=True),
@@ -148,7 +148,7 @@ def upgrade() -> None:
     sa.Column('blob_sha', sa.String(length=40), nullable=False),
     sa.Column('size', sa.BigInteger(), server_default=sa.text('0'), nullable=False),
     sa.Column('mtime_ns', sa.BigInteger(), nullable=True),
-    sa.Column('parse_error', JSONType, nullable=True),
+    sa.Column('parse_error', NullableJSON, nullable=True),
     sa.Column('last_commit', sa.String(length=40), nullable=True),
     sa.Column('deleted_at', UTCDateTime(), nullable=True),
     sa.Column('id', GUID, nullable=False),

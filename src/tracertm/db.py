@@ -52,19 +52,22 @@ def parse_url(url: str, source: str = "--database-url") -> URL:
 
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a non-numeric port
         scheme = url.split(":", 1)[0] if ":" in url else "<none>"
         raise ConfigError(
             f"{source}: not a database URL (scheme {scheme!r}); use sqlite:///PATH or "
             "postgresql+psycopg://USER:PASSWORD@HOST/DB"
         ) from None
-    backend = parsed.get_backend_name()
+    # Split the name ourselves: URL.get_driver_name() loads the dialect, which fails for "postgres://" and
+    # for unknown drivers with an error that is not a ConfigError.
+    backend, _, driver = parsed.drivername.partition("+")
     if backend in ("postgres", "postgresql"):
-        driver = parsed.get_driver_name()
         if driver not in ("psycopg", "psycopg2", ""):
             raise ConfigError(f"{source}: driver {driver!r} is not supported; use postgresql+psycopg://...")
         return parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise ConfigError(f"{source}: driver {driver!r} is not supported; use sqlite:///PATH")
         return parsed
     raise ConfigError(
         f"{source}: unsupported database scheme {parsed.drivername!r}; use sqlite:///PATH or postgresql+psycopg://..."

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracertm.models.base import Base, SpecMixin
-from tracertm.models.types import GUID, JSONType, UTCDateTime, enum_column
+from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, enum_column
 
 if TYPE_CHECKING:
     from tracertm.models.test_case import TestCase
@@ -164,7 +164,7 @@ class Contract(SpecMixin, Base):
     transitions: Mapped[list[Any]] = _json_list()
     executable_spec: Mapped[str | None] = mapped_column(Text)
     spec_language: Mapped[str | None] = mapped_column(String(64))
-    verification_result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    verification_result: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     verification_timestamp: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     approved_by: Mapped[str | None] = mapped_column(String(255))

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
-from tracertm.models.types import GUID, JSONType, UTCDateTime, string_check, utcnow
+from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, string_check, utcnow
 
 FILE_KIND_VALUES = ("adr", "contract", "feature")
 TRIGGER_VALUES = ("cli", "hook", "ci", "watch", "backfill")
@@ -31,7 +31,7 @@ class SourceFile(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     blob_sha: Mapped[str] = mapped_column(String(40), nullable=False)
     size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default=text("0"))
     mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
-    parse_error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    parse_error: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     last_commit: Mapped[str | None] = mapped_column(String(40))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 

@@ -19,6 +19,8 @@ from sqlalchemy.types import TypeDecorator
 GUID = Uuid(as_uuid=True)
 # JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# For nullable JSON columns: Python None is SQL NULL (not the JSON value null), so "IS NULL" finds it.
+NullableJSON = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -1,0 +1,239 @@
+"""The git adapter: the only module that talks to git.
+
+Hot paths (scan, ``check --staged`` in a hook) call the git command line directly: one short-lived process per
+listing and one long-lived ``git cat-file --batch`` for blob reads. Importing GitPython alone costs more than
+the whole ``check --staged`` budget of a pre-commit hook, so it is not used on these paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracertm.errors import GitError
+
+# Variables git exports to hooks. Left in the environment they would point our git calls at the hook's repository
+# or index whatever folder we work in; ``git_env`` keeps the index only when it belongs to the repository at hand.
+_LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX", "GIT_COMMON_DIR")
+
+
+def blob_id(data: bytes) -> str:
+    """git's blob id of ``data`` (what ``git hash-object`` prints)."""
+    header = b"blob %d\0" % len(data)
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def git_env(root: Path | None = None) -> dict[str, str]:
+    """The environment for git calls about ``root``: without hook-leaked variables, except that a hook's
+    ``GIT_INDEX_FILE`` is kept (made absolute) when it is this repository's, so ``--staged`` sees what
+    ``git commit -a`` or ``git commit PATH`` is about to commit."""
+    env = {k: v for k, v in os.environ.items() if k not in _LEAKED}
+    index = os.environ.get("GIT_INDEX_FILE")
+    if index and root is not None:
+        index_path = Path(index) if os.path.isabs(index) else Path.cwd() / index
+        git_dir = Path(os.environ.get("GIT_DIR", ".git"))
+        git_dir = git_dir if git_dir.is_absolute() else Path.cwd() / git_dir
+        try:
+            if git_dir.resolve() == (root / ".git").resolve():
+                env["GIT_INDEX_FILE"] = str(index_path.resolve())
+        except OSError:
+            pass
+    return env
+
+
+def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+    """Run ``git -C root args...`` and return stdout; failures become ``GitError`` with git's own message."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), *args],
+            input=input,
+            capture_output=True,
+            env=git_env(root),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git") from None
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed in {root}: {message[-1] if message else proc.returncode}")
+    return proc.stdout
+
+
+def find_root(path: Path) -> Path | None:
+    """The top of the work tree containing ``path``, or None when ``path`` is not inside a git repository."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, env=git_env()
+        )
+    except FileNotFoundError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return Path(proc.stdout.decode().strip())
+
+
+def resolve_commit(root: Path, ref: str) -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True,
+        env=git_env(root),
+    )
+    if proc.returncode != 0:
+        raise GitError(f"--ref {ref}: no such commit in {root}; check the name or fetch it first")
+    return proc.stdout.decode().strip()
+
+
+def head_commit(root: Path) -> str | None:
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, env=git_env(root)
+    )
+    return proc.stdout.decode().strip() or None
+
+
+def origin_url(root: Path) -> str | None:
+    out = run(root, "config", "--get", "remote.origin.url", check=False).decode().strip()
+    return out or None
+
+
+def is_shallow(root: Path) -> bool:
+    return run(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file as git records it: mode (``100644``, ``120000`` for a symlink...) and blob id."""
+
+    mode: str
+    sha: str
+
+
+def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
+    """``git ls-files -s -z`` / ``git ls-tree -r -z`` → path → Entry (conflicted paths: last stage wins)."""
+    entries: dict[str, Entry] = {}
+    for item in raw.split(b"\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition(b"\t")
+        fields = meta.split()
+        if fields[1] in (b"blob", b"tree", b"commit"):  # ls-tree: "mode type sha"
+            if fields[1] != b"blob":
+                continue  # submodules
+            mode, sha = fields[0], fields[2]
+        else:  # ls-files -s: "mode sha stage"
+            mode, sha = fields[0], fields[1]
+        entries[path.decode("utf-8", "surrogateescape")] = Entry(mode.decode(), sha.decode())
+    return entries
+
+
+def index_entries(root: Path, prefixes: tuple[str, ...]) -> dict[str, Entry]:
+    """What the index (the next commit) holds under ``prefixes``."""
+    return _parse_stage_listing(run(root, "ls-files", "-s", "-z", "--", *_pathspecs(prefixes)))
+
+
+def tree_entries(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, Entry]:
+    """What ``commit`` holds under ``prefixes``."""
+    return _parse_stage_listing(run(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *_pathspecs(prefixes)))
+
+
+def worktree_status(root: Path, prefixes: tuple[str, ...]) -> tuple[set[str], set[str], set[str]]:
+    """Paths under ``prefixes`` whose work-tree content differs from the index: (modified, deleted, untracked).
+
+    git answers from its stat cache, so unchanged files are not read.
+    """
+    raw = run(root, "ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard", "--", *_pathspecs(prefixes))
+    modified: set[str] = set()
+    deleted: set[str] = set()
+    untracked: set[str] = set()
+    for item in raw.split(b"\0"):
+        if not item:
+            continue
+        tag, path = item[:1], item[2:].decode("utf-8", "surrogateescape")
+        {b"C": modified, b"R": deleted, b"?": untracked}.get(tag, modified).add(path)
+    return modified - deleted, deleted, untracked
+
+
+def _pathspecs(prefixes: tuple[str, ...]) -> list[str]:
+    # ":(top)" keeps pathspecs relative to the repository root; "literal" stops file names with * or ? from globbing.
+    return [f":(top,literal){p}" if p else ":(top)" for p in prefixes] or [":(top)"]
+
+
+class BlobReader:
+    """Reads many blobs through one ``git cat-file --batch`` process."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(self._root), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=git_env(self._root),
+            )
+        return self._proc
+
+    def read(self, sha: str) -> bytes:
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(sha.encode() + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline().split()
+        if len(header) != 3:
+            raise GitError(f"git object {sha} is missing from {self._root}; run 'git fsck'")
+        size = int(header[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after every object
+        return data
+
+    def read_many(self, shas: list[str]) -> dict[str, bytes]:
+        """Pipelined reads: all requests are written before answers are read, in one round trip."""
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        unique = list(dict.fromkeys(shas))
+        out: dict[str, bytes] = {}
+        # Write in chunks so neither pipe fills up while the other side waits.
+        for start in range(0, len(unique), 256):
+            chunk = unique[start : start + 256]
+            proc.stdin.write(b"".join(s.encode() + b"\n" for s in chunk))
+            proc.stdin.flush()
+            for sha in chunk:
+                header = proc.stdout.readline().split()
+                if len(header) != 3:
+                    raise GitError(f"git object {sha} is missing from {self._root}; run 'git fsck'")
+                out[sha] = proc.stdout.read(int(header[2]))
+                proc.stdout.read(1)
+        return out
+
+    def close(self) -> None:
+        if self._proc is not None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc = None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author_name: str
+    author_email: str
+    committed_at: dt.datetime
+
+
+def commit_info(root: Path, sha: str) -> CommitInfo:
+    out = run(root, "show", "-s", "--format=%H%x00%an%x00%ae%x00%cI", sha).decode("utf-8", "replace").strip()
+    full, name, email, when = out.split("\0")
+    return CommitInfo(full, name, email, dt.datetime.fromisoformat(when))

@@ -1,0 +1,1 @@
+"""The sync pipeline: scan → parse → plan → apply (see docs: architecture.md)."""

@@ -1,0 +1,276 @@
+"""Plan: compare parsed records with the database state and decide what to do. Pure: no I/O.
+
+The result is a list of operations (like Alembic's diff), which ``--dry-run`` prints and ``apply`` executes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from tracertm.errors import Diagnostic, ParseError
+from tracertm.parsers.records import FileKind, ParseResult, RecordKind, SpecRecord
+from tracertm.sync.scan import ScannedFile
+
+Action = Literal["created", "updated", "deleted", "restored", "moved", "refresh"]
+# Actions that write a revision. "refresh" rewrites positions/source text of an unchanged record, silently.
+REVISION_ACTIONS = ("created", "updated", "deleted", "restored", "moved")
+TOP_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
+
+
+@dataclass(frozen=True)
+class Current:
+    """What the database holds for one record (only what planning needs, not the whole row)."""
+
+    id: uuid.UUID
+    kind: RecordKind
+    number: str
+    version: int
+    content_hash: str | None
+    source_path: str | None
+    deleted: bool
+    parent_id: uuid.UUID | None = None  # a scenario's feature
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """A ``source_files`` row."""
+
+    id: uuid.UUID
+    path: str
+    kind: str
+    blob_sha: str
+    parse_error: Mapping[str, Any] | None
+    deleted: bool
+    size: int | None = None
+    mtime_ns: int | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    action: Action
+    kind: RecordKind
+    number: str
+    path: str
+    record: SpecRecord | None = None
+    current: Current | None = None
+    parent: str | None = None  # a scenario's feature number
+    position: int = 0
+    parent_id: uuid.UUID | None = None  # a scenario's feature row, when the feature already exists
+
+    @property
+    def version(self) -> int:
+        """The version after this operation: +1 when the content changed, was deleted or came back."""
+        if self.current is None:
+            return 1
+        bump = self.action in ("updated", "deleted", "restored") or (
+            self.action == "moved" and self.record is not None and self.record.content_hash != self.current.content_hash
+        )
+        return self.current.version + (1 if bump else 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "kind": self.kind, "number": self.number, "path": self.path}
+        if self.parent:
+            out["feature"] = self.parent
+        out["version"] = self.version
+        if self.current is not None and self.current.source_path != self.path:
+            out["from_path"] = self.current.source_path
+        return out
+
+
+@dataclass(frozen=True)
+class FileOp:
+    path: str
+    kind: str
+    scanned: ScannedFile | None  # None: the file is gone
+    parse_error: dict[str, Any] | None
+    existing: FileRow | None
+
+
+@dataclass
+class Plan:
+    operations: list[Operation] = field(default_factory=list)
+    files: list[FileOp] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for op in self.operations:
+            if op.action != "refresh":
+                bucket = out.setdefault(op.kind, {})
+                bucket[op.action] = bucket.get(op.action, 0) + 1
+        return out
+
+
+def plan(
+    files: Mapping[str, ScannedFile],
+    in_scope: Any,
+    db_files: Mapping[str, FileRow],
+    parsed: Mapping[str, ParseResult | ParseError],
+    current: Mapping[tuple[str, str], Current],
+    scenarios: Mapping[uuid.UUID, Mapping[str, Current]],
+    changed_blobs: frozenset[str],
+) -> Plan:
+    """Decide every operation of one sync.
+
+    ``files``: the scanned source; ``in_scope(path)``: whether absence of ``path`` means deletion; ``db_files``: the
+    file index; ``parsed``: the files read this run (a result or the error); ``current``: database records keyed by
+    (kind, number) covering every number parsed and every record located in a parsed or removed file;
+    ``scenarios``: live and deleted scenarios of those features, by feature id; ``changed_blobs``: paths whose bytes
+    differ from the database's (records there get their presentation refreshed).
+    """
+    result = Plan()
+    ok = {p: r for p, r in parsed.items() if isinstance(r, ParseResult)}
+    failed = {p for p, r in parsed.items() if isinstance(r, ParseError)} | {p for p, f in files.items() if f.error}
+    removed = {p for p, row in db_files.items() if not row.deleted and p not in files and in_scope(p)}
+
+    _plan_files(result, files, db_files, parsed, removed, changed_blobs)
+    for result_ in ok.values():
+        result.warnings.extend(result_.warnings)
+
+    for kind in TOP_KINDS:
+        claims: dict[str, list[tuple[str, SpecRecord]]] = defaultdict(list)
+        for path in sorted(ok):
+            if ok[path].kind == kind:
+                for rec in ok[path].records:
+                    claims[rec.number].append((path, rec))
+        claimed: set[str] = set()
+        for number, candidates in claims.items():
+            cur = current.get((kind, number))
+            winner = _winner(candidates, cur)
+            for path, rec in candidates:
+                if path != winner[0]:
+                    result.errors.append(_conflict(kind, number, path, rec.line, winner[0]))
+            path, rec = winner
+            if cur is not None and not cur.deleted and cur.source_path not in (path, None):
+                if cur.source_path not in removed and cur.source_path not in ok:
+                    result.errors.append(_conflict(kind, number, path, rec.line, cur.source_path))
+                    continue
+            claimed.add(number)
+            op = _record_op(kind, number, path, rec, cur, path in changed_blobs)
+            if op is not None:
+                result.operations.append(op)
+            if kind == "feature":
+                _plan_scenarios(result, rec, path, cur, scenarios, path in changed_blobs, deleted=False)
+        released = removed | set(ok)
+        for (k, number), cur in sorted(current.items(), key=lambda kv: kv[0]):
+            if k != kind or cur.deleted or number in claimed or cur.source_path not in released:
+                continue
+            result.operations.append(Operation("deleted", kind, number, cur.source_path or "", None, cur))
+            if kind == "feature":
+                _plan_scenarios(result, None, cur.source_path or "", cur, scenarios, False, deleted=True)
+
+    for path in sorted(failed):
+        outcome = parsed.get(path)
+        if isinstance(outcome, ParseError):
+            result.errors.extend(outcome.diagnostics)
+        elif files[path].error is not None:
+            result.errors.append(files[path].error)  # type: ignore[arg-type]
+    # Files still broken from an earlier run stay reported until they are fixed.
+    for path, row in sorted(db_files.items()):
+        if row.parse_error and not row.deleted and path in files and path not in parsed and not files[path].error:
+            err = row.parse_error
+            result.errors.append(Diagnostic(path, int(err.get("line", 0)), int(err.get("column", 0)), str(err.get("message", ""))))
+    return result
+
+
+def _winner(candidates: list[tuple[str, SpecRecord]], cur: Current | None) -> tuple[str, SpecRecord]:
+    """Two files claiming one identity: the one the database already knows wins, else the first by path."""
+    if cur is not None and not cur.deleted:
+        for candidate in candidates:
+            if candidate[0] == cur.source_path:
+                return candidate
+    return candidates[0]
+
+
+def _conflict(kind: str, number: str, path: str, line: int, other: str | None) -> Diagnostic:
+    return Diagnostic(
+        path, line, 1, f"{kind} {number} is already defined in {other}; give one of them another id (kept {other})"
+    )
+
+
+def _record_op(
+    kind: RecordKind, number: str, path: str, rec: SpecRecord, cur: Current | None, blob_changed: bool,
+    parent: str | None = None, position: int = 0,
+) -> Operation | None:
+    if cur is None:
+        action: Action = "created"
+    elif cur.deleted:
+        action = "restored"
+    elif cur.source_path != path:
+        action = "moved"
+    elif cur.content_hash != rec.content_hash:
+        action = "updated"
+    elif blob_changed:
+        action = "refresh"
+    else:
+        return None
+    return Operation(action, kind, number, path, rec, cur, parent, position)
+
+
+def _plan_scenarios(
+    result: Plan,
+    feature: SpecRecord | None,
+    path: str,
+    feature_cur: Current | None,
+    scenarios: Mapping[uuid.UUID, Mapping[str, Current]],
+    blob_changed: bool,
+    deleted: bool,
+) -> None:
+    existing = scenarios.get(feature_cur.id, {}) if feature_cur is not None else {}
+    feature_number = feature.number if feature is not None else (feature_cur.number if feature_cur else "")
+    seen: set[str] = set()
+    if feature is not None and not deleted:
+        for position, child in enumerate(feature.children):
+            seen.add(child.number)
+            op = _record_op(
+                "scenario", child.number, path, child, existing.get(child.number), blob_changed, feature_number, position
+            )
+            if op is not None:
+                result.operations.append(replace(op, parent_id=feature_cur.id if feature_cur else None))
+    for number, cur in sorted(existing.items()):
+        if number not in seen and not cur.deleted:
+            result.operations.append(
+                Operation("deleted", "scenario", number, cur.source_path or path, None, cur, feature_number)
+            )
+
+
+def _plan_files(
+    result: Plan,
+    files: Mapping[str, ScannedFile],
+    db_files: Mapping[str, FileRow],
+    parsed: Mapping[str, ParseResult | ParseError],
+    removed: set[str],
+    changed_blobs: frozenset[str],
+) -> None:
+    for path, scanned in sorted(files.items()):
+        existing = db_files.get(path)
+        outcome = parsed.get(path)
+        if scanned.error is not None:
+            error: dict[str, Any] | None = _error_dict(scanned.error)
+        elif isinstance(outcome, ParseError):
+            error = _error_dict(outcome.diagnostics[0])
+        elif outcome is not None:
+            error = None
+        else:
+            error = dict(existing.parse_error) if existing and existing.parse_error else None
+        if (
+            existing is None
+            or existing.deleted
+            or path in changed_blobs
+            or existing.blob_sha != scanned.blob_sha
+            or (existing.parse_error or None) != error
+            or (scanned.mtime_ns is not None and existing.mtime_ns != scanned.mtime_ns)
+        ):
+            result.files.append(FileOp(path, scanned.kind, scanned, error, existing))
+    for path in sorted(removed):
+        row = db_files[path]
+        result.files.append(FileOp(path, row.kind, None, row.parse_error and dict(row.parse_error), row))
+
+
+def _error_dict(diag: Diagnostic) -> dict[str, Any]:
+    return {"line": diag.line, "column": diag.column, "message": diag.message}

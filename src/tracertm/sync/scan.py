@@ -1,0 +1,286 @@
+"""Scan: list the spec files of a source with their git blob ids. Needs no database and reads no unchanged file.
+
+Sources: the work tree (default), the index (``--staged``), a commit (``--ref``). Folders that are not git
+repositories are scanned from the file system, with a stat cache supplied by the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from tracertm import git
+from tracertm.config import Settings
+from tracertm.errors import Diagnostic, UsageError
+from tracertm.parsers.records import FileKind
+
+SourceKind = Literal["worktree", "index", "commit", "folder"]
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    """One spec file of the source. ``error`` is set when the file cannot be used (e.g. a symlink out of the tree):
+    such a file is treated like a file that fails to parse — its previous records are kept."""
+
+    path: str
+    kind: FileKind
+    blob_sha: str
+    size: int | None = None
+    mtime_ns: int | None = None
+    error: Diagnostic | None = None
+    # Where the bytes live when they are not at ``path`` itself (a symlink's target inside the repository).
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where specs live: ``root`` (paths are relative to it) inside git work tree ``top`` (None: a plain folder).
+
+    ``root`` may be a sub-folder of ``top`` (a monorepo project, or this repository's own ``sample-repo/``).
+    """
+
+    root: Path
+    top: Path | None
+
+    @property
+    def prefix(self) -> str:
+        if self.top is None or self.top == self.root:
+            return ""
+        return self.root.relative_to(self.top).as_posix() + "/"
+
+    @classmethod
+    def find(cls, path: str | os.PathLike[str] | None = None) -> Location:
+        """An explicit ``path`` is the spec root; without one, the top of the repository around the current folder."""
+        start = Path(path if path is not None else ".").expanduser()
+        if not start.is_dir():
+            raise UsageError(f"{start}: no such folder; pass the path of a repository")
+        top = git.find_root(start)
+        root = start.resolve() if path is not None else (top or start.resolve())
+        return cls(root, top.resolve() if top else None)
+
+
+@dataclass(frozen=True)
+class StatEntry:
+    """What the database remembers of a file in a plain folder: enough to skip re-reading it."""
+
+    blob_sha: str
+    size: int | None
+    mtime_ns: int | None
+
+
+@dataclass
+class Snapshot:
+    """The spec files of one source. ``scope`` limits what absence means: None = the whole repository."""
+
+    location: Location
+    source: SourceKind
+    files: dict[str, ScannedFile]
+    commit: str | None = None
+    scope: frozenset[str] | None = None
+    _reader: git.BlobReader | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        return self.location.root
+
+    def in_scope(self, path: str) -> bool:
+        return self.scope is None or path in self.scope
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of the given files (all must be in ``files`` without ``error``)."""
+        wanted = [self.files[p] for p in paths]
+        if self.source in ("worktree", "folder"):
+            return {f.path: (self.root / (f.target or f.path)).read_bytes() for f in wanted}
+        if self._reader is None:
+            assert self.location.top is not None
+            self._reader = git.BlobReader(self.location.top)
+        blobs = self._reader.read_many([f.blob_sha for f in wanted])
+        return {f.path: blobs[f.blob_sha] for f in wanted}
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+def scan(
+    location: Location,
+    settings: Settings,
+    *,
+    ref: str | None = None,
+    staged: bool = False,
+    paths: Iterable[str] | None = None,
+    known: Mapping[str, StatEntry] | None = None,
+) -> Snapshot:
+    """List the spec files at ``location``. ``paths`` restricts the scan (and what counts as deleted) to those
+    root-relative paths; ``known`` lets a plain-folder scan skip files whose size and mtime are unchanged."""
+    scope = frozenset(paths) if paths is not None else None
+    top = location.top
+    if top is None:
+        if ref or staged:
+            raise UsageError(f"{'--ref' if ref else '--staged'}: {location.root} is not a git repository")
+        files = _scan_folder(location.root, settings, scope, known or {})
+        return Snapshot(location, "folder", files, None, scope)
+    prefix = location.prefix
+    wanted = tuple(sorted(scope)) if scope is not None else settings.prefixes
+    if scope is not None and not wanted:
+        return Snapshot(location, "worktree", {}, None, scope)
+    specs = tuple(prefix + p for p in wanted)
+    if ref:
+        commit = git.resolve_commit(top, ref)
+        entries = _strip(git.tree_entries(top, commit, specs), prefix)
+        return Snapshot(location, "commit", _from_entries(top, entries, settings, scope), commit, scope)
+    entries = _strip(git.index_entries(top, specs), prefix)
+    if staged:
+        files = _from_entries(top, entries, settings, scope)
+        return Snapshot(location, "index", files, git.head_commit(top), scope)
+    modified, deleted, untracked = (
+        {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
+    )
+    files = _scan_worktree(location.root, settings, entries, modified, deleted, untracked, scope)
+    return Snapshot(location, "worktree", files, None, scope)
+
+
+def _strip(entries: dict[str, git.Entry], prefix: str) -> dict[str, git.Entry]:
+    if not prefix:
+        return entries
+    return {p[len(prefix):]: e for p, e in entries.items() if p.startswith(prefix)}
+
+
+def _accept(path: str, settings: Settings, scope: frozenset[str] | None) -> FileKind | None:
+    if scope is not None and path not in scope:
+        return None
+    return settings.kind_of(path)
+
+
+def _from_entries(
+    top: Path, entries: dict[str, git.Entry], settings: Settings, scope: frozenset[str] | None
+) -> dict[str, ScannedFile]:
+    """Files of a tree or the index; symlinks are followed only to another blob of the same tree."""
+    files: dict[str, ScannedFile] = {}
+    for path, entry in entries.items():
+        kind = _accept(path, settings, scope)
+        if kind is None:
+            continue
+        if entry.mode != "120000":
+            files[path] = ScannedFile(path, kind, entry.sha)
+            continue
+        files[path] = _symlink_in_tree(top, path, kind, entry, entries)
+    return files
+
+
+def _symlink_in_tree(
+    top: Path, path: str, kind: FileKind, entry: git.Entry, entries: dict[str, git.Entry]
+) -> ScannedFile:
+    reader = git.BlobReader(top)
+    try:
+        link = reader.read(entry.sha).decode("utf-8", "replace")
+    finally:
+        reader.close()
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
+    inside = not link.startswith("/") and not target.startswith("../") and target != ".."
+    resolved = entries.get(target) if inside else None
+    if resolved is None or resolved.mode == "120000":
+        return ScannedFile(path, kind, entry.sha, error=_link_error(path, link, inside))
+    return ScannedFile(path, kind, resolved.sha, target=target)
+
+
+def _link_error(path: str, link: str, inside: bool) -> Diagnostic:
+    if inside:
+        return Diagnostic(path, 0, 0, f"symbolic link to {link!r} does not resolve to a file in the repository")
+    return Diagnostic(path, 0, 0, f"symbolic link points outside the repository ({link!r}); not followed — copy the file in instead")
+
+
+def _scan_worktree(
+    root: Path,
+    settings: Settings,
+    index: dict[str, git.Entry],
+    modified: set[str],
+    deleted: set[str],
+    untracked: set[str],
+    scope: frozenset[str] | None,
+) -> dict[str, ScannedFile]:
+    """Index blob ids for files git reports unchanged; a fresh hash for modified, untracked and linked files."""
+    files: dict[str, ScannedFile] = {}
+    for path, entry in index.items():
+        kind = _accept(path, settings, scope)
+        if kind is None or path in deleted:
+            continue
+        if path in modified or entry.mode == "120000":
+            scanned = _hash_file(root, path, kind)
+            if scanned is not None:
+                files[path] = scanned
+        else:
+            files[path] = ScannedFile(path, kind, entry.sha)
+    for path in untracked:
+        kind = _accept(path, settings, scope)
+        if kind is not None:
+            scanned = _hash_file(root, path, kind)
+            if scanned is not None:
+                files[path] = scanned
+    return files
+
+
+def _hash_file(root: Path, path: str, kind: FileKind, known: StatEntry | None = None) -> ScannedFile | None:
+    """Stat (and, unless the stat cache says unchanged, read and hash) one work-tree file; None if it vanished."""
+    full = root / path
+    try:
+        st = os.lstat(full)
+        target: str | None = None
+        if stat.S_ISLNK(st.st_mode):
+            real = Path(os.path.realpath(full))
+            try:
+                target = real.relative_to(root.resolve()).as_posix()
+            except ValueError:
+                link = os.readlink(full)
+                return ScannedFile(path, kind, "", error=_link_error(path, link, inside=False))
+            st = os.stat(full)
+            if not stat.S_ISREG(st.st_mode):
+                return ScannedFile(path, kind, "", error=_link_error(path, os.readlink(full), inside=True))
+        elif not stat.S_ISREG(st.st_mode):
+            return None
+        if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns and known.blob_sha:
+            return ScannedFile(path, kind, known.blob_sha, st.st_size, st.st_mtime_ns, target=target)
+        data = full.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror}"))
+    return ScannedFile(path, kind, git.blob_id(data), st.st_size, st.st_mtime_ns, target=target)
+
+
+def _scan_folder(
+    root: Path, settings: Settings, scope: frozenset[str] | None, known: Mapping[str, StatEntry]
+) -> dict[str, ScannedFile]:
+    """A plain folder: walk the spec folders (never following directory links)."""
+    files: dict[str, ScannedFile] = {}
+    candidates: Iterable[str]
+    if scope is not None:
+        candidates = sorted(scope)
+    else:
+        candidates = _walk(root, settings.prefixes)
+    for path in candidates:
+        kind = settings.kind_of(path)
+        if kind is None:
+            continue
+        scanned = _hash_file(root, path, kind, known.get(path))
+        if scanned is not None:
+            files[path] = scanned
+    return files
+
+
+def _walk(root: Path, prefixes: tuple[str, ...]) -> Iterable[str]:
+    for prefix in prefixes:
+        top = root / prefix if prefix else root
+        if not top.is_dir() or top.is_symlink():
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            rel = Path(dirpath).relative_to(root).as_posix()
+            for name in filenames:
+                yield name if rel == "." else f"{rel}/{name}"

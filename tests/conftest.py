@@ -1,0 +1,191 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when TRACERTM_TEST_DATABASE_URL is set), real git
+repositories with a pinned identity, and a temporary home folder (the one boundary we fake)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_ENV = "TRACERTM_TEST_DATABASE_URL"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own home (so the default database never touches the real one) and git identity."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("TRACERTM_DATABASE_URL", raising=False)
+    for key in list(os.environ):
+        if key.startswith("GIT_") and key not in ("GIT_EXEC_PATH",):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Ada Author")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "ada@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Ada Author")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "ada@example.com")
+    return home
+
+
+# ---------------------------------------------------------------------------------------------------- databases
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get(PG_ENV)
+
+
+def _pg_execute_autocommit(url: str, sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+def _with_database(url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tracertm import db
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str | None]:
+    admin = _pg_admin_url()
+    if not admin:
+        yield None
+        return
+    from tracertm import db
+
+    name = f"trtm_tpl_{uuid.uuid4().hex[:8]}"
+    _pg_execute_autocommit(admin, f'CREATE DATABASE "{name}"')
+    engine = db.make_engine(_with_database(admin, name))
+    db.upgrade(engine)
+    engine.dispose()
+    yield name
+    _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _fresh_pg(template: str | None) -> Iterator[str]:
+    admin = _pg_admin_url()
+    if not admin:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+    name = f"trtm_{uuid.uuid4().hex[:12]}"
+    suffix = f' TEMPLATE "{template}"' if template else ""
+    _pg_execute_autocommit(admin, f'CREATE DATABASE "{name}"{suffix}')
+    try:
+        yield _with_database(admin, name).replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "tracertm.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of each kind with no schema at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        yield from _fresh_pg(None)
+
+
+@pytest.fixture
+def engine(database_url: str):  # type: ignore[no-untyped-def]
+    from tracertm import db
+
+    eng = db.make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+# ---------------------------------------------------------------------------------------------------------- git
+
+
+class GitRepo:
+    """A real git repository in a temporary folder, driven through the git command line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        full_env = {**os.environ, **(env or {})}
+        result = subprocess.run(
+            ["git", *args], cwd=self.path, check=True, capture_output=True, text=True, env=full_env
+        )
+        return result.stdout.strip()
+
+    def write(self, rel: str, content: str | bytes) -> Path:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        return target
+
+    def read(self, rel: str) -> str:
+        return (self.path / rel).read_text(encoding="utf-8")
+
+    def remove(self, rel: str) -> None:
+        (self.path / rel).unlink()
+
+    def commit(self, message: str = "change", *, author: str | None = None, date: str | None = None) -> str:
+        self.git("add", "-A")
+        env: dict[str, str] = {}
+        if author:
+            name, email = author.rsplit(" <", 1)
+            env.update(
+                GIT_AUTHOR_NAME=name,
+                GIT_AUTHOR_EMAIL=email.rstrip(">"),
+                GIT_COMMITTER_NAME=name,
+                GIT_COMMITTER_EMAIL=email.rstrip(">"),
+            )
+        if date:
+            env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+        self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.head()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD")
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> GitRepo:
+    path = tmp_path / "repo"
+    path.mkdir()
+    repo = GitRepo(path)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("config", "commit.gpgsign", "false")
+    return repo
+
+
+SAMPLE_REPO = Path(__file__).resolve().parent.parent / "sample-repo"
