@@ -84,7 +84,233 @@ def _db_current(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [_register_db]
+# ----------------------------------------------------------------------------------------------- sync/check
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", metavar="PATH", help="repository or folder (default: the current repository)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--ref", metavar="REF", help="read the files of this commit instead of the work tree")
+    source.add_argument("--staged", action="store_true", help="read the index: what the next commit will contain")
+
+
+def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser("sync", help="sync the spec files of a repository into the database", parents=[_common()])
+    _source_options(p)
+    p.add_argument("--project", metavar="NAME", help="project name (default: configuration, origin remote, folder)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p.add_argument("--full", action="store_true", help="re-parse every file instead of trusting unchanged blob ids")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when the database differs from the source")
+    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--trigger", choices=("cli", "hook", "ci", "watch"), help=argparse.SUPPRESS)
+    p.set_defaults(func=_sync)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.sync.engine import sync
+
+    result = sync(
+        args.path,
+        ref=args.ref,
+        staged=args.staged,
+        project=args.project,
+        database_url=args.database_url,
+        dry_run=args.dry_run,
+        full=args.full,
+        trigger=args.trigger,
+        jobs=args.jobs,
+    )
+    if args.format == "json":
+        print(output.to_json(result.as_dict()))
+    else:
+        print(output.sync_summary(result))
+        for diag in result.errors:
+            print(output.diagnostic(diag), file=sys.stderr)
+    if result.errors:
+        return EXIT_SPEC_ERRORS
+    if args.exit_code and result.changed:
+        return EXIT_SPEC_ERRORS
+    return EXIT_OK
+
+
+def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser("check", help="validate spec files (no database needed)", parents=[_common(True)])
+    _source_options(p)
+    p.add_argument("--format", choices=("text", "json", "github"), default="text")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.set_defaults(func=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.check import check
+
+    result = check(args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs)
+    if args.format == "json":
+        print(output.to_json(result.as_dict()))
+    else:
+        for diag in [*result.errors, *result.warnings]:
+            print(output.diagnostic(diag, args.format))
+        if args.format == "text":
+            print(
+                f"{result.files_checked} files checked: {len(result.errors)} errors, {len(result.warnings)} warnings",
+                file=sys.stderr,
+            )
+    return EXIT_OK if result.ok else EXIT_SPEC_ERRORS
+
+
+# ------------------------------------------------------------------------------------------------- queries
+
+
+def _register_queries(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    def project_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+        p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
+
+    p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
+    project_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_status)
+
+    p = verbs.add_parser("list", help="list adrs, contracts, features or scenarios", parents=[_common()])
+    p.add_argument("kind", metavar="KIND", choices=("adrs", "contracts", "features", "scenarios", "adr", "contract",
+                                                     "feature", "scenario"))
+    project_options(p)
+    p.add_argument("--status", help="only records with this status")
+    p.add_argument("--tag", help="only records with this tag")
+    p.add_argument("--include-deleted", action="store_true", help="include soft-deleted records")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_list)
+
+    p = verbs.add_parser("show", help="one record: fields, source path, version", parents=[_common()])
+    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number")
+    project_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_show)
+
+    p = verbs.add_parser("history", help="every revision of one record", parents=[_common()])
+    p.add_argument("id", metavar="ID")
+    project_options(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_history)
+
+
+def _open_project(args: argparse.Namespace) -> tuple[object, object]:
+    """A read session and the project the query is about."""
+    from tracertm import db, queries
+    from tracertm.config import load_settings
+    from tracertm.sync.engine import project_name
+    from tracertm.sync.scan import Location
+
+    derived: str | None = None
+    configured: str | None = None
+    try:
+        location = Location.find(args.path)
+        settings = load_settings(location.root)
+        derived, configured = project_name(location, settings), settings.database_url
+    except UsageError:
+        if args.path:
+            raise
+    engine = db.open_engine(args.database_url, configured)
+    session = db.session(engine)
+    return session, queries.resolve_project(session, args.project, derived)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from tracertm import output, queries
+
+    session, project = _open_project(args)
+    info = queries.status(session, project)  # type: ignore[arg-type]
+    if args.format == "json":
+        print(output.to_json(info))
+        return EXIT_OK
+    run = info["last_run"]
+    print(f"project:     {info['project']}")
+    print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
+    print(f"last commit: {info['last_synced_commit'] or '-'}")
+    rows = [[output.KIND_LABELS[k], c["live"], c["deleted"]] for k, c in info["counts"].items()]
+    print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
+    if info["files_in_error"]:
+        print("files in error:")
+        for f in info["files_in_error"]:
+            print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from tracertm import output, queries
+
+    session, project = _open_project(args)
+    kind = queries.KIND_ALIASES[args.kind]
+    items = queries.list_records(
+        session, project, kind, status=args.status, tag=args.tag, include_deleted=args.include_deleted  # type: ignore[arg-type]
+    )
+    if args.format == "json":
+        print(output.to_json(items))
+        return EXIT_OK
+    headers = ["feature", "id", "title", "status", "v", "path"] if kind == "scenario" else ["id", "title", "status", "v", "path"]
+    rows = []
+    for item in items:
+        status = item["status"] + (" (deleted)" if item["deleted"] else "")
+        row = [item["id"], _clip(item["title"]), status, item["version"], item["path"]]
+        rows.append([item["feature"], *row] if kind == "scenario" else row)
+    print(output.table(rows, headers) if rows else f"no {output.KIND_LABELS[kind]}")
+    return EXIT_OK
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _show(args: argparse.Namespace) -> int:
+    from tracertm import output, queries
+
+    session, project = _open_project(args)
+    kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
+    fields = queries.record_fields(kind, row)
+    if args.format == "json":
+        print(output.to_json(fields))
+        return EXIT_OK
+    for key, value in fields.items():
+        if value in (None, [], {}, ""):
+            continue
+        if isinstance(value, (list, dict)):
+            value = output.to_json(value)
+        text = str(value)
+        if "\n" in text:
+            print(f"{key}:")
+            print("\n".join("  " + line for line in text.splitlines()))
+        else:
+            print(f"{key}: {text}")
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from tracertm import output, queries
+
+    session, project = _open_project(args)
+    kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
+    revisions = queries.history(session, project, kind, row)  # type: ignore[arg-type]
+    if args.format == "json":
+        print(output.to_json(revisions))
+        return EXIT_OK
+    rows = [
+        [r["version"], r["change"], (r["commit"] or "")[:12] or "-", r["author"] or "-", r["date"], r["path"]]
+        for r in revisions
+    ]
+    print(output.table(rows, ["v", "change", "commit", "author", "date", "path"], right=(0,)))
+    return EXIT_OK
+
+
+_REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
+    _register_sync,
+    _register_check,
+    _register_queries,
+    _register_db,
+]
 
 
 # ------------------------------------------------------------------------------------------------- dispatch

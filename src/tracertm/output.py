@@ -1,0 +1,57 @@
+"""Rendering for the CLI: text tables, JSON, and GitHub workflow annotations. Only the CLI prints what this returns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tracertm.errors import Diagnostic
+
+KIND_LABELS = {"adr": "adrs", "contract": "contracts", "feature": "features", "scenario": "scenarios"}
+SYNC_COLUMNS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=False)
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable[int] = ()) -> str:
+    """A plain aligned table; columns listed in ``right`` are right-aligned (numbers)."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    align = set(right)
+    lines = []
+    for row in cells:
+        parts = [c.rjust(w) if i in align else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def diagnostic(diag: Diagnostic, fmt: str = "text") -> str:
+    """One finding: ``path:line:col: message`` (text) or a GitHub workflow annotation (github)."""
+    if fmt == "github":
+        level = "error" if diag.severity == "error" else "warning"
+        message = diag.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{level} file={diag.path},line={max(diag.line, 1)},col={max(diag.column, 1)}::{message}"
+    prefix = "" if diag.severity == "error" else "warning: "
+    return f"{diag.path}:{diag.line}:{diag.column}: {prefix}{diag.message}"
+
+
+def sync_summary(result: Any) -> str:
+    """The text report of a ``SyncResult``."""
+    head = f"{'would sync' if result.dry_run else 'synced'} {result.project} from {result.source}"
+    if result.commit:
+        head += f" {result.commit[:12]}"
+    head += f" ({result.files_scanned} files, {result.files_parsed} parsed)"
+    rows = [[KIND_LABELS[k], *(result.counts[k][c] for c in SYNC_COLUMNS)] for k in KIND_LABELS]
+    out = [head, table(rows, ["", *SYNC_COLUMNS], right=range(1, len(SYNC_COLUMNS) + 1))]
+    if result.dry_run:
+        changes = [op for op in result.operations if op.action != "refresh"]
+        if changes:
+            out.append("")
+            out.extend(
+                f"  {op.action:<9} {op.kind:<9} {(op.parent + '/') if op.parent else ''}{op.number}  ({op.path})"
+                for op in changes
+            )
+    return "\n".join(out)
