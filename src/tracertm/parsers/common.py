@@ -13,8 +13,9 @@ from tracertm.parsers.records import ParserOptions
 # Bump when a parser change alters what a file means, so every record is re-hashed (and re-versioned) once.
 PARSER_VERSION = "1"
 
-# Keys that say where something is in the file, not what it says: excluded from the content hash.
-_POSITIONAL_KEYS = frozenset({"line", "column", "gherkin_text"})
+# Keys that say where something is (in the file, or which file), not what it says: excluded from the content
+# hash, so reformatting or moving a file is not a new version.
+_POSITIONAL_KEYS = frozenset({"line", "column", "gherkin_text", "file_path", "slug"})
 
 
 def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
