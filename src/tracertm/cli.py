@@ -266,6 +266,8 @@ def _clip(text: str, width: int = 60) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
+    import json
+
     from tracertm import output, queries
 
     session, project = _open_project(args)
@@ -277,8 +279,10 @@ def _show(args: argparse.Namespace) -> int:
     for key, value in fields.items():
         if value in (None, [], {}, ""):
             continue
-        if isinstance(value, (list, dict)):
-            value = output.to_json(value)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(value)
+        elif isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
         text = str(value)
         if "\n" in text:
             print(f"{key}:")
@@ -311,6 +315,41 @@ _REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
     _register_queries,
     _register_db,
 ]
+
+
+# ---------------------------------------------------------------------------------------------------- watch
+
+
+def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser("watch", help="keep the database in sync as files change (daemon)", parents=[_common()])
+    p.add_argument(
+        "workspaces", nargs="*", metavar="WORKSPACE", help="repositories or folders holding repositories (default: .)"
+    )
+    p.add_argument(
+        "--debounce", type=float, default=200, metavar="MS", help="quiet period before a sync (default: 200)"
+    )
+    p.add_argument(
+        "--reconcile-every", type=float, default=600, metavar="SECONDS", help="full reconcile period (default: 600)"
+    )
+    p.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines (default: text)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also log retries and sync starts")
+    p.set_defaults(func=_watch)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from tracertm.watch import logs, watch
+
+    logs.configure(args.log_format, verbose=args.verbose)
+    watch(
+        args.workspaces,
+        database_url=args.database_url,
+        debounce_ms=args.debounce,
+        reconcile_every=args.reconcile_every,
+    )
+    return EXIT_OK
+
+
+_REGISTRY.append(_register_watch)
 
 
 # ------------------------------------------------------------------------------------------------- dispatch
