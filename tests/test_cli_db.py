@@ -1,0 +1,179 @@
+"""`tracertm db ...`, `--version` and the CLI's error contract: exit codes, one-line messages, no secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracertm import db
+from tracertm.cli import main
+
+
+def _run(argv: list[str]) -> int:
+    """main() returns the exit code; argparse's own exits (``--version``) surface as SystemExit."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def _one_line(text: str) -> str:
+    lines = text.strip("\n").splitlines()
+    assert len(lines) == 1, f"expected one line, got:\n{text}"
+    assert "Traceback" not in text
+    return lines[0]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["--version"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "tracertm 0.1.0"
+    assert err == ""
+
+
+def test_db_upgrade_creates_the_default_database_in_home(capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(os.environ["HOME"]) / ".local" / "share" / "tracertm" / "tracertm.db"
+    assert not path.parent.exists()
+    assert main(["db", "upgrade"]) == 0
+    out, _ = capsys.readouterr()
+    assert path.is_file()
+    assert str(path) in out and "at revision 0001" in out
+
+    assert main(["db", "current"]) == 0
+    out, _ = capsys.readouterr()
+    assert f"database: sqlite:///{path}" in out
+    assert "revision: 0001 (head)" in out.splitlines()
+
+
+def test_db_upgrade_honours_the_environment_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "env.db").is_file()
+    assert not db.default_database_path().exists()
+    # the option beats the environment
+    assert main(["db", "current", "--database-url", f"sqlite:///{tmp_path / 'opt.db'}"]) == 0
+    assert "(empty)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("mysql://user:s3cret@host/db", "mysql"),
+        ("not a url", "not a database URL"),
+        ("postgresql+asyncpg://user:s3cret@host/db", "asyncpg"),
+        ("mysql://user:s3cret@host:notaport/db", "mysql"),
+    ],
+)
+@pytest.mark.parametrize("verb", ["upgrade", "current"])
+def test_bad_database_url_is_a_usage_error(
+    verb: str, url: str, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", verb, "--database-url", url]) == 2
+    out, err = capsys.readouterr()
+    line = _one_line(err)
+    assert line.startswith("tracertm: error: --database-url")
+    assert named in line
+    assert "s3cret" not in out + err
+
+
+def test_unreachable_postgresql_is_one_line_without_the_password(capsys: pytest.CaptureFixture[str]) -> None:
+    url = "postgresql://tracertm:s3cret@127.0.0.1:1/tracertm"
+    assert main(["db", "upgrade", "--database-url", url]) == 2
+    out, err = capsys.readouterr()
+    line = _one_line(err)
+    assert "127.0.0.1:1" in line and "--database-url" in line
+    assert "s3cret" not in out + err
+
+
+@pytest.mark.parametrize("argv", [["frobnicate"], ["db", "frobnicate"], ["db", "upgrade", "--no-such-option"], []])
+def test_usage_errors_exit_2_with_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(argv) == 2
+    out, err = capsys.readouterr()
+    line = _one_line(err)
+    assert line.startswith("tracertm: error: ")
+    assert out == ""
+
+
+def _simulate_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(engine: object) -> str:
+        raise RuntimeError("simulated bug\nwith a second line")
+
+    monkeypatch.setattr(db, "current_revision", broken)
+
+
+def test_internal_error_is_exit_3_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _simulate_bug(monkeypatch)
+    assert main(["db", "current", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]) == 3
+    _, err = capsys.readouterr()
+    line = _one_line(err)
+    assert "internal error" in line and "RuntimeError: simulated bug" in line and "--traceback" in line
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_traceback_option_shows_the_traceback(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _simulate_bug(monkeypatch)
+    argv = ["db", "current", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]
+    argv = ["--traceback", *argv] if where == "before" else [*argv, "--traceback"]
+    assert main(argv) == 3
+    _, err = capsys.readouterr()
+    assert "Traceback (most recent call last)" in err
+    assert "RuntimeError: simulated bug" in err
+    assert "broken" in err  # the frame that raised
+
+
+def test_real_subprocess(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    version = subprocess.run(
+        [sys.executable, "-m", "tracertm", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert (version.returncode, version.stdout.strip()) == (0, "tracertm 0.1.0")
+
+    url = f"sqlite:///{tmp_path / 'sub.db'}"
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "tracertm", "db", "upgrade", "--database-url", url],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    current = subprocess.run(
+        [sys.executable, "-m", "tracertm", "db", "current", "--database-url", url],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert current.returncode == 0 and "revision: 0001 (head)" in current.stdout
+
+    bad = subprocess.run(
+        [sys.executable, "-m", "tracertm", "db", "current", "--database-url", "mysql://u:s3cret@h/db"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "s3cret" not in bad.stdout + bad.stderr
+    _one_line(bad.stderr)
