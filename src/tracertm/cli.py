@@ -26,8 +26,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _common(traceback_only: bool = False) -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common(traceback_only: bool = False) -> _Parser:
+    common = _Parser(add_help=False)
     common.add_argument(
         "--traceback", action="store_true", default=argparse.SUPPRESS, help="show the traceback of internal errors"
     )

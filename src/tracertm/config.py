@@ -155,7 +155,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
     paths["adr"] = paths["adr"] + _adr_dir(root)
     for kind in ("adr", "contract", "feature"):
         if f"{kind}_paths" in table:
-            paths[kind] = tuple(table[f"{kind}_paths"])  # type: ignore[index]
+            paths[kind] = tuple(table[f"{kind}_paths"])
     parser_kwargs: dict[str, Any] = {}
     for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
         if key in table:

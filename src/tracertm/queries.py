@@ -63,7 +63,7 @@ def status(session: Session, project: Project) -> dict[str, Any]:
             query = query.join(Feature, Scenario.feature_id == Feature.id).where(Feature.project_id == project.id)
         else:
             query = query.where(model.project_id == project.id)
-        rows = dict(session.execute(query.execution_options(include_deleted=True)).all())
+        rows: dict[bool, int] = dict(session.execute(query.execution_options(include_deleted=True)).all())
         counts[kind] = {"live": rows.get(True, 0), "deleted": rows.get(False, 0)}
     last = session.execute(
         select(SyncRun).where(SyncRun.project_id == project.id).order_by(SyncRun.started_at.desc()).limit(1)

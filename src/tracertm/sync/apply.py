@@ -19,17 +19,17 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError
 from tracertm.git import CommitInfo
-from tracertm.models import ADR, Contract, Feature, Scenario, SourceFile, SpecRevision
+from tracertm.models import ADR, Base, Contract, Feature, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.sync.plan import REVISION_ACTIONS, Operation, Plan
 
 TABLES: dict[str, Table] = {
-    "adr": ADR.__table__,  # type: ignore[dict-item]
-    "contract": Contract.__table__,  # type: ignore[dict-item]
-    "feature": Feature.__table__,  # type: ignore[dict-item]
-    "scenario": Scenario.__table__,  # type: ignore[dict-item]
+    kind: Base.metadata.tables[model.__tablename__]
+    for kind, model in (("adr", ADR), ("contract", Contract), ("feature", Feature), ("scenario", Scenario))
 }
+REVISIONS = Base.metadata.tables["spec_revisions"]
+SOURCE_FILES = Base.metadata.tables["source_files"]
 # Insert parents before children.
 _ORDER = ("adr", "contract", "feature", "scenario")
 
@@ -102,7 +102,7 @@ def apply(
         if deletes:
             _execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
     if revisions:
-        conn.execute(insert(SpecRevision.__table__), revisions)
+        conn.execute(insert(REVISIONS), revisions)
     _apply_files(session, project_id, plan, provenance)
 
 
@@ -160,7 +160,7 @@ def _revision(
 
 def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance: Provenance) -> None:
     conn = session.connection()
-    table = SourceFile.__table__
+    table = SOURCE_FILES
     now = dt.datetime.now(dt.timezone.utc)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -188,7 +188,7 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
         conn.execute(insert(table), inserts)
     if updates:
         conn.execute(
-            update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow()), updates  # type: ignore[attr-defined]
+            update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow()), updates
         )
 
 

@@ -269,7 +269,7 @@ def _plan_files(
             result.files.append(FileOp(path, scanned.kind, scanned, error, existing))
     for path in sorted(removed):
         row = db_files[path]
-        result.files.append(FileOp(path, row.kind, None, row.parse_error and dict(row.parse_error), row))
+        result.files.append(FileOp(path, row.kind, None, dict(row.parse_error) if row.parse_error else None, row))
 
 
 def _error_dict(diag: Diagnostic) -> dict[str, Any]:
