@@ -1,0 +1,472 @@
+"""Gherkin ``.feature`` files → one ``feature`` record whose children are its ``scenario`` records.
+
+Parsing is gherkin-official's (every keyword of every ``# language:``, Rules, Backgrounds, outlines with several
+Examples, data tables, doc strings); this module only maps its AST onto the model's columns:
+
+- Feature identity: an id tag (``options.feature_id_pattern``, default ``@FEAT-<n>``), else the path without a
+  leading ``features/`` and without ``.feature``.
+- Scenario identity: an id tag (``options.scenario_id_pattern``, default ``@SC-<n>``), else the scenario name, with
+  ``#2``, ``#3``... for repeats in the file (the first keeps the bare name); a scenario without a name and without an
+  id tag is ``Scenario #k``, k being its 1-based position among the file's scenarios.
+- Status: ``@status:<value>``, a bare ``@<value>`` tag or ``@wip`` (draft). A scenario without its own status tag
+  takes its Rule's, else the feature's. Unknown ``@status:x`` is a warning and means draft.
+- Steps are sorted into given/when/then by gherkin's keyword *type*, so ``And``/``But``/``*`` (and ``Et``, ``Und``...)
+  continue the list of the step before them in every language.
+
+Fields never carry positions or layout except ``line`` keys and ``gherkin_text``, which the content hash ignores:
+reformatting a file or editing comments changes no hash, editing one scenario changes that scenario's hash only.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any, cast
+
+from gherkin.dialect import Dialect
+from gherkin.errors import CompositeParserException, ParserException
+from gherkin.parser import Parser
+from gherkin.token_scanner import TokenScanner
+
+from tracertm.errors import Diagnostic, ParseError
+from tracertm.parsers.common import decode_text
+from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
+
+__all__ = ["FEATURE_STATUSES", "parse"]
+
+# FeatureStatus and ScenarioStatus share these values.
+FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
+
+_ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
+_LOCATION_PREFIX = re.compile(r"^\(\d+:\d+\):\s*")
+_STORY = (
+    ("as_a", re.compile(r"As an?\s+(.*)", re.IGNORECASE)),
+    ("i_want", re.compile(r"I want\b\s*(.*)", re.IGNORECASE)),
+    ("so_that", re.compile(r"So that\b\s*(.*)", re.IGNORECASE)),
+    ("so_that", re.compile(r"In order to\b\s*(.*)", re.IGNORECASE)),
+)
+_STEP_LISTS = {"Context": "given_steps", "Action": "when_steps", "Outcome": "then_steps"}
+
+Node = Mapping[str, Any]  # a gherkin AST node (TypedDicts at runtime are plain dicts)
+
+
+def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
+    """Parse one ``.feature`` file into a feature record with its scenarios, or raise ``ParseError``."""
+    text = decode_text(path, data, options)
+    try:
+        return _parse_text(path, text, options)
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Gherkin
+
+
+def _gherkin(path: str, text: str) -> Node:
+    """The gherkin document, or a ParseError carrying every error the gherkin parser reported."""
+    try:
+        return cast(Node, Parser().parse(TokenScanner(text)))
+    except CompositeParserException as exc:
+        errors = list(exc.errors)
+    except ParserException as exc:
+        errors = [exc]
+    # Gherkin reports in parse order (AST errors at the end); report them in file order.
+    diagnostics = sorted((_diagnostic(path, error) for error in errors), key=lambda d: (d.line, d.column))
+    if not diagnostics:  # pragma: no cover - gherkin always names at least one error
+        diagnostics = [Diagnostic(path, 1, 0, "Gherkin syntax error")]
+    return _raise(diagnostics)
+
+
+def _raise(diagnostics: list[Diagnostic]) -> Node:
+    raise ParseError.from_diagnostics(diagnostics)
+
+
+def _diagnostic(path: str, error: ParserException) -> Diagnostic:
+    location = error.location or {}
+    message = _LOCATION_PREFIX.sub("", str(error.args[0]) if error.args else str(error))
+    return Diagnostic(path, int(location.get("line", 0) or 0), int(location.get("column", 0) or 0), message)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Tags
+
+
+@dataclass(frozen=True)
+class _Tag:
+    name: str  # without "@"
+    line: int
+    column: int
+
+
+def _tags(node: Node) -> list[_Tag]:
+    return [
+        _Tag(
+            tag["name"].removeprefix("@"),
+            _line(tag),
+            tag["location"].get("column", 0),
+        )
+        for tag in node.get("tags", ())
+    ]
+
+
+def _line(node: Node) -> int:
+    return int(node["location"]["line"])
+
+
+@dataclass
+class _Context:
+    """Per-file state: compiled patterns and the diagnostics found so far."""
+
+    path: str
+    feature_id: re.Pattern[str]
+    scenario_id: re.Pattern[str]
+    requirement: re.Pattern[str]
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, line: int, column: int, message: str) -> None:
+        self.errors.append(Diagnostic(self.path, line, column, message))
+
+    def warn(self, line: int, column: int, message: str) -> None:
+        self.warnings.append(Diagnostic(self.path, line, column, message, severity="warning"))
+
+    def status(self, tags: Iterable[_Tag]) -> str | None:
+        """The status the tags give (first wins, disagreement warned), or None when they give none."""
+        found: list[tuple[str, _Tag]] = []
+        for tag in tags:
+            lowered = tag.name.lower()
+            if lowered.startswith("status:"):
+                value = lowered[len("status:") :]
+                if value not in FEATURE_STATUSES:
+                    self.warn(
+                        tag.line,
+                        tag.column,
+                        f"unknown status @{tag.name}; allowed: {', '.join(FEATURE_STATUSES)}; using draft",
+                    )
+                    value = "draft"
+                found.append((value, tag))
+            elif lowered in FEATURE_STATUSES:
+                found.append((lowered, tag))
+            elif lowered == "wip":
+                found.append(("draft", tag))
+        if not found:
+            return None
+        if len({value for value, _ in found}) > 1:
+            first = found[0][1]
+            names = ", ".join("@" + tag.name for _, tag in found)
+            self.warn(first.line, first.column, f"conflicting status tags {names}; using {found[0][0]}")
+        return found[0][0]
+
+    def requirements(self, tags: Iterable[_Tag]) -> list[str]:
+        return _unique(tag.name for tag in tags if self.requirement.fullmatch(tag.name))
+
+    def one_id(self, tags: Iterable[_Tag], pattern: re.Pattern[str], what: str) -> _Tag | None:
+        """The id tag among ``tags``; two different ones are an error (which one would be meant?)."""
+        found = [tag for tag in tags if pattern.fullmatch(tag.name)]
+        for extra in found[1:]:
+            if extra.name != found[0].name:
+                self.error(extra.line, extra.column, f"{what} has two id tags: @{found[0].name} and @{extra.name}")
+        return found[0] if found else None
+
+
+def _compile(path: str, options: ParserOptions) -> _Context:
+    try:
+        return _Context(
+            path,
+            re.compile(options.feature_id_pattern),
+            re.compile(options.scenario_id_pattern),
+            re.compile(options.requirement_pattern),
+        )
+    except re.error as exc:
+        raise ParseError(path, 0, 0, f"invalid tag pattern in configuration: {exc}") from None
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _adrs(tags: Iterable[_Tag]) -> list[str]:
+    """``@ADR-1`` / ``@adr-0001`` → ``ADR-0001`` (the ADR parser's normal form)."""
+    return _unique(f"ADR-{int(m.group(1)):04d}" for tag in tags if (m := _ADR_TAG.fullmatch(tag.name)))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Steps and text
+
+
+def _step(step: Node) -> dict[str, Any]:
+    result: dict[str, Any] = {"keyword": step["keyword"].strip(), "text": step["text"], "line": _line(step)}
+    if "dataTable" in step:
+        result["data_table"] = _rows(step["dataTable"]["rows"])
+    if "docString" in step:
+        doc = step["docString"]
+        result["doc_string"] = {"content": doc["content"], "media_type": doc.get("mediaType")}
+    return result
+
+
+def _rows(rows: Iterable[Node]) -> list[list[str]]:
+    return [[cell["value"] for cell in row["cells"]] for row in rows]
+
+
+def _render_steps(steps: list[dict[str, Any]]) -> str | None:
+    """Steps back as Gherkin text (for ``features.background``), layout-independent."""
+    out: list[str] = []
+    for step in steps:
+        out.append(f"{step['keyword']} {step['text']}")
+        for row in step.get("data_table", ()):
+            out.append("  | " + " | ".join(_escape_cell(cell) for cell in row) + " |")
+        if "doc_string" in step:
+            doc = step["doc_string"]
+            out.append('  """' + (doc["media_type"] or ""))
+            out.extend("  " + line for line in doc["content"].split("\n"))
+            out.append('  """')
+    return "\n".join(out) or None
+
+
+def _escape_cell(cell: str) -> str:
+    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n")
+
+
+def _description(text: str) -> str | None:
+    """Gherkin keeps the description's indentation; drop the common part and trailing spaces."""
+    lines = [line.rstrip() for line in textwrap.dedent(text).split("\n")]
+    return "\n".join(lines).strip("\n") or None
+
+
+def _split_steps(context: _Context, steps: Iterable[Node]) -> dict[str, list[dict[str, Any]]]:
+    """given/when/then lists; a conjunction (or ``*``) joins the list of the step before it."""
+    lists: dict[str, list[dict[str, Any]]] = {"given_steps": [], "when_steps": [], "then_steps": []}
+    current: str | None = None
+    for step in steps:
+        keyword_type = step.get("keywordType")
+        if keyword_type in _STEP_LISTS:
+            current = _STEP_LISTS[keyword_type]
+        elif current is None:
+            if keyword_type == "Conjunction":
+                context.warn(
+                    _line(step),
+                    0,
+                    f"step '{step['keyword'].strip()} {step['text']}' continues no step; counted as Given",
+                )
+            current = "given_steps"
+        lists[current].append(_step(step))
+    return lists
+
+
+def _story(context: _Context, description: str, lines: list[str], after_line: int) -> dict[str, str | None]:
+    """as_a / i_want / so_that from description lines (``As a``, ``I want``, ``So that`` / ``In order to``)."""
+    story: dict[str, str | None] = {"as_a": None, "i_want": None, "so_that": None}
+    cursor = after_line  # description lines come in file order: search on from the last one found
+    for text in description.split("\n"):
+        text = text.strip()
+        for key, pattern in _STORY:
+            match = pattern.match(text)
+            if not match:
+                continue
+            # "As a customer," is common: the trailing comma is punctuation, not part of the role.
+            value = match.group(1).strip().rstrip(",").strip() or None
+            line = cursor = _find_line(lines, text, cursor)
+            if story[key] is not None:
+                context.warn(line, 0, f"a second '{text}' line; {key} keeps {story[key]!r}")
+            else:
+                story[key] = value
+            break
+    return story
+
+
+def _find_line(lines: list[str], text: str, after_line: int) -> int:
+    """The first line after ``after_line`` whose text is ``text`` (descriptions do not carry positions)."""
+    for number in range(after_line + 1, len(lines) + 1):
+        if lines[number - 1].strip() == text:
+            return number
+    return after_line  # pragma: no cover - description lines are lines of the file
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The file
+
+
+@dataclass
+class _Scenario:
+    """A scenario with what it inherits from where it stands."""
+
+    node: Node
+    rule: Node | None
+    rule_background: list[dict[str, Any]]
+    start: int  # first line of its text: its first tag line or its keyword line
+    number: str = ""
+
+
+def _start(node: Node) -> int:
+    return min([_line(node), *(_line(tag) for tag in node.get("tags", ()))])
+
+
+def _collect(feature: Node) -> tuple[Node | None, list[_Scenario], list[Node]]:
+    """The feature Background, every scenario in file order (with its Rule), and the Rules."""
+    background: Node | None = None
+    scenarios: list[_Scenario] = []
+    rules: list[Node] = []
+    for child in feature.get("children", ()):
+        if "background" in child:
+            background = child["background"]
+        elif "scenario" in child:
+            scenarios.append(_Scenario(child["scenario"], None, [], _start(child["scenario"])))
+        elif "rule" in child:
+            rule = child["rule"]
+            rules.append(rule)
+            rule_background: list[dict[str, Any]] = []
+            for grandchild in rule.get("children", ()):
+                if "background" in grandchild:
+                    rule_background = [_step(step) for step in grandchild["background"]["steps"]]
+                elif "scenario" in grandchild:
+                    node = grandchild["scenario"]
+                    scenarios.append(_Scenario(node, rule, rule_background, _start(node)))
+    return background, scenarios, rules
+
+
+def _number_scenarios(context: _Context, scenarios: list[_Scenario]) -> None:
+    """Id tags first (duplicates are errors), then names with ``#k`` for repeats, skipping numbers already taken."""
+    taken: dict[str, int] = {}
+    for scenario in scenarios:
+        tag = context.one_id(_tags(scenario.node), context.scenario_id, f"scenario on line {_line(scenario.node)}")
+        if tag is None:
+            continue
+        if tag.name in taken:
+            context.error(
+                tag.line, tag.column, f"duplicate scenario id @{tag.name} (lines {taken[tag.name]} and {tag.line})"
+            )
+        else:
+            taken[tag.name] = tag.line
+        scenario.number = tag.name
+    last_suffix: dict[str, int] = {}  # per name: the last #k handed out, so a file of repeats stays linear
+    for position, scenario in enumerate(scenarios, start=1):
+        if scenario.number:
+            continue
+        base = scenario.node["name"].strip() or f"Scenario #{position}"
+        number, k = base, last_suffix.get(base, 1)
+        while number in taken:
+            k += 1
+            number = f"{base}#{k}"
+        last_suffix[base] = k
+        taken[number] = _line(scenario.node)
+        scenario.number = number
+
+
+def _gherkin_text(lines: list[str], start: int, end: int) -> str:
+    """Lines ``start``..``end`` (1-based, inclusive) of the file, trailing blank and comment lines trimmed.
+
+    A comment right before the next scenario or rule introduces *that* one, so it is not part of this text. (A
+    ``#`` line inside a doc string cannot be trailing: the closing delimiter comes after it.)
+    """
+    chunk = lines[start - 1 : end]
+    while chunk and (not chunk[-1].strip() or chunk[-1].lstrip().startswith("#")):
+        chunk.pop()
+    return "\n".join(chunk)
+
+
+def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
+    context = _compile(path, options)
+    if not text.strip():
+        raise ParseError(path, 1, 0, "no Feature: the file is empty")
+    document = _gherkin(path, text)
+    feature = document.get("feature")
+    if not feature:
+        raise ParseError(path, 1, 0, "no Feature: the file has no 'Feature:' line (or its language's keyword)")
+
+    lines = text.split("\n")
+    feature_line = _line(feature)
+    language = str(feature.get("language", "en"))
+    dialect = Dialect.for_name(language)
+    outline_keywords = {k.strip() for k in dialect.scenario_outline_keywords} if dialect else set()
+
+    feature_tags = _tags(feature)
+    id_tag = context.one_id(feature_tags, context.feature_id, "the feature")
+    feature_number = id_tag.name if id_tag else _derived_number(path)
+    feature_status = context.status(feature_tags) or "draft"
+    feature_requirements = context.requirements(feature_tags)
+    description = _description(feature.get("description", ""))
+    story = _story(context, description or "", lines, feature_line)
+
+    background, scenarios, rules = _collect(feature)
+    background_steps = [_step(step) for step in background["steps"]] if background else []
+    _number_scenarios(context, scenarios)
+
+    # A scenario's text runs to the line before the next scenario or rule starts (or the end of the file).
+    starts = sorted({s.start for s in scenarios} | {_start(rule) for rule in rules})
+    ends = {start: following - 1 for start, following in pairwise(starts)}
+    rule_status = {id(rule): context.status(_tags(rule)) for rule in rules}  # once per rule: warnings once
+    children: list[SpecRecord] = []
+    for scenario in scenarios:
+        node = scenario.node
+        end = ends.get(scenario.start, len(lines))
+        own_tags = _tags(node)
+        rule_tags = _tags(scenario.rule) if scenario.rule else []
+        keyword = str(node["keyword"]).strip()
+        examples = [
+            {
+                "name": example["name"],
+                "tags": [tag.name for tag in _tags(example)],
+                "columns": [cell["value"] for cell in example["tableHeader"]["cells"]]
+                if "tableHeader" in example
+                else [],
+                "rows": _rows(example.get("tableBody", ())),
+            }
+            for example in node.get("examples", ())
+        ]
+        fields: dict[str, Any] = {
+            "scenario_number": scenario.number,
+            "title": node["name"],
+            "description": _description(node.get("description", "")),
+            "gherkin_text": _gherkin_text(lines, scenario.start, end),
+            "background": background_steps + scenario.rule_background,
+            **_split_steps(context, node.get("steps", ())),
+            "is_outline": bool(examples) or keyword in outline_keywords,
+            "examples": examples,
+            "tags": [tag.name for tag in own_tags],
+            "status": context.status(own_tags) or rule_status.get(id(scenario.rule)) or feature_status,
+            "requirement_ids": sorted(
+                set(context.requirements(own_tags) + context.requirements(rule_tags) + feature_requirements)
+            ),
+            "scenario_metadata": {
+                "rule": scenario.rule["name"] if scenario.rule else None,
+                "keyword": keyword,
+                "inherited_tags": [tag.name for tag in feature_tags + rule_tags],
+            },
+        }
+        children.append(SpecRecord("scenario", scenario.number, fields, line=_line(node)))
+
+    if context.errors:
+        raise ParseError.from_diagnostics(sorted(context.errors, key=lambda d: (d.line, d.column)))
+
+    fields = {
+        "feature_number": feature_number,
+        "name": feature["name"],
+        "description": description,
+        **story,
+        "status": feature_status,
+        "file_path": path,
+        "background": _render_steps(background_steps),
+        "tags": [tag.name for tag in feature_tags],
+        "related_requirements": feature_requirements,
+        "related_adrs": _adrs(feature_tags),
+        "feature_metadata": {
+            "language": language,
+            "rules": [rule["name"] for rule in rules],
+            "background_name": (background["name"] or None) if background else None,
+        },
+    }
+    record = SpecRecord("feature", feature_number, fields, line=feature_line, children=tuple(children))
+    warnings = tuple(sorted(context.warnings, key=lambda d: (d.line, d.column)))
+    return ParseResult(path, "feature", (record,), warnings)
+
+
+def _derived_number(path: str) -> str:
+    """``features/billing/refund.feature`` → ``billing/refund`` (any other folder is kept)."""
+    number = path.removeprefix("features/")
+    return number.removesuffix(".feature")
