@@ -232,3 +232,33 @@ def test_subfolder_is_its_own_root(git_repo: GitRepo, engine) -> None:
     assert set(versions(engine, "adrs", "adr_number")) == {"ADR-0001"}
     committed = sync(git_repo.path / "product", engine=engine, ref="HEAD", project="product")
     assert committed.errors == [] and not committed.changed
+
+
+def test_gitignored_files_are_not_read_and_full_reparses_without_changes(git_repo: GitRepo, engine) -> None:
+    _seed(git_repo)
+    git_repo.write(".gitignore", "docs/adr/*-draft.md\n")
+    git_repo.write("docs/adr/0042-draft.md", adr(42, "Secret draft"))
+    git_repo.write("docs/adr/0043-untracked.md", adr(43, "Untracked but not ignored"))
+    result = sync(git_repo.path, engine=engine)
+    assert set(versions(engine, "adrs", "adr_number")) == {"ADR-0001", "ADR-0002", "ADR-0043"}
+    with engine.connect() as conn:
+        project = conn.execute(select(db_models().Project.last_synced_commit)).scalar_one()
+    assert project == git_repo.head()
+
+    before = dump(engine, volatile=True)
+    dry = sync(git_repo.path, engine=engine, full=True, dry_run=True)
+    assert dry.files_parsed == 5 and not dry.changed
+    full = sync(git_repo.path, engine=engine, full=True)
+    assert full.files_parsed == 5 and not full.changed and full.errors == []
+    after = dump(engine, volatile=True)
+    assert {t: after[t] for t in ("adrs", "features", "scenarios", "spec_revisions")} == {
+        t: before[t] for t in ("adrs", "features", "scenarios", "spec_revisions")
+    }
+
+
+def test_dry_run_writes_nothing(git_repo: GitRepo, engine) -> None:
+    _seed(git_repo)
+    result = sync(git_repo.path, engine=engine, dry_run=True)
+    assert result.dry_run and result.changed and result.run_id is None
+    assert {op.action for op in result.operations} == {"created"}
+    assert all(rows == [] for rows in dump(engine).values())
