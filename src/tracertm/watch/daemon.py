@@ -1,0 +1,693 @@
+"""The watch daemon: watchdog observers record changed paths, a debouncer batches them per repository, and one
+loop thread runs the ordinary incremental sync for each batch (a full blob-gated reconcile when git's HEAD or refs
+moved). Database outages are ridden out with the dirty paths kept and capped exponential backoff.
+
+Threads: watchdog's emitter/dispatcher threads only classify events and record paths (``_on_event``); everything
+that touches git, the database or the watch set runs on the loop thread (``run``).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Self
+
+from watchdog.events import FileSystemEvent
+
+from tracertm import db
+from tracertm.errors import DatabaseError, TracertmError
+from tracertm.watch.debounce import DEFAULT_CEILING_S, Batch, Debouncer
+from tracertm.watch.logs import LOGGER
+from tracertm.watch.observe import WatchSet
+from tracertm.watch.repos import Repository, WatchSpec, repositories_in, split_targets
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from tracertm.sync.engine import SyncResult
+
+log = logging.getLogger(LOGGER)
+
+DEFAULT_DEBOUNCE_MS = 200
+DEFAULT_RECONCILE_S = 600.0
+DEFAULT_RETRY_BASE_S = 0.5
+DEFAULT_RETRY_CAP_S = 30.0
+DEFAULT_DISCOVER_S = 2.0
+
+ACTIONS = ("created", "updated", "deleted", "restored", "moved", "errors")
+_MAX_LOGGED_ERRORS = 20
+
+
+@dataclass
+class WatchStats:
+    """Counters of a running daemon (read them from any thread)."""
+
+    repositories: int = 0
+    events_seen: int = 0  # file-system events delivered by the observers
+    events_recorded: int = 0  # of which meant something (a spec file, git HEAD/refs, configuration)
+    syncs: int = 0  # committed syncs: path batches and reconciles
+    reconciles: int = 0  # of which full reconciles
+    failures: int = 0  # failed sync attempts (each is retried)
+    watch_limit_reached: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    """One committed sync, as logged. Times are ``time.monotonic()`` values."""
+
+    repository: str
+    project: str
+    reconcile: bool
+    paths: int | None
+    counts: dict[str, int]
+    events: int
+    first_event: float
+    started: float
+    committed: float
+
+    @property
+    def latency(self) -> float:
+        """Seconds from the batch's first event to the commit."""
+        return self.committed - self.first_event
+
+
+@dataclass
+class _Health:
+    """Failure state of a database (by URL) or a repository: retries back off, logging happens on transitions."""
+
+    down: bool = False
+    failures: int = 0
+    since: float = 0.0
+    retry_at: float = 0.0
+    message: str | None = None
+
+
+class _Abort(BaseException):
+    """Raised by a second SIGINT/SIGTERM to roll back the sync in flight."""
+
+
+class _OverflowHook(logging.Filter):
+    """watchdog reports a kernel queue overflow only as a log warning; turn it into a reconcile of everything."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__()
+        self._callback = callback
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "overflow" in record.getMessage().lower():
+            self._callback()
+        return True
+
+
+def _read_limit(name: str) -> str:
+    try:
+        return Path(f"/proc/sys/fs/inotify/{name}").read_text().strip()
+    except OSError:
+        return "?"
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    """Errors that mean "the database cannot be used right now": retry later with the changes kept."""
+    if isinstance(exc, DatabaseError):
+        return True
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(
+        exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
+    ):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+class Watcher:
+    """The daemon object. ``run()`` blocks on the calling thread; ``start()`` runs it on a background thread.
+
+    ``targets``: repositories or folders holding repositories. ``database_url``: overrides the usual resolution
+    (``$TRACERTM_DATABASE_URL``, the repository's configuration, the default file). ``debounce_ms``: quiet period
+    before a batch syncs; ``ceiling_s``: longest a batch waits while changes keep coming. ``reconcile_every``:
+    seconds between full reconciles of every repository. ``retry_base``/``retry_cap``: backoff after a failure.
+    """
+
+    def __init__(
+        self,
+        targets: Sequence[str | os.PathLike[str]] = (".",),
+        *,
+        database_url: str | None = None,
+        debounce_ms: float = DEFAULT_DEBOUNCE_MS,
+        ceiling_s: float | None = None,
+        reconcile_every: float = DEFAULT_RECONCILE_S,
+        retry_base: float = DEFAULT_RETRY_BASE_S,
+        retry_cap: float = DEFAULT_RETRY_CAP_S,
+        discover_every: float = DEFAULT_DISCOVER_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        from tracertm.errors import UsageError
+
+        if debounce_ms < 0:
+            raise UsageError(f"--debounce {debounce_ms:g}: must be 0 or more milliseconds")
+        if reconcile_every <= 0:
+            raise UsageError(f"--reconcile-every {reconcile_every:g}: must be a positive number of seconds")
+        quiet = debounce_ms / 1000.0
+        ceiling = ceiling_s if ceiling_s is not None else max(DEFAULT_CEILING_S, 4 * quiet)
+        if ceiling < quiet:
+            raise UsageError(f"ceiling {ceiling:g} s is shorter than the debounce period {quiet:g} s")
+        self._repo_args, self.workspaces = split_targets(list(targets) or ["."])
+        self.database_url = database_url
+        self.reconcile_every = reconcile_every
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self.discover_every = discover_every
+        self._clock = clock
+        self.stats = WatchStats()
+        self.history: deque[SyncRecord] = deque(maxlen=1000)
+        self.ready = threading.Event()
+        self._debouncer = Debouncer(quiet, ceiling, clock)
+        self._repos: dict[str, Repository] = {}
+        self._engines: dict[str, Engine] = {}
+        self._db_health: dict[str, _Health] = {}
+        self._repo_health: dict[str, _Health] = {}
+        self._open_errors: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._rewatch: dict[str, bool] = {}
+        self._periodic: set[str] = set()
+        self._discover_now = False
+        self._stop = threading.Event()
+        self._busy = False
+        self._in_sync = False
+        self._watches: WatchSet | None = None
+        self._overflow: _OverflowHook | None = None
+        self._thread: threading.Thread | None = None
+        self._limit_logged: set[int] = set()
+        self._error: BaseException | None = None
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+
+    @property
+    def repositories(self) -> list[Path]:
+        return [r.root for r in list(self._repos.values())]
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def start(self) -> Self:
+        """Run the daemon on a background thread; returns once the watches are in place."""
+        self._thread = threading.Thread(target=self._run_in_background, name="tracertm-watch", daemon=True)
+        self._thread.start()
+        self.ready.wait()
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _run_in_background(self) -> None:
+        try:
+            self.run()
+        except BaseException:
+            if self._error is None:  # a start-up error is raised by start() instead
+                raise
+
+    def stop(self) -> None:
+        """Stop accepting events; the sync in flight (if any) finishes, then ``run`` returns."""
+        self._stop.set()
+        self._debouncer.close()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self.join(30)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is pending and no sync runs (events still in the kernel are not seen)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                rewatch = bool(self._rewatch)
+            if not self._busy and not rewatch and len(self._debouncer) == 0:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+    def run(self) -> None:
+        """Watch until ``stop()`` (or a signal, through ``watch()``)."""
+        try:
+            try:
+                self._setup()
+            except BaseException as exc:
+                self._error = exc
+                raise
+            self.ready.set()
+            self._loop()
+        except _Abort:
+            log.warning("aborted the sync in flight; its transaction was rolled back")
+        finally:
+            self.ready.set()
+            self._teardown()
+
+    def _setup(self) -> None:
+        self._watches = WatchSet(self._watch_failed)
+        self._watches.start()
+        self._overflow = _OverflowHook(self._on_overflow)
+        logging.getLogger("watchdog.observers.inotify_c").addFilter(self._overflow)
+        for ws in self.workspaces:
+            self._watches.add_folder(ws, self._request_discovery)
+        self._discover()
+        log.info(
+            "watching %d repositor%s%s; debounce %g ms, reconcile every %g s",
+            len(self._repos),
+            "y" if len(self._repos) == 1 else "ies",
+            f" in {len(self.workspaces)} workspace folder(s)" if self.workspaces else "",
+            self._debouncer.quiet * 1000,
+            self.reconcile_every,
+            extra={
+                "fields": {
+                    "event": "start",
+                    "repositories": [str(r) for r in self.repositories],
+                    "workspaces": [str(w) for w in self.workspaces],
+                }
+            },
+        )
+
+    def _teardown(self) -> None:
+        self._stop.set()
+        self._debouncer.close()
+        if self._overflow is not None:
+            logging.getLogger("watchdog.observers.inotify_c").removeFilter(self._overflow)
+        if self._watches is not None:
+            self._watches.stop()
+        pending = self._debouncer.pending()
+        for engine in self._engines.values():
+            engine.dispose()
+        log.info(
+            "stopped%s",
+            f"; {len(pending)} repositor{'y' if len(pending) == 1 else 'ies'} with unsynced changes "
+            "will be reconciled at the next start"
+            if pending
+            else "",
+            extra={"fields": {"event": "stop", "pending": sorted(pending), **self.stats.as_dict()}},
+        )
+
+    # ------------------------------------------------------------------------------------------ loop
+
+    def _loop(self) -> None:
+        clock = self._clock
+        next_reconcile = clock() + self.reconcile_every
+        next_discovery = clock() + self.discover_every
+        while not self._stop.is_set():
+            now = clock()
+            self._apply_rewatch()
+            if self._discover_now or now >= next_discovery:
+                self._discover_now = False
+                self._discover()
+                next_discovery = now + self.discover_every
+            if now >= next_reconcile:
+                for repo in list(self._repos.values()):
+                    self._apply_watch_plan(repo)
+                    self._periodic.add(repo.key)
+                    self._debouncer.add(repo.key, reconcile=True, now=now)
+                next_reconcile = now + self.reconcile_every
+            self._busy = True  # before pop_due: wait_idle must not see an empty queue with a batch in hand
+            for batch in self._debouncer.pop_due(now):
+                if self._stop.is_set():
+                    break
+                try:
+                    self._process(batch)
+                except Exception:  # a bug must not end the daemon, nor lose the batch
+                    log.exception("%s: unexpected error; changes kept, retrying", batch.key)
+                    self.stats.failures += 1
+                    self._debouncer.requeue(batch, self._clock() + self.retry_cap)
+            self._busy = False
+            due = self._debouncer.next_due()
+            deadline = min(next_reconcile, next_discovery, due if due is not None else next_reconcile)
+            self._debouncer.wait(min(max(deadline - clock(), 0.0), 1.0))
+
+    def _process(self, batch: Batch) -> None:
+        repo = self._repos.get(batch.key)
+        if repo is None:
+            return
+        if not repo.root.is_dir():
+            self._remove_repo(batch.key)
+            return
+        periodic = batch.reconcile and batch.events == 1 and batch.key in self._periodic
+        self._periodic.discard(batch.key)
+        now = self._clock()
+        try:
+            engine, url = self._engine_for(repo)
+        except Exception as exc:  # noqa: BLE001 - a bad URL, or a database folder that cannot be created (yet)
+            self.stats.failures += 1
+            self._repo_failed(repo, batch, exc)
+            return
+        health = self._db_health[url]
+        if health.down and now < health.retry_at:
+            self._debouncer.requeue(batch, health.retry_at)
+            return
+        paths: list[str] | None = None
+        if not batch.reconcile:
+            expanded = set(batch.paths)
+            for folder in batch.dirs:
+                expanded.update(repo.spec_files_under(folder))
+            if not expanded:
+                return
+            paths = sorted(expanded)
+        from tracertm.sync.engine import sync
+
+        log.debug(
+            "sync started %s paths=%s events=%d", batch.key, "all" if paths is None else len(paths), batch.events
+        )
+        started = self._clock()
+        self._in_sync = True
+        try:
+            result = sync(repo.root, paths=paths, trigger="watch", engine=engine)
+        except Exception as exc:  # noqa: BLE001 - never crash: keep the batch and retry
+            self.stats.failures += 1
+            if _is_unavailable(exc):
+                self._db_failed(url, health, batch, exc)
+            else:
+                self._repo_failed(repo, batch, exc)
+            return
+        finally:
+            self._in_sync = False
+        committed = self._clock()
+        self._succeeded(repo, url, health, batch, result, paths, started, committed, quiet=periodic)
+
+    def _succeeded(
+        self,
+        repo: Repository,
+        url: str,
+        health: _Health,
+        batch: Batch,
+        result: SyncResult,
+        paths: list[str] | None,
+        started: float,
+        committed: float,
+        *,
+        quiet: bool,
+    ) -> None:
+        self.stats.syncs += 1
+        if paths is None:
+            self.stats.reconciles += 1
+        if health.down:
+            log.info(
+                "database %s is available again after %.1f s (%d failed attempt(s)); pending changes applied",
+                db.redact(url),
+                committed - health.since,
+                health.failures,
+                extra={"fields": {"event": "database_up", "database": db.redact(url), "failures": health.failures}},
+            )
+            self._db_health[url] = _Health()
+        repo_health = self._repo_health.pop(repo.key, None)
+        if repo_health is not None and repo_health.down:
+            log.info(
+                "%s: syncing again", repo.root, extra={"fields": {"event": "repository_ok", "repository": repo.key}}
+            )
+        totals = {a: sum(row.get(a, 0) for row in result.counts.values()) for a in ACTIONS}
+        record = SyncRecord(
+            repo.key,
+            result.project,
+            paths is None,
+            None if paths is None else len(paths),
+            totals,
+            batch.events,
+            batch.first,
+            started,
+            committed,
+        )
+        self.history.append(record)
+        level = logging.DEBUG if quiet and not result.changed and not result.errors else logging.INFO
+        verb = "reconciled" if paths is None else "synced"
+        scope = "all" if paths is None else str(len(paths))
+        log.log(
+            level,
+            "%s %s [%s] paths=%s %s events=%d latency_ms=%d sync_ms=%d",
+            verb,
+            result.project,
+            repo.root,
+            scope,
+            " ".join(f"{a}={n}" for a, n in totals.items()),
+            batch.events,
+            round(record.latency * 1000),
+            round((committed - started) * 1000),
+            extra={
+                "fields": {
+                    "event": "sync",
+                    "repository": repo.key,
+                    "project": result.project,
+                    "reconcile": paths is None,
+                    "paths": record.paths,
+                    "counts": totals,
+                    "events": batch.events,
+                    "latency_ms": round(record.latency * 1000, 1),
+                    "sync_ms": round((committed - started) * 1000, 1),
+                    "run_id": str(result.run_id) if result.run_id else None,
+                }
+            },
+        )
+        if paths is not None:
+            for diag in result.errors[:_MAX_LOGGED_ERRORS]:
+                log.warning("%s: %s", repo.root, diag, extra={"fields": {"event": "spec_error", **diag.as_dict()}})
+
+    def _backoff(self, failures: int) -> float:
+        return float(min(self.retry_base * (2 ** max(failures - 1, 0)), self.retry_cap))
+
+    def _db_failed(self, url: str, health: _Health, batch: Batch, exc: BaseException) -> None:
+        now = self._clock()
+        health.failures += 1
+        health.retry_at = now + self._backoff(health.failures)
+        pending = "all files" if batch.reconcile else f"{len(batch.paths | batch.dirs)} changed path(s)"
+        if not health.down:
+            health.down, health.since, health.message = True, now, _first_line(exc)
+            log.warning(
+                "database unavailable (%s); keeping %s of %s and retrying with backoff (at most every %g s)",
+                health.message,
+                pending,
+                batch.key,
+                self.retry_cap,
+                extra={"fields": {"event": "database_down", "database": db.redact(url), "error": health.message}},
+            )
+        else:
+            log.debug("database still unavailable (%s); retry in %.1f s", _first_line(exc), health.retry_at - now)
+        self._debouncer.requeue(batch, health.retry_at)
+
+    def _repo_failed(self, repo: Repository, batch: Batch, exc: BaseException) -> None:
+        now = self._clock()
+        health = self._repo_health.setdefault(repo.key, _Health())
+        health.failures += 1
+        health.retry_at = now + self._backoff(health.failures)
+        message = _first_line(exc)
+        if not health.down or message != health.message:
+            health.down, health.since, health.message = True, health.since or now, message
+            unexpected = not isinstance(exc, TracertmError)
+            log.error(
+                "%s: sync failed (%s); changes kept, retrying with backoff",
+                repo.root,
+                f"{type(exc).__name__}: {message}" if unexpected else message,
+                exc_info=exc if unexpected else None,
+                extra={"fields": {"event": "sync_failed", "repository": repo.key, "error": message}},
+            )
+        self._debouncer.requeue(batch, health.retry_at)
+
+    def _engine_for(self, repo: Repository) -> tuple[Engine, str]:
+        configured = repo.settings.database_url if repo.settings is not None else None
+        url, source = db.resolve_database_url(self.database_url, configured)
+        engine = self._engines.get(url)
+        if engine is None:
+            engine = db.make_engine(url, source)
+            self._engines[url] = engine
+            self._db_health[url] = _Health()
+        return engine, url
+
+    # ------------------------------------------------------------------------------------------ events
+
+    def _on_event(self, key: str, spec: WatchSpec, event: FileSystemEvent) -> None:
+        """Observer thread: classify and record; nothing slow happens here."""
+        self.stats.events_seen += 1
+        if self._stop.is_set():
+            return
+        repo = self._repos.get(key)
+        if repo is None:
+            return
+        paths = [os.fsdecode(event.src_path)]
+        if event.event_type == "moved" and event.dest_path:
+            paths.append(os.fsdecode(event.dest_path))
+        change = repo.classify(spec.role, spec.anchor, event.event_type, event.is_directory, paths)
+        if change.empty:
+            return
+        self.stats.events_recorded += 1
+        if change.rewatch:
+            with self._lock:
+                self._rewatch[key] = self._rewatch.get(key, False) or change.reconfigure
+        self._debouncer.add(key, change.paths, dirs=change.dirs, reconcile=change.reconcile)
+        if change.rewatch:
+            self._debouncer.wake()
+
+    def _on_overflow(self) -> None:
+        log.warning("the kernel dropped file-system events (queue overflow); reconciling every repository")
+        for key in list(self._repos):
+            self._debouncer.add(key, reconcile=True)
+
+    def _request_discovery(self) -> None:
+        self._discover_now = True
+        self._debouncer.wake()
+
+    # ------------------------------------------------------------------------------------------ repositories
+
+    def _discover(self) -> None:
+        wanted = list(self._repo_args)
+        for ws in self.workspaces:
+            wanted.extend(repositories_in(ws))
+        wanted_keys = {str(p) for p in wanted}
+        for path in wanted:
+            if str(path) not in self._repos:
+                self._add_repo(path)
+        for key, repo in list(self._repos.items()):
+            if key not in wanted_keys or not repo.root.is_dir():
+                self._remove_repo(key)
+
+    def _add_repo(self, path: Path) -> None:
+        try:
+            repo = Repository.open(path)
+        except (TracertmError, OSError) as exc:
+            message = _first_line(exc)
+            if self._open_errors.get(str(path)) != message:
+                self._open_errors[str(path)] = message
+                log.warning("%s: not watched yet (%s); retrying", path, message)
+            return
+        self._open_errors.pop(str(path), None)
+        if repo.key in self._repos:
+            return
+        self._repos[repo.key] = repo
+        self.stats.repositories = len(self._repos)
+        if repo.settings_error:
+            log.error("%s: %s", repo.root, repo.settings_error, extra={"fields": {"event": "config_error"}})
+        self._apply_watch_plan(repo)
+        if self.ready.is_set():
+            log.info(
+                "%s: now watched", repo.root, extra={"fields": {"event": "repository_added", "repository": repo.key}}
+            )
+        self._debouncer.add(repo.key, reconcile=True)
+
+    def _remove_repo(self, key: str) -> None:
+        repo = self._repos.pop(key, None)
+        if self._watches is not None:
+            self._watches.release_all(key)
+        self.stats.repositories = len(self._repos)
+        if repo is not None:
+            log.info("%s: no longer watched (gone)", repo.root, extra={"fields": {"event": "repository_removed"}})
+
+    def _apply_rewatch(self) -> None:
+        with self._lock:
+            todo, self._rewatch = self._rewatch, {}
+        for key, reconfigure in todo.items():
+            repo = self._repos.get(key)
+            if repo is None:
+                continue
+            if reconfigure:
+                before = repo.settings_error
+                repo.reload()
+                if repo.settings_error and repo.settings_error != before:
+                    log.error("%s: %s", repo.root, repo.settings_error, extra={"fields": {"event": "config_error"}})
+                elif before and not repo.settings_error:
+                    log.info("%s: configuration valid again", repo.root)
+            self._apply_watch_plan(repo)
+
+    # ------------------------------------------------------------------------------------------ watches
+
+    def _apply_watch_plan(self, repo: Repository) -> None:
+        assert self._watches is not None
+        self._watches.apply(repo.key, repo.watch_plan(), self._on_event)
+
+    def _watch_failed(self, path: Path, exc: OSError) -> None:
+        limits = {errno.ENOSPC: "max_user_watches", errno.EMFILE: "max_user_instances"}
+        setting = limits.get(exc.errno or 0)
+        if setting is None:
+            log.warning("%s: cannot watch (%s); relying on the periodic reconcile", path, exc.strerror or exc)
+            return
+        self.stats.watch_limit_reached = True
+        if exc.errno in self._limit_logged:
+            return
+        self._limit_logged.add(exc.errno or 0)
+        current = _read_limit(setting)
+        log.error(
+            "inotify limit reached watching %s: raise fs.inotify.%s (now %s), e.g. "
+            "'sudo sysctl fs.inotify.%s=524288' and persist it in /etc/sysctl.d/; until then changes there are "
+            "only picked up by the periodic reconcile (every %g s)",
+            path,
+            setting,
+            current,
+            setting,
+            self.reconcile_every,
+            extra={"fields": {"event": "watch_limit", "setting": f"fs.inotify.{setting}", "current": current}},
+        )
+
+
+def watch(
+    targets: Sequence[str | os.PathLike[str]] = (),
+    *,
+    database_url: str | None = None,
+    debounce_ms: float = DEFAULT_DEBOUNCE_MS,
+    reconcile_every: float = DEFAULT_RECONCILE_S,
+    handle_signals: bool = True,
+    **options: Any,
+) -> WatchStats:
+    """Keep the database in sync with the repositories in ``targets`` (default: the current folder) until
+    SIGINT/SIGTERM (or ``KeyboardInterrupt``). Returns the daemon's counters.
+
+    A first signal stops accepting events and lets the sync in flight commit; a second one rolls it back.
+    ``options`` go to ``Watcher`` (``ceiling_s``, ``retry_base``, ``retry_cap``, ``discover_every``).
+    """
+    watcher = Watcher(
+        list(targets) or ["."],
+        database_url=database_url,
+        debounce_ms=debounce_ms,
+        reconcile_every=reconcile_every,
+        **options,
+    )
+    previous: dict[int, Any] = {}
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if watcher.stopping:
+            if watcher._in_sync:
+                raise _Abort()
+            return
+        log.info(
+            "%s received: stopping after the sync in flight (send it again to roll that sync back)",
+            signal.Signals(signum).name,
+            extra={"fields": {"event": "signal", "signal": signal.Signals(signum).name}},
+        )
+        watcher.stop()
+
+    if handle_signals and threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        watcher.run()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return watcher.stats
+
+
+__all__ = ["SyncRecord", "WatchStats", "Watcher", "watch"]

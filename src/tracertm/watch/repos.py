@@ -1,0 +1,273 @@
+"""What the daemon watches: repositories found from the command line, which folders of each to watch, and what a
+file-system event means for a repository. Pure path logic plus a few ``git rev-parse`` calls; no database.
+
+Per repository the watch set is small and avoids ``.git/objects`` and unrelated trees (``node_modules``):
+
+- the spec root itself, non-recursively (configuration files, top-level folders appearing or vanishing,
+  root-level spec files);
+- each top-level folder a spec glob can match (``docs/`` for ``docs/adr/**/*.md``), recursively;
+  every top-level folder when a glob starts with a wildcard;
+- the git directory non-recursively (``HEAD``, ``packed-refs``) and its ``refs/`` (and ``reftable/``) recursively;
+  for a linked work tree both its own git directory and the common one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from tracertm import git
+from tracertm.config import Settings, load_settings
+from tracertm.errors import ConfigError, UsageError
+
+Role = Literal["root", "tree", "git"]
+
+# Files at the spec root whose change means new settings (and so maybe new globs and a new watch set).
+CONFIG_FILES = frozenset({".tracertm.toml", "pyproject.toml", ".adr-dir"})
+
+# Editor swap, backup and temporary files: never spec files even when their name happens to match a glob
+# (Emacs lock files ``.#0001-x.md``, vim's ``4913`` probe, JetBrains safe-write ``x.md___jb_tmp___``...).
+_TEMP_PREFIXES = (".#", "~$", ".~lock.", ".goutputstream-")
+_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".temp", ".bak", ".orig", ".part", ".kate-swp", ".crdownload")
+_TEMP_MARKERS = ("___jb_tmp___", "___jb_old___", ".sb-")
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether a file name (no folder) is an editor's swap/backup/temporary file."""
+    return (
+        name.startswith(_TEMP_PREFIXES)
+        or name.endswith(_TEMP_SUFFIXES)
+        or any(m in name for m in _TEMP_MARKERS)
+        or name == "4913"
+    )
+
+
+@dataclass(frozen=True)
+class WatchSpec:
+    """One folder to hand to the observer. ``anchor``: the folder event paths are made relative to."""
+
+    path: Path
+    recursive: bool
+    role: Role
+    anchor: Path
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one event means for its repository (see ``Repository.classify``)."""
+
+    paths: tuple[str, ...] = ()
+    dirs: tuple[str, ...] = ()
+    reconcile: bool = False
+    rewatch: bool = False
+    reconfigure: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.paths or self.dirs or self.reconcile or self.rewatch or self.reconfigure)
+
+
+@dataclass
+class Repository:
+    """A spec root to keep in sync. ``top``: its git work tree (None for a plain folder)."""
+
+    root: Path
+    top: Path | None
+    git_dirs: tuple[Path, ...]
+    settings: Settings | None
+    settings_error: str | None = None
+
+    @property
+    def key(self) -> str:
+        return str(self.root)
+
+    @classmethod
+    def open(cls, path: Path) -> Repository:
+        """Locate the repository at ``path`` and read its settings (an invalid configuration is remembered, not
+        raised, so the daemon keeps watching the configuration file until it is fixed)."""
+        root = path.resolve()
+        if not root.is_dir():
+            raise UsageError(f"{path}: no such folder; pass a repository or a folder holding repositories")
+        top = git.find_root(root)
+        git_dirs: tuple[Path, ...] = ()
+        if top is not None:
+            top = top.resolve()
+            out = git.run(top, "rev-parse", "--absolute-git-dir", "--git-common-dir").decode().splitlines()
+            own = Path(out[0])
+            common = Path(out[1]) if len(out) > 1 else own
+            if not common.is_absolute():
+                common = top / common
+            git_dirs = tuple(dict.fromkeys([own.resolve(), common.resolve()]))
+        repo = cls(root, top, git_dirs, None)
+        repo.reload()
+        return repo
+
+    def reload(self) -> None:
+        try:
+            self.settings, self.settings_error = load_settings(self.root), None
+        except ConfigError as exc:
+            self.settings, self.settings_error = None, str(exc)
+
+    # ------------------------------------------------------------------------------------------ watch set
+
+    def top_folders(self) -> frozenset[str] | None:
+        """Top-level folders that can hold spec files (None: any folder)."""
+        if self.settings is None:
+            return frozenset()
+        names: set[str] = set()
+        for prefix in self.settings.prefixes:
+            if not prefix:
+                return None
+            names.add(prefix.split("/", 1)[0])
+        return frozenset(names)
+
+    def watch_plan(self) -> list[WatchSpec]:
+        specs = [WatchSpec(self.root, False, "root", self.root)]
+        wanted = self.top_folders()
+        try:
+            children = sorted(os.scandir(self.root), key=lambda e: e.name)
+        except OSError:
+            children = []
+        for entry in children:
+            if entry.name == ".git" or (wanted is not None and entry.name not in wanted):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                specs.append(WatchSpec(Path(entry.path), True, "tree", self.root))
+        for gd in self.git_dirs:
+            specs.append(WatchSpec(gd, False, "git", gd))
+            for sub in ("refs", "reftable"):
+                if (gd / sub).is_dir():
+                    specs.append(WatchSpec(gd / sub, True, "git", gd))
+        return specs
+
+    # ------------------------------------------------------------------------------------------ events
+
+    def is_spec(self, rel: str) -> bool:
+        if self.settings is None or is_temp_name(rel.rsplit("/", 1)[-1]):
+            return False
+        return self.settings.kind_of(rel) is not None
+
+    def classify(self, role: Role, anchor: Path, event_type: str, is_directory: bool, paths: Iterable[str]) -> Change:
+        """What an event (type as watchdog names it, and its source/destination paths) means for this repository."""
+        if role == "git":
+            for p in paths:
+                rel = _relative(p, anchor)
+                if rel is not None and _is_ref(rel):
+                    return Change(reconcile=True)
+            return Change()
+        spec_paths: list[str] = []
+        dirs: list[str] = []
+        reconcile = rewatch = reconfigure = False
+        wanted = self.top_folders() if role == "root" else None
+        for p in paths:
+            rel = _relative(p, self.root)
+            if not rel or ".git" in rel.split("/"):
+                continue
+            if role == "root" and "/" not in rel:
+                if is_directory:
+                    if event_type != "modified" and (wanted is None or rel in wanted):
+                        rewatch = reconcile = True
+                    continue
+                if rel in CONFIG_FILES:
+                    reconfigure = rewatch = reconcile = True
+                    continue
+            if is_directory:
+                if event_type == "created":
+                    dirs.append(rel)
+                elif event_type in ("deleted", "moved"):
+                    reconcile = True
+            elif self.is_spec(rel):
+                spec_paths.append(rel)
+        return Change(tuple(spec_paths), tuple(dirs), reconcile, rewatch, reconfigure)
+
+    def spec_files_under(self, rel_dir: str) -> list[str]:
+        """Spec files below a folder that appeared (its own events may have come before its watch)."""
+        if self.settings is None:
+            return []
+        out: list[str] = []
+        base = self.root / rel_dir
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            rel = Path(dirpath).relative_to(self.root).as_posix()
+            out.extend(p for p in (f"{rel}/{n}" for n in filenames) if self.is_spec(p))
+        return out
+
+
+def _relative(path: str, anchor: Path) -> str | None:
+    base = str(anchor)
+    if path == base:
+        return ""
+    if not path.startswith(base + os.sep):
+        return None
+    rel = path[len(base) + 1 :]
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+
+def _is_ref(rel: str) -> bool:
+    """``HEAD``, ``packed-refs`` and local refs (and their ``.lock`` files): what commit, checkout, merge, pull,
+    rebase and reset move. Remote-tracking refs (a plain ``fetch``) do not change the work tree."""
+    rel = rel.removesuffix(".lock")
+    if rel in ("HEAD", "packed-refs") or rel.startswith("reftable/") or rel == "reftable":
+        return True
+    return rel.startswith("refs/") and not rel.startswith("refs/remotes/")
+
+
+# ------------------------------------------------------------------------------------------------- discovery
+
+
+def looks_like_repository(path: Path) -> bool:
+    """Whether a command-line folder is a repository (else a folder holding repositories): it has a ``.git``; or it
+    holds no git repositories and is inside a work tree (a spec root in a monorepo), has tracertm configuration, or
+    has spec folders."""
+    if (path / ".git").exists():
+        return True
+    if repositories_in(path):
+        return False
+    if git.find_root(path) is not None:
+        return True
+    if any((path / name).is_file() for name in (".tracertm.toml", ".adr-dir")):
+        return True
+    return any(prefix and (path / prefix).is_dir() for prefix in Settings(root=path).prefixes)
+
+
+def repositories_in(workspace: Path) -> list[Path]:
+    """Git work trees directly inside a workspace folder (hidden folders skipped)."""
+    try:
+        entries = list(os.scandir(workspace))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            continue
+        if os.path.exists(os.path.join(entry.path, ".git")):
+            found.append(Path(entry.path).resolve())
+    return sorted(found)
+
+
+def split_targets(targets: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[Path]]:
+    """Command-line arguments → (repositories, workspace folders)."""
+    repos: list[Path] = []
+    workspaces: list[Path] = []
+    for target in targets:
+        path = Path(target).expanduser()
+        if not path.is_dir():
+            raise UsageError(f"{target}: no such folder; pass a repository or a folder holding repositories")
+        path = path.resolve()
+        (repos if looks_like_repository(path) else workspaces).append(path)
+    return repos, workspaces
+
+
+__all__ = [
+    "CONFIG_FILES",
+    "Change",
+    "Repository",
+    "WatchSpec",
+    "is_temp_name",
+    "looks_like_repository",
+    "repositories_in",
+    "split_targets",
+]
