@@ -10,7 +10,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - see below
 import pytest
+
+# Imported up front on purpose: CPython 3.11.7 can fail to compile modules late in a session ("AST constructor
+# recursion depth mismatch"); the hypothesis plugin would otherwise import hypothesis at session end.
 
 PG_ENV = "TRACERTM_TEST_DATABASE_URL"
 
