@@ -133,9 +133,45 @@ def index_entries(root: Path, prefixes: tuple[str, ...]) -> dict[str, Entry]:
     return _parse_stage_listing(run(root, "ls-files", "-s", "-z", "--", *_pathspecs(prefixes)))
 
 
+def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """``index_entries`` as plain ``(mode, blob id)`` tuples, about twice as fast: ``check --staged`` lists every
+    spec file of the index on every commit (conflicted paths: last stage wins)."""
+    raw = run(root, "ls-files", "-s", "-z", "--", *_pathspecs(prefixes)).decode("utf-8", "surrogateescape")
+    blobs: dict[str, tuple[str, str]] = {}
+    for item in raw.split("\0"):
+        if item:
+            meta, _, path = item.partition("\t")
+            mode, sha, _stage = meta.split(" ")
+            blobs[path] = (mode, sha)
+    return blobs
+
+
 def tree_entries(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, Entry]:
     """What ``commit`` holds under ``prefixes``."""
     return _parse_stage_listing(run(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *_pathspecs(prefixes)))
+
+
+def index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, tuple[str | None, str | None]]:
+    """Paths under ``prefixes`` whose index entry differs from ``commit`` (what ``git commit`` is about to change):
+    path → (blob id in ``commit``, blob id in the index), None where the path is absent. A mode-only change is
+    not a change. One ``git diff-index --cached`` (answered from the index's cache tree; no file is read)."""
+    args = ("diff-index", "--cached", "--no-renames", "--no-abbrev", "-z", commit, "--", *_pathspecs(prefixes))
+    raw = run(root, *args)
+    parts = raw.split(b"\0")
+    changes: dict[str, tuple[str | None, str | None]] = {}
+    i = 0
+    while i + 1 < len(parts):
+        meta = parts[i]
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        fields = meta[1:].decode().split()
+        old, new = fields[2], fields[3]
+        if old != new:
+            path = parts[i + 1].decode("utf-8", "surrogateescape")
+            changes[path] = (old if old.strip("0") else None, new if new.strip("0") else None)
+        i += 2
+    return changes
 
 
 def worktree_status(root: Path, prefixes: tuple[str, ...]) -> tuple[set[str], set[str], set[str]]:

@@ -28,14 +28,21 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable
     return "\n".join(lines)
 
 
-def diagnostic(diag: Diagnostic, fmt: str = "text") -> str:
-    """One finding: ``path:line:col: message`` (text) or a GitHub workflow annotation (github)."""
+def _gh_escape(text: str, prop: bool = False) -> str:
+    """GitHub workflow-command escaping: data escapes %, CR, LF; property values also ``:`` and ``,``."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def diagnostic(diag: Diagnostic, fmt: str = "text", prefix: str = "") -> str:
+    """One finding: ``path:line:col: message`` (text) or a GitHub workflow annotation (github). ``prefix`` is put
+    before the path (a spec root's folder inside the repository, for annotations)."""
     if fmt == "github":
         level = "error" if diag.severity == "error" else "warning"
-        message = diag.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{level} file={diag.path},line={max(diag.line, 1)},col={max(diag.column, 1)}::{message}"
-    prefix = "" if diag.severity == "error" else "warning: "
-    return f"{diag.path}:{diag.line}:{diag.column}: {prefix}{diag.message}"
+        where = f"file={_gh_escape(prefix + diag.path, True)},line={max(diag.line, 1)},col={max(diag.column, 1)}"
+        return f"::{level} {where}::{_gh_escape(diag.message)}"
+    label = "" if diag.severity == "error" else "warning: "
+    return f"{prefix}{diag.path}:{diag.line}:{diag.column}: {label}{diag.message}"
 
 
 def sync_summary(result: Any) -> str:

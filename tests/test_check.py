@@ -1,0 +1,363 @@
+"""``tracertm check``: whole-repository validation, the ``--staged`` hook mode (changed files only, cheap
+cross-file sketches, the blob-id cache), output formats against golden files, exit codes, and start-up discipline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_REPO, GitRepo
+from specs import adr, contract, feature
+from tracertm.check import CACHE_NAME, check, sketch_result, sketch_text
+from tracertm.cli import main
+from tracertm.config import load_settings
+from tracertm.parsers import parse
+
+GOLDEN = Path(__file__).parent / "golden"
+FIXTURES = Path(__file__).parent / "parsers" / "fixtures"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"differs from {path} (UPDATE_GOLDEN=1 rewrites it)"
+
+
+def _seed(repo: GitRepo) -> None:
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL", extra="\nRelated to ADR-0001\n"))
+    repo.write("contracts/payments.yaml", contract(1, "Payments"))
+    repo.write("features/login.feature", "@ADR-2\n" + feature(1, "Login"))
+    repo.commit("seed")
+
+
+def _broken(repo: GitRepo) -> None:
+    """One of every error kind: a parse error, a duplicate id, dangling ADR references of all three fields."""
+    repo.write("features/broken.feature", "@FEAT-7\nFeature: Broken\n  Scenario: no steps\n    Given a\n  Oops\n")
+    repo.write("features/copy.feature", "@ADR-9\n" + feature(1, "Login again"))
+    repo.write("contracts/payments-v2.yaml", contract(1, "Payments again"))
+    repo.write(
+        "docs/adr/0003-use-kafka.md",
+        adr(3, "Use Kafka", extra="\nSupersedes [5. Queues](0005-queues.md)\n\nSee also ADR-0042.\n"),
+    )
+
+
+# ------------------------------------------------------------------------------------------ whole repository
+
+
+def test_clean_repository_exits_0(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(git_repo)
+    code, out, err = _cli(capsys, "check", str(git_repo.path))
+    assert (code, out) == (0, "")
+    assert err.strip() == "4 files checked, 4 parsed: 0 errors, 0 warnings"
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--format", "json")
+    assert code == 0
+    _golden("check-clean.json", out)
+
+
+def test_every_error_kind_text_github_json_golden(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(git_repo)
+    _broken(git_repo)
+    code, text, err = _cli(capsys, "check", str(git_repo.path))
+    assert code == 1
+    assert "8 files checked, 8 parsed: 6 errors" in err
+    _golden("check-errors.txt", text)
+    code, github, _ = _cli(capsys, "check", str(git_repo.path), "--format", "github")
+    assert code == 1
+    _golden("check-errors.github", github)
+    code, payload, _ = _cli(capsys, "check", str(git_repo.path), "--format", "json")
+    assert code == 1
+    _golden("check-errors.json", payload)
+    assert json.loads(payload)["ok"] is False
+
+
+def test_github_annotations_escape_and_use_repository_paths(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
+    git_repo.write("project a/features/x,y.feature", "@FEAT-1\nFeature: X\n  Scenario: s\n    Given a\n  Oops\n")
+    git_repo.commit("monorepo project")
+    code, out, _ = _cli(capsys, "check", str(git_repo.path / "project a"), "--format", "github")
+    assert code == 1
+    assert out.startswith("::error file=project a/features/x%2Cy.feature,line=5,col=")
+    code, out, _ = _cli(capsys, "check", str(git_repo.path / "project a"))
+    assert out.startswith("features/x,y.feature:5:"), "text output keeps spec-root-relative paths"
+
+
+def test_warnings_and_strict(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(git_repo)
+    git_repo.write("docs/adr/0003-maybe.md", adr(3, "Maybe", status="On hold"))
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--format", "github")
+    assert code == 0 and out.startswith("::warning file=docs/adr/0003-maybe.md,line=")
+    assert _cli(capsys, "check", str(git_repo.path), "--strict")[0] == 1
+
+
+def test_usage_errors_exit_2(git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(git_repo)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for argv in (
+        ["check", str(git_repo.path), "--ref", "nope"],
+        ["check", str(plain), "--staged"],
+        ["check", str(git_repo.path), "--ref", "HEAD", "--staged"],
+    ):
+        code, _, err = _cli(capsys, *argv)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_drift_check_exit_codes(git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """CI's drift check: ``sync --ref REF --dry-run --exit-code`` is 1 while the database is behind REF."""
+    _seed(git_repo)
+    drift = ["sync", str(git_repo.path), "--ref", "main", "--database-url", database_url, "--dry-run", "--exit-code"]
+    code, out, _ = _cli(capsys, *drift)
+    assert code == 1 and "created   adr" in out
+    assert _cli(capsys, "sync", str(git_repo.path), "--ref", "main", "--database-url", database_url)[0] == 0
+    assert _cli(capsys, *drift)[0] == 0
+    code, out, _ = _cli(capsys, *drift, "--format", "json")
+    assert code == 0 and json.loads(out)["operations"] == []
+    git_repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL", status="Deprecated"))
+    git_repo.commit("deprecate")
+    code, out, _ = _cli(capsys, *drift, "--format", "json")
+    assert code == 1 and [op["action"] for op in json.loads(out)["operations"]] == ["updated"]
+
+
+# ------------------------------------------------------------------------------------------- --staged (hook)
+
+
+def test_staged_reports_only_what_the_commit_changes(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
+    _seed(git_repo)
+    _broken(git_repo)
+    git_repo.commit("broken things, committed with --no-verify")
+    repo = str(git_repo.path)
+    assert _cli(capsys, "check", repo, "--staged")[0] == 0, "committed errors are not re-reported"
+    assert _cli(capsys, "check", repo, "--staged", "--all")[0] == 1
+    assert _cli(capsys, "check", repo)[0] == 1, "check without --staged checks everything"
+
+    git_repo.write("features/new.feature", "@ADR-3\n@ADR-77\n" + feature(8, "New"))
+    git_repo.git("add", "features/new.feature")
+    code, out, err = _cli(capsys, "check", repo, "--staged")
+    assert code == 1
+    assert out.splitlines() == [
+        "features/new.feature:4:1: tag refers to ADR-0077, which is not an ADR of this repository; fix the id or add the ADR"
+    ]
+    assert "1 parsed" in err
+
+
+def test_staged_duplicate_of_an_unchanged_file(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(git_repo)
+    # The new file sorts *before* the one it collides with: the error still goes to the file being committed.
+    git_repo.write("contracts/a-payments.yaml", contract(1, "Payments, again"))
+    git_repo.git("add", "-A")
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--staged")
+    assert code == 1
+    assert out.startswith(
+        "contracts/a-payments.yaml:1:1: contract CTR-0001 is already defined in contracts/payments.yaml"
+    )
+
+
+def test_partially_staged_file_is_judged_by_its_staged_content(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
+    _seed(git_repo)
+    repo = str(git_repo.path)
+    git_repo.write("features/login.feature", "@ADR-2\n" + feature(1, "Login") + "  Oops\n")
+    git_repo.git("add", "features/login.feature")
+    git_repo.write("features/login.feature", "@ADR-2\n" + feature(1, "Login, fixed"))  # fixed, but not staged
+    code, out, _ = _cli(capsys, "check", repo, "--staged")
+    assert code == 1 and out.startswith("features/login.feature:")
+    assert _cli(capsys, "check", repo)[0] == 0, "the work tree is fine"
+    git_repo.git("add", "features/login.feature")
+    git_repo.write("features/login.feature", "broken again, unstaged\n")
+    assert _cli(capsys, "check", repo, "--staged")[0] == 0
+
+
+def test_removing_an_adr_flags_the_unchanged_files_that_refer_to_it(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
+    _seed(git_repo)
+    repo = str(git_repo.path)
+    git_repo.git("rm", "-q", "docs/adr/0002-use-postgres.md")
+    for cache in ("cold", "warm"):
+        if cache == "cold":
+            (git_repo.path / ".git" / CACHE_NAME).unlink(missing_ok=True)
+        code, out, _ = _cli(capsys, "check", repo, "--staged")
+        assert code == 1, cache
+        assert out.splitlines() == [
+            "features/login.feature:3:1: tag refers to ADR-0002, which is not an ADR of this repository; "
+            "fix the id or add the ADR"
+        ], cache
+    # Renumbering instead of deleting: the same.
+    git_repo.git("reset", "-q", "--hard")
+    git_repo.git("mv", "docs/adr/0002-use-postgres.md", "docs/adr/0012-use-postgres.md")
+    code, out, _ = _cli(capsys, "check", repo, "--staged")
+    assert code == 1 and "features/login.feature:3:1: tag refers to ADR-0002" in out
+
+
+def test_approximate_sketches_never_cause_an_error_on_their_own(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A committed-broken contract *looks* like it claims CTR-0005 to the regex sketch; it claims nothing."""
+    _seed(git_repo)
+    git_repo.write(
+        "contracts/legacy.yaml", "id: CTR-0005\ntitle: Legacy\nstates: [a, b]\ntransitions: [{from: a, to: z}]\n"
+    )
+    git_repo.commit("broken legacy contract")
+    (git_repo.path / ".git" / CACHE_NAME).unlink(missing_ok=True)
+    git_repo.write("contracts/new.yaml", contract(5, "New"))
+    git_repo.git("add", "-A")
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--staged")
+    assert (code, out) == (0, "")
+
+
+def test_nothing_staged_under_spec_folders_reads_nothing(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
+    _seed(git_repo)
+    git_repo.write("src/app.py", "print('hi')\n")
+    git_repo.git("add", "-A")
+    result = check(git_repo.path, staged=True)
+    assert result.ok and result.files_parsed == 0 and result.files_checked == 0
+
+
+def test_first_commit_checks_everything_staged(git_repo: GitRepo) -> None:
+    git_repo.write("features/a.feature", feature(1, "A"))
+    git_repo.write("features/b.feature", feature(1, "B"))
+    git_repo.git("add", "-A")
+    result = check(git_repo.path, staged=True)
+    assert [d.message.split(";")[0] for d in result.errors] == [
+        "feature FEAT-1 is already defined in features/a.feature"
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ the cache
+
+
+def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: GitRepo) -> None:
+    _seed(git_repo)
+    cache = git_repo.path / ".git" / CACHE_NAME
+    check(git_repo.path, cache=False)
+    assert not cache.exists()
+    check(git_repo.path)
+    files = json.loads(cache.read_text())["files"]
+    assert sorted(files) == [
+        "contracts/payments.yaml",
+        "docs/adr/0001-use-git.md",
+        "docs/adr/0002-use-postgres.md",
+        "features/login.feature",
+    ]
+    assert all(entry.split("\n")[0].endswith("\t1") for entry in files.values()), "a full check stores exact sketches"
+    assert files["features/login.feature"].split("\n")[1:] == ["FEAT-1\t3\ttag\tADR-0002"]
+
+    cache.write_text("{not json")
+    git_repo.git("rm", "-q", "docs/adr/0002-use-postgres.md")
+    assert not check(git_repo.path, staged=True).ok
+    assert "docs/adr/0002-use-postgres.md" not in json.loads(cache.read_text())["files"], "rewritten, pruned"
+
+
+def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
+    """The cache's identity index is updated, never rebuilt, by hook runs: after any sequence of changes it must
+    equal the index rebuilt from scratch, and hook verdicts must not depend on how warm the cache is."""
+    from tracertm.check import _Cache, _Claims
+    from tracertm.sync.scan import Location
+
+    def rebuilt() -> dict[str, list[str]]:
+        claims = _Claims()
+        for line in git_repo.git("ls-files", "-s").splitlines():
+            meta, path = line.split("\t")
+            kind = settings.kind_of(path)
+            if kind is not None:
+                data = git_repo.git("cat-file", "-p", meta.split()[1]).encode() + b"\n"
+                try:
+                    claims.add(path, sketch_result(parse(kind, path, data, settings.parser)))
+                except Exception:  # noqa: BLE001 - files that do not parse claim nothing
+                    pass
+        return {k: sorted(v) for k, v in claims.owners.items()}
+
+    def cached() -> dict[str, list[str]]:
+        cache = _Cache.locate(Location.find(git_repo.path), settings)
+        return {k: sorted(v) for k, v in cache.claims.items()}
+
+    _seed(git_repo)
+    settings = load_settings(git_repo.path)
+    two = "id: CTR-0002\ntitle: Two\nstates: [a, b]\n---\nid: CTR-0003\ntitle: Three\nstates: [a, b]\n"
+    steps = [
+        lambda: git_repo.write("contracts/two.yaml", two),
+        lambda: git_repo.write("docs/adr/0003-x.md", "---\nid: 7\n---\n# Seven\n\n## Status\n\nAccepted\n"),
+        lambda: (
+            git_repo.write("features/auth/login.feature", git_repo.read("features/login.feature"))
+            and git_repo.remove("features/login.feature")
+        ),
+        lambda: git_repo.write("contracts/two.yaml", two.replace("CTR-0003", "CTR-0004")),
+        lambda: git_repo.remove("docs/adr/0001-use-git.md"),
+        lambda: git_repo.write("features/extra.feature", "@ADR-7\n" + feature(5, "Extra")),
+    ]
+    verdicts = []
+    for step in steps:
+        step()
+        git_repo.git("add", "-A")
+        warm = check(git_repo.path, staged=True)
+        (git_repo.path / ".git" / CACHE_NAME).unlink()
+        cold = check(git_repo.path, staged=True)
+        assert warm.errors == cold.errors
+        verdicts.append(len(warm.errors))
+        assert cached() == rebuilt()
+        git_repo.commit("step")
+        assert cached() == rebuilt(), "still exact once the index became HEAD"
+    assert verdicts == [0, 0, 0, 0, 1, 0], "removing ADR-0001 breaks nothing but ADR-0002's 'Related to ADR-0001'"
+
+
+def test_sketches_agree_with_the_parsers() -> None:
+    """The regex sketch finds the parsers' identities for every real-world fixture, and a superset of the ADR
+    references (so that confirming by a parse can only remove suspects, never miss one)."""
+    options = load_settings(SAMPLE_REPO).parser
+    checked = 0
+    for root in (SAMPLE_REPO, FIXTURES):
+        for file in sorted(root.rglob("*")):
+            rel = file.relative_to(root).as_posix()
+            kind = {".md": "adr", ".yaml": "contract", ".yml": "contract", ".feature": "feature"}.get(file.suffix)
+            if kind is None or file.name.lower() == "readme.md":
+                continue
+            if root == FIXTURES:
+                rel = {"adr": "docs/adr/", "contract": "contracts/", "feature": "features/"}[kind] + file.name
+            data = file.read_bytes()
+            try:
+                exact = sketch_result(parse(kind, rel, data, options))  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - fixtures that are meant to fail
+                continue
+            rough = sketch_text(rel, kind, data, options)  # type: ignore[arg-type]
+            assert [r.number for r in rough.records] == [r.number for r in exact.records], rel
+            for r_exact, r_rough in zip(exact.records, rough.records):
+                assert {t for _, t in r_exact.refs} <= {t for _, t in r_rough.refs}, rel
+            checked += 1
+    assert checked >= 30
+
+
+# ------------------------------------------------------------------------------------------ start-up discipline
+
+
+def test_check_staged_never_imports_sqlalchemy(git_repo: GitRepo) -> None:
+    _seed(git_repo)
+    git_repo.write("features/new.feature", "@ADR-1\n" + feature(2, "New"))
+    git_repo.write("docs/adr/0003-x.md", adr(3, "X"))
+    git_repo.write("contracts/x.yaml", contract(3, "X"))
+    git_repo.git("add", "-A")
+    probe = (
+        "import sys\nfrom tracertm.cli import main\n"
+        "code = main(['check', '--staged'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'git', 'psycopg'))\n"
+        "print(code, heavy, 'concurrent.futures.process' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=git_repo.path, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0 [] False", out.stdout + out.stderr
+    timing = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tracertm", "check", "--staged"],
+        cwd=git_repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert timing.returncode == 0, timing.stderr
+    imported = {line.split("|")[-1].strip() for line in timing.stderr.splitlines() if line.startswith("import time:")}
+    assert "tracertm.check" in imported and not {m for m in imported if m.startswith("sqlalchemy")}

@@ -1,0 +1,176 @@
+"""The published ``.pre-commit-hooks.yaml``: valid for the pre-commit framework, and its hooks working under the real
+framework (``repo: local`` mirrors of the published hooks, run through this interpreter; no network)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import create_engine
+
+from conftest import GitRepo
+from specs import adr, dump, feature
+from tracertm.config import DEFAULT_PATHS, literal_prefix
+
+MANIFEST = Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml"
+BROKEN = "@FEAT-9\nFeature: Broken\n  Scenario: s\n    Given a\n  Oops\n"
+
+
+def _manifest() -> dict[str, dict[str, Any]]:
+    from pre_commit.clientlib import load_manifest
+
+    return {hook["id"]: hook for hook in load_manifest(str(MANIFEST))}
+
+
+def test_manifest_is_valid_for_pre_commit() -> None:
+    hooks = _manifest()  # raises InvalidManifestError when the schema is not met
+    assert set(hooks) == {"tracertm-check", "tracertm-sync"}
+    check, sync = hooks["tracertm-check"], hooks["tracertm-sync"]
+    assert (check["entry"], check["language"], check["pass_filenames"]) == (
+        "tracertm check --staged",
+        "python",
+        False,
+    )
+    assert "pre-commit" in check["stages"]
+    assert sync["always_run"] and not sync["pass_filenames"]
+    assert set(sync["stages"]) == {"post-commit", "post-merge", "post-checkout"}
+    files = re.compile(check["files"])
+    for patterns in DEFAULT_PATHS.values():
+        for pattern in patterns:
+            assert files.search(literal_prefix(pattern) + "x"), f"{pattern} would not trigger the hook"
+    assert not files.search("src/docs/adr/x.md") and not files.search("README.md")
+
+
+def _local_config(*ids: str) -> str:
+    """A ``.pre-commit-config.yaml`` whose ``repo: local`` hooks are the published ones, run by this interpreter."""
+    published = _manifest()
+    hooks = []
+    for hook_id in ids:
+        hook = {
+            k: v
+            for k, v in published[hook_id].items()
+            if k in ("id", "name", "entry", "pass_filenames", "always_run", "files", "stages", "require_serial")
+        }
+        hook["entry"] = hook["entry"].replace("tracertm", f"{sys.executable} -m tracertm", 1)
+        hook["language"] = "system"
+        hooks.append(hook)
+    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
+
+
+def _pre_commit(repo: GitRepo, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=repo.path, check=True, capture_output=True)
+
+
+def _commit(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "commit", "-m", "change", *args], cwd=repo.path, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def framework_repo(git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    monkeypatch.setenv("PRE_COMMIT_COLOR", "never")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("features/login.feature", "@ADR-1\n" + feature(1, "Login"))
+    git_repo.write(".pre-commit-config.yaml", _local_config("tracertm-check", "tracertm-sync"))
+    git_repo.commit("seed")
+    return git_repo
+
+
+def test_framework_rejects_broken_specs_and_judges_the_staged_content(framework_repo: GitRepo) -> None:
+    repo = framework_repo
+    _pre_commit(repo, "install", "-t", "pre-commit")
+
+    repo.write("features/broken.feature", BROKEN)
+    repo.git("add", "features/broken.feature")
+    result = _commit(repo)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "tracertm check" in output and "Failed" in output
+    assert "features/broken.feature:5:3: expected:" in output, output
+
+    repo.write("features/broken.feature", BROKEN.replace("  Oops\n", "    Then b\n"))
+    repo.git("add", "features/broken.feature")
+    result = _commit(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout + result.stderr
+
+    # Partially staged: a staged breakage with the fix only in the work tree is rejected (pre-commit stashes
+    # the unstaged fix away; tracertm reads the index anyway) ...
+    good = "@ADR-1\n" + feature(1, "Login, reworded")
+    repo.write("features/login.feature", "@ADR-1\n" + feature(1, "Login") + "  Oops\n")
+    repo.git("add", "features/login.feature")
+    repo.write("features/login.feature", good)
+    result = _commit(repo)
+    assert result.returncode != 0 and "features/login.feature:" in result.stdout + result.stderr
+    assert repo.read("features/login.feature") == good, "pre-commit restored the unstaged work tree"
+    # ... and a staged fix with a breakage only in the work tree passes.
+    repo.git("add", "features/login.feature")
+    repo.write("features/login.feature", BROKEN.replace("FEAT-9", "FEAT-1"))
+    result = _commit(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert repo.git("show", "HEAD:features/login.feature") == good.strip()
+
+    # A commit that touches no spec file does not run the hook at all.
+    repo.write("src/app.py", "print('hi')\n")
+    repo.git("add", "src/app.py")
+    result = _commit(repo)
+    assert result.returncode == 0 and "(no files to check)Skipped" in result.stdout + result.stderr
+
+
+def test_framework_sync_hook_updates_the_database(framework_repo: GitRepo, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    repo = framework_repo
+    url = f"sqlite:///{tmp_path / 'hooked.db'}"
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
+    _pre_commit(repo, "install", "-t", "post-commit")
+    repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL"))
+    repo.git("add", "-A")
+    result = _commit(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    engine = create_engine(url)
+    try:
+        assert sorted(r["adr_number"] for r in dump(engine)["adrs"] if not r["deleted"]) == ["ADR-0001", "ADR-0002"]
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------------------------------------ CI recipes
+
+CI = Path(__file__).resolve().parent.parent / "docs" / "ci"
+
+
+def _commands(node: Any) -> list[str]:
+    """Every shell line of a workflow / pipeline that runs tracertm."""
+    if isinstance(node, dict):
+        return [c for v in node.values() for c in _commands(v)]
+    if isinstance(node, list):
+        return [c for v in node for c in _commands(v)]
+    if isinstance(node, str):
+        return [line.strip() for line in node.splitlines() if line.strip().startswith("tracertm ")]
+    return []
+
+
+def test_ci_recipes_are_valid_and_use_real_options() -> None:
+    import shlex
+
+    from tracertm.cli import build_parser
+
+    github = yaml.safe_load((CI / "github-actions.yml").read_text())
+    gitlab = yaml.safe_load((CI / "gitlab-ci.yml").read_text())
+    assert {"check", "sync", "drift", "backfill"} <= set(github["jobs"])
+    sync = github["jobs"]["sync"]
+    assert sync["env"]["TRACERTM_DATABASE_URL"] == "${{ secrets.TRACERTM_DATABASE_URL }}"
+    assert any(step.get("with", {}).get("fetch-depth") == 0 for step in sync["steps"])
+    assert gitlab["tracertm:sync"]["variables"]["GIT_DEPTH"] == "0"
+    commands = _commands(github) + _commands(gitlab)
+    assert any("--format github" in c for c in commands) and any("--dry-run --exit-code" in c for c in commands)
+    parser = build_parser()
+    for command in commands:
+        argv = shlex.split(command.split("#")[0].split(">")[0].split("||")[0])[1:]
+        parser.parse_args(argv)  # raises UsageError on an option tracertm does not have
