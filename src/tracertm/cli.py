@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tracertm._version import __version__
 from tracertm.errors import TracertmError, UsageError
@@ -140,6 +140,11 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
     _source_options(p)
     p.add_argument("--format", choices=("text", "json", "github"), default="text")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument(
+        "--all", dest="all_files", action="store_true",
+        help="with --staged: check every staged spec file, not only those the commit changes",
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache.json")
     p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
     p.set_defaults(func=_check)
 
@@ -148,18 +153,84 @@ def _check(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.check import check
 
-    result = check(args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs)
+    result = check(
+        args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
+        all_files=args.all_files, cache=not args.no_cache,
+    )
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
+        # GitHub resolves annotation paths from the top of the checkout, not from a sub-folder spec root.
+        prefix = result.prefix if args.format == "github" else ""
         for diag in [*result.errors, *result.warnings]:
-            print(output.diagnostic(diag, args.format))
+            print(output.diagnostic(diag, args.format, prefix=prefix))
         if args.format == "text":
             print(
-                f"{result.files_checked} files checked: {len(result.errors)} errors, {len(result.warnings)} warnings",
+                f"{result.files_checked} files checked, {result.files_parsed} parsed: "
+                f"{len(result.errors)} errors, {len(result.warnings)} warnings",
                 file=sys.stderr,
             )
     return EXIT_OK if result.ok else EXIT_SPEC_ERRORS
+
+
+def _register_hook(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser("hook", help="install or remove native git hooks (check on commit, sync after)")
+    actions = p.add_subparsers(dest="hook_verb", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    up = actions.add_parser("install", help="pre-commit check hook, plus sync hooks with --sync-on",
+                            parents=[_common(True)])
+    up.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
+    up.add_argument(
+        "--sync-on", metavar="STAGES",
+        help="comma-separated: post-commit,post-merge,post-checkout (or 'all'): sync HEAD into the database then",
+    )
+    up.add_argument("--no-check", action="store_true", help="no pre-commit check hook")
+    up.set_defaults(func=_hook_install)
+    down = actions.add_parser("uninstall", help="remove tracertm's hooks, restore the hooks they chained",
+                              parents=[_common(True)])
+    down.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
+    down.set_defaults(func=_hook_uninstall)
+    sync = actions.add_parser(
+        "sync", parents=[_common()],
+        help="what the sync hooks run: 'sync --ref HEAD', quiet, and never failing the git command",
+    )
+    sync.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
+    sync.set_defaults(func=_hook_sync)
+
+
+def _hook_install(args: argparse.Namespace) -> int:
+    from tracertm import hooks
+
+    for change in hooks.install(args.path, sync_on=args.sync_on, check=not args.no_check):
+        print(change)
+    return EXIT_OK
+
+
+def _hook_sync(args: argparse.Namespace) -> int:
+    """Post-commit/merge/checkout: a failure must not turn 'git checkout' into an error (git exits with the
+    post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0."""
+    from tracertm import output
+    from tracertm.sync.engine import sync
+
+    try:
+        result = sync(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
+    except TracertmError as exc:
+        print(f"tracertm: hook sync skipped: {exc}", file=sys.stderr)
+        return EXIT_OK
+    for diag in result.errors:
+        print(output.diagnostic(diag), file=sys.stderr)
+    return EXIT_OK
+
+
+def _hook_uninstall(args: argparse.Namespace) -> int:
+    from tracertm import hooks
+
+    changes = hooks.uninstall(args.path)
+    for change in changes:
+        print(change)
+    if not changes:
+        print(f"no tracertm hooks in {hooks.hooks_dir(args.path)}")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------------- queries
@@ -189,6 +260,7 @@ def _register_queries(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number")
     project_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--at", metavar="COMMIT", help="the record as of this commit (from its revisions; see 'backfill')")
     p.set_defaults(func=_show)
 
     p = verbs.add_parser("history", help="every revision of one record", parents=[_common()])
@@ -272,6 +344,8 @@ def _show(args: argparse.Namespace) -> int:
 
     session, project = _open_project(args)
     kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
+    if args.at:
+        return _show_at(args, session, project, kind, row)
     fields = queries.record_fields(kind, row)
     if args.format == "json":
         print(output.to_json(fields))
@@ -312,6 +386,7 @@ def _history(args: argparse.Namespace) -> int:
 _REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
     _register_sync,
     _register_check,
+    _register_hook,
     _register_queries,
     _register_db,
 ]
@@ -350,6 +425,152 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 _REGISTRY.append(_register_watch)
+
+
+# ------------------------------------------------------------------------------------------------- backfill
+
+
+def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser(
+        "backfill", help="replay the first-parent history of a ref: one revision per change", parents=[_common()]
+    )
+    p.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current repository)")
+    p.add_argument("--ref", metavar="REF", help="walk the first-parent history of this ref (default: HEAD)")
+    p.add_argument("--project", metavar="NAME", help="project name (default: configuration, origin remote, folder)")
+    p.add_argument(
+        "--resume", action="store_true", help="require an interrupted backfill to continue (it resumes by itself)"
+    )
+    p.add_argument(
+        "--batch-size", type=int, metavar="N",
+        help="commits per transaction and checkpoint (default: $TRACERTM_BACKFILL_BATCH_SIZE or 100)",
+    )
+    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.set_defaults(func=_backfill)
+
+
+class _BackfillProgress:
+    """Progress on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.last = 0.0
+        self.last_done = -1
+        self.drawn = False
+
+    def __call__(self, p: Any) -> None:
+        import time
+
+        now = time.monotonic()
+        final = p.done >= p.total
+        if p.done == self.last_done or (not final and now - self.last < (0.1 if self.tty else 5.0)):
+            return
+        self.last, self.last_done = now, p.done
+        eta = "-" if p.eta is None else f"{int(p.eta) // 60}:{int(p.eta) % 60:02d}"
+        counts = f"{p.done}/{p.total} commits  {p.rate:.1f}/s  ETA {eta}  {p.revisions} revisions"
+        if self.tty:
+            width = 28
+            filled = int(width * p.done / p.total) if p.total else width
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {counts}\x1b[K")
+            self.drawn = True
+        else:
+            percent = 100 * p.done // p.total if p.total else 100
+            self.stream.write(f"backfill: {counts} ({percent}%)\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.backfill import backfill
+
+    progress = None if args.quiet or args.format == "json" else _BackfillProgress(sys.stderr)
+    try:
+        result = backfill(
+            args.path,
+            ref=args.ref,
+            project=args.project,
+            database_url=args.database_url,
+            resume=args.resume,
+            batch_size=args.batch_size,
+            jobs=args.jobs,
+            on_progress=progress,
+        )
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.close()
+        print("tracertm: backfill interrupted; run it again to continue from its last checkpoint", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if progress is not None:
+        progress.close()
+    if args.format == "json":
+        print(output.to_json(result.as_dict()))
+    elif not args.quiet:
+        print(
+            f"backfill {result.project} at {result.ref} ({result.head[:12]}): {result.commits} commits, "
+            f"{result.revisions} revisions, {len(result.errors)} errors in {result.elapsed:.1f}s ({result.mode})"
+        )
+        for error in result.errors[:20]:
+            print(f"{error.commit[:12]} {output.diagnostic(error.diagnostic)}", file=sys.stderr)
+        if len(result.errors) > 20:
+            print(f"... and {len(result.errors) - 20} more errors in older commits", file=sys.stderr)
+    for diag in result.head_errors:
+        print(f"at {result.ref}: {output.diagnostic(diag)}", file=sys.stderr)
+    return EXIT_SPEC_ERRORS if result.head_errors else EXIT_OK
+
+
+def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, row: Any) -> int:
+    """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent)."""
+    import json
+
+    from tracertm import output
+    from tracertm.backfill import revision_at
+    from tracertm.sync.scan import Location
+
+    location = Location.find(args.path)
+    if location.top is None:
+        raise UsageError(f"--at: {location.root} is not a git repository; pass --path REPOSITORY")
+    rev = revision_at(session, project.id, args.at, location.top, entity_id=row.id)
+    if rev is None:
+        raise UsageError(
+            f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
+            "(run 'tracertm backfill')"
+        )
+    if args.format == "json":
+        print(output.to_json(rev))
+        return EXIT_OK
+    print(
+        f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} in "
+        f"{rev['commit'][:12]} by {rev['author']}, {rev['committed_at']})"
+    )
+    if rev["deleted"]:
+        print(f"deleted at that point (was {rev['path']})")
+        return EXIT_OK
+    print(f"source_path: {rev['path']}")
+    for key, value in rev["fields"].items():
+        if value in (None, [], {}, ""):
+            continue
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(value)
+        elif isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        text = str(value)
+        if "\n" in text:
+            print(f"{key}:")
+            print("\n".join("  " + line for line in text.splitlines()))
+        else:
+            print(f"{key}: {text}")
+    return EXIT_OK
+
+
+_REGISTRY.append(_register_backfill)
 
 
 # ------------------------------------------------------------------------------------------------- dispatch

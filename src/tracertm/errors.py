@@ -84,6 +84,10 @@ class ParseError(TracertmError):
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int, int, str, list[Diagnostic]]]:
+        # Parser worker processes send errors back pickled; Exception's default reduce loses the fields.
+        return (type(self), (self.path, self.line, self.column, self.message, self.diagnostics))
+
     @classmethod
     def from_diagnostics(cls, diagnostics: list[Diagnostic]) -> ParseError:
         first = diagnostics[0]

@@ -1,0 +1,265 @@
+"""Backfill vs the naive way (check out every commit and run a full sync of the work tree).
+
+    python bench/backfill_bench.py                  # 1,000 commits over 3,000 spec files
+    python bench/backfill_bench.py --smoke          # tiny, a few seconds
+    python bench/backfill_bench.py --commits 2000 --files 5000 --naive-commits 50 --database-url postgresql+psycopg://...
+
+The repository is generated deterministically (seeded RNG) with one ``git fast-import``: a first commit with every
+file, then commits that edit 1-4 files each (scenario steps, ADR decisions, contract states), with occasional
+reformat-only edits, deletions, restorations, renames and syntax errors.
+
+The naive way is slow, so it is timed on the first ``--naive-commits`` commits only and extrapolated per commit to
+the whole history (the output says so). ``run(smoke)`` returns rows for a suite runner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+TARGET_SPEEDUP = 20.0
+_AUTHORS = ("Ada Lovelace <ada@example.com>", "Grace Hopper <grace@example.com>", "Alan Turing <alan@example.com>",
+            "Edsger Dijkstra <edsger@example.com>", "Barbara Liskov <barbara@example.com>")
+
+
+# ------------------------------------------------------------------------------------------------ repository
+
+
+def _adr(n: int, choice: int, wrap: bool) -> str:
+    context = "We need to decide how component {n} stores its data\nand who owns it." if wrap else \
+        "We need to decide how component {n} stores its data and who owns it."
+    return (
+        f"# {n}. Decision {n}\n\nDate: 2023-{1 + n % 12:02d}-{1 + n % 28:02d}\n\n## Status\n\nAccepted\n\n"
+        f"## Context\n\n{context.format(n=n)}\n\n## Decision\n\nWe choose option {choice} for component {n}.\n\n"
+        "## Consequences\n\nSome work.\n"
+    )
+
+
+def _contract(n: int, states: int, indent: str) -> str:
+    names = ["pending", "authorized", "captured", "settled", "refunded", "closed"][: 2 + states % 5]
+    transitions = "".join(f"{indent}- {{from: {a}, to: {b}, trigger: go_{b}}}\n" for a, b in pairwise(names))
+    return (f"id: CTR-{n:05d}\ntitle: Contract {n}\ntype: service\nstatus: approved\n"
+            f"states: [{', '.join(names)}]\ntransitions:\n{transitions}")
+
+
+def _feature(n: int, version: int, indent: str) -> str:
+    body = ""
+    for s in range(1, 4):
+        step = f"Then result {s} is {version if s == 1 + version % 3 else 0}"
+        body += (f"\n{indent}@SC-{n * 10 + s}\n{indent}Scenario: case {s} of feature {n}\n"
+                 f"{indent}  Given state {s}\n{indent}  When I act on {n}\n{indent}  {step}\n")
+    return f"@FEAT-{n}\nFeature: Feature {n}\n  As a user\n  I want feature {n}\n  So that it works\n{body}"
+
+
+class _Spec:
+    """One spec file's evolving state."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.kind = ("adr", "contract", "feature")[n % 3]
+        self.version = 0
+        self.style = 0
+        self.path = {"adr": f"docs/adr/{n:05d}-decision-{n}.md", "contract": f"contracts/area{n % 20}/c{n}.yaml",
+                     "feature": f"features/area{n % 20}/f{n}.feature"}[self.kind]
+
+    def text(self) -> str:
+        indent = "  " if self.style % 2 == 0 else "    "
+        if self.kind == "adr":
+            return _adr(self.n, self.version, wrap=self.style % 2 == 1)
+        if self.kind == "contract":
+            return _contract(self.n, self.version, indent)
+        return _feature(self.n, self.version, indent)
+
+
+def generate(path: Path, commits: int, files: int, seed: int = 20240501) -> None:
+    """Write the history into a new repository at ``path`` with ``git fast-import``."""
+    rng = random.Random(seed)
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    specs = [_Spec(n) for n in range(1, files + 1)]
+    live = {s.n for s in specs}
+    gone: set[int] = set()
+    chunks: list[bytes] = []
+
+    def data(text: str) -> None:
+        raw = text.encode()
+        chunks.append(b"data %d\n" % len(raw) + raw + b"\n")
+
+    for i in range(1, commits + 1):
+        who = rng.choice(_AUTHORS)
+        stamp = 1_600_000_000 + i * 3_600
+        chunks.append(f"commit refs/heads/main\nmark :{i}\nauthor {who} {stamp} +0000\ncommitter {who} {stamp} +0000\n".encode())
+        data(f"change {i}")
+        if i > 1:
+            chunks.append(f"from :{i - 1}\n".encode())
+        if i == 1:
+            for s in specs:
+                chunks.append(f"M 100644 inline {s.path}\n".encode())
+                data(s.text())
+        else:
+            for _ in range(rng.randint(1, 4)):
+                roll = rng.random()
+                if roll < 0.04 and gone:  # restore a deleted file
+                    s = specs[rng.choice(sorted(gone)) - 1]
+                    gone.discard(s.n)
+                    live.add(s.n)
+                elif roll < 0.08 and len(live) > 1:  # delete
+                    s = specs[rng.choice(sorted(live)) - 1]
+                    live.discard(s.n)
+                    gone.add(s.n)
+                    chunks.append(f"D {s.path}\n".encode())
+                    continue
+                elif roll < 0.10:  # rename within its folder
+                    s = specs[rng.choice(sorted(live)) - 1]
+                    chunks.append(f"D {s.path}\n".encode())
+                    stem, dot, ext = s.path.rpartition(".")
+                    s.path = f"{stem}-r{i}{dot}{ext}" if s.kind != "feature" else s.path  # features: id from tag
+                else:
+                    s = specs[rng.choice(sorted(live)) - 1]
+                    if roll < 0.20:
+                        s.style += 1  # reformat only
+                    elif roll < 0.22:
+                        chunks.append(f"M 100644 inline {s.path}\n".encode())
+                        data("id: [broken\n" if s.kind == "contract" else s.text().replace("Feature:", "Feature :\n  Scenario"))
+                        continue
+                    else:
+                        s.version += 1
+                chunks.append(f"M 100644 inline {s.path}\n".encode())
+                data(s.text())
+        chunks.append(b"\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(chunks), check=True)
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=path, check=True)
+
+
+# ----------------------------------------------------------------------------------------------- measurements
+
+
+def _database(url: str | None, scratch: Path, name: str) -> str:
+    return url or f"sqlite:///{scratch / (name + '.db')}"
+
+
+def time_backfill(repo: Path, url: str, batch_size: int | None = None) -> tuple[float, Any]:
+    from tracertm import db
+    from tracertm.backfill import backfill
+
+    engine = db.open_engine(url)
+    project = f"bench-backfill-{os.getpid()}-{time.time_ns()}"
+    try:
+        start = time.perf_counter()
+        result = backfill(repo, engine=engine, project=project, batch_size=batch_size)
+        return time.perf_counter() - start, result
+    finally:
+        engine.dispose()
+
+
+def time_naive(repo: Path, url: str, scratch: Path, commits: int) -> tuple[float, float, int]:
+    """Check out each of the first ``commits`` first-parent commits in a scratch clone and sync the work tree.
+
+    Returns (seconds for the first commit, seconds per later commit, commits timed)."""
+    from tracertm import db
+    from tracertm.sync.engine import sync
+
+    clone = scratch / "naive-clone"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(repo), str(clone)], check=True)
+    shas = subprocess.run(["git", "-C", str(repo), "rev-list", "--first-parent", "--reverse", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.split()[:commits]
+    engine = db.open_engine(url)
+    project = f"bench-naive-{os.getpid()}-{time.time_ns()}"
+    first = later = 0.0
+    try:
+        for i, sha in enumerate(shas):
+            start = time.perf_counter()
+            subprocess.run(["git", "-C", str(clone), "checkout", "-q", "--detach", "-f", sha], check=True)
+            sync(clone, engine=engine, project=project)
+            spent = time.perf_counter() - start
+            if i == 0:
+                first = spent
+            else:
+                later += spent
+    finally:
+        engine.dispose()
+    timed = len(shas)
+    return first, later / max(1, timed - 1), timed
+
+
+def run(smoke: bool = False, *, commits: int | None = None, files: int | None = None, naive_commits: int | None = None,
+        database_url: str | None = None, verbose: bool = False) -> list[dict[str, Any]]:
+    """Generate, backfill, time the naive way; return rows ``{name, value, unit, target, detail}``."""
+    commits = commits or (40 if smoke else 1000)
+    files = files or (60 if smoke else 3000)
+    naive_commits = min(commits, naive_commits or (10 if smoke else 50))
+    say = print if verbose else (lambda *a, **k: None)
+    scratch = Path(tempfile.mkdtemp(prefix="tracertm-bench-"))
+    env_backup = {k: os.environ.get(k) for k in ("GIT_CONFIG_NOSYSTEM",)}
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    try:
+        repo = scratch / "repo"
+        start = time.perf_counter()
+        generate(repo, commits, files)
+        say(f"generated {commits} commits over {files} spec files in {time.perf_counter() - start:.1f}s")
+
+        spent, result = time_backfill(repo, _database(database_url, scratch, "backfill"))
+        say(f"backfill: {spent:.2f}s for {result.commits} commits ({commits / spent:.0f} commits/s), "
+            f"{result.revisions} revisions, {result.files_parsed} blobs parsed, {len(result.errors)} errors, "
+            f"{result.batches} batches")
+
+        first, later, timed = time_naive(repo, _database(database_url, scratch, "naive"), scratch, naive_commits)
+        naive_total = first + later * (commits - 1)
+        extrapolated = timed < commits
+        say(f"naive (checkout + full sync per commit): first commit {first:.2f}s, then {later * 1000:.1f} ms/commit"
+            + (f" — timed on the first {timed} commits, extrapolated to {commits}: {naive_total:.1f}s"
+               if extrapolated else f": {naive_total:.1f}s"))
+        speedup = naive_total / spent
+        say(f"speed-up: {speedup:.1f}x (target >= {TARGET_SPEEDUP:.0f}x)")
+        size = f"{commits} commits, {files} spec files"
+        naive_how = (f"timed on the first {timed} commits, extrapolated per commit to {commits}" if extrapolated
+                     else f"timed on all {commits} commits")
+        target = "" if smoke else f">= {TARGET_SPEEDUP:g}"
+        return [
+            {"name": "backfill.seconds", "value": round(spent, 3), "unit": "s", "target": "", "detail": size},
+            {"name": "backfill.commits_per_second", "value": round(commits / spent, 1), "unit": "commits/s",
+             "target": "", "detail": f"{result.revisions} revisions, {result.files_parsed} blobs parsed"},
+            {"name": "naive.ms_per_commit", "value": round(later * 1000, 1), "unit": "ms", "target": "",
+             "detail": "git checkout + full sync of the work tree, per commit after the first"},
+            {"name": "naive.seconds", "value": round(naive_total, 1), "unit": "s", "target": "", "detail": naive_how},
+            {"name": "backfill speed-up vs naive", "value": round(speedup, 1), "unit": "x", "target": target,
+             "detail": naive_how + ("; smoke sizes: the target applies to the default run" if smoke else "")},
+        ]
+    finally:
+        for key, value in env_backup.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes; finishes in a few seconds")
+    parser.add_argument("--commits", type=int, help="commits to generate (default 1000; smoke 40)")
+    parser.add_argument("--files", type=int, help="spec files (default 3000; smoke 60)")
+    parser.add_argument("--naive-commits", type=int, help="commits the naive way is timed on (default 50; smoke 10)")
+    parser.add_argument("--database-url", help="database for both runs (default: fresh SQLite files)")
+    args = parser.parse_args(argv)
+    rows = run(args.smoke, commits=args.commits, files=args.files, naive_commits=args.naive_commits,
+               database_url=args.database_url, verbose=True)
+    width = max(len(r["name"]) for r in rows)
+    for row in rows:
+        target = f"  (target {row['target']})" if row["target"] else ""
+        print(f"{row['name']:<{width}}  {row['value']} {row['unit']}{target}  [{row['detail']}]")
+    speedup = next(r for r in rows if r["name"] == "backfill speed-up vs naive")
+    return 0 if args.smoke or speedup["value"] >= TARGET_SPEEDUP else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
