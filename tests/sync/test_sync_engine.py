@@ -262,3 +262,12 @@ def test_dry_run_writes_nothing(git_repo: GitRepo, engine) -> None:
     assert result.dry_run and result.changed and result.run_id is None
     assert {op.action for op in result.operations} == {"created"}
     assert all(rows == [] for rows in dump(engine).values())
+
+
+def test_parallel_parsing_reports_broken_files(git_repo: GitRepo, engine) -> None:
+    for i in range(1, 221):
+        git_repo.write(f"contracts/c{i:03d}.yaml", contract(i, f"Contract {i}"))
+    git_repo.write("contracts/broken.yaml", "id: CTR-0999\ntitle: [unclosed\n")
+    result = sync(git_repo.path, engine=engine, jobs=2)
+    assert result.counts["contract"]["created"] == 220
+    assert [e.path for e in result.errors] == ["contracts/broken.yaml"] and result.errors[0].line >= 2
