@@ -13,19 +13,12 @@ from tracertm._version import __version__
 
 __all__ = ["__version__", "backfill", "check", "sync", "watch"]
 
-_LAZY = {
-    "sync": ("tracertm.sync.engine", "sync"),
-    "check": ("tracertm.check", "check"),
-    "backfill": ("tracertm.backfill", "backfill"),
-    "watch": ("tracertm.watch", "watch"),
-}
+_LAZY = frozenset({"sync", "check", "backfill", "watch"})
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'tracertm' has no attribute {name!r}") from None
-    value = getattr(import_module(module), attr)
-    globals()[name] = value
-    return value
+    # Each name is a module of the same name made callable (see _callable.py): tracertm.sync(...) calls
+    # tracertm.sync.engine.sync(...). Imported on first use to keep start-up light.
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tracertm' has no attribute {name!r}")
+    return import_module(f"tracertm.{name}")

@@ -1290,3 +1290,8 @@ def record_at(
         if found is None:
             raise UsageError(f"--project {project}: no such project in the database")
         return revision_at(session, found.id, commit, location.top, kind=kind, number=number, feature=feature)
+
+
+from tracertm._callable import make_callable  # noqa: E402 - after the function it exposes
+
+make_callable(__name__, __name__, "backfill")

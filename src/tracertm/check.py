@@ -768,3 +768,8 @@ class _Cache:
 
 
 __all__ = ["CheckResult", "RecordSketch", "Sketch", "check", "cross_check", "sketch_result", "sketch_text"]
+
+
+from tracertm._callable import make_callable  # noqa: E402 - after the function it exposes
+
+make_callable(__name__, __name__, "check")

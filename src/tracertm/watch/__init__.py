@@ -6,22 +6,11 @@ counters in ``stats``, committed syncs in ``history``). Modules: ``debounce`` (b
 signals), ``logs`` (text/JSON lines).
 """
 
-import sys
-import types
-from typing import Any
-
+from tracertm._callable import make_callable
 from tracertm.watch.daemon import SyncRecord, Watcher, WatchStats, watch
 from tracertm.watch.debounce import Batch, Debouncer
 
 __all__ = ["Batch", "Debouncer", "SyncRecord", "WatchStats", "Watcher", "watch"]
 
 
-class _CallableModule(types.ModuleType):
-    """Importing a submodule binds ``tracertm.watch`` to this package, shadowing the lazily exported function;
-    calling the package calls the function, so ``tracertm.watch(...)`` works either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> WatchStats:
-        return watch(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, "tracertm.watch.daemon", "watch")
