@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tracertm.errors import ParseError
 from tracertm.parsers.records import ParserOptions
@@ -50,8 +51,21 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
     return text
 
 
+# Types that are already canonical / JSON-safe as they are (checked by exact type: subclasses take the slow path).
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
 def json_safe(value: Any) -> Any:
     """Dates to ISO strings, tuples to lists, recursively: what a JSON column or ``json.dumps`` accepts."""
+    # Fast paths by exact type (the parsers' output is plain dicts, lists and scalars); the isinstance checks below
+    # keep the general behaviour for anything else.
+    t = type(value)
+    if t is str or t in _PLAIN:
+        return value
+    if t is dict:
+        return {k if type(k) is str else str(k): json_safe(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [json_safe(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -62,6 +76,15 @@ def json_safe(value: Any) -> Any:
 
 
 def _canonical(value: Any) -> Any:
+    t = type(value)  # fast paths by exact type, as in json_safe
+    if t is str:
+        return " ".join(value.split())
+    if t in _PLAIN:
+        return value
+    if t is dict:
+        return {k if type(k) is str else str(k): _canonical(v) for k, v in value.items() if k not in _POSITIONAL_KEYS}
+    if t is list or t is tuple:
+        return [_canonical(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in value.items() if k not in _POSITIONAL_KEYS}
     if isinstance(value, (list, tuple)):

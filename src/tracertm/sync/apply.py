@@ -8,13 +8,15 @@ never a silent overwrite. Database-owned columns are not in any statement here.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError
@@ -22,6 +24,7 @@ from tracertm.git import CommitInfo
 from tracertm.models import ADR, Base, Contract, Feature, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
+from tracertm.parsers.records import SpecRecord
 from tracertm.sync.plan import REVISION_ACTIONS, Operation, Plan
 
 TABLES: dict[str, Table] = {
@@ -32,6 +35,8 @@ REVISIONS = Base.metadata.tables["spec_revisions"]
 SOURCE_FILES = Base.metadata.tables["source_files"]
 # Insert parents before children.
 _ORDER = ("adr", "contract", "feature", "scenario")
+# Operations written per executemany.
+BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -63,47 +68,66 @@ def apply(
     for op in plan.operations:
         by_kind[op.kind].append(op)
 
-    revisions: list[dict[str, Any]] = []
+    text_json = conn.dialect.name in _TEXT_JSON_DIALECTS
+    _write_records(conn, by_kind, feature_ids, project_id, run_id, provenance, text_json)
+    _apply_files(session, project_id, plan, provenance)
+
+
+def _write_records(
+    conn: Any,
+    by_kind: Mapping[str, list[Operation]],
+    feature_ids: dict[str, uuid.UUID],
+    project_id: uuid.UUID,
+    run_id: uuid.UUID,
+    provenance: Provenance,
+    text_json: bool,
+) -> None:
     for kind in _ORDER:
         ops = by_kind.get(kind, [])
-        if not ops:
-            continue
         table = TABLES[kind]
-        inserts: list[dict[str, Any]] = []
-        writes: list[dict[str, Any]] = []
-        deletes: list[dict[str, Any]] = []
-        for op in ops:
-            if op.action == "created":
-                row_id = uuid.uuid4()
-                if kind == "feature":
-                    feature_ids[op.number] = row_id
-                inserts.append(_row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1})
-            elif op.action == "deleted":
-                assert op.current is not None
-                row_id = op.current.id
-                deletes.append({"_id": row_id, "_old_version": op.current.version, "version": op.version})
-            else:
-                assert op.current is not None
-                row_id = op.current.id
-                row = _row(kind, op, project_id, provenance, feature_ids)
-                row.pop("project_id", None)
-                row.pop("feature_id", None)
-                writes.append(row | {"_id": row_id, "_old_version": op.current.version, "version": op.version,
-                                     "deleted_at": None})
-            if op.action in REVISION_ACTIONS:
-                revisions.append(_revision(kind, op, row_id, project_id, run_id, provenance))
-        if inserts:
-            conn.execute(insert(table), inserts)
-        guarded = update(table).where(
-            table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version")
-        )
-        if writes:
-            _execute_guarded(conn, guarded.values(updated_at=utcnow()), writes, kind)
-        if deletes:
-            _execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
-    if revisions:
-        conn.execute(insert(REVISIONS), revisions)
-    _apply_files(session, project_id, plan, provenance)
+        json_binds = _json_binds(table, conn.dialect.name) if text_json else {}
+        guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+        # In batches: the rows, their revisions and SQLAlchemy's processed parameters of one batch at a time are
+        # in memory, not those of a whole large sync.
+        for start in range(0, len(ops), BATCH):
+            inserts: list[dict[str, Any]] = []
+            writes: list[dict[str, Any]] = []
+            deletes: list[dict[str, Any]] = []
+            revisions: list[dict[str, Any]] = []
+            for op in ops[start : start + BATCH]:
+                # Every field is JSON-encoded once: the texts feed both the JSON columns and the revision snapshot.
+                encoded = _Encoded(op.record) if text_json and op.record is not None else None
+                if op.action == "created":
+                    row_id = uuid.uuid4()
+                    if kind == "feature":
+                        feature_ids[op.number] = row_id
+                    row = _row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
+                    inserts.append(encoded.bind_columns(row, json_binds) if encoded else row)
+                elif op.action == "deleted":
+                    assert op.current is not None
+                    row_id = op.current.id
+                    deletes.append({"_id": row_id, "_old_version": op.current.version, "version": op.version})
+                else:
+                    assert op.current is not None
+                    row_id = op.current.id
+                    row = _row(kind, op, project_id, provenance, feature_ids)
+                    row.pop("project_id", None)
+                    row.pop("feature_id", None)
+                    row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
+                    writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
+                if op.action in REVISION_ACTIONS:
+                    revisions.append(
+                        _revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)
+                    )
+            if inserts:
+                conn.execute(insert(table).values(_present(json_binds, inserts[0])), inserts)
+            if writes:
+                statement = guarded.values(updated_at=utcnow(), **_present(json_binds, writes[0]))
+                _execute_guarded(conn, statement, writes, kind)
+            if deletes:
+                _execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
+            if revisions:
+                _insert_revisions(conn, revisions)
 
 
 def _row(
@@ -133,11 +157,21 @@ def _execute_guarded(conn: Any, statement: Any, params: list[dict[str, Any]], ki
 
 
 def _revision(
-    kind: str, op: Operation, entity_id: uuid.UUID, project_id: uuid.UUID, run_id: uuid.UUID, provenance: Provenance
+    kind: str, op: Operation, entity_id: uuid.UUID, project_id: uuid.UUID, run_id: uuid.UUID, provenance: Provenance,
+    as_text: bool = False, encoded: _Encoded | None = None,
 ) -> dict[str, Any]:
-    snapshot: dict[str, Any] = json_safe(op.record.fields) if op.record is not None else {}
-    if op.parent:
-        snapshot["feature_number"] = op.parent
+    """A ``spec_revisions`` row; its snapshot is a JSON-safe dict under ``snapshot``, or with ``as_text`` the same
+    as JSON text under ``snapshot_json`` (for ``_insert_revisions``), from ``encoded`` when given."""
+    snapshot: Any
+    if as_text and encoded is not None:
+        snapshot_key, snapshot = "snapshot_json", encoded.snapshot(op.parent)
+    else:
+        snapshot_key = "snapshot_json" if as_text else "snapshot"
+        snapshot = json_safe(op.record.fields) if op.record is not None else {}
+        if op.parent:
+            snapshot["feature_number"] = op.parent
+        if as_text:
+            snapshot = json.dumps(snapshot)
     commit = provenance.commit
     return {
         "id": uuid.uuid4(),
@@ -149,13 +183,132 @@ def _revision(
         "change": op.action,
         "content_hash": op.record.content_hash if op.record is not None else (op.current.content_hash if op.current else None),
         "source_path": op.path,
-        "snapshot": snapshot,
+        snapshot_key: snapshot,
         "commit_sha": commit.sha if commit else None,
         "author_name": commit.author_name if commit else None,
         "author_email": commit.author_email if commit else None,
         "committed_at": commit.committed_at if commit else None,
         "sync_run_id": run_id,
     }
+
+
+# ------------------------------------------------------------------------------------------- JSON as bound text
+#
+# A cold sync writes hundreds of thousands of small JSON values (a scenario has nine JSON columns). Through the JSON
+# type each costs a json.dumps call (Python set-up around the C encoder) and the revision snapshot encodes the same
+# fields again after a json_safe walk. Here each field is encoded once, by a C encoder made once, and the texts are
+# bound as text (cast to JSONB on PostgreSQL). The texts are exactly what json.dumps(json_safe(value)) gives.
+
+_TEXT_JSON_DIALECTS = ("sqlite", "postgresql")
+_JSON_SUFFIX = "__json"
+
+
+def _json_default(value: Any) -> Any:
+    """What ``json_safe`` does for values ``json.dumps`` cannot write itself."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _make_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, default=_json_default)`` with json.dumps's defaults, without its per-call set-up."""
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None without the C accelerator
+    if c_make_encoder is None:  # pragma: no cover - CPython has it
+        return lambda value: json.dumps(value, default=_json_default)
+    # markers=None: no circular-reference check (records are trees); the rest as json.dumps's defaults.
+    encoder = c_make_encoder(None, _json_default, _quote, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(encoder(value, 0))
+
+
+_quote: Callable[[str], str] = json.encoder.encode_basestring_ascii
+_encode = _make_encoder()
+
+
+def _encode_value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    return _encode(value)
+
+
+class _Encoded:
+    """A record's fields as JSON texts, one per field, and its snapshot built from them."""
+
+    __slots__ = ("_fields", "texts")
+
+    def __init__(self, record: SpecRecord) -> None:
+        fields = record.fields
+        if all(type(k) is str for k in fields):
+            self.texts: dict[str, str] | None = {k: _encode_value(v) for k, v in fields.items()}
+        else:  # keys json_safe would stringify: keep its exact behaviour
+            self.texts = None
+        self._fields = fields
+
+    def snapshot(self, parent: str | None) -> str:
+        if self.texts is None:
+            snapshot = json_safe(self._fields)
+            if parent:
+                snapshot["feature_number"] = parent
+            return json.dumps(snapshot)
+        texts = self.texts
+        if parent:
+            texts = dict(texts)
+            texts["feature_number"] = _quote(parent)
+        return "{" + ", ".join(f"{_quote(k)}: {v}" for k, v in texts.items()) + "}"
+
+    def bind_columns(self, row: dict[str, Any], json_binds: Mapping[str, _JsonBind]) -> dict[str, Any]:
+        """``row`` with each JSON column's value moved to its text parameter."""
+        for name, bind in json_binds.items():
+            if name in row:
+                value = row.pop(name)
+                text = self.texts.get(name) if self.texts is not None else None
+                if value is None and bind.none_as_null:
+                    row[name + _JSON_SUFFIX] = None
+                elif text is not None and value is self._fields.get(name):
+                    row[name + _JSON_SUFFIX] = text
+                else:
+                    row[name + _JSON_SUFFIX] = json.dumps(json_safe(value))
+        return row
+
+
+class _JsonBind(NamedTuple):
+    expr: Any  # the text parameter (cast to JSONB on PostgreSQL)
+    none_as_null: bool  # the column's JSON type writes Python None as SQL NULL
+
+
+def _json_binds(table: Table, dialect: str) -> dict[str, _JsonBind]:
+    """Per JSON column of ``table``: the expression binding its text parameter."""
+    binds: dict[str, _JsonBind] = {}
+    for column in table.columns:
+        if isinstance(column.type, JSON):
+            param = bindparam(column.key + _JSON_SUFFIX, type_=Text())
+            expr = cast(param, JSONB) if dialect == "postgresql" else param
+            binds[column.key] = _JsonBind(expr, bool(column.type.none_as_null))
+    return binds
+
+
+def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: bind.expr for name, bind in json_binds.items() if name + _JSON_SUFFIX in row}
+
+
+def _insert_revisions(conn: Any, revisions: list[dict[str, Any]]) -> None:
+    """Insert revision rows; a snapshot may be JSON text already (``_revision(..., encoded=...)``)."""
+    if "snapshot_json" not in revisions[0]:
+        conn.execute(insert(REVISIONS), revisions)
+        return
+    param = bindparam("snapshot_json", type_=Text())
+    value = cast(param, JSONB) if conn.dialect.name == "postgresql" else param
+    conn.execute(insert(REVISIONS).values(snapshot=value), revisions)
 
 
 def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance: Provenance) -> None:

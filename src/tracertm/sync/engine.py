@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +17,7 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, ParseError, UsageError
 from tracertm.parsers.records import ParseResult
-from tracertm.sync.parse import Outcome, default_jobs, parse_files
+from tracertm.sync.parse import Outcome, default_jobs, hash_records, parse_files
 from tracertm.sync.scan import Location, Snapshot, StatEntry, scan
 
 if TYPE_CHECKING:
@@ -123,10 +126,28 @@ def sync(
     repo_url = git.origin_url(location.top) if location.top is not None else None
     args = (location, settings, name, repo_url, ref, staged, paths, full, jobs, trigger)
     if dry_run:
-        with db.session(engine) as session:
+        with db.session(engine) as session, collector_paused():
             return _run(session, *args, dry_run=True)
-    with db.write_session(engine, name) as session:
+    with db.write_session(engine, name) as session, collector_paused():
         return _run(session, *args, dry_run=False)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one run.
+
+    A large sync keeps hundreds of thousands of objects alive (parsed records, rows) and creates almost no cyclic
+    garbage; the collector would re-scan the whole heap again and again as they pile up (a quarter of the parent
+    process's CPU time on a cold sync of 6,000 files). Reference counting still frees everything as usual. Restored
+    afterwards; left alone when the caller had it disabled already.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run(
@@ -230,17 +251,25 @@ def _run(
 def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None) -> dict[str, Outcome]:
     if not changed:
         return {}
-    contents = snapshot.read(changed)
-    if snapshot.source in ("worktree", "folder"):
-        # The file may have changed since it was hashed: record the blob id of the bytes actually parsed.
-        from dataclasses import replace
+    n_jobs = jobs if jobs is not None else default_jobs()
+    if snapshot.source not in ("worktree", "folder"):
+        contents = snapshot.read(changed)
+        work = [(p, snapshot.files[p].kind, contents[p]) for p in changed]
+        # Content hashes (plan compares them) are computed in the parse workers.
+        return parse_files(work, settings.parser, n_jobs, prepare=hash_records)
+    # Files on disk are read by the parse workers, in parallel. A file may have changed since it was hashed:
+    # record the blob id of the bytes actually parsed.
+    from dataclasses import replace
 
-        for p, data in contents.items():
-            blob = git.blob_id(data)
-            if blob != snapshot.files[p].blob_sha:
-                snapshot.files[p] = replace(snapshot.files[p], blob_sha=blob, size=len(data))
-    work = [(p, snapshot.files[p].kind, contents[p]) for p in changed]
-    return parse_files(work, settings.parser, jobs if jobs is not None else default_jobs())
+    root = snapshot.root
+    files = snapshot.files
+    reads: dict[str, tuple[str, int]] = {}
+    work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
+    parsed = parse_files(work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads)
+    for p, (blob, size) in reads.items():
+        if blob != files[p].blob_sha:
+            files[p] = replace(files[p], blob_sha=blob, size=size)
+    return parsed
 
 
 def _counts(the_plan: Plan, live_before: dict[str, int], kinds: dict[str, str]) -> dict[str, dict[str, int]]:

@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
 
 from tracertm.errors import ParseError
+from tracertm.git import blob_id
 from tracertm.parsers import parse
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 
-Job = tuple[str, FileKind, bytes]
+# (path, kind, the bytes or the file to read them from). Files are read by the worker that parses them, in
+# parallel, and their git blob id and size come back with the outcome.
+Job = tuple[str, FileKind, bytes | Path]
+Read = tuple[str, int]  # blob id and size of the bytes a worker read
+Prepare = Callable[[ParseResult], None]
 Outcome = ParseResult | ParseError
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
 
-def parse_one(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Outcome:
-    """Parse one file; a parser bug becomes that file's error instead of aborting the whole sync."""
+def parse_one(
+    path: str, kind: FileKind, data: bytes, options: ParserOptions, prepare: Prepare | None = None
+) -> Outcome:
+    """Parse one file; a parser bug becomes that file's error instead of aborting the whole sync.
+
+    ``prepare`` is called with a successful result, in the worker process when there is a pool: work on records
+    done there runs in parallel instead of serially in the parent, and what it caches on the records travels back
+    pickled with them (see ``hash_records``)."""
     try:
-        return parse(kind, path, data, options)
+        result = parse(kind, path, data, options)
+        if prepare is not None:
+            prepare(result)
+        return result
     except ParseError as exc:
         return exc
     except RecursionError:
@@ -28,22 +44,64 @@ def parse_one(path: str, kind: FileKind, data: bytes, options: ParserOptions) ->
         return ParseError(path, 0, 0, f"parser failed ({type(exc).__name__}: {exc}); please report this file")
 
 
-def _parse_chunk(chunk: list[Job], options: ParserOptions) -> list[tuple[str, Outcome]]:
-    return [(path, parse_one(path, kind, data, options)) for path, kind, data in chunk]
+def hash_records(result: ParseResult) -> None:
+    """Compute every record's content hash (a cached property: it is pickled with the record)."""
+    for record in result.records:
+        record.content_hash  # noqa: B018
+        for child in record.children:
+            child.content_hash  # noqa: B018
+
+
+def _parse_chunk(
+    chunk: list[Job], options: ParserOptions, prepare: Prepare | None = None
+) -> list[tuple[str, Outcome, Read | None]]:
+    out: list[tuple[str, Outcome, Read | None]] = []
+    for path, kind, data in chunk:
+        read: Read | None = None
+        if isinstance(data, Path):
+            data = data.read_bytes()  # an OSError propagates, as a read in the parent would
+            read = (blob_id(data), len(data))
+        out.append((path, parse_one(path, kind, data, options, prepare), read))
+    return out
 
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def parse_files(jobs_in: Iterable[Job], options: ParserOptions, jobs: int = 1) -> dict[str, Outcome]:
+def chunks(work: list[Any], jobs: int) -> list[list[Any]]:
+    """Split sorted work into ``jobs * 4`` chunks by stride, not by range: each chunk gets the same mix of kinds and
+    folders (a Gherkin file costs several times a YAML one), so the workers finish together instead of one of
+    them parsing the last run of features alone."""
+    n = max(1, min(jobs * 4, len(work) // 16))
+    return [work[i::n] for i in range(n)]
+
+
+def parse_files(
+    jobs_in: Iterable[Job],
+    options: ParserOptions,
+    jobs: int = 1,
+    *,
+    prepare: Prepare | None = None,
+    reads: dict[str, Read] | None = None,
+) -> dict[str, Outcome]:
+    """Parse every job, in ``jobs`` worker processes when there are enough files; ``prepare``: see ``parse_one``
+    (a module-level function, so that it can be sent to the workers).
+
+    Jobs whose data is a ``Path`` are read by the worker; ``reads`` (when given) receives the blob id and size of
+    the bytes actually parsed for each of them."""
     work = list(jobs_in)
     if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
-        return dict(_parse_chunk(work, options))
-    size = max(16, len(work) // (jobs * 4))
-    chunks = [work[i : i + size] for i in range(0, len(work), size)]
+        results = _parse_chunk(work, options, prepare)
+    else:
+        parts = chunks(work, jobs)
+        results = []
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for part in pool.map(_parse_chunk, parts, [options] * len(parts), [prepare] * len(parts)):
+                results.extend(part)
     out: dict[str, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for results in pool.map(_parse_chunk, chunks, [options] * len(chunks)):
-            out.update(results)
-    return out
+    for path, outcome, read in results:
+        out[path] = outcome
+        if read is not None and reads is not None:
+            reads[path] = read
+    return {path: out[path] for path, _, _ in work}  # input order, whatever the pool's

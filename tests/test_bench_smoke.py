@@ -1,0 +1,88 @@
+"""The benchmark runner in smoke mode: every row is produced, with a number or an explicit n/a reason.
+
+Timings are not asserted (they depend on the machine); bench/README.md says what the rows mean.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # ``bench`` is a top-level folder of the repository, not an installed package
+    sys.path.insert(0, str(REPO))
+PG_ENVS = ("TRACERTM_BENCH_DATABASE_URL", "TRACERTM_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--json", "--quiet"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_every_row_has_a_number_or_a_reason(report: dict) -> None:
+    from bench.run import CORE_ROWS, EXTRA_MODULES
+
+    rows = report["rows"]
+    names = [r["name"] for r in rows]
+    for name in CORE_ROWS:
+        assert name in names, f"missing row {name!r}"
+    for module in EXTRA_MODULES:
+        short = module.rsplit(".", 1)[-1]
+        assert any(n == short or n.startswith(f"{short}: ") for n in names), f"no row from {module}"
+    for r in rows:
+        assert set(r) >= {"name", "value", "unit", "target"}, r
+        if r["value"] is None:
+            assert isinstance(r.get("na"), str) and r["na"].strip(), f"n/a row without a reason: {r}"
+        else:
+            assert isinstance(r["value"], (int, float)) and not isinstance(r["value"], bool), r
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_postgres_row_is_skipped_cleanly_without_a_url(report: dict) -> None:
+    from bench.run import PG_VS_SQLITE
+
+    pg = next(r for r in report["rows"] if r["name"] == PG_VS_SQLITE)
+    if any(os.environ.get(env) for env in PG_ENVS):
+        assert pg["value"] is not None, pg  # a configured server must work
+        assert report["machine"]["postgresql"]
+    else:
+        assert pg["value"] is None and "PostgreSQL" in pg["na"], pg
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_report_names_the_machine_and_the_corpus(report: dict) -> None:
+    machine, corpus = report["machine"], report["corpus"]
+    assert machine["cores"] >= 1 and machine["python"] and machine["sqlite"]
+    assert corpus["size"] == "small" and corpus["counts"]["scenario"] == 10 * corpus["counts"]["feature"]
+    assert not report["notes"], report["notes"]  # the syncs did what the corpus says (no stray parses or errors)
+
+
+def test_corpus_is_deterministic(tmp_path: Path) -> None:
+    from bench.corpus import build, git, history
+
+    heads = []
+    for name in ("a", "b"):
+        corpus = build(tmp_path / name, "small", seed=3, adrs=8, contracts=4, features=4, scenarios=3)
+        history(corpus, commits=5, seed=2)
+        heads.append(git(corpus.root, "rev-parse", "HEAD").strip())
+        assert git(corpus.root, "status", "--porcelain") == ""
+        assert len(git(corpus.root, "rev-list", "HEAD").split()) == 6
+    assert heads[0] == heads[1]
