@@ -338,8 +338,6 @@ def _clip(text: str, width: int = 60) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    import json
-
     from tracertm import output, queries
 
     session, project = _open_project(args)
@@ -350,6 +348,14 @@ def _show(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(output.to_json(fields))
         return EXIT_OK
+    _print_fields(fields)
+    return EXIT_OK
+
+
+def _print_fields(fields: dict[str, Any]) -> None:
+    """``key: value`` lines for ``show``: empty values skipped, lists inline, multi-line text indented."""
+    import json
+
     for key, value in fields.items():
         if value in (None, [], {}, ""):
             continue
@@ -363,7 +369,6 @@ def _show(args: argparse.Namespace) -> int:
             print("\n".join("  " + line for line in text.splitlines()))
         else:
             print(f"{key}: {text}")
-    return EXIT_OK
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -528,8 +533,6 @@ def _backfill(args: argparse.Namespace) -> int:
 
 def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, row: Any) -> int:
     """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent)."""
-    import json
-
     from tracertm import output
     from tracertm.backfill import revision_at
     from tracertm.sync.scan import Location
@@ -554,19 +557,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
         print(f"deleted at that point (was {rev['path']})")
         return EXIT_OK
     print(f"source_path: {rev['path']}")
-    for key, value in rev["fields"].items():
-        if value in (None, [], {}, ""):
-            continue
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = ", ".join(value)
-        elif isinstance(value, (list, dict)):
-            value = json.dumps(value, ensure_ascii=False)
-        text = str(value)
-        if "\n" in text:
-            print(f"{key}:")
-            print("\n".join("  " + line for line in text.splitlines()))
-        else:
-            print(f"{key}: {text}")
+    _print_fields(rev["fields"])
     return EXIT_OK
 
 
@@ -598,7 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # the one place unexpected errors become exit 3
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
         if show_traceback:
             import traceback
 
