@@ -40,7 +40,6 @@ _T = TypeVar("_T")
 CACHE_NAME = "tracertm-check-cache.json"
 _CACHE_FORMAT = 3
 # Below this many files a process pool costs more than it saves (and importing it costs a hook ~50 ms).
-_PARALLEL_THRESHOLD = 200
 
 
 @dataclass
@@ -301,25 +300,9 @@ class _Reader:
 def _parse(
     work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None
 ) -> dict[str, ParseResult | ParseError]:
-    if len(work) >= _PARALLEL_THRESHOLD and (jobs is None or jobs > 1):
-        from tracertm.sync.parse import default_jobs, parse_files
+    from tracertm.sync.parse import default_jobs, parse_files
 
-        return parse_files(work, options, jobs if jobs is not None else default_jobs())
-    return {p: _parse_one(p, kind, data, options) for p, kind, data in work}
-
-
-def _parse_one(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> ParseResult | ParseError:
-    """``tracertm.sync.parse.parse_one`` without importing the process pool that module carries."""
-    from tracertm.parsers import parse
-
-    try:
-        return parse(kind, path, data, options)
-    except ParseError as exc:
-        return exc
-    except RecursionError:
-        return ParseError(path, 0, 0, "document is nested too deeply to parse")
-    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the check of the others
-        return ParseError(path, 0, 0, f"parser failed ({type(exc).__name__}: {exc}); please report this file")
+    return parse_files(work, options, jobs if jobs is not None else default_jobs())
 
 
 # --------------------------------------------------------------------------------------------------- sketches
@@ -770,6 +753,6 @@ class _Cache:
 __all__ = ["CheckResult", "RecordSketch", "Sketch", "check", "cross_check", "sketch_result", "sketch_text"]
 
 
-from tracertm._callable import make_callable  # noqa: E402 - after the function it exposes
+from tracertm._callable import make_callable
 
 make_callable(__name__, __name__, "check")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +93,9 @@ def parse_files(
     if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
         results = _parse_chunk(work, options, prepare)
     else:
+        # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` in a hook never needs.
+        from concurrent.futures import ProcessPoolExecutor
+
         parts = chunks(work, jobs)
         results = []
         with ProcessPoolExecutor(max_workers=jobs) as pool:
