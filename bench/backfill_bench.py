@@ -149,7 +149,7 @@ def _database(url: str | None, scratch: Path, name: str) -> str:
 
 def time_backfill(repo: Path, url: str, batch_size: int | None = None) -> tuple[float, Any]:
     from tracertm import db
-    from tracertm.backfill import backfill
+    from tracertm.history.backfill import backfill
 
     engine = db.open_engine(url)
     project = f"bench-backfill-{os.getpid()}-{time.time_ns()}"
@@ -166,7 +166,7 @@ def time_naive(repo: Path, url: str, scratch: Path, commits: int) -> tuple[float
 
     Returns (seconds for the first commit, seconds per later commit, commits timed)."""
     from tracertm import db
-    from tracertm.sync.engine import sync
+    from tracertm.engine.sync import sync
 
     clone = scratch / "naive-clone"
     subprocess.run(["git", "clone", "-q", "--no-checkout", str(repo), str(clone)], check=True)

@@ -235,12 +235,12 @@ def _floor_chunk(chunk: list[tuple[str, str, str]], options: Any) -> list[tuple[
 
 def parse_floor(root: Path, jobs: int, timing: Timing) -> int:
     """The parse-only floor: the same files through the same parsers with the same process count and chunking as
-    ``tracertm.sync.parse.parse_files`` (results travel back to the parent, as in a sync)."""
+    ``tracertm.engine.parse.parse_files`` (results travel back to the parent, as in a sync)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from tracertm.config import load_settings
-    from tracertm.sync import parse as sync_parse
-    from tracertm.sync.scan import Location, scan
+    from tracertm.engine import parse as sync_parse
+    from tracertm.engine.scan import Location, scan
 
     location = Location.find(root)
     settings = load_settings(location.root)
@@ -265,7 +265,7 @@ def parse_floor(root: Path, jobs: int, timing: Timing) -> int:
 
 
 def sync_once(root: Path, engine: Any, jobs: int) -> tuple[float, Any]:
-    from tracertm.sync.engine import sync
+    from tracertm.engine.sync import sync
 
     return _timed(lambda: sync(root, engine=engine, jobs=jobs, trigger="cli"))
 

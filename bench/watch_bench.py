@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tracertm.watch import Watcher
+from tracertm.watcher import Watcher
 
 TARGET_MEDIAN_S = 0.5
 

@@ -17,10 +17,10 @@ from sqlalchemy import select, update
 from conftest import GitRepo
 from specs import adr, contract, feature
 from tracertm import db
-from tracertm.backfill import CHECKPOINT_KEY, backfill, record_at
+from tracertm.history.backfill import CHECKPOINT_KEY, backfill, record_at
 from tracertm.cli import main
 from tracertm.models import Base, Project, Scenario
-from tracertm.sync.engine import sync
+from tracertm.engine.sync import sync
 
 ALICE, BOB, CAROL = "Alice Archer <alice@example.com>", "Bob Baker <bob@example.com>", "Carol Cook <carol@example.com>"
 DAVE, ERIN, FRANK, GRACE = (

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tracertm.watch.debounce import Debouncer
+from tracertm.watcher.debounce import Debouncer
 
 
 class FakeClock:

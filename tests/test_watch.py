@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from conftest import GitRepo
 from tracertm import db
 from tracertm.models import ADR, Project, SourceFile, SyncRun
-from tracertm.sync.engine import sync
-from tracertm.watch import Watcher
-from tracertm.watch.repos import Repository, is_temp_name, split_targets
+from tracertm.engine.sync import sync
+from tracertm.watcher import Watcher
+from tracertm.watcher.repos import Repository, is_temp_name, split_targets
 
 WAIT_S = 20.0  # an upper bound only: every wait polls and returns as soon as it holds
 
@@ -593,4 +593,4 @@ def test_library_entry_point_is_callable(tmp_path: Path) -> None:
     from tracertm.errors import UsageError
 
     with pytest.raises(UsageError, match="no such folder"):
-        tracertm.watch([tmp_path / "missing"])  # the package itself (a submodule is imported) calls watch()
+        tracertm.watch([tmp_path / "missing"])

@@ -1,24 +1,38 @@
 """tracertm: a Git-native spec sync engine.
 
-Library first: ``tracertm.sync()``, ``tracertm.check()``, ``tracertm.backfill()`` and ``tracertm.watch()`` are what
-the CLI verbs call. They are imported lazily so that ``import tracertm`` (and a pre-commit hook) stays cheap.
+Library first: ``tracertm.sync()``, ``tracertm.check()``, ``tracertm.backfill()`` and ``tracertm.watch()`` are the
+functions the CLI verbs call. They are imported on first use (module ``__getattr__``) so that ``import tracertm``,
+and a pre-commit hook, stays cheap; the ``TYPE_CHECKING`` block gives type checkers their real signatures.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracertm._version import __version__
 
+if TYPE_CHECKING:
+    from tracertm.checker import check
+    from tracertm.engine.sync import sync
+    from tracertm.history.backfill import backfill
+    from tracertm.watcher.daemon import watch
+
 __all__ = ["__version__", "backfill", "check", "sync", "watch"]
 
-_LAZY = frozenset({"sync", "check", "backfill", "watch"})
+# public name -> the module that defines it
+_LAZY = {
+    "sync": "tracertm.engine.sync",
+    "check": "tracertm.checker",
+    "backfill": "tracertm.history.backfill",
+    "watch": "tracertm.watcher.daemon",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # Each name is a module of the same name made callable (see _callable.py): tracertm.sync(...) calls
-    # tracertm.sync.engine.sync(...). Imported on first use to keep start-up light.
-    if name not in _LAZY:
+    module = _LAZY.get(name)
+    if module is None:
         raise AttributeError(f"module 'tracertm' has no attribute {name!r}")
-    return import_module(f"tracertm.{name}")
+    function = getattr(import_module(module), name)
+    globals()[name] = function  # later look-ups skip __getattr__
+    return function

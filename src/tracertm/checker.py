@@ -33,7 +33,7 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, SpecRecord
-from tracertm.sync.scan import Location, Snapshot, scan
+from tracertm.engine.scan import Location, Snapshot, scan
 
 _T = TypeVar("_T")
 
@@ -300,7 +300,7 @@ class _Reader:
 def _parse(
     work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None
 ) -> dict[str, ParseResult | ParseError]:
-    from tracertm.sync.parse import default_jobs, parse_files
+    from tracertm.engine.parse import default_jobs, parse_files
 
     return parse_files(work, options, jobs if jobs is not None else default_jobs())
 
@@ -751,8 +751,3 @@ class _Cache:
 
 
 __all__ = ["CheckResult", "RecordSketch", "Sketch", "check", "cross_check", "sketch_result", "sketch_text"]
-
-
-from tracertm._callable import make_callable
-
-make_callable(__name__, __name__, "check")

@@ -6,11 +6,7 @@ counters in ``stats``, committed syncs in ``history``). Modules: ``debounce`` (b
 signals), ``logs`` (text/JSON lines).
 """
 
-from tracertm._callable import make_callable
-from tracertm.watch.daemon import SyncRecord, Watcher, WatchStats, watch
-from tracertm.watch.debounce import Batch, Debouncer
+from tracertm.watcher.daemon import SyncRecord, Watcher, WatchStats, watch
+from tracertm.watcher.debounce import Batch, Debouncer
 
 __all__ = ["Batch", "Debouncer", "SyncRecord", "WatchStats", "Watcher", "watch"]
-
-
-make_callable(__name__, "tracertm.watch.daemon", "watch")

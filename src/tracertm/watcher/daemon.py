@@ -25,15 +25,15 @@ from watchdog.events import FileSystemEvent
 
 from tracertm import db
 from tracertm.errors import DatabaseError, TracertmError
-from tracertm.watch.debounce import DEFAULT_CEILING_S, Batch, Debouncer
-from tracertm.watch.logs import LOGGER
-from tracertm.watch.observe import WatchSet
-from tracertm.watch.repos import Repository, WatchSpec, repositories_in, split_targets
+from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
+from tracertm.watcher.logs import LOGGER
+from tracertm.watcher.observe import WatchSet
+from tracertm.watcher.repos import Repository, WatchSpec, repositories_in, split_targets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from tracertm.sync.engine import SyncResult
+    from tracertm.engine.sync import SyncResult
 
 log = logging.getLogger(LOGGER)
 
@@ -372,7 +372,7 @@ class Watcher:
             if not expanded:
                 return
             paths = sorted(expanded)
-        from tracertm.sync.engine import sync
+        from tracertm.engine.sync import sync
 
         log.debug(
             "sync started %s paths=%s events=%d", batch.key, "all" if paths is None else len(paths), batch.events

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import Any, NoReturn
 
 from tracertm._version import __version__
@@ -17,6 +18,10 @@ from tracertm.errors import TracertmError, UsageError
 EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 Handler = Callable[[argparse.Namespace], int]
+
+# Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
+# ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
+VERB_MODULES: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     verbs.required = True
     for register in _REGISTRY:
         register(verbs)
+    for name in VERB_MODULES:
+        import_module(f"tracertm.cli.{name}").register(verbs)
     return parser
 
 
@@ -109,7 +116,7 @@ def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.sync.engine import sync
+    from tracertm.engine.sync import sync
 
     result = sync(
         args.path,
@@ -151,7 +158,7 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.check import check
+    from tracertm.checker import check
 
     result = check(
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
@@ -210,7 +217,7 @@ def _hook_sync(args: argparse.Namespace) -> int:
     """Post-commit/merge/checkout: a failure must not turn 'git checkout' into an error (git exits with the
     post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0."""
     from tracertm import output
-    from tracertm.sync.engine import sync
+    from tracertm.engine.sync import sync
 
     try:
         result = sync(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
@@ -274,8 +281,8 @@ def _open_project(args: argparse.Namespace) -> tuple[object, object]:
     """A read session and the project the query is about."""
     from tracertm import db, queries
     from tracertm.config import load_settings
-    from tracertm.sync.engine import project_name
-    from tracertm.sync.scan import Location
+    from tracertm.engine.sync import project_name
+    from tracertm.engine.scan import Location
 
     derived: str | None = None
     configured: str | None = None
@@ -417,7 +424,7 @@ def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from tracertm.watch import logs, watch
+    from tracertm.watcher import logs, watch
 
     logs.configure(args.log_format, verbose=args.verbose)
     watch(
@@ -494,7 +501,7 @@ class _BackfillProgress:
 
 def _backfill(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.backfill import backfill
+    from tracertm.history.backfill import backfill
 
     progress = None if args.quiet or args.format == "json" else _BackfillProgress(sys.stderr)
     try:
@@ -534,8 +541,8 @@ def _backfill(args: argparse.Namespace) -> int:
 def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, row: Any) -> int:
     """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent)."""
     from tracertm import output
-    from tracertm.backfill import revision_at
-    from tracertm.sync.scan import Location
+    from tracertm.history.backfill import revision_at
+    from tracertm.engine.scan import Location
 
     location = Location.find(args.path)
     if location.top is None:

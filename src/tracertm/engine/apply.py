@@ -25,7 +25,7 @@ from tracertm.models import ADR, Base, Contract, Feature, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import SpecRecord
-from tracertm.sync.plan import REVISION_ACTIONS, Operation, Plan
+from tracertm.engine.plan import REVISION_ACTIONS, Operation, Plan
 
 TABLES: dict[str, Table] = {
     kind: Base.metadata.tables[model.__tablename__]

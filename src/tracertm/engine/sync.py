@@ -17,13 +17,13 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, ParseError, UsageError
 from tracertm.parsers.records import ParseResult
-from tracertm.sync.parse import Outcome, default_jobs, hash_records, parse_files
-from tracertm.sync.scan import Location, Snapshot, StatEntry, scan
+from tracertm.engine.parse import Outcome, default_jobs, hash_records, parse_files
+from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from tracertm.sync.plan import Operation, Plan
+    from tracertm.engine.plan import Operation, Plan
 
 KINDS = ("adr", "contract", "feature", "scenario")
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
@@ -166,9 +166,9 @@ def _run(
     dry_run: bool,
 ) -> SyncResult:
     from tracertm.models import SyncRun
-    from tracertm.sync import state
-    from tracertm.sync.apply import Provenance, apply
-    from tracertm.sync.plan import plan
+    from tracertm.engine import state
+    from tracertm.engine.apply import Provenance, apply
+    from tracertm.engine.plan import plan
 
     started = dt.datetime.now(dt.timezone.utc)
     project = state.find_project(session, name) if dry_run else state.get_or_create_project(session, name, repo_url)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import FileKind, ParseResult, RecordKind, SpecRecord
-from tracertm.sync.scan import ScannedFile
+from tracertm.engine.scan import ScannedFile
 
 Action = Literal["created", "updated", "deleted", "restored", "moved", "refresh"]
 # Actions that write a revision. "refresh" rewrites positions/source text of an unchanged record, silently.

@@ -11,8 +11,8 @@ from conftest import GitRepo
 from specs import adr, contract, feature, revisions
 from tracertm.models import Base
 from tracertm.parsers.common import json_safe
-from tracertm.sync import apply as apply_mod
-from tracertm.sync.engine import sync
+from tracertm.engine import apply as apply_mod
+from tracertm.engine.sync import sync
 
 
 def _seed(repo: GitRepo, n: int = 5) -> None:

@@ -26,7 +26,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
-from tracertm.watch.repos import WatchSpec
+from tracertm.watcher.repos import WatchSpec
 
 if TYPE_CHECKING:
     from watchdog.observers.api import ObservedWatch

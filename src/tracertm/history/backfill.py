@@ -55,9 +55,9 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import ConflictError, Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, RecordKind
-from tracertm.sync.parse import Outcome, default_jobs, parse_one
-from tracertm.sync.plan import REVISION_ACTIONS, Current, FileRow, Operation, Plan
-from tracertm.sync.scan import Location, ScannedFile
+from tracertm.engine.parse import Outcome, default_jobs, parse_one
+from tracertm.engine.plan import REVISION_ACTIONS, Current, FileRow, Operation, Plan
+from tracertm.engine.scan import Location, ScannedFile
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -326,7 +326,7 @@ def _load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader)
     from sqlalchemy import select
 
     from tracertm.models import SpecRevision
-    from tracertm.sync import state as db_state
+    from tracertm.engine import state as db_state
 
     out = _State(files=db_state.load_files(session, project_id))
     conn = session.connection()
@@ -403,7 +403,7 @@ class _Writer:
         self.revisions: list[dict[str, Any]] = []
 
     def add(self, commit: _Commit, the_plan: Plan, ids: Mapping[tuple[str, str, str], uuid.UUID]) -> None:
-        from tracertm.sync.apply import Provenance, _revision, _row
+        from tracertm.engine.apply import Provenance, _revision, _row
 
         self.steps += 1
         provenance = Provenance(commit.info)
@@ -447,7 +447,7 @@ class _Writer:
         from sqlalchemy import bindparam, insert, update
 
         from tracertm.models.types import utcnow
-        from tracertm.sync.apply import REVISIONS, SOURCE_FILES, TABLES, _execute_guarded, iter_chunks
+        from tracertm.engine.apply import REVISIONS, SOURCE_FILES, TABLES, _execute_guarded, iter_chunks
 
         conn = session.connection()
         now = dt.datetime.now(dt.UTC)
@@ -566,7 +566,7 @@ class _Runner:
 
     def locked_project(self, session: Session) -> Project:
         """The project row, inside a write transaction; fails if another sync wrote since our last batch."""
-        from tracertm.sync import state as db_state
+        from tracertm.engine import state as db_state
 
         repo_url = git.origin_url(self.top)
         project = db_state.get_or_create_project(session, self.name, repo_url)
@@ -639,7 +639,7 @@ class _Runner:
 
     def resolve_link(self, path: str, kind: FileKind, entry: git.Entry) -> ScannedFile:
         """A symbolic link is followed only to another file of the same tree (as ``sync --ref`` does)."""
-        from tracertm.sync.scan import _link_error
+        from tracertm.engine.scan import _link_error
 
         link = self.reader.read(entry.sha).decode("utf-8", "replace")
         target = _link_target(path, link)
@@ -709,7 +709,7 @@ class _Runner:
         return replace(outcome, records=tuple(records))
 
     def plan_commit(self, commit: _Commit, files: Mapping[str, ScannedFile], scope: frozenset[str]) -> Plan:
-        from tracertm.sync.plan import plan
+        from tracertm.engine.plan import plan
 
         state = self.state
         db_files = {p: state.files[p] for p in scope if p in state.files}
@@ -814,7 +814,7 @@ class _Runner:
 
     def simulate(self, end: str) -> _Simulation:
         """Replay the history up to ``end`` in memory, collecting every revision it would write."""
-        from tracertm.sync.apply import Provenance, _revision
+        from tracertm.engine.apply import Provenance, _revision
 
         sim = _Simulation()
 
@@ -844,8 +844,8 @@ class _Runner:
 
         from tracertm import db
         from tracertm.models import Feature, Scenario, SpecRevision, SyncRun
-        from tracertm.sync.apply import REVISIONS, TABLES, Provenance, _row
-        from tracertm.sync.state import NUMBER_ATTR, TOP_MODELS
+        from tracertm.engine.apply import REVISIONS, TABLES, Provenance, _row
+        from tracertm.engine.state import NUMBER_ATTR, TOP_MODELS
 
         with db.write_session(self.engine, self.name) as session:
             project = self.locked_project(session)
@@ -951,7 +951,7 @@ class _Runner:
         """ADR rows without a date get the date of the commit that created them (a pre-synced project)."""
         from sqlalchemy import bindparam, update
 
-        from tracertm.sync.apply import TABLES
+        from tracertm.engine.apply import TABLES
 
         if not self.state.adr_created:
             return
@@ -971,7 +971,7 @@ class _Runner:
 
         from tracertm import db
         from tracertm.models import ADR, Contract, Feature, SpecRevision
-        from tracertm.sync import state as db_state
+        from tracertm.engine import state as db_state
 
         self.chain = _first_parent_chain(self.top, self.head)
         self.index = {sha: i for i, sha in enumerate(self.chain)}
@@ -1039,8 +1039,8 @@ class _Runner:
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""
         from tracertm import db
-        from tracertm.sync import state as db_state
-        from tracertm.sync.engine import sync
+        from tracertm.engine import state as db_state
+        from tracertm.engine.sync import sync
 
         sync(self.location.root, ref=self.head, project=self.name, engine=self.engine, trigger="backfill")
         self.reconcile = False
@@ -1051,7 +1051,7 @@ class _Runner:
 
     def finish(self, result: BackfillResult) -> BackfillResult:
         from tracertm import db
-        from tracertm.sync import state as db_state
+        from tracertm.engine import state as db_state
 
         result.commits = len(self.chain) - self.base
         result.revisions = self.revisions
@@ -1182,7 +1182,7 @@ def backfill(
     ``result.errors`` (they never stop the backfill); files still broken at ``ref`` in ``result.head_errors``.
     """
     from tracertm import db
-    from tracertm.sync.engine import project_name
+    from tracertm.engine.sync import project_name
 
     location = Location.find(path)
     if location.top is None:
@@ -1280,7 +1280,7 @@ def record_at(
 ) -> dict[str, Any] | None:
     """A record as of ``commit`` (see ``revision_at``), for the repository at ``path`` (default: current folder)."""
     from tracertm import db
-    from tracertm.sync import state as db_state
+    from tracertm.engine import state as db_state
 
     location = Location.find(path)
     if location.top is None:
@@ -1290,8 +1290,3 @@ def record_at(
         if found is None:
             raise UsageError(f"--project {project}: no such project in the database")
         return revision_at(session, found.id, commit, location.top, kind=kind, number=number, feature=feature)
-
-
-from tracertm._callable import make_callable  # noqa: E402 - after the function it exposes
-
-make_callable(__name__, __name__, "backfill")

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import SAMPLE_REPO, GitRepo
 from specs import adr, contract, feature
-from tracertm.check import CACHE_NAME, check, sketch_result, sketch_text
+from tracertm.checker import CACHE_NAME, check, sketch_result, sketch_text
 from tracertm.cli import main
 from tracertm.config import load_settings
 from tracertm.parsers import parse
@@ -259,8 +259,8 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
 def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
     """The cache's identity index is updated, never rebuilt, by hook runs: after any sequence of changes it must
     equal the index rebuilt from scratch, and hook verdicts must not depend on how warm the cache is."""
-    from tracertm.check import _Cache, _Claims
-    from tracertm.sync.scan import Location
+    from tracertm.checker import _Cache, _Claims
+    from tracertm.engine.scan import Location
 
     def rebuilt() -> dict[str, list[str]]:
         claims = _Claims()
@@ -360,4 +360,4 @@ def test_check_staged_never_imports_sqlalchemy(git_repo: GitRepo) -> None:
     )
     assert timing.returncode == 0, timing.stderr
     imported = {line.split("|")[-1].strip() for line in timing.stderr.splitlines() if line.startswith("import time:")}
-    assert "tracertm.check" in imported and not {m for m in imported if m.startswith("sqlalchemy")}
+    assert "tracertm.checker" in imported and not {m for m in imported if m.startswith("sqlalchemy")}

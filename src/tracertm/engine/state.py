@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracertm.models import ADR, Contract, Feature, Project, Scenario, SourceFile
-from tracertm.sync.apply import iter_chunks
-from tracertm.sync.plan import Current, FileRow
+from tracertm.engine.apply import iter_chunks
+from tracertm.engine.plan import Current, FileRow
 
 TOP_MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature}
 NUMBER_ATTR = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number"}

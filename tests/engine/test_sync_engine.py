@@ -12,7 +12,7 @@ from conftest import GitRepo
 from specs import adr, contract, dump, feature, revisions, versions
 from tracertm import db
 from tracertm.models import Scenario, SourceFile
-from tracertm.sync.engine import sync
+from tracertm.engine.sync import sync
 
 
 def _seed(repo: GitRepo) -> None:
