@@ -21,20 +21,18 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError
 from tracertm.git import CommitInfo
-from tracertm.models import ADR, Base, Contract, Feature, Scenario
+from tracertm import kinds
+from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import SpecRecord
 from tracertm.engine.plan import REVISION_ACTIONS, Operation, Plan
 
-TABLES: dict[str, Table] = {
-    kind: Base.metadata.tables[model.__tablename__]
-    for kind, model in (("adr", ADR), ("contract", Contract), ("feature", Feature), ("scenario", Scenario))
-}
+TABLES: dict[str, Table] = {kind: kinds.table(kind) for kind in kinds.RECORD_KINDS}
 REVISIONS = Base.metadata.tables["spec_revisions"]
 SOURCE_FILES = Base.metadata.tables["source_files"]
 # Insert parents before children.
-_ORDER = ("adr", "contract", "feature", "scenario")
+_ORDER = kinds.RECORD_KINDS
 # Operations written per executemany.
 BATCH = 2000
 

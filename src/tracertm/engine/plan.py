@@ -12,13 +12,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.records import FileKind, ParseResult, RecordKind, SpecRecord
+from tracertm.kinds import FILE_KINDS, FileKind, RecordKind
+from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.scan import ScannedFile
 
 Action = Literal["created", "updated", "deleted", "restored", "moved", "refresh"]
 # Actions that write a revision. "refresh" rewrites positions/source text of an unchanged record, silently.
 REVISION_ACTIONS = ("created", "updated", "deleted", "restored", "moved")
-TOP_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
+TOP_KINDS: tuple[FileKind, ...] = FILE_KINDS
 
 
 @dataclass(frozen=True)

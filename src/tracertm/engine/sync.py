@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, ParseError, UsageError
+from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine.parse import Outcome, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from tracertm.engine.plan import Operation, Plan
 
-KINDS = ("adr", "contract", "feature", "scenario")
+KINDS = RECORD_KINDS
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracertm.kinds import FILE_KINDS, RECORD_KINDS
 from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
 from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, string_check, utcnow
 
-FILE_KIND_VALUES = ("adr", "contract", "feature")
+FILE_KIND_VALUES = FILE_KINDS
 TRIGGER_VALUES = ("cli", "hook", "ci", "watch", "backfill")
 RUN_STATUS_VALUES = ("running", "ok", "errors", "failed")
-ENTITY_TYPE_VALUES = ("adr", "contract", "feature", "scenario")
+ENTITY_TYPE_VALUES = RECORD_KINDS
 CHANGE_VALUES = ("created", "updated", "deleted", "restored", "moved")
 
 
