@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # The newest migration. A test keeps it equal to Alembic's head, so start-up can check the schema with one query
 # instead of importing Alembic.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 ENV_URL = "TRACERTM_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 
@@ -156,7 +156,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run migrations up to ``revision``, serialised across processes (PostgreSQL advisory lock)."""
     from alembic import command
 
-    with _connect(engine) as conn:
+    with _connect(engine) as conn, foreign_keys_off(conn):
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 from sqlalchemy import text
@@ -168,9 +168,29 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str = "base") -> None:
     from alembic import command
 
-    with _connect(engine) as conn:
+    with _connect(engine) as conn, foreign_keys_off(conn):
         with conn.begin():
             command.downgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrating (call before the transaction begins).
+
+    Alembic's batch mode rebuilds a SQLite table by copy, drop and rename; with foreign keys on, dropping a parent
+    table runs its ON DELETE CASCADE and empties the children. The pragma only works outside a transaction, so it is
+    set on the driver connection directly. Other databases: nothing to do.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -47,3 +47,6 @@ __all__ = [
     "TestCase",
     "scenario_test_case_association",
 ]
+
+# The audit listeners (one "annotated" revision per ORM version bump) are part of the models, always.
+from tracertm.models import audit as _audit  # noqa: E402,F401
