@@ -187,11 +187,15 @@ def record_fields(kind: str, row: Any) -> dict[str, Any]:
 
 
 def history(session: Session, project: Project, kind: str, row: Any) -> list[dict[str, Any]]:
-    """Every revision of one record, oldest first."""
+    """Every revision of one record, in version order (oldest first).
+
+    ``version`` counts every write of the record: git changes (``created``/``updated``/``deleted``/``restored``/
+    ``moved``, with commit and author) and database-side edits (``annotated``, with ``actor`` and the ``fields``
+    changed); each increment has one revision. A move without a content change keeps its version."""
     revisions = session.execute(
         select(SpecRevision)
         .where(SpecRevision.project_id == project.id, SpecRevision.entity_id == row.id)
-        .order_by(func.coalesce(SpecRevision.committed_at, SpecRevision.created_at), SpecRevision.version)
+        .order_by(SpecRevision.version, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))
     ).scalars()
     return [
         {
@@ -202,6 +206,8 @@ def history(session: Session, project: Project, kind: str, row: Any) -> list[dic
             "email": r.author_email,
             "date": (r.committed_at or r.created_at).isoformat(),
             "path": r.source_path,
+            "actor": r.actor,
+            "fields": list(r.changed_fields) if r.changed_fields is not None else None,
         }
         for r in revisions
     ]
