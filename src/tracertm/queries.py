@@ -83,8 +83,24 @@ def status(session: Session, project: Project) -> dict[str, Any]:
         if last is None
         else {"trigger": last.trigger, "status": last.status, "started_at": last.started_at.isoformat(), "ref": last.ref},
         "counts": counts,
-        "files_in_error": [{"path": p, **(e or {})} for p, e in broken],
+        "files_in_error": _files_in_error(broken),
     }
+
+
+def _files_in_error(rows: Any) -> list[dict[str, Any]]:
+    """Files with at least one error, each with its first error (``line``, ``column``, ``message``) and every
+    finding under ``diagnostics``."""
+    from tracertm.engine.plan import file_findings
+
+    out: list[dict[str, Any]] = []
+    for path, stored in rows:
+        findings = file_findings(path, stored)
+        errors = [d for d in findings if d.severity == "error"]
+        if errors:
+            first = errors[0]
+            out.append({"path": path, "line": first.line, "column": first.column, "message": first.message,
+                        "diagnostics": [d.as_dict() for d in findings]})
+    return out
 
 
 def list_records(

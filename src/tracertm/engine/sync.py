@@ -169,7 +169,7 @@ def _run(
     from tracertm.models import SyncRun
     from tracertm.engine import state
     from tracertm.engine.apply import Provenance, apply
-    from tracertm.engine.plan import plan
+    from tracertm.engine.plan import must_reparse, plan
 
     started = dt.datetime.now(dt.timezone.utc)
     project = state.find_project(session, name) if dry_run else state.get_or_create_project(session, name, repo_url)
@@ -181,7 +181,13 @@ def _run(
             p
             for p, f in snapshot.files.items()
             if f.error is None
-            and (full or p not in db_files or db_files[p].deleted or db_files[p].blob_sha != f.blob_sha)
+            and (
+                full
+                or p not in db_files
+                or db_files[p].deleted
+                or db_files[p].blob_sha != f.blob_sha
+                or must_reparse(db_files[p])  # lost an identity: may take it over now
+            )
         )
         parsed = _parse(snapshot, changed, settings, jobs)
     finally:

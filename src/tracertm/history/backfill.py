@@ -56,7 +56,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import ConflictError, Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, RecordKind
 from tracertm.engine.parse import Outcome, default_jobs, parse_one
-from tracertm.engine.plan import REVISION_ACTIONS, Current, FileRow, Operation, Plan
+from tracertm.engine.plan import REVISION_ACTIONS, Current, FileRow, Operation, Plan, file_findings
 from tracertm.engine.scan import Location, ScannedFile
 
 if TYPE_CHECKING:
@@ -1063,10 +1063,8 @@ class _Runner:
             if project is not None:
                 for row in sorted(db_state.load_files(session, project.id).values(), key=lambda r: r.path):
                     if row.parse_error and not row.deleted:
-                        err = row.parse_error
-                        result.head_errors.append(
-                            Diagnostic(row.path, int(err.get("line", 0)), int(err.get("column", 0)),
-                                       str(err.get("message", "")))
+                        result.head_errors.extend(
+                            d for d in file_findings(row.path, row.parse_error) if d.severity == "error"
                         )
         result.elapsed = time.monotonic() - self.started
         return result
