@@ -236,17 +236,31 @@ def open_engine(option: str | None = None, configured: str | None = None, migrat
 def _session_class() -> type[Session]:
     global _SESSION_CLASS
     if _SESSION_CLASS is None:
-        from sqlalchemy import event
-        from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+        from sqlalchemy import event, inspect
+        from sqlalchemy.orm import ORMExecuteState, QueryContext, Session, with_loader_criteria
 
         from tracertm.models.base import SoftDeleteMixin
 
         class TracertmSession(Session):
             """A session whose ORM queries hide soft-deleted rows unless ``include_deleted=True`` is passed as an
-            execution option (``select(ADR).execution_options(include_deleted=True)``)."""
+            execution option (``select(ADR).execution_options(include_deleted=True)``).
+
+            Objects loaded with ``include_deleted`` see their relationships unfiltered too: a scenario found that way
+            still has its feature when the feature file was deleted (the feature is soft-deleted as well)."""
+
+        @event.listens_for(SoftDeleteMixin, "load", propagate=True)
+        def _remember_include_deleted(target: Any, context: QueryContext) -> None:
+            if context.execution_options.get("include_deleted", False):
+                inspect(target).info["include_deleted"] = True
 
         @event.listens_for(TracertmSession, "do_orm_execute")
         def _hide_deleted(state: ORMExecuteState) -> None:
+            parent = state.lazy_loaded_from if state.is_relationship_load else None
+            if parent is not None and parent.info.get("include_deleted", False):
+                return
+            if state.is_select and state.execution_options.get("include_deleted", False):
+                # Statement options do not reach the "load" event; execution options do.
+                state.update_execution_options(include_deleted=True)
             if (
                 state.is_select
                 and not state.is_column_load

@@ -197,8 +197,12 @@ def record_fields(kind: str, row: Any) -> dict[str, Any]:
         key = "metadata" if column.key.endswith("_metadata") else column.key
         value = getattr(row, "metadata_" if key == "metadata" else column.key)
         out[key] = json_safe(value) if not hasattr(value, "value") else str(value)
+    if row.deleted_at is not None:
+        out["deleted"] = True
     if kind == "scenario":
         out["feature"] = row.feature.feature_number
+        if row.feature.deleted_at is not None:
+            out["feature_deleted"] = True
     return out
 
 
