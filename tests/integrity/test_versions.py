@@ -205,3 +205,17 @@ def test_long_titles_names_and_numbers_sync_on_every_database(git_repo: GitRepo,
     with db.session(engine) as s:
         scenario = s.execute(select(Scenario)).scalar_one()
         assert scenario.title == long_name.strip() and len(scenario.scenario_number) > 1000
+
+
+def test_an_id_too_long_for_an_index_is_an_error_of_its_file_only(git_repo: GitRepo, engine) -> None:
+    huge = "Scenario " + "word " * 700  # ~3,500 bytes: no database index takes it as a key
+    git_repo.write("features/huge.feature", "Feature: Huge\n\n  Scenario: " + huge + "\n    Given a thing\n")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    result = sync(git_repo.path, engine=engine)
+    assert [(d.path, d.line) for d in result.errors] == [("features/huge.feature", 3)]
+    assert "2000-byte limit" in result.errors[0].message
+    assert result.counts["adr"]["created"] == 1
+    from tracertm.checker import check
+
+    assert [d.path for d in check(git_repo.path).errors] == ["features/huge.feature"]
