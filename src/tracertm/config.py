@@ -152,8 +152,8 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         if expected is None:
             raise ConfigError(f"{where}: unknown key {key!r} in tracertm settings; known keys: {', '.join(_KEYS)}")
         if not isinstance(value, expected) or isinstance(value, bool):
-            kind = "number" if isinstance(expected, tuple) else expected.__name__
-            raise ConfigError(f"{where}: {key} must be a {kind}")
+            wanted = "number" if isinstance(expected, tuple) else expected.__name__
+            raise ConfigError(f"{where}: {key} must be a {wanted}")
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} must be a list of strings")
     paths = dict(DEFAULT_PATHS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,3 +274,35 @@ def commit_info(root: Path, sha: str) -> CommitInfo:
     out = run(root, "show", "-s", "--format=%H%x00%an%x00%ae%x00%cI", sha).decode("utf-8", "replace").strip()
     full, name, email, when = out.split("\0")
     return CommitInfo(full, name, email, dt.datetime.fromisoformat(when))
+
+
+# ------------------------------------------------------------------------------------------- repository identity
+
+
+_REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
+
+
+def remote_name(url: str | None) -> str | None:
+    """``owner/name`` of a remote URL (``git@host:owner/name.git``, ``https://host/owner/name``), else None."""
+    match = _REMOTE.search(url) if url else None
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def root_commit(root: Path) -> str | None:
+    """The root of HEAD's first-parent history: what makes a repository itself whatever its remote is called.
+    None when HEAD has no commit yet. Walks the history: call it only when a project is created or adopted."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"],
+        capture_output=True,
+        env=git_env(root),
+    )
+    lines = proc.stdout.decode().split() if proc.returncode == 0 else []
+    return lines[-1] if lines else None
+
+
+def has_commit(root: Path, sha: str) -> bool:
+    """Whether ``sha`` is a commit of this repository's object database (one lookup, no history walk)."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "-e", f"{sha}^{{commit}}"], capture_output=True, env=git_env(root)
+    )
+    return proc.returncode == 0
