@@ -306,3 +306,25 @@ def has_commit(root: Path, sha: str) -> bool:
         ["git", "-C", str(root), "cat-file", "-e", f"{sha}^{{commit}}"], capture_output=True, env=git_env(root)
     )
     return proc.returncode == 0
+
+
+# ----------------------------------------------------------------------------------------------- work-tree blobs
+
+
+def hash_paths(root: Path, paths: list[str]) -> dict[str, str]:
+    """git's blob ids of work-tree files (``git hash-object --stdin-paths``: clean filters and end-of-line
+    conversion applied, so a CRLF checkout gets the id its blob has in a commit). ``paths`` are relative to
+    ``root``. Paths git cannot hash (vanished, or with a newline in their name) are left out."""
+    simple = [p for p in paths if "\n" not in p and not p.startswith((" ", "\t"))]
+    if not simple:
+        return {}
+    try:
+        out = run(root, "hash-object", "--stdin-paths", input="".join(p + "\n" for p in simple).encode("utf-8", "surrogateescape"))
+    except GitError:  # one file vanished: hash them one by one
+        if len(simple) == 1:
+            return {}
+        ids: dict[str, str] = {}
+        for path in simple:
+            ids.update(hash_paths(root, [path]))
+        return ids
+    return dict(zip(simple, out.decode().split(), strict=True))

@@ -405,9 +405,21 @@ def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int
     reads: dict[str, tuple[str, int]] = {}
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
     parsed = parse_files(work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads)
-    for p, (blob, size) in reads.items():
-        if blob != files[p].blob_sha:
+    mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
+    if snapshot.location.top is None or not mismatched:
+        for p, (blob, size) in mismatched.items():
             files[p] = replace(files[p], blob_sha=blob, size=size)
+        return parsed
+    # In a git work tree the scan's ids are git's (end-of-line conversion applied: a CRLF checkout's bytes never
+    # hash to their blob id). Ask git what the files hold now: the same as scanned → keep the scanned id; changed
+    # since the scan and git stores them as they are → the id of the bytes parsed; otherwise keep the scanned id
+    # and let the next sync see the change.
+    prefix = snapshot.location.prefix
+    now = git.hash_paths(snapshot.location.top, [prefix + (files[p].target or p) for p in mismatched])
+    for p, (raw, size) in mismatched.items():
+        current = now.get(prefix + (files[p].target or p))
+        if current is not None and current != files[p].blob_sha and current == raw:
+            files[p] = replace(files[p], blob_sha=raw, size=size)
     return parsed
 
 
