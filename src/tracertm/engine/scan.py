@@ -102,6 +102,15 @@ class Snapshot:
         blobs = self._reader.read_many([f.blob_sha for f in wanted])
         return {f.path: blobs[f.blob_sha] for f in wanted}
 
+    def read_limited(self, paths: Iterable[str], max_size: int) -> dict[str, bytes | int]:
+        """``read`` of git objects, except that a blob over ``max_size`` bytes is not read: its size is given."""
+        wanted = [self.files[p] for p in paths]
+        if self._reader is None or self._reader.broken:
+            assert self.location.top is not None
+            self._reader = git.BlobReader(self.location.top)
+        blobs = self._reader.read_limited([f.blob_sha for f in wanted], max_size)
+        return {f.path: blobs[f.blob_sha] for f in wanted}
+
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()

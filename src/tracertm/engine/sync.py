@@ -392,10 +392,18 @@ def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int
         return {}
     n_jobs = jobs if jobs is not None else default_jobs()
     if snapshot.source not in ("worktree", "folder"):
-        contents = snapshot.read(changed)
-        work = [(p, snapshot.files[p].kind, contents[p]) for p in changed]
+        from tracertm.engine.scan import too_large
+
+        limit = settings.parser.max_file_size
+        contents = snapshot.read_limited(changed, limit)
+        work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
         # Content hashes (plan compares them) are computed in the parse workers.
-        return parse_files(work, settings.parser, n_jobs, prepare=hash_records)
+        parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records)
+        for p, data in contents.items():
+            if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
+                diag = too_large(p, data, limit)
+                parsed[p] = ParseError(p, 0, 0, diag.message)
+        return {p: parsed[p] for p in changed}
     # Files on disk are read by the parse workers, in parallel. A file may have changed since it was hashed:
     # record the blob id of the bytes actually parsed.
     from dataclasses import replace
