@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
-from tracertm.errors import ConfigError, DatabaseError, LockTimeoutError, SchemaTooNewError
+from tracertm.errors import Cancelled, ConfigError, DatabaseError, LockTimeoutError, SchemaTooNewError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -115,16 +115,46 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
-    # A writer takes SQLite's write lock up front, so two writers queue on the busy timeout instead of one
-    # failing with "database is locked" when it upgrades a read transaction. The busy timeout is set for every
-    # transaction (a pragma costs no I/O): a pooled connection must not keep another writer's bound.
+    # A writer takes SQLite's write lock up front, so two writers queue instead of one failing with "database is
+    # locked" when it upgrades a read transaction. The busy timeout is set for every transaction (a pragma costs
+    # no I/O): a pooled connection must not keep another writer's bound.
     options = conn.get_execution_options()
     busy_ms = int(options.get("tracertm_busy_ms", SQLITE_BUSY_TIMEOUT_S * 1000))
-    conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("tracertm_write") else "BEGIN")
+    if not options.get("tracertm_write"):
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+        conn.exec_driver_sql("BEGIN")
+        return
+    _sqlite_begin_immediate(conn, busy_ms, options.get("tracertm_cancel"))
 
 
-# ---------------------------------------------------------------------------------------------------- migrations
+def _sqlite_begin_immediate(conn: Connection, busy_ms: int, cancel: Any) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock at most ``busy_ms`` in short slices so that ``cancel`` (a
+    ``threading.Event``) is seen within a tenth of a second: SQLite's own busy wait cannot be interrupted."""
+    import sqlite3
+    import time
+
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    deadline = time.monotonic() + busy_ms / 1000
+    raw.execute(f"PRAGMA busy_timeout={min(busy_ms, 100)}")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode not in (5, 6) and "locked" not in str(exc):  # not SQLITE_BUSY/LOCKED
+                    raise
+            if (cancel is not None and cancel.is_set()) or time.monotonic() >= deadline:
+                break
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # Out of time (or cancelled): one last try that fails through SQLAlchemy, so callers see its usual error.
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 def migrations_dir() -> Path:
@@ -310,9 +340,11 @@ def _lock_key(name: str) -> int:
 WRITER_KINDS = {"cli": "sync", "ci": "sync (CI)", "hook": "hook sync", "watch": "watch daemon", "backfill": "backfill"}
 
 
-def _bounded(engine: Engine, timeout: float) -> Engine:
+def _bounded(engine: Engine, timeout: float, cancel: Any = None) -> Engine:
     """``engine`` whose transactions are writes: ``BEGIN IMMEDIATE`` waiting at most ``timeout`` on SQLite."""
-    return engine.execution_options(tracertm_write=True, tracertm_busy_ms=max(0, int(timeout * 1000)))
+    return engine.execution_options(
+        tracertm_write=True, tracertm_busy_ms=max(0, int(timeout * 1000)), tracertm_cancel=cancel
+    )
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -323,10 +355,11 @@ def _is_busy(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) == "55P03"  # lock_not_available
 
 
-def _pg_lock(conn: Any, name: str, timeout: float, describe: Any) -> None:
+def _pg_lock(conn: Any, name: str, timeout: float, describe: Any, cancel: Any = None) -> None:
     """Take the transaction-scoped advisory lock ``name`` within ``timeout`` seconds (a try-lock loop: a blocked
     ``pg_advisory_xact_lock`` could not be bounded without cancelling the statement), and bound every row and table
-    lock of the transaction the same way (``lock_timeout``). ``describe()`` names the holder for the error."""
+    lock of the transaction the same way (``lock_timeout``). ``describe()`` names the holder for the error;
+    ``cancel`` (a ``threading.Event``) ends the wait with ``Cancelled``."""
     import time
 
     from sqlalchemy import text
@@ -335,6 +368,8 @@ def _pg_lock(conn: Any, name: str, timeout: float, describe: Any) -> None:
     deadline = time.monotonic() + timeout
     pause = 0.02
     while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar():
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled while waiting for the write lock")
         left = deadline - time.monotonic()
         if left <= 0:
             raise LockTimeoutError(describe())
@@ -383,7 +418,11 @@ def lock_timeout_message(engine: Engine, project_name: str, timeout: float, excl
 
 @contextmanager
 def write_session(
-    engine: Engine, project_name: str, timeout: float = DEFAULT_LOCK_TIMEOUT_S, run_id: Any = None
+    engine: Engine,
+    project_name: str,
+    timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+    run_id: Any = None,
+    cancel: Any = None,
 ) -> Iterator[Session]:
     """One transaction holding the per-project write lock; commits on success, rolls back on any exception.
 
@@ -391,21 +430,29 @@ def write_session(
     SQLite: the transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer.
     Either way the wait is bounded by ``timeout`` seconds and ends in ``LockTimeoutError`` naming the other writer
     (from its unfinished ``sync_runs`` row; ``run_id`` is the caller's own, left out of that search).
+    ``cancel`` (a ``threading.Event``, set by another thread that also interrupts the connection) turns the
+    resulting database error, or a set flag at the lock wait, into ``Cancelled``; the transaction rolls back.
     """
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     def describe() -> str:
         return lock_timeout_message(engine, project_name, timeout, run_id)
 
-    bound = _bounded(engine, timeout)
+    bound = _bounded(engine, timeout, cancel)
     try:
         with session(bound, expire_on_commit=False) as sess, sess.begin():
             if engine.dialect.name == "postgresql":
-                _pg_lock(sess.connection(), f"project:{project_name}", timeout, describe)
+                _pg_lock(sess.connection(), f"project:{project_name}", timeout, describe, cancel)
             else:
                 sess.connection()  # emits BEGIN IMMEDIATE now, before any read
             yield sess
-    except OperationalError as exc:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled before commit")
+    except DBAPIError as exc:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled; the transaction was rolled back") from None
+        if not isinstance(exc, OperationalError):
+            raise
         if _is_busy(exc):
             raise LockTimeoutError(describe()) from None
         raise database_unavailable(engine, exc) from None

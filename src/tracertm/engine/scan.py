@@ -20,6 +20,9 @@ from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
 
 SourceKind = Literal["worktree", "index", "commit", "folder"]
+# Paths named on one git command line at most (bytes, with room for the ":(top,literal)" magic): far below the
+# kernel's argument limit (ARG_MAX, 2 MiB on Linux, shared with the environment).
+MAX_PATHSPEC_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,9 @@ def scan(
         return Snapshot(location, "folder", files, None, scope)
     prefix = location.prefix
     wanted = tuple(sorted(scope)) if scope is not None else settings.prefixes
+    if scope is not None and sum(len(p) + 16 for p in wanted) > MAX_PATHSPEC_BYTES:
+        # Too many paths for one command line (ARG_MAX): list the spec folders instead; ``scope`` still filters.
+        wanted = settings.prefixes
     if scope is not None and not wanted:
         return Snapshot(location, "worktree", {}, None, scope)
     specs = tuple(prefix + p for p in wanted)

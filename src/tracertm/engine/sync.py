@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.errors import Diagnostic, ParseError, UsageError
+from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.parsers.records import ParseResult
 from tracertm.engine.parse import Outcome, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
@@ -105,6 +106,8 @@ def sync(
     jobs: int | None = None,
     engine: Engine | None = None,
     lock_timeout: float | None = None,
+    cancel: threading.Event | None = None,
+    start_method: str | None = None,
 ) -> SyncResult:
     """Bring the database in line with the spec files of the repository at ``path``.
 
@@ -117,6 +120,10 @@ def sync(
     again and only what another writer changed meanwhile is parsed. The wait for the lock is bounded by
     ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in ``LockTimeoutError``
     naming the other writer. A project whose recorded repository is not this one raises ``ProjectMismatchError``.
+
+    ``cancel``: an event another thread may set (and interrupt the database call, as the watch daemon does) to
+    stop the run at the next safe point; it raises ``Cancelled`` and nothing is written. ``start_method``: the
+    parse pool's multiprocessing start method (see ``parse_files``).
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
@@ -136,7 +143,10 @@ def sync(
     else:
         db.ensure_schema(engine, timeout)
     try:
-        job = _Job(engine, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger), timeout)
+        job = _Job(
+            engine, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger), timeout,
+            cancel, start_method,
+        )
         return job.dry_run() if dry_run else job.run()
     finally:
         if own_engine:
@@ -178,6 +188,13 @@ class _Job:
     jobs: int | None
     trigger: str
     timeout: float
+    cancel: threading.Event | None = None
+    start_method: str | None = None
+
+    def _checkpoint(self) -> None:
+        """A safe point to stop at: nothing of this run is written yet."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("sync cancelled; nothing was written")
 
     def dry_run(self) -> SyncResult:
         from tracertm import db
@@ -203,8 +220,10 @@ class _Job:
             seen = state.load_files(session, project.id) if project is not None else {}
         snapshot = self._scan(seen)
         try:
+            self._checkpoint()
             with collector_paused():
                 parsed = self._parse_changed(snapshot, seen, {})
+            self._checkpoint()
             run_id, started = self._register()
             try:
                 return self._write(snapshot, parsed, run_id, started)
@@ -235,7 +254,7 @@ class _Job:
         parse depends on the file's bytes alone, so an outcome stays valid whoever wrote in between)."""
         changed = self._changed(snapshot, db_files)
         todo = [p for p in changed if p not in done]
-        fresh = _parse(snapshot, todo, self.settings, self.jobs)
+        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method)
         return {p: done[p] if p in done else fresh[p] for p in changed}
 
     def _register(self) -> tuple[uuid.UUID, dt.datetime]:
@@ -247,7 +266,7 @@ class _Job:
 
         run_id = uuid.uuid4()
         started = dt.datetime.now(dt.timezone.utc)
-        with db.write_session(self.engine, self.name, self.timeout) as session:
+        with db.write_session(self.engine, self.name, self.timeout, cancel=self.cancel) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             session.add(
@@ -270,7 +289,7 @@ class _Job:
         from tracertm.engine.apply import Provenance, apply
         from tracertm.models import SyncRun
 
-        with db.write_session(self.engine, self.name, self.timeout, run_id) as session, collector_paused():
+        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel) as session, collector_paused():
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
@@ -376,8 +395,8 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
 
     from tracertm.models import SyncRun
 
-    try:
-        with engine.begin() as conn:
+    try:  # a short wait: the run is ending, possibly because another writer holds the lock
+        with engine.execution_options(tracertm_write=True, tracertm_busy_ms=2000).begin() as conn:
             conn.execute(
                 update(SyncRun)
                 .where(SyncRun.id == run_id, SyncRun.status == "running")
@@ -387,7 +406,9 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
         pass
 
 
-def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None) -> dict[str, Outcome]:
+def _parse(
+    snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None
+) -> dict[str, Outcome]:
     if not changed:
         return {}
     n_jobs = jobs if jobs is not None else default_jobs()
@@ -398,7 +419,7 @@ def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int
         contents = snapshot.read_limited(changed, limit)
         work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
         # Content hashes (plan compares them) are computed in the parse workers.
-        parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records)
+        parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records, start_method=start_method)
         for p, data in contents.items():
             if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
                 diag = too_large(p, data, limit)
@@ -412,7 +433,9 @@ def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int
     files = snapshot.files
     reads: dict[str, tuple[str, int]] = {}
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
-    parsed = parse_files(work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads)
+    parsed = parse_files(
+        work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads, start_method=start_method
+    )
     mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
     if snapshot.location.top is None or not mismatched:
         for p, (blob, size) in mismatched.items():
