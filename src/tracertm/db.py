@@ -157,6 +157,9 @@ def _sqlite_begin_immediate(conn: Connection, busy_ms: int, cancel: Any) -> None
         raw.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
+# ---------------------------------------------------------------------------------------------------- migrations
+
+
 def migrations_dir() -> Path:
     """Alembic scripts: inside the installed package, or the top-level ``alembic/`` of a source checkout."""
     here = Path(__file__).resolve().parent

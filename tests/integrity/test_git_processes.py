@@ -11,7 +11,7 @@ import pytest
 
 from conftest import GitRepo
 from specs import adr
-from tracertm import git
+from tracertm import db, git
 from tracertm.engine.sync import sync
 from tracertm.errors import GitError
 
@@ -104,3 +104,21 @@ def test_files_over_max_file_size_are_errors_and_the_rest_syncs(
     if source == "worktree":
         assert "268435456 bytes" in messages["docs/adr/0003-huge.md"]
     assert result.counts["adr"]["created"] == 1
+
+
+def test_a_batch_of_paths_beyond_the_argument_limit(git_repo: GitRepo, database_url: str) -> None:
+    """The watcher hands sync the paths of one batch; 40,000 long names (~4 MB) exceed ARG_MAX."""
+    git_repo.write("docs/adr/0001-a.md", adr(1, "One"))
+    git_repo.write("docs/adr/0002-b.md", adr(2, "Two"))
+    git_repo.commit()
+    git_repo.write("docs/adr/0002-b.md", adr(2, "Two, edited"))
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, engine=engine)
+        git_repo.write("docs/adr/0001-a.md", adr(1, "One, edited"))
+        names = [f"docs/adr/{i:06d}-{'x' * 90}.md" for i in range(40_000)]
+        result = sync(git_repo.path, paths=[*names, "docs/adr/0001-a.md"], engine=engine)
+        assert result.counts["adr"]["updated"] == 1 and result.counts["adr"]["deleted"] == 0
+        assert result.files_scanned == 1  # the scope still limits what is looked at
+    finally:
+        engine.dispose()
