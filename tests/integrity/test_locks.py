@@ -84,7 +84,7 @@ def test_a_library_caller_gets_the_bound_too(git_repo: GitRepo, database_url: st
         with db.write_session(engine, name):
             started = time.monotonic()
             try:
-                sync(git_repo.path, engine=db.make_engine(database_url), lock_timeout=0.5)
+                sync(git_repo.path, database_url=database_url, lock_timeout=0.5)
             except LockTimeoutError as exc:
                 assert "no tracertm run is registered" in str(exc)
             else:
@@ -128,5 +128,45 @@ def test_concurrent_writers_of_one_project_serialise(git_repo: GitRepo, tmp_path
             assert s.execute(select(func.count()).select_from(SyncRun).where(SyncRun.status != "ok")).scalar() == 0
         # Whoever wrote last, the database is exactly that repository's projection.
         assert any(not sync(r.path, project="p", dry_run=True, engine=engine).changed for r in (a, b, git_repo))
+    finally:
+        engine.dispose()
+
+
+def test_a_writer_that_committed_between_parse_and_write_is_caught_up_with(
+    git_repo: GitRepo, tmp_path: Path, database_url: str
+) -> None:
+    """Sync A parses with no lock held; sync B commits before A writes. Under the lock A re-reads the file index:
+    it parses the one file B changed (and no other), and writes its own view over B's."""
+    from tracertm.config import load_settings
+    from tracertm.engine.identity import RepoIdentity
+    from tracertm.engine.scan import Location
+    from tracertm.engine.sync import _Job
+
+    for n in (1, 2, 3):
+        git_repo.write(f"docs/adr/{n:04d}-d.md", adr(n, f"Decision {n}"))
+    git_repo.commit()
+    b = _clone(git_repo, tmp_path / "b" / "repo")
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, project="p", engine=engine)
+        git_repo.write("docs/adr/0001-d.md", adr(1, "Decision 1 by a"))
+        b.write("docs/adr/0002-d.md", adr(2, "Decision 2 by b"))
+        location = Location.find(git_repo.path)
+        job = _Job(engine, location, load_settings(location.root), "p", RepoIdentity(location.top, None), None,
+                   False, None, False, 1, "cli", 10.0)
+        prepared = job.read()
+        assert sorted(prepared[1]) == ["docs/adr/0001-d.md"]  # parsed before any lock
+        assert sync(b.path, project="p", engine=engine).counts["adr"]["updated"] == 1  # B commits meanwhile
+        result = job.write(prepared)
+        assert result.files_parsed == 2  # its own edit, plus the file B changed; not the third
+        with db.session(engine) as s:
+            titles = dict(s.execute(select(ADR.adr_number, ADR.title)).all())  # type: ignore[arg-type]
+            assert titles == {"ADR-0001": "Decision 1 by a", "ADR-0002": "Decision 2", "ADR-0003": "Decision 3"}
+            for row_id, version in s.execute(select(ADR.id, ADR.version)).all():
+                revisions = s.execute(
+                    select(func.count()).select_from(SpecRevision).where(SpecRevision.entity_id == row_id)
+                ).scalar_one()
+                assert revisions == version
+        assert not sync(git_repo.path, project="p", dry_run=True, engine=engine).changed
     finally:
         engine.dispose()

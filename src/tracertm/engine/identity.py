@@ -39,6 +39,7 @@ class RepoIdentity:
     named_from_remote: bool = False
     _root: str | None = field(default=None, init=False, repr=False)
     _root_known: bool = field(default=False, init=False, repr=False)
+    _present: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def root(self) -> str | None:
@@ -53,7 +54,10 @@ class RepoIdentity:
         commit of this repository. A plain folder has no identity to compare and matches."""
         if project.root_commit is None or self.top is None:
             return True
-        return git.has_commit(self.top, project.root_commit)
+        root = project.root_commit
+        if root not in self._present:  # one lookup per run, whichever phase asks
+            self._present[root] = git.has_commit(self.top, root)
+        return self._present[root]
 
 
 def mismatch(name: str, project: Project, identity: RepoIdentity) -> ProjectMismatchError:

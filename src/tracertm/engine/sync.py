@@ -211,10 +211,14 @@ class _Job:
             return self._plan(session, project, snapshot, db_files, parsed, dry_run=True)[0]
 
     def run(self) -> SyncResult:
+        return self.write(self.read())
+
+    def read(self) -> tuple[Snapshot, dict[str, Outcome]]:
+        """The read phase, with no lock: scan, and parse what differs from the database now. Another writer may
+        commit before ``write``; the write phase catches up with it."""
         from tracertm import db
         from tracertm.engine import identity, state
 
-        # Read phase: no lock. Another writer may commit meanwhile; the write phase catches up with it.
         with db.session(self.engine) as session:
             project = identity.resolve(session, self.name, self.identity, write=False)
             seen = state.load_files(session, project.id) if project is not None else {}
@@ -224,6 +228,15 @@ class _Job:
             with collector_paused():
                 parsed = self._parse_changed(snapshot, seen, {})
             self._checkpoint()
+        except BaseException:
+            snapshot.close()
+            raise
+        return snapshot, parsed
+
+    def write(self, prepared: tuple[Snapshot, dict[str, Outcome]]) -> SyncResult:
+        """Register the run, then the write phase under the lock (see ``_write``)."""
+        snapshot, parsed = prepared
+        try:
             run_id, started = self._register()
             try:
                 return self._write(snapshot, parsed, run_id, started)
