@@ -101,7 +101,7 @@ def _write_records(
                     row_id = uuid.uuid4()
                     if kind == "feature":
                         feature_ids[op.number] = row_id
-                    row = _row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
+                    row = build_row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
                     inserts.append(encoded.bind_columns(row, json_binds) if encoded else row)
                 elif op.action == "deleted":
                     assert op.current is not None
@@ -110,29 +110,30 @@ def _write_records(
                 else:
                     assert op.current is not None
                     row_id = op.current.id
-                    row = _row(kind, op, project_id, provenance, feature_ids)
+                    row = build_row(kind, op, project_id, provenance, feature_ids)
                     row.pop("project_id", None)
                     row.pop("feature_id", None)
                     row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
                     writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
                 if op.action in REVISION_ACTIONS:
                     revisions.append(
-                        _revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)
+                        build_revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)
                     )
             if inserts:
                 conn.execute(insert(table).values(_present(json_binds, inserts[0])), inserts)
             if writes:
                 statement = guarded.values(updated_at=utcnow(), **_present(json_binds, writes[0]))
-                _execute_guarded(conn, statement, writes, kind)
+                execute_guarded(conn, statement, writes, kind)
             if deletes:
-                _execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
+                execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
             if revisions:
                 _insert_revisions(conn, revisions)
 
 
-def _row(
+def build_row(
     kind: str, op: Operation, project_id: uuid.UUID, provenance: Provenance, feature_ids: dict[str, uuid.UUID]
 ) -> dict[str, Any]:
+    """The git-owned column values of ``op``'s record (no id, version or timestamps); shared with the backfill writer."""
     assert op.record is not None
     row = dict(op.record.fields)
     row["source_path"] = op.path
@@ -147,7 +148,8 @@ def _row(
     return row
 
 
-def _execute_guarded(conn: Any, statement: Any, params: list[dict[str, Any]], kind: str) -> None:
+def execute_guarded(conn: Any, statement: Any, params: list[dict[str, Any]], kind: str) -> None:
+    """Run a version-guarded executemany; any row that matched no guard means another writer won: ConflictError."""
     result = conn.execute(statement, params)
     if result.rowcount != len(params):
         raise ConflictError(
@@ -156,11 +158,11 @@ def _execute_guarded(conn: Any, statement: Any, params: list[dict[str, Any]], ki
         )
 
 
-def _revision(
+def build_revision(
     kind: str, op: Operation, entity_id: uuid.UUID, project_id: uuid.UUID, run_id: uuid.UUID, provenance: Provenance,
     as_text: bool = False, encoded: _Encoded | None = None,
 ) -> dict[str, Any]:
-    """A ``spec_revisions`` row; its snapshot is a JSON-safe dict under ``snapshot``, or with ``as_text`` the same
+    """A ``spec_revisions`` row for ``op`` (shared with the backfill writer); its snapshot is a JSON-safe dict under ``snapshot``, or with ``as_text`` the same
     as JSON text under ``snapshot_json`` (for ``_insert_revisions``), from ``encoded`` when given."""
     snapshot: Any
     if as_text and encoded is not None:
@@ -302,7 +304,7 @@ def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dic
 
 
 def _insert_revisions(conn: Any, revisions: list[dict[str, Any]]) -> None:
-    """Insert revision rows; a snapshot may be JSON text already (``_revision(..., encoded=...)``)."""
+    """Insert revision rows; a snapshot may be JSON text already (``build_revision(..., encoded=...)``)."""
     if "snapshot_json" not in revisions[0]:
         conn.execute(insert(REVISIONS), revisions)
         return

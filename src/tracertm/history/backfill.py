@@ -391,7 +391,7 @@ class _Writer:
     """The writes of a batch of commits, collapsed: one insert or one version-guarded update per row touched, however
     many commits touched it, and every revision and file-index change in one statement each.
 
-    Rows and revisions are built by ``sync.apply``'s own builders (``_row``, ``_revision``) from each commit's plan
+    Rows and revisions are built by ``sync.apply``'s own builders (``build_row``, ``build_revision``) from each commit's plan
     and provenance, so what lands is what ``apply`` would have written commit by commit — with a few statements per
     batch instead of a few per commit (``apply`` per commit was half of a backfill's time).
     """
@@ -403,7 +403,7 @@ class _Writer:
         self.revisions: list[dict[str, Any]] = []
 
     def add(self, commit: _Commit, the_plan: Plan, ids: Mapping[tuple[str, str, str], uuid.UUID]) -> None:
-        from tracertm.engine.apply import Provenance, _revision, _row
+        from tracertm.engine.apply import Provenance, build_revision, build_row
 
         self.steps += 1
         provenance = Provenance(commit.info)
@@ -415,7 +415,7 @@ class _Writer:
                 write = self.rows[row_id] = _RowWrite(op.kind, row_id, cur is None, cur.version if cur else 0)
             if op.action != "deleted":
                 parents = {} if op.parent_id or not op.parent else {op.parent: ids[("feature", "", op.parent)]}
-                values = _row(op.kind, op, _PLACEHOLDER, provenance, parents)
+                values = build_row(op.kind, op, _PLACEHOLDER, provenance, parents)
                 if not write.insert:
                     values.pop("project_id", None)
                     values.pop("feature_id", None)
@@ -423,7 +423,7 @@ class _Writer:
             write.version = op.version
             write.deleted = op.action == "deleted"
             if op.action in REVISION_ACTIONS:
-                self.revisions.append(_revision(op.kind, op, row_id, _PLACEHOLDER, _PLACEHOLDER, provenance))
+                self.revisions.append(build_revision(op.kind, op, row_id, _PLACEHOLDER, _PLACEHOLDER, provenance))
         for fop in the_plan.files:
             if fop.scanned is None:
                 old = fop.existing
@@ -447,7 +447,7 @@ class _Writer:
         from sqlalchemy import bindparam, insert, update
 
         from tracertm.models.types import utcnow
-        from tracertm.engine.apply import REVISIONS, SOURCE_FILES, TABLES, _execute_guarded, iter_chunks
+        from tracertm.engine.apply import REVISIONS, SOURCE_FILES, TABLES, execute_guarded, iter_chunks
 
         conn = session.connection()
         now = dt.datetime.now(dt.UTC)
@@ -476,9 +476,9 @@ class _Writer:
                 conn.execute(insert(table), rows)
             guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
             for group in writes.values():
-                _execute_guarded(conn, guarded.values(updated_at=utcnow()), group, kind)
+                execute_guarded(conn, guarded.values(updated_at=utcnow()), group, kind)
             if deletes:
-                _execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
+                execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
         for chunk in iter_chunks(self.revisions, 2000):
             conn.execute(insert(REVISIONS), [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk])
         file_inserts = [v | {"id": i, "project_id": project_id, "path": p} for p, (new, i, v) in self.files.items() if new]
@@ -639,7 +639,7 @@ class _Runner:
 
     def resolve_link(self, path: str, kind: FileKind, entry: git.Entry) -> ScannedFile:
         """A symbolic link is followed only to another file of the same tree (as ``sync --ref`` does)."""
-        from tracertm.engine.scan import _link_error
+        from tracertm.engine.scan import link_error
 
         link = self.reader.read(entry.sha).decode("utf-8", "replace")
         target = _link_target(path, link)
@@ -647,7 +647,7 @@ class _Runner:
             self.links[path] = target
         resolved = self.tree.get(target) if target is not None else None
         if resolved is None or resolved.mode == _LINK_MODE:
-            return ScannedFile(path, kind, entry.sha, error=_link_error(path, link, target is not None))
+            return ScannedFile(path, kind, entry.sha, error=link_error(path, link, target is not None))
         return ScannedFile(path, kind, resolved.sha, target=target)
 
     def parse_batch(self, scans: Iterable[Mapping[str, ScannedFile]]) -> None:
@@ -814,7 +814,7 @@ class _Runner:
 
     def simulate(self, end: str) -> _Simulation:
         """Replay the history up to ``end`` in memory, collecting every revision it would write."""
-        from tracertm.engine.apply import Provenance, _revision
+        from tracertm.engine.apply import Provenance, build_revision
 
         sim = _Simulation()
 
@@ -827,7 +827,7 @@ class _Runner:
                 if op.record is not None:
                     sim.last_op[vid] = op
                 if op.action in REVISION_ACTIONS:
-                    rev = _revision(op.kind, op, vid, _PLACEHOLDER, _PLACEHOLDER, provenance)
+                    rev = build_revision(op.kind, op, vid, _PLACEHOLDER, _PLACEHOLDER, provenance)
                     sim.revisions.setdefault(vid, []).append(rev)
 
         for batch, last in self.batches_of([end]):
@@ -844,7 +844,7 @@ class _Runner:
 
         from tracertm import db
         from tracertm.models import Feature, Scenario, SpecRevision, SyncRun
-        from tracertm.engine.apply import REVISIONS, TABLES, Provenance, _row
+        from tracertm.engine.apply import REVISIONS, TABLES, Provenance, build_row
         from tracertm.engine.state import NUMBER_ATTR, TOP_MODELS
 
         with db.write_session(self.engine, self.name) as session:
@@ -904,7 +904,7 @@ class _Runner:
                     written = history
                     final = self.final_current(kind, parent, number)
                     op = sim.last_op[vid]
-                    row = _row(kind, op, project.id, Provenance(), feature_ids)
+                    row = build_row(kind, op, project.id, Provenance(), feature_ids)
                     row.update(id=row_id, version=final.version, deleted_at=now if final.deleted else None,
                                source_commit=sim.last_commit[vid])
                     if final.deleted:
