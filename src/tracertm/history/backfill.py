@@ -6,7 +6,7 @@ good records, as in sync — with one revision per content change carrying its c
 deleted along the way are soft-deleted at the author date of the deleting commit. One addition: an ADR without a
 date in its file gets the date of the commit that created it (its content hash is unchanged, so never a version).
 
-The rooms (see ``docs/architecture.md``):
+The rooms of ``tracertm.history``:
 
 - ``git.history`` streams the commits that touch the spec folders from one ``git log`` process;
   ``history.tree`` keeps the spec tree as the commits advance;
