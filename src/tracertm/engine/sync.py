@@ -168,6 +168,7 @@ def _run(
     from tracertm.models import SyncRun
     from tracertm.engine import state
     from tracertm.engine.apply import Provenance, apply
+    from tracertm.engine.moves import pair_moves, renumbered, snapshot_moves
     from tracertm.engine.plan import plan
 
     started = dt.datetime.now(dt.timezone.utc)
@@ -183,6 +184,7 @@ def _run(
             and (full or p not in db_files or db_files[p].deleted or db_files[p].blob_sha != f.blob_sha)
         )
         parsed = _parse(snapshot, changed, settings, jobs)
+        moves = snapshot_moves(snapshot, db_files, parsed)  # untagged files renamed (engine.moves)
     finally:
         snapshot.close()
     changed_blobs = frozenset(
@@ -202,6 +204,7 @@ def _run(
     else:
         current, scenarios = {}, {}
         live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
+    current = renumbered(current, pair_moves(moves, parsed, current))
     the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
 
     commit_info = (

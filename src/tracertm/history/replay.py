@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from tracertm import git
 from tracertm.config import Settings
+from tracertm.engine.moves import pair_moves
 from tracertm.engine.parse import Outcome, ParsePool, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
 from tracertm.engine.scan import ScannedFile
@@ -111,6 +112,9 @@ class Replay:
         parsed: dict[str, Outcome] = {
             p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit) for p, f in files.items() if f.error is None
         }
+        moves = {old: new for old, new in commit.renames.items() if old in scope and new in files}
+        for kind, old_number, new_number in pair_moves(moves, parsed, state.current):
+            state.renumber(kind, old_number, new_number)
         keys: set[tuple[str, str]] = set()
         for outcome in parsed.values():
             if isinstance(outcome, ParseResult):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, cast
 
 from tracertm import git
@@ -67,6 +67,17 @@ class HistoryState:
                 file_id = fop.existing.id if fop.existing is not None else ids[("file", "", fop.path)]
                 self.files[fop.path] = FileRow(file_id, fop.path, fop.kind, fop.scanned.blob_sha, fop.parse_error,
                                                False, fop.scanned.size or 0, fop.scanned.mtime_ns)
+
+    def renumber(self, kind: str, old: str, new: str) -> None:
+        """A record whose identity follows its file name was moved (``engine.moves``): keep it under ``new``."""
+        cur = replace(self.current.pop((kind, old)), number=new)
+        self.current[(kind, new)] = cur
+        if cur.source_path:
+            keys = self.by_path.setdefault(cur.source_path, set())
+            keys.discard((kind, old))
+            keys.add((kind, new))
+        if kind == "adr" and old in self.adr_created:
+            self.adr_created[new] = self.adr_created.pop(old)
 
     def final(self, kind: str, parent: str, number: str) -> Current:
         """The current state of one record (``parent``: a scenario's feature number)."""

@@ -142,11 +142,13 @@ class BatchWriter:
                     params = {**(w.values or {}), "_id": w.row_id, "_old_version": w.old_version,
                               "version": w.version, "deleted_at": w.deleted_at}
                     writes.setdefault(tuple(params), []).append(params)
-            for rows in inserts.values():
-                conn.execute(insert(table), rows)
+            # Updates first: a record renamed with its file (engine.moves) frees its old number, which a file
+            # created later in the batch may take.
             guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
             for group in writes.values():
                 execute_guarded(conn, guarded.values(updated_at=utcnow()), group, kind)
+            for rows in inserts.values():
+                conn.execute(insert(table), rows)
         for chunk in iter_chunks(self.revisions, 2000):
             conn.execute(insert(REVISIONS), [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk])
         file_inserts = [v | {"id": i, "project_id": project_id, "path": p} for p, (new, i, v) in self.files.items() if new]
