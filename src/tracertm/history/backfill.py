@@ -34,6 +34,7 @@ from tracertm.errors import Diagnostic, GitError, UsageError
 from tracertm.history.at import record_at, revision_at
 from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
+from tracertm.history.settings import SettingsHistory
 from tracertm.history.results import BackfillResult, CommitError, Mode, Progress, ProgressCallback
 from tracertm.history.tree import SpecTree
 
@@ -60,7 +61,9 @@ class _Backfill:
         self.on_progress = on_progress
         self.reader = git.BlobReader(target.top)
         self.pool = ParsePool(jobs, PARALLEL_THRESHOLD)
-        self.replay = Replay(SpecTree(target.top, location.prefix, settings, self.reader), self.pool)
+        eras = SettingsHistory.read(target.top, location.prefix, target.head, target.index, self.reader, settings)
+        tree = SpecTree(target.top, location.prefix, eras.settings[0], self.reader, eras.prefixes)
+        self.replay = Replay(tree, self.pool, eras)
         self.checkpoints = Checkpoints(target)
         self.base = 0  # commits of the chain written before this run
         self.batches = 0
@@ -114,6 +117,7 @@ class _Backfill:
             start = checkpoint["last_commit"]
             assert isinstance(start, str)
             self.base = target.index[start] + 1
+            self.replay.enter(start)
             self.replay.tree.load(start)
         elif mode == "merged":
             start = synced if synced in target.index else target.head
@@ -217,7 +221,8 @@ class _Backfill:
         result.revisions = self.replay.revisions
         result.batches = self.batches
         result.files_parsed = self.replay.parsed
-        result.errors = self.replay.errors
+        eras = self.replay.eras
+        result.errors = [e for e in eras.errors if self.target.index[e.commit] >= self.base] + self.replay.errors
         with db.session(self.target.engine) as session:
             project = db_state.find_project(session, self.target.name)
             if project is not None:

@@ -18,6 +18,7 @@ from tracertm.engine.parse import Outcome, ParsePool, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
 from tracertm.engine.scan import ScannedFile
 from tracertm.history.results import CommitError
+from tracertm.history.settings import CONFIG_FILES, SettingsHistory
 from tracertm.history.state import HistoryState, NewIds
 from tracertm.history.tree import SpecTree
 from tracertm.parsers.records import ParseResult
@@ -35,9 +36,10 @@ Counts = dict[str, dict[str, int]]  # kind → change → revisions, for the syn
 class Replay:
     """Walks the history commit by commit, keeping ``state`` in step with what each commit's plan writes."""
 
-    def __init__(self, tree: SpecTree, pool: ParsePool) -> None:
+    def __init__(self, tree: SpecTree, pool: ParsePool, eras: SettingsHistory) -> None:
         self.tree = tree
         self.pool = pool
+        self.eras = eras
         self.state = HistoryState()
         self.cache: dict[tuple[str, str, str], Outcome] = {}
         self.parsed = 0  # blobs parsed
@@ -52,8 +54,9 @@ class Replay:
         """The commits of ``revs`` touching spec files, parsed, in batches of ``size``, each with its last commit
         (None for the final, possibly empty, batch)."""
         batch: list[Step] = []
-        for commit in git.history(self.tree.top, revs, self.tree.prefixes, self.tree.prefix):
-            files, scope = self.tree.advance(commit)
+        config = tuple(self.tree.prefix + name for name in CONFIG_FILES)
+        for commit in git.history(self.tree.top, revs, self.tree.prefixes + config, self.tree.prefix):
+            files, scope = self.tree.advance(commit, self.enter(commit.sha))
             if scope:
                 batch.append((commit, files, scope))
             if len(batch) >= size:
@@ -62,6 +65,15 @@ class Replay:
                 batch = []
         self._parse(files for _, files, _ in batch)
         yield batch, None
+
+    def enter(self, commit: str) -> frozenset[str]:
+        """Take the settings in force at ``commit``; returns the paths whose kind that changes."""
+        settings = self.eras.at(commit)
+        if settings is self.tree.settings:
+            return frozenset()
+        if settings.parser != self.tree.settings.parser:
+            self.cache.clear()  # parsed with other options
+        return self.tree.use(settings)
 
     def _parse(self, scans: Iterable[Mapping[str, ScannedFile]]) -> None:
         """Read and parse every (kind, path, blob) of a batch not parsed before, in one pipelined read."""

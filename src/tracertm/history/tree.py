@@ -29,19 +29,29 @@ def link_target(path: str, link: str) -> str | None:
 class SpecTree:
     """The spec files of the current commit (paths relative to the spec root ``prefix`` inside ``top``)."""
 
-    def __init__(self, top: Path, prefix: str, settings: Settings, reader: git.BlobReader) -> None:
+    def __init__(self, top: Path, prefix: str, settings: Settings, reader: git.BlobReader,
+                 folders: tuple[str, ...] | None = None) -> None:
         self.top = top
         self.prefix = prefix
         self.settings = settings
         self.reader = reader
+        self.folders = folders if folders is not None else settings.prefixes  # every era's spec folders
         self.entries: dict[str, git.Entry] = {}
         self.links: dict[str, str] = {}  # spec symlink → the path it points at
         self._kinds: dict[str, FileKind | None] = {}
 
     @property
     def prefixes(self) -> tuple[str, ...]:
-        """The spec folders, relative to the top of the repository."""
-        return tuple(self.prefix + p for p in self.settings.prefixes) or (self.prefix,)
+        """The folders followed, relative to the top of the repository."""
+        return tuple(self.prefix + p for p in self.folders) or (self.prefix,)
+
+    def use(self, settings: Settings) -> frozenset[str]:
+        """Switch to the settings of a new era; returns the paths of the tree whose kind changes (specs that stop
+        being specs, files that become specs): the commit that switches must plan them too."""
+        old = self.settings
+        self.settings = settings
+        self._kinds.clear()
+        return frozenset(p for p in self.entries if old.kind_of(p) != settings.kind_of(p))
 
     def kind_of(self, path: str) -> FileKind | None:
         """The spec kind of a path (cached: a history names the same paths again and again)."""
@@ -62,9 +72,11 @@ class SpecTree:
                 if target is not None:
                     self.links[p] = target
 
-    def advance(self, commit: git.HistoryCommit) -> tuple[dict[str, ScannedFile], frozenset[str]]:
-        """Apply ``commit``'s changes; return its changed spec files and every spec path it touched."""
-        touched: set[str] = set()
+    def advance(self, commit: git.HistoryCommit, rescoped: frozenset[str] = frozenset()
+                ) -> tuple[dict[str, ScannedFile], frozenset[str]]:
+        """Apply ``commit``'s changes; return its changed spec files and every spec path it touched (with
+        ``rescoped``, the paths whose kind the commit's settings changed)."""
+        touched: set[str] = set(rescoped)
         for change in commit.changes:
             if change.mode in _ABSENT_MODES:
                 self.entries.pop(change.path, None)
@@ -73,12 +85,13 @@ class SpecTree:
             touched.add(change.path)
         if self.links:  # a link whose target changed reads different bytes
             touched.update(link for link, target in self.links.items() if target in touched)
-        scope = frozenset(p for p in touched if self.kind_of(p) is not None)
+        scope = frozenset(p for p in touched if p in rescoped or self.kind_of(p) is not None)
         files: dict[str, ScannedFile] = {}
         for path in scope:
             kind = self.kind_of(path)
             entry = self.entries.get(path)
-            assert kind is not None
+            if kind is None:  # no longer a spec file: absent, so its records go
+                continue
             if entry is None:
                 self.links.pop(path, None)
             elif entry.mode == _LINK_MODE:

@@ -1,0 +1,82 @@
+"""The ADR folder changes over history (issue 13 item 6): backfill reads each commit with the configuration of that
+commit (``.adr-dir``, ``.tracertm.toml``), and a folder rename is ``moved``, not a delete plus a create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from conftest import GitRepo
+from specs import adr
+from tracertm import db
+from tracertm.history.backfill import backfill
+from tracertm.models import Base
+
+
+def _adr_history(engine: Any) -> dict[str, list[tuple[str, int, str | None, str]]]:
+    t = Base.metadata.tables["spec_revisions"].c
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.number, t.change, t.version, t.commit_sha, t.source_path, t.committed_at)
+                            .where(t.entity_type == "adr")).all()
+    out: dict[str, list[tuple[str, int, str | None, str]]] = {}
+    for r in sorted(rows, key=lambda r: (r.number, r.committed_at, r.version)):
+        out.setdefault(r.number, []).append((r.change, r.version, r.commit_sha, r.source_path))
+    return out
+
+
+def test_adr_dir_renamed_with_its_folder_keeps_the_history(git_repo: GitRepo, database_url: str) -> None:
+    old, new = "doc/architecture/decisions", "docs/architecture/decisions"
+    git_repo.write(".adr-dir", old + "\n")
+    git_repo.write(f"{old}/0001-record-decisions.md", adr(1, "Record decisions"))
+    git_repo.write(f"{old}/0002-use-kafka.md", adr(2, "Use Kafka"))
+    c1 = git_repo.commit("adr init", date="2019-01-01T10:00:00+00:00")
+    git_repo.write(f"{old}/0002-use-kafka.md", adr(2, "Use Kafka", decision="Kafka, with schemas."))
+    c2 = git_repo.commit("edit", date="2020-01-01T10:00:00+00:00")
+    git_repo.git("mv", "doc", "docs")
+    git_repo.write(".adr-dir", new + "\n")
+    c3 = git_repo.commit("move the ADRs", date="2023-01-01T10:00:00+00:00")
+    git_repo.write(f"{new}/0001-record-decisions.md", adr(1, "Record decisions", decision="In Markdown."))
+    c4 = git_repo.commit("edit again", date="2024-01-01T10:00:00+00:00")
+    engine = db.make_engine(database_url)
+    try:
+        result = backfill(git_repo.path, engine=engine, project="p")
+        assert result.errors == [] and result.head_errors == []
+        p1, p2 = f"{new}/0001-record-decisions.md", f"{new}/0002-use-kafka.md"
+        assert _adr_history(engine) == {
+            "ADR-0001": [("created", 1, c1, f"{old}/0001-record-decisions.md"), ("moved", 1, c3, p1),
+                         ("updated", 2, c4, p1)],
+            "ADR-0002": [("created", 1, c1, f"{old}/0002-use-kafka.md"), ("updated", 2, c2, f"{old}/0002-use-kafka.md"),
+                         ("moved", 2, c3, p2)],
+        }
+        files = Base.metadata.tables["source_files"].c
+        with engine.connect() as conn:
+            index = {r.path: r.deleted_at is not None for r in conn.execute(select(files.path, files.deleted_at))}
+        assert index == {f"{old}/0001-record-decisions.md": True, f"{old}/0002-use-kafka.md": True, p1: False, p2: False}
+    finally:
+        engine.dispose()
+
+
+def test_configured_adr_paths_follow_the_configuration_of_each_commit(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write(".tracertm.toml", 'adr_paths = ["decisions/*.md"]\n')
+    git_repo.write("decisions/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("architecture/0002-not-yet-an-adr.md", adr(2, "Not yet"))
+    c1 = git_repo.commit("seed", date="2021-01-01T10:00:00+00:00")
+    git_repo.write(".tracertm.toml", "adr_paths = [\n")  # broken for one commit: the previous settings hold
+    git_repo.write("decisions/0001-use-git.md", adr(1, "Use git", decision="Everywhere."))
+    c2 = git_repo.commit("broken config", date="2021-06-01T10:00:00+00:00")
+    git_repo.write(".tracertm.toml", 'adr_paths = ["architecture/*.md"]\n')
+    git_repo.git("mv", "decisions/0001-use-git.md", "architecture/0001-use-git.md")
+    c3 = git_repo.commit("one folder", date="2022-01-01T10:00:00+00:00")
+    engine = db.make_engine(database_url)
+    try:
+        result = backfill(git_repo.path, engine=engine, project="p")
+        assert [(e.commit, e.diagnostic.path) for e in result.errors] == [(c2, ".tracertm.toml")]
+        assert "invalid TOML" in result.errors[0].diagnostic.message and "/tmp" not in result.errors[0].diagnostic.message
+        assert _adr_history(engine) == {
+            "ADR-0001": [("created", 1, c1, "decisions/0001-use-git.md"), ("updated", 2, c2, "decisions/0001-use-git.md"),
+                         ("moved", 2, c3, "architecture/0001-use-git.md")],
+            "ADR-0002": [("created", 1, c3, "architecture/0002-not-yet-an-adr.md")],  # an ADR once configured
+        }
+    finally:
+        engine.dispose()
