@@ -21,6 +21,7 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import ConfigError, Diagnostic
 from tracertm.history.results import CommitError
+from tracertm.parsers.records import FileKind
 
 CONFIG_FILES = (".tracertm.toml", "pyproject.toml", ".adr-dir")
 
@@ -46,12 +47,11 @@ class SettingsHistory:
     @property
     def prefixes(self) -> tuple[str, ...]:
         """Folders any era scans (deduplicated, shortest first)."""
-        found = sorted({p for s in self.settings for p in s.prefixes}, key=len)
-        kept: list[str] = []
-        for prefix in found:
-            if not any(prefix.startswith(k) for k in kept):
-                kept.append(prefix)
-        return tuple(kept)
+        merged: dict[FileKind, tuple[str, ...]] = {}
+        for settings in self.settings:
+            for kind, patterns in settings.paths.items():
+                merged[kind] = merged.get(kind, ()) + patterns
+        return Settings(self.settings[-1].root, paths=merged).prefixes
 
     @classmethod
     def read(cls, top: Path, prefix: str, head: str, index: Mapping[str, int], reader: git.BlobReader,
