@@ -135,3 +135,25 @@ def test_worktree_sync_pairs_a_moved_untagged_feature_by_content(git_repo: GitRe
         assert ("feature", "login", "deleted") not in changes
     finally:
         engine.dispose()
+
+
+def test_renames_across_the_edge_of_a_sub_folder_project(git_repo: GitRepo, database_url: str) -> None:
+    """A project in a sub-folder: a file renamed out of it is deleted, one renamed into it is created."""
+    git_repo.write("svc/features/login.feature", LOGIN)
+    git_repo.write("elsewhere/payments.yaml", PAYMENTS)
+    git_repo.commit("seed")
+    (git_repo.path / "archive").mkdir()
+    (git_repo.path / "svc/contracts").mkdir()
+    git_repo.git("mv", "svc/features/login.feature", "archive/login.feature")
+    git_repo.git("mv", "elsewhere/payments.yaml", "svc/contracts/payments.yaml")
+    git_repo.commit("across the edge")
+    engine = db.make_engine(database_url)
+    try:
+        result = backfill(git_repo.path / "svc", engine=engine, project="svc")
+        assert result.errors == []
+        assert _live(engine, "features", "feature_number")["login"][1:] == ("features/login.feature", True)
+        assert _live(engine, "contracts", "contract_number")["payments"][1:] == ("contracts/payments.yaml", False)
+        assert [(r[0], r[1], r[2]) for r in _revisions(engine) if r[0] != "scenario"] == [
+            ("contract", "payments", "created"), ("feature", "login", "created"), ("feature", "login", "deleted")]
+    finally:
+        engine.dispose()

@@ -71,11 +71,13 @@ class _Backfill:
         self.started = time.monotonic()
 
     def close(self) -> None:
+        """Stop the parse workers and the blob reader."""
         # Workers were forked holding the reader's pipes: stop them first, or git cat-file never sees EOF.
         self.pool.close()
         self.reader.close()
 
     def progress(self, done: int) -> None:
+        """Tell ``on_progress`` that ``done`` commits of this run are planned."""
         if self.on_progress is not None:
             total = len(self.target.chain) - self.base
             self.on_progress(Progress(min(done, total), total, self.replay.revisions, len(self.replay.errors),
@@ -90,6 +92,7 @@ class _Backfill:
     # ------------------------------------------------------------------------------------------------- driver
 
     def run(self, resume: bool) -> BackfillResult:
+        """Pick the mode, replay and write what it needs, and report."""
         from tracertm import db
         from tracertm.engine import state as db_state
         from tracertm.history.state import load_state
@@ -214,6 +217,7 @@ class _Backfill:
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
 
     def finish(self, result: BackfillResult) -> BackfillResult:
+        """Fill in the counts, the errors and the files still broken at the ref."""
         from tracertm import db
         from tracertm.engine import state as db_state
 

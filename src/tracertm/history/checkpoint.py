@@ -42,6 +42,7 @@ class Target:
 
     @classmethod
     def of(cls, engine: Engine, top: Path, name: str, ref: str, head: str) -> Target:
+        """The target with ``head``'s first-parent chain read from git."""
         chain = tuple(git.first_parent_chain(top, head))
         return cls(engine, top, name, ref, head, chain, {sha: i for i, sha in enumerate(chain)})
 
@@ -55,6 +56,7 @@ class Checkpoints:
 
     @staticmethod
     def count_runs(session: Session, project_id: uuid.UUID) -> int:
+        """How many ``sync_runs`` rows the project has (every writer adds one)."""
         from sqlalchemy import func, select
 
         from tracertm.models import SyncRun

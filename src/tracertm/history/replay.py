@@ -48,6 +48,7 @@ class Replay:
 
     @property
     def settings(self) -> Settings:
+        """The settings of the era the replay is in."""
         return self.tree.settings
 
     def batches(self, revs: list[str], size: int) -> Iterator[tuple[list[Step], str | None]]:
