@@ -133,7 +133,7 @@ def _write_records(
 def build_row(
     kind: str, op: Operation, project_id: uuid.UUID, provenance: Provenance, feature_ids: dict[str, uuid.UUID]
 ) -> dict[str, Any]:
-    """The git-owned column values of ``op``'s record (no id, version or timestamps); shared with the backfill writer."""
+    """The column values ``op`` writes to its record's row (git-owned fields and provenance); shared with backfill."""
     assert op.record is not None
     row = dict(op.record.fields)
     row["source_path"] = op.path
@@ -162,7 +162,7 @@ def build_revision(
     kind: str, op: Operation, entity_id: uuid.UUID, project_id: uuid.UUID, run_id: uuid.UUID, provenance: Provenance,
     as_text: bool = False, encoded: _Encoded | None = None,
 ) -> dict[str, Any]:
-    """A ``spec_revisions`` row for ``op`` (shared with the backfill writer); its snapshot is a JSON-safe dict under ``snapshot``, or with ``as_text`` the same
+    """A ``spec_revisions`` row; its snapshot is a JSON-safe dict under ``snapshot``, or with ``as_text`` the same
     as JSON text under ``snapshot_json`` (for ``_insert_revisions``), from ``encoded`` when given."""
     snapshot: Any
     if as_text and encoded is not None:
