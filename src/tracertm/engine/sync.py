@@ -166,9 +166,9 @@ def _run(
     dry_run: bool,
 ) -> SyncResult:
     from tracertm.models import SyncRun
+    from tracertm.engine.moves import pair_moves, renumbered, snapshot_moves
     from tracertm.engine import state
     from tracertm.engine.apply import Provenance, apply
-    from tracertm.engine.moves import pair_moves, renumbered, snapshot_moves
     from tracertm.engine.plan import plan
 
     started = dt.datetime.now(dt.timezone.utc)
