@@ -142,6 +142,16 @@ class HistoryCommit:
         return self.info.committed_at.date()
 
 
+def existing_objects(root: Path, shas: Iterable[str]) -> set[str]:
+    """Which of ``shas`` git's object store holds (one ``git cat-file --batch-check``)."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return set()
+    out = run(root, "cat-file", "--batch-check=%(objectname)", input="".join(s + "\n" for s in wanted).encode())
+    # An object that exists prints its name alone; a missing one "<name> missing".
+    return {line for line in out.decode().splitlines() if " " not in line.strip()} & set(wanted)
+
+
 def first_parent_chain(root: Path, head: str) -> list[str]:
     """Every first-parent commit of ``head``, oldest first."""
     return run(root, "rev-list", "--first-parent", "--reverse", head).decode().split()

@@ -157,3 +157,25 @@ def test_renames_across_the_edge_of_a_sub_folder_project(git_repo: GitRepo, data
             ("contract", "payments", "created"), ("feature", "login", "created"), ("feature", "login", "deleted")]
     finally:
         engine.dispose()
+
+
+def test_worktree_files_never_committed_pair_only_when_identical(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("features/keep.feature", "Feature: Keep\n\n  Scenario: k\n    Given k\n")
+    git_repo.commit("seed")
+    git_repo.write("features/draft.feature", LOGIN)  # never committed nor staged: git has no copy of it
+    git_repo.write("contracts/draft.yaml", PAYMENTS)
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, engine=engine, project="p")
+        before = _live(engine, "features", "feature_number")
+        (git_repo.path / "features/draft.feature").rename(git_repo.path / "features/login.feature")  # identical
+        git_repo.remove("contracts/draft.yaml")
+        git_repo.write("contracts/payments.yaml", PAYMENTS.replace("pay}", "pay_now}"))  # edited: unknown old text
+        assert sync(git_repo.path, engine=engine, project="p").errors == []
+        after = _live(engine, "features", "feature_number")
+        assert after["login"] == (before["draft"][0], "features/login.feature", False)
+        contracts = _live(engine, "contracts", "contract_number")
+        assert contracts["draft"][2] is True and contracts["payments"][2] is False
+        assert contracts["payments"][0] != contracts["draft"][0]
+    finally:
+        engine.dispose()

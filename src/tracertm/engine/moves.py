@@ -22,7 +22,7 @@ from dataclasses import replace
 from tracertm import git
 from tracertm.engine.plan import Current, FileRow
 from tracertm.engine.scan import Snapshot
-from tracertm.errors import GitError, ParseError
+from tracertm.errors import ParseError
 from tracertm.parsers.records import ParseResult
 
 Renumber = tuple[str, str, str]  # (kind, old number, new number)
@@ -118,6 +118,48 @@ def similar_moves(
     return moves
 
 
+def snapshot_moves(
+    snapshot: Snapshot, db_files: Mapping[str, FileRow], parsed: Mapping[str, ParseResult | ParseError]
+) -> dict[str, str]:
+    """Moves of a sync (old path → new path): indexed files gone from ``snapshot`` paired with files new to the
+    index that parsed (``similar_moves``). Contents are read here (old ones from git's object store, when it has
+    them), so the snapshot may be closed already."""
+    removed = {p: (r.kind, r.blob_sha) for p, r in db_files.items()
+               if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)}
+    added = {p: (snapshot.files[p].kind, snapshot.files[p].blob_sha) for p, o in parsed.items()
+             if isinstance(o, ParseResult) and (p not in db_files or db_files[p].deleted)}
+    if not removed or not added:
+        return {}
+    top = snapshot.location.top
+    on_disk = snapshot.source in ("worktree", "folder")
+
+    def read_disk(paths: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for p in paths:
+            try:
+                out[p] = (snapshot.root / (snapshot.files[p].target or p)).read_bytes()
+            except OSError:  # gone since the scan: it cannot pair
+                continue
+        return out
+
+    if top is None:
+        return similar_moves(removed, added, None, read_disk)
+    with git.BlobReader(top) as reader:
+        stored = git.existing_objects(top, [sha for _, sha in removed.values()])
+
+        def read_old(shas: list[str]) -> dict[str, bytes]:
+            # Only objects git has (a file never committed nor staged has none): a missing one would break the reader.
+            return reader.read_many([sha for sha in shas if sha in stored])
+
+        def read_new(paths: list[str]) -> dict[str, bytes]:
+            if on_disk:
+                return read_disk(paths)
+            blobs = reader.read_many([snapshot.files[p].blob_sha for p in paths])
+            return {p: blobs[snapshot.files[p].blob_sha] for p in paths}
+
+        return similar_moves(removed, added, read_old, read_new)
+
+
 def _named_after(number: str, path: str) -> bool:
     """Whether a record's number is its file's name (``features/auth/login.feature`` → ``auth/login``,
     ``contracts/payments.yaml`` → ``payments``, ``payments#2`` for a second document): an identity that comes from
@@ -134,31 +176,3 @@ def _order(number: str) -> tuple[int, str]:
     """Documents of one file in file order: ``X`` before ``X#2`` before ``X#10``."""
     base, _, position = number.rpartition("#")
     return (int(position), base) if base and position.isdigit() else (1, number)
-
-
-def snapshot_moves(
-    snapshot: Snapshot, db_files: Mapping[str, FileRow], parsed: Mapping[str, ParseResult | ParseError]
-) -> dict[str, str]:
-    """Moves of a sync (old path → new path): indexed files gone from ``snapshot`` paired with files new to the
-    index that parsed (``similar_moves``; the old contents come from git's object store when it has them)."""
-    removed = {p: (r.kind, r.blob_sha) for p, r in db_files.items()
-               if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)}
-    added = {p: (snapshot.files[p].kind, snapshot.files[p].blob_sha) for p, o in parsed.items()
-             if isinstance(o, ParseResult) and (p not in db_files or db_files[p].deleted)}
-    if not removed or not added:
-        return {}
-    top = snapshot.location.top
-    if top is None:
-        return similar_moves(removed, added, None, snapshot.read)
-    with git.BlobReader(top) as reader:
-
-        def read_old(shas: list[str]) -> dict[str, bytes]:
-            out: dict[str, bytes] = {}
-            for sha in shas:
-                try:
-                    out[sha] = reader.read(sha)
-                except GitError:  # never committed nor staged: only an identical blob can pair it
-                    continue
-            return out
-
-        return similar_moves(removed, added, read_old, snapshot.read)

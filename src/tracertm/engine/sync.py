@@ -184,7 +184,6 @@ def _run(
             and (full or p not in db_files or db_files[p].deleted or db_files[p].blob_sha != f.blob_sha)
         )
         parsed = _parse(snapshot, changed, settings, jobs)
-        moves = snapshot_moves(snapshot, db_files, parsed)  # untagged files renamed (engine.moves)
     finally:
         snapshot.close()
     changed_blobs = frozenset(
@@ -204,7 +203,7 @@ def _run(
     else:
         current, scenarios = {}, {}
         live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
-    current = renumbered(current, pair_moves(moves, parsed, current))
+    current = renumbered(current, pair_moves(snapshot_moves(snapshot, db_files, parsed), parsed, current))
     the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
 
     commit_info = (
