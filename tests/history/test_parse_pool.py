@@ -10,7 +10,7 @@ from conftest import GitRepo
 from specs import adr, contract, feature
 from test_backfill_promise import _state
 from tracertm import db
-from tracertm.engine.parse import ParsePool, parse_files
+from tracertm.engine.parse import ParsePool, hash_records, parse_files
 from tracertm.history.backfill import backfill
 from tracertm.parsers.records import ParseResult, ParserOptions
 
@@ -61,3 +61,14 @@ def test_backfill_in_worker_processes_equals_a_serial_one(git_repo: GitRepo, dat
     finally:
         pooled.dispose()
         serial.dispose()
+
+
+def test_a_pool_started_with_forkserver_parses_the_same() -> None:
+    """The watch daemon has threads, so its pools use ``forkserver`` (see ``parse_files``)."""
+    work = [(f"features/f{i}.feature", "feature", feature(i, f"F {i}").encode()) for i in range(1, 21)]
+    with ParsePool(jobs=2, threshold=5, start_method="forkserver") as pool:
+        pooled = pool.parse(work, ParserOptions(), prepare=hash_records)  # type: ignore[arg-type]
+    serial = parse_files(work, ParserOptions(), jobs=1, prepare=hash_records)  # type: ignore[arg-type]
+    assert {p: o.records[0].content_hash for p, o in pooled.items() if isinstance(o, ParseResult)} == {
+        p: o.records[0].content_hash for p, o in serial.items() if isinstance(o, ParseResult)}
+    assert len(pooled) == 20

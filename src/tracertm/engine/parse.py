@@ -91,9 +91,10 @@ class ParsePool:
     at least ``threshold`` files, and kept until ``close()`` (a sync parses once; a backfill parses batch after
     batch with the same workers). ``jobs <= 1`` never starts a process."""
 
-    def __init__(self, jobs: int = 1, threshold: int = PARALLEL_THRESHOLD) -> None:
+    def __init__(self, jobs: int = 1, threshold: int = PARALLEL_THRESHOLD, start_method: str | None = None) -> None:
         self.jobs = jobs
         self.threshold = threshold
+        self.start_method = start_method  # see parse_files
         self._executor: Executor | None = None
 
     def parse(
@@ -111,9 +112,12 @@ class ParsePool:
         else:
             if self._executor is None:
                 # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` never needs.
+                import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
 
-                self._executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=_ignore_sigint)
+                context = multiprocessing.get_context(self.start_method) if self.start_method else None
+                self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                                     initializer=_ignore_sigint)
             parts = chunks(work, self.jobs)
             results = []
             for part in self._executor.map(_parse_chunk, parts, [options] * len(parts), [prepare] * len(parts)):
@@ -145,11 +149,14 @@ def parse_files(
     *,
     prepare: Prepare | None = None,
     reads: dict[str, Read] | None = None,
+    start_method: str | None = None,
 ) -> dict[str, Outcome]:
     """Parse every job, in ``jobs`` worker processes when there are enough files; ``prepare``: see ``parse_one``
     (a module-level function, so that it can be sent to the workers).
 
     Jobs whose data is a ``Path`` are read by the worker; ``reads`` (when given) receives the blob id and size of
-    the bytes actually parsed for each of them."""
-    with ParsePool(jobs) as pool:
+    the bytes actually parsed for each of them. ``start_method`` is the pool's multiprocessing start method
+    (default: the platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a
+    process while another thread holds a lock leaves that lock held forever in the child."""
+    with ParsePool(jobs, start_method=start_method) as pool:
         return pool.parse(jobs_in, options, prepare=prepare, reads=reads)
