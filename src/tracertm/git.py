@@ -429,4 +429,3 @@ def commit_info(root: Path, sha: str) -> CommitInfo:
     out = run(root, "show", "-s", "--format=%H%x00%an%x00%ae%x00%cI", sha).decode("utf-8", "replace").strip()
     full, name, email, when = out.split("\0")
     return CommitInfo(full, name, email, dt.datetime.fromisoformat(when))
-
