@@ -9,9 +9,11 @@ date in its file gets the date of the commit that created it (its content hash i
 The rooms of ``tracertm.history``:
 
 - ``git.history`` streams the commits that touch the spec folders from one ``git log`` process;
-  ``history.tree`` keeps the spec tree as the commits advance;
+  ``history.tree`` keeps the spec tree as the commits advance, with the configuration of each commit
+  (``history.settings``);
 - ``history.replay`` plans each commit with the ordinary ``plan`` against ``history.state`` (an in-memory view
-  of the database, kept in step with what is written), parsing through the shared ``ParsePool``;
+  of the database, kept in step with what is written), parsing through the shared ``ParsePool`` and pairing
+  renamed files whose records are named after them (``engine.moves``);
 - ``history.writer`` writes the plans of ``batch_size`` commits in one transaction under the project lock,
   with one ``sync_runs`` row (trigger ``backfill``) and the checkpoint (``history.checkpoint``);
 - ``history.merge`` merges the history into a project that was synced before;
