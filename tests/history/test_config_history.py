@@ -80,3 +80,20 @@ def test_configured_adr_paths_follow_the_configuration_of_each_commit(git_repo: 
         }
     finally:
         engine.dispose()
+
+
+def test_pyproject_changes_about_other_tools_are_not_configuration(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("pyproject.toml", '[project]\nname = "x"\n')
+    git_repo.write("adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("no tracertm table: adr/ is not an ADR folder")
+    git_repo.write("pyproject.toml", '[project\nname = "x"\n')  # broken, but says nothing about tracertm
+    git_repo.commit("someone broke pyproject")
+    git_repo.write("pyproject.toml", '[project]\nname = "x"\n\n[tool.tracertm]\nadr_paths = ["adr/*.md"]\n')
+    c3 = git_repo.commit("configure tracertm")
+    engine = db.make_engine(database_url)
+    try:
+        result = backfill(git_repo.path, engine=engine, project="p")
+        assert result.errors == []
+        assert _adr_history(engine) == {"ADR-0001": [("created", 1, c3, "adr/0001-a.md")]}
+    finally:
+        engine.dispose()

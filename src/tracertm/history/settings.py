@@ -58,18 +58,23 @@ class SettingsHistory:
              current: Settings) -> SettingsHistory:
         """Eras of ``head``'s first-parent history (``prefix``: the spec root inside ``top``); the last one is
         ``current``."""
-        blobs: dict[str, str] = {}  # config file name → blob id at the commit reached
+        files: dict[str, bytes] = {}  # config file name → its bytes at the commit reached
         eras: list[tuple[int, Settings]] = [(0, _load(current.root, {}))]
         errors: list[CommitError] = []
         paths = tuple(prefix + name for name in CONFIG_FILES)
+        loaded: dict[str, bytes] = {}
         for commit in git.history(top, [head], paths, prefix):
             for change in commit.changes:
                 if change.mode in ("000000", "160000"):
-                    blobs.pop(change.path, None)
+                    files.pop(change.path, None)
                 else:
-                    blobs[change.path] = change.sha
+                    files[change.path] = reader.read(change.sha)
+            relevant = {name: data for name, data in files.items() if name != "pyproject.toml" or b"tracertm" in data}
+            if relevant == loaded:  # a pyproject.toml change about something else: no need to load anything
+                continue
+            loaded = relevant
             try:
-                settings = _load(current.root, {name: reader.read(sha) for name, sha in blobs.items()})
+                settings = _load(current.root, relevant)
             except ConfigError as exc:
                 name = next((n for n in CONFIG_FILES if str(exc).startswith(n)), CONFIG_FILES[0])
                 errors.append(CommitError(commit.sha, Diagnostic(name, 0, 0, str(exc))))
