@@ -7,7 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+import pytest
+
 from conftest import GitRepo
+from test_backfill_promise import _state, other_database_url  # noqa: F401 - a fixture
 from specs import adr
 from tracertm import db
 from tracertm.history.backfill import backfill
@@ -25,8 +28,7 @@ def _adr_history(engine: Any) -> dict[str, list[tuple[str, int, str | None, str]
     return out
 
 
-def test_adr_dir_renamed_with_its_folder_keeps_the_history(git_repo: GitRepo, database_url: str) -> None:
-    old, new = "doc/architecture/decisions", "docs/architecture/decisions"
+def _moved_adr_dir(git_repo: GitRepo, old: str, new: str) -> tuple[str, str, str, str]:
     git_repo.write(".adr-dir", old + "\n")
     git_repo.write(f"{old}/0001-record-decisions.md", adr(1, "Record decisions"))
     git_repo.write(f"{old}/0002-use-kafka.md", adr(2, "Use Kafka"))
@@ -38,6 +40,12 @@ def test_adr_dir_renamed_with_its_folder_keeps_the_history(git_repo: GitRepo, da
     c3 = git_repo.commit("move the ADRs", date="2023-01-01T10:00:00+00:00")
     git_repo.write(f"{new}/0001-record-decisions.md", adr(1, "Record decisions", decision="In Markdown."))
     c4 = git_repo.commit("edit again", date="2024-01-01T10:00:00+00:00")
+    return c1, c2, c3, c4
+
+
+def test_adr_dir_renamed_with_its_folder_keeps_the_history(git_repo: GitRepo, database_url: str) -> None:
+    old, new = "doc/architecture/decisions", "docs/architecture/decisions"
+    c1, c2, c3, c4 = _moved_adr_dir(git_repo, old, new)
     engine = db.make_engine(database_url)
     try:
         result = backfill(git_repo.path, engine=engine, project="p")
@@ -97,3 +105,27 @@ def test_pyproject_changes_about_other_tools_are_not_configuration(git_repo: Git
         assert _adr_history(engine) == {"ADR-0001": [("created", 1, c3, "adr/0001-a.md")]}
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("stop_at", [2, 4])  # stopped before the folder moved, or after
+def test_a_stopped_run_resumes_with_the_configuration_of_its_commit(git_repo: GitRepo, database_url: str,
+                                                                    other_database_url: str,  # noqa: F811
+                                                                    stop_at: int) -> None:
+    _moved_adr_dir(git_repo, "doc/architecture/decisions", "docs/architecture/decisions")
+    stopped, straight = db.make_engine(database_url), db.make_engine(other_database_url)
+
+    def stop(progress: Any) -> None:
+        if progress.done >= stop_at:
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            backfill(git_repo.path, engine=stopped, project="p", batch_size=1, on_progress=stop)
+        resumed = backfill(git_repo.path, engine=stopped, project="p", resume=True)
+        # Planning commit ``stop_at`` stopped the run before its batch was written.
+        assert resumed.mode == "resumed" and resumed.commits == 4 - (stop_at - 1)
+        backfill(git_repo.path, engine=straight, project="p")
+        assert _state(stopped) == _state(straight)
+    finally:
+        stopped.dispose()
+        straight.dispose()
