@@ -28,6 +28,7 @@ from tracertm.parsers.records import ParseResult
 Renumber = tuple[str, str, str]  # (kind, old number, new number)
 SIMILARITY = 0.5  # git's default rename threshold (-M50%)
 MAX_PAIRS = 10_000  # like git's diff.renameLimit: beyond this many candidate pairs, only identical blobs pair
+MAX_COMPARED = 1 << 20  # bytes: larger files pair only when identical (a line diff of two big files is slow)
 
 
 def pair_moves(
@@ -103,7 +104,7 @@ def similar_moves(
     scored: list[tuple[float, str, str]] = []
     for o, n in candidates:
         a, b = old_text.get(rest_old[o][1]), new_text.get(n)
-        if a is None or b is None:
+        if a is None or b is None or len(a) > MAX_COMPARED or len(b) > MAX_COMPARED:
             continue
         matcher = difflib.SequenceMatcher(None, a.splitlines(), b.splitlines(), autojunk=False)
         if matcher.real_quick_ratio() >= SIMILARITY and matcher.quick_ratio() >= SIMILARITY:
