@@ -11,7 +11,7 @@ from conftest import GitRepo
 from test_backfill_promise import _state, other_database_url  # noqa: F401 - a fixture
 from tracertm import db
 from tracertm.engine.sync import sync
-from tracertm.history.backfill import backfill
+from tracertm.history.backfill import backfill, record_at
 from tracertm.models import Base
 
 LOGIN = """Feature: Login
@@ -86,6 +86,9 @@ def test_backfill_follows_renames_of_untagged_files(git_repo: GitRepo, database_
             ("good password", "created", 1), ("good password", "moved", 1), ("good password", "moved", 1),
         ]
         assert "deleted" not in {r[2] for r in revisions}
+        first = git_repo.git("rev-list", "--max-parents=0", "HEAD")
+        then = record_at(engine, "p", "feature", "log-in", first, path=git_repo.path)
+        assert then is not None and (then["number"], then["path"]) == ("login", "features/login.feature")
     finally:
         engine.dispose()
 

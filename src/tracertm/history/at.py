@@ -83,7 +83,12 @@ def record_at(
     path: str | os.PathLike[str] | None = None,
     feature: str | None = None,
 ) -> dict[str, Any] | None:
-    """A record as of ``commit`` (see ``revision_at``), for the repository at ``path`` (default: current folder)."""
+    """A record as of ``commit`` (see ``revision_at``), for the repository at ``path`` (default: current folder).
+
+    ``number`` is the record's number now: a record whose number followed its file's name (``engine.moves``) is
+    found under the number it had then."""
+    from sqlalchemy import select
+
     from tracertm import db
     from tracertm.engine import state as db_state
 
@@ -94,4 +99,12 @@ def record_at(
         found = db_state.find_project(session, project)
         if found is None:
             raise UsageError(f"--project {project}: no such project in the database")
+        model = db_state.TOP_MODELS.get(kind)
+        if model is not None:
+            t = model.__table__.c
+            row_id = session.execute(
+                select(t.id).where(t.project_id == found.id, t[db_state.NUMBER_ATTR[kind]] == number)
+            ).scalar_one_or_none()
+            if row_id is not None:
+                return revision_at(session, found.id, commit, location.top, entity_id=row_id)
         return revision_at(session, found.id, commit, location.top, kind=kind, number=number, feature=feature)
