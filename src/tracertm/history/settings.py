@@ -65,7 +65,7 @@ class SettingsHistory:
         loaded: dict[str, bytes] = {}
         for commit in git.history(top, [head], paths, prefix):
             for change in commit.changes:
-                if change.mode in ("000000", "160000"):
+                if change.mode not in ("100644", "100755"):  # gone, or a link or submodule: not read as settings
                     files.pop(change.path, None)
                 else:
                     files[change.path] = reader.read(change.sha)
