@@ -32,7 +32,7 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.engine.parse import ParsePool, default_jobs
 from tracertm.engine.scan import Location
-from tracertm.errors import Diagnostic, GitError, UsageError
+from tracertm.errors import GitError, UsageError
 from tracertm.history.at import record_at, revision_at
 from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
@@ -222,6 +222,7 @@ class _Backfill:
         """Fill in the counts, the errors and the files still broken at the ref."""
         from tracertm import db
         from tracertm.engine import state as db_state
+        from tracertm.engine.plan import file_findings
 
         result.commits = len(self.target.chain) - self.base
         result.revisions = self.replay.revisions
@@ -234,10 +235,8 @@ class _Backfill:
             if project is not None:
                 for row in sorted(db_state.load_files(session, project.id).values(), key=lambda r: r.path):
                     if row.parse_error and not row.deleted:
-                        err = row.parse_error
-                        result.head_errors.append(
-                            Diagnostic(row.path, int(err.get("line", 0)), int(err.get("column", 0)),
-                                       str(err.get("message", "")))
+                        result.head_errors.extend(
+                            d for d in file_findings(row.path, row.parse_error) if d.severity == "error"
                         )
         result.elapsed = time.monotonic() - self.started
         return result

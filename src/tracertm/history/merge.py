@@ -57,13 +57,13 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     ``state`` is the replay's state at the end of the simulation. Returns the revisions written, by kind and change."""
     from sqlalchemy import bindparam, insert, update
 
-    from tracertm.engine.apply import REVISIONS, TABLES, Provenance, build_row
+    from tracertm.engine.apply import REVISIONS, TABLES, Provenance, build_row, execute_batch, execute_guarded
 
     conn = session.connection()
     rows = _rows(session, project_id)
     known = _revisions(session, project_id)
     feature_ids = {k[2]: v[0] for k, v in rows.items() if k[0] == "feature"}
-    inserts: dict[str, list[dict[str, Any]]] = {}
+    inserts: dict[str, list[tuple[dict[str, Any], Operation]]] = {}
     bumps: dict[str, list[dict[str, Any]]] = {}
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
@@ -86,13 +86,14 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             row_id = uuid.uuid4()
             written = history
             final = state.final(kind, parent, number)
-            row = build_row(kind, sim.last_op[vid], project_id, Provenance(), feature_ids)
+            op = sim.last_op[vid]
+            row = build_row(kind, op, project_id, Provenance(), feature_ids)
             last = sim.last_commit[vid]
             row.update(id=row_id, version=final.version, deleted_at=deletion_time(last) if final.deleted else None,
                        source_commit=last.sha)
             if final.deleted:
                 row["source_path"] = final.source_path
-            inserts.setdefault(kind, []).append(row)
+            inserts.setdefault(kind, []).append((row, op))
             if kind == "feature":
                 feature_ids[number] = row_id
         for h in written:
@@ -102,17 +103,13 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     for kind in KINDS:
         table = TABLES[kind]
         if inserts.get(kind):
-            conn.execute(insert(table), inserts[kind])
+            execute_batch(conn, insert(table), [r for r, _ in inserts[kind]], [op for _, op in inserts[kind]])
         if bumps.get(kind):
-            conn.execute(
-                update(table)
-                .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
-                .values(version=bindparam("version")),
-                bumps[kind],
-            )
+            guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+            execute_guarded(conn, guarded.values(version=bindparam("version")), bumps[kind], kind)
     _fill_adr_dates(session, project_id, state)
     if out:
-        conn.execute(insert(REVISIONS), out)
+        execute_batch(conn, insert(REVISIONS), out)
     return counts
 
 

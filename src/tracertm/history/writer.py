@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracertm import git
-from tracertm.engine.plan import REVISION_ACTIONS, Plan
+from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 from tracertm.history.results import CommitError
 from tracertm.history.state import NewIds
 
@@ -61,6 +61,7 @@ class _RowWrite:
     row_id: uuid.UUID
     insert: bool
     old_version: int
+    op: Operation  # the last operation on the row: what an error names
     values: dict[str, Any] | None = None
     version: int = 1
     deleted_at: dt.datetime | None = None
@@ -72,8 +73,9 @@ class BatchWriter:
     def __init__(self) -> None:
         self.steps = 0
         self.rows: dict[uuid.UUID, _RowWrite] = {}
-        self.files: dict[str, tuple[bool, uuid.UUID, dict[str, Any]]] = {}
+        self.files: dict[str, tuple[bool, uuid.UUID, dict[str, Any], FileOp]] = {}
         self.revisions: list[dict[str, Any]] = []
+        self.revision_ops: list[Operation] = []
 
     def add(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Collapse one commit's plan into the batch (``ids``: the rows it creates)."""
@@ -87,7 +89,8 @@ class BatchWriter:
             row_id = cur.id if cur is not None else ids[(op.kind, op.parent or "", op.number)]
             write = self.rows.get(row_id)
             if write is None:
-                write = self.rows[row_id] = _RowWrite(op.kind, row_id, cur is None, cur.version if cur else 0)
+                write = self.rows[row_id] = _RowWrite(op.kind, row_id, cur is None, cur.version if cur else 0, op)
+            write.op = op
             if op.action != "deleted":
                 parents = {} if op.parent_id or not op.parent else {op.parent: ids[("feature", "", op.parent)]}
                 values = build_row(op.kind, op, PLACEHOLDER, provenance, parents)
@@ -99,6 +102,7 @@ class BatchWriter:
             write.deleted_at = when if op.action == "deleted" else None
             if op.action in REVISION_ACTIONS:
                 self.revisions.append(build_revision(op.kind, op, row_id, PLACEHOLDER, PLACEHOLDER, provenance))
+                self.revision_ops.append(op)
         for fop in the_plan.files:
             if fop.scanned is None:
                 old = fop.existing
@@ -111,24 +115,26 @@ class BatchWriter:
                           "deleted_at": None}
             known = self.files.get(fop.path)
             if known is not None:
-                self.files[fop.path] = (known[0], known[1], values)
+                self.files[fop.path] = (known[0], known[1], values, fop)
             elif fop.existing is not None:
-                self.files[fop.path] = (False, fop.existing.id, values)
+                self.files[fop.path] = (False, fop.existing.id, values, fop)
             else:
-                self.files[fop.path] = (True, ids[("file", "", fop.path)], values)
+                self.files[fop.path] = (True, ids[("file", "", fop.path)], values, fop)
 
     def flush(self, session: Session, project_id: uuid.UUID, run_id: uuid.UUID) -> None:
-        """Write the batch in the caller's transaction; a row changed by another writer is a ``ConflictError``."""
+        """Write the batch in the caller's transaction; a row changed by another writer is a ``ConflictError``, a
+        row the database refuses a ``DatabaseError`` naming its record and file (``engine.apply``'s executors)."""
         from sqlalchemy import bindparam, insert, update
 
-        from tracertm.engine.apply import REVISIONS, SOURCE_FILES, TABLES, execute_guarded, iter_chunks
+        from tracertm.engine.apply import REVISIONS, SOURCE_FILES, TABLES, execute_batch, execute_guarded
         from tracertm.models.types import utcnow
 
         conn = session.connection()
         for kind in KINDS:
             table = TABLES[kind]
-            inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            writes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            inserts: dict[tuple[str, ...], list[_RowWrite]] = {}
+            writes: dict[tuple[str, ...], list[_RowWrite]] = {}
+            rows: dict[uuid.UUID, dict[str, Any]] = {}
             for w in self.rows.values():
                 if w.kind != kind:
                     continue
@@ -137,26 +143,33 @@ class BatchWriter:
                     row = {**w.values, "id": w.row_id, "version": w.version, "deleted_at": w.deleted_at}
                     if kind != "scenario":
                         row["project_id"] = project_id
-                    inserts.setdefault(tuple(row), []).append(row)
+                    inserts.setdefault(tuple(row), []).append(w)
                 else:  # an update, or a deletion only (no values): the version and deleted_at
-                    params = {**(w.values or {}), "_id": w.row_id, "_old_version": w.old_version,
-                              "version": w.version, "deleted_at": w.deleted_at}
-                    writes.setdefault(tuple(params), []).append(params)
+                    row = {**(w.values or {}), "_id": w.row_id, "_old_version": w.old_version,
+                           "version": w.version, "deleted_at": w.deleted_at}
+                    writes.setdefault(tuple(row), []).append(w)
+                rows[w.row_id] = row
             # Updates first: a record renamed with its file (engine.moves) frees its old number, which a file
             # created later in the batch may take.
             guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
             for group in writes.values():
-                execute_guarded(conn, guarded.values(updated_at=utcnow()), group, kind)
-            for rows in inserts.values():
-                conn.execute(insert(table), rows)
-        for chunk in iter_chunks(self.revisions, 2000):
-            conn.execute(insert(REVISIONS), [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk])
-        file_inserts = [v | {"id": i, "project_id": project_id, "path": p} for p, (new, i, v) in self.files.items() if new]
-        file_updates = [v | {"_id": i} for new, i, v in self.files.values() if not new]
-        if file_inserts:
-            conn.execute(insert(SOURCE_FILES), file_inserts)
-        if file_updates:
-            conn.execute(
+                execute_guarded(conn, guarded.values(updated_at=utcnow()), [rows[w.row_id] for w in group], kind,
+                                [w.op for w in group])
+            for group in inserts.values():
+                execute_batch(conn, insert(table), [rows[w.row_id] for w in group], [w.op for w in group])
+        for start in range(0, len(self.revisions), 2000):
+            chunk = self.revisions[start : start + 2000]
+            execute_batch(conn, insert(REVISIONS), [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk],
+                          self.revision_ops[start : start + 2000])
+        new_files = [(v | {"id": i, "project_id": project_id, "path": p}, f)
+                     for p, (new, i, v, f) in self.files.items() if new]
+        changed_files = [(v | {"_id": i}, f) for new, i, v, f in self.files.values() if not new]
+        if new_files:
+            execute_batch(conn, insert(SOURCE_FILES), [r for r, _ in new_files], [f for _, f in new_files])
+        if changed_files:
+            execute_batch(
+                conn,
                 update(SOURCE_FILES).where(SOURCE_FILES.c.id == bindparam("_id")).values(updated_at=utcnow()),
-                file_updates,
+                [r for r, _ in changed_files],
+                [f for _, f in changed_files],
             )
