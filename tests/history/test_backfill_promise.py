@@ -130,3 +130,27 @@ def test_records_deleted_in_history_carry_the_author_date_of_the_deleting_commit
 def _utc(value: dt.datetime | None) -> dt.datetime:
     assert value is not None
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def test_an_identity_lost_to_another_file_is_taken_over_as_in_sync(git_repo: GitRepo, database_url: str,
+                                                                   other_database_url: str) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("docs/adr/0001-use-git-too.md", adr(1, "Use git", decision="We will use git, really."))
+    git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
+    git_repo.commit("two files claim ADR-0001")
+    git_repo.write("docs/adr/0002-other.md", adr(2, "Other", decision="Changed."))
+    git_repo.commit("an unrelated change")
+    git_repo.remove("docs/adr/0001-use-git-too.md")  # first by path: the winner
+    git_repo.commit("the winner goes")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        result = backfill(git_repo.path, engine=filled, project="p", batch_size=1)
+        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _state(filled) == _state(synced)
+        adrs = {r["adr_number"]: r for r in _state(filled)["adrs"]}
+        assert adrs["ADR-0001"]["source_path"] == "docs/adr/0001-use-git.md" and not adrs["ADR-0001"]["deleted"]
+        assert result.head_errors == []
+    finally:
+        filled.dispose()
+        synced.dispose()

@@ -20,7 +20,7 @@ from tracertm.engine.scan import ScannedFile
 from tracertm.history.results import CommitError
 from tracertm.history.settings import CONFIG_FILES, SettingsHistory
 from tracertm.history.state import HistoryState, NewIds
-from tracertm.history.tree import SpecTree
+from tracertm.history.tree import LINK_MODE, SpecTree
 from tracertm.parsers.records import ParseResult
 
 _CACHE_LIMIT = 50_000  # parse results kept for reverts (by kind, path, blob id)
@@ -117,10 +117,25 @@ class Replay:
             records.append(rec)
         return replace(outcome, records=tuple(records))
 
+    def _lost(self, scope: frozenset[str]) -> dict[str, ScannedFile]:
+        """Files outside ``scope`` that lost an identity to another file: read again by every sync (the winner may
+        be gone), so by every commit of the replay too."""
+        out: dict[str, ScannedFile] = {}
+        for path in self.state.lost - scope:
+            entry, kind = self.tree.entries.get(path), self.tree.kind_of(path)
+            if entry is not None and kind is not None and entry.mode != LINK_MODE:
+                out[path] = ScannedFile(path, kind, entry.sha)
+        if out:
+            self._parse([out])  # parsed before: from the cache
+        return out
+
     def _plan(self, commit: git.HistoryCommit, files: Mapping[str, ScannedFile], scope: frozenset[str]) -> Plan:
         from tracertm.engine.plan import plan
 
         state = self.state
+        lost = self._lost(scope)
+        if lost:
+            files, scope = {**files, **lost}, scope | lost.keys()
         db_files = {p: state.files[p] for p in scope if p in state.files}
         parsed: dict[str, Outcome] = {
             p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit) for p, f in files.items() if f.error is None
@@ -158,6 +173,7 @@ class Replay:
                 ids[("file", "", fop.path)] = uuid.uuid4()
         sink(commit, the_plan, ids)
         self.state.absorb(the_plan, ids)
+        touched = scope | files.keys()
         for op in the_plan.operations:
             if op.action in REVISION_ACTIONS:
                 self.revisions += 1
@@ -165,4 +181,5 @@ class Replay:
                 bucket[op.action] = bucket.get(op.action, 0) + 1
                 if op.kind == "adr" and op.action == "created":
                     self.state.adr_created.setdefault(op.number, commit.date)
-        self.errors.extend(CommitError(commit.sha, d) for d in the_plan.errors)
+        # A file that lost an identity is re-planned by every commit; its conflict is news only when it is touched.
+        self.errors.extend(CommitError(commit.sha, d) for d in the_plan.errors if d.path in touched)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, cast
 
 from tracertm import git
-from tracertm.engine.plan import Current, FileRow, Plan
+from tracertm.engine.plan import Current, FileRow, Plan, must_reparse
 from tracertm.parsers.records import RecordKind
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class HistoryState:
     scenarios: dict[uuid.UUID, dict[str, Current]] = field(default_factory=dict)
     by_path: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     adr_created: dict[str, dt.date] = field(default_factory=dict)  # ADR number → date of its creating commit
+    lost: set[str] = field(default_factory=set)  # files that lost an identity to another file (plan.must_reparse)
 
     def absorb(self, the_plan: Plan, ids: NewIds) -> None:
         """Mirror what ``apply`` wrote for ``the_plan`` (``ids``: the rows it inserted)."""
@@ -61,12 +62,16 @@ class HistoryState:
             if fop.scanned is None:
                 old = fop.existing
                 assert old is not None
-                self.files[fop.path] = FileRow(old.id, old.path, old.kind, old.blob_sha, fop.parse_error, True,
-                                               old.size, old.mtime_ns)
+                row = FileRow(old.id, old.path, old.kind, old.blob_sha, fop.parse_error, True, old.size, old.mtime_ns)
             else:
                 file_id = fop.existing.id if fop.existing is not None else ids[("file", "", fop.path)]
-                self.files[fop.path] = FileRow(file_id, fop.path, fop.kind, fop.scanned.blob_sha, fop.parse_error,
-                                               False, fop.scanned.size or 0, fop.scanned.mtime_ns)
+                row = FileRow(file_id, fop.path, fop.kind, fop.scanned.blob_sha, fop.parse_error, False,
+                              fop.scanned.size or 0, fop.scanned.mtime_ns)
+            self.files[fop.path] = row
+            if must_reparse(row):
+                self.lost.add(fop.path)
+            else:
+                self.lost.discard(fop.path)
 
     def renumber(self, kind: str, old: str, new: str) -> None:
         """A record whose identity follows its file name was moved (``engine.moves``): keep it under ``new``."""
@@ -95,6 +100,7 @@ def load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader) 
     from tracertm.models import SpecRevision
 
     out = HistoryState(files=db_state.load_files(session, project_id))
+    out.lost = {path for path, row in out.files.items() if must_reparse(row)}
     conn = session.connection()
     for kind, model in db_state.TOP_MODELS.items():
         t = model.__table__.c

@@ -15,7 +15,7 @@ from tracertm.engine.scan import ScannedFile, link_error
 from tracertm.parsers.records import FileKind
 
 _ABSENT_MODES = ("000000", "160000")  # deleted, or a submodule (not a file)
-_LINK_MODE = "120000"
+LINK_MODE = "120000"
 
 
 def link_target(path: str, link: str) -> str | None:
@@ -64,7 +64,7 @@ class SpecTree:
         entries = git.tree_entries(self.top, commit, self.prefixes)
         n = len(self.prefix)
         self.entries = {p[n:]: e for p, e in entries.items() if p.startswith(self.prefix)}
-        links = [p for p, e in self.entries.items() if e.mode == _LINK_MODE and self.kind_of(p)]
+        links = [p for p, e in self.entries.items() if e.mode == LINK_MODE and self.kind_of(p)]
         if links:
             raw = self.reader.read_many([self.entries[p].sha for p in links])
             for p in links:
@@ -94,7 +94,7 @@ class SpecTree:
                 continue
             if entry is None:
                 self.links.pop(path, None)
-            elif entry.mode == _LINK_MODE:
+            elif entry.mode == LINK_MODE:
                 files[path] = self._resolve_link(path, kind, entry)
             else:
                 self.links.pop(path, None)
@@ -107,6 +107,6 @@ class SpecTree:
         if target is not None:
             self.links[path] = target
         resolved = self.entries.get(target) if target is not None else None
-        if resolved is None or resolved.mode == _LINK_MODE:
+        if resolved is None or resolved.mode == LINK_MODE:
             return ScannedFile(path, kind, entry.sha, error=link_error(path, link, target is not None))
         return ScannedFile(path, kind, resolved.sha, target=target)
