@@ -1035,10 +1035,10 @@ def test_near_valid_documents(data: bytes) -> None:
 
 @pytest.fixture
 def python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tracertm.parsers.contract as module
+    import tracertm.parsers._yaml as module  # shared by contracts and ADR front matter
 
-    monkeypatch.setattr(module, "_LOADER", yaml.SafeLoader)
-    monkeypatch.setattr(module, "_DUMPER", yaml.SafeDumper)
+    monkeypatch.setattr(module, "LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(module, "DUMPER", yaml.SafeDumper)
 
 
 @pytest.mark.usefixtures("python_loader")

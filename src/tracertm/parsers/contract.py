@@ -6,8 +6,9 @@ becomes an ``interface`` contract.
 
 How a file is read, and why in this order:
 
-1. ``_check_limits`` walks the *event* stream once (iterative, no construction) and rejects alias bombs, recursive
-   aliases and deep nesting before anything is built, so a hostile file costs milliseconds, not memory.
+1. ``parsers._yaml.check_limits`` (shared with ADR front matter) walks the *event* stream once (iterative, no
+   construction) and rejects alias bombs, recursive aliases and deep nesting before anything is built, so a hostile
+   file costs milliseconds, not memory.
 2. The node graph is composed with the safe loader (the C one when PyYAML has libyaml). Nodes keep their marks,
    so every validation error names the line of the offending node.
 3. Values are built from nodes by small helpers here (only scalars go through PyYAML's ``SafeConstructor``).
@@ -29,16 +30,11 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    DocumentStartEvent,
-    ScalarEvent,
-)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tracertm.errors import Diagnostic, ParseError
+from tracertm.parsers import _yaml
+from tracertm.parsers._yaml import MAX_ALIAS_NODES, check_limits, error_position
 from tracertm.parsers.common import decode_text
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -46,15 +42,6 @@ __all__ = ["CONTRACT_STATUSES", "CONTRACT_TYPES", "MAX_ALIAS_NODES", "parse"]
 
 CONTRACT_TYPES: tuple[str, ...] = ("interface", "component", "service", "system", "integration", "database")
 CONTRACT_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
-
-# Besides ParserOptions.yaml_max_aliases (alias *uses* per document), cap how many nodes aliases may add in total
-# per file. A classic "billion laughs" uses only 72 aliases, each pointing at a nine-times bigger list: counting
-# aliases alone would let it through, counting what they expand to stops it at the first few levels.
-MAX_ALIAS_NODES = 10_000
-
-# The safe loader, in C when available. Never a full/unsafe loader: contracts are data, not objects.
-_LOADER: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-_DUMPER: Any = yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper
 
 _TAG = "tag:yaml.org,2002:"
 _NULL, _INT, _MERGE = _TAG + "null", _TAG + "int", _TAG + "merge"
@@ -152,111 +139,20 @@ def _is_null(node: Node) -> bool:
 
 def _yaml_error(path: str, text: str, exc: yaml.YAMLError) -> ParseError:
     """A PyYAML error as a ParseError at the line/column of its mark."""
+    line, column = error_position(text, exc)
     if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
         parts = [p for p in (exc.context, exc.problem) if p]
-        message = "YAML syntax error: " + (", ".join(parts) if parts else "invalid YAML")
-        if mark is not None:
-            return ParseError(path, mark.line + 1, mark.column + 1, message)
-        return ParseError(path, 1, 0, message)
+        return ParseError(path, line, column, "YAML syntax error: " + (", ".join(parts) if parts else "invalid YAML"))
     if isinstance(exc, yaml.reader.ReaderError):
-        # The C reader counts UTF-8 bytes, the Python one characters.
-        buffer: str | bytes = text.encode("utf-8") if _LOADER is getattr(yaml, "CSafeLoader", None) else text
-        position = max(0, min(exc.position, len(buffer)))
-        newline: Any = b"\n" if isinstance(buffer, bytes) else "\n"
-        line = buffer.count(newline, 0, position) + 1
-        column = position - (buffer.rfind(newline, 0, position) + 1) + 1
         return ParseError(path, line, column, f"YAML reader error: {exc.reason} (character #x{exc.character:04x})")
-    return ParseError(path, 1, 0, f"YAML error: {exc}")
-
-
-def _mark_position(event: Any) -> tuple[int, int]:
-    mark = event.start_mark
-    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-
-
-@dataclass
-class _Open:
-    """A collection being read in the event stream: its anchor and what it expands to so far."""
-
-    anchor: str | None
-    size: int = 0
-    height: int = 0
-
-
-def _check_limits(path: str, text: str, options: ParserOptions) -> None:
-    """Reject deep nesting, too many aliases, recursive aliases and alias bombs from the event stream alone.
-
-    Sizes and heights are those of the document *with aliases expanded*, tracked per anchor, so the check is
-    linear in the file and stops at the first offending event.
-    """
-    stack: list[_Open] = []
-    anchors: dict[str, tuple[int, int]] = {}  # anchor → (expanded node count, expanded collection height)
-    open_anchors: set[str] = set()
-    aliases = 0
-    alias_nodes = 0
-
-    def fail(event: Any, message: str) -> ParseError:
-        line, column = _mark_position(event)
-        return ParseError(path, line, column, message)
-
-    def add(size: int, height: int) -> None:
-        if stack:
-            stack[-1].size += size
-            stack[-1].height = max(stack[-1].height, height)
-
-    for event in yaml.parse(text, Loader=_LOADER):
-        if isinstance(event, DocumentStartEvent):
-            anchors.clear()  # anchors are scoped to one document
-            aliases = 0
-        elif isinstance(event, CollectionStartEvent):
-            if len(stack) + 1 > options.yaml_max_depth:
-                raise fail(event, f"YAML nested deeper than {options.yaml_max_depth} levels (yaml_max_depth)")
-            if event.anchor is not None:
-                open_anchors.add(event.anchor)
-            stack.append(_Open(event.anchor))
-        elif isinstance(event, CollectionEndEvent):
-            done = stack.pop()
-            if done.anchor is not None:
-                anchors[done.anchor] = (done.size + 1, done.height + 1)
-                open_anchors.discard(done.anchor)
-            add(done.size + 1, done.height + 1)
-        elif isinstance(event, ScalarEvent):
-            if event.anchor is not None:
-                anchors[event.anchor] = (1, 0)
-            add(1, 0)
-        elif isinstance(event, AliasEvent):
-            aliases += 1
-            name = event.anchor or ""
-            if aliases > options.yaml_max_aliases:
-                raise fail(
-                    event, f"YAML document uses more than {options.yaml_max_aliases} aliases (yaml_max_aliases)"
-                )
-            if name in open_anchors:
-                raise fail(event, f"recursive YAML alias *{name} (refers to a node that contains it)")
-            if name not in anchors:
-                raise fail(event, f"YAML alias *{name} refers to no anchor defined before it")
-            size, height = anchors[name]
-            if len(stack) + height > options.yaml_max_depth:
-                raise fail(
-                    event,
-                    f"YAML alias *{name} nests the document deeper than {options.yaml_max_depth} levels "
-                    "(yaml_max_depth)",
-                )
-            alias_nodes += size
-            if alias_nodes > MAX_ALIAS_NODES:
-                raise fail(
-                    event,
-                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (alias bomb?); write the values out",
-                )
-            add(size, height)
+    return ParseError(path, line, column, f"YAML error: {exc}")
 
 
 def _compose(path: str, text: str, options: ParserOptions) -> list[Node]:
     """The documents of the file as node graphs, after the limits check. Raises ParseError on bad YAML."""
     try:
-        _check_limits(path, text, options)
-        loader = _LOADER(text)
+        check_limits(path, text, options)
+        loader = _yaml.LOADER(text)
         try:
             documents: list[Node] = []
             while loader.check_node():
@@ -718,7 +614,9 @@ def _openapi(builder: _Builder, path: str, document: MappingNode, position: int)
 
     plain = builder.value(document)
     # Re-dumped rather than the original text: comments and layout are not part of the contract (hash stability).
-    executable_spec = yaml.dump(plain, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    executable_spec = yaml.dump(
+        plain, Dumper=_yaml.DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
     record = {
         "contract_number": number,
         "title": title or _humanise(number),
