@@ -111,14 +111,14 @@ CASES: list[Any] = [
             consequences="See Michael Nygard's article, linked above. For a lightweight ADR toolset, see adr-tools.",
             related_adrs=["ADR-0002"],
             superseded_by="ADR-0002",
-            date=dt.date(2016, 2, 12),  # adr-tools' old dd/mm/yyyy
+            date=None,  # adr-tools' old 12/02/2016 could be either order: warned, not guessed (see date_format)
             meta={
                 "dialect": "nygard",
                 "raw_status": "Superceded by [2. Keep decisions in Markdown](0002-keep-decisions-in-markdown.md)",
             },
         ),
         1,
-        [],
+        [(3, "ambiguous date '12/02/2016' in key list: day/month or month/day?")],
         id="adr-tools-chain-1-superseded",
     ),
     pytest.param(
@@ -136,11 +136,11 @@ CASES: list[Any] = [
             related_adrs=["ADR-0001", "ADR-0003"],
             supersedes="ADR-0001",
             superseded_by="ADR-0003",
-            date=dt.date(2016, 4, 3),
+            date=None,
             meta={"dialect": "nygard", "raw_status": "Superceded by [3. Use MADR](0003-use-madr.md)"},
         ),
         1,
-        [],
+        [(3, "ambiguous date '03/04/2016'")],
         id="adr-tools-chain-2-supercedes-and-superseded",
     ),
     pytest.param(
@@ -156,11 +156,11 @@ CASES: list[Any] = [
             consequences="Old records stay as they are.",
             related_adrs=["ADR-0002"],
             supersedes="ADR-0002",
-            date=dt.date(2017, 5, 1),
+            date=None,
             meta={"dialect": "nygard", "raw_status": "Accepted"},
         ),
         1,
-        [],
+        [(3, "ambiguous date '01/05/2017'")],
         id="adr-tools-chain-3-supercedes",
     ),
     pytest.param(
@@ -718,7 +718,13 @@ ERRORS = [
         "malformed YAML front matter",
         id="unsafe-yaml-tag",
     ),
-    pytest.param("docs/adr/0001-x.md", b"---\na: &a [*a]\n---\n# X\n", 2, "recursive YAML front matter alias", id="recursive-alias"),
+    pytest.param(
+        "docs/adr/0001-x.md",
+        b"---\na: &a [*a]\n---\n# X\n",
+        2,
+        "recursive YAML front matter alias",
+        id="recursive-alias",
+    ),
     pytest.param(
         "docs/adr/0001-x.md",
         b"---\na: " + b"[" * 80 + b"]" * 80 + b"\n---\n# X\n",

@@ -12,7 +12,7 @@ from tracertm.errors import ParseError
 from tracertm.parsers.records import ParserOptions
 
 # Bump when a parser change alters what a file means, so every record is re-hashed (and re-versioned) once.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 # Keys that say where something is (in the file, or which file), not what it says: excluded from the content
 # hash, so reformatting or moving a file is not a new version.

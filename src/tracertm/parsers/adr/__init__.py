@@ -26,9 +26,9 @@ from tracertm.errors import ParseError
 from tracertm.parsers.adr.dialects import ADR_STATUSES, DIALECTS, KNOWN_HEADINGS, ROLE_ORDER, detect_dialect
 from tracertm.parsers.adr.facts import Facts, read_bold_lines, read_front_matter, read_key_list
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, load_front_matter, split_front_matter
-from tracertm.parsers.adr.identity import adr_number, file_identity
-from tracertm.parsers.adr.markdown import build_sections, heading_key, scan_body
-from tracertm.parsers.adr.references import ADR_ID_RE
+from tracertm.parsers.adr.identity import file_identity, title_number
+from tracertm.parsers.adr.markdown import Body, build_sections, heading_key, scan_body
+from tracertm.parsers.adr.references import find_references
 from tracertm.parsers.adr.resolve import (
     build_metadata,
     requirements,
@@ -70,17 +70,17 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
     title_lines = [(h1.at, h1.end)] if h1 is not None else []
     preamble = read_key_list(body, 0, preamble_end, title_lines, facts)
     mapped = read_sections(body, sections, facts)
-    read_bold_lines(body, preamble_end, mapped.status_sections, facts)
+    read_bold_lines(body, preamble_end, sections, facts)
 
-    number = resolve_identity(fm, file_id, facts)
+    number = resolve_identity(fm, file_id, title_number(h1.title) if h1 is not None else None, facts)
     superseded_by = [t for t in unique(facts.superseded_by) if t != number]
     supersedes = [t for t in unique(facts.supersedes) if t != number]
     status, raw_status = resolve_status(facts, bool(superseded_by))
-    date = resolve_date(facts, file_id.date)
+    date = resolve_date(facts, file_id.date, options.date_format)
 
-    # Related ADRs: relation targets first (front matter, key list, sections), then bare ADR-NNNN mentions in
-    # text order; unique, first seen wins, never the ADR itself.
-    mentions = [adr_number(m.group(1)) for m in ADR_ID_RE.finditer(fm.raw + "\n" + "\n".join(body.lines))]
+    # Related ADRs: relation targets first (front matter, key list, sections), then mentions in text order (ids
+    # and links to numbered ADR files, outside code and URLs); unique, first seen wins, never the ADR itself.
+    mentions, ref_lines = _mentions(fm, body)
     related_adrs = [t for t in unique(facts.related + mentions) if t != number]
     roles = {role: unique(facts.roles[role]) for role in ROLE_ORDER if facts.roles.get(role)}
     metadata = build_metadata(fm, facts, mapped, preamble, number)
@@ -100,7 +100,7 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
 
     fields: dict[str, Any] = {
         "adr_number": number,
-        "title": title_of(fm, h1, file_id) or number,
+        "title": title_of(fm, h1, number, file_id) or number,
         "status": status,
         "context": "\n\n".join(mapped.context) or None,
         "decision": "\n\n".join(mapped.decision) or None,
@@ -116,5 +116,21 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
         "date": date,
         "adr_metadata": metadata,
     }
-    record = SpecRecord(kind="adr", number=number, fields=fields, line=body.file_line(h1.at) if h1 else 1)
+    line = body.file_line(h1.at) if h1 else 1
+    lines = {target: ref_lines.get(target, line) for target in related_adrs}
+    record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines)
     return ParseResult(path=path, kind="adr", records=(record,), warnings=tuple(facts.warnings))
+
+
+def _mentions(fm: FrontMatter, body: Body) -> tuple[list[str], dict[str, int]]:
+    """ADR ids mentioned in the front matter and the prose (in order), and the first file line of every reference
+    (relations included, so that a finding about any reference can point at it)."""
+    mentions: list[str] = []
+    lines: dict[str, int] = {}
+    texts = [(line, 2 + n) for n, line in enumerate(fm.raw.split("\n"))] if fm.raw else []
+    texts += [(text, body.file_line(n)) for n, text in enumerate(body.lines) if not body.code[n]]
+    for text, line_no in texts:
+        for reference in find_references(text):
+            lines.setdefault(reference.target, line_no)
+        mentions.extend(reference.target for reference in find_references(text, prose=True))
+    return mentions, lines

@@ -6,6 +6,7 @@ one-line change (and the README's dialect table is written from these tables).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Set
 
 ADR_STATUSES = ("proposed", "accepted", "deprecated", "superseded", "rejected")
@@ -55,13 +56,18 @@ RESERVED_METADATA = frozenset(
 CONTEXT_HEADINGS = frozenset(
     {"context", "context and problem statement", "problem statement", "context and problem"}
 )
-DECISION_HEADINGS = frozenset({"decision", "decision outcome"})
-CONSEQUENCE_HEADINGS = frozenset({"consequences", "positive consequences", "negative consequences"})
+DECISION_HEADINGS = frozenset({"decision", "decisions", "decision outcome", "decision made"})
+PLAIN_CONSEQUENCE_HEADINGS = frozenset({"consequences", "implications"})  # merged without their heading
+CONSEQUENCE_HEADINGS = PLAIN_CONSEQUENCE_HEADINGS | {"positive consequences", "negative consequences"}
 DRIVER_HEADINGS = frozenset({"decision drivers"})
 OPTION_HEADINGS = frozenset({"considered options", "options considered"})
 PROS_CONS_HEADINGS = frozenset({"pros and cons of the options", "pros and cons"})
 STATUS_HEADINGS = frozenset({"status"})
 LINK_HEADINGS = frozenset({"links"})
+# Labels also read without a colon (``Status Accepted``, ``Date 09/04/2018``), but only in the key list and the
+# Status section, and only when the value reads as one (a status word, a date): "Date of the meeting" is prose.
+LOOSE_LABELS = frozenset({"status", "date"})
+
 KNOWN_HEADINGS = (
     CONTEXT_HEADINGS
     | DECISION_HEADINGS
@@ -96,3 +102,23 @@ def detect_dialect(
     if "status" in names or "list" in styles:
         return "nygard"
     return "unknown"
+
+
+_STATUS_HEADING_RE = re.compile(r"[\W_]*(?:\d{1,3}[.)][ \t]*)?status\b(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def status_heading(title: str) -> tuple[bool, str | None]:
+    """Whether a heading is the ADR's Status heading, and the status written in it, if any.
+
+    ``Status``, ``✅ Status``, ``**Status**``, ``Status (as of 2021)`` are; ``Status: Accepted`` is, with the value
+    ``Accepted``; ``Status quo`` is not.
+    """
+    match = _STATUS_HEADING_RE.fullmatch(title.strip())
+    if match is None:
+        return False, None
+    rest = match.group(1).replace("*", "").strip()
+    if not rest or rest[0] == "(" or not any(ch.isalnum() for ch in rest):
+        return True, None  # nothing, a trailing note, or emoji
+    if rest[0] in ":-–—|":
+        return True, rest[1:].strip() or None
+    return False, None

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import Diagnostic
-from tracertm.parsers.adr.dialects import ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDES
+from tracertm.parsers.adr.dialects import ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDES, status_heading
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
 from tracertm.parsers.adr.markdown import Body, Section, atx_heading, strip_list_marker
 from tracertm.parsers.adr.references import adr_targets, normalise_adr_ref, relation_line
-from tracertm.parsers.adr.values import KeyValue, key_value, name_list, tag_list
+from tracertm.parsers.adr.values import KeyValue, key_value, loose_key_value, name_list, tag_list
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[
         line = body.lines[index]
         if body.code[index] or not line.strip() or any(a <= index < b for a, b in title_lines):
             continue
-        kv = key_value(line)
+        kv = key_value(line) or loose_key_value(line)
         relation = relation_line(line) if kv is None else None
         if kv is not None:
             facts.add_key_value(kv, "key list", body.file_line(index), keep_unknown=True)
@@ -126,19 +126,19 @@ def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[
     return body.text(start, end, leftover)
 
 
-def read_status_section(body: Body, section: Section, facts: Facts) -> str:
-    """The ``## Status`` section: its first meaningful line is the status; relation lines anywhere in it.
+def read_status_section(body: Body, section: Section, facts: Facts, *, have_status: bool = False) -> str:
+    """The ``## Status`` section: its first meaningful line is the status (unless the heading named it already,
+    ``have_status``); relation lines anywhere in it.
 
     Returns the section's other text (an explanation of the status, say), which is kept rather than dropped.
     """
-    have_status = False
     used: list[tuple[int, int]] = []
     for index in range(section.start, section.end):
         line = body.lines[index]
         if body.code[index] or not line.strip() or atx_heading(line) is not None:
             continue
         line_no = body.file_line(index)
-        kv = key_value(line)
+        kv = key_value(line) or loose_key_value(line)
         relation = relation_line(line)
         if kv is not None and kv.key in ("status", "date"):
             facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)
@@ -158,17 +158,24 @@ def read_status_section(body: Body, section: Section, facts: Facts) -> str:
     return body.text(section.start, section.end, used)
 
 
-def read_bold_lines(body: Body, start: int, excluded: Sequence[Section], facts: Facts) -> None:
-    """``**Status:** ...`` style lines after the key list, outside the ``excluded`` (Status) sections."""
+def read_bold_lines(body: Body, start: int, sections: Sequence[Section], facts: Facts) -> None:
+    """``**Status:** ...`` style lines after the key list that speak for the whole ADR.
+
+    Only lines directly in a top-level section count: a ``**Status**: done`` inside a ``###`` sub-section or a
+    list item (the task list of a long ADR) is the status of that task, not of the ADR. Status sections are read
+    by ``read_status_section``.
+    """
     skip: set[int] = set()
-    for section in excluded:
-        skip.update(range(section.heading.at, section.end))
+    for section in sections:
+        if status_heading(section.heading.title)[0]:
+            skip.update(range(section.heading.at, section.end))
+        for child in section.children:
+            skip.update(range(child.heading.at, child.end))
     for index in range(start, len(body.lines)):
         line = body.lines[index]
         if body.code[index] or index in skip or ("**" not in line and "__" not in line):
             continue
         kv = key_value(line)
-        if kv is not None and kv.bold:
+        if kv is not None and kv.bold and not kv.bullet:
             facts.add_key_value(kv, "bold line", body.file_line(index), keep_unknown=False)
             facts.styles.add("bold")
-

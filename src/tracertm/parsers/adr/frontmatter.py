@@ -115,9 +115,8 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
                     ) from None
                 name = key if isinstance(key, str) else str(key)
                 if name in values:
-                    warnings.append(
-                        Diagnostic(path, line, 0, f"front matter key {name!r} is repeated; the last one wins", "warning")
-                    )
+                    message = f"front matter key {name!r} is repeated; the last one wins"
+                    warnings.append(Diagnostic(path, line, 0, message, "warning"))
                 values[name] = value
                 lines[name] = line
             return FrontMatter(values=values, lines=lines, raw=fm_text, present=True)
@@ -128,7 +127,8 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
     except yaml.YAMLError as exc:
         raise _yaml_error(path, exc, fm_text) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise ParseError(path, 2, 0, f"malformed YAML front matter: {exc}; fix the block between '---' lines") from None
+        message = f"malformed YAML front matter: {exc}; fix the block between '---' lines"
+        raise ParseError(path, 2, 0, message) from None
 
 
 def json_value(value: Any) -> Any:

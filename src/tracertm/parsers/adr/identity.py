@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ADR_ID_FULL_RE = re.compile(r"ADR[-_ ]?(\d{1,12})", re.IGNORECASE)
 _FILE_NUMBER_RE = re.compile(r"(adr[-_ ]?)?(\d{1,12})(?![0-9])[-_ .]*(.*)", re.IGNORECASE | re.DOTALL)
@@ -22,12 +22,22 @@ class FileIdentity:
     identifier: str  # ADR-NNNN or the slug
     slug: str
     date: dt.date | None  # from a Log4brains yyyymmdd- prefix
+    numbered: bool = False  # the identifier is a number from the name (not a slug)
+
+
+# File names that stand for their folder: folder-per-ADR layouts (``decisions/0007-use-kafka/README.md``,
+# ``examples/<slug>/index.md``) take number and slug from the folder name.
+FOLDER_FILES = frozenset({"readme", "index"})
 
 
 def file_identity(path: str) -> FileIdentity:
-    """Identity from a file name: ``0001-x.md``, ``ADR-0001-x.md``, ``adr013-x.md``, ``20200924-slug.md``, ``x.md``."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    """Identity from a file name: ``0001-x.md``, ``ADR-0001-x.md``, ``adr013-x.md``, ``20200924-slug.md``, ``x.md``;
+    for ``README.md`` / ``index.md``, from the folder holding it (``0007-use-kafka/README.md``)."""
+    parts = path.replace("\\", "/").strip("/").split("/")
+    name = parts[-1]
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    if stem.casefold() in FOLDER_FILES and len(parts) > 1 and parts[-2] not in ("", ".", ".."):
+        stem = parts[-2]
     match = _FILE_NUMBER_RE.fullmatch(stem)
     if match:
         prefix, digits, rest = match.group(1), match.group(2), match.group(3).strip()
@@ -35,7 +45,7 @@ def file_identity(path: str) -> FileIdentity:
         if date is not None:
             # Log4brains: an 8-digit date prefix is not an ADR number; the slug is the identifier.
             return FileIdentity(rest, rest, date)
-        return FileIdentity(adr_number(digits), rest or stem, None)
+        return FileIdentity(adr_number(digits), rest or stem, None, numbered=True)
     return FileIdentity(stem, stem, None)
 
 
@@ -72,18 +82,34 @@ def normalise_id(value: Any) -> str | None:
     return adr_number(match.group(1)) if match else text
 
 
-def strip_title_number(title: str) -> str:
-    """``1. Record decisions`` / ``ADR-0003: Use X`` / ``0003 - Use X`` → the title words."""
+class TitleNumber(NamedTuple):
+    """An H1 split into its ADR number and its words; ``bare``: written ``23 Logging`` (no ``.``/``:``/``ADR``)."""
+
+    number: str | None
+    words: str
+    bare: bool = False
+
+
+def title_number(title: str) -> TitleNumber:
+    """Split an H1: ``1. Record decisions``, ``23 Logging``, ``ADR 23: Logging``, ``ADR-023 - Logging`` give
+    ``ADR-0001`` / ``ADR-0023`` and the words after the number. Without a number prefix: (None, the H1)."""
     match = _TITLE_NUMBER_RE.match(title)
     if not match:
-        return title
+        return TitleNumber(None, title)
     rest = title[match.end() :]
     after = rest.lstrip(" \t")
+    bare = False
     if after[:1] and after[0] in ".:)–—-":
         after = after[1:]
         if match.group(1) is None and after[:1] not in ("", " ", "\t"):
-            return title  # "1.5x faster" is a title, not a number prefix
-    elif match.group(1) is None or rest[:1] not in (" ", "\t"):
-        return title
+            return TitleNumber(None, title)  # "1.5x faster" is a title, not a number prefix
+    elif rest[:1] not in (" ", "\t"):
+        return TitleNumber(None, title)  # "2xx responses"
+    elif match.group(1) is None:
+        if not after[:1].isalpha():
+            return TitleNumber(None, title)  # "404 / 500 pages"
+        bare = True
     stripped = after.strip()
-    return stripped or title
+    if not stripped:
+        return TitleNumber(None, title)
+    return TitleNumber(adr_number("".join(ch for ch in match.group(0) if ch.isdigit())), stripped, bare)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracertm.parsers.adr.identity import adr_number, file_identity, normalise_id
 from tracertm.parsers.adr.markdown import strip_list_marker
@@ -11,33 +11,76 @@ from tracertm.parsers.adr.values import is_word, unique
 
 LINK_RE = re.compile(r"\[([^\[\]\n]{0,500})\]\(([^()\s]{1,1000})(?:[ \t]+\"[^\"\n]{0,300}\")?\)")
 ADR_ID_RE = re.compile(r"(?<![A-Za-z0-9])ADR[-_]?(\d{1,12})(?!\d)", re.IGNORECASE)
+# What is never a reference to this repository's ADRs: code spans, and URLs (autolinks, bare, link targets).
+_CODE_SPAN_RE = re.compile(r"(`{1,3})[^`\n]{1,2000}?\1")
+_AUTOLINK_RE = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]{0,2000}>")
+_BARE_URL_RE = re.compile(r"(?<![\w/])(?:[A-Za-z][A-Za-z0-9+.-]{1,31}://|www\.)[^\s<>()\[\]]{1,2000}")
+_SCHEME_RE = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:|//)")
 
 
-def link_target(label: str, href: str) -> str | None:
-    """The ADR a Markdown link points to: a sibling ``.md`` file by its file-name identity, or an id label."""
-    base = href.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    if base.casefold().endswith((".md", ".markdown")):
-        return file_identity(base).identifier
+class Reference(NamedTuple):
+    """One reference to another ADR: its id and the offset in the text where it is written."""
+
+    offset: int
+    target: str
+
+
+def is_external(href: str) -> bool:
+    """A link to another site or repository (``https://...``, ``mailto:``, ``//host/...``), not a file here."""
+    return _SCHEME_RE.match(href) is not None
+
+
+def link_target(label: str, href: str, *, numbered_only: bool = False) -> str | None:
+    """The ADR a relative Markdown link points to: the linked ``.md`` file's identity (``0007-x.md``,
+    ``../0007-x/README.md``), else an ``ADR-NNNN`` label. External links point to no ADR of this repository.
+    ``numbered_only``: a link to an un-numbered file (``../README.md``) is no reference (for links in prose)."""
+    if is_external(href):
+        return None
+    target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    if target.casefold().endswith((".md", ".markdown")):
+        identity = file_identity(target)
+        return identity.identifier if identity.numbered or identity.date is not None or not numbered_only else None
     match = ADR_ID_RE.search(label)
     return adr_number(match.group(1)) if match else None
 
 
-def adr_targets(text: str) -> list[str]:
-    """ADR targets in ``text``, in order: links to sibling ADR files and bare ``ADR-NNNN`` ids."""
-    found: list[tuple[int, str]] = []
-    masked = list(text)
-    for match in LINK_RE.finditer(text):
-        target = link_target(match.group(1), match.group(2))
+def _blank(chars: list[str], start: int, end: int) -> None:
+    chars[start:end] = " " * (end - start)
+
+
+def find_references(text: str, *, prose: bool = False) -> list[Reference]:
+    """References in ``text`` in order: relative links to ADR files and bare ``ADR-NNNN`` ids — not inside code
+    spans, URLs or links to other sites. ``prose``: only links to numbered (or Log4brains-dated) ADR files count,
+    so a link to ``../README.md`` in a paragraph is not taken for an ADR."""
+    if "adr" not in text.casefold() and "](" not in text:
+        return []  # the common case, cheaply
+    chars = list(text)
+    for pattern in (_CODE_SPAN_RE, _AUTOLINK_RE):
+        for match in pattern.finditer(text):
+            _blank(chars, match.start(), match.end())
+    found: list[Reference] = []
+    masked = "".join(chars)
+    for match in LINK_RE.finditer(masked):
+        target = link_target(match.group(1), match.group(2), numbered_only=prose)
         if target:
-            found.append((match.start(), target))
-        masked[match.start() : match.end()] = " " * (match.end() - match.start())
-    for match in ADR_ID_RE.finditer("".join(masked)):
-        found.append((match.start(), adr_number(match.group(1))))
-    return unique(target for _, target in sorted(found))
+            found.append(Reference(match.start(), target))
+        _blank(chars, match.start(), match.end())
+    masked = "".join(chars)
+    for match in _BARE_URL_RE.finditer(masked):
+        _blank(chars, match.start(), match.end())
+    for match in ADR_ID_RE.finditer("".join(chars)):
+        found.append(Reference(match.start(), adr_number(match.group(1))))
+    found.sort()
+    return found
+
+
+def adr_targets(text: str) -> list[str]:
+    """ADR targets in ``text``, in order, each once (see ``find_references``)."""
+    return unique(reference.target for reference in find_references(text))
 
 
 def relation_line(line: str) -> tuple[str, list[str]] | None:
-    """``Superceded by [3. X](0003-x.md)`` / ``- Refined by [..](..)`` / ``Amends ADR-0002`` → (relation, targets)."""
+    """``Superceded by [3. X](0003-x.md)``, ``- Refined by [..](..)``, ``Amends ADR-0002`` → (relation, targets)."""
     if "[" not in line and "adr" not in line.casefold():
         return None
     text = strip_list_marker(line).replace("**", "").replace("__", "").strip()

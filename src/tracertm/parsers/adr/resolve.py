@@ -11,12 +11,13 @@ from typing import Any
 
 from tracertm.errors import ParseError
 from tracertm.parsers.adr.dialects import ADR_STATUSES, MAPPED_FM_KEYS, RESERVED_METADATA, STATUS_WORDS
+from tracertm.parsers.adr.dates import DAY_FIRST, MONTH_FIRST, read_date
 from tracertm.parsers.adr.facts import Facts
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
-from tracertm.parsers.adr.identity import FileIdentity, humanise, normalise_id, strip_title_number
+from tracertm.parsers.adr.identity import FileIdentity, TitleNumber, humanise, normalise_id, title_number
 from tracertm.parsers.adr.markdown import Heading
 from tracertm.parsers.adr.sections import Sections
-from tracertm.parsers.adr.values import parse_date, status_word, warning
+from tracertm.parsers.adr.values import status_word, warning
 from tracertm.parsers.records import ParserOptions
 
 
@@ -62,22 +63,27 @@ def resolve_status(facts: Facts, has_successor: bool) -> tuple[str, str | None]:
     return status, raw
 
 
-def resolve_date(facts: Facts, fallback: dt.date | None) -> dt.date | None:
+def resolve_date(facts: Facts, fallback: dt.date | None, date_format: str | None) -> dt.date | None:
+    """The first readable declared date; an ambiguous or unreadable one is a warning naming its line."""
     for declared in facts.dates:
-        date = parse_date(declared.raw)
-        if date is not None:
-            return date
-        facts.warnings.append(
-            warning(
-                facts.path,
-                declared.line,
-                f"cannot read date {str(declared.raw)!r} in {declared.source}; use YYYY-MM-DD",
+        reading = read_date(declared.raw, date_format)
+        if reading.date is not None:
+            return reading.date
+        raw = str(json_value(declared.raw))
+        if reading.problem == "ambiguous":
+            message = (
+                f"ambiguous date {raw!r} in {declared.source}: day/month or month/day? Write it as YYYY-MM-DD, "
+                f'or set date_format = "{DAY_FIRST}" (or "{MONTH_FIRST}") in [tool.tracertm]'
             )
-        )
+        else:
+            message = f"cannot read date {raw!r} in {declared.source}; use YYYY-MM-DD"
+        facts.warnings.append(warning(facts.path, declared.line, message))
     return fallback
 
 
-def resolve_identity(fm: FrontMatter, file_id: FileIdentity, facts: Facts) -> str:
+def resolve_identity(fm: FrontMatter, file_id: FileIdentity, h1: TitleNumber | None, facts: Facts) -> str:
+    """Front matter ``id``/``number``; else the number of the file (or folder) name; else the H1's number
+    (``# 23 Logging`` in ``logging.md``); else the slug."""
     for name in ("id", "number"):
         found = fm.get(name)
         if found is None:
@@ -88,6 +94,8 @@ def resolve_identity(fm: FrontMatter, file_id: FileIdentity, facts: Facts) -> st
         facts.warnings.append(
             warning(facts.path, found[1], f"front matter {name} {found[0]!r} is not a usable ADR id; ignoring it")
         )
+    if not file_id.numbered and file_id.date is None and h1 is not None and h1.number is not None:
+        return h1.number
     if file_id.identifier:
         return file_id.identifier
     raise ParseError(facts.path, 1, 0, "cannot derive an ADR id from the file name; name it like 0001-title.md")
@@ -101,12 +109,16 @@ def requirements(path: str, text: str, options: ParserOptions) -> list[str]:
     return sorted({m.group(0) for m in pattern.finditer(text) if m.group(0)})
 
 
-def title_of(fm: FrontMatter, h1: Heading | None, file_id: FileIdentity) -> str:
-    """Front matter ``title``; else the H1 without its number prefix; else the humanised slug."""
+def title_of(fm: FrontMatter, h1: Heading | None, number: str, file_id: FileIdentity) -> str:
+    """Front matter ``title``; else the H1 without its number prefix; else the humanised slug.
+
+    A bare leading number (``# 2 Pizza teams``) is only a prefix when it is the ADR's own number.
+    """
     found = fm.get("title")
     title = str(json_value(found[0])).strip() if found is not None else ""
     if not title and h1 is not None:
-        title = strip_title_number(h1.title)
+        split = title_number(h1.title)
+        title = h1.title if split.number is None or (split.bare and split.number != number) else split.words
     return title or humanise(file_id.slug)
 
 

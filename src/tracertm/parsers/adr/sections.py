@@ -16,8 +16,9 @@ from tracertm.parsers.adr.dialects import (
     DRIVER_HEADINGS,
     LINK_HEADINGS,
     OPTION_HEADINGS,
+    PLAIN_CONSEQUENCE_HEADINGS,
     PROS_CONS_HEADINGS,
-    STATUS_HEADINGS,
+    status_heading,
 )
 from tracertm.parsers.adr.facts import Facts, read_status_section
 from tracertm.parsers.adr.markdown import Body, Section, heading_key, list_items
@@ -42,7 +43,6 @@ class Sections:
     option_keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # option_key → option
     option_details: dict[str, dict[str, Any]] = field(default_factory=dict)
     other: dict[str, str] = field(default_factory=dict)
-    status_sections: list[Section] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
     repeats: dict[str, int] = field(default_factory=dict)
 
@@ -79,9 +79,11 @@ def read_sections(body: Body, sections: Sequence[Section], facts: Facts) -> Sect
                 _option(out, text)
         elif key in PROS_CONS_HEADINGS:
             _read_pros_and_cons(body, section, out)
-        elif key in STATUS_HEADINGS:
-            out.status_sections.append(section)
-            out.keep(title, read_status_section(body, section, facts))
+        elif status_heading(title)[0]:
+            inline = status_heading(title)[1]  # `## Status: Accepted`
+            if inline:
+                facts.add_status(inline, "## Status heading", body.file_line(section.heading.at))
+            out.keep(title, read_status_section(body, section, facts, have_status=bool(inline)))
         else:
             if key in LINK_HEADINGS:
                 for index in range(section.start, section.end):
@@ -173,7 +175,9 @@ def _is_continuation(body: Body, index: int) -> bool:
 def merge_consequences(pieces: Sequence[tuple[str, str]]) -> str | None:
     """One consequences text; Positive/Negative parts keep their heading so the merge loses nothing."""
     parts = [
-        text if heading_key(title) == "consequences" else f"### {title}\n\n{text}" for title, text in pieces if text
+        text if heading_key(title) in PLAIN_CONSEQUENCE_HEADINGS else f"### {title}\n\n{text}"
+        for title, text in pieces
+        if text
     ]
     return "\n\n".join(parts) or None
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tracertm.errors import Diagnostic
+from tracertm.parsers.adr.dates import read_date
+from tracertm.parsers.adr.dialects import STATUS_WORDS
 from tracertm.parsers.adr.frontmatter import fm_key, json_value
 from tracertm.parsers.adr.markdown import LIST_ITEM_RE
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
-_ISO_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_YMD_SLASH_RE = re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)")
-_DMY_RE = re.compile(r"(?<!\d)(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?!\d)")
+_SHORTCODE_RE = re.compile(r":[a-z0-9_+-]{1,40}:")
 
 
 @dataclass(frozen=True)
@@ -60,32 +59,32 @@ def key_value(line: str) -> KeyValue | None:
     return KeyValue(fm_key(label), label, value.strip(), bold, bullet)
 
 
+_LOOSE_RE = re.compile(r"(?:[-*+][ \t]+)?(\*\*|__)?(status|date)(?:\*\*|__)?[ \t]+([^:\s].*)", re.IGNORECASE)
+
+
+def loose_key_value(line: str) -> KeyValue | None:
+    """``Status Accepted`` / ``Date 09/04/2018``: a label without its colon, accepted only when the value reads as
+    a status word or a date (``Date of the meeting was...`` is prose)."""
+    match = _LOOSE_RE.fullmatch(line.strip())
+    if match is None:
+        return None
+    label, value = match.group(2), match.group(3).strip()
+    key = label.casefold()
+    if key == "status" and STATUS_WORDS.get(status_word(value) or "") is None:
+        return None
+    if key == "date" and read_date(value).problem == "missing":
+        return None
+    return KeyValue(key, label, value, match.group(1) is not None, "")
+
+
 def is_word(word: str) -> bool:
     return word.replace("-", "").replace("'", "").replace("_", "").isalpha()
 
 
 def status_word(raw: str) -> str | None:
-    match = _WORD_RE.search(raw)
+    """The first word of a status, lower-case: emoji, ``:shortcode:`` emoji and punctuation are skipped."""
+    match = _WORD_RE.search(_SHORTCODE_RE.sub(" ", raw))
     return match.group(0).casefold() if match else None
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A date from a YAML value or text (ISO, yyyy/mm/dd, or adr-tools' older dd/mm/yyyy); None if unreadable."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    for pattern, order in ((_ISO_DATE_RE, (1, 2, 3)), (_YMD_SLASH_RE, (1, 2, 3)), (_DMY_RE, (3, 2, 1))):
-        match = pattern.search(value)
-        if match:
-            year, month, day = (int(match.group(i)) for i in order)
-            try:
-                return dt.date(year, month, day)
-            except ValueError:
-                return None
-    return None
 
 
 def name_list(value: Any) -> list[str]:
