@@ -1,8 +1,9 @@
 """Contract files (YAML) → ``contract`` records.
 
 A file holds one contract per YAML document (``---`` separated; empty documents are skipped). Each document is
-either a contract mapping (the schema of docs/formats "Contracts (YAML)") or an OpenAPI/Swagger document, which
-becomes an ``interface`` contract.
+either a contract mapping (the schema of docs/formats "Contracts (YAML)") or an API description: an OpenAPI /
+Swagger document or a shared-components file (only ``components``) becomes an ``interface`` contract, an AsyncAPI
+2/3 document an ``integration`` one (channels and operations in its metadata).
 
 How a file is read, and why in this order:
 
@@ -581,13 +582,60 @@ def _contract(builder: _Builder, path: str, document: MappingNode, position: int
     return _Contract(number, number_node, _position(document)[0], record)
 
 
-def _openapi(builder: _Builder, path: str, document: MappingNode, position: int) -> _Contract:
-    """An OpenAPI 3 / Swagger 2 document as an ``interface`` contract whose executable spec is the document."""
+# API description documents placed among the contracts, by the top-level key that identifies them.
+_API_FAMILIES = {"openapi": "openapi", "swagger": "openapi", "asyncapi": "asyncapi"}
+_CONTRACT_TYPE_OF_FAMILY = {"openapi": "interface", "asyncapi": "integration"}
+_ASYNCAPI_2_VERBS = ("publish", "subscribe")
+
+
+def _api_family(fields: dict[str, tuple[Node, Node]]) -> tuple[str, str | None] | None:
+    """(family, version key) when a document is an API description: OpenAPI 3 / Swagger 2, AsyncAPI 2/3, or a
+    shared-components file (only ``components`` and ``x-`` extensions: the schemas an OpenAPI set shares)."""
+    for key, family in _API_FAMILIES.items():
+        if key in fields:
+            return family, key
+    keys = set(fields)
+    shared_only = all(k in ("components", "info") or k.startswith("x-") for k in keys)
+    if "components" in keys and shared_only:
+        return "openapi", None
+    return None
+
+
+def _names(builder: _Builder, fields: dict[str, tuple[Node, Node]], key: str) -> list[str]:
+    """The sorted keys of a top-level mapping (``paths``, ``channels``, ``operations``)."""
+    if key not in fields:
+        return []
+    return sorted((builder.mapping(fields[key][1], key) or {}).keys())
+
+
+def _asyncapi2_operations(builder: _Builder, fields: dict[str, tuple[Node, Node]]) -> list[str]:
+    """AsyncAPI 2 keeps operations inside channels: ``operationId`` if given, else ``publish <channel>``."""
+    operations: list[str] = []
+    for channel, (_, channel_node) in (builder.mapping(fields["channels"][1], "channels") or {}).items():
+        if not isinstance(channel_node, MappingNode):
+            continue
+        items = builder.items(channel_node)
+        for verb in _ASYNCAPI_2_VERBS:
+            if verb not in items:
+                continue
+            operation = builder.mapping(items[verb][1], f"{verb} of {channel}") or {}
+            named = builder.text(operation["operationId"][1], "operationId") if "operationId" in operation else None
+            operations.append(named or f"{verb} {channel}")
+    return sorted(operations)
+
+
+def _api_document(
+    builder: _Builder, path: str, document: MappingNode, position: int, family: str, version_key: str | None
+) -> _Contract:
+    """An OpenAPI / Swagger document (``interface``), an AsyncAPI one (``integration``) or a shared-components file
+    (``interface``) as a contract whose executable spec is the document itself."""
     fields = builder.items(document)
-    version_key = "openapi" if "openapi" in fields else "swagger"
-    version = builder.text(fields[version_key][1], version_key) or ""
-    if not version:
-        builder.report.error(fields[version_key][1], f"{version_key} must name a version such as 3.0.3")
+    version = ""
+    if version_key is not None:
+        version = builder.text(fields[version_key][1], version_key) or ""
+        if not version:
+            example = "3.0.0" if family == "asyncapi" else "3.0.3"
+            builder.report.error(fields[version_key][1], f"{version_key} must name a version such as {example}")
 
     info_node = fields["info"][1] if "info" in fields else None
     info = (builder.mapping(info_node, "info") if info_node is not None else None) or {}
@@ -608,9 +656,26 @@ def _openapi(builder: _Builder, path: str, document: MappingNode, position: int)
                 f"info.x-status {raw!r} is not a contract status ({', '.join(CONTRACT_STATUSES)}); using draft",
             )
 
-    paths: list[str] = []
-    if "paths" in fields:
-        paths = sorted((builder.mapping(fields["paths"][1], "paths") or {}).keys())
+    metadata: dict[str, Any]
+    if family == "asyncapi":
+        operations = _names(builder, fields, "operations")  # AsyncAPI 3: a top-level map of operations
+        if not operations and version.startswith("2") and "channels" in fields:
+            operations = _asyncapi2_operations(builder, fields)
+        metadata = {
+            "asyncapi": version,
+            "info_version": info_version,
+            "channels": _names(builder, fields, "channels"),
+            "operations": operations,
+        }
+    else:
+        metadata = {"openapi": version or None, "info_version": info_version, "paths": _names(builder, fields, "paths")}
+    if "components" in fields:
+        components = builder.mapping(fields["components"][1], "components") or {}
+        metadata["components"] = {
+            section: sorted((builder.mapping(node, f"components.{section}") or {}).keys())
+            for section, (_, node) in sorted(components.items())
+            if isinstance(node, MappingNode)
+        }
 
     plain = builder.value(document)
     # Re-dumped rather than the original text: comments and layout are not part of the contract (hash stability).
@@ -620,7 +685,7 @@ def _openapi(builder: _Builder, path: str, document: MappingNode, position: int)
     record = {
         "contract_number": number,
         "title": title or _humanise(number),
-        "contract_type": "interface",
+        "contract_type": _CONTRACT_TYPE_OF_FAMILY[family],
         "status": status,
         "preconditions": [],
         "postconditions": [],
@@ -628,9 +693,9 @@ def _openapi(builder: _Builder, path: str, document: MappingNode, position: int)
         "states": [],
         "transitions": [],
         "executable_spec": executable_spec,
-        "spec_language": f"openapi-{version}",
+        "spec_language": f"{family}-{version}" if version else family,
         "tags": [],
-        "contract_metadata": {"openapi": version, "info_version": info_version, "paths": paths},
+        "contract_metadata": metadata,
     }
     return _Contract(number, number_node, _position(document)[0], record)
 
@@ -649,8 +714,9 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             report.error(document, f"a contract document must be a mapping, got a {_kind(document)}")
             continue
         fields = builder.items(document)
-        if "openapi" in fields or "swagger" in fields:
-            contracts.append(_openapi(builder, path, document, position))
+        api = _api_family(fields)
+        if api is not None:
+            contracts.append(_api_document(builder, path, document, position, *api))
         else:
             contracts.append(_contract(builder, path, document, position))
 
