@@ -53,7 +53,10 @@ def _folder_layout(repo: GitRepo, extra_glob: str = "") -> None:
         "decisions/0007-use-kafka/README.md",
         (FIXTURES / "decisions" / "0007-use-kafka" / "README.md").read_text("utf-8"),
     )
-    repo.write("decisions/0008-use-avro/README.md", "# Use Avro\n\n* Status: proposed\n\nBuilds on [Kafka](../0007-use-kafka/README.md).\n")
+    repo.write(
+        "decisions/0008-use-avro/README.md",
+        "# Use Avro\n\n* Status: proposed\n\nBuilds on [Kafka](../0007-use-kafka/README.md).\n",
+    )
     repo.write("locales/en/examples/basic/index.md", "# Basic example\n\n- Status: accepted\n")
     repo.write("docs/adr/README.md", "# Decisions\n\nThe index of the default folder, not an ADR.\n")
     repo.commit("folder-per-ADR layout")
@@ -91,7 +94,7 @@ def test_folder_per_adr_check_and_sync(
     assert code == 0 and err == "" and "adrs" in out.casefold()
 
 
-# ------------------------------------------------------------------------------------------------ globs matching nothing
+# --------------------------------------------------------------------------------------------- globs matching nothing
 def test_a_configured_glob_that_matches_nothing_is_a_warning_in_check_sync_and_status(
     git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -424,7 +424,8 @@ def _sketch_adr(path: str, text: str) -> Sketch:
         if target.casefold().endswith((".md", ".markdown")):
             found.append((match.start(), file_identity(target).identifier))
     for match in _FM_SUPERSEDE_RE.finditer(front):  # front matter starts on line 2
-        found.extend((match.start() + text.index("\n") + 1, adr_number(n)) for n in _NUMBER_RE.findall(match.group(1)))
+        offset = match.start() + text.index("\n") + 1
+        found.extend((offset, adr_number(n)) for n in _NUMBER_RE.findall(match.group(1)))
     line = text.count("\n", 0, h1.start()) + 1 if h1 else 1
     first: dict[str, int] = {}
     for offset, target in sorted(found):

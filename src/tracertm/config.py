@@ -193,7 +193,8 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
     # A feature's derived id is its path below the fixed prefix of the glob that found it (doc/features/ → x).
-    parser_kwargs: dict[str, Any] = {"feature_roots": tuple(dict.fromkeys(literal_prefix(p) for p in paths["feature"]))}
+    roots = tuple(dict.fromkeys(literal_prefix(p) for p in paths["feature"]))
+    parser_kwargs: dict[str, Any] = {"feature_roots": roots}
     if "date_format" in table:
         if table["date_format"].upper() not in DATE_FORMATS:
             raise ConfigError(f"{where}: date_format must be one of {', '.join(map(repr, DATE_FORMATS))}")

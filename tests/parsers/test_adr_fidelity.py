@@ -142,7 +142,17 @@ def test_unreadable_date_falls_back_to_the_log4brains_file_date_with_a_warning()
 
 
 # ------------------------------------------------------------------------------------------------ 2. titles
-@pytest.mark.parametrize("h1", ["# 23 Logging", "# 23. Logging", "# ADR 23: Logging", "# ADR-023 - Logging"])
+@pytest.mark.parametrize(
+    "h1",
+    [
+        "# 23 Logging",
+        "# 23. Logging",
+        "# 23) Logging",
+        "# ADR 23: Logging",
+        "# ADR-023 - Logging",
+        "# ADR-0023: Logging",
+    ],
+)
 @pytest.mark.parametrize("path", ["docs/adr/0023-logging.md", "docs/adr/logging.md"])
 def test_title_forms(h1: str, path: str) -> None:
     result = parse(path, f"{h1}\n\n## Status\n\nAccepted\n".encode())

@@ -668,7 +668,8 @@ def _api_document(
             "operations": operations,
         }
     else:
-        metadata = {"openapi": version or None, "info_version": info_version, "paths": _names(builder, fields, "paths")}
+        paths = _names(builder, fields, "paths")
+        metadata = {"openapi": version or None, "info_version": info_version, "paths": paths}
     if "components" in fields:
         components = builder.mapping(fields["components"][1], "components") or {}
         metadata["components"] = {
