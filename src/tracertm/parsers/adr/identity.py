@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 ADR_ID_FULL_RE = re.compile(r"ADR[-_ ]?(\d{1,12})", re.IGNORECASE)
@@ -30,6 +31,7 @@ class FileIdentity:
 FOLDER_FILES = frozenset({"readme", "index"})
 
 
+@lru_cache(maxsize=4096)  # links name the same few files again and again
 def file_identity(path: str) -> FileIdentity:
     """Identity from a file name: ``0001-x.md``, ``ADR-0001-x.md``, ``adr013-x.md``, ``20200924-slug.md``, ``x.md``;
     for ``README.md`` / ``index.md``, from the folder holding it (``0007-use-kafka/README.md``)."""

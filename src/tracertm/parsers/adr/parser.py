@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 from tracertm.errors import ParseError
@@ -103,13 +104,19 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
 
 def _mentions(fm: FrontMatter, body: Body) -> tuple[list[str], dict[str, int]]:
     """ADR ids mentioned in the front matter and the prose (in order), and the first file line of every reference
-    (relations included, so that a finding about any reference can point at it)."""
+    (relations included, so that a finding about any reference can point at it). Code blocks are not prose."""
+    lines = [""] * (body.first_line - 1)  # front matter lines (1-based file lines line up with list indexes + 1)
+    if fm.raw:
+        lines[1 : 1 + fm.raw.count("\n") + 1] = fm.raw.split("\n")
+    lines += ["" if body.code[n] else text for n, text in enumerate(body.lines)]
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
     mentions: list[str] = []
-    lines: dict[str, int] = {}
-    texts = [(line, 2 + n) for n, line in enumerate(fm.raw.split("\n"))] if fm.raw else []
-    texts += [(text, body.file_line(n)) for n, text in enumerate(body.lines) if not body.code[n]]
-    for text, line_no in texts:
-        for reference in find_references(text):
-            lines.setdefault(reference.target, line_no)
-        mentions.extend(reference.target for reference in find_references(text, prose=True))
-    return mentions, lines
+    first_line: dict[str, int] = {}
+    for reference in find_references(text):
+        first_line.setdefault(reference.target, bisect_right(starts, reference.offset))
+        if reference.in_prose:
+            mentions.append(reference.target)
+    return mentions, first_line

@@ -19,10 +19,12 @@ _SCHEME_RE = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:|//)")
 
 
 class Reference(NamedTuple):
-    """One reference to another ADR: its id and the offset in the text where it is written."""
+    """One reference to another ADR: the offset in the text where it is written, its id, and whether it counts in
+    prose (an id, or a link to a numbered or dated ADR file — not a link to ``../README.md``)."""
 
     offset: int
     target: str
+    in_prose: bool = True
 
 
 def is_external(href: str) -> bool:
@@ -30,46 +32,49 @@ def is_external(href: str) -> bool:
     return _SCHEME_RE.match(href) is not None
 
 
-def link_target(label: str, href: str, *, numbered_only: bool = False) -> str | None:
-    """The ADR a relative Markdown link points to: the linked ``.md`` file's identity (``0007-x.md``,
-    ``../0007-x/README.md``), else an ``ADR-NNNN`` label. External links point to no ADR of this repository.
-    ``numbered_only``: a link to an un-numbered file (``../README.md``) is no reference (for links in prose)."""
+def _link_reference(label: str, href: str) -> tuple[str, bool] | None:
+    """(target, counts in prose) for a Markdown link, or None when it points to no ADR of this repository."""
     if is_external(href):
         return None
     target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/")
     if target.casefold().endswith((".md", ".markdown")):
         identity = file_identity(target)
-        return identity.identifier if identity.numbered or identity.date is not None or not numbered_only else None
+        return identity.identifier, identity.numbered or identity.date is not None
     match = ADR_ID_RE.search(label)
-    return adr_number(match.group(1)) if match else None
+    return (adr_number(match.group(1)), True) if match else None
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
-    chars[start:end] = " " * (end - start)
+def link_target(label: str, href: str) -> str | None:
+    """The ADR a relative Markdown link points to: the linked ``.md`` file's identity (``0007-x.md``,
+    ``../0007-x/README.md``), else an ``ADR-NNNN`` label. External links point to no ADR of this repository."""
+    found = _link_reference(label, href)
+    return found[0] if found else None
 
 
-def find_references(text: str, *, prose: bool = False) -> list[Reference]:
+def _spaces(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
+
+
+def find_references(text: str) -> list[Reference]:
     """References in ``text`` in order: relative links to ADR files and bare ``ADR-NNNN`` ids — not inside code
-    spans, URLs or links to other sites. ``prose``: only links to numbered (or Log4brains-dated) ADR files count,
-    so a link to ``../README.md`` in a paragraph is not taken for an ADR."""
-    if "adr" not in text.casefold() and "](" not in text:
+    spans, URLs or links to other sites. Offsets are those of ``text`` (masking keeps every length)."""
+    if "](" not in text and "adr" not in text.casefold():
         return []  # the common case, cheaply
-    chars = list(text)
-    for pattern in (_CODE_SPAN_RE, _AUTOLINK_RE):
-        for match in pattern.finditer(text):
-            _blank(chars, match.start(), match.end())
+    masked = text
+    if "`" in masked:
+        masked = _CODE_SPAN_RE.sub(_spaces, masked)
+    if "<" in masked:
+        masked = _AUTOLINK_RE.sub(_spaces, masked)
     found: list[Reference] = []
-    masked = "".join(chars)
-    for match in LINK_RE.finditer(masked):
-        target = link_target(match.group(1), match.group(2), numbered_only=prose)
-        if target:
-            found.append(Reference(match.start(), target))
-        _blank(chars, match.start(), match.end())
-    masked = "".join(chars)
-    for match in _BARE_URL_RE.finditer(masked):
-        _blank(chars, match.start(), match.end())
-    for match in ADR_ID_RE.finditer("".join(chars)):
-        found.append(Reference(match.start(), adr_number(match.group(1))))
+    if "](" in masked:
+        for match in LINK_RE.finditer(masked):
+            link = _link_reference(match.group(1), match.group(2))
+            if link is not None:
+                found.append(Reference(match.start(), *link))
+        masked = LINK_RE.sub(_spaces, masked)
+    if "://" in masked or "www." in masked:
+        masked = _BARE_URL_RE.sub(_spaces, masked)
+    found.extend(Reference(match.start(), adr_number(match.group(1))) for match in ADR_ID_RE.finditer(masked))
     found.sort()
     return found
 
