@@ -36,7 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
 from tracertm.parsers._yaml import MAX_ALIAS_NODES, check_limits, error_position
-from tracertm.parsers.common import decode_text
+from tracertm.parsers.common import parse_text_safely
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 __all__ = ["CONTRACT_STATUSES", "CONTRACT_TYPES", "MAX_ALIAS_NODES", "parse"]
@@ -86,13 +86,7 @@ _CODE_LIKE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+(#[0-9]+)?")
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
     """Parse one contract file into ``contract`` records (file order), or raise ``ParseError`` with every error."""
-    text = decode_text(path, data, options)
-    try:
-        return _parse_text(path, text, options)
-    except ParseError:
-        raise
-    except Exception as exc:
-        raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc
+    return parse_text_safely(_parse_text, path, data, options)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.common import decode_text
+from tracertm.parsers.common import parse_text_safely
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -57,13 +57,7 @@ Node = Mapping[str, Any]  # a gherkin AST node (TypedDicts at runtime are plain 
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
     """Parse one ``.feature`` file into a feature record with its scenarios, or raise ``ParseError``."""
-    text = decode_text(path, data, options)
-    try:
-        return _parse_text(path, text, options)
-    except ParseError:
-        raise
-    except Exception as exc:
-        raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc
+    return parse_text_safely(_parse_text, path, data, options)
 
 
 # --------------------------------------------------------------------------------------------------------------

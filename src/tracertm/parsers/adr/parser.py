@@ -22,12 +22,15 @@ from tracertm.parsers.adr.resolve import (
 )
 from tracertm.parsers.adr.sections import merge_consequences, read_sections
 from tracertm.parsers.adr.values import unique
-from tracertm.parsers.common import decode_text
+from tracertm.parsers.common import parse_text_safely
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
     """Parse one ADR Markdown file into a ``ParseResult`` holding one ``adr`` record, or raise ``ParseError``."""
-    text = decode_text(path, data, options)
+    return parse_text_safely(_parse_text, path, data, options)
+
+
+def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     if not text.strip():
         raise ParseError(path, 1, 0, "empty ADR file; write at least a '# Title' line, or delete the file")
     all_lines = text.split("\n")
