@@ -204,8 +204,15 @@ def test_reference_lines_point_at_each_reference() -> None:
     assert dict(record.ref_lines) == {"ADR-0002": 2, "ADR-0006": 13, "ADR-0004": 9}
 
 
-def test_relation_to_an_external_adr_is_not_a_reference() -> None:
-    data = b"# 3. X\n\n## Status\n\nSuperseded by [ADR-0004](https://example.org/other/adr/0004-y.md)\n"
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"# 3. X\n\n## Status\n\nSuperseded by [ADR-0004](https://example.org/other/adr/0004-y.md)\n",
+        b"---\nstatus: superseded\nsuperseded-by: https://example.org/other/adr/0004-y.md\n---\n# 3. X\n",
+    ],
+    ids=["link line", "front matter"],
+)
+def test_relation_to_an_external_adr_is_not_a_reference(data: bytes) -> None:
     record = only(parse("docs/adr/0003-x.md", data))
     assert record.fields["superseded_by"] is None and record.fields["related_adrs"] == []
 

@@ -109,6 +109,8 @@ def normalise_adr_ref(value: Any) -> str | None:
         if targets:
             return targets[0]
         text = value.strip()
+        if is_external(text):
+            return None  # an ADR of another repository
         if text.casefold().endswith(".md"):
             return file_identity(text).identifier
         return normalise_id(text) if text and text.casefold() not in ("n/a", "none", "-") else None
