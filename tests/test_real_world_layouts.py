@@ -192,3 +192,29 @@ def test_date_format_must_be_a_known_order(git_repo: GitRepo, capsys: pytest.Cap
         load_settings(git_repo.path)
     code, _, err = _cli(capsys, "check", str(git_repo.path))
     assert code == 2 and "date_format" in err and "Traceback" not in err
+
+
+def test_the_warning_names_the_line_of_the_glob_in_pyproject(git_repo: GitRepo) -> None:
+    git_repo.write(
+        "pyproject.toml",
+        '[project]\nname = "x"\n\n[tool.tracertm]\nadr_paths = [\n  "docs/adr/*.md",\n  "rfcs/*/README.md",\n]\n',
+    )
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit()
+    [warning] = check(git_repo.path).warnings
+    assert (warning.path, warning.line, warning.severity) == ("pyproject.toml", 7, "warning")
+    assert warning.message.startswith("adr_paths matched nothing: no file matches 'rfcs/*/README.md'")
+
+
+def test_hook_mode_sketches_follow_folder_identities(git_repo: GitRepo) -> None:
+    _folder_layout(git_repo)
+    # A second folder claiming number 7, staged: the hook names both (the other one only sketched, then confirmed).
+    git_repo.write("decisions/0007-use-pulsar/README.md", "# Use Pulsar\n\n* Status: proposed\n")
+    git_repo.git("add", "-A")
+    errors = check(git_repo.path, staged=True).errors
+    assert [(e.path, e.message) for e in errors] == [
+        (
+            "decisions/0007-use-pulsar/README.md",
+            "adr ADR-0007 is already defined in decisions/0007-use-kafka/README.md; give one of them another id",
+        )
+    ]
