@@ -9,7 +9,7 @@ from typing import Any
 
 from tracertm.errors import Diagnostic
 from tracertm.parsers.adr.dates import read_date
-from tracertm.parsers.adr.dialects import STATUS_WORDS
+from tracertm.parsers.adr.dialects import LOOSE_LABELS, STATUS_WORDS
 from tracertm.parsers.adr.frontmatter import fm_key, json_value
 from tracertm.parsers.adr.markdown import LIST_ITEM_RE
 
@@ -59,7 +59,9 @@ def key_value(line: str) -> KeyValue | None:
     return KeyValue(fm_key(label), label, value.strip(), bold, bullet)
 
 
-_LOOSE_RE = re.compile(r"(?:[-*+][ \t]+)?(\*\*|__)?(status|date)(?:\*\*|__)?[ \t]+([^:\s].*)", re.IGNORECASE)
+_LOOSE_RE = re.compile(
+    rf"(?:[-*+][ \t]+)?(\*\*|__)?({'|'.join(sorted(LOOSE_LABELS))})(?:\*\*|__)?[ \t]+([^:\s].*)", re.IGNORECASE
+)
 
 
 def loose_key_value(line: str) -> KeyValue | None:
