@@ -396,10 +396,12 @@ def _unquote(value: str) -> str:
 
 def _sketch_adr(path: str, text: str) -> Sketch:
     front = ""
+    body_start = 0  # the H1 is looked for after the front matter (whose YAML comments start with "# " too)
     lines = text.split("\n", 1)
     if _FM_BOUNDARY.fullmatch(lines[0]) and len(lines) > 1:
         end = re.search(r"^-{3,}\s*$", lines[1], re.MULTILINE)
         front = lines[1][: end.start()] if end else ""
+        body_start = len(lines[0]) + 1 + end.end() if end else 0
     number: str | None = None
     for key in ("id", "number"):
         for match in _FM_ID_RE.finditer(front):
@@ -413,7 +415,7 @@ def _sketch_adr(path: str, text: str) -> Sketch:
             break
         if number is not None:
             break
-    h1 = _H1_RE.search(text)
+    h1 = _H1_RE.search(text, body_start)
     if number is None:
         identity = file_identity(path)
         from_title = title_number(h1.group(1).strip()).number if h1 and not identity.numbered else None

@@ -234,3 +234,8 @@ def test_folder_per_adr_takes_number_and_slug_from_the_folder() -> None:
 def test_index_md_in_a_slug_folder_is_identified_by_the_folder() -> None:
     record = only(parse("locales/en/examples/basic/index.md", b"# Basic example\n\n- Status: accepted\n"))
     assert (record.number, record.fields["title"]) == ("basic", "Basic example")
+
+
+def test_h1_number_identifies_an_unnumbered_file_after_front_matter_comments() -> None:
+    record = only(parse("docs/adr/logging.md", fixture("logging.md")))
+    assert (record.number, record.fields["title"], record.line) == ("ADR-0023", "Logging", 6)
