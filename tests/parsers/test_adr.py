@@ -874,7 +874,16 @@ PROPERTY_SETTINGS = settings(
     deadline=2000, max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 FILE_NAMES = st.sampled_from(
-    ["docs/adr/0001-x.md", "docs/adr/20200924-slug.md", "docs/adr/ADR-0042-y.md", "docs/adr/notes.md", "x.md"]
+    [
+        "docs/adr/0001-x.md",
+        "docs/adr/20200924-slug.md",
+        "docs/adr/ADR-0042-y.md",
+        "docs/adr/notes.md",
+        "x.md",
+        "decisions/0007-k/README.md",  # folder per ADR
+        "README.md",
+        "examples/basic/index.md",
+    ]
 )
 
 
@@ -892,6 +901,10 @@ TOKENS = [
     "Considered Options", "Pros and Cons of the Options", "Good, because", "Bad, because", "Links", "ADR-0001",
     "ADR-12", "REQ-7", "[x](0002-y.md)", "[", "]", "(", ")", "2020-01-01", "12/02/2016", "`", "```", "~~~",
     "<!--", "-->", "✅", "🚧", "é", "&a", "*a", "{", "}", "id: 3", "title: T", "===", "|", ">", "1.", "\r\n",
+    # real-world shapes (issue 13): loose labels, dates, status headings, URLs, folder links, title numbers
+    "Status Accepted", "Date 09/04/2018", "9 April 2018", "## Status: ", "Status quo", "Decisions", "Implications",
+    "<https://x.org/adr-6.md>", "https://x.org/ADR-7", "[y](https://x.org/0008-z.md)", "[r](../0009-w/README.md)",
+    "README.md", ":white_check_mark:", "# 23 ", "ADR 23: ", "ADR-023 - ",
 ]
 # fmt: on
 
