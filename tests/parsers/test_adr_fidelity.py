@@ -65,7 +65,7 @@ def test_status_heading_with_emoji_and_note_and_emoji_value() -> None:
 def test_status_written_in_the_heading(heading: str, status: str) -> None:
     result = parse("docs/adr/0001-x.md", f"# 1. X\n\n{heading}\n\nApproved by the board in May.\n".encode())
     fields = only(result).fields
-    assert fields["status"] == status
+    assert fields["status"] == status and fields["adr_metadata"]["dialect"] == "nygard"
     assert fields["adr_metadata"]["sections"] == {heading[3:]: "Approved by the board in May."}  # prose kept
     assert warnings(result) == []
 

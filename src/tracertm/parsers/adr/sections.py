@@ -80,6 +80,7 @@ def read_sections(body: Body, sections: Sequence[Section], facts: Facts) -> Sect
         elif key in PROS_CONS_HEADINGS:
             _read_pros_and_cons(body, section, out)
         elif status_heading(title)[0]:
+            out.names.add("status")  # `## ✅ Status (2021)` is the Status section, for dialect detection too
             inline = status_heading(title)[1]  # `## Status: Accepted`
             if inline:
                 facts.add_status(inline, "## Status heading", body.file_line(section.heading.at))
