@@ -239,3 +239,27 @@ def test_index_md_in_a_slug_folder_is_identified_by_the_folder() -> None:
 def test_h1_number_identifies_an_unnumbered_file_after_front_matter_comments() -> None:
     record = only(parse("docs/adr/logging.md", fixture("logging.md")))
     assert (record.number, record.fields["title"], record.line) == ("ADR-0023", "Logging", 6)
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Context", "context"),
+        ("Context and Problem Statement", "context"),
+        ("Problem Statement", "context"),
+        ("2. Context", "context"),
+        ("**Context**", "context"),
+        ("Decision", "decision"),
+        ("Decisions", "decision"),
+        ("Decision Outcome", "decision"),
+        ("Decision Made", "decision"),
+        ("🎯 Decision", "decision"),
+        ("Consequences", "consequences"),
+        ("Implications", "consequences"),
+    ],
+)
+def test_heading_synonyms(heading: str, field: str) -> None:
+    result = parse("docs/adr/0001-x.md", f"# 1. X\n\n## Status\n\nAccepted\n\n## {heading}\n\nThe text.\n".encode())
+    fields = only(result).fields
+    assert fields[field] == "The text." and fields["adr_metadata"]["sections"] == {}
+    assert warnings(result) == []
