@@ -263,3 +263,23 @@ def test_heading_synonyms(heading: str, field: str) -> None:
     fields = only(result).fields
     assert fields[field] == "The text." and fields["adr_metadata"]["sections"] == {}
     assert warnings(result) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Status: accepted",
+        "* Status: accepted",
+        "- Status: accepted",
+        "**Status:** Accepted",
+        "**Status**: Accepted",
+        "Status Accepted",
+        "- Status Accepted",
+        "**Status** Accepted",
+    ],
+)
+def test_status_label_forms(line: str) -> None:
+    result = parse("docs/adr/0001-x.md", f"# 1. X\n\n{line}\nDate 2018-04-09\n\n## Context\n\nc\n".encode())
+    fields = only(result).fields
+    assert (fields["status"], fields["date"]) == ("accepted", dt.date(2018, 4, 9))
+    assert "preamble" not in fields["adr_metadata"] and warnings(result) == []
