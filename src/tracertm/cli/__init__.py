@@ -132,8 +132,10 @@ def _sync(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
+        from tracertm.config import CONFIG_FILES
+
         print(output.sync_summary(result))
-        for diag in result.errors:
+        for diag in result.errors + [d for d in result.warnings if d.path in CONFIG_FILES]:
             print(output.diagnostic(diag), file=sys.stderr)
     if result.errors:
         return EXIT_SPEC_ERRORS
@@ -308,9 +310,12 @@ def _status(args: argparse.Namespace) -> int:
         args.path = args.repo
     session, project = _open_project(args)
     info = queries.status(session, project)  # type: ignore[arg-type]
+    warnings = _configuration_warnings(args.path)
     if args.format == "json":
-        print(output.to_json(info))
+        print(output.to_json({**info, "warnings": [d.as_dict() for d in warnings]}))
         return EXIT_OK
+    for diag in warnings:
+        print(output.diagnostic(diag), file=sys.stderr)
     run = info["last_run"]
     print(f"project:     {info['project']}")
     print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
@@ -322,6 +327,24 @@ def _status(args: argparse.Namespace) -> int:
         for f in info["files_in_error"]:
             print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
     return EXIT_OK
+
+
+def _configuration_warnings(path: str | None) -> list[Any]:
+    """Findings about the configuration of the repository at ``path`` (a configured glob that matches nothing);
+    none when there is no repository to look at."""
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location, scan
+
+    try:
+        location = Location.find(path)
+    except UsageError:
+        return []
+    settings = load_settings(location.root)
+    if not settings.configured:
+        return []
+    snapshot = scan(location, settings)
+    snapshot.close()
+    return settings.unmatched(snapshot.files)
 
 
 def _list(args: argparse.Namespace) -> int:
