@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from tracertm.models.api_token import ApiToken
 from tracertm.models.base import Base
 from tracertm.models.project import Project
 from tracertm.models.specification import (
@@ -24,6 +25,7 @@ MODEL_BY_KIND = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario
 
 __all__ = [
     "ADR",
+    "ApiToken",
     "ADRStatus",
     "Base",
     "Contract",
