@@ -1,0 +1,122 @@
+"""Read models of the records, generated from the ORM tables so that they cannot drift from the columns.
+
+One model per kind (``ADRRead``...): every column (``*_metadata`` as ``metadata``), enums as their values, plus
+``kind``, ``project`` (its name), ``deleted``, and for scenarios ``feature`` (the feature's number). The CLI's
+``--format json`` and the HTTP API both print these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import cache
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, String, Text, Uuid
+from sqlalchemy.types import TypeDecorator
+
+from tracertm.repositories.kinds import KINDS, Kind
+
+_CAMEL = {
+    "adr": "ADR", "contract": "Contract", "feature": "Feature", "scenario": "Scenario",
+    "step_definition": "StepDefinition", "test_case": "TestCase",
+}
+
+
+def model_name(k: Kind, suffix: str) -> str:
+    return _CAMEL[k.name] + suffix
+
+
+def _python_type(column: Any) -> Any:
+    col_type = column.type
+    if isinstance(col_type, TypeDecorator):
+        col_type = col_type.impl if not isinstance(col_type.impl, type) else col_type.impl()
+    base: Any
+    if isinstance(col_type, Enum):
+        base = Literal[tuple(col_type.enums)]  # type: ignore[misc]
+    elif isinstance(col_type, JSON) or type(col_type).__name__ == "JSONB":
+        base = list[Any] if str(getattr(column.server_default, "arg", "")) == "'[]'" else dict[str, Any]
+    elif isinstance(col_type, Uuid):
+        base = uuid.UUID
+    elif isinstance(col_type, DateTime):
+        base = dt.datetime
+    elif isinstance(col_type, Date):
+        base = dt.date
+    elif isinstance(col_type, Boolean):
+        base = bool
+    elif isinstance(col_type, Integer):
+        base = int
+    elif isinstance(col_type, Float):
+        base = float
+    elif isinstance(col_type, (String, Text)):
+        base = str
+    else:  # pragma: no cover - a new column type needs a line above
+        raise TypeError(f"no JSON type for column {column}")
+    return Optional[base] if column.nullable else base  # noqa: UP007 - create_model wants a runtime type
+
+
+def field_names(k: Kind) -> list[str]:
+    """The read model's field names, in order: ``kind``, ``id``, ``number`` ... then every column."""
+    names = ["kind", "id", "project"] + (["feature"] if k.name == "scenario" else [])
+    for c in k.table.columns:
+        name = "metadata" if c.name.endswith("_metadata") else c.key
+        if name not in names:
+            names.append(name)
+    return names + ["deleted"]
+
+
+@cache
+def read_model(kind_name: str) -> type[BaseModel]:
+    """The read model of one kind (cached; built from the table's columns)."""
+    k = KINDS[kind_name]
+    fields: dict[str, Any] = {
+        "kind": (Literal[k.name], Field(description="the record kind")),  # type: ignore[valid-type]
+        "id": (uuid.UUID, Field(description="stable UUID of the record")),
+        "project": (Optional[str], Field(description="the project's name (null for a shared step library)")),
+    }
+    if k.name == "scenario":
+        fields["feature"] = (str, Field(description="number of the feature the scenario belongs to"))
+    for c in k.table.columns:
+        name = "metadata" if c.name.endswith("_metadata") else c.key
+        if name in fields:
+            continue
+        owner = k.owner_of(name)
+        fields[name] = (_python_type(c), Field(description=f"{owner}-owned" if owner != "unknown" else None))
+    fields["deleted"] = (bool, Field(description="true when the record is soft-deleted (deleted_at set)"))
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        model_name(k, "Read"), __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+@cache
+def item_model(kind_name: str) -> type[BaseModel]:
+    """The read model with every field optional: list items carry only the ``fields`` asked for."""
+    full = read_model(kind_name)
+    fields: dict[str, Any] = {
+        name: (Optional[info.annotation], Field(default=None, description=info.description))
+        for name, info in full.model_fields.items()
+    }
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        model_name(KINDS[kind_name], "Item"), __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) -> dict[str, Any]:
+    """A row as a plain dict shaped like the read model (Python values; see :func:`to_read`)."""
+    out: dict[str, Any] = {"kind": k.name, "id": row.id, "project": project}
+    if k.name == "scenario":
+        out["feature"] = feature if feature is not None else row.feature.feature_number
+    for c in k.table.columns:
+        if c.name.endswith("_metadata"):
+            out["metadata"] = row.metadata_
+        elif c.key not in out:
+            value = getattr(row, c.key)
+            out[c.key] = value.value if hasattr(value, "value") else value
+    out["deleted"] = row.deleted_at is not None
+    return out
+
+
+def to_read(k: Kind, row: Any, project: str | None, feature: str | None = None) -> BaseModel:
+    """A row as its validated read model."""
+    return read_model(k.name).model_validate(to_dict(k, row, project, feature))
