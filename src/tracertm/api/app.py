@@ -424,11 +424,6 @@ def _page_model(k: Kind, item: Any) -> Any:
 
 
 def _revision(rev: Any, snapshot: bool) -> dict[str, Any]:
-    data = {
-        "id": rev.id, "kind": rev.entity_type, "entity_id": rev.entity_id, "number": rev.number,
-        "version": rev.version, "change": rev.change, "content_hash": rev.content_hash,
-        "source_path": rev.source_path, "commit_sha": rev.commit_sha, "author_name": rev.author_name,
-        "author_email": rev.author_email, "committed_at": rev.committed_at, "created_at": rev.created_at,
-        "sync_run_id": rev.sync_run_id, "snapshot": rev.snapshot if snapshot else None,
-    }
-    return RevisionRead.model_validate(data).model_dump(mode="json")
+    from tracertm.repositories.records import revision_read
+
+    return revision_read(rev, snapshot).model_dump(mode="json")  # type: ignore[no-any-return]

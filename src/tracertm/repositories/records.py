@@ -382,6 +382,21 @@ def source_line(row: Any) -> int | None:
     return max(1, first - offset)
 
 
+def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
+    """A revision as its read model (``RevisionRead``), with or without the snapshot of the record's fields."""
+    from tracertm.schemas.common import RevisionRead
+
+    return RevisionRead.model_validate(
+        {
+            "id": rev.id, "kind": rev.entity_type, "entity_id": rev.entity_id, "number": rev.number,
+            "version": rev.version, "change": rev.change, "content_hash": rev.content_hash,
+            "source_path": rev.source_path, "commit_sha": rev.commit_sha, "author_name": rev.author_name,
+            "author_email": rev.author_email, "committed_at": rev.committed_at, "created_at": rev.created_at,
+            "sync_run_id": rev.sync_run_id, "snapshot": rev.snapshot if snapshot else None,
+        }
+    )
+
+
 def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]:
     """Resolve an id of any spec kind (``ADR-0003``, ``CTR-0001``, a feature or scenario number) in ``project``."""
     candidates: list[tuple[Kind, Any]] = []
@@ -398,4 +413,4 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
     return candidates[0]
 
 
-__all__ = ["ListPage", "Records", "find_any", "normalize_adr", "source_line"]
+__all__ = ["ListPage", "Records", "find_any", "normalize_adr", "revision_read", "source_line"]

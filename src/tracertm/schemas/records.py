@@ -56,16 +56,6 @@ def _python_type(column: Any) -> Any:
     return Optional[base] if column.nullable else base  # noqa: UP007 - create_model wants a runtime type
 
 
-def field_names(k: Kind) -> list[str]:
-    """The read model's field names, in order: ``kind``, ``id``, ``number`` ... then every column."""
-    names = ["kind", "id", "project"] + (["feature"] if k.name == "scenario" else [])
-    for c in k.table.columns:
-        name = "metadata" if c.name.endswith("_metadata") else c.key
-        if name not in names:
-            names.append(name)
-    return names + ["deleted"]
-
-
 @cache
 def read_model(kind_name: str) -> type[BaseModel]:
     """The read model of one kind (cached; built from the table's columns)."""
@@ -74,7 +64,10 @@ def read_model(kind_name: str) -> type[BaseModel]:
         "kind": (Literal[k.name], Field(description="the record kind")),  # type: ignore[valid-type]
         "id": (uuid.UUID, Field(description="stable UUID of the record")),
         "project": (Optional[str], Field(description="the project's name (null for a shared step library)")),
+        "number": (Optional[str], Field(description="the human id (ADR-0003, CTR-0001, FEAT-2, SC-4); null if none")),
     }
+    if "title" not in k.table.c:
+        fields["title"] = (str, Field(description=f"the record's title (its {k.title})"))
     if k.name == "scenario":
         fields["feature"] = (str, Field(description="number of the feature the scenario belongs to"))
     for c in k.table.columns:
@@ -104,7 +97,11 @@ def item_model(kind_name: str) -> type[BaseModel]:
 
 def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) -> dict[str, Any]:
     """A row as a plain dict shaped like the read model (Python values; see :func:`to_read`)."""
-    out: dict[str, Any] = {"kind": k.name, "id": row.id, "project": project}
+    out: dict[str, Any] = {
+        "kind": k.name, "id": row.id, "project": project, "number": getattr(row, k.number) if k.number else None,
+    }
+    if "title" not in k.table.c:
+        out["title"] = getattr(row, k.title)
     if k.name == "scenario":
         out["feature"] = feature if feature is not None else row.feature.feature_number
     for c in k.table.columns:
