@@ -19,7 +19,8 @@ from tracertm.errors import UsageError
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
 from tracertm.repositories.cursor import Cursor
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion
-from tracertm.repositories.kinds import KINDS, Kind, column
+from tracertm.repositories.kinds import Kind, column
+from tracertm.repositories.kinds import kind as kind_named
 from tracertm.schemas.filters import ListFilter
 
 _ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE)
@@ -45,7 +46,7 @@ class Records:
 
     def __init__(self, session: Session, kind: Kind | str) -> None:
         self.session = session
-        self.kind = kind if isinstance(kind, Kind) else KINDS[kind]
+        self.kind = kind if isinstance(kind, Kind) else kind_named(kind)
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
     # -------------------------------------------------------------------------------------------------- reads
@@ -174,39 +175,37 @@ class Records:
         return exists(select(1).select_from(each).where(each.c.value == value))
 
     def _changed_since(self, since: str) -> Any:
-        """Rows with a revision after a timestamp, or after the commit ``since`` (as dated by its revisions)."""
-        when: dt.datetime | None
-        if _COMMIT.match(since) and not since.isdigit():
-            when = self.commit_date(since, "changed_since")
-        else:
-            try:
-                when = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
-            except ValueError:
-                raise UsageError(
-                    f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
-                ) from None
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=dt.timezone.utc)
+        """Rows with a revision after a timestamp, or after the commit ``since`` (git dates have one-second
+        resolution, so a commit of the same second counts as after it, except ``since`` itself)."""
         date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
-        return exists(
-            select(1).where(SpecRevision.entity_id == self.kind.table.c.id, date > when)
-        )
+        related = SpecRevision.entity_id == self.kind.table.c.id
+        if _COMMIT.match(since) and not since.isdigit():
+            sha, when = self.commit_date(since, "changed_since")
+            return exists(select(1).where(related, date >= when, SpecRevision.commit_sha.is_distinct_from(sha)))
+        try:
+            moment = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return exists(select(1).where(related, date > moment))
 
-    def commit_date(self, commit: str, option: str) -> dt.datetime:
-        """When ``commit`` (a full or abbreviated id) was made, as recorded by revisions or sync runs."""
+    def commit_date(self, commit: str, option: str) -> tuple[str, dt.datetime]:
+        """The full id of ``commit`` (full or abbreviated) and when it was made, as revisions or sync runs record."""
         sha = commit.lower()
-        match = (
-            SpecRevision.commit_sha == sha if len(sha) == 40 else SpecRevision.commit_sha.startswith(sha, autoescape=True)
-        )
-        found = self.session.execute(
-            select(func.max(func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))).where(match)
-        ).scalar()
-        if found is None:
-            run_match = SyncRun.commit_sha == sha if len(sha) == 40 else SyncRun.commit_sha.startswith(sha, autoescape=True)
-            found = self.session.execute(select(func.min(SyncRun.started_at)).where(run_match)).scalar()
-        if found is None:
-            raise NotFound(f"{option} {commit}: no revision or sync run of this database records that commit")
-        return found  # type: ignore[no-any-return]
+        for model, when in ((SpecRevision, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)),
+                            (SyncRun, SyncRun.started_at)):
+            match = model.commit_sha == sha if len(sha) == 40 else model.commit_sha.startswith(sha, autoescape=True)
+            found = self.session.execute(
+                select(model.commit_sha, func.max(when)).where(match).group_by(model.commit_sha).limit(2)
+            ).all()
+            if len(found) > 1:
+                raise Ambiguous(f"{option} {commit}: several commits start with it; give more digits")
+            if found:
+                return str(found[0][0]), found[0][1]
+        raise NotFound(f"{option} {commit}: no revision or sync run of this database records that commit")
 
     def _order(self, flt: ListFilter) -> list[tuple[Any, bool]]:
         out: list[tuple[Any, bool]] = []
@@ -308,7 +307,13 @@ class Records:
             ).scalar_one_or_none()
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 40 hexadecimal digits)")
-        when = self.commit_date(commit, "commit")
+        sha, when = self.commit_date(commit, "commit")
+        exact = self.session.execute(
+            select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.commit_sha == sha)
+            .order_by(SpecRevision.version.desc()).limit(1)
+        ).scalar_one_or_none()
+        if exact is not None:
+            return exact
         date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
         return self.session.execute(
             select(SpecRevision)
