@@ -24,6 +24,7 @@ MAX_HITS = 100
 def match_clause(session: Session, k: Kind, query: str, option: str = "text") -> ColumnElement[bool]:
     """A WHERE clause: rows of ``k`` matching ``query`` (the ``text`` filter of a list)."""
     document = DOCUMENTS[k.name]
+    query = query.replace("\x00", " ")  # no database text can hold NUL
     if session.get_bind().dialect.name == "postgresql":
         syntax.parse(query, option)  # the same "needs a word" rule as on SQLite
         vector = literal_column(f"{document.table}.{VECTOR_COLUMN}")
@@ -45,6 +46,7 @@ def search(
 ) -> list[dict[str, Any]]:
     """The best ``limit`` matches across ``kinds`` (default: every searchable kind), best first."""
     limit = max(1, min(limit, MAX_HITS))
+    query = query.replace("\x00", " ")  # no database text can hold NUL
     groups = syntax.parse(query, "q")
     postgres = session.get_bind().dialect.name == "postgresql"
     hits: list[dict[str, Any]] = []
@@ -112,7 +114,9 @@ def _search_pg(
     body = literal_column(f"{document.table}.{document.title}")
     parts = [literal_column(f"{document.table}.{name}") for name in document.texts]
     parts += [
-        func.jsonb_path_query_array(literal_column(f"{document.table}.{name}"), f"$[*].{key}").cast(Text)
+        func.jsonb_path_query_array(
+            literal_column(f"{document.table}.{name}"), literal_column(f"'$[*].{key}'::jsonpath")
+        ).cast(Text)
         for name, key in document.json_texts
     ]
     for part in parts:

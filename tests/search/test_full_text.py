@@ -1,0 +1,102 @@
+"""Full-text search on SQLite (FTS5 kept by triggers) and PostgreSQL (generated tsvector): ranking, snippets, the
+documented syntax, hostile queries, and an index that moves in the same transaction as the rows."""
+
+from __future__ import annotations
+
+import pytest
+from sample import sync_sample
+
+import tracertm
+from conftest import GitRepo
+from tracertm import db
+from tracertm.errors import UsageError
+from tracertm.models import ADR
+from tracertm.repositories import Projects, Records, kind
+from tracertm.schemas.filters import ListFilter
+from tracertm.search.engine import search
+
+
+@pytest.fixture
+def synced(git_repo: GitRepo, database_url: str):  # type: ignore[no-untyped-def]
+    sync_sample(git_repo, database_url)
+    engine = db.make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _ids(hits: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    return [(h["feature"] + "/" if h["feature"] else "") + h["number"] for h in hits]
+
+
+def test_ranked_hits_with_highlighted_snippets(synced) -> None:  # type: ignore[no-untyped-def]
+    with db.session(synced) as session:
+        hits = search(session, "idempotency key")
+        assert hits, "the sample has an ADR and scenarios about idempotency keys"
+        assert "ADR-0005" in _ids(hits)
+        assert [h["rank"] for h in hits] == sorted((h["rank"] for h in hits), reverse=True)
+        assert all("<mark>" in h["snippet"] for h in hits)
+        only_adrs = search(session, "idempotency key", kinds=[kind("adrs")])
+        assert {h["kind"] for h in only_adrs} == {"adr"}
+        # Stemming: "postings" finds "posting"/"posted" forms alike on both backends.
+        assert search(session, "posting") and _ids(search(session, "posting")) == _ids(search(session, "postings"))
+
+
+def test_search_syntax(synced) -> None:  # type: ignore[no-untyped-def]
+    with db.session(synced) as session:
+        words = set(_ids(search(session, "ledger postings", limit=100)))
+        ledger = set(_ids(search(session, "ledger", limit=100)))
+        postings = set(_ids(search(session, "postings", limit=100)))
+        assert words == ledger & postings
+        assert set(_ids(search(session, "ledger OR postings", limit=100))) == ledger | postings
+        assert set(_ids(search(session, "ledger -postings", limit=100))) == ledger - postings
+        phrase = set(_ids(search(session, '"idempotency key"', limit=100)))
+        assert phrase and phrase <= set(_ids(search(session, "idempotency key", limit=100)))
+        with pytest.raises(UsageError, match="needs at least one word"):
+            search(session, "-ledger")
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "*", "NEAR(a b)", "title:ledger", "a AND", "OR OR", "'; DROP TABLE adrs; --", "ledger\x00", "^x",
+              "(((", "ü", "日本語"]
+)
+def test_hostile_queries_are_never_syntax_errors(synced, query: str) -> None:  # type: ignore[no-untyped-def]
+    with db.session(synced) as session:
+        try:
+            search(session, query)
+        except UsageError as exc:
+            assert "needs at least one word" in str(exc)
+
+
+def test_the_index_moves_with_the_rows_in_one_transaction(synced, git_repo: GitRepo, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    with db.session(synced) as session:
+        project = Projects(session).resolve(None)
+        session.add(ADR(project_id=project.id, adr_number="ADR-0100", title="Quokka habitat", status="proposed",
+                        context="Marsupials everywhere."))
+        session.flush()
+        assert _ids(search(session, "quokka")) == ["ADR-0100"], "visible inside the writing transaction"
+        assert _ids(search(session, "marsupials")) == ["ADR-0100"]
+        session.rollback()
+        assert search(session, "quokka") == [], "gone with the rollback"
+
+    adr_file = next(p for p in sorted((git_repo.path / "docs/adr").glob("0005*.md")))
+    adr_file.write_text(adr_file.read_text(encoding="utf-8").replace("dempotency", "mpotency"), encoding="utf-8")
+    git_repo.commit("rename")
+    tracertm.sync(git_repo.path, database_url=database_url, project="sample", ref="HEAD")
+    with db.session(synced) as session:
+        assert "ADR-0005" not in _ids(search(session, "idempotency", kinds=[kind("adr")]))
+        assert "ADR-0005" in _ids(search(session, "impotency", kinds=[kind("adr")]))
+        # Soft-deleted records leave the results unless asked for.
+        adr_file.unlink()
+        git_repo.commit("remove")
+    tracertm.sync(git_repo.path, database_url=database_url, project="sample", ref="HEAD")
+    with db.session(synced) as session:
+        assert "ADR-0005" not in _ids(search(session, "impotency"))
+        assert "ADR-0005" in _ids(search(session, "impotency", include_deleted=True))
+
+
+def test_the_text_filter_of_lists(synced) -> None:  # type: ignore[no-untyped-def]
+    with db.session(synced) as session:
+        project = Projects(session).resolve(None)
+        listed = [r.adr_number for r, _ in Records(session, "adr").list(project, ListFilter(text="ledger")).rows]
+        found = sorted(h["number"] for h in search(session, "ledger", kinds=[kind("adr")], limit=100))
+        assert listed == found and listed
