@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracertm.errors import ConflictError, DatabaseError, TracertmError, UsageError
@@ -106,6 +107,12 @@ def install(app: FastAPI) -> None:
             return problem(400, str(exc), kind="bad-request", instance=path)
         log.exception("internal error on %s", path)
         return problem(500, "internal error; the server log has the details", instance=path)
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return problem(503, "the database is unavailable; try again later", instance=request.url.path,
+                       headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
