@@ -119,7 +119,9 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None, s
 
 
 def reader(request: Request, credentials: Credentials) -> None:
-    if request.app.state.settings.read_token_required:
+    """Reads are open unless the server requires tokens; a token that is sent must be valid either way (a client
+    with a revoked token learns so at once, as GitHub's API does)."""
+    if credentials is not None or request.app.state.settings.read_token_required:
         _token(request, credentials, "read")
 
 
@@ -183,6 +185,10 @@ def _etag(version: int) -> str:
 # ------------------------------------------------------------------------------------------------------ routes
 
 
+# Reads accept a token but do not need one (unless the server says so): the empty requirement makes it optional.
+OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
+
+
 def _routes(app: FastAPI) -> None:
     deps = [Depends(reader)]
 
@@ -192,19 +198,19 @@ def _routes(app: FastAPI) -> None:
         engine = request.app.state.engine
         return {"status": "ok", "database": engine.dialect.name, "schema_revision": db.current_revision(engine)}
 
-    @app.get(f"{API}/projects", response_model=list[ProjectRead], tags=["projects"], dependencies=deps,
+    @app.get(f"{API}/projects", response_model=list[ProjectRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)
     def list_projects(session: ReadSession) -> list[dict[str, Any]]:
         """Every project in the database."""
         return [project_dict(p) for p in Projects(session).list()]
 
-    @app.get(f"{API}/projects/{{project}}", response_model=ProjectRead, tags=["projects"], dependencies=deps,
+    @app.get(f"{API}/projects/{{project}}", response_model=ProjectRead, tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)
     def get_project(project: str, session: ReadSession) -> dict[str, Any]:
         """One project by name or UUID."""
         return project_dict(Projects(session).get(project, "project"))
 
-    @app.get(f"{API}/search", response_model=SearchResults, tags=["search"], dependencies=deps,
+    @app.get(f"{API}/search", response_model=SearchResults, tags=["search"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)
     def search(
         session: ReadSession,
@@ -224,7 +230,7 @@ def _routes(app: FastAPI) -> None:
                           include_deleted=include_deleted)
         return {"query": q, "hits": hits}
 
-    @app.get(f"{API}/facets", response_model=Facets, tags=["records"], dependencies=deps, responses=READ_ERRORS)
+    @app.get(f"{API}/facets", response_model=Facets, tags=["records"], dependencies=deps, openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
     def facets(
         session: ReadSession,
         flt: Filters,
@@ -244,7 +250,7 @@ def _routes(app: FastAPI) -> None:
             "facets": {f: [{"value": v, "count": n} for v, n in values] for f, values in counted.items()},
         }
 
-    @app.get(f"{API}/sync-runs", response_model=list[SyncRunRead], tags=["projects"], dependencies=deps,
+    @app.get(f"{API}/sync-runs", response_model=list[SyncRunRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)
     def sync_runs(
         session: ReadSession, project: ProjectParam = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
@@ -263,7 +269,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
     base = f"{API}/{k.plural}"
     field_names = list(read.model_fields)
 
-    @app.get(f"{API}/projects/{{project}}/{k.plural}", tags=[tag], dependencies=deps, operation_id=f"list_{k.name}",
+    @app.get(f"{API}/projects/{{project}}/{k.plural}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}",
              response_model=Page, responses={**READ_ERRORS, 200: {"model": _page_model(k, item),
                                                                     "description": "a page"}})
     def list_records(
@@ -297,7 +303,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
             headers["Link"] = f'<{url}>; rel="next"'
         return JSONResponse(body, headers=headers)
 
-    @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, operation_id=f"history_{k.name}",
+    @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"history_{k.name}",
              response_model=list[RevisionRead], responses=READ_ERRORS)
     def history(ident: str, session: ReadSession, project: ProjectParam = None) -> list[dict[str, Any]]:
         """Every revision of the record, oldest first (without snapshots; see ``at``)."""
@@ -305,7 +311,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
         return [_revision(r, snapshot=False) for r in repo.history(row)]
 
-    @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, operation_id=f"at_{k.name}",
+    @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"at_{k.name}",
              response_model=RevisionRead, responses=READ_ERRORS)
     def at(ident: str, commit: str, request: Request, session: ReadSession,
            project: ProjectParam = None) -> dict[str, Any]:
@@ -319,7 +325,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
             raise ApiProblem(404, f"{ident} has no revision at or before {commit}", kind="not-found")
         return _revision(found, snapshot=True)
 
-    @app.get(f"{base}/{{ident:path}}", tags=[tag], dependencies=deps, operation_id=f"get_{k.name}",
+    @app.get(f"{base}/{{ident:path}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
              response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}})
     def get(ident: str, session: ReadSession, project: ProjectParam = None,
             if_none_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
