@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tracertm.cli import EXIT_OK, _common, _Parser
@@ -58,8 +60,10 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_history)
 
 
-def open_project(args: argparse.Namespace) -> tuple[Session, Project]:
-    """A read session and the project the command is about (``--project``, the repository's, the only one)."""
+@contextmanager
+def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
+    """A read session and the project the command is about (``--project``, the repository's, the only one);
+    the session and its engine are closed on exit."""
     from tracertm import db
     from tracertm.config import load_settings
     from tracertm.engine.scan import Location
@@ -76,30 +80,33 @@ def open_project(args: argparse.Namespace) -> tuple[Session, Project]:
         if args.path:
             raise
     engine = db.open_engine(args.database_url, configured)
-    session = db.session(engine)
-    return session, Projects(session).resolve(args.project, derived)
+    try:
+        with db.session(engine) as session:
+            yield session, Projects(session).resolve(args.project, derived)
+    finally:
+        engine.dispose()
 
 
 def _status(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.repositories import Projects
 
-    session, project = open_project(args)
-    info = Projects(session).status(project)
-    if args.format == "json":
-        print(output.to_json(info))
+    with open_project(args) as (session, project):
+        info = Projects(session).status(project)
+        if args.format == "json":
+            print(output.to_json(info))
+            return EXIT_OK
+        run = info["last_run"]
+        print(f"project:     {info['project']}")
+        print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
+        print(f"last commit: {info['last_synced_commit'] or '-'}")
+        rows = [[output.KIND_LABELS[k], c["live"], c["deleted"]] for k, c in info["counts"].items()]
+        print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
+        if info["files_in_error"]:
+            print("files in error:")
+            for f in info["files_in_error"]:
+                print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
         return EXIT_OK
-    run = info["last_run"]
-    print(f"project:     {info['project']}")
-    print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
-    print(f"last commit: {info['last_synced_commit'] or '-'}")
-    rows = [[output.KIND_LABELS[k], c["live"], c["deleted"]] for k, c in info["counts"].items()]
-    print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
-    if info["files_in_error"]:
-        print("files in error:")
-        for f in info["files_in_error"]:
-            print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
-    return EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -121,16 +128,16 @@ def _list(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise UsageError(f"--{'-'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}") from None
-    session, project = open_project(args)
-    page = Records(session, k).list(project, flt, args.cursor)
-    if page.next_cursor:
-        print(f"more: tracertm list {k.plural} --cursor {page.next_cursor}", file=sys.stderr)
-    records = [to_read(k, row, project.name, feature) for row, feature in page.rows]
-    if args.format == "json":
-        print(output.to_json([r.model_dump(mode="json") for r in records]))
+    with open_project(args) as (session, project):
+        page = Records(session, k).list(project, flt, args.cursor)
+        if page.next_cursor:
+            print(f"more: tracertm list {k.plural} --cursor {page.next_cursor}", file=sys.stderr)
+        records = [to_read(k, row, project.name, feature) for row, feature in page.rows]
+        if args.format == "json":
+            print(output.to_json([r.model_dump(mode="json") for r in records]))
+            return EXIT_OK
+        print(output.record_table(k.name, [r.model_dump() for r in records]))
         return EXIT_OK
-    print(output.record_table(k.name, [r.model_dump() for r in records]))
-    return EXIT_OK
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -138,34 +145,34 @@ def _show(args: argparse.Namespace) -> int:
     from tracertm.repositories import Records, find_any
     from tracertm.schemas.records import to_read
 
-    session, project = open_project(args)
-    k, row = find_any(session, project, args.id)
-    if args.at:
-        return _show_at(args, session, project, k.name, row)
-    repo = Records(session, k)
-    record = to_read(k, row, project.name, repo.feature_of(row)).model_dump(mode="json")
-    children: list[dict[str, Any]] = []
-    if k.name == "feature":
-        # Walk the tree from the CLI: a feature lists its scenarios (live ones, in file order).
-        scenarios = Records(session, "scenario")
-        from tracertm.schemas.filters import ListFilter
-
-        page = scenarios.list(project, ListFilter(feature=row.feature_number, limit=500))
-        children = [
-            {"number": s.scenario_number, "title": s.title, "status": str(s.status.value), "version": s.version}
-            for s, _ in page.rows
-        ]
-    if args.format == "json":
+    with open_project(args) as (session, project):
+        k, row = find_any(session, project, args.id)
+        if args.at:
+            return _show_at(args, session, project, k.name, row)
+        repo = Records(session, k)
+        record = to_read(k, row, project.name, repo.feature_of(row)).model_dump(mode="json")
+        children: list[dict[str, Any]] = []
         if k.name == "feature":
-            record["scenarios"] = children
-        print(output.to_json(record))
+            # Walk the tree from the CLI: a feature lists its scenarios (live ones, in file order).
+            scenarios = Records(session, "scenario")
+            from tracertm.schemas.filters import ListFilter
+
+            page = scenarios.list(project, ListFilter(feature=row.feature_number, limit=500))
+            children = [
+                {"number": s.scenario_number, "title": s.title, "status": str(s.status.value), "version": s.version}
+                for s, _ in page.rows
+            ]
+        if args.format == "json":
+            if k.name == "feature":
+                record["scenarios"] = children
+            print(output.to_json(record))
+            return EXIT_OK
+        print(output.fields_text(record))
+        if k.name == "feature":
+            print(f"scenarios ({len(children)}):")
+            rows = [[c["number"], c["title"], c["status"]] for c in children]
+            print("\n".join("  " + line for line in output.table(rows, ["number", "title", "status"]).splitlines()))
         return EXIT_OK
-    print(output.fields_text(record))
-    if k.name == "feature":
-        print(f"scenarios ({len(children)}):")
-        rows = [[c["number"], c["title"], c["status"]] for c in children]
-        print("\n".join("  " + line for line in output.table(rows, ["number", "title", "status"]).splitlines()))
-    return EXIT_OK
 
 
 def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, row: Any) -> int:
@@ -203,16 +210,16 @@ def _history(args: argparse.Namespace) -> int:
     from tracertm.repositories import Records, find_any
     from tracertm.repositories.records import revision_read
 
-    session, project = open_project(args)
-    k, row = find_any(session, project, args.id)
-    revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
-    if args.format == "json":
-        print(output.to_json([r.model_dump(mode="json") for r in revisions]))
+    with open_project(args) as (session, project):
+        k, row = find_any(session, project, args.id)
+        revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
+        if args.format == "json":
+            print(output.to_json([r.model_dump(mode="json") for r in revisions]))
+            return EXIT_OK
+        rows = [
+            [r.version, r.change, (r.commit_sha or "")[:12] or "-", r.author_name or "-",
+             (r.committed_at or r.created_at).isoformat(), r.source_path]
+            for r in revisions
+        ]
+        print(output.table(rows, ["v", "change", "commit", "author", "date", "path"], right=(0,)))
         return EXIT_OK
-    rows = [
-        [r.version, r.change, (r.commit_sha or "")[:12] or "-", r.author_name or "-",
-         (r.committed_at or r.created_at).isoformat(), r.source_path]
-        for r in revisions
-    ]
-    print(output.table(rows, ["v", "change", "commit", "author", "date", "path"], right=(0,)))
-    return EXIT_OK

@@ -30,10 +30,13 @@ def _search(args: argparse.Namespace) -> int:
 
     kinds = [kind(name, "--kind") for item in args.kind or [] for name in item.split(",") if name.strip()]
     engine = db.open_engine(args.database_url)
-    with db.session(engine) as session:
-        project = Projects(session).get(args.project, "--project") if args.project else None
-        hits = search(session, args.query, kinds=kinds or None, project=project, limit=args.limit,
-                      include_deleted=args.include_deleted)
+    try:
+        with db.session(engine) as session:
+            project = Projects(session).get(args.project, "--project") if args.project else None
+            hits = search(session, args.query, kinds=kinds or None, project=project, limit=args.limit,
+                          include_deleted=args.include_deleted)
+    finally:
+        engine.dispose()
     if args.format == "json":
         print(output.to_json([SearchHit.model_validate(h).model_dump(mode="json") for h in hits]))
     else:

@@ -71,7 +71,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if args.workers > 1:
         os.environ[ENV_SETTINGS] = api_settings.to_env()
-        uvicorn.run("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+        uvicorn.run("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers, **common)
     else:
-        uvicorn.run(create_app(api_settings), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(api_settings), **common)
     return EXIT_OK

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from tracertm.cli import EXIT_OK, _common, _Parser
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
@@ -25,11 +31,21 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     revoke.set_defaults(func=_revoke)
 
 
+@contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[Engine]:
+    from tracertm import db
+
+    engine = db.open_engine(args.database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def _create(args: argparse.Namespace) -> int:
     from tracertm import db, tokens
 
-    engine = db.open_engine(args.database_url)
-    with db.session(engine) as session, session.begin():
+    with _engine(args) as engine, db.session(engine) as session, session.begin():
         token, row = tokens.create(session, args.scope, args.label)
         print(f"created {row.scope} token {row.prefix}… (id {row.id}); it is shown once — store it now:")
     print(token)
@@ -40,8 +56,7 @@ def _list(args: argparse.Namespace) -> int:
     from tracertm import db, output, tokens
     from tracertm.schemas.common import TokenRead
 
-    engine = db.open_engine(args.database_url)
-    with db.session(engine) as session:
+    with _engine(args) as engine, db.session(engine) as session:
         rows = [TokenRead.model_validate(t, from_attributes=True) for t in tokens.list_tokens(session)]
     if args.format == "json":
         print(output.to_json([r.model_dump(mode="json") for r in rows]))
@@ -58,8 +73,7 @@ def _list(args: argparse.Namespace) -> int:
 def _revoke(args: argparse.Namespace) -> int:
     from tracertm import db, tokens
 
-    engine = db.open_engine(args.database_url)
-    with db.session(engine) as session, session.begin():
+    with _engine(args) as engine, db.session(engine) as session, session.begin():
         row = tokens.revoke(session, args.token)
         print(f"revoked {row.prefix}… ({row.id})")
     return EXIT_OK

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import uuid
 from typing import Any
 
@@ -19,7 +21,7 @@ class Projects:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def list(self) -> list[Project]:
+    def list(self) -> builtins.list[Project]:
         return list(self.session.execute(select(Project).order_by(Project.name)).scalars())
 
     def get(self, name: str, option: str = "project") -> Project:
@@ -63,7 +65,7 @@ class Projects:
                 query = query.join(Feature, Scenario.feature_id == Feature.id).where(Feature.project_id == project.id)
             else:
                 query = query.where(model.project_id == project.id)
-            rows: dict[bool, int] = dict(self.session.execute(query.execution_options(include_deleted=True)).all())  # type: ignore[arg-type]
+            rows: dict[bool, int] = dict(self.session.execute(query.execution_options(include_deleted=True)).all())
             counts[name] = {"live": rows.get(True, 0), "deleted": rows.get(False, 0)}
         last = self.session.execute(
             select(SyncRun).where(SyncRun.project_id == project.id).order_by(SyncRun.started_at.desc()).limit(1)
@@ -92,7 +94,7 @@ class Projects:
             "files_in_error": [{"path": p, **(e or {})} for p, e in broken],
         }
 
-    def sync_runs(self, project: Project | None = None, limit: int = 50) -> list[tuple[SyncRun, str]]:
+    def sync_runs(self, project: Project | None = None, limit: int = 50) -> builtins.list[tuple[SyncRun, str]]:
         """The newest sync runs (of one project, or of all), with their project's name."""
         query = select(SyncRun, Project.name).join(Project, SyncRun.project_id == Project.id)
         if project is not None:

@@ -3,6 +3,8 @@ facets, history, at(commit), and update of database-owned fields guarded by the 
 
 from __future__ import annotations
 
+import builtins
+
 import datetime as dt
 import re
 import uuid
@@ -31,7 +33,7 @@ _COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
 class ListPage:
     """Rows of one page (each ``(row, feature_number or None)``) and the cursor of the next page."""
 
-    rows: list[tuple[Any, str | None]]
+    rows: builtins.list[tuple[Any, str | None]]
     next_cursor: str | None
     limit: int
 
@@ -90,7 +92,7 @@ class Records:
             raise Ambiguous(f"{ident} is ambiguous ({', '.join(self.qualified(r) for r in rows)}); use one of those")
         return rows[0]
 
-    def find_by_number(self, ident: str, project: Project | None) -> list[Any]:
+    def find_by_number(self, ident: str, project: Project | None) -> builtins.list[Any]:
         """Every record whose human id is ``ident`` (scenarios: ``SC-4`` or ``FEAT-2/SC-4``)."""
         k = self.kind
         if k.number is None:
@@ -119,9 +121,9 @@ class Records:
         stmt = self._select(*entities).where(self._owner() == project.id)
         return stmt.where(*self._conditions(flt)).execution_options(include_deleted=True)
 
-    def _conditions(self, flt: ListFilter) -> list[Any]:
+    def _conditions(self, flt: ListFilter) -> builtins.list[Any]:
         k, t = self.kind, self.kind.table
-        out: list[Any] = []
+        out: builtins.list[Any] = []
         if not flt.include_deleted:
             out.append(t.c.deleted_at.is_(None))
         if flt.status:
@@ -161,7 +163,7 @@ class Records:
             out.append(self._changed_since(flt.changed_since))
         return out
 
-    def _values(self, option: str, col: Any, values: list[str]) -> list[str]:
+    def _values(self, option: str, col: Any, values: builtins.list[str]) -> builtins.list[str]:
         allowed = list(getattr(col.type, "enums", []) or [])
         wrong = [v for v in values if allowed and v not in allowed]
         if wrong:
@@ -207,8 +209,8 @@ class Records:
                 return str(found[0][0]), found[0][1]
         raise NotFound(f"{option} {commit}: no revision or sync run of this database records that commit")
 
-    def _order(self, flt: ListFilter) -> list[tuple[Any, bool]]:
-        out: list[tuple[Any, bool]] = []
+    def _order(self, flt: ListFilter) -> builtins.list[tuple[Any, bool]]:
+        out: builtins.list[tuple[Any, bool]] = []
         for item in flt.sort or self.kind.default_sort:
             name, desc = (item[1:], True) if item.startswith("-") else (item, False)
             if name not in self.kind.sort_fields:
@@ -229,7 +231,7 @@ class Records:
             flt = decoded.filter.model_copy(update={"limit": flt.limit} if flt is not None else {})
         flt = flt or ListFilter()
         order = self._order(flt)
-        entities: list[Any] = [k.model] + ([Feature.feature_number] if k.name == "scenario" else [])
+        entities: builtins.list[Any] = [k.model] + ([Feature.feature_number] if k.name == "scenario" else [])
         stmt = self._filtered(project, flt, *entities)
         if cursor:
             stmt = stmt.where(self._after(order, decoded.after))
@@ -241,7 +243,7 @@ class Records:
         next_cursor = Cursor(k.name, project.id, flt, rows[-1][0].id).encode() if more else None
         return ListPage(rows, next_cursor, flt.limit)
 
-    def _after(self, order: list[tuple[Any, bool]], after: uuid.UUID) -> Any:
+    def _after(self, order: builtins.list[tuple[Any, bool]], after: uuid.UUID) -> Any:
         """Rows strictly after row ``after`` in ``order``: (a > x) OR (a = x AND b > y) OR ... (``<`` for desc)."""
         values = self.session.execute(
             self._select(*[c for c, _ in order]).where(self.kind.table.c.id == after)
@@ -259,10 +261,10 @@ class Records:
         stmt = self._filtered(project, flt or ListFilter(), func.count(self.kind.table.c.id))
         return int(self.session.execute(stmt).scalar() or 0)
 
-    def facets(self, project: Project, flt: ListFilter | None = None) -> dict[str, list[tuple[str, int]]]:
+    def facets(self, project: Project, flt: ListFilter | None = None) -> dict[str, builtins.list[tuple[str, int]]]:
         """Counts per status, type and tag over the records matching ``flt`` (most frequent first)."""
         flt = flt or ListFilter()
-        out: dict[str, list[tuple[str, int]]] = {}
+        out: dict[str, builtins.list[tuple[str, int]]] = {}
         for facet in self.kind.facets:
             if facet == "tag":
                 ids = self._filtered(project, flt, self.kind.table.c.id, self.kind.table.c.tags).subquery()
@@ -281,7 +283,7 @@ class Records:
     def feature_of(self, row: Any) -> str | None:
         return row.feature.feature_number if self.kind.name == "scenario" else None
 
-    def history(self, row: Any) -> list[SpecRevision]:
+    def history(self, row: Any) -> builtins.list[SpecRevision]:
         """Every revision of one record, oldest first."""
         return list(
             self.session.execute(
@@ -324,7 +326,7 @@ class Records:
 
     # ------------------------------------------------------------------------------------------------- writes
 
-    def check_fields(self, row: Any, fields: list[str]) -> None:
+    def check_fields(self, row: Any, fields: builtins.list[str]) -> None:
         """Refuse fields that git (or the engine) owns, naming the file to edit instead."""
         k = self.kind
         owned = [f for f in fields if k.owner_of(f) in ("git", "engine")]
@@ -404,7 +406,7 @@ def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
 
 def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]:
     """Resolve an id of any spec kind (``ADR-0003``, ``CTR-0001``, a feature or scenario number) in ``project``."""
-    candidates: list[tuple[Kind, Any]] = []
+    candidates: builtins.list[tuple[Kind, Any]] = []
     for name in ("adr", "contract", "feature", "scenario", "test_case"):
         repo = Records(session, name)
         candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project)]

@@ -34,7 +34,7 @@ def _python_type(column: Any) -> Any:
         col_type = col_type.impl if not isinstance(col_type.impl, type) else col_type.impl()
     base: Any
     if isinstance(col_type, Enum):
-        base = Literal[tuple(col_type.enums)]  # type: ignore[misc]
+        base = Literal[tuple(col_type.enums)]
     elif isinstance(col_type, JSON) or type(col_type).__name__ == "JSONB":
         base = list[Any] if str(getattr(column.server_default, "arg", "")) == "'[]'" else dict[str, Any]
     elif isinstance(col_type, Uuid):
@@ -61,7 +61,7 @@ def read_model(kind_name: str) -> type[BaseModel]:
     """The read model of one kind (cached; built from the table's columns)."""
     k = KINDS[kind_name]
     fields: dict[str, Any] = {
-        "kind": (Literal[k.name], Field(description="the record kind")),  # type: ignore[valid-type]
+        "kind": (Literal[k.name], Field(description="the record kind")),
         "id": (uuid.UUID, Field(description="stable UUID of the record")),
         "project": (Optional[str], Field(description="the project's name (null for a shared step library)")),
         "number": (Optional[str], Field(description="the human id (ADR-0003, CTR-0001, FEAT-2, SC-4); null if none")),
@@ -77,7 +77,7 @@ def read_model(kind_name: str) -> type[BaseModel]:
         owner = k.owner_of(name)
         fields[name] = (_python_type(c), Field(description=f"{owner}-owned" if owner != "unknown" else None))
     fields["deleted"] = (bool, Field(description="true when the record is soft-deleted (deleted_at set)"))
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         model_name(k, "Read"), __config__=ConfigDict(extra="forbid"), **fields
     )
 
@@ -90,7 +90,7 @@ def item_model(kind_name: str) -> type[BaseModel]:
         name: (Optional[info.annotation], Field(default=None, description=info.description))
         for name, info in full.model_fields.items()
     }
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         model_name(KINDS[kind_name], "Item"), __config__=ConfigDict(extra="forbid"), **fields
     )
 

@@ -24,6 +24,6 @@ def update_model(kind_name: str) -> type[BaseModel]:
             fields[name] = (Optional[annotation], Field(default=None, description="database-owned; null = unchanged"))
         else:
             fields[name] = (annotation | None, Field(default=None, description="database-owned"))
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         model_name(k, "Update"), __config__=ConfigDict(extra="forbid"), **fields
     )

@@ -27,7 +27,7 @@ def match_clause(session: Session, k: Kind, query: str, option: str = "text") ->
     query = query.replace("\x00", " ")  # no database text can hold NUL
     if session.get_bind().dialect.name == "postgresql":
         syntax.parse(query, option)  # the same "needs a word" rule as on SQLite
-        vector = literal_column(f"{document.table}.{VECTOR_COLUMN}")
+        vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
         return vector.op("@@")(func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), query))  # type: ignore[no-any-return]
     expression = syntax.to_fts5(syntax.parse(query, option))
     fts = document.fts_table
@@ -88,7 +88,7 @@ def _search_sqlite(
 ) -> list[dict[str, Any]]:
     document = DOCUMENTS[k.name]
     fts = table(document.fts_table, column("rowid"))
-    fts_name = literal_column(document.fts_table)  # FTS5's auxiliary functions take the table itself
+    fts_name: Any = literal_column(document.fts_table)  # FTS5's auxiliary functions take the table itself
     joined, (columns, where) = _base(k, project, include_deleted)
     # bm25 is lower-is-better; negate so that every backend ranks higher = better.
     rank = (-func.bm25(fts_name, 10.0, 1.0)).label("rank")
@@ -108,11 +108,11 @@ def _search_pg(
 ) -> list[dict[str, Any]]:
     document = DOCUMENTS[k.name]
     tsquery = func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), bindparam("pg_q", query))
-    vector = literal_column(f"{document.table}.{VECTOR_COLUMN}")
+    vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
     joined, (columns, where) = _base(k, project, include_deleted)
     rank = func.ts_rank_cd(vector, tsquery).label("rank")
-    body = literal_column(f"{document.table}.{document.title}")
-    parts = [literal_column(f"{document.table}.{name}") for name in document.texts]
+    body: Any = literal_column(f"{document.table}.{document.title}")
+    parts: list[Any] = [literal_column(f"{document.table}.{name}") for name in document.texts]
     parts += [
         func.jsonb_path_query_array(
             literal_column(f"{document.table}.{name}"), literal_column(f"'$[*].{key}'::jsonpath")
