@@ -27,6 +27,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
         p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
+    p.add_argument("repo", nargs="?", metavar="PATH", help="repository whose project to show (same as --path)")
     project_options(p)
     p.set_defaults(func=_status)
 
@@ -91,6 +92,10 @@ def _status(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.repositories import Projects
 
+    if args.repo:
+        if args.path and args.path != args.repo:
+            raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
+        args.path = args.repo
     with open_project(args) as (session, project):
         info = Projects(session).status(project)
         if args.format == "json":
