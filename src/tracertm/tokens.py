@@ -67,3 +67,19 @@ def verify(session: Session, token: str) -> ApiToken | None:
     if row is None or row.revoked_at is not None:
         return None
     return row
+
+
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+def needs_touch(row: ApiToken, now: dt.datetime | None = None) -> bool:
+    """Whether ``last_used_at`` is worth refreshing (it is kept to the minute)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+
+
+def touch(session: Session, token_id: uuid.UUID) -> None:
+    """Record that a token was used now (the caller commits)."""
+    row = session.get(ApiToken, token_id)
+    if row is not None:
+        row.last_used_at = dt.datetime.now(dt.timezone.utc)

@@ -220,3 +220,30 @@ def test_openapi_documents_every_route_and_error(client: TestClient) -> None:
     assert {"status", "tag", "any_tag", "text", "changed_since", "path", "sort", "limit", "cursor", "fields"} <= names
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower() or "HTTPBearer" in spec["components"][
         "securitySchemes"]
+
+
+def test_records_git_does_not_own_can_be_soft_deleted_and_restored(client: TestClient, synced_url: str) -> None:
+    from tracertm.models import Project, TestCase
+
+    engine = db.make_engine(synced_url)
+    with db.session(engine) as session, session.begin():
+        project = session.query(Project).one()
+        session.add(TestCase(project_id=project.id, test_case_number="TC-1", title="Pays once"))
+    engine.dispose()
+    write = _token(synced_url, "write")
+    auth = {"Authorization": f"Bearer {write}"}
+    _problem(client.delete(f"{API}/test-cases/TC-1", headers=auth), 428)
+    gone = client.delete(f"{API}/test-cases/TC-1", headers={**auth, "If-Match": '"1"'})
+    assert gone.status_code == 200 and gone.json()["deleted"] is True and gone.headers["etag"] == '"2"'
+    assert client.get(f"{API}/projects/sample/test-cases").json()["items"] == []
+    assert len(client.get(f"{API}/projects/sample/test-cases?include_deleted=true").json()["items"]) == 1
+    _problem(client.post(f"{API}/test-cases/TC-1/restore", headers={**auth, "If-Match": '"1"'}), 412)
+    back = client.post(f"{API}/test-cases/TC-1/restore", headers={**auth, "If-Match": '"2"'})
+    assert back.status_code == 200 and back.json()["deleted"] is False
+    # Records synced from files are deleted in git, not over HTTP.
+    _problem(client.delete(f"{API}/adrs/ADR-1", headers={**auth, "If-Match": '"1"'}), 405)
+    listed = client.get(f"{API}/projects", headers=auth)
+    assert listed.status_code == 200
+    with db.session(client.app.state.engine) as session:
+        used = tokens.verify(session, write)
+        assert used is not None and used.last_used_at is not None

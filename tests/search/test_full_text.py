@@ -100,3 +100,30 @@ def test_the_text_filter_of_lists(synced) -> None:  # type: ignore[no-untyped-de
         listed = [r.adr_number for r, _ in Records(session, "adr").list(project, ListFilter(text="ledger")).rows]
         found = sorted(h["number"] for h in search(session, "ledger", kinds=[kind("adr")], limit=100))
         assert listed == found and listed
+
+
+def test_the_index_is_complete_at_the_schema_head(synced) -> None:  # type: ignore[no-untyped-def]
+    """Guards the migration chain: a later migration that rebuilds a spec table on SQLite (batch mode) drops its
+    triggers and renumbers its rowids; it must re-create them (``Document.sqlite_ddl``/``sqlite_rebuild``)."""
+    from sqlalchemy import inspect, text
+
+    from tracertm.search.documents import DOCUMENTS, VECTOR_COLUMN
+
+    with synced.connect() as conn:
+        for document in DOCUMENTS.values():
+            rows = conn.execute(text(f"SELECT count(*) FROM {document.table}")).scalar()
+            assert rows, document.table
+            if conn.dialect.name == "sqlite":
+                triggers = set(conn.execute(text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"), {"t": document.table}
+                ).scalars())
+                assert {f"{document.fts_table}_{s}" for s in ("ai", "ad", "au")} <= triggers
+                indexed = conn.execute(text(
+                    f"SELECT count(*) FROM {document.table} JOIN {document.fts_table} "
+                    f"ON {document.fts_table}.rowid = {document.table}.rowid")).scalar()
+                assert indexed == rows
+            else:
+                columns = {c["name"] for c in inspect(conn).get_columns(document.table)}
+                assert VECTOR_COLUMN in columns
+                assert conn.execute(text(
+                    f"SELECT count(*) FROM {document.table} WHERE {VECTOR_COLUMN} IS NULL")).scalar() == 0

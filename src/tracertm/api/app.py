@@ -115,7 +115,11 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None, s
             raise ApiProblem(401, "unknown or revoked token", kind="unauthorized", headers=challenge)
         if scope == "write" and row.scope != "write":
             raise ApiProblem(403, "this token may only read; create one with --scope write", kind="forbidden")
-        return f"api:{row.label or row.prefix}"
+        token_id, actor, stale = row.id, f"api:{row.label or row.prefix}", tokens.needs_touch(row)
+    if stale:  # at most one write per token per minute, so that reads stay reads
+        with db.session(request.app.state.write_engine) as session, session.begin():
+            tokens.touch(session, token_id)
+    return actor
 
 
 def reader(request: Request, credentials: Credentials) -> None:
@@ -365,11 +369,32 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
             raise ApiProblem(422, "the body is not JSON", kind="invalid-request") from None
         if not isinstance(changes, dict):
             raise ApiProblem(422, "the body must be a JSON object of fields to set", kind="invalid-request")
-        return await run_in_threadpool(_patch, request, k, ident, project, if_match, changes, actor)
+        return await run_in_threadpool(_write, request, k, ident, project, if_match, actor, "update", changes)
+
+    if k.from_git:
+        return
+    write_errors = responses(400, 401, 403, 404, 409, 412, 413, 422, 428, 500, 503)
+
+    @app.delete(f"{base}/{{ident:path}}", tags=[tag], operation_id=f"delete_{k.name}", response_model=read,
+                responses=write_errors)
+    def delete(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
+               if_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+        """Soft-delete a record that git does not own (``deleted_at`` set; ``include_deleted`` still lists it)."""
+        return _write(request, k, ident, project, if_match, actor, "delete")
+
+    @app.post(f"{base}/{{ident:path}}/restore", tags=[tag], operation_id=f"restore_{k.name}", response_model=read,
+              responses=write_errors)
+    def restore(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
+                if_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+        """Restore a soft-deleted record that git does not own."""
+        return _write(request, k, ident, project, if_match, actor, "restore")
 
 
-def _patch(request: Request, k: Kind, ident: str, project: str | None, if_match: str | None,
-           changes: dict[str, Any], actor: str) -> Response:
+def _write(request: Request, k: Kind, ident: str, project: str | None, if_match: str | None, actor: str,
+           action: str, changes: dict[str, Any] | None = None) -> Response:
+    """One guarded write in its own transaction: ``update`` (``changes``), ``delete`` or ``restore``."""
+    from tracertm.repositories.errors import StaleVersion
+
     engine = request.app.state.write_engine
     with db.session(engine, expire_on_commit=False) as session:
         with session.begin():
@@ -377,17 +402,19 @@ def _patch(request: Request, k: Kind, ident: str, project: str | None, if_match:
             row = repo.get(ident, Projects(session).get(project, "project") if project else None)
             if if_match is None:
                 raise ApiProblem(
-                    428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to update {ident}",
+                    428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to {action} {ident}",
                     kind="precondition-required",
                 )
-            repo.check_fields(row, list(changes))
+            if changes is not None:
+                repo.check_fields(row, list(changes))
             tags = [t.strip() for t in if_match.split(",")]
             expected = row.version if "*" in tags else _version_of(tags)
             if expected is None:
-                from tracertm.repositories.errors import StaleVersion
-
                 raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
-            repo.update(row, changes, expected, actor)
+            if action == "update":
+                repo.update(row, changes or {}, expected, actor)
+            else:
+                repo.set_deleted(row, action == "delete", expected, actor)
         data = _dump(k, row, _project_name(session, k, row), repo.feature_of(row))
     return JSONResponse(data, headers={"ETag": _etag(row.version)})
 

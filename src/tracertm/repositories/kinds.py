@@ -36,6 +36,7 @@ class Kind:
     facets: tuple[str, ...] = ("status", "tag")
     relations: tuple[str, ...] = ()  # filters by reference: "related_adr", "feature"
     searchable: bool = True
+    from_git: bool = True  # records that sync creates and deletes; the others may be soft-deleted here
     git_owned: frozenset[str] = field(default=frozenset())
 
     @property
@@ -86,7 +87,7 @@ KINDS: dict[str, Kind] = {
               default_sort=("title",)),
         _kind("test_case", "test-cases", TestCase, "test_case_number", "title",
               ("title", "status", "automation_script_path", "last_execution_result", "last_executed_at"),
-              ("number", "status", "title", *_COMMON_SORT), facets=("status",), searchable=False),
+              ("number", "status", "title", *_COMMON_SORT), facets=("status",), searchable=False, from_git=False),
     )
 }
 

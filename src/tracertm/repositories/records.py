@@ -384,6 +384,34 @@ class Records:
         return row
 
 
+    def set_deleted(self, row: Any, deleted: bool, expected_version: int, actor: str) -> Any:
+        """Soft-delete (or restore) a record that git does not own, guarded like :meth:`update`. Records synced
+        from files are deleted by removing the file: refused with :class:`GitOwnedField`."""
+        if self.kind.from_git:
+            path = getattr(row, "source_path", None)
+            raise GitOwnedField(
+                f"{self.kind.name} {self.qualified(row)} comes from {path or 'a spec file'}: delete or restore it in "
+                "git (the next sync follows)",
+                ["deleted"], path, None,
+            )
+        if row.version != expected_version:
+            raise StaleVersion(
+                f"{self.kind.name} {self.qualified(row)} is at version {row.version}, not {expected_version}: "
+                "re-read it and try again",
+                row.version,
+            )
+        if (row.deleted_at is not None) == deleted:
+            return row
+        self.session.info["actor"] = actor
+        row.deleted_at = dt.datetime.now(dt.timezone.utc) if deleted else None
+        try:
+            self.session.flush()
+        except StaleDataError:
+            self.session.rollback()
+            raise StaleVersion(f"{self.kind.name} changed while this request ran; re-read it", expected_version) from None
+        return row
+
+
 def source_line(row: Any) -> int | None:
     """The best-known line of a record in its file: a scenario's first step (less the lines before it in its own
     text), else None (the file as a whole)."""
