@@ -163,9 +163,8 @@ Filters = Annotated[ListFilter, Depends(filters)]
 
 
 def _project(session: Session, name: str | None) -> Any:
-    return Projects(session).resolve(name, option="project") if name is not None else Projects(session).resolve(
-        None, option="project"
-    )
+    """The project named by the ``project`` parameter, else the database's only project."""
+    return Projects(session).resolve(name, option="project")
 
 
 def _dump(k: Kind, row: Any, project: str | None, feature: str | None = None) -> dict[str, Any]:
@@ -297,7 +296,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
             items.append({f: data[f] for f in wanted} if wanted else data)
         body: dict[str, Any] = {"items": items, "page": {"next": page.next_cursor, "limit": page.limit}}
         if count:
-            body["total"] = repo.count(scoped, Cursor_filter(cursor) or flt)
+            body["total"] = repo.count(scoped, _cursor_filter(cursor) or flt)
         headers = {}
         if page.next_cursor:
             url = request.url.remove_query_params(list(request.query_params.keys()))
@@ -427,7 +426,7 @@ def _version_of(tags: list[str]) -> int | None:
     return None
 
 
-def Cursor_filter(cursor: str | None) -> ListFilter | None:  # noqa: N802
+def _cursor_filter(cursor: str | None) -> ListFilter | None:
     """The filter a cursor carries (for ``count`` alongside a cursor page)."""
     if not cursor:
         return None

@@ -117,7 +117,7 @@ class Records:
         return str(getattr(row, k.number)) if k.number else str(row.id)
 
     def _filtered(self, project: Project, flt: ListFilter, *entities: Any) -> Any:
-        k = self.kind
+        """``entities`` of the project's records matching ``flt`` (soft-deleted rows filtered here, explicitly)."""
         stmt = self._select(*entities).where(self._owner() == project.id)
         return stmt.where(*self._conditions(flt)).execution_options(include_deleted=True)
 

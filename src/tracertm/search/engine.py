@@ -60,7 +60,8 @@ def search(
     return hits[:limit]
 
 
-def _base(k: Kind, project: Project | None, include_deleted: bool) -> tuple[Any, list[Any]]:
+def _base(k: Kind, project: Project | None, include_deleted: bool) -> tuple[Any, list[Any], list[Any]]:
+    """The hit's columns, the FROM clause (the kind's table with its project) and the WHERE conditions."""
     table = k.table
     columns = [
         table.c.id, table.c[k.number].label("number"), table.c[k.title].label("title"), table.c.status,
@@ -80,7 +81,7 @@ def _base(k: Kind, project: Project | None, include_deleted: bool) -> tuple[Any,
         where.append(owner == project.id)
     if not include_deleted:
         where.append(table.c.deleted_at.is_(None))
-    return joined, [columns, where]
+    return joined, columns, where
 
 
 def _search_sqlite(
@@ -89,7 +90,7 @@ def _search_sqlite(
     document = DOCUMENTS[k.name]
     fts = table(document.fts_table, column("rowid"))
     fts_name: Any = literal_column(document.fts_table)  # FTS5's auxiliary functions take the table itself
-    joined, (columns, where) = _base(k, project, include_deleted)
+    joined, columns, where = _base(k, project, include_deleted)
     # bm25 is lower-is-better; negate so that every backend ranks higher = better.
     rank = (-func.bm25(fts_name, 10.0, 1.0)).label("rank")
     snippet = func.snippet(fts_name, -1, MARK_START, MARK_END, "…", 16).label("snippet")
@@ -109,7 +110,7 @@ def _search_pg(
     document = DOCUMENTS[k.name]
     tsquery = func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), bindparam("pg_q", query))
     vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
-    joined, (columns, where) = _base(k, project, include_deleted)
+    joined, columns, where = _base(k, project, include_deleted)
     rank = func.ts_rank_cd(vector, tsquery).label("rank")
     body: Any = literal_column(f"{document.table}.{document.title}")
     parts: list[Any] = [literal_column(f"{document.table}.{name}") for name in document.texts]
