@@ -247,3 +247,12 @@ def test_records_git_does_not_own_can_be_soft_deleted_and_restored(client: TestC
     with db.session(client.app.state.engine) as session:
         used = tokens.verify(session, write)
         assert used is not None and used.last_used_at is not None
+
+
+def test_a_git_owned_field_names_the_line_to_edit(synced_url: str, git_repo: GitRepo) -> None:
+    for client in _client(synced_url, repositories={"sample": str(git_repo.path)}):
+        auth = {"Authorization": f"Bearer {_token(synced_url, 'write')}", "If-Match": '"1"'}
+        body = _problem(client.patch(f"{API}/contracts/CTR-0002", json={"contract_type": "service"}, headers=auth), 409)
+        text = (git_repo.path / body["source_path"]).read_text(encoding="utf-8").splitlines()
+        assert text[body["line"] - 1].startswith("type:")
+        assert f"{body['source_path']}:{body['line']}" in body["detail"]

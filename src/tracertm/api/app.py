@@ -404,8 +404,9 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, if_match:
                     428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to {action} {ident}",
                     kind="precondition-required",
                 )
+            top = request.app.state.settings.repositories.get(_project_name(session, k, row) or "")
             if changes is not None:
-                repo.check_fields(row, list(changes))
+                repo.check_fields(row, list(changes), Path(top) if top else None)
             tags = [t.strip() for t in if_match.split(",")]
             expected = row.version if "*" in tags else _version_of(tags)
             if expected is None:

@@ -335,14 +335,20 @@ class Records:
 
     # ------------------------------------------------------------------------------------------------- writes
 
-    def check_fields(self, row: Any, fields: builtins.list[str]) -> None:
-        """Refuse fields that git (or the engine) owns, naming the file to edit instead."""
+    def check_fields(self, row: Any, fields: builtins.list[str], top: Path | None = None) -> None:
+        """Refuse fields that git (or the engine) owns, naming the file (and, with the repository ``top`` or for
+        scenarios, the line) to edit instead."""
         k = self.kind
         owned = [f for f in fields if k.owner_of(f) in ("git", "engine")]
         if not owned:
             return
         path = getattr(row, "source_path", None)
-        line = source_line(row)
+        line = None
+        if top is not None and path:
+            from tracertm.repositories.locate import line_in_file
+
+            line = line_in_file(top, path, k.name, owned[0], getattr(row, "title", None))
+        line = line or source_line(row)
         where = f"{path}:{line}" if path and line else (path or "its source file")
         raise GitOwnedField(
             f"{', '.join(owned)} of {k.name} {self.qualified(row)}: owned by git, not the database; edit {where} "
@@ -350,7 +356,8 @@ class Records:
             owned, path, line,
         )
 
-    def update(self, row: Any, changes: dict[str, Any], expected_version: int, actor: str) -> Any:
+    def update(self, row: Any, changes: dict[str, Any], expected_version: int, actor: str,
+               top: Path | None = None) -> Any:
         """Set database-owned fields of ``row`` if its version is still ``expected_version``.
 
         Goes through the ORM (attribute sets, then flush) with ``session.info['actor']`` set, so the revision
@@ -359,7 +366,7 @@ class Records:
         """
         from tracertm.schemas.updates import update_model
 
-        self.check_fields(row, list(changes))
+        self.check_fields(row, builtins.list(changes), top)
         values = update_model(self.kind.name).model_validate(changes).model_dump(exclude_unset=True)
         if row.version != expected_version:
             raise StaleVersion(
