@@ -127,8 +127,9 @@ def test_patch_needs_a_write_token_and_if_match(client: TestClient, synced_url: 
     assert "Bearer" in client.patch(f"{API}/adrs/ADR-3", json=body).headers["www-authenticate"]
     _problem(client.patch(f"{API}/adrs/ADR-3", json=body, headers={"Authorization": "Bearer trtm_nope"}), 401)
     _problem(client.patch(f"{API}/adrs/ADR-3", json=body, headers={"Authorization": f"Bearer {read}"}), 403)
-    missing = _problem(client.patch(f"{API}/adrs/ADR-3", json=body, headers=auth), 428)
-    assert 'If-Match: "1"' in missing["detail"]
+    response = client.patch(f"{API}/adrs/ADR-3", json=body, headers=auth)
+    missing = _problem(response, 428)
+    assert 'If-Match: "1"' in missing["detail"] and response.headers["cache-control"] == "no-store"
     owned = _problem(client.patch(f"{API}/adrs/ADR-3", json={"title": "x"}, headers={**auth, "If-Match": '"1"'}), 409)
     assert owned["fields"] == ["title"] and owned["source_path"].startswith("docs/adr/0003")
     assert owned["source_path"] in owned["detail"]

@@ -400,9 +400,9 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, if_match:
             repo = Records(session, k)
             row = repo.get(ident, Projects(session).get(project, "project") if project else None)
             if if_match is None:
-                raise ApiProblem(
+                raise ApiProblem(  # RFC 6585: a 428 must not be stored by a cache
                     428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to {action} {ident}",
-                    kind="precondition-required",
+                    kind="precondition-required", headers={"Cache-Control": "no-store"},
                 )
             top = request.app.state.settings.repositories.get(_project_name(session, k, row) or "")
             if changes is not None:
