@@ -75,6 +75,8 @@ def fields_text(fields: dict[str, Any]) -> str:
         elif isinstance(value, (list, dict)):
             value = json.dumps(value, ensure_ascii=False)
         text = str(value)
+        if key == "version":
+            text += " (every write: git changes and database-side edits; see 'tracertm history')"
         if "\n" in text:
             lines.append(f"{key}:")
             lines.extend("  " + line for line in text.splitlines())
@@ -113,3 +115,9 @@ def search_hits(hits: list[dict[str, Any]]) -> str:
         snippet = " ".join(h["snippet"].split()).replace("<mark>", "[").replace("</mark>", "]")
         out.append(f"          {snippet}")
     return "\n".join(out)
+
+
+# What ``version`` counts, said wherever it is shown.
+VERSION_NOTE = (
+    "version counts every write of the record: git changes and database-side edits (annotated), one revision each"
+)

@@ -222,9 +222,16 @@ def _history(args: argparse.Namespace) -> int:
             print(output.to_json([r.model_dump(mode="json") for r in revisions]))
             return EXIT_OK
         rows = [
-            [r.version, r.change, (r.commit_sha or "")[:12] or "-", r.author_name or "-",
-             (r.committed_at or r.created_at).isoformat(), r.source_path]
+            [
+                r.version,
+                r.change + (f" ({', '.join(r.changed_fields)})" if r.changed_fields else ""),
+                (r.commit_sha or "")[:12] or "-",
+                r.author_name or r.actor or "-",
+                (r.committed_at or r.created_at).isoformat(),
+                r.source_path,
+            ]
             for r in revisions
         ]
-        print(output.table(rows, ["v", "change", "commit", "author", "date", "path"], right=(0,)))
+        print(output.table(rows, ["v", "change", "commit", "by", "date", "path"], right=(0,)))
+        print(output.VERSION_NOTE)
         return EXIT_OK

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import UsageError
+from tracertm.kinds import KINDS as SPEC_KINDS
 from tracertm.models import ADR, Contract, Feature, Scenario, StepDefinition, TestCase
 
 # Columns the engine maintains: never editable, never "git-owned" in an error message.
@@ -60,6 +61,9 @@ class Kind:
 
 def _kind(name: str, plural: str, model: Any, number: str | None, title: str, db_owned: tuple[str, ...],
           sort_fields: tuple[str, ...], **kw: Any) -> Kind:
+    shared = SPEC_KINDS.get(name)  # the spec kinds' facts live in tracertm.kinds; this adds the query layer's
+    if shared is not None:
+        number, title = shared.number_column, shared.title_column
     columns = {c.key for c in model.__table__.columns}
     git_owned = frozenset(columns - BOOKKEEPING - set(db_owned) - {c for c in columns if c.endswith("_metadata")})
     return Kind(name, plural, model, number, title, db_owned, sort_fields, git_owned=git_owned, **kw)

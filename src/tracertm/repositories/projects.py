@@ -91,7 +91,7 @@ class Projects:
                 "ref": last.ref,
             },
             "counts": counts,
-            "files_in_error": [{"path": p, **(e or {})} for p, e in broken],
+            "files_in_error": _files_in_error(broken),
         }
 
     def sync_runs(self, project: Project | None = None, limit: int = 50) -> builtins.list[tuple[SyncRun, str]]:
@@ -101,6 +101,22 @@ class Projects:
             query = query.where(SyncRun.project_id == project.id)
         rows = self.session.execute(query.order_by(SyncRun.started_at.desc(), SyncRun.id).limit(limit)).all()
         return [(run, name) for run, name in rows]
+
+
+def _files_in_error(rows: Any) -> builtins.list[dict[str, Any]]:
+    """Files with at least one error, each with its first error (``line``, ``column``, ``message``) and every
+    finding under ``diagnostics``."""
+    from tracertm.engine.plan import file_findings
+
+    out: builtins.list[dict[str, Any]] = []
+    for path, stored in rows:
+        findings = file_findings(path, stored)
+        errors = [d for d in findings if d.severity == "error"]
+        if errors:
+            first = errors[0]
+            out.append({"path": path, "line": first.line, "column": first.column, "message": first.message,
+                        "diagnostics": [d.as_dict() for d in findings]})
+    return out
 
 
 def project_dict(project: Project) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
@@ -62,11 +62,6 @@ class Records:
 
     def _owner(self) -> Any:
         return Feature.project_id if self.kind.name == "scenario" else self.kind.table.c.project_id
-
-    def _row_select(self) -> Any:
-        extra = Feature.feature_number if self.kind.name == "scenario" else None
-        stmt = self._select(self.kind.model, extra) if extra is not None else self._select(self.kind.model)
-        return stmt.execution_options(include_deleted=True)
 
     def get(self, ident: str | uuid.UUID, project: Project | None = None) -> Any:
         """One record (soft-deleted ones too) by UUID, or by human id (``ADR-0003``, ``FEAT-2/SC-4``) in ``project``
@@ -231,13 +226,14 @@ class Records:
             flt = decoded.filter.model_copy(update={"limit": flt.limit} if flt is not None else {})
         flt = flt or ListFilter()
         order = self._order(flt)
-        entities: builtins.list[Any] = [k.model] + ([Feature.feature_number] if k.name == "scenario" else [])
-        stmt = self._filtered(project, flt, *entities)
+        stmt = self._filtered(project, flt, k.model)
+        if k.name == "scenario":  # the joined feature fills row.feature: no query per row
+            stmt = stmt.options(contains_eager(k.model.feature))
         if cursor:
             stmt = stmt.where(self._after(order, decoded.after))
         stmt = stmt.order_by(*[(c.desc() if desc else c.asc()) for c, desc in order]).limit(flt.limit + 1)
-        result = self.session.execute(stmt).all()
-        rows = [(r[0], r[1] if len(r) > 1 else None) for r in result]
+        result = self.session.execute(stmt).scalars().all()
+        rows = [(r, self.feature_of(r)) for r in result]
         more = len(rows) > flt.limit
         rows = rows[: flt.limit]
         next_cursor = Cursor(k.name, project.id, flt, rows[-1][0].id).encode() if more else None
@@ -293,12 +289,13 @@ class Records:
         return row.feature.feature_number if self.kind.name == "scenario" else None
 
     def history(self, row: Any) -> builtins.list[SpecRevision]:
-        """Every revision of one record, oldest first."""
+        """Every revision of one record, in version order (oldest first): git changes with commit and author,
+        database-side edits (``annotated``) with the actor and the fields changed — one per version increment."""
         return list(
             self.session.execute(
                 select(SpecRevision)
                 .where(SpecRevision.entity_id == row.id)
-                .order_by(func.coalesce(SpecRevision.committed_at, SpecRevision.created_at), SpecRevision.version)
+                .order_by(SpecRevision.version, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))
             ).scalars()
         )
 
@@ -444,6 +441,7 @@ def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
             "source_path": rev.source_path, "commit_sha": rev.commit_sha, "author_name": rev.author_name,
             "author_email": rev.author_email, "committed_at": rev.committed_at, "created_at": rev.created_at,
             "sync_run_id": rev.sync_run_id, "snapshot": rev.snapshot if snapshot else None,
+            "actor": getattr(rev, "actor", None), "changed_fields": getattr(rev, "changed_fields", None),
         }
     )
 

@@ -61,6 +61,8 @@ class RevisionRead(BaseModel):
     committed_at: dt.datetime | None = None
     created_at: dt.datetime
     sync_run_id: uuid.UUID | None = None
+    actor: str | None = Field(default=None, description="who made a database-side edit (annotated)")
+    changed_fields: list[str] | None = Field(default=None, description="fields an annotated revision changed")
     snapshot: dict[str, Any] | None = Field(default=None, description="the record's fields at this version")
 
 

@@ -28,7 +28,16 @@ def model_name(k: Kind, suffix: str) -> str:
     return _CAMEL[k.name] + suffix
 
 
-def _python_type(column: Any) -> Any:
+def _annotation(model: Any, key: str) -> str:
+    """The (string) ``Mapped[...]`` annotation of ``key`` on ``model`` or its mixins, '' when none."""
+    for klass in getattr(model, "__mro__", ()):
+        annotation = getattr(klass, "__annotations__", {}).get(key)
+        if annotation is not None:
+            return str(annotation)
+    return ""
+
+
+def _python_type(column: Any, model: Any = None) -> Any:
     col_type = column.type
     if isinstance(col_type, TypeDecorator):
         col_type = col_type.impl if not isinstance(col_type.impl, type) else col_type.impl()
@@ -36,7 +45,8 @@ def _python_type(column: Any) -> Any:
     if isinstance(col_type, Enum):
         base = Literal[tuple(col_type.enums)]
     elif isinstance(col_type, JSON) or type(col_type).__name__ == "JSONB":
-        base = list[Any] if str(getattr(column.server_default, "arg", "")) == "'[]'" else dict[str, Any]
+        is_list = str(getattr(column.server_default, "arg", "")) == "'[]'" or "list[" in _annotation(model, column.key)
+        base = list[Any] if is_list else dict[str, Any]
     elif isinstance(col_type, Uuid):
         base = uuid.UUID
     elif isinstance(col_type, DateTime):
@@ -70,12 +80,13 @@ def read_model(kind_name: str) -> type[BaseModel]:
         fields["title"] = (str, Field(description=f"the record's title (its {k.title})"))
     if k.name == "scenario":
         fields["feature"] = (str, Field(description="number of the feature the scenario belongs to"))
+        fields["feature_deleted"] = (bool, Field(description="true when the scenario's feature is soft-deleted"))
     for c in k.table.columns:
         name = "metadata" if c.name.endswith("_metadata") else c.key
         if name in fields:
             continue
         owner = k.owner_of(name)
-        fields[name] = (_python_type(c), Field(description=f"{owner}-owned" if owner != "unknown" else None))
+        fields[name] = (_python_type(c, k.model), Field(description=f"{owner}-owned" if owner != "unknown" else None))
     fields["deleted"] = (bool, Field(description="true when the record is soft-deleted (deleted_at set)"))
     return create_model(
         model_name(k, "Read"), __config__=ConfigDict(extra="forbid"), **fields
@@ -104,6 +115,7 @@ def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) 
         out["title"] = getattr(row, k.title)
     if k.name == "scenario":
         out["feature"] = feature if feature is not None else row.feature.feature_number
+        out["feature_deleted"] = row.feature.deleted_at is not None
     for c in k.table.columns:
         if c.name.endswith("_metadata"):
             out["metadata"] = row.metadata_

@@ -19,7 +19,7 @@ def update_model(kind_name: str) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for name in k.db_owned:
         column = k.table.c[name]
-        annotation = _python_type(column)
+        annotation = _python_type(column, k.model)
         if not column.nullable:  # a NOT NULL column can be set but not cleared
             fields[name] = (Optional[annotation], Field(default=None, description="database-owned; null = unchanged"))
         else:
