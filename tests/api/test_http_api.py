@@ -167,14 +167,15 @@ def test_two_patches_with_the_same_etag_give_exactly_one_412(client: TestClient,
 
 
 def test_a_patch_writes_one_annotated_revision(client: TestClient, synced_url: str) -> None:
-    from tracertm.models import sync as sync_models
-
-    if "annotated" not in sync_models.CHANGE_VALUES:
-        pytest.skip("tracertm.models has no 'annotated' revision change yet (built in parallel; the lead unskips)")
     auth = {"Authorization": f"Bearer {_token(synced_url, 'write')}", "If-Match": '"1"'}
     assert client.patch(f"{API}/adrs/ADR-1", json={"approved_by": "Grace"}, headers=auth).status_code == 200
     history = client.get(f"{API}/adrs/ADR-1/history").json()
     assert [(h["version"], h["change"]) for h in history] == [(1, "created"), (2, "annotated")]
+    assert (history[1]["actor"], history[1]["changed_fields"]) == ("api:test-write", ["approved_by"])
+    # A PATCH that changes nothing is no new version and no revision.
+    same = client.patch(f"{API}/adrs/ADR-1", json={"approved_by": "Grace"}, headers={**auth, "If-Match": '"2"'})
+    assert same.status_code == 200 and same.headers["etag"] == '"2"'
+    assert len(client.get(f"{API}/adrs/ADR-1/history").json()) == 2
 
 
 def test_limits_cors_and_read_tokens(synced_url: str) -> None:
