@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
@@ -25,13 +25,16 @@ from tracertm.repositories.kinds import Kind, column
 from tracertm.repositories.kinds import kind as kind_named
 from tracertm.schemas.filters import ListFilter
 
+# Labels of the feature's columns on a scenario page row (see Records.list).
+FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
 _ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE)
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
 
 
 @dataclass
 class ListPage:
-    """Rows of one page (each ``(row, feature_number or None)``) and the cursor of the next page."""
+    """Rows of one page and the cursor of the next page. Each row is ``(row, feature_number or None)``; a row is
+    a read-only SQLAlchemy ``Row`` with the table's columns as attributes (``row.adr_number``, ``row.status``)."""
 
     rows: builtins.list[tuple[Any, str | None]]
     next_cursor: str | None
@@ -226,17 +229,27 @@ class Records:
             flt = decoded.filter.model_copy(update={"limit": flt.limit} if flt is not None else {})
         flt = flt or ListFilter()
         order = self._order(flt)
-        stmt = self._filtered(project, flt, k.model)
-        if k.name == "scenario":  # the joined feature fills row.feature: no query per row
-            stmt = stmt.options(contains_eager(k.model.feature))
+        # Late row lookup: sort and cut the narrow (sort keys, id) rows first, then load the page's full rows by id;
+        # sorting whole rows (scenarios carry their Gherkin text and JSON steps) costs several times more.
+        ids_stmt = self._filtered(project, flt, k.table.c.id)
         if cursor:
-            stmt = stmt.where(self._after(order, decoded.after))
-        stmt = stmt.order_by(*[(c.desc() if desc else c.asc()) for c, desc in order]).limit(flt.limit + 1)
-        result = self.session.execute(stmt).scalars().all()
-        rows = [(r, self.feature_of(r)) for r in result]
-        more = len(rows) > flt.limit
-        rows = rows[: flt.limit]
-        next_cursor = Cursor(k.name, project.id, flt, rows[-1][0].id).encode() if more else None
+            ids_stmt = ids_stmt.where(self._after(order, decoded.after))
+        ids_stmt = ids_stmt.order_by(*[(c.desc() if desc else c.asc()) for c, desc in order]).limit(flt.limit + 1)
+        ids = builtins.list(self.session.execute(ids_stmt).scalars())
+        more = len(ids) > flt.limit
+        ids = ids[: flt.limit]
+        # The page is read as plain rows (Core), not ORM objects: a page is never written back, and ORM loading
+        # with change-tracked JSON costs more than the query. Scenarios carry their feature's number and state.
+        columns: builtins.list[Any] = [k.table]
+        source: Any = k.table
+        if k.name == "scenario":
+            columns += [Feature.feature_number.label(FEATURE_LABEL),
+                        Feature.deleted_at.is_not(None).label(FEATURE_DELETED_LABEL)]
+            source = k.table.join(Feature.__table__, k.table.c.feature_id == Feature.id)
+        stmt = select(*columns).select_from(source).where(k.table.c.id.in_(ids))
+        by_id = {r.id: r for r in self.session.execute(stmt.execution_options(include_deleted=True))} if ids else {}
+        rows = [(by_id[i], by_id[i]._mapping.get(FEATURE_LABEL)) for i in ids if i in by_id]
+        next_cursor = Cursor(k.name, project.id, flt, ids[-1]).encode() if more else None
         return ListPage(rows, next_cursor, flt.limit)
 
     def _after(self, order: builtins.list[tuple[Any, bool]], after: uuid.UUID) -> Any:

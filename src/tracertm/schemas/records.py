@@ -107,22 +107,39 @@ def item_model(kind_name: str) -> type[BaseModel]:
 
 
 def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) -> dict[str, Any]:
-    """A row as a plain dict shaped like the read model (Python values; see :func:`to_read`)."""
+    """A record shaped like the read model (Python values; see :func:`to_read`), from an ORM object or from a
+    plain row of a list page (``Records.list``)."""
+    from sqlalchemy.engine import Row
+
+    plain = isinstance(row, Row)
+    mapping = row._mapping if plain else None
+
+    def value_of(column: Any) -> Any:
+        if mapping is not None:
+            return mapping[column]
+        return getattr(row, "metadata_" if column.name.endswith("_metadata") else column.key)
+
     out: dict[str, Any] = {
-        "kind": k.name, "id": row.id, "project": project, "number": getattr(row, k.number) if k.number else None,
+        "kind": k.name, "id": row.id, "project": project,
+        "number": value_of(k.table.c[k.number]) if k.number else None,
     }
     if "title" not in k.table.c:
-        out["title"] = getattr(row, k.title)
+        out["title"] = value_of(k.table.c[k.title])
     if k.name == "scenario":
-        out["feature"] = feature if feature is not None else row.feature.feature_number
-        out["feature_deleted"] = row.feature.deleted_at is not None
+        from tracertm.repositories.records import FEATURE_DELETED_LABEL, FEATURE_LABEL
+
+        if mapping is not None:
+            out["feature"] = feature if feature is not None else mapping[FEATURE_LABEL]
+            out["feature_deleted"] = bool(mapping[FEATURE_DELETED_LABEL])
+        else:
+            out["feature"] = feature if feature is not None else row.feature.feature_number
+            out["feature_deleted"] = row.feature.deleted_at is not None
     for c in k.table.columns:
-        if c.name.endswith("_metadata"):
-            out["metadata"] = row.metadata_
-        elif c.key not in out:
-            value = getattr(row, c.key)
-            out[c.key] = value.value if hasattr(value, "value") else value
-    out["deleted"] = row.deleted_at is not None
+        key = "metadata" if c.name.endswith("_metadata") else c.key
+        if key not in out:
+            value = value_of(c)
+            out[key] = value.value if hasattr(value, "value") else value
+    out["deleted"] = out["deleted_at"] is not None
     return out
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Text, bindparam, column, func, literal_column, select, ta
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracertm.errors import UsageError
 from tracertm.models import Feature, Project
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.search import syntax
@@ -49,6 +50,9 @@ def search(
     query = query.replace("\x00", " ")  # no database text can hold NUL
     groups = syntax.parse(query, "q")
     postgres = session.get_bind().dialect.name == "postgresql"
+    if kinds and not any(k.searchable for k in kinds):
+        raise UsageError(f"kind: {', '.join(k.plural for k in kinds)} are not indexed for full-text search; "
+                         "search adrs, contracts, features or scenarios")
     hits: list[dict[str, Any]] = []
     for k in kinds or [k for k in KINDS.values() if k.searchable]:
         if not k.searchable:
