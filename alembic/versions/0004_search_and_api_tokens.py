@@ -1,7 +1,7 @@
 """full-text search index (FTS5 on SQLite, tsvector + GIN on PostgreSQL) and api_tokens
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tracertm.models.types import GUID, UTCDateTime, utcnow
 from tracertm.search.documents import DOCUMENTS
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
