@@ -123,7 +123,7 @@ def project_dict(project: Project) -> dict[str, Any]:
     """A project shaped like ``ProjectRead``."""
     return {
         "id": project.id, "name": project.name, "description": project.description, "repo_url": project.repo_url,
-        "default_ref": project.default_ref, "last_synced_commit": project.last_synced_commit,
+        "root_commit": getattr(project, "root_commit", None), "default_ref": project.default_ref, "last_synced_commit": project.last_synced_commit,
         "last_synced_at": project.last_synced_at, "metadata": project.metadata_, "created_at": project.created_at,
         "updated_at": project.updated_at,
     }

@@ -19,6 +19,7 @@ class ProjectRead(BaseModel):
     name: str
     description: str | None = None
     repo_url: str | None = None
+    root_commit: str | None = Field(default=None, description="the first-parent root commit: the project's identity")
     default_ref: str | None = None
     last_synced_commit: str | None = None
     last_synced_at: dt.datetime | None = None
