@@ -120,13 +120,10 @@ def _files_in_error(rows: Any) -> builtins.list[dict[str, Any]]:
 
 
 def project_dict(project: Project) -> dict[str, Any]:
-    """A project shaped like ``ProjectRead``."""
-    return {
-        "id": project.id, "name": project.name, "description": project.description, "repo_url": project.repo_url,
-        "root_commit": getattr(project, "root_commit", None), "default_ref": project.default_ref, "last_synced_commit": project.last_synced_commit,
-        "last_synced_at": project.last_synced_at, "metadata": project.metadata_, "created_at": project.created_at,
-        "updated_at": project.updated_at,
-    }
+    """A project shaped like ``ProjectRead``: its columns, ``project_metadata`` as ``metadata``."""
+    out = {c.key: getattr(project, c.key) for c in Project.__table__.columns if c.name != "project_metadata"}
+    out["metadata"] = project.metadata_
+    return out
 
 
 def sync_run_dict(run: SyncRun, project: str) -> dict[str, Any]:
