@@ -1,6 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from tracertm.kinds import KINDS
+from tracertm.models.api_token import ApiToken
 from tracertm.models.base import Base
 from tracertm.models.project import Project
 from tracertm.models.specification import (
@@ -28,6 +29,7 @@ MODEL_BY_KIND: dict[str, type[Base]] = {
 
 __all__ = [
     "ADR",
+    "ApiToken",
     "ADRStatus",
     "Base",
     "Contract",
