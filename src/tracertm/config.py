@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tracertm.errors import ConfigError
 from tracertm.parsers.records import FileKind, ParserOptions
@@ -20,6 +20,22 @@ DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "contract": ("contracts/**/*.yaml", "contracts/**/*.yml"),
     "feature": ("features/**/*.feature",),
 }
+# Step definition files (docs/formats.md, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd,
+# cucumber-jvm. Python files outside features/steps count only when they import pytest_bdd.
+DEFAULT_STEP_PATHS: tuple[str, ...] = (
+    "features/steps/**/*.py",
+    "tests/**/*.py",
+    "**/conftest.py",
+    "features/step_definitions/**/*.js",
+    "features/step_definitions/**/*.mjs",
+    "features/step_definitions/**/*.cjs",
+    "features/step_definitions/**/*.ts",
+    "**/*.steps.js",
+    "**/*.steps.ts",
+    "src/test/**/*.java",
+)
+# Never step files: installed packages and virtual environments.
+STEP_EXCLUDE: tuple[str, ...] = ("**/node_modules/**", "**/.venv/**", "**/venv/**", "**/site-packages/**")
 # Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these).
 DEFAULT_EXCLUDE = ("**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md")
 
@@ -29,6 +45,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "adr_paths": list,
     "contract_paths": list,
     "feature_paths": list,
+    "step_paths": list,
     "exclude": list,
     "max_file_size": int,
     "requirement_pattern": str,
@@ -77,6 +94,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     parser: ParserOptions = ParserOptions()
     source: Path | None = None
+    step_paths: tuple[str, ...] = DEFAULT_STEP_PATHS
 
     @cached_property
     def _matchers(self) -> list[tuple[FileKind, re.Pattern[str]]]:
@@ -95,6 +113,14 @@ class Settings:
             if not any(prefix.startswith(k) for k in kept):
                 kept.append(prefix)
         return tuple(kept)
+
+    def for_steps(self) -> Settings:
+        """These settings with the step paths as the only spec paths: what a scan for step files needs. (Scanned
+        files come back with the kind ``"step"``.)"""
+        from dataclasses import replace
+
+        paths = cast(dict[FileKind, tuple[str, ...]], {"step": self.step_paths})
+        return replace(self, paths=paths, exclude=self.exclude + STEP_EXCLUDE)
 
     def kind_of(self, path: str) -> FileKind | None:
         """The spec kind of a repository-relative POSIX path, or None when it is not a spec file."""
@@ -173,6 +199,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         exclude=DEFAULT_EXCLUDE + tuple(table.get("exclude", ())),
         parser=ParserOptions(**parser_kwargs),
         source=source,
+        step_paths=tuple(table["step_paths"]) if "step_paths" in table else DEFAULT_STEP_PATHS,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:
