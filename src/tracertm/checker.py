@@ -96,10 +96,13 @@ def check(
     result = CheckResult(strict=strict, prefix=location.prefix)
     store = _Cache.locate(location, settings) if cache and location.top is not None else _Cache.memory()
     hook_mode = staged and not all_files and location.top is not None
-    if not (hook_mode and _check_changes(location, settings, result, store, jobs)):
+    if hook_mode and _check_changes(location, settings, result, store, jobs):
+        _check_step_changes(location, settings, result)
+    else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
         try:
             _check_everything(snapshot, settings, result, store, jobs)
+            _check_steps(snapshot, settings, result, ref=ref, staged=staged)
         finally:
             snapshot.close()
     store.save()
@@ -129,6 +132,30 @@ def _check_everything(
     result.files_parsed = len(readable)
     if snapshot.source != "folder":
         store.replace({p: (snapshot.files[p].blob_sha, s) for p, s in sketches.items()}, claims)
+
+
+def _check_steps(snapshot: Snapshot, settings: Settings, result: CheckResult, *, ref: str | None, staged: bool) -> None:
+    """Step definitions against every feature (tracertm.steps.checks)."""
+    from tracertm.steps.checks import check_snapshot
+
+    found = check_snapshot(snapshot, settings, ref=ref, staged=staged)
+    result.errors.extend(found.errors)
+    result.warnings.extend(found.warnings)
+    result.files_checked += found.step_files
+
+
+def _check_step_changes(location: Location, settings: Settings, result: CheckResult) -> None:
+    """Hook mode: the steps a commit's changed features and step files affect (tracertm.steps.checks)."""
+    from tracertm.steps.checks import check_changes
+
+    assert location.top is not None
+    reader = _Reader(location.top)
+    try:
+        found = check_changes(location, settings, reader.read)
+    finally:
+        reader.close()
+    result.errors.extend(found.errors)
+    result.warnings.extend(found.warnings)
 
 
 def _parse_report(

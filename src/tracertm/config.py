@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +47,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "contract_paths": list,
     "feature_paths": list,
     "step_paths": list,
+    "step_checks": dict,
     "exclude": list,
     "max_file_size": int,
     "requirement_pattern": str,
@@ -95,6 +97,8 @@ class Settings:
     parser: ParserOptions = ParserOptions()
     source: Path | None = None
     step_paths: tuple[str, ...] = DEFAULT_STEP_PATHS
+    # check's step rules → severity: {"undefined"|"ambiguous"|"unused": "error"|"warning"|"off"} (default warning)
+    step_checks: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def _matchers(self) -> list[tuple[FileKind, re.Pattern[str]]]:
@@ -182,6 +186,13 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
     for kind in ("adr", "contract", "feature"):
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
+    step_checks = table.get("step_checks", {})
+    for rule, severity in step_checks.items():
+        if rule not in ("undefined", "ambiguous", "unused") or severity not in ("error", "warning", "off"):
+            raise ConfigError(
+                f"{where}: step_checks.{rule} = {severity!r}: rules are undefined, ambiguous, unused and "
+                "severities error, warning, off"
+            )
     parser_kwargs: dict[str, Any] = {}
     for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
         if key in table:
@@ -200,6 +211,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         parser=ParserOptions(**parser_kwargs),
         source=source,
         step_paths=tuple(table["step_paths"]) if "step_paths" in table else DEFAULT_STEP_PATHS,
+        step_checks=dict(step_checks),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:

@@ -36,6 +36,7 @@ class StepUse:
     scenario_line: int
     row_line: int | None = None
     background: bool = False
+    column: int = 1
 
     @property
     def location(self) -> str:
@@ -120,4 +121,5 @@ def _uses(
                 scenario_line=scenario_line,
                 row_line=row_line,
                 background=bool(step_ids) and step_ids[0] in background,
+                column=int(node["location"].get("column", 1)) if node else 1,
             )
