@@ -130,8 +130,6 @@ def check_snapshot(features: Snapshot, settings: Settings, *, ref: str | None, s
 
 def check_changes(location: Location, settings: Settings, read: BlobRead) -> StepFindings:
     """Hook mode: only when the commit changes a step file or a feature; only what it changes is reported."""
-    from tracertm.steps.project import report_from
-
     top = location.top
     assert top is not None
     step_settings = settings.for_steps()
@@ -153,6 +151,8 @@ def check_changes(location: Location, settings: Settings, read: BlobRead) -> Ste
         feature_paths = sorted(p for p in listing if settings.kind_of(p) == "feature")
     else:
         feature_paths = changed_features
+    from tracertm.steps.project import report_from  # only now: there are steps to match
+
     blobs = read([listing[p][1] for p in step_paths + feature_paths])
     report = report_from(
         [(p, blobs[listing[p][1]]) for p in step_paths],

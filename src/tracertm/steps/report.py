@@ -42,8 +42,10 @@ class StepReport:
         return {identity: len(results) for identity, results in self.uses().items()}
 
     def unused(self) -> list[StepDefinition]:
-        uses = self.uses()
-        return [d for d in self.definitions if not uses[d.identity] and d.identity not in self.broken]
+        """Definitions no step matches at all. (One that only ambiguous steps match is not unused: the ambiguity is
+        the finding. Its usage count is still 0, as in cucumber-js's usage report.)"""
+        matched = {d.identity for r in self.results for d, _ in r.matches}
+        return [d for d in self.definitions if d.identity not in matched and d.identity not in self.broken]
 
     def undefined(self) -> list[StepResult]:
         return _distinct(r for r in self.results if r.status == "undefined")
