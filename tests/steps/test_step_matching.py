@@ -230,7 +230,7 @@ def test_index_verdicts_equal_brute_force() -> None:
     js, py, texts = [], [], []
     for i in range(150):
         w = rng.sample(words, 3)
-        form = i % 6
+        form = i % 8
         if form == 0:
             js.append(f"Given('{w[0]} {{int}} {w[1]} {w[2]}', () => {{}});")
         elif form == 1:
@@ -241,8 +241,12 @@ def test_index_verdicts_equal_brute_force() -> None:
             js.append(f"Given(/^(\\w+) {w[1]} {w[2]}$/, () => {{}});")
         elif form == 4:
             py.append(f"@step('{w[0]} {{n:d}} {w[1]}')\ndef f{i}(context, n): pass\n")
-        else:
+        elif form == 5:
             py.append(f"@step(r'(?P<x>\\w+) {w[1]}(?: {w[2]})?')\ndef g{i}(context, x): pass\n")
+        elif form == 6:
+            js.append(f"Given(/^{w[0]} {w[1]} (\\w+)$/i, () => {{}});")
+        else:
+            js.append(f"Given(/(?i)^{w[0]} (\\w+)/, () => {{}});")
         texts.append(" ".join(rng.choice(words) if rng.random() < 0.8 else str(rng.randint(1, 9))
                               for _ in range(rng.randint(2, 5))))
     py_src = "from behave import step, use_step_matcher\n" + "".join(py[: len(py) // 2]) + \

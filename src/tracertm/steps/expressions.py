@@ -49,11 +49,30 @@ Match = Callable[[str], "tuple[Argument, ...] | None"]
 @dataclass(frozen=True)
 class Compiled:
     """A definition ready to match: ``match(text)`` gives its arguments or None; ``keys`` are lower-case words
-    every text it matches contains as whole (space-separated) words — empty when no such word is known."""
+    every text it matches contains as whole (space-separated) words — empty when no such word is known;
+    ``prefix`` is literal text every text it matches starts with (lower-case when ``fold``: compare
+    case-insensitively), ``""`` when there is none."""
 
     definition: StepDefinition
     match: Match
     keys: frozenset[str]
+    prefix: str = ""
+    fold: bool = False
+
+
+def _literal_tokens(pattern: str, special: str) -> str:
+    """The leading whitespace-separated tokens of ``pattern`` free of ``special`` characters, with the space that
+    follows them: a prefix every match starts with (``"I have "`` of ``"I have {int} cukes"``)."""
+    tokens = pattern.split(" ")
+    kept: list[str] = []
+    for token in tokens[:-1]:
+        if not token or any(c in special for c in token):
+            break
+        kept.append(token)
+    else:
+        if tokens and not any(c in special for c in tokens[-1]):
+            return pattern  # all literal
+    return " ".join(kept) + " " if kept else ""
 
 
 # ---------------------------------------------------------------------------------------------- registries
@@ -133,7 +152,7 @@ def compile_definition(definition: StepDefinition, registries: Registries) -> Co
     def equal(text: str) -> tuple[Argument, ...] | None:
         return () if text == pattern else None
 
-    return Compiled(definition, equal, _words(pattern.split(" ")))
+    return Compiled(definition, equal, _words(pattern.split(" ")), pattern)
 
 
 def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
@@ -162,7 +181,10 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
             return None
         return tuple(Argument(a.group.value, a.group.start, a.group.end) for a in found)
 
-    return Compiled(definition, match, _words(definition.pattern.split(" "), "(){}/\\"))
+    special = "(){}/\\"
+    return Compiled(
+        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
+    )
 
 
 def _regex(definition: StepDefinition) -> Compiled:
@@ -188,21 +210,25 @@ def _regex(definition: StepDefinition) -> Compiled:
             return None
         return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (compiled.groups or 0) + 1))
 
-    return Compiled(definition, match, _regex_words(source, flags, framework not in _SEARCHING))
+    anchored = framework not in _SEARCHING
+    keys, prefix = _regex_words(source, flags, anchored)
+    fold = bool(compiled.flags & re.IGNORECASE)  # inline (?i) included
+    return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold)
 
 
-def _regex_words(source: str, flags: int, anchored: bool) -> frozenset[str]:
+def _regex_words(source: str, flags: int, anchored: bool) -> tuple[frozenset[str], str]:
     """Words a regex certainly requires: literal runs at its top level, split at literal spaces; a word at a
-    run's edge counts only when the run starts (ends) the whole pattern, anchored."""
+    run's edge counts only when the run starts (ends) the whole pattern, anchored. Plus its literal prefix when
+    it is anchored at the start."""
     if flags & re.VERBOSE:
-        return frozenset()  # literal spaces mean nothing there: words cannot be told apart
+        return frozenset(), ""  # literal spaces mean nothing there: words cannot be told apart
     try:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
         from re._constants import AT, AT_BEGINNING, AT_END, AT_END_STRING, LITERAL  # type: ignore[import-not-found]
 
         items = list(sre_parse.parse(source, flags))
     except Exception:  # noqa: BLE001 - an internal API: without it the definition is just always a candidate
-        return frozenset()
+        return frozenset(), ""
     runs: list[tuple[str, bool, bool]] = []  # (text, starts the pattern, ends the pattern)
     current: list[str] = []
     start_ok = anchored
@@ -223,24 +249,34 @@ def _regex_words(source: str, flags: int, anchored: bool) -> frozenset[str]:
     if current:
         runs.append(("".join(current), start_ok, anchored))
     words: set[str] = set()
+    prefix = runs[0][0] if runs and runs[0][1] and _starts_with_literal(items) else ""
     for run, starts, ends in runs:
         tokens = run.split(" ")
         for i, token in enumerate(tokens):
             if (i > 0 or starts) and (i < len(tokens) - 1 or ends) and token:
                 words.add(token.lower())
-    return frozenset(words)
+    return frozenset(words), prefix
+
+
+def _starts_with_literal(items: list[tuple[object, object]]) -> bool:
+    from re._constants import AT, AT_BEGINNING, LITERAL
+
+    first = 1 if items and items[0] == (AT, AT_BEGINNING) else 0
+    return len(items) > first and items[first][0] is LITERAL
 
 
 def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -> Compiled:
+    # behave compiles case-sensitively; pytest-bdd leaves parse's default (case-insensitive).
+    sensitive = definition.framework != "pytest-bdd"
     try:
         if definition.kind == "cfparse":
             from parse_type.cfparse import Parser
 
-            parser: Any = Parser(definition.pattern, extra_types=types, case_sensitive=True)
+            parser: Any = Parser(definition.pattern, extra_types=types, case_sensitive=sensitive)
         else:
             import parse
 
-            parser = parse.compile(definition.pattern, extra_types=types, case_sensitive=True)
+            parser = parse.compile(definition.pattern, extra_types=types, case_sensitive=sensitive)
     except ValueError as exc:
         raise DefinitionError(
             f"is not a valid {definition.kind} pattern ({_one_line(exc)}); register custom types with "
@@ -256,7 +292,10 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
         return tuple(Argument(text[a:b], a, b) for a, b in spans)
 
     literal = re.sub(r"\{\{|\}\}", "", definition.pattern)
-    return Compiled(definition, match, _words(literal.split(" "), "{}"))
+    head = definition.pattern.split("{", 1)[0] if "{" in definition.pattern else definition.pattern
+    head = head.replace("}}", "}")
+    return Compiled(definition, match, _words(literal.split(" "), "{}"), head if sensitive else head.lower(),
+                    not sensitive)
 
 
 def _one_line(exc: BaseException) -> str:

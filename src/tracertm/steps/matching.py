@@ -1,8 +1,10 @@
 """Match scenario steps against step definitions through an index, not N×M.
 
-Every compiled definition is filed under one of the words its matches must contain (the rarest of them among all
-definitions); a step looks up only its own words, so it is tried against the few definitions that could match it,
-plus those that require no word at all (a pattern that is all parameters). Keyword scoping is the framework's:
+A definition whose matches all start with a literal word (``the user {word} logs in``, ``^I have (\\d+)``) is filed
+under that first word and tried only on steps that start with its whole literal prefix (one string comparison).
+Any other definition is filed under one of the words its matches must contain (the rarest of them among all
+definitions) and tried on the steps containing that word; definitions that require no word at all (a pattern that
+is all parameters) are tried on every step. Keyword scoping is the framework's:
 behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step`` definitions to
 any); cucumber-js, cucumber-jvm and cucumber-ruby ignore the keyword.
 """
@@ -51,10 +53,14 @@ class StepIndex:
     def __init__(self, compiled: Iterable[Compiled]) -> None:
         self.compiled = list(compiled)
         frequency: Counter[str] = Counter(k for c in self.compiled for k in c.keys)
+        self._by_first: dict[str, list[tuple[int, Compiled]]] = {}
         self._by_word: dict[str, list[tuple[int, Compiled]]] = {}
         self._always: list[tuple[int, Compiled]] = []
         for order, c in enumerate(self.compiled):
-            if c.keys:
+            first, space, _ = c.prefix.partition(" ")
+            if first and (space or c.prefix == c.definition.pattern and c.definition.kind == "string"):
+                self._by_first.setdefault(first.lower(), []).append((order, c))
+            elif c.keys:
                 word = min(c.keys, key=lambda k: (frequency[k], -len(k), k))
                 self._by_word.setdefault(word, []).append((order, c))
             else:
@@ -65,7 +71,13 @@ class StepIndex:
     def candidates(self, text: str) -> list[Compiled]:
         """The definitions that could match ``text``, in definition order."""
         found: list[tuple[int, Compiled]] = list(self._always)
-        for word in set(text.lower().split(" ")):
+        lowered = text.lower()
+        words = lowered.split(" ")
+        for pair in self._by_first.get(words[0], ()):
+            c = pair[1]
+            if (lowered if c.fold else text).startswith(c.prefix):
+                found.append(pair)
+        for word in set(words):
             bucket = self._by_word.get(word)
             if bucket:
                 found.extend(bucket)
