@@ -1,0 +1,80 @@
+"""Benchmark of step-definition matching: the step scan + match cost on the corpus with generated step files.
+
+    python bench/steps_bench.py [--smoke] [--json]
+
+Builds the corpus (large: 2,000 features × 10 scenarios with outlines, ~130k executed steps, and 2,000 step
+definitions in 40 cucumber-js / cucumber-jvm files; smoke: the small corpus with 80 definitions), then times, in
+this process, ``tracertm.steps.analyze`` (scan the step files and the features, parse both, compile, index, match
+every step) against a cold ``tracertm.sync`` of the same repository into a fresh SQLite file. The issue's budget:
+matching adds at most 25 % to a cold sync. Also reports how many definitions the index tries per step (the point
+of the index: not N × M). ``run(smoke)`` returns rows ``{"name", "value", "unit", "target"}`` for bench/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import corpus as corpus_mod
+
+TARGET_RATIO = 0.25
+
+
+def run(smoke: bool = False) -> list[dict[str, Any]]:
+    from tracertm.engine.sync import sync
+    from tracertm.steps.project import analyze
+
+    size = "small" if smoke else "large"
+    with tempfile.TemporaryDirectory(prefix="tracertm-steps-bench-") as tmp:
+        root = Path(tmp) / "corpus"
+        corpus = corpus_mod.build(root, size, step_definitions=corpus_mod.STEP_DEFINITIONS[size])
+        analyze(root)  # warm: OS file cache, grammars, .pyc files
+        t0 = time.perf_counter()
+        report = analyze(root)
+        steps_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sync(root, database_url=f"sqlite:///{Path(tmp) / 'cold.db'}")
+        sync_s = time.perf_counter() - t0
+
+        from tracertm.steps.expressions import Registries, compile_definition
+        from tracertm.steps.matching import StepIndex
+
+        index = StepIndex(compile_definition(d, Registries(())) for d in report.definitions)
+        texts = {r.use.text for r in report.results}
+        tried = sum(len(index.candidates(t)) for t in texts) / max(1, len(texts))
+    defined = sum(r.status == "defined" for r in report.results)
+    detail = (f"{len(report.definitions)} definitions, {len(report.results)} steps of "
+              f"{corpus.counts['scenario']} scenarios ({defined} defined); sync {sync_s:.2f} s")
+    return [
+        {"name": "step scan + match / cold sync", "value": round(steps_s / sync_s, 3), "unit": "x",
+         "target": f"<= {TARGET_RATIO}", "detail": detail},
+        {"name": "step scan + match, wall", "value": round(steps_s, 3), "unit": "s", "target": "report",
+         "detail": detail},
+        {"name": "definitions tried per distinct step text", "value": round(tried, 2), "unit": "",
+         "target": "report", "detail": f"of {len(report.definitions)} definitions"},
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = run(args.smoke)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['name']:<45} {r['value']:>10} {r['unit']:<3} target {r['target']}  ({r.get('detail', '')})")
+
+
+if __name__ == "__main__":
+    main()
