@@ -101,8 +101,9 @@ def check(
     else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
         try:
-            _check_everything(snapshot, settings, result, store, jobs)
-            _check_steps(snapshot, settings, result, ref=ref, staged=staged)
+            parsed: dict[str, ParseResult] = {}
+            _check_everything(snapshot, settings, result, store, jobs, parsed)
+            _check_steps(location, settings, result, parsed, ref=ref, staged=staged)
         finally:
             snapshot.close()
     store.save()
@@ -115,7 +116,8 @@ def check(
 
 
 def _check_everything(
-    snapshot: Snapshot, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None
+    snapshot: Snapshot, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None,
+    parsed: dict[str, ParseResult] | None = None,
 ) -> None:
     readable = sorted(p for p, f in snapshot.files.items() if f.error is None)
     for f in snapshot.files.values():
@@ -123,7 +125,7 @@ def _check_everything(
             result.errors.append(f.error)
     contents = snapshot.read(readable)
     work = [(p, snapshot.files[p].kind, contents[p]) for p in readable]
-    sketches = _parse_report(work, settings.parser, jobs, result)
+    sketches = _parse_report(work, settings.parser, jobs, result, keep=parsed)
     claims = _Claims()
     for p in readable:
         claims.add(p, sketches[p])
@@ -134,11 +136,14 @@ def _check_everything(
         store.replace({p: (snapshot.files[p].blob_sha, s) for p, s in sketches.items()}, claims)
 
 
-def _check_steps(snapshot: Snapshot, settings: Settings, result: CheckResult, *, ref: str | None, staged: bool) -> None:
-    """Step definitions against every feature (tracertm.steps.checks)."""
+def _check_steps(
+    location: Location, settings: Settings, result: CheckResult, parsed: Mapping[str, ParseResult], *,
+    ref: str | None, staged: bool,
+) -> None:
+    """Step definitions against every parsed feature (tracertm.steps.checks)."""
     from tracertm.steps.checks import check_snapshot
 
-    found = check_snapshot(snapshot, settings, ref=ref, staged=staged)
+    found = check_snapshot(location, settings, parsed, ref=ref, staged=staged)
     result.errors.extend(found.errors)
     result.warnings.extend(found.warnings)
     result.files_checked += found.step_files
@@ -159,9 +164,11 @@ def _check_step_changes(location: Location, settings: Settings, result: CheckRes
 
 
 def _parse_report(
-    work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None, result: CheckResult
+    work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None, result: CheckResult,
+    keep: dict[str, ParseResult] | None = None,
 ) -> dict[str, Sketch]:
-    """Parse ``work``, report its errors and warnings; the exact sketches (empty for files that fail)."""
+    """Parse ``work``, report its errors and warnings; the exact sketches (empty for files that fail). ``keep``
+    receives the successful parse results."""
     sketches: dict[str, Sketch] = {}
     kinds = {p: kind for p, kind, _ in work}
     for p, outcome in _parse(work, options, jobs).items():
@@ -171,6 +178,8 @@ def _parse_report(
         else:
             result.warnings.extend(outcome.warnings)
             sketches[p] = sketch_result(outcome)
+            if keep is not None:
+                keep[p] = outcome
     return sketches
 
 

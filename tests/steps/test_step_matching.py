@@ -223,7 +223,8 @@ def test_index_verdicts_equal_brute_force() -> None:
     from tracertm.steps.expressions import Registries, compile_definition
     from tracertm.steps.matching import StepIndex
     from tracertm.steps.parsing import parse_step_file
-    from tracertm.steps.scenarios import feature_steps
+    from tracertm.parsers import parse
+    from tracertm.steps.scenarios import feature_uses
 
     rng = random.Random(7)
     words = ["alpha", "beta", "gamma", "delta", "the", "a", "item", "items", "Order", "order"]
@@ -262,7 +263,7 @@ def test_index_verdicts_equal_brute_force() -> None:
             pass
     assert len(compiled) > 100
     feature = "Feature: F\n  Scenario: S\n" + "".join(f"    Given {t}\n" for t in texts)
-    uses = feature_steps("f.feature", feature.encode())
+    uses = feature_uses(parse("feature", "f.feature", feature.encode()))
     index = StepIndex(compiled)
     matched = 0
     for use in uses:

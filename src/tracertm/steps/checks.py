@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 from tracertm import git
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.engine.scan import Location, Snapshot, scan
+from tracertm.engine.scan import Location, scan
+from tracertm.parsers.records import ParseResult
 
 if TYPE_CHECKING:  # the matching machinery is imported only when there are steps to match
     from tracertm.steps.matching import StepResult
-    from tracertm.steps.model import StepDefinition
+    from tracertm.steps.model import StepDefinition, StepFile
     from tracertm.steps.report import StepReport
 
 BlobRead = Callable[[list[str]], dict[str, bytes]]  # blob ids → bytes (the checker's `git cat-file --batch`)
@@ -105,27 +106,31 @@ def _has_definitions(report: StepReport) -> bool:
 # ------------------------------------------------------------------------------------------------------ modes
 
 
-def check_snapshot(features: Snapshot, settings: Settings, *, ref: str | None, staged: bool) -> StepFindings:
-    """Everything mode: every step file of the source against every feature of ``features``."""
-    from tracertm.steps.project import report_from
-
-    steps = scan(features.location, settings.for_steps(), ref=ref, staged=staged)
+def check_snapshot(
+    location: Location, settings: Settings, features: Mapping[str, ParseResult], *, ref: str | None, staged: bool
+) -> StepFindings:
+    """Everything mode: every step file of the source against every parsed feature (``features``: the check's
+    own parse results, so no feature is parsed twice)."""
+    steps = scan(location, settings.for_steps(), ref=ref, staged=staged)
     try:
-        readable = sorted(p for p, f in steps.files.items() if f.error is None)
         if not steps.files:
             return StepFindings()
+        readable = sorted(p for p, f in steps.files.items() if f.error is None)
         contents = steps.read(readable)
     finally:
         steps.close()
-    errors = {p: ParseError.from_diagnostics([f.error]) for p, f in steps.files.items() if f.error is not None}
-    feature_paths = sorted(p for p, f in features.files.items() if f.kind == "feature" and f.error is None)
-    feature_bytes = features.read(feature_paths)
-    report = report_from(
-        [(p, contents[p]) for p in readable], [(p, feature_bytes[p]) for p in feature_paths], settings, errors
-    )
-    if not _has_definitions(report):
-        return StepFindings(step_files=report.step_files)
-    return findings(report, settings.step_checks)
+    from tracertm.steps.project import parse_step_files
+    from tracertm.steps.report import build_report
+    from tracertm.steps.scenarios import feature_uses
+
+    files: dict[str, StepFile | ParseError] = {
+        p: ParseError.from_diagnostics([f.error]) for p, f in steps.files.items() if f.error is not None
+    }
+    files.update(parse_step_files(((p, contents[p]) for p in readable), settings.parser))
+    if not any(isinstance(f, ParseError) or f.definitions or f.errors for f in files.values()):
+        return StepFindings(step_files=len(files))
+    uses = {p: feature_uses(r) for p, r in features.items() if r.kind == "feature"}
+    return findings(build_report(files, uses), settings.step_checks)
 
 
 def check_changes(location: Location, settings: Settings, read: BlobRead) -> StepFindings:
@@ -154,10 +159,13 @@ def check_changes(location: Location, settings: Settings, read: BlobRead) -> Ste
     from tracertm.steps.project import report_from  # only now: there are steps to match
 
     blobs = read([listing[p][1] for p in step_paths + feature_paths])
+    from tracertm.engine.parse import default_jobs
+
     report = report_from(
         [(p, blobs[listing[p][1]]) for p in step_paths],
         [(p, blobs[listing[p][1]]) for p in feature_paths],
         settings,
+        jobs=default_jobs(),  # a pool only pays for itself on hundreds of features
     )
     if not _has_definitions(report):
         return StepFindings(step_files=report.step_files)

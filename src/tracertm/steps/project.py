@@ -13,7 +13,7 @@ from tracertm.parsers.records import ParserOptions
 from tracertm.steps.model import StepFile
 from tracertm.steps.parsing import parse_step_file
 from tracertm.steps.report import StepReport, build_report
-from tracertm.steps.scenarios import StepUse, feature_steps
+from tracertm.steps.scenarios import StepUse, feature_uses
 
 
 def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions) -> dict[str, StepFile | ParseError]:
@@ -27,15 +27,15 @@ def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions)
     return out
 
 
-def parse_features(items: Iterable[tuple[str, bytes]], options: ParserOptions) -> dict[str, list[StepUse] | ParseError]:
-    """The executed steps of feature files; a file that is not valid Gherkin is its ``ParseError``."""
-    out: dict[str, list[StepUse] | ParseError] = {}
-    for path, data in items:
-        try:
-            out[path] = feature_steps(path, data, options)
-        except ParseError as exc:
-            out[path] = exc
-    return out
+def parse_features(
+    items: Iterable[tuple[str, bytes]], options: ParserOptions, jobs: int = 1
+) -> dict[str, list[StepUse] | ParseError]:
+    """The executed steps of feature files (parsed by the feature parser, in ``jobs`` processes when there are
+    many); a file that is not valid Gherkin is its ``ParseError``."""
+    from tracertm.engine.parse import parse_files
+
+    outcomes = parse_files([(p, "feature", data) for p, data in items], options, jobs)
+    return {p: o if isinstance(o, ParseError) else feature_uses(o) for p, o in outcomes.items()}
 
 
 def _read(snapshot: Snapshot) -> tuple[list[tuple[str, bytes]], list[ParseError]]:
@@ -56,13 +56,19 @@ def step_snapshots(
 
 
 def report_from(
-    step_items: Iterable[tuple[str, bytes]], feature_items: Iterable[tuple[str, bytes]], settings: Settings,
+    step_items: Iterable[tuple[str, bytes]],
+    feature_items: Iterable[tuple[str, bytes]] | Mapping[str, list[StepUse] | ParseError],
+    settings: Settings,
     step_errors: Mapping[str, ParseError] | None = None,
+    jobs: int = 1,
 ) -> StepReport:
-    """The report over the given step files and feature files (path, bytes)."""
+    """The report over the given step files (path, bytes) and feature files: (path, bytes) to parse, or their
+    steps already (path → ``feature_uses`` of the parse)."""
     files: dict[str, StepFile | ParseError] = dict(step_errors or {})
     files.update(parse_step_files(step_items, settings.parser))
-    return build_report(files, parse_features(feature_items, settings.parser))
+    if isinstance(feature_items, Mapping):
+        return build_report(files, feature_items)
+    return build_report(files, parse_features(feature_items, settings.parser, jobs))
 
 
 def analyze(
@@ -81,4 +87,6 @@ def analyze(
     finally:
         steps.close()
         features.close()
-    return report_from(step_items, feature_items, settings, {e.path: e for e in step_errors})
+    from tracertm.engine.parse import default_jobs
+
+    return report_from(step_items, feature_items, settings, {e.path: e for e in step_errors}, default_jobs())

@@ -1,23 +1,26 @@
-"""Feature files → the steps a runner would execute, through gherkin's own pickle compiler.
+"""Parsed features → the steps a runner executes, as cucumber's pickles define them, from the feature parser's
+records (no second Gherkin parse):
 
-Pickles give each framework's view for free: Background steps (the feature's and the Rule's) are part of every
-scenario, Scenario Outline steps come once per Examples row with ``<placeholders>`` substituted, and each step has
-a type (``Context``/``Action``/``Outcome``; ``And``/``But`` take the type of the step before them, falling back to the
-Background's). ``*`` is ``Unknown`` in gherkin; like behave and pytest-bdd we give it the previous step's type.
+- a scenario's steps in file order, Background steps (the feature's, then the Rule's) first — and only for
+  scenarios that have steps; each typed by its keyword in the feature's language, ``And``/``But``/``*``
+  continuing the type of the step before them (across the Background, as gherkin does);
+- a Scenario Outline's steps once per Examples row, ``<column>`` placeholders substituted, naming the row's line
+  (found from the scenario's source text: the Examples tables are its last table lines).
+
+``tests/steps/pickles.py`` computes the same from gherkin's own pickle compiler; a test holds them equal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from functools import cache
+from typing import Any
 
-from tracertm.errors import ParseError
-from tracertm.parsers.common import decode_text
-from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
+from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.model import Keyword
 
-_TYPES: dict[str, Keyword] = {"Context": "given", "Action": "when", "Outcome": "then"}
+_LISTS = ("given_steps", "when_steps", "then_steps")
 
 
 @dataclass(frozen=True)
@@ -56,70 +59,105 @@ class StepUse:
         }
 
 
-def _index(document: Mapping[str, Any]) -> tuple[dict[str, Mapping[str, Any]], set[str]]:
-    """AST node id → node (steps, scenarios, example rows) and the ids of Background steps."""
-    nodes: dict[str, Mapping[str, Any]] = {}
-    background: set[str] = set()
-    stack: list[Any] = [document.get("feature") or {}]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
+@cache
+def _keyword_types(language: str) -> dict[str, Keyword]:
+    """Keyword (stripped) → type in a Gherkin language; conjunctions and ``*`` are absent."""
+    from gherkin.dialect import Dialect
+
+    dialect = Dialect.for_name(language) or Dialect.for_name("en")
+    assert dialect is not None
+    out: dict[str, Keyword] = {}
+    for kind, keywords in (("then", dialect.then_keywords), ("when", dialect.when_keywords),
+                           ("given", dialect.given_keywords)):
+        for keyword in keywords:
+            if keyword.strip() != "*":
+                out[keyword.strip()] = kind  # type: ignore[assignment]
+    return out
+
+
+def feature_uses(result: ParseResult) -> list[StepUse]:
+    """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order)."""
+    out: list[StepUse] = []
+    for feature in result.records:
+        language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
+        for scenario in feature.children:
+            out.extend(scenario_uses(result.path, scenario, _keyword_types(language)))
+    return out
+
+
+def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[StepUse]:
+    fields = scenario.fields
+    steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
+    if not steps:
+        return []  # as gherkin: a scenario without steps runs no Background either
+    lines = str(fields.get("gherkin_text") or "").split("\n")
+    start = _start_line(scenario, lines)
+    previous: Keyword = "given"
+
+    def typed(items: Iterable[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], Keyword]]:
+        nonlocal previous
+        out: list[tuple[Mapping[str, Any], Keyword]] = []
+        for step in items:
+            previous = types.get(str(step["keyword"]), previous)
+            out.append((step, previous))
+        return out
+
+    background = typed(fields.get("background") or ())
+    own = typed(steps)
+    rows = _rows(fields.get("examples") or (), lines, start)
+    name = str(fields.get("title") or "")
+    out: list[StepUse] = []
+
+    def use(step: Mapping[str, Any], kind: Keyword, text: str, row_line: int | None, in_background: bool) -> StepUse:
+        line = int(step["line"])
+        source = lines[line - start] if not in_background and 0 <= line - start < len(lines) else ""
+        column = len(source) - len(source.lstrip()) + 1 if source.strip() else 1
+        return StepUse(path, line, str(step["keyword"]), kind, text, name, scenario.line, row_line, in_background,
+                       column)
+
+    if rows is None:
+        out.extend(use(s, k, str(s["text"]), None, True) for s, k in background)
+        out.extend(use(s, k, str(s["text"]), None, False) for s, k in own)
+        return out
+    for columns, values, row_line in rows:
+        out.extend(use(s, k, str(s["text"]), row_line, True) for s, k in background)
+        for s, k in own:
+            text = str(s["text"])
+            for column_name, value in zip(columns, values):
+                text = text.replace(f"<{column_name}>", value)
+            out.append(use(s, k, text, row_line, False))
+    return out
+
+
+def _start_line(scenario: SpecRecord, lines: Sequence[str]) -> int:
+    """The file line of ``gherkin_text``'s first line (it starts at the scenario's first tag)."""
+    keyword = str(scenario.fields.get("scenario_metadata", {}).get("keyword") or "")
+    for index, text in enumerate(lines):
+        stripped = text.strip()
+        if keyword and stripped.startswith(keyword) and stripped[len(keyword):].lstrip().startswith(":"):
+            return scenario.line - index
+    return scenario.line
+
+
+def _rows(
+    examples: Iterable[Mapping[str, Any]], lines: Sequence[str], start: int
+) -> list[tuple[list[str], list[str], int | None]] | None:
+    """(columns, values, row line) per Examples row; None when the scenario has no Examples (not an outline)."""
+    tables = [e for e in examples]
+    if not tables:
+        return None
+    needed = sum(1 + len(e.get("rows") or ()) for e in tables if e.get("columns"))
+    pipes = [start + i for i, text in enumerate(lines) if text.lstrip().startswith("|")]
+    row_lines: list[int | None] = list(pipes[len(pipes) - needed:]) if needed and len(pipes) >= needed else []
+    out: list[tuple[list[str], list[str], int | None]] = []
+    cursor = 0
+    for e in tables:
+        columns = [str(c) for c in e.get("columns") or ()]
+        if not columns:
             continue
-        if not isinstance(node, Mapping):
-            continue
-        if "id" in node and "location" in node:
-            nodes[str(node["id"])] = node
-        if "background" in node:
-            background.update(str(step["id"]) for step in node["background"].get("steps", ()))
-        for key in ("children", "background", "scenario", "rule", "steps", "examples", "tableBody"):
-            if key in node:
-                stack.append(node[key])
-    return nodes, background
-
-
-def feature_steps(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> list[StepUse]:
-    """Every executed step of a feature file, in pickle order; ``ParseError`` when it is not valid Gherkin (the
-    feature parser reports that error with every detail; here the file just has no steps)."""
-    from gherkin.errors import CompositeParserException, ParserException
-    from gherkin.parser import Parser
-    from gherkin.pickles.compiler import Compiler
-    from gherkin.token_scanner import TokenScanner
-
-    text = decode_text(path, data, options)
-    try:
-        parsed: dict[str, Any] = dict(Parser().parse(TokenScanner(text)))
-    except (CompositeParserException, ParserException) as exc:
-        raise ParseError(path, 0, 0, f"not valid Gherkin ({exc})") from None
-    parsed["uri"] = path
-    nodes, background = _index(parsed)
-    pickles: Any = Compiler().compile(cast(Any, parsed))
-    return list(_uses(path, pickles, nodes, background))
-
-
-def _uses(
-    path: str, pickles: Iterable[Mapping[str, Any]], nodes: Mapping[str, Mapping[str, Any]], background: set[str]
-) -> Iterator[StepUse]:
-    for pickle in pickles:
-        ids = [str(i) for i in pickle.get("astNodeIds", ())]
-        scenario = nodes.get(ids[0]) if ids else None
-        scenario_line = int(scenario["location"]["line"]) if scenario else int(pickle["location"]["line"])
-        row_line = int(pickle["location"]["line"]) if len(ids) > 1 else None
-        previous: Keyword = "given"
-        for step in pickle.get("steps", ()):
-            step_ids = [str(i) for i in step.get("astNodeIds", ())]
-            node = nodes.get(step_ids[0]) if step_ids else None
-            kind = _TYPES.get(str(step.get("type")))
-            previous = kind or previous
-            yield StepUse(
-                path=path,
-                line=int(node["location"]["line"]) if node else scenario_line,
-                keyword=str(node["keyword"]).strip() if node else "*",
-                type=previous,
-                text=str(step["text"]),
-                scenario=str(pickle.get("name", "")),
-                scenario_line=scenario_line,
-                row_line=row_line,
-                background=bool(step_ids) and step_ids[0] in background,
-                column=int(node["location"].get("column", 1)) if node else 1,
-            )
+        cursor += 1  # the header
+        for values in e.get("rows") or ():
+            line = row_lines[cursor] if cursor < len(row_lines) else None
+            out.append((columns, [str(v) for v in values], line))
+            cursor += 1
+    return out
