@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from tracertm.config import Settings
 from tracertm.steps.project import report_from
 from tracertm.steps.report import StepReport
@@ -285,3 +287,26 @@ def test_index_tries_only_the_definitions_sharing_a_rare_word() -> None:
     index = StepIndex(compile_definition(d, Registries(())) for d in definitions)
     candidates = index.candidates("the user42 logs in 3 times")
     assert [c.definition.pattern for c in candidates] == ["the user42 logs in {int} times", "^(.*)$"]
+
+
+@pytest.mark.parametrize("expression, text", [
+    ('I have {string} and {int} cuke(s) {float}', 'I have "a \\"b\\"" and -5 cuke 1.5E3'),
+    ("a {color} {word} in/on {}", "a red ball on the table"),
+    ("{color} or {color}", "blue or red"),
+])
+def test_cucumber_arguments_equal_the_packages(expression: str, text: str) -> None:
+    """Arguments come from the compiled regex's top-level groups; they must be what the package's match() gives,
+    also for types whose regex has groups of its own."""
+    from cucumber_expressions.expression import CucumberExpression
+
+    from tracertm.steps.expressions import Registries, compile_definition
+    from tracertm.steps.model import ParameterTypeDecl, StepDefinition
+
+    declared = ParameterTypeDecl("color", ("(r)(e)d|blue",), "cucumber-js", "javascript", "s.js", 1)
+    registries = Registries([declared])
+    definition = StepDefinition("given", expression, "cucumber-expression", "cucumber-js", "javascript", "s.js", 1,
+                                1, "f")
+    ours = compile_definition(definition, registries).match(text)
+    theirs = CucumberExpression(expression, registries.cucumber("js")).match(text)
+    assert ours is not None and theirs is not None
+    assert [(a.value, a.start, a.end) for a in ours] == [(a.group.value, a.group.start, a.group.end) for a in theirs]
