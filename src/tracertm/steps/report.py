@@ -135,8 +135,10 @@ def _keyword_call(d: StepDefinition) -> str:
     name: str = d.keyword
     if d.language in ("javascript", "typescript", "java", "ruby", "csharp", "go"):
         name = name.capitalize()
-    return f"@{name}({d.display_pattern!r})" if d.language in ("python", "java", "csharp") else \
-        f"{name}({d.display_pattern!r})"
+    shown = d.display_pattern
+    if not (d.kind == "regex" and shown.startswith("/") and d.language in ("javascript", "typescript", "ruby")):
+        shown = f"'{shown}'"  # as written (no escaping), like behave's steps.usage
+    return f"@{name}({shown})" if d.language in ("python", "java", "csharp") else f"{name}({shown})"
 
 
 def _step_line(r: StepResult) -> str:
