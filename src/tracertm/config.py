@@ -21,8 +21,8 @@ DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "contract": ("contracts/**/*.yaml", "contracts/**/*.yml"),
     "feature": ("features/**/*.feature",),
 }
-# Step definition files (docs/formats.md, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd,
-# cucumber-jvm. Python files outside features/steps count only when they import pytest_bdd.
+# Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
+# godog, cucumber-ruby, Reqnroll/SpecFlow. Python files outside features/steps count only when they import pytest_bdd.
 DEFAULT_STEP_PATHS: tuple[str, ...] = (
     "features/steps/**/*.py",
     "tests/**/*.py",
@@ -34,6 +34,10 @@ DEFAULT_STEP_PATHS: tuple[str, ...] = (
     "**/*.steps.js",
     "**/*.steps.ts",
     "src/test/**/*.java",
+    "**/*_test.go",
+    "features/step_definitions/**/*.rb",
+    "**/*Steps.cs",
+    "**/StepDefinitions/**/*.cs",
 )
 # Never step files: installed packages and virtual environments.
 STEP_EXCLUDE: tuple[str, ...] = ("**/node_modules/**", "**/.venv/**", "**/venv/**", "**/site-packages/**")

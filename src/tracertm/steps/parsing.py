@@ -7,6 +7,8 @@ and the rest of the file still counts.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from tracertm.errors import ParseError
 from tracertm.parsers.common import decode_text
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
@@ -18,7 +20,15 @@ SUFFIXES: dict[str, str] = {
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
     ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "typescript",
     ".java": "java",
+    ".go": "go",
+    ".rb": "ruby",
+    ".cs": "csharp",
 }
+
+
+# language → the module of this package that reads it (tree-sitter based; Python is read with ast).
+_MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "java", "go": "golang", "ruby": "ruby",
+            "csharp": "csharp"}
 
 
 def language_of(path: str) -> str | None:
@@ -41,13 +51,9 @@ def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPT
         from tracertm.steps.syntax import GrammarMissing
 
         try:
-            if language in ("javascript", "typescript"):
-                from tracertm.steps import javascript
-
-                return javascript.parse(path, text.encode("utf-8"))
-            from tracertm.steps import java
-
-            return java.parse(path, text.encode("utf-8"))
+            module = import_module(f"tracertm.steps.{_MODULES[language]}")
+            result: StepFile = module.parse(path, text.encode("utf-8"))
+            return result
         except GrammarMissing as exc:
             raise ParseError(path, 0, 0, str(exc)) from None
     except ParseError:
