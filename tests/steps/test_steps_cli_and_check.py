@@ -212,3 +212,15 @@ def test_check_staged_imports_no_step_machinery_when_no_step_or_feature_changes(
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=git_repo.path, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+
+
+def test_public_api_step_report(git_repo: GitRepo) -> None:
+    _project(git_repo)
+    code = (
+        "import tracertm.steps, inspect, tracertm\n"
+        "assert inspect.isfunction(tracertm.step_report)\n"
+        f"r = tracertm.step_report({str(git_repo.path)!r})\n"
+        "print(len(r.definitions), len(r.undefined()), len(r.unused()), len(r.ambiguous()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["6", "2", "1", "1"]

@@ -90,3 +90,6 @@ def analyze(
     from tracertm.engine.parse import default_jobs
 
     return report_from(step_items, feature_items, settings, {e.path: e for e in step_errors}, default_jobs())
+
+
+step_report = analyze  # the public name: ``tracertm.step_report(path, ref=..., staged=...)``
