@@ -40,6 +40,7 @@ class StepUse:
     row_line: int | None = None
     background: bool = False
     column: int = 1
+    scenario_number: str = ""  # the scenario record's identity (its id tag or name)
 
     @property
     def location(self) -> str:
@@ -56,6 +57,7 @@ class StepUse:
             "scenario_line": self.scenario_line,
             "row_line": self.row_line,
             "background": self.background,
+            "scenario_number": self.scenario_number,
         }
 
 
@@ -113,7 +115,7 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
         source = lines[line - start] if not in_background and 0 <= line - start < len(lines) else ""
         column = len(source) - len(source.lstrip()) + 1 if source.strip() else 1
         return StepUse(path, line, str(step["keyword"]), kind, text, name, scenario.line, row_line, in_background,
-                       column)
+                       column, scenario.number)
 
     if rows is None:
         out.extend(use(s, k, str(s["text"]), None, True) for s, k in background)
