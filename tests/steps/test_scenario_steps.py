@@ -113,3 +113,15 @@ def test_outline_rows_and_types() -> None:
     assert rule == [("a base", "given", True), ("another base", "given", True), ("a rule base", "then", True),
                     ("starts with a conjunction", "then", False), ("acting", "when", False)]  # as gherkin: the
     # conjunction continues the Background's last type
+
+
+def test_positions_come_from_the_fields_not_the_record_line() -> None:
+    """A scenario row from the database has no line: the same steps come out of its fields alone."""
+    from tracertm.parsers.records import SpecRecord
+    from tracertm.steps.scenarios import _keyword_types, scenario_uses
+
+    result = parse("feature", "t.feature", TRICKY.encode())
+    for scenario in result.records[0].children:
+        row = SpecRecord("scenario", scenario.number, scenario.fields, line=1)
+        assert scenario_uses("t.feature", row, _keyword_types("en")) == \
+            scenario_uses("t.feature", scenario, _keyword_types("en"))

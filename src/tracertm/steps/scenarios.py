@@ -88,12 +88,20 @@ def feature_uses(result: ParseResult) -> list[StepUse]:
 
 
 def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[StepUse]:
+    """The executed steps of one scenario record (or of a scenario row: ``SpecRecord("scenario", number, row
+    fields)`` — positions come from the fields, the record's ``line`` is not needed)."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
         return []  # as gherkin: a scenario without steps runs no Background either
     lines = str(fields.get("gherkin_text") or "").split("\n")
-    start = _start_line(scenario, lines)
+    start = _start_line(steps[0], lines)
+    keyword = str(fields.get("scenario_metadata", {}).get("keyword") or "")
+    scenario_line = next(
+        (start + i for i, text in enumerate(lines)
+         if keyword and text.strip().startswith(keyword) and text.strip()[len(keyword):].lstrip().startswith(":")),
+        scenario.line,
+    )
     previous: Keyword = "given"
 
     def typed(items: Iterable[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], Keyword]]:
@@ -114,7 +122,7 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
         line = int(step["line"])
         source = lines[line - start] if not in_background and 0 <= line - start < len(lines) else ""
         column = len(source) - len(source.lstrip()) + 1 if source.strip() else 1
-        return StepUse(path, line, str(step["keyword"]), kind, text, name, scenario.line, row_line, in_background,
+        return StepUse(path, line, str(step["keyword"]), kind, text, name, scenario_line, row_line, in_background,
                        column, scenario.number)
 
     if rows is None:
@@ -131,14 +139,14 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
     return out
 
 
-def _start_line(scenario: SpecRecord, lines: Sequence[str]) -> int:
-    """The file line of ``gherkin_text``'s first line (it starts at the scenario's first tag)."""
-    keyword = str(scenario.fields.get("scenario_metadata", {}).get("keyword") or "")
+def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
+    """The file line of ``gherkin_text``'s first line (it starts at the scenario's first tag), from the scenario's
+    first step: its line is known, and so is its text."""
+    wanted = f"{str(first['keyword']).strip()} {first['text']}".split()
     for index, text in enumerate(lines):
-        stripped = text.strip()
-        if keyword and stripped.startswith(keyword) and stripped[len(keyword):].lstrip().startswith(":"):
-            return scenario.line - index
-    return scenario.line
+        if text.split() == wanted:
+            return int(first["line"]) - index
+    return int(first["line"])  # pragma: no cover - the step is a line of the scenario's text
 
 
 def _rows(
