@@ -22,7 +22,7 @@ from tracertm.errors import ParseError
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 from tracertm.steps.model import STEP_PARSER_VERSION, StepDefinition
 
-STEP_KIND = "step"
+STEP_KIND = "step_definition"  # the record kind and the file kind (as spec_revisions.entity_type names it)
 
 
 @dataclass(frozen=True)
