@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
 from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, string_check, utcnow
 
-FILE_KIND_VALUES = ("adr", "contract", "feature")
+FILE_KIND_VALUES = ("adr", "contract", "feature", "step_definition")
 TRIGGER_VALUES = ("cli", "hook", "ci", "watch", "backfill")
 RUN_STATUS_VALUES = ("running", "ok", "errors", "failed")
 ENTITY_TYPE_VALUES = ("adr", "contract", "feature", "scenario")
