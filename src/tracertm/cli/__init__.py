@@ -265,7 +265,7 @@ def _register_queries(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_list)
 
     p = verbs.add_parser("show", help="one record: fields, source path, version", parents=[_common()])
-    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number")
+    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number, STEP-n")
     project_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--at", metavar="COMMIT", help="the record as of this commit (from its revisions; see 'backfill')")
@@ -353,14 +353,25 @@ def _show(args: argparse.Namespace) -> int:
     from tracertm import output, queries
 
     session, project = _open_project(args)
+    from tracertm.steps.queries import looks_like_step, scenario_steps
+
+    if looks_like_step(args.id) and not args.at:
+        from tracertm.cli.steps import show_definition
+
+        return show_definition(args, session, project)
     kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
     if args.at:
         return _show_at(args, session, project, kind, row)
     fields = queries.record_fields(kind, row)
+    steps = scenario_steps(session, row) if kind == "scenario" else []  # type: ignore[arg-type]
     if args.format == "json":
-        print(output.to_json(fields))
+        print(output.to_json({**fields, "steps": steps} if kind == "scenario" else fields))
         return EXIT_OK
     _print_fields(fields)
+    if steps:
+        from tracertm.cli.steps import print_scenario_steps
+
+        print_scenario_steps(steps)
     return EXIT_OK
 
 
@@ -387,7 +398,14 @@ def _history(args: argparse.Namespace) -> int:
     from tracertm import output, queries
 
     session, project = _open_project(args)
-    kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
+    from tracertm.steps.queries import looks_like_step
+
+    if looks_like_step(args.id):
+        from tracertm.cli.steps import find_definition
+
+        kind, row = "step_definition", find_definition(session, project, args.id)
+    else:
+        kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
     revisions = queries.history(session, project, kind, row)  # type: ignore[arg-type]
     if args.format == "json":
         print(output.to_json(revisions))

@@ -50,3 +50,56 @@ def _steps(args: argparse.Namespace) -> int:
         return 1
     found = {"undefined": report.undefined, "unused": report.unused, "ambiguous": report.ambiguous}
     return 1 if args.only and found[args.only]() else 0
+
+
+# ---------------------------------------------------------------------------------------- show / history hooks
+
+
+def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int:
+    """``tracertm show STEP-n`` (or ``file::function``): the definition and the steps that use it."""
+    from tracertm import output, queries
+    from tracertm.steps.queries import definition_uses, short_ids
+
+    row = find_definition(session, project, args.id)
+    fields = {"id": short_ids(session, project.id).get(row.id), **queries.record_fields("step_definition", row)}
+    fields["used_by"] = definition_uses(session, row)
+    if args.format == "json":
+        print(output.to_json(fields))
+        return 0
+    uses = fields.pop("used_by")
+    from tracertm.cli import _print_fields
+
+    _print_fields(fields)
+    print(f"used by ({len(uses)}):" if uses else "used by: no scenario step")
+    for u in uses:
+        row_text = f" (Examples row line {u['row_line']})" if u["row_line"] else ""
+        state = "" if u["status"] == "defined" else f"  [{u['status']}]"
+        print(f"  {u['keyword']} {u['text']}  # {u['path']}:{u['line']}{row_text}  {u['feature']}/{u['scenario']}"
+              f"{state}")
+    return 0
+
+
+def find_definition(session: Any, project: Any, ident: str) -> Any:
+    from tracertm.queries import NotFound
+    from tracertm.steps.queries import find_definition as find
+
+    row = find(session, project, ident)
+    if row is None:
+        raise NotFound(f"{ident}: no step definition with this id in project {project.name}; see 'tracertm steps' "
+                       "(ids are STEP-n or file::function)")
+    return row
+
+
+def print_scenario_steps(steps: list[dict[str, Any]]) -> None:
+    """The ``steps:`` section of ``show SC-n``."""
+    if not steps:
+        return
+    print("steps:")
+    for s in steps:
+        row_text = f" (Examples row line {s['row_line']})" if s["row_line"] else ""
+        if s["status"] == "undefined":
+            target = "UNDEFINED"
+        else:
+            target = ", ".join(f"{d['id']} {d['location']}" for d in s["definitions"])
+            target = target if s["status"] == "defined" else f"AMBIGUOUS: {target}"
+        print(f"  {s['keyword']} {s['text']}  # line {s['line']}{row_text} -> {target}")
