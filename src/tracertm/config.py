@@ -34,6 +34,7 @@ DEFAULT_STEP_PATHS: tuple[str, ...] = (
     "**/*.steps.js",
     "**/*.steps.ts",
     "src/test/**/*.java",
+    "src/test/**/*.kt",
     "**/*_test.go",
     "features/step_definitions/**/*.rb",
     "**/*Steps.cs",

@@ -122,3 +122,47 @@ def test_reqnroll() -> None:
     assert not report.errors
     # Reqnroll scopes by keyword, matches regexes against the whole text, knows {decimal}, and {Color} may be an enum.
     assert [r.status for r in report.results] == ["defined"] * 5 + ["undefined"]
+
+
+KOTLIN = '''package steps
+
+import io.cucumber.java.en.Given
+import io.cucumber.java.fr.Soit
+import io.cucumber.java8.En
+
+class BellySteps : En {
+    @Given("I have {int} cukes in my {color} belly")
+    fun cukes(count: Int, color: String) {}
+
+    @Soit("un concombre")
+    fun concombre() {}
+
+    @ParameterType("red|blue")
+    fun color(value: String): String = value
+
+    @Given("hello ${'$'}name")
+    fun templated() {}
+
+    init {
+        Then("^the belly growls (\\\\d+) times$") { n: Int -> }
+    }
+}
+'''
+
+
+def test_kotlin() -> None:
+    f = parse_step_file("src/test/kotlin/BellySteps.kt", KOTLIN.encode())
+    got = [(d.keyword, d.kind, d.pattern, d.function, [(p.name, p.type) for p in d.parameters]) for d in f.definitions]
+    assert got == [
+        ("given", "cucumber-expression", "I have {int} cukes in my {color} belly", "cukes",
+         [("count", "Int"), ("color", "String")]),
+        ("step", "cucumber-expression", "un concombre", "concombre", []),
+        ("then", "regex", r"^the belly growls (\d+) times$", "", [("n", "Int")]),
+    ]
+    assert [(t.name, t.regexps) for t in f.parameter_types] == [("color", ("red|blue",))]
+    assert len(f.errors) == 1 and f.errors[0].line == 17 and "templated()" in f.errors[0].message  # a template
+    feature = ("Feature: F\n  Scenario: S\n    Given I have 3 cukes in my red belly\n"
+               "    Then the belly growls 2 times\n    Given I have 3 cukes in my green belly\n")
+    report = report_from([("src/test/kotlin/BellySteps.kt", KOTLIN.encode())],
+                         [("features/f.feature", feature.encode())], SETTINGS)
+    assert [r.status for r in report.results] == ["defined", "defined", "undefined"]

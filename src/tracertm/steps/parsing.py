@@ -20,6 +20,7 @@ SUFFIXES: dict[str, str] = {
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
     ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "typescript",
     ".java": "java",
+    ".kt": "kotlin",
     ".go": "go",
     ".rb": "ruby",
     ".cs": "csharp",
@@ -27,8 +28,8 @@ SUFFIXES: dict[str, str] = {
 
 
 # language → the module of this package that reads it (tree-sitter based; Python is read with ast).
-_MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "java", "go": "golang", "ruby": "ruby",
-            "csharp": "csharp"}
+_MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "java", "kotlin": "kotlin", "go": "golang",
+            "ruby": "ruby", "csharp": "csharp"}
 
 
 def language_of(path: str) -> str | None:

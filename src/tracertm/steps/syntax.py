@@ -20,6 +20,7 @@ _GRAMMARS: dict[str, tuple[str, str]] = {
     "typescript": ("tree_sitter_typescript", "language_typescript"),
     "tsx": ("tree_sitter_typescript", "language_tsx"),
     "java": ("tree_sitter_java", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
     "go": ("tree_sitter_go", "language"),
     "ruby": ("tree_sitter_ruby", "language"),
     "csharp": ("tree_sitter_c_sharp", "language"),
