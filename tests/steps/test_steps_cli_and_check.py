@@ -224,3 +224,23 @@ def test_public_api_step_report(git_repo: GitRepo) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["6", "2", "1", "1"]
+
+
+def test_check_staged_reports_steps_a_removed_or_changed_definition_leaves_undefined(git_repo: GitRepo) -> None:
+    _project(git_repo)
+    git_repo.write("features/step_definitions/extra.js", "Then('the basket holds two items', () => {});\n")
+    git_repo.commit("extra")
+    assert not [w for w in check(git_repo.path).warnings if "holds two items" in w.message]
+    git_repo.remove("features/step_definitions/extra.js")
+    git_repo.git("add", "-A")
+    staged = check(git_repo.path, staged=True)
+    # The feature did not change, but the commit leaves its step without a definition.
+    assert [(w.path, w.line, w.message.split(":")[0]) for w in staged.warnings] == [
+        ("features/basket.feature", 10, "undefined step 'Then the basket holds two items' (Examples row on line 15)")]
+    git_repo.git("reset", "-q", "--hard")
+    git_repo.write("features/step_definitions/extra.js", "Then('the basket holds two items', () => {});\n"
+                                                         "Then(/^an empty basket$/, () => {});\n")
+    git_repo.git("add", "-A")
+    staged = check(git_repo.path, staged=True)
+    assert [(w.path, w.line, w.message.split(" ")[0]) for w in staged.warnings] == [
+        ("features/basket.feature", 3, "ambiguous")]

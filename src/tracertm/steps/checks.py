@@ -149,25 +149,39 @@ def check_changes(location: Location, settings: Settings, read: BlobRead) -> Ste
     listing = {p[len(location.prefix):]: v for p, v in git.index_blobs(top, prefixes).items()
                if p.startswith(location.prefix) and v[0] != "120000"}
     step_paths = sorted(p for p in listing if step_settings.kind_of(p) is not None)
-    if not step_paths:
+    if not step_paths and not removed_steps:
         return StepFindings()
     # Every feature when definitions changed (their usage needs every step), else only the changed ones.
     if changed_steps or removed_steps:
         feature_paths = sorted(p for p in listing if settings.kind_of(p) == "feature")
     else:
         feature_paths = changed_features
-    from tracertm.steps.project import report_from  # only now: there are steps to match
-
-    blobs = read([listing[p][1] for p in step_paths + feature_paths])
     from tracertm.engine.parse import default_jobs
+    from tracertm.steps.project import parse_features, parse_step_files
+    from tracertm.steps.report import StepReport, build_report
 
-    report = report_from(
-        [(p, blobs[listing[p][1]]) for p in step_paths],
-        [(p, blobs[listing[p][1]]) for p in feature_paths],
-        settings,
-        jobs=default_jobs(),  # a pool only pays for itself on hundreds of features
-    )
-    if not _has_definitions(report):
+    # The step files before the change (HEAD's blobs) matter when definitions changed: what the change causes.
+    before = {p: old for p, (old, _) in diff.items() if old and p in set(changed_steps) | set(removed_steps)}
+    blobs = read(sorted({listing[p][1] for p in step_paths + feature_paths} | set(before.values())))
+    now = parse_step_files(((p, blobs[listing[p][1]]) for p in step_paths), settings.parser)
+    # A pool only pays for itself on hundreds of features.
+    uses = parse_features(((p, blobs[listing[p][1]]) for p in feature_paths), settings.parser, default_jobs())
+    report = build_report(now, uses)
+    if not _has_definitions(report) and not before:
         return StepFindings(step_files=report.step_files)
-    return findings(report, settings.step_checks, features=changed_features, step_files=changed_steps)
+    found = findings(report, settings.step_checks, features=changed_features, step_files=changed_steps)
+    if before:
+        # Steps of unchanged features whose verdict the step-file change turned bad (a definition removed or
+        # narrowed: undefined; a new overlapping one: ambiguous).
+        then = {p: f for p, f in now.items() if p not in before}
+        then.update(parse_step_files(((p, blobs[sha]) for p, sha in before.items()), settings.parser))
+        old = build_report(then, uses)
+        was = {(r.use.path, r.use.line, r.use.row_line, r.use.text): r.status for r in old.results}
+        caused = [r for r in report.results if r.status != "defined" and r.use.path not in set(changed_features)
+                  and was.get((r.use.path, r.use.line, r.use.row_line, r.use.text)) == "defined"]
+        if caused:
+            extra = findings(StepReport(results=caused), settings.step_checks)  # just these steps
+            for diag in [*extra.errors, *extra.warnings]:
+                found.add(diag)
+    return found
 
