@@ -144,9 +144,10 @@ def _check_steps(
     from tracertm.steps.checks import check_snapshot
 
     found = check_snapshot(location, settings, parsed, ref=ref, staged=staged)
-    result.errors.extend(found.errors)
+    # A step file that does not parse was reported by the parse already (as a spec file of the source).
+    seen = set(result.errors)
+    result.errors.extend(d for d in found.errors if d not in seen)
     result.warnings.extend(found.warnings)
-    result.files_checked += found.step_files
 
 
 def _check_step_changes(location: Location, settings: Settings, result: CheckResult) -> None:
@@ -159,7 +160,8 @@ def _check_step_changes(location: Location, settings: Settings, result: CheckRes
         found = check_changes(location, settings, reader.read)
     finally:
         reader.close()
-    result.errors.extend(found.errors)
+    seen = set(result.errors)
+    result.errors.extend(d for d in found.errors if d not in seen)
     result.warnings.extend(found.warnings)
 
 
@@ -204,6 +206,8 @@ def _check_changes(
     specs = tuple(location.prefix + s for s in settings.prefixes)
     try:
         diff = _strip(git.index_changes(top, "HEAD", specs), location.prefix)
+        # Spec folders can be the whole repository (the default step_paths hold **/conftest.py): keep spec files.
+        diff = {p: v for p, v in diff.items() if settings.kind_of(p) is not None}
     except GitError:
         if git.head_commit(top) is None:
             return False
@@ -391,6 +395,9 @@ def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) 
         return _sketch_adr(path, text)
     if kind == "contract":
         return _sketch_contract(path, text)
+    if kind == "step_definition":
+        # Identities are file::function: a step file can claim nothing another file claims, and refers to no ADR.
+        return Sketch(kind, (), True)
     return _sketch_feature(path, text, options)
 
 

@@ -11,16 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from tracertm.errors import ConfigError
 from tracertm.parsers.records import FileKind, ParserOptions
 
-DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
-    "adr": ("docs/adr/**/*.md", "doc/adr/**/*.md", "docs/decisions/**/*.md"),
-    "contract": ("contracts/**/*.yaml", "contracts/**/*.yml"),
-    "feature": ("features/**/*.feature",),
-}
 # Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
 # godog, cucumber-ruby, Reqnroll/SpecFlow. Python files outside features/steps count only when they import pytest_bdd.
 DEFAULT_STEP_PATHS: tuple[str, ...] = (
@@ -42,8 +37,17 @@ DEFAULT_STEP_PATHS: tuple[str, ...] = (
 )
 # Never step files: installed packages and virtual environments.
 STEP_EXCLUDE: tuple[str, ...] = ("**/node_modules/**", "**/.venv/**", "**/venv/**", "**/site-packages/**")
+DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
+    "adr": ("docs/adr/**/*.md", "doc/adr/**/*.md", "docs/decisions/**/*.md"),
+    "contract": ("contracts/**/*.yaml", "contracts/**/*.yml"),
+    "feature": ("features/**/*.feature",),
+    "step_definition": DEFAULT_STEP_PATHS,
+}
 # Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these).
-DEFAULT_EXCLUDE = ("**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md")
+DEFAULT_EXCLUDE = (
+    "**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md",
+    *STEP_EXCLUDE,
+)
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "project": str,
@@ -101,7 +105,6 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     parser: ParserOptions = ParserOptions()
     source: Path | None = None
-    step_paths: tuple[str, ...] = DEFAULT_STEP_PATHS
     # check's step rules → severity: {"undefined"|"ambiguous"|"unused": "error"|"warning"|"off"} (default warning)
     step_checks: Mapping[str, str] = field(default_factory=dict)
 
@@ -123,13 +126,15 @@ class Settings:
                 kept.append(prefix)
         return tuple(kept)
 
+    @property
+    def step_paths(self) -> tuple[str, ...]:
+        return self.paths.get("step_definition", ())
+
     def for_steps(self) -> Settings:
-        """These settings with the step paths as the only spec paths: what a scan for step files needs. (Scanned
-        files come back with the kind ``"step"``.)"""
+        """These settings with the step paths as the only spec paths: what a scan for step files alone needs."""
         from dataclasses import replace
 
-        paths = cast(dict[FileKind, tuple[str, ...]], {"step": self.step_paths})
-        return replace(self, paths=paths, exclude=self.exclude + STEP_EXCLUDE)
+        return replace(self, paths={"step_definition": self.step_paths})
 
     def kind_of(self, path: str) -> FileKind | None:
         """The spec kind of a repository-relative POSIX path, or None when it is not a spec file."""
@@ -191,6 +196,8 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
     for kind in ("adr", "contract", "feature"):
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
+    if "step_paths" in table:
+        paths["step_definition"] = tuple(table["step_paths"])
     step_checks = table.get("step_checks", {})
     for rule, severity in step_checks.items():
         if rule not in ("undefined", "ambiguous", "unused") or severity not in ("error", "warning", "off"):
@@ -215,7 +222,6 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         exclude=DEFAULT_EXCLUDE + tuple(table.get("exclude", ())),
         parser=ParserOptions(**parser_kwargs),
         source=source,
-        step_paths=tuple(table["step_paths"]) if "step_paths" in table else DEFAULT_STEP_PATHS,
         step_checks=dict(step_checks),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}

@@ -9,7 +9,9 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from tracertm.errors import UsageError
-from tracertm.models import ADR, Contract, Feature, Project, Scenario, SourceFile, SpecRevision, SyncRun
+from tracertm.models import (
+    ADR, Contract, Feature, Project, Scenario, SourceFile, SpecRevision, StepDefinition, SyncRun,
+)
 from tracertm.parsers.common import json_safe
 
 if TYPE_CHECKING:
@@ -19,9 +21,11 @@ KIND_ALIASES = {
     "adr": "adr", "adrs": "adr", "contract": "contract", "contracts": "contract",
     "feature": "feature", "features": "feature", "scenario": "scenario", "scenarios": "scenario",
 }
-MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario": Scenario}
-NUMBER = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number", "scenario": "scenario_number"}
-TITLE = {"adr": "title", "contract": "title", "feature": "name", "scenario": "title"}
+MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario": Scenario,
+                          "step_definition": StepDefinition}
+NUMBER = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number", "scenario": "scenario_number",
+          "step_definition": "step_number"}
+TITLE = {"adr": "title", "contract": "title", "feature": "name", "scenario": "title", "step_definition": "pattern"}
 # Columns that say what a row is about, not what it holds.
 _BOOKKEEPING = {"id", "project_id", "feature_id", "content_hash"}
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError
 from tracertm.git import CommitInfo
-from tracertm.models import ADR, Base, Contract, Feature, Scenario
+from tracertm.models import ADR, Base, Contract, Feature, Scenario, StepDefinition
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import SpecRecord
@@ -29,12 +29,13 @@ from tracertm.engine.plan import REVISION_ACTIONS, Operation, Plan
 
 TABLES: dict[str, Table] = {
     kind: Base.metadata.tables[model.__tablename__]
-    for kind, model in (("adr", ADR), ("contract", Contract), ("feature", Feature), ("scenario", Scenario))
+    for kind, model in (("adr", ADR), ("contract", Contract), ("feature", Feature), ("scenario", Scenario),
+                        ("step_definition", StepDefinition))
 }
 REVISIONS = Base.metadata.tables["spec_revisions"]
 SOURCE_FILES = Base.metadata.tables["source_files"]
 # Insert parents before children.
-_ORDER = ("adr", "contract", "feature", "scenario")
+_ORDER = ("adr", "contract", "feature", "scenario", "step_definition")
 # Operations written per executemany.
 BATCH = 2000
 

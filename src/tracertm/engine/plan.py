@@ -18,7 +18,7 @@ from tracertm.engine.scan import ScannedFile
 Action = Literal["created", "updated", "deleted", "restored", "moved", "refresh"]
 # Actions that write a revision. "refresh" rewrites positions/source text of an unchanged record, silently.
 REVISION_ACTIONS = ("created", "updated", "deleted", "restored", "moved")
-TOP_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
+TOP_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature", "step_definition")
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracertm.models import ADR, Contract, Feature, Project, Scenario, SourceFile
+from tracertm.models import ADR, Contract, Feature, Project, Scenario, SourceFile, StepDefinition
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.plan import Current, FileRow
 
-TOP_MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature}
-NUMBER_ATTR = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number"}
+TOP_MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature, "step_definition": StepDefinition}
+NUMBER_ATTR = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number",
+               "step_definition": "step_number"}
 
 
 def find_project(session: Session, name: str) -> Project | None:

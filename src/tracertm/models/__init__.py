@@ -21,7 +21,8 @@ from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
 
 # Record kind → model, for code that handles every kind alike.
-MODEL_BY_KIND = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario": Scenario}
+MODEL_BY_KIND = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario": Scenario,
+                 "step_definition": StepDefinition}
 
 __all__ = [
     "ADR",

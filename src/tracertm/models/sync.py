@@ -15,7 +15,7 @@ from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, str
 FILE_KIND_VALUES = ("adr", "contract", "feature", "step_definition")
 TRIGGER_VALUES = ("cli", "hook", "ci", "watch", "backfill")
 RUN_STATUS_VALUES = ("running", "ok", "errors", "failed")
-ENTITY_TYPE_VALUES = ("adr", "contract", "feature", "scenario")
+ENTITY_TYPE_VALUES = ("adr", "contract", "feature", "scenario", "step_definition")
 CHANGE_VALUES = ("created", "updated", "deleted", "restored", "moved")
 
 

@@ -12,9 +12,9 @@ from typing import Any, Literal, Mapping
 
 from tracertm.errors import Diagnostic
 
-FileKind = Literal["adr", "contract", "feature"]
-RecordKind = Literal["adr", "contract", "feature", "scenario"]
-FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
+FileKind = Literal["adr", "contract", "feature", "step_definition"]
+RecordKind = Literal["adr", "contract", "feature", "scenario", "step_definition"]
+FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature", "step_definition")
 
 # The column holding each kind's identity ("natural key").
 NUMBER_COLUMN: dict[str, str] = {
@@ -22,6 +22,7 @@ NUMBER_COLUMN: dict[str, str] = {
     "contract": "contract_number",
     "feature": "feature_number",
     "scenario": "scenario_number",
+    "step_definition": "step_number",
 }
 
 
