@@ -4,13 +4,13 @@
   (project, step_type, pattern): one pattern defined twice is an ambiguity to report, not a row to refuse),
   ``pattern_kind``, ``framework``, ``language``, ``function_name``, ``line``; ``step_type`` also takes ``step``
   (any keyword).
-- ``source_files.kind`` and ``spec_revisions.entity_type`` also take ``step_definition`` (step files go through
-  the same scan, definitions have revisions).
+- ``source_files.kind`` also takes ``step_definition`` (step files go through the same scan; 0002 already lets
+  ``spec_revisions.entity_type`` name step definitions).
 - ``scenario_step_matches``: per executed scenario step (and Examples row), the definition(s) it matched with the
   argument values, or none (undefined).
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from alembic import op
 from tracertm.models.types import GUID, JSONType
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -29,10 +29,7 @@ _OLD_STEP_TYPES = ("given", "when", "then", "and", "but")
 _NEW_STEP_TYPES = (*_OLD_STEP_TYPES, "step")
 _OLD_FILE_KINDS = ("adr", "contract", "feature")
 _NEW_FILE_KINDS = (*_OLD_FILE_KINDS, "step_definition")
-# NOTE for the merge: another branch's migration adds "step_definition" (and "test_case") to this check too; once
-# both are chained, this part goes (it would otherwise drop "test_case" again).
-_OLD_ENTITY_TYPES = ("adr", "contract", "feature", "scenario")
-_NEW_ENTITY_TYPES = (*_OLD_ENTITY_TYPES, "step_definition")
+
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -57,8 +54,6 @@ def upgrade() -> None:
         _check(batch, "ck_step_definitions_step_type", "step_type", _NEW_STEP_TYPES)
     with op.batch_alter_table("source_files") as batch:
         _check(batch, "ck_source_files_source_file_kind", "kind", _NEW_FILE_KINDS)
-    with op.batch_alter_table("spec_revisions") as batch:
-        _check(batch, "ck_spec_revisions_revision_entity_type", "entity_type", _NEW_ENTITY_TYPES)
     op.create_table(
         "scenario_step_matches",
         sa.Column("project_id", GUID, nullable=False),
@@ -96,8 +91,6 @@ def downgrade() -> None:
     op.drop_table("scenario_step_matches")
     op.execute(sa.text("DELETE FROM source_files WHERE kind = 'step_definition'"))
     op.execute(sa.text("DELETE FROM spec_revisions WHERE entity_type = 'step_definition'"))
-    with op.batch_alter_table("spec_revisions") as batch:
-        _check(batch, "ck_spec_revisions_revision_entity_type", "entity_type", _OLD_ENTITY_TYPES)
     op.execute(sa.text("DELETE FROM step_definitions WHERE step_type = 'step' OR step_number IS NOT NULL"))
     with op.batch_alter_table("source_files") as batch:
         _check(batch, "ck_source_files_source_file_kind", "kind", _OLD_FILE_KINDS)

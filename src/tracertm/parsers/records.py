@@ -8,22 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
 from tracertm.errors import Diagnostic
+from tracertm.kinds import FILE_KINDS, NUMBER_COLUMN, FileKind, RecordKind
 
-FileKind = Literal["adr", "contract", "feature", "step_definition"]
-RecordKind = Literal["adr", "contract", "feature", "scenario", "step_definition"]
-FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature", "step_definition")
-
-# The column holding each kind's identity ("natural key").
-NUMBER_COLUMN: dict[str, str] = {
-    "adr": "adr_number",
-    "contract": "contract_number",
-    "feature": "feature_number",
-    "scenario": "scenario_number",
-    "step_definition": "step_number",
-}
+__all__ = [
+    "DEFAULT_OPTIONS", "FILE_KINDS", "FileKind", "NUMBER_COLUMN", "ParseResult", "ParserOptions", "RecordKind",
+    "SpecRecord",
+]
 
 
 @dataclass(frozen=True)
