@@ -196,7 +196,11 @@ def _run(
         )
         parsed = _parse(snapshot, changed, settings, jobs)
         removed_paths = {p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)}
-        step_sources = _step_sources(snapshot, db_files, changed, removed_paths, full) if not dry_run else None
+        # Links never computed for this project (a first sync, or after a backfill): compute them all once.
+        never_linked = project is not None and "step_parameter_types" not in (project.metadata_ or {})
+        step_sources = (
+            _step_sources(snapshot, db_files, changed, removed_paths, full or never_linked) if not dry_run else None
+        )
     finally:
         snapshot.close()
     changed_blobs = frozenset(
@@ -253,7 +257,9 @@ def _run(
     with collector_paused():
         apply(session, project.id, the_plan, run.id, Provenance(commit_info))
         if step_sources is not None:
-            _refresh_step_links(session, project.id, the_plan, parsed, removed_paths, step_sources, settings, full)
+            _refresh_step_links(
+                session, project.id, the_plan, parsed, removed_paths, step_sources, settings, full or never_linked
+            )
     run.finished_at = dt.datetime.now(dt.timezone.utc)
     run.status = "errors" if the_plan.errors else "ok"
     run.counts = counts

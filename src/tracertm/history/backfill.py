@@ -54,6 +54,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, cast
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import ConflictError, Diagnostic, GitError, ParseError, UsageError
+from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, RecordKind
 from tracertm.engine.parse import Outcome, default_jobs, parse_one
 from tracertm.engine.plan import REVISION_ACTIONS, Current, FileRow, Operation, Plan, file_findings
@@ -451,7 +452,7 @@ class _Writer:
 
         conn = session.connection()
         now = dt.datetime.now(dt.UTC)
-        for kind in ("adr", "contract", "feature", "scenario"):  # parents first
+        for kind in RECORD_KINDS:  # parents first
             table = TABLES[kind]
             inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             writes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -881,7 +882,7 @@ class _Runner:
             bumps: dict[str, list[dict[str, Any]]] = {}
             out: list[dict[str, Any]] = []
             counts: dict[str, dict[str, int]] = {}
-            order = sorted(sim.revisions, key=lambda v: ("adr", "contract", "feature", "scenario").index(sim.keys[v][0]))
+            order = sorted(sim.revisions, key=lambda v: RECORD_KINDS.index(sim.keys[v][0]))
             for vid in order:
                 kind, parent, number = sim.keys[vid]
                 history = sim.revisions[vid]
@@ -917,7 +918,7 @@ class _Runner:
                                     "sync_run_id": run.id})
                     bucket = counts.setdefault(kind, {})
                     bucket[h["change"]] = bucket.get(h["change"], 0) + 1
-            for kind in ("adr", "contract", "feature", "scenario"):
+            for kind in RECORD_KINDS:
                 table = TABLES[kind]
                 if inserts.get(kind):
                     conn.execute(insert(table), inserts[kind])
