@@ -310,6 +310,7 @@ def _refresh_step_links(
         session, project_id, step_files, changed_features=changed_features,
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
         full=full,
+        parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracertm.errors import ParseError
-from tracertm.parsers.records import SpecRecord
+from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
 from tracertm.steps.matching import StepIndex
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
@@ -71,13 +71,15 @@ def refresh(
     changed_definitions: Iterable[str],
     types_changed: bool,
     full: bool = False,
+    parsed_features: Mapping[str, ParseResult] | None = None,
 ) -> LinkStats:
     """Re-match what could have changed (see the module docstring) and recompute ``usage_count``.
 
     ``step_files``: every step file of the source (parsed, or its error); ``changed_features``: paths of the feature
     files this run parsed or removed; ``changed_definitions``: identities of definitions this run created, changed,
     deleted, restored or moved; ``types_changed``: a step file declaring parameter types changed; ``full``: re-match
-    every scenario (the first run, or ``sync --full``)."""
+    every scenario (the first run, or ``sync --full``); ``parsed_features``: this run's parse results of feature
+    files (their scenarios' steps are taken from them instead of being read back)."""
     links, defs, scenarios, features = _tables()
     conn = session.connection()
     rows = conn.execute(
@@ -122,10 +124,11 @@ def refresh(
             ):
                 if scenario_id not in targets and any(c.match(text) is not None for c in probe.candidates(text)):
                     targets.add(scenario_id)
+    parsed_features = parsed_features or {}
     stats = LinkStats()
     if targets or changed:
         index = StepIndex(compiled)
-        stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids)
+        stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, parsed_features)
         _usage_counts(conn, project_id)
     return stats
 
@@ -138,9 +141,29 @@ def _live_scenarios(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
     return {r.id for r in conn.execute(query)}
 
 
-def _uses(conn: Any, scenario_ids: list[uuid.UUID]) -> Iterable[tuple[uuid.UUID, list[StepUse]]]:
-    """The executed steps of live scenarios, rebuilt from their rows (deleted ones have none)."""
+def _uses(
+    conn: Any, scenario_ids: list[uuid.UUID], parsed: Mapping[str, ParseResult]
+) -> Iterable[tuple[uuid.UUID, list[StepUse]]]:
+    """The executed steps of live scenarios: from this run's parse of their feature file when there is one (no
+    read back), else rebuilt from their rows (deleted ones have none)."""
     _, _, s, f = _tables()
+    rest: list[uuid.UUID] = []
+    if parsed:
+        records = {(r.path, child.number): (child, str(feature.fields.get("feature_metadata", {}).get("language")
+                                                          or "en"))
+                   for r in parsed.values() for feature in r.records for child in feature.children}
+        for start in range(0, len(scenario_ids), _BATCH):
+            chunk = scenario_ids[start : start + _BATCH]
+            query = select(s.c.id, s.c.scenario_number, f.c.source_path).join(f, s.c.feature_id == f.c.id).where(
+                s.c.id.in_(chunk), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None)
+            )
+            for r in conn.execute(query):
+                found = records.get((r.source_path, r.scenario_number))
+                if found is None:
+                    rest.append(r.id)
+                else:
+                    yield r.id, scenario_uses(r.source_path, found[0], _keyword_types(found[1]))
+        scenario_ids = rest
     columns = (s.c.id, s.c.scenario_number, s.c.title, s.c.gherkin_text, s.c.background, s.c.given_steps,
                s.c.when_steps, s.c.then_steps, s.c.examples, s.c.scenario_metadata, f.c.source_path,
                f.c.feature_metadata)
@@ -161,14 +184,15 @@ def _uses(conn: Any, scenario_ids: list[uuid.UUID]) -> Iterable[tuple[uuid.UUID,
 
 
 def _rematch(
-    conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: StepIndex, ids: Mapping[str, uuid.UUID]
+    conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: StepIndex, ids: Mapping[str, uuid.UUID],
+    parsed: Mapping[str, ParseResult],
 ) -> LinkStats:
     links, _, _, _ = _tables()
     stats = LinkStats(scenarios=len(targets))
     for start in range(0, len(targets), _BATCH):
         conn.execute(delete(links).where(links.c.scenario_id.in_(targets[start : start + _BATCH])))
     batch: list[dict[str, Any]] = []
-    for scenario_id, uses in _uses(conn, targets):
+    for scenario_id, uses in _uses(conn, targets, parsed):
         for position, use in enumerate(uses):
             result = index.match(use)
             stats.statuses[result.status] = stats.statuses.get(result.status, 0) + 1
