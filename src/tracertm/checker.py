@@ -98,11 +98,15 @@ def check(
     result = CheckResult(strict=strict, prefix=location.prefix)
     store = _Cache.locate(location, settings) if cache and location.top is not None else _Cache.memory()
     hook_mode = staged and not all_files and location.top is not None
-    if not (hook_mode and _check_changes(location, settings, result, store, jobs)):
+    if hook_mode and _check_changes(location, settings, result, store, jobs):
+        _check_step_changes(location, settings, result)
+    else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
         result.warnings.extend(settings.unmatched(snapshot.files))  # "adr_paths matched nothing"
         try:
-            _check_everything(snapshot, settings, result, store, jobs)
+            parsed: dict[str, ParseResult] = {}
+            _check_everything(snapshot, settings, result, store, jobs, parsed)
+            _check_steps(location, settings, result, parsed, ref=ref, staged=staged)
         finally:
             snapshot.close()
     store.save()
@@ -115,7 +119,8 @@ def check(
 
 
 def _check_everything(
-    snapshot: Snapshot, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None
+    snapshot: Snapshot, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None,
+    parsed: dict[str, ParseResult] | None = None,
 ) -> None:
     readable = sorted(p for p, f in snapshot.files.items() if f.error is None)
     for f in snapshot.files.values():
@@ -123,7 +128,7 @@ def _check_everything(
             result.errors.append(f.error)
     contents = snapshot.read(readable)
     work = [(p, snapshot.files[p].kind, contents[p]) for p in readable]
-    sketches = _parse_report(work, settings.parser, jobs, result)
+    sketches = _parse_report(work, settings.parser, jobs, result, keep=parsed)
     claims = _Claims()
     for p in readable:
         claims.add(p, sketches[p])
@@ -134,10 +139,41 @@ def _check_everything(
         store.replace({p: (snapshot.files[p].blob_sha, s) for p, s in sketches.items()}, claims)
 
 
+def _check_steps(
+    location: Location, settings: Settings, result: CheckResult, parsed: Mapping[str, ParseResult], *,
+    ref: str | None, staged: bool,
+) -> None:
+    """Step definitions against every parsed feature (tracertm.steps.checks)."""
+    from tracertm.steps.checks import check_snapshot
+
+    found = check_snapshot(location, settings, parsed, ref=ref, staged=staged)
+    # A step file that does not parse was reported by the parse already (as a spec file of the source).
+    seen = set(result.errors)
+    result.errors.extend(d for d in found.errors if d not in seen)
+    result.warnings.extend(found.warnings)
+
+
+def _check_step_changes(location: Location, settings: Settings, result: CheckResult) -> None:
+    """Hook mode: the steps a commit's changed features and step files affect (tracertm.steps.checks)."""
+    from tracertm.steps.checks import check_changes
+
+    assert location.top is not None
+    reader = _Reader(location.top)
+    try:
+        found = check_changes(location, settings, reader.read)
+    finally:
+        reader.close()
+    seen = set(result.errors)
+    result.errors.extend(d for d in found.errors if d not in seen)
+    result.warnings.extend(found.warnings)
+
+
 def _parse_report(
-    work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None, result: CheckResult
+    work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None, result: CheckResult,
+    keep: dict[str, ParseResult] | None = None,
 ) -> dict[str, Sketch]:
-    """Parse ``work``, report its errors and warnings; the exact sketches (empty for files that fail)."""
+    """Parse ``work``, report its errors and warnings; the exact sketches (empty for files that fail). ``keep``
+    receives the successful parse results."""
     sketches: dict[str, Sketch] = {}
     kinds = {p: kind for p, kind, _ in work}
     for p, outcome in _parse(work, options, jobs).items():
@@ -147,6 +183,8 @@ def _parse_report(
         else:
             result.warnings.extend(outcome.warnings)
             sketches[p] = sketch_result(outcome)
+            if keep is not None:
+                keep[p] = outcome
     return sketches
 
 
@@ -171,6 +209,8 @@ def _check_changes(
     specs = tuple(location.prefix + s for s in settings.prefixes)
     try:
         diff = _strip(git.index_changes(top, "HEAD", specs), location.prefix)
+        # Spec folders can be the whole repository (the default step_paths hold **/conftest.py): keep spec files.
+        diff = {p: v for p, v in diff.items() if settings.kind_of(p) is not None}
     except GitError:
         if git.head_commit(top) is None:
             return False
@@ -365,6 +405,9 @@ def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) 
         return _sketch_adr(path, text)
     if kind == "contract":
         return _sketch_contract(path, text)
+    if kind == "step_definition":
+        # Identities are file::function: a step file can claim nothing another file claims, and refers to no ADR.
+        return Sketch(kind, (), True)
     return _sketch_feature(path, text, options)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,14 +17,39 @@ from tracertm.errors import ConfigError, Diagnostic
 from tracertm.parsers.adr.dates import DATE_FORMATS
 from tracertm.parsers.records import FileKind, ParserOptions
 
+# Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
+# godog, cucumber-ruby, Reqnroll/SpecFlow. Python files outside features/steps count only when they import pytest_bdd.
+DEFAULT_STEP_PATHS: tuple[str, ...] = (
+    "features/steps/**/*.py",
+    "tests/**/*.py",
+    "**/conftest.py",
+    "features/step_definitions/**/*.js",
+    "features/step_definitions/**/*.mjs",
+    "features/step_definitions/**/*.cjs",
+    "features/step_definitions/**/*.ts",
+    "**/*.steps.js",
+    "**/*.steps.ts",
+    "src/test/**/*.java",
+    "src/test/**/*.kt",
+    "**/*_test.go",
+    "features/step_definitions/**/*.rb",
+    "**/*Steps.cs",
+    "**/StepDefinitions/**/*.cs",
+)
+# Never step files: installed packages and virtual environments.
+STEP_EXCLUDE: tuple[str, ...] = ("**/node_modules/**", "**/.venv/**", "**/venv/**", "**/site-packages/**")
 DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "adr": ("docs/adr/**/*.md", "doc/adr/**/*.md", "docs/decisions/**/*.md"),
     "contract": ("contracts/**/*.yaml", "contracts/**/*.yml"),
     "feature": ("features/**/*.feature",),
+    "step_definition": DEFAULT_STEP_PATHS,
 }
 # Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these).
 DEFAULT_LOCK_TIMEOUT_S = 60.0
-DEFAULT_EXCLUDE = ("**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md")
+DEFAULT_EXCLUDE = (
+    "**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md",
+    *STEP_EXCLUDE,
+)
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "project": str,
@@ -32,6 +57,8 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "adr_paths": list,
     "contract_paths": list,
     "feature_paths": list,
+    "step_paths": list,
+    "step_checks": dict,
     "exclude": list,
     "max_file_size": int,
     "lock_timeout": (int, float),
@@ -89,6 +116,8 @@ class Settings:
     configured: frozenset[str] = frozenset()
     # Seconds a writer waits for another writer of the same project (of the same SQLite file) before giving up.
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S
+    # check's step rules → severity: {"undefined"|"ambiguous"|"unused": "error"|"warning"|"off"} (default warning)
+    step_checks: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def _matchers(self) -> list[tuple[FileKind, re.Pattern[str], bool]]:
@@ -110,6 +139,16 @@ class Settings:
             if not any(prefix.startswith(k) for k in kept):
                 kept.append(prefix)
         return tuple(kept)
+
+    @property
+    def step_paths(self) -> tuple[str, ...]:
+        return self.paths.get("step_definition", ())
+
+    def for_steps(self) -> Settings:
+        """These settings with the step paths as the only spec paths: what a scan for step files alone needs."""
+        from dataclasses import replace
+
+        return replace(self, paths={"step_definition": self.step_paths})
 
     def kind_of(self, path: str) -> FileKind | None:
         """The spec kind of a repository-relative POSIX path, or None when it is not a spec file."""
@@ -197,6 +236,15 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
     for kind in ("adr", "contract", "feature"):
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
+    if "step_paths" in table:
+        paths["step_definition"] = tuple(table["step_paths"])
+    step_checks = table.get("step_checks", {})
+    for rule, severity in step_checks.items():
+        if rule not in ("undefined", "ambiguous", "unused") or severity not in ("error", "warning", "off"):
+            raise ConfigError(
+                f"{where}: step_checks.{rule} = {severity!r}: rules are undefined, ambiguous, unused and "
+                "severities error, warning, off"
+            )
     # A feature's derived id is its path below the fixed prefix of the glob that found it (doc/features/ → x).
     roots = tuple(dict.fromkeys(literal_prefix(p) for p in paths["feature"]))
     parser_kwargs: dict[str, Any] = {"feature_roots": roots}
@@ -225,6 +273,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         parser=ParserOptions(**parser_kwargs),
         source=source,
         configured=frozenset(p for kind in ("adr", "contract", "feature") for p in table.get(f"{kind}_paths", ())),
+        step_checks=dict(step_checks),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:

@@ -171,12 +171,21 @@ def _show(args: argparse.Namespace) -> int:
     from tracertm.repositories import Records, find_any
     from tracertm.schemas.records import to_read
 
+    from tracertm.steps.queries import looks_like_step, scenario_steps
+
     with open_project(args) as (session, project):
+        if looks_like_step(args.id) and not args.at:
+            from tracertm.cli.steps import show_definition
+
+            return show_definition(args, session, project)
         k, row = find_any(session, project, args.id)
         if args.at:
             return _show_at(args, session, project, k.name, row)
         repo = Records(session, k)
         record = to_read(k, row, project.name, repo.feature_of(row)).model_dump(mode="json")
+        steps = scenario_steps(session, row) if k.name == "scenario" else []
+        if steps:
+            record["steps"] = steps
         children: list[dict[str, Any]] = []
         if k.name == "feature":
             # Walk the tree from the CLI: a feature lists its scenarios (live ones, in file order).
@@ -193,7 +202,11 @@ def _show(args: argparse.Namespace) -> int:
                 record["scenarios"] = children
             print(output.to_json(record))
             return EXIT_OK
-        print(output.fields_text(record))
+        print(output.fields_text({key: v for key, v in record.items() if key != "steps"}))
+        if steps:
+            from tracertm.cli.steps import print_scenario_steps
+
+            print_scenario_steps(steps)
         if k.name == "feature":
             print(f"scenarios ({len(children)}):")
             rows = [[c["number"], c["title"], c["status"]] for c in children]
@@ -236,8 +249,15 @@ def _history(args: argparse.Namespace) -> int:
     from tracertm.repositories import Records, find_any
     from tracertm.repositories.records import revision_read
 
+    from tracertm.steps.queries import looks_like_step
+
     with open_project(args) as (session, project):
-        k, row = find_any(session, project, args.id)
+        if looks_like_step(args.id):
+            from tracertm.cli.steps import find_definition
+
+            k, row = Records(session, "step_definition").kind, find_definition(session, project, args.id)
+        else:
+            k, row = find_any(session, project, args.id)
         revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
         if args.format == "json":
             print(output.to_json([r.model_dump(mode="json") for r in revisions]))

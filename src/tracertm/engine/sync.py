@@ -325,8 +325,19 @@ class _Job:
             run = session.get(SyncRun, run_id)
             assert run is not None
             run.commit_sha = snapshot.commit
+            # Links never computed for this project (a first sync, or after a backfill): compute them all once.
+            never_linked = "step_parameter_types" not in (project.metadata_ or {})
+            removed = {
+                p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
+            }
+            step_sources = _step_sources(snapshot, db_files, list(parsed), removed, self.full or never_linked)
             with collector_paused():
                 apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                if step_sources is not None:
+                    _refresh_step_links(
+                        session, project.id, the_plan, parsed, removed, step_sources, self.settings,
+                        self.full or never_linked,
+                    )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
             run.counts = counts
@@ -392,6 +403,71 @@ class _Job:
             files_parsed=len(parsed),
         )
         return result, the_plan, counts
+
+
+def _step_sources(
+    snapshot: Snapshot, db_files: dict[str, Any], changed: list[str], removed: set[str], full: bool
+) -> dict[str, bytes] | None:
+    """The bytes of every step file of the source, when step links may need re-matching (a step file or a feature
+    changed, came or went); None otherwise (a no-op sync reads nothing more)."""
+    kinds = {p: f.kind for p, f in snapshot.files.items()}
+    touched = [kinds.get(p) or db_files[p].kind for p in [*changed, *removed] if p in kinds or p in db_files]
+    if not full and not any(k in ("step_definition", "feature") for k in touched):
+        return None
+    steps = sorted(p for p, f in snapshot.files.items() if f.kind == "step_definition" and f.error is None)
+    return snapshot.read(steps)
+
+
+def _refresh_step_links(
+    session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
+    sources: dict[str, bytes], settings: Settings, full: bool,
+) -> None:
+    """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
+    run parsed or removed can have changed."""
+    from tracertm.steps.links import refresh
+    from tracertm.steps.project import parse_step_files
+
+    changed_definitions = [op.number for op in the_plan.operations
+                           if op.kind == "step_definition" and op.action != "refresh"]
+    if not sources and not changed_definitions:
+        return  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
+    step_files = parse_step_files(sources.items(), settings.parser)
+    for path, outcome in parsed.items():  # a step file that failed keeps its rows; refresh rebuilds them
+        if isinstance(outcome, ParseError) and path in step_files:
+            step_files[path] = outcome
+    changed_features = sorted(
+        {p for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"}
+        | {f.path for f in the_plan.files if f.kind == "feature" and f.path in removed}
+    )
+    refresh(
+        session, project_id, step_files, changed_features=changed_features,
+        changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
+        full=full,
+        parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
+    )
+
+
+def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, Any]) -> bool:
+    """Whether the parameter types the step files declare differ from the last sync's (a signature kept in the
+    project's metadata): then every Cucumber Expression may mean something else."""
+    import hashlib
+    import json
+
+    from tracertm.models import Project
+    from tracertm.steps.model import StepFile
+
+    declared = sorted(
+        (t.framework, t.name, list(t.regexps)) for f in step_files.values() if isinstance(f, StepFile)
+        for t in f.parameter_types
+    )
+    signature = hashlib.sha256(json.dumps(declared).encode()).hexdigest()
+    project = session.get(Project, project_id)
+    metadata = dict(project.metadata_ or {})
+    if metadata.get("step_parameter_types") == signature:
+        return False
+    metadata["step_parameter_types"] = signature
+    project.metadata_ = metadata
+    return True
 
 
 def _close_abandoned_runs(session: Any, project_id: uuid.UUID, run_id: uuid.UUID, started: dt.datetime) -> None:

@@ -18,6 +18,7 @@ from tracertm.models.specification import (
     StepType,
     scenario_test_case_association,
 )
+from tracertm.models.step_link import ScenarioStepMatch
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
 
@@ -41,6 +42,7 @@ __all__ = [
     "Project",
     "Scenario",
     "ScenarioStatus",
+    "ScenarioStepMatch",
     "SourceFile",
     "SpecRevision",
     "StepDefinition",

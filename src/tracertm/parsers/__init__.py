@@ -19,6 +19,7 @@ _MODULES = {
     "adr": "tracertm.parsers.adr",
     "contract": "tracertm.parsers.contract",
     "feature": "tracertm.parsers.feature",
+    "step_definition": "tracertm.steps.records",  # step files (tracertm.steps)
 }
 
 
