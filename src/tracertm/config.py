@@ -34,6 +34,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "requirement_pattern": str,
     "feature_id_pattern": str,
     "scenario_id_pattern": str,
+    "results_window": int,
 }
 
 
@@ -77,6 +78,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     parser: ParserOptions = ParserOptions()
     source: Path | None = None
+    results_window: int | None = None  # runs that a scenario's pass_rate covers (tracertm.results; default 20)
 
     @cached_property
     def _matchers(self) -> list[tuple[FileKind, re.Pattern[str]]]:
@@ -173,6 +175,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         exclude=DEFAULT_EXCLUDE + tuple(table.get("exclude", ())),
         parser=ParserOptions(**parser_kwargs),
         source=source,
+        results_window=table.get("results_window"),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:

@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
 # ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = ("results", "coverage")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,6 +18,7 @@ from tracertm.models.specification import (
 )
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
+from tracertm.models.test_run import TestResult, TestRun
 
 # Record kind → model, for code that handles every kind alike.
 MODEL_BY_KIND = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario": Scenario}
@@ -41,5 +42,7 @@ __all__ = [
     "StepType",
     "SyncRun",
     "TestCase",
+    "TestResult",
+    "TestRun",
     "scenario_test_case_association",
 ]

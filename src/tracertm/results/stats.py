@@ -1,0 +1,114 @@
+"""Scenario execution statistics, recomputed from stored results (database-owned; sync never touches them).
+
+Per scenario and run, the scenario's outcome is the worst of its results (all outline rows together). Over the
+scenario's last ``window`` executed runs (runs where it did not only skip): ``pass_rate`` is the share that passed,
+``last_status`` the newest outcome; ``execution_count`` counts every executed run; ``flaky`` is set when one
+commit has both a passing and a failing run of the scenario, or a result passed only after failed attempts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tracertm.results.report import FAILING, worst
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = ["ACTOR", "DEFAULT_WINDOW", "RunOutcome", "outcomes", "recompute"]
+
+DEFAULT_WINDOW = 20
+ACTOR = "results-import"  # who the annotated revisions name
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One scenario's outcome in one run."""
+
+    run_id: uuid.UUID
+    commit: str | None
+    when: dt.datetime
+    status: str
+    retried_pass: bool  # passed after failed attempts
+
+
+def outcomes(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[RunOutcome]]:
+    """Every run outcome of the given scenarios, newest first."""
+    from sqlalchemy import func, select
+
+    from tracertm.models import TestResult, TestRun
+
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    grouped: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[str, int]]] = defaultdict(list)
+    runs: dict[uuid.UUID, tuple[str | None, dt.datetime, dt.datetime]] = {}
+    ids = list(scenario_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, when, TestRun.imported_at,
+                   TestResult.status, TestResult.failed_attempts)
+            .join(TestRun, TestResult.run_id == TestRun.id)
+            .where(TestResult.scenario_id.in_(ids[start : start + _CHUNK]))
+        ).all()
+        for scenario_id, run_id, commit, at, imported, status, failed in rows:
+            assert scenario_id is not None
+            grouped[(scenario_id, run_id)].append((status, failed))
+            runs[run_id] = (commit, at, imported)
+    out: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
+    for (scenario_id, run_id), results in grouped.items():
+        commit, at, _imported = runs[run_id]
+        status = worst([s for s, _ in results])
+        retried = status == "passed" and any(failed for _, failed in results)
+        out[scenario_id].append(RunOutcome(run_id, commit, at, status, retried))
+    for items in out.values():
+        items.sort(key=lambda o: (o.when, runs[o.run_id][2]), reverse=True)
+    return out
+
+
+def summarize(items: list[RunOutcome], window: int) -> dict[str, object]:
+    """The statistics columns for one scenario's run outcomes (newest first)."""
+    executed = [o for o in items if o.status != "skipped"]
+    recent = executed[:window]
+    by_commit: dict[str | None, set[str]] = defaultdict(set)
+    for o in recent:
+        if o.commit:
+            by_commit[o.commit].add("passed" if o.status == "passed" else "failed" if o.status in FAILING else "")
+    flaky = any({"passed", "failed"} <= found for found in by_commit.values()) or any(o.retried_pass for o in recent)
+    return {
+        "pass_rate": (sum(o.status == "passed" for o in recent) / len(recent)) if recent else None,
+        "last_status": recent[0].status if recent else None,
+        "last_executed_at": recent[0].when if recent else None,
+        "execution_count": len(executed),
+        "flaky": flaky,
+    }
+
+
+def recompute(session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW) -> int:
+    """Rewrite the statistics of the given scenarios through the ORM, as ``results-import``: each changed scenario
+    gets one version increment (and, through the integrity layer, one ``annotated`` revision). Returns how many
+    scenarios changed."""
+    from sqlalchemy import select
+
+    from tracertm.models import Scenario
+
+    ids = list(dict.fromkeys(scenario_ids))
+    found = outcomes(session, ids)
+    session.info["actor"] = ACTOR
+    changed = 0
+    for start in range(0, len(ids), _CHUNK):
+        scenarios = session.execute(select(Scenario).where(Scenario.id.in_(ids[start : start + _CHUNK]))).scalars()
+        for scenario in scenarios:
+            values = summarize(found.get(scenario.id, []), window)
+            dirty = False
+            for key, value in values.items():
+                if getattr(scenario, key) != value:
+                    setattr(scenario, key, value)
+                    dirty = True
+            changed += dirty
+    session.flush()
+    return changed

@@ -1,0 +1,367 @@
+"""Importing reports: parse everything first (a broken file imports nothing), then one transaction that records the
+run, upserts test cases by (project, external id), links them to scenarios, stores the results and rewrites the
+statistics of the scenarios that ran. The same files imported twice (same digest) add nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.errors import UsageError
+from tracertm.results.formats import read_report
+from tracertm.results.mapping import Match, ScenarioIndex
+from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
+from tracertm.results.scenarios import ScenarioRef, scenario_ref
+from tracertm.results.stats import DEFAULT_WINDOW, recompute
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from tracertm.models import Project
+
+__all__ = ["ImportSummary", "ReportSource", "import_results", "parse_reports", "scenario_index"]
+
+ReportSource = str | os.PathLike[str] | tuple[str, bytes]
+_CHUNK = 500
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``duplicate``: these files were imported before (run ``run_id``); nothing was added."""
+
+    project: str
+    run_id: uuid.UUID | None
+    commit: str | None
+    format: str
+    files: list[str]
+    duplicate: bool = False
+    total: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    matched: dict[str, int] = field(default_factory=lambda: {"tag": 0, "line": 0, "name": 0})
+    unmatched: int = 0
+    ambiguous: int = 0
+    test_cases_created: int = 0
+    scenarios_updated: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "run_id": str(self.run_id) if self.run_id else None,
+            "commit": self.commit,
+            "format": self.format,
+            "files": self.files,
+            "duplicate": self.duplicate,
+            "total": self.total,
+            "statuses": self.statuses,
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "ambiguous": self.ambiguous,
+            "test_cases_created": self.test_cases_created,
+            "scenarios_updated": self.scenarios_updated,
+        }
+
+
+def parse_reports(
+    sources: Sequence[ReportSource], fmt: str = "auto", max_size: int = DEFAULT_MAX_REPORT_SIZE
+) -> list[Report]:
+    """Parse every report (pure; no database). The first malformed file raises ``ParseError``."""
+    if not sources:
+        raise UsageError("no report files given; pass one or more JUnit XML / Cucumber JSON / Messages files")
+    return [read_report(source, fmt, max_size) for source in sources]
+
+
+def import_results(
+    target: Session | Engine | str | None,
+    project: str | None,
+    sources: Sequence[ReportSource],
+    *,
+    fmt: str = "auto",
+    commit: str | None = None,
+    run_name: str | None = None,
+    repo: str | os.PathLike[str] | None = None,
+    window: int = DEFAULT_WINDOW,
+    max_size: int = DEFAULT_MAX_REPORT_SIZE,
+    id_pattern: str = r"SC-\d+",
+) -> ImportSummary:
+    """Import test reports into ``project`` as one run.
+
+    ``target`` is an open ``Session`` (the caller commits; the API uses this), an ``Engine``, a database URL or
+    None (the configured database). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
+    tests ran against; with ``repo`` (a git work tree) lines are matched against the scenarios as they were at
+    that commit. ``window`` is how many recent runs ``pass_rate`` covers.
+    """
+    if window < 1:
+        raise UsageError(f"--window {window}: must be at least 1")
+    reports = parse_reports(sources, fmt, max_size)
+    formats = {r.format for r in reports}
+    if len(formats) > 1:
+        raise UsageError(f"{', '.join(r.path for r in reports)}: one import takes reports of one format "
+                         f"(found {', '.join(sorted(formats))}); import each format separately")
+    from sqlalchemy.orm import Session
+
+    if isinstance(target, Session):
+        return _import(target, project, reports, commit, run_name, repo, window, id_pattern)
+    from tracertm import db
+
+    engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
+    with db.session(engine) as probe:  # the lock is per project name: resolve it first
+        name = _project(probe, project).name
+    with db.write_session(engine, name) as session:
+        return _import(session, name, reports, commit, run_name, repo, window, id_pattern)
+
+
+def _project(session: Session, name: str | None) -> Project:
+    from tracertm import queries
+
+    return queries.resolve_project(session, name, None)
+
+
+def _import(
+    session: Session,
+    project_name: str | None,
+    reports: list[Report],
+    commit: str | None,
+    run_name: str | None,
+    repo: str | os.PathLike[str] | None,
+    window: int,
+    id_pattern: str,
+) -> ImportSummary:
+    from sqlalchemy import insert, select
+
+    from tracertm.models import TestResult, TestRun
+
+    project = _project(session, project_name)
+    digest = hashlib.sha256("\n".join(sorted(r.digest for r in reports)).encode()).hexdigest()
+    summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
+    previous = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
+    ).scalar_one_or_none()
+    if previous is not None:
+        summary.run_id, summary.duplicate = previous, True
+        return summary
+
+    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern)
+    cases = [case for report in reports for case in report.cases]
+    matches = [index.match(case) for case in cases]
+    starts = [r.started_at for r in reports if r.started_at]
+    ends = [r.finished_at for r in reports if r.finished_at]
+    run_id = uuid.uuid4()
+    statuses = Counter(case.status for case in cases)
+    for m in matches:
+        if m.rule:
+            summary.matched[m.rule] += 1
+        else:
+            summary.unmatched += 1
+            summary.ambiguous += m.ambiguous
+    summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
+    counts = {**summary.statuses, "total": len(cases), "matched": summary.matched, "unmatched": summary.unmatched,
+              "ambiguous": summary.ambiguous}
+    session.execute(
+        insert(TestRun),
+        [{
+            "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name or reports[0].name,
+            "source_format": reports[0].format, "started_at": min(starts) if starts else None,
+            "finished_at": max(ends) if ends else None, "counts": counts, "digest": digest,
+            "files": [os.path.basename(r.path) for r in reports],
+        }],
+    )
+    when = (max(ends) if ends else None) or (min(starts) if starts else None) or dt.datetime.now(dt.timezone.utc)
+    case_ids, created = _upsert_cases(session, project.id, cases, when)
+    summary.test_cases_created = created
+    _link(session, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
+    rows = [
+        {
+            "id": uuid.uuid4(), "run_id": run_id, "test_case_id": case_ids[case.external_id],
+            "scenario_id": m.scenario.key if m.scenario else None, "example_row": m.row, "match_rule": m.rule,
+            "status": case.status, "duration": case.duration, "message": case.message,
+            "failed_attempts": case.failed_attempts,
+        }
+        for case, m in zip(cases, matches)
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(TestResult), rows[start : start + 5000])
+    ran = {m.scenario.key for m in matches if m.scenario}
+    summary.scenarios_updated = recompute(session, ran, window) if ran else 0
+    return summary
+
+
+def _upsert_cases(
+    session: Session, project_id: uuid.UUID, cases: list[CaseResult], when: dt.datetime
+) -> tuple[dict[str, uuid.UUID], int]:
+    """Test case ids by external id: existing ones get their last result (version+1, guarded on the old
+    version), new ones are inserted. Returns (ids, how many were created)."""
+    from sqlalchemy import Table, bindparam, insert, select, update
+
+    from tracertm.errors import ConflictError
+    from tracertm.models import TestCase
+
+    latest: dict[str, CaseResult] = {}
+    for case in cases:
+        latest[case.external_id] = case  # a test reported twice in one run: its last report wins
+    wanted = list(latest)
+    existing: dict[str, tuple[uuid.UUID, int]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        for number, ident, version in session.execute(
+            select(TestCase.test_case_number, TestCase.id, TestCase.version)
+            .where(TestCase.project_id == project_id, TestCase.test_case_number.in_(wanted[start : start + _CHUNK]))
+            .execution_options(include_deleted=True)
+        ).all():
+            existing[number] = (ident, version)
+    ids = {number: ident for number, (ident, _v) in existing.items()}
+    new = []
+    for number in wanted:
+        if number in existing:
+            continue
+        case = latest[number]
+        ids[number] = uuid.uuid4()
+        new.append({
+            "id": ids[number], "project_id": project_id, "test_case_number": number, "title": case.name[:1000],
+            "status": "automated", "automation_script_path": (case.feature_uri or case.file or None),
+            "last_execution_result": case.status, "last_executed_at": when,
+            "metadata_": _metadata(case),
+        })
+    for start in range(0, len(new), 5000):
+        session.execute(insert(TestCase), new[start : start + 5000])
+    if existing:
+        table = TestCase.__table__  # Core: one executemany, the version bumped and guarded by hand
+        assert isinstance(table, Table)
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(last_execution_result=bindparam("b_status"), last_executed_at=bindparam("b_when"),
+                    version=table.c.version + 1, deleted_at=None)
+        )
+        params = [
+            {"b_id": ident, "b_version": version, "b_status": latest[number].status, "b_when": when}
+            for number, (ident, version) in existing.items()
+        ]
+        result = session.connection().execute(stmt, params)
+        if result.rowcount not in (-1, len(params)):
+            raise ConflictError("test cases changed while importing results; run the import again")
+    return ids, len(new)
+
+
+def _metadata(case: CaseResult) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if case.classname:
+        out["classname"] = case.classname
+    if case.feature_name:
+        out["feature"] = case.feature_name
+    if case.tags:
+        out["tags"] = list(case.tags)
+    if case.properties:
+        out["properties"] = dict(case.properties)
+    return out
+
+
+def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
+    """Link test cases to scenarios (the seed's association table); existing links are kept as they are."""
+    from sqlalchemy import insert, select
+
+    from tracertm.models import scenario_test_case_association as assoc
+
+    wanted = set(pairs)
+    if not wanted:
+        return
+    cases = list({case for _s, case in wanted})
+    have: set[tuple[Any, uuid.UUID]] = set()
+    for start in range(0, len(cases), _CHUNK):
+        have.update(
+            (s, c) for s, c in session.execute(
+                select(assoc.c.scenario_id, assoc.c.test_case_id).where(assoc.c.test_case_id.in_(cases[start : start + _CHUNK]))
+            ).all()
+        )
+    new = [{"scenario_id": s, "test_case_id": c} for s, c in sorted(wanted - have, key=str)]
+    if new:
+        session.execute(insert(assoc), new)
+
+
+# ------------------------------------------------------------------------------------------------ scenarios
+
+
+def scenario_index(session: Session, project: Project, commit: str | None, repo: Path | None,
+                   id_pattern: str = r"SC-\d+") -> ScenarioIndex:
+    """The project's scenarios as they stood at ``commit`` (from revisions, when ``repo`` can order the history),
+    else as they are now."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario
+
+    refs: dict[Any, ScenarioRef] = {}
+    features: dict[str, tuple[str, str | None]] = {}
+    rows = session.execute(
+        select(Scenario, Feature.feature_number, Feature.name, Feature.source_path)
+        .join(Feature, Scenario.feature_id == Feature.id)
+        .where(Feature.project_id == project.id)
+    ).all()
+    for scenario, number, name, path in rows:
+        features[number] = (name, path)
+        refs[scenario.id] = scenario_ref(scenario.id, number, name, path, _fields(scenario))
+    if commit and repo is not None:
+        _at_commit(session, project, commit, repo, refs, features)
+    return ScenarioIndex(refs.values(), id_pattern)
+
+
+_FIELDS = ("scenario_number", "title", "gherkin_text", "given_steps", "when_steps", "then_steps", "examples", "status")
+
+
+def _fields(scenario: Any) -> dict[str, Any]:
+    out = {key: getattr(scenario, key) for key in _FIELDS}
+    out["status"] = str(scenario.status)
+    out["scenario_metadata"] = scenario.metadata_
+    return out
+
+
+def _at_commit(
+    session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
+    features: dict[str, tuple[str, str | None]],
+) -> None:
+    """Replace each scenario by its newest revision at or before ``commit`` (first-parent history)."""
+    from sqlalchemy import select
+
+    from tracertm import git
+    from tracertm.errors import GitError
+    from tracertm.models import SpecRevision
+
+    top = git.find_root(repo)
+    if top is None:
+        return
+    try:
+        sha = git.resolve_commit(top, commit)
+        chain = git.run(top, "rev-list", "--first-parent", sha).decode().split()
+    except GitError:
+        return  # a commit this clone does not have: match against the scenarios as they are
+    order = {c: len(chain) - i for i, c in enumerate(chain)}
+    best: dict[Any, Any] = {}
+    for rev in session.execute(
+        select(SpecRevision).where(
+            SpecRevision.project_id == project.id,
+            SpecRevision.entity_type.in_(("scenario", "feature")),
+            SpecRevision.commit_sha.is_not(None),
+        )
+    ).scalars():
+        if rev.commit_sha not in order:
+            continue
+        held = best.get(rev.entity_id)
+        if held is None or (order[rev.commit_sha], rev.version) > (order[held.commit_sha], held.version):
+            best[rev.entity_id] = rev
+    for rev in best.values():  # feature names and paths first
+        if rev.entity_type == "feature" and rev.change != "deleted":
+            features[rev.number] = (str(rev.snapshot.get("name", "")), rev.source_path)
+    for entity_id, rev in best.items():
+        if rev.entity_type != "scenario":
+            continue
+        if rev.change == "deleted":
+            refs.pop(entity_id, None)
+            continue
+        number = str(rev.snapshot.get("feature_number", ""))
+        name, path = features.get(number, ("", None))
+        refs[entity_id] = scenario_ref(entity_id, number, name, rev.source_path or path, rev.snapshot)
