@@ -153,6 +153,10 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache.json")
     p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument(
+        "--results", action="append", metavar="FILE",
+        help="test report(s): fail when a scenario with status approved has no passing result in them",
+    )
     p.set_defaults(func=_check)
 
 
@@ -164,6 +168,10 @@ def _check(args: argparse.Namespace) -> int:
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
         all_files=args.all_files, cache=not args.no_cache,
     )
+    if args.results:
+        from tracertm.results.gate import approved_without_pass
+
+        result.errors.extend(approved_without_pass(args.path, args.results, ref=args.ref, staged=args.staged))
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
@@ -352,10 +360,19 @@ def _show(args: argparse.Namespace) -> int:
     if args.at:
         return _show_at(args, session, project, kind, row)
     fields = queries.record_fields(kind, row)
+    results = None
+    if kind == "scenario":
+        from tracertm.results.queries import scenario_results
+
+        results = scenario_results(session, row)  # type: ignore[arg-type]
     if args.format == "json":
-        print(output.to_json(fields))
+        print(output.to_json({**fields, "results": results} if results else fields))
         return EXIT_OK
     _print_fields(fields)
+    if results and results["last_results"]:
+        from tracertm.results.queries import format_results
+
+        print(format_results(results))
     return EXIT_OK
 
 

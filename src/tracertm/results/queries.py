@@ -210,3 +210,18 @@ def coverage(session: Session, project: Project) -> dict[str, list[dict[str, Any
         if changes and scenario.last_executed_at is not None and scenario.last_executed_at < max(changes):
             out["stale"].append({**item, "changed_at": max(changes).isoformat()})
     return out
+
+
+def format_results(info: dict[str, Any]) -> str:
+    """The text ``show SC-n`` prints under a scenario's fields: statistics, then its last results."""
+    rate = "-" if info["pass_rate"] is None else f"{info['pass_rate']:.0%}"
+    lines = [
+        f"test results: pass rate {rate} over the last runs, {info['execution_count']} executions, last "
+        f"{info['last_status'] or '-'} at {info['last_executed_at'] or '-'}" + (" (flaky)" if info["flaky"] else "")
+    ]
+    for r in info["last_results"]:
+        row = f" #{r['row']}" if r["row"] else ""
+        commit = (r["commit"] or "-")[:12]
+        message = f": {r['message']}" if r["message"] else ""
+        lines.append(f"  {r['status']:<9} {commit:<12} {(r['when'] or '')[:19]}  {r['test']}{row}{message}")
+    return "\n".join(lines)

@@ -289,8 +289,8 @@ def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
 
 def scenario_index(session: Session, project: Project, commit: str | None, repo: Path | None,
                    id_pattern: str = r"SC-\d+") -> ScenarioIndex:
-    """The project's scenarios as they stood at ``commit`` (from revisions, when ``repo`` can order the history),
-    else as they are now."""
+    """The project's scenarios as they stood at ``commit``: parsed from the repository ``repo`` at that commit when
+    it has it, else from the newest revisions at or before it, else as they are now."""
     from sqlalchemy import select
 
     from tracertm.models import Feature, Scenario
@@ -305,9 +305,47 @@ def scenario_index(session: Session, project: Project, commit: str | None, repo:
     for scenario, number, name, path in rows:
         features[number] = (name, path)
         refs[scenario.id] = scenario_ref(scenario.id, number, name, path, _fields(scenario))
-    if commit and repo is not None:
-        _at_commit(session, project, commit, repo, refs, features)
+    if commit and (repo is None or not _from_git(session, project, commit, repo, refs)):
+        _at_commit(session, project, commit, refs, features)
     return ScenarioIndex(refs.values(), id_pattern)
+
+
+def _from_git(session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef]) -> bool:
+    """Replace ``refs`` by the scenarios of the feature files at ``commit``, parsed from git: exact lines even when
+    only the layout moved (revisions are written on content changes only). False when the repository cannot
+    read that commit."""
+    from sqlalchemy import select
+
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+    from tracertm.errors import GitError
+    from tracertm.models import Feature, Scenario
+    from tracertm.results.source import feature_records
+
+    try:
+        location = Location.find(repo)
+        if location.top is None:
+            return False
+        records = feature_records(location, load_settings(location.root), ref=commit)
+    except (GitError, UsageError):
+        return False
+    ids = {
+        (feature, number): ident
+        for ident, feature, number in session.execute(
+            select(Scenario.id, Feature.feature_number, Scenario.scenario_number)
+            .join(Feature, Scenario.feature_id == Feature.id)
+            .where(Feature.project_id == project.id)
+            .execution_options(include_deleted=True)
+        ).all()
+    }
+    refs.clear()
+    for path, record in records:
+        for child in record.children:
+            ident = ids.get((record.number, child.number))
+            if ident is not None:  # a scenario the database never saw cannot hold results
+                refs[ident] = scenario_ref(ident, record.number, str(record.fields.get("name", "")), path,
+                                           child.fields)
+    return True
 
 
 _FIELDS = ("scenario_number", "title", "gherkin_text", "given_steps", "when_steps", "then_steps", "examples", "status")
@@ -321,37 +359,34 @@ def _fields(scenario: Any) -> dict[str, Any]:
 
 
 def _at_commit(
-    session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
+    session: Session, project: Project, commit: str, refs: dict[Any, ScenarioRef],
     features: dict[str, tuple[str, str | None]],
 ) -> None:
-    """Replace each scenario by its newest revision at or before ``commit`` (first-parent history)."""
+    """Without a repository (an upload to the API): each scenario's newest revision committed no later than
+    ``commit``'s own revisions. Revisions are written on content changes, so a scenario that only moved keeps the
+    lines of its last change; ``repo`` gives exact lines."""
     from sqlalchemy import select
 
-    from tracertm import git
-    from tracertm.errors import GitError
     from tracertm.models import SpecRevision
 
-    top = git.find_root(repo)
-    if top is None:
-        return
-    try:
-        sha = git.resolve_commit(top, commit)
-        chain = git.run(top, "rev-list", "--first-parent", sha).decode().split()
-    except GitError:
-        return  # a commit this clone does not have: match against the scenarios as they are
-    order = {c: len(chain) - i for i, c in enumerate(chain)}
-    best: dict[Any, Any] = {}
-    for rev in session.execute(
+    revisions = session.execute(
         select(SpecRevision).where(
             SpecRevision.project_id == project.id,
             SpecRevision.entity_type.in_(("scenario", "feature")),
             SpecRevision.commit_sha.is_not(None),
+            SpecRevision.committed_at.is_not(None),
         )
-    ).scalars():
-        if rev.commit_sha not in order:
+    ).scalars().all()
+    anchors = [r.committed_at for r in revisions if r.commit_sha and r.commit_sha.startswith(commit) and r.committed_at]
+    if not anchors or len(commit) < 7:
+        return  # a commit no sync recorded: match against the scenarios as they are
+    cutoff = max(anchors)
+    best: dict[Any, Any] = {}
+    for rev in revisions:
+        if rev.committed_at is None or rev.committed_at > cutoff:
             continue
         held = best.get(rev.entity_id)
-        if held is None or (order[rev.commit_sha], rev.version) > (order[held.commit_sha], held.version):
+        if held is None or (rev.committed_at, rev.version) > (held.committed_at, held.version):
             best[rev.entity_id] = rev
     for rev in best.values():  # feature names and paths first
         if rev.entity_type == "feature" and rev.change != "deleted":
