@@ -31,8 +31,10 @@ def _coverage(args: argparse.Namespace) -> int:
 
     engine, derived, _settings = _context(args)
     session, project = _project(engine, derived, args.project)
+    from pathlib import Path
+
     with session:
-        report = coverage(session, project)
+        report = coverage(session, project, repo=Path.cwd())
     if args.format == "json":
         print(output.to_json(report))
     else:
@@ -41,6 +43,8 @@ def _coverage(args: argparse.Namespace) -> int:
             print(f"{title}: {len(items)}")
             for item in items:
                 rate = "-" if item["pass_rate"] is None else f"{item['pass_rate']:.0%}"
-                print(f"  {item['scenario']}  {item['title']}  (last {item['last_status'] or '-'}, pass rate {rate})")
+                changed = f", changed in {item['changed_in'][:12]}" if item.get("changed_in") else ""
+                print(f"  {item['scenario']}  {item['title']}  (last {item['last_status'] or '-'}, pass rate {rate}"
+                      f"{changed})")
     problems = sum(len(report[k]) for k in ("never_executed", "failing", "flaky"))
     return 1 if args.exit_code and problems else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm.results.report import FAILING
@@ -170,46 +171,86 @@ def scenario_results(session: Session, scenario: Scenario, limit: int = 5) -> di
     }
 
 
-def coverage(session: Session, project: Project) -> dict[str, list[dict[str, Any]]]:
-    """Scenarios never executed, failing (last outcome), flaky, and stale (last executed before the last change
-    of the scenario's content: a revision ``created``/``updated``/``restored`` newer than ``last_executed_at``)."""
-    from sqlalchemy import func, select
+def coverage(session: Session, project: Project, repo: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Scenarios never executed, failing (last outcome), flaky, and stale: the newest executed run did not test
+    the scenario's current content — the commit of its (or its feature's) last content change is not in the
+    history of the run's commit (``repo`` given), or, without a repository, was committed after the run."""
+    from sqlalchemy import select
 
     from tracertm.models import Feature, Scenario, SpecRevision
+    from tracertm.results.stats import outcomes
 
-    changed: dict[uuid.UUID, dt.datetime] = {
-        entity: _aware(at)
-        for entity, at in session.execute(
-            select(SpecRevision.entity_id, func.max(func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)))
-            .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(("scenario", "feature")),
-                   SpecRevision.change.in_(("created", "updated", "restored")))
-            .group_by(SpecRevision.entity_id)
-        ).all()
-        if at is not None
-    }
-    out: dict[str, list[dict[str, Any]]] = {"never_executed": [], "failing": [], "flaky": [], "stale": []}
+    # Every content change of every scenario and feature (commits can share a timestamp: keep them all).
+    changes: dict[uuid.UUID, list[tuple[str | None, dt.datetime]]] = {}
+    for entity, commit, committed, created in session.execute(
+        select(SpecRevision.entity_id, SpecRevision.commit_sha, SpecRevision.committed_at, SpecRevision.created_at)
+        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(("scenario", "feature")),
+               SpecRevision.change.in_(("created", "updated", "restored")))
+    ).all():
+        changes.setdefault(entity, []).append((commit, _aware(committed or created)))
     rows = session.execute(
         select(Scenario, Feature.feature_number)
         .join(Feature, Scenario.feature_id == Feature.id)
         .where(Feature.project_id == project.id)
         .order_by(Feature.feature_number, Scenario.position)
     ).all()
+    executed = outcomes(session, [s.id for s, _f in rows if s.execution_count])
+    history = _History(repo)
+    out: dict[str, list[dict[str, Any]]] = {"never_executed": [], "failing": [], "flaky": [], "stale": []}
     for scenario, feature in rows:
         item = {"scenario": f"{feature}/{scenario.scenario_number}", "title": scenario.title,
                 "status": str(scenario.status), "last_status": scenario.last_status,
                 "last_executed_at": _iso(scenario.last_executed_at), "pass_rate": scenario.pass_rate}
-        if not scenario.execution_count:
+        last = next((o for o in executed.get(scenario.id, []) if o.status != "skipped"), None)
+        if last is None:
             out["never_executed"].append(item)
             continue
         if scenario.last_status in FAILING:
             out["failing"].append(item)
         if scenario.flaky:
             out["flaky"].append(item)
-        # The feature's last content change: its own (background, description...) or this scenario's.
-        changes = [c for c in (changed.get(scenario.id), changed.get(scenario.feature_id)) if c is not None]
-        if changes and scenario.last_executed_at is not None and scenario.last_executed_at < max(changes):
-            out["stale"].append({**item, "changed_at": max(changes).isoformat()})
+        found = changes.get(scenario.id, []) + changes.get(scenario.feature_id, [])
+        stale = [c for c in found if not history.tested(c, last.commit, last.when)]
+        if stale:
+            commit, when = max(stale, key=lambda c: c[1])
+            out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})
     return out
+
+
+class _History:
+    """Was a change (commit, time) part of what a run at ``run_commit`` tested? Git ancestry when the repository
+    has both commits, else commit times."""
+
+    def __init__(self, repo: Path | None) -> None:
+        self.top = None
+        if repo is not None:
+            from tracertm import git
+
+            self.top = git.find_root(repo)
+        self.ancestors: dict[str, set[str] | None] = {}
+
+    def tested(self, change: tuple[str | None, dt.datetime], run_commit: str | None, run_when: dt.datetime) -> bool:
+        commit, when = change
+        if commit and run_commit:
+            if commit == run_commit:
+                return True
+            known = self._ancestors(run_commit)
+            if known is not None:
+                return commit in known
+        return when <= run_when
+
+    def _ancestors(self, commit: str) -> set[str] | None:
+        if self.top is None:
+            return None
+        if commit not in self.ancestors:
+            from tracertm import git
+            from tracertm.errors import GitError
+
+            try:
+                self.ancestors[commit] = set(git.run(self.top, "rev-list", commit, "--").decode().split())
+            except GitError:
+                self.ancestors[commit] = None  # a commit this clone does not have
+        return self.ancestors[commit]
 
 
 def format_results(info: dict[str, Any]) -> str:
