@@ -141,11 +141,7 @@ class ScenarioIndex:
         name = _norm(case.name)
         classname = _norm(case.classname)
         # behave: classname "<dotted path>.<Feature>"; Cucumber's formatter: classname "<Feature>".
-        features = [
-            scenarios
-            for feature_name, scenarios in self._by_feature_name.items()
-            if feature_name and (classname == feature_name or classname.endswith("." + feature_name))
-        ]
+        features = [self._by_feature_name[c] for c in _suffixes(classname) if c in self._by_feature_name]
         for scenarios in features:
             for s in scenarios:
                 row = _junit_row(s, name)
@@ -171,6 +167,13 @@ class ScenarioIndex:
                 return row.ident
         params = re.search(r"\[(.*)\]$", case.name or "")
         return _params_row(scenario, params.group(1) if params else None)
+
+
+def _suffixes(classname: str) -> list[str]:
+    """``a.b.Feature name`` → the whole name and every part after a dot (feature names may contain dots)."""
+    if not classname:
+        return []
+    return [classname] + [classname[i + 1 :] for i, c in enumerate(classname) if c == "."]
 
 
 def _params_row(scenario: ScenarioRef, params: str | None) -> str | None:

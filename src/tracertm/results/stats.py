@@ -1,8 +1,8 @@
 """Scenario execution statistics, recomputed from stored results (database-owned; sync never touches them).
 
-Per scenario and run, the scenario's outcome is the worst of its results (all outline rows together). Over the
-scenario's last ``window`` executed runs (runs where it did not only skip): ``pass_rate`` is the share that passed,
-``last_status`` the newest outcome; ``execution_count`` counts every executed run; ``flaky`` is set when one
+Per scenario and run, the scenario's outcome combines its results (all outline rows together, see ``combined``).
+Over the scenario's last ``window`` executed runs (runs where it did not only skip): ``pass_rate`` is the share that
+passed, ``last_status`` the newest outcome; ``execution_count`` counts every executed run; ``flaky`` is set when one
 commit has both a passing and a failing run of the scenario, or a result passed only after failed attempts.
 """
 
@@ -38,6 +38,15 @@ class RunOutcome:
     retried_pass: bool  # passed after failed attempts
 
 
+def combined(statuses: list[str]) -> str:
+    """One scenario's outcome in a run from its results (outline rows, several reports): the worst failure, else
+    passed when any result passed, else skipped. Unlike steps, a skipped row next to passed rows still ran."""
+    failing = [s for s in statuses if s in FAILING]
+    if failing:
+        return worst(failing)
+    return "passed" if "passed" in statuses else "skipped"
+
+
 def outcomes(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[RunOutcome]]:
     """Every run outcome of the given scenarios, newest first."""
     from sqlalchemy import func, select
@@ -62,7 +71,7 @@ def outcomes(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.U
     out: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
     for (scenario_id, run_id), results in grouped.items():
         commit, at, _imported = runs[run_id]
-        status = worst([s for s, _ in results])
+        status = combined([s for s, _ in results])
         retried = status == "passed" and any(failed for _, failed in results)
         out[scenario_id].append(RunOutcome(run_id, commit, at, status, retried))
     for items in out.values():
@@ -93,15 +102,22 @@ def recompute(session: Session, scenario_ids: Iterable[uuid.UUID], window: int =
     gets one version increment (and, through the integrity layer, one ``annotated`` revision). Returns how many
     scenarios changed."""
     from sqlalchemy import select
+    from sqlalchemy.orm import load_only
 
     from tracertm.models import Scenario
 
+    _STAT_COLUMNS = (Scenario.id, Scenario.version, Scenario.pass_rate, Scenario.last_status,
+                     Scenario.last_executed_at, Scenario.execution_count, Scenario.flaky)
     ids = list(dict.fromkeys(scenario_ids))
     found = outcomes(session, ids)
     session.info["actor"] = ACTOR
     changed = 0
     for start in range(0, len(ids), _CHUNK):
-        scenarios = session.execute(select(Scenario).where(Scenario.id.in_(ids[start : start + _CHUNK]))).scalars()
+        scenarios = session.execute(
+            select(Scenario)
+            .where(Scenario.id.in_(ids[start : start + _CHUNK]))
+            .options(load_only(*_STAT_COLUMNS))  # not the JSON columns: nothing to decode
+        ).scalars()
         for scenario in scenarios:
             values = summarize(found.get(scenario.id, []), window)
             dirty = False

@@ -22,6 +22,7 @@ from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import DEFAULT_WINDOW, recompute
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
@@ -164,8 +165,8 @@ def _import(
     summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
     counts = {**summary.statuses, "total": len(cases), "matched": summary.matched, "unmatched": summary.unmatched,
               "ambiguous": summary.ambiguous}
-    session.execute(
-        insert(TestRun),
+    session.connection().execute(
+        insert(_table(TestRun)),
         [{
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name or reports[0].name,
             "source_format": reports[0].format, "started_at": min(starts) if starts else None,
@@ -186,8 +187,9 @@ def _import(
         }
         for case, m in zip(cases, matches)
     ]
+    results = _table(TestResult)
     for start in range(0, len(rows), 5000):
-        session.execute(insert(TestResult), rows[start : start + 5000])
+        session.connection().execute(insert(results), rows[start : start + 5000])
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window) if ran else 0
     return summary
@@ -198,7 +200,7 @@ def _upsert_cases(
 ) -> tuple[dict[str, uuid.UUID], int]:
     """Test case ids by external id: existing ones get their last result (version+1, guarded on the old
     version), new ones are inserted. Returns (ids, how many were created)."""
-    from sqlalchemy import Table, bindparam, insert, select, update
+    from sqlalchemy import bindparam, insert, select, update
 
     from tracertm.errors import ConflictError
     from tracertm.models import TestCase
@@ -226,13 +228,13 @@ def _upsert_cases(
             "id": ids[number], "project_id": project_id, "test_case_number": number, "title": case.name[:1000],
             "status": "automated", "automation_script_path": (case.feature_uri or case.file or None),
             "last_execution_result": case.status, "last_executed_at": when,
-            "metadata_": _metadata(case),
+            "test_case_metadata": _metadata(case),
         })
+    table = _table(TestCase)  # Core on the table: one executemany per batch (the ORM's bulk path is slower)
     for start in range(0, len(new), 5000):
-        session.execute(insert(TestCase), new[start : start + 5000])
+        session.connection().execute(insert(table), new[start : start + 5000])
     if existing:
-        table = TestCase.__table__  # Core: one executemany, the version bumped and guarded by hand
-        assert isinstance(table, Table)
+        # Core: one executemany, the version bumped and guarded by hand.
         stmt = (
             update(table)
             .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
@@ -247,6 +249,15 @@ def _upsert_cases(
         if result.rowcount not in (-1, len(params)):
             raise ConflictError("test cases changed while importing results; run the import again")
     return ids, len(new)
+
+
+def _table(model: Any) -> Table:
+    """A model's Core table, for executemany writes."""
+    from sqlalchemy import Table
+
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _metadata(case: CaseResult) -> dict[str, Any]:
@@ -293,6 +304,8 @@ def scenario_index(session: Session, project: Project, commit: str | None, repo:
     it has it, else from the newest revisions at or before it, else as they are now."""
     from sqlalchemy import select
 
+    from sqlalchemy.orm import load_only
+
     from tracertm.models import Feature, Scenario
 
     refs: dict[Any, ScenarioRef] = {}
@@ -301,6 +314,7 @@ def scenario_index(session: Session, project: Project, commit: str | None, repo:
         select(Scenario, Feature.feature_number, Feature.name, Feature.source_path)
         .join(Feature, Scenario.feature_id == Feature.id)
         .where(Feature.project_id == project.id)
+        .options(load_only(*(getattr(Scenario, key) for key in (*_FIELDS, "metadata_"))))
     ).all()
     for scenario, number, name, path in rows:
         features[number] = (name, path)
