@@ -47,14 +47,12 @@ def upgrade() -> None:
     sa.Column('duration', sa.Float(), nullable=True),
     sa.Column('message', sa.String(length=1000), nullable=True),
     sa.Column('failed_attempts', sa.Integer(), server_default=sa.text('0'), nullable=False),
-    sa.Column('id', GUID, nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['test_runs.id'], name=op.f('fk_test_results_run_id_test_runs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['scenario_id'], ['scenarios.id'], name=op.f('fk_test_results_scenario_id_scenarios'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['test_case_id'], ['test_cases.id'], name=op.f('fk_test_results_test_case_id_test_cases'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_test_results'))
+    sa.PrimaryKeyConstraint('run_id', 'test_case_id', name=op.f('pk_test_results'))
     )
     with op.batch_alter_table('test_results', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_test_results_run_id'), ['run_id'], unique=False)
         batch_op.create_index('ix_test_results_scenario_id_run_id', ['scenario_id', 'run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_test_results_test_case_id'), ['test_case_id'], unique=False)
 
@@ -73,7 +71,6 @@ def downgrade() -> None:
     with op.batch_alter_table('test_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_test_results_test_case_id'))
         batch_op.drop_index('ix_test_results_scenario_id_run_id')
-        batch_op.drop_index(batch_op.f('ix_test_results_run_id'))
 
     op.drop_table('test_results')
     with op.batch_alter_table('test_runs', schema=None) as batch_op:

@@ -45,18 +45,20 @@ class TestRun(UUIDPrimaryKeyMixin, Base):
     files: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list, server_default=text("'[]'"))
 
 
-class TestResult(UUIDPrimaryKeyMixin, Base):
-    """The outcome of one test case in one run, and the scenario (and outline row) it was matched to then."""
+class TestResult(Base):
+    """The outcome of one test case in one run, and the scenario (and outline row) it was matched to then.
+
+    One row per (run, test case): the natural key is the primary key (a test reported twice in one run keeps its
+    last report), which also serves lookups by run.
+    """
 
     __tablename__ = "test_results"
     __table_args__ = (Index("ix_test_results_scenario_id_run_id", "scenario_id", "run_id"),)
     __test__ = False
 
-    run_id: Mapped[uuid.UUID] = mapped_column(
-        GUID, ForeignKey("test_runs.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    run_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("test_runs.id", ondelete="CASCADE"), primary_key=True)
     test_case_id: Mapped[uuid.UUID] = mapped_column(
-        GUID, ForeignKey("test_cases.id", ondelete="CASCADE"), nullable=False, index=True
+        GUID, ForeignKey("test_cases.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     scenario_id: Mapped[uuid.UUID | None] = mapped_column(GUID, ForeignKey("scenarios.id", ondelete="SET NULL"))
     example_row: Mapped[str | None] = mapped_column(String(32))  # "<examples>.<row>", 1-based, for outline rows

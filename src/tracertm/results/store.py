@@ -150,7 +150,8 @@ def _import(
         return summary
 
     index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern)
-    cases = [case for report in reports for case in report.cases]
+    # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
+    cases = list({case.external_id: case for report in reports for case in report.cases}.values())
     matches = [index.match(case) for case in cases]
     starts = [r.started_at for r in reports if r.started_at]
     ends = [r.finished_at for r in reports if r.finished_at]
@@ -180,7 +181,7 @@ def _import(
     _link(session, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
     rows = [
         {
-            "id": uuid.uuid4(), "run_id": run_id, "test_case_id": case_ids[case.external_id],
+            "run_id": run_id, "test_case_id": case_ids[case.external_id],
             "scenario_id": m.scenario.key if m.scenario else None, "example_row": m.row, "match_rule": m.rule,
             "status": case.status, "duration": case.duration, "message": case.message,
             "failed_attempts": case.failed_attempts,
@@ -391,20 +392,27 @@ def _at_commit(
             SpecRevision.committed_at.is_not(None),
         )
     ).scalars().all()
-    anchors = [r.committed_at for r in revisions if r.commit_sha and r.commit_sha.startswith(commit) and r.committed_at]
+    # Commit times have one-second resolution: the time the revision was recorded breaks ties (syncs follow history).
+    def order(rev: Any) -> tuple[Any, Any, int]:
+        return (rev.committed_at, rev.created_at, rev.version)
+
+    anchors = [order(r) for r in revisions if r.commit_sha and r.commit_sha.startswith(commit)]
     if not anchors or len(commit) < 7:
         return  # a commit no sync recorded: match against the scenarios as they are
     cutoff = max(anchors)
     best: dict[Any, Any] = {}
     for rev in revisions:
-        if rev.committed_at is None or rev.committed_at > cutoff:
+        if order(rev) > cutoff:
             continue
         held = best.get(rev.entity_id)
-        if held is None or (rev.committed_at, rev.version) > (held.committed_at, held.version):
+        if held is None or order(rev) > order(held):
             best[rev.entity_id] = rev
     for rev in best.values():  # feature names and paths first
         if rev.entity_type == "feature" and rev.change != "deleted":
             features[rev.number] = (str(rev.snapshot.get("name", "")), rev.source_path)
+    for entity_id in list(refs):  # no revision by then: the scenario did not exist at that commit
+        if entity_id not in best:
+            del refs[entity_id]
     for entity_id, rev in best.items():
         if rev.entity_type != "scenario":
             continue
