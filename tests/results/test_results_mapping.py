@@ -96,6 +96,15 @@ def test_rule_2_feature_path_and_line_including_outline_rows() -> None:
     assert (pytest_row.rule, pytest_row.row) == ("line", "1.2")
 
 
+def test_junit_file_and_line_count_only_for_feature_files() -> None:
+    index = _index(("features/cart.feature", CART))
+    on_feature = index.match(_case("whatever", classname="x", file="features/cart.feature", line=11))
+    assert (on_feature.rule, on_feature.scenario.title if on_feature.scenario else None) == ("line", "Remove an item")
+    # pytest (xunit1) writes the Python module and a 0-based line: never a scenario's position.
+    on_module = index.match(_case("test_remove_an_item", classname="tests.test_cart", file="tests/test_cart.py", line=11))
+    assert on_module.rule == "name"
+
+
 def test_rule_3_behave_junit_names() -> None:
     index = _index(("features/cart.feature", CART), ("features/refunds.feature", RULES))
     plain = index.match(_case("Remove an item", classname="cart.Shopping cart"))

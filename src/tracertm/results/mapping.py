@@ -63,6 +63,7 @@ class ScenarioIndex:
         self._by_path: dict[str, list[ScenarioRef]] = defaultdict(list)
         self._by_feature_name: dict[str, list[ScenarioRef]] = defaultdict(list)
         self._by_pytest: dict[str, list[ScenarioRef]] = defaultdict(list)
+        self._classnames: dict[str, list[list[ScenarioRef]]] = {}
         for s in self.scenarios:
             self._by_number[s.number].append(s)
             if s.path:
@@ -141,7 +142,10 @@ class ScenarioIndex:
         name = _norm(case.name)
         classname = _norm(case.classname)
         # behave: classname "<dotted path>.<Feature>"; Cucumber's formatter: classname "<Feature>".
-        features = [self._by_feature_name[c] for c in _suffixes(classname) if c in self._by_feature_name]
+        features = self._classnames.get(classname)
+        if features is None:  # thousands of unit tests share a few classnames
+            features = [self._by_feature_name[c] for c in _suffixes(classname) if c in self._by_feature_name]
+            self._classnames[classname] = features
         for scenarios in features:
             for s in scenarios:
                 row = _junit_row(s, name)

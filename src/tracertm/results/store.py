@@ -305,21 +305,22 @@ def scenario_index(session: Session, project: Project, commit: str | None, repo:
     it has it, else from the newest revisions at or before it, else as they are now."""
     from sqlalchemy import select
 
-    from sqlalchemy.orm import load_only
-
     from tracertm.models import Feature, Scenario
 
     refs: dict[Any, ScenarioRef] = {}
     features: dict[str, tuple[str, str | None]] = {}
-    rows = session.execute(
-        select(Scenario, Feature.feature_number, Feature.name, Feature.source_path)
+    columns = [getattr(Scenario, key) for key in _FIELDS]
+    rows = session.execute(  # plain columns, not ORM objects: this runs on every import
+        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
         .join(Feature, Scenario.feature_id == Feature.id)
-        .where(Feature.project_id == project.id)
-        .options(load_only(*(getattr(Scenario, key) for key in (*_FIELDS, "metadata_"))))
+        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
     ).all()
-    for scenario, number, name, path in rows:
+    for ident, metadata, number, name, path, *values in rows:
         features[number] = (name, path)
-        refs[scenario.id] = scenario_ref(scenario.id, number, name, path, _fields(scenario))
+        fields = dict(zip(_FIELDS, values))
+        fields["status"] = str(fields["status"])
+        fields["scenario_metadata"] = metadata
+        refs[ident] = scenario_ref(ident, number, name, path, fields)
     if commit and (repo is None or not _from_git(session, project, commit, repo, refs)):
         _at_commit(session, project, commit, refs, features)
     return ScenarioIndex(refs.values(), id_pattern)
@@ -364,13 +365,6 @@ def _from_git(session: Session, project: Project, commit: str, repo: Path, refs:
 
 
 _FIELDS = ("scenario_number", "title", "gherkin_text", "given_steps", "when_steps", "then_steps", "examples", "status")
-
-
-def _fields(scenario: Any) -> dict[str, Any]:
-    out = {key: getattr(scenario, key) for key in _FIELDS}
-    out["status"] = str(scenario.status)
-    out["scenario_metadata"] = scenario.metadata_
-    return out
 
 
 def _at_commit(
