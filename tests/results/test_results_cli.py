@@ -84,6 +84,8 @@ def test_bad_input_is_one_line(cart: GitRepo, capsys: pytest.CaptureFixture[str]
     code, out, err = _cli(capsys, "results", "import", str(broken))
     assert code == 1 and out == ""
     assert err.strip() == f"tracertm: error: {broken}:3:3: malformed XML: mismatched tag; nothing was imported from this file"
+    code, _, err = _cli(capsys, "results", "import", str(FIXTURES / "surefire.xml"), "--max-size", "100")
+    assert code == 1 and "over the 100-byte limit for one report" in err and "--max-size BYTES" in err
     code, _, err = _cli(capsys, "results", "import", str(tmp_path / "missing.xml"))
     assert code == 2 and err.strip().endswith("missing.xml: no such file; pass the path of a test report")
     code, _, err = _cli(capsys, "results", "list", "--since", "yesterday")

@@ -29,6 +29,8 @@ def register(verbs: Any) -> None:
     imp.add_argument("--run-name", metavar="NAME", help="a name for the run (default: the report's suite name)")
     imp.add_argument("--window", type=int, metavar="N",
                      help="runs that pass_rate covers (default: results_window in the configuration, else 20)")
+    imp.add_argument("--max-size", type=int, metavar="BYTES",
+                     help="refuse reports larger than this (default: 64 MiB), before reading them")
     _project_option(imp)
     imp.add_argument("--output", choices=("text", "json"), default="text")
     imp.set_defaults(func=_import)
@@ -110,6 +112,7 @@ def _import(args: argparse.Namespace) -> int:
     from tracertm import git, output
     from tracertm.errors import GitError
     from tracertm.results.store import import_results
+    from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE
     from tracertm.results.stats import DEFAULT_WINDOW
 
     engine, derived, settings = _context(args)
@@ -126,7 +129,7 @@ def _import(args: argparse.Namespace) -> int:
     pattern = settings.parser.scenario_id_pattern if settings else r"SC-\d+"
     summary = import_results(
         engine, project.name, args.files, fmt=args.report_format, commit=commit, run_name=args.run_name,
-        repo=top, window=window, id_pattern=pattern,
+        repo=top, window=window, id_pattern=pattern, max_size=args.max_size or DEFAULT_MAX_REPORT_SIZE,
     )
     if args.output == "json":
         print(output.to_json(summary.as_dict()))

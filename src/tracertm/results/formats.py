@@ -76,4 +76,4 @@ def read_report(
 
 def _too_big(name: str, size: int, limit: int) -> Exception:
     return report_error(name, 0, f"report is {size:,} bytes, over the {limit:,}-byte limit for one report; split it "
-                                 "(one file per suite) or raise the limit (max_report_size)")
+                                 "(one file per suite) or raise the limit with --max-size BYTES")

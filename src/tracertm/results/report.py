@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tracertm.errors import ParseError
 
-# Outcomes, best first. A scenario run's outcome is the worst of its steps/rows (see ``worst``).
-STATUSES: tuple[str, ...] = ("passed", "skipped", "pending", "undefined", "failed", "error")
 FAILING = frozenset({"failed", "error", "undefined", "pending"})
 DEFAULT_MAX_REPORT_SIZE = 64 * 1024 * 1024  # bytes; a JUnit report of 20,000 tests is about 3 MB
 MAX_EXTERNAL_ID = 255  # test_cases.test_case_number
@@ -79,7 +77,6 @@ class Report:
     name: str | None = None
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
-    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 def report_error(path: str, line: int, message: str, column: int = 0) -> ParseError:
