@@ -275,8 +275,17 @@ def test_statistics_updates_write_one_annotated_revision(cart: GitRepo, database
         assert [r.version for r in revisions] == list(range(1, s.version + 1)), "one revision per version"
         annotated = [r for r in revisions if r.change == "annotated"]
         assert len(annotated) == 2
-        assert all("results-import" in str(r.snapshot) or getattr(r, "actor", None) == "results-import"
-                   for r in annotated)
+        assert {r.actor for r in annotated} == {"results-import"}
+        assert set(annotated[0].changed_fields) == {"pass_rate", "last_status", "last_executed_at", "execution_count"}
+        assert annotated[0].snapshot["execution_count"] == 1 and annotated[1].snapshot["execution_count"] == 2
+
+
+def test_test_cases_are_identities_not_rewritten_per_import(cart: GitRepo, database_url: str) -> None:
+    import_results(database_url, "shop", [FIXTURES / "surefire.xml"])
+    import_results(database_url, "shop", [("again.xml", (FIXTURES / "surefire.xml").read_bytes() + b"\n")])
+    with _session(database_url) as session:
+        assert _count(session, TestCase) == 6 and _count(session, TestResult) == 12
+        assert set(session.execute(select(TestCase.version)).scalars()) == {1}, "no edit, no revision"
 
 
 def test_sync_leaves_statistics_alone(cart: GitRepo, database_url: str) -> None:

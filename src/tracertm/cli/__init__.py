@@ -257,6 +257,7 @@ def _register_queries(verbs: argparse._SubParsersAction[_Parser]) -> None:
         p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
 
     p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
+    p.add_argument("repo", nargs="?", metavar="PATH", help="repository whose project to show (same as --path)")
     project_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=_status)
@@ -309,6 +310,10 @@ def _open_project(args: argparse.Namespace) -> tuple[object, object]:
 def _status(args: argparse.Namespace) -> int:
     from tracertm import output, queries
 
+    if args.repo:
+        if args.path and args.path != args.repo:
+            raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
+        args.path = args.repo
     session, project = _open_project(args)
     info = queries.status(session, project)  # type: ignore[arg-type]
     if args.format == "json":
@@ -388,6 +393,8 @@ def _print_fields(fields: dict[str, Any]) -> None:
         elif isinstance(value, (list, dict)):
             value = json.dumps(value, ensure_ascii=False)
         text = str(value)
+        if key == "version":
+            text += " (every write: git changes and database-side edits; see 'tracertm history')"
         if "\n" in text:
             print(f"{key}:")
             print("\n".join("  " + line for line in text.splitlines()))
@@ -405,11 +412,23 @@ def _history(args: argparse.Namespace) -> int:
         print(output.to_json(revisions))
         return EXIT_OK
     rows = [
-        [r["version"], r["change"], (r["commit"] or "")[:12] or "-", r["author"] or "-", r["date"], r["path"]]
+        [
+            r["version"],
+            r["change"] + (f" ({', '.join(r['fields'])})" if r["fields"] else ""),
+            (r["commit"] or "")[:12] or "-",
+            r["author"] or r["actor"] or "-",
+            r["date"],
+            r["path"],
+        ]
         for r in revisions
     ]
-    print(output.table(rows, ["v", "change", "commit", "author", "date", "path"], right=(0,)))
+    print(output.table(rows, ["v", "change", "commit", "by", "date", "path"], right=(0,)))
+    print(_VERSION_NOTE)
     return EXIT_OK
+
+
+# What ``version`` counts, said wherever it is shown.
+_VERSION_NOTE = "version counts every write of the record: git changes and database-side edits (annotated), one revision each"
 
 
 _REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [

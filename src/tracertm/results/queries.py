@@ -93,19 +93,32 @@ def list_results(
 
 
 def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
-    """Test cases linked to no scenario, with their last outcome."""
-    from sqlalchemy import exists, select
+    """Test cases linked to no scenario, with their newest outcome."""
+    from sqlalchemy import exists, func, select
 
-    from tracertm.models import TestCase, scenario_test_case_association as assoc
+    from tracertm.models import TestCase, TestResult, TestRun, scenario_test_case_association as assoc
 
     cases = session.execute(
         select(TestCase)
         .where(TestCase.project_id == project.id, ~exists().where(assoc.c.test_case_id == TestCase.id))
         .order_by(TestCase.test_case_number)
-    ).scalars()
+    ).scalars().all()
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    last: dict[uuid.UUID, tuple[str, dt.datetime]] = {}
+    ids = [c.id for c in cases]
+    for start in range(0, len(ids), 500):
+        for case_id, status, at in session.execute(
+            select(TestResult.test_case_id, TestResult.status, when)
+            .join(TestRun, TestResult.run_id == TestRun.id)
+            .where(TestResult.test_case_id.in_(ids[start : start + 500]))
+        ).all():
+            at = _aware(at)
+            if case_id not in last or at > last[case_id][1]:
+                last[case_id] = (status, at)
     return [
         {"test": c.test_case_number, "title": c.title, "path": c.automation_script_path,
-         "last_status": c.last_execution_result, "last_executed_at": _iso(c.last_executed_at)}
+         "last_status": last[c.id][0] if c.id in last else None,
+         "last_executed_at": last[c.id][1].isoformat() if c.id in last else None}
         for c in cases
     ]
 

@@ -4,7 +4,6 @@ statistics of the scenarios that ran. The same files imported twice (same digest
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import uuid
@@ -19,7 +18,7 @@ from tracertm.results.formats import read_report
 from tracertm.results.mapping import Match, ScenarioIndex
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
-from tracertm.results.stats import DEFAULT_WINDOW, recompute
+from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -175,8 +174,8 @@ def _import(
             "files": [os.path.basename(r.path) for r in reports],
         }],
     )
-    when = (max(ends) if ends else None) or (min(starts) if starts else None) or dt.datetime.now(dt.timezone.utc)
-    case_ids, created = _upsert_cases(session, project.id, cases, when)
+    session.info["actor"] = ACTOR  # whatever the ORM edits from here on is recorded as the import's
+    case_ids, created = _upsert_cases(session, project.id, cases)
     summary.test_cases_created = created
     _link(session, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
     rows = [
@@ -196,59 +195,48 @@ def _import(
     return summary
 
 
-def _upsert_cases(
-    session: Session, project_id: uuid.UUID, cases: list[CaseResult], when: dt.datetime
-) -> tuple[dict[str, uuid.UUID], int]:
-    """Test case ids by external id: existing ones get their last result (version+1, guarded on the old
-    version), new ones are inserted. Returns (ids, how many were created)."""
-    from sqlalchemy import bindparam, insert, select, update
+def _upsert_cases(session: Session, project_id: uuid.UUID, cases: list[CaseResult]) -> tuple[dict[str, uuid.UUID], int]:
+    """Test case ids by external id, inserting the new ones. Returns (ids, how many were created).
 
-    from tracertm.errors import ConflictError
+    A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
+    import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision). Only a soft-deleted test
+    case that runs again is edited: restored through the ORM, which records the annotated revision.
+    """
+    from sqlalchemy import insert, select
+
     from tracertm.models import TestCase
 
-    latest: dict[str, CaseResult] = {}
-    for case in cases:
-        latest[case.external_id] = case  # a test reported twice in one run: its last report wins
-    wanted = list(latest)
-    existing: dict[str, tuple[uuid.UUID, int]] = {}
+    wanted = [case.external_id for case in cases]
+    existing: dict[str, tuple[uuid.UUID, bool]] = {}
     for start in range(0, len(wanted), _CHUNK):
-        for number, ident, version in session.execute(
-            select(TestCase.test_case_number, TestCase.id, TestCase.version)
+        for number, ident, gone in session.execute(
+            select(TestCase.test_case_number, TestCase.id, TestCase.deleted_at.is_not(None))
             .where(TestCase.project_id == project_id, TestCase.test_case_number.in_(wanted[start : start + _CHUNK]))
             .execution_options(include_deleted=True)
         ).all():
-            existing[number] = (ident, version)
-    ids = {number: ident for number, (ident, _v) in existing.items()}
+            existing[number] = (ident, gone)
+    ids = {number: ident for number, (ident, _deleted) in existing.items()}
     new = []
-    for number in wanted:
-        if number in existing:
+    for case in cases:
+        if case.external_id in existing:
             continue
-        case = latest[number]
-        ids[number] = uuid.uuid4()
+        ids[case.external_id] = uuid.uuid4()
         new.append({
-            "id": ids[number], "project_id": project_id, "test_case_number": number, "title": case.name[:1000],
-            "status": "automated", "automation_script_path": (case.feature_uri or case.file or None),
-            "last_execution_result": case.status, "last_executed_at": when,
+            "id": ids[case.external_id], "project_id": project_id, "test_case_number": case.external_id,
+            "title": case.name, "status": "automated", "automation_script_path": case.feature_uri or case.file,
             "test_case_metadata": _metadata(case),
         })
     table = _table(TestCase)  # Core on the table: one executemany per batch (the ORM's bulk path is slower)
     for start in range(0, len(new), 5000):
         session.connection().execute(insert(table), new[start : start + 5000])
-    if existing:
-        # Core: one executemany, the version bumped and guarded by hand.
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-            .values(last_execution_result=bindparam("b_status"), last_executed_at=bindparam("b_when"),
-                    version=table.c.version + 1, deleted_at=None)
-        )
-        params = [
-            {"b_id": ident, "b_version": version, "b_status": latest[number].status, "b_when": when}
-            for number, (ident, version) in existing.items()
-        ]
-        result = session.connection().execute(stmt, params)
-        if result.rowcount not in (-1, len(params)):
-            raise ConflictError("test cases changed while importing results; run the import again")
+    restored = [ident for ident, gone in existing.values() if gone]
+    for start in range(0, len(restored), _CHUNK):
+        for test_case in session.execute(
+            select(TestCase).where(TestCase.id.in_(restored[start : start + _CHUNK]))
+            .execution_options(include_deleted=True)
+        ).scalars():
+            test_case.restore()
+    session.flush()
     return ids, len(new)
 
 
