@@ -38,8 +38,8 @@ SCENARIOS_PER_FEATURE = 4
 
 def _shape(tests: int) -> tuple[int, int]:
     """(features, mapped tests): a tenth of the tests are scenario rows, four rows per outline."""
-    mapped = tests // 10
-    return max(1, mapped // (ROWS * SCENARIOS_PER_FEATURE)), mapped
+    features = max(1, tests // 10 // (ROWS * SCENARIOS_PER_FEATURE))
+    return features, min(tests, features * ROWS * SCENARIOS_PER_FEATURE)
 
 
 def _features(repo: Path, features: int) -> None:
@@ -63,7 +63,7 @@ def _report(tests: int) -> bytes:
         if i < mapped:  # Cucumber's junit-xml-formatter: classname = feature, outline rows "<name> - #1.<row>"
             n, rest = divmod(i, ROWS * SCENARIOS_PER_FEATURE)
             j, k = divmod(rest, ROWS)
-            head = f'<testcase classname="Area {n % features}" name="step {j} of area {n % features} - #1.{k + 1}" time="0.002"'
+            head = f'<testcase classname="Area {n}" name="step {j} of area {n} - #1.{k + 1}" time="0.002"'
         else:
             head = f'<testcase classname="tests.unit.test_module_{i % 200}" name="test_case_{i}" time="0.001"'
         if i % 50 == 0:
