@@ -168,3 +168,18 @@ def test_check_results_fails_approved_scenarios_without_a_pass(git_repo: GitRepo
     report.write_text('<testsuite name="Cucumber"><testcase classname="Payments" name="Pay by card"/></testsuite>')
     code, out, _ = _cli(capsys, "check", str(git_repo.path), "--results", str(report))
     assert code == 1 and "'Pay by invoice' has no passing result in junit.xml" in out
+
+
+def test_results_window_from_the_configuration(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    (cart.path / ".tracertm.toml").write_text('project = "repo"\nresults_window = 1\n')
+    failing = '<testsuite name="Cucumber" timestamp="2026-01-01T00:00:00"><testcase classname="Shopping cart" ' \
+              'name="Add an item"><failure message="no"/></testcase></testsuite>'
+    passing = failing.replace('<failure message="no"/>', "").replace("2026-01-01", "2026-01-02")
+    for name, body in (("a.xml", failing), ("b.xml", passing)):
+        (cart.path / name).write_text(body)
+        assert _cli(capsys, "results", "import", name)[0] == 0
+    code, out, _ = _cli(capsys, "show", "SC-1", "--format", "json")
+    assert json.loads(out)["results"]["pass_rate"] == 1.0, "a window of one run: only the newest counts"
+    (cart.path / ".tracertm.toml").write_text("results_window = 0\n")
+    code, _, err = _cli(capsys, "results", "import", "a.xml", "--commit", "0" * 40)
+    assert code == 2 and ".tracertm.toml: results_window must be at least 1" in err

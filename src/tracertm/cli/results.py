@@ -125,7 +125,7 @@ def _import(args: argparse.Namespace) -> int:
             commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
         except GitError:
             pass  # a commit this clone does not have is still a valid label for the run
-    window = args.window or (settings.results_window if settings else None) or DEFAULT_WINDOW
+    window = args.window or _configured_window(settings) or DEFAULT_WINDOW
     pattern = settings.parser.scenario_id_pattern if settings else r"SC-\d+"
     summary = import_results(
         engine, project.name, args.files, fmt=args.report_format, commit=commit, run_name=args.run_name,
@@ -150,6 +150,17 @@ def _import(args: argparse.Namespace) -> int:
         f"{summary.scenarios_updated} scenarios updated"
     )
     return 0
+
+
+def _configured_window(settings: Any) -> int | None:
+    """``results_window`` from the repository configuration, checked (the config loader only checks its type)."""
+    window = settings.results_window if settings is not None else None
+    if window is not None and window < 1:
+        from tracertm.errors import ConfigError
+
+        raise ConfigError(f"{settings.source or 'configuration'}: results_window must be at least 1 (runs that "
+                          "pass_rate covers)")
+    return window
 
 
 def parse_since(value: str | None) -> dt.datetime | None:
@@ -224,7 +235,7 @@ def _prune(args: argparse.Namespace) -> int:
     engine, derived, settings = _context(args)
     probe, project = _project(engine, derived, args.project)
     probe.close()
-    window = (settings.results_window if settings else None) or 20
+    window = _configured_window(settings) or 20
     from tracertm import queries
 
     with db.write_session(engine, project.name) as session:
