@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from xml.etree.ElementTree import Element
 
-from tracertm.errors import ParseError
 from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error
 
 __all__ = ["parse"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.errors import UsageError
 from tracertm.results.formats import read_report
-from tracertm.results.mapping import Match, ScenarioIndex
+from tracertm.results.mapping import ScenarioIndex
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
