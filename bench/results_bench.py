@@ -67,7 +67,8 @@ def _report(tests: int) -> bytes:
         else:
             head = f'<testcase classname="tests.unit.test_module_{i % 200}" name="test_case_{i}" time="0.001"'
         if i % 50 == 0:
-            parts.append(f'{head}><failure message="assert {i} == 0" type="AssertionError">trace</failure></testcase>\n')
+            failure = f'<failure message="assert {i} == 0" type="AssertionError">trace</failure>'
+            parts.append(f"{head}>{failure}</testcase>\n")
         elif i % 97 == 0:
             parts.append(f'{head}><skipped message="later"/></testcase>\n')
         else:
@@ -78,8 +79,8 @@ def _report(tests: int) -> bytes:
 
 def _git(repo: Path, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false",
-                    *args], cwd=repo, env=env, check=True, capture_output=True)
+    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", *identity, *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def run(smoke: bool = False, *, repeat: int | None = None) -> list[dict[str, Any]]:

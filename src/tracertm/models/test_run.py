@@ -40,7 +40,9 @@ class TestRun(UUIDPrimaryKeyMixin, Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, server_default=utcnow())
     # Per status, plus how results were matched: {"passed": 3, ..., "matched": {"tag": 1, ...}, "unmatched": 2}.
-    counts: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict, server_default=text("'{}'"))
+    counts: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, nullable=False, default=dict, server_default=text("'{}'")
+    )
     digest: Mapped[str] = mapped_column(String(64), nullable=False)
     files: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list, server_default=text("'[]'"))
 

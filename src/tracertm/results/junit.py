@@ -58,7 +58,8 @@ def _xml(path: str, data: bytes) -> Element:
     except ExpatError as exc:
         line, column = getattr(exc, "position", (0, 0))
         reason = str(exc).split(":")[0]
-        raise report_error(path, line, f"malformed XML: {reason}; nothing was imported from this file", column + 1) from None
+        message = f"malformed XML: {reason}; nothing was imported from this file"
+        raise report_error(path, line, message, column + 1) from None
 
 
 def _local(tag: str) -> str:

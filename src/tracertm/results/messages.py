@@ -1,9 +1,9 @@
 """Cucumber Messages (NDJSON, ``--format message``): one JSON envelope per line.
 
-A result is joined to its scenario through testStepFinished → testCaseStarted → testCase → pickle → the pickle's
-``astNodeIds`` (the scenario, and for outline rows the example row) in the gherkinDocument. Retries are attempts of
-one test case: the outcome is the last attempt's (``willBeRetried`` false), earlier failures count as failed
-attempts, so a scenario that passed on retry is recorded as flaky.
+A result is joined to its scenario through testStepFinished → testCaseStarted → testCase → pickle → the
+pickle's ``astNodeIds`` (the scenario, and for outline rows the example row) in the gherkinDocument. Retries are
+attempts of one test case: the outcome is the last attempt's (``willBeRetried`` false), earlier failures count as
+failed attempts, so a scenario that passed on retry is recorded as flaky.
 """
 
 from __future__ import annotations
@@ -150,7 +150,8 @@ def _envelope(path: str, number: int, raw: bytes) -> dict[str, Any]:
         raise report_error(path, number, f"malformed message: {detail}; nothing was imported from this file",
                            column) from None
     except RecursionError:
-        raise report_error(path, number, "message nested too deeply; this is not a Cucumber Messages stream") from None
+        message = "message nested too deeply; this is not a Cucumber Messages stream"
+        raise report_error(path, number, message) from None
     if not isinstance(envelope, dict):
         raise report_error(path, number, "not a Cucumber message envelope (expected one JSON object per line)")
     return envelope

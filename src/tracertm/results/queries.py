@@ -144,7 +144,8 @@ def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_W
         chunk = old[start : start + 500]
         touched.update(
             s for s in session.execute(
-                select(TestResult.scenario_id).where(TestResult.run_id.in_(chunk), TestResult.scenario_id.is_not(None))
+                select(TestResult.scenario_id)
+                .where(TestResult.run_id.in_(chunk), TestResult.scenario_id.is_not(None))
             ).scalars() if s is not None
         )
         session.execute(delete(TestResult).where(TestResult.run_id.in_(chunk)))
@@ -191,7 +192,7 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     from sqlalchemy import select
 
     from tracertm.models import Feature, Scenario, SpecRevision
-    from tracertm.results.stats import outcomes
+    from tracertm.results.stats import last_executed
 
     # Every content change of every scenario and feature (commits can share a timestamp: keep them all).
     changes: dict[uuid.UUID, list[tuple[str | None, dt.datetime]]] = {}
@@ -207,14 +208,14 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
         .where(Feature.project_id == project.id)
         .order_by(Feature.feature_number, Scenario.position)
     ).all()
-    executed = outcomes(session, [s.id for s, _f in rows if s.execution_count])
+    executed = last_executed(session, [s.id for s, _f in rows if s.execution_count])
     history = _History(repo)
     out: dict[str, list[dict[str, Any]]] = {"never_executed": [], "failing": [], "flaky": [], "stale": []}
     for scenario, feature in rows:
         item = {"scenario": f"{feature}/{scenario.scenario_number}", "title": scenario.title,
                 "status": str(scenario.status), "last_status": scenario.last_status,
                 "last_executed_at": _iso(scenario.last_executed_at), "pass_rate": scenario.pass_rate}
-        last = next((o for o in executed.get(scenario.id, []) if o.status != "skipped"), None)
+        last = executed.get(scenario.id)
         if last is None:
             out["never_executed"].append(item)
             continue
@@ -223,7 +224,7 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
         if scenario.flaky:
             out["flaky"].append(item)
         found = changes.get(scenario.id, []) + changes.get(scenario.feature_id, [])
-        stale = [c for c in found if not history.tested(c, last.commit, last.when)]
+        stale = [c for c in found if not history.tested(c, *last)]
         if stale:
             commit, when = max(stale, key=lambda c: c[1])
             out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})

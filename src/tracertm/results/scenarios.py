@@ -54,7 +54,9 @@ class ScenarioRef:
         return f"{self.feature_number}/{self.number}"
 
 
-def scenario_ref(key: Any, feature_number: str, feature_name: str, path: str | None, fields: Mapping[str, Any]) -> ScenarioRef:
+def scenario_ref(
+    key: Any, feature_number: str, feature_name: str, path: str | None, fields: Mapping[str, Any]
+) -> ScenarioRef:
     """A ``ScenarioRef`` from a scenario's parsed fields (the columns of ``scenarios`` / a revision snapshot)."""
     line, row_lines = _lines(fields)
     rows: list[Row] = []

@@ -20,7 +20,9 @@ from tracertm.results.report import FAILING, worst
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["ACTOR", "DEFAULT_WINDOW", "RunOutcome", "outcomes", "recompute"]
+__all__ = [
+    "ACTOR", "DEFAULT_WINDOW", "RunOutcome", "combined", "last_executed", "outcomes", "recompute", "summarize",
+]
 
 DEFAULT_WINDOW = 20
 ACTOR = "results-import"  # who the annotated revisions name
@@ -76,6 +78,39 @@ def outcomes(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.U
         out[scenario_id].append(RunOutcome(run_id, commit, at, status, retried))
     for items in out.values():
         items.sort(key=lambda o: (o.when, runs[o.run_id][2]), reverse=True)
+    return out
+
+
+def last_executed(
+    session: Session, scenario_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str | None, dt.datetime]]:
+    """(commit, time) of the newest run in which each scenario executed (a result other than skipped): one row per
+    scenario from the database (a window function), however many runs are stored."""
+    from sqlalchemy import func, select
+
+    from tracertm.models import TestResult, TestRun
+
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    out: dict[uuid.UUID, tuple[str | None, dt.datetime]] = {}
+    ids = list(scenario_ids)
+    for start in range(0, len(ids), _CHUNK):
+        ranked = (
+            select(
+                TestResult.scenario_id.label("scenario_id"), TestRun.commit_sha.label("commit"), when.label("at"),
+                func.row_number().over(
+                    partition_by=TestResult.scenario_id, order_by=(when.desc(), TestRun.imported_at.desc())
+                ).label("rank"),
+            )
+            .join(TestRun, TestResult.run_id == TestRun.id)
+            .where(TestResult.scenario_id.in_(ids[start : start + _CHUNK]), TestResult.status != "skipped")
+            .subquery()
+        )
+        for scenario_id, commit, at in session.execute(
+            select(ranked.c.scenario_id, ranked.c.commit, ranked.c.at).where(ranked.c.rank == 1)
+        ).all():
+            if isinstance(at, str):  # SQLite returns the subquery's timestamp as text
+                at = dt.datetime.fromisoformat(at)
+            out[scenario_id] = (commit, at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc))
     return out
 
 

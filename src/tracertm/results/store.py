@@ -195,7 +195,9 @@ def _import(
     return summary
 
 
-def _upsert_cases(session: Session, project_id: uuid.UUID, cases: list[CaseResult]) -> tuple[dict[str, uuid.UUID], int]:
+def _upsert_cases(
+    session: Session, project_id: uuid.UUID, cases: list[CaseResult]
+) -> tuple[dict[str, uuid.UUID], int]:
     """Test case ids by external id, inserting the new ones. Returns (ids, how many were created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
@@ -276,7 +278,8 @@ def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
     for start in range(0, len(cases), _CHUNK):
         have.update(
             (s, c) for s, c in session.execute(
-                select(assoc.c.scenario_id, assoc.c.test_case_id).where(assoc.c.test_case_id.in_(cases[start : start + _CHUNK]))
+                select(assoc.c.scenario_id, assoc.c.test_case_id)
+                .where(assoc.c.test_case_id.in_(cases[start : start + _CHUNK]))
             ).all()
         )
     new = [{"scenario_id": s, "test_case_id": c} for s, c in sorted(wanted - have, key=str)]
@@ -352,7 +355,9 @@ def _from_git(session: Session, project: Project, commit: str, repo: Path, refs:
     return True
 
 
-_FIELDS = ("scenario_number", "title", "gherkin_text", "given_steps", "when_steps", "then_steps", "examples", "status")
+_FIELDS = (
+    "scenario_number", "title", "gherkin_text", "given_steps", "when_steps", "then_steps", "examples", "status",
+)
 
 
 def _at_commit(
