@@ -46,7 +46,8 @@ def _norm(text: str | None) -> str:
     return _SPACES.sub(" ", text or "").strip()
 
 
-def _norm_path(path: str) -> str:
+def normalize_path(path: str) -> str:
+    """A runner's file name as a POSIX relative path (``file://``, ``./`` and backslashes removed)."""
     path = path.replace("\\", "/").removeprefix("file://")
     while path.startswith("./"):
         path = path[2:]
@@ -67,7 +68,7 @@ class ScenarioIndex:
         for s in self.scenarios:
             self._by_number[s.number].append(s)
             if s.path:
-                self._by_path[_norm_path(s.path)].append(s)
+                self._by_path[normalize_path(s.path)].append(s)
             self._by_feature_name[_norm(s.feature_name)].append(s)
             self._by_pytest[pytest_bdd_name(s.title)].append(s)
 
@@ -88,7 +89,7 @@ class ScenarioIndex:
         """The scenarios of the feature file a runner named (its path may be relative to another folder)."""
         if not uri:
             return None
-        uri = _norm_path(uri)
+        uri = normalize_path(uri)
         exact = self._by_path.get(uri)
         if exact:
             return exact

@@ -3,6 +3,7 @@ test runner saw when it ran that source."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tracertm.errors import ParseError
@@ -16,16 +17,24 @@ __all__ = ["feature_records"]
 
 
 def feature_records(
-    location: Location, settings: Settings, *, ref: str | None = None, staged: bool = False
+    location: Location,
+    settings: Settings,
+    *,
+    ref: str | None = None,
+    staged: bool = False,
+    keep: Callable[[str], bool] | None = None,
 ) -> list[tuple[str, SpecRecord]]:
-    """(root-relative path, feature record with its scenarios) of every feature file of the source that parses;
-    files that do not parse are left out (``check`` and ``sync`` report them)."""
+    """(root-relative path, feature record with its scenarios) of every feature file of the source that parses
+    (and that ``keep`` accepts); files that do not parse are left out (``check`` and ``sync`` report them)."""
     from tracertm.engine.scan import scan
     from tracertm.parsers import feature as feature_parser
 
     snapshot = scan(location, settings, ref=ref, staged=staged)
     try:
-        paths = sorted(p for p, f in snapshot.files.items() if f.kind == "feature" and f.error is None)
+        paths = sorted(
+            p for p, f in snapshot.files.items()
+            if f.kind == "feature" and f.error is None and (keep is None or keep(p))
+        )
         contents = snapshot.read(paths)
     finally:
         snapshot.close()

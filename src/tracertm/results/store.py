@@ -8,14 +8,14 @@ import hashlib
 import os
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm.errors import UsageError
 from tracertm.results.formats import read_report
-from tracertm.results.mapping import ScenarioIndex
+from tracertm.results.mapping import ScenarioIndex, normalize_path
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
@@ -148,9 +148,10 @@ def _import(
         summary.run_id, summary.duplicate = previous, True
         return summary
 
-    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern)
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
     cases = list({case.external_id: case for report in reports for case in report.cases}.values())
+    uris = {uri for case in cases if case.line and (uri := _feature_file(case))}
+    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
     matches = [index.match(case) for case in cases]
     starts = [r.started_at for r in reports if r.started_at]
     ends = [r.finished_at for r in reports if r.finished_at]
@@ -242,6 +243,13 @@ def _upsert_cases(
     return ids, len(new)
 
 
+def _feature_file(case: CaseResult) -> str | None:
+    """The feature file a result names (Cucumber's uri, or a JUnit ``file`` that is a feature file)."""
+    if case.feature_uri:
+        return case.feature_uri
+    return case.file if case.file and case.file.endswith(".feature") else None
+
+
 def _table(model: Any) -> Table:
     """A model's Core table, for executemany writes."""
     from sqlalchemy import Table
@@ -290,10 +298,19 @@ def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
 # ------------------------------------------------------------------------------------------------ scenarios
 
 
-def scenario_index(session: Session, project: Project, commit: str | None, repo: Path | None,
-                   id_pattern: str = r"SC-\d+") -> ScenarioIndex:
+def scenario_index(
+    session: Session,
+    project: Project,
+    commit: str | None,
+    repo: Path | None,
+    id_pattern: str = r"SC-\d+",
+    uris: Collection[str] | None = None,
+) -> ScenarioIndex:
     """The project's scenarios as they stood at ``commit``: parsed from the repository ``repo`` at that commit when
-    it has it, else from the newest revisions at or before it, else as they are now."""
+    it has it, else from the newest revisions at or before it, else as they are now.
+
+    ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
+    empty collection: no result is matched by line, the scenarios as they are will do)."""
     from sqlalchemy import select
 
     from tracertm.models import Feature, Scenario
@@ -312,15 +329,19 @@ def scenario_index(session: Session, project: Project, commit: str | None, repo:
         fields["status"] = str(fields["status"])
         fields["scenario_metadata"] = metadata
         refs[ident] = scenario_ref(ident, number, name, path, fields)
-    if commit and (repo is None or not _from_git(session, project, commit, repo, refs)):
-        _at_commit(session, project, commit, refs, features)
+    if commit and (uris is None or uris):
+        if repo is None or not _from_git(session, project, commit, repo, refs, uris):
+            _at_commit(session, project, commit, refs, features)
     return ScenarioIndex(refs.values(), id_pattern)
 
 
-def _from_git(session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef]) -> bool:
-    """Replace ``refs`` by the scenarios of the feature files at ``commit``, parsed from git: exact lines even when
-    only the layout moved (revisions are written on content changes only). False when the repository cannot
-    read that commit."""
+def _from_git(
+    session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
+    uris: Collection[str] | None,
+) -> bool:
+    """Replace the scenarios of the feature files named by ``uris`` (all of them for None) by those files at
+    ``commit``, parsed from git: exact lines even when only the layout moved (revisions are written on content
+    changes only). False when the repository cannot read that commit."""
     from sqlalchemy import select
 
     from tracertm.config import load_settings
@@ -333,7 +354,12 @@ def _from_git(session: Session, project: Project, commit: str, repo: Path, refs:
         location = Location.find(repo)
         if location.top is None:
             return False
-        records = feature_records(location, load_settings(location.root), ref=commit)
+        named = {normalize_path(u) for u in uris} if uris is not None else None
+
+        def keep(path: str) -> bool:
+            return named is None or any(u == path or u.endswith("/" + path) or path.endswith("/" + u) for u in named)
+
+        records = feature_records(location, load_settings(location.root), ref=commit, keep=keep)
     except (GitError, UsageError):
         return False
     ids = {
@@ -345,7 +371,9 @@ def _from_git(session: Session, project: Project, commit: str, repo: Path, refs:
             .execution_options(include_deleted=True)
         ).all()
     }
-    refs.clear()
+    parsed = {record.number for _path, record in records}
+    for key in [k for k, ref in refs.items() if uris is None or ref.feature_number in parsed]:
+        del refs[key]  # as they are now; those files as they were at the commit come next
     for path, record in records:
         for child in record.children:
             ident = ids.get((record.number, child.number))
