@@ -90,6 +90,8 @@ def test_rule_2_feature_path_and_line_including_outline_rows() -> None:
         "line", "Partial refund of <amount>", "2.2")
     # A runner started in another folder names the file by a longer or shorter relative path.
     assert index.match(_case("x", feature_uri="./app/features/cart.feature", line=11)).rule == "line"
+    assert index.match(_case("x", feature_uri="file:///ci/build/features/cart.feature", line=11)).rule == "line"
+    assert index.match(_case("x", feature_uri="classpath:features/cart.feature", line=11)).rule == "line"
     assert index.match(_case("x", feature_uri="file://features/cart.feature", line=26)).scenario.title == "Check out"  # type: ignore[union-attr]
     # pytest-bdd: the outline's own line and the row's values in the name.
     pytest_row = index.match(_case("test_add_several[2-3]", feature_uri="features/cart.feature", line=16))

@@ -47,8 +47,9 @@ def _norm(text: str | None) -> str:
 
 
 def normalize_path(path: str) -> str:
-    """A runner's file name as a POSIX relative path (``file://``, ``./`` and backslashes removed)."""
-    path = path.replace("\\", "/").removeprefix("file://")
+    """A runner's file name as a POSIX path (``file://``, cucumber-jvm's ``classpath:``, ``./`` and backslashes
+    removed); absolute paths match a feature by their tail."""
+    path = path.replace("\\", "/").removeprefix("file://").removeprefix("classpath:")
     while path.startswith("./"):
         path = path[2:]
     return path
