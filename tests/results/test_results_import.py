@@ -297,3 +297,17 @@ def test_sync_leaves_statistics_alone(cart: GitRepo, database_url: str) -> None:
     with _session(database_url) as session:
         s = _scenario(session, "Check out")
         assert (s.last_status, s.execution_count, s.pass_rate) == ("failed", 1, 0.0)
+
+
+def test_concurrent_imports_of_one_project_lose_nothing(cart: GitRepo, database_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reports = [(f"r{n}.xml", _junit("Add an item", "passed", f"2026-11-0{n + 1}T10:00:00")) for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        summaries = list(pool.map(lambda r: import_results(database_url, "shop", [r]), reports))
+    assert all(not s.duplicate for s in summaries)
+    with _session(database_url) as session:
+        s = _scenario(session, "Add an item")
+        assert (_count(session, TestRun), s.execution_count, s.pass_rate) == (4, 4, 1.0)
+        revisions = session.execute(select(func.count()).where(SpecRevision.entity_id == s.id)).scalar_one()
+        assert revisions == s.version, "every version increment has its revision"
