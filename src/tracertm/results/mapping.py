@@ -22,7 +22,6 @@ __all__ = ["Match", "ScenarioIndex", "pytest_bdd_name"]
 
 _BEHAVE_ROW = re.compile(r"^(?P<name>.*?) -- @(?P<row>\d+\.\d+)(?: .*)?$")
 _CUCUMBER_ROW = re.compile(r"^(?P<base>.*?) - #(?P<row>\d+\.\d+)(?:: .*)?$")
-_PYTEST = re.compile(r"^(?P<name>test_\w*?)(?P<dup>_\d+)?(?:\[(?P<params>.*)\])?$")
 _SPACES = re.compile(r"\s+")
 
 
@@ -155,13 +154,15 @@ class ScenarioIndex:
                     yield s, row
         if features:
             return
-        pytest_name = _PYTEST.match(name)
-        if pytest_name:  # pytest-bdd: test_<scenario name>[<row values>]
-            found = self._by_pytest.get(pytest_name.group("name")) or (
-                self._by_pytest.get(pytest_name.group("name") + (pytest_name.group("dup") or "")) or []
-            )
-            for s in found:
-                yield s, _params_row(s, pytest_name.group("params"))
+        if name.startswith("test_"):  # pytest-bdd: test_<scenario name>[<row values>], "_1" for a repeated name
+            base, bracket, rest = name.partition("[")
+            params = rest[:-1] if bracket and rest.endswith("]") else None
+            found = self._by_pytest.get(base)
+            if not found:
+                stem, underscore, digits = base.rpartition("_")
+                found = self._by_pytest.get(stem) if underscore and digits.isdigit() else None
+            for s in found or ():
+                yield s, _params_row(s, params)
 
     @staticmethod
     def _row(scenario: ScenarioRef, case: CaseResult) -> str | None:

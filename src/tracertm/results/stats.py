@@ -141,8 +141,11 @@ def recompute(session: Session, scenario_ids: Iterable[uuid.UUID], window: int =
 
     from tracertm.models import Scenario
 
+    # The statistics, plus what the annotated revision records (number, feature, hash, path): nothing else is
+    # loaded (no JSON to decode) and nothing is lazily loaded one attribute at a time during the flush.
     _STAT_COLUMNS = (Scenario.id, Scenario.version, Scenario.pass_rate, Scenario.last_status,
-                     Scenario.last_executed_at, Scenario.execution_count, Scenario.flaky)
+                     Scenario.last_executed_at, Scenario.execution_count, Scenario.flaky, Scenario.scenario_number,
+                     Scenario.feature_id, Scenario.content_hash, Scenario.source_path)
     ids = list(dict.fromkeys(scenario_ids))
     found = outcomes(session, ids)
     session.info["actor"] = ACTOR
