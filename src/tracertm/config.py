@@ -66,6 +66,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "feature_id_pattern": str,
     "scenario_id_pattern": str,
     "date_format": str,
+    "results_window": int,
 }
 # Files the configuration is read from (the first one present wins), as named in findings about it.
 CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
@@ -118,6 +119,7 @@ class Settings:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S
     # check's step rules → severity: {"undefined"|"ambiguous"|"unused": "error"|"warning"|"off"} (default warning)
     step_checks: Mapping[str, str] = field(default_factory=dict)
+    results_window: int | None = None  # runs that a scenario's pass_rate covers (tracertm.results; default 20)
 
     @cached_property
     def _matchers(self) -> list[tuple[FileKind, re.Pattern[str], bool]]:
@@ -274,6 +276,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         source=source,
         configured=frozenset(p for kind in ("adr", "contract", "feature") for p in table.get(f"{kind}_paths", ())),
         step_checks=dict(step_checks),
+        results_window=table.get("results_window"),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:

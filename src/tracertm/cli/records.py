@@ -186,6 +186,13 @@ def _show(args: argparse.Namespace) -> int:
         steps = scenario_steps(session, row) if k.name == "scenario" else []
         if steps:
             record["steps"] = steps
+        results = None
+        if k.name == "scenario":
+            from tracertm.results.queries import scenario_results
+
+            results = scenario_results(session, row)
+            if results:
+                record["results"] = results
         children: list[dict[str, Any]] = []
         if k.name == "feature":
             # Walk the tree from the CLI: a feature lists its scenarios (live ones, in file order).
@@ -202,11 +209,15 @@ def _show(args: argparse.Namespace) -> int:
                 record["scenarios"] = children
             print(output.to_json(record))
             return EXIT_OK
-        print(output.fields_text({key: v for key, v in record.items() if key != "steps"}))
+        print(output.fields_text({key: v for key, v in record.items() if key not in ("steps", "results")}))
         if steps:
             from tracertm.cli.steps import print_scenario_steps
 
             print_scenario_steps(steps)
+        if results and results["last_results"]:
+            from tracertm.results.queries import format_results
+
+            print(format_results(results))
         if k.name == "feature":
             print(f"scenarios ({len(children)}):")
             rows = [[c["number"], c["title"], c["status"]] for c in children]

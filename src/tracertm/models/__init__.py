@@ -21,6 +21,7 @@ from tracertm.models.specification import (
 from tracertm.models.step_link import ScenarioStepMatch
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
+from tracertm.models.test_run import TestResult, TestRun
 
 # Record kind → model (the kinds and their tables are listed in tracertm.kinds).
 MODEL_BY_KIND: dict[str, type[Base]] = {
@@ -49,6 +50,8 @@ __all__ = [
     "StepType",
     "SyncRun",
     "TestCase",
+    "TestResult",
+    "TestRun",
     "scenario_test_case_association",
 ]
 
