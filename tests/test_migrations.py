@@ -143,5 +143,5 @@ def test_installed_wheel_migrates_from_anywhere(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     run(str(python), "-m", "tracertm", "db", "upgrade", "--database-url", url, cwd=elsewhere)
     current = run(str(python), "-m", "tracertm", "db", "current", "--database-url", url, cwd=elsewhere).stdout
-    assert "revision: 0001 (head)" in current
+    assert f"revision: {db.SCHEMA_HEAD} (head)" in current
     assert time.monotonic() - started < 90

@@ -1,6 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from tracertm.models.base import Base
+from tracertm.models.link import Link, LinkType
 from tracertm.models.project import Project
 from tracertm.models.specification import (
     ADR,
@@ -31,6 +32,8 @@ __all__ = [
     "ContractType",
     "Feature",
     "FeatureStatus",
+    "Link",
+    "LinkType",
     "MODEL_BY_KIND",
     "Project",
     "Scenario",
