@@ -56,8 +56,11 @@ def apply(
     plan: Plan,
     run_id: uuid.UUID,
     provenance: Provenance = Provenance(),
-) -> None:
-    """Write ``plan`` for ``project_id``; revisions point at ``run_id`` (a ``sync_runs`` row already inserted)."""
+) -> dict[tuple[str, str, str], uuid.UUID]:
+    """Write ``plan`` for ``project_id``; revisions point at ``run_id`` (a ``sync_runs`` row already inserted).
+
+    Returns the row id of every operation's record, keyed by (kind, feature number or "", number).
+    """
     conn = session.connection()
     feature_ids: dict[str, uuid.UUID] = {}
     for op in plan.operations:
@@ -69,8 +72,10 @@ def apply(
         by_kind[op.kind].append(op)
 
     text_json = conn.dialect.name in _TEXT_JSON_DIALECTS
-    _write_records(conn, by_kind, feature_ids, project_id, run_id, provenance, text_json)
+    ids: dict[tuple[str, str, str], uuid.UUID] = {}
+    _write_records(conn, by_kind, feature_ids, project_id, run_id, provenance, text_json, ids)
     _apply_files(session, project_id, plan, provenance)
+    return ids
 
 
 def _write_records(
@@ -81,6 +86,7 @@ def _write_records(
     run_id: uuid.UUID,
     provenance: Provenance,
     text_json: bool,
+    ids: dict[tuple[str, str, str], uuid.UUID],
 ) -> None:
     for kind in _ORDER:
         ops = by_kind.get(kind, [])
@@ -115,6 +121,7 @@ def _write_records(
                     row.pop("feature_id", None)
                     row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
                     writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
+                ids[(kind, op.parent or "", op.number)] = row_id
                 if op.action in REVISION_ACTIONS:
                     revisions.append(
                         _revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)

@@ -45,6 +45,8 @@ class SyncResult:
     files_scanned: int = 0
     files_parsed: int = 0
     run_id: uuid.UUID | None = None
+    # Dangling links this run created or left behind (every one of the project's on a full rebuild).
+    links: list[Diagnostic] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -64,6 +66,7 @@ class SyncResult:
             "warnings": [d.as_dict() for d in self.warnings],
             "operations": [op.as_dict() for op in self.operations if op.action != "refresh"],
             "run_id": str(self.run_id) if self.run_id else None,
+            "links": [d.as_dict() for d in self.links],
         }
 
 
@@ -235,7 +238,8 @@ def _run(
     )
     session.add(run)
     session.flush()
-    apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+    ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+    result.links = _maintain_links(session, project, the_plan, ids, settings, full=full, known=bool(db_files))
     run.finished_at = dt.datetime.now(dt.timezone.utc)
     run.status = "errors" if the_plan.errors else "ok"
     run.counts = counts
@@ -246,6 +250,25 @@ def _run(
     project.last_synced_at = run.finished_at
     result.run_id = run.id
     return result
+
+
+def _maintain_links(
+    session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
+    *, full: bool, known: bool,
+) -> list[Diagnostic]:
+    """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
+    the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
+    every record is new to it)."""
+    from tracertm.engine import links
+
+    conn = session.connection()
+    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser)
+    stale = links.needs_rebuild(project)
+    if full or (stale and known):
+        findings = links.rebuild(conn, project.id, settings.parser)
+    if stale:
+        links.mark_built(project)
+    return findings
 
 
 def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None) -> dict[str, Outcome]:

@@ -1034,7 +1034,20 @@ class _Runner:
             self.write_batch([], self.head, complete=True)
         if self.reconcile:
             self.reconcile_head()
+        self.rebuild_links()
         return self.finish(result)
+
+    def rebuild_links(self) -> None:
+        """Backfill writes rows through its own batches, not through sync: derive the project's links afresh."""
+        from tracertm import db
+        from tracertm.engine import links
+        from tracertm.engine import state as db_state
+
+        with db.write_session(self.engine, self.name) as session:
+            project = db_state.find_project(session, self.name)
+            if project is not None:
+                links.rebuild(session.connection(), project.id, self.settings.parser)
+                links.mark_built(project)
 
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""
