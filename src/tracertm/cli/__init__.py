@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
 # ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = ("trace",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -306,8 +306,11 @@ def _status(args: argparse.Namespace) -> int:
         if args.path and args.path != args.repo:
             raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
         args.path = args.repo
+    from tracertm.trace import review
+
     session, project = _open_project(args)
     info = queries.status(session, project)  # type: ignore[arg-type]
+    info["links"] = review.summary(session, project)  # type: ignore[arg-type]
     if args.format == "json":
         print(output.to_json(info))
         return EXIT_OK
@@ -321,7 +324,23 @@ def _status(args: argparse.Namespace) -> int:
         print("files in error:")
         for f in info["files_in_error"]:
             print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
+    _print_link_summary(info["links"])
     return EXIT_OK
+
+
+def _print_link_summary(links: dict[str, Any]) -> None:
+    """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here)."""
+    from tracertm.trace import review
+
+    print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
+    for title, key, total in (("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])):
+        if links[key]:
+            print(f"{title} links (review with 'tracertm review ID'):" if title == "suspect" else f"{title} links:")
+            for link in links[key]:
+                where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
+                print(f"  {where}{review.describe(link)}")
+            if total > len(links[key]):
+                print(f"  ... and {total - len(links[key])} more")
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -356,11 +375,19 @@ def _show(args: argparse.Namespace) -> int:
     kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
     if args.at:
         return _show_at(args, session, project, kind, row)
+    from tracertm.trace import review
+
     fields = queries.record_fields(kind, row)
+    links = review.record_links(session, project, kind, row)  # type: ignore[arg-type]
     if args.format == "json":
-        print(output.to_json(fields))
+        print(output.to_json({**fields, "links": links}))
         return EXIT_OK
     _print_fields(fields)
+    for direction, items in links.items():
+        if items:
+            print(f"links ({direction}):")
+            for link in items:
+                print(f"  {'! ' if link['state'] != 'ok' else ''}{review.describe(link)}")
     return EXIT_OK
 
 
