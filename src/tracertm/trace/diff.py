@@ -188,12 +188,23 @@ def _parsed_states(
     finally:
         for snap in snaps:
             snap.close()
-    # A file that does not parse on one side: its records are unknown there, so say nothing about them.
+    # A file that does not parse on one side: its records are unknown there, so say nothing about them — nor about
+    # records of its kind found on one side only (they may be in it, as sync keeps a broken file's records).
+    broken_kinds = {_FILE_KIND[r.kind] for r in (*snaps[0].files.values(), *snaps[1].files.values())
+                    if r.path in broken}
     for state in states:
         for key in [k for k, r in state.items() if r.path in broken]:
             for other in states:
                 other.pop(key, None)
+    one_sided = set(states[0]) ^ set(states[1])
+    for key in one_sided:
+        if _FILE_KIND[key[0]] in broken_kinds:
+            for state in states:
+                state.pop(key, None)
     return states[0], states[1], errors
+
+
+_FILE_KIND = {"adr": "adr", "contract": "contract", "feature": "feature", "scenario": "feature"}
 
 
 # -------------------------------------------------------------------------------------------------- history
