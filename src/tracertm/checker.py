@@ -38,7 +38,7 @@ from tracertm.engine.scan import Location, Snapshot, scan
 _T = TypeVar("_T")
 
 CACHE_NAME = "tracertm-check-cache.json"
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4
 # Below this many files a process pool costs more than it saves (and importing it costs a hook ~50 ms).
 
 
@@ -103,6 +103,11 @@ def check(
         finally:
             snapshot.close()
     store.save()
+    if strict:
+        # Suspect links live in the database (reviews are not in git): reported when one is configured or exists.
+        from tracertm.trace.review import check_findings
+
+        result.warnings.extend(check_findings(location, settings))
     result.errors.sort(key=lambda d: (d.path, d.line, d.column))
     result.warnings.sort(key=lambda d: (d.path, d.line, d.column))
     return result
@@ -342,7 +347,15 @@ def sketch_result(result: ParseResult) -> Sketch:
 
 
 def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
-    return RecordSketch(record.number, record.line, _refs(kind, record.fields))
+    refs = _refs(kind, record.fields)
+    if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs)
+        refs += tuple(
+            (f"scenario {child.number} tag", f"ADR-{int(m.group(1)):04d}")
+            for child in record.children
+            for tag in child.fields.get("tags") or ()
+            if (m := _ADR_TAG.fullmatch(str(tag)))
+        )
+    return RecordSketch(record.number, record.line, refs)
 
 
 def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:
@@ -478,7 +491,10 @@ def _sketch_feature(path: str, text: str, options: ParserOptions) -> Sketch:
     number = next((t for t in tags if id_pattern.fullmatch(t)), None)
     if number is None:
         number = path.removeprefix("features/").removesuffix(".feature")
-    adrs = dict.fromkeys(f"ADR-{int(m.group(1)):04d}" for t in tags if (m := _ADR_TAG.fullmatch(t)))
+    # Scenario tags too (any later tag line): an approximation is confirmed by a parse before it causes an error.
+    later = [t[1:] for raw in text.split("\n")[line:] if raw.lstrip().startswith("@")
+             for t in raw.split("#", 1)[0].split() if t.startswith("@")]
+    adrs = dict.fromkeys(f"ADR-{int(m.group(1)):04d}" for t in tags + later if (m := _ADR_TAG.fullmatch(t)))
     return Sketch("feature", (RecordSketch(number, line, tuple(("tag", a) for a in adrs)),))
 
 
