@@ -179,3 +179,33 @@ def test_feature_edit_keeps_scenario_links_reviewed(synced: tuple[GitRepo, str],
     run(capsys, "sync", str(repo.path), "--database-url", url)
     link = links_of(url)[("FEAT-1/SC-1", "implements", "ADR-0003")]
     assert link["reviewed_version"] == link["target_version"] == 2
+
+
+def test_check_strict_flags_suspect_links_from_the_database(
+    synced: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, url = synced
+    code, out, _ = run(capsys, "check", str(repo.path), "--strict")
+    assert code == 0, out  # no database configured and no default one: nothing to look up, nothing created
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
+    assert run(capsys, "check", str(repo.path), "--strict")[0] == 0
+    change_adr3(repo, url, capsys)
+    code, out, _ = run(capsys, "check", str(repo.path), "--strict")
+    assert code == 1
+    assert "features/refunds.feature:" in out and "suspect link: FEAT-1/SC-1 implements ADR-0003" in out
+    assert "tracertm review FEAT-1/SC-1" in out
+    assert run(capsys, "check", str(repo.path))[0] == 0  # not strict: suspect links are not checked
+    run(capsys, "review", "--all", "--path", str(repo.path))
+    assert run(capsys, "check", str(repo.path), "--strict")[0] == 0
+
+
+def test_check_reports_scenario_tags_naming_missing_adrs(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    seed(git_repo)
+    git_repo.write("features/refunds.feature", FEATURE.replace("@ADR-0003", "@ADR-0077"))
+    git_repo.commit("typo")
+    code, out, _ = run(capsys, "check", str(git_repo.path))
+    assert code == 1
+    assert "features/refunds.feature:2:1: scenario SC-1 tag refers to ADR-0077, which is not an ADR" in out
+    git_repo.git("add", "-A")
+    code, out, _ = run(capsys, "check", str(git_repo.path), "--staged", "--all")
+    assert code == 1 and "ADR-0077" in out

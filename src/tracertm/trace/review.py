@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from tracertm.errors import UsageError
+from tracertm.errors import Diagnostic, UsageError
 from tracertm.models import Link, Project
 
 RECORD_KINDS = ("adr", "contract", "feature", "scenario")
@@ -173,3 +173,42 @@ def _prefix(session: Session, project: Project, prefix: str) -> list[uuid.UUID]:
     if len(ids) > 1:
         raise UsageError(f"review: link id prefix {prefix} matches {len(ids)} links; give more digits")
     return ids
+
+
+def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
+    """``check --strict``: the suspect links of this repository's project, as warnings on their sources.
+
+    Only when a database is configured (``$TRACERTM_DATABASE_URL``, configuration) or the default one exists: check
+    never creates a database. A project never synced has nothing to report.
+    """
+    from tracertm import db
+    from tracertm.engine.sync import project_name
+    from tracertm.errors import DatabaseError
+
+    if not (settings.database_url or os.environ.get(db.ENV_URL)) and not db.default_database_path().exists():
+        return []
+    url, source = db.resolve_database_url(None, settings.database_url)
+    try:
+        engine = db.make_engine(url, source)
+        try:
+            if db.current_revision(engine) != db.SCHEMA_HEAD:
+                return []
+            with db.session(engine) as session:
+                project = session.execute(
+                    select(Project).where(Project.name == project_name(location, settings))
+                ).scalar_one_or_none()
+                if project is None:
+                    return []
+                found = summary(session, project, limit=1000)["suspect_links"]
+        finally:
+            engine.dispose()
+    except DatabaseError as exc:
+        return [Diagnostic(str(source), 0, 0, f"suspect links not checked: {exc}", severity="warning")]
+    return [
+        Diagnostic(
+            link["source"]["path"] or link["source"]["id"], link["source"]["line"] or 1, 1,
+            f"suspect link: {describe(link)}; check it, then run 'tracertm review {link['source']['id']}'",
+            severity="warning",
+        )
+        for link in found
+    ]
