@@ -19,6 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('links',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('project_id', GUID, nullable=False),
     sa.Column('source_kind', sa.String(length=32), nullable=False),
     sa.Column('source_id', GUID, nullable=False),
@@ -33,7 +34,6 @@ def upgrade() -> None:
     sa.Column('reviewed_version', sa.Integer(), nullable=True),
     sa.Column('reviewed_by', sa.String(length=255), nullable=True),
     sa.Column('reviewed_at', UTCDateTime(), nullable=True),
-    sa.Column('id', GUID, nullable=False),
     sa.Column('created_at', UTCDateTime(), server_default=utcnow(), nullable=False),
     sa.Column('updated_at', UTCDateTime(), server_default=utcnow(), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_links_project_id_projects'), ondelete='CASCADE'),

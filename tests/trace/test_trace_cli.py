@@ -64,9 +64,11 @@ def test_suspect_links_show_in_status_show_and_go_away_with_review(
     summary = json.loads(out)["links"]
     assert summary["suspect"] == 1 and summary["suspect_links"][0]["source"]["id"] == "CTR-0001"
 
-    # By link id prefix, then nothing is left; --all with nothing suspect says so.
-    prefix = summary["suspect_links"][0]["id"][:8]
-    code, out, _ = run(capsys, "review", prefix, *common)
+    # By link number (status shows it as #N), then nothing is left; --all with nothing suspect says so.
+    number = summary["suspect_links"][0]["id"]
+    code, out, _ = run(capsys, "status", *common)
+    assert f"#{number} CTR-0001 implements ADR-0003" in out
+    code, out, _ = run(capsys, "review", str(number), *common)
     assert code == 0 and out.startswith("reviewed CTR-0001 implements ADR-0003")
     code, out, _ = run(capsys, "review", "--all", *common)
     assert code == 0 and out.strip() == "no suspect link to review"

@@ -338,7 +338,7 @@ def _print_link_summary(links: dict[str, Any]) -> None:
             print(f"{title} links (review with 'tracertm review ID'):" if title == "suspect" else f"{title} links:")
             for link in links[key]:
                 where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
-                print(f"  {where}{review.describe(link)}")
+                print(f"  {where}#{link['id']} {review.describe(link)}")
             if total > len(links[key]):
                 print(f"  ... and {total - len(links[key])} more")
 

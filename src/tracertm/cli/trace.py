@@ -43,7 +43,7 @@ def register(verbs: Any) -> None:
 
     p = verbs.add_parser("review", help="mark suspect links reviewed (who and when)", parents=[_common()])
     p.add_argument("target", nargs="?", metavar="LINK|ID",
-                   help="a link id (or 8+ leading hex digits) or a record id: its suspect links, both ways")
+                   help="a link number (as 'status' shows it) or a record id: its suspect links, both ways")
     p.add_argument("--all", dest="everything", action="store_true", help="every suspect link of the project")
     p.add_argument("--by", metavar="NAME", help="reviewer (default: git user.name, else the login name)")
     p.add_argument("--format", choices=("text", "json"), default="text")

@@ -156,10 +156,13 @@ def maintain(
     plan: Plan,
     ids: Mapping[tuple[str, str, str], uuid.UUID],
     options: ParserOptions,
+    *,
+    fresh: bool = False,
 ) -> list[Diagnostic]:
     """Bring the links of what ``plan`` changed up to date (inside the sync's transaction, after ``apply``).
 
-    ``ids``: the row id of every operation's record, keyed by (kind, feature number or "", number). Returns the
+    ``ids``: the row id of every operation's record, keyed by (kind, feature number or "", number). ``fresh``: the
+    project had no record before this sync, so it has no link either (nothing to look up or follow). Returns the
     dangling links this sync created or left behind (a reference to a record that does not exist or was deleted).
     """
     targets: dict[str, list[tuple[Operation, uuid.UUID]]] = defaultdict(list)
@@ -177,10 +180,11 @@ def maintain(
             sources.append(
                 Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
             )
-    _follow_targets(conn, project_id, targets)
+    if not fresh:
+        _follow_targets(conn, project_id, targets)
     for chunk in iter_chunks(gone):
         conn.execute(delete(LINKS).where(LINKS.c.source_id.in_(chunk)))
-    dangling = _write_sources(conn, project_id, sources, options)
+    dangling = _write_sources(conn, project_id, sources, options, fresh=fresh)
     deleted_refs = [(op.kind, op.number) for op, _ in targets.get("deleted", [])]
     return dangling + _dangling_to(conn, project_id, deleted_refs)
 
@@ -226,20 +230,20 @@ def _follow_targets(
 
 
 class _Existing(NamedTuple):
-    id: uuid.UUID
+    id: int
     path: str | None
     line: int
     ref: str
 
 
 def _write_sources(
-    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions
+    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions, *, fresh: bool = False
 ) -> list[Diagnostic]:
     """Replace the outgoing links of ``sources`` by what their fields say; links that stay keep their review."""
     t = LINKS.c
     wanted: dict[uuid.UUID, list[LinkSpec]] = {s.id: derive(s.kind, s.fields, options) for s in sources}
     existing: dict[tuple[uuid.UUID, LinkSpec], _Existing] = {}
-    for chunk in iter_chunks(list(wanted)):
+    for chunk in iter_chunks([] if fresh else list(wanted)):
         rows = conn.execute(
             select(t.id, t.source_id, t.link_type, t.target_kind, t.target_ref, t.source_path, t.source_line,
                    t.source_ref).where(t.source_id.in_(chunk))
@@ -262,7 +266,7 @@ def _write_sources(
     for s, spec in new:
         target = resolved.get((spec.target_kind, spec.target_ref))
         rows_.append({
-            "id": uuid.uuid4(), "project_id": project_id, "source_kind": s.kind, "source_id": s.id,
+            "project_id": project_id, "source_kind": s.kind, "source_id": s.id,
             "source_ref": s.ref, "source_path": s.path, "source_line": s.line or 1, "link_type": str(spec.link_type),
             "target_kind": spec.target_kind, "target_ref": spec.target_ref,
             "target_id": target[0] if target else None,
@@ -271,8 +275,7 @@ def _write_sources(
         })
         if target is None and spec.target_kind in TARGET_MODELS:
             dangling.append(dangling_finding(s.path, s.line or 1, s.ref, str(spec.link_type), spec.target_kind, spec.target_ref))
-    for start in range(0, len(rows_), 2000):
-        conn.execute(insert(LINKS), rows_[start : start + 2000])
+    _insert(conn, rows_)
     # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
     moved = [
         {"_id": e.id, "source_path": s.path, "source_line": s.line or e.line, "source_ref": s.ref}
@@ -283,6 +286,37 @@ def _write_sources(
         conn.execute(update(LINKS).where(t.id == bindparam("_id")), moved)
     # Targets that exist and are already linked were resolved when the link was made (or followed since).
     return dangling
+
+
+_INSERT_COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
+                   "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert link rows. On SQLite straight through the driver: a cold sync writes tens of thousands of links and
+    SQLAlchemy's per-parameter processing would cost as much as SQLite itself (the values are plain already: the
+    ids are stored as 32-digit hex, exactly what ``Uuid`` writes there). Elsewhere through Core's batched insert."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        for start in range(0, len(rows), 2000):
+            conn.execute(insert(LINKS), rows[start : start + 2000])
+        return
+    uuid_columns = {"project_id", "source_id", "target_id"}
+    statement = (
+        f"INSERT INTO links ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+    )
+    conn.exec_driver_sql(
+        statement,
+        [
+            tuple(
+                (v.hex if v is not None else None) if c in uuid_columns else v
+                for c in _INSERT_COLUMNS
+                for v in (row[c],)
+            )
+            for row in rows
+        ],
+    )
 
 
 def resolve(

@@ -262,7 +262,7 @@ def _maintain_links(
     from tracertm.engine import links
 
     conn = session.connection()
-    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser)
+    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser, fresh=not known)
     stale = links.needs_rebuild(project)
     if full or (stale and known):
         findings = links.rebuild(conn, project.id, settings.parser)

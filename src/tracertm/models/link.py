@@ -13,10 +13,10 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
+from tracertm.models.base import Base, TimestampMixin
 from tracertm.models.types import GUID, UTCDateTime
 
 
@@ -33,7 +33,7 @@ class LinkType(enum.StrEnum):
     TEST = "test"  # scenario → test case (reserved: test results)
 
 
-class Link(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+class Link(TimestampMixin, Base):
     """One derived trace link of one project."""
 
     __tablename__ = "links"
@@ -43,6 +43,8 @@ class Link(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         Index("ix_links_target_id", "target_id"),
     )
 
+    # A short integer: what people type in ``tracertm review 42``, and no uuid4() per link on a cold sync.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     # Polymorphic ends (adr, contract, feature, scenario; later step_definition, test_case): no FK. Links of a
     # record are removed by sync when the record is deleted.

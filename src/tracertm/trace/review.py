@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-import re
 import subprocess
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +21,6 @@ from tracertm.errors import Diagnostic, UsageError
 from tracertm.models import Link, Project
 
 RECORD_KINDS = ("adr", "contract", "feature", "scenario")
-_UUID_PREFIX = re.compile(r"^[0-9a-f]{8}[0-9a-f-]{0,28}$", re.IGNORECASE)
 
 
 def link_state(row: Any) -> str:
@@ -38,7 +35,7 @@ def link_state(row: Any) -> str:
 def as_dict(link: Link) -> dict[str, Any]:
     """A link for output (JSON, text tables)."""
     return {
-        "id": str(link.id),
+        "id": link.id,
         "source": {"kind": link.source_kind, "id": link.source_ref, "path": link.source_path, "line": link.source_line},
         "type": link.link_type,
         "target": {"kind": link.target_kind, "id": link.target_ref},
@@ -122,8 +119,8 @@ def review(
     by: str | None = None,
     now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Mark suspect links reviewed: the link ``selector`` (its id or an id prefix of 8+ hex digits), or every suspect
-    link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
+    """Mark suspect links reviewed: the link ``selector`` (its number, as ``status`` and ``show --format json``
+    give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
     Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
     """
     from tracertm import queries
@@ -157,22 +154,14 @@ def review(
     return before
 
 
-def _link_ids(session: Session, project: Project, selector: str) -> list[uuid.UUID]:
-    """Links whose id is ``selector`` or starts with it (8+ hex digits); an ambiguous prefix is an error."""
-    if not _UUID_PREFIX.match(selector):
+def _link_ids(session: Session, project: Project, selector: str) -> list[int]:
+    """The link numbered ``selector`` (digits, optionally ``#42``), when it exists in this project."""
+    digits = selector.removeprefix("#")
+    if not digits.isdigit():
         return []
-    try:
-        return [uuid.UUID(selector)] if len(selector.replace("-", "")) == 32 else _prefix(session, project, selector)
-    except ValueError:
-        return []
-
-
-def _prefix(session: Session, project: Project, prefix: str) -> list[uuid.UUID]:
-    ids = [i for i in session.execute(select(Link.id).where(Link.project_id == project.id)).scalars()
-           if str(i).startswith(prefix.lower())]
-    if len(ids) > 1:
-        raise UsageError(f"review: link id prefix {prefix} matches {len(ids)} links; give more digits")
-    return ids
+    return list(session.execute(
+        select(Link.id).where(Link.project_id == project.id, Link.id == int(digits))
+    ).scalars())
 
 
 def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
