@@ -133,7 +133,7 @@ def _sync(args: argparse.Namespace) -> int:
         print(output.to_json(result.as_dict()))
     else:
         print(output.sync_summary(result))
-        for diag in result.errors:
+        for diag in [*result.errors, *result.links]:
             print(output.diagnostic(diag), file=sys.stderr)
     if result.errors:
         return EXIT_SPEC_ERRORS
