@@ -186,3 +186,28 @@ def test_backfill_leaves_the_links_of_head(git_repo: GitRepo, engine: Any) -> No
     assert link["target_version"] == link["reviewed_version"] == 2  # linked as of head, nothing to review yet
     sync_result = sync(git_repo.path, engine=engine)
     assert not sync_result.changed and links(engine) == found
+
+
+def test_moved_source_keeps_its_links_and_reviews(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka.", extra="\nSee ADR-0002.\n"))
+    sync(git_repo.path, engine=engine)
+    before = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    git_repo.git("add", "-A")
+    git_repo.git("mv", "features/refunds.feature", "features/money-back.feature")
+    sync(git_repo.path, engine=engine)
+    after = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert after["id"] == before["id"] and after["source_path"] == "features/money-back.feature"
+    assert (after["target_version"], after["reviewed_version"]) == (2, 1)
+
+
+def test_a_broken_file_changes_no_link(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    before = links(engine)
+    git_repo.write("features/refunds.feature", FEATURE.replace("  @SC-1 @ADR-0003\n", "  @SC-1 @ADR-0009 Scenario: broken\n"))
+    git_repo.write("docs/adr/0002-use-postgres.md", b"# 2. Use PostgreSQL\n\xff\xfe\n")
+    result = sync(git_repo.path, engine=engine)
+    assert len(result.errors) == 2
+    assert links(engine) == before
