@@ -59,6 +59,8 @@ def test_derive_is_pure_and_covers_every_kind() -> None:
     assert [tuple(x) for x in derive("scenario", scenario, DEFAULT_OPTIONS)] == [
         ("implements", "adr", "ADR-0003"), ("implements", "adr", "ADR-0001"), ("implements", "adr", "ADR-0012"),
         ("covers", "requirement", "REQ-2")]
+    huge = {"adr_number": "ADR-0001", "related_adrs": [], "related_requirements": ["REQ-" + "9" * 600, "REQ-3"]}
+    assert [x.target_ref for x in derive("adr", huge, DEFAULT_OPTIONS)] == ["REQ-3"]
     ctr = {"contract_number": "CTR-0001", "title": "x", "contract_metadata": {"decision": "ADR-0003 and REQ-4"}}
     assert [tuple(x) for x in derive("contract", ctr, DEFAULT_OPTIONS)] == [
         ("implements", "adr", "ADR-0003"), ("covers", "requirement", "REQ-4")]

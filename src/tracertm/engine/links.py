@@ -37,6 +37,7 @@ LINKS: Table = Base.metadata.tables["links"]
 # Kinds whose records can be link targets, and the column holding their identity.
 TARGET_MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature}
 NUMBER_COLUMN = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number"}
+MAX_REF = 255
 # Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
 LINKS_FORMAT = 1
 _FORMAT_KEY = "links_format"
@@ -99,7 +100,8 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
 
     def add(link_type: str, target_kind: str, refs: Iterable[Any]) -> None:
         for ref in refs:
-            if ref and str(ref) != own:
+            # Longer than any identity column: not an id (a runaway requirement_pattern, ADR-<500 digits>).
+            if ref and str(ref) != own and len(str(ref)) <= MAX_REF:
                 out.append(LinkSpec(link_type, target_kind, str(ref)))
 
     requirement_re = _requirement_re(options.requirement_pattern)
