@@ -96,3 +96,14 @@ def test_diff_cli_text_and_errors(git_repo: GitRepo, capsys: pytest.CaptureFixtu
     code = main(["diff", first, "--path", str(git_repo.path), "--method", "history"])
     _, err = capsys.readouterr()
     assert code == 2 and "backfill" in err and err.count("\n") == 1
+
+
+def test_diff_auto_parses_when_the_database_cannot_help(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Any) -> None:
+    first, last = history(git_repo)
+    missing = tmp_path / "never-created.db"
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", f"sqlite:///{missing}")
+    assert [c.as_dict() for c in diff(git_repo.path, first, last).changes] == EXPECTED
+    assert diff(git_repo.path, first, last).method == "parse" and not missing.exists()
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", "postgresql+psycopg://nobody:x@127.0.0.1:9/none")
+    assert diff(git_repo.path, first, last).method == "parse"

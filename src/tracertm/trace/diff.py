@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracertm.errors import Diagnostic, GitError, UsageError
+from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
 from tracertm.parsers.common import canonical_json
 
 # Fields that say where a record is, not what it says (the path is reported as a move instead).
@@ -228,12 +229,23 @@ def _history_states(
         if required:
             raise UsageError(f"diff --method history: {why}; run 'tracertm backfill' or use --method parse")
 
-    if database_url is None and settings.database_url is None and not os.environ.get(db.ENV_URL):
-        if not db.default_database_path().exists():
-            unavailable("no database")
-            return None
-    engine = db.open_engine(database_url, settings.database_url)
+    url, source = db.resolve_database_url(database_url, settings.database_url)
+    parsed = db.parse_url(url, source)
+    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).expanduser().exists()):
+        unavailable("no database")  # connecting would create the file: a diff never creates a database
+        return None
+    engine = db.make_engine(url, source)
     try:
+        try:
+            revision = db.current_revision(engine)
+        except DatabaseError as exc:
+            if required:
+                raise
+            del exc  # auto: a database we cannot read is no reason not to diff; parse instead
+            return None
+        if revision != db.SCHEMA_HEAD:
+            unavailable(f"the database is at schema {revision or 'none'}, not {db.SCHEMA_HEAD}")
+            return None
         with db.session(engine) as session:
             found = db_state.find_project(session, project_name(location, settings, project_option))
             checkpoint = dict((found.metadata_ or {}).get(CHECKPOINT_KEY) or {}) if found is not None else {}
