@@ -189,6 +189,9 @@ def test_check_strict_flags_suspect_links_from_the_database(
     repo, url = synced
     code, out, _ = run(capsys, "check", str(repo.path), "--strict")
     assert code == 0, out  # no database configured and no default one: nothing to look up, nothing created
+    missing = repo.path.parent / "missing.db"
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", f"sqlite:///{missing}")
+    assert run(capsys, "check", str(repo.path), "--strict")[0] == 0 and not missing.exists()
     monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
     assert run(capsys, "check", str(repo.path), "--strict")[0] == 0
     change_adr3(repo, url, capsys)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,28 +223,22 @@ def _history_states(
     from tracertm.engine.sync import project_name
     from tracertm.history.backfill import CHECKPOINT_KEY, _first_parent_chain
     from tracertm.models import SpecRevision
+    from tracertm.trace.store import existing_engine
 
     def unavailable(why: str) -> None:
         if required:
             raise UsageError(f"diff --method history: {why}; run 'tracertm backfill' or use --method parse")
 
-    url, source = db.resolve_database_url(database_url, settings.database_url)
-    parsed = db.parse_url(url, source)
-    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).expanduser().exists()):
-        unavailable("no database")  # connecting would create the file: a diff never creates a database
-        return None
-    engine = db.make_engine(url, source)
     try:
-        try:
-            revision = db.current_revision(engine)
-        except DatabaseError as exc:
-            if required:
-                raise
-            del exc  # auto: a database we cannot read is no reason not to diff; parse instead
-            return None
-        if revision != db.SCHEMA_HEAD:
-            unavailable(f"the database is at schema {revision or 'none'}, not {db.SCHEMA_HEAD}")
-            return None
+        engine, why = existing_engine(database_url, settings.database_url)
+    except DatabaseError:
+        if required:
+            raise
+        return None  # auto: a database we cannot reach is no reason not to diff; parse instead
+    if engine is None:
+        unavailable(why)
+        return None
+    try:
         with db.session(engine) as session:
             found = db_state.find_project(session, project_name(location, settings, project_option))
             checkpoint = dict((found.metadata_ or {}).get(CHECKPOINT_KEY) or {}) if found is not None else {}

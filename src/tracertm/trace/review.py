@@ -173,15 +173,13 @@ def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
     from tracertm import db
     from tracertm.engine.sync import project_name
     from tracertm.errors import DatabaseError
+    from tracertm.trace.store import existing_engine
 
-    if not (settings.database_url or os.environ.get(db.ENV_URL)) and not db.default_database_path().exists():
-        return []
-    url, source = db.resolve_database_url(None, settings.database_url)
     try:
-        engine = db.make_engine(url, source)
+        engine, _ = existing_engine(None, settings.database_url)
+        if engine is None:
+            return []
         try:
-            if db.current_revision(engine) != db.SCHEMA_HEAD:
-                return []
             with db.session(engine) as session:
                 project = session.execute(
                     select(Project).where(Project.name == project_name(location, settings))
@@ -192,7 +190,7 @@ def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
         finally:
             engine.dispose()
     except DatabaseError as exc:
-        return [Diagnostic(str(source), 0, 0, f"suspect links not checked: {exc}", severity="warning")]
+        return [Diagnostic("<database>", 0, 0, f"suspect links not checked: {exc}", severity="warning")]
     return [
         Diagnostic(
             link["source"]["path"] or link["source"]["id"], link["source"]["line"] or 1, 1,
