@@ -41,12 +41,12 @@ def test_db_upgrade_creates_the_default_database_in_home(capsys: pytest.CaptureF
     assert main(["db", "upgrade"]) == 0
     out, _ = capsys.readouterr()
     assert path.is_file()
-    assert str(path) in out and "at revision 0001" in out
+    assert str(path) in out and f"at revision {db.SCHEMA_HEAD}" in out
 
     assert main(["db", "current"]) == 0
     out, _ = capsys.readouterr()
     assert f"database: sqlite:///{path}" in out
-    assert "revision: 0001 (head)" in out.splitlines()
+    assert f"revision: {db.SCHEMA_HEAD} (head)" in out.splitlines()
 
 
 def test_db_upgrade_honours_the_environment_variable(
@@ -163,7 +163,7 @@ def test_real_subprocess(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert current.returncode == 0 and "revision: 0001 (head)" in current.stdout
+    assert current.returncode == 0 and f"revision: {db.SCHEMA_HEAD} (head)" in current.stdout
 
     bad = subprocess.run(
         [sys.executable, "-m", "tracertm", "db", "current", "--database-url", "mysql://u:s3cret@h/db"],
