@@ -27,6 +27,8 @@ _NOT_CONTENT = frozenset({"file_path", "gherkin_text", "feature_number"})
 
 @dataclass(frozen=True)
 class Change:
+    """One record's change between the two commits."""
+
     action: str  # created | deleted | updated | moved
     kind: str
     id: str  # ADR-0001, FEATURE/SCENARIO ...
@@ -45,6 +47,8 @@ class Change:
 
 @dataclass
 class DiffResult:
+    """Every change, in kind then id order, how it was found, and the files that did not parse."""
+
     ref1: str
     ref2: str
     commit1: str

@@ -23,6 +23,8 @@ Node = tuple[str, str]  # (kind, id) — scenarios as FEATURE/SCENARIO
 
 @dataclass(frozen=True)
 class Edge:
+    """One link (or containment) between two nodes, with the link's state."""
+
     source: Node
     target: Node
     type: str  # a link type, or "contains" (feature → scenario)
@@ -31,6 +33,8 @@ class Edge:
 
 @dataclass
 class Graph:
+    """The nodes reached from ``root`` (with title, whether the record is missing, and depth) and the edges used."""
+
     root: Node
     nodes: dict[Node, dict[str, Any]] = field(default_factory=dict)  # title, missing
     edges: list[Edge] = field(default_factory=list)
@@ -135,6 +139,7 @@ def _titles(session: Session, project: Project) -> dict[Node, dict[str, Any]]:
 
 
 def render(graph: Graph, fmt: str) -> str:
+    """``graph`` as ``text``, ``json``, ``dot`` (Graphviz) or ``mermaid`` (a flowchart)."""
     if fmt == "json":
         return json.dumps(graph.as_dict(), indent=2, ensure_ascii=False)
     if fmt == "dot":
