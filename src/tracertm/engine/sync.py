@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, ParseError, UsageError
+from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine.parse import Outcome, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from tracertm.engine.plan import Operation, Plan
 
-KINDS = ("adr", "contract", "feature", "scenario")
+KINDS = RECORD_KINDS
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 
@@ -122,27 +123,32 @@ def sync(
     location = Location.find(path)
     settings = load_settings(location.root)
     name = project_name(location, settings, project)
+    owned = engine is None  # an engine made here is disposed here: no pooled connection outlives the call
     if engine is None:
         engine = db.open_engine(database_url, settings.database_url)
     else:
         db.ensure_schema(engine)
-    repo_url = git.origin_url(location.top) if location.top is not None else None
-    args = (location, settings, name, repo_url, ref, staged, paths, full, jobs, trigger)
-    if dry_run:
-        with db.session(engine) as session, collector_paused():
-            return _run(session, *args, dry_run=True)
-    with db.write_session(engine, name) as session, collector_paused():
-        return _run(session, *args, dry_run=False)
+    try:
+        repo_url = git.origin_url(location.top) if location.top is not None else None
+        args = (location, settings, name, repo_url, ref, staged, paths, full, jobs, trigger)
+        if dry_run:
+            with db.session(engine) as session:
+                return _run(session, *args, dry_run=True)
+        with db.write_session(engine, name) as session:
+            return _run(session, *args, dry_run=False)
+    finally:
+        if owned:
+            engine.dispose()
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one run.
+    """Pause Python's cyclic garbage collector around the write (plan and apply).
 
     A large sync keeps hundreds of thousands of objects alive (parsed records, rows) and creates almost no cyclic
-    garbage; the collector would re-scan the whole heap again and again as they pile up (a quarter of the parent
-    process's CPU time on a cold sync of 6,000 files). Reference counting still frees everything as usual. Restored
-    afterwards; left alone when the caller had it disabled already.
+    garbage; the collector would re-scan the whole heap again and again while rows and revisions pile up.
+    Reference counting still frees everything as usual. Restored afterwards, even on error; left alone when the
+    caller had it disabled already. Never held across scanning, parsing or the caller's own code.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -171,7 +177,7 @@ def _run(
     from tracertm.models import SyncRun
     from tracertm.engine import state
     from tracertm.engine.apply import Provenance, apply
-    from tracertm.engine.plan import plan
+    from tracertm.engine.plan import must_reparse, plan
 
     started = dt.datetime.now(dt.timezone.utc)
     project = state.find_project(session, name) if dry_run else state.get_or_create_project(session, name, repo_url)
@@ -183,7 +189,13 @@ def _run(
             p
             for p, f in snapshot.files.items()
             if f.error is None
-            and (full or p not in db_files or db_files[p].deleted or db_files[p].blob_sha != f.blob_sha)
+            and (
+                full
+                or p not in db_files
+                or db_files[p].deleted
+                or db_files[p].blob_sha != f.blob_sha
+                or must_reparse(db_files[p])  # lost an identity: may take it over now
+            )
         )
         parsed = _parse(snapshot, changed, settings, jobs)
     finally:
@@ -205,7 +217,8 @@ def _run(
     else:
         current, scenarios = {}, {}
         live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
-    the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
+    with collector_paused():
+        the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
 
     commit_info = (
         git.commit_info(location.top, snapshot.commit) if location.top and snapshot.source == "commit" and snapshot.commit else None
@@ -238,8 +251,9 @@ def _run(
     )
     session.add(run)
     session.flush()
-    ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
-    result.links = _maintain_links(session, project, the_plan, ids, settings, full=full, known=bool(db_files))
+    with collector_paused():
+        ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+        result.links = _maintain_links(session, project, the_plan, ids, settings, full=full, known=bool(db_files))
     run.finished_at = dt.datetime.now(dt.timezone.utc)
     run.status = "errors" if the_plan.errors else "ok"
     run.counts = counts

@@ -261,7 +261,9 @@ def _history_states(
                 select(SpecRevision.entity_id, SpecRevision.entity_type, SpecRevision.number, SpecRevision.version,
                        SpecRevision.change, SpecRevision.content_hash, SpecRevision.source_path,
                        SpecRevision.snapshot, SpecRevision.commit_sha)
-                .where(SpecRevision.project_id == found.id, SpecRevision.commit_sha.is_not(None))
+                # Database-side edits (annotated) are not what the files said at a commit.
+                .where(SpecRevision.project_id == found.id, SpecRevision.commit_sha.is_not(None),
+                       SpecRevision.change != "annotated")
             ).all()
             for rev in revisions:
                 at = order.get(rev.commit_sha)
