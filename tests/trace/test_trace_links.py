@@ -117,12 +117,23 @@ def test_target_change_makes_links_suspect_and_source_edits_keep_review(git_repo
 def test_database_side_edits_do_not_make_links_suspect(git_repo: GitRepo, engine: Any) -> None:
     seed(git_repo)
     sync(git_repo.path, engine=engine)
-    with engine.begin() as conn:  # an 'annotated' edit: version moves without a sync
-        conn.execute(update(ADR).where(ADR.adr_number == "ADR-0003").values(compliance_score=0.5, version=ADR.version + 1))
+    from tracertm import db
+
+    with db.session(engine) as session:  # an 'annotated' edit through the ORM: version 1 → 2, no sync
+        session.info["actor"] = "api:alice"
+        row = session.execute(select(ADR).where(ADR.adr_number == "ADR-0003")).scalar_one()
+        row.compliance_score = 0.5
+        session.commit()
+        assert row.version == 2
     git_repo.write("features/refunds.feature", FEATURE.replace("Then the money is back", "Then the money is back!"))
     sync(git_repo.path, engine=engine)
     link = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
     assert link["target_version"] == link["reviewed_version"] == 1
+    # The next content change (version 3) does make it suspect.
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka.", extra="\nSee ADR-0002.\n"))
+    sync(git_repo.path, engine=engine)
+    link = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert (link["target_version"], link["reviewed_version"]) == (3, 1)
 
 
 def test_dangling_links_are_findings_and_resolve_when_the_target_appears(git_repo: GitRepo, engine: Any) -> None:
