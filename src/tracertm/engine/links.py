@@ -27,16 +27,17 @@ from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, upd
 from sqlalchemy.engine import Connection
 
 from tracertm.errors import Diagnostic
-from tracertm.models import ADR, Base, Contract, Feature, LinkType, Project, Scenario
+from tracertm import kinds
+from tracertm.kinds import NUMBER_COLUMN
+from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.plan import Operation, Plan
 
 LINKS: Table = Base.metadata.tables["links"]
-# Kinds whose records can be link targets, and the column holding their identity.
-TARGET_MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature}
-NUMBER_COLUMN = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number"}
+# Kinds whose records can be link targets (top-level records: a scenario is named within its feature).
+TARGET_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
 MAX_REF = 255
 # Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
 LINKS_FORMAT = 1

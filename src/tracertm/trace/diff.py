@@ -194,7 +194,7 @@ def _parsed_states(
             snap.close()
     # A file that does not parse on one side: its records are unknown there, so say nothing about them — nor about
     # records of its kind found on one side only (they may be in it, as sync keeps a broken file's records).
-    broken_kinds = {_FILE_KIND[r.kind] for r in (*snaps[0].files.values(), *snaps[1].files.values())
+    broken_kinds = {_file_kind(r.kind) for r in (*snaps[0].files.values(), *snaps[1].files.values())
                     if r.path in broken}
     for state in states:
         for key in [k for k, r in state.items() if r.path in broken]:
@@ -202,13 +202,16 @@ def _parsed_states(
                 other.pop(key, None)
     one_sided = set(states[0]) ^ set(states[1])
     for key in one_sided:
-        if _FILE_KIND[key[0]] in broken_kinds:
+        if _file_kind(key[0]) in broken_kinds:
             for state in states:
                 state.pop(key, None)
     return states[0], states[1], errors
 
 
-_FILE_KIND = {"adr": "adr", "contract": "contract", "feature": "feature", "scenario": "feature"}
+def _file_kind(kind: str) -> str:
+    from tracertm.kinds import KINDS
+
+    return KINDS[kind].parent or kind
 
 
 # -------------------------------------------------------------------------------------------------- history
