@@ -110,6 +110,11 @@ def check(
         finally:
             snapshot.close()
     store.save()
+    if strict:
+        # Suspect links live in the database (reviews are not in git): reported when one is configured or exists.
+        from tracertm.trace.review import check_findings
+
+        result.warnings.extend(check_findings(location, settings))
     result.errors.sort(key=lambda d: (d.path, d.line, d.column))
     result.warnings.sort(key=lambda d: (d.path, d.line, d.column))
     return result
@@ -391,6 +396,13 @@ def sketch_result(result: ParseResult) -> Sketch:
 
 def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
     refs = _refs(kind, record.fields)
+    if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs)
+        refs += tuple(
+            (f"scenario {child.number} tag", f"ADR-{int(m.group(1)):04d}")
+            for child in record.children
+            for tag in child.fields.get("tags") or ()
+            if (m := _ADR_TAG.fullmatch(str(tag)))
+        )
     lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
     return RecordSketch(record.number, record.line, refs, lines)
 
@@ -526,6 +538,12 @@ def _sketch_feature(path: str, text: str, options: ParserOptions) -> Sketch:
     for tag, tag_line in tags:
         if m := _ADR_TAG.fullmatch(tag):
             adrs.setdefault(f"ADR-{int(m.group(1)):04d}", tag_line)
+    # Scenario tags too (any later tag line): an approximation is confirmed by a parse before it causes an error.
+    for index, raw in enumerate(text.split("\n")[line:], start=line + 1):
+        if raw.lstrip().startswith("@"):
+            for token in raw.split("#", 1)[0].split():
+                if token.startswith("@") and (m := _ADR_TAG.fullmatch(token[1:])):
+                    adrs.setdefault(f"ADR-{int(m.group(1)):04d}", index)
     refs = tuple(("tag", a) for a in adrs)
     return Sketch("feature", (RecordSketch(number, line, refs, tuple(adrs.values())),))
 

@@ -21,7 +21,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
 # ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
-VERB_MODULES: tuple[str, ...] = ("records", "search", "serve", "token", "schema", "steps", "results", "coverage")
+VERB_MODULES: tuple[str, ...] = (
+    "records", "search", "serve", "token", "schema", "steps", "results", "coverage", "trace",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,7 +137,7 @@ def _sync(args: argparse.Namespace) -> int:
         from tracertm.config import CONFIG_FILES
 
         print(output.sync_summary(result))
-        for diag in result.errors + [d for d in result.warnings if d.path in CONFIG_FILES]:
+        for diag in [*result.errors, *result.links, *(d for d in result.warnings if d.path in CONFIG_FILES)]:
             print(output.diagnostic(diag), file=sys.stderr)
     if result.errors:
         return EXIT_SPEC_ERRORS

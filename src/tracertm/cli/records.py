@@ -96,9 +96,12 @@ def _status(args: argparse.Namespace) -> int:
         if args.path and args.path != args.repo:
             raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
         args.path = args.repo
+    from tracertm.trace import review
+
     warnings = _configuration_warnings(args.path)
     with open_project(args) as (session, project):
         info = Projects(session).status(project)
+        info["links"] = review.summary(session, project)
         if args.format == "json":
             print(output.to_json({**info, "warnings": [d.as_dict() for d in warnings]}))
             return EXIT_OK
@@ -114,7 +117,23 @@ def _status(args: argparse.Namespace) -> int:
             print("files in error:")
             for f in info["files_in_error"]:
                 print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
+        _print_link_summary(info["links"])
         return EXIT_OK
+
+
+def _print_link_summary(links: dict[str, Any]) -> None:
+    """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here)."""
+    from tracertm.trace import review
+
+    print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
+    for title, key, total in (("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])):
+        if links[key]:
+            print(f"{title} links (review with 'tracertm review ID'):" if title == "suspect" else f"{title} links:")
+            for link in links[key]:
+                where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
+                print(f"  {where}#{link['id']} {review.describe(link)}")
+            if total > len(links[key]):
+                print(f"  ... and {total - len(links[key])} more")
 
 
 def _configuration_warnings(path: str | None) -> list[Any]:
@@ -186,6 +205,10 @@ def _show(args: argparse.Namespace) -> int:
         steps = scenario_steps(session, row) if k.name == "scenario" else []
         if steps:
             record["steps"] = steps
+        from tracertm.trace import review
+
+        links = review.record_links(session, project, k.name, row)
+        record["links"] = links
         results = None
         if k.name == "scenario":
             from tracertm.results.queries import scenario_results
@@ -209,7 +232,12 @@ def _show(args: argparse.Namespace) -> int:
                 record["scenarios"] = children
             print(output.to_json(record))
             return EXIT_OK
-        print(output.fields_text({key: v for key, v in record.items() if key not in ("steps", "results")}))
+        print(output.fields_text({key: v for key, v in record.items() if key not in ("steps", "results", "links")}))
+        for direction, items in links.items():
+            if items:
+                print(f"links ({direction}):")
+                for link in items:
+                    print(f"  {'! ' if link['state'] != 'ok' else ''}{review.describe(link)}")
         if steps:
             from tracertm.cli.steps import print_scenario_steps
 

@@ -3,6 +3,7 @@
 from tracertm.kinds import KINDS
 from tracertm.models.api_token import ApiToken
 from tracertm.models.base import Base
+from tracertm.models.link import Link, LinkType
 from tracertm.models.project import Project
 from tracertm.models.specification import (
     ADR,
@@ -39,6 +40,8 @@ __all__ = [
     "ContractType",
     "Feature",
     "FeatureStatus",
+    "Link",
+    "LinkType",
     "MODEL_BY_KIND",
     "Project",
     "Scenario",
