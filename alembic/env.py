@@ -6,7 +6,7 @@ from alembic import context
 
 from tracertm import db
 from tracertm.models import Base
-from tracertm.search.documents import is_search_object
+from tracertm.search.documents import is_search_object, repair_sqlite
 
 config = context.config
 target_metadata = Base.metadata
@@ -45,6 +45,7 @@ def _run(connection: object) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        repair_sqlite(connection)
 
 
 if context.is_offline_mode():

@@ -12,6 +12,7 @@ frozen definitions below; a change to what is indexed needs a new migration.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 PG_CONFIG = "english"
@@ -136,3 +137,32 @@ def is_search_object(name: str | None, type_: str) -> bool:
     if type_ == "index":
         return name.endswith("_" + VECTOR_COLUMN)
     return False
+
+
+def repair_sqlite(conn: Any) -> None:
+    """Put back the search triggers of every indexed SQLite table that lost them, and re-index that table.
+
+    Alembic's batch mode rebuilds a SQLite table (copy, drop, rename) for most ALTERs — adding a column with a SQL
+    default is enough — which drops the table's triggers and renumbers its rowids. Run after every migration (the
+    Alembic environment does), so no migration has to remember it; a no-op when the triggers are all there or the
+    search index does not exist at that revision.
+    """
+    from sqlalchemy import text
+
+    if conn.dialect.name != "sqlite":
+        return
+    for document in DOCUMENTS.values():
+        fts, table = document.fts_table, document.table
+        if conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": fts}).first() is None:
+            continue
+        triggers = {
+            row[0]
+            for row in conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"), {"t": table}
+            )
+        }
+        if {f"{fts}_{suffix}" for suffix in ("ai", "ad", "au")} <= triggers:
+            continue
+        for statement in [*document.sqlite_drop()[:3], *document.sqlite_ddl()[1:], *document.sqlite_rebuild()]:
+            conn.execute(text(statement))
+
