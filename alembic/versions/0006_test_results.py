@@ -1,7 +1,7 @@
 """test runs and results; scenario execution statistics
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from tracertm.models.types import GUID, JSONType, UTCDateTime, utcnow
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
