@@ -311,3 +311,18 @@ def test_concurrent_imports_of_one_project_lose_nothing(cart: GitRepo, database_
         assert (_count(session, TestRun), s.execution_count, s.pass_rate) == (4, 4, 1.0)
         revisions = session.execute(select(func.count()).where(SpecRevision.entity_id == s.id)).scalar_one()
         assert revisions == s.version, "every version increment has its revision"
+
+
+def test_a_renamed_scenario_keeps_its_results(cart: GitRepo, database_url: str) -> None:
+    """The id tag keeps the scenario's identity through a rename (where Xray would create a new test)."""
+    import_results(database_url, "shop", [("before.xml", _junit("Add an item", "passed", "2026-11-01T10:00:00"))])
+    cart.write("features/cart.feature", cart.read("features/cart.feature").replace("Scenario: Add an item",
+                                                                                   "Scenario: Put an item in"))
+    cart.commit("rename")
+    assert not sync(cart.path, ref="HEAD", database_url=database_url, project="shop").errors
+    import_results(database_url, "shop", [("after.xml", _junit("Put an item in", "failed", "2026-11-02T10:00:00"))],
+                   commit=cart.head(), repo=cart.path)
+    with _session(database_url) as session:
+        s = _scenario(session, "Put an item in")
+        assert (s.scenario_number, s.execution_count, s.last_status, s.pass_rate) == ("SC-1", 2, "failed", 0.5)
+        assert len(s.test_cases) == 2, "the old test name and the new one, both linked to the same scenario"

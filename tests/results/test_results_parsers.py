@@ -163,3 +163,15 @@ def test_a_200_mb_report_is_rejected_from_its_size(tmp_path: Path) -> None:
     assert "over the 67,108,864-byte limit" in str(info.value)
     with pytest.raises(ParseError, match="over the 10-byte limit"):
         read_report(("upload.xml", b"<testsuite/>"), max_size=10)
+
+
+def test_binary_and_invalid_utf8_are_one_error_each() -> None:
+    with pytest.raises(ParseError, match=r"^cucumber.json:2:0: not valid UTF-8"):
+        parse_report("cucumber.json", b'[\n{"name": "\xff\xfe"}]')
+    with pytest.raises(ParseError, match=r"^blob.bin:1:0: unknown report format"):
+        parse_report("blob.bin", bytes(range(256)))
+    with pytest.raises(ParseError) as info:
+        parse_report("bad.xml", b'<testsuite>\n<testcase name="\xff"/></testsuite>')
+    assert info.value.line == 2 and "malformed XML" in str(info.value)
+    with pytest.raises(ParseError, match=r"^deep.json:1:0: JSON nested too deeply"):
+        parse_report("deep.json", b"[" * 100_000 + b"]" * 100_000)

@@ -130,6 +130,7 @@ def _import(args: argparse.Namespace) -> int:
     summary = import_results(
         engine, project.name, args.files, fmt=args.report_format, commit=commit, run_name=args.run_name,
         repo=top, window=window, id_pattern=pattern, max_size=args.max_size or DEFAULT_MAX_REPORT_SIZE,
+        lock_timeout=settings.lock_timeout if settings else None,
     )
     if args.output == "json":
         print(output.to_json(summary.as_dict()))
@@ -238,7 +239,10 @@ def _prune(args: argparse.Namespace) -> int:
     window = _configured_window(settings) or 20
     from tracertm import queries
 
-    with db.write_session(engine, project.name) as session:
+    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+
+    timeout = settings.lock_timeout if settings else DEFAULT_LOCK_TIMEOUT_S
+    with db.write_session(engine, project.name, timeout) as session:
         deleted = prune(session, queries.resolve_project(session, project.name, None), args.keep, window)
     print(f"pruned {deleted} runs of {project.name}; kept the newest {args.keep}")
     return 0

@@ -90,13 +90,15 @@ def import_results(
     window: int = DEFAULT_WINDOW,
     max_size: int = DEFAULT_MAX_REPORT_SIZE,
     id_pattern: str = r"SC-\d+",
+    lock_timeout: float | None = None,
 ) -> ImportSummary:
     """Import test reports into ``project`` as one run.
 
     ``target`` is an open ``Session`` (the caller commits; the API uses this), an ``Engine``, a database URL or
     None (the configured database). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
     tests ran against; with ``repo`` (a git work tree) lines are matched against the scenarios as they were at
-    that commit. ``window`` is how many recent runs ``pass_rate`` covers.
+    that commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
+    another writer of the project (default: the configuration's default).
     """
     if window < 1:
         raise UsageError(f"--window {window}: must be at least 1")
@@ -114,7 +116,10 @@ def import_results(
     engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
     with db.session(engine) as probe:  # the lock is per project name: resolve it first
         name = _project(probe, project).name
-    with db.write_session(engine, name) as session:
+    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+
+    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
+    with db.write_session(engine, name, timeout) as session:
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern)
 
 
