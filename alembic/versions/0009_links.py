@@ -1,7 +1,7 @@
 """links: derived trace links with review state (suspect links)
 
 Revision ID: 0009
-Revises: 0002
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from tracertm.models.types import GUID, UTCDateTime, utcnow
 
 revision = '0009'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -228,7 +228,8 @@ def _history_states(
     from tracertm import db
     from tracertm.engine import state as db_state
     from tracertm.engine.sync import project_name
-    from tracertm.history.backfill import CHECKPOINT_KEY, _first_parent_chain
+    from tracertm.git import first_parent_chain
+    from tracertm.history.checkpoint import CHECKPOINT_KEY
     from tracertm.models import SpecRevision
     from tracertm.trace.store import existing_engine
 
@@ -253,7 +254,7 @@ def _history_states(
             if found is None or not checkpoint.get("complete") or not isinstance(last, str):
                 unavailable("no complete backfill of this project")
                 return None
-            chain = _first_parent_chain(location.top, last)
+            chain = first_parent_chain(location.top, last)
             order = {c: i for i, c in enumerate(chain)}
             if any(c not in order for c in commits):
                 unavailable("a commit is not in the backfilled first-parent history")
