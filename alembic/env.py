@@ -28,7 +28,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = db.make_engine(_url())
-    with engine.connect() as conn:
+    with engine.connect() as conn, db.foreign_keys_off(conn):
         _run(conn)
         conn.commit()
 

@@ -215,7 +215,7 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
 
     bound = _bounded(engine, timeout)
     try:
-        with _connect(bound) as conn:
+        with _connect(bound) as conn, foreign_keys_off(conn):
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     _pg_lock(conn, "tracertm:migrations", timeout, lambda: "migrations")
@@ -237,9 +237,29 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
 def downgrade(engine: Engine, revision: str = "base") -> None:
     from alembic import command
 
-    with _connect(engine.execution_options(tracertm_write=True)) as conn:
+    with _connect(engine.execution_options(tracertm_write=True)) as conn, foreign_keys_off(conn):
         with conn.begin():
             command.downgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrating (call before the transaction begins).
+
+    Alembic's batch mode rebuilds a SQLite table by copy, drop and rename; with foreign keys on, dropping a parent
+    table runs its ON DELETE CASCADE and empties the children. The pragma only works outside a transaction, so it is
+    set on the driver connection directly. Other databases: nothing to do.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def ensure_schema(engine: Engine, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
@@ -298,17 +318,31 @@ def open_engine(
 def _session_class() -> type[Session]:
     global _SESSION_CLASS
     if _SESSION_CLASS is None:
-        from sqlalchemy import event
-        from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+        from sqlalchemy import event, inspect
+        from sqlalchemy.orm import ORMExecuteState, QueryContext, Session, with_loader_criteria
 
         from tracertm.models.base import SoftDeleteMixin
 
         class TracertmSession(Session):
             """A session whose ORM queries hide soft-deleted rows unless ``include_deleted=True`` is passed as an
-            execution option (``select(ADR).execution_options(include_deleted=True)``)."""
+            execution option (``select(ADR).execution_options(include_deleted=True)``).
+
+            Objects loaded with ``include_deleted`` see their relationships unfiltered too: a scenario found that way
+            still has its feature when the feature file was deleted (the feature is soft-deleted as well)."""
+
+        @event.listens_for(SoftDeleteMixin, "load", propagate=True)
+        def _remember_include_deleted(target: Any, context: QueryContext) -> None:
+            if context.execution_options.get("include_deleted", False):
+                inspect(target).info["include_deleted"] = True
 
         @event.listens_for(TracertmSession, "do_orm_execute")
         def _hide_deleted(state: ORMExecuteState) -> None:
+            parent = state.lazy_loaded_from if state.is_relationship_load else None
+            if parent is not None and parent.info.get("include_deleted", False):
+                return
+            if state.is_select and state.execution_options.get("include_deleted", False):
+                # Statement options do not reach the "load" event; execution options do.
+                state.update_execution_options(include_deleted=True)
             if (
                 state.is_select
                 and not state.is_column_load

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
+from tracertm import kinds
 from tracertm.errors import UsageError
-from tracertm.models import ADR, Contract, Feature, Project, Scenario, SourceFile, SpecRevision, SyncRun
+from tracertm.models import Feature, Project, Scenario, SourceFile, SpecRevision, SyncRun
 from tracertm.parsers.common import json_safe
 
 if TYPE_CHECKING:
@@ -19,9 +20,9 @@ KIND_ALIASES = {
     "adr": "adr", "adrs": "adr", "contract": "contract", "contracts": "contract",
     "feature": "feature", "features": "feature", "scenario": "scenario", "scenarios": "scenario",
 }
-MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario": Scenario}
-NUMBER = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number", "scenario": "scenario_number"}
-TITLE = {"adr": "title", "contract": "title", "feature": "name", "scenario": "title"}
+MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.RECORD_KINDS}
+NUMBER = kinds.NUMBER_COLUMN
+TITLE = kinds.TITLE_COLUMN
 # Columns that say what a row is about, not what it holds.
 _BOOKKEEPING = {"id", "project_id", "feature_id", "content_hash"}
 
@@ -82,8 +83,24 @@ def status(session: Session, project: Project) -> dict[str, Any]:
         if last is None
         else {"trigger": last.trigger, "status": last.status, "started_at": last.started_at.isoformat(), "ref": last.ref},
         "counts": counts,
-        "files_in_error": [{"path": p, **(e or {})} for p, e in broken],
+        "files_in_error": _files_in_error(broken),
     }
+
+
+def _files_in_error(rows: Any) -> list[dict[str, Any]]:
+    """Files with at least one error, each with its first error (``line``, ``column``, ``message``) and every
+    finding under ``diagnostics``."""
+    from tracertm.engine.plan import file_findings
+
+    out: list[dict[str, Any]] = []
+    for path, stored in rows:
+        findings = file_findings(path, stored)
+        errors = [d for d in findings if d.severity == "error"]
+        if errors:
+            first = errors[0]
+            out.append({"path": path, "line": first.line, "column": first.column, "message": first.message,
+                        "diagnostics": [d.as_dict() for d in findings]})
+    return out
 
 
 def list_records(
@@ -180,17 +197,25 @@ def record_fields(kind: str, row: Any) -> dict[str, Any]:
         key = "metadata" if column.key.endswith("_metadata") else column.key
         value = getattr(row, "metadata_" if key == "metadata" else column.key)
         out[key] = json_safe(value) if not hasattr(value, "value") else str(value)
+    if row.deleted_at is not None:
+        out["deleted"] = True
     if kind == "scenario":
         out["feature"] = row.feature.feature_number
+        if row.feature.deleted_at is not None:
+            out["feature_deleted"] = True
     return out
 
 
 def history(session: Session, project: Project, kind: str, row: Any) -> list[dict[str, Any]]:
-    """Every revision of one record, oldest first."""
+    """Every revision of one record, in version order (oldest first).
+
+    ``version`` counts every write of the record: git changes (``created``/``updated``/``deleted``/``restored``/
+    ``moved``, with commit and author) and database-side edits (``annotated``, with ``actor`` and the ``fields``
+    changed); each increment has one revision. A move without a content change keeps its version."""
     revisions = session.execute(
         select(SpecRevision)
         .where(SpecRevision.project_id == project.id, SpecRevision.entity_id == row.id)
-        .order_by(func.coalesce(SpecRevision.committed_at, SpecRevision.created_at), SpecRevision.version)
+        .order_by(SpecRevision.version, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))
     ).scalars()
     return [
         {
@@ -201,6 +226,8 @@ def history(session: Session, project: Project, kind: str, row: Any) -> list[dic
             "email": r.author_email,
             "date": (r.committed_at or r.created_at).isoformat(),
             "path": r.source_path,
+            "actor": r.actor,
+            "fields": list(r.changed_fields) if r.changed_fields is not None else None,
         }
         for r in revisions
     ]

@@ -376,6 +376,8 @@ def _print_fields(fields: dict[str, Any]) -> None:
         elif isinstance(value, (list, dict)):
             value = json.dumps(value, ensure_ascii=False)
         text = str(value)
+        if key == "version":
+            text += " (every write: git changes and database-side edits; see 'tracertm history')"
         if "\n" in text:
             print(f"{key}:")
             print("\n".join("  " + line for line in text.splitlines()))
@@ -393,11 +395,23 @@ def _history(args: argparse.Namespace) -> int:
         print(output.to_json(revisions))
         return EXIT_OK
     rows = [
-        [r["version"], r["change"], (r["commit"] or "")[:12] or "-", r["author"] or "-", r["date"], r["path"]]
+        [
+            r["version"],
+            r["change"] + (f" ({', '.join(r['fields'])})" if r["fields"] else ""),
+            (r["commit"] or "")[:12] or "-",
+            r["author"] or r["actor"] or "-",
+            r["date"],
+            r["path"],
+        ]
         for r in revisions
     ]
-    print(output.table(rows, ["v", "change", "commit", "author", "date", "path"], right=(0,)))
+    print(output.table(rows, ["v", "change", "commit", "by", "date", "path"], right=(0,)))
+    print(_VERSION_NOTE)
     return EXIT_OK
+
+
+# What ``version`` counts, said wherever it is shown.
+_VERSION_NOTE = "version counts every write of the record: git changes and database-side edits (annotated), one revision each"
 
 
 _REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [

@@ -19,22 +19,20 @@ from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from tracertm.errors import ConflictError
+from tracertm.errors import ConflictError, DatabaseError
 from tracertm.git import CommitInfo
-from tracertm.models import ADR, Base, Contract, Feature, Scenario
+from tracertm import kinds
+from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import SpecRecord
-from tracertm.engine.plan import REVISION_ACTIONS, Operation, Plan
+from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 
-TABLES: dict[str, Table] = {
-    kind: Base.metadata.tables[model.__tablename__]
-    for kind, model in (("adr", ADR), ("contract", Contract), ("feature", Feature), ("scenario", Scenario))
-}
+TABLES: dict[str, Table] = {kind: kinds.table(kind) for kind in kinds.RECORD_KINDS}
 REVISIONS = Base.metadata.tables["spec_revisions"]
 SOURCE_FILES = Base.metadata.tables["source_files"]
 # Insert parents before children.
-_ORDER = ("adr", "contract", "feature", "scenario")
+_ORDER = kinds.RECORD_KINDS
 # Operations written per executemany.
 BATCH = 2000
 
@@ -94,6 +92,11 @@ def _write_records(
             writes: list[dict[str, Any]] = []
             deletes: list[dict[str, Any]] = []
             revisions: list[dict[str, Any]] = []
+            # The operation behind each row of the lists above, to name it if the database refuses the row.
+            insert_ops: list[Operation] = []
+            write_ops: list[Operation] = []
+            delete_ops: list[Operation] = []
+            revision_ops: list[Operation] = []
             for op in ops[start : start + BATCH]:
                 # Every field is JSON-encoded once: the texts feed both the JSON columns and the revision snapshot.
                 encoded = _Encoded(op.record) if text_json and op.record is not None else None
@@ -101,38 +104,44 @@ def _write_records(
                     row_id = uuid.uuid4()
                     if kind == "feature":
                         feature_ids[op.number] = row_id
-                    row = _row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
+                    row = build_row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
                     inserts.append(encoded.bind_columns(row, json_binds) if encoded else row)
+                    insert_ops.append(op)
                 elif op.action == "deleted":
                     assert op.current is not None
                     row_id = op.current.id
                     deletes.append({"_id": row_id, "_old_version": op.current.version, "version": op.version})
+                    delete_ops.append(op)
                 else:
                     assert op.current is not None
                     row_id = op.current.id
-                    row = _row(kind, op, project_id, provenance, feature_ids)
+                    row = build_row(kind, op, project_id, provenance, feature_ids)
                     row.pop("project_id", None)
                     row.pop("feature_id", None)
                     row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
                     writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
+                    write_ops.append(op)
                 if op.action in REVISION_ACTIONS:
                     revisions.append(
-                        _revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)
+                        build_revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)
                     )
+                    revision_ops.append(op)
             if inserts:
-                conn.execute(insert(table).values(_present(json_binds, inserts[0])), inserts)
+                _execute(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops)
             if writes:
                 statement = guarded.values(updated_at=utcnow(), **_present(json_binds, writes[0]))
-                _execute_guarded(conn, statement, writes, kind)
+                _execute_guarded(conn, statement, writes, kind, write_ops)
             if deletes:
-                _execute_guarded(conn, guarded.values(updated_at=utcnow(), deleted_at=utcnow()), deletes, kind)
+                statement = guarded.values(updated_at=utcnow(), deleted_at=utcnow())
+                _execute_guarded(conn, statement, deletes, kind, delete_ops)
             if revisions:
-                _insert_revisions(conn, revisions)
+                _insert_revisions(conn, revisions, revision_ops)
 
 
-def _row(
+def build_row(
     kind: str, op: Operation, project_id: uuid.UUID, provenance: Provenance, feature_ids: dict[str, uuid.UUID]
 ) -> dict[str, Any]:
+    """The column values ``op`` writes to its record's row (git-owned fields and provenance); shared with backfill."""
     assert op.record is not None
     row = dict(op.record.fields)
     row["source_path"] = op.path
@@ -147,8 +156,50 @@ def _row(
     return row
 
 
-def _execute_guarded(conn: Any, statement: Any, params: list[dict[str, Any]], kind: str) -> None:
-    result = conn.execute(statement, params)
+def _execute(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> Any:
+    """Execute ``statement`` for every row of ``params`` in one round trip, inside a savepoint.
+
+    When the database refuses a row (a constraint, a value it cannot store), the batch is undone and each row is
+    tried alone (also in savepoints) to find it; the error names that row's record and file, in one line. The
+    transaction is then rolled back by the caller: nothing of the sync is written. ``ops[i]`` is the plan
+    operation (or file operation) behind ``params[i]``."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with conn.begin_nested():
+            return conn.execute(statement, params)
+    except DBAPIError as exc:
+        culprit, reason = None, exc
+        for i, row in enumerate(params):
+            try:
+                with conn.begin_nested() as probe:
+                    conn.execute(statement, [row])
+                    probe.rollback()
+            except DBAPIError as row_exc:
+                culprit, reason = (ops[i] if ops is not None and i < len(ops) else None), row_exc
+                break
+        raise DatabaseError(f"{_describe(culprit)}: the database refused it ({_first_line(reason)}); "
+                            "nothing was written — fix the file, or report this if the file is fine") from None
+
+
+def _describe(op: Any) -> str:
+    if isinstance(op, Operation):
+        parent = f" of feature {op.parent}" if op.parent else ""
+        return f"{op.path}: {op.kind} {op.number}{parent} ({op.action})"
+    if isinstance(op, FileOp):
+        return f"{op.path}: file index entry"
+    return "a record of this sync"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _execute_guarded(
+    conn: Any, statement: Any, params: list[dict[str, Any]], kind: str, ops: list[Operation] | None = None
+) -> None:
+    result = _execute(conn, statement, params, ops)
     if result.rowcount != len(params):
         raise ConflictError(
             f"{len(params) - result.rowcount} {kind} row(s) changed in the database while this sync ran; "
@@ -156,7 +207,7 @@ def _execute_guarded(conn: Any, statement: Any, params: list[dict[str, Any]], ki
         )
 
 
-def _revision(
+def build_revision(
     kind: str, op: Operation, entity_id: uuid.UUID, project_id: uuid.UUID, run_id: uuid.UUID, provenance: Provenance,
     as_text: bool = False, encoded: _Encoded | None = None,
 ) -> dict[str, Any]:
@@ -301,14 +352,14 @@ def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dic
     return {name: bind.expr for name, bind in json_binds.items() if name + _JSON_SUFFIX in row}
 
 
-def _insert_revisions(conn: Any, revisions: list[dict[str, Any]]) -> None:
-    """Insert revision rows; a snapshot may be JSON text already (``_revision(..., encoded=...)``)."""
+def _insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
+    """Insert revision rows; a snapshot may be JSON text already (``build_revision(..., encoded=...)``)."""
     if "snapshot_json" not in revisions[0]:
-        conn.execute(insert(REVISIONS), revisions)
+        _execute(conn, insert(REVISIONS), revisions, ops)
         return
     param = bindparam("snapshot_json", type_=Text())
     value = cast(param, JSONB) if conn.dialect.name == "postgresql" else param
-    conn.execute(insert(REVISIONS).values(snapshot=value), revisions)
+    _execute(conn, insert(REVISIONS).values(snapshot=value), revisions, ops)
 
 
 def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance: Provenance) -> None:
@@ -317,12 +368,15 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
     now = dt.datetime.now(dt.timezone.utc)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    insert_ops: list[FileOp] = []
+    update_ops: list[FileOp] = []
     for fop in plan.files:
         if fop.scanned is None:
             assert fop.existing is not None
             updates.append({"_id": fop.existing.id, "kind": fop.kind, "blob_sha": fop.existing.blob_sha,
                             "size": fop.existing.size or 0, "mtime_ns": fop.existing.mtime_ns,
                             "parse_error": fop.parse_error, "last_commit": provenance.sha, "deleted_at": now})
+            update_ops.append(fop)
             continue
         values = {
             "kind": fop.kind,
@@ -335,14 +389,14 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
         }
         if fop.existing is None:
             inserts.append(values | {"id": uuid.uuid4(), "project_id": project_id, "path": fop.path})
+            insert_ops.append(fop)
         else:
             updates.append(values | {"_id": fop.existing.id})
+            update_ops.append(fop)
     if inserts:
-        conn.execute(insert(table), inserts)
+        _execute(conn, insert(table), inserts, insert_ops)
     if updates:
-        conn.execute(
-            update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow()), updates
-        )
+        _execute(conn, update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow()), updates, update_ops)
 
 
 def iter_chunks(items: Iterable[Any], size: int = 900) -> Iterable[list[Any]]:

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.records import FileKind, ParseResult, RecordKind, SpecRecord
+from tracertm.kinds import FILE_KINDS, FileKind, RecordKind
+from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.scan import ScannedFile
 
 Action = Literal["created", "updated", "deleted", "restored", "moved", "refresh"]
 # Actions that write a revision. "refresh" rewrites positions/source text of an unchanged record, silently.
 REVISION_ACTIONS = ("created", "updated", "deleted", "restored", "moved")
-TOP_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
+TOP_KINDS: tuple[FileKind, ...] = FILE_KINDS
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,13 @@ class Current:
 
 @dataclass(frozen=True)
 class FileRow:
-    """A ``source_files`` row."""
+    """A ``source_files`` row; ``parse_error`` is the stored list of the file's diagnostics (see ``file_findings``)."""
 
     id: uuid.UUID
     path: str
     kind: str
     blob_sha: str
-    parse_error: Mapping[str, Any] | None
+    parse_error: Any
     deleted: bool
     size: int | None = None
     mtime_ns: int | None = None
@@ -86,7 +87,7 @@ class FileOp:
     path: str
     kind: str
     scanned: ScannedFile | None  # None: the file is gone
-    parse_error: dict[str, Any] | None
+    parse_error: list[dict[str, Any]] | None  # every diagnostic of the file, as stored (see ``file_findings``)
     existing: FileRow | None
 
 
@@ -125,12 +126,9 @@ def plan(
     """
     result = Plan()
     ok = {p: r for p, r in parsed.items() if isinstance(r, ParseResult)}
-    failed = {p for p, r in parsed.items() if isinstance(r, ParseError)} | {p for p, f in files.items() if f.error}
     removed = {p for p, row in db_files.items() if not row.deleted and p not in files and in_scope(p)}
-
-    _plan_files(result, files, db_files, parsed, removed, changed_blobs)
-    for result_ in ok.values():
-        result.warnings.extend(result_.warnings)
+    # Identities a parsed file lost to another file: errors of that file, stored with it until resolved.
+    lost: dict[str, list[Diagnostic]] = defaultdict(list)
 
     for kind in TOP_KINDS:
         claims: dict[str, list[tuple[str, SpecRecord]]] = defaultdict(list)
@@ -144,11 +142,13 @@ def plan(
             winner = _winner(candidates, cur)
             for path, rec in candidates:
                 if path != winner[0]:
-                    result.errors.append(_conflict(kind, number, path, rec.line, winner[0]))
+                    lost[path].append(_conflict(kind, number, path, rec.line, winner[0]))
             path, rec = winner
             if cur is not None and not cur.deleted and cur.source_path not in (path, None):
+                # The record lives in another file that was not read this run: it keeps the identity unless that
+                # file is gone (then this file takes it over: a move of the same record, not a delete).
                 if cur.source_path not in removed and cur.source_path not in ok:
-                    result.errors.append(_conflict(kind, number, path, rec.line, cur.source_path))
+                    lost[path].append(_conflict(kind, number, path, rec.line, cur.source_path))
                     continue
             claimed.add(number)
             op = _record_op(kind, number, path, rec, cur, path in changed_blobs)
@@ -164,18 +164,43 @@ def plan(
             if kind == "feature":
                 _plan_scenarios(result, None, cur.source_path or "", cur, scenarios, False, deleted=True)
 
-    for path in sorted(failed):
-        outcome = parsed.get(path)
-        if isinstance(outcome, ParseError):
-            result.errors.extend(outcome.diagnostics)
-        elif files[path].error is not None:
-            result.errors.append(files[path].error)  # type: ignore[arg-type]
-    # Files still broken from an earlier run stay reported until they are fixed.
-    for path, row in sorted(db_files.items()):
-        if row.parse_error and not row.deleted and path in files and path not in parsed and not files[path].error:
-            err = row.parse_error
-            result.errors.append(Diagnostic(path, int(err.get("line", 0)), int(err.get("column", 0)), str(err.get("message", ""))))
+    _plan_files(result, files, db_files, parsed, lost, removed, changed_blobs)
     return result
+
+
+def file_findings(path: str, stored: Any) -> list[Diagnostic]:
+    """The diagnostics stored in ``source_files.parse_error`` for ``path`` (a list of dicts; an old single dict
+    is read as a one-item list)."""
+    if not stored:
+        return []
+    items = [stored] if isinstance(stored, Mapping) else list(stored)
+    return [
+        Diagnostic(
+            path, int(d.get("line", 0)), int(d.get("column", 0)), str(d.get("message", "")),
+            str(d.get("severity", "error")),
+        )
+        for d in items
+    ]
+
+
+def must_reparse(row: FileRow) -> bool:
+    """Whether a file must be read again although its bytes did not change: it lost an identity to another file,
+    and whether it may take it over depends on the other file (which may be gone by now)."""
+    stored = row.parse_error
+    if not stored or row.deleted:
+        return False
+    items = [stored] if isinstance(stored, Mapping) else stored
+    return any(isinstance(d, Mapping) and d.get("conflict") for d in items)
+
+
+def _stored(diagnostics: list[Diagnostic], conflicts: list[Diagnostic]) -> list[dict[str, Any]] | None:
+    out: list[dict[str, Any]] = []
+    for diag in diagnostics:
+        out.append({"line": diag.line, "column": diag.column, "message": diag.message, "severity": diag.severity})
+    for diag in conflicts:
+        out.append({"line": diag.line, "column": diag.column, "message": diag.message, "severity": "error",
+                    "conflict": True})
+    return out or None
 
 
 def _winner(candidates: list[tuple[str, SpecRecord]], cur: Current | None) -> tuple[str, SpecRecord]:
@@ -244,20 +269,30 @@ def _plan_files(
     files: Mapping[str, ScannedFile],
     db_files: Mapping[str, FileRow],
     parsed: Mapping[str, ParseResult | ParseError],
+    lost: Mapping[str, list[Diagnostic]],
     removed: set[str],
     changed_blobs: frozenset[str],
 ) -> None:
+    """The file index, and every finding of every file: those read this run, and the stored findings of files not
+    read (so a no-op sync reports exactly what the first sync reported)."""
     for path, scanned in sorted(files.items()):
         existing = db_files.get(path)
         outcome = parsed.get(path)
-        if scanned.error is not None:
-            error: dict[str, Any] | None = _error_dict(scanned.error)
-        elif isinstance(outcome, ParseError):
-            error = _error_dict(outcome.diagnostics[0])
-        elif outcome is not None:
-            error = None
-        else:
-            error = dict(existing.parse_error) if existing and existing.parse_error else None
+        if scanned.error is not None or outcome is not None:
+            if scanned.error is not None:
+                findings = [scanned.error]
+            elif isinstance(outcome, ParseError):
+                findings = list(outcome.diagnostics)
+            else:
+                findings = list(outcome.warnings)  # type: ignore[union-attr]
+            conflicts = lost.get(path, [])
+            error = _stored(findings, conflicts)
+            reported = [*findings, *conflicts]
+        else:  # not read this run: its stored findings stand, and are reported again
+            error = _as_list(existing.parse_error) if existing is not None and not existing.deleted else None
+            reported = file_findings(path, error)
+        for diag in reported:
+            (result.warnings if diag.severity == "warning" else result.errors).append(diag)
         if (
             existing is None
             or existing.deleted
@@ -269,8 +304,10 @@ def _plan_files(
             result.files.append(FileOp(path, scanned.kind, scanned, error, existing))
     for path in sorted(removed):
         row = db_files[path]
-        result.files.append(FileOp(path, row.kind, None, dict(row.parse_error) if row.parse_error else None, row))
+        result.files.append(FileOp(path, row.kind, None, _as_list(row.parse_error), row))
 
 
-def _error_dict(diag: Diagnostic) -> dict[str, Any]:
-    return {"line": diag.line, "column": diag.column, "message": diag.message}
+def _as_list(stored: Any) -> list[dict[str, Any]] | None:
+    if not stored:
+        return None
+    return [dict(stored)] if isinstance(stored, Mapping) else [dict(d) for d in stored]

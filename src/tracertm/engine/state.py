@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracertm.models import ADR, Contract, Feature, Project, Scenario, SourceFile
+from tracertm import kinds
+from tracertm.models import Feature, Project, Scenario, SourceFile
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.plan import Current, FileRow
 
-TOP_MODELS: dict[str, Any] = {"adr": ADR, "contract": Contract, "feature": Feature}
-NUMBER_ATTR = {"adr": "adr_number", "contract": "contract_number", "feature": "feature_number"}
+# Kinds a file holds at its top level → model / identity column (derived from tracertm.kinds; kept for importers).
+TOP_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
+NUMBER_ATTR: dict[str, str] = {kind: kinds.NUMBER_COLUMN[kind] for kind in kinds.FILE_KINDS}
 
 
 def find_project(session: Session, name: str) -> Project | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
+from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine.parse import Outcome, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from tracertm.engine.plan import Operation, Plan
 
-KINDS = ("adr", "contract", "feature", "scenario")
+KINDS = RECORD_KINDS
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 
@@ -155,12 +156,12 @@ def sync(
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one run.
+    """Pause Python's cyclic garbage collector around the write (plan and apply).
 
     A large sync keeps hundreds of thousands of objects alive (parsed records, rows) and creates almost no cyclic
-    garbage; the collector would re-scan the whole heap again and again as they pile up (a quarter of the parent
-    process's CPU time on a cold sync of 6,000 files). Reference counting still frees everything as usual. Restored
-    afterwards; left alone when the caller had it disabled already.
+    garbage; the collector would re-scan the whole heap again and again while rows and revisions pile up.
+    Reference counting still frees everything as usual. Restored afterwards, even on error; left alone when the
+    caller had it disabled already. Never held across scanning, parsing or the caller's own code.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -200,7 +201,7 @@ class _Job:
         from tracertm import db
         from tracertm.engine import identity, state
 
-        with db.session(self.engine) as session, collector_paused():
+        with db.session(self.engine) as session:
             project = identity.resolve(session, self.name, self.identity, write=False)
             db_files = state.load_files(session, project.id) if project is not None else {}
             snapshot = self._scan(db_files)
@@ -225,8 +226,7 @@ class _Job:
         snapshot = self._scan(seen)
         try:
             self._checkpoint()
-            with collector_paused():
-                parsed = self._parse_changed(snapshot, seen, {})
+            parsed = self._parse_changed(snapshot, seen, {})
             self._checkpoint()
         except BaseException:
             snapshot.close()
@@ -253,11 +253,19 @@ class _Job:
         return scan(self.location, self.settings, ref=self.ref, staged=self.staged, paths=self.paths, known=known)
 
     def _changed(self, snapshot: Snapshot, db_files: dict[str, Any]) -> list[str]:
+        from tracertm.engine.plan import must_reparse
+
         return sorted(
             p
             for p, f in snapshot.files.items()
             if f.error is None
-            and (self.full or p not in db_files or db_files[p].deleted or db_files[p].blob_sha != f.blob_sha)
+            and (
+                self.full
+                or p not in db_files
+                or db_files[p].deleted
+                or db_files[p].blob_sha != f.blob_sha
+                or must_reparse(db_files[p])  # lost an identity: may take it over now
+            )
         )
 
     def _parse_changed(
@@ -302,7 +310,7 @@ class _Job:
         from tracertm.engine.apply import Provenance, apply
         from tracertm.models import SyncRun
 
-        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel) as session, collector_paused():
+        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
@@ -317,7 +325,8 @@ class _Job:
             run = session.get(SyncRun, run_id)
             assert run is not None
             run.commit_sha = snapshot.commit
-            apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+            with collector_paused():
+                apply(session, project.id, the_plan, run.id, Provenance(commit_info))
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
             run.counts = counts
@@ -363,7 +372,8 @@ class _Job:
         else:
             current, scenarios = {}, {}
             live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
-        the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
+        with collector_paused():
+            the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
         result = SyncResult(
             project=self.name,

@@ -56,7 +56,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import ConflictError, Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, RecordKind
 from tracertm.engine.parse import Outcome, default_jobs, parse_one
-from tracertm.engine.plan import REVISION_ACTIONS, Current, FileRow, Operation, Plan
+from tracertm.engine.plan import REVISION_ACTIONS, Current, FileRow, Operation, Plan, file_findings
 from tracertm.engine.scan import Location, ScannedFile
 
 if TYPE_CHECKING:
@@ -391,7 +391,7 @@ class _Writer:
     """The writes of a batch of commits, collapsed: one insert or one version-guarded update per row touched, however
     many commits touched it, and every revision and file-index change in one statement each.
 
-    Rows and revisions are built by ``sync.apply``'s own builders (``_row``, ``_revision``) from each commit's plan
+    Rows and revisions are built by ``sync.apply``'s own builders (``build_row``, ``build_revision``) from each commit's plan
     and provenance, so what lands is what ``apply`` would have written commit by commit — with a few statements per
     batch instead of a few per commit (``apply`` per commit was half of a backfill's time).
     """
@@ -403,7 +403,7 @@ class _Writer:
         self.revisions: list[dict[str, Any]] = []
 
     def add(self, commit: _Commit, the_plan: Plan, ids: Mapping[tuple[str, str, str], uuid.UUID]) -> None:
-        from tracertm.engine.apply import Provenance, _revision, _row
+        from tracertm.engine.apply import Provenance, build_revision, build_row
 
         self.steps += 1
         provenance = Provenance(commit.info)
@@ -415,7 +415,7 @@ class _Writer:
                 write = self.rows[row_id] = _RowWrite(op.kind, row_id, cur is None, cur.version if cur else 0)
             if op.action != "deleted":
                 parents = {} if op.parent_id or not op.parent else {op.parent: ids[("feature", "", op.parent)]}
-                values = _row(op.kind, op, _PLACEHOLDER, provenance, parents)
+                values = build_row(op.kind, op, _PLACEHOLDER, provenance, parents)
                 if not write.insert:
                     values.pop("project_id", None)
                     values.pop("feature_id", None)
@@ -423,7 +423,7 @@ class _Writer:
             write.version = op.version
             write.deleted = op.action == "deleted"
             if op.action in REVISION_ACTIONS:
-                self.revisions.append(_revision(op.kind, op, row_id, _PLACEHOLDER, _PLACEHOLDER, provenance))
+                self.revisions.append(build_revision(op.kind, op, row_id, _PLACEHOLDER, _PLACEHOLDER, provenance))
         for fop in the_plan.files:
             if fop.scanned is None:
                 old = fop.existing
@@ -814,7 +814,7 @@ class _Runner:
 
     def simulate(self, end: str) -> _Simulation:
         """Replay the history up to ``end`` in memory, collecting every revision it would write."""
-        from tracertm.engine.apply import Provenance, _revision
+        from tracertm.engine.apply import Provenance, build_revision
 
         sim = _Simulation()
 
@@ -827,7 +827,7 @@ class _Runner:
                 if op.record is not None:
                     sim.last_op[vid] = op
                 if op.action in REVISION_ACTIONS:
-                    rev = _revision(op.kind, op, vid, _PLACEHOLDER, _PLACEHOLDER, provenance)
+                    rev = build_revision(op.kind, op, vid, _PLACEHOLDER, _PLACEHOLDER, provenance)
                     sim.revisions.setdefault(vid, []).append(rev)
 
         for batch, last in self.batches_of([end]):
@@ -844,7 +844,7 @@ class _Runner:
 
         from tracertm import db
         from tracertm.models import Feature, Scenario, SpecRevision, SyncRun
-        from tracertm.engine.apply import REVISIONS, TABLES, Provenance, _row
+        from tracertm.engine.apply import REVISIONS, TABLES, Provenance, build_row
         from tracertm.engine.state import NUMBER_ATTR, TOP_MODELS
 
         with db.write_session(self.engine, self.name) as session:
@@ -904,7 +904,7 @@ class _Runner:
                     written = history
                     final = self.final_current(kind, parent, number)
                     op = sim.last_op[vid]
-                    row = _row(kind, op, project.id, Provenance(), feature_ids)
+                    row = build_row(kind, op, project.id, Provenance(), feature_ids)
                     row.update(id=row_id, version=final.version, deleted_at=now if final.deleted else None,
                                source_commit=sim.last_commit[vid])
                     if final.deleted:
@@ -1063,10 +1063,8 @@ class _Runner:
             if project is not None:
                 for row in sorted(db_state.load_files(session, project.id).values(), key=lambda r: r.path):
                     if row.parse_error and not row.deleted:
-                        err = row.parse_error
-                        result.head_errors.append(
-                            Diagnostic(row.path, int(err.get("line", 0)), int(err.get("column", 0)),
-                                       str(err.get("message", "")))
+                        result.head_errors.extend(
+                            d for d in file_findings(row.path, row.parse_error) if d.severity == "error"
                         )
         result.elapsed = time.monotonic() - self.started
         return result

@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from tracertm.kinds import KINDS
 from tracertm.models.base import Base
 from tracertm.models.project import Project
 from tracertm.models.specification import (
@@ -19,8 +20,11 @@ from tracertm.models.specification import (
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
 
-# Record kind → model, for code that handles every kind alike.
-MODEL_BY_KIND = {"adr": ADR, "contract": Contract, "feature": Feature, "scenario": Scenario}
+# Record kind → model (the kinds and their tables are listed in tracertm.kinds).
+MODEL_BY_KIND: dict[str, type[Base]] = {
+    name: next(m.class_ for m in Base.registry.mappers if m.class_.__tablename__ == info.table)
+    for name, info in KINDS.items()
+}
 
 __all__ = [
     "ADR",
@@ -43,3 +47,6 @@ __all__ = [
     "TestCase",
     "scenario_test_case_association",
 ]
+
+# The audit listeners (one "annotated" revision per ORM version bump) are part of the models, always.
+from tracertm.models import audit as _audit  # noqa: E402,F401

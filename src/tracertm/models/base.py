@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
-from sqlalchemy import Index, Integer, MetaData, String, text
+from sqlalchemy import Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from tracertm.models.types import GUID, JSONType, UTCDateTime, utcnow
+from tracertm.models.types import GUID, JSONDict, JSONList, UTCDateTime, utcnow
 
 # Stable constraint names, so that migrations generated on any database name constraints the same way.
 NAMING_CONVENTION = {
@@ -23,7 +23,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType, uuid.UUID: GUID}
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSONDict, list[Any]: JSONList, uuid.UUID: GUID}
 
 
 def new_id() -> uuid.UUID:
@@ -60,7 +60,17 @@ class SoftDeleteMixin:
 
 
 class VersionedMixin:
-    """Optimistic locking: ``version`` starts at 1 and guards every ORM update (a stale write raises)."""
+    """``version``: the optimistic-lock counter, and the number of the record's newest revision.
+
+    It starts at 1 and goes up by one with every write of the row, whoever makes it, and every increment has exactly
+    one ``spec_revisions`` row: a git change (``created``/``updated``/``deleted``/``restored``/``moved``) written by
+    sync or backfill, or a database-side edit (``annotated``). Edits through the ORM are versioned by SQLAlchemy
+    (``version_id_col``) and their revision is written by ``tracertm.models.audit`` — set attributes, optionally set
+    ``session.info["actor"]``, flush: one ``annotated`` revision naming the actor and the fields changed. A writer
+    whose copy is stale (another write came first) gets ``sqlalchemy.orm.exc.StaleDataError`` instead of
+    overwriting it. Core writers (``engine.apply``) guard on the version they read and write their revisions
+    themselves.
+    """
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
 
@@ -82,14 +92,18 @@ class _MetadataAlias:
 
 
 class MetadataMixin:
-    """A JSON ``<model>_metadata`` column (never NULL, default ``{}``) exposed as ``metadata_`` and ``metadata``."""
+    """A JSON ``<model>_metadata`` column (never NULL, default ``{}``) exposed as ``metadata_`` and ``metadata``.
+
+    Mutation-tracked at any depth: ``adr.metadata["owner"] = "x"`` or ``adr.metadata["a"]["b"].append(1)`` is
+    persisted by the next flush like an assignment (and, being a database-side edit, recorded as an ``annotated``
+    revision; see ``tracertm.models.audit``)."""
 
     __metadata_column__: ClassVar[str]
 
     @declared_attr
     def metadata_(cls) -> Mapped[dict[str, Any]]:
         return mapped_column(
-            cls.__metadata_column__, JSONType, nullable=False, default=dict, server_default=text("'{}'")
+            cls.__metadata_column__, JSONDict, nullable=False, default=dict, server_default=text("'{}'")
         )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -101,7 +115,7 @@ class MetadataMixin:
 class ProvenanceMixin:
     """Where a row came from: file path, canonical content hash, and the commit it was last synced from."""
 
-    source_path: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    source_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     source_commit: Mapped[str | None] = mapped_column(String(40), nullable=True)
 

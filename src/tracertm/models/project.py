@@ -9,7 +9,7 @@ from sqlalchemy import String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
-from tracertm.models.types import JSONType, UTCDateTime
+from tracertm.models.types import JSONDict, UTCDateTime
 
 
 class Project(UUIDPrimaryKeyMixin, TimestampMixin, Base):
@@ -19,15 +19,15 @@ class Project(UUIDPrimaryKeyMixin, TimestampMixin, Base):
 
     __tablename__ = "projects"
 
-    name: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
     description: Mapped[str | None] = mapped_column(Text)
-    repo_url: Mapped[str | None] = mapped_column(String(1024))
+    repo_url: Mapped[str | None] = mapped_column(Text)
     root_commit: Mapped[str | None] = mapped_column(String(40), index=True)
-    default_ref: Mapped[str | None] = mapped_column(String(255))
+    default_ref: Mapped[str | None] = mapped_column(Text)
     last_synced_commit: Mapped[str | None] = mapped_column(String(40))
     last_synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     metadata_: Mapped[dict[str, Any]] = mapped_column(
-        "project_metadata", JSONType, nullable=False, default=dict, server_default=text("'{}'")
+        "project_metadata", JSONDict, nullable=False, default=dict, server_default=text("'{}'")
     )
 
     def __repr__(self) -> str:

@@ -3,6 +3,11 @@ scenario ↔ test case association table. Field names are the contract of docs/m
 
 Git-owned fields are written by sync from files; database-owned fields (``compliance_score``, ``pass_rate``,
 ``usage_count``, ``verification_result``, approvals, test case links...) are never touched by sync.
+
+Set database-owned fields through the ORM: ``session.info["actor"] = "ci"; adr.compliance_score = 0.9;
+session.commit()`` bumps ``version`` and writes one ``annotated`` revision (see ``VersionedMixin`` and
+docs/models.md). JSON columns are mutation-tracked, nested too: in-place edits persist. Text the user writes
+(titles, names, numbers, paths) is ``Text``: no column type cuts or rejects it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    String,
     Table,
     Text,
     UniqueConstraint,
@@ -29,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracertm.models.base import Base, SpecMixin
-from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, enum_column
+from tracertm.models.types import GUID, JSONList, NullableJSONDict, UTCDateTime, enum_column
 
 if TYPE_CHECKING:
     from tracertm.models.test_case import TestCase
@@ -85,7 +89,7 @@ class StepType(enum.StrEnum):
 
 
 def _json_list() -> Any:
-    return mapped_column(JSONType, nullable=False, default=list, server_default=text("'[]'"))
+    return mapped_column(JSONList, nullable=False, default=list, server_default=text("'[]'"))
 
 
 def _project_fk(nullable: bool = False) -> Any:
@@ -110,9 +114,9 @@ class ADR(SpecMixin, Base):
         Index("ix_adrs_project_id_status", "project_id", "status"),
     )
 
-    adr_number: Mapped[str] = mapped_column(String(255), nullable=False)
+    adr_number: Mapped[str] = mapped_column(Text, nullable=False)
     project_id: Mapped[uuid.UUID] = _project_fk()
-    title: Mapped[str] = mapped_column(String(1000), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[ADRStatus] = mapped_column(
         enum_column(ADRStatus, "adr_status"), nullable=False, default=ADRStatus.PROPOSED, index=True
     )
@@ -123,14 +127,14 @@ class ADR(SpecMixin, Base):
     considered_options: Mapped[list[Any]] = _json_list()
     related_requirements: Mapped[list[Any]] = _json_list()
     related_adrs: Mapped[list[Any]] = _json_list()
-    supersedes: Mapped[str | None] = mapped_column(String(255))
-    superseded_by: Mapped[str | None] = mapped_column(String(255))
+    supersedes: Mapped[str | None] = mapped_column(Text)
+    superseded_by: Mapped[str | None] = mapped_column(Text)
     compliance_score: Mapped[float | None] = mapped_column(Float)
     stakeholders: Mapped[list[Any]] = _json_list()
     tags: Mapped[list[Any]] = _json_list()
     date: Mapped[dt.date | None] = mapped_column(Date)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_by: Mapped[str | None] = mapped_column(Text)
     last_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
@@ -148,9 +152,9 @@ class Contract(SpecMixin, Base):
         Index("ix_contracts_project_id_contract_type", "project_id", "contract_type"),
     )
 
-    contract_number: Mapped[str] = mapped_column(String(255), nullable=False)
+    contract_number: Mapped[str] = mapped_column(Text, nullable=False)
     project_id: Mapped[uuid.UUID] = _project_fk()
-    title: Mapped[str] = mapped_column(String(1000), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
     contract_type: Mapped[ContractType] = mapped_column(
         enum_column(ContractType, "contract_type"), nullable=False, default=ContractType.INTERFACE
     )
@@ -163,11 +167,11 @@ class Contract(SpecMixin, Base):
     states: Mapped[list[Any]] = _json_list()
     transitions: Mapped[list[Any]] = _json_list()
     executable_spec: Mapped[str | None] = mapped_column(Text)
-    spec_language: Mapped[str | None] = mapped_column(String(64))
-    verification_result: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    spec_language: Mapped[str | None] = mapped_column(Text)
+    verification_result: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONDict)
     verification_timestamp: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     tags: Mapped[list[Any]] = _json_list()
 
@@ -185,9 +189,9 @@ class Feature(SpecMixin, Base):
         Index("ix_features_project_id_status", "project_id", "status"),
     )
 
-    feature_number: Mapped[str] = mapped_column(String(255), nullable=False)
+    feature_number: Mapped[str] = mapped_column(Text, nullable=False)
     project_id: Mapped[uuid.UUID] = _project_fk()
-    name: Mapped[str] = mapped_column(String(1000), nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     as_a: Mapped[str | None] = mapped_column(Text)
     i_want: Mapped[str | None] = mapped_column(Text)
@@ -195,12 +199,12 @@ class Feature(SpecMixin, Base):
     status: Mapped[FeatureStatus] = mapped_column(
         enum_column(FeatureStatus, "feature_status"), nullable=False, default=FeatureStatus.DRAFT
     )
-    file_path: Mapped[str | None] = mapped_column(String(1024))
+    file_path: Mapped[str | None] = mapped_column(Text)
     background: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[Any]] = _json_list()
     related_requirements: Mapped[list[Any]] = _json_list()
     related_adrs: Mapped[list[Any]] = _json_list()
-    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     scenarios: Mapped[list[Scenario]] = relationship(
@@ -224,11 +228,11 @@ class Scenario(SpecMixin, Base):
         Index("ix_scenarios_feature_id_status", "feature_id", "status"),
     )
 
-    scenario_number: Mapped[str] = mapped_column(String(500), nullable=False)
+    scenario_number: Mapped[str] = mapped_column(Text, nullable=False)
     feature_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("features.id", ondelete="CASCADE"), nullable=False)
     # Order within the feature file; presentation only (moving a scenario up does not change its version).
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
-    title: Mapped[str] = mapped_column(String(1000), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     gherkin_text: Mapped[str | None] = mapped_column(Text)
     background: Mapped[list[Any]] = _json_list()
@@ -245,7 +249,7 @@ class Scenario(SpecMixin, Base):
     test_case_ids: Mapped[list[Any]] = _json_list()
     pass_rate: Mapped[float | None] = mapped_column(Float)
     last_executed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     feature: Mapped[Feature] = relationship(back_populates="scenarios")
@@ -269,9 +273,9 @@ class StepDefinition(SpecMixin, Base):
 
     project_id: Mapped[uuid.UUID | None] = _project_fk(nullable=True)
     step_type: Mapped[StepType] = mapped_column(enum_column(StepType, "step_type"), nullable=False)
-    pattern: Mapped[str] = mapped_column(String(1000), nullable=False)
-    regex_pattern: Mapped[str | None] = mapped_column(String(1000))
-    implementation_path: Mapped[str | None] = mapped_column(String(1024))
+    pattern: Mapped[str] = mapped_column(Text, nullable=False)
+    regex_pattern: Mapped[str | None] = mapped_column(Text)
+    implementation_path: Mapped[str | None] = mapped_column(Text)
     implementation_code: Mapped[str | None] = mapped_column(Text)
     parameters: Mapped[list[Any]] = _json_list()
     documentation: Mapped[str | None] = mapped_column(Text)

@@ -6,32 +6,41 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracertm.kinds import FILE_KINDS, RECORD_KINDS
 from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
-from tracertm.models.types import GUID, JSONType, NullableJSON, UTCDateTime, string_check, utcnow
+from tracertm.models.types import GUID, JSONDict, JSONList, NullableJSONList, UTCDateTime, string_check, utcnow
 
-FILE_KIND_VALUES = ("adr", "contract", "feature")
+FILE_KIND_VALUES = FILE_KINDS
 TRIGGER_VALUES = ("cli", "hook", "ci", "watch", "backfill")
 RUN_STATUS_VALUES = ("running", "ok", "errors", "failed")
-ENTITY_TYPE_VALUES = ("adr", "contract", "feature", "scenario")
-CHANGE_VALUES = ("created", "updated", "deleted", "restored", "moved")
+# Spec records, and the other versioned models (whose database-side edits are audited too).
+ENTITY_TYPE_VALUES = (*RECORD_KINDS, "test_case", "step_definition")
+# Git changes (written by sync and backfill), and "annotated": a database-side edit through the ORM.
+GIT_CHANGE_VALUES = ("created", "updated", "deleted", "restored", "moved")
+CHANGE_VALUES = (*GIT_CHANGE_VALUES, "annotated")
 
 
 class SourceFile(UUIDPrimaryKeyMixin, TimestampMixin, Base):
-    """One scanned spec file: its blob id gates re-reading; ``parse_error`` holds why its records were kept."""
+    """One scanned spec file: its blob id gates re-reading.
+
+    ``parse_error`` is NULL when the file is fine, else the list of every diagnostic the file gets — parse errors,
+    and an identity it lost to another file — each ``{"line", "column", "message"}`` (``"severity": "warning"``
+    for warnings of a file that also has errors). A no-op sync reports them again from here until the file is fixed.
+    """
 
     __tablename__ = "source_files"
     __table_args__ = (UniqueConstraint("project_id", "path"),)
 
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
-    path: Mapped[str] = mapped_column(String(1024), nullable=False)
+    path: Mapped[str] = mapped_column(Text, nullable=False)
     kind: Mapped[str] = mapped_column(string_check("source_file_kind", *FILE_KIND_VALUES), nullable=False)
     blob_sha: Mapped[str] = mapped_column(String(40), nullable=False)
     size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default=text("0"))
     mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
-    parse_error: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    parse_error: Mapped[list[Any] | None] = mapped_column(NullableJSONList)
     last_commit: Mapped[str | None] = mapped_column(String(40))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 
@@ -44,19 +53,25 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
 
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     trigger: Mapped[str] = mapped_column(string_check("sync_trigger", *TRIGGER_VALUES), nullable=False)
-    ref: Mapped[str | None] = mapped_column(String(255))
+    ref: Mapped[str | None] = mapped_column(Text)
     commit_sha: Mapped[str | None] = mapped_column(String(40))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, server_default=utcnow())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(
         string_check("sync_status", *RUN_STATUS_VALUES), nullable=False, server_default=text("'running'")
     )
-    counts: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict, server_default=text("'{}'"))
-    errors: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list, server_default=text("'[]'"))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONDict, nullable=False, default=dict, server_default=text("'{}'"))
+    errors: Mapped[list[Any]] = mapped_column(JSONList, nullable=False, default=list, server_default=text("'[]'"))
 
 
 class SpecRevision(UUIDPrimaryKeyMixin, Base):
-    """One version of one record: what changed, the parsed fields at that version, and the commit behind it."""
+    """One version of one record: what changed it, the fields at that version, and who/what is behind it.
+
+    Git changes carry the commit (``commit_sha``, author) and ``snapshot`` = every parsed field. An ``annotated``
+    revision (a database-side edit through the ORM) carries ``actor`` (``session.info["actor"]``, NULL when
+    unset), ``changed_fields`` (the column names) and ``snapshot`` = their new values; its ``content_hash`` is the
+    record's unchanged one. Append-only: never updated.
+    """
 
     __tablename__ = "spec_revisions"
     __table_args__ = (
@@ -64,20 +79,25 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
         Index("ix_spec_revisions_entity_id_version", "entity_id", "version"),
     )
 
-    project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    # NULL only for a shared-library step definition (a step definition without a project).
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )
     entity_type: Mapped[str] = mapped_column(string_check("revision_entity_type", *ENTITY_TYPE_VALUES), nullable=False)
     # No FK: history outlives the rows it describes.
     entity_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
-    number: Mapped[str] = mapped_column(String(500), nullable=False)
+    number: Mapped[str] = mapped_column(Text, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     change: Mapped[str] = mapped_column(string_check("revision_change", *CHANGE_VALUES), nullable=False)
     content_hash: Mapped[str | None] = mapped_column(String(64))
-    source_path: Mapped[str | None] = mapped_column(String(1024))
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict, server_default=text("'{}'"))
+    source_path: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDict, nullable=False, default=dict, server_default=text("'{}'"))
     commit_sha: Mapped[str | None] = mapped_column(String(40))
-    author_name: Mapped[str | None] = mapped_column(String(255))
-    author_email: Mapped[str | None] = mapped_column(String(255))
+    author_name: Mapped[str | None] = mapped_column(Text)
+    author_email: Mapped[str | None] = mapped_column(Text)
     committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    actor: Mapped[str | None] = mapped_column(Text)
+    changed_fields: Mapped[list[Any] | None] = mapped_column(NullableJSONList)
     sync_run_id: Mapped[uuid.UUID | None] = mapped_column(GUID, ForeignKey("sync_runs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, server_default=utcnow())
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracertm.models.base import (
@@ -25,16 +25,18 @@ if TYPE_CHECKING:
 
 
 class TestCase(UUIDPrimaryKeyMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, MetadataMixin, Base):
+    """A test case. Database-owned: every ORM edit bumps ``version`` with one ``annotated`` revision."""
+
     __tablename__ = "test_cases"
     __metadata_column__ = "test_case_metadata"
     __table_args__ = (UniqueConstraint("project_id", "test_case_number"),)
     __test__ = False  # not a pytest test class
 
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
-    test_case_number: Mapped[str] = mapped_column(String(255), nullable=False)
-    title: Mapped[str] = mapped_column(String(1000), nullable=False)
+    test_case_number: Mapped[str] = mapped_column(Text, nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[str | None] = mapped_column(String(32))
-    automation_script_path: Mapped[str | None] = mapped_column(String(1024))
+    automation_script_path: Mapped[str | None] = mapped_column(Text)
     last_execution_result: Mapped[str | None] = mapped_column(String(32))
     last_executed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

@@ -6,12 +6,14 @@ Migrations import from here, so keep these definitions stable.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Enum, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -83,3 +85,115 @@ def enum_column(enum_cls: Any, name: str) -> Enum:
 def string_check(name: str, *values: str) -> Enum:
     """A plain-string column restricted to ``values`` by a CHECK constraint (for bookkeeping enums)."""
     return Enum(*values, name=name, native_enum=False, create_constraint=True, length=16, validate_strings=True)
+
+
+# ------------------------------------------------------------------------------------------ mutation-tracked JSON
+#
+# A plain JSON column only notices assignment: ``adr.metadata["owner"] = "x"`` would be lost at commit. These types
+# wrap the value (and every dict and list nested in it, at any depth, including ones added later) in containers that
+# flag the attribute as modified when they change, so in-place edits persist like assignments.
+
+
+class _Nested:
+    """A container inside a tracked JSON value: a change marks the root's attribute modified."""
+
+    _container: weakref.ref[Any] | None = None
+
+    def changed(self) -> None:
+        super().changed()  # type: ignore[misc]
+        parent = self._container() if self._container is not None else None
+        if parent is not None:
+            parent.changed()
+
+
+def _track(value: Any, container: Any) -> Any:
+    """``value`` with dicts and lists (at any depth) turned into tracked containers reporting to ``container``."""
+    if isinstance(value, dict) and not isinstance(value, _Nested):
+        tracked: Any = TrackedDict(value)
+    elif isinstance(value, list) and not isinstance(value, _Nested):
+        tracked = TrackedList(value)
+    elif isinstance(value, _Nested):
+        tracked = value
+    else:
+        return value
+    tracked._container = weakref.ref(container)
+    return tracked
+
+
+class TrackedDict(_Nested, MutableDict[str, Any]):
+    """A JSON object whose in-place changes (at any depth) are persisted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, value in dict.items(self):
+            dict.__setitem__(self, key, _track(value, self))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, _track(value, self))
+
+    def setdefault(self, key: str, value: Any = None) -> Any:
+        if key not in self:
+            self[key] = value
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            dict.__setitem__(self, key, _track(value, self))
+        self.changed()
+
+    def __ior__(self, other: Any) -> TrackedDict:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    @classmethod
+    def coerce(cls, key: str, value: Any) -> Any:
+        if isinstance(value, dict) and not isinstance(value, cls):
+            return cls(value)
+        return super().coerce(key, value)
+
+
+class TrackedList(_Nested, MutableList[Any]):
+    """A JSON array whose in-place changes (at any depth) are persisted."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        for i, value in enumerate(list.__iter__(self)):
+            list.__setitem__(self, i, _track(value, self))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if isinstance(index, slice):
+            value = [_track(v, self) for v in value]
+        else:
+            value = _track(value, self)
+        super().__setitem__(index, value)
+
+    def append(self, value: Any) -> None:
+        super().append(_track(value, self))
+
+    def insert(self, index: Any, value: Any) -> None:
+        super().insert(index, _track(value, self))
+
+    def extend(self, values: Any) -> None:
+        super().extend([_track(v, self) for v in values])
+
+    def __iadd__(self, values: Any) -> TrackedList:  # type: ignore[misc]
+        self.extend(values)
+        return self
+
+    @classmethod
+    def coerce(cls, key: str, value: Any) -> Any:
+        if isinstance(value, list) and not isinstance(value, cls):
+            return cls(value)
+        return super().coerce(key, value)
+
+
+def _json(none_as_null: bool = False) -> Any:
+    return JSON(none_as_null=none_as_null).with_variant(JSONB(none_as_null=none_as_null), "postgresql")
+
+
+# Column types for models: a JSON object / array whose in-place edits persist (nested too). Each is its own type
+# object because ``as_mutable`` tracks the columns of exactly that type object.
+JSONDict: Any = TrackedDict.as_mutable(_json())
+JSONList: Any = TrackedList.as_mutable(_json())
+NullableJSONDict: Any = TrackedDict.as_mutable(_json(none_as_null=True))
+NullableJSONList: Any = TrackedList.as_mutable(_json(none_as_null=True))

@@ -20,6 +20,9 @@ _MODULES = {"adr": "tracertm.parsers.adr", "contract": "tracertm.parsers.contrac
 
 def parse(kind: FileKind, path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
     """Parse one file of ``kind`` (``adr``, ``contract`` or ``feature``); ``path`` is repository-relative POSIX."""
+    from tracertm.parsers.common import check_identities
+
     module = import_module(_MODULES[kind])
     result: ParseResult = module.parse(path, data, options)
+    check_identities(result)
     return result

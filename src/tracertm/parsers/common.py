@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracertm.errors import ParseError
-from tracertm.parsers.records import ParserOptions
+from tracertm.parsers.records import ParseResult, ParserOptions
 
 # Bump when a parser change alters what a file means, so every record is re-hashed (and re-versioned) once.
 PARSER_VERSION = "1"
@@ -17,6 +17,30 @@ PARSER_VERSION = "1"
 # Keys that say where something is (in the file, or which file), not what it says: excluded from the content
 # hash, so reformatting or moving a file is not a new version.
 _POSITIONAL_KEYS = frozenset({"line", "column", "gherkin_text", "file_path", "slug"})
+
+
+# Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
+# (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
+MAX_ID_BYTES = 2000
+
+
+def check_identities(result: ParseResult) -> None:
+    """Raise ``ParseError`` (with every offending record) when a record id is too long to be a database key."""
+    from tracertm.errors import Diagnostic
+
+    problems: list[Diagnostic] = []
+    for record in result.records:
+        for rec in (record, *record.children):
+            size = len(rec.number.encode("utf-8"))
+            if size > MAX_ID_BYTES:
+                hint = " (or give the scenario an id tag)" if rec.kind == "scenario" else ""
+                problems.append(Diagnostic(
+                    result.path, rec.line, 1,
+                    f"{rec.kind} id is {size} bytes long, over the {MAX_ID_BYTES}-byte limit for ids; "
+                    f"shorten it{hint}",
+                ))
+    if problems:
+        raise ParseError.from_diagnostics(problems)
 
 
 def decode_text(path: str, data: bytes, options: ParserOptions) -> str:

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
 from tracertm.errors import Diagnostic
+from tracertm.kinds import FILE_KINDS, NUMBER_COLUMN, FileKind, RecordKind
 
-FileKind = Literal["adr", "contract", "feature"]
-RecordKind = Literal["adr", "contract", "feature", "scenario"]
-FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
-
-# The column holding each kind's identity ("natural key").
-NUMBER_COLUMN: dict[str, str] = {
-    "adr": "adr_number",
-    "contract": "contract_number",
-    "feature": "feature_number",
-    "scenario": "scenario_number",
-}
+__all__ = [
+    "DEFAULT_OPTIONS", "FILE_KINDS", "FileKind", "NUMBER_COLUMN", "ParseResult", "ParserOptions", "RecordKind",
+    "SpecRecord",
+]
 
 
 @dataclass(frozen=True)

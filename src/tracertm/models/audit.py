@@ -1,0 +1,122 @@
+"""The audit trail of database-side edits: every ORM write that bumps ``version`` gets one ``annotated`` revision.
+
+``version`` is the optimistic-lock counter (``version_id_col``) and every increment has exactly one
+``spec_revisions`` row. Sync and backfill write rows with Core statements and their revisions themselves (git
+changes). Everything else — the API, test-result statistics, approvals, a script — edits rows through the ORM::
+
+    session.info["actor"] = "api:alice"          # optional; stored as the revision's actor
+    adr.compliance_score = 0.9
+    adr.metadata["owner"] = "team-a"             # JSON columns are mutation-tracked
+    session.commit()                             # version 3 → 4, one "annotated" revision (actor, fields)
+
+The listeners below are registered once, on the mapper of every versioned model, so every session and every caller
+is covered without doing anything. An UPDATE that changes no column emits nothing and bumps nothing. A copy that
+another writer changed first raises ``sqlalchemy.orm.exc.StaleDataError`` (SQLAlchemy's version check), and no
+revision is written. ORM-enabled bulk ``update()`` statements do not bump ``version`` and are not audited: set
+attributes on loaded objects instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper, object_session
+
+from tracertm.models.base import VersionedMixin
+
+ACTOR_KEY = "actor"  # session.info key naming who edits (a user, a token, "test-results"...)
+# Columns every write touches: not "what changed".
+_BOOKKEEPING = frozenset({"version", "updated_at", "created_at", "id"})
+# Entity type and identity column of the versioned models that are not spec record kinds.
+_OTHER_TYPES = {"test_cases": ("test_case", "test_case_number"), "step_definitions": ("step_definition", "pattern")}
+_PENDING = "_tracertm_audit"  # instance attribute holding (old version, changed fields) between the two events
+
+
+def _changed_fields(target: Any) -> list[str]:
+    state = inspect(target)
+    changed: list[str] = []
+    for attr in state.mapper.column_attrs:
+        if attr.key in _BOOKKEEPING:
+            continue
+        if state.attrs[attr.key].history.has_changes():
+            changed.append(attr.columns[0].key)
+    return changed
+
+
+def _before_update(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    fields = _changed_fields(target)
+    version = inspect(target).attrs.version.history
+    old = (version.deleted or version.unchanged or [None])[0]
+    object.__setattr__(target, _PENDING, (old, fields))
+
+
+def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    pending = target.__dict__.pop(_PENDING, None)
+    if pending is None:
+        return
+    old_version, fields = pending
+    if not fields or target.version == old_version:
+        return  # no UPDATE was emitted: nothing to record
+    from tracertm import kinds
+    from tracertm.models.sync import SpecRevision
+    from tracertm.parsers.common import json_safe
+
+    table = mapper.local_table.name  # type: ignore[attr-defined]
+    kind = kinds.kind_of_table(table)
+    if kind is not None:
+        entity_type, number_key = kind, kinds.NUMBER_COLUMN[kind]
+    else:
+        entity_type, number_key = _OTHER_TYPES[table]
+    project_id = getattr(target, "project_id", None)
+    if project_id is None and hasattr(target, "feature_id"):
+        features = kinds.table("feature")
+        project_id = connection.execute(
+            select(features.c.project_id).where(features.c.id == target.feature_id)
+        ).scalar_one()
+    session = object_session(target)
+    actor = session.info.get(ACTOR_KEY) if session is not None else None
+    snapshot = {name: json_safe(_column_value(target, name)) for name in fields}
+    if kind == "scenario":
+        snapshot.setdefault("feature_number", _feature_number(connection, target.feature_id))
+    connection.execute(
+        insert(SpecRevision).values(
+            id=uuid.uuid4(),
+            project_id=project_id,
+            entity_type=entity_type,
+            entity_id=target.id,
+            number=getattr(target, number_key),
+            version=target.version,
+            change="annotated",
+            content_hash=getattr(target, "content_hash", None),
+            source_path=getattr(target, "source_path", None),
+            snapshot=snapshot,
+            actor=None if actor is None else str(actor),
+            changed_fields=fields,
+        )
+    )
+
+
+def _column_value(target: Any, column: str) -> Any:
+    value = getattr(target, "metadata_" if column.endswith("_metadata") else column)
+    return value.value if hasattr(value, "value") and not isinstance(value, (dict, list)) else value
+
+
+def _feature_number(connection: Connection, feature_id: uuid.UUID) -> str:
+    from tracertm import kinds
+
+    features = kinds.table("feature")
+    number: str = connection.execute(
+        select(features.c.feature_number).where(features.c.id == feature_id)
+    ).scalar_one()
+    return number
+
+
+# On the mixin, propagated: every versioned model, present and future, in every session.
+event.listen(VersionedMixin, "before_update", _before_update, propagate=True)
+event.listen(VersionedMixin, "after_update", _after_update, propagate=True)
+
+
+__all__ = ["ACTOR_KEY"]

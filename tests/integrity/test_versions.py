@@ -1,0 +1,221 @@
+"""``version`` is the optimistic-lock counter, and every increment has exactly one revision (issue 11, item 4);
+JSON columns are mutation-tracked, nested (item 5); no column type cuts or rejects user-written text (item 3).
+
+Run on SQLite and PostgreSQL, against real repositories synced by the real engine."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from conftest import GitRepo
+from specs import adr, feature
+from tracertm import db, queries
+from tracertm.engine.sync import sync
+from tracertm.models import ADR, Feature, Scenario, SpecRevision, TestCase
+from tracertm.models.audit import ACTOR_KEY
+
+
+def _revisions(engine, entity_id) -> list[SpecRevision]:  # type: ignore[no-untyped-def]
+    with db.session(engine) as s:
+        rows = s.execute(
+            select(SpecRevision).where(SpecRevision.entity_id == entity_id).order_by(SpecRevision.version)
+        ).scalars().all()
+        s.expunge_all()
+        return list(rows)
+
+
+def _adr(engine, number: str = "ADR-0001") -> ADR:  # type: ignore[no-untyped-def]
+    with db.session(engine) as s:
+        row = s.execute(select(ADR).where(ADR.adr_number == number)).scalar_one()
+        s.expunge(row)
+        return row
+
+
+def _contiguous(revs: list[SpecRevision], current: int) -> None:
+    """One revision per version, 1..current, no gap and no duplicate."""
+    assert [r.version for r in revs] == list(range(1, current + 1)), [(r.version, r.change) for r in revs]
+
+
+def test_every_version_bump_has_exactly_one_revision(git_repo: GitRepo, engine) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    before = _adr(engine)
+    assert before.version == 1
+
+    with db.session(engine) as s:
+        s.info[ACTOR_KEY] = "api:alice"
+        row = s.get_one(ADR, before.id)
+        row.compliance_score = 0.9
+        row.approved_by = "alice"
+        s.commit()
+    with db.session(engine) as s:  # a second edit, no actor
+        row = s.get_one(ADR, before.id)
+        row.metadata["owner"] = "team-a"
+        s.commit()
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git everywhere."))
+    git_repo.commit("edit")
+    sync(git_repo.path, engine=engine)
+
+    after = _adr(engine)
+    revs = _revisions(engine, before.id)
+    assert after.version == 4
+    _contiguous(revs, 4)
+    assert [r.change for r in revs] == ["created", "annotated", "annotated", "updated"]
+    first_edit, second_edit = revs[1], revs[2]
+    assert first_edit.actor == "api:alice" and sorted(first_edit.changed_fields or []) == ["approved_by", "compliance_score"]
+    assert first_edit.snapshot == {"compliance_score": 0.9, "approved_by": "alice"}
+    assert second_edit.actor is None and second_edit.changed_fields == ["adr_metadata"]
+    # Database-side edits never change content_hash; the git update does.
+    assert first_edit.content_hash == second_edit.content_hash == before.content_hash
+    assert revs[3].content_hash == after.content_hash != before.content_hash
+    assert first_edit.commit_sha is None and first_edit.sync_run_id is None
+    # The database-owned fields survived the git update.
+    assert (after.compliance_score, after.approved_by) == (0.9, "alice")
+
+
+def test_a_write_that_changes_nothing_bumps_nothing(git_repo: GitRepo, engine) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.title = row.title  # same value
+        row.tags = list(row.tags)
+        s.commit()
+    assert _adr(engine).version == 1
+    assert len(_revisions(engine, row_id)) == 1
+
+
+def test_a_stale_writer_gets_stale_data_error_and_writes_no_revision(git_repo: GitRepo, engine) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with db.session(engine, expire_on_commit=False) as first, db.session(engine) as second:
+        mine = first.get_one(ADR, row_id)
+        first.commit()  # read, then the reading transaction ends (as between two HTTP requests)
+        theirs = second.get_one(ADR, row_id)
+        theirs.compliance_score = 0.1
+        second.commit()
+        mine.compliance_score = 0.2
+        with pytest.raises(StaleDataError):
+            first.commit()
+    revs = _revisions(engine, row_id)
+    _contiguous(revs, 2)
+    assert _adr(engine).compliance_score == 0.1
+
+
+def test_scenario_and_test_case_edits_are_audited(git_repo: GitRepo, engine) -> None:
+    git_repo.write("features/login.feature", feature(1, "Login"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    with db.session(engine) as s:
+        s.info[ACTOR_KEY] = "test-results"
+        scenario = s.execute(select(Scenario).where(Scenario.scenario_number == "SC-1")).scalar_one()
+        feature_row = s.get_one(Feature, scenario.feature_id)
+        case = TestCase(project_id=feature_row.project_id, test_case_number="TC-1", title="t")
+        s.add(case)
+        s.flush()
+        scenario.pass_rate = 0.5
+        case.status = "passed"
+        s.commit()
+        scenario_id, case_id = scenario.id, case.id
+    scenario_revs = _revisions(engine, scenario_id)
+    _contiguous(scenario_revs, 2)
+    assert scenario_revs[1].change == "annotated" and scenario_revs[1].actor == "test-results"
+    assert scenario_revs[1].snapshot == {"pass_rate": 0.5, "feature_number": "FEAT-1"}
+    case_revs = _revisions(engine, case_id)
+    # A test case is created by the database (no git revision); its first edit is version 2.
+    assert [(r.version, r.change, r.entity_type, r.number) for r in case_revs] == [(2, "annotated", "test_case", "TC-1")]
+
+
+def test_history_shows_annotated_revisions_with_actor_and_fields(git_repo: GitRepo, engine) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with db.session(engine) as s:
+        s.info[ACTOR_KEY] = "bob"
+        s.get_one(ADR, row_id).compliance_score = 1.0
+        s.commit()
+    with db.session(engine) as s:
+        project = queries.resolve_project(s, None, None)
+        kind, row = queries.find_record(s, project, "ADR-0001")
+        items = queries.history(s, project, kind, row)
+    assert [(i["version"], i["change"]) for i in items] == [(1, "created"), (2, "annotated")]
+    assert items[1]["actor"] == "bob" and items[1]["fields"] == ["compliance_score"]
+
+
+# ------------------------------------------------------------------------------------------------ item 5: JSON
+
+
+def test_in_place_json_edits_persist_at_any_depth(git_repo: GitRepo, engine) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["owner"] = "x"
+        s.commit()
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["review"] = {"by": ["a"]}
+        s.commit()
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["review"]["by"].append("b")  # nested list inside a nested dict, loaded from the database
+        row.metadata["review"]["when"] = {"day": 1}
+        row.tags.append("urgent")  # a JSON list column
+        s.commit()
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["review"]["when"]["day"] = 2  # a dict added in place in an earlier session
+        s.commit()
+    final = _adr(engine)
+    assert final.metadata["owner"] == "x"
+    assert final.metadata["review"] == {"by": ["a", "b"], "when": {"day": 2}}
+    assert "urgent" in final.tags
+    _contiguous(_revisions(engine, row_id), final.version)
+    assert final.version == 5
+
+
+# ----------------------------------------------------------------------------------------- item 3: column limits
+
+
+def test_long_titles_names_and_numbers_sync_on_every_database(git_repo: GitRepo, engine) -> None:
+    long_title = "Use " + "very " * 240 + "long titles"  # > 1,200 characters
+    long_name = "Scenario " + "step " * 250
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, long_title))
+    git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
+    git_repo.write(
+        "features/login.feature",
+        "Feature: Login\n\n  Scenario: " + long_name + "\n    Given a thing\n    Then it works\n",
+    )
+    git_repo.commit("seed")
+    result = sync(git_repo.path, engine=engine)
+    assert result.errors == []
+    assert result.counts["adr"]["created"] == 2 and result.counts["scenario"]["created"] == 1
+    assert _adr(engine).title == long_title
+    with db.session(engine) as s:
+        scenario = s.execute(select(Scenario)).scalar_one()
+        assert scenario.title == long_name.strip() and len(scenario.scenario_number) > 1000
+
+
+def test_an_id_too_long_for_an_index_is_an_error_of_its_file_only(git_repo: GitRepo, engine) -> None:
+    huge = "Scenario " + "word " * 700  # ~3,500 bytes: no database index takes it as a key
+    git_repo.write("features/huge.feature", "Feature: Huge\n\n  Scenario: " + huge + "\n    Given a thing\n")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    result = sync(git_repo.path, engine=engine)
+    assert [(d.path, d.line) for d in result.errors] == [("features/huge.feature", 3)]
+    assert "2000-byte limit" in result.errors[0].message
+    assert result.counts["adr"]["created"] == 1
+    from tracertm.checker import check
+
+    assert [d.path for d in check(git_repo.path).errors] == ["features/huge.feature"]
