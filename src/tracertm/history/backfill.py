@@ -566,10 +566,12 @@ class _Runner:
 
     def locked_project(self, session: Session) -> Project:
         """The project row, inside a write transaction; fails if another sync wrote since our last batch."""
-        from tracertm.engine import state as db_state
+        from tracertm.engine import identity
 
-        repo_url = git.origin_url(self.top)
-        project = db_state.get_or_create_project(session, self.name, repo_url)
+        # The same identity rule as sync: a project of another repository is refused, not overwritten.
+        found = identity.resolve(session, self.name, identity.RepoIdentity(self.top, git.origin_url(self.top)), write=True)
+        assert found is not None
+        project = found
         runs = self.count_runs(session, project.id)
         if runs != (self.runs or 0):  # None: the project did not exist when we looked, so it must have no runs
             raise ConflictError(
