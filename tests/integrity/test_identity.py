@@ -90,3 +90,14 @@ def test_a_new_remote_url_does_not_make_a_second_project(git_repo: GitRepo, data
             assert s.execute(select(func.count()).select_from(ADR)).scalar_one() == 2
     finally:
         engine.dispose()
+
+
+def test_backfill_follows_the_same_identity_rule(tmp_path: Path, database_url: str) -> None:
+    first = _new_repo(tmp_path / "a", "First")
+    second = _new_repo(tmp_path / "b", "Second")
+    assert _cli(first.path, database_url).returncode == 0
+    cmd = [sys.executable, "-m", "tracertm", "backfill", str(second.path), "--database-url", database_url, "-q"]
+    refused = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "--project" in refused.stderr
+    assert _titles(database_url) == {"repo": ["First"]}

@@ -78,9 +78,15 @@ class Checkpoints:
 
     def lock(self, session: Session) -> Project:
         """The project row, inside a write transaction; fails if another sync wrote since our last write."""
-        from tracertm.engine import state as db_state
+        from tracertm.engine import identity
 
-        project = db_state.get_or_create_project(session, self.target.name, git.origin_url(self.target.top))
+        # The same identity rule as sync: a project of another repository is refused, not overwritten.
+        found = identity.resolve(
+            session, self.target.name, identity.RepoIdentity(self.target.top, git.origin_url(self.target.top)),
+            write=True,
+        )
+        assert found is not None
+        project = found
         if self.count_runs(session, project.id) != (self.runs or 0):
             raise ConflictError(
                 f"another sync wrote to project {self.target.name} while the backfill ran; run 'tracertm backfill' "
