@@ -154,3 +154,22 @@ def test_an_identity_lost_to_another_file_is_taken_over_as_in_sync(git_repo: Git
     finally:
         filled.dispose()
         synced.dispose()
+
+
+def test_a_project_of_another_repository_is_refused_with_exit_2(git_repo: GitRepo, tmp_path: Path,
+                                                                 database_url: str, capsys: Any) -> None:
+    from tracertm.cli import main
+
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("one repository")
+    other = GitRepo(tmp_path / "other" / "repo")  # the same folder name, no remote, unrelated history
+    other.path.mkdir(parents=True)
+    other.git("init", "-q", "-b", "main")
+    other.write("docs/adr/0001-b.md", adr(1, "B"))
+    other.commit("another repository")
+    assert main(["backfill", str(git_repo.path), "--database-url", database_url, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["backfill", str(other.path), "--database-url", database_url, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "belongs to another repository" in err and "--project" in err
+    assert main(["backfill", str(other.path), "--database-url", database_url, "--project", "other", "--quiet"]) == 0
