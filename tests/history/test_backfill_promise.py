@@ -173,3 +173,24 @@ def test_a_project_of_another_repository_is_refused_with_exit_2(git_repo: GitRep
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "belongs to another repository" in err and "--project" in err
     assert main(["backfill", str(other.path), "--database-url", database_url, "--project", "other", "--quiet"]) == 0
+
+
+def test_a_file_grown_over_max_file_size_keeps_its_records_as_in_sync(git_repo: GitRepo, database_url: str,
+                                                                      other_database_url: str) -> None:
+    git_repo.write(".tracertm.toml", "max_file_size = 600\n")
+    git_repo.write("contracts/payments.yaml", contract(1, "Payments"))
+    git_repo.commit("small enough")
+    git_repo.write("contracts/payments.yaml", contract(1, "Payments") + "# padding\n" * 80)
+    git_repo.commit("too large now")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        result = backfill(git_repo.path, engine=filled, project="p")
+        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _state(filled) == _state(synced)
+        assert [e.diagnostic.path for e in result.errors] == ["contracts/payments.yaml"]
+        assert "over the 600-byte limit" in result.errors[0].diagnostic.message
+        assert [r["contract_number"] for r in _state(filled)["contracts"] if not r["deleted"]] == ["CTR-0001"]
+    finally:
+        filled.dispose()
+        synced.dispose()

@@ -16,7 +16,8 @@ from tracertm.config import Settings
 from tracertm.engine.moves import pair_moves
 from tracertm.engine.parse import Outcome, ParsePool, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
-from tracertm.engine.scan import ScannedFile
+from tracertm.engine.scan import ScannedFile, too_large
+from tracertm.errors import ParseError
 from tracertm.history.results import CommitError
 from tracertm.history.settings import CONFIG_FILES, SettingsHistory
 from tracertm.history.state import HistoryState, NewIds
@@ -88,7 +89,8 @@ class Replay:
             return
         if len(self.cache) + len(wanted) > _CACHE_LIMIT:
             self.cache.clear()
-        blobs = self.tree.reader.read_many([k[2] for k in wanted])
+        limit = self.settings.parser.max_file_size
+        blobs = self.tree.reader.read_limited([k[2] for k in wanted], limit)
         rounds: list[list[tuple[str, str, str]]] = []  # the pool keys by path: one version of a path per round
         seen: dict[str, int] = {}
         for wanted_key in wanted:
@@ -98,10 +100,14 @@ class Replay:
                 rounds.append([])
             rounds[n].append(wanted_key)
         for keys in rounds:
-            work = [(k[1], wanted[k].kind, blobs[k[2]]) for k in keys]
+            work = [(k[1], wanted[k].kind, data) for k in keys if isinstance(data := blobs[k[2]], bytes)]
             outcomes = self.pool.parse(work, self.settings.parser, prepare=hash_records)
             for k in keys:
-                self.cache[k] = outcomes[k[1]]
+                size = blobs[k[2]]
+                if isinstance(size, int):  # over max_file_size: rejected from git's header, never read (as sync)
+                    self.cache[k] = ParseError(k[1], 0, 0, too_large(k[1], size, limit).message)
+                else:
+                    self.cache[k] = outcomes[k[1]]
         self.parsed += len(wanted)
 
     def _with_dates(self, outcome: Outcome, commit: git.HistoryCommit) -> Outcome:
