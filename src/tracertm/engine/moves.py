@@ -6,8 +6,11 @@ pairs the file that went away with the file that came, and re-keys the old recor
 gives them: ``plan`` then sees the same rows at a new path — a ``moved`` revision of the same record (its number
 follows the new name), not a delete plus a create.
 
-Which files are the same file: git's rename detection for commits (``git.history`` of a backfill), or, for
-work-tree syncs, the same blob or content similar enough (``similar_moves``, the same 50% rule as git's default).
+Which files are the same file: the same blob, or content similar enough (``similar_moves``, git's default 50%
+rule, lines compared) between a file that went away and one that came — decided alike by a sync and by each commit
+a backfill replays, so that a backfill still equals syncing each commit (git's own rename detection measures
+similarity differently and would break that).
+
 Only identities that come from the file name are paired (a number written in the file — ``@FEAT-3``, ``id:``, an
 ADR's number — is the user's own: a new one is a new record), and a pairing never takes an identity another record
 holds or a number another file still defines.

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.engine.moves import pair_moves
+from tracertm.engine.moves import pair_moves, similar_moves
 from tracertm.engine.parse import Outcome, ParsePool, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
 from tracertm.engine.scan import ScannedFile, too_large
@@ -135,6 +135,25 @@ class Replay:
             self._parse([out])  # parsed before: from the cache
         return out
 
+    def _moves(self, files: Mapping[str, ScannedFile], scope: frozenset[str],
+               parsed: Mapping[str, Outcome]) -> dict[str, str]:
+        """Files this commit renamed (old path → new path), decided by the same rule as a sync of the commit
+        (``engine.moves.similar_moves``), so that the promise holds for moves too."""
+        state = self.state
+        removed = {p: (row.kind, row.blob_sha) for p in scope
+                   if p not in files and (row := state.files.get(p)) is not None and not row.deleted}
+        added = {p: (f.kind, f.blob_sha) for p, f in files.items() if isinstance(parsed.get(p), ParseResult)
+                 and (p not in state.files or state.files[p].deleted)}
+        if not removed or not added:
+            return {}
+        reader = self.tree.reader
+
+        def read_new(paths: list[str]) -> dict[str, bytes]:
+            blobs = reader.read_many([files[p].blob_sha for p in paths])
+            return {p: blobs[files[p].blob_sha] for p in paths}
+
+        return similar_moves(removed, added, reader.read_many, read_new)
+
     def _plan(self, commit: git.HistoryCommit, files: Mapping[str, ScannedFile], scope: frozenset[str]) -> Plan:
         from tracertm.engine.plan import plan
 
@@ -146,8 +165,7 @@ class Replay:
         parsed: dict[str, Outcome] = {
             p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit) for p, f in files.items() if f.error is None
         }
-        moves = {old: new for old, new in commit.renames.items() if old in scope and new in files}
-        for kind, old_number, new_number in pair_moves(moves, parsed, state.current):
+        for kind, old_number, new_number in pair_moves(self._moves(files, scope, parsed), parsed, state.current):
             state.renumber(kind, old_number, new_number)
         keys: set[tuple[str, str]] = set()
         for outcome in parsed.values():
