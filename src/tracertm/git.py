@@ -163,10 +163,10 @@ def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str =
     ``prefixes``, oldest first, streamed from one git process; ``strip`` is removed from the front of every path
     (changes outside it are left out)."""
     args = [
-        "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false", "-c", "core.quotePath=false",
-        "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw", "-z", "--no-renames",
-        "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT, *revs,
-        "--", *_pathspecs(prefixes),
+        "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false",
+        "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
+        "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT,
+        *revs, "--", *_pathspecs(prefixes),
     ]  # fmt: skip
     import tempfile
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.engine.moves import pair_moves, similar_moves
+from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
 from tracertm.engine.parse import Outcome, ParsePool, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
 from tracertm.engine.scan import ScannedFile, too_large
@@ -117,7 +117,8 @@ class Replay:
         records = []
         for rec in outcome.records:
             if rec.fields.get("date") is None:
-                dated = replace(rec, fields={**rec.fields, "date": self.state.adr_created.get(rec.number, commit.date)})
+                created = self.state.adr_created.get(rec.number, commit.date)
+                dated = replace(rec, fields={**rec.fields, "date": created})
                 dated.__dict__["content_hash"] = rec.content_hash  # the cached_property: the file's own hash
                 rec = dated
             records.append(rec)
@@ -140,11 +141,22 @@ class Replay:
         """Files this commit renamed (old path → new path), decided by the same rule as a sync of the commit
         (``engine.moves.similar_moves``), so that the promise holds for moves too."""
         state = self.state
-        removed = {p: (row.kind, row.blob_sha) for p in scope
-                   if p not in files and (row := state.files.get(p)) is not None and not row.deleted}
-        added = {p: (f.kind, f.blob_sha) for p, f in files.items() if isinstance(parsed.get(p), ParseResult)
-                 and (p not in state.files or state.files[p].deleted)}
+        removed: dict[str, tuple[str, str]] = {
+            p: (row.kind, row.blob_sha) for p in scope
+            if p not in files and (row := state.files.get(p)) is not None and not row.deleted
+        }
+        added: dict[str, tuple[str, str]] = {
+            p: (f.kind, f.blob_sha) for p, f in files.items()
+            if isinstance(parsed.get(p), ParseResult) and (p not in state.files or state.files[p].deleted)
+        }
         if not removed or not added:
+            return {}
+
+        def numbers_at(path: str) -> list[str]:
+            return [key[1] for key in state.by_path.get(path, ()) if not state.current[key].deleted]
+
+        removed, added = named_candidates(removed, added, parsed, numbers_at)
+        if not removed:
             return {}
         reader = self.tree.reader
 
@@ -163,7 +175,8 @@ class Replay:
             files, scope = {**files, **lost}, scope | lost.keys()
         db_files = {p: state.files[p] for p in scope if p in state.files}
         parsed: dict[str, Outcome] = {
-            p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit) for p, f in files.items() if f.error is None
+            p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit)
+            for p, f in files.items() if f.error is None
         }
         for kind, old_number, new_number in pair_moves(self._moves(files, scope, parsed), parsed, state.current):
             state.renumber(kind, old_number, new_number)
