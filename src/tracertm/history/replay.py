@@ -57,7 +57,13 @@ class Replay:
         (None for the final, possibly empty, batch)."""
         batch: list[Step] = []
         config = tuple(self.tree.prefix + name for name in CONFIG_FILES)
+        previous: str | None = None
         for commit in git.history(self.tree.top, revs, self.tree.prefixes + config, self.tree.prefix):
+            if batch and self.eras.at(commit.sha).parser != self.settings.parser:
+                # The batch so far is parsed with the options of its own commits, before they change.
+                self._parse(files for _, files, _ in batch)
+                yield batch, previous
+                batch = []
             files, scope = self.tree.advance(commit, self.enter(commit.sha))
             if scope:
                 batch.append((commit, files, scope))
@@ -65,6 +71,7 @@ class Replay:
                 self._parse(files for _, files, _ in batch)
                 yield batch, commit.sha
                 batch = []
+            previous = commit.sha
         self._parse(files for _, files, _ in batch)
         yield batch, None
 
