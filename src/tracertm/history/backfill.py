@@ -4,8 +4,9 @@ The promise: a backfill of REF ends in the state that syncing each first-parent 
 (``sync --ref`` of every commit, oldest first, each with that commit's configuration) — a file that parsed in the
 past and is broken at REF keeps its last good records, as in sync — with one revision per change carrying its
 commit's sha, author and date (tests/history/test_backfill_promise.py checks it on scripted and random histories).
-Records deleted along the way are soft-deleted at the author date of the deleting commit. One addition: an ADR without a
-date in its file gets the date of the commit that created it (its content hash is unchanged, so never a version).
+Records deleted along the way are soft-deleted at the author date of the deleting commit. One addition: an ADR
+without a date in its file gets the date of the commit that created it (its content hash is unchanged, so never a
+version).
 
 The rooms of ``tracertm.history``:
 
