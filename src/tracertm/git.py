@@ -19,7 +19,7 @@ from typing import Any
 from tracertm.errors import GitError
 
 # For the history stream's signatures.
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import IO
 
 # Variables git exports to hooks. Left in the environment they would point our git calls at the hook's repository
@@ -128,11 +128,10 @@ class Change:
 @dataclass(frozen=True)
 class HistoryCommit:
     """A first-parent commit and the files it changed against its first parent (a rename is a deletion plus an
-    addition in ``changes``, and is named in ``renames``)."""
+    addition: which files are the same file is decided by the caller, as sync decides it)."""
 
     info: CommitInfo
     changes: tuple[Change, ...]
-    renames: Mapping[str, str]  # old path → new path, both also in ``changes``
 
     @property
     def sha(self) -> str:
@@ -162,12 +161,12 @@ def first_parent_chain(root: Path, head: str) -> list[str]:
 def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "") -> Iterator[HistoryCommit]:
     """The first-parent commits in ``revs`` (``git log`` revision arguments) that change a file under
     ``prefixes``, oldest first, streamed from one git process; ``strip`` is removed from the front of every path
-    (changes outside it are left out). git's rename detection (``-M``, 50% similar) fills ``renames``."""
+    (changes outside it are left out)."""
     args = [
-        "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false", "-c", "core.quotePath=false",
-        "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw", "-z", "-M",
-        "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT, *revs,
-        "--", *_pathspecs(prefixes),
+        "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false",
+        "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
+        "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT,
+        *revs, "--", *_pathspecs(prefixes),
     ]  # fmt: skip
     import tempfile
 
@@ -209,36 +208,22 @@ def _parse_log(tokens: Iterator[bytes], strip: str) -> Iterator[HistoryCommit]:
     """``git log --raw -z`` in ``_HISTORY_FORMAT`` → commits with their changed files."""
     info: CommitInfo | None = None
     changes: list[Change] = []
-    renames: dict[str, str] = {}
-
-    def local(raw: bytes) -> str | None:
-        path = raw.decode("utf-8", "surrogateescape")
-        if not path.startswith(strip):
-            return None
-        return path[len(strip):]
-
     for token in tokens:
         token = token.lstrip(b"\n")
         if token.startswith(b"\x01"):
             if info is not None:
-                yield HistoryCommit(info, tuple(changes), renames)
+                yield HistoryCommit(info, tuple(changes))
             name, email, committed, authored = (next(tokens).decode("utf-8", "replace").strip() for _ in range(4))
             info = CommitInfo(token[1:].decode(), name, email, dt.datetime.fromisoformat(committed),
                               dt.datetime.fromisoformat(authored))
-            changes, renames = [], {}
+            changes = []
         elif token.startswith(b":"):
-            meta = token[1:].split()  # old mode, new mode, old blob, new blob, status (R<score> for a rename)
-            path = local(next(tokens))
-            if meta[4].startswith(b"R"):
-                old, path = path, local(next(tokens))
-                if old is not None:
-                    changes.append(Change(old, "000000", "0" * 40))
-                if old is not None and path is not None:
-                    renames[old] = path
-            if path is not None:
-                changes.append(Change(path, meta[1].decode(), meta[3].decode()))
+            meta = token[1:].split()  # old mode, new mode, old blob, new blob, status
+            path = next(tokens).decode("utf-8", "surrogateescape")
+            if path.startswith(strip):
+                changes.append(Change(path[len(strip):], meta[1].decode(), meta[3].decode()))
     if info is not None:
-        yield HistoryCommit(info, tuple(changes), renames)
+        yield HistoryCommit(info, tuple(changes))
 
 
 def commit_dates(reader: BlobReader, shas: Iterable[str]) -> dict[str, dt.date]:

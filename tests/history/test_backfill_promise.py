@@ -154,3 +154,121 @@ def test_an_identity_lost_to_another_file_is_taken_over_as_in_sync(git_repo: Git
     finally:
         filled.dispose()
         synced.dispose()
+
+
+def test_a_project_of_another_repository_is_refused_with_exit_2(git_repo: GitRepo, tmp_path: Path,
+                                                                 database_url: str, capsys: Any) -> None:
+    from tracertm.cli import main
+
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("one repository")
+    other = GitRepo(tmp_path / "other" / "repo")  # the same folder name, no remote, unrelated history
+    other.path.mkdir(parents=True)
+    other.git("init", "-q", "-b", "main")
+    other.write("docs/adr/0001-b.md", adr(1, "B"))
+    other.commit("another repository")
+    assert main(["backfill", str(git_repo.path), "--database-url", database_url, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["backfill", str(other.path), "--database-url", database_url, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "belongs to another repository" in err and "--project" in err
+    assert main(["backfill", str(other.path), "--database-url", database_url, "--project", "other", "--quiet"]) == 0
+
+
+def test_a_file_grown_over_max_file_size_keeps_its_records_as_in_sync(git_repo: GitRepo, database_url: str,
+                                                                      other_database_url: str) -> None:
+    git_repo.write(".tracertm.toml", "max_file_size = 600\n")
+    git_repo.write("contracts/payments.yaml", contract(1, "Payments"))
+    git_repo.commit("small enough")
+    git_repo.write("contracts/payments.yaml", contract(1, "Payments") + "# padding\n" * 80)
+    git_repo.commit("too large now")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        result = backfill(git_repo.path, engine=filled, project="p")
+        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _state(filled) == _state(synced)
+        assert [e.diagnostic.path for e in result.errors] == ["contracts/payments.yaml"]
+        assert "over the 600-byte limit" in result.errors[0].diagnostic.message
+        assert [r["contract_number"] for r in _state(filled)["contracts"] if not r["deleted"]] == ["CTR-0001"]
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+def _random_history(repo: GitRepo, commits: int, seed: int) -> None:
+    """Edits, renames (with and without small edits), deletions, re-additions and broken files of untagged
+    features, id-less contracts and ADRs, committed one by one."""
+    import random
+
+    rng = random.Random(seed)
+    live: dict[str, str] = {}
+    gone: dict[str, str] = {}
+
+    def new_file(n: int) -> tuple[str, str]:
+        kind = n % 3
+        if kind == 0:
+            steps = {f"case {k}": [f"Given state {k}", f"When I act {rng.randint(0, 3)}", "Then it works"] for k in range(2)}
+            text = feature(n, f"Feature {n}", steps).split("\n", 1)[1]  # untagged: named after its file
+            return f"features/area{n % 2}/f{n}.feature", text
+        if kind == 1:
+            return f"contracts/c{n}.yaml", contract(n, f"Contract {n}").split("\n", 1)[1]  # no id: the file name
+        dated = adr(n, f"Decision {n}").replace(f"Date: 2024-01-{n:02d}", "Date: 2024-01-15")  # a real date
+        return f"docs/adr/{n:04d}-d{n}.md", dated
+
+    for n in range(1, 10):
+        path, text = new_file(n)
+        live[path] = text
+    for i in range(commits):
+        for path, text in live.items():
+            repo.write(path, text)
+        repo.commit(f"c{i}", date=f"2024-01-01T{i // 60:02d}:{i % 60:02d}:00+00:00")
+        for _ in range(rng.randint(1, 3)):
+            action, path = rng.random(), rng.choice(sorted(live))
+            text = live[path]
+            if action < 0.3:  # edit
+                live[path] = text.replace("works", f"works {i}") if "works" in text else text + f"\n# note {i}\n"
+            elif action < 0.5 and not path.startswith("docs/adr/"):  # rename, sometimes with a small edit
+                folder, name = path.rsplit("/", 1)
+                target = f"{folder}/{name.split('.')[0]}x{i}.{name.split('.', 1)[1]}"
+                if target in live or target in gone:
+                    continue
+                (repo.path / target).parent.mkdir(parents=True, exist_ok=True)
+                repo.git("mv", path, target)
+                live[target] = live.pop(path) + (f"\n# moved {i}\n" if rng.random() < 0.5 else "")
+            elif action < 0.6:  # delete
+                repo.git("rm", "-q", "-f", path)
+                gone[path] = live.pop(path)
+            elif action < 0.7 and gone:  # bring a deleted file back
+                back = rng.choice(sorted(gone))
+                live[back] = gone.pop(back)
+            elif action < 0.8:  # break it (fixed by a later edit or left broken)
+                live[path] = text + "\n  not: [valid\n" if path.endswith(".yaml") else text + "\n  not gherkin\n"
+            else:  # a new file
+                path, text = new_file(len(live) + len(gone) + 10 + i)
+                if path not in live and path not in gone:
+                    live[path] = text
+        for path in list(gone):
+            if (repo.path / path).exists():
+                repo.remove(path)
+    for path, text in live.items():
+        repo.write(path, text)
+    repo.commit("last")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_backfill_equals_syncing_each_commit_on_a_random_history(git_repo: GitRepo, database_url: str,
+                                                                 other_database_url: str, seed: int) -> None:
+    _random_history(git_repo, commits=25, seed=seed)
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p", batch_size=7)
+        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        state = _state(filled)
+        assert state == _state(synced)
+        changes = {r["change"] for r in state["spec_revisions"]}
+        assert {"created", "updated", "moved", "deleted"} <= changes, "the history exercises the rules"
+    finally:
+        filled.dispose()
+        synced.dispose()

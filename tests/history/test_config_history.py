@@ -80,7 +80,8 @@ def test_configured_adr_paths_follow_the_configuration_of_each_commit(git_repo: 
     try:
         result = backfill(git_repo.path, engine=engine, project="p")
         assert [(e.commit, e.diagnostic.path) for e in result.errors] == [(c2, ".tracertm.toml")]
-        assert "invalid TOML" in result.errors[0].diagnostic.message and "/tmp" not in result.errors[0].diagnostic.message
+        message = result.errors[0].diagnostic.message
+        assert message.startswith("invalid TOML") and "/tmp" not in message, message
         assert _adr_history(engine) == {
             "ADR-0001": [("created", 1, c1, "decisions/0001-use-git.md"), ("updated", 2, c2, "decisions/0001-use-git.md"),
                          ("moved", 2, c3, "architecture/0001-use-git.md")],
@@ -129,3 +130,24 @@ def test_a_stopped_run_resumes_with_the_configuration_of_its_commit(git_repo: Gi
     finally:
         stopped.dispose()
         straight.dispose()
+
+
+def test_parser_options_of_each_commit_whatever_the_batch_size(git_repo: GitRepo, database_url: str,
+                                                                 other_database_url: str) -> None:  # noqa: F811
+    git_repo.write(".tracertm.toml", "requirement_pattern = 'REQ-\\d+'\n")
+    git_repo.write("features/a.feature", "@FEAT-1 @REQ-1 @STORY-2\nFeature: A\n\n  Scenario: a\n    Given a\n")
+    git_repo.commit("requirements are REQ-n")
+    git_repo.write(".tracertm.toml", "requirement_pattern = 'STORY-\\d+'\n")
+    git_repo.write("features/b.feature", "@FEAT-2 @REQ-4 @STORY-3\nFeature: B\n\n  Scenario: b\n    Given b\n")
+    git_repo.commit("requirements are STORY-n from now on")
+    one_by_one, together = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=one_by_one, project="p", batch_size=1)
+        backfill(git_repo.path, engine=together, project="p", batch_size=100)
+        state = _state(together)
+        assert state == _state(one_by_one)
+        features = {r["feature_number"]: r["related_requirements"] for r in state["features"]}
+        assert features == {"FEAT-1": ["REQ-1"], "FEAT-2": ["STORY-3"]}
+    finally:
+        one_by_one.dispose()
+        together.dispose()

@@ -1,5 +1,5 @@
-"""Moves without id tags (issue 13 item 7): a renamed untagged feature or id-less contract keeps its record —
-through git's rename detection in a backfill, and content similarity in a work-tree sync."""
+"""Moves without id tags (issue 13 item 7): a renamed untagged feature or id-less contract keeps its record — in a
+backfill and in a sync alike (the same blob, or similar content: ``engine.moves``)."""
 
 from __future__ import annotations
 

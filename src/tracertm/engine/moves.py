@@ -6,8 +6,11 @@ pairs the file that went away with the file that came, and re-keys the old recor
 gives them: ``plan`` then sees the same rows at a new path — a ``moved`` revision of the same record (its number
 follows the new name), not a delete plus a create.
 
-Which files are the same file: git's rename detection for commits (``git.history`` of a backfill), or, for
-work-tree syncs, the same blob or content similar enough (``similar_moves``, the same 50% rule as git's default).
+Which files are the same file: the same blob, or content similar enough (``similar_moves``, git's default 50%
+rule, lines compared) between a file that went away and one that came — decided alike by a sync and by each commit
+a backfill replays, so that a backfill still equals syncing each commit (git's own rename detection measures
+similarity differently and would break that).
+
 Only identities that come from the file name are paired (a number written in the file — ``@FEAT-3``, ``id:``, an
 ADR's number — is the user's own: a new one is a new record), and a pairing never takes an identity another record
 holds or a number another file still defines.
@@ -57,14 +60,17 @@ def pair_moves(
         if any(cur.kind != result.kind for cur in olds):
             continue
         for cur, rec in zip(olds, result.records):
-            if rec.number == cur.number or not (_named_after(cur.number, old_path) and _named_after(rec.number, new_path)):
+            named = _named_after(cur.number, old_path) and _named_after(rec.number, new_path)
+            if rec.number == cur.number or not named:
                 continue  # the same id (plan moves it), or an id written in the file: a new id is a new record
             if (cur.kind, rec.number) not in current and (cur.kind, cur.number) not in defined:
                 out.append((cur.kind, cur.number, rec.number))
     return out
 
 
-def renumbered(current: Mapping[tuple[str, str], Current], renumbers: Iterable[Renumber]) -> dict[tuple[str, str], Current]:
+def renumbered(
+    current: Mapping[tuple[str, str], Current], renumbers: Iterable[Renumber]
+) -> dict[tuple[str, str], Current]:
     """``current`` with each renumbered record under its new number."""
     out = dict(current)
     for kind, old, new in renumbers:
@@ -119,17 +125,44 @@ def similar_moves(
     return moves
 
 
+def named_candidates(
+    removed: Mapping[str, tuple[str, str]],
+    added: Mapping[str, tuple[str, str]],
+    parsed: Mapping[str, ParseResult | ParseError],
+    numbers_at: Callable[[str], Iterable[str]],
+) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """``removed`` and ``added`` narrowed to files whose records are named after them (``numbers_at(path)``: the
+    live record numbers at a removed path): only those can pair, so no other file is read or compared."""
+    olds = {p: k for p, k in removed.items() if any(_named_after(n, p) for n in numbers_at(p))}
+    news = {p: k for p, k in added.items()
+            if isinstance(o := parsed.get(p), ParseResult) and any(_named_after(r.number, p) for r in o.records)}
+    return (olds, news) if olds and news else ({}, {})
+
+
 def snapshot_moves(
-    snapshot: Snapshot, db_files: Mapping[str, FileRow], parsed: Mapping[str, ParseResult | ParseError]
+    snapshot: Snapshot,
+    db_files: Mapping[str, FileRow],
+    parsed: Mapping[str, ParseResult | ParseError],
+    current: Mapping[tuple[str, str], Current],
 ) -> dict[str, str]:
     """Moves of a sync (old path → new path): indexed files gone from ``snapshot`` paired with files new to the
     index that parsed (``similar_moves``). Contents are read here (old ones from git's object store, when it has
     them), so the snapshot may be closed already."""
-    removed = {p: (r.kind, r.blob_sha) for p, r in db_files.items()
-               if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)}
-    added = {p: (snapshot.files[p].kind, snapshot.files[p].blob_sha) for p, o in parsed.items()
-             if isinstance(o, ParseResult) and (p not in db_files or db_files[p].deleted)}
-    if not removed or not added:
+    files = snapshot.files
+    removed: dict[str, tuple[str, str]] = {
+        p: (r.kind, r.blob_sha) for p, r in db_files.items()
+        if not r.deleted and p not in files and snapshot.in_scope(p)
+    }
+    added: dict[str, tuple[str, str]] = {
+        p: (files[p].kind, files[p].blob_sha) for p, o in parsed.items()
+        if isinstance(o, ParseResult) and (p not in db_files or db_files[p].deleted)
+    }
+    live: dict[str, list[str]] = {}
+    for cur in current.values():
+        if not cur.deleted and cur.source_path in removed:
+            live.setdefault(cur.source_path, []).append(cur.number)
+    removed, added = named_candidates(removed, added, parsed, lambda p: live.get(p, ()))
+    if not removed:
         return {}
     top = snapshot.location.top
     on_disk = snapshot.source in ("worktree", "folder")

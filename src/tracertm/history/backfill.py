@@ -1,10 +1,12 @@
 """``tracertm.backfill()``: replay the first-parent history of a ref into the database, one revision per change.
 
 The promise: a backfill of REF ends in the state that syncing each first-parent commit of REF in order would give
-(``sync --ref`` of every commit, oldest first) — a file that parsed in the past and is broken at REF keeps its last
-good records, as in sync — with one revision per content change carrying its commit's sha, author and date. Records
-deleted along the way are soft-deleted at the author date of the deleting commit. One addition: an ADR without a
-date in its file gets the date of the commit that created it (its content hash is unchanged, so never a version).
+(``sync --ref`` of every commit, oldest first, each with that commit's configuration) — a file that parsed in the
+past and is broken at REF keeps its last good records, as in sync — with one revision per change carrying its
+commit's sha, author and date (tests/history/test_backfill_promise.py checks it on scripted and random histories).
+Records deleted along the way are soft-deleted at the author date of the deleting commit. One addition: an ADR
+without a date in its file gets the date of the commit that created it (its content hash is unchanged, so never a
+version).
 
 The rooms of ``tracertm.history``:
 
@@ -97,12 +99,11 @@ class _Backfill:
     def run(self, resume: bool) -> BackfillResult:
         """Pick the mode, replay and write what it needs, and report."""
         from tracertm import db
-        from tracertm.engine import state as db_state
         from tracertm.history.state import load_state
 
         target = self.target
         with db.session(target.engine) as session:
-            project = db_state.find_project(session, target.name)
+            project = target.project(session)
             checkpoint = self.checkpoints.read(session, project)
             valid = self.checkpoints.continues(checkpoint)
             if resume and not valid:
@@ -130,7 +131,7 @@ class _Backfill:
             assert start is not None
             self.merge(start)
             with db.session(target.engine) as session:
-                project = db_state.find_project(session, target.name)
+                project = target.project(session)
                 assert project is not None
                 self.replay.state = load_state(session, project.id, self.reader)
         if start != target.head:
@@ -221,14 +222,13 @@ class _Backfill:
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""
         from tracertm import db
-        from tracertm.engine import state as db_state
         from tracertm.engine.sync import sync
 
         target = self.target
         sync(self.location.root, ref=target.head, project=target.name, engine=target.engine, trigger="backfill")
         self.reconcile = False
         with db.write_session(target.engine, target.name) as session:
-            project = db_state.find_project(session, target.name)
+            project = target.project(session)
             assert project is not None
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
 
@@ -245,7 +245,7 @@ class _Backfill:
         eras = self.replay.eras
         result.errors = [e for e in eras.errors if self.target.index[e.commit] >= self.base] + self.replay.errors
         with db.session(self.target.engine) as session:
-            project = db_state.find_project(session, self.target.name)
+            project = self.target.project(session)
             if project is not None:
                 for row in sorted(db_state.load_files(session, project.id).values(), key=lambda r: r.path):
                     if row.parse_error and not row.deleted:
@@ -309,6 +309,7 @@ def backfill(
     broken at ``ref`` in ``result.head_errors``.
     """
     from tracertm import db
+    from tracertm.engine.identity import RepoIdentity
     from tracertm.engine.sync import project_name
 
     location = Location.find(path)
@@ -327,7 +328,10 @@ def backfill(
         engine = db.open_engine(database_url, settings.database_url)
     else:
         db.ensure_schema(engine)
-    target = Target.of(engine, location.top, name, wanted, head)
+    url = git.origin_url(location.top)
+    from_remote = project is None and settings.project is None and location.top == location.root \
+        and git.remote_name(url) == name
+    target = Target.of(engine, location.top, name, RepoIdentity(location.top, url, from_remote), wanted, head)
     runner = _Backfill(target, location, settings, size, jobs if jobs is not None else default_jobs(), on_progress)
     try:
         return runner.run(resume)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
+    from tracertm.engine.identity import RepoIdentity
     from tracertm.models import Project
 
 CHECKPOINT_KEY = "backfill"
@@ -35,16 +36,23 @@ class Target:
     engine: Engine
     top: Path
     name: str
+    identity: RepoIdentity  # which repository the project's records come from (engine.identity)
     ref: str
     head: str
     chain: tuple[str, ...]  # first-parent commits of head, oldest first
     index: Mapping[str, int]  # commit → position in chain
 
     @classmethod
-    def of(cls, engine: Engine, top: Path, name: str, ref: str, head: str) -> Target:
+    def of(cls, engine: Engine, top: Path, name: str, identity: RepoIdentity, ref: str, head: str) -> Target:
         """The target with ``head``'s first-parent chain read from git."""
         chain = tuple(git.first_parent_chain(top, head))
-        return cls(engine, top, name, ref, head, chain, {sha: i for i, sha in enumerate(chain)})
+        return cls(engine, top, name, identity, ref, head, chain, {sha: i for i, sha in enumerate(chain)})
+
+    def project(self, session: Session) -> Project | None:
+        """The project, if it exists (refused when it belongs to another repository: ``ProjectMismatchError``)."""
+        from tracertm.engine import identity
+
+        return identity.resolve(session, self.name, self.identity, write=False)
 
 
 class Checkpoints:
@@ -77,16 +85,12 @@ class Checkpoints:
                 and checkpoint.get("runs") == self.runs)
 
     def lock(self, session: Session) -> Project:
-        """The project row, inside a write transaction; fails if another sync wrote since our last write."""
+        """The project row (created, or adopting this repository's identity, as sync does), inside a write
+        transaction; fails if another sync wrote since our last write."""
         from tracertm.engine import identity
 
-        # The same identity rule as sync: a project of another repository is refused, not overwritten.
-        found = identity.resolve(
-            session, self.target.name, identity.RepoIdentity(self.target.top, git.origin_url(self.target.top)),
-            write=True,
-        )
-        assert found is not None
-        project = found
+        project = identity.resolve(session, self.target.name, self.target.identity, write=True)
+        assert project is not None
         if self.count_runs(session, project.id) != (self.runs or 0):
             raise ConflictError(
                 f"another sync wrote to project {self.target.name} while the backfill ran; run 'tracertm backfill' "

@@ -54,7 +54,8 @@ class Simulation:
 def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simulation,
           state: HistoryState) -> dict[str, dict[str, int]]:
     """Write what the simulated history adds to the records the database already has (see the module docs);
-    ``state`` is the replay's state at the end of the simulation. Returns the revisions written, by kind and change."""
+    ``state`` is the replay's state at the end of the simulation. Returns the revisions written, by kind and
+    change."""
     from sqlalchemy import bindparam, insert, update
 
     from tracertm.engine.apply import REVISIONS, TABLES, Provenance, build_row, execute_batch, execute_guarded
@@ -81,7 +82,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
                 steps = _version_steps(history)
                 bump = sum(steps[i] for i, h in enumerate(history[:cut]) if h["commit_sha"] not in seen)
                 if bump:
-                    bumps.setdefault(kind, []).append({"_id": row_id, "_old_version": version, "version": version + bump})
+                    bump_row = {"_id": row_id, "_old_version": version, "version": version + bump}
+                    bumps.setdefault(kind, []).append(bump_row)
         else:
             row_id = uuid.uuid4()
             written = history
@@ -105,7 +107,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if inserts.get(kind):
             execute_batch(conn, insert(table), [r for r, _ in inserts[kind]], [op for _, op in inserts[kind]])
         if bumps.get(kind):
-            guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+            guarded = update(table).where(table.c.id == bindparam("_id"),
+                                          table.c.version == bindparam("_old_version"))
             execute_guarded(conn, guarded.values(version=bindparam("version")), bumps[kind], kind)
     _fill_adr_dates(session, project_id, state)
     if out:

@@ -13,10 +13,11 @@ from dataclasses import replace
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.engine.moves import pair_moves
+from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
 from tracertm.engine.parse import Outcome, ParsePool, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
-from tracertm.engine.scan import ScannedFile
+from tracertm.engine.scan import ScannedFile, too_large
+from tracertm.errors import ParseError
 from tracertm.history.results import CommitError
 from tracertm.history.settings import CONFIG_FILES, SettingsHistory
 from tracertm.history.state import HistoryState, NewIds
@@ -56,7 +57,13 @@ class Replay:
         (None for the final, possibly empty, batch)."""
         batch: list[Step] = []
         config = tuple(self.tree.prefix + name for name in CONFIG_FILES)
+        previous: str | None = None
         for commit in git.history(self.tree.top, revs, self.tree.prefixes + config, self.tree.prefix):
+            if batch and self.eras.at(commit.sha).parser != self.settings.parser:
+                # The batch so far is parsed with the options of its own commits, before they change.
+                self._parse(files for _, files, _ in batch)
+                yield batch, previous
+                batch = []
             files, scope = self.tree.advance(commit, self.enter(commit.sha))
             if scope:
                 batch.append((commit, files, scope))
@@ -64,6 +71,7 @@ class Replay:
                 self._parse(files for _, files, _ in batch)
                 yield batch, commit.sha
                 batch = []
+            previous = commit.sha
         self._parse(files for _, files, _ in batch)
         yield batch, None
 
@@ -88,7 +96,8 @@ class Replay:
             return
         if len(self.cache) + len(wanted) > _CACHE_LIMIT:
             self.cache.clear()
-        blobs = self.tree.reader.read_many([k[2] for k in wanted])
+        limit = self.settings.parser.max_file_size
+        blobs = self.tree.reader.read_limited([k[2] for k in wanted], limit)
         rounds: list[list[tuple[str, str, str]]] = []  # the pool keys by path: one version of a path per round
         seen: dict[str, int] = {}
         for wanted_key in wanted:
@@ -98,10 +107,14 @@ class Replay:
                 rounds.append([])
             rounds[n].append(wanted_key)
         for keys in rounds:
-            work = [(k[1], wanted[k].kind, blobs[k[2]]) for k in keys]
+            work = [(k[1], wanted[k].kind, data) for k in keys if isinstance(data := blobs[k[2]], bytes)]
             outcomes = self.pool.parse(work, self.settings.parser, prepare=hash_records)
             for k in keys:
-                self.cache[k] = outcomes[k[1]]
+                size = blobs[k[2]]
+                if isinstance(size, int):  # over max_file_size: rejected from git's header, never read (as sync)
+                    self.cache[k] = ParseError(k[1], 0, 0, too_large(k[1], size, limit).message)
+                else:
+                    self.cache[k] = outcomes[k[1]]
         self.parsed += len(wanted)
 
     def _with_dates(self, outcome: Outcome, commit: git.HistoryCommit) -> Outcome:
@@ -111,7 +124,8 @@ class Replay:
         records = []
         for rec in outcome.records:
             if rec.fields.get("date") is None:
-                dated = replace(rec, fields={**rec.fields, "date": self.state.adr_created.get(rec.number, commit.date)})
+                created = self.state.adr_created.get(rec.number, commit.date)
+                dated = replace(rec, fields={**rec.fields, "date": created})
                 dated.__dict__["content_hash"] = rec.content_hash  # the cached_property: the file's own hash
                 rec = dated
             records.append(rec)
@@ -129,6 +143,36 @@ class Replay:
             self._parse([out])  # parsed before: from the cache
         return out
 
+    def _moves(self, files: Mapping[str, ScannedFile], scope: frozenset[str],
+               parsed: Mapping[str, Outcome]) -> dict[str, str]:
+        """Files this commit renamed (old path → new path), decided by the same rule as a sync of the commit
+        (``engine.moves.similar_moves``), so that the promise holds for moves too."""
+        state = self.state
+        removed: dict[str, tuple[str, str]] = {
+            p: (row.kind, row.blob_sha) for p in scope
+            if p not in files and (row := state.files.get(p)) is not None and not row.deleted
+        }
+        added: dict[str, tuple[str, str]] = {
+            p: (f.kind, f.blob_sha) for p, f in files.items()
+            if isinstance(parsed.get(p), ParseResult) and (p not in state.files or state.files[p].deleted)
+        }
+        if not removed or not added:
+            return {}
+
+        def numbers_at(path: str) -> list[str]:
+            return [key[1] for key in state.by_path.get(path, ()) if not state.current[key].deleted]
+
+        removed, added = named_candidates(removed, added, parsed, numbers_at)
+        if not removed:
+            return {}
+        reader = self.tree.reader
+
+        def read_new(paths: list[str]) -> dict[str, bytes]:
+            blobs = reader.read_many([files[p].blob_sha for p in paths])
+            return {p: blobs[files[p].blob_sha] for p in paths}
+
+        return similar_moves(removed, added, reader.read_many, read_new)
+
     def _plan(self, commit: git.HistoryCommit, files: Mapping[str, ScannedFile], scope: frozenset[str]) -> Plan:
         from tracertm.engine.plan import plan
 
@@ -138,10 +182,10 @@ class Replay:
             files, scope = {**files, **lost}, scope | lost.keys()
         db_files = {p: state.files[p] for p in scope if p in state.files}
         parsed: dict[str, Outcome] = {
-            p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit) for p, f in files.items() if f.error is None
+            p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit)
+            for p, f in files.items() if f.error is None
         }
-        moves = {old: new for old, new in commit.renames.items() if old in scope and new in files}
-        for kind, old_number, new_number in pair_moves(moves, parsed, state.current):
+        for kind, old_number, new_number in pair_moves(self._moves(files, scope, parsed), parsed, state.current):
             state.renumber(kind, old_number, new_number)
         keys: set[tuple[str, str]] = set()
         for outcome in parsed.values():

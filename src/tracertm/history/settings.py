@@ -76,8 +76,10 @@ class SettingsHistory:
             try:
                 settings = _load(current.root, relevant)
             except ConfigError as exc:
-                name = next((n for n in CONFIG_FILES if str(exc).startswith(n)), CONFIG_FILES[0])
-                errors.append(CommitError(commit.sha, Diagnostic(name, 0, 0, str(exc))))
+                message = str(exc)
+                name = next((n for n in CONFIG_FILES if message.startswith(n)), CONFIG_FILES[0])
+                message = message.removeprefix(f"{name}: ")  # the diagnostic names the file already
+                errors.append(CommitError(commit.sha, Diagnostic(name, 0, 0, message)))
                 continue
             position = index[commit.sha]
             if _key(settings) != _key(eras[-1][1]):

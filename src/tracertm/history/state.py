@@ -110,8 +110,9 @@ def load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader) 
                 t.project_id == project_id
             )
         ):
+            deleted = r.deleted_at is not None
             out.current[(kind, r.number)] = Current(
-                r.id, cast(RecordKind, kind), r.number, r.version, r.content_hash, r.source_path, r.deleted_at is not None
+                r.id, cast(RecordKind, kind), r.number, r.version, r.content_hash, r.source_path, deleted
             )
             if r.source_path:
                 out.by_path.setdefault(r.source_path, set()).add((kind, r.number))

@@ -152,7 +152,8 @@ class BatchWriter:
                 rows[w.row_id] = row
             # Updates first: a record renamed with its file (engine.moves) frees its old number, which a file
             # created later in the batch may take.
-            guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+            guarded = update(table).where(table.c.id == bindparam("_id"),
+                                          table.c.version == bindparam("_old_version"))
             for group in writes.values():
                 execute_guarded(conn, guarded.values(updated_at=utcnow()), [rows[w.row_id] for w in group], kind,
                                 [w.op for w in group])
@@ -160,8 +161,8 @@ class BatchWriter:
                 execute_batch(conn, insert(table), [rows[w.row_id] for w in group], [w.op for w in group])
         for start in range(0, len(self.revisions), 2000):
             chunk = self.revisions[start : start + 2000]
-            execute_batch(conn, insert(REVISIONS), [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk],
-                          self.revision_ops[start : start + 2000])
+            rows_ = [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk]
+            execute_batch(conn, insert(REVISIONS), rows_, self.revision_ops[start : start + 2000])
         new_files = [(v | {"id": i, "project_id": project_id, "path": p}, f)
                      for p, (new, i, v, f) in self.files.items() if new]
         changed_files = [(v | {"_id": i}, f) for new, i, v, f in self.files.values() if not new]
