@@ -10,7 +10,7 @@
   argument values, or none (undefined).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from alembic import op
 from tracertm.models.types import GUID, JSONType
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from tracertm.errors import ConfigError
+from tracertm.errors import ConfigError, Diagnostic
+from tracertm.parsers.adr.dates import DATE_FORMATS
 from tracertm.parsers.records import FileKind, ParserOptions
 
 # Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
@@ -64,7 +65,11 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "requirement_pattern": str,
     "feature_id_pattern": str,
     "scenario_id_pattern": str,
+    "date_format": str,
+    "results_window": int,
 }
+# Files the configuration is read from (the first one present wins), as named in findings about it.
+CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
 
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
@@ -107,18 +112,25 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     parser: ParserOptions = ParserOptions()
     source: Path | None = None
+    # Globs written in the configuration (not defaults): never filtered by DEFAULT_EXCLUDE, and warned about when
+    # they match nothing (a folder-per-ADR layout names its README.md/index.md files on purpose).
+    configured: frozenset[str] = frozenset()
     # Seconds a writer waits for another writer of the same project (of the same SQLite file) before giving up.
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S
     # check's step rules → severity: {"undefined"|"ambiguous"|"unused": "error"|"warning"|"off"} (default warning)
     step_checks: Mapping[str, str] = field(default_factory=dict)
+    results_window: int | None = None  # runs that a scenario's pass_rate covers (tracertm.results; default 20)
 
     @cached_property
-    def _matchers(self) -> list[tuple[FileKind, re.Pattern[str]]]:
-        return [(kind, glob_to_regex(p)) for kind, patterns in self.paths.items() for p in patterns]
+    def _matchers(self) -> list[tuple[FileKind, re.Pattern[str], bool]]:
+        return [
+            (kind, glob_to_regex(p), p in self.configured) for kind, patterns in self.paths.items() for p in patterns
+        ]
 
     @cached_property
-    def _excluded(self) -> list[re.Pattern[str]]:
-        return [glob_to_regex(p) for p in self.exclude]
+    def _excluded(self) -> list[tuple[re.Pattern[str], bool]]:
+        """(pattern, is a default exclude) for every exclude."""
+        return [(glob_to_regex(p), p in DEFAULT_EXCLUDE) for p in self.exclude]
 
     @cached_property
     def prefixes(self) -> tuple[str, ...]:
@@ -142,12 +154,37 @@ class Settings:
 
     def kind_of(self, path: str) -> FileKind | None:
         """The spec kind of a repository-relative POSIX path, or None when it is not a spec file."""
-        if any(rx.fullmatch(path) for rx in self._excluded):
-            return None
-        for kind, rx in self._matchers:
-            if rx.fullmatch(path):
+        excluded = [default for rx, default in self._excluded if rx.fullmatch(path)]
+        if excluded and not all(excluded):
+            return None  # the user's own exclude wins over everything
+        for kind, rx, configured in self._matchers:
+            if rx.fullmatch(path) and (configured or not excluded):
                 return kind
         return None
+
+    def unmatched(self, paths: Iterable[str]) -> list[Diagnostic]:
+        """A warning for every configured glob that matches none of ``paths`` (the spec files of a full scan)."""
+        found = list(paths)
+        out: list[Diagnostic] = []
+        for kind, patterns in self.paths.items():
+            for pattern in patterns:
+                if pattern not in self.configured:
+                    continue
+                rx = glob_to_regex(pattern)
+                if not any(rx.fullmatch(p) for p in found):
+                    out.append(self._config_warning(f"{kind}_paths", pattern))
+        return out
+
+    def _config_warning(self, key: str, pattern: str) -> Diagnostic:
+        where, line = (self.source.name if self.source is not None else CONFIG_FILES[0]), 0
+        if self.source is not None:
+            try:
+                text = self.source.read_text("utf-8", errors="replace").split("\n")
+                line = next((n for n, t in enumerate(text, 1) if f'"{pattern}"' in t or f"'{pattern}'" in t), 0)
+            except OSError:
+                pass
+        message = f"{key} matched nothing: no file matches {pattern!r}; fix the glob or remove it"
+        return Diagnostic(where, line, 0, message, "warning")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -210,7 +247,13 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
                 f"{where}: step_checks.{rule} = {severity!r}: rules are undefined, ambiguous, unused and "
                 "severities error, warning, off"
             )
-    parser_kwargs: dict[str, Any] = {}
+    # A feature's derived id is its path below the fixed prefix of the glob that found it (doc/features/ → x).
+    roots = tuple(dict.fromkeys(literal_prefix(p) for p in paths["feature"]))
+    parser_kwargs: dict[str, Any] = {"feature_roots": roots}
+    if "date_format" in table:
+        if table["date_format"].upper() not in DATE_FORMATS:
+            raise ConfigError(f"{where}: date_format must be one of {', '.join(map(repr, DATE_FORMATS))}")
+        parser_kwargs["date_format"] = table["date_format"].upper()
     for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
         if key in table:
             if key.endswith("_pattern"):
@@ -231,7 +274,9 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         exclude=DEFAULT_EXCLUDE + tuple(table.get("exclude", ())),
         parser=ParserOptions(**parser_kwargs),
         source=source,
+        configured=frozenset(p for kind in ("adr", "contract", "feature") for p in table.get(f"{kind}_paths", ())),
         step_checks=dict(step_checks),
+        results_window=table.get("results_window"),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:

@@ -57,19 +57,20 @@ def _steps(args: argparse.Namespace) -> int:
 
 def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int:
     """``tracertm show STEP-n`` (or ``file::function``): the definition and the steps that use it."""
-    from tracertm import output, queries
+    from tracertm import output
+    from tracertm.repositories import Records
+    from tracertm.schemas.records import to_read
     from tracertm.steps.queries import definition_uses, short_ids
 
     row = find_definition(session, project, args.id)
-    fields = {"id": short_ids(session, project.id).get(row.id), **queries.record_fields("step_definition", row)}
+    read = to_read(Records(session, "step_definition").kind, row, project.name).model_dump(mode="json")
+    fields = {"id": short_ids(session, project.id).get(row.id), "uuid": read.pop("id"), **read}
     fields["used_by"] = definition_uses(session, row)
     if args.format == "json":
         print(output.to_json(fields))
         return 0
     uses = fields.pop("used_by")
-    from tracertm.cli import _print_fields
-
-    _print_fields(fields)
+    print(output.fields_text(fields))
     print(f"used by ({len(uses)}):" if uses else "used by: no scenario step")
     for u in uses:
         row_text = f" (Examples row line {u['row_line']})" if u["row_line"] else ""
@@ -80,7 +81,7 @@ def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int
 
 
 def find_definition(session: Any, project: Any, ident: str) -> Any:
-    from tracertm.queries import NotFound
+    from tracertm.repositories.errors import NotFound
     from tracertm.steps.queries import find_definition as find
 
     row = find(session, project, ident)

@@ -46,6 +46,8 @@ class SyncResult:
     files_scanned: int = 0
     files_parsed: int = 0
     run_id: uuid.UUID | None = None
+    # Dangling links this run created or left behind (every one of the project's on a full rebuild).
+    links: list[Diagnostic] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -65,6 +67,7 @@ class SyncResult:
             "warnings": [d.as_dict() for d in self.warnings],
             "operations": [op.as_dict() for op in self.operations if op.action != "refresh"],
             "run_id": str(self.run_id) if self.run_id else None,
+            "links": [d.as_dict() for d in self.links],
         }
 
 
@@ -335,7 +338,10 @@ class _Job:
                 self.staged,
             )
             with collector_paused():
-                apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                result.links = _maintain_links(
+                    session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files)
+                )
                 if step_sources is not None:
                     _refresh_step_links(
                         session, project.id, the_plan, parsed, removed, step_sources, self.settings,
@@ -399,12 +405,32 @@ class _Job:
             dry_run=dry_run,
             counts=counts,
             errors=the_plan.errors,
-            warnings=the_plan.warnings,
+            # A configured glob that matched nothing is worth a word (only a full scan can tell).
+            warnings=(self.settings.unmatched(snapshot.files) if self.paths is None else []) + the_plan.warnings,
             operations=the_plan.operations,
             files_scanned=len(snapshot.files),
             files_parsed=len(parsed),
         )
         return result, the_plan, counts
+
+
+def _maintain_links(
+    session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
+    *, full: bool, known: bool,
+) -> list[Diagnostic]:
+    """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
+    the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
+    every record is new to it)."""
+    from tracertm.engine import links
+
+    conn = session.connection()
+    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser, fresh=not known)
+    stale = links.needs_rebuild(project)
+    if full or (stale and known):
+        findings = links.rebuild(conn, project.id, settings.parser)
+    if stale:
+        links.mark_built(project)
+    return findings
 
 
 def _step_sources(

@@ -1,7 +1,9 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from tracertm.kinds import KINDS
+from tracertm.models.api_token import ApiToken
 from tracertm.models.base import Base
+from tracertm.models.link import Link, LinkType
 from tracertm.models.project import Project
 from tracertm.models.specification import (
     ADR,
@@ -20,6 +22,7 @@ from tracertm.models.specification import (
 from tracertm.models.step_link import ScenarioStepMatch
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
+from tracertm.models.test_run import TestResult, TestRun
 
 # Record kind → model (the kinds and their tables are listed in tracertm.kinds).
 MODEL_BY_KIND: dict[str, type[Base]] = {
@@ -29,6 +32,7 @@ MODEL_BY_KIND: dict[str, type[Base]] = {
 
 __all__ = [
     "ADR",
+    "ApiToken",
     "ADRStatus",
     "Base",
     "Contract",
@@ -36,6 +40,8 @@ __all__ = [
     "ContractType",
     "Feature",
     "FeatureStatus",
+    "Link",
+    "LinkType",
     "MODEL_BY_KIND",
     "Project",
     "Scenario",
@@ -47,6 +53,8 @@ __all__ = [
     "StepType",
     "SyncRun",
     "TestCase",
+    "TestResult",
+    "TestRun",
     "scenario_test_case_association",
 ]
 

@@ -251,6 +251,10 @@ class Scenario(SpecMixin, Base):
     test_case_ids: Mapped[list[Any]] = _json_list()
     pass_rate: Mapped[float | None] = mapped_column(Float)
     last_executed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Execution statistics (database-owned, written by tracertm.results; sync never touches them).
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    execution_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
+    flaky: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
