@@ -162,7 +162,7 @@ def test_backfill_replays_step_definitions_and_the_next_sync_links(
     backfill(git_repo.path, database_url=database_url)
     code, out, _ = _cli(capsys, "history", f"{PATH}::emptied", "--path", str(git_repo.path), "--database-url",
                         database_url, "--format", "json")
-    assert code == 0 and [(r["change"], r["commit"]) for r in json.loads(out)] == [("created", first),
+    assert code == 0 and [(r["change"], r["commit_sha"]) for r in json.loads(out)] == [("created", first),
                                                                                   ("updated", second)]
     sync(git_repo.path, database_url=database_url)  # links were never computed: the first sync does it
     engine = db.make_engine(database_url)
