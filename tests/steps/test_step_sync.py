@@ -126,3 +126,47 @@ def test_step_definitions_sync(git_repo: GitRepo, database_url: str, capsys: pyt
         assert ("the basket holds two items", "undefined", 16) in _links(engine)
     finally:
         engine.dispose()
+
+
+def test_a_sync_of_some_paths_matches_against_every_step_file(git_repo: GitRepo, database_url: str) -> None:
+    """The watcher syncs the paths that changed: links still see every definition (and parameter type)."""
+    git_repo.write("features/basket.feature", FEATURE)
+    git_repo.write(PATH, STEPS)
+    git_repo.write("features/step_definitions/types.js",
+                   "defineParameterType({name: 'fruit', regexp: /apples?|pears?/});\n"
+                   "When('I eat {int} {fruit}', function eat(n, f) {});\n")
+    git_repo.commit("basket")
+    sync(git_repo.path, database_url=database_url)
+    git_repo.write("features/basket.feature", FEATURE + "\n  Scenario: eat\n    When I eat 2 apples\n"
+                                                        "    Then the basket is emptied\n")
+    result = sync(git_repo.path, database_url=database_url, paths=["features/basket.feature"])
+    assert result.counts["scenario"]["created"] == 1
+    engine = db.make_engine(database_url)
+    try:
+        assert _defs(engine)["emptied"][1] == 1 and _defs(engine)["eat"][1] == 1
+        assert ("I eat 2 apples", "defined", None) in _links(engine)
+    finally:
+        engine.dispose()
+
+
+def test_backfill_replays_step_definitions_and_the_next_sync_links(
+    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tracertm import backfill
+
+    git_repo.write("features/basket.feature", FEATURE)
+    git_repo.write(PATH, STEPS)
+    first = git_repo.commit("one")
+    git_repo.write(PATH, STEPS.replace("the basket is emptied", "the basket is cleared"))
+    second = git_repo.commit("two")
+    backfill(git_repo.path, database_url=database_url)
+    code, out, _ = _cli(capsys, "history", f"{PATH}::emptied", "--path", str(git_repo.path), "--database-url",
+                        database_url, "--format", "json")
+    assert code == 0 and [(r["change"], r["commit_sha"]) for r in json.loads(out)] == [("created", first),
+                                                                                  ("updated", second)]
+    sync(git_repo.path, database_url=database_url)  # links were never computed: the first sync does it
+    engine = db.make_engine(database_url)
+    try:
+        assert _defs(engine)["add"][1] == 2 and ("the basket holds two items", "undefined", 16) in _links(engine)
+    finally:
+        engine.dispose()

@@ -333,7 +333,10 @@ class _Job:
             removed = {
                 p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
             }
-            step_sources = _step_sources(snapshot, db_files, list(parsed), removed, self.full or never_linked)
+            step_sources = _step_sources(
+                snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,
+                self.staged,
+            )
             with collector_paused():
                 ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
                 result.links = _maintain_links(
@@ -431,7 +434,8 @@ def _maintain_links(
 
 
 def _step_sources(
-    snapshot: Snapshot, db_files: dict[str, Any], changed: list[str], removed: set[str], full: bool
+    snapshot: Snapshot, db_files: dict[str, Any], changed: list[str], removed: set[str], full: bool,
+    settings: Settings, ref: str | None, staged: bool,
 ) -> dict[str, bytes] | None:
     """The bytes of every step file of the source, when step links may need re-matching (a step file or a feature
     changed, came or went); None otherwise (a no-op sync reads nothing more)."""
@@ -439,6 +443,14 @@ def _step_sources(
     touched = [kinds.get(p) or db_files[p].kind for p in [*changed, *removed] if p in kinds or p in db_files]
     if not full and not any(k in ("step_definition", "feature") for k in touched):
         return None
+    if snapshot.scope is not None:
+        # A sync of some paths (the watcher's): matching needs every step file of the source all the same.
+        full_scan = scan(snapshot.location, settings.for_steps(), ref=ref, staged=staged)
+        try:
+            steps = sorted(p for p, f in full_scan.files.items() if f.error is None)
+            return full_scan.read(steps)
+        finally:
+            full_scan.close()
     steps = sorted(p for p, f in snapshot.files.items() if f.kind == "step_definition" and f.error is None)
     return snapshot.read(steps)
 

@@ -89,8 +89,9 @@ def refresh(
     ids = {r.step_number: r.id for r in rows}
     parsed = {p: f for p, f in step_files.items() if isinstance(f, StepFile)}
     definitions = [d for f in parsed.values() for d in f.definitions if d.identity in ids]
-    broken = {p for p, f in step_files.items() if isinstance(f, ParseError)}
-    definitions += [definition_from_row(r) for r in rows if (r.source_path or r.implementation_path) in broken]
+    # A file that fails to parse keeps its rows: its definitions are rebuilt from them (as is any live definition
+    # whose file this run did not read).
+    definitions += [definition_from_row(r) for r in rows if (r.source_path or r.implementation_path) not in parsed]
     registries = Registries(t for f in parsed.values() for t in f.parameter_types)
     compiled: list[Compiled] = []
     for d in definitions:
