@@ -247,7 +247,7 @@ def build_revision(
 #
 # A cold sync writes hundreds of thousands of small JSON values (a scenario has nine JSON columns). Through the JSON
 # type each costs a json.dumps call (Python set-up around the C encoder) and the revision snapshot encodes the same
-# fields again after a json_safe walk. Here each field is encoded once, by a C encoder made once, and the texts are
+# fields again after a json_safe walk. Here each field is encoded once, by an encoder made once, and the texts are
 # bound as text (cast to JSONB on PostgreSQL). The texts are exactly what json.dumps(json_safe(value)) gives.
 
 _TEXT_JSON_DIALECTS = ("sqlite", "postgresql")
@@ -263,18 +263,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _make_encoder() -> Callable[[Any], str]:
-    """``json.dumps(value, default=_json_default)`` with json.dumps's defaults, without its per-call set-up."""
-    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None without the C accelerator
-    if c_make_encoder is None:  # pragma: no cover - CPython has it
-        return lambda value: json.dumps(value, default=_json_default)
-    # markers=None: no circular-reference check (records are trees); the rest as json.dumps's defaults.
-    encoder = c_make_encoder(None, _json_default, _quote, None, ": ", ", ", False, False, True)
-    return lambda value: "".join(encoder(value, 0))
-
-
-_quote: Callable[[str], str] = json.encoder.encode_basestring_ascii
-_encode = _make_encoder()
+# json.dumps(value, default=_json_default) without its per-call set-up: one encoder made once (the public
+# JSONEncoder, which uses the C accelerator itself). No circular-reference check: records are trees.
+_ENCODER = json.JSONEncoder(default=_json_default, check_circular=False)
+_encode: Callable[[Any], str] = _ENCODER.encode
+_quote: Callable[[str], str] = _ENCODER.encode  # a str is quoted by the encoder's own fast path
 
 
 def _encode_value(value: Any) -> str:
