@@ -31,10 +31,14 @@ class KindInfo:
     title_column: str
     metadata_column: str  # the JSON ``<model>_metadata`` column
     parent: RecordKind | None = None  # a scenario lives in a feature's file and row
-    # Fields whose text is prose: re-wrapping or re-indenting it is not a change of meaning, so the content hash sees
-    # it whitespace-collapsed. Every other string (doc strings, code blocks, literal YAML blocks, parsed structures)
-    # is hashed exactly, with line endings normalised.
-    prose_fields: frozenset[str] = frozenset()
+    # Paths ("/"-separated keys of the record's fields, "*" = any list item or key) whose strings are prose:
+    # re-wrapping or re-indenting prose is not a change of meaning, so the content hash sees it with whitespace runs
+    # collapsed (fenced code blocks inside excepted). Every other string — doc strings, code, literal YAML blocks,
+    # parsed YAML/JSON structures, step text — is hashed exactly, line endings normalised.
+    prose: tuple[str, ...] = ()
+    # Paths where the parser puts positions (line numbers, the source text, the file path, a slug of the file name):
+    # where something is, not what it says. Left out of the content hash at exactly these paths, nowhere else.
+    positional: tuple[str, ...] = ()
 
     @property
     def is_file_kind(self) -> bool:
@@ -42,25 +46,34 @@ class KindInfo:
         return self.parent is None
 
 
+_STEP_LISTS = ("background", "given_steps", "when_steps", "then_steps")
+
 KINDS: dict[str, KindInfo] = {
     info.name: info
     for info in (
         KindInfo(
             "adr", "adrs", "adr_number", "title", "adr_metadata",
-            prose_fields=frozenset({"title", "context", "decision", "consequences", "decision_drivers",
-                                    "considered_options", "stakeholders"}),
+            prose=(
+                "title", "context", "decision", "consequences", "decision_drivers/*",
+                "considered_options/*/option", "considered_options/*/pros/*", "considered_options/*/cons/*",
+                "adr_metadata/sections/*", "adr_metadata/preamble", "adr_metadata/options/*/description",
+                "adr_metadata/options/*/neutral/*",
+            ),
+            positional=("adr_metadata/slug",),
         ),
         KindInfo(
             "contract", "contracts", "contract_number", "title", "contract_metadata",
-            prose_fields=frozenset({"title"}),
+            prose=("title", "preconditions/*/description", "postconditions/*/description"),
         ),
         KindInfo(
             "feature", "features", "feature_number", "name", "feature_metadata",
-            prose_fields=frozenset({"name", "description", "as_a", "i_want", "so_that"}),
+            prose=("name", "description", "as_a", "i_want", "so_that"),
+            positional=("file_path",),
         ),
         KindInfo(
             "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", parent="feature",
-            prose_fields=frozenset({"title", "description"}),
+            prose=("title", "description"),
+            positional=("gherkin_text", *(f"{steps}/*/line" for steps in _STEP_LISTS)),
         ),
     )
 }
