@@ -315,7 +315,8 @@ def _status(args: argparse.Namespace) -> int:
     if info["files_in_error"]:
         print("files in error:")
         for f in info["files_in_error"]:
-            print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
+            for d in f.get("diagnostics") or [f]:
+                print(f"  {f['path']}:{d.get('line', 0)}:{d.get('column', 0)}: {d.get('message', '')}")
     return EXIT_OK
 
 
@@ -571,7 +572,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
         print(output.to_json(rev))
         return EXIT_OK
     print(
-        f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} in "
+        f"{kind} {rev['number']} as of {args.at}: version {rev['version']} (its write count then; {rev['change']} in "
         f"{rev['commit'][:12]} by {rev['author']}, {rev['committed_at']})"
     )
     if rev["deleted"]:
