@@ -124,3 +124,17 @@ def test_prose_collapses_but_fenced_code_stays_exact() -> None:
     scenario = {"title": "t", "given_steps": [{"keyword": "Given", "text": "x", "line": 4}], "examples": [{"line": 1}]}
     canonical = canonical_json(scenario, "scenario")
     assert '"line":4' not in canonical and '"examples":[{"line":1}]' in canonical
+
+
+def test_the_previous_scheme_is_reproduced_exactly() -> None:
+    """Pinned: the hash tracertm's scheme 1 gave this record (computed with the scheme-1 code), so databases
+    written before the upgrade are recognised."""
+    import datetime
+
+    fields = {
+        "title": "Use  git\n now",
+        "date": datetime.date(2024, 1, 2),
+        "given_steps": [{"keyword": "Given", "text": "a  b", "line": 3}],
+        "adr_metadata": {"slug": "x", "n": {"line": 1, "k": "v"}},
+    }
+    assert previous_scheme_hash("adr", fields) == "0070ffd3efd10daf570d99d976831bcc7e5dc6398cf07dac8f2d14f4f09505ef"
