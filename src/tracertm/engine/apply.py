@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from tracertm.errors import ConflictError, DatabaseError
+from tracertm.errors import ConflictError, RecordRefusedError
 from tracertm.git import CommitInfo
 from tracertm import kinds
 from tracertm.models import Base
@@ -178,7 +178,7 @@ def _execute(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[
             except DBAPIError as row_exc:
                 culprit, reason = (ops[i] if ops is not None and i < len(ops) else None), row_exc
                 break
-        raise DatabaseError(f"{_describe(culprit)}: the database refused it ({_first_line(reason)}); "
+        raise RecordRefusedError(f"{_describe(culprit)}: the database refused it ({_first_line(reason)}); "
                             "nothing was written — fix the file, or report this if the file is fine") from None
 
 
