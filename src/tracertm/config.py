@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tracertm.errors import ConfigError
-from tracertm.parsers.records import FileKind, ParserOptions
+from tracertm.parsers.records import FILE_KINDS, FileKind, ParserOptions
 
 DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "adr": ("docs/adr/**/*.md", "doc/adr/**/*.md", "docs/decisions/**/*.md"),
@@ -153,7 +153,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
             raise ConfigError(f"{where}: {key} must be a list of strings")
     paths = dict(DEFAULT_PATHS)
     paths["adr"] = paths["adr"] + _adr_dir(root)
-    for kind in ("adr", "contract", "feature"):
+    for kind in FILE_KINDS:
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
     parser_kwargs: dict[str, Any] = {}

@@ -30,6 +30,7 @@ class KindInfo:
     number_column: str  # the identity within the project (within the feature, for a scenario)
     title_column: str
     metadata_column: str  # the JSON ``<model>_metadata`` column
+    plural: str  # what the CLI calls a list of them (``tracertm list adrs``)
     parent: RecordKind | None = None  # a scenario lives in a feature's file and row
     # Paths ("/"-separated keys of the record's fields, "*" = any list item or key) whose strings are prose:
     # re-wrapping or re-indenting prose is not a change of meaning, so the content hash sees it with whitespace runs
@@ -52,7 +53,7 @@ KINDS: dict[str, KindInfo] = {
     info.name: info
     for info in (
         KindInfo(
-            "adr", "adrs", "adr_number", "title", "adr_metadata",
+            "adr", "adrs", "adr_number", "title", "adr_metadata", "adrs",
             prose=(
                 "title", "context", "decision", "consequences", "decision_drivers/*",
                 "considered_options/*/option", "considered_options/*/pros/*", "considered_options/*/cons/*",
@@ -62,16 +63,16 @@ KINDS: dict[str, KindInfo] = {
             positional=("adr_metadata/slug",),
         ),
         KindInfo(
-            "contract", "contracts", "contract_number", "title", "contract_metadata",
+            "contract", "contracts", "contract_number", "title", "contract_metadata", "contracts",
             prose=("title", "preconditions/*/description", "postconditions/*/description"),
         ),
         KindInfo(
-            "feature", "features", "feature_number", "name", "feature_metadata",
+            "feature", "features", "feature_number", "name", "feature_metadata", "features",
             prose=("name", "description", "as_a", "i_want", "so_that"),
             positional=("file_path",),
         ),
         KindInfo(
-            "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", parent="feature",
+            "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", "scenarios", parent="feature",
             prose=("title", "description"),
             positional=("gherkin_text", *(f"{steps}/*/line" for steps in _STEP_LISTS)),
         ),
@@ -84,6 +85,9 @@ FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
 # Identity column per kind (``NUMBER_COLUMN["adr"] == "adr_number"``).
 NUMBER_COLUMN: dict[str, str] = {name: info.number_column for name, info in KINDS.items()}
 TITLE_COLUMN: dict[str, str] = {name: info.title_column for name, info in KINDS.items()}
+PLURAL: dict[str, str] = {name: info.plural for name, info in KINDS.items()}
+# What users may type for a kind: "adr" or "adrs", ...
+ALIASES: dict[str, str] = {alias: name for name, info in KINDS.items() for alias in (name, info.plural)}
 
 
 def model(kind: str) -> Any:
@@ -109,6 +113,7 @@ def kind_of_table(name: str) -> str | None:
 
 
 __all__ = [
-    "FILE_KINDS", "FileKind", "KINDS", "KindInfo", "NUMBER_COLUMN", "RECORD_KINDS", "RecordKind", "TITLE_COLUMN",
+    "ALIASES", "FILE_KINDS", "FileKind", "KINDS", "KindInfo", "NUMBER_COLUMN", "PLURAL", "RECORD_KINDS", "RecordKind",
+    "TITLE_COLUMN",
     "kind_of_table", "model", "table",
 ]

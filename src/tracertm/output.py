@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tracertm.errors import Diagnostic
+from tracertm.kinds import PLURAL
 
-KIND_LABELS = {"adr": "adrs", "contract": "contracts", "feature": "features", "scenario": "scenarios"}
+KIND_LABELS = PLURAL
 SYNC_COLUMNS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 

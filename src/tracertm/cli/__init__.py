@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import Any, NoReturn
 
+from tracertm import kinds
 from tracertm._version import __version__
 from tracertm.errors import TracertmError, UsageError
 
@@ -254,8 +255,7 @@ def _register_queries(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_status)
 
     p = verbs.add_parser("list", help="list adrs, contracts, features or scenarios", parents=[_common()])
-    p.add_argument("kind", metavar="KIND", choices=("adrs", "contracts", "features", "scenarios", "adr", "contract",
-                                                     "feature", "scenario"))
+    p.add_argument("kind", metavar="KIND", choices=list(kinds.ALIASES))
     project_options(p)
     p.add_argument("--status", help="only records with this status")
     p.add_argument("--tag", help="only records with this tag")
