@@ -138,3 +138,23 @@ def test_the_previous_scheme_is_reproduced_exactly() -> None:
         "adr_metadata": {"slug": "x", "n": {"line": 1, "k": "v"}},
     }
     assert previous_scheme_hash("adr", fields) == "0070ffd3efd10daf570d99d976831bcc7e5dc6398cf07dac8f2d14f4f09505ef"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_words = st.lists(st.text(alphabet="abc`~-", min_size=1, max_size=5), min_size=1, max_size=12)
+_spaces = st.sampled_from([" ", "  ", "\n", "\n\n", "\t", " \n  "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=_words, gaps=st.lists(_spaces, min_size=12, max_size=12), code=st.text(alphabet="ab \n", max_size=20))
+def test_prose_is_whitespace_insensitive_and_code_is_not(words: list[str], gaps: list[str], code: str) -> None:
+    words = [w.replace("`", "").replace("~", "") or "x" for w in words]  # no accidental fences in the prose
+    plain = " ".join(words)
+    spaced = "".join(w + g for w, g in zip(words, gaps))
+    assert collapse_prose(spaced) == collapse_prose(plain) == plain
+    fenced = f"{plain}\n\n```\n{code}\n```\n"
+    assert collapse_prose(collapse_prose(fenced)) == collapse_prose(fenced)
+    assert code in collapse_prose(fenced)
+    if code.strip():
+        assert collapse_prose(f"{plain}\n\n```\n{code} \n```\n") != collapse_prose(fenced)
