@@ -250,6 +250,7 @@ def _register_queries(verbs: argparse._SubParsersAction[_Parser]) -> None:
         p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
 
     p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
+    p.add_argument("repo", nargs="?", metavar="PATH", help="repository whose project to show (same as --path)")
     project_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=_status)
@@ -301,6 +302,10 @@ def _open_project(args: argparse.Namespace) -> tuple[object, object]:
 def _status(args: argparse.Namespace) -> int:
     from tracertm import output, queries
 
+    if args.repo:
+        if args.path and args.path != args.repo:
+            raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
+        args.path = args.repo
     session, project = _open_project(args)
     info = queries.status(session, project)  # type: ignore[arg-type]
     if args.format == "json":
