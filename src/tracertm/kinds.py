@@ -64,7 +64,9 @@ KINDS: dict[str, KindInfo] = {
         ),
         KindInfo(
             "contract", "contracts", "contract_number", "title", "contract_metadata", "contracts",
-            prose=("title", "preconditions/*/description", "postconditions/*/description"),
+            # YAML already folds re-wrapped plain and ">" scalars; "|" literal blocks are meant exactly: only the
+            # title is prose.
+            prose=("title",),
         ),
         KindInfo(
             "feature", "features", "feature_number", "name", "feature_metadata", "features",
