@@ -1,3 +1,5 @@
 from tracertm.cli import run
 
-run()
+# Guarded: parse pools started with "forkserver" or "spawn" import the main module in their server process.
+if __name__ == "__main__":
+    run()

@@ -21,6 +21,7 @@ DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "feature": ("features/**/*.feature",),
 }
 # Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these).
+DEFAULT_LOCK_TIMEOUT_S = 60.0
 DEFAULT_EXCLUDE = ("**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md")
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -31,6 +32,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "feature_paths": list,
     "exclude": list,
     "max_file_size": int,
+    "lock_timeout": (int, float),
     "requirement_pattern": str,
     "feature_id_pattern": str,
     "scenario_id_pattern": str,
@@ -77,6 +79,8 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     parser: ParserOptions = ParserOptions()
     source: Path | None = None
+    # Seconds a writer waits for another writer of the same project (of the same SQLite file) before giving up.
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S
 
     @cached_property
     def _matchers(self) -> list[tuple[FileKind, re.Pattern[str]]]:
@@ -148,7 +152,8 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         if expected is None:
             raise ConfigError(f"{where}: unknown key {key!r} in tracertm settings; known keys: {', '.join(_KEYS)}")
         if not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{where}: {key} must be a {getattr(expected, '__name__', expected)}")
+            wanted = "number" if isinstance(expected, tuple) else expected.__name__
+            raise ConfigError(f"{where}: {key} must be a {wanted}")
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} must be a list of strings")
     paths = dict(DEFAULT_PATHS)
@@ -165,8 +170,12 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
                 except re.error as exc:
                     raise ConfigError(f"{where}: {key} is not a valid regular expression ({exc})") from None
             parser_kwargs[key] = table[key]
+    lock_timeout = float(table.get("lock_timeout", DEFAULT_LOCK_TIMEOUT_S))
+    if not 0 <= lock_timeout <= 86400:
+        raise ConfigError(f"{where}: lock_timeout must be between 0 and 86400 seconds, not {lock_timeout:g}")
     settings = Settings(
         root=root,
+        lock_timeout=lock_timeout,
         project=table.get("project"),
         database_url=table.get("database_url"),
         paths=paths,

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracertm.errors import ConfigError, DatabaseError
+from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+from tracertm.errors import Cancelled, ConfigError, DatabaseError, LockTimeoutError, SchemaTooNewError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 # The newest migration. A test keeps it equal to Alembic's head, so start-up can check the schema with one query
 # instead of importing Alembic.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 ENV_URL = "TRACERTM_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 
@@ -114,10 +115,46 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
-    # A writer takes SQLite's write lock up front, so two writers queue on the busy timeout instead of one
-    # failing with "database is locked" when it upgrades a read transaction.
-    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get("tracertm_write") else "BEGIN"
-    conn.exec_driver_sql(mode)
+    # A writer takes SQLite's write lock up front, so two writers queue instead of one failing with "database is
+    # locked" when it upgrades a read transaction. The busy timeout is set for every transaction (a pragma costs
+    # no I/O): a pooled connection must not keep another writer's bound.
+    options = conn.get_execution_options()
+    busy_ms = int(options.get("tracertm_busy_ms", SQLITE_BUSY_TIMEOUT_S * 1000))
+    if not options.get("tracertm_write"):
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+        conn.exec_driver_sql("BEGIN")
+        return
+    _sqlite_begin_immediate(conn, busy_ms, options.get("tracertm_cancel"))
+
+
+def _sqlite_begin_immediate(conn: Connection, busy_ms: int, cancel: Any) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock at most ``busy_ms`` in short slices so that ``cancel`` (a
+    ``threading.Event``) is seen within a tenth of a second: SQLite's own busy wait cannot be interrupted."""
+    import sqlite3
+    import time
+
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    deadline = time.monotonic() + busy_ms / 1000
+    raw.execute(f"PRAGMA busy_timeout={min(busy_ms, 100)}")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode not in (5, 6) and "locked" not in str(exc):  # not SQLITE_BUSY/LOCKED
+                    raise
+            if (cancel is not None and cancel.is_set()) or time.monotonic() >= deadline:
+                break
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # Out of time (or cancelled): one last try that fails through SQLAlchemy, so callers see its usual error.
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 # ---------------------------------------------------------------------------------------------------- migrations
@@ -152,23 +189,55 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run migrations up to ``revision``, serialised across processes (PostgreSQL advisory lock)."""
+def known_revisions() -> set[str]:
+    """Every migration this installation ships (imports Alembic: only called off the fast path)."""
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _check_not_newer(engine: Engine, revision: str | None) -> None:
+    if revision is not None and revision != SCHEMA_HEAD and revision not in known_revisions():
+        raise SchemaTooNewError(
+            f"database {redact(engine.url)} is at schema revision {revision}, newer than this tracertm knows "
+            f"(up to {SCHEMA_HEAD}); upgrade tracertm (pip install -U tracertm) to use it"
+        )
+
+
+def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+    """Run migrations up to ``revision``, serialised across processes: the migration lock on PostgreSQL (an
+    advisory lock), the write lock on SQLite (``BEGIN IMMEDIATE``). The schema revision is read again under the
+    lock, so of several processes starting at once on an empty database one migrates and the others find it done.
+    """
     from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
-    with _connect(engine) as conn, foreign_keys_off(conn):
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                from sqlalchemy import text
-
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key("tracertm:migrations")})
-            command.upgrade(alembic_config(conn), revision)
+    bound = _bounded(engine, timeout)
+    try:
+        with _connect(bound) as conn, foreign_keys_off(conn):
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    _pg_lock(conn, "tracertm:migrations", timeout, lambda: "migrations")
+                has_table = conn.dialect.has_table(conn, "alembic_version")
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_table else None
+                _check_not_newer(engine, current)
+                if revision == "head" and current == SCHEMA_HEAD:
+                    return
+                command.upgrade(alembic_config(conn), revision)
+    except OperationalError as exc:
+        if _is_busy(exc):
+            raise LockTimeoutError(
+                f"database {redact(engine.url)}: waited {timeout:g} s for another writer to migrate it; "
+                "try again, or raise lock_timeout in the tracertm configuration"
+            ) from None
+        raise database_unavailable(engine, exc) from None
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     from alembic import command
 
-    with _connect(engine) as conn, foreign_keys_off(conn):
+    with _connect(engine.execution_options(tracertm_write=True)) as conn, foreign_keys_off(conn):
         with conn.begin():
             command.downgrade(alembic_config(conn), revision)
 
@@ -193,10 +262,14 @@ def foreign_keys_off(conn: Connection) -> Iterator[None]:
         raw.execute("PRAGMA foreign_keys=ON")
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create or migrate the schema on first use; one cheap query when it is already current."""
-    if current_revision(engine) != SCHEMA_HEAD:
-        upgrade(engine)
+def ensure_schema(engine: Engine, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+    """Create or migrate the schema on first use; one cheap query when it is already current. A database at a
+    schema this tracertm does not know (a newer release migrated it) is refused with one line."""
+    revision = current_revision(engine)
+    if revision == SCHEMA_HEAD:
+        return
+    _check_not_newer(engine, revision)
+    upgrade(engine, timeout=timeout)
 
 
 @contextmanager
@@ -221,12 +294,21 @@ def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
     )
 
 
-def open_engine(option: str | None = None, configured: str | None = None, migrate: bool = True) -> Engine:
+def open_engine(
+    option: str | None = None,
+    configured: str | None = None,
+    migrate: bool = True,
+    timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+) -> Engine:
     """Resolve, validate and connect: the one way the CLI and library get an engine."""
     url, source = resolve_database_url(option, configured)
     engine = make_engine(url, source)
     if migrate:
-        ensure_schema(engine)
+        try:
+            ensure_schema(engine, timeout)
+        except BaseException:
+            engine.dispose()
+            raise
     return engine
 
 
@@ -291,23 +373,123 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
 
 
+# Names of run triggers as a user knows the writer.
+WRITER_KINDS = {"cli": "sync", "ci": "sync (CI)", "hook": "hook sync", "watch": "watch daemon", "backfill": "backfill"}
+
+
+def _bounded(engine: Engine, timeout: float, cancel: Any = None) -> Engine:
+    """``engine`` whose transactions are writes: ``BEGIN IMMEDIATE`` waiting at most ``timeout`` on SQLite."""
+    return engine.execution_options(
+        tracertm_write=True, tracertm_busy_ms=max(0, int(timeout * 1000)), tracertm_cancel=cancel
+    )
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (the busy timeout ran out) or PostgreSQL's lock_timeout."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlite_errorcode", None) in (5, 6) or "database is locked" in str(orig):  # BUSY, LOCKED
+        return True
+    return getattr(orig, "sqlstate", None) == "55P03"  # lock_not_available
+
+
+def _pg_lock(conn: Any, name: str, timeout: float, describe: Any, cancel: Any = None) -> None:
+    """Take the transaction-scoped advisory lock ``name`` within ``timeout`` seconds (a try-lock loop: a blocked
+    ``pg_advisory_xact_lock`` could not be bounded without cancelling the statement), and bound every row and table
+    lock of the transaction the same way (``lock_timeout``). ``describe()`` names the holder for the error;
+    ``cancel`` (a ``threading.Event``) ends the wait with ``Cancelled``."""
+    import time
+
+    from sqlalchemy import text
+
+    key = _lock_key(name)
+    deadline = time.monotonic() + timeout
+    pause = 0.02
+    while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar():
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled while waiting for the write lock")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockTimeoutError(describe())
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.5)
+    conn.execute(text(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}"))
+
+
+def other_writer(engine: Engine, project_name: str, exclude: Any = None) -> str | None:
+    """Who else is writing: the oldest unfinished run (``sync_runs.status = 'running'``) of ``project_name``
+    (of any project on SQLite, whose write lock covers the whole file), as "a watch daemon of project 'x'
+    (started 10:02:11 UTC)"; None when no run is registered."""
+    from sqlalchemy import select
+
+    from tracertm.models import Project, SyncRun
+
+    query = (
+        select(SyncRun.trigger, SyncRun.started_at, Project.name)
+        .join(Project, Project.id == SyncRun.project_id)
+        .where(SyncRun.status == "running")
+        .order_by(SyncRun.started_at)
+        .limit(1)
+    )
+    if engine.dialect.name == "postgresql":
+        query = query.where(Project.name == project_name)
+    if exclude is not None:
+        query = query.where(SyncRun.id != exclude)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(query).first()
+    except Exception:  # noqa: BLE001 - only used to word an error message
+        return None
+    if row is None:
+        return None
+    kind = WRITER_KINDS.get(row.trigger, row.trigger)
+    return f"a {kind} of project {row.name!r} (started {row.started_at:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def lock_timeout_message(engine: Engine, project_name: str, timeout: float, exclude: Any = None) -> str:
+    holder = other_writer(engine, project_name, exclude) or "another writer (no tracertm run is registered)"
+    return (
+        f"project {project_name!r}: waited {timeout:g} s for the write lock held by {holder}; try again when it "
+        "has finished, or raise lock_timeout in the tracertm configuration"
+    )
+
+
 @contextmanager
-def write_session(engine: Engine, project_name: str) -> Iterator[Session]:
+def write_session(
+    engine: Engine,
+    project_name: str,
+    timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+    run_id: Any = None,
+    cancel: Any = None,
+) -> Iterator[Session]:
     """One transaction holding the per-project write lock; commits on success, rolls back on any exception.
 
-    PostgreSQL: ``pg_advisory_xact_lock`` on the project name (released at commit/rollback). SQLite: the
-    transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer.
+    PostgreSQL: the advisory lock of the project name (released at commit/rollback), taken with a try-lock loop.
+    SQLite: the transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer.
+    Either way the wait is bounded by ``timeout`` seconds and ends in ``LockTimeoutError`` naming the other writer
+    (from its unfinished ``sync_runs`` row; ``run_id`` is the caller's own, left out of that search).
+    ``cancel`` (a ``threading.Event``, set by another thread that also interrupts the connection) turns the
+    resulting database error, or a set flag at the lock wait, into ``Cancelled``; the transaction rolls back.
     """
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
-    bound = engine.execution_options(tracertm_write=True)
+    def describe() -> str:
+        return lock_timeout_message(engine, project_name, timeout, run_id)
+
+    bound = _bounded(engine, timeout, cancel)
     try:
         with session(bound, expire_on_commit=False) as sess, sess.begin():
             if engine.dialect.name == "postgresql":
-                sess.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(f"project:{project_name}")})
+                _pg_lock(sess.connection(), f"project:{project_name}", timeout, describe, cancel)
             else:
                 sess.connection()  # emits BEGIN IMMEDIATE now, before any read
             yield sess
-    except OperationalError as exc:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled before commit")
+    except DBAPIError as exc:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled; the transaction was rolled back") from None
+        if not isinstance(exc, OperationalError):
+            raise
+        if _is_busy(exc):
+            raise LockTimeoutError(describe()) from None
         raise database_unavailable(engine, exc) from None

@@ -43,6 +43,20 @@ class RecordRefusedError(TracertmError):
     exit_code = 2
 
 
+class LockTimeoutError(DatabaseError):
+    """Another writer held the project's write lock for longer than ``lock_timeout`` (exit 2: try again later)."""
+
+
+class SchemaTooNewError(DatabaseError):
+    """The database was migrated by a newer tracertm than the one installed (exit 2: upgrade tracertm)."""
+
+
+class Cancelled(TracertmError):
+    """The caller asked a run to stop (the watch daemon's second signal); its transaction was rolled back."""
+
+    exit_code = 130
+
+
 class ConflictError(TracertmError):
     """A row changed underneath us (optimistic locking lost), or two files claim one identity."""
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tracertm.errors import GitError
 
@@ -196,69 +198,152 @@ def _pathspecs(prefixes: tuple[str, ...]) -> list[str]:
     return [f":(top,literal){p}" if p else ":(top)" for p in prefixes] or [":(top)"]
 
 
+# How long a git process may take to exit once told to (stdin closed, or killed) before we stop waiting.
+EXIT_TIMEOUT_S = 5.0
+
+
 class BlobReader:
-    """Reads many blobs through one ``git cat-file --batch`` process."""
+    """Reads many blobs through one ``git cat-file --batch`` process.
+
+    Any error part-way through a read (a missing object, a short read, a dead process) leaves the answer stream at
+    an unknown position: the reader is then marked broken and its process killed and reaped, and later reads raise
+    instead of returning another object's bytes. Requests are written by a helper thread while answers are read,
+    so neither side can fill a pipe and wait for the other.
+    """
 
     def __init__(self, root: Path) -> None:
         self._root = root
         self._proc: subprocess.Popen[bytes] | None = None
+        self._broken: str | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self._broken is not None
 
     def _start(self) -> subprocess.Popen[bytes]:
+        if self._broken is not None:
+            raise GitError(f"git cat-file in {self._root} failed earlier ({self._broken}); start a new reader")
         if self._proc is None:
-            self._proc = subprocess.Popen(
-                ["git", "-C", str(self._root), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env=git_env(self._root),
-            )
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "-C", str(self._root), "cat-file", "--batch"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=git_env(self._root),
+                )
+            except FileNotFoundError:
+                raise GitError("git is not installed or not on PATH; install git") from None
         return self._proc
 
     def read(self, sha: str) -> bytes:
-        proc = self._start()
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(sha.encode() + b"\n")
-        proc.stdin.flush()
-        header = proc.stdout.readline().split()
-        if len(header) != 3:
-            raise GitError(f"git object {sha} is missing from {self._root}; run 'git fsck'")
-        size = int(header[2])
-        data = proc.stdout.read(size)
-        proc.stdout.read(1)  # the newline after every object
-        return data
+        """The bytes of one blob."""
+        return self.read_many([sha])[sha]
 
     def read_many(self, shas: list[str]) -> dict[str, bytes]:
-        """Pipelined reads: all requests are written before answers are read, in one round trip."""
+        """The bytes of each blob, in one round trip."""
+        return self.read_limited(shas, None)  # type: ignore[return-value]  # without a limit every value is bytes
+
+    def read_limited(self, shas: list[str], max_size: int | None) -> dict[str, bytes | int]:
+        """``read_many``, except that a blob over ``max_size`` bytes is not kept: its size (an int) is returned
+        instead, decided from git's header before its content is read (it is skipped in chunks)."""
+        import threading
+
         proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None
         unique = list(dict.fromkeys(shas))
-        out: dict[str, bytes] = {}
-        # Write in chunks so neither pipe fills up while the other side waits.
-        for start in range(0, len(unique), 256):
-            chunk = unique[start : start + 256]
-            proc.stdin.write(b"".join(s.encode() + b"\n" for s in chunk))
-            proc.stdin.flush()
-            for sha in chunk:
-                header = proc.stdout.readline().split()
-                if len(header) != 3:
-                    raise GitError(f"git object {sha} is missing from {self._root}; run 'git fsck'")
-                out[sha] = proc.stdout.read(int(header[2]))
-                proc.stdout.read(1)
+        request = b"".join(s.encode() + b"\n" for s in unique)
+        failure: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.write(request)
+                proc.stdin.flush()
+            except (OSError, ValueError) as exc:  # the process died or was killed: the reader reports it
+                failure.append(exc)
+
+        writer = threading.Thread(target=write, name="git-cat-file-writer", daemon=True)
+        writer.start()
+        out: dict[str, bytes | int] = {}
+        try:
+            for sha in unique:
+                out[sha] = self._answer(proc.stdout, sha, max_size)
+        except BaseException as exc:
+            self._fail(exc)
+            raise
+        finally:
+            writer.join(EXIT_TIMEOUT_S)
         return out
 
+    def _answer(self, stdout: Any, sha: str, max_size: int | None) -> bytes | int:
+        header = stdout.readline()
+        fields = header.split()
+        if len(fields) != 3:
+            if not header:
+                raise GitError(f"git cat-file in {self._root} stopped answering (at object {sha}); run 'git fsck'")
+            raise GitError(f"git object {sha} is missing from {self._root}; run 'git fsck'")
+        size = int(fields[2])
+        if max_size is not None and size > max_size:
+            left = size + 1  # and the newline after every object
+            while left:
+                chunk = stdout.read(min(left, 1 << 16))
+                if not chunk:
+                    raise GitError(f"git cat-file in {self._root} stopped part-way through object {sha}")
+                left -= len(chunk)
+            return size
+        data = stdout.read(size)
+        if len(data) != size or stdout.read(1) != b"\n":
+            raise GitError(f"git cat-file in {self._root} stopped part-way through object {sha}")
+        return bytes(data)
+
+    def _fail(self, exc: BaseException) -> None:
+        self._broken = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        self._kill()
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        _reap(proc)
+
     def close(self) -> None:
-        if self._proc is not None:
-            assert self._proc.stdin is not None
-            self._proc.stdin.close()
-            self._proc.wait()
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
-            self._proc = None
+        """End the process: close its input and wait (bounded); kill it if it does not exit in time."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        _reap(proc)
 
     def __enter__(self) -> BlobReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a finished or killed process (bounded) and close its pipes."""
+    try:
+        proc.wait(EXIT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:  # a killed process that does not die: nothing more we can do
+        pass
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
 
 
 @dataclass(frozen=True)
@@ -273,3 +358,57 @@ def commit_info(root: Path, sha: str) -> CommitInfo:
     out = run(root, "show", "-s", "--format=%H%x00%an%x00%ae%x00%cI", sha).decode("utf-8", "replace").strip()
     full, name, email, when = out.split("\0")
     return CommitInfo(full, name, email, dt.datetime.fromisoformat(when))
+
+
+# ------------------------------------------------------------------------------------------- repository identity
+
+
+_REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
+
+
+def remote_name(url: str | None) -> str | None:
+    """``owner/name`` of a remote URL (``git@host:owner/name.git``, ``https://host/owner/name``), else None."""
+    match = _REMOTE.search(url) if url else None
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def root_commit(root: Path) -> str | None:
+    """The root of HEAD's first-parent history: what makes a repository itself whatever its remote is called.
+    None when HEAD has no commit yet. Walks the history: call it only when a project is created or adopted."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"],
+        capture_output=True,
+        env=git_env(root),
+    )
+    lines = proc.stdout.decode().split() if proc.returncode == 0 else []
+    return lines[-1] if lines else None
+
+
+def has_commit(root: Path, sha: str) -> bool:
+    """Whether ``sha`` is a commit of this repository's object database (one lookup, no history walk)."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "-e", f"{sha}^{{commit}}"], capture_output=True, env=git_env(root)
+    )
+    return proc.returncode == 0
+
+
+# ----------------------------------------------------------------------------------------------- work-tree blobs
+
+
+def hash_paths(root: Path, paths: list[str]) -> dict[str, str]:
+    """git's blob ids of work-tree files (``git hash-object --stdin-paths``: clean filters and end-of-line
+    conversion applied, so a CRLF checkout gets the id its blob has in a commit). ``paths`` are relative to
+    ``root``. Paths git cannot hash (vanished, or with a newline in their name) are left out."""
+    simple = [p for p in paths if "\n" not in p and not p.startswith((" ", "\t"))]
+    if not simple:
+        return {}
+    try:
+        out = run(root, "hash-object", "--stdin-paths", input="".join(p + "\n" for p in simple).encode("utf-8", "surrogateescape"))
+    except GitError:  # one file vanished: hash them one by one
+        if len(simple) == 1:
+            return {}
+        ids: dict[str, str] = {}
+        for path in simple:
+            ids.update(hash_paths(root, [path]))
+        return ids
+    return dict(zip(simple, out.decode().split(), strict=True))

@@ -83,22 +83,27 @@ def parse_files(
     *,
     prepare: Prepare | None = None,
     reads: dict[str, Read] | None = None,
+    start_method: str | None = None,
 ) -> dict[str, Outcome]:
     """Parse every job, in ``jobs`` worker processes when there are enough files; ``prepare``: see ``parse_one``
     (a module-level function, so that it can be sent to the workers).
 
     Jobs whose data is a ``Path`` are read by the worker; ``reads`` (when given) receives the blob id and size of
-    the bytes actually parsed for each of them."""
+    the bytes actually parsed for each of them. ``start_method`` is the pool's multiprocessing start method
+    (default: the platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a
+    process while another thread holds a lock leaves that lock held forever in the child."""
     work = list(jobs_in)
     if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
         results = _parse_chunk(work, options, prepare)
     else:
         # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` in a hook never needs.
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         parts = chunks(work, jobs)
         results = []
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        context = multiprocessing.get_context(start_method) if start_method else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for part in pool.map(_parse_chunk, parts, [options] * len(parts), [prepare] * len(parts)):
                 results.extend(part)
     out: dict[str, Outcome] = {}

@@ -10,7 +10,7 @@ import os
 import posixpath
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +20,9 @@ from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
 
 SourceKind = Literal["worktree", "index", "commit", "folder"]
+# Paths named on one git command line at most (bytes, with room for the ":(top,literal)" magic): far below the
+# kernel's argument limit (ARG_MAX, 2 MiB on Linux, shared with the environment).
+MAX_PATHSPEC_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,15 @@ class Snapshot:
         blobs = self._reader.read_many([f.blob_sha for f in wanted])
         return {f.path: blobs[f.blob_sha] for f in wanted}
 
+    def read_limited(self, paths: Iterable[str], max_size: int) -> dict[str, bytes | int]:
+        """``read`` of git objects, except that a blob over ``max_size`` bytes is not read: its size is given."""
+        wanted = [self.files[p] for p in paths]
+        if self._reader is None or self._reader.broken:
+            assert self.location.top is not None
+            self._reader = git.BlobReader(self.location.top)
+        blobs = self._reader.read_limited([f.blob_sha for f in wanted], max_size)
+        return {f.path: blobs[f.blob_sha] for f in wanted}
+
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
@@ -128,6 +140,9 @@ def scan(
         return Snapshot(location, "folder", files, None, scope)
     prefix = location.prefix
     wanted = tuple(sorted(scope)) if scope is not None else settings.prefixes
+    if scope is not None and sum(len(p) + 16 for p in wanted) > MAX_PATHSPEC_BYTES:
+        # Too many paths for one command line (ARG_MAX): list the spec folders instead; ``scope`` still filters.
+        wanted = settings.prefixes
     if scope is not None and not wanted:
         return Snapshot(location, "worktree", {}, None, scope)
     specs = tuple(prefix + p for p in wanted)
@@ -142,7 +157,7 @@ def scan(
     modified, deleted, untracked = (
         {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
     )
-    files = _scan_worktree(location.root, settings, entries, modified, deleted, untracked, scope)
+    files = _scan_worktree(location, settings, entries, modified, deleted, untracked, scope)
     return Snapshot(location, "worktree", files, None, scope)
 
 
@@ -197,7 +212,7 @@ def _link_error(path: str, link: str, inside: bool) -> Diagnostic:
 
 
 def _scan_worktree(
-    root: Path,
+    location: Location,
     settings: Settings,
     index: dict[str, git.Entry],
     modified: set[str],
@@ -205,29 +220,84 @@ def _scan_worktree(
     untracked: set[str],
     scope: frozenset[str] | None,
 ) -> dict[str, ScannedFile]:
-    """Index blob ids for files git reports unchanged; a fresh hash for modified, untracked and linked files."""
+    """Index blob ids for files git reports unchanged; for modified and untracked files the id git would give
+    their content (one ``git hash-object`` for all of them, end-of-line conversion included); linked files are
+    hashed here."""
+    root = location.root
     files: dict[str, ScannedFile] = {}
+    fresh: list[tuple[str, FileKind]] = []
     for path, entry in index.items():
         kind = _accept(path, settings, scope)
         if kind is None or path in deleted:
             continue
         if path in modified or entry.mode == "120000":
-            scanned = _hash_file(root, path, kind)
-            if scanned is not None:
-                files[path] = scanned
+            fresh.append((path, kind))
         else:
             files[path] = ScannedFile(path, kind, entry.sha)
     for path in untracked:
         kind = _accept(path, settings, scope)
         if kind is not None:
-            scanned = _hash_file(root, path, kind)
-            if scanned is not None:
-                files[path] = scanned
+            fresh.append((path, kind))
+    to_hash: dict[str, ScannedFile] = {}
+    for path, kind in fresh:
+        scanned = _stat_file(root, path, kind, settings.parser.max_file_size)
+        if scanned is None:
+            continue
+        if scanned.error is None and scanned.target is None and not scanned.blob_sha:
+            to_hash[path] = scanned
+        else:
+            files[path] = scanned
+    if to_hash:
+        assert location.top is not None
+        prefix = location.prefix
+        ids = git.hash_paths(location.top, [prefix + p for p in to_hash])
+        for path, scanned in to_hash.items():
+            sha = ids.get(prefix + path)
+            if sha is not None:
+                files[path] = replace(scanned, blob_sha=sha)
+            else:  # vanished meanwhile, or a name git cannot take on stdin
+                again = _hash_file(root, path, scanned.kind)
+                if again is not None:
+                    files[path] = again
     return files
 
 
-def _hash_file(root: Path, path: str, kind: FileKind, known: StatEntry | None = None) -> ScannedFile | None:
-    """Stat (and, unless the stat cache says unchanged, read and hash) one work-tree file; None if it vanished."""
+def _stat_file(root: Path, path: str, kind: FileKind, max_size: int) -> ScannedFile | None:
+    """A work-tree file by its stat alone: None if it vanished or is not a file; an error if it is too large
+    (rejected from its size, before anything reads it); a symlink is hashed at once (``_hash_file``, which
+    refuses links out of the tree); otherwise a file with no blob id yet."""
+    full = root / path
+    try:
+        st = os.lstat(full)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror}"))
+    if stat.S_ISLNK(st.st_mode):
+        return _hash_file(root, path, kind, max_size=max_size)
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    if st.st_size > max_size:
+        return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=too_large(path, st.st_size, max_size))
+    return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns)
+
+
+def too_large(path: str, size: int, max_size: int) -> Diagnostic:
+    """The error of a file over ``max_file_size`` (the same words as the parsers')."""
+    return Diagnostic(
+        path,
+        0,
+        0,
+        f"file is {size} bytes, over the {max_size}-byte limit; raise max_file_size in [tool.tracertm] "
+        "if it is really a spec",
+    )
+
+
+def _hash_file(
+    root: Path, path: str, kind: FileKind, known: StatEntry | None = None, max_size: int | None = None
+) -> ScannedFile | None:
+    """Stat (and, unless the stat cache says unchanged, read and hash) one work-tree file; None if it vanished.
+    A file over ``max_size`` bytes is rejected from its size, unread."""
     full = root / path
     try:
         st = os.lstat(full)
@@ -244,6 +314,9 @@ def _hash_file(root: Path, path: str, kind: FileKind, known: StatEntry | None = 
                 return ScannedFile(path, kind, "", error=_link_error(path, os.readlink(full), inside=True))
         elif not stat.S_ISREG(st.st_mode):
             return None
+        if max_size is not None and st.st_size > max_size:
+            error = too_large(path, st.st_size, max_size)
+            return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=error, target=target)
         if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns and known.blob_sha:
             return ScannedFile(path, kind, known.blob_sha, st.st_size, st.st_mtime_ns, target=target)
         data = full.read_bytes()
@@ -268,7 +341,7 @@ def _scan_folder(
         kind = settings.kind_of(path)
         if kind is None:
             continue
-        scanned = _hash_file(root, path, kind, known.get(path))
+        scanned = _hash_file(root, path, kind, known.get(path), settings.parser.max_file_size)
         if scanned is not None:
             files[path] = scanned
     return files

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import re
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.errors import Diagnostic, ParseError, UsageError
+from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine.parse import Outcome, default_jobs, hash_records, parse_files
@@ -68,22 +68,23 @@ class SyncResult:
         }
 
 
-_REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
-
-
 def project_name(location: Location, settings: Settings, option: str | None = None) -> str:
     """``--project``, then configuration, then the ``origin`` remote's owner/name (when the specs are at the top of
     the repository), then the folder name."""
+    return _name_and_origin(location, settings, option)[0]
+
+
+def _name_and_origin(location: Location, settings: Settings, option: str | None) -> tuple[str, bool]:
+    """The project name and whether it came from the ``origin`` remote."""
     if option:
-        return option
+        return option, False
     if settings.project:
-        return settings.project
+        return settings.project, False
     if location.top is not None and location.top == location.root:
-        url = git.origin_url(location.top)
-        match = _REMOTE.search(url) if url else None
-        if match:
-            return f"{match.group(1)}/{match.group(2)}"
-    return location.root.name
+        name = git.remote_name(git.origin_url(location.top))
+        if name:
+            return name, True
+    return location.root.name, False
 
 
 def _trigger(trigger: str | None) -> str:
@@ -105,6 +106,9 @@ def sync(
     trigger: str | None = None,
     jobs: int | None = None,
     engine: Engine | None = None,
+    lock_timeout: float | None = None,
+    cancel: threading.Event | None = None,
+    start_method: str | None = None,
 ) -> SyncResult:
     """Bring the database in line with the spec files of the repository at ``path``.
 
@@ -113,29 +117,41 @@ def sync(
     trusting blob ids. Returns a ``SyncResult``; spec errors are in ``result.errors`` (their files keep their
     previous records), never raised. Without ``engine``, the engine made for this call is disposed before it returns
     (no pooled connection stays open); a caller's ``engine`` is left open.
+
+    Scanning and parsing happen before the project's write lock is taken; under the lock the file index is read
+    again and only what another writer changed meanwhile is parsed. The wait for the lock is bounded by
+    ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in ``LockTimeoutError``
+    naming the other writer. A project whose recorded repository is not this one raises ``ProjectMismatchError``.
+
+    ``cancel``: an event another thread may set (and interrupt the database call, as the watch daemon does) to
+    stop the run at the next safe point; it raises ``Cancelled`` and nothing is written. ``start_method``: the
+    parse pool's multiprocessing start method (see ``parse_files``).
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
     from tracertm import db
+    from tracertm.engine.identity import RepoIdentity
 
     location = Location.find(path)
     settings = load_settings(location.root)
-    name = project_name(location, settings, project)
-    owned = engine is None  # an engine made here is disposed here: no pooled connection outlives the call
+    timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
+    name, from_remote = _name_and_origin(location, settings, project)
+    identity = RepoIdentity(
+        location.top, git.origin_url(location.top) if location.top is not None else None, from_remote
+    )
+    own_engine = engine is None
     if engine is None:
-        engine = db.open_engine(database_url, settings.database_url)
+        engine = db.open_engine(database_url, settings.database_url, timeout=timeout)
     else:
-        db.ensure_schema(engine)
+        db.ensure_schema(engine, timeout)
     try:
-        repo_url = git.origin_url(location.top) if location.top is not None else None
-        args = (location, settings, name, repo_url, ref, staged, paths, full, jobs, trigger)
-        if dry_run:
-            with db.session(engine) as session:
-                return _run(session, *args, dry_run=True)
-        with db.write_session(engine, name) as session:
-            return _run(session, *args, dry_run=False)
+        job = _Job(
+            engine, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger), timeout,
+            cancel, start_method,
+        )
+        return job.dry_run() if dry_run else job.run()
     finally:
-        if owned:
+        if own_engine:
             engine.dispose()
 
 
@@ -157,121 +173,282 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run(
-    session: Any,
-    location: Location,
-    settings: Settings,
-    name: str,
-    repo_url: str | None,
-    ref: str | None,
-    staged: bool,
-    paths: list[str] | None,
-    full: bool,
-    jobs: int | None,
-    trigger: str | None,
-    *,
-    dry_run: bool,
-) -> SyncResult:
-    from tracertm.models import SyncRun
-    from tracertm.engine import state
-    from tracertm.engine.apply import Provenance, apply
-    from tracertm.engine.plan import must_reparse, plan
+@dataclass
+class _Job:
+    """One sync: the read phase (scan, parse; no lock), registration of the run, and the write phase (under the
+    project's write lock: re-read the file index, parse what changed meanwhile, plan, apply)."""
 
-    started = dt.datetime.now(dt.timezone.utc)
-    project = state.find_project(session, name) if dry_run else state.get_or_create_project(session, name, repo_url)
-    db_files = state.load_files(session, project.id) if project is not None else {}
-    known = {p: StatEntry(r.blob_sha, r.size, r.mtime_ns) for p, r in db_files.items() if not r.deleted}
-    snapshot = scan(location, settings, ref=ref, staged=staged, paths=paths, known=known)
-    try:
-        changed = sorted(
+    engine: Engine
+    location: Location
+    settings: Settings
+    name: str
+    identity: Any
+    ref: str | None
+    staged: bool
+    paths: list[str] | None
+    full: bool
+    jobs: int | None
+    trigger: str
+    timeout: float
+    cancel: threading.Event | None = None
+    start_method: str | None = None
+
+    def _checkpoint(self) -> None:
+        """A safe point to stop at: nothing of this run is written yet."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("sync cancelled; nothing was written")
+
+    def dry_run(self) -> SyncResult:
+        from tracertm import db
+        from tracertm.engine import identity, state
+
+        with db.session(self.engine) as session:
+            project = identity.resolve(session, self.name, self.identity, write=False)
+            db_files = state.load_files(session, project.id) if project is not None else {}
+            snapshot = self._scan(db_files)
+            try:
+                parsed = self._parse_changed(snapshot, db_files, {})
+            finally:
+                snapshot.close()
+            return self._plan(session, project, snapshot, db_files, parsed, dry_run=True)[0]
+
+    def run(self) -> SyncResult:
+        return self.write(self.read())
+
+    def read(self) -> tuple[Snapshot, dict[str, Outcome]]:
+        """The read phase, with no lock: scan, and parse what differs from the database now. Another writer may
+        commit before ``write``; the write phase catches up with it."""
+        from tracertm import db
+        from tracertm.engine import identity, state
+
+        with db.session(self.engine) as session:
+            project = identity.resolve(session, self.name, self.identity, write=False)
+            seen = state.load_files(session, project.id) if project is not None else {}
+        snapshot = self._scan(seen)
+        try:
+            self._checkpoint()
+            parsed = self._parse_changed(snapshot, seen, {})
+            self._checkpoint()
+        except BaseException:
+            snapshot.close()
+            raise
+        return snapshot, parsed
+
+    def write(self, prepared: tuple[Snapshot, dict[str, Outcome]]) -> SyncResult:
+        """Register the run, then the write phase under the lock (see ``_write``)."""
+        snapshot, parsed = prepared
+        try:
+            run_id, started = self._register()
+            try:
+                return self._write(snapshot, parsed, run_id, started)
+            except BaseException:
+                _mark_failed(self.engine, run_id)
+                raise
+        finally:
+            snapshot.close()
+
+    # ------------------------------------------------------------------------------------------ phases
+
+    def _scan(self, db_files: dict[str, Any]) -> Snapshot:
+        known = {p: StatEntry(r.blob_sha, r.size, r.mtime_ns) for p, r in db_files.items() if not r.deleted}
+        return scan(self.location, self.settings, ref=self.ref, staged=self.staged, paths=self.paths, known=known)
+
+    def _changed(self, snapshot: Snapshot, db_files: dict[str, Any]) -> list[str]:
+        from tracertm.engine.plan import must_reparse
+
+        return sorted(
             p
             for p, f in snapshot.files.items()
             if f.error is None
             and (
-                full
+                self.full
                 or p not in db_files
                 or db_files[p].deleted
                 or db_files[p].blob_sha != f.blob_sha
                 or must_reparse(db_files[p])  # lost an identity: may take it over now
             )
         )
-        parsed = _parse(snapshot, changed, settings, jobs)
-    finally:
-        snapshot.close()
-    changed_blobs = frozenset(
-        p for p in changed if p not in db_files or db_files[p].blob_sha != snapshot.files[p].blob_sha or db_files[p].deleted
-    )
-    numbers: dict[str, set[str]] = {}
-    for outcome in parsed.values():
-        if isinstance(outcome, ParseResult):
-            numbers.setdefault(outcome.kind, set()).update(r.number for r in outcome.records)
-    removed = {p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)}
-    touched = {p for p, o in parsed.items() if isinstance(o, ParseResult)} | removed
-    if project is not None and (numbers or touched):
-        current = state.load_current(session, project.id, numbers, touched)
-        feature_ids = [c.id for (kind, _), c in current.items() if kind == "feature"]
-        scenarios = state.load_scenarios(session, feature_ids)
-        live_before = state.count_live(session, project.id)
-    else:
-        current, scenarios = {}, {}
-        live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
-    with collector_paused():
-        the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
 
-    commit_info = (
-        git.commit_info(location.top, snapshot.commit) if location.top and snapshot.source == "commit" and snapshot.commit else None
-    )
-    counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
-    result = SyncResult(
-        project=name,
-        root=location.root,
-        source=snapshot.source,
-        commit=snapshot.commit,
-        dry_run=dry_run,
-        counts=counts,
-        errors=the_plan.errors,
-        warnings=the_plan.warnings,
-        operations=the_plan.operations,
-        files_scanned=len(snapshot.files),
-        files_parsed=len(parsed),
-    )
-    if dry_run or project is None:
-        return result
+    def _parse_changed(
+        self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome]
+    ) -> dict[str, Outcome]:
+        """Outcomes of every file that differs from ``db_files``, parsing only those not in ``done`` already (a
+        parse depends on the file's bytes alone, so an outcome stays valid whoever wrote in between)."""
+        changed = self._changed(snapshot, db_files)
+        todo = [p for p in changed if p not in done]
+        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method)
+        return {p: done[p] if p in done else fresh[p] for p in changed}
 
-    run = SyncRun(
-        id=uuid.uuid4(),
-        project_id=project.id,
-        trigger=_trigger(trigger),
-        ref=ref or ("INDEX" if staged else None),
-        commit_sha=snapshot.commit,
-        started_at=started,
-        status="running",
+    def _register(self) -> tuple[uuid.UUID, dt.datetime]:
+        """Create the project if needed and commit this run's ``sync_runs`` row (status ``running``) before the
+        write phase: a writer that has to wait for us can then name us. A short transaction under the lock."""
+        from tracertm import db
+        from tracertm.engine import identity
+        from tracertm.models import SyncRun
+
+        run_id = uuid.uuid4()
+        started = dt.datetime.now(dt.timezone.utc)
+        with db.write_session(self.engine, self.name, self.timeout, cancel=self.cancel) as session:
+            project = identity.resolve(session, self.name, self.identity, write=True)
+            assert project is not None
+            session.add(
+                SyncRun(
+                    id=run_id,
+                    project_id=project.id,
+                    trigger=self.trigger,
+                    ref=self.ref or ("INDEX" if self.staged else None),
+                    started_at=started,
+                    status="running",
+                )
+            )
+        return run_id, started
+
+    def _write(
+        self, snapshot: Snapshot, parsed: dict[str, Outcome], run_id: uuid.UUID, started: dt.datetime
+    ) -> SyncResult:
+        from tracertm import db
+        from tracertm.engine import identity, state
+        from tracertm.engine.apply import Provenance, apply
+        from tracertm.models import SyncRun
+
+        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel) as session:
+            project = identity.resolve(session, self.name, self.identity, write=True)
+            assert project is not None
+            _close_abandoned_runs(session, project.id, run_id, started)
+            db_files = state.load_files(session, project.id)
+            parsed = self._parse_changed(snapshot, db_files, parsed)
+            result, the_plan, counts = self._plan(session, project, snapshot, db_files, parsed, dry_run=False)
+            commit_info = (
+                git.commit_info(self.location.top, snapshot.commit)
+                if self.location.top and snapshot.source == "commit" and snapshot.commit
+                else None
+            )
+            run = session.get(SyncRun, run_id)
+            assert run is not None
+            run.commit_sha = snapshot.commit
+            with collector_paused():
+                apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+            run.finished_at = dt.datetime.now(dt.timezone.utc)
+            run.status = "errors" if the_plan.errors else "ok"
+            run.counts = counts
+            run.errors = [d.as_dict() for d in the_plan.errors]
+            if snapshot.source == "commit" or (snapshot.source == "worktree" and self.paths is None):
+                head = git.head_commit(self.location.top) if self.location.top else None
+                project.last_synced_commit = snapshot.commit if snapshot.source == "commit" else head
+            project.last_synced_at = run.finished_at
+            result.run_id = run.id
+            return result
+
+    def _plan(
+        self,
+        session: Any,
+        project: Any,
+        snapshot: Snapshot,
+        db_files: dict[str, Any],
+        parsed: dict[str, Outcome],
+        *,
+        dry_run: bool,
+    ) -> tuple[SyncResult, Plan, dict[str, dict[str, int]]]:
+        from tracertm.engine import state
+        from tracertm.engine.plan import plan
+
+        changed_blobs = frozenset(
+            p
+            for p in parsed
+            if p not in db_files or db_files[p].blob_sha != snapshot.files[p].blob_sha or db_files[p].deleted
+        )
+        numbers: dict[str, set[str]] = {}
+        for outcome in parsed.values():
+            if isinstance(outcome, ParseResult):
+                numbers.setdefault(outcome.kind, set()).update(r.number for r in outcome.records)
+        removed = {
+            p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
+        }
+        touched = {p for p, o in parsed.items() if isinstance(o, ParseResult)} | removed
+        if project is not None and (numbers or touched):
+            current = state.load_current(session, project.id, numbers, touched)
+            feature_ids = [c.id for (kind, _), c in current.items() if kind == "feature"]
+            scenarios = state.load_scenarios(session, feature_ids)
+            live_before = state.count_live(session, project.id)
+        else:
+            current, scenarios = {}, {}
+            live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
+        with collector_paused():
+            the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
+        counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
+        result = SyncResult(
+            project=self.name,
+            root=self.location.root,
+            source=snapshot.source,
+            commit=snapshot.commit,
+            dry_run=dry_run,
+            counts=counts,
+            errors=the_plan.errors,
+            warnings=the_plan.warnings,
+            operations=the_plan.operations,
+            files_scanned=len(snapshot.files),
+            files_parsed=len(parsed),
+        )
+        return result, the_plan, counts
+
+
+def _close_abandoned_runs(session: Any, project_id: uuid.UUID, run_id: uuid.UUID, started: dt.datetime) -> None:
+    """Runs of this project registered before ours and still ``running`` while we hold the lock were killed
+    (SIGKILL, power loss) before they could say so: mark them ``failed``. (A run that registered earlier but is
+    still parsing would only be mislabelled until its own write sets its final status.)"""
+    from sqlalchemy import update
+
+    from tracertm.models import SyncRun
+
+    session.execute(
+        update(SyncRun)
+        .where(
+            SyncRun.project_id == project_id,
+            SyncRun.status == "running",
+            SyncRun.id != run_id,
+            SyncRun.started_at < started,
+        )
+        .values(status="failed", finished_at=dt.datetime.now(dt.timezone.utc))
+        .execution_options(synchronize_session=False)
     )
-    session.add(run)
-    session.flush()
-    with collector_paused():
-        apply(session, project.id, the_plan, run.id, Provenance(commit_info))
-    run.finished_at = dt.datetime.now(dt.timezone.utc)
-    run.status = "errors" if the_plan.errors else "ok"
-    run.counts = counts
-    run.errors = [d.as_dict() for d in the_plan.errors]
-    if snapshot.source == "commit" or (snapshot.source == "worktree" and paths is None):
-        head = git.head_commit(location.top) if location.top else None
-        project.last_synced_commit = snapshot.commit if snapshot.source == "commit" else head
-    project.last_synced_at = run.finished_at
-    result.run_id = run.id
-    return result
 
 
-def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None) -> dict[str, Outcome]:
+def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
+    """Best effort: the write phase failed or was interrupted; its registered run says so (not ``running``)."""
+    from sqlalchemy import update
+
+    from tracertm.models import SyncRun
+
+    try:  # a short wait: the run is ending, possibly because another writer holds the lock
+        with engine.execution_options(tracertm_write=True, tracertm_busy_ms=2000).begin() as conn:
+            conn.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.status == "running")
+                .values(status="failed", finished_at=dt.datetime.now(dt.timezone.utc))
+            )
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
+
+
+def _parse(
+    snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None
+) -> dict[str, Outcome]:
     if not changed:
         return {}
     n_jobs = jobs if jobs is not None else default_jobs()
     if snapshot.source not in ("worktree", "folder"):
-        contents = snapshot.read(changed)
-        work = [(p, snapshot.files[p].kind, contents[p]) for p in changed]
+        from tracertm.engine.scan import too_large
+
+        limit = settings.parser.max_file_size
+        contents = snapshot.read_limited(changed, limit)
+        work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
         # Content hashes (plan compares them) are computed in the parse workers.
-        return parse_files(work, settings.parser, n_jobs, prepare=hash_records)
+        parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records, start_method=start_method)
+        for p, data in contents.items():
+            if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
+                diag = too_large(p, data, limit)
+                parsed[p] = ParseError(p, 0, 0, diag.message)
+        return {p: parsed[p] for p in changed}
     # Files on disk are read by the parse workers, in parallel. A file may have changed since it was hashed:
     # record the blob id of the bytes actually parsed.
     from dataclasses import replace
@@ -280,10 +457,24 @@ def _parse(snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int
     files = snapshot.files
     reads: dict[str, tuple[str, int]] = {}
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
-    parsed = parse_files(work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads)
-    for p, (blob, size) in reads.items():
-        if blob != files[p].blob_sha:
+    parsed = parse_files(
+        work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads, start_method=start_method
+    )
+    mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
+    if snapshot.location.top is None or not mismatched:
+        for p, (blob, size) in mismatched.items():
             files[p] = replace(files[p], blob_sha=blob, size=size)
+        return parsed
+    # In a git work tree the scan's ids are git's (end-of-line conversion applied: a CRLF checkout's bytes never
+    # hash to their blob id). Ask git what the files hold now: the same as scanned → keep the scanned id; changed
+    # since the scan and git stores them as they are → the id of the bytes parsed; otherwise keep the scanned id
+    # and let the next sync see the change.
+    prefix = snapshot.location.prefix
+    now = git.hash_paths(snapshot.location.top, [prefix + (files[p].target or p) for p in mismatched])
+    for p, (raw, size) in mismatched.items():
+        current = now.get(prefix + (files[p].target or p))
+        if current is not None and current != files[p].blob_sha and current == raw:
+            files[p] = replace(files[p], blob_sha=raw, size=size)
     return parsed
 
 

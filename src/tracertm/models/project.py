@@ -13,11 +13,16 @@ from tracertm.models.types import JSONDict, UTCDateTime
 
 
 class Project(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+    """A synced repository. ``root_commit`` (the first-parent root of its history) is its durable identity: a
+    repository whose root differs is refused instead of overwriting this project's records; ``repo_url`` is
+    informational (a remote may be renamed or moved)."""
+
     __tablename__ = "projects"
 
     name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     repo_url: Mapped[str | None] = mapped_column(Text)
+    root_commit: Mapped[str | None] = mapped_column(String(40), index=True)
     default_ref: Mapped[str | None] = mapped_column(Text)
     last_synced_commit: Mapped[str | None] = mapped_column(String(40))
     last_synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

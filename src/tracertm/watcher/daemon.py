@@ -94,10 +94,6 @@ class _Health:
     message: str | None = None
 
 
-class _Abort(BaseException):
-    """Raised by a second SIGINT/SIGTERM to roll back the sync in flight."""
-
-
 class _OverflowHook(logging.Filter):
     """watchdog reports a kernel queue overflow only as a log warning; turn it into a reconcile of everything."""
 
@@ -191,6 +187,9 @@ class Watcher:
         self._stop = threading.Event()
         self._busy = False
         self._in_sync = False
+        # Set by abort() (a second signal): the sync in flight stops at its next safe point or database call.
+        self._abort = threading.Event()
+        self._connections: set[Any] = set()  # DB-API connections checked out of the daemon's engines
         self._watches: WatchSet | None = None
         self._overflow: _OverflowHook | None = None
         self._thread: threading.Thread | None = None
@@ -228,6 +227,30 @@ class Watcher:
         self._stop.set()
         self._debouncer.close()
 
+    def abort(self) -> None:
+        """Stop, and roll back the sync in flight: safe to call from a signal handler or any thread.
+
+        Nothing is raised into the syncing thread at an arbitrary point: a flag is set, which the sync checks at
+        its safe points (before the lock, while waiting for it, before COMMIT), and the database call in progress
+        is interrupted (``sqlite3`` interrupt, a PostgreSQL cancel request), which makes it fail and roll back. A
+        sync that had already committed stays committed."""
+        self._abort.set()
+        self.stop()
+        for connection in list(self._connections):
+            try:
+                if hasattr(connection, "interrupt"):  # sqlite3
+                    connection.interrupt()
+                elif hasattr(connection, "cancel_safe"):  # psycopg 3.2+
+                    connection.cancel_safe(timeout=5.0)
+                elif hasattr(connection, "cancel"):
+                    connection.cancel()
+            except Exception:  # noqa: BLE001 - a connection that is closing or closed has nothing to cancel
+                pass
+
+    @property
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
@@ -261,8 +284,6 @@ class Watcher:
                 raise
             self.ready.set()
             self._loop()
-        except _Abort:
-            log.warning("aborted the sync in flight; its transaction was rolled back")
         finally:
             self.ready.set()
             self._teardown()
@@ -380,8 +401,19 @@ class Watcher:
         started = self._clock()
         self._in_sync = True
         try:
-            result = sync(repo.root, paths=paths, trigger="watch", engine=engine)
+            # forkserver: this process has threads (observers, this loop), and a forked parse worker could inherit
+            # a lock another thread held at the fork.
+            result = sync(
+                repo.root, paths=paths, trigger="watch", engine=engine, cancel=self._abort, start_method="forkserver"
+            )
         except Exception as exc:  # noqa: BLE001 - never crash: keep the batch and retry
+            if self._abort.is_set():
+                log.warning(
+                    "aborted the sync in flight; its transaction was rolled back (%s)",
+                    _first_line(exc),
+                    extra={"fields": {"event": "aborted", "repository": repo.key}},
+                )
+                return
             self.stats.failures += 1
             if _is_unavailable(exc):
                 self._db_failed(url, health, batch, exc)
@@ -514,7 +546,11 @@ class Watcher:
         url, source = db.resolve_database_url(self.database_url, configured)
         engine = self._engines.get(url)
         if engine is None:
+            from sqlalchemy import event
+
             engine = db.make_engine(url, source)
+            event.listen(engine, "checkout", lambda dbapi, _record, _proxy: self._connections.add(dbapi))
+            event.listen(engine, "checkin", lambda dbapi, _record: self._connections.discard(dbapi))
             self._engines[url] = engine
             self._db_health[url] = _Health()
         return engine, url
@@ -544,7 +580,10 @@ class Watcher:
             self._debouncer.wake()
 
     def _on_overflow(self) -> None:
-        log.warning("the kernel dropped file-system events (queue overflow); reconciling every repository")
+        log.warning(
+            "the kernel dropped file-system events (queue overflow); reconciling every repository",
+            extra={"fields": {"event": "overflow"}},
+        )
         for key in list(self._repos):
             self._debouncer.add(key, reconcile=True)
 
@@ -668,22 +707,40 @@ def watch(
     previous: dict[int, Any] = {}
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
+        # Runs on the main thread, which only waits for the daemon's thread: nothing is raised into a sync.
+        name = signal.Signals(signum).name
         if watcher.stopping:
-            if watcher._in_sync:
-                raise _Abort()
+            if not watcher.aborted:
+                log.info(
+                    "%s received again: rolling back the sync in flight",
+                    name,
+                    extra={"fields": {"event": "signal", "signal": name, "abort": True}},
+                )
+                watcher.abort()
             return
         log.info(
             "%s received: stopping after the sync in flight (send it again to roll that sync back)",
-            signal.Signals(signum).name,
-            extra={"fields": {"event": "signal", "signal": signal.Signals(signum).name}},
+            name,
+            extra={"fields": {"event": "signal", "signal": name}},
         )
         watcher.stop()
 
-    if handle_signals and threading.current_thread() is threading.main_thread():
+    main = threading.current_thread() is threading.main_thread()
+    if handle_signals and main:
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, on_signal)
     try:
-        watcher.run()
+        if not main:
+            watcher.run()
+            return watcher.stats
+        # The daemon runs on its own thread; this one waits, so that signal handlers run promptly and never
+        # inside the daemon's database calls.
+        watcher.start()
+        while watcher._thread is not None and watcher._thread.is_alive():
+            watcher._thread.join(0.2)
+    except KeyboardInterrupt:  # signal handling off (handle_signals=False): stop and roll back
+        watcher.abort()
+        watcher.join(60)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -1,0 +1,108 @@
+"""Project identity: which repository a project's records come from.
+
+A project remembers the root commit of its repository's first-parent history (``projects.root_commit``): two
+unrelated repositories that happen to get the same project name (same folder name, no remote) are told apart, and
+the second is refused instead of overwriting the first one's records. The remote URL is informational: a
+repository whose ``origin`` moves keeps its project (renamed after the new remote when its name came from the old
+one) instead of starting a second one.
+
+Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
+or adopts an identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracertm import git
+from tracertm.errors import UsageError
+from tracertm.models import Project
+
+name_from_remote = git.remote_name
+
+
+class ProjectMismatchError(UsageError):
+    """The project of that name belongs to another repository (exit 2)."""
+
+
+@dataclass
+class RepoIdentity:
+    """The repository being synced: its work tree (None for a plain folder), ``origin`` URL, and whether the
+    project name was derived from that URL (rather than given or configured)."""
+
+    top: Path | None
+    url: str | None
+    named_from_remote: bool = False
+    _root: str | None = field(default=None, init=False, repr=False)
+    _root_known: bool = field(default=False, init=False, repr=False)
+    _present: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def root(self) -> str | None:
+        """The root commit (computed once, on demand)."""
+        if not self._root_known and self.top is not None:
+            self._root = git.root_commit(self.top)
+            self._root_known = True
+        return self._root
+
+    def matches(self, project: Project) -> bool:
+        """Whether ``project`` may hold this repository's records: it has no identity yet, or its root commit is a
+        commit of this repository. A plain folder has no identity to compare and matches."""
+        if project.root_commit is None or self.top is None:
+            return True
+        root = project.root_commit
+        if root not in self._present:  # one lookup per run, whichever phase asks
+            self._present[root] = git.has_commit(self.top, root)
+        return self._present[root]
+
+
+def mismatch(name: str, project: Project, identity: RepoIdentity) -> ProjectMismatchError:
+    where = f", {project.repo_url}" if project.repo_url else ""
+    assert project.root_commit is not None
+    return ProjectMismatchError(
+        f"project {name!r} in this database belongs to another repository (root commit {project.root_commit[:12]}"
+        f"{where}), not to {identity.top}; pass --project NAME (or set project = \"NAME\" in .tracertm.toml or "
+        "[tool.tracertm]) to sync this repository as a project of its own"
+    )
+
+
+def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool) -> Project | None:
+    """The project named ``name`` for ``identity`` (checked), or the same repository's project under its old
+    remote name; with ``write`` it is created, or adopts this identity and URL, as needed (callers hold the
+    project's write lock). Without ``write`` nothing changes and None means "no project yet"."""
+    project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
+    if project is None and identity.named_from_remote and identity.root is not None:
+        project = _renamed_remote(session, identity.root)
+        if project is not None and write:
+            project.name = name
+    if project is None:
+        if not write:
+            return None
+        project = Project(name=name, repo_url=identity.url, root_commit=identity.root)
+        session.add(project)
+        session.flush()
+        return project
+    if not identity.matches(project):
+        raise mismatch(name, project, identity)
+    if write:
+        if project.root_commit is None and identity.root is not None:
+            project.root_commit = identity.root
+        if identity.url and project.repo_url != identity.url:
+            project.repo_url = identity.url
+        session.flush()
+    return project
+
+
+def _renamed_remote(session: Session, root: str) -> Project | None:
+    """A project of the same repository that was named after its remote, whose remote has since changed."""
+    for candidate in session.execute(select(Project).where(Project.root_commit == root)).scalars():
+        if name_from_remote(candidate.repo_url) == candidate.name:
+            return candidate
+    return None
+
+
+__all__ = ["ProjectMismatchError", "RepoIdentity", "name_from_remote", "resolve"]

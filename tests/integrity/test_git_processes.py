@@ -1,0 +1,124 @@
+"""git processes never hang and never hand back the wrong bytes; oversized files are rejected from their size
+(issue 11, item 12)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo
+from specs import adr
+from tracertm import db, git
+from tracertm.engine.sync import sync
+from tracertm.errors import GitError
+
+MISSING = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _blob(repo: GitRepo, rel: str, content: bytes) -> str:
+    repo.write(rel, content)
+    return repo.git("hash-object", "-w", rel)
+
+
+def _reaped(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_an_error_part_way_through_a_batch_breaks_and_reaps_the_reader(git_repo: GitRepo) -> None:
+    one = _blob(git_repo, "one.txt", b"one\n")
+    two = _blob(git_repo, "two.txt", b"two\n")
+    reader = git.BlobReader(git_repo.path)
+    try:
+        assert reader.read(one) == b"one\n"
+        pid = reader._proc.pid  # type: ignore[union-attr]
+        with pytest.raises(GitError, match="missing"):
+            reader.read_many([one, MISSING, two])
+        assert reader.broken and _reaped(pid)
+        # Never the answer left over from the failed batch (that would be two's bytes for one's id).
+        with pytest.raises(GitError, match="failed earlier"):
+            reader.read(one)
+    finally:
+        reader.close()
+
+
+def test_closing_after_an_error_with_a_full_pipe_does_not_hang(git_repo: GitRepo) -> None:
+    big = [_blob(git_repo, f"big{i}.txt", os.urandom(256 * 1024)) for i in range(8)]  # far more than a pipe holds
+    reader = git.BlobReader(git_repo.path)
+    proc_box: list[int] = []
+
+    def fail_then_close() -> None:
+        try:
+            reader.read_many([MISSING, *big])
+        except GitError:
+            pass
+        reader.close()
+
+    reader._start()
+    proc_box.append(reader._proc.pid)  # type: ignore[union-attr]
+    worker = threading.Thread(target=fail_then_close, daemon=True)
+    worker.start()
+    worker.join(60)
+    hung = worker.is_alive()
+    if hung:  # leave nothing behind even when the behaviour is wrong
+        os.kill(proc_box[0], 9)
+    assert not hung, "closing the reader hung on a full pipe"
+    assert _reaped(proc_box[0])
+
+
+def test_many_large_blobs_in_one_round_trip(git_repo: GitRepo) -> None:
+    contents = {i: os.urandom(64 * 1024 + i) for i in range(64)}
+    shas = {i: _blob(git_repo, f"b{i}.bin", data) for i, data in contents.items()}
+    with git.BlobReader(git_repo.path) as reader:
+        out = reader.read_many(list(shas.values()))
+    assert all(out[shas[i]] == data for i, data in contents.items())
+
+
+def test_a_blob_over_the_limit_is_sized_not_read(git_repo: GitRepo) -> None:
+    small = _blob(git_repo, "small.txt", b"small\n")
+    large = _blob(git_repo, "large.bin", b"x" * (3 * 1024 * 1024))
+    with git.BlobReader(git_repo.path) as reader:
+        out = reader.read_limited([large, small], 1024)
+        assert out == {large: 3 * 1024 * 1024, small: b"small\n"}
+        assert reader.read(small) == b"small\n"  # the stream is still in step
+
+
+@pytest.mark.parametrize("source", ["worktree", "ref", "staged"])
+def test_files_over_max_file_size_are_errors_and_the_rest_syncs(
+    git_repo: GitRepo, database_url: str, source: str
+) -> None:
+    git_repo.write(".tracertm.toml", "max_file_size = 4000\n")
+    git_repo.write("docs/adr/0001-a.md", adr(1, "Small"))
+    git_repo.write("docs/adr/0002-b.md", adr(2, "Large", decision="x" * 5000))
+    git_repo.commit()
+    if source == "worktree":  # a sparse giant nobody should read
+        with open(git_repo.path / "docs/adr/0003-huge.md", "wb") as fh:
+            fh.truncate(256 * 1024 * 1024)
+    result = sync(
+        git_repo.path, database_url=database_url, ref="HEAD" if source == "ref" else None, staged=source == "staged"
+    )
+    messages = {d.path: d.message for d in result.errors}
+    assert "over the 4000-byte limit" in messages["docs/adr/0002-b.md"]
+    if source == "worktree":
+        assert "268435456 bytes" in messages["docs/adr/0003-huge.md"]
+    assert result.counts["adr"]["created"] == 1
+
+
+def test_a_batch_of_paths_beyond_the_argument_limit(git_repo: GitRepo, database_url: str) -> None:
+    """The watcher hands sync the paths of one batch; 40,000 long names (~4 MB) exceed ARG_MAX."""
+    git_repo.write("docs/adr/0001-a.md", adr(1, "One"))
+    git_repo.write("docs/adr/0002-b.md", adr(2, "Two"))
+    git_repo.commit()
+    git_repo.write("docs/adr/0002-b.md", adr(2, "Two, edited"))
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, engine=engine)
+        git_repo.write("docs/adr/0001-a.md", adr(1, "One, edited"))
+        names = [f"docs/adr/{i:06d}-{'x' * 90}.md" for i in range(40_000)]
+        result = sync(git_repo.path, paths=[*names, "docs/adr/0001-a.md"], engine=engine)
+        assert result.counts["adr"]["updated"] == 1 and result.counts["adr"]["deleted"] == 0
+        assert result.files_scanned == 1  # the scope still limits what is looked at
+    finally:
+        engine.dispose()
