@@ -134,7 +134,9 @@ def test_scenario_and_test_case_edits_are_audited(git_repo: GitRepo, engine) -> 
     assert [(r.version, r.change, r.entity_type, r.number) for r in case_revs] == [(2, "annotated", "test_case", "TC-1")]
 
 
-def test_history_shows_annotated_revisions_with_actor_and_fields(git_repo: GitRepo, engine) -> None:
+def test_history_shows_annotated_revisions_with_actor_and_fields(
+    git_repo: GitRepo, engine, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
     sync(git_repo.path, engine=engine)
@@ -149,6 +151,15 @@ def test_history_shows_annotated_revisions_with_actor_and_fields(git_repo: GitRe
         items = queries.history(s, project, kind, row)
     assert [(i["version"], i["change"]) for i in items] == [(1, "created"), (2, "annotated")]
     assert items[1]["actor"] == "bob" and items[1]["fields"] == ["compliance_score"]
+    from tracertm.cli import main
+
+    common = ["--database-url", database_url, "--path", str(git_repo.path)]
+    assert main(["history", "ADR-0001", *common]) == 0
+    out = capsys.readouterr().out
+    assert "annotated (compliance_score)" in out and "bob" in out
+    assert "version counts every write of the record" in out
+    assert main(["show", "ADR-0001", *common]) == 0
+    assert "version: 2 (every write: git changes and database-side edits" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------------ item 5: JSON
