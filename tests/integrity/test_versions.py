@@ -230,3 +230,34 @@ def test_an_id_too_long_for_an_index_is_an_error_of_its_file_only(git_repo: GitR
     from tracertm.checker import check
 
     assert [d.path for d in check(git_repo.path).errors] == ["features/huge.feature"]
+
+
+def test_database_metadata_keys_survive_git_changes_and_file_keys_win(git_repo: GitRepo, engine) -> None:
+    """Git owns the metadata keys the parser produces; keys a database-side edit added stay through later syncs."""
+    from tracertm.engine.sync import sync as run_sync
+
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-x\n---\n" + adr(1, "Use git"))
+    git_repo.commit("seed")
+    run_sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    assert _adr(engine).metadata.get("owner") == "team-x"
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["reviewed_by"] = {"name": "alice"}
+        row.metadata["owner"] = "team-db"  # a git-owned key: the file's next change wins it back
+        s.commit()
+
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-y\n---\n" + adr(1, "Use git", decision="Changed."))
+    git_repo.commit("edit")
+    assert run_sync(git_repo.path, engine=engine).counts["adr"]["updated"] == 1
+    after = _adr(engine)
+    assert after.metadata["reviewed_by"] == {"name": "alice"}
+    assert after.metadata["owner"] == "team-y"
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Changed again."))  # front matter gone
+    git_repo.commit("drop the owner")
+    run_sync(git_repo.path, engine=engine)
+    final = _adr(engine)
+    assert "owner" not in final.metadata, "a key removed from the file goes"
+    assert final.metadata["reviewed_by"] == {"name": "alice"}
+    _contiguous(_revisions(engine, row_id), final.version)

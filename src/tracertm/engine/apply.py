@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, update
+from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,8 @@ def _write_records(
         table = TABLES[kind]
         json_binds = _json_binds(table, conn.dialect.name) if text_json else {}
         guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+        metadata_column = kinds.KINDS[kind].metadata_column
+        database_keys = database_metadata(conn, kind, ops)
         # In batches: the rows, their revisions and SQLAlchemy's processed parameters of one batch at a time are
         # in memory, not those of a whole large sync.
         for start in range(0, len(ops), BATCH):
@@ -119,6 +121,9 @@ def _write_records(
                     row.pop("project_id", None)
                     row.pop("feature_id", None)
                     row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
+                    kept = database_keys.get(row_id)
+                    if kept and metadata_column in row:
+                        row[metadata_column] = kept | dict(row[metadata_column] or {})  # the file wins a clash
                     writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
                     write_ops.append(op)
                 if op.action in REVISION_ACTIONS:
@@ -136,6 +141,51 @@ def _write_records(
                 execute_guarded(conn, statement, deletes, kind, delete_ops)
             if revisions:
                 _insert_revisions(conn, revisions, revision_ops)
+
+
+def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per record about to be rewritten from its file: the ``<model>_metadata`` keys that database-side edits put
+    there, with their values, so that sync keeps them (git owns the keys the parser produces; neither side
+    overwrites the other).
+
+    A key is the database's when the record's latest git revision did not have it. Only records that ever had an
+    ``annotated`` revision are looked at: one query for a sync whose records were never edited in the database.
+    """
+    ids = sorted(
+        (op.current.id for op in ops if op.current is not None and op.record is not None and op.action != "created"),
+        key=str,
+    )
+    if not ids:
+        return {}
+    column = kinds.KINDS[kind].metadata_column
+    revisions = REVISIONS.c
+    edited: set[uuid.UUID] = set()
+    for chunk in iter_chunks(ids):
+        query = select(revisions.entity_id, revisions.changed_fields).where(
+            revisions.entity_id.in_(chunk), revisions.change == "annotated"
+        )
+        edited.update(r.entity_id for r in conn.execute(query) if column in (r.changed_fields or ()))
+    if not edited:
+        return {}
+    table = TABLES[kind]
+    current: dict[uuid.UUID, dict[str, Any]] = {}
+    git_keys: dict[uuid.UUID, tuple[int, set[str]]] = {}
+    for chunk in iter_chunks(sorted(edited, key=str)):
+        for r in conn.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))):
+            current[r[0]] = dict(r[1] or {})
+        query = select(revisions.entity_id, revisions.version, revisions.snapshot).where(
+            revisions.entity_id.in_(chunk), revisions.change != "annotated"
+        )
+        for entity_id, version, snapshot in conn.execute(query):
+            if entity_id not in git_keys or version >= git_keys[entity_id][0]:
+                git_keys[entity_id] = (version, set((snapshot or {}).get(column) or {}))
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for entity_id, values in current.items():
+        owned_by_git = git_keys.get(entity_id, (0, set()))[1]
+        kept = {k: v for k, v in values.items() if k not in owned_by_git}
+        if kept:
+            out[entity_id] = kept
+    return out
 
 
 def build_row(
