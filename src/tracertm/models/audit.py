@@ -28,8 +28,8 @@ from sqlalchemy.orm import Mapper, object_session
 from tracertm.models.base import VersionedMixin
 
 ACTOR_KEY = "actor"  # session.info key naming who edits (a user, a token, "test-results"...)
-# Columns every write touches: not "what changed".
-_BOOKKEEPING = frozenset({"version", "updated_at", "created_at", "id"})
+# The counter itself is not "what changed" (``updated_at`` is set by the database, so it never shows up here).
+_BOOKKEEPING = frozenset({"version"})
 # Entity type and identity column of the versioned models that are not spec record kinds.
 _OTHER_TYPES = {"test_cases": ("test_case", "test_case_number"), "step_definitions": ("step_definition", "pattern")}
 _PENDING = "_tracertm_audit"  # instance attribute holding (old version, changed fields) between the two events
@@ -58,8 +58,8 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
     if pending is None:
         return
     old_version, fields = pending
-    if not fields or target.version == old_version:
-        return  # no UPDATE was emitted: nothing to record
+    if target.version == old_version:
+        return  # no UPDATE was emitted: nothing to record (every emitted one bumped the version)
     from tracertm import kinds
     from tracertm.models.sync import SpecRevision
     from tracertm.parsers.common import json_safe
