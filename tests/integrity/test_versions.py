@@ -261,3 +261,19 @@ def test_database_metadata_keys_survive_git_changes_and_file_keys_win(git_repo: 
     assert "owner" not in final.metadata, "a key removed from the file goes"
     assert final.metadata["reviewed_by"] == {"name": "alice"}
     _contiguous(_revisions(engine, row_id), final.version)
+
+
+def test_any_session_is_audited_not_only_tracertms(git_repo: GitRepo, engine) -> None:
+    """The audit lives on the models, so a plain SQLAlchemy session (an API's own sessionmaker) is covered too."""
+    from sqlalchemy.orm import Session
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with Session(engine, info={ACTOR_KEY: "plain"}) as s:
+        s.get_one(ADR, row_id).approved_by = "carol"
+        s.commit()
+    revs = _revisions(engine, row_id)
+    _contiguous(revs, 2)
+    assert (revs[1].change, revs[1].actor, revs[1].changed_fields) == ("annotated", "plain", ["approved_by"])
