@@ -144,7 +144,7 @@ def test_scripted_history_gives_exact_revisions(git_repo: GitRepo, database_url:
         assert record_at(engine, "p", "adr", "ADR-0001", c["c1"], path=git_repo.path)["version"] == 1  # type: ignore[index]
         assert main(["history", "SC-2", *args]) == 0
         history = json.loads(capsys.readouterr().out)
-        assert [(h["change"], h["commit"], h["author"]) for h in history] == [
+        assert [(h["change"], h["commit_sha"], h["author_name"]) for h in history] == [
             ("created", c["c1"], a), ("updated", c["c2"], b), ("deleted", c["c5"], b), ("restored", c["c6"], cr)
         ]
     finally:

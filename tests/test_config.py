@@ -112,7 +112,7 @@ def test_list_by_tag(git_repo: GitRepo, database_url: str, capsys: pytest.Captur
     url = ("--database-url", database_url)
     assert _cli(capsys, "sync", str(git_repo.path), *url)[0] == 0
     code, out, _ = _cli(capsys, "list", "features", "--tag", "payments", "--format", "json", *url)
-    assert code == 0 and [f["id"] for f in json.loads(out)] == ["FEAT-1"]
+    assert code == 0 and [f["number"] for f in json.loads(out)] == ["FEAT-1"]
 
 
 def test_status_takes_the_repository_as_argument_and_lists_files_in_error(

@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 
 from tracertm import db
 from tracertm.models import Base
+from tracertm.search.documents import is_search_object
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -25,12 +26,18 @@ VENV_BIN = Path(sys.executable).parent
 
 def _tables(engine) -> set[str]:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        return set(inspect(conn).get_table_names())
+        return {t for t in inspect(conn).get_table_names() if not is_search_object(t, "table")}
 
 
 def _diff(engine) -> list[object]:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        opts = {
+            "compare_type": True,
+            "compare_server_default": True,
+            # The search index is not declared by the models (see tracertm/search/documents.py).
+            "include_name": lambda name, type_, _parents: not is_search_object(name, type_),
+        }
+        context = MigrationContext.configure(conn, opts=opts)
         return list(compare_metadata(context, Base.metadata))
 
 

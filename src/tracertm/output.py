@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tracertm.errors import Diagnostic
-from tracertm.kinds import PLURAL
 
-KIND_LABELS = PLURAL
+KIND_LABELS = {"adr": "adrs", "contract": "contracts", "feature": "features", "scenario": "scenarios",
+               "step_definition": "steps"}
 SYNC_COLUMNS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 
@@ -63,3 +63,62 @@ def sync_summary(result: Any) -> str:
                 for op in changes
             )
     return "\n".join(out)
+
+
+def fields_text(fields: dict[str, Any]) -> str:
+    """``key: value`` lines for ``show``: empty values skipped, lists inline, multi-line text indented."""
+    lines: list[str] = []
+    for key, value in fields.items():
+        if value in (None, [], {}, ""):
+            continue
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(value)
+        elif isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        text = str(value)
+        if key == "version":
+            text += " (every write: git changes and database-side edits; see 'tracertm history')"
+        if "\n" in text:
+            lines.append(f"{key}:")
+            lines.extend("  " + line for line in text.splitlines())
+        else:
+            lines.append(f"{key}: {text}")
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def record_table(kind: str, records: list[dict[str, Any]]) -> str:
+    """One line per record (``list``): id, title, status, version, path (scenarios: their feature first)."""
+    if not records:
+        return f"no {KIND_LABELS.get(kind, kind.replace('_', ' ') + 's')}"
+    headers = ["id", "title", "status", "v", "path"]
+    rows = []
+    for r in records:
+        status = str(r.get("status") or r.get("step_type") or "") + (" (deleted)" if r["deleted"] else "")
+        rows.append([r["number"] or str(r["id"])[:8], _clip(str(r["title"])), status, r["version"],
+                     r.get("source_path") or ""])
+    if kind == "scenario":
+        return table([[r["feature"], *row] for r, row in zip(records, rows)], ["feature", *headers])
+    return table(rows, headers)
+
+
+def search_hits(hits: list[dict[str, Any]]) -> str:
+    """Search results: one line per hit (kind, id, title) and its snippet, ``<mark>`` shown as ``[...]``."""
+    if not hits:
+        return "no matches"
+    out = []
+    for h in hits:
+        ident = f"{h['feature']}/{h['number']}" if h.get("feature") else h["number"]
+        out.append(f"{h['kind']:<9} {ident:<14} {h['title']}  ({h['status']}, {h['project']})")
+        snippet = " ".join(h["snippet"].split()).replace("<mark>", "[").replace("</mark>", "]")
+        out.append(f"          {snippet}")
+    return "\n".join(out)
+
+
+# What ``version`` counts, said wherever it is shown.
+VERSION_NOTE = (
+    "version counts every write of the record: git changes and database-side edits (annotated), one revision each"
+)

@@ -45,7 +45,7 @@ def test_sync_text_and_json_output(git_repo: GitRepo, database_url: str, capsys:
     payload = json.loads(out)
     assert code == 0
     assert set(payload) == {"project", "root", "source", "commit", "dry_run", "counts", "files", "errors", "warnings",
-                            "operations", "run_id"}
+                            "operations", "run_id", "links"}
     assert payload["counts"]["scenario"] == {"created": 0, "updated": 0, "deleted": 0, "restored": 0, "moved": 0,
                                              "unchanged": 2, "errors": 0}
     assert payload["files"] == {"scanned": 4, "parsed": 0}
@@ -95,7 +95,7 @@ def test_query_verbs(git_repo: GitRepo, database_url: str, capsys) -> None:  # t
     code, out, _ = _cli(capsys, "list", "adrs", *url)
     assert code == 0 and out.splitlines()[1].split()[:3] == ["ADR-0001", "Use", "git"]
     code, out, _ = _cli(capsys, "list", "adrs", "--status", "superseded", "--format", "json", *url)
-    assert [item["id"] for item in json.loads(out)] == ["ADR-0002"]
+    assert [item["number"] for item in json.loads(out)] == ["ADR-0002"]
     code, out, _ = _cli(capsys, "list", "scenarios", *url)
     assert [line.split()[1] for line in out.splitlines()[1:]] == ["SC-1", "SC-2"]
 

@@ -22,7 +22,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
 # ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
-VERB_MODULES: tuple[str, ...] = ()
+VERB_MODULES: tuple[str, ...] = (
+    "records", "search", "serve", "token", "schema", "steps", "results", "coverage", "trace",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,8 +135,10 @@ def _sync(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
+        from tracertm.config import CONFIG_FILES
+
         print(output.sync_summary(result))
-        for diag in result.errors:
+        for diag in [*result.errors, *result.links, *(d for d in result.warnings if d.path in CONFIG_FILES)]:
             print(output.diagnostic(diag), file=sys.stderr)
     if result.errors:
         return EXIT_SPEC_ERRORS
@@ -154,6 +158,10 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache.json")
     p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument(
+        "--results", action="append", metavar="FILE",
+        help="test report(s): fail when a scenario with status approved has no passing result in them",
+    )
     p.set_defaults(func=_check)
 
 
@@ -165,6 +173,10 @@ def _check(args: argparse.Namespace) -> int:
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
         all_files=args.all_files, cache=not args.no_cache,
     )
+    if args.results:
+        from tracertm.results.gate import approved_without_pass
+
+        result.errors.extend(approved_without_pass(args.path, args.results, ref=args.ref, staged=args.staged))
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
@@ -241,185 +253,10 @@ def _hook_uninstall(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ------------------------------------------------------------------------------------------------- queries
-
-
-def _register_queries(verbs: argparse._SubParsersAction[_Parser]) -> None:
-    def project_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
-        p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
-
-    p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
-    p.add_argument("repo", nargs="?", metavar="PATH", help="repository whose project to show (same as --path)")
-    project_options(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=_status)
-
-    p = verbs.add_parser("list", help="list adrs, contracts, features or scenarios", parents=[_common()])
-    p.add_argument("kind", metavar="KIND", choices=list(kinds.ALIASES))
-    project_options(p)
-    p.add_argument("--status", help="only records with this status")
-    p.add_argument("--tag", help="only records with this tag")
-    p.add_argument("--include-deleted", action="store_true", help="include soft-deleted records")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=_list)
-
-    p = verbs.add_parser("show", help="one record: fields, source path, version", parents=[_common()])
-    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number")
-    project_options(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--at", metavar="COMMIT", help="the record as of this commit (from its revisions; see 'backfill')")
-    p.set_defaults(func=_show)
-
-    p = verbs.add_parser("history", help="every revision of one record", parents=[_common()])
-    p.add_argument("id", metavar="ID")
-    project_options(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(func=_history)
-
-
-def _open_project(args: argparse.Namespace) -> tuple[object, object]:
-    """A read session and the project the query is about."""
-    from tracertm import db, queries
-    from tracertm.config import load_settings
-    from tracertm.engine.sync import project_name
-    from tracertm.engine.scan import Location
-
-    derived: str | None = None
-    configured: str | None = None
-    try:
-        location = Location.find(args.path)
-        settings = load_settings(location.root)
-        derived, configured = project_name(location, settings), settings.database_url
-    except UsageError:
-        if args.path:
-            raise
-    engine = db.open_engine(args.database_url, configured)
-    session = db.session(engine)
-    return session, queries.resolve_project(session, args.project, derived)
-
-
-def _status(args: argparse.Namespace) -> int:
-    from tracertm import output, queries
-
-    if args.repo:
-        if args.path and args.path != args.repo:
-            raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
-        args.path = args.repo
-    session, project = _open_project(args)
-    info = queries.status(session, project)  # type: ignore[arg-type]
-    if args.format == "json":
-        print(output.to_json(info))
-        return EXIT_OK
-    run = info["last_run"]
-    print(f"project:     {info['project']}")
-    print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
-    print(f"last commit: {info['last_synced_commit'] or '-'}")
-    rows = [[output.KIND_LABELS[k], c["live"], c["deleted"]] for k, c in info["counts"].items()]
-    print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
-    if info["files_in_error"]:
-        print("files in error:")
-        for f in info["files_in_error"]:
-            for d in f.get("diagnostics") or [f]:
-                print(f"  {f['path']}:{d.get('line', 0)}:{d.get('column', 0)}: {d.get('message', '')}")
-    return EXIT_OK
-
-
-def _list(args: argparse.Namespace) -> int:
-    from tracertm import output, queries
-
-    session, project = _open_project(args)
-    kind = queries.KIND_ALIASES[args.kind]
-    items = queries.list_records(
-        session, project, kind, status=args.status, tag=args.tag, include_deleted=args.include_deleted  # type: ignore[arg-type]
-    )
-    if args.format == "json":
-        print(output.to_json(items))
-        return EXIT_OK
-    headers = ["feature", "id", "title", "status", "v", "path"] if kind == "scenario" else ["id", "title", "status", "v", "path"]
-    rows = []
-    for item in items:
-        status = item["status"] + (" (deleted)" if item["deleted"] else "")
-        row = [item["id"], _clip(item["title"]), status, item["version"], item["path"]]
-        rows.append([item["feature"], *row] if kind == "scenario" else row)
-    print(output.table(rows, headers) if rows else f"no {output.KIND_LABELS[kind]}")
-    return EXIT_OK
-
-
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _show(args: argparse.Namespace) -> int:
-    from tracertm import output, queries
-
-    session, project = _open_project(args)
-    kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
-    if args.at:
-        return _show_at(args, session, project, kind, row)
-    fields = queries.record_fields(kind, row)
-    if args.format == "json":
-        print(output.to_json(fields))
-        return EXIT_OK
-    _print_fields(fields)
-    return EXIT_OK
-
-
-def _print_fields(fields: dict[str, Any]) -> None:
-    """``key: value`` lines for ``show``: empty values skipped, lists inline, multi-line text indented."""
-    import json
-
-    for key, value in fields.items():
-        if value in (None, [], {}, ""):
-            continue
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = ", ".join(value)
-        elif isinstance(value, (list, dict)):
-            value = json.dumps(value, ensure_ascii=False)
-        text = str(value)
-        if key == "version":
-            text += " (every write: git changes and database-side edits; see 'tracertm history')"
-        if "\n" in text:
-            print(f"{key}:")
-            print("\n".join("  " + line for line in text.splitlines()))
-        else:
-            print(f"{key}: {text}")
-
-
-def _history(args: argparse.Namespace) -> int:
-    from tracertm import output, queries
-
-    session, project = _open_project(args)
-    kind, row = queries.find_record(session, project, args.id)  # type: ignore[arg-type]
-    revisions = queries.history(session, project, kind, row)  # type: ignore[arg-type]
-    if args.format == "json":
-        print(output.to_json(revisions))
-        return EXIT_OK
-    rows = [
-        [
-            r["version"],
-            r["change"] + (f" ({', '.join(r['fields'])})" if r["fields"] else ""),
-            (r["commit"] or "")[:12] or "-",
-            r["author"] or r["actor"] or "-",
-            r["date"],
-            r["path"],
-        ]
-        for r in revisions
-    ]
-    print(output.table(rows, ["v", "change", "commit", "by", "date", "path"], right=(0,)))
-    print(_VERSION_NOTE)
-    return EXIT_OK
-
-
-# What ``version`` counts, said wherever it is shown.
-_VERSION_NOTE = "version counts every write of the record: git changes and database-side edits (annotated), one revision each"
-
-
 _REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
     _register_sync,
     _register_check,
     _register_hook,
-    _register_queries,
     _register_db,
 ]
 
@@ -556,36 +393,6 @@ def _backfill(args: argparse.Namespace) -> int:
     for diag in result.head_errors:
         print(f"at {result.ref}: {output.diagnostic(diag)}", file=sys.stderr)
     return EXIT_SPEC_ERRORS if result.head_errors else EXIT_OK
-
-
-def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, row: Any) -> int:
-    """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent)."""
-    from tracertm import output
-    from tracertm.history.backfill import revision_at
-    from tracertm.engine.scan import Location
-
-    location = Location.find(args.path)
-    if location.top is None:
-        raise UsageError(f"--at: {location.root} is not a git repository; pass --path REPOSITORY")
-    rev = revision_at(session, project.id, args.at, location.top, entity_id=row.id)
-    if rev is None:
-        raise UsageError(
-            f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
-            "(run 'tracertm backfill')"
-        )
-    if args.format == "json":
-        print(output.to_json(rev))
-        return EXIT_OK
-    print(
-        f"{kind} {rev['number']} as of {args.at}: version {rev['version']} (its write count then; {rev['change']} in "
-        f"{rev['commit'][:12]} by {rev['author']}, {rev['committed_at']})"
-    )
-    if rev["deleted"]:
-        print(f"deleted at that point (was {rev['path']})")
-        return EXIT_OK
-    print(f"source_path: {rev['path']}")
-    _print_fields(rev["fields"])
-    return EXIT_OK
 
 
 _REGISTRY.append(_register_backfill)

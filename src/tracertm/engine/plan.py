@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.kinds import FILE_KINDS, FileKind, RecordKind
-from tracertm.parsers.common import previous_scheme_hash
+from tracertm.parsers.common import previous_scheme_hashes
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.scan import ScannedFile
 
@@ -243,7 +243,7 @@ def _same_content(cur: Current, rec: SpecRecord) -> bool:
     must not version unchanged specs)."""
     if cur.content_hash == rec.content_hash:
         return True
-    return cur.content_hash == previous_scheme_hash(rec.kind, rec.fields)
+    return cur.content_hash in previous_scheme_hashes(rec.kind, rec.fields)
 
 
 def _plan_scenarios(

@@ -1,7 +1,9 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from tracertm.kinds import KINDS
+from tracertm.models.api_token import ApiToken
 from tracertm.models.base import Base
+from tracertm.models.link import Link, LinkType
 from tracertm.models.project import Project
 from tracertm.models.specification import (
     ADR,
@@ -17,8 +19,10 @@ from tracertm.models.specification import (
     StepType,
     scenario_test_case_association,
 )
+from tracertm.models.step_link import ScenarioStepMatch
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
+from tracertm.models.test_run import TestResult, TestRun
 
 # Record kind → model (the kinds and their tables are listed in tracertm.kinds).
 MODEL_BY_KIND: dict[str, type[Base]] = {
@@ -28,6 +32,7 @@ MODEL_BY_KIND: dict[str, type[Base]] = {
 
 __all__ = [
     "ADR",
+    "ApiToken",
     "ADRStatus",
     "Base",
     "Contract",
@@ -35,16 +40,21 @@ __all__ = [
     "ContractType",
     "Feature",
     "FeatureStatus",
+    "Link",
+    "LinkType",
     "MODEL_BY_KIND",
     "Project",
     "Scenario",
     "ScenarioStatus",
+    "ScenarioStepMatch",
     "SourceFile",
     "SpecRevision",
     "StepDefinition",
     "StepType",
     "SyncRun",
     "TestCase",
+    "TestResult",
+    "TestRun",
     "scenario_test_case_association",
 ]
 

@@ -6,16 +6,17 @@ import datetime as _dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tracertm.errors import ParseError
 from tracertm.parsers.records import ParseResult, ParserOptions
 
 # The content-hash scheme. Bump when a parser or canonical-form change alters what a record's hash is. Records whose
-# stored hash is the previous scheme's hash of the same content are refreshed silently (new hash, same version; see
-# ``same_content``), so upgrading tracertm never creates versions of unchanged specs.
-PARSER_VERSION = "2"
+# stored hash is an earlier scheme's hash of the same parsed content are refreshed silently (new hash, same version;
+# see ``previous_scheme_hashes``), so upgrading tracertm never creates versions of unchanged specs.
+# Schemes 1 and 2 collapsed every string and dropped positional keys at any depth; 3 is the whitespace rule.
+PARSER_VERSION = "3"
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
@@ -71,6 +72,20 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def parse_text_safely(
+    parse_text: Callable[[str, str, ParserOptions], ParseResult], path: str, data: bytes, options: ParserOptions
+) -> ParseResult:
+    """Decode ``data`` and run a parser on the text, so that every parser is total: a bug surfaces as a
+    ``ParseError`` naming the file ("internal parser error (please report)"), never as a crash of the run."""
+    text = decode_text(path, data, options)
+    try:
+        return parse_text(path, text, options)
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc
 
 
 # Types that are already canonical / JSON-safe as they are (checked by exact type: subclasses take the slow path).
@@ -199,13 +214,19 @@ def content_hash(kind: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def previous_scheme_hash(kind: str, fields: Mapping[str, Any]) -> str:
-    """The hash ``fields`` had under the previous scheme. A stored hash equal to it means the content did not change,
-    only the scheme did: the engine refreshes the hash silently (no version, no revision)."""
-    return _legacy_hash_v1(kind, fields)
+def previous_scheme_hash(kind: str, fields: Mapping[str, Any], scheme: str = "1") -> str:
+    """The hash ``fields`` had under an earlier scheme (1 or 2: every string collapsed, positions dropped at any
+    depth). A stored hash equal to it means the content did not change, only the scheme did: the engine refreshes the
+    hash silently (no version, no revision)."""
+    return _legacy_hash(kind, fields, scheme)
 
 
-# Scheme 1 (tracertm before the whitespace rule): every string collapsed, positional keys dropped at any depth.
+def previous_scheme_hashes(kind: str, fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """``fields``' hashes under every earlier scheme."""
+    return tuple(_legacy_hash(kind, fields, scheme) for scheme in ("1", "2"))
+
+
+# Schemes 1 and 2 (before the whitespace rule): every string collapsed, positional keys dropped at any depth.
 _V1_POSITIONAL = frozenset({"line", "column", "gherkin_text", "file_path", "slug"})
 
 
@@ -221,6 +242,6 @@ def _v1(value: Any) -> Any:
     return value
 
 
-def _legacy_hash_v1(kind: str, fields: Mapping[str, Any]) -> str:
+def _legacy_hash(kind: str, fields: Mapping[str, Any], scheme: str) -> str:
     canonical = json.dumps(_v1(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"tracertm:1:{kind}\n{canonical}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"tracertm:{scheme}:{kind}\n{canonical}".encode("utf-8")).hexdigest()

@@ -1,0 +1,121 @@
+"""RFC 9457 problem details: every error the API returns is ``application/problem+json``, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tracertm.errors import ConflictError, DatabaseError, TracertmError, UsageError
+from tracertm.repositories.errors import GitOwnedField, NotFound, StaleVersion
+from tracertm.schemas.common import Problem
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://tracertm.dev/problems/"
+log = logging.getLogger("tracertm.api")
+
+
+class ApiProblem(Exception):
+    """Raised by route code to answer with a problem (status, title, detail, extension members, headers)."""
+
+    def __init__(self, status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None,
+                 **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.kind, self.headers, self.extensions = status, detail, kind, headers, extensions
+
+
+def problem(status: int, detail: str | None, *, kind: str | None = None, instance: str | None = None,
+            headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + kind if kind else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem+json answers."""
+    return {
+        s: {"model": Problem, "description": HTTPStatus(s).phrase, "content": {PROBLEM_JSON: {}}} for s in statuses
+    }
+
+
+def _validation_errors(errors: Any) -> list[dict[str, Any]]:
+    return [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in errors
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers that turn every error into a problem."""
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.detail, kind=exc.kind, instance=request.url.path, headers=exc.headers,
+                       **exc.extensions)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(exc.status_code, detail, instance=request.url.path, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc.errors())
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        detail = f"{'.'.join(first['loc'][1:] or first['loc'])}: {first['msg']}"
+        return problem(422, detail, kind="invalid-request", instance=request.url.path, errors=errors)
+
+    @app.exception_handler(ValidationError)
+    async def _invalid_body(request: Request, exc: ValidationError) -> JSONResponse:
+        errors = _validation_errors(exc.errors())
+        first = errors[0] if errors else {"loc": [], "msg": "invalid body"}
+        return problem(422, f"{'.'.join(first['loc'])}: {first['msg']}", kind="invalid-request",
+                       instance=request.url.path, errors=errors)
+
+    @app.exception_handler(TracertmError)
+    async def _tracertm(request: Request, exc: TracertmError) -> JSONResponse:
+        path = request.url.path
+        if isinstance(exc, NotFound):
+            return problem(404, str(exc), kind="not-found", instance=path)
+        if isinstance(exc, StaleVersion):
+            return problem(412, str(exc), kind="stale-version", instance=path, current_version=exc.current,
+                           headers={"ETag": f'"{exc.current}"'})
+        if isinstance(exc, GitOwnedField):
+            return problem(409, str(exc), kind="git-owned-field", instance=path, fields=exc.fields,
+                           source_path=exc.path, line=exc.line)
+        if isinstance(exc, ConflictError):
+            return problem(409, str(exc), kind="conflict", instance=path)
+        if isinstance(exc, DatabaseError):
+            log.error("database unavailable: %s", exc)
+            return problem(503, "the database is unavailable; try again later", instance=path)
+        if isinstance(exc, UsageError):
+            return problem(400, str(exc), kind="bad-request", instance=path)
+        log.exception("internal error on %s", path)
+        return problem(500, "internal error; the server log has the details", instance=path)
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return problem(503, "the database is unavailable; try again later", instance=request.url.path,
+                       headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s", request.url.path)
+        return problem(500, "internal error; the server log has the details", instance=request.url.path)

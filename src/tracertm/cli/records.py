@@ -1,0 +1,317 @@
+"""``tracertm status|list|show|history``: the repositories, printed as text tables or as the API's read models."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from tracertm.cli import EXIT_OK, _common, _Parser
+from tracertm.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracertm.models import Project
+
+KIND_WORDS = ("adrs", "contracts", "features", "scenarios", "step-definitions", "test-cases",
+              "adr", "contract", "feature", "scenario")
+
+
+def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    def project_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+        p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
+        p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
+    p.add_argument("repo", nargs="?", metavar="PATH", help="repository whose project to show (same as --path)")
+    project_options(p)
+    p.set_defaults(func=_status)
+
+    p = verbs.add_parser("list", help="list records of one kind, with filters", parents=[_common()])
+    p.add_argument("kind", metavar="KIND", choices=KIND_WORDS, help="adrs, contracts, features, scenarios, ...")
+    project_options(p)
+    p.add_argument("--status", action="append", help="only these statuses (repeat or comma-separate)")
+    p.add_argument("--tag", action="append", help="only records with all of these tags")
+    p.add_argument("--any-tag", action="append", help="only records with at least one of these tags")
+    p.add_argument("--type", action="append", help="contract or step type")
+    p.add_argument("--text", help="full-text query (see 'tracertm search')")
+    p.add_argument("--changed-since", metavar="WHEN", help="ISO timestamp or commit: records changed after it")
+    p.add_argument("--source-prefix", metavar="PREFIX", help="only records whose file path starts with PREFIX")
+    p.add_argument("--related-adr", metavar="ADR", help="only records relating to this ADR")
+    p.add_argument("--feature", metavar="FEATURE", help="scenarios of this feature")
+    p.add_argument("--sort", help="sort fields, '-' for descending (e.g. -status,number)")
+    p.add_argument("--limit", type=int, default=500, help="records per page (default and maximum: 500)")
+    p.add_argument("--cursor", help="the next page of a previous list (printed on stderr)")
+    p.add_argument("--include-deleted", action="store_true", help="include soft-deleted records")
+    p.set_defaults(func=_list)
+
+    p = verbs.add_parser("show", help="one record: fields, source path, version", parents=[_common()])
+    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number (FEAT-2/SC-4)")
+    project_options(p)
+    p.add_argument("--at", metavar="COMMIT", help="the record as of this commit (from its revisions; see 'backfill')")
+    p.set_defaults(func=_show)
+
+    p = verbs.add_parser("history", help="every revision of one record", parents=[_common()])
+    p.add_argument("id", metavar="ID")
+    project_options(p)
+    p.set_defaults(func=_history)
+
+
+@contextmanager
+def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
+    """A read session and the project the command is about (``--project``, the repository's, the only one);
+    the session and its engine are closed on exit."""
+    from tracertm import db
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+    from tracertm.engine.sync import project_name
+    from tracertm.repositories import Projects
+
+    derived: str | None = None
+    configured: str | None = None
+    try:
+        location = Location.find(args.path)
+        settings = load_settings(location.root)
+        derived, configured = project_name(location, settings), settings.database_url
+    except UsageError:
+        if args.path:
+            raise
+    engine = db.open_engine(args.database_url, configured)
+    try:
+        with db.session(engine) as session:
+            yield session, Projects(session).resolve(args.project, derived)
+    finally:
+        engine.dispose()
+
+
+def _status(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.repositories import Projects
+
+    if args.repo:
+        if args.path and args.path != args.repo:
+            raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
+        args.path = args.repo
+    from tracertm.trace import review
+
+    warnings = _configuration_warnings(args.path)
+    with open_project(args) as (session, project):
+        info = Projects(session).status(project)
+        info["links"] = review.summary(session, project)
+        if args.format == "json":
+            print(output.to_json({**info, "warnings": [d.as_dict() for d in warnings]}))
+            return EXIT_OK
+        for diag in warnings:
+            print(output.diagnostic(diag), file=sys.stderr)
+        run = info["last_run"]
+        print(f"project:     {info['project']}")
+        print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
+        print(f"last commit: {info['last_synced_commit'] or '-'}")
+        rows = [[output.KIND_LABELS[k], c["live"], c["deleted"]] for k, c in info["counts"].items()]
+        print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
+        if info["files_in_error"]:
+            print("files in error:")
+            for f in info["files_in_error"]:
+                print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
+        _print_link_summary(info["links"])
+        return EXIT_OK
+
+
+def _print_link_summary(links: dict[str, Any]) -> None:
+    """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here)."""
+    from tracertm.trace import review
+
+    print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
+    for title, key, total in (("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])):
+        if links[key]:
+            print(f"{title} links (review with 'tracertm review ID'):" if title == "suspect" else f"{title} links:")
+            for link in links[key]:
+                where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
+                print(f"  {where}#{link['id']} {review.describe(link)}")
+            if total > len(links[key]):
+                print(f"  ... and {total - len(links[key])} more")
+
+
+def _configuration_warnings(path: str | None) -> list[Any]:
+    """Findings about the configuration of the repository at ``path`` (a configured glob that matches nothing);
+    none when there is no repository to look at."""
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location, scan
+
+    try:
+        location = Location.find(path)
+    except UsageError:
+        return []
+    settings = load_settings(location.root)
+    if not settings.configured:
+        return []
+    snapshot = scan(location, settings)
+    snapshot.close()
+    return settings.unmatched(snapshot.files)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from tracertm import output
+    from tracertm.repositories import Records, kind
+    from tracertm.schemas.filters import ListFilter
+    from tracertm.schemas.records import to_read
+
+    k = kind(args.kind)
+    try:
+        flt = ListFilter(
+            status=args.status or [], tag=args.tag or [], any_tag=args.any_tag or [], type=args.type or [],
+            text=args.text, changed_since=args.changed_since, path=args.source_prefix,
+            include_deleted=args.include_deleted, related_adr=args.related_adr, feature=args.feature,
+            sort=args.sort or [], limit=args.limit,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UsageError(f"--{'-'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}") from None
+    with open_project(args) as (session, project):
+        page = Records(session, k).list(project, flt, args.cursor)
+        if page.next_cursor:
+            print(f"more: tracertm list {k.plural} --cursor {page.next_cursor}", file=sys.stderr)
+        records = [to_read(k, row, project.name, feature) for row, feature in page.rows]
+        if args.format == "json":
+            print(output.to_json([r.model_dump(mode="json") for r in records]))
+            return EXIT_OK
+        print(output.record_table(k.name, [r.model_dump() for r in records]))
+        return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.repositories import Records, find_any
+    from tracertm.schemas.records import to_read
+
+    from tracertm.steps.queries import looks_like_step, scenario_steps
+
+    with open_project(args) as (session, project):
+        if looks_like_step(args.id) and not args.at:
+            from tracertm.cli.steps import show_definition
+
+            return show_definition(args, session, project)
+        k, row = find_any(session, project, args.id)
+        if args.at:
+            return _show_at(args, session, project, k.name, row)
+        repo = Records(session, k)
+        record = to_read(k, row, project.name, repo.feature_of(row)).model_dump(mode="json")
+        steps = scenario_steps(session, row) if k.name == "scenario" else []
+        if steps:
+            record["steps"] = steps
+        from tracertm.trace import review
+
+        links = review.record_links(session, project, k.name, row)
+        record["links"] = links
+        results = None
+        if k.name == "scenario":
+            from tracertm.results.queries import scenario_results
+
+            results = scenario_results(session, row)
+            if results:
+                record["results"] = results
+        children: list[dict[str, Any]] = []
+        if k.name == "feature":
+            # Walk the tree from the CLI: a feature lists its scenarios (live ones, in file order).
+            scenarios = Records(session, "scenario")
+            from tracertm.schemas.filters import ListFilter
+
+            page = scenarios.list(project, ListFilter(feature=row.feature_number, limit=500))
+            children = [
+                {"number": s.scenario_number, "title": s.title, "status": str(s.status.value), "version": s.version}
+                for s, _ in page.rows
+            ]
+        if args.format == "json":
+            if k.name == "feature":
+                record["scenarios"] = children
+            print(output.to_json(record))
+            return EXIT_OK
+        print(output.fields_text({key: v for key, v in record.items() if key not in ("steps", "results", "links")}))
+        for direction, items in links.items():
+            if items:
+                print(f"links ({direction}):")
+                for link in items:
+                    print(f"  {'! ' if link['state'] != 'ok' else ''}{review.describe(link)}")
+        if steps:
+            from tracertm.cli.steps import print_scenario_steps
+
+            print_scenario_steps(steps)
+        if results and results["last_results"]:
+            from tracertm.results.queries import format_results
+
+            print(format_results(results))
+        if k.name == "feature":
+            print(f"scenarios ({len(children)}):")
+            rows = [[c["number"], c["title"], c["status"]] for c in children]
+            print("\n".join("  " + line for line in output.table(rows, ["number", "title", "status"]).splitlines()))
+        return EXIT_OK
+
+
+def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, row: Any) -> int:
+    """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent)."""
+    from tracertm import output
+    from tracertm.engine.scan import Location
+    from tracertm.history.backfill import revision_at
+
+    location = Location.find(args.path)
+    if location.top is None:
+        raise UsageError(f"--at: {location.root} is not a git repository; pass --path REPOSITORY")
+    rev = revision_at(session, project.id, args.at, location.top, entity_id=row.id)
+    if rev is None:
+        raise UsageError(
+            f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
+            "(run 'tracertm backfill')"
+        )
+    if args.format == "json":
+        print(output.to_json(rev))
+        return EXIT_OK
+    print(
+        f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} in "
+        f"{rev['commit'][:12]} by {rev['author']}, {rev['committed_at']})"
+    )
+    if rev["deleted"]:
+        print(f"deleted at that point (was {rev['path']})")
+        return EXIT_OK
+    print(f"source_path: {rev['path']}")
+    print(output.fields_text(rev["fields"]))
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.repositories import Records, find_any
+    from tracertm.repositories.records import revision_read
+
+    from tracertm.steps.queries import looks_like_step
+
+    with open_project(args) as (session, project):
+        if looks_like_step(args.id):
+            from tracertm.cli.steps import find_definition
+
+            k, row = Records(session, "step_definition").kind, find_definition(session, project, args.id)
+        else:
+            k, row = find_any(session, project, args.id)
+        revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
+        if args.format == "json":
+            print(output.to_json([r.model_dump(mode="json") for r in revisions]))
+            return EXIT_OK
+        rows = [
+            [
+                r.version,
+                r.change + (f" ({', '.join(r.changed_fields)})" if r.changed_fields else ""),
+                (r.commit_sha or "")[:12] or "-",
+                r.author_name or r.actor or "-",
+                (r.committed_at or r.created_at).isoformat(),
+                r.source_path,
+            ]
+            for r in revisions
+        ]
+        print(output.table(rows, ["v", "change", "commit", "by", "date", "path"], right=(0,)))
+        print(output.VERSION_NOTE)
+        return EXIT_OK

@@ -1,0 +1,44 @@
+"""``tracertm search "QUERY" [--kind K]``: ranked full-text search with highlighted snippets."""
+
+from __future__ import annotations
+
+import argparse
+
+from tracertm.cli import EXIT_OK, _common, _Parser
+
+
+def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser(
+        "search", help="full-text search over ADRs, contracts, features and scenarios", parents=[_common()],
+        description='Words must all occur (stemmed); "a phrase"; a OR b; -excluded. Best matches first.',
+    )
+    p.add_argument("query", metavar="QUERY", help='e.g. "idempotency key" or \'ledger -postgres\'')
+    p.add_argument("--kind", action="append", metavar="KIND", help="adrs, contracts, features or scenarios (repeat)")
+    p.add_argument("--project", metavar="NAME", help="only this project (default: this repository's, or all)")
+    p.add_argument("--path", metavar="PATH", help=argparse.SUPPRESS)
+    p.add_argument("--limit", type=int, default=20, help="most hits to show (default 20, at most 100)")
+    p.add_argument("--include-deleted", action="store_true", help="also soft-deleted records")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_search)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from tracertm import db, output
+    from tracertm.repositories import Projects, kind
+    from tracertm.schemas.common import SearchHit
+    from tracertm.search.engine import search
+
+    kinds = [kind(name, "--kind") for item in args.kind or [] for name in item.split(",") if name.strip()]
+    engine = db.open_engine(args.database_url)
+    try:
+        with db.session(engine) as session:
+            project = Projects(session).get(args.project, "--project") if args.project else None
+            hits = search(session, args.query, kinds=kinds or None, project=project, limit=args.limit,
+                          include_deleted=args.include_deleted)
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        print(output.to_json([SearchHit.model_validate(h).model_dump(mode="json") for h in hits]))
+    else:
+        print(output.search_hits(hits))
+    return EXIT_OK

@@ -1,0 +1,77 @@
+"""``tracertm serve``: the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+from tracertm.cli import EXIT_OK, _common, _Parser
+from tracertm.errors import UsageError
+
+
+def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser("serve", help="serve the HTTP API (FastAPI + uvicorn)", parents=[_common()])
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 = any free port)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--path", metavar="PATH",
+                   help="repository whose project 'at/{commit}' may read git history from (default: current folder)")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow browser calls from this origin (repeat); no CORS without it")
+    p.add_argument("--require-token-for-reads", action="store_true",
+                   help="reads need a bearer token too (any scope); writes always do")
+    p.add_argument("--max-body", type=int, default=64 * 1024, metavar="BYTES",
+                   help="largest request body accepted (default: 65536)")
+    p.add_argument("--proxy-headers", action="store_true",
+                   help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)")
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
+                   help="proxies trusted for X-Forwarded-* (default: 127.0.0.1)")
+    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from tracertm import db
+    from tracertm.api.app import ENV_SETTINGS, ApiSettings, create_app
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+    from tracertm.engine.sync import project_name
+
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: use 1 or more")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: use 0 to 65535")
+    repositories: dict[str, str] = {}
+    configured: str | None = None
+    try:
+        location = Location.find(args.path)
+        settings = load_settings(location.root)
+        configured = settings.database_url
+        if location.top is not None:
+            repositories[project_name(location, settings)] = str(location.top)
+    except UsageError:
+        if args.path:
+            raise
+    api_settings = ApiSettings(
+        database_url=args.database_url, configured_url=configured,
+        read_token_required=args.require_token_for_reads, cors_origins=tuple(args.cors_origin),
+        max_body_bytes=args.max_body, repositories=repositories,
+    )
+    # Connect and migrate once, here, so that a bad URL is one line and exit 2 before any worker starts.
+    url, _ = db.resolve_database_url(args.database_url, configured)
+    db.open_engine(args.database_url, configured).dispose()
+    print(f"tracertm API on http://{args.host}:{args.port}/api/v1 (database {db.redact(url)}); Ctrl-C stops it",
+          flush=True)
+    common = dict(
+        host=args.host, port=args.port, log_level=args.log_level, proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips, server_header=False,
+    )
+    if args.workers > 1:
+        os.environ[ENV_SETTINGS] = api_settings.to_env()
+        uvicorn.run("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(create_app(api_settings), **common)
+    return EXIT_OK

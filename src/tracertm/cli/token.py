@@ -1,0 +1,79 @@
+"""``tracertm token create|list|revoke``: bearer tokens of the HTTP API (stored only as hashes)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from tracertm.cli import EXIT_OK, _common, _Parser
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+
+def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser("token", help="API tokens: create, list, revoke")
+    actions = p.add_subparsers(dest="token_verb", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    create = actions.add_parser("create", help="create a token; it is printed once, on the last line",
+                                parents=[_common()])
+    create.add_argument("--scope", choices=("read", "write"), default="read",
+                        help="write: may PATCH; read: may read when the server requires tokens for reads")
+    create.add_argument("--label", help="who or what uses it (shown by 'token list' and in revisions)")
+    create.set_defaults(func=_create)
+    listing = actions.add_parser("list", help="every token (never the tokens themselves)", parents=[_common()])
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(func=_list)
+    revoke = actions.add_parser("revoke", help="revoke a token by id or shown prefix", parents=[_common()])
+    revoke.add_argument("token", metavar="ID", help="the id or the prefix 'token list' shows")
+    revoke.set_defaults(func=_revoke)
+
+
+@contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[Engine]:
+    from tracertm import db
+
+    engine = db.open_engine(args.database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _create(args: argparse.Namespace) -> int:
+    from tracertm import db, tokens
+
+    with _engine(args) as engine, db.session(engine) as session, session.begin():
+        token, row = tokens.create(session, args.scope, args.label)
+        print(f"created {row.scope} token {row.prefix}… (id {row.id}); it is shown once — store it now:")
+    print(token)
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from tracertm import db, output, tokens
+    from tracertm.schemas.common import TokenRead
+
+    with _engine(args) as engine, db.session(engine) as session:
+        rows = [TokenRead.model_validate(t, from_attributes=True) for t in tokens.list_tokens(session)]
+    if args.format == "json":
+        print(output.to_json([r.model_dump(mode="json") for r in rows]))
+        return EXIT_OK
+    table = [
+        [r.prefix + "…", r.scope, r.label or "", r.created_at.isoformat(timespec="seconds"),
+         r.revoked_at.isoformat(timespec="seconds") if r.revoked_at else "", str(r.id)]
+        for r in rows
+    ]
+    print(output.table(table, ["token", "scope", "label", "created", "revoked", "id"]) if rows else "no tokens")
+    return EXIT_OK
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    from tracertm import db, tokens
+
+    with _engine(args) as engine, db.session(engine) as session, session.begin():
+        row = tokens.revoke(session, args.token)
+        print(f"revoked {row.prefix}… ({row.id})")
+    return EXIT_OK

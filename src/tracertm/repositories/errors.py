@@ -1,0 +1,29 @@
+"""Errors of the query layer. Each maps to one HTTP status in the API and to one exit code in the CLI."""
+
+from __future__ import annotations
+
+from tracertm.errors import ConflictError, UsageError
+
+
+class NotFound(UsageError):
+    """An id that names no record, or a project that does not exist (HTTP 404)."""
+
+
+class Ambiguous(UsageError):
+    """An id that names several records (HTTP 400); the message lists the qualified ids to use."""
+
+
+class StaleVersion(ConflictError):
+    """An update based on an older version than the current one (HTTP 412): re-read, then retry."""
+
+    def __init__(self, message: str, current: int) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class GitOwnedField(ConflictError):
+    """An update of a field that git owns (HTTP 409): the file, and the line where known, to edit instead."""
+
+    def __init__(self, message: str, fields: list[str], path: str | None, line: int | None) -> None:
+        super().__init__(message)
+        self.fields, self.path, self.line = fields, path, line

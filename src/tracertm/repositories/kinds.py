@@ -1,0 +1,120 @@
+"""The record kinds the query layer serves: model, identity column, title, URL name, and who owns which field.
+
+Git-owned fields come from files and only sync writes them; database-owned fields are written through the API or
+the ORM (docs/models.md). Bookkeeping columns are neither: the engine maintains them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracertm.errors import UsageError
+from tracertm.kinds import KINDS as SPEC_KINDS
+from tracertm.models import ADR, Contract, Feature, Scenario, StepDefinition, TestCase
+
+# Columns the engine maintains: never editable, never "git-owned" in an error message.
+BOOKKEEPING = frozenset(
+    {
+        "id", "project_id", "feature_id", "created_at", "updated_at", "version", "deleted_at", "content_hash",
+        "source_commit", "source_path", "position", "file_path",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record as the query layer sees it."""
+
+    name: str  # singular, as in spec_revisions.entity_type: "adr"
+    plural: str  # URL segment and CLI word: "adrs"
+    model: Any
+    number: str | None  # column holding the human id (None: addressed by UUID only)
+    title: str
+    db_owned: tuple[str, ...]  # the fields an update may set
+    sort_fields: tuple[str, ...]  # columns a list may be sorted by (see README: which are indexed)
+    default_sort: tuple[str, ...] = ("number",)
+    facets: tuple[str, ...] = ("status", "tag")
+    relations: tuple[str, ...] = ()  # filters by reference: "related_adr", "feature"
+    searchable: bool = True
+    from_git: bool = True  # records that sync creates and deletes; the others may be soft-deleted here
+    git_owned: frozenset[str] = field(default=frozenset())
+
+    @property
+    def table(self) -> Any:
+        return self.model.__table__
+
+    @property
+    def metadata_column(self) -> str | None:
+        return next((c.name for c in self.table.columns if c.name.endswith("_metadata")), None)
+
+    def owner_of(self, name: str) -> str:
+        """"git", "database", "engine" or "unknown" for a field name of this kind's read model."""
+        if name in self.db_owned:
+            return "database"
+        if name in BOOKKEEPING or name in ("kind", "project", "feature", "deleted", "number"):
+            return "engine"
+        if name in self.git_owned or name == "metadata":
+            return "git"
+        return "unknown"
+
+
+def _kind(name: str, plural: str, model: Any, number: str | None, title: str, db_owned: tuple[str, ...],
+          sort_fields: tuple[str, ...], **kw: Any) -> Kind:
+    shared = SPEC_KINDS.get(name)  # the spec kinds' facts live in tracertm.kinds; this adds the query layer's
+    if shared is not None:
+        number, title = shared.number_column, shared.title_column
+    columns = {c.key for c in model.__table__.columns}
+    git_owned = frozenset(columns - BOOKKEEPING - set(db_owned) - {c for c in columns if c.endswith("_metadata")})
+    return Kind(name, plural, model, number, title, db_owned, sort_fields, git_owned=git_owned, **kw)
+
+
+_COMMON_SORT = ("created_at", "updated_at", "version")
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        _kind("adr", "adrs", ADR, "adr_number", "title",
+              ("compliance_score", "approved_by", "approved_at", "last_verified_at"),
+              ("number", "status", "title", "date", *_COMMON_SORT), relations=("related_adr",)),
+        _kind("contract", "contracts", Contract, "contract_number", "title",
+              ("verification_result", "verification_timestamp", "last_verified_at", "approved_by", "approved_at"),
+              ("number", "status", "type", "title", *_COMMON_SORT), facets=("status", "type", "tag")),
+        _kind("feature", "features", Feature, "feature_number", "name", ("approved_by", "approved_at"),
+              ("number", "status", "title", *_COMMON_SORT), relations=("related_adr",)),
+        _kind("scenario", "scenarios", Scenario, "scenario_number", "title",
+              ("pass_rate", "last_executed_at", "test_case_ids", "approved_by", "approved_at"),
+              ("feature", "position", "number", "status", "title", *_COMMON_SORT), relations=("feature",),
+              default_sort=("feature", "position")),
+        _kind("step_definition", "step-definitions", StepDefinition, None, "pattern", ("usage_count", "last_used_at"),
+              ("type", "title", *_COMMON_SORT), facets=("type",), searchable=False,
+              default_sort=("title",)),
+        _kind("test_case", "test-cases", TestCase, "test_case_number", "title",
+              ("title", "status", "automation_script_path", "last_execution_result", "last_executed_at"),
+              ("number", "status", "title", *_COMMON_SORT), facets=("status",), searchable=False, from_git=False),
+    )
+}
+
+_ALIASES = {alias: k for k in KINDS.values() for alias in (k.name, k.plural, k.plural.replace("-", "_"))}
+_ALIASES |= {k.name.replace("_", "-"): k for k in KINDS.values()}
+
+
+def kind(name: str, option: str = "KIND") -> Kind:
+    """The kind named ``adr``/``adrs``/``step-definitions``...; an unknown name is a usage error naming ``option``."""
+    found = _ALIASES.get(name.lower())
+    if found is None:
+        raise UsageError(f"{option} {name!r}: unknown kind; use one of {', '.join(k.plural for k in KINDS.values())}")
+    return found
+
+
+def column(k: Kind, sort_field: str) -> Any:
+    """The column behind a sort or facet field name (``number``, ``title`` and ``type`` are per-kind aliases)."""
+    if sort_field == "number":
+        return k.table.c[k.number]
+    if sort_field == "title":
+        return k.table.c[k.title]
+    if sort_field == "feature":
+        return Feature.__table__.c.feature_number
+    if sort_field == "type":
+        return k.table.c["contract_type" if k.name == "contract" else "step_type"]
+    return k.table.c[sort_field]

@@ -1,0 +1,478 @@
+"""One repository per kind over a session: get, list (filters, several sort fields, keyset cursor), count,
+facets, history, at(commit), and update of database-owned fields guarded by the expected version."""
+
+from __future__ import annotations
+
+import builtins
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, or_, select, true, tuple_
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracertm.errors import UsageError
+from tracertm.models import Feature, Project, SpecRevision, SyncRun
+from tracertm.repositories.cursor import Cursor
+from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion
+from tracertm.repositories.kinds import Kind, column
+from tracertm.repositories.kinds import kind as kind_named
+from tracertm.schemas.filters import ListFilter
+
+# Labels of the feature's columns on a scenario page row (see Records.list).
+FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
+_ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE)
+_COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
+
+
+@dataclass
+class ListPage:
+    """Rows of one page and the cursor of the next page. Each row is ``(row, feature_number or None)``; a row is
+    a read-only SQLAlchemy ``Row`` with the table's columns as attributes (``row.adr_number``, ``row.status``)."""
+
+    rows: builtins.list[tuple[Any, str | None]]
+    next_cursor: str | None
+    limit: int
+
+
+def normalize_adr(ident: str) -> str:
+    m = _ADR_ID.match(ident)
+    return f"ADR-{int(m.group(1)):04d}" if m else ident
+
+
+class Records:
+    """The records of one kind, read and (database-owned fields only) written through one session."""
+
+    def __init__(self, session: Session, kind: Kind | str) -> None:
+        self.session = session
+        self.kind = kind if isinstance(kind, Kind) else kind_named(kind)
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    # -------------------------------------------------------------------------------------------------- reads
+
+    def _select(self, *entities: Any) -> Any:
+        """``entities`` from this kind's table with the project owner joined (scenarios: through the feature)."""
+        k = self.kind
+        if k.name == "scenario":
+            return select(*entities).join(Feature, k.table.c.feature_id == Feature.id)
+        return select(*entities)
+
+    def _owner(self) -> Any:
+        return Feature.project_id if self.kind.name == "scenario" else self.kind.table.c.project_id
+
+    def get(self, ident: str | uuid.UUID, project: Project | None = None) -> Any:
+        """One record (soft-deleted ones too) by UUID, or by human id (``ADR-0003``, ``FEAT-2/SC-4``) in ``project``
+        (every project when None: an id found in several is :class:`Ambiguous`)."""
+        k = self.kind
+        try:
+            wanted = ident if isinstance(ident, uuid.UUID) else uuid.UUID(ident)
+        except ValueError:
+            wanted = None
+        if wanted is not None:
+            stmt = self._select(k.model).where(k.table.c.id == wanted)
+            if project is not None:
+                stmt = stmt.where(self._owner() == project.id)
+            row = self.session.execute(stmt.execution_options(include_deleted=True)).scalar_one_or_none()
+            if row is None:
+                raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id")
+            return row
+        rows = self.find_by_number(str(ident), project)
+        if not rows:
+            where = f" in project {project.name}" if project is not None else ""
+            raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id{where}; see 'tracertm list {k.plural}'")
+        if len(rows) > 1:
+            raise Ambiguous(f"{ident} is ambiguous ({', '.join(self.qualified(r) for r in rows)}); use one of those")
+        return rows[0]
+
+    def find_by_number(self, ident: str, project: Project | None) -> builtins.list[Any]:
+        """Every record whose human id is ``ident`` (scenarios: ``SC-4`` or ``FEAT-2/SC-4``)."""
+        k = self.kind
+        if k.number is None:
+            return []
+        stmt = self._select(k.model).execution_options(include_deleted=True)
+        if k.name == "scenario":
+            feature_part, _, scenario_part = ident.rpartition("/")
+            stmt = stmt.where(k.table.c.scenario_number == scenario_part)
+            if feature_part:
+                stmt = stmt.where(Feature.feature_number == feature_part)
+        else:
+            stmt = stmt.where(k.table.c[k.number].in_({ident, normalize_adr(ident)}))
+        if project is not None:
+            stmt = stmt.where(self._owner() == project.id)
+        return list(self.session.execute(stmt.limit(20)).scalars())
+
+    def qualified(self, row: Any) -> str:
+        """The unambiguous human id of a row (``FEAT-2/SC-4`` for scenarios)."""
+        k = self.kind
+        if k.name == "scenario":
+            return f"{row.feature.feature_number}/{row.scenario_number}"
+        return str(getattr(row, k.number)) if k.number else str(row.id)
+
+    def _filtered(self, project: Project, flt: ListFilter, *entities: Any) -> Any:
+        """``entities`` of the project's records matching ``flt`` (soft-deleted rows filtered here, explicitly)."""
+        stmt = self._select(*entities).where(self._owner() == project.id)
+        return stmt.where(*self._conditions(flt)).execution_options(include_deleted=True)
+
+    def _conditions(self, flt: ListFilter) -> builtins.list[Any]:
+        k, t = self.kind, self.kind.table
+        out: builtins.list[Any] = []
+        if not flt.include_deleted:
+            out.append(t.c.deleted_at.is_(None))
+        if flt.status:
+            if "status" not in t.c:
+                raise UsageError(f"status: {k.plural} have no status")
+            out.append(t.c.status.in_(self._values("status", t.c.status, flt.status)))
+        if flt.type:
+            if "type" not in k.facets:
+                raise UsageError(f"type: {k.plural} have no type")
+            col = column(k, "type")
+            out.append(col.in_(self._values("type", col, flt.type)))
+        if flt.tag or flt.any_tag:
+            if "tags" not in t.c:
+                raise UsageError(f"tag: {k.plural} have no tags")
+            out += [self._json_contains(t.c.tags, tag) for tag in flt.tag]
+            if flt.any_tag:
+                out.append(or_(*(self._json_contains(t.c.tags, tag) for tag in flt.any_tag)))
+        if flt.text:
+            if not k.searchable:
+                raise UsageError(f"text: {k.plural} are not indexed for full-text search")
+            from tracertm.search.engine import match_clause
+
+            out.append(match_clause(self.session, k, flt.text))
+        if flt.path:
+            if "source_path" not in t.c:
+                raise UsageError(f"path: {k.plural} have no source path")
+            out.append(t.c.source_path.startswith(flt.path, autoescape=True))
+        if flt.related_adr:
+            if "related_adr" not in k.relations:
+                raise UsageError(f"related_adr: {k.plural} do not refer to ADRs")
+            out.append(self._json_contains(t.c.related_adrs, normalize_adr(flt.related_adr)))
+        if flt.feature:
+            if "feature" not in k.relations:
+                raise UsageError(f"feature: only scenarios belong to a feature, not {k.plural}")
+            out.append(Feature.feature_number == flt.feature)
+        if flt.changed_since:
+            out.append(self._changed_since(flt.changed_since))
+        return out
+
+    def _values(self, option: str, col: Any, values: builtins.list[str]) -> builtins.list[str]:
+        allowed = list(getattr(col.type, "enums", []) or [])
+        wrong = [v for v in values if allowed and v not in allowed]
+        if wrong:
+            raise UsageError(f"{option} {wrong[0]!r}: not a {self.kind.name} {option}; use one of {', '.join(allowed)}")
+        return values
+
+    def _json_contains(self, col: Any, value: str) -> Any:
+        if self.postgres:
+            return col.op("@>")(func.cast(func.jsonb_build_array(value), JSONB))
+        each = func.json_each(col).table_valued("value")
+        return exists(select(1).select_from(each).where(each.c.value == value))
+
+    def _changed_since(self, since: str) -> Any:
+        """Rows with a revision after a timestamp, or after the commit ``since`` (git dates have one-second
+        resolution, so a commit of the same second counts as after it, except ``since`` itself)."""
+        date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
+        related = SpecRevision.entity_id == self.kind.table.c.id
+        if _COMMIT.match(since) and not since.isdigit():
+            sha, when = self.commit_date(since, "changed_since")
+            return exists(select(1).where(related, date >= when, SpecRevision.commit_sha.is_distinct_from(sha)))
+        try:
+            moment = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return exists(select(1).where(related, date > moment))
+
+    def commit_date(self, commit: str, option: str) -> tuple[str, dt.datetime]:
+        """The full id of ``commit`` (full or abbreviated) and when it was made, as revisions or sync runs record."""
+        sha = commit.lower()
+        for model, when in ((SpecRevision, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)),
+                            (SyncRun, SyncRun.started_at)):
+            match = model.commit_sha == sha if len(sha) == 40 else model.commit_sha.startswith(sha, autoescape=True)
+            found = self.session.execute(
+                select(model.commit_sha, func.max(when)).where(match).group_by(model.commit_sha).limit(2)
+            ).all()
+            if len(found) > 1:
+                raise Ambiguous(f"{option} {commit}: several commits start with it; give more digits")
+            if found:
+                return str(found[0][0]), found[0][1]
+        raise NotFound(f"{option} {commit}: no revision or sync run of this database records that commit")
+
+    def _order(self, flt: ListFilter) -> builtins.list[tuple[Any, bool]]:
+        out: builtins.list[tuple[Any, bool]] = []
+        for item in flt.sort or self.kind.default_sort:
+            name, desc = (item[1:], True) if item.startswith("-") else (item, False)
+            if name not in self.kind.sort_fields:
+                raise UsageError(
+                    f"sort {name!r}: {self.kind.plural} sort by {', '.join(self.kind.sort_fields)} ('-' for descending)"
+                )
+            out.append((column(self.kind, name), desc))
+        out.append((self.kind.table.c.id, False))  # the tie-break that makes the keyset total
+        return out
+
+    def list(self, project: Project, flt: ListFilter | None = None, cursor: str | None = None) -> ListPage:
+        """One page of records matching ``flt``; with ``cursor`` (from a previous page) the query it encodes."""
+        k = self.kind
+        if cursor:
+            decoded = Cursor.decode(cursor)
+            if decoded.kind != k.name or decoded.project_id != project.id:
+                raise UsageError("cursor: it belongs to another list; start again without it")
+            flt = decoded.filter.model_copy(update={"limit": flt.limit} if flt is not None else {})
+        flt = flt or ListFilter()
+        order = self._order(flt)
+        # Late row lookup: sort and cut the narrow (sort keys, id) rows first, then load the page's full rows by id;
+        # sorting whole rows (scenarios carry their Gherkin text and JSON steps) costs several times more.
+        ids_stmt = self._filtered(project, flt, k.table.c.id)
+        if cursor:
+            ids_stmt = ids_stmt.where(self._after(order, decoded.after))
+        ids_stmt = ids_stmt.order_by(*[(c.desc() if desc else c.asc()) for c, desc in order]).limit(flt.limit + 1)
+        ids = builtins.list(self.session.execute(ids_stmt).scalars())
+        more = len(ids) > flt.limit
+        ids = ids[: flt.limit]
+        # The page is read as plain rows (Core), not ORM objects: a page is never written back, and ORM loading
+        # with change-tracked JSON costs more than the query. Scenarios carry their feature's number and state.
+        columns: builtins.list[Any] = [k.table]
+        source: Any = k.table
+        if k.name == "scenario":
+            columns += [Feature.feature_number.label(FEATURE_LABEL),
+                        Feature.deleted_at.is_not(None).label(FEATURE_DELETED_LABEL)]
+            source = k.table.join(Feature.__table__, k.table.c.feature_id == Feature.id)
+        stmt = select(*columns).select_from(source).where(k.table.c.id.in_(ids))
+        by_id = {r.id: r for r in self.session.execute(stmt.execution_options(include_deleted=True))} if ids else {}
+        rows = [(by_id[i], by_id[i]._mapping.get(FEATURE_LABEL)) for i in ids if i in by_id]
+        next_cursor = Cursor(k.name, project.id, flt, ids[-1]).encode() if more else None
+        return ListPage(rows, next_cursor, flt.limit)
+
+    def _after(self, order: builtins.list[tuple[Any, bool]], after: uuid.UUID) -> Any:
+        """Rows strictly after row ``after`` in ``order``: (a > x) OR (a = x AND b > y) OR ... (``<`` for desc)."""
+        values = self.session.execute(
+            self._select(*[c for c, _ in order]).where(self.kind.table.c.id == after)
+        ).first()
+        if values is None:
+            raise UsageError("cursor: the record it points at is gone; start again without it")
+        directions = {desc for _, desc in order}
+        if len(directions) == 1:
+            # One direction: a row-value comparison, which both databases answer with an index range seek.
+            left = tuple_(*[c for c, _ in order])
+            right = tuple_(*[literal(v, c.type) for (c, _), v in zip(order, values)])
+            return left < right if directions == {True} else left > right
+        ors = []
+        for i, (col, desc) in enumerate(order):
+            equal = [order[j][0] == values[j] for j in range(i)]
+            ors.append(and_(*equal, col < values[i] if desc else col > values[i]))
+        # The redundant bound on the first column lets an index on it skip the rows before the cursor.
+        first, first_desc = order[0]
+        bound = first <= values[0] if first_desc else first >= values[0]
+        return and_(bound, or_(*ors))
+
+    def count(self, project: Project, flt: ListFilter | None = None) -> int:
+        """How many records match ``flt`` (every page together)."""
+        stmt = self._filtered(project, flt or ListFilter(), func.count(self.kind.table.c.id))
+        return int(self.session.execute(stmt).scalar() or 0)
+
+    def facets(self, project: Project, flt: ListFilter | None = None) -> dict[str, builtins.list[tuple[str, int]]]:
+        """Counts per status, type and tag over the records matching ``flt`` (most frequent first)."""
+        flt = flt or ListFilter()
+        out: dict[str, builtins.list[tuple[str, int]]] = {}
+        for facet in self.kind.facets:
+            if facet == "tag":
+                ids = self._filtered(project, flt, self.kind.table.c.id, self.kind.table.c.tags).subquery()
+                if self.postgres:
+                    each = func.jsonb_array_elements_text(ids.c.tags).table_valued("value")
+                else:
+                    each = func.json_each(ids.c.tags).table_valued("value")
+                stmt = select(each.c.value, func.count()).select_from(ids).join(each, true()).group_by(each.c.value)
+            else:
+                col = column(self.kind, facet)
+                stmt = self._filtered(project, flt, col, func.count()).group_by(col)
+            counted = [(str(getattr(v, "value", v)), int(n)) for v, n in self.session.execute(stmt).all()]
+            out[facet] = sorted(counted, key=lambda vc: (-vc[1], vc[0]))
+        return out
+
+    def feature_of(self, row: Any) -> str | None:
+        return row.feature.feature_number if self.kind.name == "scenario" else None
+
+    def history(self, row: Any) -> builtins.list[SpecRevision]:
+        """Every revision of one record, in version order (oldest first): git changes with commit and author,
+        database-side edits (``annotated``) with the actor and the fields changed — one per version increment."""
+        return list(
+            self.session.execute(
+                select(SpecRevision)
+                .where(SpecRevision.entity_id == row.id)
+                .order_by(SpecRevision.version, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))
+            ).scalars()
+        )
+
+    def at(self, row: Any, commit: str, top: Path | None = None) -> SpecRevision | None:
+        """The record's newest revision at ``commit``. With the repository ``top`` the first-parent history of
+        git decides; without one (a server far from the repository) the commit's date, as recorded in the database."""
+        if top is not None:
+            from tracertm.history.backfill import revision_at
+
+            project_id = row.feature.project_id if self.kind.name == "scenario" else row.project_id
+            found = revision_at(self.session, project_id, commit, top, entity_id=row.id)
+            if found is None:
+                return None
+            return self.session.execute(
+                select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.version == found["version"])
+                .order_by(SpecRevision.created_at.desc()).limit(1)
+            ).scalar_one_or_none()
+        if not _COMMIT.match(commit):
+            raise UsageError(f"commit {commit!r}: not a commit id (7 to 40 hexadecimal digits)")
+        sha, when = self.commit_date(commit, "commit")
+        exact = self.session.execute(
+            select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.commit_sha == sha)
+            .order_by(SpecRevision.version.desc()).limit(1)
+        ).scalar_one_or_none()
+        if exact is not None:
+            return exact
+        date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
+        return self.session.execute(
+            select(SpecRevision)
+            .where(SpecRevision.entity_id == row.id, date <= when)
+            .order_by(date.desc(), SpecRevision.version.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    # ------------------------------------------------------------------------------------------------- writes
+
+    def check_fields(self, row: Any, fields: builtins.list[str], top: Path | None = None) -> None:
+        """Refuse fields that git (or the engine) owns, naming the file (and, with the repository ``top`` or for
+        scenarios, the line) to edit instead."""
+        k = self.kind
+        owned = [f for f in fields if k.owner_of(f) in ("git", "engine")]
+        if not owned:
+            return
+        path = getattr(row, "source_path", None)
+        line = None
+        if top is not None and path:
+            from tracertm.repositories.locate import line_in_file
+
+            line = line_in_file(top, path, k.name, owned[0], getattr(row, "title", None))
+        line = line or source_line(row)
+        where = f"{path}:{line}" if path and line else (path or "its source file")
+        raise GitOwnedField(
+            f"{', '.join(owned)} of {k.name} {self.qualified(row)}: owned by git, not the database; edit {where} "
+            f"and commit (the next sync updates the database). Editable here: {', '.join(k.db_owned)}",
+            owned, path, line,
+        )
+
+    def update(self, row: Any, changes: dict[str, Any], expected_version: int, actor: str,
+               top: Path | None = None) -> Any:
+        """Set database-owned fields of ``row`` if its version is still ``expected_version``.
+
+        Goes through the ORM (attribute sets, then flush) with ``session.info['actor']`` set, so the revision
+        mechanism records one ``annotated`` revision per version increment. A stale version raises
+        :class:`StaleVersion`; a git-owned field :class:`GitOwnedField`; an invalid value ``ValidationError``.
+        """
+        from tracertm.schemas.updates import update_model
+
+        self.check_fields(row, builtins.list(changes), top)
+        values = update_model(self.kind.name).model_validate(changes).model_dump(exclude_unset=True)
+        if row.version != expected_version:
+            raise StaleVersion(
+                f"{self.kind.name} {self.qualified(row)} is at version {row.version}, not {expected_version}: "
+                "re-read it and apply the change again",
+                row.version,
+            )
+        self.session.info["actor"] = actor
+        for name, value in values.items():
+            if value is None and not self.kind.table.c[name].nullable:
+                continue
+            setattr(row, name, value)
+        try:
+            self.session.flush()
+        except StaleDataError:
+            self.session.rollback()
+            raise StaleVersion(
+                f"{self.kind.name} changed while this update ran (it was at version {expected_version}): "
+                "re-read it and apply the change again",
+                expected_version,
+            ) from None
+        return row
+
+
+    def set_deleted(self, row: Any, deleted: bool, expected_version: int, actor: str) -> Any:
+        """Soft-delete (or restore) a record that git does not own, guarded like :meth:`update`. Records synced
+        from files are deleted by removing the file: refused with :class:`GitOwnedField`."""
+        if self.kind.from_git:
+            path = getattr(row, "source_path", None)
+            raise GitOwnedField(
+                f"{self.kind.name} {self.qualified(row)} comes from {path or 'a spec file'}: delete or restore it in "
+                "git (the next sync follows)",
+                ["deleted"], path, None,
+            )
+        if row.version != expected_version:
+            raise StaleVersion(
+                f"{self.kind.name} {self.qualified(row)} is at version {row.version}, not {expected_version}: "
+                "re-read it and try again",
+                row.version,
+            )
+        if (row.deleted_at is not None) == deleted:
+            return row
+        self.session.info["actor"] = actor
+        row.deleted_at = dt.datetime.now(dt.timezone.utc) if deleted else None
+        try:
+            self.session.flush()
+        except StaleDataError:
+            self.session.rollback()
+            raise StaleVersion(f"{self.kind.name} changed while this request ran; re-read it", expected_version) from None
+        return row
+
+
+def source_line(row: Any) -> int | None:
+    """The best-known line of a record in its file: a scenario's first step (less the lines before it in its own
+    text), else None (the file as a whole)."""
+    steps = [s for name in ("given_steps", "when_steps", "then_steps") for s in (getattr(row, name, None) or [])]
+    lines = [int(s["line"]) for s in steps if isinstance(s, dict) and isinstance(s.get("line"), int)]
+    if not lines:
+        return None
+    text = getattr(row, "gherkin_text", None) or ""
+    first = min(lines)
+    first_text = next((s.get("text") for s in steps if s.get("line") == first), None)
+    offset = next((i for i, line in enumerate(text.splitlines()) if first_text and first_text in line), 0)
+    return max(1, first - offset)
+
+
+def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
+    """A revision as its read model (``RevisionRead``), with or without the snapshot of the record's fields."""
+    from tracertm.schemas.common import RevisionRead
+
+    return RevisionRead.model_validate(
+        {
+            "id": rev.id, "kind": rev.entity_type, "entity_id": rev.entity_id, "number": rev.number,
+            "version": rev.version, "change": rev.change, "content_hash": rev.content_hash,
+            "source_path": rev.source_path, "commit_sha": rev.commit_sha, "author_name": rev.author_name,
+            "author_email": rev.author_email, "committed_at": rev.committed_at, "created_at": rev.created_at,
+            "sync_run_id": rev.sync_run_id, "snapshot": rev.snapshot if snapshot else None,
+            "actor": getattr(rev, "actor", None), "changed_fields": getattr(rev, "changed_fields", None),
+        }
+    )
+
+
+def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]:
+    """Resolve an id of any spec kind (``ADR-0003``, ``CTR-0001``, a feature or scenario number) in ``project``."""
+    candidates: builtins.list[tuple[Kind, Any]] = []
+    for name in ("adr", "contract", "feature", "scenario", "test_case"):
+        repo = Records(session, name)
+        candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project)]
+    if not candidates:
+        raise NotFound(
+            f"{ident}: no ADR, contract, feature or scenario with this id in project {project.name}; see 'tracertm list'"
+        )
+    if len(candidates) > 1:
+        names = ", ".join(f"{k.name} {Records(session, k).qualified(r)}" for k, r in candidates)
+        raise Ambiguous(f"{ident} is ambiguous ({names}); use one of those ids")
+    return candidates[0]
+
+
+__all__ = ["ListPage", "Records", "find_any", "normalize_adr", "revision_read", "source_line"]

@@ -1,0 +1,149 @@
+"""Models shared by every kind: projects, sync runs, revisions, pages, facets, search hits and problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class ProjectRead(BaseModel):
+    """One synced repository."""
+
+    model_config = _STRICT
+    id: uuid.UUID
+    name: str
+    description: str | None = None
+    repo_url: str | None = None
+    root_commit: str | None = Field(default=None, description="the first-parent root commit: the project's identity")
+    default_ref: str | None = None
+    last_synced_commit: str | None = None
+    last_synced_at: dt.datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SyncRunRead(BaseModel):
+    """One sync (or backfill batch) of one project."""
+
+    model_config = _STRICT
+    id: uuid.UUID
+    project: str
+    trigger: str
+    ref: str | None = None
+    commit_sha: str | None = None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    status: str
+    counts: dict[str, Any] = Field(default_factory=dict)
+    errors: list[Any] = Field(default_factory=list)
+
+
+class RevisionRead(BaseModel):
+    """One version of one record: what changed, in which commit, by whom."""
+
+    model_config = _STRICT
+    id: uuid.UUID
+    kind: str
+    entity_id: uuid.UUID
+    number: str
+    version: int
+    change: str
+    content_hash: str | None = None
+    source_path: str | None = None
+    commit_sha: str | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    committed_at: dt.datetime | None = None
+    created_at: dt.datetime
+    sync_run_id: uuid.UUID | None = None
+    actor: str | None = Field(default=None, description="who made a database-side edit (annotated)")
+    changed_fields: list[str] | None = Field(default=None, description="fields an annotated revision changed")
+    snapshot: dict[str, Any] | None = Field(default=None, description="the record's fields at this version")
+
+
+class PageInfo(BaseModel):
+    model_config = _STRICT
+    next: str | None = Field(default=None, description="opaque cursor of the next page; null on the last page")
+    limit: int
+
+
+class Page(BaseModel):
+    """A page of a list: ``items`` (read models, or only the ``fields`` asked for) and the next cursor."""
+
+    model_config = _STRICT
+    items: list[dict[str, Any]]
+    page: PageInfo
+    total: int | None = Field(default=None, description="matching records (only with count=true)")
+
+
+class FacetValue(BaseModel):
+    model_config = _STRICT
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts per value of each facet (status, type, tag) over the records matching the filters."""
+
+    model_config = _STRICT
+    kind: str
+    total: int
+    facets: dict[str, list[FacetValue]]
+
+
+class SearchHit(BaseModel):
+    """One full-text match: the record, its rank (higher is better) and a snippet with ``<mark>``ed terms."""
+
+    model_config = _STRICT
+    kind: Literal["adr", "contract", "feature", "scenario"]
+    id: uuid.UUID
+    number: str
+    feature: str | None = None
+    project: str
+    title: str
+    status: str
+    rank: float
+    snippet: str
+
+
+class SearchResults(BaseModel):
+    model_config = _STRICT
+    query: str
+    hits: list[SearchHit]
+
+
+class Health(BaseModel):
+    model_config = _STRICT
+    status: Literal["ok"]
+    database: str
+    schema_revision: str | None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail (``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+class TokenRead(BaseModel):
+    """An API token as listed: never the token itself."""
+
+    model_config = _STRICT
+    id: uuid.UUID
+    prefix: str
+    scope: Literal["read", "write"]
+    label: str | None = None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None

@@ -1,0 +1,51 @@
+"""The filter model of list, count and facets: the same query for the CLI, Python and HTTP."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_LIMIT = 500
+
+
+def _split(values: list[str] | str | None) -> list[str]:
+    """``a,b`` and repeated parameters alike: ``status=a&status=b`` = ``status=a,b``."""
+    if values is None:
+        return []
+    items = [values] if isinstance(values, str) else values
+    return [part.strip() for item in items for part in item.split(",") if part.strip()]
+
+
+class ListFilter(BaseModel):
+    """What to list. Lists combine with AND; values inside ``status``, ``type`` and ``any_tag`` with OR."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: list[str] = Field(default_factory=list, description="any of these statuses")
+    tag: list[str] = Field(default_factory=list, description="all of these tags (without @)")
+    any_tag: list[str] = Field(default_factory=list, description="at least one of these tags")
+    type: list[str] = Field(default_factory=list, description="contract or step type: any of these")
+    text: str | None = Field(default=None, max_length=500, description="full-text query (see README: search syntax)")
+    changed_since: str | None = Field(
+        default=None, max_length=64,
+        description="ISO 8601 timestamp, or a commit id: records with a revision after it",
+    )
+    path: str | None = Field(default=None, max_length=1024, description="source path prefix, e.g. docs/adr/")
+    include_deleted: bool = Field(default=False, description="also soft-deleted records")
+    related_adr: str | None = Field(default=None, max_length=255, description="records whose related_adrs has this ADR")
+    feature: str | None = Field(default=None, max_length=255, description="scenarios of this feature number")
+    sort: list[str] = Field(
+        default_factory=list,
+        description="sort fields, most significant first; '-' prefix = descending (e.g. -status,number); "
+        "default: number (scenarios: feature,position)",
+    )
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
+
+    @field_validator("status", "tag", "any_tag", "type", "sort", mode="before")
+    @classmethod
+    def _lists(cls, value: list[str] | str | None) -> list[str]:
+        return _split(value)
+
+    @field_validator("tag", "any_tag")
+    @classmethod
+    def _no_at(cls, value: list[str]) -> list[str]:
+        return [v.lstrip("@") for v in value]

@@ -1,0 +1,148 @@
+"""Read models of the records, generated from the ORM tables so that they cannot drift from the columns.
+
+One model per kind (``ADRRead``...): every column (``*_metadata`` as ``metadata``), enums as their values, plus
+``kind``, ``project`` (its name), ``deleted``, and for scenarios ``feature`` (the feature's number). The CLI's
+``--format json`` and the HTTP API both print these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import cache
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, String, Text, Uuid
+from sqlalchemy.types import TypeDecorator
+
+from tracertm.repositories.kinds import KINDS, Kind
+
+_CAMEL = {
+    "adr": "ADR", "contract": "Contract", "feature": "Feature", "scenario": "Scenario",
+    "step_definition": "StepDefinition", "test_case": "TestCase",
+}
+
+
+def model_name(k: Kind, suffix: str) -> str:
+    return _CAMEL[k.name] + suffix
+
+
+def _annotation(model: Any, key: str) -> str:
+    """The (string) ``Mapped[...]`` annotation of ``key`` on ``model`` or its mixins, '' when none."""
+    for klass in getattr(model, "__mro__", ()):
+        annotation = getattr(klass, "__annotations__", {}).get(key)
+        if annotation is not None:
+            return str(annotation)
+    return ""
+
+
+def _python_type(column: Any, model: Any = None) -> Any:
+    col_type = column.type
+    if isinstance(col_type, TypeDecorator):
+        col_type = col_type.impl if not isinstance(col_type.impl, type) else col_type.impl()
+    base: Any
+    if isinstance(col_type, Enum):
+        base = Literal[tuple(col_type.enums)]
+    elif isinstance(col_type, JSON) or type(col_type).__name__ == "JSONB":
+        is_list = str(getattr(column.server_default, "arg", "")) == "'[]'" or "list[" in _annotation(model, column.key)
+        base = list[Any] if is_list else dict[str, Any]
+    elif isinstance(col_type, Uuid):
+        base = uuid.UUID
+    elif isinstance(col_type, DateTime):
+        base = dt.datetime
+    elif isinstance(col_type, Date):
+        base = dt.date
+    elif isinstance(col_type, Boolean):
+        base = bool
+    elif isinstance(col_type, Integer):
+        base = int
+    elif isinstance(col_type, Float):
+        base = float
+    elif isinstance(col_type, (String, Text)):
+        base = str
+    else:  # pragma: no cover - a new column type needs a line above
+        raise TypeError(f"no JSON type for column {column}")
+    return Optional[base] if column.nullable else base  # noqa: UP007 - create_model wants a runtime type
+
+
+@cache
+def read_model(kind_name: str) -> type[BaseModel]:
+    """The read model of one kind (cached; built from the table's columns)."""
+    k = KINDS[kind_name]
+    fields: dict[str, Any] = {
+        "kind": (Literal[k.name], Field(description="the record kind")),
+        "id": (uuid.UUID, Field(description="stable UUID of the record")),
+        "project": (Optional[str], Field(description="the project's name (null for a shared step library)")),
+        "number": (Optional[str], Field(description="the human id (ADR-0003, CTR-0001, FEAT-2, SC-4); null if none")),
+    }
+    if "title" not in k.table.c:
+        fields["title"] = (str, Field(description=f"the record's title (its {k.title})"))
+    if k.name == "scenario":
+        fields["feature"] = (str, Field(description="number of the feature the scenario belongs to"))
+        fields["feature_deleted"] = (bool, Field(description="true when the scenario's feature is soft-deleted"))
+    for c in k.table.columns:
+        name = "metadata" if c.name.endswith("_metadata") else c.key
+        if name in fields:
+            continue
+        owner = k.owner_of(name)
+        fields[name] = (_python_type(c, k.model), Field(description=f"{owner}-owned" if owner != "unknown" else None))
+    fields["deleted"] = (bool, Field(description="true when the record is soft-deleted (deleted_at set)"))
+    return create_model(
+        model_name(k, "Read"), __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+@cache
+def item_model(kind_name: str) -> type[BaseModel]:
+    """The read model with every field optional: list items carry only the ``fields`` asked for."""
+    full = read_model(kind_name)
+    fields: dict[str, Any] = {
+        name: (Optional[info.annotation], Field(default=None, description=info.description))
+        for name, info in full.model_fields.items()
+    }
+    return create_model(
+        model_name(KINDS[kind_name], "Item"), __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) -> dict[str, Any]:
+    """A record shaped like the read model (Python values; see :func:`to_read`), from an ORM object or from a
+    plain row of a list page (``Records.list``)."""
+    from sqlalchemy.engine import Row
+
+    plain = isinstance(row, Row)
+    mapping = row._mapping if plain else None
+
+    def value_of(column: Any) -> Any:
+        if mapping is not None:
+            return mapping[column]
+        return getattr(row, "metadata_" if column.name.endswith("_metadata") else column.key)
+
+    out: dict[str, Any] = {
+        "kind": k.name, "id": row.id, "project": project,
+        "number": value_of(k.table.c[k.number]) if k.number else None,
+    }
+    if "title" not in k.table.c:
+        out["title"] = value_of(k.table.c[k.title])
+    if k.name == "scenario":
+        from tracertm.repositories.records import FEATURE_DELETED_LABEL, FEATURE_LABEL
+
+        if mapping is not None:
+            out["feature"] = feature if feature is not None else mapping[FEATURE_LABEL]
+            out["feature_deleted"] = bool(mapping[FEATURE_DELETED_LABEL])
+        else:
+            out["feature"] = feature if feature is not None else row.feature.feature_number
+            out["feature_deleted"] = row.feature.deleted_at is not None
+    for c in k.table.columns:
+        key = "metadata" if c.name.endswith("_metadata") else c.key
+        if key not in out:
+            value = value_of(c)
+            out[key] = value.value if hasattr(value, "value") else value
+    out["deleted"] = out["deleted_at"] is not None
+    return out
+
+
+def to_read(k: Kind, row: Any, project: str | None, feature: str | None = None) -> BaseModel:
+    """A row as its validated read model."""
+    return read_model(k.name).model_validate(to_dict(k, row, project, feature))

@@ -1,0 +1,138 @@
+"""What full-text search indexes, per kind, and the DDL that keeps the index in the same transaction as the rows.
+
+SQLite: one FTS5 table per kind (``adrs_fts`` ...; columns ``title`` and ``body``, rowid = the row's rowid), filled
+by triggers, so every writer (sync's Core batches, the ORM, a person with ``sqlite3``) keeps it current.
+PostgreSQL: a generated ``search_vector tsvector`` column per table (title weighted A, body B) with a GIN index.
+
+Neither is mapped by the ORM models (the column exists only on PostgreSQL, the FTS tables only on SQLite), so the
+model/migration comparison skips them through :func:`is_search_object`. The migration that creates them imports the
+frozen definitions below; a change to what is indexed needs a new migration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+PG_CONFIG = "english"
+VECTOR_COLUMN = "search_vector"
+FTS_SUFFIX = "_fts"
+
+
+@dataclass(frozen=True)
+class Document:
+    """The searchable text of one table: a title and a body made of text columns and texts inside JSON lists."""
+
+    table: str
+    title: str
+    texts: tuple[str, ...] = ()  # text columns
+    json_texts: tuple[tuple[str, str], ...] = ()  # (JSON list column, key of the text in each item)
+    json_keys: tuple[tuple[str, str], ...] = ()  # (JSON object column, key)
+
+    @property
+    def fts_table(self) -> str:
+        return self.table + FTS_SUFFIX
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the document reads (an update of any of them re-indexes the row)."""
+        return (self.title, *self.texts, *(c for c, _ in self.json_texts), *(c for c, _ in self.json_keys))
+
+    # ------------------------------------------------------------------------------------------------ SQLite
+
+    def sqlite_body(self, row: str) -> str:
+        parts = [f"coalesce({row}.{c}, '')" for c in self.texts]
+        parts += [
+            f"coalesce((SELECT group_concat(json_extract(j.value, '$.{key}'), ' ') FROM json_each({row}.{c}) AS j), '')"
+            for c, key in self.json_texts
+        ]
+        parts += [f"coalesce(json_extract({row}.{c}, '$.{key}'), '')" for c, key in self.json_keys]
+        return " || ' ' || ".join(parts) if parts else "''"
+
+    def sqlite_insert(self, row: str) -> str:
+        return (
+            f"INSERT INTO {self.fts_table}(rowid, title, body) "
+            f"VALUES ({row}.rowid, {row}.{self.title}, {self.sqlite_body(row)});"
+        )
+
+    def sqlite_ddl(self) -> list[str]:
+        t, f = self.table, self.fts_table
+        return [
+            f"CREATE VIRTUAL TABLE {f} USING fts5(title, body, tokenize = '{TOKENIZER}')",
+            f"CREATE TRIGGER {f}_ai AFTER INSERT ON {t} BEGIN {self.sqlite_insert('new')} END",
+            f"CREATE TRIGGER {f}_ad AFTER DELETE ON {t} BEGIN DELETE FROM {f} WHERE rowid = old.rowid; END",
+            f"CREATE TRIGGER {f}_au AFTER UPDATE OF {', '.join(self.columns)} ON {t} BEGIN "
+            f"DELETE FROM {f} WHERE rowid = old.rowid; {self.sqlite_insert('new')} END",
+        ]
+
+    def sqlite_rebuild(self) -> list[str]:
+        """Re-index every row (after a migration that rebuilt the table and so renumbered its rowids)."""
+        body = self.sqlite_body(self.table)
+        return [
+            f"DELETE FROM {self.fts_table}",
+            f"INSERT INTO {self.fts_table}(rowid, title, body) SELECT rowid, {self.title}, {body} FROM {self.table}",
+        ]
+
+    def sqlite_drop(self) -> list[str]:
+        f = self.fts_table
+        return [f"DROP TRIGGER IF EXISTS {f}_{s}" for s in ("ai", "ad", "au")] + [f"DROP TABLE IF EXISTS {f}"]
+
+    # -------------------------------------------------------------------------------------------- PostgreSQL
+
+    def pg_vector(self) -> str:
+        parts = [f"coalesce({c}, '')" for c in self.texts]
+        parts += [f"coalesce(jsonb_path_query_array({c}, '$[*].{key}')::text, '')" for c, key in self.json_texts]
+        parts += [f"coalesce({c} ->> '{key}', '')" for c, key in self.json_keys]
+        body = " || ' ' || ".join(parts) if parts else "''"
+        return (
+            f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce({self.title}, '')), 'A') || "
+            f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {body}), 'B')"
+        )
+
+    def pg_ddl(self) -> list[str]:
+        return [
+            f"ALTER TABLE {self.table} ADD COLUMN {VECTOR_COLUMN} tsvector "
+            f"GENERATED ALWAYS AS ({self.pg_vector()}) STORED",
+            f"CREATE INDEX ix_{self.table}_{VECTOR_COLUMN} ON {self.table} USING gin ({VECTOR_COLUMN})",
+        ]
+
+    def pg_drop(self) -> list[str]:
+        return [
+            f"DROP INDEX IF EXISTS ix_{self.table}_{VECTOR_COLUMN}",
+            f"ALTER TABLE {self.table} DROP COLUMN IF EXISTS {VECTOR_COLUMN}",
+        ]
+
+
+# Kind → document. Frozen: migration 0004 builds the index from exactly this.
+DOCUMENTS: dict[str, Document] = {
+    "adr": Document("adrs", "title", texts=("context", "decision", "consequences")),
+    "contract": Document(
+        "contracts",
+        "title",
+        json_texts=(("preconditions", "description"), ("postconditions", "description")),
+        json_keys=(("contract_metadata", "description"),),
+    ),
+    "feature": Document("features", "name", texts=("description", "as_a", "i_want", "so_that")),
+    "scenario": Document(
+        "scenarios",
+        "title",
+        texts=("description",),
+        json_texts=(("given_steps", "text"), ("when_steps", "text"), ("then_steps", "text")),
+    ),
+}
+
+_FTS_SHADOWS = ("", "_data", "_idx", "_content", "_docsize", "_config")
+SEARCH_TABLES = frozenset(d.fts_table + s for d in DOCUMENTS.values() for s in _FTS_SHADOWS)
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """True for the search index's own schema objects, which the ORM models do not declare (see module doc)."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return name in SEARCH_TABLES
+    if type_ == "column":
+        return name == VECTOR_COLUMN
+    if type_ == "index":
+        return name.endswith("_" + VECTOR_COLUMN)
+    return False

@@ -1,0 +1,85 @@
+"""API tokens: created with a scope (``read`` or ``write``), shown once, stored only as a sha256 hash.
+
+Tokens are 256 random bits, so a fast hash is enough: there is nothing to brute-force that a slow hash would
+protect (unlike passwords).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from tracertm.errors import UsageError
+from tracertm.models import ApiToken
+from tracertm.models.api_token import TOKEN_SCOPE_VALUES
+
+TOKEN_PREFIX = "trtm_"
+_SHOWN = 12  # characters of the token kept in clear, to tell tokens apart
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create(session: Session, scope: str, label: str | None = None) -> tuple[str, ApiToken]:
+    """A new token and its row (added to ``session``; the caller commits). The token is never stored."""
+    if scope not in TOKEN_SCOPE_VALUES:
+        raise UsageError(f"--scope {scope}: use one of {', '.join(TOKEN_SCOPE_VALUES)}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(id=uuid.uuid4(), token_hash=digest(token), prefix=token[:_SHOWN], scope=scope, label=label)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.execute(select(ApiToken).order_by(ApiToken.created_at, ApiToken.prefix)).scalars())
+
+
+def revoke(session: Session, ident: str) -> ApiToken:
+    """Revoke the token whose id or shown prefix is ``ident`` (the caller commits)."""
+    conditions = [ApiToken.prefix == ident]
+    try:
+        conditions.append(ApiToken.id == uuid.UUID(ident))
+    except ValueError:
+        pass
+    rows = list(session.execute(select(ApiToken).where(or_(*conditions))).scalars())
+    if not rows:
+        raise UsageError(f"{ident}: no such token; see 'tracertm token list'")
+    if len(rows) > 1:
+        raise UsageError(f"{ident}: several tokens share this prefix; revoke by id (see 'tracertm token list')")
+    row = rows[0]
+    if row.revoked_at is None:
+        row.revoked_at = dt.datetime.now(dt.timezone.utc)
+    return row
+
+
+def verify(session: Session, token: str) -> ApiToken | None:
+    """The live token row for ``token``, or None (unknown or revoked)."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = session.execute(select(ApiToken).where(ApiToken.token_hash == digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    return row
+
+
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+def needs_touch(row: ApiToken, now: dt.datetime | None = None) -> bool:
+    """Whether ``last_used_at`` is worth refreshing (it is kept to the minute)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+
+
+def touch(session: Session, token_id: uuid.UUID) -> None:
+    """Record that a token was used now (the caller commits)."""
+    row = session.get(ApiToken, token_id)
+    if row is not None:
+        row.last_used_at = dt.datetime.now(dt.timezone.utc)
