@@ -15,7 +15,7 @@ from typing import Any
 
 from tracertm.errors import ConfigError, Diagnostic
 from tracertm.parsers.adr.dates import DATE_FORMATS
-from tracertm.parsers.records import FileKind, ParserOptions
+from tracertm.parsers.records import FILE_KINDS, FileKind, ParserOptions
 
 # Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
 # godog, cucumber-ruby, Reqnroll/SpecFlow. Python files outside features/steps count only when they import pytest_bdd.
@@ -235,7 +235,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
             raise ConfigError(f"{where}: {key} must be a list of strings")
     paths = dict(DEFAULT_PATHS)
     paths["adr"] = paths["adr"] + _adr_dir(root)
-    for kind in ("adr", "contract", "feature"):
+    for kind in FILE_KINDS:
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
     if "step_paths" in table:

@@ -35,6 +35,14 @@ class DatabaseError(TracertmError):
     exit_code = 2
 
 
+class RecordRefusedError(TracertmError):
+    """The database refused one record of a sync (a constraint, a value it cannot store); the message names the
+    file and the record, and nothing of the sync was written (exit 2). Not an outage: retrying does not help until
+    the file changes."""
+
+    exit_code = 2
+
+
 class LockTimeoutError(DatabaseError):
     """Another writer held the project's write lock for longer than ``lock_timeout`` (exit 2: try again later)."""
 

@@ -30,11 +30,16 @@ class KindInfo:
     number_column: str  # the identity within the project (within the feature, for a scenario)
     title_column: str
     metadata_column: str  # the JSON ``<model>_metadata`` column
+    plural: str  # what the CLI calls a list of them (``tracertm list adrs``)
     parent: RecordKind | None = None  # a scenario lives in a feature's file and row
-    # Fields whose text is prose: re-wrapping or re-indenting it is not a change of meaning, so the content hash sees
-    # it whitespace-collapsed. Every other string (doc strings, code blocks, literal YAML blocks, parsed structures)
-    # is hashed exactly, with line endings normalised.
-    prose_fields: frozenset[str] = frozenset()
+    # Paths ("/"-separated keys of the record's fields, "*" = any list item or key) whose strings are prose:
+    # re-wrapping or re-indenting prose is not a change of meaning, so the content hash sees it with whitespace runs
+    # collapsed (fenced code blocks inside excepted). Every other string — doc strings, code, literal YAML blocks,
+    # parsed YAML/JSON structures, step text — is hashed exactly, line endings normalised.
+    prose: tuple[str, ...] = ()
+    # Paths where the parser puts positions (line numbers, the source text, the file path, a slug of the file name):
+    # where something is, not what it says. Left out of the content hash at exactly these paths, nowhere else.
+    positional: tuple[str, ...] = ()
 
     @property
     def is_file_kind(self) -> bool:
@@ -42,29 +47,40 @@ class KindInfo:
         return self.parent is None
 
 
+_STEP_LISTS = ("background", "given_steps", "when_steps", "then_steps")
+
 KINDS: dict[str, KindInfo] = {
     info.name: info
     for info in (
         KindInfo(
-            "adr", "adrs", "adr_number", "title", "adr_metadata",
-            prose_fields=frozenset({"title", "context", "decision", "consequences", "decision_drivers",
-                                    "considered_options", "stakeholders"}),
+            "adr", "adrs", "adr_number", "title", "adr_metadata", "adrs",
+            prose=(
+                "title", "context", "decision", "consequences", "decision_drivers/*",
+                "considered_options/*/option", "considered_options/*/pros/*", "considered_options/*/cons/*",
+                "adr_metadata/sections/*", "adr_metadata/preamble", "adr_metadata/options/*/description",
+                "adr_metadata/options/*/neutral/*",
+            ),
+            positional=("adr_metadata/slug",),
         ),
         KindInfo(
-            "contract", "contracts", "contract_number", "title", "contract_metadata",
-            prose_fields=frozenset({"title"}),
+            "contract", "contracts", "contract_number", "title", "contract_metadata", "contracts",
+            # YAML already folds re-wrapped plain and ">" scalars; "|" literal blocks are meant exactly: only the
+            # title is prose.
+            prose=("title",),
         ),
         KindInfo(
-            "feature", "features", "feature_number", "name", "feature_metadata",
-            prose_fields=frozenset({"name", "description", "as_a", "i_want", "so_that"}),
+            "feature", "features", "feature_number", "name", "feature_metadata", "features",
+            prose=("name", "description", "as_a", "i_want", "so_that"),
+            positional=("file_path",),
         ),
         KindInfo(
-            "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", parent="feature",
-            prose_fields=frozenset({"title", "description"}),
+            "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", "scenarios", parent="feature",
+            prose=("title", "description"),
+            positional=("gherkin_text", *(f"{steps}/*/line" for steps in _STEP_LISTS)),
         ),
         # Step definitions in test code (tracertm.steps); identity file::function. Their content hash is their own
         # (keyword, pattern, kind, flags, parameter types: tracertm.steps.records.StepRecord).
-        KindInfo("step_definition", "step_definitions", "step_number", "pattern", "step_metadata"),
+        KindInfo("step_definition", "step_definitions", "step_number", "pattern", "step_metadata", "steps"),
     )
 }
 # Every kind, parents before children (the order rows are inserted in).
@@ -74,6 +90,9 @@ FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature", "step_definiti
 # Identity column per kind (``NUMBER_COLUMN["adr"] == "adr_number"``).
 NUMBER_COLUMN: dict[str, str] = {name: info.number_column for name, info in KINDS.items()}
 TITLE_COLUMN: dict[str, str] = {name: info.title_column for name, info in KINDS.items()}
+PLURAL: dict[str, str] = {name: info.plural for name, info in KINDS.items()}
+# What users may type for a kind: "adr" or "adrs", ...
+ALIASES: dict[str, str] = {alias: name for name, info in KINDS.items() for alias in (name, info.plural)}
 
 
 def model(kind: str) -> Any:
@@ -99,6 +118,7 @@ def kind_of_table(name: str) -> str | None:
 
 
 __all__ = [
-    "FILE_KINDS", "FileKind", "KINDS", "KindInfo", "NUMBER_COLUMN", "RECORD_KINDS", "RecordKind", "TITLE_COLUMN",
+    "ALIASES", "FILE_KINDS", "FileKind", "KINDS", "KindInfo", "NUMBER_COLUMN", "PLURAL", "RECORD_KINDS", "RecordKind",
+    "TITLE_COLUMN",
     "kind_of_table", "model", "table",
 ]

@@ -16,10 +16,7 @@ from tracertm.parsers.common import json_safe
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-KIND_ALIASES = {
-    "adr": "adr", "adrs": "adr", "contract": "contract", "contracts": "contract",
-    "feature": "feature", "features": "feature", "scenario": "scenario", "scenarios": "scenario",
-}
+KIND_ALIASES = kinds.ALIASES
 MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.RECORD_KINDS}
 NUMBER = kinds.NUMBER_COLUMN
 TITLE = kinds.TITLE_COLUMN

@@ -134,7 +134,9 @@ def test_scenario_and_test_case_edits_are_audited(git_repo: GitRepo, engine) -> 
     assert [(r.version, r.change, r.entity_type, r.number) for r in case_revs] == [(2, "annotated", "test_case", "TC-1")]
 
 
-def test_history_shows_annotated_revisions_with_actor_and_fields(git_repo: GitRepo, engine) -> None:
+def test_history_shows_annotated_revisions_with_actor_and_fields(
+    git_repo: GitRepo, engine, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
     sync(git_repo.path, engine=engine)
@@ -149,6 +151,15 @@ def test_history_shows_annotated_revisions_with_actor_and_fields(git_repo: GitRe
         items = queries.history(s, project, kind, row)
     assert [(i["version"], i["change"]) for i in items] == [(1, "created"), (2, "annotated")]
     assert items[1]["actor"] == "bob" and items[1]["fields"] == ["compliance_score"]
+    from tracertm.cli import main
+
+    common = ["--database-url", database_url, "--path", str(git_repo.path)]
+    assert main(["history", "ADR-0001", *common]) == 0
+    out = capsys.readouterr().out
+    assert "annotated (compliance_score)" in out and "bob" in out
+    assert "version counts every write of the record" in out
+    assert main(["show", "ADR-0001", *common]) == 0
+    assert "version: 2 (every write: git changes and database-side edits" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------------ item 5: JSON
@@ -219,3 +230,50 @@ def test_an_id_too_long_for_an_index_is_an_error_of_its_file_only(git_repo: GitR
     from tracertm.checker import check
 
     assert [d.path for d in check(git_repo.path).errors] == ["features/huge.feature"]
+
+
+def test_database_metadata_keys_survive_git_changes_and_file_keys_win(git_repo: GitRepo, engine) -> None:
+    """Git owns the metadata keys the parser produces; keys a database-side edit added stay through later syncs."""
+    from tracertm.engine.sync import sync as run_sync
+
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-x\n---\n" + adr(1, "Use git"))
+    git_repo.commit("seed")
+    run_sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    assert _adr(engine).metadata.get("owner") == "team-x"
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["reviewed_by"] = {"name": "alice"}
+        row.metadata["owner"] = "team-db"  # a git-owned key: the file's next change wins it back
+        s.commit()
+
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-y\n---\n" + adr(1, "Use git", decision="Changed."))
+    git_repo.commit("edit")
+    assert run_sync(git_repo.path, engine=engine).counts["adr"]["updated"] == 1
+    after = _adr(engine)
+    assert after.metadata["reviewed_by"] == {"name": "alice"}
+    assert after.metadata["owner"] == "team-y"
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Changed again."))  # front matter gone
+    git_repo.commit("drop the owner")
+    run_sync(git_repo.path, engine=engine)
+    final = _adr(engine)
+    assert "owner" not in final.metadata, "a key removed from the file goes"
+    assert final.metadata["reviewed_by"] == {"name": "alice"}
+    _contiguous(_revisions(engine, row_id), final.version)
+
+
+def test_any_session_is_audited_not_only_tracertms(git_repo: GitRepo, engine) -> None:
+    """The audit lives on the models, so a plain SQLAlchemy session (an API's own sessionmaker) is covered too."""
+    from sqlalchemy.orm import Session
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with Session(engine, info={ACTOR_KEY: "plain"}) as s:
+        s.get_one(ADR, row_id).approved_by = "carol"
+        s.commit()
+    revs = _revisions(engine, row_id)
+    _contiguous(revs, 2)
+    assert (revs[1].change, revs[1].actor, revs[1].changed_fields) == ("annotated", "plain", ["approved_by"])

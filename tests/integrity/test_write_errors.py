@@ -16,7 +16,7 @@ from specs import adr
 from tracertm import db
 from tracertm.cli import main
 from tracertm.engine.sync import sync
-from tracertm.errors import DatabaseError
+from tracertm.errors import RecordRefusedError
 from tracertm.models import ADR, SourceFile
 
 
@@ -66,12 +66,12 @@ def test_the_collector_is_restored_after_a_failed_write(git_repo: GitRepo, engin
     db.ensure_schema(engine)
     _refuse_title(engine, "Refused")
     assert gc.isenabled()
-    with pytest.raises(DatabaseError):
+    with pytest.raises(RecordRefusedError):
         sync(git_repo.path, engine=engine)
     assert gc.isenabled(), "a failed sync must not leave the garbage collector off"
     gc.disable()
     try:  # a caller that runs with the collector off keeps it off
-        with pytest.raises(DatabaseError):
+        with pytest.raises(RecordRefusedError):
             sync(git_repo.path, engine=engine)
         assert not gc.isenabled()
     finally:

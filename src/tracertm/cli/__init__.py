@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import Any, NoReturn
 
+from tracertm import kinds
 from tracertm._version import __version__
 from tracertm.errors import TracertmError, UsageError
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, update
+from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from tracertm.errors import ConflictError, DatabaseError
+from tracertm.errors import ConflictError, RecordRefusedError
 from tracertm.git import CommitInfo
 from tracertm import kinds
 from tracertm.models import Base
@@ -91,6 +91,8 @@ def _write_records(
         table = TABLES[kind]
         json_binds = _json_binds(table, conn.dialect.name) if text_json else {}
         guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+        metadata_column = kinds.KINDS[kind].metadata_column
+        database_keys = database_metadata(conn, kind, ops)
         # In batches: the rows, their revisions and SQLAlchemy's processed parameters of one batch at a time are
         # in memory, not those of a whole large sync.
         for start in range(0, len(ops), BATCH):
@@ -125,6 +127,9 @@ def _write_records(
                     row.pop("project_id", None)
                     row.pop("feature_id", None)
                     row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
+                    kept = database_keys.get(row_id)
+                    if kept and metadata_column in row:
+                        row[metadata_column] = kept | dict(row[metadata_column] or {})  # the file wins a clash
                     writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
                     write_ops.append(op)
                 ids[(kind, op.parent or "", op.number)] = row_id
@@ -143,6 +148,51 @@ def _write_records(
                 execute_guarded(conn, statement, deletes, kind, delete_ops)
             if revisions:
                 _insert_revisions(conn, revisions, revision_ops)
+
+
+def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per record about to be rewritten from its file: the ``<model>_metadata`` keys that database-side edits put
+    there, with their values, so that sync keeps them (git owns the keys the parser produces; neither side
+    overwrites the other).
+
+    A key is the database's when the record's latest git revision did not have it. Only records that ever had an
+    ``annotated`` revision are looked at: one query for a sync whose records were never edited in the database.
+    """
+    ids = sorted(
+        (op.current.id for op in ops if op.current is not None and op.record is not None and op.action != "created"),
+        key=str,
+    )
+    if not ids:
+        return {}
+    column = kinds.KINDS[kind].metadata_column
+    revisions = REVISIONS.c
+    edited: set[uuid.UUID] = set()
+    for chunk in iter_chunks(ids):
+        query = select(revisions.entity_id, revisions.changed_fields).where(
+            revisions.entity_id.in_(chunk), revisions.change == "annotated"
+        )
+        edited.update(r.entity_id for r in conn.execute(query) if column in (r.changed_fields or ()))
+    if not edited:
+        return {}
+    table = TABLES[kind]
+    current: dict[uuid.UUID, dict[str, Any]] = {}
+    git_keys: dict[uuid.UUID, tuple[int, set[str]]] = {}
+    for chunk in iter_chunks(sorted(edited, key=str)):
+        for r in conn.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))):
+            current[r[0]] = dict(r[1] or {})
+        query = select(revisions.entity_id, revisions.version, revisions.snapshot).where(
+            revisions.entity_id.in_(chunk), revisions.change != "annotated"
+        )
+        for entity_id, version, snapshot in conn.execute(query):
+            if entity_id not in git_keys or version >= git_keys[entity_id][0]:
+                git_keys[entity_id] = (version, set((snapshot or {}).get(column) or {}))
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for entity_id, values in current.items():
+        owned_by_git = git_keys.get(entity_id, (0, set()))[1]
+        kept = {k: v for k, v in values.items() if k not in owned_by_git}
+        if kept:
+            out[entity_id] = kept
+    return out
 
 
 def build_row(
@@ -186,7 +236,7 @@ def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: 
             except DBAPIError as row_exc:
                 culprit, reason = (ops[i] if ops is not None and i < len(ops) else None), row_exc
                 break
-        raise DatabaseError(f"{_describe(culprit)}: the database refused it ({_first_line(reason)}); "
+        raise RecordRefusedError(f"{_describe(culprit)}: the database refused it ({_first_line(reason)}); "
                             "nothing was written — fix the file, or report this if the file is fine") from None
 
 
@@ -257,7 +307,7 @@ def build_revision(
 #
 # A cold sync writes hundreds of thousands of small JSON values (a scenario has nine JSON columns). Through the JSON
 # type each costs a json.dumps call (Python set-up around the C encoder) and the revision snapshot encodes the same
-# fields again after a json_safe walk. Here each field is encoded once, by a C encoder made once, and the texts are
+# fields again after a json_safe walk. Here each field is encoded once, by an encoder made once, and the texts are
 # bound as text (cast to JSONB on PostgreSQL). The texts are exactly what json.dumps(json_safe(value)) gives.
 
 _TEXT_JSON_DIALECTS = ("sqlite", "postgresql")
@@ -273,18 +323,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _make_encoder() -> Callable[[Any], str]:
-    """``json.dumps(value, default=_json_default)`` with json.dumps's defaults, without its per-call set-up."""
-    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None without the C accelerator
-    if c_make_encoder is None:  # pragma: no cover - CPython has it
-        return lambda value: json.dumps(value, default=_json_default)
-    # markers=None: no circular-reference check (records are trees); the rest as json.dumps's defaults.
-    encoder = c_make_encoder(None, _json_default, _quote, None, ": ", ", ", False, False, True)
-    return lambda value: "".join(encoder(value, 0))
-
-
-_quote: Callable[[str], str] = json.encoder.encode_basestring_ascii
-_encode = _make_encoder()
+# json.dumps(value, default=_json_default) without its per-call set-up: one encoder made once (the public
+# JSONEncoder, which uses the C accelerator itself). No circular-reference check: records are trees.
+_ENCODER = json.JSONEncoder(default=_json_default, check_circular=False)
+_encode: Callable[[Any], str] = _ENCODER.encode
+_quote: Callable[[str], str] = _ENCODER.encode  # a str is quoted by the encoder's own fast path
 
 
 def _encode_value(value: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.kinds import FILE_KINDS, FileKind, RecordKind
+from tracertm.parsers.common import previous_scheme_hashes
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.scan import ScannedFile
 
@@ -61,15 +62,14 @@ class Operation:
     parent: str | None = None  # a scenario's feature number
     position: int = 0
     parent_id: uuid.UUID | None = None  # a scenario's feature row, when the feature already exists
+    content_changed: bool = True  # for "moved": whether the content changed too (else the version stays)
 
     @property
     def version(self) -> int:
         """The version after this operation: +1 when the content changed, was deleted or came back."""
         if self.current is None:
             return 1
-        bump = self.action in ("updated", "deleted", "restored") or (
-            self.action == "moved" and self.record is not None and self.record.content_hash != self.current.content_hash
-        )
+        bump = self.action in ("updated", "deleted", "restored") or (self.action == "moved" and self.content_changed)
         return self.current.version + (1 if bump else 0)
 
     def as_dict(self) -> dict[str, Any]:
@@ -222,19 +222,28 @@ def _record_op(
     kind: RecordKind, number: str, path: str, rec: SpecRecord, cur: Current | None, blob_changed: bool,
     parent: str | None = None, position: int = 0,
 ) -> Operation | None:
+    same = cur is not None and _same_content(cur, rec)
     if cur is None:
         action: Action = "created"
     elif cur.deleted:
         action = "restored"
     elif cur.source_path != path:
         action = "moved"
-    elif cur.content_hash != rec.content_hash:
+    elif not same:
         action = "updated"
-    elif blob_changed:
-        action = "refresh"
+    elif blob_changed or cur.content_hash != rec.content_hash:
+        action = "refresh"  # presentation only, or a new hash scheme for the same content
     else:
         return None
-    return Operation(action, kind, number, path, rec, cur, parent, position)
+    return Operation(action, kind, number, path, rec, cur, parent, position, content_changed=not same)
+
+
+def _same_content(cur: Current, rec: SpecRecord) -> bool:
+    """Same content: the same hash, or the previous hash scheme's hash of this content (an upgrade of tracertm
+    must not version unchanged specs)."""
+    if cur.content_hash == rec.content_hash:
+        return True
+    return cur.content_hash in previous_scheme_hashes(rec.kind, rec.fields)
 
 
 def _plan_scenarios(

@@ -118,7 +118,8 @@ def sync(
     ``ref`` syncs a commit (read from git objects), ``staged`` the index, default the work tree. ``paths`` limits
     the sync to those repository-relative paths (the watcher uses this). ``full`` re-parses every file instead of
     trusting blob ids. Returns a ``SyncResult``; spec errors are in ``result.errors`` (their files keep their
-    previous records), never raised.
+    previous records), never raised. Without ``engine``, the engine made for this call is disposed before it returns
+    (no pooled connection stays open); a caller's ``engine`` is left open.
 
     Scanning and parsing happen before the project's write lock is taken; under the lock the file index is read
     again and only what another writer changed meanwhile is parsed. The wait for the lock is bounded by

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Mapper, object_session
 from tracertm.models.base import VersionedMixin
 
 ACTOR_KEY = "actor"  # session.info key naming who edits (a user, a token, "test-results"...)
-# Columns every write touches: not "what changed".
-_BOOKKEEPING = frozenset({"version", "updated_at", "created_at", "id"})
+# The counter itself is not "what changed" (``updated_at`` is set by the database, so it never shows up here).
+_BOOKKEEPING = frozenset({"version"})
 # Entity type and identity column of the versioned models that are not spec record kinds.
 _OTHER_TYPES = {"test_cases": ("test_case", "test_case_number"), "step_definitions": ("step_definition", "pattern")}
 _PENDING = "_tracertm_audit"  # instance attribute holding (old version, changed fields) between the two events
@@ -58,8 +58,8 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
     if pending is None:
         return
     old_version, fields = pending
-    if not fields or target.version == old_version:
-        return  # no UPDATE was emitted: nothing to record
+    if target.version == old_version:
+        return  # no UPDATE was emitted: nothing to record (every emitted one bumped the version)
     from tracertm import kinds
     from tracertm.models.sync import SpecRevision
     from tracertm.parsers.common import json_safe
@@ -71,16 +71,12 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
     else:
         entity_type, number_key = _OTHER_TYPES[table]
     project_id = getattr(target, "project_id", None)
-    if project_id is None and hasattr(target, "feature_id"):
-        features = kinds.table("feature")
-        project_id = connection.execute(
-            select(features.c.project_id).where(features.c.id == target.feature_id)
-        ).scalar_one()
-    session = object_session(target)
-    actor = session.info.get(ACTOR_KEY) if session is not None else None
     snapshot = {name: json_safe(_column_value(target, name)) for name in fields}
     if kind == "scenario":
-        snapshot.setdefault("feature_number", _feature_number(connection, target.feature_id))
+        project_id, feature_number = _feature_keys(connection, target.feature_id)
+        snapshot.setdefault("feature_number", feature_number)
+    session = object_session(target)
+    actor = session.info.get(ACTOR_KEY) if session is not None else None
     connection.execute(
         insert(SpecRevision).values(
             id=uuid.uuid4(),
@@ -104,14 +100,25 @@ def _column_value(target: Any, column: str) -> Any:
     return value.value if hasattr(value, "value") and not isinstance(value, (dict, list)) else value
 
 
-def _feature_number(connection: Connection, feature_id: uuid.UUID) -> str:
-    from tracertm import kinds
+_FEATURE_KEYS = "tracertm_feature_keys"  # connection.info cache: feature id → (project id, feature number)
 
-    features = kinds.table("feature")
-    number: str = connection.execute(
-        select(features.c.feature_number).where(features.c.id == feature_id)
-    ).scalar_one()
-    return number
+
+def _feature_keys(connection: Connection, feature_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """A scenario's project and feature number. Cached per connection (a feature row never changes either), so a
+    flush of many scenario edits — test results — does not query once per scenario."""
+    cache: dict[uuid.UUID, tuple[uuid.UUID, str]] = connection.info.setdefault(_FEATURE_KEYS, {})
+    keys = cache.get(feature_id)
+    if keys is None:
+        from tracertm import kinds
+
+        features = kinds.table("feature")
+        row = connection.execute(
+            select(features.c.project_id, features.c.feature_number).where(features.c.id == feature_id)
+        ).one()
+        if len(cache) > 100_000:
+            cache.clear()
+        keys = cache[feature_id] = (row.project_id, row.feature_number)
+    return keys
 
 
 # On the mixin, propagated: every versioned model, present and future, in every session.

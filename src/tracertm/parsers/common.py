@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from tracertm.errors import ParseError
 from tracertm.parsers.records import ParseResult, ParserOptions
 
-# Bump when a parser change alters what a file means, so every record is re-hashed (and re-versioned) once.
-PARSER_VERSION = "2"
-
-# Keys that say where something is (in the file, or which file), not what it says: excluded from the content
-# hash, so reformatting or moving a file is not a new version.
-_POSITIONAL_KEYS = frozenset({"line", "column", "gherkin_text", "file_path", "slug"})
-
+# The content-hash scheme. Bump when a parser or canonical-form change alters what a record's hash is. Records whose
+# stored hash is an earlier scheme's hash of the same parsed content are refreshed silently (new hash, same version;
+# see ``previous_scheme_hashes``), so upgrading tracertm never creates versions of unchanged specs.
+# Schemes 1 and 2 collapsed every string and dropped positional keys at any depth; 3 is the whitespace rule.
+PARSER_VERSION = "3"
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
@@ -113,34 +112,136 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _canonical(value: Any) -> Any:
-    t = type(value)  # fast paths by exact type, as in json_safe
+# ------------------------------------------------------------------------------------------------ canonical form
+#
+# What the content hash sees: every git-owned field, minus positions at the paths where the parser puts them, with
+# whitespace collapsed in prose and kept exactly everywhere else (see tracertm.kinds for both lists per kind).
+
+_Trie = dict[str, Any]
+_LEAF = ""  # key marking "this path itself"; no field name is empty
+
+
+def _trie(paths: tuple[str, ...]) -> _Trie:
+    root: _Trie = {}
+    for path in paths:
+        node = root
+        for part in path.split("/"):
+            node = node.setdefault(part, {})
+        node[_LEAF] = True
+    return root
+
+
+_TRIES: dict[str, tuple[_Trie, _Trie]] = {}
+
+
+def _tries(kind: str) -> tuple[_Trie, _Trie]:
+    tries = _TRIES.get(kind)
+    if tries is None:
+        from tracertm.kinds import KINDS
+
+        info = KINDS[kind]
+        tries = _TRIES[kind] = (_trie(info.prose), _trie(info.positional))
+    return tries
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+def collapse_prose(text: str) -> str:
+    """Prose with every whitespace run made one space; fenced code blocks (``` or ~~~) inside it kept exactly."""
+    if "```" not in text and "~~~" not in text:
+        return " ".join(text.split())
+    out: list[str] = []
+    pos = 0
+    while True:
+        opening = _FENCE.search(text, pos)
+        if opening is None:
+            break
+        fence = opening.group(1)
+        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
+        end = closing.search(text, opening.end())
+        stop = end.end() if end is not None else len(text)
+        out.append(" ".join(text[pos : opening.start()].split()))
+        out.append("\n" + text[opening.start() : stop] + "\n")  # exact, line endings already normalised
+        pos = stop
+    out.append(" ".join(text[pos:].split()))
+    return "".join(out)
+
+
+def _exact(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _canon(value: Any, prose: _Trie | None, positional: _Trie | None) -> Any:
+    t = type(value)
     if t is str:
-        return " ".join(value.split())
+        return collapse_prose(value) if prose is not None and _LEAF in prose else _exact(value)
     if t in _PLAIN:
         return value
-    if t is dict:
-        return {k if type(k) is str else str(k): _canonical(v) for k, v in value.items() if k not in _POSITIONAL_KEYS}
-    if t is list or t is tuple:
-        return [_canonical(v) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items() if k not in _POSITIONAL_KEYS}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            key = k if type(k) is str else str(k)
+            sub_pos = None
+            if positional is not None:
+                sub_pos = positional.get(key) or positional.get("*")
+                if sub_pos is not None and _LEAF in sub_pos:
+                    continue  # a position, at a path where the parser puts one
+            sub_prose = (prose.get(key) or prose.get("*")) if prose is not None else None
+            out[key] = _canon(v, sub_prose, sub_pos)
+        return out
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
+        item_prose = prose.get("*") if prose is not None else None
+        item_pos = positional.get("*") if positional is not None else None
+        return [_canon(v, item_prose, item_pos) for v in value]
     if isinstance(value, str):
-        # Re-wrapping a paragraph or re-indenting is not a change of meaning.
+        return collapse_prose(value) if prose is not None and _LEAF in prose else _exact(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def canonical_json(fields: Mapping[str, Any], kind: str | None = None) -> str:
+    """The git-owned fields as canonical JSON: sorted keys, no whitespace, positions dropped, prose collapsed
+    (per ``kind``; without a kind every string is kept exactly and nothing is dropped)."""
+    prose, positional = _tries(kind) if kind is not None else ({}, {})
+    return json.dumps(_canon(fields, prose, positional), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(kind: str, fields: Mapping[str, Any]) -> str:
+    """sha256 hex of the canonical content, salted with the record kind and ``PARSER_VERSION``."""
+    payload = f"tracertm:{PARSER_VERSION}:{kind}\n{canonical_json(fields, kind)}"
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def previous_scheme_hash(kind: str, fields: Mapping[str, Any], scheme: str = "1") -> str:
+    """The hash ``fields`` had under an earlier scheme (1 or 2: every string collapsed, positions dropped at any
+    depth). A stored hash equal to it means the content did not change, only the scheme did: the engine refreshes the
+    hash silently (no version, no revision)."""
+    return _legacy_hash(kind, fields, scheme)
+
+
+def previous_scheme_hashes(kind: str, fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """``fields``' hashes under every earlier scheme."""
+    return tuple(_legacy_hash(kind, fields, scheme) for scheme in ("1", "2"))
+
+
+# Schemes 1 and 2 (before the whitespace rule): every string collapsed, positional keys dropped at any depth.
+_V1_POSITIONAL = frozenset({"line", "column", "gherkin_text", "file_path", "slug"})
+
+
+def _v1(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _v1(v) for k, v in value.items() if k not in _V1_POSITIONAL}
+    if isinstance(value, (list, tuple)):
+        return [_v1(v) for v in value]
+    if isinstance(value, str):
         return " ".join(value.split())
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     return value
 
 
-def canonical_json(fields: Mapping[str, Any]) -> str:
-    """The git-owned fields as canonical JSON: sorted keys, no whitespace, positions dropped, strings normalised."""
-    return json.dumps(_canonical(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def content_hash(kind: str, fields: Mapping[str, Any]) -> str:
-    """sha256 hex of the canonical content, salted with the record kind and ``PARSER_VERSION``."""
-    payload = f"tracertm:{PARSER_VERSION}:{kind}\n{canonical_json(fields)}"
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def _legacy_hash(kind: str, fields: Mapping[str, Any], scheme: str) -> str:
+    canonical = json.dumps(_v1(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"tracertm:{scheme}:{kind}\n{canonical}".encode("utf-8")).hexdigest()
