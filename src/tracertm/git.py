@@ -18,6 +18,10 @@ from typing import Any
 
 from tracertm.errors import GitError
 
+# For the history stream's signatures.
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO
+
 # Variables git exports to hooks. Left in the environment they would point our git calls at the hook's repository
 # or index whatever folder we work in; ``git_env`` keeps the index only when it belongs to the repository at hand.
 _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX", "GIT_COMMON_DIR")
@@ -102,6 +106,155 @@ def origin_url(root: Path) -> str | None:
 
 def is_shallow(root: Path) -> bool:
     return run(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+
+
+# ------------------------------------------------------------------------------------------------ history stream
+#
+# Backfill reads a whole history through one streaming ``git log`` process: only commits that touch the spec
+# folders come out, each with the blob ids of the files it changed, so an unchanged file costs nothing.
+
+_HISTORY_FORMAT = "--format=%x01%H%x00%an%x00%ae%x00%cI%x00%aI"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A file a commit changed: its path (relative to the stripped prefix), new mode (``000000``: gone) and blob."""
+
+    path: str
+    mode: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class HistoryCommit:
+    """A first-parent commit and the files it changed against its first parent (a rename is a deletion plus an
+    addition in ``changes``, and is named in ``renames``)."""
+
+    info: CommitInfo
+    changes: tuple[Change, ...]
+    renames: Mapping[str, str]  # old path → new path, both also in ``changes``
+
+    @property
+    def sha(self) -> str:
+        return self.info.sha
+
+    @property
+    def date(self) -> dt.date:
+        """The commit date, in the committer's time zone."""
+        return self.info.committed_at.date()
+
+
+def existing_objects(root: Path, shas: Iterable[str]) -> set[str]:
+    """Which of ``shas`` git's object store holds (one ``git cat-file --batch-check``)."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return set()
+    out = run(root, "cat-file", "--batch-check=%(objectname)", input="".join(s + "\n" for s in wanted).encode())
+    # An object that exists prints its name alone; a missing one "<name> missing".
+    return {line for line in out.decode().splitlines() if " " not in line.strip()} & set(wanted)
+
+
+def first_parent_chain(root: Path, head: str) -> list[str]:
+    """Every first-parent commit of ``head``, oldest first."""
+    return run(root, "rev-list", "--first-parent", "--reverse", head).decode().split()
+
+
+def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "") -> Iterator[HistoryCommit]:
+    """The first-parent commits in ``revs`` (``git log`` revision arguments) that change a file under
+    ``prefixes``, oldest first, streamed from one git process; ``strip`` is removed from the front of every path
+    (changes outside it are left out). git's rename detection (``-M``, 50% similar) fills ``renames``."""
+    args = [
+        "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false", "-c", "core.quotePath=false",
+        "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw", "-z", "-M",
+        "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT, *revs,
+        "--", *_pathspecs(prefixes),
+    ]  # fmt: skip
+    import tempfile
+
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, env=git_env(root))
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH; install git") from None
+        assert proc.stdout is not None
+        try:
+            yield from _parse_log(_tokens(proc.stdout), strip)
+            if proc.wait() != 0:
+                errors.seek(0)
+                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+                raise GitError(f"git log failed in {root}: {lines[-1] if lines else proc.returncode}")
+        finally:
+            if proc.poll() is None:  # the consumer stopped early (an error, Ctrl-C): do not leave git behind
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    """NUL-separated tokens of a stream, as they arrive."""
+    buf = b""
+    while True:
+        chunk = stream.read1(1 << 16)  # type: ignore[attr-defined]
+        if not chunk:
+            break
+        buf += chunk
+        parts = buf.split(b"\0")
+        buf = parts.pop()
+        yield from parts
+    if buf:
+        yield buf
+
+
+def _parse_log(tokens: Iterator[bytes], strip: str) -> Iterator[HistoryCommit]:
+    """``git log --raw -z`` in ``_HISTORY_FORMAT`` → commits with their changed files."""
+    info: CommitInfo | None = None
+    changes: list[Change] = []
+    renames: dict[str, str] = {}
+
+    def local(raw: bytes) -> str | None:
+        path = raw.decode("utf-8", "surrogateescape")
+        if not path.startswith(strip):
+            return None
+        return path[len(strip):]
+
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            if info is not None:
+                yield HistoryCommit(info, tuple(changes), renames)
+            name, email, committed, authored = (next(tokens).decode("utf-8", "replace").strip() for _ in range(4))
+            info = CommitInfo(token[1:].decode(), name, email, dt.datetime.fromisoformat(committed),
+                              dt.datetime.fromisoformat(authored))
+            changes, renames = [], {}
+        elif token.startswith(b":"):
+            meta = token[1:].split()  # old mode, new mode, old blob, new blob, status (R<score> for a rename)
+            path = local(next(tokens))
+            if meta[4].startswith(b"R"):
+                old, path = path, local(next(tokens))
+                if old is not None:
+                    changes.append(Change(old, "000000", "0" * 40))
+                if old is not None and path is not None:
+                    renames[old] = path
+            if path is not None:
+                changes.append(Change(path, meta[1].decode(), meta[3].decode()))
+    if info is not None:
+        yield HistoryCommit(info, tuple(changes), renames)
+
+
+def commit_dates(reader: BlobReader, shas: Iterable[str]) -> dict[str, dt.date]:
+    """Committer dates (in the committer's time zone) of commits, read from the commit objects."""
+    out: dict[str, dt.date] = {}
+    for sha, raw in reader.read_many(sorted(set(shas))).items():
+        for line in raw.split(b"\n"):
+            if not line:
+                break
+            if line.startswith(b"committer "):
+                stamp, offset = line.rsplit(b" ", 2)[1:]
+                sign = -1 if offset.startswith(b"-") else 1
+                minutes = sign * (int(offset[1:3]) * 60 + int(offset[3:5]))
+                zone = dt.timezone(dt.timedelta(minutes=minutes))
+                out[sha] = dt.datetime.fromtimestamp(int(stamp), zone).date()
+    return out
 
 
 @dataclass(frozen=True)
@@ -348,10 +501,13 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class CommitInfo:
+    """Provenance of a commit: sha, author, commit date and (when read) author date."""
+
     sha: str
     author_name: str
     author_email: str
     committed_at: dt.datetime
+    authored_at: dt.datetime | None = None
 
 
 def commit_info(root: Path, sha: str) -> CommitInfo:

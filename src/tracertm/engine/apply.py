@@ -127,13 +127,13 @@ def _write_records(
                     )
                     revision_ops.append(op)
             if inserts:
-                _execute(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops)
+                execute_batch(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops)
             if writes:
                 statement = guarded.values(updated_at=utcnow(), **_present(json_binds, writes[0]))
-                _execute_guarded(conn, statement, writes, kind, write_ops)
+                execute_guarded(conn, statement, writes, kind, write_ops)
             if deletes:
                 statement = guarded.values(updated_at=utcnow(), deleted_at=utcnow())
-                _execute_guarded(conn, statement, deletes, kind, delete_ops)
+                execute_guarded(conn, statement, deletes, kind, delete_ops)
             if revisions:
                 _insert_revisions(conn, revisions, revision_ops)
 
@@ -156,8 +156,9 @@ def build_row(
     return row
 
 
-def _execute(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> Any:
-    """Execute ``statement`` for every row of ``params`` in one round trip, inside a savepoint.
+def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> Any:
+    """Execute ``statement`` for every row of ``params`` in one round trip, inside a savepoint (shared with the
+    backfill writer).
 
     When the database refuses a row (a constraint, a value it cannot store), the batch is undone and each row is
     tried alone (also in savepoints) to find it; the error names that row's record and file, in one line. The
@@ -196,10 +197,12 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _execute_guarded(
+def execute_guarded(
     conn: Any, statement: Any, params: list[dict[str, Any]], kind: str, ops: list[Operation] | None = None
 ) -> None:
-    result = _execute(conn, statement, params, ops)
+    """``execute_batch`` of a version-guarded update: a row that matched no guard means another writer won
+    (``ConflictError``). Shared with the backfill writer."""
+    result = execute_batch(conn, statement, params, ops)
     if result.rowcount != len(params):
         raise ConflictError(
             f"{len(params) - result.rowcount} {kind} row(s) changed in the database while this sync ran; "
@@ -355,11 +358,11 @@ def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dic
 def _insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
     """Insert revision rows; a snapshot may be JSON text already (``build_revision(..., encoded=...)``)."""
     if "snapshot_json" not in revisions[0]:
-        _execute(conn, insert(REVISIONS), revisions, ops)
+        execute_batch(conn, insert(REVISIONS), revisions, ops)
         return
     param = bindparam("snapshot_json", type_=Text())
     value = cast(param, JSONB) if conn.dialect.name == "postgresql" else param
-    _execute(conn, insert(REVISIONS).values(snapshot=value), revisions, ops)
+    execute_batch(conn, insert(REVISIONS).values(snapshot=value), revisions, ops)
 
 
 def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance: Provenance) -> None:
@@ -394,9 +397,9 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
             updates.append(values | {"_id": fop.existing.id})
             update_ops.append(fop)
     if inserts:
-        _execute(conn, insert(table), inserts, insert_ops)
+        execute_batch(conn, insert(table), inserts, insert_ops)
     if updates:
-        _execute(conn, update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow()), updates, update_ops)
+        execute_batch(conn, update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow()), updates, update_ops)
 
 
 def iter_chunks(items: Iterable[Any], size: int = 900) -> Iterable[list[Any]]:

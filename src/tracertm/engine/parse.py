@@ -1,16 +1,19 @@
-"""Parse many files, in worker processes when there are enough of them to pay for the start-up."""
+"""Parse many files, in worker processes when there are enough of them to pay for the start-up (``ParsePool``)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracertm.errors import ParseError
 from tracertm.git import blob_id
 from tracertm.parsers import parse
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 # (path, kind, the bytes or the file to read them from). Files are read by the worker that parses them, in
 # parallel, and their git blob id and size come back with the outcome.
@@ -76,6 +79,69 @@ def chunks(work: list[Any], jobs: int) -> list[list[Any]]:
     return [work[i::n] for i in range(n)]
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool (no traceback per worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ParsePool:
+    """The one parse pool of sync, check and backfill: worker processes started on first use, when a call brings
+    at least ``threshold`` files, and kept until ``close()`` (a sync parses once; a backfill parses batch after
+    batch with the same workers). ``jobs <= 1`` never starts a process."""
+
+    def __init__(self, jobs: int = 1, threshold: int = PARALLEL_THRESHOLD, start_method: str | None = None) -> None:
+        self.jobs = jobs
+        self.threshold = threshold
+        self.start_method = start_method  # see parse_files
+        self._executor: Executor | None = None
+
+    def parse(
+        self,
+        jobs_in: Iterable[Job],
+        options: ParserOptions,
+        *,
+        prepare: Prepare | None = None,
+        reads: dict[str, Read] | None = None,
+    ) -> dict[str, Outcome]:
+        """Parse every job (one per path); see ``parse_files``."""
+        work = list(jobs_in)
+        if self.jobs <= 1 or len(work) < self.threshold:
+            results = _parse_chunk(work, options, prepare)
+        else:
+            if self._executor is None:
+                # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` never needs.
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context(self.start_method) if self.start_method else None
+                self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                                     initializer=_ignore_sigint)
+            parts = chunks(work, self.jobs)
+            results = []
+            for part in self._executor.map(_parse_chunk, parts, [options] * len(parts), [prepare] * len(parts)):
+                results.extend(part)
+        out: dict[str, Outcome] = {}
+        for path, outcome, read in results:
+            out[path] = outcome
+            if read is not None and reads is not None:
+                reads[path] = read
+        return {path: out[path] for path, _, _ in work}  # input order, whatever the pool's
+
+    def close(self) -> None:
+        """Stop the workers (work not started yet is cancelled, as after Ctrl-C)."""
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def parse_files(
     jobs_in: Iterable[Job],
     options: ParserOptions,
@@ -92,23 +158,5 @@ def parse_files(
     the bytes actually parsed for each of them. ``start_method`` is the pool's multiprocessing start method
     (default: the platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a
     process while another thread holds a lock leaves that lock held forever in the child."""
-    work = list(jobs_in)
-    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
-        results = _parse_chunk(work, options, prepare)
-    else:
-        # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` in a hook never needs.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        parts = chunks(work, jobs)
-        results = []
-        context = multiprocessing.get_context(start_method) if start_method else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for part in pool.map(_parse_chunk, parts, [options] * len(parts), [prepare] * len(parts)):
-                results.extend(part)
-    out: dict[str, Outcome] = {}
-    for path, outcome, read in results:
-        out[path] = outcome
-        if read is not None and reads is not None:
-            reads[path] = read
-    return {path: out[path] for path, _, _ in work}  # input order, whatever the pool's
+    with ParsePool(jobs, start_method=start_method) as pool:
+        return pool.parse(jobs_in, options, prepare=prepare, reads=reads)

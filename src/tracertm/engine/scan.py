@@ -201,11 +201,12 @@ def _symlink_in_tree(
     inside = not link.startswith("/") and not target.startswith("../") and target != ".."
     resolved = entries.get(target) if inside else None
     if resolved is None or resolved.mode == "120000":
-        return ScannedFile(path, kind, entry.sha, error=_link_error(path, link, inside))
+        return ScannedFile(path, kind, entry.sha, error=link_error(path, link, inside))
     return ScannedFile(path, kind, resolved.sha, target=target)
 
 
-def _link_error(path: str, link: str, inside: bool) -> Diagnostic:
+def link_error(path: str, link: str, inside: bool) -> Diagnostic:
+    """The error of a symbolic link that is not followed (``inside``: it stays in the tree but resolves to no file)."""
     if inside:
         return Diagnostic(path, 0, 0, f"symbolic link to {link!r} does not resolve to a file in the repository")
     return Diagnostic(path, 0, 0, f"symbolic link points outside the repository ({link!r}); not followed — copy the file in instead")
@@ -308,10 +309,10 @@ def _hash_file(
                 target = real.relative_to(root.resolve()).as_posix()
             except ValueError:
                 link = os.readlink(full)
-                return ScannedFile(path, kind, "", error=_link_error(path, link, inside=False))
+                return ScannedFile(path, kind, "", error=link_error(path, link, inside=False))
             st = os.stat(full)
             if not stat.S_ISREG(st.st_mode):
-                return ScannedFile(path, kind, "", error=_link_error(path, os.readlink(full), inside=True))
+                return ScannedFile(path, kind, "", error=link_error(path, os.readlink(full), inside=True))
         elif not stat.S_ISREG(st.st_mode):
             return None
         if max_size is not None and st.st_size > max_size:

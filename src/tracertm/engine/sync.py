@@ -349,6 +349,7 @@ class _Job:
         dry_run: bool,
     ) -> tuple[SyncResult, Plan, dict[str, dict[str, int]]]:
         from tracertm.engine import state
+        from tracertm.engine.moves import pair_moves, renumbered, snapshot_moves
         from tracertm.engine.plan import plan
 
         changed_blobs = frozenset(
@@ -372,6 +373,7 @@ class _Job:
         else:
             current, scenarios = {}, {}
             live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
+        current = renumbered(current, pair_moves(snapshot_moves(snapshot, db_files, parsed), parsed, current))
         with collector_paused():
             the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})

@@ -1,0 +1,110 @@
+"""Records as of a commit (``show --at``), read from the revisions a backfill wrote."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm import git
+from tracertm.engine.scan import Location
+from tracertm.errors import GitError, UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+
+def revision_at(
+    session: Session,
+    project_id: uuid.UUID,
+    commit: str,
+    top: Path,
+    *,
+    entity_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    number: str | None = None,
+    feature: str | None = None,
+) -> dict[str, Any] | None:
+    """The newest revision of one record whose commit is ``commit`` or one of its first-parent ancestors.
+
+    Returns the revision (``snapshot`` holds the record's fields then; ``change == "deleted"`` means the record did
+    not exist at ``commit``), or None when the record had no revision by then.
+    """
+    from sqlalchemy import select
+
+    from tracertm.models import SpecRevision
+
+    try:
+        sha = git.resolve_commit(top, commit)
+    except GitError:
+        raise GitError(f"--at {commit}: no such commit in {top}; check the name or fetch it first") from None
+    order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
+    query = select(SpecRevision).where(SpecRevision.project_id == project_id, SpecRevision.commit_sha.is_not(None))
+    if entity_id is not None:
+        query = query.where(SpecRevision.entity_id == entity_id)
+    if kind is not None:
+        query = query.where(SpecRevision.entity_type == kind)
+    if number is not None:
+        query = query.where(SpecRevision.number == number)
+    best: Any = None
+    for rev in session.execute(query).scalars():
+        if rev.commit_sha not in order:
+            continue
+        if feature is not None and rev.snapshot.get("feature_number") != feature:
+            continue
+        if best is None or (order[rev.commit_sha], rev.version) > (order[best.commit_sha], best.version):
+            best = rev
+    if best is None:
+        return None
+    return {
+        "kind": best.entity_type,
+        "number": best.number,
+        "version": best.version,
+        "change": best.change,
+        "commit": best.commit_sha,
+        "author": best.author_name,
+        "email": best.author_email,
+        "committed_at": best.committed_at.isoformat() if best.committed_at else None,
+        "path": best.source_path,
+        "deleted": best.change == "deleted",
+        "fields": dict(best.snapshot or {}),
+    }
+
+
+def record_at(
+    engine: Engine,
+    project: str,
+    kind: str,
+    number: str,
+    commit: str,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    feature: str | None = None,
+) -> dict[str, Any] | None:
+    """A record as of ``commit`` (see ``revision_at``), for the repository at ``path`` (default: current folder).
+
+    ``number`` is the record's number now: a record whose number followed its file's name (``engine.moves``) is
+    found under the number it had then."""
+    from sqlalchemy import select
+
+    from tracertm import db
+    from tracertm.engine import state as db_state
+
+    location = Location.find(path)
+    if location.top is None:
+        raise UsageError(f"{location.root}: not a git repository")
+    with db.session(engine) as session:
+        found = db_state.find_project(session, project)
+        if found is None:
+            raise UsageError(f"--project {project}: no such project in the database")
+        model = db_state.TOP_MODELS.get(kind)
+        if model is not None:
+            t = model.__table__.c
+            row_id = session.execute(
+                select(t.id).where(t.project_id == found.id, t[db_state.NUMBER_ATTR[kind]] == number)
+            ).scalar_one_or_none()
+            if row_id is not None:
+                return revision_at(session, found.id, commit, location.top, entity_id=row_id)
+        return revision_at(session, found.id, commit, location.top, kind=kind, number=number, feature=feature)

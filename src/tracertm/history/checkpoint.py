@@ -1,0 +1,107 @@
+"""The checkpoint of a backfill, and the guard against other writers.
+
+The checkpoint lives in ``projects.project_metadata["backfill"]``: ``{"ref", "head", "last_commit", "commits_done",
+"runs", "complete", "reconcile"}``. It is written in the same transaction as each batch, so a kill leaves the
+database at a batch boundary and the next run continues after ``last_commit``. ``runs`` is the number of
+``sync_runs`` rows of the project after that batch: if another sync wrote in between, the database no longer holds
+the history state of ``last_commit``, so the backfill stops (``ConflictError``) and the next run merges instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm import git
+from tracertm.errors import ConflictError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from tracertm.models import Project
+
+CHECKPOINT_KEY = "backfill"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a backfill writes: a project, from the first-parent chain of ``head`` (``ref`` as the user named it)."""
+
+    engine: Engine
+    top: Path
+    name: str
+    ref: str
+    head: str
+    chain: tuple[str, ...]  # first-parent commits of head, oldest first
+    index: Mapping[str, int]  # commit → position in chain
+
+    @classmethod
+    def of(cls, engine: Engine, top: Path, name: str, ref: str, head: str) -> Target:
+        """The target with ``head``'s first-parent chain read from git."""
+        chain = tuple(git.first_parent_chain(top, head))
+        return cls(engine, top, name, ref, head, chain, {sha: i for i, sha in enumerate(chain)})
+
+
+class Checkpoints:
+    """Reads and writes ``target``'s checkpoint; remembers how many ``sync_runs`` rows our last write left."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.runs: int | None = None  # None: the project did not exist when we looked
+
+    @staticmethod
+    def count_runs(session: Session, project_id: uuid.UUID) -> int:
+        """How many ``sync_runs`` rows the project has (every writer adds one)."""
+        from sqlalchemy import func, select
+
+        from tracertm.models import SyncRun
+
+        t = SyncRun.__table__.c
+        return int(session.connection().execute(select(func.count()).where(t.project_id == project_id)).scalar_one())
+
+    def read(self, session: Session, project: Project | None) -> dict[str, Any]:
+        """The stored checkpoint ({} when none), noting the project's current ``sync_runs`` count."""
+        if project is None:
+            return {}
+        self.runs = self.count_runs(session, project.id)
+        return dict((project.metadata_ or {}).get(CHECKPOINT_KEY) or {})
+
+    def continues(self, checkpoint: Mapping[str, Any]) -> bool:
+        """Whether ``checkpoint`` is a position in this history that no other sync has written over since."""
+        return (bool(checkpoint) and checkpoint.get("last_commit") in self.target.index
+                and checkpoint.get("runs") == self.runs)
+
+    def lock(self, session: Session) -> Project:
+        """The project row, inside a write transaction; fails if another sync wrote since our last write."""
+        from tracertm.engine import state as db_state
+
+        project = db_state.get_or_create_project(session, self.target.name, git.origin_url(self.target.top))
+        if self.count_runs(session, project.id) != (self.runs or 0):
+            raise ConflictError(
+                f"another sync wrote to project {self.target.name} while the backfill ran; run 'tracertm backfill' "
+                "again: it merges the history with what that sync wrote"
+            )
+        return project
+
+    def save(self, session: Session, project: Project, last: str, *, complete: bool, reconcile: bool) -> None:
+        """Record that the history up to ``last`` is written (in the caller's transaction)."""
+        self.runs = self.count_runs(session, project.id)
+        meta = dict(project.metadata_ or {})
+        meta[CHECKPOINT_KEY] = {
+            "ref": self.target.ref,
+            "head": self.target.head,
+            "last_commit": last,
+            "commits_done": self.target.index[last] + 1,
+            "runs": self.runs,
+            "complete": complete,
+            "reconcile": reconcile,
+            "updated_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+        project.metadata_ = meta
+        project.last_synced_commit = last
+        project.last_synced_at = dt.datetime.now(dt.UTC)

@@ -1,0 +1,102 @@
+"""The configuration as it was at each commit, so a backfill follows spec folders that moved over the years.
+
+Which files are specs depends on ``.tracertm.toml``, ``[tool.tracertm]`` in ``pyproject.toml`` and adr-tools'
+``.adr-dir``. A repository that moved ``doc/architecture/decisions`` to ``docs/architecture/decisions`` (and updated
+``.adr-dir``) must be read with the old folder before the change and the new one after. The history of those files
+is read once (one ``git log`` over them) and cut into eras of equal settings; the last era — the one REF is in —
+uses the settings of the work tree, as ``sync`` does, so a history whose configuration never changed is read exactly
+as before. A configuration that does not load at some commit keeps the previous era's settings and is reported as
+that commit's error.
+"""
+
+from __future__ import annotations
+
+import bisect
+import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from tracertm import git
+from tracertm.config import Settings, load_settings
+from tracertm.errors import ConfigError, Diagnostic
+from tracertm.history.results import CommitError
+from tracertm.parsers.records import FileKind
+
+CONFIG_FILES = (".tracertm.toml", "pyproject.toml", ".adr-dir")
+
+
+def _key(settings: Settings) -> tuple[object, ...]:
+    """What decides which files are specs and how they parse (not the project name or database URL)."""
+    return (sorted(settings.paths.items()), settings.exclude, settings.parser)
+
+
+class SettingsHistory:
+    """Settings per first-parent commit: ``at(commit)``; ``prefixes`` covers the spec folders of every era."""
+
+    def __init__(self, eras: list[tuple[int, Settings]], index: Mapping[str, int], errors: list[CommitError]) -> None:
+        self.starts = [start for start, _ in eras]
+        self.settings = [settings for _, settings in eras]
+        self.index = index
+        self.errors = errors  # configurations that did not load, by commit
+
+    def at(self, commit: str) -> Settings:
+        """The settings in force at ``commit`` (a commit of the chain)."""
+        return self.settings[bisect.bisect_right(self.starts, self.index[commit]) - 1]
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """Folders any era scans (deduplicated, shortest first)."""
+        merged: dict[FileKind, tuple[str, ...]] = {}
+        for settings in self.settings:
+            for kind, patterns in settings.paths.items():
+                merged[kind] = merged.get(kind, ()) + patterns
+        return Settings(self.settings[-1].root, paths=merged).prefixes
+
+    @classmethod
+    def read(cls, top: Path, prefix: str, head: str, index: Mapping[str, int], reader: git.BlobReader,
+             current: Settings) -> SettingsHistory:
+        """Eras of ``head``'s first-parent history (``prefix``: the spec root inside ``top``); the last one is
+        ``current``."""
+        files: dict[str, bytes] = {}  # config file name → its bytes at the commit reached
+        eras: list[tuple[int, Settings]] = [(0, _load(current.root, {}))]
+        errors: list[CommitError] = []
+        paths = tuple(prefix + name for name in CONFIG_FILES)
+        loaded: dict[str, bytes] = {}
+        for commit in git.history(top, [head], paths, prefix):
+            for change in commit.changes:
+                if change.mode not in ("100644", "100755"):  # gone, or a link or submodule: not read as settings
+                    files.pop(change.path, None)
+                else:
+                    files[change.path] = reader.read(change.sha)
+            relevant = {name: data for name, data in files.items() if name != "pyproject.toml" or b"tracertm" in data}
+            if relevant == loaded:  # a pyproject.toml change about something else: no need to load anything
+                continue
+            loaded = relevant
+            try:
+                settings = _load(current.root, relevant)
+            except ConfigError as exc:
+                name = next((n for n in CONFIG_FILES if str(exc).startswith(n)), CONFIG_FILES[0])
+                errors.append(CommitError(commit.sha, Diagnostic(name, 0, 0, str(exc))))
+                continue
+            position = index[commit.sha]
+            if _key(settings) != _key(eras[-1][1]):
+                if eras[-1][0] == position:
+                    eras[-1] = (position, settings)
+                else:
+                    eras.append((position, settings))
+        eras[-1] = (eras[-1][0], current)
+        return cls(eras, index, errors)
+
+
+def _load(root: Path, files: Mapping[str, bytes]) -> Settings:
+    """``load_settings`` over the given configuration files (name → bytes), for the repository at ``root``."""
+    with tempfile.TemporaryDirectory(prefix="tracertm-config-") as folder:
+        for name, data in files.items():
+            (Path(folder) / name).write_bytes(data)
+        try:
+            settings = load_settings(Path(folder))
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace(folder + "/", "")) from None
+    return replace(settings, root=root, source=None)
+

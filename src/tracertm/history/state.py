@@ -1,0 +1,130 @@
+"""The in-memory view of what the database holds for a project during a backfill.
+
+Planning a commit needs the current rows of the records and files it touches. A backfill keeps them here, in step
+with every plan it writes (``absorb``), instead of querying the database once per commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, cast
+
+from tracertm import git
+from tracertm.engine.plan import Current, FileRow, Plan, must_reparse
+from tracertm.parsers.records import RecordKind
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# Ids of the rows a commit's plan creates, by (kind, feature number or "", number); files by ("file", "", path).
+NewIds = Mapping[tuple[str, str, str], uuid.UUID]
+
+
+@dataclass
+class HistoryState:
+    """What the database holds for the project (as far as planning needs it), kept in step with every apply."""
+
+    files: dict[str, FileRow] = field(default_factory=dict)
+    current: dict[tuple[str, str], Current] = field(default_factory=dict)
+    scenarios: dict[uuid.UUID, dict[str, Current]] = field(default_factory=dict)
+    by_path: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    adr_created: dict[str, dt.date] = field(default_factory=dict)  # ADR number → date of its creating commit
+    lost: set[str] = field(default_factory=set)  # files that lost an identity to another file (plan.must_reparse)
+
+    def absorb(self, the_plan: Plan, ids: NewIds) -> None:
+        """Mirror what ``apply`` wrote for ``the_plan`` (``ids``: the rows it inserted)."""
+        for op in the_plan.operations:
+            cur = op.current
+            parent: uuid.UUID | None = None
+            if op.kind == "scenario":
+                parent = cur.parent_id if cur is not None else (
+                    op.parent_id or self.current[("feature", op.parent or "")].id
+                )
+            row_id = cur.id if cur is not None else ids[(op.kind, op.parent or "", op.number)]
+            deleted = op.action == "deleted"
+            content_hash = op.record.content_hash if op.record is not None else (cur.content_hash if cur else None)
+            path = (cur.source_path if cur is not None else op.path) if deleted else op.path
+            new = Current(row_id, op.kind, op.number, op.version, content_hash, path, deleted, parent)
+            if op.kind == "scenario":
+                assert parent is not None
+                self.scenarios.setdefault(parent, {})[op.number] = new
+                continue
+            key = (op.kind, op.number)
+            if cur is not None and cur.source_path:
+                self.by_path.get(cur.source_path, set()).discard(key)
+            if path:
+                self.by_path.setdefault(path, set()).add(key)
+            self.current[key] = new
+        for fop in the_plan.files:
+            if fop.scanned is None:
+                old = fop.existing
+                assert old is not None
+                row = FileRow(old.id, old.path, old.kind, old.blob_sha, fop.parse_error, True, old.size, old.mtime_ns)
+            else:
+                file_id = fop.existing.id if fop.existing is not None else ids[("file", "", fop.path)]
+                row = FileRow(file_id, fop.path, fop.kind, fop.scanned.blob_sha, fop.parse_error, False,
+                              fop.scanned.size or 0, fop.scanned.mtime_ns)
+            self.files[fop.path] = row
+            if must_reparse(row):
+                self.lost.add(fop.path)
+            else:
+                self.lost.discard(fop.path)
+
+    def renumber(self, kind: str, old: str, new: str) -> None:
+        """A record whose identity follows its file name was moved (``engine.moves``): keep it under ``new``."""
+        cur = replace(self.current.pop((kind, old)), number=new)
+        self.current[(kind, new)] = cur
+        if cur.source_path:
+            keys = self.by_path.setdefault(cur.source_path, set())
+            keys.discard((kind, old))
+            keys.add((kind, new))
+        if kind == "adr" and old in self.adr_created:
+            self.adr_created[new] = self.adr_created.pop(old)
+
+    def final(self, kind: str, parent: str, number: str) -> Current:
+        """The current state of one record (``parent``: a scenario's feature number)."""
+        if kind == "scenario":
+            feature = self.current[("feature", parent)]
+            return self.scenarios[feature.id][number]
+        return self.current[(kind, number)]
+
+
+def load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader) -> HistoryState:
+    """The whole current state of a project, in a handful of queries (resume, merge)."""
+    from sqlalchemy import select
+
+    from tracertm.engine import state as db_state
+    from tracertm.models import SpecRevision
+
+    out = HistoryState(files=db_state.load_files(session, project_id))
+    out.lost = {path for path, row in out.files.items() if must_reparse(row)}
+    conn = session.connection()
+    for kind, model in db_state.TOP_MODELS.items():
+        t = model.__table__.c
+        number = t[db_state.NUMBER_ATTR[kind]]
+        for r in conn.execute(
+            select(t.id, number.label("number"), t.version, t.content_hash, t.source_path, t.deleted_at).where(
+                t.project_id == project_id
+            )
+        ):
+            out.current[(kind, r.number)] = Current(
+                r.id, cast(RecordKind, kind), r.number, r.version, r.content_hash, r.source_path, r.deleted_at is not None
+            )
+            if r.source_path:
+                out.by_path.setdefault(r.source_path, set()).add((kind, r.number))
+    out.scenarios = db_state.load_scenarios(session, [c.id for (k, _), c in out.current.items() if k == "feature"])
+    rev = SpecRevision.__table__.c
+    created: dict[str, tuple[str | None, dt.datetime]] = {}
+    for c in conn.execute(
+        select(rev.number, rev.commit_sha, rev.committed_at, rev.created_at)
+        .where(rev.project_id == project_id, rev.entity_type == "adr", rev.change == "created")
+        .order_by(rev.committed_at, rev.created_at)
+    ):
+        created.setdefault(c.number, (c.commit_sha, c.committed_at or c.created_at))
+    dates = git.commit_dates(reader, [sha for sha, _ in created.values() if sha])
+    for number, (sha, when) in created.items():
+        out.adr_created[number] = dates.get(sha or "", when.date())
+    return out

@@ -1,0 +1,112 @@
+"""The spec folders' tree as the history advances: which blob each spec path holds after each commit.
+
+A commit from ``git.history`` names only the files it changed; this keeps the rest, so symbolic links can be
+resolved against the tree of that commit (followed only to another file of the same tree, as ``sync --ref`` does).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+from tracertm import git
+from tracertm.config import Settings
+from tracertm.engine.scan import ScannedFile, link_error
+from tracertm.parsers.records import FileKind
+
+_ABSENT_MODES = ("000000", "160000")  # deleted, or a submodule (not a file)
+LINK_MODE = "120000"
+
+
+def link_target(path: str, link: str) -> str | None:
+    """Where a symbolic link at ``path`` points inside the tree, or None when it leaves the repository."""
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
+    if link.startswith("/") or target.startswith("../") or target == "..":
+        return None
+    return target
+
+
+class SpecTree:
+    """The spec files of the current commit (paths relative to the spec root ``prefix`` inside ``top``)."""
+
+    def __init__(self, top: Path, prefix: str, settings: Settings, reader: git.BlobReader,
+                 folders: tuple[str, ...] | None = None) -> None:
+        self.top = top
+        self.prefix = prefix
+        self.settings = settings
+        self.reader = reader
+        self.folders = folders if folders is not None else settings.prefixes  # every era's spec folders
+        self.entries: dict[str, git.Entry] = {}
+        self.links: dict[str, str] = {}  # spec symlink → the path it points at
+        self._kinds: dict[str, FileKind | None] = {}
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """The folders followed, relative to the top of the repository."""
+        return tuple(self.prefix + p for p in self.folders) or (self.prefix,)
+
+    def use(self, settings: Settings) -> frozenset[str]:
+        """Switch to the settings of a new era; returns the paths of the tree whose kind changes (specs that stop
+        being specs, files that become specs): the commit that switches must plan them too."""
+        old = self.settings
+        self.settings = settings
+        self._kinds.clear()
+        return frozenset(p for p in self.entries if old.kind_of(p) != settings.kind_of(p))
+
+    def kind_of(self, path: str) -> FileKind | None:
+        """The spec kind of a path (cached: a history names the same paths again and again)."""
+        if path not in self._kinds:
+            self._kinds[path] = self.settings.kind_of(path)
+        return self._kinds[path]
+
+    def load(self, commit: str) -> None:
+        """The spec folders' tree at ``commit`` (where a resumed or merged run starts)."""
+        entries = git.tree_entries(self.top, commit, self.prefixes)
+        n = len(self.prefix)
+        self.entries = {p[n:]: e for p, e in entries.items() if p.startswith(self.prefix)}
+        links = [p for p, e in self.entries.items() if e.mode == LINK_MODE and self.kind_of(p)]
+        if links:
+            raw = self.reader.read_many([self.entries[p].sha for p in links])
+            for p in links:
+                target = link_target(p, raw[self.entries[p].sha].decode("utf-8", "replace"))
+                if target is not None:
+                    self.links[p] = target
+
+    def advance(self, commit: git.HistoryCommit, rescoped: frozenset[str] = frozenset()
+                ) -> tuple[dict[str, ScannedFile], frozenset[str]]:
+        """Apply ``commit``'s changes; return its changed spec files and every spec path it touched (with
+        ``rescoped``, the paths whose kind the commit's settings changed)."""
+        touched: set[str] = set(rescoped)
+        for change in commit.changes:
+            if change.mode in _ABSENT_MODES:
+                self.entries.pop(change.path, None)
+            else:
+                self.entries[change.path] = git.Entry(change.mode, change.sha)
+            touched.add(change.path)
+        if self.links:  # a link whose target changed reads different bytes
+            touched.update(link for link, target in self.links.items() if target in touched)
+        scope = frozenset(p for p in touched if p in rescoped or self.kind_of(p) is not None)
+        files: dict[str, ScannedFile] = {}
+        for path in scope:
+            kind = self.kind_of(path)
+            entry = self.entries.get(path)
+            if kind is None:  # no longer a spec file: absent, so its records go
+                continue
+            if entry is None:
+                self.links.pop(path, None)
+            elif entry.mode == LINK_MODE:
+                files[path] = self._resolve_link(path, kind, entry)
+            else:
+                self.links.pop(path, None)
+                files[path] = ScannedFile(path, kind, entry.sha)
+        return files, scope
+
+    def _resolve_link(self, path: str, kind: FileKind, entry: git.Entry) -> ScannedFile:
+        link = self.reader.read(entry.sha).decode("utf-8", "replace")
+        target = link_target(path, link)
+        if target is not None:
+            self.links[path] = target
+        resolved = self.entries.get(target) if target is not None else None
+        if resolved is None or resolved.mode == LINK_MODE:
+            return ScannedFile(path, kind, entry.sha, error=link_error(path, link, target is not None))
+        return ScannedFile(path, kind, resolved.sha, target=target)

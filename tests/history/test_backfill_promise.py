@@ -1,0 +1,156 @@
+"""Backfill's promise, stated exactly: a backfill of REF ends in the state that syncing each first-parent commit of
+REF in order gives — including a file that parsed once and is broken at REF (it keeps its last good records) — and
+records deleted in history carry the deleting commit's author date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import GitRepo, _fresh_pg
+from specs import adr, contract, dump, feature
+from tracertm import db
+from tracertm.engine.sync import sync
+from tracertm.history.backfill import backfill
+from tracertm.models import Base
+
+
+@pytest.fixture
+def other_database_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A second migrated, empty database of the same kind as ``database_url``."""
+    if database_url.startswith("sqlite"):
+        path = tmp_path / "other.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
+
+
+def _commit(repo: GitRepo, message: str, authored: str, committed: str) -> str:
+    """A commit whose author date differs from its commit date (a rebased or cherry-picked change)."""
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--allow-empty", "-m", message,
+             env={"GIT_AUTHOR_DATE": authored, "GIT_COMMITTER_DATE": committed})
+    return repo.head()
+
+
+def _history_with_a_file_broken_at_ref(repo: GitRepo) -> dict[str, str]:
+    c: dict[str, str] = {}
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    repo.write("docs/adr/0002-use-cobol.md", adr(2, "Use COBOL"))
+    repo.write("contracts/payments.yaml", contract(1, "Payments"))
+    repo.write("features/login.feature", feature(1, "Login"))
+    c["seed"] = _commit(repo, "seed", "2024-01-01T09:00:00+00:00", "2024-01-01T09:00:00+00:00")
+    repo.write("contracts/payments.yaml", contract(1, "Payments", ("pending", "paid", "refunded")))
+    repo.write("features/login.feature", repo.read("features/login.feature").replace("When I act again", "When I retry"))
+    c["edit"] = _commit(repo, "edit", "2024-01-02T09:00:00+00:00", "2024-01-02T09:00:00+00:00")
+    repo.remove("docs/adr/0002-use-cobol.md")
+    c["drop"] = _commit(repo, "drop cobol", "2024-01-03T08:30:00+02:00", "2024-02-20T17:00:00+00:00")
+    repo.git("mv", "features/login.feature", "features/sign-in.feature")
+    repo.write("docs/adr/0003-use-kafka.md", adr(3, "Use Kafka"))
+    c["move"] = _commit(repo, "move", "2024-01-04T09:00:00+00:00", "2024-01-04T09:00:00+00:00")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git everywhere."))
+    _commit(repo, "side work", "2024-01-05T09:00:00+00:00", "2024-01-05T09:00:00+00:00")
+    repo.git("checkout", "-q", "main")
+    repo.write("features/sign-in.feature", repo.read("features/sign-in.feature") + "  not gherkin at all\n")
+    c["break feature"] = _commit(repo, "break the feature", "2024-01-06T09:00:00+00:00", "2024-01-06T09:00:00+00:00")
+    repo.git("merge", "-q", "--no-ff", "side", "-m", "merge side",
+             env={"GIT_AUTHOR_DATE": "2024-01-07T09:00:00+00:00", "GIT_COMMITTER_DATE": "2024-01-07T09:00:00+00:00"})
+    c["merge"] = repo.head()
+    repo.write("contracts/payments.yaml", "id: CTR-0001\ntitle: [unclosed\n")
+    c["break contract"] = _commit(repo, "break the contract", "2024-01-08T09:00:00+00:00", "2024-01-08T09:00:00+00:00")
+    return c
+
+
+def _state(engine: Any) -> dict[str, list[dict[str, Any]]]:
+    """Rows, revisions and the file index, without ids and timestamps (``deleted`` says whether soft-deleted)."""
+    out = dump(engine)
+    for row in out["spec_revisions"]:
+        del row["entity_id"]
+    out["spec_revisions"].sort(key=repr)
+    return out
+
+
+def test_backfill_equals_syncing_each_first_parent_commit(git_repo: GitRepo, database_url: str,
+                                                          other_database_url: str) -> None:
+    c = _history_with_a_file_broken_at_ref(git_repo)
+    chain = git_repo.git("rev-list", "--first-parent", "--reverse", "main").split()
+    assert len(chain) == 7 and c["merge"] in chain
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        result = backfill(git_repo.path, ref="main", engine=filled, project="p")
+        for sha in chain:
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        state = _state(filled)
+        assert state == _state(synced)
+
+        # The promise is about a real case: files broken at REF kept their last good records, in both.
+        assert {(d.path, d.line > 0) for d in result.head_errors} == {
+            ("contracts/payments.yaml", True), ("features/sign-in.feature", True)}
+        contracts = {r["contract_number"]: r for r in state["contracts"]}
+        assert contracts["CTR-0001"]["states"] == ["pending", "paid", "refunded"] and not contracts["CTR-0001"]["deleted"]
+        scenarios = {r["scenario_number"]: r for r in state["scenarios"]}
+        assert set(scenarios) == {"SC-1", "SC-2"} and not any(r["deleted"] for r in scenarios.values())
+        features = {r["feature_number"]: r for r in state["features"]}
+        assert features["FEAT-1"]["source_path"] == "features/sign-in.feature"
+        adrs = {r["adr_number"]: r for r in state["adrs"]}
+        assert adrs["ADR-0002"]["deleted"] and not adrs["ADR-0003"]["deleted"]
+        assert "We will use git everywhere." in str(adrs["ADR-0001"])
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+def test_records_deleted_in_history_carry_the_author_date_of_the_deleting_commit(git_repo: GitRepo,
+                                                                                 database_url: str) -> None:
+    c = _history_with_a_file_broken_at_ref(git_repo)
+    engine = db.make_engine(database_url)
+    try:
+        backfill(git_repo.path, engine=engine, project="p", batch_size=2)
+        t = Base.metadata.tables
+        with engine.connect() as conn:
+            adr_deleted = conn.execute(select(t["adrs"].c.deleted_at).where(t["adrs"].c.adr_number == "ADR-0002")).scalar_one()
+            file_deleted = dict(conn.execute(select(t["source_files"].c.path, t["source_files"].c.deleted_at)).all())
+        authored = dt.datetime(2024, 1, 3, 6, 30, tzinfo=dt.UTC)  # 08:30+02:00, not the commit date (20 Feb)
+        assert _utc(adr_deleted) == authored, c["drop"]
+        assert _utc(file_deleted["docs/adr/0002-use-cobol.md"]) == authored
+        assert _utc(file_deleted["features/login.feature"]) == dt.datetime(2024, 1, 4, 9, tzinfo=dt.UTC)
+        assert file_deleted["features/sign-in.feature"] is None
+    finally:
+        engine.dispose()
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime:
+    assert value is not None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def test_an_identity_lost_to_another_file_is_taken_over_as_in_sync(git_repo: GitRepo, database_url: str,
+                                                                   other_database_url: str) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("docs/adr/0001-use-git-too.md", adr(1, "Use git", decision="We will use git, really."))
+    git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
+    git_repo.commit("two files claim ADR-0001")
+    git_repo.write("docs/adr/0002-other.md", adr(2, "Other", decision="Changed."))
+    git_repo.commit("an unrelated change")
+    git_repo.remove("docs/adr/0001-use-git-too.md")  # first by path: the winner
+    git_repo.commit("the winner goes")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        result = backfill(git_repo.path, engine=filled, project="p", batch_size=1)
+        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _state(filled) == _state(synced)
+        adrs = {r["adr_number"]: r for r in _state(filled)["adrs"]}
+        assert adrs["ADR-0001"]["source_path"] == "docs/adr/0001-use-git.md" and not adrs["ADR-0001"]["deleted"]
+        assert result.head_errors == []
+    finally:
+        filled.dispose()
+        synced.dispose()
