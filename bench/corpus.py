@@ -191,6 +191,59 @@ def feature_text(number: int, rng: random.Random, scenarios: int = SCENARIOS, ed
     return "".join(out)
 
 
+# ------------------------------------------------------------------------------------------------ step files
+
+# Step definitions per size (cucumber-js and cucumber-jvm files in turn, STEPS_PER_FILE each).
+STEP_DEFINITIONS: dict[str, int] = {"small": 80, "medium": 500, "large": 2000}
+STEPS_PER_FILE = 50
+
+
+def _step_patterns(count: int) -> list[tuple[str, str]]:
+    """``count`` (kind, pattern) pairs that match the generated features' steps: the Background and outline steps,
+    then ``<w1> <w2>`` followed by 2-4 ``{word}``s, for word pairs in a fixed shuffled order (about one random
+    scenario step in five finds a definition); every fourth is a regex."""
+    fixed = [("expr", "the {word} {word} {word} is configured"), ("expr", "the client sends {int} {word}"),
+             ("regex", r"^the answer is (\d+)$")]
+    pairs = [(a, b) for a in _WORDS for b in _WORDS]
+    random.Random("steps").shuffle(pairs)
+    out = fixed[:count]
+    for i, (a, b) in enumerate(pairs):
+        if len(out) >= count:
+            break
+        tail = 2 + i % 3
+        if i % 4 == 3:
+            out.append(("regex", f"^{a} {b}" + r" (\w+)" * tail + "$"))
+        else:
+            out.append(("expr", f"{a} {b}" + " {word}" * tail))
+    return out
+
+
+def _java_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def step_files(count: int) -> dict[str, str]:
+    """Repository path → text of step files holding ``count`` definitions, JavaScript and Java in turn."""
+    patterns = _step_patterns(count)
+    files: dict[str, str] = {}
+    for n, start in enumerate(range(0, len(patterns), STEPS_PER_FILE), start=1):
+        chunk = patterns[start : start + STEPS_PER_FILE]
+        if n % 2:
+            body = "".join(
+                f"Given(/{p}/, function (...args) {{}});\n" if k == "regex"
+                else f"Given('{p}', function (...args) {{}});\n"
+                for k, p in chunk
+            )
+            files[f"features/step_definitions/steps_{n:03d}.js"] = (
+                "const { Given } = require('@cucumber/cucumber');\n\n" + body)
+        else:
+            body = "".join(  # a Java string literal doubles the regex's backslashes
+                f'    @Given("{_java_escape(p)}")\n    public void step{j}() {{}}\n\n' for j, (_, p) in enumerate(chunk))
+            files[f"src/test/java/steps/Steps{n:03d}.java"] = (
+                f"package steps;\n\nimport io.cucumber.java.en.Given;\n\npublic class Steps{n:03d} {{\n{body}}}\n")
+    return files
+
+
 # ----------------------------------------------------------------------------------------------------- corpus
 
 
@@ -254,9 +307,10 @@ def build(
     contracts: int | None = None,
     features: int | None = None,
     scenarios: int = SCENARIOS,
+    step_definitions: int = 0,
 ) -> Corpus:
     """Create a git repository at ``root`` (must not exist or be empty) holding a corpus of ``size``; counts can be
-    overridden one by one."""
+    overridden one by one. ``step_definitions`` > 0 adds step files (``STEP_DEFINITIONS`` has a count per size)."""
     n_adr, n_ctr, n_feat = SIZES[size]
     n_adr, n_ctr, n_feat = (
         adrs if adrs is not None else n_adr,
@@ -293,6 +347,8 @@ def build(
         rel = _place("feature", n, seed)
         corpus.files[rel], corpus.numbers[rel] = "feature", n
         put(rel, "feature", n, corpus.render(rel))
+    for rel, text in step_files(step_definitions).items() if step_definitions else ():
+        put(rel, "step", 0, text)
     (path / "README.md").write_text(f"# Benchmark corpus ({size}, seed {seed})\n", encoding="utf-8")
     for full in written:
         os.utime(full, (FIXED_MTIME, FIXED_MTIME))

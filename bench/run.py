@@ -37,7 +37,10 @@ from bench import corpus as corpus_mod
 
 BENCH_DIR = Path(__file__).resolve().parent
 CORPUS_DIR = BENCH_DIR / ".corpus"
-EXTRA_MODULES = ("bench.backfill_bench", "bench.watch_bench", "bench.check_bench", "bench.api_bench")
+EXTRA_MODULES = (
+    "bench.backfill_bench", "bench.watch_bench", "bench.check_bench", "bench.api_bench", "bench.steps_bench",
+    "bench.results_bench", "bench.trace_bench",
+)
 PG_ENVS = ("TRACERTM_BENCH_DATABASE_URL", "TRACERTM_TEST_DATABASE_URL")
 
 # Row names are stable: tests and READMEs refer to them.

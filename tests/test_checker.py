@@ -148,7 +148,8 @@ def test_staged_reports_only_what_the_commit_changes(git_repo: GitRepo, capsys) 
     code, out, err = _cli(capsys, "check", repo, "--staged")
     assert code == 1
     assert out.splitlines() == [
-        "features/new.feature:4:1: tag refers to ADR-0077, which is not an ADR of this repository; fix the id or add the ADR"
+        # the line of the @ADR-77 tag (findings about a reference point at it)
+        "features/new.feature:2:1: tag refers to ADR-0077, which is not an ADR of this repository; fix the id or add the ADR"
     ]
     assert "1 parsed" in err
 
@@ -189,14 +190,14 @@ def test_removing_an_adr_flags_the_unchanged_files_that_refer_to_it(git_repo: Gi
         code, out, _ = _cli(capsys, "check", repo, "--staged")
         assert code == 1, cache
         assert out.splitlines() == [
-            "features/login.feature:3:1: tag refers to ADR-0002, which is not an ADR of this repository; "
+            "features/login.feature:1:1: tag refers to ADR-0002, which is not an ADR of this repository; "
             "fix the id or add the ADR"
         ], cache
     # Renumbering instead of deleting: the same.
     git_repo.git("reset", "-q", "--hard")
     git_repo.git("mv", "docs/adr/0002-use-postgres.md", "docs/adr/0012-use-postgres.md")
     code, out, _ = _cli(capsys, "check", repo, "--staged")
-    assert code == 1 and "features/login.feature:3:1: tag refers to ADR-0002" in out
+    assert code == 1 and "features/login.feature:1:1: tag refers to ADR-0002" in out  # the @ADR-2 tag's line
 
 
 def test_approximate_sketches_never_cause_an_error_on_their_own(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -248,7 +249,7 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
         "features/login.feature",
     ]
     assert all(entry.split("\n")[0].endswith("\t1") for entry in files.values()), "a full check stores exact sketches"
-    assert files["features/login.feature"].split("\n")[1:] == ["FEAT-1\t3\ttag\tADR-0002"]
+    assert files["features/login.feature"].split("\n")[1:] == ["FEAT-1\t3\ttag\tADR-0002\t1"]  # ref on line 1
 
     cache.write_text("{not json")
     git_repo.git("rm", "-q", "docs/adr/0002-use-postgres.md")

@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from tracertm.checker import check
     from tracertm.engine.sync import sync
     from tracertm.history.backfill import backfill
+    from tracertm.results.store import import_results
+    from tracertm.steps.project import step_report
     from tracertm.watcher.daemon import watch
 
-__all__ = ["__version__", "backfill", "check", "sync", "watch"]
+__all__ = ["__version__", "backfill", "check", "import_results", "step_report", "sync", "watch"]
 
 # public name -> the module that defines it
 _LAZY = {
@@ -26,6 +28,8 @@ _LAZY = {
     "check": "tracertm.checker",
     "backfill": "tracertm.history.backfill",
     "watch": "tracertm.watcher.daemon",
+    "step_report": "tracertm.steps.project",
+    "import_results": "tracertm.results.store",
 }
 
 

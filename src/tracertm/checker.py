@@ -32,13 +32,15 @@ from typing import Any, NamedTuple, TypeVar
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
+from tracertm.parsers.adr.identity import adr_number, file_identity, title_number
+from tracertm.parsers.paths import feature_number
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, SpecRecord
 from tracertm.engine.scan import Location, Snapshot, scan
 
 _T = TypeVar("_T")
 
 CACHE_NAME = "tracertm-check-cache.json"
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4
 # Below this many files a process pool costs more than it saves (and importing it costs a hook ~50 ms).
 
 
@@ -96,13 +98,23 @@ def check(
     result = CheckResult(strict=strict, prefix=location.prefix)
     store = _Cache.locate(location, settings) if cache and location.top is not None else _Cache.memory()
     hook_mode = staged and not all_files and location.top is not None
-    if not (hook_mode and _check_changes(location, settings, result, store, jobs)):
+    if hook_mode and _check_changes(location, settings, result, store, jobs):
+        _check_step_changes(location, settings, result)
+    else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
+        result.warnings.extend(settings.unmatched(snapshot.files))  # "adr_paths matched nothing"
         try:
-            _check_everything(snapshot, settings, result, store, jobs)
+            parsed: dict[str, ParseResult] = {}
+            _check_everything(snapshot, settings, result, store, jobs, parsed)
+            _check_steps(location, settings, result, parsed, ref=ref, staged=staged)
         finally:
             snapshot.close()
     store.save()
+    if strict:
+        # Suspect links live in the database (reviews are not in git): reported when one is configured or exists.
+        from tracertm.trace.review import check_findings
+
+        result.warnings.extend(check_findings(location, settings))
     result.errors.sort(key=lambda d: (d.path, d.line, d.column))
     result.warnings.sort(key=lambda d: (d.path, d.line, d.column))
     return result
@@ -112,7 +124,8 @@ def check(
 
 
 def _check_everything(
-    snapshot: Snapshot, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None
+    snapshot: Snapshot, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None,
+    parsed: dict[str, ParseResult] | None = None,
 ) -> None:
     readable = sorted(p for p, f in snapshot.files.items() if f.error is None)
     for f in snapshot.files.values():
@@ -120,7 +133,7 @@ def _check_everything(
             result.errors.append(f.error)
     contents = snapshot.read(readable)
     work = [(p, snapshot.files[p].kind, contents[p]) for p in readable]
-    sketches = _parse_report(work, settings.parser, jobs, result)
+    sketches = _parse_report(work, settings.parser, jobs, result, keep=parsed)
     claims = _Claims()
     for p in readable:
         claims.add(p, sketches[p])
@@ -131,10 +144,41 @@ def _check_everything(
         store.replace({p: (snapshot.files[p].blob_sha, s) for p, s in sketches.items()}, claims)
 
 
+def _check_steps(
+    location: Location, settings: Settings, result: CheckResult, parsed: Mapping[str, ParseResult], *,
+    ref: str | None, staged: bool,
+) -> None:
+    """Step definitions against every parsed feature (tracertm.steps.checks)."""
+    from tracertm.steps.checks import check_snapshot
+
+    found = check_snapshot(location, settings, parsed, ref=ref, staged=staged)
+    # A step file that does not parse was reported by the parse already (as a spec file of the source).
+    seen = set(result.errors)
+    result.errors.extend(d for d in found.errors if d not in seen)
+    result.warnings.extend(found.warnings)
+
+
+def _check_step_changes(location: Location, settings: Settings, result: CheckResult) -> None:
+    """Hook mode: the steps a commit's changed features and step files affect (tracertm.steps.checks)."""
+    from tracertm.steps.checks import check_changes
+
+    assert location.top is not None
+    reader = _Reader(location.top)
+    try:
+        found = check_changes(location, settings, reader.read)
+    finally:
+        reader.close()
+    seen = set(result.errors)
+    result.errors.extend(d for d in found.errors if d not in seen)
+    result.warnings.extend(found.warnings)
+
+
 def _parse_report(
-    work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None, result: CheckResult
+    work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None, result: CheckResult,
+    keep: dict[str, ParseResult] | None = None,
 ) -> dict[str, Sketch]:
-    """Parse ``work``, report its errors and warnings; the exact sketches (empty for files that fail)."""
+    """Parse ``work``, report its errors and warnings; the exact sketches (empty for files that fail). ``keep``
+    receives the successful parse results."""
     sketches: dict[str, Sketch] = {}
     kinds = {p: kind for p, kind, _ in work}
     for p, outcome in _parse(work, options, jobs).items():
@@ -144,6 +188,8 @@ def _parse_report(
         else:
             result.warnings.extend(outcome.warnings)
             sketches[p] = sketch_result(outcome)
+            if keep is not None:
+                keep[p] = outcome
     return sketches
 
 
@@ -168,6 +214,8 @@ def _check_changes(
     specs = tuple(location.prefix + s for s in settings.prefixes)
     try:
         diff = _strip(git.index_changes(top, "HEAD", specs), location.prefix)
+        # Spec folders can be the whole repository (the default step_paths hold **/conftest.py): keep spec files.
+        diff = {p: v for p, v in diff.items() if settings.kind_of(p) is not None}
     except GitError:
         if git.head_commit(top) is None:
             return False
@@ -309,11 +357,16 @@ def _parse(
 
 
 class RecordSketch(NamedTuple):
-    """One record's identity, the line it starts on, and its references to ADRs as ``(field, ADR id)``."""
+    """One record's identity, the line it starts on, its references to ADRs as ``(field, ADR id)`` and the line
+    each reference is written on (``ref_lines``, aligned with ``refs``; the record's line when unknown)."""
 
     number: str
     line: int = 1
     refs: tuple[tuple[str, str], ...] = ()
+    ref_lines: tuple[int, ...] = ()
+
+    def ref_line(self, index: int) -> int:
+        return self.ref_lines[index] if index < len(self.ref_lines) else self.line
 
 
 class Sketch(NamedTuple):
@@ -342,7 +395,16 @@ def sketch_result(result: ParseResult) -> Sketch:
 
 
 def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
-    return RecordSketch(record.number, record.line, _refs(kind, record.fields))
+    refs = _refs(kind, record.fields)
+    if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs)
+        refs += tuple(
+            (f"scenario {child.number} tag", f"ADR-{int(m.group(1)):04d}")
+            for child in record.children
+            for tag in child.fields.get("tags") or ()
+            if (m := _ADR_TAG.fullmatch(str(tag)))
+        )
+    lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
+    return RecordSketch(record.number, record.line, refs, lines)
 
 
 def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:
@@ -355,13 +417,15 @@ def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) 
         return _sketch_adr(path, text)
     if kind == "contract":
         return _sketch_contract(path, text)
+    if kind == "step_definition":
+        # Identities are file::function: a step file can claim nothing another file claims, and refers to no ADR.
+        return Sketch(kind, (), True)
     return _sketch_feature(path, text, options)
 
 
 # Mirrors of the parsers' identity rules (tracertm.parsers.adr / contract / feature), kept import-free.
 _ADR_ID_RE = re.compile(r"(?<![A-Za-z0-9])ADR[-_]?(\d{1,12})(?!\d)", re.IGNORECASE)
 _ADR_ID_FULL_RE = re.compile(r"ADR[-_ ]?(\d{1,12})", re.IGNORECASE)
-_ADR_FILE_RE = re.compile(r"(adr[-_ ]?)?(\d{1,12})(?![0-9])[-_ .]*(.*)", re.IGNORECASE | re.DOTALL)
 _ADR_LINK_RE = re.compile(r"\]\(([^()\s]{1,1000})")
 _FM_BOUNDARY = re.compile(r"-{3,}\s*")
 _FM_ID_RE = re.compile(r"^(id|number)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -369,30 +433,13 @@ _FM_SUPERSEDE_RE = re.compile(
     r"^(?:supersedes|supercedes|super[sc]eded[-_ ]by)[ \t]*:(.*)$", re.MULTILINE | re.IGNORECASE
 )
 _NUMBER_RE = re.compile(r"(?<![\d.])(\d{1,12})(?![\d.])")
-_H1_RE = re.compile(r"^#[ \t]", re.MULTILINE)
+_H1_RE = re.compile(r"^#[ \t]+(.*)$", re.MULTILINE)
 _CONTRACT_ID_RE = re.compile(r"^(?:id|contract_number)[ \t]*:[ \t]*(.+?)[ \t]*(?:#.*)?$", re.MULTILINE)
-_OPENAPI_RE = re.compile(r"^(?:openapi|swagger)[ \t]*:", re.MULTILINE)
+_OPENAPI_RE = re.compile(r"^(?:openapi|swagger|asyncapi)[ \t]*:", re.MULTILINE)
 _X_CONTRACT_RE = re.compile(r"^[ \t]*x-contract-id[ \t]*:[ \t]*(.+?)[ \t]*(?:#.*)?$", re.MULTILINE)
 _YAML_SUFFIX = re.compile(r"\.ya?ml$", re.IGNORECASE)
 _CONTRACT_PREFIX = re.compile(r"([0-9]+)(?=$|[-_. ])")
 _ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
-
-
-def _adr_number(digits: str) -> str:
-    return "ADR-" + (digits.lstrip("0") or "0").zfill(4)
-
-
-def _adr_file_identity(name: str) -> str:
-    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    match = _ADR_FILE_RE.fullmatch(stem)
-    if not match:
-        return stem
-    prefix, digits, rest = match.group(1), match.group(2), match.group(3).strip()
-    if prefix is None and rest and len(digits) == 8 and 1970 <= int(digits[:4]) <= 2999:
-        month, day = int(digits[4:6]), int(digits[6:])
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return rest  # Log4brains: a yyyymmdd prefix is a date, the slug is the id
-    return _adr_number(digits)
 
 
 def _unquote(value: str) -> str:
@@ -404,10 +451,12 @@ def _unquote(value: str) -> str:
 
 def _sketch_adr(path: str, text: str) -> Sketch:
     front = ""
+    body_start = 0  # the H1 is looked for after the front matter (whose YAML comments start with "# " too)
     lines = text.split("\n", 1)
     if _FM_BOUNDARY.fullmatch(lines[0]) and len(lines) > 1:
         end = re.search(r"^-{3,}\s*$", lines[1], re.MULTILINE)
         front = lines[1][: end.start()] if end else ""
+        body_start = len(lines[0]) + 1 + end.end() if end else 0
     number: str | None = None
     for key in ("id", "number"):
         for match in _FM_ID_RE.finditer(front):
@@ -417,23 +466,30 @@ def _sketch_adr(path: str, text: str) -> Sketch:
             if not value or value in ("~", "null"):
                 continue
             full = _ADR_ID_FULL_RE.fullmatch(value)
-            number = _adr_number(value) if value.isdigit() else (_adr_number(full.group(1)) if full else value)
+            number = adr_number(value) if value.isdigit() else (adr_number(full.group(1)) if full else value)
             break
         if number is not None:
             break
+    h1 = _H1_RE.search(text, body_start)
     if number is None:
-        number = _adr_file_identity(path.rsplit("/", 1)[-1])
-    targets = [_adr_number(m.group(1)) for m in _ADR_ID_RE.finditer(text)]
+        identity = file_identity(path)
+        from_title = title_number(h1.group(1).strip()).number if h1 and not identity.numbered else None
+        number = from_title if from_title and identity.date is None else identity.identifier
+    found = [(m.start(), adr_number(m.group(1))) for m in _ADR_ID_RE.finditer(text)]
     for match in _ADR_LINK_RE.finditer(text):
-        base = match.group(1).split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-        if base.casefold().endswith((".md", ".markdown")):
-            targets.append(_adr_file_identity(base))
-    for match in _FM_SUPERSEDE_RE.finditer(front):
-        targets.extend(_adr_number(n) for n in _NUMBER_RE.findall(match.group(1)))
-    h1 = _H1_RE.search(text)
+        target = match.group(1).split("#", 1)[0].split("?", 1)[0].rstrip("/")
+        if target.casefold().endswith((".md", ".markdown")):
+            found.append((match.start(), file_identity(target).identifier))
+    for match in _FM_SUPERSEDE_RE.finditer(front):  # front matter starts on line 2
+        offset = match.start() + text.index("\n") + 1
+        found.extend((offset, adr_number(n)) for n in _NUMBER_RE.findall(match.group(1)))
     line = text.count("\n", 0, h1.start()) + 1 if h1 else 1
-    refs = tuple(("related_adrs", t) for t in dict.fromkeys(targets) if t != number)
-    return Sketch("adr", (RecordSketch(number, line, refs),))
+    first: dict[str, int] = {}
+    for offset, target in sorted(found):
+        if target != number:
+            first.setdefault(target, text.count("\n", 0, offset) + 1)
+    refs = tuple(("related_adrs", t) for t in first)
+    return Sketch("adr", (RecordSketch(number, line, refs, tuple(first.values())),))
 
 
 def _sketch_contract(path: str, text: str) -> Sketch:
@@ -457,7 +513,7 @@ def _sketch_contract(path: str, text: str) -> Sketch:
 
 
 def _sketch_feature(path: str, text: str, options: ParserOptions) -> Sketch:
-    tags: list[str] = []
+    tags: list[tuple[str, int]] = []  # (tag, line)
     line = 1
     for index, raw in enumerate(text.split("\n")):
         stripped = raw.strip()
@@ -470,16 +526,26 @@ def _sketch_feature(path: str, text: str, options: ParserOptions) -> Sketch:
             if token.startswith("#"):
                 break
             if token.startswith("@"):
-                tags.append(token[1:])
+                tags.append((token[1:], index + 1))
     try:
         id_pattern = re.compile(options.feature_id_pattern)
     except re.error:
         id_pattern = re.compile(r"FEAT-\d+")
-    number = next((t for t in tags if id_pattern.fullmatch(t)), None)
+    number = next((t for t, _ in tags if id_pattern.fullmatch(t)), None)
     if number is None:
-        number = path.removeprefix("features/").removesuffix(".feature")
-    adrs = dict.fromkeys(f"ADR-{int(m.group(1)):04d}" for t in tags if (m := _ADR_TAG.fullmatch(t)))
-    return Sketch("feature", (RecordSketch(number, line, tuple(("tag", a) for a in adrs)),))
+        number = feature_number(path, options.feature_roots)
+    adrs: dict[str, int] = {}
+    for tag, tag_line in tags:
+        if m := _ADR_TAG.fullmatch(tag):
+            adrs.setdefault(f"ADR-{int(m.group(1)):04d}", tag_line)
+    # Scenario tags too (any later tag line): an approximation is confirmed by a parse before it causes an error.
+    for index, raw in enumerate(text.split("\n")[line:], start=line + 1):
+        if raw.lstrip().startswith("@"):
+            for token in raw.split("#", 1)[0].split():
+                if token.startswith("@") and (m := _ADR_TAG.fullmatch(token[1:])):
+                    adrs.setdefault(f"ADR-{int(m.group(1)):04d}", index)
+    refs = tuple(("tag", a) for a in adrs)
+    return Sketch("feature", (RecordSketch(number, line, refs, tuple(adrs.values())),))
 
 
 # ------------------------------------------------------------------------------------------ cross-file rules
@@ -627,10 +693,10 @@ def _cross_check(
     for p in sorted(sketches if changed is None else changed | suspects):
         for rec in sketches[p].records:
             reported: set[str] = set()  # one error per missing ADR, under the first field naming it
-            for what, target in rec.refs:
+            for index, (what, target) in enumerate(rec.refs):
                 if target not in adrs and target not in reported and (is_changed(p) or target in vanished):
                     reported.add(target)
-                    errors.append(Diagnostic(p, rec.line, 1, _dangling(what, target)))
+                    errors.append(Diagnostic(p, rec.ref_line(index), 1, _dangling(what, target)))
     return errors
 
 
@@ -669,7 +735,16 @@ class _Cache:
             path = path if path.is_absolute() else location.top / path
         paths = sorted(settings.paths.items())
         key = repr(
-            (_CACHE_FORMAT, __version__, PARSER_VERSION, location.prefix, settings.parser, paths, settings.exclude)
+            (
+                _CACHE_FORMAT,
+                __version__,
+                PARSER_VERSION,
+                location.prefix,
+                settings.parser,
+                paths,
+                settings.exclude,
+                sorted(settings.configured),
+            )
         )
         cache = cls(path, key)
         try:
@@ -697,8 +772,9 @@ class _Cache:
             sketch = []
             for text in records:
                 number, line, *refs = text.split("\t")
-                pairs = tuple(zip(refs[::2], refs[1::2])) if refs else ()
-                sketch.append(new(RecordSketch, (number, int(line), pairs)))
+                pairs = tuple(zip(refs[0::3], refs[1::3])) if refs else ()
+                lines = tuple(int(n) for n in refs[2::3])
+                sketch.append(new(RecordSketch, (number, int(line), pairs, lines)))
             return new(Sketch, (fields[1], tuple(sketch), fields[2] == "1"))
         except (ValueError, IndexError):
             return Sketch(fields[1] if len(fields) > 1 else "adr", (), False)  # type: ignore[arg-type]
@@ -706,13 +782,14 @@ class _Cache:
     @staticmethod
     def encode(blob: str, sketch: Sketch) -> str | None:
         """One entry as one string (a JSON string encodes and decodes far faster than nested lists):
-        ``blob TAB kind TAB exact`` then per record ``LF number TAB line (TAB field TAB target)*``."""
+        ``blob TAB kind TAB exact`` then per record ``LF number TAB line (TAB field TAB target TAB line)*``."""
         parts = [f"{blob}\t{sketch.kind}\t{int(sketch.exact)}"]
         for r in sketch.records:
             values = (r.number, *(x for ref in r.refs for x in ref))
             if any("\t" in v or "\n" in v for v in values):
                 return None  # an id with a tab or newline in it: not cached (sketched again next time)
-            parts.append("\t".join((r.number, str(r.line), *values[1:])))
+            refs = (x for i, (what, target) in enumerate(r.refs) for x in (what, target, str(r.ref_line(i))))
+            parts.append("\t".join((r.number, str(r.line), *refs)))
         return "\n".join(parts)
 
     def replace(self, sketches: Mapping[str, tuple[str, Sketch]], claims: _Claims) -> None:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from sqlalchemy import Table
 
-FileKind = Literal["adr", "contract", "feature"]
-RecordKind = Literal["adr", "contract", "feature", "scenario"]
+FileKind = Literal["adr", "contract", "feature", "step_definition"]
+RecordKind = Literal["adr", "contract", "feature", "scenario", "step_definition"]
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,15 @@ KINDS: dict[str, KindInfo] = {
             "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", parent="feature",
             prose_fields=frozenset({"title", "description"}),
         ),
+        # Step definitions in test code (tracertm.steps); identity file::function. Their content hash is their own
+        # (keyword, pattern, kind, flags, parameter types: tracertm.steps.records.StepRecord).
+        KindInfo("step_definition", "step_definitions", "step_number", "pattern", "step_metadata"),
     )
 }
 # Every kind, parents before children (the order rows are inserted in).
-RECORD_KINDS: tuple[RecordKind, ...] = ("adr", "contract", "feature", "scenario")
+RECORD_KINDS: tuple[RecordKind, ...] = ("adr", "contract", "feature", "scenario", "step_definition")
 # Kinds a spec file is classified as.
-FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
+FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature", "step_definition")
 # Identity column per kind (``NUMBER_COLUMN["adr"] == "adr_number"``).
 NUMBER_COLUMN: dict[str, str] = {name: info.number_column for name, info in KINDS.items()}
 TITLE_COLUMN: dict[str, str] = {name: info.title_column for name, info in KINDS.items()}

@@ -8,7 +8,8 @@ from typing import Any
 
 from tracertm.errors import Diagnostic
 
-KIND_LABELS = {"adr": "adrs", "contract": "contracts", "feature": "features", "scenario": "scenarios"}
+KIND_LABELS = {"adr": "adrs", "contract": "contracts", "feature": "features", "scenario": "scenarios",
+               "step_definition": "steps"}
 SYNC_COLUMNS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 

@@ -45,7 +45,7 @@ def test_sync_text_and_json_output(git_repo: GitRepo, database_url: str, capsys:
     payload = json.loads(out)
     assert code == 0
     assert set(payload) == {"project", "root", "source", "commit", "dry_run", "counts", "files", "errors", "warnings",
-                            "operations", "run_id"}
+                            "operations", "run_id", "links"}
     assert payload["counts"]["scenario"] == {"created": 0, "updated": 0, "deleted": 0, "restored": 0, "moved": 0,
                                              "unchanged": 2, "errors": 0}
     assert payload["files"] == {"scanned": 4, "parsed": 0}

@@ -26,14 +26,14 @@ def _seed(repo: GitRepo) -> None:
 def test_first_sync_creates_everything_and_second_is_a_noop(git_repo: GitRepo, engine) -> None:
     _seed(git_repo)
     first = sync(git_repo.path, engine=engine)
-    assert {k: c["created"] for k, c in first.counts.items()} == {"adr": 2, "contract": 1, "feature": 1, "scenario": 2}
+    assert {k: c["created"] for k, c in first.counts.items()} == {"adr": 2, "contract": 1, "feature": 1, "scenario": 2, "step_definition": 0}
     assert first.errors == [] and first.files_parsed == 4
     before = dump(engine, volatile=True)
 
     second = sync(git_repo.path, engine=engine)
     assert second.files_parsed == 0, "an unchanged file must not be read or parsed"
     assert not second.changed
-    assert {k: c["unchanged"] for k, c in second.counts.items()} == {"adr": 2, "contract": 1, "feature": 1, "scenario": 2}
+    assert {k: c["unchanged"] for k, c in second.counts.items()} == {"adr": 2, "contract": 1, "feature": 1, "scenario": 2, "step_definition": 0}
     after = dump(engine, volatile=True)
     assert after == before
 

@@ -1035,10 +1035,10 @@ def test_near_valid_documents(data: bytes) -> None:
 
 @pytest.fixture
 def python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tracertm.parsers.contract as module
+    import tracertm.parsers._yaml as module  # shared by contracts and ADR front matter
 
-    monkeypatch.setattr(module, "_LOADER", yaml.SafeLoader)
-    monkeypatch.setattr(module, "_DUMPER", yaml.SafeDumper)
+    monkeypatch.setattr(module, "LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(module, "DUMPER", yaml.SafeDumper)
 
 
 @pytest.mark.usefixtures("python_loader")
@@ -1065,3 +1065,80 @@ def test_python_loader_errors(data: bytes, where: tuple[int, int]) -> None:
     with pytest.raises(ParseError) as caught:
         parse("contracts/bad.yaml", data)
     assert (caught.value.line, caught.value.column) == where
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Real-world API documents among the contracts (issue 13): AsyncAPI 2 and 3, shared-components OpenAPI files
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "streetlights-asyncapi2.yaml",
+            contract(
+                contract_number="streetlights-asyncapi2",
+                title="Streetlights API",
+                contract_type="integration",
+                status="review",
+                spec_language="asyncapi-2.6.0",
+                contract_metadata={
+                    "asyncapi": "2.6.0",
+                    "info_version": "1.0.0",
+                    "channels": ["light/measured", "light/turn-on"],
+                    "operations": ["onLightMeasured", "publish light/turn-on"],
+                    "components": {"messages": ["LightMeasured"]},
+                },
+            ),
+        ),
+        (
+            "orders-asyncapi3.yaml",
+            contract(
+                contract_number="orders-asyncapi3",
+                title="Order events",
+                contract_type="integration",
+                spec_language="asyncapi-3.0.0",
+                contract_metadata={
+                    "asyncapi": "3.0.0",
+                    "info_version": "2.1.0",
+                    "channels": ["orderCancelled", "orderCreated"],
+                    "operations": ["onOrderCancelled", "publishOrderCreated"],
+                },
+            ),
+        ),
+        (
+            "shared-schemas.yaml",
+            contract(
+                contract_number="shared-schemas",
+                title="Shared schemas",
+                spec_language="openapi",
+                contract_metadata={
+                    "openapi": None,
+                    "info_version": None,
+                    "paths": [],
+                    "components": {"parameters": ["PageSize"], "schemas": ["Error", "Money"]},
+                },
+            ),
+        ),
+    ],
+    ids=["asyncapi-2", "asyncapi-3", "components-only-openapi"],
+)
+def test_api_documents_are_contracts_without_warnings(name: str, expected: dict[str, Any]) -> None:
+    data = fixture(name)
+    result = parse(f"contracts/{name}", data)
+    assert result.warnings == ()  # no unknown-key warnings for the standard keys
+    [record] = result.records
+    assert dict(record.fields) == {**expected, "executable_spec": _spec_dump(data.decode())}
+    assert yaml.safe_load(record.fields["executable_spec"]) == yaml.safe_load(data)
+
+
+def test_asyncapi_without_a_version_is_an_error_at_its_line() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("contracts/events.yaml", b"info: {title: x}\nasyncapi: ''\nchannels: {}\n")
+    assert (caught.value.line, caught.value.message) == (2, "asyncapi must name a version such as 3.0.0")
+
+
+def test_components_next_to_contract_keys_is_still_a_contract() -> None:
+    result = parse("contracts/x.yaml", b"id: C-1\ntitle: X\ncomponents: {}\n")
+    assert result.records[0].fields["contract_type"] == "interface"
+    assert [w.message for w in result.warnings] == ["unknown key 'components' kept in contract_metadata.extra"]

@@ -614,16 +614,9 @@ ERROR_CASES: list[tuple[str, bytes, list[tuple[int, int, str]]]] = [
             (14, 0, "unexpected end of file, expected: #DocStringSeparator, #Other"),
         ],
     ),
-    ("empty file", b"", [(1, 0, "no Feature: the file is empty")]),
-    ("blank file", b"  \n\n\t\n", [(1, 0, "no Feature: the file is empty")]),
     (
-        "comments only",
-        b"# TODO\n\n# later\n",
-        [(1, 0, "no Feature: the file has no 'Feature:' line (or its language's keyword)")],
-    ),
-    (
-        "a language header and nothing else",
-        b"# language: fr\n# TODO\n",
+        "tags and nothing to tag",
+        b"# language: fr\n@wip\n",
         [(3, 0, "unexpected end of file, expected: #TagLine, #FeatureLine, #Comment, #Empty")],
     ),
     ("unknown language", b"# language: xx-nowhere\nFeature: x\n", [(1, 1, "Language not supported: xx-nowhere")]),
@@ -763,6 +756,10 @@ def _check_total(data: bytes) -> None:
         assert exc.diagnostics, exc
         assert not exc.message.startswith("internal parser error"), exc
         return
+    if not result.records:  # only blank lines and comments: valid, nothing to record
+        lines = data.decode("utf-8-sig").replace("\r", "\n").split("\n")
+        assert all(not line.strip() or line.lstrip().startswith("#") for line in lines)
+        return
     (record,) = result.records
     assert set(record.fields) == FEATURE_KEYS and record.content_hash
     numbers = [child.number for child in record.children]
@@ -893,3 +890,34 @@ def test_gherkin_ish_lines(data: bytes) -> None:
 @given(mutated_fixture())
 def test_near_valid_documents(data: bytes) -> None:
     _check_total(data)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Real-world shapes (issue 13)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"  \n\n\t\n", b"# TODO\n\n# later\n", b"# language: fr\n# TODO\n", b"\xef\xbb\xbf# language: de\r\n"],
+    ids=["empty", "blank", "comments only", "language header and a comment", "BOM, CRLF, language header"],
+)
+def test_empty_and_comment_only_files_hold_no_feature_and_no_error(data: bytes) -> None:
+    result = parse("features/placeholder.feature", data)
+    assert (result.path, result.kind) == ("features/placeholder.feature", "feature")
+    assert result.records == () and result.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "roots", "number"),
+    [
+        ("doc/features/commit.feature", ("doc/features/",), "commit"),
+        ("doc/features/billing/refund.feature", ("doc/features/",), "billing/refund"),
+        ("features/a.feature", ("features/",), "a"),
+        ("specs/acceptance/x.feature", ("specs/", "specs/acceptance/"), "x"),  # the longest root holding it
+        ("elsewhere/y.feature", ("doc/features/",), "elsewhere/y"),
+        ("top.feature", ("",), "top"),
+    ],
+)
+def test_feature_identity_is_relative_to_its_glob_root(path: str, roots: tuple[str, ...], number: str) -> None:
+    result = parse(path, b"Feature: f\n  Scenario: s\n    Given g\n", ParserOptions(feature_roots=roots))
+    assert result.records[0].number == number == result.records[0].fields["feature_number"]

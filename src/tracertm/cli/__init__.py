@@ -21,7 +21,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
 # ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
-VERB_MODULES: tuple[str, ...] = ("records", "search", "serve", "token", "schema")
+VERB_MODULES: tuple[str, ...] = (
+    "records", "search", "serve", "token", "schema", "steps", "results", "coverage", "trace",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -132,8 +134,10 @@ def _sync(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
+        from tracertm.config import CONFIG_FILES
+
         print(output.sync_summary(result))
-        for diag in result.errors:
+        for diag in [*result.errors, *result.links, *(d for d in result.warnings if d.path in CONFIG_FILES)]:
             print(output.diagnostic(diag), file=sys.stderr)
     if result.errors:
         return EXIT_SPEC_ERRORS
@@ -153,6 +157,10 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache.json")
     p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument(
+        "--results", action="append", metavar="FILE",
+        help="test report(s): fail when a scenario with status approved has no passing result in them",
+    )
     p.set_defaults(func=_check)
 
 
@@ -164,6 +172,10 @@ def _check(args: argparse.Namespace) -> int:
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
         all_files=args.all_files, cache=not args.no_cache,
     )
+    if args.results:
+        from tracertm.results.gate import approved_without_pass
+
+        result.errors.extend(approved_without_pass(args.path, args.results, ref=args.ref, staged=args.staged))
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:

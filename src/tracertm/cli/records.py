@@ -96,11 +96,17 @@ def _status(args: argparse.Namespace) -> int:
         if args.path and args.path != args.repo:
             raise UsageError(f"status: PATH {args.repo!r} and --path {args.path!r} disagree; give one of them")
         args.path = args.repo
+    from tracertm.trace import review
+
+    warnings = _configuration_warnings(args.path)
     with open_project(args) as (session, project):
         info = Projects(session).status(project)
+        info["links"] = review.summary(session, project)
         if args.format == "json":
-            print(output.to_json(info))
+            print(output.to_json({**info, "warnings": [d.as_dict() for d in warnings]}))
             return EXIT_OK
+        for diag in warnings:
+            print(output.diagnostic(diag), file=sys.stderr)
         run = info["last_run"]
         print(f"project:     {info['project']}")
         print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
@@ -111,7 +117,41 @@ def _status(args: argparse.Namespace) -> int:
             print("files in error:")
             for f in info["files_in_error"]:
                 print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
+        _print_link_summary(info["links"])
         return EXIT_OK
+
+
+def _print_link_summary(links: dict[str, Any]) -> None:
+    """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here)."""
+    from tracertm.trace import review
+
+    print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
+    for title, key, total in (("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])):
+        if links[key]:
+            print(f"{title} links (review with 'tracertm review ID'):" if title == "suspect" else f"{title} links:")
+            for link in links[key]:
+                where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
+                print(f"  {where}#{link['id']} {review.describe(link)}")
+            if total > len(links[key]):
+                print(f"  ... and {total - len(links[key])} more")
+
+
+def _configuration_warnings(path: str | None) -> list[Any]:
+    """Findings about the configuration of the repository at ``path`` (a configured glob that matches nothing);
+    none when there is no repository to look at."""
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location, scan
+
+    try:
+        location = Location.find(path)
+    except UsageError:
+        return []
+    settings = load_settings(location.root)
+    if not settings.configured:
+        return []
+    snapshot = scan(location, settings)
+    snapshot.close()
+    return settings.unmatched(snapshot.files)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -150,12 +190,32 @@ def _show(args: argparse.Namespace) -> int:
     from tracertm.repositories import Records, find_any
     from tracertm.schemas.records import to_read
 
+    from tracertm.steps.queries import looks_like_step, scenario_steps
+
     with open_project(args) as (session, project):
+        if looks_like_step(args.id) and not args.at:
+            from tracertm.cli.steps import show_definition
+
+            return show_definition(args, session, project)
         k, row = find_any(session, project, args.id)
         if args.at:
             return _show_at(args, session, project, k.name, row)
         repo = Records(session, k)
         record = to_read(k, row, project.name, repo.feature_of(row)).model_dump(mode="json")
+        steps = scenario_steps(session, row) if k.name == "scenario" else []
+        if steps:
+            record["steps"] = steps
+        from tracertm.trace import review
+
+        links = review.record_links(session, project, k.name, row)
+        record["links"] = links
+        results = None
+        if k.name == "scenario":
+            from tracertm.results.queries import scenario_results
+
+            results = scenario_results(session, row)
+            if results:
+                record["results"] = results
         children: list[dict[str, Any]] = []
         if k.name == "feature":
             # Walk the tree from the CLI: a feature lists its scenarios (live ones, in file order).
@@ -172,7 +232,20 @@ def _show(args: argparse.Namespace) -> int:
                 record["scenarios"] = children
             print(output.to_json(record))
             return EXIT_OK
-        print(output.fields_text(record))
+        print(output.fields_text({key: v for key, v in record.items() if key not in ("steps", "results", "links")}))
+        for direction, items in links.items():
+            if items:
+                print(f"links ({direction}):")
+                for link in items:
+                    print(f"  {'! ' if link['state'] != 'ok' else ''}{review.describe(link)}")
+        if steps:
+            from tracertm.cli.steps import print_scenario_steps
+
+            print_scenario_steps(steps)
+        if results and results["last_results"]:
+            from tracertm.results.queries import format_results
+
+            print(format_results(results))
         if k.name == "feature":
             print(f"scenarios ({len(children)}):")
             rows = [[c["number"], c["title"], c["status"]] for c in children]
@@ -215,8 +288,15 @@ def _history(args: argparse.Namespace) -> int:
     from tracertm.repositories import Records, find_any
     from tracertm.repositories.records import revision_read
 
+    from tracertm.steps.queries import looks_like_step
+
     with open_project(args) as (session, project):
-        k, row = find_any(session, project, args.id)
+        if looks_like_step(args.id):
+            from tracertm.cli.steps import find_definition
+
+            k, row = Records(session, "step_definition").kind, find_definition(session, project, args.id)
+        else:
+            k, row = find_any(session, project, args.id)
         revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
         if args.format == "json":
             print(output.to_json([r.model_dump(mode="json") for r in revisions]))

@@ -54,8 +54,11 @@ def apply(
     plan: Plan,
     run_id: uuid.UUID,
     provenance: Provenance = Provenance(),
-) -> None:
-    """Write ``plan`` for ``project_id``; revisions point at ``run_id`` (a ``sync_runs`` row already inserted)."""
+) -> dict[tuple[str, str, str], uuid.UUID]:
+    """Write ``plan`` for ``project_id``; revisions point at ``run_id`` (a ``sync_runs`` row already inserted).
+
+    Returns the row id of every operation's record, keyed by (kind, feature number or "", number).
+    """
     conn = session.connection()
     feature_ids: dict[str, uuid.UUID] = {}
     for op in plan.operations:
@@ -67,8 +70,10 @@ def apply(
         by_kind[op.kind].append(op)
 
     text_json = conn.dialect.name in _TEXT_JSON_DIALECTS
-    _write_records(conn, by_kind, feature_ids, project_id, run_id, provenance, text_json)
+    ids: dict[tuple[str, str, str], uuid.UUID] = {}
+    _write_records(conn, by_kind, feature_ids, project_id, run_id, provenance, text_json, ids)
     _apply_files(session, project_id, plan, provenance)
+    return ids
 
 
 def _write_records(
@@ -79,6 +84,7 @@ def _write_records(
     run_id: uuid.UUID,
     provenance: Provenance,
     text_json: bool,
+    ids: dict[tuple[str, str, str], uuid.UUID],
 ) -> None:
     for kind in _ORDER:
         ops = by_kind.get(kind, [])
@@ -121,6 +127,7 @@ def _write_records(
                     row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
                     writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
                     write_ops.append(op)
+                ids[(kind, op.parent or "", op.number)] = row_id
                 if op.action in REVISION_ACTIONS:
                     revisions.append(
                         build_revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)

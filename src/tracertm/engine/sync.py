@@ -46,6 +46,8 @@ class SyncResult:
     files_scanned: int = 0
     files_parsed: int = 0
     run_id: uuid.UUID | None = None
+    # Dangling links this run created or left behind (every one of the project's on a full rebuild).
+    links: list[Diagnostic] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -65,6 +67,7 @@ class SyncResult:
             "warnings": [d.as_dict() for d in self.warnings],
             "operations": [op.as_dict() for op in self.operations if op.action != "refresh"],
             "run_id": str(self.run_id) if self.run_id else None,
+            "links": [d.as_dict() for d in self.links],
         }
 
 
@@ -325,8 +328,22 @@ class _Job:
             run = session.get(SyncRun, run_id)
             assert run is not None
             run.commit_sha = snapshot.commit
+            # Links never computed for this project (a first sync, or after a backfill): compute them all once.
+            never_linked = "step_parameter_types" not in (project.metadata_ or {})
+            removed = {
+                p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
+            }
+            step_sources = _step_sources(snapshot, db_files, list(parsed), removed, self.full or never_linked)
             with collector_paused():
-                apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                result.links = _maintain_links(
+                    session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files)
+                )
+                if step_sources is not None:
+                    _refresh_step_links(
+                        session, project.id, the_plan, parsed, removed, step_sources, self.settings,
+                        self.full or never_linked,
+                    )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
             run.counts = counts
@@ -385,12 +402,97 @@ class _Job:
             dry_run=dry_run,
             counts=counts,
             errors=the_plan.errors,
-            warnings=the_plan.warnings,
+            # A configured glob that matched nothing is worth a word (only a full scan can tell).
+            warnings=(self.settings.unmatched(snapshot.files) if self.paths is None else []) + the_plan.warnings,
             operations=the_plan.operations,
             files_scanned=len(snapshot.files),
             files_parsed=len(parsed),
         )
         return result, the_plan, counts
+
+
+def _maintain_links(
+    session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
+    *, full: bool, known: bool,
+) -> list[Diagnostic]:
+    """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
+    the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
+    every record is new to it)."""
+    from tracertm.engine import links
+
+    conn = session.connection()
+    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser, fresh=not known)
+    stale = links.needs_rebuild(project)
+    if full or (stale and known):
+        findings = links.rebuild(conn, project.id, settings.parser)
+    if stale:
+        links.mark_built(project)
+    return findings
+
+
+def _step_sources(
+    snapshot: Snapshot, db_files: dict[str, Any], changed: list[str], removed: set[str], full: bool
+) -> dict[str, bytes] | None:
+    """The bytes of every step file of the source, when step links may need re-matching (a step file or a feature
+    changed, came or went); None otherwise (a no-op sync reads nothing more)."""
+    kinds = {p: f.kind for p, f in snapshot.files.items()}
+    touched = [kinds.get(p) or db_files[p].kind for p in [*changed, *removed] if p in kinds or p in db_files]
+    if not full and not any(k in ("step_definition", "feature") for k in touched):
+        return None
+    steps = sorted(p for p, f in snapshot.files.items() if f.kind == "step_definition" and f.error is None)
+    return snapshot.read(steps)
+
+
+def _refresh_step_links(
+    session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
+    sources: dict[str, bytes], settings: Settings, full: bool,
+) -> None:
+    """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
+    run parsed or removed can have changed."""
+    from tracertm.steps.links import refresh
+    from tracertm.steps.project import parse_step_files
+
+    changed_definitions = [op.number for op in the_plan.operations
+                           if op.kind == "step_definition" and op.action != "refresh"]
+    if not sources and not changed_definitions:
+        return  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
+    step_files = parse_step_files(sources.items(), settings.parser)
+    for path, outcome in parsed.items():  # a step file that failed keeps its rows; refresh rebuilds them
+        if isinstance(outcome, ParseError) and path in step_files:
+            step_files[path] = outcome
+    changed_features = sorted(
+        {p for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"}
+        | {f.path for f in the_plan.files if f.kind == "feature" and f.path in removed}
+    )
+    refresh(
+        session, project_id, step_files, changed_features=changed_features,
+        changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
+        full=full,
+        parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
+    )
+
+
+def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, Any]) -> bool:
+    """Whether the parameter types the step files declare differ from the last sync's (a signature kept in the
+    project's metadata): then every Cucumber Expression may mean something else."""
+    import hashlib
+    import json
+
+    from tracertm.models import Project
+    from tracertm.steps.model import StepFile
+
+    declared = sorted(
+        (t.framework, t.name, list(t.regexps)) for f in step_files.values() if isinstance(f, StepFile)
+        for t in f.parameter_types
+    )
+    signature = hashlib.sha256(json.dumps(declared).encode()).hexdigest()
+    project = session.get(Project, project_id)
+    metadata = dict(project.metadata_ or {})
+    if metadata.get("step_parameter_types") == signature:
+        return False
+    metadata["step_parameter_types"] = signature
+    project.metadata_ = metadata
+    return True
 
 
 def _close_abandoned_runs(session: Any, project_id: uuid.UUID, run_id: uuid.UUID, started: dt.datetime) -> None:

@@ -59,6 +59,7 @@ class _Backfill:
                  on_progress: ProgressCallback | None) -> None:
         self.target = target
         self.location = location
+        self.settings = settings
         self.batch_size = max(1, batch_size)
         self.on_progress = on_progress
         self.reader = git.BlobReader(target.top)
@@ -138,6 +139,7 @@ class _Backfill:
             self.write_batch([], target.head, complete=True)
         if self.reconcile:
             self.reconcile_head()
+        self.rebuild_links()
         return self.finish(result)
 
     def _mode(self, session: Session, project: Project | None, checkpoint: dict[str, Any], valid: bool) -> Mode:
@@ -203,6 +205,18 @@ class _Backfill:
             self.reconcile = True
             self.checkpoints.save(session, project, end, complete=False, reconcile=True)
         self.batches += 1
+
+    def rebuild_links(self) -> None:
+        """Backfill writes rows through its own batches, not through sync: derive the project's links afresh."""
+        from tracertm import db
+        from tracertm.engine import links
+        from tracertm.engine import state as db_state
+
+        with db.write_session(self.target.engine, self.target.name) as session:
+            project = db_state.find_project(session, self.target.name)
+            if project is not None:
+                links.rebuild(session.connection(), project.id, self.settings.parser)
+                links.mark_built(project)
 
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""

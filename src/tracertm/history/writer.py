@@ -19,6 +19,7 @@ from tracertm import git
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 from tracertm.history.results import CommitError
 from tracertm.history.state import NewIds
+from tracertm.kinds import RECORD_KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from tracertm.models import SyncRun
 
 PLACEHOLDER = uuid.UUID(int=0)  # project and run ids, filled in when a batch is written
-KINDS = ("adr", "contract", "feature", "scenario")  # parents first
+KINDS = RECORD_KINDS  # parents first
 
 
 def deletion_time(commit: git.CommitInfo) -> dt.datetime:

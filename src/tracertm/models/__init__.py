@@ -3,6 +3,7 @@
 from tracertm.kinds import KINDS
 from tracertm.models.api_token import ApiToken
 from tracertm.models.base import Base
+from tracertm.models.link import Link, LinkType
 from tracertm.models.project import Project
 from tracertm.models.specification import (
     ADR,
@@ -18,8 +19,10 @@ from tracertm.models.specification import (
     StepType,
     scenario_test_case_association,
 )
+from tracertm.models.step_link import ScenarioStepMatch
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
+from tracertm.models.test_run import TestResult, TestRun
 
 # Record kind → model (the kinds and their tables are listed in tracertm.kinds).
 MODEL_BY_KIND: dict[str, type[Base]] = {
@@ -37,16 +40,21 @@ __all__ = [
     "ContractType",
     "Feature",
     "FeatureStatus",
+    "Link",
+    "LinkType",
     "MODEL_BY_KIND",
     "Project",
     "Scenario",
     "ScenarioStatus",
+    "ScenarioStepMatch",
     "SourceFile",
     "SpecRevision",
     "StepDefinition",
     "StepType",
     "SyncRun",
     "TestCase",
+    "TestResult",
+    "TestRun",
     "scenario_test_case_association",
 ]
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    String,
     Table,
     Text,
     UniqueConstraint,
@@ -86,6 +87,7 @@ class StepType(enum.StrEnum):
     THEN = "then"
     AND = "and"
     BUT = "but"
+    STEP = "step"  # any keyword (behave @step, pytest-bdd step, cucumber glue that ignores keywords)
 
 
 def _json_list() -> Any:
@@ -249,6 +251,10 @@ class Scenario(SpecMixin, Base):
     test_case_ids: Mapped[list[Any]] = _json_list()
     pass_rate: Mapped[float | None] = mapped_column(Float)
     last_executed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Execution statistics (database-owned, written by tracertm.results; sync never touches them).
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    execution_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
+    flaky: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -262,16 +268,22 @@ class Scenario(SpecMixin, Base):
 
 
 class StepDefinition(SpecMixin, Base):
-    """A step implementation pattern; ``project_id`` NULL means a shared library."""
+    """A step implementation pattern; ``project_id`` NULL means a shared library.
+
+    Synced ones (tracertm.steps) are identified by ``step_number`` = ``file::function``; the same pattern may be
+    defined twice (that is an ambiguity to report, not a row to refuse). ``usage_count`` is derived by sync from
+    ``scenario_step_matches`` (database-owned: it moves no version).
+    """
 
     __tablename__ = "step_definitions"
     __metadata_column__ = "step_metadata"
     __table_args__ = (
-        UniqueConstraint("project_id", "step_type", "pattern"),
+        UniqueConstraint("project_id", "step_number"),
         Index("ix_step_definitions_step_type", "step_type"),
     )
 
     project_id: Mapped[uuid.UUID | None] = _project_fk(nullable=True)
+    step_number: Mapped[str | None] = mapped_column(Text)  # identity: file::function
     step_type: Mapped[StepType] = mapped_column(enum_column(StepType, "step_type"), nullable=False)
     pattern: Mapped[str] = mapped_column(Text, nullable=False)
     regex_pattern: Mapped[str | None] = mapped_column(Text)
@@ -282,6 +294,11 @@ class StepDefinition(SpecMixin, Base):
     examples: Mapped[list[Any]] = _json_list()
     usage_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    pattern_kind: Mapped[str | None] = mapped_column(String(32))  # cucumber-expression, regex, parse, cfparse, string
+    framework: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(32))
+    function_name: Mapped[str | None] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self) -> str:
         return f"StepDefinition({self.step_type!s} {self.pattern!r})"

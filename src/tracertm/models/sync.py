@@ -17,7 +17,7 @@ FILE_KIND_VALUES = FILE_KINDS
 TRIGGER_VALUES = ("cli", "hook", "ci", "watch", "backfill")
 RUN_STATUS_VALUES = ("running", "ok", "errors", "failed")
 # Spec records, and the other versioned models (whose database-side edits are audited too).
-ENTITY_TYPE_VALUES = (*RECORD_KINDS, "test_case", "step_definition")
+ENTITY_TYPE_VALUES = tuple(dict.fromkeys((*RECORD_KINDS, "test_case", "step_definition")))
 # Git changes (written by sync and backfill), and "annotated": a database-side edit through the ORM.
 GIT_CHANGE_VALUES = ("created", "updated", "deleted", "restored", "moved")
 CHANGE_VALUES = (*GIT_CHANGE_VALUES, "annotated")

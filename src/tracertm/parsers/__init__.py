@@ -15,7 +15,12 @@ from tracertm.parsers.records import (
 
 __all__ = ["parse", "ParseResult", "ParserOptions", "SpecRecord", "FileKind", "FILE_KINDS", "DEFAULT_OPTIONS"]
 
-_MODULES = {"adr": "tracertm.parsers.adr", "contract": "tracertm.parsers.contract", "feature": "tracertm.parsers.feature"}
+_MODULES = {
+    "adr": "tracertm.parsers.adr",
+    "contract": "tracertm.parsers.contract",
+    "feature": "tracertm.parsers.feature",
+    "step_definition": "tracertm.steps.records",  # step files (tracertm.steps)
+}
 
 
 def parse(kind: FileKind, path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tracertm.errors import ParseError
 from tracertm.parsers.records import ParseResult, ParserOptions
 
 # Bump when a parser change alters what a file means, so every record is re-hashed (and re-versioned) once.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 # Keys that say where something is (in the file, or which file), not what it says: excluded from the content
 # hash, so reformatting or moving a file is not a new version.
@@ -73,6 +73,20 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def parse_text_safely(
+    parse_text: Callable[[str, str, ParserOptions], ParseResult], path: str, data: bytes, options: ParserOptions
+) -> ParseResult:
+    """Decode ``data`` and run a parser on the text, so that every parser is total: a bug surfaces as a
+    ``ParseError`` naming the file ("internal parser error (please report)"), never as a crash of the run."""
+    text = decode_text(path, data, options)
+    try:
+        return parse_text(path, text, options)
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc
 
 
 # Types that are already canonical / JSON-safe as they are (checked by exact type: subclasses take the slow path).

@@ -1,13 +1,15 @@
 """Contract files (YAML) → ``contract`` records.
 
 A file holds one contract per YAML document (``---`` separated; empty documents are skipped). Each document is
-either a contract mapping (the schema of docs/formats "Contracts (YAML)") or an OpenAPI/Swagger document, which
-becomes an ``interface`` contract.
+either a contract mapping (the schema of docs/formats "Contracts (YAML)") or an API description: an OpenAPI /
+Swagger document or a shared-components file (only ``components``) becomes an ``interface`` contract, an AsyncAPI
+2/3 document an ``integration`` one (channels and operations in its metadata).
 
 How a file is read, and why in this order:
 
-1. ``_check_limits`` walks the *event* stream once (iterative, no construction) and rejects alias bombs, recursive
-   aliases and deep nesting before anything is built, so a hostile file costs milliseconds, not memory.
+1. ``parsers._yaml.check_limits`` (shared with ADR front matter) walks the *event* stream once (iterative, no
+   construction) and rejects alias bombs, recursive aliases and deep nesting before anything is built, so a hostile
+   file costs milliseconds, not memory.
 2. The node graph is composed with the safe loader (the C one when PyYAML has libyaml). Nodes keep their marks,
    so every validation error names the line of the offending node.
 3. Values are built from nodes by small helpers here (only scalars go through PyYAML's ``SafeConstructor``).
@@ -29,32 +31,18 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    DocumentStartEvent,
-    ScalarEvent,
-)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.common import decode_text
+from tracertm.parsers import _yaml
+from tracertm.parsers._yaml import MAX_ALIAS_NODES, check_limits, error_position
+from tracertm.parsers.common import parse_text_safely
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 __all__ = ["CONTRACT_STATUSES", "CONTRACT_TYPES", "MAX_ALIAS_NODES", "parse"]
 
 CONTRACT_TYPES: tuple[str, ...] = ("interface", "component", "service", "system", "integration", "database")
 CONTRACT_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
-
-# Besides ParserOptions.yaml_max_aliases (alias *uses* per document), cap how many nodes aliases may add in total
-# per file. A classic "billion laughs" uses only 72 aliases, each pointing at a nine-times bigger list: counting
-# aliases alone would let it through, counting what they expand to stops it at the first few levels.
-MAX_ALIAS_NODES = 10_000
-
-# The safe loader, in C when available. Never a full/unsafe loader: contracts are data, not objects.
-_LOADER: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-_DUMPER: Any = yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper
 
 _TAG = "tag:yaml.org,2002:"
 _NULL, _INT, _MERGE = _TAG + "null", _TAG + "int", _TAG + "merge"
@@ -98,13 +86,7 @@ _CODE_LIKE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+(#[0-9]+)?")
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
     """Parse one contract file into ``contract`` records (file order), or raise ``ParseError`` with every error."""
-    text = decode_text(path, data, options)
-    try:
-        return _parse_text(path, text, options)
-    except ParseError:
-        raise
-    except Exception as exc:
-        raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc
+    return parse_text_safely(_parse_text, path, data, options)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -152,111 +134,20 @@ def _is_null(node: Node) -> bool:
 
 def _yaml_error(path: str, text: str, exc: yaml.YAMLError) -> ParseError:
     """A PyYAML error as a ParseError at the line/column of its mark."""
+    line, column = error_position(text, exc)
     if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
         parts = [p for p in (exc.context, exc.problem) if p]
-        message = "YAML syntax error: " + (", ".join(parts) if parts else "invalid YAML")
-        if mark is not None:
-            return ParseError(path, mark.line + 1, mark.column + 1, message)
-        return ParseError(path, 1, 0, message)
+        return ParseError(path, line, column, "YAML syntax error: " + (", ".join(parts) if parts else "invalid YAML"))
     if isinstance(exc, yaml.reader.ReaderError):
-        # The C reader counts UTF-8 bytes, the Python one characters.
-        buffer: str | bytes = text.encode("utf-8") if _LOADER is getattr(yaml, "CSafeLoader", None) else text
-        position = max(0, min(exc.position, len(buffer)))
-        newline: Any = b"\n" if isinstance(buffer, bytes) else "\n"
-        line = buffer.count(newline, 0, position) + 1
-        column = position - (buffer.rfind(newline, 0, position) + 1) + 1
         return ParseError(path, line, column, f"YAML reader error: {exc.reason} (character #x{exc.character:04x})")
-    return ParseError(path, 1, 0, f"YAML error: {exc}")
-
-
-def _mark_position(event: Any) -> tuple[int, int]:
-    mark = event.start_mark
-    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-
-
-@dataclass
-class _Open:
-    """A collection being read in the event stream: its anchor and what it expands to so far."""
-
-    anchor: str | None
-    size: int = 0
-    height: int = 0
-
-
-def _check_limits(path: str, text: str, options: ParserOptions) -> None:
-    """Reject deep nesting, too many aliases, recursive aliases and alias bombs from the event stream alone.
-
-    Sizes and heights are those of the document *with aliases expanded*, tracked per anchor, so the check is
-    linear in the file and stops at the first offending event.
-    """
-    stack: list[_Open] = []
-    anchors: dict[str, tuple[int, int]] = {}  # anchor → (expanded node count, expanded collection height)
-    open_anchors: set[str] = set()
-    aliases = 0
-    alias_nodes = 0
-
-    def fail(event: Any, message: str) -> ParseError:
-        line, column = _mark_position(event)
-        return ParseError(path, line, column, message)
-
-    def add(size: int, height: int) -> None:
-        if stack:
-            stack[-1].size += size
-            stack[-1].height = max(stack[-1].height, height)
-
-    for event in yaml.parse(text, Loader=_LOADER):
-        if isinstance(event, DocumentStartEvent):
-            anchors.clear()  # anchors are scoped to one document
-            aliases = 0
-        elif isinstance(event, CollectionStartEvent):
-            if len(stack) + 1 > options.yaml_max_depth:
-                raise fail(event, f"YAML nested deeper than {options.yaml_max_depth} levels (yaml_max_depth)")
-            if event.anchor is not None:
-                open_anchors.add(event.anchor)
-            stack.append(_Open(event.anchor))
-        elif isinstance(event, CollectionEndEvent):
-            done = stack.pop()
-            if done.anchor is not None:
-                anchors[done.anchor] = (done.size + 1, done.height + 1)
-                open_anchors.discard(done.anchor)
-            add(done.size + 1, done.height + 1)
-        elif isinstance(event, ScalarEvent):
-            if event.anchor is not None:
-                anchors[event.anchor] = (1, 0)
-            add(1, 0)
-        elif isinstance(event, AliasEvent):
-            aliases += 1
-            name = event.anchor or ""
-            if aliases > options.yaml_max_aliases:
-                raise fail(
-                    event, f"YAML document uses more than {options.yaml_max_aliases} aliases (yaml_max_aliases)"
-                )
-            if name in open_anchors:
-                raise fail(event, f"recursive YAML alias *{name} (refers to a node that contains it)")
-            if name not in anchors:
-                raise fail(event, f"YAML alias *{name} refers to no anchor defined before it")
-            size, height = anchors[name]
-            if len(stack) + height > options.yaml_max_depth:
-                raise fail(
-                    event,
-                    f"YAML alias *{name} nests the document deeper than {options.yaml_max_depth} levels "
-                    "(yaml_max_depth)",
-                )
-            alias_nodes += size
-            if alias_nodes > MAX_ALIAS_NODES:
-                raise fail(
-                    event,
-                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (alias bomb?); write the values out",
-                )
-            add(size, height)
+    return ParseError(path, line, column, f"YAML error: {exc}")
 
 
 def _compose(path: str, text: str, options: ParserOptions) -> list[Node]:
     """The documents of the file as node graphs, after the limits check. Raises ParseError on bad YAML."""
     try:
-        _check_limits(path, text, options)
-        loader = _LOADER(text)
+        check_limits(path, text, options)
+        loader = _yaml.LOADER(text)
         try:
             documents: list[Node] = []
             while loader.check_node():
@@ -685,13 +576,60 @@ def _contract(builder: _Builder, path: str, document: MappingNode, position: int
     return _Contract(number, number_node, _position(document)[0], record)
 
 
-def _openapi(builder: _Builder, path: str, document: MappingNode, position: int) -> _Contract:
-    """An OpenAPI 3 / Swagger 2 document as an ``interface`` contract whose executable spec is the document."""
+# API description documents placed among the contracts, by the top-level key that identifies them.
+_API_FAMILIES = {"openapi": "openapi", "swagger": "openapi", "asyncapi": "asyncapi"}
+_CONTRACT_TYPE_OF_FAMILY = {"openapi": "interface", "asyncapi": "integration"}
+_ASYNCAPI_2_VERBS = ("publish", "subscribe")
+
+
+def _api_family(fields: dict[str, tuple[Node, Node]]) -> tuple[str, str | None] | None:
+    """(family, version key) when a document is an API description: OpenAPI 3 / Swagger 2, AsyncAPI 2/3, or a
+    shared-components file (only ``components`` and ``x-`` extensions: the schemas an OpenAPI set shares)."""
+    for key, family in _API_FAMILIES.items():
+        if key in fields:
+            return family, key
+    keys = set(fields)
+    shared_only = all(k in ("components", "info") or k.startswith("x-") for k in keys)
+    if "components" in keys and shared_only:
+        return "openapi", None
+    return None
+
+
+def _names(builder: _Builder, fields: dict[str, tuple[Node, Node]], key: str) -> list[str]:
+    """The sorted keys of a top-level mapping (``paths``, ``channels``, ``operations``)."""
+    if key not in fields:
+        return []
+    return sorted((builder.mapping(fields[key][1], key) or {}).keys())
+
+
+def _asyncapi2_operations(builder: _Builder, fields: dict[str, tuple[Node, Node]]) -> list[str]:
+    """AsyncAPI 2 keeps operations inside channels: ``operationId`` if given, else ``publish <channel>``."""
+    operations: list[str] = []
+    for channel, (_, channel_node) in (builder.mapping(fields["channels"][1], "channels") or {}).items():
+        if not isinstance(channel_node, MappingNode):
+            continue
+        items = builder.items(channel_node)
+        for verb in _ASYNCAPI_2_VERBS:
+            if verb not in items:
+                continue
+            operation = builder.mapping(items[verb][1], f"{verb} of {channel}") or {}
+            named = builder.text(operation["operationId"][1], "operationId") if "operationId" in operation else None
+            operations.append(named or f"{verb} {channel}")
+    return sorted(operations)
+
+
+def _api_document(
+    builder: _Builder, path: str, document: MappingNode, position: int, family: str, version_key: str | None
+) -> _Contract:
+    """An OpenAPI / Swagger document (``interface``), an AsyncAPI one (``integration``) or a shared-components file
+    (``interface``) as a contract whose executable spec is the document itself."""
     fields = builder.items(document)
-    version_key = "openapi" if "openapi" in fields else "swagger"
-    version = builder.text(fields[version_key][1], version_key) or ""
-    if not version:
-        builder.report.error(fields[version_key][1], f"{version_key} must name a version such as 3.0.3")
+    version = ""
+    if version_key is not None:
+        version = builder.text(fields[version_key][1], version_key) or ""
+        if not version:
+            example = "3.0.0" if family == "asyncapi" else "3.0.3"
+            builder.report.error(fields[version_key][1], f"{version_key} must name a version such as {example}")
 
     info_node = fields["info"][1] if "info" in fields else None
     info = (builder.mapping(info_node, "info") if info_node is not None else None) or {}
@@ -712,17 +650,37 @@ def _openapi(builder: _Builder, path: str, document: MappingNode, position: int)
                 f"info.x-status {raw!r} is not a contract status ({', '.join(CONTRACT_STATUSES)}); using draft",
             )
 
-    paths: list[str] = []
-    if "paths" in fields:
-        paths = sorted((builder.mapping(fields["paths"][1], "paths") or {}).keys())
+    metadata: dict[str, Any]
+    if family == "asyncapi":
+        operations = _names(builder, fields, "operations")  # AsyncAPI 3: a top-level map of operations
+        if not operations and version.startswith("2") and "channels" in fields:
+            operations = _asyncapi2_operations(builder, fields)
+        metadata = {
+            "asyncapi": version,
+            "info_version": info_version,
+            "channels": _names(builder, fields, "channels"),
+            "operations": operations,
+        }
+    else:
+        paths = _names(builder, fields, "paths")
+        metadata = {"openapi": version or None, "info_version": info_version, "paths": paths}
+    if "components" in fields:
+        components = builder.mapping(fields["components"][1], "components") or {}
+        metadata["components"] = {
+            section: sorted((builder.mapping(node, f"components.{section}") or {}).keys())
+            for section, (_, node) in sorted(components.items())
+            if isinstance(node, MappingNode)
+        }
 
     plain = builder.value(document)
     # Re-dumped rather than the original text: comments and layout are not part of the contract (hash stability).
-    executable_spec = yaml.dump(plain, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    executable_spec = yaml.dump(
+        plain, Dumper=_yaml.DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
     record = {
         "contract_number": number,
         "title": title or _humanise(number),
-        "contract_type": "interface",
+        "contract_type": _CONTRACT_TYPE_OF_FAMILY[family],
         "status": status,
         "preconditions": [],
         "postconditions": [],
@@ -730,9 +688,9 @@ def _openapi(builder: _Builder, path: str, document: MappingNode, position: int)
         "states": [],
         "transitions": [],
         "executable_spec": executable_spec,
-        "spec_language": f"openapi-{version}",
+        "spec_language": f"{family}-{version}" if version else family,
         "tags": [],
-        "contract_metadata": {"openapi": version, "info_version": info_version, "paths": paths},
+        "contract_metadata": metadata,
     }
     return _Contract(number, number_node, _position(document)[0], record)
 
@@ -751,8 +709,9 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             report.error(document, f"a contract document must be a mapping, got a {_kind(document)}")
             continue
         fields = builder.items(document)
-        if "openapi" in fields or "swagger" in fields:
-            contracts.append(_openapi(builder, path, document, position))
+        api = _api_family(fields)
+        if api is not None:
+            contracts.append(_api_document(builder, path, document, position, *api))
         else:
             contracts.append(_contract(builder, path, document, position))
 

@@ -3,8 +3,9 @@
 Parsing is gherkin-official's (every keyword of every ``# language:``, Rules, Backgrounds, outlines with several
 Examples, data tables, doc strings); this module only maps its AST onto the model's columns:
 
-- Feature identity: an id tag (``options.feature_id_pattern``, default ``@FEAT-<n>``), else the path without a
-  leading ``features/`` and without ``.feature``.
+- Feature identity: an id tag (``options.feature_id_pattern``, default ``@FEAT-<n>``), else the path below the
+  fixed prefix of its ``feature_paths`` glob (``options.feature_roots``, default ``features/``), without ``.feature``.
+- A file holding only blank lines and comments is valid Gherkin without a feature: no record, no error.
 - Scenario identity: an id tag (``options.scenario_id_pattern``, default ``@SC-<n>``), else the scenario name, with
   ``#2``, ``#3``... for repeats in the file (the first keeps the bare name); a scenario without a name and without an
   id tag is ``Scenario #k``, k being its 1-based position among the file's scenarios.
@@ -32,7 +33,8 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.common import decode_text
+from tracertm.parsers.common import parse_text_safely
+from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 __all__ = ["FEATURE_STATUSES", "parse"]
@@ -55,13 +57,7 @@ Node = Mapping[str, Any]  # a gherkin AST node (TypedDicts at runtime are plain 
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
     """Parse one ``.feature`` file into a feature record with its scenarios, or raise ``ParseError``."""
-    text = decode_text(path, data, options)
-    try:
-        return _parse_text(path, text, options)
-    except ParseError:
-        raise
-    except Exception as exc:
-        raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc
+    return parse_text_safely(_parse_text, path, data, options)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -370,10 +366,16 @@ def _gherkin_text(lines: list[str], start: int, end: int) -> str:
     return "\n".join(chunk)
 
 
+def _holds_nothing(text: str) -> bool:
+    """Only blank lines and comments (a ``# language:`` header included)."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
+
+
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     context = _compile(path, options)
-    if not text.strip():
-        raise ParseError(path, 1, 0, "no Feature: the file is empty")
+    if _holds_nothing(text):
+        # Valid Gherkin with no feature in it (an empty file, a placeholder of comments): nothing to record.
+        return ParseResult(path, "feature", ())
     document = _gherkin(path, text)
     feature = document.get("feature")
     if not feature:
@@ -387,7 +389,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
 
     feature_tags = _tags(feature)
     id_tag = context.one_id(feature_tags, context.feature_id, "the feature")
-    feature_number = id_tag.name if id_tag else _derived_number(path)
+    feature_number = id_tag.name if id_tag else derived_feature_number(path, options.feature_roots)
     feature_status = context.status(feature_tags) or "draft"
     feature_requirements = context.requirements(feature_tags)
     description = _description(feature.get("description", ""))
@@ -461,12 +463,14 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             "background_name": (background["name"] or None) if background else None,
         },
     }
-    record = SpecRecord("feature", feature_number, fields, line=feature_line, children=tuple(children))
+    ref_lines: dict[str, int] = {}
+    for tag in feature_tags:  # findings about an @ADR-n tag point at the tag
+        for adr in _adrs([tag]):
+            ref_lines.setdefault(adr, tag.line)
+    record = SpecRecord(
+        "feature", feature_number, fields, line=feature_line, children=tuple(children), ref_lines=ref_lines
+    )
     warnings = tuple(sorted(context.warnings, key=lambda d: (d.line, d.column)))
     return ParseResult(path, "feature", (record,), warnings)
 
 
-def _derived_number(path: str) -> str:
-    """``features/billing/refund.feature`` → ``billing/refund`` (any other folder is kept)."""
-    number = path.removeprefix("features/")
-    return number.removesuffix(".feature")

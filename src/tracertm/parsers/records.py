@@ -28,6 +28,8 @@ class SpecRecord:
     fields: Mapping[str, Any]
     line: int = 1
     children: tuple[SpecRecord, ...] = ()
+    # Where each referenced ADR id is first written (file line), so findings about a reference point at it.
+    ref_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     @cached_property
     def content_hash(self) -> str:
@@ -60,6 +62,10 @@ class ParserOptions:
     # YAML hardening: documents deeper than this or using more aliases than this are rejected.
     yaml_max_depth: int = 64
     yaml_max_aliases: int = 100
+    # Order of numeric day/month dates in ADRs ("DD/MM/YYYY" or "MM/DD/YYYY"); None: only unambiguous ones are read.
+    date_format: str | None = None
+    # Folders the feature globs start from (their fixed prefixes): a feature's derived id is its path below one.
+    feature_roots: tuple[str, ...] = ("features/",)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

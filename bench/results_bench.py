@@ -1,0 +1,156 @@
+"""Benchmark of importing test results: a JUnit XML report of 20,000 tests (smoke: 1,000) into SQLite, divided by
+parsing the same report alone (defusedxml, the same parser the import uses).
+
+    python bench/results_bench.py [--smoke] [--json]
+
+A tenth of the tests are scenario outline rows, named the way Cucumber's junit-xml-formatter names them
+(``classname`` = feature, ``name`` = ``<outline> - #1.<row>``): 2,000 rows of 500 outlines in 125 features (smoke:
+100 rows), mapped by name, updating the statistics of their scenarios; the rest are plain unit tests that stay
+unmatched. Each import goes into a fresh
+copy of the synced database (first import: every test case is inserted). ``run(smoke)`` returns rows
+``{"name", "value", "unit", "target"}`` for the suite runner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make ``tracertm`` and ``bench`` importable from a checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TARGET_RATIO = 2.0
+ROW = "import 20,000-test JUnit report / parse it alone"
+
+
+ROWS = 4  # example rows per outline
+SCENARIOS_PER_FEATURE = 4
+
+
+def _shape(tests: int) -> tuple[int, int]:
+    """(features, mapped tests): a tenth of the tests are scenario rows, four rows per outline."""
+    features = max(1, tests // 10 // (ROWS * SCENARIOS_PER_FEATURE))
+    return features, min(tests, features * ROWS * SCENARIOS_PER_FEATURE)
+
+
+def _features(repo: Path, features: int) -> None:
+    rows = "".join(f"      | {k} |\n" for k in range(1, ROWS + 1))
+    for n in range(features):
+        body = "".join(
+            f"\n  Scenario Outline: step {j} of area {n}\n    Given area {n}\n    When step {j} runs <k> times\n"
+            f"    Then it is done\n\n    Examples:\n      | k |\n{rows}"
+            for j in range(SCENARIOS_PER_FEATURE)
+        )
+        path = repo / "features" / f"area{n % 10}" / f"f{n:04d}.feature"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Feature: Area {n}\n{body}")
+
+
+def _report(tests: int) -> bytes:
+    features, mapped = _shape(tests)
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="bench">\n',
+             '<testsuite name="Cucumber" timestamp="2026-01-01T00:00:00" time="12.5">\n']
+    for i in range(tests):
+        if i < mapped:  # Cucumber's junit-xml-formatter: classname = feature, outline rows "<name> - #1.<row>"
+            n, rest = divmod(i, ROWS * SCENARIOS_PER_FEATURE)
+            j, k = divmod(rest, ROWS)
+            head = f'<testcase classname="Area {n}" name="step {j} of area {n} - #1.{k + 1}" time="0.002"'
+        else:
+            head = f'<testcase classname="tests.unit.test_module_{i % 200}" name="test_case_{i}" time="0.001"'
+        if i % 50 == 0:
+            failure = f'<failure message="assert {i} == 0" type="AssertionError">trace</failure>'
+            parts.append(f"{head}>{failure}</testcase>\n")
+        elif i % 97 == 0:
+            parts.append(f'{head}><skipped message="later"/></testcase>\n')
+        else:
+            parts.append(f"{head}/>\n")
+    parts.append("</testsuite>\n</testsuites>\n")
+    return "".join(parts).encode()
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", *identity, *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def run(smoke: bool = False, *, repeat: int | None = None) -> list[dict[str, Any]]:
+    from tracertm import db
+    from tracertm.engine.sync import sync
+    from tracertm.results.formats import parse_report
+    from tracertm.results.store import import_results
+
+    tests = 1_000 if smoke else 20_000
+    features, _mapped = _shape(tests)
+    runs = repeat or (1 if smoke else 3)
+    with tempfile.TemporaryDirectory(prefix="tracertm-results-bench-") as tmp:
+        work = Path(tmp)
+        repo = work / "repo"
+        repo.mkdir()
+        _git(repo, "init", "-q", "-b", "main")
+        _features(repo, features)
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-qm", "bench")
+        template = work / "template.db"
+        engine = db.make_engine(f"sqlite:///{template}")
+        sync(repo, ref="HEAD", engine=engine, project="bench")
+        engine.dispose()
+        data = _report(tests)
+
+        parse_report("warm-up.xml", _report(50))  # imports, compiled code
+        parse_times, import_times = [], []
+        summary = None
+        for i in range(runs):
+            t0 = time.perf_counter()
+            parsed = parse_report("bench.xml", data)
+            parse_times.append(time.perf_counter() - t0)
+            assert len(parsed.cases) == tests
+            copy = work / f"run{i}.db"
+            shutil.copy(template, copy)
+            engine = db.make_engine(f"sqlite:///{copy}")
+            db.ensure_schema(engine)
+            with engine.connect():
+                pass  # connection set-up outside the timing
+            t0 = time.perf_counter()
+            summary = import_results(engine, "bench", [("bench.xml", data)], commit="0" * 40)
+            import_times.append(time.perf_counter() - t0)
+            engine.dispose()
+        assert summary is not None and summary.total == tests
+        parse_s, import_s = statistics.median(parse_times), statistics.median(import_times)
+        detail = (f"{tests:,} tests ({sum(summary.matched.values()):,} mapped to scenarios, {summary.unmatched:,} "
+                  f"unmatched, {summary.scenarios_updated:,} scenarios updated), {len(data) / 1e6:.1f} MB; "
+                  f"import {import_s:.2f} s, parse {parse_s:.2f} s (median of {runs})")
+        name = ROW if not smoke else ROW.replace("20,000", f"{tests:,}")
+        return [
+            {"name": name, "value": round(import_s / parse_s, 2), "unit": "×", "target": f"≤ {TARGET_RATIO:g}",
+             "detail": detail},
+            {"name": "import wall time", "value": round(import_s, 3), "unit": "s", "target": "", "detail": detail},
+        ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--repeat", type=int)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    rows = run(args.smoke, repeat=args.repeat)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['name']}: {r['value']} {r['unit']} (target {r['target'] or '-'}) — {r['detail']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

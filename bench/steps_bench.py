@@ -1,0 +1,130 @@
+"""Benchmark of step-definition matching: the step scan + match cost on the corpus with generated step files.
+
+    python bench/steps_bench.py [--smoke | --size medium] [--json]
+
+Builds the corpus (large: 2,000 features × 10 scenarios with outlines, ~130k executed steps, and 2,000 step
+definitions in 40 cucumber-js / cucumber-jvm files; smoke: the small corpus with 80 definitions), then times, in
+this process, ``tracertm.steps.analyze`` (scan the step files and the features, parse both, compile, index, match
+every step) against a cold ``tracertm.sync`` of the same repository into a fresh SQLite file; that cold sync
+(definitions synced, every executed step linked) against a cold sync of the same corpus without step files; a
+sync after one step file's pattern edit; and the part of it a sync adds once it has parsed the features anyway: parse the step files, compile, index and match every executed
+step of the already-parsed features. The issue's budget: matching adds at most 25 % to a cold sync. Also reports how
+many definitions the index tries per step (the point of the index: not N × M). ``run(smoke)`` returns rows ``{"name", "value", "unit", "target"}`` for bench/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import corpus as corpus_mod
+
+TARGET_RATIO = 0.25
+
+
+def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
+    from tracertm import db
+    from tracertm.config import load_settings
+    from tracertm.engine.parse import default_jobs, parse_files
+    from tracertm.engine.sync import sync
+    from tracertm.parsers.records import ParseResult
+    from tracertm.steps.project import analyze, report_from
+    from tracertm.steps.scenarios import feature_uses
+
+    size = size or ("small" if smoke else "large")
+    with tempfile.TemporaryDirectory(prefix="tracertm-steps-bench-") as tmp:
+        root = Path(tmp) / "corpus"
+        corpus = corpus_mod.build(root, size, step_definitions=corpus_mod.STEP_DEFINITIONS[size])
+        analyze(root)  # warm: OS file cache, grammars, .pyc files
+        t0 = time.perf_counter()
+        report = analyze(root)
+        steps_s = time.perf_counter() - t0
+        def timed_sync(repo: Path, name: str) -> float:
+            """A cold sync into an empty, already-migrated SQLite file (migrating is not part of the figure)."""
+            engine = db.make_engine(f"sqlite:///{Path(tmp) / name}")
+            db.upgrade(engine)
+            try:
+                t0 = time.perf_counter()
+                sync(repo, engine=engine)
+                return time.perf_counter() - t0
+            finally:
+                engine.dispose()
+
+        bare = Path(tmp) / "bare"  # the same corpus without step files: nothing to match
+        corpus_mod.build(bare, size)
+        timed_sync(root, "warm-steps.db")  # warm-up of both shapes (imports, statements compiled)
+        timed_sync(bare, "warm-bare.db")
+        sync_s = timed_sync(root, "cold.db")  # definitions synced, every executed step linked
+        bare_s = timed_sync(bare, "bare.db")
+
+        # One step file edited (a pattern): re-matches only the scenarios it can affect.
+        first = corpus.paths("step")[0]
+        text = (root / first).read_text()
+        (root / first).write_text(text.replace("{word} {word}')", "{word} {word} {word}')", 1))
+        engine = db.make_engine(f"sqlite:///{Path(tmp) / 'cold.db'}")
+        try:
+            t0 = time.perf_counter()
+            sync(root, engine=engine)
+            edit_s = time.perf_counter() - t0
+        finally:
+            engine.dispose()
+
+        # What a sync adds: the features are parsed already (as sync parses them: in worker processes).
+        settings = load_settings(root)
+        features = [(p, "feature", (root / p).read_bytes()) for p in corpus.paths("feature")]
+        parsed = parse_files(features, settings.parser, default_jobs())
+        step_items = [(p, (root / p).read_bytes()) for p in corpus.paths("step")]
+        t0 = time.perf_counter()
+        uses = {p: feature_uses(r) for p, r in parsed.items() if isinstance(r, ParseResult)}
+        report_from(step_items, uses, settings)
+        added_s = time.perf_counter() - t0
+
+        from tracertm.steps.expressions import Registries, compile_definition
+        from tracertm.steps.matching import StepIndex
+
+        index = StepIndex(compile_definition(d, Registries(())) for d in report.definitions)
+        texts = {r.use.text for r in report.results}
+        tried = sum(len(index.candidates(t)) for t in texts) / max(1, len(texts))
+    defined = sum(r.status == "defined" for r in report.results)
+    detail = (f"{len(report.definitions)} definitions, {len(report.results)} steps of "
+              f"{corpus.counts['scenario']} scenarios ({defined} defined); sync {sync_s:.2f} s")
+    return [
+        {"name": "cold sync with step files / without", "value": round(sync_s / bare_s, 3), "unit": "x",
+         "target": f"<= {1 + TARGET_RATIO}", "detail": f"{detail}; without {bare_s:.2f} s"},
+        {"name": "one step file edited, sync / cold sync", "value": round(edit_s / sync_s, 3), "unit": "x",
+         "target": "report", "detail": f"{edit_s:.2f} s"},
+        {"name": "step files parse + match of parsed features / cold sync", "value": round(added_s / sync_s, 3),
+         "unit": "x", "target": f"<= {TARGET_RATIO}", "detail": detail},
+        {"name": "tracertm steps (scan, parse all, match) / cold sync", "value": round(steps_s / sync_s, 3),
+         "unit": "x", "target": "report", "detail": detail},
+        {"name": "tracertm steps, wall", "value": round(steps_s, 3), "unit": "s", "target": "report",
+         "detail": detail},
+        {"name": "definitions tried per distinct step text", "value": round(tried, 2), "unit": "",
+         "target": "report", "detail": f"of {len(report.definitions)} definitions"},
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--size", choices=tuple(corpus_mod.SIZES), help="corpus size (default: large; small with --smoke)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = run(args.smoke, args.size)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['name']:<45} {r['value']:>10} {r['unit']:<3} target {r['target']}  ({r.get('detail', '')})")
+
+
+if __name__ == "__main__":
+    main()

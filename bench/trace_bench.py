@@ -1,0 +1,171 @@
+"""Benchmark of traceability: what link maintenance adds to a cold sync, and the matrix over many requirements.
+
+    python bench/trace_bench.py [--smoke] [--json]
+
+Rows (``run(smoke)`` returns them for ``python -m bench``):
+
+- *link maintenance share of a cold sync* (%, target ≤ 15): a cold ``tracertm.sync()`` of the benchmark corpus
+  (large: 2,000 ADRs, 2,000 contracts, 2,000 features with 10 scenarios each; smoke: small), with the time spent
+  in ``engine.links.maintain`` measured inside the same run, as a share of the rest of the sync;
+- *matrix over N requirements* (s, target ≤ 1.0): ``coverage()`` + text rendering of the requirements matrix of a
+  repository whose scenarios name N distinct requirement ids (2,000; smoke: 200), half of them with results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_SHARE_PERCENT = 15.0
+TARGET_MATRIX_S = 1.0
+
+
+def _link_share(work: Path, smoke: bool) -> dict[str, Any]:
+    from bench import corpus as corpus_mod
+    from bench.run import fresh_sqlite
+    from tracertm.engine import links
+    from tracertm.engine.sync import sync
+
+    size = "small" if smoke else "large"
+    corpus = corpus_mod.build(work / "corpus", size)
+    engine, _ = fresh_sqlite(work, "links")
+    spent = [0.0, 0.0]  # wall, CPU
+    original = links.maintain
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t0
+            spent[1] += time.thread_time() - c0
+
+    links.maintain = timed  # type: ignore[assignment]
+    try:
+        before = _cpu()
+        t0 = time.perf_counter()
+        result = sync(corpus.root, engine=engine, trigger="cli")
+        total = time.perf_counter() - t0
+        cpu = _cpu() - before
+    finally:
+        links.maintain = original  # type: ignore[assignment]
+        engine.dispose()
+    # Wall-clock share (what a user waits for); the CPU share (parse workers included) is steadier on a busy box.
+    share = 100.0 * spent[0] / max(total - spent[0], 1e-9)
+    cpu_share = 100.0 * spent[1] / max(cpu - spent[1], 1e-9)
+    created = sum(c["created"] for c in result.counts.values())
+    with engine.connect() as conn:
+        n_links = conn.exec_driver_sql("SELECT count(*) FROM links").scalar()
+    return {
+        "name": f"link maintenance share of a cold sync ({size})",
+        "value": round(share, 1),
+        "unit": "%",
+        "target": f"<= {TARGET_SHARE_PERCENT:g}",
+        "detail": f"links {spent[0]:.2f}s of {total:.2f}s wall, CPU share {cpu_share:.1f}%; "
+                  f"{n_links} links for {created} records",
+    }
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its waited-for children (the parse workers)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _requirements_repo(root: Path, requirements: int) -> None:
+    """Features of 10 scenarios; scenario i of feature f names REQ-(10f+i); every fourth ADR names a requirement."""
+    from bench.corpus import git
+
+    root.mkdir(parents=True)
+    features = max(1, requirements // 10)
+    for f in range(features):
+        body = "".join(
+            f"\n  @SC-{i} @REQ-{10 * f + i + 1} @ADR-{(f % 50) + 1:04d}\n  Scenario: case {i}\n"
+            f"    Given state {f}.{i}\n    When it runs\n    Then it works\n"
+            for i in range(10)
+        )
+        path = root / "features" / f"f{f:04d}.feature"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"@FEAT-{f + 1}\nFeature: Feature {f}\n{body}", encoding="utf-8")
+    for n in range(1, 51):
+        path = root / "docs" / "adr" / f"{n:04d}-decision.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"# {n}. Decision {n}\n\n## Status\n\nAccepted\n\n## Context\n\nAbout REQ-{4 * n}.\n\n"
+            f"## Decision\n\nYes.\n", encoding="utf-8",
+        )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "requirements")
+
+
+def _matrix(work: Path, smoke: bool) -> dict[str, Any]:
+    from sqlalchemy import update
+
+    from bench.run import fresh_sqlite
+    from tracertm import db, queries
+    from tracertm.engine.sync import sync
+    from tracertm.models import Scenario
+    from tracertm.trace import coverage, matrix
+
+    n = 200 if smoke else 2000
+    root = work / "reqs"
+    _requirements_repo(root, n)
+    engine, _ = fresh_sqlite(work, "matrix")
+    try:
+        sync(root, engine=engine, trigger="cli")
+        with engine.begin() as conn:  # half of the scenarios have a result
+            conn.execute(update(Scenario).where(Scenario.scenario_number.in_([f"SC-{i}" for i in range(5)]))
+                         .values(pass_rate=1.0))
+        times = []
+        rows: list[Any] = []
+        for _ in range(1 if smoke else 3):
+            with db.session(engine) as session:
+                project = queries.resolve_project(session, None, None)
+                t0 = time.perf_counter()
+                rows = coverage.coverage(session, project, "requirements")
+                matrix.render(rows, "text", "requirements")
+                times.append(time.perf_counter() - t0)
+    finally:
+        engine.dispose()
+    return {
+        "name": f"matrix over {len(rows)} requirements",
+        "value": round(statistics.median(times), 3),
+        "unit": "s",
+        "target": f"<= {TARGET_MATRIX_S:g}",
+        "detail": ", ".join(f"{k} {v}" for k, v in coverage.states_count(rows).items() if v),
+    }
+
+
+def run(smoke: bool = False) -> list[dict[str, Any]]:
+    """Rows for ``python -m bench``."""
+    with tempfile.TemporaryDirectory(prefix="tracertm-trace-bench-") as tmp:
+        work = Path(tmp)
+        return [_link_share(work, smoke), _matrix(work, smoke)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--smoke", action="store_true", help="small corpus, 200 requirements")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    rows = run(args.smoke)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['name']}: {r['value']} {r['unit']} (target {r['target']}; {r['detail']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.exit(main())

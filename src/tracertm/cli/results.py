@@ -1,0 +1,248 @@
+"""``tracertm results import|list|runs|unmatched|prune``: test reports into the database, and back out."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from typing import Any
+
+from tracertm.errors import UsageError
+
+FORMAT_CHOICES = ("auto", "junit", "cucumber-json", "cucumber-messages")
+STATUS_CHOICES = ("passed", "failed", "skipped", "undefined", "pending", "error")
+
+
+def register(verbs: Any) -> None:
+    from tracertm.cli import _common
+
+    p = verbs.add_parser("results", help="test results: import reports, list runs and results, prune")
+    actions = p.add_subparsers(dest="results_verb", metavar="ACTION", parser_class=type(p))
+    actions.required = True
+
+    imp = actions.add_parser("import", parents=[_common()],
+                             help="import JUnit XML / Cucumber JSON / Cucumber Messages reports as one run")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="report files (one format per import)")
+    imp.add_argument("--format", dest="report_format", choices=FORMAT_CHOICES, default="auto")
+    imp.add_argument("--commit", metavar="SHA",
+                     help="commit the tests ran against (default: $GITHUB_SHA, $CI_COMMIT_SHA, then HEAD)")
+    imp.add_argument("--run-name", metavar="NAME", help="a name for the run (default: the report's suite name)")
+    imp.add_argument("--window", type=int, metavar="N",
+                     help="runs that pass_rate covers (default: results_window in the configuration, else 20)")
+    imp.add_argument("--max-size", type=int, metavar="BYTES",
+                     help="refuse reports larger than this (default: 64 MiB), before reading them")
+    _project_option(imp)
+    imp.add_argument("--output", choices=("text", "json"), default="text")
+    imp.set_defaults(func=_import)
+
+    lst = actions.add_parser("list", parents=[_common()], help="results of the newest run (or since a date)")
+    lst.add_argument("--status", choices=STATUS_CHOICES, help="only results with this status")
+    lst.add_argument("--since", metavar="DATE", help="runs imported on or after DATE (YYYY-MM-DD or ISO time)")
+    _project_option(lst)
+    lst.add_argument("--output", choices=("text", "json"), default="text")
+    lst.set_defaults(func=_list)
+
+    runs = actions.add_parser("runs", parents=[_common()], help="imported runs, newest first")
+    runs.add_argument("--since", metavar="DATE", help="runs imported on or after DATE")
+    _project_option(runs)
+    runs.add_argument("--output", choices=("text", "json"), default="text")
+    runs.set_defaults(func=_runs)
+
+    un = actions.add_parser("unmatched", parents=[_common()], help="test cases linked to no scenario")
+    _project_option(un)
+    un.add_argument("--output", choices=("text", "json"), default="text")
+    un.set_defaults(func=_unmatched)
+
+    pr = actions.add_parser("prune", parents=[_common()], help="keep only the newest N runs of the project")
+    pr.add_argument("--keep", type=int, required=True, metavar="N")
+    _project_option(pr)
+    pr.set_defaults(func=_prune)
+
+
+def _project_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+
+
+def _context(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
+    """(engine, project name or None, settings or None) from the repository around the current folder."""
+    from tracertm import db
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+    from tracertm.engine.sync import project_name
+
+    settings = None
+    derived = args.project
+    try:
+        location = Location.find(None)
+        settings = load_settings(location.root)
+        if location.top is not None and not derived:
+            derived = project_name(location, settings)
+    except UsageError:
+        pass
+    engine = db.open_engine(args.database_url, settings.database_url if settings else None)
+    return engine, derived, settings
+
+
+def _project(engine: Any, wanted: str | None, explicit: str | None) -> tuple[Any, Any]:
+    from tracertm import db, queries
+
+    session = db.session(engine)
+    return session, queries.resolve_project(session, explicit, wanted)
+
+
+def default_commit(option: str | None) -> str | None:
+    """``--commit``, then ``$GITHUB_SHA`` / ``$CI_COMMIT_SHA``, then HEAD of the repository around the current
+    folder, else None (results are still imported; lines are then matched against the scenarios as they are)."""
+    if option:
+        return option
+    for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):
+        if os.environ.get(variable):
+            return os.environ[variable]
+    from pathlib import Path
+
+    from tracertm import git
+
+    top = git.find_root(Path.cwd())
+    return git.head_commit(top) if top is not None else None
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tracertm import git, output
+    from tracertm.errors import GitError
+    from tracertm.results.store import import_results
+    from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE
+    from tracertm.results.stats import DEFAULT_WINDOW
+
+    engine, derived, settings = _context(args)
+    session, project = _project(engine, derived, args.project)
+    session.close()
+    commit = default_commit(args.commit)
+    top = git.find_root(Path.cwd())
+    if commit and top is not None:
+        try:
+            commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
+        except GitError:
+            pass  # a commit this clone does not have is still a valid label for the run
+    window = args.window or _configured_window(settings) or DEFAULT_WINDOW
+    pattern = settings.parser.scenario_id_pattern if settings else r"SC-\d+"
+    summary = import_results(
+        engine, project.name, args.files, fmt=args.report_format, commit=commit, run_name=args.run_name,
+        repo=top, window=window, id_pattern=pattern, max_size=args.max_size or DEFAULT_MAX_REPORT_SIZE,
+    )
+    if args.output == "json":
+        print(output.to_json(summary.as_dict()))
+        return 0
+    run = str(summary.run_id)[:8] if summary.run_id else "-"
+    if summary.duplicate:
+        print(f"{', '.join(summary.files)}: already imported as run {run}; nothing added")
+        return 0
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "no results"
+    m = summary.matched
+    print(
+        f"imported {summary.total} results into run {run} of {summary.project}"
+        f" at {(summary.commit or 'no commit')[:12]}: {statuses}"
+    )
+    print(
+        f"matched {sum(m.values())} (tag {m['tag']}, line {m['line']}, name {m['name']}); unmatched "
+        f"{summary.unmatched} ({summary.ambiguous} ambiguous); {summary.test_cases_created} new test cases; "
+        f"{summary.scenarios_updated} scenarios updated"
+    )
+    return 0
+
+
+def _configured_window(settings: Any) -> int | None:
+    """``results_window`` from the repository configuration, checked (the config loader only checks its type)."""
+    window = settings.results_window if settings is not None else None
+    if window is not None and window < 1:
+        from tracertm.errors import ConfigError
+
+        raise ConfigError(f"{settings.source or 'configuration'}: results_window must be at least 1 (runs that "
+                          "pass_rate covers)")
+    return window
+
+
+def parse_since(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since {value}: not a date; use YYYY-MM-DD or an ISO time") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.results.queries import list_results
+
+    engine, derived, _settings = _context(args)
+    session, project = _project(engine, derived, args.project)
+    with session:
+        items = list_results(session, project, status=args.status, since=parse_since(args.since))
+    if args.output == "json":
+        print(output.to_json(items))
+        return 0
+    rows = [[(i["imported_at"] or "")[:19], (i["commit"] or "-")[:12], i["status"], _clip(i["test"]),
+             (i["scenario"] or "-") + (f" #{i['row']}" if i["row"] else ""), _clip(i["message"] or "", 50)]
+            for i in items]
+    print(output.table(rows, ["imported", "commit", "status", "test", "scenario", "message"]) if rows
+          else "no results")
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.results.queries import list_runs
+
+    engine, derived, _settings = _context(args)
+    session, project = _project(engine, derived, args.project)
+    with session:
+        items = list_runs(session, project, since=parse_since(args.since))
+    if args.output == "json":
+        print(output.to_json(items))
+        return 0
+    rows = [[r["id"][:8], (r["imported_at"] or "")[:19], (r["commit"] or "-")[:12], r["format"], r["name"] or "-",
+             r["counts"].get("total", 0), r["counts"].get("passed", 0),
+             sum(r["counts"].get(s, 0) for s in ("failed", "error", "undefined", "pending"))]
+            for r in items]
+    print(output.table(rows, ["run", "imported", "commit", "format", "name", "tests", "passed", "failing"],
+                       right=(5, 6, 7)) if rows else "no runs")
+    return 0
+
+
+def _unmatched(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.results.queries import unmatched
+
+    engine, derived, _settings = _context(args)
+    session, project = _project(engine, derived, args.project)
+    with session:
+        items = unmatched(session, project)
+    if args.output == "json":
+        print(output.to_json(items))
+        return 0
+    rows = [[_clip(i["test"], 70), i["last_status"] or "-", (i["last_executed_at"] or "")[:19]] for i in items]
+    print(output.table(rows, ["test", "last status", "last run"]) if rows else "every test case maps to a scenario")
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from tracertm import db
+    from tracertm.results.queries import prune
+
+    engine, derived, settings = _context(args)
+    probe, project = _project(engine, derived, args.project)
+    probe.close()
+    window = _configured_window(settings) or 20
+    from tracertm import queries
+
+    with db.write_session(engine, project.name) as session:
+        deleted = prune(session, queries.resolve_project(session, project.name, None), args.keep, window)
+    print(f"pruned {deleted} runs of {project.name}; kept the newest {args.keep}")
+    return 0
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

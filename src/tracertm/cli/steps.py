@@ -1,0 +1,106 @@
+"""``tracertm steps``: the step-definition report, from the files (no database)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(verbs: Any) -> None:
+    from tracertm.cli import _common, _source_options
+
+    p = verbs.add_parser(
+        "steps", help="step definitions: usage, unused, undefined and ambiguous steps (no database needed)",
+        parents=[_common(True)],
+    )
+    _source_options(p)
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--undefined", dest="only", action="store_const", const="undefined",
+                      help="only the steps no definition matches (exit 1 when there are any)")
+    only.add_argument("--unused", dest="only", action="store_const", const="unused",
+                      help="only the definitions no step uses (exit 1 when there are any)")
+    only.add_argument("--ambiguous", dest="only", action="store_const", const="ambiguous",
+                      help="only the steps several definitions match (exit 1 when there are any)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_steps, only=None)
+
+
+def _steps(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.steps.project import analyze
+    from tracertm.steps.report import render_text
+
+    report = analyze(args.path, ref=args.ref, staged=args.staged)
+    if args.format == "json":
+        print(output.to_json(report.as_dict(args.only)))
+    else:
+        text = render_text(report, args.only)
+        if text:
+            print(text)
+        for diag in [*report.errors, *report.warnings]:
+            print(output.diagnostic(diag), file=sys.stderr)
+        print(
+            f"{len(report.definitions)} step definitions in {report.step_files} files, {len(report.results)} steps "
+            f"in {report.feature_files} features: {len(report.undefined())} undefined, "
+            f"{len(report.ambiguous())} ambiguous, {len(report.unused())} unused",
+            file=sys.stderr,
+        )
+    if report.errors:
+        return 1
+    found = {"undefined": report.undefined, "unused": report.unused, "ambiguous": report.ambiguous}
+    return 1 if args.only and found[args.only]() else 0
+
+
+# ---------------------------------------------------------------------------------------- show / history hooks
+
+
+def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int:
+    """``tracertm show STEP-n`` (or ``file::function``): the definition and the steps that use it."""
+    from tracertm import output
+    from tracertm.repositories import Records
+    from tracertm.schemas.records import to_read
+    from tracertm.steps.queries import definition_uses, short_ids
+
+    row = find_definition(session, project, args.id)
+    read = to_read(Records(session, "step_definition").kind, row, project.name).model_dump(mode="json")
+    fields = {"id": short_ids(session, project.id).get(row.id), "uuid": read.pop("id"), **read}
+    fields["used_by"] = definition_uses(session, row)
+    if args.format == "json":
+        print(output.to_json(fields))
+        return 0
+    uses = fields.pop("used_by")
+    print(output.fields_text(fields))
+    print(f"used by ({len(uses)}):" if uses else "used by: no scenario step")
+    for u in uses:
+        row_text = f" (Examples row line {u['row_line']})" if u["row_line"] else ""
+        state = "" if u["status"] == "defined" else f"  [{u['status']}]"
+        print(f"  {u['keyword']} {u['text']}  # {u['path']}:{u['line']}{row_text}  {u['feature']}/{u['scenario']}"
+              f"{state}")
+    return 0
+
+
+def find_definition(session: Any, project: Any, ident: str) -> Any:
+    from tracertm.repositories.errors import NotFound
+    from tracertm.steps.queries import find_definition as find
+
+    row = find(session, project, ident)
+    if row is None:
+        raise NotFound(f"{ident}: no step definition with this id in project {project.name}; see 'tracertm steps' "
+                       "(ids are STEP-n or file::function)")
+    return row
+
+
+def print_scenario_steps(steps: list[dict[str, Any]]) -> None:
+    """The ``steps:`` section of ``show SC-n``."""
+    if not steps:
+        return
+    print("steps:")
+    for s in steps:
+        row_text = f" (Examples row line {s['row_line']})" if s["row_line"] else ""
+        if s["status"] == "undefined":
+            target = "UNDEFINED"
+        else:
+            target = ", ".join(f"{d['id']} {d['location']}" for d in s["definitions"])
+            target = target if s["status"] == "defined" else f"AMBIGUOUS: {target}"
+        print(f"  {s['keyword']} {s['text']}  # line {s['line']}{row_text} -> {target}")

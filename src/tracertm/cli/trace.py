@@ -1,0 +1,125 @@
+"""Traceability verbs: ``trace``, ``matrix``, ``diff`` and ``review``. Heavy imports live inside the handlers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(verbs: Any) -> None:
+    """Add the traceability sub-commands to the ``tracertm`` parser."""
+    from tracertm.cli import _common
+
+    def project_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+        p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
+
+    p = verbs.add_parser("trace", help="the graph of links around one record", parents=[_common()])
+    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature, FEATURE/SCENARIO or a requirement id")
+    p.add_argument("--depth", type=int, default=2, metavar="N", help="links to follow from ID (default: 2)")
+    p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
+    project_options(p)
+    p.set_defaults(func=_trace)
+
+    p = verbs.add_parser("matrix", help="traceability matrix with coverage states", parents=[_common()])
+    p.add_argument("--from", dest="origin", choices=("requirements", "adrs"), default="requirements",
+                   help="one row per requirement id (default) or per ADR")
+    p.add_argument("--format", choices=("text", "csv", "json", "html"), default="text")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    project_options(p)
+    p.set_defaults(func=_matrix)
+
+    p = verbs.add_parser("diff", help="what changed in the specs between two commits", parents=[_common()])
+    p.add_argument("ref1", metavar="REF1", help="the older commit")
+    p.add_argument("ref2", metavar="REF2", nargs="?", default="HEAD", help="the newer commit (default: HEAD)")
+    p.add_argument("--path", metavar="PATH", help="repository (default: current folder)")
+    p.add_argument("--project", metavar="NAME", help="project whose backfilled history to use")
+    p.add_argument("--method", choices=("auto", "history", "parse"), default="auto",
+                   help="history: from a backfill's revisions; parse: read both trees (default: history if possible)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.set_defaults(func=_diff)
+
+    p = verbs.add_parser("review", help="mark suspect links reviewed (who and when)", parents=[_common()])
+    p.add_argument("target", nargs="?", metavar="LINK|ID",
+                   help="a link number (as 'status' shows it) or a record id: its suspect links, both ways")
+    p.add_argument("--all", dest="everything", action="store_true", help="every suspect link of the project")
+    p.add_argument("--by", metavar="NAME", help="reviewer (default: git user.name, else the login name)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    project_options(p)
+    p.set_defaults(func=_review)
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from tracertm.cli.records import open_project
+    from tracertm.trace import graph
+
+    with open_project(args) as (session, project):
+        print(graph.render(graph.build(session, project, args.id, args.depth), args.format))
+    return 0
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    from tracertm.cli.records import open_project
+    from tracertm.errors import UsageError
+    from tracertm.trace import coverage, matrix
+
+    with open_project(args) as (session, project):
+        rows = coverage.coverage(session, project, args.origin)
+    text = matrix.render(rows, args.format, args.origin)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                out.write(text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            raise UsageError(f"--output {args.output}: {exc.strerror}; pick a writable file") from None
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from tracertm import output
+    from tracertm.trace.diff import diff
+
+    result = diff(args.path, args.ref1, args.ref2, method=args.method, project=args.project,
+                  database_url=args.database_url, jobs=args.jobs)
+    if args.format == "json":
+        print(output.to_json(result.as_dict()))
+    else:
+        print(f"{args.ref1} ({result.commit1[:12]}) → {args.ref2} ({result.commit2[:12]}), from {result.method}")
+        for c in result.changes:
+            where = f"{c.from_path} → {c.path}" if c.from_path else c.path
+            fields = f"  [{', '.join(c.fields)}]" if c.fields else ""
+            print(f"  {c.action:<8} {c.kind:<9} {c.id}  ({where}){fields}")
+        if not result.changes:
+            print("  no spec changes")
+        for d in result.errors:
+            print(output.diagnostic(d), file=sys.stderr)
+    return 1 if result.errors else 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import Engine
+
+    from tracertm import db, output
+    from tracertm.cli.records import open_project
+    from tracertm.repositories import Projects
+    from tracertm.trace import review
+
+    with open_project(args) as (session, project):
+        name = project.name
+        engine = session.get_bind()
+        assert isinstance(engine, Engine)
+        with db.write_session(engine, name) as writer:
+            locked = Projects(writer).resolve(name, None)
+            reviewed = review.review(writer, locked, args.target, everything=args.everything, by=args.by)
+    if args.format == "json":
+        print(output.to_json(reviewed))
+        return 0
+    for link in reviewed:
+        print(f"reviewed {review.describe(link)}")
+    if not reviewed:
+        print("no suspect link to review" + (f" for {args.target}" if args.target else ""))
+    return 0

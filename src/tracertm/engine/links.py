@@ -1,0 +1,469 @@
+"""Trace links: derived from the records' git-owned fields, kept in the ``links`` table by the sync's one writer.
+
+``derive`` is pure: a record's fields in, its outgoing links out. ``maintain`` runs inside the sync transaction,
+right after ``apply``, and touches only the links of the records this sync created, changed or deleted (as sources)
+and the links pointing at them (as targets): its cost follows what changed, not the size of the repository.
+``rebuild`` recomputes every link of a project from the database rows (first sync after the migration, ``--full``,
+backfill), keeping the review state of links that still exist.
+
+Suspect links: a link records the target's version as sync last saw it (``target_version``) and the version it was
+last reviewed against (``reviewed_version``). A new link is born reviewed (its author wrote it against the target as
+it is); a later content change of the target (sync's ``updated``/``moved``/``restored``) moves ``target_version``
+only, so the link turns suspect until ``tracertm review``. Database-side ``annotated`` edits never come through
+here, so they never make a link suspect.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from tracertm.errors import Diagnostic
+from tracertm import kinds
+from tracertm.kinds import NUMBER_COLUMN
+from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
+from tracertm.models.types import utcnow
+from tracertm.parsers.records import ParserOptions
+from tracertm.engine.apply import iter_chunks
+from tracertm.engine.plan import Operation, Plan
+
+LINKS: Table = Base.metadata.tables["links"]
+# Kinds whose records can be link targets (top-level records: a scenario is named within its feature).
+TARGET_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
+MAX_REF = 255
+# Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
+LINKS_FORMAT = 1
+_FORMAT_KEY = "links_format"
+
+_ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
+_ADR_MENTION = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
+
+
+class LinkSpec(NamedTuple):
+    """One outgoing link of a record, as the files say it."""
+
+    link_type: str
+    target_kind: str
+    target_ref: str
+
+
+# ------------------------------------------------------------------------------------------------ derivation
+
+
+def _adr_id(digits: str) -> str:
+    return f"ADR-{int(digits):04d}"
+
+
+@lru_cache(maxsize=8)
+def _requirement_re(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:  # the parsers report a bad pattern on every file; links just find no requirement
+        return None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def _mentions(text: str | None) -> list[str]:
+    return [_adr_id(m.group(1)) for m in _ADR_MENTION.finditer(text or "")]
+
+
+def _tag_adrs(tags: Iterable[Any]) -> list[str]:
+    return [_adr_id(m.group(1)) for t in tags if isinstance(t, str) and (m := _ADR_TAG.fullmatch(t.lstrip("@")))]
+
+
+def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list[LinkSpec]:
+    """The outgoing links of one record (``fields``: its git-owned columns), unique, in a stable order.
+
+    ADR: supersedes / superseded_by / related ADRs, requirements. Feature: ``@ADR-n`` tags and ADR ids in its
+    description (``implements``), requirements. Scenario: its own, its rule's and its feature's ``@ADR-n`` tags and
+    ADR ids in its description, requirements. Contract: ADR and requirement ids anywhere in its text.
+    """
+    out: list[LinkSpec] = []
+    own = str(fields.get(NUMBER_COLUMN.get(kind, ""), "") or "")
+
+    def add(link_type: str, target_kind: str, refs: Iterable[Any]) -> None:
+        for ref in refs:
+            # Longer than any identity column: not an id (a runaway requirement_pattern, ADR-<500 digits>).
+            if ref and str(ref) != own and len(str(ref)) <= MAX_REF:
+                out.append(LinkSpec(link_type, target_kind, str(ref)))
+
+    requirement_re = _requirement_re(options.requirement_pattern)
+    if kind == "adr":
+        supersedes, superseded_by = fields.get("supersedes"), fields.get("superseded_by")
+        add(LinkType.SUPERSEDES, "adr", [supersedes])
+        add(LinkType.SUPERSEDED_BY, "adr", [superseded_by])
+        add(LinkType.RELATED, "adr", [r for r in fields.get("related_adrs") or () if r not in (supersedes, superseded_by)])
+        add(LinkType.COVERS, "requirement", fields.get("related_requirements") or ())
+    elif kind == "feature":
+        add(LinkType.IMPLEMENTS, "adr", [*(fields.get("related_adrs") or ()), *_mentions(fields.get("description"))])
+        reqs = list(fields.get("related_requirements") or ())
+        if requirement_re is not None:
+            reqs += [m.group(0) for m in requirement_re.finditer(fields.get("description") or "")]
+        add(LinkType.COVERS, "requirement", reqs)
+    elif kind == "scenario":
+        metadata = fields.get("scenario_metadata") or {}
+        tags = [*(fields.get("tags") or ()), *(metadata.get("inherited_tags") or ())]
+        add(LinkType.IMPLEMENTS, "adr", [*_tag_adrs(tags), *_mentions(fields.get("description"))])
+        reqs = list(fields.get("requirement_ids") or ())
+        if requirement_re is not None:
+            reqs += [m.group(0) for m in requirement_re.finditer(fields.get("description") or "")]
+        add(LinkType.COVERS, "requirement", reqs)
+    elif kind == "contract":
+        texts = [s for key, value in fields.items() if key != "contract_number" for s in _strings(value)]
+        add(LinkType.IMPLEMENTS, "adr", [a for text in texts for a in _mentions(text)])
+        if requirement_re is not None:
+            add(LinkType.COVERS, "requirement", [m.group(0) for t in texts for m in requirement_re.finditer(t)])
+    return list(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------------------------------------- maintenance
+
+
+@dataclass(frozen=True)
+class Source:
+    """A record whose outgoing links are (re)computed: identity, where it is, and its fields."""
+
+    kind: str
+    id: uuid.UUID
+    ref: str  # ADR-0001, CTR-1, a feature number, FEATURE/SCENARIO
+    path: str | None
+    line: int | None  # None: unknown (rows read back from the database); links keep the line they have
+    fields: Mapping[str, Any]
+
+
+def source_ref(kind: str, number: str, parent: str | None) -> str:
+    return f"{parent}/{number}" if kind == "scenario" and parent else number
+
+
+def maintain(
+    conn: Connection,
+    project_id: uuid.UUID,
+    plan: Plan,
+    ids: Mapping[tuple[str, str, str], uuid.UUID],
+    options: ParserOptions,
+    *,
+    fresh: bool = False,
+) -> list[Diagnostic]:
+    """Bring the links of what ``plan`` changed up to date (inside the sync's transaction, after ``apply``).
+
+    ``ids``: the row id of every operation's record, keyed by (kind, feature number or "", number). ``fresh``: the
+    project had no record before this sync, so it has no link either (nothing to look up or follow). Returns the
+    dangling links this sync created or left behind (a reference to a record that does not exist or was deleted).
+    """
+    targets: dict[str, list[tuple[Operation, uuid.UUID]]] = defaultdict(list)
+    sources: list[Source] = []
+    gone: list[uuid.UUID] = []
+    for op in plan.operations:
+        row_id = ids.get((op.kind, op.parent or "", op.number))
+        if row_id is None or op.action == "refresh":
+            continue
+        if op.kind in TARGET_MODELS:
+            targets[op.action].append((op, row_id))
+        if op.action == "deleted":
+            gone.append(row_id)
+        elif op.record is not None:
+            sources.append(
+                Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
+            )
+    if not fresh:
+        _follow_targets(conn, project_id, targets)
+    for chunk in iter_chunks(gone):
+        conn.execute(delete(LINKS).where(LINKS.c.source_id.in_(chunk)))
+    dangling = _write_sources(conn, project_id, sources, options, fresh=fresh)
+    deleted_refs = [(op.kind, op.number) for op, _ in targets.get("deleted", [])]
+    return dangling + _dangling_to(conn, project_id, deleted_refs)
+
+
+def _follow_targets(
+    conn: Connection, project_id: uuid.UUID, targets: Mapping[str, list[tuple[Operation, uuid.UUID]]]
+) -> None:
+    """Links pointing at records that appeared, changed or went away."""
+    t = LINKS.c
+    appeared = [
+        {"_kind": op.kind, "_ref": op.number, "_id": row_id, "_v": op.version}
+        for action in ("created", "restored")
+        for op, row_id in targets.get(action, [])
+    ]
+    if appeared:
+        # A dangling link resolves; one never reviewed before is reviewed as of now (the target is new to it).
+        conn.execute(
+            update(LINKS)
+            .where(t.project_id == project_id, t.target_kind == bindparam("_kind"), t.target_ref == bindparam("_ref"),
+                   t.target_id.is_(None))
+            .values(target_id=bindparam("_id"), target_version=bindparam("_v"),
+                    reviewed_version=func.coalesce(t.reviewed_version, bindparam("_v")), updated_at=utcnow()),
+            appeared,
+        )
+    changed = [
+        {"_id": row_id, "_v": op.version}
+        for action in ("updated", "moved")
+        for op, row_id in targets.get(action, [])
+        if op.current is None or op.version != op.current.version
+    ]
+    if changed:
+        conn.execute(
+            update(LINKS).where(t.target_id == bindparam("_id")).values(target_version=bindparam("_v"), updated_at=utcnow()),
+            changed,
+        )
+    removed = [{"_id": row_id} for op, row_id in targets.get("deleted", [])]
+    if removed:
+        conn.execute(
+            update(LINKS).where(t.target_id == bindparam("_id")).values(target_id=None, target_version=None,
+                                                                         updated_at=utcnow()),
+            removed,
+        )
+
+
+class _Existing(NamedTuple):
+    id: int
+    path: str | None
+    line: int
+    ref: str
+
+
+def _write_sources(
+    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions, *, fresh: bool = False
+) -> list[Diagnostic]:
+    """Replace the outgoing links of ``sources`` by what their fields say; links that stay keep their review."""
+    t = LINKS.c
+    wanted: dict[uuid.UUID, list[LinkSpec]] = {s.id: derive(s.kind, s.fields, options) for s in sources}
+    existing: dict[tuple[uuid.UUID, LinkSpec], _Existing] = {}
+    for chunk in iter_chunks([] if fresh else list(wanted)):
+        rows = conn.execute(
+            select(t.id, t.source_id, t.link_type, t.target_kind, t.target_ref, t.source_path, t.source_line,
+                   t.source_ref).where(t.source_id.in_(chunk))
+        )
+        for r in rows:
+            existing[(r.source_id, LinkSpec(r.link_type, r.target_kind, r.target_ref))] = _Existing(
+                r.id, r.source_path, r.source_line, r.source_ref
+            )
+    keep = {(s.id, spec) for s in sources for spec in wanted[s.id]}
+    stale = [e.id for key, e in existing.items() if key not in keep]
+    for chunk in iter_chunks(stale):
+        conn.execute(delete(LINKS).where(t.id.in_(chunk)))
+
+    new: list[tuple[Source, LinkSpec]] = [
+        (s, spec) for s in sources for spec in wanted[s.id] if (s.id, spec) not in existing
+    ]
+    resolved = resolve(conn, project_id, {(spec.target_kind, spec.target_ref) for _, spec in new})
+    rows_: list[dict[str, Any]] = []
+    dangling: list[Diagnostic] = []
+    for s, spec in new:
+        target = resolved.get((spec.target_kind, spec.target_ref))
+        rows_.append({
+            "project_id": project_id, "source_kind": s.kind, "source_id": s.id,
+            "source_ref": s.ref, "source_path": s.path, "source_line": s.line or 1, "link_type": str(spec.link_type),
+            "target_kind": spec.target_kind, "target_ref": spec.target_ref,
+            "target_id": target[0] if target else None,
+            "target_version": target[1] if target else None,
+            "reviewed_version": target[1] if target else None,
+        })
+        if target is None and spec.target_kind in TARGET_MODELS:
+            dangling.append(dangling_finding(s.path, s.line or 1, s.ref, str(spec.link_type), spec.target_kind, spec.target_ref))
+    _insert(conn, rows_)
+    # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
+    moved = [
+        {"_id": e.id, "source_path": s.path, "source_line": s.line or e.line, "source_ref": s.ref}
+        for s in sources for spec in wanted[s.id]
+        if (e := existing.get((s.id, spec))) is not None and (e.path, e.line, e.ref) != (s.path, s.line or e.line, s.ref)
+    ]
+    if moved:
+        conn.execute(update(LINKS).where(t.id == bindparam("_id")), moved)
+    # Targets that exist and are already linked were resolved when the link was made (or followed since).
+    return dangling
+
+
+_INSERT_COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
+                   "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert link rows. On SQLite straight through the driver: a cold sync writes tens of thousands of links and
+    SQLAlchemy's per-parameter processing would cost as much as SQLite itself (the values are plain already: the
+    ids are stored as 32-digit hex, exactly what ``Uuid`` writes there). Elsewhere through Core's batched insert."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        for start in range(0, len(rows), 2000):
+            conn.execute(insert(LINKS), rows[start : start + 2000])
+        return
+    uuid_columns = {"project_id", "source_id", "target_id"}
+    statement = (
+        f"INSERT INTO links ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+    )
+    conn.exec_driver_sql(
+        statement,
+        [
+            tuple(
+                (v.hex if v is not None else None) if c in uuid_columns else v
+                for c in _INSERT_COLUMNS
+                for v in (row[c],)
+            )
+            for row in rows
+        ],
+    )
+
+
+def resolve(
+    conn: Connection, project_id: uuid.UUID, refs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[uuid.UUID, int]]:
+    """Live records named by (kind, ref): their id and version. Unknown kinds (requirements) resolve to nothing."""
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, ref in refs:
+        if kind in TARGET_MODELS:
+            by_kind[kind].add(ref)
+    out: dict[tuple[str, str], tuple[uuid.UUID, int]] = {}
+    for kind, numbers in by_kind.items():
+        table = TARGET_MODELS[kind].__table__
+        number = table.c[NUMBER_COLUMN[kind]]
+        for chunk in iter_chunks(sorted(numbers)):
+            rows = conn.execute(
+                select(table.c.id, number.label("number"), table.c.version).where(
+                    table.c.project_id == project_id, table.c.deleted_at.is_(None), number.in_(chunk)
+                )
+            )
+            for r in rows:
+                out[(kind, r.number)] = (r.id, r.version)
+    return out
+
+
+def dangling_finding(path: str | None, line: int, source: str, link_type: str, kind: str, ref: str) -> Diagnostic:
+    """A dangling link as a warning on its source."""
+    what = {"adr": "ADR", "contract": "contract", "feature": "feature"}.get(kind, kind)
+    return Diagnostic(
+        path or source, line, 1,
+        f"dangling link: {source} {link_type} {ref}, which is not a live {what} of this project; "
+        f"fix the reference or add the {what}",
+        severity="warning",
+    )
+
+
+def _dangling_to(conn: Connection, project_id: uuid.UUID, refs: Sequence[tuple[str, str]]) -> list[Diagnostic]:
+    """Links left dangling because their target was deleted by this sync."""
+    t = LINKS.c
+    out: list[Diagnostic] = []
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, ref in refs:
+        by_kind[kind].append(ref)
+    for kind, numbers in by_kind.items():
+        for chunk in iter_chunks(sorted(numbers)):
+            rows = conn.execute(
+                select(t.source_path, t.source_line, t.source_ref, t.link_type, t.target_ref).where(
+                    t.project_id == project_id, t.target_kind == kind, t.target_ref.in_(chunk), t.target_id.is_(None)
+                ).order_by(t.source_path, t.source_line)
+            )
+            out += [dangling_finding(r.source_path, r.source_line, r.source_ref, r.link_type, kind, r.target_ref)
+                    for r in rows]
+    return out
+
+
+# -------------------------------------------------------------------------------------------------- rebuild
+
+
+def needs_rebuild(project: Project) -> bool:
+    """Whether the project's links were never built by this link format (a database older than the links)."""
+    return (project.metadata_ or {}).get(_FORMAT_KEY) != LINKS_FORMAT
+
+
+def mark_built(project: Project) -> None:
+    project.metadata_ = {**(project.metadata_ or {}), _FORMAT_KEY: LINKS_FORMAT}
+
+
+def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions) -> list[Diagnostic]:
+    """Recompute every link of a project from its live rows; review state of surviving links is kept, targets are
+    re-resolved, links of deleted records go. Returns every dangling link."""
+    t = LINKS.c
+    sources = list(_live_sources(conn, project_id))
+    live_ids = {s.id for s in sources}
+    known = [r.source_id for r in conn.execute(select(t.source_id).where(t.project_id == project_id).distinct())]
+    for chunk in iter_chunks([i for i in known if i not in live_ids]):
+        conn.execute(delete(LINKS).where(t.source_id.in_(chunk)))
+    _write_sources(conn, project_id, sources, options)
+    # Re-resolve every target: ids and versions as they are now. A link that had a target keeps its review.
+    rows = conn.execute(
+        select(t.id, t.target_kind, t.target_ref, t.target_id, t.target_version, t.reviewed_version).where(
+            t.project_id == project_id, t.target_kind.in_(list(TARGET_MODELS))
+        )
+    ).all()
+    resolved = resolve(conn, project_id, {(r.target_kind, r.target_ref) for r in rows})
+    fixes = []
+    for r in rows:
+        target = resolved.get((r.target_kind, r.target_ref))
+        tid, version = target if target else (None, None)
+        if (tid, version) != (r.target_id, r.target_version):
+            reviewed = r.reviewed_version if r.reviewed_version is not None else version
+            fixes.append({"_id": r.id, "target_id": tid, "target_version": version, "reviewed_version": reviewed})
+    if fixes:
+        conn.execute(update(LINKS).where(t.id == bindparam("_id")).values(updated_at=utcnow()), fixes)
+    return dangling(conn, project_id)
+
+
+def dangling(conn: Connection, project_id: uuid.UUID) -> list[Diagnostic]:
+    """Every dangling link of a project, as warnings on their sources."""
+    t = LINKS.c
+    rows = conn.execute(
+        select(t.source_path, t.source_line, t.source_ref, t.link_type, t.target_kind, t.target_ref)
+        .where(t.project_id == project_id, t.target_id.is_(None), t.target_kind.in_(list(TARGET_MODELS)))
+        .order_by(t.source_path, t.source_line, t.target_ref)
+    )
+    return [dangling_finding(r.source_path, r.source_line, r.source_ref, r.link_type, r.target_kind, r.target_ref)
+            for r in rows]
+
+
+# Columns ``derive`` reads, per kind (the rest of a row does not matter to links).
+_DERIVE_COLUMNS = {
+    "adr": ("adr_number", "supersedes", "superseded_by", "related_adrs", "related_requirements"),
+    "feature": ("feature_number", "related_adrs", "related_requirements", "description"),
+    "scenario": ("scenario_number", "tags", "scenario_metadata", "description", "requirement_ids"),
+}
+
+
+def _live_sources(conn: Connection, project_id: uuid.UUID) -> Iterator[Source]:
+    for kind in ("adr", "feature"):
+        table = TARGET_MODELS[kind].__table__
+        cols = [table.c[c] for c in _DERIVE_COLUMNS[kind]]
+        for r in conn.execute(
+            select(table.c.id, table.c.source_path, *cols).where(table.c.project_id == project_id, table.c.deleted_at.is_(None))
+        ):
+            fields = {c: r._mapping[c] for c in _DERIVE_COLUMNS[kind]}
+            yield Source(kind, r.id, fields[NUMBER_COLUMN[kind]], r.source_path, None, fields)
+    contract = Contract.__table__
+    skip = {"id", "project_id", "version", "deleted_at", "created_at", "updated_at", "content_hash", "source_commit",
+            "source_path", "verification_result", "verification_timestamp", "last_verified_at", "approved_by",
+            "approved_at"}
+    columns = [c for c in contract.c if c.key not in skip]
+    for r in conn.execute(
+        select(contract.c.id, contract.c.source_path, *columns).where(
+            contract.c.project_id == project_id, contract.c.deleted_at.is_(None)
+        )
+    ):
+        fields = {c.key: r._mapping[c.key] for c in columns}
+        yield Source("contract", r.id, str(fields["contract_number"]), r.source_path, None, fields)
+    s, f = Scenario.__table__, Feature.__table__
+    cols = [s.c[c] for c in _DERIVE_COLUMNS["scenario"]]
+    for r in conn.execute(
+        select(s.c.id, s.c.source_path, f.c.feature_number, *cols)
+        .select_from(s.join(f, and_(s.c.feature_id == f.c.id)))
+        .where(f.c.project_id == project_id, s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
+    ):
+        fields = {c: r._mapping[c] for c in _DERIVE_COLUMNS["scenario"]}
+        yield Source("scenario", r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path, None,
+                     fields)

@@ -1,0 +1,78 @@
+"""Trace links between records, derived by sync from the files (never typed by hand).
+
+One row per (source record, link type, target reference). ``target_ref`` keeps the reference as written (an ADR id,
+a requirement id) so a link to a record that does not exist yet — a *dangling* link — is still a row, and resolves
+by itself when the target appears. ``target_version`` is the target's version as sync last saw it (content changes
+only: database-side ``annotated`` edits never reach it); ``reviewed_version`` the version someone (or the sync that
+created the link) last reviewed the source against. A link is *suspect* while the two differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracertm.models.base import Base, TimestampMixin
+from tracertm.models.types import GUID, UTCDateTime
+
+
+class LinkType(enum.StrEnum):
+    """What a link says. Stored as plain strings without a CHECK constraint on purpose: the step-definition and
+    test-case issues add their types (``step``, ``test``) without rebuilding the table."""
+
+    SUPERSEDES = "supersedes"  # ADR → the ADR it replaces
+    SUPERSEDED_BY = "superseded_by"  # ADR → its successor
+    RELATED = "related"  # ADR → another ADR it mentions
+    IMPLEMENTS = "implements"  # feature / scenario / contract → the ADR it implements (@ADR-n, mentions)
+    COVERS = "covers"  # anything → a requirement id (requirement_pattern)
+    STEP = "step"  # scenario → step definition (reserved: step matching)
+    TEST = "test"  # scenario → test case (reserved: test results)
+
+
+class Link(TimestampMixin, Base):
+    """One derived trace link of one project."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("source_id", "link_type", "target_kind", "target_ref"),
+        Index("ix_links_project_id_target_kind_target_ref", "project_id", "target_kind", "target_ref"),
+        Index("ix_links_target_id", "target_id"),
+    )
+
+    # A short integer: what people type in ``tracertm review 42``, and no uuid4() per link on a cold sync.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    # Polymorphic ends (adr, contract, feature, scenario; later step_definition, test_case): no FK. Links of a
+    # record are removed by sync when the record is deleted.
+    source_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    source_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
+    # The source's identity for display (``FEATURE/SCENARIO`` for scenarios), its file and line.
+    source_ref: Mapped[str] = mapped_column(String(1024), nullable=False)
+    source_path: Mapped[str | None] = mapped_column(String(1024))
+    source_line: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    link_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_kind: Mapped[str] = mapped_column(String(32), nullable=False)  # adr, requirement, ...
+    target_ref: Mapped[str] = mapped_column(String(500), nullable=False)
+    # NULL: unresolved — dangling for record kinds, always NULL for requirements (they are ids, not rows).
+    target_id: Mapped[uuid.UUID | None] = mapped_column(GUID)
+    target_version: Mapped[int | None] = mapped_column(Integer)
+    reviewed_version: Mapped[int | None] = mapped_column(Integer)
+    reviewed_by: Mapped[str | None] = mapped_column(String(255))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def suspect(self) -> bool:
+        """The target changed since the last review."""
+        return self.target_id is not None and self.reviewed_version is not None and (
+            self.target_version != self.reviewed_version
+        )
+
+    def __repr__(self) -> str:
+        return f"Link({self.source_ref} -{self.link_type}-> {self.target_ref})"
+
+
+__all__ = ["Link", "LinkType"]

@@ -1,0 +1,49 @@
+"""Which step definition each executed scenario step matched: derived by sync from the files, never edited.
+
+One row per (scenario step, Examples row, matching definition): a step matched by one definition has one
+``defined`` row, an ambiguous one a row per candidate, an undefined one a single row without a definition. The
+argument values are what the definition would receive. ``step_definitions.usage_count`` counts a definition's
+``defined`` rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracertm.models.base import Base, UUIDPrimaryKeyMixin
+from tracertm.models.types import GUID, JSONType, string_check
+
+MATCH_STATUS_VALUES = ("defined", "undefined", "ambiguous")
+
+
+class ScenarioStepMatch(UUIDPrimaryKeyMixin, Base):
+    """One executed step of one scenario and one definition it matched (none when undefined)."""
+
+    __tablename__ = "scenario_step_matches"
+    __table_args__ = (
+        Index("ix_scenario_step_matches_scenario_id", "scenario_id"),
+        Index("ix_scenario_step_matches_step_definition_id", "step_definition_id"),
+        Index("ix_scenario_step_matches_project_id", "project_id"),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    scenario_id: Mapped[uuid.UUID] = mapped_column(
+        GUID, ForeignKey("scenarios.id", ondelete="CASCADE"), nullable=False
+    )
+    step_definition_id: Mapped[uuid.UUID | None] = mapped_column(
+        GUID, ForeignKey("step_definitions.id", ondelete="CASCADE"), nullable=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # order of execution within the scenario
+    line: Mapped[int] = mapped_column(Integer, nullable=False)  # the step's line in the feature file
+    row_line: Mapped[int | None] = mapped_column(Integer)  # the Examples row's line, for an outline step
+    keyword: Mapped[str] = mapped_column(Text, nullable=False)
+    step_text: Mapped[str] = mapped_column(Text, nullable=False)  # after outline substitution
+    status: Mapped[str] = mapped_column(string_check("step_match_status", *MATCH_STATUS_VALUES), nullable=False)
+    arguments: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list, server_default=text("'[]'"))
+
+
+__all__ = ["MATCH_STATUS_VALUES", "ScenarioStepMatch"]

@@ -1,0 +1,124 @@
+"""The dialect tables of ADRs: which words, labels and headings mean what, and which template a file follows.
+
+Everything a reader of real ADR collections has to teach the parser lives here as data, so adding a spelling is a
+one-line change (and the README's dialect table is written from these tables).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+
+ADR_STATUSES = ("proposed", "accepted", "deprecated", "superseded", "rejected")
+DIALECTS = ("nygard", "madr2", "madr3", "madr4", "log4brains", "bold", "docusaurus", "unknown")
+
+# First meaningful word of a status → ADRStatus. Deliberately conservative: anything else is a warning.
+STATUS_WORDS: dict[str, str] = {
+    "proposed": "proposed",
+    "proposal": "proposed",
+    "accepted": "accepted",
+    "accept": "accepted",
+    "approved": "accepted",
+    "deprecated": "deprecated",
+    "obsolete": "deprecated",
+    "superseded": "superseded",
+    "superceded": "superseded",  # adr-tools spelling
+    "rejected": "rejected",
+    "declined": "rejected",
+}
+
+SUPERSEDED_BY = frozenset({"superseded by", "superceded by", "superseded", "superceded"})
+SUPERSEDES = frozenset({"supersedes", "supercedes"})
+
+# Stakeholder roles, in the fixed order used to flatten them (fixed so that reordering keys keeps the hash).
+ROLE_ORDER = ("deciders", "decision-makers", "consulted", "informed", "stakeholders")
+ROLE_ALIASES = {
+    "deciders": "deciders",
+    "decider": "deciders",
+    "decision-makers": "decision-makers",
+    "decision-maker": "decision-makers",
+    "consulted": "consulted",
+    "informed": "informed",
+    "stakeholders": "stakeholders",
+}
+
+# Front matter keys that become fields (or drive identity); every other key is kept in adr_metadata.
+MAPPED_FM_KEYS = frozenset(
+    {"id", "number", "title", "status", "date", "tags", "supersedes", "superseded-by", "superceded-by"}
+    | set(ROLE_ALIASES)
+)
+# Keys adr_metadata always has (or may have); a front matter key with one of these names is kept under a prefix.
+RESERVED_METADATA = frozenset(
+    {"dialect", "raw_status", "sections", "stakeholder_roles", "links", "slug", "attributes", "preamble", "options"}
+)
+
+# Heading names (normalised by ``heading_key``) → the field they fill.
+CONTEXT_HEADINGS = frozenset(
+    {"context", "context and problem statement", "problem statement", "context and problem"}
+)
+DECISION_HEADINGS = frozenset({"decision", "decisions", "decision outcome", "decision made"})
+PLAIN_CONSEQUENCE_HEADINGS = frozenset({"consequences", "implications"})  # merged without their heading
+CONSEQUENCE_HEADINGS = PLAIN_CONSEQUENCE_HEADINGS | {"positive consequences", "negative consequences"}
+DRIVER_HEADINGS = frozenset({"decision drivers"})
+OPTION_HEADINGS = frozenset({"considered options", "options considered"})
+PROS_CONS_HEADINGS = frozenset({"pros and cons of the options", "pros and cons"})
+STATUS_HEADINGS = frozenset({"status"})
+LINK_HEADINGS = frozenset({"links"})
+# Labels also read without a colon (``Status Accepted``, ``Date 09/04/2018``), but only in the key list and the
+# Status section, and only when the value reads as one (a status word, a date): "Date of the meeting" is prose.
+LOOSE_LABELS = frozenset({"status", "date"})
+
+KNOWN_HEADINGS = (
+    CONTEXT_HEADINGS
+    | DECISION_HEADINGS
+    | CONSEQUENCE_HEADINGS
+    | DRIVER_HEADINGS
+    | OPTION_HEADINGS
+    | PROS_CONS_HEADINGS
+    | STATUS_HEADINGS
+)
+
+
+def detect_dialect(
+    fm_keys: Set[str], fm_present: bool, has_h1: bool, dated_file: bool, styles: Set[str], names: Set[str]
+) -> str:
+    """Which template the file follows (informational; parsing is the same for all).
+
+    ``fm_keys``: normalised front matter keys; ``dated_file``: a Log4brains ``yyyymmdd-`` file name; ``styles``:
+    how the key list was written (``list*``, ``list-``, ``bold``, ``tags``...); ``names``: the section keys.
+    """
+    if "decision-makers" in fm_keys:
+        return "madr4"
+    if fm_present and not has_h1 and fm_keys & {"id", "title"}:
+        return "docusaurus"
+    if dated_file or "tags" in styles:
+        return "log4brains"
+    if fm_keys & {"status", "date", "deciders", "consulted", "informed"}:
+        return "madr3"
+    if styles & {"list*", "list-", "list+"} or names & {"decision outcome", "considered options"}:
+        return "madr2"
+    if "bold" in styles:
+        return "bold"
+    if "status" in names or "list" in styles:
+        return "nygard"
+    return "unknown"
+
+
+_STATUS_HEADING_RE = re.compile(r"[\W_]*(?:\d{1,3}[.)][ \t]*)?status\b(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def status_heading(title: str) -> tuple[bool, str | None]:
+    """Whether a heading is the ADR's Status heading, and the status written in it, if any.
+
+    ``Status``, ``✅ Status``, ``**Status**``, ``Status (as of 2021)`` are; ``Status: Accepted`` is, with the value
+    ``Accepted``; ``Status quo`` is not.
+    """
+    match = _STATUS_HEADING_RE.fullmatch(title.strip())
+    if match is None:
+        return False, None
+    rest = match.group(1).replace("*", "").strip()
+    if not rest or rest[0] == "(" or not any(ch.isalnum() for ch in rest):
+        return True, None  # nothing, a trailing note, or emoji
+    if rest[0] in ":-–—|":
+        return True, rest[1:].strip() or None
+    return False, None

@@ -1,0 +1,181 @@
+"""Facts gathered from one ADR before they become fields: statuses and dates with where each was declared,
+relations, roles, tags, attributes — read from the front matter, the key list, the Status section and bold lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracertm.errors import Diagnostic
+from tracertm.parsers.adr.dialects import ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDES, status_heading
+from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
+from tracertm.parsers.adr.markdown import Body, Section, atx_heading, strip_list_marker
+from tracertm.parsers.adr.references import adr_targets, normalise_adr_ref, relation_line
+from tracertm.parsers.adr.values import KeyValue, key_value, loose_key_value, name_list, tag_list
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One declaration of a status or date, with where it came from."""
+
+    raw: Any
+    source: str
+    line: int
+
+
+@dataclass
+class Facts:
+    """Everything gathered from one file before it becomes the record's fields. Lives for one ``parse`` call."""
+
+    path: str
+    statuses: list[Declared] = field(default_factory=list)
+    dates: list[Declared] = field(default_factory=list)
+    superseded_by: list[str] = field(default_factory=list)
+    supersedes: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    styles: set[str] = field(default_factory=set)  # hints for dialect detection
+
+    def add_role(self, role: str, names: Iterable[str]) -> None:
+        self.roles.setdefault(role, []).extend(names)  # de-duplicated once, when the fields are built
+
+    def add_relation(self, relation: str, targets: Sequence[str]) -> None:
+        if relation in SUPERSEDED_BY:
+            self.superseded_by.extend(targets)
+        elif relation in SUPERSEDES:
+            self.supersedes.extend(targets)
+        else:
+            self.links.extend({"relation": relation, "target": target} for target in targets)
+        self.related.extend(targets)
+
+    def add_status(self, raw: str, source: str, line: int) -> None:
+        """A declared status; ``superseded by [..](0005-x.md)`` also names the successor."""
+        self.statuses.append(Declared(raw, source, line))
+        successor = relation_line(raw)
+        if successor is not None and successor[0] in SUPERSEDED_BY:
+            self.add_relation(*successor)
+
+    def add_key_value(self, kv: KeyValue, source: str, line: int, keep_unknown: bool) -> None:
+        """Route one key/value line: status, date, roles, tags, relations; other keys kept if ``keep_unknown``."""
+        role = ROLE_ALIASES.get(kv.key)
+        relation = kv.key.replace("-", " ")
+        targets = adr_targets(kv.value) if kv.value else []
+        if kv.key == "status":
+            if kv.value:
+                self.add_status(kv.value, source, line)
+        elif kv.key == "date":
+            if kv.value:
+                self.dates.append(Declared(kv.value, source, line))
+        elif role is not None:
+            self.add_role(role, name_list(kv.value))
+        elif kv.key == "tags":
+            self.tags.extend(tag_list(kv.value))
+        elif relation in SUPERSEDED_BY | SUPERSEDES or (targets and (kv.bold or keep_unknown)):
+            # `**Supersedes:** N/A` names nothing; `**Related:** ADR-0002` is a custom link.
+            self.add_relation(relation, targets)
+        elif keep_unknown and kv.value:
+            self.attributes.setdefault(kv.label, kv.value)
+
+
+def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
+    found = fm.get("status")
+    if found is not None and str(json_value(found[0])).strip():
+        facts.add_status(str(json_value(found[0])).strip(), "front matter", found[1])
+    found = fm.get("date")
+    if found is not None:
+        facts.dates.append(Declared(found[0], "front matter", found[1]))
+    for key, value in fm.values.items():
+        role = ROLE_ALIASES.get(fm_key(key))
+        if role is not None:
+            facts.add_role(role, name_list(value))
+    found = fm.get("tags")
+    if found is not None:
+        facts.tags.extend(tag_list(found[0]))
+    for names, kind in ((("supersedes",), "supersedes"), (("superseded-by", "superceded-by"), "superseded by")):
+        found = fm.get(*names)
+        if found is not None:
+            values = found[0] if isinstance(found[0], list) else [found[0]]
+            facts.add_relation(kind, [t for v in values for t in (normalise_adr_ref(v),) if t])
+
+
+def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[int, int]], facts: Facts) -> str:
+    """Read the key list before the first section heading; return the rest of that text (kept as preamble)."""
+    leftover: list[tuple[int, int]] = list(title_lines)
+    for index in range(start, end):
+        line = body.lines[index]
+        if body.code[index] or not line.strip() or any(a <= index < b for a, b in title_lines):
+            continue
+        kv = key_value(line) or loose_key_value(line)
+        relation = relation_line(line) if kv is None else None
+        if kv is not None:
+            facts.add_key_value(kv, "key list", body.file_line(index), keep_unknown=True)
+            facts.styles.add("bold" if kv.bold else f"list{kv.bullet}")
+            if kv.key == "tags":
+                facts.styles.add("tags")
+        elif relation is not None:
+            facts.add_relation(*relation)
+        else:
+            continue
+        leftover.append((index, index + 1))
+    return body.text(start, end, leftover)
+
+
+def read_status_section(body: Body, section: Section, facts: Facts, *, have_status: bool = False) -> str:
+    """The ``## Status`` section: its first meaningful line is the status (unless the heading named it already,
+    ``have_status``); relation lines anywhere in it.
+
+    Returns the section's other text (an explanation of the status, say), which is kept rather than dropped.
+    """
+    used: list[tuple[int, int]] = []
+    for index in range(section.start, section.end):
+        line = body.lines[index]
+        if body.code[index] or not line.strip() or atx_heading(line) is not None:
+            continue
+        line_no = body.file_line(index)
+        kv = key_value(line) or loose_key_value(line)
+        relation = relation_line(line)
+        if kv is not None and kv.key in ("status", "date"):
+            facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)
+            have_status = have_status or kv.key == "status"
+        elif relation is not None and relation[0] not in SUPERSEDED_BY:
+            facts.add_relation(*relation)
+        elif relation is not None or not have_status:
+            # `Superceded by [..]` (adr-tools replaces `Accepted` with it) is a status line and a relation.
+            if relation is not None:
+                facts.add_relation(*relation)
+            if not have_status:
+                facts.statuses.append(Declared(strip_list_marker(line), "## Status section", line_no))
+                have_status = True
+        else:
+            continue
+        used.append((index, index + 1))
+    return body.text(section.start, section.end, used)
+
+
+def read_bold_lines(body: Body, start: int, sections: Sequence[Section], facts: Facts) -> None:
+    """``**Status:** ...`` style lines after the key list that speak for the whole ADR.
+
+    Only lines directly in a top-level section count: a ``**Status**: done`` inside a ``###`` sub-section or a
+    list item (the task list of a long ADR) is the status of that task, not of the ADR. Status sections are read
+    by ``read_status_section``.
+    """
+    skip: set[int] = set()
+    for section in sections:
+        if status_heading(section.heading.title)[0]:
+            skip.update(range(section.heading.at, section.end))
+        for child in section.children:
+            skip.update(range(child.heading.at, child.end))
+    for index in range(start, len(body.lines)):
+        line = body.lines[index]
+        if body.code[index] or index in skip or ("**" not in line and "__" not in line):
+            continue
+        kv = key_value(line)
+        if kv is not None and kv.bold and not kv.bullet:
+            facts.add_key_value(kv, "bold line", body.file_line(index), keep_unknown=False)
+            facts.styles.add("bold")

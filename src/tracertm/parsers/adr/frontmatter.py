@@ -1,0 +1,155 @@
+"""YAML front matter of an ADR (MADR 3/4, Docusaurus): split off the Markdown, loaded safely, every key's line kept.
+
+The block must open on line 1 with ``---`` and close with another ``---`` line (three or more dashes, trailing
+spaces allowed). It is loaded with a *safe* loader after ``parsers._yaml.check_limits`` vetted its events (the same
+alias, depth and expansion limits as contracts), so any YAML problem is a ``ParseError`` with a file line.
+
+python-frontmatter is not used: its ``parse`` strips the text (shifting every line number), treats an unclosed
+block as "no front matter" (silently), and its handlers get no path or line to report errors against.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from tracertm.errors import Diagnostic, ParseError
+from tracertm.parsers import _yaml
+from tracertm.parsers._yaml import check_limits, error_position
+from tracertm.parsers.records import ParserOptions
+
+# A delimiter line: three or more dashes, trailing white space allowed (what Jekyll, Hugo and MADR write).
+_BOUNDARY = re.compile(r"-{3,}\s*")
+
+
+class _FrontMatterLoader(_yaml.LOADER):  # type: ignore[misc]
+    """A safe loader whose timestamps never raise: ``date: 2020-02-30`` stays a string (reported as a warning)."""
+
+
+def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The loaded front matter: values by (string) key, and the 1-based file line of each key."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    raw: str = ""
+    present: bool = False
+
+    def get(self, *names: str) -> tuple[Any, int] | None:
+        """The first present, non-null key among ``names`` (matched after ``fm_key`` normalisation)."""
+        for key, value in self.values.items():
+            if fm_key(key) in names and value is not None:
+                return value, self.lines.get(key, 1)
+        return None
+
+
+def fm_key(key: str) -> str:
+    """A key or label for matching: lower-case words joined by ``-`` (``Decision_Makers`` → ``decision-makers``)."""
+    return "-".join(key.strip().casefold().replace("_", " ").replace("-", " ").split())
+
+
+def split_front_matter(path: str, lines: Sequence[str]) -> tuple[str | None, int]:
+    """Return (YAML text or None, index of the first body line). The opening ``---`` must be line 1."""
+    if not lines or not _BOUNDARY.fullmatch(lines[0]):
+        return None, 0
+    for index in range(1, len(lines)):
+        if _BOUNDARY.fullmatch(lines[index]):
+            return "\n".join(lines[1:index]), index + 1
+    raise ParseError(path, 1, 1, "front matter opened by '---' on line 1 is never closed; add a closing '---' line")
+
+
+def _yaml_error(path: str, exc: yaml.YAMLError, fm_text: str) -> ParseError:
+    """A PyYAML error as a ParseError pointing into the file (front matter starts on line 2)."""
+    line, column = error_position(fm_text, exc, line_offset=1)
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    return ParseError(
+        path, line, column, f"malformed YAML front matter: {problem}; fix the block between '---' lines"
+    )
+
+
+def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings: list[Diagnostic]) -> FrontMatter:
+    """Safely load the front matter block into a mapping, or raise ``ParseError`` with a file line."""
+    try:
+        check_limits(path, fm_text, options, line_offset=1, what="YAML front matter")
+        loader = _FrontMatterLoader(fm_text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return FrontMatter(raw=fm_text, present=True)
+            if not isinstance(root, yaml.MappingNode):
+                kind = "list" if isinstance(root, yaml.SequenceNode) else "single value"
+                raise ParseError(
+                    path,
+                    root.start_mark.line + 2,
+                    root.start_mark.column + 1,
+                    f"front matter must be a mapping of keys to values, not a {kind}",
+                )
+            loader.flatten_mapping(root)  # resolves `<<: *base` merge keys
+            values: dict[str, Any] = {}
+            lines: dict[str, int] = {}
+            for key_node, value_node in root.value:
+                line = key_node.start_mark.line + 2
+                try:
+                    key = json_value(loader.construct_object(key_node, deep=True))
+                    value = loader.construct_object(value_node, deep=True)
+                except (ValueError, TypeError, OverflowError) as exc:
+                    raise ParseError(
+                        path, line, key_node.start_mark.column + 1, f"bad front matter value: {exc}"
+                    ) from None
+                name = key if isinstance(key, str) else str(key)
+                if name in values:
+                    message = f"front matter key {name!r} is repeated; the last one wins"
+                    warnings.append(Diagnostic(path, line, 0, message, "warning"))
+                values[name] = value
+                lines[name] = line
+            return FrontMatter(values=values, lines=lines, raw=fm_text, present=True)
+        finally:
+            loader.dispose()
+    except ParseError:
+        raise
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc, fm_text) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        message = f"malformed YAML front matter: {exc}; fix the block between '---' lines"
+        raise ParseError(path, 2, 0, message) from None
+
+
+def json_value(value: Any) -> Any:
+    """A front matter value made JSON-safe (dates as ISO text, sets as sorted lists, bytes as base64)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            json_key = json_value(key)
+            out[json_key if isinstance(json_key, str) else str(json_key)] = json_value(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [json_value(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((json_value(item) for item in value), key=repr)
+    return str(value)
+

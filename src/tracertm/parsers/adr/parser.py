@@ -1,0 +1,125 @@
+"""The ADR parser's entry point: one Markdown file → one ``adr`` record (see the package docstring)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+from tracertm.errors import ParseError
+from tracertm.parsers.adr.dialects import KNOWN_HEADINGS, ROLE_ORDER, detect_dialect
+from tracertm.parsers.adr.facts import Facts, read_bold_lines, read_front_matter, read_key_list
+from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, load_front_matter, split_front_matter
+from tracertm.parsers.adr.identity import file_identity, title_number
+from tracertm.parsers.adr.markdown import Body, build_sections, heading_key, scan_body
+from tracertm.parsers.adr.references import find_references
+from tracertm.parsers.adr.resolve import (
+    build_metadata,
+    requirements,
+    resolve_date,
+    resolve_identity,
+    resolve_status,
+    title_of,
+)
+from tracertm.parsers.adr.sections import merge_consequences, read_sections
+from tracertm.parsers.adr.values import unique
+from tracertm.parsers.common import parse_text_safely
+from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
+
+def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
+    """Parse one ADR Markdown file into a ``ParseResult`` holding one ``adr`` record, or raise ``ParseError``."""
+    return parse_text_safely(_parse_text, path, data, options)
+
+
+def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
+    if not text.strip():
+        raise ParseError(path, 1, 0, "empty ADR file; write at least a '# Title' line, or delete the file")
+    all_lines = text.split("\n")
+    fm_text, body_start = split_front_matter(path, all_lines)
+    facts = Facts(path)
+    fm = load_front_matter(path, fm_text, options, facts.warnings) if fm_text is not None else FrontMatter()
+    body = scan_body(all_lines[body_start:], body_start + 1)
+    file_id = file_identity(path)
+
+    # The title heading: the first heading, when it is an H1 that is not itself a section name.
+    first = body.headings[0] if body.headings else None
+    h1 = (
+        first if first is not None and first.level == 1 and heading_key(first.title) not in KNOWN_HEADINGS else None
+    )
+    others = [h for h in body.headings if h is not h1]
+    preamble_end = others[0].at if others else len(body.lines)
+    sections = build_sections(others, len(body.lines))
+
+    read_front_matter(fm, facts)
+    title_lines = [(h1.at, h1.end)] if h1 is not None else []
+    preamble = read_key_list(body, 0, preamble_end, title_lines, facts)
+    mapped = read_sections(body, sections, facts)
+    read_bold_lines(body, preamble_end, sections, facts)
+
+    number = resolve_identity(fm, file_id, title_number(h1.title) if h1 is not None else None, facts)
+    superseded_by = [t for t in unique(facts.superseded_by) if t != number]
+    supersedes = [t for t in unique(facts.supersedes) if t != number]
+    status, raw_status = resolve_status(facts, bool(superseded_by))
+    date = resolve_date(facts, file_id.date, options.date_format)
+
+    # Related ADRs: relation targets first (front matter, key list, sections), then mentions in text order (ids
+    # and links to numbered ADR files, outside code and URLs); unique, first seen wins, never the ADR itself.
+    mentions, ref_lines = _mentions(fm, body)
+    related_adrs = [t for t in unique(facts.related + mentions) if t != number]
+    roles = {role: unique(facts.roles[role]) for role in ROLE_ORDER if facts.roles.get(role)}
+    metadata = build_metadata(fm, facts, mapped, preamble, number)
+    metadata.update(
+        dialect=detect_dialect(
+            {fm_key(k) for k in fm.values},
+            fm.present,
+            h1 is not None,
+            file_id.date is not None,
+            facts.styles,
+            mapped.names,
+        ),
+        raw_status=raw_status,
+        stakeholder_roles=roles,
+        slug=file_id.slug,
+    )
+
+    fields: dict[str, Any] = {
+        "adr_number": number,
+        "title": title_of(fm, h1, number, file_id) or number,
+        "status": status,
+        "context": "\n\n".join(mapped.context) or None,
+        "decision": "\n\n".join(mapped.decision) or None,
+        "consequences": merge_consequences(mapped.consequences),
+        "decision_drivers": mapped.drivers,
+        "considered_options": mapped.options,
+        "related_requirements": requirements(path, text, options),
+        "related_adrs": related_adrs,
+        "supersedes": supersedes[0] if supersedes else None,
+        "superseded_by": superseded_by[0] if superseded_by else None,
+        "stakeholders": unique(name for role in roles.values() for name in role),
+        "tags": unique(facts.tags),
+        "date": date,
+        "adr_metadata": metadata,
+    }
+    line = body.file_line(h1.at) if h1 else 1
+    lines = {target: ref_lines.get(target, line) for target in related_adrs}
+    record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines)
+    return ParseResult(path=path, kind="adr", records=(record,), warnings=tuple(facts.warnings))
+
+
+def _mentions(fm: FrontMatter, body: Body) -> tuple[list[str], dict[str, int]]:
+    """ADR ids mentioned in the front matter and the prose (in order), and the first file line of every reference
+    (relations included, so that a finding about any reference can point at it). Code blocks are not prose."""
+    lines = [""] * (body.first_line - 1)  # front matter lines (1-based file lines line up with list indexes + 1)
+    if fm.raw:
+        lines[1 : 1 + fm.raw.count("\n") + 1] = fm.raw.split("\n")
+    lines += ["" if body.code[n] else text for n, text in enumerate(body.lines)]
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    mentions: list[str] = []
+    first_line: dict[str, int] = {}
+    for reference in find_references(text):
+        first_line.setdefault(reference.target, bisect_right(starts, reference.offset))
+        if reference.in_prose:
+            mentions.append(reference.target)
+    return mentions, first_line

@@ -1,0 +1,117 @@
+"""References from one ADR to others: Markdown links to ADR files, bare ``ADR-NNNN`` ids, relation lines."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from tracertm.parsers.adr.identity import adr_number, file_identity, normalise_id
+from tracertm.parsers.adr.markdown import strip_list_marker
+from tracertm.parsers.adr.values import is_word, unique
+
+LINK_RE = re.compile(r"\[([^\[\]\n]{0,500})\]\(([^()\s]{1,1000})(?:[ \t]+\"[^\"\n]{0,300}\")?\)")
+ADR_ID_RE = re.compile(r"(?<![A-Za-z0-9])ADR[-_]?(\d{1,12})(?!\d)", re.IGNORECASE)
+# What is never a reference to this repository's ADRs: code spans, and URLs (autolinks, bare, link targets).
+_CODE_SPAN_RE = re.compile(r"(`{1,3})[^`\n]{1,2000}?\1")
+_AUTOLINK_RE = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]{0,2000}>")
+_BARE_URL_RE = re.compile(r"(?<![\w/])(?:[A-Za-z][A-Za-z0-9+.-]{1,31}://|www\.)[^\s<>()\[\]]{1,2000}")
+_SCHEME_RE = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:|//)")
+
+
+class Reference(NamedTuple):
+    """One reference to another ADR: the offset in the text where it is written, its id, and whether it counts in
+    prose (an id, or a link to a numbered or dated ADR file — not a link to ``../README.md``)."""
+
+    offset: int
+    target: str
+    in_prose: bool = True
+
+
+def is_external(href: str) -> bool:
+    """A link to another site or repository (``https://...``, ``mailto:``, ``//host/...``), not a file here."""
+    return _SCHEME_RE.match(href) is not None
+
+
+def _link_reference(label: str, href: str) -> tuple[str, bool] | None:
+    """(target, counts in prose) for a Markdown link, or None when it points to no ADR of this repository."""
+    if is_external(href):
+        return None
+    target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    if target.casefold().endswith((".md", ".markdown")):
+        identity = file_identity(target)
+        return identity.identifier, identity.numbered or identity.date is not None
+    match = ADR_ID_RE.search(label)
+    return (adr_number(match.group(1)), True) if match else None
+
+
+def link_target(label: str, href: str) -> str | None:
+    """The ADR a relative Markdown link points to: the linked ``.md`` file's identity (``0007-x.md``,
+    ``../0007-x/README.md``), else an ``ADR-NNNN`` label. External links point to no ADR of this repository."""
+    found = _link_reference(label, href)
+    return found[0] if found else None
+
+
+def _spaces(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
+
+
+def find_references(text: str) -> list[Reference]:
+    """References in ``text`` in order: relative links to ADR files and bare ``ADR-NNNN`` ids — not inside code
+    spans, URLs or links to other sites. Offsets are those of ``text`` (masking keeps every length)."""
+    if "](" not in text and "adr" not in text.casefold():
+        return []  # the common case, cheaply
+    masked = text
+    if "`" in masked:
+        masked = _CODE_SPAN_RE.sub(_spaces, masked)
+    if "<" in masked:
+        masked = _AUTOLINK_RE.sub(_spaces, masked)
+    found: list[Reference] = []
+    if "](" in masked:
+        for match in LINK_RE.finditer(masked):
+            link = _link_reference(match.group(1), match.group(2))
+            if link is not None:
+                found.append(Reference(match.start(), *link))
+        masked = LINK_RE.sub(_spaces, masked)
+    if "://" in masked or "www." in masked:
+        masked = _BARE_URL_RE.sub(_spaces, masked)
+    found.extend(Reference(match.start(), adr_number(match.group(1))) for match in ADR_ID_RE.finditer(masked))
+    found.sort()
+    return found
+
+
+def adr_targets(text: str) -> list[str]:
+    """ADR targets in ``text``, in order, each once (see ``find_references``)."""
+    return unique(reference.target for reference in find_references(text))
+
+
+def relation_line(line: str) -> tuple[str, list[str]] | None:
+    """``Superceded by [3. X](0003-x.md)``, ``- Refined by [..](..)``, ``Amends ADR-0002`` → (relation, targets)."""
+    if "[" not in line and "adr" not in line.casefold():
+        return None
+    text = strip_list_marker(line).replace("**", "").replace("__", "").strip()
+    bracket = text.find("[")
+    id_match = ADR_ID_RE.search(text)
+    positions = [p for p in (bracket, id_match.start() if id_match else -1) if p > 0]
+    if not positions:
+        return None
+    first = min(positions)
+    words = text[:first].strip().rstrip(":").split()
+    if not 1 <= len(words) <= 4 or not all(is_word(w) for w in words):
+        return None
+    targets = adr_targets(text[first:])
+    return (" ".join(w.casefold() for w in words), targets) if targets else None
+
+
+def normalise_adr_ref(value: Any) -> str | None:
+    """A front matter reference to another ADR: a number, ``ADR-7``, a link or a file name."""
+    if isinstance(value, str):
+        targets = adr_targets(value)
+        if targets:
+            return targets[0]
+        text = value.strip()
+        if is_external(text):
+            return None  # an ADR of another repository
+        if text.casefold().endswith(".md"):
+            return file_identity(text).identifier
+        return normalise_id(text) if text and text.casefold() not in ("n/a", "none", "-") else None
+    return normalise_id(value)

@@ -1,0 +1,125 @@
+"""Single values of an ADR as people write them: ``Label: value`` lines, status words, dates, names, tags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tracertm.errors import Diagnostic
+from tracertm.parsers.adr.dates import read_date
+from tracertm.parsers.adr.dialects import LOOSE_LABELS, STATUS_WORDS
+from tracertm.parsers.adr.frontmatter import fm_key, json_value
+from tracertm.parsers.adr.markdown import LIST_ITEM_RE
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_SHORTCODE_RE = re.compile(r":[a-z0-9_+-]{1,40}:")
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    key: str  # normalised: lower-case words joined by "-" (``decision-makers``)
+    label: str  # as written
+    value: str
+    bold: bool
+    bullet: str  # "*", "-", "+", "" (plain line)
+
+
+def key_value(line: str) -> KeyValue | None:
+    """Read ``* Status: accepted``, ``Date: 2016-02-12``, ``**Status:** Accepted`` or ``**Date**: ...`` lines."""
+    if ":" not in line:
+        return None
+    stripped = line.strip()
+    bullet = ""
+    match = LIST_ITEM_RE.match(stripped)
+    if match and not match.group(2)[0].isdigit():
+        bullet, stripped = match.group(2), (match.group(3) or "").strip()
+    bold = stripped[:2] in ("**", "__")
+    if bold:
+        close = stripped.find(stripped[:2], 2)
+        if close == -1:
+            return None
+        inner, rest = stripped[2:close].strip(), stripped[close + 2 :]
+        if inner.endswith(":"):
+            label, value = inner[:-1], rest
+        elif rest.lstrip().startswith(":"):
+            label, value = inner, rest.lstrip()[1:]
+        else:
+            return None
+    else:
+        colon = stripped.find(":")
+        if colon <= 0:
+            return None
+        label, value = stripped[:colon], stripped[colon + 1 :]
+    label = label.strip()
+    words = label.split()
+    if not 1 <= len(words) <= 4 or len(label) > 40 or not all(is_word(w) for w in words):
+        return None
+    return KeyValue(fm_key(label), label, value.strip(), bold, bullet)
+
+
+_LOOSE_RE = re.compile(
+    rf"(?:[-*+][ \t]+)?(\*\*|__)?({'|'.join(sorted(LOOSE_LABELS))})(?:\*\*|__)?[ \t]+([^:\s].*)", re.IGNORECASE
+)
+
+
+def loose_key_value(line: str) -> KeyValue | None:
+    """``Status Accepted`` / ``Date 09/04/2018``: a label without its colon, accepted only when the value reads as
+    a status word or a date (``Date of the meeting was...`` is prose)."""
+    match = _LOOSE_RE.fullmatch(line.strip())
+    if match is None:
+        return None
+    label, value = match.group(2), match.group(3).strip()
+    key = label.casefold()
+    if key == "status" and STATUS_WORDS.get(status_word(value) or "") is None:
+        return None
+    if key == "date" and read_date(value).problem == "missing":
+        return None
+    return KeyValue(key, label, value, match.group(1) is not None, "")
+
+
+def is_word(word: str) -> bool:
+    return word.replace("-", "").replace("'", "").replace("_", "").isalpha()
+
+
+def status_word(raw: str) -> str | None:
+    """The first word of a status, lower-case: emoji, ``:shortcode:`` emoji and punctuation are skipped."""
+    match = _WORD_RE.search(_SHORTCODE_RE.sub(" ", raw))
+    return match.group(0).casefold() if match else None
+
+
+def name_list(value: Any) -> list[str]:
+    """Stakeholder names from ``a, b`` text, a YAML list, or anything else."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    if isinstance(value, Mapping):
+        value = list(value)
+    if isinstance(value, (set, frozenset)):
+        value = sorted(value, key=repr)
+    items = value if isinstance(value, (list, tuple)) else [value]
+    texts = (str(json_value(item)).strip() for item in items if item is not None)
+    return [text for text in texts if text]
+
+
+def tag_list(value: Any) -> list[str]:
+    """Tags from a YAML list or a comma/space separated string (Log4brains writes ``Tags: a b``)."""
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return name_list(value)
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def warning(path: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(path, line, 0, message, "warning")

@@ -1,0 +1,124 @@
+"""Cucumber JSON (the legacy ``--format json`` of cucumber-jvm, cucumber-js, the Go json-formatter, pytest-bdd's
+``--cucumberjson``): features → elements → steps with ``result.status`` and durations in nanoseconds.
+
+Layouts differ between writers and are all accepted: the Go formatter emits a separate ``type: background`` element
+before each scenario (its steps count towards that scenario), cucumber-js folds background steps into the scenario
+and adds hooks as hidden steps; outline rows carry the example row's line (pytest-bdd: the outline's line, with the
+row's values in the id, ``test_add_several[2-3]``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error, worst
+
+__all__ = ["parse", "load_json"]
+
+_STATUS = {
+    "passed": "passed",
+    "failed": "failed",
+    "skipped": "skipped",
+    "pending": "pending",
+    "undefined": "undefined",
+    "ambiguous": "failed",
+    "unknown": "skipped",
+}
+
+
+def load_json(path: str, data: bytes) -> Any:
+    """Decode JSON, or raise ``ParseError`` naming the file, line and column of the first error."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise report_error(path, line, "not valid UTF-8; save the report as UTF-8") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise report_error(path, exc.lineno, f"malformed JSON: {exc.msg}; nothing was imported from this file",
+                           exc.colno) from None
+    except RecursionError:
+        raise report_error(path, 1, "JSON nested too deeply; this is not a Cucumber report") from None
+
+
+def parse(path: str, data: bytes) -> Report:
+    """Parse one Cucumber JSON file, or raise ``ParseError``."""
+    document = load_json(path, data)
+    if not isinstance(document, list):
+        raise report_error(path, 1, "not a Cucumber JSON report: expected a list of features at the top level; "
+                                    "pass --format to pick another format")
+    cases: list[CaseResult] = []
+    for index, feature in enumerate(document):
+        where = f"feature #{index + 1}"
+        if not isinstance(feature, dict):
+            raise report_error(path, 1, f"{where} is not an object; this is not a Cucumber JSON report")
+        uri = _text(feature.get("uri")) or None
+        feature_name = _text(feature.get("name"))
+        pending_background: list[dict[str, Any]] = []
+        elements = feature.get("elements") or []
+        if not isinstance(elements, list):
+            raise report_error(path, _line(feature), f"{where}: 'elements' must be a list")
+        for element in elements:
+            if not isinstance(element, dict):
+                raise report_error(path, _line(feature), f"{where}: every element must be an object")
+            steps = _steps(path, element)
+            if element.get("type") == "background":
+                pending_background = steps  # Go formatter: belongs to the scenario that follows
+                continue
+            steps, pending_background = pending_background + steps, []
+            cases.append(_case(uri, feature_name, element, steps))
+    return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(cases))
+
+
+def _steps(path: str, element: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key in ("before", "steps", "after"):
+        items = element.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(s, dict) for s in items):
+            raise report_error(path, _line(element), f"element '{_text(element.get('name'))}': '{key}' must be a "
+                                                     "list of objects")
+        out.extend(items)
+    return out
+
+
+def _case(uri: str | None, feature_name: str, element: dict[str, Any], steps: list[dict[str, Any]]) -> CaseResult:
+    statuses: list[str] = []
+    duration = 0.0
+    timed = False
+    message: str | None = None
+    for step in steps:
+        raw = step.get("result")
+        result: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        status = _STATUS.get(_text(result.get("status")).lower(), "failed" if result.get("status") else "skipped")
+        statuses.append(status)
+        if isinstance(result.get("duration"), (int, float)):
+            duration += float(result["duration"]) / 1e9
+            timed = True
+        if message is None and status != "passed":
+            message = first_line(_text(result.get("error_message")))
+    name = _text(element.get("name"))
+    ident = _text(element.get("id")) or f"{name}:{_line(element)}"
+    tags = tuple(_text(t.get("name")).removeprefix("@") for t in element.get("tags") or [] if isinstance(t, dict))
+    return CaseResult(
+        external_id=external_id(uri, ident),
+        name=ident if "[" in ident else name,  # pytest-bdd keeps the row's values in the id
+        status=worst(statuses),
+        duration=duration if timed else None,
+        message=message,
+        feature_uri=uri,
+        feature_name=feature_name,
+        scenario_name=name,
+        line=_line(element) or None,
+        tags=tags,
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _line(node: dict[str, Any]) -> int:
+    line = node.get("line")
+    return line if isinstance(line, int) and line > 0 else 0

@@ -1,0 +1,79 @@
+"""Reading report files: size limit, format detection and dispatch to the parser of each format."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tracertm.errors import UsageError
+from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, Report, report_error
+
+__all__ = ["FORMATS", "detect", "parse_report", "read_report"]
+
+FORMATS: tuple[str, ...] = ("junit", "cucumber-json", "cucumber-messages")
+
+
+def detect(path: str, data: bytes) -> str:
+    """The format of a report from its first significant byte: ``<`` XML (JUnit), ``[`` Cucumber JSON, ``{`` a
+    Cucumber Messages stream (one envelope object per line)."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "junit"
+    if head.startswith(b"["):
+        return "cucumber-json"
+    if head.startswith(b"{"):
+        return "cucumber-messages"
+    raise report_error(path, 1, "unknown report format (expected JUnit XML, Cucumber JSON or Cucumber Messages "
+                                "NDJSON); pass --format junit|cucumber-json|cucumber-messages")
+
+
+def parse_report(path: str, data: bytes, fmt: str = "auto") -> Report:
+    """Parse the bytes of one report (``fmt`` ``auto`` detects it). Raises ``ParseError`` naming file and line."""
+    if fmt == "auto":
+        fmt = detect(path, data)
+    if fmt == "junit":
+        from tracertm.results import junit
+
+        return junit.parse(path, data)
+    if fmt == "cucumber-json":
+        from tracertm.results import cucumber_json
+
+        return cucumber_json.parse(path, data)
+    if fmt == "cucumber-messages":
+        from tracertm.results import messages
+
+        return messages.parse(path, data)
+    raise UsageError(f"--format {fmt}: unknown format; use auto, {', '.join(FORMATS)}")
+
+
+def read_report(
+    source: str | os.PathLike[str] | tuple[str, bytes], fmt: str = "auto", max_size: int = DEFAULT_MAX_REPORT_SIZE
+) -> Report:
+    """Read and parse one report: a path, or ``(name, bytes)`` (an upload). Files over ``max_size`` bytes are
+    rejected from their size, before a byte is read."""
+    if isinstance(source, tuple):
+        name, data = source
+        if len(data) > max_size:
+            raise _too_big(name, len(data), max_size)
+        return parse_report(name, data, fmt)
+    path = Path(source)
+    name = str(source)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise UsageError(f"{name}: not a file; pass the path of a test report")
+        if size > max_size:
+            raise _too_big(name, size, max_size)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file; pass the path of a test report") from None
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read ({exc.strerror})") from None
+    if len(data) > max_size:  # grew while we looked
+        raise _too_big(name, len(data), max_size)
+    return parse_report(name, data, fmt)
+
+
+def _too_big(name: str, size: int, limit: int) -> Exception:
+    return report_error(name, 0, f"report is {size:,} bytes, over the {limit:,}-byte limit for one report; split it "
+                                 "(one file per suite) or raise the limit with --max-size BYTES")

@@ -1,0 +1,173 @@
+"""JUnit XML reports, as pytest, behave ``--junit``, cucumber-jvm / cucumber-js (junit-xml-formatter), Maven Surefire
+and friends write them: ``<testsuites>`` or a bare ``<testsuite>``, suites nested or flat.
+
+Parsed with defusedxml: no entity expansion, no external entities or DTD fetches (billion laughs and XXE are
+rejected, not defused into silence), and the caller enforces a size limit before the bytes are read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from xml.etree.ElementTree import Element
+
+from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error
+
+__all__ = ["parse"]
+
+# Surefire's retry elements: the test failed, then passed on a rerun (flaky) or failed again (rerun).
+_FLAKY = ("flakyFailure", "flakyError")
+_RERUN = ("rerunFailure", "rerunError")
+
+
+def parse(path: str, data: bytes) -> Report:
+    """Parse one JUnit XML file, or raise ``ParseError`` naming the file and line."""
+    root = _xml(path, data)
+    if _local(root.tag) not in ("testsuites", "testsuite"):
+        raise report_error(path, 1, f"not a JUnit report: the root element is <{_local(root.tag)}>, "
+                                    "expected <testsuites> or <testsuite>; pass --format to pick another format")
+    cases: list[CaseResult] = []
+    starts: list[dt.datetime] = []
+    ends: list[dt.datetime] = []
+    _walk(root, cases, starts, ends)
+    return Report(
+        path=path,
+        format="junit",
+        digest=digest(data),
+        cases=tuple(cases),
+        name=root.get("name"),
+        started_at=min(starts) if starts else None,
+        finished_at=max(ends) if ends else None,
+    )
+
+
+def _xml(path: str, data: bytes) -> Element:
+    from xml.etree.ElementTree import ParseError as ExpatError
+
+    import defusedxml
+    import defusedxml.ElementTree as safe
+
+    try:
+        return safe.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except defusedxml.DefusedXmlException as exc:
+        at = data.find(b"<!ENTITY")
+        line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
+        raise report_error(
+            path, line, f"refused unsafe XML ({type(exc).__name__}: entity declarations and external references "
+            "are not allowed in test reports); regenerate the report with your test runner"
+        ) from None
+    except ExpatError as exc:
+        line, column = getattr(exc, "position", (0, 0))
+        reason = str(exc).split(":")[0]
+        message = f"malformed XML: {reason}; nothing was imported from this file"
+        raise report_error(path, line, message, column + 1) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
+    """Every ``<testcase>`` under ``root`` (suites nested or flat), and each suite's start and end."""
+    for element in root.iter():
+        tag = _local(element.tag)
+        if tag == "testcase":
+            cases.append(_case(element))
+        elif tag == "testsuite":
+            stamp = _timestamp(element.get("timestamp"))
+            if stamp is not None:
+                starts.append(stamp)
+                ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
+
+
+def _case(case: Element) -> CaseResult:
+    name = case.get("name") or ""
+    classname = case.get("classname") or None
+    status, message, failed_attempts = _outcome(case)
+    line = case.get("line")
+    return CaseResult(
+        external_id=external_id(classname, name),
+        name=name,
+        status=status,
+        duration=_seconds(case.get("time")),
+        message=message,
+        classname=classname,
+        file=case.get("file") or None,
+        line=int(line) if line and line.isdigit() else None,
+        failed_attempts=failed_attempts,
+        properties=_properties(case),
+    )
+
+
+def _properties(case: Element) -> tuple[tuple[str, str], ...]:
+    """``<properties><property name value/>`` of a test case (pytest ``record_property``, Surefire)."""
+    return tuple(
+        (prop.get("name") or "", prop.get("value") or (prop.text or "").strip())
+        for props in case
+        if _local(props.tag) == "properties"
+        for prop in props
+        if _local(prop.tag) == "property"
+    )
+
+
+def _outcome(case: Element) -> tuple[str, str | None, int]:
+    """(status, first line of the message, failed attempts before the outcome) of one ``<testcase>``."""
+    children: dict[str, list[Element]] = {}
+    for child in case:
+        children.setdefault(_local(child.tag), []).append(child)
+    attempts = sum(len(children.get(tag, ())) for tag in (*_FLAKY, *_RERUN))
+    for tag, status in (("error", "error"), ("failure", "failed")):
+        if tag in children:
+            element = children[tag][0]
+            kind = (element.get("type") or "").lower()
+            if kind == "undefined" or _behave_undefined(element):
+                status = "undefined"
+            elif kind in ("pending", "pendingexception"):
+                status = "pending"
+            return status, _message(element), len(children.get(tag, ())) - 1 + attempts
+    rerun = [e for tag in _RERUN for e in children.get(tag, ())]
+    if rerun:  # Surefire: failed on every attempt
+        return "failed", _message(rerun[-1]), len(rerun) - 1
+    if "skipped" in children:
+        return "skipped", _message(children["skipped"][0]), 0
+    explicit = (case.get("status") or "").lower()  # behave and the Jenkins schema
+    if explicit in ("skipped", "untested", "disabled"):
+        return "skipped", None, 0
+    if explicit == "failed":
+        return "failed", None, 0
+    flaky = [e for tag in _FLAKY for e in children.get(tag, ())]
+    return "passed", _message(flaky[-1]) if flaky else None, len(flaky)
+
+
+def _behave_undefined(element: Element) -> bool:
+    """behave reports an undefined step as ``<failure type="undefined" message="Undefined Step: ...">`` or as an
+    ``<error>`` whose text names the failing step "... undefined in 0.000s"."""
+    if (element.get("message") or "").startswith("Undefined Step"):
+        return True
+    text = (element.text or "").strip()
+    return text.startswith("Failing step:") and " ... undefined" in text.split("\n", 1)[0]
+
+
+def _message(element: Element) -> str | None:
+    message = element.get("message")
+    if message == "None":  # behave writes the str() of an absent exception
+        message = None
+    return first_line(message) or first_line(element.text)
+
+
+def _seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _timestamp(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)

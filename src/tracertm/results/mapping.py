@@ -1,0 +1,213 @@
+"""Mapping a test result to the scenario (and outline row) it ran, in a fixed order — each rule is counted:
+
+1. ``tag``: an id tag (``@SC-12``) on the test (Cucumber JSON and Messages keep tags);
+2. ``line``: the feature file and the line of the scenario, or of the example row, at the run's commit;
+3. ``name``: the feature name and scenario name after each framework's naming (behave, Cucumber's
+   junit-xml-formatter, pytest-bdd).
+
+A name that fits several scenarios is *ambiguous* and is never guessed: the result is stored unmatched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tracertm.results.report import CaseResult
+from tracertm.results.scenarios import ScenarioRef
+
+__all__ = ["Match", "ScenarioIndex", "pytest_bdd_name"]
+
+_BEHAVE_ROW = re.compile(r"^(?P<name>.*?) -- @(?P<row>\d+\.\d+)(?: .*)?$")
+_CUCUMBER_ROW = re.compile(r"^(?P<base>.*?) - #(?P<row>\d+\.\d+)(?:: .*)?$")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a result belongs: ``rule`` is tag, line or name; ``ambiguous`` when a name fitted several scenarios."""
+
+    scenario: ScenarioRef | None = None
+    row: str | None = None
+    rule: str | None = None
+    ambiguous: bool = False
+
+
+def pytest_bdd_name(title: str) -> str:
+    """The test function pytest-bdd's ``scenarios()`` generates for a scenario (``make_python_name``)."""
+    name = re.sub(r"\W", "", title.replace(" ", "_"))
+    return "test_" + re.sub(r"^\d+_*", "", name).lower()
+
+
+def _norm(text: str | None) -> str:
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def normalize_path(path: str) -> str:
+    """A runner's file name as a POSIX path (``file://``, cucumber-jvm's ``classpath:``, ``./`` and backslashes
+    removed); absolute paths match a feature by their tail."""
+    path = path.replace("\\", "/").removeprefix("file://").removeprefix("classpath:")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+class ScenarioIndex:
+    """Lookups over the scenarios of one project (as they stood at the run's commit)."""
+
+    def __init__(self, scenarios: Iterable[ScenarioRef], id_pattern: str = r"SC-\d+") -> None:
+        self.scenarios = list(scenarios)
+        self._id = re.compile(id_pattern)
+        self._by_number: dict[str, list[ScenarioRef]] = defaultdict(list)
+        self._by_path: dict[str, list[ScenarioRef]] = defaultdict(list)
+        self._by_feature_name: dict[str, list[ScenarioRef]] = defaultdict(list)
+        self._by_pytest: dict[str, list[ScenarioRef]] = defaultdict(list)
+        self._classnames: dict[str, list[list[ScenarioRef]]] = {}
+        for s in self.scenarios:
+            self._by_number[s.number].append(s)
+            if s.path:
+                self._by_path[normalize_path(s.path)].append(s)
+            self._by_feature_name[_norm(s.feature_name)].append(s)
+            self._by_pytest[pytest_bdd_name(s.title)].append(s)
+
+    # ------------------------------------------------------------------------------------------------- rules
+
+    def match(self, case: CaseResult) -> Match:
+        """The scenario of one result, trying tag, then line, then name."""
+        in_file = self._in_file(case.feature_uri or (case.file if (case.file or "").endswith(".feature") else None))
+        found = self._by_tag(case, in_file)
+        if found is not None:
+            return found
+        found = self._by_line(case, in_file)
+        if found is not None:
+            return found
+        return self._by_name(case, in_file)
+
+    def _in_file(self, uri: str | None) -> list[ScenarioRef] | None:
+        """The scenarios of the feature file a runner named (its path may be relative to another folder)."""
+        if not uri:
+            return None
+        uri = normalize_path(uri)
+        exact = self._by_path.get(uri)
+        if exact:
+            return exact
+        paths = [p for p in self._by_path if uri.endswith("/" + p) or p.endswith("/" + uri)]
+        if len(paths) != 1:
+            return None
+        return self._by_path[paths[0]]
+
+    def _by_tag(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match | None:
+        for tag in case.tags:
+            if not self._id.fullmatch(tag):
+                continue
+            candidates = self._by_number.get(tag, [])
+            if len(candidates) > 1 and in_file is not None:
+                candidates = [s for s in candidates if s in in_file]
+            if len(candidates) == 1:
+                scenario = candidates[0]
+                return Match(scenario, self._row(scenario, case), "tag")
+        return None
+
+    def _by_line(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match | None:
+        if in_file is None or not case.line:
+            return None
+        for scenario in in_file:
+            if scenario.line == case.line:
+                return Match(scenario, self._row(scenario, case), "line")
+            for row in scenario.rows:
+                if row.line == case.line:
+                    return Match(scenario, row.ident, "line")
+        return None
+
+    def _by_name(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match:
+        candidates: dict[tuple[object, str | None], ScenarioRef] = {}
+        if case.scenario_name is not None:  # Cucumber JSON / Messages: feature and scenario names
+            pool = in_file if in_file is not None else self._by_feature_name.get(_norm(case.feature_name), [])
+            if in_file is not None and case.feature_name:
+                pool = [s for s in pool if _norm(s.feature_name) == _norm(case.feature_name)] or pool
+            for s in pool:
+                if _norm(s.title) == _norm(case.scenario_name):
+                    candidates[(s.key, self._row(s, case))] = s
+        else:
+            for s, row in self._junit_candidates(case):
+                candidates[(s.key, row)] = s
+        scenarios = {key for key, _ in candidates}
+        if len(scenarios) == 1:
+            (key, row), scenario = max(candidates.items(), key=lambda item: item[0][1] is not None)
+            return Match(scenario, row, "name")
+        return Match(ambiguous=len(scenarios) > 1)
+
+    def _junit_candidates(self, case: CaseResult) -> Iterable[tuple[ScenarioRef, str | None]]:
+        name = _norm(case.name)
+        classname = _norm(case.classname)
+        # behave: classname "<dotted path>.<Feature>"; Cucumber's formatter: classname "<Feature>".
+        features = self._classnames.get(classname)
+        if features is None:  # thousands of unit tests share a few classnames
+            features = [self._by_feature_name[c] for c in _suffixes(classname) if c in self._by_feature_name]
+            self._classnames[classname] = features
+        for scenarios in features:
+            for s in scenarios:
+                row = _junit_row(s, name)
+                if row is None or isinstance(row, str):
+                    yield s, row
+        if features:
+            return
+        if name.startswith("test_"):  # pytest-bdd: test_<scenario name>[<row values>], "_1" for a repeated name
+            base, bracket, rest = name.partition("[")
+            params = rest[:-1] if bracket and rest.endswith("]") else None
+            found = self._by_pytest.get(base)
+            if not found:
+                stem, underscore, digits = base.rpartition("_")
+                found = self._by_pytest.get(stem) if underscore and digits.isdigit() else None
+            for s in found or ():
+                yield s, _params_row(s, params)
+
+    @staticmethod
+    def _row(scenario: ScenarioRef, case: CaseResult) -> str | None:
+        """The outline row a result ran, from its line or (pytest-bdd) the row values in its name."""
+        if not scenario.rows:
+            return None
+        for row in scenario.rows:
+            if case.line and row.line == case.line:
+                return row.ident
+        params = re.search(r"\[(.*)\]$", case.name or "")
+        return _params_row(scenario, params.group(1) if params else None)
+
+
+def _suffixes(classname: str) -> list[str]:
+    """``a.b.Feature name`` → the whole name and every part after a dot (feature names may contain dots)."""
+    if not classname:
+        return []
+    return [classname] + [classname[i + 1 :] for i, c in enumerate(classname) if c == "."]
+
+
+def _params_row(scenario: ScenarioRef, params: str | None) -> str | None:
+    if not params:
+        return None
+    rows = [row for row in scenario.rows if "-".join(row.cells) == params]
+    return rows[0].ident if len(rows) == 1 else None
+
+
+def _junit_row(s: ScenarioRef, name: str) -> str | None | bool:
+    """The row a JUnit test name denotes for scenario ``s`` (None: the scenario itself), or False: not ``s``."""
+    title = _norm(s.title)
+    plain = {title} | ({f"{_norm(s.rule)} - {title}"} if s.rule else set())
+    if name in plain:
+        return None
+    behave = _BEHAVE_ROW.match(name)
+    if behave and _norm(behave.group("name")) in plain | {_norm(r.fill(s.title)) for r in s.rows}:
+        row = behave.group("row")
+        return row if any(r.ident == row for r in s.rows) else False
+    cucumber = _CUCUMBER_ROW.match(name)
+    if cucumber:
+        row = cucumber.group("row")
+        examples = next((r.examples_name for r in s.rows if r.ident == row), None)
+        if examples is None:
+            return False
+        bases = set(plain)
+        if examples:
+            bases |= {f"{base} - {_norm(examples)}" for base in plain}
+        return row if _norm(cucumber.group("base")) in bases else False
+    return False

@@ -1,0 +1,282 @@
+"""The read side of test results (``results list|runs|unmatched``, ``coverage``, ``show SC-n``) and retention
+(``results prune``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.results.report import FAILING
+from tracertm.results.stats import DEFAULT_WINDOW, recompute
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracertm.models import Project, Scenario
+
+__all__ = ["coverage", "list_results", "list_runs", "prune", "scenario_results", "unmatched"]
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _aware(value: Any) -> dt.datetime:
+    """Aggregates lose the column type on SQLite (text, naive): make them aware UTC datetimes."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    when: dt.datetime = value
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def list_runs(session: Session, project: Project, *, since: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Imported runs, newest first."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestRun
+
+    query = select(TestRun).where(TestRun.project_id == project.id)
+    if since is not None:
+        query = query.where(TestRun.imported_at >= since)
+    runs = session.execute(query.order_by(TestRun.imported_at.desc())).scalars()
+    return [
+        {
+            "id": str(run.id), "name": run.name, "commit": run.commit_sha, "format": run.source_format,
+            "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+            "imported_at": _iso(run.imported_at), "counts": run.counts, "files": run.files,
+        }
+        for run in runs
+    ]
+
+
+def list_results(
+    session: Session, project: Project, *, status: str | None = None, since: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Results of the runs imported since ``since`` (default: the newest run only), optionally of one status."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario, TestCase, TestResult, TestRun
+
+    query = (
+        select(TestResult, TestRun, TestCase.test_case_number, Scenario.scenario_number, Feature.feature_number)
+        .join(TestRun, TestResult.run_id == TestRun.id)
+        .join(TestCase, TestResult.test_case_id == TestCase.id)
+        .outerjoin(Scenario, TestResult.scenario_id == Scenario.id)
+        .outerjoin(Feature, Scenario.feature_id == Feature.id)
+        .where(TestRun.project_id == project.id)
+        .execution_options(include_deleted=True)
+    )
+    if since is not None:
+        query = query.where(TestRun.imported_at >= since)
+    else:
+        newest = session.execute(
+            select(TestRun.id).where(TestRun.project_id == project.id).order_by(TestRun.imported_at.desc()).limit(1)
+        ).scalar_one_or_none()
+        if newest is None:
+            return []
+        query = query.where(TestRun.id == newest)
+    if status is not None:
+        query = query.where(TestResult.status == status)
+    out = []
+    for result, run, test, scenario, feature in session.execute(
+        query.order_by(TestRun.imported_at.desc(), TestCase.test_case_number)
+    ).all():
+        out.append({
+            "run": str(run.id), "run_name": run.name, "commit": run.commit_sha, "imported_at": _iso(run.imported_at),
+            "test": test, "status": result.status, "duration": result.duration, "message": result.message,
+            "scenario": f"{feature}/{scenario}" if scenario else None, "row": result.example_row,
+            "match": result.match_rule, "failed_attempts": result.failed_attempts,
+        })
+    return out
+
+
+def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
+    """Test cases linked to no scenario, with their newest outcome."""
+    from sqlalchemy import exists, func, select
+
+    from tracertm.models import TestCase, TestResult, TestRun, scenario_test_case_association as assoc
+
+    cases = session.execute(
+        select(TestCase)
+        .where(TestCase.project_id == project.id, ~exists().where(assoc.c.test_case_id == TestCase.id))
+        .order_by(TestCase.test_case_number)
+    ).scalars().all()
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    last: dict[uuid.UUID, tuple[str, dt.datetime]] = {}
+    ids = [c.id for c in cases]
+    for start in range(0, len(ids), 500):
+        for case_id, status, at in session.execute(
+            select(TestResult.test_case_id, TestResult.status, when)
+            .join(TestRun, TestResult.run_id == TestRun.id)
+            .where(TestResult.test_case_id.in_(ids[start : start + 500]))
+        ).all():
+            at = _aware(at)
+            if case_id not in last or at > last[case_id][1]:
+                last[case_id] = (status, at)
+    return [
+        {"test": c.test_case_number, "title": c.title, "path": c.automation_script_path,
+         "last_status": last[c.id][0] if c.id in last else None,
+         "last_executed_at": last[c.id][1].isoformat() if c.id in last else None}
+        for c in cases
+    ]
+
+
+def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_WINDOW) -> int:
+    """Delete all but the newest ``keep`` runs of the project (their results go with them) and recompute the
+    statistics of the scenarios those runs touched. Returns how many runs were deleted."""
+    from sqlalchemy import delete, select
+
+    from tracertm.errors import UsageError
+    from tracertm.models import TestResult, TestRun
+
+    if keep < 0:
+        raise UsageError(f"--keep {keep}: must be 0 or more")
+    old = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project.id)
+        .order_by(TestRun.imported_at.desc(), TestRun.id).offset(keep)
+    ).scalars().all()
+    if not old:
+        return 0
+    touched: set[uuid.UUID] = set()
+    for start in range(0, len(old), 500):
+        chunk = old[start : start + 500]
+        touched.update(
+            s for s in session.execute(
+                select(TestResult.scenario_id)
+                .where(TestResult.run_id.in_(chunk), TestResult.scenario_id.is_not(None))
+            ).scalars() if s is not None
+        )
+        session.execute(delete(TestResult).where(TestResult.run_id.in_(chunk)))
+        session.execute(delete(TestRun).where(TestRun.id.in_(chunk)))
+    if touched:
+        recompute(session, touched, window)
+    return len(old)
+
+
+def scenario_results(session: Session, scenario: Scenario, limit: int = 5) -> dict[str, Any]:
+    """A scenario's statistics and its last ``limit`` results, for ``show``."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestCase, TestResult, TestRun
+
+    rows = session.execute(
+        select(TestResult, TestRun, TestCase.test_case_number)
+        .join(TestRun, TestResult.run_id == TestRun.id)
+        .join(TestCase, TestResult.test_case_id == TestCase.id)
+        .where(TestResult.scenario_id == scenario.id)
+        .order_by(TestRun.imported_at.desc(), TestCase.test_case_number)
+        .limit(limit)
+        .execution_options(include_deleted=True)
+    ).all()
+    return {
+        "pass_rate": scenario.pass_rate,
+        "last_status": scenario.last_status,
+        "last_executed_at": _iso(scenario.last_executed_at),
+        "execution_count": scenario.execution_count,
+        "flaky": scenario.flaky,
+        "last_results": [
+            {"status": r.status, "test": test, "row": r.example_row, "commit": run.commit_sha,
+             "run": run.name, "when": _iso(run.finished_at or run.started_at or run.imported_at),
+             "message": r.message}
+            for r, run, test in rows
+        ],
+    }
+
+
+def coverage(session: Session, project: Project, repo: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Scenarios never executed, failing (last outcome), flaky, and stale: the newest executed run did not test
+    the scenario's current content — the commit of its (or its feature's) last content change is not in the
+    history of the run's commit (``repo`` given), or, without a repository, was committed after the run."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario, SpecRevision
+    from tracertm.results.stats import last_executed
+
+    # Every content change of every scenario and feature (commits can share a timestamp: keep them all).
+    changes: dict[uuid.UUID, list[tuple[str | None, dt.datetime]]] = {}
+    for entity, commit, committed, created in session.execute(
+        select(SpecRevision.entity_id, SpecRevision.commit_sha, SpecRevision.committed_at, SpecRevision.created_at)
+        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(("scenario", "feature")),
+               SpecRevision.change.in_(("created", "updated", "restored")))
+    ).all():
+        changes.setdefault(entity, []).append((commit, _aware(committed or created)))
+    rows = session.execute(
+        select(Scenario, Feature.feature_number)
+        .join(Feature, Scenario.feature_id == Feature.id)
+        .where(Feature.project_id == project.id)
+        .order_by(Feature.feature_number, Scenario.position)
+    ).all()
+    executed = last_executed(session, [s.id for s, _f in rows if s.execution_count])
+    history = _History(repo)
+    out: dict[str, list[dict[str, Any]]] = {"never_executed": [], "failing": [], "flaky": [], "stale": []}
+    for scenario, feature in rows:
+        item = {"scenario": f"{feature}/{scenario.scenario_number}", "title": scenario.title,
+                "status": str(scenario.status), "last_status": scenario.last_status,
+                "last_executed_at": _iso(scenario.last_executed_at), "pass_rate": scenario.pass_rate}
+        last = executed.get(scenario.id)
+        if last is None:
+            out["never_executed"].append(item)
+            continue
+        if scenario.last_status in FAILING:
+            out["failing"].append(item)
+        if scenario.flaky:
+            out["flaky"].append(item)
+        found = changes.get(scenario.id, []) + changes.get(scenario.feature_id, [])
+        stale = [c for c in found if not history.tested(c, *last)]
+        if stale:
+            commit, when = max(stale, key=lambda c: c[1])
+            out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})
+    return out
+
+
+class _History:
+    """Was a change (commit, time) part of what a run at ``run_commit`` tested? Git ancestry when the repository
+    has both commits, else commit times."""
+
+    def __init__(self, repo: Path | None) -> None:
+        self.top = None
+        if repo is not None:
+            from tracertm import git
+
+            self.top = git.find_root(repo)
+        self.ancestors: dict[str, set[str] | None] = {}
+
+    def tested(self, change: tuple[str | None, dt.datetime], run_commit: str | None, run_when: dt.datetime) -> bool:
+        commit, when = change
+        if commit and run_commit:
+            if commit == run_commit:
+                return True
+            known = self._ancestors(run_commit)
+            if known is not None:
+                return commit in known
+        return when <= run_when
+
+    def _ancestors(self, commit: str) -> set[str] | None:
+        if self.top is None:
+            return None
+        if commit not in self.ancestors:
+            from tracertm import git
+            from tracertm.errors import GitError
+
+            try:
+                self.ancestors[commit] = set(git.run(self.top, "rev-list", commit, "--").decode().split())
+            except GitError:
+                self.ancestors[commit] = None  # a commit this clone does not have
+        return self.ancestors[commit]
+
+
+def format_results(info: dict[str, Any]) -> str:
+    """The text ``show SC-n`` prints under a scenario's fields: statistics, then its last results."""
+    rate = "-" if info["pass_rate"] is None else f"{info['pass_rate']:.0%}"
+    lines = [
+        f"test results: pass rate {rate} over the last runs, {info['execution_count']} executions, last "
+        f"{info['last_status'] or '-'} at {info['last_executed_at'] or '-'}" + (" (flaky)" if info["flaky"] else "")
+    ]
+    for r in info["last_results"]:
+        row = f" #{r['row']}" if r["row"] else ""
+        commit = (r["commit"] or "-")[:12]
+        message = f": {r['message']}" if r["message"] else ""
+        lines.append(f"  {r['status']:<9} {commit:<12} {(r['when'] or '')[:19]}  {r['test']}{row}{message}")
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""What the result parsers produce: plain, immutable records of one report, independent of its format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from tracertm.errors import ParseError
+
+FAILING = frozenset({"failed", "error", "undefined", "pending"})
+DEFAULT_MAX_REPORT_SIZE = 64 * 1024 * 1024  # bytes; a JUnit report of 20,000 tests is about 3 MB
+MAX_EXTERNAL_ID = 255  # test_cases.test_case_number
+
+
+_RANK = {"passed": 0, "skipped": 1, "pending": 2, "undefined": 3, "failed": 4, "error": 5}
+
+
+def worst(statuses: list[str] | tuple[str, ...]) -> str:
+    """The outcome of several step (or row) outcomes: failed beats undefined beats pending beats skipped beats
+    passed. No outcome at all counts as skipped (nothing ran)."""
+    if not statuses:
+        return "skipped"
+    # Cucumber skips the steps after a failing one, and all steps of a skipped scenario: a skipped step next to
+    # passed ones means the scenario did not run to its end, so "skipped" ranks above "passed".
+    return max(statuses, key=lambda s: _RANK.get(s, _RANK["failed"]))
+
+
+def first_line(text: str | None, limit: int = 1000) -> str | None:
+    """The first non-empty line of a message, clipped to the column size."""
+    if not text:
+        return None
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return None
+
+
+def external_id(*parts: str | None) -> str:
+    """A stable test case id from its parts; ids too long for the column keep a prefix and a hash of the rest."""
+    text = "::".join(p for p in parts if p)
+    if len(text) <= MAX_EXTERNAL_ID:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return text[: MAX_EXTERNAL_ID - 18] + "~" + digest
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One test case's final outcome in a report, with every hint that can tie it to a scenario."""
+
+    external_id: str
+    name: str
+    status: str
+    duration: float | None = None  # seconds
+    message: str | None = None
+    classname: str | None = None
+    file: str | None = None  # JUnit ``file`` attribute (pytest: the Python module)
+    feature_uri: str | None = None  # Cucumber: the .feature file as the runner named it
+    feature_name: str | None = None
+    scenario_name: str | None = None
+    line: int | None = None  # Cucumber: the scenario's line, or the example row's line for outline rows
+    tags: tuple[str, ...] = ()  # without "@"
+    failed_attempts: int = 0  # failures before the final outcome (retries, Surefire flakyFailure)
+    properties: tuple[tuple[str, str], ...] = ()  # JUnit <properties>, kept in the test case's metadata
+
+
+@dataclass(frozen=True)
+class Report:
+    """One parsed report file."""
+
+    path: str
+    format: str  # junit | cucumber-json | cucumber-messages
+    digest: str  # sha256 of the file's bytes
+    cases: tuple[CaseResult, ...]
+    name: str | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+
+def report_error(path: str, line: int, message: str, column: int = 0) -> ParseError:
+    """A malformed report: one line naming the file and line, and what to do."""
+    return ParseError(path, line, column, message)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

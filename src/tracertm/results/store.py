@@ -1,0 +1,439 @@
+"""Importing reports: parse everything first (a broken file imports nothing), then one transaction that records the
+run, upserts test cases by (project, external id), links them to scenarios, stores the results and rewrites the
+statistics of the scenarios that ran. The same files imported twice (same digest) add nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.errors import UsageError
+from tracertm.results.formats import read_report
+from tracertm.results.mapping import ScenarioIndex, normalize_path
+from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
+from tracertm.results.scenarios import ScenarioRef, scenario_ref
+from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from tracertm.models import Project
+
+__all__ = ["ImportSummary", "ReportSource", "import_results", "parse_reports", "scenario_index"]
+
+ReportSource = str | os.PathLike[str] | tuple[str, bytes]
+_CHUNK = 500
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``duplicate``: these files were imported before (run ``run_id``); nothing was added."""
+
+    project: str
+    run_id: uuid.UUID | None
+    commit: str | None
+    format: str
+    files: list[str]
+    duplicate: bool = False
+    total: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    matched: dict[str, int] = field(default_factory=lambda: {"tag": 0, "line": 0, "name": 0})
+    unmatched: int = 0
+    ambiguous: int = 0
+    test_cases_created: int = 0
+    scenarios_updated: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "run_id": str(self.run_id) if self.run_id else None,
+            "commit": self.commit,
+            "format": self.format,
+            "files": self.files,
+            "duplicate": self.duplicate,
+            "total": self.total,
+            "statuses": self.statuses,
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "ambiguous": self.ambiguous,
+            "test_cases_created": self.test_cases_created,
+            "scenarios_updated": self.scenarios_updated,
+        }
+
+
+def parse_reports(
+    sources: Sequence[ReportSource], fmt: str = "auto", max_size: int = DEFAULT_MAX_REPORT_SIZE
+) -> list[Report]:
+    """Parse every report (pure; no database). The first malformed file raises ``ParseError``."""
+    if not sources:
+        raise UsageError("no report files given; pass one or more JUnit XML / Cucumber JSON / Messages files")
+    return [read_report(source, fmt, max_size) for source in sources]
+
+
+def import_results(
+    target: Session | Engine | str | None,
+    project: str | None,
+    sources: Sequence[ReportSource],
+    *,
+    fmt: str = "auto",
+    commit: str | None = None,
+    run_name: str | None = None,
+    repo: str | os.PathLike[str] | None = None,
+    window: int = DEFAULT_WINDOW,
+    max_size: int = DEFAULT_MAX_REPORT_SIZE,
+    id_pattern: str = r"SC-\d+",
+) -> ImportSummary:
+    """Import test reports into ``project`` as one run.
+
+    ``target`` is an open ``Session`` (the caller commits; the API uses this), an ``Engine``, a database URL or
+    None (the configured database). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
+    tests ran against; with ``repo`` (a git work tree) lines are matched against the scenarios as they were at
+    that commit. ``window`` is how many recent runs ``pass_rate`` covers.
+    """
+    if window < 1:
+        raise UsageError(f"--window {window}: must be at least 1")
+    reports = parse_reports(sources, fmt, max_size)
+    formats = {r.format for r in reports}
+    if len(formats) > 1:
+        raise UsageError(f"{', '.join(r.path for r in reports)}: one import takes reports of one format "
+                         f"(found {', '.join(sorted(formats))}); import each format separately")
+    from sqlalchemy.orm import Session
+
+    if isinstance(target, Session):
+        return _import(target, project, reports, commit, run_name, repo, window, id_pattern)
+    from tracertm import db
+
+    engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
+    with db.session(engine) as probe:  # the lock is per project name: resolve it first
+        name = _project(probe, project).name
+    with db.write_session(engine, name) as session:
+        return _import(session, name, reports, commit, run_name, repo, window, id_pattern)
+
+
+def _project(session: Session, name: str | None) -> Project:
+    from tracertm import queries
+
+    return queries.resolve_project(session, name, None)
+
+
+def _import(
+    session: Session,
+    project_name: str | None,
+    reports: list[Report],
+    commit: str | None,
+    run_name: str | None,
+    repo: str | os.PathLike[str] | None,
+    window: int,
+    id_pattern: str,
+) -> ImportSummary:
+    from sqlalchemy import insert, select
+
+    from tracertm.models import TestResult, TestRun
+
+    project = _project(session, project_name)
+    digest = hashlib.sha256("\n".join(sorted(r.digest for r in reports)).encode()).hexdigest()
+    summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
+    previous = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
+    ).scalar_one_or_none()
+    if previous is not None:
+        summary.run_id, summary.duplicate = previous, True
+        return summary
+
+    # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
+    cases = list({case.external_id: case for report in reports for case in report.cases}.values())
+    uris = {uri for case in cases if case.line and (uri := _feature_file(case))}
+    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
+    matches = [index.match(case) for case in cases]
+    starts = [r.started_at for r in reports if r.started_at]
+    ends = [r.finished_at for r in reports if r.finished_at]
+    run_id = uuid.uuid4()
+    statuses = Counter(case.status for case in cases)
+    for m in matches:
+        if m.rule:
+            summary.matched[m.rule] += 1
+        else:
+            summary.unmatched += 1
+            summary.ambiguous += m.ambiguous
+    summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
+    counts = {**summary.statuses, "total": len(cases), "matched": summary.matched, "unmatched": summary.unmatched,
+              "ambiguous": summary.ambiguous}
+    session.connection().execute(
+        insert(_table(TestRun)),
+        [{
+            "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name or reports[0].name,
+            "source_format": reports[0].format, "started_at": min(starts) if starts else None,
+            "finished_at": max(ends) if ends else None, "counts": counts, "digest": digest,
+            "files": [os.path.basename(r.path) for r in reports],
+        }],
+    )
+    session.info["actor"] = ACTOR  # whatever the ORM edits from here on is recorded as the import's
+    case_ids, created = _upsert_cases(session, project.id, cases)
+    summary.test_cases_created = created
+    _link(session, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
+    rows = [
+        {
+            "run_id": run_id, "test_case_id": case_ids[case.external_id],
+            "scenario_id": m.scenario.key if m.scenario else None, "example_row": m.row, "match_rule": m.rule,
+            "status": case.status, "duration": case.duration, "message": case.message,
+            "failed_attempts": case.failed_attempts,
+        }
+        for case, m in zip(cases, matches)
+    ]
+    results = _table(TestResult)
+    for start in range(0, len(rows), 5000):
+        session.connection().execute(insert(results), rows[start : start + 5000])
+    ran = {m.scenario.key for m in matches if m.scenario}
+    summary.scenarios_updated = recompute(session, ran, window) if ran else 0
+    return summary
+
+
+def _upsert_cases(
+    session: Session, project_id: uuid.UUID, cases: list[CaseResult]
+) -> tuple[dict[str, uuid.UUID], int]:
+    """Test case ids by external id, inserting the new ones. Returns (ids, how many were created).
+
+    A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
+    import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision). Only a soft-deleted test
+    case that runs again is edited: restored through the ORM, which records the annotated revision.
+    """
+    from sqlalchemy import insert, select
+
+    from tracertm.models import TestCase
+
+    wanted = [case.external_id for case in cases]
+    existing: dict[str, tuple[uuid.UUID, bool]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        for number, ident, gone in session.execute(
+            select(TestCase.test_case_number, TestCase.id, TestCase.deleted_at.is_not(None))
+            .where(TestCase.project_id == project_id, TestCase.test_case_number.in_(wanted[start : start + _CHUNK]))
+            .execution_options(include_deleted=True)
+        ).all():
+            existing[number] = (ident, gone)
+    ids = {number: ident for number, (ident, _deleted) in existing.items()}
+    new = []
+    for case in cases:
+        if case.external_id in existing:
+            continue
+        ids[case.external_id] = uuid.uuid4()
+        new.append({
+            "id": ids[case.external_id], "project_id": project_id, "test_case_number": case.external_id,
+            "title": case.name, "status": "automated", "automation_script_path": case.feature_uri or case.file,
+            "test_case_metadata": _metadata(case),
+        })
+    table = _table(TestCase)  # Core on the table: one executemany per batch (the ORM's bulk path is slower)
+    for start in range(0, len(new), 5000):
+        session.connection().execute(insert(table), new[start : start + 5000])
+    restored = [ident for ident, gone in existing.values() if gone]
+    for start in range(0, len(restored), _CHUNK):
+        for test_case in session.execute(
+            select(TestCase).where(TestCase.id.in_(restored[start : start + _CHUNK]))
+            .execution_options(include_deleted=True)
+        ).scalars():
+            test_case.restore()
+    session.flush()
+    return ids, len(new)
+
+
+def _feature_file(case: CaseResult) -> str | None:
+    """The feature file a result names (Cucumber's uri, or a JUnit ``file`` that is a feature file)."""
+    if case.feature_uri:
+        return case.feature_uri
+    return case.file if case.file and case.file.endswith(".feature") else None
+
+
+def _table(model: Any) -> Table:
+    """A model's Core table, for executemany writes."""
+    from sqlalchemy import Table
+
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _metadata(case: CaseResult) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if case.classname:
+        out["classname"] = case.classname
+    if case.feature_name:
+        out["feature"] = case.feature_name
+    if case.tags:
+        out["tags"] = list(case.tags)
+    if case.properties:
+        out["properties"] = dict(case.properties)
+    return out
+
+
+def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
+    """Link test cases to scenarios (the seed's association table); existing links are kept as they are."""
+    from sqlalchemy import insert, select
+
+    from tracertm.models import scenario_test_case_association as assoc
+
+    wanted = set(pairs)
+    if not wanted:
+        return
+    cases = list({case for _s, case in wanted})
+    have: set[tuple[Any, uuid.UUID]] = set()
+    for start in range(0, len(cases), _CHUNK):
+        have.update(
+            (s, c) for s, c in session.execute(
+                select(assoc.c.scenario_id, assoc.c.test_case_id)
+                .where(assoc.c.test_case_id.in_(cases[start : start + _CHUNK]))
+            ).all()
+        )
+    new = [{"scenario_id": s, "test_case_id": c} for s, c in sorted(wanted - have, key=str)]
+    if new:
+        session.execute(insert(assoc), new)
+
+
+# ------------------------------------------------------------------------------------------------ scenarios
+
+
+def scenario_index(
+    session: Session,
+    project: Project,
+    commit: str | None,
+    repo: Path | None,
+    id_pattern: str = r"SC-\d+",
+    uris: Collection[str] | None = None,
+) -> ScenarioIndex:
+    """The project's scenarios as they stood at ``commit``: parsed from the repository ``repo`` at that commit when
+    it has it, else from the newest revisions at or before it, else as they are now.
+
+    ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
+    empty collection: no result is matched by line, the scenarios as they are will do)."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario
+
+    refs: dict[Any, ScenarioRef] = {}
+    features: dict[str, tuple[str, str | None]] = {}
+    columns = [getattr(Scenario, key) for key in _FIELDS]
+    rows = session.execute(  # plain columns, not ORM objects: this runs on every import
+        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
+        .join(Feature, Scenario.feature_id == Feature.id)
+        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
+    ).all()
+    for ident, metadata, number, name, path, *values in rows:
+        features[number] = (name, path)
+        fields = dict(zip(_FIELDS, values))
+        fields["status"] = str(fields["status"])
+        fields["scenario_metadata"] = metadata
+        refs[ident] = scenario_ref(ident, number, name, path, fields)
+    if commit and (uris is None or uris):
+        if repo is None or not _from_git(session, project, commit, repo, refs, uris):
+            _at_commit(session, project, commit, refs, features)
+    return ScenarioIndex(refs.values(), id_pattern)
+
+
+def _from_git(
+    session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
+    uris: Collection[str] | None,
+) -> bool:
+    """Replace the scenarios of the feature files named by ``uris`` (all of them for None) by those files at
+    ``commit``, parsed from git: exact lines even when only the layout moved (revisions are written on content
+    changes only). False when the repository cannot read that commit."""
+    from sqlalchemy import select
+
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+    from tracertm.errors import GitError
+    from tracertm.models import Feature, Scenario
+    from tracertm.results.source import feature_records
+
+    try:
+        location = Location.find(repo)
+        if location.top is None:
+            return False
+        named = {normalize_path(u) for u in uris} if uris is not None else None
+
+        def keep(path: str) -> bool:
+            return named is None or any(u == path or u.endswith("/" + path) or path.endswith("/" + u) for u in named)
+
+        records = feature_records(location, load_settings(location.root), ref=commit, keep=keep)
+    except (GitError, UsageError):
+        return False
+    ids = {
+        (feature, number): ident
+        for ident, feature, number in session.execute(
+            select(Scenario.id, Feature.feature_number, Scenario.scenario_number)
+            .join(Feature, Scenario.feature_id == Feature.id)
+            .where(Feature.project_id == project.id)
+            .execution_options(include_deleted=True)
+        ).all()
+    }
+    parsed = {record.number for _path, record in records}
+    for key in [k for k, ref in refs.items() if uris is None or ref.feature_number in parsed]:
+        del refs[key]  # as they are now; those files as they were at the commit come next
+    for path, record in records:
+        for child in record.children:
+            ident = ids.get((record.number, child.number))
+            if ident is not None:  # a scenario the database never saw cannot hold results
+                refs[ident] = scenario_ref(ident, record.number, str(record.fields.get("name", "")), path,
+                                           child.fields)
+    return True
+
+
+_FIELDS = (
+    "scenario_number", "title", "gherkin_text", "given_steps", "when_steps", "then_steps", "examples", "status",
+)
+
+
+def _at_commit(
+    session: Session, project: Project, commit: str, refs: dict[Any, ScenarioRef],
+    features: dict[str, tuple[str, str | None]],
+) -> None:
+    """Without a repository (an upload to the API): each scenario's newest revision committed no later than
+    ``commit``'s own revisions. Revisions are written on content changes, so a scenario that only moved keeps the
+    lines of its last change; ``repo`` gives exact lines."""
+    from sqlalchemy import select
+
+    from tracertm.models import SpecRevision
+
+    revisions = session.execute(
+        select(SpecRevision).where(
+            SpecRevision.project_id == project.id,
+            SpecRevision.entity_type.in_(("scenario", "feature")),
+            SpecRevision.commit_sha.is_not(None),
+            SpecRevision.committed_at.is_not(None),
+        )
+    ).scalars().all()
+    # Commit times have one-second resolution: the time the revision was recorded breaks ties (syncs follow history).
+    def order(rev: Any) -> tuple[Any, Any, int]:
+        return (rev.committed_at, rev.created_at, rev.version)
+
+    anchors = [order(r) for r in revisions if r.commit_sha and r.commit_sha.startswith(commit)]
+    if not anchors or len(commit) < 7:
+        return  # a commit no sync recorded: match against the scenarios as they are
+    cutoff = max(anchors)
+    best: dict[Any, Any] = {}
+    for rev in revisions:
+        if order(rev) > cutoff:
+            continue
+        held = best.get(rev.entity_id)
+        if held is None or order(rev) > order(held):
+            best[rev.entity_id] = rev
+    for rev in best.values():  # feature names and paths first
+        if rev.entity_type == "feature" and rev.change != "deleted":
+            features[rev.number] = (str(rev.snapshot.get("name", "")), rev.source_path)
+    for entity_id in list(refs):  # no revision by then: the scenario did not exist at that commit
+        if entity_id not in best:
+            del refs[entity_id]
+    for entity_id, rev in best.items():
+        if rev.entity_type != "scenario":
+            continue
+        if rev.change == "deleted":
+            refs.pop(entity_id, None)
+            continue
+        number = str(rev.snapshot.get("feature_number", ""))
+        name, path = features.get(number, ("", None))
+        refs[entity_id] = scenario_ref(entity_id, number, name, rev.source_path or path, rev.snapshot)

@@ -1,0 +1,187 @@
+"""The step rules of ``tracertm check``: undefined and ambiguous steps at the feature line, unused definitions at
+their line, unreadable step files and definitions. Warnings by default (``--strict`` makes them errors); each rule's
+severity can be set with ``[tool.tracertm] step_checks = {undefined = "error", unused = "off", ...}``.
+
+A repository whose ``step_paths`` hold no step definition at all is not checked for steps (its step code lives
+elsewhere, or it keeps none): otherwise every step would be "undefined".
+
+In the ``--staged`` hook mode only what the commit touches is matched and reported: the steps of changed features
+(against every definition) and, when step files change, the usage of their definitions (against every step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tracertm import git
+from tracertm.config import Settings
+from tracertm.errors import Diagnostic, ParseError
+from tracertm.engine.scan import Location, scan
+from tracertm.parsers.records import ParseResult
+
+if TYPE_CHECKING:  # the matching machinery is imported only when there are steps to match
+    from tracertm.steps.matching import StepResult
+    from tracertm.steps.model import StepDefinition, StepFile
+    from tracertm.steps.report import StepReport
+
+BlobRead = Callable[[list[str]], dict[str, bytes]]  # blob ids → bytes (the checker's `git cat-file --batch`)
+
+RULES = ("undefined", "ambiguous", "unused")
+SEVERITIES = ("error", "warning", "off")
+
+
+@dataclass
+class StepFindings:
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    step_files: int = 0
+
+    def add(self, diag: Diagnostic) -> None:
+        (self.errors if diag.severity == "error" else self.warnings).append(diag)
+
+
+def _row(r: StepResult) -> str:
+    return f" (Examples row on line {r.use.row_line})" if r.use.row_line is not None else ""
+
+
+def undefined_message(r: StepResult) -> str:
+    return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r)}: no step definition matches it; "
+            "write one or fix the step text")
+
+
+def ambiguous_message(r: StepResult) -> str:
+    from tracertm.steps.report import _keyword_call
+
+    where = ", ".join(f"{d.location} {_keyword_call(d)}" for d, _ in r.matches)
+    return f"ambiguous step '{r.use.keyword} {r.use.text}'{_row(r)}: matched by {where}; make one pattern narrower"
+
+
+def unused_message(d: StepDefinition) -> str:
+    from tracertm.steps.report import _keyword_call
+
+    return f"unused step definition {_keyword_call(d)}: no scenario step matches it; remove it or use it"
+
+
+def findings(
+    report: StepReport,
+    rules: Mapping[str, str],
+    *,
+    features: Iterable[str] | None = None,
+    step_files: Iterable[str] | None = None,
+) -> StepFindings:
+    """The check findings of a report. ``features`` / ``step_files`` (None = all) limit what is reported on."""
+    from tracertm.steps.report import _distinct
+
+    out = StepFindings(step_files=report.step_files)
+    feature_set = set(features) if features is not None else None
+    step_set = set(step_files) if step_files is not None else None
+
+    def rule(name: str) -> str:
+        return rules.get(name, "warning")
+
+    for diag in [*report.errors, *report.warnings]:
+        if step_set is None or diag.path in step_set:
+            out.add(diag)
+    for r in _distinct(r for r in report.results if r.status != "defined"):
+        if feature_set is not None and r.use.path not in feature_set:
+            continue
+        severity = rule(r.status)
+        if severity != "off":
+            message = undefined_message(r) if r.status == "undefined" else ambiguous_message(r)
+            out.add(Diagnostic(r.use.path, r.use.line, r.use.column, message, severity))
+    severity = rule("unused")
+    if severity != "off":
+        for d in report.unused():
+            if step_set is None or d.path in step_set:
+                out.add(Diagnostic(d.path, d.line, d.column, unused_message(d), severity))
+    return out
+
+
+def _has_definitions(report: StepReport) -> bool:
+    return bool(report.definitions) or bool(report.errors)
+
+
+# ------------------------------------------------------------------------------------------------------ modes
+
+
+def check_snapshot(
+    location: Location, settings: Settings, features: Mapping[str, ParseResult], *, ref: str | None, staged: bool
+) -> StepFindings:
+    """Everything mode: every step file of the source against every parsed feature (``features``: the check's
+    own parse results, so no feature is parsed twice)."""
+    steps = scan(location, settings.for_steps(), ref=ref, staged=staged)
+    try:
+        if not steps.files:
+            return StepFindings()
+        readable = sorted(p for p, f in steps.files.items() if f.error is None)
+        contents = steps.read(readable)
+    finally:
+        steps.close()
+    from tracertm.steps.project import parse_step_files
+    from tracertm.steps.report import build_report
+    from tracertm.steps.scenarios import feature_uses
+
+    files: dict[str, StepFile | ParseError] = {
+        p: ParseError.from_diagnostics([f.error]) for p, f in steps.files.items() if f.error is not None
+    }
+    files.update(parse_step_files(((p, contents[p]) for p in readable), settings.parser))
+    if not any(isinstance(f, ParseError) or f.definitions or f.errors for f in files.values()):
+        return StepFindings(step_files=len(files))
+    uses = {p: feature_uses(r) for p, r in features.items() if r.kind == "feature"}
+    return findings(build_report(files, uses), settings.step_checks)
+
+
+def check_changes(location: Location, settings: Settings, read: BlobRead) -> StepFindings:
+    """Hook mode: only when the commit changes a step file or a feature; only what it changes is reported."""
+    top = location.top
+    assert top is not None
+    step_settings = settings.for_steps()
+    prefixes = tuple(location.prefix + p for p in sorted(set(step_settings.prefixes) | set(settings.prefixes)))
+    diff = {p[len(location.prefix):]: v for p, v in git.index_changes(top, "HEAD", prefixes).items()
+            if p.startswith(location.prefix)}
+    changed_steps = sorted(p for p, (_, new) in diff.items() if new and step_settings.kind_of(p) is not None)
+    changed_features = sorted(p for p, (_, new) in diff.items() if new and settings.kind_of(p) == "feature")
+    removed_steps = [p for p, (_, new) in diff.items() if not new and step_settings.kind_of(p) is not None]
+    if not (changed_steps or changed_features or removed_steps):
+        return StepFindings()
+    listing = {p[len(location.prefix):]: v for p, v in git.index_blobs(top, prefixes).items()
+               if p.startswith(location.prefix) and v[0] != "120000"}
+    step_paths = sorted(p for p in listing if step_settings.kind_of(p) is not None)
+    if not step_paths and not removed_steps:
+        return StepFindings()
+    # Every feature when definitions changed (their usage needs every step), else only the changed ones.
+    if changed_steps or removed_steps:
+        feature_paths = sorted(p for p in listing if settings.kind_of(p) == "feature")
+    else:
+        feature_paths = changed_features
+    from tracertm.engine.parse import default_jobs
+    from tracertm.steps.project import parse_features, parse_step_files
+    from tracertm.steps.report import StepReport, build_report
+
+    # The step files before the change (HEAD's blobs) matter when definitions changed: what the change causes.
+    before = {p: old for p, (old, _) in diff.items() if old and p in set(changed_steps) | set(removed_steps)}
+    blobs = read(sorted({listing[p][1] for p in step_paths + feature_paths} | set(before.values())))
+    now = parse_step_files(((p, blobs[listing[p][1]]) for p in step_paths), settings.parser)
+    # A pool only pays for itself on hundreds of features.
+    uses = parse_features(((p, blobs[listing[p][1]]) for p in feature_paths), settings.parser, default_jobs())
+    report = build_report(now, uses)
+    if not _has_definitions(report) and not before:
+        return StepFindings(step_files=report.step_files)
+    found = findings(report, settings.step_checks, features=changed_features, step_files=changed_steps)
+    if before:
+        # Steps of unchanged features whose verdict the step-file change turned bad (a definition removed or
+        # narrowed: undefined; a new overlapping one: ambiguous).
+        then = {p: f for p, f in now.items() if p not in before}
+        then.update(parse_step_files(((p, blobs[sha]) for p, sha in before.items()), settings.parser))
+        old = build_report(then, uses)
+        was = {(r.use.path, r.use.line, r.use.row_line, r.use.text): r.status for r in old.results}
+        caused = [r for r in report.results if r.status != "defined" and r.use.path not in set(changed_features)
+                  and was.get((r.use.path, r.use.line, r.use.row_line, r.use.text)) == "defined"]
+        if caused:
+            extra = findings(StepReport(results=caused), settings.step_checks)  # just these steps
+            for diag in [*extra.errors, *extra.warnings]:
+                found.add(diag)
+    return found
+

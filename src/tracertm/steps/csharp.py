@@ -1,0 +1,117 @@
+"""C# step files (Reqnroll / SpecFlow) → step definitions, with tree-sitter.
+
+``[Given("…")]``, ``[When]``, ``[Then]`` and ``[StepDefinition]`` (any keyword) attributes on methods (also with
+the ``Attribute`` suffix); ``[StepArgumentTransformation("regex", Name = "x")]`` declares a parameter type (named by
+``Name``, else by the method's return type). Expression type: ``ExpressionType = …`` when given, else Reqnroll's
+detector (``CucumberExpressionDetector``): ``^…``/``…$`` → regex; ``{name}`` → Cucumber Expression; ``(.*)``-like
+groups, ``\\.`` or ``\\d+`` → regex; otherwise a Cucumber Expression. Regexes match the whole step text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.model import (
+    Keyword,
+    Parameter,
+    ParameterTypeDecl,
+    PatternKind,
+    StepDefinition,
+    StepFile,
+    assign_identities,
+)
+from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
+
+_KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "StepDefinition": "step"}
+_PARAMETER = re.compile(r"\{\w*\}")
+_REGEX_GROUP = re.compile(r"(\([^\)]+[\*\+]\)|\.\*)")
+
+
+def reqnroll_kind(value: str) -> PatternKind:
+    """Reqnroll's ``CucumberExpressionDetector.IsCucumberExpression``, rule by rule."""
+    if value.startswith("^") or value.endswith("$"):
+        return "regex"
+    if _PARAMETER.search(value):
+        return "cucumber-expression"
+    if _REGEX_GROUP.search(value) or "\\." in value or "\\d+" in value:
+        return "regex"
+    return "cucumber-expression"
+
+
+def _string(node: Node) -> str | None:
+    raw = text(node)
+    if node.type == "verbatim_string_literal" and raw.startswith('@"') and raw.endswith('"'):
+        return raw[2:-1].replace('""', '"')
+    if node.type == "string_literal" and raw.startswith('"') and raw.endswith('"') and not raw.startswith('"""'):
+        return unescape(raw[1:-1])
+    return None
+
+
+def _arguments(attribute: Node) -> tuple[list[Node], dict[str, Node]]:
+    positional: list[Node] = []
+    named: dict[str, Node] = {}
+    arg_list = next((c for c in attribute.named_children if c.type == "attribute_argument_list"), None)
+    for arg in arg_list.named_children if arg_list is not None else ():
+        if arg.type != "attribute_argument":
+            continue
+        name = arg.child_by_field_name("name")
+        value = arg.named_children[-1] if arg.named_children else None
+        if value is None:
+            continue
+        if name is not None:
+            named[text(name)] = value
+        else:
+            positional.append(value)
+    return positional, named
+
+
+def parse(path: str, data: bytes) -> StepFile:
+    root = parse_tree("csharp", data)
+    errors = syntax_errors(path, root, "C#")
+    definitions: list[StepDefinition] = []
+    types: list[ParameterTypeDecl] = []
+    for node in walk(root):
+        if node.type != "attribute":
+            continue
+        name = text(node.child_by_field_name("name") or node).rsplit(".", 1)[-1].removesuffix("Attribute")
+        method = node.parent.parent if node.parent is not None else None
+        if method is None or method.type != "method_declaration":
+            continue
+        method_name = text(method.child_by_field_name("name") or method)
+        positional, named = _arguments(node)
+        if name == "StepArgumentTransformation":
+            regex = _string(positional[0]) if positional else None
+            type_name = _string(named["Name"]) if "Name" in named else None
+            returns = method.child_by_field_name("returns") or method.child_by_field_name("type")
+            type_name = type_name or (text(returns) if returns is not None else None)
+            if regex is not None and type_name:
+                types.append(ParameterTypeDecl(type_name, (regex,), "reqnroll", "csharp", path, line(node)))
+            continue
+        keyword = _KEYWORDS.get(name)
+        if keyword is None:
+            continue
+        value = positional[0] if positional else named.get("Expression") or named.get("Regex")
+        if value is None:  # no expression: Reqnroll matches the method name, which tracertm does not read
+            continue
+        pattern = _string(value)
+        if pattern is None:
+            errors.append(Diagnostic(path, line(value), column(value),
+                                     f"[{name}] on {method_name}() cannot be read: its pattern is not a string "
+                                     "literal; tracertm reads patterns without running code"))
+            continue
+        declared = text(named["ExpressionType"]) if "ExpressionType" in named else ""
+        kind: PatternKind = (
+            "regex" if declared.endswith("RegularExpression")
+            else "cucumber-expression" if declared.endswith("CucumberExpression") else reqnroll_kind(pattern)
+        )
+        params = method.child_by_field_name("parameters")
+        parameters = tuple(
+            Parameter(text(p.child_by_field_name("name") or p), text(p.child_by_field_name("type") or p))
+            for p in (params.named_children if params is not None else ()) if p.type == "parameter"
+        )
+        definitions.append(StepDefinition(
+            keyword=keyword, pattern=pattern, kind=kind, framework="reqnroll", language="csharp", path=path,
+            line=line(node), column=column(node), function=method_name, parameters=parameters,
+        ))
+    return StepFile(path, "csharp", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -1,0 +1,333 @@
+"""Step definitions → matchers, each with its framework's rules, plus the words an index can file it under.
+
+- Cucumber Expressions through the ``cucumber-expressions`` package, with a ``ParameterTypeRegistry`` per framework
+  family holding the parameter types the project declares (an undeclared ``{type}`` is an error at the definition).
+- Regexes through Python's ``re`` after translation (``tracertm.steps.regex``); anchoring as the framework does it:
+  cucumber-js, cucumber-ruby and godog search (unanchored unless the pattern says ``^…$``), cucumber-jvm and
+  pytest-bdd match the whole text, behave's ``re`` matcher the whole text (its ``re0`` style, with ``^``, from the
+  start).
+- ``parse`` / ``cfparse`` through the ``parse`` / ``parse_type`` packages (whole text), with the project's types.
+- pytest-bdd's plain strings by equality.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's own regex parser (always loaded)
+from re._constants import AT, AT_BEGINNING, AT_END, AT_END_STRING, LITERAL, SUBPATTERN  # type: ignore[import-not-found]
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
+from tracertm.steps.regex import Untranslatable, translate
+
+# Frameworks that share parameter types (and a registry) with each other.
+FAMILY: dict[Framework, str] = {
+    "behave": "behave", "pytest-bdd": "pytest-bdd", "cucumber-js": "js", "playwright-bdd": "js",
+    "cucumber-jvm": "jvm", "godog": "go", "cucumber-ruby": "ruby", "reqnroll": "dotnet",
+}
+# Frameworks whose matching looks at the keyword (``step`` definitions match any).
+KEYWORD_SCOPED: frozenset[Framework] = frozenset({"behave", "pytest-bdd", "reqnroll", "godog"})
+# Reqnroll's built-in Cucumber Expression types that cucumber-expressions lacks.
+_DOTNET_TYPES = {"decimal": r"-?\d*[.,]?\d+", "DateTime": r".+?", "Guid": r"[0-9a-fA-F-]{32,36}"}
+_SEARCHING: frozenset[Framework] = frozenset({"cucumber-js", "playwright-bdd", "cucumber-ruby", "godog"})
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One value a step hands its definition: the matched text and where it is in the step."""
+
+    value: str | None
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"value": self.value, "start": self.start, "end": self.end}
+
+
+Match = Callable[[str], "tuple[Argument, ...] | None"]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A definition ready to match: ``match(text)`` gives its arguments or None; ``keys`` are lower-case words
+    every text it matches contains as whole (space-separated) words — empty when no such word is known;
+    ``prefix`` is literal text every text it matches starts with (lower-case when ``fold``: compare
+    case-insensitively), ``""`` when there is none."""
+
+    definition: StepDefinition
+    match: Match
+    keys: frozenset[str]
+    prefix: str = ""
+    fold: bool = False
+
+
+def _literal_tokens(pattern: str, special: str) -> str:
+    """The leading whitespace-separated tokens of ``pattern`` free of ``special`` characters, with the space that
+    follows them: a prefix every match starts with (``"I have "`` of ``"I have {int} cukes"``)."""
+    tokens = pattern.split(" ")
+    kept: list[str] = []
+    for token in tokens[:-1]:
+        if not token or any(c in special for c in token):
+            break
+        kept.append(token)
+    else:
+        if tokens and not any(c in special for c in tokens[-1]):
+            return pattern  # all literal
+    return " ".join(kept) + " " if kept else ""
+
+
+# ---------------------------------------------------------------------------------------------- registries
+
+
+class Registries:
+    """The parameter types of a project, by framework family, and the findings about their declarations."""
+
+    def __init__(self, declarations: Iterable[ParameterTypeDecl]) -> None:
+        self.declarations: dict[str, dict[str, ParameterTypeDecl]] = {}
+        self.findings: list[Diagnostic] = []
+        self._cucumber: dict[str, Any] = {}
+        for decl in declarations:
+            family = self.declarations.setdefault(FAMILY[decl.framework], {})
+            first = family.get(decl.name)
+            if first is not None and first.regexps != decl.regexps:
+                self.findings.append(Diagnostic(
+                    decl.path, decl.line, 1,
+                    f"parameter type {decl.name!r} is already declared at {first.path}:{first.line}; rename one",
+                ))
+                continue
+            family.setdefault(decl.name, decl)
+
+    def cucumber(self, family: str) -> Any:
+        """A ``ParameterTypeRegistry`` with the built-in types and the family's declared ones."""
+        if family not in self._cucumber:
+            from cucumber_expressions.parameter_type import ParameterType
+            from cucumber_expressions.parameter_type_registry import ParameterTypeRegistry
+
+            registry = ParameterTypeRegistry()
+            if family == "dotnet":  # Reqnroll's built-ins beyond cucumber's
+                for name, regexp in _DOTNET_TYPES.items():
+                    if name not in self.declarations.get(family, {}):
+                        registry.define_parameter_type(ParameterType(name, regexp, str, None, False, False))
+            for decl in self.declarations.get(family, {}).values():
+                try:
+                    regexps = [translate(r, "", decl.language)[0] for r in decl.regexps]
+                    registry.define_parameter_type(ParameterType(decl.name, regexps, str, None, True, False))
+                except Exception as exc:  # noqa: BLE001 - the package raises plain Exception subclasses
+                    self.findings.append(Diagnostic(
+                        decl.path, decl.line, 1, f"parameter type {decl.name!r} cannot be used: {exc}"))
+            self._cucumber[family] = registry
+        return self._cucumber[family]
+
+    def parse_types(self, family: str) -> dict[str, Callable[[str], str]]:
+        """``extra_types`` for parse/cfparse: converters carrying the declared pattern (``.+?`` when unknown)."""
+        out: dict[str, Callable[[str], str]] = {}
+        for decl in self.declarations.get(family, {}).values():
+            def convert(text: str) -> str:
+                return text
+
+            convert.pattern = decl.regexps[0] if decl.regexps else r".+?"  # type: ignore[attr-defined]
+            out[decl.name] = convert
+        return out
+
+
+# ------------------------------------------------------------------------------------------------- compiling
+
+
+class DefinitionError(Exception):
+    """A definition that can never match: the reason, and whether it is the project's fault (error) or a limit
+    of tracertm (warning)."""
+
+    def __init__(self, message: str, severity: str = "error") -> None:
+        super().__init__(message)
+        self.severity = severity
+
+
+def compile_definition(definition: StepDefinition, registries: Registries) -> Compiled:
+    """The matcher of one definition; ``DefinitionError`` when it cannot match anything."""
+    kind = definition.kind
+    family = FAMILY[definition.framework]
+    if kind == "cucumber-expression":
+        return _cucumber(definition, registries.cucumber(family))
+    if kind == "regex":
+        return _regex(definition)
+    if kind in ("parse", "cfparse"):
+        return _parse(definition, registries.parse_types(family))
+    pattern = definition.pattern
+
+    def equal(text: str) -> tuple[Argument, ...] | None:
+        return () if text == pattern else None
+
+    return Compiled(definition, equal, _words(pattern.split(" ")), pattern)
+
+
+def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
+    return frozenset(t.lower() for t in tokens if t and not any(c in special for c in t))
+
+
+def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
+    from cucumber_expressions.errors import CucumberExpressionError, UndefinedParameterTypeError
+    from cucumber_expressions.expression import CucumberExpression
+    from cucumber_expressions.parameter_type import ParameterType
+
+    try:
+        for _ in range(16):
+            try:
+                expression = CucumberExpression(definition.pattern, registry)
+                break
+            except UndefinedParameterTypeError as exc:
+                found = re.search(r"Undefined parameter type '([^']*)'", str(exc))
+                if definition.framework != "reqnroll" or found is None:
+                    raise
+                # Reqnroll also accepts any enum type's name ({Color}); tracertm cannot see enums: any word.
+                registry.define_parameter_type(ParameterType(found.group(1), r"\w+", str, None, False, False))
+        else:  # pragma: no cover - sixteen undeclared types in one expression
+            raise DefinitionError("uses too many undeclared parameter types")
+    except UndefinedParameterTypeError as exc:
+        found = re.search(r"Undefined parameter type '([^']*)'", str(exc))
+        name = found.group(1) if found else "?"
+        where = {"js": "defineParameterType", "jvm": "@ParameterType", "ruby": "ParameterType"}.get(
+            FAMILY[definition.framework], "a parameter type declaration")
+        raise DefinitionError(
+            f"uses the parameter type {{{name}}}, which no {where} in the step files declares; declare it or fix "
+            "the name") from None
+    except (CucumberExpressionError, re.error, ValueError) as exc:
+        raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+
+    # The package's own match() costs ~20 µs (it builds a group tree per call). Its regex, compiled by ``re``, gives
+    # the same arguments: one per top-level capturing group (a parameter; groups inside a type's regex nest).
+    try:
+        compiled = re.compile(expression.regexp)
+        top = _top_level_groups(expression.regexp)
+    except re.error as exc:
+        raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+
+    def match(text: str) -> tuple[Argument, ...] | None:
+        found = compiled.match(text)
+        if found is None:
+            return None
+        return tuple(Argument(found.group(g), *found.span(g)) for g in top)
+
+    special = "(){}/\\"
+    return Compiled(
+        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
+    )
+
+
+def _regex(definition: StepDefinition) -> Compiled:
+    try:
+        source, flags = translate(definition.pattern, definition.flags, definition.language)
+        compiled = re.compile(source, flags)
+    except Untranslatable as exc:
+        raise DefinitionError(f"regex cannot be matched by tracertm: {exc}", "warning") from None
+    except re.error as exc:
+        severity = "error" if definition.language == "python" else "warning"
+        raise DefinitionError(f"regex does not compile: {exc}", severity) from None
+    framework = definition.framework
+    if framework in _SEARCHING:
+        run = compiled.search
+    elif framework == "behave" and definition.pattern.startswith("^"):
+        run = compiled.match
+    else:
+        run = compiled.fullmatch
+
+    def match(text: str) -> tuple[Argument, ...] | None:
+        found = run(text)
+        if found is None:
+            return None
+        return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (compiled.groups or 0) + 1))
+
+    anchored = framework not in _SEARCHING
+    keys, prefix = _regex_words(source, flags, anchored)
+    fold = bool(compiled.flags & re.IGNORECASE)  # inline (?i) included
+    return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold)
+
+
+def _top_level_groups(source: str) -> list[int]:
+    """The numbers of the capturing groups of ``source`` that are not inside another group."""
+
+    return [arg[0] for op, arg in sre_parse.parse(source) if op is SUBPATTERN and arg[0] is not None]
+
+
+def _regex_words(source: str, flags: int, anchored: bool) -> tuple[frozenset[str], str]:
+    """Words a regex certainly requires: literal runs at its top level, split at literal spaces; a word at a
+    run's edge counts only when the run starts (ends) the whole pattern, anchored. Plus its literal prefix when
+    it is anchored at the start."""
+    if flags & re.VERBOSE:
+        return frozenset(), ""  # literal spaces mean nothing there: words cannot be told apart
+    try:
+        items = list(sre_parse.parse(source, flags))
+    except Exception:  # noqa: BLE001 - an internal API: without it the definition is just always a candidate
+        return frozenset(), ""
+    runs: list[tuple[str, bool, bool]] = []  # (text, starts the pattern, ends the pattern)
+    current: list[str] = []
+    start_ok = anchored
+    for position, (op, arg) in enumerate(items):
+        if op is LITERAL:
+            if not current and position > 0 and not (position == 1 and items[0] == (AT, AT_BEGINNING)):
+                start_ok = False
+            current.append(chr(arg))
+            continue
+        if op is AT and arg is AT_BEGINNING and position == 0:
+            start_ok = True
+            continue
+        if current:
+            ends = op is AT and arg in (AT_END, AT_END_STRING) and position == len(items) - 1
+            runs.append(("".join(current), start_ok, ends))
+            current = []
+        start_ok = False
+    if current:
+        runs.append(("".join(current), start_ok, anchored))
+    words: set[str] = set()
+    prefix = runs[0][0] if runs and runs[0][1] and _starts_with_literal(items) else ""
+    for run, starts, ends in runs:
+        tokens = run.split(" ")
+        for i, token in enumerate(tokens):
+            if (i > 0 or starts) and (i < len(tokens) - 1 or ends) and token:
+                words.add(token.lower())
+    return frozenset(words), prefix
+
+
+def _starts_with_literal(items: list[tuple[object, object]]) -> bool:
+    first = 1 if items and items[0] == (AT, AT_BEGINNING) else 0
+    return len(items) > first and items[first][0] is LITERAL
+
+
+def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -> Compiled:
+    # behave compiles case-sensitively; pytest-bdd leaves parse's default (case-insensitive).
+    sensitive = definition.framework != "pytest-bdd"
+    try:
+        if definition.kind == "cfparse":
+            from parse_type.cfparse import Parser
+
+            parser: Any = Parser(definition.pattern, extra_types=types, case_sensitive=sensitive)
+        else:
+            import parse
+
+            parser = parse.compile(definition.pattern, extra_types=types, case_sensitive=sensitive)
+    except ValueError as exc:
+        raise DefinitionError(
+            f"is not a valid {definition.kind} pattern ({_one_line(exc)}); register custom types with "
+            "register_type / extra_types") from None
+    except (re.error, TypeError, KeyError, AttributeError) as exc:
+        raise DefinitionError(f"is not a valid {definition.kind} pattern ({_one_line(exc)})") from None
+
+    def match(text: str) -> tuple[Argument, ...] | None:
+        found = parser.parse(text)
+        if found is None or not hasattr(found, "spans"):
+            return None
+        spans = sorted(found.spans.values())
+        return tuple(Argument(text[a:b], a, b) for a, b in spans)
+
+    literal = re.sub(r"\{\{|\}\}", "", definition.pattern)
+    head = definition.pattern.split("{", 1)[0] if "{" in definition.pattern else definition.pattern
+    head = head.replace("}}", "}")
+    return Compiled(definition, match, _words(literal.split(" "), "{}"), head if sensitive else head.lower(),
+                    not sensitive)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

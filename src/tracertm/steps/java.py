@@ -1,0 +1,171 @@
+"""Java step files (cucumber-jvm) → step definitions, with tree-sitter.
+
+Annotations ``@Given/@When/@Then/@And/@But`` (and the localized ones: any annotation imported from an
+``io.cucumber.java.<lang>`` package) on methods; lambda glue ``Given("...", (Integer n) -> ...)`` in classes that
+implement ``io.cucumber.java8.En``; ``@ParameterType("regex")`` methods (the method name is the type name unless
+``name = "..."``) and ``ParameterType("name", "regex", ...)`` calls. A string is a regex when it starts with ``^``,
+ends with ``$`` or is ``/…/``, otherwise a Cucumber Expression (cucumber-jvm's ``ExpressionFactory``).
+"""
+
+from __future__ import annotations
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.model import (
+    Keyword,
+    Parameter,
+    ParameterTypeDecl,
+    PatternKind,
+    StepDefinition,
+    StepFile,
+    assign_identities,
+)
+from tracertm.steps.syntax import Node, column, line, parse_tree, string_value, syntax_errors, text, walk
+
+_ENGLISH: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step"}
+# Annotations of io.cucumber.java that are not step definitions.
+_NOT_STEPS = frozenset({
+    "ParameterType", "DataTableType", "DocStringType", "DefaultParameterTransformer", "DefaultDataTableEntryTransformer",
+    "DefaultDataTableCellTransformer", "Before", "After", "BeforeStep", "AfterStep", "BeforeAll", "AfterAll",
+    "Transpose", "StepDefinitionAnnotation", "StepDefinitionAnnotations",
+})
+
+
+def pattern_kind(value: str) -> tuple[PatternKind, str]:
+    """cucumber-jvm's ``ExpressionFactory``: ``^…``/``…$`` → regex; ``/…/`` → regex (without the slashes)."""
+    if value.startswith("^") or value.endswith("$"):
+        return "regex", value
+    if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
+        return "regex", value[1:-1]
+    return "cucumber-expression", value
+
+
+def _step_annotations(root: Node) -> dict[str, Keyword]:
+    """Annotation simple names that declare steps, from the file's imports (English ones always count)."""
+    names: dict[str, Keyword] = dict(_ENGLISH)
+    for node in root.named_children:
+        if node.type != "import_declaration":
+            continue
+        dotted = text(node).removeprefix("import").removesuffix(";").strip()
+        if not dotted.startswith("io.cucumber.java.") or dotted.startswith("io.cucumber.java8"):
+            continue
+        simple = dotted.rsplit(".", 1)[-1]
+        if simple != "*" and simple not in _NOT_STEPS and dotted.count(".") == 4:  # io.cucumber.java.<lang>.<Name>
+            names.setdefault(simple, "step")
+    return names
+
+
+def _literal(node: Node | None) -> str | None:
+    """A string literal, or literals joined with ``+``."""
+    if node is None:
+        return None
+    if node.type == "string_literal":
+        return string_value(node, '"')
+    if node.type == "binary_expression" and text(node.child_by_field_name("operator") or node) == "+":
+        left, right = _literal(node.child_by_field_name("left")), _literal(node.child_by_field_name("right"))
+        return left + right if left is not None and right is not None else None
+    if node.type == "parenthesized_expression" and node.named_children:
+        return _literal(node.named_children[0])
+    return None
+
+
+def _annotation_values(annotation: Node) -> dict[str, Node]:
+    """``@X("v")`` → {"value": node}; ``@X(value = "v", name = "n")`` → both."""
+    args = annotation.child_by_field_name("arguments")
+    out: dict[str, Node] = {}
+    for child in args.named_children if args is not None else ():
+        if child.type == "element_value_pair":
+            key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+            if key is not None and value is not None:
+                out[text(key)] = value
+        elif child.type != "comment":
+            out.setdefault("value", child)
+    return out
+
+
+def _parameters(params: Node | None) -> tuple[Parameter, ...]:
+    if params is not None and params.type == "identifier":  # x -> ...
+        return (Parameter(text(params)),)
+    out: list[Parameter] = []
+    for p in params.named_children if params is not None else ():
+        if p.type in ("formal_parameter", "spread_parameter"):
+            name, kind = p.child_by_field_name("name"), p.child_by_field_name("type")
+            if name is None:  # spread_parameter: type then variable_declarator
+                declarator = next((c for c in p.named_children if c.type == "variable_declarator"), None)
+                name = declarator.child_by_field_name("name") if declarator is not None else None
+                kind = p.named_children[0] if p.named_children else None
+            out.append(Parameter(text(name) if name is not None else "", text(kind) if kind is not None else ""))
+        elif p.type == "identifier":  # an untyped lambda parameter
+            out.append(Parameter(text(p)))
+    return tuple(out)
+
+
+def parse(path: str, data: bytes) -> StepFile:
+    root = parse_tree("java", data)
+    errors = syntax_errors(path, root, "Java")
+    keywords = _step_annotations(root)
+    definitions: list[StepDefinition] = []
+    types: list[ParameterTypeDecl] = []
+
+    def unreadable(node: Node, what: str) -> None:
+        errors.append(Diagnostic(path, line(node), column(node),
+                                 f"{what} cannot be read: its pattern is not a string literal; tracertm reads "
+                                 "patterns without running code"))
+
+    for node in walk(root):
+        if node.type == "annotation" or node.type == "marker_annotation":
+            name_node = node.child_by_field_name("name")
+            name = text(name_node).rsplit(".", 1)[-1] if name_node is not None else ""
+            method = node.parent.parent if node.parent is not None else None
+            if method is None or method.type != "method_declaration":
+                continue
+            method_name = text(method.child_by_field_name("name"))
+            values = _annotation_values(node)
+            if name == "ParameterType":
+                regex = _literal(values.get("value"))
+                type_name = _literal(values.get("name")) or method_name
+                if regex is None:
+                    unreadable(node, f"@ParameterType on {method_name}()")
+                else:
+                    types.append(ParameterTypeDecl(type_name, (regex,), "cucumber-jvm", "java", path, line(node)))
+                continue
+            keyword = keywords.get(name)
+            if keyword is None:
+                continue
+            value = _literal(values.get("value"))
+            if value is None:
+                unreadable(node, f"@{name} on {method_name}()")
+                continue
+            kind, pattern = pattern_kind(value)
+            definitions.append(StepDefinition(
+                keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="java", path=path,
+                line=line(node), column=column(node), function=method_name,
+                parameters=_parameters(method.child_by_field_name("parameters")),
+            ))
+        elif node.type == "method_invocation" and node.child_by_field_name("object") is None:
+            name = text(node.child_by_field_name("name"))
+            arg_list = node.child_by_field_name("arguments")
+            items = [a for a in arg_list.named_children if a.type != "comment"] if arg_list is not None else []
+            if name == "ParameterType" and len(items) >= 2:
+                declared, regex = _literal(items[0]), _literal(items[1])
+                if declared is None or regex is None:
+                    unreadable(node, "ParameterType(...)")
+                else:
+                    types.append(ParameterTypeDecl(declared, (regex,), "cucumber-jvm", "java", path, line(node)))
+                continue
+            keyword = keywords.get(name)
+            lambdas = [v for v in items if v.type in ("lambda_expression", "method_reference")]
+            if keyword is None or not items or not lambdas:
+                continue
+            literal = _literal(items[0])
+            if literal is None:
+                unreadable(node, f"{name}(...)")
+                continue
+            kind, pattern = pattern_kind(literal)
+            glue = lambdas[-1]
+            params = _parameters(glue.child_by_field_name("parameters")) if glue.type == "lambda_expression" else ()
+            function = text(glue) if glue.type == "method_reference" else ""
+            definitions.append(StepDefinition(
+                keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="java", path=path,
+                line=line(node), column=column(node), function=function, parameters=params,
+            ))
+    return StepFile(path, "java", assign_identities(path, definitions), tuple(types), tuple(errors))

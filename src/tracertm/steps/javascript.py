@@ -1,0 +1,166 @@
+"""JavaScript / TypeScript step files (cucumber-js, playwright-bdd) → step definitions, with tree-sitter.
+
+Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, and the ``@Given(...)``
+decorators of playwright-bdd) where ``pattern`` is a string or template literal (a Cucumber Expression), a RegExp
+literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
+that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, otherwise cucumber-js.
+"""
+
+from __future__ import annotations
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.model import (
+    Framework,
+    Keyword,
+    Parameter,
+    ParameterTypeDecl,
+    PatternKind,
+    StepDefinition,
+    StepFile,
+    assign_identities,
+)
+from tracertm.steps.syntax import Node, column, line, parse_tree, string_value, syntax_errors, text, walk
+
+_KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "Step": "step",
+                                 "defineStep": "step", "And": "step", "But": "step"}
+_FUNCTIONS = ("function_expression", "function", "arrow_function", "generator_function")
+
+
+def language_of(path: str) -> str:
+    if path.endswith(".tsx"):
+        return "tsx"
+    if path.endswith((".ts", ".mts", ".cts")):
+        return "typescript"
+    return "javascript"
+
+
+def parse(path: str, data: bytes) -> StepFile:
+    language = language_of(path)
+    root = parse_tree(language, data)
+    lang_name = "typescript" if language in ("typescript", "tsx") else "javascript"
+    source = text(root)
+    framework: Framework = "playwright-bdd" if ("playwright-bdd" in source or "createBdd" in source) else "cucumber-js"
+    errors = syntax_errors(path, root, lang_name)
+    definitions: list[StepDefinition] = []
+    types: list[ParameterTypeDecl] = []
+    for node in walk(root):
+        if node.type != "call_expression":
+            continue
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if callee is None or args is None:
+            continue
+        name = text(callee.child_by_field_name("property") if callee.type == "member_expression" else callee)
+        values = [a for a in args.named_children if a.type != "comment"]
+        if name == "defineParameterType" and values:
+            declared = _parameter_type(path, values[0], framework, lang_name)
+            if isinstance(declared, Diagnostic):
+                errors.append(declared)
+            else:
+                types.append(declared)
+            continue
+        keyword = _KEYWORDS.get(name)
+        if keyword is None or not values:
+            continue
+        function, params = _glue(node, values[1:])
+        patterns = values[0].named_children if values[0].type == "array" else [values[0]]
+        for pattern_node in patterns:
+            found = _pattern(pattern_node)
+            if found is None:
+                errors.append(Diagnostic(
+                    path, line(pattern_node), column(pattern_node),
+                    f"step definition {name}({text(pattern_node)[:60]}) cannot be read: the pattern is not a string "
+                    "or RegExp literal; tracertm reads patterns without running code",
+                ))
+                continue
+            kind, pattern, flags = found
+            definitions.append(StepDefinition(
+                keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
+                line=line(node), column=column(node), function=function, parameters=params, flags=flags,
+            ))
+    return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors))
+
+
+def _pattern(node: Node) -> tuple[PatternKind, str, str] | None:
+    """(kind, pattern, flags) of a literal pattern, or None."""
+    if node.type == "regex":
+        pattern = node.child_by_field_name("pattern")
+        flags = node.child_by_field_name("flags")
+        return "regex", text(pattern) if pattern is not None else "", text(flags) if flags is not None else ""
+    if node.type in ("string", "template_string"):
+        value = string_value(node)
+        if value is not None:
+            return "cucumber-expression", value, ""
+    return None
+
+
+def _glue(call: Node, rest: list[Node]) -> tuple[str, tuple[Parameter, ...]]:
+    """The function a step call registers: its name ("" for an anonymous one) and parameters."""
+    parent = call.parent
+    if parent is not None and parent.type == "decorator":  # playwright-bdd: @Given('...') on a method
+        sibling = parent.next_named_sibling
+        while sibling is not None and sibling.type == "decorator":
+            sibling = sibling.next_named_sibling
+        if sibling is not None and sibling.type == "method_definition":
+            name = sibling.child_by_field_name("name")
+            return (text(name) if name is not None else ""), _parameters(sibling)
+    for node in reversed(rest):
+        if node.type in _FUNCTIONS:
+            name = node.child_by_field_name("name")
+            return (text(name) if name is not None else ""), _parameters(node)
+        if node.type == "identifier":
+            return text(node), ()
+    return "", ()
+
+
+def _parameters(function: Node) -> tuple[Parameter, ...]:
+    params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+    if params is None:
+        return ()
+    if params.type == "identifier":  # x => ...
+        return (Parameter(text(params)),)
+    out: list[Parameter] = []
+    for p in params.named_children:
+        if p.type in ("required_parameter", "optional_parameter"):
+            pattern = p.child_by_field_name("pattern")
+            annotation = p.child_by_field_name("type")
+            name = text(pattern) if pattern is not None else text(p)
+            if name == "this":
+                continue  # TypeScript's `this: World` is not a step argument
+            kind = text(annotation).lstrip(":").strip() if annotation is not None else ""
+            out.append(Parameter(name, kind))
+        elif p.type in ("identifier", "assignment_pattern", "rest_pattern", "object_pattern", "array_pattern"):
+            out.append(Parameter(text(p)))
+    return tuple(out)
+
+
+def _parameter_type(path: str, node: Node, framework: Framework, language: str) -> ParameterTypeDecl | Diagnostic:
+    """``defineParameterType({name: 'x', regexp: /.../ | '...' | [...]})``."""
+    problem = Diagnostic(path, line(node), column(node),
+                         "defineParameterType(...) cannot be read: pass an object literal with a literal name and "
+                         "regexp; steps using this type will be reported as using an undeclared type")
+    if node.type != "object":
+        return problem
+    name: str | None = None
+    regexps: list[str] = []
+    flags = ""
+    for pair in node.named_children:
+        if pair.type != "pair":
+            continue
+        key = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key is None or value is None:
+            continue
+        key_text = (string_value(key) if key.type == "string" else None) or text(key)
+        if key_text == "name":
+            name = string_value(value) if value.type in ("string", "template_string") else None
+        elif key_text == "regexp":
+            for item in value.named_children if value.type == "array" else [value]:
+                found = _pattern(item)
+                if found is None:
+                    return problem
+                regexps.append(found[1])
+                flags = found[2] or flags
+    if not name or not regexps:
+        return problem
+    return ParameterTypeDecl(name, tuple(regexps), framework, language, path, line(node), flags)

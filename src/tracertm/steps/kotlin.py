@@ -1,0 +1,120 @@
+"""Kotlin step files (cucumber-jvm: annotations, and the lambda glue of ``cucumber-kotlin-java8``) → step
+definitions, with tree-sitter. The same rules as Java (``tracertm.steps.java``): ``@Given("…") fun f(n: Int)``,
+``Given("…") { n: Int -> }`` inside a class implementing ``En``, ``@ParameterType("regex") fun name(…)``;
+a string starting with ``^``, ending with ``$`` or written ``/…/`` is a regex, otherwise a Cucumber Expression.
+"""
+
+from __future__ import annotations
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.java import _ENGLISH, _NOT_STEPS, pattern_kind
+from tracertm.steps.model import Keyword, Parameter, ParameterTypeDecl, StepDefinition, StepFile, assign_identities
+from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
+
+
+def _string(node: Node | None) -> str | None:
+    """A string literal without templates (``$name`` / ``${…}``), or literals joined with ``+``."""
+    if node is None:
+        return None
+    if node.type == "value_argument" and node.named_children:
+        return _string(node.named_children[-1])
+    if node.type == "string_literal":
+        if any(c.type in ("interpolation", "interpolated_identifier", "interpolated_expression")
+               for c in node.children):
+            return None
+        raw = text(node)
+        if raw.startswith('"""'):
+            return raw[3:-3]
+        return unescape(raw[1:-1])
+    if node.type == "additive_expression" and len(node.named_children) == 2:
+        left, right = (_string(c) for c in node.named_children)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def _keywords(root: Node) -> dict[str, Keyword]:
+    names: dict[str, Keyword] = dict(_ENGLISH)
+    for node in root.named_children:
+        if node.type == "import":
+            dotted = text(node).removeprefix("import").strip()
+            simple = dotted.rsplit(".", 1)[-1]
+            if dotted.startswith("io.cucumber.java.") and dotted.count(".") == 4 and simple not in _NOT_STEPS:
+                names.setdefault(simple, "step")
+    return names
+
+
+def _parameters(node: Node | None) -> tuple[Parameter, ...]:
+    out: list[Parameter] = []
+    for p in node.named_children if node is not None else ():
+        if p.type in ("parameter", "variable_declaration"):
+            names = [c for c in p.named_children if c.type in ("identifier", "simple_identifier")]
+            kinds = [c for c in p.named_children if c.type not in ("identifier", "simple_identifier")]
+            out.append(Parameter(text(names[0]) if names else "", text(kinds[0]) if kinds else ""))
+    return tuple(out)
+
+
+def parse(path: str, data: bytes) -> StepFile:
+    root = parse_tree("kotlin", data)
+    errors = syntax_errors(path, root, "Kotlin")
+    keywords = _keywords(root)
+    definitions: list[StepDefinition] = []
+    types: list[ParameterTypeDecl] = []
+
+    def unreadable(node: Node, what: str) -> None:
+        errors.append(Diagnostic(path, line(node), column(node), f"{what} cannot be read: its pattern is not a "
+                                 "string literal; tracertm reads patterns without running code"))
+
+    for node in walk(root):
+        if node.type == "annotation":
+            invocation = next((c for c in node.named_children if c.type == "constructor_invocation"), None)
+            function = node.parent.parent if node.parent is not None else None
+            if invocation is None or function is None or function.type != "function_declaration":
+                continue
+            name = text(invocation.named_children[0]).rsplit(".", 1)[-1]
+            args = next((c for c in invocation.named_children if c.type == "value_arguments"), None)
+            values = [c for c in args.named_children if c.type == "value_argument"] if args is not None else []
+            fname_node = next((c for c in function.named_children if c.type in ("identifier", "simple_identifier")),
+                              None)
+            fname = text(fname_node) if fname_node is not None else ""
+            if name == "ParameterType":
+                regex = _string(values[0]) if values else None
+                if regex is None:
+                    unreadable(node, f"@ParameterType on {fname}()")
+                else:
+                    types.append(ParameterTypeDecl(fname, (regex,), "cucumber-jvm", "kotlin", path, line(node)))
+                continue
+            keyword = keywords.get(name)
+            if keyword is None:
+                continue
+            value = _string(values[0]) if values else None
+            if value is None:
+                unreadable(node, f"@{name} on {fname}()")
+                continue
+            kind, pattern = pattern_kind(value)
+            params = next((c for c in function.named_children if c.type == "function_value_parameters"), None)
+            definitions.append(StepDefinition(
+                keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
+                line=line(node), column=column(node), function=fname, parameters=_parameters(params),
+            ))
+        elif node.type == "call_expression" and len(node.named_children) == 2:
+            inner, lam = node.named_children
+            if lam.type != "annotated_lambda" or inner.type != "call_expression" or not inner.named_children:
+                continue
+            keyword = keywords.get(text(inner.named_children[0]))
+            args = next((c for c in inner.named_children if c.type == "value_arguments"), None)
+            values = [c for c in args.named_children if c.type == "value_argument"] if args is not None else []
+            if keyword is None or not values:
+                continue
+            value = _string(values[0])
+            if value is None:
+                unreadable(node, f"{text(inner.named_children[0])}(...)")
+                continue
+            kind, pattern = pattern_kind(value)
+            literal = next((c for c in lam.named_children if c.type == "lambda_literal"), None)
+            params = next((c for c in literal.named_children if c.type == "lambda_parameters"), None) \
+                if literal is not None else None
+            definitions.append(StepDefinition(
+                keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
+                line=line(node), column=column(node), function="", parameters=_parameters(params),
+            ))
+    return StepFile(path, "kotlin", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -1,0 +1,105 @@
+"""Match scenario steps against step definitions through an index, not N×M.
+
+A definition whose matches all start with a literal word (``the user {word} logs in``, ``^I have (\\d+)``) is filed
+under that first word and tried only on steps that start with its whole literal prefix (one string comparison).
+Any other definition is filed under one of the words its matches must contain (the rarest of them among all
+definitions) and tried on the steps containing that word; definitions that require no word at all (a pattern that
+is all parameters) are tried on every step. Keyword scoping is the framework's:
+behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step`` definitions to
+any); cucumber-js, cucumber-jvm and cucumber-ruby ignore the keyword.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from tracertm.steps.expressions import KEYWORD_SCOPED, Argument, Compiled
+from tracertm.steps.model import StepDefinition
+from tracertm.steps.scenarios import StepUse
+
+Status = Literal["defined", "undefined", "ambiguous"]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The verdict on one step: ``defined`` by exactly one definition, ``undefined``, or ``ambiguous`` (every
+    candidate listed), with the arguments each matching definition would receive."""
+
+    use: StepUse
+    status: Status
+    matches: tuple[tuple[StepDefinition, tuple[Argument, ...]], ...] = ()
+
+    @property
+    def definition(self) -> StepDefinition | None:
+        return self.matches[0][0] if self.status == "defined" else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **self.use.as_dict(),
+            "status": self.status,
+            "matches": [
+                {"definition": d.identity, "location": d.location, "arguments": [a.as_dict() for a in args]}
+                for d, args in self.matches
+            ],
+        }
+
+
+class StepIndex:
+    """The definitions of a project, filed by word."""
+
+    def __init__(self, compiled: Iterable[Compiled]) -> None:
+        self.compiled = list(compiled)
+        frequency: Counter[str] = Counter(k for c in self.compiled for k in c.keys)
+        self._by_first: dict[str, list[tuple[int, Compiled]]] = {}
+        self._by_word: dict[str, list[tuple[int, Compiled]]] = {}
+        self._always: list[tuple[int, Compiled]] = []
+        for order, c in enumerate(self.compiled):
+            first, space, _ = c.prefix.partition(" ")
+            if first and (space or c.prefix == c.definition.pattern and c.definition.kind == "string"):
+                self._by_first.setdefault(first.lower(), []).append((order, c))
+            elif c.keys:
+                word = min(c.keys, key=lambda k: (frequency[k], -len(k), k))
+                self._by_word.setdefault(word, []).append((order, c))
+            else:
+                self._always.append((order, c))
+        # Outlines, Backgrounds and common phrasing repeat texts: each (text, type) is matched once.
+        self._seen: dict[tuple[str, str], tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]] = {}
+
+    def candidates(self, text: str) -> list[Compiled]:
+        """The definitions that could match ``text``, in definition order."""
+        found: list[tuple[int, Compiled]] = list(self._always)
+        lowered = text.lower()
+        words = lowered.split(" ")
+        for pair in self._by_first.get(words[0], ()):
+            c = pair[1]
+            if (lowered if c.fold else text).startswith(c.prefix):
+                found.append(pair)
+        for word in set(words):
+            bucket = self._by_word.get(word)
+            if bucket:
+                found.extend(bucket)
+        found.sort(key=lambda pair: pair[0])
+        return [c for _, c in found]
+
+    def match(self, use: StepUse) -> StepResult:
+        key = (use.text, use.type)
+        matches = self._seen.get(key)
+        if matches is None:
+            found: list[tuple[StepDefinition, tuple[Argument, ...]]] = []
+            for c in self.candidates(use.text):
+                d = c.definition
+                if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != use.type:
+                    continue
+                args = c.match(use.text)
+                if args is not None:
+                    found.append((d, args))
+            matches = self._seen[key] = tuple(found)
+        if not matches:
+            return StepResult(use, "undefined")
+        return StepResult(use, "defined" if len(matches) == 1 else "ambiguous", matches)
+
+    def match_all(self, uses: Iterable[StepUse]) -> list[StepResult]:
+        return [self.match(u) for u in uses]

@@ -1,0 +1,140 @@
+"""What the step-definition parsers produce and the matcher consumes: plain, immutable records.
+
+A ``StepDefinition`` carries the git-owned facts of one definition (keyword, pattern, pattern kind, framework,
+where it is, its function and parameters). Its ``content_hash`` covers only what changes which steps it matches
+and what it hands them — (keyword, pattern, kind, parameter types) — so editing the function body, renaming a
+parameter or moving the definition in its file is not a new version of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from tracertm.errors import Diagnostic
+
+Keyword = Literal["given", "when", "then", "step"]  # "step": any keyword (behave @step, cucumber's untyped glue)
+PatternKind = Literal["cucumber-expression", "regex", "parse", "cfparse", "string"]
+Framework = Literal[
+    "behave", "pytest-bdd", "cucumber-js", "playwright-bdd", "cucumber-jvm", "godog", "cucumber-ruby", "reqnroll"
+]
+KEYWORDS: tuple[Keyword, ...] = ("given", "when", "then", "step")
+
+# Bump when a change to the step parsers alters what a definition means (every definition is re-hashed once).
+STEP_PARSER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a step function: its name and declared type (``""`` when the language leaves it out)."""
+
+    name: str
+    type: str = ""
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    """One step definition found in a step file.
+
+    ``flags`` are regex flags in the source language's letters (``i``, ``s``, ``m``...), for RegExp literals.
+    ``identity`` is file + function name (``features/steps/login.py::step_login``); a second definition on the same
+    function (stacked decorators, repeated annotations) gets ``#2``, ``#3``...
+    """
+
+    keyword: Keyword
+    pattern: str
+    kind: PatternKind
+    framework: Framework
+    language: str
+    path: str
+    line: int
+    column: int
+    function: str
+    parameters: tuple[Parameter, ...] = ()
+    flags: str = ""
+    target_fixture: str | None = None
+    identity: str = ""
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 over (keyword, pattern, kind, parameter types), salted with the step parser version."""
+        payload = json.dumps(
+            [self.keyword, self.pattern, self.kind, self.flags, [p.type for p in self.parameters]],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(f"tracertm:step:{STEP_PARSER_VERSION}\n{payload}".encode()).hexdigest()
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    @property
+    def display_pattern(self) -> str:
+        """The pattern as its framework's usage report shows it (regexes as ``/…/flags``)."""
+        if self.kind == "regex" and self.language in ("javascript", "typescript", "ruby"):
+            return f"/{self.pattern}/{self.flags}"
+        return self.pattern
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "identity": self.identity,
+            "keyword": self.keyword,
+            "pattern": self.pattern,
+            "kind": self.kind,
+            "flags": self.flags,
+            "framework": self.framework,
+            "language": self.language,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "function": self.function,
+            "parameters": [{"name": p.name, "type": p.type} for p in self.parameters],
+            "target_fixture": self.target_fixture,
+            "content_hash": self.content_hash,
+        }
+
+
+@dataclass(frozen=True)
+class ParameterTypeDecl:
+    """A custom parameter type declared in code (``defineParameterType``, ``@ParameterType``, behave's
+    ``register_type``...). ``regexps`` are in the declaring language's syntax; ``framework`` decides which
+    definitions may use it (a behave type means nothing to cucumber-js)."""
+
+    name: str
+    regexps: tuple[str, ...]
+    framework: Framework
+    language: str
+    path: str
+    line: int
+    flags: str = ""
+
+
+@dataclass(frozen=True)
+class StepFile:
+    """The definitions and parameter types of one step file, plus the definitions that could not be read
+    (``errors``: ``path:line:col`` each; the rest of the file still counts)."""
+
+    path: str
+    language: str
+    definitions: tuple[StepDefinition, ...] = ()
+    parameter_types: tuple[ParameterTypeDecl, ...] = ()
+    errors: tuple[Diagnostic, ...] = ()
+    warnings: tuple[Diagnostic, ...] = field(default=())
+
+
+def assign_identities(path: str, definitions: list[StepDefinition]) -> tuple[StepDefinition, ...]:
+    """Give every definition its identity: ``path::function``, ``#k`` for the k-th on one function name."""
+    from dataclasses import replace
+
+    seen: dict[str, int] = {}
+    out: list[StepDefinition] = []
+    for d in definitions:
+        # Anonymous glue (a JavaScript arrow function, a Java lambda) is named by its keyword and pattern.
+        base = f"{path}::{d.function or f'{d.keyword}({d.pattern})'}"
+        seen[base] = seen.get(base, 0) + 1
+        out.append(replace(d, identity=base if seen[base] == 1 else f"{base}#{seen[base]}"))
+    return tuple(out)

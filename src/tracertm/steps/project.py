@@ -1,0 +1,95 @@
+"""``tracertm.steps.analyze()``: the step report of a source (work tree, ``--ref``, ``--staged``), straight from
+the files like ``check``: no database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from tracertm.config import Settings, load_settings
+from tracertm.errors import ParseError, UsageError
+from tracertm.engine.scan import Location, Snapshot, scan
+from tracertm.parsers.records import ParserOptions
+from tracertm.steps.model import StepFile
+from tracertm.steps.parsing import parse_step_file
+from tracertm.steps.report import StepReport, build_report
+from tracertm.steps.scenarios import StepUse, feature_uses
+
+
+def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions) -> dict[str, StepFile | ParseError]:
+    """Parse step files; a file that cannot be read is its ``ParseError``."""
+    out: dict[str, StepFile | ParseError] = {}
+    for path, data in items:
+        try:
+            out[path] = parse_step_file(path, data, options)
+        except ParseError as exc:
+            out[path] = exc
+    return out
+
+
+def parse_features(
+    items: Iterable[tuple[str, bytes]], options: ParserOptions, jobs: int = 1
+) -> dict[str, list[StepUse] | ParseError]:
+    """The executed steps of feature files (parsed by the feature parser, in ``jobs`` processes when there are
+    many); a file that is not valid Gherkin is its ``ParseError``."""
+    from tracertm.engine.parse import parse_files
+
+    outcomes = parse_files([(p, "feature", data) for p, data in items], options, jobs)
+    return {p: o if isinstance(o, ParseError) else feature_uses(o) for p, o in outcomes.items()}
+
+
+def _read(snapshot: Snapshot) -> tuple[list[tuple[str, bytes]], list[ParseError]]:
+    readable = sorted(p for p, f in snapshot.files.items() if f.error is None)
+    errors = [ParseError.from_diagnostics([f.error]) for f in snapshot.files.values() if f.error is not None]
+    contents = snapshot.read(readable)
+    return [(p, contents[p]) for p in readable], errors
+
+
+def step_snapshots(
+    location: Location, settings: Settings, *, ref: str | None = None, staged: bool = False
+) -> tuple[Snapshot, Snapshot]:
+    """The step files and the feature files of a source (close both)."""
+    steps = scan(location, settings.for_steps(), ref=ref, staged=staged)
+    features = scan(location, settings, ref=ref, staged=staged)
+    features.files = {p: f for p, f in features.files.items() if f.kind == "feature"}
+    return steps, features
+
+
+def report_from(
+    step_items: Iterable[tuple[str, bytes]],
+    feature_items: Iterable[tuple[str, bytes]] | Mapping[str, list[StepUse] | ParseError],
+    settings: Settings,
+    step_errors: Mapping[str, ParseError] | None = None,
+    jobs: int = 1,
+) -> StepReport:
+    """The report over the given step files (path, bytes) and feature files: (path, bytes) to parse, or their
+    steps already (path → ``feature_uses`` of the parse)."""
+    files: dict[str, StepFile | ParseError] = dict(step_errors or {})
+    files.update(parse_step_files(step_items, settings.parser))
+    if isinstance(feature_items, Mapping):
+        return build_report(files, feature_items)
+    return build_report(files, parse_features(feature_items, settings.parser, jobs))
+
+
+def analyze(
+    path: str | os.PathLike[str] | None = None, *, ref: str | None = None, staged: bool = False
+) -> StepReport:
+    """Discover the step definitions of the repository at ``path`` (``step_paths``), match every scenario step of
+    its features, and report usage, unused definitions, undefined and ambiguous steps. Needs no database."""
+    if ref and staged:
+        raise UsageError("--ref and --staged exclude each other; pick one source")
+    location = Location.find(path)
+    settings = load_settings(location.root)
+    steps, features = step_snapshots(location, settings, ref=ref, staged=staged)
+    try:
+        step_items, step_errors = _read(steps)
+        feature_items, _ = _read(features)  # unreadable features: `check` reports them
+    finally:
+        steps.close()
+        features.close()
+    from tracertm.engine.parse import default_jobs
+
+    return report_from(step_items, feature_items, settings, {e.path: e for e in step_errors}, default_jobs())
+
+
+step_report = analyze  # the public name: ``tracertm.step_report(path, ref=..., staged=...)``

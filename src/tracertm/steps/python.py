@@ -1,0 +1,336 @@
+"""Python step files → step definitions, read with ``ast`` (no user code runs).
+
+behave: ``@given/@when/@then/@step`` (and title-case aliases), with the matcher ``use_step_matcher(...)`` selects
+for the definitions that follow it in the module (default ``parse``); ``register_type(Name=func)`` with
+``@parse.with_pattern(r"...")`` declares a parse type. pytest-bdd: ``@given/@when/@then/@step`` with a plain string
+(exact text) or ``parsers.parse/cfparse/re/string(...)``, ``target_fixture=``, ``converters=``, ``extra_types=``.
+
+A file is a pytest-bdd file when it imports ``pytest_bdd``; otherwise a behave file when it imports ``behave`` or
+lives in a ``steps`` folder (behave hands step modules the decorators without an import); otherwise it defines
+nothing (an ordinary test module).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from tracertm.errors import Diagnostic, ParseError
+from tracertm.steps.model import (
+    Framework,
+    Keyword,
+    Parameter,
+    ParameterTypeDecl,
+    PatternKind,
+    StepDefinition,
+    StepFile,
+    assign_identities,
+)
+
+_DECORATORS: dict[str, Keyword] = {
+    "given": "given", "when": "when", "then": "then", "step": "step",
+    "Given": "given", "When": "when", "Then": "then", "Step": "step",
+}
+_BEHAVE_MATCHERS: dict[str, PatternKind] = {
+    "parse": "parse", "cfparse": "cfparse", "re": "regex", "re0": "regex",
+    "cucumber_expressions": "cucumber-expression", "cucumber": "cucumber-expression",
+}
+_PYTEST_BDD_PARSERS: dict[str, PatternKind] = {"parse": "parse", "cfparse": "cfparse", "re": "regex", "string": "string"}
+_RE_FLAGS = {"I": "i", "IGNORECASE": "i", "S": "s", "DOTALL": "s", "M": "m", "MULTILINE": "m", "X": "x",
+             "VERBOSE": "x", "A": "a", "ASCII": "a"}
+
+
+class _Unreadable(Exception):
+    """A definition whose pattern is not a literal: reported at ``node``, the rest of the file goes on."""
+
+    def __init__(self, node: ast.AST, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+@dataclass
+class _Module:
+    path: str
+    framework: Framework
+    keywords: dict[str, Keyword] = field(default_factory=dict)  # local decorator name → keyword
+    modules: set[str] = field(default_factory=set)  # local names of the behave / pytest_bdd modules
+    parsers: dict[str, PatternKind] = field(default_factory=dict)  # local name → pytest-bdd parser
+    parser_modules: set[str] = field(default_factory=lambda: {"parsers"})
+    constants: dict[str, str] = field(default_factory=dict)  # module-level NAME = "literal"
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    matcher: PatternKind = "parse"
+    definitions: list[StepDefinition] = field(default_factory=list)
+    types: list[ParameterTypeDecl] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, node: ast.AST, message: str) -> None:
+        self.errors.append(
+            Diagnostic(self.path, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1, message)
+        )
+
+
+def framework_of(path: str, tree: ast.Module) -> Framework | None:
+    """pytest-bdd, behave, or None for a Python file that defines no steps (see the module docstring)."""
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    if "pytest_bdd" in imported:
+        return "pytest-bdd"
+    if "behave" in imported or "/steps/" in f"/{path}":
+        return "behave"
+    return None
+
+
+def parse(path: str, text: str) -> StepFile:
+    """The step definitions of one Python file; a syntax error is a ``ParseError`` for the whole file."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise ParseError(
+            path, exc.lineno or 0, exc.offset or 0, f"Python syntax error ({exc.msg}); step definitions not read"
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ParseError(path, 0, 0, f"cannot parse Python ({type(exc).__name__})") from None
+    framework = framework_of(path, tree)
+    if framework is None:
+        return StepFile(path, "python")
+    module = _Module(path, framework)
+    if framework == "behave":
+        module.keywords = dict(_DECORATORS)  # behave injects them into step modules
+    _collect_names(module, tree.body)
+    _walk(module, tree.body)
+    return StepFile(
+        path, "python", assign_identities(path, module.definitions), tuple(module.types),
+        tuple(module.errors), tuple(module.warnings),
+    )
+
+
+# ------------------------------------------------------------------------------------------- names in scope
+
+
+def _flat(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module-level statements, looking into ``if``/``try``/``with`` blocks (not into functions or classes)."""
+    out: list[ast.stmt] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, ast.If):
+            out.extend(_flat(node.body) + _flat(node.orelse))
+        elif isinstance(node, ast.Try):
+            out.extend(_flat(node.body) + _flat(node.orelse) + _flat(node.finalbody))
+            for handler in node.handlers:
+                out.extend(_flat(handler.body))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            out.extend(_flat(node.body))
+    return out
+
+
+def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
+    owner = "pytest_bdd" if module.framework == "pytest-bdd" else "behave"
+    for node in _flat(body):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == owner:
+                    module.modules.add(alias.asname or alias.name)
+                elif alias.name == "pytest_bdd.parsers":
+                    module.parser_modules.add(alias.asname or "pytest_bdd.parsers")
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module.split(".")[0]
+            for alias in node.names:
+                local = alias.asname or alias.name
+                if base == owner and node.module == owner and alias.name in _DECORATORS:
+                    module.keywords[local] = _DECORATORS[alias.name]
+                elif node.module == "pytest_bdd" and alias.name == "parsers":
+                    module.parser_modules.add(local)
+                elif node.module == "pytest_bdd.parsers" and alias.name in _PYTEST_BDD_PARSERS:
+                    module.parsers[local] = _PYTEST_BDD_PARSERS[alias.name]
+                elif node.module.startswith("behave") and alias.name in _DECORATORS:
+                    module.keywords[local] = _DECORATORS[alias.name]
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                module.constants[node.targets[0].id] = node.value.value
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            module.functions[node.name] = node
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _string(module: _Module, node: ast.expr, what: str) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in module.constants:
+        return module.constants[node.id]
+    if isinstance(node, ast.JoinedStr):
+        raise _Unreadable(node, f"{what} is an f-string; tracertm reads patterns without running code — "
+                                "write it as a string literal")
+    raise _Unreadable(node, f"{what} is not a string literal ({ast.unparse(node)[:60]}); tracertm reads patterns "
+                            "without running code — write it as a literal or a module-level string constant")
+
+
+# ------------------------------------------------------------------------------------------------- the walk
+
+
+def _walk(module: _Module, body: list[ast.stmt]) -> None:
+    for node in _flat(body):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            _module_call(module, node.value)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for decorator in node.decorator_list:
+                try:
+                    found = _definition(module, node, decorator)
+                except _Unreadable as exc:
+                    module.error(exc.node, f"step definition of {node.name}() cannot be read: {exc}")
+                    continue
+                if found is not None:
+                    module.definitions.append(found)
+
+
+def _module_call(module: _Module, call: ast.Call) -> None:
+    """behave's module-level calls: ``use_step_matcher``, ``register_type``."""
+    name = (_dotted(call.func) or "").rsplit(".", 1)[-1]
+    if module.framework != "behave":
+        return
+    if name in ("use_step_matcher", "step_matcher") and call.args:
+        try:
+            value = _string(module, call.args[0], "the step matcher name")
+        except _Unreadable as exc:
+            module.error(exc.node, str(exc))
+            return
+        kind = _BEHAVE_MATCHERS.get(value)
+        if kind is None:
+            module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
+            return
+        module.matcher = kind
+    elif name == "use_default_step_matcher":
+        module.matcher = "parse"
+    elif name == "use_step_matcher_for_cucumber_expressions":
+        module.matcher = "cucumber-expression"
+    elif name == "register_type":
+        for kw in call.keywords:
+            if kw.arg is not None:
+                module.types.append(_parse_type(module, kw.arg, kw.value, call.lineno))
+
+
+def _parse_type(module: _Module, name: str, value: ast.expr, line: int) -> ParameterTypeDecl:
+    """A parse type: the pattern of its ``@parse.with_pattern(r"...")`` converter, when it can be read."""
+    regexps: tuple[str, ...] = ()
+    func = module.functions.get(value.id) if isinstance(value, ast.Name) else None
+    for decorator in func.decorator_list if func else ():
+        if isinstance(decorator, ast.Call) and (_dotted(decorator.func) or "").endswith("with_pattern"):
+            if decorator.args and isinstance(decorator.args[0], ast.Constant):
+                regexps = (str(decorator.args[0].value),)
+    if isinstance(value, ast.Name) and value.id in ("int", "float", "str"):
+        regexps = {"int": (r"-?\d+",), "float": (r"-?\d*\.?\d+",), "str": (r".+?",)}[value.id]
+    return ParameterTypeDecl(name, regexps, module.framework, "python", module.path, line)
+
+
+def _keyword_of(module: _Module, decorator: ast.expr) -> Keyword | None:
+    dotted = _dotted(decorator)
+    if dotted is None:
+        return None
+    if dotted in module.keywords:
+        return module.keywords[dotted]
+    head, _, tail = dotted.rpartition(".")
+    if head and head in module.modules and tail in _DECORATORS:
+        return _DECORATORS[tail]
+    return None
+
+
+def _definition(
+    module: _Module, func: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr
+) -> StepDefinition | None:
+    if not isinstance(decorator, ast.Call):
+        return None
+    keyword = _keyword_of(module, decorator.func)
+    if keyword is None:
+        return None
+    kwargs = {kw.arg: kw.value for kw in decorator.keywords if kw.arg}
+    target = decorator.args[0] if decorator.args else kwargs.get("name") or kwargs.get("step_text")
+    if target is None:
+        raise _Unreadable(decorator, "the decorator has no pattern")
+    flags = ""
+    if module.framework == "behave":
+        kind = module.matcher
+        pattern = _string(module, target, "the pattern")
+    else:
+        kind, pattern, flags = _pytest_bdd_pattern(module, target)
+        type_ = kwargs.get("type_")
+        if keyword == "step" and isinstance(type_, ast.Constant) and type_.value in ("given", "when", "then"):
+            keyword = _DECORATORS[type_.value]
+    params = _parameters(module, func, kwargs.get("converters"))
+    fixture = kwargs.get("target_fixture")
+    return StepDefinition(
+        keyword=keyword,
+        pattern=pattern,
+        kind=kind,
+        framework=module.framework,
+        language="python",
+        path=module.path,
+        line=decorator.lineno,
+        column=decorator.col_offset + 1,
+        function=func.name,
+        parameters=params,
+        flags=flags,
+        target_fixture=fixture.value if isinstance(fixture, ast.Constant) and isinstance(fixture.value, str) else None,
+    )
+
+
+def _pytest_bdd_pattern(module: _Module, node: ast.expr) -> tuple[PatternKind, str, str]:
+    """A pytest-bdd step name: a string (exact), or ``parsers.X(pattern, ...)``."""
+    if not isinstance(node, ast.Call):
+        return "string", _string(module, node, "the step name"), ""
+    dotted = _dotted(node.func) or ""
+    head, _, tail = dotted.rpartition(".")
+    if dotted in module.parsers:
+        kind = module.parsers[dotted]
+    elif head in module.parser_modules and tail in _PYTEST_BDD_PARSERS:
+        kind = _PYTEST_BDD_PARSERS[tail]
+    else:
+        raise _Unreadable(node, f"{dotted or 'the call'}(...) is not a pytest_bdd parser (parse, cfparse, re, string)")
+    kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+    first = node.args[0] if node.args else kwargs.get("name")
+    if first is None:
+        raise _Unreadable(node, "the parser has no pattern")
+    pattern = _string(module, first, "the pattern")
+    flags = ""
+    flag_node = node.args[1] if len(node.args) > 1 else kwargs.get("flags")
+    if kind == "regex" and flag_node is not None:
+        for part in ast.walk(flag_node):
+            name = part.attr if isinstance(part, ast.Attribute) else part.id if isinstance(part, ast.Name) else ""
+            flags += _RE_FLAGS.get(name, "")
+    extra = kwargs.get("extra_types")
+    if isinstance(extra, ast.Dict):
+        for key, value in zip(extra.keys, extra.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                module.types.append(_parse_type(module, key.value, value, node.lineno))
+    elif isinstance(extra, ast.Call) and _dotted(extra.func) == "dict":
+        for kw in extra.keywords:
+            if kw.arg:
+                module.types.append(_parse_type(module, kw.arg, kw.value, node.lineno))
+    return kind, pattern, "".join(sorted(set(flags)))
+
+
+def _parameters(
+    module: _Module, func: ast.FunctionDef | ast.AsyncFunctionDef, converters: ast.expr | None
+) -> tuple[Parameter, ...]:
+    args = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
+    if module.framework == "behave" and args:
+        args = args[1:]  # behave passes the context first
+    converted: dict[str, str] = {}
+    if isinstance(converters, ast.Dict):
+        for key, value in zip(converters.keys, converters.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                converted[key.value] = ast.unparse(value)
+    return tuple(
+        Parameter(a.arg, converted.get(a.arg) or (ast.unparse(a.annotation) if a.annotation else "")) for a in args
+    )

@@ -1,0 +1,74 @@
+"""Step files → records for the sync engine: one ``step`` record per definition, keyed by its identity
+(``file::function``), its fields named after the ``step_definitions`` columns.
+
+The content hash of a step record covers only what decides which steps it matches and what it hands them —
+(keyword, pattern, kind, flags, parameter types) — so editing the function body, renaming a parameter or moving the
+definition inside its file is not a new version (positions are refreshed silently, as for every kind).
+
+A step file in which some definition cannot be read is a ``ParseError`` for the sync: its previous rows stay exactly
+as they were (a broken file never changes what the database holds). ``tracertm steps`` and ``check`` still use the
+rest of such a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from tracertm.errors import ParseError
+from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
+from tracertm.steps.model import STEP_PARSER_VERSION, StepDefinition
+
+STEP_KIND = "step_definition"  # the record kind and the file kind (as spec_revisions.entity_type names it)
+
+
+@dataclass(frozen=True)
+class StepRecord(SpecRecord):
+    """A step definition row to be (see the module docstring for its content hash)."""
+
+    @cached_property
+    def content_hash(self) -> str:
+        f = self.fields
+        payload = json.dumps(
+            [f["step_type"], f["pattern"], f["pattern_kind"], f["step_metadata"].get("flags", ""),
+             [p["type"] for p in f["parameters"]]],
+            ensure_ascii=False, separators=(",", ":"),
+        )
+        return hashlib.sha256(f"tracertm:step:{STEP_PARSER_VERSION}\n{payload}".encode()).hexdigest()
+
+
+def fields_of(d: StepDefinition) -> dict[str, Any]:
+    """The git-owned columns of one definition's row."""
+    metadata: dict[str, Any] = {"column": d.column}
+    if d.flags:
+        metadata["flags"] = d.flags
+    if d.target_fixture:
+        metadata["target_fixture"] = d.target_fixture
+    return {
+        "step_number": d.identity,
+        "step_type": d.keyword,
+        "pattern": d.pattern,
+        "pattern_kind": d.kind,
+        "regex_pattern": d.pattern if d.kind == "regex" else None,
+        "framework": d.framework,
+        "language": d.language,
+        "function_name": d.function or None,
+        "line": d.line,
+        "implementation_path": d.path,
+        "parameters": [{"name": p.name, "type": p.type} for p in d.parameters],
+        "step_metadata": metadata,
+    }
+
+
+def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
+    """One step file as sync records; ``ParseError`` when the file or any definition in it cannot be read."""
+    from tracertm.steps.parsing import parse_step_file
+
+    step_file = parse_step_file(path, data, options)
+    if step_file.errors:
+        raise ParseError.from_diagnostics(list(step_file.errors))
+    records = tuple(StepRecord(STEP_KIND, d.identity, fields_of(d), d.line) for d in step_file.definitions)  # type: ignore[arg-type]
+    return ParseResult(path, STEP_KIND, records, step_file.warnings)  # type: ignore[arg-type]

@@ -1,0 +1,86 @@
+"""Ruby step files (cucumber-ruby) → step definitions, with tree-sitter.
+
+``Given/When/Then/And/But/Step(pattern) do |args| … end`` where ``pattern`` is a Regexp literal (a regex, searched
+unanchored) or a string (a Cucumber Expression); ``ParameterType(name: '…', regexp: /…/)``.
+"""
+
+from __future__ import annotations
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.model import (
+    Keyword,
+    Parameter,
+    ParameterTypeDecl,
+    PatternKind,
+    StepDefinition,
+    StepFile,
+    assign_identities,
+)
+from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
+
+_KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step",
+                                 "Step": "step"}
+
+
+def _literal(node: Node) -> tuple[PatternKind, str, str] | None:
+    """(kind, pattern, flags) of a regex or string literal without interpolation."""
+    if any(c.type == "interpolation" for c in node.children):
+        return None
+    raw = text(node)
+    if node.type == "regex" and raw.startswith("/"):
+        end = raw.rfind("/")
+        return "regex", raw[1:end], raw[end + 1 :]
+    if node.type == "string" and len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0]:
+        body = raw[1:-1]
+        value = body.replace("\\\\", "\\").replace("\\'", "'") if raw[0] == "'" else unescape(body)
+        return "cucumber-expression", value, ""
+    return None
+
+
+def parse(path: str, data: bytes) -> StepFile:
+    root = parse_tree("ruby", data)
+    errors = syntax_errors(path, root, "Ruby")
+    definitions: list[StepDefinition] = []
+    types: list[ParameterTypeDecl] = []
+    for node in walk(root):
+        if node.type != "call" or node.child_by_field_name("receiver") is not None:
+            continue
+        method = text(node.child_by_field_name("method") or node)
+        args = node.child_by_field_name("arguments")
+        values = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+        if method == "ParameterType":
+            name: str | None = None
+            regexps: list[str] = []
+            for pair in values:
+                key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+                if pair.type != "pair" or key is None or value is None:
+                    continue
+                found = _literal(value)
+                if text(key).strip(":") == "name" and found is not None:
+                    name = found[1]
+                elif text(key).strip(":") == "regexp" and found is not None:
+                    regexps.append(found[1])
+            if name and regexps:
+                types.append(ParameterTypeDecl(name, tuple(regexps), "cucumber-ruby", "ruby", path, line(node)))
+            else:
+                errors.append(Diagnostic(path, line(node), column(node),
+                                         "ParameterType(...) cannot be read: give a literal name: and regexp:"))
+            continue
+        keyword = _KEYWORDS.get(method)
+        block = node.child_by_field_name("block")
+        if keyword is None or not values or block is None:
+            continue
+        found = _literal(values[0])
+        if found is None:
+            errors.append(Diagnostic(path, line(values[0]), column(values[0]),
+                                     f"step definition {method}({text(values[0])[:60]}) cannot be read: the pattern "
+                                     "is not a literal; tracertm reads patterns without running code"))
+            continue
+        kind, pattern, flags = found
+        params = block.child_by_field_name("parameters")
+        names = [Parameter(text(p)) for p in params.named_children] if params is not None else []
+        definitions.append(StepDefinition(
+            keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-ruby", language="ruby", path=path,
+            line=line(node), column=column(node), function="", parameters=tuple(names), flags=flags,
+        ))
+    return StepFile(path, "ruby", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -1,0 +1,173 @@
+"""Parsed features → the steps a runner executes, as cucumber's pickles define them, from the feature parser's
+records (no second Gherkin parse):
+
+- a scenario's steps in file order, Background steps (the feature's, then the Rule's) first — and only for
+  scenarios that have steps; each typed by its keyword in the feature's language, ``And``/``But``/``*``
+  continuing the type of the step before them (across the Background, as gherkin does);
+- a Scenario Outline's steps once per Examples row, ``<column>`` placeholders substituted, naming the row's line
+  (found from the scenario's source text: the Examples tables are its last table lines).
+
+``tests/steps/pickles.py`` computes the same from gherkin's own pickle compiler; a test holds them equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from tracertm.parsers.records import ParseResult, SpecRecord
+from tracertm.steps.model import Keyword
+
+_LISTS = ("given_steps", "when_steps", "then_steps")
+
+
+@dataclass(frozen=True)
+class StepUse:
+    """One step of one scenario (one Examples row for an outline), as a runner would match it.
+
+    ``type`` is the effective keyword (given/when/then); ``row_line`` is the Examples row's line for outline steps;
+    ``scenario_line`` the line of the scenario's keyword (the scenario record's ``line``)."""
+
+    path: str
+    line: int
+    keyword: str
+    type: Keyword
+    text: str
+    scenario: str
+    scenario_line: int
+    row_line: int | None = None
+    background: bool = False
+    column: int = 1
+    scenario_number: str = ""  # the scenario record's identity (its id tag or name)
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "keyword": self.keyword,
+            "type": self.type,
+            "text": self.text,
+            "scenario": self.scenario,
+            "scenario_line": self.scenario_line,
+            "row_line": self.row_line,
+            "background": self.background,
+            "scenario_number": self.scenario_number,
+        }
+
+
+@cache
+def _keyword_types(language: str) -> dict[str, Keyword]:
+    """Keyword (stripped) → type in a Gherkin language; conjunctions and ``*`` are absent."""
+    from gherkin.dialect import Dialect
+
+    dialect = Dialect.for_name(language) or Dialect.for_name("en")
+    assert dialect is not None
+    out: dict[str, Keyword] = {}
+    for kind, keywords in (("then", dialect.then_keywords), ("when", dialect.when_keywords),
+                           ("given", dialect.given_keywords)):
+        for keyword in keywords:
+            if keyword.strip() != "*":
+                out[keyword.strip()] = kind  # type: ignore[assignment]
+    return out
+
+
+def feature_uses(result: ParseResult) -> list[StepUse]:
+    """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order)."""
+    out: list[StepUse] = []
+    for feature in result.records:
+        language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
+        for scenario in feature.children:
+            out.extend(scenario_uses(result.path, scenario, _keyword_types(language)))
+    return out
+
+
+def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[StepUse]:
+    """The executed steps of one scenario record (or of a scenario row: ``SpecRecord("scenario", number, row
+    fields)`` — positions come from the fields, the record's ``line`` is not needed)."""
+    fields = scenario.fields
+    steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
+    if not steps:
+        return []  # as gherkin: a scenario without steps runs no Background either
+    lines = str(fields.get("gherkin_text") or "").split("\n")
+    start = _start_line(steps[0], lines)
+    keyword = str(fields.get("scenario_metadata", {}).get("keyword") or "")
+    scenario_line = next(
+        (start + i for i, text in enumerate(lines)
+         if keyword and text.strip().startswith(keyword) and text.strip()[len(keyword):].lstrip().startswith(":")),
+        scenario.line,
+    )
+    previous: Keyword = "given"
+
+    def typed(items: Iterable[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], Keyword]]:
+        nonlocal previous
+        out: list[tuple[Mapping[str, Any], Keyword]] = []
+        for step in items:
+            previous = types.get(str(step["keyword"]), previous)
+            out.append((step, previous))
+        return out
+
+    background = typed(fields.get("background") or ())
+    own = typed(steps)
+    rows = _rows(fields.get("examples") or (), lines, start)
+    name = str(fields.get("title") or "")
+    out: list[StepUse] = []
+
+    def use(step: Mapping[str, Any], kind: Keyword, text: str, row_line: int | None, in_background: bool) -> StepUse:
+        line = int(step["line"])
+        source = lines[line - start] if not in_background and 0 <= line - start < len(lines) else ""
+        column = len(source) - len(source.lstrip()) + 1 if source.strip() else 1
+        return StepUse(path, line, str(step["keyword"]), kind, text, name, scenario_line, row_line, in_background,
+                       column, scenario.number)
+
+    if rows is None:
+        out.extend(use(s, k, str(s["text"]), None, True) for s, k in background)
+        out.extend(use(s, k, str(s["text"]), None, False) for s, k in own)
+        return out
+    for columns, values, row_line in rows:
+        out.extend(use(s, k, str(s["text"]), row_line, True) for s, k in background)
+        for s, k in own:
+            text = str(s["text"])
+            for column_name, value in zip(columns, values):
+                text = text.replace(f"<{column_name}>", value)
+            out.append(use(s, k, text, row_line, False))
+    return out
+
+
+def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
+    """The file line of ``gherkin_text``'s first line (it starts at the scenario's first tag), from the scenario's
+    first step: its line is known, and so is its text."""
+    wanted = f"{str(first['keyword']).strip()} {first['text']}".split()
+    for index, text in enumerate(lines):
+        if text.split() == wanted:
+            return int(first["line"]) - index
+    return int(first["line"])  # pragma: no cover - the step is a line of the scenario's text
+
+
+def _rows(
+    examples: Iterable[Mapping[str, Any]], lines: Sequence[str], start: int
+) -> list[tuple[list[str], list[str], int | None]] | None:
+    """(columns, values, row line) per Examples row; None when the scenario has no Examples (not an outline)."""
+    tables = [e for e in examples]
+    if not tables:
+        return None
+    needed = sum(1 + len(e.get("rows") or ()) for e in tables if e.get("columns"))
+    pipes = [start + i for i, text in enumerate(lines) if text.lstrip().startswith("|")]
+    row_lines: list[int | None] = list(pipes[len(pipes) - needed:]) if needed and len(pipes) >= needed else []
+    out: list[tuple[list[str], list[str], int | None]] = []
+    cursor = 0
+    for e in tables:
+        columns = [str(c) for c in e.get("columns") or ()]
+        if not columns:
+            continue
+        cursor += 1  # the header
+        for values in e.get("rows") or ():
+            line = row_lines[cursor] if cursor < len(row_lines) else None
+            out.append((columns, [str(v) for v in values], line))
+            cursor += 1
+    return out

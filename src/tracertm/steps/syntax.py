@@ -1,0 +1,118 @@
+"""Tree-sitter plumbing shared by the non-Python step parsers: grammars loaded once, on first use, from the
+per-language wheels of the tree-sitter project (``tree-sitter-javascript``, ``-typescript``, ``-java``, ``-go``,
+``-ruby``, ``-c-sharp``), and small helpers over nodes. Nothing here runs user code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from importlib import import_module
+from typing import Any
+
+from tracertm.errors import Diagnostic
+
+Node = Any  # tree_sitter.Node: the binding ships no type information mypy --strict can use everywhere
+
+# language → (module, function returning the grammar)
+_GRAMMARS: dict[str, tuple[str, str]] = {
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "java": ("tree_sitter_java", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "go": ("tree_sitter_go", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+}
+
+
+class GrammarMissing(Exception):
+    """The wheel with a language's grammar is not installed."""
+
+
+@cache
+def _parser(language: str) -> Any:
+    try:
+        from tree_sitter import Language, Parser
+
+        module, function = _GRAMMARS[language]
+        grammar = Language(getattr(import_module(module), function)())
+    except ImportError as exc:
+        raise GrammarMissing(f"the {language} grammar is not installed ({exc.name}); pip install tracertm") from None
+    return Parser(grammar)
+
+
+def parse_tree(language: str, data: bytes) -> Node:
+    """The root node of ``data`` parsed as ``language``."""
+    return _parser(language).parse(data).root_node
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under ``node`` (itself first), depth first, in source order; iterative (deep trees are fine)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def text(node: Node) -> str:
+    return bytes(node.text).decode("utf-8", "replace")
+
+
+def line(node: Node) -> int:
+    return int(node.start_point[0]) + 1
+
+
+def column(node: Node) -> int:
+    """1-based column in characters (tree-sitter counts bytes; step files are mostly ASCII, close enough)."""
+    return int(node.start_point[1]) + 1
+
+
+def syntax_errors(path: str, root: Node, language: str, limit: int = 5) -> list[Diagnostic]:
+    """Where tree-sitter had to recover: each is an error (definitions there may be missing), the rest counts."""
+    out: list[Diagnostic] = []
+    if not root.has_error:
+        return out
+    for node in walk(root):
+        if node.type == "ERROR" or node.is_missing:
+            what = f"missing {node.type}" if node.is_missing else "cannot be parsed"
+            out.append(Diagnostic(path, line(node), column(node),
+                                  f"{language} syntax error ({what}); step definitions here are not read"))
+            if len(out) >= limit:
+                break
+    return out
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_ESCAPE_RE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
+
+
+def unescape(body: str, known: dict[str, str] = _ESCAPES) -> str:
+    """C-family string escapes (JavaScript, Java, Go, C#): ``\\n``, ``\\uXXXX``, ``\\xXX``...; an unknown escape
+    stands for the character itself, as in JavaScript (``'\\('`` is ``(``)."""
+
+    def one(match: re.Match[str]) -> str:
+        seq = match.group(1)
+        if seq.startswith("u{"):
+            return chr(int(seq[2:-1], 16))
+        if seq[0] in "ux" and len(seq) > 1:
+            return chr(int(seq[1:], 16))
+        if seq in ("\n", "\r\n"):
+            return ""  # a line continuation
+        return known.get(seq, seq)
+
+    return _ESCAPE_RE.sub(one, body)
+
+
+def string_value(node: Node, quote_chars: str = "'\"`") -> str | None:
+    """The value of a plain string literal node (no interpolation), or None when it is not one."""
+    raw = text(node)
+    if len(raw) < 2 or raw[0] not in quote_chars or raw[-1] != raw[0]:
+        return None
+    if raw.startswith('"""'):
+        return None  # a Java text block: its indentation rules are not worth a pattern
+    if any(child.type in ("template_substitution", "interpolation") for child in node.children):
+        return None
+    return unescape(raw[1:-1])

@@ -1,0 +1,165 @@
+"""Coverage states per requirement and per ADR (after OpenFastTrace's coverage and Doorstop's suspect links).
+
+One place decides a scenario's last result (``scenario_result``) and one decides a state (``state``), so new result
+columns are wired here only. States, most urgent first:
+
+- ``orphaned``: referenced but not defined (an ADR id no live ADR has);
+- ``uncovered``: no scenario links to it;
+- ``failing``: a linked scenario's last result failed;
+- ``suspect``: a link to it is suspect (it changed since the linking spec was reviewed);
+- ``not executed``: scenarios link to it but none has a result;
+- ``covered``: a linked scenario's last result passed, and none failed.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracertm.models import ADR, Link, Project, Scenario
+from tracertm.trace.review import link_state
+
+
+class State(enum.StrEnum):
+    ORPHANED = "orphaned"
+    UNCOVERED = "uncovered"
+    FAILING = "failing"
+    SUSPECT = "suspect"
+    NOT_EXECUTED = "not executed"
+    COVERED = "covered"
+
+
+PASSED, FAILED = "passed", "failed"
+# Scenario columns the result is read from. ``last_status`` arrives with test results; until then the pass rate
+# stands in for it (1.0: passed, below: failed).
+RESULT_COLUMNS = ("last_status", "pass_rate", "last_executed_at")
+_PASSING = frozenset({"passed", "pass", "ok", "success"})
+_NEUTRAL = frozenset({"skipped", "pending", "undefined", "not executed", ""})
+
+
+def scenario_result(row: Mapping[str, Any]) -> str | None:
+    """``passed``, ``failed`` or None (never executed) from a scenario's result columns."""
+    status = row.get("last_status")
+    if status is not None:
+        value = str(status).lower()
+        if value in _NEUTRAL:
+            return None
+        return PASSED if value in _PASSING else FAILED
+    rate = row.get("pass_rate")
+    if rate is None:
+        return None
+    return PASSED if float(rate) >= 1.0 else FAILED
+
+
+def state(defined: bool, results: Iterable[str | None], suspect: bool) -> State:
+    """The coverage state of one requirement or ADR from its definition, its scenarios' last results (one entry per
+    linked scenario) and whether a link to it is suspect."""
+    results = list(results)
+    if not defined:
+        return State.ORPHANED
+    if not results:
+        return State.UNCOVERED
+    if FAILED in results:
+        return State.FAILING
+    if suspect:
+        return State.SUSPECT
+    if PASSED not in results:
+        return State.NOT_EXECUTED
+    return State.COVERED
+
+
+@dataclass
+class Row:
+    """One line of the matrix: a requirement or an ADR, what links to it, and its state."""
+
+    kind: str  # requirement | adr
+    id: str
+    title: str | None
+    defined: bool
+    scenarios: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    contracts: list[str] = field(default_factory=list)
+    adrs: list[str] = field(default_factory=list)
+    results: dict[str, str | None] = field(default_factory=dict)
+    suspect: list[str] = field(default_factory=list)  # sources whose link to this row is suspect
+    state: State = State.UNCOVERED
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "id": self.id, "title": self.title, "state": str(self.state),
+            "scenarios": [{"id": s, "result": self.results.get(s)} for s in self.scenarios],
+            "features": self.features, "contracts": self.contracts, "adrs": self.adrs, "suspect": self.suspect,
+        }
+
+
+def coverage(session: Session, project: Project, by: str = "requirements") -> list[Row]:
+    """Coverage rows of a project, ``by`` requirements (every requirement id some spec names) or ``adrs`` (every
+    live ADR, plus ADR ids referenced without being defined). Three queries, whatever the size."""
+    target_kind = "requirement" if by == "requirements" else "adr"
+    links = session.execute(
+        select(Link.source_kind, Link.source_id, Link.source_ref, Link.target_ref, Link.target_id, Link.target_kind,
+               Link.target_version, Link.reviewed_version)
+        .where(Link.project_id == project.id, Link.target_kind == target_kind)
+    ).mappings().all()
+    rows: dict[str, Row] = {}
+    if target_kind == "adr":
+        for number, title in session.execute(
+            select(ADR.adr_number, ADR.title).where(ADR.project_id == project.id, ADR.deleted_at.is_(None))
+        ).all():
+            rows[number] = Row("adr", number, title, True)
+    results = _results(session, [link["source_id"] for link in links if link["source_kind"] == "scenario"])
+    for link in links:
+        ref = link["target_ref"]
+        row = rows.get(ref)
+        if row is None:
+            # Requirements are defined by being named; an ADR id without a live ADR is orphaned.
+            row = rows[ref] = Row(target_kind, ref, None, target_kind == "requirement")
+        source = link["source_ref"]
+        bucket = {"scenario": row.scenarios, "feature": row.features, "contract": row.contracts, "adr": row.adrs}
+        bucket.get(link["source_kind"], row.adrs).append(source)
+        if link["source_kind"] == "scenario":
+            row.results[source] = results.get(link["source_id"])
+        if link_state(link) == "suspect":
+            row.suspect.append(source)
+    for row in rows.values():
+        for names in (row.scenarios, row.features, row.contracts, row.adrs, row.suspect):
+            names.sort()
+        row.state = state(row.defined, [row.results[s] for s in row.scenarios], bool(row.suspect))
+    return sorted(rows.values(), key=lambda r: _natural(r.id))
+
+
+def _results(session: Session, scenario_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    columns = [getattr(Scenario, c) for c in RESULT_COLUMNS if hasattr(Scenario, c)]
+    out: dict[uuid.UUID, str | None] = {}
+    if not scenario_ids:
+        return out
+    from tracertm.engine.apply import iter_chunks
+
+    for chunk in iter_chunks(sorted(set(scenario_ids))):
+        for r in session.execute(select(Scenario.id, *columns).where(Scenario.id.in_(chunk))).mappings():
+            out[r["id"]] = scenario_result(dict(r))
+    return out
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """``REQ-2`` before ``REQ-10``."""
+    import re
+
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def states_count(rows: Iterable[Row]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[str(row.state)] += 1
+    return {str(s): counts.get(str(s), 0) for s in State}
+
+
+__all__ = ["State", "Row", "coverage", "scenario_result", "state", "states_count"]

@@ -1,0 +1,291 @@
+"""``tracertm diff REF1 [REF2]``: what changed in the specs between two commits, record by record.
+
+Two ways to know, same answer:
+
+- **history**: when a complete backfill of the project covers both commits (first-parent), the state at each commit
+  is the newest revision of every record at or before it — no file is read;
+- **parse**: otherwise both trees are scanned and only the files whose blob differs are parsed (no database).
+
+A change is ``created``, ``deleted``, ``updated`` (with the fields that changed; reformatting is not a change) or
+``moved`` (same identity at a new path, possibly updated too). A file that does not parse at one of the commits is
+reported, and its records are left out rather than guessed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
+from tracertm.parsers.common import canonical_json
+
+# Fields that say where a record is, not what it says (the path is reported as a move instead).
+_NOT_CONTENT = frozenset({"file_path", "gherkin_text", "feature_number"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One record's change between the two commits."""
+
+    action: str  # created | deleted | updated | moved
+    kind: str
+    id: str  # ADR-0001, FEATURE/SCENARIO ...
+    path: str
+    from_path: str | None = None
+    fields: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "kind": self.kind, "id": self.id, "path": self.path}
+        if self.from_path is not None:
+            out["from_path"] = self.from_path
+        if self.fields:
+            out["fields"] = list(self.fields)
+        return out
+
+
+@dataclass
+class DiffResult:
+    """Every change, in kind then id order, how it was found, and the files that did not parse."""
+
+    ref1: str
+    ref2: str
+    commit1: str
+    commit2: str
+    method: str  # history | parse
+    changes: list[Change] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": {"ref": self.ref1, "commit": self.commit1},
+            "to": {"ref": self.ref2, "commit": self.commit2},
+            "method": self.method,
+            "changes": [c.as_dict() for c in self.changes],
+            "errors": [d.as_dict() for d in self.errors],
+        }
+
+
+@dataclass(frozen=True)
+class _Rec:
+    path: str
+    fields: Mapping[str, Any]
+    content_hash: str | None
+    deleted: bool = False
+
+
+Key = tuple[str, str]  # (kind, id)
+
+
+def diff(
+    path: str | os.PathLike[str] | None,
+    ref1: str,
+    ref2: str = "HEAD",
+    *,
+    method: str = "auto",
+    project: str | None = None,
+    database_url: str | None = None,
+    jobs: int | None = None,
+) -> DiffResult:
+    """Compare the specs of ``ref1`` and ``ref2`` in the repository at ``path``. ``method``: ``auto`` (history when
+    a backfill covers both commits, else parse), ``history`` or ``parse``."""
+    from tracertm import git
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+
+    if method not in ("auto", "history", "parse"):
+        raise UsageError(f"--method {method}: use auto, history or parse")
+    location = Location.find(path)
+    if location.top is None:
+        raise UsageError(f"diff: {location.root} is not a git repository; diff compares commits")
+    commits = []
+    for ref in (ref1, ref2):
+        try:
+            commits.append(git.resolve_commit(location.top, ref))
+        except GitError:
+            raise GitError(f"diff: {ref} is not a commit of {location.top}; check the name or fetch it") from None
+    settings = load_settings(location.root)
+    result = DiffResult(ref1, ref2, commits[0], commits[1], "parse")
+    if method != "parse":
+        states = _history_states(location, settings, commits, project, database_url, required=method == "history")
+        if states is not None:
+            result.method = "history"
+            result.changes = compare(*states)
+            return result
+    before, after, errors = _parsed_states(location, settings, commits, jobs)
+    result.changes = compare(before, after)
+    result.errors = errors
+    return result
+
+
+def compare(before: Mapping[Key, _Rec], after: Mapping[Key, _Rec]) -> list[Change]:
+    """Record-by-record changes from ``before`` to ``after`` (deleted records may be present, marked deleted)."""
+    changes: list[Change] = []
+    for key in sorted(set(before) | set(after), key=lambda k: (_ORDER.get(k[0], 9), k[1])):
+        old, new = before.get(key), after.get(key)
+        old = None if old is None or old.deleted else old
+        new = None if new is None or new.deleted else new
+        if old is None and new is None:
+            continue
+        kind, ident = key
+        if old is None:
+            assert new is not None
+            changes.append(Change("created", kind, ident, new.path))
+        elif new is None:
+            changes.append(Change("deleted", kind, ident, old.path))
+        else:
+            fields = _changed_fields(old, new)
+            if old.path != new.path:
+                changes.append(Change("moved", kind, ident, new.path, old.path, fields))
+            elif fields:
+                changes.append(Change("updated", kind, ident, new.path, None, fields))
+    return changes
+
+
+_ORDER = {"adr": 0, "contract": 1, "feature": 2, "scenario": 3}
+
+
+def _changed_fields(old: _Rec, new: _Rec) -> tuple[str, ...]:
+    if old.content_hash is not None and old.content_hash == new.content_hash:
+        return ()
+    names = (set(old.fields) | set(new.fields)) - _NOT_CONTENT
+    return tuple(sorted(n for n in names if canonical_json({n: old.fields.get(n)}) != canonical_json({n: new.fields.get(n)})))
+
+
+# ---------------------------------------------------------------------------------------------------- parse
+
+
+def _parsed_states(
+    location: Any, settings: Any, commits: list[str], jobs: int | None
+) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]]:
+    from tracertm.engine.parse import default_jobs, hash_records, parse_files
+    from tracertm.engine.scan import scan
+    from tracertm.parsers.records import ParseResult
+
+    snaps = [scan(location, settings, ref=c) for c in commits]
+    try:
+        a, b = snaps[0].files, snaps[1].files
+        differing = sorted(p for p in set(a) | set(b) if p not in a or p not in b or a[p].blob_sha != b[p].blob_sha)
+        states: list[dict[Key, _Rec]] = []
+        broken: set[str] = set()
+        errors: list[Diagnostic] = []
+        for snap, commit in zip(snaps, commits):
+            readable = [p for p in differing if p in snap.files and snap.files[p].error is None]
+            broken |= {p for p in differing if p in snap.files and snap.files[p].error is not None}
+            contents = snap.read(readable)
+            work = [(p, snap.files[p].kind, contents[p]) for p in readable]
+            parsed = parse_files(work, settings.parser, jobs if jobs is not None else default_jobs(),
+                                 prepare=hash_records)
+            state: dict[Key, _Rec] = {}
+            for p, outcome in parsed.items():
+                if not isinstance(outcome, ParseResult):
+                    broken.add(p)
+                    errors += [Diagnostic(d.path, d.line, d.column, f"at {commit[:12]}: {d.message}", d.severity)
+                               for d in outcome.diagnostics]
+                    continue
+                for rec in outcome.records:
+                    state[(rec.kind, rec.number)] = _Rec(p, rec.fields, rec.content_hash)
+                    for child in rec.children:
+                        state[(child.kind, f"{rec.number}/{child.number}")] = _Rec(p, child.fields, child.content_hash)
+            states.append(state)
+    finally:
+        for snap in snaps:
+            snap.close()
+    # A file that does not parse on one side: its records are unknown there, so say nothing about them — nor about
+    # records of its kind found on one side only (they may be in it, as sync keeps a broken file's records).
+    broken_kinds = {_file_kind(r.kind) for r in (*snaps[0].files.values(), *snaps[1].files.values())
+                    if r.path in broken}
+    for state in states:
+        for key in [k for k, r in state.items() if r.path in broken]:
+            for other in states:
+                other.pop(key, None)
+    one_sided = set(states[0]) ^ set(states[1])
+    for key in one_sided:
+        if _file_kind(key[0]) in broken_kinds:
+            for state in states:
+                state.pop(key, None)
+    return states[0], states[1], errors
+
+
+def _file_kind(kind: str) -> str:
+    from tracertm.kinds import KINDS
+
+    return KINDS[kind].parent or kind
+
+
+# -------------------------------------------------------------------------------------------------- history
+
+
+def _history_states(
+    location: Any, settings: Any, commits: list[str], project_option: str | None, database_url: str | None,
+    *, required: bool,
+) -> tuple[dict[Key, _Rec], dict[Key, _Rec]] | None:
+    """The state at each commit from revisions, when a complete backfill covers both; None otherwise (or an error
+    when ``required``)."""
+    from sqlalchemy import select
+
+    from tracertm import db
+    from tracertm.engine import state as db_state
+    from tracertm.engine.sync import project_name
+    from tracertm import git
+    from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.models import SpecRevision
+    from tracertm.trace.store import existing_engine
+
+    def unavailable(why: str) -> None:
+        if required:
+            raise UsageError(f"diff --method history: {why}; run 'tracertm backfill' or use --method parse")
+
+    try:
+        engine, why = existing_engine(database_url, settings.database_url)
+    except DatabaseError:
+        if required:
+            raise
+        return None  # auto: a database we cannot reach is no reason not to diff; parse instead
+    if engine is None:
+        unavailable(why)
+        return None
+    try:
+        with db.session(engine) as session:
+            found = db_state.find_project(session, project_name(location, settings, project_option))
+            checkpoint = dict((found.metadata_ or {}).get(CHECKPOINT_KEY) or {}) if found is not None else {}
+            last = checkpoint.get("last_commit")
+            if found is None or not checkpoint.get("complete") or not isinstance(last, str):
+                unavailable("no complete backfill of this project")
+                return None
+            chain = git.first_parent_chain(location.top, last)
+            order = {c: i for i, c in enumerate(chain)}
+            if any(c not in order for c in commits):
+                unavailable("a commit is not in the backfilled first-parent history")
+                return None
+            limits = [order[c] for c in commits]
+            best: list[dict[Any, Any]] = [{}, {}]
+            revisions = session.execute(
+                select(SpecRevision.entity_id, SpecRevision.entity_type, SpecRevision.number, SpecRevision.version,
+                       SpecRevision.change, SpecRevision.content_hash, SpecRevision.source_path,
+                       SpecRevision.snapshot, SpecRevision.commit_sha)
+                # Database-side edits (annotated) are not what the files said at a commit.
+                .where(SpecRevision.project_id == found.id, SpecRevision.commit_sha.is_not(None),
+                       SpecRevision.change != "annotated")
+            ).all()
+            for rev in revisions:
+                at = order.get(rev.commit_sha)
+                if at is None:
+                    continue
+                for side, limit in enumerate(limits):
+                    current = best[side].get(rev.entity_id)
+                    if at <= limit and (current is None or (at, rev.version) > (current[0], current[1].version)):
+                        best[side][rev.entity_id] = (at, rev)
+    finally:
+        engine.dispose()
+    states: list[dict[Key, _Rec]] = []
+    for newest in best:
+        state: dict[Key, _Rec] = {}
+        for _, rev in newest.values():
+            snapshot = dict(rev.snapshot or {})
+            ident = rev.number if rev.entity_type != "scenario" else f"{snapshot.get('feature_number')}/{rev.number}"
+            state[(rev.entity_type, ident)] = _Rec(rev.source_path or "", snapshot, rev.content_hash,
+                                                   deleted=rev.change == "deleted")
+        states.append(state)
+    return states[0], states[1]

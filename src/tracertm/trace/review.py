@@ -1,0 +1,201 @@
+"""Link states (ok, suspect, dangling), the links of one record, a project's link summary, and reviews.
+
+A link is *suspect* while its target's version (as sync last saw it) differs from the version it was last
+reviewed against; *dangling* while its target record does not exist or is deleted (requirement links never are:
+requirements are ids, not rows). ``review`` records who looked at suspect links and when, making them ok again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import subprocess
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from tracertm.errors import Diagnostic, UsageError
+from tracertm.models import Link, Project
+
+RECORD_KINDS = ("adr", "contract", "feature", "scenario")
+
+
+def link_state(row: Any) -> str:
+    """``dangling``, ``suspect`` or ``ok`` for a ``links`` row (ORM object or mapping)."""
+    get = row.get if isinstance(row, Mapping) else lambda k: getattr(row, k)
+    if get("target_id") is None:
+        return "dangling" if get("target_kind") in RECORD_KINDS else "ok"
+    reviewed = get("reviewed_version")
+    return "suspect" if reviewed is not None and get("target_version") != reviewed else "ok"
+
+
+def as_dict(link: Link) -> dict[str, Any]:
+    """A link for output (JSON, text tables)."""
+    return {
+        "id": link.id,
+        "source": {"kind": link.source_kind, "id": link.source_ref, "path": link.source_path, "line": link.source_line},
+        "type": link.link_type,
+        "target": {"kind": link.target_kind, "id": link.target_ref},
+        "state": link_state(link),
+        "target_version": link.target_version,
+        "reviewed_version": link.reviewed_version,
+        "reviewed_by": link.reviewed_by,
+        "reviewed_at": link.reviewed_at.isoformat() if link.reviewed_at else None,
+    }
+
+
+def describe(link: Mapping[str, Any]) -> str:
+    """``FEAT-1/SC-1 implements ADR-0003 (suspect: v1 reviewed, now v2)`` for one ``as_dict`` link."""
+    text = f"{link['source']['id']} {link['type']} {link['target']['id']}"
+    if link["state"] == "suspect":
+        text += f" (suspect: reviewed at v{link['reviewed_version']}, now v{link['target_version']})"
+    elif link["state"] == "dangling":
+        text += f" (dangling: no live {link['target']['kind']} {link['target']['id']})"
+    return text
+
+
+def record_links(session: Session, project: Project, kind: str, row: Any) -> dict[str, list[dict[str, Any]]]:
+    """The links of one record: ``outgoing`` (it is the source) and ``incoming`` (it is the target)."""
+    outgoing = session.execute(
+        select(Link).where(Link.project_id == project.id, Link.source_id == row.id)
+        .order_by(Link.link_type, Link.target_ref)
+    ).scalars()
+    incoming = session.execute(
+        select(Link).where(Link.project_id == project.id, Link.target_id == row.id)
+        .order_by(Link.source_ref, Link.link_type)
+    ).scalars()
+    return {"outgoing": [as_dict(x) for x in outgoing], "incoming": [as_dict(x) for x in incoming]}
+
+
+def summary(session: Session, project: Project, limit: int = 50) -> dict[str, Any]:
+    """Counts of links by state plus the suspect and dangling ones (at most ``limit`` of each)."""
+    problems = session.execute(
+        select(Link).where(
+            Link.project_id == project.id,
+            or_(
+                Link.target_id.is_(None) & Link.target_kind.in_(RECORD_KINDS),
+                Link.target_id.is_not(None) & Link.reviewed_version.is_not(None)
+                & (Link.target_version != Link.reviewed_version),
+            ),
+        ).order_by(Link.source_path, Link.source_line, Link.target_ref)
+    ).scalars().all()
+    total = session.execute(select(Link.id).where(Link.project_id == project.id)).all()
+    suspect = [as_dict(x) for x in problems if link_state(x) == "suspect"]
+    dangling = [as_dict(x) for x in problems if link_state(x) == "dangling"]
+    return {
+        "total": len(total),
+        "suspect": len(suspect),
+        "dangling": len(dangling),
+        "suspect_links": suspect[:limit],
+        "dangling_links": dangling[:limit],
+    }
+
+
+def reviewer() -> str:
+    """Who is reviewing: git's ``user.name``, else the login name."""
+    try:
+        name = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return os.environ.get("USER") or "unknown"
+
+
+def review(
+    session: Session,
+    project: Project,
+    selector: str | None,
+    *,
+    everything: bool = False,
+    by: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Mark suspect links reviewed: the link ``selector`` (its number, as ``status`` and ``show --format json``
+    give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
+    Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
+    """
+    from tracertm import queries
+
+    if everything == bool(selector):
+        raise UsageError("review: give a LINK id or a record ID, or --all for every suspect link of the project")
+    suspect = (
+        Link.project_id == project.id,
+        Link.target_id.is_not(None),
+        Link.reviewed_version.is_not(None),
+        Link.target_version != Link.reviewed_version,
+    )
+    query = select(Link).where(*suspect)
+    if selector:
+        link_ids = _link_ids(session, project, selector)
+        if link_ids:
+            query = query.where(Link.id.in_(link_ids))
+        else:
+            kind, row = queries.find_record(session, project, selector)
+            query = query.where(or_(Link.source_id == row.id, Link.target_id == row.id))
+    found = session.execute(query.order_by(Link.source_ref, Link.target_ref)).scalars().all()
+    before = [as_dict(x) for x in found]
+    when = now or dt.datetime.now(dt.timezone.utc)
+    who = by or reviewer()
+    for link in found:
+        session.execute(
+            update(Link).where(Link.id == link.id).values(
+                reviewed_version=link.target_version, reviewed_by=who, reviewed_at=when
+            )
+        )
+    return before
+
+
+def _link_ids(session: Session, project: Project, selector: str) -> list[int]:
+    """The link numbered ``selector`` (digits, optionally ``#42``), when it exists in this project."""
+    digits = selector.removeprefix("#")
+    if not digits.isdigit():
+        return []
+    return list(session.execute(
+        select(Link.id).where(Link.project_id == project.id, Link.id == int(digits))
+    ).scalars())
+
+
+def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
+    """``check --strict``: the suspect links of this repository's project, as warnings on their sources.
+
+    Only when a database is configured (``$TRACERTM_DATABASE_URL``, configuration) or the default one exists: check
+    never creates a database. A project never synced has nothing to report.
+    """
+    from tracertm import db
+    from tracertm.engine.sync import project_name
+    from tracertm.errors import DatabaseError
+    from tracertm.trace.store import existing_engine
+
+    try:
+        engine, _ = existing_engine(None, settings.database_url)
+        if engine is None:
+            return []
+        try:
+            with db.session(engine) as session:
+                project = session.execute(
+                    select(Project).where(Project.name == project_name(location, settings))
+                ).scalar_one_or_none()
+                if project is None:
+                    return []
+                found = summary(session, project, limit=1000)["suspect_links"]
+        finally:
+            engine.dispose()
+    except DatabaseError as exc:
+        return [Diagnostic("<database>", 0, 0, f"suspect links not checked: {exc}", severity="warning")]
+    return [
+        Diagnostic(
+            link["source"]["path"] or link["source"]["id"], link["source"]["line"] or 1, 1,
+            f"suspect link: {describe(link)}; check it, then run 'tracertm review {link['source']['id']}'",
+            severity="warning",
+        )
+        for link in found
+    ]

@@ -1,0 +1,285 @@
+"""Real-world ADR shapes (issue 13): each class of misreading found on public ADR collections, rebuilt as a small
+file of our own with the same shape (``fixtures/adr-fidelity/``) or an inline document."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tracertm.parsers.adr import parse
+from tracertm.parsers.records import ParseResult, ParserOptions, SpecRecord
+
+FIXTURES = Path(__file__).parent / "fixtures" / "adr-fidelity"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def only(result: ParseResult) -> SpecRecord:
+    assert len(result.records) == 1
+    return result.records[0]
+
+
+def warnings(result: ParseResult) -> list[tuple[int, str]]:
+    return [(w.line, w.message) for w in result.warnings]
+
+
+# ------------------------------------------------------------------------------------------------ 1. headings, labels
+def test_plural_headings_and_labels_without_colon() -> None:
+    result = parse("docs/adr/0009-plural-headings.md", fixture("0009-plural-headings.md"))
+    fields = only(result).fields
+    assert (fields["adr_number"], fields["title"]) == ("ADR-0009", "Write headings as people do")
+    assert fields["status"] == "accepted" and fields["adr_metadata"]["raw_status"] == "Accepted"
+    assert fields["date"] == dt.date(2018, 4, 13)  # 13 cannot be a month: unambiguous
+    assert fields["context"] == "Teams copy templates and then rename the headings."
+    assert fields["decision"] == "We accept the plural and the synonyms."
+    assert fields["consequences"] == "The parser keeps a table of headings."
+    assert fields["adr_metadata"]["sections"] == {} and "preamble" not in fields["adr_metadata"]
+    assert warnings(result) == []
+
+
+def test_status_heading_with_emoji_and_note_and_emoji_value() -> None:
+    result = parse("docs/adr/0010-emoji-status.md", fixture("0010-emoji-status.md"))
+    fields = only(result).fields
+    assert fields["status"] == "accepted"
+    raw = fields["adr_metadata"]["raw_status"]
+    assert raw == ":white_check_mark: Accepted — confirmed by the architecture board"
+    assert fields["title"] == "Status with decorations"  # "# 10 Status ..." is number 10, not a Status heading
+    assert fields["decision"] == 'Chosen option: "decorate", because people like it.'
+    assert fields["consequences"] == "None."
+    assert "✅ Status (as of March 2021)" not in fields["adr_metadata"]["sections"]
+    assert warnings(result) == []
+
+
+@pytest.mark.parametrize(
+    ("heading", "status"),
+    [
+        ("## Status: Accepted", "accepted"),
+        ("## **Status** - Rejected", "rejected"),
+        ("## 🚫 Status | Deprecated", "deprecated"),
+    ],
+)
+def test_status_written_in_the_heading(heading: str, status: str) -> None:
+    result = parse("docs/adr/0001-x.md", f"# 1. X\n\n{heading}\n\nApproved by the board in May.\n".encode())
+    fields = only(result).fields
+    assert fields["status"] == status and fields["adr_metadata"]["dialect"] == "nygard"
+    assert fields["adr_metadata"]["sections"] == {heading[3:]: "Approved by the board in May."}  # prose kept
+    assert warnings(result) == []
+
+
+def test_status_quo_is_not_a_status_heading() -> None:
+    result = parse("docs/adr/0001-x.md", b"# 1. X\n\n## Status quo\n\nWe ship by hand.\n\n## Status\n\nProposed\n")
+    fields = only(result).fields
+    assert fields["status"] == "proposed" and fields["adr_metadata"]["sections"] == {"Status quo": "We ship by hand."}
+    assert warnings(result) == []
+
+
+def test_prose_after_a_label_word_is_not_a_label() -> None:
+    data = b"# 1. X\n\nStatus Accepted\nDate of the meeting was unclear\n\n## Context\n\nc\n"
+    result = parse("docs/adr/0001-x.md", data)
+    fields = only(result).fields
+    assert fields["status"] == "accepted" and fields["date"] is None
+    assert fields["adr_metadata"]["preamble"] == "Date of the meeting was unclear"
+    assert warnings(result) == []
+
+
+# ------------------------------------------------------------------------------------------------ 1. dates
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2018-04-09", dt.date(2018, 4, 9)),
+        ("2018/04/09", dt.date(2018, 4, 9)),
+        ("13/04/2018", dt.date(2018, 4, 13)),
+        ("13.04.2018", dt.date(2018, 4, 13)),
+        ("04/13/2018", dt.date(2018, 4, 13)),  # month first, and unambiguous
+        ("04/04/2018", dt.date(2018, 4, 4)),
+        ("9 April 2018", dt.date(2018, 4, 9)),
+        ("9th Apr. 2018", dt.date(2018, 4, 9)),
+        ("April 9, 2018", dt.date(2018, 4, 9)),
+        ("2018-04-09 (updated 2019-01-01)", dt.date(2018, 4, 9)),
+    ],
+)
+def test_date_forms(written: str, expected: dt.date) -> None:
+    result = parse("docs/adr/0001-x.md", f"# 1. X\n\nDate: {written}\n\n## Status\n\nAccepted\n".encode())
+    assert only(result).fields["date"] == expected
+    assert warnings(result) == []
+
+
+def test_ambiguous_date_is_a_warning_naming_the_line_never_a_guess() -> None:
+    data = b"# 1. X\n\n* Status: accepted\n* Date: 09/04/2018\n"
+    result = parse("docs/adr/0001-x.md", data)
+    assert only(result).fields["date"] is None
+    [(line, message)] = warnings(result)
+    assert line == 4 and message.startswith("ambiguous date '09/04/2018' in key list: day/month or month/day?")
+    assert 'date_format = "DD/MM/YYYY"' in message  # says how to settle it
+
+
+@pytest.mark.parametrize(
+    ("date_format", "expected"),
+    [("DD/MM/YYYY", dt.date(2018, 4, 9)), ("dd/mm/yyyy", dt.date(2018, 4, 9)), ("MM/DD/YYYY", dt.date(2018, 9, 4))],
+)
+def test_date_format_settles_numeric_dates(date_format: str, expected: dt.date) -> None:
+    data = b"# 1. X\n\n* Status: accepted\n* Date: 09/04/2018\n"
+    result = parse("docs/adr/0001-x.md", data, ParserOptions(date_format=date_format))
+    assert only(result).fields["date"] == expected and warnings(result) == []
+
+
+def test_configured_order_that_cannot_fit_is_a_warning() -> None:
+    data = b"# 1. X\n\n* Status: accepted\n* Date: 04/13/2018\n"
+    result = parse("docs/adr/0001-x.md", data, ParserOptions(date_format="DD/MM/YYYY"))
+    assert only(result).fields["date"] is None
+    assert warnings(result) == [(4, "cannot read date '04/13/2018' in key list; use YYYY-MM-DD")]
+
+
+def test_unreadable_date_falls_back_to_the_log4brains_file_date_with_a_warning() -> None:
+    data = b"# X\n\n- Status: accepted\n- Date: 05/06/2020\n"
+    result = parse("docs/adr/20200924-x.md", data)
+    assert only(result).fields["date"] == dt.date(2020, 9, 24)
+    assert [line for line, _ in warnings(result)] == [4]
+
+
+# ------------------------------------------------------------------------------------------------ 2. titles
+@pytest.mark.parametrize(
+    "h1",
+    [
+        "# 23 Logging",
+        "# 23. Logging",
+        "# 23) Logging",
+        "# ADR 23: Logging",
+        "# ADR-023 - Logging",
+        "# ADR-0023: Logging",
+    ],
+)
+@pytest.mark.parametrize("path", ["docs/adr/0023-logging.md", "docs/adr/logging.md"])
+def test_title_forms(h1: str, path: str) -> None:
+    result = parse(path, f"{h1}\n\n## Status\n\nAccepted\n".encode())
+    record = only(result)
+    assert (record.number, record.fields["title"]) == ("ADR-0023", "Logging")
+    assert warnings(result) == []
+
+
+def test_a_bare_number_that_is_not_the_adr_number_stays_in_the_title() -> None:
+    record = only(parse("docs/adr/0005-pizza.md", b"# 2 Pizza teams\n\n## Status\n\nAccepted\n"))
+    assert (record.number, record.fields["title"]) == ("ADR-0005", "2 Pizza teams")
+
+
+# ------------------------------------------------------------------------------------------------ 3. sub-sections
+def test_status_lines_in_sub_sections_are_not_the_adr_status() -> None:
+    result = parse("docs/adr/0012-migration-plan.md", fixture("0012-migration-plan.md"))
+    fields = only(result).fields
+    assert (fields["adr_number"], fields["title"], fields["status"]) == ("ADR-0012", "Migration plan", "accepted")
+    assert warnings(result) == []  # no "disagrees with the Status section"
+    assert "**Status**: In progress" in fields["adr_metadata"]["sections"]["Plan"]  # the text is kept
+
+
+def test_a_top_level_bold_status_still_counts_and_disagreement_is_still_warned() -> None:
+    data = b"# 1. X\n\n## Status\n\nAccepted\n\n## Notes\n\n**Status:** Rejected\n"
+    result = parse("docs/adr/0001-x.md", data)
+    assert only(result).fields["status"] == "accepted"
+    assert [line for line, message in warnings(result) if "disagrees" in message] == [9]
+
+
+# ------------------------------------------------------------------------------------------------ 4. references
+def test_references_skip_urls_other_repositories_and_code() -> None:
+    result = parse("docs/adr/0014-references.md", fixture("0014-references.md"))
+    record = only(result)
+    assert (record.number, record.fields["title"]) == ("ADR-0014", "References")
+    # Not: adr006 in an autolink, 0007 in a bare URL, ADR-0008 in a code span, ADR-0009 linking elsewhere,
+    # ADR-0010 in a code block, ../README.md (not an ADR file).
+    assert record.fields["related_adrs"] == ["ADR-0005", "ADR-0011", "ADR-0003"]
+    assert dict(record.ref_lines) == {"ADR-0005": 18, "ADR-0011": 18, "ADR-0003": 18}
+    assert warnings(result) == []
+
+
+def test_reference_lines_point_at_each_reference() -> None:
+    data = (
+        b"---\nsupersedes: ADR-0002\nstatus: accepted\n---\n# 7. X\n\n## Context\n\nBuilds on ADR-0004.\n\n"
+        b"## Links\n\n* Refined by [ADR-0006](0006-y.md)\n"
+    )
+    record = only(parse("docs/adr/0007-x.md", data))
+    assert record.fields["related_adrs"] == ["ADR-0002", "ADR-0006", "ADR-0004"]
+    assert dict(record.ref_lines) == {"ADR-0002": 2, "ADR-0006": 13, "ADR-0004": 9}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"# 3. X\n\n## Status\n\nSuperseded by [ADR-0004](https://example.org/other/adr/0004-y.md)\n",
+        b"---\nstatus: superseded\nsuperseded-by: https://example.org/other/adr/0004-y.md\n---\n# 3. X\n",
+    ],
+    ids=["link line", "front matter"],
+)
+def test_relation_to_an_external_adr_is_not_a_reference(data: bytes) -> None:
+    record = only(parse("docs/adr/0003-x.md", data))
+    assert record.fields["superseded_by"] is None and record.fields["related_adrs"] == []
+
+
+# ------------------------------------------------------------------------------------------------ 5. folder per ADR
+def test_folder_per_adr_takes_number_and_slug_from_the_folder() -> None:
+    path = "decisions/0007-use-kafka/README.md"
+    result = parse(path, fixture(path))
+    record = only(result)
+    assert (record.number, record.fields["title"], record.fields["status"]) == (
+        "ADR-0007",
+        "Use Kafka for events",
+        "accepted",
+    )
+    assert record.fields["adr_metadata"]["slug"] == "use-kafka"
+    assert record.fields["date"] == dt.date(2021, 6, 1) and warnings(result) == []
+
+
+def test_index_md_in_a_slug_folder_is_identified_by_the_folder() -> None:
+    record = only(parse("locales/en/examples/basic/index.md", b"# Basic example\n\n- Status: accepted\n"))
+    assert (record.number, record.fields["title"]) == ("basic", "Basic example")
+
+
+def test_h1_number_identifies_an_unnumbered_file_after_front_matter_comments() -> None:
+    record = only(parse("docs/adr/logging.md", fixture("logging.md")))
+    assert (record.number, record.fields["title"], record.line) == ("ADR-0023", "Logging", 6)
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Context", "context"),
+        ("Context and Problem Statement", "context"),
+        ("Problem Statement", "context"),
+        ("2. Context", "context"),
+        ("**Context**", "context"),
+        ("Decision", "decision"),
+        ("Decisions", "decision"),
+        ("Decision Outcome", "decision"),
+        ("Decision Made", "decision"),
+        ("🎯 Decision", "decision"),
+        ("Consequences", "consequences"),
+        ("Implications", "consequences"),
+    ],
+)
+def test_heading_synonyms(heading: str, field: str) -> None:
+    result = parse("docs/adr/0001-x.md", f"# 1. X\n\n## Status\n\nAccepted\n\n## {heading}\n\nThe text.\n".encode())
+    fields = only(result).fields
+    assert fields[field] == "The text." and fields["adr_metadata"]["sections"] == {}
+    assert warnings(result) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Status: accepted",
+        "* Status: accepted",
+        "- Status: accepted",
+        "**Status:** Accepted",
+        "**Status**: Accepted",
+        "Status Accepted",
+        "- Status Accepted",
+        "**Status** Accepted",
+    ],
+)
+def test_status_label_forms(line: str) -> None:
+    result = parse("docs/adr/0001-x.md", f"# 1. X\n\n{line}\nDate 2018-04-09\n\n## Context\n\nc\n".encode())
+    fields = only(result).fields
+    assert (fields["status"], fields["date"]) == ("accepted", dt.date(2018, 4, 9))
+    assert "preamble" not in fields["adr_metadata"] and warnings(result) == []

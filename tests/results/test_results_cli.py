@@ -1,0 +1,185 @@
+"""The CLI verbs over test results: results import|list|runs|unmatched|prune, coverage, show, check --results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo
+from tracertm.cli import main
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+
+
+@pytest.fixture
+def cart(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitRepo]:
+    shutil.copytree(HERE / "project" / "features", git_repo.path / "features", ignore=shutil.ignore_patterns("steps"))
+    git_repo.commit("cart")
+    monkeypatch.chdir(git_repo.path)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.delenv("GITHUB_SHA", raising=False)
+    monkeypatch.delenv("CI_COMMIT_SHA", raising=False)
+    assert main(["sync", "--ref", "HEAD"]) == 0
+    yield git_repo
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_summary_defaults_to_head(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    code, out, err = _cli(capsys, "results", "import", str(FIXTURES / "cart.ndjson"), "--run-name", "nightly")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("imported 5 results into run ") and f"at {cart.head()[:12]}:" in lines[0]
+    assert "1 failed, 3 passed, 1 undefined" in lines[0]
+    assert lines[1].startswith("matched 5 (tag 1, line 4, name 0); unmatched 0 (0 ambiguous); 5 new test cases")
+    code, out, _ = _cli(capsys, "results", "import", str(FIXTURES / "cart.ndjson"))
+    assert code == 0 and "already imported as run" in out and "nothing added" in out
+    code, out, _ = _cli(capsys, "results", "runs", "--output", "json")
+    runs = json.loads(out)
+    assert [(r["name"], r["commit"], r["format"]) for r in runs] == [("nightly", cart.head(), "cucumber-messages")]
+
+
+@pytest.mark.parametrize("variable", ["GITHUB_SHA", "CI_COMMIT_SHA"])
+def test_ci_commit_variables_are_honoured(cart: GitRepo, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    monkeypatch.setenv(variable, "f" * 40)
+    code, out, err = _cli(capsys, "results", "import", str(FIXTURES / "surefire.xml"), "--output", "json")
+    assert code == 0, err
+    assert json.loads(out)["commit"] == "f" * 40
+    code, out, _ = _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"), "--commit", "HEAD",
+                        "--output", "json")
+    assert json.loads(out)["commit"] == cart.head(), "--commit wins and is resolved to the full id"
+
+
+def test_list_unmatched_prune(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(capsys, "results", "import", str(FIXTURES / "surefire.xml"))[0] == 0
+    assert _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"))[0] == 0
+    code, out, _ = _cli(capsys, "results", "list", "--status", "failed")
+    assert code == 0
+    assert "Shopping cart::Add several - small - #1.2" in out and "FEAT-1/Add several #1.2" in out
+    assert "Add an item" not in out
+    code, out, _ = _cli(capsys, "results", "list", "--since", "2000-01-01", "--output", "json")
+    assert len(json.loads(out)) == 11
+    code, out, _ = _cli(capsys, "results", "unmatched")
+    assert "com.example.CartTest::removesItem" in out and "Shopping cart" not in out
+    code, out, _ = _cli(capsys, "results", "prune", "--keep", "1")
+    assert (code, out.strip()) == (0, "pruned 1 runs of repo; kept the newest 1")
+    code, out, _ = _cli(capsys, "results", "runs", "--output", "json")
+    assert [r["format"] for r in json.loads(out)] == ["junit"] and json.loads(out)[0]["counts"]["total"] == 5
+
+
+def test_bad_input_is_one_line(cart: GitRepo, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_text('<testsuite>\n  <testcase name="a">\n</testsuite>\n')
+    code, out, err = _cli(capsys, "results", "import", str(broken))
+    assert code == 1 and out == ""
+    assert err.strip() == f"tracertm: error: {broken}:3:3: malformed XML: mismatched tag; nothing was imported from this file"
+    code, _, err = _cli(capsys, "results", "import", str(FIXTURES / "surefire.xml"), "--max-size", "100")
+    assert code == 1 and "over the 100-byte limit for one report" in err and "--max-size BYTES" in err
+    code, _, err = _cli(capsys, "results", "import", str(tmp_path / "missing.xml"))
+    assert code == 2 and err.strip().endswith("missing.xml: no such file; pass the path of a test report")
+    code, _, err = _cli(capsys, "results", "list", "--since", "yesterday")
+    assert code == 2 and "--since yesterday: not a date" in err and len(err.strip().splitlines()) == 1
+
+
+def test_show_prints_last_results_and_pass_rate(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"))
+    code, out, _ = _cli(capsys, "show", "SC-1")
+    assert code == 0
+    assert "test results: pass rate 100% over the last runs, 1 executions, last passed" in out
+    assert "Shopping cart::Add an item" in out
+    code, out, _ = _cli(capsys, "show", "SC-1", "--format", "json")
+    payload = json.loads(out)
+    assert payload["results"]["pass_rate"] == 1.0 and payload["results"]["last_results"][0]["status"] == "passed"
+
+
+def test_coverage(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, "coverage", "--format", "json", "--exit-code")
+    assert code == 1 and len(json.loads(out)["never_executed"]) == 4
+    _cli(capsys, "results", "import", str(FIXTURES / "cart.ndjson"))
+    code, out, _ = _cli(capsys, "coverage", "--format", "json")
+    report = json.loads(out)
+    assert report["never_executed"] == []
+    assert [i["scenario"] for i in report["failing"]] == ["FEAT-1/Add several", "FEAT-1/Check out"]
+    assert [i["scenario"] for i in report["flaky"]] == ["FEAT-1/Remove an item"]
+    assert report["stale"] == []
+    # Change one scenario after its last run: its results are now older than its content.
+    cart.write("features/cart.feature", cart.read("features/cart.feature").replace("Then the cart holds 0 items",
+                                                                                   "Then the cart is empty"))
+    cart.commit("edit check out")
+    assert _cli(capsys, "sync", "--ref", "HEAD")[0] == 0
+    code, out, _ = _cli(capsys, "coverage")
+    assert code == 0
+    assert "stale (last run older than the feature's last change): 1" in out, "only Check out changed"
+    assert f"  FEAT-1/Check out  Check out  (last undefined, pass rate 0%, changed in {cart.head()[:12]})" in out
+    # A change of the feature itself (its background) makes every scenario of it stale.
+    cart.write("features/cart.feature", cart.read("features/cart.feature").replace(
+        "  @SC-1\n", "  Background:\n    Given a shop\n\n  @SC-1\n"))
+    cart.commit("a background")
+    assert _cli(capsys, "sync", "--ref", "HEAD")[0] == 0
+    code, out, _ = _cli(capsys, "coverage", "--format", "json")
+    assert len(json.loads(out)["stale"]) == 4
+
+
+APPROVED = """Feature: Payments
+
+  @SC-7 @approved
+  Scenario: Pay by card
+    Given a card
+    Then it is charged
+
+  @SC-8 @approved
+  Scenario: Pay by invoice
+    Given an invoice
+    Then it is sent
+
+  @SC-9
+  Scenario: Pay later
+    Given a promise
+"""
+
+
+def test_check_results_fails_approved_scenarios_without_a_pass(git_repo: GitRepo, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    git_repo.write("features/pay.feature", APPROVED)
+    git_repo.commit("payments")
+    report = tmp_path / "junit.xml"
+    report.write_text('<testsuite name="Cucumber"><testcase classname="Payments" name="Pay by card"/>'
+                      '<testcase classname="Payments" name="Pay by invoice"><failure message="no"/></testcase>'
+                      "</testsuite>")
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--results", str(report))
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "features/pay.feature:9:0: approved scenario pay/SC-8 'Pay by invoice' failed (failed) in "
+        "junit.xml; make it pass, or take it back to review"
+    )
+    report.write_text('<testsuite name="Cucumber"><testcase classname="Payments" name="Pay by card"/>'
+                      '<testcase classname="Payments" name="Pay by invoice"/></testsuite>')
+    assert _cli(capsys, "check", str(git_repo.path), "--results", str(report))[0] == 0
+    report.write_text('<testsuite name="Cucumber"><testcase classname="Payments" name="Pay by card"/></testsuite>')
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--results", str(report))
+    assert code == 1 and "'Pay by invoice' has no passing result in junit.xml" in out
+
+
+def test_results_window_from_the_configuration(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    (cart.path / ".tracertm.toml").write_text('project = "repo"\nresults_window = 1\n')
+    failing = '<testsuite name="Cucumber" timestamp="2026-01-01T00:00:00"><testcase classname="Shopping cart" ' \
+              'name="Add an item"><failure message="no"/></testcase></testsuite>'
+    passing = failing.replace('<failure message="no"/>', "").replace("2026-01-01", "2026-01-02")
+    for name, body in (("a.xml", failing), ("b.xml", passing)):
+        (cart.path / name).write_text(body)
+        assert _cli(capsys, "results", "import", name)[0] == 0
+    code, out, _ = _cli(capsys, "show", "SC-1", "--format", "json")
+    assert json.loads(out)["results"]["pass_rate"] == 1.0, "a window of one run: only the newest counts"
+    (cart.path / ".tracertm.toml").write_text("results_window = 0\n")
+    code, _, err = _cli(capsys, "results", "import", "a.xml", "--commit", "0" * 40)
+    assert code == 2 and ".tracertm.toml: results_window must be at least 1" in err

@@ -1,0 +1,313 @@
+"""Importing reports into a real database (SQLite and PostgreSQL): reports written by real pytest-bdd and behave
+runs, mapping counted per rule, one transaction, idempotence, lines at the run's commit, statistics."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import GitRepo
+from tracertm import db
+from tracertm.engine.sync import sync
+from tracertm.errors import ParseError
+from tracertm.models import Scenario, SpecRevision, TestCase, TestResult, TestRun
+from tracertm.models.sync import CHANGE_VALUES
+from tracertm.results import import_results
+
+HERE = Path(__file__).parent
+PROJECT = HERE / "project"
+FIXTURES = HERE / "fixtures"
+
+
+# ------------------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def tool_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Reports written by really running pytest-bdd and behave on the shopping-cart project."""
+    work = tmp_path_factory.mktemp("tools") / "project"
+    shutil.copytree(PROJECT, work)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TRACERTM_"))}
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "python_files=bdd_*.py",
+         "--junitxml=pytest.xml", "--cucumberjson=cucumber.json", "bdd_cart.py", "-q"],
+        cwd=work, env=env, capture_output=True, timeout=300,
+    )  # exits 1: one outline row fails and a step is missing, on purpose
+    subprocess.run(
+        [sys.executable, "-m", "behave", "--junit", "--junit-directory", "reports", "-f", "null"],
+        cwd=work, env=env, capture_output=True, timeout=300,
+    )
+    reports = {"pytest": work / "pytest.xml", "pytest-json": work / "cucumber.json",
+               "behave": work / "reports" / "TESTS-cart.xml"}
+    for name, path in reports.items():
+        assert path.is_file(), f"{name} wrote no report"
+    return reports
+
+
+@pytest.fixture
+def cart(git_repo: GitRepo, database_url: str) -> Iterator[GitRepo]:
+    """The shopping-cart features committed and synced from HEAD (revisions carry the commit)."""
+    shutil.copytree(PROJECT / "features", git_repo.path / "features", ignore=shutil.ignore_patterns("steps"))
+    git_repo.commit("cart")
+    result = sync(git_repo.path, ref="HEAD", database_url=database_url, project="shop")
+    assert not result.errors
+    yield git_repo
+
+
+def _session(database_url: str):  # type: ignore[no-untyped-def]
+    return db.session(db.make_engine(database_url))
+
+
+def _scenario(session, title: str) -> Scenario:  # type: ignore[no-untyped-def]
+    return session.execute(select(Scenario).where(Scenario.title == title)).scalar_one()
+
+
+def _results(session) -> dict[tuple[str, str | None], list[str]]:  # type: ignore[no-untyped-def]
+    out: dict[tuple[str, str | None], list[str]] = {}
+    rows = session.execute(
+        select(Scenario.title, TestResult.example_row, TestResult.status)
+        .join(Scenario, TestResult.scenario_id == Scenario.id)
+    ).all()
+    for title, row, status in rows:
+        out.setdefault((title, row), []).append(status)
+    return out
+
+
+def _count(session, model) -> int:  # type: ignore[no-untyped-def]
+    return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+# ---------------------------------------------------------------------------------------------- real tools
+
+
+def test_pytest_bdd_reports(cart: GitRepo, database_url: str, tool_reports: dict[str, Path]) -> None:
+    commit = cart.head()
+    junit = import_results(database_url, "shop", [tool_reports["pytest"]], commit=commit, repo=cart.path)
+    assert (junit.total, junit.format, junit.statuses) == (5, "junit", {"passed": 3, "failed": 2})
+    assert junit.matched == {"tag": 0, "line": 0, "name": 5} and junit.unmatched == 0
+    as_json = import_results(database_url, "shop", [tool_reports["pytest-json"]], commit=commit, repo=cart.path)
+    assert as_json.format == "cucumber-json"
+    assert as_json.matched == {"tag": 1, "line": 4, "name": 0}, "the @SC-1 tag first, then file + line"
+    with _session(database_url) as session:
+        results = _results(session)
+        assert results[("Add several", "1.1")] == ["passed", "passed"]
+        assert results[("Add several", "1.2")] == ["failed", "failed"]
+        assert sorted(results[("Add an item", None)]) == ["passed", "passed"]
+        outline = _scenario(session, "Add several")
+        assert (outline.last_status, outline.pass_rate, outline.execution_count) == ("failed", 0.0, 2)
+        assert len(outline.test_cases) == 4, "two rows × two report formats, linked through the association"
+
+
+def test_behave_junit_report(cart: GitRepo, database_url: str, tool_reports: dict[str, Path]) -> None:
+    summary = import_results(database_url, "shop", [tool_reports["behave"]], commit=cart.head(), repo=cart.path)
+    assert summary.matched == {"tag": 0, "line": 0, "name": 5}
+    assert summary.statuses == {"passed": 3, "failed": 1, "undefined": 1}
+    with _session(database_url) as session:
+        results = _results(session)
+        assert results == {("Add an item", None): ["passed"], ("Remove an item", None): ["passed"],
+                           ("Add several", "1.1"): ["passed"], ("Add several", "1.2"): ["failed"],
+                           ("Check out", None): ["undefined"]}
+        message = session.execute(select(TestResult.message).where(TestResult.status == "failed")).scalar_one()
+        assert message == "cart holds 2, expected 3"
+
+
+# ---------------------------------------------------------------------------------------- other formats
+
+
+@pytest.mark.parametrize(
+    ("name", "matched", "statuses"),
+    [
+        ("cart.ndjson", {"tag": 1, "line": 4, "name": 0}, {"passed": 3, "failed": 1, "undefined": 1}),
+        ("cucumber-go.json", {"tag": 1, "line": 4, "name": 0},
+         {"passed": 2, "failed": 2, "undefined": 1}),
+        ("cucumber-junit.xml", {"tag": 0, "line": 0, "name": 5}, {"passed": 3, "failed": 2}),
+    ],
+)
+def test_hand_written_formats(cart: GitRepo, database_url: str, name: str, matched: dict[str, int],
+                              statuses: dict[str, int]) -> None:
+    summary = import_results(database_url, "shop", [FIXTURES / name], commit=cart.head(), repo=cart.path)
+    assert (summary.matched, summary.statuses, summary.unmatched) == (matched, statuses, 0)
+
+
+def test_retry_that_passed_marks_the_scenario_flaky(cart: GitRepo, database_url: str) -> None:
+    import_results(database_url, "shop", [FIXTURES / "cart.ndjson"], commit=cart.head(), repo=cart.path)
+    with _session(database_url) as session:
+        retried = _scenario(session, "Remove an item")
+        assert (retried.last_status, retried.flaky) == ("passed", True)
+        assert _scenario(session, "Add an item").flaky is False
+
+
+def test_unmatched_tests_are_stored_without_scenario(cart: GitRepo, database_url: str) -> None:
+    summary = import_results(database_url, "shop", [FIXTURES / "surefire.xml"], commit=cart.head())
+    assert (summary.total, summary.unmatched, summary.test_cases_created) == (6, 6, 6)
+    with _session(database_url) as session:
+        assert _count(session, TestCase) == 6
+        assert session.execute(select(func.count()).where(TestResult.scenario_id.is_not(None))).scalar_one() == 0
+        meta = session.execute(
+            select(TestCase.metadata_).where(TestCase.test_case_number == "com.example.CartTest::addsItem")
+        ).scalar_one()
+        assert meta["properties"] == {"requirement": "REQ-7"}
+
+
+# ----------------------------------------------------------------------------------- transaction, digest
+
+
+def test_same_report_twice_adds_nothing(cart: GitRepo, database_url: str) -> None:
+    first = import_results(database_url, "shop", [FIXTURES / "cart.ndjson"], commit=cart.head())
+    with _session(database_url) as session:
+        before = (_count(session, TestRun), _count(session, TestResult), _count(session, TestCase),
+                  _scenario(session, "Add an item").version)
+    again = import_results(database_url, "shop", [("renamed-upload.ndjson", (FIXTURES / "cart.ndjson").read_bytes())])
+    assert (again.duplicate, again.run_id) == (True, first.run_id)
+    with _session(database_url) as session:
+        after = (_count(session, TestRun), _count(session, TestResult), _count(session, TestCase),
+                 _scenario(session, "Add an item").version)
+    assert after == before
+
+
+def test_a_broken_file_imports_nothing(cart: GitRepo, database_url: str) -> None:
+    broken = ("broken.xml", b'<testsuite>\n<testcase name="Add an item" classname="Shopping cart">\n</testsuite>')
+    with pytest.raises(ParseError) as info:
+        import_results(database_url, "shop", [FIXTURES / "cucumber-junit.xml", broken])
+    assert str(info.value).startswith("broken.xml:3:")
+    with _session(database_url) as session:
+        assert (_count(session, TestRun), _count(session, TestResult), _count(session, TestCase)) == (0, 0, 0)
+
+
+def test_import_inside_a_callers_session_is_one_transaction(cart: GitRepo, database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    with db.session(engine) as session:
+        summary = import_results(session, "shop", [FIXTURES / "cart.ndjson"])
+        assert summary.total == 5
+        session.rollback()  # the caller (the API) decides: nothing stays
+    with db.session(engine) as session:
+        assert _count(session, TestRun) == 0 and _scenario(session, "Add an item").execution_count == 0
+    engine.dispose()
+
+
+# ------------------------------------------------------------------------------------ lines at the commit
+
+
+def test_lines_are_matched_at_the_runs_commit(cart: GitRepo, database_url: str) -> None:
+    """The Go report's lines are the ones of the first commit; a scenario added above them later shifts every
+    line, yet the results still land on the right scenarios because lines are read from the revisions."""
+    ran_at = cart.head()
+    text = cart.read("features/cart.feature").replace(
+        "  Scenario: Remove an item",
+        "  Scenario: Empty the cart\n    Given a cart with 2 items\n    When I empty it\n    Then the cart holds 0 items\n\n"
+        "  Scenario: Remove an item",
+    )
+    cart.write("features/cart.feature", text)
+    cart.commit("a scenario above the others")
+    assert not sync(cart.path, ref="HEAD", database_url=database_url, project="shop").errors
+
+    summary = import_results(database_url, "shop", [FIXTURES / "cucumber-go.json"], commit=ran_at, repo=cart.path)
+    assert summary.matched == {"tag": 1, "line": 4, "name": 0}
+    with _session(database_url) as session:
+        results = _results(session)
+        assert ("Empty the cart", None) not in results
+        assert results[("Remove an item", None)] == ["failed"]
+        assert results[("Add several", "1.2")] == ["failed"]
+        assert results[("Check out", None)] == ["undefined"]
+
+    # An upload without the repository (the API) falls back on the revisions recorded for that commit.
+    upload = import_results(database_url, "shop", [("upload.json", (FIXTURES / "cucumber-go.json").read_bytes() + b"\n")],
+                            commit=ran_at)
+    assert upload.matched == {"tag": 1, "line": 4, "name": 0}
+    with _session(database_url) as session:
+        assert ("Empty the cart", None) not in _results(session)
+
+    # Against the new commit the same lines point at other scenarios: this is what the revisions protect against.
+    other = import_results(database_url, "shop", [("again.json", (FIXTURES / "cucumber-go.json").read_bytes() + b" ")],
+                           commit=cart.head(), repo=cart.path)
+    assert other.matched == {"tag": 1, "line": 1, "name": 3}
+    with _session(database_url) as session:
+        assert _results(session)[("Empty the cart", None)] == ["failed"], "line 11 is another scenario now"
+
+
+# ------------------------------------------------------------------------------------------- statistics
+
+
+def _junit(title: str, status: str, stamp: str) -> bytes:
+    body = {"passed": "", "failed": '<failure message="boom"/>', "skipped": "<skipped/>"}[status]
+    return (f'<testsuite name="Cucumber" timestamp="{stamp}" time="1"><testcase classname="Shopping cart" '
+            f'name="{title}" time="0.1">{body}</testcase></testsuite>').encode()
+
+
+def test_pass_rate_window_last_status_and_flaky(cart: GitRepo, database_url: str) -> None:
+    runs = [("aaa", "passed"), ("bbb", "failed"), ("bbb", "passed"), ("ccc", "passed"), ("ddd", "skipped")]
+    for n, (commit, status) in enumerate(runs):
+        import_results(database_url, "shop", [(f"r{n}.xml", _junit("Add an item", status, f"2026-11-0{n + 1}T10:00:00"))],
+                       commit=commit * 13 + "a", window=3)
+    with _session(database_url) as session:
+        s = _scenario(session, "Add an item")
+        # Executed runs, newest first: ccc passed, bbb passed, bbb failed | aaa passed (outside the window of 3).
+        assert s.pass_rate == pytest.approx(2 / 3)
+        assert (s.last_status, s.execution_count, s.flaky) == ("passed", 4, True)
+        assert s.last_executed_at is not None and s.last_executed_at.isoformat().startswith("2026-11-04T10:00:01")
+
+
+def test_one_version_increment_per_scenario_per_import(cart: GitRepo, database_url: str) -> None:
+    with _session(database_url) as session:
+        before = _scenario(session, "Add several").version
+    import_results(database_url, "shop", [FIXTURES / "cucumber-junit.xml"])  # two rows of the outline
+    with _session(database_url) as session:
+        assert _scenario(session, "Add several").version == before + 1
+
+
+@pytest.mark.skipif("annotated" not in CHANGE_VALUES,
+                    reason="the integrity issue's annotated revisions (session.info['actor']) are not merged yet")
+def test_statistics_updates_write_one_annotated_revision(cart: GitRepo, database_url: str) -> None:
+    import_results(database_url, "shop", [FIXTURES / "cucumber-junit.xml"])
+    import_results(database_url, "shop", [FIXTURES / "cart.ndjson"])
+    with _session(database_url) as session:
+        s = _scenario(session, "Add several")
+        revisions = session.execute(
+            select(SpecRevision).where(SpecRevision.entity_id == s.id).order_by(SpecRevision.version)
+        ).scalars().all()
+        assert [r.version for r in revisions] == list(range(1, s.version + 1)), "one revision per version"
+        annotated = [r for r in revisions if r.change == "annotated"]
+        assert len(annotated) == 2
+        assert {r.actor for r in annotated} == {"results-import"}
+        assert set(annotated[0].changed_fields) == {"pass_rate", "last_status", "last_executed_at", "execution_count"}
+        assert annotated[0].snapshot["execution_count"] == 1 and annotated[1].snapshot["execution_count"] == 2
+
+
+def test_test_cases_are_identities_not_rewritten_per_import(cart: GitRepo, database_url: str) -> None:
+    import_results(database_url, "shop", [FIXTURES / "surefire.xml"])
+    import_results(database_url, "shop", [("again.xml", (FIXTURES / "surefire.xml").read_bytes() + b"\n")])
+    with _session(database_url) as session:
+        assert _count(session, TestCase) == 6 and _count(session, TestResult) == 12
+        assert set(session.execute(select(TestCase.version)).scalars()) == {1}, "no edit, no revision"
+
+
+def test_sync_leaves_statistics_alone(cart: GitRepo, database_url: str) -> None:
+    import_results(database_url, "shop", [FIXTURES / "cucumber-junit.xml"])
+    cart.write("features/cart.feature", cart.read("features/cart.feature").replace("Then the cart holds 0 items",
+                                                                                   "Then the cart is empty"))
+    cart.commit("edit check out")
+    assert not sync(cart.path, ref="HEAD", database_url=database_url, project="shop").errors
+    with _session(database_url) as session:
+        s = _scenario(session, "Check out")
+        assert (s.last_status, s.execution_count, s.pass_rate) == ("failed", 1, 0.0)
+
+
+def test_concurrent_imports_of_one_project_lose_nothing(cart: GitRepo, database_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reports = [(f"r{n}.xml", _junit("Add an item", "passed", f"2026-11-0{n + 1}T10:00:00")) for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        summaries = list(pool.map(lambda r: import_results(database_url, "shop", [r]), reports))
+    assert all(not s.duplicate for s in summaries)
+    with _session(database_url) as session:
+        s = _scenario(session, "Add an item")
+        assert (_count(session, TestRun), s.execution_count, s.pass_rate) == (4, 4, 1.0)
+        revisions = session.execute(select(func.count()).where(SpecRevision.entity_id == s.id)).scalar_one()
+        assert revisions == s.version, "every version increment has its revision"

@@ -1,0 +1,127 @@
+"""The executed steps derived from the feature parser's records equal gherkin's own pickles (tests/steps/pickles.py):
+Backgrounds (feature and Rule), outlines with several Examples (row lines), conjunctions, ``*``, other languages,
+data tables and doc strings in between."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from pickles import feature_steps
+from tracertm.parsers import parse
+from tracertm.steps.scenarios import StepUse, feature_uses
+
+REPO = Path(__file__).resolve().parents[2]
+
+TRICKY = '''\
+# language: en
+@FEAT-9
+Feature: Tricky
+  Background:
+    Given a base
+    And another base
+
+  @SC-1 @tagged
+  # a comment between the tags and the keyword
+  Scenario Outline: two tables
+    Given a table
+      | a | b |
+      | 1 | 2 |
+    When I use "<x>" and <y>
+      """
+      | not | a | row |
+      """
+    * it is <x>
+    But not <y>
+
+    @first
+    Examples: first
+      | x   | y |
+      | one | 1 |
+
+    # between
+    Examples: second
+      | x   | y |
+      | two | 2 |
+      | 3   | 4 |
+
+    Examples: empty
+      | x | y |
+
+  Scenario: empty
+
+  Rule: a rule
+    Background:
+      Then a rule base
+
+    Scenario: in rule
+      And starts with a conjunction
+      When acting
+'''
+
+FRENCH = """\
+# language: fr
+Fonctionnalité: Remboursement
+  Contexte:
+    Soit un client
+  Scénario: total
+    Quand il demande
+    Alors il reçoit
+    Et il sourit
+"""
+
+
+def _normal(uses: list[StepUse]) -> list[StepUse]:
+    # A Background step's column is not in the scenario records (they carry only its line): compare without it.
+    key = lambda u: (u.scenario_line, u.row_line or 0, u.background is False, u.line)  # noqa: E731
+    # The pickles do not know the feature parser's scenario numbers.
+    return sorted((dataclasses.replace(u, column=1 if u.background else u.column, scenario_number="") for u in uses),
+                  key=key)
+
+
+@pytest.mark.parametrize("name, text", [("tricky.feature", TRICKY), ("french.feature", FRENCH)])
+def test_records_give_the_pickles(name: str, text: str) -> None:
+    data = text.encode()
+    assert _normal(feature_uses(parse("feature", name, data))) == _normal(feature_steps(name, data))
+
+
+def test_records_give_the_pickles_on_every_feature_of_the_repository() -> None:
+    paths = sorted({*REPO.glob("sample-repo/**/*.feature"), *REPO.glob("tests/**/*.feature")})
+    compared = 0
+    for path in paths:
+        data = path.read_bytes()
+        try:
+            expected = feature_steps(path.name, data)
+            result = parse("feature", path.name, data)
+        except Exception:  # noqa: BLE001 - fixtures of broken files
+            continue
+        assert _normal(feature_uses(result)) == _normal(expected), path
+        compared += 1
+    assert compared >= 5
+
+
+def test_outline_rows_and_types() -> None:
+    uses = feature_uses(parse("feature", "t.feature", TRICKY.encode()))
+    outline = [(u.line, u.type, u.text, u.row_line) for u in uses if u.scenario_line == 10 and not u.background]
+    assert outline[:4] == [(11, "given", "a table", 24), (14, "when", 'I use "one" and 1', 24),
+                           (18, "when", "it is one", 24), (19, "when", "not 1", 24)]
+    assert sorted({r for *_, r in outline}) == [24, 29, 30]
+    assert not [u for u in uses if u.scenario == "empty"]
+    rule = [(u.text, u.type, u.background) for u in uses if u.scenario == "in rule"]
+    assert rule == [("a base", "given", True), ("another base", "given", True), ("a rule base", "then", True),
+                    ("starts with a conjunction", "then", False), ("acting", "when", False)]  # as gherkin: the
+    # conjunction continues the Background's last type
+
+
+def test_positions_come_from_the_fields_not_the_record_line() -> None:
+    """A scenario row from the database has no line: the same steps come out of its fields alone."""
+    from tracertm.parsers.records import SpecRecord
+    from tracertm.steps.scenarios import _keyword_types, scenario_uses
+
+    result = parse("feature", "t.feature", TRICKY.encode())
+    for scenario in result.records[0].children:
+        row = SpecRecord("scenario", scenario.number, scenario.fields, line=1)
+        assert scenario_uses("t.feature", row, _keyword_types("en")) == \
+            scenario_uses("t.feature", scenario, _keyword_types("en"))

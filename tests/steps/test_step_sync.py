@@ -1,0 +1,128 @@
+"""Step definitions through sync, on SQLite and PostgreSQL: created with revisions, a body edit is no new version,
+a pattern edit is, removal soft-deletes, a broken file keeps its rows; links and usage counts follow; show and
+history work for definitions and show the links both ways."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from conftest import GitRepo
+from tracertm import db
+from tracertm.cli import main
+from tracertm.engine.sync import sync
+from tracertm.models import ScenarioStepMatch, SpecRevision, StepDefinition
+
+FEATURE = """\
+Feature: Basket
+  @SC-1
+  Scenario: add
+    Given an empty basket
+    When I add 2 "apples"
+    Then the basket holds 2 items
+
+  @SC-2
+  Scenario Outline: rows
+    When I add <n> "pears"
+    Then the basket holds <n> items
+
+    Examples:
+      | n   |
+      | 1   |
+      | two |
+"""
+STEPS = r"""const { Given, When, Then } = require('@cucumber/cucumber');
+
+Given('an empty basket', function empty() {});
+When('I add {int} {string}', function add(n, what) {});
+Then(/^the basket holds (\d+) items?$/, function holds(n) {});
+Then('the basket is emptied', function emptied() {});
+"""
+PATH = "features/step_definitions/basket.js"
+
+
+def _defs(engine) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    with db.session(engine) as session:
+        rows = session.scalars(select(StepDefinition).execution_options(include_deleted=True)).all()
+        return {r.function_name: (r.version, r.usage_count, r.deleted_at is not None, r.pattern) for r in rows}
+
+
+def _links(engine) -> list[tuple[str, str, int | None]]:  # type: ignore[no-untyped-def]
+    with db.session(engine) as session:
+        rows = session.scalars(select(ScenarioStepMatch)).all()
+        return sorted((r.step_text, r.status, r.row_line) for r in rows)
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_step_definitions_sync(git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write("features/basket.feature", FEATURE)
+    git_repo.write(PATH, STEPS)
+    git_repo.commit("basket")
+    result = sync(git_repo.path, database_url=database_url)
+    assert not result.errors
+    assert result.counts["step_definition"]["created"] == 4
+    engine = db.make_engine(database_url)
+    try:
+        assert _defs(engine) == {
+            "empty": (1, 1, False, "an empty basket"),
+            "add": (1, 2, False, "I add {int} {string}"),  # not "I add two ..."
+            "holds": (1, 2, False, r"^the basket holds (\d+) items?$"),
+            "emptied": (1, 0, False, "the basket is emptied"),
+        }
+        assert ("the basket holds two items", "undefined", 16) in _links(engine)
+
+        # A no-op sync writes nothing; editing a body is no new version.
+        assert not sync(git_repo.path, database_url=database_url).changed
+        git_repo.write(PATH, git_repo.read(PATH).replace("function emptied() {}", "function emptied() { return 1; }"))
+        git_repo.commit("body")
+        again = sync(git_repo.path, database_url=database_url)
+        assert again.counts["step_definition"]["updated"] == 0 and _defs(engine)["emptied"][0] == 1
+
+        # A pattern edit is a new version (one revision), and re-links: "two" now matches.
+        git_repo.write(PATH, git_repo.read(PATH).replace(r"(\d+)", r"(\w+)"))
+        git_repo.commit("words")
+        edited = sync(git_repo.path, database_url=database_url)
+        assert edited.counts["step_definition"]["updated"] == 1
+        assert _defs(engine)["holds"][:2] == (2, 3)
+        assert ("the basket holds two items", "defined", 16) in _links(engine)
+        with db.session(engine) as session:
+            changes = session.execute(
+                select(SpecRevision.change, SpecRevision.version).where(SpecRevision.entity_type == "step_definition",
+                                                                        SpecRevision.number == f"{PATH}::holds")
+                .order_by(SpecRevision.version)).all()
+            assert [tuple(c) for c in changes] == [("created", 1), ("updated", 2)]
+
+        # show / history, both ways.
+        code, out, _ = _cli(capsys, "show", f"{PATH}::holds", "--path", str(git_repo.path), "--database-url",
+                            database_url, "--format", "json")
+        shown = json.loads(out)
+        assert code == 0 and shown["id"].startswith("STEP-") and len(shown["used_by"]) == 3
+        code, out, _ = _cli(capsys, "show", shown["id"], "--path", str(git_repo.path), "--database-url", database_url)
+        assert code == 0 and "used by (3):" in out and "Then the basket holds two items" in out
+        code, out, _ = _cli(capsys, "history", shown["id"], "--path", str(git_repo.path), "--database-url",
+                            database_url)
+        assert code == 0 and "created" in out and "updated" in out
+        code, out, _ = _cli(capsys, "show", "SC-2", "--path", str(git_repo.path), "--database-url", database_url)
+        assert code == 0 and "steps:" in out and f"-> {shown['id']} {PATH}:5" in out
+
+        # A file whose definition cannot be read keeps its rows; removing a definition soft-deletes it.
+        git_repo.write(PATH, git_repo.read(PATH) + "Then(somePattern, () => {});\n")
+        git_repo.commit("broken")
+        broken = sync(git_repo.path, database_url=database_url)
+        assert [(e.path, e.line) for e in broken.errors] == [(PATH, 7)]
+        assert _defs(engine)["emptied"][2] is False
+        git_repo.write(PATH, STEPS.replace("Then('the basket is emptied', function emptied() {});\n", ""))
+        git_repo.commit("fixed, one fewer")
+        fixed = sync(git_repo.path, database_url=database_url)
+        assert fixed.counts["step_definition"]["deleted"] == 1 and _defs(engine)["emptied"][2] is True
+        assert _defs(engine)["holds"][:2] == (3, 2)  # back to digits: a new version, "two" undefined again
+        assert ("the basket holds two items", "undefined", 16) in _links(engine)
+    finally:
+        engine.dispose()

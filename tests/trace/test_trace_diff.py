@@ -1,0 +1,109 @@
+"""``tracertm diff``: record-by-record changes between two commits, by parsing both trees and from a backfill's
+revisions — the two must agree."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conftest import GitRepo
+from specs import adr, contract
+from test_trace_links import FEATURE
+from tracertm.cli import main
+from tracertm.trace.diff import diff
+
+
+def history(repo: GitRepo) -> tuple[str, str]:
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL"))
+    repo.write("contracts/refunds.yaml", contract(1, "Refunds"))
+    repo.write("features/refunds.feature", FEATURE)
+    first = repo.commit("first")
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git, and only git."))
+    repo.write("docs/adr/0002-use-postgres.md", "\n" + adr(2, "Use PostgreSQL"))  # reformatting only
+    repo.git("mv", "contracts/refunds.yaml", "contracts/money-back.yaml")
+    repo.remove("features/refunds.feature")
+    repo.write("features/refunds.feature", FEATURE.replace("When I refund half", "When I refund a third"))
+    repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues"))
+    repo.commit("middle")
+    repo.write("features/refunds.feature", FEATURE.replace("When I refund half", "When I refund a third").split("  @SC-2")[0])
+    last = repo.commit("last")
+    return first, last
+
+
+EXPECTED = [
+    {"action": "updated", "kind": "adr", "id": "ADR-0001", "path": "docs/adr/0001-use-git.md", "fields": ["decision"]},
+    {"action": "created", "kind": "adr", "id": "ADR-0003", "path": "docs/adr/0003-use-queues.md"},
+    {"action": "moved", "kind": "contract", "id": "CTR-0001", "path": "contracts/money-back.yaml",
+     "from_path": "contracts/refunds.yaml"},
+    {"action": "deleted", "kind": "scenario", "id": "FEAT-1/SC-2", "path": "features/refunds.feature"},
+]
+
+
+def test_diff_by_parsing_both_trees(git_repo: GitRepo) -> None:
+    first, last = history(git_repo)
+    result = diff(git_repo.path, first, last, method="parse")
+    assert result.method == "parse" and result.errors == []
+    assert [c.as_dict() for c in result.changes] == EXPECTED
+    assert diff(git_repo.path, last, last, method="parse").changes == []
+    back = diff(git_repo.path, last, first, method="parse")
+    assert [(c.action, c.id) for c in back.changes] == [
+        ("updated", "ADR-0001"), ("deleted", "ADR-0003"), ("moved", "CTR-0001"), ("created", "FEAT-1/SC-2")]
+
+
+def test_diff_from_backfilled_revisions_agrees(git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    from tracertm.history.backfill import backfill
+
+    first, last = history(git_repo)
+    backfill(git_repo.path, engine=engine)
+    result = diff(git_repo.path, first, last, method="history", database_url=database_url)
+    assert result.method == "history"
+    assert [c.as_dict() for c in result.changes] == EXPECTED
+    middle = git_repo.git("rev-parse", "HEAD~1")
+    assert [c.as_dict() for c in diff(git_repo.path, middle, last, database_url=database_url).changes] == \
+        [c.as_dict() for c in diff(git_repo.path, middle, last, method="parse").changes]
+    assert diff(git_repo.path, middle, last, database_url=database_url).method == "history"
+
+
+def test_diff_reports_a_broken_file_and_says_nothing_about_its_records(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, _ = history(git_repo)
+    git_repo.write("contracts/money-back.yaml", "id: CTR-0001\ntitle: [unclosed\n")
+    git_repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL", status="Rejected"))
+    broken = git_repo.commit("broken")
+    code = main(["diff", first, broken, "--path", str(git_repo.path), "--method", "parse", "--format", "json"])
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert code == 1
+    assert [e["path"] for e in data["errors"]] == ["contracts/money-back.yaml"]
+    assert "CTR-0001" not in {c["id"] for c in data["changes"]}
+    assert any(c["id"] == "ADR-0002" and c["action"] == "updated" and "status" in c["fields"] for c in data["changes"])
+
+
+def test_diff_cli_text_and_errors(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    first, last = history(git_repo)
+    code = main(["diff", first, "--path", str(git_repo.path)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "from parse" in out
+    assert "moved    contract  CTR-0001  (contracts/refunds.yaml → contracts/money-back.yaml)" in out
+    assert "updated  adr       ADR-0001  (docs/adr/0001-use-git.md)  [decision]" in out
+    code = main(["diff", "no-such-ref", "--path", str(git_repo.path)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "no-such-ref" in err and err.count("\n") == 1
+    code = main(["diff", first, "--path", str(git_repo.path), "--method", "history"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "backfill" in err and err.count("\n") == 1
+
+
+def test_diff_auto_parses_when_the_database_cannot_help(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Any) -> None:
+    first, last = history(git_repo)
+    missing = tmp_path / "never-created.db"
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", f"sqlite:///{missing}")
+    assert [c.as_dict() for c in diff(git_repo.path, first, last).changes] == EXPECTED
+    assert diff(git_repo.path, first, last).method == "parse" and not missing.exists()
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", "postgresql+psycopg://nobody:x@127.0.0.1:9/none")
+    assert diff(git_repo.path, first, last).method == "parse"

@@ -1,0 +1,226 @@
+"""Links derived by sync: created with the records, followed as targets change, suspect after a target's content
+changes, dangling when a target is missing — on SQLite and PostgreSQL, against real git repositories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from conftest import GitRepo
+from specs import adr, contract
+from tracertm.engine.links import derive
+from tracertm.engine.sync import sync
+from tracertm.models import ADR, Link, Project
+from tracertm.parsers.records import DEFAULT_OPTIONS
+
+FEATURE = """@FEAT-1 @ADR-1 @REQ-7
+Feature: Refunds
+  Implements the decision of ADR-2.
+
+  @SC-1 @ADR-0003
+  Scenario: full refund
+    Given a paid order
+    When I refund it
+    Then the money is back
+
+  @SC-2 @REQ-9
+  Scenario: partial refund
+    Covers REQ-10 as well.
+    Given a paid order
+    When I refund half
+    Then half the money is back
+"""
+
+
+def seed(repo: GitRepo) -> None:
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", extra="\nRelates to REQ-1.\n"))
+    repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL", status="Accepted\n\nSupersedes [1. Use git](0001-use-git.md)"))
+    repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", extra="\nSee ADR-0002.\n"))
+    repo.write("contracts/refunds.yaml", contract(1, "Refunds") + "metadata: {decision: ADR-0003, requirement: REQ-7}\n")
+    repo.write("features/refunds.feature", FEATURE)
+    repo.commit("seed")
+
+
+def links(engine: Any) -> dict[tuple[str, str, str], Any]:
+    t = Link.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(t)).mappings().all()
+    return {(r["source_ref"], r["link_type"], r["target_ref"]): r for r in rows}
+
+
+def test_derive_is_pure_and_covers_every_kind() -> None:
+    adr_fields = {"adr_number": "ADR-0002", "supersedes": "ADR-0001", "superseded_by": None,
+                  "related_adrs": ["ADR-0001", "ADR-0004"], "related_requirements": ["REQ-1"]}
+    assert [tuple(x) for x in derive("adr", adr_fields, DEFAULT_OPTIONS)] == [
+        ("supersedes", "adr", "ADR-0001"), ("related", "adr", "ADR-0004"), ("covers", "requirement", "REQ-1")]
+    scenario = {"scenario_number": "SC-1", "tags": ["ADR-3"], "description": "see adr-12",
+                "scenario_metadata": {"inherited_tags": ["FEAT-1", "ADR-1"]}, "requirement_ids": ["REQ-2"]}
+    assert [tuple(x) for x in derive("scenario", scenario, DEFAULT_OPTIONS)] == [
+        ("implements", "adr", "ADR-0003"), ("implements", "adr", "ADR-0001"), ("implements", "adr", "ADR-0012"),
+        ("covers", "requirement", "REQ-2")]
+    huge = {"adr_number": "ADR-0001", "related_adrs": [], "related_requirements": ["REQ-" + "9" * 600, "REQ-3"]}
+    assert [x.target_ref for x in derive("adr", huge, DEFAULT_OPTIONS)] == ["REQ-3"]
+    ctr = {"contract_number": "CTR-0001", "title": "x", "contract_metadata": {"decision": "ADR-0003 and REQ-4"}}
+    assert [tuple(x) for x in derive("contract", ctr, DEFAULT_OPTIONS)] == [
+        ("implements", "adr", "ADR-0003"), ("covers", "requirement", "REQ-4")]
+
+
+def test_sync_derives_links_and_resolves_targets(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    result = sync(git_repo.path, engine=engine)
+    assert result.errors == [] and result.links == []
+    found = links(engine)
+    expected = {
+        ("ADR-0001", "covers", "REQ-1"), ("ADR-0002", "supersedes", "ADR-0001"), ("ADR-0003", "related", "ADR-0002"),
+        ("CTR-0001", "implements", "ADR-0003"), ("CTR-0001", "covers", "REQ-7"),
+        ("FEAT-1", "implements", "ADR-0001"), ("FEAT-1", "implements", "ADR-0002"), ("FEAT-1", "covers", "REQ-7"),
+        ("FEAT-1/SC-1", "implements", "ADR-0003"), ("FEAT-1/SC-1", "implements", "ADR-0001"),
+        ("FEAT-1/SC-1", "covers", "REQ-7"), ("FEAT-1/SC-2", "implements", "ADR-0001"),
+        ("FEAT-1/SC-2", "covers", "REQ-9"), ("FEAT-1/SC-2", "covers", "REQ-10"), ("FEAT-1/SC-2", "covers", "REQ-7"),
+    }
+    assert expected <= set(found), expected - set(found)
+    with engine.connect() as conn:
+        adr_ids = dict(conn.execute(select(ADR.adr_number, ADR.id)).all())
+    link = found[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert link["target_id"] == adr_ids["ADR-0003"] and link["target_version"] == 1 == link["reviewed_version"]
+    assert link["source_path"] == "features/refunds.feature" and link["source_line"] > 1
+    assert found[("FEAT-1", "covers", "REQ-7")]["target_id"] is None  # requirements are ids, not rows
+
+    before = links(engine)
+    again = sync(git_repo.path, engine=engine)
+    assert not again.changed and links(engine) == before, "a no-op sync must not touch links"
+
+
+def test_target_change_makes_links_suspect_and_source_edits_keep_review(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="We will use Kafka.", extra="\nSee ADR-0002.\n"))
+    sync(git_repo.path, engine=engine)
+    found = links(engine)
+    for key in [("FEAT-1/SC-1", "implements", "ADR-0003"), ("CTR-0001", "implements", "ADR-0003")]:
+        assert found[key]["target_version"] == 2 and found[key]["reviewed_version"] == 1, key
+    assert found[("FEAT-1/SC-2", "implements", "ADR-0001")]["target_version"] == 1  # untouched target
+
+    # Reformatting the target (same content hash) is not a new version: nothing more becomes suspect.
+    git_repo.write("docs/adr/0001-use-git.md", "\n" + git_repo.read("docs/adr/0001-use-git.md"))
+    sync(git_repo.path, engine=engine)
+    assert links(engine)[("FEAT-1/SC-2", "implements", "ADR-0001")]["target_version"] == 1
+
+    # Editing the source does not clear the suspicion: only a review does.
+    git_repo.write("features/refunds.feature", FEATURE.replace("When I refund it", "When I refund it fully"))
+    sync(git_repo.path, engine=engine)
+    link = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert (link["target_version"], link["reviewed_version"]) == (2, 1)
+
+
+def test_database_side_edits_do_not_make_links_suspect(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    from tracertm import db
+
+    with db.session(engine) as session:  # an 'annotated' edit through the ORM: version 1 → 2, no sync
+        session.info["actor"] = "api:alice"
+        row = session.execute(select(ADR).where(ADR.adr_number == "ADR-0003")).scalar_one()
+        row.compliance_score = 0.5
+        session.commit()
+        assert row.version == 2
+    git_repo.write("features/refunds.feature", FEATURE.replace("Then the money is back", "Then the money is back!"))
+    sync(git_repo.path, engine=engine)
+    link = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert link["target_version"] == link["reviewed_version"] == 1
+    # The next content change (version 3) does make it suspect.
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka.", extra="\nSee ADR-0002.\n"))
+    sync(git_repo.path, engine=engine)
+    link = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert (link["target_version"], link["reviewed_version"]) == (3, 1)
+
+
+def test_dangling_links_are_findings_and_resolve_when_the_target_appears(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    git_repo.write("features/refunds.feature", FEATURE.replace("@ADR-0003", "@ADR-0009"))
+    git_repo.commit("typo")
+    result = sync(git_repo.path, engine=engine)
+    assert [(d.path, d.severity) for d in result.links] == [("features/refunds.feature", "warning")]
+    assert "ADR-0009" in result.links[0].message and "FEAT-1/SC-1" in result.links[0].message
+    assert links(engine)[("FEAT-1/SC-1", "implements", "ADR-0009")]["target_id"] is None
+
+    git_repo.write("docs/adr/0009-later.md", adr(9, "Later"))
+    result = sync(git_repo.path, engine=engine)
+    assert result.links == []
+    link = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0009")]
+    assert link["target_id"] is not None and link["target_version"] == link["reviewed_version"] == 1
+
+    # Deleting a target leaves its links dangling (reported), restoring it makes them suspect (new version).
+    git_repo.remove("docs/adr/0003-use-queues.md")
+    result = sync(git_repo.path, engine=engine)
+    assert [d.message.split(",")[0] for d in result.links] == ["dangling link: CTR-0001 implements ADR-0003"]
+    assert result.links[0].path == "contracts/refunds.yaml"
+    assert links(engine)[("CTR-0001", "implements", "ADR-0003")]["target_id"] is None
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", extra="\nSee ADR-0002.\n"))
+    sync(git_repo.path, engine=engine)
+    link = links(engine)[("CTR-0001", "implements", "ADR-0003")]
+    assert (link["target_version"], link["reviewed_version"]) == (3, 1)
+
+
+def test_deleting_a_source_removes_its_links(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    git_repo.write("features/refunds.feature", FEATURE.split("  @SC-2")[0])
+    sync(git_repo.path, engine=engine)
+    assert not [k for k in links(engine) if k[0] == "FEAT-1/SC-2"]
+    git_repo.remove("features/refunds.feature")
+    sync(git_repo.path, engine=engine)
+    assert not [k for k in links(engine) if k[0].startswith("FEAT-1")]
+
+
+def test_links_are_rebuilt_once_for_a_database_synced_before_links(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    expected = set(links(engine))
+    with engine.begin() as conn:  # as a database migrated to 0009 from an older schema looks
+        conn.execute(Link.__table__.delete())
+        conn.execute(update(Project).values(project_metadata={}))
+    result = sync(git_repo.path, engine=engine)
+    assert not result.changed and set(links(engine)) == expected
+    with engine.connect() as conn:
+        assert conn.execute(select(Project.metadata_)).scalar_one()["links_format"] == 1
+
+
+def test_backfill_leaves_the_links_of_head(git_repo: GitRepo, engine: Any) -> None:
+    from tracertm.history.backfill import backfill
+
+    seed(git_repo)
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka.", extra="\nSee ADR-0002.\n"))
+    git_repo.commit("kafka")
+    backfill(git_repo.path, engine=engine)
+    found = links(engine)
+    link = found[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert link["target_version"] == link["reviewed_version"] == 2  # linked as of head, nothing to review yet
+    sync_result = sync(git_repo.path, engine=engine)
+    assert not sync_result.changed and links(engine) == found
+
+
+def test_moved_source_keeps_its_links_and_reviews(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka.", extra="\nSee ADR-0002.\n"))
+    sync(git_repo.path, engine=engine)
+    before = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    git_repo.git("add", "-A")
+    git_repo.git("mv", "features/refunds.feature", "features/money-back.feature")
+    sync(git_repo.path, engine=engine)
+    after = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
+    assert after["id"] == before["id"] and after["source_path"] == "features/money-back.feature"
+    assert (after["target_version"], after["reviewed_version"]) == (2, 1)
+
+
+def test_a_broken_file_changes_no_link(git_repo: GitRepo, engine: Any) -> None:
+    seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    before = links(engine)
+    git_repo.write("features/refunds.feature", FEATURE.replace("  @SC-1 @ADR-0003\n", "  @SC-1 @ADR-0009 Scenario: broken\n"))
+    git_repo.write("docs/adr/0002-use-postgres.md", b"# 2. Use PostgreSQL\n\xff\xfe\n")
+    result = sync(git_repo.path, engine=engine)
+    assert len(result.errors) == 2
+    assert links(engine) == before
