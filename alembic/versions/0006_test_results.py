@@ -60,6 +60,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('last_status', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('execution_count', sa.Integer(), server_default=sa.text('0'), nullable=False))
         batch_op.add_column(sa.Column('flaky', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+    _restore_search_index()
+
+
+def _restore_search_index() -> None:
+    """SQLite rebuilt the scenarios table: its full-text triggers went with the old table (see 0004)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        from tracertm.search.documents import DOCUMENTS
+
+        for statement in DOCUMENTS['scenario'].sqlite_restore():
+            op.execute(statement)
 
 
 def downgrade() -> None:
@@ -67,6 +77,7 @@ def downgrade() -> None:
         batch_op.drop_column('flaky')
         batch_op.drop_column('execution_count')
         batch_op.drop_column('last_status')
+    _restore_search_index()
 
     with op.batch_alter_table('test_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_test_results_test_case_id'))
