@@ -60,6 +60,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('last_status', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('execution_count', sa.Integer(), server_default=sa.text('0'), nullable=False))
         batch_op.add_column(sa.Column('flaky', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+    # SQLite rebuilt the scenarios table, and its search triggers went with the old one: alembic/env.py puts them
+    # back after every migration (tracertm.search.documents.repair_sqlite).
 
 
 def downgrade() -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from conftest import GitRepo
 from specs import adr, feature
-from tracertm import db, queries
+from tracertm import db
+from tracertm.repositories import Projects
 from tracertm.checker import check
 from tracertm.cli import main
 from tracertm.engine.sync import sync
@@ -38,8 +39,8 @@ def test_a_lost_identity_is_reported_by_every_sync_status_and_check(git_repo: Gi
     assert _messages(second.errors) == _messages(first.errors), "the loser must stay in error"
     assert second.counts["adr"]["errors"] == 1 and not second.changed
     with db.session(engine) as s:
-        project = queries.resolve_project(s, None, None)
-        in_error = queries.status(s, project)["files_in_error"]
+        projects = Projects(s)
+        in_error = projects.status(projects.resolve(None))["files_in_error"]
         stored = s.execute(select(SourceFile.parse_error).where(SourceFile.path == "docs/adr/0001-use-svn.md")).scalar_one()
     assert [f["path"] for f in in_error] == ["docs/adr/0001-use-svn.md"]
     assert stored and stored[0]["conflict"] is True
@@ -108,6 +109,6 @@ def test_a_noop_sync_reports_every_finding_of_the_first(git_repo: GitRepo, engin
         stored = conn.execute(select(SourceFile.parse_error).where(SourceFile.path == "features/dup.feature")).scalar_one()
     assert len(stored) >= 2
     with db.session(engine) as s:
-        in_error = queries.status(s, queries.resolve_project(s, None, None))["files_in_error"]
+        in_error = Projects(s).status(Projects(s).resolve(None))["files_in_error"]
     # A file with warnings only is not in error.
     assert [f["path"] for f in in_error] == ["contracts/bad.yaml", "features/dup.feature"]

@@ -11,7 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from conftest import GitRepo
 from specs import adr, feature
-from tracertm import db, queries
+from tracertm import db
+from tracertm.repositories import Projects, Records, find_any
 from tracertm.engine.sync import sync
 from tracertm.models import ADR, Feature, Scenario, SpecRevision, TestCase
 from tracertm.models.audit import ACTOR_KEY
@@ -146,11 +147,11 @@ def test_history_shows_annotated_revisions_with_actor_and_fields(
         s.get_one(ADR, row_id).compliance_score = 1.0
         s.commit()
     with db.session(engine) as s:
-        project = queries.resolve_project(s, None, None)
-        kind, row = queries.find_record(s, project, "ADR-0001")
-        items = queries.history(s, project, kind, row)
-    assert [(i["version"], i["change"]) for i in items] == [(1, "created"), (2, "annotated")]
-    assert items[1]["actor"] == "bob" and items[1]["fields"] == ["compliance_score"]
+        project = Projects(s).resolve(None)
+        kind, row = find_any(s, project, "ADR-0001")
+        items = Records(s, kind).history(row)
+        assert [(i.version, i.change) for i in items] == [(1, "created"), (2, "annotated")]
+        assert items[1].actor == "bob" and items[1].changed_fields == ["compliance_score"]
     from tracertm.cli import main
 
     common = ["--database-url", database_url, "--path", str(git_repo.path)]

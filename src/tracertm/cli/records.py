@@ -257,7 +257,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
     """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent)."""
     from tracertm import output
     from tracertm.engine.scan import Location
-    from tracertm.history.backfill import revision_at
+    from tracertm.history.at import revision_at
 
     location = Location.find(args.path)
     if location.top is None:

@@ -316,7 +316,7 @@ class Records:
         """The record's newest revision at ``commit``. With the repository ``top`` the first-parent history of
         git decides; without one (a server far from the repository) the commit's date, as recorded in the database."""
         if top is not None:
-            from tracertm.history.backfill import revision_at
+            from tracertm.history.at import revision_at
 
             project_id = row.feature.project_id if self.kind.name == "scenario" else row.project_id
             found = revision_at(self.session, project_id, commit, top, entity_id=row.id)

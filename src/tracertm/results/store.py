@@ -124,9 +124,9 @@ def import_results(
 
 
 def _project(session: Session, name: str | None) -> Project:
-    from tracertm import queries
+    from tracertm.repositories import Projects
 
-    return queries.resolve_project(session, name, None)
+    return Projects(session).resolve(name)
 
 
 def _import(

@@ -66,6 +66,18 @@ class Document:
             f"DELETE FROM {f} WHERE rowid = old.rowid; {self.sqlite_insert('new')} END",
         ]
 
+    def sqlite_triggers(self) -> list[str]:
+        """The triggers alone (a batch table rebuild on SQLite drops them with the old table)."""
+        return self.sqlite_ddl()[1:]
+
+    def sqlite_restore(self) -> list[str]:
+        """What runs after a migration rebuilt this table on SQLite (see :func:`repair_sqlite`): triggers again, and a
+        re-index (the rebuild renumbered the rowids the index is keyed on)."""
+        f = self.fts_table
+        return [f"DROP TRIGGER IF EXISTS {f}_{s}" for s in ("ai", "ad", "au")] + self.sqlite_triggers() + (
+            self.sqlite_rebuild()
+        )
+
     def sqlite_rebuild(self) -> list[str]:
         """Re-index every row (after a migration that rebuilt the table and so renumbered its rowids)."""
         body = self.sqlite_body(self.table)
@@ -163,6 +175,6 @@ def repair_sqlite(conn: Any) -> None:
         }
         if {f"{fts}_{suffix}" for suffix in ("ai", "ad", "au")} <= triggers:
             continue
-        for statement in [*document.sqlite_drop()[:3], *document.sqlite_ddl()[1:], *document.sqlite_rebuild()]:
+        for statement in document.sqlite_restore():
             conn.execute(text(statement))
 

@@ -1,0 +1,108 @@
+"""Request dependencies: a session per request, bearer-token checks, the list filters, and serialisation helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from tracertm import db
+from tracertm.api.problems import ApiProblem, responses
+from tracertm.repositories import Kind, Projects
+from tracertm.schemas.filters import MAX_LIMIT, ListFilter
+from tracertm.schemas.records import read_model, to_dict
+
+bearer = HTTPBearer(auto_error=False, description="a token from 'tracertm token create'")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    with db.session(request.app.state.engine) as session:
+        yield session
+
+
+def check_token(request: Request, credentials: HTTPAuthorizationCredentials | None, scope: str) -> str:
+    """The verified token's actor name; 401 without a valid token, 403 with one lacking ``scope``."""
+    from tracertm import tokens
+
+    challenge = {"WWW-Authenticate": 'Bearer realm="tracertm"'}
+    if credentials is None:
+        raise ApiProblem(401, "this request needs a bearer token (tracertm token create)", kind="unauthorized",
+                         headers=challenge)
+    with db.session(request.app.state.engine) as session:
+        row = tokens.verify(session, credentials.credentials)
+        if row is None:
+            raise ApiProblem(401, "unknown or revoked token", kind="unauthorized", headers=challenge)
+        if scope == "write" and row.scope != "write":
+            raise ApiProblem(403, "this token may only read; create one with --scope write", kind="forbidden")
+        token_id, actor, stale = row.id, f"api:{row.label or row.prefix}", tokens.needs_touch(row)
+    if stale:  # at most one write per token per minute, so that reads stay reads
+        with db.session(request.app.state.write_engine) as session, session.begin():
+            tokens.touch(session, token_id)
+    return actor
+
+
+def reader(request: Request, credentials: Credentials) -> None:
+    """Reads are open unless the server requires tokens; a token that is sent must be valid either way (a client
+    with a revoked token learns so at once, as GitHub's API does)."""
+    if credentials is not None or request.app.state.settings.read_token_required:
+        check_token(request, credentials, "read")
+
+
+def writer(request: Request, credentials: Credentials) -> str:
+    return check_token(request, credentials, "write")
+
+
+ReadSession = Annotated[Session, Depends(read_session)]
+ProjectParam = Annotated[str | None, Query(max_length=255, description="project name (default: the only project)")]
+READ_ERRORS = responses(400, 401, 404, 413, 422, 500, 503)
+
+
+def filters(
+    status: Annotated[list[str] | None, Query(description="any of these statuses (repeat or comma-separate)")] = None,
+    tag: Annotated[list[str] | None, Query(description="all of these tags")] = None,
+    any_tag: Annotated[list[str] | None, Query(description="at least one of these tags")] = None,
+    type: Annotated[list[str] | None, Query(description="contract or step type: any of these")] = None,  # noqa: A002
+    text: Annotated[str | None, Query(max_length=500, description="full-text query (README: search syntax)")] = None,
+    changed_since: Annotated[str | None, Query(max_length=64, description="ISO 8601 timestamp or commit id")] = None,
+    path: Annotated[str | None, Query(max_length=1024, description="source path prefix")] = None,
+    include_deleted: Annotated[bool, Query(description="include soft-deleted records")] = False,
+    related_adr: Annotated[str | None, Query(max_length=255, description="records relating to this ADR")] = None,
+    feature: Annotated[str | None, Query(max_length=255, description="scenarios of this feature")] = None,
+    sort: Annotated[list[str] | None, Query(description="sort fields, '-' for descending, e.g. -status,number")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
+) -> ListFilter:
+    return ListFilter(
+        status=status or [], tag=tag or [], any_tag=any_tag or [], type=type or [], text=text,
+        changed_since=changed_since, path=path, include_deleted=include_deleted, related_adr=related_adr,
+        feature=feature, sort=sort or [], limit=limit,
+    )
+
+
+Filters = Annotated[ListFilter, Depends(filters)]
+
+
+def resolve_project(session: Session, name: str | None) -> Any:
+    """The project named by the ``project`` parameter, else the database's only project."""
+    return Projects(session).resolve(name, option="project")
+
+
+def dump(k: Kind, row: Any, project: str | None, feature: str | None = None) -> dict[str, Any]:
+    return read_model(k.name).model_validate(to_dict(k, row, project, feature)).model_dump(mode="json")
+
+
+def project_name(session: Session, k: Kind, row: Any) -> str | None:
+    from tracertm.models import Project
+
+    owner = row.feature.project_id if k.name == "scenario" else row.project_id
+    if owner is None:
+        return None
+    project = session.get(Project, owner)
+    return project.name if project is not None else None
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

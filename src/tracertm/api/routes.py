@@ -1,0 +1,298 @@
+"""The routes under ``/api/v1``: projects, per-kind lists and records (read, history, at, PATCH; soft-delete and
+restore for records git does not own), search, facets, sync runs and health."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from tracertm import db
+from tracertm.api.deps import (
+    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, project_name, reader, resolve_project, writer,
+)
+from tracertm.api.problems import ApiProblem, responses
+from tracertm.repositories import KINDS, Kind, Projects, Records
+from tracertm.repositories.projects import project_dict, sync_run_dict
+from tracertm.schemas.common import Facets, Health, Page, ProjectRead, RevisionRead, SearchResults, SyncRunRead
+from tracertm.schemas.filters import MAX_LIMIT, ListFilter
+from tracertm.schemas.records import item_model, read_model
+from tracertm.schemas.updates import update_model
+
+API = "/api/v1"
+# Reads accept a token but do not need one (unless the server says so): the empty requirement makes it optional.
+OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
+
+
+def install_routes(app: FastAPI) -> None:
+    """Add every route to ``app``."""
+    deps = [Depends(reader)]
+
+    @app.get(f"{API}/healthz", response_model=Health, tags=["meta"], responses=responses(500, 503))
+    def healthz(request: Request) -> dict[str, Any]:
+        """Liveness and the database's schema revision."""
+        engine = request.app.state.engine
+        return {"status": "ok", "database": engine.dialect.name, "schema_revision": db.current_revision(engine)}
+
+    @app.get(f"{API}/projects", response_model=list[ProjectRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+             responses=READ_ERRORS)
+    def list_projects(session: ReadSession) -> list[dict[str, Any]]:
+        """Every project in the database."""
+        return [project_dict(p) for p in Projects(session).list()]
+
+    @app.get(f"{API}/projects/{{project}}", response_model=ProjectRead, tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+             responses=READ_ERRORS)
+    def getresolve_project(project: str, session: ReadSession) -> dict[str, Any]:
+        """One project by name or UUID."""
+        return project_dict(Projects(session).get(project, "project"))
+
+    @app.get(f"{API}/search", response_model=SearchResults, tags=["search"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+             responses=READ_ERRORS)
+    def search(
+        session: ReadSession,
+        q: Annotated[str, Query(min_length=1, max_length=500, description="query (README: search syntax)")],
+        kind: Annotated[list[str] | None, Query(description="adrs, contracts, features, scenarios")] = None,
+        project: ProjectParam = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        include_deleted: bool = False,
+    ) -> dict[str, Any]:
+        """Ranked full-text search with a highlighted snippet per hit (``<mark>`` around matched words)."""
+        from tracertm.repositories.kinds import kind as kind_named
+        from tracertm.search.engine import search as run_search
+
+        kinds = [kind_named(name, "kind") for item in kind or [] for name in item.split(",") if name.strip()]
+        scoped = Projects(session).get(project, "project") if project else None
+        hits = run_search(session, q, kinds=kinds or None, project=scoped, limit=limit,
+                          include_deleted=include_deleted)
+        return {"query": q, "hits": hits}
+
+    @app.get(f"{API}/facets", response_model=Facets, tags=["records"], dependencies=deps, openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
+    def facets(
+        session: ReadSession,
+        flt: Filters,
+        kind: Annotated[str, Query(description="adrs, contracts, features, scenarios, step-definitions, test-cases")],
+        project: ProjectParam = None,
+    ) -> dict[str, Any]:
+        """Counts per status, type and tag of the records matching the filters."""
+        from tracertm.repositories.kinds import kind as kind_named
+
+        k = kind_named(kind, "kind")
+        repo = Records(session, k)
+        scoped = resolve_project(session, project)
+        counted = repo.facets(scoped, flt)
+        return {
+            "kind": k.name,
+            "total": repo.count(scoped, flt),
+            "facets": {f: [{"value": v, "count": n} for v, n in values] for f, values in counted.items()},
+        }
+
+    @app.get(f"{API}/sync-runs", response_model=list[SyncRunRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+             responses=READ_ERRORS)
+    def sync_runs(
+        session: ReadSession, project: ProjectParam = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
+    ) -> list[dict[str, Any]]:
+        """The newest sync runs, newest first."""
+        scoped = Projects(session).get(project, "project") if project else None
+        return [sync_run_dict(run, name) for run, name in Projects(session).sync_runs(scoped, limit)]
+
+    for k in KINDS.values():
+        _kind_routes(app, k, deps)
+
+
+def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
+    read, item, update = read_model(k.name), item_model(k.name), update_model(k.name)
+    tag = k.plural
+    base = f"{API}/{k.plural}"
+    field_names = list(read.model_fields)
+
+    @app.get(f"{API}/projects/{{project}}/{k.plural}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}",
+             response_model=Page, responses={**READ_ERRORS, 200: {"model": _page_model(k, item),
+                                                                    "description": "a page"}})
+    def list_records(
+        request: Request,
+        project: str,
+        session: ReadSession,
+        flt: Filters,
+        cursor: Annotated[str | None, Query(max_length=4096, description="from the previous page's page.next")] = None,
+        fields: Annotated[str | None, Query(max_length=2000, description="comma-separated fields to return")] = None,
+        count: Annotated[bool, Query(description="also count every matching record")] = False,
+    ) -> Response:
+        """One page of records; the ``Link`` header and ``page.next`` carry the next page's cursor (which encodes
+        the whole query: with a cursor, the other filters are ignored)."""
+        wanted = _fields(fields, field_names)
+        repo = Records(session, k)
+        scoped = Projects(session).get(project, "project")
+        page = repo.list(scoped, flt, cursor)
+        items = []
+        for row, feature in page.rows:
+            data = dump(k, row, scoped.name, feature)
+            items.append({f: data[f] for f in wanted} if wanted else data)
+        body: dict[str, Any] = {"items": items, "page": {"next": page.next_cursor, "limit": page.limit}}
+        if count:
+            body["total"] = repo.count(scoped, _cursor_filter(cursor) or flt)
+        headers = {}
+        if page.next_cursor:
+            url = request.url.remove_query_params(list(request.query_params.keys()))
+            url = url.include_query_params(cursor=page.next_cursor, limit=page.limit)
+            if wanted:
+                url = url.include_query_params(fields=",".join(wanted))
+            headers["Link"] = f'<{url}>; rel="next"'
+        return JSONResponse(body, headers=headers)
+
+    @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"history_{k.name}",
+             response_model=list[RevisionRead], responses=READ_ERRORS)
+    def history(ident: str, session: ReadSession, project: ProjectParam = None) -> list[dict[str, Any]]:
+        """Every revision of the record, oldest first (without snapshots; see ``at``)."""
+        repo = Records(session, k)
+        row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+        return [_revision(r, snapshot=False) for r in repo.history(row)]
+
+    @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"at_{k.name}",
+             response_model=RevisionRead, responses=READ_ERRORS)
+    def at(ident: str, commit: str, request: Request, session: ReadSession,
+           project: ProjectParam = None) -> dict[str, Any]:
+        """The record as of a commit: its newest revision then, with the snapshot of its fields."""
+        repo = Records(session, k)
+        row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+        name = project_name(session, k, row)
+        top = request.app.state.settings.repositories.get(name or "")
+        found = repo.at(row, commit, Path(top) if top else None)
+        if found is None:
+            raise ApiProblem(404, f"{ident} has no revision at or before {commit}", kind="not-found")
+        return _revision(found, snapshot=True)
+
+    @app.get(f"{base}/{{ident:path}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
+             response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}})
+    def get(ident: str, session: ReadSession, project: ProjectParam = None,
+            if_none_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+        """One record by UUID or human id (``ADR-0003``, ``FEAT-2/SC-4``). ``ETag`` is its version."""
+        repo = Records(session, k)
+        row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+        tag = etag(row.version)
+        if if_none_match is not None and tag in [t.strip() for t in if_none_match.split(",")]:
+            return Response(status_code=304, headers={"ETag": tag})
+        data = dump(k, row, project_name(session, k, row), repo.feature_of(row))
+        return JSONResponse(data, headers={"ETag": tag})
+
+    schema = update.model_json_schema()
+
+    @app.patch(
+        f"{base}/{{ident:path}}", tags=[tag], operation_id=f"update_{k.name}", response_model=read,
+        responses=responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500, 503),
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}},
+    )
+    async def patch(
+        ident: str,
+        request: Request,
+        actor: Annotated[str, Depends(writer)],
+        project: ProjectParam = None,
+        if_match: Annotated[str | None, Header(max_length=200, description='the ETag read before, e.g. "3"')] = None,
+    ) -> Response:
+        """Set database-owned fields. Needs ``If-Match`` with the ETag you read (428 without, 412 when stale) and a
+        write token. A git-owned field is refused with 409 naming the file to edit."""
+        from starlette.concurrency import run_in_threadpool
+
+        content_type = request.headers.get("content-type", "")
+        if content_type.split(";")[0].strip() not in ("application/json", "application/merge-patch+json"):
+            raise ApiProblem(415, "send the changes as application/json", kind="unsupported-media-type")
+        try:
+            changes = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            raise ApiProblem(422, "the body is not JSON", kind="invalid-request") from None
+        if not isinstance(changes, dict):
+            raise ApiProblem(422, "the body must be a JSON object of fields to set", kind="invalid-request")
+        return await run_in_threadpool(_write, request, k, ident, project, if_match, actor, "update", changes)
+
+    if k.from_git:
+        return
+    write_errors = responses(400, 401, 403, 404, 409, 412, 413, 422, 428, 500, 503)
+
+    @app.delete(f"{base}/{{ident:path}}", tags=[tag], operation_id=f"delete_{k.name}", response_model=read,
+                responses=write_errors)
+    def delete(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
+               if_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+        """Soft-delete a record that git does not own (``deleted_at`` set; ``include_deleted`` still lists it)."""
+        return _write(request, k, ident, project, if_match, actor, "delete")
+
+    @app.post(f"{base}/{{ident:path}}/restore", tags=[tag], operation_id=f"restore_{k.name}", response_model=read,
+              responses=write_errors)
+    def restore(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
+                if_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+        """Restore a soft-deleted record that git does not own."""
+        return _write(request, k, ident, project, if_match, actor, "restore")
+
+
+def _write(request: Request, k: Kind, ident: str, project: str | None, if_match: str | None, actor: str,
+           action: str, changes: dict[str, Any] | None = None) -> Response:
+    """One guarded write in its own transaction: ``update`` (``changes``), ``delete`` or ``restore``."""
+    from tracertm.repositories.errors import StaleVersion
+
+    engine = request.app.state.write_engine
+    with db.session(engine, expire_on_commit=False) as session:
+        with session.begin():
+            repo = Records(session, k)
+            row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+            if if_match is None:
+                raise ApiProblem(  # RFC 6585: a 428 must not be stored by a cache
+                    428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to {action} {ident}",
+                    kind="precondition-required", headers={"Cache-Control": "no-store"},
+                )
+            top = request.app.state.settings.repositories.get(project_name(session, k, row) or "")
+            if changes is not None:
+                repo.check_fields(row, list(changes), Path(top) if top else None)
+            tags = [t.strip() for t in if_match.split(",")]
+            expected = row.version if "*" in tags else _version_of(tags)
+            if expected is None:
+                raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
+            if action == "update":
+                repo.update(row, changes or {}, expected, actor)
+            else:
+                repo.set_deleted(row, action == "delete", expected, actor)
+        data = dump(k, row, project_name(session, k, row), repo.feature_of(row))
+    return JSONResponse(data, headers={"ETag": etag(row.version)})
+
+
+def _version_of(tags: list[str]) -> int | None:
+    """The version a strong ETag names (weak tags never match: RFC 9110 If-Match uses strong comparison)."""
+    for tag in tags:
+        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+            return int(tag[1:-1])
+    return None
+
+
+def _cursor_filter(cursor: str | None) -> ListFilter | None:
+    """The filter a cursor carries (for ``count`` alongside a cursor page)."""
+    if not cursor:
+        return None
+    from tracertm.repositories.cursor import Cursor
+
+    return Cursor.decode(cursor).filter
+
+
+def _fields(fields: str | None, known: list[str]) -> list[str]:
+    if not fields:
+        return []
+    wanted = [f.strip() for f in fields.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in known]
+    if unknown:
+        raise ApiProblem(400, f"fields: unknown field {unknown[0]!r}; known: {', '.join(known)}", kind="bad-request")
+    return wanted
+
+
+def _page_model(k: Kind, item: Any) -> Any:
+    from pydantic import create_model
+
+    from tracertm.schemas.common import PageInfo
+    from tracertm.schemas.records import model_name
+
+    return create_model(model_name(k, "Page"), items=(list[item], ...), page=(PageInfo, ...),
+                        total=(int | None, None))
+
+
+def _revision(rev: Any, snapshot: bool) -> dict[str, Any]:
+    from tracertm.repositories.records import revision_read
+
+    return revision_read(rev, snapshot).model_dump(mode="json")  # type: ignore[no-any-return]
