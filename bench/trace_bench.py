@@ -111,7 +111,8 @@ def _matrix(work: Path, smoke: bool) -> dict[str, Any]:
     from sqlalchemy import update
 
     from bench.run import fresh_sqlite
-    from tracertm import db, queries
+    from tracertm import db
+    from tracertm.repositories import Projects
     from tracertm.engine.sync import sync
     from tracertm.models import Scenario
     from tracertm.trace import coverage, matrix
@@ -129,7 +130,7 @@ def _matrix(work: Path, smoke: bool) -> dict[str, Any]:
         rows: list[Any] = []
         for _ in range(1 if smoke else 3):
             with db.session(engine) as session:
-                project = queries.resolve_project(session, None, None)
+                project = Projects(session).resolve(None)
                 t0 = time.perf_counter()
                 rows = coverage.coverage(session, project, "requirements")
                 matrix.render(rows, "text", "requirements")

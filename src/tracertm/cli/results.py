@@ -84,10 +84,11 @@ def _context(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
 
 
 def _project(engine: Any, wanted: str | None, explicit: str | None) -> tuple[Any, Any]:
-    from tracertm import db, queries
+    from tracertm import db
+    from tracertm.repositories import Projects
 
     session = db.session(engine)
-    return session, queries.resolve_project(session, explicit, wanted)
+    return session, Projects(session).resolve(explicit, wanted)
 
 
 def default_commit(option: str | None) -> str | None:
@@ -237,13 +238,13 @@ def _prune(args: argparse.Namespace) -> int:
     probe, project = _project(engine, derived, args.project)
     probe.close()
     window = _configured_window(settings) or 20
-    from tracertm import queries
+    from tracertm.repositories import Projects
 
     from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 
     timeout = settings.lock_timeout if settings else DEFAULT_LOCK_TIMEOUT_S
     with db.write_session(engine, project.name, timeout) as session:
-        deleted = prune(session, queries.resolve_project(session, project.name, None), args.keep, window)
+        deleted = prune(session, Projects(session).resolve(project.name), args.keep, window)
     print(f"pruned {deleted} runs of {project.name}; kept the newest {args.keep}")
     return 0
 

@@ -54,11 +54,14 @@ def _key(node: Node) -> str:
 
 def _root(session: Session, project: Project, ident: str) -> Node:
     """A record id (``ADR-0003``, ``CTR-1``, a feature, ``FEATURE/SCENARIO``) or a requirement id some link names."""
-    from tracertm import queries
+    from tracertm.kinds import NUMBER_COLUMN
+    from tracertm.repositories import find_any
+    from tracertm.repositories.errors import NotFound
 
     try:
-        kind, row = queries.find_record(session, project, ident)
-    except queries.NotFound:
+        k, row = find_any(session, project, ident)
+        kind = k.name
+    except NotFound:
         known = session.execute(
             select(Link.target_kind).where(Link.project_id == project.id, Link.target_ref == ident).limit(1)
         ).scalar_one_or_none()
@@ -70,7 +73,7 @@ def _root(session: Session, project: Project, ident: str) -> Node:
         return (known, ident)
     if kind == "scenario":
         return ("scenario", f"{row.feature.feature_number}/{row.scenario_number}")
-    return (kind, str(getattr(row, queries.NUMBER[kind])))
+    return (kind, str(getattr(row, NUMBER_COLUMN[kind])))
 
 
 def build(session: Session, project: Project, ident: str, depth: int = 2) -> Graph:

@@ -123,7 +123,7 @@ def review(
     give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
     Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
     """
-    from tracertm import queries
+    from tracertm.repositories import find_any
 
     if everything == bool(selector):
         raise UsageError("review: give a LINK id or a record ID, or --all for every suspect link of the project")
@@ -139,7 +139,7 @@ def review(
         if link_ids:
             query = query.where(Link.id.in_(link_ids))
         else:
-            kind, row = queries.find_record(session, project, selector)
+            _, row = find_any(session, project, selector)
             query = query.where(or_(Link.source_id == row.id, Link.target_id == row.id))
     found = session.execute(query.order_by(Link.source_ref, Link.target_ref)).scalars().all()
     before = [as_dict(x) for x in found]
