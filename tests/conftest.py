@@ -26,6 +26,10 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.delenv("TRACERTM_DATABASE_URL", raising=False)
+    # A developer's environment, also on a CI runner: CI=true changes the default sync trigger, and the CI commit
+    # variables are what `results import` defaults to. Tests that want them set them.
+    for key in ("CI", "GITHUB_ACTIONS", "GITHUB_SHA", "GITLAB_CI", "CI_COMMIT_SHA"):
+        monkeypatch.delenv(key, raising=False)
     for key in list(os.environ):
         if key.startswith("GIT_") and key not in ("GIT_EXEC_PATH",):
             monkeypatch.delenv(key)
