@@ -1,0 +1,122 @@
+"""Templates (Jinja2, autoescaped, compiled once per process), their filters, and the headers every page carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from tracertm.search.engine import MARK_END, MARK_START
+
+COOKIE = "tracertm_token"
+STATIC = "/static"
+# Pages load nothing from elsewhere and run only the package's own script; nothing may frame them.
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("tracertm.web", "templates"),
+        autoescape=True,  # every template, whatever its name: titles and prose come from files anyone can commit
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=segment)
+    from tracertm.web.pages import record_url
+
+    env.globals["url_for_record"] = record_url
+    return env
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """The page ``template`` with ``context`` (plus what the layout needs) and the security headers."""
+    context.setdefault("json_url", None)
+    context.setdefault("project", None)
+    context.setdefault("crumbs", [])
+    context.update(
+        static=STATIC, path=request.url.path, signed_in=COOKIE in request.cookies,
+        version=_version(),
+    )
+    html = environment().get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
+
+
+@functools.cache
+def _version() -> str:
+    from tracertm._version import __version__
+
+    return __version__
+
+
+# ------------------------------------------------------------------------------------------------------ filters
+
+
+def when(value: Any) -> str:
+    """A timestamp to the minute, UTC (``2026-11-30 12:46 UTC``); ISO strings are accepted too."""
+    if value is None or value == "":
+        return "—"
+    moment: Any = value
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(moment, dt.datetime):
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.timezone.utc)
+        return str(moment.strftime("%Y-%m-%d %H:%M UTC"))
+    return str(moment)
+
+
+def day(value: Any) -> str:
+    if value is None:
+        return "—"
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def short(commit: str | None) -> str:
+    return (commit or "")[:12] or "—"
+
+
+def marked(snippet: str | None) -> Markup:
+    """A search snippet: everything escaped, then only the search engine's own ``<mark>`` pairs restored."""
+    text = str(escape(snippet or ""))
+    text = text.replace(str(escape(MARK_START)), MARK_START).replace(str(escape(MARK_END)), MARK_END)
+    return Markup(text)  # noqa: S704 - built from escaped text above
+
+
+def value(v: Any) -> str:
+    """A field value as text: enums by value, lists and mappings as compact JSON, None as a dash."""
+    if v is None or v == [] or v == {}:
+        return "—"
+    if hasattr(v, "value") and not isinstance(v, (dict, list)):
+        return str(v.value)
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+    return str(v)
+
+
+def query_string(params: dict[str, Any]) -> str:
+    """``?a=1&b=2`` without the empty values (``""`` when none is left)."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", [])}
+    return "?" + urlencode(kept, doseq=True) if kept else ""
+
+
+def segment(text: str) -> str:
+    """One URL path segment (``/`` encoded too)."""
+    return quote(str(text), safe="")

@@ -1,0 +1,212 @@
+"""The URL map of the web view and its error pages.
+
+    /                                              projects dashboard            twin: /api/v1/projects
+    /projects/{p}                                  one project's dashboard       twin: /api/v1/projects/{p}
+    /projects/{p}/adrs?status=&q=                  ADR list (also contracts, features)
+    /projects/{p}/adrs/{ADR-n}                     ADR page                      twin: /api/v1/adrs/{id}?project={p}
+    /projects/{p}/contracts/{CTR-n}                contract page
+    /projects/{p}/features/{FEAT-n}                feature page
+    /projects/{p}/features/{FEAT-n}/scenarios/{SC-n}  scenario page (steps, definitions, results)
+    /projects/{p}/matrix?from=requirements|adrs    coverage matrix               twin: /api/v1/projects/{p}/matrix
+    /search?q=&project=&kind=                      search results                twin: /api/v1/search
+    /login, /logout                                the sign-in cookie (auth.py)
+
+Errors a user can cause (an unknown id, a bad filter) are HTML pages with the one-line message; a missing or
+revoked token when reads need one sends the browser to ``/login``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tracertm.api.deps import ReadSession
+from tracertm.api.problems import ApiProblem
+from tracertm.errors import DatabaseError, UsageError
+from tracertm.repositories.errors import NotFound
+from tracertm.web import auth, pages
+from tracertm.web.render import COOKIE, STATIC, render
+
+log = logging.getLogger("tracertm.web")
+STATIC_DIR = Path(__file__).parent / "static"
+Text = Annotated[str | None, Query(max_length=500)]
+
+
+class PageRoute(APIRoute):
+    """A page: errors become HTML pages (the API's handlers answer problem+json, which a reader cannot use)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ApiProblem as exc:
+                if exc.status == 401:
+                    return _to_login(request, exc.detail)
+                return error_page(request, exc.status, exc.detail)
+            except NotFound as exc:
+                return error_page(request, 404, str(exc))
+            except UsageError as exc:
+                return error_page(request, 400, str(exc))
+            except RequestValidationError as exc:
+                first = exc.errors()[0] if exc.errors() else {}
+                where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+                return error_page(request, 400, f"{where}: {first.get('msg', 'invalid')}")
+            except DatabaseError as exc:
+                log.error("database unavailable: %s", exc)
+                return error_page(request, 503, "the database is unavailable; try again later")
+
+        return page
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    titles = {400: "Bad request", 401: "Sign-in needed", 403: "Forbidden", 404: "Not found",
+              503: "Unavailable"}
+    return render(request, "error.html", status_code=status, status=status, title=titles.get(status, "Error"),
+                  message=message)
+
+
+def _to_login(request: Request, detail: str) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    from urllib.parse import urlencode
+
+    response = RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+    if COOKIE in request.cookies:  # a revoked or unknown token: forget it so that the form is shown
+        response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+def mount(app: FastAPI) -> None:
+    """Add the pages, ``/static`` and HTML 404 pages (outside ``/api``) to ``app``."""
+    from fastapi.staticfiles import StaticFiles
+
+    app.include_router(router)
+    app.include_router(public)
+    app.mount(STATIC, StaticFiles(directory=STATIC_DIR), name="static")
+    previous = app.exception_handlers.get(StarletteHTTPException)
+
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        api = request.url.path.startswith("/api/") or request.url.path in ("/openapi.json", "/docs")
+        if exc.status_code == 404 and not api:
+            return error_page(request, 404, f"{request.url.path}: no such page")
+        if previous is None:
+            raise exc
+        answer = previous(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(StarletteHTTPException, not_found)  # type: ignore[arg-type]
+
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[Depends(auth.page_reader)])
+public = APIRouter(route_class=PageRoute, include_in_schema=False)  # the sign-in form itself
+
+
+@router.get("/")
+def dashboard(request: Request, session: ReadSession) -> Response:
+    return render(request, "dashboard.html", json_url=f"{pages.API}/projects", **pages.dashboard(session))
+
+
+@router.get("/projects/{project}")
+def project(request: Request, project: str, session: ReadSession) -> Response:
+    context = pages.project_page(session, project)
+    return render(request, "project.html", json_url=f"{pages.API}/projects/{pages._seg(project)}", **context)
+
+
+@router.get("/projects/{project}/matrix")
+def matrix(request: Request, project: str, session: ReadSession,
+           by: Annotated[str, Query(alias="from", max_length=20)] = "requirements") -> Response:
+    return render(request, "matrix.html", **pages.matrix_page(session, project, by))
+
+
+@router.get("/projects/{project}/adrs/{ident}")
+def adr(request: Request, project: str, ident: str, session: ReadSession) -> Response:
+    return render(request, "adr.html", **pages.adr_page(session, project, ident))
+
+
+@router.get("/projects/{project}/contracts/{ident}")
+def contract(request: Request, project: str, ident: str, session: ReadSession) -> Response:
+    return render(request, "contract.html", **pages.contract_page(session, project, ident))
+
+
+@router.get("/projects/{project}/features/{ident}")
+def feature(request: Request, project: str, ident: str, session: ReadSession) -> Response:
+    return render(request, "feature.html", **pages.feature_page(session, project, ident))
+
+
+@router.get("/projects/{project}/features/{feature}/scenarios/{ident}")
+def scenario(request: Request, project: str, feature: str, ident: str, session: ReadSession) -> Response:
+    return render(request, "scenario.html", **pages.scenario_page(session, project, feature, ident))
+
+
+@router.get("/projects/{project}/{plural}")
+def record_list(request: Request, project: str, plural: str, session: ReadSession, status: Text = None,
+                q: Text = None, cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+    if plural not in pages.LIST_KINDS:
+        raise NotFound(f"{request.url.path}: no such page; lists are {', '.join(pages.LIST_KINDS)}")
+    context = pages.record_list(session, project, plural, status, q, cursor)
+    query = render_query({"status": status, "text": q})
+    json_url = f"{pages.API}/projects/{pages._seg(project)}/{plural}{query}"
+    return render(request, "list.html", json_url=json_url, **context)
+
+
+@router.get("/search")
+def search(request: Request, session: ReadSession, q: Text = None, project: Text = None,
+           kind: Annotated[str | None, Query(max_length=40)] = None) -> Response:
+    context = pages.search_page(session, q or "", project or None, kind or None)
+    json_url = f"{pages.API}/search" + render_query({"q": q, "project": project, "kind": kind}) if q else None
+    return render(request, "search.html", json_url=json_url, **context)
+
+
+def render_query(params: dict[str, Any]) -> str:
+    from tracertm.web.render import query_string
+
+    return query_string(params)
+
+
+@public.get("/login")
+def login_form(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:  # noqa: A002
+    required = request.app.state.settings.read_token_required
+    return render(request, "login.html", next=auth.local_path(next), error=None, required=required)
+
+
+@public.post("/login")
+async def login(request: Request) -> Response:
+    if not auth.same_origin(request):
+        return error_page(request, 403, "sign in from this server's own /login page")
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return error_page(request, 400, "send the sign-in form as application/x-www-form-urlencoded")
+    try:
+        fields = auth.form_fields(await request.body())
+    except ValueError:
+        return error_page(request, 400, "the sign-in form has too many fields")
+    token, target = fields.get("token", "").strip(), auth.local_path(fields.get("next"))
+    from starlette.concurrency import run_in_threadpool
+
+    if not token or not await run_in_threadpool(auth.token_is_valid, request, token):
+        required = request.app.state.settings.read_token_required
+        return render(request, "login.html", status_code=401, next=target, required=required,
+                      error="unknown or revoked token; create one with 'tracertm token create'")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, token, max_age=auth.MAX_AGE_S, path="/", httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@public.post("/logout")
+def logout(request: Request) -> Response:
+    if not auth.same_origin(request):
+        return error_page(request, 403, "sign out from this server's own pages")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+

@@ -1,0 +1,110 @@
+"""A record's history as a timeline: one entry per revision with who, when, which commit, and what each changed
+field was before and after (a word diff for prose). Pure: revisions in, entries out.
+
+Git revisions (created, updated, restored, moved) carry a snapshot of every parsed field; ``annotated`` revisions
+(database-side edits) carry only the fields they set; ``deleted`` carries none. So the state before a revision is
+the running merge of the snapshots before it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Longer values are clipped before diffing: a timeline is for reading, the JSON twin has everything.
+MAX_TEXT = 4000
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a field diff: ``same``, ``removed`` or ``added`` text."""
+
+    op: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    before: str | None  # None: the field did not exist
+    after: str | None
+    segments: tuple[Segment, ...]
+
+
+@dataclass
+class Entry:
+    version: int
+    change: str
+    who: str | None
+    email: str | None
+    when: Any
+    commit: str | None
+    path: str | None
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def as_text(value: Any) -> str | None:
+    """A field value as comparable text: strings as they are, everything else as sorted JSON."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def word_diff(before: str | None, after: str | None) -> tuple[Segment, ...]:
+    """``before`` → ``after`` as same/removed/added runs of words (whitespace kept with its words)."""
+    old, new = _WORDS.findall(before or ""), _WORDS.findall(after or "")
+    out: list[Segment] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(Segment("same", "".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(Segment("removed", "".join(old[i1:i2])))
+        if j2 > j1:
+            out.append(Segment("added", "".join(new[j1:j2])))
+    return tuple(out)
+
+
+def _field_changes(state: Mapping[str, Any], snapshot: Mapping[str, Any], names: Iterable[str]) -> list[FieldChange]:
+    out = []
+    for name in names:
+        before, after = as_text(state.get(name)), as_text(snapshot.get(name))
+        if before != after:
+            out.append(FieldChange(name, before, after, word_diff(before, after)))
+    return out
+
+
+def timeline(revisions: Iterable[Any]) -> list[Entry]:
+    """Entries for ``revisions`` (oldest first, as ``Records.history`` returns them), newest first."""
+    files: dict[str, Any] = {}  # git-owned fields as the last git revision parsed them
+    edits: dict[str, Any] = {}  # fields set by database-side edits
+    path: str | None = None
+    entries: list[Entry] = []
+    for rev in revisions:
+        snapshot: Mapping[str, Any] = rev.snapshot or {}
+        entry = Entry(
+            version=rev.version, change=rev.change, who=rev.author_name or getattr(rev, "actor", None),
+            email=rev.author_email, when=rev.committed_at or rev.created_at, commit=rev.commit_sha,
+            path=rev.source_path,
+        )
+        if rev.change == "annotated":
+            names = list(getattr(rev, "changed_fields", None) or snapshot)
+            entry.changes = _field_changes({**files, **edits}, snapshot, names)
+            edits.update({n: snapshot.get(n) for n in names})
+        elif snapshot:
+            if rev.change != "created":
+                entry.changes = _field_changes(files, snapshot, sorted(set(files) | set(snapshot)))
+            files = dict(snapshot)
+        if path is not None and rev.source_path and rev.source_path != path:
+            entry.changes.insert(0, FieldChange("source_path", path, rev.source_path,
+                                                word_diff(path, rev.source_path)))
+        path = rev.source_path or path
+        entries.append(entry)
+    entries.reverse()
+    return entries
