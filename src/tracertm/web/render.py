@@ -36,7 +36,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=segment)
+    env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=segment,
+                       blocks=blocks)
     from tracertm.web.pages import record_url
 
     env.globals["url_for_record"] = record_url
@@ -120,3 +121,22 @@ def query_string(params: dict[str, Any]) -> str:
 def segment(text: str) -> str:
     """One URL path segment (``/`` encoded too)."""
     return quote(str(text), safe="")
+
+
+_ITEM = ("- ", "* ", "+ ")
+
+
+def blocks(text: str | None) -> list[tuple[str, Any]]:
+    """Prose as ``("p", text)`` paragraphs and ``("ul", [items])`` lists: blank lines separate blocks, and a
+    block whose every line starts with ``-``/``*``/``+`` is a list. Nothing else of Markdown is interpreted (the
+    JSON twin and the file have the exact text)."""
+    out: list[tuple[str, Any]] = []
+    for chunk in (text or "").replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in chunk.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith(_ITEM) for line in lines):
+            out.append(("ul", [line[2:].strip() for line in lines]))
+        else:
+            out.append(("p", " ".join(lines)))
+    return out

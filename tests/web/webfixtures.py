@@ -1,0 +1,62 @@
+"""Fixtures of the web view's tests: the built sample project (tests/web/project.py) in a real database of each
+kind, built once per module (the page tests only read), and an in-process client of the API app. Test modules
+import the fixture (``from webfixtures import site``)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from project import Built, build
+
+from conftest import GitRepo, _fresh_pg
+
+IDENTITY = {
+    "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada Author", "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada Author", "GIT_COMMITTER_EMAIL": "ada@example.com",
+}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
+    """(database URL, what was built): the sample project with history, steps, results and a hostile ADR."""
+    with pytest.MonkeyPatch.context() as mp:  # the autouse home/identity fixture is per test; this is per module
+        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        mp.delenv("TRACERTM_DATABASE_URL", raising=False)
+        for key, value in IDENTITY.items():
+            mp.setenv(key, value)
+        work = tmp_path_factory.mktemp("site")
+        pg = None
+        if request.param == "sqlite":
+            path = work / "tracertm.db"
+            shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+            url = f"sqlite:///{path}"
+        else:
+            pg = _fresh_pg(request.getfixturevalue("_pg_template"))
+            url = next(pg)
+        try:
+            repo = GitRepo(work / "repo")
+            repo.path.mkdir()
+            repo.git("init", "-q", "-b", "main")
+            repo.git("config", "commit.gpgsign", "false")
+            built = build(repo, url, hostile=True)
+            yield url, built
+        finally:
+            if pg is not None:
+                pg.close()  # runs _fresh_pg's finally: DROP DATABASE
+
+
+def client_for(url: str, **settings: object) -> Iterator[object]:
+    from fastapi.testclient import TestClient
+
+    from tracertm import db
+    from tracertm.api.app import ApiSettings, create_app
+
+    engine = db.make_engine(url)
+    try:
+        app = create_app(ApiSettings(**settings), engine)  # type: ignore[arg-type]
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        engine.dispose()
