@@ -72,7 +72,7 @@ def test_trace_twins_are_linked_exactly(client: Any) -> None:
 def test_dashboard_counts_last_sync_suspect_links_and_coverage(client: Any, site: tuple[str, Built]) -> None:  # noqa: F811
     main = _main(client.get("/").text)
     assert f'<a href="{P}">sample</a>' in main
-    assert re.search(rf'<dt>adrs</dt><dd><a href="{P}/adrs">9</a>', main)  # 8 sample ADRs + the hostile one
+    assert re.search(rf'<dt>adrs</dt><dd><a href="{P}/adrs">9<span class="vh"> adrs</span></a>', main)  # 8 sample ADRs + the hostile one
     assert re.search(r"<dt>scenarios</dt><dd>16</dd>", main)
     assert re.search(r"<dt>files in error</dt><dd>0</dd>", main)
     suspect = int(re.search(r"<dt>suspect links</dt><dd>(\d+)</dd>", main).group(1))  # type: ignore[union-attr]

@@ -1,0 +1,276 @@
+"""The web view in a real browser: a real ``tracertm serve`` (uvicorn, a free loopback port) over the sample
+project, driven by Playwright with the distribution's Chromium (``/usr/bin/chromium``; never a downloaded browser).
+
+Follows links as a reader would, uses the status filter and the search, saves a screenshot of every step under the
+test's temporary folder, and checks accessibility basics from the rendered page: landmarks, a label for every
+control, the skip link, and the contrast of text and links computed from the browser's computed styles.
+
+Skipped when Chromium is absent, unless ``TRACERTM_REQUIRE_BROWSER=1`` (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from project import EDITED_WORDS, Built, build
+
+from conftest import GitRepo
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STARTUP_S = 60.0
+MIN_CONTRAST = 4.5
+PAGES = [
+    "/", "/projects/sample", "/projects/sample/adrs", "/projects/sample/adrs/ADR-0006",
+    "/projects/sample/contracts/CTR-0001", "/projects/sample/features/FEAT-1",
+    "/projects/sample/features/FEAT-1/scenarios/SC-2", "/projects/sample/matrix", "/search?q=ledger", "/login",
+    "/projects/sample/adrs/ADR-9999",
+]
+
+
+def _need_browser() -> None:
+    required = os.environ.get("TRACERTM_REQUIRE_BROWSER") == "1"
+    why = None
+    if not CHROMIUM.exists():
+        why = f"{CHROMIUM} is absent (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            why = "playwright is not installed (pip install -e '.[dev]')"
+    if why:
+        if required:
+            pytest.fail(f"TRACERTM_REQUIRE_BROWSER=1 but {why}")
+        pytest.skip(why)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
+    """(base URL, what was built): ``tracertm serve`` on the sample project, stopped even when a test fails."""
+    _need_browser()
+    work = tmp_path_factory.mktemp("served")
+    with pytest.MonkeyPatch.context() as mp:
+        from webfixtures import IDENTITY
+
+        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        mp.delenv("TRACERTM_DATABASE_URL", raising=False)
+        for key, value in IDENTITY.items():
+            mp.setenv(key, value)
+        repo = GitRepo(work / "repo")
+        repo.path.mkdir()
+        repo.git("init", "-q", "-b", "main")
+        repo.git("config", "commit.gpgsign", "false")
+        url = f"sqlite:///{work / 'served.db'}"
+        built = build(repo, url)
+        port = _free_port()
+        log_path = work / "serve.log"
+        with log_path.open("w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tracertm", "serve", "--port", str(port), "--database-url", url,
+                 "--path", str(repo.path)],
+                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            base = f"http://127.0.0.1:{port}"
+            try:
+                deadline = time.monotonic() + STARTUP_S
+                while True:
+                    if proc.poll() is not None:
+                        pytest.fail(f"tracertm serve exited with {proc.returncode}: {log_path.read_text()}")
+                    try:
+                        if httpx.get(f"{base}/api/v1/healthz", timeout=2).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"tracertm serve did not answer within {STARTUP_S}s")
+                    time.sleep(0.05)  # polling interval, not a guess at how long start-up takes
+                yield base, built
+            finally:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(served: tuple[str, Built]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, served: tuple[str, Built]) -> Iterator[Any]:
+    context = browser.new_context(base_url=served[0], viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+class Shots:
+    """Numbered screenshots of one test under its temporary folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.n = folder, 0
+
+    def __call__(self, page: Any, name: str) -> Path:
+        self.n += 1
+        path = self.folder / f"{self.n:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 1000
+        return path
+
+
+@pytest.fixture
+def shot(tmp_path: Path) -> Shots:
+    return Shots(tmp_path)
+
+
+def _h1(page: Any) -> str:
+    return str(page.locator("h1").inner_text())
+
+
+def test_dashboard_to_adr_list_to_adr_page_to_the_superseding_adr(page: Any, shot: Shots) -> None:
+    page.goto("/")
+    assert _h1(page) == "Projects"
+    shot(page, "dashboard")
+    page.locator("section.card").get_by_role("link", name="8 adrs").click()  # the ADR count
+    page.wait_for_url("**/projects/sample/adrs")
+    assert _h1(page) == "ADRs" and page.locator("table.records tbody tr").count() == 8
+    shot(page, "adr-list")
+    page.get_by_role("link", name="ADR-0003", exact=True).click()
+    page.wait_for_url("**/adrs/ADR-0003")
+    assert "Use PostgreSQL for the ledger" in _h1(page)
+    shot(page, "adr-0003")
+    chain = page.get_by_role("navigation", name="Supersede chain")
+    chain.get_by_role("link", name="ADR-0006 Event-sourced ledger on PostgreSQL").click()
+    page.wait_for_url("**/adrs/ADR-0006")
+    assert "Event-sourced ledger on PostgreSQL" in _h1(page)
+    timeline = page.locator("ol.timeline")
+    assert "Bo Reviewer" in timeline.inner_text()
+    assert any(EDITED_WORDS in text for text in timeline.locator("ins").all_inner_texts())
+    shot(page, "adr-0006")
+    twin = page.get_by_role("link", name="JSON", exact=True)
+    assert twin.get_attribute("href") == "/api/v1/adrs/ADR-0006?project=sample"
+    twin.click()
+    assert '"number":"ADR-0006"' in page.content().replace(" ", "")
+
+
+def test_feature_to_scenario_results(page: Any, shot: Shots) -> None:
+    page.goto("/projects/sample/features")
+    page.get_by_role("link", name="FEAT-1", exact=True).click()
+    page.wait_for_url("**/features/FEAT-1")
+    assert "Pay with a card" in _h1(page)
+    assert "features/step_definitions/pay.js" in page.locator("table.steps").first.inner_text()
+    shot(page, "feature")
+    page.get_by_role("link", name="SC-2 Retrying with the same idempotency key does not charge twice").click()
+    page.wait_for_url("**/features/FEAT-1/scenarios/SC-2")
+    results = page.get_by_role("table", name="Last results")
+    assert "failed" in results.inner_text() and "second authorization sent" in results.inner_text()
+    shot(page, "scenario")
+
+
+def test_status_filter_and_search(page: Any, shot: Shots) -> None:
+    page.goto("/projects/sample/adrs")
+    page.get_by_label("Status").select_option("superseded")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/adrs?status=superseded*")
+    rows = page.locator("table.records tbody tr")
+    assert rows.count() == 1 and "ADR-0003" in rows.inner_text()
+    shot(page, "filtered")
+    page.get_by_role("link", name="clear").click()
+    page.get_by_label("Words").fill("kafka")
+    page.get_by_label("Words").press("Enter")
+    page.wait_for_url("**q=kafka*")
+    numbers = page.locator("table.records tbody td:first-child").all_inner_texts()
+    assert numbers == ["ADR-0002", "ADR-0005"]
+    shot(page, "words")
+
+    page.get_by_role("search").first.get_by_label("Search specs").fill("idempotency key")
+    page.get_by_role("search").first.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search?q=idempotency+key*")
+    hits = page.locator("ol.hits > li")
+    assert hits.count() > 0 and page.locator("ol.hits mark").count() > 0
+    shot(page, "search")
+    first = hits.first.get_by_role("link")
+    target = first.get_attribute("href")
+    first.click()
+    page.wait_for_url(f"**{target}")
+    assert page.locator("h1 .id").count() == 1
+
+
+# Landmarks, labels and contrast as the browser renders them. Contrast follows WCAG 2.x: relative luminance of
+# the computed colour against the first opaque background up the tree.
+A11Y_JS = """() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(s => parseFloat(s)); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = el => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a >= 0.99) return c; }
+    return {r: 255, g: 255, b: 255, a: 1}; };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const visible = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+    return r.width > 1 && r.height > 1 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const out = {lang: document.documentElement.lang, landmarks: {}, unlabelled: [], worst: null, checked: 0};
+  for (const sel of ['header', 'nav', 'main', 'footer']) out.landmarks[sel] = document.querySelectorAll(sel).length;
+  for (const el of document.querySelectorAll('input, select, textarea, button')) {
+    if (el.type === 'hidden') continue;
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+      || (el.tagName === 'BUTTON' && el.textContent.trim());
+    if (!named) out.unlabelled.push(el.outerHTML.slice(0, 120));
+  }
+  const texts = document.querySelectorAll('body p, body li, body td, body th, body dt, body dd, body a, body label, body h1, body h2, body h3, body span, body code, body caption, body button, body del, body ins, body mark');
+  for (const el of texts) {
+    if (!visible(el) || el.closest('.vh')) continue;
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const fg = parse(getComputedStyle(el).color); const value = ratio(fg, background(el));
+    out.checked++;
+    if (!out.worst || value < out.worst.ratio) out.worst = {ratio: value, tag: el.tagName, text: el.textContent.trim().slice(0, 60),
+      color: getComputedStyle(el).color, background: JSON.stringify(background(el))};
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_accessibility_smoke(page: Any, shot: Shots, url: str) -> None:
+    page.goto(url)
+    found = page.evaluate(A11Y_JS)
+    assert found["lang"] == "en"
+    assert all(found["landmarks"][name] >= 1 for name in ("header", "nav", "main", "footer")), found["landmarks"]
+    assert found["unlabelled"] == [], found["unlabelled"]
+    assert found["checked"] > 5 and found["worst"]["ratio"] >= MIN_CONTRAST, found["worst"]
+    page.keyboard.press("Tab")  # the first stop is the skip link, visible when focused, and it leads to main
+    focused = page.evaluate("() => [document.activeElement.className, document.activeElement.getBoundingClientRect().left]")
+    assert focused[0] == "skip" and focused[1] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    shot(page, "a11y")
