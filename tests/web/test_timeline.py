@@ -59,3 +59,13 @@ def test_word_diff_marks_removed_and_added_words() -> None:
     assert [(s.op, s.text) for s in segments] == [
         ("same", "keep the "), ("removed", "old"), ("added", "new"), ("same", " words")]
     assert [(s.op, s.text) for s in word_diff(None, "all new")] == [("added", "all new")]
+
+
+def test_a_rewrite_shows_as_one_removal_and_one_addition_around_the_common_ends() -> None:
+    old = "Intro stays. " + " ".join(f"a{i}" for i in range(60)) + " Outro stays."
+    new = "Intro stays. " + " ".join(f"b{i}" for i in range(60)) + " Outro stays."
+    segments = word_diff(old, new)
+    assert [s.op for s in segments] == ["same", "removed", "added", "same"]
+    assert segments[0].text == "Intro stays. " and segments[-1].text == " Outro stays."
+    assert "".join(s.text for s in segments if s.op != "added") == old
+    assert "".join(s.text for s in segments if s.op != "removed") == new

@@ -17,6 +17,10 @@ from typing import Any
 
 # Longer values are clipped before diffing: a timeline is for reading, the JSON twin has everything.
 MAX_TEXT = 4000
+# Word-level matching of a changed middle costs up to len(old) × len(new) steps in difflib; past this (about 35
+# words replaced by 35 others, counting the spaces) a page with many revisions slows down, and the change reads as
+# a rewrite anyway.
+MAX_DIFF_WORK = 5000
 _WORDS = re.compile(r"\s+|[^\s]+")
 
 
@@ -59,21 +63,51 @@ def as_text(value: Any) -> str | None:
 def word_diff(before: str | None, after: str | None) -> tuple[Segment, ...]:
     """``before`` → ``after`` as same/removed/added runs of words (whitespace kept with its words)."""
     old, new = _WORDS.findall(before or ""), _WORDS.findall(after or "")
-    out: list[Segment] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    # Edits are usually local: match the common head and tail directly and leave only the middle to difflib,
+    # whose cost grows with the product of the lengths (see bench/web_bench.py).
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    out: list[Segment] = [Segment("same", "".join(old[:head]))] if head else []
+    middle_old, middle_new = old[head:len(old) - tail], new[head:len(new) - tail]
+    if len(middle_old) * len(middle_new) > MAX_DIFF_WORK:  # a rewrite, not an edit: show it as one
+        out += [Segment("removed", "".join(middle_old)), Segment("added", "".join(middle_new))]
+        if tail:
+            out.append(Segment("same", "".join(old[len(old) - tail:])))
+        return tuple(_merged(out))
+    matcher = difflib.SequenceMatcher(None, middle_old, middle_new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            out.append(Segment("same", "".join(old[i1:i2])))
+            out.append(Segment("same", "".join(middle_old[i1:i2])))
             continue
         if i2 > i1:
-            out.append(Segment("removed", "".join(old[i1:i2])))
+            out.append(Segment("removed", "".join(middle_old[i1:i2])))
         if j2 > j1:
-            out.append(Segment("added", "".join(new[j1:j2])))
-    return tuple(out)
+            out.append(Segment("added", "".join(middle_new[j1:j2])))
+    if tail:
+        out.append(Segment("same", "".join(old[len(old) - tail:])))
+    return tuple(_merged(out))
+
+
+def _merged(segments: list[Segment]) -> list[Segment]:
+    """Adjacent segments of the same kind as one."""
+    out: list[Segment] = []
+    for seg in segments:
+        if out and out[-1].op == seg.op:
+            out[-1] = Segment(seg.op, out[-1].text + seg.text)
+        elif seg.text:
+            out.append(seg)
+    return out
 
 
 def _field_changes(state: Mapping[str, Any], snapshot: Mapping[str, Any], names: Iterable[str]) -> list[FieldChange]:
     out = []
     for name in names:
+        if state.get(name) == snapshot.get(name):  # most fields of most revisions: no text to build
+            continue
         before, after = as_text(state.get(name)), as_text(snapshot.get(name))
         if before != after:
             out.append(FieldChange(name, before, after, word_diff(before, after)))
