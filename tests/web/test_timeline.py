@@ -69,3 +69,17 @@ def test_a_rewrite_shows_as_one_removal_and_one_addition_around_the_common_ends(
     assert segments[0].text == "Intro stays. " and segments[-1].text == " Outro stays."
     assert "".join(s.text for s in segments if s.op != "added") == old
     assert "".join(s.text for s in segments if s.op != "removed") == new
+
+
+def test_unchanged_text_far_from_a_change_is_elided_for_reading() -> None:
+    from tracertm.web.timeline import KEEP, elided
+
+    long = "x " * 200
+    segments = elided(word_diff(long + "old end", long + "new end"))
+    assert [s.op for s in segments] == ["same", "removed", "added", "same"]
+    assert segments[0].text.startswith("…") and len(segments[0].text) == KEEP + 1
+    assert segments[-1].text == " end"
+    (entry,) = [e for e in timeline([rev(1, "created", {"context": long + "a"}), rev(2, "updated", {"context": long + "b"})])
+                if e.changes]
+    assert entry.changes[0].after == (long + "b")  # the full values stay available
+    assert entry.changes[0].segments[0].text.startswith("…")

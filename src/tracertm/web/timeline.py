@@ -21,6 +21,7 @@ MAX_TEXT = 4000
 # words replaced by 35 others, counting the spaces) a page with many revisions slows down, and the change reads as
 # a rewrite anyway.
 MAX_DIFF_WORK = 5000
+KEEP = 80  # characters of unchanged text shown on each side of a change
 _WORDS = re.compile(r"\s+|[^\s]+")
 
 
@@ -92,6 +93,21 @@ def word_diff(before: str | None, after: str | None) -> tuple[Segment, ...]:
     return tuple(_merged(out))
 
 
+def elided(segments: tuple[Segment, ...], keep: int = KEEP) -> tuple[Segment, ...]:
+    """The diff for reading: unchanged text far from any change shortened to ``…`` (``keep`` characters stay on
+    each side of a change)."""
+    out = []
+    last = len(segments) - 1
+    for i, seg in enumerate(segments):
+        text = seg.text
+        if seg.op == "same" and len(text) > 2 * keep + 20:
+            head = text[:keep] if i > 0 else ""
+            tail = text[-keep:] if i < last else ""
+            text = f"{head}…{tail}"
+        out.append(Segment(seg.op, text))
+    return tuple(out)
+
+
 def _merged(segments: list[Segment]) -> list[Segment]:
     """Adjacent segments of the same kind as one."""
     out: list[Segment] = []
@@ -110,7 +126,7 @@ def _field_changes(state: Mapping[str, Any], snapshot: Mapping[str, Any], names:
             continue
         before, after = as_text(state.get(name)), as_text(snapshot.get(name))
         if before != after:
-            out.append(FieldChange(name, before, after, word_diff(before, after)))
+            out.append(FieldChange(name, before, after, elided(word_diff(before, after))))
     return out
 
 
