@@ -233,3 +233,11 @@ def test_pages_need_the_token_when_reads_do_and_a_browser_signs_in_with_a_cookie
         r = client.get("/", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
         assert 'tracertm_token=""' in r.headers["set-cookie"]
+
+
+def test_an_empty_database_says_what_to_do(database_url: str) -> None:
+    for client in client_for(database_url):
+        main = _main(client.get("/").text)
+        assert "no project yet" in main and "tracertm sync PATH" in main
+        r = client.get("/projects/sample/adrs")
+        assert r.status_code == 404 and "known projects: none" in r.text

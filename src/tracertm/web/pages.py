@@ -21,29 +21,30 @@ LIST_KINDS = ("adrs", "contracts", "features")  # kinds with a list page of thei
 PAGE_SIZE = 50
 
 
-def _seg(text: str) -> str:
+def seg(text: str) -> str:
+    """One URL path segment (``/`` encoded too)."""
     return quote(str(text), safe="")
 
 
 def record_url(project: str, kind: str, ident: str) -> str | None:
     """The page of a record: ``ident`` as links and hits name it (``FEAT-1/SC-2`` for scenarios); None for kinds
     without a page (requirements, test cases)."""
-    base = f"/projects/{_seg(project)}"
+    base = f"/projects/{seg(project)}"
     if kind == "adr":
-        return f"{base}/adrs/{_seg(ident)}"
+        return f"{base}/adrs/{seg(ident)}"
     if kind == "contract":
-        return f"{base}/contracts/{_seg(ident)}"
+        return f"{base}/contracts/{seg(ident)}"
     if kind == "feature":
-        return f"{base}/features/{_seg(ident)}"
+        return f"{base}/features/{seg(ident)}"
     if kind == "scenario" and "/" in ident:
         feature, _, scenario = ident.rpartition("/")
-        return f"{base}/features/{_seg(feature)}/scenarios/{_seg(scenario)}"
+        return f"{base}/features/{seg(feature)}/scenarios/{seg(scenario)}"
     return None
 
 
 def twin(kind: Kind, ident: str, project: str) -> str:
     """The record's JSON twin in the API."""
-    return f"{API}/{kind.plural}/{quote(ident, safe='/')}?project={_seg(project)}"
+    return f"{API}/{kind.plural}/{quote(ident, safe='/')}?project={seg(project)}"
 
 
 # --------------------------------------------------------------------------------------------------- dashboard
@@ -186,8 +187,8 @@ def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
         "links": review.record_links(session, project, "adr", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.adr_number, project.name),
-        "history_url": f"{API}/adrs/{_seg(row.adr_number)}/history?project={_seg(project.name)}",
-        "trace_url": f"{API}/projects/{_seg(project.name)}/trace/{_seg(row.adr_number)}",
+        "history_url": f"{API}/adrs/{seg(row.adr_number)}/history?project={seg(project.name)}",
+        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{seg(row.adr_number)}",
     }
 
 
@@ -205,7 +206,7 @@ def contract_page(session: Session, project_name: str, ident: str) -> dict[str, 
         "db_fields": database, "links": review.record_links(session, project, "contract", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.contract_number, project.name),
-        "trace_url": f"{API}/projects/{_seg(project.name)}/trace/{_seg(row.contract_number)}",
+        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{seg(row.contract_number)}",
     }
 
 
@@ -288,8 +289,8 @@ def matrix_page(session: Session, project_name: str, by: str) -> dict[str, Any]:
     rows = coverage.coverage(session, project, by)
     return {
         "project": project.name, "by": by, "rows": rows, "states": coverage.states_count(rows),
-        "json_url": f"{API}/projects/{_seg(project.name)}/matrix?from={by}",
-        "coverage_url": f"{API}/projects/{_seg(project.name)}/coverage",
+        "json_url": f"{API}/projects/{seg(project.name)}/matrix?from={by}",
+        "coverage_url": f"{API}/projects/{seg(project.name)}/coverage",
     }
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import json
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from tracertm.search.engine import MARK_END, MARK_START
+from tracertm.web.pages import record_url, seg
 
 COOKIE = "tracertm_token"
 STATIC = "/static"
@@ -36,10 +37,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=segment,
+    env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=seg,
                        blocks=blocks)
-    from tracertm.web.pages import record_url
-
     env.globals["url_for_record"] = record_url
     return env
 
@@ -116,11 +115,6 @@ def query_string(params: dict[str, Any]) -> str:
     """``?a=1&b=2`` without the empty values (``""`` when none is left)."""
     kept = {k: v for k, v in params.items() if v not in (None, "", [])}
     return "?" + urlencode(kept, doseq=True) if kept else ""
-
-
-def segment(text: str) -> str:
-    """One URL path segment (``/`` encoded too)."""
-    return quote(str(text), safe="")
 
 
 _ITEM = ("- ", "* ", "+ ")

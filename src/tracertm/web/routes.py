@@ -119,7 +119,7 @@ def dashboard(request: Request, session: ReadSession) -> Response:
 @router.get("/projects/{project}")
 def project(request: Request, project: str, session: ReadSession) -> Response:
     context = pages.project_page(session, project)
-    return render(request, "project.html", json_url=f"{pages.API}/projects/{pages._seg(project)}", **context)
+    return render(request, "project.html", json_url=f"{pages.API}/projects/{pages.seg(project)}", **context)
 
 
 @router.get("/projects/{project}/matrix")
@@ -155,7 +155,7 @@ def record_list(request: Request, project: str, plural: str, session: ReadSessio
         raise NotFound(f"{request.url.path}: no such page; lists are {', '.join(pages.LIST_KINDS)}")
     context = pages.record_list(session, project, plural, status, q, cursor)
     query = render_query({"status": status, "text": q})
-    json_url = f"{pages.API}/projects/{pages._seg(project)}/{plural}{query}"
+    json_url = f"{pages.API}/projects/{pages.seg(project)}/{plural}{query}"
     return render(request, "list.html", json_url=json_url, **context)
 
 
