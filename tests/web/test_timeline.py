@@ -83,3 +83,4 @@ def test_unchanged_text_far_from_a_change_is_elided_for_reading() -> None:
                 if e.changes]
     assert entry.changes[0].after == (long + "b")  # the full values stay available
     assert entry.changes[0].segments[0].text.startswith("…")
+

@@ -101,7 +101,7 @@ def record_list(session: Session, project_name: str, plural: str, status: str | 
     return {
         "project": project.name, "kind": k, "plural": plural, "rows": rows, "status": status or "", "q": q or "",
         "statuses": [(s, counts.get(s, 0)) for s in statuses], "next_cursor": page.next_cursor,
-        "total": repo.count(project, flt), "api_query": api_query,
+        "total": repo.count(project, flt), "api_query": api_query, "page_size": flt.limit,
     }
 
 
