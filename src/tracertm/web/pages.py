@@ -256,6 +256,7 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
         "db_fields": database, "scenarios": [scenario_view(session, project, s) for s in live],
         "links": review.record_links(session, project, "feature", row),
         "json_url": twin(repo.kind, row.feature_number, project.name),
+        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{seg(row.feature_number)}",
     }
 
 
@@ -273,6 +274,7 @@ def scenario_page(session: Session, project_name: str, feature: str, ident: str)
         "links": review.record_links(session, project, "scenario", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, qualified, project.name),
+        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{quote(qualified, safe='/')}",
     }
 
 
