@@ -253,3 +253,16 @@ def test_an_empty_database_says_what_to_do(database_url: str) -> None:
         assert "no project yet" in main and "tracertm sync PATH" in main
         r = client.get("/projects/sample/adrs")
         assert r.status_code == 404 and "known projects: none" in r.text
+
+
+def test_a_bug_is_an_html_500_page_without_a_traceback(client: Any, monkeypatch: Any, caplog: Any) -> None:
+    from tracertm.web import pages
+
+    def broken(session: Any) -> Any:
+        raise RuntimeError("boom in the dashboard")
+
+    monkeypatch.setattr(pages, "dashboard", broken)
+    r = client.get("/")
+    assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+    assert "the server log has the details" in r.text and "boom" not in r.text and "Traceback" not in r.text
+    assert "boom in the dashboard" in caplog.text

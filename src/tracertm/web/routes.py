@@ -65,13 +65,16 @@ class PageRoute(APIRoute):
             except DatabaseError as exc:
                 log.error("database unavailable: %s", exc)
                 return error_page(request, 503, "the database is unavailable; try again later")
+            except Exception:  # a bug: the log has the traceback, the reader a page that says so
+                log.exception("internal error on %s", request.url.path)
+                return error_page(request, 500, "internal error; the server log has the details")
 
         return page
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
     titles = {400: "Bad request", 401: "Sign-in needed", 403: "Forbidden", 404: "Not found",
-              503: "Unavailable"}
+              500: "Internal error", 503: "Unavailable"}
     return render(request, "error.html", status_code=status, status=status, title=titles.get(status, "Error"),
                   message=message)
 
