@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from project import EDITED_WORDS, Built, build
+from webproject import EDITED_WORDS, Built, build
 
 from conftest import GitRepo
 

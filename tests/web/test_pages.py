@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
-from project import EDITED_WORDS, HOSTILE_TITLE, Built
+from webproject import EDITED_WORDS, HOSTILE_TITLE, Built
 from webfixtures import client_for, site  # noqa: F401 - site is a fixture
 
 API = "/api/v1"

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from project import Built, build
+from webproject import Built, build
 
 from conftest import GitRepo, _fresh_pg
 

@@ -34,6 +34,7 @@ def environment() -> Environment:
         loader=PackageLoader("tracertm.web", "templates"),
         autoescape=True,  # every template, whatever its name: titles and prose come from files anyone can commit
         undefined=StrictUndefined,
+        auto_reload=False,  # templates ship inside the package: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
     )
