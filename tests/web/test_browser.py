@@ -274,3 +274,13 @@ def test_accessibility_smoke(page: Any, shot: Shots, url: str) -> None:
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     shot(page, "a11y")
+
+
+def test_a_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv("TRACERTM_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-chromium is absent"):
+        _need_browser()
+    monkeypatch.setenv("TRACERTM_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="TRACERTM_REQUIRE_BROWSER=1 but"):
+        _need_browser()
