@@ -53,6 +53,7 @@ def test_every_page_renders_with_landmarks_and_a_json_twin(client: Any, url: str
     twin = _alternate(page)
     assert f'<a href="{html.escape(twin)}" type="application/json">JSON</a>' in page, "no visible JSON link"
     assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert r.headers["cache-control"] == "private, no-cache" and r.headers["x-content-type-options"] == "nosniff"
     if any(part in twin for part in TRACE2_TWINS) and not _traceability_api(client):
         return  # the trace2 branch adds these routes; until it lands test_trace_twins_are_linked checks the URLs
     j = client.get(twin)

@@ -25,6 +25,8 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # Pages change with every sync and may be behind a sign-in: no shared cache keeps them, browsers revalidate.
+    "Cache-Control": "private, no-cache",
 }
 
 
