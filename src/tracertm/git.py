@@ -12,14 +12,14 @@ import hashlib
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tracertm.errors import GitError
 
 # For the history stream's signatures.
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO
 
 # Variables git exports to hooks. Left in the environment they would point our git calls at the hook's repository
@@ -113,7 +113,9 @@ def is_shallow(root: Path) -> bool:
 # Backfill reads a whole history through one streaming ``git log`` process: only commits that touch the spec
 # folders come out, each with the blob ids of the files it changed, so an unchanged file costs nothing.
 
-_HISTORY_FORMAT = "--format=%x01%H%x00%an%x00%ae%x00%cI%x00%aI"
+# A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
+_COMMIT_FORMAT = "%H%x00%an%x00%ae%x00%cI%x00%aI%x00%cn%x00%ce%x00%P"
+_HISTORY_FORMAT = f"--format=%x01{_COMMIT_FORMAT}"
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,8 @@ def first_parent_chain(root: Path, head: str) -> list[str]:
 def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "") -> Iterator[HistoryCommit]:
     """The first-parent commits in ``revs`` (``git log`` revision arguments) that change a file under
     ``prefixes``, oldest first, streamed from one git process; ``strip`` is removed from the front of every path
-    (changes outside it are left out)."""
+    (changes outside it are left out). A merge commit's changes are against its first parent, and its ``info``
+    names the merged side's author of each changed file (``merge_authors``, one more ``git log`` per merge)."""
     args = [
         "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false",
         "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
@@ -177,7 +180,11 @@ def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str =
             raise GitError("git is not installed or not on PATH; install git") from None
         assert proc.stdout is not None
         try:
-            yield from _parse_log(_tokens(proc.stdout), strip)
+            for commit in _parse_log(_tokens(proc.stdout), strip):
+                if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
+                    merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
+                    commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
+                yield commit
             if proc.wait() != 0:
                 errors.seek(0)
                 lines = errors.read().decode("utf-8", "replace").strip().splitlines()
@@ -213,9 +220,8 @@ def _parse_log(tokens: Iterator[bytes], strip: str) -> Iterator[HistoryCommit]:
         if token.startswith(b"\x01"):
             if info is not None:
                 yield HistoryCommit(info, tuple(changes))
-            name, email, committed, authored = (next(tokens).decode("utf-8", "replace").strip() for _ in range(4))
-            info = CommitInfo(token[1:].decode(), name, email, dt.datetime.fromisoformat(committed),
-                              dt.datetime.fromisoformat(authored))
+            fields = [token[1:].decode(), *(next(tokens).decode("utf-8", "replace").strip() for _ in range(7))]
+            info = _commit_fields(fields)
             changes = []
         elif token.startswith(b":"):
             meta = token[1:].split()  # old mode, new mode, old blob, new blob, status
@@ -485,20 +491,88 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who wrote a change and when (a commit's author and author date)."""
+
+    name: str
+    email: str
+    at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class CommitInfo:
-    """Provenance of a commit: sha, author, commit date and (when read) author date."""
+    """Provenance of a commit: sha, author, commit date, author date, committer and parents.
+
+    ``merged``: for a merge commit, the author of the most recent commit on the merged side that changed each file
+    (keyed by the path the caller asked about, relative to its spec root); a revision of such a file names that
+    author, so pull-request work is not attributed to whoever merged it (``author_of``).
+    """
 
     sha: str
     author_name: str
     author_email: str
     committed_at: dt.datetime
     authored_at: dt.datetime | None = None
+    committer_name: str | None = None
+    committer_email: str | None = None
+    parents: tuple[str, ...] = ()
+    merged: Mapping[str, Author] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def author_of(self, path: str | None) -> Author:
+        """The author a revision of ``path`` names: the merged side's for a file a merge brought in, else the
+        commit's own."""
+        found = self.merged.get(path) if path is not None else None
+        return found if found is not None else Author(self.author_name, self.author_email, self.authored_at)
 
 
-def commit_info(root: Path, sha: str) -> CommitInfo:
-    out = run(root, "show", "-s", "--format=%H%x00%an%x00%ae%x00%cI", sha).decode("utf-8", "replace").strip()
-    full, name, email, when = out.split("\0")
-    return CommitInfo(full, name, email, dt.datetime.fromisoformat(when))
+def _commit_fields(fields: list[str]) -> CommitInfo:
+    """The fields of ``_COMMIT_FORMAT`` (as text) → CommitInfo."""
+    sha, name, email, committed, authored, committer, committer_email, parents = fields
+    return CommitInfo(sha, name, email, dt.datetime.fromisoformat(committed), dt.datetime.fromisoformat(authored),
+                      committer, committer_email, tuple(parents.split()))
+
+
+def commit_info(root: Path, sha: str, paths: Iterable[str] = (), strip: str = "") -> CommitInfo:
+    """The provenance of one commit. For a merge commit, ``paths`` (relative to ``strip``, the spec root inside
+    the repository) get the author of the most recent commit on the merged side that changed them
+    (``merge_authors``)."""
+    out = run(root, "show", "-s", f"--format={_COMMIT_FORMAT}", sha).decode("utf-8", "replace").strip("\n")
+    info = _commit_fields(out.split("\0"))
+    wanted = list(paths)
+    if info.is_merge and wanted:
+        info = replace(info, merged=merge_authors(root, info.sha, wanted, strip))
+    return info
+
+
+def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "") -> dict[str, Author]:
+    """For each of ``paths`` (relative to ``strip``) the author of the most recent commit that a merge brought
+    in (reachable from a parent other than the first, not from the first) and that changed it. One ``git log`` for
+    all the paths; paths no merged commit changed (a conflict resolved in the merge itself) are left out."""
+    wanted = {strip + p: p for p in dict.fromkeys(paths)}
+    if not wanted:
+        return {}
+    raw = run(
+        root, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z", "--no-renames",
+        "--no-color", "--encoding=UTF-8", "--format=%x01%an%x00%ae%x00%aI", f"{merge}^@", f"^{merge}^1",
+        "--", *(f":(top,literal){p}" for p in wanted),
+    )  # fmt: skip
+    found: dict[str, Author] = {}
+    tokens = iter(raw.split(b"\0"))
+    author: Author | None = None
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            email, when = (next(tokens).decode("utf-8", "replace") for _ in range(2))
+            author = Author(token[1:].decode("utf-8", "replace"), email, dt.datetime.fromisoformat(when.strip()))
+        elif token and author is not None:
+            path = wanted.get(token.decode("utf-8", "surrogateescape"))
+            if path is not None and path not in found:  # newest first: the first commit seen is the most recent
+                found[path] = author
+    return found
 
 
 # ------------------------------------------------------------------------------------------- repository identity
