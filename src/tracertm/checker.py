@@ -98,6 +98,7 @@ def check(
     hook_mode = staged and not all_files and location.top is not None
     if hook_mode and _check_changes(location, settings, result, store, jobs):
         _check_step_changes(location, settings, result)
+        result.warnings.extend(_unmatched_in_index(location, settings))
     else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
         result.warnings.extend(settings.unmatched(snapshot.files))  # "adr_paths matched nothing"
@@ -119,6 +120,18 @@ def check(
 
 
 # ------------------------------------------------------------------------------------------------------ modes
+
+
+def _unmatched_in_index(location: Location, settings: Settings) -> list[Diagnostic]:
+    """Hook mode's "adr_paths matched nothing": the configured globs against the spec files of the index (what the
+    commit will hold). Warned about on every commit, spec files changed or not: a glob that matches nothing turns
+    the files it was meant for into non-spec files, so the commit that touches them looks like it touches none.
+    Lists only the configured globs' folders (nothing at all without configured globs)."""
+    if not settings.configured or location.top is None:
+        return []
+    folders = tuple(location.prefix + p for p in settings.configured_prefixes)
+    paths = _strip(git.index_blobs(location.top, folders), location.prefix)
+    return settings.unmatched(p for p in paths if settings.kind_of(p) is not None)
 
 
 def _check_everything(
