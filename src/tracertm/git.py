@@ -113,6 +113,10 @@ def is_shallow(root: Path) -> bool:
 # Backfill reads a whole history through one streaming ``git log`` process: only commits that touch the spec
 # folders come out, each with the blob ids of the files it changed, so an unchanged file costs nothing.
 
+# Bytes of pathspecs named on one git command line at most: far below the kernel's ARG_MAX (2 MiB on Linux, shared
+# with the environment).
+MAX_PATHSPEC_BYTES = 256 * 1024
+
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
 _COMMIT_FORMAT = "%H%x00%an%x00%ae%x00%cI%x00%aI%x00%cn%x00%ce%x00%P"
 _HISTORY_FORMAT = f"--format=%x01{_COMMIT_FORMAT}"
@@ -555,10 +559,13 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
     wanted = {strip + p: p for p in dict.fromkeys(paths)}
     if not wanted:
         return {}
+    pathspecs = [f":(top,literal){p}" for p in wanted]
+    if sum(len(p) + 1 for p in pathspecs) > MAX_PATHSPEC_BYTES:  # a merge of thousands of files: ARG_MAX
+        pathspecs = _pathspecs((strip,))  # the whole spec root; the paths are picked out of the output below
     raw = run(
         root, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z", "--no-renames",
         "--no-color", "--encoding=UTF-8", "--format=%x01%an%x00%ae%x00%aI", f"{merge}^@", f"^{merge}^1",
-        "--", *(f":(top,literal){p}" for p in wanted),
+        "--", *pathspecs,
     )  # fmt: skip
     found: dict[str, Author] = {}
     tokens = iter(raw.split(b"\0"))

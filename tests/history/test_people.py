@@ -227,3 +227,15 @@ def test_api_history_shows_author_and_author_date(git_repo: GitRepo, database_ur
     assert _utc(rev["authored_at"]) == _utc("2024-02-03T12:00:00+02:00")
     assert (rev["committer_name"], rev["committer_email"]) == MERGER
     assert {"authored_at", "committer_name", "committer_email"} <= set(schema), "documented in the OpenAPI document"
+
+
+def test_merge_authors_of_more_paths_than_a_command_line_holds(git_repo: GitRepo, monkeypatch: Any) -> None:
+    """Too many paths for one command line: the spec root is logged instead and the paths picked from it — the
+    same answer."""
+    shas = _merge_history(git_repo)
+    paths = ["features/checkout.feature", "docs/adr/0001-use-git.md", "docs/adr/0003-use-python.md"]
+    named = git.merge_authors(git_repo.path, shas["merge"], paths)
+    monkeypatch.setattr(git, "MAX_PATHSPEC_BYTES", 10)
+    assert git.merge_authors(git_repo.path, shas["merge"], paths) == named
+    assert {p: a.name for p, a in named.items()} == {"features/checkout.feature": CAROL[0],
+                                                     "docs/adr/0001-use-git.md": BOB[0]}
