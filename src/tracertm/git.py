@@ -555,7 +555,8 @@ def commit_info(root: Path, sha: str, paths: Iterable[str] = (), strip: str = ""
 def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "") -> dict[str, Author]:
     """For each of ``paths`` (relative to ``strip``) the author of the most recent commit that a merge brought
     in (reachable from a parent other than the first, not from the first) and that changed it. One ``git log`` for
-    all the paths; paths no merged commit changed (a conflict resolved in the merge itself) are left out."""
+    all the paths; paths no merged commit changed (an edit made in the merge commit itself, with no change to the
+    file on the merged side) are left out: their revisions name the merge's own author."""
     wanted = {strip + p: p for p in dict.fromkeys(paths)}
     if not wanted:
         return {}
