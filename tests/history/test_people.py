@@ -239,3 +239,25 @@ def test_merge_authors_of_more_paths_than_a_command_line_holds(git_repo: GitRepo
     assert git.merge_authors(git_repo.path, shas["merge"], paths) == named
     assert {p: a.name for p, a in named.items()} == {"features/checkout.feature": CAROL[0],
                                                      "docs/adr/0001-use-git.md": BOB[0]}
+
+
+def test_a_file_only_the_merge_commit_changed_is_the_mergers(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    _commit(git_repo, "seed", author=_at(ALICE, "2024-01-01T09:00:00+00:00"),
+            committer=_at(ALICE, "2024-01-01T09:00:00+00:00"))
+    git_repo.git("checkout", "-q", "-b", "topic")
+    git_repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka"))
+    _commit(git_repo, "bob", author=_at(BOB, "2024-02-01T09:00:00+00:00"), committer=_at(BOB, "2024-02-01T09:00:00+00:00"))
+    git_repo.git("checkout", "-q", "main")
+    git_repo.git("merge", "-q", "--no-ff", "--no-commit", "topic")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Decided while merging."))
+    merge = _commit(git_repo, "merge topic, and an edit", author=_at(MERGER, "2024-03-01T09:00:00+00:00"),
+                    committer=_at(MERGER, "2024-03-01T09:00:00+00:00"))
+    engine = db.make_engine(database_url)
+    try:
+        backfill(git_repo.path, engine=engine, project="p")
+        revs = _people(engine)
+    finally:
+        engine.dispose()
+    assert (revs[("adr", "ADR-0002", 1)]["commit_sha"], revs[("adr", "ADR-0002", 1)]["author_name"]) == (merge, BOB[0])
+    assert (revs[("adr", "ADR-0001", 2)]["commit_sha"], revs[("adr", "ADR-0001", 2)]["author_name"]) == (merge, MERGER[0])
