@@ -235,7 +235,7 @@ def test_merge_authors_of_more_paths_than_a_command_line_holds(git_repo: GitRepo
     shas = _merge_history(git_repo)
     paths = ["features/checkout.feature", "docs/adr/0001-use-git.md", "docs/adr/0003-use-python.md"]
     named = git.merge_authors(git_repo.path, shas["merge"], paths)
-    monkeypatch.setattr(git, "MAX_PATHSPEC_BYTES", 10)
+    monkeypatch.setattr(git.log, "MAX_PATHSPEC_BYTES", 10)
     assert git.merge_authors(git_repo.path, shas["merge"], paths) == named
     assert {p: a.name for p, a in named.items()} == {"features/checkout.feature": CAROL[0],
                                                      "docs/adr/0001-use-git.md": BOB[0]}
