@@ -129,9 +129,19 @@ def _unmatched_in_index(location: Location, settings: Settings) -> list[Diagnost
     Lists only the configured globs' folders (nothing at all without configured globs)."""
     if not settings.configured or location.top is None:
         return []
+    from tracertm.config import glob_to_regex
+
     folders = tuple(location.prefix + p for p in settings.configured_prefixes)
-    paths = _strip(git.index_blobs(location.top, folders), location.prefix)
-    return settings.unmatched(p for p in paths if settings.kind_of(p) is not None)
+    paths = list(_strip(git.index_blobs(location.top, folders), location.prefix))
+    # One spec file per configured glob is enough to know it matches: stop at the first (a glob like
+    # "**/*.feature" lists the whole index, and classifying every path of a big one would cost the hook).
+    hits: list[str] = []
+    for pattern in sorted(settings.configured):
+        rx = glob_to_regex(pattern)
+        hit = next((p for p in paths if rx.fullmatch(p) and settings.kind_of(p) is not None), None)
+        if hit is not None:
+            hits.append(hit)
+    return settings.unmatched(hits)
 
 
 def _check_everything(
