@@ -154,6 +154,41 @@ def review(
     return before
 
 
+def review_link(
+    session: Session, project: Project, link_id: int, *, by: str, now: dt.datetime | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Mark the link numbered ``link_id`` reviewed against its target's current version, recording ``by`` and the
+    time — the API's ``PATCH .../links/{id}``. Returns the link as it is now and whether it was suspect (a link that
+    is not suspect is left as it is: reviewing it again changes nothing). The caller commits.
+
+    ``NotFound`` when the project has no such link; ``ConflictError`` for a dangling link (there is no target to
+    review against: fix the reference in the source file instead)."""
+    from tracertm.errors import ConflictError
+    from tracertm.repositories.errors import NotFound
+
+    link = session.execute(
+        select(Link).where(Link.project_id == project.id, Link.id == link_id).with_for_update()
+    ).scalar_one_or_none()
+    if link is None:
+        raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
+    current = link_state(link)
+    if current == "dangling":
+        where = f"{link.source_path}:{link.source_line}" if link.source_path else link.source_ref
+        raise ConflictError(
+            f"link {link_id} ({link.source_ref} {link.link_type} {link.target_ref}) is dangling: there is no "
+            f"{link.target_kind} {link.target_ref} to review it against; fix the reference at {where}"
+        )
+    if current == "suspect":
+        session.execute(
+            update(Link).where(Link.id == link.id).values(
+                reviewed_version=link.target_version, reviewed_by=by,
+                reviewed_at=now or dt.datetime.now(dt.timezone.utc),
+            )
+        )
+        session.refresh(link)
+    return as_dict(link), current == "suspect"
+
+
 def _link_ids(session: Session, project: Project, selector: str) -> list[int]:
     """The link numbered ``selector`` (digits, optionally ``#42``), when it exists in this project."""
     digits = selector.removeprefix("#")
