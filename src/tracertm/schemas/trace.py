@@ -105,6 +105,7 @@ class MatrixRow(BaseModel):
     contracts: list[str]
     adrs: list[str]
     suspect: list[str] = Field(description="sources whose link to this row is suspect")
+    tests: list[str] = Field(description="test cases mapped to its scenarios (test links)")
 
 
 class Matrix(BaseModel):

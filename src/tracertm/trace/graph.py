@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracertm.errors import UsageError
-from tracertm.models import ADR, Contract, Feature, Link, Project, Scenario
+from tracertm.models import ADR, Contract, Feature, Link, Project, Scenario, StepDefinition, TestCase
 from tracertm.trace.review import link_state
 
 Node = tuple[str, str]  # (kind, id) — scenarios as FEATURE/SCENARIO
@@ -58,6 +58,14 @@ def _root(session: Session, project: Project, ident: str) -> Node:
     from tracertm.repositories import find_any
     from tracertm.repositories.errors import NotFound
 
+    from tracertm.steps.queries import find_definition, looks_like_step
+
+    if looks_like_step(ident):
+        definition = find_definition(session, project, ident)
+        if definition is not None and definition.step_number:
+            from tracertm.engine.links import clip_ref
+
+            return ("step_definition", clip_ref(definition.step_number))
     try:
         k, row = find_any(session, project, ident)
         kind = k.name
@@ -135,6 +143,17 @@ def _titles(session: Session, project: Project) -> dict[Node, dict[str, Any]]:
         .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
     ).all():
         out[("scenario", f"{f}/{s}")] = {"title": t, "feature": f}
+    # Step definitions and test cases appear as the targets of step and test links (named by their identity).
+    from tracertm.engine.links import clip_ref
+
+    targets: tuple[tuple[str, Any, Any, Any], ...] = (
+        ("step_definition", StepDefinition, StepDefinition.step_number, StepDefinition.pattern),
+        ("test_case", TestCase, TestCase.test_case_number, TestCase.title),
+    )
+    for kind, model, number, title in targets:
+        for n, t in session.execute(select(number, title).where(
+                model.project_id == project.id, model.deleted_at.is_(None), number.is_not(None))).all():
+            out[(kind, clip_ref(str(n)))] = {"title": t}
     return out
 
 
