@@ -89,7 +89,8 @@ def _cpu() -> float:
 
 
 def _requirements_repo(root: Path, requirements: int) -> None:
-    """Features of 10 scenarios; scenario i of feature f names REQ-(10f+i); every fourth ADR names a requirement."""
+    """Features of 10 scenarios; scenario i of feature f names REQ-(10f+i); the 50 ADRs state every requirement
+    (so none is orphaned), ADR n the n-th fiftieth of them."""
     from bench.corpus import git
 
     root.mkdir(parents=True)
@@ -103,11 +104,13 @@ def _requirements_repo(root: Path, requirements: int) -> None:
         path = root / "features" / f"f{f:04d}.feature"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"@FEAT-{f + 1}\nFeature: Feature {f}\n{body}", encoding="utf-8")
+    per_adr = -(-features * 10 // 50)
     for n in range(1, 51):
         path = root / "docs" / "adr" / f"{n:04d}-decision.md"
         path.parent.mkdir(parents=True, exist_ok=True)
+        stated = ", ".join(f"REQ-{r}" for r in range((n - 1) * per_adr + 1, n * per_adr + 1))
         path.write_text(
-            f"# {n}. Decision {n}\n\n## Status\n\nAccepted\n\n## Context\n\nAbout REQ-{4 * n}.\n\n"
+            f"# {n}. Decision {n}\n\n## Status\n\nAccepted\n\n## Context\n\nAbout {stated}.\n\n"
             f"## Decision\n\nYes.\n", encoding="utf-8",
         )
     git(root, "init", "-q", "-b", "main")
