@@ -11,7 +11,9 @@ Rows (``run(smoke)`` returns them for ``python -m bench``):
   inside the same run, as a share of the rest of the sync;
 - *matrix over N requirements* (s, target ≤ 1.0): ``coverage()`` + text rendering of the requirements matrix of a
   repository whose scenarios name N distinct requirement ids (2,000; smoke: 200), half of them with results and
-  every scenario linked to a test case (test links, written by ``link_scenarios_to_test_cases``).
+  every scenario linked to a test case (test links, written by ``link_scenarios_to_test_cases``);
+- *trace --depth 2* (ms, no target yet): the graph around an ADR, a scenario and a feature of the same corpus, slowest
+  of the three.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ TARGET_SHARE_PERCENT = 15.0
 TARGET_MATRIX_S = 1.0
 
 
-def _link_share(work: Path, smoke: bool, size: str = "medium") -> dict[str, Any]:
+def _link_share(work: Path, smoke: bool, size: str = "medium") -> list[dict[str, Any]]:
     from bench import corpus as corpus_mod
     from bench.run import fresh_sqlite
     from tracertm.engine import links
@@ -62,6 +64,9 @@ def _link_share(work: Path, smoke: bool, size: str = "medium") -> dict[str, Any]
     finally:
         for name, original in originals.items():
             setattr(links, name, original)
+    try:
+        trace_row = _trace(engine, size)
+    finally:
         engine.dispose()
     # Wall-clock share (what a user waits for); the CPU share (parse workers included) is steadier on a busy box.
     share = 100.0 * spent[0] / max(total - spent[0], 1e-9)
@@ -70,13 +75,45 @@ def _link_share(work: Path, smoke: bool, size: str = "medium") -> dict[str, Any]
     with engine.connect() as conn:
         n_links = conn.exec_driver_sql("SELECT count(*) FROM links").scalar()
         n_step = conn.exec_driver_sql("SELECT count(*) FROM links WHERE link_type = 'step'").scalar()
-    return {
+    return [{
         "name": f"link maintenance share of a cold sync ({size})",
         "value": round(share, 1),
         "unit": "%",
         "target": f"<= {TARGET_SHARE_PERCENT:g}",
         "detail": f"links {spent[0]:.2f}s of {total:.2f}s wall, CPU share {cpu_share:.1f}%; "
                   f"{n_links} links ({n_step} step links) for {created} records",
+    }, trace_row]
+
+
+def _trace(engine: Any, size: str) -> dict[str, Any]:
+    """``trace --depth 2`` around an ADR, a scenario and a feature of the synced corpus (median ms of each)."""
+    from sqlalchemy import select
+
+    from tracertm import db
+    from tracertm.models import Feature, Scenario
+    from tracertm.repositories import Projects
+    from tracertm.trace import graph
+
+    with db.session(engine) as session:
+        project = Projects(session).resolve(None)
+        feature, scenario = session.execute(
+            select(Feature.feature_number, Scenario.scenario_number).join(Feature, Scenario.feature_id == Feature.id)
+            .order_by(Feature.feature_number, Scenario.scenario_number).limit(1)).one()
+        times: dict[str, float] = {}
+        sizes: dict[str, int] = {}
+        for ident in ("ADR-0001", f"{feature}/{scenario}", feature):
+            runs = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                built = graph.build(session, project, ident, 2)
+                runs.append(time.perf_counter() - t0)
+            times[ident], sizes[ident] = statistics.median(runs), len(built.edges)
+    return {
+        "name": f"trace --depth 2 ({size})",
+        "value": round(1000 * max(times.values()), 1),
+        "unit": "ms",
+        "target": "",
+        "detail": ", ".join(f"{k} {1000 * v:.0f} ms ({sizes[k]} edges)" for k, v in times.items()),
     }
 
 
@@ -184,7 +221,7 @@ def run(smoke: bool = False, size: str = "medium") -> list[dict[str, Any]]:
     """Rows for ``python -m bench``."""
     with tempfile.TemporaryDirectory(prefix="tracertm-trace-bench-") as tmp:
         work = Path(tmp)
-        return [_link_share(work, smoke, size), _matrix(work, smoke)]
+        return [*_link_share(work, smoke, size), _matrix(work, smoke)]
 
 
 def main(argv: list[str] | None = None) -> int:

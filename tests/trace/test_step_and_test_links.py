@@ -134,6 +134,12 @@ def test_test_links_come_from_results_import(basket: GitRepo, engine: Any, datab
     assert nodes[f"step_definition:{PATH}::add"]["title"] == "I add {int} {string}"
     assert ("scenario:FEAT-1/SC-1", "test", f"test_case:{TC}::basket;add") in {
         (e["source"], e["type"], e["target"]) for e in graph["edges"]}
+    # Step definitions and test cases are leaves: a shared step does not pull in every scenario that uses it.
+    code = main(["trace", "FEAT-1/SC-1", "--depth", "2", "--format", "json", *common])
+    edges = {(e["source"], e["type"], e["target"]) for e in json.loads(capsys.readouterr().out)["edges"]}
+    assert ("scenario:FEAT-1/SC-1", "step", f"step_definition:{PATH}::empty") in edges
+    assert not [e for e in edges if e[0] == "scenario:FEAT-1/SC-2" and e[1] == "step"]
+    assert ("feature:FEAT-1", "contains", "scenario:FEAT-1/SC-2") in edges  # reached through its feature instead
     code = main(["trace", f"{PATH}::add", "--depth", "1", *common])
     out = capsys.readouterr().out
     assert code == 0 and f"scenario FEAT-1/SC-1 -step-> step_definition {PATH}::add" in out
