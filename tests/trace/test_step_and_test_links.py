@@ -73,7 +73,8 @@ def step_links(engine: Any) -> dict[tuple[str, str], Any]:
     return {(k[0], k[2].rsplit("::", 1)[-1]): v for k, v in links(engine).items() if k[1] == "step"}
 
 
-def test_step_links_follow_the_matches(basket: GitRepo, engine: Any) -> None:
+def test_step_links_follow_the_matches(basket: GitRepo, engine: Any, database_url: str,
+                                       capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     found = step_links(engine)
     assert set(found) == {("FEAT-1/SC-1", "empty"), ("FEAT-1/SC-1", "add"), ("FEAT-1/SC-1", "holds"),
                           ("FEAT-1/SC-2", "empty"), ("FEAT-1/SC-2", "holds")}
@@ -89,6 +90,23 @@ def test_step_links_follow_the_matches(basket: GitRepo, engine: Any) -> None:
     found = step_links(engine)
     assert {k for k, v in found.items() if v["target_version"] != v["reviewed_version"]} == {
         ("FEAT-1/SC-1", "holds"), ("FEAT-1/SC-2", "holds")}
+    # The scenarios whose step definition changed are flagged by status, show and check --strict.
+    common = ["--database-url", database_url, "--project", "shop", "--path", str(basket.path)]
+    assert main(["status", *common]) == 0
+    out = capsys.readouterr().out
+    assert "(2 suspect, 0 dangling)" in out and f"FEAT-1/SC-1 step {PATH}::holds (suspect: reviewed at v1, now v2)" in out
+    assert main(["show", "FEAT-1/SC-2", *common]) == 0
+    assert f"! FEAT-1/SC-2 step {PATH}::holds (suspect" in capsys.readouterr().out
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    (basket.path / "pyproject.toml").write_text('[tool.tracertm]\nproject = "shop"\n')
+    assert main(["check", str(basket.path), "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert f"features/basket.feature:8:1: warning: suspect link: FEAT-1/SC-1 step {PATH}::holds" in out
+    (basket.path / "pyproject.toml").unlink()
+    # Reviewing a step definition reviews the suspect links to it.
+    assert main(["review", f"{PATH}::holds", "--by", "Ada", *common]) == 0
+    assert capsys.readouterr().out.count("reviewed FEAT-1/SC-") == 2
+    assert all(v["reviewed_by"] == "Ada" for k, v in step_links(engine).items() if k[1] == "holds")
 
     # A step that stops matching loses its link; a removed definition takes its links with it (no dangling).
     basket.write("features/basket.feature", FEATURE.replace('When I add 2 "apples"', "When I juggle"))

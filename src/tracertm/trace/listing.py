@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import UsageError
 from tracertm.models import Link, LinkType, Project
-from tracertm.trace.review import RECORD_KINDS, as_dict
+from tracertm.trace.review import RECORD_KINDS, as_dict, record_id
 
 _VERSION = 1
 LINK_TYPES = tuple(str(t) for t in LinkType)
@@ -83,7 +83,7 @@ def list_links(session: Session, project: Project, flt: LinkFilter | None = None
     if flt.types:
         stmt = stmt.where(Link.link_type.in_(flt.types))
     if flt.source:
-        stmt = stmt.where(Link.source_id == _record_id(session, project, flt.source))
+        stmt = stmt.where(Link.source_id == record_id(session, project, flt.source))
     if flt.target:
         from tracertm.repositories.records import normalize_adr
 
@@ -110,13 +110,6 @@ def counts(session: Session, project: Project) -> dict[str, Any]:
 
     return {"total": sum(total.values()), "suspect": count(suspect_clause()), "dangling": count(dangling_clause()),
             "by_type": {str(k): int(v) for k, v in sorted(total.items())}}
-
-
-def _record_id(session: Session, project: Project, ident: str) -> uuid.UUID:
-    from tracertm.repositories import find_any
-
-    _, row = find_any(session, project, ident)
-    return row.id  # type: ignore[no-any-return]
 
 
 def _filter_of(query: dict[str, Any], limit: int) -> LinkFilter:

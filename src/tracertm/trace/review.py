@@ -123,8 +123,6 @@ def review(
     give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
     Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
     """
-    from tracertm.repositories import find_any
-
     if everything == bool(selector):
         raise UsageError("review: give a LINK id or a record ID, or --all for every suspect link of the project")
     suspect = (
@@ -139,8 +137,8 @@ def review(
         if link_ids:
             query = query.where(Link.id.in_(link_ids))
         else:
-            _, row = find_any(session, project, selector)
-            query = query.where(or_(Link.source_id == row.id, Link.target_id == row.id))
+            row_id = record_id(session, project, selector)
+            query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
     found = session.execute(query.order_by(Link.source_ref, Link.target_ref)).scalars().all()
     before = [as_dict(x) for x in found]
     when = now or dt.datetime.now(dt.timezone.utc)
@@ -187,6 +185,20 @@ def review_link(
         )
         session.refresh(link)
     return as_dict(link), current == "suspect"
+
+
+def record_id(session: Session, project: Project, ident: str) -> Any:
+    """The row id of a record of any kind: a step definition (``STEP-n``, ``file::function``) or what
+    :func:`~tracertm.repositories.find_any` resolves."""
+    from tracertm.repositories import find_any
+    from tracertm.steps.queries import find_definition, looks_like_step
+
+    if looks_like_step(ident):
+        definition = find_definition(session, project, ident)
+        if definition is not None:
+            return definition.id
+    _, row = find_any(session, project, ident)
+    return row.id
 
 
 def _link_ids(session: Session, project: Project, selector: str) -> list[int]:
