@@ -435,12 +435,16 @@ def _pairs(conn: Connection, link_type: str, scenario_ids: Sequence[uuid.UUID]) 
 
 
 def _first_step_lines(conn: Connection, scenario_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """The line of each scenario's first executed step (where a test link points), from its step matches."""
-    m = Base.metadata.tables["scenario_step_matches"].c
+    """The line of each scenario's first own step (where a test link points), from its stored steps."""
+    s = Scenario.__table__.c
     out: dict[uuid.UUID, int] = {}
     for chunk in iter_chunks(list(scenario_ids)):
-        out.update({r[0]: int(r[1]) for r in conn.execute(
-            select(m.scenario_id, func.min(m.line)).where(m.scenario_id.in_(chunk)).group_by(m.scenario_id))})
+        for scenario_id, *lists in conn.execute(
+                select(s.id, s.given_steps, s.when_steps, s.then_steps).where(s.id.in_(chunk))):
+            lines = [step["line"] for steps in lists for step in steps or ()
+                     if isinstance(step, dict) and isinstance(step.get("line"), int)]
+            if lines:
+                out[scenario_id] = min(lines)
     return out
 
 
