@@ -5,6 +5,7 @@ every error is problem+json."""
 from __future__ import annotations
 
 import json
+import uuid
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -137,6 +138,14 @@ def test_links_filters_and_keyset_pages(app: tuple[TestClient, GitRepo, Any]) ->
 
     problem(client.get(f"{API}/links?type=owns"), 400)
     problem(client.get(f"{API}/links?cursor=garbage"), 400)
+    import base64
+
+    project_id = client.get("/api/v1/projects/refunds").json()["id"]
+    for forged in ({"v": 1, "p": "x", "q": {}, "a": 1}, {"v": 1, "p": str(uuid.uuid4()), "q": {}, "a": 1},
+                   {"v": 1, "p": project_id, "q": {}, "a": 2**70}, {"v": 1, "p": project_id, "q": {}, "a": -1},
+                   {"v": 1, "p": project_id, "q": {"s": "yes"}, "a": 1}):
+        cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        problem(client.get(f"{API}/links", params={"cursor": cursor}), 400)
     problem(client.get(f"{API}/links?source=ADR-0999"), 404)
     problem(client.get(f"{API}/links?limit=0"), 422)
     other = client.get("/api/v1/projects/nope/links")

@@ -136,7 +136,8 @@ def _decode(text: str) -> tuple[uuid.UUID, dict[str, Any], int]:
         if not isinstance(payload, dict) or payload.get("v") != _VERSION:
             raise UsageError(problem)
         query, after = payload.get("q") or {}, payload["a"]
-        if not isinstance(query, dict) or not isinstance(after, int) or isinstance(after, bool):
+        if (not isinstance(query, dict) or not isinstance(after, int) or isinstance(after, bool)
+                or not 0 <= after < 2**63):  # a link number: what a BIGINT holds
             raise UsageError(problem)
         return uuid.UUID(payload["p"]), query, after
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
