@@ -83,7 +83,8 @@ def install_trace_routes(app: FastAPI) -> None:
         source: Annotated[str | None, Query(max_length=1024, description="links from this record")] = None,
         target: Annotated[str | None, Query(max_length=500, description="links to this id (ADR-0003, REQ-7)")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
-        cursor: Annotated[str | None, Query(max_length=4096, description="from the previous page's page.next")] = None,
+        cursor: Annotated[str | None, Query(max_length=4096,
+                                            description="from the previous page's page.next")] = None,
     ) -> Response:
         """One page of the project's links in link-number order. ``Link: <...>; rel="next"`` and ``page.next``
         carry the next page's cursor, which encodes the whole query (with a cursor the other filters are

@@ -413,7 +413,9 @@ def clip_ref(ref: str) -> str:
     return ref[:480] + "…" + hashlib.sha256(ref.encode()).hexdigest()[:16]
 
 
-def _pairs(conn: Connection, link_type: str, scenario_ids: Sequence[uuid.UUID]) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+def _pairs(
+    conn: Connection, link_type: str, scenario_ids: Sequence[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
     """(scenario, target) → the line the link points at, as the tables say now. ``step``: the definitions a step of
     the scenario matched unambiguously (the first such step's line); ``test``: the test cases mapped to it."""
     tables = Base.metadata.tables

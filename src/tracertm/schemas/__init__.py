@@ -41,4 +41,6 @@ def json_schema(kind_name: str, which: str = "read") -> dict[str, Any]:
     return model(k.name).model_json_schema()
 
 
-SCHEMA_NAMES = ("project", "sync-run", "revision", "problem", "search-hit", "link", "matrix", "coverage", "trace-graph")
+SCHEMA_NAMES = (
+    "project", "sync-run", "revision", "problem", "search-hit", "link", "matrix", "coverage", "trace-graph",
+)

@@ -129,7 +129,8 @@ def coverage(session: Session, project: Project, by: str = "requirements") -> li
         row = rows.get(ref)
         if row is None:
             # An ADR id without a live ADR is orphaned; so is a requirement no ADR or contract states.
-            row = rows[ref] = Row(target_kind, ref, None, target_kind == "requirement" and (not stated or ref in stated))
+            defined = target_kind == "requirement" and (not stated or ref in stated)
+            row = rows[ref] = Row(target_kind, ref, None, defined)
         source = link["source_ref"]
         bucket = {"scenario": row.scenarios, "feature": row.features, "contract": row.contracts, "adr": row.adrs}
         bucket.get(link["source_kind"], row.adrs).append(source)
