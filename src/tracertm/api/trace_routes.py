@@ -3,6 +3,7 @@
 - ``GET  /api/v1/projects/{project}/matrix?from=requirements|adrs`` — the matrix with coverage states;
 - ``GET  /api/v1/projects/{project}/coverage`` — coverage states counted per requirement and per ADR, link counts;
 - ``GET  /api/v1/projects/{project}/links?suspect=true&type=implements`` — links, keyset paginated;
+- ``GET  /api/v1/projects/{project}/links/{link_id}`` — one link;
 - ``GET  /api/v1/projects/{project}/trace/{ident}?depth=N`` — the graph around a record or requirement id;
 - ``PATCH /api/v1/projects/{project}/links/{link_id}`` ``{"reviewed": true}`` — review one link;
 - ``POST /api/v1/projects/{project}/links/review`` ``{"source": ID}`` or ``{"all": true}`` — review many.
@@ -102,6 +103,18 @@ def install_trace_routes(app: FastAPI) -> None:
             url = request.url.remove_query_params(list(request.query_params.keys()))
             headers["Link"] = f'<{url.include_query_params(cursor=page.next_cursor, limit=page.limit)}>; rel="next"'
         return JSONResponse(body, headers=headers)
+
+    @app.get(f"{base}/links/{{link_id}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
+             openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS, operation_id="trace_link")
+    def link(
+        project: str,
+        link_id: Annotated[int, Path(ge=1, le=2**62, description="the link number")],
+        session: ReadSession,
+    ) -> dict[str, Any]:
+        """One link by its number, with its review state."""
+        from tracertm.trace.review import get_link
+
+        return get_link(session, Projects(session).get(project, "project"), link_id)
 
     @app.get(f"{base}/trace/{{ident:path}}", response_model=TraceGraph, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS, operation_id="trace_graph")

@@ -152,6 +152,18 @@ def review(
     return before
 
 
+def get_link(session: Session, project: Project, link_id: int) -> dict[str, Any]:
+    """The link numbered ``link_id`` of ``project`` (``as_dict``); ``NotFound`` when there is none."""
+    from tracertm.repositories.errors import NotFound
+
+    link = session.execute(
+        select(Link).where(Link.project_id == project.id, Link.id == link_id)
+    ).scalar_one_or_none()
+    if link is None:
+        raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
+    return as_dict(link)
+
+
 def review_link(
     session: Session, project: Project, link_id: int, *, by: str, now: dt.datetime | None = None
 ) -> tuple[dict[str, Any], bool]:
