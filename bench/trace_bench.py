@@ -5,10 +5,15 @@
 Rows (``run(smoke)`` returns them for ``python -m bench``):
 
 - *link maintenance share of a cold sync* (%, target ≤ 15): a cold ``tracertm.sync()`` of the benchmark corpus
-  (large: 2,000 ADRs, 2,000 contracts, 2,000 features with 10 scenarios each; smoke: small), with the time spent
-  in ``engine.links.maintain`` measured inside the same run, as a share of the rest of the sync;
+  with its step files (medium: 500 ADRs, 500 contracts, 500 features with 10 scenarios each, 500 step
+  definitions; ``--size large`` for 2,000 of each; smoke: small), with the time spent writing links — record links
+  (``engine.links.maintain``) and step links (``engine.links.write_scenario_links`` after step matching) — measured
+  inside the same run, as a share of the rest of the sync;
 - *matrix over N requirements* (s, target ≤ 1.0): ``coverage()`` + text rendering of the requirements matrix of a
-  repository whose scenarios name N distinct requirement ids (2,000; smoke: 200), half of them with results.
+  repository whose scenarios name N distinct requirement ids (2,000; smoke: 200), half of them with results and
+  every scenario linked to a test case (test links, written by ``link_scenarios_to_test_cases``);
+- *trace --depth 2* (ms, no target yet): the graph around an ADR, a scenario and a feature of the same corpus, slowest
+  of the three.
 """
 
 from __future__ import annotations
@@ -26,27 +31,30 @@ TARGET_SHARE_PERCENT = 15.0
 TARGET_MATRIX_S = 1.0
 
 
-def _link_share(work: Path, smoke: bool) -> dict[str, Any]:
+def _link_share(work: Path, smoke: bool, size: str = "medium") -> list[dict[str, Any]]:
     from bench import corpus as corpus_mod
     from bench.run import fresh_sqlite
     from tracertm.engine import links
     from tracertm.engine.sync import sync
 
-    size = "small" if smoke else "large"
-    corpus = corpus_mod.build(work / "corpus", size)
+    size = "small" if smoke else size
+    corpus = corpus_mod.build(work / "corpus", size, step_definitions=corpus_mod.STEP_DEFINITIONS[size])
     engine, _ = fresh_sqlite(work, "links")
     spent = [0.0, 0.0]  # wall, CPU
-    original = links.maintain
+    originals = {name: getattr(links, name) for name in ("maintain", "write_scenario_links")}
 
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        t0, c0 = time.perf_counter(), time.thread_time()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - t0
-            spent[1] += time.thread_time() - c0
+    def timed(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - t0
+                spent[1] += time.thread_time() - c0
+        return wrapper
 
-    links.maintain = timed  # type: ignore[assignment]
+    for name, original in originals.items():
+        setattr(links, name, timed(original))
     try:
         before = _cpu()
         t0 = time.perf_counter()
@@ -54,7 +62,11 @@ def _link_share(work: Path, smoke: bool) -> dict[str, Any]:
         total = time.perf_counter() - t0
         cpu = _cpu() - before
     finally:
-        links.maintain = original  # type: ignore[assignment]
+        for name, original in originals.items():
+            setattr(links, name, original)
+    try:
+        trace_row = _trace(engine, size)
+    finally:
         engine.dispose()
     # Wall-clock share (what a user waits for); the CPU share (parse workers included) is steadier on a busy box.
     share = 100.0 * spent[0] / max(total - spent[0], 1e-9)
@@ -62,13 +74,46 @@ def _link_share(work: Path, smoke: bool) -> dict[str, Any]:
     created = sum(c["created"] for c in result.counts.values())
     with engine.connect() as conn:
         n_links = conn.exec_driver_sql("SELECT count(*) FROM links").scalar()
-    return {
+        n_step = conn.exec_driver_sql("SELECT count(*) FROM links WHERE link_type = 'step'").scalar()
+    return [{
         "name": f"link maintenance share of a cold sync ({size})",
         "value": round(share, 1),
         "unit": "%",
         "target": f"<= {TARGET_SHARE_PERCENT:g}",
         "detail": f"links {spent[0]:.2f}s of {total:.2f}s wall, CPU share {cpu_share:.1f}%; "
-                  f"{n_links} links for {created} records",
+                  f"{n_links} links ({n_step} step links) for {created} records",
+    }, trace_row]
+
+
+def _trace(engine: Any, size: str) -> dict[str, Any]:
+    """``trace --depth 2`` around an ADR, a scenario and a feature of the synced corpus (median ms of each)."""
+    from sqlalchemy import select
+
+    from tracertm import db
+    from tracertm.models import Feature, Scenario
+    from tracertm.repositories import Projects
+    from tracertm.trace import graph
+
+    with db.session(engine) as session:
+        project = Projects(session).resolve(None)
+        feature, scenario = session.execute(
+            select(Feature.feature_number, Scenario.scenario_number).join(Feature, Scenario.feature_id == Feature.id)
+            .order_by(Feature.feature_number, Scenario.scenario_number).limit(1)).one()
+        times: dict[str, float] = {}
+        sizes: dict[str, int] = {}
+        for ident in ("ADR-0001", f"{feature}/{scenario}", feature):
+            runs = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                built = graph.build(session, project, ident, 2)
+                runs.append(time.perf_counter() - t0)
+            times[ident], sizes[ident] = statistics.median(runs), len(built.edges)
+    return {
+        "name": f"trace --depth 2 ({size})",
+        "value": round(1000 * max(times.values()), 1),
+        "unit": "ms",
+        "target": "",
+        "detail": ", ".join(f"{k} {1000 * v:.0f} ms ({sizes[k]} edges)" for k, v in times.items()),
     }
 
 
@@ -81,7 +126,8 @@ def _cpu() -> float:
 
 
 def _requirements_repo(root: Path, requirements: int) -> None:
-    """Features of 10 scenarios; scenario i of feature f names REQ-(10f+i); every fourth ADR names a requirement."""
+    """Features of 10 scenarios; scenario i of feature f names REQ-(10f+i); the 50 ADRs state every requirement
+    (so none is orphaned), ADR n the n-th fiftieth of them."""
     from bench.corpus import git
 
     root.mkdir(parents=True)
@@ -95,16 +141,40 @@ def _requirements_repo(root: Path, requirements: int) -> None:
         path = root / "features" / f"f{f:04d}.feature"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"@FEAT-{f + 1}\nFeature: Feature {f}\n{body}", encoding="utf-8")
+    per_adr = -(-features * 10 // 50)
     for n in range(1, 51):
         path = root / "docs" / "adr" / f"{n:04d}-decision.md"
         path.parent.mkdir(parents=True, exist_ok=True)
+        stated = ", ".join(f"REQ-{r}" for r in range((n - 1) * per_adr + 1, n * per_adr + 1))
         path.write_text(
-            f"# {n}. Decision {n}\n\n## Status\n\nAccepted\n\n## Context\n\nAbout REQ-{4 * n}.\n\n"
+            f"# {n}. Decision {n}\n\n## Status\n\nAccepted\n\n## Context\n\nAbout {stated}.\n\n"
             f"## Decision\n\nYes.\n", encoding="utf-8",
         )
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "requirements")
+
+
+def _test_links(engine: Any) -> None:
+    """One test case per scenario, mapped and linked as a results import does."""
+    import uuid
+
+    from sqlalchemy import insert, select
+
+    from tracertm import db
+    from tracertm.models import Project, Scenario, TestCase, scenario_test_case_association
+    from tracertm.trace.results import link_scenarios_to_test_cases
+
+    with db.session(engine) as session, session.begin():
+        project_id = session.execute(select(Project.id)).scalar_one()
+        scenario_ids = list(session.execute(select(Scenario.id)).scalars())
+        cases = [{"id": uuid.uuid4(), "project_id": project_id, "test_case_number": f"tests::case_{i}",
+                  "title": f"case {i}", "status": "automated"} for i in range(len(scenario_ids))]
+        session.execute(insert(TestCase.__table__), cases)
+        pairs = [(s, c["id"]) for s, c in zip(scenario_ids, cases)]
+        session.execute(insert(scenario_test_case_association),
+                        [{"scenario_id": s, "test_case_id": c} for s, c in pairs])
+        link_scenarios_to_test_cases(session, project_id, pairs)
 
 
 def _matrix(work: Path, smoke: bool) -> dict[str, Any]:
@@ -126,6 +196,7 @@ def _matrix(work: Path, smoke: bool) -> dict[str, Any]:
         with engine.begin() as conn:  # half of the scenarios have a result
             conn.execute(update(Scenario).where(Scenario.scenario_number.in_([f"SC-{i}" for i in range(5)]))
                          .values(pass_rate=1.0))
+        _test_links(engine)
         times = []
         rows: list[Any] = []
         for _ in range(1 if smoke else 3):
@@ -146,19 +217,21 @@ def _matrix(work: Path, smoke: bool) -> dict[str, Any]:
     }
 
 
-def run(smoke: bool = False) -> list[dict[str, Any]]:
+def run(smoke: bool = False, size: str = "medium") -> list[dict[str, Any]]:
     """Rows for ``python -m bench``."""
     with tempfile.TemporaryDirectory(prefix="tracertm-trace-bench-") as tmp:
         work = Path(tmp)
-        return [_link_share(work, smoke), _matrix(work, smoke)]
+        return [*_link_share(work, smoke, size), _matrix(work, smoke)]
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--smoke", action="store_true", help="small corpus, 200 requirements")
+    p.add_argument("--size", choices=("small", "medium", "large"), default="medium",
+                   help="corpus of the link-share row (default medium)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    rows = run(args.smoke)
+    rows = run(args.smoke, args.size)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

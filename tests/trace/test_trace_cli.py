@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from conftest import GitRepo
-from specs import adr
+from specs import adr, contract
 from test_trace_links import FEATURE, links, seed
 from tracertm.cli import main
 from tracertm.models import Scenario
@@ -129,8 +129,10 @@ def test_matrix_states_and_formats(synced: tuple[GitRepo, str], capsys: pytest.C
     common = ["--database-url", url, "--path", str(repo.path)]
     data = json.loads(run(capsys, "matrix", "--format", "json", *common)[1])
     states = {r["id"]: r["state"] for r in data["rows"]}
-    assert states == {"REQ-1": "uncovered", "REQ-7": "not executed", "REQ-9": "not executed",
-                      "REQ-10": "not executed"}
+    # REQ-9 and REQ-10 are named by a scenario only, and no ADR or contract states them: orphaned.
+    assert states == {"REQ-1": "uncovered", "REQ-7": "not executed", "REQ-9": "orphaned", "REQ-10": "orphaned"}
+    repo.write("contracts/partial.yaml", contract(2, "Partial refunds") + "metadata: {requirement: REQ-9}\n")
+    assert run(capsys, "sync", str(repo.path), "--database-url", url)[0] == 0
     # Results: SC-2 passes, SC-1 fails (database-owned columns, as the results importer writes them).
     engine = db.make_engine(url)
     with engine.begin() as conn:
@@ -139,8 +141,9 @@ def test_matrix_states_and_formats(synced: tuple[GitRepo, str], capsys: pytest.C
     engine.dispose()
     data = json.loads(run(capsys, "matrix", "--format", "json", *common)[1])
     states = {r["id"]: r["state"] for r in data["rows"]}
-    assert states == {"REQ-1": "uncovered", "REQ-7": "failing", "REQ-9": "covered", "REQ-10": "covered"}
-    assert data["states"]["covered"] == 2
+    assert states == {"REQ-1": "uncovered", "REQ-7": "failing", "REQ-9": "covered", "REQ-10": "orphaned"}
+    assert data["states"] == {"orphaned": 1, "uncovered": 1, "failing": 1, "suspect": 0, "not executed": 0,
+                              "covered": 1}
 
     # By ADR: ADR-0003 covered by failing SC-1; a reference to a missing ADR is orphaned; a changed ADR is suspect.
     repo.write("features/other.feature", "@FEAT-2\nFeature: Other\n\n  @SC-1 @ADR-0042\n  Scenario: x\n    Given y\n")

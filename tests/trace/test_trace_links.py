@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from conftest import GitRepo
 from specs import adr, contract
-from tracertm.engine.links import derive
+from tracertm.engine.links import LINKS_FORMAT, derive
 from tracertm.engine.sync import sync
 from tracertm.models import ADR, Link, Project
 from tracertm.parsers.records import DEFAULT_OPTIONS
@@ -184,7 +184,7 @@ def test_links_are_rebuilt_once_for_a_database_synced_before_links(git_repo: Git
     result = sync(git_repo.path, engine=engine)
     assert not result.changed and set(links(engine)) == expected
     with engine.connect() as conn:
-        assert conn.execute(select(Project.metadata_)).scalar_one()["links_format"] == 1
+        assert conn.execute(select(Project.metadata_)).scalar_one()["links_format"] == LINKS_FORMAT == 2
 
 
 def test_backfill_leaves_the_links_of_head(git_repo: GitRepo, engine: Any) -> None:

@@ -70,6 +70,9 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     from tracertm.api.routes import install_routes
 
     install_routes(app)
+    from tracertm.api.trace_routes import install_trace_routes
+
+    install_trace_routes(app)
     from tracertm.web import mount  # the HTML pages at / (tracertm.web)
 
     mount(app)

@@ -200,8 +200,8 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
             raise ApiProblem(415, "send the changes as application/json", kind="unsupported-media-type")
         try:
             changes = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            raise ApiProblem(422, "the body is not JSON", kind="invalid-request") from None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise ApiProblem(422, "the body is not JSON (or nests too deeply)", kind="invalid-request") from None
         if not isinstance(changes, dict):
             raise ApiProblem(422, "the body must be a JSON object of fields to set", kind="invalid-request")
         return await run_in_threadpool(_write, request, k, ident, project, if_match, actor, "update", changes)
@@ -248,7 +248,7 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, if_match:
             if expected is None:
                 raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
             if action == "update":
-                repo.update(row, changes or {}, expected, actor)
+                repo.update(row, changes or {}, expected, actor, Path(top) if top else None)
             else:
                 repo.set_deleted(row, action == "delete", expected, actor)
         data = dump(k, row, project_name(session, k, row), repo.feature_of(row))

@@ -12,7 +12,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                          parents=[_common(True)])
     p.add_argument("kind", metavar="KIND",
                    help="adr, contract, feature, scenario, step-definition, test-case, or: project, sync-run, "
-                   "revision, problem, search-hit")
+                   "revision, problem, search-hit, link, matrix, coverage, trace-graph")
     p.add_argument("--model", choices=("read", "update", "filter"), default="read")
     p.set_defaults(func=_schema)
 

@@ -16,7 +16,8 @@ def register(verbs: Any) -> None:
         p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
 
     p = verbs.add_parser("trace", help="the graph of links around one record", parents=[_common()])
-    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature, FEATURE/SCENARIO or a requirement id")
+    p.add_argument("id", metavar="ID",
+                   help="ADR-0003, CTR-0001, a feature, FEATURE/SCENARIO, STEP-n or a requirement id")
     p.add_argument("--depth", type=int, default=2, metavar="N", help="links to follow from ID (default: 2)")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
     project_options(p)
@@ -43,7 +44,8 @@ def register(verbs: Any) -> None:
 
     p = verbs.add_parser("review", help="mark suspect links reviewed (who and when)", parents=[_common()])
     p.add_argument("target", nargs="?", metavar="LINK|ID",
-                   help="a link number (as 'status' shows it) or a record id: its suspect links, both ways")
+                   help="a link number (as 'status' shows it) or a record id (also STEP-n or file::function): its "
+                        "suspect links, both ways")
     p.add_argument("--all", dest="everything", action="store_true", help="every suspect link of the project")
     p.add_argument("--by", metavar="NAME", help="reviewer (default: git user.name, else the login name)")
     p.add_argument("--format", choices=("text", "json"), default="text")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from tracertm.errors import Diagnostic
@@ -40,8 +40,13 @@ LINKS: Table = Base.metadata.tables["links"]
 TARGET_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
 MAX_REF = 255
 # Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
-LINKS_FORMAT = 1
+LINKS_FORMAT = 2  # 2: step and test links
 _FORMAT_KEY = "links_format"
+
+# Link types derived from what the files say (``derive``); the others are derived from database tables kept by other
+# writers in the same transaction: ``step`` from ``scenario_step_matches`` (sync's step matching), ``test`` from the
+# scenario ↔ test case mapping (results import). ``_write_sources`` replaces only the file-derived ones.
+DB_LINK_TYPES = (str(LinkType.STEP), str(LinkType.TEST))
 
 _ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
 _ADR_MENTION = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
@@ -188,6 +193,11 @@ def maintain(
     for chunk in iter_chunks(gone):
         conn.execute(delete(LINKS).where(LINKS.c.source_id.in_(chunk)))
     dangling = _write_sources(conn, project_id, sources, options, fresh=fresh)
+    if not fresh:
+        # A restored scenario's test mapping survived its deletion (step links come back with re-matching).
+        restored = [row_id for op in plan.operations if op.kind == "scenario" and op.action == "restored"
+                    if (row_id := ids.get((op.kind, op.parent or "", op.number))) is not None]
+        write_scenario_links(conn, project_id, str(LinkType.TEST), restored)
     deleted_refs = [(op.kind, op.number) for op, _ in targets.get("deleted", [])]
     return dangling + _dangling_to(conn, project_id, deleted_refs)
 
@@ -224,6 +234,10 @@ def _follow_targets(
             changed,
         )
     removed = [{"_id": row_id} for op, row_id in targets.get("deleted", [])]
+    steps_gone = [row_id for op, row_id in targets.get("deleted", []) if op.kind == "step_definition"]
+    for chunk in iter_chunks(steps_gone):
+        # A step link exists only while its definition matches; the scenarios it served are re-matched next.
+        conn.execute(delete(LINKS).where(t.target_id.in_(chunk), t.link_type == str(LinkType.STEP)))
     if removed:
         conn.execute(
             update(LINKS).where(t.target_id == bindparam("_id")).values(target_id=None, target_version=None,
@@ -249,7 +263,7 @@ def _write_sources(
     for chunk in iter_chunks([] if fresh else list(wanted)):
         rows = conn.execute(
             select(t.id, t.source_id, t.link_type, t.target_kind, t.target_ref, t.source_path, t.source_line,
-                   t.source_ref).where(t.source_id.in_(chunk))
+                   t.source_ref).where(t.source_id.in_(chunk), t.link_type.not_in(DB_LINK_TYPES))
         )
         for r in rows:
             existing[(r.source_id, LinkSpec(r.link_type, r.target_kind, r.target_ref))] = _Existing(
@@ -287,6 +301,17 @@ def _write_sources(
     ]
     if moved:
         conn.execute(update(LINKS).where(t.id == bindparam("_id")), moved)
+    if not fresh:
+        # Step and test links of a scenario that moved (new path, or its feature renumbered) follow it too.
+        followed = [{"_sid": s.id, "_path": s.path, "_ref": s.ref} for s in sources if s.kind == "scenario"]
+        if followed:
+            conn.execute(
+                update(LINKS)
+                .where(t.source_id == bindparam("_sid"), or_(*(t.link_type == x for x in DB_LINK_TYPES)),
+                       (t.source_path != bindparam("_path")) | (t.source_ref != bindparam("_ref")))
+                .values(source_path=bindparam("_path"), source_ref=bindparam("_ref"), updated_at=utcnow()),
+                followed,
+            )
     # Targets that exist and are already linked were resolved when the link was made (or followed since).
     return dangling
 
@@ -375,6 +400,133 @@ def _dangling_to(conn: Connection, project_id: uuid.UUID, refs: Sequence[tuple[s
     return out
 
 
+# ------------------------------------------------------------------------------------ database-derived links
+
+
+def clip_ref(ref: str) -> str:
+    """A target reference that fits ``links.target_ref`` (step identities and test ids can be long); a clipped one
+    keeps a digest of the whole so that two long ids stay two links."""
+    if len(ref) <= 500:
+        return ref
+    import hashlib
+
+    return ref[:480] + "…" + hashlib.sha256(ref.encode()).hexdigest()[:16]
+
+
+def _pairs(
+    conn: Connection, link_type: str, scenario_ids: Sequence[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """(scenario, target) → the line the link points at, as the tables say now. ``step``: the definitions a step of
+    the scenario matched unambiguously (the first such step's line); ``test``: the test cases mapped to it."""
+    tables = Base.metadata.tables
+    out: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    for chunk in iter_chunks(list(scenario_ids)):
+        if link_type == LinkType.STEP:
+            m = tables["scenario_step_matches"].c
+            rows = conn.execute(
+                select(m.scenario_id, m.step_definition_id, func.min(m.line))
+                .where(m.scenario_id.in_(chunk), m.status == "defined", m.step_definition_id.is_not(None))
+                .group_by(m.scenario_id, m.step_definition_id)
+            )
+        else:
+            a = tables["scenario_test_case_association"].c
+            rows = conn.execute(select(a.scenario_id, a.test_case_id).where(a.scenario_id.in_(chunk)))
+        for scenario_id, target_id, *line in rows:
+            out[(scenario_id, target_id)] = int(line[0] or 0) if line else 0
+    return out
+
+
+def _first_step_lines(conn: Connection, scenario_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The line of each scenario's first own step (where a test link points), from its stored steps."""
+    s = Scenario.__table__.c
+    out: dict[uuid.UUID, int] = {}
+    for chunk in iter_chunks(list(scenario_ids)):
+        for scenario_id, *lists in conn.execute(
+                select(s.id, s.given_steps, s.when_steps, s.then_steps).where(s.id.in_(chunk))):
+            lines = [step["line"] for steps in lists for step in steps or ()
+                     if isinstance(step, dict) and isinstance(step.get("line"), int)]
+            if lines:
+                out[scenario_id] = min(lines)
+    return out
+
+
+def write_scenario_links(
+    conn: Connection, project_id: uuid.UUID, link_type: str, scenario_ids: Iterable[uuid.UUID], *,
+    pairs: Iterable[tuple[uuid.UUID, uuid.UUID]] | None = None,
+) -> int:
+    """Bring the ``step`` or ``test`` links of ``scenario_ids`` in line with the tables they come from (see
+    :func:`_pairs`), set-based: a few statements per 500 scenarios. Links that stay keep their review; a new link is
+    born reviewed against its target's current version. With ``pairs`` (scenario id, target id) those links are
+    added and nothing is removed (results import: a later run never withdraws a mapping). Returns how many links
+    were added."""
+    t = LINKS.c
+    replace = pairs is None
+    if pairs is not None:
+        wanted = {pair: 0 for pair in pairs}
+        ids = sorted({s for s, _ in wanted}, key=str)
+    else:
+        ids = sorted(set(scenario_ids), key=str)
+        wanted = _pairs(conn, link_type, ids) if ids else {}
+    if not ids:
+        return 0
+    existing: dict[tuple[uuid.UUID, uuid.UUID | None], tuple[int, int]] = {}
+    for chunk in iter_chunks(ids):
+        for r in conn.execute(select(t.id, t.source_id, t.target_id, t.source_line).where(
+                t.source_id.in_(chunk), t.link_type == link_type)):
+            existing[(r.source_id, r.target_id)] = (r.id, r.source_line)
+    if replace:
+        stale = [link_id for key, (link_id, _) in existing.items() if key not in wanted]
+        for chunk in iter_chunks(stale):
+            conn.execute(delete(LINKS).where(t.id.in_(chunk)))
+        relined = [{"_id": existing[key][0], "_line": line} for key, line in wanted.items()
+                   if key in existing and line and existing[key][1] != line]
+        if relined:
+            conn.execute(update(LINKS).where(t.id == bindparam("_id")).values(source_line=bindparam("_line")),
+                         relined)
+    new = {key: line for key, line in wanted.items() if key not in existing}
+    if not new:
+        return 0
+    scenarios, features = Scenario.__table__, Feature.__table__
+    sources: dict[uuid.UUID, tuple[str, str | None]] = {}
+    for chunk in iter_chunks(sorted({s for s, _ in new}, key=str)):
+        for r in conn.execute(
+            select(scenarios.c.id, scenarios.c.scenario_number, features.c.feature_number, features.c.source_path)
+            .select_from(scenarios.join(features, scenarios.c.feature_id == features.c.id))
+            .where(scenarios.c.id.in_(chunk), scenarios.c.deleted_at.is_(None), features.c.deleted_at.is_(None))
+        ):
+            sources[r.id] = (source_ref("scenario", r.scenario_number, r.feature_number), r.source_path)
+    kind = "step_definition" if link_type == LinkType.STEP else "test_case"
+    target = Base.metadata.tables["step_definitions" if kind == "step_definition" else "test_cases"]
+    number = target.c["step_number" if kind == "step_definition" else "test_case_number"]
+    targets: dict[uuid.UUID, tuple[str, int]] = {}
+    for chunk in iter_chunks(sorted({x for _, x in new}, key=str)):
+        for t_id, t_number, t_version in conn.execute(select(target.c.id, number, target.c.version)
+                                                      .where(target.c.id.in_(chunk), number.is_not(None))):
+            targets[t_id] = (clip_ref(str(t_number)), t_version)
+    lines = _first_step_lines(conn, list(sources)) if link_type == LinkType.TEST else {}
+    rows: list[dict[str, Any]] = []
+    for (scenario_id, target_id), line in sorted(new.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
+        if scenario_id not in sources or target_id not in targets:
+            continue  # a deleted scenario links nothing; a definition without identity is not a synced one
+        ref, path = sources[scenario_id]
+        target_ref, version = targets[target_id]
+        rows.append({
+            "project_id": project_id, "source_kind": "scenario", "source_id": scenario_id, "source_ref": ref,
+            "source_path": path, "source_line": line or lines.get(scenario_id) or 1, "link_type": link_type,
+            "target_kind": kind, "target_ref": target_ref, "target_id": target_id, "target_version": version,
+            "reviewed_version": version,
+        })
+    _insert(conn, rows)
+    return len(rows)
+
+
+def _live_scenario_ids(conn: Connection, project_id: uuid.UUID) -> list[uuid.UUID]:
+    s, f = Scenario.__table__, Feature.__table__
+    return [r.id for r in conn.execute(
+        select(s.c.id).select_from(s.join(f, s.c.feature_id == f.c.id))
+        .where(f.c.project_id == project_id, s.c.deleted_at.is_(None), f.c.deleted_at.is_(None)))]
+
+
 # -------------------------------------------------------------------------------------------------- rebuild
 
 
@@ -400,7 +552,7 @@ def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions) -> 
     # Re-resolve every target: ids and versions as they are now. A link that had a target keeps its review.
     rows = conn.execute(
         select(t.id, t.target_kind, t.target_ref, t.target_id, t.target_version, t.reviewed_version).where(
-            t.project_id == project_id, t.target_kind.in_(list(TARGET_MODELS))
+            t.project_id == project_id, t.target_kind.in_(list(TARGET_MODELS)), t.link_type.not_in(DB_LINK_TYPES)
         )
     ).all()
     resolved = resolve(conn, project_id, {(r.target_kind, r.target_ref) for r in rows})
@@ -413,6 +565,9 @@ def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions) -> 
             fixes.append({"_id": r.id, "target_id": tid, "target_version": version, "reviewed_version": reviewed})
     if fixes:
         conn.execute(update(LINKS).where(t.id == bindparam("_id")).values(updated_at=utcnow()), fixes)
+    live = _live_scenario_ids(conn, project_id)
+    for link_type in DB_LINK_TYPES:
+        write_scenario_links(conn, project_id, link_type, live)
     return dangling(conn, project_id)
 
 

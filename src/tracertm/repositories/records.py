@@ -349,21 +349,58 @@ class Records:
         """Refuse fields that git (or the engine) owns, naming the file (and, with the repository ``top`` or for
         scenarios, the line) to edit instead."""
         k = self.kind
-        owned = [f for f in fields if k.owner_of(f) in ("git", "engine")]
+        # ``metadata`` holds keys of both owners: its keys are checked one by one (check_metadata).
+        owned = [f for f in fields if k.owner_of(f) in ("git", "engine")
+                 and not (f == "metadata" and k.metadata_column is not None)]
         if not owned:
             return
+        path, line = self._where(row, owned[0], top)
+        where = f"{path}:{line}" if path and line else (path or "its source file")
+        editable = [*k.db_owned, *(["metadata keys the file does not set"] if k.metadata_column else [])]
+        raise GitOwnedField(
+            f"{', '.join(owned)} of {k.name} {self.qualified(row)}: owned by git, not the database; edit {where} "
+            f"and commit (the next sync updates the database). Editable here: {', '.join(editable)}",
+            owned, path, line,
+        )
+
+    def _where(self, row: Any, field: str, top: Path | None) -> tuple[str | None, int | None]:
+        """The file of ``row`` and, where it can be found, the line that sets ``field`` (else the record's line)."""
         path = getattr(row, "source_path", None)
         line = None
         if top is not None and path:
             from tracertm.repositories.locate import line_in_file
 
-            line = line_in_file(top, path, k.name, owned[0], getattr(row, "title", None))
-        line = line or source_line(row)
+            line = line_in_file(top, path, self.kind.name, field, getattr(row, "title", None))
+        # Without the file: a scenario's line from its steps, a step definition's own line.
+        return path, line or source_line(row) or (getattr(row, "line", None) if self.kind.name == "step_definition"
+                                                   else None)
+
+    def git_metadata_keys(self, row: Any) -> set[str]:
+        """The metadata keys the record's file sets: those of its newest git revision (sync writes one whenever
+        the file's content changes). Records git does not own have none."""
+        column = self.kind.metadata_column
+        if not self.kind.from_git or column is None:
+            return set()
+        snapshot = self.session.execute(
+            select(SpecRevision.snapshot).where(SpecRevision.entity_id == row.id, SpecRevision.change != "annotated")
+            .order_by(SpecRevision.version.desc()).limit(1)
+        ).scalar_one_or_none()
+        if snapshot is None:  # no git revision (a row made outside sync): every key present is the file's
+            return set(getattr(row, "metadata_", None) or {})
+        return set((snapshot or {}).get(column) or {})
+
+    def check_metadata(self, row: Any, keys: builtins.list[str], top: Path | None = None) -> None:
+        """Refuse metadata keys the record's file sets (409), naming the file and the key's line."""
+        clash = sorted(set(keys) & self.git_metadata_keys(row))
+        if not clash:
+            return
+        path, line = self._where(row, clash[0], top)
         where = f"{path}:{line}" if path and line else (path or "its source file")
         raise GitOwnedField(
-            f"{', '.join(owned)} of {k.name} {self.qualified(row)}: owned by git, not the database; edit {where} "
-            f"and commit (the next sync updates the database). Editable here: {', '.join(k.db_owned)}",
-            owned, path, line,
+            f"metadata {', '.join(repr(c) for c in clash)} of {self.kind.name} {self.qualified(row)}: set by its "
+            f"file, so owned by git; edit {where} and commit (the next sync updates the database), or use another "
+            "key",
+            [f"metadata.{c}" for c in clash], path, line,
         )
 
     def update(self, row: Any, changes: dict[str, Any], expected_version: int, actor: str,
@@ -378,6 +415,9 @@ class Records:
 
         self.check_fields(row, builtins.list(changes), top)
         values = update_model(self.kind.name).model_validate(changes).model_dump(exclude_unset=True)
+        metadata = values.pop("metadata", None)
+        if metadata:
+            self.check_metadata(row, builtins.list(metadata), top)
         if row.version != expected_version:
             raise StaleVersion(
                 f"{self.kind.name} {self.qualified(row)} is at version {row.version}, not {expected_version}: "
@@ -389,6 +429,12 @@ class Records:
             if value is None and not self.kind.table.c[name].nullable:
                 continue
             setattr(row, name, value)
+        if metadata:  # a merge: null removes a key; a new dict so that the change is seen and audited
+            merged = {**(row.metadata_ or {}), **{key: v for key, v in metadata.items() if v is not None}}
+            for key in [key for key, v in metadata.items() if v is None]:
+                merged.pop(key, None)
+            if merged != (row.metadata_ or {}):
+                row.metadata_ = merged
         try:
             self.session.flush()
         except StaleDataError:

@@ -184,6 +184,9 @@ def _import(
     case_ids, created = _upsert_cases(session, project.id, cases)
     summary.test_cases_created = created
     _link(session, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
+    from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
+    link_scenarios_to_test_cases(
+        session, project.id, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
     rows = [
         {
             "run_id": run_id, "test_case_id": case_ids[case.external_id],

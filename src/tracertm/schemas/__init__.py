@@ -15,7 +15,7 @@ from pydantic import BaseModel
 def json_schema(kind_name: str, which: str = "read") -> dict[str, Any]:
     """The JSON Schema of one kind's ``read``, ``update`` or ``filter`` model, or of ``project``/``sync-run``/
     ``revision`` (``kind_name`` alone)."""
-    from tracertm.schemas import common
+    from tracertm.schemas import common, trace
     from tracertm.schemas.filters import ListFilter
     from tracertm.schemas.records import read_model
     from tracertm.schemas.updates import update_model
@@ -23,6 +23,8 @@ def json_schema(kind_name: str, which: str = "read") -> dict[str, Any]:
     standalone: dict[str, type[BaseModel]] = {
         "project": common.ProjectRead, "sync-run": common.SyncRunRead, "revision": common.RevisionRead,
         "problem": common.Problem, "search-hit": common.SearchHit,
+        "link": trace.LinkRead, "matrix": trace.Matrix, "coverage": trace.CoverageSummary,
+        "trace-graph": trace.TraceGraph,
     }
     if kind_name in standalone:
         return standalone[kind_name].model_json_schema()
@@ -39,4 +41,6 @@ def json_schema(kind_name: str, which: str = "read") -> dict[str, Any]:
     return model(k.name).model_json_schema()
 
 
-SCHEMA_NAMES = ("project", "sync-run", "revision", "problem", "search-hit")
+SCHEMA_NAMES = (
+    "project", "sync-run", "revision", "problem", "search-hit", "link", "matrix", "coverage", "trace-graph",
+)

@@ -212,6 +212,9 @@ def _rematch(
     if batch:
         conn.execute(insert(links), batch)
         stats.rows += len(batch)
+    from tracertm.engine.links import write_scenario_links  # the trace links that follow the matches
+
+    write_scenario_links(conn, project_id, "step", targets)
     return stats
 
 

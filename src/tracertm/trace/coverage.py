@@ -3,7 +3,9 @@
 One place decides a scenario's last result (``scenario_result``) and one decides a state (``state``), so new result
 columns are wired here only. States, most urgent first:
 
-- ``orphaned``: referenced but not defined (an ADR id no live ADR has);
+- ``orphaned``: referenced but not defined — an ADR id no live ADR has; a requirement id that only features and
+  scenarios name while no ADR or contract states it (ADRs and contracts are where requirements are stated; a project
+  whose ADRs and contracts state no requirement at all keeps them elsewhere, and every named id counts as defined);
 - ``uncovered``: no scenario links to it;
 - ``failing``: a linked scenario's last result failed;
 - ``suspect``: a link to it is suspect (it changed since the linking spec was reviewed);
@@ -23,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracertm.models import ADR, Link, Project, Scenario
+from tracertm.models import ADR, Link, LinkType, Project, Scenario
 from tracertm.trace.review import link_state
 
 
@@ -37,6 +39,7 @@ class State(enum.StrEnum):
 
 
 PASSED, FAILED = "passed", "failed"
+STATING_KINDS = frozenset({"adr", "contract"})  # the kinds whose requirement ids define the requirement
 # Scenario columns the result is read from. ``last_status`` arrives with test results; until then the pass rate
 # stands in for it (1.0: passed, below: failed).
 RESULT_COLUMNS = ("last_status", "pass_rate", "last_executed_at")
@@ -89,6 +92,7 @@ class Row:
     adrs: list[str] = field(default_factory=list)
     results: dict[str, str | None] = field(default_factory=dict)
     suspect: list[str] = field(default_factory=list)  # sources whose link to this row is suspect
+    tests: list[str] = field(default_factory=list)  # test cases mapped to its scenarios (test links)
     state: State = State.UNCOVERED
 
     def as_dict(self) -> dict[str, Any]:
@@ -96,6 +100,7 @@ class Row:
             "kind": self.kind, "id": self.id, "title": self.title, "state": str(self.state),
             "scenarios": [{"id": s, "result": self.results.get(s)} for s in self.scenarios],
             "features": self.features, "contracts": self.contracts, "adrs": self.adrs, "suspect": self.suspect,
+            "tests": self.tests,
         }
 
 
@@ -114,21 +119,28 @@ def coverage(session: Session, project: Project, by: str = "requirements") -> li
             select(ADR.adr_number, ADR.title).where(ADR.project_id == project.id, ADR.deleted_at.is_(None))
         ).all():
             rows[number] = Row("adr", number, title, True)
-    results = _results(session, [link["source_id"] for link in links if link["source_kind"] == "scenario"])
+    scenario_ids = [link["source_id"] for link in links if link["source_kind"] == "scenario"]
+    results = _results(session, scenario_ids)
+    tests = _tests(session, project, scenario_ids)
+    # Requirements are stated by ADRs and contracts; with none stated there, every named id counts as defined.
+    stated = {link["target_ref"] for link in links if link["source_kind"] in STATING_KINDS}
     for link in links:
         ref = link["target_ref"]
         row = rows.get(ref)
         if row is None:
-            # Requirements are defined by being named; an ADR id without a live ADR is orphaned.
-            row = rows[ref] = Row(target_kind, ref, None, target_kind == "requirement")
+            # An ADR id without a live ADR is orphaned; so is a requirement no ADR or contract states.
+            defined = target_kind == "requirement" and (not stated or ref in stated)
+            row = rows[ref] = Row(target_kind, ref, None, defined)
         source = link["source_ref"]
         bucket = {"scenario": row.scenarios, "feature": row.features, "contract": row.contracts, "adr": row.adrs}
         bucket.get(link["source_kind"], row.adrs).append(source)
         if link["source_kind"] == "scenario":
             row.results[source] = results.get(link["source_id"])
+            row.tests.extend(tests.get(link["source_id"], ()))
         if link_state(link) == "suspect":
             row.suspect.append(source)
     for row in rows.values():
+        row.tests = sorted(set(row.tests))
         for names in (row.scenarios, row.features, row.contracts, row.adrs, row.suspect):
             names.sort()
         row.state = state(row.defined, [row.results[s] for s in row.scenarios], bool(row.suspect))
@@ -145,6 +157,20 @@ def _results(session: Session, scenario_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     for chunk in iter_chunks(sorted(set(scenario_ids))):
         for r in session.execute(select(Scenario.id, *columns).where(Scenario.id.in_(chunk))).mappings():
             out[r["id"]] = scenario_result(dict(r))
+    return out
+
+
+def _tests(session: Session, project: Project, scenario_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """The test cases each scenario is linked to (``test`` links), by test id."""
+    from tracertm.engine.apply import iter_chunks
+
+    out: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for chunk in iter_chunks(sorted(set(scenario_ids))):
+        for source_id, ref in session.execute(
+            select(Link.source_id, Link.target_ref).where(
+                Link.project_id == project.id, Link.link_type == str(LinkType.TEST), Link.source_id.in_(chunk))
+        ).all():
+            out[source_id].append(ref)
     return out
 
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict, deque
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracertm.engine.links import clip_ref
 from tracertm.errors import UsageError
-from tracertm.models import ADR, Contract, Feature, Link, Project, Scenario
+from tracertm.models import ADR, Contract, Feature, Link, Project, Scenario, StepDefinition, TestCase
 from tracertm.trace.review import link_state
 
 Node = tuple[str, str]  # (kind, id) — scenarios as FEATURE/SCENARIO
@@ -52,12 +54,23 @@ def _key(node: Node) -> str:
     return f"{node[0]}:{node[1]}"
 
 
-def _root(session: Session, project: Project, ident: str) -> Node:
-    """A record id (``ADR-0003``, ``CTR-1``, a feature, ``FEATURE/SCENARIO``) or a requirement id some link names."""
+# Reached through step and test links, step definitions and test cases are shown but not followed further: one
+# shared step ("Given a logged-in user") links every scenario that uses it, and following it would pull them all in.
+LEAF_KINDS = frozenset({"step_definition", "test_case"})
+
+
+def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UUID | None]:
+    """A record id (``ADR-0003``, ``CTR-1``, a feature, ``FEATURE/SCENARIO``, ``STEP-n`` or ``file::function``, a
+    test id) or a requirement id some link names; with the record's row id (None for a requirement)."""
     from tracertm.kinds import NUMBER_COLUMN
     from tracertm.repositories import find_any
     from tracertm.repositories.errors import NotFound
+    from tracertm.steps.queries import find_definition, looks_like_step
 
+    if looks_like_step(ident):
+        definition = find_definition(session, project, ident)
+        if definition is not None and definition.step_number:
+            return ("step_definition", clip_ref(definition.step_number)), definition.id
     try:
         k, row = find_any(session, project, ident)
         kind = k.name
@@ -70,71 +83,139 @@ def _root(session: Session, project: Project, ident: str) -> Node:
                 f"{ident}: no record and no link target with this id in project {project.name}; "
                 "see 'tracertm list' or 'tracertm matrix'"
             ) from None
-        return (known, ident)
+        return (known, ident), None
     if kind == "scenario":
-        return ("scenario", f"{row.feature.feature_number}/{row.scenario_number}")
-    return (kind, str(getattr(row, NUMBER_COLUMN[kind])))
+        return ("scenario", f"{row.feature.feature_number}/{row.scenario_number}"), row.id
+    if kind == "test_case":
+        return ("test_case", clip_ref(row.test_case_number)), row.id
+    return (kind, str(getattr(row, NUMBER_COLUMN[kind]))), row.id
 
 
 def build(session: Session, project: Project, ident: str, depth: int = 2) -> Graph:
-    """Breadth-first over links (either direction) and containment from ``ident``, ``depth`` steps at most."""
+    """Breadth-first over links (either direction) and containment from ``ident``, ``depth`` steps at most.
+
+    Each step reads only the links of the nodes it expands (by source id and by the indexed target reference) and
+    the containment around them, so the cost follows the size of the graph, not of the project. Step definitions
+    and test cases are leaves unless they are the root (:data:`LEAF_KINDS`)."""
     if depth < 0:
         raise UsageError(f"--depth {depth}: give 0 or more")
-    root = _root(session, project, ident)
-    adjacency: dict[Node, list[Edge]] = defaultdict(list)
-    for link in session.execute(select(Link).where(Link.project_id == project.id)).scalars():
-        edge = Edge((link.source_kind, link.source_ref), (link.target_kind, link.target_ref), link.link_type,
-                    link_state(link))
-        adjacency[edge.source].append(edge)
-        adjacency[edge.target].append(edge)
-    titles = _titles(session, project)
-    for (kind, ref), info in titles.items():
-        if kind == "scenario":
-            feature = ("feature", info["feature"])
-            edge = Edge(feature, (kind, ref), "contains")
-            adjacency[feature].append(edge)
-            adjacency[(kind, ref)].append(edge)
+    root, root_id = _root(session, project, ident)
+    ids: dict[Node, uuid.UUID] = {root: root_id} if root_id is not None else {}
     graph = Graph(root)
-    seen_edges: set[Edge] = set()
-    queue: deque[tuple[Node, int]] = deque([(root, 0)])
     distance = {root: 0}
-    while queue:
-        node, d = queue.popleft()
-        if d >= depth:
-            continue
-        for edge in adjacency.get(node, ()):
-            if edge in seen_edges:
-                continue
-            seen_edges.add(edge)
+    seen: set[Edge] = set()
+    frontier = [root]
+    for d in range(depth):
+        expand = [n for n in frontier if n == root or n[0] not in LEAF_KINDS]
+        if not expand:
+            break
+        found = _adjacent(session, project, expand, ids)
+        frontier = []
+        for edge in sorted(found - seen, key=lambda e: (e.source, e.type, e.target)):
+            seen.add(edge)
             graph.edges.append(edge)
-            other = edge.target if edge.source == node else edge.source
-            if other not in distance:
-                distance[other] = d + 1
-                queue.append((other, d + 1))
+            for other in (edge.source, edge.target):
+                if other not in distance:
+                    distance[other] = d + 1
+                    frontier.append(other)
+    titles = _titles(session, project, list(distance))
     for node in sorted(distance, key=lambda n: (distance[n], n)):
-        found = titles.get(node)
+        found_title = titles.get(node)
         graph.nodes[node] = {
-            "title": found["title"] if found else None,
-            "missing": found is None and node[0] != "requirement",
+            "title": found_title,
+            "missing": node not in titles and node[0] != "requirement",
             "depth": distance[node],
         }
     return graph
 
 
-def _titles(session: Session, project: Project) -> dict[Node, dict[str, Any]]:
-    out: dict[Node, dict[str, Any]] = {}
-    for kind, model, number, title in (("adr", ADR, ADR.adr_number, ADR.title),
-                                       ("contract", Contract, Contract.contract_number, Contract.title),
-                                       ("feature", Feature, Feature.feature_number, Feature.name)):
-        for n, t in session.execute(select(number, title).where(model.project_id == project.id,
-                                                                model.deleted_at.is_(None))).all():
-            out[(kind, n)] = {"title": t}
-    for f, s, t in session.execute(
-        select(Feature.feature_number, Scenario.scenario_number, Scenario.title)
-        .join(Feature, Scenario.feature_id == Feature.id)
-        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
-    ).all():
-        out[("scenario", f"{f}/{s}")] = {"title": t, "feature": f}
+def _adjacent(session: Session, project: Project, nodes: list[Node], ids: dict[Node, uuid.UUID]) -> set[Edge]:
+    """Every link from or to ``nodes``, and feature ↔ scenario containment; learns the row ids of the nodes met."""
+    from tracertm.engine.apply import iter_chunks
+
+    edges: set[Edge] = set()
+
+    def add(link: Any) -> None:
+        source, target = (link["source_kind"], link["source_ref"]), (link["target_kind"], link["target_ref"])
+        ids.setdefault(source, link["source_id"])
+        if link["target_id"] is not None:
+            ids.setdefault(target, link["target_id"])
+        edges.add(Edge(source, target, link["link_type"], link_state(link)))
+
+    # Plain rows, not ORM objects: a node as shared as a step definition can have tens of thousands of links.
+    columns = (Link.source_kind, Link.source_ref, Link.source_id, Link.target_kind, Link.target_ref, Link.target_id,
+               Link.link_type, Link.target_version, Link.reviewed_version)
+    known = [ids[n] for n in nodes if n in ids]
+    for chunk in iter_chunks(known):
+        for link in session.execute(select(*columns).where(Link.source_id.in_(chunk))).mappings():
+            add(link)
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, ref in nodes:
+        by_kind[kind].append(ref)
+    for kind, refs in by_kind.items():
+        for chunk in iter_chunks(sorted(refs)):
+            for link in session.execute(select(*columns).where(
+                    Link.project_id == project.id, Link.target_kind == kind, Link.target_ref.in_(chunk))).mappings():
+                add(link)
+    # Containment: a feature contains its live scenarios; a scenario is contained by its feature.
+    features = sorted(set(by_kind.get("feature", ())) | {ref.split("/", 1)[0] for ref in by_kind.get("scenario", ())})
+    scenarios = set(by_kind.get("scenario", ()))
+    wanted = set(by_kind.get("feature", ()))
+    for chunk in iter_chunks(features):
+        for f_id, f, s_id, s in session.execute(
+            select(Feature.id, Feature.feature_number, Scenario.id, Scenario.scenario_number)
+            .join(Feature, Scenario.feature_id == Feature.id)
+            .where(Feature.project_id == project.id, Feature.feature_number.in_(chunk),
+                   Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
+        ).all():
+            scenario = ("scenario", f"{f}/{s}")
+            if f in wanted or scenario[1] in scenarios:
+                ids.setdefault(("feature", f), f_id)
+                ids.setdefault(scenario, s_id)
+                edges.add(Edge(("feature", f), scenario, "contains"))
+    return edges
+
+
+def _titles(session: Session, project: Project, nodes: list[Node]) -> dict[Node, str | None]:
+    """The titles of the live records among ``nodes`` (a node absent from the answer has no live record)."""
+    from tracertm.engine.apply import iter_chunks
+
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, ref in nodes:
+        by_kind[kind].append(ref)
+    out: dict[Node, str | None] = {}
+    tables: dict[str, tuple[Any, Any, Any]] = {
+        "adr": (ADR, ADR.adr_number, ADR.title),
+        "contract": (Contract, Contract.contract_number, Contract.title),
+        "feature": (Feature, Feature.feature_number, Feature.name),
+        "step_definition": (StepDefinition, StepDefinition.step_number, StepDefinition.pattern),
+        "test_case": (TestCase, TestCase.test_case_number, TestCase.title),
+    }
+    for kind, (model, number, title) in tables.items():
+        refs = by_kind.get(kind, [])
+        # Step and test ids longer than a link reference are clipped in links: match them by their full value.
+        full = {clip_ref(r): r for r in refs}
+        for chunk in iter_chunks(sorted(refs)):
+            for n, t in session.execute(select(number, title).where(
+                    model.project_id == project.id, model.deleted_at.is_(None), number.in_(chunk))).all():
+                out[(kind, full.get(clip_ref(str(n)), str(n)))] = t
+        clipped = [r for r in refs if "…" in r and (kind, r) not in out]
+        for r in clipped:  # rare: find the long identity by its prefix
+            for n, t in session.execute(select(number, title).where(
+                    model.project_id == project.id, model.deleted_at.is_(None),
+                    number.startswith(r.split("…", 1)[0], autoescape=True))).all():
+                if clip_ref(str(n)) == r:
+                    out[(kind, r)] = t
+    pairs = {(f, s) for ref in by_kind.get("scenario", []) if "/" in ref for f, s in [ref.split("/", 1)]}
+    for chunk in iter_chunks(sorted({f for f, _ in pairs})):
+        for f, s, t in session.execute(
+            select(Feature.feature_number, Scenario.scenario_number, Scenario.title)
+            .join(Feature, Scenario.feature_id == Feature.id)
+            .where(Feature.project_id == project.id, Feature.feature_number.in_(chunk),
+                   Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
+        ).all():
+            if (f, s) in pairs:
+                out[("scenario", f"{f}/{s}")] = t
     return out
 
 

@@ -11,13 +11,13 @@ from typing import Any
 
 from tracertm.trace.coverage import Row, states_count
 
-HEADERS = ("id", "title", "state", "scenarios", "features", "contracts", "adrs", "suspect")
+HEADERS = ("id", "title", "state", "scenarios", "features", "contracts", "adrs", "suspect", "tests")
 
 
 def _cells(row: Row) -> list[str]:
     scenarios = ", ".join(f"{s} ({row.results.get(s) or 'not run'})" for s in row.scenarios)
     return [row.id, row.title or "", str(row.state), scenarios, ", ".join(row.features), ", ".join(row.contracts),
-            ", ".join(row.adrs), ", ".join(row.suspect)]
+            ", ".join(row.adrs), ", ".join(row.suspect), ", ".join(row.tests)]
 
 
 def render(rows: Sequence[Row], fmt: str, by: str) -> str:

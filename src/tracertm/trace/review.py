@@ -123,8 +123,6 @@ def review(
     give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
     Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
     """
-    from tracertm.repositories import find_any
-
     if everything == bool(selector):
         raise UsageError("review: give a LINK id or a record ID, or --all for every suspect link of the project")
     suspect = (
@@ -139,8 +137,8 @@ def review(
         if link_ids:
             query = query.where(Link.id.in_(link_ids))
         else:
-            _, row = find_any(session, project, selector)
-            query = query.where(or_(Link.source_id == row.id, Link.target_id == row.id))
+            row_id = record_id(session, project, selector)
+            query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
     found = session.execute(query.order_by(Link.source_ref, Link.target_ref)).scalars().all()
     before = [as_dict(x) for x in found]
     when = now or dt.datetime.now(dt.timezone.utc)
@@ -152,6 +150,67 @@ def review(
             )
         )
     return before
+
+
+def get_link(session: Session, project: Project, link_id: int) -> dict[str, Any]:
+    """The link numbered ``link_id`` of ``project`` (``as_dict``); ``NotFound`` when there is none."""
+    from tracertm.repositories.errors import NotFound
+
+    link = session.execute(
+        select(Link).where(Link.project_id == project.id, Link.id == link_id)
+    ).scalar_one_or_none()
+    if link is None:
+        raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
+    return as_dict(link)
+
+
+def review_link(
+    session: Session, project: Project, link_id: int, *, by: str, now: dt.datetime | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Mark the link numbered ``link_id`` reviewed against its target's current version, recording ``by`` and the
+    time — the API's ``PATCH .../links/{id}``. Returns the link as it is now and whether it was suspect (a link that
+    is not suspect is left as it is: reviewing it again changes nothing). The caller commits.
+
+    ``NotFound`` when the project has no such link; ``ConflictError`` for a dangling link (there is no target to
+    review against: fix the reference in the source file instead)."""
+    from tracertm.errors import ConflictError
+    from tracertm.repositories.errors import NotFound
+
+    link = session.execute(
+        select(Link).where(Link.project_id == project.id, Link.id == link_id).with_for_update()
+    ).scalar_one_or_none()
+    if link is None:
+        raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
+    current = link_state(link)
+    if current == "dangling":
+        where = f"{link.source_path}:{link.source_line}" if link.source_path else link.source_ref
+        raise ConflictError(
+            f"link {link_id} ({link.source_ref} {link.link_type} {link.target_ref}) is dangling: there is no "
+            f"{link.target_kind} {link.target_ref} to review it against; fix the reference at {where}"
+        )
+    if current == "suspect":
+        session.execute(
+            update(Link).where(Link.id == link.id).values(
+                reviewed_version=link.target_version, reviewed_by=by,
+                reviewed_at=now or dt.datetime.now(dt.timezone.utc),
+            )
+        )
+        session.refresh(link)
+    return as_dict(link), current == "suspect"
+
+
+def record_id(session: Session, project: Project, ident: str) -> Any:
+    """The row id of a record of any kind: a step definition (``STEP-n``, ``file::function``) or what
+    :func:`~tracertm.repositories.find_any` resolves."""
+    from tracertm.repositories import find_any
+    from tracertm.steps.queries import find_definition, looks_like_step
+
+    if looks_like_step(ident):
+        definition = find_definition(session, project, ident)
+        if definition is not None:
+            return definition.id
+    _, row = find_any(session, project, ident)
+    return row.id
 
 
 def _link_ids(session: Session, project: Project, selector: str) -> list[int]:

@@ -1,0 +1,147 @@
+"""Lists of links with filters, in keyset pages: the API's ``GET .../links`` (and anything else that pages links).
+
+Links are ordered by their number (``links.id``, the primary key), so a page is an index range seek after the last
+number of the previous page — no OFFSET scan, and stable while syncs insert links. The cursor is opaque and
+carries the whole query, like the record lists' cursors (``tracertm.repositories.cursor``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from tracertm.errors import UsageError
+from tracertm.models import Link, LinkType, Project
+from tracertm.trace.review import RECORD_KINDS, as_dict, record_id
+
+_VERSION = 1
+LINK_TYPES = tuple(str(t) for t in LinkType)
+
+
+@dataclass(frozen=True)
+class LinkFilter:
+    """Which links: ``suspect``/``dangling`` (True: only those; False: none of those; None: either), link
+    ``types`` (any of), links from the record ``source`` or to the target ``target`` (a human id)."""
+
+    suspect: bool | None = None
+    dangling: bool | None = None
+    types: tuple[str, ...] = ()
+    source: str | None = None
+    target: str | None = None
+    limit: int = 50
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in {"s": self.suspect, "d": self.dangling, "t": list(self.types), "src": self.source,
+                                  "tgt": self.target}.items() if v not in (None, [])}
+
+
+@dataclass
+class LinkPage:
+    """The links of one page (``as_dict`` shapes) and the cursor of the next one (None on the last page)."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    next_cursor: str | None = None
+    limit: int = 50
+
+
+def suspect_clause() -> Any:
+    """SQL: the link is suspect (its target changed since the last review)."""
+    return (Link.target_id.is_not(None) & Link.reviewed_version.is_not(None)
+            & (Link.target_version != Link.reviewed_version))
+
+
+def dangling_clause() -> Any:
+    """SQL: the link names a record kind and has no live target."""
+    return Link.target_id.is_(None) & Link.target_kind.in_(RECORD_KINDS)
+
+
+def list_links(session: Session, project: Project, flt: LinkFilter | None = None,
+               cursor: str | None = None) -> LinkPage:
+    """One page of ``project``'s links matching ``flt`` (with ``cursor``: the query it carries, resumed)."""
+    flt = flt or LinkFilter()
+    after = 0
+    if cursor:
+        project_id, query, after = _decode(cursor)
+        if project_id != project.id:
+            raise UsageError("cursor: it belongs to another project's links; start again without it")
+        flt = _filter_of(query, flt.limit)
+    wrong = [t for t in flt.types if t not in LINK_TYPES]
+    if wrong:
+        raise UsageError(f"type {wrong[0]!r}: not a link type; use one of {', '.join(LINK_TYPES)}")
+    stmt = select(Link).where(Link.project_id == project.id, Link.id > after)
+    if flt.suspect is not None:
+        stmt = stmt.where(suspect_clause() if flt.suspect else ~suspect_clause())
+    if flt.dangling is not None:
+        stmt = stmt.where(dangling_clause() if flt.dangling else ~dangling_clause())
+    if flt.types:
+        stmt = stmt.where(Link.link_type.in_(flt.types))
+    if flt.source:
+        stmt = stmt.where(Link.source_id == record_id(session, project, flt.source))
+    if flt.target:
+        from tracertm.repositories.records import normalize_adr
+
+        stmt = stmt.where(Link.target_ref.in_({flt.target, normalize_adr(flt.target)}))
+    rows = session.execute(stmt.order_by(Link.id).limit(flt.limit + 1)).scalars().all()
+    more = len(rows) > flt.limit
+    rows = rows[: flt.limit]
+    page = LinkPage([as_dict(r) for r in rows], None, flt.limit)
+    if more:
+        page.next_cursor = _encode(project.id, flt, rows[-1].id)
+    return page
+
+
+def counts(session: Session, project: Project) -> dict[str, Any]:
+    """Links of the project in total, suspect, dangling and per type — counted by the database."""
+    total = dict(session.execute(
+        select(Link.link_type, func.count()).where(Link.project_id == project.id).group_by(Link.link_type)
+    ).all())
+
+    def count(clause: Any) -> int:
+        return int(session.execute(
+            select(func.count()).select_from(Link).where(Link.project_id == project.id, clause)
+        ).scalar() or 0)
+
+    return {"total": sum(total.values()), "suspect": count(suspect_clause()), "dangling": count(dangling_clause()),
+            "by_type": {str(k): int(v) for k, v in sorted(total.items())}}
+
+
+def _filter_of(query: dict[str, Any], limit: int) -> LinkFilter:
+    """The filter a decoded cursor carries, each value checked (a cursor is user input)."""
+    suspect, dangling, types = query.get("s"), query.get("d"), query.get("t") or []
+    source, target = query.get("src"), query.get("tgt")
+    if not (all(v is None or isinstance(v, bool) for v in (suspect, dangling))
+            and isinstance(types, list) and all(isinstance(t, str) for t in types)
+            and all(v is None or isinstance(v, str) for v in (source, target))):
+        raise UsageError("cursor: not a cursor of this list; start again without it")
+    return LinkFilter(suspect, dangling, tuple(types), source, target, limit)
+
+
+def _encode(project_id: uuid.UUID, flt: LinkFilter, after: int) -> str:
+    payload = {"v": _VERSION, "p": str(project_id), "q": flt.as_json(), "a": after}
+    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode(text: str) -> tuple[uuid.UUID, dict[str, Any], int]:
+    problem = "cursor: not a cursor of this list; start again without it"
+    try:
+        payload: Any = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        if not isinstance(payload, dict) or payload.get("v") != _VERSION:
+            raise UsageError(problem)
+        query, after = payload.get("q") or {}, payload["a"]
+        if (not isinstance(query, dict) or not isinstance(after, int) or isinstance(after, bool)
+                or not 0 <= after < 2**63):  # a link number: what a BIGINT holds
+            raise UsageError(problem)
+        return uuid.UUID(payload["p"]), query, after
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
+        raise UsageError(problem) from None
+
+
+__all__ = ["LINK_TYPES", "LinkFilter", "LinkPage", "counts", "dangling_clause", "list_links", "suspect_clause"]

@@ -1,0 +1,191 @@
+"""Step and test links on SQLite and PostgreSQL: scenario → step definition links follow sync's step matching (and
+turn suspect when a definition's pattern changes), scenario → test case links come from results import through the
+mapping; both show in ``trace``, ``show`` and the matrix, and survive a rebuild."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import GitRepo
+from specs import contract
+from test_trace_links import links
+from tracertm import db
+from tracertm.cli import main
+from tracertm.engine.sync import sync
+from tracertm.models import Project, Scenario
+from tracertm.results import import_results
+from tracertm.trace.results import link_scenarios_to_test_cases
+
+FEATURE = """\
+@FEAT-1 @REQ-1
+Feature: Basket
+
+  @SC-1
+  Scenario: add
+    Given an empty basket
+    When I add 2 "apples"
+    Then the basket holds 2 items
+
+  @SC-2
+  Scenario: empty
+    Given an empty basket
+    Then the basket holds 0 items
+"""
+STEPS = r"""const { Given, When, Then } = require('@cucumber/cucumber');
+
+Given('an empty basket', function empty() {});
+When('I add {int} {string}', function add(n, what) {});
+Then(/^the basket holds (\d+) items?$/, function holds(n) {});
+"""
+PATH = "features/step_definitions/basket.js"
+TC = "features/basket.feature"  # test ids of Cucumber JSON: uri::id
+
+
+def report(*scenarios: tuple[str, int, str, str]) -> bytes:
+    """A Cucumber JSON report: (tag, line, name, status) per scenario."""
+    elements = [
+        {"type": "scenario", "id": f"basket;{name}", "name": name, "line": line, "keyword": "Scenario",
+         "tags": [{"name": f"@{tag}"}],
+         "steps": [{"keyword": "Given ", "name": "an empty basket", "line": line + 1,
+                    "result": {"status": status, "duration": 1000}}]}
+        for tag, line, name, status in scenarios
+    ]
+    doc = [{"uri": "features/basket.feature", "id": "basket", "name": "Basket", "keyword": "Feature", "line": 2,
+            "elements": elements}]
+    return json.dumps(doc).encode()
+
+
+@pytest.fixture
+def basket(git_repo: GitRepo, engine: Any) -> GitRepo:
+    git_repo.write("features/basket.feature", FEATURE)
+    git_repo.write(PATH, STEPS)
+    git_repo.write("contracts/basket.yaml", contract(1, "Basket") + "metadata: {requirement: REQ-1}\n")
+    git_repo.commit("basket")
+    assert not sync(git_repo.path, engine=engine, project="shop").errors
+    return git_repo
+
+
+def step_links(engine: Any) -> dict[tuple[str, str], Any]:
+    return {(k[0], k[2].rsplit("::", 1)[-1]): v for k, v in links(engine).items() if k[1] == "step"}
+
+
+def test_step_links_follow_the_matches(basket: GitRepo, engine: Any, database_url: str,
+                                       capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    found = step_links(engine)
+    assert set(found) == {("FEAT-1/SC-1", "empty"), ("FEAT-1/SC-1", "add"), ("FEAT-1/SC-1", "holds"),
+                          ("FEAT-1/SC-2", "empty"), ("FEAT-1/SC-2", "holds")}
+    add = found[("FEAT-1/SC-1", "add")]
+    assert (add["target_kind"], add["target_ref"], add["source_path"], add["source_line"]) == (
+        "step_definition", f"{PATH}::add", "features/basket.feature", 7)  # the step that uses it
+    assert add["target_version"] == add["reviewed_version"] == 1
+
+    # A pattern change is a new content version of the definition: its links turn suspect; the others stay ok.
+    basket.write(PATH, STEPS.replace(r"(\d+) items?", r"(\d+) items?\.?"))
+    basket.commit("holds")
+    sync(basket.path, engine=engine, project="shop")
+    found = step_links(engine)
+    assert {k for k, v in found.items() if v["target_version"] != v["reviewed_version"]} == {
+        ("FEAT-1/SC-1", "holds"), ("FEAT-1/SC-2", "holds")}
+    # The scenarios whose step definition changed are flagged by status, show and check --strict.
+    common = ["--database-url", database_url, "--project", "shop", "--path", str(basket.path)]
+    assert main(["status", *common]) == 0
+    out = capsys.readouterr().out
+    assert "(2 suspect, 0 dangling)" in out and f"FEAT-1/SC-1 step {PATH}::holds (suspect: reviewed at v1, now v2)" in out
+    assert main(["show", "FEAT-1/SC-2", *common]) == 0
+    assert f"! FEAT-1/SC-2 step {PATH}::holds (suspect" in capsys.readouterr().out
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    (basket.path / "pyproject.toml").write_text('[tool.tracertm]\nproject = "shop"\n')
+    assert main(["check", str(basket.path), "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert f"features/basket.feature:8:1: warning: suspect link: FEAT-1/SC-1 step {PATH}::holds" in out
+    (basket.path / "pyproject.toml").unlink()
+    # Reviewing a step definition reviews the suspect links to it.
+    assert main(["review", f"{PATH}::holds", "--by", "Ada", *common]) == 0
+    assert capsys.readouterr().out.count("reviewed FEAT-1/SC-") == 2
+    assert all(v["reviewed_by"] == "Ada" for k, v in step_links(engine).items() if k[1] == "holds")
+
+    # A step that stops matching loses its link; a removed definition takes its links with it (no dangling).
+    basket.write("features/basket.feature", FEATURE.replace('When I add 2 "apples"', "When I juggle"))
+    basket.write(PATH, STEPS.replace("Given('an empty basket', function empty() {});\n", ""))
+    basket.commit("juggle")
+    result = sync(basket.path, engine=engine, project="shop")
+    assert result.links == []
+    assert set(step_links(engine)) == {("FEAT-1/SC-1", "holds"), ("FEAT-1/SC-2", "holds")}
+
+    # A no-op sync changes nothing; a full sync rebuilds the same links with their reviews.
+    before = links(engine)
+    assert not sync(basket.path, engine=engine, project="shop").changed
+    sync(basket.path, engine=engine, project="shop", full=True)
+    after = links(engine)
+    assert set(after) == set(before)
+    assert all(after[k]["reviewed_version"] == before[k]["reviewed_version"] for k in before)
+
+
+def test_test_links_come_from_results_import(basket: GitRepo, engine: Any, database_url: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    summary = import_results(engine, "shop", [("cucumber.json", report(("SC-1", 5, "add", "passed"),
+                                                                       ("SC-2", 11, "empty", "failed")))])
+    assert summary.matched["tag"] == 2
+    tests = {k[0]: v for k, v in links(engine).items() if k[1] == "test"}
+    assert set(tests) == {"FEAT-1/SC-1", "FEAT-1/SC-2"}
+    assert tests["FEAT-1/SC-1"]["target_kind"] == "test_case" and tests["FEAT-1/SC-1"]["target_ref"] == "features/basket.feature::basket;add"
+    assert tests["FEAT-1/SC-1"]["source_line"] == 6  # its first step
+    # The same mapping again adds nothing (a second run of other files, same scenarios).
+    import_results(engine, "shop", [("again.json", report(("SC-1", 5, "add", "passed")) + b" ")])
+    assert len([k for k in links(engine) if k[1] == "test"]) == 2
+
+    common = ["--database-url", database_url, "--project", "shop"]
+    code = main(["matrix", "--format", "json", *common])
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert code == 0 and rows["REQ-1"]["tests"] == [f"{TC}::basket;add", f"{TC}::basket;empty"]
+    assert rows["REQ-1"]["state"] == "failing"
+
+    code = main(["trace", "FEAT-1/SC-1", "--depth", "1", "--format", "json", *common])
+    graph = json.loads(capsys.readouterr().out)
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    assert nodes[f"test_case:{TC}::basket;add"]["title"] == "add"
+    assert not nodes[f"test_case:{TC}::basket;add"]["missing"]
+    assert nodes[f"step_definition:{PATH}::add"]["title"] == "I add {int} {string}"
+    assert ("scenario:FEAT-1/SC-1", "test", f"test_case:{TC}::basket;add") in {
+        (e["source"], e["type"], e["target"]) for e in graph["edges"]}
+    # Step definitions and test cases are leaves: a shared step does not pull in every scenario that uses it.
+    code = main(["trace", "FEAT-1/SC-1", "--depth", "2", "--format", "json", *common])
+    edges = {(e["source"], e["type"], e["target"]) for e in json.loads(capsys.readouterr().out)["edges"]}
+    assert ("scenario:FEAT-1/SC-1", "step", f"step_definition:{PATH}::empty") in edges
+    assert not [e for e in edges if e[0] == "scenario:FEAT-1/SC-2" and e[1] == "step"]
+    assert ("feature:FEAT-1", "contains", "scenario:FEAT-1/SC-2") in edges  # reached through its feature instead
+    code = main(["trace", f"{PATH}::add", "--depth", "1", *common])
+    out = capsys.readouterr().out
+    assert code == 0 and f"scenario FEAT-1/SC-1 -step-> step_definition {PATH}::add" in out
+
+    code = main(["show", "FEAT-1/SC-2", *common, "--path", str(basket.path)])
+    out = capsys.readouterr().out
+    assert code == 0 and f"FEAT-1/SC-2 test {TC}::basket;empty" in out and f"FEAT-1/SC-2 step {PATH}::holds" in out
+
+    # A scenario deleted and restored gets its test link back (the mapping survives in the database).
+    basket.write("features/basket.feature", FEATURE.split("  @SC-2")[0])
+    basket.commit("drop SC-2")
+    sync(basket.path, engine=engine, project="shop")
+    assert "FEAT-1/SC-2" not in {k[0] for k in links(engine) if k[1] == "test"}
+    basket.write("features/basket.feature", FEATURE)
+    basket.commit("SC-2 is back")
+    sync(basket.path, engine=engine, project="shop")
+    assert {k[0] for k in links(engine) if k[1] == "test"} == {"FEAT-1/SC-1", "FEAT-1/SC-2"}
+
+
+def test_link_scenarios_to_test_cases_is_set_based_and_idempotent(basket: GitRepo, engine: Any) -> None:
+    import_results(engine, "shop", [("cucumber.json", report(("SC-1", 5, "add", "passed")))])
+    with db.session(engine) as session, session.begin():
+        project = session.execute(select(Project)).scalar_one()
+        scenarios = dict(session.execute(select(Scenario.scenario_number, Scenario.id)).all())
+        case = next(v["target_id"] for k, v in links(engine).items() if k[1] == "test")
+        pairs = [(scenarios["SC-1"], case), (scenarios["SC-2"], case), (scenarios["SC-2"], case)]
+        assert link_scenarios_to_test_cases(session, project.id, pairs) == 1
+        assert link_scenarios_to_test_cases(session, project.id, pairs) == 0
+        assert link_scenarios_to_test_cases(session, project.id, []) == 0
+    tests = [k[0] for k in links(engine) if k[1] == "test"]
+    assert sorted(tests) == ["FEAT-1/SC-1", "FEAT-1/SC-2"]
