@@ -63,7 +63,8 @@ def _serve(args: argparse.Namespace) -> int:
     # Connect and migrate once, here, so that a bad URL is one line and exit 2 before any worker starts.
     url, _ = db.resolve_database_url(args.database_url, configured)
     db.open_engine(args.database_url, configured).dispose()
-    print(f"tracertm API on http://{args.host}:{args.port}/api/v1 (database {db.redact(url)}); Ctrl-C stops it",
+    base = f"http://{args.host}:{args.port}"
+    print(f"tracertm web view on {base}/ and API on {base}/api/v1 (database {db.redact(url)}); Ctrl-C stops it",
           flush=True)
     common = dict(
         host=args.host, port=args.port, log_level=args.log_level, proxy_headers=args.proxy_headers,
