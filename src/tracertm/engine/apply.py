@@ -26,6 +26,7 @@ from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import SpecRecord
+from tracertm.engine.bulk import JSON_SUFFIX
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 
 TABLES: dict[str, Table] = {kind: kinds.table(kind) for kind in kinds.RECORD_KINDS}
@@ -213,20 +214,24 @@ def build_row(
     return row
 
 
-def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> Any:
+def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> int:
     """Execute ``statement`` for every row of ``params`` in one round trip, inside a savepoint (shared with the
-    backfill writer).
+    backfill writer); returns the number of rows the database reports as affected.
 
-    When the database refuses a row (a constraint, a value it cannot store), the batch is undone and each row is
-    tried alone (also in savepoints) to find it; the error names that row's record and file, in one line. The
-    transaction is then rolled back by the caller: nothing of the sync is written. ``ops[i]`` is the plan
-    operation (or file operation) behind ``params[i]``."""
+    The rows go through the driver with the statement compiled once (``engine.bulk``; ``COPY`` for new rows on
+    PostgreSQL). When the database refuses a row (a constraint, a value it cannot store), the batch is undone and
+    each row is tried alone through SQLAlchemy (also in savepoints) to find it; the error names that row's record
+    and file, in one line. The transaction is then rolled back by the caller: nothing of the sync is written.
+    ``ops[i]`` is the plan operation (or file operation) behind ``params[i]``."""
     from sqlalchemy.exc import DBAPIError
 
+    from tracertm.engine import bulk
+
+    driver_error = conn.dialect.dbapi.Error
     try:
         with conn.begin_nested():
-            return conn.execute(statement, params)
-    except DBAPIError as exc:
+            return bulk.execute_many(conn, statement, params)
+    except (DBAPIError, driver_error) as exc:
         culprit, reason = None, exc
         for i, row in enumerate(params):
             try:
@@ -259,10 +264,10 @@ def execute_guarded(
 ) -> None:
     """``execute_batch`` of a version-guarded update: a row that matched no guard means another writer won
     (``ConflictError``). Shared with the backfill writer."""
-    result = execute_batch(conn, statement, params, ops)
-    if result.rowcount != len(params):
+    rowcount = execute_batch(conn, statement, params, ops)
+    if rowcount != len(params):
         raise ConflictError(
-            f"{len(params) - result.rowcount} {kind} row(s) changed in the database while this sync ran; "
+            f"{len(params) - rowcount} {kind} row(s) changed in the database while this sync ran; "
             "nothing was written — run the sync again"
         )
 
@@ -272,12 +277,12 @@ def build_revision(
     as_text: bool = False, encoded: _Encoded | None = None,
 ) -> dict[str, Any]:
     """A ``spec_revisions`` row; its snapshot is a JSON-safe dict under ``snapshot``, or with ``as_text`` the same
-    as JSON text under ``snapshot_json`` (for ``_insert_revisions``), from ``encoded`` when given."""
+    as JSON text under ``snapshot__json`` (for ``_insert_revisions``), from ``encoded`` when given."""
     snapshot: Any
     if as_text and encoded is not None:
-        snapshot_key, snapshot = "snapshot_json", encoded.snapshot(op.parent)
+        snapshot_key, snapshot = "snapshot__json", encoded.snapshot(op.parent)
     else:
-        snapshot_key = "snapshot_json" if as_text else "snapshot"
+        snapshot_key = "snapshot__json" if as_text else "snapshot"
         snapshot = json_safe(op.record.fields) if op.record is not None else {}
         if op.parent:
             snapshot["feature_number"] = op.parent
@@ -311,7 +316,7 @@ def build_revision(
 # bound as text (cast to JSONB on PostgreSQL). The texts are exactly what json.dumps(json_safe(value)) gives.
 
 _TEXT_JSON_DIALECTS = ("sqlite", "postgresql")
-_JSON_SUFFIX = "__json"
+_JSON_SUFFIX = JSON_SUFFIX  # the text parameter of column X is X__json (engine.bulk copies it into X)
 
 
 def _json_default(value: Any) -> Any:
@@ -407,10 +412,10 @@ def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dic
 
 def _insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
     """Insert revision rows; a snapshot may be JSON text already (``build_revision(..., encoded=...)``)."""
-    if "snapshot_json" not in revisions[0]:
+    if "snapshot__json" not in revisions[0]:
         execute_batch(conn, insert(REVISIONS), revisions, ops)
         return
-    param = bindparam("snapshot_json", type_=Text())
+    param = bindparam("snapshot__json", type_=Text())
     value = cast(param, JSONB) if conn.dialect.name == "postgresql" else param
     execute_batch(conn, insert(REVISIONS).values(snapshot=value), revisions, ops)
 
