@@ -45,6 +45,7 @@ class HistoryState:
                 )
             row_id = cur.id if cur is not None else ids[(op.kind, op.parent or "", op.number)]
             deleted = op.action == "deleted"
+            content_hash: str | None
             if op.record is not None:  # hashed by this run's parse: the current scheme
                 content_hash, fresh = op.record.content_hash, True
             else:
