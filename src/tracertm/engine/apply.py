@@ -108,7 +108,7 @@ def _write_records(
             revision_ops: list[Operation] = []
             for op in ops[start : start + BATCH]:
                 # Every field is JSON-encoded once: the texts feed both the JSON columns and the revision snapshot.
-                encoded = _Encoded(op.record) if text_json and op.record is not None else None
+                encoded = encoded_fields(op.record) if text_json and op.record is not None else None
                 if op.action == "created":
                     row_id = uuid.uuid4()
                     if kind == "feature":
@@ -332,7 +332,31 @@ def _json_default(value: Any) -> Any:
 # JSONEncoder, which uses the C accelerator itself). No circular-reference check: records are trees.
 _ENCODER = json.JSONEncoder(default=_json_default, check_circular=False)
 _encode: Callable[[Any], str] = _ENCODER.encode
-_quote: Callable[[str], str] = _ENCODER.encode  # a str is quoted by the encoder's own fast path
+# A str is what the encoder's own fast path gives, without the Python frame around it.
+_quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring_ascii", None) or _ENCODER.encode
+
+
+def _c_encoder() -> Callable[[Any], str] | None:
+    """The C accelerator's encoder made once (``JSONEncoder.encode`` makes a new one per call, which is most of the
+    cost of encoding a short list); None when this Python has no accelerator or it disagrees with ``json.dumps``."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        iterencode = make(None, _json_default, _quote, None, ": ", ", ", False, False, True)
+
+        def encode(value: Any) -> str:
+            return "".join(iterencode(value, 0))
+
+        sample = {"a": [1, 2.5, None, True, "é\n"], "b": {"c": dt.date(2024, 1, 2)}}
+        if encode(sample) != json.dumps(sample, default=_json_default):
+            return None
+    except Exception:  # noqa: BLE001 - an accelerator with another signature: the public encoder will do
+        return None
+    return encode
+
+
+_encode = _c_encoder() or _encode
 
 
 def _encode_value(value: Any) -> str:
@@ -350,10 +374,36 @@ def _encode_value(value: Any) -> str:
     return _encode(value)
 
 
-class _Encoded:
-    """A record's fields as JSON texts, one per field, and its snapshot built from them."""
+_ENCODED_KEY = "_tracertm_encoded"  # where a record keeps its encoded fields (as ``content_hash`` keeps its hash)
 
-    __slots__ = ("_fields", "texts")
+
+def encoded_fields(record: SpecRecord) -> _Encoded:
+    """``record``'s fields encoded as JSON texts, once: kept on the record (in its ``__dict__``, like the cached
+    ``content_hash``), so that work done while the parse runs (``prepare_outcome``) is not done again here."""
+    found = record.__dict__.get(_ENCODED_KEY)
+    if found is None:
+        found = record.__dict__[_ENCODED_KEY] = _Encoded(record)
+    return found  # type: ignore[no-any-return]
+
+
+def prepare_outcome(path: str, outcome: ParseResult | Exception) -> None:
+    """Build what writing ``outcome``'s records needs from them alone — every field as JSON text and the revision
+    snapshot — as each parsed file comes back from the workers (``ParsePool.parse(consume=...)``): this runs while
+    the workers parse the rest, instead of on the writer's path afterwards."""
+    records = getattr(outcome, "records", None)
+    if records is None:
+        return
+    for record in records:
+        encoded_fields(record).snapshot(None)
+        for child in record.children:
+            encoded_fields(child).snapshot(record.number)
+
+
+class _Encoded:
+    """A record's fields as JSON texts, one per field, and its snapshot built from them (the last one asked for is
+    kept: a record has one parent)."""
+
+    __slots__ = ("_fields", "texts", "_snapshot")
 
     def __init__(self, record: SpecRecord) -> None:
         fields = record.fields
@@ -362,8 +412,17 @@ class _Encoded:
         else:  # keys json_safe would stringify: keep its exact behaviour
             self.texts = None
         self._fields = fields
+        self._snapshot: tuple[str | None, str] | None = None
 
     def snapshot(self, parent: str | None) -> str:
+        kept = self._snapshot
+        if kept is not None and kept[0] == parent:
+            return kept[1]
+        text = self._build_snapshot(parent)
+        self._snapshot = (parent, text)
+        return text
+
+    def _build_snapshot(self, parent: str | None) -> str:
         if self.texts is None:
             snapshot = json_safe(self._fields)
             if parent:
