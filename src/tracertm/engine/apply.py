@@ -25,7 +25,7 @@ from tracertm import kinds
 from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
-from tracertm.parsers.records import SpecRecord
+from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.bulk import JSON_SUFFIX
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 
@@ -383,7 +383,7 @@ def encoded_fields(record: SpecRecord) -> _Encoded:
     found = record.__dict__.get(_ENCODED_KEY)
     if found is None:
         found = record.__dict__[_ENCODED_KEY] = _Encoded(record)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def prepare_outcome(path: str, outcome: ParseResult | Exception) -> None:
