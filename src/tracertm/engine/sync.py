@@ -314,7 +314,7 @@ class _Job:
         from tracertm.engine.apply import Provenance, apply
         from tracertm.models import SyncRun
 
-        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel) as session:
+        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
