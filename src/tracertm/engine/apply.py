@@ -149,6 +149,8 @@ def _write_records(
                 execute_guarded(conn, statement, deletes, kind, delete_ops)
             if revisions:
                 _insert_revisions(conn, revisions, revision_ops)
+            for op in ops[start : start + BATCH]:  # written: the texts are memory only now
+                _forget_encoded(op.record)
 
 
 def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -387,66 +389,75 @@ def encoded_fields(record: SpecRecord) -> _Encoded:
 
 
 def prepare_outcome(path: str, outcome: ParseResult | Exception) -> None:
-    """Build what writing ``outcome``'s records needs from them alone — every field as JSON text and the revision
-    snapshot — as each parsed file comes back from the workers (``ParsePool.parse(consume=...)``): this runs while
-    the workers parse the rest, instead of on the writer's path afterwards."""
+    """Encode what writing ``outcome``'s records needs from them alone — their structured fields as JSON texts —
+    as each parsed file comes back from the workers (``ParsePool.parse(consume=...)``): this runs while the workers
+    parse the rest, instead of on the writer's path afterwards. ``apply`` drops the texts once written."""
     records = getattr(outcome, "records", None)
     if records is None:
         return
     for record in records:
-        encoded_fields(record).snapshot(None)
+        encoded_fields(record)
         for child in record.children:
-            encoded_fields(child).snapshot(record.number)
+            encoded_fields(child)
+
+
+def _forget_encoded(record: SpecRecord | None) -> None:
+    if record is not None:
+        record.__dict__.pop(_ENCODED_KEY, None)
 
 
 class _Encoded:
-    """A record's fields as JSON texts, one per field, and its snapshot built from them (the last one asked for is
-    kept: a record has one parent)."""
+    """A record's structured fields (lists, dicts: the JSON columns, and most of the cost of encoding) as JSON
+    texts, one per field; scalar fields are encoded when the snapshot is built (cheap, and not kept: on a large sync
+    their texts would cost tens of MB for nothing)."""
 
-    __slots__ = ("_fields", "texts", "_snapshot")
+    __slots__ = ("_fields", "texts")
 
     def __init__(self, record: SpecRecord) -> None:
         fields = record.fields
         if all(type(k) is str for k in fields):
-            self.texts: dict[str, str] | None = {k: _encode_value(v) for k, v in fields.items()}
+            self.texts: dict[str, str] | None = {
+                k: _encode(v) for k, v in fields.items() if type(v) not in _SCALARS
+            }
         else:  # keys json_safe would stringify: keep its exact behaviour
             self.texts = None
         self._fields = fields
-        self._snapshot: tuple[str | None, str] | None = None
+
+    def text(self, name: str) -> str:
+        """The JSON text of field ``name``."""
+        assert self.texts is not None
+        found = self.texts.get(name)
+        return found if found is not None else _encode_value(self._fields[name])
 
     def snapshot(self, parent: str | None) -> str:
-        kept = self._snapshot
-        if kept is not None and kept[0] == parent:
-            return kept[1]
-        text = self._build_snapshot(parent)
-        self._snapshot = (parent, text)
-        return text
-
-    def _build_snapshot(self, parent: str | None) -> str:
         if self.texts is None:
             snapshot = json_safe(self._fields)
             if parent:
                 snapshot["feature_number"] = parent
             return json.dumps(snapshot)
         texts = self.texts
-        if parent:
-            texts = dict(texts)
-            texts["feature_number"] = _quote(parent)
-        return "{" + ", ".join(f"{_quote(k)}: {v}" for k, v in texts.items()) + "}"
+        fields = self._fields
+        if parent:  # as json_safe(fields) | {"feature_number": parent} would give
+            fields = {**fields, "feature_number": parent}
+        own = self._fields
+        parts = [f"{_quote(k)}: {texts[k] if k in texts and v is own[k] else _encode_value(v)}" for k, v in fields.items()]
+        return "{" + ", ".join(parts) + "}"
 
     def bind_columns(self, row: dict[str, Any], json_binds: Mapping[str, _JsonBind]) -> dict[str, Any]:
         """``row`` with each JSON column's value moved to its text parameter."""
         for name, bind in json_binds.items():
             if name in row:
                 value = row.pop(name)
-                text = self.texts.get(name) if self.texts is not None else None
                 if value is None and bind.none_as_null:
                     row[name + _JSON_SUFFIX] = None
-                elif text is not None and value is self._fields.get(name):
-                    row[name + _JSON_SUFFIX] = text
+                elif self.texts is not None and name in self._fields and value is self._fields[name]:
+                    row[name + _JSON_SUFFIX] = self.text(name)
                 else:
                     row[name + _JSON_SUFFIX] = json.dumps(json_safe(value))
         return row
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class _JsonBind(NamedTuple):
