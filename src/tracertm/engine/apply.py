@@ -480,6 +480,30 @@ def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dic
     return {name: bind.expr for name, bind in json_binds.items() if name + _JSON_SUFFIX in row}
 
 
+class JsonColumns(dict[str, _JsonBind]):
+    """A kind's JSON columns and how their texts are bound (shared with the backfill writer)."""
+
+    def present(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``values()`` of a statement writing ``row``: each JSON column from its text parameter."""
+        return _present(self, row)
+
+
+def json_columns(kind: str, dialect: str = "sqlite") -> JsonColumns:
+    """The JSON columns of ``kind``'s table, bound as text for ``dialect`` (cast to JSONB on PostgreSQL); which
+    columns and their NULL handling do not depend on the dialect, so ``bind_columns`` can use any."""
+    return JsonColumns(_json_binds(TABLES[kind], dialect))
+
+
+def encode_fields(record: SpecRecord) -> _Encoded:
+    """``record``'s fields encoded as JSON texts, not kept on the record (see ``encoded_fields`` for that)."""
+    return record.__dict__.get(_ENCODED_KEY) or _Encoded(record)
+
+
+def insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
+    """Insert ``spec_revisions`` rows (shared with the backfill writer); see ``_insert_revisions``."""
+    _insert_revisions(conn, revisions, ops)
+
+
 def _insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
     """Insert revision rows; a snapshot may be JSON text already (``build_revision(..., encoded=...)``)."""
     if "snapshot__json" not in revisions[0]:
