@@ -8,6 +8,7 @@ never a silent overwrite. Database-owned columns are not in any statement here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections import defaultdict
@@ -493,9 +494,11 @@ class JsonColumns(dict[str, _JsonBind]):
         return _present(self, row)
 
 
+@functools.cache
 def json_columns(kind: str, dialect: str = "sqlite") -> JsonColumns:
     """The JSON columns of ``kind``'s table, bound as text for ``dialect`` (cast to JSONB on PostgreSQL); which
-    columns and their NULL handling do not depend on the dialect, so ``bind_columns`` can use any."""
+    columns and their NULL handling do not depend on the dialect, so ``bind_columns`` can use any. Made once per
+    (kind, dialect): treat it as read-only."""
     return JsonColumns(_json_binds(TABLES[kind], dialect))
 
 
