@@ -220,8 +220,8 @@ def time_real_size(repo: Path, url: str) -> dict[str, Any]:
 def real_size_rows(scratch: Path, smoke: bool, database_url: str | None, commits: int | None = None,
                    files: int | None = None, say: Any = None) -> list[dict[str, Any]]:
     """The real-size history: generated, then replayed through the CLI (see the module docs)."""
-    commits = commits or (300 if smoke else REAL_COMMITS)
-    files = files or (90 if smoke else REAL_FILES)
+    commits = commits or (100 if smoke else REAL_COMMITS)
+    files = files or (30 if smoke else REAL_FILES)
     repo = scratch / "real-size"
     start = time.perf_counter()
     generate(repo, commits, files, seed=20241130)
