@@ -109,13 +109,14 @@ class Replay:
         now: a guess that is right unless the configuration changes on the way, and then only costs the parse).
         Links, deletions and blobs parsed before are left to ``_parse``."""
         wanted: dict[Key, None] = {}
+        started = {key for keys, _ in self._pending for key in keys}  # by an earlier call, not collected yet
         for commit in commits:
             for change in commit.changes:
                 if change.mode not in _REGULAR_MODES:
                     continue
                 kind = self.tree.kind_of(change.path)
                 key = (kind, change.path, change.sha) if kind is not None else None
-                if key is not None and key not in self.cache:
+                if key is not None and key not in self.cache and key not in started:
                     wanted[key] = None
         if not wanted:
             return
