@@ -10,6 +10,10 @@ reformat-only edits, deletions, restorations, renames and syntax errors.
 
 The naive way is slow, so it is timed on the first ``--naive-commits`` commits only and extrapolated per commit to
 the whole history (the output says so). ``run(smoke)`` returns rows for a suite runner.
+
+A second history of real size (``--real-commits`` 9,000 commits over ``--real-files`` 2,400 spec files, of which 800
+features) is replayed by ``python -m tracertm backfill`` in a process of its own: its wall time (start-up included)
+and the peak RSS of its largest process (the backfill or a parse worker) are rows of their own.
 """
 
 from __future__ import annotations
@@ -26,7 +30,17 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-TARGET_SPEEDUP = 20.0
+TARGET_SPEEDUP = 50.0
+REAL_COMMITS, REAL_FILES = 9000, 2400  # 800 features, 800 ADRs, 800 contracts
+TARGET_REAL_SECONDS, TARGET_REAL_MB = 25.0, 300.0
+# Runs a command and prints its wall time and the peak RSS of its largest process (KiB), as bench/run.py does.
+_RSS_WRAPPER = (
+    "import json, resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+    "el = time.perf_counter() - t\n"
+    "print(json.dumps({'rc': rc, 'elapsed': el, 'maxrss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))\n"
+)
 _AUTHORS = ("Ada Lovelace <ada@example.com>", "Grace Hopper <grace@example.com>", "Alan Turing <alan@example.com>",
             "Edsger Dijkstra <edsger@example.com>", "Barbara Liskov <barbara@example.com>")
 
@@ -191,8 +205,44 @@ def time_naive(repo: Path, url: str, scratch: Path, commits: int) -> tuple[float
     return first, later / max(1, timed - 1), timed
 
 
+def time_real_size(repo: Path, url: str) -> dict[str, Any]:
+    """``python -m tracertm backfill`` of ``repo`` in a process of its own: wall time (start-up and the migration of
+    the empty database included), exit code and peak RSS of its largest process."""
+    import json
+
+    env = {k: v for k, v in os.environ.items() if k != "TRACERTM_DATABASE_URL"}
+    command = [sys.executable, "-m", "tracertm", "backfill", str(repo), "--database-url", url]
+    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, *command], cwd=repo, env=env, capture_output=True,
+                          text=True, check=True)
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def real_size_rows(scratch: Path, smoke: bool, database_url: str | None, commits: int | None = None,
+                   files: int | None = None, say: Any = None) -> list[dict[str, Any]]:
+    """The real-size history: generated, then replayed through the CLI (see the module docs)."""
+    commits = commits or (100 if smoke else REAL_COMMITS)
+    files = files or (30 if smoke else REAL_FILES)
+    repo = scratch / "real-size"
+    start = time.perf_counter()
+    generate(repo, commits, files, seed=20241130)
+    if say:
+        say(f"generated the real-size history ({commits} commits, {files} files) in {time.perf_counter() - start:.1f}s")
+    out = time_real_size(repo, _database(database_url, scratch, "real-size"))
+    mb = out["maxrss"] / 1024
+    size = f"{commits} commits over {files} spec files ({files // 3} features); exit {out['rc']}"
+    if say:
+        say(f"real-size backfill through the CLI: {out['elapsed']:.1f}s, peak RSS {mb:.0f} MB (exit {out['rc']})")
+    return [
+        {"name": "real-size backfill via CLI, wall time", "value": round(out["elapsed"], 2), "unit": "s",
+         "target": "" if smoke else f"<= {TARGET_REAL_SECONDS:g}",
+         "detail": f"`python -m tracertm backfill`, start-up included; {size}"},
+        {"name": "real-size backfill peak RSS (largest process)", "value": round(mb, 1), "unit": "MB",
+         "target": "" if smoke else f"< {TARGET_REAL_MB:g}", "detail": f"ru_maxrss; {size}"},
+    ]
+
+
 def run(smoke: bool = False, *, commits: int | None = None, files: int | None = None, naive_commits: int | None = None,
-        database_url: str | None = None, verbose: bool = False) -> list[dict[str, Any]]:
+        database_url: str | None = None, verbose: bool = False, real_size: bool = True) -> list[dict[str, Any]]:
     """Generate, backfill, time the naive way; return rows ``{name, value, unit, target, detail}``."""
     commits = commits or (40 if smoke else 1000)
     files = files or (60 if smoke else 3000)
@@ -224,6 +274,7 @@ def run(smoke: bool = False, *, commits: int | None = None, files: int | None = 
         naive_how = (f"timed on the first {timed} commits, extrapolated per commit to {commits}" if extrapolated
                      else f"timed on all {commits} commits")
         target = "" if smoke else f">= {TARGET_SPEEDUP:g}"
+        real = real_size_rows(scratch, smoke, database_url, say=say) if real_size else []
         return [
             {"name": "backfill.seconds", "value": round(spent, 3), "unit": "s", "target": "", "detail": size},
             {"name": "backfill.commits_per_second", "value": round(commits / spent, 1), "unit": "commits/s",
@@ -233,6 +284,7 @@ def run(smoke: bool = False, *, commits: int | None = None, files: int | None = 
             {"name": "naive.seconds", "value": round(naive_total, 1), "unit": "s", "target": "", "detail": naive_how},
             {"name": "backfill speed-up vs naive", "value": round(speedup, 1), "unit": "x", "target": target,
              "detail": naive_how + ("; smoke sizes: the target applies to the default run" if smoke else "")},
+            *real,
         ]
     finally:
         for key, value in env_backup.items():
@@ -250,9 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, help="spec files (default 3000; smoke 60)")
     parser.add_argument("--naive-commits", type=int, help="commits the naive way is timed on (default 50; smoke 10)")
     parser.add_argument("--database-url", help="database for both runs (default: fresh SQLite files)")
+    parser.add_argument("--no-real-size", action="store_true", help="skip the real-size history (9,000 commits)")
     args = parser.parse_args(argv)
     rows = run(args.smoke, commits=args.commits, files=args.files, naive_commits=args.naive_commits,
-               database_url=args.database_url, verbose=True)
+               database_url=args.database_url, verbose=True, real_size=not args.no_real_size)
     width = max(len(r["name"]) for r in rows)
     for row in rows:
         target = f"  (target {row['target']})" if row["target"] else ""

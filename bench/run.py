@@ -378,7 +378,7 @@ class Runner:
             problems = _check_result(result, expected)
         floor, cold = floor_t.wall, cold_t.wall
         self.rows.append(row(
-            COLD_VS_FLOOR, _ratio(cold, floor), "x", "<= 1.5",
+            COLD_VS_FLOOR, _ratio(cold, floor), "x", "<= 1.25",
             f"cold {cold:.2f} s, floor {floor:.2f} s (best of {repeat}); CPU {cold_t.cpu:.1f} s vs {floor_t.cpu:.1f} s "
             f"(x{_ratio(cold_t.cpu, floor_t.cpu)}); {n_files} files, {sum(expected.values())} records, jobs={jobs}"
             + (f"; PROBLEM: {problems}" if problems else ""),
@@ -420,7 +420,7 @@ class Runner:
         _, rss_url = fresh_sqlite(work, "rss")
         rss = cli_peak_rss(root, rss_url)
         mb = rss["maxrss"] / 1024  # ru_maxrss is KiB on Linux
-        self.rows.append(row(PEAK_RSS, round(mb, 1), "MB", "<= 300",
+        self.rows.append(row(PEAK_RSS, round(mb, 1), "MB", "<= 250",
                              f"ru_maxrss of `python -m tracertm sync` (cold, {rss['elapsed']:.2f} s, exit {rss['rc']})"))
 
         # 6. Parallel parsing vs one process.

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 SCHEMA_HEAD = "0010"
 ENV_URL = "TRACERTM_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_S = 60.0
+SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 
 
 def default_database_path() -> Path:
@@ -108,6 +109,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never wait for the writer. synchronous=NORMAL: a commit appends to the WAL without an fsync (the
+    # fsync happens at checkpoints); a power cut can lose the last commits but never corrupts the database. This
+    # holds for every write, bulk syncs included.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
@@ -120,6 +124,11 @@ def _sqlite_on_begin(conn: Connection) -> None:
     # no I/O): a pooled connection must not keep another writer's bound.
     options = conn.get_execution_options()
     busy_ms = int(options.get("tracertm_busy_ms", SQLITE_BUSY_TIMEOUT_S * 1000))
+    # A bulk write's commit does not copy the WAL back into the database file (the checkpoint, with its fsync):
+    # ``write_session(bulk=True)`` has that done by a thread of its own afterwards (``_checkpoint_soon``). Set for
+    # every transaction, so a pooled connection never keeps a bulk write's setting.
+    pages = 0 if options.get("tracertm_bulk") else SQLITE_AUTOCHECKPOINT_PAGES
+    conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={pages}")
     if not options.get("tracertm_write"):
         conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
         conn.exec_driver_sql("BEGIN")
@@ -377,11 +386,36 @@ def _lock_key(name: str) -> int:
 WRITER_KINDS = {"cli": "sync", "ci": "sync (CI)", "hook": "hook sync", "watch": "watch daemon", "backfill": "backfill"}
 
 
-def _bounded(engine: Engine, timeout: float, cancel: Any = None) -> Engine:
+def _bounded(engine: Engine, timeout: float, cancel: Any = None, bulk: bool = False) -> Engine:
     """``engine`` whose transactions are writes: ``BEGIN IMMEDIATE`` waiting at most ``timeout`` on SQLite."""
     return engine.execution_options(
-        tracertm_write=True, tracertm_busy_ms=max(0, int(timeout * 1000)), tracertm_cancel=cancel
+        tracertm_write=True, tracertm_busy_ms=max(0, int(timeout * 1000)), tracertm_cancel=cancel,
+        tracertm_bulk=bulk,
     )
+
+
+def _checkpoint_soon(engine: Engine) -> None:
+    """Copy a SQLite database's WAL back into its file from a thread of its own (a passive checkpoint: it waits for
+    no one and no one waits for it), after a bulk write whose commit skipped it. Best effort: the next ordinary
+    commit, or the last connection to close, checkpoints anyway."""
+    import sqlite3
+    import threading
+
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+
+    def checkpoint() -> None:
+        try:
+            raw = sqlite3.connect(database, timeout=1.0)
+            try:
+                raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                raw.close()
+        except Exception:  # noqa: BLE001 - the database may be gone or busy: a later commit checkpoints
+            pass
+
+    threading.Thread(target=checkpoint, name="tracertm-checkpoint", daemon=True).start()
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -460,8 +494,12 @@ def write_session(
     timeout: float = DEFAULT_LOCK_TIMEOUT_S,
     run_id: Any = None,
     cancel: Any = None,
+    bulk: bool = False,
 ) -> Iterator[Session]:
     """One transaction holding the per-project write lock; commits on success, rolls back on any exception.
+
+    ``bulk`` (a sync's write phase): on SQLite the commit leaves the WAL checkpoint to a background thread, so the
+    writer does not wait for it (see ``_checkpoint_soon``).
 
     PostgreSQL: the advisory lock of the project name (released at commit/rollback), taken with a try-lock loop.
     SQLite: the transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer.
@@ -475,7 +513,7 @@ def write_session(
     def describe() -> str:
         return lock_timeout_message(engine, project_name, timeout, run_id)
 
-    bound = _bounded(engine, timeout, cancel)
+    bound = _bounded(engine, timeout, cancel, bulk)
     try:
         with session(bound, expire_on_commit=False) as sess, sess.begin():
             if engine.dialect.name == "postgresql":
@@ -485,6 +523,8 @@ def write_session(
             yield sess
             if cancel is not None and cancel.is_set():
                 raise Cancelled("cancelled before commit")
+        if bulk:
+            _checkpoint_soon(engine)
     except DBAPIError as exc:
         if cancel is not None and cancel.is_set():
             raise Cancelled("cancelled; the transaction was rolled back") from None

@@ -78,4 +78,4 @@ def test_encoded_text_is_json_dumps_of_json_safe() -> None:
     assert encoded.snapshot("FEAT-1") == json.dumps(json_safe(fields) | {"feature_number": "FEAT-1"})
     assert encoded.snapshot(None) == json.dumps(json_safe(fields))
     for name, value in fields.items():
-        assert encoded.texts is not None and encoded.texts[name] == json.dumps(json_safe(value))
+        assert encoded.texts is not None and encoded.text(name) == json.dumps(json_safe(value))

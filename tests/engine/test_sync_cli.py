@@ -181,7 +181,7 @@ def _writer_in_flight(url: str, proc: subprocess.Popen[bytes]) -> bool:
             return bool(
                 conn.execute(
                     text("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() "
-                         "AND xact_start IS NOT NULL AND query ILIKE 'INSERT INTO%'")
+                         "AND xact_start IS NOT NULL AND (query ILIKE 'INSERT INTO%' OR query ILIKE 'COPY %')")
                 ).scalar()
             )
     finally:

@@ -72,3 +72,42 @@ def test_a_pool_started_with_forkserver_parses_the_same() -> None:
     assert {p: o.records[0].content_hash for p, o in pooled.items() if isinstance(o, ParseResult)} == {
         p: o.records[0].content_hash for p, o in serial.items() if isinstance(o, ParseResult)}
     assert len(pooled) == 20
+
+
+def test_the_next_batch_parses_in_the_workers_while_one_is_written(git_repo: GitRepo, database_url: str,
+                                                                  tmp_path: Any, monkeypatch: Any) -> None:
+    """Backfill hands a batch over only after starting the parse of the next one (``ParsePool.submit``); what lands
+    is what a serial backfill writes, the blobs parsed once each."""
+    git_repo.write("docs/adr/0001-d.md", adr(1, "Decision 1"))
+    git_repo.commit("one file")
+    for i in range(1, 41):  # 80 new blobs in one commit: above the pool's threshold, and the next batch
+        git_repo.write(f"contracts/c{i}.yaml", contract(i, f"Contract {i}"))
+        git_repo.write(f"features/f{i}.feature", feature(i, f"Feature {i}"))
+    git_repo.commit("wide")
+    for i in range(1, 41, 4):
+        git_repo.write(f"features/f{i}.feature", feature(i, f"Feature {i} renamed"))
+    git_repo.remove("contracts/c2.yaml")
+    git_repo.commit("edits and a deletion")
+    submitted: list[int] = []
+    real_submit = ParsePool.submit
+
+    def counting_submit(self: ParsePool, jobs_in: Any, *args: Any, **kwargs: Any) -> Any:
+        work = list(jobs_in)
+        pending = real_submit(self, work, *args, **kwargs)
+        if pending is not None:
+            submitted.append(len(work))
+        return pending
+
+    monkeypatch.setattr(ParsePool, "submit", counting_submit)
+    serial_url = f"sqlite:///{tmp_path / 'serial.db'}"
+    pooled, serial = db.make_engine(database_url), db.make_engine(serial_url)
+    try:
+        a = backfill(git_repo.path, engine=pooled, project="p", jobs=2, batch_size=1)
+        assert submitted == [80], "the wide commit was parsed ahead, while the first batch was written"
+        b = backfill(git_repo.path, engine=serial, project="p", jobs=1, batch_size=1)
+        assert a.files_parsed == b.files_parsed == 1 + 80 + 10
+        assert a.revisions == b.revisions
+        assert _state(pooled) == _state(serial)
+    finally:
+        pooled.dispose()
+        serial.dispose()

@@ -8,6 +8,7 @@ never a silent overwrite. Database-owned columns are not in any statement here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections import defaultdict
@@ -25,7 +26,8 @@ from tracertm import kinds
 from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
-from tracertm.parsers.records import SpecRecord
+from tracertm.parsers.records import ParseResult, SpecRecord
+from tracertm.engine.bulk import JSON_SUFFIX
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 
 TABLES: dict[str, Table] = {kind: kinds.table(kind) for kind in kinds.RECORD_KINDS}
@@ -108,7 +110,7 @@ def _write_records(
             revision_ops: list[Operation] = []
             for op in ops[start : start + BATCH]:
                 # Every field is JSON-encoded once: the texts feed both the JSON columns and the revision snapshot.
-                encoded = _Encoded(op.record) if text_json and op.record is not None else None
+                encoded = encoded_fields(op.record) if text_json and op.record is not None else None
                 if op.action == "created":
                     row_id = uuid.uuid4()
                     if kind == "feature":
@@ -149,6 +151,8 @@ def _write_records(
                 execute_guarded(conn, statement, deletes, kind, delete_ops)
             if revisions:
                 _insert_revisions(conn, revisions, revision_ops)
+            for op in ops[start : start + BATCH]:  # written: the texts are memory only now
+                _forget_encoded(op.record)
 
 
 def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -214,20 +218,24 @@ def build_row(
     return row
 
 
-def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> Any:
+def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> int:
     """Execute ``statement`` for every row of ``params`` in one round trip, inside a savepoint (shared with the
-    backfill writer).
+    backfill writer); returns the number of rows the database reports as affected.
 
-    When the database refuses a row (a constraint, a value it cannot store), the batch is undone and each row is
-    tried alone (also in savepoints) to find it; the error names that row's record and file, in one line. The
-    transaction is then rolled back by the caller: nothing of the sync is written. ``ops[i]`` is the plan
-    operation (or file operation) behind ``params[i]``."""
+    The rows go through the driver with the statement compiled once (``engine.bulk``; ``COPY`` for new rows on
+    PostgreSQL). When the database refuses a row (a constraint, a value it cannot store), the batch is undone and
+    each row is tried alone through SQLAlchemy (also in savepoints) to find it; the error names that row's record
+    and file, in one line. The transaction is then rolled back by the caller: nothing of the sync is written.
+    ``ops[i]`` is the plan operation (or file operation) behind ``params[i]``."""
     from sqlalchemy.exc import DBAPIError
 
+    from tracertm.engine import bulk
+
+    driver_error = conn.dialect.dbapi.Error
     try:
         with conn.begin_nested():
-            return conn.execute(statement, params)
-    except DBAPIError as exc:
+            return bulk.execute_many(conn, statement, params)
+    except (DBAPIError, driver_error) as exc:
         culprit, reason = None, exc
         for i, row in enumerate(params):
             try:
@@ -260,10 +268,10 @@ def execute_guarded(
 ) -> None:
     """``execute_batch`` of a version-guarded update: a row that matched no guard means another writer won
     (``ConflictError``). Shared with the backfill writer."""
-    result = execute_batch(conn, statement, params, ops)
-    if result.rowcount != len(params):
+    rowcount = execute_batch(conn, statement, params, ops)
+    if rowcount != len(params):
         raise ConflictError(
-            f"{len(params) - result.rowcount} {kind} row(s) changed in the database while this sync ran; "
+            f"{len(params) - rowcount} {kind} row(s) changed in the database while this sync ran; "
             "nothing was written — run the sync again"
         )
 
@@ -273,12 +281,12 @@ def build_revision(
     as_text: bool = False, encoded: _Encoded | None = None,
 ) -> dict[str, Any]:
     """A ``spec_revisions`` row; its snapshot is a JSON-safe dict under ``snapshot``, or with ``as_text`` the same
-    as JSON text under ``snapshot_json`` (for ``_insert_revisions``), from ``encoded`` when given."""
+    as JSON text under ``snapshot__json`` (for ``_insert_revisions``), from ``encoded`` when given."""
     snapshot: Any
     if as_text and encoded is not None:
-        snapshot_key, snapshot = "snapshot_json", encoded.snapshot(op.parent)
+        snapshot_key, snapshot = "snapshot__json", encoded.snapshot(op.parent)
     else:
-        snapshot_key = "snapshot_json" if as_text else "snapshot"
+        snapshot_key = "snapshot__json" if as_text else "snapshot"
         snapshot = json_safe(op.record.fields) if op.record is not None else {}
         if op.parent:
             snapshot["feature_number"] = op.parent
@@ -316,7 +324,7 @@ def build_revision(
 # bound as text (cast to JSONB on PostgreSQL). The texts are exactly what json.dumps(json_safe(value)) gives.
 
 _TEXT_JSON_DIALECTS = ("sqlite", "postgresql")
-_JSON_SUFFIX = "__json"
+_JSON_SUFFIX = JSON_SUFFIX  # the text parameter of column X is X__json (engine.bulk copies it into X)
 
 
 def _json_default(value: Any) -> Any:
@@ -332,7 +340,31 @@ def _json_default(value: Any) -> Any:
 # JSONEncoder, which uses the C accelerator itself). No circular-reference check: records are trees.
 _ENCODER = json.JSONEncoder(default=_json_default, check_circular=False)
 _encode: Callable[[Any], str] = _ENCODER.encode
-_quote: Callable[[str], str] = _ENCODER.encode  # a str is quoted by the encoder's own fast path
+# A str is what the encoder's own fast path gives, without the Python frame around it.
+_quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring_ascii", None) or _ENCODER.encode
+
+
+def _c_encoder() -> Callable[[Any], str] | None:
+    """The C accelerator's encoder made once (``JSONEncoder.encode`` makes a new one per call, which is most of the
+    cost of encoding a short list); None when this Python has no accelerator or it disagrees with ``json.dumps``."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        iterencode = make(None, _json_default, _quote, None, ": ", ", ", False, False, True)
+
+        def encode(value: Any) -> str:
+            return "".join(iterencode(value, 0))
+
+        sample = {"a": [1, 2.5, None, True, "é\n"], "b": {"c": dt.date(2024, 1, 2)}}
+        if encode(sample) != json.dumps(sample, default=_json_default):
+            return None
+    except Exception:  # noqa: BLE001 - an accelerator with another signature: the public encoder will do
+        return None
+    return encode
+
+
+_encode = _c_encoder() or _encode
 
 
 def _encode_value(value: Any) -> str:
@@ -350,18 +382,58 @@ def _encode_value(value: Any) -> str:
     return _encode(value)
 
 
+_ENCODED_KEY = "_tracertm_encoded"  # where a record keeps its encoded fields (as ``content_hash`` keeps its hash)
+
+
+def encoded_fields(record: SpecRecord) -> _Encoded:
+    """``record``'s fields encoded as JSON texts, once: kept on the record (in its ``__dict__``, like the cached
+    ``content_hash``), so that work done while the parse runs (``prepare_outcome``) is not done again here."""
+    found = record.__dict__.get(_ENCODED_KEY)
+    if found is None:
+        found = record.__dict__[_ENCODED_KEY] = _Encoded(record)
+    return found
+
+
+def prepare_outcome(path: str, outcome: ParseResult | Exception) -> None:
+    """Encode what writing ``outcome``'s records needs from them alone — their structured fields as JSON texts —
+    as each parsed file comes back from the workers (``ParsePool.parse(consume=...)``): this runs while the workers
+    parse the rest, instead of on the writer's path afterwards. ``apply`` drops the texts once written."""
+    records = getattr(outcome, "records", None)
+    if records is None:
+        return
+    for record in records:
+        encoded_fields(record)
+        for child in record.children:
+            encoded_fields(child)
+
+
+def _forget_encoded(record: SpecRecord | None) -> None:
+    if record is not None:
+        record.__dict__.pop(_ENCODED_KEY, None)
+
+
 class _Encoded:
-    """A record's fields as JSON texts, one per field, and its snapshot built from them."""
+    """A record's structured fields (lists, dicts: the JSON columns, and most of the cost of encoding) as JSON
+    texts, one per field; scalar fields are encoded when the snapshot is built (cheap, and not kept: on a large sync
+    their texts would cost tens of MB for nothing)."""
 
     __slots__ = ("_fields", "texts")
 
     def __init__(self, record: SpecRecord) -> None:
         fields = record.fields
         if all(type(k) is str for k in fields):
-            self.texts: dict[str, str] | None = {k: _encode_value(v) for k, v in fields.items()}
+            self.texts: dict[str, str] | None = {
+                k: _encode(v) for k, v in fields.items() if type(v) not in _SCALARS
+            }
         else:  # keys json_safe would stringify: keep its exact behaviour
             self.texts = None
         self._fields = fields
+
+    def text(self, name: str) -> str:
+        """The JSON text of field ``name``."""
+        assert self.texts is not None
+        found = self.texts.get(name)
+        return found if found is not None else _encode_value(self._fields[name])
 
     def snapshot(self, parent: str | None) -> str:
         if self.texts is None:
@@ -370,24 +442,28 @@ class _Encoded:
                 snapshot["feature_number"] = parent
             return json.dumps(snapshot)
         texts = self.texts
-        if parent:
-            texts = dict(texts)
-            texts["feature_number"] = _quote(parent)
-        return "{" + ", ".join(f"{_quote(k)}: {v}" for k, v in texts.items()) + "}"
+        fields = self._fields
+        if parent:  # as json_safe(fields) | {"feature_number": parent} would give
+            fields = {**fields, "feature_number": parent}
+        own = self._fields
+        parts = [f"{_quote(k)}: {texts[k] if k in texts and v is own[k] else _encode_value(v)}" for k, v in fields.items()]
+        return "{" + ", ".join(parts) + "}"
 
     def bind_columns(self, row: dict[str, Any], json_binds: Mapping[str, _JsonBind]) -> dict[str, Any]:
         """``row`` with each JSON column's value moved to its text parameter."""
         for name, bind in json_binds.items():
             if name in row:
                 value = row.pop(name)
-                text = self.texts.get(name) if self.texts is not None else None
                 if value is None and bind.none_as_null:
                     row[name + _JSON_SUFFIX] = None
-                elif text is not None and value is self._fields.get(name):
-                    row[name + _JSON_SUFFIX] = text
+                elif self.texts is not None and name in self._fields and value is self._fields[name]:
+                    row[name + _JSON_SUFFIX] = self.text(name)
                 else:
                     row[name + _JSON_SUFFIX] = json.dumps(json_safe(value))
         return row
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class _JsonBind(NamedTuple):
@@ -410,12 +486,38 @@ def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dic
     return {name: bind.expr for name, bind in json_binds.items() if name + _JSON_SUFFIX in row}
 
 
+class JsonColumns(dict[str, _JsonBind]):
+    """A kind's JSON columns and how their texts are bound (shared with the backfill writer)."""
+
+    def present(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``values()`` of a statement writing ``row``: each JSON column from its text parameter."""
+        return _present(self, row)
+
+
+@functools.cache
+def json_columns(kind: str, dialect: str = "sqlite") -> JsonColumns:
+    """The JSON columns of ``kind``'s table, bound as text for ``dialect`` (cast to JSONB on PostgreSQL); which
+    columns and their NULL handling do not depend on the dialect, so ``bind_columns`` can use any. Made once per
+    (kind, dialect): treat it as read-only."""
+    return JsonColumns(_json_binds(TABLES[kind], dialect))
+
+
+def encode_fields(record: SpecRecord) -> _Encoded:
+    """``record``'s fields encoded as JSON texts, not kept on the record (see ``encoded_fields`` for that)."""
+    return record.__dict__.get(_ENCODED_KEY) or _Encoded(record)
+
+
+def insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
+    """Insert ``spec_revisions`` rows (shared with the backfill writer); see ``_insert_revisions``."""
+    _insert_revisions(conn, revisions, ops)
+
+
 def _insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
     """Insert revision rows; a snapshot may be JSON text already (``build_revision(..., encoded=...)``)."""
-    if "snapshot_json" not in revisions[0]:
+    if "snapshot__json" not in revisions[0]:
         execute_batch(conn, insert(REVISIONS), revisions, ops)
         return
-    param = bindparam("snapshot_json", type_=Text())
+    param = bindparam("snapshot__json", type_=Text())
     value = cast(param, JSONB) if conn.dialect.name == "postgresql" else param
     execute_batch(conn, insert(REVISIONS).values(snapshot=value), revisions, ops)
 

@@ -281,6 +281,9 @@ def _write_sources(
     rows_: list[dict[str, Any]] = []
     dangling: list[Diagnostic] = []
     for s, spec in new:
+        if len(rows_) >= _INSERT_BATCH:  # in batches: a cold sync's tens of thousands of rows are never all in memory
+            _insert(conn, rows_)
+            rows_ = []
         target = resolved.get((spec.target_kind, spec.target_ref))
         rows_.append({
             "project_id": project_id, "source_kind": s.kind, "source_id": s.id,
@@ -316,35 +319,17 @@ def _write_sources(
     return dangling
 
 
-_INSERT_COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
-                   "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
+_INSERT_BATCH = 2000
 
 
 def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert link rows. On SQLite straight through the driver: a cold sync writes tens of thousands of links and
-    SQLAlchemy's per-parameter processing would cost as much as SQLite itself (the values are plain already: the
-    ids are stored as 32-digit hex, exactly what ``Uuid`` writes there). Elsewhere through Core's batched insert."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        for start in range(0, len(rows), 2000):
-            conn.execute(insert(LINKS), rows[start : start + 2000])
-        return
-    uuid_columns = {"project_id", "source_id", "target_id"}
-    statement = (
-        f"INSERT INTO links ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
-    )
-    conn.exec_driver_sql(
-        statement,
-        [
-            tuple(
-                (v.hex if v is not None else None) if c in uuid_columns else v
-                for c in _INSERT_COLUMNS
-                for v in (row[c],)
-            )
-            for row in rows
-        ],
-    )
+    """Insert link rows straight through the driver (``engine.bulk``: the statement compiled once, rows as tuples;
+    ``COPY`` on PostgreSQL): a cold sync writes tens of thousands of links, and SQLAlchemy's per-row parameter
+    processing would cost as much as the database itself."""
+    from tracertm.engine import bulk
+
+    if rows:
+        bulk.execute_many(conn, insert(LINKS), rows)
 
 
 def resolve(

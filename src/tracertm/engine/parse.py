@@ -13,7 +13,7 @@ from tracertm.parsers import parse
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
 
 # (path, kind, the bytes or the file to read them from). Files are read by the worker that parses them, in
 # parallel, and their git blob id and size come back with the outcome.
@@ -21,6 +21,9 @@ Job = tuple[str, FileKind, bytes | Path]
 Read = tuple[str, int]  # blob id and size of the bytes a worker read
 Prepare = Callable[[ParseResult], None]
 Outcome = ParseResult | ParseError
+# Called in the parent with each file's outcome as its chunk comes back from the workers, while they parse the rest:
+# the parent's own per-record work (building rows) overlaps the parse instead of following it.
+Consume = Callable[[str, Outcome], None]
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
 
@@ -86,6 +89,22 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class Pending:
+    """Outcomes being parsed in the workers (``ParsePool.submit``)."""
+
+    def __init__(self, futures: list[Future[list[tuple[str, Outcome, Read | None]]]]) -> None:
+        self._futures = futures
+
+    def result(self) -> dict[str, Outcome]:
+        """Wait for every outcome, by path."""
+        return {path: outcome for future in self._futures for path, outcome, _ in future.result()}
+
+    def cancel(self) -> None:
+        """Drop the work (what has not started is not started; what runs finishes unseen)."""
+        for future in self._futures:
+            future.cancel()
+
+
 class ParsePool:
     """The one parse pool of sync, check and backfill: worker processes started on first use, when a call brings
     at least ``threshold`` files, and kept until ``close()`` (a sync parses once; a backfill parses batch after
@@ -104,30 +123,61 @@ class ParsePool:
         *,
         prepare: Prepare | None = None,
         reads: dict[str, Read] | None = None,
+        consume: Consume | None = None,
     ) -> dict[str, Outcome]:
         """Parse every job (one per path); see ``parse_files``."""
         work = list(jobs_in)
         if self.jobs <= 1 or len(work) < self.threshold:
             results = _parse_chunk(work, options, prepare)
+            if consume is not None:
+                for path, outcome, _ in results:
+                    consume(path, outcome)
         else:
-            if self._executor is None:
-                # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` never needs.
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures import as_completed
 
-                context = multiprocessing.get_context(self.start_method) if self.start_method else None
-                self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
-                                                     initializer=_ignore_sigint)
-            parts = chunks(work, self.jobs)
+            executor = self._start()
+            futures = [executor.submit(_parse_chunk, part, options, prepare) for part in chunks(work, self.jobs)]
             results = []
-            for part in self._executor.map(_parse_chunk, parts, [options] * len(parts), [prepare] * len(parts)):
-                results.extend(part)
+            try:
+                for future in as_completed(futures):  # in the order the workers finish: consume while they parse
+                    part = future.result()
+                    results.extend(part)
+                    if consume is not None:
+                        for path, outcome, _ in part:
+                            consume(path, outcome)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
         out: dict[str, Outcome] = {}
         for path, outcome, read in results:
             out[path] = outcome
             if read is not None and reads is not None:
                 reads[path] = read
         return {path: out[path] for path, _, _ in work}  # input order, whatever the pool's
+
+    def submit(self, jobs_in: Iterable[Job], options: ParserOptions, *, prepare: Prepare | None = None
+               ) -> Pending | None:
+        """Start parsing every job (one per path) in the workers and return at once; ``Pending.result()`` waits for
+        the outcomes. None when this pool would parse them in this process (too few, or ``jobs <= 1``): parse them
+        with ``parse`` when they are needed. The backfill parses the next batch of commits this way while it plans
+        and writes the current one."""
+        work = list(jobs_in)
+        if self.jobs <= 1 or len(work) < self.threshold:
+            return None
+        executor = self._start()
+        return Pending([executor.submit(_parse_chunk, part, options, prepare) for part in chunks(work, self.jobs)])
+
+    def _start(self) -> Executor:
+        if self._executor is None:
+            # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` never needs.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context(self.start_method) if self.start_method else None
+            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                                 initializer=_ignore_sigint)
+        return self._executor
 
     def close(self) -> None:
         """Stop the workers (work not started yet is cancelled, as after Ctrl-C)."""
@@ -150,6 +200,7 @@ def parse_files(
     prepare: Prepare | None = None,
     reads: dict[str, Read] | None = None,
     start_method: str | None = None,
+    consume: Consume | None = None,
 ) -> dict[str, Outcome]:
     """Parse every job, in ``jobs`` worker processes when there are enough files; ``prepare``: see ``parse_one``
     (a module-level function, so that it can be sent to the workers).
@@ -157,6 +208,7 @@ def parse_files(
     Jobs whose data is a ``Path`` are read by the worker; ``reads`` (when given) receives the blob id and size of
     the bytes actually parsed for each of them. ``start_method`` is the pool's multiprocessing start method
     (default: the platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a
-    process while another thread holds a lock leaves that lock held forever in the child."""
+    process while another thread holds a lock leaves that lock held forever in the child. ``consume`` (when given)
+    sees each outcome in the parent as soon as its chunk is back (see ``Consume``)."""
     with ParsePool(jobs, start_method=start_method) as pool:
-        return pool.parse(jobs_in, options, prepare=prepare, reads=reads)
+        return pool.parse(jobs_in, options, prepare=prepare, reads=reads, consume=consume)

@@ -314,7 +314,7 @@ class _Job:
         from tracertm.engine.apply import Provenance, apply
         from tracertm.models import SyncRun
 
-        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel) as session:
+        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
@@ -558,6 +558,8 @@ def _parse(
 ) -> dict[str, Outcome]:
     if not changed:
         return {}
+    from tracertm.engine.apply import prepare_outcome  # rows are prepared as outcomes arrive, while workers parse
+
     n_jobs = jobs if jobs is not None else default_jobs()
     if snapshot.source not in ("worktree", "folder"):
         from tracertm.engine.scan import too_large
@@ -566,7 +568,8 @@ def _parse(
         contents = snapshot.read_limited(changed, limit)
         work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
         # Content hashes (plan compares them) are computed in the parse workers.
-        parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records, start_method=start_method)
+        parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records, start_method=start_method,
+                             consume=prepare_outcome)
         for p, data in contents.items():
             if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
                 diag = too_large(p, data, limit)
@@ -581,7 +584,8 @@ def _parse(
     reads: dict[str, tuple[str, int]] = {}
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
     parsed = parse_files(
-        work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads, start_method=start_method
+        work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads, start_method=start_method,
+        consume=prepare_outcome,
     )
     mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
     if snapshot.location.top is None or not mismatched:

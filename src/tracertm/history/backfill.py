@@ -165,7 +165,7 @@ class _Backfill:
         for commit, files, scope in batch:
             self.replay.step(commit, files, scope, writer.add, counts)
             self.progress(self.position(commit.sha))
-        with db.write_session(self.target.engine, self.target.name) as session:
+        with db.write_session(self.target.engine, self.target.name, bulk=True) as session:
             project = self.checkpoints.lock(session)
             if writer.steps:
                 run = open_run(session, project.id, self.target.ref, last)

@@ -8,13 +8,14 @@ Blobs are read in bulk (one pipelined ``git cat-file --batch`` round per batch o
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from tracertm import git
 from tracertm.config import Settings
 from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
-from tracertm.engine.parse import Outcome, ParsePool, hash_records
+from tracertm.engine.parse import Outcome, ParsePool, Pending, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
 from tracertm.engine.scan import ScannedFile, too_large
 from tracertm.errors import ParseError
@@ -32,6 +33,8 @@ Step = tuple[git.HistoryCommit, dict[str, ScannedFile], frozenset[str]]
 # Where a planned commit goes: the batched writer, or the merge's in-memory collection.
 Sink = Callable[[git.HistoryCommit, Plan, NewIds], None]
 Counts = dict[str, dict[str, int]]  # kind → change → revisions, for the sync_runs row
+Key = tuple[str, str, str]  # (kind, path, blob id): one parse
+_REGULAR_MODES = ("100644", "100755")  # files whose blob is the spec itself (not a link, not gone)
 
 
 class Replay:
@@ -46,6 +49,7 @@ class Replay:
         self.parsed = 0  # blobs parsed
         self.revisions = 0  # revisions planned
         self.errors: list[CommitError] = []
+        self._pending: list[tuple[list[Key], Pending]] = []  # parses of the next batch, running in the workers
 
     @property
     def settings(self) -> Settings:
@@ -54,26 +58,93 @@ class Replay:
 
     def batches(self, revs: list[str], size: int) -> Iterator[tuple[list[Step], str | None]]:
         """The commits of ``revs`` touching spec files, parsed, in batches of ``size``, each with its last commit
-        (None for the final, possibly empty, batch)."""
+        (None for the final, possibly empty, batch).
+
+        Before a batch is handed over, the blobs of the next ``size`` commits are read and their parse started in
+        the workers (``_prefetch``): while the caller plans and writes one batch, the next one parses."""
         batch: list[Step] = []
         config = tuple(self.tree.prefix + name for name in CONFIG_FILES)
         previous: str | None = None
-        for commit in git.history(self.tree.top, revs, self.tree.prefixes + config, self.tree.prefix):
-            if batch and self.eras.at(commit.sha).parser != self.settings.parser:
-                # The batch so far is parsed with the options of its own commits, before they change.
-                self._parse(files for _, files, _ in batch)
-                yield batch, previous
-                batch = []
-            files, scope = self.tree.advance(commit, self.enter(commit.sha))
-            if scope:
-                batch.append((commit, files, scope))
-            if len(batch) >= size:
-                self._parse(files for _, files, _ in batch)
-                yield batch, commit.sha
-                batch = []
-            previous = commit.sha
-        self._parse(files for _, files, _ in batch)
-        yield batch, None
+        commits = git.history(self.tree.top, revs, self.tree.prefixes + config, self.tree.prefix)
+        ahead: deque[git.HistoryCommit] = deque()  # read from the log, not yet advanced to
+
+        def upcoming() -> Iterator[git.HistoryCommit]:
+            while True:
+                if ahead:
+                    yield ahead.popleft()
+                    continue
+                commit = next(commits, None)
+                if commit is None:
+                    return
+                yield commit
+
+        def handing_over(batch: list[Step]) -> None:
+            self._parse(files for _, files, _ in batch)
+            while len(ahead) < size and (commit := next(commits, None)) is not None:
+                ahead.append(commit)
+            self._prefetch(ahead)
+
+        try:
+            for commit in upcoming():
+                if batch and self.eras.at(commit.sha).parser != self.settings.parser:
+                    # The batch so far is parsed with the options of its own commits, before they change.
+                    handing_over(batch)
+                    yield batch, previous
+                    batch = []
+                files, scope = self.tree.advance(commit, self.enter(commit.sha))
+                if scope:
+                    batch.append((commit, files, scope))
+                if len(batch) >= size:
+                    handing_over(batch)
+                    yield batch, commit.sha
+                    batch = []
+                previous = commit.sha
+            self._parse(files for _, files, _ in batch)
+            yield batch, None
+        finally:
+            self._drop_pending()
+
+    def _prefetch(self, commits: Iterable[git.HistoryCommit]) -> None:
+        """Start parsing, in the workers, the blobs the coming ``commits`` add (with the kinds and options in force
+        now: a guess that is right unless the configuration changes on the way, and then only costs the parse).
+        Links, deletions and blobs parsed before are left to ``_parse``."""
+        wanted: dict[Key, None] = {}
+        started = {key for keys, _ in self._pending for key in keys}  # by an earlier call, not collected yet
+        for commit in commits:
+            for change in commit.changes:
+                if change.mode not in _REGULAR_MODES:
+                    continue
+                kind = self.tree.kind_of(change.path)
+                key = (kind, change.path, change.sha) if kind is not None else None
+                if key is not None and key not in self.cache and key not in started:
+                    wanted[key] = None
+        if not wanted:
+            return
+        blobs = self.tree.reader.read_limited([k[2] for k in wanted], self.settings.parser.max_file_size)
+        for keys in _rounds([k for k in wanted if isinstance(blobs[k[2]], bytes)]):
+            work = [(k[1], k[0], blobs[k[2]]) for k in keys]
+            pending = self.pool.submit(work, self.settings.parser, prepare=hash_records)  # type: ignore[arg-type]
+            if pending is None:
+                return  # too few to be worth the workers: parsed in this process when their batch comes
+            self._pending.append((keys, pending))
+
+    def _collect(self) -> None:
+        """Take the outcomes of the prefetched parses into the cache."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        if len(self.cache) + sum(len(keys) for keys, _ in pending) > _CACHE_LIMIT:
+            self.cache.clear()
+        for keys, handle in pending:
+            outcomes = handle.result()
+            for key in keys:
+                self.cache[key] = outcomes[key[1]]
+            self.parsed += len(keys)
+
+    def _drop_pending(self) -> None:
+        for _, handle in self._pending:
+            handle.cancel()
+        self._pending = []
 
     def enter(self, commit: str) -> frozenset[str]:
         """Take the settings in force at ``commit``; returns the paths whose kind that changes."""
@@ -81,32 +152,30 @@ class Replay:
         if settings is self.tree.settings:
             return frozenset()
         if settings.parser != self.tree.settings.parser:
+            self._drop_pending()
             self.cache.clear()  # parsed with other options
         return self.tree.use(settings)
 
     def _parse(self, scans: Iterable[Mapping[str, ScannedFile]]) -> None:
         """Read and parse every (kind, path, blob) of a batch not parsed before, in one pipelined read."""
+        candidates = [f for files in scans for f in files.values() if f.error is None]
         wanted: dict[tuple[str, str, str], ScannedFile] = {}
-        for files in scans:
-            for f in files.values():
+        for attempt in range(2):
+            for f in candidates:
                 key = (f.kind, f.path, f.blob_sha)
-                if f.error is None and key not in self.cache:
+                if key not in self.cache:
                     wanted[key] = f
+            if not wanted or not self._pending or attempt:
+                break
+            self._collect()  # what is missing may be parsing in the workers already
+            wanted.clear()
         if not wanted:
             return
         if len(self.cache) + len(wanted) > _CACHE_LIMIT:
             self.cache.clear()
         limit = self.settings.parser.max_file_size
         blobs = self.tree.reader.read_limited([k[2] for k in wanted], limit)
-        rounds: list[list[tuple[str, str, str]]] = []  # the pool keys by path: one version of a path per round
-        seen: dict[str, int] = {}
-        for wanted_key in wanted:
-            n = seen.get(wanted_key[1], 0)
-            seen[wanted_key[1]] = n + 1
-            if n == len(rounds):
-                rounds.append([])
-            rounds[n].append(wanted_key)
-        for keys in rounds:
+        for keys in _rounds(list(wanted)):
             work = [(k[1], wanted[k].kind, data) for k in keys if isinstance(data := blobs[k[2]], bytes)]
             outcomes = self.pool.parse(work, self.settings.parser, prepare=hash_records)
             for k in keys:
@@ -227,3 +296,16 @@ class Replay:
                     self.state.adr_created.setdefault(op.number, commit.date)
         # A file that lost an identity is re-planned by every commit; its conflict is news only when it is touched.
         self.errors.extend(CommitError(commit.sha, d) for d in the_plan.errors if d.path in touched)
+
+
+def _rounds(keys: list[Key]) -> list[list[Key]]:
+    """``keys`` in rounds with one version of each path per round (the pool keys its outcomes by path)."""
+    rounds: list[list[Key]] = []
+    seen: dict[str, int] = {}
+    for key in keys:
+        n = seen.get(key[1], 0)
+        seen[key[1]] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(key)
+    return rounds

@@ -45,9 +45,13 @@ class HistoryState:
                 )
             row_id = cur.id if cur is not None else ids[(op.kind, op.parent or "", op.number)]
             deleted = op.action == "deleted"
-            content_hash = op.record.content_hash if op.record is not None else (cur.content_hash if cur else None)
+            content_hash: str | None
+            if op.record is not None:  # hashed by this run's parse: the current scheme
+                content_hash, fresh = op.record.content_hash, True
+            else:
+                content_hash, fresh = (cur.content_hash, cur.current_scheme) if cur else (None, False)
             path = (cur.source_path if cur is not None else op.path) if deleted else op.path
-            new = Current(row_id, op.kind, op.number, op.version, content_hash, path, deleted, parent)
+            new = Current(row_id, op.kind, op.number, op.version, content_hash, path, deleted, parent, fresh)
             if op.kind == "scenario":
                 assert parent is not None
                 self.scenarios.setdefault(parent, {})[op.number] = new

@@ -80,7 +80,7 @@ class BatchWriter:
 
     def add(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Collapse one commit's plan into the batch (``ids``: the rows it creates)."""
-        from tracertm.engine.apply import Provenance, build_revision, build_row
+        from tracertm.engine.apply import Provenance, build_revision, build_row, encode_fields, json_columns
 
         self.steps += 1
         provenance = Provenance(commit.info)
@@ -92,9 +92,14 @@ class BatchWriter:
             if write is None:
                 write = self.rows[row_id] = _RowWrite(op.kind, row_id, cur is None, cur.version if cur else 0, op)
             write.op = op
+            # JSON fields as text, encoded once for the row and its revision (not kept on the record: the replay's
+            # parse cache holds records across commits, and their texts would only cost memory there).
+            encoded = encode_fields(op.record) if op.record is not None else None
             if op.action != "deleted":
                 parents = {} if op.parent_id or not op.parent else {op.parent: ids[("feature", "", op.parent)]}
                 values = build_row(op.kind, op, PLACEHOLDER, provenance, parents)
+                if encoded is not None:
+                    values = encoded.bind_columns(values, json_columns(op.kind))
                 if not write.insert:
                     values.pop("project_id", None)
                     values.pop("feature_id", None)
@@ -102,7 +107,8 @@ class BatchWriter:
             write.version = op.version
             write.deleted_at = when if op.action == "deleted" else None
             if op.action in REVISION_ACTIONS:
-                self.revisions.append(build_revision(op.kind, op, row_id, PLACEHOLDER, PLACEHOLDER, provenance))
+                self.revisions.append(build_revision(op.kind, op, row_id, PLACEHOLDER, PLACEHOLDER, provenance,
+                                                     as_text=True, encoded=encoded))
                 self.revision_ops.append(op)
         for fop in the_plan.files:
             if fop.scanned is None:
@@ -127,12 +133,15 @@ class BatchWriter:
         row the database refuses a ``DatabaseError`` naming its record and file (``engine.apply``'s executors)."""
         from sqlalchemy import bindparam, insert, update
 
-        from tracertm.engine.apply import REVISIONS, SOURCE_FILES, TABLES, execute_batch, execute_guarded
+        from tracertm.engine.apply import (
+            SOURCE_FILES, TABLES, execute_batch, execute_guarded, insert_revisions, json_columns,
+        )
         from tracertm.models.types import utcnow
 
         conn = session.connection()
         for kind in KINDS:
             table = TABLES[kind]
+            binds = json_columns(kind, conn.dialect.name)
             inserts: dict[tuple[str, ...], list[_RowWrite]] = {}
             writes: dict[tuple[str, ...], list[_RowWrite]] = {}
             rows: dict[uuid.UUID, dict[str, Any]] = {}
@@ -155,14 +164,17 @@ class BatchWriter:
             guarded = update(table).where(table.c.id == bindparam("_id"),
                                           table.c.version == bindparam("_old_version"))
             for group in writes.values():
-                execute_guarded(conn, guarded.values(updated_at=utcnow()), [rows[w.row_id] for w in group], kind,
-                                [w.op for w in group])
+                first = rows[group[0].row_id]
+                execute_guarded(conn, guarded.values(updated_at=utcnow(), **binds.present(first)),
+                                [rows[w.row_id] for w in group], kind, [w.op for w in group])
             for group in inserts.values():
-                execute_batch(conn, insert(table), [rows[w.row_id] for w in group], [w.op for w in group])
+                first = rows[group[0].row_id]
+                execute_batch(conn, insert(table).values(binds.present(first)), [rows[w.row_id] for w in group],
+                              [w.op for w in group])
         for start in range(0, len(self.revisions), 2000):
             chunk = self.revisions[start : start + 2000]
             rows_ = [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk]
-            execute_batch(conn, insert(REVISIONS), rows_, self.revision_ops[start : start + 2000])
+            insert_revisions(conn, rows_, self.revision_ops[start : start + 2000])
         new_files = [(v | {"id": i, "project_id": project_id, "path": p}, f)
                      for p, (new, i, v, f) in self.files.items() if new]
         changed_files = [(v | {"_id": i}, f) for new, i, v, f in self.files.values() if not new]

@@ -1,0 +1,130 @@
+"""Many rows per statement, through the driver: statements compiled once, rows sent as plain tuples.
+
+SQLAlchemy's ``executemany`` builds and type-processes a parameter dictionary per row in Python; on a cold sync that
+was a good part of the writer's time. Here a statement is compiled once per (dialect, table, shape), its parameter
+processors are looked up once, and each row becomes one tuple (one dictionary on PostgreSQL) given straight to the
+driver's ``executemany`` — SQLite and psycopg keep the prepared statement for the whole batch. New rows on
+PostgreSQL go through ``COPY ... FROM STDIN`` (psycopg 3's ``cursor.copy``), which is several times faster than
+multi-row ``INSERT`` there. Row triggers (the full-text index) fire for both.
+
+The values are exactly those SQLAlchemy would send: the same bind processors, the same Python-side column defaults.
+Errors are the caller's business (``engine.apply.execute_batch`` runs these inside a savepoint and, when the database
+refuses a row, retries row by row through SQLAlchemy to name it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# The text parameter of a JSON column (see ``engine.apply``): ``<column>__json``.
+JSON_SUFFIX = "__json"
+
+_CACHE: dict[tuple[Any, ...], Prepared] = {}  # a few dozen statement shapes per process
+
+
+class Prepared:
+    """One INSERT or UPDATE compiled for a dialect, with its parameters' order, processors and defaults."""
+
+    def __init__(self, conn: Any, statement: Any, keys: Sequence[str]) -> None:
+        dialect = conn.dialect
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        names: list[str] = list(compiled.positiontup) if self.positional else list(compiled.binds)
+        prefetch = {c.key: c for c in [*compiled.insert_prefetch, *compiled.update_prefetch]}
+        self.names = names
+        # Per parameter: where its value comes from (the row, or a column default) and how it is processed.
+        self._plan: list[tuple[str, Callable[[Any], Any] | None, Any]] = []
+        for name in names:
+            bind = compiled.binds[name]
+            processor = bind.type._cached_bind_processor(dialect)
+            default = _default_of(prefetch[name]) if name in prefetch and name not in keys else _FROM_ROW
+            self._plan.append((name, processor, default))
+        self.table = getattr(statement, "table", None)
+        self.is_insert = bool(getattr(statement, "is_insert", False))
+
+    def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """The driver's parameters for ``rows`` (tuples, or dictionaries for a named paramstyle)."""
+        plan = self._plan
+        out: list[Any] = []
+        if self.positional:
+            for row in rows:
+                out.append(tuple(
+                    (processor(value) if processor is not None else value)
+                    for name, processor, default in plan
+                    for value in ((row[name] if default is _FROM_ROW else default()),)
+                ))
+        else:
+            for row in rows:
+                params: dict[str, Any] = {}
+                for name, processor, default in plan:
+                    value = row[name] if default is _FROM_ROW else default()
+                    params[name] = processor(value) if processor is not None else value
+                out.append(params)
+        return out
+
+
+class _FromRow:
+    """Marker: the parameter's value is in the row."""
+
+
+_FROM_ROW: Any = _FromRow()
+
+
+def _default_of(column: Any) -> Callable[[], Any]:
+    """A column's Python-side default as a function of nothing (SQLAlchemy wraps callables to take a context)."""
+    default = column.default
+    if default is None:
+        return lambda: None
+    if default.is_callable:
+        arg = default.arg
+        return lambda: arg(None)
+    value = default.arg
+    return lambda: value
+
+
+def prepared(conn: Any, statement: Any, keys: Sequence[str]) -> Prepared:
+    """The compiled form of ``statement`` for rows with ``keys``, compiled once per process (keyed by SQLAlchemy's
+    own cache key of the statement: the same table, columns and expressions give the same key)."""
+    cache_key = statement._generate_cache_key()
+    if cache_key is None:  # not cacheable: compile for this call only
+        return Prepared(conn, statement, keys)
+    key = (conn.dialect.name, cache_key.key, tuple(keys))
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = Prepared(conn, statement, keys)
+    return found
+
+
+def execute_many(conn: Any, statement: Any, rows: Sequence[dict[str, Any]]) -> int:
+    """Execute ``statement`` for every row (all with the keys of the first) through the driver; returns the number
+    of rows the database reports as affected. New rows on PostgreSQL are copied (``COPY``)."""
+    if not rows:
+        return 0
+    keys = list(rows[0])
+    statement_form = prepared(conn, statement, keys)
+    if conn.dialect.name == "postgresql" and statement_form.is_insert and statement_form.table is not None:
+        return _copy(conn, statement_form, rows)
+    result = conn.exec_driver_sql(statement_form.sql, statement_form.parameters(rows))
+    return int(result.rowcount)
+
+
+def _copy(conn: Any, form: Prepared, rows: Sequence[dict[str, Any]]) -> int:
+    """``COPY table (columns) FROM STDIN``: each parameter's column is its name without ``__json`` (the JSON text
+    goes into the JSONB column as it is, as the ``CAST`` of the INSERT would)."""
+    columns = ", ".join(conn.dialect.identifier_preparer.quote(n.removesuffix(JSON_SUFFIX)) for n in form.names)
+    table = conn.dialect.identifier_preparer.format_table(form.table)
+    form_rows = _positional(form, rows)
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for values in form_rows:
+            copy.write_row(values)
+    return len(rows)
+
+
+def _positional(form: Prepared, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    params = form.parameters(rows)
+    if form.positional:
+        return params
+    return [tuple(p[n] for n in form.names) for p in params]
