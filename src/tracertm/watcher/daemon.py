@@ -184,6 +184,7 @@ class Watcher:
         self._lock = threading.Lock()
         self._rewatch: dict[str, bool] = {}
         self._periodic: set[str] = set()
+        self._held: set[str] = set()  # repositories whose batch waits for git to let go of the index
         self._discover_now = False
         self._stop = threading.Event()
         self._busy = False
@@ -379,10 +380,14 @@ class Watcher:
             # the index, however long that takes on a loaded machine (or with a slow smudge filter, like LFS).
             # The ceiling is for continuous editing: a held batch starts a new window.
             self.stats.held += 1
+            if batch.key not in self._held:
+                self._held.add(batch.key)
+                log.debug("%s: git holds the index (a checkout, merge or reset): waiting for it", batch.key)
             now = self._clock()
             batch.window = now
             self._debouncer.requeue(batch, now + self._debouncer.quiet)
             return
+        self._held.discard(batch.key)
         periodic = batch.reconcile and batch.events == 1 and batch.key in self._periodic
         self._periodic.discard(batch.key)
         now = self._clock()
