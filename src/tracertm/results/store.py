@@ -8,7 +8,7 @@ import hashlib
 import os
 import uuid
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,8 @@ __all__ = ["ImportSummary", "ReportSource", "import_results", "parse_reports", "
 
 ReportSource = str | os.PathLike[str] | tuple[str, bytes]
 _CHUNK = 500
+_LOOKUP = 2000  # external ids per lookup (under every database's bound-parameter limit)
+_BATCH = 5000  # rows per executemany
 
 
 @dataclass
@@ -194,8 +196,8 @@ def _import(
         for case, m in zip(cases, matches)
     ]
     results = _table(TestResult)
-    for start in range(0, len(rows), 5000):
-        session.connection().execute(insert(results), rows[start : start + 5000])
+    for start in range(0, len(rows), _BATCH):
+        session.connection().execute(insert(results), rows[start : start + _BATCH])
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window) if ran else 0
     return summary
@@ -207,36 +209,35 @@ def _upsert_cases(
     """Test case ids by external id, inserting the new ones. Returns (ids, how many were created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
-    import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision). Only a soft-deleted test
-    case that runs again is edited: restored through the ORM, which records the annotated revision.
+    import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
+    with one statement executed for all of them, ``ON CONFLICT (project_id, test_case_number) DO NOTHING`` on both
+    dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test case that
+    runs again is edited: restored through the ORM, which records the annotated revision.
     """
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from tracertm.models import TestCase
 
     wanted = [case.external_id for case in cases]
-    existing: dict[str, tuple[uuid.UUID, bool]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        for number, ident, gone in session.execute(
-            select(TestCase.test_case_number, TestCase.id, TestCase.deleted_at.is_not(None))
-            .where(TestCase.project_id == project_id, TestCase.test_case_number.in_(wanted[start : start + _CHUNK]))
-            .execution_options(include_deleted=True)
-        ).all():
-            existing[number] = (ident, gone)
+    existing = _existing_cases(session, project_id, wanted)
     ids = {number: ident for number, (ident, _deleted) in existing.items()}
-    new = []
+    new: list[dict[str, Any]] = []
+    fresh = _new_ids(len(cases) - len(existing))
     for case in cases:
         if case.external_id in existing:
             continue
-        ids[case.external_id] = uuid.uuid4()
+        ids[case.external_id] = ident = next(fresh)
         new.append({
-            "id": ids[case.external_id], "project_id": project_id, "test_case_number": case.external_id,
+            "id": ident, "project_id": project_id, "test_case_number": case.external_id,
             "title": case.name, "status": "automated", "automation_script_path": case.feature_uri or case.file,
             "test_case_metadata": _metadata(case),
         })
-    table = _table(TestCase)  # Core on the table: one executemany per batch (the ORM's bulk path is slower)
-    for start in range(0, len(new), 5000):
-        session.connection().execute(insert(table), new[start : start + 5000])
+    created = _insert_new(session, new)
+    if created != len(new):  # another writer inserted some of them first: theirs are the ids
+        raced = _existing_cases(session, project_id, [row["test_case_number"] for row in new])
+        ids.update({number: ident for number, (ident, _deleted) in raced.items()})
+        created = sum(1 for row in new if row["test_case_number"] in raced
+                      and raced[row["test_case_number"]][0] == row["id"])
     restored = [ident for ident, gone in existing.values() if gone]
     for start in range(0, len(restored), _CHUNK):
         for test_case in session.execute(
@@ -245,7 +246,61 @@ def _upsert_cases(
         ).scalars():
             test_case.restore()
     session.flush()
-    return ids, len(new)
+    return ids, created
+
+
+def _existing_cases(session: Session, project_id: uuid.UUID, numbers: list[str]) -> dict[str, tuple[uuid.UUID, bool]]:
+    """(id, soft-deleted) of the project's test cases with these external ids."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestCase
+
+    found: dict[str, tuple[uuid.UUID, bool]] = {}
+    for start in range(0, len(numbers), _LOOKUP):
+        for number, ident, gone in session.execute(
+            select(TestCase.test_case_number, TestCase.id, TestCase.deleted_at.is_not(None))
+            .where(TestCase.project_id == project_id,
+                   TestCase.test_case_number.in_(numbers[start : start + _LOOKUP]))
+            .execution_options(include_deleted=True)
+        ).all():
+            found[number] = (ident, gone)
+    return found
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert test case rows, skipping any whose (project, external id) exists. Returns how many were inserted."""
+    if not rows:
+        return 0
+    from tracertm.models import TestCase
+
+    table = _table(TestCase)
+    connection = session.connection()
+    keys = ["project_id", "test_case_number"]
+    inserted = 0
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        # psycopg cannot count an executemany: RETURNING says which rows went in (SQLAlchemy batches it into
+        # multi-row VALUES statements).
+        returning = postgresql.insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+        for start in range(0, len(rows), _BATCH):
+            inserted += len(connection.execute(returning, rows[start : start + _BATCH]).all())
+        return inserted
+    from sqlalchemy.dialects import sqlite
+
+    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+    for start in range(0, len(rows), _BATCH):
+        inserted += connection.execute(statement, rows[start : start + _BATCH]).rowcount  # sqlite3 sums them
+    return inserted
+
+
+def _new_ids(count: int) -> Iterator[uuid.UUID]:
+    """Random (version 4) UUIDs, from one read of the system's random source rather than one per id."""
+    pool = os.urandom(16 * max(count, 0))
+    for offset in range(0, len(pool), 16):
+        yield uuid.UUID(bytes=pool[offset : offset + 16], version=4)
+    while True:  # more than announced (never, but an id must never repeat)
+        yield uuid.uuid4()
 
 
 def _feature_file(case: CaseResult) -> str | None:
