@@ -136,8 +136,10 @@ def summarize(items: list[RunOutcome], window: int) -> dict[str, object]:
     }
 
 
-def recompute(session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW) -> int:
-    """Rewrite the statistics of the given scenarios, as ``results-import``, set-based: one read of the run outcomes,
+def recompute(
+    session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW, actor: str = ACTOR
+) -> int:
+    """Rewrite the statistics of the given scenarios, as ``actor``, set-based: one read of the run outcomes,
     one read of the current figures, one ``UPDATE`` executed for every changed scenario (``version + 1``, guarded
     by the version read) and one insert of their ``annotated`` revisions — the rows ``models/audit.py`` writes for
     an ORM edit, which a Core statement does not trigger. Returns how many scenarios changed.
@@ -180,7 +182,7 @@ def recompute(session: Session, scenario_ids: Iterable[uuid.UUID], window: int =
             revisions.append({
                 "id": uuid.uuid4(), "project_id": project_id, "entity_type": "scenario", "entity_id": ident,
                 "number": number, "version": version + 1, "change": "annotated", "content_hash": content_hash,
-                "source_path": path, "snapshot": snapshot, "actor": ACTOR, "changed_fields": changed,
+                "source_path": path, "snapshot": snapshot, "actor": actor, "changed_fields": changed,
             })
     if not updates:
         return 0

@@ -93,6 +93,7 @@ def import_results(
     max_size: int = DEFAULT_MAX_REPORT_SIZE,
     id_pattern: str = r"SC-\d+",
     lock_timeout: float | None = None,
+    actor: str = ACTOR,
 ) -> ImportSummary:
     """Import test reports into ``project`` as one run.
 
@@ -100,7 +101,8 @@ def import_results(
     None (the configured database). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
     tests ran against; with ``repo`` (a git work tree) lines are matched against the scenarios as they were at
     that commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
-    another writer of the project (default: the configuration's default).
+    another writer of the project (default: the configuration's default); ``actor`` who the statistics revisions
+    name (the API passes the token's).
     """
     if window < 1:
         raise UsageError(f"--window {window}: must be at least 1")
@@ -112,7 +114,7 @@ def import_results(
     from sqlalchemy.orm import Session
 
     if isinstance(target, Session):
-        return _import(target, project, reports, commit, run_name, repo, window, id_pattern)
+        return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
     from tracertm import db
 
     engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
@@ -122,7 +124,7 @@ def import_results(
 
     timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
     with db.write_session(engine, name, timeout) as session:
-        return _import(session, name, reports, commit, run_name, repo, window, id_pattern)
+        return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
 
 
 def _project(session: Session, name: str | None) -> Project:
@@ -140,6 +142,7 @@ def _import(
     repo: str | os.PathLike[str] | None,
     window: int,
     id_pattern: str,
+    actor: str = ACTOR,
 ) -> ImportSummary:
     from sqlalchemy import insert, select
 
@@ -182,7 +185,7 @@ def _import(
             "files": [os.path.basename(r.path) for r in reports],
         }],
     )
-    session.info["actor"] = ACTOR  # whatever the ORM edits from here on is recorded as the import's
+    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
     case_ids, created = _upsert_cases(session, project.id, cases)
     summary.test_cases_created = created
     _link(session, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
@@ -199,7 +202,7 @@ def _import(
     for start in range(0, len(rows), _BATCH):
         session.connection().execute(insert(results), rows[start : start + _BATCH])
     ran = {m.scenario.key for m in matches if m.scenario}
-    summary.scenarios_updated = recompute(session, ran, window) if ran else 0
+    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
 
 
