@@ -376,3 +376,28 @@ def test_a_scenario_edited_during_the_import_fails_it_and_keeps_everything(cart:
     with _session(database_url) as session:
         assert (_count(session, TestRun), _count(session, TestResult), _count(session, TestCase)) == (0, 0, 0)
         assert {s.version for s in session.execute(select(Scenario)).scalars()} == {1}
+
+
+def test_imported_test_cases_start_their_history_at_version_one(cart: GitRepo, database_url: str) -> None:
+    """Test cases inserted by an import get the ``created`` revision the ORM listener gives a test case it adds:
+    every test case's history is contiguous from 1, whichever way it was created."""
+    from tracertm.models.audit import ACTOR_KEY
+
+    import_results(database_url, "shop", [FIXTURES / "surefire.xml"])
+    with _session(database_url) as session:
+        session.info[ACTOR_KEY] = "api:alice"
+        added = TestCase(project_id=session.execute(select(TestCase.project_id)).scalars().first(),
+                         test_case_number="manual::1", title="by hand")
+        session.add(added)
+        session.commit()
+    with _session(database_url) as session:
+        cases = session.execute(select(TestCase)).scalars().all()
+        assert len(cases) == 7
+        for case in cases:
+            revisions = session.execute(
+                select(SpecRevision).where(SpecRevision.entity_id == case.id).order_by(SpecRevision.version)
+            ).scalars().all()
+            assert [(r.version, r.change, r.entity_type, r.number) for r in revisions] == [
+                (1, "created", "test_case", case.test_case_number)]
+            assert revisions[0].actor == ("api:alice" if case.title == "by hand" else "results-import")
+            assert revisions[0].snapshot["title"] == case.title and revisions[0].changed_fields is None
