@@ -252,29 +252,45 @@ def _upsert_cases(
     return ids, len(inserted)
 
 
+# A created test case's snapshot: its fields, as the ORM listener records them (null ones left out).
+_SNAPSHOT = ("test_case_number", "title", "status", "automation_script_path", "test_case_metadata")
+
+
 def _created_revisions(session: Session, rows: list[dict[str, Any]]) -> None:
     """The version-1 ``created`` revision of each inserted test case, as ``models/audit.py`` writes it for a test
-    case the ORM adds (a Core insert does not reach its listener): one statement executed for all of them."""
-    from sqlalchemy import insert
+    case the ORM adds (a Core insert does not reach its listener). ``INSERT … SELECT`` from the rows just inserted:
+    the database builds the snapshots, nothing goes through Python per row."""
+    from sqlalchemy import Integer, String, func, insert, literal, select
 
-    from tracertm.models import SpecRevision
+    from tracertm.models import SpecRevision, TestCase
 
+    if not rows:
+        return
+    cases, revisions = _table(TestCase), _table(SpecRevision)
+    connection = session.connection()
+    snapshot_columns = [cases.c[key] for key in _SNAPSHOT]
+    pairs: list[Any] = []
+    if connection.dialect.name == "postgresql":
+        for column in snapshot_columns:
+            pairs += [literal(column.key, String), column]
+        new_id: Any = func.gen_random_uuid()
+        snapshot: Any = func.jsonb_strip_nulls(func.jsonb_build_object(*pairs))
+    else:
+        for column in snapshot_columns:
+            pairs += [literal(column.key, String), func.json(column) if column.key == "test_case_metadata" else column]
+        new_id = func.lower(func.hex(func.randomblob(16)))  # SQLite stores a UUID as 32 hex digits
+        snapshot = func.json_patch("{}", func.json_object(*pairs))  # a merge patch drops the null members
     actor = session.info.get("actor")
-    fresh = _new_ids(len(rows))
-    revisions = [
-        {
-            "id": next(fresh), "project_id": row["project_id"], "entity_type": "test_case", "entity_id": row["id"],
-            "number": row["test_case_number"], "version": 1, "change": "created", "actor": actor,
-            "snapshot": {key: row[key] for key in _SNAPSHOT if row[key] is not None},
-        }
-        for row in rows
-    ]
-    table = _table(SpecRevision)
-    for start in range(0, len(revisions), _BATCH):
-        session.connection().execute(insert(table), revisions[start : start + _BATCH])
-
-
-_SNAPSHOT = ("test_case_number", "title", "status", "automation_script_path", "test_case_metadata")
+    query = select(
+        new_id, cases.c.project_id, literal("test_case", String), cases.c.id, cases.c.test_case_number,
+        literal(1, Integer), literal("created", String), literal(actor, String), snapshot,
+    )
+    target = [revisions.c[key] for key in ("id", "project_id", "entity_type", "entity_id", "number", "version",
+                                            "change", "actor", "snapshot")]
+    ids = [row["id"] for row in rows]
+    for start in range(0, len(ids), _LOOKUP):
+        chunk = ids[start : start + _LOOKUP]
+        connection.execute(insert(revisions).from_select(target, query.where(cases.c.id.in_(chunk))))
 
 
 def _existing_cases(session: Session, project_id: uuid.UUID, numbers: list[str]) -> dict[str, tuple[uuid.UUID, bool]]:
