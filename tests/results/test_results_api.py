@@ -212,3 +212,23 @@ def test_runs_are_paged_newest_first(client: TestClient, write: dict[str, str]) 
     assert [run["id"] for run in second["items"]] == [ids[0]] and second["page"]["next"] is None
     assert "link" not in client.get(RUNS).headers
     _problem(client.get(RUNS, params={"cursor": "garbage"}), 400)
+
+
+def test_a_project_name_with_a_slash(client: TestClient, write: dict[str, str], database_url: str) -> None:
+    from sqlalchemy import update
+
+    from tracertm.models import Project
+
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session, session.begin():
+            session.execute(update(Project).values(name="acme/shop"))
+    finally:
+        engine.dispose()
+    report = (FIXTURES / "surefire.xml").read_bytes()
+    for url in ("/api/v1/projects/acme/shop/test-runs", "/api/v1/projects/acme%2Fshop/test-runs"):
+        r = client.post(url, content=report + f"<!-- {url} -->".encode(), headers={**write, **XML})
+        assert r.status_code == 201, r.text
+        assert r.headers["location"].startswith("/api/v1/projects/acme/shop/test-runs/")
+        assert client.get(r.headers["location"]).json()["id"] == r.json()["run"]["id"]
+    assert len(client.get("/api/v1/projects/acme/shop/test-runs").json()["items"]) == 2

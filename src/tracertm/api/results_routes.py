@@ -28,7 +28,7 @@ from tracertm.schemas.filters import MAX_LIMIT
 __all__ = ["install_results_routes"]
 
 API = "/api/v1"
-UPLOAD_PATH = re.compile(r"/api/v1/projects/[^/]+/test-runs/?")
+UPLOAD_PATH = re.compile(r"/api/v1/projects/.+/test-runs/?")
 # Raw bodies: the media type names the report's kind (the content is still detected, as for a file).
 RAW_TYPES = {
     "application/xml": ".xml", "text/xml": ".xml", "application/json": ".json", "application/x-ndjson": ".ndjson",
@@ -143,7 +143,8 @@ def install_results_routes(app: FastAPI) -> None:
     limits = list(getattr(app.state, "body_limits", []))
     limits.append(("POST", UPLOAD_PATH, app.state.settings.max_report_bytes))
     app.state.body_limits = limits
-    base = f"{API}/projects/{{project}}/test-runs"
+    # ``:path``: project names may hold slashes ("acme/shop"), sent as they are or as %2F.
+    base = f"{API}/projects/{{project:path}}/test-runs"
 
     @app.post(
         base, status_code=201, response_model=TestRunImported, tags=["test-runs"], operation_id="import_test_run",
