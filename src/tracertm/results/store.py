@@ -22,7 +22,7 @@ from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
     from tracertm.models import Project
@@ -198,9 +198,10 @@ def _import(
         }
         for case, m in zip(cases, matches)
     ]
-    results = _table(TestResult)
-    for start in range(0, len(rows), _BATCH):
-        session.connection().execute(insert(results), rows[start : start + _BATCH])
+    results, connection = _table(TestResult), session.connection()
+    if not _driver_executemany(connection, results, rows):
+        for start in range(0, len(rows), _BATCH):
+            connection.execute(insert(results), rows[start : start + _BATCH])
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
@@ -330,12 +331,40 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
         for start in range(0, len(rows), _BATCH):
             inserted += len(connection.execute(returning, rows[start : start + _BATCH]).all())
         return inserted
+    fast = _driver_executemany(connection, table, rows, " ON CONFLICT (project_id, test_case_number) DO NOTHING")
+    if fast is not None:
+        return fast
     from sqlalchemy.dialects import sqlite
 
     statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
     for start in range(0, len(rows), _BATCH):
         inserted += connection.execute(statement, rows[start : start + _BATCH]).rowcount  # sqlite3 sums them
     return inserted
+
+
+def _driver_executemany(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], suffix: str = ""
+) -> int | None:
+    """On SQLite, insert ``rows`` (dicts with the same keys, every column without a server default given) with the
+    driver's own ``executemany``, each value converted by its column type's bind processor — what a Core
+    executemany does, without its per-row parameter bookkeeping, which costs as much as SQLite's insert itself at
+    20,000 rows. Returns the rows inserted; None on other databases (the caller uses Core)."""
+    dialect = connection.dialect
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        return None
+    if not rows:
+        return 0
+    keys = list(rows[0])
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys]
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(key) for key in keys)}) "
+           f"VALUES ({', '.join('?' * len(keys))}){suffix}")
+    params = [
+        tuple(value if process is None else process(value)
+              for process, value in zip(processors, [row[key] for key in keys]))
+        for row in rows
+    ]
+    return int(connection.exec_driver_sql(sql, params).rowcount)
 
 
 def _new_ids(count: int) -> Iterator[uuid.UUID]:
