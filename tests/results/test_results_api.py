@@ -232,3 +232,13 @@ def test_a_project_name_with_a_slash(client: TestClient, write: dict[str, str], 
         assert r.headers["location"].startswith("/api/v1/projects/acme/shop/test-runs/")
         assert client.get(r.headers["location"]).json()["id"] == r.json()["run"]["id"]
     assert len(client.get("/api/v1/projects/acme/shop/test-runs").json()["items"]) == 2
+
+
+def test_hostile_xml_uploads_are_refused_cleanly(client: TestClient, write: dict[str, str], database_url: str) -> None:
+    laughs = (b'<?xml version="1.0"?>\n<!DOCTYPE t [\n<!ENTITY a "aaaaaaaaaa">\n<!ENTITY b "&a;&a;&a;&a;&a;&a;">\n]>\n'
+              b'<testsuite name="&b;"><testcase name="x"/></testsuite>\n')
+    xxe = b'<?xml version="1.0"?>\n<!DOCTYPE t [\n<!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n<testsuite name="&x;"/>\n'
+    for body in (laughs, xxe, b"\xff\xfe\x00<", b""):
+        problem = _problem(client.post(RUNS, content=body, headers={**write, **XML}), 422)
+        assert problem["file"] == "request-body.xml" and "root:" not in problem["detail"]
+    assert _runs(database_url) == 0
