@@ -33,6 +33,7 @@ def test_every_operation_conforms(git_repo: GitRepo, database_url: str) -> None:
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 30, "every route is in the document"
         for operation in operations:
+            # Writes with the token, so that their bodies are checked and not only the 401 (test-run uploads too).
             headers = {"Authorization": f"Bearer {token}"} if operation.method.upper() in ("PATCH", "POST") else {}
 
             @given(case=operation.as_strategy())

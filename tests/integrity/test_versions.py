@@ -131,8 +131,13 @@ def test_scenario_and_test_case_edits_are_audited(git_repo: GitRepo, engine) -> 
     assert scenario_revs[1].change == "annotated" and scenario_revs[1].actor == "test-results"
     assert scenario_revs[1].snapshot == {"pass_rate": 0.5, "feature_number": "FEAT-1"}
     case_revs = _revisions(engine, case_id)
-    # A test case is created by the database (no git revision); its first edit is version 2.
-    assert [(r.version, r.change, r.entity_type, r.number) for r in case_revs] == [(2, "annotated", "test_case", "TC-1")]
+    # A test case is created by the database: the ORM insert records version 1 ("created", with its fields), so its
+    # history is contiguous from 1 like a synced record's.
+    _contiguous(case_revs, 2)
+    assert [(r.version, r.change, r.entity_type, r.number) for r in case_revs] == [
+        (1, "created", "test_case", "TC-1"), (2, "annotated", "test_case", "TC-1")]
+    assert case_revs[0].actor == "test-results" and case_revs[0].changed_fields is None
+    assert case_revs[0].snapshot["title"] == "t" and case_revs[0].snapshot["test_case_number"] == "TC-1"
 
 
 def test_history_shows_annotated_revisions_with_actor_and_fields(

@@ -421,7 +421,8 @@ def _counts(engine: Engine, ids: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-FULL = {t: 1 for t in CHILD_TABLES} | {"projects": 1, "test_cases": 2, "scenarios": 2, "links": 3}
+# spec_revisions: the ADR's, and the "created" revision models/audit.py writes for each test case added through the ORM.
+FULL = {t: 1 for t in CHILD_TABLES} | {"projects": 1, "test_cases": 2, "scenarios": 2, "links": 3, "spec_revisions": 3}
 
 
 HOW = ("orm", "sql")  # session.delete(...) and a raw DELETE: the database does the cascading either way
@@ -476,8 +477,8 @@ def test_deleting_a_feature_removes_its_scenarios_only(engine: Engine) -> None:
                 sess.delete(feature)
         else:
             _delete(engine, how, Feature, ids["feature"])
-        # spec_revisions: the populated one plus the "annotated" revision of the ORM soft delete above.
-        assert _counts(engine, ids) == FULL | {"features": 1, "scenarios": 0, "links": 0, "spec_revisions": 2}, how
+        # spec_revisions: the populated ones plus the "annotated" revision of the ORM soft delete above.
+        assert _counts(engine, ids) == FULL | {"features": 1, "scenarios": 0, "links": 0, "spec_revisions": 4}, how
         with engine.connect() as conn:
             assert _count(conn, "scenarios", others[how], column="feature_id") == 1
     with engine.connect() as conn:

@@ -278,6 +278,9 @@ def test_statistics_updates_write_one_annotated_revision(cart: GitRepo, database
         assert {r.actor for r in annotated} == {"results-import"}
         assert set(annotated[0].changed_fields) == {"pass_rate", "last_status", "last_executed_at", "execution_count"}
         assert annotated[0].snapshot["execution_count"] == 1 and annotated[1].snapshot["execution_count"] == 2
+        # the shape models/audit.py gives an ORM edit: the feature number rides along, no commit
+        assert {r.snapshot["feature_number"] for r in annotated} == {s.feature.feature_number}
+        assert all(r.commit_sha is None and r.content_hash == s.content_hash for r in annotated)
 
 
 def test_test_cases_are_identities_not_rewritten_per_import(cart: GitRepo, database_url: str) -> None:
@@ -326,3 +329,75 @@ def test_a_renamed_scenario_keeps_its_results(cart: GitRepo, database_url: str) 
         s = _scenario(session, "Put an item in")
         assert (s.scenario_number, s.execution_count, s.last_status, s.pass_rate) == ("SC-1", 2, "failed", 0.5)
         assert len(s.test_cases) == 2, "the old test name and the new one, both linked to the same scenario"
+
+
+def test_a_test_case_inserted_by_another_writer_is_kept_and_used(cart: GitRepo, database_url: str) -> None:
+    """Test cases go in with ON CONFLICT (project, external id) DO NOTHING on both dialects: a row that appeared
+    after the lookup is neither duplicated nor overwritten, and the insert says how many it added."""
+    import uuid
+
+    from tracertm.models import Project
+    from tracertm.results.store import _insert_new
+
+    with _session(database_url) as session, session.begin():
+        project_id = session.execute(select(Project.id).where(Project.name == "shop")).scalar_one()
+        theirs = {"id": uuid.uuid4(), "project_id": project_id, "test_case_number": "x::a", "title": "theirs",
+                  "status": "automated", "automation_script_path": None, "test_case_metadata": {}}
+        assert _insert_new(session, [theirs]) == 1
+    with _session(database_url) as session, session.begin():
+        mine = [{**theirs, "id": uuid.uuid4(), "title": "mine"},
+                {**theirs, "id": uuid.uuid4(), "test_case_number": "x::b", "title": "new"}]
+        assert _insert_new(session, mine) == 1
+    with _session(database_url) as session:
+        rows = dict(session.execute(select(TestCase.test_case_number, TestCase.title)).all())
+        assert rows == {"x::a": "theirs", "x::b": "new"}
+
+
+def test_a_scenario_edited_during_the_import_fails_it_and_keeps_everything(cart: GitRepo, database_url: str) -> None:
+    """The statistics UPDATE is guarded by the version it read (as the ORM's version check): a scenario edited in
+    between makes the import fail with a conflict, and its transaction writes nothing."""
+    from sqlalchemy import event
+
+    from tracertm.errors import ConflictError
+
+    engine = db.make_engine(database_url)
+
+    def edit_first(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if executemany and statement.lstrip().upper().startswith("UPDATE SCENARIOS"):
+            cursor.execute("UPDATE scenarios SET version = version + 1")  # someone else's edit, just before ours
+
+    event.listen(engine, "before_cursor_execute", edit_first)
+    try:
+        with pytest.raises(ConflictError, match="import again"):
+            import_results(engine, "shop", [FIXTURES / "cucumber-junit.xml"])
+    finally:
+        event.remove(engine, "before_cursor_execute", edit_first)
+        engine.dispose()
+    with _session(database_url) as session:
+        assert (_count(session, TestRun), _count(session, TestResult), _count(session, TestCase)) == (0, 0, 0)
+        assert {s.version for s in session.execute(select(Scenario)).scalars()} == {1}
+
+
+def test_imported_test_cases_start_their_history_at_version_one(cart: GitRepo, database_url: str) -> None:
+    """Test cases inserted by an import get the ``created`` revision the ORM listener gives a test case it adds:
+    every test case's history is contiguous from 1, whichever way it was created."""
+    from tracertm.models.audit import ACTOR_KEY
+
+    import_results(database_url, "shop", [FIXTURES / "surefire.xml"])
+    with _session(database_url) as session:
+        session.info[ACTOR_KEY] = "api:alice"
+        added = TestCase(project_id=session.execute(select(TestCase.project_id)).scalars().first(),
+                         test_case_number="manual::1", title="by hand")
+        session.add(added)
+        session.commit()
+    with _session(database_url) as session:
+        cases = session.execute(select(TestCase)).scalars().all()
+        assert len(cases) == 7
+        for case in cases:
+            revisions = session.execute(
+                select(SpecRevision).where(SpecRevision.entity_id == case.id).order_by(SpecRevision.version)
+            ).scalars().all()
+            assert [(r.version, r.change, r.entity_type, r.number) for r in revisions] == [
+                (1, "created", "test_case", case.test_case_number)]
+            assert revisions[0].actor == ("api:alice" if case.title == "by hand" else "results-import")
+            assert revisions[0].snapshot["title"] == case.title and revisions[0].changed_fields is None

@@ -50,3 +50,16 @@ def test_flaky_same_commit_pass_and_fail_or_retry() -> None:
 def test_never_executed() -> None:
     assert summarize([_run(1, "skipped")], 20) == {
         "pass_rate": None, "last_status": None, "last_executed_at": None, "execution_count": 0, "flaky": False}
+
+
+def test_the_database_combines_a_runs_results_as_combined_does() -> None:
+    """``outcomes`` ranks statuses in SQL (MAX of a rank): the same answer as ``combined`` for every mix."""
+    from itertools import combinations_with_replacement
+
+    from tracertm.models.test_run import RESULT_STATUS_VALUES
+    from tracertm.results.stats import _BY_RANK, _SQL_RANK
+
+    assert set(_SQL_RANK) == set(RESULT_STATUS_VALUES)
+    for size in (1, 2, 3):
+        for statuses in combinations_with_replacement(RESULT_STATUS_VALUES, size):
+            assert _BY_RANK[max(_SQL_RANK[s] for s in statuses)] == combined(list(statuses)), statuses

@@ -25,6 +25,7 @@ class ApiSettings:
     read_token_required: bool = False
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024
+    max_report_bytes: int = 64 * 1024 * 1024  # test report uploads (results_routes)
     repositories: dict[str, str] = field(default_factory=dict)
 
     def to_env(self) -> str:
@@ -73,6 +74,9 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     from tracertm.api.trace_routes import install_trace_routes
 
     install_trace_routes(app)
+    from tracertm.api.results_routes import install_results_routes
+
+    install_results_routes(app)
     from tracertm.web import mount  # the HTML pages at / (tracertm.web)
 
     mount(app)

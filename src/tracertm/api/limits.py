@@ -13,10 +13,20 @@ from tracertm.api.problems import PROBLEM_JSON, TYPE_BASE
 class RequestLimits:
     """Buffers a request body up to ``max_body`` bytes (API bodies are small JSON documents) and answers 413 past it,
     whether or not the client sent a Content-Length; rejects NUL bytes in the path or the query (400), which no
-    database text column can hold."""
+    database text column can hold.
+
+    Routes that take larger bodies (test report uploads) register ``(method, path regex, bytes)`` in the app's
+    ``state.body_limits``; the first that matches replaces ``max_body`` for that request."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app, self.max_body = app, max_body
+
+    def _limit(self, scope: Scope) -> int:
+        state = getattr(scope.get("app"), "state", None)
+        for method, pattern, limit in getattr(state, "body_limits", ()):
+            if scope.get("method") == method and pattern.fullmatch(scope.get("path", "")):
+                return int(limit)
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -25,9 +35,10 @@ class RequestLimits:
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             await _problem(send, 400, "NUL bytes are not allowed in the URL")
             return
+        max_body = self._limit(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await _problem(send, 413, f"the request body is limited to {self.max_body} bytes")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            await _problem(send, 413, f"the request body is limited to {max_body} bytes")
             return
         if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE") and length is None:
             await self.app(scope, receive, send)
@@ -40,8 +51,8 @@ class RequestLimits:
                 return
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_body:
-                await _problem(send, 413, f"the request body is limited to {self.max_body} bytes")
+            if size > max_body:
+                await _problem(send, 413, f"the request body is limited to {max_body} bytes")
                 return
             chunks.append(body)
             if not message.get("more_body", False):

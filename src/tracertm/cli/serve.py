@@ -21,6 +21,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                    help="reads need a bearer token too (any scope); writes always do")
     p.add_argument("--max-body", type=int, default=64 * 1024, metavar="BYTES",
                    help="largest request body accepted (default: 65536)")
+    p.add_argument("--max-report-size", type=int, default=64 * 1024 * 1024, metavar="BYTES",
+                   help="largest test report uploaded to POST .../test-runs (default: 64 MiB)")
     p.add_argument("--proxy-headers", action="store_true",
                    help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
@@ -58,7 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
     api_settings = ApiSettings(
         database_url=args.database_url, configured_url=configured,
         read_token_required=args.require_token_for_reads, cors_origins=tuple(args.cors_origin),
-        max_body_bytes=args.max_body, repositories=repositories,
+        max_body_bytes=args.max_body, max_report_bytes=args.max_report_size, repositories=repositories,
     )
     # Connect and migrate once, here, so that a bad URL is one line and exit 2 before any worker starts.
     url, _ = db.resolve_database_url(args.database_url, configured)

@@ -9,6 +9,11 @@ changes). Everything else — the API, test-result statistics, approvals, a scri
     adr.metadata["owner"] = "team-a"             # JSON columns are mutation-tracked
     session.commit()                             # version 3 → 4, one "annotated" revision (actor, fields)
 
+A database-owned row the ORM *creates* (a test case added by a script or the API) starts its history with a version-1 ``created``
+revision holding its fields, so that a database-owned record's history is complete from 1 like a synced one's
+(sync, backfill and the results import insert with Core statements and write their ``created`` revisions
+themselves).
+
 The listeners below are registered once, on the mapper of every versioned model, so every session and every caller
 is covered without doing anything. An UPDATE that changes no column emits nothing and bumps nothing. A copy that
 another writer changed first raises ``sqlalchemy.orm.exc.StaleDataError`` (SQLAlchemy's version check), and no
@@ -60,6 +65,27 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
     old_version, fields = pending
     if target.version == old_version:
         return  # no UPDATE was emitted: nothing to record (every emitted one bumped the version)
+    _record(mapper, connection, target, "annotated", fields)
+
+
+def _after_insert(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    if mapper.local_table.name not in _DATABASE_OWNED:  # type: ignore[attr-defined]
+        return
+    loaded = inspect(target).dict  # only what the INSERT sent: reading a server default now would query mid-flush
+    fields = [attr.columns[0].key for attr in mapper.column_attrs
+              if attr.key not in _CREATED_SKIP and loaded.get(attr.key) is not None]
+    _record(mapper, connection, target, "created", fields)
+
+
+# Records that no file creates: only the database can record their creation. Spec kinds are created by sync (its
+# own revisions); a spec row a test or script adds through the ORM is scaffolding, not history.
+_DATABASE_OWNED = frozenset({"test_cases"})
+# Not part of a created row's snapshot: identity and bookkeeping (the revision has them in its own columns).
+_CREATED_SKIP = frozenset({"id", "version", "created_at", "updated_at", "deleted_at", "project_id", "feature_id"})
+
+
+def _record(mapper: Mapper[Any], connection: Connection, target: Any, change: str, fields: list[str]) -> None:
+    """Write the revision of ``target``'s current version: ``change`` with the values of ``fields``."""
     from tracertm import kinds
     from tracertm.models.sync import SpecRevision
     from tracertm.parsers.common import json_safe
@@ -85,12 +111,12 @@ def _after_update(mapper: Mapper[Any], connection: Connection, target: Any) -> N
             entity_id=target.id,
             number=getattr(target, number_key),
             version=target.version,
-            change="annotated",
+            change=change,
             content_hash=getattr(target, "content_hash", None),
             source_path=getattr(target, "source_path", None),
             snapshot=snapshot,
             actor=None if actor is None else str(actor),
-            changed_fields=fields,
+            changed_fields=fields if change == "annotated" else None,
         )
     )
 
@@ -124,6 +150,7 @@ def _feature_keys(connection: Connection, feature_id: uuid.UUID) -> tuple[uuid.U
 # On the mixin, propagated: every versioned model, present and future, in every session.
 event.listen(VersionedMixin, "before_update", _before_update, propagate=True)
 event.listen(VersionedMixin, "after_update", _after_update, propagate=True)
+event.listen(VersionedMixin, "after_insert", _after_insert, propagate=True)
 
 
 __all__ = ["ACTOR_KEY"]

@@ -22,7 +22,6 @@ __all__ = ["Match", "ScenarioIndex", "pytest_bdd_name"]
 
 _BEHAVE_ROW = re.compile(r"^(?P<name>.*?) -- @(?P<row>\d+\.\d+)(?: .*)?$")
 _CUCUMBER_ROW = re.compile(r"^(?P<base>.*?) - #(?P<row>\d+\.\d+)(?:: .*)?$")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,8 @@ def pytest_bdd_name(title: str) -> str:
 
 
 def _norm(text: str | None) -> str:
-    return _SPACES.sub(" ", text or "").strip()
+    # str.split() splits on exactly the characters regex \s matches (str.isspace), without the regex machinery.
+    return " ".join(text.split()) if text else ""
 
 
 def normalize_path(path: str) -> str:

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
     from tracertm.models import Project, Scenario
 
-__all__ = ["coverage", "list_results", "list_runs", "prune", "scenario_results", "unmatched"]
+__all__ = [
+    "coverage", "get_run", "list_results", "list_runs", "prune", "run_dict", "run_results", "runs_page",
+    "scenario_results", "unmatched",
+]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -41,13 +44,85 @@ def list_runs(session: Session, project: Project, *, since: dt.datetime | None =
     if since is not None:
         query = query.where(TestRun.imported_at >= since)
     runs = session.execute(query.order_by(TestRun.imported_at.desc())).scalars()
+    return [run_dict(run) for run in runs]
+
+
+def run_dict(run: Any) -> dict[str, Any]:
+    """One ``TestRun`` as plain data (the CLI's JSON and the API's read model)."""
+    return {
+        "id": str(run.id), "name": run.name, "commit": run.commit_sha, "format": run.source_format,
+        "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+        "imported_at": _iso(run.imported_at), "counts": run.counts, "files": run.files,
+    }
+
+
+def runs_page(
+    session: Session, project: Project, limit: int, after: uuid.UUID | None = None
+) -> tuple[list[dict[str, Any]], uuid.UUID | None]:
+    """One page of the project's runs, newest first, starting after run ``after`` (keyset: the anchor's own stored
+    time and id, so no timestamp text round-trips). Returns (runs, the last run's id when there may be more).
+    ``LookupError`` when ``after`` is no run of the project (pruned since)."""
+    from sqlalchemy import and_, or_, select
+    from sqlalchemy.orm import aliased
+
+    from tracertm.models import TestRun
+
+    query = select(TestRun).where(TestRun.project_id == project.id)
+    if after is not None:
+        anchor = aliased(TestRun)
+        found = session.execute(
+            select(anchor.id).where(anchor.id == after, anchor.project_id == project.id)
+        ).scalar_one_or_none()
+        if found is None:
+            raise LookupError(after)
+        query = query.join(anchor, anchor.id == after).where(or_(
+            TestRun.imported_at < anchor.imported_at,
+            and_(TestRun.imported_at == anchor.imported_at, TestRun.id < anchor.id),
+        ))
+    runs = session.execute(
+        query.order_by(TestRun.imported_at.desc(), TestRun.id.desc()).limit(limit + 1)
+    ).scalars().all()
+    more = len(runs) > limit
+    runs = runs[:limit]
+    return [run_dict(run) for run in runs], (runs[-1].id if more else None)
+
+
+def get_run(session: Session, project: Project, run_id: uuid.UUID) -> Any:
+    """The project's run ``run_id``, or None."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestRun
+
+    return session.execute(
+        select(TestRun).where(TestRun.id == run_id, TestRun.project_id == project.id)
+    ).scalar_one_or_none()
+
+
+def run_results(session: Session, run_id: uuid.UUID, status: str | None = None) -> list[dict[str, Any]]:
+    """The results of one run, by test case id, with the scenario each was matched to (``FEAT-n/SC-m``)."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario, TestCase, TestResult
+
+    query = (
+        select(TestResult, TestCase.test_case_number, TestCase.title, Scenario.scenario_number,
+               Feature.feature_number)
+        .join(TestCase, TestResult.test_case_id == TestCase.id)
+        .outerjoin(Scenario, TestResult.scenario_id == Scenario.id)
+        .outerjoin(Feature, Scenario.feature_id == Feature.id)
+        .where(TestResult.run_id == run_id)
+        .execution_options(include_deleted=True)
+        .order_by(TestCase.test_case_number)
+    )
+    if status is not None:
+        query = query.where(TestResult.status == status)
     return [
         {
-            "id": str(run.id), "name": run.name, "commit": run.commit_sha, "format": run.source_format,
-            "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
-            "imported_at": _iso(run.imported_at), "counts": run.counts, "files": run.files,
+            "test": number, "title": title, "status": result.status, "duration": result.duration,
+            "message": result.message, "scenario": f"{feature}/{scenario}" if scenario else None,
+            "row": result.example_row, "match": result.match_rule, "failed_attempts": result.failed_attempts,
         }
-        for run in runs
+        for result, number, title, scenario, feature in session.execute(query).all()
     ]
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracertm.results.report import FAILING, worst
 
@@ -27,6 +27,10 @@ __all__ = [
 DEFAULT_WINDOW = 20
 ACTOR = "results-import"  # who the annotated revisions name
 _CHUNK = 500
+_STAT_KEYS = frozenset({"pass_rate", "last_status", "last_executed_at", "execution_count", "flaky"})
+# ``combined`` as SQL: per (scenario, run) the highest rank wins — the worst failure, else passed, else skipped.
+_SQL_RANK = {"skipped": 0, "passed": 1, "pending": 2, "undefined": 3, "failed": 4, "error": 5}
+_BY_RANK = {rank: status for status, rank in _SQL_RANK.items()}
 
 
 @dataclass(frozen=True)
@@ -50,34 +54,34 @@ def combined(statuses: list[str]) -> str:
 
 
 def outcomes(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[RunOutcome]]:
-    """Every run outcome of the given scenarios, newest first."""
-    from sqlalchemy import func, select
+    """Every run outcome of the given scenarios, newest first: one row per (scenario, run) from the database, the
+    results of a run (outline rows, several reports) combined there (see ``combined``)."""
+    from sqlalchemy import case, func, select
 
     from tracertm.models import TestResult, TestRun
 
     when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-    grouped: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[str, int]]] = defaultdict(list)
-    runs: dict[uuid.UUID, tuple[str | None, dt.datetime, dt.datetime]] = {}
+    # ``combined`` as an aggregate: the highest rank wins (a failure, else passed, else skipped).
+    rank = func.max(case(_SQL_RANK, value=TestResult.status, else_=0))
+    retried = func.max(TestResult.failed_attempts)
+    out: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
+    order: dict[uuid.UUID, dt.datetime] = {}
     ids = list(scenario_ids)
     for start in range(0, len(ids), _CHUNK):
         rows = session.execute(
-            select(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, when, TestRun.imported_at,
-                   TestResult.status, TestResult.failed_attempts)
+            select(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, when, TestRun.imported_at, rank, retried)
             .join(TestRun, TestResult.run_id == TestRun.id)
             .where(TestResult.scenario_id.in_(ids[start : start + _CHUNK]))
+            .group_by(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, TestRun.finished_at,
+                      TestRun.started_at, TestRun.imported_at)
         ).all()
-        for scenario_id, run_id, commit, at, imported, status, failed in rows:
+        for scenario_id, run_id, commit, at, imported, best, failed in rows:
             assert scenario_id is not None
-            grouped[(scenario_id, run_id)].append((status, failed))
-            runs[run_id] = (commit, at, imported)
-    out: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
-    for (scenario_id, run_id), results in grouped.items():
-        commit, at, _imported = runs[run_id]
-        status = combined([s for s, _ in results])
-        retried = status == "passed" and any(failed for _, failed in results)
-        out[scenario_id].append(RunOutcome(run_id, commit, at, status, retried))
+            status = _BY_RANK[best]
+            out[scenario_id].append(RunOutcome(run_id, commit, at, status, status == "passed" and bool(failed)))
+            order[run_id] = imported
     for items in out.values():
-        items.sort(key=lambda o: (o.when, runs[o.run_id][2]), reverse=True)
+        items.sort(key=lambda o: (o.when, order[o.run_id]), reverse=True)
     return out
 
 
@@ -132,37 +136,69 @@ def summarize(items: list[RunOutcome], window: int) -> dict[str, object]:
     }
 
 
-def recompute(session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW) -> int:
-    """Rewrite the statistics of the given scenarios through the ORM, as ``results-import``: each changed scenario
-    gets one version increment (and, through the integrity layer, one ``annotated`` revision). Returns how many
-    scenarios changed."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import load_only
+def recompute(
+    session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW, actor: str = ACTOR
+) -> int:
+    """Rewrite the statistics of the given scenarios, as ``actor``, set-based: one read of the run outcomes,
+    one read of the current figures, one ``UPDATE`` executed for every changed scenario (``version + 1``, guarded
+    by the version read) and one insert of their ``annotated`` revisions — the rows ``models/audit.py`` writes for
+    an ORM edit, which a Core statement does not trigger. Returns how many scenarios changed.
 
-    from tracertm.models import Scenario
+    A scenario edited by someone else between the read and the write (an API PATCH) raises ``ConflictError`` and
+    the caller's transaction writes nothing."""
+    from sqlalchemy import Table, bindparam, insert, inspect, select, update
 
-    # The statistics, plus what the annotated revision records (number, feature, hash, path): nothing else is
-    # loaded (no JSON to decode) and nothing is lazily loaded one attribute at a time during the flush.
-    _STAT_COLUMNS = (Scenario.id, Scenario.version, Scenario.pass_rate, Scenario.last_status,
-                     Scenario.last_executed_at, Scenario.execution_count, Scenario.flaky, Scenario.scenario_number,
-                     Scenario.feature_id, Scenario.content_hash, Scenario.source_path)
+    from tracertm.errors import ConflictError
+    from tracertm.models import Feature, Scenario, SpecRevision
+    from tracertm.parsers.common import json_safe
+
     ids = list(dict.fromkeys(scenario_ids))
+    if not ids:
+        return 0
+    session.flush()  # pending ORM edits first: the figures read below must be the ones the update replaces
     found = outcomes(session, ids)
-    session.info["actor"] = ACTOR
-    changed = 0
+    table, revisions_table = Scenario.__table__, SpecRevision.__table__
+    assert isinstance(table, Table) and isinstance(revisions_table, Table)
+    columns = [attr.key for attr in inspect(Scenario).column_attrs if attr.key in _STAT_KEYS]  # the listener's order
+    updates: list[dict[str, Any]] = []
+    revisions: list[dict[str, Any]] = []
     for start in range(0, len(ids), _CHUNK):
-        scenarios = session.execute(
-            select(Scenario)
+        rows = session.execute(
+            select(Scenario.id, Scenario.version, Scenario.scenario_number, Scenario.content_hash,
+                   Scenario.source_path, Feature.project_id, Feature.feature_number,
+                   *[getattr(Scenario, key) for key in columns])
+            .join(Feature, Scenario.feature_id == Feature.id)
             .where(Scenario.id.in_(ids[start : start + _CHUNK]))
-            .options(load_only(*_STAT_COLUMNS))  # not the JSON columns: nothing to decode
-        ).scalars()
-        for scenario in scenarios:
-            values = summarize(found.get(scenario.id, []), window)
-            dirty = False
-            for key, value in values.items():
-                if getattr(scenario, key) != value:
-                    setattr(scenario, key, value)
-                    dirty = True
-            changed += dirty
-    session.flush()
-    return changed
+            .execution_options(include_deleted=True)
+        ).all()
+        for ident, version, number, content_hash, path, project_id, feature_number, *held in rows:
+            values = summarize(found.get(ident, []), window)
+            changed = [key for key, old in zip(columns, held) if old != values[key]]
+            if not changed:
+                continue  # as the ORM: a write that changes nothing bumps nothing
+            updates.append({"b_id": ident, "b_version": version, **{f"v_{key}": values[key] for key in columns}})
+            snapshot = {key: json_safe(values[key]) for key in changed}
+            snapshot.setdefault("feature_number", feature_number)
+            revisions.append({
+                "id": uuid.uuid4(), "project_id": project_id, "entity_type": "scenario", "entity_id": ident,
+                "number": number, "version": version + 1, "change": "annotated", "content_hash": content_hash,
+                "source_path": path, "snapshot": snapshot, "actor": actor, "changed_fields": changed,
+            })
+    if not updates:
+        return 0
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values(version=table.c.version + 1,
+                **{key: bindparam(f"v_{key}", type_=table.c[key].type) for key in columns})
+    )
+    connection = session.connection()
+    result = connection.execute(statement, updates)
+    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(updates):
+        raise ConflictError("a scenario's statistics were edited while results were imported; import again")
+    connection.execute(insert(revisions_table), revisions)
+    changed_ids = {row["b_id"] for row in updates}
+    for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
+        if isinstance(obj, Scenario) and obj.id in changed_ids:
+            session.expire(obj)
+    return len(updates)

@@ -1,6 +1,11 @@
 """Importing reports: parse everything first (a broken file imports nothing), then one transaction that records the
 run, upserts test cases by (project, external id), links them to scenarios, stores the results and rewrites the
-statistics of the scenarios that ran. The same files imported twice (same digest) add nothing."""
+statistics of the scenarios that ran. The same files imported twice (same digest) add nothing.
+
+Set-based, because a report holds tens of thousands of tests: every write is one statement executed for all its
+rows (test cases with ``ON CONFLICT DO NOTHING``, their ``created`` revisions as ``INSERT … SELECT``, results,
+links), and the statistics are recomputed for all the scenarios that ran at once (``stats.recompute``). Rows
+written with Core do not reach the ORM's audit listener, so the revisions it would write are written here."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import hashlib
 import os
 import uuid
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +27,7 @@ from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
     from tracertm.models import Project
@@ -31,6 +36,8 @@ __all__ = ["ImportSummary", "ReportSource", "import_results", "parse_reports", "
 
 ReportSource = str | os.PathLike[str] | tuple[str, bytes]
 _CHUNK = 500
+_LOOKUP = 2000  # external ids per lookup (under every database's bound-parameter limit)
+_BATCH = 5000  # rows per executemany
 
 
 @dataclass
@@ -91,6 +98,7 @@ def import_results(
     max_size: int = DEFAULT_MAX_REPORT_SIZE,
     id_pattern: str = r"SC-\d+",
     lock_timeout: float | None = None,
+    actor: str = ACTOR,
 ) -> ImportSummary:
     """Import test reports into ``project`` as one run.
 
@@ -98,7 +106,8 @@ def import_results(
     None (the configured database). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
     tests ran against; with ``repo`` (a git work tree) lines are matched against the scenarios as they were at
     that commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
-    another writer of the project (default: the configuration's default).
+    another writer of the project (default: the configuration's default); ``actor`` who the statistics revisions
+    name (the API passes the token's).
     """
     if window < 1:
         raise UsageError(f"--window {window}: must be at least 1")
@@ -110,7 +119,7 @@ def import_results(
     from sqlalchemy.orm import Session
 
     if isinstance(target, Session):
-        return _import(target, project, reports, commit, run_name, repo, window, id_pattern)
+        return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
     from tracertm import db
 
     engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
@@ -120,7 +129,7 @@ def import_results(
 
     timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
     with db.write_session(engine, name, timeout) as session:
-        return _import(session, name, reports, commit, run_name, repo, window, id_pattern)
+        return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
 
 
 def _project(session: Session, name: str | None) -> Project:
@@ -138,6 +147,7 @@ def _import(
     repo: str | os.PathLike[str] | None,
     window: int,
     id_pattern: str,
+    actor: str = ACTOR,
 ) -> ImportSummary:
     from sqlalchemy import insert, select
 
@@ -180,13 +190,14 @@ def _import(
             "files": [os.path.basename(r.path) for r in reports],
         }],
     )
-    session.info["actor"] = ACTOR  # whatever the ORM edits from here on is recorded as the import's
+    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
     case_ids, created = _upsert_cases(session, project.id, cases)
     summary.test_cases_created = created
-    _link(session, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
+    pairs = [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario]
+    _link(session, pairs)  # the seed's association table
     from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
-    link_scenarios_to_test_cases(
-        session, project.id, [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario])
+
+    link_scenarios_to_test_cases(session, project.id, pairs)
     rows = [
         {
             "run_id": run_id, "test_case_id": case_ids[case.external_id],
@@ -196,11 +207,12 @@ def _import(
         }
         for case, m in zip(cases, matches)
     ]
-    results = _table(TestResult)
-    for start in range(0, len(rows), 5000):
-        session.connection().execute(insert(results), rows[start : start + 5000])
+    results, connection = _table(TestResult), session.connection()
+    if _driver_executemany(connection, results, rows) is None:  # not SQLite: Core
+        for start in range(0, len(rows), _BATCH):
+            connection.execute(insert(results), rows[start : start + _BATCH])
     ran = {m.scenario.key for m in matches if m.scenario}
-    summary.scenarios_updated = recompute(session, ran, window) if ran else 0
+    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
 
 
@@ -210,36 +222,35 @@ def _upsert_cases(
     """Test case ids by external id, inserting the new ones. Returns (ids, how many were created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
-    import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision). Only a soft-deleted test
-    case that runs again is edited: restored through the ORM, which records the annotated revision.
+    import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
+    with one statement executed for all of them, ``ON CONFLICT (project_id, test_case_number) DO NOTHING`` on both
+    dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test case that
+    runs again is edited: restored through the ORM, which records the annotated revision.
     """
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from tracertm.models import TestCase
 
     wanted = [case.external_id for case in cases]
-    existing: dict[str, tuple[uuid.UUID, bool]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        for number, ident, gone in session.execute(
-            select(TestCase.test_case_number, TestCase.id, TestCase.deleted_at.is_not(None))
-            .where(TestCase.project_id == project_id, TestCase.test_case_number.in_(wanted[start : start + _CHUNK]))
-            .execution_options(include_deleted=True)
-        ).all():
-            existing[number] = (ident, gone)
+    existing = _existing_cases(session, project_id, wanted)
     ids = {number: ident for number, (ident, _deleted) in existing.items()}
-    new = []
+    new: list[dict[str, Any]] = []
+    fresh = _new_ids(len(cases) - len(existing))
     for case in cases:
         if case.external_id in existing:
             continue
-        ids[case.external_id] = uuid.uuid4()
+        ids[case.external_id] = ident = next(fresh)
         new.append({
-            "id": ids[case.external_id], "project_id": project_id, "test_case_number": case.external_id,
+            "id": ident, "project_id": project_id, "test_case_number": case.external_id,
             "title": case.name, "status": "automated", "automation_script_path": case.feature_uri or case.file,
             "test_case_metadata": _metadata(case),
         })
-    table = _table(TestCase)  # Core on the table: one executemany per batch (the ORM's bulk path is slower)
-    for start in range(0, len(new), 5000):
-        session.connection().execute(insert(table), new[start : start + 5000])
+    inserted = new
+    if _insert_new(session, new) != len(new):  # another writer inserted some of them first: theirs are the ids
+        raced = _existing_cases(session, project_id, [row["test_case_number"] for row in new])
+        ids.update({number: ident for number, (ident, _deleted) in raced.items()})
+        inserted = [row for row in new if raced[row["test_case_number"]][0] == row["id"]]
+    _created_revisions(session, inserted)
     restored = [ident for ident, gone in existing.values() if gone]
     for start in range(0, len(restored), _CHUNK):
         for test_case in session.execute(
@@ -248,7 +259,130 @@ def _upsert_cases(
         ).scalars():
             test_case.restore()
     session.flush()
-    return ids, len(new)
+    return ids, len(inserted)
+
+
+# A created test case's snapshot: its fields, as the ORM listener records them (null ones left out).
+_SNAPSHOT = ("test_case_number", "title", "status", "automation_script_path", "test_case_metadata")
+
+
+def _created_revisions(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The version-1 ``created`` revision of each inserted test case, as ``models/audit.py`` writes it for a test
+    case the ORM adds (a Core insert does not reach its listener). ``INSERT … SELECT`` from the rows just inserted:
+    the database builds the snapshots, nothing goes through Python per row."""
+    from sqlalchemy import Integer, String, func, insert, literal, select
+
+    from tracertm.models import SpecRevision, TestCase
+
+    if not rows:
+        return
+    cases, revisions = _table(TestCase), _table(SpecRevision)
+    connection = session.connection()
+    snapshot_columns = [cases.c[key] for key in _SNAPSHOT]
+    pairs: list[Any] = []
+    if connection.dialect.name == "postgresql":
+        for column in snapshot_columns:
+            pairs += [literal(column.key, String), column]
+        new_id: Any = func.gen_random_uuid()
+        snapshot: Any = func.jsonb_strip_nulls(func.jsonb_build_object(*pairs))
+    else:
+        for column in snapshot_columns:
+            pairs += [literal(column.key, String), func.json(column) if column.key == "test_case_metadata" else column]
+        new_id = func.lower(func.hex(func.randomblob(16)))  # SQLite stores a UUID as 32 hex digits
+        snapshot = func.json_patch("{}", func.json_object(*pairs))  # a merge patch drops the null members
+    actor = session.info.get("actor")
+    query = select(
+        new_id, cases.c.project_id, literal("test_case", String), cases.c.id, cases.c.test_case_number,
+        literal(1, Integer), literal("created", String), literal(actor, String), snapshot,
+    )
+    target = [revisions.c[key] for key in ("id", "project_id", "entity_type", "entity_id", "number", "version",
+                                            "change", "actor", "snapshot")]
+    ids = [row["id"] for row in rows]
+    for start in range(0, len(ids), _LOOKUP):
+        chunk = ids[start : start + _LOOKUP]
+        connection.execute(insert(revisions).from_select(target, query.where(cases.c.id.in_(chunk))))
+
+
+def _existing_cases(session: Session, project_id: uuid.UUID, numbers: list[str]) -> dict[str, tuple[uuid.UUID, bool]]:
+    """(id, soft-deleted) of the project's test cases with these external ids."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestCase
+
+    found: dict[str, tuple[uuid.UUID, bool]] = {}
+    for start in range(0, len(numbers), _LOOKUP):
+        for number, ident, gone in session.execute(
+            select(TestCase.test_case_number, TestCase.id, TestCase.deleted_at.is_not(None))
+            .where(TestCase.project_id == project_id,
+                   TestCase.test_case_number.in_(numbers[start : start + _LOOKUP]))
+            .execution_options(include_deleted=True)
+        ).all():
+            found[number] = (ident, gone)
+    return found
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert test case rows, skipping any whose (project, external id) exists. Returns how many were inserted."""
+    if not rows:
+        return 0
+    from tracertm.models import TestCase
+
+    table = _table(TestCase)
+    connection = session.connection()
+    keys = ["project_id", "test_case_number"]
+    inserted = 0
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        # psycopg cannot count an executemany: RETURNING says which rows went in (SQLAlchemy batches it into
+        # multi-row VALUES statements).
+        returning = postgresql.insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+        for start in range(0, len(rows), _BATCH):
+            inserted += len(connection.execute(returning, rows[start : start + _BATCH]).all())
+        return inserted
+    fast = _driver_executemany(connection, table, rows, " ON CONFLICT (project_id, test_case_number) DO NOTHING")
+    if fast is not None:
+        return fast
+    from sqlalchemy.dialects import sqlite
+
+    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+    for start in range(0, len(rows), _BATCH):
+        inserted += connection.execute(statement, rows[start : start + _BATCH]).rowcount  # sqlite3 sums them
+    return inserted
+
+
+def _driver_executemany(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], suffix: str = ""
+) -> int | None:
+    """On SQLite, insert ``rows`` (dicts with the same keys, every column without a server default given) with the
+    driver's own ``executemany``, each value converted by its column type's bind processor — what a Core
+    executemany does, without its per-row parameter bookkeeping, which costs as much as SQLite's insert itself at
+    20,000 rows. Returns the rows inserted; None on other databases (the caller uses Core)."""
+    dialect = connection.dialect
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        return None
+    if not rows:
+        return 0
+    keys = list(rows[0])
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys]
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(key) for key in keys)}) "
+           f"VALUES ({', '.join('?' * len(keys))}){suffix}")
+    params = [
+        tuple(value if process is None else process(value)
+              for process, value in zip(processors, [row[key] for key in keys]))
+        for row in rows
+    ]
+    return int(connection.exec_driver_sql(sql, params).rowcount)
+
+
+def _new_ids(count: int) -> Iterator[uuid.UUID]:
+    """Random (version 4) UUIDs, from one read of the system's random source rather than one per id."""
+    pool = os.urandom(16 * max(count, 0))
+    for offset in range(0, len(pool), 16):
+        yield uuid.UUID(bytes=pool[offset : offset + 16], version=4)
+    while True:  # more than announced (never, but an id must never repeat)
+        yield uuid.uuid4()
 
 
 def _feature_file(case: CaseResult) -> str | None:

@@ -1,0 +1,323 @@
+"""Test runs over HTTP: ``POST /api/v1/projects/{project}/test-runs`` uploads a report (the same import as
+``tracertm results import``: ``tracertm.results.import_results``), ``GET …/test-runs`` pages through the runs,
+``GET …/test-runs/{id}`` reads one run with its results.
+
+The report is the request body — ``application/xml`` (JUnit), ``application/json`` (Cucumber JSON),
+``application/x-ndjson`` (Cucumber Messages) — or one or more ``file`` parts of a ``multipart/form-data`` upload.
+Uploads have their own size limit (``ApiSettings.max_report_bytes``), enforced while the body streams in by
+``RequestLimits``; every other route keeps the small JSON limit.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracertm import db
+from tracertm.api.deps import READ_ERRORS, ReadSession, reader, writer
+from tracertm.api.problems import ApiProblem, responses
+from tracertm.repositories import Projects
+from tracertm.schemas.common import PageInfo
+from tracertm.schemas.filters import MAX_LIMIT
+
+__all__ = ["install_results_routes"]
+
+API = "/api/v1"
+UPLOAD_PATH = re.compile(r"/api/v1/projects/.+/test-runs/?")
+# Raw bodies: the media type names the report's kind (the content is still detected, as for a file).
+RAW_TYPES = {
+    "application/xml": ".xml", "text/xml": ".xml", "application/json": ".json", "application/x-ndjson": ".ndjson",
+}
+MULTIPART = "multipart/form-data"
+MAX_FILES = 32  # report files in one multipart upload (one run)
+COMMIT_PATTERN = r"^[0-9a-fA-F]{4,40}$"
+_STRICT = ConfigDict(extra="forbid")
+
+ReportFormat = Literal["auto", "junit", "cucumber-json", "cucumber-messages"]
+ResultStatus = Literal["passed", "failed", "skipped", "undefined", "pending", "error"]
+
+
+class TestRunRead(BaseModel):
+    """One imported run: what ran, against which commit, and its counts per status and mapping rule."""
+
+    model_config = _STRICT
+    __test__ = False  # not a pytest test class
+    id: str
+    name: str | None
+    commit: str | None
+    format: str
+    started_at: str | None
+    finished_at: str | None
+    imported_at: str | None
+    counts: dict[str, Any]
+    files: list[str]
+
+
+class ImportSummaryRead(BaseModel):
+    """What one upload did (``duplicate``: these reports were imported before; nothing was added)."""
+
+    model_config = _STRICT
+    project: str
+    run_id: str | None
+    commit: str | None
+    format: str
+    files: list[str]
+    duplicate: bool
+    total: int
+    statuses: dict[str, int]
+    matched: dict[str, int]
+    unmatched: int
+    ambiguous: int
+    test_cases_created: int
+    scenarios_updated: int
+
+
+class TestRunImported(BaseModel):
+    """The answer to an upload: the run (new, or the existing one for a duplicate) and the import's summary."""
+
+    model_config = _STRICT
+    __test__ = False
+    run: TestRunRead
+    summary: ImportSummaryRead
+
+
+class TestResultRead(BaseModel):
+    """One test's outcome in a run and the scenario (``FEAT-n/SC-m``, outline ``row``) it was matched to."""
+
+    model_config = _STRICT
+    __test__ = False
+    test: str
+    title: str
+    status: str
+    duration: float | None
+    message: str | None
+    scenario: str | None
+    row: str | None
+    match: str | None = Field(description="tag, line or name; null when unmatched")
+    failed_attempts: int
+
+
+class TestRunDetail(TestRunRead):
+    """A run with its results (ordered by test id)."""
+
+    results: list[TestResultRead]
+
+
+class TestRunPage(BaseModel):
+    """A page of runs, newest first; ``page.next`` (and the ``Link`` header) carry the next page's cursor."""
+
+    model_config = _STRICT
+    items: list[TestRunRead]
+    page: PageInfo
+
+
+_UPLOAD_BODY: dict[str, Any] = {
+    "required": True,
+    "description": "the report: JUnit XML, Cucumber JSON or Cucumber Messages NDJSON, or multipart file parts",
+    "content": {
+        "application/xml": {"schema": {"type": "string", "format": "binary"}},
+        "application/json": {"schema": {"type": "string", "format": "binary"}},
+        "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
+        MULTIPART: {"schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "a report (repeat for several)"},
+                "format": {"type": "string", "enum": ["auto", "junit", "cucumber-json", "cucumber-messages"]},
+                "commit": {"type": "string", "pattern": COMMIT_PATTERN},
+                "run_name": {"type": "string", "maxLength": 255},
+            },
+        }},
+    },
+}
+
+
+def install_results_routes(app: FastAPI) -> None:
+    """Add the test-run routes to ``app`` and let their uploads through the body limit (up to the settings'
+    ``max_report_bytes``)."""
+    limits = list(getattr(app.state, "body_limits", []))
+    limits.append(("POST", UPLOAD_PATH, app.state.settings.max_report_bytes))
+    app.state.body_limits = limits
+    # ``:path``: project names may hold slashes ("acme/shop"), sent as they are or as %2F.
+    base = f"{API}/projects/{{project:path}}/test-runs"
+
+    @app.post(
+        base, status_code=201, response_model=TestRunImported, tags=["test-runs"], operation_id="import_test_run",
+        responses={
+            200: {"model": TestRunImported, "description": "these reports were imported before: the existing run"},
+            201: {"description": "imported as a new run (Location: the run)"},
+            **responses(400, 401, 403, 404, 409, 413, 415, 422, 500, 503),
+        },
+        openapi_extra={"requestBody": _UPLOAD_BODY},
+    )
+    async def import_test_run(
+        project: str,
+        request: Request,
+        actor: Annotated[str, Depends(writer)],
+        format: Annotated[ReportFormat | None, Query(description="default: detected from the content")] = None,  # noqa: A002
+        commit: Annotated[str | None, Query(pattern=COMMIT_PATTERN, description="commit the tests ran against")] = None,
+        run_name: Annotated[str | None, Query(max_length=255, description="default: the report's suite name")] = None,
+    ) -> Response:
+        """Import a test report as one run of ``project``, in one transaction, exactly as ``tracertm results import``
+        does (mapping by tag, file and line at ``commit``, then name; statistics of the scenarios that ran). The
+        same report uploaded again answers 200 with the existing run and adds nothing. A malformed report is 422
+        naming the file and line, and imports nothing. Needs a write token."""
+        from starlette.concurrency import run_in_threadpool
+
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        params = {"format": format, "commit": commit, "run_name": run_name}
+        if media == MULTIPART:
+            sources, fields = await _multipart(request)
+            for key, value in fields.items():
+                if params[key] is None:
+                    params[key] = value
+        elif media in RAW_TYPES:
+            sources = [(f"request-body{RAW_TYPES[media]}", await request.body())]
+        else:
+            raise ApiProblem(415, "send the report as application/xml (JUnit), application/json (Cucumber JSON), "
+                                  "application/x-ndjson (Cucumber Messages) or multipart/form-data file parts",
+                             kind="unsupported-media-type")
+        _check_params(params)
+        imported = await run_in_threadpool(_import, request, project, sources, params, actor)
+        run_id = imported["run"]["id"]
+        status = 200 if imported["summary"]["duplicate"] else 201
+        return JSONResponse(imported, status_code=status, headers={"Location": f"{API}/projects/{project}/test-runs/{run_id}"})
+
+    @app.get(base, response_model=TestRunPage, tags=["test-runs"], operation_id="list_test_runs",
+             dependencies=[Depends(reader)], openapi_extra={"security": [{}]}, responses=READ_ERRORS)
+    def list_test_runs(
+        project: str,
+        request: Request,
+        session: ReadSession,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
+        cursor: Annotated[str | None, Query(max_length=100, description="from the previous page's page.next")] = None,
+    ) -> Response:
+        """The project's imported runs, newest first, one page at a time."""
+        from tracertm.results.queries import runs_page
+
+        scoped = Projects(session).get(project, "project")
+        try:
+            items, last = runs_page(session, scoped, limit, _decode_cursor(cursor) if cursor else None)
+        except LookupError:
+            raise ApiProblem(400, "cursor: that page's run was pruned since; start again without a cursor",
+                             kind="bad-request") from None
+        next_cursor = _encode_cursor(last) if last else None
+        headers = {}
+        if next_cursor:
+            url = request.url.remove_query_params(["cursor", "limit"]).include_query_params(
+                cursor=next_cursor, limit=limit)
+            headers["Link"] = f'<{url}>; rel="next"'
+        return JSONResponse({"items": items, "page": {"next": next_cursor, "limit": limit}}, headers=headers)
+
+    @app.get(f"{base}/{{run_id}}", response_model=TestRunDetail, tags=["test-runs"], operation_id="get_test_run",
+             dependencies=[Depends(reader)], openapi_extra={"security": [{}]}, responses=READ_ERRORS)
+    def get_test_run(
+        project: str,
+        run_id: uuid.UUID,
+        session: ReadSession,
+        status: Annotated[ResultStatus | None, Query(description="only results with this status")] = None,
+    ) -> dict[str, Any]:
+        """One run and its results."""
+        from tracertm.results.queries import get_run, run_dict, run_results
+
+        scoped = Projects(session).get(project, "project")
+        run = get_run(session, scoped, run_id)
+        if run is None:
+            raise ApiProblem(404, f"project {scoped.name} has no test run {run_id}", kind="not-found")
+        return {**run_dict(run), "results": run_results(session, run.id, status)}
+
+
+async def _multipart(request: Request) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
+    """The ``file`` parts (name, bytes) and the text fields of a multipart upload."""
+    from starlette.datastructures import UploadFile
+
+    form = await request.form(max_files=MAX_FILES, max_fields=16)
+    sources: list[tuple[str, bytes]] = []
+    fields: dict[str, str] = {}
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if key != "file":
+                    raise ApiProblem(400, f"multipart part {key!r}: send reports as 'file' parts", kind="bad-request")
+                name = (value.filename or "").replace("\\", "/").rsplit("/", 1)[-1] or f"file{len(sources) + 1}"
+                sources.append((name, await value.read()))
+            elif key in ("format", "commit", "run_name"):
+                fields[key] = value
+            else:
+                raise ApiProblem(400, f"multipart field {key!r}: unknown; use file, format, commit, run_name",
+                                 kind="bad-request")
+    finally:
+        await form.close()
+    if not sources:
+        raise ApiProblem(400, "the multipart upload has no 'file' part: attach the report as file=@report.xml",
+                         kind="bad-request")
+    return sources, fields
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    """The multipart fields pass the checks the query parameters have."""
+    fmt, commit, run_name = params["format"], params["commit"], params["run_name"]
+    if fmt is not None and fmt not in ("auto", "junit", "cucumber-json", "cucumber-messages"):
+        raise ApiProblem(422, f"format {fmt!r}: use auto, junit, cucumber-json or cucumber-messages",
+                         kind="invalid-request")
+    if commit is not None and not re.fullmatch(COMMIT_PATTERN, commit):
+        raise ApiProblem(422, f"commit {commit!r}: a commit id (4 to 40 hex digits)", kind="invalid-request")
+    if run_name is not None and (len(run_name) > 255 or "\x00" in run_name):
+        raise ApiProblem(422, "run_name: at most 255 characters, no NUL", kind="invalid-request")
+
+
+def _import(
+    request: Request, project: str, sources: list[tuple[str, bytes]], params: dict[str, Any], actor: str
+) -> dict[str, Any]:
+    """The import (one transaction, under the project's write lock) and the run it made or found."""
+    from pathlib import Path
+
+    from tracertm.errors import ParseError
+    from tracertm.results.queries import get_run, run_dict
+    from tracertm.results.stats import DEFAULT_WINDOW
+    from tracertm.results.store import import_results
+
+    settings = request.app.state.settings
+    engine = request.app.state.write_engine
+    with db.session(engine) as session:
+        name = Projects(session).get(project, "project").name
+    top = settings.repositories.get(name)
+    window, pattern = DEFAULT_WINDOW, r"SC-\d+"
+    if top:  # the served repository's configuration: its results window and scenario id tags
+        from tracertm.config import load_settings
+
+        configured = load_settings(Path(top))
+        window = configured.results_window or DEFAULT_WINDOW
+        pattern = configured.parser.scenario_id_pattern
+    try:
+        summary = import_results(
+            engine, name, sources, fmt=params["format"] or "auto", commit=params["commit"],
+            run_name=params["run_name"], repo=top, window=window, id_pattern=pattern,
+            max_size=settings.max_report_bytes, actor=actor,
+        )
+    except ParseError as exc:
+        raise ApiProblem(422, str(exc), kind="malformed-report", file=exc.path, line=exc.line) from None
+    assert summary.run_id is not None
+    with db.session(engine) as session:
+        run = get_run(session, Projects(session).get(name, "project"), summary.run_id)
+        assert run is not None
+        return {"run": run_dict(run), "summary": summary.as_dict()}
+
+
+def _encode_cursor(run_id: uuid.UUID) -> str:
+    return f"r.{run_id.hex}"
+
+
+def _decode_cursor(cursor: str) -> uuid.UUID:
+    try:
+        if not cursor.startswith("r."):
+            raise ValueError(cursor)
+        return uuid.UUID(hex=cursor[2:])
+    except ValueError:
+        raise ApiProblem(400, "cursor: not a cursor of this list; use the previous page's page.next",
+                         kind="bad-request") from None

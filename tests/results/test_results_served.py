@@ -1,0 +1,101 @@
+"""A report uploaded over TCP to a real ``tracertm serve`` (uvicorn, SQLite file, the cart repository as ``--path``):
+lines matched at the commit from the served repository, ``--max-report-size`` enforced while a chunked body streams
+in. The server is stopped in the fixture even when the test fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import GitRepo
+from tracertm import db, tokens
+from tracertm.engine.sync import sync
+
+HERE = Path(__file__).parent
+STARTUP_S = 60.0
+LIMIT = 200_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(base URL, write token) of ``tracertm serve`` over the synced cart repository."""
+    shutil.copytree(HERE / "project" / "features", git_repo.path / "features",
+                    ignore=shutil.ignore_patterns("steps"))
+    git_repo.commit("cart")
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    assert not sync(git_repo.path, ref="HEAD", database_url=url, project="shop").errors
+    engine = db.make_engine(url)
+    with db.session(engine) as session, session.begin():
+        token, _ = tokens.create(session, "write", "ci")
+    engine.dispose()
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracertm", "serve", "--port", str(port), "--database-url", url,
+         "--path", str(git_repo.path), "--max-report-size", str(LIMIT)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"tracertm serve exited with {proc.returncode}: {(tmp_path / 'serve.log').read_text()}")
+            try:
+                if httpx.get(f"{base}/api/v1/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"tracertm serve did not answer within {STARTUP_S}s")
+            time.sleep(0.05)  # polling interval, not a guess at how long start-up takes
+        yield base, token
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_upload_to_a_served_api(served: tuple[str, str], git_repo: GitRepo) -> None:
+    base, token = served
+    auth = {"Authorization": f"Bearer {token}"}
+    messages = (HERE / "fixtures" / "cart.ndjson").read_bytes()
+    with httpx.Client(base_url=base, timeout=60, headers=auth) as client:
+        r = client.post("/api/v1/projects/shop/test-runs", params={"commit": git_repo.head()},
+                        files={"file": ("cart.ndjson", messages, "application/x-ndjson")})
+        assert r.status_code == 201, r.text
+        summary = r.json()["summary"]
+        assert summary["total"] == 5 and summary["unmatched"] == 0 and summary["matched"]["line"] >= 1
+        run = client.get(r.headers["location"]).json()
+        assert {x["scenario"] for x in run["results"]} and all(x["scenario"] for x in run["results"])
+
+        # Past --max-report-size, sent in chunks without a Content-Length: refused while it streams in.
+        def chunks() -> Iterator[bytes]:
+            for _ in range(LIMIT // 10_000 + 2):
+                yield b" " * 10_000
+
+        big = client.post("/api/v1/projects/shop/test-runs", content=chunks(),
+                          headers={"Content-Type": "application/xml"})
+        assert big.status_code == 413 and big.headers["content-type"] == "application/problem+json"
+        assert str(LIMIT) in big.json()["detail"]
+        assert len(client.get("/api/v1/projects/shop/test-runs").json()["items"]) == 1
