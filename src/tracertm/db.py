@@ -373,6 +373,16 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
 
 
+def project_lock_name(project_name: str) -> str:
+    """The name of a project's write lock (an advisory lock key on PostgreSQL, see ``_lock_key``)."""
+    return f"project:{project_name}"
+
+
+def project_lock_key(project_name: str) -> int:
+    """The PostgreSQL advisory lock key of a project's write lock (the no-op fast path takes it too)."""
+    return _lock_key(project_lock_name(project_name))
+
+
 # Names of run triggers as a user knows the writer.
 WRITER_KINDS = {"cli": "sync", "ci": "sync (CI)", "hook": "hook sync", "watch": "watch daemon", "backfill": "backfill"}
 
@@ -479,7 +489,7 @@ def write_session(
     try:
         with session(bound, expire_on_commit=False) as sess, sess.begin():
             if engine.dialect.name == "postgresql":
-                _pg_lock(sess.connection(), f"project:{project_name}", timeout, describe, cancel)
+                _pg_lock(sess.connection(), project_lock_name(project_name), timeout, describe, cancel)
             else:
                 sess.connection()  # emits BEGIN IMMEDIATE now, before any read
             yield sess

@@ -14,7 +14,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracertm.errors import GitError
 
@@ -242,9 +242,9 @@ def commit_dates(reader: BlobReader, shas: Iterable[str]) -> dict[str, dt.date]:
     return out
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A file as git records it: mode (``100644``, ``120000`` for a symlink...) and blob id."""
+class Entry(NamedTuple):
+    """A file as git records it: mode (``100644``, ``120000`` for a symlink...) and blob id. A named tuple: a scan
+    builds one per file of the repository."""
 
     mode: str
     sha: str
@@ -253,18 +253,18 @@ class Entry:
 def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
     """``git ls-files -s -z`` / ``git ls-tree -r -z`` → path → Entry (conflicted paths: last stage wins)."""
     entries: dict[str, Entry] = {}
-    for item in raw.split(b"\0"):
+    # One decode for the whole listing (the separators are ASCII, so this equals decoding each path).
+    for item in raw.decode("utf-8", "surrogateescape").split("\0"):
         if not item:
             continue
-        meta, _, path = item.partition(b"\t")
-        fields = meta.split()
-        if fields[1] in (b"blob", b"tree", b"commit"):  # ls-tree: "mode type sha"
-            if fields[1] != b"blob":
+        meta, _, path = item.partition("\t")
+        fields = meta.split(" ")
+        if fields[1] in ("blob", "tree", "commit"):  # ls-tree: "mode type sha"
+            if fields[1] != "blob":
                 continue  # submodules
-            mode, sha = fields[0], fields[2]
+            entries[path] = Entry(fields[0], fields[2])
         else:  # ls-files -s: "mode sha stage"
-            mode, sha = fields[0], fields[1]
-        entries[path.decode("utf-8", "surrogateescape")] = Entry(mode.decode(), sha.decode())
+            entries[path] = Entry(fields[0], fields[1])
     return entries
 
 

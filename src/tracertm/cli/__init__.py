@@ -119,19 +119,33 @@ def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.engine.sync import sync
 
-    result = sync(
-        args.path,
-        ref=args.ref,
-        staged=args.staged,
-        project=args.project,
-        database_url=args.database_url,
-        dry_run=args.dry_run,
-        full=args.full,
-        trigger=args.trigger,
-        jobs=args.jobs,
-    )
+    result: Any = None
+    if not args.full:
+        # A no-op is proven and recorded without SQLAlchemy, the models or the parsers (tracertm.fastpath);
+        # anything else falls through to the engine, which does what it always did.
+        from tracertm import fastpath
+
+        noop = fastpath.attempt(
+            args.path, ref=args.ref, staged=args.staged, project=args.project, database_url=args.database_url,
+            dry_run=args.dry_run, trigger=args.trigger, warnings_ok=args.format != "json",
+        )
+        if isinstance(noop, fastpath.NoopSync):
+            result = noop
+    if result is None:
+        from tracertm.engine.sync import sync
+
+        result = sync(
+            args.path,
+            ref=args.ref,
+            staged=args.staged,
+            project=args.project,
+            database_url=args.database_url,
+            dry_run=args.dry_run,
+            full=args.full,
+            trigger=args.trigger,
+            jobs=args.jobs,
+        )
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
@@ -229,6 +243,11 @@ def _hook_install(args: argparse.Namespace) -> int:
 def _hook_sync(args: argparse.Namespace) -> int:
     """Post-commit/merge/checkout: a failure must not turn 'git checkout' into an error (git exits with the
     post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0."""
+    from tracertm import fastpath
+
+    noop = fastpath.attempt(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
+    if isinstance(noop, fastpath.NoopSync):
+        return EXIT_OK  # nothing changed; the run is recorded
     from tracertm import output
     from tracertm.engine.sync import sync
 
