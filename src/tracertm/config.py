@@ -167,11 +167,22 @@ class Settings:
 
         return replace(self, paths={"step_definition": self.step_paths})
 
+    @cached_property
+    def _suffixes(self) -> tuple[str, ...] | None:
+        """What every spec path ends with: the literal tail of each path glob (``.md``, ``conftest.py``), or None
+        when a glob ends in a wildcard. Most files of a repository are not specs; ``str.endswith`` turns them
+        away before any regular expression runs."""
+        tails = [re.split(r"[*?\[]", p)[-1] for patterns in self.paths.values() for p in patterns]
+        return None if any(not t for t in tails) else tuple(dict.fromkeys(tails))
+
     def kind_of(self, path: str) -> FileKind | None:
         """The spec kind of a repository-relative POSIX path, or None when it is not a spec file.
 
         The user's own excludes win over everything; a default exclude (``README.md``, ``node_modules``, ...)
         gives way only to a glob written in the configuration."""
+        suffixes = self._suffixes
+        if suffixes is not None and not path.endswith(suffixes):
+            return None
         user_excluded, default_excluded, every_glob, configured_globs = self._classifier
         if user_excluded is not None and user_excluded.fullmatch(path):
             return None
