@@ -6,7 +6,6 @@ Everything has a default (docs/formats.md), so most repositories need no configu
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,6 +72,11 @@ CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
     """Compile a repository glob (``*`` within a folder, ``**/`` any folders, ``?``) to a full-match regex."""
+    return re.compile(_glob_source(pattern))
+
+
+def _glob_source(pattern: str) -> str:
+    """The regular expression of a repository glob, as text (``Settings`` joins many into one pattern)."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -91,7 +95,7 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("".join(out))
+    return "".join(out)
 
 
 def literal_prefix(pattern: str) -> str:
@@ -128,12 +132,12 @@ class Settings:
         ``lastgroup`` names the kind of the first glob, in configuration order, that matches."""
 
         def alternation(patterns: Iterable[str]) -> re.Pattern[str] | None:
-            found = [f"(?:{glob_to_regex(p).pattern})" for p in dict.fromkeys(patterns)]
+            found = [f"(?:{_glob_source(p)})" for p in dict.fromkeys(patterns)]
             return re.compile("|".join(found)) if found else None
 
         def by_kind(only_configured: bool) -> re.Pattern[str]:
             groups = [
-                f"(?P<{kind}__{i}>{glob_to_regex(p).pattern})"
+                f"(?P<{kind}__{i}>{_glob_source(p)})"
                 for kind, patterns in self.paths.items()
                 for i, p in enumerate(patterns)
                 if p in self.configured or not only_configured
@@ -219,6 +223,8 @@ class Settings:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read (a hook's start-up)
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
