@@ -333,6 +333,7 @@ def test_project_states_fall_through(git_repo: GitRepo, database_url: str, tmp_p
     other = GitRepo(tmp_path / "other")
     other.path.mkdir()
     other.git("init", "-q", "-b", "main")
+    other.write("NOTES.md", "another repository\n")  # (same files in the same second: the same root commit)
     _seed(other)
     other.git("remote", "add", "origin", "https://example.com/acme/payments.git")
     _miss(other, database_url, "project belongs to another repository", project="acme")

@@ -134,6 +134,8 @@ def attempt(
         return Miss(str(give))
     except TracertmError as exc:  # the full engine reports it, in its own words
         return Miss(f"error: {exc}")
+    except Exception as exc:  # noqa: BLE001 - e.g. a stored value of an unexpected shape: the engine decides
+        return Miss(f"unexpected {type(exc).__name__}: {exc}")
 
 
 @dataclass
