@@ -63,3 +63,18 @@ def test_check_staged_loads_only_the_parser_of_the_changed_kind(git_repo: GitRep
             assert _loaded(modules, names), f"the {kind} parser checks the change"
         else:
             assert _loaded(modules, names) == [], f"a {changed} change needs no {kind} parser"
+
+
+@pytest.mark.parametrize("argv", [
+    ["sync"], ["sync", "repo", "--staged", "--format", "json", "--exit-code"], ["--traceback", "sync", "--ref", "v1"],
+    ["check", "--staged"], ["check", "--all", "--staged", "--strict", "--format", "github"], ["hook", "sync", "x"],
+    ["hook", "install", "--sync-on", "all"],
+])
+def test_the_hook_verbs_parse_alone_as_in_the_whole_command_line(argv: list[str]) -> None:
+    from tracertm.cli import _verb, build_parser
+
+    alone = build_parser(_verb(argv))
+    assert vars(alone.parse_args(argv)) == vars(build_parser().parse_args(argv))
+    # Only the named verb was built.
+    choices = alone._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(choices) == [argv[0] if argv[0] != "--traceback" else argv[1]]
