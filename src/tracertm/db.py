@@ -180,13 +180,20 @@ def alembic_config(connection: Connection | None = None) -> Any:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision stamped in the database, or None for an empty database."""
+    """The schema revision stamped in the database, or None for an empty database: one query on the usual path
+    (the table is asked about only when that query fails)."""
     from sqlalchemy import inspect, text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     with _connect(engine) as conn:
-        if not inspect(conn).has_table("alembic_version"):
+        try:
+            revision: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return revision
+        except (OperationalError, ProgrammingError):  # no such table (SQLite / PostgreSQL), or worse
+            conn.rollback()
+            if inspect(conn).has_table("alembic_version"):
+                raise
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def known_revisions() -> set[str]:
