@@ -405,6 +405,8 @@ class _SQLite(_Driver):
     def begin(self, *, write: bool, name: str) -> None:
         import sqlite3
 
+        # As the engine's connections (db.py): WAL is the file's own mode; a commit needs no fsync in WAL mode.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
             self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.OperationalError as exc:
