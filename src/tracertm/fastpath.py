@@ -12,7 +12,7 @@ run itself. Every condition under which the engine writes more (or reports a fin
 with a :class:`Miss` naming the reason, and the caller runs the full engine, which then does exactly what it
 always did. The conditions, in the order they are checked:
 
-- ``dry-run`` aside, options the fast path does not serve: ``--full``, ``--format json`` with stored warnings;
+- options the fast path does not serve: ``--full`` (the CLI never asks), ``--format json`` with stored warnings;
   a plain folder (its stat cache may need refreshing); ``$TRACERTM_FASTPATH=0``.
 - the configuration names a glob that matches nothing (a warning to print);
 - the scan found a file it cannot use (a symlink out of the tree, an unreadable or oversized file);
@@ -25,7 +25,7 @@ always did. The conditions, in the order they are checked:
 - another run of the project still registered as ``running`` (the engine marks abandoned ones ``failed``), or
   the write lock taken by another writer (the engine waits for it; the fast path never waits);
 - the file index differs from the scan in any way: a new, changed, removed, restored or re-classified file, or
-  a stat-cache entry (size/mtime) that moved;
+  a stat-cache entry (mtime) that moved;
 - a file with stored errors (reported again, exit 1; a file that lost an identity is also re-read).
 """
 
