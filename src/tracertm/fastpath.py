@@ -34,15 +34,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, TracertmError
 from tracertm.kinds import FILE_KINDS, KINDS, RECORD_KINDS
+
+if TYPE_CHECKING:
+    import uuid
 
 # Environment switch: "0" turns the fast path off (the full engine answers every sync; benchmarks compare both).
 ENV_SWITCH = "TRACERTM_FASTPATH"
@@ -207,6 +209,8 @@ class _Attempt:
         }
         run_id: uuid.UUID | None = None
         if not self.dry_run:
+            import uuid  # only a recorded run needs an id
+
             run_id = uuid.uuid4()
             synced: str | None | bool = False  # False: leave last_synced_commit alone (index syncs)
             if snapshot.source == "commit":
