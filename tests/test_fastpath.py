@@ -25,6 +25,7 @@ HEAVY = (
     "sqlalchemy", "alembic", "pydantic", "tracertm.models", "tracertm.engine.sync", "tracertm.engine.plan",
     "tracertm.engine.apply", "tracertm.parsers.adr", "tracertm.parsers.contract", "tracertm.parsers.feature",
     "tracertm.parsers.common", "tracertm.steps", "yaml", "gherkin", "markdown_it",
+    "tracertm.git.log",  # history: a no-op walks none
 )
 DUMP_MODULES = (
     "import json, sys\n"

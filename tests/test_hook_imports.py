@@ -58,6 +58,7 @@ def test_check_staged_loads_only_the_parser_of_the_changed_kind(git_repo: GitRep
     git_repo.git("add", paths[changed])
     modules = _check_staged(git_repo)
     assert _loaded(modules, DATABASE_MODULES) == []
+    assert "tracertm.git.log" not in modules, "a hook reads the index, never history"
     for kind, names in PARSER_MODULES.items():
         if kind == changed:
             assert _loaded(modules, names), f"the {kind} parser checks the change"
