@@ -21,7 +21,7 @@ DUMP_MODULES = (
 )
 # Modules of each parser that only that kind needs.
 PARSER_MODULES = {
-    "adr": ("tracertm.parsers.adr.parser", "tracertm.parsers.adr.sections"),
+    "adr": ("tracertm.parsers.adr",),
     "contract": ("tracertm.parsers.contract",),  # (yaml: ADR front matter uses it too)
     "feature": ("tracertm.parsers.feature", "gherkin"),
 }
