@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-TARGET_WARM_S = 0.5
+TARGET_WARM_S = 0.15  # issue 18: a pre-commit hook at git's speed (was 0.5)
 TARGET_COLD_S = 1.0
 CACHE = Path(".git") / "tracertm-check-cache.json"
 

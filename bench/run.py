@@ -47,11 +47,18 @@ PG_ENVS = ("TRACERTM_BENCH_DATABASE_URL", "TRACERTM_TEST_DATABASE_URL")
 COLD_VS_FLOOR = "cold sync (SQLite) / parse-only floor"
 NOOP_VS_COLD = "no-op re-sync / cold sync"
 NOOP_CLI = "no-op re-sync via CLI, wall time incl. start-up"
+NOOP_CLI_VS_GIT = "no-op re-sync via CLI / git status"
+HOOK_CLI = "no-op hook sync via CLI, wall time incl. start-up"
 EDIT_VS_NOOP = "one-file edit sync / no-op sync"
 PG_VS_SQLITE = "cold sync PostgreSQL / SQLite"
 PEAK_RSS = "cold sync peak RSS (largest process)"
 PARALLEL_VS_SERIAL = "cold sync jobs=cores / jobs=1"
-CORE_ROWS = (COLD_VS_FLOOR, NOOP_VS_COLD, NOOP_CLI, EDIT_VS_NOOP, PG_VS_SQLITE, PEAK_RSS, PARALLEL_VS_SERIAL)
+CORE_ROWS = (
+    COLD_VS_FLOOR, NOOP_VS_COLD, NOOP_CLI, NOOP_CLI_VS_GIT, HOOK_CLI, EDIT_VS_NOOP, PG_VS_SQLITE, PEAK_RSS,
+    PARALLEL_VS_SERIAL,
+)
+# The no-op and hook paths through the CLI (issue 18): at git's speed, start-up included.
+TARGET_NOOP_CLI_S = 0.35
 
 # Runs a command and prints the peak RSS of its largest process (KiB on Linux) — in a process of its own, so that no
 # earlier child of the runner can be the maximum.
@@ -273,14 +280,28 @@ def sync_once(root: Path, engine: Any, jobs: int) -> tuple[float, Any]:
     return _timed(lambda: sync(root, engine=engine, jobs=jobs, trigger="cli"))
 
 
-def cli_sync(root: Path, url: str) -> tuple[float, int]:
-    env = {k: v for k, v in os.environ.items() if k != "TRACERTM_DATABASE_URL"}
+def _cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a timed CLI run: no database URL from outside, and bytecode caching on (a developer's
+    machine has ``.pyc`` files; ``PYTHONDONTWRITEBYTECODE`` would time the compiler instead)."""
+    drop = ("TRACERTM_DATABASE_URL", "PYTHONDONTWRITEBYTECODE", "TRACERTM_FASTPATH")
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
+def cli_sync(root: Path, url: str, *verb: str, **env: str) -> tuple[float, int]:
+    """Wall time of ``python -m tracertm VERB... ROOT --database-url URL`` (default verb ``sync``)."""
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "tracertm", "sync", str(root), "--database-url", url],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+        [sys.executable, "-m", "tracertm", *(verb or ("sync",)), str(root), "--database-url", url],
+        cwd=root, env=_cli_env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
     )
     return time.perf_counter() - t0, proc.returncode
+
+
+def git_status_time(root: Path) -> float:
+    """Wall time of ``git status`` in the corpus: the in-run reference for "at git's speed"."""
+    t0 = time.perf_counter()
+    subprocess.run(["git", "status", "--porcelain"], cwd=root, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
 
 
 def cli_peak_rss(root: Path, url: str) -> dict[str, Any]:
@@ -399,18 +420,12 @@ class Runner:
         noop, edit = noop_t.wall, edit_t.wall
         self.rows.append(row(NOOP_VS_COLD, _ratio(noop, cold), "x", "<= 0.05",
                              f"no-op {noop * 1000:.0f} ms (best of {small}, in-process), cold {cold:.2f} s"))
-        clis = []
-        for _ in range(1 if self.args.smoke else 3):
-            t, rc = cli_sync(root, url)
-            clis.append(t)
-        self.rows.append(row(NOOP_CLI, round(statistics.median(clis), 3), "s", "report",
-                             f"`python -m tracertm sync` in a subprocess, median of {len(clis)} (exit {rc}); "
-                             "mostly interpreter and import start-up"))
         self.rows.append(row(EDIT_VS_NOOP, _ratio(edit, noop), "x", "<= 1.5",
                              f"edit {edit * 1000:.0f} ms, no-op {noop * 1000:.0f} ms (best of {small} each)"))
         engine.dispose()
         # Undo the edits so later cold syncs see the committed corpus.
         corpus_mod.git(root, "checkout", "-q", "--", ".")
+        self.rows.extend(self.cli_noop_rows(root, url))
 
         # 4. PostgreSQL vs SQLite.
         self.rows.append(self.postgres_row(root, jobs, cold, expected))
@@ -433,6 +448,33 @@ class Runner:
         single = single_t.wall
         self.rows.append(row(PARALLEL_VS_SERIAL, _ratio(cold, single), "x", "< 1.0",
                              f"jobs={jobs} {cold:.2f} s, jobs=1 {single:.2f} s (best of {repeat})"))
+
+    def cli_noop_rows(self, root: Path, url: str) -> list[dict[str, Any]]:
+        """No-op ``sync`` and ``hook sync`` through the CLI, start-up included (the fast path, tracertm.fastpath),
+        beside the full engine's no-op (``TRACERTM_FASTPATH=0``) and ``git status`` in the same corpus,
+        interleaved so that all see the same machine (median of a few each)."""
+        n = 3 if self.args.smoke else 5
+        _, rc = cli_sync(root, url, "hook", "sync")  # the database at HEAD; also the OS file cache and .pyc files
+        cli_sync(root, url)
+        fast, hook, full, status = [], [], [], []
+        for _ in range(n):
+            t, rc = cli_sync(root, url)
+            fast.append(t)
+            t, hook_rc = cli_sync(root, url, "hook", "sync")
+            hook.append(t)
+            full.append(cli_sync(root, url, TRACERTM_FASTPATH="0")[0])
+            status.append(git_status_time(root))
+        fast_s, hook_s, full_s, git_s = (statistics.median(x) for x in (fast, hook, full, status))
+        target = f"<= {TARGET_NOOP_CLI_S}" if self.args.size == "large" and not self.args.smoke else "report"
+        return [
+            row(NOOP_CLI, round(fast_s, 3), "s", target,
+                f"`python -m tracertm sync` in a subprocess, median of {n} (exit {rc}); the full engine's no-op "
+                f"(TRACERTM_FASTPATH=0) {full_s:.3f} s ({_ratio(full_s, fast_s)}x slower)"),
+            row(NOOP_CLI_VS_GIT, _ratio(fast_s, git_s), "x", "report",
+                f"no-op sync {fast_s * 1000:.0f} ms, `git status` {git_s * 1000:.0f} ms in the same corpus (median of {n})"),
+            row(HOOK_CLI, round(hook_s, 3), "s", target,
+                f"`python -m tracertm hook sync` (HEAD) in a subprocess, median of {n} (exit {hook_rc})"),
+        ]
 
     def postgres_row(self, root: Path, jobs: int, sqlite_cold: float, expected: dict[str, int]) -> dict[str, Any]:
         admin, source = postgres_admin_url(self.args.postgres_url)

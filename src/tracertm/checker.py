@@ -96,8 +96,9 @@ def check(
     result = CheckResult(strict=strict, prefix=location.prefix)
     store = _Cache.locate(location, settings) if cache and location.top is not None else _Cache.memory()
     hook_mode = staged and not all_files and location.top is not None
-    if hook_mode and _check_changes(location, settings, result, store, jobs):
-        _check_step_changes(location, settings, result)
+    index = _check_changes(location, settings, result, store, jobs) if hook_mode else None
+    if index is not None:
+        _check_step_changes(location, settings, result, index)
         result.warnings.extend(_unmatched_in_index(location, settings))
     else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
@@ -179,14 +180,17 @@ def _check_steps(
     result.warnings.extend(found.warnings)
 
 
-def _check_step_changes(location: Location, settings: Settings, result: CheckResult) -> None:
-    """Hook mode: the steps a commit's changed features and step files affect (tracertm.steps.checks)."""
+def _check_step_changes(location: Location, settings: Settings, result: CheckResult, index: _Index) -> None:
+    """Hook mode: the steps a commit's changed features and step files affect (tracertm.steps.checks), from the
+    index listing the spec check already made."""
+    if not index.diff:
+        return  # the commit changes no spec file: no feature, no step file
     from tracertm.steps.checks import check_changes
 
     assert location.top is not None
     reader = _Reader(location.top)
     try:
-        found = check_changes(location, settings, reader.read)
+        found = check_changes(location, settings, reader.read, diff=index.diff, listing=index.listing)
     finally:
         reader.close()
     seen = set(result.errors)
@@ -220,10 +224,19 @@ def _strip(entries: Mapping[str, _T], prefix: str) -> dict[str, _T]:
     return {p[len(prefix) :]: v for p, v in entries.items() if p.startswith(prefix)}
 
 
+@dataclass(frozen=True)
+class _Index:
+    """What hook mode read from git, for the step checks that follow: the spec files the commit changes (path →
+    (blob in HEAD, blob in the index)) and the index listing (path → (mode, blob id)); both root-relative."""
+
+    diff: Mapping[str, tuple[str | None, str | None]]
+    listing: Mapping[str, tuple[str, str]]
+
+
 def _check_changes(
     location: Location, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None
-) -> bool:
-    """Hook mode: parse what the commit changes, sketch the rest, report only what the change causes. False when
+) -> _Index | None:
+    """Hook mode: parse what the commit changes, sketch the rest, report only what the change causes. None when
     there is no ``HEAD`` yet (the first commit: everything staged is new, so everything is checked instead).
 
     The index is listed once (path, mode, blob id). An unchanged file whose blob id the cache knows costs one
@@ -239,10 +252,10 @@ def _check_changes(
         diff = {p: v for p, v in diff.items() if settings.kind_of(p) is not None}
     except GitError:
         if git.head_commit(top) is None:
-            return False
+            return None
         raise
     if not diff:
-        return True  # nothing under the spec folders changes: nothing to check, nothing to read
+        return _Index({}, {})  # nothing under the spec folders changes: nothing to check, nothing to read
     listing = _strip(git.index_blobs(top, specs), location.prefix)  # path → (mode, blob id)
     reader = _Reader(top)
     try:
@@ -341,7 +354,7 @@ def _check_changes(
     finally:
         reader.close()
     store.update(valid, {p: (where[p][1], s) for p, s in sketches.fresh.items()}, claims)
-    return True
+    return _Index(diff, listing)
 
 
 class _Reader:

@@ -6,7 +6,6 @@ Everything has a default (docs/formats.md), so most repositories need no configu
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from tracertm.errors import ConfigError, Diagnostic
-from tracertm.parsers.adr.dates import DATE_FORMATS
 from tracertm.parsers.records import FILE_KINDS, FileKind, ParserOptions
 
 # Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
@@ -74,6 +72,11 @@ CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
     """Compile a repository glob (``*`` within a folder, ``**/`` any folders, ``?``) to a full-match regex."""
+    return re.compile(_glob_source(pattern))
+
+
+def _glob_source(pattern: str) -> str:
+    """The regular expression of a repository glob, as text (``Settings`` joins many into one pattern)."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -92,7 +95,7 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("".join(out))
+    return "".join(out)
 
 
 def literal_prefix(pattern: str) -> str:
@@ -122,15 +125,33 @@ class Settings:
     results_window: int | None = None  # runs that a scenario's pass_rate covers (tracertm.results; default 20)
 
     @cached_property
-    def _matchers(self) -> list[tuple[FileKind, re.Pattern[str], bool]]:
-        return [
-            (kind, glob_to_regex(p), p in self.configured) for kind, patterns in self.paths.items() for p in patterns
-        ]
+    def _classifier(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str], re.Pattern[str]]:
+        """``kind_of`` in four compiled alternations (a scan classifies every path of the repository, thousands
+        per sync, so one regex call each instead of one per glob): the user's excludes, the default excludes,
+        every path glob, the configured path globs. In a full match the first alternative that matches wins, so
+        ``lastgroup`` names the kind of the first glob, in configuration order, that matches."""
 
-    @cached_property
-    def _excluded(self) -> list[tuple[re.Pattern[str], bool]]:
-        """(pattern, is a default exclude) for every exclude."""
-        return [(glob_to_regex(p), p in DEFAULT_EXCLUDE) for p in self.exclude]
+        def alternation(patterns: Iterable[str]) -> re.Pattern[str] | None:
+            found = [f"(?:{_glob_source(p)})" for p in dict.fromkeys(patterns)]
+            return re.compile("|".join(found)) if found else None
+
+        def by_kind(only_configured: bool) -> re.Pattern[str]:
+            groups = [
+                f"(?P<{kind}__{i}>{_glob_source(p)})"
+                for kind, patterns in self.paths.items()
+                for i, p in enumerate(patterns)
+                if p in self.configured or not only_configured
+            ]
+            return re.compile("|".join(groups) or "(?!)")
+
+        defaults = alternation(p for p in self.exclude if p in DEFAULT_EXCLUDE)
+        every = by_kind(False)
+        if defaults is not None and not self.configured:
+            # Nothing configured can override a default exclude: fold the excludes into the one pattern as a
+            # look-ahead, so that a spec path costs one regular expression call.
+            every = re.compile(f"(?!(?:{defaults.pattern})\\Z)(?:{every.pattern})")
+            defaults = None
+        return alternation(p for p in self.exclude if p not in DEFAULT_EXCLUDE), defaults, every, by_kind(True)
 
     @cached_property
     def prefixes(self) -> tuple[str, ...]:
@@ -160,15 +181,31 @@ class Settings:
 
         return replace(self, paths={"step_definition": self.step_paths})
 
+    @cached_property
+    def _suffixes(self) -> tuple[str, ...] | None:
+        """What every spec path ends with: the literal tail of each path glob (``.md``, ``conftest.py``), or None
+        when a glob ends in a wildcard. Most files of a repository are not specs; ``str.endswith`` turns them
+        away before any regular expression runs."""
+        tails = [re.split(r"[*?\[]", p)[-1] for patterns in self.paths.values() for p in patterns]
+        return None if any(not t for t in tails) else tuple(dict.fromkeys(tails))
+
     def kind_of(self, path: str) -> FileKind | None:
-        """The spec kind of a repository-relative POSIX path, or None when it is not a spec file."""
-        excluded = [default for rx, default in self._excluded if rx.fullmatch(path)]
-        if excluded and not all(excluded):
-            return None  # the user's own exclude wins over everything
-        for kind, rx, configured in self._matchers:
-            if rx.fullmatch(path) and (configured or not excluded):
-                return kind
-        return None
+        """The spec kind of a repository-relative POSIX path, or None when it is not a spec file.
+
+        The user's own excludes win over everything; a default exclude (``README.md``, ``node_modules``, ...)
+        gives way only to a glob written in the configuration."""
+        suffixes = self._suffixes
+        if suffixes is not None and not path.endswith(suffixes):
+            return None
+        user_excluded, default_excluded, every_glob, configured_globs = self._classifier
+        if user_excluded is not None and user_excluded.fullmatch(path):
+            return None
+        excluded = default_excluded is not None and default_excluded.fullmatch(path) is not None
+        match = (configured_globs if excluded else every_glob).fullmatch(path)
+        if match is None or match.lastgroup is None:
+            return None
+        kind = match.lastgroup.partition("__")[0]
+        return kind  # type: ignore[return-value]
 
     def unmatched(self, paths: Iterable[str]) -> list[Diagnostic]:
         """A warning for every configured glob that matches none of ``paths`` (the spec files of a full scan)."""
@@ -196,6 +233,8 @@ class Settings:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read (a hook's start-up)
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -259,6 +298,8 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
     roots = tuple(dict.fromkeys(literal_prefix(p) for p in paths["feature"]))
     parser_kwargs: dict[str, Any] = {"feature_roots": roots}
     if "date_format" in table:
+        from tracertm.parsers.adr.dates import DATE_FORMATS  # only when set: the hook path loads no parser
+
         if table["date_format"].upper() not in DATE_FORMATS:
             raise ConfigError(f"{where}: date_format must be one of {', '.join(map(repr, DATE_FORMATS))}")
         parser_kwargs["date_format"] = table["date_format"].upper()

@@ -189,13 +189,20 @@ def alembic_config(connection: Connection | None = None) -> Any:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision stamped in the database, or None for an empty database."""
+    """The schema revision stamped in the database, or None for an empty database: one query on the usual path
+    (the table is asked about only when that query fails)."""
     from sqlalchemy import inspect, text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     with _connect(engine) as conn:
-        if not inspect(conn).has_table("alembic_version"):
+        try:
+            revision: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return revision
+        except (OperationalError, ProgrammingError):  # no such table (SQLite / PostgreSQL), or worse
+            conn.rollback()
+            if inspect(conn).has_table("alembic_version"):
+                raise
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def known_revisions() -> set[str]:
@@ -382,6 +389,16 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
 
 
+def project_lock_name(project_name: str) -> str:
+    """The name of a project's write lock (an advisory lock key on PostgreSQL, see ``_lock_key``)."""
+    return f"project:{project_name}"
+
+
+def project_lock_key(project_name: str) -> int:
+    """The PostgreSQL advisory lock key of a project's write lock (the no-op fast path takes it too)."""
+    return _lock_key(project_lock_name(project_name))
+
+
 # Names of run triggers as a user knows the writer.
 WRITER_KINDS = {"cli": "sync", "ci": "sync (CI)", "hook": "hook sync", "watch": "watch daemon", "backfill": "backfill"}
 
@@ -517,7 +534,7 @@ def write_session(
     try:
         with session(bound, expire_on_commit=False) as sess, sess.begin():
             if engine.dialect.name == "postgresql":
-                _pg_lock(sess.connection(), f"project:{project_name}", timeout, describe, cancel)
+                _pg_lock(sess.connection(), project_lock_name(project_name), timeout, describe, cancel)
             else:
                 sess.connection()  # emits BEGIN IMMEDIATE now, before any read
             yield sess

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from tracertm.parsers.adr.identity import adr_number, file_identity, title_number
 from tracertm.parsers.paths import feature_number
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, SpecRecord
 
@@ -111,6 +110,9 @@ def _unquote(value: str) -> str:
 
 
 def _sketch_adr(path: str, text: str) -> Sketch:
+    # The ADR identity rules load the ADR parser's package: only when an ADR is sketched (a cache miss).
+    from tracertm.parsers.adr.identity import adr_number, file_identity, title_number
+
     front = ""
     body_start = 0  # the H1 is looked for after the front matter (whose YAML comments start with "# " too)
     lines = text.split("\n", 1)

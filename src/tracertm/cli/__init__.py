@@ -48,16 +48,26 @@ def _common(traceback_only: bool = False) -> _Parser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``verb`` one of the hook-path verbs (``sync``, ``check``, ``hook``), only that
+    verb's sub-parser: building and importing every other verb's costs a pre-commit hook more than its work."""
     parser = _Parser(prog="tracertm", description="Git-native spec sync engine.", parents=[_common(True)])
     parser.add_argument("--version", action="version", version=f"tracertm {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
     verbs.required = True
+    if verb in _HOT:
+        _HOT[verb](verbs)
+        return parser
     for register in _REGISTRY:
         register(verbs)
     for name in VERB_MODULES:
         import_module(f"tracertm.cli.{name}").register(verbs)
     return parser
+
+
+def _verb(argv: Sequence[str]) -> str | None:
+    """The verb of a command line: its first word that is not an option (top-level options take no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 # ------------------------------------------------------------------------------------------------------- db
@@ -119,19 +129,33 @@ def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.engine.sync import sync
 
-    result = sync(
-        args.path,
-        ref=args.ref,
-        staged=args.staged,
-        project=args.project,
-        database_url=args.database_url,
-        dry_run=args.dry_run,
-        full=args.full,
-        trigger=args.trigger,
-        jobs=args.jobs,
-    )
+    result: Any = None
+    if not args.full:
+        # A no-op is proven and recorded without SQLAlchemy, the models or the parsers (tracertm.fastpath);
+        # anything else falls through to the engine, which does what it always did.
+        from tracertm import fastpath
+
+        noop = fastpath.attempt(
+            args.path, ref=args.ref, staged=args.staged, project=args.project, database_url=args.database_url,
+            dry_run=args.dry_run, trigger=args.trigger, warnings_ok=args.format != "json",
+        )
+        if isinstance(noop, fastpath.NoopSync):
+            result = noop
+    if result is None:
+        from tracertm.engine.sync import sync
+
+        result = sync(
+            args.path,
+            ref=args.ref,
+            staged=args.staged,
+            project=args.project,
+            database_url=args.database_url,
+            dry_run=args.dry_run,
+            full=args.full,
+            trigger=args.trigger,
+            jobs=args.jobs,
+        )
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
@@ -229,6 +253,11 @@ def _hook_install(args: argparse.Namespace) -> int:
 def _hook_sync(args: argparse.Namespace) -> int:
     """Post-commit/merge/checkout: a failure must not turn 'git checkout' into an error (git exits with the
     post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0."""
+    from tracertm import fastpath
+
+    noop = fastpath.attempt(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
+    if isinstance(noop, fastpath.NoopSync):
+        return EXIT_OK  # nothing changed; the run is recorded
     from tracertm import output
     from tracertm.engine.sync import sync
 
@@ -259,6 +288,8 @@ _REGISTRY: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = [
     _register_hook,
     _register_db,
 ]
+# Verbs a git hook runs, registered alone when the command line names them (see ``build_parser``).
+_HOT = {"sync": _register_sync, "check": _register_check, "hook": _register_hook}
 
 
 # ---------------------------------------------------------------------------------------------------- watch
@@ -406,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_verb(argv)).parse_args(argv)
         handler: Handler = args.func
         return handler(args)
     except SystemExit as exc:  # --help and --version

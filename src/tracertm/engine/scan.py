@@ -11,6 +11,7 @@ import posixpath
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -50,8 +51,9 @@ class Location:
     root: Path
     top: Path | None
 
-    @property
+    @cached_property  # asked once per file by hook-mode checks: computed once
     def prefix(self) -> str:
+        """``root`` relative to ``top`` with a trailing slash ("" at the top or outside git)."""
         if self.top is None or self.top == self.root:
             return ""
         return self.root.relative_to(self.top).as_posix() + "/"

@@ -14,17 +14,9 @@ The modules, by what they own:
 
 from __future__ import annotations
 
-from tracertm.git.log import (
-    Author,
-    Change,
-    CommitInfo,
-    HistoryCommit,
-    commit_dates,
-    commit_info,
-    first_parent_chain,
-    history,
-    merge_authors,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from tracertm.git.process import EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, BlobReader, git_env, pathspecs, run
 from tracertm.git.repo import (
     existing_objects,
@@ -47,6 +39,35 @@ from tracertm.git.tree import (
     tree_entries,
     worktree_status,
 )
+
+if TYPE_CHECKING:
+    from tracertm.git import log
+    from tracertm.git.log import (
+        Author,
+        Change,
+        CommitInfo,
+        HistoryCommit,
+        commit_dates,
+        commit_info,
+        first_parent_chain,
+        history,
+        merge_authors,
+    )
+
+# ``log`` (history) is imported on first use: the hook paths (a no-op sync, check --staged) never walk history,
+# and its import is a few milliseconds of a hook's budget.
+_LOG_NAMES = frozenset({
+    "Author", "Change", "CommitInfo", "HistoryCommit", "commit_dates", "commit_info", "first_parent_chain",
+    "history", "merge_authors",
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name == "log" or name in _LOG_NAMES:
+        module = import_module("tracertm.git.log")
+        return module if name == "log" else getattr(module, name)
+    raise AttributeError(f"module 'tracertm.git' has no attribute {name!r}")
+
 
 __all__ = [
     "EXIT_TIMEOUT_S",

@@ -4,8 +4,8 @@ commit will hold) and in the work tree (blob ids computed by git, filters applie
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tracertm.errors import GitError
 from tracertm.git.process import pathspecs, run
@@ -17,9 +17,9 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A file as git records it: mode (``100644``, ``120000`` for a symlink...) and blob id."""
+class Entry(NamedTuple):
+    """A file as git records it: mode (``100644``, ``120000`` for a symlink...) and blob id. A named tuple: a scan
+    builds one per file of the repository."""
 
     mode: str
     sha: str
@@ -28,18 +28,18 @@ class Entry:
 def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
     """``git ls-files -s -z`` / ``git ls-tree -r -z`` → path → Entry (conflicted paths: last stage wins)."""
     entries: dict[str, Entry] = {}
-    for item in raw.split(b"\0"):
+    # One decode for the whole listing (the separators are ASCII, so this equals decoding each path).
+    for item in raw.decode("utf-8", "surrogateescape").split("\0"):
         if not item:
             continue
-        meta, _, path = item.partition(b"\t")
-        fields = meta.split()
-        if fields[1] in (b"blob", b"tree", b"commit"):  # ls-tree: "mode type sha"
-            if fields[1] != b"blob":
+        meta, _, path = item.partition("\t")
+        fields = meta.split(" ")
+        if fields[1] in ("blob", "tree", "commit"):  # ls-tree: "mode type sha"
+            if fields[1] != "blob":
                 continue  # submodules
-            mode, sha = fields[0], fields[2]
+            entries[path] = Entry(fields[0], fields[2])
         else:  # ls-files -s: "mode sha stage"
-            mode, sha = fields[0], fields[1]
-        entries[path.decode("utf-8", "surrogateescape")] = Entry(mode.decode(), sha.decode())
+            entries[path] = Entry(fields[0], fields[1])
     return entries
 
 

@@ -133,21 +133,32 @@ def check_snapshot(
     return findings(build_report(files, uses), settings.step_checks)
 
 
-def check_changes(location: Location, settings: Settings, read: BlobRead) -> StepFindings:
-    """Hook mode: only when the commit changes a step file or a feature; only what it changes is reported."""
+def check_changes(
+    location: Location, settings: Settings, read: BlobRead, *,
+    diff: Mapping[str, tuple[str | None, str | None]] | None = None,
+    listing: Mapping[str, tuple[str, str]] | None = None,
+) -> StepFindings:
+    """Hook mode: only when the commit changes a step file or a feature; only what it changes is reported.
+
+    ``diff`` (path → (blob in HEAD, blob in the index), at least every spec file the commit changes) and
+    ``listing`` (the index: path → (mode, blob id)), root-relative, spare the git calls when the caller (the
+    spec check) has made them already."""
     top = location.top
     assert top is not None
     step_settings = settings.for_steps()
-    prefixes = tuple(location.prefix + p for p in sorted(set(step_settings.prefixes) | set(settings.prefixes)))
-    diff = {p[len(location.prefix):]: v for p, v in git.index_changes(top, "HEAD", prefixes).items()
-            if p.startswith(location.prefix)}
+    prefix = location.prefix
+    prefixes = tuple(prefix + p for p in sorted(set(step_settings.prefixes) | set(settings.prefixes)))
+    if diff is None:
+        diff = {p[len(prefix):]: v for p, v in git.index_changes(top, "HEAD", prefixes).items()
+                if p.startswith(prefix)}
     changed_steps = sorted(p for p, (_, new) in diff.items() if new and step_settings.kind_of(p) is not None)
     changed_features = sorted(p for p, (_, new) in diff.items() if new and settings.kind_of(p) == "feature")
     removed_steps = [p for p, (_, new) in diff.items() if not new and step_settings.kind_of(p) is not None]
     if not (changed_steps or changed_features or removed_steps):
         return StepFindings()
-    listing = {p[len(location.prefix):]: v for p, v in git.index_blobs(top, prefixes).items()
-               if p.startswith(location.prefix) and v[0] != "120000"}
+    if listing is None:
+        listing = {p[len(prefix):]: v for p, v in git.index_blobs(top, prefixes).items() if p.startswith(prefix)}
+    listing = {p: v for p, v in listing.items() if v[0] != "120000"}
     step_paths = sorted(p for p in listing if step_settings.kind_of(p) is not None)
     if not step_paths and not removed_steps:
         return StepFindings()

@@ -1,0 +1,489 @@
+"""The no-op fast path of ``tracertm sync`` and ``tracertm hook sync``: prove that nothing changed, at git's speed.
+
+Most syncs change nothing (a hook after a commit that touched no spec, a CI step, a habit). The full engine needs
+SQLAlchemy's ORM, the models and a migration check before it can even look; that start-up costs more than the
+whole answer. This module answers "nothing changed" with the scan the engine itself uses (git's index and
+``git ls-files``; ``engine.scan`` imports nothing heavy) and a few reads through the database driver (``sqlite3``
+or ``psycopg``), then records the run — the ``sync_runs`` row and the project's ``last_synced_*`` columns, exactly
+what a no-op of the full engine writes — in the same short transaction, under the same per-project write lock.
+
+Correctness first: the fast path answers only when it has proven that the full engine would write nothing but the
+run itself. Every condition under which the engine writes more (or reports a finding, or might) makes it give up
+with a :class:`Miss` naming the reason, and the caller runs the full engine, which then does exactly what it
+always did. The conditions, in the order they are checked:
+
+- options the fast path does not serve: ``--full`` (the CLI never asks), ``--format json`` with stored warnings;
+  a plain folder (its stat cache may need refreshing); ``$TRACERTM_FASTPATH=0``.
+- the configuration names a glob that matches nothing (a warning to print);
+- the scan found a file it cannot use (a symlink out of the tree, an unreadable or oversized file);
+- the database: not a SQLite file or PostgreSQL URL this module can open, missing, unreachable, not at
+  ``db.SCHEMA_HEAD`` (the full engine migrates or refuses it);
+- the project: absent (created, or renamed after its remote, by the engine), without a root commit (adopted),
+  of another repository (refused), with another ``origin`` URL (updated);
+- links never built for the project, or step links never built while there are step files (the engine
+  builds them once);
+- another run of the project still registered as ``running`` (the engine marks abandoned ones ``failed``), or
+  the write lock taken by another writer (the engine waits for it; the fast path never waits);
+- the file index differs from the scan in any way: a new, changed, removed, restored or re-classified file, or
+  a stat-cache entry (mtime) that moved;
+- a file with stored errors (reported again, exit 1; a file that lost an identity is also re-read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm import git
+from tracertm.config import Settings, load_settings
+from tracertm.errors import Diagnostic, TracertmError
+from tracertm.kinds import FILE_KINDS, KINDS, RECORD_KINDS
+
+if TYPE_CHECKING:
+    import uuid
+
+# Environment switch: "0" turns the fast path off (the full engine answers every sync; benchmarks compare both).
+ENV_SWITCH = "TRACERTM_FASTPATH"
+# Facts owned by heavier modules, mirrored here so that this module does not import them (tests keep them equal):
+# the project metadata keys that say links (``engine.links``) and step links (``engine.sync``) were built.
+LINKS_FORMAT_KEY = "links_format"
+LINKS_FORMAT = 1
+STEP_TYPES_KEY = "step_parameter_types"
+# The columns of ``sync_runs.counts`` per kind, as ``engine.sync`` writes them.
+ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
+# How long the fast path waits for SQLite's write lock before leaving the wait to the full engine.
+_SQLITE_BUSY_S = 0.05
+
+
+@dataclass(frozen=True)
+class Miss:
+    """The fast path gave up: the full engine must run. ``reason`` says why (for tests and ``--traceback``-style
+    debugging; it is never an error)."""
+
+    reason: str
+
+
+@dataclass
+class NoopSync:
+    """A sync proven to change nothing, shaped like ``engine.sync.SyncResult`` for the CLI's output functions."""
+
+    project: str
+    root: Path
+    source: str
+    commit: str | None
+    dry_run: bool
+    counts: dict[str, dict[str, int]]
+    files_scanned: int
+    run_id: uuid.UUID | None
+    warnings: list[Diagnostic] = field(default_factory=list)
+    files_parsed: int = 0
+    errors: list[Diagnostic] = field(default_factory=list)
+    links: list[Diagnostic] = field(default_factory=list)
+    operations: list[Any] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The same JSON as ``SyncResult.as_dict`` of the full engine's no-op."""
+        return {
+            "project": self.project,
+            "root": str(self.root),
+            "source": self.source,
+            "commit": self.commit,
+            "dry_run": self.dry_run,
+            "counts": self.counts,
+            "files": {"scanned": self.files_scanned, "parsed": 0},
+            "errors": [],
+            "warnings": [d.as_dict() for d in self.warnings],
+            "operations": [],
+            "run_id": str(self.run_id) if self.run_id else None,
+            "links": [],
+        }
+
+
+class _Give(Exception):
+    """Internal: leave the fast path with this reason."""
+
+
+def attempt(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    ref: str | None = None,
+    staged: bool = False,
+    project: str | None = None,
+    database_url: str | None = None,
+    dry_run: bool = False,
+    trigger: str | None = None,
+    warnings_ok: bool = True,
+) -> NoopSync | Miss:
+    """``sync(path, ref=, staged=, project=, database_url=, dry_run=, trigger=)`` when it would change nothing:
+    the run is recorded (unless ``dry_run``) and a :class:`NoopSync` returned. Anything else — including any error
+    the full engine would report — is a :class:`Miss`: nothing was written, run the full engine.
+    ``warnings_ok=False``: give up when files have stored warnings (the caller would have to print them)."""
+    if os.environ.get(ENV_SWITCH, "1") == "0":
+        return Miss("disabled by $TRACERTM_FASTPATH=0")
+    if ref and staged:
+        return Miss("--ref with --staged")
+    try:
+        return _Attempt(path, ref, staged, project, database_url, dry_run, trigger, warnings_ok).run()
+    except _Give as give:
+        return Miss(str(give))
+    except TracertmError as exc:  # the full engine reports it, in its own words
+        return Miss(f"error: {exc}")
+    except Exception as exc:  # noqa: BLE001 - e.g. a stored value of an unexpected shape: the engine decides
+        return Miss(f"unexpected {type(exc).__name__}: {exc}")
+
+
+@dataclass
+class _Attempt:
+    path: str | os.PathLike[str] | None
+    ref: str | None
+    staged: bool
+    project_option: str | None
+    database_url: str | None
+    dry_run: bool
+    trigger: str | None
+    warnings_ok: bool
+
+    def run(self) -> NoopSync:
+        from tracertm.engine.scan import Location, scan
+
+        location = Location.find(self.path)
+        if location.top is None:
+            raise _Give("a plain folder (stat cache)")
+        settings = load_settings(location.root)
+        origin = git.origin_url(location.top)
+        name = _project_name(location.root, location.top, origin, settings, self.project_option)
+        snapshot = scan(location, settings, ref=self.ref, staged=self.staged)
+        try:
+            if settings.unmatched(snapshot.files):
+                raise _Give("a configured glob matches nothing (a warning)")
+            broken = sorted(p for p, f in snapshot.files.items() if f.error is not None)
+            if broken:
+                raise _Give(f"{broken[0]}: cannot be used ({snapshot.files[broken[0]].error})")
+        finally:
+            snapshot.close()
+        url, _source = _database_url(self.database_url, settings)
+        db = _open(url)
+        try:
+            with db:
+                counts, run_id, warnings = self._check_and_record(db, location.top, name, origin, snapshot)
+        except db.errors as exc:
+            first = (str(exc).strip().splitlines() or [""])[0]
+            raise _Give(f"database: {type(exc).__name__}: {first}") from None
+        return NoopSync(name, location.root, snapshot.source, snapshot.commit, self.dry_run, counts,
+                        len(snapshot.files), run_id, warnings)
+
+    def _check_and_record(self, db: _Driver, top: Path, name: str, origin: str | None, snapshot: Any
+                          ) -> tuple[dict[str, dict[str, int]], uuid.UUID | None, list[Diagnostic]]:
+        """Under the write lock (a read transaction for a dry run): prove the no-op, then record the run."""
+        db.begin(write=not self.dry_run, name=name)
+        found = db.project(name)
+        if found is None:
+            raise _Give(f"project {name!r} not in the database")
+        project_id, root_commit, repo_url, metadata = found
+        if root_commit is None:
+            raise _Give("project has no root commit yet")
+        if origin and repo_url != origin:
+            raise _Give("origin URL changed")
+        if not isinstance(metadata, dict) or metadata.get(LINKS_FORMAT_KEY) != LINKS_FORMAT:
+            raise _Give("links never built in this format")
+        if STEP_TYPES_KEY not in metadata and any(f.kind == "step_definition" for f in snapshot.files.values()):
+            raise _Give("step links never built")  # (without step files there is nothing to build)
+        if db.running(project_id):
+            raise _Give("another run of the project is registered as running")
+        warnings = _compare(snapshot.files, db.files(project_id))
+        if warnings and not self.warnings_ok:
+            raise _Give("files with stored warnings")
+        if not git.has_commit(top, root_commit):
+            raise _Give("project belongs to another repository")
+        live = db.live_counts(project_id)
+        counts: dict[str, dict[str, int]] = {
+            k: {a: (live.get(k, 0) if a == "unchanged" else 0) for a in ACTIONS} for k in RECORD_KINDS
+        }
+        run_id: uuid.UUID | None = None
+        if not self.dry_run:
+            import uuid  # only a recorded run needs an id
+
+            run_id = uuid.uuid4()
+            synced: str | None | bool = False  # False: leave last_synced_commit alone (index syncs)
+            if snapshot.source == "commit":
+                synced = snapshot.commit
+            elif snapshot.source == "worktree":
+                synced = git.head_commit(top)
+            db.record(project_id, run_id, _trigger(self.trigger), self._ref_label(), snapshot.commit,
+                      counts, synced)
+        db.commit()
+        return counts, run_id, warnings
+
+    def _ref_label(self) -> str | None:
+        return self.ref or ("INDEX" if self.staged else None)
+
+
+def _project_name(
+    root: Path, top: Path, origin: str | None, settings: Settings, option: str | None
+) -> str:
+    """The project name as ``engine.sync.project_name`` derives it (a project renamed after a new remote is not
+    found under the new name: the full engine renames it)."""
+    if option:
+        return option
+    if settings.project:
+        return settings.project
+    if top == root:
+        remote = git.remote_name(origin)
+        if remote:
+            return remote
+    return root.name
+
+
+def _trigger(trigger: str | None) -> str:
+    if trigger:
+        return trigger
+    return "ci" if os.environ.get("CI") else "cli"
+
+
+def _compare(scanned: dict[str, Any], stored: dict[str, tuple[str, str, Any, int | None]]) -> list[Diagnostic]:
+    """Give up unless the file index holds exactly the scanned files, and none with a stored error; returns the
+    stored warnings (what the engine's no-op reports again)."""
+    if len(stored) != len(scanned):
+        raise _Give("a file was added or removed")
+    warnings: list[Diagnostic] = []
+    for path in sorted(scanned):
+        f = scanned[path]
+        row = stored.get(path)
+        if row is None:
+            raise _Give(f"{path}: not in the file index (new, restored or renamed)")
+        kind, blob, findings, mtime_ns = row
+        if blob != f.blob_sha or kind != f.kind:
+            raise _Give(f"{path}: changed")
+        if f.mtime_ns is not None and mtime_ns != f.mtime_ns:
+            raise _Give(f"{path}: stat cache out of date")
+        if findings:
+            for item in [findings] if isinstance(findings, dict) else findings:
+                if not isinstance(item, dict) or item.get("severity", "error") != "warning" or item.get("conflict"):
+                    raise _Give(f"{path}: has stored errors")
+                warnings.append(Diagnostic(path, int(item.get("line", 0)), int(item.get("column", 0)),
+                                           str(item.get("message", "")), "warning"))
+    return warnings
+
+
+def _database_url(option: str | None, settings: Settings) -> tuple[str, str]:
+    from tracertm.db import resolve_database_url
+
+    return resolve_database_url(option, settings.database_url)
+
+
+# ------------------------------------------------------------------------------------------------- drivers
+
+
+class _Driver:
+    """A few statements through the DB-API driver; SQL uses ``?`` placeholders (rewritten for psycopg)."""
+
+    paramstyle_pg = False
+
+    def __init__(self, conn: Any, errors: type[Exception]) -> None:
+        self.conn = conn
+        self.cur = conn.cursor()
+        self.errors = errors  # the driver's base error: any of them means "give up", never a crash
+
+    def __enter__(self) -> _Driver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()  # uncommitted work is rolled back
+
+    def q(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        self.cur.execute(sql.replace("?", "%s") if self.paramstyle_pg else sql, params)
+        return list(self.cur.fetchall()) if self.cur.description else []
+
+    def begin(self, *, write: bool, name: str) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def _json(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+    def schema(self) -> None:
+        from tracertm.db import SCHEMA_HEAD
+
+        rows = self.q("SELECT version_num FROM alembic_version")
+        if [r[0] for r in rows] != [SCHEMA_HEAD]:
+            raise _Give("schema not at head")
+
+    def project(self, name: str) -> tuple[Any, str | None, str | None, Any] | None:
+        rows = self.q("SELECT id, root_commit, repo_url, project_metadata FROM projects WHERE name = ?", (name,))
+        if not rows:
+            return None
+        pid, root, url, metadata = rows[0]
+        return pid, root, url, self._json(metadata)
+
+    def running(self, project_id: Any) -> bool:
+        return bool(self.q("SELECT 1 FROM sync_runs WHERE project_id = ? AND status = 'running' LIMIT 1",
+                           (project_id,)))
+
+    def files(self, project_id: Any) -> dict[str, tuple[str, str, Any, int | None]]:
+        """The live rows of the file index: path → (kind, blob id, stored findings, mtime_ns)."""
+        rows = self.q(
+            "SELECT path, kind, blob_sha, parse_error, mtime_ns FROM source_files "
+            "WHERE project_id = ? AND deleted_at IS NULL",
+            (project_id,),
+        )
+        return {r[0]: (r[1], r[2], self._json(r[3]) if r[3] is not None else None, r[4]) for r in rows}
+
+    def live_counts(self, project_id: Any) -> dict[str, int]:
+        """Live records per kind, as ``engine.state.count_live`` counts them, in one statement.
+
+        In a database holding one project (the embedded default's usual case) every ADR, contract, feature and
+        scenario is that project's: they are counted from their ``deleted_at`` indexes alone instead of visiting
+        every row (20,000 scenarios are most of a no-op's database time). Step definitions may belong to no
+        project (a shared library) and are always counted by project."""
+        only = self.q("SELECT count(*) FROM projects")[0][0] == 1
+        parts: list[str] = []
+        params: list[Any] = []
+        for kind in FILE_KINDS:
+            table = KINDS[kind].table
+            if only and kind != "step_definition":
+                parts.append(f"(SELECT count(*) FROM {table} WHERE deleted_at IS NULL)")
+            else:
+                parts.append(f"(SELECT count(*) FROM {table} WHERE project_id = ? AND deleted_at IS NULL)")
+                params.append(project_id)
+        if only:
+            parts.append("(SELECT count(*) FROM scenarios WHERE deleted_at IS NULL)")
+        else:
+            parts.append(
+                "(SELECT count(*) FROM scenarios s JOIN features f ON s.feature_id = f.id "
+                "WHERE f.project_id = ? AND s.deleted_at IS NULL)"
+            )
+            params.append(project_id)
+        row = self.q("SELECT " + ", ".join(parts), tuple(params))[0]
+        return dict(zip([*FILE_KINDS, "scenario"], (int(n) for n in row)))
+
+    def record(
+        self, project_id: Any, run_id: uuid.UUID, trigger: str, ref: str | None, commit: str | None,
+        counts: dict[str, dict[str, int]], synced: str | None | bool,
+    ) -> None:
+        """The run's ``sync_runs`` row (status ``ok``) and the project's ``last_synced_*``, as the engine writes
+        them for a no-op."""
+        started = dt.datetime.now(dt.timezone.utc)
+        self.q(
+            "INSERT INTO sync_runs (id, project_id, trigger, ref, commit_sha, started_at, finished_at, status, "
+            "counts, errors) VALUES (?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)",
+            (self._uuid(run_id), project_id, trigger, ref, commit, self._time(started), self._time(started),
+             self._dump(counts), self._dump([])),
+        )
+        if synced is False:
+            self.q(f"UPDATE projects SET last_synced_at = ?, updated_at = {self._now} WHERE id = ?",
+                   (self._time(started), project_id))
+        else:
+            self.q(
+                f"UPDATE projects SET last_synced_commit = ?, last_synced_at = ?, updated_at = {self._now} "
+                "WHERE id = ?",
+                (synced, self._time(started), project_id),
+            )
+
+    _now = "CURRENT_TIMESTAMP"
+
+    def _uuid(self, value: uuid.UUID) -> Any:
+        return value
+
+    def _time(self, value: dt.datetime) -> Any:
+        return value
+
+    def _dump(self, value: Any) -> Any:
+        return json.dumps(value)
+
+
+class _SQLite(_Driver):
+    # The values SQLAlchemy stores (models/types.py): Uuid as 32 hex digits, naive UTC text, JSON text; the
+    # ``utcnow()`` server default's millisecond timestamp.
+    _now = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+
+    def begin(self, *, write: bool, name: str) -> None:
+        import sqlite3
+
+        # As the engine's connections (db.py): WAL is the file's own mode; a commit needs no fsync in WAL mode.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.OperationalError as exc:
+            raise _Give(f"database busy ({exc})") from None
+        self.schema()
+
+    def _uuid(self, value: uuid.UUID) -> Any:
+        return value.hex
+
+    def _time(self, value: dt.datetime) -> Any:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class _Postgres(_Driver):
+    paramstyle_pg = True
+    _now = "now()"
+
+    def begin(self, *, write: bool, name: str) -> None:
+        if write:
+            from tracertm.db import project_lock_key
+
+            got = self.q("SELECT pg_try_advisory_xact_lock(?)", (project_lock_key(name),))
+            if not got or not got[0][0]:
+                raise _Give("another writer holds the project's lock")
+        self.schema()
+
+    def _dump(self, value: Any) -> Any:
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+
+
+def _open(url: str) -> _Driver:
+    """A driver connection for ``url``, or give up (anything unusual is the full engine's to handle)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise _Give("not a database URL")
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        return _open_sqlite(rest)
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        return _open_postgres("postgresql://" + rest)
+    raise _Give(f"database scheme {scheme!r}")
+
+
+def _open_sqlite(rest: str) -> _Driver:
+    import sqlite3
+    from urllib.parse import quote
+
+    # sqlite:///relative/path or sqlite:////absolute/path; no host, no query, no in-memory database.
+    if not rest.startswith("/") or "?" in rest or "%" in rest or rest in ("/", "/:memory:"):
+        raise _Give("SQLite URL form")
+    database = rest[1:]
+    if database.startswith("file:") or not Path(database).is_file():
+        raise _Give("no SQLite file yet")
+    try:
+        conn = sqlite3.connect(
+            f"file:{quote(database)}?mode=rw", uri=True, timeout=_SQLITE_BUSY_S, isolation_level=None
+        )
+    except sqlite3.Error as exc:
+        raise _Give(f"cannot open SQLite file ({exc})") from None
+    return _SQLite(conn, sqlite3.Error)
+
+
+def _open_postgres(conninfo: str) -> _Driver:
+    try:
+        import psycopg
+    except ImportError:
+        raise _Give("psycopg not installed") from None
+    try:
+        conn = psycopg.connect(conninfo, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise _Give(f"cannot connect ({type(exc).__name__})") from None
+    return _Postgres(conn, psycopg.Error)
+
+
+__all__ = ["ENV_SWITCH", "Miss", "NoopSync", "attempt"]

@@ -1,0 +1,81 @@
+"""What ``check --staged`` loads in a pre-commit hook: no database layer, and only the parser of the kinds the
+commit changes (the sketches of every other file come from the cache)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import GitRepo
+from specs import adr, contract, feature
+
+DUMP_MODULES = (
+    "import json, sys\n"
+    "from tracertm.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(json.dumps(sorted(sys.modules)))\n"
+    "sys.exit(code)\n"
+)
+# Modules of each parser that only that kind needs.
+PARSER_MODULES = {
+    "adr": ("tracertm.parsers.adr",),
+    "contract": ("tracertm.parsers.contract",),  # (yaml: ADR front matter uses it too)
+    "feature": ("tracertm.parsers.feature", "gherkin"),
+}
+DATABASE_MODULES = ("sqlalchemy", "alembic", "pydantic", "tracertm.models", "psycopg")
+
+
+def _check_staged(repo: GitRepo) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", DUMP_MODULES, "check", "--staged"],
+        cwd=repo.path, capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 parsed" in proc.stderr
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+@pytest.mark.parametrize("changed", ["adr", "contract", "feature"])
+def test_check_staged_loads_only_the_parser_of_the_changed_kind(git_repo: GitRepo, changed: str) -> None:
+    paths = {"adr": "docs/adr/0001-use-git.md", "contract": "contracts/payments.yaml",
+             "feature": "features/login.feature"}
+    git_repo.write(paths["adr"], adr(1, "Use git"))
+    git_repo.write(paths["contract"], contract(1, "Payments"))
+    git_repo.write(paths["feature"], feature(1, "Login"))
+    git_repo.commit("seed")
+    subprocess.run([sys.executable, "-m", "tracertm", "check"], cwd=git_repo.path, check=True, capture_output=True)
+    edits = {"adr": adr(1, "Use git", decision="We will use git everywhere."),
+             "contract": contract(1, "Payments", states=("pending", "paid", "void")),
+             "feature": feature(1, "Log in")}
+    git_repo.write(paths[changed], edits[changed])
+    git_repo.git("add", paths[changed])
+    modules = _check_staged(git_repo)
+    assert _loaded(modules, DATABASE_MODULES) == []
+    assert "tracertm.git.log" not in modules, "a hook reads the index, never history"
+    for kind, names in PARSER_MODULES.items():
+        if kind == changed:
+            assert _loaded(modules, names), f"the {kind} parser checks the change"
+        else:
+            assert _loaded(modules, names) == [], f"a {changed} change needs no {kind} parser"
+
+
+@pytest.mark.parametrize("argv", [
+    ["sync"], ["sync", "repo", "--staged", "--format", "json", "--exit-code"], ["--traceback", "sync", "--ref", "v1"],
+    ["check", "--staged"], ["check", "--all", "--staged", "--strict", "--format", "github"], ["hook", "sync", "x"],
+    ["hook", "install", "--sync-on", "all"],
+])
+def test_the_hook_verbs_parse_alone_as_in_the_whole_command_line(argv: list[str]) -> None:
+    from tracertm.cli import _verb, build_parser
+
+    alone = build_parser(_verb(argv))
+    assert vars(alone.parse_args(argv)) == vars(build_parser().parse_args(argv))
+    # Only the named verb was built.
+    choices = alone._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(choices) == [argv[0] if argv[0] != "--traceback" else argv[1]]
