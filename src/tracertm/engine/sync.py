@@ -344,7 +344,7 @@ class _Job:
                     session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files)
                 )
                 if step_sources is not None:
-                    _refresh_step_links(
+                    result.warnings += _refresh_step_links(
                         session, project.id, the_plan, parsed, removed, step_sources, self.settings,
                         self.full or never_linked,
                     )
@@ -459,16 +459,16 @@ def _step_sources(
 def _refresh_step_links(
     session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
     sources: dict[str, bytes], settings: Settings, full: bool,
-) -> None:
+) -> list[Diagnostic]:
     """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed."""
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly."""
     from tracertm.steps.links import refresh
     from tracertm.steps.project import parse_step_files
 
     changed_definitions = [op.number for op in the_plan.operations
                            if op.kind == "step_definition" and op.action != "refresh"]
     if not sources and not changed_definitions:
-        return  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
+        return []  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
     step_files = parse_step_files(sources.items(), settings.parser)
     for path, outcome in parsed.items():  # a step file that failed keeps its rows; refresh rebuilds them
         if isinstance(outcome, ParseError) and path in step_files:
@@ -477,12 +477,13 @@ def _refresh_step_links(
         {p for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"}
         | {f.path for f in the_plan.files if f.kind == "feature" and f.path in removed}
     )
-    refresh(
+    stats = refresh(
         session, project_id, step_files, changed_features=changed_features,
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
         full=full,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
     )
+    return stats.findings
 
 
 def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, Any]) -> bool:

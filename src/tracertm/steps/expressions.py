@@ -2,7 +2,9 @@
 
 - Cucumber Expressions through the ``cucumber-expressions`` package, with a ``ParameterTypeRegistry`` per framework
   family holding the parameter types the project declares (an undeclared ``{type}`` is an error at the definition).
-- Regexes through Python's ``re`` after translation (``tracertm.steps.regex``); anchoring as the framework does it:
+- Regexes checked by Python's ``re`` after translation (``tracertm.steps.regex``), matched under a time bound
+  (``tracertm.steps.bounded``: a catastrophically backtracking pattern is a finding, not a hang); anchoring as the
+  framework does it:
   cucumber-js, cucumber-ruby and godog search (unanchored unless the pattern says ``^…$``), cucumber-jvm and
   pytest-bdd match the whole text, behave's ``re`` matcher the whole text (its ``re0`` style, with ``^``, from the
   start).
@@ -15,14 +17,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's own regex parser (always loaded)
 from re._constants import AT, AT_BEGINNING, AT_END, AT_END_STRING, LITERAL, SUBPATTERN  # type: ignore[import-not-found]
 
 from tracertm.errors import Diagnostic
+from tracertm.steps.bounded import BUDGET, TooSlow, compile_pattern
 from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
 from tracertm.steps.regex import Untranslatable, translate
+
+if TYPE_CHECKING:
+    import regex
 
 # Frameworks that share parameter types (and a registry) with each other.
 FAMILY: dict[Framework, str] = {
@@ -200,13 +206,17 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
     # The package's own match() costs ~20 µs (it builds a group tree per call). Its regex, compiled by ``re``, gives
     # the same arguments: one per top-level capturing group (a parameter; groups inside a type's regex nest).
     try:
-        compiled = re.compile(expression.regexp)
+        re.compile(expression.regexp)
         top = _top_level_groups(expression.regexp)
     except re.error as exc:
         raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+    compiled = _bounded(expression.regexp, 0)  # it holds the project's parameter types' regexes
 
     def match(text: str) -> tuple[Argument, ...] | None:
-        found = compiled.match(text)
+        try:
+            found = compiled.match(text, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
         if found is None:
             return None
         return tuple(Argument(found.group(g), *found.span(g)) for g in top)
@@ -220,12 +230,13 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
 def _regex(definition: StepDefinition) -> Compiled:
     try:
         source, flags = translate(definition.pattern, definition.flags, definition.language)
-        compiled = re.compile(source, flags)
+        flags = re.compile(source, flags).flags  # inline flags ((?i)) included
     except Untranslatable as exc:
         raise DefinitionError(f"regex cannot be matched by tracertm: {exc}", "warning") from None
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
+    compiled = _bounded(source, flags)
     framework = definition.framework
     if framework in _SEARCHING:
         run = compiled.search
@@ -235,15 +246,29 @@ def _regex(definition: StepDefinition) -> Compiled:
         run = compiled.fullmatch
 
     def match(text: str) -> tuple[Argument, ...] | None:
-        found = run(text)
+        try:
+            found = run(text, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
         if found is None:
             return None
         return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (compiled.groups or 0) + 1))
 
     anchored = framework not in _SEARCHING
     keys, prefix = _regex_words(source, flags, anchored)
-    fold = bool(compiled.flags & re.IGNORECASE)  # inline (?i) included
+    fold = bool(flags & re.IGNORECASE)
     return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold)
+
+
+def _bounded(source: str, flags: int) -> regex.Pattern[str]:
+    """A user pattern for matching under a time bound (``tracertm.steps.bounded``); a pattern ``re`` accepts but the
+    ``regex`` package does not is a limit of tracertm, not the project's error."""
+    import regex
+
+    try:
+        return compile_pattern(source, flags)
+    except regex.error as exc:
+        raise DefinitionError(f"regex cannot be matched by tracertm: {_one_line(exc)}", "warning") from None
 
 
 def _top_level_groups(source: str) -> list[int]:

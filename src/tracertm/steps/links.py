@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracertm.errors import ParseError
+from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
 from tracertm.steps.matching import StepIndex
@@ -40,6 +40,8 @@ class LinkStats:
     scenarios: int = 0
     rows: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    # Definitions skipped for running over their time budget (tracertm.steps.bounded), as warnings of the sync.
+    findings: list[Diagnostic] = field(default_factory=list)
 
 
 def _tables() -> tuple[Any, Any, Any, Any]:
@@ -100,6 +102,7 @@ def refresh(
         except DefinitionError:
             continue  # reported by the parse/check of its file; it matches nothing
     changed = set(changed_definitions)
+    slow: dict[str, tuple[StepDefinition, str]] = {}
 
     paths = sorted(set(changed_features))
     targets: set[uuid.UUID] = set()
@@ -119,18 +122,23 @@ def refresh(
                 select(links.c.scenario_id).where(links.c.step_definition_id.in_(sorted(changed_ids, key=str)))
             )}
         probe = StepIndex(c for c in compiled if c.definition.identity in changed)
+        slow = probe.slow
         if probe.compiled:
             for scenario_id, text in conn.execute(
                 select(links.c.scenario_id, links.c.step_text).where(links.c.project_id == project_id).distinct()
             ):
-                if scenario_id not in targets and any(c.match(text) is not None for c in probe.candidates(text)):
+                if scenario_id not in targets and any(
+                    probe.try_match(c, text) is not None for c in probe.candidates(text)
+                ):
                     targets.add(scenario_id)
     parsed_features = parsed_features or {}
     stats = LinkStats()
     if targets or changed:
         index = StepIndex(compiled)
+        index.slow.update(slow)
         stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, parsed_features)
         _usage_counts(conn, project_id)
+        stats.findings = [replace(d, severity="warning") for d in index.findings()]
     return stats
 
 

@@ -4,7 +4,8 @@ A definition whose matches all start with a literal word (``the user {word} logs
 under that first word and tried only on steps that start with its whole literal prefix (one string comparison).
 Any other definition is filed under one of the words its matches must contain (the rarest of them among all
 definitions) and tried on the steps containing that word; definitions that require no word at all (a pattern that
-is all parameters) are tried on every step. Keyword scoping is the framework's:
+is all parameters) are tried on every step. A definition whose pattern runs over its time budget is reported and
+tried no more (``findings``). Keyword scoping is the framework's:
 behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step`` definitions to
 any); cucumber-js, cucumber-jvm and cucumber-ruby ignore the keyword.
 """
@@ -16,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from tracertm.errors import Diagnostic
+from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.expressions import KEYWORD_SCOPED, Argument, Compiled
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.scenarios import StepUse
@@ -67,6 +70,24 @@ class StepIndex:
                 self._always.append((order, c))
         # Outlines, Backgrounds and common phrasing repeat texts: each (text, type) is matched once.
         self._seen: dict[tuple[str, str], tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]] = {}
+        # Definitions whose pattern ran over its time budget (tracertm.steps.bounded), with the step text: tried
+        # no more in this run.
+        self.slow: dict[str, tuple[StepDefinition, str]] = {}
+
+    def try_match(self, c: Compiled, text: str) -> tuple[Argument, ...] | None:
+        """``c.match(text)``, or None when ``c`` is (or just turned out) too slow to match."""
+        if c.definition.identity in self.slow:
+            return None
+        try:
+            return c.match(text)
+        except TooSlow:
+            self.slow[c.definition.identity] = (c.definition, text)
+            return None
+
+    def findings(self) -> list[Diagnostic]:
+        """One error per definition that ran over its time budget, at the definition's line."""
+        return [Diagnostic(d.path, d.line, d.column, slow_message(d.display_pattern, text))
+                for d, text in self.slow.values()]
 
     def candidates(self, text: str) -> list[Compiled]:
         """The definitions that could match ``text``, in definition order."""
@@ -93,7 +114,7 @@ class StepIndex:
                 d = c.definition
                 if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != use.type:
                     continue
-                args = c.match(use.text)
+                args = self.try_match(c, use.text)
                 if args is not None:
                     found.append((d, args))
             matches = self._seen[key] = tuple(found)
