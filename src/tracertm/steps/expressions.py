@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -174,7 +175,74 @@ def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
     return frozenset(t.lower() for t in tokens if t and not any(c in special for c in t))
 
 
+# An expression of plain text and ``{name}`` parameters only: no optional text, alternation or escapes.
+_SIMPLE = re.compile(r"(?:[^{}()/\\]|\{\w+\})*")
+_PARAMETER = re.compile(r"\{(\w+)\}")
+# The characters cucumber-expressions escapes in text (its ``ESCAPE_PATTERN``, character by character).
+_ESCAPES = {ord(c): "\\" + c for c in "\\^[({$.|?*+})]"}
+
+
+def _simple_regexp(pattern: str, registry: Any) -> tuple[str, list[int]] | None:
+    """The regex ``CucumberExpression(pattern, registry).regexp`` would build, and its top-level groups, for an
+    expression of text and declared ``{name}`` parameters only; None for anything else (the package decides).
+
+    Building a ``CucumberExpression`` costs about a millisecond (its tokenizer and parser), a second or more of a
+    sync over thousands of definitions; most expressions are this simple. A test holds the two equal."""
+    if _SIMPLE.fullmatch(pattern) is None:
+        return None
+    out = ["^"]
+    groups: list[int] = []
+    group = 1
+    position = 0
+    for found in _PARAMETER.finditer(pattern):
+        parameter_type = registry.lookup_by_type_name(found.group(1))
+        if parameter_type is None:
+            return None  # undeclared: the package raises the error (or Reqnroll's enum rule applies)
+        regexps = parameter_type.regexps
+        out.append(pattern[position : found.start()].translate(_ESCAPES))
+        out.append(f"({regexps[0]})" if len(regexps) == 1 else f"((?:{')|(?:'.join(regexps)}))")
+        groups.append(group)
+        group += 1 + sum(_group_count(r) for r in regexps)
+        position = found.end()
+    out.append(pattern[position:].translate(_ESCAPES))
+    out.append("$")
+    return "".join(out), groups
+
+
+@functools.lru_cache(maxsize=1024)
+def _group_count(source: str) -> int:
+    return int(re.compile(source).groups)
+
+
 def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
+    simple = _simple_regexp(definition.pattern, registry)
+    if simple is not None:
+        source, top = simple
+        try:
+            re.compile(source)
+        except re.error as exc:
+            raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+    else:
+        source, top = _cucumber_package(definition, registry)
+    compiled = _bounded(source, 0)  # it holds the project's parameter types' regexes
+
+    def match(text: str) -> tuple[Argument, ...] | None:
+        try:
+            found = compiled.match(text, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
+        if found is None:
+            return None
+        return tuple(Argument(found.group(g), *found.span(g)) for g in top)
+
+    special = "(){}/\\"
+    return Compiled(
+        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
+    )
+
+
+def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, list[int]]:
+    """(regex, top-level groups) of a Cucumber Expression, built by the ``cucumber-expressions`` package."""
     from cucumber_expressions.errors import CucumberExpressionError, UndefinedParameterTypeError
     from cucumber_expressions.expression import CucumberExpression
     from cucumber_expressions.parameter_type import ParameterType
@@ -207,24 +275,9 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
     # the same arguments: one per top-level capturing group (a parameter; groups inside a type's regex nest).
     try:
         re.compile(expression.regexp)
-        top = _top_level_groups(expression.regexp)
+        return expression.regexp, _top_level_groups(expression.regexp)
     except re.error as exc:
         raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
-    compiled = _bounded(expression.regexp, 0)  # it holds the project's parameter types' regexes
-
-    def match(text: str) -> tuple[Argument, ...] | None:
-        try:
-            found = compiled.match(text, timeout=BUDGET)
-        except TimeoutError:
-            raise TooSlow(text) from None
-        if found is None:
-            return None
-        return tuple(Argument(found.group(g), *found.span(g)) for g in top)
-
-    special = "(){}/\\"
-    return Compiled(
-        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
-    )
 
 
 def _regex(definition: StepDefinition) -> Compiled:
