@@ -88,7 +88,8 @@ def test_records_give_the_pickles(name: str, text: str) -> None:
 
 
 def test_records_give_the_pickles_on_every_feature_of_the_repository() -> None:
-    paths = sorted({*REPO.glob("sample-repo/**/*.feature"), *REPO.glob("tests/**/*.feature")})
+    paths = sorted(p for p in {*REPO.glob("sample-repo/**/*.feature"), *REPO.glob("tests/**/*.feature")}
+                   if "node_modules" not in p.parts)  # not the installed cucumber-js's test data
     compared = 0
     for path in paths:
         data = path.read_bytes()
