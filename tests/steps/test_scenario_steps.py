@@ -4,7 +4,6 @@ data tables and doc strings in between."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -77,7 +76,7 @@ def _normal(uses: list[StepUse]) -> list[StepUse]:
     # A Background step's column is not in the scenario records (they carry only its line): compare without it.
     key = lambda u: (u.scenario_line, u.row_line or 0, u.background is False, u.line)  # noqa: E731
     # The pickles do not know the feature parser's scenario numbers.
-    return sorted((dataclasses.replace(u, column=1 if u.background else u.column, scenario_number="") for u in uses),
+    return sorted((u._replace(column=1 if u.background else u.column, scenario_number="") for u in uses),
                   key=key)
 
 
