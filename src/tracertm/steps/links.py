@@ -207,11 +207,11 @@ def _rematch(
             result = index.match(use)
             stats.statuses[result.status] = stats.statuses.get(result.status, 0) + 1
             if not result.matches:
-                batch.append((uuid.uuid4(), project_id, scenario_id, None, position, use.line, use.row_line,
-                              use.keyword, use.text, result.status, []))
+                batch.append((project_id, scenario_id, None, position, use.line, use.row_line, use.keyword, use.text,
+                              result.status, []))
             for d, args in result.matches:
-                batch.append((uuid.uuid4(), project_id, scenario_id, ids[d.identity], position, use.line,
-                               use.row_line, use.keyword, use.text, result.status, [a.value for a in args]))
+                batch.append((project_id, scenario_id, ids[d.identity], position, use.line, use.row_line,
+                              use.keyword, use.text, result.status, [a.value for a in args]))
             if len(batch) >= _BATCH:
                 write(batch)
                 stats.rows += len(batch)
@@ -222,14 +222,14 @@ def _rematch(
     return stats
 
 
-# One scenario_step_matches row, in _COLUMNS order.
-_Row = tuple[uuid.UUID, uuid.UUID, uuid.UUID, "uuid.UUID | None", int, int, "int | None", str, str, str, list[Any]]
-_COLUMNS = ("id", "project_id", "scenario_id", "step_definition_id", "position", "line", "row_line", "keyword",
+# One scenario_step_matches row without its id, in _COLUMNS order.
+_Row = tuple[uuid.UUID, uuid.UUID, "uuid.UUID | None", int, int, "int | None", str, str, str, list[Any]]
+_COLUMNS = ("project_id", "scenario_id", "step_definition_id", "position", "line", "row_line", "keyword",
             "step_text", "status", "arguments")
 
 
 def _link_writer(conn: Any) -> Callable[[list[_Row]], None]:
-    """Inserts rows of ``scenario_step_matches`` in one round trip per batch.
+    """Inserts rows of ``scenario_step_matches`` (each with a new id) in one round trip per batch.
 
     A cold sync writes one row per executed step (hundreds of thousands on a large corpus), and SQLAlchemy's
     per-row parameter processing costs about a third of that insert. On SQLite the rows go to the driver's
@@ -240,22 +240,40 @@ def _link_writer(conn: Any) -> Callable[[list[_Row]], None]:
         statement = insert(links)
 
         def core(rows: list[_Row]) -> None:
-            conn.execute(statement, [dict(zip(_COLUMNS, row)) for row in rows])
+            conn.execute(statement, [dict(zip(_COLUMNS, row), id=uuid.uuid4()) for row in rows])
 
         return core
     import json
+    import os
 
-    sql = f"INSERT INTO scenario_step_matches ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-    dumps = json.dumps  # as SQLAlchemy's JSON type writes it
+    names = ("id", *_COLUMNS)
+    sql = f"INSERT INTO scenario_step_matches ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    hexes: dict[uuid.UUID | None, str | None] = {None: None}  # the few ids rows repeat, as text once
+
+    def text(value: uuid.UUID | None) -> str | None:
+        found = hexes.get(value)
+        if found is None and value is not None:
+            found = hexes[value] = value.hex
+        return found
 
     def driver(rows: list[_Row]) -> None:
+        fresh = os.urandom(16 * len(rows))
         conn.exec_driver_sql(sql, [
-            (r[0].hex, r[1].hex, r[2].hex, r[3].hex if r[3] is not None else None, r[4], r[5], r[6], r[7], r[8],
-             r[9], dumps(r[10]))
-            for r in rows
+            (_uuid4_hex(fresh, i), text(r[0]), text(r[1]), text(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
+             json.dumps(r[9]) if r[9] else "[]")
+            for i, r in enumerate(rows)
         ])
 
     return driver
+
+
+def _uuid4_hex(random: bytes, i: int) -> str:
+    """The ``i``-th random (version 4) UUID of ``random`` as 32 hex digits: ``uuid.uuid4().hex`` without building
+    a ``UUID`` (its constructor is most of the cost)."""
+    b = bytearray(random[16 * i : 16 * i + 16])
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    return b.hex()
 
 
 def _usage_counts(conn: Any, project_id: uuid.UUID) -> None:
