@@ -200,17 +200,20 @@ def _rematch(
     stats = LinkStats(scenarios=len(targets))
     for start in range(0, len(targets), _BATCH):
         conn.execute(delete(links).where(links.c.scenario_id.in_(targets[start : start + _BATCH])))
-    write = _link_writer(conn)
+    key, write = _link_writer(conn)
+    project = key(project_id)
+    definitions = {identity: key(i) for identity, i in ids.items()}
     batch: list[_Row] = []
     for scenario_id, uses in _uses(conn, targets, parsed):
+        scenario = key(scenario_id)
         for position, use in enumerate(uses):
             result = index.match(use)
             stats.statuses[result.status] = stats.statuses.get(result.status, 0) + 1
             if not result.matches:
-                batch.append((project_id, scenario_id, None, position, use.line, use.row_line, use.keyword, use.text,
+                batch.append((project, scenario, None, position, use.line, use.row_line, use.keyword, use.text,
                               result.status, []))
             for d, args in result.matches:
-                batch.append((project_id, scenario_id, ids[d.identity], position, use.line, use.row_line,
+                batch.append((project, scenario, definitions[d.identity], position, use.line, use.row_line,
                               use.keyword, use.text, result.status, [a.value for a in args]))
             if len(batch) >= _BATCH:
                 write(batch)
@@ -222,14 +225,15 @@ def _rematch(
     return stats
 
 
-# One scenario_step_matches row without its id, in _COLUMNS order.
-_Row = tuple[uuid.UUID, uuid.UUID, "uuid.UUID | None", int, int, "int | None", str, str, str, list[Any]]
+# One scenario_step_matches row without its id, in _COLUMNS order; its ids as the writer's ``key`` gives them.
+_Row = tuple[Any, Any, Any, int, int, "int | None", str, str, str, list[Any]]
 _COLUMNS = ("project_id", "scenario_id", "step_definition_id", "position", "line", "row_line", "keyword",
             "step_text", "status", "arguments")
 
 
-def _link_writer(conn: Any) -> Callable[[list[_Row]], None]:
-    """Inserts rows of ``scenario_step_matches`` (each with a new id) in one round trip per batch.
+def _link_writer(conn: Any) -> tuple[Callable[[uuid.UUID], Any], Callable[[list[_Row]], None]]:
+    """(key, write): ``key(id)`` is an id as rows carry it; ``write(rows)`` inserts rows of
+    ``scenario_step_matches`` (each with a new id) in one round trip.
 
     A cold sync writes one row per executed step (hundreds of thousands on a large corpus), and SQLAlchemy's
     per-row parameter processing costs about a third of that insert. On SQLite the rows go to the driver's
@@ -242,29 +246,20 @@ def _link_writer(conn: Any) -> Callable[[list[_Row]], None]:
         def core(rows: list[_Row]) -> None:
             conn.execute(statement, [dict(zip(_COLUMNS, row), id=uuid.uuid4()) for row in rows])
 
-        return core
+        return (lambda value: value), core
     import json
     import os
 
     names = ("id", *_COLUMNS)
     sql = f"INSERT INTO scenario_step_matches ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    hexes: dict[uuid.UUID | None, str | None] = {None: None}  # the few ids rows repeat, as text once
-
-    def text(value: uuid.UUID | None) -> str | None:
-        found = hexes.get(value)
-        if found is None and value is not None:
-            found = hexes[value] = value.hex
-        return found
 
     def driver(rows: list[_Row]) -> None:
         fresh = os.urandom(16 * len(rows))
         conn.exec_driver_sql(sql, [
-            (_uuid4_hex(fresh, i), text(r[0]), text(r[1]), text(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
-             json.dumps(r[9]) if r[9] else "[]")
-            for i, r in enumerate(rows)
+            (_uuid4_hex(fresh, i), *r[:9], json.dumps(r[9]) if r[9] else "[]") for i, r in enumerate(rows)
         ])
 
-    return driver
+    return (lambda value: value.hex), driver
 
 
 def _uuid4_hex(random: bytes, i: int) -> str:
