@@ -16,7 +16,7 @@ from tracertm.engine.sync import sync
 from tracertm.models import ScenarioStepMatch
 from tracertm.steps.project import analyze
 
-LONG = "a" * 60 + "!"
+LONG = "a" * 60 + "!!"
 FEATURE = f"""\
 Feature: Backtracking
   Scenario: a long step
@@ -42,8 +42,19 @@ STEP_FILES = {
                   "def slow(context):\n    pass\n"
                   "@when('the customer pays')\n"
                   "def pays(context):\n    pass\n"),
+    # behave's default parse matcher with a registered type.
+    "behave-parse-type": ("features/steps/slow.py",
+                          "import parse\n"
+                          "from behave import given, when, register_type\n"
+                          "@parse.with_pattern(r'(a|aa)+')\n"
+                          "def as_(text):\n    return text\n"
+                          "register_type(As=as_)\n"
+                          "@given('{x:As}!')\n"
+                          "def slow(context, x):\n    pass\n"
+                          "@when('the customer pays')\n"
+                          "def pays(context):\n    pass\n"),
 }
-SLOW_LINE = {"js-regex": 3, "js-parameter-type": 3, "behave-re": 3}
+SLOW_LINE = {"js-regex": 3, "js-parameter-type": 3, "behave-re": 3, "behave-parse-type": 7}
 
 
 def _project(repo: GitRepo, case: str) -> str:

@@ -3,8 +3,8 @@
 - Cucumber Expressions through the ``cucumber-expressions`` package, with a ``ParameterTypeRegistry`` per framework
   family holding the parameter types the project declares (an undeclared ``{type}`` is an error at the definition).
 - Regexes checked by Python's ``re`` after translation (``tracertm.steps.regex``), matched under a time bound
-  (``tracertm.steps.bounded``: a catastrophically backtracking pattern is a finding, not a hang); anchoring as the
-  framework does it:
+  (``tracertm.steps.bounded``: a catastrophically backtracking pattern is a finding, not a hang — as are parse
+  patterns with the project's types); anchoring as the framework does it:
   cucumber-js, cucumber-ruby and godog search (unanchored unless the pattern says ``^…$``), cucumber-jvm and
   pytest-bdd match the whole text, behave's ``re`` matcher the whole text (its ``re0`` style, with ``^``, from the
   start).
@@ -393,8 +393,17 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
     except (re.error, TypeError, KeyError, AttributeError) as exc:
         raise DefinitionError(f"is not a valid {definition.kind} pattern ({_one_line(exc)})") from None
 
+    bounded = _bounded_parser(parser)
+
     def match(text: str) -> tuple[Argument, ...] | None:
-        found = parser.parse(text)
+        if bounded is None:
+            found = parser.parse(text)
+        else:
+            try:
+                matched = bounded.match(text, timeout=BUDGET)
+            except TimeoutError:
+                raise TooSlow(text) from None
+            found = parser.evaluate_result(matched) if matched is not None else None
         if found is None or not hasattr(found, "spans"):
             return None
         spans = sorted(found.spans.values())
@@ -405,6 +414,17 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
     head = head.replace("}}", "}")
     return Compiled(definition, match, _words(literal.split(" "), "{}"), head if sensitive else head.lower(),
                     not sensitive)
+
+
+def _bounded_parser(parser: Any) -> regex.Pattern[str] | None:
+    """The regex a ``parse`` parser matches with (its custom types' patterns included), for bounded matching:
+    ``parser.parse(text)`` is ``parser.evaluate_result(parser._match_re.match(text))``. None when this version of
+    ``parse`` no longer exposes it (then ``parser.parse`` is used, unbounded)."""
+    try:
+        own = parser._match_re
+        return compile_pattern(own.pattern, own.flags) if own is not None else None
+    except Exception:  # noqa: BLE001 - an internal of parse, or a pattern regex refuses: parse's own matching
+        return None
 
 
 def _one_line(exc: BaseException) -> str:
