@@ -107,10 +107,11 @@ def test_scripted_history_gives_exact_revisions(git_repo: GitRepo, database_url:
     engine = db.make_engine(database_url)
     try:
         result = backfill(git_repo.path, engine=engine, project="p", batch_size=3)
-        a, b, cr, e, g = (_name(x) for x in (ALICE, BOB, CAROL, ERIN, GRACE))
+        a, b, cr, e, f = (_name(x) for x in (ALICE, BOB, CAROL, ERIN, FRANK))
         assert _history(engine, "p") == {
             "ADR-0001": [("created", 1, c["c1"], a), ("updated", 2, c["c2"], b)],
-            "ADR-0002": [("created", 1, c["c1"], a), ("updated", 2, c["merge"], g)],
+            # The merge's revision names whose work it merged (Frank's side commit), not Grace who merged it.
+            "ADR-0002": [("created", 1, c["c1"], a), ("updated", 2, c["merge"], f)],
             "ADR-0003": [("created", 1, c["c2"], b), ("deleted", 2, c["c9"], a)],
             "CTR-0001": [("created", 1, c["c1"], a), ("moved", 1, c["c4"], a), ("updated", 2, c["c8"], e)],
             "CTR-0002": [("created", 1, c["c9"], a)],

@@ -148,3 +148,20 @@ def test_new_key_wakes_a_waiting_consumer() -> None:
             break
     t.join(5)
     assert woke.is_set()
+
+
+def test_git_activity_pushes_a_pending_batch_back_and_starts_none(clock: FakeClock) -> None:
+    """``touch`` (git released its index lock) gives the ref update that ends a checkout ``quiet`` seconds to join
+    the pending batch; with nothing pending it starts no batch."""
+    d = Debouncer(quiet=0.2, ceiling=2.0, clock=clock)
+    d.touch("repo")
+    assert len(d) == 0
+    d.add("repo", ["docs/adr/0001.md"])
+    clock.advance(0.15)
+    d.touch("repo")
+    clock.advance(0.1)
+    assert d.pop_due() == [], "0.25 s after the change but only 0.1 s after git let go"
+    d.add("repo", reconcile=True)  # HEAD moved
+    clock.advance(0.2)
+    (batch,) = d.pop_due()
+    assert batch.reconcile and batch.paths == {"docs/adr/0001.md"}

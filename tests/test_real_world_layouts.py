@@ -122,6 +122,32 @@ def test_a_configured_glob_that_matches_nothing_is_a_warning_in_check_sync_and_s
     assert [w["message"] for w in json.loads(out)["warnings"]] == [expected.split(": warning: ", 1)[1]]
 
 
+def test_check_staged_warns_about_a_glob_that_matches_nothing_in_the_index(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hook mode warns like check, sync and status: on a commit that changes spec files, on one that changes
+    none, and judged by the index — a matching file only in the work tree does not count, a staged one does."""
+    _folder_layout(git_repo, extra_glob="architecture/decisions/*.md")
+    expected = "adr_paths matched nothing: no file matches 'architecture/decisions/*.md'; fix the glob or remove it"
+    git_repo.write("decisions/0008-use-avro/README.md", "# Use Avro\n\n* Status: accepted\n")
+    git_repo.git("add", "-A")
+    result = check(git_repo.path, staged=True)
+    assert result.errors == [] and result.files_parsed == 1, "hook mode: only the changed file is parsed"
+    assert [(w.path, w.line, w.message) for w in result.warnings] == [(".tracertm.toml", 1, expected)]
+    git_repo.commit("accept avro")
+
+    git_repo.write("src/app.py", "print('no spec file changes')\n")
+    git_repo.write("architecture/decisions/0009-use-zstd.md", "# 9. Use zstd\n\n## Status\n\nAccepted\n")
+    git_repo.git("add", "src/app.py")
+    code, out, err = _cli(capsys, "check", str(git_repo.path), "--staged")
+    assert code == 0 and f".tracertm.toml:1:0: warning: {expected}" in out + err, "the ADR is not staged yet"
+    assert _cli(capsys, "check", str(git_repo.path), "--staged", "--strict")[0] == 1
+
+    git_repo.git("add", "-A")
+    result = check(git_repo.path, staged=True)
+    assert result.errors == [] and result.warnings == [], "staged: the glob matches a file of the next commit"
+
+
 def test_default_globs_that_match_nothing_are_not_warned_about(git_repo: GitRepo) -> None:
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit()

@@ -98,6 +98,7 @@ def check(
     hook_mode = staged and not all_files and location.top is not None
     if hook_mode and _check_changes(location, settings, result, store, jobs):
         _check_step_changes(location, settings, result)
+        result.warnings.extend(_unmatched_in_index(location, settings))
     else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
         result.warnings.extend(settings.unmatched(snapshot.files))  # "adr_paths matched nothing"
@@ -119,6 +120,28 @@ def check(
 
 
 # ------------------------------------------------------------------------------------------------------ modes
+
+
+def _unmatched_in_index(location: Location, settings: Settings) -> list[Diagnostic]:
+    """Hook mode's "adr_paths matched nothing": the configured globs against the spec files of the index (what the
+    commit will hold). Warned about on every commit, spec files changed or not: a glob that matches nothing turns
+    the files it was meant for into non-spec files, so the commit that touches them looks like it touches none.
+    Lists only the configured globs' folders (nothing at all without configured globs)."""
+    if not settings.configured or location.top is None:
+        return []
+    from tracertm.config import glob_to_regex
+
+    folders = tuple(location.prefix + p for p in settings.configured_prefixes)
+    paths = list(_strip(git.index_blobs(location.top, folders), location.prefix))
+    # One spec file per configured glob is enough to know it matches: stop at the first (a glob like
+    # "**/*.feature" lists the whole index, and classifying every path of a big one would cost the hook).
+    hits: list[str] = []
+    for pattern in sorted(settings.configured):
+        rx = glob_to_regex(pattern)
+        hit = next((p for p in paths if rx.fullmatch(p) and settings.kind_of(p) is not None), None)
+        if hit is not None:
+            hits.append(hit)
+    return settings.unmatched(hits)
 
 
 def _check_everything(

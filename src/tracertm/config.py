@@ -142,6 +142,14 @@ class Settings:
                 kept.append(prefix)
         return tuple(kept)
 
+    @cached_property
+    def configured_prefixes(self) -> tuple[str, ...]:
+        """The folders of the globs written in the configuration (deduplicated, shortest first): where a listing
+        must look to tell whether each of them matches anything (``unmatched``)."""
+        found = sorted({literal_prefix(p) for patterns in self.paths.values() for p in patterns
+                        if p in self.configured}, key=len)
+        return tuple(p for i, p in enumerate(found) if not any(p.startswith(k) for k in found[:i]))
+
     @property
     def step_paths(self) -> tuple[str, ...]:
         return self.paths.get("step_definition", ())

@@ -273,7 +273,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
         return EXIT_OK
     print(
         f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} in "
-        f"{rev['commit'][:12]} by {rev['author']}, {rev['committed_at']})"
+        f"{rev['commit'][:12]} by {rev['author']}, {rev['authored_at'] or rev['committed_at']})"
     )
     if rev["deleted"]:
         print(f"deleted at that point (was {rev['path']})")
@@ -307,7 +307,8 @@ def _history(args: argparse.Namespace) -> int:
                 r.change + (f" ({', '.join(r.changed_fields)})" if r.changed_fields else ""),
                 (r.commit_sha or "")[:12] or "-",
                 r.author_name or r.actor or "-",
-                (r.committed_at or r.created_at).isoformat(),
+                # The author date: when the change was written (older revisions without one: the commit date).
+                (r.authored_at or r.committed_at or r.created_at).isoformat(),
                 r.source_path,
             ]
             for r in revisions

@@ -39,7 +39,8 @@ BATCH = 2000
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where this sync's content comes from: a commit (with author) or a work tree/index (None)."""
+    """Where this sync's content comes from: a commit (with its people and dates; a merge with the merged side's
+    author of each file) or a work tree/index (None: revisions carry no commit, author or committer)."""
 
     commit: CommitInfo | None = None
 
@@ -284,6 +285,7 @@ def build_revision(
         if as_text:
             snapshot = json.dumps(snapshot)
     commit = provenance.commit
+    author = commit.author_of(op.path) if commit else None
     return {
         "id": uuid.uuid4(),
         "project_id": project_id,
@@ -296,8 +298,11 @@ def build_revision(
         "source_path": op.path,
         snapshot_key: snapshot,
         "commit_sha": commit.sha if commit else None,
-        "author_name": commit.author_name if commit else None,
-        "author_email": commit.author_email if commit else None,
+        "author_name": author.name if author else None,
+        "author_email": author.email if author else None,
+        "authored_at": author.at if author else None,
+        "committer_name": commit.committer_name if commit else None,
+        "committer_email": commit.committer_email if commit else None,
         "committed_at": commit.committed_at if commit else None,
         "sync_run_id": run_id,
     }

@@ -322,7 +322,7 @@ class _Job:
             parsed = self._parse_changed(snapshot, db_files, parsed)
             result, the_plan, counts = self._plan(session, project, snapshot, db_files, parsed, dry_run=False)
             commit_info = (
-                git.commit_info(self.location.top, snapshot.commit)
+                git.commit_info(self.location.top, snapshot.commit, _revised_paths(the_plan), self.location.prefix)
                 if self.location.top and snapshot.source == "commit" and snapshot.commit
                 else None
             )
@@ -524,6 +524,13 @@ def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, An
     metadata["step_parameter_types"] = signature
     project.metadata_ = metadata
     return True
+
+
+def _revised_paths(the_plan: Any) -> list[str]:
+    """The files this plan writes revisions for: a merge commit names the merged side's author of each."""
+    from tracertm.engine.plan import REVISION_ACTIONS
+
+    return sorted({op.path for op in the_plan.operations if op.action in REVISION_ACTIONS and op.path})
 
 
 def _close_abandoned_runs(session: Any, project_id: uuid.UUID, run_id: uuid.UUID, started: dt.datetime) -> None:

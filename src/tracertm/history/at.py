@@ -66,6 +66,8 @@ def revision_at(
         "commit": best.commit_sha,
         "author": best.author_name,
         "email": best.author_email,
+        "authored_at": best.authored_at.isoformat() if best.authored_at else None,
+        "committer": best.committer_name,
         "committed_at": best.committed_at.isoformat() if best.committed_at else None,
         "path": best.source_path,
         "deleted": best.change == "deleted",

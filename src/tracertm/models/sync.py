@@ -67,7 +67,7 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
 class SpecRevision(UUIDPrimaryKeyMixin, Base):
     """One version of one record: what changed it, the fields at that version, and who/what is behind it.
 
-    Git changes carry the commit (``commit_sha``, author) and ``snapshot`` = every parsed field. An ``annotated``
+    Git changes carry the commit (``commit_sha``, author and author date, committer and commit date) and ``snapshot`` = every parsed field. An ``annotated``
     revision (a database-side edit through the ORM) carries ``actor`` (``session.info["actor"]``, NULL when
     unset), ``changed_fields`` (the column names) and ``snapshot`` = their new values; its ``content_hash`` is the
     record's unchanged one. Append-only: never updated.
@@ -93,8 +93,14 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     source_path: Mapped[str | None] = mapped_column(Text)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDict, nullable=False, default=dict, server_default=text("'{}'"))
     commit_sha: Mapped[str | None] = mapped_column(String(40))
+    # The people and dates of the commit. For a merge commit's revision the author and author date are those of the
+    # most recent commit on the merged side that changed the file (whose work it is); the committer and commit date
+    # stay the merge's. All NULL for a sync of the work tree or the index (nothing is committed yet).
     author_name: Mapped[str | None] = mapped_column(Text)
     author_email: Mapped[str | None] = mapped_column(Text)
+    authored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    committer_name: Mapped[str | None] = mapped_column(Text)
+    committer_email: Mapped[str | None] = mapped_column(Text)
     committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     actor: Mapped[str | None] = mapped_column(Text)
     changed_fields: Mapped[list[Any] | None] = mapped_column(NullableJSONList)

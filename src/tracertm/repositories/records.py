@@ -452,7 +452,8 @@ def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
             "id": rev.id, "kind": rev.entity_type, "entity_id": rev.entity_id, "number": rev.number,
             "version": rev.version, "change": rev.change, "content_hash": rev.content_hash,
             "source_path": rev.source_path, "commit_sha": rev.commit_sha, "author_name": rev.author_name,
-            "author_email": rev.author_email, "committed_at": rev.committed_at, "created_at": rev.created_at,
+            "author_email": rev.author_email, "authored_at": rev.authored_at, "committer_name": rev.committer_name,
+            "committer_email": rev.committer_email, "committed_at": rev.committed_at, "created_at": rev.created_at,
             "sync_run_id": rev.sync_run_id, "snapshot": rev.snapshot if snapshot else None,
             "actor": getattr(rev, "actor", None), "changed_fields": getattr(rev, "changed_fields", None),
         }

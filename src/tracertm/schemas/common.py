@@ -57,9 +57,13 @@ class RevisionRead(BaseModel):
     content_hash: str | None = None
     source_path: str | None = None
     commit_sha: str | None = None
-    author_name: str | None = None
+    author_name: str | None = Field(default=None, description="who wrote the change (for a merge commit: the "
+                                    "merged side's most recent author of the file); null for a work-tree sync")
     author_email: str | None = None
-    committed_at: dt.datetime | None = None
+    authored_at: dt.datetime | None = Field(default=None, description="when the change was written (author date)")
+    committer_name: str | None = None
+    committer_email: str | None = None
+    committed_at: dt.datetime | None = Field(default=None, description="when the commit was made (commit date)")
     created_at: dt.datetime
     sync_run_id: uuid.UUID | None = None
     actor: str | None = Field(default=None, description="who made a database-side edit (annotated)")

@@ -57,6 +57,7 @@ class WatchStats:
     syncs: int = 0  # committed syncs: path batches and reconciles
     reconciles: int = 0  # of which full reconciles
     failures: int = 0  # failed sync attempts (each is retried)
+    held: int = 0  # times a due batch waited for a git command that held the index (a checkout in progress)
     watch_limit_reached: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -372,6 +373,16 @@ class Watcher:
         if not repo.root.is_dir():
             self._remove_repo(batch.key)
             return
+        if repo.git_busy():
+            # A checkout (merge, rebase, reset...) is rewriting the work tree: syncing now would record a state
+            # half-way between two commits and sync again when git is done. Hold the batch until git lets go of
+            # the index, however long that takes on a loaded machine (or with a slow smudge filter, like LFS).
+            # The ceiling is for continuous editing: a held batch starts a new window.
+            self.stats.held += 1
+            now = self._clock()
+            batch.window = now
+            self._debouncer.requeue(batch, now + self._debouncer.quiet)
+            return
         periodic = batch.reconcile and batch.events == 1 and batch.key in self._periodic
         self._periodic.discard(batch.key)
         now = self._clock()
@@ -569,6 +580,8 @@ class Watcher:
         if event.event_type == "moved" and event.dest_path:
             paths.append(os.fsdecode(event.dest_path))
         change = repo.classify(spec.role, spec.anchor, event.event_type, event.is_directory, paths)
+        if change.git_activity:
+            self._debouncer.touch(key)
         if change.empty:
             return
         self.stats.events_recorded += 1

@@ -101,6 +101,15 @@ class Debouncer:
                 self._cond.notify_all()
             return True
 
+    def touch(self, key: str, now: float | None = None) -> None:
+        """Activity that is not a change (git taking or releasing its index lock): a pending batch of ``key`` waits
+        ``quiet`` seconds more, so the ref update that ends a checkout joins it. No batch is started."""
+        t = self.clock() if now is None else now
+        with self._cond:
+            batch = self._pending.get(key)
+            if batch is not None:
+                batch.last = max(batch.last, t)
+
     def requeue(self, batch: Batch, not_before: float) -> None:
         """Put back a batch whose sync failed: it waits until ``not_before`` and merges with newer events."""
         batch.not_before = not_before

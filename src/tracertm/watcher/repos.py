@@ -7,13 +7,14 @@ Per repository the watch set is small and avoids ``.git/objects`` and unrelated 
   root-level spec files);
 - each top-level folder a spec glob can match (``docs/`` for ``docs/adr/**/*.md``), recursively;
   every top-level folder when a glob starts with a wildcard;
-- the git directory non-recursively (``HEAD``, ``packed-refs``) and its ``refs/`` (and ``reftable/``) recursively;
-  for a linked work tree both its own git directory and the common one.
+- the git directory non-recursively (``HEAD``, ``packed-refs``, ``index.lock``) and its ``refs/`` (and
+  ``reftable/``) recursively; for a linked work tree both its own git directory and the common one.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,11 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import ConfigError, UsageError
 
 Role = Literal["root", "tree", "git"]
+
+# git's lock on the index, held by every command that rewrites the work tree (in the work tree's own git folder).
+INDEX_LOCK = "index.lock"
+# A lock this old was left by a git that crashed; a checkout still running after this long is synced as it goes.
+STALE_LOCK_S = 60.0
 
 # Files at the spec root whose change means new settings (and so maybe new globs and a new watch set).
 CONFIG_FILES = frozenset({".tracertm.toml", "pyproject.toml", ".adr-dir"})
@@ -64,6 +70,9 @@ class Change:
     reconcile: bool = False
     rewatch: bool = False
     reconfigure: bool = False
+    # git took or released the index lock: a command that rewrites the work tree (checkout, merge, reset...) is
+    # running or just ended. Nothing to sync by itself; it pushes back the quiet period of a pending batch.
+    git_activity: bool = False
 
     @property
     def empty(self) -> bool:
@@ -153,11 +162,13 @@ class Repository:
     def classify(self, role: Role, anchor: Path, event_type: str, is_directory: bool, paths: Iterable[str]) -> Change:
         """What an event (type as watchdog names it, and its source/destination paths) means for this repository."""
         if role == "git":
+            activity = False
             for p in paths:
                 rel = _relative(p, anchor)
                 if rel is not None and _is_ref(rel):
                     return Change(reconcile=True)
-            return Change()
+                activity = activity or rel == INDEX_LOCK
+            return Change(git_activity=activity)
         spec_paths: list[str] = []
         dirs: list[str] = []
         reconcile = rewatch = reconfigure = False
@@ -182,6 +193,19 @@ class Repository:
             elif self.is_spec(rel):
                 spec_paths.append(rel)
         return Change(tuple(spec_paths), tuple(dirs), reconcile, rewatch, reconfigure)
+
+    def git_busy(self, now: float | None = None) -> bool:
+        """Whether a git command holds this work tree's index (``index.lock`` exists): a checkout, merge, rebase or
+        reset is rewriting the work tree, which is half-way between two states until it lets go. A lock older
+        than ``STALE_LOCK_S`` is one a crashed git left behind (git itself refuses to run until it is removed):
+        it does not hold anything up."""
+        if not self.git_dirs:
+            return False
+        try:
+            mtime = os.stat(self.git_dirs[0] / INDEX_LOCK).st_mtime
+        except OSError:
+            return False
+        return (time.time() if now is None else now) - mtime < STALE_LOCK_S
 
     def spec_files_under(self, rel_dir: str) -> list[str]:
         """Spec files below a folder that appeared (its own events may have come before its watch)."""

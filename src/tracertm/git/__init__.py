@@ -1,0 +1,84 @@
+"""The git adapter: the only package that talks to git. Import it as ``from tracertm import git``.
+
+Hot paths (scan, ``check --staged`` in a hook) call the git command line directly: one short-lived process per
+listing and one long-lived ``git cat-file --batch`` for blob reads. Importing GitPython alone costs more than
+the whole ``check --staged`` budget of a pre-commit hook, so it is not used on these paths.
+
+The modules, by what they own:
+
+- ``process``: running git — the environment, pathspecs, ``run`` and the ``cat-file`` blob reader;
+- ``repo``: the repository itself — its top folder, commits and objects, its name;
+- ``log``: history — the first-parent commit stream of a backfill, a commit's people and dates, merge authorship;
+- ``tree``: trees, the index and the work tree — listings with blob ids, what a commit is about to change.
+"""
+
+from __future__ import annotations
+
+from tracertm.git.log import (
+    Author,
+    Change,
+    CommitInfo,
+    HistoryCommit,
+    commit_dates,
+    commit_info,
+    first_parent_chain,
+    history,
+    merge_authors,
+)
+from tracertm.git.process import EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, BlobReader, git_env, pathspecs, run
+from tracertm.git.repo import (
+    existing_objects,
+    find_root,
+    has_commit,
+    head_commit,
+    is_shallow,
+    origin_url,
+    remote_name,
+    resolve_commit,
+    root_commit,
+)
+from tracertm.git.tree import (
+    Entry,
+    blob_id,
+    hash_paths,
+    index_blobs,
+    index_changes,
+    index_entries,
+    tree_entries,
+    worktree_status,
+)
+
+__all__ = [
+    "EXIT_TIMEOUT_S",
+    "MAX_PATHSPEC_BYTES",
+    "Author",
+    "BlobReader",
+    "Change",
+    "CommitInfo",
+    "Entry",
+    "HistoryCommit",
+    "blob_id",
+    "commit_dates",
+    "commit_info",
+    "existing_objects",
+    "find_root",
+    "first_parent_chain",
+    "git_env",
+    "has_commit",
+    "hash_paths",
+    "head_commit",
+    "history",
+    "index_blobs",
+    "index_changes",
+    "index_entries",
+    "is_shallow",
+    "merge_authors",
+    "origin_url",
+    "pathspecs",
+    "remote_name",
+    "resolve_commit",
+    "root_commit",
+    "run",
+    "tree_entries",
+    "worktree_status",
+]

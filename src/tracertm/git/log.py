@@ -1,0 +1,229 @@
+"""History: commits and who made them. ``history`` streams the first-parent commits that touch the spec folders
+from one ``git log`` process (backfill reads a whole history through it: only commits that touch the spec folders
+come out, each with the blob ids of the files it changed, so an unchanged file costs nothing); ``commit_info`` is
+one commit's provenance; ``merge_authors`` finds whose work a merge commit brought in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO
+
+from tracertm.errors import GitError
+from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, git_env, pathspecs, run
+
+# A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
+_COMMIT_FORMAT = "%H%x00%an%x00%ae%x00%cI%x00%aI%x00%cn%x00%ce%x00%P"
+_HISTORY_FORMAT = f"--format=%x01{_COMMIT_FORMAT}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A file a commit changed: its path (relative to the stripped prefix), new mode (``000000``: gone) and blob."""
+
+    path: str
+    mode: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class HistoryCommit:
+    """A first-parent commit and the files it changed against its first parent (a rename is a deletion plus an
+    addition: which files are the same file is decided by the caller, as sync decides it)."""
+
+    info: CommitInfo
+    changes: tuple[Change, ...]
+
+    @property
+    def sha(self) -> str:
+        return self.info.sha
+
+    @property
+    def date(self) -> dt.date:
+        """The commit date, in the committer's time zone."""
+        return self.info.committed_at.date()
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a change and when (a commit's author and author date)."""
+
+    name: str
+    email: str
+    at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """Provenance of a commit: sha, author, commit date, author date, committer and parents.
+
+    ``merged``: for a merge commit, the author of the most recent commit on the merged side that changed each file
+    (keyed by the path the caller asked about, relative to its spec root); a revision of such a file names that
+    author, so pull-request work is not attributed to whoever merged it (``author_of``).
+    """
+
+    sha: str
+    author_name: str
+    author_email: str
+    committed_at: dt.datetime
+    authored_at: dt.datetime | None = None
+    committer_name: str | None = None
+    committer_email: str | None = None
+    parents: tuple[str, ...] = ()
+    merged: Mapping[str, Author] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def author_of(self, path: str | None) -> Author:
+        """The author a revision of ``path`` names: the merged side's for a file a merge brought in, else the
+        commit's own."""
+        found = self.merged.get(path) if path is not None else None
+        return found if found is not None else Author(self.author_name, self.author_email, self.authored_at)
+
+
+def _commit_fields(fields: list[str]) -> CommitInfo:
+    """The fields of ``_COMMIT_FORMAT`` (as text) → CommitInfo."""
+    sha, name, email, committed, authored, committer, committer_email, parents = fields
+    return CommitInfo(sha, name, email, dt.datetime.fromisoformat(committed), dt.datetime.fromisoformat(authored),
+                      committer, committer_email, tuple(parents.split()))
+
+
+def commit_info(root: Path, sha: str, paths: Iterable[str] = (), strip: str = "") -> CommitInfo:
+    """The provenance of one commit. For a merge commit, ``paths`` (relative to ``strip``, the spec root inside
+    the repository) get the author of the most recent commit on the merged side that changed them
+    (``merge_authors``)."""
+    out = run(root, "show", "-s", f"--format={_COMMIT_FORMAT}", sha).decode("utf-8", "replace").strip("\n")
+    info = _commit_fields(out.split("\0"))
+    wanted = list(paths)
+    if info.is_merge and wanted:
+        info = replace(info, merged=merge_authors(root, info.sha, wanted, strip))
+    return info
+
+
+def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "") -> dict[str, Author]:
+    """For each of ``paths`` (relative to ``strip``) the author of the most recent commit that a merge brought
+    in (reachable from a parent other than the first, not from the first) and that changed it. One ``git log`` for
+    all the paths; paths no merged commit changed (an edit made in the merge commit itself, with no change to the
+    file on the merged side) are left out: their revisions name the merge's own author."""
+    wanted = {strip + p: p for p in dict.fromkeys(paths)}
+    if not wanted:
+        return {}
+    specs = pathspecs(tuple(wanted))
+    if sum(len(p) + 1 for p in specs) > MAX_PATHSPEC_BYTES:  # a merge of thousands of files: ARG_MAX
+        specs = pathspecs((strip,))  # the whole spec root; the paths are picked out of the output below
+    raw = run(
+        root, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z", "--no-renames",
+        "--no-color", "--encoding=UTF-8", "--format=%x01%an%x00%ae%x00%aI", f"{merge}^@", f"^{merge}^1",
+        "--", *specs,
+    )  # fmt: skip
+    found: dict[str, Author] = {}
+    tokens = iter(raw.split(b"\0"))
+    author: Author | None = None
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            email, when = (next(tokens).decode("utf-8", "replace") for _ in range(2))
+            author = Author(token[1:].decode("utf-8", "replace"), email, dt.datetime.fromisoformat(when.strip()))
+        elif token and author is not None:
+            path = wanted.get(token.decode("utf-8", "surrogateescape"))
+            if path is not None and path not in found:  # newest first: the first commit seen is the most recent
+                found[path] = author
+    return found
+
+
+def first_parent_chain(root: Path, head: str) -> list[str]:
+    """Every first-parent commit of ``head``, oldest first."""
+    return run(root, "rev-list", "--first-parent", "--reverse", head).decode().split()
+
+
+def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "") -> Iterator[HistoryCommit]:
+    """The first-parent commits in ``revs`` (``git log`` revision arguments) that change a file under
+    ``prefixes``, oldest first, streamed from one git process; ``strip`` is removed from the front of every path
+    (changes outside it are left out). A merge commit's changes are against its first parent, and its ``info``
+    names the merged side's author of each changed file (``merge_authors``, one more ``git log`` per merge)."""
+    args = [
+        "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false",
+        "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
+        "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT,
+        *revs, "--", *pathspecs(prefixes),
+    ]  # fmt: skip
+    import tempfile
+
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, env=git_env(root))
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH; install git") from None
+        assert proc.stdout is not None
+        try:
+            for commit in _parse_log(_tokens(proc.stdout), strip):
+                if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
+                    merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
+                    commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
+                yield commit
+            if proc.wait() != 0:
+                errors.seek(0)
+                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+                raise GitError(f"git log failed in {root}: {lines[-1] if lines else proc.returncode}")
+        finally:
+            if proc.poll() is None:  # the consumer stopped early (an error, Ctrl-C): do not leave git behind
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    """NUL-separated tokens of a stream, as they arrive."""
+    buf = b""
+    while True:
+        chunk = stream.read1(1 << 16)  # type: ignore[attr-defined]
+        if not chunk:
+            break
+        buf += chunk
+        parts = buf.split(b"\0")
+        buf = parts.pop()
+        yield from parts
+    if buf:
+        yield buf
+
+
+def _parse_log(tokens: Iterator[bytes], strip: str) -> Iterator[HistoryCommit]:
+    """``git log --raw -z`` in ``_HISTORY_FORMAT`` → commits with their changed files."""
+    info: CommitInfo | None = None
+    changes: list[Change] = []
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            if info is not None:
+                yield HistoryCommit(info, tuple(changes))
+            fields = [token[1:].decode(), *(next(tokens).decode("utf-8", "replace").strip() for _ in range(7))]
+            info = _commit_fields(fields)
+            changes = []
+        elif token.startswith(b":"):
+            meta = token[1:].split()  # old mode, new mode, old blob, new blob, status
+            path = next(tokens).decode("utf-8", "surrogateescape")
+            if path.startswith(strip):
+                changes.append(Change(path[len(strip):], meta[1].decode(), meta[3].decode()))
+    if info is not None:
+        yield HistoryCommit(info, tuple(changes))
+
+
+def commit_dates(reader: BlobReader, shas: Iterable[str]) -> dict[str, dt.date]:
+    """Committer dates (in the committer's time zone) of commits, read from the commit objects."""
+    out: dict[str, dt.date] = {}
+    for sha, raw in reader.read_many(sorted(set(shas))).items():
+        for line in raw.split(b"\n"):
+            if not line:
+                break
+            if line.startswith(b"committer "):
+                stamp, offset = line.rsplit(b" ", 2)[1:]
+                sign = -1 if offset.startswith(b"-") else 1
+                minutes = sign * (int(offset[1:3]) * 60 + int(offset[3:5]))
+                zone = dt.timezone(dt.timedelta(minutes=minutes))
+                out[sha] = dt.datetime.fromtimestamp(int(stamp), zone).date()
+    return out

@@ -1,0 +1,94 @@
+"""The repository itself: where its work tree is, which commits and objects it has, what it is called."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from tracertm.errors import GitError
+from tracertm.git.process import git_env, run
+
+
+def find_root(path: Path) -> Path | None:
+    """The top of the work tree containing ``path``, or None when ``path`` is not inside a git repository."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, env=git_env()
+        )
+    except FileNotFoundError:
+        return None
+    if proc.returncode != 0:
+        return None
+    return Path(proc.stdout.decode().strip())
+
+
+def resolve_commit(root: Path, ref: str) -> str:
+    """The full sha of the commit ``ref`` names; a ``GitError`` naming ``--ref`` when there is none."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        capture_output=True,
+        env=git_env(root),
+    )
+    if proc.returncode != 0:
+        raise GitError(f"--ref {ref}: no such commit in {root}; check the name or fetch it first")
+    return proc.stdout.decode().strip()
+
+
+def head_commit(root: Path) -> str | None:
+    """The sha of ``HEAD``, or None before the first commit."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, env=git_env(root)
+    )
+    return proc.stdout.decode().strip() or None
+
+
+def origin_url(root: Path) -> str | None:
+    """The URL of the ``origin`` remote, or None."""
+    out = run(root, "config", "--get", "remote.origin.url", check=False).decode().strip()
+    return out or None
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether the repository is a shallow clone (its history is cut short)."""
+    return run(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+
+
+def existing_objects(root: Path, shas: Iterable[str]) -> set[str]:
+    """Which of ``shas`` git's object store holds (one ``git cat-file --batch-check``)."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return set()
+    out = run(root, "cat-file", "--batch-check=%(objectname)", input="".join(s + "\n" for s in wanted).encode())
+    # An object that exists prints its name alone; a missing one "<name> missing".
+    return {line for line in out.decode().splitlines() if " " not in line.strip()} & set(wanted)
+
+
+_REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
+
+
+def remote_name(url: str | None) -> str | None:
+    """``owner/name`` of a remote URL (``git@host:owner/name.git``, ``https://host/owner/name``), else None."""
+    match = _REMOTE.search(url) if url else None
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def root_commit(root: Path) -> str | None:
+    """The root of HEAD's first-parent history: what makes a repository itself whatever its remote is called.
+    None when HEAD has no commit yet. Walks the history: call it only when a project is created or adopted."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"],
+        capture_output=True,
+        env=git_env(root),
+    )
+    lines = proc.stdout.decode().split() if proc.returncode == 0 else []
+    return lines[-1] if lines else None
+
+
+def has_commit(root: Path, sha: str) -> bool:
+    """Whether ``sha`` is a commit of this repository's object database (one lookup, no history walk)."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "-e", f"{sha}^{{commit}}"], capture_output=True, env=git_env(root)
+    )
+    return proc.returncode == 0

@@ -1,0 +1,125 @@
+"""Trees, the index and the work tree: which blob each spec path holds in a commit, in the index (what the next
+commit will hold) and in the work tree (blob ids computed by git, filters applied)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracertm.errors import GitError
+from tracertm.git.process import pathspecs, run
+
+
+def blob_id(data: bytes) -> str:
+    """git's blob id of ``data`` (what ``git hash-object`` prints)."""
+    header = b"blob %d\0" % len(data)
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file as git records it: mode (``100644``, ``120000`` for a symlink...) and blob id."""
+
+    mode: str
+    sha: str
+
+
+def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
+    """``git ls-files -s -z`` / ``git ls-tree -r -z`` → path → Entry (conflicted paths: last stage wins)."""
+    entries: dict[str, Entry] = {}
+    for item in raw.split(b"\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition(b"\t")
+        fields = meta.split()
+        if fields[1] in (b"blob", b"tree", b"commit"):  # ls-tree: "mode type sha"
+            if fields[1] != b"blob":
+                continue  # submodules
+            mode, sha = fields[0], fields[2]
+        else:  # ls-files -s: "mode sha stage"
+            mode, sha = fields[0], fields[1]
+        entries[path.decode("utf-8", "surrogateescape")] = Entry(mode.decode(), sha.decode())
+    return entries
+
+
+def index_entries(root: Path, prefixes: tuple[str, ...]) -> dict[str, Entry]:
+    """What the index (the next commit) holds under ``prefixes``."""
+    return _parse_stage_listing(run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)))
+
+
+def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """``index_entries`` as plain ``(mode, blob id)`` tuples, about twice as fast: ``check --staged`` lists every
+    spec file of the index on every commit (conflicted paths: last stage wins)."""
+    raw = run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)).decode("utf-8", "surrogateescape")
+    blobs: dict[str, tuple[str, str]] = {}
+    for item in raw.split("\0"):
+        if item:
+            meta, _, path = item.partition("\t")
+            mode, sha, _stage = meta.split(" ")
+            blobs[path] = (mode, sha)
+    return blobs
+
+
+def tree_entries(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, Entry]:
+    """What ``commit`` holds under ``prefixes``."""
+    return _parse_stage_listing(run(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *pathspecs(prefixes)))
+
+
+def index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, tuple[str | None, str | None]]:
+    """Paths under ``prefixes`` whose index entry differs from ``commit`` (what ``git commit`` is about to change):
+    path → (blob id in ``commit``, blob id in the index), None where the path is absent. A mode-only change is
+    not a change. One ``git diff-index --cached`` (answered from the index's cache tree; no file is read)."""
+    args = ("diff-index", "--cached", "--no-renames", "--no-abbrev", "-z", commit, "--", *pathspecs(prefixes))
+    raw = run(root, *args)
+    parts = raw.split(b"\0")
+    changes: dict[str, tuple[str | None, str | None]] = {}
+    i = 0
+    while i + 1 < len(parts):
+        meta = parts[i]
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        fields = meta[1:].decode().split()
+        old, new = fields[2], fields[3]
+        if old != new:
+            path = parts[i + 1].decode("utf-8", "surrogateescape")
+            changes[path] = (old if old.strip("0") else None, new if new.strip("0") else None)
+        i += 2
+    return changes
+
+
+def worktree_status(root: Path, prefixes: tuple[str, ...]) -> tuple[set[str], set[str], set[str]]:
+    """Paths under ``prefixes`` whose work-tree content differs from the index: (modified, deleted, untracked).
+
+    git answers from its stat cache, so unchanged files are not read.
+    """
+    raw = run(root, "ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard", "--", *pathspecs(prefixes))
+    modified: set[str] = set()
+    deleted: set[str] = set()
+    untracked: set[str] = set()
+    for item in raw.split(b"\0"):
+        if not item:
+            continue
+        tag, path = item[:1], item[2:].decode("utf-8", "surrogateescape")
+        {b"C": modified, b"R": deleted, b"?": untracked}.get(tag, modified).add(path)
+    return modified - deleted, deleted, untracked
+
+
+def hash_paths(root: Path, paths: list[str]) -> dict[str, str]:
+    """git's blob ids of work-tree files (``git hash-object --stdin-paths``: clean filters and end-of-line
+    conversion applied, so a CRLF checkout gets the id its blob has in a commit). ``paths`` are relative to
+    ``root``. Paths git cannot hash (vanished, or with a newline in their name) are left out."""
+    simple = [p for p in paths if "\n" not in p and not p.startswith((" ", "\t"))]
+    if not simple:
+        return {}
+    try:
+        out = run(root, "hash-object", "--stdin-paths", input="".join(p + "\n" for p in simple).encode("utf-8", "surrogateescape"))
+    except GitError:  # one file vanished: hash them one by one
+        if len(simple) == 1:
+            return {}
+        ids: dict[str, str] = {}
+        for path in simple:
+            ids.update(hash_paths(root, [path]))
+        return ids
+    return dict(zip(simple, out.decode().split(), strict=True))
