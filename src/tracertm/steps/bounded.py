@@ -4,7 +4,7 @@ a long step — must not hang ``sync``, ``check`` or ``tracertm steps``.
 Python's ``re`` cannot be interrupted (a signal handler runs only between bytecodes), and no static check catches
 every slow pattern: nested quantifiers are exponential, but ``(.*) and (.*)`` searched through a very long line is
 quadratic too. So every pattern that comes from user code — a regex definition, a Cucumber Expression (its regex
-holds the project's parameter types) — is compiled with the ``regex`` package (``re``'s syntax: ``VERSION0``) and
+holds the project's parameter types), a ``parse`` pattern with registered types — is compiled with the ``regex`` package (``re``'s syntax: ``VERSION0``) and
 each match gets ``BUDGET`` seconds, thousands of times what a step needs. A match over budget raises ``TooSlow``;
 the matcher reports the definition at its line and tries it no more in that run (``StepIndex``).
 """
