@@ -13,7 +13,9 @@ similarity differently and would break that).
 
 Only identities that come from the file name are paired (a number written in the file — ``@FEAT-3``, ``id:``, an
 ADR's number — is the user's own: a new one is a new record), and a pairing never takes an identity another record
-holds or a number another file still defines.
+holds or a number another file still defines. Records named by their file and a name inside it (a step
+definition's ``file::function``) pair by that name, so a step file moved with a definition added or removed keeps
+the others.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tracertm import git
 from tracertm.engine.plan import Current, FileRow
 from tracertm.engine.scan import Snapshot
 from tracertm.errors import ParseError
-from tracertm.parsers.records import ParseResult
+from tracertm.parsers.records import ParseResult, SpecRecord
 
 Renumber = tuple[str, str, str]  # (kind, old number, new number)
 SIMILARITY = 0.5  # git's default rename threshold (-M50%)
@@ -55,11 +57,15 @@ def pair_moves(
     for old_path, new_path in sorted(moves.items()):
         result = parsed.get(new_path)
         olds = sorted(at_path.get(old_path, ()), key=lambda c: _order(c.number))
-        if not isinstance(result, ParseResult) or not olds or len(olds) != len(result.records):
+        if not isinstance(result, ParseResult) or not olds or any(cur.kind != result.kind for cur in olds):
             continue
-        if any(cur.kind != result.kind for cur in olds):
+        if all(_inside(cur.number, old_path) for cur in olds):
+            pairs = _pairs_by_name(olds, result.records, old_path, new_path)
+        elif len(olds) == len(result.records):
+            pairs = list(zip(olds, result.records))
+        else:
             continue
-        for cur, rec in zip(olds, result.records):
+        for cur, rec in pairs:
             named = _named_after(cur.number, old_path) and _named_after(rec.number, new_path)
             if rec.number == cur.number or not named:
                 continue  # the same id (plan moves it), or an id written in the file: a new id is a new record
@@ -194,11 +200,27 @@ def snapshot_moves(
         return similar_moves(removed, added, read_old, read_new)
 
 
+def _inside(number: str, path: str) -> bool:
+    """Whether a record is named by its file and a name inside it (a step definition: ``path::function``)."""
+    return number.startswith(path + "::")
+
+
+def _pairs_by_name(
+    olds: list[Current], records: Iterable[SpecRecord], old_path: str, new_path: str
+) -> list[tuple[Current, SpecRecord]]:
+    """Records named ``file::name`` pair by name: ``old::f`` with ``new::f`` (a step file moved with a definition
+    added, removed or renamed keeps the others); a name the new file lacks is not paired."""
+    by_name = {rec.number[len(new_path) + 2:]: rec for rec in records if _inside(rec.number, new_path)}
+    return [(cur, by_name[name]) for cur in olds if (name := cur.number[len(old_path) + 2:]) in by_name]
+
+
 def _named_after(number: str, path: str) -> bool:
     """Whether a record's number is its file's name (``features/auth/login.feature`` → ``auth/login``,
     ``contracts/payments.yaml`` → ``payments``, ``payments#2`` for a second document): an identity that comes from
     the file name, which is all a moved file can lose. Ids written in files (``@FEAT-3``, ``id:``, ADR numbers)
-    never are."""
+    never are. A step definition's ``path::function`` is named after its file too."""
+    if _inside(number, path):
+        return True
     base, _, position = number.rpartition("#")
     if not (base and position.isdigit()):
         base = number

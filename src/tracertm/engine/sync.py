@@ -7,7 +7,7 @@ import gc
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,7 +336,7 @@ class _Job:
             }
             step_sources = _step_sources(
                 snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,
-                self.staged,
+                self.staged, _parsed_step_files(parsed),
             )
             with collector_paused():
                 ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
@@ -344,7 +344,7 @@ class _Job:
                     session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files)
                 )
                 if step_sources is not None:
-                    _refresh_step_links(
+                    result.warnings += _refresh_step_links(
                         session, project.id, the_plan, parsed, removed, step_sources, self.settings,
                         self.full or never_linked,
                     )
@@ -436,40 +436,45 @@ def _maintain_links(
 
 def _step_sources(
     snapshot: Snapshot, db_files: dict[str, Any], changed: list[str], removed: set[str], full: bool,
-    settings: Settings, ref: str | None, staged: bool,
+    settings: Settings, ref: str | None, staged: bool, parsed_steps: Iterable[str] = (),
 ) -> dict[str, bytes] | None:
-    """The bytes of every step file of the source, when step links may need re-matching (a step file or a feature
-    changed, came or went); None otherwise (a no-op sync reads nothing more)."""
+    """The bytes of every step file of the source but ``parsed_steps`` (parsed this run), when step links may need
+    re-matching (a step file or a feature changed, came or went); None otherwise (a no-op sync reads nothing
+    more)."""
     kinds = {p: f.kind for p, f in snapshot.files.items()}
     touched = [kinds.get(p) or db_files[p].kind for p in [*changed, *removed] if p in kinds or p in db_files]
     if not full and not any(k in ("step_definition", "feature") for k in touched):
         return None
+    # Step files this run parsed already carry their definitions (steps.records.StepParseResult): not read again.
+    done = set(parsed_steps)
     if snapshot.scope is not None:
         # A sync of some paths (the watcher's): matching needs every step file of the source all the same.
         full_scan = scan(snapshot.location, settings.for_steps(), ref=ref, staged=staged)
         try:
-            steps = sorted(p for p, f in full_scan.files.items() if f.error is None)
+            steps = sorted(p for p, f in full_scan.files.items() if f.error is None and p not in done)
             return full_scan.read(steps)
         finally:
             full_scan.close()
-    steps = sorted(p for p, f in snapshot.files.items() if f.kind == "step_definition" and f.error is None)
+    steps = sorted(p for p, f in snapshot.files.items()
+                   if f.kind == "step_definition" and f.error is None and p not in done)
     return snapshot.read(steps)
 
 
 def _refresh_step_links(
     session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
     sources: dict[str, bytes], settings: Settings, full: bool,
-) -> None:
+) -> list[Diagnostic]:
     """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed."""
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly."""
     from tracertm.steps.links import refresh
     from tracertm.steps.project import parse_step_files
 
     changed_definitions = [op.number for op in the_plan.operations
                            if op.kind == "step_definition" and op.action != "refresh"]
-    if not sources and not changed_definitions:
-        return  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
-    step_files = parse_step_files(sources.items(), settings.parser)
+    step_files = _parsed_step_files(parsed)
+    if not sources and not step_files and not changed_definitions:
+        return []  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
+    step_files.update(parse_step_files(sources.items(), settings.parser))
     for path, outcome in parsed.items():  # a step file that failed keeps its rows; refresh rebuilds them
         if isinstance(outcome, ParseError) and path in step_files:
             step_files[path] = outcome
@@ -477,12 +482,25 @@ def _refresh_step_links(
         {p for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"}
         | {f.path for f in the_plan.files if f.kind == "feature" and f.path in removed}
     )
-    refresh(
+    stats = refresh(
         session, project_id, step_files, changed_features=changed_features,
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
         full=full,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
     )
+    return stats.findings
+
+
+def _parsed_step_files(parsed: dict[str, Outcome]) -> dict[str, Any]:
+    """The ``StepFile`` of each step file this run parsed (in the parse pool), by path."""
+    out: dict[str, Any] = {}
+    for path, outcome in parsed.items():
+        if isinstance(outcome, ParseResult) and outcome.kind == "step_definition":
+            from tracertm.steps.records import StepParseResult  # only when there are step files
+
+            if isinstance(outcome, StepParseResult) and outcome.step_file is not None:
+                out[path] = outcome.step_file
+    return out
 
 
 def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, Any]) -> bool:

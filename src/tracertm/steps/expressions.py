@@ -2,7 +2,9 @@
 
 - Cucumber Expressions through the ``cucumber-expressions`` package, with a ``ParameterTypeRegistry`` per framework
   family holding the parameter types the project declares (an undeclared ``{type}`` is an error at the definition).
-- Regexes through Python's ``re`` after translation (``tracertm.steps.regex``); anchoring as the framework does it:
+- Regexes checked by Python's ``re`` after translation (``tracertm.steps.regex``), matched under a time bound
+  (``tracertm.steps.bounded``: a catastrophically backtracking pattern is a finding, not a hang — as are parse
+  patterns with the project's types); anchoring as the framework does it:
   cucumber-js, cucumber-ruby and godog search (unanchored unless the pattern says ``^…$``), cucumber-jvm and
   pytest-bdd match the whole text, behave's ``re`` matcher the whole text (its ``re0`` style, with ``^``, from the
   start).
@@ -12,17 +14,22 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's own regex parser (always loaded)
 from re._constants import AT, AT_BEGINNING, AT_END, AT_END_STRING, LITERAL, SUBPATTERN  # type: ignore[import-not-found]
 
 from tracertm.errors import Diagnostic
+from tracertm.steps.bounded import BUDGET, TooSlow, compile_pattern
 from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
 from tracertm.steps.regex import Untranslatable, translate
+
+if TYPE_CHECKING:
+    import regex
 
 # Frameworks that share parameter types (and a registry) with each other.
 FAMILY: dict[Framework, str] = {
@@ -168,7 +175,74 @@ def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
     return frozenset(t.lower() for t in tokens if t and not any(c in special for c in t))
 
 
+# An expression of plain text and ``{name}`` parameters only: no optional text, alternation or escapes.
+_SIMPLE = re.compile(r"(?:[^{}()/\\]|\{\w+\})*")
+_PARAMETER = re.compile(r"\{(\w+)\}")
+# The characters cucumber-expressions escapes in text (its ``ESCAPE_PATTERN``, character by character).
+_ESCAPES = {ord(c): "\\" + c for c in "\\^[({$.|?*+})]"}
+
+
+def _simple_regexp(pattern: str, registry: Any) -> tuple[str, list[int]] | None:
+    """The regex ``CucumberExpression(pattern, registry).regexp`` would build, and its top-level groups, for an
+    expression of text and declared ``{name}`` parameters only; None for anything else (the package decides).
+
+    Building a ``CucumberExpression`` costs about a millisecond (its tokenizer and parser), a second or more of a
+    sync over thousands of definitions; most expressions are this simple. A test holds the two equal."""
+    if _SIMPLE.fullmatch(pattern) is None:
+        return None
+    out = ["^"]
+    groups: list[int] = []
+    group = 1
+    position = 0
+    for found in _PARAMETER.finditer(pattern):
+        parameter_type = registry.lookup_by_type_name(found.group(1))
+        if parameter_type is None:
+            return None  # undeclared: the package raises the error (or Reqnroll's enum rule applies)
+        regexps = parameter_type.regexps
+        out.append(pattern[position : found.start()].translate(_ESCAPES))
+        out.append(f"({regexps[0]})" if len(regexps) == 1 else f"((?:{')|(?:'.join(regexps)}))")
+        groups.append(group)
+        group += 1 + sum(_group_count(r) for r in regexps)
+        position = found.end()
+    out.append(pattern[position:].translate(_ESCAPES))
+    out.append("$")
+    return "".join(out), groups
+
+
+@functools.lru_cache(maxsize=1024)
+def _group_count(source: str) -> int:
+    return int(re.compile(source).groups)
+
+
 def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
+    simple = _simple_regexp(definition.pattern, registry)
+    if simple is not None:
+        source, top = simple
+        try:
+            re.compile(source)
+        except re.error as exc:
+            raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+    else:
+        source, top = _cucumber_package(definition, registry)
+    compiled = _bounded(source, 0)  # it holds the project's parameter types' regexes
+
+    def match(text: str) -> tuple[Argument, ...] | None:
+        try:
+            found = compiled.match(text, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
+        if found is None:
+            return None
+        return tuple(Argument(found.group(g), *found.span(g)) for g in top)
+
+    special = "(){}/\\"
+    return Compiled(
+        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
+    )
+
+
+def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, list[int]]:
+    """(regex, top-level groups) of a Cucumber Expression, built by the ``cucumber-expressions`` package."""
     from cucumber_expressions.errors import CucumberExpressionError, UndefinedParameterTypeError
     from cucumber_expressions.expression import CucumberExpression
     from cucumber_expressions.parameter_type import ParameterType
@@ -200,32 +274,22 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
     # The package's own match() costs ~20 µs (it builds a group tree per call). Its regex, compiled by ``re``, gives
     # the same arguments: one per top-level capturing group (a parameter; groups inside a type's regex nest).
     try:
-        compiled = re.compile(expression.regexp)
-        top = _top_level_groups(expression.regexp)
+        re.compile(expression.regexp)
+        return expression.regexp, _top_level_groups(expression.regexp)
     except re.error as exc:
         raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
-
-    def match(text: str) -> tuple[Argument, ...] | None:
-        found = compiled.match(text)
-        if found is None:
-            return None
-        return tuple(Argument(found.group(g), *found.span(g)) for g in top)
-
-    special = "(){}/\\"
-    return Compiled(
-        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
-    )
 
 
 def _regex(definition: StepDefinition) -> Compiled:
     try:
         source, flags = translate(definition.pattern, definition.flags, definition.language)
-        compiled = re.compile(source, flags)
+        flags = re.compile(source, flags).flags  # inline flags ((?i)) included
     except Untranslatable as exc:
         raise DefinitionError(f"regex cannot be matched by tracertm: {exc}", "warning") from None
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
+    compiled = _bounded(source, flags)
     framework = definition.framework
     if framework in _SEARCHING:
         run = compiled.search
@@ -235,15 +299,29 @@ def _regex(definition: StepDefinition) -> Compiled:
         run = compiled.fullmatch
 
     def match(text: str) -> tuple[Argument, ...] | None:
-        found = run(text)
+        try:
+            found = run(text, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
         if found is None:
             return None
         return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (compiled.groups or 0) + 1))
 
     anchored = framework not in _SEARCHING
     keys, prefix = _regex_words(source, flags, anchored)
-    fold = bool(compiled.flags & re.IGNORECASE)  # inline (?i) included
+    fold = bool(flags & re.IGNORECASE)
     return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold)
+
+
+def _bounded(source: str, flags: int) -> regex.Pattern[str]:
+    """A user pattern for matching under a time bound (``tracertm.steps.bounded``); a pattern ``re`` accepts but the
+    ``regex`` package does not is a limit of tracertm, not the project's error."""
+    import regex
+
+    try:
+        return compile_pattern(source, flags)
+    except regex.error as exc:
+        raise DefinitionError(f"regex cannot be matched by tracertm: {_one_line(exc)}", "warning") from None
 
 
 def _top_level_groups(source: str) -> list[int]:
@@ -315,8 +393,17 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
     except (re.error, TypeError, KeyError, AttributeError) as exc:
         raise DefinitionError(f"is not a valid {definition.kind} pattern ({_one_line(exc)})") from None
 
+    bounded = _bounded_parser(parser)
+
     def match(text: str) -> tuple[Argument, ...] | None:
-        found = parser.parse(text)
+        if bounded is None:
+            found = parser.parse(text)
+        else:
+            try:
+                matched = bounded.match(text, timeout=BUDGET)
+            except TimeoutError:
+                raise TooSlow(text) from None
+            found = parser.evaluate_result(matched) if matched is not None else None
         if found is None or not hasattr(found, "spans"):
             return None
         spans = sorted(found.spans.values())
@@ -327,6 +414,17 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
     head = head.replace("}}", "}")
     return Compiled(definition, match, _words(literal.split(" "), "{}"), head if sensitive else head.lower(),
                     not sensitive)
+
+
+def _bounded_parser(parser: Any) -> regex.Pattern[str] | None:
+    """The regex a ``parse`` parser matches with (its custom types' patterns included), for bounded matching:
+    ``parser.parse(text)`` is ``parser.evaluate_result(parser._match_re.match(text))``. None when this version of
+    ``parse`` no longer exposes it (then ``parser.parse`` is used, unbounded)."""
+    try:
+        own = parser._match_re
+        return compile_pattern(own.pattern, own.flags) if own is not None else None
+    except Exception:  # noqa: BLE001 - an internal of parse, or a pattern regex refuses: parse's own matching
+        return None
 
 
 def _one_line(exc: BaseException) -> str:

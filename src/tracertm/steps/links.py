@@ -16,14 +16,14 @@ parse keeps its rows, and its definitions are rebuilt from them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracertm.errors import ParseError
+from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
 from tracertm.steps.matching import StepIndex
@@ -40,6 +40,8 @@ class LinkStats:
     scenarios: int = 0
     rows: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    # Definitions skipped for running over their time budget (tracertm.steps.bounded), as warnings of the sync.
+    findings: list[Diagnostic] = field(default_factory=list)
 
 
 def _tables() -> tuple[Any, Any, Any, Any]:
@@ -100,6 +102,7 @@ def refresh(
         except DefinitionError:
             continue  # reported by the parse/check of its file; it matches nothing
     changed = set(changed_definitions)
+    slow: dict[str, tuple[StepDefinition, str]] = {}
 
     paths = sorted(set(changed_features))
     targets: set[uuid.UUID] = set()
@@ -119,18 +122,23 @@ def refresh(
                 select(links.c.scenario_id).where(links.c.step_definition_id.in_(sorted(changed_ids, key=str)))
             )}
         probe = StepIndex(c for c in compiled if c.definition.identity in changed)
+        slow = probe.slow
         if probe.compiled:
             for scenario_id, text in conn.execute(
                 select(links.c.scenario_id, links.c.step_text).where(links.c.project_id == project_id).distinct()
             ):
-                if scenario_id not in targets and any(c.match(text) is not None for c in probe.candidates(text)):
+                if scenario_id not in targets and any(
+                    probe.try_match(c, text) is not None for c in probe.candidates(text)
+                ):
                     targets.add(scenario_id)
     parsed_features = parsed_features or {}
     stats = LinkStats()
     if targets or changed:
         index = StepIndex(compiled)
+        index.slow.update(slow)
         stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, parsed_features)
         _usage_counts(conn, project_id)
+        stats.findings = [replace(d, severity="warning") for d in index.findings()]
     return stats
 
 
@@ -192,30 +200,78 @@ def _rematch(
     stats = LinkStats(scenarios=len(targets))
     for start in range(0, len(targets), _BATCH):
         conn.execute(delete(links).where(links.c.scenario_id.in_(targets[start : start + _BATCH])))
-    batch: list[dict[str, Any]] = []
+    key, write = _link_writer(conn)
+    project = key(project_id)
+    definitions = {identity: key(i) for identity, i in ids.items()}
+    batch: list[_Row] = []
     for scenario_id, uses in _uses(conn, targets, parsed):
+        scenario = key(scenario_id)
         for position, use in enumerate(uses):
             result = index.match(use)
             stats.statuses[result.status] = stats.statuses.get(result.status, 0) + 1
-            base = {"project_id": project_id, "scenario_id": scenario_id, "position": position, "line": use.line,
-                    "row_line": use.row_line, "keyword": use.keyword, "step_text": use.text,
-                    "status": result.status}
             if not result.matches:
-                batch.append(base | {"id": uuid.uuid4(), "step_definition_id": None, "arguments": []})
+                batch.append((project, scenario, None, position, use.line, use.row_line, use.keyword, use.text,
+                              result.status, []))
             for d, args in result.matches:
-                batch.append(base | {"id": uuid.uuid4(), "step_definition_id": ids[d.identity],
-                                     "arguments": [a.value for a in args]})
+                batch.append((project, scenario, definitions[d.identity], position, use.line, use.row_line,
+                              use.keyword, use.text, result.status, [a.value for a in args]))
             if len(batch) >= _BATCH:
-                conn.execute(insert(links), batch)
+                write(batch)
                 stats.rows += len(batch)
                 batch = []
     if batch:
-        conn.execute(insert(links), batch)
+        write(batch)
         stats.rows += len(batch)
     from tracertm.engine.links import write_scenario_links  # the trace links that follow the matches
 
     write_scenario_links(conn, project_id, "step", targets)
     return stats
+
+
+# One scenario_step_matches row without its id, in _COLUMNS order; its ids as the writer's ``key`` gives them.
+_Row = tuple[Any, Any, Any, int, int, "int | None", str, str, str, list[Any]]
+_COLUMNS = ("project_id", "scenario_id", "step_definition_id", "position", "line", "row_line", "keyword",
+            "step_text", "status", "arguments")
+
+
+def _link_writer(conn: Any) -> tuple[Callable[[uuid.UUID], Any], Callable[[list[_Row]], None]]:
+    """(key, write): ``key(id)`` is an id as rows carry it; ``write(rows)`` inserts rows of
+    ``scenario_step_matches`` (each with a new id) in one round trip.
+
+    A cold sync writes one row per executed step (hundreds of thousands on a large corpus), and SQLAlchemy's
+    per-row parameter processing costs about a third of that insert. On SQLite the rows go to the driver's
+    ``executemany`` in the form SQLAlchemy would store them (a ``Uuid`` as 32 hex digits, JSON as text); elsewhere
+    through SQLAlchemy Core (psycopg's batched inserts are fast already)."""
+    links, _, _, _ = _tables()
+    if conn.dialect.name != "sqlite":
+        statement = insert(links)
+
+        def core(rows: list[_Row]) -> None:
+            conn.execute(statement, [dict(zip(_COLUMNS, row), id=uuid.uuid4()) for row in rows])
+
+        return (lambda value: value), core
+    import json
+    import os
+
+    names = ("id", *_COLUMNS)
+    sql = f"INSERT INTO scenario_step_matches ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+    def driver(rows: list[_Row]) -> None:
+        fresh = os.urandom(16 * len(rows))
+        conn.exec_driver_sql(sql, [
+            (_uuid4_hex(fresh, i), *r[:9], json.dumps(r[9]) if r[9] else "[]") for i, r in enumerate(rows)
+        ])
+
+    return (lambda value: value.hex), driver
+
+
+def _uuid4_hex(random: bytes, i: int) -> str:
+    """The ``i``-th random (version 4) UUID of ``random`` as 32 hex digits: ``uuid.uuid4().hex`` without building
+    a ``UUID`` (its constructor is most of the cost)."""
+    b = bytearray(random[16 * i : 16 * i + 16])
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    return b.hex()
 
 
 def _usage_counts(conn: Any, project_id: uuid.UUID) -> None:

@@ -1,10 +1,12 @@
 """Match scenario steps against step definitions through an index, not N×M.
 
 A definition whose matches all start with a literal word (``the user {word} logs in``, ``^I have (\\d+)``) is filed
-under that first word and tried only on steps that start with its whole literal prefix (one string comparison).
+under that first word — its first two when it has two (``the user``) — and tried only on steps that start with its
+whole literal prefix (one string comparison).
 Any other definition is filed under one of the words its matches must contain (the rarest of them among all
 definitions) and tried on the steps containing that word; definitions that require no word at all (a pattern that
-is all parameters) are tried on every step. Keyword scoping is the framework's:
+is all parameters) are tried on every step. A definition whose pattern runs over its time budget is reported and
+tried no more (``findings``). Keyword scoping is the framework's:
 behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step`` definitions to
 any); cucumber-js, cucumber-jvm and cucumber-ruby ignore the keyword.
 """
@@ -16,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from tracertm.errors import Diagnostic
+from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.expressions import KEYWORD_SCOPED, Argument, Compiled
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.scenarios import StepUse
@@ -54,12 +58,15 @@ class StepIndex:
         self.compiled = list(compiled)
         frequency: Counter[str] = Counter(k for c in self.compiled for k in c.keys)
         self._by_first: dict[str, list[tuple[int, Compiled]]] = {}
+        self._by_two: dict[tuple[str, str], list[tuple[int, Compiled]]] = {}
         self._by_word: dict[str, list[tuple[int, Compiled]]] = {}
         self._always: list[tuple[int, Compiled]] = []
         for order, c in enumerate(self.compiled):
-            first, space, _ = c.prefix.partition(" ")
-            if first and (space or c.prefix == c.definition.pattern and c.definition.kind == "string"):
-                self._by_first.setdefault(first.lower(), []).append((order, c))
+            head = _head(c)
+            if len(head) >= 2:  # many definitions share a first word ("the", "I"): two words narrow it down
+                self._by_two.setdefault((head[0], head[1]), []).append((order, c))
+            elif head:
+                self._by_first.setdefault(head[0], []).append((order, c))
             elif c.keys:
                 word = min(c.keys, key=lambda k: (frequency[k], -len(k), k))
                 self._by_word.setdefault(word, []).append((order, c))
@@ -67,21 +74,46 @@ class StepIndex:
                 self._always.append((order, c))
         # Outlines, Backgrounds and common phrasing repeat texts: each (text, type) is matched once.
         self._seen: dict[tuple[str, str], tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]] = {}
+        # Definitions whose pattern ran over its time budget (tracertm.steps.bounded), with the step text: tried
+        # no more in this run.
+        self.slow: dict[str, tuple[StepDefinition, str]] = {}
+
+    def try_match(self, c: Compiled, text: str) -> tuple[Argument, ...] | None:
+        """``c.match(text)``, or None when ``c`` is (or just turned out) too slow to match."""
+        if c.definition.identity in self.slow:
+            return None
+        try:
+            return c.match(text)
+        except TooSlow:
+            self.slow[c.definition.identity] = (c.definition, text)
+            return None
+
+    def findings(self) -> list[Diagnostic]:
+        """One error per definition that ran over its time budget, at the definition's line."""
+        return [Diagnostic(d.path, d.line, d.column, slow_message(d.display_pattern, text))
+                for d, text in self.slow.values()]
 
     def candidates(self, text: str) -> list[Compiled]:
         """The definitions that could match ``text``, in definition order."""
         found: list[tuple[int, Compiled]] = list(self._always)
         lowered = text.lower()
         words = lowered.split(" ")
-        for pair in self._by_first.get(words[0], ()):
+        heads = self._by_first.get(words[0], ())
+        if len(words) > 1:
+            two = self._by_two.get((words[0], words[1]))
+            if two:
+                heads = [*heads, *two]
+        for pair in heads:
             c = pair[1]
             if (lowered if c.fold else text).startswith(c.prefix):
                 found.append(pair)
-        for word in set(words):
-            bucket = self._by_word.get(word)
-            if bucket:
-                found.extend(bucket)
-        found.sort(key=lambda pair: pair[0])
+        if self._by_word:
+            for word in set(words):
+                bucket = self._by_word.get(word)
+                if bucket:
+                    found.extend(bucket)
+        if len(found) > 1:
+            found.sort(key=lambda pair: pair[0])
         return [c for _, c in found]
 
     def match(self, use: StepUse) -> StepResult:
@@ -93,7 +125,7 @@ class StepIndex:
                 d = c.definition
                 if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != use.type:
                     continue
-                args = c.match(use.text)
+                args = self.try_match(c, use.text)
                 if args is not None:
                     found.append((d, args))
             matches = self._seen[key] = tuple(found)
@@ -103,3 +135,18 @@ class StepIndex:
 
     def match_all(self, uses: Iterable[StepUse]) -> list[StepResult]:
         return [self.match(u) for u in uses]
+
+
+def _head(c: Compiled) -> list[str]:
+    """The whole words (lower-case) every text ``c`` matches starts with: its literal prefix's words up to the last
+    space (all of them for an exact string)."""
+    words = c.prefix.split(" ")
+    if not (c.prefix == c.definition.pattern and c.definition.kind == "string"):
+        words = words[:-1]  # the last one may continue in the text ("I hav" of "I hav{e}")
+    head: list[str] = []
+    for word in words:
+        if not word:
+            break
+        head.append(word.lower())
+    return head
+

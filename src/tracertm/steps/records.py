@@ -20,7 +20,7 @@ from typing import Any
 
 from tracertm.errors import ParseError
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
-from tracertm.steps.model import STEP_PARSER_VERSION, StepDefinition
+from tracertm.steps.model import STEP_PARSER_VERSION, StepDefinition, StepFile
 
 STEP_KIND = "step_definition"  # the record kind and the file kind (as spec_revisions.entity_type names it)
 
@@ -63,6 +63,14 @@ def fields_of(d: StepDefinition) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class StepParseResult(ParseResult):
+    """A step file's records, with the ``StepFile`` they come from: sync's linking uses it (definitions and
+    parameter types) instead of reading and parsing the file again."""
+
+    step_file: StepFile | None = None
+
+
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
     """One step file as sync records; ``ParseError`` when the file or any definition in it cannot be read."""
     from tracertm.steps.parsing import parse_step_file
@@ -71,4 +79,4 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
     if step_file.errors:
         raise ParseError.from_diagnostics(list(step_file.errors))
     records = tuple(StepRecord(STEP_KIND, d.identity, fields_of(d), d.line) for d in step_file.definitions)  # type: ignore[arg-type]
-    return ParseResult(path, STEP_KIND, records, step_file.warnings)  # type: ignore[arg-type]
+    return StepParseResult(path, STEP_KIND, records, step_file.warnings, step_file)  # type: ignore[arg-type]

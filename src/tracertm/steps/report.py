@@ -125,6 +125,8 @@ def build_report(
         uses = features[p]
         if not isinstance(uses, ParseError):
             report.results.extend(index.match_all(uses))
+    report.errors.extend(index.findings())
+    report.broken.update(index.slow)
     return report
 
 

@@ -1,0 +1,168 @@
+"""A moved step file keeps its definitions (identity ``file::function``): ``git mv`` — also with small edits — is a
+``moved`` revision of the same rows (same ids, usage and links kept; the version moves only when a pattern
+changed), following ``engine.moves``'s rules for other kinds; a definition added or removed in the same commit is
+created or deleted on its own. Sync and backfill agree, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from conftest import GitRepo
+from tracertm import db
+from tracertm.engine.sync import sync
+from tracertm.history.backfill import backfill
+from tracertm.models import ScenarioStepMatch, SpecRevision, StepDefinition
+
+FEATURE = """\
+Feature: Basket
+  Scenario: add
+    Given an empty basket
+    When I add 2 "apples"
+    Then the basket holds 2 items
+"""
+STEPS = r"""const { Given, When, Then } = require('@cucumber/cucumber');
+
+Given('an empty basket', function empty() {});
+
+When('I add {int} {string}', function add(n, what) {
+  // adds n of what
+});
+
+Then(/^the basket holds (\d+) items?$/, function holds(n) {});
+
+Then('the basket is emptied', function emptied() {});
+
+Then('the basket is saved', () => {});
+"""
+OLD = "features/step_definitions/basket.js"
+NEW = "features/step_definitions/shop/basket.js"
+LAST = "features/step_definitions/checkout.js"
+
+
+def _edited(text: str) -> str:
+    """Small edits with the move: a body edited, one definition removed, one added, one pattern changed."""
+    return (text.replace("// adds n of what", "// adds n pieces of what")
+            .replace("Then('the basket is emptied', function emptied() {});\n", "")
+            .replace("items?$/", "items?\\.?$/")
+            + "\nThen('the basket is paid', function paid() {});\n")
+
+
+def _mv(repo: GitRepo, old: str, new: str) -> None:
+    (repo.path / new).parent.mkdir(parents=True, exist_ok=True)
+    repo.git("mv", old, new)
+
+
+def _history(repo: GitRepo) -> None:
+    repo.write("features/basket.feature", FEATURE)
+    repo.write(OLD, STEPS)
+    repo.commit("steps", date="2024-01-01T09:00:00+00:00")
+    _mv(repo, OLD, NEW)
+    repo.commit("pure move", date="2024-01-02T09:00:00+00:00")
+    _mv(repo, NEW, LAST)
+    repo.write(LAST, _edited(STEPS))
+    repo.commit("move with small edits", date="2024-01-03T09:00:00+00:00")
+
+
+def _rows(engine: Any) -> dict[str, tuple[Any, ...]]:
+    with db.session(engine) as session:
+        rows = session.scalars(select(StepDefinition).execution_options(include_deleted=True)).all()
+        return {r.step_number: (r.id, r.version, r.usage_count, r.deleted_at is not None, r.source_path)
+                for r in rows}
+
+
+def _changes(engine: Any) -> list[tuple[str, str, int, Any]]:
+    with db.session(engine) as session:
+        rows = session.execute(
+            select(SpecRevision.number, SpecRevision.change, SpecRevision.version, SpecRevision.entity_id)
+            .where(SpecRevision.entity_type == "step_definition")
+            .order_by(SpecRevision.number, SpecRevision.version, SpecRevision.change)
+        ).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _final_state(engine: Any, before: dict[str, tuple[Any, ...]] | None = None) -> None:
+    rows = _rows(engine)
+    live = {n: r for n, r in rows.items() if not r[3]}
+    assert {n: r[1] for n, r in live.items()} == {
+        f"{LAST}::empty": 1, f"{LAST}::add": 1, f"{LAST}::then(the basket is saved)": 1,
+        f"{LAST}::holds": 2,  # its pattern changed with the move: one new version
+        f"{LAST}::paid": 1,
+    }
+    assert all(r[4] == LAST for r in live.values())
+    # The one removed with the move is deleted at its last place; nothing else is.
+    assert [n for n, r in rows.items() if r[3]] == [f"{NEW}::emptied"]
+    changes = _changes(engine)
+    holds_id = live[f"{LAST}::holds"][0]
+    assert sorted((v, c, n) for n, c, v, i in changes if i == holds_id) == [
+        (1, "created", f"{OLD}::holds"), (1, "moved", f"{NEW}::holds"), (2, "moved", f"{LAST}::holds")]
+    assert {c for _, c, _, _ in changes} == {"created", "moved", "deleted"}
+    assert sorted(n for n, c, _, _ in changes if c == "created") == [
+        f"{OLD}::add", f"{OLD}::emptied", f"{OLD}::empty", f"{OLD}::holds", f"{OLD}::then(the basket is saved)",
+        f"{LAST}::paid"]
+    if before is not None:  # the same rows as before the moves
+        for name in ("add", "empty", "holds", "then(the basket is saved)"):
+            assert live[f"{LAST}::{name}"][0] == before[f"{OLD}::{name}"][0]
+
+
+def test_sync_follows_a_moved_step_file(git_repo: GitRepo, database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        git_repo.write("features/basket.feature", FEATURE)
+        git_repo.write(OLD, STEPS)
+        git_repo.commit("steps")
+        sync(git_repo.path, engine=engine)
+        before = _rows(engine)
+        with db.session(engine) as session:
+            links_before = sorted((m.step_text, m.step_definition_id) for m in session.scalars(select(ScenarioStepMatch)))
+
+        _mv(git_repo, OLD, NEW)
+        git_repo.commit("pure move")
+        moved = sync(git_repo.path, engine=engine)
+        assert moved.counts["step_definition"] | {"unchanged": 0} == {
+            "created": 0, "updated": 0, "deleted": 0, "restored": 0, "moved": 5, "unchanged": 0, "errors": 0}
+        after = _rows(engine)
+        assert {n.split("::")[1]: r[:4] for n, r in after.items()} == {
+            n.split("::")[1]: r[:4] for n, r in before.items()}, "same rows, versions and usage counts"
+        with db.session(engine) as session:
+            links_after = sorted((m.step_text, m.step_definition_id) for m in session.scalars(select(ScenarioStepMatch)))
+        assert links_after == links_before
+
+        _mv(git_repo, NEW, LAST)
+        git_repo.write(LAST, _edited(STEPS))
+        git_repo.commit("move with small edits")
+        edited = sync(git_repo.path, engine=engine)
+        counts = edited.counts["step_definition"]
+        assert (counts["moved"], counts["created"], counts["deleted"]) == (4, 1, 1)
+        _final_state(engine, before)
+    finally:
+        engine.dispose()
+
+
+def test_backfill_follows_a_moved_step_file_like_sync(git_repo: GitRepo, database_url: str) -> None:
+    _history(git_repo)
+    engine = db.make_engine(database_url)
+    try:
+        backfill(git_repo.path, engine=engine, project="p")
+        _final_state(engine)
+    finally:
+        engine.dispose()
+
+
+def test_a_moved_and_rewritten_step_file_is_not_a_move(git_repo: GitRepo, database_url: str) -> None:
+    """Below git's 50% similarity a new file is a new file: its definitions are new even where names repeat."""
+    engine = db.make_engine(database_url)
+    try:
+        git_repo.write(OLD, STEPS)
+        git_repo.commit("steps")
+        sync(git_repo.path, engine=engine)
+        git_repo.remove(OLD)
+        git_repo.write(LAST, "const { Given } = require('@cucumber/cucumber');\n"
+                             "Given('a wholly new step', function empty() {});\n")
+        git_repo.commit("rewritten")
+        result = sync(git_repo.path, engine=engine)
+        counts = result.counts["step_definition"]
+        assert (counts["moved"], counts["created"], counts["deleted"]) == (0, 1, 5)
+    finally:
+        engine.dispose()
