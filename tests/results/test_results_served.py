@@ -4,13 +4,7 @@ in. The server is stopped in the fixture even when the test fails."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,18 +12,13 @@ import httpx
 import pytest
 
 from conftest import GitRepo
+from served import serve
 from tracertm import db, tokens
 from tracertm.engine.sync import sync
 
 HERE = Path(__file__).parent
-STARTUP_S = 60.0
 LIMIT = 200_000
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -44,36 +33,8 @@ def served(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[str, str]]:
     with db.session(engine) as session, session.begin():
         token, _ = tokens.create(session, "write", "ci")
     engine.dispose()
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracertm", "serve", "--port", str(port), "--database-url", url,
-         "--path", str(git_repo.path), "--max-report-size", str(LIMIT)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"tracertm serve exited with {proc.returncode}: {(tmp_path / 'serve.log').read_text()}")
-            try:
-                if httpx.get(f"{base}/api/v1/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"tracertm serve did not answer within {STARTUP_S}s")
-            time.sleep(0.05)  # polling interval, not a guess at how long start-up takes
+    with serve(url, git_repo.path, tmp_path / "serve.log", "--max-report-size", str(LIMIT)) as base:
         yield base, token
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_upload_to_a_served_api(served: tuple[str, str], git_repo: GitRepo) -> None:

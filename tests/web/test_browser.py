@@ -11,25 +11,20 @@ Skipped when Chromium is absent, unless ``TRACERTM_REQUIRE_BROWSER=1`` (CI), whe
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from webproject import EDITED_WORDS, Built, build
 
 from conftest import GitRepo
+from served import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-STARTUP_S = 60.0
 MIN_CONTRAST = 4.5
 PAGES = [
     "/", "/projects/sample", "/projects/sample/adrs", "/projects/sample/adrs/ADR-0006",
@@ -55,11 +50,6 @@ def _need_browser() -> None:
         pytest.skip(why)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
@@ -79,36 +69,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Buil
         repo.git("config", "commit.gpgsign", "false")
         url = f"sqlite:///{work / 'served.db'}"
         built = build(repo, url)
-        port = _free_port()
-        log_path = work / "serve.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tracertm", "serve", "--port", str(port), "--database-url", url,
-                 "--path", str(repo.path)],
-                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-            base = f"http://127.0.0.1:{port}"
-            try:
-                deadline = time.monotonic() + STARTUP_S
-                while True:
-                    if proc.poll() is not None:
-                        pytest.fail(f"tracertm serve exited with {proc.returncode}: {log_path.read_text()}")
-                    try:
-                        if httpx.get(f"{base}/api/v1/healthz", timeout=2).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"tracertm serve did not answer within {STARTUP_S}s")
-                    time.sleep(0.05)  # polling interval, not a guess at how long start-up takes
-                yield base, built
-            finally:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        with serve(url, repo.path, work / "serve.log") as base:
+            yield base, built
 
 
 @pytest.fixture(scope="module")
