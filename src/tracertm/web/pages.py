@@ -133,26 +133,24 @@ def supersede_chain(repo: Records, project: Project, adr: Any, limit: int = 50) 
         return ChainLink(row.adr_number, row.title, str(row.status), current)
 
     seen = {adr.id}
-    before: list[ChainLink] = []
-    row = adr
-    while row is not None and row.supersedes and len(before) < limit:
-        older = find(row.supersedes)
-        if older is not None and older.id in seen:
-            break
-        before.insert(0, link(older, row.supersedes))
-        if older is not None:
-            seen.add(older.id)
-        row = older
-    after: list[ChainLink] = []
-    row = adr
-    while row is not None and row.superseded_by and len(after) < limit:
-        newer = find(row.superseded_by)
-        if newer is not None and newer.id in seen:
-            break
-        after.append(link(newer, row.superseded_by))
-        if newer is not None:
-            seen.add(newer.id)
-        row = newer
+
+    def walk(field: str) -> list[ChainLink]:
+        """Links from ``adr`` along ``field`` (nearest first); ``seen`` is shared so the two directions meet once."""
+        out: list[ChainLink] = []
+        row = adr
+        while row is not None and getattr(row, field) and len(out) < limit:
+            number = getattr(row, field)
+            nxt = find(number)
+            if nxt is not None and nxt.id in seen:
+                break
+            out.append(link(nxt, number))
+            if nxt is not None:
+                seen.add(nxt.id)
+            row = nxt
+        return out
+
+    before = walk("supersedes")[::-1]
+    after = walk("superseded_by")
     chain = [*before, link(adr, adr.adr_number, current=True), *after]
     return chain if len(chain) > 1 else []
 
