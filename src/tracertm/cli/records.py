@@ -185,19 +185,43 @@ def _list(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _step_definition(session: Session, project: Project, ident: str) -> Any:
+    """The step definition ``ident`` names (``STEP-n``, ``file::function``), or None: test case ids such as
+    ``tests/test_a.py::test_b`` have the same shape, so a miss falls through to the other kinds."""
+    from tracertm.steps.queries import find_definition, looks_like_step
+
+    return find_definition(session, project, ident) if looks_like_step(ident) else None
+
+
+def _find(session: Session, project: Project, ident: str) -> tuple[Any, Any]:
+    """Any other record ``ident`` names; a ``STEP-n`` that names nothing gets the step definitions' hint."""
+    from tracertm.repositories import find_any
+    from tracertm.repositories.errors import NotFound
+    from tracertm.steps.queries import looks_like_step
+
+    try:
+        return find_any(session, project, ident)
+    except NotFound:
+        if not looks_like_step(ident):
+            raise
+        raise NotFound(f"{ident}: no step definition or test case with this id in project {project.name}; see "
+                       "'tracertm steps' or 'tracertm list test-cases' (ids are STEP-n, file::function or the "
+                       "test's id)") from None
+
+
 def _show(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.repositories import Records, find_any
+    from tracertm.repositories import Records
     from tracertm.schemas.records import to_read
 
-    from tracertm.steps.queries import looks_like_step, scenario_steps
+    from tracertm.steps.queries import scenario_steps
 
     with open_project(args) as (session, project):
-        if looks_like_step(args.id) and not args.at:
+        if not args.at and _step_definition(session, project, args.id) is not None:
             from tracertm.cli.steps import show_definition
 
             return show_definition(args, session, project)
-        k, row = find_any(session, project, args.id)
+        k, row = _find(session, project, args.id)
         if args.at:
             return _show_at(args, session, project, k.name, row)
         repo = Records(session, k)
@@ -285,18 +309,15 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
 
 def _history(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.repositories import Records, find_any
+    from tracertm.repositories import Records
     from tracertm.repositories.records import revision_read
 
-    from tracertm.steps.queries import looks_like_step
-
     with open_project(args) as (session, project):
-        if looks_like_step(args.id):
-            from tracertm.cli.steps import find_definition
-
-            k, row = Records(session, "step_definition").kind, find_definition(session, project, args.id)
+        definition = _step_definition(session, project, args.id)
+        if definition is not None:
+            k, row = Records(session, "step_definition").kind, definition
         else:
-            k, row = find_any(session, project, args.id)
+            k, row = _find(session, project, args.id)
         revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
         if args.format == "json":
             print(output.to_json([r.model_dump(mode="json") for r in revisions]))
