@@ -241,7 +241,7 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
     check(git_repo.path, cache=False)
     assert not cache.exists()
     check(git_repo.path)
-    files = json.loads(cache.read_text())["files"]
+    files = _cached_files(git_repo)
     assert sorted(files) == [
         "contracts/payments.yaml",
         "docs/adr/0001-use-git.md",
@@ -251,20 +251,45 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
     assert all(entry.split("\n")[0].endswith("\t1") for entry in files.values()), "a full check stores exact sketches"
     assert files["features/login.feature"].split("\n")[1:] == ["FEAT-1\t3\ttag\tADR-0002\t1"]  # ref on line 1
 
-    cache.write_text("{not json")
-    git_repo.git("rm", "-q", "docs/adr/0002-use-postgres.md")
-    assert not check(git_repo.path, staged=True).ok
-    assert "docs/adr/0002-use-postgres.md" not in json.loads(cache.read_text())["files"], "rewritten, pruned"
+    intact = cache.read_bytes()
+    for damaged in (b"{not json", intact[:-7], intact[:12] + b"x" + intact[13:], b""):
+        cache.write_bytes(damaged)
+        git_repo.git("rm", "-q", "--cached", "docs/adr/0002-use-postgres.md")
+        assert not check(git_repo.path, staged=True).ok, "a damaged cache is ignored: the check sketches the blobs"
+        assert "docs/adr/0002-use-postgres.md" not in _cached_files(git_repo), "rewritten, pruned"
+        git_repo.git("add", "docs/adr/0002-use-postgres.md")
+    # An earlier tracertm's JSON cache is removed when the cache is written.
+    legacy = git_repo.path / ".git" / "tracertm-check-cache.json"
+    legacy.write_text("{}")
+    git_repo.git("rm", "-q", "--cached", "docs/adr/0002-use-postgres.md")
+    check(git_repo.path, staged=True)
+    assert legacy.exists(), "the cache was already up to date: not written"
+    git_repo.write("features/login.feature", git_repo.read("features/login.feature") + "\n")
+    git_repo.git("add", "features/login.feature")
+    check(git_repo.path, staged=True)
+    assert not legacy.exists() and cache.exists()
+
+
+def _cached_files(git_repo: GitRepo) -> dict[str, str]:
+    """Root-relative path → encoded sketch, as the cache holds them."""
+    from tracertm.check_cache import CheckCache
+    from tracertm.checker import _locate_cache
+    from tracertm.engine.scan import Location
+
+    cache = _locate_cache(Location.find(git_repo.path), load_settings(git_repo.path))
+    assert isinstance(cache, CheckCache) and cache.keys, "the cache loads"
+    return {key.partition("\t")[2]: text for key, text in zip(cache.keys, cache.texts)}
 
 
 def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
     """The cache's identity index is updated, never rebuilt, by hook runs: after any sequence of changes it must
     equal the index rebuilt from scratch, and hook verdicts must not depend on how warm the cache is."""
-    from tracertm.checker import _Cache, _Claims
+    from tracertm.check_cache import Claims
+    from tracertm.checker import _locate_cache
     from tracertm.engine.scan import Location
 
     def rebuilt() -> dict[str, list[str]]:
-        claims = _Claims()
+        claims = Claims()
         for line in git_repo.git("ls-files", "-s").splitlines():
             meta, path = line.split("\t")
             kind = settings.kind_of(path)
@@ -277,8 +302,8 @@ def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
         return {k: sorted(v) for k, v in claims.owners.items()}
 
     def cached() -> dict[str, list[str]]:
-        cache = _Cache.locate(Location.find(git_repo.path), settings)
-        return {k: sorted(v) for k, v in cache.claims.items()}
+        cache = _locate_cache(Location.find(git_repo.path), settings)
+        return {k: sorted(v) for k, v in cache.claims.owners.items()}
 
     _seed(git_repo)
     settings = load_settings(git_repo.path)

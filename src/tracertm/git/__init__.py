@@ -36,6 +36,7 @@ from tracertm.git.tree import (
     index_blobs,
     index_changes,
     index_entries,
+    index_listing,
     tree_entries,
     worktree_status,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "index_blobs",
     "index_changes",
     "index_entries",
+    "index_listing",
     "is_shallow",
     "merge_authors",
     "origin_url",

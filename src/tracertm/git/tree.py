@@ -3,7 +3,6 @@ commit will hold) and in the work tree (blob ids computed by git, filters applie
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,6 +12,8 @@ from tracertm.git.process import pathspecs, run
 
 def blob_id(data: bytes) -> str:
     """git's blob id of ``data`` (what ``git hash-object`` prints)."""
+    import hashlib  # not at the top: a pre-commit hook never hashes
+
     header = b"blob %d\0" % len(data)
     return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
 
@@ -59,6 +60,13 @@ def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, s
             mode, sha, _stage = meta.split(" ")
             blobs[path] = (mode, sha)
     return blobs
+
+
+def index_listing(root: Path, prefixes: tuple[str, ...]) -> str:
+    """The index under ``prefixes`` as git lists it: ``mode blob stage<TAB>path`` per entry, each ended by a NUL
+    (``git ls-files -s -z``, decoded once). For a caller that compares listings as wholes (``check --staged``
+    against its cache) instead of looking at every entry."""
+    return run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)).decode("utf-8", "surrogateescape")
 
 
 def tree_entries(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, Entry]:
