@@ -7,6 +7,7 @@ Every verb is a thin shell over a library function; heavy modules are imported i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -32,6 +33,31 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every argument it adds, and without a width the formatter imports shutil
+        # (and with it bz2 and lzma) to ask for the terminal's: 3 ms of a pre-commit hook's start-up.
+        formatter: Callable[..., argparse.HelpFormatter] = self.formatter_class  # every one takes a width
+        return formatter(prog=self.prog, width=_help_width())
+
+
+_width: list[int] = []
+
+
+def _help_width() -> int:
+    """What argparse would use: ``$COLUMNS``, else the terminal's width, else 80; less 2 (shutil's rules)."""
+    if not _width:
+        try:
+            columns = int(os.environ.get("COLUMNS", "0"))
+        except ValueError:
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                columns = 0
+        _width.append((columns or 80) - 2)
+    return _width[0]
 
 
 def _common(traceback_only: bool = False) -> _Parser:
