@@ -7,6 +7,7 @@ Every verb is a thin shell over a library function; heavy modules are imported i
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -464,6 +465,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     show_traceback = "--traceback" in argv
     try:
         args = build_parser(_verb(argv)).parse_args(argv)
+        if not _hook_check(args):
+            gc.enable()  # see ``run``
         handler: Handler = args.func
         return handler(args)
     except SystemExit as exc:  # --help and --version
@@ -494,6 +497,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _hook_check(args: argparse.Namespace) -> bool:
+    """``check --staged`` as a pre-commit hook runs it (``--all`` checks everything)."""
+    return args.verb == "check" and args.staged and not args.all_files
+
+
 def run() -> NoReturn:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The garbage collector is off until the command line is parsed, and stays off for ``check --staged``: a
+    pre-commit hook lives for a tenth of a second and makes no reference cycles worth collecting, while collection
+    passes over the thousands of objects of its imports and of the check cache cost it 5 ms. Every other command
+    runs with it on."""
+    gc.disable()
     sys.exit(main())
