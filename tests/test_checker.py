@@ -334,6 +334,89 @@ def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
     assert verdicts == [0, 0, 0, 0, 1, 0], "removing ADR-0001 breaks nothing but ADR-0002's 'Related to ADR-0001'"
 
 
+@pytest.mark.parametrize("root", ["", "project/"])
+def test_warm_cache_gives_the_verdicts_of_no_cache_through_links_modes_renames_and_deletions(
+    git_repo: GitRepo, root: str
+) -> None:
+    """Hook mode compares the index listing with the cache as sets of keys. Whatever the change — a mode change
+    alone, a link whose target changes, a rename, a deletion, a new duplicate — a warm cache must give exactly the
+    findings of no cache at all, and leave the cache as a check from scratch would (same claims)."""
+    from tracertm.checker import _locate_cache
+    from tracertm.engine.scan import Location
+
+    spec_root = git_repo.path / root
+    git_repo.write(root + "docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write(root + "docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL", extra="\nRelated to ADR-0001\n"))
+    git_repo.write(root + "contracts/payments.yaml", contract(1, "Payments"))
+    git_repo.write(root + "shared/orders.yaml", contract(2, "Orders"))
+    (spec_root / "contracts/orders.yaml").symlink_to("../shared/orders.yaml")
+    git_repo.write(root + "features/login.feature", "@ADR-2\n" + feature(1, "Login"))
+    git_repo.write("elsewhere/notes.md", "# not a spec of the project\n")
+    git_repo.commit("seed")
+    check(spec_root)  # the exact cache of the work tree (= HEAD)
+
+    def chmod() -> None:
+        (spec_root / "docs/adr/0001-use-git.md").chmod(0o755)
+
+    def relink(target: str) -> None:
+        (spec_root / "contracts/orders.yaml").unlink()
+        (spec_root / "contracts/orders.yaml").symlink_to(target)
+
+    steps = [
+        chmod,  # a mode change alone is no change
+        lambda: git_repo.write(root + "shared/orders.yaml", contract(3, "Orders")),  # outside the spec folders
+        lambda: (git_repo.write(root + "shared/copy.yaml", contract(1, "Copy")), relink("../shared/copy.yaml")),
+        lambda: relink("../shared/orders.yaml"),
+        lambda: git_repo.git("mv", root + "features/login.feature", root + "features/sign-in.feature"),
+        lambda: git_repo.write(root + "features/extra.feature", "@ADR-7\n" + feature(5, "Extra")),  # dangling
+        lambda: git_repo.remove(root + "features/extra.feature"),
+        lambda: git_repo.remove(root + "docs/adr/0001-use-git.md"),  # ADR-0002 refers to it
+        lambda: git_repo.write(root + "docs/adr/0001-use-git.md", adr(1, "Use git, again")),
+    ]
+    # What main's checker (the JSON cache, path by path) reported for these steps: the same, verdict for verdict.
+    # (A link changed by the commit must resolve inside the spec folders listed for the hook.)
+    expected = {
+        2: [("contracts/orders.yaml", "symbolic link to '../shared/copy.yaml' does not resolve to a file in the repository")],
+        3: [("contracts/orders.yaml", "symbolic link to '../shared/orders.yaml' does not resolve to a file in the repository")],
+        5: [("features/extra.feature", "tag refers to ADR-0007")],
+        7: [("docs/adr/0002-use-postgres.md", "related_adrs refers to ADR-0001")],
+    }
+    checked = [0, 0, 4, 4, 4, 5, 4, 3, 4]
+    settings = load_settings(spec_root)
+    for index, step in enumerate(steps):
+        step()
+        git_repo.git("add", "-A")
+        cache = git_repo.path / ".git" / CACHE_NAME
+        warm = check(spec_root, staged=True)
+        warm_claims = _locate_cache(Location.find(spec_root), settings).claims.owners
+        kept = cache.read_bytes()  # as this hook run left it: the next step starts from it
+        cache.unlink()
+        cold = check(spec_root, staged=True)
+        cold_claims = _locate_cache(Location.find(spec_root), settings).claims.owners
+        uncached = check(spec_root, staged=True, cache=False)
+        assert (warm.errors, warm.warnings) == (cold.errors, cold.warnings) == (uncached.errors, uncached.warnings), index
+        assert warm.files_checked == cold.files_checked == uncached.files_checked, index
+        if cache.exists():  # (a change the check has nothing to read for leaves no cache behind)
+            assert {k: sorted(v) for k, v in warm_claims.items()} == {k: sorted(v) for k, v in cold_claims.items()}
+        cache.write_bytes(kept)
+        assert [(e.path, e.message.split(";")[0].split(",")[0]) for e in warm.errors] == expected.get(index, []), index
+        assert warm.files_checked == checked[index], index
+        git_repo.commit(f"step {index}")
+
+
+def test_cache_is_written_only_when_it_changes(git_repo: GitRepo) -> None:
+    _seed(git_repo)
+    check(git_repo.path)
+    git_repo.write("features/login.feature", "@ADR-2\n" + feature(1, "Log in"))
+    git_repo.git("add", "-A")
+    cache = git_repo.path / ".git" / CACHE_NAME
+    check(git_repo.path, staged=True)
+    written = cache.stat()
+    for _ in range(2):
+        assert check(git_repo.path, staged=True).ok
+        assert (cache.stat().st_ino, cache.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+
 def test_sketches_agree_with_the_parsers() -> None:
     """The regex sketch finds the parsers' identities for every real-world fixture, and a superset of the ADR
     references (so that confirming by a parse can only remove suspects, never miss one)."""
