@@ -470,3 +470,22 @@ def test_check_staged_never_imports_sqlalchemy(git_repo: GitRepo) -> None:
     assert timing.returncode == 0, timing.stderr
     imported = {line.split("|")[-1].strip() for line in timing.stderr.splitlines() if line.startswith("import time:")}
     assert "tracertm.checker" in imported and not {m for m in imported if m.startswith("sqlalchemy")}
+
+
+def test_hook_process_flushes_its_output_and_exit_code_before_its_fast_exit(git_repo: GitRepo) -> None:
+    """``check --staged`` ends its process without interpreter teardown (tracertm.cli.run): everything it printed,
+    to a pipe (fully buffered), still arrives, and its exit code is the verdict's."""
+    _seed(git_repo)
+    for n in range(3, 60):
+        git_repo.write(f"features/f{n}.feature", f"@ADR-{n + 100}\n" + feature(n, f"Feature {n}"))
+    git_repo.git("add", "-A")
+    for fmt in ("text", "json"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tracertm", "check", "--staged", "--format", fmt],
+            cwd=git_repo.path, capture_output=True, text=True, check=False, timeout=120,
+        )
+        assert proc.returncode == 1, proc.stderr
+        if fmt == "json":
+            assert len(json.loads(proc.stdout)["errors"]) == 57
+        else:
+            assert len(proc.stdout.splitlines()) == 57 and "57 errors" in proc.stderr
