@@ -96,6 +96,7 @@ class CheckCache:
         self._claim_columns: tuple[str, str] = ("", "")  # as read, written back when the claims did not change
         self._key_set: set[str] | None = None
         self._position: dict[str, int] | None = None
+        self._lookups = 0
         self.dirty = False
 
     @classmethod
@@ -155,6 +156,9 @@ class CheckCache:
         if key not in self.key_set:
             return None
         if self._position is None:
+            self._lookups += 1
+            if self._lookups <= 8:  # a hook looks up a few keys: a scan in C beats building the index of all
+                return self.texts[self.keys.index(key)]
             self._position = dict(zip(self.keys, range(len(self.keys))))
         return self.texts[self._position[key]]
 
@@ -230,6 +234,7 @@ class CheckCache:
         self.texts = list(entries.values())
         self.steps = steps
         self._key_set = self._position = None
+        self._lookups = 0
         if claims is not self.claims or claims.changed:
             self._claim_columns = ("", "")
         self.claims = claims

@@ -230,16 +230,23 @@ def _strip(entries: Mapping[str, _T], prefix: str) -> dict[str, _T]:
     return {p[len(prefix) :]: v for p, v in entries.items() if p.startswith(prefix)}
 
 
-@dataclass(frozen=True)
 class _Index:
     """What hook mode read from git, for the step checks that follow: the spec files the commit changes (path →
     (blob in HEAD, blob in the index)), the index listing (path → (mode, blob id)); both root-relative; and
     whether the step checks can have anything to say (``steps``: the index holds a step file or the commit
-    removes one)."""
+    removes one). A plain class: a dataclass costs a hook's import a fraction of a millisecond."""
 
-    diff: Mapping[str, tuple[str | None, str | None]]
-    listing: Mapping[str, tuple[str, str]]
-    steps: bool = True
+    __slots__ = ("diff", "listing", "steps")
+
+    def __init__(
+        self,
+        diff: Mapping[str, tuple[str | None, str | None]],
+        listing: Mapping[str, tuple[str, str]],
+        steps: bool = True,
+    ) -> None:
+        self.diff = diff
+        self.listing = listing
+        self.steps = steps
 
 
 class _Listing:
