@@ -6,7 +6,7 @@ Generates a deterministic repository with ``git fast-import`` (full: 2,000 ADRs,
 cross-referenced; smoke: 100 of each), stages one edited feature, and times ``python -m tracertm check --staged``
 as a subprocess (interpreter start-up included), median of a few runs:
 
-- *warm*: the blob-id cache (``.git/tracertm-check-cache.json``) holds ``HEAD`` — what every commit after the
+- *warm*: the check cache (``.git/tracertm-check-cache``) holds ``HEAD`` — what every commit after the
   first sees (the cache is restored before each run, so each run also pays for rewriting it);
 - *cold*: no cache at all (first commit after a clone): unchanged files are sketched by regular expressions.
 
@@ -35,7 +35,7 @@ from typing import Any
 
 TARGET_WARM_S = 0.15  # issue 18: a pre-commit hook at git's speed (was 0.5)
 TARGET_COLD_S = 1.0
-CACHE = Path(".git") / "tracertm-check-cache.json"
+CACHE = Path(".git") / "tracertm-check-cache"  # tracertm.check_cache.CACHE_NAME
 
 
 def _adr(n: int) -> str:

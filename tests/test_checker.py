@@ -404,6 +404,35 @@ def test_warm_cache_gives_the_verdicts_of_no_cache_through_links_modes_renames_a
         git_repo.commit(f"step {index}")
 
 
+def test_files_that_are_not_specs_are_classified_once(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default step globs (``**/conftest.py``) make the hook list the whole index: its code files are
+    classified on the first hook run and remembered (by index entry), not classified again on every commit."""
+    from tracertm.config import Settings
+
+    _seed(git_repo)
+    for n in range(30):
+        git_repo.write(f"src/app/module{n}.py", f"VALUE = {n}\n")
+    git_repo.commit("code")
+    check(git_repo.path)
+    for title in ("Log in", "Sign in"):
+        git_repo.write("features/login.feature", "@ADR-2\n" + feature(1, title))
+        git_repo.git("add", "-A")
+        if title == "Log in":
+            assert check(git_repo.path, staged=True).ok  # classifies the code once
+            continue
+        asked: list[str] = []
+        classify = Settings.kind_of
+        monkeypatch.setattr(Settings, "kind_of", lambda self, path: asked.append(path) or classify(self, path))
+        assert check(git_repo.path, staged=True).ok
+        assert [p for p in asked if p.startswith("src/")] == []
+    git_repo.write("src/app/module1.py", "VALUE = 'changed'\n")  # a changed code file: its path is known
+    git_repo.write("src/app/new.py", "VALUE = 'new'\n")  # a new one: classified, once
+    git_repo.git("add", "-A")
+    asked.clear()
+    assert check(git_repo.path, staged=True).ok
+    assert [p for p in asked if p.startswith("src/")] == ["src/app/new.py"]
+
+
 def test_cache_is_written_only_when_it_changes(git_repo: GitRepo) -> None:
     _seed(git_repo)
     check(git_repo.path)

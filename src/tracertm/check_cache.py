@@ -10,7 +10,9 @@ when loaded. Nothing is decoded per file until a rule needs that file:
   link's key holds its target's blob and ``L`` for the stage, which no listing prints: links are always looked at;
 - ``texts``: the sketch of each, aligned with ``keys`` (:meth:`CheckCache.encode`);
 - the claims index as two aligned columns, identity and path, one row per claimant (:class:`Claims`);
-- ``steps``: the keys of step-definition files (whether the index holds any decides whether steps are checked).
+- ``steps``: the keys of step-definition files (whether the index holds any decides whether steps are checked);
+- ``ignored``: the keys of index entries under the spec folders that are not spec files (the default step globs
+  list the whole repository: its code is classified once, not on every commit).
 
 The file is dropped whole when tracertm, the parser version, the parser options, the spec paths or the spec root
 change (so a cached kind is still the path's kind); it is written atomically, only when it changed, behind a magic
@@ -92,6 +94,7 @@ class CheckCache:
         self.keys: list[str] = []
         self.texts: list[str] = []
         self.steps: set[str] = set()
+        self.ignored: set[str] = set()
         self.claims = Claims()
         self._claim_columns: tuple[str, str] = ("", "")  # as read, written back when the claims did not change
         self._key_set: set[str] | None = None
@@ -125,7 +128,7 @@ class CheckCache:
         except (ValueError, EOFError, TypeError):
             return cache
         if not (
-            isinstance(payload, tuple) and len(payload) == 7 and payload[0] == _FORMAT and payload[1] == key
+            isinstance(payload, tuple) and len(payload) == 8 and payload[0] == _FORMAT and payload[1] == key
             and all(isinstance(x, str) for x in payload[2:])
         ):
             return cache
@@ -138,7 +141,7 @@ class CheckCache:
             owners = {}
             for k, p in zip(claim_keys, claim_paths):
                 owners.setdefault(k, []).append(p)
-        cache.keys, cache.texts, cache.steps = keys, texts, set(_split(payload[6]))
+        cache.keys, cache.texts, cache.steps, cache.ignored = keys, texts, set(_split(payload[6])), set(_split(payload[7]))
         cache.claims = Claims(owners)
         cache._claim_columns = (payload[4], payload[5])
         return cache
@@ -211,9 +214,16 @@ class CheckCache:
         """The cache becomes exactly these files (an everything-check)."""
         self.update((), sketches, claims)
 
-    def update(self, keep: Iterable[str], sketches: Mapping[str, tuple[str, Sketch]], claims: Claims) -> None:
+    def update(
+        self,
+        keep: Iterable[str],
+        sketches: Mapping[str, tuple[str, Sketch]],
+        claims: Claims,
+        ignored: set[str] | None = None,
+    ) -> None:
         """Keep the entries of the keys ``keep``, store ``sketches`` (root-relative path → (key, sketch)), drop
-        every other entry; ``claims`` must be the index over exactly these."""
+        every other entry; ``claims`` must be the index over exactly these. ``ignored``, when given, replaces the
+        keys of the entries known not to be spec files."""
         kept = keep if isinstance(keep, (set, frozenset)) else set(keep)
         entries = {k: t for k, t in zip(self.keys, self.texts) if k in kept}
         steps = {k for k in self.steps if k in kept}
@@ -228,6 +238,9 @@ class CheckCache:
             entries[key] = text
             if sketch.kind == "step_definition":
                 steps.add(key)
+        if ignored is not None and ignored != self.ignored:
+            self.ignored = ignored
+            same = False
         if same and claims is self.claims and not claims.changed:
             return  # the very entries it holds (each key of the cache kept or stored again as it was), same claims
         self.keys = list(entries)
@@ -253,7 +266,10 @@ class CheckCache:
             rows = [(k, p) for k, paths in self.claims.owners.items() for p in paths]
             columns = (_SEP.join(k for k, _ in rows), _SEP.join(p for _, p in rows))
         payload = marshal.dumps(
-            (_FORMAT, self.key, _SEP.join(self.keys), _SEP.join(self.texts), *columns, _SEP.join(sorted(self.steps)))
+            (
+                _FORMAT, self.key, _SEP.join(self.keys), _SEP.join(self.texts), *columns,
+                _SEP.join(sorted(self.steps)), _SEP.join(sorted(self.ignored)),
+            )
         )
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:

@@ -319,8 +319,14 @@ def _check_changes(
     # when the spec paths change), else classified (the classifier's regular expressions cost a hook a few
     # milliseconds to build).
     def kind_of(path: str, old: str | None) -> FileKind | None:
-        cached = store.kind(file_key(old, prefix + path)) if old is not None else None
-        return cached if cached is not None else settings.kind_of(path)  # type: ignore[return-value]
+        if old is not None:
+            key = file_key(old, prefix + path)
+            if key in store.ignored:
+                return None
+            cached = store.kind(key)
+            if cached is not None:
+                return cached  # type: ignore[return-value]
+        return settings.kind_of(path)
 
     kinds = {p: kind_of(p, old) for p, (old, _) in diff.items()}
     # Spec folders can be the whole repository (the default step_paths hold **/conftest.py): keep spec files.
@@ -370,12 +376,16 @@ def _check_changes(
             if p in where and p not in fresh and where[p][2] in cached:
                 valid.add(where[p][2])
         misses: list[str] = []
-        for key in set(by_path.values()) - cached - own:
+        others = set(by_path.values()) - cached - own  # neither valid, nor changed, nor links
+        ignored = others & store.ignored  # still in the index, still not spec files
+        for key in others - ignored:
             p = store.path_of(key)
-            if by_path.get(p) != key or p in diff:
-                continue  # an earlier stage of a conflicted path, or a changed file (parsed above)
-            kind = settings.kind_of(p)
-            if kind is not None:
+            if p in diff:
+                continue  # a changed file (parsed above)
+            kind = kinds[p] if p in kinds else settings.kind_of(p)  # (a changed file: classified above)
+            if kind is None:
+                ignored.add(key)
+            else:
                 where[p] = (kind, key.split(" ", 1)[0], key)
                 misses.append(p)
         for p in listing.links:
@@ -438,7 +448,7 @@ def _check_changes(
         result.errors.extend(_cross_check(sketches, claims, changed=set(changed), vanished=vanished, exact=exact))
     finally:
         reader.close()
-    store.update(sketches.valid, {p: (where[p][2], s) for p, s in sketches.fresh.items()}, claims)
+    store.update(sketches.valid, {p: (where[p][2], s) for p, s in sketches.fresh.items()}, claims, ignored)
     # The step checks have nothing to say when the index holds no step file and the commit removes none
     # (tracertm.steps.checks: "a repository whose step_paths hold no step definition is not checked").
     steps = bool(store.steps.intersection(store.key_set)) or any(
