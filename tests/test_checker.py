@@ -404,6 +404,20 @@ def test_warm_cache_gives_the_verdicts_of_no_cache_through_links_modes_renames_a
         git_repo.commit(f"step {index}")
 
 
+def test_an_oversized_cache_is_not_read(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracertm import check_cache
+
+    _seed(git_repo)
+    check(git_repo.path)
+    assert _cached_files(git_repo)
+    monkeypatch.setattr(check_cache, "MAX_BYTES", 16)
+    with pytest.raises(AssertionError, match="the cache loads"):
+        _cached_files(git_repo)
+    git_repo.git("rm", "-q", "--cached", "docs/adr/0001-use-git.md")
+    result = check(git_repo.path, staged=True)
+    assert [e.path for e in result.errors] == ["docs/adr/0002-use-postgres.md"], "judged without the cache"
+
+
 def test_files_that_are_not_specs_are_classified_once(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     """The default step globs (``**/conftest.py``) make the hook list the whole index: its code files are
     classified on the first hook run and remembered (by index entry), not classified again on every commit."""

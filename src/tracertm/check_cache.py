@@ -34,6 +34,7 @@ LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when t
 _MAGIC = b"TRCK"
 _FORMAT = 5
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
+MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 
 
 def _split(text: str) -> list[str]:
@@ -117,6 +118,8 @@ class CheckCache:
         cache = cls(path, key, prefix)
         try:
             with path.open("rb") as fh:
+                if os.fstat(fh.fileno()).st_size > MAX_BYTES:
+                    return cache  # not one this code wrote for any repository git can hold: not read at all
                 data = fh.read()
         except OSError:
             return cache
@@ -225,7 +228,14 @@ class CheckCache:
         every other entry; ``claims`` must be the index over exactly these. ``ignored``, when given, replaces the
         keys of the entries known not to be spec files."""
         kept = keep if isinstance(keep, (set, frozenset)) else set(keep)
-        entries = {k: t for k, t in zip(self.keys, self.texts) if k in kept}
+        dropped = self.key_set - kept
+        if len(dropped) <= 64:  # a commit's few files: take them out by position, the rest is copied in C
+            keys, texts = list(self.keys), list(self.texts)
+            for i in sorted((self.keys.index(k) for k in dropped), reverse=True):
+                del keys[i], texts[i]
+            entries = dict(zip(keys, texts))
+        else:
+            entries = {k: t for k, t in zip(self.keys, self.texts) if k in kept}
         steps = {k for k in self.steps if k in kept}
         same = len(entries) + len(sketches) == len(self.keys)
         for p, (key, sketch) in sketches.items():
