@@ -92,11 +92,29 @@ def check(
     location = Location.find(path)
     settings = load_settings(location.root)
     result = CheckResult(strict=strict, prefix=location.prefix)
-    store = (
-        _locate_cache(location, settings) if cache and location.top is not None else CheckCache.memory(location.prefix)
-    )
+    changes: git.Pending | None = None
+    if staged and not all_files and location.top is not None:
+        # What the commit changes, asked of git first: git answers while the cache loads.
+        specs = tuple(location.prefix + s for s in settings.prefixes)
+        changes = git.start_index_changes(location.top, "HEAD", specs)
+    try:
+        store = (
+            _locate_cache(location, settings) if cache and location.top is not None
+            else CheckCache.memory(location.prefix)
+        )
+        return _check(location, settings, result, store, ref=ref, staged=staged, jobs=jobs, all_files=all_files,
+                      strict=strict, changes=changes)
+    finally:
+        if changes is not None:
+            changes.close()
+
+
+def _check(
+    location: Location, settings: Settings, result: CheckResult, store: CheckCache, *, ref: str | None,
+    staged: bool, jobs: int | None, all_files: bool, strict: bool, changes: git.Pending | None,
+) -> CheckResult:
     hook_mode = staged and not all_files and location.top is not None
-    index = _check_changes(location, settings, result, store, jobs) if hook_mode else None
+    index = _check_changes(location, settings, result, store, jobs, changes) if hook_mode else None
     if index is not None:
         _check_step_changes(location, settings, result, index)
         result.warnings.extend(_unmatched_in_index(location, settings))
@@ -295,7 +313,8 @@ class _Listing:
 
 
 def _check_changes(
-    location: Location, settings: Settings, result: CheckResult, store: CheckCache, jobs: int | None
+    location: Location, settings: Settings, result: CheckResult, store: CheckCache, jobs: int | None,
+    changes: git.Pending | None = None,
 ) -> _Index | None:
     """Hook mode: parse what the commit changes, sketch the rest, report only what the change causes. None when
     there is no ``HEAD`` yet (the first commit: everything staged is new, so everything is checked instead).
@@ -309,7 +328,9 @@ def _check_changes(
     prefix = location.prefix
     specs = tuple(prefix + s for s in settings.prefixes)
     try:
-        diff = _strip(git.index_changes(top, "HEAD", specs), prefix)
+        if changes is None:
+            changes = git.start_index_changes(top, "HEAD", specs)
+        diff = _strip(git.parse_index_changes(changes.result()), prefix)
     except GitError:
         if git.head_commit(top) is None:
             return None
@@ -333,7 +354,15 @@ def _check_changes(
     diff = {p: v for p, v in diff.items() if kinds[p] is not None}
     if not diff:
         return _Index({}, {}, steps=False)  # nothing under the spec folders changes: nothing to check or read
-    listing = _Listing(git.index_listing(top, specs), prefix)
+    # The index, listed by git while this process imports the parsers of the changed kinds.
+    pending = git.start_index_listing(top, specs)
+    try:
+        from tracertm.parsers import preload
+
+        preload(kind for p, kind in kinds.items() if kind is not None and diff.get(p, (None, None))[1])
+        listing = _Listing(pending.result().decode("utf-8", "surrogateescape"), prefix)
+    finally:
+        pending.close()
     by_path = listing.by_path
     reader = _Reader(top)
     try:

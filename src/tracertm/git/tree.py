@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracertm.errors import GitError
-from tracertm.git.process import pathspecs, run
+from tracertm.git.process import Pending, pathspecs, run, start
 
 
 def blob_id(data: bytes) -> str:
@@ -78,8 +78,25 @@ def index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[st
     """Paths under ``prefixes`` whose index entry differs from ``commit`` (what ``git commit`` is about to change):
     path → (blob id in ``commit``, blob id in the index), None where the path is absent. A mode-only change is
     not a change. One ``git diff-index --cached`` (answered from the index's cache tree; no file is read)."""
-    args = ("diff-index", "--cached", "--no-renames", "--no-abbrev", "-z", commit, "--", *pathspecs(prefixes))
-    raw = run(root, *args)
+    return parse_index_changes(run(root, *_index_changes_args(commit, prefixes)))
+
+
+def start_index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> Pending:
+    """``index_changes`` started in the background: ``parse_index_changes(pending.result())`` is its answer."""
+    return start(root, *_index_changes_args(commit, prefixes))
+
+
+def start_index_listing(root: Path, prefixes: tuple[str, ...]) -> Pending:
+    """``index_listing`` started in the background: ``pending.result().decode("utf-8", "surrogateescape")``."""
+    return start(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes))
+
+
+def _index_changes_args(commit: str, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    return ("diff-index", "--cached", "--no-renames", "--no-abbrev", "-z", commit, "--", *pathspecs(prefixes))
+
+
+def parse_index_changes(raw: bytes) -> dict[str, tuple[str | None, str | None]]:
+    """The output of ``git diff-index -z`` as ``index_changes`` returns it."""
     parts = raw.split(b"\0")
     changes: dict[str, tuple[str | None, str | None]] = {}
     i = 0
