@@ -241,7 +241,7 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
     check(git_repo.path, cache=False)
     assert not cache.exists()
     check(git_repo.path)
-    files = json.loads(cache.read_text())["files"]
+    files = _cached_files(git_repo)
     assert sorted(files) == [
         "contracts/payments.yaml",
         "docs/adr/0001-use-git.md",
@@ -251,20 +251,45 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
     assert all(entry.split("\n")[0].endswith("\t1") for entry in files.values()), "a full check stores exact sketches"
     assert files["features/login.feature"].split("\n")[1:] == ["FEAT-1\t3\ttag\tADR-0002\t1"]  # ref on line 1
 
-    cache.write_text("{not json")
-    git_repo.git("rm", "-q", "docs/adr/0002-use-postgres.md")
-    assert not check(git_repo.path, staged=True).ok
-    assert "docs/adr/0002-use-postgres.md" not in json.loads(cache.read_text())["files"], "rewritten, pruned"
+    intact = cache.read_bytes()
+    for damaged in (b"{not json", intact[:-7], intact[:12] + b"x" + intact[13:], b""):
+        cache.write_bytes(damaged)
+        git_repo.git("rm", "-q", "--cached", "docs/adr/0002-use-postgres.md")
+        assert not check(git_repo.path, staged=True).ok, "a damaged cache is ignored: the check sketches the blobs"
+        assert "docs/adr/0002-use-postgres.md" not in _cached_files(git_repo), "rewritten, pruned"
+        git_repo.git("add", "docs/adr/0002-use-postgres.md")
+    # An earlier tracertm's JSON cache is removed when the cache is written.
+    legacy = git_repo.path / ".git" / "tracertm-check-cache.json"
+    legacy.write_text("{}")
+    git_repo.git("rm", "-q", "--cached", "docs/adr/0002-use-postgres.md")
+    check(git_repo.path, staged=True)
+    assert legacy.exists(), "the cache was already up to date: not written"
+    git_repo.write("features/login.feature", git_repo.read("features/login.feature") + "\n")
+    git_repo.git("add", "features/login.feature")
+    check(git_repo.path, staged=True)
+    assert not legacy.exists() and cache.exists()
+
+
+def _cached_files(git_repo: GitRepo) -> dict[str, str]:
+    """Root-relative path → encoded sketch, as the cache holds them."""
+    from tracertm.check_cache import CheckCache
+    from tracertm.checker import _locate_cache
+    from tracertm.engine.scan import Location
+
+    cache = _locate_cache(Location.find(git_repo.path), load_settings(git_repo.path))
+    assert isinstance(cache, CheckCache) and cache.keys, "the cache loads"
+    return {key.partition("\t")[2]: text for key, text in zip(cache.keys, cache.texts)}
 
 
 def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
     """The cache's identity index is updated, never rebuilt, by hook runs: after any sequence of changes it must
     equal the index rebuilt from scratch, and hook verdicts must not depend on how warm the cache is."""
-    from tracertm.checker import _Cache, _Claims
+    from tracertm.check_cache import Claims
+    from tracertm.checker import _locate_cache
     from tracertm.engine.scan import Location
 
     def rebuilt() -> dict[str, list[str]]:
-        claims = _Claims()
+        claims = Claims()
         for line in git_repo.git("ls-files", "-s").splitlines():
             meta, path = line.split("\t")
             kind = settings.kind_of(path)
@@ -277,8 +302,8 @@ def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
         return {k: sorted(v) for k, v in claims.owners.items()}
 
     def cached() -> dict[str, list[str]]:
-        cache = _Cache.locate(Location.find(git_repo.path), settings)
-        return {k: sorted(v) for k, v in cache.claims.items()}
+        cache = _locate_cache(Location.find(git_repo.path), settings)
+        return {k: sorted(v) for k, v in cache.claims.owners.items()}
 
     _seed(git_repo)
     settings = load_settings(git_repo.path)
@@ -307,6 +332,132 @@ def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
         git_repo.commit("step")
         assert cached() == rebuilt(), "still exact once the index became HEAD"
     assert verdicts == [0, 0, 0, 0, 1, 0], "removing ADR-0001 breaks nothing but ADR-0002's 'Related to ADR-0001'"
+
+
+@pytest.mark.parametrize("root", ["", "project/"])
+def test_warm_cache_gives_the_verdicts_of_no_cache_through_links_modes_renames_and_deletions(
+    git_repo: GitRepo, root: str
+) -> None:
+    """Hook mode compares the index listing with the cache as sets of keys. Whatever the change — a mode change
+    alone, a link whose target changes, a rename, a deletion, a new duplicate — a warm cache must give exactly the
+    findings of no cache at all, and leave the cache as a check from scratch would (same claims)."""
+    from tracertm.checker import _locate_cache
+    from tracertm.engine.scan import Location
+
+    spec_root = git_repo.path / root
+    git_repo.write(root + "docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write(root + "docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL", extra="\nRelated to ADR-0001\n"))
+    git_repo.write(root + "contracts/payments.yaml", contract(1, "Payments"))
+    git_repo.write(root + "shared/orders.yaml", contract(2, "Orders"))
+    (spec_root / "contracts/orders.yaml").symlink_to("../shared/orders.yaml")
+    git_repo.write(root + "features/login.feature", "@ADR-2\n" + feature(1, "Login"))
+    git_repo.write("elsewhere/notes.md", "# not a spec of the project\n")
+    git_repo.commit("seed")
+    check(spec_root)  # the exact cache of the work tree (= HEAD)
+
+    def chmod() -> None:
+        (spec_root / "docs/adr/0001-use-git.md").chmod(0o755)
+
+    def relink(target: str) -> None:
+        (spec_root / "contracts/orders.yaml").unlink()
+        (spec_root / "contracts/orders.yaml").symlink_to(target)
+
+    steps = [
+        chmod,  # a mode change alone is no change
+        lambda: git_repo.write(root + "shared/orders.yaml", contract(3, "Orders")),  # outside the spec folders
+        lambda: (git_repo.write(root + "shared/copy.yaml", contract(1, "Copy")), relink("../shared/copy.yaml")),
+        lambda: relink("../shared/orders.yaml"),
+        lambda: git_repo.git("mv", root + "features/login.feature", root + "features/sign-in.feature"),
+        lambda: git_repo.write(root + "features/extra.feature", "@ADR-7\n" + feature(5, "Extra")),  # dangling
+        lambda: git_repo.remove(root + "features/extra.feature"),
+        lambda: git_repo.remove(root + "docs/adr/0001-use-git.md"),  # ADR-0002 refers to it
+        lambda: git_repo.write(root + "docs/adr/0001-use-git.md", adr(1, "Use git, again")),
+    ]
+    # What main's checker (the JSON cache, path by path) reported for these steps: the same, verdict for verdict.
+    # (A link changed by the commit must resolve inside the spec folders listed for the hook.)
+    expected = {
+        2: [("contracts/orders.yaml", "symbolic link to '../shared/copy.yaml' does not resolve to a file in the repository")],
+        3: [("contracts/orders.yaml", "symbolic link to '../shared/orders.yaml' does not resolve to a file in the repository")],
+        5: [("features/extra.feature", "tag refers to ADR-0007")],
+        7: [("docs/adr/0002-use-postgres.md", "related_adrs refers to ADR-0001")],
+    }
+    checked = [0, 0, 4, 4, 4, 5, 4, 3, 4]
+    settings = load_settings(spec_root)
+    for index, step in enumerate(steps):
+        step()
+        git_repo.git("add", "-A")
+        cache = git_repo.path / ".git" / CACHE_NAME
+        warm = check(spec_root, staged=True)
+        warm_claims = _locate_cache(Location.find(spec_root), settings).claims.owners
+        kept = cache.read_bytes()  # as this hook run left it: the next step starts from it
+        cache.unlink()
+        cold = check(spec_root, staged=True)
+        cold_claims = _locate_cache(Location.find(spec_root), settings).claims.owners
+        uncached = check(spec_root, staged=True, cache=False)
+        assert (warm.errors, warm.warnings) == (cold.errors, cold.warnings) == (uncached.errors, uncached.warnings), index
+        assert warm.files_checked == cold.files_checked == uncached.files_checked, index
+        if cache.exists():  # (a change the check has nothing to read for leaves no cache behind)
+            assert {k: sorted(v) for k, v in warm_claims.items()} == {k: sorted(v) for k, v in cold_claims.items()}
+        cache.write_bytes(kept)
+        assert [(e.path, e.message.split(";")[0].split(",")[0]) for e in warm.errors] == expected.get(index, []), index
+        assert warm.files_checked == checked[index], index
+        git_repo.commit(f"step {index}")
+
+
+def test_an_oversized_cache_is_not_read(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracertm import check_cache
+
+    _seed(git_repo)
+    check(git_repo.path)
+    assert _cached_files(git_repo)
+    monkeypatch.setattr(check_cache, "MAX_BYTES", 16)
+    with pytest.raises(AssertionError, match="the cache loads"):
+        _cached_files(git_repo)
+    git_repo.git("rm", "-q", "--cached", "docs/adr/0001-use-git.md")
+    result = check(git_repo.path, staged=True)
+    assert [e.path for e in result.errors] == ["docs/adr/0002-use-postgres.md"], "judged without the cache"
+
+
+def test_files_that_are_not_specs_are_classified_once(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default step globs (``**/conftest.py``) make the hook list the whole index: its code files are
+    classified on the first hook run and remembered (by index entry), not classified again on every commit."""
+    from tracertm.config import Settings
+
+    _seed(git_repo)
+    for n in range(30):
+        git_repo.write(f"src/app/module{n}.py", f"VALUE = {n}\n")
+    git_repo.commit("code")
+    check(git_repo.path)
+    for title in ("Log in", "Sign in"):
+        git_repo.write("features/login.feature", "@ADR-2\n" + feature(1, title))
+        git_repo.git("add", "-A")
+        if title == "Log in":
+            assert check(git_repo.path, staged=True).ok  # classifies the code once
+            continue
+        asked: list[str] = []
+        classify = Settings.kind_of
+        monkeypatch.setattr(Settings, "kind_of", lambda self, path: asked.append(path) or classify(self, path))
+        assert check(git_repo.path, staged=True).ok
+        assert [p for p in asked if p.startswith("src/")] == []
+    git_repo.write("src/app/module1.py", "VALUE = 'changed'\n")  # a changed code file: its path is known
+    git_repo.write("src/app/new.py", "VALUE = 'new'\n")  # a new one: classified, once
+    git_repo.git("add", "-A")
+    asked.clear()
+    assert check(git_repo.path, staged=True).ok
+    assert [p for p in asked if p.startswith("src/")] == ["src/app/new.py"]
+
+
+def test_cache_is_written_only_when_it_changes(git_repo: GitRepo) -> None:
+    _seed(git_repo)
+    check(git_repo.path)
+    git_repo.write("features/login.feature", "@ADR-2\n" + feature(1, "Log in"))
+    git_repo.git("add", "-A")
+    cache = git_repo.path / ".git" / CACHE_NAME
+    check(git_repo.path, staged=True)
+    written = cache.stat()
+    for _ in range(2):
+        assert check(git_repo.path, staged=True).ok
+        assert (cache.stat().st_ino, cache.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
 
 
 def test_sketches_agree_with_the_parsers() -> None:
@@ -362,3 +513,22 @@ def test_check_staged_never_imports_sqlalchemy(git_repo: GitRepo) -> None:
     assert timing.returncode == 0, timing.stderr
     imported = {line.split("|")[-1].strip() for line in timing.stderr.splitlines() if line.startswith("import time:")}
     assert "tracertm.checker" in imported and not {m for m in imported if m.startswith("sqlalchemy")}
+
+
+def test_hook_process_flushes_its_output_and_exit_code_before_its_fast_exit(git_repo: GitRepo) -> None:
+    """``check --staged`` ends its process without interpreter teardown (tracertm.cli.run): everything it printed,
+    to a pipe (fully buffered), still arrives, and its exit code is the verdict's."""
+    _seed(git_repo)
+    for n in range(3, 60):
+        git_repo.write(f"features/f{n}.feature", f"@ADR-{n + 100}\n" + feature(n, f"Feature {n}"))
+    git_repo.git("add", "-A")
+    for fmt in ("text", "json"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tracertm", "check", "--staged", "--format", fmt],
+            cwd=git_repo.path, capture_output=True, text=True, check=False, timeout=120,
+        )
+        assert proc.returncode == 1, proc.stderr
+        if fmt == "json":
+            assert len(json.loads(proc.stdout)["errors"]) == 57
+        else:
+            assert len(proc.stdout.splitlines()) == 57 and "57 errors" in proc.stderr

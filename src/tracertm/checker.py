@@ -10,9 +10,10 @@ Two modes:
 - **changes** (``--staged``, the hook mode): only the files whose index entry differs from ``HEAD`` are parsed and
   reported on. Cross-file validation still sees the whole repository, through a *sketch* of every other file: the
   identities it claims and the ADR ids it refers to (``tracertm.sketches``). Sketches come from a small cache keyed
-  by path and blob id (``.git/tracertm-check-cache.json``, written by every check, exact because taken from a real
-  parse, together with the index "identity → files" over all of them, so an unchanged file costs one lookup); a file the cache
-  does not know is sketched by a few regular expressions over its bytes (no YAML, no Gherkin). Before an error is
+  by index entry (path and blob id; ``.git/tracertm-check-cache``, ``tracertm.check_cache``), written by every check,
+  exact because taken from a real parse, together with the index "identity → files" over all of them: the index
+  listing and the cache are compared as two sets of strings, so unchanged files cost nothing one by one; a file the
+  cache does not know is sketched by a few regular expressions over its bytes (no YAML, no Gherkin). Before an error is
   reported *because of* an approximate sketch (a duplicate identity, a reference to an ADR this change removed)
   that file is parsed for real, so approximations never produce a false error on their own. Errors that were
   already committed are not re-reported.
@@ -20,8 +21,8 @@ Two modes:
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -33,13 +34,10 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 from tracertm.engine.scan import Location, Snapshot, scan
+from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
 from tracertm.sketches import RecordSketch, Sketch, sketch_result, sketch_text
 
 _T = TypeVar("_T")
-
-CACHE_NAME = "tracertm-check-cache.json"
-_CACHE_FORMAT = 4
-# Below this many files a process pool costs more than it saves (and importing it costs a hook ~50 ms).
 
 
 @dataclass
@@ -87,16 +85,36 @@ def check(
 
     With ``staged`` only the files that differ between the index and ``HEAD`` are parsed and reported on (what a
     pre-commit hook wants); ``all_files`` checks every staged file instead. ``cache=False`` neither reads nor
-    writes ``.git/tracertm-check-cache.json``.
+    writes ``.git/tracertm-check-cache``.
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
     location = Location.find(path)
     settings = load_settings(location.root)
     result = CheckResult(strict=strict, prefix=location.prefix)
-    store = _Cache.locate(location, settings) if cache and location.top is not None else _Cache.memory()
+    changes: git.Pending | None = None
+    if staged and not all_files and location.top is not None:
+        # What the commit changes, asked of git first: git answers while the cache loads.
+        specs = tuple(location.prefix + s for s in settings.prefixes)
+        changes = git.start_index_changes(location.top, "HEAD", specs)
+    try:
+        store = (
+            _locate_cache(location, settings) if cache and location.top is not None
+            else CheckCache.memory(location.prefix)
+        )
+        return _check(location, settings, result, store, ref=ref, staged=staged, jobs=jobs, all_files=all_files,
+                      strict=strict, changes=changes)
+    finally:
+        if changes is not None:
+            changes.close()
+
+
+def _check(
+    location: Location, settings: Settings, result: CheckResult, store: CheckCache, *, ref: str | None,
+    staged: bool, jobs: int | None, all_files: bool, strict: bool, changes: git.Pending | None,
+) -> CheckResult:
     hook_mode = staged and not all_files and location.top is not None
-    index = _check_changes(location, settings, result, store, jobs) if hook_mode else None
+    index = _check_changes(location, settings, result, store, jobs, changes) if hook_mode else None
     if index is not None:
         _check_step_changes(location, settings, result, index)
         result.warnings.extend(_unmatched_in_index(location, settings))
@@ -146,7 +164,7 @@ def _unmatched_in_index(location: Location, settings: Settings) -> list[Diagnost
 
 
 def _check_everything(
-    snapshot: Snapshot, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None,
+    snapshot: Snapshot, settings: Settings, result: CheckResult, store: CheckCache, jobs: int | None,
     parsed: dict[str, ParseResult] | None = None,
 ) -> None:
     readable = sorted(p for p, f in snapshot.files.items() if f.error is None)
@@ -156,14 +174,20 @@ def _check_everything(
     contents = snapshot.read(readable)
     work = [(p, snapshot.files[p].kind, contents[p]) for p in readable]
     sketches = _parse_report(work, settings.parser, jobs, result, keep=parsed)
-    claims = _Claims()
+    claims = Claims()
     for p in readable:
         claims.add(p, sketches[p])
     result.errors.extend(_cross_check(sketches, claims, changed=None))
     result.files_checked = len(snapshot.files)
     result.files_parsed = len(readable)
     if snapshot.source != "folder":
-        store.replace({p: (snapshot.files[p].blob_sha, s) for p, s in sketches.items()}, claims)
+        prefix = snapshot.location.prefix
+        keys = {
+            p: (file_key(f.blob_sha, prefix + p, link=f.target is not None) if f.blob_sha else "", s)
+            for p, s in sketches.items()
+            for f in (snapshot.files[p],)
+        }
+        store.replace(keys, claims)
 
 
 def _check_steps(
@@ -183,8 +207,8 @@ def _check_steps(
 def _check_step_changes(location: Location, settings: Settings, result: CheckResult, index: _Index) -> None:
     """Hook mode: the steps a commit's changed features and step files affect (tracertm.steps.checks), from the
     index listing the spec check already made."""
-    if not index.diff:
-        return  # the commit changes no spec file: no feature, no step file
+    if not index.diff or not index.steps:
+        return  # the commit changes no spec file, or the index holds no step file and the commit removes none
     from tracertm.steps.checks import check_changes
 
     assert location.top is not None
@@ -224,100 +248,193 @@ def _strip(entries: Mapping[str, _T], prefix: str) -> dict[str, _T]:
     return {p[len(prefix) :]: v for p, v in entries.items() if p.startswith(prefix)}
 
 
-@dataclass(frozen=True)
 class _Index:
     """What hook mode read from git, for the step checks that follow: the spec files the commit changes (path →
-    (blob in HEAD, blob in the index)) and the index listing (path → (mode, blob id)); both root-relative."""
+    (blob in HEAD, blob in the index)), the index listing (path → (mode, blob id)); both root-relative; and
+    whether the step checks can have anything to say (``steps``: the index holds a step file or the commit
+    removes one). A plain class: a dataclass costs a hook's import a fraction of a millisecond."""
 
-    diff: Mapping[str, tuple[str | None, str | None]]
-    listing: Mapping[str, tuple[str, str]]
+    __slots__ = ("diff", "listing", "steps")
+
+    def __init__(
+        self,
+        diff: Mapping[str, tuple[str | None, str | None]],
+        listing: Mapping[str, tuple[str, str]],
+        steps: bool = True,
+    ) -> None:
+        self.diff = diff
+        self.listing = listing
+        self.steps = steps
+
+
+class _Listing:
+    """The index under the spec folders as git lists it (``mode blob stage<TAB>path``, top-relative), with the
+    cache's keys of its entries (the same minus the mode) and lookups by root-relative path built on first use."""
+
+    def __init__(self, text: str, prefix: str) -> None:
+        self.items = text.split("\0")
+        if self.items and not self.items[-1]:
+            self.items.pop()
+        self.keys = [item[7:] for item in self.items]  # the mode is always six octal digits and a space
+        self._has_links = text.startswith("120000 ") or "\x00120000 " in text
+        self._prefix = prefix
+        self._by_path: dict[str, str] | None = None
+        self._links: dict[str, str] | None = None
+        self._odd: dict[str, str] | None = None
+
+    @property
+    def by_path(self) -> dict[str, str]:
+        """Root-relative path → its key (a conflicted path: its last stage, as ``git.index_blobs``)."""
+        if self._by_path is None:
+            # Every blob id of a repository has the same length: every key has its tab at the same place. And git
+            # listed only paths under the spec folders, all inside the spec root.
+            cut = self.keys[0].index("\t") + 1 + len(self._prefix) if self.keys else 0
+            self._by_path = dict(zip([k[cut:] for k in self.keys], self.keys))
+        return self._by_path
+
+    @property
+    def links(self) -> dict[str, str]:
+        """Root-relative path → key, of the symbolic links."""
+        if self._links is None:
+            links = {k for k, mode in self._modes().items() if mode == "120000"} if self._has_links else set()
+            self._links = {p: k for p, k in self.by_path.items() if k in links} if links else {}
+        return self._links
+
+    def _modes(self) -> dict[str, str]:
+        """Key → mode, of the entries that are not plain files (``100644``)."""
+        if self._odd is None:
+            self._odd = {i[7:]: i[:6] for i in self.items if not i.startswith("100644 ")}
+        return self._odd
+
+    def blobs(self) -> dict[str, tuple[str, str]]:
+        """Root-relative path → (mode, blob id): the listing the step checks take."""
+        modes = self._modes()
+        return {p: (modes.get(k, "100644"), k.split(" ", 1)[0]) for p, k in self.by_path.items()}
 
 
 def _check_changes(
-    location: Location, settings: Settings, result: CheckResult, store: _Cache, jobs: int | None
+    location: Location, settings: Settings, result: CheckResult, store: CheckCache, jobs: int | None,
+    changes: git.Pending | None = None,
 ) -> _Index | None:
     """Hook mode: parse what the commit changes, sketch the rest, report only what the change causes. None when
     there is no ``HEAD`` yet (the first commit: everything staged is new, so everything is checked instead).
 
-    The index is listed once (path, mode, blob id). An unchanged file whose blob id the cache knows costs one
-    lookup: its identities are already in the cache's claims index and its sketch is decoded only if a rule
-    needs it. Other files are sketched from their blobs. Only symbolic links go through ``scan``.
+    The index is listed once and compared with the cache as a whole: an unchanged file whose entry the cache
+    holds costs nothing of its own (its identities are in the cache's claims index, its sketch is decoded only
+    if a rule needs it). Other files are sketched from their blobs. Only symbolic links go through ``scan``.
     """
     top = location.top
     assert top is not None
-    specs = tuple(location.prefix + s for s in settings.prefixes)
+    prefix = location.prefix
+    specs = tuple(prefix + s for s in settings.prefixes)
     try:
-        diff = _strip(git.index_changes(top, "HEAD", specs), location.prefix)
-        # Spec folders can be the whole repository (the default step_paths hold **/conftest.py): keep spec files.
-        diff = {p: v for p, v in diff.items() if settings.kind_of(p) is not None}
+        if changes is None:
+            changes = git.start_index_changes(top, "HEAD", specs)
+        diff = _strip(git.parse_index_changes(changes.result()), prefix)
     except GitError:
         if git.head_commit(top) is None:
             return None
         raise
+
+    # The kind of each changed path: the cache's for its blob in HEAD, when it holds that (the cache is dropped
+    # when the spec paths change), else classified (the classifier's regular expressions cost a hook a few
+    # milliseconds to build).
+    def kind_of(path: str, old: str | None) -> FileKind | None:
+        if old is not None:
+            key = file_key(old, prefix + path)
+            if key in store.ignored:
+                return None
+            cached = store.kind(key)
+            if cached is not None:
+                return cached  # type: ignore[return-value]
+        return settings.kind_of(path)
+
+    kinds = {p: kind_of(p, old) for p, (old, _) in diff.items()}
+    # Spec folders can be the whole repository (the default step_paths hold **/conftest.py): keep spec files.
+    diff = {p: v for p, v in diff.items() if kinds[p] is not None}
     if not diff:
-        return _Index({}, {})  # nothing under the spec folders changes: nothing to check, nothing to read
-    listing = _strip(git.index_blobs(top, specs), location.prefix)  # path → (mode, blob id)
+        return _Index({}, {}, steps=False)  # nothing under the spec folders changes: nothing to check or read
+    # The index, listed by git while this process imports the parsers of the changed kinds.
+    pending = git.start_index_listing(top, specs)
+    try:
+        from tracertm.parsers import preload
+
+        preload(kind for p, kind in kinds.items() if kind is not None and diff.get(p, (None, None))[1])
+        listing = _Listing(pending.result().decode("utf-8", "surrogateescape"), prefix)
+    finally:
+        pending.close()
+    by_path = listing.by_path
     reader = _Reader(top)
     try:
-        # Where the bytes of a spec file are (kind, blob id), for the changed files and links first.
-        where: dict[str, tuple[FileKind, str]] = {}
+        # Where the bytes of a spec file are (kind, blob id, key in the cache), for the changed files and links.
+        where: dict[str, tuple[FileKind, str, str]] = {}
         changed: list[str] = []
-        links = sorted(p for p, (mode, _) in listing.items() if mode == "120000")
+        links = sorted(listing.links)
         if links:
             snapshot = scan(location, settings, staged=True, paths=links if len(links) < 1000 else None)
             snapshot.close()
             for p, f in snapshot.files.items():
-                if p not in listing or listing[p][0] != "120000":
+                if p not in listing.links:
                     continue
                 if f.error is not None:
                     if p in diff:
                         result.errors.append(f.error)
                     continue
-                where[p] = (f.kind, f.blob_sha)
+                where[p] = (f.kind, f.blob_sha, file_key(f.blob_sha, prefix + p, link=True))
                 if p in diff or (f.target is not None and f.target in diff):
                     changed.append(p)
         for p in diff:
-            mode, sha = listing.get(p, ("", ""))
-            if not mode or mode == "120000":
+            key = by_path.get(p)
+            if key is None or p in listing.links:
                 continue  # deleted, or a link (above)
-            kind = settings.kind_of(p)
-            if kind is not None:
-                where[p] = (kind, sha)
-                changed.append(p)
+            kind = kinds[p]
+            assert kind is not None
+            where[p] = (kind, key.split(" ", 1)[0], key)
+            changed.append(p)
         changed.sort()
         blobs = reader.read([where[p][1] for p in changed])
         fresh = _parse_report([(p, where[p][0], blobs[where[p][1]]) for p in changed], settings.parser, jobs, result)
         result.files_parsed = len(changed)
 
-        # Every other spec file: valid in the cache (by blob id), else sketched from its blob.
-        valid: set[str] = set()
+        # Every other spec file: valid in the cache (its key is there), else sketched from its blob. Set
+        # operations over the keys: per file work only for the files that changed since the cache was written.
+        cached = store.key_set
+        own = {by_path.get(p) for p in diff} | {listing.by_path.get(p) for p in listing.links}
+        valid = cached.intersection(by_path.values()) - own
+        for p in listing.links:  # a link is valid when its target's blob is the one cached
+            if p in where and p not in fresh and where[p][2] in cached:
+                valid.add(where[p][2])
         misses: list[str] = []
-        for p, (mode, sha) in listing.items():
-            if p in fresh or p in diff or (mode == "120000" and p not in where):
-                continue  # parsed above, a changed non-spec file, or a link in error
-            if p in where:
-                sha = where[p][1]  # a link: its target's blob
-            if store.valid(p, sha):
-                valid.add(p)
-                continue
-            kind = where[p][0] if p in where else settings.kind_of(p)
-            if kind is not None:
-                where[p] = (kind, sha)
+        others = set(by_path.values()) - cached - own  # neither valid, nor changed, nor links
+        ignored = others & store.ignored  # still in the index, still not spec files
+        for key in others - ignored:
+            p = store.path_of(key)
+            if p in diff:
+                continue  # a changed file (parsed above)
+            kind = kinds[p] if p in kinds else settings.kind_of(p)  # (a changed file: classified above)
+            if kind is None:
+                ignored.add(key)
+            else:
+                where[p] = (kind, key.split(" ", 1)[0], key)
+                misses.append(p)
+        for p in listing.links:
+            if p in where and p not in fresh and where[p][2] not in valid:
                 misses.append(p)
         if misses:
             blobs = reader.read([where[p][1] for p in misses])
             for p in misses:
-                kind, sha = where[p]
+                kind, sha, _ = where[p]
                 fresh[p] = sketch_text(p, kind, blobs[sha], settings.parser)
 
         # ADR ids this change takes away (an ADR deleted or renumbered): unchanged files may refer to them.
         before: set[str] = set()
         unknown: list[tuple[str, str]] = []
         for p, (old, _new) in diff.items():
-            if old is None or settings.kind_of(p) != "adr":
+            if old is None or kinds[p] != "adr":
                 continue
-            if store.valid(p, old):
-                before.update(r.number for r in store.decode(p).records)
+            text = store.text(file_key(old, prefix + p))
+            if text is not None:
+                before.update(r.number for r in store.decode(text).records)
             else:
                 unknown.append((p, old))
         if unknown:
@@ -326,19 +443,27 @@ def _check_changes(
                 before.update(r.number for r in sketch_text(p, "adr", blobs[sha], settings.parser).records)
 
         # The claims index of the cache, brought up to date: out with what stale entries claimed, in with the new.
-        claims = _Claims(store.claims)
-        stale = [p for p in store.entries if p not in valid]
-        for p in stale:
-            claims.remove(p, store.decode(p))
+        claims = store.claims
+        for key in cached - valid:
+            text = store.text(key)
+            assert text is not None
+            claims.remove(store.path_of(key), store.decode(text))
         for p in sorted(fresh):
             claims.add(p, fresh[p])
-        vanished = before - claims.adr_ids()
-        sketches = _Sketches(store, valid, fresh)
+        vanished = {number for number in before if not claims.is_adr(number)}
+        sketches = _Sketches(store, valid, fresh, lambda p: where[p][2] if p in where else by_path.get(p))
         result.files_checked = len(valid) + len(fresh)
 
         def exact(paths: Iterable[str]) -> dict[str, Sketch]:
             wanted = sorted(set(paths))
-            located = {p: where.get(p) or (sketches[p].kind, listing[p][1]) for p in wanted}
+            located: dict[str, tuple[FileKind, str]] = {}
+            for p in wanted:
+                if p in where:
+                    located[p] = where[p][:2]
+                else:
+                    key = by_path[p]
+                    located[p] = (sketches[p].kind, key.split(" ", 1)[0])
+                    where[p] = (*located[p], key)
             blobs = reader.read([sha for _, sha in located.values()])
             out: dict[str, Sketch] = {}
             work = [(p, kind, blobs[sha]) for p, (kind, sha) in located.items()]
@@ -347,14 +472,53 @@ def _check_changes(
                 out[p] = (
                     sketch_result(outcome) if isinstance(outcome, ParseResult) else Sketch(located[p][0], (), True)
                 )
-                where[p] = located[p]
             return out
 
         result.errors.extend(_cross_check(sketches, claims, changed=set(changed), vanished=vanished, exact=exact))
     finally:
         reader.close()
-    store.update(valid, {p: (where[p][1], s) for p, s in sketches.fresh.items()}, claims)
-    return _Index(diff, listing)
+    store.update(sketches.valid, {p: (where[p][2], s) for p, s in sketches.fresh.items()}, claims, ignored)
+    # The step checks have nothing to say when the index holds no step file and the commit removes none
+    # (tracertm.steps.checks: "a repository whose step_paths hold no step definition is not checked").
+    steps = bool(store.steps.intersection(store.key_set)) or any(
+        kinds[p] == "step_definition" for p in diff
+    ) or any(s.kind == "step_definition" for s in sketches.fresh.values()) or not _step_kinds_apart(settings)
+    return _Index(diff, _LazyListing(listing), steps=steps)
+
+
+def _step_kinds_apart(settings: Settings) -> bool:
+    """Whether no path can be both a step file (by the step globs alone) and a file of another kind: then the
+    kinds the check knows (the first matching glob's) tell exactly which files the step checks look at."""
+    def tails(patterns: Iterable[str]) -> list[str]:
+        return [re.split(r"[*?\[]", p)[-1] for p in patterns]
+
+    steps = tails(settings.paths.get("step_definition", ()))
+    others = tails(p for kind, patterns in settings.paths.items() if kind != "step_definition" for p in patterns)
+    if any(not t for t in steps + others):
+        return False  # a glob ending in a wildcard: anything may match it
+    return not any(a.endswith(b) or b.endswith(a) for a in steps for b in others)
+
+
+class _LazyListing(Mapping[str, tuple[str, str]]):
+    """The index listing (path → (mode, blob id)) of the step checks, built only if they run."""
+
+    def __init__(self, listing: _Listing) -> None:
+        self._listing = listing
+        self._blobs: dict[str, tuple[str, str]] | None = None
+
+    def _get(self) -> dict[str, tuple[str, str]]:
+        if self._blobs is None:
+            self._blobs = self._listing.blobs()
+        return self._blobs
+
+    def __getitem__(self, path: str) -> tuple[str, str]:
+        return self._get()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 class _Reader:
@@ -394,71 +558,65 @@ def _key(kind: str, number: str) -> str:
     return f"{kind}\t{number}"
 
 
-class _Claims:
-    """Who claims which identity: ``"kind<TAB>number"`` → paths. Kept up to date instead of rebuilt."""
-
-    def __init__(self, owners: dict[str, list[str]] | None = None) -> None:
-        self.owners: dict[str, list[str]] = owners if owners is not None else {}
-
-    def add(self, path: str, sketch: Sketch) -> None:
-        for r in sketch.records:
-            paths = self.owners.setdefault(_key(sketch.kind, r.number), [])
-            if path not in paths:
-                paths.append(path)
-
-    def remove(self, path: str, sketch: Sketch) -> None:
-        for r in sketch.records:
-            key = _key(sketch.kind, r.number)
-            paths = self.owners.get(key)
-            if paths is not None and path in paths:
-                paths.remove(path)
-                if not paths:
-                    del self.owners[key]
-
-    def adr_ids(self) -> set[str]:
-        return {key[4:] for key in self.owners if key.startswith("adr\t")}
-
-
 class _Sketches(MutableMapping[str, Sketch]):
-    """Path → sketch, where the sketches of files valid in the cache are decoded only when looked at;
-    ``fresh`` holds the sketches computed by this run (what the cache has to store)."""
+    """Path → sketch, where the sketches of files valid in the cache (``valid``: their keys) are decoded only when
+    looked at; ``fresh`` holds the sketches computed by this run (what the cache has to store)."""
 
-    def __init__(self, store: _Cache, valid: set[str], fresh: dict[str, Sketch]) -> None:
+    def __init__(
+        self, store: CheckCache, valid: set[str], fresh: dict[str, Sketch], key_of: Callable[[str], str | None]
+    ) -> None:
         self._store = store
-        self._valid = valid
+        self.valid = valid
         self.fresh = fresh
+        self._key_of = key_of  # root-relative path → its key in the index listing (a link: in the cache)
         self._decoded: dict[str, Sketch] = {}
+
+    def _key(self, path: str) -> str | None:
+        key = self._key_of(path)
+        return key if key is not None and key in self.valid else None
 
     def __getitem__(self, path: str) -> Sketch:
         if path in self.fresh:
             return self.fresh[path]
-        if path not in self._valid:
-            raise KeyError(path)
         if path not in self._decoded:
-            self._decoded[path] = self._store.decode(path)
+            key = self._key(path)
+            if key is None:
+                raise KeyError(path)
+            text = self._store.text(key)
+            assert text is not None
+            self._decoded[path] = self._store.decode(text)
         return self._decoded[path]
 
     def __setitem__(self, path: str, sketch: Sketch) -> None:
+        key = self._key(path)
+        if key is not None:
+            self.valid.discard(key)
+        self._decoded.pop(path, None)
         self.fresh[path] = sketch
-        self._valid.discard(path)
 
     def __delitem__(self, path: str) -> None:
+        key = self._key(path)
+        if key is not None:
+            self.valid.discard(key)
+        self._decoded.pop(path, None)
         self.fresh.pop(path, None)
-        self._valid.discard(path)
+
+    def _valid_paths(self) -> list[str]:
+        return [p for p in (self._store.path_of(k) for k in self.valid) if self._key(p) is not None]
 
     def __iter__(self) -> Iterator[str]:
         yield from self.fresh
-        yield from (p for p in self._valid if p not in self.fresh)
+        yield from (p for p in self._valid_paths() if p not in self.fresh)
 
     def __len__(self) -> int:
-        return len(self.fresh) + len(self._valid - self.fresh.keys())
+        return len(self.fresh) + sum(1 for p in self._valid_paths() if p not in self.fresh)
 
 
 def cross_check(results: Iterable[ParseResult]) -> list[Diagnostic]:
     """References between files: duplicate identities, ADR links to ADRs that do not exist, features tagged with
     unknown ADR ids. Files that failed to parse are simply absent (their own errors are reported already)."""
     sketches = {r.path: sketch_result(r) for r in results}
-    claims = _Claims()
+    claims = Claims()
     for p in sorted(sketches):
         claims.add(p, sketches[p])
     return _cross_check(sketches, claims, changed=None)
@@ -474,7 +632,7 @@ def _dangling(what: str, target: str) -> str:
 
 def _cross_check(
     sketches: MutableMapping[str, Sketch],
-    claims: _Claims,
+    claims: Claims,
     *,
     changed: set[str] | None,
     vanished: AbstractSet[str] = frozenset(),
@@ -528,12 +686,11 @@ def _cross_check(
         if not is_changed(p) and any(t in vanished for r in s.records for _, t in r.refs)
     }
     confirm(suspects)
-    adrs = claims.adr_ids()
     for p in sorted(sketches if changed is None else changed | suspects):
         for rec in sketches[p].records:
             reported: set[str] = set()  # one error per missing ADR, under the first field naming it
             for index, (what, target) in enumerate(rec.refs):
-                if target not in adrs and target not in reported and (is_changed(p) or target in vanished):
+                if not claims.is_adr(target) and target not in reported and (is_changed(p) or target in vanished):
                     reported.add(target)
                     errors.append(Diagnostic(p, rec.ref_line(index), 1, _dangling(what, target)))
     return errors
@@ -542,128 +699,30 @@ def _cross_check(
 # ------------------------------------------------------------------------------------------------------ cache
 
 
-class _Cache:
-    """``<git dir>/tracertm-check-cache.json``: per path, the blob id it was sketched from and the sketch, plus the
-    claims index over all of them. Local, cheap and safe: an entry is used only when its blob id matches, the whole
-    file is dropped when tracertm, the parser version, the parser options, the spec paths or the spec root change
-    (so a cached kind is still the path's kind), it is replaced atomically, and anything unreadable is ignored."""
+def _locate_cache(location: Location, settings: Settings) -> CheckCache:
+    """The check cache of the repository (its git directory), keyed by everything a sketch depends on."""
+    from tracertm._version import __version__
+    from tracertm.parsers.common import PARSER_VERSION
 
-    def __init__(self, path: Path | None, key: str) -> None:
-        self.path = path
-        self.key = key
-        self.entries: dict[str, str] = {}
-        self.claims: dict[str, list[str]] = {}
-        self.dirty = False
-
-    @classmethod
-    def memory(cls) -> _Cache:
-        """A cache that starts empty and is never written."""
-        return cls(None, "")
-
-    @classmethod
-    def locate(cls, location: Location, settings: Settings) -> _Cache:
-        from tracertm._version import __version__
-        from tracertm.parsers.common import PARSER_VERSION
-
-        assert location.top is not None
-        dot_git = location.top / ".git"
-        if dot_git.is_dir():
-            path = dot_git / CACHE_NAME
-        else:  # a linked work tree or a submodule: .git is a file pointing elsewhere
-            path = Path(git.run(location.top, "rev-parse", "--git-path", CACHE_NAME).decode().strip())
-            path = path if path.is_absolute() else location.top / path
-        paths = sorted(settings.paths.items())
-        key = repr(
-            (
-                _CACHE_FORMAT,
-                __version__,
-                PARSER_VERSION,
-                location.prefix,
-                settings.parser,
-                paths,
-                settings.exclude,
-                sorted(settings.configured),
-            )
+    assert location.top is not None
+    dot_git = location.top / ".git"
+    if dot_git.is_dir():
+        path = dot_git / CACHE_NAME
+    else:  # a linked work tree or a submodule: .git is a file pointing elsewhere
+        path = Path(git.run(location.top, "rev-parse", "--git-path", CACHE_NAME).decode().strip())
+        path = path if path.is_absolute() else location.top / path
+    key = repr(
+        (
+            __version__,
+            PARSER_VERSION,
+            location.prefix,
+            settings.parser,
+            sorted(settings.paths.items()),
+            settings.exclude,
+            sorted(settings.configured),
         )
-        cache = cls(path, key)
-        try:
-            with path.open("rb") as fh:
-                data = json.load(fh)
-            if isinstance(data, dict) and data.get("key") == key:
-                entries, claims = data.get("files"), data.get("claims")
-                if isinstance(entries, dict) and isinstance(claims, dict):
-                    cache.entries, cache.claims = entries, claims
-        except (OSError, ValueError):
-            pass
-        return cache
-
-    def valid(self, path: str, blob: str) -> bool:
-        """Whether the entry of ``path`` was sketched from blob ``blob`` (then ``decode`` is its sketch)."""
-        entry = self.entries.get(path)
-        return entry is not None and entry.startswith(blob) and entry[len(blob) : len(blob) + 1] == "\t"
-
-    def decode(self, path: str) -> Sketch:
-        """The sketch stored for ``path`` (an empty one if the entry is damaged)."""
-        head, *records = self.entries[path].split("\n")
-        fields = head.split("\t")
-        new = tuple.__new__  # not the NamedTuple constructors: cheaper, and this may run for many files
-        try:
-            sketch = []
-            for text in records:
-                number, line, *refs = text.split("\t")
-                pairs = tuple(zip(refs[0::3], refs[1::3])) if refs else ()
-                lines = tuple(int(n) for n in refs[2::3])
-                sketch.append(new(RecordSketch, (number, int(line), pairs, lines)))
-            return new(Sketch, (fields[1], tuple(sketch), fields[2] == "1"))
-        except (ValueError, IndexError):
-            return Sketch(fields[1] if len(fields) > 1 else "adr", (), False)  # type: ignore[arg-type]
-
-    @staticmethod
-    def encode(blob: str, sketch: Sketch) -> str | None:
-        """One entry as one string (a JSON string encodes and decodes far faster than nested lists):
-        ``blob TAB kind TAB exact`` then per record ``LF number TAB line (TAB field TAB target TAB line)*``."""
-        parts = [f"{blob}\t{sketch.kind}\t{int(sketch.exact)}"]
-        for r in sketch.records:
-            values = (r.number, *(x for ref in r.refs for x in ref))
-            if any("\t" in v or "\n" in v for v in values):
-                return None  # an id with a tab or newline in it: not cached (sketched again next time)
-            refs = (x for i, (what, target) in enumerate(r.refs) for x in (what, target, str(r.ref_line(i))))
-            parts.append("\t".join((r.number, str(r.line), *refs)))
-        return "\n".join(parts)
-
-    def replace(self, sketches: Mapping[str, tuple[str, Sketch]], claims: _Claims) -> None:
-        """The cache becomes exactly these files (an everything-check)."""
-        self.update((), sketches, claims)
-
-    def update(self, keep: Iterable[str], sketches: Mapping[str, tuple[str, Sketch]], claims: _Claims) -> None:
-        """Keep the entries of ``keep``, store ``sketches`` (path → (blob id, sketch)), drop every other entry;
-        ``claims`` must be the index over exactly these."""
-        entries = {p: self.entries[p] for p in keep}
-        for p, (blob, sketch) in sketches.items():
-            text = self.encode(blob, sketch) if blob else None
-            if text is None:
-                claims.remove(p, sketch)  # the index must not hold what the entries do not
-            else:
-                entries[p] = text
-        if entries != self.entries:  # the claims index is a function of the entries
-            self.entries, self.claims = entries, claims.owners
-            self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            # json.dumps, not json.dump: only the one-shot encoder is the C one (10x faster on 6,000 entries).
-            payload = {"key": self.key, "files": self.entries, "claims": self.claims}
-            tmp.write_text(json.dumps(payload, separators=(",", ":")), "utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-        self.dirty = False
+    )
+    return CheckCache.load(path, key, location.prefix)
 
 
 __all__ = ["CheckResult", "RecordSketch", "Sketch", "check", "cross_check", "sketch_result", "sketch_text"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from tracertm.git.process import EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, BlobReader, git_env, pathspecs, run
+from tracertm.git.process import EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, BlobReader, Pending, git_env, pathspecs, run, start
 from tracertm.git.repo import (
     existing_objects,
     find_root,
@@ -36,6 +36,10 @@ from tracertm.git.tree import (
     index_blobs,
     index_changes,
     index_entries,
+    index_listing,
+    parse_index_changes,
+    start_index_changes,
+    start_index_listing,
     tree_entries,
     worktree_status,
 )
@@ -92,6 +96,12 @@ __all__ = [
     "index_blobs",
     "index_changes",
     "index_entries",
+    "index_listing",
+    "parse_index_changes",
+    "Pending",
+    "start",
+    "start_index_changes",
+    "start_index_listing",
     "is_shallow",
     "merge_authors",
     "origin_url",

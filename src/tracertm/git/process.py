@@ -51,6 +51,42 @@ def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) 
     return proc.stdout
 
 
+class Pending:
+    """A git command started in the background (``start``), so that its caller works while git does:
+    ``result()`` waits for its output (failures raise ``GitError`` as ``run``'s do), ``close()`` ends and reaps it
+    when its output is not wanted (idempotent; call it in a ``finally``)."""
+
+    def __init__(self, root: Path, args: tuple[str, ...]) -> None:
+        self._root = root
+        self._args = args
+        try:
+            self._proc: subprocess.Popen[bytes] = subprocess.Popen(
+                ["git", "-C", str(root), *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git_env(root),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH; install git") from None
+
+    def result(self) -> bytes:
+        out, err = self._proc.communicate()
+        if self._proc.returncode != 0:
+            message = err.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {self._args[0]} failed in {self._root}: {message[-1] if message else self._proc.returncode}")
+        return out
+
+    def close(self) -> None:
+        if self._proc.returncode is None:
+            self._proc.kill()
+            self._proc.communicate()
+
+
+def start(root: Path, *args: str) -> Pending:
+    """Start ``git -C root args...`` in the background; see ``Pending``."""
+    return Pending(root, args)
+
+
 # Bytes of pathspecs named on one git command line at most: far below the kernel's ARG_MAX (2 MiB on Linux, shared
 # with the environment).
 MAX_PATHSPEC_BYTES = 256 * 1024

@@ -3,16 +3,17 @@ commit will hold) and in the work tree (blob ids computed by git, filters applie
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import NamedTuple
 
 from tracertm.errors import GitError
-from tracertm.git.process import pathspecs, run
+from tracertm.git.process import Pending, pathspecs, run, start
 
 
 def blob_id(data: bytes) -> str:
     """git's blob id of ``data`` (what ``git hash-object`` prints)."""
+    import hashlib  # not at the top: a pre-commit hook never hashes
+
     header = b"blob %d\0" % len(data)
     return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
 
@@ -61,6 +62,13 @@ def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, s
     return blobs
 
 
+def index_listing(root: Path, prefixes: tuple[str, ...]) -> str:
+    """The index under ``prefixes`` as git lists it: ``mode blob stage<TAB>path`` per entry, each ended by a NUL
+    (``git ls-files -s -z``, decoded once). For a caller that compares listings as wholes (``check --staged``
+    against its cache) instead of looking at every entry."""
+    return run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)).decode("utf-8", "surrogateescape")
+
+
 def tree_entries(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, Entry]:
     """What ``commit`` holds under ``prefixes``."""
     return _parse_stage_listing(run(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *pathspecs(prefixes)))
@@ -70,8 +78,25 @@ def index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[st
     """Paths under ``prefixes`` whose index entry differs from ``commit`` (what ``git commit`` is about to change):
     path → (blob id in ``commit``, blob id in the index), None where the path is absent. A mode-only change is
     not a change. One ``git diff-index --cached`` (answered from the index's cache tree; no file is read)."""
-    args = ("diff-index", "--cached", "--no-renames", "--no-abbrev", "-z", commit, "--", *pathspecs(prefixes))
-    raw = run(root, *args)
+    return parse_index_changes(run(root, *_index_changes_args(commit, prefixes)))
+
+
+def start_index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> Pending:
+    """``index_changes`` started in the background: ``parse_index_changes(pending.result())`` is its answer."""
+    return start(root, *_index_changes_args(commit, prefixes))
+
+
+def start_index_listing(root: Path, prefixes: tuple[str, ...]) -> Pending:
+    """``index_listing`` started in the background: ``pending.result().decode("utf-8", "surrogateescape")``."""
+    return start(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes))
+
+
+def _index_changes_args(commit: str, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    return ("diff-index", "--cached", "--no-renames", "--no-abbrev", "-z", commit, "--", *pathspecs(prefixes))
+
+
+def parse_index_changes(raw: bytes) -> dict[str, tuple[str | None, str | None]]:
+    """The output of ``git diff-index -z`` as ``index_changes`` returns it."""
     parts = raw.split(b"\0")
     changes: dict[str, tuple[str | None, str | None]] = {}
     i = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import import_module
 
 from tracertm.parsers.records import (
@@ -13,7 +14,7 @@ from tracertm.parsers.records import (
     SpecRecord,
 )
 
-__all__ = ["parse", "ParseResult", "ParserOptions", "SpecRecord", "FileKind", "FILE_KINDS", "DEFAULT_OPTIONS"]
+__all__ = ["parse", "preload", "ParseResult", "ParserOptions", "SpecRecord", "FileKind", "FILE_KINDS", "DEFAULT_OPTIONS"]
 
 _MODULES = {
     "adr": "tracertm.parsers.adr",
@@ -21,6 +22,13 @@ _MODULES = {
     "feature": "tracertm.parsers.feature",
     "step_definition": "tracertm.steps.records",  # step files (tracertm.steps)
 }
+
+
+def preload(kinds: Iterable[FileKind]) -> None:
+    """Import the parsers of ``kinds`` now, not at the first ``parse``: for a caller that overlaps the import with
+    other work (a pre-commit hook, with the git process listing the index)."""
+    for kind in set(kinds):
+        import_module(_MODULES[kind])
 
 
 def parse(kind: FileKind, path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -211,7 +210,7 @@ def canonical_json(fields: Mapping[str, Any], kind: str | None = None) -> str:
 def content_hash(kind: str, fields: Mapping[str, Any]) -> str:
     """sha256 hex of the canonical content, salted with the record kind and ``PARSER_VERSION``."""
     payload = f"tracertm:{PARSER_VERSION}:{kind}\n{canonical_json(fields, kind)}"
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _sha256(payload)
 
 
 def previous_scheme_hash(kind: str, fields: Mapping[str, Any], scheme: str = "1") -> str:
@@ -244,4 +243,10 @@ def _v1(value: Any) -> Any:
 
 def _legacy_hash(kind: str, fields: Mapping[str, Any], scheme: str) -> str:
     canonical = json.dumps(_v1(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"tracertm:{scheme}:{kind}\n{canonical}".encode("utf-8")).hexdigest()
+    return _sha256(f"tracertm:{scheme}:{kind}\n{canonical}")
+
+
+def _sha256(text: str) -> str:
+    import hashlib  # here, not at the top: a check parses without hashing, and OpenSSL's import costs a hook 2 ms
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,297 @@
+"""The cache of ``check --staged``: ``<git dir>/tracertm-check-cache``, the sketch of every spec file by its index
+entry, and the index "identity → files" over all of them.
+
+A pre-commit hook reads it on every commit, so it is laid out to load in a millisecond or two whatever the size of
+the repository: a handful of long strings (``marshal``), each a column of ``NUL``-separated values, split in C
+when loaded. Nothing is decoded per file until a rule needs that file:
+
+- ``keys``: one per cached file, ``<blob id> <stage><TAB><path>`` — what ``git ls-files -s -z`` prints for it, minus
+  the mode (so the index listing is compared with the cache as two sets of strings, not file by file). A symbolic
+  link's key holds its target's blob and ``L`` for the stage, which no listing prints: links are always looked at;
+- ``texts``: the sketch of each, aligned with ``keys`` (:meth:`CheckCache.encode`);
+- the claims index as two aligned columns, identity and path, one row per claimant (:class:`Claims`);
+- ``steps``: the keys of step-definition files (whether the index holds any decides whether steps are checked);
+- ``ignored``: the keys of index entries under the spec folders that are not spec files (the default step globs
+  list the whole repository: its code is classified once, not on every commit).
+
+The file is dropped whole when tracertm, the parser version, the parser options, the spec paths or the spec root
+change (so a cached kind is still the path's kind); it is written atomically, only when it changed, behind a magic
+number and a CRC-32, and anything unreadable or inconsistent is ignored (the check then sketches from the blobs).
+``marshal`` is not meant for data from elsewhere: this file is written by tracertm into the repository's own git
+directory, the place git runs hooks from, and is checked before it is decoded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from tracertm.sketches import RecordSketch, Sketch
+
+CACHE_NAME = "tracertm-check-cache"
+LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when the cache is written
+_MAGIC = b"TRCK"
+_FORMAT = 5
+_SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
+MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
+
+
+def _split(text: str) -> list[str]:
+    return text.split(_SEP) if text else []
+
+
+def file_key(blob: str, path: str, *, link: bool = False, stage: str = "0") -> str:
+    """The key of a top-relative ``path`` holding ``blob`` (a link: its target's blob)."""
+    return f"{blob} {'L' if link else stage}\t{path}"
+
+
+class Claims:
+    """Who claims which identity: ``"kind<TAB>number"`` → paths (root-relative). Kept up to date instead of
+    rebuilt; ``changed`` tells whether any key's claimants differ from what it started with."""
+
+    def __init__(self, owners: dict[str, list[str]] | None = None) -> None:
+        self.owners: dict[str, list[str]] = owners if owners is not None else {}
+        self._before: dict[str, tuple[str, ...]] = {}  # key → its claimants before the first change
+
+    def _touch(self, key: str) -> None:
+        if key not in self._before:
+            self._before[key] = tuple(self.owners.get(key, ()))
+
+    @property
+    def changed(self) -> bool:
+        return any(tuple(self.owners.get(k, ())) != v for k, v in self._before.items())
+
+    def add(self, path: str, sketch: Sketch) -> None:
+        for r in sketch.records:
+            key = f"{sketch.kind}\t{r.number}"
+            paths = self.owners.get(key)
+            if paths is None or path not in paths:
+                self._touch(key)
+                self.owners.setdefault(key, []).append(path)
+
+    def remove(self, path: str, sketch: Sketch) -> None:
+        for r in sketch.records:
+            key = f"{sketch.kind}\t{r.number}"
+            paths = self.owners.get(key)
+            if paths is not None and path in paths:
+                self._touch(key)
+                paths.remove(path)
+                if not paths:
+                    del self.owners[key]
+
+    def is_adr(self, number: str) -> bool:
+        """Whether some file claims ADR ``number``."""
+        return f"adr\t{number}" in self.owners
+
+
+class CheckCache:
+    """The cache file of one repository (see the module docstring); ``CheckCache.memory()`` is never written."""
+
+    def __init__(self, path: Path | None, key: str, prefix: str = "") -> None:
+        self.path = path
+        self.key = key
+        self.prefix = prefix  # the spec root inside the repository: keys hold top-relative paths
+        self.keys: list[str] = []
+        self.texts: list[str] = []
+        self.steps: set[str] = set()
+        self.ignored: set[str] = set()
+        self.claims = Claims()
+        self._claim_columns: tuple[str, str] = ("", "")  # as read, written back when the claims did not change
+        self._key_set: set[str] | None = None
+        self._position: dict[str, int] | None = None
+        self._lookups = 0
+        self.dirty = False
+
+    @classmethod
+    def memory(cls, prefix: str = "") -> CheckCache:
+        """A cache that starts empty and is never written."""
+        return cls(None, "", prefix)
+
+    @classmethod
+    def load(cls, path: Path, key: str, prefix: str = "") -> CheckCache:
+        """The cache at ``path`` if it is intact and was made with ``key``, else an empty one that will go there.
+        ``prefix``: the spec root inside the repository (part of ``key``)."""
+        import marshal
+        import zlib
+
+        cache = cls(path, key, prefix)
+        try:
+            with path.open("rb") as fh:
+                if os.fstat(fh.fileno()).st_size > MAX_BYTES:
+                    return cache  # not one this code wrote for any repository git can hold: not read at all
+                data = fh.read()
+        except OSError:
+            return cache
+        body = memoryview(data)[8:]
+        if len(data) < 8 or data[:4] != _MAGIC or int.from_bytes(data[4:8], "little") != zlib.crc32(body):
+            return cache
+        try:
+            payload = marshal.loads(body)
+        except (ValueError, EOFError, TypeError):
+            return cache
+        if not (
+            isinstance(payload, tuple) and len(payload) == 8 and payload[0] == _FORMAT and payload[1] == key
+            and all(isinstance(x, str) for x in payload[2:])
+        ):
+            return cache
+        keys, texts = _split(payload[2]), _split(payload[3])
+        claim_keys, claim_paths = _split(payload[4]), _split(payload[5])
+        if len(keys) != len(texts) or len(claim_keys) != len(claim_paths):
+            return cache
+        owners = dict(zip(claim_keys, map(list, zip(claim_paths))))
+        if len(owners) != len(claim_keys):  # an identity with several claimants (a duplicate, reported as such)
+            owners = {}
+            for k, p in zip(claim_keys, claim_paths):
+                owners.setdefault(k, []).append(p)
+        cache.keys, cache.texts, cache.steps, cache.ignored = keys, texts, set(_split(payload[6])), set(_split(payload[7]))
+        cache.claims = Claims(owners)
+        cache._claim_columns = (payload[4], payload[5])
+        return cache
+
+    # ------------------------------------------------------------------------------------------------ lookups
+
+    @property
+    def key_set(self) -> set[str]:
+        if self._key_set is None:
+            self._key_set = set(self.keys)
+        return self._key_set
+
+    def text(self, key: str) -> str | None:
+        """The encoded sketch of ``key``, None when the cache does not hold it."""
+        if key not in self.key_set:
+            return None
+        if self._position is None:
+            self._lookups += 1
+            if self._lookups <= 8:  # a hook looks up a few keys: a scan in C beats building the index of all
+                return self.texts[self.keys.index(key)]
+            self._position = dict(zip(self.keys, range(len(self.keys))))
+        return self.texts[self._position[key]]
+
+    def kind(self, key: str) -> str | None:
+        """The kind recorded for ``key``, None when the cache does not hold it. The cache is dropped when the spec
+        paths change, so a recorded kind is the path's kind."""
+        text = self.text(key)
+        return text.split("\t", 2)[1] if text is not None else None
+
+    def path_of(self, key: str) -> str:
+        """The root-relative path of ``key``."""
+        return key.partition("\t")[2][len(self.prefix) :]
+
+    # --------------------------------------------------------------------------------------- encode / decode
+
+    @staticmethod
+    def decode(text: str) -> Sketch:
+        """The sketch of one entry (an empty one if the entry is damaged)."""
+        head, *records = text.split("\n")
+        fields = head.split("\t")
+        new = tuple.__new__  # not the NamedTuple constructors: cheaper, and this may run for many files
+        try:
+            sketch = []
+            for line in records:
+                number, at, *refs = line.split("\t")
+                pairs = tuple(zip(refs[0::3], refs[1::3])) if refs else ()
+                lines = tuple(int(n) for n in refs[2::3])
+                sketch.append(new(RecordSketch, (number, int(at), pairs, lines)))
+            return new(Sketch, (fields[1], tuple(sketch), fields[2] == "1"))
+        except (ValueError, IndexError):
+            return Sketch(fields[1] if len(fields) > 1 else "adr", (), False)  # type: ignore[arg-type]
+
+    @staticmethod
+    def encode(blob: str, sketch: Sketch) -> str | None:
+        """One entry as one string: ``blob TAB kind TAB exact`` then per record
+        ``LF number TAB line (TAB field TAB target TAB line)*``; None for a sketch with a tab, a newline or a NUL in
+        a value (not cached: sketched again next time)."""
+        parts = [f"{blob}\t{sketch.kind}\t{int(sketch.exact)}"]
+        for r in sketch.records:
+            values = (r.number, *(x for ref in r.refs for x in ref))
+            if any("\t" in v or "\n" in v or _SEP in v for v in values):
+                return None
+            refs = (x for i, (what, target) in enumerate(r.refs) for x in (what, target, str(r.ref_line(i))))
+            parts.append("\t".join((r.number, str(r.line), *refs)))
+        return "\n".join(parts)
+
+    # ------------------------------------------------------------------------------------------------ writes
+
+    def replace(self, sketches: Mapping[str, tuple[str, Sketch]], claims: Claims) -> None:
+        """The cache becomes exactly these files (an everything-check)."""
+        self.update((), sketches, claims)
+
+    def update(
+        self,
+        keep: Iterable[str],
+        sketches: Mapping[str, tuple[str, Sketch]],
+        claims: Claims,
+        ignored: set[str] | None = None,
+    ) -> None:
+        """Keep the entries of the keys ``keep``, store ``sketches`` (root-relative path → (key, sketch)), drop
+        every other entry; ``claims`` must be the index over exactly these. ``ignored``, when given, replaces the
+        keys of the entries known not to be spec files."""
+        kept = keep if isinstance(keep, (set, frozenset)) else set(keep)
+        dropped = self.key_set - kept
+        if len(dropped) <= 64:  # a commit's few files: take them out by position, the rest is copied in C
+            keys, texts = list(self.keys), list(self.texts)
+            for i in sorted((self.keys.index(k) for k in dropped), reverse=True):
+                del keys[i], texts[i]
+            entries = dict(zip(keys, texts))
+        else:
+            entries = {k: t for k, t in zip(self.keys, self.texts) if k in kept}
+        steps = {k for k in self.steps if k in kept}
+        same = len(entries) + len(sketches) == len(self.keys)
+        for p, (key, sketch) in sketches.items():
+            text = self.encode(key.split(" ", 1)[0], sketch) if key else None
+            if text is None:
+                claims.remove(p, sketch)  # the index must not hold what the entries do not
+                same = False
+                continue
+            same = same and key not in entries and self.text(key) == text
+            entries[key] = text
+            if sketch.kind == "step_definition":
+                steps.add(key)
+        if ignored is not None and ignored != self.ignored:
+            self.ignored = ignored
+            same = False
+        if same and claims is self.claims and not claims.changed:
+            return  # the very entries it holds (each key of the cache kept or stored again as it was), same claims
+        self.keys = list(entries)
+        self.texts = list(entries.values())
+        self.steps = steps
+        self._key_set = self._position = None
+        self._lookups = 0
+        if claims is not self.claims or claims.changed:
+            self._claim_columns = ("", "")
+        self.claims = claims
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache if it changed: atomically, and silently not at all when the git directory is not
+        writable (a check never fails because of its cache)."""
+        if not self.dirty or self.path is None:
+            return
+        import marshal
+        import zlib
+
+        columns = self._claim_columns
+        if not columns[0] and self.claims.owners:
+            rows = [(k, p) for k, paths in self.claims.owners.items() for p in paths]
+            columns = (_SEP.join(k for k, _ in rows), _SEP.join(p for _, p in rows))
+        payload = marshal.dumps(
+            (
+                _FORMAT, self.key, _SEP.join(self.keys), _SEP.join(self.texts), *columns,
+                _SEP.join(sorted(self.steps)), _SEP.join(sorted(self.ignored)),
+            )
+        )
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(_MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload)
+            os.replace(tmp, self.path)
+            for legacy in LEGACY_NAMES:
+                self.path.with_name(legacy).unlink(missing_ok=True)
+        except OSError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        self._claim_columns = columns
+        self.dirty = False
