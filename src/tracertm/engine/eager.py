@@ -22,8 +22,9 @@ from collections import defaultdict
 from typing import Any
 
 from tracertm.errors import Cancelled, RecordRefusedError
-from tracertm.parsers.records import ParseResult
+from tracertm.parsers.records import ParseResult, ParserOptions
 from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
+from tracertm.engine.links import LinkSpec, derive
 from tracertm.engine.plan import Operation, Plan
 
 # Records buffered before they are written: small enough that the last file's rows add little after the parse,
@@ -45,12 +46,14 @@ class EagerWriter:
         conn: Any,
         project_id: uuid.UUID,
         run_id: uuid.UUID,
+        options: ParserOptions,
         cancel: threading.Event | None = None,
     ) -> None:
         self._conn = conn
         self._project_id = project_id
         self._run_id = run_id
         self._cancel = cancel
+        self._options = options
         self._text_json = conn.dialect.name in ("sqlite", "postgresql")
         self._savepoint = conn.begin_nested()
         self._pending: dict[str, list[Operation]] = defaultdict(list)
@@ -58,6 +61,8 @@ class EagerWriter:
         self._written: dict[Key, Operation] = {}
         self._feature_ids: dict[str, uuid.UUID] = {}
         self.ids: dict[Key, uuid.UUID] = {}
+        # Each record's outgoing links (``links.derive``: pure), derived here rather than after the parse.
+        self.links: dict[Key, list[LinkSpec]] = {}
         # Why the eager rows cannot stand (None while they can); said in ``finish``'s fallback, for tests.
         self.abandoned: str | None = None
 
@@ -90,6 +95,8 @@ class EagerWriter:
             self._abandon(f"{op.kind} {op.number} is claimed twice")
             return False
         self._written[key] = op
+        assert op.record is not None
+        self.links[key] = derive(op.kind, op.record.fields, self._options)
         self._pending[op.kind].append(op)
         self._buffered += 1
         return True

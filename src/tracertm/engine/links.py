@@ -152,6 +152,7 @@ class Source:
     path: str | None
     line: int | None  # None: unknown (rows read back from the database); links keep the line they have
     fields: Mapping[str, Any]
+    links: Sequence[LinkSpec] | None = None  # ``derive(kind, fields)``, when already known
 
 
 def source_ref(kind: str, number: str, parent: str | None) -> str:
@@ -166,12 +167,15 @@ def maintain(
     options: ParserOptions,
     *,
     fresh: bool = False,
+    derived: Mapping[tuple[str, str, str], Sequence[LinkSpec]] | None = None,
 ) -> list[Diagnostic]:
     """Bring the links of what ``plan`` changed up to date (inside the sync's transaction, after ``apply``).
 
     ``ids``: the row id of every operation's record, keyed by (kind, feature number or "", number). ``fresh``: the
     project had no record before this sync, so it has no link either (nothing to look up or follow). Returns the
     dangling links this sync created or left behind (a reference to a record that does not exist or was deleted).
+    ``derived``: the outgoing links of records already derived (``derive``; keyed as ``ids``), e.g. while the
+    files parsed.
     """
     targets: dict[str, list[tuple[Operation, uuid.UUID]]] = defaultdict(list)
     sources: list[Source] = []
@@ -185,8 +189,10 @@ def maintain(
         if op.action == "deleted":
             gone.append(row_id)
         elif op.record is not None:
+            known = derived.get((op.kind, op.parent or "", op.number)) if derived is not None else None
             sources.append(
-                Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
+                Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line,
+                       op.record.fields, known)
             )
     if not fresh:
         _follow_targets(conn, project_id, targets)
@@ -258,7 +264,9 @@ def _write_sources(
 ) -> list[Diagnostic]:
     """Replace the outgoing links of ``sources`` by what their fields say; links that stay keep their review."""
     t = LINKS.c
-    wanted: dict[uuid.UUID, list[LinkSpec]] = {s.id: derive(s.kind, s.fields, options) for s in sources}
+    wanted: dict[uuid.UUID, Sequence[LinkSpec]] = {
+        s.id: s.links if s.links is not None else derive(s.kind, s.fields, options) for s in sources
+    }
     existing: dict[tuple[uuid.UUID, LinkSpec], _Existing] = {}
     for chunk in iter_chunks([] if fresh else list(wanted)):
         rows = conn.execute(

@@ -335,7 +335,7 @@ class _Job:
             if parsed is None and not db_files and state.is_empty(session, project.id):
                 from tracertm.engine.eager import EagerWriter
 
-                eager = EagerWriter(session.connection(), project.id, run_id, self.cancel)
+                eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel)
                 with collector_paused():
                     parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
             else:
@@ -370,7 +370,8 @@ class _Job:
                     ids = written
                     apply_files(session, project.id, the_plan, Provenance(commit_info))
                 result.links = _maintain_links(
-                    session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files)
+                    session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
+                    derived=eager.links if eager is not None and written is not None else None,
                 )
                 if step_sources is not None:
                     result.warnings += _refresh_step_links(
@@ -452,7 +453,7 @@ class _Job:
 
 def _maintain_links(
     session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
-    *, full: bool, known: bool,
+    *, full: bool, known: bool, derived: Any = None,
 ) -> list[Diagnostic]:
     """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
     the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
@@ -460,7 +461,7 @@ def _maintain_links(
     from tracertm.engine import links
 
     conn = session.connection()
-    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser, fresh=not known)
+    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser, fresh=not known, derived=derived)
     stale = links.needs_rebuild(project)
     if full or (stale and known):
         findings = links.rebuild(conn, project.id, settings.parser)
