@@ -8,7 +8,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 KINDS = RECORD_KINDS
 # A project's first sync writes its records while its files parse (``engine.eager``); False: after, as any sync.
 EAGER_FIRST_SYNC = True
+# A write phase with at least this many record operations indexes its rows for search once, at its end
+# (``search.deferred``); a smaller one keeps the row-by-row triggers (the extra statements would cost more).
+DEFER_INDEX_AT = 200
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 
@@ -325,59 +328,65 @@ class _Job:
         from tracertm.engine import identity, state
         from tracertm.engine.apply import Provenance, apply, apply_files
         from tracertm.models import SyncRun
+        from tracertm.search.deferred import deferred_index
 
         with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
             db_files = state.load_files(session, project.id)
-            eager = None
-            if parsed is None and not db_files and state.is_empty(session, project.id):
-                from tracertm.engine.eager import EagerWriter
+            # The full-text index of a large write is brought up to date once, set-based, at its end (SQLite).
+            with ExitStack() as indexing:
+                eager = None
+                if parsed is None and not db_files and state.is_empty(session, project.id):
+                    from tracertm.engine.eager import EagerWriter
 
-                eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel)
-                with collector_paused():
-                    parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
-            else:
-                parsed = self._parse_changed(snapshot, db_files, parsed or {})
-            self._checkpoint()
-            result, the_plan, counts = self._plan(
-                session, project, snapshot, db_files, parsed, dry_run=False, empty=eager is not None
-            )
-            # Before any ORM change of this phase (the run row below): a rollback of the eager rows must not undo it.
-            written = eager.finish(the_plan) if eager is not None else None
-            commit_info = (
-                git.commit_info(self.location.top, snapshot.commit, _revised_paths(the_plan), self.location.prefix)
-                if self.location.top and snapshot.source == "commit" and snapshot.commit
-                else None
-            )
-            run = session.get(SyncRun, run_id)
-            assert run is not None
-            run.commit_sha = snapshot.commit
-            # Links never computed for this project (a first sync, or after a backfill): compute them all once.
-            never_linked = "step_parameter_types" not in (project.metadata_ or {})
-            removed = {
-                p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
-            }
-            step_sources = _step_sources(
-                snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,
-                self.staged, _parsed_step_files(parsed),
-            )
-            with collector_paused():
-                if written is None:
-                    ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                    indexing.enter_context(deferred_index(session.connection()))
+                    eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel)
+                    with collector_paused():
+                        parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
                 else:
-                    ids = written
-                    apply_files(session, project.id, the_plan, Provenance(commit_info))
-                result.links = _maintain_links(
-                    session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
-                    derived=eager.links if eager is not None and written is not None else None,
+                    parsed = self._parse_changed(snapshot, db_files, parsed or {})
+                self._checkpoint()
+                result, the_plan, counts = self._plan(
+                    session, project, snapshot, db_files, parsed, dry_run=False, empty=eager is not None
                 )
-                if step_sources is not None:
-                    result.warnings += _refresh_step_links(
-                        session, project.id, the_plan, parsed, removed, step_sources, self.settings,
-                        self.full or never_linked,
+                # Before any ORM change of this phase (the run row below): a rollback of the eager rows must not undo it.
+                written = eager.finish(the_plan) if eager is not None else None
+                commit_info = (
+                    git.commit_info(self.location.top, snapshot.commit, _revised_paths(the_plan), self.location.prefix)
+                    if self.location.top and snapshot.source == "commit" and snapshot.commit
+                    else None
+                )
+                run = session.get(SyncRun, run_id)
+                assert run is not None
+                run.commit_sha = snapshot.commit
+                # Links never computed for this project (a first sync, or after a backfill): compute them all once.
+                never_linked = "step_parameter_types" not in (project.metadata_ or {})
+                removed = {
+                    p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
+                }
+                step_sources = _step_sources(
+                    snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,
+                    self.staged, _parsed_step_files(parsed),
+                )
+                if eager is None and _writes(the_plan) >= DEFER_INDEX_AT:
+                    indexing.enter_context(deferred_index(session.connection()))
+                with collector_paused():
+                    if written is None:
+                        ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                    else:
+                        ids = written
+                        apply_files(session, project.id, the_plan, Provenance(commit_info))
+                    result.links = _maintain_links(
+                        session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
+                        derived=eager.links if eager is not None and written is not None else None,
                     )
+                    if step_sources is not None:
+                        result.warnings += _refresh_step_links(
+                            session, project.id, the_plan, parsed, removed, step_sources, self.settings,
+                            self.full or never_linked,
+                        )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
             run.counts = counts
@@ -560,6 +569,11 @@ def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, An
     metadata["step_parameter_types"] = signature
     project.metadata_ = metadata
     return True
+
+
+def _writes(the_plan: Plan) -> int:
+    """Record operations of ``the_plan`` that write a row."""
+    return len(the_plan.operations)
 
 
 def _revised_paths(the_plan: Any) -> list[str]:
