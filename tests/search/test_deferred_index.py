@@ -93,3 +93,33 @@ def test_an_error_inside_leaves_the_triggers_and_the_index_as_they_were(git_repo
         trans.rollback()
         assert _triggers(conn) == before_triggers  # the same connection: no TEMP trigger left on it either
         assert _index(conn) == before_index
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_backfill_batch_indexes_as_the_triggers_would(
+    git_repo: GitRepo, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracertm.history.backfill import backfill
+    from tracertm.search import deferred
+
+    used: list[int] = []
+    real = deferred.deferred_index
+
+    def counting(conn: Any, kinds: Any = None) -> Any:
+        used.append(1)
+        return real(conn, kinds)
+
+    monkeypatch.setattr(deferred, "deferred_index", counting)
+    _seed(git_repo, 50)  # 250 rows in the first batch: deferred
+    for round_ in range(3):  # then updates, deletes and new records, commit by commit
+        git_repo.write(f"docs/adr/{round_ + 1:04d}-d.md", adr(round_ + 1, f"Decision {round_} revised"))
+        git_repo.git("rm", "-q", f"features/f{round_ + 10}.feature")
+        git_repo.write(f"contracts/n{round_}.yaml", contract(100 + round_, f"New contract {round_}"))
+        git_repo.commit(f"round {round_}")
+    result = backfill(git_repo.path, engine=engine)
+    assert result.commits == 4 and used
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM scenarios")).scalar_one() >= 60
+        assert _index(conn) == _what_the_triggers_write(conn)
+        main, temp = _triggers(conn)
+    assert temp == set() and {f"{d.fts_table}_{s}" for d in DOCUMENTS.values() for s in ("ai", "ad", "au")} <= main

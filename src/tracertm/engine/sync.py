@@ -31,7 +31,7 @@ KINDS = RECORD_KINDS
 EAGER_FIRST_SYNC = True
 # A write phase with at least this many record operations indexes its rows for search once, at its end
 # (``search.deferred``); a smaller one keeps the row-by-row triggers (the extra statements would cost more).
-DEFER_INDEX_AT = 200
+DEFER_INDEX_AT = 200  # = search.deferred.DEFER_INDEX_AT, not imported here: the hook path stays light
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 

@@ -22,6 +22,10 @@ from typing import Any
 
 from tracertm.search.documents import DOCUMENTS, Document
 
+# Below this many rows written, the row triggers cost less than the extra statements of deferring (a rule of thumb
+# for callers).
+DEFER_INDEX_AT = 200
+
 
 def _pending(document: Document) -> str:
     return f"temp.{document.fts_table}_pending"
@@ -89,4 +93,4 @@ def _has_index(conn: Any, document: Document) -> bool:
     return row is not None
 
 
-__all__ = ["deferred_index"]
+__all__ = ["DEFER_INDEX_AT", "deferred_index"]
