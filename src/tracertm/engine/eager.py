@@ -26,6 +26,7 @@ from tracertm.parsers.records import ParseResult, ParserOptions
 from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
 from tracertm.engine.links import LinkSpec, derive
 from tracertm.engine.plan import Operation, Plan
+from tracertm.search.deferred import Deferred
 
 # Records buffered before they are written: small enough that the last file's rows add little after the parse,
 # large enough that a statement's fixed costs do not matter.
@@ -48,12 +49,14 @@ class EagerWriter:
         run_id: uuid.UUID,
         options: ParserOptions,
         cancel: threading.Event | None = None,
+        index: Deferred | None = None,
     ) -> None:
         self._conn = conn
         self._project_id = project_id
         self._run_id = run_id
         self._cancel = cancel
         self._options = options
+        self._index = index  # the search index, kept in step with each write (``search.deferred``)
         self._text_json = conn.dialect.name in ("sqlite", "postgresql")
         self._savepoint = conn.begin_nested()
         self._pending: dict[str, list[Operation]] = defaultdict(list)
@@ -109,6 +112,8 @@ class EagerWriter:
                 if ops:
                     write_batch(self._conn, kind, ops, self._feature_ids, self._project_id, self._run_id,
                                 Provenance(), self._text_json, self.ids)
+            if self._index is not None:
+                self._index.flush()  # while the workers still parse, not all after them
         except RecordRefusedError as exc:
             # Maybe a record the plan would not write (it may lose its id to another file): let apply decide.
             self._abandon(str(exc))

@@ -341,8 +341,9 @@ class _Job:
                 if parsed is None and not db_files and state.is_empty(session, project.id):
                     from tracertm.engine.eager import EagerWriter
 
-                    indexing.enter_context(deferred_index(session.connection()))
-                    eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel)
+                    index = indexing.enter_context(deferred_index(session.connection()))
+                    eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
+                                        index)
                     with collector_paused():
                         parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
                 else:

@@ -48,29 +48,54 @@ def _log_triggers(document: Document) -> list[str]:
     ]
 
 
-def _catch_up(document: Document) -> list[str]:
-    """Index what was logged, then put the table's own triggers back."""
+def _index_pending(document: Document) -> list[str]:
+    """Index what was logged, and forget it."""
     t, f, pending = document.table, document.fts_table, _pending(document)
     return [
         f"DELETE FROM {f} WHERE rowid IN (SELECT r FROM {pending} WHERE stale)",
         f"INSERT INTO {f}(rowid, title, body) SELECT {t}.rowid, {t}.{document.title}, {document.sqlite_body(t)} "
         f"FROM main.{t} WHERE {t}.rowid IN (SELECT r FROM {pending})",
+        f"DELETE FROM {pending}",
+    ]
+
+
+def _catch_up(document: Document) -> list[str]:
+    """Index what was logged, then put the table's own triggers back."""
+    f, pending = document.fts_table, _pending(document)
+    return [
+        *_index_pending(document),
         *(f"DROP TRIGGER temp.{f}_log_{s}" for s in ("ai", "ad", "au")),
         f"DROP TABLE {pending}",
         *document.sqlite_triggers(),
     ]
 
 
+class Deferred:
+    """The handle ``deferred_index`` yields: ``flush()`` indexes what was written so far (a writer that writes in
+    stages, while other work goes on, keeps the index work in step instead of leaving it all to the end)."""
+
+    def __init__(self, conn: Any, documents: list[Document]) -> None:
+        self._conn = conn
+        self._documents = documents
+
+    def flush(self) -> None:
+        """Index the rows written since the last flush, now (set-based, one table at a time)."""
+        for document in self._documents:
+            for statement in _index_pending(document):
+                self._conn.exec_driver_sql(statement)
+
+
 @contextmanager
-def deferred_index(conn: Any, kinds: Iterable[str] | None = None) -> Iterator[None]:
+def deferred_index(conn: Any, kinds: Iterable[str] | None = None) -> Iterator[Deferred]:
     """Within the caller's open write transaction on ``conn`` (a SQLAlchemy connection), index the rows of
     ``kinds`` (default: every indexed kind) written inside the block at its end instead of row by row.
 
     Use it around writes of many rows; for a handful the extra statements cost more than they save. Must not be
-    nested for the same table. On PostgreSQL it does nothing.
+    nested for the same table. Yields a ``Deferred`` (``flush()``: index what was written so far). On PostgreSQL it
+    does nothing.
     """
     if conn.dialect.name != "sqlite":
-        yield
+        yield Deferred(conn, [])
         return
     documents = [DOCUMENTS[k] for k in (kinds if kinds is not None else DOCUMENTS) if k in DOCUMENTS]
     documents = [d for d in documents if _has_index(conn, d)]
@@ -79,7 +104,7 @@ def deferred_index(conn: Any, kinds: Iterable[str] | None = None) -> Iterator[No
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS main.{document.fts_table}_{suffix}")
         for statement in _log_triggers(document):
             conn.exec_driver_sql(statement)
-    yield  # an error propagates: the caller's transaction rolls back, the dropped triggers come back with it
+    yield Deferred(conn, documents)  # an error propagates: the caller's transaction rolls back, the dropped triggers come back with it
     for document in documents:
         for statement in _catch_up(document):
             conn.exec_driver_sql(statement)
@@ -93,4 +118,4 @@ def _has_index(conn: Any, document: Document) -> bool:
     return row is not None
 
 
-__all__ = ["DEFER_INDEX_AT", "deferred_index"]
+__all__ = ["DEFER_INDEX_AT", "Deferred", "deferred_index"]
