@@ -21,10 +21,12 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from tracertm.errors import Cancelled, RecordRefusedError
+from tracertm.errors import Cancelled, Diagnostic, RecordRefusedError
 from tracertm.parsers.records import ParseResult, ParserOptions
 from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
-from tracertm.engine.links import LinkSpec, derive
+from tracertm.engine.links import (
+    TARGET_MODELS, LinkSpec, Source, dangling_of, derive, insert_links, link_row, source_ref,
+)
 from tracertm.engine.plan import Operation, Plan
 from tracertm.search.deferred import Deferred
 
@@ -66,6 +68,10 @@ class EagerWriter:
         self.ids: dict[Key, uuid.UUID] = {}
         # Each record's outgoing links (``links.derive``: pure), derived here rather than after the parse.
         self.links: dict[Key, list[LinkSpec]] = {}
+        # New links to a record kind whose target was not written yet when their source was: inserted at the end.
+        self._unresolved: list[tuple[Source, LinkSpec]] = []
+        # The dangling links of the kept rows (``links.maintain``'s findings), set by ``finish``.
+        self.findings: list[Diagnostic] = []
         # Why the eager rows cannot stand (None while they can); said in ``finish``'s fallback, for tests.
         self.abandoned: str | None = None
 
@@ -112,11 +118,35 @@ class EagerWriter:
                 if ops:
                     write_batch(self._conn, kind, ops, self._feature_ids, self._project_id, self._run_id,
                                 Provenance(), self._text_json, self.ids)
+            self._write_links([op for kind in _ORDER for op in pending.get(kind, ())])
             if self._index is not None:
                 self._index.flush()  # while the workers still parse, not all after them
         except RecordRefusedError as exc:
             # Maybe a record the plan would not write (it may lose its id to another file): let apply decide.
             self._abandon(str(exc))
+
+    def _write_links(self, ops: list[Operation]) -> None:
+        """The new links of ``ops`` (just written): what ``links.maintain`` writes for a project's first records.
+        A link whose target is a record not written yet waits for ``finish``."""
+        rows: list[dict[str, Any]] = []
+        for op in ops:
+            key = (op.kind, op.parent or "", op.number)
+            source = self._source(op)
+            for spec in self.links[key]:
+                if spec.target_kind not in TARGET_MODELS:  # a requirement: never a row of its own
+                    rows.append(link_row(self._project_id, source, spec, None))
+                    continue
+                target = self.ids.get((spec.target_kind, "", spec.target_ref))
+                if target is None:
+                    self._unresolved.append((source, spec))
+                else:
+                    rows.append(link_row(self._project_id, source, spec, (target, 1)))
+        insert_links(self._conn, rows)
+
+    def _source(self, op: Operation) -> Source:
+        assert op.record is not None
+        return Source(op.kind, self.ids[(op.kind, op.parent or "", op.number)],
+                      source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
 
     def _abandon(self, reason: str) -> None:
         self.abandoned = reason
@@ -133,11 +163,27 @@ class EagerWriter:
         if self.abandoned is None:
             mismatch = self._mismatch(plan)
             if mismatch is None:
+                self._finish_links(plan)
                 self._savepoint.commit()
                 return self.ids
             self.abandoned = mismatch
         self.rollback()
         return None
+
+    def _finish_links(self, plan: Plan) -> None:
+        """Every record is written now: the links that waited for their target, and the dangling ones (in plan
+        order, as ``links.maintain`` reports them)."""
+        rows = []
+        for source, spec in self._unresolved:
+            target = self.ids.get((spec.target_kind, "", spec.target_ref))
+            rows.append(link_row(self._project_id, source, spec, (target, 1) if target is not None else None))
+        insert_links(self._conn, rows)
+        self._unresolved = []
+        for op in plan.operations:
+            key = (op.kind, op.parent or "", op.number)
+            for spec in self.links[key]:
+                if spec.target_kind in TARGET_MODELS and (spec.target_kind, "", spec.target_ref) not in self.ids:
+                    self.findings.append(dangling_of(self._source(op), spec))
 
     def rollback(self) -> None:
         """Undo every eager row (the caller's transaction goes on)."""

@@ -152,7 +152,6 @@ class Source:
     path: str | None
     line: int | None  # None: unknown (rows read back from the database); links keep the line they have
     fields: Mapping[str, Any]
-    links: Sequence[LinkSpec] | None = None  # ``derive(kind, fields)``, when already known
 
 
 def source_ref(kind: str, number: str, parent: str | None) -> str:
@@ -167,15 +166,12 @@ def maintain(
     options: ParserOptions,
     *,
     fresh: bool = False,
-    derived: Mapping[tuple[str, str, str], Sequence[LinkSpec]] | None = None,
 ) -> list[Diagnostic]:
     """Bring the links of what ``plan`` changed up to date (inside the sync's transaction, after ``apply``).
 
     ``ids``: the row id of every operation's record, keyed by (kind, feature number or "", number). ``fresh``: the
     project had no record before this sync, so it has no link either (nothing to look up or follow). Returns the
     dangling links this sync created or left behind (a reference to a record that does not exist or was deleted).
-    ``derived``: the outgoing links of records already derived (``derive``; keyed as ``ids``), e.g. while the
-    files parsed.
     """
     targets: dict[str, list[tuple[Operation, uuid.UUID]]] = defaultdict(list)
     sources: list[Source] = []
@@ -189,10 +185,8 @@ def maintain(
         if op.action == "deleted":
             gone.append(row_id)
         elif op.record is not None:
-            known = derived.get((op.kind, op.parent or "", op.number)) if derived is not None else None
             sources.append(
-                Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line,
-                       op.record.fields, known)
+                Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
             )
     if not fresh:
         _follow_targets(conn, project_id, targets)
@@ -264,9 +258,7 @@ def _write_sources(
 ) -> list[Diagnostic]:
     """Replace the outgoing links of ``sources`` by what their fields say; links that stay keep their review."""
     t = LINKS.c
-    wanted: dict[uuid.UUID, Sequence[LinkSpec]] = {
-        s.id: s.links if s.links is not None else derive(s.kind, s.fields, options) for s in sources
-    }
+    wanted: dict[uuid.UUID, list[LinkSpec]] = {s.id: derive(s.kind, s.fields, options) for s in sources}
     existing: dict[tuple[uuid.UUID, LinkSpec], _Existing] = {}
     for chunk in iter_chunks([] if fresh else list(wanted)):
         rows = conn.execute(
@@ -293,16 +285,9 @@ def _write_sources(
             _insert(conn, rows_)
             rows_ = []
         target = resolved.get((spec.target_kind, spec.target_ref))
-        rows_.append({
-            "project_id": project_id, "source_kind": s.kind, "source_id": s.id,
-            "source_ref": s.ref, "source_path": s.path, "source_line": s.line or 1, "link_type": str(spec.link_type),
-            "target_kind": spec.target_kind, "target_ref": spec.target_ref,
-            "target_id": target[0] if target else None,
-            "target_version": target[1] if target else None,
-            "reviewed_version": target[1] if target else None,
-        })
+        rows_.append(link_row(project_id, s, spec, target))
         if target is None and spec.target_kind in TARGET_MODELS:
-            dangling.append(dangling_finding(s.path, s.line or 1, s.ref, str(spec.link_type), spec.target_kind, spec.target_ref))
+            dangling.append(dangling_of(s, spec))
     _insert(conn, rows_)
     # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
     moved = [
@@ -328,6 +313,32 @@ def _write_sources(
 
 
 _INSERT_BATCH = 2000
+
+
+def link_row(
+    project_id: uuid.UUID, source: Source, spec: LinkSpec, target: tuple[uuid.UUID, int] | None
+) -> dict[str, Any]:
+    """The ``links`` row of a new link from ``source`` (``target``: the live record it names, id and version; a new
+    link is born reviewed against it)."""
+    return {
+        "project_id": project_id, "source_kind": source.kind, "source_id": source.id,
+        "source_ref": source.ref, "source_path": source.path, "source_line": source.line or 1,
+        "link_type": str(spec.link_type), "target_kind": spec.target_kind, "target_ref": spec.target_ref,
+        "target_id": target[0] if target else None,
+        "target_version": target[1] if target else None,
+        "reviewed_version": target[1] if target else None,
+    }
+
+
+def dangling_of(source: Source, spec: LinkSpec) -> Diagnostic:
+    """The warning of a new link from ``source`` whose target does not exist."""
+    return dangling_finding(source.path, source.line or 1, source.ref, str(spec.link_type), spec.target_kind,
+                            spec.target_ref)
+
+
+def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert ``link_row`` rows (through the driver, see ``_insert``)."""
+    _insert(conn, rows)
 
 
 def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:

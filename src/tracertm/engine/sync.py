@@ -381,7 +381,7 @@ class _Job:
                         apply_files(session, project.id, the_plan, Provenance(commit_info))
                     result.links = _maintain_links(
                         session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
-                        derived=eager.links if eager is not None and written is not None else None,
+                        written=eager.findings if eager is not None and written is not None else None,
                     )
                     if step_sources is not None:
                         result.warnings += _refresh_step_links(
@@ -463,7 +463,7 @@ class _Job:
 
 def _maintain_links(
     session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
-    *, full: bool, known: bool, derived: Any = None,
+    *, full: bool, known: bool, written: list[Diagnostic] | None = None,
 ) -> list[Diagnostic]:
     """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
     the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
@@ -471,7 +471,9 @@ def _maintain_links(
     from tracertm.engine import links
 
     conn = session.connection()
-    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser, fresh=not known, derived=derived)
+    # ``written``: the eager writer wrote a first sync's links already; these are their findings.
+    findings = written if written is not None else links.maintain(conn, project.id, the_plan, ids, settings.parser,
+                                                                  fresh=not known)
     stale = links.needs_rebuild(project)
     if full or (stale and known):
         findings = links.rebuild(conn, project.id, settings.parser)
