@@ -104,8 +104,6 @@ class EagerWriter:
             self._abandon(f"{op.kind} {op.number} is claimed twice")
             return False
         self._written[key] = op
-        assert op.record is not None
-        self.links[key] = derive(op.kind, op.record.fields, self._options)
         self._pending[op.kind].append(op)
         self._buffered += 1
         return True
@@ -132,7 +130,8 @@ class EagerWriter:
         for op in ops:
             key = (op.kind, op.parent or "", op.number)
             source = self._source(op)
-            for spec in self.links[key]:
+            self.links[key] = specs = derive(op.kind, source.fields, self._options)
+            for spec in specs:
                 if spec.target_kind not in TARGET_MODELS:  # a requirement: never a row of its own
                     rows.append(link_row(self._project_id, source, spec, None))
                     continue

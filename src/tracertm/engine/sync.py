@@ -127,7 +127,8 @@ def sync(
     (no pooled connection stays open); a caller's ``engine`` is left open.
 
     Scanning and parsing happen before the project's write lock is taken; under the lock the file index is read
-    again and only what another writer changed meanwhile is parsed. The wait for the lock is bounded by
+    again and only what another writer changed meanwhile is parsed. A project's first sync (no file known yet; not
+    a ``ref``) parses under the lock instead and writes its records while they parse (``engine.eager``). The wait for the lock is bounded by
     ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in ``LockTimeoutError``
     naming the other writer. A project whose recorded repository is not this one raises ``ProjectMismatchError``.
 
