@@ -31,7 +31,9 @@ def _stable(params: list[Any]) -> list[Any]:
     def norm(v: Any) -> Any:
         if type(v).__name__ == "Jsonb":  # psycopg's wrapper compares by identity: compare what it wraps
             return ("Jsonb", repr(v.obj))
-        return type(v).__name__ if isinstance(v, (dt.datetime, uuid.UUID)) or (isinstance(v, str) and len(v) == 32) else v
+        if isinstance(v, (dt.datetime, uuid.UUID)) or (isinstance(v, str) and len(v) == 32):
+            return type(v).__name__
+        return v
     return [tuple(norm(v) for v in (p.values() if isinstance(p, dict) else p)) for p in params]
 
 
@@ -40,7 +42,8 @@ def test_parameters_equal_the_plain_processing(engine: Any) -> None:
     project, run = uuid.uuid4(), uuid.uuid4()
     now = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
     cases = [
-        (insert(REVISIONS), [{"id": uuid.uuid4(), "project_id": project, "entity_type": "adr", "entity_id": uuid.uuid4(),
+        (insert(REVISIONS), [{"id": uuid.uuid4(), "project_id": project, "entity_type": "adr",
+                              "entity_id": uuid.uuid4(),
                               "number": f"ADR-{i}", "version": 1, "change": "created", "content_hash": "h",
                               "source_path": "a.md", "snapshot": {"a": i}, "commit_sha": None, "author_name": None,
                               "author_email": None, "authored_at": now, "committer_name": None,

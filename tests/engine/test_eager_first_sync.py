@@ -122,7 +122,8 @@ def fts_dump(engine: Any) -> dict[str, list[tuple[str, str, str]]]:
         labels = _labels(conn)
         for document in DOCUMENTS.values():
             rows = conn.execute(text(
-                f"SELECT t.id, f.title, f.body FROM {document.fts_table} f JOIN {document.table} t ON t.rowid = f.rowid"
+                f"SELECT t.id, f.title, f.body FROM {document.fts_table} f "
+                f"JOIN {document.table} t ON t.rowid = f.rowid"
             )).all()
             count = conn.execute(text(f"SELECT count(*) FROM {document.fts_table}")).scalar_one()
             assert count == len(rows)  # no index entry without its row
@@ -231,7 +232,9 @@ def test_a_plan_that_differs_from_the_eager_rows_rolls_them_back(
     assert dump(engine) == dump(plain_engine)
 
 
-def test_a_second_sync_and_a_commit_source_are_not_eager(git_repo: GitRepo, engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_sync_and_a_commit_source_are_not_eager(
+    git_repo: GitRepo, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     git_repo.write("docs/adr/0001-d.md", adr(1, "One"))
     head = git_repo.commit("seed")
     spy = _Spy(monkeypatch)

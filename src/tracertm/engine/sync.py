@@ -128,9 +128,10 @@ def sync(
 
     Scanning and parsing happen before the project's write lock is taken; under the lock the file index is read
     again and only what another writer changed meanwhile is parsed. A project's first sync (no file known yet; not
-    a ``ref``) parses under the lock instead and writes its records while they parse (``engine.eager``). The wait for the lock is bounded by
-    ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in ``LockTimeoutError``
-    naming the other writer. A project whose recorded repository is not this one raises ``ProjectMismatchError``.
+    a ``ref``) parses under the lock instead and writes its records while they parse (``engine.eager``). The wait
+    for the lock is bounded by ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in
+    ``LockTimeoutError`` naming the other writer. A project whose recorded repository is not this one raises
+    ``ProjectMismatchError``.
 
     ``cancel``: an event another thread may set (and interrupt the database call, as the watch daemon does) to
     stop the run at the next safe point; it raises ``Cancelled`` and nothing is written. ``start_method``: the
@@ -353,10 +354,12 @@ class _Job:
                 result, the_plan, counts = self._plan(
                     session, project, snapshot, db_files, parsed, dry_run=False, empty=eager is not None
                 )
-                # Before any ORM change of this phase (the run row below): a rollback of the eager rows must not undo it.
+                # Before any ORM change of this phase (the run row below): rolling back the eager rows must not
+                # undo it.
                 written = eager.finish(the_plan) if eager is not None else None
                 commit_info = (
-                    git.commit_info(self.location.top, snapshot.commit, _revised_paths(the_plan), self.location.prefix)
+                    git.commit_info(self.location.top, snapshot.commit, _revised_paths(the_plan),
+                                    self.location.prefix)
                     if self.location.top and snapshot.source == "commit" and snapshot.commit
                     else None
                 )
@@ -366,7 +369,8 @@ class _Job:
                 # Links never computed for this project (a first sync, or after a backfill): compute them all once.
                 never_linked = "step_parameter_types" not in (project.metadata_ or {})
                 removed = {
-                    p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
+                    p for p, r in db_files.items()
+                    if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
                 }
                 step_sources = _step_sources(
                     snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,

@@ -104,7 +104,8 @@ def deferred_index(conn: Any, kinds: Iterable[str] | None = None) -> Iterator[De
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS main.{document.fts_table}_{suffix}")
         for statement in _log_triggers(document):
             conn.exec_driver_sql(statement)
-    yield Deferred(conn, documents)  # an error propagates: the caller's transaction rolls back, the dropped triggers come back with it
+    # An error propagates: the caller's transaction rolls back, and the dropped triggers come back with it.
+    yield Deferred(conn, documents)
     for document in documents:
         for statement in _catch_up(document):
             conn.exec_driver_sql(statement)
