@@ -199,10 +199,15 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def _cpu() -> float:
     """CPU seconds of this process and of its reaped children (the parse workers)."""
+    return sum(_cpu_split())
+
+
+def _cpu_split() -> tuple[float, float]:
+    """CPU seconds of this process (the writer), and of its reaped children (the parse workers)."""
     import resource
 
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 class Timing:
@@ -211,13 +216,20 @@ class Timing:
     def __init__(self) -> None:
         self.walls: list[float] = []
         self.cpus: list[float] = []
+        self.own_cpus: list[float] = []  # this process alone (a sync's writer; the floor's pool feeder)
 
     def __call__(self, fn: Callable[[], Any]) -> Any:
-        c0, t0 = _cpu(), time.perf_counter()
+        (own0, kids0), t0 = _cpu_split(), time.perf_counter()
         out = fn()
         self.walls.append(time.perf_counter() - t0)
-        self.cpus.append(_cpu() - c0)
+        own1, kids1 = _cpu_split()
+        self.cpus.append(own1 - own0 + kids1 - kids0)
+        self.own_cpus.append(own1 - own0)
         return out
+
+    @property
+    def own_cpu(self) -> float:
+        return min(self.own_cpus)
 
     @property
     def wall(self) -> float:
@@ -401,7 +413,9 @@ class Runner:
         self.rows.append(row(
             COLD_VS_FLOOR, _ratio(cold, floor), "x", "<= 1.25",
             f"cold {cold:.2f} s, floor {floor:.2f} s (best of {repeat}); CPU {cold_t.cpu:.1f} s vs {floor_t.cpu:.1f} s "
-            f"(x{_ratio(cold_t.cpu, floor_t.cpu)}); {n_files} files, {sum(expected.values())} records, jobs={jobs}"
+            f"(x{_ratio(cold_t.cpu, floor_t.cpu)}; of which the parent process {cold_t.own_cpu:.1f} s vs "
+            f"{floor_t.own_cpu:.1f} s); load {os.getloadavg()[0]:.1f}; {n_files} files, {sum(expected.values())} "
+            f"records, jobs={jobs}"
             + (f"; PROBLEM: {problems}" if problems else ""),
         ))
 

@@ -91,68 +91,93 @@ def _write_records(
 ) -> None:
     for kind in _ORDER:
         ops = by_kind.get(kind, [])
-        table = TABLES[kind]
-        json_binds = _json_binds(table, conn.dialect.name) if text_json else {}
-        guarded = update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
-        metadata_column = kinds.KINDS[kind].metadata_column
         database_keys = database_metadata(conn, kind, ops)
         # In batches: the rows, their revisions and SQLAlchemy's processed parameters of one batch at a time are
         # in memory, not those of a whole large sync.
         for start in range(0, len(ops), BATCH):
-            inserts: list[dict[str, Any]] = []
-            writes: list[dict[str, Any]] = []
-            deletes: list[dict[str, Any]] = []
-            revisions: list[dict[str, Any]] = []
-            # The operation behind each row of the lists above, to name it if the database refuses the row.
-            insert_ops: list[Operation] = []
-            write_ops: list[Operation] = []
-            delete_ops: list[Operation] = []
-            revision_ops: list[Operation] = []
-            for op in ops[start : start + BATCH]:
-                # Every field is JSON-encoded once: the texts feed both the JSON columns and the revision snapshot.
-                encoded = encoded_fields(op.record) if text_json and op.record is not None else None
-                if op.action == "created":
-                    row_id = uuid.uuid4()
-                    if kind == "feature":
-                        feature_ids[op.number] = row_id
-                    row = build_row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
-                    inserts.append(encoded.bind_columns(row, json_binds) if encoded else row)
-                    insert_ops.append(op)
-                elif op.action == "deleted":
-                    assert op.current is not None
-                    row_id = op.current.id
-                    deletes.append({"_id": row_id, "_old_version": op.current.version, "version": op.version})
-                    delete_ops.append(op)
-                else:
-                    assert op.current is not None
-                    row_id = op.current.id
-                    row = build_row(kind, op, project_id, provenance, feature_ids)
-                    row.pop("project_id", None)
-                    row.pop("feature_id", None)
-                    row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
-                    kept = database_keys.get(row_id)
-                    if kept and metadata_column in row:
-                        row[metadata_column] = kept | dict(row[metadata_column] or {})  # the file wins a clash
-                    writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
-                    write_ops.append(op)
-                ids[(kind, op.parent or "", op.number)] = row_id
-                if op.action in REVISION_ACTIONS:
-                    revisions.append(
-                        build_revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)
-                    )
-                    revision_ops.append(op)
-            if inserts:
-                execute_batch(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops)
-            if writes:
-                statement = guarded.values(updated_at=utcnow(), **_present(json_binds, writes[0]))
-                execute_guarded(conn, statement, writes, kind, write_ops)
-            if deletes:
-                statement = guarded.values(updated_at=utcnow(), deleted_at=utcnow())
-                execute_guarded(conn, statement, deletes, kind, delete_ops)
-            if revisions:
-                _insert_revisions(conn, revisions, revision_ops)
-            for op in ops[start : start + BATCH]:  # written: the texts are memory only now
-                _forget_encoded(op.record)
+            write_batch(conn, kind, ops[start : start + BATCH], feature_ids, project_id, run_id, provenance,
+                        text_json, ids, database_keys)
+
+
+@functools.cache
+def _guarded(kind: str) -> Any:
+    table = TABLES[kind]
+    return update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_old_version"))
+
+
+def write_batch(
+    conn: Any,
+    kind: str,
+    ops: list[Operation],
+    feature_ids: dict[str, uuid.UUID],
+    project_id: uuid.UUID,
+    run_id: uuid.UUID,
+    provenance: Provenance,
+    text_json: bool,
+    ids: dict[tuple[str, str, str], uuid.UUID],
+    database_keys: Mapping[uuid.UUID, dict[str, Any]] | None = None,
+) -> None:
+    """Write one batch of ``kind``'s operations: inserts, version-guarded updates and deletes, and their revisions
+    (a few statements, each through the driver's ``executemany``). New rows get fresh ids (a new feature's id goes
+    into ``feature_ids`` for its scenarios); every operation's row id goes into ``ids``. ``database_keys``: see
+    ``database_metadata``. Shared by ``apply`` and the eager writer of a first sync (``engine.eager``)."""
+    table = TABLES[kind]
+    json_binds = json_columns(kind, conn.dialect.name) if text_json else {}
+    metadata_column = kinds.KINDS[kind].metadata_column
+    inserts: list[dict[str, Any]] = []
+    writes: list[dict[str, Any]] = []
+    deletes: list[dict[str, Any]] = []
+    revisions: list[dict[str, Any]] = []
+    # The operation behind each row of the lists above, to name it if the database refuses the row.
+    insert_ops: list[Operation] = []
+    write_ops: list[Operation] = []
+    delete_ops: list[Operation] = []
+    revision_ops: list[Operation] = []
+    for op in ops:
+        # Every field is JSON-encoded once: the texts feed both the JSON columns and the revision snapshot.
+        encoded = encoded_fields(op.record) if text_json and op.record is not None else None
+        if op.action == "created":
+            row_id = uuid.uuid4()
+            if kind == "feature":
+                feature_ids[op.number] = row_id
+            row = build_row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
+            inserts.append(encoded.bind_columns(row, json_binds) if encoded else row)
+            insert_ops.append(op)
+        elif op.action == "deleted":
+            assert op.current is not None
+            row_id = op.current.id
+            deletes.append({"_id": row_id, "_old_version": op.current.version, "version": op.version})
+            delete_ops.append(op)
+        else:
+            assert op.current is not None
+            row_id = op.current.id
+            row = build_row(kind, op, project_id, provenance, feature_ids)
+            row.pop("project_id", None)
+            row.pop("feature_id", None)
+            row |= {"_id": row_id, "_old_version": op.current.version, "version": op.version, "deleted_at": None}
+            kept = database_keys.get(row_id) if database_keys else None
+            if kept and metadata_column in row:
+                row[metadata_column] = kept | dict(row[metadata_column] or {})  # the file wins a clash
+            writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
+            write_ops.append(op)
+        ids[(kind, op.parent or "", op.number)] = row_id
+        if op.action in REVISION_ACTIONS:
+            revisions.append(
+                build_revision(kind, op, row_id, project_id, run_id, provenance, as_text=text_json, encoded=encoded)
+            )
+            revision_ops.append(op)
+    if inserts:
+        execute_batch(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops)
+    if writes:
+        statement = _guarded(kind).values(updated_at=utcnow(), **_present(json_binds, writes[0]))
+        execute_guarded(conn, statement, writes, kind, write_ops)
+    if deletes:
+        statement = _guarded(kind).values(updated_at=utcnow(), deleted_at=utcnow())
+        execute_guarded(conn, statement, deletes, kind, delete_ops)
+    if revisions:
+        _insert_revisions(conn, revisions, revision_ops)
+    for op in ops:  # written: the texts are memory only now
+        _forget_encoded(op.record)
 
 
 def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -520,6 +545,11 @@ def _insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Oper
     param = bindparam("snapshot__json", type_=Text())
     value = cast(param, JSONB) if conn.dialect.name == "postgresql" else param
     execute_batch(conn, insert(REVISIONS).values(snapshot=value), revisions, ops)
+
+
+def apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance: Provenance) -> None:
+    """Write the plan's file index entries (``source_files``); part of ``apply``, alone after the eager writer."""
+    _apply_files(session, project_id, plan, provenance)
 
 
 def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance: Provenance) -> None:

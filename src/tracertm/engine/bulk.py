@@ -15,6 +15,7 @@ refuses a row, retries row by row through SQLAlchemy to name it).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 # The text parameter of a JSON column (see ``engine.apply``): ``<column>__json``.
@@ -47,22 +48,44 @@ class Prepared:
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
         """The driver's parameters for ``rows`` (tuples, or dictionaries for a named paramstyle)."""
         plan = self._plan
-        out: list[Any] = []
+        if not rows:
+            return []
         if self.positional:
+            # The row's values in statement order, fetched in C; then the few processed or defaulted slots.
+            from_row = [name for name, _, default in plan if default is _FROM_ROW]
+            fetch: Callable[[dict[str, Any]], Any]
+            if len(from_row) > 1:
+                fetch = itemgetter(*from_row)
+            else:  # itemgetter of one key gives the value itself, of none is not a thing
+                fetch = (lambda row: (row[from_row[0]],)) if from_row else (lambda row: ())
+            fixes = [(i, processor, default) for i, (_, processor, default) in enumerate(plan)
+                     if processor is not None or default is not _FROM_ROW]
+            if len(from_row) == len(plan) and not fixes:
+                return [fetch(row) for row in rows]
+            slots = [i for i, (_, _, default) in enumerate(plan) if default is _FROM_ROW]
+            width = len(plan)
+            out: list[Any] = []
             for row in rows:
-                out.append(tuple(
-                    (processor(value) if processor is not None else value)
-                    for name, processor, default in plan
-                    for value in ((row[name] if default is _FROM_ROW else default()),)
-                ))
-        else:
-            for row in rows:
-                params: dict[str, Any] = {}
-                for name, processor, default in plan:
-                    value = row[name] if default is _FROM_ROW else default()
-                    params[name] = processor(value) if processor is not None else value
-                out.append(params)
-        return out
+                fetched = fetch(row)
+                if len(slots) == width:
+                    values = list(fetched)
+                else:
+                    values = [None] * width
+                    for slot, value in zip(slots, fetched):
+                        values[slot] = value
+                for i, processor, default in fixes:
+                    value = values[i] if default is _FROM_ROW else default()
+                    values[i] = processor(value) if processor is not None else value
+                out.append(tuple(values))
+            return out
+        named: list[Any] = []
+        for row in rows:
+            params: dict[str, Any] = {}
+            for name, processor, default in plan:
+                value = row[name] if default is _FROM_ROW else default()
+                params[name] = processor(value) if processor is not None else value
+            named.append(params)
+        return named
 
 
 class _FromRow:

@@ -285,16 +285,9 @@ def _write_sources(
             _insert(conn, rows_)
             rows_ = []
         target = resolved.get((spec.target_kind, spec.target_ref))
-        rows_.append({
-            "project_id": project_id, "source_kind": s.kind, "source_id": s.id,
-            "source_ref": s.ref, "source_path": s.path, "source_line": s.line or 1, "link_type": str(spec.link_type),
-            "target_kind": spec.target_kind, "target_ref": spec.target_ref,
-            "target_id": target[0] if target else None,
-            "target_version": target[1] if target else None,
-            "reviewed_version": target[1] if target else None,
-        })
+        rows_.append(link_row(project_id, s, spec, target))
         if target is None and spec.target_kind in TARGET_MODELS:
-            dangling.append(dangling_finding(s.path, s.line or 1, s.ref, str(spec.link_type), spec.target_kind, spec.target_ref))
+            dangling.append(dangling_of(s, spec))
     _insert(conn, rows_)
     # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
     moved = [
@@ -320,6 +313,32 @@ def _write_sources(
 
 
 _INSERT_BATCH = 2000
+
+
+def link_row(
+    project_id: uuid.UUID, source: Source, spec: LinkSpec, target: tuple[uuid.UUID, int] | None
+) -> dict[str, Any]:
+    """The ``links`` row of a new link from ``source`` (``target``: the live record it names, id and version; a new
+    link is born reviewed against it)."""
+    return {
+        "project_id": project_id, "source_kind": source.kind, "source_id": source.id,
+        "source_ref": source.ref, "source_path": source.path, "source_line": source.line or 1,
+        "link_type": str(spec.link_type), "target_kind": spec.target_kind, "target_ref": spec.target_ref,
+        "target_id": target[0] if target else None,
+        "target_version": target[1] if target else None,
+        "reviewed_version": target[1] if target else None,
+    }
+
+
+def dangling_of(source: Source, spec: LinkSpec) -> Diagnostic:
+    """The warning of a new link from ``source`` whose target does not exist."""
+    return dangling_finding(source.path, source.line or 1, source.ref, str(spec.link_type), spec.target_kind,
+                            spec.target_ref)
+
+
+def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert ``link_row`` rows (through the driver, see ``_insert``)."""
+    _insert(conn, rows)
 
 
 def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -103,3 +103,14 @@ def count_live(session: Session, project_id: uuid.UUID) -> dict[str, int]:
         )
     ).scalar_one()
     return counts
+
+
+def is_empty(session: Session, project_id: uuid.UUID) -> bool:
+    """Whether the project holds no file index entry and no record (live or soft-deleted) of any kind: its next
+    sync is its first, and every record it parses is new (see ``engine.eager``)."""
+    conn = session.connection()
+    tables = [SourceFile.__table__, *(model.__table__ for model in TOP_MODELS.values())]
+    for table in tables:
+        if conn.execute(select(table.c.id).where(table.c.project_id == project_id).limit(1)).first() is not None:
+            return False
+    return True

@@ -8,7 +8,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
-from tracertm.engine.parse import Outcome, default_jobs, hash_records, parse_files
+from tracertm.engine.parse import Consume, Outcome, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
 
 if TYPE_CHECKING:
@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from tracertm.engine.plan import Operation, Plan
 
 KINDS = RECORD_KINDS
+# A project's first sync writes its records while its files parse (``engine.eager``); False: after, as any sync.
+EAGER_FIRST_SYNC = True
+# A write phase with at least this many record operations indexes its rows for search once, at its end
+# (``search.deferred``); a smaller one keeps the row-by-row triggers (the extra statements would cost more).
+DEFER_INDEX_AT = 200  # = search.deferred.DEFER_INDEX_AT, not imported here: the hook path stays light
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 
 
@@ -122,9 +127,11 @@ def sync(
     (no pooled connection stays open); a caller's ``engine`` is left open.
 
     Scanning and parsing happen before the project's write lock is taken; under the lock the file index is read
-    again and only what another writer changed meanwhile is parsed. The wait for the lock is bounded by
-    ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in ``LockTimeoutError``
-    naming the other writer. A project whose recorded repository is not this one raises ``ProjectMismatchError``.
+    again and only what another writer changed meanwhile is parsed. A project's first sync (no file known yet; not
+    a ``ref``) parses under the lock instead and writes its records while they parse (``engine.eager``). The wait
+    for the lock is bounded by ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in
+    ``LockTimeoutError`` naming the other writer. A project whose recorded repository is not this one raises
+    ``ProjectMismatchError``.
 
     ``cancel``: an event another thread may set (and interrupt the database call, as the watch daemon does) to
     stop the run at the next safe point; it raises ``Cancelled`` and nothing is written. ``start_method``: the
@@ -218,9 +225,12 @@ class _Job:
     def run(self) -> SyncResult:
         return self.write(self.read())
 
-    def read(self) -> tuple[Snapshot, dict[str, Outcome]]:
+    def read(self) -> tuple[Snapshot, dict[str, Outcome] | None]:
         """The read phase, with no lock: scan, and parse what differs from the database now. Another writer may
-        commit before ``write``; the write phase catches up with it."""
+        commit before ``write``; the write phase catches up with it.
+
+        A project's first sync (no file known yet; a work tree, folder or index) does not parse here (``None``):
+        its write phase parses under the lock and writes the records while they parse (``engine.eager``)."""
         from tracertm import db
         from tracertm.engine import identity, state
 
@@ -228,6 +238,8 @@ class _Job:
             project = identity.resolve(session, self.name, self.identity, write=False)
             seen = state.load_files(session, project.id) if project is not None else {}
         snapshot = self._scan(seen)
+        if not seen and snapshot.source != "commit" and EAGER_FIRST_SYNC:
+            return snapshot, None
         try:
             self._checkpoint()
             parsed = self._parse_changed(snapshot, seen, {})
@@ -237,7 +249,7 @@ class _Job:
             raise
         return snapshot, parsed
 
-    def write(self, prepared: tuple[Snapshot, dict[str, Outcome]]) -> SyncResult:
+    def write(self, prepared: tuple[Snapshot, dict[str, Outcome] | None]) -> SyncResult:
         """Register the run, then the write phase under the lock (see ``_write``)."""
         snapshot, parsed = prepared
         try:
@@ -273,13 +285,15 @@ class _Job:
         )
 
     def _parse_changed(
-        self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome]
+        self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome],
+        consume: Consume | None = None,
     ) -> dict[str, Outcome]:
         """Outcomes of every file that differs from ``db_files``, parsing only those not in ``done`` already (a
-        parse depends on the file's bytes alone, so an outcome stays valid whoever wrote in between)."""
+        parse depends on the file's bytes alone, so an outcome stays valid whoever wrote in between). ``consume``:
+        called with each outcome as it arrives (default: ``apply.prepare_outcome``)."""
         changed = self._changed(snapshot, db_files)
         todo = [p for p in changed if p not in done]
-        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method)
+        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method, consume)
         return {p: done[p] if p in done else fresh[p] for p in changed}
 
     def _register(self) -> tuple[uuid.UUID, dt.datetime]:
@@ -307,47 +321,78 @@ class _Job:
         return run_id, started
 
     def _write(
-        self, snapshot: Snapshot, parsed: dict[str, Outcome], run_id: uuid.UUID, started: dt.datetime
+        self, snapshot: Snapshot, parsed: dict[str, Outcome] | None, run_id: uuid.UUID, started: dt.datetime
     ) -> SyncResult:
+        """The write phase, under the project's write lock. ``parsed`` None: a first sync that has parsed nothing
+        yet; when the project is still empty under the lock, its records are written while the files parse
+        (``engine.eager``), and kept when the plan agrees."""
         from tracertm import db
         from tracertm.engine import identity, state
-        from tracertm.engine.apply import Provenance, apply
+        from tracertm.engine.apply import Provenance, apply, apply_files
         from tracertm.models import SyncRun
+        from tracertm.search.deferred import deferred_index
 
         with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
             db_files = state.load_files(session, project.id)
-            parsed = self._parse_changed(snapshot, db_files, parsed)
-            result, the_plan, counts = self._plan(session, project, snapshot, db_files, parsed, dry_run=False)
-            commit_info = (
-                git.commit_info(self.location.top, snapshot.commit, _revised_paths(the_plan), self.location.prefix)
-                if self.location.top and snapshot.source == "commit" and snapshot.commit
-                else None
-            )
-            run = session.get(SyncRun, run_id)
-            assert run is not None
-            run.commit_sha = snapshot.commit
-            # Links never computed for this project (a first sync, or after a backfill): compute them all once.
-            never_linked = "step_parameter_types" not in (project.metadata_ or {})
-            removed = {
-                p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
-            }
-            step_sources = _step_sources(
-                snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,
-                self.staged, _parsed_step_files(parsed),
-            )
-            with collector_paused():
-                ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
-                result.links = _maintain_links(
-                    session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files)
+            # The full-text index of a large write is brought up to date once, set-based, at its end (SQLite).
+            with ExitStack() as indexing:
+                eager = None
+                if parsed is None and not db_files and state.is_empty(session, project.id):
+                    from tracertm.engine.eager import EagerWriter
+
+                    index = indexing.enter_context(deferred_index(session.connection()))
+                    eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
+                                        index)
+                    with collector_paused():
+                        parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
+                else:
+                    parsed = self._parse_changed(snapshot, db_files, parsed or {})
+                self._checkpoint()
+                result, the_plan, counts = self._plan(
+                    session, project, snapshot, db_files, parsed, dry_run=False, empty=eager is not None
                 )
-                if step_sources is not None:
-                    result.warnings += _refresh_step_links(
-                        session, project.id, the_plan, parsed, removed, step_sources, self.settings,
-                        self.full or never_linked,
+                # Before any ORM change of this phase (the run row below): rolling back the eager rows must not
+                # undo it.
+                written = eager.finish(the_plan) if eager is not None else None
+                commit_info = (
+                    git.commit_info(self.location.top, snapshot.commit, _revised_paths(the_plan),
+                                    self.location.prefix)
+                    if self.location.top and snapshot.source == "commit" and snapshot.commit
+                    else None
+                )
+                run = session.get(SyncRun, run_id)
+                assert run is not None
+                run.commit_sha = snapshot.commit
+                # Links never computed for this project (a first sync, or after a backfill): compute them all once.
+                never_linked = "step_parameter_types" not in (project.metadata_ or {})
+                removed = {
+                    p for p, r in db_files.items()
+                    if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
+                }
+                step_sources = _step_sources(
+                    snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,
+                    self.staged, _parsed_step_files(parsed),
+                )
+                if eager is None and _writes(the_plan) >= DEFER_INDEX_AT:
+                    indexing.enter_context(deferred_index(session.connection()))
+                with collector_paused():
+                    if written is None:
+                        ids = apply(session, project.id, the_plan, run.id, Provenance(commit_info))
+                    else:
+                        ids = written
+                        apply_files(session, project.id, the_plan, Provenance(commit_info))
+                    result.links = _maintain_links(
+                        session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
+                        written=eager.findings if eager is not None and written is not None else None,
                     )
+                    if step_sources is not None:
+                        result.warnings += _refresh_step_links(
+                            session, project.id, the_plan, parsed, removed, step_sources, self.settings,
+                            self.full or never_linked,
+                        )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
             run.counts = counts
@@ -368,7 +413,10 @@ class _Job:
         parsed: dict[str, Outcome],
         *,
         dry_run: bool,
+        empty: bool = False,
     ) -> tuple[SyncResult, Plan, dict[str, dict[str, int]]]:
+        """Plan the sync. ``empty``: the project was found to hold no file and no record under this transaction's
+        lock, so nothing is read back (the eager writer's rows, if any, are not the project's state yet)."""
         from tracertm.engine import state
         from tracertm.engine.moves import pair_moves, renumbered, snapshot_moves
         from tracertm.engine.plan import plan
@@ -386,7 +434,10 @@ class _Job:
             p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
         }
         touched = {p for p, o in parsed.items() if isinstance(o, ParseResult)} | removed
-        if project is not None and (numbers or touched):
+        live_before: dict[str, int]
+        if empty:
+            current, scenarios, live_before = {}, {}, dict.fromkeys(KINDS, 0)
+        elif project is not None and (numbers or touched):
             current = state.load_current(session, project.id, numbers, touched)
             feature_ids = [c.id for (kind, _), c in current.items() if kind == "feature"]
             scenarios = state.load_scenarios(session, feature_ids)
@@ -417,7 +468,7 @@ class _Job:
 
 def _maintain_links(
     session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
-    *, full: bool, known: bool,
+    *, full: bool, known: bool, written: list[Diagnostic] | None = None,
 ) -> list[Diagnostic]:
     """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
     the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
@@ -425,7 +476,9 @@ def _maintain_links(
     from tracertm.engine import links
 
     conn = session.connection()
-    findings = links.maintain(conn, project.id, the_plan, ids, settings.parser, fresh=not known)
+    # ``written``: the eager writer wrote a first sync's links already; these are their findings.
+    findings = written if written is not None else links.maintain(conn, project.id, the_plan, ids, settings.parser,
+                                                                  fresh=not known)
     stale = links.needs_rebuild(project)
     if full or (stale and known):
         findings = links.rebuild(conn, project.id, settings.parser)
@@ -526,6 +579,11 @@ def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, An
     return True
 
 
+def _writes(the_plan: Plan) -> int:
+    """Record operations of ``the_plan`` that write a row."""
+    return len(the_plan.operations)
+
+
 def _revised_paths(the_plan: Any) -> list[str]:
     """The files this plan writes revisions for: a merge commit names the merged side's author of each."""
     from tracertm.engine.plan import REVISION_ACTIONS
@@ -572,11 +630,15 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
 
 
 def _parse(
-    snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None
+    snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None,
+    consume: Consume | None = None,
 ) -> dict[str, Outcome]:
     if not changed:
         return {}
-    from tracertm.engine.apply import prepare_outcome  # rows are prepared as outcomes arrive, while workers parse
+    if consume is None:
+        from tracertm.engine.apply import prepare_outcome  # rows are prepared as outcomes arrive, while workers parse
+
+        consume = prepare_outcome
 
     n_jobs = jobs if jobs is not None else default_jobs()
     if snapshot.source not in ("worktree", "folder"):
@@ -587,7 +649,7 @@ def _parse(
         work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
         # Content hashes (plan compares them) are computed in the parse workers.
         parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records, start_method=start_method,
-                             consume=prepare_outcome)
+                             consume=consume)
         for p, data in contents.items():
             if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
                 diag = too_large(p, data, limit)
@@ -603,7 +665,7 @@ def _parse(
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
     parsed = parse_files(
         work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads, start_method=start_method,
-        consume=prepare_outcome,
+        consume=consume,
     )
     mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
     if snapshot.location.top is None or not mismatched:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -137,40 +138,43 @@ class BatchWriter:
             SOURCE_FILES, TABLES, execute_batch, execute_guarded, insert_revisions, json_columns,
         )
         from tracertm.models.types import utcnow
+        from tracertm.search.deferred import DEFER_INDEX_AT, deferred_index
 
         conn = session.connection()
-        for kind in KINDS:
-            table = TABLES[kind]
-            binds = json_columns(kind, conn.dialect.name)
-            inserts: dict[tuple[str, ...], list[_RowWrite]] = {}
-            writes: dict[tuple[str, ...], list[_RowWrite]] = {}
-            rows: dict[uuid.UUID, dict[str, Any]] = {}
-            for w in self.rows.values():
-                if w.kind != kind:
-                    continue
-                if w.insert:
-                    assert w.values is not None
-                    row = {**w.values, "id": w.row_id, "version": w.version, "deleted_at": w.deleted_at}
-                    if kind != "scenario":
-                        row["project_id"] = project_id
-                    inserts.setdefault(tuple(row), []).append(w)
-                else:  # an update, or a deletion only (no values): the version and deleted_at
-                    row = {**(w.values or {}), "_id": w.row_id, "_old_version": w.old_version,
-                           "version": w.version, "deleted_at": w.deleted_at}
-                    writes.setdefault(tuple(row), []).append(w)
-                rows[w.row_id] = row
-            # Updates first: a record renamed with its file (engine.moves) frees its old number, which a file
-            # created later in the batch may take.
-            guarded = update(table).where(table.c.id == bindparam("_id"),
-                                          table.c.version == bindparam("_old_version"))
-            for group in writes.values():
-                first = rows[group[0].row_id]
-                execute_guarded(conn, guarded.values(updated_at=utcnow(), **binds.present(first)),
-                                [rows[w.row_id] for w in group], kind, [w.op for w in group])
-            for group in inserts.values():
-                first = rows[group[0].row_id]
-                execute_batch(conn, insert(table).values(binds.present(first)), [rows[w.row_id] for w in group],
-                              [w.op for w in group])
+        # A large batch indexes its rows for search once, at the end (SQLite; see tracertm.search.deferred).
+        with deferred_index(conn) if len(self.rows) >= DEFER_INDEX_AT else nullcontext():
+            for kind in KINDS:
+                table = TABLES[kind]
+                binds = json_columns(kind, conn.dialect.name)
+                inserts: dict[tuple[str, ...], list[_RowWrite]] = {}
+                writes: dict[tuple[str, ...], list[_RowWrite]] = {}
+                rows: dict[uuid.UUID, dict[str, Any]] = {}
+                for w in self.rows.values():
+                    if w.kind != kind:
+                        continue
+                    if w.insert:
+                        assert w.values is not None
+                        row = {**w.values, "id": w.row_id, "version": w.version, "deleted_at": w.deleted_at}
+                        if kind != "scenario":
+                            row["project_id"] = project_id
+                        inserts.setdefault(tuple(row), []).append(w)
+                    else:  # an update, or a deletion only (no values): the version and deleted_at
+                        row = {**(w.values or {}), "_id": w.row_id, "_old_version": w.old_version,
+                               "version": w.version, "deleted_at": w.deleted_at}
+                        writes.setdefault(tuple(row), []).append(w)
+                    rows[w.row_id] = row
+                # Updates first: a record renamed with its file (engine.moves) frees its old number, which a file
+                # created later in the batch may take.
+                guarded = update(table).where(table.c.id == bindparam("_id"),
+                                              table.c.version == bindparam("_old_version"))
+                for group in writes.values():
+                    first = rows[group[0].row_id]
+                    execute_guarded(conn, guarded.values(updated_at=utcnow(), **binds.present(first)),
+                                    [rows[w.row_id] for w in group], kind, [w.op for w in group])
+                for group in inserts.values():
+                    first = rows[group[0].row_id]
+                    execute_batch(conn, insert(table).values(binds.present(first)), [rows[w.row_id] for w in group],
+                                  [w.op for w in group])
         for start in range(0, len(self.revisions), 2000):
             chunk = self.revisions[start : start + 2000]
             rows_ = [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk]

@@ -1,0 +1,212 @@
+"""The first sync of a project writes its records while the files parse (the eager writer).
+
+A first sync creates every record it parses, so the rows it will write are known file by file, before the plan is:
+each parsed file's records can go to the database as its chunk comes back from the parse workers, while they parse
+the rest (``ParsePool.parse(consume=...)``), instead of all of them after the parse. The plan stays the one judge of
+what a sync writes: the eager rows go in under a savepoint, and are kept only when the plan, made afterwards from
+the same parsed records as always, is exactly "create these records, at these paths and positions". In every other
+case (two files claiming one id, a row the database refuses, any operation the eager writer did not foresee) the
+savepoint is rolled back and ``apply`` writes the plan as usual. The rows are built by the very code ``apply`` uses
+(``apply.write_batch``), so they are the same rows.
+
+Used only when the project holds no file and no record at all when its write lock is taken (then planning needs no
+state from the database, and nothing can be "updated"), and when the source is not a commit (a commit's revisions
+carry the authors of the paths the plan revises, known only after planning).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from tracertm.errors import Cancelled, Diagnostic, RecordRefusedError
+from tracertm.parsers.records import ParseResult, ParserOptions
+from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
+from tracertm.engine.links import (
+    TARGET_MODELS, LinkSpec, Source, dangling_of, derive, insert_links, link_row, source_ref,
+)
+from tracertm.engine.plan import Operation, Plan
+from tracertm.search.deferred import Deferred
+
+# Records buffered before they are written: small enough that the last file's rows add little after the parse,
+# large enough that a statement's fixed costs do not matter.
+FLUSH_AT = 1000
+
+Key = tuple[str, str, str]  # (kind, feature number or "", number), as ``apply`` keys its ids
+
+
+class EagerWriter:
+    """Writes a first sync's records (and their revisions) as parsed files arrive, under a savepoint.
+
+    ``consume`` is the parse pool's callback; ``finish(plan)`` keeps the rows and returns their ids when ``plan`` is
+    exactly what was written, else rolls them back and returns None (the caller then applies the plan).
+    """
+
+    def __init__(
+        self,
+        conn: Any,
+        project_id: uuid.UUID,
+        run_id: uuid.UUID,
+        options: ParserOptions,
+        cancel: threading.Event | None = None,
+        index: Deferred | None = None,
+    ) -> None:
+        self._conn = conn
+        self._project_id = project_id
+        self._run_id = run_id
+        self._cancel = cancel
+        self._options = options
+        self._index = index  # the search index, kept in step with each write (``search.deferred``)
+        self._text_json = conn.dialect.name in ("sqlite", "postgresql")
+        self._savepoint = conn.begin_nested()
+        self._pending: dict[str, list[Operation]] = defaultdict(list)
+        self._buffered = 0
+        self._written: dict[Key, Operation] = {}
+        self._feature_ids: dict[str, uuid.UUID] = {}
+        self.ids: dict[Key, uuid.UUID] = {}
+        # Each record's outgoing links (``links.derive``: pure), derived here rather than after the parse.
+        self.links: dict[Key, list[LinkSpec]] = {}
+        # New links to a record kind whose target was not written yet when their source was: inserted at the end.
+        self._unresolved: list[tuple[Source, LinkSpec]] = []
+        # The dangling links of the kept rows (``links.maintain``'s findings), set by ``finish``.
+        self.findings: list[Diagnostic] = []
+        # Why the eager rows cannot stand (None while they can); said in ``finish``'s fallback, for tests.
+        self.abandoned: str | None = None
+
+    # ------------------------------------------------------------------------------------------- during the parse
+
+    def consume(self, path: str, outcome: Any) -> None:
+        """One parsed file: its records become "created" operations, as ``plan`` makes them for a project with no
+        records; written when enough are buffered."""
+        if self._cancel is not None and self._cancel.is_set():
+            raise Cancelled("sync cancelled; nothing was written")
+        prepare_outcome(path, outcome)
+        if self.abandoned is not None or not isinstance(outcome, ParseResult):
+            return
+        for record in outcome.records:
+            kind = outcome.kind
+            if not self._add(Operation("created", kind, record.number, path, record)):
+                return
+            if kind == "feature":
+                for position, child in enumerate(record.children):
+                    if not self._add(Operation("created", "scenario", child.number, path, child, None, record.number,
+                                               position)):
+                        return
+        if self._buffered >= FLUSH_AT:
+            self._flush()
+
+    def _add(self, op: Operation) -> bool:
+        key = (op.kind, op.parent or "", op.number)
+        if key in self._written:
+            # Two records claim one identity: which one wins, and the conflict, are the plan's to decide.
+            self._abandon(f"{op.kind} {op.number} is claimed twice")
+            return False
+        self._written[key] = op
+        self._pending[op.kind].append(op)
+        self._buffered += 1
+        return True
+
+    def _flush(self) -> None:
+        pending, self._pending, self._buffered = self._pending, defaultdict(list), 0
+        try:
+            for kind in _ORDER:  # features before their scenarios (a scenario's feature is in the same file)
+                ops = pending.get(kind)
+                if ops:
+                    write_batch(self._conn, kind, ops, self._feature_ids, self._project_id, self._run_id,
+                                Provenance(), self._text_json, self.ids)
+            self._write_links([op for kind in _ORDER for op in pending.get(kind, ())])
+            if self._index is not None:
+                self._index.flush()  # while the workers still parse, not all after them
+        except RecordRefusedError as exc:
+            # Maybe a record the plan would not write (it may lose its id to another file): let apply decide.
+            self._abandon(str(exc))
+
+    def _write_links(self, ops: list[Operation]) -> None:
+        """The new links of ``ops`` (just written): what ``links.maintain`` writes for a project's first records.
+        A link whose target is a record not written yet waits for ``finish``."""
+        rows: list[dict[str, Any]] = []
+        for op in ops:
+            key = (op.kind, op.parent or "", op.number)
+            source = self._source(op)
+            self.links[key] = specs = derive(op.kind, source.fields, self._options)
+            for spec in specs:
+                if spec.target_kind not in TARGET_MODELS:  # a requirement: never a row of its own
+                    rows.append(link_row(self._project_id, source, spec, None))
+                    continue
+                target = self.ids.get((spec.target_kind, "", spec.target_ref))
+                if target is None:
+                    self._unresolved.append((source, spec))
+                else:
+                    rows.append(link_row(self._project_id, source, spec, (target, 1)))
+        insert_links(self._conn, rows)
+
+    def _source(self, op: Operation) -> Source:
+        assert op.record is not None
+        return Source(op.kind, self.ids[(op.kind, op.parent or "", op.number)],
+                      source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
+
+    def _abandon(self, reason: str) -> None:
+        self.abandoned = reason
+        self._pending.clear()
+        self._buffered = 0
+
+    # -------------------------------------------------------------------------------------------- after the parse
+
+    def finish(self, plan: Plan) -> dict[Key, uuid.UUID] | None:
+        """Keep the eager rows when ``plan`` creates exactly them (returns every record's row id, as ``apply``
+        does); otherwise roll them back and return None."""
+        if self.abandoned is None:
+            self._flush()
+        if self.abandoned is None:
+            mismatch = self._mismatch(plan)
+            if mismatch is None:
+                self._finish_links(plan)
+                self._savepoint.commit()
+                return self.ids
+            self.abandoned = mismatch
+        self.rollback()
+        return None
+
+    def _finish_links(self, plan: Plan) -> None:
+        """Every record is written now: the links that waited for their target, and the dangling ones (in plan
+        order, as ``links.maintain`` reports them)."""
+        rows = []
+        for source, spec in self._unresolved:
+            target = self.ids.get((spec.target_kind, "", spec.target_ref))
+            rows.append(link_row(self._project_id, source, spec, (target, 1) if target is not None else None))
+        insert_links(self._conn, rows)
+        self._unresolved = []
+        for op in plan.operations:
+            key = (op.kind, op.parent or "", op.number)
+            for spec in self.links[key]:
+                if spec.target_kind in TARGET_MODELS and (spec.target_kind, "", spec.target_ref) not in self.ids:
+                    self.findings.append(dangling_of(self._source(op), spec))
+
+    def rollback(self) -> None:
+        """Undo every eager row (the caller's transaction goes on)."""
+        if self._savepoint.is_active:
+            self._savepoint.rollback()
+        self._pending.clear()
+
+    def _mismatch(self, plan: Plan) -> str | None:
+        """Why ``plan`` is not exactly the operations written (None when it is)."""
+        if len(plan.operations) != len(self._written):
+            return f"the plan has {len(plan.operations)} operations, {len(self._written)} were written"
+        for op in plan.operations:
+            written = self._written.get((op.kind, op.parent or "", op.number))
+            if (
+                written is None
+                or op.action != "created"
+                or op.current is not None
+                or op.parent_id is not None
+                or op.record is not written.record
+                or op.path != written.path
+                or op.position != written.position
+            ):
+                return f"the plan's {op.action} of {op.kind} {op.number} ({op.path}) was not written so"
+        return None
+
+
+__all__ = ["EagerWriter", "FLUSH_AT"]

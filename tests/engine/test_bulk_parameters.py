@@ -1,0 +1,66 @@
+"""engine.bulk: the driver parameters are exactly the values SQLAlchemy would send (processors, Python defaults)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, update, bindparam
+
+from tracertm.engine import bulk
+from tracertm.engine.apply import REVISIONS, SOURCE_FILES, TABLES
+from tracertm.engine.links import LINKS
+
+
+def _reference(form: bulk.Prepared, rows: list[dict[str, Any]]) -> list[Any]:
+    """Parameter by parameter, the plain way."""
+    out = []
+    for row in rows:
+        values = []
+        for name, processor, default in form._plan:
+            value = row[name] if default is bulk._FROM_ROW else default()
+            values.append(processor(value) if processor is not None else value)
+        out.append(tuple(values) if form.positional else dict(zip(form.names, values)))
+    return out
+
+
+def _stable(params: list[Any]) -> list[Any]:
+    """Python-side defaults that differ call by call (new ids, now) compared by type only."""
+    def norm(v: Any) -> Any:
+        if type(v).__name__ == "Jsonb":  # psycopg's wrapper compares by identity: compare what it wraps
+            return ("Jsonb", repr(v.obj))
+        if isinstance(v, (dt.datetime, uuid.UUID)) or (isinstance(v, str) and len(v) == 32):
+            return type(v).__name__
+        return v
+    return [tuple(norm(v) for v in (p.values() if isinstance(p, dict) else p)) for p in params]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_parameters_equal_the_plain_processing(engine: Any) -> None:
+    project, run = uuid.uuid4(), uuid.uuid4()
+    now = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    cases = [
+        (insert(REVISIONS), [{"id": uuid.uuid4(), "project_id": project, "entity_type": "adr",
+                              "entity_id": uuid.uuid4(),
+                              "number": f"ADR-{i}", "version": 1, "change": "created", "content_hash": "h",
+                              "source_path": "a.md", "snapshot": {"a": i}, "commit_sha": None, "author_name": None,
+                              "author_email": None, "authored_at": now, "committer_name": None,
+                              "committer_email": None, "committed_at": None, "sync_run_id": run}
+                             for i in range(3)]),
+        (insert(LINKS), [{"project_id": project, "source_kind": "adr", "source_id": uuid.uuid4(), "source_ref": "A",
+                          "source_path": "a.md", "source_line": 1, "link_type": "related", "target_kind": "adr",
+                          "target_ref": "B", "target_id": None, "target_version": None, "reviewed_version": None}
+                         for _ in range(3)]),
+        (update(SOURCE_FILES).where(SOURCE_FILES.c.id == bindparam("_id")),
+         [{"_id": uuid.uuid4(), "kind": "adr", "blob_sha": "b" * 40, "size": 3, "mtime_ns": None, "parse_error": None,
+           "last_commit": None, "deleted_at": now}]),
+        (insert(TABLES["adr"]).values(), [{"id": uuid.uuid4(), "project_id": project, "adr_number": "ADR-1",
+                                           "title": "t", "version": 1}]),
+    ]
+    with engine.connect() as conn:
+        for statement, rows in cases:
+            form = bulk.prepared(conn, statement, list(rows[0]))
+            assert _stable(form.parameters(rows)) == _stable(_reference(form, rows))
+            assert len(form.parameters(rows)) == len(rows)
