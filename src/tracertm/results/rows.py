@@ -45,19 +45,18 @@ class IdForm:
         return str(value) if self.hyphens else value.hex
 
     def new(self, count: int) -> list[str]:
-        """``count`` new ids, ascending: RFC 9562 version 7 — the current millisecond (48 bits), then a 42-bit counter
-        that starts at a random value and goes up by one per id (monotonic within the batch, method 1 of the RFC),
-        then 32 random bits. Unique across writers as version 4 ids are: a collision needs the same millisecond,
-        counter and random bits."""
+        """``count`` new ids, ascending: RFC 9562 version 7 — the current millisecond (48 bits) and 12 random bits,
+        then the variant and a 30-bit counter that starts at a random value below 2**29 and goes up by one per id
+        (monotonic within the batch, the RFC's method 1), then 32 random bits. Made as text: the 64 high bits once
+        per batch, the counter and the random bits per id."""
         if count <= 0:
             return []
-        head = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | 0b10 << 62
-        start = int.from_bytes(os.urandom(6), "big") >> 7  # 41 bits: room to count up without carrying out
-        tails = os.urandom(4 * count)
-        ids = [
-            f"{head | (n >> 30) << 64 | (n & 0x3FFFFFFF) << 32 | int.from_bytes(tails[4 * i : 4 * i + 4], 'big'):032x}"
-            for i, n in enumerate(range(start, start + count))
-        ]
+        if count >= 1 << 29:  # the counter must not carry into the variant bits
+            return [h for start in range(0, count, 1 << 28) for h in self.new(min(1 << 28, count - start))]
+        high = f"{(time.time_ns() // 1_000_000) << 16 | 0x7000 | int.from_bytes(os.urandom(2), 'big') >> 4:016x}"
+        first = 0x80000000 | int.from_bytes(os.urandom(4), "big") >> 3  # variant 0b10, counter start < 2**29
+        tails = os.urandom(4 * count).hex()
+        ids = [f"{high}{n:08x}{tails[8 * i : 8 * i + 8]}" for i, n in enumerate(range(first, first + count))]
         if self.hyphens:
             ids = [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in ids]
         return ids
