@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection
 
-__all__ = ["IdForm", "insert_rows", "select_rows"]
+__all__ = ["IdForm", "insert_rows", "query", "select_rows"]
 
 # Bound parameters per statement: under SQLite's smallest limit (999 before 3.32), far under PostgreSQL's 65,535.
 _PARAMETERS = 999
@@ -113,6 +113,13 @@ def _copy(
         {c: cast(bindparam(c + bulk.JSON_SUFFIX, type_=Text()), JSONB) for c in json}
     ) if json else insert(table)
     return bulk.execute_many(connection, statement, [dict(zip(keys, row)) for row in rows])
+
+
+def query(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (``?`` for each parameter), through the driver."""
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(parameters)).fetchall()]
 
 
 def select_rows(
