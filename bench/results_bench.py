@@ -150,9 +150,9 @@ def run(smoke: bool = False, *, repeat: int | None = None) -> list[dict[str, Any
              "detail": detail},
             {"name": "import wall time", "value": round(import_s, 3), "unit": "s", "target": "", "detail": detail},
             {"name": "re-import of the same tests (test cases known) / parse", "value": round(again_s / parse_s, 2),
-             "unit": "×", "target": "", "detail": f"import {again_s:.2f} s, parse {parse_s:.2f} s (median of {runs}); "
-                                                  f"CPU {cpu['again']:.2f} s / {cpu['parse']:.2f} s = "
-                                                  f"{cpu['again'] / cpu['parse']:.2f}×; {load}"},
+             "unit": "×", "target": "",
+             "detail": f"import {again_s:.2f} s, parse {parse_s:.2f} s (median of {runs}); CPU {cpu['again']:.2f} s / "
+                       f"{cpu['parse']:.2f} s = {cpu['again'] / cpu['parse']:.2f}×; {load}"},
         ]
 
 

@@ -346,7 +346,9 @@ def test_a_test_case_inserted_by_another_writer_is_kept_and_used(cart: GitRepo, 
     engine = db.make_engine(database_url)
     theirs, done = uuid.uuid4(), []
 
-    def insert_theirs_first(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def insert_theirs_first(  # type: ignore[no-untyped-def]
+        conn, cursor, statement, parameters, context, executemany
+    ) -> None:
         if statement.startswith("INSERT INTO test_cases") and not done:
             done.append(statement)
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
