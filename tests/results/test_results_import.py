@@ -333,24 +333,50 @@ def test_a_renamed_scenario_keeps_its_results(cart: GitRepo, database_url: str) 
 
 def test_a_test_case_inserted_by_another_writer_is_kept_and_used(cart: GitRepo, database_url: str) -> None:
     """Test cases go in with ON CONFLICT (project, external id) DO NOTHING on both dialects: a row that appeared
-    after the lookup is neither duplicated nor overwritten, and the insert says how many it added."""
+    after the import looked them up is neither duplicated nor overwritten, its id is the one the result uses, and
+    only the rows the import inserted count as created (with their created revisions)."""
     import uuid
 
-    from tracertm.models import Project
-    from tracertm.results.store import _insert_new
+    from sqlalchemy import event
 
-    with _session(database_url) as session, session.begin():
-        project_id = session.execute(select(Project.id).where(Project.name == "shop")).scalar_one()
-        theirs = {"id": uuid.uuid4(), "project_id": project_id, "test_case_number": "x::a", "title": "theirs",
-                  "status": "automated", "automation_script_path": None, "test_case_metadata": {}}
-        assert _insert_new(session, [theirs]) == 1
-    with _session(database_url) as session, session.begin():
-        mine = [{**theirs, "id": uuid.uuid4(), "title": "mine"},
-                {**theirs, "id": uuid.uuid4(), "test_case_number": "x::b", "title": "new"}]
-        assert _insert_new(session, mine) == 1
+    from tracertm.models import Project
+
     with _session(database_url) as session:
-        rows = dict(session.execute(select(TestCase.test_case_number, TestCase.title)).all())
-        assert rows == {"x::a": "theirs", "x::b": "new"}
+        project_id = session.execute(select(Project.id).where(Project.name == "shop")).scalar_one()
+    engine = db.make_engine(database_url)
+    theirs, done = uuid.uuid4(), []
+
+    def insert_theirs_first(  # type: ignore[no-untyped-def]
+        conn, cursor, statement, parameters, context, executemany
+    ) -> None:
+        if statement.startswith("INSERT INTO test_cases") and not done:
+            done.append(statement)
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            form = (lambda u: u.hex) if conn.dialect.name == "sqlite" else str
+            cursor.execute(
+                f"INSERT INTO test_cases (id, project_id, test_case_number, title, status) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                (form(theirs), form(project_id), "x::a", "theirs", "automated"),
+            )
+
+    report = (b'<testsuite name="x"><testcase classname="x" name="a"/><testcase classname="x" name="b"/>'
+              b"</testsuite>")
+    event.listen(engine, "before_cursor_execute", insert_theirs_first)
+    try:
+        summary = import_results(engine, "shop", [("race.xml", report)])
+    finally:
+        event.remove(engine, "before_cursor_execute", insert_theirs_first)
+        engine.dispose()
+    assert done and (summary.total, summary.test_cases_created) == (2, 1)
+    with _session(database_url) as session:
+        rows = {number: (ident, title) for number, ident, title in session.execute(
+            select(TestCase.test_case_number, TestCase.id, TestCase.title)).all()}
+        assert {n: t for n, (_i, t) in rows.items()} == {"x::a": "theirs", "x::b": "b"}
+        assert rows["x::a"][0] == theirs
+        results = set(session.execute(select(TestResult.test_case_id)).scalars())
+        assert results == {theirs, rows["x::b"][0]}
+        created = session.execute(select(SpecRevision.entity_id).where(SpecRevision.entity_type == "test_case"))
+        assert list(created.scalars()) == [rows["x::b"][0]], "only the row the import inserted has its revision"
 
 
 def test_a_scenario_edited_during_the_import_fails_it_and_keeps_everything(cart: GitRepo, database_url: str) -> None:

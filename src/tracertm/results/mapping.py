@@ -64,7 +64,7 @@ class ScenarioIndex:
         self._by_path: dict[str, list[ScenarioRef]] = defaultdict(list)
         self._by_feature_name: dict[str, list[ScenarioRef]] = defaultdict(list)
         self._by_pytest: dict[str, list[ScenarioRef]] = defaultdict(list)
-        self._classnames: dict[str, list[list[ScenarioRef]]] = {}
+        self._classnames: dict[str | None, list[list[ScenarioRef]]] = {}  # by the classname as reported
         for s in self.scenarios:
             self._by_number[s.number].append(s)
             if s.path:
@@ -76,6 +76,8 @@ class ScenarioIndex:
 
     def match(self, case: CaseResult) -> Match:
         """The scenario of one result, trying tag, then line, then name."""
+        if case.scenario_name is None and not case.tags and not case.line:
+            return self._by_junit_name(case)  # no tag or line to try, and a JUnit name needs no feature file
         in_file = self._in_file(case.feature_uri or (case.file if (case.file or "").endswith(".feature") else None))
         found = self._by_tag(case, in_file)
         if found is not None:
@@ -122,47 +124,49 @@ class ScenarioIndex:
         return None
 
     def _by_name(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match:
+        if case.scenario_name is None:
+            return self._by_junit_name(case)
         candidates: dict[tuple[object, str | None], ScenarioRef] = {}
-        if case.scenario_name is not None:  # Cucumber JSON / Messages: feature and scenario names
-            pool = in_file if in_file is not None else self._by_feature_name.get(_norm(case.feature_name), [])
-            if in_file is not None and case.feature_name:
-                pool = [s for s in pool if _norm(s.feature_name) == _norm(case.feature_name)] or pool
-            for s in pool:
-                if _norm(s.title) == _norm(case.scenario_name):
-                    candidates[(s.key, self._row(s, case))] = s
-        else:
-            for s, row in self._junit_candidates(case):
-                candidates[(s.key, row)] = s
-        scenarios = {key for key, _ in candidates}
-        if len(scenarios) == 1:
-            (key, row), scenario = max(candidates.items(), key=lambda item: item[0][1] is not None)
-            return Match(scenario, row, "name")
-        return Match(ambiguous=len(scenarios) > 1)
+        # Cucumber JSON / Messages: feature and scenario names
+        pool = in_file if in_file is not None else self._by_feature_name.get(_norm(case.feature_name), [])
+        if in_file is not None and case.feature_name:
+            pool = [s for s in pool if _norm(s.feature_name) == _norm(case.feature_name)] or pool
+        for s in pool:
+            if _norm(s.title) == _norm(case.scenario_name):
+                candidates[(s.key, self._row(s, case))] = s
+        return _chosen(candidates)
 
-    def _junit_candidates(self, case: CaseResult) -> Iterable[tuple[ScenarioRef, str | None]]:
+    def _by_junit_name(self, case: CaseResult) -> Match:
+        found = self._junit_candidates(case)
+        if not found:
+            return _UNMATCHED  # most tests of a large report: unit tests, which name no scenario
+        return _chosen({(s.key, row): s for s, row in found})
+
+    def _junit_candidates(self, case: CaseResult) -> list[tuple[ScenarioRef, str | None]]:
         name = _norm(case.name)
-        classname = _norm(case.classname)
         # behave: classname "<dotted path>.<Feature>"; Cucumber's formatter: classname "<Feature>".
-        features = self._classnames.get(classname)
+        features = self._classnames.get(case.classname)
         if features is None:  # thousands of unit tests share a few classnames
-            features = [self._by_feature_name[c] for c in _suffixes(classname) if c in self._by_feature_name]
-            self._classnames[classname] = features
+            features = [self._by_feature_name[c] for c in _suffixes(_norm(case.classname))
+                        if c in self._by_feature_name]
+            self._classnames[case.classname] = features
+        found: list[tuple[ScenarioRef, str | None]] = []
         for scenarios in features:
             for s in scenarios:
                 row = _junit_row(s, name)
                 if row is None or isinstance(row, str):
-                    yield s, row
+                    found.append((s, row))
         if features:
-            return
+            return found
         if name.startswith("test_"):  # pytest-bdd: test_<scenario name>[<row values>], "_1" for a repeated name
             base, bracket, rest = name.partition("[")
             params = rest[:-1] if bracket and rest.endswith("]") else None
-            found = self._by_pytest.get(base)
-            if not found:
+            named = self._by_pytest.get(base)
+            if not named:
                 stem, underscore, digits = base.rpartition("_")
-                found = self._by_pytest.get(stem) if underscore and digits.isdigit() else None
-            for s in found or ():
-                yield s, _params_row(s, params)
+                named = self._by_pytest.get(stem) if underscore and digits.isdigit() else None
+            return [(s, _params_row(s, params)) for s in named or ()]
+        return []
 
     @staticmethod
     def _row(scenario: ScenarioRef, case: CaseResult) -> str | None:
@@ -174,6 +178,18 @@ class ScenarioIndex:
                 return row.ident
         params = re.search(r"\[(.*)\]$", case.name or "")
         return _params_row(scenario, params.group(1) if params else None)
+
+
+_UNMATCHED = Match()
+
+
+def _chosen(candidates: dict[tuple[object, str | None], ScenarioRef]) -> Match:
+    """The match among (scenario key, row) candidates: one scenario, its most specific row; several: ambiguous."""
+    scenarios = {key for key, _ in candidates}
+    if len(scenarios) == 1:
+        (_key, row), scenario = max(candidates.items(), key=lambda item: item[0][1] is not None)
+        return Match(scenario, row, "name")
+    return Match(ambiguous=len(scenarios) > 1) if scenarios else _UNMATCHED
 
 
 def _suffixes(classname: str) -> list[str]:

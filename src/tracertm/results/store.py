@@ -2,19 +2,26 @@
 run, upserts test cases by (project, external id), links them to scenarios, stores the results and rewrites the
 statistics of the scenarios that ran. The same files imported twice (same digest) add nothing.
 
-Set-based, because a report holds tens of thousands of tests: every write is one statement executed for all its
-rows (test cases with ``ON CONFLICT DO NOTHING``, their ``created`` revisions as ``INSERT … SELECT``, results,
-links), and the statistics are recomputed for all the scenarios that ran at once (``stats.recompute``). Rows
-written with Core do not reach the ORM's audit listener, so the revisions it would write are written here."""
+Set-based and lean, because a report holds tens of thousands of tests and the import is measured against parsing
+the report (``bench/results_bench.py``): rows are tuples of driver values written many per statement
+(``results.rows``: test cases with ``ON CONFLICT DO NOTHING``, their ``created`` revisions, results), no ORM object
+or parameter dictionary per row, and the statistics are recomputed only for the scenarios that ran, all at once
+(``stats.recompute``). Rows written with Core do not reach the ORM's audit listener, so the revisions it would
+write are written here."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+import json
 import os
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii as _json_text  # a str as JSON text: json.dumps without its dispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +29,7 @@ from tracertm.errors import UsageError
 from tracertm.results.formats import read_report
 from tracertm.results.mapping import ScenarioIndex, normalize_path
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
+from tracertm.results.rows import IdForm, insert_rows, query, select_rows
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
 
@@ -36,8 +44,6 @@ __all__ = ["ImportSummary", "ReportSource", "import_results", "parse_reports", "
 
 ReportSource = str | os.PathLike[str] | tuple[str, bytes]
 _CHUNK = 500
-_LOOKUP = 2000  # external ids per lookup (under every database's bound-parameter limit)
-_BATCH = 5000  # rows per executemany
 
 
 @dataclass
@@ -119,7 +125,8 @@ def import_results(
     from sqlalchemy.orm import Session
 
     if isinstance(target, Session):
-        return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
+        with _cycle_collector_paused():
+            return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
     from tracertm import db
 
     engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
@@ -128,8 +135,33 @@ def import_results(
     from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 
     timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
-    with db.write_session(engine, name, timeout) as session:
+    with _cycle_collector_paused(), db.write_session(engine, name, timeout) as session:
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+
+
+_paused = [0]  # imports running with the cycle collector paused (threads of a server may import at once)
+_pause_lock = threading.Lock()
+_resume = [False]  # whether the last import to finish turns the collector back on
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while an import writes. The tens of thousands of row tuples it makes (and frees
+    by reference counting: they hold no cycles) trigger full collections, each walking every object of the process:
+    about 0.08 s of CPU per 20,000-test import. Garbage with cycles waits until the collector is back on, at the end
+    of the last import running. A collector the application turned off stays off."""
+    with _pause_lock:
+        if _paused[0] == 0:
+            _resume[0] = gc.isenabled()
+            gc.disable()
+        _paused[0] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused[0] -= 1
+            if _paused[0] == 0 and _resume[0]:
+                gc.enable()
 
 
 def _project(session: Session, name: str | None) -> Project:
@@ -191,67 +223,66 @@ def _import(
         }],
     )
     session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
-    case_ids, created = _upsert_cases(session, project.id, cases)
+    connection = session.connection()
+    ids = IdForm(connection.dialect.name)
+    case_ids, created = _upsert_cases(session, project.id, cases, ids)
     summary.test_cases_created = created
-    pairs = [(m.scenario.key, case_ids[c.external_id]) for c, m in zip(cases, matches) if m.scenario]
+    pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
     _link(session, pairs)  # the seed's association table
     from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
 
     link_scenarios_to_test_cases(session, project.id, pairs)
-    rows = [
-        {
-            "run_id": run_id, "test_case_id": case_ids[case.external_id],
-            "scenario_id": m.scenario.key if m.scenario else None, "example_row": m.row, "match_rule": m.rule,
-            "status": case.status, "duration": case.duration, "message": case.message,
-            "failed_attempts": case.failed_attempts,
-        }
-        for case, m in zip(cases, matches)
-    ]
-    results, connection = _table(TestResult), session.connection()
-    if _driver_executemany(connection, results, rows) is None:  # not SQLite: Core
-        for start in range(0, len(rows), _BATCH):
-            connection.execute(insert(results), rows[start : start + _BATCH])
+    run, scenario_ids = ids.of(run_id), {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
+    rows = sorted(  # in primary-key order (run, test case): the index grows at its end
+        (
+            (run, case_ids[case.external_id], scenario_ids[m.scenario.key] if m.scenario else None, m.row, m.rule,
+             case.status, case.duration, case.message, case.failed_attempts)
+            for case, m in zip(cases, matches)
+        ),
+        key=_second,
+    )
+    insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, rows)
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
 
 
 def _upsert_cases(
-    session: Session, project_id: uuid.UUID, cases: list[CaseResult]
-) -> tuple[dict[str, uuid.UUID], int]:
-    """Test case ids by external id, inserting the new ones. Returns (ids, how many were created).
+    session: Session, project_id: uuid.UUID, cases: list[CaseResult], ids: IdForm
+) -> tuple[dict[str, str], int]:
+    """Test case ids (in the driver's form, see ``rows.IdForm``) by external id, inserting the new ones. Returns
+    (ids, how many were created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
     import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
-    with one statement executed for all of them, ``ON CONFLICT (project_id, test_case_number) DO NOTHING`` on both
-    dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test case that
-    runs again is edited: restored through the ORM, which records the annotated revision.
+    in external-id order with new ids in the same order, ``ON CONFLICT (project_id, test_case_number) DO NOTHING``
+    on both dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test
+    case that runs again is edited: restored through the ORM, which records the annotated revision.
     """
     from sqlalchemy import select
 
     from tracertm.models import TestCase
 
-    wanted = [case.external_id for case in cases]
-    existing = _existing_cases(session, project_id, wanted)
-    ids = {number: ident for number, (ident, _deleted) in existing.items()}
-    new: list[dict[str, Any]] = []
-    fresh = _new_ids(len(cases) - len(existing))
-    for case in cases:
-        if case.external_id in existing:
-            continue
-        ids[case.external_id] = ident = next(fresh)
-        new.append({
-            "id": ident, "project_id": project_id, "test_case_number": case.external_id,
-            "title": case.name, "status": "automated", "automation_script_path": case.feature_uri or case.file,
-            "test_case_metadata": _metadata(case),
-        })
-    inserted = new
-    if _insert_new(session, new) != len(new):  # another writer inserted some of them first: theirs are the ids
-        raced = _existing_cases(session, project_id, [row["test_case_number"] for row in new])
-        ids.update({number: ident for number, (ident, _deleted) in raced.items()})
-        inserted = [row for row in new if raced[row["test_case_number"]][0] == row["id"]]
-    _created_revisions(session, inserted)
-    restored = [ident for ident, gone in existing.values() if gone]
+    connection = session.connection()
+    existing = _existing_cases(connection, ids.of(project_id), [case.external_id for case in cases])
+    found = {number: ident for number, (ident, _deleted) in existing.items()}
+    new_cases = sorted((case for case in cases if case.external_id not in existing), key=_external_id)
+    project = ids.of(project_id)
+    metadata_texts: dict[tuple[Any, ...], str] = {}  # thousands of unit tests share a classname
+    rows = []
+    for ident, case in zip(ids.new(len(new_cases)), new_cases):
+        found[case.external_id] = ident
+        rows.append((ident, project, case.external_id, case.name, "automated", case.feature_uri or case.file,
+                     _metadata_text(case, metadata_texts)))
+    inserted = rows
+    if insert_rows(connection, _table(TestCase), _CASE_COLUMNS, rows, json=("test_case_metadata",),
+                   skip_existing=("project_id", "test_case_number")) != len(rows):
+        # Another writer inserted some of them first: theirs are the ids, and theirs the created revisions.
+        raced = _existing_cases(connection, project, [row[2] for row in rows])
+        found.update({number: ident for number, (ident, _deleted) in raced.items()})
+        inserted = [row for row in rows if raced[row[2]][0] == row[0]]
+    _created_revisions(session, ids, inserted)
+    restored = [uuid.UUID(ident) for ident, gone in existing.values() if gone]
     for start in range(0, len(restored), _CHUNK):
         for test_case in session.execute(
             select(TestCase).where(TestCase.id.in_(restored[start : start + _CHUNK]))
@@ -259,130 +290,61 @@ def _upsert_cases(
         ).scalars():
             test_case.restore()
     session.flush()
-    return ids, len(inserted)
+    return found, len(inserted)
 
 
-# A created test case's snapshot: its fields, as the ORM listener records them (null ones left out).
-_SNAPSHOT = ("test_case_number", "title", "status", "automation_script_path", "test_case_metadata")
+# The columns an import gives a new test case, in the order of its rows.
+_CASE_COLUMNS = ("id", "project_id", "test_case_number", "title", "status", "automation_script_path",
+                 "test_case_metadata")
+_REVISION_COLUMNS = ("id", "project_id", "entity_type", "entity_id", "number", "version", "change", "actor",
+                     "snapshot")
 
 
-def _created_revisions(session: Session, rows: list[dict[str, Any]]) -> None:
-    """The version-1 ``created`` revision of each inserted test case, as ``models/audit.py`` writes it for a test
-    case the ORM adds (a Core insert does not reach its listener). ``INSERT … SELECT`` from the rows just inserted:
-    the database builds the snapshots, nothing goes through Python per row."""
-    from sqlalchemy import Integer, String, func, insert, literal, select
+_RESULT_COLUMNS = ("run_id", "test_case_id", "scenario_id", "example_row", "match_rule", "status", "duration",
+                   "message", "failed_attempts")
 
-    from tracertm.models import SpecRevision, TestCase
+
+def _external_id(case: CaseResult) -> str:
+    return case.external_id
+
+
+def _second(row: tuple[Any, ...]) -> Any:
+    return row[1]
+
+
+def _created_revisions(session: Session, ids: IdForm, rows: list[tuple[Any, ...]]) -> None:
+    """The version-1 ``created`` revision of each inserted test case (``rows`` in ``_CASE_COLUMNS`` order), as
+    ``models/audit.py`` writes it for a test case the ORM adds (a Core insert does not reach its listener): its
+    fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the metadata is
+    already JSON), not serialized again per row."""
+    from tracertm.models import SpecRevision
 
     if not rows:
         return
-    cases, revisions = _table(TestCase), _table(SpecRevision)
-    connection = session.connection()
-    snapshot_columns = [cases.c[key] for key in _SNAPSHOT]
-    pairs: list[Any] = []
-    if connection.dialect.name == "postgresql":
-        for column in snapshot_columns:
-            pairs += [literal(column.key, String), column]
-        new_id: Any = func.gen_random_uuid()
-        snapshot: Any = func.jsonb_strip_nulls(func.jsonb_build_object(*pairs))
-    else:
-        for column in snapshot_columns:
-            pairs += [literal(column.key, String), func.json(column) if column.key == "test_case_metadata" else column]
-        new_id = func.lower(func.hex(func.randomblob(16)))  # SQLite stores a UUID as 32 hex digits
-        snapshot = func.json_patch("{}", func.json_object(*pairs))  # a merge patch drops the null members
     actor = session.info.get("actor")
-    query = select(
-        new_id, cases.c.project_id, literal("test_case", String), cases.c.id, cases.c.test_case_number,
-        literal(1, Integer), literal("created", String), literal(actor, String), snapshot,
-    )
-    target = [revisions.c[key] for key in ("id", "project_id", "entity_type", "entity_id", "number", "version",
-                                            "change", "actor", "snapshot")]
-    ids = [row["id"] for row in rows]
-    for start in range(0, len(ids), _LOOKUP):
-        chunk = ids[start : start + _LOOKUP]
-        connection.execute(insert(revisions).from_select(target, query.where(cases.c.id.in_(chunk))))
+    revisions = []
+    for revision_id, (ident, project, number, title, status, path, metadata) in zip(ids.new(len(rows)), rows):
+        where = f',"automation_script_path":{_json_text(path)}' if path is not None else ""
+        snapshot = (f'{{"test_case_number":{_json_text(number)},"title":{_json_text(title)},"status":"{status}"'
+                    f'{where},"test_case_metadata":{metadata}}}')
+        revisions.append((revision_id, project, "test_case", ident, number, 1, "created", actor, snapshot))
+    insert_rows(session.connection(), _table(SpecRevision), _REVISION_COLUMNS, revisions, json=("snapshot",))
 
 
-def _existing_cases(session: Session, project_id: uuid.UUID, numbers: list[str]) -> dict[str, tuple[uuid.UUID, bool]]:
-    """(id, soft-deleted) of the project's test cases with these external ids."""
-    from sqlalchemy import select
-
-    from tracertm.models import TestCase
-
-    found: dict[str, tuple[uuid.UUID, bool]] = {}
-    for start in range(0, len(numbers), _LOOKUP):
-        for number, ident, gone in session.execute(
-            select(TestCase.test_case_number, TestCase.id, TestCase.deleted_at.is_not(None))
-            .where(TestCase.project_id == project_id,
-                   TestCase.test_case_number.in_(numbers[start : start + _LOOKUP]))
-            .execution_options(include_deleted=True)
-        ).all():
-            found[number] = (ident, gone)
-    return found
-
-
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert test case rows, skipping any whose (project, external id) exists. Returns how many were inserted."""
-    if not rows:
-        return 0
-    from tracertm.models import TestCase
-
-    table = _table(TestCase)
-    connection = session.connection()
-    keys = ["project_id", "test_case_number"]
-    inserted = 0
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        # psycopg cannot count an executemany: RETURNING says which rows went in (SQLAlchemy batches it into
-        # multi-row VALUES statements).
-        returning = postgresql.insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
-        for start in range(0, len(rows), _BATCH):
-            inserted += len(connection.execute(returning, rows[start : start + _BATCH]).all())
-        return inserted
-    fast = _driver_executemany(connection, table, rows, " ON CONFLICT (project_id, test_case_number) DO NOTHING")
-    if fast is not None:
-        return fast
-    from sqlalchemy.dialects import sqlite
-
-    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
-    for start in range(0, len(rows), _BATCH):
-        inserted += connection.execute(statement, rows[start : start + _BATCH]).rowcount  # sqlite3 sums them
-    return inserted
-
-
-def _driver_executemany(
-    connection: Connection, table: Table, rows: list[dict[str, Any]], suffix: str = ""
-) -> int | None:
-    """On SQLite, insert ``rows`` (dicts with the same keys, every column without a server default given) with the
-    driver's own ``executemany``, each value converted by its column type's bind processor — what a Core
-    executemany does, without its per-row parameter bookkeeping, which costs as much as SQLite's insert itself at
-    20,000 rows. Returns the rows inserted; None on other databases (the caller uses Core)."""
-    dialect = connection.dialect
-    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
-        return None
-    if not rows:
-        return 0
-    keys = list(rows[0])
-    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys]
-    quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(key) for key in keys)}) "
-           f"VALUES ({', '.join('?' * len(keys))}){suffix}")
-    params = [
-        tuple(value if process is None else process(value)
-              for process, value in zip(processors, [row[key] for key in keys]))
-        for row in rows
-    ]
-    return int(connection.exec_driver_sql(sql, params).rowcount)
-
-
-def _new_ids(count: int) -> Iterator[uuid.UUID]:
-    """Random (version 4) UUIDs, from one read of the system's random source rather than one per id."""
-    pool = os.urandom(16 * max(count, 0))
-    for offset in range(0, len(pool), 16):
-        yield uuid.UUID(bytes=pool[offset : offset + 16], version=4)
-    while True:  # more than announced (never, but an id must never repeat)
-        yield uuid.uuid4()
+def _existing_cases(connection: Connection, project: str, numbers: list[str]) -> dict[str, tuple[str, bool]]:
+    """(id in the driver's form, soft-deleted) of the project's test cases with these external ids. When the project
+    holds not many more test cases than asked for (CI importing the same suite again), one read of all of them beats
+    looking each up."""
+    if not numbers:
+        return {}
+    read = "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases WHERE project_id = ?"
+    (held,) = query(connection, "SELECT count(*) FROM test_cases WHERE project_id = ?", (project,))[0]
+    if held <= 2 * len(numbers):
+        wanted = set(numbers)
+        rows = [row for row in query(connection, read, (project,)) if row[0] in wanted]
+    else:
+        rows = select_rows(connection, read + " AND test_case_number {values}", (project,), numbers)
+    return {number: (ident, bool(gone)) for number, ident, gone in rows}
 
 
 def _feature_file(case: CaseResult) -> str | None:
@@ -412,6 +374,15 @@ def _metadata(case: CaseResult) -> dict[str, Any]:
     if case.properties:
         out["properties"] = dict(case.properties)
     return out
+
+
+def _metadata_text(case: CaseResult, made: dict[tuple[Any, ...], str]) -> str:
+    """``_metadata(case)`` as JSON text, made once per distinct content."""
+    key = (case.classname, case.feature_name, case.tags, case.properties)
+    text = made.get(key)
+    if text is None:
+        text = made[key] = json.dumps(_metadata(case))
+    return text
 
 
 def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:

@@ -1,0 +1,142 @@
+"""Writing an import's rows: values already in the driver's form, many rows per statement, new ids in key order.
+
+An import writes tens of thousands of rows (a result per test, a test case and its ``created`` revision per new
+test), each into a table with several indexes, so how a row reaches the database is most of an import's cost:
+
+- **Many rows per statement on SQLite.** ``INSERT … VALUES (…), (…), …`` with a few hundred rows per statement, not
+  ``executemany``: SQLite runs a statement once per row under ``executemany``, and every run builds afresh what the
+  statement needs once (each ``CHECK (x IN (…))`` constraint builds a lookup table of its list per run, which cost
+  more than the row itself). On PostgreSQL new rows are copied (``engine.bulk``, ``COPY … FROM STDIN``); rows that
+  may exist already go through multi-row ``INSERT … ON CONFLICT DO NOTHING``.
+- **Driver values.** Rows are tuples of what the driver takes (ids as text, JSON as text), made once: no parameter
+  dictionary and no type processing per value.
+- **Ids in key order.** New ids are time-ordered UUIDs (RFC 9562 version 7) handed out in the order the rows are
+  written, so that each index on an id grows at its end instead of at random places.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.engine import Connection
+
+__all__ = ["IdForm", "insert_rows", "query", "select_rows"]
+
+# Bound parameters per statement: under SQLite's smallest limit (999 before 3.32), far under PostgreSQL's 65,535.
+_PARAMETERS = 999
+
+
+class IdForm:
+    """How a dialect's driver takes and returns a UUID column: 32 hex digits on SQLite (how ``Uuid`` stores it
+    there), the canonical hyphenated text on PostgreSQL (what ``id::text`` returns and ``uuid`` input accepts)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.hyphens = dialect == "postgresql"
+
+    def of(self, value: uuid.UUID) -> str:
+        """A UUID in the driver's form."""
+        return str(value) if self.hyphens else value.hex
+
+    def new(self, count: int) -> list[str]:
+        """``count`` new ids, ascending: RFC 9562 version 7 — the current millisecond (48 bits) and 12 random bits,
+        then the variant and a 30-bit counter that starts at a random value below 2**29 and goes up by one per id
+        (monotonic within the batch, the RFC's method 1), then 32 random bits. Made as text: the 64 high bits once
+        per batch, the counter and the random bits per id."""
+        if count <= 0:
+            return []
+        if count >= 1 << 29:  # the counter must not carry into the variant bits
+            return [h for start in range(0, count, 1 << 28) for h in self.new(min(1 << 28, count - start))]
+        high = f"{(time.time_ns() // 1_000_000) << 16 | 0x7000 | int.from_bytes(os.urandom(2), 'big') >> 4:016x}"
+        first = 0x80000000 | int.from_bytes(os.urandom(4), "big") >> 3  # variant 0b10, counter start < 2**29
+        tails = os.urandom(4 * count).hex()
+        ids = [f"{high}{n:08x}{tails[8 * i : 8 * i + 8]}" for i, n in enumerate(range(first, first + count))]
+        if self.hyphens:
+            ids = [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in ids]
+        return ids
+
+
+def insert_rows(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    json: Sequence[str] = (),
+    skip_existing: Sequence[str] | None = None,
+) -> int:
+    """Insert ``rows`` (tuples of driver values in the order of ``columns``; the ``json`` columns as JSON text).
+
+    ``skip_existing`` names a unique key: rows whose key exists are left out (``ON CONFLICT (key) DO NOTHING``).
+    Returns how many rows were inserted."""
+    if not rows:
+        return 0
+    dialect = connection.dialect.name
+    if dialect == "postgresql" and skip_existing is None:
+        return _copy(connection, table, columns, rows, json)
+    quote = connection.dialect.identifier_preparer.quote
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    if dialect == "postgresql":
+        one = "(" + ", ".join(f"{mark}::jsonb" if c in json else mark for c in columns) + ")"
+    else:
+        one = "(" + ", ".join([mark] * len(columns)) + ")"
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    tail = f" ON CONFLICT ({', '.join(quote(c) for c in skip_existing)}) DO NOTHING" if skip_existing else ""
+    per = max(1, _PARAMETERS // len(columns))
+    inserted = 0
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        sql = head + ", ".join([one] * len(chunk)) + tail  # two shapes per table: the driver caches both
+        result = connection.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(chunk)))
+        inserted += int(result.rowcount)  # one statement: the rows it inserted (not those it skipped)
+    return inserted
+
+
+def _copy(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+    json: Sequence[str],
+) -> int:
+    """New rows on PostgreSQL: ``COPY`` through ``engine.bulk`` (JSON columns as text, cast as they are copied)."""
+    from sqlalchemy import Text, bindparam, cast, insert
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    from tracertm.engine import bulk
+
+    keys = [c + bulk.JSON_SUFFIX if c in json else c for c in columns]
+    statement = insert(table).values(
+        {c: cast(bindparam(c + bulk.JSON_SUFFIX, type_=Text()), JSONB) for c in json}
+    ) if json else insert(table)
+    return bulk.execute_many(connection, statement, [dict(zip(keys, row)) for row in rows])
+
+
+def query(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (``?`` for each parameter), through the driver."""
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(parameters)).fetchall()]
+
+
+def select_rows(
+    connection: Connection, sql: str, fixed: Sequence[Any], values: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (its last placeholder ``{values}``) for every value of ``values``: the values go into
+    ``IN (…)`` lists of a few hundred (SQLite) or one ``= ANY(array)`` (PostgreSQL); ``fixed`` are the parameters
+    before them. ``sql`` uses ``?`` for a parameter."""
+    if not values:
+        return []
+    if connection.dialect.name == "postgresql":
+        query = sql.replace("?", "%s").replace("{values}", "= ANY(%s)")
+        return [tuple(row) for row in connection.exec_driver_sql(query, (*fixed, list(values))).fetchall()]
+    out: list[tuple[Any, ...]] = []
+    per = _PARAMETERS - len(fixed)
+    for start in range(0, len(values), per):
+        chunk = values[start : start + per]
+        query = sql.replace("{values}", "IN (" + ", ".join("?" * len(chunk)) + ")")
+        out.extend(tuple(row) for row in connection.exec_driver_sql(query, (*fixed, *chunk)).fetchall())
+    return out

@@ -1,0 +1,82 @@
+"""The import's row writer: new ids, and the cycle collector it pauses (``results.rows``, ``results.store``)."""
+
+from __future__ import annotations
+
+import gc
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from conftest import GitRepo
+from tracertm import db
+from tracertm.errors import ParseError
+from tracertm.results import import_results
+from tracertm.results.rows import IdForm
+from tracertm.results.store import _cycle_collector_paused
+
+
+def test_new_ids_are_ascending_unique_version_7_uuids_in_each_dialects_form() -> None:
+    ids = IdForm("sqlite").new(50_000)
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    parsed = [uuid.UUID(i) for i in ids]
+    assert {u.version for u in parsed} == {7} and {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert all(u.hex == i for u, i in zip(parsed, ids))  # 32 hex digits: how SQLite stores a UUID
+    other = IdForm("sqlite").new(1000)
+    assert not set(other) & set(ids), "another batch shares none"
+    hyphenated = IdForm("postgresql").new(3)
+    assert [str(uuid.UUID(i)) for i in hyphenated] == hyphenated
+    assert IdForm("sqlite").new(0) == []
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_the_collector_is_back_on_after_an_import_and_after_a_failed_one(
+    collector_on: None, git_repo: GitRepo, database_url: str
+) -> None:
+    git_repo.write("features/a.feature", "Feature: A\n  Scenario: one\n    Given a\n")
+    git_repo.commit("a")
+    from tracertm.engine.sync import sync
+
+    assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="p").errors
+    report = b'<testsuite name="s"><testcase classname="A" name="one"/></testsuite>'
+    assert import_results(database_url, "p", [("ok.xml", report)]).total == 1
+    assert gc.isenabled()
+    with pytest.raises(ParseError):
+        import_results(database_url, "p", [("bad.xml", b"<testsuite><testcase></testsuite>")])
+    assert gc.isenabled()
+    engine = db.make_engine(database_url)
+
+    def fail_results(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO test_cases"):
+            raise RuntimeError("the disk is full")
+
+    event.listen(engine, "before_cursor_execute", fail_results)
+    try:
+        with pytest.raises(RuntimeError, match="disk"):  # fails inside the transaction, while the collector is paused
+            import_results(engine, "p", [("again.xml", report.replace(b"one", b"two"))])
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_results)
+        engine.dispose()
+    assert gc.isenabled()
+
+
+def test_nested_pauses_resume_once_and_a_collector_turned_off_stays_off(collector_on: None) -> None:
+    with _cycle_collector_paused():
+        assert not gc.isenabled()
+        with _cycle_collector_paused():  # another import in another thread
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "the first import is still writing"
+    assert gc.isenabled()
+    gc.disable()
+    with _cycle_collector_paused():
+        pass
+    assert not gc.isenabled(), "the application's choice stands"
