@@ -256,13 +256,22 @@ def _random_history(repo: GitRepo, commits: int, seed: int) -> None:
     repo.commit("last")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("seed", "batch_size", "max_files"), [(1, 7, None), (2, 7, None), (3, 7, None), (4, None, 5)])
 def test_backfill_equals_syncing_each_commit_on_a_random_history(git_repo: GitRepo, database_url: str,
-                                                                 other_database_url: str, seed: int) -> None:
+                                                                 other_database_url: str, seed: int,
+                                                                 batch_size: int | None, max_files: int | None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also with batches cut by the number of files their commits change (``replay.MAX_BATCH_FILES``)."""
+    from tracertm.history import replay
+
+    if max_files is not None:
+        monkeypatch.setattr(replay, "MAX_BATCH_FILES", max_files)
     _random_history(git_repo, commits=25, seed=seed)
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
     try:
-        backfill(git_repo.path, engine=filled, project="p", batch_size=7)
+        result = backfill(git_repo.path, engine=filled, project="p", batch_size=batch_size)
+        if max_files is not None:  # 26 commits, the first of 9 files: one batch each at least
+            assert 5 < result.batches < 26
         for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
             sync(git_repo.path, ref=sha, engine=synced, project="p")
         state = _state(filled)
