@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tracertm import git
@@ -177,6 +179,7 @@ class _Backfill:
             self.checkpoints.save(session, project, last, complete=complete and not self.reconcile,
                                   reconcile=self.reconcile)
         self.batches += 1
+        _settle_heap()
 
     def apply_range(self, revs: list[str]) -> None:
         """Stream ``revs`` and write it batch by batch; the last checkpoint is the head."""
@@ -259,6 +262,35 @@ class _Backfill:
         return result
 
 
+@contextmanager
+def _long_lived_heap() -> Iterator[None]:
+    """Keep the garbage collector's full collections off what a backfill keeps for its whole run.
+
+    A backfill keeps a large heap of small objects for its whole run (the modules, the parse cache of every blob,
+    the in-memory state of every record) and allocates many more per commit; each full collection walked all of it
+    (a sixth of the parent's time on a 9,000-commit history). ``gc.freeze()`` moves what exists now into the
+    permanent generation, and ``_settle_heap`` does it again after every batch (what survived a batch is kept for
+    the run). Frozen objects are still freed by reference counting (the records, rows and plans have no cycles);
+    only cycles among them wait for the end of the run, when they are unfrozen again — unless the caller had
+    frozen objects itself (then its choice stands)."""
+    import gc
+
+    ours = gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if ours:
+            gc.unfreeze()
+
+
+def _settle_heap() -> None:
+    """What survived a batch lives as long as the run: out of the collector's way (see ``_long_lived_heap``)."""
+    import gc
+
+    gc.freeze()
+
+
 def _has_records(session: Session, project: Project) -> bool:
     """Whether the project holds any record or revision (then a backfill merges instead of starting afresh)."""
     from sqlalchemy import exists, select
@@ -336,7 +368,8 @@ def backfill(
         and git.remote_name(url) == name
     target = Target.of(engine, location.top, name, RepoIdentity(location.top, url, from_remote), wanted, head)
     runner = _Backfill(target, location, settings, size, jobs if jobs is not None else default_jobs(), on_progress)
-    try:
-        return runner.run(resume)
-    finally:
-        runner.close()
+    with _long_lived_heap():
+        try:
+            return runner.run(resume)
+        finally:
+            runner.close()
