@@ -166,7 +166,7 @@ class _Backfill:
 
         errors_before = len(self.replay.errors)
         counts: Counts = {}
-        writer = BatchWriter()
+        writer = BatchWriter(self.replay.state.written)
         for commit, files, scope in batch:
             self.replay.step(commit, files, scope, writer.add, counts)
             self.progress(self.position(commit.sha))
