@@ -38,7 +38,7 @@ from tracertm.engine.parse import ParsePool, default_jobs
 from tracertm.engine.scan import Location
 from tracertm.errors import GitError, UsageError
 from tracertm.history.at import record_at, revision_at
-from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target
+from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, links_pending
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
 from tracertm.history.settings import SettingsHistory
 from tracertm.history.results import BackfillResult, CommitError, Mode, Progress, ProgressCallback
@@ -122,6 +122,8 @@ class _Backfill:
                 self.replay.state = load_state(session, project.id, self.reader)
         result = BackfillResult(target.name, self.location.root, target.ref, target.head, mode, 0, len(target.chain))
         if mode == "up-to-date":
+            if links_pending(checkpoint):  # the last run was stopped after its last batch, before the links
+                self.rebuild_links()
             return self.finish(result)
 
         start: str | None = None
@@ -224,6 +226,7 @@ class _Backfill:
             if project is not None:
                 links.rebuild(session.connection(), project.id, self.settings.parser)
                 links.mark_built(project)
+                Checkpoints.links_built(project)
 
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""
