@@ -256,13 +256,22 @@ def _random_history(repo: GitRepo, commits: int, seed: int) -> None:
     repo.commit("last")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("seed", "batch_size", "max_files"), [(1, 7, None), (2, 7, None), (3, 7, None), (4, None, 5)])
 def test_backfill_equals_syncing_each_commit_on_a_random_history(git_repo: GitRepo, database_url: str,
-                                                                 other_database_url: str, seed: int) -> None:
+                                                                 other_database_url: str, seed: int,
+                                                                 batch_size: int | None, max_files: int | None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also with batches cut by the number of files their commits change (``replay.MAX_BATCH_FILES``)."""
+    from tracertm.history import replay
+
+    if max_files is not None:
+        monkeypatch.setattr(replay, "MAX_BATCH_FILES", max_files)
     _random_history(git_repo, commits=25, seed=seed)
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
     try:
-        backfill(git_repo.path, engine=filled, project="p", batch_size=7)
+        result = backfill(git_repo.path, engine=filled, project="p", batch_size=batch_size)
+        if max_files is not None:  # 26 commits, the first of 9 files: one batch each at least
+            assert 5 < result.batches < 26
         for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
             sync(git_repo.path, ref=sha, engine=synced, project="p")
         state = _state(filled)
@@ -272,3 +281,53 @@ def test_backfill_equals_syncing_each_commit_on_a_random_history(git_repo: GitRe
     finally:
         filled.dispose()
         synced.dispose()
+
+
+class _Killed(Exception):
+    """The process dies here (what a SIGKILL leaves is the last committed transaction, as with this exception)."""
+
+
+def _links(engine: Any) -> list[tuple[Any, ...]]:
+    t = Base.metadata.tables["links"].c
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(t.source_ref, t.link_type, t.target_kind, t.target_ref, t.target_id.is_(None))))
+
+
+def _checkpoint(engine: Any) -> dict[str, Any]:
+    t = Base.metadata.tables["projects"].c
+    with engine.connect() as conn:
+        meta = conn.execute(select(t.project_metadata).where(t.name == "p")).scalar_one()
+    return {k: v for k, v in meta["backfill"].items() if k not in ("updated_at", "runs")}
+
+
+def test_a_backfill_killed_after_its_last_batch_derives_the_links_when_run_again(
+        git_repo: GitRepo, database_url: str, other_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The soak's "re-run did not end where an uninterrupted backfill ends": killed between the last batch and the
+    links, the re-run found the history complete and never derived the links."""
+    from tracertm.history.backfill import _Backfill
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("one")
+    git_repo.write("docs/adr/0002-use-hg.md", adr(2, "Use hg", extra="\nSupersedes [ADR-0001](0001-use-git.md)\n"))
+    git_repo.commit("two")
+    whole, stopped = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=whole, project="p")
+        assert _links(whole), "the history has links to derive"
+
+        def killed(self: Any) -> None:
+            raise _Killed
+
+        with monkeypatch.context() as patched:
+            patched.setattr(_Backfill, "rebuild_links", killed)
+            with pytest.raises(_Killed):
+                backfill(git_repo.path, engine=stopped, project="p")
+        assert _links(stopped) == [] and _checkpoint(stopped)["links"] is False
+        again = backfill(git_repo.path, engine=stopped, project="p")
+        assert (again.mode, again.revisions) == ("up-to-date", 0)
+        assert _links(stopped) == _links(whole)
+        assert _state(stopped) == _state(whole) and _checkpoint(stopped) == _checkpoint(whole)
+        assert _checkpoint(whole)["links"] is True
+    finally:
+        whole.dispose()
+        stopped.dispose()

@@ -369,7 +369,7 @@ def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument(
         "--batch-size", type=int, metavar="N",
-        help="commits per transaction and checkpoint (default: $TRACERTM_BACKFILL_BATCH_SIZE or 100)",
+        help="commits per transaction and checkpoint, at most (default: $TRACERTM_BACKFILL_BATCH_SIZE or 1000)",
     )
     p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
     p.add_argument("--format", choices=("text", "json"), default="text")

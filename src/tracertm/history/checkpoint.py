@@ -1,10 +1,12 @@
 """The checkpoint of a backfill, and the guard against other writers.
 
 The checkpoint lives in ``projects.project_metadata["backfill"]``: ``{"ref", "head", "last_commit", "commits_done",
-"runs", "complete", "reconcile"}``. It is written in the same transaction as each batch, so a kill leaves the
+"runs", "complete", "reconcile", "links"}``. It is written in the same transaction as each batch, so a kill leaves the
 database at a batch boundary and the next run continues after ``last_commit``. ``runs`` is the number of
 ``sync_runs`` rows of the project after that batch: if another sync wrote in between, the database no longer holds
 the history state of ``last_commit``, so the backfill stops (``ConflictError``) and the next run merges instead.
+``links`` turns true in the transaction that derives the project's links after the last batch: a run killed
+between the two finds the history complete and derives the links only.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ class Target:
         return identity.resolve(session, self.name, self.identity, write=False)
 
 
+def links_pending(checkpoint: Mapping[str, Any]) -> bool:
+    """Whether the run that wrote ``checkpoint`` stopped before it derived the project's links (a checkpoint of an
+    older tracertm, without the flag, had them derived in its last batch's run)."""
+    return checkpoint.get("links", True) is False
+
+
 class Checkpoints:
     """Reads and writes ``target``'s checkpoint; remembers how many ``sync_runs`` rows our last write left."""
 
@@ -98,6 +106,15 @@ class Checkpoints:
             )
         return project
 
+    @staticmethod
+    def links_built(project: Project) -> None:
+        """Record, in the transaction that derived them, that the links of the checkpoint's history are derived."""
+        meta = dict(project.metadata_ or {})
+        checkpoint = meta.get(CHECKPOINT_KEY)
+        if isinstance(checkpoint, dict):
+            meta[CHECKPOINT_KEY] = {**checkpoint, "links": True}
+            project.metadata_ = meta
+
     def save(self, session: Session, project: Project, last: str, *, complete: bool, reconcile: bool) -> None:
         """Record that the history up to ``last`` is written (in the caller's transaction)."""
         self.runs = self.count_runs(session, project.id)
@@ -110,6 +127,7 @@ class Checkpoints:
             "runs": self.runs,
             "complete": complete,
             "reconcile": reconcile,
+            "links": False,  # the links are derived at the end of a run (``links_built``)
             "updated_at": dt.datetime.now(dt.UTC).isoformat(),
         }
         project.metadata_ = meta

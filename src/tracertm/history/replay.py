@@ -27,6 +27,10 @@ from tracertm.parsers.records import ParseResult
 
 _CACHE_LIMIT = 50_000  # parse results kept for reverts (by kind, path, blob id)
 PARALLEL_THRESHOLD = 64  # parse jobs of a batch below which worker processes cost more than they save
+# Spec files changed by the commits of one batch, at most (a batch ends at the commit that reaches it). Big enough
+# that a batch's statements carry thousands of rows and rows changed by several of its commits are written once;
+# small enough that a batch's plans, rows and revisions stay a few megabytes.
+MAX_BATCH_FILES = 2000
 
 # One commit to plan: the commit, its changed spec files, and every spec path it touched (deleted ones too).
 Step = tuple[git.HistoryCommit, dict[str, ScannedFile], frozenset[str]]
@@ -56,13 +60,19 @@ class Replay:
         """The settings of the era the replay is in."""
         return self.tree.settings
 
-    def batches(self, revs: list[str], size: int) -> Iterator[tuple[list[Step], str | None]]:
-        """The commits of ``revs`` touching spec files, parsed, in batches of ``size``, each with its last commit
-        (None for the final, possibly empty, batch).
+    def batches(self, revs: list[str], size: int, max_files: int | None = None
+                ) -> Iterator[tuple[list[Step], str | None]]:
+        """The commits of ``revs`` touching spec files, parsed, in batches of ``size`` commits, each with its last
+        commit (None for the final, possibly empty, batch). A batch also ends once its commits changed
+        ``max_files`` spec files (default ``MAX_BATCH_FILES``): what one transaction holds in memory is bounded by the work, not by the number
+        of commits, and a first commit that adds thousands of files is a batch of its own, written while the
+        workers parse the next one.
 
-        Before a batch is handed over, the blobs of the next ``size`` commits are read and their parse started in
+        Before a batch is handed over, the blobs of the next batch's commits are read and their parse started in
         the workers (``_prefetch``): while the caller plans and writes one batch, the next one parses."""
         batch: list[Step] = []
+        batch_files = 0
+        max_files = max_files or MAX_BATCH_FILES
         config = tuple(self.tree.prefix + name for name in CONFIG_FILES)
         previous: str | None = None
         commits = git.history(self.tree.top, revs, self.tree.prefixes + config, self.tree.prefix)
@@ -80,8 +90,11 @@ class Replay:
 
         def handing_over(batch: list[Step]) -> None:
             self._parse(files for _, files, _ in batch)
-            while len(ahead) < size and (commit := next(commits, None)) is not None:
+            # The next batch, as far as the log tells (a change is about one file): what to start parsing now.
+            changes = sum(len(c.changes) for c in ahead)
+            while len(ahead) < size and changes < max_files and (commit := next(commits, None)) is not None:
                 ahead.append(commit)
+                changes += len(commit.changes)
             self._prefetch(ahead)
 
         try:
@@ -90,14 +103,15 @@ class Replay:
                     # The batch so far is parsed with the options of its own commits, before they change.
                     handing_over(batch)
                     yield batch, previous
-                    batch = []
+                    batch, batch_files = [], 0
                 files, scope = self.tree.advance(commit, self.enter(commit.sha))
                 if scope:
                     batch.append((commit, files, scope))
-                if len(batch) >= size:
+                    batch_files += len(scope)
+                if len(batch) >= size or batch_files >= max_files:
                     handing_over(batch)
                     yield batch, commit.sha
-                    batch = []
+                    batch, batch_files = [], 0
                 previous = commit.sha
             self._parse(files for _, files, _ in batch)
             yield batch, None

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tracertm import git
 from tracertm.engine.plan import Current, FileRow, Plan, must_reparse
@@ -33,6 +33,10 @@ class HistoryState:
     by_path: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     adr_created: dict[str, dt.date] = field(default_factory=dict)  # ADR number → date of its creating commit
     lost: set[str] = field(default_factory=set)  # files that lost an identity to another file (plan.must_reparse)
+    # Per record row this run wrote: the column values it holds now (``history.writer``). A later update then
+    # sets only the columns that change, so the indexes and the search index of the others are left alone. Rows
+    # this run has not written (resume, merge) are not here: their first update sets every column.
+    written: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
     def absorb(self, the_plan: Plan, ids: NewIds) -> None:
         """Mirror what ``apply`` wrote for ``the_plan`` (``ids``: the rows it inserted)."""

@@ -57,6 +57,14 @@ def close_run(session: Session, run: SyncRun, commits: int, counts: dict[str, di
     session.flush()
 
 
+_ABSENT: Any = object()
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether a column already holds ``new`` (strictly: ``1 == True`` and ``1 == 1.0`` are not the same value)."""
+    return type(old) is type(new) and old == new
+
+
 @dataclass
 class _RowWrite:
     kind: str
@@ -72,7 +80,10 @@ class _RowWrite:
 class BatchWriter:
     """The writes of a batch of commits: ``add`` each commit's plan in order, then ``flush`` them in one go."""
 
-    def __init__(self) -> None:
+    def __init__(self, written: dict[uuid.UUID, dict[str, Any]] | None = None) -> None:
+        # Column values of the rows this run wrote (``HistoryState.written``): read to leave unchanged columns out
+        # of an update, and kept up to date by ``flush``.
+        self.written: dict[uuid.UUID, dict[str, Any]] = {} if written is None else written
         self.steps = 0
         self.rows: dict[uuid.UUID, _RowWrite] = {}
         self.files: dict[str, tuple[bool, uuid.UUID, dict[str, Any], FileOp]] = {}
@@ -159,8 +170,11 @@ class BatchWriter:
                             row["project_id"] = project_id
                         inserts.setdefault(tuple(row), []).append(w)
                     else:  # an update, or a deletion only (no values): the version and deleted_at
-                        row = {**(w.values or {}), "_id": w.row_id, "_old_version": w.old_version,
-                               "version": w.version, "deleted_at": w.deleted_at}
+                        values = {**(w.values or {}), "version": w.version, "deleted_at": w.deleted_at}
+                        before = self.written.get(w.row_id)
+                        if before is not None:  # what the row holds already is not written again
+                            values = {k: v for k, v in values.items() if not _same(before.get(k, _ABSENT), v)}
+                        row = {**values, "_id": w.row_id, "_old_version": w.old_version}
                         writes.setdefault(tuple(row), []).append(w)
                     rows[w.row_id] = row
                 # Updates first: a record renamed with its file (engine.moves) frees its old number, which a file
@@ -175,6 +189,10 @@ class BatchWriter:
                     first = rows[group[0].row_id]
                     execute_batch(conn, insert(table).values(binds.present(first)), [rows[w.row_id] for w in group],
                                   [w.op for w in group])
+                for row_id, row in rows.items():  # written (the caller commits, or the run stops with the error)
+                    known = self.written.get(row_id)
+                    values = {k: v for k, v in row.items() if not k.startswith("_")}
+                    self.written[row_id] = values if known is None else known | values
         for start in range(0, len(self.revisions), 2000):
             chunk = self.revisions[start : start + 2000]
             rows_ = [r | {"project_id": project_id, "sync_run_id": run_id} for r in chunk]
