@@ -103,6 +103,29 @@ def test_show_prints_last_results_and_pass_rate(cart: GitRepo, capsys: pytest.Ca
     assert payload["results"]["pass_rate"] == 1.0 and payload["results"]["last_results"][0]["status"] == "passed"
 
 
+def test_show_and_history_open_a_test_case_by_its_id(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(capsys, "results", "import", str(FIXTURES / "surefire.xml"))[0] == 0
+    code, out, err = _cli(capsys, "show", "com.example.CartTest::removesItem", "--format", "json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert (record["kind"], record["number"]) == ("test_case", "com.example.CartTest::removesItem")
+    code, out, err = _cli(capsys, "history", "com.example.CartTest::removesItem", "--format", "json")
+    assert code == 0, err
+    assert [r["change"] for r in json.loads(out)] == ["created"]
+
+
+def test_an_unknown_id_of_that_shape_is_one_line_naming_both_kinds(cart: GitRepo,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(capsys, "show", "tests/test_a.py::test_missing")
+    assert code != 0 and out == ""
+    assert err.strip().splitlines() == [
+        "tracertm: error: tests/test_a.py::test_missing: no step definition or test case with this id in project "
+        "repo; see 'tracertm steps' or 'tracertm list test-cases' (ids are STEP-n, file::function or the test's id)"
+    ]
+    code, _, err = _cli(capsys, "show", "STEP-7")
+    assert code != 0 and "STEP-7: no step definition or test case" in err
+
+
 def test_coverage(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _cli(capsys, "coverage", "--format", "json", "--exit-code")
     assert code == 1 and len(json.loads(out)["never_executed"]) == 4
