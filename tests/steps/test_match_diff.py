@@ -103,6 +103,9 @@ EDITS: list[tuple[str, Callable[[GitRepo], None]]] = [
     ("a feature removed, another added", lambda repo: (repo.remove("features/stock.feature"), repo.write(
         "features/again.feature", STOCK.replace("Stock", "Again").replace("5 items", "6 items")))),
     ("the step file back", _write(MORE_PATH, MORE)),
+    # Every scenario is re-matched (a parameter type changed): the rows of the removed feature's scenarios go too.
+    ("a parameter type changed and a feature removed", lambda repo: (
+        _edit(STEPS_PATH, "/apples|pears|lemons/", "/apples|pears/")(repo), repo.remove("features/again.feature"))),
 ]
 
 

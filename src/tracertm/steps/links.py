@@ -110,7 +110,7 @@ def refresh(
     changed = set(changed_definitions)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
-    paths = sorted(set(changed_features))
+    paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
     targets: set[uuid.UUID] = set()
     for start in range(0, len(paths), _BATCH):  # deleted scenarios too: their rows go
         targets |= {r.id for r in conn.execute(
@@ -118,7 +118,7 @@ def refresh(
                 features.c.project_id == project_id, features.c.source_path.in_(paths[start : start + _BATCH]))
         )}
     if full or types_changed:
-        targets = _live_scenarios(conn, project_id)
+        targets = _live_scenarios(conn, project_id) | _gone_with_rows(conn, project_id)
     elif changed:
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
@@ -166,6 +166,17 @@ def _records(parsed: Mapping[str, ParseResult]) -> _Records:
     """(feature path, scenario number) → (scenario record, the feature's language) of this run's parsed features."""
     return {(r.path, child.number): (child, str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
             for r in parsed.values() for feature in r.records for child in feature.children}
+
+
+def _gone_with_rows(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
+    """Deleted scenarios (or of a deleted feature) that still have rows: those of this run's deletions."""
+    links, _, scenarios, features = _tables()
+    query = (
+        select(links.c.scenario_id).distinct()
+        .join(scenarios, links.c.scenario_id == scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id)
+        .where(links.c.project_id == project_id, (scenarios.c.deleted_at.is_not(None)) | (features.c.deleted_at.is_not(None)))
+    )
+    return {r.scenario_id for r in conn.execute(query)}
 
 
 def _uses(

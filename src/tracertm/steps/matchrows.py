@@ -104,12 +104,14 @@ class MatchWriter:
         return out
 
     def _insert(self, new: list[tuple[str, Sequence[Row]]], scenarios: Mapping[str, uuid.UUID]) -> None:
-        if self._sqlite:
-            self._insert_sqlite(new)
-            return
         from tracertm.engine import bulk
 
         statement = insert(self._table)
+        if self._sqlite:
+            form = bulk.prepared(self.conn, statement, _COLUMNS)
+            if tuple(form.names) == _COLUMNS:  # the tuples follow the table's column order
+                self._insert_sqlite(new, form.sql)
+                return
         batch: list[dict[str, Any]] = []
         ids: dict[str, uuid.UUID] = {}
         for scenario, rows in new:
@@ -128,13 +130,9 @@ class MatchWriter:
         if batch:
             self.inserted += bulk.execute_many(self.conn, statement, batch)
 
-    def _insert_sqlite(self, new: list[tuple[str, Sequence[Row]]]) -> None:
+    def _insert_sqlite(self, new: list[tuple[str, Sequence[Row]]], sql: str) -> None:
         """Tuples straight to the driver, in the form SQLAlchemy would store them: per-row parameter processing
         would cost about as much as the insert itself on a cold sync."""
-        from tracertm.engine import bulk
-
-        form = bulk.prepared(self.conn, insert(self._table), _COLUMNS)
-        assert tuple(form.names) == _COLUMNS, form.names  # the table's column order; the tuples below follow it
         project = self.project_id.hex
         dumps = json.dumps
         batch: list[tuple[Any, ...]] = []
@@ -143,11 +141,11 @@ class MatchWriter:
                 batch.append((project, scenario, d, position, line, row_line, keyword, text, status,
                               dumps(list(values)) if values else "[]"))
             if len(batch) >= _BATCH:
-                self.conn.exec_driver_sql(form.sql, batch)
+                self.conn.exec_driver_sql(sql, batch)
                 self.inserted += len(batch)
                 batch = []
         if batch:
-            self.conn.exec_driver_sql(form.sql, batch)
+            self.conn.exec_driver_sql(sql, batch)
             self.inserted += len(batch)
 
 

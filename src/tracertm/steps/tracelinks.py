@@ -20,6 +20,9 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 _BATCH = 2000
 STEP = "step"  # links.link_type (tracertm.models.LinkType.STEP)
+# A new link's columns, in the table's order (the rest are the database's defaults).
+_COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
+            "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
 
 
 class StepLinkWriter:
@@ -71,8 +74,8 @@ class StepLinkWriter:
             if relined:
                 self.conn.execute(
                     update(self._links).where(t.id == bindparam("_id")).values(source_line=bindparam("_line")), relined)
-        rows: list[dict[str, Any]] = []
         # In (scenario, definition) id order: the order write_scenario_links gives new links their ids in.
+        new: list[tuple[str, str, str | None, int, str, uuid.UUID, str, int]] = []
         for scenario in sorted(wanted):
             source = sources.get(scenario)
             if source is None:
@@ -83,17 +86,36 @@ class StepLinkWriter:
                 if definition is None or (scenario, target) in existing:
                     continue
                 target_id, target_ref, version = definition
-                rows.append({
-                    "project_id": self.project_id, "source_kind": "scenario", "source_id": scenarios[scenario],
-                    "source_ref": source[0], "source_path": source[1], "source_line": lines[target] or 1,
-                    "link_type": STEP, "target_kind": "step_definition", "target_ref": target_ref,
-                    "target_id": target_id, "target_version": version, "reviewed_version": version,
-                })
-        if rows:
-            from tracertm.engine import bulk
+                new.append((scenario, source[0], source[1], lines[target] or 1, target, target_id, target_ref, version))
+        if new:
+            self._insert(new, scenarios)
+            self.added += len(new)
 
-            bulk.execute_many(self.conn, insert(self._links), rows)
-            self.added += len(rows)
+    def _insert(
+        self, new: list[tuple[str, str, str | None, int, str, uuid.UUID, str, int]], scenarios: Mapping[str, uuid.UUID]
+    ) -> None:
+        """Through the driver: on SQLite plain tuples in the form SQLAlchemy stores them (ids as 32 hex digits),
+        elsewhere ``bulk.execute_many`` (``COPY`` on PostgreSQL)."""
+        from tracertm.engine import bulk
+
+        statement = insert(self._links)
+        if self.conn.dialect.name == "sqlite":
+            form = bulk.prepared(self.conn, statement, _COLUMNS)
+            if tuple(form.names) == _COLUMNS:
+                project = self.project_id.hex
+                self.conn.exec_driver_sql(form.sql, [
+                    (project, "scenario", scenario, ref, path, line, STEP, "step_definition", target_ref, target,
+                     version, version)
+                    for scenario, ref, path, line, target, _, target_ref, version in new
+                ])
+                return
+        bulk.execute_many(self.conn, statement, [
+            {"project_id": self.project_id, "source_kind": "scenario", "source_id": scenarios[scenario],
+             "source_ref": ref, "source_path": path, "source_line": line, "link_type": STEP,
+             "target_kind": "step_definition", "target_ref": target_ref, "target_id": target_id,
+             "target_version": version, "reviewed_version": version}
+            for scenario, ref, path, line, _, target_id, target_ref, version in new
+        ])
 
 
 __all__ = ["StepLinkWriter"]
