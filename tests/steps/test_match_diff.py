@@ -92,13 +92,14 @@ EDITS: list[tuple[str, Callable[[GitRepo], None]]] = [
     ("an Examples row added", _edit("features/shop.feature", "      | 2 | apples | x |\n",
                                      "      | 2 | apples | x |\n      | 7 | pears  | 9 |\n")),
     ("a Background step removed", _edit("features/shop.feature", "    And a till\n", "")),
-    ("a definition's pattern widened (ambiguity)", _edit(STEPS_PATH, "'the stock is counted'", "'the stock {word} {int} items'")),
-    ("a new definition (matches an undefined step)", _edit(MORE_PATH, "Then('never used'",
-                                                           "Then('nothing happens', function calm() {});\nThen('never used'")),
+    ("a definition's pattern widened (ambiguity)",
+     _edit(STEPS_PATH, "'the stock is counted'", "'the stock {word} {int} items'")),
+    ("a new definition (matches an undefined step)",
+     _edit(MORE_PATH, "Then('never used'", "Then('nothing happens', function calm() {});\nThen('never used'")),
     ("a parameter type changed", _edit(STEPS_PATH, "/apples|pears/", "/apples|pears|lemons/")),
     ("a definition removed", _edit(STEPS_PATH, "Given('a till', function till() {});\n", "")),
-    ("a scenario removed", _edit("features/shop.feature", "  Scenario: twice\n    Given a till\n    When I buy 1 lemons\n",
-                                 "")),
+    ("a scenario removed",
+     _edit("features/shop.feature", "  Scenario: twice\n    Given a till\n    When I buy 1 lemons\n", "")),
     ("a step file removed", _remove(MORE_PATH)),
     ("a feature removed, another added", lambda repo: (repo.remove("features/stock.feature"), repo.write(
         "features/again.feature", STOCK.replace("Stock", "Again").replace("5 items", "6 items")))),
@@ -133,7 +134,8 @@ def _dump(engine: Any, name: str) -> dict[str, Any]:
             ).all()
         ]
         usage = dict(session.execute(
-            select(StepDefinition.step_number, StepDefinition.usage_count).where(StepDefinition.project_id == project_id)
+            select(StepDefinition.step_number, StepDefinition.usage_count)
+            .where(StepDefinition.project_id == project_id)
         ).all())
         links = sorted(session.execute(
             select(Link.source_ref, Link.source_path, Link.source_line, Link.target_ref)
@@ -155,7 +157,8 @@ def _difference(live: dict[str, Any], scratch: dict[str, Any]) -> str:
 
     out = []
     for part in live:
-        a, b = ([repr(x) for x in (d[part].items() if isinstance(d[part], dict) else d[part])] for d in (live, scratch))
+        a, b = ([repr(x) for x in (d[part].items() if isinstance(d[part], dict) else d[part])]
+                for d in (live, scratch))
         out += [part, *difflib.unified_diff(a, b, lineterm="")]
     return "\n".join(out)
 
@@ -241,7 +244,8 @@ def test_a_sync_rewrites_only_the_steps_that_changed(git_repo: GitRepo, database
         sync(git_repo.path, database_url=database_url)
         after = ids()
         changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-        assert {(scenario, position) for scenario, position, _ in changed} == {("buy", 5)}  # position 5: Background first
+        # Position 5: the Background's two steps run first.
+        assert {(scenario, position) for scenario, position, _ in changed} == {("buy", 5)}
         assert len(before) == len(after)
         # A definition that matches one more step: only that step's row changes.
         git_repo.write(STEPS_PATH, STEPS + "Then('the stock holds {int} items', function holds(n) {});\n")

@@ -34,7 +34,9 @@ class ScenarioStepMatch(Base):
     # An integer, not a UUID: a cold sync writes one row per executed step (130,000 on the large corpus), and a random
     # UUID per row cost its generation plus a random insert into the primary-key index — about 40 % of the insert's
     # CPU time on SQLite (measured for migration 0013). Nothing refers to a row by its id.
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     scenario_id: Mapped[uuid.UUID] = mapped_column(
         GUID, ForeignKey("scenarios.id", ondelete="CASCADE"), nullable=False

@@ -173,8 +173,10 @@ def _gone_with_rows(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
     links, _, scenarios, features = _tables()
     query = (
         select(links.c.scenario_id).distinct()
-        .join(scenarios, links.c.scenario_id == scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id)
-        .where(links.c.project_id == project_id, (scenarios.c.deleted_at.is_not(None)) | (features.c.deleted_at.is_not(None)))
+        .join(scenarios, links.c.scenario_id == scenarios.c.id)
+        .join(features, scenarios.c.feature_id == features.c.id)
+        .where(links.c.project_id == project_id,
+               scenarios.c.deleted_at.is_not(None) | features.c.deleted_at.is_not(None))
     )
     return {r.scenario_id for r in conn.execute(query)}
 

@@ -120,8 +120,8 @@ class MatchWriter:
                 if d is not None and definition is None:
                     definition = ids[d] = uuid.UUID(hex=d)
                 batch.append({
-                    "project_id": self.project_id, "scenario_id": scenarios[scenario], "step_definition_id": definition,
-                    "position": position, "line": line, "row_line": row_line, "keyword": keyword, "step_text": text,
+                    "project_id": self.project_id, "scenario_id": scenarios[scenario],
+                    "step_definition_id": definition, "position": position, "line": line, "row_line": row_line, "keyword": keyword, "step_text": text,
                     "status": status, "arguments": list(values),
                 })
             if len(batch) >= _BATCH:
@@ -167,11 +167,9 @@ def write_usage_counts(conn: Any, project_id: uuid.UUID) -> int:
         .where(m.project_id == project_id, m.status == "defined", m.step_definition_id.is_not(None))
         .group_by(m.step_definition_id)
     ).all())
-    changed = [
-        {"_id": row_id, "_count": counts.get(row_id, 0)}
-        for row_id, stored in conn.execute(select(defs.c.id, defs.c.usage_count).where(defs.c.project_id == project_id))
-        if stored != counts.get(row_id, 0)
-    ]
+    stored = conn.execute(select(defs.c.id, defs.c.usage_count).where(defs.c.project_id == project_id))
+    changed = [{"_id": row_id, "_count": counts.get(row_id, 0)} for row_id, usage in stored
+               if usage != counts.get(row_id, 0)]
     if changed:
         conn.execute(update(defs).where(defs.c.id == bindparam("_id")).values(usage_count=bindparam("_count")),
                      changed)

@@ -20,6 +20,8 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 _BATCH = 2000
 STEP = "step"  # links.link_type (tracertm.models.LinkType.STEP)
+# A new link: (scenario, its ref, its file, line, definition (hex), definition id, its ref, its version).
+_New = tuple[str, str, "str | None", int, str, uuid.UUID, str, int]
 # A new link's columns, in the table's order (the rest are the database's defaults).
 _COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
             "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
@@ -73,9 +75,10 @@ class StepLinkWriter:
                        if (found := existing.get((scenario, target))) is not None and line and found[1] != line]
             if relined:
                 self.conn.execute(
-                    update(self._links).where(t.id == bindparam("_id")).values(source_line=bindparam("_line")), relined)
+                    update(self._links).where(t.id == bindparam("_id")).values(source_line=bindparam("_line")),
+                    relined)
         # In (scenario, definition) id order: the order write_scenario_links gives new links their ids in.
-        new: list[tuple[str, str, str | None, int, str, uuid.UUID, str, int]] = []
+        new: list[_New] = []
         for scenario in sorted(wanted):
             source = sources.get(scenario)
             if source is None:
@@ -86,14 +89,13 @@ class StepLinkWriter:
                 if definition is None or (scenario, target) in existing:
                     continue
                 target_id, target_ref, version = definition
-                new.append((scenario, source[0], source[1], lines[target] or 1, target, target_id, target_ref, version))
+                new.append((scenario, source[0], source[1], lines[target] or 1, target, target_id, target_ref,
+                            version))
         if new:
             self._insert(new, scenarios)
             self.added += len(new)
 
-    def _insert(
-        self, new: list[tuple[str, str, str | None, int, str, uuid.UUID, str, int]], scenarios: Mapping[str, uuid.UUID]
-    ) -> None:
+    def _insert(self, new: list[_New], scenarios: Mapping[str, uuid.UUID]) -> None:
         """Through the driver: on SQLite plain tuples in the form SQLAlchemy stores them (ids as 32 hex digits),
         elsewhere ``bulk.execute_many`` (``COPY`` on PostgreSQL)."""
         from tracertm.engine import bulk
