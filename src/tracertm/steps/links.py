@@ -11,6 +11,10 @@ Only what could have changed is re-matched, per scenario:
 
 Definitions come from the step files of this run's source (parsed here, they are few); a step file that fails to
 parse keeps its rows, and its definitions are rebuilt from them.
+
+The re-matched scenarios' rows and step trace links are written as a difference from what is stored
+(``tracertm.steps.matchrows``, ``tracertm.steps.tracelinks``): a cold sync only inserts, a later one touches only
+the steps whose rows changed; ``usage_count`` comes from one aggregate afterwards.
 """
 
 from __future__ import annotations
