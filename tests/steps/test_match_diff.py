@@ -176,13 +176,15 @@ def _link_rows(engine: Any, name: str) -> list[tuple[Any, ...]]:
 def _engine_derivation_agrees(engine: Any, name: str) -> None:
     """The engine's own derivation of step links from the stored matches (what ``links.rebuild`` runs) finds
     nothing to add, remove or move."""
-    from tracertm.engine.links import _live_scenario_ids, write_scenario_links
+    from tracertm.engine.links import write_scenario_links
 
     before = _link_rows(engine, name)
     with db.session(engine) as session, session.begin():
         project_id = _project(session, name)
-        conn = session.connection()
-        assert write_scenario_links(conn, project_id, "step", _live_scenario_ids(conn, project_id)) == 0
+        live = list(session.execute(
+            select(Scenario.id).join(Feature, Scenario.feature_id == Feature.id).where(Feature.project_id == project_id)
+        ).scalars())
+        assert write_scenario_links(session.connection(), project_id, "step", live) == 0
     assert _link_rows(engine, name) == before
 
 
