@@ -217,14 +217,18 @@ def _group_count(source: str) -> int:
 def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
     simple = _simple_regexp(definition.pattern, registry)
     if simple is not None:
+        # Escaped text and the registry's (valid) parameter regexes: compiled once, for bounded matching only (a
+        # second compile with ``re`` to validate it cost a quarter of compiling a project's definitions).
+        import regex
+
         source, top = simple
         try:
-            re.compile(source)
-        except re.error as exc:
+            compiled = compile_pattern(source)
+        except regex.error as exc:
             raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
     else:
         source, top = _cucumber_package(definition, registry)
-    compiled = _bounded(source, 0)  # it holds the project's parameter types' regexes
+        compiled = _bounded(source, 0)  # it holds the project's parameter types' regexes
 
     def match(text: str) -> tuple[Argument, ...] | None:
         try:

@@ -11,24 +11,30 @@ Only what could have changed is re-matched, per scenario:
 
 Definitions come from the step files of this run's source (parsed here, they are few); a step file that fails to
 parse keeps its rows, and its definitions are rebuilt from them.
+
+The re-matched scenarios' rows and step trace links are written as a difference from what is stored
+(``tracertm.steps.matchrows``, ``tracertm.steps.tracelinks``): a cold sync only inserts, a later one touches only
+the steps whose rows changed; ``usage_count`` comes from one aggregate afterwards.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
+from tracertm.steps.matchrows import MatchWriter, Row, write_usage_counts
 from tracertm.steps.matching import StepIndex
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
+from tracertm.steps.tracelinks import StepLinkWriter
 
 _BATCH = 2000
 
@@ -89,11 +95,15 @@ def refresh(
                            defs.c.step_number.is_not(None))
     ).all()
     ids = {r.step_number: r.id for r in rows}
+    versions = {r.id: (r.step_number, r.version) for r in rows}  # the step links' targets
     parsed = {p: f for p, f in step_files.items() if isinstance(f, StepFile)}
     definitions = [d for f in parsed.values() for d in f.definitions if d.identity in ids]
     # A file that fails to parse keeps its rows: its definitions are rebuilt from them (as is any live definition
     # whose file this run did not read).
     definitions += [definition_from_row(r) for r in rows if (r.source_path or r.implementation_path) not in parsed]
+    # In file order, as ``tracertm steps`` has them (an ambiguous step lists its candidates in this order), whichever
+    # files this run happened to parse.
+    definitions.sort(key=lambda d: (d.path, d.line, d.column, d.identity))
     registries = Registries(t for f in parsed.values() for t in f.parameter_types)
     compiled: list[Compiled] = []
     for d in definitions:
@@ -104,7 +114,7 @@ def refresh(
     changed = set(changed_definitions)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
-    paths = sorted(set(changed_features))
+    paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
     targets: set[uuid.UUID] = set()
     for start in range(0, len(paths), _BATCH):  # deleted scenarios too: their rows go
         targets |= {r.id for r in conn.execute(
@@ -112,7 +122,7 @@ def refresh(
                 features.c.project_id == project_id, features.c.source_path.in_(paths[start : start + _BATCH]))
         )}
     if full or types_changed:
-        targets = _live_scenarios(conn, project_id)
+        targets = _live_scenarios(conn, project_id) | _gone_with_rows(conn, project_id)
     elif changed:
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
@@ -136,8 +146,8 @@ def refresh(
     if targets or changed:
         index = StepIndex(compiled)
         index.slow.update(slow)
-        stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, parsed_features)
-        _usage_counts(conn, project_id)
+        stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features)
+        write_usage_counts(conn, project_id)
         stats.findings = [replace(d, severity="warning") for d in index.findings()]
     return stats
 
@@ -150,139 +160,124 @@ def _live_scenarios(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
     return {r.id for r in conn.execute(query)}
 
 
+# Per (step text, step type): the rows' (definition id or None, status, argument values) — outlines, Backgrounds and
+# common phrasing repeat texts, so each is turned into rows once.
+_Verdict = tuple[tuple["str | None", str, "tuple[str | None, ...]"], ...]
+_Records = dict[tuple[str, str], tuple[SpecRecord, str]]
+
+
+def _records(parsed: Mapping[str, ParseResult]) -> _Records:
+    """(feature path, scenario number) → (scenario record, the feature's language) of this run's parsed features."""
+    return {(r.path, child.number): (child, str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
+            for r in parsed.values() for feature in r.records for child in feature.children}
+
+
+def _gone_with_rows(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
+    """Deleted scenarios (or of a deleted feature) that still have rows: those of this run's deletions."""
+    links, _, scenarios, features = _tables()
+    query = (
+        select(links.c.scenario_id).distinct()
+        .join(scenarios, links.c.scenario_id == scenarios.c.id)
+        .join(features, scenarios.c.feature_id == features.c.id)
+        .where(links.c.project_id == project_id,
+               scenarios.c.deleted_at.is_not(None) | features.c.deleted_at.is_not(None))
+    )
+    return {r.scenario_id for r in conn.execute(query)}
+
+
 def _uses(
-    conn: Any, scenario_ids: list[uuid.UUID], parsed: Mapping[str, ParseResult]
-) -> Iterable[tuple[uuid.UUID, list[StepUse]]]:
-    """The executed steps of live scenarios: from this run's parse of their feature file when there is one (no
-    read back), else rebuilt from their rows (deleted ones have none)."""
+    conn: Any, scenario_ids: list[uuid.UUID], records: _Records
+) -> Iterable[tuple[uuid.UUID, str, str | None, list[StepUse]]]:
+    """(id, ref ``FEATURE/SCENARIO``, file, executed steps) of the live scenarios among ``scenario_ids`` (at most
+    one batch): the steps from this run's parse of their feature file when there is one (no read back), else
+    rebuilt from their rows (deleted scenarios have none)."""
+    from tracertm.engine.links import source_ref
+
     _, _, s, f = _tables()
-    rest: list[uuid.UUID] = []
-    if parsed:
-        records = {(r.path, child.number): (child, str(feature.fields.get("feature_metadata", {}).get("language")
-                                                          or "en"))
-                   for r in parsed.values() for feature in r.records for child in feature.children}
-        for start in range(0, len(scenario_ids), _BATCH):
-            chunk = scenario_ids[start : start + _BATCH]
-            query = select(s.c.id, s.c.scenario_number, f.c.source_path).join(f, s.c.feature_id == f.c.id).where(
-                s.c.id.in_(chunk), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None)
-            )
-            for r in conn.execute(query):
-                found = records.get((r.source_path, r.scenario_number))
-                if found is None:
-                    rest.append(r.id)
-                else:
-                    yield r.id, scenario_uses(r.source_path, found[0], _keyword_types(found[1]))
-        scenario_ids = rest
+    rest: list[uuid.UUID] = scenario_ids
+    if records:
+        rest = []
+        query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
+            f, s.c.feature_id == f.c.id
+        ).where(s.c.id.in_(scenario_ids), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
+        for r in conn.execute(query):
+            found = records.get((r.source_path, r.scenario_number))
+            if found is None:
+                rest.append(r.id)
+            else:
+                yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
+                       scenario_uses(r.source_path, found[0], _keyword_types(found[1])))
+        if not rest:
+            return
     columns = (s.c.id, s.c.scenario_number, s.c.title, s.c.gherkin_text, s.c.background, s.c.given_steps,
                s.c.when_steps, s.c.then_steps, s.c.examples, s.c.scenario_metadata, f.c.source_path,
-               f.c.feature_metadata)
-    for start in range(0, len(scenario_ids), _BATCH):
-        chunk = scenario_ids[start : start + _BATCH]
-        query = select(*columns).join(f, s.c.feature_id == f.c.id).where(
-            s.c.id.in_(chunk), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None)
-        )
-        for r in conn.execute(query):
-            fields = {
-                "title": r.title, "gherkin_text": r.gherkin_text, "background": r.background,
-                "given_steps": r.given_steps, "when_steps": r.when_steps, "then_steps": r.then_steps,
-                "examples": r.examples, "scenario_metadata": r.scenario_metadata or {},
-            }
-            language = str((r.feature_metadata or {}).get("language") or "en")
-            record = SpecRecord("scenario", r.scenario_number, fields)
-            yield r.id, scenario_uses(r.source_path or "", record, _keyword_types(language))
+               f.c.feature_metadata, f.c.feature_number)
+    query = select(*columns).join(f, s.c.feature_id == f.c.id).where(
+        s.c.id.in_(rest), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None)
+    )
+    for r in conn.execute(query):
+        fields = {
+            "title": r.title, "gherkin_text": r.gherkin_text, "background": r.background,
+            "given_steps": r.given_steps, "when_steps": r.when_steps, "then_steps": r.then_steps,
+            "examples": r.examples, "scenario_metadata": r.scenario_metadata or {},
+        }
+        language = str((r.feature_metadata or {}).get("language") or "en")
+        record = SpecRecord("scenario", r.scenario_number, fields)
+        yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
+               scenario_uses(r.source_path or "", record, _keyword_types(language)))
 
 
 def _rematch(
     conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: StepIndex, ids: Mapping[str, uuid.UUID],
-    parsed: Mapping[str, ParseResult],
+    versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
 ) -> LinkStats:
-    links, _, _, _ = _tables()
+    """Match the steps of ``targets`` and write the difference: their ``scenario_step_matches`` rows
+    (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
+    time (memory stays bounded on a cold sync). Ids are keyed by their hex digits while matching: a ``str`` hashes
+    once, a ``UUID`` in Python code at every dictionary lookup (hundreds of thousands on a cold sync)."""
     stats = LinkStats(scenarios=len(targets))
+    statuses = stats.statuses
+    matches = MatchWriter(conn, project_id)
+    step_links = StepLinkWriter(conn, project_id, {
+        row_id.hex: (row_id, identity, version) for row_id, (identity, version) in versions.items()})
+    records = _records(parsed)
+    keys = {identity: row_id.hex for identity, row_id in ids.items()}
+    verdicts: dict[tuple[str, str], _Verdict] = {}
     for start in range(0, len(targets), _BATCH):
-        conn.execute(delete(links).where(links.c.scenario_id.in_(targets[start : start + _BATCH])))
-    key, write = _link_writer(conn)
-    project = key(project_id)
-    definitions = {identity: key(i) for identity, i in ids.items()}
-    batch: list[_Row] = []
-    for scenario_id, uses in _uses(conn, targets, parsed):
-        scenario = key(scenario_id)
-        for position, use in enumerate(uses):
-            result = index.match(use)
-            stats.statuses[result.status] = stats.statuses.get(result.status, 0) + 1
-            if not result.matches:
-                batch.append((project, scenario, None, position, use.line, use.row_line, use.keyword, use.text,
-                              result.status, []))
-            for d, args in result.matches:
-                batch.append((project, scenario, definitions[d.identity], position, use.line, use.row_line,
-                              use.keyword, use.text, result.status, [a.value for a in args]))
-            if len(batch) >= _BATCH:
-                write(batch)
-                stats.rows += len(batch)
-                batch = []
-    if batch:
-        write(batch)
-        stats.rows += len(batch)
-    from tracertm.engine.links import write_scenario_links  # the trace links that follow the matches
-
-    write_scenario_links(conn, project_id, "step", targets)
+        scenarios = {scenario_id.hex: scenario_id for scenario_id in targets[start : start + _BATCH]}
+        wanted: dict[str, list[Row]] = {key: [] for key in scenarios}
+        sources: dict[str, tuple[str, str | None]] = {}
+        firsts: dict[str, dict[str, int]] = {}  # scenario → definition → line of the first step it alone matched
+        for scenario_id, ref, path, uses in _uses(conn, list(scenarios.values()), records):
+            scenario = scenario_id.hex
+            sources[scenario] = (ref, path)
+            rows = wanted[scenario]
+            first_lines: dict[str, int] = {}
+            for position, use in enumerate(uses):
+                verdict = verdicts.get((use.text, use.type))
+                if verdict is None:
+                    verdict = verdicts[(use.text, use.type)] = _verdict(index.lookup(use.text, use.type), keys)
+                for definition, status, values in verdict:
+                    rows.append((definition, position, use.line, use.row_line, use.keyword, use.text, status, values))
+                first, status, _ = verdict[0]
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == "defined" and first is not None:
+                    line = first_lines.get(first)
+                    if line is None or use.line < line:
+                        first_lines[first] = use.line
+            if first_lines:
+                firsts[scenario] = first_lines
+        matches.write(wanted, scenarios)
+        step_links.write(scenarios, sources, firsts)
+    stats.rows = matches.inserted
     return stats
 
 
-# One scenario_step_matches row without its id, in _COLUMNS order; its ids as the writer's ``key`` gives them.
-_Row = tuple[Any, Any, Any, int, int, "int | None", str, str, str, list[Any]]
-_COLUMNS = ("project_id", "scenario_id", "step_definition_id", "position", "line", "row_line", "keyword",
-            "step_text", "status", "arguments")
-
-
-def _link_writer(conn: Any) -> tuple[Callable[[uuid.UUID], Any], Callable[[list[_Row]], None]]:
-    """(key, write): ``key(id)`` is an id as rows carry it; ``write(rows)`` inserts rows of
-    ``scenario_step_matches`` (each with a new id) in one round trip.
-
-    A cold sync writes one row per executed step (hundreds of thousands on a large corpus), and SQLAlchemy's
-    per-row parameter processing costs about a third of that insert. On SQLite the rows go to the driver's
-    ``executemany`` in the form SQLAlchemy would store them (a ``Uuid`` as 32 hex digits, JSON as text); elsewhere
-    through SQLAlchemy Core (psycopg's batched inserts are fast already)."""
-    links, _, _, _ = _tables()
-    if conn.dialect.name != "sqlite":
-        statement = insert(links)
-
-        def core(rows: list[_Row]) -> None:
-            conn.execute(statement, [dict(zip(_COLUMNS, row), id=uuid.uuid4()) for row in rows])
-
-        return (lambda value: value), core
-    import json
-    import os
-
-    names = ("id", *_COLUMNS)
-    sql = f"INSERT INTO scenario_step_matches ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-
-    def driver(rows: list[_Row]) -> None:
-        fresh = os.urandom(16 * len(rows))
-        conn.exec_driver_sql(sql, [
-            (_uuid4_hex(fresh, i), *r[:9], json.dumps(r[9]) if r[9] else "[]") for i, r in enumerate(rows)
-        ])
-
-    return (lambda value: value.hex), driver
-
-
-def _uuid4_hex(random: bytes, i: int) -> str:
-    """The ``i``-th random (version 4) UUID of ``random`` as 32 hex digits: ``uuid.uuid4().hex`` without building
-    a ``UUID`` (its constructor is most of the cost)."""
-    b = bytearray(random[16 * i : 16 * i + 16])
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    return b.hex()
-
-
-def _usage_counts(conn: Any, project_id: uuid.UUID) -> None:
-    """``usage_count`` = the steps a definition alone matches. A Core update: a derived, database-owned figure
-    moves no ``version`` (it is not an edit of the definition)."""
-    links, defs, _, _ = _tables()
-    count = (
-        select(func.count()).where(links.c.step_definition_id == defs.c.id, links.c.status == "defined")
-        .scalar_subquery()
-    )
-    conn.execute(update(defs).where(defs.c.project_id == project_id).values(usage_count=count))
+def _verdict(matches: tuple[tuple[StepDefinition, tuple[Any, ...]], ...], keys: Mapping[str, str]) -> _Verdict:
+    if not matches:
+        return ((None, "undefined", ()),)
+    status = "defined" if len(matches) == 1 else "ambiguous"
+    return tuple((keys[d.identity], status, tuple(a.value for a in args)) for d, args in matches)
 
 
 __all__ = ["LinkStats", "ParameterTypeDecl", "definition_from_row", "refresh"]

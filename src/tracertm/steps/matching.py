@@ -116,19 +116,25 @@ class StepIndex:
             found.sort(key=lambda pair: pair[0])
         return [c for _, c in found]
 
-    def match(self, use: StepUse) -> StepResult:
-        key = (use.text, use.type)
+    def lookup(self, text: str, type: str) -> tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]:
+        """The definitions matching ``text`` as a step of ``type`` (given/when/then), each with its arguments, in
+        definition order: ``match`` without building its result (what sync's linking needs per step)."""
+        key = (text, type)
         matches = self._seen.get(key)
         if matches is None:
             found: list[tuple[StepDefinition, tuple[Argument, ...]]] = []
-            for c in self.candidates(use.text):
+            for c in self.candidates(text):
                 d = c.definition
-                if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != use.type:
+                if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != type:
                     continue
-                args = self.try_match(c, use.text)
+                args = self.try_match(c, text)
                 if args is not None:
                     found.append((d, args))
             matches = self._seen[key] = tuple(found)
+        return matches
+
+    def match(self, use: StepUse) -> StepResult:
+        matches = self.lookup(use.text, use.type)
         if not matches:
             return StepResult(use, "undefined")
         return StepResult(use, "defined" if len(matches) == 1 else "ambiguous", matches)

@@ -59,7 +59,9 @@ def definition_uses(session: Session, definition: StepDefinition) -> list[dict[s
         .join(Scenario, ScenarioStepMatch.scenario_id == Scenario.id)
         .join(Feature, Scenario.feature_id == Feature.id)
         .where(ScenarioStepMatch.step_definition_id == definition.id)
-        .order_by(Feature.source_path, ScenarioStepMatch.line, ScenarioStepMatch.row_line)
+        # Then scenario and row id: a Background step's line is the same in every scenario of its feature.
+        .order_by(Feature.source_path, ScenarioStepMatch.line, ScenarioStepMatch.row_line, Scenario.scenario_number,
+                  ScenarioStepMatch.id)
     )
     return [
         {
@@ -78,7 +80,8 @@ def scenario_steps(session: Session, scenario: Scenario) -> list[dict[str, Any]]
         select(ScenarioStepMatch, StepDefinition)
         .outerjoin(StepDefinition, ScenarioStepMatch.step_definition_id == StepDefinition.id)
         .where(ScenarioStepMatch.scenario_id == scenario.id)
-        .order_by(ScenarioStepMatch.row_line, ScenarioStepMatch.position)
+        # Row ids last: an ambiguous step's candidates in the order they were written (file order).
+        .order_by(ScenarioStepMatch.row_line, ScenarioStepMatch.position, ScenarioStepMatch.id)
         .execution_options(include_deleted=True)
     )
     steps: dict[tuple[int | None, int], dict[str, Any]] = {}

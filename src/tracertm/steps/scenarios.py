@@ -116,26 +116,31 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
     own = typed(steps)
     rows = _rows(fields.get("examples") or (), lines, start)
     name = str(fields.get("title") or "")
-    out: list[StepUse] = []
+    number = scenario.number
 
-    def use(step: Mapping[str, Any], kind: Keyword, text: str, row_line: int | None, in_background: bool) -> StepUse:
+    def placed(step: Mapping[str, Any], kind: Keyword, in_background: bool) -> tuple[int, str, Keyword, str, int]:
+        """(line, keyword, type, text, column) of a step: computed once, however many Examples rows repeat it."""
         line = int(step["line"])
         source = lines[line - start] if not in_background and 0 <= line - start < len(lines) else ""
         column = len(source) - len(source.lstrip()) + 1 if source.strip() else 1
-        return StepUse(path, line, str(step["keyword"]), kind, text, name, scenario_line, row_line, in_background,
-                       column, scenario.number)
+        return line, str(step["keyword"]), kind, str(step["text"]), column
 
+    shared = [placed(s, k, True) for s, k in background]
+    mine = [placed(s, k, False) for s, k in own]
     if rows is None:
-        out.extend(use(s, k, str(s["text"]), None, True) for s, k in background)
-        out.extend(use(s, k, str(s["text"]), None, False) for s, k in own)
-        return out
+        return [*(StepUse(path, line, keyword, kind, text, name, scenario_line, None, True, column, number)
+                  for line, keyword, kind, text, column in shared),
+                *(StepUse(path, line, keyword, kind, text, name, scenario_line, None, False, column, number)
+                  for line, keyword, kind, text, column in mine)]
+    out: list[StepUse] = []
     for columns, values, row_line in rows:
-        out.extend(use(s, k, str(s["text"]), row_line, True) for s, k in background)
-        for s, k in own:
-            text = str(s["text"])
-            for column_name, value in zip(columns, values):
-                text = text.replace(f"<{column_name}>", value)
-            out.append(use(s, k, text, row_line, False))
+        out.extend(StepUse(path, line, keyword, kind, text, name, scenario_line, row_line, True, column, number)
+                   for line, keyword, kind, text, column in shared)
+        for line, keyword, kind, text, column in mine:
+            if "<" in text:
+                for column_name, value in zip(columns, values):
+                    text = text.replace(f"<{column_name}>", value)
+            out.append(StepUse(path, line, keyword, kind, text, name, scenario_line, row_line, False, column, number))
     return out
 
 
