@@ -146,11 +146,11 @@ def run(smoke: bool = False, *, repeat: int | None = None) -> list[dict[str, Any
                   f"{cpu['parse']:.2f} s = {cpu['import'] / cpu['parse']:.2f}×; {load}")
         name = ROW if not smoke else ROW.replace("20,000", f"{tests:,}")
         return [
-            {"name": name, "value": round(import_s / parse_s, 2), "unit": "×", "target": f"≤ {TARGET_RATIO:g}",
+            {"name": name, "value": round(import_s / parse_s, 2), "unit": "x", "target": f"<= {TARGET_RATIO:g}",
              "detail": detail},
             {"name": "import wall time", "value": round(import_s, 3), "unit": "s", "target": "", "detail": detail},
             {"name": "re-import of the same tests (test cases known) / parse", "value": round(again_s / parse_s, 2),
-             "unit": "×", "target": "",
+             "unit": "x", "target": "",
              "detail": f"import {again_s:.2f} s, parse {parse_s:.2f} s (median of {runs}); CPU {cpu['again']:.2f} s / "
                        f"{cpu['parse']:.2f} s = {cpu['again'] / cpu['parse']:.2f}×; {load}"},
         ]
