@@ -74,6 +74,7 @@ class _Backfill:
         eras = SettingsHistory.read(target.top, location.prefix, target.head, target.index, self.reader, settings)
         tree = SpecTree(target.top, location.prefix, eras.settings[0], self.reader, eras.prefixes)
         self.replay = Replay(tree, self.pool, eras)
+        self.replay.idle = _warm_up
         self.checkpoints = Checkpoints(target)
         self.base = 0  # commits of the chain written before this run
         self.batches = 0
@@ -292,6 +293,15 @@ def _settle_heap() -> None:
     import gc
 
     gc.freeze()
+
+
+def _warm_up() -> None:
+    """Import what writing a batch and rebuilding the links use, while the workers parse the first batch (the
+    parent would only wait there); a no-op once they are imported."""
+    import tracertm.engine.apply
+    import tracertm.engine.links
+    import tracertm.history.writer
+    import tracertm.search.deferred  # noqa: F401
 
 
 def _has_records(session: Session, project: Project) -> bool:
