@@ -244,9 +244,11 @@ class _Backfill:
 
     def finish(self, result: BackfillResult) -> BackfillResult:
         """Fill in the counts, the errors and the files still broken at the ref."""
+        from sqlalchemy import select
+
         from tracertm import db
-        from tracertm.engine import state as db_state
         from tracertm.engine.plan import file_findings
+        from tracertm.models import SourceFile
 
         result.commits = len(self.target.chain) - self.base
         result.revisions = self.replay.revisions
@@ -257,11 +259,13 @@ class _Backfill:
         with db.session(self.target.engine) as session:
             project = self.target.project(session)
             if project is not None:
-                for row in sorted(db_state.load_files(session, project.id).values(), key=lambda r: r.path):
-                    if row.parse_error and not row.deleted:
-                        result.head_errors.extend(
-                            d for d in file_findings(row.path, row.parse_error) if d.severity == "error"
-                        )
+                # Only the live files with an error are read (not every file row of the project).
+                t = SourceFile.__table__.c
+                broken = session.connection().execute(select(t.path, t.parse_error).where(
+                    t.project_id == project.id, t.parse_error.is_not(None), t.deleted_at.is_(None)))
+                for path, error in sorted(broken, key=lambda r: str(r[0])):
+                    if error:
+                        result.head_errors.extend(d for d in file_findings(path, error) if d.severity == "error")
         result.elapsed = time.monotonic() - self.started
         return result
 
