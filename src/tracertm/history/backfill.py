@@ -74,6 +74,7 @@ class _Backfill:
         eras = SettingsHistory.read(target.top, location.prefix, target.head, target.index, self.reader, settings)
         tree = SpecTree(target.top, location.prefix, eras.settings[0], self.reader, eras.prefixes)
         self.replay = Replay(tree, self.pool, eras)
+        self.replay.idle = _warm_up
         self.checkpoints = Checkpoints(target)
         self.base = 0  # commits of the chain written before this run
         self.batches = 0
@@ -243,9 +244,11 @@ class _Backfill:
 
     def finish(self, result: BackfillResult) -> BackfillResult:
         """Fill in the counts, the errors and the files still broken at the ref."""
+        from sqlalchemy import select
+
         from tracertm import db
-        from tracertm.engine import state as db_state
         from tracertm.engine.plan import file_findings
+        from tracertm.models import SourceFile
 
         result.commits = len(self.target.chain) - self.base
         result.revisions = self.replay.revisions
@@ -256,11 +259,13 @@ class _Backfill:
         with db.session(self.target.engine) as session:
             project = self.target.project(session)
             if project is not None:
-                for row in sorted(db_state.load_files(session, project.id).values(), key=lambda r: r.path):
-                    if row.parse_error and not row.deleted:
-                        result.head_errors.extend(
-                            d for d in file_findings(row.path, row.parse_error) if d.severity == "error"
-                        )
+                # Only the live files with an error are read (not every file row of the project).
+                t = SourceFile.__table__.c
+                broken = session.connection().execute(select(t.path, t.parse_error).where(
+                    t.project_id == project.id, t.parse_error.is_not(None), t.deleted_at.is_(None)))
+                for path, error in sorted(broken, key=lambda r: str(r[0])):
+                    if error:
+                        result.head_errors.extend(d for d in file_findings(path, error) if d.severity == "error")
         result.elapsed = time.monotonic() - self.started
         return result
 
@@ -292,6 +297,15 @@ def _settle_heap() -> None:
     import gc
 
     gc.freeze()
+
+
+def _warm_up() -> None:
+    """Import what writing a batch and rebuilding the links use, while the workers parse the first batch (the
+    parent would only wait there); a no-op once they are imported."""
+    import tracertm.engine.apply
+    import tracertm.engine.links
+    import tracertm.history.writer
+    import tracertm.search.deferred  # noqa: F401
 
 
 def _has_records(session: Session, project: Project) -> bool:

@@ -54,6 +54,9 @@ class Replay:
         self.revisions = 0  # revisions planned
         self.errors: list[CommitError] = []
         self._pending: list[tuple[list[Key], Pending]] = []  # parses of the next batch, running in the workers
+        self._running: set[Key] = set()  # parses of the current batch, running in the workers (``_parse``)
+        # Called once per batch while its parse runs in the workers (the backfill warms up its writer there).
+        self.idle: Callable[[], None] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -88,14 +91,21 @@ class Replay:
                     return
                 yield commit
 
-        def handing_over(batch: list[Step]) -> None:
-            self._parse(files for _, files, _ in batch)
+        def read_ahead() -> None:
             # The next batch, as far as the log tells (a change is about one file): what to start parsing now.
             changes = sum(len(c.changes) for c in ahead)
             while len(ahead) < size and changes < max_files and (commit := next(commits, None)) is not None:
                 ahead.append(commit)
                 changes += len(commit.changes)
             self._prefetch(ahead)
+            if self.idle is not None:
+                self.idle()
+
+        def handing_over(batch: list[Step]) -> None:
+            # The next batch is read from the log and sent to the workers while they parse this one (queued behind
+            # it): the parent's share of the hand-over runs while it would otherwise wait (the first batch, a cold
+            # backfill's first commit, is thousands of files parsed while the parent has nothing else to do).
+            self._parse((files for _, files, _ in batch), meanwhile=read_ahead)
 
         try:
             for commit in upcoming():
@@ -124,6 +134,7 @@ class Replay:
         Links, deletions and blobs parsed before are left to ``_parse``."""
         wanted: dict[Key, None] = {}
         started = {key for keys, _ in self._pending for key in keys}  # by an earlier call, not collected yet
+        started |= self._running
         for commit in commits:
             for change in commit.changes:
                 if change.mode not in _REGULAR_MODES:
@@ -170,8 +181,11 @@ class Replay:
             self.cache.clear()  # parsed with other options
         return self.tree.use(settings)
 
-    def _parse(self, scans: Iterable[Mapping[str, ScannedFile]]) -> None:
-        """Read and parse every (kind, path, blob) of a batch not parsed before, in one pipelined read."""
+    def _parse(self, scans: Iterable[Mapping[str, ScannedFile]], meanwhile: Callable[[], None] | None = None) -> None:
+        """Read and parse every (kind, path, blob) of a batch not parsed before, in one pipelined read.
+
+        ``meanwhile`` is called once before this returns: while the workers parse, when they do (the outcomes are
+        the same either way; what it sends to the workers queues behind this batch)."""
         candidates = [f for files in scans for f in files.values() if f.error is None]
         wanted: dict[tuple[str, str, str], ScannedFile] = {}
         for attempt in range(2):
@@ -184,6 +198,8 @@ class Replay:
             self._collect()  # what is missing may be parsing in the workers already
             wanted.clear()
         if not wanted:
+            if meanwhile is not None:
+                meanwhile()
             return
         if len(self.cache) + len(wanted) > _CACHE_LIMIT:
             self.cache.clear()
@@ -191,7 +207,19 @@ class Replay:
         blobs = self.tree.reader.read_limited([k[2] for k in wanted], limit)
         for keys in _rounds(list(wanted)):
             work = [(k[1], wanted[k].kind, data) for k in keys if isinstance(data := blobs[k[2]], bytes)]
-            outcomes = self.pool.parse(work, self.settings.parser, prepare=hash_records)
+            running = self.pool.submit(work, self.settings.parser, prepare=hash_records) if meanwhile else None
+            if running is not None:
+                assert meanwhile is not None
+                self._running = set(wanted)  # this call's keys, later rounds' too: not to be prefetched
+                try:
+                    meanwhile()
+                    outcomes = running.result()
+                finally:
+                    running.cancel()
+                    self._running = set()
+                meanwhile = None
+            else:
+                outcomes = self.pool.parse(work, self.settings.parser, prepare=hash_records)
             for k in keys:
                 size = blobs[k[2]]
                 if isinstance(size, int):  # over max_file_size: rejected from git's header, never read (as sync)
@@ -199,6 +227,8 @@ class Replay:
                 else:
                     self.cache[k] = outcomes[k[1]]
         self.parsed += len(wanted)
+        if meanwhile is not None:
+            meanwhile()
 
     def _with_dates(self, outcome: Outcome, commit: git.HistoryCommit) -> Outcome:
         """ADRs without a date take the date of the commit that created them; their content hash is unchanged."""

@@ -189,9 +189,13 @@ class BatchWriter:
                     first = rows[group[0].row_id]
                     execute_batch(conn, insert(table).values(binds.present(first)), [rows[w.row_id] for w in group],
                                   [w.op for w in group])
-                for row_id, row in rows.items():  # written (the caller commits, or the run stops with the error)
+                # Written (the caller commits, or the run stops with the error). A row of an insert whose shape has
+                # no ``_`` parameter is kept as it is (the statements only read it), not copied.
+                plain = {w.row_id for shape, group in inserts.items()
+                         if not any(k.startswith("_") for k in shape) for w in group}
+                for row_id, row in rows.items():
                     known = self.written.get(row_id)
-                    values = {k: v for k, v in row.items() if not k.startswith("_")}
+                    values = row if row_id in plain else {k: v for k, v in row.items() if not k.startswith("_")}
                     self.written[row_id] = values if known is None else known | values
         for start in range(0, len(self.revisions), 2000):
             chunk = self.revisions[start : start + 2000]
