@@ -14,7 +14,7 @@ from tracertm import db
 from tracertm.errors import ParseError
 from tracertm.results import import_results
 from tracertm.results.rows import IdForm
-from tracertm.results.store import _cycle_collector_paused
+from tracertm.collector import collector_paused
 
 
 def test_new_ids_are_ascending_unique_version_7_uuids_in_each_dialects_form() -> None:
@@ -70,13 +70,13 @@ def test_the_collector_is_back_on_after_an_import_and_after_a_failed_one(
 
 
 def test_nested_pauses_resume_once_and_a_collector_turned_off_stays_off(collector_on: None) -> None:
-    with _cycle_collector_paused():
+    with collector_paused():
         assert not gc.isenabled()
-        with _cycle_collector_paused():  # another import in another thread
+        with collector_paused():  # another import in another thread
             assert not gc.isenabled()
         assert not gc.isenabled(), "the first import is still writing"
     assert gc.isenabled()
     gc.disable()
-    with _cycle_collector_paused():
+    with collector_paused():
         pass
     assert not gc.isenabled(), "the application's choice stands"

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm import git
+from tracertm.collector import collector_paused
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
@@ -163,24 +163,6 @@ def sync(
     finally:
         if own_engine:
             engine.dispose()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector around the write (plan and apply).
-
-    A large sync keeps hundreds of thousands of objects alive (parsed records, rows) and creates almost no cyclic
-    garbage; the collector would re-scan the whole heap again and again while rows and revisions pile up.
-    Reference counting still frees everything as usual. Restored afterwards, even on error; left alone when the
-    caller had it disabled already. Never held across scanning, parsing or the caller's own code.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass

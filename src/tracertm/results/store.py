@@ -11,20 +11,18 @@ write are written here."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import os
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _json_text  # a str as JSON text: json.dumps without its dispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracertm.collector import collector_paused
 from tracertm.errors import UsageError
 from tracertm.results.formats import read_report
 from tracertm.results.mapping import ScenarioIndex, normalize_path
@@ -125,7 +123,7 @@ def import_results(
     from sqlalchemy.orm import Session
 
     if isinstance(target, Session):
-        with _cycle_collector_paused():
+        with collector_paused():
             return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
     from tracertm import db
 
@@ -135,33 +133,8 @@ def import_results(
     from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 
     timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
-    with _cycle_collector_paused(), db.write_session(engine, name, timeout) as session:
+    with collector_paused(), db.write_session(engine, name, timeout) as session:
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
-
-
-_paused = [0]  # imports running with the cycle collector paused (threads of a server may import at once)
-_pause_lock = threading.Lock()
-_resume = [False]  # whether the last import to finish turns the collector back on
-
-
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while an import writes. The tens of thousands of row tuples it makes (and frees
-    by reference counting: they hold no cycles) trigger full collections, each walking every object of the process:
-    about 0.08 s of CPU per 20,000-test import. Garbage with cycles waits until the collector is back on, at the end
-    of the last import running. A collector the application turned off stays off."""
-    with _pause_lock:
-        if _paused[0] == 0:
-            _resume[0] = gc.isenabled()
-            gc.disable()
-        _paused[0] += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _paused[0] -= 1
-            if _paused[0] == 0 and _resume[0]:
-                gc.enable()
 
 
 def _project(session: Session, name: str | None) -> Project:
