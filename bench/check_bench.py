@@ -21,7 +21,6 @@ import on the hook path. ``run(smoke)`` returns rows ``{"name", "value", "unit",
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -235,13 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
     rows = run(args.smoke, runs=args.runs, keep=args.keep)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        width = max(len(r["name"]) for r in rows)
-        for r in rows:
-            detail = f"  {r['detail']}" if r.get("detail") else ""
-            print(f"{r['name']:<{width}}  {r['value']:>8} {r['unit']:<7} (target {r['target']}){detail}")
+    from bench.rows import print_rows
+
+    print_rows(rows, args.json)
     return 0 if rows[0]["value"] <= TARGET_WARM_S else 1
 
 

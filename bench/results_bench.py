@@ -15,7 +15,6 @@ imported into it (every test case known: results and statistics only). ``run(smo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -163,11 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     rows = run(args.smoke, repeat=args.repeat)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for r in rows:
-            print(f"{r['name']}: {r['value']} {r['unit']} (target {r['target'] or '-'}) — {r['detail']}")
+    from bench.rows import print_rows
+
+    print_rows(rows, args.json)
     return 0
 
 

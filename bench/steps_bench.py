@@ -16,7 +16,6 @@ many definitions the index tries per step (the point of the index: not N × M). 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -137,11 +136,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     rows = run(args.smoke, args.size)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for r in rows:
-            print(f"{r['name']:<45} {r['value']:>10} {r['unit']:<3} target {r['target']}  ({r.get('detail', '')})")
+    from bench.rows import print_rows
+
+    print_rows(rows, args.json)
 
 
 if __name__ == "__main__":

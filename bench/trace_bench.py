@@ -19,7 +19,6 @@ Rows (``run(smoke)`` returns them for ``python -m bench``):
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -242,11 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     rows = run(args.smoke, args.size)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for r in rows:
-            print(f"{r['name']}: {r['value']} {r['unit']} (target {r['target']}; {r['detail']})")
+    from bench.rows import print_rows
+
+    print_rows(rows, args.json)
     return 0
 
 

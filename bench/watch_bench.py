@@ -11,7 +11,6 @@ runner: ``{"name", "value", "unit", "target"}``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -131,12 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
     rows = run(args.smoke, edits=args.edits, database_url=args.database_url)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        width = max(len(r["name"]) for r in rows)
-        for r in rows:
-            print(f"{r['name']:<{width}}  {r['value']:>8} {r['unit']:<6} target {r['target']:<7} {r['detail']}")
+    from bench.rows import print_rows
+
+    print_rows(rows, args.json)
     median = rows[0]["value"]
     return 0 if median <= TARGET_MEDIAN_S else 1
 

@@ -14,7 +14,6 @@ Row (``run(smoke)`` returns it for ``python -m bench``):
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -115,11 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     rows = run(args.smoke)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for r in rows:
-            print(f"{r['name']}: {r['value']} {r['unit']} (target {r['target']}; {r['detail']})")
+    from bench.rows import print_rows
+
+    print_rows(rows, args.json)
     return 0
 
 
