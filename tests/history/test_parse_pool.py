@@ -111,3 +111,46 @@ def test_the_next_batch_parses_in_the_workers_while_one_is_written(git_repo: Git
     finally:
         pooled.dispose()
         serial.dispose()
+
+
+def test_a_cold_backfill_parses_the_first_commits_tree_while_git_log_walks(git_repo: GitRepo, database_url: str,
+                                                                           tmp_path: Any, monkeypatch: Any) -> None:
+    """``git log --reverse`` answers once it has walked the whole history: the first commit's spec files (listed
+    with ``git ls-tree``) are already parsing in the workers by then, each blob parsed once, and what lands is what
+    a serial backfill writes."""
+    from tracertm import git
+    from tracertm.history import replay
+
+    _wide_history(git_repo)
+    submitted: list[int] = []
+    real_submit, real_history = ParsePool.submit, git.history
+    seen_at_first_commit: list[list[int]] = []
+
+    def counting_submit(self: ParsePool, jobs_in: Any, *args: Any, **kwargs: Any) -> Any:
+        work = list(jobs_in)
+        pending = real_submit(self, work, *args, **kwargs)
+        if pending is not None:
+            submitted.append(len(work))
+        return pending
+
+    def watched_history(*args: Any, **kwargs: Any) -> Any:
+        for i, commit in enumerate(real_history(*args, **kwargs)):
+            if i == 0:
+                seen_at_first_commit.append(list(submitted))
+            yield commit
+
+    monkeypatch.setattr(ParsePool, "submit", counting_submit)
+    monkeypatch.setattr(replay.git, "history", watched_history)
+    serial_url = f"sqlite:///{tmp_path / 'serial.db'}"
+    pooled, serial = db.make_engine(database_url), db.make_engine(serial_url)
+    try:
+        a = backfill(git_repo.path, engine=pooled, project="p", jobs=2)
+        assert seen_at_first_commit == [[91]], "the first commit's 91 files were parsing before the log answered"
+        again = backfill(git_repo.path, engine=pooled, project="p", jobs=2)
+        assert again.mode == "up-to-date" and submitted == [91], "nothing is guessed for a run that is not cold"
+        b = backfill(git_repo.path, engine=serial, project="p", jobs=1)
+        assert a.files_parsed == b.files_parsed == 91 + 10
+        assert _state(pooled) == _state(serial)
+    finally:
+        pooled.dispose()
+        serial.dispose()

@@ -142,6 +142,8 @@ class _Backfill:
                 project = target.project(session)
                 assert project is not None
                 self.replay.state = load_state(session, project.id, self.reader)
+        if start is None and target.chain:
+            self.replay.prefetch_tree(target.chain[0])  # parses while ``git log`` walks the history
         if start != target.head:
             self.apply_range([target.head] + ([f"^{start}"] if start else []))
         elif mode == "resumed":

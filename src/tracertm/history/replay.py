@@ -128,21 +128,35 @@ class Replay:
         finally:
             self._drop_pending()
 
+    def prefetch_tree(self, commit: str) -> None:
+        """Start parsing, in the workers, the spec files of ``commit``'s tree: a cold backfill's first commit adds
+        them all, and ``git log --reverse`` answers only once it has walked the whole history (a tenth of a second
+        on a thousand commits, more on a long history). Listed with one ``git ls-tree``, the parse runs while the
+        log walks; a guess that is only right when ``commit`` is the first commit replayed (otherwise it costs the
+        parse and nothing else: outcomes are keyed by kind, path and blob, as ``_prefetch``'s)."""
+        n = len(self.tree.prefix)
+        entries = git.tree_entries(self.tree.top, commit, self.tree.prefixes)
+        self._prefetch_changes((path[n:], entry.mode, entry.sha) for path, entry in entries.items()
+                               if path.startswith(self.tree.prefix))
+
     def _prefetch(self, commits: Iterable[git.HistoryCommit]) -> None:
         """Start parsing, in the workers, the blobs the coming ``commits`` add (with the kinds and options in force
         now: a guess that is right unless the configuration changes on the way, and then only costs the parse).
         Links, deletions and blobs parsed before are left to ``_parse``."""
+        self._prefetch_changes((c.path, c.mode, c.sha) for commit in commits for c in commit.changes)
+
+    def _prefetch_changes(self, changes: Iterable[tuple[str, str, str]]) -> None:
+        """``_prefetch`` of (path, mode, blob id) triples."""
         wanted: dict[Key, None] = {}
         started = {key for keys, _ in self._pending for key in keys}  # by an earlier call, not collected yet
         started |= self._running
-        for commit in commits:
-            for change in commit.changes:
-                if change.mode not in _REGULAR_MODES:
-                    continue
-                kind = self.tree.kind_of(change.path)
-                key = (kind, change.path, change.sha) if kind is not None else None
-                if key is not None and key not in self.cache and key not in started:
-                    wanted[key] = None
+        for path, mode, sha in changes:
+            if mode not in _REGULAR_MODES:
+                continue
+            kind = self.tree.kind_of(path)
+            key = (kind, path, sha) if kind is not None else None
+            if key is not None and key not in self.cache and key not in started:
+                wanted[key] = None
         if not wanted:
             return
         blobs = self.tree.reader.read_limited([k[2] for k in wanted], self.settings.parser.max_file_size)
@@ -153,9 +167,11 @@ class Replay:
                 return  # too few to be worth the workers: parsed in this process when their batch comes
             self._pending.append((keys, pending))
 
-    def _collect(self) -> None:
-        """Take the outcomes of the prefetched parses into the cache."""
-        pending, self._pending = self._pending, []
+    def _collect(self, count: int | None = None) -> None:
+        """Take the outcomes of the prefetched parses into the cache: all of them, or the first ``count`` started
+        (those started later, for a later batch, keep running)."""
+        count = len(self._pending) if count is None else count
+        pending, self._pending = self._pending[:count], self._pending[count:]
         if not pending:
             return
         if len(self.cache) + sum(len(keys) for keys, _ in pending) > _CACHE_LIMIT:
@@ -195,7 +211,14 @@ class Replay:
                     wanted[key] = f
             if not wanted or not self._pending or attempt:
                 break
-            self._collect()  # what is missing may be parsing in the workers already
+            # What is missing may be parsing in the workers already (prefetched).
+            started = len(self._pending)
+            if meanwhile is not None:
+                # The hand-over first, so that the next batch queues behind the parses started before at once, not
+                # once they are done (the workers need not wait for the parent's reading of the log and blobs).
+                meanwhile()
+                meanwhile = None
+            self._collect(started)
             wanted.clear()
         if not wanted:
             if meanwhile is not None:
