@@ -71,6 +71,7 @@ class _Backfill:
         self.on_progress = on_progress
         self.reader = git.BlobReader(target.top)
         self.pool = ParsePool(jobs, PARALLEL_THRESHOLD)
+        import tracertm.engine.apply  # noqa: F401 - before the workers fork: ``replay.prepare_records`` uses it
         eras = SettingsHistory.read(target.top, location.prefix, target.head, target.index, self.reader, settings)
         tree = SpecTree(target.top, location.prefix, eras.settings[0], self.reader, eras.prefixes)
         self.replay = Replay(tree, self.pool, eras)

@@ -162,7 +162,7 @@ class Replay:
         blobs = self.tree.reader.read_limited([k[2] for k in wanted], self.settings.parser.max_file_size)
         for keys in _rounds([k for k in wanted if isinstance(blobs[k[2]], bytes)]):
             work = [(k[1], k[0], blobs[k[2]]) for k in keys]
-            pending = self.pool.submit(work, self.settings.parser, prepare=hash_records)  # type: ignore[arg-type]
+            pending = self.pool.submit(work, self.settings.parser, prepare=prepare_records)  # type: ignore[arg-type]
             if pending is None:
                 return  # too few to be worth the workers: parsed in this process when their batch comes
             self._pending.append((keys, pending))
@@ -230,7 +230,7 @@ class Replay:
         blobs = self.tree.reader.read_limited([k[2] for k in wanted], limit)
         for keys in _rounds(list(wanted)):
             work = [(k[1], wanted[k].kind, data) for k in keys if isinstance(data := blobs[k[2]], bytes)]
-            running = self.pool.submit(work, self.settings.parser, prepare=hash_records) if meanwhile else None
+            running = self.pool.submit(work, self.settings.parser, prepare=prepare_records) if meanwhile else None
             if running is not None:
                 assert meanwhile is not None
                 self._running = set(wanted)  # this call's keys, later rounds' too: not to be prefetched
@@ -242,7 +242,7 @@ class Replay:
                     self._running = set()
                 meanwhile = None
             else:
-                outcomes = self.pool.parse(work, self.settings.parser, prepare=hash_records)
+                outcomes = self.pool.parse(work, self.settings.parser, prepare=prepare_records)
             for k in keys:
                 size = blobs[k[2]]
                 if isinstance(size, int):  # over max_file_size: rejected from git's header, never read (as sync)
@@ -363,6 +363,20 @@ class Replay:
                     self.state.adr_created.setdefault(op.number, commit.date)
         # A file that lost an identity is re-planned by every commit; its conflict is news only when it is touched.
         self.errors.extend(CommitError(commit.sha, d) for d in the_plan.errors if d.path in touched)
+
+
+def prepare_records(result: ParseResult) -> None:
+    """What the parse of a file also does, in the worker that parsed it: its records' content hashes
+    (``hash_records``) and their structured fields as JSON texts (``engine.apply.prepare_outcome``, kept on each
+    record). The batch writer would encode them in the parent, which is the backfill's critical path (it plans and
+    writes every commit) while the workers have time to spare after the first commit; a record the replay reuses
+    (a revert, a file restored) is encoded once for all its commits. The texts are exactly the parent's
+    (``encode_fields`` takes the kept ones), and an ADR dated from its commit (``Replay._with_dates``) is a new
+    record, encoded afresh."""
+    from tracertm.engine.apply import prepare_outcome  # imported by the parent before its workers start (fork)
+
+    hash_records(result)
+    prepare_outcome(result.path, result)
 
 
 def _rounds(keys: list[Key]) -> list[list[Key]]:

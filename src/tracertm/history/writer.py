@@ -104,8 +104,8 @@ class BatchWriter:
             if write is None:
                 write = self.rows[row_id] = _RowWrite(op.kind, row_id, cur is None, cur.version if cur else 0, op)
             write.op = op
-            # JSON fields as text, encoded once for the row and its revision (not kept on the record: the replay's
-            # parse cache holds records across commits, and their texts would only cost memory there).
+            # JSON fields as text, for the row and its revision: encoded by the parse worker (``replay.
+            # prepare_records``) and kept on the record, or here for a record made in this process (a dated ADR).
             encoded = encode_fields(op.record) if op.record is not None else None
             if op.action != "deleted":
                 parents = {} if op.parent_id or not op.parent else {op.parent: ids[("feature", "", op.parent)]}
