@@ -157,8 +157,8 @@ class Replay:
             key = (kind, path, sha) if kind is not None else None
             if key is not None and key not in self.cache and key not in started:
                 wanted[key] = None
-        if not wanted:
-            return
+        if self.pool.jobs <= 1 or len(wanted) < self.pool.threshold:
+            return  # the pool would parse none of them in its workers (``submit``): read them when they are due
         blobs = self.tree.reader.read_limited([k[2] for k in wanted], self.settings.parser.max_file_size)
         for keys in _rounds([k for k in wanted if isinstance(blobs[k[2]], bytes)]):
             work = [(k[1], k[0], blobs[k[2]]) for k in keys]
