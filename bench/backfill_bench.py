@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -163,17 +164,23 @@ def _database(url: str | None, scratch: Path, name: str) -> str:
     return url or f"sqlite:///{scratch / (name + '.db')}"
 
 
-def time_backfill(repo: Path, url: str, batch_size: int | None = None) -> tuple[float, Any, float]:
-    """Wall seconds, the result, and the CPU seconds of this process (the parse workers are children) of a backfill."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_backfill(repo: Path, url: str, batch_size: int | None = None) -> tuple[float, Any, float, float]:
+    """Wall seconds, the result, the CPU seconds of this process, and those of its children (the parse workers and
+    git, reaped when the backfill returns) of a backfill."""
     from tracertm import db
     from tracertm.history.backfill import backfill
 
     engine = db.open_engine(url)
     project = f"bench-backfill-{os.getpid()}-{time.time_ns()}"
     try:
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
         result = backfill(repo, engine=engine, project=project, batch_size=batch_size)
-        return time.perf_counter() - start, result, time.process_time() - cpu
+        return time.perf_counter() - start, result, time.process_time() - cpu, _children_cpu() - children
     finally:
         engine.dispose()
 
@@ -265,10 +272,12 @@ def run(smoke: bool = False, *, commits: int | None = None, files: int | None = 
         generate(repo, commits, files)
         say(f"generated {commits} commits over {files} spec files in {time.perf_counter() - start:.1f}s")
 
-        spent, result, parent_cpu = time_backfill(repo, _database(database_url, scratch, "backfill"))
+        spent, result, parent_cpu, children_cpu = time_backfill(repo, _database(database_url, scratch, "backfill"))
+        backfill_load = os.getloadavg()[0]
         say(f"backfill: {spent:.2f}s for {result.commits} commits ({commits / spent:.0f} commits/s), "
             f"{result.revisions} revisions, {result.files_parsed} blobs parsed, {len(result.errors)} errors, "
-            f"{result.batches} batches")
+            f"{result.batches} batches; CPU {parent_cpu:.2f}s in its process, {children_cpu:.2f}s in its parse "
+            f"workers and git (load {backfill_load:.1f})")
 
         first, later, timed = time_naive(repo, _database(database_url, scratch, "naive"), scratch, naive_commits)
         naive_total = first + later * (commits - 1)
@@ -285,7 +294,8 @@ def run(smoke: bool = False, *, commits: int | None = None, files: int | None = 
         real = real_size_rows(scratch, smoke, database_url, say=say) if real_size else []
         return [
             {"name": "backfill.seconds", "value": round(spent, 3), "unit": "s", "target": "",
-             "detail": f"{size}; CPU {parent_cpu:.2f}s in the backfill's own process"},
+             "detail": f"{size}; CPU {parent_cpu:.2f}s in the backfill's own process, {children_cpu:.2f}s in its "
+                       f"parse workers and git; load {backfill_load:.1f}"},
             {"name": "backfill.commits_per_second", "value": round(commits / spent, 1), "unit": "commits/s",
              "target": "", "detail": f"{result.revisions} revisions, {result.files_parsed} blobs parsed"},
             {"name": "naive.ms_per_commit", "value": round(later * 1000, 1), "unit": "ms", "target": "",
