@@ -368,11 +368,11 @@ class Replay:
 def prepare_records(result: ParseResult) -> None:
     """What the parse of a file also does, in the worker that parsed it: its records' content hashes
     (``hash_records``) and their structured fields as JSON texts (``engine.apply.prepare_outcome``, kept on each
-    record). The batch writer would encode them in the parent, which is the backfill's critical path (it plans and
-    writes every commit) while the workers have time to spare after the first commit; a record the replay reuses
-    (a revert, a file restored) is encoded once for all its commits. The texts are exactly the parent's
-    (``encode_fields`` takes the kept ones), and an ADR dated from its commit (``Replay._with_dates``) is a new
-    record, encoded afresh."""
+    record until the batch writer has used them). The writer would encode them in the parent, which is the
+    backfill's critical path (it plans and writes every commit) while the workers have time to spare after the first
+    commit. The texts are exactly the parent's (``encode_fields`` takes the kept ones); an ADR dated from its commit
+    (``Replay._with_dates``) is a new record, and a record reused from the parse cache (a revert) has had its texts
+    dropped: both are encoded by the writer, as before."""
     from tracertm.engine.apply import prepare_outcome  # imported by the parent before its workers start (fork)
 
     hash_records(result)
