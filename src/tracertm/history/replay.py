@@ -134,6 +134,8 @@ class Replay:
         on a thousand commits, more on a long history). Listed with one ``git ls-tree``, the parse runs while the
         log walks; a guess that is only right when ``commit`` is the first commit replayed (otherwise it costs the
         parse and nothing else: outcomes are keyed by kind, path and blob, as ``_prefetch``'s)."""
+        if self.pool.jobs <= 1:
+            return  # no workers to parse it in: nothing to gain by listing it now
         n = len(self.tree.prefix)
         entries = git.tree_entries(self.tree.top, commit, self.tree.prefixes)
         self._prefetch_changes((path[n:], entry.mode, entry.sha) for path, entry in entries.items()
