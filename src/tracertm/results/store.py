@@ -133,7 +133,9 @@ def import_results(
     from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 
     timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
-    with collector_paused(), db.write_session(engine, name, timeout) as session:
+    # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a thread of
+    # its own, as sync's write phase does; the import's rows are durable in the WAL either way.
+    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session:
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
 
 
