@@ -194,3 +194,51 @@ def test_the_lean_import_stores_what_the_orm_import_stores(two_projects: GitRepo
                if ("entity_type", "test_case") in row)
     for table in TABLES:
         assert lean[table] == orm[table], f"{table} differs"
+
+
+def test_a_lone_junit_report_read_while_written_stores_what_the_orm_import_stores(
+    two_projects: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One JUnit report per import goes through ``results.pipeline`` (batches written while the next is read; three
+    test cases per batch here, so every report spans several): every table as the plain ORM writer leaves it. The
+    reports where streaming must start over (a test reported twice; a <testcase> inside another) come out the
+    same too, through the ordinary path after the rollback."""
+    from tracertm.results import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH", 3)
+    streamed, started_over = [], []
+    read_and_write = pipeline.read_and_write
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            out = read_and_write(*args, **kwargs)
+        except pipeline.StartOver:
+            started_over.append(args[3].path)
+            raise
+        streamed.append(args[3].path)
+        return out
+
+    monkeypatch.setattr(pipeline, "read_and_write", spy)
+    cucumber = (HERE / "fixtures" / "cucumber-junit.xml").read_bytes()
+    units_name, units = _units(2, extra=3)
+    once = units.replace(b'<testcase classname="tests.unit.test_mod0" name="test_0" time="0.5">'
+                         b'<failure message="flaky"/></testcase>', b"")
+    nested = ("nested.xml", b'<testsuite name="n"><testcase classname="a" name="outer"><testcase classname="a" '
+                            b'name="inner"><failure message="x"/></testcase></testcase></testsuite>')
+    days = [("cucumber-1.xml", cucumber), ("units-once.xml", once), (units_name, units), nested,
+            ("cucumber-2.xml", cucumber.replace(b"2026-11-30T09", b"2026-12-01T09"))]
+    engine = db.make_engine(database_url)
+    try:
+        for day, source in enumerate(days):
+            commit = f"{day + 1}" * 40
+            import_results(engine, "lean", [source], commit=commit)
+            with db.write_session(engine, "orm") as session:
+                _orm_import(session, "orm", parse_reports([source]), commit)
+        with db.session(engine) as session:
+            lean, orm = _dump(session, "lean"), _dump(session, "orm")
+    finally:
+        engine.dispose()
+    assert streamed == ["cucumber-1.xml", "units-once.xml", "cucumber-2.xml"]
+    assert started_over == [units_name, "nested.xml"]
+    for table in TABLES:
+        assert lean[table] == orm[table], f"{table} differs"

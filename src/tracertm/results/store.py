@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.collector import collector_paused
 from tracertm.errors import UsageError
-from tracertm.results.formats import read_report
-from tracertm.results.mapping import ScenarioIndex, normalize_path
+from tracertm.results.formats import detect, read_bytes, read_report
+from tracertm.results.mapping import Match, ScenarioIndex, normalize_path
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
 from tracertm.results.rows import IdForm, insert_rows, query, select_rows
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
@@ -115,28 +115,64 @@ def import_results(
     """
     if window < 1:
         raise UsageError(f"--window {window}: must be at least 1")
+    from sqlalchemy.orm import Session
+
+    if isinstance(target, Session):
+        reports = _parse_one_format(sources, fmt, max_size)
+        with collector_paused():
+            return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
+    from tracertm import db
+    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+
+    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
+    lone = _read_lone(sources, max_size)
+    if lone is not None:
+        sources = [lone]  # read once
+    if lone is None or (fmt if fmt != "auto" else detect(*lone)) != "junit":
+        reports = _parse_one_format(sources, fmt, max_size)
+        engine, name = _open(target, project)
+    else:
+        try:
+            engine, name = _open(target, project)
+        except Exception:
+            parse_reports(sources, fmt, max_size)  # a malformed report is named first, as when it is parsed first
+            raise
+        from tracertm.results.pipeline import StartOver
+
+        try:
+            # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a
+            # thread of its own, as sync's write phase does; the import's rows are durable in the WAL either way.
+            with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session:
+                return _import_stream(session, name, lone, commit, run_name, repo, window, id_pattern, actor)
+        except StartOver:
+            pass  # rolled back: the ordinary way below
+        reports = parse_reports(sources, fmt, max_size)
+    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session:
+        return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+
+
+def _parse_one_format(sources: Sequence[ReportSource], fmt: str, max_size: int) -> list[Report]:
     reports = parse_reports(sources, fmt, max_size)
     formats = {r.format for r in reports}
     if len(formats) > 1:
         raise UsageError(f"{', '.join(r.path for r in reports)}: one import takes reports of one format "
                          f"(found {', '.join(sorted(formats))}); import each format separately")
-    from sqlalchemy.orm import Session
+    return reports
 
-    if isinstance(target, Session):
-        with collector_paused():
-            return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
+
+def _read_lone(sources: Sequence[ReportSource], max_size: int) -> tuple[str, bytes] | None:
+    """(name, bytes) of the report when there is one (a lone JUnit report is read while it is written:
+    ``results.pipeline``); None for several. Raises what reading that report raises."""
+    return read_bytes(sources[0], max_size) if len(sources) == 1 else None
+
+
+def _open(target: Engine | str | None, project: str | None) -> tuple[Engine, str]:
+    """The engine of ``target`` and the project's name (the write lock is per project name: resolved first)."""
     from tracertm import db
 
     engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
-    with db.session(engine) as probe:  # the lock is per project name: resolve it first
-        name = _project(probe, project).name
-    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
-
-    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
-    # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a thread of
-    # its own, as sync's write phase does; the import's rows are durable in the WAL either way.
-    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session:
-        return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+    with db.session(engine) as probe:
+        return engine, _project(probe, project).name
 
 
 def _project(session: Session, name: str | None) -> Project:
@@ -156,57 +192,143 @@ def _import(
     id_pattern: str,
     actor: str = ACTOR,
 ) -> ImportSummary:
-    from sqlalchemy import insert, select
-
-    from tracertm.models import TestResult, TestRun
-
+    """Import parsed reports as one run (the whole set at once; see ``_import_stream`` for a lone JUnit report)."""
     project = _project(session, project_name)
-    digest = hashlib.sha256("\n".join(sorted(r.digest for r in reports)).encode()).hexdigest()
     summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
-    previous = session.execute(
-        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
-    ).scalar_one_or_none()
-    if previous is not None:
-        summary.run_id, summary.duplicate = previous, True
+    digest = _run_digest([r.digest for r in reports])
+    if _recognised(session, project.id, digest, summary):
         return summary
-
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
     cases = list({case.external_id: case for report in reports for case in report.cases}.values())
     uris = {uri for case in cases if case.line and (uri := _feature_file(case))}
     index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
     matches = [index.match(case) for case in cases]
+    statuses: Counter[str] = Counter()
+    for case, m in zip(cases, matches):
+        tally(summary, statuses, case, m)
+    summary.run_id, summary.total, summary.statuses = uuid.uuid4(), len(cases), dict(statuses)
     starts = [r.started_at for r in reports if r.started_at]
     ends = [r.finished_at for r in reports if r.finished_at]
-    run_id = uuid.uuid4()
-    statuses = Counter(case.status for case in cases)
-    for m in matches:
-        if m.rule:
-            summary.matched[m.rule] += 1
-        else:
-            summary.unmatched += 1
-            summary.ambiguous += m.ambiguous
-    summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
-    counts = {**summary.statuses, "total": len(cases), "matched": summary.matched, "unmatched": summary.unmatched,
-              "ambiguous": summary.ambiguous}
-    session.connection().execute(
-        insert(_table(TestRun)),
-        [{
-            "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name or reports[0].name,
-            "source_format": reports[0].format, "started_at": min(starts) if starts else None,
-            "finished_at": max(ends) if ends else None, "counts": counts, "digest": digest,
-            "files": [os.path.basename(r.path) for r in reports],
-        }],
-    )
+    _insert_run(session, summary, project.id, digest, {
+        "name": run_name or reports[0].name, "started_at": min(starts) if starts else None,
+        "finished_at": max(ends) if ends else None, "counts": _counts(summary),
+    })
     session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
-    connection = session.connection()
-    ids = IdForm(connection.dialect.name)
-    case_ids, created = _upsert_cases(session, project.id, cases, ids)
-    summary.test_cases_created = created
-    pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
-    _link(session, pairs)  # the seed's association table
+    summary.test_cases_created = write_batch(session, project.id, summary.run_id, cases, matches)
+    ran = {m.scenario.key for m in matches if m.scenario}
+    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    return summary
+
+
+def _import_stream(
+    session: Session,
+    project_name: str,
+    lone: tuple[str, bytes],
+    commit: str | None,
+    run_name: str | None,
+    repo: str | os.PathLike[str] | None,
+    window: int,
+    id_pattern: str,
+    actor: str,
+) -> ImportSummary:
+    """Import one JUnit report while it is read (``results.pipeline``): what ``_import`` stores for it, or
+    ``StartOver`` when streaming cannot give that (the caller rolls back and imports the ordinary way)."""
+    from sqlalchemy import update
+
+    from tracertm.models import TestRun
+    from tracertm.results.junit import Stream
+    from tracertm.results.pipeline import read_and_write
+    from tracertm.results.report import digest as report_digest
+
+    name, data = lone
+    project = _project(session, project_name)
+    summary = ImportSummary(project.name, None, commit, "junit", [name])
+    digest = _run_digest([report_digest(data)])
+    if _recognised(session, project.id, digest, summary):
+        return summary
+    # No result may name a feature file and a line (the pipeline starts over on one): the scenarios as they are.
+    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, ())
+    summary.run_id = uuid.uuid4()
+    # The results refer to the run's row, so it comes first; what only the whole report tells is set at the end.
+    _insert_run(session, summary, project.id, digest, {"name": None, "started_at": None, "finished_at": None,
+                                                      "counts": {}})
+    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
+    report, statuses, ran = read_and_write(session, summary, project.id, Stream(name, data), index)
+    summary.statuses = dict(statuses)
+    session.connection().execute(
+        update(_table(TestRun)).where(_table(TestRun).c.id == summary.run_id).values(
+            name=run_name or report.name, started_at=report.started_at, finished_at=report.finished_at,
+            counts=_counts(summary),
+        )
+    )
+    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    return summary
+
+
+def _run_digest(digests: list[str]) -> str:
+    """A run's digest: of its files' digests, in any order (the same files imported again are recognised)."""
+    return hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()
+
+
+def _recognised(session: Session, project_id: uuid.UUID, digest: str, summary: ImportSummary) -> bool:
+    """True (and ``summary`` says so) when the project has a run of these files already."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestRun
+
+    previous = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project_id, TestRun.digest == digest)
+    ).scalar_one_or_none()
+    if previous is not None:
+        summary.run_id, summary.duplicate = previous, True
+    return previous is not None
+
+
+def tally(summary: ImportSummary, statuses: Counter[str], case: CaseResult, match: Match) -> None:
+    """Count one result: its status, and how it was matched."""
+    statuses[case.status] += 1
+    if match.rule:
+        summary.matched[match.rule] += 1
+    else:
+        summary.unmatched += 1
+        summary.ambiguous += match.ambiguous
+
+
+def _counts(summary: ImportSummary) -> dict[str, Any]:
+    """The run's ``counts``."""
+    return {**summary.statuses, "total": summary.total, "matched": summary.matched, "unmatched": summary.unmatched,
+            "ambiguous": summary.ambiguous}
+
+
+def _insert_run(
+    session: Session, summary: ImportSummary, project_id: uuid.UUID, digest: str, fields: dict[str, Any]
+) -> None:
+    from sqlalchemy import insert
+
+    from tracertm.models import TestRun
+
+    session.connection().execute(insert(_table(TestRun)), [{
+        "id": summary.run_id, "project_id": project_id, "commit_sha": summary.commit, "source_format": summary.format,
+        "digest": digest, "files": [os.path.basename(path) for path in summary.files], **fields,
+    }])
+
+
+def write_batch(
+    session: Session, project_id: uuid.UUID, run_id: uuid.UUID | None, cases: list[CaseResult], matches: list[Match]
+) -> int:
+    """Write the results ``cases`` (distinct external ids, none written in this run yet) matched as ``matches``:
+    upsert their test cases, link them to their scenarios, store the results. Returns how many test cases were
+    created. The whole report at once, or a batch of it (``results.pipeline``): the same rows either way."""
+    from tracertm.models import TestResult
     from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
 
-    link_scenarios_to_test_cases(session, project.id, pairs)
+    assert run_id is not None
+    connection = session.connection()
+    ids = IdForm(connection.dialect.name)
+    case_ids, created = _upsert_cases(session, project_id, cases, ids)
+    pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
+    _link(session, pairs)  # the seed's association table
+    link_scenarios_to_test_cases(session, project_id, pairs)
     run, scenario_ids = ids.of(run_id), {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
     rows = sorted(  # in primary-key order (run, test case): the index grows at its end
         (
@@ -217,9 +339,7 @@ def _import(
         key=_second,
     )
     insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, rows)
-    ran = {m.scenario.key for m in matches if m.scenario}
-    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
-    return summary
+    return created
 
 
 def _upsert_cases(
