@@ -82,13 +82,13 @@ def test_a_report_that_breaks_after_batches_were_written_imports_nothing(
     broken = good[: good.rindex(b"</testsuite>")] + b'<testcase name="x">\n<oops></testcase></testsuites>'
     engine = db.make_engine(database_url)
     written: list[int] = []
-    write_batch = store.write_batch
+    write_prepared = store.write_prepared
 
-    def count(*args: Any) -> int:
-        written.append(len(args[3]))
-        return write_batch(*args)
+    def count(session: Any, batch: store.Batch) -> int:
+        written.append(len(batch.cases))
+        return write_prepared(session, batch)
 
-    monkeypatch.setattr(store, "write_batch", count)
+    monkeypatch.setattr(store, "write_prepared", count)
     try:
         with pytest.raises(ParseError) as info:
             import_results(engine, "shop", [("broken.xml", broken)])
@@ -110,3 +110,20 @@ def test_a_malformed_report_is_named_before_an_unknown_project(shop: GitRepo, da
     """The report is read while it is written, but its errors still come first, as when it was parsed first."""
     with pytest.raises(ParseError, match="broken.xml:1:"):
         import_results(database_url, "no-such-project", [("broken.xml", b"<testsuite><testcase></testsuite>")])
+
+
+def test_the_import_gives_the_connection_its_page_cache_back(shop: GitRepo, database_url: str) -> None:
+    """SQLite: a larger page cache while the import writes, the pooled connection's own size afterwards."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite pragma")
+    engine = db.make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        import_results(engine, "shop", [("many.xml", _many(400))])
+        with pytest.raises(ParseError):
+            import_results(engine, "shop", [("broken.xml", _many(400)[:-20])])
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
+    finally:
+        engine.dispose()

@@ -92,8 +92,14 @@ def read_and_write(
     """Read ``stream`` batch by batch, map each case with ``index`` and write each batch from the writer thread
     into the run ``summary.run_id`` (its row is written). Counts into ``summary``; returns the report, the
     statuses (in the order they first appear) and the scenarios that ran. Raises ``StartOver`` (see the module)."""
-    from tracertm.results.store import tally, write_batch
+    from tracertm.results.rows import IdForm
+    from tracertm.results.store import Batch, known_cases, prepare_batch, tally, write_batch, write_prepared
 
+    ids = IdForm(session.connection().dialect.name)
+    actor = session.info.get("actor")
+    # The project's test cases, read once before the writer starts when they are not many more than the report
+    # has (CI importing its suite again): then the main thread makes each batch's rows, and the writer only writes.
+    known = known_cases(session.connection(), ids.of(project_id), stream.data.count(b"<testcase"))
     writer = _Writer()
     seen: set[str] = set()
     cases: list[CaseResult] = []
@@ -104,6 +110,10 @@ def read_and_write(
     def write(batch: list[CaseResult], matches: list[Match]) -> None:
         nonlocal created
         created += write_batch(session, project_id, summary.run_id, batch, matches)
+
+    def write_rows(rows: Batch) -> None:
+        nonlocal created
+        created += write_prepared(session, rows)
 
     try:
         for batch in stream.batches(BATCH):
@@ -117,7 +127,11 @@ def read_and_write(
                 tally(summary, statuses, case, match)
                 if match.scenario is not None:
                     ran.add(match.scenario.key)
-            writer.submit(functools.partial(write, batch, matches))
+            if known is None:
+                writer.submit(functools.partial(write, batch, matches))
+            else:
+                writer.submit(functools.partial(write_rows, prepare_batch(
+                    ids, project_id, summary.run_id, batch, matches, known, actor)))
             cases.extend(batch)
         if stream.irregular:
             raise StartOver("a <testcase> inside another one")

@@ -16,7 +16,8 @@ import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _json_text  # a str as JSON text: json.dumps without its dispatch
 from pathlib import Path
@@ -142,13 +143,39 @@ def import_results(
         try:
             # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a
             # thread of its own, as sync's write phase does; the import's rows are durable in the WAL either way.
-            with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session:
+            with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
+                    _page_cache(session):
                 return _import_stream(session, name, lone, commit, run_name, repo, window, id_pattern, actor)
         except StartOver:
             pass  # rolled back: the ordinary way below
         reports = parse_reports(sources, fmt, max_size)
-    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session:
+    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+
+
+# SQLite's page cache during an import, in KiB. The default (2 MB) is smaller than the indexes a large report grows
+# (each of test_cases, spec_revisions and test_results gains about 1-2 MB per 20,000 tests): with a cache that holds
+# them, their pages are not evicted and read again between batches (about a tenth of the writing's CPU time). An
+# upper bound: pages are allocated as they are used.
+IMPORT_CACHE_KIB = 64 * 1024
+
+
+@contextmanager
+def _page_cache(session: Session) -> Iterator[None]:
+    """A larger page cache on the import's SQLite connection, given back afterwards (the connection is pooled)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    (before,) = connection.exec_driver_sql("PRAGMA cache_size").one()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):  # the import's own error is the one to raise
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+        raise
+    connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def _parse_one_format(sources: Sequence[ReportSource], fmt: str, max_size: int) -> list[Report]:
@@ -319,49 +346,44 @@ def write_batch(
     """Write the results ``cases`` (distinct external ids, none written in this run yet) matched as ``matches``:
     upsert their test cases, link them to their scenarios, store the results. Returns how many test cases were
     created. The whole report at once, or a batch of it (``results.pipeline``): the same rows either way."""
-    from tracertm.models import TestResult
-    from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
-
-    assert run_id is not None
-    connection = session.connection()
-    ids = IdForm(connection.dialect.name)
-    case_ids, created = _upsert_cases(session, project_id, cases, ids)
-    pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
-    _link(session, pairs)  # the seed's association table
-    link_scenarios_to_test_cases(session, project_id, pairs)
-    run, scenario_ids = ids.of(run_id), {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
-    rows = sorted(  # in primary-key order (run, test case): the index grows at its end
-        (
-            (run, case_ids[case.external_id], scenario_ids[m.scenario.key] if m.scenario else None, m.row, m.rule,
-             case.status, case.duration, case.message, case.failed_attempts)
-            for case, m in zip(cases, matches)
-        ),
-        key=_second,
-    )
-    insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, rows)
-    return created
+    ids = IdForm(session.connection().dialect.name)
+    known = _existing_cases(session.connection(), ids.of(project_id), [case.external_id for case in cases])
+    batch = prepare_batch(ids, project_id, run_id, cases, matches, known, session.info.get("actor"))
+    return write_prepared(session, batch)
 
 
-def _upsert_cases(
-    session: Session, project_id: uuid.UUID, cases: list[CaseResult], ids: IdForm
-) -> tuple[dict[str, str], int]:
-    """Test case ids (in the driver's form, see ``rows.IdForm``) by external id, inserting the new ones. Returns
-    (ids, how many were created).
+@dataclass
+class Batch:
+    """A batch's rows in the driver's form, made without the database (``prepare_batch``) so that the pipeline's
+    main thread can make them while the writer writes the batch before (``write_prepared``)."""
+
+    ids: IdForm
+    project_id: uuid.UUID
+    run: str
+    cases: list[CaseResult]
+    matches: list[Match]
+    found: dict[str, str]  # test case id (driver's form) by external id: the known ones and the new ones
+    new_cases: list[tuple[Any, ...]]  # ``_CASE_COLUMNS``, in external-id order
+    revisions: list[tuple[Any, ...]]  # their ``created`` revisions, ``_REVISION_COLUMNS``
+    restored: list[uuid.UUID]  # soft-deleted test cases that ran again
+    results: list[tuple[Any, ...]]  # ``_RESULT_COLUMNS``, in primary-key order
+
+
+def prepare_batch(
+    ids: IdForm, project_id: uuid.UUID, run_id: uuid.UUID | None, cases: list[CaseResult], matches: list[Match],
+    known: dict[str, tuple[str, bool]], actor: str | None,
+) -> Batch:
+    """The rows of a batch of results (see ``write_batch``), ``known`` holding (id, soft-deleted) of the project's
+    test cases by external id (at least those of ``cases``). Pure: no database.
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
     import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
-    in external-id order with new ids in the same order, ``ON CONFLICT (project_id, test_case_number) DO NOTHING``
-    on both dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test
-    case that runs again is edited: restored through the ORM, which records the annotated revision.
-    """
-    from sqlalchemy import select
-
-    from tracertm.models import TestCase
-
-    connection = session.connection()
-    existing = _existing_cases(connection, ids.of(project_id), [case.external_id for case in cases])
-    found = {number: ident for number, (ident, _deleted) in existing.items()}
-    new_cases = sorted((case for case in cases if case.external_id not in existing), key=_external_id)
+    in external-id order with new ids in the same order."""
+    assert run_id is not None
+    found = {case.external_id: known[case.external_id][0] for case in cases if case.external_id in known}
+    restored = [uuid.UUID(found[case.external_id]) for case in cases
+                if case.external_id in known and known[case.external_id][1]]
+    new_cases = sorted((case for case in cases if case.external_id not in known), key=_external_id)
     project = ids.of(project_id)
     metadata_texts: dict[tuple[Any, ...], str] = {}  # thousands of unit tests share a classname
     rows = []
@@ -369,23 +391,63 @@ def _upsert_cases(
         found[case.external_id] = ident
         rows.append((ident, project, case.external_id, case.name, "automated", case.feature_uri or case.file,
                      _metadata_text(case, metadata_texts)))
-    inserted = rows
-    if insert_rows(connection, _table(TestCase), _CASE_COLUMNS, rows, json=("test_case_metadata",),
-                   skip_existing=("project_id", "test_case_number")) != len(rows):
+    run = ids.of(run_id)
+    return Batch(ids, project_id, run, cases, matches, found, rows, _created_revisions(ids, rows, actor),
+                 restored, _result_rows(ids, run, cases, matches, found))
+
+
+def _result_rows(
+    ids: IdForm, run: str, cases: list[CaseResult], matches: list[Match], found: dict[str, str]
+) -> list[tuple[Any, ...]]:
+    """The ``test_results`` rows of a batch (``_RESULT_COLUMNS``), ``found`` giving each test case's id."""
+    scenario_ids = {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
+    return sorted(  # in primary-key order (run, test case): the index grows at its end
+        (
+            (run, found[case.external_id], scenario_ids[m.scenario.key] if m.scenario else None, m.row, m.rule,
+             case.status, case.duration, case.message, case.failed_attempts)
+            for case, m in zip(cases, matches)
+        ),
+        key=_second,
+    )
+
+
+def write_prepared(session: Session, batch: Batch) -> int:
+    """Write a prepared batch (``prepare_batch``): insert the new test cases with their ``created`` revisions,
+    restore the soft-deleted ones that ran again, link them to their scenarios, store the results. Returns how many
+    test cases were created.
+
+    Test cases go in with ``ON CONFLICT (project_id, test_case_number) DO NOTHING`` on both dialects, so that a row
+    another writer inserted meanwhile is kept and used (with its id; its created revision is the other writer's).
+    A soft-deleted test case that runs again is restored through the ORM, which records the annotated revision."""
+    from sqlalchemy import select
+
+    from tracertm.models import SpecRevision, TestCase, TestResult
+    from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
+
+    connection = session.connection()
+    found, revisions, results = batch.found, batch.revisions, batch.results
+    if insert_rows(connection, _table(TestCase), _CASE_COLUMNS, batch.new_cases, json=("test_case_metadata",),
+                   skip_existing=("project_id", "test_case_number")) != len(batch.new_cases):
         # Another writer inserted some of them first: theirs are the ids, and theirs the created revisions.
-        raced = _existing_cases(connection, project, [row[2] for row in rows])
-        found.update({number: ident for number, (ident, _deleted) in raced.items()})
-        inserted = [row for row in rows if raced[row[2]][0] == row[0]]
-    _created_revisions(session, ids, inserted)
-    restored = [uuid.UUID(ident) for ident, gone in existing.values() if gone]
-    for start in range(0, len(restored), _CHUNK):
+        raced = _existing_cases(connection, batch.ids.of(batch.project_id), [row[2] for row in batch.new_cases])
+        found = {**found, **{number: ident for number, (ident, _deleted) in raced.items()}}
+        mine = {row[0] for row in batch.new_cases if raced[row[2]][0] == row[0]}
+        revisions = [row for row in revisions if row[3] in mine]
+        results = _result_rows(batch.ids, batch.run, batch.cases, batch.matches, found)
+    insert_rows(connection, _table(SpecRevision), _REVISION_COLUMNS, revisions, json=("snapshot",))
+    for start in range(0, len(batch.restored), _CHUNK):
         for test_case in session.execute(
-            select(TestCase).where(TestCase.id.in_(restored[start : start + _CHUNK]))
+            select(TestCase).where(TestCase.id.in_(batch.restored[start : start + _CHUNK]))
             .execution_options(include_deleted=True)
         ).scalars():
             test_case.restore()
     session.flush()
-    return found, len(inserted)
+    cases, matches = batch.cases, batch.matches
+    pairs = [(m.scenario.key, uuid.UUID(found[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
+    _link(session, pairs)  # the seed's association table
+    link_scenarios_to_test_cases(session, batch.project_id, pairs)
+    insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, results)
+    return len(revisions)
 
 
 # The columns an import gives a new test case, in the order of its rows.
@@ -407,23 +469,29 @@ def _second(row: tuple[Any, ...]) -> Any:
     return row[1]
 
 
-def _created_revisions(session: Session, ids: IdForm, rows: list[tuple[Any, ...]]) -> None:
-    """The version-1 ``created`` revision of each inserted test case (``rows`` in ``_CASE_COLUMNS`` order), as
+def _created_revisions(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -> list[tuple[Any, ...]]:
+    """The version-1 ``created`` revision of each new test case (``rows`` in ``_CASE_COLUMNS`` order), as
     ``models/audit.py`` writes it for a test case the ORM adds (a Core insert does not reach its listener): its
     fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the metadata is
     already JSON), not serialized again per row."""
-    from tracertm.models import SpecRevision
-
-    if not rows:
-        return
-    actor = session.info.get("actor")
     revisions = []
     for revision_id, (ident, project, number, title, status, path, metadata) in zip(ids.new(len(rows)), rows):
         where = f',"automation_script_path":{_json_text(path)}' if path is not None else ""
         snapshot = (f'{{"test_case_number":{_json_text(number)},"title":{_json_text(title)},"status":"{status}"'
                     f'{where},"test_case_metadata":{metadata}}}')
         revisions.append((revision_id, project, "test_case", ident, number, 1, "created", actor, snapshot))
-    insert_rows(session.connection(), _table(SpecRevision), _REVISION_COLUMNS, revisions, json=("snapshot",))
+    return revisions
+
+
+def known_cases(connection: Connection, project: str, expected: int) -> dict[str, tuple[str, bool]] | None:
+    """(id in the driver's form, soft-deleted) of every test case of the project by external id, when it holds
+    no more than twice the ``expected`` number of a report's tests (one read of all beats looking each up); None
+    when it holds more."""
+    (held,) = query(connection, "SELECT count(*) FROM test_cases WHERE project_id = ?", (project,))[0]
+    if held > 2 * expected:
+        return None
+    read = "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases WHERE project_id = ?"
+    return {number: (ident, bool(gone)) for number, ident, gone in query(connection, read, (project,))}
 
 
 def _existing_cases(connection: Connection, project: str, numbers: list[str]) -> dict[str, tuple[str, bool]]:
