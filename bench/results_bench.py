@@ -10,10 +10,6 @@ unmatched. Each import goes into a fresh
 copy of the synced database (first import: every test case is inserted), then the same tests run a day later are
 imported into it (every test case known: results and statistics only). ``run(smoke)`` returns rows
 ``{"name", "value", "unit", "target"}`` for the suite runner.
-
-The import reads a lone JUnit report while it writes it (``tracertm.results.pipeline``): its main thread parses
-and maps, one writer thread runs the statements, so on two free cores the wall time is about the longer of the two
-(the CPU split is in the row's detail), while the CPU ratio counts both.
 """
 
 from __future__ import annotations
@@ -114,7 +110,6 @@ def run(smoke: bool = False, *, repeat: int | None = None) -> list[dict[str, Any
         parse_report("warm-up.xml", _report(50))  # imports, compiled code
         parse_times, import_times, again_times = [], [], []
         parse_cpu, import_cpu, again_cpu = [], [], []  # CPU seconds of this process: the same ratios, load aside
-        main_cpu = []  # of the import's main thread (reading the report); the rest is its writer thread's
         summary = None
         for i in range(runs):
             c0, t0 = time.process_time(), time.perf_counter()
@@ -128,11 +123,10 @@ def run(smoke: bool = False, *, repeat: int | None = None) -> list[dict[str, Any
             db.ensure_schema(engine)
             with engine.connect():
                 pass  # connection set-up outside the timing
-            m0, c0, t0 = time.thread_time(), time.process_time(), time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             summary = import_results(engine, "bench", [("bench.xml", data)], commit="0" * 40)
             import_times.append(time.perf_counter() - t0)
             import_cpu.append(time.process_time() - c0)
-            main_cpu.append(time.thread_time() - m0)
             c0, t0 = time.process_time(), time.perf_counter()
             again = import_results(engine, "bench", [("bench.xml", next_day)], commit="1" * 40)
             again_times.append(time.perf_counter() - t0)
@@ -143,13 +137,12 @@ def run(smoke: bool = False, *, repeat: int | None = None) -> list[dict[str, Any
         parse_s, import_s = statistics.median(parse_times), statistics.median(import_times)
         again_s = statistics.median(again_times)
         cpu = {name: statistics.median(times) for name, times in
-               (("parse", parse_cpu), ("import", import_cpu), ("again", again_cpu), ("main", main_cpu))}
+               (("parse", parse_cpu), ("import", import_cpu), ("again", again_cpu))}
         load = f"load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
         detail = (f"{tests:,} tests ({sum(summary.matched.values()):,} mapped to scenarios, {summary.unmatched:,} "
                   f"unmatched, {summary.scenarios_updated:,} scenarios updated), {len(data) / 1e6:.1f} MB; "
                   f"import {import_s:.2f} s, parse {parse_s:.2f} s (median of {runs}); CPU {cpu['import']:.2f} s / "
-                  f"{cpu['parse']:.2f} s = {cpu['import'] / cpu['parse']:.2f}× (main thread {cpu['main']:.2f} s, writer "
-                  f"{cpu['import'] - cpu['main']:.2f} s); {load}")
+                  f"{cpu['parse']:.2f} s = {cpu['import'] / cpu['parse']:.2f}×; {load}")
         name = ROW if not smoke else ROW.replace("20,000", f"{tests:,}")
         return [
             {"name": name, "value": round(import_s / parse_s, 2), "unit": "x", "target": f"<= {TARGET_RATIO:g}",

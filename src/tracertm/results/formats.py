@@ -8,7 +8,7 @@ from pathlib import Path
 from tracertm.errors import UsageError
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, Report, report_error
 
-__all__ = ["FORMATS", "detect", "parse_report", "read_bytes", "read_report"]
+__all__ = ["FORMATS", "detect", "parse_report", "read_report"]
 
 FORMATS: tuple[str, ...] = ("junit", "cucumber-json", "cucumber-messages")
 
@@ -51,17 +51,11 @@ def read_report(
 ) -> Report:
     """Read and parse one report: a path, or ``(name, bytes)`` (an upload). Files over ``max_size`` bytes are
     rejected from their size, before a byte is read."""
-    name, data = read_bytes(source, max_size)
-    return parse_report(name, data, fmt)
-
-
-def read_bytes(source: str | os.PathLike[str] | tuple[str, bytes], max_size: int) -> tuple[str, bytes]:
-    """(name, bytes) of one report, within the size limit (see ``read_report``)."""
     if isinstance(source, tuple):
         name, data = source
         if len(data) > max_size:
             raise _too_big(name, len(data), max_size)
-        return name, data
+        return parse_report(name, data, fmt)
     path = Path(source)
     name = str(source)
     try:
@@ -77,7 +71,7 @@ def read_bytes(source: str | os.PathLike[str] | tuple[str, bytes], max_size: int
         raise UsageError(f"{name}: cannot read ({exc.strerror})") from None
     if len(data) > max_size:  # grew while we looked
         raise _too_big(name, len(data), max_size)
-    return name, data
+    return parse_report(name, data, fmt)
 
 
 def _too_big(name: str, size: int, limit: int) -> Exception:

@@ -8,14 +8,11 @@ rejected, not defused into silence), and the caller enforces a size limit before
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Iterator
 from xml.etree.ElementTree import Element
-from xml.etree.ElementTree import ParseError as ExpatError
 
 from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error
 
-__all__ = ["Stream", "parse"]
+__all__ = ["parse"]
 
 # Surefire's retry elements: the test failed, then passed on a rerun (flaky) or failed again (rerun).
 _FLAKY = ("flakyFailure", "flakyError")
@@ -24,108 +21,62 @@ _RERUN = ("rerunFailure", "rerunError")
 
 def parse(path: str, data: bytes) -> Report:
     """Parse one JUnit XML file, or raise ``ParseError`` naming the file and line."""
-    stream = Stream(path, data)
-    cases = [case for batch in stream.batches(1 << 30) for case in batch]
-    return stream.report(cases)
-
-
-class Stream:
-    """One JUnit report read incrementally, with the safeguards of a whole-tree parse (defusedxml's ``iterparse``:
-    no entity declarations, no external references): its test cases come in batches as their elements close, so
-    that an import can write one batch while the next is read (``results.pipeline``).
-
-    The batches hold the cases in document order. ``irregular`` is set when a ``<testcase>`` sits inside another
-    one (not JUnit, but not refused either): a whole-tree walk would list the outer one first, so ``report`` takes
-    the cases from that walk instead, and an import that wrote batches must start over (the pipeline does)."""
-
-    def __init__(self, path: str, data: bytes) -> None:
-        self.path = path
-        self.data = data
-        self.irregular = False
-        self._root: Element | None = None
-        self._starts: list[dt.datetime] = []
-        self._ends: list[dt.datetime] = []
-
-    def batches(self, size: int) -> Iterator[list[CaseResult]]:
-        """The test cases, ``size`` at a time (the last batch may be shorter). Raises ``ParseError`` naming the file
-        and line where the XML breaks or is unsafe, however late that is."""
-        import defusedxml
-        import defusedxml.ElementTree as safe
-
-        events = safe.iterparse(io.BytesIO(self.data), ("start", "end"), forbid_dtd=False, forbid_entities=True,
-                                forbid_external=True)
-        batch: list[CaseResult] = []
-        open_cases = 0
-        try:
-            for event, element in events:
-                tag = _local(element.tag)
-                if event == "start":
-                    if self._root is None:
-                        self._root = element
-                    if tag == "testcase":
-                        self.irregular = self.irregular or open_cases > 0
-                        open_cases += 1
-                    elif tag == "testsuite":
-                        self._suite(element)
-                elif tag == "testcase":
-                    open_cases -= 1
-                    batch.append(_case(element))
-                    if len(batch) >= size:
-                        yield batch
-                        batch = []
-        except defusedxml.DefusedXmlException as exc:
-            raise _unsafe(self.path, self.data, exc) from None
-        except ExpatError as exc:
-            raise _malformed(self.path, exc) from None
-        if self._root is not None and _local(self._root.tag) not in ("testsuites", "testsuite"):
-            raise _not_junit(self.path, self._root)
-        if batch:
-            yield batch
-
-    def _suite(self, element: Element) -> None:
-        stamp = _timestamp(element.get("timestamp"))
-        if stamp is not None:
-            self._starts.append(stamp)
-            self._ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
-
-    def report(self, cases: list[CaseResult]) -> Report:
-        """The report, once ``batches`` ran to its end; ``cases`` are the cases it gave."""
-        assert self._root is not None
-        if self.irregular:  # document order of the elements' starts, as the whole-tree walk lists them
-            cases = [_case(element) for element in self._root.iter() if _local(element.tag) == "testcase"]
-        return Report(
-            path=self.path,
-            format="junit",
-            digest=digest(self.data),
-            cases=tuple(cases),
-            name=self._root.get("name"),
-            started_at=min(self._starts) if self._starts else None,
-            finished_at=max(self._ends) if self._ends else None,
-        )
-
-
-def _unsafe(path: str, data: bytes, exc: Exception) -> Exception:
-    at = data.find(b"<!ENTITY")
-    line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
-    return report_error(
-        path, line, f"refused unsafe XML ({type(exc).__name__}: entity declarations and external references "
-        "are not allowed in test reports); regenerate the report with your test runner"
+    root = _xml(path, data)
+    if _local(root.tag) not in ("testsuites", "testsuite"):
+        raise report_error(path, 1, f"not a JUnit report: the root element is <{_local(root.tag)}>, "
+                                    "expected <testsuites> or <testsuite>; pass --format to pick another format")
+    cases: list[CaseResult] = []
+    starts: list[dt.datetime] = []
+    ends: list[dt.datetime] = []
+    _walk(root, cases, starts, ends)
+    return Report(
+        path=path,
+        format="junit",
+        digest=digest(data),
+        cases=tuple(cases),
+        name=root.get("name"),
+        started_at=min(starts) if starts else None,
+        finished_at=max(ends) if ends else None,
     )
 
 
-def _malformed(path: str, exc: ExpatError) -> Exception:
-    line, column = getattr(exc, "position", (0, 0))
-    reason = str(exc).split(":")[0]
-    return report_error(path, line, f"malformed XML: {reason}; nothing was imported from this file", column + 1)
+def _xml(path: str, data: bytes) -> Element:
+    from xml.etree.ElementTree import ParseError as ExpatError
 
+    import defusedxml
+    import defusedxml.ElementTree as safe
 
-def _not_junit(path: str, root: Element) -> Exception:
-    return report_error(path, 1, f"not a JUnit report: the root element is <{_local(root.tag)}>, "
-                                 "expected <testsuites> or <testsuite>; pass --format to pick another format")
+    try:
+        return safe.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except defusedxml.DefusedXmlException as exc:
+        at = data.find(b"<!ENTITY")
+        line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
+        raise report_error(
+            path, line, f"refused unsafe XML ({type(exc).__name__}: entity declarations and external references "
+            "are not allowed in test reports); regenerate the report with your test runner"
+        ) from None
+    except ExpatError as exc:
+        line, column = getattr(exc, "position", (0, 0))
+        reason = str(exc).split(":")[0]
+        message = f"malformed XML: {reason}; nothing was imported from this file"
+        raise report_error(path, line, message, column + 1) from None
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
+    """Every ``<testcase>`` under ``root`` (suites nested or flat), and each suite's start and end."""
+    for element in root.iter():
+        tag = _local(element.tag)
+        if tag == "testcase":
+            cases.append(_case(element))
+        elif tag == "testsuite":
+            stamp = _timestamp(element.get("timestamp"))
+            if stamp is not None:
+                starts.append(stamp)
+                ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
 
 
 def _case(case: Element) -> CaseResult:

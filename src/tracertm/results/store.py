@@ -16,8 +16,7 @@ import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _json_text  # a str as JSON text: json.dumps without its dispatch
 from pathlib import Path
@@ -25,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.collector import collector_paused
 from tracertm.errors import UsageError
-from tracertm.results.formats import detect, read_bytes, read_report
-from tracertm.results.mapping import Match, ScenarioIndex, normalize_path
+from tracertm.results.formats import read_report
+from tracertm.results.mapping import ScenarioIndex, normalize_path
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
 from tracertm.results.rows import IdForm, insert_rows, query, select_rows
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
@@ -116,90 +115,28 @@ def import_results(
     """
     if window < 1:
         raise UsageError(f"--window {window}: must be at least 1")
-    from sqlalchemy.orm import Session
-
-    if isinstance(target, Session):
-        reports = _parse_one_format(sources, fmt, max_size)
-        with collector_paused():
-            return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
-    from tracertm import db
-    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
-
-    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
-    lone = _read_lone(sources, max_size)
-    if lone is not None:
-        sources = [lone]  # read once
-    if lone is None or (fmt if fmt != "auto" else detect(*lone)) != "junit":
-        reports = _parse_one_format(sources, fmt, max_size)
-        engine, name = _open(target, project)
-    else:
-        try:
-            engine, name = _open(target, project)
-        except Exception:
-            parse_reports(sources, fmt, max_size)  # a malformed report is named first, as when it is parsed first
-            raise
-        from tracertm.results.pipeline import StartOver
-
-        try:
-            # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a
-            # thread of its own, as sync's write phase does; the import's rows are durable in the WAL either way.
-            with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
-                    _page_cache(session):
-                return _import_stream(session, name, lone, commit, run_name, repo, window, id_pattern, actor)
-        except StartOver:
-            pass  # rolled back: the ordinary way below
-        reports = parse_reports(sources, fmt, max_size)
-    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
-        return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
-
-
-# SQLite's page cache during an import, in KiB. The default (2 MB) is smaller than the indexes a large report grows
-# (each of test_cases, spec_revisions and test_results gains about 1-2 MB per 20,000 tests): with a cache that holds
-# them, their pages are not evicted and read again between batches (about a tenth of the writing's CPU time). An
-# upper bound: pages are allocated as they are used.
-IMPORT_CACHE_KIB = 64 * 1024
-
-
-@contextmanager
-def _page_cache(session: Session) -> Iterator[None]:
-    """A larger page cache on the import's SQLite connection, given back afterwards (the connection is pooled)."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    (before,) = connection.exec_driver_sql("PRAGMA cache_size").one()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-    try:
-        yield
-    except BaseException:
-        with suppress(Exception):  # the import's own error is the one to raise
-            connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
-        raise
-    connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
-
-
-def _parse_one_format(sources: Sequence[ReportSource], fmt: str, max_size: int) -> list[Report]:
     reports = parse_reports(sources, fmt, max_size)
     formats = {r.format for r in reports}
     if len(formats) > 1:
         raise UsageError(f"{', '.join(r.path for r in reports)}: one import takes reports of one format "
                          f"(found {', '.join(sorted(formats))}); import each format separately")
-    return reports
+    from sqlalchemy.orm import Session
 
-
-def _read_lone(sources: Sequence[ReportSource], max_size: int) -> tuple[str, bytes] | None:
-    """(name, bytes) of the report when there is one (a lone JUnit report is read while it is written:
-    ``results.pipeline``); None for several. Raises what reading that report raises."""
-    return read_bytes(sources[0], max_size) if len(sources) == 1 else None
-
-
-def _open(target: Engine | str | None, project: str | None) -> tuple[Engine, str]:
-    """The engine of ``target`` and the project's name (the write lock is per project name: resolved first)."""
+    if isinstance(target, Session):
+        with collector_paused():
+            return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
     from tracertm import db
 
     engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
-    with db.session(engine) as probe:
-        return engine, _project(probe, project).name
+    with db.session(engine) as probe:  # the lock is per project name: resolve it first
+        name = _project(probe, project).name
+    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+
+    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
+    # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a thread of
+    # its own, as sync's write phase does; the import's rows are durable in the WAL either way.
+    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session:
+        return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
 
 
 def _project(session: Session, name: str | None) -> Project:
@@ -219,171 +156,92 @@ def _import(
     id_pattern: str,
     actor: str = ACTOR,
 ) -> ImportSummary:
-    """Import parsed reports as one run (the whole set at once; see ``_import_stream`` for a lone JUnit report)."""
+    from sqlalchemy import insert, select
+
+    from tracertm.models import TestResult, TestRun
+
     project = _project(session, project_name)
+    digest = hashlib.sha256("\n".join(sorted(r.digest for r in reports)).encode()).hexdigest()
     summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
-    digest = _run_digest([r.digest for r in reports])
-    if _recognised(session, project.id, digest, summary):
+    previous = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
+    ).scalar_one_or_none()
+    if previous is not None:
+        summary.run_id, summary.duplicate = previous, True
         return summary
+
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
     cases = list({case.external_id: case for report in reports for case in report.cases}.values())
     uris = {uri for case in cases if case.line and (uri := _feature_file(case))}
     index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
     matches = [index.match(case) for case in cases]
-    statuses: Counter[str] = Counter()
-    for case, m in zip(cases, matches):
-        tally(summary, statuses, case, m)
-    summary.run_id, summary.total, summary.statuses = uuid.uuid4(), len(cases), dict(statuses)
     starts = [r.started_at for r in reports if r.started_at]
     ends = [r.finished_at for r in reports if r.finished_at]
-    _insert_run(session, summary, project.id, digest, {
-        "name": run_name or reports[0].name, "started_at": min(starts) if starts else None,
-        "finished_at": max(ends) if ends else None, "counts": _counts(summary),
-    })
+    run_id = uuid.uuid4()
+    statuses = Counter(case.status for case in cases)
+    for m in matches:
+        if m.rule:
+            summary.matched[m.rule] += 1
+        else:
+            summary.unmatched += 1
+            summary.ambiguous += m.ambiguous
+    summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
+    counts = {**summary.statuses, "total": len(cases), "matched": summary.matched, "unmatched": summary.unmatched,
+              "ambiguous": summary.ambiguous}
+    session.connection().execute(
+        insert(_table(TestRun)),
+        [{
+            "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name or reports[0].name,
+            "source_format": reports[0].format, "started_at": min(starts) if starts else None,
+            "finished_at": max(ends) if ends else None, "counts": counts, "digest": digest,
+            "files": [os.path.basename(r.path) for r in reports],
+        }],
+    )
     session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
-    summary.test_cases_created = write_batch(session, project.id, summary.run_id, cases, matches)
+    connection = session.connection()
+    ids = IdForm(connection.dialect.name)
+    case_ids, created = _upsert_cases(session, project.id, cases, ids)
+    summary.test_cases_created = created
+    pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
+    _link(session, pairs)  # the seed's association table
+    from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
+
+    link_scenarios_to_test_cases(session, project.id, pairs)
+    run, scenario_ids = ids.of(run_id), {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
+    rows = sorted(  # in primary-key order (run, test case): the index grows at its end
+        (
+            (run, case_ids[case.external_id], scenario_ids[m.scenario.key] if m.scenario else None, m.row, m.rule,
+             case.status, case.duration, case.message, case.failed_attempts)
+            for case, m in zip(cases, matches)
+        ),
+        key=_second,
+    )
+    insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, rows)
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
 
 
-def _import_stream(
-    session: Session,
-    project_name: str,
-    lone: tuple[str, bytes],
-    commit: str | None,
-    run_name: str | None,
-    repo: str | os.PathLike[str] | None,
-    window: int,
-    id_pattern: str,
-    actor: str,
-) -> ImportSummary:
-    """Import one JUnit report while it is read (``results.pipeline``): what ``_import`` stores for it, or
-    ``StartOver`` when streaming cannot give that (the caller rolls back and imports the ordinary way)."""
-    from sqlalchemy import update
-
-    from tracertm.models import TestRun
-    from tracertm.results.junit import Stream
-    from tracertm.results.pipeline import read_and_write
-    from tracertm.results.report import digest as report_digest
-
-    name, data = lone
-    project = _project(session, project_name)
-    summary = ImportSummary(project.name, None, commit, "junit", [name])
-    digest = _run_digest([report_digest(data)])
-    if _recognised(session, project.id, digest, summary):
-        return summary
-    # No result may name a feature file and a line (the pipeline starts over on one): the scenarios as they are.
-    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, ())
-    summary.run_id = uuid.uuid4()
-    # The results refer to the run's row, so it comes first; what only the whole report tells is set at the end.
-    _insert_run(session, summary, project.id, digest, {"name": None, "started_at": None, "finished_at": None,
-                                                      "counts": {}})
-    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
-    report, statuses, ran = read_and_write(session, summary, project.id, Stream(name, data), index)
-    summary.statuses = dict(statuses)
-    session.connection().execute(
-        update(_table(TestRun)).where(_table(TestRun).c.id == summary.run_id).values(
-            name=run_name or report.name, started_at=report.started_at, finished_at=report.finished_at,
-            counts=_counts(summary),
-        )
-    )
-    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
-    return summary
-
-
-def _run_digest(digests: list[str]) -> str:
-    """A run's digest: of its files' digests, in any order (the same files imported again are recognised)."""
-    return hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()
-
-
-def _recognised(session: Session, project_id: uuid.UUID, digest: str, summary: ImportSummary) -> bool:
-    """True (and ``summary`` says so) when the project has a run of these files already."""
-    from sqlalchemy import select
-
-    from tracertm.models import TestRun
-
-    previous = session.execute(
-        select(TestRun.id).where(TestRun.project_id == project_id, TestRun.digest == digest)
-    ).scalar_one_or_none()
-    if previous is not None:
-        summary.run_id, summary.duplicate = previous, True
-    return previous is not None
-
-
-def tally(summary: ImportSummary, statuses: Counter[str], case: CaseResult, match: Match) -> None:
-    """Count one result: its status, and how it was matched."""
-    statuses[case.status] += 1
-    if match.rule:
-        summary.matched[match.rule] += 1
-    else:
-        summary.unmatched += 1
-        summary.ambiguous += match.ambiguous
-
-
-def _counts(summary: ImportSummary) -> dict[str, Any]:
-    """The run's ``counts``."""
-    return {**summary.statuses, "total": summary.total, "matched": summary.matched, "unmatched": summary.unmatched,
-            "ambiguous": summary.ambiguous}
-
-
-def _insert_run(
-    session: Session, summary: ImportSummary, project_id: uuid.UUID, digest: str, fields: dict[str, Any]
-) -> None:
-    from sqlalchemy import insert
-
-    from tracertm.models import TestRun
-
-    session.connection().execute(insert(_table(TestRun)), [{
-        "id": summary.run_id, "project_id": project_id, "commit_sha": summary.commit, "source_format": summary.format,
-        "digest": digest, "files": [os.path.basename(path) for path in summary.files], **fields,
-    }])
-
-
-def write_batch(
-    session: Session, project_id: uuid.UUID, run_id: uuid.UUID | None, cases: list[CaseResult], matches: list[Match]
-) -> int:
-    """Write the results ``cases`` (distinct external ids, none written in this run yet) matched as ``matches``:
-    upsert their test cases, link them to their scenarios, store the results. Returns how many test cases were
-    created. The whole report at once, or a batch of it (``results.pipeline``): the same rows either way."""
-    ids = IdForm(session.connection().dialect.name)
-    known = _existing_cases(session.connection(), ids.of(project_id), [case.external_id for case in cases])
-    batch = prepare_batch(ids, project_id, run_id, cases, matches, known, session.info.get("actor"))
-    return write_prepared(session, batch)
-
-
-@dataclass
-class Batch:
-    """A batch's rows in the driver's form, made without the database (``prepare_batch``) so that the pipeline's
-    main thread can make them while the writer writes the batch before (``write_prepared``)."""
-
-    ids: IdForm
-    project_id: uuid.UUID
-    run: str
-    cases: list[CaseResult]
-    matches: list[Match]
-    found: dict[str, str]  # test case id (driver's form) by external id: the known ones and the new ones
-    new_cases: list[tuple[Any, ...]]  # ``_CASE_COLUMNS``, in external-id order
-    revisions: list[tuple[Any, ...]]  # their ``created`` revisions, ``_REVISION_COLUMNS``
-    restored: list[uuid.UUID]  # soft-deleted test cases that ran again
-    results: list[tuple[Any, ...]]  # ``_RESULT_COLUMNS``, in primary-key order
-
-
-def prepare_batch(
-    ids: IdForm, project_id: uuid.UUID, run_id: uuid.UUID | None, cases: list[CaseResult], matches: list[Match],
-    known: dict[str, tuple[str, bool]], actor: str | None,
-) -> Batch:
-    """The rows of a batch of results (see ``write_batch``), ``known`` holding (id, soft-deleted) of the project's
-    test cases by external id (at least those of ``cases``). Pure: no database.
+def _upsert_cases(
+    session: Session, project_id: uuid.UUID, cases: list[CaseResult], ids: IdForm
+) -> tuple[dict[str, str], int]:
+    """Test case ids (in the driver's form, see ``rows.IdForm``) by external id, inserting the new ones. Returns
+    (ids, how many were created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
     import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
-    in external-id order with new ids in the same order."""
-    assert run_id is not None
-    found = {case.external_id: known[case.external_id][0] for case in cases if case.external_id in known}
-    restored = [uuid.UUID(found[case.external_id]) for case in cases
-                if case.external_id in known and known[case.external_id][1]]
-    new_cases = sorted((case for case in cases if case.external_id not in known), key=_external_id)
+    in external-id order with new ids in the same order, ``ON CONFLICT (project_id, test_case_number) DO NOTHING``
+    on both dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test
+    case that runs again is edited: restored through the ORM, which records the annotated revision.
+    """
+    from sqlalchemy import select
+
+    from tracertm.models import TestCase
+
+    connection = session.connection()
+    existing = _existing_cases(connection, ids.of(project_id), [case.external_id for case in cases])
+    found = {number: ident for number, (ident, _deleted) in existing.items()}
+    new_cases = sorted((case for case in cases if case.external_id not in existing), key=_external_id)
     project = ids.of(project_id)
     metadata_texts: dict[tuple[Any, ...], str] = {}  # thousands of unit tests share a classname
     rows = []
@@ -391,63 +249,23 @@ def prepare_batch(
         found[case.external_id] = ident
         rows.append((ident, project, case.external_id, case.name, "automated", case.feature_uri or case.file,
                      _metadata_text(case, metadata_texts)))
-    run = ids.of(run_id)
-    return Batch(ids, project_id, run, cases, matches, found, rows, _created_revisions(ids, rows, actor),
-                 restored, _result_rows(ids, run, cases, matches, found))
-
-
-def _result_rows(
-    ids: IdForm, run: str, cases: list[CaseResult], matches: list[Match], found: dict[str, str]
-) -> list[tuple[Any, ...]]:
-    """The ``test_results`` rows of a batch (``_RESULT_COLUMNS``), ``found`` giving each test case's id."""
-    scenario_ids = {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
-    return sorted(  # in primary-key order (run, test case): the index grows at its end
-        (
-            (run, found[case.external_id], scenario_ids[m.scenario.key] if m.scenario else None, m.row, m.rule,
-             case.status, case.duration, case.message, case.failed_attempts)
-            for case, m in zip(cases, matches)
-        ),
-        key=_second,
-    )
-
-
-def write_prepared(session: Session, batch: Batch) -> int:
-    """Write a prepared batch (``prepare_batch``): insert the new test cases with their ``created`` revisions,
-    restore the soft-deleted ones that ran again, link them to their scenarios, store the results. Returns how many
-    test cases were created.
-
-    Test cases go in with ``ON CONFLICT (project_id, test_case_number) DO NOTHING`` on both dialects, so that a row
-    another writer inserted meanwhile is kept and used (with its id; its created revision is the other writer's).
-    A soft-deleted test case that runs again is restored through the ORM, which records the annotated revision."""
-    from sqlalchemy import select
-
-    from tracertm.models import SpecRevision, TestCase, TestResult
-    from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
-
-    connection = session.connection()
-    found, revisions, results = batch.found, batch.revisions, batch.results
-    if insert_rows(connection, _table(TestCase), _CASE_COLUMNS, batch.new_cases, json=("test_case_metadata",),
-                   skip_existing=("project_id", "test_case_number")) != len(batch.new_cases):
+    inserted = rows
+    if insert_rows(connection, _table(TestCase), _CASE_COLUMNS, rows, json=("test_case_metadata",),
+                   skip_existing=("project_id", "test_case_number")) != len(rows):
         # Another writer inserted some of them first: theirs are the ids, and theirs the created revisions.
-        raced = _existing_cases(connection, batch.ids.of(batch.project_id), [row[2] for row in batch.new_cases])
-        found = {**found, **{number: ident for number, (ident, _deleted) in raced.items()}}
-        mine = {row[0] for row in batch.new_cases if raced[row[2]][0] == row[0]}
-        revisions = [row for row in revisions if row[3] in mine]
-        results = _result_rows(batch.ids, batch.run, batch.cases, batch.matches, found)
-    insert_rows(connection, _table(SpecRevision), _REVISION_COLUMNS, revisions, json=("snapshot",))
-    for start in range(0, len(batch.restored), _CHUNK):
+        raced = _existing_cases(connection, project, [row[2] for row in rows])
+        found.update({number: ident for number, (ident, _deleted) in raced.items()})
+        inserted = [row for row in rows if raced[row[2]][0] == row[0]]
+    _created_revisions(session, ids, inserted)
+    restored = [uuid.UUID(ident) for ident, gone in existing.values() if gone]
+    for start in range(0, len(restored), _CHUNK):
         for test_case in session.execute(
-            select(TestCase).where(TestCase.id.in_(batch.restored[start : start + _CHUNK]))
+            select(TestCase).where(TestCase.id.in_(restored[start : start + _CHUNK]))
             .execution_options(include_deleted=True)
         ).scalars():
             test_case.restore()
     session.flush()
-    cases, matches = batch.cases, batch.matches
-    pairs = [(m.scenario.key, uuid.UUID(found[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
-    _link(session, pairs)  # the seed's association table
-    link_scenarios_to_test_cases(session, batch.project_id, pairs)
-    insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, results)
-    return len(revisions)
+    return found, len(inserted)
 
 
 # The columns an import gives a new test case, in the order of its rows.
@@ -469,29 +287,23 @@ def _second(row: tuple[Any, ...]) -> Any:
     return row[1]
 
 
-def _created_revisions(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -> list[tuple[Any, ...]]:
-    """The version-1 ``created`` revision of each new test case (``rows`` in ``_CASE_COLUMNS`` order), as
+def _created_revisions(session: Session, ids: IdForm, rows: list[tuple[Any, ...]]) -> None:
+    """The version-1 ``created`` revision of each inserted test case (``rows`` in ``_CASE_COLUMNS`` order), as
     ``models/audit.py`` writes it for a test case the ORM adds (a Core insert does not reach its listener): its
     fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the metadata is
     already JSON), not serialized again per row."""
+    from tracertm.models import SpecRevision
+
+    if not rows:
+        return
+    actor = session.info.get("actor")
     revisions = []
     for revision_id, (ident, project, number, title, status, path, metadata) in zip(ids.new(len(rows)), rows):
         where = f',"automation_script_path":{_json_text(path)}' if path is not None else ""
         snapshot = (f'{{"test_case_number":{_json_text(number)},"title":{_json_text(title)},"status":"{status}"'
                     f'{where},"test_case_metadata":{metadata}}}')
         revisions.append((revision_id, project, "test_case", ident, number, 1, "created", actor, snapshot))
-    return revisions
-
-
-def known_cases(connection: Connection, project: str, expected: int) -> dict[str, tuple[str, bool]] | None:
-    """(id in the driver's form, soft-deleted) of every test case of the project by external id, when it holds
-    no more than twice the ``expected`` number of a report's tests (one read of all beats looking each up); None
-    when it holds more."""
-    (held,) = query(connection, "SELECT count(*) FROM test_cases WHERE project_id = ?", (project,))[0]
-    if held > 2 * expected:
-        return None
-    read = "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases WHERE project_id = ?"
-    return {number: (ident, bool(gone)) for number, ident, gone in query(connection, read, (project,))}
+    insert_rows(session.connection(), _table(SpecRevision), _REVISION_COLUMNS, revisions, json=("snapshot",))
 
 
 def _existing_cases(connection: Connection, project: str, numbers: list[str]) -> dict[str, tuple[str, bool]]:
