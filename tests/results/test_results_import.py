@@ -427,3 +427,21 @@ def test_imported_test_cases_start_their_history_at_version_one(cart: GitRepo, d
                 (1, "created", "test_case", case.test_case_number)]
             assert revisions[0].actor == ("api:alice" if case.title == "by hand" else "results-import")
             assert revisions[0].snapshot["title"] == case.title and revisions[0].changed_fields is None
+
+
+def test_the_import_gives_the_connection_its_page_cache_back(cart: GitRepo, database_url: str) -> None:
+    """SQLite: a larger page cache while the import writes, the pooled connection's own size afterwards (after a
+    broken report too)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite pragma")
+    engine = db.make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        import_results(engine, "shop", [FIXTURES / "cucumber-junit.xml"])
+        with pytest.raises(ParseError):
+            import_results(engine, "shop", [("broken.xml", b"<testsuite><testcase></testsuite>")])
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
+    finally:
+        engine.dispose()
