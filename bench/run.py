@@ -418,6 +418,8 @@ class Runner:
             f"records, jobs={jobs}"
             + (f"; PROBLEM: {problems}" if problems else ""),
         ))
+        if self.args.cold_only:
+            return
 
         # 2. No-op re-sync (in-process, median of a few), and through the CLI with start-up.
         # 2 and 3: no-op syncs and one-file-edit syncs, interleaved (best of a few each), so both see the same machine.
@@ -672,6 +674,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--postgres-url", help="PostgreSQL server for the PostgreSQL row (a scratch database is created "
                    "and dropped); default $TRACERTM_BENCH_DATABASE_URL, then $TRACERTM_TEST_DATABASE_URL")
     p.add_argument("--no-extra", action="store_true", help="skip the backfill/watch/check sub-benchmarks")
+    p.add_argument("--cold-only", action="store_true", help="only the cold sync ÷ parse-only floor row (no other "
+                   "core row, no sub-benchmark): the row alone, for before/after comparisons")
     p.add_argument("--keep", action="store_true", help=f"generate under {CORPUS_DIR} and keep it")
     p.add_argument("--profile", metavar="DIR", help="also profile a cold and a no-op sync (pyinstrument) into DIR")
     p.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
@@ -680,6 +684,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
     args = p.parse_args(argv)
+    if args.cold_only:
+        args.no_extra = True
     if args.smoke:
         args.size = "small"
     if args.repeat is None:

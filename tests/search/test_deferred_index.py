@@ -123,3 +123,70 @@ def test_a_backfill_batch_indexes_as_the_triggers_would(
         assert _index(conn) == _what_the_triggers_write(conn)
         main, temp = _triggers(conn)
     assert temp == set() and {f"{d.fts_table}_{s}" for d in DOCUMENTS.values() for s in ("ai", "ad", "au")} <= main
+
+
+def _copy_adr(conn: Any, number: str, title: str, rowid: int | None = None) -> None:
+    """A new ADR row made from ADR-0001's (a fresh id, ``number``, ``title``; at ``rowid`` when given)."""
+    columns = [r[1] for r in conn.execute(text("PRAGMA table_info(adrs)"))]
+    values = {"id": "lower(hex(randomblob(16)))", "adr_number": f"'{number}'", "title": f"'{title}'"}
+    select_list = ", ".join(values.get(c, c) for c in columns)
+    names = ", ".join(columns)
+    if rowid is not None:
+        names, select_list = f"rowid, {names}", f"{rowid}, {select_list}"
+    conn.execute(text(f"INSERT INTO adrs ({names}) SELECT {select_list} FROM adrs WHERE adr_number = 'ADR-0001'"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_new_rows_found_by_rowid_freed_rowids_and_savepoints_index_as_the_triggers_would(
+    git_repo: GitRepo, engine: Any
+) -> None:
+    """New rows are not logged but found above the largest rowid: a rowid freed by a delete and taken again, a row
+    inserted then changed or deleted before the index is written, a savepoint rolled back after a flush."""
+    _seed(git_repo, 4)
+    sync(git_repo.path, engine=engine)
+    with engine.begin() as conn:
+        with deferred_index(conn) as index:
+            top = conn.execute(text("SELECT max(rowid) FROM adrs")).scalar_one()
+            conn.execute(text(f"DELETE FROM adrs WHERE rowid = {top}"))  # its rowid is free again...
+            _copy_adr(conn, "ADR-0100", "Freed rowid taken")  # ...and taken by this row
+            assert conn.execute(text("SELECT max(rowid) FROM adrs")).scalar_one() == top
+            _copy_adr(conn, "ADR-0101", "Inserted then renamed")
+            conn.execute(text("UPDATE adrs SET title = 'Renamed before indexing' WHERE adr_number = 'ADR-0101'"))
+            _copy_adr(conn, "ADR-0102", "Inserted then deleted")
+            conn.execute(text("DELETE FROM adrs WHERE adr_number = 'ADR-0102'"))
+            index.flush()
+            _copy_adr(conn, "ADR-0103", "After the flush")
+            conn.execute(text("UPDATE adrs SET title = 'Renamed after indexing' WHERE adr_number = 'ADR-0100'"))
+            top = conn.execute(text("SELECT max(rowid) FROM adrs")).scalar_one()
+            conn.execute(text(f"DELETE FROM adrs WHERE rowid = {top}"))  # ADR-0103, never indexed
+            _copy_adr(conn, "ADR-0104", "Freed again")
+            savepoint = conn.begin_nested()
+            _copy_adr(conn, "ADR-0105", "Rolled back")
+            index.flush()
+            savepoint.rollback()  # the row, its index entry and the mark go back to before it
+            _copy_adr(conn, "ADR-0106", "After the rollback")  # takes ADR-0105's rowid
+    with engine.connect() as conn:
+        assert _index(conn) == _what_the_triggers_write(conn)
+        titles = {r[0] for r in conn.execute(text("SELECT title FROM adrs_fts"))}
+        assert {"Freed rowid taken", "Renamed after indexing"} & titles == {"Renamed after indexing"}
+        assert {"Renamed before indexing", "Freed again", "After the rollback"} <= titles
+        assert not {"Inserted then deleted", "After the flush", "Rolled back"} & titles
+        assert _triggers(conn)[1] == set()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_table_whose_rowids_near_the_top_logs_its_inserts(git_repo: GitRepo, engine: Any) -> None:
+    """Above 2**62 SQLite may pick new rowids at random (below the largest): such a table logs each insert."""
+    _seed(git_repo, 2)
+    sync(git_repo.path, engine=engine)
+    with engine.begin() as conn:
+        _copy_adr(conn, "ADR-0200", "Near the top", rowid=2**63 - 2)
+    with engine.begin() as conn:
+        with deferred_index(conn):
+            temp = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'"))}
+            assert "adrs_fts_log_ai" in temp and "scenarios_fts_log_ai" not in temp
+            _copy_adr(conn, "ADR-0201", "Top rowid")  # 2**63 - 1
+            _copy_adr(conn, "ADR-0202", "Random rowid")  # the largest is taken: SQLite picks one at random
+    with engine.connect() as conn:
+        assert _index(conn) == _what_the_triggers_write(conn)
+        assert len(_index(conn)["adrs"]) == 5

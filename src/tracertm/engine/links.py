@@ -75,15 +75,17 @@ def _requirement_re(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _strings(value: Any) -> Iterator[str]:
+def _collect_strings(value: Any, out: list[str]) -> None:
+    """Every string in ``value`` (nested mappings, lists and tuples), depth first, appended to ``out`` (one call
+    per value, not a generator per level: a contract's fields are a few hundred small values)."""
     if isinstance(value, str):
-        yield value
+        out.append(value)
     elif isinstance(value, Mapping):
         for v in value.values():
-            yield from _strings(v)
+            _collect_strings(v, out)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            yield from _strings(v)
+            _collect_strings(v, out)
 
 
 def _mentions(text: str | None) -> list[str]:
@@ -106,9 +108,11 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
 
     def add(link_type: str, target_kind: str, refs: Iterable[Any]) -> None:
         for ref in refs:
-            # Longer than any identity column: not an id (a runaway requirement_pattern, ADR-<500 digits>).
-            if ref and str(ref) != own and len(str(ref)) <= MAX_REF:
-                out.append(LinkSpec(link_type, target_kind, str(ref)))
+            if ref:
+                text = str(ref)
+                # Longer than any identity column: not an id (a runaway requirement_pattern, ADR-<500 digits>).
+                if text != own and len(text) <= MAX_REF:
+                    out.append(LinkSpec(link_type, target_kind, text))
 
     requirement_re = _requirement_re(options.requirement_pattern)
     if kind == "adr":
@@ -132,8 +136,14 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
             reqs += [m.group(0) for m in requirement_re.finditer(fields.get("description") or "")]
         add(LinkType.COVERS, "requirement", reqs)
     elif kind == "contract":
-        texts = [s for key, value in fields.items() if key != "contract_number" for s in _strings(value)]
-        add(LinkType.IMPLEMENTS, "adr", [a for text in texts for a in _mentions(text)])
+        texts: list[str] = []
+        for key, value in fields.items():
+            if key != "contract_number":
+                _collect_strings(value, texts)
+        # One search over the texts joined by newlines finds what a search of each text finds, in the same order:
+        # a mention (``ADR``, ``-``, digits) cannot contain a newline, and a newline is a word boundary just as
+        # the end of a text is. (The requirement pattern is the user's: it is still searched text by text.)
+        add(LinkType.IMPLEMENTS, "adr", _mentions("\n".join(texts)))
         if requirement_re is not None:
             add(LinkType.COVERS, "requirement", [m.group(0) for t in texts for m in requirement_re.finditer(t)])
     return list(dict.fromkeys(out))

@@ -8,6 +8,13 @@ and indexed when the block ends, by one ``INSERT INTO x_fts ... SELECT ... WHERE
 after deleting the index entries of logged rows that were updated or deleted. The search index then holds exactly
 what the triggers would have put there.
 
+New rows are not logged one by one: SQLite gives a row inserted without a rowid the largest rowid of its table plus
+one, so the rows inserted since the last indexing are those above the largest rowid then (kept, per table, in a TEMP
+table: a savepoint rolled back takes it back too), plus any whose rowid was freed by a delete since, which the
+delete trigger logged. A logging trigger per inserted row cost about as much as the insert itself on a first sync
+(20,000 scenarios: 0.35 s of CPU without it, 0.55-0.7 s with it). A table whose largest rowid is near the top of
+the range (where SQLite picks rowids at random) logs its inserts as before.
+
 Everything happens inside the caller's write transaction: the table's own triggers are dropped at the start and
 created again at the end, before the commit, so no other connection ever sees a table without them (SQLite's DDL is
 transactional; readers see the last committed schema). An error rolls the whole transaction back, the triggers'
@@ -31,15 +38,26 @@ def _pending(document: Document) -> str:
     return f"temp.{document.fts_table}_pending"
 
 
-def _log_triggers(document: Document) -> list[str]:
+# Above this largest rowid SQLite may pick new rowids at random (at 2**63 - 1 it does): inserts are logged instead.
+_RANDOM_ROWIDS_NEAR = 2**62
+
+
+def _mark(document: Document) -> str:
+    return f"temp.{document.fts_table}_mark"
+
+
+def _log_triggers(document: Document, log_inserts: bool) -> list[str]:
     """TEMP triggers (this connection only) that log the rowids whose index entry must be (re)written; ``stale``:
-    the row had an entry that must go first."""
+    the row had an entry that must go first. Inserts are found by rowid (``_mark``) unless ``log_inserts``."""
     # Unqualified inside the triggers (SQLite forbids qualified names there): the TEMP table is found first.
     t, f, pending = document.table, document.fts_table, f"{document.fts_table}_pending"
+    mark = "NULL" if log_inserts else f"(SELECT coalesce(max(rowid), 0) FROM main.{t})"  # NULL: all are logged
     return [
         f"CREATE TEMP TABLE {f}_pending (r INTEGER PRIMARY KEY, stale INTEGER NOT NULL)",
-        f"CREATE TEMP TRIGGER {f}_log_ai AFTER INSERT ON main.{t} BEGIN "
-        f"INSERT OR IGNORE INTO {pending}(r, stale) VALUES (new.rowid, 0); END",
+        f"CREATE TEMP TABLE {f}_mark (m INTEGER)",
+        f"INSERT INTO {_mark(document)}(m) SELECT {mark}",
+        *([f"CREATE TEMP TRIGGER {f}_log_ai AFTER INSERT ON main.{t} BEGIN "
+           f"INSERT OR IGNORE INTO {pending}(r, stale) VALUES (new.rowid, 0); END"] if log_inserts else []),
         f"CREATE TEMP TRIGGER {f}_log_ad AFTER DELETE ON main.{t} BEGIN "
         f"INSERT OR REPLACE INTO {pending}(r, stale) VALUES (old.rowid, 1); END",
         f"CREATE TEMP TRIGGER {f}_log_au AFTER UPDATE OF {', '.join(document.columns)} ON main.{t} BEGIN "
@@ -49,13 +67,21 @@ def _log_triggers(document: Document) -> list[str]:
 
 
 def _index_pending(document: Document) -> list[str]:
-    """Index what was logged, and forget it."""
-    t, f, pending = document.table, document.fts_table, _pending(document)
+    """Index what was logged and the rows inserted since the last time (rowids above the mark), and forget them.
+
+    A row the mark misses has a rowid freed by a delete since the mark was set: the delete logged that rowid (its
+    rows are at most the mark, above the table's largest rowid now), so the row is indexed all the same. The mark
+    is NULL (no row is above it) when inserts are logged. Two inserts, not one with OR: each is a rowid range or
+    lookup, never a scan of the table."""
+    t, f, pending, mark = document.table, document.fts_table, _pending(document), _mark(document)
+    select = f"SELECT {t}.rowid, {t}.{document.title}, {document.sqlite_body(t)} FROM main.{t}"
     return [
         f"DELETE FROM {f} WHERE rowid IN (SELECT r FROM {pending} WHERE stale)",
-        f"INSERT INTO {f}(rowid, title, body) SELECT {t}.rowid, {t}.{document.title}, {document.sqlite_body(t)} "
-        f"FROM main.{t} WHERE {t}.rowid IN (SELECT r FROM {pending})",
+        f"INSERT INTO {f}(rowid, title, body) {select} WHERE {t}.rowid > (SELECT m FROM {mark})",
+        f"INSERT INTO {f}(rowid, title, body) {select} WHERE {t}.rowid IN (SELECT r FROM {pending}) "
+        f"AND NOT coalesce({t}.rowid > (SELECT m FROM {mark}), 0)",
         f"DELETE FROM {pending}",
+        f"UPDATE {mark} SET m = (SELECT coalesce(max(rowid), 0) FROM main.{t}) WHERE m IS NOT NULL",
     ]
 
 
@@ -64,8 +90,9 @@ def _catch_up(document: Document) -> list[str]:
     f, pending = document.fts_table, _pending(document)
     return [
         *_index_pending(document),
-        *(f"DROP TRIGGER temp.{f}_log_{s}" for s in ("ai", "ad", "au")),
+        *(f"DROP TRIGGER IF EXISTS temp.{f}_log_{s}" for s in ("ai", "ad", "au")),
         f"DROP TABLE {pending}",
+        f"DROP TABLE {_mark(document)}",
         *document.sqlite_triggers(),
     ]
 
@@ -102,7 +129,8 @@ def deferred_index(conn: Any, kinds: Iterable[str] | None = None) -> Iterator[De
     for document in documents:
         for suffix in ("ai", "ad", "au"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS main.{document.fts_table}_{suffix}")
-        for statement in _log_triggers(document):
+        top = conn.exec_driver_sql(f"SELECT max(rowid) FROM main.{document.table}").scalar()
+        for statement in _log_triggers(document, log_inserts=(top or 0) >= _RANDOM_ROWIDS_NEAR):
             conn.exec_driver_sql(statement)
     # An error propagates: the caller's transaction rolls back, and the dropped triggers come back with it.
     yield Deferred(conn, documents)

@@ -1,0 +1,69 @@
+"""links.derive of a contract: one search over its joined texts finds exactly what a search of each text found."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from tracertm.engine import links
+from tracertm.parsers.records import ParserOptions
+
+_ADR = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """The walk ``derive`` used before (a generator per level)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def _reference(fields: Mapping[str, Any], options: ParserOptions) -> list[links.LinkSpec]:
+    """Contract links the way ``derive`` found them before: every text searched on its own."""
+    own = str(fields.get("contract_number") or "")
+    texts = [s for key, value in fields.items() if key != "contract_number" for s in _strings(value)]
+    out = []
+    adrs = [f"ADR-{int(m.group(1)):04d}" for t in texts for m in _ADR.finditer(t)]
+    reqs = [m.group(0) for t in texts for m in re.finditer(options.requirement_pattern, t)]
+    for link_type, kind, refs in ((links.LinkType.IMPLEMENTS, "adr", adrs), (links.LinkType.COVERS, "requirement", reqs)):
+        for ref in refs:
+            if ref and ref != own and len(ref) <= links.MAX_REF:
+                out.append(links.LinkSpec(link_type, kind, ref))
+    return list(dict.fromkeys(out))
+
+
+_PIECES = ["ADR", "adr", "ADR-", "-", "7", "12", "0003", " ", "\n", "x", "é", "REQ-", "REQ-9", "_", ".", "ADR-1x", ""]
+
+
+def _text(rng: random.Random) -> str:
+    return "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 6)))
+
+
+def _value(rng: random.Random, depth: int = 0) -> Any:
+    roll = rng.random()
+    if depth > 2 or roll < 0.5:
+        return rng.choice([_text(rng), _text(rng), 3, None, True])
+    if roll < 0.75:
+        return [_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return {f"k{i}": _value(rng, depth + 1) for i in range(rng.randint(0, 4))}
+
+
+def test_contract_links_equal_a_search_of_each_text() -> None:
+    rng = random.Random(18)
+    options = ParserOptions()
+    for _ in range(3000):
+        fields = {"contract_number": rng.choice(["CTR-1", "ADR-0007", "REQ-9"]),
+                  **{f"f{i}": _value(rng) for i in range(rng.randint(0, 5))}}
+        assert links.derive("contract", fields, options) == _reference(fields, options), fields
+
+
+def test_a_mention_never_spans_two_texts() -> None:
+    fields = {"contract_number": "CTR-1", "a": ["see ADR", "-12", "ADR-3", "4 and adr5"], "b": {"c": "ADR-0006"}}
+    assert [s.target_ref for s in links.derive("contract", fields, ParserOptions())] == ["ADR-0003", "ADR-0005", "ADR-0006"]
