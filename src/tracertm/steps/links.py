@@ -127,8 +127,10 @@ def refresh(
             select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
                 features.c.project_id == project_id, features.c.source_path.in_(paths[start : start + _BATCH]))
         )}
+    live: dict[uuid.UUID, _Live] | None = None
     if full or types_changed:
-        targets = _live_scenarios(conn, project_id) | _gone_with_rows(conn, project_id)
+        live = _live_rows(conn, project_id)
+        targets = set(live) | _gone_with_rows(conn, project_id)
     elif changed:
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
@@ -164,7 +166,7 @@ def refresh(
         pre = None if slow else prematched(
             parsed_features.values(), digest(definitions, [t for f in parsed.values() for t in f.parameter_types]))
         stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features,
-                         pre or {})
+                         pre or {}, live)
         write_usage_counts(conn, project_id)
         found = index.built.findings() if index.built is not None else _slow_findings(slow)
         stats.findings = [replace(d, severity="warning") for d in found]
@@ -191,12 +193,18 @@ def _slow_findings(slow: Mapping[str, tuple[StepDefinition, str]]) -> list[Diagn
     return index.findings()
 
 
-def _live_scenarios(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
-    _, _, scenarios, features = _tables()
-    query = select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
-        features.c.project_id == project_id, features.c.deleted_at.is_(None), scenarios.c.deleted_at.is_(None)
-    )
-    return {r.id for r in conn.execute(query)}
+# A live scenario's number, its feature file and the feature's number.
+_Live = tuple[str, "str | None", str]
+
+
+def _live_rows(conn: Any, project_id: uuid.UUID) -> dict[uuid.UUID, _Live]:
+    """Every live scenario of the project (by id) with what ``_uses`` needs of it: one query where re-matching them
+    all would otherwise look each batch up again."""
+    _, _, s, f = _tables()
+    query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
+        f, s.c.feature_id == f.c.id
+    ).where(f.c.project_id == project_id, f.c.deleted_at.is_(None), s.c.deleted_at.is_(None))
+    return {r.id: (r.scenario_number, r.source_path, r.feature_number) for r in conn.execute(query)}
 
 
 _Records = dict[tuple[str, str], tuple[SpecRecord, str]]
@@ -222,31 +230,38 @@ def _gone_with_rows(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
 
 
 def _uses(
-    conn: Any, scenario_ids: list[uuid.UUID], records: _Records, pre: Mapping[tuple[str, str], Matched]
+    conn: Any, scenario_ids: list[uuid.UUID], records: _Records, pre: Mapping[tuple[str, str], Matched],
+    live: Mapping[uuid.UUID, _Live] | None = None,
 ) -> Iterable[tuple[uuid.UUID, str, str | None, list[StepUse] | Matched]]:
     """(id, ref ``FEATURE/SCENARIO``, file, executed steps) of the live scenarios among ``scenario_ids`` (at most
     one batch): the steps from this run's parse of their feature file when there is one (no read back) — or its
-    parse worker's matching of them (``pre``) —, else rebuilt from their rows (deleted scenarios have none)."""
+    parse worker's matching of them (``pre``) —, else rebuilt from their rows (deleted scenarios have none).
+    ``live``: every live scenario of the project, when read already (``_live_rows``)."""
     from tracertm.engine.links import source_ref
 
     _, _, s, f = _tables()
     rest: list[uuid.UUID] = scenario_ids
     if records:
         rest = []
-        query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
-            f, s.c.feature_id == f.c.id
-        ).where(s.c.id.in_(scenario_ids), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
-        for r in conn.execute(query):
-            matched = pre.get((r.source_path, r.scenario_number))
+        if live is None:
+            query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
+                f, s.c.feature_id == f.c.id
+            ).where(s.c.id.in_(scenario_ids), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
+            found_rows: Iterable[tuple[uuid.UUID, str, str | None, str]] = conn.execute(query)
+        else:
+            found_rows = [(i, *live[i]) for i in scenario_ids if i in live]
+        for scenario_id, number, path, feature_number in found_rows:
+            key = (path or "", number)  # no parsed file has the path ""
+            matched = pre.get(key)
             if matched is not None:
-                yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path, matched)
+                yield (scenario_id, source_ref("scenario", number, feature_number), path, matched)
                 continue
-            found = records.get((r.source_path, r.scenario_number))
+            found = records.get(key)
             if found is None:
-                rest.append(r.id)
+                rest.append(scenario_id)
             else:
-                yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
-                       scenario_uses(r.source_path, found[0], _keyword_types(found[1])))
+                yield (scenario_id, source_ref("scenario", number, feature_number), path,
+                       scenario_uses(path or "", found[0], _keyword_types(found[1])))
         if not rest:
             return
     columns = (s.c.id, s.c.scenario_number, s.c.title, s.c.gherkin_text, s.c.background, s.c.given_steps,
@@ -270,7 +285,7 @@ def _uses(
 def _rematch(
     conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: _Lazy, ids: Mapping[str, uuid.UUID],
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
-    pre: Mapping[tuple[str, str], Matched],
+    pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
 ) -> LinkStats:
     """Match the steps of ``targets`` and write the difference: their ``scenario_step_matches`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
@@ -290,7 +305,7 @@ def _rematch(
         wanted: dict[str, list[Row]] = {key: [] for key in scenarios}
         sources: dict[str, tuple[str, str | None]] = {}
         firsts: dict[str, dict[str, int]] = {}  # scenario → definition → line of the first step it alone matched
-        for scenario_id, ref, path, uses in _uses(conn, list(scenarios.values()), records, pre):
+        for scenario_id, ref, path, uses in _uses(conn, list(scenarios.values()), records, pre, live):
             scenario = scenario_id.hex
             sources[scenario] = (ref, path)
             if isinstance(uses, Matched):
