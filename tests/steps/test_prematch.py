@@ -1,6 +1,6 @@
 """Steps matched in the parse workers (tracertm.steps.prematch) give exactly the rows of matching in sync's own
 process, on SQLite and PostgreSQL: a cold sync with enough feature files for the parse pool, with worker matching
-on (two workers, and one process) and off, leaves the same ``scenario_step_matches``, usage counts, step trace links
+on (two workers, and one process; a work tree and a commit) and off, leaves the same ``scenario_step_matches``, usage counts, step trace links
 and warnings; a step file that fails to parse, or a definition too slow to match, falls back to the parent."""
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ def _repo(repo: GitRepo, *, broken: bool = False) -> None:
     repo.commit("corpus")
 
 
-def _cold(repo: GitRepo, url: str, project: str, jobs: int) -> tuple[dict[str, Any], list[str]]:
-    result = sync(repo.path, database_url=url, project=project, jobs=jobs)
+def _cold(repo: GitRepo, url: str, project: str, jobs: int, ref: str | None = None
+          ) -> tuple[dict[str, Any], list[str]]:
+    result = sync(repo.path, database_url=url, project=project, jobs=jobs, ref=ref)
     engine = db.make_engine(url)
     try:
         return _dump(engine, project), sorted(str(w.as_dict()) for w in result.warnings)
@@ -144,3 +145,16 @@ def test_a_slow_definition_in_a_worker_falls_back_to_the_parent(
     assert used == [0]
     monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
     assert pool == _cold(git_repo, database_url, "parent", jobs=1)
+
+
+def test_worker_matching_of_a_commit_equals_matching_in_the_parent(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--ref``: the files are read from git and parsed before the write lock (no eager first sync)."""
+    _repo(git_repo)
+    used = _spy(monkeypatch)
+    pool = _cold(git_repo, database_url, "pool", jobs=2, ref="HEAD")
+    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4]
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    parent = _cold(git_repo, database_url, "parent", jobs=2, ref="HEAD")
+    assert pool == parent, _difference(pool[0], parent[0])
