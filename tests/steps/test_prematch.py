@@ -158,3 +158,31 @@ def test_worker_matching_of_a_commit_equals_matching_in_the_parent(
     monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=2, ref="HEAD")
     assert pool == parent, _difference(pool[0], parent[0])
+
+
+def test_a_failure_while_matching_in_a_worker_is_not_the_files_error(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feature still syncs (no parse error); the parent matches that file itself."""
+    from tracertm.steps import prematch
+
+    _repo(git_repo)
+    used = _spy(monkeypatch)
+    real = prematch.scenario_uses
+
+    def failing(path: str, *args: Any) -> Any:
+        if path.endswith("f007.feature"):
+            raise RuntimeError("a bug")
+        return real(path, *args)
+
+    monkeypatch.setattr(prematch, "scenario_uses", failing)
+    result = sync(git_repo.path, database_url=database_url, project="pool", jobs=1)
+    assert not result.errors
+    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4 - 2]  # all but f007's two scenarios
+    engine = db.make_engine(database_url)
+    try:
+        pool = _dump(engine, "pool")
+    finally:
+        engine.dispose()
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    assert pool == _cold(git_repo, database_url, "parent", jobs=1)[0]

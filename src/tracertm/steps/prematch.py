@@ -111,14 +111,18 @@ class StepMatcher:
         hash_records(result)
         if result.kind != "feature":
             return
-        index, verdicts = self._index()
-        scenarios: dict[str, Scenario] = {}
-        for feature in result.records:
-            types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
-            for child in feature.children:
-                statuses: dict[str, int] = {}
-                rows, firsts = match_uses(scenario_uses(result.path, child, types), index, None, verdicts, statuses)
-                scenarios[child.number] = Scenario(rows, firsts, statuses)
+        try:
+            index, verdicts = self._index()
+            scenarios: dict[str, Scenario] = {}
+            for feature in result.records:
+                types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
+                for child in feature.children:
+                    statuses: dict[str, int] = {}
+                    rows, firsts = match_uses(scenario_uses(result.path, child, types), index, None, verdicts,
+                                              statuses)
+                    scenarios[child.number] = Scenario(rows, firsts, statuses)
+        except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
+            return
         object.__setattr__(result, ATTRIBUTE, Prematched(self.key, scenarios, bool(index.slow)))
 
     def _index(self) -> tuple[Any, dict[tuple[str, str], Verdict]]:
