@@ -623,7 +623,7 @@ def _parse(
 
         done = _parse(snapshot, steps, settings, jobs, start_method, consume)
         rest = _parse(snapshot, [p for p in changed if p not in done], settings, jobs, start_method, consume,
-                      matcher(done) or hash_records)
+                      matcher(done, start_method) or hash_records)
         return {p: done[p] if p in done else rest[p] for p in changed}
     if consume is None:
         from tracertm.engine.apply import prepare_outcome  # rows are prepared as outcomes arrive, while workers parse

@@ -143,9 +143,13 @@ class StepMatcher:
         return cached
 
 
-def matcher(step_outcomes: Mapping[str, Any]) -> StepMatcher | None:
+def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -> StepMatcher | None:
     """The matcher of every step file of a source, from their parse outcomes (``StepParseResult``); None when one
-    failed (its definitions then come from its stored rows: the parent matches)."""
+    failed (its definitions then come from its stored rows: the parent matches).
+
+    When the parse workers will be forked from this process (``start_method``: the pool's, None for the platform's
+    default), the definitions are compiled here first: the workers inherit the compiled index instead of each
+    compiling it again (about 0.6 s of CPU per worker for 2,000 definitions)."""
     from tracertm.steps.records import StepParseResult
 
     files = []
@@ -158,7 +162,15 @@ def matcher(step_outcomes: Mapping[str, Any]) -> StepMatcher | None:
     definitions = tuple(sorted((d for f in files for d in f.definitions),
                                key=lambda d: (d.path, d.line, d.column, d.identity)))
     types = tuple(t for f in files for t in f.parameter_types)
-    return StepMatcher(definitions, types, digest(definitions, types))
+    found = StepMatcher(definitions, types, digest(definitions, types))
+    import multiprocessing
+
+    if (start_method or multiprocessing.get_start_method()) == "fork":
+        try:
+            found._index()
+        except Exception:  # noqa: BLE001 - as in a worker (``__call__``): the parent matches as before
+            pass
+    return found
 
 
 def prematched(results: Iterable[ParseResult], key: str) -> dict[tuple[str, str], Scenario] | None:
