@@ -2,7 +2,8 @@
 
 A sync that parses every step file of its source and some feature files parses the step files first (they are few
 and small), then hands the feature parse a ``StepMatcher`` as its ``prepare`` callable (``engine.parse.parse_one``):
-in each worker process it compiles and indexes the definitions once (cached by their digest), and each parsed
+the definitions are compiled and indexed once per process (cached by their digest; in the sync's own process before
+the workers fork, so that they inherit the index, when the pool forks), and each parsed
 feature file's result carries its scenarios' match rows (``Prematched``) back to the parent, which only writes them
 (``tracertm.steps.links``).
 
