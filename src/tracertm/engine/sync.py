@@ -18,7 +18,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
-from tracertm.engine.parse import Consume, Outcome, default_jobs, hash_records, parse_files
+from tracertm.engine.parse import Consume, Outcome, Prepare, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
 
 if TYPE_CHECKING:
@@ -618,10 +618,18 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
 
 def _parse(
     snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None,
-    consume: Consume | None = None,
+    consume: Consume | None = None, prepare: Prepare = hash_records,
 ) -> dict[str, Outcome]:
     if not changed:
         return {}
+    steps = _steps_first(snapshot, changed)
+    if steps:  # parsed first: the feature parse then matches steps in its workers (tracertm.steps.prematch)
+        from tracertm.steps.prematch import matcher
+
+        done = _parse(snapshot, steps, settings, jobs, start_method, consume)
+        rest = _parse(snapshot, [p for p in changed if p not in done], settings, jobs, start_method, consume,
+                      matcher(done, start_method) or hash_records)
+        return {p: done[p] if p in done else rest[p] for p in changed}
     if consume is None:
         from tracertm.engine.apply import prepare_outcome  # rows are prepared as outcomes arrive, while workers parse
 
@@ -635,7 +643,7 @@ def _parse(
         contents = snapshot.read_limited(changed, limit)
         work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
         # Content hashes (plan compares them) are computed in the parse workers.
-        parsed = parse_files(work, settings.parser, n_jobs, prepare=hash_records, start_method=start_method,
+        parsed = parse_files(work, settings.parser, n_jobs, prepare=prepare, start_method=start_method,
                              consume=consume)
         for p, data in contents.items():
             if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
@@ -651,7 +659,7 @@ def _parse(
     reads: dict[str, tuple[str, int]] = {}
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
     parsed = parse_files(
-        work_paths, settings.parser, n_jobs, prepare=hash_records, reads=reads, start_method=start_method,
+        work_paths, settings.parser, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
         consume=consume,
     )
     mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
@@ -670,6 +678,19 @@ def _parse(
         if current is not None and current != files[p].blob_sha and current == raw:
             files[p] = replace(files[p], blob_sha=raw, size=size)
     return parsed
+
+
+def _steps_first(snapshot: Snapshot, changed: list[str]) -> list[str]:
+    """The step files to parse before the rest of ``changed``: all of the source's, when this parse has them all
+    and features too (a cold or full sync); else none (sync matches in its own process, after the parse)."""
+    files = snapshot.files
+    steps = [p for p in changed if files[p].kind == "step_definition"]
+    if not steps or len(steps) == len(changed) or snapshot.scope is not None:
+        return []
+    if not any(files[p].kind == "feature" for p in changed):
+        return []
+    every = sum(1 for f in files.values() if f.kind == "step_definition" and f.error is None)
+    return steps if every == len(steps) else []
 
 
 def _counts(the_plan: Plan, live_before: dict[str, int], kinds: dict[str, str]) -> dict[str, dict[str, int]]:

@@ -20,7 +20,7 @@ the steps whose rows changed; ``usage_count`` comes from one aggregate afterward
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +32,8 @@ from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
 from tracertm.steps.matchrows import MatchWriter, Row, write_usage_counts
 from tracertm.steps.matching import StepIndex
+from tracertm.steps.prematch import Scenario as Matched
+from tracertm.steps.prematch import Verdict, digest, match_uses, prematched
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
 from tracertm.steps.tracelinks import StepLinkWriter
@@ -105,12 +107,16 @@ def refresh(
     # files this run happened to parse.
     definitions.sort(key=lambda d: (d.path, d.line, d.column, d.identity))
     registries = Registries(t for f in parsed.values() for t in f.parameter_types)
-    compiled: list[Compiled] = []
-    for d in definitions:
-        try:
-            compiled.append(compile_definition(d, registries))
-        except DefinitionError:
-            continue  # reported by the parse/check of its file; it matches nothing
+
+    def compile_all(chosen: Iterable[StepDefinition]) -> list[Compiled]:
+        compiled: list[Compiled] = []
+        for d in chosen:
+            try:
+                compiled.append(compile_definition(d, registries))
+            except DefinitionError:
+                continue  # reported by the parse/check of its file; it matches nothing
+        return compiled
+
     changed = set(changed_definitions)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
@@ -121,8 +127,10 @@ def refresh(
             select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
                 features.c.project_id == project_id, features.c.source_path.in_(paths[start : start + _BATCH]))
         )}
+    live: dict[uuid.UUID, _Live] | None = None
     if full or types_changed:
-        targets = _live_scenarios(conn, project_id) | _gone_with_rows(conn, project_id)
+        live = _live_rows(conn, project_id)
+        targets = set(live) | _gone_with_rows(conn, project_id)
     elif changed:
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
@@ -131,7 +139,7 @@ def refresh(
             targets |= {r.scenario_id for r in conn.execute(
                 select(links.c.scenario_id).where(links.c.step_definition_id.in_(sorted(changed_ids, key=str)))
             )}
-        probe = StepIndex(c for c in compiled if c.definition.identity in changed)
+        probe = StepIndex(compile_all(d for d in definitions if d.identity in changed))
         slow = probe.slow
         if probe.compiled:
             for scenario_id, text in conn.execute(
@@ -144,25 +152,61 @@ def refresh(
     parsed_features = parsed_features or {}
     stats = LinkStats()
     if targets or changed:
-        index = StepIndex(compiled)
-        index.slow.update(slow)
-        stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features)
+        def build() -> StepIndex:
+            index = StepIndex(compile_all(definitions))
+            index.slow.update(slow)
+            return index
+
+        # Compiled only if some scenario is left to match here: when the parse workers matched them all, this
+        # process never compiles a definition (a second or more on a large project).
+        index = _Lazy(build)
+        # The parse workers' matching of this run's features, when they matched against exactly these definitions
+        # and types (tracertm.steps.prematch); not when the probe above found a definition too slow (this index
+        # skips it, theirs did not).
+        pre = None if slow else prematched(
+            parsed_features.values(), digest(definitions, [t for f in parsed.values() for t in f.parameter_types]))
+        stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features,
+                         pre or {}, live)
         write_usage_counts(conn, project_id)
-        stats.findings = [replace(d, severity="warning") for d in index.findings()]
+        found = index.built.findings() if index.built is not None else _slow_findings(slow)
+        stats.findings = [replace(d, severity="warning") for d in found]
     return stats
 
 
-def _live_scenarios(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
-    _, _, scenarios, features = _tables()
-    query = select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
-        features.c.project_id == project_id, features.c.deleted_at.is_(None), scenarios.c.deleted_at.is_(None)
-    )
-    return {r.id for r in conn.execute(query)}
+class _Lazy:
+    """A ``StepIndex`` built on first use (``get``); ``built`` is it, or None while unused."""
+
+    def __init__(self, build: Callable[[], StepIndex]) -> None:
+        self._build = build
+        self.built: StepIndex | None = None
+
+    def get(self) -> StepIndex:
+        if self.built is None:
+            self.built = self._build()
+        return self.built
 
 
-# Per (step text, step type): the rows' (definition id or None, status, argument values) — outlines, Backgrounds and
-# common phrasing repeat texts, so each is turned into rows once.
-_Verdict = tuple[tuple["str | None", str, "tuple[str | None, ...]"], ...]
+def _slow_findings(slow: Mapping[str, tuple[StepDefinition, str]]) -> list[Diagnostic]:
+    """What ``StepIndex.findings`` says of ``slow`` (the index was never built)."""
+    index = StepIndex(())
+    index.slow.update(slow)
+    return index.findings()
+
+
+# A live scenario's number, its feature file and the feature's number.
+_Live = tuple[str, "str | None", str]
+
+
+def _live_rows(conn: Any, project_id: uuid.UUID) -> dict[uuid.UUID, _Live]:
+    """Every live scenario of the project (by id) with what ``_uses`` needs of it: one query where re-matching them
+    all would otherwise look each batch up again."""
+    _, _, s, f = _tables()
+    query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
+        f, s.c.feature_id == f.c.id
+    ).where(f.c.project_id == project_id, f.c.deleted_at.is_(None), s.c.deleted_at.is_(None))
+    return {r.id: (r.scenario_number, r.source_path, r.feature_number) for r in conn.execute(query)}
+
+
 _Records = dict[tuple[str, str], tuple[SpecRecord, str]]
 
 
@@ -186,27 +230,38 @@ def _gone_with_rows(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
 
 
 def _uses(
-    conn: Any, scenario_ids: list[uuid.UUID], records: _Records
-) -> Iterable[tuple[uuid.UUID, str, str | None, list[StepUse]]]:
+    conn: Any, scenario_ids: list[uuid.UUID], records: _Records, pre: Mapping[tuple[str, str], Matched],
+    live: Mapping[uuid.UUID, _Live] | None = None,
+) -> Iterable[tuple[uuid.UUID, str, str | None, list[StepUse] | Matched]]:
     """(id, ref ``FEATURE/SCENARIO``, file, executed steps) of the live scenarios among ``scenario_ids`` (at most
-    one batch): the steps from this run's parse of their feature file when there is one (no read back), else
-    rebuilt from their rows (deleted scenarios have none)."""
+    one batch): the steps from this run's parse of their feature file when there is one (no read back) — or its
+    parse worker's matching of them (``pre``) —, else rebuilt from their rows (deleted scenarios have none).
+    ``live``: every live scenario of the project, when read already (``_live_rows``)."""
     from tracertm.engine.links import source_ref
 
     _, _, s, f = _tables()
     rest: list[uuid.UUID] = scenario_ids
     if records:
         rest = []
-        query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
-            f, s.c.feature_id == f.c.id
-        ).where(s.c.id.in_(scenario_ids), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
-        for r in conn.execute(query):
-            found = records.get((r.source_path, r.scenario_number))
+        if live is None:
+            query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
+                f, s.c.feature_id == f.c.id
+            ).where(s.c.id.in_(scenario_ids), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
+            found_rows: Iterable[tuple[uuid.UUID, str, str | None, str]] = conn.execute(query)
+        else:
+            found_rows = [(i, *live[i]) for i in scenario_ids if i in live]
+        for scenario_id, number, path, feature_number in found_rows:
+            key = (path or "", number)  # no parsed file has the path ""
+            matched = pre.get(key)
+            if matched is not None:
+                yield (scenario_id, source_ref("scenario", number, feature_number), path, matched)
+                continue
+            found = records.get(key)
             if found is None:
-                rest.append(r.id)
+                rest.append(scenario_id)
             else:
-                yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
-                       scenario_uses(r.source_path, found[0], _keyword_types(found[1])))
+                yield (scenario_id, source_ref("scenario", number, feature_number), path,
+                       scenario_uses(path or "", found[0], _keyword_types(found[1])))
         if not rest:
             return
     columns = (s.c.id, s.c.scenario_number, s.c.title, s.c.gherkin_text, s.c.background, s.c.given_steps,
@@ -228,13 +283,15 @@ def _uses(
 
 
 def _rematch(
-    conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: StepIndex, ids: Mapping[str, uuid.UUID],
+    conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: _Lazy, ids: Mapping[str, uuid.UUID],
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
+    pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
 ) -> LinkStats:
     """Match the steps of ``targets`` and write the difference: their ``scenario_step_matches`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
     time (memory stays bounded on a cold sync). Ids are keyed by their hex digits while matching: a ``str`` hashes
-    once, a ``UUID`` in Python code at every dictionary lookup (hundreds of thousands on a cold sync)."""
+    once, a ``UUID`` in Python code at every dictionary lookup (hundreds of thousands on a cold sync). Scenarios in
+    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed."""
     stats = LinkStats(scenarios=len(targets))
     statuses = stats.statuses
     matches = MatchWriter(conn, project_id)
@@ -242,42 +299,29 @@ def _rematch(
         row_id.hex: (row_id, identity, version) for row_id, (identity, version) in versions.items()})
     records = _records(parsed)
     keys = {identity: row_id.hex for identity, row_id in ids.items()}
-    verdicts: dict[tuple[str, str], _Verdict] = {}
+    verdicts: dict[tuple[str, str], Verdict] = {}
     for start in range(0, len(targets), _BATCH):
         scenarios = {scenario_id.hex: scenario_id for scenario_id in targets[start : start + _BATCH]}
         wanted: dict[str, list[Row]] = {key: [] for key in scenarios}
         sources: dict[str, tuple[str, str | None]] = {}
         firsts: dict[str, dict[str, int]] = {}  # scenario → definition → line of the first step it alone matched
-        for scenario_id, ref, path, uses in _uses(conn, list(scenarios.values()), records):
+        for scenario_id, ref, path, uses in _uses(conn, list(scenarios.values()), records, pre, live):
             scenario = scenario_id.hex
             sources[scenario] = (ref, path)
-            rows = wanted[scenario]
-            first_lines: dict[str, int] = {}
-            for position, use in enumerate(uses):
-                verdict = verdicts.get((use.text, use.type))
-                if verdict is None:
-                    verdict = verdicts[(use.text, use.type)] = _verdict(index.lookup(use.text, use.type), keys)
-                for definition, status, values in verdict:
-                    rows.append((definition, position, use.line, use.row_line, use.keyword, use.text, status, values))
-                first, status, _ = verdict[0]
-                statuses[status] = statuses.get(status, 0) + 1
-                if status == "defined" and first is not None:
-                    line = first_lines.get(first)
-                    if line is None or use.line < line:
-                        first_lines[first] = use.line
+            if isinstance(uses, Matched):
+                wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
+                                    for row in uses.rows]
+                first_lines = {keys[identity]: line for identity, line in uses.firsts.items()}
+                for status, count in uses.statuses.items():
+                    statuses[status] = statuses.get(status, 0) + count
+            else:
+                wanted[scenario], first_lines = match_uses(uses, index.get(), keys, verdicts, statuses)
             if first_lines:
                 firsts[scenario] = first_lines
         matches.write(wanted, scenarios)
         step_links.write(scenarios, sources, firsts)
     stats.rows = matches.inserted
     return stats
-
-
-def _verdict(matches: tuple[tuple[StepDefinition, tuple[Any, ...]], ...], keys: Mapping[str, str]) -> _Verdict:
-    if not matches:
-        return ((None, "undefined", ()),)
-    status = "defined" if len(matches) == 1 else "ambiguous"
-    return tuple((keys[d.identity], status, tuple(a.value for a in args)) for d, args in matches)
 
 
 __all__ = ["LinkStats", "ParameterTypeDecl", "definition_from_row", "refresh"]

@@ -135,11 +135,15 @@ class MatchWriter:
         would cost about as much as the insert itself on a cold sync."""
         project = self.project_id.hex
         dumps = json.dumps
+        # Argument lists repeat (outline rows, common values): each distinct one is encoded once.
+        encoded: dict[tuple[str | None, ...], str] = {(): "[]"}
         batch: list[tuple[Any, ...]] = []
         for scenario, rows in new:
             for d, position, line, row_line, keyword, text, status, values in rows:
-                batch.append((project, scenario, d, position, line, row_line, keyword, text, status,
-                              dumps(list(values)) if values else "[]"))
+                arguments = encoded.get(values)
+                if arguments is None:
+                    arguments = encoded[values] = dumps(list(values))
+                batch.append((project, scenario, d, position, line, row_line, keyword, text, status, arguments))
             if len(batch) >= _BATCH:
                 self.conn.exec_driver_sql(sql, batch)
                 self.inserted += len(batch)

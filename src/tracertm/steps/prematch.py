@@ -1,0 +1,192 @@
+"""Matching scenario steps in the parse workers, while the features parse, instead of in sync's own process after.
+
+A sync that parses every step file of its source and some feature files parses the step files first (they are few
+and small), then hands the feature parse a ``StepMatcher`` as its ``prepare`` callable (``engine.parse.parse_one``):
+the definitions are compiled and indexed once per process (cached by their digest; in the sync's own process before
+the workers fork, so that they inherit the index, when the pool forks), and each parsed
+feature file's result carries its scenarios' match rows (``Prematched``) back to the parent, which only writes them
+(``tracertm.steps.links``).
+
+The parent uses a file's rows only when the definitions and parameter types it would match against itself have the
+same digest as the worker's, and no worker found a definition too slow to match (a definition skipped for that in one
+process is not skipped in the other, so the outcome could depend on the order files were parsed in); otherwise it
+matches as before. Rows are the same either way: both sides run ``match_uses`` over the same index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from tracertm.parsers.records import ParseResult
+from tracertm.steps.model import ParameterTypeDecl, StepDefinition
+from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
+
+# Per (step text, step type): the rows' (definition key or None, status, argument values) — outlines, Backgrounds and
+# common phrasing repeat texts, so each is turned into rows once. A key is the definition row's id (hex digits) in
+# the parent and the definition's identity in a worker (the rows do not exist yet there).
+Verdict = tuple[tuple["str | None", str, "tuple[str | None, ...]"], ...]
+# (definition key, position, line, row line, keyword, text, status, argument values): matchrows.Row.
+Row = tuple["str | None", int, int, "int | None", str, str, str, "tuple[str | None, ...]"]
+# The attribute of a feature's ``ParseResult`` that carries its ``Prematched`` (a frozen dataclass has a __dict__:
+# set with object.__setattr__, pickled with the result).
+ATTRIBUTE = "step_matches"
+
+
+class Scenario(NamedTuple):
+    """One scenario's matching: its rows (definition keys are identities), the line of the first step each
+    definition alone matched, and how many steps got each verdict."""
+
+    rows: list[Row]
+    firsts: dict[str, int]
+    statuses: dict[str, int]
+
+
+class Prematched(NamedTuple):
+    """A feature file's matching, done in a parse worker: per scenario number (the last of a duplicated number
+    wins, as in ``links._records``), and the digest of the definitions it was matched against. ``slow``: a
+    definition ran over its time budget in that worker (see the module docstring)."""
+
+    digest: str
+    scenarios: dict[str, Scenario]
+    slow: bool
+
+
+def digest(definitions: Iterable[StepDefinition], types: Iterable[ParameterTypeDecl]) -> str:
+    """What decides every verdict: the definitions in index order and the declared parameter types in order."""
+    return hashlib.sha256(repr((tuple(definitions), tuple(types))).encode()).hexdigest()
+
+
+def verdict(matches: tuple[tuple[StepDefinition, tuple[Any, ...]], ...], keys: Mapping[str, str] | None) -> Verdict:
+    """The rows' (definition key, status, values) of one step's matches; ``keys`` maps identities to keys (None:
+    the identity is the key)."""
+    if not matches:
+        return ((None, "undefined", ()),)
+    status = "defined" if len(matches) == 1 else "ambiguous"
+    if keys is None:
+        return tuple((d.identity, status, tuple(a.value for a in args)) for d, args in matches)
+    return tuple((keys[d.identity], status, tuple(a.value for a in args)) for d, args in matches)
+
+
+def match_uses(
+    uses: list[StepUse], index: Any, keys: Mapping[str, str] | None, verdicts: dict[tuple[str, str], Verdict],
+    statuses: dict[str, int],
+) -> tuple[list[Row], dict[str, int]]:
+    """One scenario's rows and the line of the first step each definition alone matched; counts verdicts into
+    ``statuses``. ``verdicts`` caches per (text, type) across scenarios."""
+    rows: list[Row] = []
+    first_lines: dict[str, int] = {}
+    for position, use in enumerate(uses):
+        found = verdicts.get((use.text, use.type))
+        if found is None:
+            found = verdicts[(use.text, use.type)] = verdict(index.lookup(use.text, use.type), keys)
+        for definition, status, values in found:
+            rows.append((definition, position, use.line, use.row_line, use.keyword, use.text, status, values))
+        first, status, _ = found[0]
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "defined" and first is not None:
+            line = first_lines.get(first)
+            if line is None or use.line < line:
+                first_lines[first] = use.line
+    return rows, first_lines
+
+
+# The index of the last matcher used in this (worker) process: compiled once, not once per chunk of files.
+_CACHE: dict[str, tuple[Any, dict[tuple[str, str], Verdict]]] = {}
+
+
+@dataclass(frozen=True)
+class StepMatcher:
+    """The ``prepare`` of a feature parse that matches steps (see the module docstring): picklable — plain
+    definitions and parameter types; compiled in the process that runs it."""
+
+    definitions: tuple[StepDefinition, ...]
+    types: tuple[ParameterTypeDecl, ...]
+    key: str
+
+    def __call__(self, result: ParseResult) -> None:
+        from tracertm.engine.parse import hash_records
+
+        hash_records(result)
+        if result.kind != "feature":
+            return
+        try:
+            index, verdicts = self._index()
+            scenarios: dict[str, Scenario] = {}
+            for feature in result.records:
+                types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
+                for child in feature.children:
+                    statuses: dict[str, int] = {}
+                    rows, firsts = match_uses(scenario_uses(result.path, child, types), index, None, verdicts,
+                                              statuses)
+                    scenarios[child.number] = Scenario(rows, firsts, statuses)
+        except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
+            return
+        object.__setattr__(result, ATTRIBUTE, Prematched(self.key, scenarios, bool(index.slow)))
+
+    def _index(self) -> tuple[Any, dict[tuple[str, str], Verdict]]:
+        cached = _CACHE.get(self.key)
+        if cached is None:
+            from tracertm.steps.expressions import DefinitionError, Registries, compile_definition
+            from tracertm.steps.matching import StepIndex
+
+            registries = Registries(self.types)
+            compiled = []
+            for d in self.definitions:
+                try:
+                    compiled.append(compile_definition(d, registries))
+                except DefinitionError:
+                    continue  # as links.refresh: it matches nothing
+            _CACHE.clear()
+            cached = _CACHE[self.key] = (StepIndex(compiled), {})
+        return cached
+
+
+def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -> StepMatcher | None:
+    """The matcher of every step file of a source, from their parse outcomes (``StepParseResult``); None when one
+    failed (its definitions then come from its stored rows: the parent matches).
+
+    When the parse workers will be forked from this process (``start_method``: the pool's, None for the platform's
+    default), the definitions are compiled here first: the workers inherit the compiled index instead of each
+    compiling it again (about 0.6 s of CPU per worker for 2,000 definitions)."""
+    from tracertm.steps.records import StepParseResult
+
+    files = []
+    for path in sorted(step_outcomes):
+        outcome = step_outcomes[path]
+        if not isinstance(outcome, StepParseResult) or outcome.step_file is None:
+            return None
+        files.append(outcome.step_file)
+    # In the order links.refresh sorts them, and its parameter types in file order.
+    definitions = tuple(sorted((d for f in files for d in f.definitions),
+                               key=lambda d: (d.path, d.line, d.column, d.identity)))
+    types = tuple(t for f in files for t in f.parameter_types)
+    found = StepMatcher(definitions, types, digest(definitions, types))
+    import multiprocessing
+
+    if (start_method or multiprocessing.get_start_method()) == "fork":
+        try:
+            found._index()
+        except Exception:  # noqa: BLE001 - as in a worker (``__call__``): the parent matches as before
+            pass
+    return found
+
+
+def prematched(results: Iterable[ParseResult], key: str) -> dict[tuple[str, str], Scenario] | None:
+    """(feature path, scenario number) → its worker matching, of the results matched against ``key``; None when
+    a worker found a definition too slow (the parent matches everything then)."""
+    out: dict[tuple[str, str], Scenario] = {}
+    for result in results:
+        found: Prematched | None = getattr(result, ATTRIBUTE, None)
+        if found is None or found.digest != key:
+            continue
+        if found.slow:
+            return None
+        for number, scenario in found.scenarios.items():
+            out[(result.path, number)] = scenario
+    return out
+
+
+__all__ = ["Prematched", "Scenario", "StepMatcher", "digest", "match_uses", "matcher", "prematched"]

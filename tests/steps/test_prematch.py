@@ -1,0 +1,188 @@
+"""Steps matched in the parse workers (tracertm.steps.prematch) give exactly the rows of matching in sync's own
+process, on SQLite and PostgreSQL: a cold sync with enough feature files for the parse pool, with worker matching
+on (two workers, and one process; a work tree and a commit) and off, leaves the same ``scenario_step_matches``, usage counts, step trace links
+and warnings; a step file that fails to parse, or a definition too slow to match, falls back to the parent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import GitRepo
+from test_match_diff import MORE, MORE_PATH, SHOP, STEPS, STEPS_PATH, STOCK, _difference, _dump
+from tracertm import db
+from tracertm.engine import sync as sync_module
+from tracertm.engine.parse import PARALLEL_THRESHOLD
+from tracertm.engine.sync import sync
+from tracertm.steps import links as links_module
+
+BEHAVE = """\
+from behave import given, when, then, step
+
+@given('a basket of {n:d}')
+def basket(context, n):
+    pass
+
+@when('I weigh it')
+def weigh(context):
+    pass
+
+@step('all is {word}')
+def fine(context, word):
+    pass
+"""
+# Enough feature files for the parse pool (PARALLEL_THRESHOLD), each with an outline, a Background, ambiguous,
+# undefined and keyword-scoped (behave) steps, and repeated texts.
+TEMPLATE = """\
+Feature: Generated {n}
+  Background:
+    Given a shop
+
+  Scenario: weigh {n}
+    Given a basket of {n}
+    When I weigh it
+    Then all is well
+    And I pay {n} euros
+    When the stock holds {n} items
+
+  Scenario Outline: buy {n}
+    When I buy <k> <what>
+    Then I pay <p> euros
+    And a basket of <k>
+
+    Examples:
+      | k | what   | p   |
+      | 1 | pears  | {n} |
+      | 2 | apples | x   |
+"""
+
+
+def _repo(repo: GitRepo, *, broken: bool = False) -> None:
+    repo.write("features/shop.feature", SHOP)
+    repo.write("features/stock.feature", STOCK)
+    for n in range(PARALLEL_THRESHOLD + 10):
+        repo.write(f"features/gen/f{n:03}.feature", TEMPLATE.format(n=n))
+    repo.write(STEPS_PATH, STEPS)
+    # An ambiguity: "the stock holds {int} items" twice (MORE has it too).
+    repo.write(MORE_PATH, MORE + "Then('the stock holds {int} items', function again(n) {});\n")
+    repo.write("features/steps/basket.py", BEHAVE)
+    if broken:
+        repo.write("features/step_definitions/broken.js", "const { Given } = require('@cucumber/cucumber');\n"
+                                                          "Given(`a ${shop}`, function broken() {});\n")
+    repo.commit("corpus")
+
+
+def _cold(repo: GitRepo, url: str, project: str, jobs: int, ref: str | None = None
+          ) -> tuple[dict[str, Any], list[str]]:
+    result = sync(repo.path, database_url=url, project=project, jobs=jobs, ref=ref)
+    engine = db.make_engine(url)
+    try:
+        return _dump(engine, project), sorted(str(w.as_dict()) for w in result.warnings)
+    finally:
+        engine.dispose()
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many scenarios each refresh took from the workers' matching."""
+    used: list[int] = []
+    real = links_module.prematched
+
+    def spy(results: Any, key: str) -> Any:
+        out = real(results, key)
+        used.append(len(out or {}))
+        return out
+
+    monkeypatch.setattr(links_module, "prematched", spy)
+    return used
+
+
+def test_worker_matching_equals_matching_in_the_parent(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _repo(git_repo)
+    used = _spy(monkeypatch)
+    pool = _cold(git_repo, database_url, "pool", jobs=2)
+    alone = _cold(git_repo, database_url, "alone", jobs=1)
+    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4] * 2  # every scenario matched in the workers, both times
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    parent = _cold(git_repo, database_url, "parent", jobs=2)
+    assert used[2:] == [0]
+    statuses = {m[8] for m in parent[0]["matches"]}
+    assert statuses == {"defined", "undefined", "ambiguous"}
+    assert pool == parent, _difference(pool[0], parent[0])
+    assert alone == parent, _difference(alone[0], parent[0])
+
+
+def test_a_broken_step_file_falls_back_to_the_parent(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _repo(git_repo, broken=True)
+    used = _spy(monkeypatch)
+    pool = _cold(git_repo, database_url, "pool", jobs=2)
+    assert used == [0]
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    assert pool == _cold(git_repo, database_url, "parent", jobs=2)
+
+
+def test_a_slow_definition_in_a_worker_falls_back_to_the_parent(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracertm.steps import prematch
+
+    _repo(git_repo)
+    used = _spy(monkeypatch)
+    real = prematch.StepMatcher.__call__
+
+    def slow_too(self: Any, result: Any) -> None:  # as if some definition ran over its budget in this process
+        real(self, result)
+        found = getattr(result, prematch.ATTRIBUTE, None)
+        if found is not None and result.path.endswith("f007.feature"):
+            object.__setattr__(result, prematch.ATTRIBUTE, found._replace(slow=True))
+
+    monkeypatch.setattr(prematch.StepMatcher, "__call__", slow_too)
+    pool = _cold(git_repo, database_url, "pool", jobs=1)
+    assert used == [0]
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    assert pool == _cold(git_repo, database_url, "parent", jobs=1)
+
+
+def test_worker_matching_of_a_commit_equals_matching_in_the_parent(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--ref``: the files are read from git and parsed before the write lock (no eager first sync)."""
+    _repo(git_repo)
+    used = _spy(monkeypatch)
+    pool = _cold(git_repo, database_url, "pool", jobs=2, ref="HEAD")
+    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4]
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    parent = _cold(git_repo, database_url, "parent", jobs=2, ref="HEAD")
+    assert pool == parent, _difference(pool[0], parent[0])
+
+
+def test_a_failure_while_matching_in_a_worker_is_not_the_files_error(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feature still syncs (no parse error); the parent matches that file itself."""
+    from tracertm.steps import prematch
+
+    _repo(git_repo)
+    used = _spy(monkeypatch)
+    real = prematch.scenario_uses
+
+    def failing(path: str, *args: Any) -> Any:
+        if path.endswith("f007.feature"):
+            raise RuntimeError("a bug")
+        return real(path, *args)
+
+    monkeypatch.setattr(prematch, "scenario_uses", failing)
+    result = sync(git_repo.path, database_url=database_url, project="pool", jobs=1)
+    assert not result.errors
+    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4 - 2]  # all but f007's two scenarios
+    engine = db.make_engine(database_url)
+    try:
+        pool = _dump(engine, "pool")
+    finally:
+        engine.dispose()
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    assert pool == _cold(git_repo, database_url, "parent", jobs=1)[0]
