@@ -136,11 +136,15 @@ def test_database_follows_create_edit_save_rename_delete(git_repo: GitRepo, dbx:
     tmp.write_text(adr(1, "Use git, saved atomically"))
     os.replace(tmp, folder / "0001-decision.md")
     wait_for(lambda: dbx.live() == {adr_path(1): "Use git, saved atomically"}, what="atomic save")
+    # The commit is visible before the daemon records the sync in ``history``: wait for that too (a loaded
+    # machine showed the previous record here).
+    assert w.wait_idle(WAIT_S)
     assert w.history[-1].paths == 1  # the swap/lock/temp files were never part of a batch
 
     before = dbx.adrs()["ADR-0001"]
     os.rename(folder / "0001-decision.md", folder / "0001-renamed.md")
     wait_for(lambda: dbx.live() == {"docs/adr/0001-renamed.md": "Use git, saved atomically"}, what="rename")
+    assert w.wait_idle(WAIT_S)
     assert before[0] == adr_path(1) and w.history[-1].counts["moved"] == 1
 
     git_repo.write(adr_path(2), adr(2, "Second"))
