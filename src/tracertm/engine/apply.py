@@ -177,7 +177,7 @@ def write_batch(
     if revisions:
         _insert_revisions(conn, revisions, revision_ops)
     for op in ops:  # written: the texts are memory only now
-        _forget_encoded(op.record)
+        forget_encoded(op.record)
 
 
 def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -432,7 +432,9 @@ def prepare_outcome(path: str, outcome: ParseResult | Exception) -> None:
             encoded_fields(child)
 
 
-def _forget_encoded(record: SpecRecord | None) -> None:
+def forget_encoded(record: SpecRecord | None) -> None:
+    """Drop a record's encoded JSON texts once its row and revision hold them (a reused record encodes again):
+    called by apply and by the backfill's writer, whose parse cache keeps records alive across batches."""
     if record is not None:
         record.__dict__.pop(_ENCODED_KEY, None)
 

@@ -92,8 +92,14 @@ class BatchWriter:
 
     def add(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Collapse one commit's plan into the batch (``ids``: the rows it creates)."""
-        from tracertm.engine.apply import Provenance, build_revision, build_row, encode_fields, json_columns
-        from tracertm.engine.apply import _forget_encoded as forget_encoded  # apply's own "written: drop the texts"
+        from tracertm.engine.apply import (
+            Provenance,
+            build_revision,
+            build_row,
+            encode_fields,
+            forget_encoded,
+            json_columns,
+        )
 
         self.steps += 1
         provenance = Provenance(commit.info)
