@@ -171,6 +171,18 @@ def compile_definition(definition: StepDefinition, registries: Registries) -> Co
     return Compiled(definition, equal, _words(pattern.split(" ")), pattern)
 
 
+def compile_matchable(definitions: Iterable[StepDefinition], registries: Registries) -> list[Compiled]:
+    """The matchers of ``definitions`` that can match something, in order; one that cannot is left out (its parse
+    or check reports it)."""
+    compiled: list[Compiled] = []
+    for definition in definitions:
+        try:
+            compiled.append(compile_definition(definition, registries))
+        except DefinitionError:
+            continue
+    return compiled
+
+
 def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
     return frozenset(t.lower() for t in tokens if t and not any(c in special for c in t))
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
-from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
+from tracertm.steps.expressions import Registries, compile_matchable
 from tracertm.steps.matchrows import MatchWriter, Row, write_usage_counts
 from tracertm.steps.matching import StepIndex
 from tracertm.steps.prematch import Scenario as Matched
@@ -108,15 +108,6 @@ def refresh(
     definitions.sort(key=lambda d: (d.path, d.line, d.column, d.identity))
     registries = Registries(t for f in parsed.values() for t in f.parameter_types)
 
-    def compile_all(chosen: Iterable[StepDefinition]) -> list[Compiled]:
-        compiled: list[Compiled] = []
-        for d in chosen:
-            try:
-                compiled.append(compile_definition(d, registries))
-            except DefinitionError:
-                continue  # reported by the parse/check of its file; it matches nothing
-        return compiled
-
     changed = set(changed_definitions)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
@@ -139,7 +130,7 @@ def refresh(
             targets |= {r.scenario_id for r in conn.execute(
                 select(links.c.scenario_id).where(links.c.step_definition_id.in_(sorted(changed_ids, key=str)))
             )}
-        probe = StepIndex(compile_all(d for d in definitions if d.identity in changed))
+        probe = StepIndex(compile_matchable((d for d in definitions if d.identity in changed), registries))
         slow = probe.slow
         if probe.compiled:
             for scenario_id, text in conn.execute(
@@ -153,7 +144,7 @@ def refresh(
     stats = LinkStats()
     if targets or changed:
         def build() -> StepIndex:
-            index = StepIndex(compile_all(definitions))
+            index = StepIndex(compile_matchable(definitions, registries))
             index.slow.update(slow)
             return index
 
@@ -200,11 +191,17 @@ _Live = tuple[str, "str | None", str]
 def _live_rows(conn: Any, project_id: uuid.UUID) -> dict[uuid.UUID, _Live]:
     """Every live scenario of the project (by id) with what ``_uses`` needs of it: one query where re-matching them
     all would otherwise look each batch up again."""
-    _, _, s, f = _tables()
-    query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
-        f, s.c.feature_id == f.c.id
-    ).where(f.c.project_id == project_id, f.c.deleted_at.is_(None), s.c.deleted_at.is_(None))
+    features = _tables()[3]
+    query = _live_query(features.c.project_id == project_id)
     return {r.id: (r.scenario_number, r.source_path, r.feature_number) for r in conn.execute(query)}
+
+
+def _live_query(where: Any) -> Any:
+    """(id, number, feature file, feature number) of the live scenarios ``where`` selects."""
+    _, _, s, f = _tables()
+    return select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
+        f, s.c.feature_id == f.c.id
+    ).where(where, f.c.deleted_at.is_(None), s.c.deleted_at.is_(None))
 
 
 _Records = dict[tuple[str, str], tuple[SpecRecord, str]]
@@ -244,10 +241,8 @@ def _uses(
     if records:
         rest = []
         if live is None:
-            query = select(s.c.id, s.c.scenario_number, f.c.source_path, f.c.feature_number).join(
-                f, s.c.feature_id == f.c.id
-            ).where(s.c.id.in_(scenario_ids), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
-            found_rows: Iterable[tuple[uuid.UUID, str, str | None, str]] = conn.execute(query)
+            found_rows: Iterable[tuple[uuid.UUID, str, str | None, str]] = conn.execute(
+                _live_query(s.c.id.in_(scenario_ids)))
         else:
             found_rows = [(i, *live[i]) for i in scenario_ids if i in live]
         for scenario_id, number, path, feature_number in found_rows:

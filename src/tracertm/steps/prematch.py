@@ -129,18 +129,12 @@ class StepMatcher:
     def _index(self) -> tuple[Any, dict[tuple[str, str], Verdict]]:
         cached = _CACHE.get(self.key)
         if cached is None:
-            from tracertm.steps.expressions import DefinitionError, Registries, compile_definition
+            from tracertm.steps.expressions import Registries, compile_matchable
             from tracertm.steps.matching import StepIndex
 
-            registries = Registries(self.types)
-            compiled = []
-            for d in self.definitions:
-                try:
-                    compiled.append(compile_definition(d, registries))
-                except DefinitionError:
-                    continue  # as links.refresh: it matches nothing
             _CACHE.clear()
-            cached = _CACHE[self.key] = (StepIndex(compiled), {})
+            index = StepIndex(compile_matchable(self.definitions, Registries(self.types)))
+            cached = _CACHE[self.key] = (index, {})
         return cached
 
 
