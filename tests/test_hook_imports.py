@@ -81,3 +81,16 @@ def test_the_hook_verbs_parse_alone_as_in_the_whole_command_line(argv: list[str]
     # Only the named verb was built.
     choices = alone._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert list(choices) == [argv[0] if argv[0] != "--traceback" else argv[1]]
+
+
+def test_the_hook_command_line_parses_as_argparse_parses_it() -> None:
+    """``check --staged`` (what ``hooks.script`` runs) skips argparse; its values must be argparse's own."""
+    from tracertm.cli import _hook_args, build_parser
+
+    argv = ["check", "--staged"]
+    fast = _hook_args(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv)) == vars(build_parser("check").parse_args(argv))
+    for other in (["check"], ["check", "--staged", "--strict"], ["--traceback", "check", "--staged"],
+                  ["check", "--staged", "."], ["sync"], ["check", "--all", "--staged"]):
+        assert _hook_args(other) is None, other

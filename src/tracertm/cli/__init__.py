@@ -464,7 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
     try:
-        args = build_parser(_verb(argv)).parse_args(argv)
+        args = _hook_args(argv) or build_parser(_verb(argv)).parse_args(argv)
         if _hook_check(args):
             _short_lived.append(True)  # see ``run``
         else:
@@ -497,6 +497,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return EXIT_INTERNAL
+
+
+def _hook_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The pre-commit hook's own command line (``hooks.script``: ``check --staged``, nothing else) parsed without
+    argparse: building the parser costs the hook about 2 ms, and its messages look up translations (``gettext``,
+    ``locale``) for every help text. The values are what ``build_parser().parse_args`` gives (a test compares
+    them); any other command line, even one meaning the same, goes through argparse."""
+    if list(argv) != ["check", "--staged"]:
+        return None
+    return argparse.Namespace(
+        verb="check", path=None, ref=None, staged=True, format="text", strict=False, all_files=False,
+        no_cache=False, jobs=None, results=None, func=_check,
+    )
 
 
 def _hook_check(args: argparse.Namespace) -> bool:
