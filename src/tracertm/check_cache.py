@@ -9,7 +9,8 @@ when loaded. Nothing is decoded per file until a rule needs that file:
   the mode (so the index listing is compared with the cache as two sets of strings, not file by file). A symbolic
   link's key holds its target's blob and ``L`` for the stage, which no listing prints: links are always looked at;
 - ``texts``: the sketch of each, aligned with ``keys`` (:meth:`CheckCache.encode`);
-- the claims index as two aligned columns, identity and path, one row per claimant (:class:`Claims`);
+- the claims index as one column, a row ``kind TAB number TAB path`` per claimant (:class:`Claims`: searched
+  as it is for the few identities a commit touches);
 - ``steps``: the keys of step-definition files (whether the index holds any decides whether steps are checked);
 - ``ignored``: the keys of index entries under the spec folders that are not spec files (the default step globs
   list the whole repository: its code is classified once, not on every commit).
@@ -32,7 +33,7 @@ from tracertm.sketches import RecordSketch, Sketch
 CACHE_NAME = "tracertm-check-cache"
 LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when the cache is written
 _MAGIC = b"TRCK"
-_FORMAT = 5
+_FORMAT = 6
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
 MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 
@@ -48,41 +49,100 @@ def file_key(blob: str, path: str, *, link: bool = False, stage: str = "0") -> s
 
 class Claims:
     """Who claims which identity: ``"kind<TAB>number"`` → paths (root-relative). Kept up to date instead of
-    rebuilt; ``changed`` tells whether any key's claimants differ from what it started with."""
+    rebuilt; ``changed`` tells whether any key's claimants differ from what it started with.
 
-    def __init__(self, owners: dict[str, list[str]] | None = None) -> None:
-        self.owners: dict[str, list[str]] = owners if owners is not None else {}
+    A cache's index is loaded as its rows column (``kind TAB number TAB path``, NUL-separated, as written) and looked
+    up in it by substring search until enough lookups were made to pay for a dict: a commit asks about the few
+    identities of its own files, while the dict of every identity of a large repository costs a hook about 2 ms to
+    build. Changes before that go to an overlay of the keys touched. ``owners`` is the dict (built on first use)."""
+
+    def __init__(self, owners: dict[str, list[str]] | None = None, rows: str = "") -> None:
+        lazy = owners is None and bool(rows)
+        self._owners: dict[str, list[str]] | None = None if lazy else (owners if owners is not None else {})
+        self._rows = f"{_SEP}{rows}{_SEP}" if lazy else ""  # searched for "NUL kind TAB number TAB"
+        self._read = rows  # the rows as loaded: written back as they are when no key's claimants changed
+        self._overlay: dict[str, list[str]] = {}  # key → its claimants now, for the keys changed before the dict
+        self._lookups = 0
         self._before: dict[str, tuple[str, ...]] = {}  # key → its claimants before the first change
 
-    def _touch(self, key: str) -> None:
+    @property
+    def owners(self) -> dict[str, list[str]]:
+        """Every claimed key → its claimants (built from the rows and the overlay on first use)."""
+        if self._owners is None:
+            owners: dict[str, list[str]] = {}
+            for row in _split(self._rows[1:-1]):
+                kind, number, path = row.split("\t", 2)
+                owners.setdefault(f"{kind}\t{number}", []).append(path)
+            for key, paths in self._overlay.items():
+                if paths:
+                    owners[key] = paths
+                else:
+                    owners.pop(key, None)
+            self._owners, self._rows, self._overlay = owners, "", {}
+        return self._owners
+
+    def get(self, key: str) -> list[str] | None:
+        """The claimants of ``key`` (a list this index owns: not to be changed), None when nobody claims it."""
+        if self._owners is not None:
+            return self._owners.get(key)
+        if key in self._overlay:
+            return self._overlay[key] or None
+        self._lookups += 1
+        if self._lookups > 64:  # a big change: the dict pays for itself now
+            return self.owners.get(key)
+        rows, head = self._rows, f"{_SEP}{key}\t"
+        at = rows.find(head)
+        if at < 0:
+            return None
+        paths = []
+        while at >= 0:
+            start = at + len(head)
+            end = rows.index(_SEP, start)
+            paths.append(rows[start:end])
+            at = rows.find(head, end)
+        return paths
+
+    def _set(self, key: str, paths: list[str]) -> None:
+        """``key``'s claimants become ``paths`` (none: the key is dropped)."""
         if key not in self._before:
-            self._before[key] = tuple(self.owners.get(key, ()))
+            before = self.get(key)
+            self._before[key] = tuple(before) if before else ()
+        if self._owners is None:
+            self._overlay[key] = paths
+        elif paths:
+            self._owners[key] = paths
+        else:
+            self._owners.pop(key, None)
 
     @property
     def changed(self) -> bool:
-        return any(tuple(self.owners.get(k, ())) != v for k, v in self._before.items())
+        return any(tuple(self.get(k) or ()) != v for k, v in self._before.items())
 
     def add(self, path: str, sketch: Sketch) -> None:
         for r in sketch.records:
             key = f"{sketch.kind}\t{r.number}"
-            paths = self.owners.get(key)
+            paths = self.get(key)
             if paths is None or path not in paths:
-                self._touch(key)
-                self.owners.setdefault(key, []).append(path)
+                self._set(key, [*(paths or ()), path])
 
     def remove(self, path: str, sketch: Sketch) -> None:
         for r in sketch.records:
             key = f"{sketch.kind}\t{r.number}"
-            paths = self.owners.get(key)
+            paths = self.get(key)
             if paths is not None and path in paths:
-                self._touch(key)
-                paths.remove(path)
-                if not paths:
-                    del self.owners[key]
+                rest = list(paths)
+                rest.remove(path)
+                self._set(key, rest)
 
     def is_adr(self, number: str) -> bool:
         """Whether some file claims ADR ``number``."""
-        return f"adr\t{number}" in self.owners
+        return bool(self.get(f"adr\t{number}"))
+
+    def rows(self) -> str:
+        """The index as the cache stores it: ``kind TAB number TAB path`` per claimant, NUL-separated."""
+        if self._read and not self.changed:
+            return self._read
+        return _SEP.join(f"{k}\t{p}" for k, paths in self.owners.items() for p in paths)
 
 
 class CheckCache:
@@ -97,7 +157,6 @@ class CheckCache:
         self.steps: set[str] = set()
         self.ignored: set[str] = set()
         self.claims = Claims()
-        self._claim_columns: tuple[str, str] = ("", "")  # as read, written back when the claims did not change
         self._key_set: set[str] | None = None
         self._position: dict[str, int] | None = None
         self._lookups = 0
@@ -131,22 +190,15 @@ class CheckCache:
         except (ValueError, EOFError, TypeError):
             return cache
         if not (
-            isinstance(payload, tuple) and len(payload) == 8 and payload[0] == _FORMAT and payload[1] == key
+            isinstance(payload, tuple) and len(payload) == 7 and payload[0] == _FORMAT and payload[1] == key
             and all(isinstance(x, str) for x in payload[2:])
         ):
             return cache
-        keys, texts = _split(payload[2]), _split(payload[3])
-        claim_keys, claim_paths = _split(payload[4]), _split(payload[5])
-        if len(keys) != len(texts) or len(claim_keys) != len(claim_paths):
-            return cache
-        owners = dict(zip(claim_keys, map(list, zip(claim_paths))))
-        if len(owners) != len(claim_keys):  # an identity with several claimants (a duplicate, reported as such)
-            owners = {}
-            for k, p in zip(claim_keys, claim_paths):
-                owners.setdefault(k, []).append(p)
-        cache.keys, cache.texts, cache.steps, cache.ignored = keys, texts, set(_split(payload[6])), set(_split(payload[7]))
-        cache.claims = Claims(owners)
-        cache._claim_columns = (payload[4], payload[5])
+        keys, texts, rows = _split(payload[2]), _split(payload[3]), payload[4]
+        if len(keys) != len(texts) or (rows and rows.count("\t") < 2 * (rows.count(_SEP) + 1)):
+            return cache  # (every claim row holds two tabs at least: kind TAB number TAB path)
+        cache.keys, cache.texts, cache.steps, cache.ignored = keys, texts, set(_split(payload[5])), set(_split(payload[6]))
+        cache.claims = Claims(rows=rows)
         return cache
 
     # ------------------------------------------------------------------------------------------------ lookups
@@ -258,8 +310,6 @@ class CheckCache:
         self.steps = steps
         self._key_set = self._position = None
         self._lookups = 0
-        if claims is not self.claims or claims.changed:
-            self._claim_columns = ("", "")
         self.claims = claims
         self.dirty = True
 
@@ -271,20 +321,17 @@ class CheckCache:
         import marshal
         import zlib
 
-        columns = self._claim_columns
-        if not columns[0] and self.claims.owners:
-            rows = [(k, p) for k, paths in self.claims.owners.items() for p in paths]
-            columns = (_SEP.join(k for k, _ in rows), _SEP.join(p for _, p in rows))
         payload = marshal.dumps(
             (
-                _FORMAT, self.key, _SEP.join(self.keys), _SEP.join(self.texts), *columns,
+                _FORMAT, self.key, _SEP.join(self.keys), _SEP.join(self.texts), self.claims.rows(),
                 _SEP.join(sorted(self.steps)), _SEP.join(sorted(self.ignored)),
             )
         )
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
-            with tmp.open("wb") as fh:
-                fh.write(_MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload)
+            with tmp.open("wb") as fh:  # (two writes: the header and the payload, not a copy of both)
+                fh.write(_MAGIC + zlib.crc32(payload).to_bytes(4, "little"))
+                fh.write(payload)
             os.replace(tmp, self.path)
             for legacy in LEGACY_NAMES:
                 self.path.with_name(legacy).unlink(missing_ok=True)
@@ -293,5 +340,4 @@ class CheckCache:
                 tmp.unlink()
             except OSError:
                 pass
-        self._claim_columns = columns
         self.dirty = False

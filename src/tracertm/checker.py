@@ -661,7 +661,7 @@ def _cross_check(
             keys: Iterable[str] = claims.owners
         else:
             keys = {_key(sketches[p].kind, r.number) for p in changed for r in sketches[p].records}
-        return {k: sorted(claims.owners[k]) for k in keys if len(claims.owners.get(k, ())) > 1}
+        return {k: sorted(paths) for k in keys for paths in (claims.get(k) or (),) if len(paths) > 1}
 
     # Duplicates that involve a changed file; approximate claimants are parsed until every claim is exact.
     duplicates = contested()
