@@ -197,7 +197,8 @@ class CheckCache:
         keys, texts, rows = _split(payload[2]), _split(payload[3]), payload[4]
         if len(keys) != len(texts) or (rows and rows.count("\t") < 2 * (rows.count(_SEP) + 1)):
             return cache  # (every claim row holds two tabs at least: kind TAB number TAB path)
-        cache.keys, cache.texts, cache.steps, cache.ignored = keys, texts, set(_split(payload[5])), set(_split(payload[6]))
+        cache.keys, cache.texts = keys, texts
+        cache.steps, cache.ignored = set(_split(payload[5])), set(_split(payload[6]))
         cache.claims = Claims(rows=rows)
         return cache
 

@@ -6,21 +6,26 @@ Every verb is a thin shell over a library function; heavy modules are imported i
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tracertm import kinds
 from tracertm._version import __version__
-from tracertm.errors import TracertmError, UsageError
+from tracertm.errors import TracertmError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from tracertm.cli.parsing import _common as _common
+    from tracertm.cli.parsing import _Parser as _Parser
 
 EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
-Handler = Callable[[argparse.Namespace], int]
+Handler = Callable[["argparse.Namespace"], int]
 
 # Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
 # ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
@@ -29,55 +34,27 @@ VERB_MODULES: tuple[str, ...] = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line through the common error handler."""
+def _parsing() -> None:
+    """Bind ``argparse``, ``_Parser`` and ``_common`` (``tracertm.cli.parsing``) into this module, for the code that
+    builds parsers here and the verb modules that import them from here (``__getattr__``). Not at import: the
+    pre-commit hook's command line is parsed without argparse (``_hook_args``)."""
+    if "_Parser" not in globals():
+        from tracertm.cli import parsing
 
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
-
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        # argparse makes a formatter for every argument it adds, and without a width the formatter imports shutil
-        # (and with it bz2 and lzma) to ask for the terminal's: 3 ms of a pre-commit hook's start-up.
-        formatter: Callable[..., argparse.HelpFormatter] = self.formatter_class  # every one takes a width
-        return formatter(prog=self.prog, width=_help_width())
+        globals().update(argparse=parsing.argparse, _Parser=parsing._Parser, _common=parsing._common)
 
 
-_width: list[int] = []
-
-
-def _help_width() -> int:
-    """What argparse would use: ``$COLUMNS``, else the terminal's width, else 80; less 2 (shutil's rules)."""
-    if not _width:
-        try:
-            columns = int(os.environ.get("COLUMNS", "0"))
-        except ValueError:
-            columns = 0
-        if columns <= 0:
-            try:
-                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-            except (AttributeError, ValueError, OSError):
-                columns = 0
-        _width.append((columns or 80) - 2)
-    return _width[0]
-
-
-def _common(traceback_only: bool = False) -> _Parser:
-    common = _Parser(add_help=False)
-    common.add_argument(
-        "--traceback", action="store_true", default=argparse.SUPPRESS, help="show the traceback of internal errors"
-    )
-    if not traceback_only:
-        common.add_argument(
-            "--database-url",
-            metavar="URL",
-            help="database to use (default: $TRACERTM_DATABASE_URL, then configuration, then the embedded SQLite file)",
-        )
-    return common
+def __getattr__(name: str) -> Any:
+    if name in ("argparse", "_Parser", "_common"):
+        _parsing()
+        return globals()[name]
+    raise AttributeError(f"module 'tracertm.cli' has no attribute {name!r}")
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``verb`` one of the hook-path verbs (``sync``, ``check``, ``hook``), only that
     verb's sub-parser: building and importing every other verb's costs a pre-commit hook more than its work."""
+    _parsing()
     parser = _Parser(prog="tracertm", description="Git-native spec sync engine.", parents=[_common(True)])
     parser.add_argument("--version", action="version", version=f"tracertm {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
@@ -506,10 +483,13 @@ def _hook_args(argv: Sequence[str]) -> argparse.Namespace | None:
     them); any other command line, even one meaning the same, goes through argparse."""
     if list(argv) != ["check", "--staged"]:
         return None
-    return argparse.Namespace(
+    from types import SimpleNamespace  # (handlers read attributes; a test compares vars() with argparse's)
+
+    fast: Any = SimpleNamespace(
         verb="check", path=None, ref=None, staged=True, format="text", strict=False, all_files=False,
         no_cache=False, jobs=None, results=None, func=_check,
     )
+    return fast  # type: ignore[no-any-return]
 
 
 def _hook_check(args: argparse.Namespace) -> bool:
