@@ -222,6 +222,7 @@ def run(smoke: bool = False, *, runs: int | None = None, keep: Path | None = Non
             "value": len(heavy),
             "unit": "modules",
             "target": "== 0",
+            "detail": f"{len(set(imported))} modules imported in all (python -X importtime, warm cache)",
         },
     ]
 
