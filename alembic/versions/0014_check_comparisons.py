@@ -95,6 +95,12 @@ def _rebuild(table: str, rewrite: Callable[[str], str]) -> None:
     ).all()
     columns = ", ".join(f'"{row[1]}"' for row in bind.exec_driver_sql(f'PRAGMA table_info("{table}")').all())
     (rows,) = bind.exec_driver_sql(f'SELECT count(*) FROM "{table}"').one()
+    (others,) = bind.exec_driver_sql(  # triggers and views would not survive the rebuild: none are expected
+        "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view') AND (tbl_name = ? OR sql LIKE ?)",
+        (table, f"%{table}%"),
+    ).one()
+    if others:
+        raise RuntimeError(f"migration 0014: {table} has triggers or views; nothing was changed")
     old = f"_{table}_0014"
     new_sql = rewrite(sql)
     for name, _sql in indexes:
