@@ -153,3 +153,52 @@ def test_unmatched(name: str) -> None:
     index = _index(("features/cart.feature", CART))
     match = index.match(_case(name, classname="cart.Shopping cart" if "@" in name else None))
     assert (match.scenario, match.rule, match.ambiguous) == (None, None, False)
+
+
+def _reference_junit_row(s: ScenarioRef, name: str) -> str | None | bool:
+    """What ``mapping`` computed per (test, scenario) before the names of a scenario were made once
+    (``_JunitNames``): the reference the cached form must agree with."""
+    from tracertm.results.mapping import _BEHAVE_ROW, _CUCUMBER_ROW, _norm
+
+    title = _norm(s.title)
+    plain = {title} | ({f"{_norm(s.rule)} - {title}"} if s.rule else set())
+    if name in plain:
+        return None
+    behave = _BEHAVE_ROW.match(name)
+    if behave and _norm(behave.group("name")) in plain | {_norm(r.fill(s.title)) for r in s.rows}:
+        row = behave.group("row")
+        return row if any(r.ident == row for r in s.rows) else False
+    cucumber = _CUCUMBER_ROW.match(name)
+    if cucumber:
+        row = cucumber.group("row")
+        examples = next((r.examples_name for r in s.rows if r.ident == row), None)
+        if examples is None:
+            return False
+        bases = set(plain)
+        if examples:
+            bases |= {f"{base} - {_norm(examples)}" for base in plain}
+        return row if _norm(cucumber.group("base")) in bases else False
+    return False
+
+
+def test_junit_names_made_once_per_scenario_agree_with_the_per_test_reading() -> None:
+    from tracertm.results.mapping import _JunitName, _JunitNames, _norm
+
+    scenarios = _refs("features/refunds.feature", RULES) + _refs("features/cart.feature", CART)
+    names = {"", "x", "Full refund", "Refunds within 30 days - Full refund", "Late refunds - Full refund"}
+    for s in scenarios:
+        titles = {s.title, *(r.fill(s.title) for r in s.rows), f"{s.rule} - {s.title}"}
+        for title in titles:
+            names |= {title, f"{title} -- @1.1", f"{title} -- @2.1 big", f"{title} -- @9.9", f"{title} - #1.1",
+                      f"{title} - #2.1: x", f"{title} - #1.2", f"{title} - big - #1.1", f"{title} - big - #2.1",
+                      f"{title} - Examples - #2.2", f"{title}  - #1.1", f"{title} - #3.1"}
+            names |= {f"{title} - {r.examples_name} - #{r.ident}" for r in s.rows}
+    outcomes = []
+    for name in sorted(names):
+        parsed = _JunitName(_norm(name))
+        for s in scenarios:
+            outcome = _JunitNames(s).row(parsed)
+            assert outcome == _reference_junit_row(s, _norm(name)), (name, s.title)
+            outcomes.append(outcome)
+    assert len(outcomes) > 500  # and every kind of answer was compared:
+    assert None in outcomes and False in outcomes and any(isinstance(o, str) for o in outcomes)

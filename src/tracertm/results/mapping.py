@@ -65,6 +65,7 @@ class ScenarioIndex:
         self._by_feature_name: dict[str, list[ScenarioRef]] = defaultdict(list)
         self._by_pytest: dict[str, list[ScenarioRef]] = defaultdict(list)
         self._classnames: dict[str | None, list[list[ScenarioRef]]] = {}  # by the classname as reported
+        self._junit_names: dict[int, _JunitNames] = {}  # by id() of a scenario of self.scenarios, made when asked
         for s in self.scenarios:
             self._by_number[s.number].append(s)
             if s.path:
@@ -151,12 +152,17 @@ class ScenarioIndex:
                         if c in self._by_feature_name]
             self._classnames[case.classname] = features
         found: list[tuple[ScenarioRef, str | None]] = []
-        for scenarios in features:
-            for s in scenarios:
-                row = _junit_row(s, name)
-                if row is None or isinstance(row, str):
-                    found.append((s, row))
         if features:
+            parsed = _JunitName(name)  # the name's row forms, read once for all the feature's scenarios
+            names = self._junit_names
+            for scenarios in features:
+                for s in scenarios:
+                    known = names.get(id(s))
+                    if known is None:
+                        known = names[id(s)] = _JunitNames(s)
+                    row = known.row(parsed)
+                    if row is None or isinstance(row, str):
+                        found.append((s, row))
             return found
         if name.startswith("test_"):  # pytest-bdd: test_<scenario name>[<row values>], "_1" for a repeated name
             base, bracket, rest = name.partition("[")
@@ -206,24 +212,59 @@ def _params_row(scenario: ScenarioRef, params: str | None) -> str | None:
     return rows[0].ident if len(rows) == 1 else None
 
 
-def _junit_row(s: ScenarioRef, name: str) -> str | None | bool:
-    """The row a JUnit test name denotes for scenario ``s`` (None: the scenario itself), or False: not ``s``."""
-    title = _norm(s.title)
-    plain = {title} | ({f"{_norm(s.rule)} - {title}"} if s.rule else set())
-    if name in plain:
-        return None
-    behave = _BEHAVE_ROW.match(name)
-    if behave and _norm(behave.group("name")) in plain | {_norm(r.fill(s.title)) for r in s.rows}:
-        row = behave.group("row")
-        return row if any(r.ident == row for r in s.rows) else False
-    cucumber = _CUCUMBER_ROW.match(name)
-    if cucumber:
-        row = cucumber.group("row")
-        examples = next((r.examples_name for r in s.rows if r.ident == row), None)
-        if examples is None:
+class _JunitName:
+    """A JUnit test name, normalized, and what it reads as under behave's and Cucumber's row naming (None: not
+    that form): (the name before the row, the row ident)."""
+
+    __slots__ = ("behave", "cucumber", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        behave = _BEHAVE_ROW.match(name)
+        self.behave = (_norm(behave.group("name")), behave.group("row")) if behave else None
+        cucumber = _CUCUMBER_ROW.match(name)
+        self.cucumber = (_norm(cucumber.group("base")), cucumber.group("row")) if cucumber else None
+
+
+class _JunitNames:
+    """The names a JUnit runner can give scenario ``s``, made once per scenario (not once per test that may name
+    it): its plain names (title, ``<rule> - <title>``), the titles of its rows filled in (behave; made on first
+    use), and each row ident's examples name (the first row of that ident, as a scan of ``s.rows`` finds it)."""
+
+    __slots__ = ("_filled", "examples", "plain", "scenario")
+
+    def __init__(self, s: ScenarioRef) -> None:
+        title = _norm(s.title)
+        self.scenario = s
+        self.plain = frozenset({title} | ({f"{_norm(s.rule)} - {title}"} if s.rule else set()))
+        self.examples: dict[str, str] = {}
+        for r in s.rows:
+            self.examples.setdefault(r.ident, r.examples_name)
+        self._filled: frozenset[str] | None = None
+
+    def filled(self) -> frozenset[str]:
+        """The plain names and the title as each row fills it in (behave names rows so)."""
+        if self._filled is None:
+            s = self.scenario
+            self._filled = self.plain | {_norm(r.fill(s.title)) for r in s.rows}
+        return self._filled
+
+    def row(self, parsed: _JunitName) -> str | None | bool:
+        """The row the name denotes for this scenario (None: the scenario itself), or False: not this scenario."""
+        if parsed.name in self.plain:
+            return None
+        if parsed.behave is not None and parsed.behave[0] in self.filled():
+            row = parsed.behave[1]
+            return row if row in self.examples else False
+        if parsed.cucumber is not None:
+            base, row = parsed.cucumber
+            examples = self.examples.get(row)
+            if examples is None:
+                return False
+            if base in self.plain:
+                return row
+            if examples:
+                named = _norm(examples)
+                return row if any(base == f"{plain} - {named}" for plain in self.plain) else False
             return False
-        bases = set(plain)
-        if examples:
-            bases |= {f"{base} - {_norm(examples)}" for base in plain}
-        return row if _norm(cucumber.group("base")) in bases else False
-    return False
+        return False
