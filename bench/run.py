@@ -272,10 +272,7 @@ def parse_floor(root: Path, jobs: int, timing: Timing) -> int:
     def run() -> list[Any]:
         if jobs <= 1 or len(work) < sync_parse.PARALLEL_THRESHOLD:
             return _floor_chunk(work, settings.parser)
-        stream = getattr(sync_parse, "STREAM_CHUNK", None)
-        if stream is not None:  # the same chunks as the sync's, which consumes each as it comes
-            chunks = sync_parse.chunks(work, jobs, stream)
-        elif hasattr(sync_parse, "chunks"):
+        if hasattr(sync_parse, "chunks"):
             chunks = sync_parse.chunks(work, jobs)  # the same scheduling as the sync
         else:  # an older tracertm (before/after comparisons): its contiguous chunks
             size = max(16, len(work) // (jobs * 4))
