@@ -29,6 +29,7 @@ from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.bulk import JSON_SUFFIX
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
+from tracertm.engine.ids import new_id
 
 TABLES: dict[str, Table] = {kind: kinds.table(kind) for kind in kinds.RECORD_KINDS}
 REVISIONS = Base.metadata.tables["spec_revisions"]
@@ -137,7 +138,7 @@ def write_batch(
         # Every field is JSON-encoded once: the texts feed both the JSON columns and the revision snapshot.
         encoded = encoded_fields(op.record) if text_json and op.record is not None else None
         if op.action == "created":
-            row_id = uuid.uuid4()
+            row_id = new_id()
             if kind == "feature":
                 feature_ids[op.number] = row_id
             row = build_row(kind, op, project_id, provenance, feature_ids) | {"id": row_id, "version": 1}
@@ -320,7 +321,7 @@ def build_revision(
     commit = provenance.commit
     author = commit.author_of(op.path) if commit else None
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "project_id": project_id,
         "entity_type": kind,
         "entity_id": entity_id,
@@ -580,7 +581,7 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
             "deleted_at": None,
         }
         if fop.existing is None:
-            inserts.append(values | {"id": uuid.uuid4(), "project_id": project_id, "path": fop.path})
+            inserts.append(values | {"id": new_id(), "project_id": project_id, "path": fop.path})
             insert_ops.append(fop)
         else:
             updates.append(values | {"_id": fop.existing.id})

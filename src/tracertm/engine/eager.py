@@ -68,8 +68,9 @@ class EagerWriter:
         self.ids: dict[Key, uuid.UUID] = {}
         # Each record's outgoing links (``links.derive``: pure), derived here rather than after the parse.
         self.links: dict[Key, list[LinkSpec]] = {}
-        # New links to a record kind whose target was not written yet when their source was: inserted at the end.
-        self._unresolved: list[tuple[Source, LinkSpec]] = []
+        # New links to a record whose target was not written yet when their source was, by target key: inserted
+        # by the flush that writes the target (while the workers still parse), the rest (dangling) at the end.
+        self._waiting: dict[Key, list[tuple[Source, LinkSpec]]] = defaultdict(list)
         # The dangling links of the kept rows (``links.maintain``'s findings), set by ``finish``.
         self.findings: list[Diagnostic] = []
         # Why the eager rows cannot stand (None while they can); said in ``finish``'s fallback, for tests.
@@ -127,6 +128,7 @@ class EagerWriter:
         """The new links of ``ops`` (just written): what ``links.maintain`` writes for a project's first records.
         A link whose target is a record not written yet waits for ``finish``."""
         rows: list[dict[str, Any]] = []
+        waiting = self._waiting
         for op in ops:
             key = (op.kind, op.parent or "", op.number)
             source = self._source(op)
@@ -135,11 +137,20 @@ class EagerWriter:
                 if spec.target_kind not in TARGET_MODELS:  # a requirement: never a row of its own
                     rows.append(link_row(self._project_id, source, spec, None))
                     continue
-                target = self.ids.get((spec.target_kind, "", spec.target_ref))
+                target_key = (spec.target_kind, "", spec.target_ref)
+                target = self.ids.get(target_key)
                 if target is None:
-                    self._unresolved.append((source, spec))
+                    waiting[target_key].append((source, spec))
                 else:
                     rows.append(link_row(self._project_id, source, spec, (target, 1)))
+        # Links that waited for a record of this flush: their target exists now (the same row ``finish`` would
+        # insert for them, earlier, while the workers still parse).
+        if waiting:
+            for op in ops:
+                if op.kind in TARGET_MODELS and not op.parent:
+                    target_key = (op.kind, "", op.number)
+                    for source, spec in waiting.pop(target_key, ()):
+                        rows.append(link_row(self._project_id, source, spec, (self.ids[target_key], 1)))
         insert_links(self._conn, rows)
 
     def _source(self, op: Operation) -> Source:
@@ -173,13 +184,21 @@ class EagerWriter:
         """Every record is written now: the links that waited for their target, and the dangling ones (in plan
         order, as ``links.maintain`` reports them)."""
         rows = []
-        for source, spec in self._unresolved:
-            target = self.ids.get((spec.target_kind, "", spec.target_ref))
-            rows.append(link_row(self._project_id, source, spec, (target, 1) if target is not None else None))
+        dangling: set[uuid.UUID] = set()  # the sources of a link still waiting: its target was never written
+        for target_key, sources in self._waiting.items():
+            target = self.ids.get(target_key)  # None (each flush took the links whose target it wrote)
+            for source, spec in sources:
+                rows.append(link_row(self._project_id, source, spec, (target, 1) if target is not None else None))
+                if target is None:
+                    dangling.add(source.id)
         insert_links(self._conn, rows)
-        self._unresolved = []
+        self._waiting = defaultdict(list)
+        if not dangling:
+            return
         for op in plan.operations:
             key = (op.kind, op.parent or "", op.number)
+            if self.ids[key] not in dangling:
+                continue
             for spec in self.links[key]:
                 if spec.target_kind in TARGET_MODELS and (spec.target_kind, "", spec.target_ref) not in self.ids:
                     self.findings.append(dangling_of(self._source(op), spec))

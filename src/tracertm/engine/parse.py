@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
 from tracertm.errors import ParseError
@@ -26,6 +27,11 @@ Outcome = ParseResult | ParseError
 Consume = Callable[[str, Outcome], None]
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
+# Files per chunk when the parent consumes each chunk as it arrives (``parse(consume=...)``). The parent's share of
+# the work on a chunk (building and writing its rows) can only start when the chunk is parsed, so whatever it does
+# for the last chunks runs after the workers are done, alone: with ``jobs * 4`` chunks a cold sync of 6,000 files
+# left the rows of the last two (1,500 files) to write after the parse. Small chunks leave little.
+STREAM_CHUNK = 64
 
 
 def parse_one(
@@ -74,11 +80,14 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def chunks(work: list[Any], jobs: int) -> list[list[Any]]:
+def chunks(work: list[Any], jobs: int, size: int | None = None) -> list[list[Any]]:
     """Split sorted work into ``jobs * 4`` chunks by stride, not by range: each chunk gets the same mix of kinds and
     folders (a Gherkin file costs several times a YAML one), so the workers finish together instead of one of
-    them parsing the last run of features alone."""
+    them parsing the last run of features alone. ``size``: more chunks, of about that many files each (see
+    ``STREAM_CHUNK``)."""
     n = max(1, min(jobs * 4, len(work) // 16))
+    if size is not None:
+        n = max(n, len(work) // size)
     return [work[i::n] for i in range(n)]
 
 
@@ -136,7 +145,12 @@ class ParsePool:
             from concurrent.futures import as_completed
 
             executor = self._start()
-            futures = [executor.submit(_parse_chunk, part, options, prepare) for part in chunks(work, self.jobs)]
+            # Small chunks when a consumer takes each as it comes, unless ``prepare`` is an object with state
+            # (the steps' matcher): it travels pickled with every chunk.
+            size = STREAM_CHUNK if consume is not None and (prepare is None or isinstance(prepare, FunctionType)) \
+                else None
+            futures = [executor.submit(_parse_chunk, part, options, prepare)
+                       for part in chunks(work, self.jobs, size)]
             results = []
             try:
                 for future in as_completed(futures):  # in the order the workers finish: consume while they parse

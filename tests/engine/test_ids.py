@@ -1,0 +1,43 @@
+"""Row ids that ascend (engine.ids): valid UUIDs of version 7, unique, each greater than the one before."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+
+from tracertm.engine import ids
+
+
+def test_ids_ascend_and_are_version_7() -> None:
+    made = [ids.new_id() for _ in range(20_000)]
+    assert made == sorted(made) and len(set(made)) == len(made)
+    assert made == sorted(made, key=lambda u: u.hex)  # as stored on SQLite (CHAR(32) hex) too
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in made)
+    now_ms = time.time_ns() // 1_000_000
+    assert abs((made[-1].int >> 80) - now_ms) < 60_000  # the leading 48 bits are the time in milliseconds
+
+
+def test_ids_ascend_when_the_clock_steps_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = ids.new_id()
+    monkeypatch.setattr(ids.time, "time_ns", lambda: 0)  # the clock went back to 1970
+    later = [ids.new_id() for _ in range(100)]
+    assert [first, *later] == sorted([first, *later]) and len(set(later)) == 100
+
+
+def test_ids_from_threads_are_unique() -> None:
+    out: list[list[uuid.UUID]] = [[] for _ in range(4)]
+
+    def make(i: int) -> None:
+        out[i].extend(ids.new_id() for _ in range(5_000))
+
+    threads = [threading.Thread(target=make, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [u for part in out for u in part]
+    assert len(set(every)) == len(every)
+    assert all(part == sorted(part) for part in out)
