@@ -27,10 +27,7 @@ def _python(code: str) -> list[str]:
 
 def test_output_and_errors_both_large_never_deadlock(impl: str) -> None:
     # Far more than a pipe holds on each stream, interleaved: reading one to its end first would hang.
-    code = (
-        "import sys\nfor i in range(2000):\n"
-        " sys.stdout.write('o' * 500 + '\\n'); sys.stderr.write('e' * 500 + '\\n')\n"
-    )
+    code = "import sys\nfor i in range(2000):\n sys.stdout.write('o' * 500 + '\\n'); sys.stderr.write('e' * 500 + '\\n')\n"
     child = spawn(_python(code), dict(os.environ))
     out, err = child.communicate()
     assert out == (b"o" * 500 + b"\n") * 2000 and err == (b"e" * 500 + b"\n") * 2000

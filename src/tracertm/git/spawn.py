@@ -65,9 +65,6 @@ def spawn(argv: list[str], env: dict[str, str], *, stdin: bool = False, pipes: b
 
 
 class _Spawned(Child):
-    """A child started by ``os.posix_spawnp``: the program is looked up on this process's ``PATH`` (git's
-    environment is this one's less git's own variables, ``tracertm.git.git_env``: the same ``PATH``)."""
-
     def __init__(self, pid: int, out: int, err: int | None, stdin: int | None, pipes: bool) -> None:
         self.pid = pid
         self.returncode = None
@@ -77,10 +74,7 @@ class _Spawned(Child):
         self.stdin = open(stdin, "wb") if stdin is not None else None  # noqa: SIM115 - closed by close_pipes
 
     @classmethod
-    def start(
-        cls, argv: list[str], env: dict[str, str], *, stdin: bool, pipes: bool, stderr: Stderr
-    ) -> _Spawned | None:
-        """The started child; None when one of this process's standard descriptors is closed."""
+    def start(cls, argv: list[str], env: dict[str, str], *, stdin: bool, pipes: bool, stderr: Stderr) -> _Spawned | None:
         ours: list[int] = []  # this side of each pipe, closed if the start fails
         theirs: list[int] = []  # the child's side, closed here once it has them
         try:
