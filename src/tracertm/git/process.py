@@ -5,11 +5,11 @@ that mean what they say (``pathspecs``), and the long-lived ``git cat-file --bat
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from tracertm.errors import GitError
-from tracertm.git.spawn import Child, spawn
 
 # Variables git exports to hooks. Left in the environment they would point our git calls at the hook's repository
 # or index whatever folder we work in; ``git_env`` keeps the index only when it belongs to the repository at hand.
@@ -36,8 +36,6 @@ def git_env(root: Path | None = None) -> dict[str, str]:
 
 def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
     """Run ``git -C root args...`` and return stdout; failures become ``GitError`` with git's own message."""
-    import subprocess  # (the hook paths start git through tracertm.git.spawn)
-
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), *args],
@@ -62,7 +60,12 @@ class Pending:
         self._root = root
         self._args = args
         try:
-            self._proc: Child = spawn(["git", "-C", str(root), *args], git_env(root))
+            self._proc: subprocess.Popen[bytes] = subprocess.Popen(
+                ["git", "-C", str(root), *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git_env(root),
+            )
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git") from None
 
@@ -76,7 +79,7 @@ class Pending:
     def close(self) -> None:
         if self._proc.returncode is None:
             self._proc.kill()
-            self._proc.communicate()  # (reaps it, closes the pipes)
+            self._proc.communicate()
 
 
 def start(root: Path, *args: str) -> Pending:
@@ -97,9 +100,6 @@ def pathspecs(prefixes: tuple[str, ...]) -> list[str]:
 
 # How long a git process may take to exit once told to (stdin closed, or killed) before we stop waiting.
 EXIT_TIMEOUT_S = 5.0
-# A request to ``git cat-file --batch`` this small is written without a helper thread: POSIX guarantees a pipe
-# holds PIPE_BUF (at least 512 bytes; 4,096 on Linux, whose pipes hold 64 KiB) — 512 is about ten blob ids.
-SMALL_REQUEST = 512
 
 
 class BlobReader:
@@ -113,21 +113,24 @@ class BlobReader:
 
     def __init__(self, root: Path) -> None:
         self._root = root
-        self._proc: Child | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._broken: str | None = None
 
     @property
     def broken(self) -> bool:
         return self._broken is not None
 
-    def _start(self) -> Child:
+    def _start(self) -> subprocess.Popen[bytes]:
         if self._broken is not None:
             raise GitError(f"git cat-file in {self._root} failed earlier ({self._broken}); start a new reader")
         if self._proc is None:
             try:
-                self._proc = spawn(
-                    ["git", "-C", str(self._root), "cat-file", "--batch"], git_env(self._root),
-                    stdin=True, pipes=True, stderr="devnull",
+                self._proc = subprocess.Popen(
+                    ["git", "-C", str(self._root), "cat-file", "--batch"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=git_env(self._root),
                 )
             except FileNotFoundError:
                 raise GitError("git is not installed or not on PATH; install git") from None
@@ -144,6 +147,8 @@ class BlobReader:
     def read_limited(self, shas: list[str], max_size: int | None) -> dict[str, bytes | int]:
         """``read_many``, except that a blob over ``max_size`` bytes is not kept: its size (an int) is returned
         instead, decided from git's header before its content is read (it is skipped in chunks)."""
+        import threading
+
         proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None
         unique = list(dict.fromkeys(shas))
@@ -158,16 +163,8 @@ class BlobReader:
             except (OSError, ValueError) as exc:  # the process died or was killed: the reader reports it
                 failure.append(exc)
 
-        writer = None
-        if len(request) <= SMALL_REQUEST:
-            # git has read every earlier request (it answered them all), so the pipe is empty and takes this much
-            # without blocking: no writer thread (nor the threading import) for a hook's few blobs.
-            write()
-        else:
-            import threading
-
-            writer = threading.Thread(target=write, name="git-cat-file-writer", daemon=True)
-            writer.start()
+        writer = threading.Thread(target=write, name="git-cat-file-writer", daemon=True)
+        writer.start()
         out: dict[str, bytes | int] = {}
         try:
             for sha in unique:
@@ -176,8 +173,7 @@ class BlobReader:
             self._fail(exc)
             raise
         finally:
-            if writer is not None:
-                writer.join(EXIT_TIMEOUT_S)
+            writer.join(EXIT_TIMEOUT_S)
         return out
 
     def _answer(self, stdout: Any, sha: str, max_size: int | None) -> bytes | int:
@@ -223,7 +219,9 @@ class BlobReader:
                 proc.stdin.close()
         except OSError:
             pass
-        if proc.wait(EXIT_TIMEOUT_S) is None:
+        try:
+            proc.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
             proc.kill()
         _reap(proc)
 
@@ -234,8 +232,15 @@ class BlobReader:
         self.close()
 
 
-def _reap(proc: Child) -> None:
-    """Wait for a finished or killed process (bounded: a killed process that does not die is left) and close its
-    pipes."""
-    proc.wait(EXIT_TIMEOUT_S)
-    proc.close_pipes()
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a finished or killed process (bounded) and close its pipes."""
+    try:
+        proc.wait(EXIT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:  # a killed process that does not die: nothing more we can do
+        pass
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass

@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 from tracertm.errors import GitError
 from tracertm.git.process import git_env, run
-from tracertm.git.spawn import spawn
 
 
 def find_root(path: Path) -> Path | None:
     """The top of the work tree containing ``path``, or None when ``path`` is not inside a git repository."""
-    try:  # (every command asks this first: started without the subprocess module, see tracertm.git.spawn)
-        child = spawn(["git", "-C", str(path), "rev-parse", "--show-toplevel"], git_env())
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, env=git_env()
+        )
     except FileNotFoundError:
         return None
-    out, _ = child.communicate()
-    if child.returncode != 0:
+    if proc.returncode != 0:
         return None
-    return Path(out.decode().strip())
+    return Path(proc.stdout.decode().strip())
 
 
 def resolve_commit(root: Path, ref: str) -> str:
     """The full sha of the commit ``ref`` names; a ``GitError`` naming ``--ref`` when there is none."""
-    import subprocess
-
     proc = subprocess.run(
         ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
         capture_output=True,
@@ -39,8 +38,6 @@ def resolve_commit(root: Path, ref: str) -> str:
 
 def head_commit(root: Path) -> str | None:
     """The sha of ``HEAD``, or None before the first commit."""
-    import subprocess
-
     proc = subprocess.run(
         ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, env=git_env(root)
     )
@@ -80,8 +77,6 @@ def remote_name(url: str | None) -> str | None:
 def root_commit(root: Path) -> str | None:
     """The root of HEAD's first-parent history: what makes a repository itself whatever its remote is called.
     None when HEAD has no commit yet. Walks the history: call it only when a project is created or adopted."""
-    import subprocess
-
     proc = subprocess.run(
         ["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"],
         capture_output=True,
@@ -93,8 +88,6 @@ def root_commit(root: Path) -> str | None:
 
 def has_commit(root: Path, sha: str) -> bool:
     """Whether ``sha`` is a commit of this repository's object database (one lookup, no history walk)."""
-    import subprocess
-
     proc = subprocess.run(
         ["git", "-C", str(root), "cat-file", "-e", f"{sha}^{{commit}}"], capture_output=True, env=git_env(root)
     )
