@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +199,8 @@ class _Job:
             db_files = state.load_files(session, project.id) if project is not None else {}
             snapshot = self._scan(db_files)
             try:
-                parsed = self._parse_changed(snapshot, db_files, {})
+                # A dry run writes no step links: its feature parse matches no steps (tracertm.steps.prematch).
+                parsed = self._parse_changed(snapshot, db_files, {}, match_steps=False)
             finally:
                 snapshot.close()
             return self._plan(session, project, snapshot, db_files, parsed, dry_run=True)[0]
@@ -268,14 +269,16 @@ class _Job:
 
     def _parse_changed(
         self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome],
-        consume: Consume | None = None,
+        consume: Consume | None = None, match_steps: bool = True,
     ) -> dict[str, Outcome]:
         """Outcomes of every file that differs from ``db_files``, parsing only those not in ``done`` already (a
         parse depends on the file's bytes alone, so an outcome stays valid whoever wrote in between). ``consume``:
-        called with each outcome as it arrives (default: ``apply.prepare_outcome``)."""
+        called with each outcome as it arrives (default: ``apply.prepare_outcome``); ``match_steps``: whether the
+        feature parse may match steps in its workers (see ``_parse``)."""
         changed = self._changed(snapshot, db_files)
         todo = [p for p in changed if p not in done]
-        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method, consume)
+        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method, consume,
+                       match_steps=match_steps)
         return {p: done[p] if p in done else fresh[p] for p in changed}
 
     def _register(self) -> tuple[uuid.UUID, dt.datetime]:
@@ -327,12 +330,17 @@ class _Job:
                 # first sync of 6,000 files spent about 1 s of CPU in it, half in full collections in ``finish``).
                 indexing.enter_context(collector_paused())
                 eager = None
+                eager_matches = None
                 if parsed is None and not db_files and state.is_empty(session, project.id):
                     from tracertm.engine.eager import EagerWriter
 
+                    from tracertm.steps.eagerrows import EagerMatchRows
+
                     index = indexing.enter_context(deferred_index(session.connection()))
+                    # The workers' step matches are inserted as their features are (a no-op without step files).
+                    eager_matches = EagerMatchRows(session.connection(), project.id)
                     eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
-                                        index)
+                                        index, eager_matches)
                     with collector_paused():
                         parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
                 else:
@@ -379,6 +387,8 @@ class _Job:
                         result.warnings += _refresh_step_links(
                             session, project.id, the_plan, parsed, removed, step_sources, self.settings,
                             self.full or never_linked,
+                            # Rows the eager writer kept (rolled back with its records otherwise).
+                            eager_matches.written if eager_matches is not None and written is not None else (),
                         )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
@@ -502,10 +512,11 @@ def _step_sources(
 
 def _refresh_step_links(
     session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
-    sources: dict[str, bytes], settings: Settings, full: bool,
+    sources: dict[str, bytes], settings: Settings, full: bool, written: Collection[str] = (),
 ) -> list[Diagnostic]:
     """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly."""
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly. ``written``:
+    scenarios whose rows the eager writer inserted from the workers' matching (``steps.eagerrows``)."""
     from tracertm.steps.links import refresh
     from tracertm.steps.project import parse_step_files
 
@@ -525,7 +536,7 @@ def _refresh_step_links(
     stats = refresh(
         session, project_id, step_files, changed_features=changed_features,
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
-        full=full,
+        full=full, written=written,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
     )
     return stats.findings
@@ -618,11 +629,13 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
 
 def _parse(
     snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None,
-    consume: Consume | None = None, prepare: Prepare = hash_records,
+    consume: Consume | None = None, prepare: Prepare = hash_records, *, match_steps: bool = True,
 ) -> dict[str, Outcome]:
+    """Parse ``changed``; with ``match_steps``, a parse of every step file and some features parses the step files
+    first and matches the features' steps in the workers (``_steps_first``)."""
     if not changed:
         return {}
-    steps = _steps_first(snapshot, changed)
+    steps = _steps_first(snapshot, changed) if match_steps else []
     if steps:  # parsed first: the feature parse then matches steps in its workers (tracertm.steps.prematch)
         from tracertm.steps.prematch import matcher
 

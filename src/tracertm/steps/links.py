@@ -20,7 +20,7 @@ the steps whose rows changed; ``usage_count`` comes from one aggregate afterward
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,6 +82,7 @@ def refresh(
     types_changed: bool,
     full: bool = False,
     parsed_features: Mapping[str, ParseResult] | None = None,
+    written: Collection[str] = (),
 ) -> LinkStats:
     """Re-match what could have changed (see the module docstring) and recompute ``usage_count``.
 
@@ -89,7 +90,9 @@ def refresh(
     files this run parsed or removed; ``changed_definitions``: identities of definitions this run created, changed,
     deleted, restored or moved; ``types_changed``: a step file declaring parameter types changed; ``full``: re-match
     every scenario (the first run, or ``sync --full``); ``parsed_features``: this run's parse results of feature
-    files (their scenarios' steps are taken from them instead of being read back)."""
+    files (their scenarios' steps are taken from them instead of being read back); ``written``: scenarios (row id
+    as hex digits) whose rows a first sync inserted while its features parsed, from the parse workers' matching
+    (``tracertm.steps.eagerrows``) — not written again when that matching stands here."""
     links, defs, scenarios, features = _tables()
     conn = session.connection()
     rows = conn.execute(
@@ -157,7 +160,7 @@ def refresh(
         pre = None if slow else prematched(
             parsed_features.values(), digest(definitions, [t for f in parsed.values() for t in f.parameter_types]))
         stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features,
-                         pre or {}, live)
+                         pre or {}, live, written)
         write_usage_counts(conn, project_id)
         found = index.built.findings() if index.built is not None else _slow_findings(slow)
         stats.findings = [replace(d, severity="warning") for d in found]
@@ -281,12 +284,15 @@ def _rematch(
     conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: _Lazy, ids: Mapping[str, uuid.UUID],
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
     pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
+    written: Collection[str] = (),
 ) -> LinkStats:
     """Match the steps of ``targets`` and write the difference: their ``scenario_step_matches`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
     time (memory stays bounded on a cold sync). Ids are keyed by their hex digits while matching: a ``str`` hashes
     once, a ``UUID`` in Python code at every dictionary lookup (hundreds of thousands on a cold sync). Scenarios in
-    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed."""
+    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed — or not
+    even that when they are ``written`` already (the eager writer inserted exactly these rows: the same worker's
+    matching, re-keyed to the same definition rows). Any other scenario's stored rows are compared as usual."""
     stats = LinkStats(scenarios=len(targets))
     statuses = stats.statuses
     matches = MatchWriter(conn, project_id)
@@ -304,8 +310,11 @@ def _rematch(
             scenario = scenario_id.hex
             sources[scenario] = (ref, path)
             if isinstance(uses, Matched):
-                wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
-                                    for row in uses.rows]
+                if scenario in written:
+                    del wanted[scenario]  # its rows are these, stored already
+                else:
+                    wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
+                                        for row in uses.rows]
                 first_lines = {keys[identity]: line for identity, line in uses.firsts.items()}
                 for status, count in uses.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
@@ -313,7 +322,7 @@ def _rematch(
                 wanted[scenario], first_lines = match_uses(uses, index.get(), keys, verdicts, statuses)
             if first_lines:
                 firsts[scenario] = first_lines
-        matches.write(wanted, scenarios)
+        matches.write(wanted, scenarios if len(wanted) == len(scenarios) else {k: scenarios[k] for k in wanted})
         step_links.write(scenarios, sources, firsts)
     stats.rows = matches.inserted
     return stats
