@@ -124,7 +124,9 @@ def refresh(
     live: dict[uuid.UUID, _Live] | None = None
     if full or types_changed:
         live = _live_rows(conn, project_id)
-        targets = set(live) | _gone_with_rows(conn, project_id)
+        # Rows ``written`` by a first sync (whose eager writer kept its records) are all of live scenarios of this
+        # run: no scenario can have gone, and the join over every row would cost more than the rows' insert did.
+        targets = set(live) | (set() if written else _gone_with_rows(conn, project_id))
     elif changed:
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
