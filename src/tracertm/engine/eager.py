@@ -52,7 +52,6 @@ class EagerWriter:
         options: ParserOptions,
         cancel: threading.Event | None = None,
         index: Deferred | None = None,
-        steps: Any = None,
     ) -> None:
         self._conn = conn
         self._project_id = project_id
@@ -60,9 +59,6 @@ class EagerWriter:
         self._cancel = cancel
         self._options = options
         self._index = index  # the search index, kept in step with each write (``search.deferred``)
-        # The step hook (``steps.eagerrows.EagerMatchRows``): the workers' step matches of each parsed feature,
-        # inserted once its scenarios are written (``add`` per file, ``flush`` after each flush of records).
-        self._steps = steps
         self._text_json = conn.dialect.name in ("sqlite", "postgresql")
         self._savepoint = conn.begin_nested()
         self._pending: dict[str, list[Operation]] = defaultdict(list)
@@ -98,8 +94,6 @@ class EagerWriter:
                     if not self._add(Operation("created", "scenario", child.number, path, child, None, record.number,
                                                position)):
                         return
-        if self._steps is not None:
-            self._steps.add(outcome)
         if self._buffered >= FLUSH_AT:
             self._flush()
 
@@ -123,8 +117,6 @@ class EagerWriter:
                     write_batch(self._conn, kind, ops, self._feature_ids, self._project_id, self._run_id,
                                 Provenance(), self._text_json, self.ids)
             self._write_links([op for kind in _ORDER for op in pending.get(kind, ())])
-            if self._steps is not None:
-                self._steps.flush(self.ids)
             if self._index is not None:
                 self._index.flush()  # while the workers still parse, not all after them
         except RecordRefusedError as exc:

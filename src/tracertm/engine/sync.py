@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import threading
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,17 +330,12 @@ class _Job:
                 # first sync of 6,000 files spent about 1 s of CPU in it, half in full collections in ``finish``).
                 indexing.enter_context(collector_paused())
                 eager = None
-                eager_matches = None
                 if parsed is None and not db_files and state.is_empty(session, project.id):
                     from tracertm.engine.eager import EagerWriter
 
-                    from tracertm.steps.eagerrows import EagerMatchRows
-
                     index = indexing.enter_context(deferred_index(session.connection()))
-                    # The workers' step matches are inserted as their features are (a no-op without step files).
-                    eager_matches = EagerMatchRows(session.connection(), project.id)
                     eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
-                                        index, eager_matches)
+                                        index)
                     with collector_paused():
                         parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
                 else:
@@ -387,8 +382,6 @@ class _Job:
                         result.warnings += _refresh_step_links(
                             session, project.id, the_plan, parsed, removed, step_sources, self.settings,
                             self.full or never_linked,
-                            # Rows the eager writer kept (rolled back with its records otherwise).
-                            eager_matches.written if eager_matches is not None and written is not None else (),
                         )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
@@ -512,11 +505,10 @@ def _step_sources(
 
 def _refresh_step_links(
     session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
-    sources: dict[str, bytes], settings: Settings, full: bool, written: Collection[str] = (),
+    sources: dict[str, bytes], settings: Settings, full: bool,
 ) -> list[Diagnostic]:
     """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly. ``written``:
-    scenarios whose rows the eager writer inserted from the workers' matching (``steps.eagerrows``)."""
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly."""
     from tracertm.steps.links import refresh
     from tracertm.steps.project import parse_step_files
 
@@ -536,7 +528,7 @@ def _refresh_step_links(
     stats = refresh(
         session, project_id, step_files, changed_features=changed_features,
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
-        full=full, written=written,
+        full=full,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
     )
     return stats.findings

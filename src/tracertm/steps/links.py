@@ -20,7 +20,7 @@ the steps whose rows changed; ``usage_count`` comes from one aggregate afterward
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,7 +82,6 @@ def refresh(
     types_changed: bool,
     full: bool = False,
     parsed_features: Mapping[str, ParseResult] | None = None,
-    written: Collection[str] = (),
 ) -> LinkStats:
     """Re-match what could have changed (see the module docstring) and recompute ``usage_count``.
 
@@ -90,9 +89,7 @@ def refresh(
     files this run parsed or removed; ``changed_definitions``: identities of definitions this run created, changed,
     deleted, restored or moved; ``types_changed``: a step file declaring parameter types changed; ``full``: re-match
     every scenario (the first run, or ``sync --full``); ``parsed_features``: this run's parse results of feature
-    files (their scenarios' steps are taken from them instead of being read back); ``written``: scenarios (row id
-    as hex digits) whose rows a first sync inserted while its features parsed, from the parse workers' matching
-    (``tracertm.steps.eagerrows``) — not written again when that matching stands here."""
+    files (their scenarios' steps are taken from them instead of being read back)."""
     links, defs, scenarios, features = _tables()
     conn = session.connection()
     rows = conn.execute(
@@ -124,9 +121,7 @@ def refresh(
     live: dict[uuid.UUID, _Live] | None = None
     if full or types_changed:
         live = _live_rows(conn, project_id)
-        # Rows ``written`` by a first sync (whose eager writer kept its records) are all of live scenarios of this
-        # run: no scenario can have gone, and the join over every row would cost more than the rows' insert did.
-        targets = set(live) | (set() if written else _gone_with_rows(conn, project_id))
+        targets = set(live) | _gone_with_rows(conn, project_id)
     elif changed:
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
@@ -162,7 +157,7 @@ def refresh(
         pre = None if slow else prematched(
             parsed_features.values(), digest(definitions, [t for f in parsed.values() for t in f.parameter_types]))
         stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features,
-                         pre or {}, live, written)
+                         pre or {}, live)
         write_usage_counts(conn, project_id)
         found = index.built.findings() if index.built is not None else _slow_findings(slow)
         stats.findings = [replace(d, severity="warning") for d in found]
@@ -286,15 +281,12 @@ def _rematch(
     conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: _Lazy, ids: Mapping[str, uuid.UUID],
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
     pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
-    written: Collection[str] = (),
 ) -> LinkStats:
     """Match the steps of ``targets`` and write the difference: their ``scenario_step_matches`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
     time (memory stays bounded on a cold sync). Ids are keyed by their hex digits while matching: a ``str`` hashes
     once, a ``UUID`` in Python code at every dictionary lookup (hundreds of thousands on a cold sync). Scenarios in
-    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed — or not
-    even that when they are ``written`` already (the eager writer inserted exactly these rows: the same worker's
-    matching, re-keyed to the same definition rows). Any other scenario's stored rows are compared as usual."""
+    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed."""
     stats = LinkStats(scenarios=len(targets))
     statuses = stats.statuses
     matches = MatchWriter(conn, project_id)
@@ -312,11 +304,8 @@ def _rematch(
             scenario = scenario_id.hex
             sources[scenario] = (ref, path)
             if isinstance(uses, Matched):
-                if scenario in written:
-                    del wanted[scenario]  # its rows are these, stored already
-                else:
-                    wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
-                                        for row in uses.rows]
+                wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
+                                    for row in uses.rows]
                 first_lines = {keys[identity]: line for identity, line in uses.firsts.items()}
                 for status, count in uses.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
@@ -324,7 +313,7 @@ def _rematch(
                 wanted[scenario], first_lines = match_uses(uses, index.get(), keys, verdicts, statuses)
             if first_lines:
                 firsts[scenario] = first_lines
-        matches.write(wanted, scenarios if len(wanted) == len(scenarios) else {k: scenarios[k] for k in wanted})
+        matches.write(wanted, scenarios)
         step_links.write(scenarios, sources, firsts)
     stats.rows = matches.inserted
     return stats

@@ -83,7 +83,7 @@ class MatchWriter:
         for start in range(0, len(stale), _BATCH):
             self.conn.execute(delete(table).where(table.c.id.in_(stale[start : start + _BATCH])))
         self.deleted += len(stale)
-        self.insert(new, scenarios)
+        self._insert(new, scenarios)
 
     def _read(self, scenarios: list[uuid.UUID]) -> dict[str, dict[int, list[tuple[int, Row]]]]:
         """The stored rows of ``scenarios``: scenario (hex) → position → [(row id, row)] in row order."""
@@ -103,10 +103,7 @@ class MatchWriter:
                 out.setdefault(r.scenario_id.hex, {}).setdefault(r.position, []).append((r.id, row))
         return out
 
-    def insert(self, new: Sequence[tuple[str, Sequence[Row]]], scenarios: Mapping[str, uuid.UUID]) -> None:
-        """Insert rows without comparing: ``new`` is (scenario id as hex digits, its rows) with no row stored for
-        those steps (``scenarios`` gives the ids). ``write`` uses it for what differs; the eager writer's step
-        hook (``tracertm.steps.eagerrows``) for a first sync's rows."""
+    def _insert(self, new: list[tuple[str, Sequence[Row]]], scenarios: Mapping[str, uuid.UUID]) -> None:
         from tracertm.engine import bulk
 
         statement = insert(self._table)
@@ -133,7 +130,7 @@ class MatchWriter:
         if batch:
             self.inserted += bulk.execute_many(self.conn, statement, batch)
 
-    def _insert_sqlite(self, new: Sequence[tuple[str, Sequence[Row]]], sql: str) -> None:
+    def _insert_sqlite(self, new: list[tuple[str, Sequence[Row]]], sql: str) -> None:
         """Tuples straight to the driver, in the form SQLAlchemy would store them: per-row parameter processing
         would cost about as much as the insert itself on a cold sync."""
         project = self.project_id.hex
