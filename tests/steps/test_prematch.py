@@ -186,3 +186,19 @@ def test_a_failure_while_matching_in_a_worker_is_not_the_files_error(
         engine.dispose()
     monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
     assert pool == _cold(git_repo, database_url, "parent", jobs=1)[0]
+
+
+def test_a_dry_run_matches_no_steps_in_the_workers(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run writes no step links: its parse gets no matcher (the workers would match every step for nothing)."""
+    from tracertm.steps import prematch
+
+    _repo(git_repo)
+
+    def never(*args: Any) -> Any:
+        raise AssertionError("a dry run matched steps")
+
+    monkeypatch.setattr(prematch, "matcher", never)
+    result = sync(git_repo.path, database_url=database_url, project="dry", jobs=2, dry_run=True)
+    assert not result.errors and result.counts["scenario"]["created"] == 2 * (PARALLEL_THRESHOLD + 10) + 4

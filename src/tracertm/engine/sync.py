@@ -199,7 +199,8 @@ class _Job:
             db_files = state.load_files(session, project.id) if project is not None else {}
             snapshot = self._scan(db_files)
             try:
-                parsed = self._parse_changed(snapshot, db_files, {})
+                # A dry run writes no step links: its feature parse matches no steps (tracertm.steps.prematch).
+                parsed = self._parse_changed(snapshot, db_files, {}, match_steps=False)
             finally:
                 snapshot.close()
             return self._plan(session, project, snapshot, db_files, parsed, dry_run=True)[0]
@@ -268,14 +269,16 @@ class _Job:
 
     def _parse_changed(
         self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome],
-        consume: Consume | None = None,
+        consume: Consume | None = None, match_steps: bool = True,
     ) -> dict[str, Outcome]:
         """Outcomes of every file that differs from ``db_files``, parsing only those not in ``done`` already (a
         parse depends on the file's bytes alone, so an outcome stays valid whoever wrote in between). ``consume``:
-        called with each outcome as it arrives (default: ``apply.prepare_outcome``)."""
+        called with each outcome as it arrives (default: ``apply.prepare_outcome``); ``match_steps``: whether the
+        feature parse may match steps in its workers (see ``_parse``)."""
         changed = self._changed(snapshot, db_files)
         todo = [p for p in changed if p not in done]
-        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method, consume)
+        fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method, consume,
+                       match_steps=match_steps)
         return {p: done[p] if p in done else fresh[p] for p in changed}
 
     def _register(self) -> tuple[uuid.UUID, dt.datetime]:
@@ -618,11 +621,13 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
 
 def _parse(
     snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None,
-    consume: Consume | None = None, prepare: Prepare = hash_records,
+    consume: Consume | None = None, prepare: Prepare = hash_records, *, match_steps: bool = True,
 ) -> dict[str, Outcome]:
+    """Parse ``changed``; with ``match_steps``, a parse of every step file and some features parses the step files
+    first and matches the features' steps in the workers (``_steps_first``)."""
     if not changed:
         return {}
-    steps = _steps_first(snapshot, changed)
+    steps = _steps_first(snapshot, changed) if match_steps else []
     if steps:  # parsed first: the feature parse then matches steps in its workers (tracertm.steps.prematch)
         from tracertm.steps.prematch import matcher
 
