@@ -91,7 +91,7 @@ def test_0014_keeps_every_row_and_refuses_what_0013_refused(empty_database_url: 
         assert _listed(_definitions(engine))
         _refused(engine)
 
-        db.upgrade(engine)
+        db.upgrade(engine, "0014")
         assert db.current_revision(engine) == "0014"
         assert _dump(engine) == before
         definitions = _definitions(engine)

@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base
-from tracertm.models.types import GUID, JSONType, string_check
+from tracertm.models.types import GUID, JSONType, one_of_check, string_check
 
 MATCH_STATUS_VALUES = ("defined", "undefined", "ambiguous")
 
@@ -29,6 +29,8 @@ class ScenarioStepMatch(Base):
         Index("ix_scenario_step_matches_step_definition_id", "step_definition_id"),
         # No index on project_id (since 0013): every query by project reads all of its rows anyway, and keeping the
         # index cost about a third of a cold sync's insert of the rows (measured).
+        # Comparisons, not an IN list: SQLite builds the list's lookup table for every row written (migration 0015).
+        one_of_check("step_match_status", "status", *MATCH_STATUS_VALUES),
     )
 
     # An integer, not a UUID: a cold sync writes one row per executed step (130,000 on the large corpus), and a random
@@ -49,7 +51,7 @@ class ScenarioStepMatch(Base):
     row_line: Mapped[int | None] = mapped_column(Integer)  # the Examples row's line, for an outline step
     keyword: Mapped[str] = mapped_column(Text, nullable=False)
     step_text: Mapped[str] = mapped_column(Text, nullable=False)  # after outline substitution
-    status: Mapped[str] = mapped_column(string_check("step_match_status", *MATCH_STATUS_VALUES), nullable=False)
+    status: Mapped[str] = mapped_column(string_check("step_match_status", *MATCH_STATUS_VALUES, constraint=False), nullable=False)
     arguments: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list, server_default=text("'[]'"))
 
 
