@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from tracertm import kinds
 from tracertm._version import __version__
@@ -485,11 +485,10 @@ def _hook_args(argv: Sequence[str]) -> argparse.Namespace | None:
         return None
     from types import SimpleNamespace  # (handlers read attributes; a test compares vars() with argparse's)
 
-    fast: Any = SimpleNamespace(
+    return cast("argparse.Namespace", SimpleNamespace(
         verb="check", path=None, ref=None, staged=True, format="text", strict=False, all_files=False,
         no_cache=False, jobs=None, results=None, func=_check,
-    )
-    return fast  # type: ignore[no-any-return]
+    ))
 
 
 def _hook_check(args: argparse.Namespace) -> bool:

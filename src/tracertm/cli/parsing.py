@@ -15,10 +15,7 @@ from typing import NoReturn
 
 from tracertm.errors import UsageError
 
-__all__ = ["SUPPRESS", "Namespace", "_Parser", "_common", "argparse"]
-
-SUPPRESS = argparse.SUPPRESS
-Namespace = argparse.Namespace
+__all__ = ["_Parser", "_common", "argparse"]
 
 
 class _Parser(argparse.ArgumentParser):
