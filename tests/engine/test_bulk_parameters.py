@@ -64,3 +64,24 @@ def test_parameters_equal_the_plain_processing(engine: Any) -> None:
             form = bulk.prepared(conn, statement, list(rows[0]))
             assert _stable(form.parameters(rows)) == _stable(_reference(form, rows))
             assert len(form.parameters(rows)) == len(rows)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_uuid_parameters_are_exactly_sqlalchemys(engine: Any) -> None:
+    """Ids (``engine.ids.Id``, a plain ``uuid.UUID``, None) bound inline by the row builder: the very values of
+    SQLAlchemy's own ``Uuid`` processing (hex text on SQLite, the UUID itself on PostgreSQL)."""
+    from tracertm.engine.ids import new_id
+    from tracertm.models.types import GUID
+
+    plain = GUID._cached_bind_processor(engine.dialect) or (lambda v: v)
+    values = [new_id(), uuid.uuid4(), None]
+    rows = [{"project_id": new_id(), "source_kind": "adr", "source_id": v or new_id(), "source_ref": "A",
+             "source_path": "a.md", "source_line": 1, "link_type": "related", "target_kind": "adr",
+             "target_ref": "B", "target_id": v, "target_version": None, "reviewed_version": None} for v in values]
+    with engine.connect() as conn:
+        form = bulk.prepared(conn, insert(LINKS), list(rows[0]))
+        got = form.parameters(rows)
+    for row, params in zip(rows, got):
+        values_of = params if isinstance(params, dict) else dict(zip(form.names, params))
+        for key in ("project_id", "source_id", "target_id"):
+            assert values_of[key] == plain(row[key]) and type(values_of[key]) is type(plain(row[key]))

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sqlalchemy import Uuid
+
 # The text parameter of a JSON column (see ``engine.apply``): ``<column>__json``.
 JSON_SUFFIX = "__json"
 
@@ -39,6 +41,8 @@ class Prepared:
         for name in names:
             bind = compiled.binds[name]
             processor = bind.type._cached_bind_processor(dialect)
+            if processor is not None and isinstance(bind.type, Uuid) and bind.type.as_uuid:
+                processor = uuid_hex  # the same value (see ``uuid_hex``), written inline by ``_row_builder``
             default = _default_of(prefetch[name]) if name in prefetch and name not in keys else _FROM_ROW
             self._plan.append((name, processor, default))
         self.table = getattr(statement, "table", None)
@@ -77,7 +81,9 @@ def _row_builder(plan: Sequence[tuple[str, Callable[[Any], Any] | None, Any]]
         else:
             namespace[f"d{i}"] = default
             value = f"d{i}()"
-        if processor is not None:
+        if processor is uuid_hex:  # inline: no call per value (ids are most of a cold sync's parameters)
+            value = f"(v.hex if (v := {value}) is not None else None)"
+        elif processor is not None:
             namespace[f"p{i}"] = processor
             value = f"p{i}({value})"
         parts.append(value)
@@ -86,6 +92,12 @@ def _row_builder(plan: Sequence[tuple[str, Callable[[Any], Any] | None, Any]]
     exec(compile(source, "<tracertm.engine.bulk row builder>", "exec"), namespace)  # noqa: S102 - our own text
     built: Callable[[Sequence[dict[str, Any]]], list[tuple[Any, ...]]] = namespace["build"]
     return built
+
+
+def uuid_hex(value: Any) -> Any:
+    """What SQLAlchemy's ``Uuid(as_uuid=True)`` sends where a UUID is stored as text (SQLite): its 32 hex digits.
+    ``_row_builder`` writes this inline (``engine.ids.Id`` keeps ``hex`` ready, so it costs an attribute read)."""
+    return value.hex if value is not None else None
 
 
 class _FromRow:
