@@ -79,3 +79,33 @@ def test_encoded_text_is_json_dumps_of_json_safe() -> None:
     assert encoded.snapshot(None) == json.dumps(json_safe(fields))
     for name, value in fields.items():
         assert encoded.texts is not None and encoded.text(name) == json.dumps(json_safe(value))
+
+
+def test_bind_columns_gives_each_json_column_its_text() -> None:
+    """A field's own value: its kept text; another value (a merged metadata dict): encoded here; None: SQL NULL
+    where the column says so, else the JSON text ``null``; a scalar in a JSON column: encoded; keys json_safe would
+    stringify: the general path."""
+    import datetime as dt
+
+    from tracertm.parsers.records import SpecRecord
+
+    fields = {"title": "t", "tags": ["a", "b"], "given_steps": [{"text": "x", "line": 3}], "when_steps": None,
+              "examples": "not a list", "scenario_metadata": {"k": dt.date(2024, 1, 2)}}
+    binds = apply_mod.json_columns("scenario", "sqlite")
+    for texts_kept in (True, False):
+        record = SpecRecord("scenario", "SC-1", dict(fields) if texts_kept else {**fields, 1: "int key"})
+        encoded = apply_mod._Encoded(record)
+        assert (encoded.texts is not None) is texts_kept
+        merged = {"k": "2024-01-02", "db": 1}
+        row = dict(record.fields) | {"scenario_metadata": merged}
+        row.pop(1, None)
+        out = encoded.bind_columns(dict(row), binds)
+        for name, bind in binds.items():
+            if name not in row:
+                assert name not in out and name + "__json" not in out
+                continue
+            value = row[name]
+            expected = None if value is None and bind.none_as_null else json.dumps(json_safe(value))
+            assert out[name + "__json"] == expected, name
+            assert name not in out
+        assert out["title"] == "t"

@@ -64,3 +64,45 @@ def test_parameters_equal_the_plain_processing(engine: Any) -> None:
             form = bulk.prepared(conn, statement, list(rows[0]))
             assert _stable(form.parameters(rows)) == _stable(_reference(form, rows))
             assert len(form.parameters(rows)) == len(rows)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_uuid_parameters_are_exactly_sqlalchemys(engine: Any) -> None:
+    """Ids (``engine.ids.Id``, a plain ``uuid.UUID``, None) bound inline by the row builder: the very values of
+    SQLAlchemy's own ``Uuid`` processing (hex text on SQLite, the UUID itself on PostgreSQL)."""
+    from tracertm.engine.ids import new_id
+    from tracertm.models.types import GUID
+
+    plain = GUID._cached_bind_processor(engine.dialect) or (lambda v: v)
+    values = [new_id(), uuid.uuid4(), None]
+    rows = [{"project_id": new_id(), "source_kind": "adr", "source_id": v or new_id(), "source_ref": "A",
+             "source_path": "a.md", "source_line": 1, "link_type": "related", "target_kind": "adr",
+             "target_ref": "B", "target_id": v, "target_version": None, "reviewed_version": None} for v in values]
+    with engine.connect() as conn:
+        form = bulk.prepared(conn, insert(LINKS), list(rows[0]))
+        got = form.parameters(rows)
+    for row, params in zip(rows, got):
+        values_of = params if isinstance(params, dict) else dict(zip(form.names, params))
+        for key in ("project_id", "source_id", "target_id"):
+            assert values_of[key] == plain(row[key]) and type(values_of[key]) is type(plain(row[key]))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_enum_and_boolean_parameters_are_exactly_sqlalchemys(engine: Any) -> None:
+    """Enum and Boolean values looked up in a table by the row builder (``bulk.Tabled``): the very values of each
+    column type's own processor, every member and True/False/None."""
+    table = TABLES["scenario"]
+    statuses = ["draft", "review", "approved", "deprecated", "archived"]
+    rows = [{"id": uuid.uuid4(), "feature_id": uuid.uuid4(), "scenario_number": f"SC-{i}", "title": "t",
+             "status": status, "is_outline": outline, "flaky": flaky, "version": 1}
+            for i, (status, outline, flaky) in enumerate(
+                (s, o, f) for s in statuses for o in (True, False) for f in (True, False, None))]
+    with engine.connect() as conn:
+        form = bulk.prepared(conn, insert(table), list(rows[0]))
+        got = form.parameters(rows)
+    for row, params in zip(rows, got):
+        values_of = params if isinstance(params, dict) else dict(zip(form.names, params))
+        for key in ("status", "is_outline", "flaky"):
+            own = table.c[key].type._cached_bind_processor(engine.dialect)
+            expected = own(row[key]) if own is not None else row[key]
+            assert values_of[key] == expected and type(values_of[key]) is type(expected), key

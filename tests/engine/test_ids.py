@@ -41,3 +41,17 @@ def test_ids_from_threads_are_unique() -> None:
     every = [u for part in out for u in part]
     assert len(set(every)) == len(every)
     assert all(part == sorted(part) for part in out)
+
+
+def test_an_id_is_a_uuid_with_its_hex_kept() -> None:
+    import copy
+    import pickle
+
+    made = ids.new_id()
+    plain = uuid.UUID(int=made.int)
+    assert isinstance(made, uuid.UUID) and made == plain and plain == made and hash(made) == hash(plain)
+    assert made.hex == plain.hex and str(made) == str(plain) and repr(made) == repr(plain)
+    assert made.bytes == plain.bytes and made.version == 7 and made.is_safe == plain.is_safe
+    assert {plain: 1}[made] == 1 and not made < plain and made <= plain
+    for again in (pickle.loads(pickle.dumps(made)), copy.copy(made), copy.deepcopy(made)):
+        assert type(again) is uuid.UUID and again == made and again.hex == made.hex

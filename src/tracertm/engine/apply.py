@@ -479,16 +479,32 @@ class _Encoded:
 
     def bind_columns(self, row: dict[str, Any], json_binds: Mapping[str, _JsonBind]) -> dict[str, Any]:
         """``row`` with each JSON column's value moved to its text parameter."""
-        for name, bind in json_binds.items():
+        texts, fields = self.texts, self._fields
+        for name, key, none_as_null in _bind_plan(json_binds):
             if name in row:
                 value = row.pop(name)
-                if value is None and bind.none_as_null:
-                    row[name + _JSON_SUFFIX] = None
-                elif self.texts is not None and name in self._fields and value is self._fields[name]:
-                    row[name + _JSON_SUFFIX] = self.text(name)
+                if value is None and none_as_null:
+                    row[key] = None
+                elif texts is not None and fields.get(name, _MISSING) is value:  # the field itself: its text
+                    text = texts.get(name)
+                    row[key] = text if text is not None else _encode_value(value)
                 else:
-                    row[name + _JSON_SUFFIX] = json.dumps(json_safe(value))
+                    row[key] = json.dumps(json_safe(value))
         return row
+
+
+_MISSING: Any = object()
+
+
+def _bind_plan(json_binds: Mapping[str, _JsonBind]) -> list[tuple[str, str, bool]]:
+    """(column, its text parameter, None is SQL NULL) per JSON column: kept on a ``JsonColumns`` (made once per kind
+    and dialect), so a row's ``bind_columns`` does not build the parameter names again."""
+    plan: list[tuple[str, str, bool]] | None = getattr(json_binds, "plan", None)
+    if plan is None:
+        plan = [(name, name + _JSON_SUFFIX, bind.none_as_null) for name, bind in json_binds.items()]
+        if isinstance(json_binds, JsonColumns):
+            json_binds.plan = plan
+    return plan
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -516,6 +532,8 @@ def _present(json_binds: Mapping[str, _JsonBind], row: Mapping[str, Any]) -> dic
 
 class JsonColumns(dict[str, _JsonBind]):
     """A kind's JSON columns and how their texts are bound (shared with the backfill writer)."""
+
+    plan: list[tuple[str, str, bool]] | None = None  # see ``_bind_plan``
 
     def present(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """The ``values()`` of a statement writing ``row``: each JSON column from its text parameter."""

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sqlalchemy import Boolean, Enum, Uuid
+
 # The text parameter of a JSON column (see ``engine.apply``): ``<column>__json``.
 JSON_SUFFIX = "__json"
 
@@ -39,6 +41,10 @@ class Prepared:
         for name in names:
             bind = compiled.binds[name]
             processor = bind.type._cached_bind_processor(dialect)
+            if processor is not None and isinstance(bind.type, Uuid) and bind.type.as_uuid:
+                processor = uuid_hex  # the same value (see ``uuid_hex``), written inline by ``_row_builder``
+            elif processor is not None:
+                processor = _with_table(bind.type, processor)
             default = _default_of(prefetch[name]) if name in prefetch and name not in keys else _FROM_ROW
             self._plan.append((name, processor, default))
         self.table = getattr(statement, "table", None)
@@ -77,7 +83,12 @@ def _row_builder(plan: Sequence[tuple[str, Callable[[Any], Any] | None, Any]]
         else:
             namespace[f"d{i}"] = default
             value = f"d{i}()"
-        if processor is not None:
+        if processor is uuid_hex:  # inline: no call per value (ids are most of a cold sync's parameters)
+            value = f"(v.hex if (v := {value}) is not None else None)"
+        elif isinstance(processor, Tabled):  # a lookup; the processor itself for any other value
+            namespace[f"t{i}"], namespace[f"p{i}"] = processor.table, processor.processor
+            value = f"(t{i}[v] if (v := {value}) in t{i} else p{i}(v))"
+        elif processor is not None:
             namespace[f"p{i}"] = processor
             value = f"p{i}({value})"
         parts.append(value)
@@ -86,6 +97,47 @@ def _row_builder(plan: Sequence[tuple[str, Callable[[Any], Any] | None, Any]]
     exec(compile(source, "<tracertm.engine.bulk row builder>", "exec"), namespace)  # noqa: S102 - our own text
     built: Callable[[Sequence[dict[str, Any]]], list[tuple[Any, ...]]] = namespace["build"]
     return built
+
+
+def uuid_hex(value: Any) -> Any:
+    """What SQLAlchemy's ``Uuid(as_uuid=True)`` sends where a UUID is stored as text (SQLite): its 32 hex digits.
+    ``_row_builder`` writes this inline (``engine.ids.Id`` keeps ``hex`` ready, so it costs an attribute read)."""
+    return value.hex if value is not None else None
+
+
+class Tabled:
+    """A bind processor with its results for a few known values (an enumeration's members, True/False/None): the
+    row builder looks those up instead of calling it (tens of thousands of enum and boolean values per sync)."""
+
+    def __init__(self, processor: Callable[[Any], Any], table: dict[Any, Any]) -> None:
+        self.processor = processor
+        self.table = table
+
+    def __call__(self, value: Any) -> Any:
+        return self.processor(value)
+
+
+def _with_table(type_: Any, processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``processor`` as a ``Tabled`` for the types whose processing is a pure function of a few known values
+    (SQLAlchemy's ``Enum`` and ``Boolean``); the table holds exactly what ``processor`` returns for them, checked
+    here (same value, same type), so a lookup sends what the call would."""
+    if isinstance(type_, Enum):
+        keys: list[Any] = list(type_._valid_lookup)
+    elif isinstance(type_, Boolean):
+        keys = [True, False, None]
+    else:
+        return processor
+    table: dict[Any, Any] = {}
+    for key in keys:
+        try:
+            table[key] = processor(key)
+        except Exception:  # noqa: BLE001 - a value it refuses stays with the processor (which raises again)
+            continue
+    for key, value in table.items():
+        again = processor(key)
+        if again != value or type(again) is not type(value):  # not a pure function of the key: no table
+            return processor
+    return Tabled(processor, table) if table else processor
 
 
 class _FromRow:

@@ -10,6 +10,11 @@ Layout: 48 bits of Unix time in milliseconds, the version (7), 74 bits that star
 millisecond and count up within it, and the variant. Within a process each id is greater than the one before (the
 counter carries on when the clock stalls or steps back), so a batch's ids ascend; across processes they differ by
 their random bits as version 4 ids do. An id is still a ``uuid.UUID``, stored and compared as before.
+
+An id is made with its 32 hex digits (``hex``, how SQLite stores a UUID) already computed and kept: a cold sync
+binds each id several times (the row, its revision, its scenarios' ``feature_id``, its links), and ``UUID.hex``
+formats the 128-bit integer again on every read. ``Id`` is a ``uuid.UUID`` in every other respect (equality,
+hashing, ordering, ``str``, ``repr``; it pickles and copies as a plain ``uuid.UUID``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,28 @@ _lock = threading.Lock()
 _last = [0, 0]  # the last (millisecond, counter) handed out
 
 
+class Id(uuid.UUID):
+    """A ``uuid.UUID`` whose ``hex`` is a stored string (a slot), not a property formatting ``int`` per read."""
+
+    __slots__ = ("hex",)  # shadows ``UUID.hex`` (a property) with a slot: same value, read in C
+
+    def __reduce__(self) -> tuple[type[uuid.UUID], tuple[None, None, None, None, int]]:
+        # Pickled and copied as a plain UUID (``UUID.__setstate__`` would leave ``hex`` unset).
+        return (uuid.UUID, (None, None, None, None, self.int))
+
+    def __repr__(self) -> str:
+        return f"UUID('{self}')"
+
+
+# Filling the slots directly: ``UUID.__setattr__`` refuses writes, and ``UUID.__init__``'s argument checks cost more
+# than the id's arithmetic.
+_new = object.__new__
+_set_int = uuid.UUID.__dict__["int"].__set__
+_set_safe = uuid.UUID.__dict__["is_safe"].__set__
+_set_hex = Id.__dict__["hex"].__set__
+_UNKNOWN = uuid.SafeUUID.unknown
+
+
 def new_id() -> uuid.UUID:
     """A new row id, greater than every id this process made before."""
     now = time.time_ns() // 1_000_000
@@ -38,7 +65,12 @@ def new_id() -> uuid.UUID:
                 ms, counter = ms + 1, 0
         _last[0], _last[1] = ms, counter
     rand_a, rand_b = counter >> 62, counter & ((1 << 62) - 1)
-    return uuid.UUID(int=(ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
+    value = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    made: Id = _new(Id)
+    _set_int(made, value)
+    _set_safe(made, _UNKNOWN)
+    _set_hex(made, f"{value:032x}")
+    return made
 
 
-__all__ = ["new_id"]
+__all__ = ["Id", "new_id"]
