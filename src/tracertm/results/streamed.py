@@ -1,0 +1,269 @@
+"""Importing one large JUnit report while it is parsed: a forked child parses it and prepares its rows, the import
+writes them as they come.
+
+Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk``), and so is preparing its rows
+(mapping each test to a scenario, new ids, the ``created`` revisions' JSON); writing them is the database's. On one
+process they add up; here they overlap. The import opens its transaction and reads what preparing needs (the
+scenario index, the project's test cases, the run id), then forks: the child inherits all of it, parses the report
+with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and line)
+and sends, per ``CHUNK`` tests, the driver-ready rows of the test cases, revisions and results and the (scenario,
+test case) pairs through a pipe (pickled tuples); the parent inserts each chunk as it arrives. A malformed file
+sends its ``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line
+is the one a parse in-process gives.
+
+What is stored is exactly what the in-process path (``store._import``) stores. Where the streamed path could not
+give the same result it gives up and the caller rolls back and imports the in-process way (``Restart``): a test
+reported again after its chunk went out (the last report of a test counts), a result naming a feature file and a
+line (the scenario index then needs those files at the run's commit), another writer's test case met while
+inserting, or a child that ended without a word. Below ``FORK_MIN_BYTES`` a fork does not pay and the report is
+imported in-process; so is any import given an open ``Session`` (the API: no fork inside a server process).
+
+The child never touches the database: it ends with ``os._exit`` (no finalizer, no atexit, no flush of inherited
+buffers) whatever happens, and the parent reaps it (killing it first when the import failed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import signal
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from tracertm.errors import ParseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracertm.results.mapping import ScenarioIndex
+    from tracertm.results.rows import IdForm
+    from tracertm.results.store import ImportSummary
+
+__all__ = ["CHUNK", "FIRST_CHUNK", "FORK_MIN_BYTES", "Restart", "import_streamed", "streams"]
+
+# Below this size the report is parsed in-process: a fork and a pipe cost about 10 ms (measured with
+# bench/results_bench.py: a 1,000-test report of 85 KB imports no faster forked).
+FORK_MIN_BYTES = 256 * 1024
+# Tests per message: the first message small, so that the import's writes start early, then doubling up to CHUNK,
+# so that there are few messages in all.
+FIRST_CHUNK = 250
+CHUNK = 2_000
+
+
+class Restart(Exception):
+    """The streamed import cannot store what the in-process import would: roll back and import in-process."""
+
+
+def streams(data: bytes, fmt: str) -> bool:
+    """Whether a report of these bytes and format (``fmt`` detected already) is imported streamed."""
+    return fmt == "junit" and len(data) >= FORK_MIN_BYTES and hasattr(os, "fork")
+
+
+def import_streamed(
+    session: Session,
+    project_name: str | None,
+    name: str,
+    data: bytes,
+    commit: str | None,
+    run_name: str | None,
+    repo: str | os.PathLike[str] | None,
+    id_pattern: str,
+    window: int,
+    actor: str,
+) -> ImportSummary:
+    """Import one JUnit report (``name``, ``data``) into the open write ``session`` as ``store._import`` does, the
+    report parsed by a child process meanwhile. Raises ``Restart`` when the in-process path must do it."""
+    import hashlib
+    from pathlib import Path
+
+    from sqlalchemy import insert, select, update
+
+    from tracertm.models import TestRun
+    from tracertm.results import store
+    from tracertm.results.report import digest as file_digest
+    from tracertm.results.rows import IdForm, query
+    from tracertm.results.stats import recompute
+    from tracertm.trace.results import link_scenarios_to_test_cases
+
+    project = store._project(session, project_name)
+    digest = hashlib.sha256(file_digest(data).encode()).hexdigest()  # store._import's digest of one file
+    summary = store.ImportSummary(project.name, None, commit, "junit", [name])
+    previous = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
+    ).scalar_one_or_none()
+    if previous is not None:
+        summary.run_id, summary.duplicate = previous, True
+        return summary
+    # No result names a feature file and a line (the child checks): the scenarios as they are will do.
+    index = store.scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, ())
+    connection = session.connection()
+    ids = IdForm(connection.dialect.name)
+    existing = {
+        number: (ident, bool(gone)) for number, ident, gone in query(
+            connection, "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases "
+                        "WHERE project_id = ?", (ids.of(project.id),))
+    }
+    stamp = store._sqlite_now(connection)
+    run_id = uuid.uuid4()
+    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
+
+    def produce(out: IO[bytes]) -> None:
+        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor)
+
+    child = _Child(produce)
+    try:
+        # The run first (its results refer to it); what only the whole report tells is filled in at the end.
+        connection.execute(insert(store._table(TestRun)), [{
+            "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
+            "source_format": "junit", "counts": {}, "digest": digest, "files": [os.path.basename(name)],
+        }])
+        ran: set[Any] = set()
+        end: tuple[Any, ...] = ()
+        for message in child.messages():
+            if message[0] == "error":
+                raise message[1]
+            if message[0] == "restart":
+                raise Restart(message[1])
+            if message[0] == "end":
+                end = message
+                break
+            _kind, cases, revisions, results, pairs, restored = message
+            if store.insert_cases(connection, cases, stamp) != len(cases):
+                raise Restart("another writer inserted some of these test cases")
+            summary.test_cases_created += len(cases)
+            if revisions:
+                store.insert_revisions(connection, revisions, stamp)
+            store.restore(session, restored)  # before the links: a link records its test case's version
+            if pairs:
+                store._link(session, pairs)  # the seed's association table
+                link_scenarios_to_test_cases(session, project.id, pairs)
+                ran.update(scenario for scenario, _case in pairs)
+            store.insert_results(connection, results)
+        child.wait()
+    except BaseException:
+        child.kill()
+        raise
+    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total = end
+    summary.run_id, summary.total, summary.statuses = run_id, total, statuses
+    summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
+    counts = {**statuses, "total": total, "matched": matched, "unmatched": unmatched, "ambiguous": ambiguous}
+    connection.execute(
+        update(store._table(TestRun)).where(store._table(TestRun).c.id == run_id)
+        .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
+    )
+    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    return summary
+
+
+def _produce(
+    out: IO[bytes], name: str, data: bytes, index: ScenarioIndex, existing: dict[str, tuple[str, bool]],
+    ids: IdForm, project: str, run: str, actor: str,
+) -> None:
+    """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures."""
+    from tracertm.results import junit, store
+
+    starts: list[Any] = []
+    ends: list[Any] = []
+    seen: set[str] = set()
+    statuses: Counter[str] = Counter()
+    matched = {"tag": 0, "line": 0, "name": 0}
+    unmatched = ambiguous = 0
+    metadata_texts: dict[tuple[Any, ...], str] = {}
+    batch: list[Any] = []
+    names: list[str | None] = []
+    stream = junit.stream(name, data, starts, ends, names)
+    size = FIRST_CHUNK
+    while True:
+        try:
+            batch[:] = itertools.islice(stream, size)
+            size = min(2 * size, CHUNK)
+        except junit.NestedCases:
+            _send(out, ("restart", "a test case inside a test case"))
+            return
+        if not batch:
+            break
+        # One result per test case and run, the last one reported (as store._import keeps them).
+        cases = list({case.external_id: case for case in batch}.values())
+        if any(case.external_id in seen for case in cases):
+            _send(out, ("restart", "a test is reported twice, far apart"))
+            return
+        if any(case.line and store._feature_file(case) for case in cases):
+            _send(out, ("restart", "a result names a feature file and a line"))
+            return
+        seen.update(case.external_id for case in cases)
+        matches = [index.match(case) for case in cases]
+        statuses.update(case.status for case in cases)
+        for m in matches:
+            if m.rule:
+                matched[m.rule] += 1
+            else:
+                unmatched += 1
+                ambiguous += m.ambiguous
+        rows = store.case_rows(ids, project, [case for case in cases if case.external_id not in existing],
+                               metadata_texts)
+        case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))}
+        case_ids.update((row[2], row[0]) for row in rows)
+        pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
+        restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
+                    if c.external_id in existing and existing[c.external_id][1]]
+        _send(out, ("chunk", rows, store.revision_rows(ids, rows, actor),
+                    store.result_rows(ids, run, cases, matches, case_ids), pairs, restored))
+    _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
+                dict(statuses), matched, unmatched, ambiguous, len(seen)))
+
+
+def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
+    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+class _Child:
+    """A forked child running ``produce(pipe)``; its messages are read with ``messages()``. A ``ParseError`` it
+    raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the parent."""
+
+    def __init__(self, produce: Callable[[IO[bytes]], None]) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: whatever happens, it ends here
+            code = 1
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb", buffering=1 << 20) as out:
+                    try:
+                        produce(out)
+                    except ParseError as exc:
+                        _send(out, ("error", exc))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid: int | None = pid
+        self.reader = os.fdopen(read, "rb", buffering=1 << 20)
+
+    def messages(self) -> Iterator[tuple[Any, ...]]:
+        while True:
+            try:
+                message = pickle.load(self.reader)
+            except EOFError:
+                raise Restart("the parse process ended without its report") from None
+            assert isinstance(message, tuple)
+            yield message
+
+    def wait(self) -> None:
+        """Reap the child once its messages are read (its CPU then counts in ``RUSAGE_CHILDREN``)."""
+        self.reader.close()
+        if self.pid is not None:
+            os.waitpid(self.pid, 0)
+            self.pid = None
+
+    def kill(self) -> None:
+        """End the child now (the import failed) and reap it."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.wait()
