@@ -250,9 +250,9 @@ def _import(
     connection = session.connection()
     ids = IdForm(connection.dialect.name)
     case_ids, created = _upsert_cases(session, project.id, cases, ids)
-    summary.test_cases_created = created
+    summary.test_cases_created = len(created)
     pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
-    _link(session, pairs)  # the seed's association table
+    _link(session, pairs, {case for _s, case in pairs if ids.of(case) in created})  # the seed's association table
     from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
 
     link_scenarios_to_test_cases(session, project.id, pairs)
@@ -289,9 +289,9 @@ def insert_results(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
 
 def _upsert_cases(
     session: Session, project_id: uuid.UUID, cases: list[CaseResult], ids: IdForm
-) -> tuple[dict[str, str], int]:
+) -> tuple[dict[str, str], set[str]]:
     """Test case ids (in the driver's form, see ``rows.IdForm``) by external id, inserting the new ones. Returns
-    (ids, how many were created).
+    (ids, the ids of those created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
     import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
@@ -299,10 +299,6 @@ def _upsert_cases(
     on both dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test
     case that runs again is edited: restored through the ORM, which records the annotated revision.
     """
-    from sqlalchemy import select
-
-    from tracertm.models import TestCase
-
     connection = session.connection()
     existing = _existing_cases(connection, ids.of(project_id), [case.external_id for case in cases])
     found = {number: ident for number, (ident, _deleted) in existing.items()}
@@ -318,7 +314,7 @@ def _upsert_cases(
         inserted = [row for row in rows if raced[row[2]][0] == row[0]]
     _created_revisions(session, ids, inserted, stamp)
     restore(session, [uuid.UUID(ident) for ident, gone in existing.values() if gone])
-    return found, len(inserted)
+    return found, {row[0] for row in inserted}
 
 
 def restore(session: Session, restored: list[uuid.UUID]) -> None:
@@ -478,16 +474,19 @@ def _metadata_text(case: CaseResult, made: dict[tuple[Any, ...], str]) -> str:
     return text
 
 
-def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
-    """Link test cases to scenarios (the seed's association table); existing links are kept as they are."""
-    from sqlalchemy import insert, select
+def _link(
+    session: Session, pairs: Collection[tuple[Any, uuid.UUID]], fresh: Collection[uuid.UUID] = frozenset()
+) -> None:
+    """Link test cases to scenarios (the seed's association table); existing links are kept as they are. ``fresh``
+    are test cases this import created: no link of theirs can exist, none is looked for."""
+    from sqlalchemy import select
 
     from tracertm.models import scenario_test_case_association as assoc
 
     wanted = set(pairs)
     if not wanted:
         return
-    cases = list({case for _s, case in wanted})
+    cases = [case for case in {case for _s, case in wanted} if case not in fresh]
     have: set[tuple[Any, uuid.UUID]] = set()
     for start in range(0, len(cases), _CHUNK):
         have.update(
@@ -496,9 +495,10 @@ def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
                 .where(assoc.c.test_case_id.in_(cases[start : start + _CHUNK]))
             ).all()
         )
-    new = [{"scenario_id": s, "test_case_id": c} for s, c in sorted(wanted - have, key=str)]
-    if new:
-        session.execute(insert(assoc), new)
+    connection = session.connection()
+    ids = IdForm(connection.dialect.name)
+    insert_rows(connection, assoc, ("scenario_id", "test_case_id"),
+                [(ids.of(s), ids.of(c)) for s, c in sorted(wanted - have, key=str)])
 
 
 # ------------------------------------------------------------------------------------------------ scenarios

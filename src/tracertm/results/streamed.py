@@ -82,7 +82,9 @@ def import_streamed(
     from sqlalchemy import insert, select, update
 
     from tracertm.models import TestRun
-    from tracertm.results import store
+    import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
+
+    from tracertm.results import junit, store  # noqa: F401  (junit: the same)
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import IdForm, query
     from tracertm.results.stats import recompute
@@ -120,7 +122,8 @@ def import_streamed(
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
             "source_format": "junit", "counts": {}, "digest": digest, "files": [os.path.basename(name)],
         }])
-        ran: set[Any] = set()
+        pairs: list[tuple[Any, uuid.UUID]] = []
+        fresh: list[uuid.UUID] = []
         end: tuple[Any, ...] = ()
         for message in child.messages():
             if message[0] == "error":
@@ -130,18 +133,16 @@ def import_streamed(
             if message[0] == "end":
                 end = message
                 break
-            _kind, cases, revisions, results, pairs, restored = message
+            _kind, cases, revisions, results, mapped, new, restored = message
             if store.insert_cases(connection, cases, stamp) != len(cases):
                 raise Restart("another writer inserted some of these test cases")
             summary.test_cases_created += len(cases)
             if revisions:
                 store.insert_revisions(connection, revisions, stamp)
             store.restore(session, restored)  # before the links: a link records its test case's version
-            if pairs:
-                store._link(session, pairs)  # the seed's association table
-                link_scenarios_to_test_cases(session, project.id, pairs)
-                ran.update(scenario for scenario, _case in pairs)
             store.insert_results(connection, results)
+            pairs += mapped
+            fresh += new
         child.wait()
     except BaseException:
         child.kill()
@@ -154,6 +155,10 @@ def import_streamed(
         update(store._table(TestRun)).where(store._table(TestRun).c.id == run_id)
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
+    # The links once, for the whole report (as store._import: a few statements per 500 scenarios, not per chunk).
+    store._link(session, pairs, set(fresh))  # the seed's association table
+    link_scenarios_to_test_cases(session, project.id, pairs)
+    ran = {scenario for scenario, _case in pairs}
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
 
@@ -206,11 +211,13 @@ def _produce(
                                metadata_texts)
         case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))}
         case_ids.update((row[2], row[0]) for row in rows)
-        pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
+        pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id]), c.external_id not in existing)
+                 for c, m in zip(cases, matches) if m.scenario]
         restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
                     if c.external_id in existing and existing[c.external_id][1]]
         _send(out, ("chunk", rows, store.revision_rows(ids, rows, actor),
-                    store.result_rows(ids, run, cases, matches, case_ids), pairs, restored))
+                    store.result_rows(ids, run, cases, matches, case_ids), [(s, c) for s, c, _new in pairs],
+                    [c for _s, c, new in pairs if new], restored))
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, len(seen)))
 
