@@ -208,6 +208,7 @@ def test_the_streamed_import_stores_what_the_orm_import_stores(
     from tracertm.results import streamed
 
     monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
     monkeypatch.setattr(streamed, "FIRST_CHUNK", 2)
     monkeypatch.setattr(streamed, "CHUNK", 5)
     outcomes: list[str] = []

@@ -90,6 +90,7 @@ def test_a_test_case_inside_a_test_case_is_not_streamed() -> None:
 def forced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every single-report JUnit import streamed, in small chunks; the outcomes of the streamed imports."""
     monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
     monkeypatch.setattr(streamed, "FIRST_CHUNK", 3)
     monkeypatch.setattr(streamed, "CHUNK", 10)
     outcomes: list[str] = []
@@ -222,3 +223,12 @@ def test_small_reports_and_several_files_are_imported_in_process(shop: GitRepo, 
     finally:
         streamed.import_streamed = real  # type: ignore[assignment]
     assert calls == []
+
+
+def test_only_large_junit_reports_on_two_cores_are_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)
+    large = b"<" * streamed.FORK_MIN_BYTES
+    assert streamed.streams(large, "junit")
+    assert not streamed.streams(large[:-1], "junit") and not streamed.streams(large, "cucumber-json")
+    monkeypatch.setattr(streamed, "_cores", lambda: 1)
+    assert not streamed.streams(large, "junit")
