@@ -29,7 +29,7 @@ from tracertm.errors import UsageError
 from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results.mapping import Match, ScenarioIndex, normalize_path
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
-from tracertm.results.rows import IdForm, insert_rows, query, select_rows
+from tracertm.results.rows import Flat, IdForm, insert_rows, query, select_rows
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
 
@@ -280,8 +280,8 @@ def result_rows(
     return rows
 
 
-def insert_results(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``result_rows``."""
+def insert_results(connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat) -> None:
+    """Insert ``result_rows`` (or ``flat_rows("results", …)``)."""
     from tracertm.models import TestResult
 
     insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, rows)
@@ -341,6 +341,12 @@ _REVISION_COLUMNS = ("id", "project_id", "entity_type", "entity_id", "number", "
 
 _RESULT_COLUMNS = ("run_id", "test_case_id", "scenario_id", "example_row", "match_rule", "status", "duration",
                    "message", "failed_attempts")
+# The columns of each kind of row an import writes, and the time columns that get the SQLite stamp (_sqlite_now).
+_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "cases": (_CASE_COLUMNS, ("created_at", "updated_at")),
+    "revisions": (_REVISION_COLUMNS, ("created_at",)),
+    "results": (_RESULT_COLUMNS, ()),
+}
 
 
 def _external_id(case: CaseResult) -> str:
@@ -384,15 +390,36 @@ def revision_rows(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -
     ]
 
 
-def insert_revisions(connection: Connection, revisions: list[tuple[Any, ...]], stamp: str | None) -> None:
-    """Insert ``revision_rows`` (``stamp``: see ``_sqlite_now``)."""
+def insert_revisions(
+    connection: Connection, revisions: Sequence[tuple[Any, ...]] | Flat, stamp: str | None
+) -> None:
+    """Insert ``revision_rows`` (or ``flat_rows("revisions", …)``; ``stamp``: see ``_sqlite_now``)."""
     from tracertm.models import SpecRevision
 
-    columns: tuple[str, ...] = _REVISION_COLUMNS
-    written: Sequence[tuple[Any, ...]] = revisions
-    if stamp is not None:
-        columns, written = (*_REVISION_COLUMNS, "created_at"), [(*row, stamp) for row in revisions]
+    columns, written = _stamped("revisions", revisions, stamp)
     insert_rows(connection, _table(SpecRevision), columns, written, json=("snapshot",))
+
+
+def _stamped(
+    kind: str, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None
+) -> tuple[tuple[str, ...], Sequence[tuple[Any, ...]] | Flat]:
+    """(columns, rows) of ``kind``, the rows with the stamp columns added on SQLite (flat rows have them)."""
+    columns, stamps = _KINDS[kind]
+    if stamp is None or not stamps:
+        return columns, rows
+    if isinstance(rows, Flat):
+        return (*columns, *stamps), rows
+    extra = (stamp,) * len(stamps)
+    return (*columns, *stamps), [(*row, *extra) for row in rows]
+
+
+def flat_rows(kind: str, rows: Sequence[tuple[Any, ...]], stamp: str) -> Flat:
+    """SQLite: rows of ``kind`` (``cases``, ``revisions``, ``results``) stamped and cut into statements where they
+    are made (``results.streamed``'s parse process), for ``insert_cases`` / ``insert_revisions`` /
+    ``insert_results``."""
+    columns, written = _stamped(kind, rows, stamp)
+    assert not isinstance(written, Flat)
+    return Flat(len(columns), written)
 
 
 def case_rows(
@@ -408,14 +435,12 @@ def case_rows(
     ]
 
 
-def insert_cases(connection: Connection, rows: list[tuple[Any, ...]], stamp: str | None) -> int:
-    """Insert ``case_rows``, leaving out those whose (project, external id) exists: how many went in."""
+def insert_cases(connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None) -> int:
+    """Insert ``case_rows`` (or ``flat_rows("cases", …)``), leaving out those whose (project, external id) exists:
+    how many went in. ``stamp``: see ``_sqlite_now``."""
     from tracertm.models import TestCase
 
-    columns: tuple[str, ...] = _CASE_COLUMNS
-    written: Sequence[tuple[Any, ...]] = rows
-    if stamp is not None:  # see _sqlite_now
-        columns, written = (*_CASE_COLUMNS, "created_at", "updated_at"), [(*row, stamp, stamp) for row in rows]
+    columns, written = _stamped("cases", rows, stamp)
     return insert_rows(connection, _table(TestCase), columns, written, json=("test_case_metadata",),
                        skip_existing=("project_id", "test_case_number"))
 

@@ -124,7 +124,7 @@ def import_streamed(
     session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
 
     def produce(out: IO[bytes]) -> None:
-        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor)
+        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor, stamp)
 
     child = _Child(produce)
     try:
@@ -176,9 +176,10 @@ def import_streamed(
 
 def _produce(
     out: IO[bytes], name: str, data: bytes, index: ScenarioIndex, existing: dict[str, tuple[str, bool]],
-    ids: IdForm, project: str, run: str, actor: str,
+    ids: IdForm, project: str, run: str, actor: str, stamp: str | None,
 ) -> None:
-    """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures."""
+    """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures.
+    On SQLite (``stamp``) the rows go stamped and cut into statements (``rows.Flat``): the writer only runs them."""
     from tracertm.results import junit, store
 
     starts: list[Any] = []
@@ -226,9 +227,15 @@ def _produce(
                  for c, m in zip(cases, matches) if m.scenario]
         restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
                     if c.external_id in existing and existing[c.external_id][1]]
-        _send(out, ("chunk", rows, store.revision_rows(ids, rows, actor),
-                    store.result_rows(ids, run, cases, matches, case_ids), [(s, c) for s, c, _new in pairs],
-                    [c for _s, c, new in pairs if new], restored))
+        revisions = store.revision_rows(ids, rows, actor)
+        results = store.result_rows(ids, run, cases, matches, case_ids)
+        if stamp is not None:
+            _send(out, ("chunk", store.flat_rows("cases", rows, stamp), store.flat_rows("revisions", revisions, stamp),
+                        store.flat_rows("results", results, stamp), [(s, c) for s, c, _new in pairs],
+                        [c for _s, c, new in pairs if new], restored))
+        else:
+            _send(out, ("chunk", rows, revisions, results, [(s, c) for s, c, _new in pairs],
+                        [c for _s, c, new in pairs if new], restored))
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, len(seen)))
 
