@@ -133,10 +133,22 @@ def import_streamed(
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
             "source_format": "junit", "counts": {}, "digest": digest, "files": [os.path.basename(name)],
         }])
-        pairs: list[tuple[Any, uuid.UUID]] = []
-        fresh: list[uuid.UUID] = []
+        pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, test case), not linked yet
+        fresh: list[uuid.UUID] = []  # of these test cases, those the import created
+        ran: set[Any] = set()
+
+        def link() -> None:
+            """Link the mapped pairs so far (their test cases are written and restored): while the import waits
+            for the next chunk, or at the end."""
+            if pairs:
+                store._link(session, pairs, set(fresh))  # the seed's association table
+                link_scenarios_to_test_cases(session, project.id, pairs)
+                ran.update(scenario for scenario, _case in pairs)
+                pairs.clear()
+                fresh.clear()
+
         end: tuple[Any, ...] = ()
-        for message in child.messages():
+        for message in child.messages(link):
             if message[0] == "error":
                 raise message[1]
             if message[0] == "restart":
@@ -166,10 +178,7 @@ def import_streamed(
         update(store._table(TestRun)).where(store._table(TestRun).c.id == run_id)
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
-    # The links once, for the whole report (as store._import: a few statements per 500 scenarios, not per chunk).
-    store._link(session, pairs, set(fresh))  # the seed's association table
-    link_scenarios_to_test_cases(session, project.id, pairs)
-    ran = {scenario for scenario, _case in pairs}
+    link()
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
 
@@ -241,7 +250,10 @@ def _produce(
 
 
 def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
-    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+    """One message: its length (8 bytes), then its pickle."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(payload).to_bytes(8, "little"))
+    out.write(payload)
     out.flush()
 
 
@@ -266,20 +278,36 @@ class _Child:
                 os._exit(code)
         os.close(write)
         self.pid: int | None = pid
-        self.reader = os.fdopen(read, "rb", buffering=1 << 20)
+        self.fd: int | None = read
 
-    def messages(self) -> Iterator[tuple[Any, ...]]:
+    def messages(self, idle: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
+        """The child's messages as they come. When the next one has not begun to arrive, ``idle()`` runs first:
+        work that can be done at any time is done while the import would otherwise wait."""
+        import select
+
+        assert self.fd is not None
         while True:
-            try:
-                message = pickle.load(self.reader)
-            except EOFError:
-                raise Restart("the parse process ended without its report") from None
+            if not select.select([self.fd], [], [], 0)[0]:
+                idle()
+            message = pickle.loads(self._read(int.from_bytes(self._read(8), "little")))
             assert isinstance(message, tuple)
             yield message
 
+    def _read(self, size: int) -> bytearray:
+        assert self.fd is not None
+        data = bytearray()
+        while len(data) < size:
+            got = os.read(self.fd, min(size - len(data), 1 << 20))
+            if not got:
+                raise Restart("the parse process ended without its report")
+            data += got
+        return data
+
     def wait(self) -> None:
         """Reap the child once its messages are read (its CPU then counts in ``RUSAGE_CHILDREN``)."""
-        self.reader.close()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
         if self.pid is not None:
             os.waitpid(self.pid, 0)
             self.pid = None
