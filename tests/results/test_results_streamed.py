@@ -150,6 +150,9 @@ def test_a_large_report_imports_every_test(shop: GitRepo, database_url: str, for
             assert run.started_at is not None and run.finished_at is not None
     finally:
         engine.dispose()
+    again = import_results(database_url, "shop", [("renamed.xml", _report(101))])
+    assert (again.duplicate, again.run_id, forced) == (True, summary.run_id, ["streamed", "streamed"])
+    assert _counts(database_url) == (1, 101, 101)
     _no_child_left()
 
 

@@ -6,10 +6,12 @@ Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk`
 process they add up; here they overlap. The import opens its transaction and reads what preparing needs (the
 scenario index, the project's test cases, the run id), then forks: the child inherits all of it, parses the report
 with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and line)
-and sends, per ``CHUNK`` tests, the driver-ready rows of the test cases, revisions and results and the (scenario,
-test case) pairs through a pipe (pickled tuples); the parent inserts each chunk as it arrives. A malformed file
-sends its ``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line
-is the one a parse in-process gives.
+and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``), the driver-ready rows of the test cases,
+revisions and results (on SQLite already cut into statements, ``rows.Flat``) and the (scenario, test case) pairs
+through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and links the pairs
+received so far whenever the next chunk has not begun to arrive (else at the end). A malformed file sends its
+``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line is the one
+a parse in-process gives.
 
 What is stored is exactly what the in-process path (``store._import``) stores. Where the streamed path could not
 give the same result it gives up and the caller rolls back and imports the in-process way (``Restart``): a test
