@@ -145,8 +145,7 @@ def import_results(
         try:
             with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
                     _page_cache(session):
-                return stream.import_streamed(session, name, *streamed, commit, run_name, repo, id_pattern, window,
-                                              actor)
+                return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window, actor)
         except stream.Restart:
             pass  # rolled back: the in-process import stores what the streamed one could not
         reports = _parsed([streamed], fmt, max_size)
@@ -542,28 +541,43 @@ def scenario_index(
 
     ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
     empty collection: no result is matched by line, the scenarios as they are will do)."""
-    from sqlalchemy import select
-
-    from tracertm.models import Feature, Scenario
-
-    refs: dict[Any, ScenarioRef] = {}
     features: dict[str, tuple[str, str | None]] = {}
-    columns = [getattr(Scenario, key) for key in _FIELDS]
-    rows = session.execute(  # plain columns, not ORM objects: this runs on every import
-        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
-        .join(Feature, Scenario.feature_id == Feature.id)
-        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
-    ).all()
-    for ident, metadata, number, name, path, *values in rows:
-        features[number] = (name, path)
-        fields = dict(zip(_FIELDS, values))
-        fields["status"] = str(fields["status"])
-        fields["scenario_metadata"] = metadata
-        refs[ident] = scenario_ref(ident, number, name, path, fields)
+    refs = scenario_refs(scenario_rows(session, project), features)
     if commit and (uris is None or uris):
         if repo is None or not _from_git(session, project, commit, repo, refs, uris):
             _at_commit(session, project, commit, refs, features)
     return ScenarioIndex(refs.values(), id_pattern)
+
+
+def scenario_rows(session: Session, project: Project) -> list[tuple[Any, ...]]:
+    """The project's live scenarios as plain rows, for ``scenario_refs`` (not ORM objects: this runs on every
+    import)."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario
+
+    columns = [getattr(Scenario, key) for key in _FIELDS]
+    return [tuple(row) for row in session.execute(
+        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
+        .join(Feature, Scenario.feature_id == Feature.id)
+        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
+    ).all()]
+
+
+def scenario_refs(
+    rows: list[tuple[Any, ...]], features: dict[str, tuple[str, str | None]] | None = None
+) -> dict[Any, ScenarioRef]:
+    """``ScenarioRef`` by scenario id of ``scenario_rows`` (pure: ``results.streamed``'s parse process makes them);
+    each feature's (name, path) by number into ``features``."""
+    refs: dict[Any, ScenarioRef] = {}
+    for ident, metadata, number, name, path, *values in rows:
+        if features is not None:
+            features[number] = (name, path)
+        fields = dict(zip(_FIELDS, values))
+        fields["status"] = str(fields["status"])
+        fields["scenario_metadata"] = metadata
+        refs[ident] = scenario_ref(ident, number, name, path, fields)
+    return refs
 
 
 def _from_git(

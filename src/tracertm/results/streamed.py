@@ -82,22 +82,21 @@ def import_streamed(
     data: bytes,
     commit: str | None,
     run_name: str | None,
-    repo: str | os.PathLike[str] | None,
     id_pattern: str,
     window: int,
     actor: str,
 ) -> ImportSummary:
     """Import one JUnit report (``name``, ``data``) into the open write ``session`` as ``store._import`` does, the
-    report parsed by a child process meanwhile. Raises ``Restart`` when the in-process path must do it."""
+    report parsed by a child process meanwhile. Raises ``Restart`` when the in-process path must do it. (No
+    repository: only results matched by line need the scenarios at the run's commit, and those go in-process.)"""
     import hashlib
-    from pathlib import Path
 
+    import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
     from sqlalchemy import insert, select, update
 
     from tracertm.models import TestRun
-    import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
-
     from tracertm.results import junit, store  # noqa: F401  (junit: the same)
+    from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import IdForm, query
     from tracertm.results.stats import recompute
@@ -112,8 +111,9 @@ def import_streamed(
     if previous is not None:
         summary.run_id, summary.duplicate = previous, True
         return summary
-    # No result names a feature file and a line (the child checks): the scenarios as they are will do.
-    index = store.scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, ())
+    # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
+    # store.scenario_index reads them; the child makes the index of them (off the writer's path).
+    scenarios = store.scenario_rows(session, project)
     connection = session.connection()
     ids = IdForm(connection.dialect.name)
     existing = {
@@ -126,6 +126,7 @@ def import_streamed(
     session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
 
     def produce(out: IO[bytes]) -> None:
+        index = ScenarioIndex(store.scenario_refs(scenarios).values(), id_pattern)
         _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor, stamp)
 
     child = _Child(produce)
