@@ -209,6 +209,7 @@ def test_the_streamed_import_stores_what_the_orm_import_stores(
 
     monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
     monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
+    monkeypatch.delenv(streamed.ENV_SWITCH, raising=False)
     monkeypatch.setattr(streamed, "FIRST_CHUNK", 2)
     monkeypatch.setattr(streamed, "CHUNK", 5)
     outcomes: list[str] = []

@@ -91,6 +91,7 @@ def forced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every single-report JUnit import streamed, in small chunks; the outcomes of the streamed imports."""
     monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
     monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
+    monkeypatch.delenv(streamed.ENV_SWITCH, raising=False)
     monkeypatch.setattr(streamed, "FIRST_CHUNK", 3)
     monkeypatch.setattr(streamed, "CHUNK", 10)
     outcomes: list[str] = []
@@ -234,4 +235,7 @@ def test_only_large_junit_reports_on_two_cores_are_streamed(monkeypatch: pytest.
     assert streamed.streams(large, "junit")
     assert not streamed.streams(large[:-1], "junit") and not streamed.streams(large, "cucumber-json")
     monkeypatch.setattr(streamed, "_cores", lambda: 1)
+    assert not streamed.streams(large, "junit")
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)
+    monkeypatch.setenv("TRACERTM_RESULTS_STREAM", "0")
     assert not streamed.streams(large, "junit")

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from tracertm.results.rows import IdForm
     from tracertm.results.store import ImportSummary
 
-__all__ = ["CHUNK", "FIRST_CHUNK", "FORK_MIN_BYTES", "Restart", "import_streamed", "streams"]
+__all__ = ["CHUNK", "ENV_SWITCH", "FIRST_CHUNK", "FORK_MIN_BYTES", "Restart", "import_streamed", "streams"]
 
 # Below this size (about 6,000 tests) the report is parsed in-process. Forked, the import's own process spends less
 # CPU from about 4,000 tests (350 KB: 0.18 s against 0.21 s in-process), but both processes together spend more
@@ -61,11 +61,17 @@ class Restart(Exception):
     """The streamed import cannot store what the in-process import would: roll back and import in-process."""
 
 
+# ``TRACERTM_RESULTS_STREAM=0`` in the environment: every import in-process (a machine whose cores are all busy,
+# where the second process only adds its CPU; or to compare both ways).
+ENV_SWITCH = "TRACERTM_RESULTS_STREAM"
+
+
 def streams(data: bytes, fmt: str) -> bool:
     """Whether a report of these bytes and format (``fmt`` detected already) is imported streamed: a large JUnit
     report, where processes fork and this one may run on two cores (on one, the overlap is none and the fork a
-    cost)."""
-    return fmt == "junit" and len(data) >= FORK_MIN_BYTES and hasattr(os, "fork") and _cores() >= 2
+    cost), unless ``$TRACERTM_RESULTS_STREAM`` is 0."""
+    return (fmt == "junit" and len(data) >= FORK_MIN_BYTES and hasattr(os, "fork") and _cores() >= 2
+            and os.environ.get(ENV_SWITCH, "1") != "0")
 
 
 def _cores() -> int:
