@@ -13,7 +13,7 @@ from conftest import GitRepo
 from tracertm import db
 from tracertm.errors import ParseError
 from tracertm.results import import_results
-from tracertm.results.rows import IdForm
+from tracertm.results.rows import Flat, IdForm, insert_rows
 from tracertm.collector import collector_paused
 
 
@@ -28,6 +28,25 @@ def test_new_ids_are_ascending_unique_version_7_uuids_in_each_dialects_form() ->
     hyphenated = IdForm("postgresql").new(3)
     assert [str(uuid.UUID(i)) for i in hyphenated] == hyphenated
     assert IdForm("sqlite").new(0) == []
+
+
+def test_flat_rows_insert_what_the_rows_insert() -> None:
+    """Rows cut into statements by the parse process (``rows.Flat``, pickled through the pipe) insert the same rows
+    as the rows themselves: every row, in order, a statement per few hundred."""
+    import pickle
+
+    from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine
+
+    rows = [(n, f"row {n}") for n in range(1_234)]
+    flat = pickle.loads(pickle.dumps(Flat(2, rows)))
+    assert len(flat) == 1_234 and len(flat.batches) == 3 and sum(count for count, _ in flat.batches) == 1_234
+    table = Table("t", MetaData(), Column("n", Integer, primary_key=True), Column("text", Text))
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    with engine.begin() as conn:
+        assert insert_rows(conn, table, ("n", "text"), flat) == 1_234
+        assert [tuple(r) for r in conn.execute(table.select().order_by(table.c.n))] == rows
+        assert insert_rows(conn, table, ("n", "text"), Flat(2, [])) == 0
 
 
 @pytest.fixture

@@ -132,9 +132,10 @@ def _dump(session: Session, project_name: str) -> dict[str, list[tuple[Any, ...]
     return out
 
 
-def _units(day: int, extra: int = 0) -> tuple[str, bytes]:
+def _units(day: int, extra: int = 0, twice: bool = True) -> tuple[str, bytes]:
     """Unit tests no scenario names: passes, failures with a multi-line message, a skip, properties, a test
-    reported twice (the last report counts), and ``extra`` tests that are new on this day."""
+    reported twice (the last report counts; not with ``twice`` False), and ``extra`` tests that are new on this
+    day."""
     cases = []
     for n in range(12 + extra):
         body = ""
@@ -146,8 +147,9 @@ def _units(day: int, extra: int = 0) -> tuple[str, bytes]:
             body = '<properties><property name="owner" value="team-a"/></properties>'
         cases.append(f'<testcase classname="tests.unit.test_mod{n % 3}" name="test_{n}" file="tests/unit.py" '
                      f'time="0.0{n % 10}">{body}</testcase>')
-    cases.append('<testcase classname="tests.unit.test_mod0" name="test_0" time="0.5">'
-                 '<failure message="flaky"/></testcase>')
+    if twice:
+        cases.append('<testcase classname="tests.unit.test_mod0" name="test_0" time="0.5">'
+                     '<failure message="flaky"/></testcase>')
     return (f"units-{day}.xml", (f'<testsuite name="units" timestamp="2026-11-{day:02d}T08:00:00" time="3">'
                                  + "".join(cases) + "</testsuite>").encode())
 
@@ -190,6 +192,69 @@ def test_the_lean_import_stores_what_the_orm_import_stores(two_projects: GitRepo
     assert len(lean["test_results"]) == 2 * 5 + 12 + 15, "both days' results, a test reported twice once"
     assert sum(1 for row in lean["spec_revisions"] if ("change", "created") in row
                and ("entity_type", "test_case") in row) == 5 + 12 + 3
+    assert any(("change", "restored") in row or ("change", "annotated") in row for row in lean["spec_revisions"]
+               if ("entity_type", "test_case") in row)
+    for table in TABLES:
+        assert lean[table] == orm[table], f"{table} differs"
+
+
+def test_the_streamed_import_stores_what_the_orm_import_stores(
+    two_projects: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One report per import, each parsed by a forked child in chunks of 2, 4, 5, 5, … tests (``results.streamed``)
+    whatever its size: new test cases, known ones, a soft-deleted one that runs again, outline rows mapped by name;
+    a report with a test reported twice far apart goes back to the in-process import. Every table equals the
+    plain ORM import's."""
+    from tracertm.results import streamed
+
+    monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
+    monkeypatch.delenv(streamed.ENV_SWITCH, raising=False)
+    monkeypatch.setattr(streamed, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(streamed, "CHUNK", 5)
+    outcomes: list[str] = []
+    real = streamed.import_streamed
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            summary = real(*args, **kwargs)
+        except streamed.Restart:
+            outcomes.append("restart")
+            raise
+        outcomes.append("streamed")
+        return summary
+
+    monkeypatch.setattr(streamed, "import_streamed", spy)
+    cucumber = (HERE / "fixtures" / "cucumber-junit.xml").read_bytes()
+    imports = [
+        ("cucumber-1.xml", cucumber),  # every test case new, outline rows mapped by name
+        _units(1, twice=False),
+        ("cucumber-2.xml", cucumber.replace(b"2026-11-30T09", b"2026-12-01T09")),  # every test case known
+        _units(2, extra=9, twice=False),  # test_1 deleted by hand comes back; new and known test cases mixed
+        _units(3, extra=3),  # test_0 reported twice, ten tests apart: in-process
+    ]
+    engine = db.make_engine(database_url)
+    try:
+        for n, source in enumerate(imports):
+            commit = f"{n + 1}" * 40
+            import_results(engine, "lean", [source], commit=commit)
+            with db.write_session(engine, "orm") as session:
+                _orm_import(session, "orm", parse_reports([source]), commit)
+            if n == 1:
+                for name in ("lean", "orm"):
+                    with db.session(engine) as session:
+                        test_case = session.execute(
+                            select(TestCase).join(Project, TestCase.project_id == Project.id)
+                            .where(Project.name == name, TestCase.test_case_number == "tests.unit.test_mod1::test_1")
+                        ).scalar_one()
+                        test_case.soft_delete(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+                        session.commit()
+        with db.session(engine) as session:
+            lean, orm = _dump(session, "lean"), _dump(session, "orm")
+    finally:
+        engine.dispose()
+    assert outcomes == ["streamed"] * 4 + ["restart"]
+    assert len(lean["test_results"]) == 5 + 12 + 5 + 21 + 15
     assert any(("change", "restored") in row or ("change", "annotated") in row for row in lean["spec_revisions"]
                if ("entity_type", "test_case") in row)
     for table in TABLES:

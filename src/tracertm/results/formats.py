@@ -8,7 +8,7 @@ from pathlib import Path
 from tracertm.errors import UsageError
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, Report, report_error
 
-__all__ = ["FORMATS", "detect", "parse_report", "read_report"]
+__all__ = ["FORMATS", "detect", "parse_report", "read_report", "read_source"]
 
 FORMATS: tuple[str, ...] = ("junit", "cucumber-json", "cucumber-messages")
 
@@ -51,11 +51,18 @@ def read_report(
 ) -> Report:
     """Read and parse one report: a path, or ``(name, bytes)`` (an upload). Files over ``max_size`` bytes are
     rejected from their size, before a byte is read."""
+    return parse_report(*read_source(source, max_size), fmt)
+
+
+def read_source(
+    source: str | os.PathLike[str] | tuple[str, bytes], max_size: int = DEFAULT_MAX_REPORT_SIZE
+) -> tuple[str, bytes]:
+    """(name, bytes) of one report, a path or an upload, within the size limit (see ``read_report``)."""
     if isinstance(source, tuple):
         name, data = source
         if len(data) > max_size:
             raise _too_big(name, len(data), max_size)
-        return parse_report(name, data, fmt)
+        return name, data
     path = Path(source)
     name = str(source)
     try:
@@ -71,7 +78,7 @@ def read_report(
         raise UsageError(f"{name}: cannot read ({exc.strerror})") from None
     if len(data) > max_size:  # grew while we looked
         raise _too_big(name, len(data), max_size)
-    return parse_report(name, data, fmt)
+    return name, data
 
 
 def _too_big(name: str, size: int, limit: int) -> Exception:

@@ -8,11 +8,12 @@ rejected, not defused into silence), and the caller enforces a size limit before
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error
 
-__all__ = ["parse"]
+__all__ = ["NestedCases", "parse", "stream"]
 
 # Surefire's retry elements: the test failed, then passed on a rerun (flaky) or failed again (rerun).
 _FLAKY = ("flakyFailure", "flakyError")
@@ -21,23 +22,78 @@ _RERUN = ("rerunFailure", "rerunError")
 
 def parse(path: str, data: bytes) -> Report:
     """Parse one JUnit XML file, or raise ``ParseError`` naming the file and line."""
-    root = _xml(path, data)
-    if _local(root.tag) not in ("testsuites", "testsuite"):
-        raise report_error(path, 1, f"not a JUnit report: the root element is <{_local(root.tag)}>, "
-                                    "expected <testsuites> or <testsuite>; pass --format to pick another format")
+    top = root(path, data)
     cases: list[CaseResult] = []
     starts: list[dt.datetime] = []
     ends: list[dt.datetime] = []
-    _walk(root, cases, starts, ends)
+    _walk(top, cases, starts, ends)
     return Report(
         path=path,
         format="junit",
         digest=digest(data),
         cases=tuple(cases),
-        name=root.get("name"),
+        name=top.get("name"),
         started_at=min(starts) if starts else None,
         finished_at=max(ends) if ends else None,
     )
+
+
+def root(path: str, data: bytes) -> Element:
+    """The root element of a JUnit report (``<testsuites>`` or ``<testsuite>``), parsed safely, or ``ParseError``."""
+    top = _xml(path, data)
+    _check_root(path, top)
+    return top
+
+
+class NestedCases(Exception):
+    """A ``<testcase>`` inside a ``<testcase>``: ``stream`` would not give them in ``parse``'s order."""
+
+
+def stream(
+    path: str, data: bytes, starts: list[dt.datetime], ends: list[dt.datetime], names: list[str | None]
+) -> Iterator[CaseResult]:
+    """The test cases of ``parse``, in its order, each as soon as its element has been read (an incremental parse
+    by the same safe parser: the first ones come before the file has been read to its end). Suites' starts and ends
+    go into ``starts`` and ``ends``, the root's name into ``names``. The errors are ``parse``'s, in its order: a
+    file that is not well-formed raises its ``ParseError`` even when its root element is not a JUnit one."""
+    import io
+    from xml.etree.ElementTree import ParseError as ExpatError
+
+    import defusedxml
+    import defusedxml.ElementTree as safe
+
+    depth = 0  # testcase elements open
+    events = safe.iterparse(io.BytesIO(data), ("start", "end"), forbid_dtd=False, forbid_entities=True,
+                            forbid_external=True)
+    try:
+        _event, top = next(events)
+        if _local(top.tag) not in ("testsuites", "testsuite"):
+            for _ in events:  # a well-formedness error further on is what parse reports
+                pass
+            _check_root(path, top)
+        names.append(top.get("name"))
+        for event, element in events:
+            tag = _local(element.tag)
+            if tag == "testcase":
+                if event == "start":
+                    depth += 1
+                    if depth > 1:
+                        raise NestedCases(path)
+                    continue
+                depth -= 1
+                yield _case(element)
+            elif tag == "testsuite" and event == "start":
+                _suite(element, starts, ends)
+        if _local(top.tag) == "testsuite":  # the root suite's own start event was read by next() above
+            _suite(top, starts, ends)
+    except (defusedxml.DefusedXmlException, ExpatError) as exc:
+        raise _refused(path, data, exc) from None
+
+
+def _check_root(path: str, top: Element) -> None:
+    if _local(top.tag) not in ("testsuites", "testsuite"):
+        raise report_error(path, 1, f"not a JUnit report: the root element is <{_local(top.tag)}>, "
+                                    "expected <testsuites> or <testsuite>; pass --format to pick another format")
 
 
 def _xml(path: str, data: bytes) -> Element:
@@ -48,18 +104,25 @@ def _xml(path: str, data: bytes) -> Element:
 
     try:
         return safe.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    except defusedxml.DefusedXmlException as exc:
+    except (defusedxml.DefusedXmlException, ExpatError) as exc:
+        raise _refused(path, data, exc) from None
+
+
+def _refused(path: str, data: bytes, exc: Exception) -> Exception:
+    """The ``ParseError`` of unsafe or malformed XML: the file, the line, and what to do."""
+    import defusedxml
+
+    if isinstance(exc, defusedxml.DefusedXmlException):
         at = data.find(b"<!ENTITY")
         line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
-        raise report_error(
+        return report_error(
             path, line, f"refused unsafe XML ({type(exc).__name__}: entity declarations and external references "
             "are not allowed in test reports); regenerate the report with your test runner"
-        ) from None
-    except ExpatError as exc:
-        line, column = getattr(exc, "position", (0, 0))
-        reason = str(exc).split(":")[0]
-        message = f"malformed XML: {reason}; nothing was imported from this file"
-        raise report_error(path, line, message, column + 1) from None
+        )
+    line, column = getattr(exc, "position", (0, 0))
+    reason = str(exc).split(":")[0]
+    message = f"malformed XML: {reason}; nothing was imported from this file"
+    return report_error(path, line, message, column + 1)
 
 
 def _local(tag: str) -> str:
@@ -73,10 +136,15 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
         if tag == "testcase":
             cases.append(_case(element))
         elif tag == "testsuite":
-            stamp = _timestamp(element.get("timestamp"))
-            if stamp is not None:
-                starts.append(stamp)
-                ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
+            _suite(element, starts, ends)
+
+
+def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
+    """A suite's start and end, when it says when it ran."""
+    stamp = _timestamp(element.get("timestamp"))
+    if stamp is not None:
+        starts.append(stamp)
+        ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
 
 
 def _case(case: Element) -> CaseResult:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection
 
-__all__ = ["IdForm", "insert_rows", "query", "select_rows"]
+__all__ = ["Flat", "IdForm", "insert_rows", "query", "select_rows"]
 
 # Bound parameters per statement: under SQLite's smallest limit (999 before 3.32), far under PostgreSQL's 65,535.
 _PARAMETERS = 999
@@ -62,24 +62,59 @@ class IdForm:
         return ids
 
 
+class Flat:
+    """Rows of a SQLite insert already cut into statements and flattened into each statement's parameters (as
+    ``insert_rows`` does), by whoever made the rows (``results.streamed``'s parse process): the writer only runs
+    the statements."""
+
+    __slots__ = ("batches", "count")
+
+    def __init__(self, width: int, rows: Sequence[tuple[Any, ...]]) -> None:
+        per = max(1, _PARAMETERS // width)  # rows per statement
+        self.count = len(rows)
+        self.batches: list[tuple[int, tuple[Any, ...]]] = []
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            self.batches.append((len(chunk), tuple(itertools.chain.from_iterable(chunk))))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its fields, unpickled without re-cutting
+        return (_flat, (self.count, self.batches))
+
+
+def _flat(count: int, batches: list[tuple[int, tuple[Any, ...]]]) -> Flat:
+    made = Flat.__new__(Flat)
+    made.count, made.batches = count, batches
+    return made
+
+
 def insert_rows(
     connection: Connection,
     table: Table,
     columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
+    rows: Sequence[tuple[Any, ...]] | Flat,
     *,
     json: Sequence[str] = (),
     skip_existing: Sequence[str] | None = None,
 ) -> int:
-    """Insert ``rows`` (tuples of driver values in the order of ``columns``; the ``json`` columns as JSON text).
+    """Insert ``rows`` (tuples of driver values in the order of ``columns``; the ``json`` columns as JSON text; or
+    on SQLite the same already ``Flat``).
 
     ``skip_existing`` names a unique key: rows whose key exists are left out (``ON CONFLICT (key) DO NOTHING``).
     Returns how many rows were inserted."""
-    if not rows:
+    if not len(rows):
         return 0
     dialect = connection.dialect.name
-    if dialect == "postgresql" and skip_existing is None:
+    if isinstance(rows, Flat):
+        if dialect != "sqlite":
+            raise ValueError("flat rows are for SQLite")
+        batches = rows.batches
+    elif dialect == "postgresql" and skip_existing is None:
         return _copy(connection, table, columns, rows, json)
+    else:
+        batches = Flat(len(columns), rows).batches
     quote = connection.dialect.identifier_preparer.quote
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     if dialect == "postgresql":
@@ -88,12 +123,10 @@ def insert_rows(
         one = "(" + ", ".join([mark] * len(columns)) + ")"
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in skip_existing)}) DO NOTHING" if skip_existing else ""
-    per = max(1, _PARAMETERS // len(columns))
     inserted = 0
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        sql = head + ", ".join([one] * len(chunk)) + tail  # two shapes per table: the driver caches both
-        result = connection.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(chunk)))
+    for count, parameters in batches:
+        sql = head + ", ".join([one] * count) + tail  # two shapes per table: the driver caches both
+        result = connection.exec_driver_sql(sql, parameters)
         inserted += int(result.rowcount)  # one statement: the rows it inserted (not those it skipped)
     return inserted
 

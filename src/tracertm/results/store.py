@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.collector import collector_paused
 from tracertm.errors import UsageError
-from tracertm.results.formats import read_report
-from tracertm.results.mapping import ScenarioIndex, normalize_path
+from tracertm.results.formats import detect, read_report, read_source
+from tracertm.results.mapping import Match, ScenarioIndex, normalize_path
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
-from tracertm.results.rows import IdForm, insert_rows, query, select_rows
+from tracertm.results.rows import Flat, IdForm, insert_rows, query, select_rows
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
 
@@ -117,13 +117,17 @@ def import_results(
     """
     if window < 1:
         raise UsageError(f"--window {window}: must be at least 1")
-    reports = parse_reports(sources, fmt, max_size)
-    formats = {r.format for r in reports}
-    if len(formats) > 1:
-        raise UsageError(f"{', '.join(r.path for r in reports)}: one import takes reports of one format "
-                         f"(found {', '.join(sorted(formats))}); import each format separately")
     from sqlalchemy.orm import Session
 
+    streamed: tuple[str, bytes] | None = None
+    if len(sources) == 1 and not isinstance(target, Session):  # one large JUnit report: parsed while it is written
+        from tracertm.results import streamed as stream
+
+        streamed = read_source(sources[0], max_size)
+        if not stream.streams(streamed[1], detect(*streamed) if fmt == "auto" else fmt):
+            sources, streamed = [streamed], None  # read once: parsed below (a path's name is its str())
+    if streamed is None:
+        reports = _parsed(sources, fmt, max_size)
     if isinstance(target, Session):
         with collector_paused():
             return _import(target, project, reports, commit, run_name, repo, window, id_pattern, actor)
@@ -137,8 +141,26 @@ def import_results(
     timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
     # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a thread of
     # its own, as sync's write phase does; the import's rows are durable in the WAL either way.
+    if streamed is not None:
+        try:
+            with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
+                    _page_cache(session):
+                return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window, actor)
+        except stream.Restart:
+            pass  # rolled back: the in-process import stores what the streamed one could not
+        reports = _parsed([streamed], fmt, max_size)
     with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+
+
+def _parsed(sources: Sequence[ReportSource], fmt: str, max_size: int) -> list[Report]:
+    """``parse_reports``, and all of one format."""
+    reports = parse_reports(sources, fmt, max_size)
+    formats = {r.format for r in reports}
+    if len(formats) > 1:
+        raise UsageError(f"{', '.join(r.path for r in reports)}: one import takes reports of one format "
+                         f"(found {', '.join(sorted(formats))}); import each format separately")
+    return reports
 
 
 # SQLite's page cache during an import, in KiB. The default (2 MB) is smaller than the indexes a large report grows
@@ -184,7 +206,7 @@ def _import(
 ) -> ImportSummary:
     from sqlalchemy import insert, select
 
-    from tracertm.models import TestResult, TestRun
+    from tracertm.models import TestRun
 
     project = _project(session, project_name)
     digest = hashlib.sha256("\n".join(sorted(r.digest for r in reports)).encode()).hexdigest()
@@ -227,13 +249,24 @@ def _import(
     connection = session.connection()
     ids = IdForm(connection.dialect.name)
     case_ids, created = _upsert_cases(session, project.id, cases, ids)
-    summary.test_cases_created = created
+    summary.test_cases_created = len(created)
     pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
-    _link(session, pairs)  # the seed's association table
+    _link(session, pairs, {case for _s, case in pairs if ids.of(case) in created})  # the seed's association table
     from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
 
     link_scenarios_to_test_cases(session, project.id, pairs)
-    run, scenario_ids = ids.of(run_id), {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
+    insert_results(connection, result_rows(ids, ids.of(run_id), cases, matches, case_ids))
+    ran = {m.scenario.key for m in matches if m.scenario}
+    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    return summary
+
+
+def result_rows(
+    ids: IdForm, run: str, cases: list[CaseResult], matches: list[Match], case_ids: dict[str, str]
+) -> list[tuple[Any, ...]]:
+    """The ``test_results`` rows (``_RESULT_COLUMNS``) of ``cases``, in primary-key order (run, test case): the
+    index grows at its end."""
+    scenario_ids = {m.scenario.key: ids.of(m.scenario.key) for m in matches if m.scenario}
     rows = [  # most tests of a large report map to no scenario: their rows skip the scenario lookup
         (run, case_ids[case.external_id], scenario_ids[m.scenario.key], m.row, m.rule, case.status, case.duration,
          case.message, case.failed_attempts)
@@ -242,18 +275,22 @@ def _import(
          case.failed_attempts)
         for case, m in zip(cases, matches)
     ]
-    rows.sort(key=_second)  # in primary-key order (run, test case): the index grows at its end
+    rows.sort(key=_second)
+    return rows
+
+
+def insert_results(connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat) -> None:
+    """Insert ``result_rows`` (or ``flat_rows("results", …)``)."""
+    from tracertm.models import TestResult
+
     insert_rows(connection, _table(TestResult), _RESULT_COLUMNS, rows)
-    ran = {m.scenario.key for m in matches if m.scenario}
-    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
-    return summary
 
 
 def _upsert_cases(
     session: Session, project_id: uuid.UUID, cases: list[CaseResult], ids: IdForm
-) -> tuple[dict[str, str], int]:
+) -> tuple[dict[str, str], set[str]]:
     """Test case ids (in the driver's form, see ``rows.IdForm``) by external id, inserting the new ones. Returns
-    (ids, how many were created).
+    (ids, the ids of those created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
     import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
@@ -261,36 +298,30 @@ def _upsert_cases(
     on both dialects, so that a row another writer inserted meanwhile is kept and found. Only a soft-deleted test
     case that runs again is edited: restored through the ORM, which records the annotated revision.
     """
-    from sqlalchemy import select
-
-    from tracertm.models import TestCase
-
     connection = session.connection()
     existing = _existing_cases(connection, ids.of(project_id), [case.external_id for case in cases])
     found = {number: ident for number, (ident, _deleted) in existing.items()}
-    new_cases = sorted((case for case in cases if case.external_id not in existing), key=_external_id)
     project = ids.of(project_id)
-    metadata_texts: dict[tuple[Any, ...], str] = {}  # thousands of unit tests share a classname
-    rows = [
-        (ident, project, case.external_id, case.name, "automated", case.feature_uri or case.file,
-         _metadata_text(case, metadata_texts))
-        for ident, case in zip(ids.new(len(new_cases)), new_cases)
-    ]
+    rows = case_rows(ids, project, [case for case in cases if case.external_id not in existing], {})
     found.update((row[2], row[0]) for row in rows)
     inserted = rows
     stamp = _sqlite_now(connection)
-    columns: tuple[str, ...] = _CASE_COLUMNS
-    written: Sequence[tuple[Any, ...]] = rows
-    if stamp is not None:
-        columns, written = (*_CASE_COLUMNS, "created_at", "updated_at"), [(*row, stamp, stamp) for row in rows]
-    if insert_rows(connection, _table(TestCase), columns, written, json=("test_case_metadata",),
-                   skip_existing=("project_id", "test_case_number")) != len(rows):
+    if insert_cases(connection, rows, stamp) != len(rows):
         # Another writer inserted some of them first: theirs are the ids, and theirs the created revisions.
         raced = _existing_cases(connection, project, [row[2] for row in rows])
         found.update({number: ident for number, (ident, _deleted) in raced.items()})
         inserted = [row for row in rows if raced[row[2]][0] == row[0]]
     _created_revisions(session, ids, inserted, stamp)
-    restored = [uuid.UUID(ident) for ident, gone in existing.values() if gone]
+    restore(session, [uuid.UUID(ident) for ident, gone in existing.values() if gone])
+    return found, {row[0] for row in inserted}
+
+
+def restore(session: Session, restored: list[uuid.UUID]) -> None:
+    """Restore soft-deleted test cases that ran again, through the ORM (which records the annotated revision)."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestCase
+
     for start in range(0, len(restored), _CHUNK):
         for test_case in session.execute(
             select(TestCase).where(TestCase.id.in_(restored[start : start + _CHUNK]))
@@ -298,7 +329,6 @@ def _upsert_cases(
         ).scalars():
             test_case.restore()
     session.flush()
-    return found, len(inserted)
 
 
 # The columns an import gives a new test case, in the order of its rows.
@@ -310,6 +340,12 @@ _REVISION_COLUMNS = ("id", "project_id", "entity_type", "entity_id", "number", "
 
 _RESULT_COLUMNS = ("run_id", "test_case_id", "scenario_id", "example_row", "match_rule", "status", "duration",
                    "message", "failed_attempts")
+# The columns of each kind of row an import writes, and the time columns that get the SQLite stamp (_sqlite_now).
+_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "cases": (_CASE_COLUMNS, ("created_at", "updated_at")),
+    "revisions": (_REVISION_COLUMNS, ("created_at",)),
+    "results": (_RESULT_COLUMNS, ()),
+}
 
 
 def _external_id(case: CaseResult) -> str:
@@ -337,24 +373,75 @@ def _created_revisions(
     ``models/audit.py`` writes it for a test case the ORM adds (a Core insert does not reach its listener): its
     fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the metadata is
     already JSON), not serialized again per row."""
-    from tracertm.models import SpecRevision
+    if rows:
+        insert_revisions(session.connection(), revision_rows(ids, rows, session.info.get("actor")), stamp)
 
-    if not rows:
-        return
-    actor = session.info.get("actor")
+
+def revision_rows(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -> list[tuple[Any, ...]]:
+    """The ``created`` revision rows (``_REVISION_COLUMNS``) of new test case rows (``_CASE_COLUMNS``)."""
     text = _json_text
-    revisions = [
+    return [
         (revision_id, project, "test_case", ident, number, 1, "created", actor,
          f'{{"test_case_number":{text(number)},"title":{text(title)},"status":"{status}"'
          + (f',"automation_script_path":{text(path)}' if path is not None else "")
          + f',"test_case_metadata":{metadata}}}')
         for revision_id, (ident, project, number, title, status, path, metadata) in zip(ids.new(len(rows)), rows)
     ]
-    columns: tuple[str, ...] = _REVISION_COLUMNS
-    written: Sequence[tuple[Any, ...]] = revisions
-    if stamp is not None:  # see _sqlite_now
-        columns, written = (*_REVISION_COLUMNS, "created_at"), [(*row, stamp) for row in revisions]
-    insert_rows(session.connection(), _table(SpecRevision), columns, written, json=("snapshot",))
+
+
+def insert_revisions(
+    connection: Connection, revisions: Sequence[tuple[Any, ...]] | Flat, stamp: str | None
+) -> None:
+    """Insert ``revision_rows`` (or ``flat_rows("revisions", …)``; ``stamp``: see ``_sqlite_now``)."""
+    from tracertm.models import SpecRevision
+
+    columns, written = _stamped("revisions", revisions, stamp)
+    insert_rows(connection, _table(SpecRevision), columns, written, json=("snapshot",))
+
+
+def _stamped(
+    kind: str, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None
+) -> tuple[tuple[str, ...], Sequence[tuple[Any, ...]] | Flat]:
+    """(columns, rows) of ``kind``, the rows with the stamp columns added on SQLite (flat rows have them)."""
+    columns, stamps = _KINDS[kind]
+    if stamp is None or not stamps:
+        return columns, rows
+    if isinstance(rows, Flat):
+        return (*columns, *stamps), rows
+    extra = (stamp,) * len(stamps)
+    return (*columns, *stamps), [(*row, *extra) for row in rows]
+
+
+def flat_rows(kind: str, rows: Sequence[tuple[Any, ...]], stamp: str) -> Flat:
+    """SQLite: rows of ``kind`` (``cases``, ``revisions``, ``results``) stamped and cut into statements where they
+    are made (``results.streamed``'s parse process), for ``insert_cases`` / ``insert_revisions`` /
+    ``insert_results``."""
+    columns, written = _stamped(kind, rows, stamp)
+    assert not isinstance(written, Flat)
+    return Flat(len(columns), written)
+
+
+def case_rows(
+    ids: IdForm, project: str, new_cases: list[CaseResult], metadata_texts: dict[tuple[Any, ...], str]
+) -> list[tuple[Any, ...]]:
+    """The rows (``_CASE_COLUMNS``) of test cases not in the database yet, in external-id order with new ids in the
+    same order. ``metadata_texts`` keeps the metadata JSON made so far (thousands of unit tests share a classname)."""
+    new_cases = sorted(new_cases, key=_external_id)
+    return [
+        (ident, project, case.external_id, case.name, "automated", case.feature_uri or case.file,
+         _metadata_text(case, metadata_texts))
+        for ident, case in zip(ids.new(len(new_cases)), new_cases)
+    ]
+
+
+def insert_cases(connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None) -> int:
+    """Insert ``case_rows`` (or ``flat_rows("cases", …)``), leaving out those whose (project, external id) exists:
+    how many went in. ``stamp``: see ``_sqlite_now``."""
+    from tracertm.models import TestCase
+
+    columns, written = _stamped("cases", rows, stamp)
+    return insert_rows(connection, _table(TestCase), columns, written, json=("test_case_metadata",),
+                       skip_existing=("project_id", "test_case_number"))
 
 
 def _existing_cases(connection: Connection, project: str, numbers: list[str]) -> dict[str, tuple[str, bool]]:
@@ -411,16 +498,19 @@ def _metadata_text(case: CaseResult, made: dict[tuple[Any, ...], str]) -> str:
     return text
 
 
-def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
-    """Link test cases to scenarios (the seed's association table); existing links are kept as they are."""
-    from sqlalchemy import insert, select
+def _link(
+    session: Session, pairs: Collection[tuple[Any, uuid.UUID]], fresh: Collection[uuid.UUID] = frozenset()
+) -> None:
+    """Link test cases to scenarios (the seed's association table); existing links are kept as they are. ``fresh``
+    are test cases this import created: no link of theirs can exist, none is looked for."""
+    from sqlalchemy import select
 
     from tracertm.models import scenario_test_case_association as assoc
 
     wanted = set(pairs)
     if not wanted:
         return
-    cases = list({case for _s, case in wanted})
+    cases = [case for case in {case for _s, case in wanted} if case not in fresh]
     have: set[tuple[Any, uuid.UUID]] = set()
     for start in range(0, len(cases), _CHUNK):
         have.update(
@@ -429,9 +519,10 @@ def _link(session: Session, pairs: list[tuple[Any, uuid.UUID]]) -> None:
                 .where(assoc.c.test_case_id.in_(cases[start : start + _CHUNK]))
             ).all()
         )
-    new = [{"scenario_id": s, "test_case_id": c} for s, c in sorted(wanted - have, key=str)]
-    if new:
-        session.execute(insert(assoc), new)
+    connection = session.connection()
+    ids = IdForm(connection.dialect.name)
+    insert_rows(connection, assoc, ("scenario_id", "test_case_id"),
+                [(ids.of(s), ids.of(c)) for s, c in sorted(wanted - have, key=str)])
 
 
 # ------------------------------------------------------------------------------------------------ scenarios
@@ -450,28 +541,43 @@ def scenario_index(
 
     ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
     empty collection: no result is matched by line, the scenarios as they are will do)."""
-    from sqlalchemy import select
-
-    from tracertm.models import Feature, Scenario
-
-    refs: dict[Any, ScenarioRef] = {}
     features: dict[str, tuple[str, str | None]] = {}
-    columns = [getattr(Scenario, key) for key in _FIELDS]
-    rows = session.execute(  # plain columns, not ORM objects: this runs on every import
-        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
-        .join(Feature, Scenario.feature_id == Feature.id)
-        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
-    ).all()
-    for ident, metadata, number, name, path, *values in rows:
-        features[number] = (name, path)
-        fields = dict(zip(_FIELDS, values))
-        fields["status"] = str(fields["status"])
-        fields["scenario_metadata"] = metadata
-        refs[ident] = scenario_ref(ident, number, name, path, fields)
+    refs = scenario_refs(scenario_rows(session, project), features)
     if commit and (uris is None or uris):
         if repo is None or not _from_git(session, project, commit, repo, refs, uris):
             _at_commit(session, project, commit, refs, features)
     return ScenarioIndex(refs.values(), id_pattern)
+
+
+def scenario_rows(session: Session, project: Project) -> list[tuple[Any, ...]]:
+    """The project's live scenarios as plain rows, for ``scenario_refs`` (not ORM objects: this runs on every
+    import)."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario
+
+    columns = [getattr(Scenario, key) for key in _FIELDS]
+    return [tuple(row) for row in session.execute(
+        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
+        .join(Feature, Scenario.feature_id == Feature.id)
+        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
+    ).all()]
+
+
+def scenario_refs(
+    rows: list[tuple[Any, ...]], features: dict[str, tuple[str, str | None]] | None = None
+) -> dict[Any, ScenarioRef]:
+    """``ScenarioRef`` by scenario id of ``scenario_rows`` (pure: ``results.streamed``'s parse process makes them);
+    each feature's (name, path) by number into ``features``."""
+    refs: dict[Any, ScenarioRef] = {}
+    for ident, metadata, number, name, path, *values in rows:
+        if features is not None:
+            features[number] = (name, path)
+        fields = dict(zip(_FIELDS, values))
+        fields["status"] = str(fields["status"])
+        fields["scenario_metadata"] = metadata
+        refs[ident] = scenario_ref(ident, number, name, path, fields)
+    return refs
 
 
 def _from_git(

@@ -1,0 +1,331 @@
+"""Importing one large JUnit report while it is parsed: a forked child parses it and prepares its rows, the import
+writes them as they come.
+
+Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk``), and so is preparing its rows
+(mapping each test to a scenario, new ids, the ``created`` revisions' JSON); writing them is the database's. On one
+process they add up; here they overlap. The import opens its transaction and reads what preparing needs (the
+scenario index, the project's test cases, the run id), then forks: the child inherits all of it, parses the report
+with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and line)
+and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``), the driver-ready rows of the test cases,
+revisions and results (on SQLite already cut into statements, ``rows.Flat``) and the (scenario, test case) pairs
+through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and links the pairs
+received so far whenever the next chunk has not begun to arrive (else at the end). A malformed file sends its
+``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line is the one
+a parse in-process gives.
+
+What is stored is exactly what the in-process path (``store._import``) stores. Where the streamed path could not
+give the same result it gives up and the caller rolls back and imports the in-process way (``Restart``): a test
+reported again after its chunk went out (the last report of a test counts), a result naming a feature file and a
+line (the scenario index then needs those files at the run's commit), another writer's test case met while
+inserting, or a child that ended without a word. Below ``FORK_MIN_BYTES`` a fork does not pay and the report is
+imported in-process; so is any import given an open ``Session`` (the API: no fork inside a server process).
+
+The child never touches the database: it ends with ``os._exit`` (no finalizer, no atexit, no flush of inherited
+buffers) whatever happens, and the parent reaps it (killing it first when the import failed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import signal
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from tracertm.errors import ParseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracertm.results.mapping import ScenarioIndex
+    from tracertm.results.rows import IdForm
+    from tracertm.results.store import ImportSummary
+
+__all__ = ["CHUNK", "ENV_SWITCH", "FIRST_CHUNK", "FORK_MIN_BYTES", "Restart", "import_streamed", "streams"]
+
+# Below this size (about 6,000 tests) the report is parsed in-process. Forked, the import's own process spends less
+# CPU from about 4,000 tests (350 KB: 0.18 s against 0.21 s in-process), but both processes together spend more
+# (pickling, and the fork), and the wall time only gains when a second core is free: at 2,000 tests (170 KB) the
+# import's process saves nothing at all.
+FORK_MIN_BYTES = 512 * 1024
+# Tests per message: the first message small, so that the import's writes start early, then doubling up to CHUNK,
+# so that there are few messages in all.
+FIRST_CHUNK = 250
+CHUNK = 2_000
+
+
+class Restart(Exception):
+    """The streamed import cannot store what the in-process import would: roll back and import in-process."""
+
+
+# ``TRACERTM_RESULTS_STREAM=0`` in the environment: every import in-process (a machine whose cores are all busy,
+# where the second process only adds its CPU; or to compare both ways).
+ENV_SWITCH = "TRACERTM_RESULTS_STREAM"
+
+
+def streams(data: bytes, fmt: str) -> bool:
+    """Whether a report of these bytes and format (``fmt`` detected already) is imported streamed: a large JUnit
+    report, where processes fork and this one may run on two cores (on one, the overlap is none and the fork a
+    cost), unless ``$TRACERTM_RESULTS_STREAM`` is 0."""
+    return (fmt == "junit" and len(data) >= FORK_MIN_BYTES and hasattr(os, "fork") and _cores() >= 2
+            and os.environ.get(ENV_SWITCH, "1") != "0")
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def import_streamed(
+    session: Session,
+    project_name: str | None,
+    name: str,
+    data: bytes,
+    commit: str | None,
+    run_name: str | None,
+    id_pattern: str,
+    window: int,
+    actor: str,
+) -> ImportSummary:
+    """Import one JUnit report (``name``, ``data``) into the open write ``session`` as ``store._import`` does, the
+    report parsed by a child process meanwhile. Raises ``Restart`` when the in-process path must do it. (No
+    repository: only results matched by line need the scenarios at the run's commit, and those go in-process.)"""
+    import hashlib
+
+    import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
+    from sqlalchemy import insert, select, update
+
+    from tracertm.models import TestRun
+    from tracertm.results import junit, store  # noqa: F401  (junit: the same)
+    from tracertm.results.mapping import ScenarioIndex
+    from tracertm.results.report import digest as file_digest
+    from tracertm.results.rows import IdForm, query
+    from tracertm.results.stats import recompute
+    from tracertm.trace.results import link_scenarios_to_test_cases
+
+    project = store._project(session, project_name)
+    digest = hashlib.sha256(file_digest(data).encode()).hexdigest()  # store._import's digest of one file
+    summary = store.ImportSummary(project.name, None, commit, "junit", [name])
+    previous = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
+    ).scalar_one_or_none()
+    if previous is not None:
+        summary.run_id, summary.duplicate = previous, True
+        return summary
+    # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
+    # store.scenario_index reads them; the child makes the index of them (off the writer's path).
+    scenarios = store.scenario_rows(session, project)
+    connection = session.connection()
+    ids = IdForm(connection.dialect.name)
+    existing = {
+        number: (ident, bool(gone)) for number, ident, gone in query(
+            connection, "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases "
+                        "WHERE project_id = ?", (ids.of(project.id),))
+    }
+    stamp = store._sqlite_now(connection)
+    run_id = uuid.uuid4()
+    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
+
+    def produce(out: IO[bytes]) -> None:
+        index = ScenarioIndex(store.scenario_refs(scenarios).values(), id_pattern)
+        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor, stamp)
+
+    child = _Child(produce)
+    try:
+        # The run first (its results refer to it); what only the whole report tells is filled in at the end.
+        connection.execute(insert(store._table(TestRun)), [{
+            "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
+            "source_format": "junit", "counts": {}, "digest": digest, "files": [os.path.basename(name)],
+        }])
+        pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, test case), not linked yet
+        fresh: list[uuid.UUID] = []  # of these test cases, those the import created
+        ran: set[Any] = set()
+
+        def link() -> None:
+            """Link the mapped pairs so far (their test cases are written and restored): while the import waits
+            for the next chunk, or at the end."""
+            if pairs:
+                store._link(session, pairs, set(fresh))  # the seed's association table
+                link_scenarios_to_test_cases(session, project.id, pairs)
+                ran.update(scenario for scenario, _case in pairs)
+                pairs.clear()
+                fresh.clear()
+
+        end: tuple[Any, ...] = ()
+        for message in child.messages(link):
+            if message[0] == "error":
+                raise message[1]
+            if message[0] == "restart":
+                raise Restart(message[1])
+            if message[0] == "end":
+                end = message
+                break
+            _kind, cases, revisions, results, mapped, new, restored = message
+            if store.insert_cases(connection, cases, stamp) != len(cases):
+                raise Restart("another writer inserted some of these test cases")
+            summary.test_cases_created += len(cases)
+            if revisions:
+                store.insert_revisions(connection, revisions, stamp)
+            store.restore(session, restored)  # before the links: a link records its test case's version
+            store.insert_results(connection, results)
+            pairs += mapped
+            fresh += new
+        child.wait()
+    except BaseException:
+        child.kill()
+        raise
+    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total = end
+    summary.run_id, summary.total, summary.statuses = run_id, total, statuses
+    summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
+    counts = {**statuses, "total": total, "matched": matched, "unmatched": unmatched, "ambiguous": ambiguous}
+    connection.execute(
+        update(store._table(TestRun)).where(store._table(TestRun).c.id == run_id)
+        .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
+    )
+    link()
+    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    return summary
+
+
+def _produce(
+    out: IO[bytes], name: str, data: bytes, index: ScenarioIndex, existing: dict[str, tuple[str, bool]],
+    ids: IdForm, project: str, run: str, actor: str, stamp: str | None,
+) -> None:
+    """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures.
+    On SQLite (``stamp``) the rows go stamped and cut into statements (``rows.Flat``): the writer only runs them."""
+    from tracertm.results import junit, store
+
+    starts: list[Any] = []
+    ends: list[Any] = []
+    seen: set[str] = set()
+    statuses: Counter[str] = Counter()
+    matched = {"tag": 0, "line": 0, "name": 0}
+    unmatched = ambiguous = 0
+    metadata_texts: dict[tuple[Any, ...], str] = {}
+    batch: list[Any] = []
+    names: list[str | None] = []
+    stream = junit.stream(name, data, starts, ends, names)
+    size = FIRST_CHUNK
+    while True:
+        try:
+            batch[:] = itertools.islice(stream, size)
+            size = min(2 * size, CHUNK)
+        except junit.NestedCases:
+            _send(out, ("restart", "a test case inside a test case"))
+            return
+        if not batch:
+            break
+        # One result per test case and run, the last one reported (as store._import keeps them).
+        cases = list({case.external_id: case for case in batch}.values())
+        if any(case.external_id in seen for case in cases):
+            _send(out, ("restart", "a test is reported twice, far apart"))
+            return
+        if any(case.line and store._feature_file(case) for case in cases):
+            _send(out, ("restart", "a result names a feature file and a line"))
+            return
+        seen.update(case.external_id for case in cases)
+        matches = [index.match(case) for case in cases]
+        statuses.update(case.status for case in cases)
+        for m in matches:
+            if m.rule:
+                matched[m.rule] += 1
+            else:
+                unmatched += 1
+                ambiguous += m.ambiguous
+        rows = store.case_rows(ids, project, [case for case in cases if case.external_id not in existing],
+                               metadata_texts)
+        case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))}
+        case_ids.update((row[2], row[0]) for row in rows)
+        pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id]), c.external_id not in existing)
+                 for c, m in zip(cases, matches) if m.scenario]
+        restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
+                    if c.external_id in existing and existing[c.external_id][1]]
+        revisions = store.revision_rows(ids, rows, actor)
+        results = store.result_rows(ids, run, cases, matches, case_ids)
+        if stamp is not None:
+            _send(out, ("chunk", store.flat_rows("cases", rows, stamp), store.flat_rows("revisions", revisions, stamp),
+                        store.flat_rows("results", results, stamp), [(s, c) for s, c, _new in pairs],
+                        [c for _s, c, new in pairs if new], restored))
+        else:
+            _send(out, ("chunk", rows, revisions, results, [(s, c) for s, c, _new in pairs],
+                        [c for _s, c, new in pairs if new], restored))
+    _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
+                dict(statuses), matched, unmatched, ambiguous, len(seen)))
+
+
+def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
+    """One message: its length (8 bytes), then its pickle."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(payload).to_bytes(8, "little"))
+    out.write(payload)
+    out.flush()
+
+
+class _Child:
+    """A forked child running ``produce(pipe)``; its messages are read with ``messages()``. A ``ParseError`` it
+    raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the parent."""
+
+    def __init__(self, produce: Callable[[IO[bytes]], None]) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: whatever happens, it ends here
+            code = 1
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb", buffering=1 << 20) as out:
+                    try:
+                        produce(out)
+                    except ParseError as exc:
+                        _send(out, ("error", exc))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid: int | None = pid
+        self.fd: int | None = read
+
+    def messages(self, idle: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
+        """The child's messages as they come. When the next one has not begun to arrive, ``idle()`` runs first:
+        work that can be done at any time is done while the import would otherwise wait."""
+        import select
+
+        assert self.fd is not None
+        while True:
+            if not select.select([self.fd], [], [], 0)[0]:
+                idle()
+            message = pickle.loads(self._read(int.from_bytes(self._read(8), "little")))
+            assert isinstance(message, tuple)
+            yield message
+
+    def _read(self, size: int) -> bytearray:
+        assert self.fd is not None
+        data = bytearray()
+        while len(data) < size:
+            got = os.read(self.fd, min(size - len(data), 1 << 20))
+            if not got:
+                raise Restart("the parse process ended without its report")
+            data += got
+        return data
+
+    def wait(self) -> None:
+        """Reap the child once its messages are read (its CPU then counts in ``RUSAGE_CHILDREN``)."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.pid is not None:
+            os.waitpid(self.pid, 0)
+            self.pid = None
+
+    def kill(self) -> None:
+        """End the child now (the import failed) and reap it."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.wait()

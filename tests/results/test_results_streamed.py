@@ -1,0 +1,241 @@
+"""The streamed import of one large JUnit report (``results.streamed``): the incremental parse gives what the
+in-process parse gives, cases and errors alike; a broken file imports nothing and leaves no process behind; a
+test case another writer inserted sends the import back to the in-process path. On SQLite and PostgreSQL.
+(That what it stores equals the plain ORM import: ``test_results_store_equivalence.py``.)"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import GitRepo
+from tracertm import db
+from tracertm.engine.sync import sync
+from tracertm.errors import ParseError
+from tracertm.models import SpecRevision, TestCase, TestResult, TestRun
+from tracertm.results import import_results, junit, streamed
+from tracertm.results.formats import parse_report
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+
+
+def _report(tests: int, tail: str = "</testsuite></testsuites>") -> bytes:
+    """A report of ``tests`` unit tests in two suites (one nested), with failures, skips, properties and reruns."""
+    cases = []
+    for i in range(tests):
+        body = ""
+        if i % 7 == 1:
+            body = f'<failure message="boom {i}&#10;more" type="AssertionError">trace</failure>'
+        elif i % 7 == 2:
+            body = '<skipped message="later"/>'
+        elif i % 7 == 3:
+            body = '<properties><property name="owner" value="a"/></properties>'
+        elif i % 7 == 4:
+            body = '<flakyFailure message="once"/>'
+        cases.append(f'<testcase classname="m{i % 3}" name="t{i}" time="0.{i}">{body}</testcase>')
+    half = tests // 2
+    return ('<?xml version="1.0"?>\n<testsuites name="all">\n'
+            '<testsuite name="a" timestamp="2026-11-01T08:00:00" time="2">' + "\n".join(cases[:half]) + "</testsuite>"
+            '<testsuite name="b" timestamp="2026-11-01T09:00:00" time="3"><testsuite name="c">'
+            + "\n".join(cases[half:]) + "</testsuite>" + tail).encode()
+
+
+@pytest.mark.parametrize("name", ["cucumber-junit.xml", "surefire.xml", "generated"])
+def test_the_stream_gives_what_parse_gives(name: str) -> None:
+    data = _report(101) if name == "generated" else (FIXTURES / name).read_bytes()
+    parsed = parse_report(name, data, "junit")
+    starts: list[Any] = []
+    ends: list[Any] = []
+    names: list[str | None] = []
+    cases = list(junit.stream(name, data, starts, ends, names))
+    assert cases == list(parsed.cases) and len(cases) > 0
+    assert (names, min(starts, default=None), max(ends, default=None)) == (
+        [parsed.name], parsed.started_at, parsed.finished_at)
+
+
+@pytest.mark.parametrize("data", [
+    _report(30, tail="</testsuite>"),  # truncated: not well-formed at its end
+    _report(30).replace(b'name="t17"', b'name="t17'),  # broken in the middle
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><testsuite><testcase name="&a;"/></testsuite>',
+    b"<results><testcase name='a'/></results>",  # not a JUnit report
+    b"<results><testcase name='a'/></result>",  # not a JUnit report, and not well-formed either
+    b"",
+])
+def test_the_stream_raises_what_parse_raises(data: bytes) -> None:
+    with pytest.raises(ParseError) as parsed:
+        parse_report("r.xml", data, "junit")
+    with pytest.raises(ParseError) as streamed_error:
+        list(junit.stream("r.xml", data, [], [], []))
+    assert str(streamed_error.value) == str(parsed.value)
+
+
+def test_a_test_case_inside_a_test_case_is_not_streamed() -> None:
+    data = b'<testsuite><testcase name="a"><testcase name="b"/></testcase></testsuite>'
+    with pytest.raises(junit.NestedCases):
+        list(junit.stream("r.xml", data, [], [], []))
+
+
+# ------------------------------------------------------------------------------------------------ imports
+
+
+@pytest.fixture
+def forced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every single-report JUnit import streamed, in small chunks; the outcomes of the streamed imports."""
+    monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
+    monkeypatch.delenv(streamed.ENV_SWITCH, raising=False)
+    monkeypatch.setattr(streamed, "FIRST_CHUNK", 3)
+    monkeypatch.setattr(streamed, "CHUNK", 10)
+    outcomes: list[str] = []
+    real = streamed.import_streamed
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            summary = real(*args, **kwargs)
+        except streamed.Restart:
+            outcomes.append("restart")
+            raise
+        except BaseException as exc:
+            outcomes.append(type(exc).__name__)
+            raise
+        outcomes.append("streamed")
+        return summary
+
+    monkeypatch.setattr(streamed, "import_streamed", spy)
+    return outcomes
+
+
+@pytest.fixture
+def shop(git_repo: GitRepo, database_url: str) -> Iterator[GitRepo]:
+    shutil.copytree(HERE / "project" / "features", git_repo.path / "features", ignore=shutil.ignore_patterns("steps"))
+    git_repo.commit("cart")
+    assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="shop").errors
+    yield git_repo
+
+
+def _counts(database_url: str) -> tuple[int, ...]:
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            return tuple(session.execute(select(func.count()).select_from(model)).scalar_one()
+                         for model in (TestRun, TestResult, TestCase))
+    finally:
+        engine.dispose()
+
+
+def _no_child_left() -> None:
+    try:
+        assert os.waitpid(-1, os.WNOHANG) == (0, 0), "a child process was not reaped"
+    except ChildProcessError:
+        pass  # no child at all
+
+
+def test_a_large_report_imports_every_test(shop: GitRepo, database_url: str, forced: list[str]) -> None:
+    summary = import_results(database_url, "shop", [("big.xml", _report(101))])
+    assert forced == ["streamed"]
+    assert (summary.total, summary.test_cases_created, summary.unmatched) == (101, 101, 101)
+    assert _counts(database_url) == (1, 101, 101)
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            run = session.execute(select(TestRun)).scalar_one()
+            assert (run.name, run.counts["total"], run.files) == ("all", 101, ["big.xml"])
+            assert run.started_at is not None and run.finished_at is not None
+    finally:
+        engine.dispose()
+    again = import_results(database_url, "shop", [("renamed.xml", _report(101))])
+    assert (again.duplicate, again.run_id, forced) == (True, summary.run_id, ["streamed", "streamed"])
+    assert _counts(database_url) == (1, 101, 101)
+    _no_child_left()
+
+
+def test_a_broken_streamed_report_imports_nothing(shop: GitRepo, database_url: str, forced: list[str]) -> None:
+    """The break comes after several chunks went into the transaction: it rolls back, and the error is the line the
+    in-process parse gives."""
+    broken = _report(60).replace(b'name="t47"', b'name="t47')
+    with pytest.raises(ParseError) as expected:
+        parse_report("broken.xml", broken)
+    with pytest.raises(ParseError) as info:
+        import_results(database_url, "shop", [("broken.xml", broken)])
+    assert str(info.value) == str(expected.value) and str(info.value).startswith("broken.xml:")
+    assert forced == ["ParseError"]
+    assert _counts(database_url) == (0, 0, 0)
+    _no_child_left()
+
+
+def test_another_writers_test_case_sends_the_import_in_process(
+    shop: GitRepo, database_url: str, forced: list[str]
+) -> None:
+    """A test case that appears between the read of the project's test cases and their insert: the streamed import
+    cannot use its id any more (the child made the rows), so it rolls back and the in-process import runs."""
+    from sqlalchemy import event
+
+    engine = db.make_engine(database_url)
+    done: list[str] = []
+
+    def insert_theirs_first(  # type: ignore[no-untyped-def]
+        conn, cursor, statement, parameters, context, executemany
+    ) -> None:
+        if statement.startswith("INSERT INTO test_cases") and not done:
+            done.append(statement)  # the first row of the statement, under another id: another writer's
+            head, values = statement.split(" VALUES ", 1)
+            width = head.count(",") + 1
+            theirs = uuid.uuid4()
+            row = [theirs.hex if conn.dialect.name == "sqlite" else str(theirs), *parameters[1:width]]
+            cursor.execute(f"{head} VALUES {values[: values.index(')') + 1]}", row)
+
+    event.listen(engine, "before_cursor_execute", insert_theirs_first)
+    try:
+        summary = import_results(engine, "shop", [("race.xml", _report(20))])
+    finally:
+        event.remove(engine, "before_cursor_execute", insert_theirs_first)
+        engine.dispose()
+    assert done and forced == ["restart"]
+    assert (summary.total, summary.test_cases_created) == (20, 20)
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            assert session.execute(select(func.count()).select_from(TestCase)).scalar_one() == 20
+            created = session.execute(select(func.count()).select_from(SpecRevision)
+                                      .where(SpecRevision.entity_type == "test_case")).scalar_one()
+            assert created == 20, "one created revision per test case, none left from the rolled-back attempt"
+    finally:
+        engine.dispose()
+    _no_child_left()
+
+
+def test_small_reports_and_several_files_are_imported_in_process(shop: GitRepo, database_url: str) -> None:
+    calls: list[Any] = []
+    real = streamed.import_streamed
+    try:
+        streamed.import_streamed = lambda *a, **k: calls.append(a) or real(*a, **k)  # type: ignore[assignment]
+        import_results(database_url, "shop", [("small.xml", _report(20))])
+        streamed.FORK_MIN_BYTES, saved = 0, streamed.FORK_MIN_BYTES
+        try:
+            import_results(database_url, "shop", [("one.xml", _report(5)), ("two.xml", _report(6))])
+            import_results(database_url, "shop", [FIXTURES / "cart.ndjson"])
+        finally:
+            streamed.FORK_MIN_BYTES = saved
+    finally:
+        streamed.import_streamed = real  # type: ignore[assignment]
+    assert calls == []
+
+
+def test_only_large_junit_reports_on_two_cores_are_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)
+    large = b"<" * streamed.FORK_MIN_BYTES
+    assert streamed.streams(large, "junit")
+    assert not streamed.streams(large[:-1], "junit") and not streamed.streams(large, "cucumber-json")
+    monkeypatch.setattr(streamed, "_cores", lambda: 1)
+    assert not streamed.streams(large, "junit")
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)
+    monkeypatch.setenv("TRACERTM_RESULTS_STREAM", "0")
+    assert not streamed.streams(large, "junit")
