@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,6 +119,9 @@ def shop(git_repo: GitRepo, database_url: str) -> Iterator[GitRepo]:
     shutil.copytree(HERE / "project" / "features", git_repo.path / "features", ignore=shutil.ignore_patterns("steps"))
     git_repo.commit("cart")
     assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="shop").errors
+    for thread in threading.enumerate():  # the sync's checkpoint: a process with other threads does not fork
+        if thread is not threading.main_thread():
+            thread.join(timeout=60)
     yield git_repo
 
 
@@ -230,6 +234,7 @@ def test_small_reports_and_several_files_are_imported_in_process(shop: GitRepo, 
 
 
 def test_only_large_junit_reports_on_two_cores_are_streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # pytest-xdist's worker may run threads of its own
     monkeypatch.setattr(streamed, "_cores", lambda: 2)
     large = b"<" * streamed.FORK_MIN_BYTES
     assert streamed.streams(large, "junit")
@@ -238,4 +243,13 @@ def test_only_large_junit_reports_on_two_cores_are_streamed(monkeypatch: pytest.
     assert not streamed.streams(large, "junit")
     monkeypatch.setattr(streamed, "_cores", lambda: 2)
     monkeypatch.setenv("TRACERTM_RESULTS_STREAM", "0")
+    assert not streamed.streams(large, "junit")
+
+
+def test_a_process_with_other_threads_does_not_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    large = b"<" * streamed.FORK_MIN_BYTES
+    assert streamed.streams(large, "junit")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert not streamed.streams(large, "junit")

@@ -30,6 +30,7 @@ import itertools
 import os
 import pickle
 import signal
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -69,9 +70,10 @@ ENV_SWITCH = "TRACERTM_RESULTS_STREAM"
 def streams(data: bytes, fmt: str) -> bool:
     """Whether a report of these bytes and format (``fmt`` detected already) is imported streamed: a large JUnit
     report, where processes fork and this one may run on two cores (on one, the overlap is none and the fork a
-    cost), unless ``$TRACERTM_RESULTS_STREAM`` is 0."""
+    cost), unless ``$TRACERTM_RESULTS_STREAM`` is 0. Only a process with one thread forks: a lock another thread
+    holds at the fork would stay held in the child, which would then never finish its report."""
     return (fmt == "junit" and len(data) >= FORK_MIN_BYTES and hasattr(os, "fork") and _cores() >= 2
-            and os.environ.get(ENV_SWITCH, "1") != "0")
+            and threading.active_count() == 1 and os.environ.get(ENV_SWITCH, "1") != "0")
 
 
 def _cores() -> int:
