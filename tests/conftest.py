@@ -197,3 +197,13 @@ def git_repo(tmp_path: Path) -> GitRepo:
 
 
 SAMPLE_REPO = Path(__file__).resolve().parent.parent / "sample-repo"
+
+
+def join_other_threads(timeout: float = 60) -> None:
+    """Wait for every thread but this one to end (a sync's WAL checkpoint thread): a process with other threads does
+    not fork (``tracertm.results.streamed``)."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(timeout=timeout)

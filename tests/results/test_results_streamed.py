@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from conftest import GitRepo
+from conftest import GitRepo, join_other_threads
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.errors import ParseError
@@ -119,9 +119,7 @@ def shop(git_repo: GitRepo, database_url: str) -> Iterator[GitRepo]:
     shutil.copytree(HERE / "project" / "features", git_repo.path / "features", ignore=shutil.ignore_patterns("steps"))
     git_repo.commit("cart")
     assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="shop").errors
-    for thread in threading.enumerate():  # the sync's checkpoint: a process with other threads does not fork
-        if thread is not threading.main_thread():
-            thread.join(timeout=60)
+    join_other_threads()
     yield git_repo
 
 
