@@ -411,6 +411,9 @@ def _bounded(engine: Engine, timeout: float, cancel: Any = None, bulk: bool = Fa
     )
 
 
+CHECKPOINT_THREAD = "tracertm-checkpoint"  # the name of ``_checkpoint_soon``'s thread
+
+
 def _checkpoint_soon(engine: Engine) -> None:
     """Copy a SQLite database's WAL back into its file from a thread of its own (a passive checkpoint: it waits for
     no one and no one waits for it), after a bulk write whose commit skipped it. Best effort: the next ordinary
@@ -432,7 +435,7 @@ def _checkpoint_soon(engine: Engine) -> None:
         except Exception:  # noqa: BLE001 - the database may be gone or busy: a later commit checkpoints
             pass
 
-    threading.Thread(target=checkpoint, name="tracertm-checkpoint", daemon=True).start()
+    threading.Thread(target=checkpoint, name=CHECKPOINT_THREAD, daemon=True).start()
 
 
 def _is_busy(exc: BaseException) -> bool:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from conftest import GitRepo, join_other_threads
+from conftest import GitRepo
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import (
@@ -160,7 +160,6 @@ def two_projects(git_repo: GitRepo, database_url: str) -> GitRepo:
     git_repo.commit("cart")
     for name in ("lean", "orm"):
         assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project=name).errors
-    join_other_threads()
     return git_repo
 
 

@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
+from tracertm.db import CHECKPOINT_THREAD
 from tracertm.errors import ParseError
 
 if TYPE_CHECKING:
@@ -70,10 +71,17 @@ ENV_SWITCH = "TRACERTM_RESULTS_STREAM"
 def streams(data: bytes, fmt: str) -> bool:
     """Whether a report of these bytes and format (``fmt`` detected already) is imported streamed: a large JUnit
     report, where processes fork and this one may run on two cores (on one, the overlap is none and the fork a
-    cost), unless ``$TRACERTM_RESULTS_STREAM`` is 0. Only a process with one thread forks: a lock another thread
-    holds at the fork would stay held in the child, which would then never finish its report."""
+    cost), unless ``$TRACERTM_RESULTS_STREAM`` is 0. Only a process without other threads forks (see ``_alone``)."""
     return (fmt == "junit" and len(data) >= FORK_MIN_BYTES and hasattr(os, "fork") and _cores() >= 2
-            and threading.active_count() == 1 and os.environ.get(ENV_SWITCH, "1") != "0")
+            and _alone() and os.environ.get(ENV_SWITCH, "1") != "0")
+
+
+def _alone() -> bool:
+    """Whether this thread is the process's only one, a WAL checkpoint of an earlier write aside: a lock another
+    thread holds at the fork stays held in the child, which would then never finish. The checkpoint thread
+    (``db._checkpoint_soon``) only runs SQLite, which the child never calls."""
+    current = threading.current_thread()
+    return all(t is current or t.name == CHECKPOINT_THREAD for t in threading.enumerate())
 
 
 def _cores() -> int:
