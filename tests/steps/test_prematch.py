@@ -202,3 +202,31 @@ def test_a_dry_run_matches_no_steps_in_the_workers(
     monkeypatch.setattr(prematch, "matcher", never)
     result = sync(git_repo.path, database_url=database_url, project="dry", jobs=2, dry_run=True)
     assert not result.errors and result.counts["scenario"]["created"] == 2 * (PARALLEL_THRESHOLD + 10) + 4
+
+
+def test_a_matcher_the_workers_inherit_pickles_as_its_key() -> None:
+    """Forked workers hold the index compiled before the fork: the matcher travels as its key alone (the parse pool
+    may then send it with small chunks), and a process without that index matches nothing — the parent then
+    matches those files, as for any result without matches — instead of compiling from no definitions."""
+    import pickle
+
+    from tracertm.engine.parse import parse_files
+    from tracertm.parsers.records import ParserOptions
+    from tracertm.steps import prematch
+
+    options = ParserOptions()
+    steps = parse_files([("features/steps/basket.py", "step_definition", BEHAVE.encode())], options, 1)
+    found = prematch.matcher(steps, "fork")
+    assert found is not None and found.inherited and found.streamable
+    plain = prematch.matcher(steps, "spawn")
+    assert plain is not None and not plain.inherited and not plain.streamable
+    sent = pickle.dumps(found)
+    assert len(sent) < len(pickle.dumps(plain)) and len(sent) < 300
+    feature = ("features/gen/f001.feature", "feature", TEMPLATE.format(n=1).encode())
+    matched = parse_files([feature], options, 1, prepare=pickle.loads(sent))["features/gen/f001.feature"]
+    assert getattr(matched, prematch.ATTRIBUTE).digest == found.key  # this process holds the index
+    assert pickle.loads(pickle.dumps(plain)) == plain
+    prematch._CACHE.clear()  # as a worker not forked from the process that compiled it
+    alone = parse_files([feature], options, 1, prepare=pickle.loads(sent))["features/gen/f001.feature"]
+    assert getattr(alone, prematch.ATTRIBUTE, None) is None
+    assert all(child.content_hash for record in alone.records for child in record.children)
