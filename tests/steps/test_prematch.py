@@ -230,3 +230,74 @@ def test_a_matcher_the_workers_inherit_pickles_as_its_key() -> None:
     alone = parse_files([feature], options, 1, prepare=pickle.loads(sent))["features/gen/f001.feature"]
     assert getattr(alone, prematch.ATTRIBUTE, None) is None
     assert all(child.content_hash for record in alone.records for child in record.children)
+
+
+def _spy_kept(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many scenarios each refresh left to their eager match rows (tracertm.steps.eagerrows)."""
+    kept: list[int] = []
+    real = links_module._rematch
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        kept.append(len(args[9] if len(args) > 9 else kwargs.get("kept", ())))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(links_module, "_rematch", spy)
+    return kept
+
+
+def test_match_rows_written_while_the_features_parse_equal_the_parents(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first sync's eager writer writes the match rows of its scenarios as they arrive (two workers, and one
+    process): the same rows, usage counts, links and warnings as matching in the parent after the parse."""
+    _repo(git_repo)
+    kept = _spy_kept(monkeypatch)
+    pool = _cold(git_repo, database_url, "pool", jobs=2)
+    alone = _cold(git_repo, database_url, "alone", jobs=1)
+    assert kept == [2 * (PARALLEL_THRESHOLD + 10) + 4] * 2  # every scenario's rows written while parsing
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    parent = _cold(git_repo, database_url, "parent", jobs=2)
+    assert kept[2:] == [0]
+    assert pool == parent, _difference(pool[0], parent[0])
+    assert alone == parent, _difference(alone[0], parent[0])
+
+
+def test_eager_match_rows_go_with_the_eager_rows(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the plan disagrees with the eager rows, the match rows written while parsing are rolled back with them
+    and refresh writes every row itself."""
+    from tracertm.engine.eager import EagerWriter
+
+    _repo(git_repo)
+    kept = _spy_kept(monkeypatch)
+    monkeypatch.setattr(EagerWriter, "_mismatch", lambda self, plan: "a test says so")
+    pool = _cold(git_repo, database_url, "pool", jobs=2)
+    assert kept == [0]
+    monkeypatch.undo()
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    parent = _cold(git_repo, database_url, "parent", jobs=2)
+    assert pool == parent, _difference(pool[0], parent[0])
+
+
+def test_eager_match_rows_refresh_does_not_take_are_compared(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eager rows matched against other definitions than refresh's (a different digest) are stored rows to it:
+    it writes the difference, and the result is the parent's."""
+    _repo(git_repo)
+    kept = _spy_kept(monkeypatch)
+    real = sync_module._refresh_step_links
+
+    def other_digest(*args: Any) -> Any:
+        *rest, eager_rows = args
+        assert eager_rows
+        return real(*rest, {scenario: "another digest" for scenario in eager_rows})
+
+    monkeypatch.setattr(sync_module, "_refresh_step_links", other_digest)
+    pool = _cold(git_repo, database_url, "pool", jobs=2)
+    assert kept == [0]
+    monkeypatch.undo()
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    parent = _cold(git_repo, database_url, "parent", jobs=2)
+    assert pool == parent, _difference(pool[0], parent[0])

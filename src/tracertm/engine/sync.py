@@ -336,6 +336,10 @@ class _Job:
                     index = indexing.enter_context(deferred_index(session.connection()))
                     eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
                                         index)
+                    if any(f.kind == "step_definition" for f in snapshot.files.values()):
+                        from tracertm.steps.eagerrows import EagerMatches  # match rows while the features parse
+
+                        eager.steps = EagerMatches(session.connection(), project.id)
                     with collector_paused():
                         parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
                 else:
@@ -378,10 +382,14 @@ class _Job:
                         session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
                         written=eager.findings if eager is not None and written is not None else None,
                     )
+                    # The eager writer's match rows, when its rows stand (else they were rolled back with them).
+                    eager_rows = eager.steps.written if eager is not None and eager.steps is not None and \
+                        written is not None else None
                     if step_sources is not None:
                         result.warnings += _refresh_step_links(
                             session, project.id, the_plan, parsed, removed, step_sources, self.settings,
                             self.full or never_linked,
+                            eager_rows,
                         )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
@@ -505,10 +513,11 @@ def _step_sources(
 
 def _refresh_step_links(
     session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
-    sources: dict[str, bytes], settings: Settings, full: bool,
+    sources: dict[str, bytes], settings: Settings, full: bool, eager_rows: dict[str, str] | None = None,
 ) -> list[Diagnostic]:
     """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly."""
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly.
+    ``eager_rows``: the scenarios whose match rows the eager writer wrote (``tracertm.steps.eagerrows``)."""
     from tracertm.steps.links import refresh
     from tracertm.steps.project import parse_step_files
 
@@ -530,6 +539,7 @@ def _refresh_step_links(
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
         full=full,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
+        eager_rows=eager_rows,
     )
     return stats.findings
 
