@@ -255,11 +255,14 @@ def test_match_rows_written_while_the_features_parse_equal_the_parents(
     pool = _cold(git_repo, database_url, "pool", jobs=2)
     alone = _cold(git_repo, database_url, "alone", jobs=1)
     assert kept == [2 * (PARALLEL_THRESHOLD + 10) + 4] * 2  # every scenario's rows written while parsing
+    monkeypatch.setattr(sync_module, "EAGER_MATCH_ROWS", False)
+    after = _cold(git_repo, database_url, "after", jobs=2)  # the workers' rows, all written after the parse
     monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=2)
-    assert kept[2:] == [0]
+    assert kept[2:] == [0, 0]
     assert pool == parent, _difference(pool[0], parent[0])
     assert alone == parent, _difference(alone[0], parent[0])
+    assert after == parent, _difference(after[0], parent[0])
 
 
 def test_eager_match_rows_go_with_the_eager_rows(

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 KINDS = RECORD_KINDS
 # A project's first sync writes its records while its files parse (``engine.eager``); False: after, as any sync.
 EAGER_FIRST_SYNC = True
+# That first sync also writes the match rows of its scenarios while the features parse, when the parse workers matched
+# their steps (``tracertm.steps.eagerrows``); False: all of them after the parse, as any sync.
+EAGER_MATCH_ROWS = True
 # A write phase with at least this many record operations indexes its rows for search once, at its end
 # (``search.deferred``); a smaller one keeps the row-by-row triggers (the extra statements would cost more).
 DEFER_INDEX_AT = 200  # = search.deferred.DEFER_INDEX_AT, not imported here: the hook path stays light
@@ -336,7 +339,7 @@ class _Job:
                     index = indexing.enter_context(deferred_index(session.connection()))
                     eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
                                         index)
-                    if any(f.kind == "step_definition" for f in snapshot.files.values()):
+                    if EAGER_MATCH_ROWS and any(f.kind == "step_definition" for f in snapshot.files.values()):
                         from tracertm.steps.eagerrows import EagerMatches  # match rows while the features parse
 
                         eager.steps = EagerMatches(session.connection(), project.id)
