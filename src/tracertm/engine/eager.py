@@ -75,9 +75,6 @@ class EagerWriter:
         self.findings: list[Diagnostic] = []
         # Why the eager rows cannot stand (None while they can); said in ``finish``'s fallback, for tests.
         self.abandoned: str | None = None
-        # The step hook (tracertm.steps.eagerrows.EagerMatches, set by sync when the source has step files): sees
-        # each parsed file, and writes the match rows of the scenarios each flush wrote.
-        self.steps: Any = None
 
     # ------------------------------------------------------------------------------------------- during the parse
 
@@ -89,8 +86,6 @@ class EagerWriter:
         prepare_outcome(path, outcome)
         if self.abandoned is not None or not isinstance(outcome, ParseResult):
             return
-        if self.steps is not None:
-            self.steps.consume(path, outcome)
         for record in outcome.records:
             kind = outcome.kind
             if not self._add(Operation("created", kind, record.number, path, record)):
@@ -123,9 +118,6 @@ class EagerWriter:
                     write_batch(self._conn, kind, ops, self._feature_ids, self._project_id, self._run_id,
                                 Provenance(), self._text_json, self.ids)
             self._write_links([op for kind in _ORDER for op in pending.get(kind, ())])
-            if self.steps is not None and pending.get("scenario"):
-                self.steps.flushed([(op.path, op.parent or "", op.number) for op in pending["scenario"]],
-                                   self.ids)
             if self._index is not None:
                 self._index.flush()  # while the workers still parse, not all after them
         except RecordRefusedError as exc:

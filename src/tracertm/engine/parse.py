@@ -146,9 +146,9 @@ class ParsePool:
 
             executor = self._start()
             # Small chunks when a consumer takes each as it comes, unless ``prepare`` is an object with state
-            # (the steps' matcher) that is large to pickle: it travels pickled with every chunk.
-            light = prepare is None or isinstance(prepare, FunctionType) or getattr(prepare, "streamable", False)
-            size = STREAM_CHUNK if consume is not None and light else None
+            # (the steps' matcher): it travels pickled with every chunk.
+            size = STREAM_CHUNK if consume is not None and (prepare is None or isinstance(prepare, FunctionType)) \
+                else None
             futures = [executor.submit(_parse_chunk, part, options, prepare)
                        for part in chunks(work, self.jobs, size)]
             results = []

@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 KINDS = RECORD_KINDS
 # A project's first sync writes its records while its files parse (``engine.eager``); False: after, as any sync.
 EAGER_FIRST_SYNC = True
-# That first sync also writes the match rows of its scenarios while the features parse, when the parse workers matched
-# their steps (``tracertm.steps.eagerrows``); False: all of them after the parse, as any sync.
-EAGER_MATCH_ROWS = True
 # A write phase with at least this many record operations indexes its rows for search once, at its end
 # (``search.deferred``); a smaller one keeps the row-by-row triggers (the extra statements would cost more).
 DEFER_INDEX_AT = 200  # = search.deferred.DEFER_INDEX_AT, not imported here: the hook path stays light
@@ -339,10 +336,6 @@ class _Job:
                     index = indexing.enter_context(deferred_index(session.connection()))
                     eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
                                         index)
-                    if EAGER_MATCH_ROWS and any(f.kind == "step_definition" for f in snapshot.files.values()):
-                        from tracertm.steps.eagerrows import EagerMatches  # match rows while the features parse
-
-                        eager.steps = EagerMatches(session.connection(), project.id)
                     with collector_paused():
                         parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
                 else:
@@ -385,14 +378,10 @@ class _Job:
                         session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
                         written=eager.findings if eager is not None and written is not None else None,
                     )
-                    # The eager writer's match rows, when its rows stand (else they were rolled back with them).
-                    eager_rows = eager.steps.written if eager is not None and eager.steps is not None and \
-                        written is not None else None
                     if step_sources is not None:
                         result.warnings += _refresh_step_links(
                             session, project.id, the_plan, parsed, removed, step_sources, self.settings,
                             self.full or never_linked,
-                            eager_rows,
                         )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
@@ -516,11 +505,10 @@ def _step_sources(
 
 def _refresh_step_links(
     session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
-    sources: dict[str, bytes], settings: Settings, full: bool, eager_rows: dict[str, str] | None = None,
+    sources: dict[str, bytes], settings: Settings, full: bool,
 ) -> list[Diagnostic]:
     """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly.
-    ``eager_rows``: the scenarios whose match rows the eager writer wrote (``tracertm.steps.eagerrows``)."""
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly."""
     from tracertm.steps.links import refresh
     from tracertm.steps.project import parse_step_files
 
@@ -542,7 +530,6 @@ def _refresh_step_links(
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
         full=full,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
-        eager_rows=eager_rows,
     )
     return stats.findings
 

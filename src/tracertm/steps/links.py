@@ -20,7 +20,7 @@ the steps whose rows changed; ``usage_count`` comes from one aggregate afterward
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,7 +82,6 @@ def refresh(
     types_changed: bool,
     full: bool = False,
     parsed_features: Mapping[str, ParseResult] | None = None,
-    eager_rows: Mapping[str, str] | None = None,
 ) -> LinkStats:
     """Re-match what could have changed (see the module docstring) and recompute ``usage_count``.
 
@@ -90,9 +89,7 @@ def refresh(
     files this run parsed or removed; ``changed_definitions``: identities of definitions this run created, changed,
     deleted, restored or moved; ``types_changed``: a step file declaring parameter types changed; ``full``: re-match
     every scenario (the first run, or ``sync --full``); ``parsed_features``: this run's parse results of feature
-    files (their scenarios' steps are taken from them instead of being read back); ``eager_rows``: scenario id
-    (hex) → the digest of the definitions the match rows a first sync wrote while parsing were matched against
-    (``tracertm.steps.eagerrows``)."""
+    files (their scenarios' steps are taken from them instead of being read back)."""
     links, defs, scenarios, features = _tables()
     conn = session.connection()
     rows = conn.execute(
@@ -124,9 +121,7 @@ def refresh(
     live: dict[uuid.UUID, _Live] | None = None
     if full or types_changed:
         live = _live_rows(conn, project_id)
-        # A first sync's eager rows (``eager_rows`` given) come into a project that held no record: no deleted
-        # scenario has rows to lose (the query would read every row the eager writer just wrote).
-        targets = set(live) if eager_rows is not None else set(live) | _gone_with_rows(conn, project_id)
+        targets = set(live) | _gone_with_rows(conn, project_id)
     elif changed:
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
@@ -159,13 +154,10 @@ def refresh(
         # The parse workers' matching of this run's features, when they matched against exactly these definitions
         # and types (tracertm.steps.prematch); not when the probe above found a definition too slow (this index
         # skips it, theirs did not).
-        key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types])
-        pre = None if slow else prematched(parsed_features.values(), key)
-        # A scenario's eager rows stand when this refresh takes the scenario from the workers' matching against
-        # these very definitions: they are the rows it would write. Other eager rows are stored rows to compare.
-        kept = {s for s, k in (eager_rows or {}).items() if k == key} if pre else set()
+        pre = None if slow else prematched(
+            parsed_features.values(), digest(definitions, [t for f in parsed.values() for t in f.parameter_types]))
         stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features,
-                         pre or {}, live, kept)
+                         pre or {}, live)
         write_usage_counts(conn, project_id)
         found = index.built.findings() if index.built is not None else _slow_findings(slow)
         stats.findings = [replace(d, severity="warning") for d in found]
@@ -289,14 +281,12 @@ def _rematch(
     conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: _Lazy, ids: Mapping[str, uuid.UUID],
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
     pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
-    kept: Collection[str] = (),
 ) -> LinkStats:
     """Match the steps of ``targets`` and write the difference: their ``scenario_step_matches`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
     time (memory stays bounded on a cold sync). Ids are keyed by their hex digits while matching: a ``str`` hashes
     once, a ``UUID`` in Python code at every dictionary lookup (hundreds of thousands on a cold sync). Scenarios in
-    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed — or not
-    written at all when they are in ``kept`` (scenarios whose eager rows are those rows: ``refresh``)."""
+    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed."""
     stats = LinkStats(scenarios=len(targets))
     statuses = stats.statuses
     matches = MatchWriter(conn, project_id)
@@ -305,7 +295,6 @@ def _rematch(
     records = _records(parsed)
     keys = {identity: row_id.hex for identity, row_id in ids.items()}
     verdicts: dict[tuple[str, str], Verdict] = {}
-    eager = 0  # rows of ``kept`` scenarios
     for start in range(0, len(targets), _BATCH):
         scenarios = {scenario_id.hex: scenario_id for scenario_id in targets[start : start + _BATCH]}
         wanted: dict[str, list[Row]] = {key: [] for key in scenarios}
@@ -315,12 +304,8 @@ def _rematch(
             scenario = scenario_id.hex
             sources[scenario] = (ref, path)
             if isinstance(uses, Matched):
-                if scenario in kept:
-                    del wanted[scenario]  # written while the features parsed (tracertm.steps.eagerrows)
-                    eager += len(uses.rows)
-                else:
-                    wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
-                                        for row in uses.rows]
+                wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
+                                    for row in uses.rows]
                 first_lines = {keys[identity]: line for identity, line in uses.firsts.items()}
                 for status, count in uses.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
@@ -330,7 +315,7 @@ def _rematch(
                 firsts[scenario] = first_lines
         matches.write(wanted, scenarios)
         step_links.write(scenarios, sources, firsts)
-    stats.rows = matches.inserted + eager
+    stats.rows = matches.inserted
     return stats
 
 

@@ -60,9 +60,7 @@ class MatchWriter:
     def write(self, wanted: Mapping[str, Sequence[Row]], scenarios: Mapping[str, uuid.UUID]) -> None:
         """Make the stored rows of every scenario in ``wanted`` (keyed by its id's hex digits; ``scenarios`` gives
         the ids) exactly its rows; a scenario that runs no step maps to an empty sequence: its rows go."""
-        # Only the scenarios written here are compared (others of the batch may have rows written already: the
-        # eager ones of a first sync, tracertm.steps.eagerrows).
-        stored = self._read([scenarios[s] for s in wanted]) if self._stored and wanted else {}
+        stored = self._read(list(scenarios.values())) if self._stored else {}
         stale: list[int] = []
         new: list[tuple[str, Sequence[Row]]] = []
         for scenario, rows in wanted.items():
@@ -85,7 +83,7 @@ class MatchWriter:
         for start in range(0, len(stale), _BATCH):
             self.conn.execute(delete(table).where(table.c.id.in_(stale[start : start + _BATCH])))
         self.deleted += len(stale)
-        self.insert_new(new, scenarios)
+        self._insert(new, scenarios)
 
     def _read(self, scenarios: list[uuid.UUID]) -> dict[str, dict[int, list[tuple[int, Row]]]]:
         """The stored rows of ``scenarios``: scenario (hex) → position → [(row id, row)] in row order."""
@@ -105,9 +103,7 @@ class MatchWriter:
                 out.setdefault(r.scenario_id.hex, {}).setdefault(r.position, []).append((r.id, row))
         return out
 
-    def insert_new(self, new: list[tuple[str, Sequence[Row]]], scenarios: Mapping[str, uuid.UUID]) -> None:
-        """Insert the rows of scenarios that have none stored (scenario hex → its rows; ``scenarios`` gives the
-        ids), in this order."""
+    def _insert(self, new: list[tuple[str, Sequence[Row]]], scenarios: Mapping[str, uuid.UUID]) -> None:
         from tracertm.engine import bulk
 
         statement = insert(self._table)

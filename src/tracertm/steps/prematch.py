@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
@@ -100,29 +100,11 @@ _CACHE: dict[str, tuple[Any, dict[tuple[str, str], Verdict]]] = {}
 @dataclass(frozen=True)
 class StepMatcher:
     """The ``prepare`` of a feature parse that matches steps (see the module docstring): picklable — plain
-    definitions and parameter types; compiled in the process that runs it.
-
-    ``inherited``: the index is compiled in this process already and the workers are forked from it (``matcher``),
-    so they hold it too: the matcher then pickles as its key alone (``__reduce__``) instead of its 2,000
-    definitions with every chunk of files, and the parse pool may send it with small chunks (``streamable``), as
-    it does a plain function — the parent then writes each chunk's rows while the workers parse the next instead
-    of the last big chunk's after the parse. A worker that does not hold the index after all (not forked from
-    this process) matches nothing: the parent matches those files itself, as for any result without matches."""
+    definitions and parameter types; compiled in the process that runs it."""
 
     definitions: tuple[StepDefinition, ...]
     types: tuple[ParameterTypeDecl, ...]
     key: str
-    inherited: bool = False
-
-    @property
-    def streamable(self) -> bool:
-        """Whether the matcher is small to pickle (see the class docstring; read by ``engine.parse``)."""
-        return self.inherited
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        if self.inherited:
-            return _inherited, (self.key,)
-        return StepMatcher, (self.definitions, self.types, self.key)
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
@@ -147,8 +129,6 @@ class StepMatcher:
     def _index(self) -> tuple[Any, dict[tuple[str, str], Verdict]]:
         cached = _CACHE.get(self.key)
         if cached is None:
-            if self.inherited:  # not forked from the process that compiled it: no definitions to compile here
-                raise LookupError(f"no compiled step index {self.key[:12]} in this process")
             from tracertm.steps.expressions import Registries, compile_matchable
             from tracertm.steps.matching import StepIndex
 
@@ -184,14 +164,8 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
         try:
             found._index()
         except Exception:  # noqa: BLE001 - as in a worker (``__call__``): the parent matches as before
-            return found
-        return replace(found, inherited=True)  # the workers inherit the index: send its key alone
+            pass
     return found
-
-
-def _inherited(key: str) -> StepMatcher:
-    """A matcher unpickled in a worker forked from the process that compiled its index (``StepMatcher.__reduce__``)."""
-    return StepMatcher((), (), key, True)
 
 
 def prematched(results: Iterable[ParseResult], key: str) -> dict[tuple[str, str], Scenario] | None:
