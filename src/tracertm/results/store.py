@@ -193,6 +193,25 @@ def _project(session: Session, name: str | None) -> Project:
     return Projects(session).resolve(name)
 
 
+def run_digest(file_digests: list[str]) -> str:
+    """A run's digest: of its files' digests, in any order (the same reports imported again are the same run)."""
+    return hashlib.sha256("\n".join(sorted(file_digests)).encode()).hexdigest()
+
+
+def already_imported(session: Session, project: Project, digest: str, summary: ImportSummary) -> bool:
+    """Whether the project has a run of this digest; if so ``summary`` names it as a duplicate."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestRun
+
+    previous = session.execute(
+        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
+    ).scalar_one_or_none()
+    if previous is not None:
+        summary.run_id, summary.duplicate = previous, True
+    return previous is not None
+
+
 def _import(
     session: Session,
     project_name: str | None,
@@ -209,13 +228,9 @@ def _import(
     from tracertm.models import TestRun
 
     project = _project(session, project_name)
-    digest = hashlib.sha256("\n".join(sorted(r.digest for r in reports)).encode()).hexdigest()
+    digest = run_digest([r.digest for r in reports])
     summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
-    previous = session.execute(
-        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
-    ).scalar_one_or_none()
-    if previous is not None:
-        summary.run_id, summary.duplicate = previous, True
+    if already_imported(session, project, digest, summary):
         return summary
 
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.

@@ -105,10 +105,9 @@ def import_streamed(
     """Import one JUnit report (``name``, ``data``) into the open write ``session`` as ``store._import`` does, the
     report parsed by a child process meanwhile. Raises ``Restart`` when the in-process path must do it. (No
     repository: only results matched by line need the scenarios at the run's commit, and those go in-process.)"""
-    import hashlib
 
     import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
-    from sqlalchemy import insert, select, update
+    from sqlalchemy import insert, update
 
     from tracertm.models import TestRun
     from tracertm.results import junit, store  # noqa: F401  (junit: the same)
@@ -119,13 +118,9 @@ def import_streamed(
     from tracertm.trace.results import link_scenarios_to_test_cases
 
     project = store._project(session, project_name)
-    digest = hashlib.sha256(file_digest(data).encode()).hexdigest()  # store._import's digest of one file
+    digest = store.run_digest([file_digest(data)])
     summary = store.ImportSummary(project.name, None, commit, "junit", [name])
-    previous = session.execute(
-        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
-    ).scalar_one_or_none()
-    if previous is not None:
-        summary.run_id, summary.duplicate = previous, True
+    if store.already_imported(session, project, digest, summary):
         return summary
     # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
     # store.scenario_index reads them; the child makes the index of them (off the writer's path).
