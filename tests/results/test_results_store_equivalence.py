@@ -163,20 +163,18 @@ def two_projects(git_repo: GitRepo, database_url: str) -> GitRepo:
     return git_repo
 
 
-def test_the_lean_import_stores_what_the_orm_import_stores(two_projects: GitRepo, database_url: str) -> None:
-    cucumber = (HERE / "fixtures" / "cucumber-junit.xml").read_bytes()
-    days = [
-        [("cucumber-1.xml", cucumber), _units(1)],  # every test case new
-        [("cucumber-2.xml", cucumber.replace(b"2026-11-30T09", b"2026-12-01T09")), _units(2, extra=3)],
-    ]
+def _import_both(database_url: str, batches: list[list[Any]], delete_after: int) -> tuple[Any, Any]:
+    """Each batch of reports imported into project "lean" by ``import_results`` and into "orm" by the plain ORM
+    writer, one run per batch; after batch ``delete_after`` a test case is deleted by hand (through the ORM) in both,
+    to come back when it runs again. The two projects' dumps."""
     engine = db.make_engine(database_url)
     try:
-        for day, sources in enumerate(days):
-            commit = f"{day + 1}" * 40
+        for n, sources in enumerate(batches):
+            commit = f"{n + 1}" * 40
             import_results(engine, "lean", sources, commit=commit)
             with db.write_session(engine, "orm") as session:
                 _orm_import(session, "orm", parse_reports(sources), commit)
-            if day == 0:  # a test case deleted by hand (through the ORM) comes back when it runs again
+            if n == delete_after:
                 for name in ("lean", "orm"):
                     with db.session(engine) as session:
                         test_case = session.execute(
@@ -186,9 +184,18 @@ def test_the_lean_import_stores_what_the_orm_import_stores(two_projects: GitRepo
                         test_case.soft_delete(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
                         session.commit()
         with db.session(engine) as session:
-            lean, orm = _dump(session, "lean"), _dump(session, "orm")
+            return _dump(session, "lean"), _dump(session, "orm")
     finally:
         engine.dispose()
+
+
+def test_the_lean_import_stores_what_the_orm_import_stores(two_projects: GitRepo, database_url: str) -> None:
+    cucumber = (HERE / "fixtures" / "cucumber-junit.xml").read_bytes()
+    days = [
+        [("cucumber-1.xml", cucumber), _units(1)],  # every test case new
+        [("cucumber-2.xml", cucumber.replace(b"2026-11-30T09", b"2026-12-01T09")), _units(2, extra=3)],
+    ]
+    lean, orm = _import_both(database_url, days, delete_after=0)
     assert len(lean["test_results"]) == 2 * 5 + 12 + 15, "both days' results, a test reported twice once"
     assert sum(1 for row in lean["spec_revisions"] if ("change", "created") in row
                and ("entity_type", "test_case") in row) == 5 + 12 + 3
@@ -233,26 +240,7 @@ def test_the_streamed_import_stores_what_the_orm_import_stores(
         _units(2, extra=9, twice=False),  # test_1 deleted by hand comes back; new and known test cases mixed
         _units(3, extra=3),  # test_0 reported twice, ten tests apart: in-process
     ]
-    engine = db.make_engine(database_url)
-    try:
-        for n, source in enumerate(imports):
-            commit = f"{n + 1}" * 40
-            import_results(engine, "lean", [source], commit=commit)
-            with db.write_session(engine, "orm") as session:
-                _orm_import(session, "orm", parse_reports([source]), commit)
-            if n == 1:
-                for name in ("lean", "orm"):
-                    with db.session(engine) as session:
-                        test_case = session.execute(
-                            select(TestCase).join(Project, TestCase.project_id == Project.id)
-                            .where(Project.name == name, TestCase.test_case_number == "tests.unit.test_mod1::test_1")
-                        ).scalar_one()
-                        test_case.soft_delete(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
-                        session.commit()
-        with db.session(engine) as session:
-            lean, orm = _dump(session, "lean"), _dump(session, "orm")
-    finally:
-        engine.dispose()
+    lean, orm = _import_both(database_url, [[source] for source in imports], delete_after=1)
     assert outcomes == ["streamed"] * 4 + ["restart"]
     assert len(lean["test_results"]) == 5 + 12 + 5 + 21 + 15
     assert any(("change", "restored") in row or ("change", "annotated") in row for row in lean["spec_revisions"]
