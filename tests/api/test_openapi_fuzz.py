@@ -46,4 +46,19 @@ def test_every_operation_conforms(git_repo: GitRepo, database_url: str) -> None:
 
             check()
     finally:
+        _stop_asgi_portal()
         engine.dispose()
+
+
+def _stop_asgi_portal() -> None:
+    """End the event-loop thread schemathesis keeps for ASGI calls (it would otherwise live until the worker exits,
+    and a process with another thread does not fork: ``tracertm.results.streamed`` tests in the same worker would
+    import in-process instead). Its shutdown is private API: if a release renames it, this fails here, not there."""
+    import threading
+
+    from schemathesis.python import asgi
+
+    asgi._shutdown()
+    left = [t.name for t in threading.enumerate() if t is not threading.current_thread() and t.is_alive()
+            and "portal" in t.name.lower()]
+    assert not left, f"schemathesis left its ASGI thread running: {left}"
