@@ -115,7 +115,7 @@ def import_streamed(
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import IdForm, query
     from tracertm.results.stats import recompute
-    from tracertm.trace.results import link_scenarios_to_test_cases
+    from tracertm.trace.results import add_test_links
 
     project = store._project(session, project_name)
     digest = store.run_digest([file_digest(data)])
@@ -156,7 +156,7 @@ def import_streamed(
             for the next chunk, or at the end."""
             if pairs:
                 store._link(session, pairs, set(fresh))  # the seed's association table
-                link_scenarios_to_test_cases(session, project.id, pairs)
+                add_test_links(connection, project.id, pairs)
                 ran.update(scenario for scenario, _case in pairs)
                 pairs.clear()
                 fresh.clear()
@@ -271,12 +271,30 @@ def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
     out.flush()
 
 
+# A pipe's buffer (Linux: 64 KiB by default) holds a tenth of a message: the child would wait at each message
+# until the import has written the previous chunk and reads again. With room for a whole message (a chunk of
+# 2,000 tests pickles to about 600 KB) the child parses on while the import writes.
+PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Give the pipe ``PIPE_BYTES`` of buffer where the system allows it (Linux ``F_SETPIPE_SZ``, up to
+    ``/proc/sys/fs/pipe-max-size``, 1 MiB by default); elsewhere, or when refused, it stays as it is."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 class _Child:
     """A forked child running ``produce(pipe)``; its messages are read with ``messages()``. A ``ParseError`` it
     raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the parent."""
 
     def __init__(self, produce: Callable[[IO[bytes]], None]) -> None:
         read, write = os.pipe()
+        _widen(write)
         pid = os.fork()
         if pid == 0:  # the child: whatever happens, it ends here
             code = 1
