@@ -6,9 +6,9 @@ Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk`
 process they add up; here they overlap. The import opens its transaction and reads what preparing needs (the
 scenario index, the project's test cases, the run id), then forks: the child inherits all of it, parses the report
 with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and line)
-and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``), the driver-ready rows of the test cases,
-revisions and results (on SQLite already cut into statements, ``rows.Flat``) and the (scenario, test case) pairs
-through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and links the pairs
+and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the
+file), the driver-ready rows of the test cases, revisions and results (on SQLite already cut into statements,
+``rows.Flat``) and the (scenario, test case) pairs through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and links the pairs
 received so far whenever the next chunk has not begun to arrive (else at the end). A malformed file sends its
 ``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line is the one
 a parse in-process gives.
@@ -26,6 +26,7 @@ buffers) whatever happens, and the parent reaps it (killing it first when the im
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import pickle
@@ -214,12 +215,13 @@ def _produce(
     metadata_texts: dict[tuple[Any, ...], str] = {}
     batch: list[Any] = []
     names: list[str | None] = []
-    stream = junit.stream(name, data, starts, ends, names)
+    source = io.BytesIO(data)
+    stream = junit.stream(name, data, starts, ends, names, source)
     size = FIRST_CHUNK
     while True:
         try:
             batch[:] = itertools.islice(stream, size)
-            size = min(2 * size, CHUNK)
+            size = _next_size(size, len(seen) + len(batch), source.tell(), len(data))
         except junit.NestedCases:
             _send(out, ("restart", "a test case inside a test case"))
             return
@@ -261,6 +263,15 @@ def _produce(
                         [c for _s, c, new in pairs if new], restored))
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, len(seen)))
+
+
+def _next_size(size: int, tests: int, read: int, total: int) -> int:
+    """How many tests the next message carries: twice the last (the import's writes start early), at most
+    ``CHUNK``, and towards the end of the file half of the tests estimated left, down to ``FIRST_CHUNK``: the
+    import writes the last message after the parse has ended, so the last message is short. (The parser reads
+    ahead by a block of the file: the estimate is a little low, which only makes a message smaller.)"""
+    left = (total - read) * tests // read if read and tests else total
+    return max(FIRST_CHUNK, min(2 * size, CHUNK, left // 2))
 
 
 def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
