@@ -96,7 +96,7 @@ def test_messages_double_then_shrink_towards_the_end_of_the_file(monkeypatch: py
     monkeypatch.setattr(streamed, "_send", lambda out, message: sizes.append(
         len(message[1]) if message[0] == "chunk" else -1))
     streamed._produce(io.BytesIO(), "r.xml", _report(12_000), ScenarioIndex([]), {}, IdForm("sqlite"), "p" * 32,
-                      "r" * 32, "bench", "2026-11-01 00:00:00.000")
+                      "r" * 32, "bench", "2026-11-01 00:00:00.000", {})
     assert sizes[-1] == -1 and sum(sizes[:-1]) == 12_000
     assert sizes[:5] == [250, 500, 1_000, 2_000, 2_000]
     assert max(sizes) == streamed.CHUNK and sizes[-2] <= streamed.FIRST_CHUNK

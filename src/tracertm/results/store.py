@@ -595,6 +595,19 @@ def scenario_refs(
     return refs
 
 
+def link_sources(rows: list[tuple[Any, ...]], ids: IdForm) -> dict[str, tuple[str, str | None, int]]:
+    """Each scenario's ``trace.results.link_source`` by its id in the driver's form, from ``scenario_rows`` (pure:
+    ``results.streamed``'s parse process makes the rows of new test cases' links with them)."""
+    from tracertm.trace.results import link_source
+
+    out: dict[str, tuple[str, str | None, int]] = {}
+    for ident, _metadata, number, _name, path, *values in rows:
+        fields = dict(zip(_FIELDS, values))
+        out[ids.of(ident)] = link_source(str(fields["scenario_number"]), number, path,
+                                         (fields["given_steps"], fields["when_steps"], fields["then_steps"]))
+    return out
+
+
 def _from_git(
     session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
     uris: Collection[str] | None,

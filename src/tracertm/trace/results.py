@@ -7,15 +7,16 @@ link, a new one is born reviewed against its target's current version.
 Two writers of the same rows: ``link_scenarios_to_test_cases`` through ``engine.links.write_scenario_links`` (the
 reference, Core statements on ``uuid.UUID`` values), and ``add_test_links``, which the import runs: the same reads
 and the same rows through the driver (ids in the driver's form, ``results.rows``), because an import of a large
-report links thousands of pairs and SQLAlchemy's per-value processing cost more than the database's work
-(``tests/results/test_results_store_equivalence.py`` compares every table both ways).
+report links thousands of pairs and SQLAlchemy's per-value processing cost more than the database's work. The
+links of test cases the import creates need no read at all (``new_test_link_rows``: ``results.streamed``'s parse
+process makes them). ``tests/results/test_results_store_equivalence.py`` compares every table both ways.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -91,6 +92,42 @@ def add_test_links(
     return len(rows)
 
 
+def link_source(
+    number: str, feature_number: str, path: str | None, steps: Iterable[Any]
+) -> tuple[str, str | None, int]:
+    """(source_ref, source_path, source_line) of a scenario's ``test`` links, as ``write_scenario_links`` gives
+    them: ``FEATURE/SCENARIO``, the feature's file, the line of the first of its ``steps`` (the given, when and
+    then lists), else 1."""
+    from tracertm.engine.links import source_ref
+
+    return source_ref("scenario", number, feature_number), path, _first_step_line(list(steps)) or 1
+
+
+def new_test_link_rows(
+    project: str, pairs: Iterable[tuple[str, str, str]], sources: Mapping[str, tuple[str, str | None, int]]
+) -> list[tuple[Any, ...]]:
+    """The rows (for ``insert_test_links``) of the ``test`` links of test cases an import creates: (scenario id,
+    test case id, test case number) ``pairs`` in the driver's form, each scenario's ``link_source`` in ``sources``.
+    What ``add_test_links`` would write for them, made without reading the database: a new test case has no link
+    yet and is at version 1 (``results.streamed``'s parse process makes these rows)."""
+    from tracertm.engine.links import clip_ref
+
+    link, kind = str(LinkType.TEST), "test_case"
+    rows: list[tuple[Any, ...]] = []
+    for scenario, target, number in sorted(set(pairs)):  # add_test_links' order
+        ref, path, line = sources[scenario]
+        rows.append((project, "scenario", scenario, ref, path, line, link, kind, clip_ref(number), target, 1, 1))
+    return rows
+
+
+def insert_test_links(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert ``new_test_link_rows``."""
+    from tracertm.engine.links import LINKS
+    from tracertm.results.rows import insert_rows
+
+    return insert_rows(connection, LINKS, _COLUMNS, rows)
+
+
 _COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
             "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
 
@@ -103,4 +140,5 @@ def _first_step_line(steps: list[Any]) -> int | None:
     return min(lines) if lines else None
 
 
-__all__ = ["add_test_links", "link_scenarios_to_test_cases"]
+__all__ = ["add_test_links", "insert_test_links", "link_scenarios_to_test_cases", "link_source",
+           "new_test_link_rows"]
