@@ -179,7 +179,11 @@ def _settle(database: Path) -> None:
 
     connection = sqlite3.connect(database, timeout=30)
     try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # A checkpoint the sync's own thread is running makes this one return busy (not wait): try again until
+        # the WAL is empty, or the copy would miss the synced project.
+        deadline = time.monotonic() + 30
+        while connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         connection.close()
 

@@ -11,6 +11,8 @@ import os
 import shutil
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +94,22 @@ def _orm_import(session: Session, project_name: str, reports: list[Report], comm
             scenario_id=m.scenario.key if m.scenario else None, example_row=m.row, match_rule=m.rule,
             status=case.status, duration=case.duration, message=case.message, failed_attempts=case.failed_attempts))
     session.flush()
-    recompute(session, {m.scenario.key for m in matches if m.scenario}, DEFAULT_WINDOW, ACTOR)
+    with _plain_execute():
+        recompute(session, {m.scenario.key for m in matches if m.scenario}, DEFAULT_WINDOW, ACTOR)
+
+
+@contextmanager
+def _plain_execute() -> Iterator[None]:
+    """``engine.bulk.execute_many`` as plain SQLAlchemy (``connection.execute``, its own parameter processing): the
+    statistics written the way they were before ``stats.recompute`` went through the driver."""
+    from tracertm.engine import bulk
+
+    real = bulk.execute_many
+    bulk.execute_many = lambda conn, statement, rows: int(conn.execute(statement, list(rows)).rowcount)
+    try:
+        yield
+    finally:
+        bulk.execute_many = real
 
 
 def _dump(session: Session, project_name: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -84,6 +84,25 @@ def test_a_test_case_inside_a_test_case_is_not_streamed() -> None:
         list(junit.stream("r.xml", data, [], [], []))
 
 
+def test_messages_double_then_shrink_towards_the_end_of_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child's messages: 250, 500, 1,000, then 2,000 tests, and smaller again near the end (the import writes
+    the last one after the parse has ended); every test in one of them, once."""
+    import io
+
+    from tracertm.results.mapping import ScenarioIndex
+    from tracertm.results.rows import IdForm
+
+    sizes: list[int] = []
+    monkeypatch.setattr(streamed, "_send", lambda out, message: sizes.append(
+        len(message[1]) if message[0] == "chunk" else -1))
+    streamed._produce(io.BytesIO(), "r.xml", _report(12_000), ScenarioIndex([]), {}, IdForm("sqlite"), "p" * 32,
+                      "r" * 32, "bench", "2026-11-01 00:00:00.000", {})
+    assert sizes[-1] == -1 and sum(sizes[:-1]) == 12_000
+    assert sizes[:5] == [250, 500, 1_000, 2_000, 2_000]
+    assert max(sizes) == streamed.CHUNK and sizes[-2] <= streamed.FIRST_CHUNK
+    assert sizes[-4] < sizes[-5] < streamed.CHUNK, "the last messages shrink"
+
+
 # ------------------------------------------------------------------------------------------------ imports
 
 

@@ -8,6 +8,7 @@ rejected, not defused into silence), and the caller enforces a size limit before
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
@@ -50,20 +51,21 @@ class NestedCases(Exception):
 
 
 def stream(
-    path: str, data: bytes, starts: list[dt.datetime], ends: list[dt.datetime], names: list[str | None]
+    path: str, data: bytes, starts: list[dt.datetime], ends: list[dt.datetime], names: list[str | None],
+    source: io.BytesIO | None = None,
 ) -> Iterator[CaseResult]:
     """The test cases of ``parse``, in its order, each as soon as its element has been read (an incremental parse
     by the same safe parser: the first ones come before the file has been read to its end). Suites' starts and ends
     go into ``starts`` and ``ends``, the root's name into ``names``. The errors are ``parse``'s, in its order: a
-    file that is not well-formed raises its ``ParseError`` even when its root element is not a JUnit one."""
-    import io
+    file that is not well-formed raises its ``ParseError`` even when its root element is not a JUnit one.
+    ``source``: ``data`` as a stream the caller made, whose ``tell()`` then shows how far the parser has read."""
     from xml.etree.ElementTree import ParseError as ExpatError
 
     import defusedxml
     import defusedxml.ElementTree as safe
 
     depth = 0  # testcase elements open
-    events = safe.iterparse(io.BytesIO(data), ("start", "end"), forbid_dtd=False, forbid_entities=True,
+    events = safe.iterparse(source or io.BytesIO(data), ("start", "end"), forbid_dtd=False, forbid_entities=True,
                             forbid_external=True)
     try:
         _event, top = next(events)

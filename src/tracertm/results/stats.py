@@ -146,8 +146,9 @@ def recompute(
 
     A scenario edited by someone else between the read and the write (an API PATCH) raises ``ConflictError`` and
     the caller's transaction writes nothing."""
-    from sqlalchemy import Table, bindparam, insert, inspect, select, update
+    from sqlalchemy import Table, bindparam, insert, inspect, literal_column, select, update
 
+    from tracertm.engine import bulk
     from tracertm.errors import ConflictError
     from tracertm.models import Feature, Scenario, SpecRevision
     from tracertm.parsers.common import json_safe
@@ -189,14 +190,17 @@ def recompute(
     statement = (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-        .values(version=table.c.version + 1,
+        .values(version=table.c.version + literal_column("1"),  # no bound literal: engine.bulk sends rows only
                 **{key: bindparam(f"v_{key}", type_=table.c[key].type) for key in columns})
     )
     connection = session.connection()
-    result = connection.execute(statement, updates)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(updates):
+    # Through the driver (``engine.bulk``: compiled once, the same processed values as ``connection.execute``):
+    # an import updates hundreds of scenarios at its very end, where SQLAlchemy's per-row parameter handling was
+    # most of this function's time.
+    updated = bulk.execute_many(connection, statement, updates)
+    if connection.dialect.supports_sane_multi_rowcount and updated != len(updates):
         raise ConflictError("a scenario's statistics were edited while results were imported; import again")
-    connection.execute(insert(revisions_table), revisions)
+    bulk.execute_many(connection, insert(revisions_table), revisions)
     changed_ids = {row["b_id"] for row in updates}
     for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
         if isinstance(obj, Scenario) and obj.id in changed_ids:

@@ -267,9 +267,9 @@ def _import(
     summary.test_cases_created = len(created)
     pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
     _link(session, pairs, {case for _s, case in pairs if ids.of(case) in created})  # the seed's association table
-    from tracertm.trace.results import link_scenarios_to_test_cases  # scenario → test case trace links
+    from tracertm.trace.results import add_test_links  # scenario → test case trace links
 
-    link_scenarios_to_test_cases(session, project.id, pairs)
+    add_test_links(connection, project.id, pairs)
     insert_results(connection, result_rows(ids, ids.of(run_id), cases, matches, case_ids))
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
@@ -593,6 +593,19 @@ def scenario_refs(
         fields["scenario_metadata"] = metadata
         refs[ident] = scenario_ref(ident, number, name, path, fields)
     return refs
+
+
+def link_sources(rows: list[tuple[Any, ...]], ids: IdForm) -> dict[str, tuple[str, str | None, int]]:
+    """Each scenario's ``trace.results.link_source`` by its id in the driver's form, from ``scenario_rows`` (pure:
+    ``results.streamed``'s parse process makes the rows of new test cases' links with them)."""
+    from tracertm.trace.results import link_source
+
+    out: dict[str, tuple[str, str | None, int]] = {}
+    for ident, _metadata, number, _name, path, *values in rows:
+        fields = dict(zip(_FIELDS, values))
+        out[ids.of(ident)] = link_source(str(fields["scenario_number"]), number, path,
+                                         (fields["given_steps"], fields["when_steps"], fields["then_steps"]))
+    return out
 
 
 def _from_git(

@@ -6,10 +6,12 @@ Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk`
 process they add up; here they overlap. The import opens its transaction and reads what preparing needs (the
 scenario index, the project's test cases, the run id), then forks: the child inherits all of it, parses the report
 with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and line)
-and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``), the driver-ready rows of the test cases,
-revisions and results (on SQLite already cut into statements, ``rows.Flat``) and the (scenario, test case) pairs
-through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and links the pairs
-received so far whenever the next chunk has not begun to arrive (else at the end). A malformed file sends its
+and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the
+file), the driver-ready rows of the test cases, revisions and results (on SQLite already cut into statements,
+``rows.Flat``), those of the new test cases' links (association and trace link), and the (scenario, known test
+case) pairs through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and
+links the pairs received so far whenever the next chunk has not begun to arrive (else at the end). A malformed
+file sends its
 ``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line is the one
 a parse in-process gives.
 
@@ -26,6 +28,7 @@ buffers) whatever happens, and the parent reaps it (killing it first when the im
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import pickle
@@ -114,8 +117,10 @@ def import_streamed(
     from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import IdForm, query
+    from tracertm.models import scenario_test_case_association as associations
+    from tracertm.results.rows import insert_rows
     from tracertm.results.stats import recompute
-    from tracertm.trace.results import link_scenarios_to_test_cases
+    from tracertm.trace.results import add_test_links, insert_test_links
 
     project = store._project(session, project_name)
     digest = store.run_digest([file_digest(data)])
@@ -138,7 +143,8 @@ def import_streamed(
 
     def produce(out: IO[bytes]) -> None:
         index = ScenarioIndex(store.scenario_refs(scenarios).values(), id_pattern)
-        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor, stamp)
+        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor, stamp,
+                 store.link_sources(scenarios, ids))
 
     child = _Child(produce)
     try:
@@ -147,19 +153,16 @@ def import_streamed(
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
             "source_format": "junit", "counts": {}, "digest": digest, "files": [os.path.basename(name)],
         }])
-        pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, test case), not linked yet
-        fresh: list[uuid.UUID] = []  # of these test cases, those the import created
+        pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, known test case), not linked yet
         ran: set[Any] = set()
 
         def link() -> None:
-            """Link the mapped pairs so far (their test cases are written and restored): while the import waits
+            """Link the mapped pairs of known test cases so far (written and restored): while the import waits
             for the next chunk, or at the end."""
             if pairs:
-                store._link(session, pairs, set(fresh))  # the seed's association table
-                link_scenarios_to_test_cases(session, project.id, pairs)
-                ran.update(scenario for scenario, _case in pairs)
+                store._link(session, pairs)  # the seed's association table
+                add_test_links(connection, project.id, pairs)
                 pairs.clear()
-                fresh.clear()
 
         end: tuple[Any, ...] = ()
         for message in child.messages(link):
@@ -170,7 +173,7 @@ def import_streamed(
             if message[0] == "end":
                 end = message
                 break
-            _kind, cases, revisions, results, mapped, new, restored = message
+            _kind, cases, revisions, results, mapped, restored, new_associations, new_links, scenarios = message
             if store.insert_cases(connection, cases, stamp) != len(cases):
                 raise Restart("another writer inserted some of these test cases")
             summary.test_cases_created += len(cases)
@@ -178,8 +181,11 @@ def import_streamed(
                 store.insert_revisions(connection, revisions, stamp)
             store.restore(session, restored)  # before the links: a link records its test case's version
             store.insert_results(connection, results)
+            # The new test cases' links, made by the child (none of theirs can exist): written as they are.
+            insert_rows(connection, associations, ("scenario_id", "test_case_id"), new_associations)
+            insert_test_links(connection, new_links)
             pairs += mapped
-            fresh += new
+            ran.update(scenarios)
         child.wait()
     except BaseException:
         child.kill()
@@ -200,10 +206,15 @@ def import_streamed(
 def _produce(
     out: IO[bytes], name: str, data: bytes, index: ScenarioIndex, existing: dict[str, tuple[str, bool]],
     ids: IdForm, project: str, run: str, actor: str, stamp: str | None,
+    sources: dict[str, tuple[str, str | None, int]],
 ) -> None:
     """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures.
-    On SQLite (``stamp``) the rows go stamped and cut into statements (``rows.Flat``): the writer only runs them."""
+    On SQLite (``stamp``) the rows go stamped and cut into statements (``rows.Flat``): the writer only runs them.
+    The links of new test cases (association rows and ``test`` trace links, made with each scenario's
+    ``sources``) go as rows too; the pairs of known test cases go as pairs, linked by the writer (a link may
+    exist, a restored test case's version changes)."""
     from tracertm.results import junit, store
+    from tracertm.trace.results import new_test_link_rows
 
     starts: list[Any] = []
     ends: list[Any] = []
@@ -214,12 +225,13 @@ def _produce(
     metadata_texts: dict[tuple[Any, ...], str] = {}
     batch: list[Any] = []
     names: list[str | None] = []
-    stream = junit.stream(name, data, starts, ends, names)
+    source = io.BytesIO(data)
+    stream = junit.stream(name, data, starts, ends, names, source)
     size = FIRST_CHUNK
     while True:
         try:
             batch[:] = itertools.islice(stream, size)
-            size = min(2 * size, CHUNK)
+            size = _next_size(size, len(seen) + len(batch), source.tell(), len(data))
         except junit.NestedCases:
             _send(out, ("restart", "a test case inside a test case"))
             return
@@ -246,21 +258,38 @@ def _produce(
                                metadata_texts)
         case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))}
         case_ids.update((row[2], row[0]) for row in rows)
-        pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id]), c.external_id not in existing)
-                 for c, m in zip(cases, matches) if m.scenario]
+        old: list[tuple[Any, uuid.UUID]] = []  # (scenario, known test case)
+        fresh: set[tuple[str, str, str]] = set()  # (scenario, new test case, its number), in the driver's form
+        for c, m in zip(cases, matches):
+            if m.scenario:
+                if c.external_id in existing:
+                    old.append((m.scenario.key, uuid.UUID(case_ids[c.external_id])))
+                else:
+                    fresh.add((ids.of(m.scenario.key), case_ids[c.external_id], c.external_id))
+        new_associations = sorted((scenario, case) for scenario, case, _number in fresh)
+        new_links = new_test_link_rows(project, fresh, sources)
+        ran = list({m.scenario.key for m in matches if m.scenario})
         restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
                     if c.external_id in existing and existing[c.external_id][1]]
         revisions = store.revision_rows(ids, rows, actor)
         results = store.result_rows(ids, run, cases, matches, case_ids)
         if stamp is not None:
             _send(out, ("chunk", store.flat_rows("cases", rows, stamp), store.flat_rows("revisions", revisions, stamp),
-                        store.flat_rows("results", results, stamp), [(s, c) for s, c, _new in pairs],
-                        [c for _s, c, new in pairs if new], restored))
+                        store.flat_rows("results", results, stamp), old, restored, new_associations, new_links,
+                        ran))
         else:
-            _send(out, ("chunk", rows, revisions, results, [(s, c) for s, c, _new in pairs],
-                        [c for _s, c, new in pairs if new], restored))
+            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, ran))
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, len(seen)))
+
+
+def _next_size(size: int, tests: int, read: int, total: int) -> int:
+    """How many tests the next message carries: twice the last (the import's writes start early), at most
+    ``CHUNK``, and towards the end of the file half of the tests estimated left, down to ``FIRST_CHUNK``: the
+    import writes the last message after the parse has ended, so the last message is short. (The parser reads
+    ahead by a block of the file: the estimate is a little low, which only makes a message smaller.)"""
+    left = (total - read) * tests // read if read and tests else total
+    return max(FIRST_CHUNK, min(2 * size, CHUNK, left // 2))
 
 
 def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
@@ -271,12 +300,30 @@ def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
     out.flush()
 
 
+# A pipe's buffer (Linux: 64 KiB by default) holds a tenth of a message: the child would wait at each message
+# until the import has written the previous chunk and reads again. With room for a whole message (a chunk of
+# 2,000 tests pickles to about 600 KB) the child parses on while the import writes.
+PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Give the pipe ``PIPE_BYTES`` of buffer where the system allows it (Linux ``F_SETPIPE_SZ``, up to
+    ``/proc/sys/fs/pipe-max-size``, 1 MiB by default); elsewhere, or when refused, it stays as it is."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 class _Child:
     """A forked child running ``produce(pipe)``; its messages are read with ``messages()``. A ``ParseError`` it
     raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the parent."""
 
     def __init__(self, produce: Callable[[IO[bytes]], None]) -> None:
         read, write = os.pipe()
+        _widen(write)
         pid = os.fork()
         if pid == 0:  # the child: whatever happens, it ends here
             code = 1
