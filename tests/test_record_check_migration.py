@@ -24,13 +24,14 @@ Given('a customer with a saved card', function savedCard() {});
 When(/^the customer pays (\\d+) EUR$/, function pays(amount) {});
 """
 
+STATUSES = ("draft", "review", "approved", "deprecated", "archived")
 CONSTRAINTS = {  # constraint: (table, column, every value it takes)
     "ck_adrs_adr_status": ("adrs", "status", ("proposed", "accepted", "deprecated", "superseded", "rejected")),
     "ck_contracts_contract_type": ("contracts", "contract_type",
                                    ("interface", "component", "service", "system", "integration", "database")),
-    "ck_contracts_contract_status": ("contracts", "status", ("draft", "review", "approved", "deprecated", "archived")),
-    "ck_features_feature_status": ("features", "status", ("draft", "review", "approved", "deprecated", "archived")),
-    "ck_scenarios_scenario_status": ("scenarios", "status", ("draft", "review", "approved", "deprecated", "archived")),
+    "ck_contracts_contract_status": ("contracts", "status", STATUSES),
+    "ck_features_feature_status": ("features", "status", STATUSES),
+    "ck_scenarios_scenario_status": ("scenarios", "status", STATUSES),
     "ck_step_definitions_step_type": ("step_definitions", "step_type",
                                       ("given", "when", "then", "and", "but", "step")),
     "ck_source_files_source_file_kind": ("source_files", "kind", ("adr", "contract", "feature", "step_definition")),
@@ -107,14 +108,15 @@ def _references_hold(engine: Any) -> None:
             assert leftovers == []
             triggers = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
             assert triggers == {f"{d.fts_table}_{s}" for d in DOCUMENTS.values() for s in ("ai", "ad", "au")}
-            for document in DOCUMENTS.values():
-                conn.execute(text(f"INSERT INTO {document.fts_table}({document.fts_table}) VALUES ('integrity-check')"))
+            for fts in (d.fts_table for d in DOCUMENTS.values()):
+                conn.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')"))
         feature = conn.execute(text("SELECT id FROM features WHERE feature_number = 'FEAT-1'")).scalar_one()
-        scenarios = conn.execute(text("SELECT count(*) FROM scenarios WHERE feature_id = :f"), {"f": feature}).scalar()
+        its_scenarios = text("SELECT count(*) FROM scenarios WHERE feature_id = :f")
+        scenarios = conn.execute(its_scenarios, {"f": feature}).scalar()
         matches = conn.execute(text("SELECT count(*) FROM scenario_step_matches")).scalar()
         assert scenarios and matches
         conn.execute(text("DELETE FROM features WHERE id = :f"), {"f": feature})
-        assert conn.execute(text("SELECT count(*) FROM scenarios WHERE feature_id = :f"), {"f": feature}).scalar() == 0
+        assert conn.execute(its_scenarios, {"f": feature}).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM scenario_step_matches")).scalar() < matches
         conn.rollback()
 

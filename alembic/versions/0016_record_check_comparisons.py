@@ -33,7 +33,8 @@ _CHECKS = (
     ("contracts", "ck_contracts_contract_status", "status", _STATUSES),
     ("features", "ck_features_feature_status", "status", _STATUSES),
     ("scenarios", "ck_scenarios_scenario_status", "status", _STATUSES),
-    ("step_definitions", "ck_step_definitions_step_type", "step_type", ("given", "when", "then", "and", "but", "step")),
+    ("step_definitions", "ck_step_definitions_step_type", "step_type",
+     ("given", "when", "then", "and", "but", "step")),
     ("source_files", "ck_source_files_source_file_kind", "kind", ("adr", "contract", "feature", "step_definition")),
 )
 
