@@ -47,3 +47,9 @@ def test_every_operation_conforms(git_repo: GitRepo, database_url: str) -> None:
             check()
     finally:
         engine.dispose()
+        # Schemathesis keeps one event-loop thread for every ASGI app until the process exits; a test that runs
+        # after this one in the same process must not inherit it (a streamed results import forks only in a
+        # process without other threads: tests/results/test_results_streamed.py).
+        from schemathesis.python import asgi
+
+        asgi._shutdown()
