@@ -1,5 +1,5 @@
 """CHECK constraints of enum columns as comparisons (``x = 'a' OR x = 'b' …``) instead of ``x IN ('a', 'b', …)``,
-for the migrations that change them (0014, 0015).
+for the migrations that change them (0014, 0015, 0016).
 
 Same truth (NULL passes both forms; any other value passes exactly when it is one of the list). SQLite evaluates a
 CHECK's ``IN`` list by building a lookup table for every row written; for the tables written by the tens of
@@ -9,6 +9,12 @@ alter a constraint: each table is rebuilt from its own stored definition with on
 its rows copied with their rowids, its indexes made again; the row count is checked before the old table is
 dropped. A migration passes the constraints as they are at its revision, so that a later change of the models does
 not change what it does.
+
+The rebuild makes the new table under a scratch name, copies, drops the old one and renames the new one into
+place (SQLite's own recipe for altering a table): renaming the *old* table away instead would make SQLite (3.26+)
+rewrite the ``REFERENCES`` clauses of the tables that refer to it (``scenarios`` <- its step matches and test
+results) to the scratch name. A table with a full-text index (``search.documents``) keeps its rowids, so its index
+stays valid; its three triggers are dropped before and made again after (any other trigger, or a view, stops it).
 """
 
 from __future__ import annotations
@@ -66,8 +72,11 @@ def _rewrite(sql: str, checks: list[tuple[str, str, tuple[str, ...]]], to_compar
 
 def _rebuild(table: str, rewrite: Callable[[str], str], label: str) -> None:
     """SQLite: ``table`` again from its stored definition as ``rewrite`` changes it, with every row (rowid
-    included) and every index. Migrations run with foreign keys off (``db.upgrade``); no table refers to these."""
+    included), every index and its search triggers. Migrations run with foreign keys off (``db.upgrade``), so
+    dropping a table that others refer to cascades nothing, and their ``REFERENCES`` text names it as before."""
     from alembic import op
+
+    from tracertm.search.documents import DOCUMENTS
 
     bind = op.get_bind()
     (sql,) = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).one()
@@ -76,22 +85,33 @@ def _rebuild(table: str, rewrite: Callable[[str], str], label: str) -> None:
     ).all()
     columns = ", ".join(f'"{row[1]}"' for row in bind.exec_driver_sql(f'PRAGMA table_info("{table}")').all())
     (rows,) = bind.exec_driver_sql(f'SELECT count(*) FROM "{table}"').one()
-    (others,) = bind.exec_driver_sql(  # triggers and views would not survive the rebuild: none are expected
-        "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view') AND (tbl_name = ? OR sql LIKE ?)",
-        (table, f"%{table}%"),
-    ).one()
+    document = next((d for d in DOCUMENTS.values() if d.table == table), None)
+    search = [f"{document.fts_table}_{suffix}" for suffix in ("ai", "ad", "au")] if document is not None else []
+    others = [  # triggers and views would not survive the rebuild: only the search index's own are expected
+        name for (name,) in bind.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'view') AND (tbl_name = ? OR sql LIKE ?)",
+            (table, f"%{table}%"),
+        ).all() if name not in search
+    ]
     if others:
-        raise RuntimeError(f"migration {label}: {table} has triggers or views; nothing was changed")
-    old = f"_{table}_{label}"
-    new_sql = rewrite(sql)
-    for name, _sql in indexes:
-        bind.exec_driver_sql(f'DROP INDEX "{name}"')
-    bind.exec_driver_sql(f'ALTER TABLE "{table}" RENAME TO "{old}"')
+        raise RuntimeError(f"migration {label}: {table} has triggers or views ({', '.join(others)}); nothing changed")
+    new = f"_{table}_{label}"
+    new_sql, named = re.subn(
+        rf'^CREATE TABLE (?:IF NOT EXISTS )?(?:"{table}"|{table}) \(', f'CREATE TABLE "{new}" (', rewrite(sql)
+    )
+    if named != 1:
+        raise RuntimeError(f"migration {label}: the definition of {table} does not start as expected: {sql[:60]!r}")
+    for name in search:
+        bind.exec_driver_sql(f'DROP TRIGGER IF EXISTS "{name}"')
     bind.exec_driver_sql(new_sql)
-    bind.exec_driver_sql(f'INSERT INTO "{table}" (rowid, {columns}) SELECT rowid, {columns} FROM "{old}"')
-    (copied,) = bind.exec_driver_sql(f'SELECT count(*) FROM "{table}"').one()
+    bind.exec_driver_sql(f'INSERT INTO "{new}" (rowid, {columns}) SELECT rowid, {columns} FROM "{table}"')
+    (copied,) = bind.exec_driver_sql(f'SELECT count(*) FROM "{new}"').one()
     if copied != rows:
         raise RuntimeError(f"migration {label}: {table} has {rows} rows, {copied} were copied")
-    bind.exec_driver_sql(f'DROP TABLE "{old}"')
+    bind.exec_driver_sql(f'DROP TABLE "{table}"')  # its indexes go with it
+    bind.exec_driver_sql(f'ALTER TABLE "{new}" RENAME TO "{table}"')
     for _name, index_sql in indexes:
         bind.exec_driver_sql(index_sql)
+    if document is not None:
+        for statement in document.sqlite_triggers():
+            bind.exec_driver_sql(statement)

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracertm.models.base import Base, SpecMixin
-from tracertm.models.types import GUID, JSONList, NullableJSONDict, UTCDateTime, enum_column
+from tracertm.models.types import GUID, JSONList, NullableJSONDict, UTCDateTime, enum_check, enum_column
 
 if TYPE_CHECKING:
     from tracertm.models.test_case import TestCase
@@ -114,13 +114,14 @@ class ADR(SpecMixin, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "adr_number"),
         Index("ix_adrs_project_id_status", "project_id", "status"),
+        enum_check("adr_status", "status", ADRStatus),
     )
 
     adr_number: Mapped[str] = mapped_column(Text, nullable=False)
     project_id: Mapped[uuid.UUID] = _project_fk()
     title: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[ADRStatus] = mapped_column(
-        enum_column(ADRStatus, "adr_status"), nullable=False, default=ADRStatus.PROPOSED, index=True
+        enum_column(ADRStatus, "adr_status", constraint=False), nullable=False, default=ADRStatus.PROPOSED, index=True
     )
     context: Mapped[str | None] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(Text)
@@ -152,16 +153,18 @@ class Contract(SpecMixin, Base):
         UniqueConstraint("project_id", "contract_number"),
         Index("ix_contracts_project_id_status", "project_id", "status"),
         Index("ix_contracts_project_id_contract_type", "project_id", "contract_type"),
+        enum_check("contract_type", "contract_type", ContractType),
+        enum_check("contract_status", "status", ContractStatus),
     )
 
     contract_number: Mapped[str] = mapped_column(Text, nullable=False)
     project_id: Mapped[uuid.UUID] = _project_fk()
     title: Mapped[str] = mapped_column(Text, nullable=False)
     contract_type: Mapped[ContractType] = mapped_column(
-        enum_column(ContractType, "contract_type"), nullable=False, default=ContractType.INTERFACE
+        enum_column(ContractType, "contract_type", constraint=False), nullable=False, default=ContractType.INTERFACE
     )
     status: Mapped[ContractStatus] = mapped_column(
-        enum_column(ContractStatus, "contract_status"), nullable=False, default=ContractStatus.DRAFT
+        enum_column(ContractStatus, "contract_status", constraint=False), nullable=False, default=ContractStatus.DRAFT
     )
     preconditions: Mapped[list[Any]] = _json_list()
     postconditions: Mapped[list[Any]] = _json_list()
@@ -189,6 +192,7 @@ class Feature(SpecMixin, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "feature_number"),
         Index("ix_features_project_id_status", "project_id", "status"),
+        enum_check("feature_status", "status", FeatureStatus),
     )
 
     feature_number: Mapped[str] = mapped_column(Text, nullable=False)
@@ -199,7 +203,7 @@ class Feature(SpecMixin, Base):
     i_want: Mapped[str | None] = mapped_column(Text)
     so_that: Mapped[str | None] = mapped_column(Text)
     status: Mapped[FeatureStatus] = mapped_column(
-        enum_column(FeatureStatus, "feature_status"), nullable=False, default=FeatureStatus.DRAFT
+        enum_column(FeatureStatus, "feature_status", constraint=False), nullable=False, default=FeatureStatus.DRAFT
     )
     file_path: Mapped[str | None] = mapped_column(Text)
     background: Mapped[str | None] = mapped_column(Text)
@@ -228,6 +232,7 @@ class Scenario(SpecMixin, Base):
     __table_args__ = (
         UniqueConstraint("feature_id", "scenario_number"),
         Index("ix_scenarios_feature_id_status", "feature_id", "status"),
+        enum_check("scenario_status", "status", ScenarioStatus),
     )
 
     scenario_number: Mapped[str] = mapped_column(Text, nullable=False)
@@ -245,7 +250,7 @@ class Scenario(SpecMixin, Base):
     examples: Mapped[list[Any]] = _json_list()
     tags: Mapped[list[Any]] = _json_list()
     status: Mapped[ScenarioStatus] = mapped_column(
-        enum_column(ScenarioStatus, "scenario_status"), nullable=False, default=ScenarioStatus.DRAFT
+        enum_column(ScenarioStatus, "scenario_status", constraint=False), nullable=False, default=ScenarioStatus.DRAFT
     )
     requirement_ids: Mapped[list[Any]] = _json_list()
     test_case_ids: Mapped[list[Any]] = _json_list()
@@ -280,11 +285,12 @@ class StepDefinition(SpecMixin, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "step_number"),
         Index("ix_step_definitions_step_type", "step_type"),
+        enum_check("step_type", "step_type", StepType),
     )
 
     project_id: Mapped[uuid.UUID | None] = _project_fk(nullable=True)
     step_number: Mapped[str | None] = mapped_column(Text)  # identity: file::function
-    step_type: Mapped[StepType] = mapped_column(enum_column(StepType, "step_type"), nullable=False)
+    step_type: Mapped[StepType] = mapped_column(enum_column(StepType, "step_type", constraint=False), nullable=False)
     pattern: Mapped[str] = mapped_column(Text, nullable=False)
     regex_pattern: Mapped[str | None] = mapped_column(Text)
     implementation_path: Mapped[str | None] = mapped_column(Text)

@@ -41,11 +41,16 @@ class SourceFile(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     """
 
     __tablename__ = "source_files"
-    __table_args__ = (UniqueConstraint("project_id", "path"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "path"),
+        one_of_check("source_file_kind", "kind", *FILE_KIND_VALUES),
+    )
 
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     path: Mapped[str] = mapped_column(Text, nullable=False)
-    kind: Mapped[str] = mapped_column(string_check("source_file_kind", *FILE_KIND_VALUES), nullable=False)
+    kind: Mapped[str] = mapped_column(
+        string_check("source_file_kind", *FILE_KIND_VALUES, constraint=False), nullable=False
+    )
     blob_sha: Mapped[str] = mapped_column(String(40), nullable=False)
     size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default=text("0"))
     mtime_ns: Mapped[int | None] = mapped_column(BigInteger)

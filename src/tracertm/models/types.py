@@ -69,13 +69,14 @@ def _utcnow_sqlite(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
     return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
 
-def enum_column(enum_cls: Any, name: str) -> Enum:
-    """A StrEnum stored as its lower-case value in a short VARCHAR, with a CHECK constraint rejecting others."""
+def enum_column(enum_cls: Any, name: str, constraint: bool = True) -> Enum:
+    """A StrEnum stored as its lower-case value in a short VARCHAR, with a CHECK constraint rejecting others.
+    ``constraint`` False: no ``IN`` constraint of the type's own; the table declares ``enum_check`` instead."""
     return Enum(
         enum_cls,
         name=name,
         native_enum=False,
-        create_constraint=True,
+        create_constraint=constraint,
         length=16,
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
@@ -91,12 +92,18 @@ def string_check(name: str, *values: str, constraint: bool = True) -> Enum:
 def one_of_check(name: str, column: str, *values: str) -> CheckConstraint:
     """``column`` restricted to ``values`` as ``column = 'a' OR column = 'b' …``, named as ``string_check`` names its
     constraint: the same truth as ``column IN ('a', 'b', …)`` (NULL passes both), for the tables written row by the
-    tens of thousands (``spec_revisions``, ``test_results``; migration 0014). SQLite evaluates a CHECK's ``IN (…)``
-    list by building a lookup table for every row written: a quarter of the CPU of inserting a test result, where
-    the comparisons cost nothing measurable."""
+    tens of thousands (``spec_revisions``, ``test_results``: migration 0014; the record tables: 0016). SQLite
+    evaluates a CHECK's ``IN (…)`` list by building a lookup table for every row written: a quarter of the CPU of
+    inserting a test result, where the comparisons cost nothing measurable."""
     for value in values:
         assert "'" not in value, value  # the values are our own identifiers, written into the DDL as they are
     return CheckConstraint(" OR ".join(f"{column} = '{value}'" for value in values), name=name)
+
+
+def enum_check(name: str, column: str, enum_cls: Any) -> CheckConstraint:
+    """``one_of_check`` of a StrEnum column's values (``enum_column(..., constraint=False)``): the record tables,
+    written by the thousands per sync (migration 0016)."""
+    return one_of_check(name, column, *(member.value for member in enum_cls))
 
 
 # ------------------------------------------------------------------------------------------ mutation-tracked JSON

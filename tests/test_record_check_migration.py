@@ -1,0 +1,160 @@
+"""Migration 0016: the enum CHECK constraints of the record tables and of ``source_files.kind`` become comparisons.
+
+Every row stays as it was (SQLite rebuilds the tables: rowids too), the search index and its triggers keep working,
+the tables that refer to the rebuilt ones still refer to them (and cascade), values outside the lists are still
+refused, and the downgrade gives the ``IN`` lists back. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sample import sync_sample
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+import tracertm
+from conftest import GitRepo
+from tracertm import db
+from tracertm.search.documents import DOCUMENTS, is_search_object
+from tracertm.search.engine import search
+
+STEPS = """\
+Given('a customer with a saved card', function savedCard() {});
+When(/^the customer pays (\\d+) EUR$/, function pays(amount) {});
+"""
+
+STATUSES = ("draft", "review", "approved", "deprecated", "archived")
+CONSTRAINTS = {  # constraint: (table, column, every value it takes)
+    "ck_adrs_adr_status": ("adrs", "status", ("proposed", "accepted", "deprecated", "superseded", "rejected")),
+    "ck_contracts_contract_type": ("contracts", "contract_type",
+                                   ("interface", "component", "service", "system", "integration", "database")),
+    "ck_contracts_contract_status": ("contracts", "status", STATUSES),
+    "ck_features_feature_status": ("features", "status", STATUSES),
+    "ck_scenarios_scenario_status": ("scenarios", "status", STATUSES),
+    "ck_step_definitions_step_type": ("step_definitions", "step_type",
+                                      ("given", "when", "then", "and", "but", "step")),
+    "ck_source_files_source_file_kind": ("source_files", "kind", ("adr", "contract", "feature", "step_definition")),
+}
+TABLES = sorted({table for table, _column, _values in CONSTRAINTS.values()})
+QUERIES = ("idempotency key", "ledger", "ledger OR postings", '"idempotency key"', "card", "refund -partial")
+
+
+def _dump(engine: Any) -> dict[str, list[tuple[str, ...]]]:
+    """Every table (rowids included on SQLite: the search index is keyed on them), the search index's own too."""
+    rowid = "rowid, " if engine.dialect.name == "sqlite" else ""
+    with engine.connect() as conn:
+        names = inspect(conn).get_table_names()
+        out = {}
+        for table in names:
+            if table == "alembic_version" or (is_search_object(table, "table") and not table.endswith("_fts")):
+                continue
+            keyed = "rowid, " if table.endswith("_fts") else rowid
+            rows = conn.execute(text(f"SELECT {keyed}* FROM {table}")).all()
+            out[table] = sorted(tuple(map(str, row)) for row in rows)
+        return out
+
+
+def _answers(engine: Any) -> list[list[tuple[Any, ...]]]:
+    with db.session(engine) as session:
+        return [
+            [(h["kind"], h["number"], h["feature"], h["title"], round(h["rank"], 9), h["snippet"])
+             for h in search(session, query, limit=100)]
+            for query in QUERIES
+        ]
+
+
+def _definitions(engine: Any) -> str:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            names = ", ".join(f"'{t}'" for t in TABLES)
+            rows = conn.execute(text(f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ({names})"))
+        else:
+            names = ", ".join(f"'{c}'" for c in CONSTRAINTS)
+            rows = conn.execute(text(f"SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+                                     f"WHERE conname IN ({names})"))
+        return "\n".join(row[0] for row in rows)
+
+
+def _form(engine: Any) -> str:
+    """``listed``, ``compared`` or ``mixed`` (``IN`` as SQLite stores it, ``= ANY (ARRAY[…])`` as PostgreSQL shows
+    it); each constraint is there once."""
+    definitions = _definitions(engine)
+    for name in CONSTRAINTS:
+        assert definitions.count(name) == 1, (name, definitions)
+    listed = definitions.count(" IN (") + definitions.count("= ANY")
+    return "listed" if listed == len(CONSTRAINTS) else "compared" if listed == 0 else "mixed"
+
+
+def _refused(engine: Any) -> None:
+    """Values outside each list (a wrong case too) are refused, NULL and every listed value are taken."""
+    for table, column, values in CONSTRAINTS.values():
+        for bad in ("bogus", values[0].upper()):
+            with engine.connect() as conn, pytest.raises(IntegrityError):
+                conn.execute(text(f"UPDATE {table} SET {column} = '{bad}'"))
+        with engine.connect() as conn:
+            for value in values:
+                conn.execute(text(f"UPDATE {table} SET {column} = '{value}'"))
+            conn.rollback()
+
+
+def _references_hold(engine: Any) -> None:
+    """The rebuilt tables are still the ones the others refer to: no foreign key broken, no scratch name left, and
+    deleting a feature still deletes its scenarios and their step matches (ON DELETE CASCADE)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+            leftovers = conn.execute(text("SELECT name FROM sqlite_master WHERE sql LIKE '%_0016%'")).all()
+            assert leftovers == []
+            triggers = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+            assert triggers == {f"{d.fts_table}_{s}" for d in DOCUMENTS.values() for s in ("ai", "ad", "au")}
+            for fts in (d.fts_table for d in DOCUMENTS.values()):
+                conn.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')"))
+        feature = conn.execute(text("SELECT id FROM features WHERE feature_number = 'FEAT-1'")).scalar_one()
+        its_scenarios = text("SELECT count(*) FROM scenarios WHERE feature_id = :f")
+        scenarios = conn.execute(its_scenarios, {"f": feature}).scalar()
+        matches = conn.execute(text("SELECT count(*) FROM scenario_step_matches")).scalar()
+        assert scenarios and matches
+        conn.execute(text("DELETE FROM features WHERE id = :f"), {"f": feature})
+        assert conn.execute(its_scenarios, {"f": feature}).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM scenario_step_matches")).scalar() < matches
+        conn.rollback()
+
+
+def test_records_survive_the_check_migration_both_ways(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("features/step_definitions/pay.js", STEPS)
+    sync_sample(git_repo, database_url)
+    engine = db.make_engine(database_url)
+    try:
+        rows, answers = _dump(engine), _answers(engine)
+        assert all(rows[t] for t in TABLES) and all(answers[:2])
+        assert _form(engine) == "compared"
+        _refused(engine)
+        _references_hold(engine)
+
+        db.downgrade(engine, "0015")
+        assert db.current_revision(engine) == "0015"
+        assert _form(engine) == "listed"
+        assert _dump(engine) == rows and _answers(engine) == answers
+        _refused(engine)
+        _references_hold(engine)
+
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.SCHEMA_HEAD
+        assert _form(engine) == "compared"
+        assert _dump(engine) == rows and _answers(engine) == answers
+        _refused(engine)
+        _references_hold(engine)
+
+        # The search triggers are back: a word an edit adds is found after its sync, and gone after the next.
+        path = git_repo.path / "docs/adr/0005-require-idempotency-keys-on-payment-requests.md"
+        original = path.read_text()
+        for text_, found in ((original + "\nWombatquux.\n", {"ADR-0005"}), (original, set())):
+            path.write_text(text_)
+            git_repo.commit("reword")
+            result = tracertm.sync(git_repo.path, database_url=database_url, project="sample", ref="HEAD")
+            assert not result.errors, result.errors
+            with db.session(engine) as session:
+                assert {h["number"] for h in search(session, "wombatquux")} == found
+    finally:
+        engine.dispose()
