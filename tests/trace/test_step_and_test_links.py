@@ -18,7 +18,7 @@ from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.models import Project, Scenario
 from tracertm.results import import_results
-from tracertm.trace.results import link_scenarios_to_test_cases
+from tracertm.trace.results import add_test_links, link_scenarios_to_test_cases
 
 FEATURE = """\
 @FEAT-1 @REQ-1
@@ -177,15 +177,24 @@ def test_test_links_come_from_results_import(basket: GitRepo, engine: Any, datab
     assert {k[0] for k in links(engine) if k[1] == "test"} == {"FEAT-1/SC-1", "FEAT-1/SC-2"}
 
 
-def test_link_scenarios_to_test_cases_is_set_based_and_idempotent(basket: GitRepo, engine: Any) -> None:
+@pytest.mark.parametrize("writer", ["driver", "reference"])
+def test_test_links_are_set_based_and_idempotent(basket: GitRepo, engine: Any, writer: str) -> None:
+    """The import's writer (``add_test_links``) and the reference it is held equal to
+    (``link_scenarios_to_test_cases``): a pair given twice is one link, a link that exists is not added again."""
+
+    def link(session: Any, project_id: Any, pairs: Any) -> int:
+        if writer == "driver":
+            return add_test_links(session.connection(), project_id, pairs)
+        return link_scenarios_to_test_cases(session, project_id, pairs)
+
     import_results(engine, "shop", [("cucumber.json", report(("SC-1", 5, "add", "passed")))])
     with db.session(engine) as session, session.begin():
         project = session.execute(select(Project)).scalar_one()
         scenarios = dict(session.execute(select(Scenario.scenario_number, Scenario.id)).all())
         case = next(v["target_id"] for k, v in links(engine).items() if k[1] == "test")
         pairs = [(scenarios["SC-1"], case), (scenarios["SC-2"], case), (scenarios["SC-2"], case)]
-        assert link_scenarios_to_test_cases(session, project.id, pairs) == 1
-        assert link_scenarios_to_test_cases(session, project.id, pairs) == 0
-        assert link_scenarios_to_test_cases(session, project.id, []) == 0
+        assert link(session, project.id, pairs) == 1
+        assert link(session, project.id, pairs) == 0
+        assert link(session, project.id, []) == 0
     tests = [k[0] for k in links(engine) if k[1] == "test"]
     assert sorted(tests) == ["FEAT-1/SC-1", "FEAT-1/SC-2"]
