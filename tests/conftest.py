@@ -9,6 +9,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import hypothesis  # noqa: F401 - see below
 import pytest
@@ -197,6 +198,37 @@ def git_repo(tmp_path: Path) -> GitRepo:
 
 
 SAMPLE_REPO = Path(__file__).resolve().parent.parent / "sample-repo"
+
+
+def force_streaming(monkeypatch: pytest.MonkeyPatch, first_chunk: int, chunk: int) -> list[str]:
+    """Every single-report JUnit import streamed (``tracertm.results.streamed``) whatever its size, as if on two
+    cores, in messages of ``first_chunk`` tests growing to ``chunk``. Returns the list the outcome of each streamed
+    import is appended to: ``streamed``, ``restart`` (handed to the in-process import), or the name of what it
+    raised."""
+    from tracertm.results import streamed
+
+    monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
+    monkeypatch.setattr(streamed, "_cores", lambda: 2)  # on one core an import is never streamed
+    monkeypatch.delenv(streamed.ENV_SWITCH, raising=False)
+    monkeypatch.setattr(streamed, "FIRST_CHUNK", first_chunk)
+    monkeypatch.setattr(streamed, "CHUNK", chunk)
+    outcomes: list[str] = []
+    real = streamed.import_streamed
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        try:
+            summary = real(*args, **kwargs)
+        except streamed.Restart:
+            outcomes.append("restart")
+            raise
+        except BaseException as exc:
+            outcomes.append(type(exc).__name__)
+            raise
+        outcomes.append("streamed")
+        return summary
+
+    monkeypatch.setattr(streamed, "import_streamed", spy)
+    return outcomes
 
 
 def join_other_threads(timeout: float = 60) -> None:

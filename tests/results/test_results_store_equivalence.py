@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from conftest import GitRepo
+from conftest import GitRepo, force_streaming
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import (
@@ -229,26 +229,7 @@ def test_the_streamed_import_stores_what_the_orm_import_stores(
     whatever its size: new test cases, known ones, a soft-deleted one that runs again, outline rows mapped by name;
     a report with a test reported twice far apart goes back to the in-process import. Every table equals the
     plain ORM import's."""
-    from tracertm.results import streamed
-
-    monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
-    monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
-    monkeypatch.delenv(streamed.ENV_SWITCH, raising=False)
-    monkeypatch.setattr(streamed, "FIRST_CHUNK", 2)
-    monkeypatch.setattr(streamed, "CHUNK", 5)
-    outcomes: list[str] = []
-    real = streamed.import_streamed
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        try:
-            summary = real(*args, **kwargs)
-        except streamed.Restart:
-            outcomes.append("restart")
-            raise
-        outcomes.append("streamed")
-        return summary
-
-    monkeypatch.setattr(streamed, "import_streamed", spy)
+    outcomes = force_streaming(monkeypatch, 2, 5)
     cucumber = (HERE / "fixtures" / "cucumber-junit.xml").read_bytes()
     imports = [
         ("cucumber-1.xml", cucumber),  # every test case new, outline rows mapped by name

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from conftest import GitRepo, join_other_threads
+from conftest import GitRepo, force_streaming, join_other_threads
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.errors import ParseError
@@ -109,28 +109,7 @@ def test_messages_double_then_shrink_towards_the_end_of_the_file(monkeypatch: py
 @pytest.fixture
 def forced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every single-report JUnit import streamed, in small chunks; the outcomes of the streamed imports."""
-    monkeypatch.setattr(streamed, "FORK_MIN_BYTES", 0)
-    monkeypatch.setattr(streamed, "_cores", lambda: 2)  # one core: never streamed
-    monkeypatch.delenv(streamed.ENV_SWITCH, raising=False)
-    monkeypatch.setattr(streamed, "FIRST_CHUNK", 3)
-    monkeypatch.setattr(streamed, "CHUNK", 10)
-    outcomes: list[str] = []
-    real = streamed.import_streamed
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        try:
-            summary = real(*args, **kwargs)
-        except streamed.Restart:
-            outcomes.append("restart")
-            raise
-        except BaseException as exc:
-            outcomes.append(type(exc).__name__)
-            raise
-        outcomes.append("streamed")
-        return summary
-
-    monkeypatch.setattr(streamed, "import_streamed", spy)
-    return outcomes
+    return force_streaming(monkeypatch, 3, 10)
 
 
 @pytest.fixture
