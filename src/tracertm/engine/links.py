@@ -15,6 +15,7 @@ here, so they never make a link suspect.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections import defaultdict
@@ -457,11 +458,18 @@ def _first_step_lines(conn: Connection, scenario_ids: Sequence[uuid.UUID]) -> di
     for chunk in iter_chunks(list(scenario_ids)):
         for scenario_id, *lists in conn.execute(
                 select(s.id, s.given_steps, s.when_steps, s.then_steps).where(s.id.in_(chunk))):
-            lines = [step["line"] for steps in lists for step in steps or ()
-                     if isinstance(step, dict) and isinstance(step.get("line"), int)]
-            if lines:
-                out[scenario_id] = min(lines)
+            line = first_step_line(lists)
+            if line is not None:
+                out[scenario_id] = line
     return out
+
+
+def first_step_line(lists: Iterable[Any]) -> int | None:
+    """The line of a scenario's first own step, from its given, when and then step lists (each decoded, or the
+    JSON text the driver returns on SQLite, or None)."""
+    lines = [step["line"] for steps in lists for step in (json.loads(steps) if isinstance(steps, str) else steps) or ()
+             if isinstance(step, dict) and isinstance(step.get("line"), int)]
+    return min(lines) if lines else None
 
 
 def write_scenario_links(

@@ -113,12 +113,11 @@ def import_streamed(
     from sqlalchemy import insert, update
 
     from tracertm.models import TestRun
+    from tracertm.models import scenario_test_case_association as associations
     from tracertm.results import junit, store  # noqa: F401  (junit: the same)
     from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import digest as file_digest
-    from tracertm.results.rows import IdForm, query
-    from tracertm.models import scenario_test_case_association as associations
-    from tracertm.results.rows import insert_rows
+    from tracertm.results.rows import IdForm, insert_rows, query
     from tracertm.results.stats import recompute
     from tracertm.trace.results import add_test_links, insert_test_links
 

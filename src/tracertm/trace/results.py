@@ -14,7 +14,6 @@ process makes them). ``tests/results/test_results_store_equivalence.py`` compare
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
@@ -44,8 +43,8 @@ def add_test_links(
 ) -> int:
     """``link_scenarios_to_test_cases`` through the driver: the same reads, the same links added in the same order
     (their ids), with the same values. Returns how many links were added."""
-    from tracertm.engine.links import LINKS, clip_ref, source_ref
-    from tracertm.results.rows import IdForm, insert_rows, select_rows
+    from tracertm.engine.links import clip_ref
+    from tracertm.results.rows import IdForm, select_rows
 
     if not pairs:
         return 0
@@ -72,7 +71,7 @@ def add_test_links(
                     "WHERE s.deleted_at IS NULL AND f.deleted_at IS NULL AND s.id {values}",
         (), [param(u) for u in sorted({form[key][0] for key in new}, key=str)],
     ):
-        sources[ident] = (source_ref("scenario", number, feature), path, _first_step_line(steps) or 1)
+        sources[ident] = link_source(number, feature, path, steps)
     targets: dict[str, tuple[str, int]] = {}
     for ident, number, version in select_rows(
         connection, "SELECT CAST(id AS TEXT), test_case_number, version FROM test_cases "
@@ -80,16 +79,11 @@ def add_test_links(
         [param(u) for u in sorted({form[key][1] for key in new}, key=str)],
     ):
         targets[ident] = (clip_ref(str(number)), version)
-    project, link, kind = ids.of(project_id), str(LinkType.TEST), "test_case"
-    rows: list[tuple[Any, ...]] = []
-    for scenario, target in new:
-        if scenario not in sources or target not in targets:
-            continue  # a deleted scenario links nothing; a test case without a number is not an imported one
-        ref, path, line = sources[scenario]
-        target_ref, version = targets[target]
-        rows.append((project, "scenario", scenario, ref, path, line, link, kind, target_ref, target, version, version))
-    insert_rows(connection, LINKS, _COLUMNS, rows)
-    return len(rows)
+    project = ids.of(project_id)
+    rows = [_row(project, scenario, sources[scenario], target, *targets[target]) for scenario, target in new
+            # a deleted scenario links nothing; a test case without a number is not an imported one
+            if scenario in sources and target in targets]
+    return insert_test_links(connection, rows)
 
 
 def link_source(
@@ -98,9 +92,9 @@ def link_source(
     """(source_ref, source_path, source_line) of a scenario's ``test`` links, as ``write_scenario_links`` gives
     them: ``FEATURE/SCENARIO``, the feature's file, the line of the first of its ``steps`` (the given, when and
     then lists), else 1."""
-    from tracertm.engine.links import source_ref
+    from tracertm.engine.links import first_step_line, source_ref
 
-    return source_ref("scenario", number, feature_number), path, _first_step_line(list(steps)) or 1
+    return source_ref("scenario", number, feature_number), path, first_step_line(steps) or 1
 
 
 def new_test_link_rows(
@@ -112,12 +106,17 @@ def new_test_link_rows(
     yet and is at version 1 (``results.streamed``'s parse process makes these rows)."""
     from tracertm.engine.links import clip_ref
 
-    link, kind = str(LinkType.TEST), "test_case"
-    rows: list[tuple[Any, ...]] = []
-    for scenario, target, number in sorted(set(pairs)):  # add_test_links' order
-        ref, path, line = sources[scenario]
-        rows.append((project, "scenario", scenario, ref, path, line, link, kind, clip_ref(number), target, 1, 1))
-    return rows
+    return [_row(project, scenario, sources[scenario], target, clip_ref(number), 1)
+            for scenario, target, number in sorted(set(pairs))]  # add_test_links' order
+
+
+def _row(
+    project: str, scenario: str, source: tuple[str, str | None, int], target: str, target_ref: str, version: int
+) -> tuple[Any, ...]:
+    """One ``test`` link's row (``_COLUMNS``), born reviewed against its test case's ``version``."""
+    ref, path, line = source
+    return (project, "scenario", scenario, ref, path, line, str(LinkType.TEST), "test_case", target_ref, target,
+            version, version)
 
 
 def insert_test_links(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
@@ -130,14 +129,6 @@ def insert_test_links(connection: Connection, rows: list[tuple[Any, ...]]) -> in
 
 _COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
             "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
-
-
-def _first_step_line(steps: list[Any]) -> int | None:
-    """The line of a scenario's first own step (``engine.links._first_step_lines``), from its three step lists
-    (JSON text on SQLite, decoded on PostgreSQL)."""
-    lines = [step["line"] for held in steps for step in (json.loads(held) if isinstance(held, str) else held) or ()
-             if isinstance(step, dict) and isinstance(step.get("line"), int)]
-    return min(lines) if lines else None
 
 
 __all__ = ["add_test_links", "insert_test_links", "link_scenarios_to_test_cases", "link_source",
