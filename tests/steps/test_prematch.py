@@ -97,14 +97,30 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return used
 
 
+def _eager_spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, int] | None]:
+    """Per refresh: (every scenario's rows written while the features parsed, how many scenarios), or None when no
+    eager rows came (tracertm.steps.eager)."""
+    seen: list[tuple[bool, int] | None] = []
+    real = links_module.refresh
+
+    def spy(*args: Any, eager: Any = None, **kwargs: Any) -> Any:
+        seen.append(None if eager is None or eager.digest is None else (eager.complete, len(eager.done)))
+        return real(*args, eager=eager, **kwargs)
+
+    monkeypatch.setattr(links_module, "refresh", spy)
+    return seen
+
+
 def test_worker_matching_equals_matching_in_the_parent(
     git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _repo(git_repo)
-    used = _spy(monkeypatch)
+    used, eager = _spy(monkeypatch), _eager_spy(monkeypatch)
     pool = _cold(git_repo, database_url, "pool", jobs=2)
     alone = _cold(git_repo, database_url, "alone", jobs=1)
     assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4] * 2  # every scenario matched in the workers, both times
+    # ... and every scenario's rows written while the features parsed (the eager first sync), both times
+    assert eager == [(True, 2 * (PARALLEL_THRESHOLD + 10) + 4)] * 2
     monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=2)
     assert used[2:] == [0]
@@ -141,10 +157,44 @@ def test_a_slow_definition_in_a_worker_falls_back_to_the_parent(
             object.__setattr__(result, prematch.ATTRIBUTE, found._replace(slow=True))
 
     monkeypatch.setattr(prematch.StepMatcher, "__call__", slow_too)
+    eager = _eager_spy(monkeypatch)
     pool = _cold(git_repo, database_url, "pool", jobs=1)
     assert used == [0]
+    assert eager[0] is not None and not eager[0][0]  # rows written before f007 came are matched again
     monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
     assert pool == _cold(git_repo, database_url, "parent", jobs=1)
+
+
+def test_step_rows_written_while_parsing_go_when_the_eager_rows_are_rolled_back(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two files claim one feature: the eager writer's rows (step matches written already among them) are rolled
+    back, the plan is applied and its steps are matched after the parse, as without the eager writer."""
+    from specs import feature
+
+    from tracertm.engine import eager as eager_module
+    from tracertm.steps.eager import EagerMatches
+
+    _repo(git_repo)
+    git_repo.write("features/a-one.feature", feature(1, "One"))
+    git_repo.write("features/zz-one.feature", feature(1, "One again"))  # FEAT-1 twice, parsed late
+    git_repo.commit("a feature claimed twice")
+    monkeypatch.setattr(eager_module, "FLUSH_AT", 5)  # step rows written before the second claim arrives
+    forgotten: list[int] = []
+    real_forget = EagerMatches.forget
+
+    def forget(self: Any) -> None:
+        forgotten.append(len(self.done))
+        real_forget(self)
+
+    monkeypatch.setattr(EagerMatches, "forget", forget)
+    eager = _eager_spy(monkeypatch)
+    pool = _cold(git_repo, database_url, "pool", jobs=2)
+    assert len(forgotten) == 1 and forgotten[0] > 0 and eager == [None]
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(sync_module, "EAGER_FIRST_SYNC", False)
+    parent = _cold(git_repo, database_url, "parent", jobs=2)
+    assert pool[0]["matches"] and pool == parent, _difference(pool[0], parent[0])
 
 
 def test_worker_matching_of_a_commit_equals_matching_in_the_parent(
@@ -176,9 +226,11 @@ def test_a_failure_while_matching_in_a_worker_is_not_the_files_error(
         return real(path, *args)
 
     monkeypatch.setattr(prematch, "scenario_uses", failing)
+    eager = _eager_spy(monkeypatch)
     result = sync(git_repo.path, database_url=database_url, project="pool", jobs=1)
     assert not result.errors
     assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4 - 2]  # all but f007's two scenarios
+    assert eager == [(False, 2 * (PARALLEL_THRESHOLD + 10) + 4 - 2)]  # ... whose rows only were left to refresh
     engine = db.make_engine(database_url)
     try:
         pool = _dump(engine, "pool")

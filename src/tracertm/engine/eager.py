@@ -29,6 +29,7 @@ from tracertm.engine.links import (
 )
 from tracertm.engine.plan import Operation, Plan
 from tracertm.search.deferred import Deferred
+from tracertm.steps.eager import EagerMatches
 
 # Records buffered before they are written: small enough that the last file's rows add little after the parse,
 # large enough that a statement's fixed costs do not matter.
@@ -75,6 +76,8 @@ class EagerWriter:
         self.findings: list[Diagnostic] = []
         # Why the eager rows cannot stand (None while they can); said in ``finish``'s fallback, for tests.
         self.abandoned: str | None = None
+        # The scenarios' step matches, written after their scenarios (``tracertm.steps.eager``).
+        self.steps = EagerMatches(conn, project_id)
 
     # ------------------------------------------------------------------------------------------- during the parse
 
@@ -86,6 +89,8 @@ class EagerWriter:
         prepare_outcome(path, outcome)
         if self.abandoned is not None or not isinstance(outcome, ParseResult):
             return
+        if outcome.kind == "feature":
+            self.steps.add(path, outcome)
         for record in outcome.records:
             kind = outcome.kind
             if not self._add(Operation("created", kind, record.number, path, record)):
@@ -118,6 +123,7 @@ class EagerWriter:
                     write_batch(self._conn, kind, ops, self._feature_ids, self._project_id, self._run_id,
                                 Provenance(), self._text_json, self.ids)
             self._write_links([op for kind in _ORDER for op in pending.get(kind, ())])
+            self._write_steps(pending)
             if self._index is not None:
                 self._index.flush()  # while the workers still parse, not all after them
         except RecordRefusedError as exc:
@@ -152,6 +158,19 @@ class EagerWriter:
                     for source, spec in waiting.pop(target_key, ()):
                         rows.append(link_row(self._project_id, source, spec, (self.ids[target_key], 1)))
         insert_links(self._conn, rows)
+
+    def _write_steps(self, pending: dict[str, list[Operation]]) -> None:
+        """The step matches of the scenarios just written (``tracertm.steps.eager``)."""
+        ids = self.ids
+        definitions = pending.get("step_definition")
+        if definitions:
+            self.steps.definitions((op.number, ids[("step_definition", "", op.number)]) for op in definitions)
+        scenarios = pending.get("scenario")
+        if scenarios:
+            self.steps.write(
+                (op.path, op.number, source_ref("scenario", op.number, op.parent), ids[("scenario", op.parent or "", op.number)])
+                for op in scenarios
+            )
 
     def _source(self, op: Operation) -> Source:
         assert op.record is not None
@@ -208,6 +227,7 @@ class EagerWriter:
         if self._savepoint.is_active:
             self._savepoint.rollback()
         self._pending.clear()
+        self.steps.forget()
 
     def _mismatch(self, plan: Plan) -> str | None:
         """Why ``plan`` is not exactly the operations written (None when it is)."""

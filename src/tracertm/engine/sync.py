@@ -382,6 +382,7 @@ class _Job:
                         result.warnings += _refresh_step_links(
                             session, project.id, the_plan, parsed, removed, step_sources, self.settings,
                             self.full or never_linked,
+                            eager.steps if eager is not None and written is not None else None,
                         )
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
@@ -505,10 +506,11 @@ def _step_sources(
 
 def _refresh_step_links(
     session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
-    sources: dict[str, bytes], settings: Settings, full: bool,
+    sources: dict[str, bytes], settings: Settings, full: bool, eager: Any = None,
 ) -> list[Diagnostic]:
     """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly."""
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly. ``eager``: the
+    step matches a first sync wrote while its features parsed (``tracertm.steps.eager.EagerMatches``)."""
     from tracertm.steps.links import refresh
     from tracertm.steps.project import parse_step_files
 
@@ -530,6 +532,7 @@ def _refresh_step_links(
         changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
         full=full,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
+        eager=eager,
     )
     return stats.findings
 

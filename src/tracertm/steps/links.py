@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
+from tracertm.steps.eager import EagerMatches
 from tracertm.steps.expressions import Registries, compile_matchable
 from tracertm.steps.matchrows import MatchWriter, Row, write_usage_counts
 from tracertm.steps.matching import StepIndex
@@ -82,6 +83,7 @@ def refresh(
     types_changed: bool,
     full: bool = False,
     parsed_features: Mapping[str, ParseResult] | None = None,
+    eager: EagerMatches | None = None,
 ) -> LinkStats:
     """Re-match what could have changed (see the module docstring) and recompute ``usage_count``.
 
@@ -89,7 +91,8 @@ def refresh(
     files this run parsed or removed; ``changed_definitions``: identities of definitions this run created, changed,
     deleted, restored or moved; ``types_changed``: a step file declaring parameter types changed; ``full``: re-match
     every scenario (the first run, or ``sync --full``); ``parsed_features``: this run's parse results of feature
-    files (their scenarios' steps are taken from them instead of being read back)."""
+    files (their scenarios' steps are taken from them instead of being read back). ``eager``: the rows a first sync wrote while its features parsed (``tracertm.steps.eager``): their scenarios are
+    not matched again when these workers' matching is what this would use."""
     links, defs, scenarios, features = _tables()
     conn = session.connection()
     rows = conn.execute(
@@ -118,8 +121,16 @@ def refresh(
             select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
                 features.c.project_id == project_id, features.c.source_path.in_(paths[start : start + _BATCH]))
         )}
+    parsed_features = parsed_features or {}
+    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types])
+    # Rows a first sync wrote while its features parsed, from the workers' matching against these very definitions.
+    written = eager if eager is not None and eager.digest == key else None
     live: dict[uuid.UUID, _Live] | None = None
-    if full or types_changed:
+    if (full or types_changed) and written is not None and written.complete:
+        # Every scenario of the project is one the eager writer wrote (the project held none before), each with its
+        # rows: nothing is left to match, and nothing was deleted.
+        live = {}
+    elif full or types_changed:
         live = _live_rows(conn, project_id)
         targets = set(live) | _gone_with_rows(conn, project_id)
     elif changed:
@@ -140,9 +151,8 @@ def refresh(
                     probe.try_match(c, text) is not None for c in probe.candidates(text)
                 ):
                     targets.add(scenario_id)
-    parsed_features = parsed_features or {}
     stats = LinkStats()
-    if targets or changed:
+    if targets or changed or (written is not None and written.done):
         def build() -> StepIndex:
             index = StepIndex(compile_matchable(definitions, registries))
             index.slow.update(slow)
@@ -154,10 +164,18 @@ def refresh(
         # The parse workers' matching of this run's features, when they matched against exactly these definitions
         # and types (tracertm.steps.prematch); not when the probe above found a definition too slow (this index
         # skips it, theirs did not).
-        pre = None if slow else prematched(
-            parsed_features.values(), digest(definitions, [t for f in parsed.values() for t in f.parameter_types]))
-        stats = _rematch(conn, project_id, sorted(targets, key=str), index, ids, versions, parsed_features,
-                         pre or {}, live)
+        pre = None if slow else prematched(parsed_features.values(), key)
+        # Written already, from the matching ``pre`` holds (else matched again here: the writers correct them).
+        done = written.done if written is not None and pre is not None else set()
+        left = sorted(targets - done, key=str)
+        if left:
+            stats = _rematch(conn, project_id, left, index, ids, versions, parsed_features, pre or {}, live)
+        if done:
+            assert written is not None
+            stats.scenarios += len(done)
+            stats.rows += written.inserted
+            for status, count in written.statuses.items():
+                stats.statuses[status] = stats.statuses.get(status, 0) + count
         write_usage_counts(conn, project_id)
         found = index.built.findings() if index.built is not None else _slow_findings(slow)
         stats.findings = [replace(d, severity="warning") for d in found]
