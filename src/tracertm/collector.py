@@ -33,7 +33,21 @@ def collector_paused() -> Iterator[None]:
         with _lock:
             _paused[0] -= 1
             if _paused[0] == 0 and _resume[0]:
+                _age()
                 gc.enable()
+
+
+def _age() -> None:
+    """Move every object allocated while paused straight to the oldest generation, unscanned.
+
+    They are counted as young all the same: the first collection after the pause would trace them all (on the
+    large corpus, about 750,000 objects and 0.3 s, right at the end of a sync). They are mostly what the write
+    keeps (rows, parsed records) or frees by reference counting; cyclic garbage among them waits for a full
+    collection instead. Not done when the application keeps objects frozen itself (``gc.freeze``): ``unfreeze``
+    would release those too."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 __all__ = ["collector_paused"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -99,3 +100,39 @@ def test_nested_pauses_resume_once_and_a_collector_turned_off_stays_off(collecto
     with collector_paused():
         pass
     assert not gc.isenabled(), "the application's choice stands"
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_objects_made_while_paused_are_not_all_traced_by_the_next_collection(collector_on: None) -> None:
+    """The young generation does not hold what the pause allocated (the first collection after it would trace every
+    object), and cyclic garbage made while paused is still freed by a full collection."""
+    import weakref
+
+    gc.collect()
+    with collector_paused():
+        kept = [[n] for n in range(100_000)]
+        cycle = _Cycle()
+        gone = weakref.ref(cycle)
+        del cycle
+        assert gc.get_count()[0] >= 100_000
+    if sys.version_info < (3, 14):  # CPython 3.14's incremental collector counts generations its own way
+        assert gc.get_count()[0] < 1_000
+    assert len(kept) == 100_000
+    assert gone() is not None  # cyclic garbage waits ...
+    gc.collect()
+    assert gone() is None  # ... for a full collection
+
+
+def test_objects_the_application_froze_stay_frozen(collector_on: None) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            made = [[n] for n in range(1_000)]
+        assert gc.get_freeze_count() == frozen and len(made) == 1_000
+    finally:
+        gc.unfreeze()
