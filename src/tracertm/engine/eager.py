@@ -167,10 +167,8 @@ class EagerWriter:
             self.steps.definitions((op.number, ids[("step_definition", "", op.number)]) for op in definitions)
         scenarios = pending.get("scenario")
         if scenarios:
-            self.steps.write(
-                (op.path, op.number, source_ref("scenario", op.number, op.parent), ids[("scenario", op.parent or "", op.number)])
-                for op in scenarios
-            )
+            self.steps.write((op.path, op.number, source_ref("scenario", op.number, op.parent),
+                              ids[("scenario", op.parent or "", op.number)]) for op in scenarios)
 
     def _source(self, op: Operation) -> Source:
         assert op.record is not None

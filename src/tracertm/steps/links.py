@@ -91,8 +91,9 @@ def refresh(
     files this run parsed or removed; ``changed_definitions``: identities of definitions this run created, changed,
     deleted, restored or moved; ``types_changed``: a step file declaring parameter types changed; ``full``: re-match
     every scenario (the first run, or ``sync --full``); ``parsed_features``: this run's parse results of feature
-    files (their scenarios' steps are taken from them instead of being read back). ``eager``: the rows a first sync wrote while its features parsed (``tracertm.steps.eager``): their scenarios are
-    not matched again when these workers' matching is what this would use."""
+    files (their scenarios' steps are taken from them instead of being read back); ``eager``: the rows a first sync
+    wrote while its features parsed (``tracertm.steps.eager``): their scenarios are not matched again when those
+    workers' matching is what this would use."""
     links, defs, scenarios, features = _tables()
     conn = session.connection()
     rows = conn.execute(
