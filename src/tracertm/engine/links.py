@@ -34,6 +34,7 @@ from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions
 from tracertm.engine.apply import iter_chunks
+from tracertm.engine.ids import as_id
 from tracertm.engine.plan import Operation, Plan
 
 LINKS: Table = Base.metadata.tables["links"]
@@ -368,13 +369,21 @@ def _write_sources(
 _INSERT_BATCH = 2000
 
 
+# The last project id ``link_row`` was given, and the same as an ``Id`` (its hex digits kept), as one pair.
+_LAST_PROJECT: list[tuple[Any, Any]] = [(None, None)]
+
+
 def link_row(
     project_id: uuid.UUID, source: Source, spec: LinkSpec, target: tuple[uuid.UUID, int] | None
 ) -> dict[str, Any]:
     """The ``links`` row of a new link from ``source`` (``target``: the live record it names, id and version; a new
     link is born reviewed against it)."""
+    cached = _LAST_PROJECT[0]
+    if cached[0] is not project_id:  # one project per sync: converted once (see ``ids.as_id``), not per link
+        # A new pair replaces the old one in one assignment: another thread reads one pair or the other.
+        cached = _LAST_PROJECT[0] = (project_id, as_id(project_id))
     return {
-        "project_id": project_id, "source_kind": source.kind, "source_id": source.id,
+        "project_id": cached[1], "source_kind": source.kind, "source_id": source.id,
         "source_ref": source.ref, "source_path": source.path, "source_line": source.line or 1,
         "link_type": str(spec.link_type), "target_kind": spec.target_kind, "target_ref": spec.target_ref,
         "target_id": target[0] if target else None,
