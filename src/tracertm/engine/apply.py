@@ -472,7 +472,7 @@ class _Encoded:
 
     def __init__(self, record: SpecRecord) -> None:
         fields = record.fields
-        if all(type(k) is str for k in fields):
+        if set(map(type, fields)) <= _STR_ONLY:  # every key a str (as ``all(type(k) is str ...)``, in C)
             self.texts: dict[str, str] | None = {
                 k: _encode(v) for k, v in fields.items() if type(v) not in _SCALARS
             }
@@ -531,6 +531,7 @@ def _bind_plan(json_binds: Mapping[str, _JsonBind]) -> list[tuple[str, str, bool
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR_ONLY = frozenset({str})
 
 
 class _JsonBind(NamedTuple):
