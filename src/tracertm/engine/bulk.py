@@ -24,6 +24,10 @@ from sqlalchemy import Boolean, Enum, Uuid
 JSON_SUFFIX = "__json"
 
 _CACHE: dict[tuple[Any, ...], Prepared] = {}  # a few dozen statement shapes per process
+# ``Prepared.without_nulls``: batches of fewer rows bind every parameter; at most this many NULL variants of a
+# statement (each is a statement text of its own in the driver's statement cache).
+_NULLS_FROM_ROWS = 32
+_NULL_FORMS = 16
 
 
 class Prepared:
@@ -72,13 +76,15 @@ class Prepared:
         registry (a tuple, a dictionary lookup, two attribute lookups: about 0.2 µs), and a first sync binds a few
         hundred thousand of them, mostly the commit and author columns of every revision of a work-tree sync."""
         n = len(tuples)
-        if not n:
+        if n < _NULLS_FROM_ROWS:  # a few rows: a statement text of their own (compiled by SQLite) would cost more
             return self.sql, tuples
         nulls = tuple(i for i, column in enumerate(zip(*tuples)) if column.count(None) == n)
         if not nulls or len(nulls) == len(self.names):
             return self.sql, tuples
         found = self._null_forms.get(nulls)
         if found is None:
+            if len(self._null_forms) >= _NULL_FORMS:  # a long-running process: a bounded number of texts
+                return self.sql, tuples
             found = self._null_forms[nulls] = self._null_form(nulls)
         sql, keep = found
         if sql is None:  # SQL this cannot rewrite safely: everything bound, as before
