@@ -106,3 +106,41 @@ def test_enum_and_boolean_parameters_are_exactly_sqlalchemys(engine: Any) -> Non
             own = table.c[key].type._cached_bind_processor(engine.dialect)
             expected = own(row[key]) if own is not None else row[key]
             assert values_of[key] == expected and type(values_of[key]) is type(expected), key
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_parameters_none_in_every_row_are_written_as_null(engine: Any) -> None:
+    """``execute_many`` writes a parameter that is None in every row as a literal NULL (SQLite): the rows stored
+    equal those of SQLAlchemy's own executemany, for nullable columns and a parameter None in some rows only."""
+    from sqlalchemy import select
+
+    from tracertm import db
+    from tracertm.models import Base
+
+    db.ensure_schema(engine)
+    project = uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(insert(Base.metadata.tables["projects"]).values(id=project, name="p"))
+
+    def rows(source: str, n: int = 40) -> list[dict[str, Any]]:
+        offset = 1000 if source == "plain" else 0  # (a link's source and target are unique)
+        return [{"project_id": project, "source_kind": "adr", "source_id": uuid.UUID(int=i + offset), "source_ref": source,
+                 "source_path": None, "source_line": i + 1, "link_type": "related", "target_kind": "adr",
+                 "target_ref": f"B{i}", "target_id": None, "target_version": i if i % 2 else None,
+                 "reviewed_version": None, "reviewed_at": None}
+                for i in range(n)]
+
+    statement = insert(LINKS)
+    form = bulk.prepared(engine.connect(), statement, list(rows("x")[0]))
+    sql, params = form.without_nulls(form.tuples(rows("x")))
+    assert sql.count("NULL") >= 4 and all(len(p) == len(form.names) - sql.count("NULL") for p in params)
+    assert form.without_nulls(form.tuples(rows("x", 3)))[0] == form.sql  # a few rows: every value bound
+    with engine.begin() as conn:
+        assert bulk.execute_many(conn, statement, rows("fast")) == 40
+        conn.execute(statement, rows("plain"))  # SQLAlchemy's own executemany, every value bound
+    columns = [c for c in LINKS.c if c.key not in ("id", "source_ref", "source_id", "created_at", "updated_at")]
+    with engine.connect() as conn:
+        fast = conn.execute(select(*columns).where(LINKS.c.source_ref == "fast").order_by(LINKS.c.id)).all()
+        plain = conn.execute(select(*columns).where(LINKS.c.source_ref == "plain").order_by(LINKS.c.id)).all()
+    assert fast == plain and len(fast) == 40
+    assert all(r.source_path is None and r.reviewed_at is None for r in fast)

@@ -67,3 +67,60 @@ def test_contract_links_equal_a_search_of_each_text() -> None:
 def test_a_mention_never_spans_two_texts() -> None:
     fields = {"contract_number": "CTR-1", "a": ["see ADR", "-12", "ADR-3", "4 and adr5"], "b": {"c": "ADR-0006"}}
     assert [s.target_ref for s in links.derive("contract", fields, ParserOptions())] == ["ADR-0003", "ADR-0005", "ADR-0006"]
+
+
+def test_contract_links_with_a_pattern_that_is_not_joinable() -> None:
+    """A requirement pattern other than the known joinable ones is searched text by text (an anchored pattern
+    matches at the start of each text, not only at the start of the joined text)."""
+    rng = random.Random(19)
+    for pattern in (r"^REQ-\d+$", r"REQ.\d*", r"(?<=\s)REQ-9"):
+        options = ParserOptions(requirement_pattern=pattern)
+        assert pattern not in links._JOINABLE_REQUIREMENT_PATTERNS
+        for _ in range(1000):
+            fields = {"contract_number": "CTR-1", **{f"f{i}": _value(rng) for i in range(rng.randint(0, 5))}}
+            assert links.derive("contract", fields, options) == _reference(fields, options), (pattern, fields)
+    fields = {"contract_number": "CTR-1", "a": ["REQ-1", "x REQ-2"], "b": "REQ-3"}
+    assert [s.target_ref for s in links.derive("contract", fields, ParserOptions(requirement_pattern=r"^REQ-\d+$"))] \
+        == ["REQ-1", "REQ-3"]
+
+
+def test_the_default_requirement_pattern_is_searched_joined() -> None:
+    assert ParserOptions().requirement_pattern in links._JOINABLE_REQUIREMENT_PATTERNS
+
+
+_TAGS = ["@ADR-7", "ADR-0012", "adr3", "@adr-x", "SC-1", "@REQ-9", "", "ADR-", "@@ADR-4", "ADR-1 ", 5, None]
+_DESCRIPTIONS = [None, "", "see ADR-7 and REQ-12", "adr-3, REQ-4 REQ-4", "nothing", "ADR-0007ADR-8"]
+
+
+def _scenario_reference(fields: Mapping[str, Any], options: ParserOptions) -> list[links.LinkSpec]:
+    """A scenario's links the way ``derive`` found them before its fast path (every tag matched, the description
+    searched even when empty)."""
+    tag_re = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
+    own = str(fields.get("scenario_number") or "")
+    metadata = fields.get("scenario_metadata") or {}
+    tags = [*(fields.get("tags") or ()), *(metadata.get("inherited_tags") or ())]
+    adrs = [f"ADR-{int(m.group(1)):04d}" for t in tags if isinstance(t, str) and (m := tag_re.fullmatch(t.lstrip("@")))]
+    adrs += [f"ADR-{int(m.group(1)):04d}" for m in _ADR.finditer(fields.get("description") or "")]
+    reqs = list(fields.get("requirement_ids") or ())
+    reqs += [m.group(0) for m in re.finditer(options.requirement_pattern, fields.get("description") or "")]
+    out = []
+    for link_type, kind, refs in ((links.LinkType.IMPLEMENTS, "adr", adrs), (links.LinkType.COVERS, "requirement", reqs)):
+        for ref in refs:
+            if ref and str(ref) != own and len(str(ref)) <= links.MAX_REF:
+                out.append(links.LinkSpec(link_type, kind, str(ref)))
+    return list(dict.fromkeys(out))
+
+
+def test_scenario_links_equal_the_reference() -> None:
+    rng = random.Random(20)
+    for pattern in (ParserOptions().requirement_pattern, r"\d*"):
+        options = ParserOptions(requirement_pattern=pattern)
+        for _ in range(2000):
+            fields: dict[str, Any] = {
+                "scenario_number": rng.choice(["SC-1", "ADR-0007", "REQ-9"]),
+                "tags": rng.sample(_TAGS, rng.randint(0, 4)),
+                "description": rng.choice(_DESCRIPTIONS),
+                "requirement_ids": rng.sample(["REQ-9", "REQ-1", "", "REQ-1"], rng.randint(0, 3)),
+                "scenario_metadata": rng.choice([None, {}, {"inherited_tags": rng.sample(_TAGS, rng.randint(0, 4))}]),
+            }
+            assert links.derive("scenario", fields, options) == _scenario_reference(fields, options), fields

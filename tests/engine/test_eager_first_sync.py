@@ -232,6 +232,41 @@ def test_a_plan_that_differs_from_the_eager_rows_rolls_them_back(
     assert dump(engine) == dump(plain_engine)
 
 
+def test_a_row_refused_mid_batch_rolls_the_eager_rows_back(
+    git_repo: GitRepo, engine: Any, plain_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The eager writer's batches have no savepoint of their own (``execute_batch(probe=False)``): a row refused
+    in the middle of one leaves the rows before it written until the writer rolls its savepoint back. Here the
+    first insert of ADRs writes half its rows, then fails; the fallback (``apply``) must find a database holding
+    none of them and end up as a plain sync does."""
+    from tracertm.engine import bulk
+
+    for i in range(1, 9):
+        git_repo.write(f"docs/adr/{i:04d}-d.md", adr(i, f"Decision {i}"))
+        git_repo.write(f"features/f{i}.feature", feature(i, f"Feature {i}"))
+    git_repo.commit("seed")
+    real = bulk.execute_many
+    refused: list[int] = []
+
+    def refuse_once(conn: Any, statement: Any, rows: Any) -> int:
+        if not refused and getattr(getattr(statement, "table", None), "name", "") == "adrs" and len(rows) > 1:
+            refused.append(len(rows))
+            real(conn, statement, rows[: len(rows) // 2])  # what a driver has written when a later row fails
+            raise conn.dialect.dbapi.Error("value refused by the database")
+        return real(conn, statement, rows)
+
+    monkeypatch.setattr(bulk, "execute_many", refuse_once)
+    spy = _Spy(monkeypatch)
+    eager = sync(git_repo.path, engine=engine)
+    assert refused and spy.kept == 0 and len(spy.abandoned) == 1 and "refused" in spy.abandoned[0]
+    monkeypatch.setattr(sync_mod, "EAGER_FIRST_SYNC", False)
+    plain = sync(git_repo.path, engine=plain_engine)
+    assert eager.counts == plain.counts and eager.counts["adr"]["created"] == 8
+    assert dump(engine) == dump(plain_engine)
+    if engine.dialect.name == "sqlite":
+        assert fts_dump(engine) == fts_dump(plain_engine)
+
+
 def test_a_second_sync_and_a_commit_source_are_not_eager(
     git_repo: GitRepo, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -55,3 +55,20 @@ def test_an_id_is_a_uuid_with_its_hex_kept() -> None:
     assert {plain: 1}[made] == 1 and not made < plain and made <= plain
     for again in (pickle.loads(pickle.dumps(made)), copy.copy(made), copy.deepcopy(made)):
         assert type(again) is uuid.UUID and again == made and again.hex == made.hex
+
+
+def test_as_id_keeps_the_uuid_and_its_hex() -> None:
+    plain = uuid.uuid4()
+    made = ids.as_id(plain)
+    assert type(made) is ids.Id and made == plain and hash(made) == hash(plain) and str(made) == str(plain)
+    assert made is not None and made.hex == plain.hex and made.int == plain.int and made.version == plain.version
+    assert ids.as_id(made) is made and ids.as_id(None) is None
+
+
+def test_link_rows_bind_the_same_project_id() -> None:
+    from tracertm.engine.links import LinkSpec, Source, link_row
+
+    for project in (uuid.uuid4(), uuid.uuid4()):  # a second project: the cached id follows it
+        source = Source("adr", ids.new_id(), "ADR-0001", "docs/adr/1.md", 3, {})
+        row = link_row(project, source, LinkSpec("related", "adr", "ADR-0002"), None)
+        assert row["project_id"] == project and row["project_id"].hex == project.hex

@@ -29,7 +29,7 @@ from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.bulk import JSON_SUFFIX
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
-from tracertm.engine.ids import new_id
+from tracertm.engine.ids import as_id, new_id
 
 TABLES: dict[str, Table] = {kind: kinds.table(kind) for kind in kinds.RECORD_KINDS}
 REVISIONS = Base.metadata.tables["spec_revisions"]
@@ -117,14 +117,21 @@ def write_batch(
     text_json: bool,
     ids: dict[tuple[str, str, str], uuid.UUID],
     database_keys: Mapping[uuid.UUID, dict[str, Any]] | None = None,
+    *,
+    probe: bool = True,
 ) -> None:
     """Write one batch of ``kind``'s operations: inserts, version-guarded updates and deletes, and their revisions
     (a few statements, each through the driver's ``executemany``). New rows get fresh ids (a new feature's id goes
     into ``feature_ids`` for its scenarios); every operation's row id goes into ``ids``. ``database_keys``: see
-    ``database_metadata``. Shared by ``apply`` and the eager writer of a first sync (``engine.eager``)."""
+    ``database_metadata``. Shared by ``apply`` and the eager writer of a first sync (``engine.eager``).
+
+    ``probe=False``: see ``execute_batch`` (for a caller that rolls back its own savepoint when a row is refused).
+    """
     table = TABLES[kind]
     json_binds = json_columns(kind, conn.dialect.name) if text_json else {}
     metadata_column = kinds.KINDS[kind].metadata_column
+    # Bound on every row and revision: as ``Id``s, their hex digits are formatted once, not once per row.
+    project_id, run_id = as_id(project_id) or project_id, as_id(run_id) or run_id
     inserts: list[dict[str, Any]] = []
     writes: list[dict[str, Any]] = []
     deletes: list[dict[str, Any]] = []
@@ -168,15 +175,15 @@ def write_batch(
             )
             revision_ops.append(op)
     if inserts:
-        execute_batch(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops)
+        execute_batch(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops, probe=probe)
     if writes:
         statement = _guarded(kind).values(updated_at=utcnow(), **_present(json_binds, writes[0]))
-        execute_guarded(conn, statement, writes, kind, write_ops)
+        execute_guarded(conn, statement, writes, kind, write_ops, probe=probe)
     if deletes:
         statement = _guarded(kind).values(updated_at=utcnow(), deleted_at=utcnow())
-        execute_guarded(conn, statement, deletes, kind, delete_ops)
+        execute_guarded(conn, statement, deletes, kind, delete_ops, probe=probe)
     if revisions:
-        _insert_revisions(conn, revisions, revision_ops)
+        _insert_revisions(conn, revisions, revision_ops, probe=probe)
     for op in ops:  # written: the texts are memory only now
         forget_encoded(op.record)
 
@@ -244,7 +251,9 @@ def build_row(
     return row
 
 
-def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None) -> int:
+def execute_batch(
+    conn: Any, statement: Any, params: list[dict[str, Any]], ops: list[Any] | None = None, *, probe: bool = True
+) -> int:
     """Execute ``statement`` for every row of ``params`` in one round trip, inside a savepoint (shared with the
     backfill writer); returns the number of rows the database reports as affected.
 
@@ -252,12 +261,25 @@ def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: 
     PostgreSQL). When the database refuses a row (a constraint, a value it cannot store), the batch is undone and
     each row is tried alone through SQLAlchemy (also in savepoints) to find it; the error names that row's record
     and file, in one line. The transaction is then rolled back by the caller: nothing of the sync is written.
-    ``ops[i]`` is the plan operation (or file operation) behind ``params[i]``."""
+    ``ops[i]`` is the plan operation (or file operation) behind ``params[i]``.
+
+    ``probe=False``: no savepoint of its own and no search for the refused row. A savepoint makes SQLite copy every
+    page the batch changes that existed before it into a sub-journal (about a tenth of a first sync's inserts);
+    a caller that rolls back a savepoint of its own when a row is refused (the eager writer of a first sync, whose
+    fallback then writes the plan with ``probe=True`` and names the row) does not need it. On a refusal some rows
+    of the batch may be written: the ``RecordRefusedError`` then says only that a row was refused, and the caller
+    must roll back."""
     from sqlalchemy.exc import DBAPIError
 
     from tracertm.engine import bulk
 
     driver_error = conn.dialect.dbapi.Error
+    if not probe:
+        try:
+            return bulk.execute_many(conn, statement, params)
+        except (DBAPIError, driver_error) as exc:
+            raise RecordRefusedError(f"a row of a batch of {len(params)}: the database refused it "
+                                     f"({_first_line(exc)}); the caller rolls the batch back") from None
     try:
         with conn.begin_nested():
             return bulk.execute_many(conn, statement, params)
@@ -265,9 +287,9 @@ def execute_batch(conn: Any, statement: Any, params: list[dict[str, Any]], ops: 
         culprit, reason = None, exc
         for i, row in enumerate(params):
             try:
-                with conn.begin_nested() as probe:
+                with conn.begin_nested() as trial:
                     conn.execute(statement, [row])
-                    probe.rollback()
+                    trial.rollback()
             except DBAPIError as row_exc:
                 culprit, reason = (ops[i] if ops is not None and i < len(ops) else None), row_exc
                 break
@@ -290,11 +312,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def execute_guarded(
-    conn: Any, statement: Any, params: list[dict[str, Any]], kind: str, ops: list[Operation] | None = None
+    conn: Any, statement: Any, params: list[dict[str, Any]], kind: str, ops: list[Operation] | None = None, *,
+    probe: bool = True,
 ) -> None:
     """``execute_batch`` of a version-guarded update: a row that matched no guard means another writer won
     (``ConflictError``). Shared with the backfill writer."""
-    rowcount = execute_batch(conn, statement, params, ops)
+    rowcount = execute_batch(conn, statement, params, ops, probe=probe)
     if rowcount != len(params):
         raise ConflictError(
             f"{len(params) - rowcount} {kind} row(s) changed in the database while this sync ran; "
@@ -449,7 +472,7 @@ class _Encoded:
 
     def __init__(self, record: SpecRecord) -> None:
         fields = record.fields
-        if all(type(k) is str for k in fields):
+        if set(map(type, fields)) <= _STR_ONLY:  # every key a str (as ``all(type(k) is str ...)``, in C)
             self.texts: dict[str, str] | None = {
                 k: _encode(v) for k, v in fields.items() if type(v) not in _SCALARS
             }
@@ -508,6 +531,7 @@ def _bind_plan(json_binds: Mapping[str, _JsonBind]) -> list[tuple[str, str, bool
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR_ONLY = frozenset({str})
 
 
 class _JsonBind(NamedTuple):
@@ -558,14 +582,16 @@ def insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Opera
     _insert_revisions(conn, revisions, ops)
 
 
-def _insert_revisions(conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None) -> None:
+def _insert_revisions(
+    conn: Any, revisions: list[dict[str, Any]], ops: list[Operation] | None = None, *, probe: bool = True
+) -> None:
     """Insert revision rows; a snapshot may be JSON text already (``build_revision(..., encoded=...)``)."""
     if "snapshot__json" not in revisions[0]:
-        execute_batch(conn, insert(REVISIONS), revisions, ops)
+        execute_batch(conn, insert(REVISIONS), revisions, ops, probe=probe)
         return
     param = bindparam("snapshot__json", type_=Text())
     value = cast(param, JSONB) if conn.dialect.name == "postgresql" else param
-    execute_batch(conn, insert(REVISIONS).values(snapshot=value), revisions, ops)
+    execute_batch(conn, insert(REVISIONS).values(snapshot=value), revisions, ops, probe=probe)
 
 
 def apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance: Provenance) -> None:
@@ -577,6 +603,7 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
     conn = session.connection()
     table = SOURCE_FILES
     now = dt.datetime.now(dt.timezone.utc)
+    project_id = as_id(project_id) or project_id  # bound on every row: its hex formatted once
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     insert_ops: list[FileOp] = []

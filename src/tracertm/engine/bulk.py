@@ -15,6 +15,7 @@ refuses a row, retries row by row through SQLAlchemy to name it).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Enum, Uuid
@@ -23,6 +24,10 @@ from sqlalchemy import Boolean, Enum, Uuid
 JSON_SUFFIX = "__json"
 
 _CACHE: dict[tuple[Any, ...], Prepared] = {}  # a few dozen statement shapes per process
+# ``Prepared.without_nulls``: batches of fewer rows bind every parameter; at most this many NULL variants of a
+# statement (each is a statement text of its own in the driver's statement cache).
+_NULLS_FROM_ROWS = 32
+_NULL_FORMS = 16
 
 
 class Prepared:
@@ -50,6 +55,8 @@ class Prepared:
         self.table = getattr(statement, "table", None)
         self._tuples: Callable[[Sequence[dict[str, Any]]], list[tuple[Any, ...]]] | None = None
         self.is_insert = bool(getattr(statement, "is_insert", False))
+        # See ``without_nulls``: per set of parameters that were None in every row, the SQL and the bound rest.
+        self._null_forms: dict[tuple[int, ...], tuple[str | None, tuple[int, ...]]] = {}
 
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
         """The driver's parameters for ``rows`` (tuples, or dictionaries for a named paramstyle)."""
@@ -59,6 +66,48 @@ class Prepared:
             return self.tuples(rows)
         names = self.names
         return [dict(zip(names, values)) for values in self.tuples(rows)]
+
+    def without_nulls(self, tuples: list[tuple[Any, ...]]) -> tuple[str, list[tuple[Any, ...]]]:
+        """The INSERT's SQL and ``tuples`` with each parameter that is None in every row written as the literal
+        ``NULL`` instead of bound (positional INSERTs only: ``?`` placeholders, all in the VALUES list).
+
+        The rows stored are the same (a bound None is stored as NULL, and an explicit NULL in VALUES never takes
+        the column's default either); the driver's work is not: sqlite3 runs each bound None through its adapter
+        registry (a tuple, a dictionary lookup, two attribute lookups: about 0.2 µs), and a first sync binds a few
+        hundred thousand of them, mostly the commit and author columns of every revision of a work-tree sync."""
+        n = len(tuples)
+        if n < _NULLS_FROM_ROWS:  # a few rows: a statement text of their own (compiled by SQLite) would cost more
+            return self.sql, tuples
+        nulls = tuple(i for i, column in enumerate(zip(*tuples)) if column.count(None) == n)
+        if not nulls or len(nulls) == len(self.names):
+            return self.sql, tuples
+        found = self._null_forms.get(nulls)
+        if found is None:
+            if len(self._null_forms) >= _NULL_FORMS:  # a long-running process: a bounded number of texts
+                return self.sql, tuples
+            found = self._null_forms[nulls] = self._null_form(nulls)
+        sql, keep = found
+        if sql is None:  # SQL this cannot rewrite safely: everything bound, as before
+            return self.sql, tuples
+        if len(keep) == 1:
+            only = keep[0]
+            return sql, [(t[only],) for t in tuples]
+        pick = itemgetter(*keep)
+        return sql, list(map(pick, tuples))
+
+    def _null_form(self, nulls: tuple[int, ...]) -> tuple[str | None, tuple[int, ...]]:
+        """The SQL with the placeholders at ``nulls`` written as NULL, and the positions still bound; (None, ())
+        when the SQL is not a plain ``... VALUES (?, ...)`` whose placeholders are exactly the parameters."""
+        head, sep, values = self.sql.partition("VALUES (")
+        pieces = values.split("?")
+        if not sep or "?" in head or len(pieces) != len(self.names) + 1 or "'" in values or '"' in values:
+            return None, ()
+        out = [pieces[0]]
+        for i, piece in enumerate(pieces[1:]):
+            out.append("NULL" if i in nulls else "?")
+            out.append(piece)
+        keep = tuple(i for i in range(len(self.names)) if i not in nulls)
+        return head + sep + "".join(out), keep
 
     def tuples(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """Each row's parameter values in statement order (processed, defaults filled in), as tuples."""
@@ -181,6 +230,9 @@ def execute_many(conn: Any, statement: Any, rows: Sequence[dict[str, Any]]) -> i
     statement_form = prepared(conn, statement, keys)
     if conn.dialect.name == "postgresql" and statement_form.is_insert and statement_form.table is not None:
         return _copy(conn, statement_form, rows)
+    if statement_form.is_insert and statement_form.positional:
+        sql, params = statement_form.without_nulls(statement_form.tuples(rows))
+        return int(conn.exec_driver_sql(sql, params).rowcount)
     result = conn.exec_driver_sql(statement_form.sql, statement_form.parameters(rows))
     return int(result.rowcount)
 

@@ -121,7 +121,7 @@ class EagerWriter:
                 ops = pending.get(kind)
                 if ops:
                     write_batch(self._conn, kind, ops, self._feature_ids, self._project_id, self._run_id,
-                                Provenance(), self._text_json, self.ids)
+                                Provenance(), self._text_json, self.ids, probe=False)
             self._write_links([op for kind in _ORDER for op in pending.get(kind, ())])
             self._write_steps(pending)
             if self._index is not None:

@@ -73,4 +73,17 @@ def new_id() -> uuid.UUID:
     return made
 
 
-__all__ = ["Id", "new_id"]
+def as_id(value: uuid.UUID | None) -> uuid.UUID | None:
+    """``value`` (any ``uuid.UUID``) as an ``Id``: the same UUID with its ``hex`` kept. A writer converts the ids it
+    binds on every row (the project's, the sync run's) once, instead of having ``UUID.hex`` format them again for
+    each of tens of thousands of rows."""
+    if value is None or type(value) is Id:
+        return value
+    made: Id = _new(Id)
+    _set_int(made, value.int)
+    _set_safe(made, value.is_safe)
+    _set_hex(made, value.hex)
+    return made
+
+
+__all__ = ["Id", "as_id", "new_id"]

@@ -34,6 +34,7 @@ from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions
 from tracertm.engine.apply import iter_chunks
+from tracertm.engine.ids import as_id
 from tracertm.engine.plan import Operation, Plan
 
 LINKS: Table = Base.metadata.tables["links"]
@@ -77,15 +78,31 @@ def _requirement_re(pattern: str) -> re.Pattern[str] | None:
 
 
 def _collect_strings(value: Any, out: list[str]) -> None:
-    """Every string in ``value`` (nested mappings, lists and tuples), depth first, appended to ``out`` (one call
-    per value, not a generator per level: a contract's fields are a few hundred small values)."""
+    """Every string in ``value`` (nested mappings, lists and tuples), depth first, appended to ``out``."""
     if isinstance(value, str):
         out.append(value)
     elif isinstance(value, Mapping):
-        for v in value.values():
-            _collect_strings(v, out)
+        _collect_from(value.values(), out)
     elif isinstance(value, (list, tuple)):
-        for v in value:
+        _collect_from(value, out)
+
+
+_NO_STRINGS = frozenset({int, float, bool, type(None)})
+
+
+def _collect_from(values: Iterable[Any], out: list[str]) -> None:
+    """``_collect_strings`` of each of ``values``, in order. The plain types (what the parsers give) are handled here
+    without a call per value: a contract's fields are a few hundred small values, and a call for each was most of
+    the cost of deriving its links. Anything else (a ``str`` or ``Mapping`` subclass) takes the general path."""
+    for v in values:
+        t = type(v)
+        if t is str:
+            out.append(v)
+        elif t is dict:
+            _collect_from(v.values(), out)
+        elif t is list or t is tuple:
+            _collect_from(v, out)
+        elif t not in _NO_STRINGS:
             _collect_strings(v, out)
 
 
@@ -94,7 +111,31 @@ def _mentions(text: str | None) -> list[str]:
 
 
 def _tag_adrs(tags: Iterable[Any]) -> list[str]:
-    return [_adr_id(m.group(1)) for t in tags if isinstance(t, str) and (m := _ADR_TAG.fullmatch(t.lstrip("@")))]
+    return [adr for t in tags if isinstance(t, str) and (adr := _tag_adr(t)) is not None]
+
+
+@lru_cache(maxsize=4096)
+def _tag_adr(tag: str) -> str | None:
+    """The ADR id a tag names (``@ADR-12``), or None: a scenario inherits its feature's tags, so a first sync asks
+    about the same few tags tens of thousands of times."""
+    m = _ADR_TAG.fullmatch(tag.lstrip("@"))
+    return _adr_id(m.group(1)) if m else None
+
+
+# Requirement patterns whose matches cannot contain a newline and whose only assertions are ``\b``: for them one
+# search over texts joined by newlines finds what a search of each text finds, in the same order (as for ADR
+# mentions, below). The default pattern is one; any other is searched text by text.
+_JOINABLE_REQUIREMENT_PATTERNS = frozenset({r"\bREQ-\d+\b"})
+
+
+def _add(out: list[LinkSpec], own: str, link_type: str, target_kind: str, refs: Iterable[Any]) -> None:
+    """Append a link to each of ``refs`` that is an id (not empty, not the record itself, not longer than any
+    identity column: a runaway requirement_pattern, ADR-<500 digits>)."""
+    for ref in refs:
+        if ref:
+            text = ref if type(ref) is str else str(ref)
+            if text != own and len(text) <= MAX_REF:
+                out.append(LinkSpec(link_type, target_kind, text))
 
 
 def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list[LinkSpec]:
@@ -106,36 +147,32 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
     """
     out: list[LinkSpec] = []
     own = str(fields.get(NUMBER_COLUMN.get(kind, ""), "") or "")
-
-    def add(link_type: str, target_kind: str, refs: Iterable[Any]) -> None:
-        for ref in refs:
-            if ref:
-                text = str(ref)
-                # Longer than any identity column: not an id (a runaway requirement_pattern, ADR-<500 digits>).
-                if text != own and len(text) <= MAX_REF:
-                    out.append(LinkSpec(link_type, target_kind, text))
-
     requirement_re = _requirement_re(options.requirement_pattern)
-    if kind == "adr":
+    if kind == "scenario":  # first: nine records in ten
+        metadata = fields.get("scenario_metadata") or {}
+        description = fields.get("description")
+        adrs = _tag_adrs([*(fields.get("tags") or ()), *(metadata.get("inherited_tags") or ())])
+        if description:  # (no description: no mention, no requirement)
+            adrs += _mentions(description)
+        _add(out, own, LinkType.IMPLEMENTS, "adr", adrs)
+        reqs = list(fields.get("requirement_ids") or ())
+        if requirement_re is not None and description:
+            reqs += [m.group(0) for m in requirement_re.finditer(description)]
+        _add(out, own, LinkType.COVERS, "requirement", reqs)
+    elif kind == "adr":
         supersedes, superseded_by = fields.get("supersedes"), fields.get("superseded_by")
-        add(LinkType.SUPERSEDES, "adr", [supersedes])
-        add(LinkType.SUPERSEDED_BY, "adr", [superseded_by])
-        add(LinkType.RELATED, "adr", [r for r in fields.get("related_adrs") or () if r not in (supersedes, superseded_by)])
-        add(LinkType.COVERS, "requirement", fields.get("related_requirements") or ())
+        _add(out, own, LinkType.SUPERSEDES, "adr", [supersedes])
+        _add(out, own, LinkType.SUPERSEDED_BY, "adr", [superseded_by])
+        _add(out, own, LinkType.RELATED, "adr",
+             [r for r in fields.get("related_adrs") or () if r not in (supersedes, superseded_by)])
+        _add(out, own, LinkType.COVERS, "requirement", fields.get("related_requirements") or ())
     elif kind == "feature":
-        add(LinkType.IMPLEMENTS, "adr", [*(fields.get("related_adrs") or ()), *_mentions(fields.get("description"))])
+        _add(out, own, LinkType.IMPLEMENTS, "adr",
+             [*(fields.get("related_adrs") or ()), *_mentions(fields.get("description"))])
         reqs = list(fields.get("related_requirements") or ())
         if requirement_re is not None:
             reqs += [m.group(0) for m in requirement_re.finditer(fields.get("description") or "")]
-        add(LinkType.COVERS, "requirement", reqs)
-    elif kind == "scenario":
-        metadata = fields.get("scenario_metadata") or {}
-        tags = [*(fields.get("tags") or ()), *(metadata.get("inherited_tags") or ())]
-        add(LinkType.IMPLEMENTS, "adr", [*_tag_adrs(tags), *_mentions(fields.get("description"))])
-        reqs = list(fields.get("requirement_ids") or ())
-        if requirement_re is not None:
-            reqs += [m.group(0) for m in requirement_re.finditer(fields.get("description") or "")]
-        add(LinkType.COVERS, "requirement", reqs)
+        _add(out, own, LinkType.COVERS, "requirement", reqs)
     elif kind == "contract":
         texts: list[str] = []
         for key, value in fields.items():
@@ -143,10 +180,16 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
                 _collect_strings(value, texts)
         # One search over the texts joined by newlines finds what a search of each text finds, in the same order:
         # a mention (``ADR``, ``-``, digits) cannot contain a newline, and a newline is a word boundary just as
-        # the end of a text is. (The requirement pattern is the user's: it is still searched text by text.)
-        add(LinkType.IMPLEMENTS, "adr", _mentions("\n".join(texts)))
+        # the end of a text is. (The requirement pattern is the user's: searched text by text unless it is one
+        # known to be joinable the same way.)
+        joined = "\n".join(texts)
+        _add(out, own, LinkType.IMPLEMENTS, "adr", _mentions(joined))
         if requirement_re is not None:
-            add(LinkType.COVERS, "requirement", [m.group(0) for t in texts for m in requirement_re.finditer(t)])
+            if options.requirement_pattern in _JOINABLE_REQUIREMENT_PATTERNS:
+                reqs = [m.group(0) for m in requirement_re.finditer(joined)]
+            else:
+                reqs = [m.group(0) for t in texts for m in requirement_re.finditer(t)]
+            _add(out, own, LinkType.COVERS, "requirement", reqs)
     return list(dict.fromkeys(out))
 
 
@@ -326,13 +369,21 @@ def _write_sources(
 _INSERT_BATCH = 2000
 
 
+# The last project id ``link_row`` was given, and the same as an ``Id`` (its hex digits kept), as one pair.
+_LAST_PROJECT: list[tuple[Any, Any]] = [(None, None)]
+
+
 def link_row(
     project_id: uuid.UUID, source: Source, spec: LinkSpec, target: tuple[uuid.UUID, int] | None
 ) -> dict[str, Any]:
     """The ``links`` row of a new link from ``source`` (``target``: the live record it names, id and version; a new
     link is born reviewed against it)."""
+    cached = _LAST_PROJECT[0]
+    if cached[0] is not project_id:  # one project per sync: converted once (see ``ids.as_id``), not per link
+        # A new pair replaces the old one in one assignment: another thread reads one pair or the other.
+        cached = _LAST_PROJECT[0] = (project_id, as_id(project_id))
     return {
-        "project_id": project_id, "source_kind": source.kind, "source_id": source.id,
+        "project_id": cached[1], "source_kind": source.kind, "source_id": source.id,
         "source_ref": source.ref, "source_path": source.path, "source_line": source.line or 1,
         "link_type": str(spec.link_type), "target_kind": spec.target_kind, "target_ref": spec.target_ref,
         "target_id": target[0] if target else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tracertm.errors import Diagnostic, ParseError
@@ -223,7 +223,7 @@ def _conflict(kind: str, number: str, path: str, line: int, other: str | None) -
 
 def _record_op(
     kind: RecordKind, number: str, path: str, rec: SpecRecord, cur: Current | None, blob_changed: bool,
-    parent: str | None = None, position: int = 0,
+    parent: str | None = None, position: int = 0, parent_id: uuid.UUID | None = None,
 ) -> Operation | None:
     same = cur is not None and _same_content(cur, rec)
     if cur is None:
@@ -238,7 +238,7 @@ def _record_op(
         action = "refresh"  # presentation only, or a new hash scheme for the same content
     else:
         return None
-    return Operation(action, kind, number, path, rec, cur, parent, position, content_changed=not same)
+    return Operation(action, kind, number, path, rec, cur, parent, position, parent_id, content_changed=not same)
 
 
 def _same_content(cur: Current, rec: SpecRecord) -> bool:
@@ -263,14 +263,18 @@ def _plan_scenarios(
     existing = scenarios.get(feature_cur.id, {}) if feature_cur is not None else {}
     feature_number = feature.number if feature is not None else (feature_cur.number if feature_cur else "")
     seen: set[str] = set()
+    # The feature's row id goes into each operation as it is made (a ``dataclasses.replace`` per scenario cost a
+    # first sync of 20,000 scenarios about 0.05 s).
+    parent_id = feature_cur.id if feature_cur else None
     if feature is not None and not deleted:
         for position, child in enumerate(feature.children):
             seen.add(child.number)
             op = _record_op(
-                "scenario", child.number, path, child, existing.get(child.number), blob_changed, feature_number, position
+                "scenario", child.number, path, child, existing.get(child.number), blob_changed, feature_number, position,
+                parent_id,
             )
             if op is not None:
-                result.operations.append(replace(op, parent_id=feature_cur.id if feature_cur else None))
+                result.operations.append(op)
     for number, cur in sorted(existing.items()):
         if number not in seen and not cur.deleted:
             result.operations.append(
