@@ -5,6 +5,7 @@ trying every definition on every step."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -220,10 +221,10 @@ def test_pytest_bdd_plain_string_is_exact_and_step_matches_any_keyword() -> None
 # --------------------------------------------------------------------------------------------------- the index
 
 
-def test_index_verdicts_equal_brute_force() -> None:
-    """The word index must never hide a match: compare with trying every definition on every step."""
+def _random_project() -> tuple[list[Any], list[Any]]:
+    """~150 compiled definitions of many forms (Cucumber Expressions, regexes searched and whole, behave parse and
+    re) and the executed steps of a feature of random texts: some match one definition, some several, most none."""
     from tracertm.steps.expressions import Registries, compile_definition
-    from tracertm.steps.matching import StepIndex
     from tracertm.steps.parsing import parse_step_file
     from tracertm.parsers import parse
     from tracertm.steps.scenarios import feature_uses
@@ -265,7 +266,14 @@ def test_index_verdicts_equal_brute_force() -> None:
             pass
     assert len(compiled) > 100
     feature = "Feature: F\n  Scenario: S\n" + "".join(f"    Given {t}\n" for t in texts)
-    uses = feature_uses(parse("feature", "f.feature", feature.encode()))
+    return compiled, feature_uses(parse("feature", "f.feature", feature.encode()))
+
+
+def test_index_verdicts_equal_brute_force() -> None:
+    """The word index must never hide a match: compare with trying every definition on every step."""
+    from tracertm.steps.matching import StepIndex
+
+    compiled, uses = _random_project()
     index = StepIndex(compiled)
     matched = 0
     for use in uses:
@@ -274,6 +282,50 @@ def test_index_verdicts_equal_brute_force() -> None:
         assert got == expected, use.text
         matched += bool(expected)
     assert matched > 10  # the comparison is not vacuous
+
+
+def test_argument_values_equal_the_arguments() -> None:
+    """``Compiled.arguments`` and ``StepIndex.lookup_values`` (sync's matching: values only, no ``Argument``
+    objects) give exactly the values of ``match`` and ``lookup``: for every definition and every text, matching
+    or not, with optional groups that take no part (None) and Cucumber parameter types with groups of their own."""
+    from tracertm.steps.expressions import Registries, compile_definition
+    from tracertm.steps.matching import StepIndex
+    from tracertm.steps.model import ParameterTypeDecl, StepDefinition
+
+    compiled, uses = _random_project()
+    declared = ParameterTypeDecl("color", ("(r)(e)d|blue",), "cucumber-js", "javascript", "s.js", 1)
+    registries = Registries([declared])
+    extra = [
+        ("cucumber-expression", "cucumber-js", 'I have {string} and {int} cuke(s) {float}'),
+        ("cucumber-expression", "cucumber-js", "a {color} {word} in/on {}"),
+        ("cucumber-expression", "cucumber-js", "{color} or {color}"),
+        ("cucumber-expression", "cucumber-js", "the {color} one"),
+        ("cucumber-expression", "cucumber-jvm", "no parameters at all"),
+        ("regex", "cucumber-js", r"^a (\w+)(?: and (\w+))?( or (\w+))?$"),
+        ("regex", "cucumber-jvm", r"a (\w+) (x)?"),
+        ("regex", "cucumber-js", r"^no groups$"),
+    ]
+    for n, (kind, framework, pattern) in enumerate(extra):
+        definition = StepDefinition("given", pattern, kind, framework, "javascript", "s.js", n + 1, 1, f"f{n}")
+        compiled.append(compile_definition(definition, registries))
+    texts = [u.text for u in uses] + [
+        'I have "a \\"b\\"" and -5 cuke 1.5E3', "a red ball on the table", "blue or red", "the red one",
+        "the blue one", "no parameters at all", "a b", "a b and c", "a b or c", "a b and c or d", "a b x", "a b ",
+        "no groups",
+    ]
+    assert any(c.values is not None for c in compiled) and any(c.values is None for c in compiled)
+    matched = 0
+    for c in compiled:
+        for text in texts:
+            args = c.match(text)
+            assert c.arguments(text) == (None if args is None else tuple(a.value for a in args)), (c, text)
+            matched += args is not None
+    assert matched > 20  # not vacuous
+    index = StepIndex(compiled)
+    for text in texts:
+        for kind in ("given", "when"):
+            expected = tuple((d, tuple(a.value for a in args)) for d, args in index.lookup(text, kind))
+            assert index.lookup_values(text, kind) == expected, text
 
 
 def test_index_tries_only_the_definitions_sharing_a_rare_word() -> None:

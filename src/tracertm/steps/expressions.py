@@ -56,6 +56,8 @@ class Argument:
 
 
 Match = Callable[[str], "tuple[Argument, ...] | None"]
+# The argument values alone (``Argument.value`` of each), or None: what a match row stores.
+Values = Callable[[str], "tuple[str | None, ...] | None"]
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,23 @@ class Compiled:
     """A definition ready to match: ``match(text)`` gives its arguments or None; ``keys`` are lower-case words
     every text it matches contains as whole (space-separated) words — empty when no such word is known;
     ``prefix`` is literal text every text it matches starts with (lower-case when ``fold``: compare
-    case-insensitively), ``""`` when there is none."""
+    case-insensitively), ``""`` when there is none. ``values(text)``, when set, is ``match(text)``'s argument
+    values without building ``Argument`` objects (sync's matching stores only the values: ``arguments``)."""
 
     definition: StepDefinition
     match: Match
     keys: frozenset[str]
     prefix: str = ""
     fold: bool = False
+    values: Values | None = None
+
+    def arguments(self, text: str) -> tuple[str | None, ...] | None:
+        """The values of ``match(text)``'s arguments, in order, or None when it does not match; raises
+        ``TooSlow`` as ``match`` does."""
+        if self.values is not None:
+            return self.values(text)
+        found = self.match(text)
+        return None if found is None else tuple(a.value for a in found)
 
 
 def _literal_tokens(pattern: str, special: str) -> str:
@@ -251,9 +263,24 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
             return None
         return tuple(Argument(found.group(g), *found.span(g)) for g in top)
 
+    # ``group(*top)``: one group's value alone, several as a tuple, none → the whole match (so not called then).
+    single = len(top) == 1
+
+    def values(text: str) -> tuple[str | None, ...] | None:
+        try:
+            found = compiled.match(text, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
+        if found is None:
+            return None
+        if single:
+            return (found.group(top[0]),)
+        return found.group(*top) if top else ()
+
     special = "(){}/\\"
     return Compiled(
-        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
+        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special),
+        values=values,
     )
 
 
@@ -323,10 +350,17 @@ def _regex(definition: StepDefinition) -> Compiled:
             return None
         return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (compiled.groups or 0) + 1))
 
+    def values(text: str) -> tuple[str | None, ...] | None:
+        try:
+            found = run(text, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
+        return None if found is None else found.groups()  # every group, None where it did not take part
+
     anchored = framework not in _SEARCHING
     keys, prefix = _regex_words(source, flags, anchored)
     fold = bool(flags & re.IGNORECASE)
-    return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold)
+    return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold, values)
 
 
 def _bounded(source: str, flags: int) -> regex.Pattern[str]:

@@ -70,6 +70,20 @@ def verdict(matches: tuple[tuple[StepDefinition, tuple[Any, ...]], ...], keys: M
     return tuple((keys[d.identity], status, tuple(a.value for a in args)) for d, args in matches)
 
 
+def _verdict(matches: tuple[tuple[StepDefinition, tuple[str | None, ...]], ...], keys: Mapping[str, str] | None
+             ) -> Verdict:
+    """``verdict`` of ``StepIndex.lookup_values``'s matches (values already taken out of the arguments)."""
+    if not matches:
+        return _UNDEFINED
+    status = "defined" if len(matches) == 1 else "ambiguous"
+    if keys is None:
+        return tuple((d.identity, status, values) for d, values in matches)
+    return tuple((keys[d.identity], status, values) for d, values in matches)
+
+
+_UNDEFINED: Verdict = ((None, "undefined", ()),)
+
+
 def match_uses(
     uses: list[StepUse], index: Any, keys: Mapping[str, str] | None, verdicts: dict[tuple[str, str], Verdict],
     statuses: dict[str, int],
@@ -81,7 +95,7 @@ def match_uses(
     for position, use in enumerate(uses):
         found = verdicts.get((use.text, use.type))
         if found is None:
-            found = verdicts[(use.text, use.type)] = verdict(index.lookup(use.text, use.type), keys)
+            found = verdicts[(use.text, use.type)] = _verdict(index.lookup_values(use.text, use.type), keys)
         for definition, status, values in found:
             rows.append((definition, position, use.line, use.row_line, use.keyword, use.text, status, values))
         first, status, _ = found[0]
