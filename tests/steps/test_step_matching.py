@@ -362,3 +362,69 @@ def test_cucumber_arguments_equal_the_packages(expression: str, text: str) -> No
     theirs = CucumberExpression(expression, registries.cucumber("js")).match(text)
     assert ours is not None and theirs is not None
     assert [(a.value, a.start, a.end) for a in ours] == [(a.group.value, a.group.start, a.group.end) for a in theirs]
+
+
+def test_lazy_compile_matches_as_the_eager_one() -> None:
+    """``compile_matchable(lazy=True)`` (a spawned parse worker's index: each pattern compiled when first offered)
+    gives the same matches and values as compiling every definition first; nothing is compiled before a match."""
+    from tracertm.steps.expressions import Registries, compile_matchable
+    from tracertm.steps.matching import StepIndex
+
+    compiled, uses = _random_project()
+    definitions = [c.definition for c in compiled]
+    eager = StepIndex(compile_matchable(definitions, Registries(())))
+    lazy_compiled = compile_matchable(definitions, Registries(()), lazy=True)
+    assert [c.definition for c in lazy_compiled] == definitions
+    lazy = StepIndex(lazy_compiled)
+    for use in uses:
+        assert lazy.lookup_values(use.text, use.type) == eager.lookup_values(use.text, use.type), use.text
+        assert lazy.lookup(use.text, use.type) == eager.lookup(use.text, use.type), use.text
+    assert any(c.values is not None for c in lazy_compiled)
+
+
+def test_lazy_compile_keeps_the_time_bound() -> None:
+    """A catastrophically backtracking pattern compiled on first use still runs under the time budget: the index
+    records it as slow instead of hanging."""
+    from tracertm.steps.expressions import Registries, compile_matchable
+    from tracertm.steps.matching import StepIndex
+    from tracertm.steps.parsing import parse_step_file
+
+    js = "Given(/^(a|aa)+$/, function slow() {});\nGiven('the {word} pays', function pays() {});\n"
+    definitions = parse_step_file("s.steps.js", js.encode()).definitions
+    index = StepIndex(compile_matchable(definitions, Registries(()), lazy=True))
+    assert index.lookup_values("a" * 60 + "!!", "given") == ()
+    assert [d.pattern for d, _ in index.slow.values()] == ["^(a|aa)+$"]
+    assert [(d.pattern, values) for d, values in index.lookup_values("the customer pays", "given")] == [
+        ("the {word} pays", ("customer",))]
+
+
+def test_a_pattern_the_regex_package_refuses_never_matches_when_compiled_lazily(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Eagerly, a pattern ``re`` accepts but ``regex`` refuses leaves its definition out of the index; compiled on
+    first use, the definition stays in but never matches: the same verdicts."""
+    import regex
+
+    from tracertm.steps import expressions
+    from tracertm.steps.expressions import Registries, compile_matchable
+    from tracertm.steps.matching import StepIndex
+    from tracertm.steps.parsing import parse_step_file
+
+    real = expressions.compile_pattern
+
+    def refusing(source: str, flags: int = 0) -> Any:
+        if "refused" in source:
+            raise regex.error("refused here")
+        return real(source, flags)
+
+    monkeypatch.setattr(expressions, "compile_pattern", refusing)
+    js = ("Given(/^the (\\w+) is refused$/, function a() {});\nGiven('the {word} is refused', function b() {});\n"
+          "Given(/^the (\\w+) is (\\w+)$/, function c() {});\n")
+    definitions = parse_step_file("s.steps.js", js.encode()).definitions
+    eager = StepIndex(compile_matchable(definitions, Registries(())))
+    lazy = StepIndex(compile_matchable(definitions, Registries(()), lazy=True))
+    assert len(eager.compiled) == 1 and len(lazy.compiled) == 3
+    for text in ("the order is refused", "the order is paid"):
+        expected = eager.lookup_values(text, "given")
+        assert expected and lazy.lookup_values(text, "given") == expected
+        assert lazy.lookup(text, "given") == eager.lookup(text, "given")

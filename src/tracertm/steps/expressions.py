@@ -165,14 +165,18 @@ class DefinitionError(Exception):
         self.severity = severity
 
 
-def compile_definition(definition: StepDefinition, registries: Registries) -> Compiled:
-    """The matcher of one definition; ``DefinitionError`` when it cannot match anything."""
+def compile_definition(definition: StepDefinition, registries: Registries, lazy: bool = False) -> Compiled:
+    """The matcher of one definition; ``DefinitionError`` when it cannot match anything.
+
+    ``lazy``: the bounded (``regex`` package) compile of a Cucumber Expression's or a regex's pattern waits for its
+    first match (see ``compile_matchable``); a pattern ``regex`` then refuses never matches, where an eager compile
+    raises ``DefinitionError``. ``re``'s checks of the pattern still run here."""
     kind = definition.kind
     family = FAMILY[definition.framework]
     if kind == "cucumber-expression":
-        return _cucumber(definition, registries.cucumber(family))
+        return _cucumber(definition, registries.cucumber(family), lazy)
     if kind == "regex":
-        return _regex(definition)
+        return _regex(definition, lazy)
     if kind in ("parse", "cfparse"):
         return _parse(definition, registries.parse_types(family))
     pattern = definition.pattern
@@ -183,13 +187,20 @@ def compile_definition(definition: StepDefinition, registries: Registries) -> Co
     return Compiled(definition, equal, _words(pattern.split(" ")), pattern)
 
 
-def compile_matchable(definitions: Iterable[StepDefinition], registries: Registries) -> list[Compiled]:
+def compile_matchable(
+    definitions: Iterable[StepDefinition], registries: Registries, lazy: bool = False
+) -> list[Compiled]:
     """The matchers of ``definitions`` that can match something, in order; one that cannot is left out (its parse
-    or check reports it)."""
+    or check reports it).
+
+    ``lazy`` (``compile_definition``): each pattern is compiled for bounded matching when the index first offers
+    its definition to a step — about three quarters of the cost of compiling a definition. The matches are the
+    same: a definition whose pattern the ``regex`` package refuses is then kept but never matches, instead of
+    being left out."""
     compiled: list[Compiled] = []
     for definition in definitions:
         try:
-            compiled.append(compile_definition(definition, registries))
+            compiled.append(compile_definition(definition, registries, lazy))
         except DefinitionError:
             continue
     return compiled
@@ -238,7 +249,33 @@ def _group_count(source: str) -> int:
     return int(re.compile(source).groups)
 
 
-def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
+class _Later:
+    """A user pattern for bounded matching, compiled now or on first use (``compile_definition``'s ``lazy``):
+    ``run`` is its bound ``method`` (match, search or fullmatch) once compiled; ``get()`` compiles it, and gives
+    None when the ``regex`` package refuses it (the definition then never matches)."""
+
+    __slots__ = ("source", "flags", "method", "pattern", "run", "refused")
+
+    def __init__(self, source: str, flags: int, method: str, pattern: regex.Pattern[str] | None = None) -> None:
+        self.source, self.flags, self.method = source, flags, method
+        self.pattern = pattern
+        self.run: Callable[..., Any] | None = None if pattern is None else getattr(pattern, method)
+        self.refused = False
+
+    def get(self) -> Callable[..., Any] | None:
+        if self.run is None and not self.refused:
+            import regex
+
+            try:
+                self.pattern = compile_pattern(self.source, self.flags)
+            except regex.error:  # an eager compile leaves the definition out (DefinitionError): no match either
+                self.refused = True
+                return None
+            self.run = getattr(self.pattern, self.method)
+        return self.run
+
+
+def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> Compiled:
     simple = _simple_regexp(definition.pattern, registry)
     if simple is not None:
         # Escaped text and the registry's (valid) parameter regexes: compiled once, for bounded matching only (a
@@ -247,16 +284,20 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
 
         source, top = simple
         try:
-            compiled = compile_pattern(source)
+            later = _Later(source, 0, "match", None if lazy else compile_pattern(source))
         except regex.error as exc:
             raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
     else:
         source, top = _cucumber_package(definition, registry)
-        compiled = _bounded(source, 0)  # it holds the project's parameter types' regexes
+        # It holds the project's parameter types' regexes.
+        later = _Later(source, 0, "match", None if lazy else _bounded(source, 0))
 
     def match(text: str) -> tuple[Argument, ...] | None:
+        run = later.run or later.get()
+        if run is None:
+            return None
         try:
-            found = compiled.match(text, timeout=BUDGET)
+            found = run(text, timeout=BUDGET)
         except TimeoutError:
             raise TooSlow(text) from None
         if found is None:
@@ -267,8 +308,11 @@ def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
     single = len(top) == 1
 
     def values(text: str) -> tuple[str | None, ...] | None:
+        run = later.run or later.get()
+        if run is None:
+            return None
         try:
-            found = compiled.match(text, timeout=BUDGET)
+            found = run(text, timeout=BUDGET)
         except TimeoutError:
             raise TooSlow(text) from None
         if found is None:
@@ -323,7 +367,7 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
         raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
 
 
-def _regex(definition: StepDefinition) -> Compiled:
+def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     try:
         source, flags = translate(definition.pattern, definition.flags, definition.language)
         flags = re.compile(source, flags).flags  # inline flags ((?i)) included
@@ -332,25 +376,31 @@ def _regex(definition: StepDefinition) -> Compiled:
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
-    compiled = _bounded(source, flags)
     framework = definition.framework
     if framework in _SEARCHING:
-        run = compiled.search
+        method = "search"
     elif framework == "behave" and definition.pattern.startswith("^"):
-        run = compiled.match
+        method = "match"
     else:
-        run = compiled.fullmatch
+        method = "fullmatch"
+    later = _Later(source, flags, method, None if lazy else _bounded(source, flags))
 
     def match(text: str) -> tuple[Argument, ...] | None:
+        run = later.run or later.get()
+        if run is None:
+            return None
         try:
             found = run(text, timeout=BUDGET)
         except TimeoutError:
             raise TooSlow(text) from None
         if found is None:
             return None
-        return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (compiled.groups or 0) + 1))
+        return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (found.re.groups or 0) + 1))
 
     def values(text: str) -> tuple[str | None, ...] | None:
+        run = later.run or later.get()
+        if run is None:
+            return None
         try:
             found = run(text, timeout=BUDGET)
         except TimeoutError:
