@@ -420,14 +420,25 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         method = "match"
     else:
         method = "fullmatch"
-    later = _Later(source, flags, method, None if lazy else _bounded(source, flags))
+    head, rest = _regex_head(source, flags)
+    try:
+        # Anchored at the start (``^``, no MULTILINE): a search tries position 0 only, as a match does.
+        later = _Later(rest, flags, "match" if head and method == "search" else method,
+                       None if lazy or not head else _bounded(rest, flags))
+    except DefinitionError:
+        head = ""  # the whole pattern's error below (positions in the message are the whole pattern's)
+    if not head:
+        later = _Later(source, flags, method, None if lazy else _bounded(source, flags))
+    start = len(head)
 
     def match(text: str) -> tuple[Argument, ...] | None:
+        if head and not text.startswith(head):
+            return None
         run = later.run or later.get()
         if run is None:
             return None
         try:
-            found = run(text, timeout=BUDGET)
+            found = run(text, start, timeout=BUDGET)
         except TimeoutError:
             raise TooSlow(text) from None
         if found is None:
@@ -435,11 +446,13 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (found.re.groups or 0) + 1))
 
     def values(text: str) -> tuple[str | None, ...] | None:
+        if head and not text.startswith(head):
+            return None
         run = later.run or later.get()
         if run is None:
             return None
         try:
-            found = run(text, timeout=BUDGET)
+            found = run(text, start, timeout=BUDGET)
         except TimeoutError:
             raise TooSlow(text) from None
         return None if found is None else found.groups()  # every group, None where it did not take part
@@ -448,6 +461,38 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     keys, prefix = _regex_words(source, flags, anchored)
     fold = bool(flags & re.IGNORECASE)
     return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold, values)
+
+
+# Characters that stand for themselves outside a character class (and are never a flag's business).
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-,'\":;=@%&!/<>~`")
+
+
+def _regex_head(source: str, flags: int) -> tuple[str, str]:
+    """(head, rest) of a regex anchored at its start: ``^`` then literal characters (``head``), then ``rest``; a
+    text matches (searched, matched or matched whole) exactly when it starts with ``head`` and ``rest`` matches
+    from there, as for a Cucumber Expression (``_split_head``). ``("", source)`` unless that is certain: flags
+    other than UNICODE (a case-insensitive or verbose head is not compared by ``startswith``), a top-level
+    alternation (Python's parser confirms the head is literal items after ``^``), an inline flag or ``\\G`` in
+    the rest; the last character before a quantifier stays in the rest."""
+    if flags & ~re.UNICODE or not source.startswith("^"):
+        return "", source
+    end = 1
+    while end < len(source) and source[end] in _PLAIN:
+        end += 1
+    if end < len(source) and source[end] in "*+?{":
+        end -= 1  # quantified: not literal
+    head, rest = source[1:end], source[end:]
+    if not head or "\\G" in rest or _INLINE_FLAG.search(rest):
+        return "", source
+    try:
+        items = sre_parse.parse(source, flags)
+    except Exception:  # noqa: BLE001 - an internal API: without it, no head
+        return "", source
+    if len(items) <= len(head) or items[0] != (AT, AT_BEGINNING) or any(
+        items[i + 1] != (LITERAL, ord(c)) for i, c in enumerate(head)
+    ):
+        return "", source
+    return head, rest
 
 
 def _bounded(source: str, flags: int) -> regex.Pattern[str]:

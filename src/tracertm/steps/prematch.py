@@ -162,10 +162,10 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
 
     When the parse workers will be forked from this process (``start_method``: the pool's, None for the platform's
     default), the definitions are compiled here first: the workers inherit the compiled index instead of each
-    compiling it again (about 0.3 s of CPU per worker for 2,000 definitions). Not lazily: when every worker's
+    compiling it again (about 0.1 s of CPU for the bench's 2,000 definitions). Not lazily: when every worker's
     files use most definitions (as the large bench corpus does), compiling in each forked worker on first use
-    cost more CPU in all (+0.35 s per worker against 0.25 s saved here, on 2 cores busy parsing) than the serial
-    compile before the fork."""
+    cost more CPU in all (measured before heads were split off the patterns: +0.35 s per worker against 0.25 s
+    saved here, on 2 cores busy parsing) than the serial compile before the fork."""
     from tracertm.steps.records import StepParseResult
 
     files = []
