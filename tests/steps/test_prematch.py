@@ -254,3 +254,32 @@ def test_a_dry_run_matches_no_steps_in_the_workers(
     monkeypatch.setattr(prematch, "matcher", never)
     result = sync(git_repo.path, database_url=database_url, project="dry", jobs=2, dry_run=True)
     assert not result.errors and result.counts["scenario"]["created"] == 2 * (PARALLEL_THRESHOLD + 10) + 4
+
+
+def test_a_worker_that_compiles_on_first_use_matches_as_the_parent(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parse workers that do not inherit a compiled index (a pool that spawns them) compile each pattern when the
+    index first offers it: the same rows as matching in the parent. Here the parse runs in this process, with no
+    index compiled before it, as in a spawned worker."""
+    import multiprocessing
+
+    from tracertm.steps import prematch
+
+    _repo(git_repo)
+    used = _spy(monkeypatch)
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda *args, **kwargs: "spawn")
+    prematch._CACHE.clear()
+    lazy = []
+    real = prematch.StepMatcher._index
+
+    def spy(self: Any, lazy_: bool = True) -> Any:
+        lazy.append(lazy_)
+        return real(self, lazy_)
+
+    monkeypatch.setattr(prematch.StepMatcher, "_index", spy)
+    pool = _cold(git_repo, database_url, "pool", jobs=1)
+    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4] and lazy and all(lazy)
+    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    parent = _cold(git_repo, database_url, "parent", jobs=1)
+    assert pool == parent, _difference(pool[0], parent[0])

@@ -5,6 +5,7 @@ trying every definition on every step."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -220,10 +221,10 @@ def test_pytest_bdd_plain_string_is_exact_and_step_matches_any_keyword() -> None
 # --------------------------------------------------------------------------------------------------- the index
 
 
-def test_index_verdicts_equal_brute_force() -> None:
-    """The word index must never hide a match: compare with trying every definition on every step."""
+def _random_project() -> tuple[list[Any], list[Any]]:
+    """~150 compiled definitions of many forms (Cucumber Expressions, regexes searched and whole, behave parse and
+    re) and the executed steps of a feature of random texts: some match one definition, some several, most none."""
     from tracertm.steps.expressions import Registries, compile_definition
-    from tracertm.steps.matching import StepIndex
     from tracertm.steps.parsing import parse_step_file
     from tracertm.parsers import parse
     from tracertm.steps.scenarios import feature_uses
@@ -265,7 +266,14 @@ def test_index_verdicts_equal_brute_force() -> None:
             pass
     assert len(compiled) > 100
     feature = "Feature: F\n  Scenario: S\n" + "".join(f"    Given {t}\n" for t in texts)
-    uses = feature_uses(parse("feature", "f.feature", feature.encode()))
+    return compiled, feature_uses(parse("feature", "f.feature", feature.encode()))
+
+
+def test_index_verdicts_equal_brute_force() -> None:
+    """The word index must never hide a match: compare with trying every definition on every step."""
+    from tracertm.steps.matching import StepIndex
+
+    compiled, uses = _random_project()
     index = StepIndex(compiled)
     matched = 0
     for use in uses:
@@ -274,6 +282,50 @@ def test_index_verdicts_equal_brute_force() -> None:
         assert got == expected, use.text
         matched += bool(expected)
     assert matched > 10  # the comparison is not vacuous
+
+
+def test_argument_values_equal_the_arguments() -> None:
+    """``Compiled.arguments`` and ``StepIndex.lookup_values`` (sync's matching: values only, no ``Argument``
+    objects) give exactly the values of ``match`` and ``lookup``: for every definition and every text, matching
+    or not, with optional groups that take no part (None) and Cucumber parameter types with groups of their own."""
+    from tracertm.steps.expressions import Registries, compile_definition
+    from tracertm.steps.matching import StepIndex
+    from tracertm.steps.model import ParameterTypeDecl, StepDefinition
+
+    compiled, uses = _random_project()
+    declared = ParameterTypeDecl("color", ("(r)(e)d|blue",), "cucumber-js", "javascript", "s.js", 1)
+    registries = Registries([declared])
+    extra = [
+        ("cucumber-expression", "cucumber-js", 'I have {string} and {int} cuke(s) {float}'),
+        ("cucumber-expression", "cucumber-js", "a {color} {word} in/on {}"),
+        ("cucumber-expression", "cucumber-js", "{color} or {color}"),
+        ("cucumber-expression", "cucumber-js", "the {color} one"),
+        ("cucumber-expression", "cucumber-jvm", "no parameters at all"),
+        ("regex", "cucumber-js", r"^a (\w+)(?: and (\w+))?( or (\w+))?$"),
+        ("regex", "cucumber-jvm", r"a (\w+) (x)?"),
+        ("regex", "cucumber-js", r"^no groups$"),
+    ]
+    for n, (kind, framework, pattern) in enumerate(extra):
+        definition = StepDefinition("given", pattern, kind, framework, "javascript", "s.js", n + 1, 1, f"f{n}")
+        compiled.append(compile_definition(definition, registries))
+    texts = [u.text for u in uses] + [
+        'I have "a \\"b\\"" and -5 cuke 1.5E3', "a red ball on the table", "blue or red", "the red one",
+        "the blue one", "no parameters at all", "a b", "a b and c", "a b or c", "a b and c or d", "a b x", "a b ",
+        "no groups",
+    ]
+    assert any(c.values is not None for c in compiled) and any(c.values is None for c in compiled)
+    matched = 0
+    for c in compiled:
+        for text in texts:
+            args = c.match(text)
+            assert c.arguments(text) == (None if args is None else tuple(a.value for a in args)), (c, text)
+            matched += args is not None
+    assert matched > 20  # not vacuous
+    index = StepIndex(compiled)
+    for text in texts:
+        for kind in ("given", "when"):
+            expected = tuple((d, tuple(a.value for a in args)) for d, args in index.lookup(text, kind))
+            assert index.lookup_values(text, kind) == expected, text
 
 
 def test_index_tries_only_the_definitions_sharing_a_rare_word() -> None:
@@ -310,3 +362,69 @@ def test_cucumber_arguments_equal_the_packages(expression: str, text: str) -> No
     theirs = CucumberExpression(expression, registries.cucumber("js")).match(text)
     assert ours is not None and theirs is not None
     assert [(a.value, a.start, a.end) for a in ours] == [(a.group.value, a.group.start, a.group.end) for a in theirs]
+
+
+def test_lazy_compile_matches_as_the_eager_one() -> None:
+    """``compile_matchable(lazy=True)`` (a spawned parse worker's index: each pattern compiled when first offered)
+    gives the same matches and values as compiling every definition first; nothing is compiled before a match."""
+    from tracertm.steps.expressions import Registries, compile_matchable
+    from tracertm.steps.matching import StepIndex
+
+    compiled, uses = _random_project()
+    definitions = [c.definition for c in compiled]
+    eager = StepIndex(compile_matchable(definitions, Registries(())))
+    lazy_compiled = compile_matchable(definitions, Registries(()), lazy=True)
+    assert [c.definition for c in lazy_compiled] == definitions
+    lazy = StepIndex(lazy_compiled)
+    for use in uses:
+        assert lazy.lookup_values(use.text, use.type) == eager.lookup_values(use.text, use.type), use.text
+        assert lazy.lookup(use.text, use.type) == eager.lookup(use.text, use.type), use.text
+    assert any(c.values is not None for c in lazy_compiled)
+
+
+def test_lazy_compile_keeps_the_time_bound() -> None:
+    """A catastrophically backtracking pattern compiled on first use still runs under the time budget: the index
+    records it as slow instead of hanging."""
+    from tracertm.steps.expressions import Registries, compile_matchable
+    from tracertm.steps.matching import StepIndex
+    from tracertm.steps.parsing import parse_step_file
+
+    js = "Given(/^(a|aa)+$/, function slow() {});\nGiven('the {word} pays', function pays() {});\n"
+    definitions = parse_step_file("s.steps.js", js.encode()).definitions
+    index = StepIndex(compile_matchable(definitions, Registries(()), lazy=True))
+    assert index.lookup_values("a" * 60 + "!!", "given") == ()
+    assert [d.pattern for d, _ in index.slow.values()] == ["^(a|aa)+$"]
+    assert [(d.pattern, values) for d, values in index.lookup_values("the customer pays", "given")] == [
+        ("the {word} pays", ("customer",))]
+
+
+def test_a_pattern_the_regex_package_refuses_never_matches_when_compiled_lazily(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Eagerly, a pattern ``re`` accepts but ``regex`` refuses leaves its definition out of the index; compiled on
+    first use, the definition stays in but never matches: the same verdicts."""
+    import regex
+
+    from tracertm.steps import expressions
+    from tracertm.steps.expressions import Registries, compile_matchable
+    from tracertm.steps.matching import StepIndex
+    from tracertm.steps.parsing import parse_step_file
+
+    real = expressions.compile_pattern
+
+    def refusing(source: str, flags: int = 0) -> Any:
+        if "refused" in source:
+            raise regex.error("refused here")
+        return real(source, flags)
+
+    monkeypatch.setattr(expressions, "compile_pattern", refusing)
+    js = ("Given(/^the (\\w+) is refused$/, function a() {});\nGiven('the {word} is refused', function b() {});\n"
+          "Given(/^the (\\w+) is (\\w+)$/, function c() {});\n")
+    definitions = parse_step_file("s.steps.js", js.encode()).definitions
+    eager = StepIndex(compile_matchable(definitions, Registries(())))
+    lazy = StepIndex(compile_matchable(definitions, Registries(()), lazy=True))
+    assert len(eager.compiled) == 1 and len(lazy.compiled) == 3
+    for text in ("the order is refused", "the order is paid"):
+        expected = eager.lookup_values(text, "given")
+        assert expected and lazy.lookup_values(text, "given") == expected
+        assert lazy.lookup(text, "given") == eager.lookup(text, "given")

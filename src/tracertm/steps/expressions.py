@@ -56,6 +56,8 @@ class Argument:
 
 
 Match = Callable[[str], "tuple[Argument, ...] | None"]
+# The argument values alone (``Argument.value`` of each), or None: what a match row stores.
+Values = Callable[[str], "tuple[str | None, ...] | None"]
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,23 @@ class Compiled:
     """A definition ready to match: ``match(text)`` gives its arguments or None; ``keys`` are lower-case words
     every text it matches contains as whole (space-separated) words — empty when no such word is known;
     ``prefix`` is literal text every text it matches starts with (lower-case when ``fold``: compare
-    case-insensitively), ``""`` when there is none."""
+    case-insensitively), ``""`` when there is none. ``values(text)``, when set, is ``match(text)``'s argument
+    values without building ``Argument`` objects (sync's matching stores only the values: ``arguments``)."""
 
     definition: StepDefinition
     match: Match
     keys: frozenset[str]
     prefix: str = ""
     fold: bool = False
+    values: Values | None = None
+
+    def arguments(self, text: str) -> tuple[str | None, ...] | None:
+        """The values of ``match(text)``'s arguments, in order, or None when it does not match; raises
+        ``TooSlow`` as ``match`` does."""
+        if self.values is not None:
+            return self.values(text)
+        found = self.match(text)
+        return None if found is None else tuple(a.value for a in found)
 
 
 def _literal_tokens(pattern: str, special: str) -> str:
@@ -153,14 +165,18 @@ class DefinitionError(Exception):
         self.severity = severity
 
 
-def compile_definition(definition: StepDefinition, registries: Registries) -> Compiled:
-    """The matcher of one definition; ``DefinitionError`` when it cannot match anything."""
+def compile_definition(definition: StepDefinition, registries: Registries, lazy: bool = False) -> Compiled:
+    """The matcher of one definition; ``DefinitionError`` when it cannot match anything.
+
+    ``lazy``: the bounded (``regex`` package) compile of a Cucumber Expression's or a regex's pattern waits for its
+    first match (see ``compile_matchable``); a pattern ``regex`` then refuses never matches, where an eager compile
+    raises ``DefinitionError``. ``re``'s checks of the pattern still run here."""
     kind = definition.kind
     family = FAMILY[definition.framework]
     if kind == "cucumber-expression":
-        return _cucumber(definition, registries.cucumber(family))
+        return _cucumber(definition, registries.cucumber(family), lazy)
     if kind == "regex":
-        return _regex(definition)
+        return _regex(definition, lazy)
     if kind in ("parse", "cfparse"):
         return _parse(definition, registries.parse_types(family))
     pattern = definition.pattern
@@ -171,13 +187,20 @@ def compile_definition(definition: StepDefinition, registries: Registries) -> Co
     return Compiled(definition, equal, _words(pattern.split(" ")), pattern)
 
 
-def compile_matchable(definitions: Iterable[StepDefinition], registries: Registries) -> list[Compiled]:
+def compile_matchable(
+    definitions: Iterable[StepDefinition], registries: Registries, lazy: bool = False
+) -> list[Compiled]:
     """The matchers of ``definitions`` that can match something, in order; one that cannot is left out (its parse
-    or check reports it)."""
+    or check reports it).
+
+    ``lazy`` (``compile_definition``): each pattern is compiled for bounded matching when the index first offers
+    its definition to a step — about three quarters of the cost of compiling a definition. The matches are the
+    same: a definition whose pattern the ``regex`` package refuses is then kept but never matches, instead of
+    being left out."""
     compiled: list[Compiled] = []
     for definition in definitions:
         try:
-            compiled.append(compile_definition(definition, registries))
+            compiled.append(compile_definition(definition, registries, lazy))
         except DefinitionError:
             continue
     return compiled
@@ -226,34 +249,119 @@ def _group_count(source: str) -> int:
     return int(re.compile(source).groups)
 
 
-def _cucumber(definition: StepDefinition, registry: Any) -> Compiled:
+class _Later:
+    """A user pattern for bounded matching, compiled now or on first use (``compile_definition``'s ``lazy``):
+    ``run`` is its bound ``method`` (match, search or fullmatch) once compiled; ``get()`` compiles it, and gives
+    None when the ``regex`` package refuses it (the definition then never matches)."""
+
+    __slots__ = ("source", "flags", "method", "pattern", "run", "refused")
+
+    def __init__(self, source: str, flags: int, method: str, pattern: regex.Pattern[str] | None = None) -> None:
+        self.source, self.flags, self.method = source, flags, method
+        self.pattern = pattern
+        self.run: Callable[..., Any] | None = None if pattern is None else getattr(pattern, method)
+        self.refused = False
+
+    def get(self) -> Callable[..., Any] | None:
+        if self.run is None and not self.refused:
+            import regex
+
+            try:
+                self.pattern = compile_pattern(self.source, self.flags)
+            except regex.error:  # an eager compile leaves the definition out (DefinitionError): no match either
+                self.refused = True
+                return None
+            self.run = getattr(self.pattern, self.method)
+        return self.run
+
+
+# An inline flag (``(?i)``, ``(?x)``...) in a parameter type's regex: in ``regex``'s VERSION0 it may apply to the
+# whole pattern, the text before the first parameter included.
+_INLINE_FLAG = re.compile(r"\(\?(?!P[<=>]|[:<=!>#])")
+
+
+def _split_head(pattern: str, source: str) -> tuple[str, str]:
+    """(head, rest) of a simple expression's regex ``source`` (``_simple_regexp``): ``head`` is the text before
+    its first parameter, ``rest`` the regex after ``^`` and the escaped head. A text matches ``source`` exactly
+    when it starts with ``head`` and ``rest`` matches from there (``match(text, len(head))``: the groups' spans
+    are the same, and lookbehinds still see the head). ``("", source)`` when there is no head, or when ``rest``
+    holds an inline flag or ``\\G`` (whose meaning would change).
+
+    Why: ``regex``'s compile costs ~2.5 µs per literal character, and projects' expressions start with words
+    ("the user {word} ..."); the head is one ``startswith`` instead (which the index compares anyway), and the
+    rests of many definitions are the same text (``([^\\s]+) ([^\\s]+)$``): ``regex``'s cache compiles them once."""
+    cut = pattern.find("{")  # a simple expression's only braces are its parameters'
+    if cut <= 0:
+        return "", source
+    head = pattern[:cut]
+    anchored = "^" + head.translate(_ESCAPES)
+    rest = source[len(anchored):]
+    if not source.startswith(anchored) or "\\G" in rest or _INLINE_FLAG.search(rest):
+        return "", source
+    return head, rest
+
+
+def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> Compiled:
     simple = _simple_regexp(definition.pattern, registry)
+    head = ""
     if simple is not None:
         # Escaped text and the registry's (valid) parameter regexes: compiled once, for bounded matching only (a
         # second compile with ``re`` to validate it cost a quarter of compiling a project's definitions).
         import regex
 
         source, top = simple
+        head, rest = _split_head(definition.pattern, source)
         try:
-            compiled = compile_pattern(source)
-        except regex.error as exc:
-            raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+            later = _Later(rest, 0, "match", None if lazy else compile_pattern(rest))
+        except regex.error:
+            try:  # the whole pattern's error (positions in the message are the whole pattern's)
+                later = _Later(source, 0, "match", None if lazy else compile_pattern(source))
+                head = ""
+            except regex.error as exc:
+                raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
     else:
         source, top = _cucumber_package(definition, registry)
-        compiled = _bounded(source, 0)  # it holds the project's parameter types' regexes
+        # It holds the project's parameter types' regexes.
+        later = _Later(source, 0, "match", None if lazy else _bounded(source, 0))
+    start = len(head)
 
     def match(text: str) -> tuple[Argument, ...] | None:
+        if head and not text.startswith(head):
+            return None
+        run = later.run or later.get()
+        if run is None:
+            return None
         try:
-            found = compiled.match(text, timeout=BUDGET)
+            found = run(text, start, timeout=BUDGET)
         except TimeoutError:
             raise TooSlow(text) from None
         if found is None:
             return None
         return tuple(Argument(found.group(g), *found.span(g)) for g in top)
 
+    # ``group(*top)``: one group's value alone, several as a tuple, none → the whole match (so not called then).
+    single = len(top) == 1
+
+    def values(text: str) -> tuple[str | None, ...] | None:
+        if head and not text.startswith(head):
+            return None
+        run = later.run or later.get()
+        if run is None:
+            return None
+        try:
+            found = run(text, start, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
+        if found is None:
+            return None
+        if single:
+            return (found.group(top[0]),)
+        return found.group(*top) if top else ()
+
     special = "(){}/\\"
     return Compiled(
-        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special)
+        definition, match, _words(definition.pattern.split(" "), special), _literal_tokens(definition.pattern, special),
+        values=values,
     )
 
 
@@ -296,7 +404,7 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
         raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
 
 
-def _regex(definition: StepDefinition) -> Compiled:
+def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     try:
         source, flags = translate(definition.pattern, definition.flags, definition.language)
         flags = re.compile(source, flags).flags  # inline flags ((?i)) included
@@ -305,28 +413,86 @@ def _regex(definition: StepDefinition) -> Compiled:
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
-    compiled = _bounded(source, flags)
     framework = definition.framework
     if framework in _SEARCHING:
-        run = compiled.search
+        method = "search"
     elif framework == "behave" and definition.pattern.startswith("^"):
-        run = compiled.match
+        method = "match"
     else:
-        run = compiled.fullmatch
+        method = "fullmatch"
+    head, rest = _regex_head(source, flags)
+    try:
+        # Anchored at the start (``^``, no MULTILINE): a search tries position 0 only, as a match does.
+        later = _Later(rest, flags, "match" if head and method == "search" else method,
+                       None if lazy or not head else _bounded(rest, flags))
+    except DefinitionError:
+        head = ""  # the whole pattern's error below (positions in the message are the whole pattern's)
+    if not head:
+        later = _Later(source, flags, method, None if lazy else _bounded(source, flags))
+    start = len(head)
 
     def match(text: str) -> tuple[Argument, ...] | None:
+        if head and not text.startswith(head):
+            return None
+        run = later.run or later.get()
+        if run is None:
+            return None
         try:
-            found = run(text, timeout=BUDGET)
+            found = run(text, start, timeout=BUDGET)
         except TimeoutError:
             raise TooSlow(text) from None
         if found is None:
             return None
-        return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (compiled.groups or 0) + 1))
+        return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (found.re.groups or 0) + 1))
+
+    def values(text: str) -> tuple[str | None, ...] | None:
+        if head and not text.startswith(head):
+            return None
+        run = later.run or later.get()
+        if run is None:
+            return None
+        try:
+            found = run(text, start, timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
+        return None if found is None else found.groups()  # every group, None where it did not take part
 
     anchored = framework not in _SEARCHING
     keys, prefix = _regex_words(source, flags, anchored)
     fold = bool(flags & re.IGNORECASE)
-    return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold)
+    return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold, values)
+
+
+# Characters that stand for themselves outside a character class (and are never a flag's business).
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-,'\":;=@%&!/<>~`")
+
+
+def _regex_head(source: str, flags: int) -> tuple[str, str]:
+    """(head, rest) of a regex anchored at its start: ``^`` then literal characters (``head``), then ``rest``; a
+    text matches (searched, matched or matched whole) exactly when it starts with ``head`` and ``rest`` matches
+    from there, as for a Cucumber Expression (``_split_head``). ``("", source)`` unless that is certain: flags
+    other than UNICODE (a case-insensitive or verbose head is not compared by ``startswith``), a top-level
+    alternation (Python's parser confirms the head is literal items after ``^``), an inline flag or ``\\G`` in
+    the rest; the last character before a quantifier stays in the rest."""
+    if flags & ~re.UNICODE or not source.startswith("^"):
+        return "", source
+    end = 1
+    while end < len(source) and source[end] in _PLAIN:
+        end += 1
+    if end < len(source) and source[end] in "*+?{":
+        end -= 1  # quantified: not literal
+    head, rest = source[1:end], source[end:]
+    if not head or "\\G" in rest or _INLINE_FLAG.search(rest):
+        return "", source
+    try:
+        items = sre_parse.parse(source, flags)
+    except Exception:  # noqa: BLE001 - an internal API: without it, no head
+        return "", source
+    if len(items) <= len(head) or items[0] != (AT, AT_BEGINNING) or any(
+        items[i + 1] != (LITERAL, ord(c)) for i, c in enumerate(head)
+    ):
+        return "", source
+    return head, rest
 
 
 def _bounded(source: str, flags: int) -> regex.Pattern[str]:

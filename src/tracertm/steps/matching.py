@@ -133,6 +133,27 @@ class StepIndex:
             matches = self._seen[key] = tuple(found)
         return matches
 
+    def lookup_values(self, text: str, type: str) -> tuple[tuple[StepDefinition, tuple[str | None, ...]], ...]:
+        """``lookup`` with each argument's value only (``Compiled.arguments``), uncached: what a match row stores,
+        for a caller that caches per (text, type) itself (``prematch.match_uses``). Same definitions, same
+        values, same time budget and slow definitions as ``lookup``."""
+        found: list[tuple[StepDefinition, tuple[str | None, ...]]] = []
+        slow = self.slow
+        for c in self.candidates(text):
+            d = c.definition
+            if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != type:
+                continue
+            if slow and d.identity in slow:
+                continue
+            try:
+                values = c.arguments(text)
+            except TooSlow:
+                slow[d.identity] = (d, text)
+                continue
+            if values is not None:
+                found.append((d, values))
+        return tuple(found)
+
     def match(self, use: StepUse) -> StepResult:
         matches = self.lookup(use.text, use.type)
         if not matches:

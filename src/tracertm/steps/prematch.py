@@ -70,6 +70,20 @@ def verdict(matches: tuple[tuple[StepDefinition, tuple[Any, ...]], ...], keys: M
     return tuple((keys[d.identity], status, tuple(a.value for a in args)) for d, args in matches)
 
 
+def _verdict(matches: tuple[tuple[StepDefinition, tuple[str | None, ...]], ...], keys: Mapping[str, str] | None
+             ) -> Verdict:
+    """``verdict`` of ``StepIndex.lookup_values``'s matches (values already taken out of the arguments)."""
+    if not matches:
+        return _UNDEFINED
+    status = "defined" if len(matches) == 1 else "ambiguous"
+    if keys is None:
+        return tuple((d.identity, status, values) for d, values in matches)
+    return tuple((keys[d.identity], status, values) for d, values in matches)
+
+
+_UNDEFINED: Verdict = ((None, "undefined", ()),)
+
+
 def match_uses(
     uses: list[StepUse], index: Any, keys: Mapping[str, str] | None, verdicts: dict[tuple[str, str], Verdict],
     statuses: dict[str, int],
@@ -81,7 +95,7 @@ def match_uses(
     for position, use in enumerate(uses):
         found = verdicts.get((use.text, use.type))
         if found is None:
-            found = verdicts[(use.text, use.type)] = verdict(index.lookup(use.text, use.type), keys)
+            found = verdicts[(use.text, use.type)] = _verdict(index.lookup_values(use.text, use.type), keys)
         for definition, status, values in found:
             rows.append((definition, position, use.line, use.row_line, use.keyword, use.text, status, values))
         first, status, _ = found[0]
@@ -126,14 +140,18 @@ class StepMatcher:
             return
         object.__setattr__(result, ATTRIBUTE, Prematched(self.key, scenarios, bool(index.slow)))
 
-    def _index(self) -> tuple[Any, dict[tuple[str, str], Verdict]]:
+    def _index(self, lazy: bool = True) -> tuple[Any, dict[tuple[str, str], Verdict]]:
+        """This process's index of the definitions (and its verdict cache), built on first use. ``lazy``: each
+        pattern is compiled when the index first offers it (``compile_matchable``) — in a worker that did not
+        inherit the index (a pool that spawns its workers), which then compiles only what its files need; a
+        parent about to fork workers compiles everything (``matcher``)."""
         cached = _CACHE.get(self.key)
         if cached is None:
             from tracertm.steps.expressions import Registries, compile_matchable
             from tracertm.steps.matching import StepIndex
 
             _CACHE.clear()
-            index = StepIndex(compile_matchable(self.definitions, Registries(self.types)))
+            index = StepIndex(compile_matchable(self.definitions, Registries(self.types), lazy=lazy))
             cached = _CACHE[self.key] = (index, {})
         return cached
 
@@ -144,7 +162,10 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
 
     When the parse workers will be forked from this process (``start_method``: the pool's, None for the platform's
     default), the definitions are compiled here first: the workers inherit the compiled index instead of each
-    compiling it again (about 0.6 s of CPU per worker for 2,000 definitions)."""
+    compiling it again (about 0.1 s of CPU for the bench's 2,000 definitions). Not lazily: when every worker's
+    files use most definitions (as the large bench corpus does), compiling in each forked worker on first use
+    cost more CPU in all (measured before heads were split off the patterns: +0.35 s per worker against 0.25 s
+    saved here, on 2 cores busy parsing) than the serial compile before the fork."""
     from tracertm.steps.records import StepParseResult
 
     files = []
@@ -162,7 +183,7 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
 
     if (start_method or multiprocessing.get_start_method()) == "fork":
         try:
-            found._index()
+            found._index(lazy=False)
         except Exception:  # noqa: BLE001 - as in a worker (``__call__``): the parent matches as before
             pass
     return found

@@ -102,45 +102,40 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
          if keyword and text.strip().startswith(keyword) and text.strip()[len(keyword):].lstrip().startswith(":")),
         scenario.line,
     )
-    previous: Keyword = "given"
-
-    def typed(items: Iterable[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], Keyword]]:
-        nonlocal previous
-        out: list[tuple[Mapping[str, Any], Keyword]] = []
-        for step in items:
-            previous = types.get(str(step["keyword"]), previous)
-            out.append((step, previous))
-        return out
-
-    background = typed(fields.get("background") or ())
-    own = typed(steps)
     rows = _rows(fields.get("examples") or (), lines, start)
     name = str(fields.get("title") or "")
     number = scenario.number
-
-    def placed(step: Mapping[str, Any], kind: Keyword, in_background: bool) -> tuple[int, str, Keyword, str, int]:
-        """(line, keyword, type, text, column) of a step: computed once, however many Examples rows repeat it."""
+    # (line, keyword, type, text, column, in the Background) of each step, computed once however many Examples rows
+    # repeat it; ``And``/``But``/``*`` continue the type of the step before them, across the Background.
+    placed: list[tuple[int, str, Keyword, str, int, bool]] = []
+    kind: Keyword = "given"
+    for step in fields.get("background") or ():
+        keyword = str(step["keyword"])
+        kind = types.get(keyword, kind)
+        placed.append((int(step["line"]), keyword, kind, str(step["text"]), 1, True))
+    count = len(lines)
+    for step in steps:
+        keyword = str(step["keyword"])
+        kind = types.get(keyword, kind)
         line = int(step["line"])
-        source = lines[line - start] if not in_background and 0 <= line - start < len(lines) else ""
-        column = len(source) - len(source.lstrip()) + 1 if source.strip() else 1
-        return line, str(step["keyword"]), kind, str(step["text"]), column
-
-    shared = [placed(s, k, True) for s, k in background]
-    mine = [placed(s, k, False) for s, k in own]
+        source = lines[line - start] if 0 <= line - start < count else ""
+        stripped = source.lstrip()
+        placed.append((line, keyword, kind, str(step["text"]), len(source) - len(stripped) + 1 if stripped else 1,
+                       False))
+    # tuple.__new__: a named tuple's own __new__ is a Python function, a third of building each of a sync's
+    # hundreds of thousands of steps.
+    new = tuple.__new__
     if rows is None:
-        return [*(StepUse(path, line, keyword, kind, text, name, scenario_line, None, True, column, number)
-                  for line, keyword, kind, text, column in shared),
-                *(StepUse(path, line, keyword, kind, text, name, scenario_line, None, False, column, number)
-                  for line, keyword, kind, text, column in mine)]
+        return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number))
+                for line, keyword, kind, text, column, background in placed]
     out: list[StepUse] = []
     for columns, values, row_line in rows:
-        out.extend(StepUse(path, line, keyword, kind, text, name, scenario_line, row_line, True, column, number)
-                   for line, keyword, kind, text, column in shared)
-        for line, keyword, kind, text, column in mine:
-            if "<" in text:
+        for line, keyword, kind, text, column, background in placed:
+            if not background and "<" in text:
                 for column_name, value in zip(columns, values):
                     text = text.replace(f"<{column_name}>", value)
-            out.append(StepUse(path, line, keyword, kind, text, name, scenario_line, row_line, False, column, number))
+            out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
+                                     column, number)))
     return out
 
 
