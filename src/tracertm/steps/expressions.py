@@ -274,6 +274,19 @@ class _Later:
             self.run = getattr(self.pattern, self.method)
         return self.run
 
+    def find(self, text: str, head: str) -> Any:
+        """The match object for ``text``, or None: the literal ``head`` compared, this pattern run from its end
+        under the time bound (``TooSlow`` past it)."""
+        if head and not text.startswith(head):
+            return None
+        run = self.run or self.get()
+        if run is None:
+            return None
+        try:
+            return run(text, len(head), timeout=BUDGET)
+        except TimeoutError:
+            raise TooSlow(text) from None
+
 
 # An inline flag (``(?i)``, ``(?x)``...) in a parameter type's regex: in ``regex``'s VERSION0 it may apply to the
 # whole pattern, the text before the first parameter included.
@@ -323,18 +336,9 @@ def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> 
         source, top = _cucumber_package(definition, registry)
         # It holds the project's parameter types' regexes.
         later = _Later(source, 0, "match", None if lazy else _bounded(source, 0))
-    start = len(head)
 
     def match(text: str) -> tuple[Argument, ...] | None:
-        if head and not text.startswith(head):
-            return None
-        run = later.run or later.get()
-        if run is None:
-            return None
-        try:
-            found = run(text, start, timeout=BUDGET)
-        except TimeoutError:
-            raise TooSlow(text) from None
+        found = later.find(text, head)
         if found is None:
             return None
         return tuple(Argument(found.group(g), *found.span(g)) for g in top)
@@ -343,15 +347,7 @@ def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> 
     single = len(top) == 1
 
     def values(text: str) -> tuple[str | None, ...] | None:
-        if head and not text.startswith(head):
-            return None
-        run = later.run or later.get()
-        if run is None:
-            return None
-        try:
-            found = run(text, start, timeout=BUDGET)
-        except TimeoutError:
-            raise TooSlow(text) from None
+        found = later.find(text, head)
         if found is None:
             return None
         if single:
@@ -429,32 +425,15 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         head = ""  # the whole pattern's error below (positions in the message are the whole pattern's)
     if not head:
         later = _Later(source, flags, method, None if lazy else _bounded(source, flags))
-    start = len(head)
 
     def match(text: str) -> tuple[Argument, ...] | None:
-        if head and not text.startswith(head):
-            return None
-        run = later.run or later.get()
-        if run is None:
-            return None
-        try:
-            found = run(text, start, timeout=BUDGET)
-        except TimeoutError:
-            raise TooSlow(text) from None
+        found = later.find(text, head)
         if found is None:
             return None
         return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (found.re.groups or 0) + 1))
 
     def values(text: str) -> tuple[str | None, ...] | None:
-        if head and not text.startswith(head):
-            return None
-        run = later.run or later.get()
-        if run is None:
-            return None
-        try:
-            found = run(text, start, timeout=BUDGET)
-        except TimeoutError:
-            raise TooSlow(text) from None
+        found = later.find(text, head)
         return None if found is None else found.groups()  # every group, None where it did not take part
 
     anchored = framework not in _SEARCHING
