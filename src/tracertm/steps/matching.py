@@ -123,15 +123,18 @@ class StepIndex:
         matches = self._seen.get(key)
         if matches is None:
             found: list[tuple[StepDefinition, tuple[Argument, ...]]] = []
-            for c in self.candidates(text):
-                d = c.definition
-                if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != type:
-                    continue
+            for c in self._scoped(text, type):
                 args = self.try_match(c, text)
                 if args is not None:
-                    found.append((d, args))
+                    found.append((c.definition, args))
             matches = self._seen[key] = tuple(found)
         return matches
+
+    def _scoped(self, text: str, type: str) -> list[Compiled]:
+        """``candidates(text)`` that a step of ``type`` may use (keyword-scoped frameworks: their own keyword or
+        ``step``)."""
+        return [c for c in self.candidates(text)
+                if not (c.definition.framework in KEYWORD_SCOPED and c.definition.keyword not in ("step", type))]
 
     def lookup_values(self, text: str, type: str) -> tuple[tuple[StepDefinition, tuple[str | None, ...]], ...]:
         """``lookup`` with each argument's value only (``Compiled.arguments``), uncached: what a match row stores,
@@ -139,10 +142,8 @@ class StepIndex:
         values, same time budget and slow definitions as ``lookup``."""
         found: list[tuple[StepDefinition, tuple[str | None, ...]]] = []
         slow = self.slow
-        for c in self.candidates(text):
+        for c in self._scoped(text, type):
             d = c.definition
-            if d.framework in KEYWORD_SCOPED and d.keyword != "step" and d.keyword != type:
-                continue
             if slow and d.identity in slow:
                 continue
             try:

@@ -59,20 +59,10 @@ def digest(definitions: Iterable[StepDefinition], types: Iterable[ParameterTypeD
     return hashlib.sha256(repr((tuple(definitions), tuple(types))).encode()).hexdigest()
 
 
-def verdict(matches: tuple[tuple[StepDefinition, tuple[Any, ...]], ...], keys: Mapping[str, str] | None) -> Verdict:
-    """The rows' (definition key, status, values) of one step's matches; ``keys`` maps identities to keys (None:
-    the identity is the key)."""
-    if not matches:
-        return ((None, "undefined", ()),)
-    status = "defined" if len(matches) == 1 else "ambiguous"
-    if keys is None:
-        return tuple((d.identity, status, tuple(a.value for a in args)) for d, args in matches)
-    return tuple((keys[d.identity], status, tuple(a.value for a in args)) for d, args in matches)
-
-
-def _verdict(matches: tuple[tuple[StepDefinition, tuple[str | None, ...]], ...], keys: Mapping[str, str] | None
-             ) -> Verdict:
-    """``verdict`` of ``StepIndex.lookup_values``'s matches (values already taken out of the arguments)."""
+def verdict(matches: tuple[tuple[StepDefinition, tuple[str | None, ...]], ...], keys: Mapping[str, str] | None
+            ) -> Verdict:
+    """The rows' (definition key, status, values) of one step's matches (``StepIndex.lookup_values``); ``keys``
+    maps identities to keys (None: the identity is the key)."""
     if not matches:
         return _UNDEFINED
     status = "defined" if len(matches) == 1 else "ambiguous"
@@ -95,7 +85,7 @@ def match_uses(
     for position, use in enumerate(uses):
         found = verdicts.get((use.text, use.type))
         if found is None:
-            found = verdicts[(use.text, use.type)] = _verdict(index.lookup_values(use.text, use.type), keys)
+            found = verdicts[(use.text, use.type)] = verdict(index.lookup_values(use.text, use.type), keys)
         for definition, status, values in found:
             rows.append((definition, position, use.line, use.row_line, use.keyword, use.text, status, values))
         first, status, _ = found[0]
