@@ -105,6 +105,31 @@ def test_sqlite_engine_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
         engine.dispose()
 
 
+def test_a_new_sqlite_database_gets_larger_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    import sqlite3
+
+    old = tmp_path / "old.db"
+    made = sqlite3.connect(old)  # a database made before: SQLite's default page size, some content
+    made.execute("CREATE TABLE t (x)")
+    made.execute("INSERT INTO t VALUES (1)")
+    made.commit()
+    default_size = made.execute("PRAGMA page_size").fetchone()[0]
+    made.close()
+    assert default_size != db.SQLITE_PAGE_SIZE
+    for path, size in ((tmp_path / "new.db", db.SQLITE_PAGE_SIZE), (old, default_size)):
+        engine = db.make_engine(f"sqlite:///{path}")
+        try:
+            db.ensure_schema(engine)
+            with engine.connect() as conn:
+                assert conn.execute(text("PRAGMA page_size")).scalar() == size
+                assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        finally:
+            engine.dispose()
+    check = sqlite3.connect(old)
+    assert check.execute("SELECT x FROM t").fetchall() == [(1,)]
+    check.close()
+
+
 def test_ensure_schema_migrates_an_empty_database_once(
     empty_database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

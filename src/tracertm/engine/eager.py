@@ -103,6 +103,12 @@ class EagerWriter:
         if self._buffered >= FLUSH_AT:
             self._flush()
 
+    def lull(self) -> None:
+        """The parse's last round (``engine.parse.Lull``): write what is buffered now, while the last chunks parse,
+        so that what is left for after the parse is at most the rows of the last chunk."""
+        if self._buffered and self.abandoned is None:
+            self._flush()
+
     def _add(self, op: Operation) -> bool:
         key = (op.kind, op.parent or "", op.number)
         if key in self._written:

@@ -140,6 +140,8 @@ def named_candidates(
     """``removed`` and ``added`` narrowed to files whose records are named after them (``numbers_at(path)``: the
     live record numbers at a removed path): only those can pair, so no other file is read or compared."""
     olds = {p: k for p, k in removed.items() if any(_named_after(n, p) for n in numbers_at(p))}
+    if not olds:
+        return {}, {}
     news = {p: k for p, k in added.items()
             if isinstance(o := parsed.get(p), ParseResult) and any(_named_after(r.number, p) for r in o.records)}
     return (olds, news) if olds and news else ({}, {})
@@ -159,6 +161,8 @@ def snapshot_moves(
         p: (r.kind, r.blob_sha) for p, r in db_files.items()
         if not r.deleted and p not in files and snapshot.in_scope(p)
     }
+    if not removed:  # nothing can have moved (a first sync: every file is new, none gone)
+        return {}
     added: dict[str, tuple[str, str]] = {
         p: (files[p].kind, files[p].blob_sha) for p, o in parsed.items()
         if isinstance(o, ParseResult) and (p not in db_files or db_files[p].deleted)

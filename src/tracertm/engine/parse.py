@@ -25,6 +25,10 @@ Outcome = ParseResult | ParseError
 # Called in the parent with each file's outcome as its chunk comes back from the workers, while they parse the rest:
 # the parent's own per-record work (building rows) overlaps the parse instead of following it.
 Consume = Callable[[str, Outcome], None]
+# Called in the parent after a chunk's outcomes were consumed, once every chunk still out has a worker of its own
+# (the parse's last round): a consumer that batches its work (``engine.eager``) does what it holds now, while the
+# last chunks parse, instead of after them.
+Lull = Callable[[], None]
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
 # Files per chunk when the parent consumes each chunk as it arrives (``parse(consume=...)``). The parent's share of
@@ -133,6 +137,7 @@ class ParsePool:
         prepare: Prepare | None = None,
         reads: dict[str, Read] | None = None,
         consume: Consume | None = None,
+        lull: Lull | None = None,
     ) -> dict[str, Outcome]:
         """Parse every job (one per path); see ``parse_files``."""
         work = list(jobs_in)
@@ -152,13 +157,17 @@ class ParsePool:
             futures = [executor.submit(_parse_chunk, part, options, prepare)
                        for part in chunks(work, self.jobs, size)]
             results = []
+            left = len(futures)  # chunks not back yet
             try:
                 for future in as_completed(futures):  # in the order the workers finish: consume while they parse
                     part = future.result()
                     results.extend(part)
+                    left -= 1
                     if consume is not None:
                         for path, outcome, _ in part:
                             consume(path, outcome)
+                        if lull is not None and 0 < left <= self.jobs:
+                            lull()
             except BaseException:
                 for future in futures:
                     future.cancel()
@@ -215,6 +224,7 @@ def parse_files(
     reads: dict[str, Read] | None = None,
     start_method: str | None = None,
     consume: Consume | None = None,
+    lull: Lull | None = None,
 ) -> dict[str, Outcome]:
     """Parse every job, in ``jobs`` worker processes when there are enough files; ``prepare``: see ``parse_one``
     (a module-level function, so that it can be sent to the workers).
@@ -223,6 +233,7 @@ def parse_files(
     the bytes actually parsed for each of them. ``start_method`` is the pool's multiprocessing start method
     (default: the platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a
     process while another thread holds a lock leaves that lock held forever in the child. ``consume`` (when given)
-    sees each outcome in the parent as soon as its chunk is back (see ``Consume``)."""
+    sees each outcome in the parent as soon as its chunk is back (see ``Consume``), and ``lull`` is called as the last
+    chunks parse (see ``Lull``)."""
     with ParsePool(jobs, start_method=start_method) as pool:
-        return pool.parse(jobs_in, options, prepare=prepare, reads=reads, consume=consume)
+        return pool.parse(jobs_in, options, prepare=prepare, reads=reads, consume=consume, lull=lull)

@@ -18,7 +18,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
-from tracertm.engine.parse import Consume, Outcome, Prepare, default_jobs, hash_records, parse_files
+from tracertm.engine.parse import Consume, Lull, Outcome, Prepare, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ class _Job:
 
     def _parse_changed(
         self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome],
-        consume: Consume | None = None, match_steps: bool = True,
+        consume: Consume | None = None, match_steps: bool = True, lull: Lull | None = None,
     ) -> dict[str, Outcome]:
         """Outcomes of every file that differs from ``db_files``, parsing only those not in ``done`` already (a
         parse depends on the file's bytes alone, so an outcome stays valid whoever wrote in between). ``consume``:
@@ -278,7 +278,7 @@ class _Job:
         changed = self._changed(snapshot, db_files)
         todo = [p for p in changed if p not in done]
         fresh = _parse(snapshot, todo, self.settings, self.jobs, self.start_method, consume,
-                       match_steps=match_steps)
+                       match_steps=match_steps, lull=lull)
         return {p: done[p] if p in done else fresh[p] for p in changed}
 
     def _register(self) -> tuple[uuid.UUID, dt.datetime]:
@@ -337,7 +337,8 @@ class _Job:
                     eager = EagerWriter(session.connection(), project.id, run_id, self.settings.parser, self.cancel,
                                         index)
                     with collector_paused():
-                        parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume)
+                        parsed = self._parse_changed(snapshot, db_files, {}, consume=eager.consume,
+                                                     lull=eager.lull)
                 else:
                     parsed = self._parse_changed(snapshot, db_files, parsed or {})
                 self._checkpoint()
@@ -625,6 +626,7 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
 def _parse(
     snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None,
     consume: Consume | None = None, prepare: Prepare = hash_records, *, match_steps: bool = True,
+    lull: Lull | None = None,
 ) -> dict[str, Outcome]:
     """Parse ``changed``; with ``match_steps``, a parse of every step file and some features parses the step files
     first and matches the features' steps in the workers (``_steps_first``)."""
@@ -634,9 +636,9 @@ def _parse(
     if steps:  # parsed first: the feature parse then matches steps in its workers (tracertm.steps.prematch)
         from tracertm.steps.prematch import matcher
 
-        done = _parse(snapshot, steps, settings, jobs, start_method, consume)
+        done = _parse(snapshot, steps, settings, jobs, start_method, consume, lull=lull)
         rest = _parse(snapshot, [p for p in changed if p not in done], settings, jobs, start_method, consume,
-                      matcher(done, start_method) or hash_records)
+                      matcher(done, start_method) or hash_records, lull=lull)
         return {p: done[p] if p in done else rest[p] for p in changed}
     if consume is None:
         from tracertm.engine.apply import prepare_outcome  # rows are prepared as outcomes arrive, while workers parse
@@ -652,7 +654,7 @@ def _parse(
         work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
         # Content hashes (plan compares them) are computed in the parse workers.
         parsed = parse_files(work, settings.parser, n_jobs, prepare=prepare, start_method=start_method,
-                             consume=consume)
+                             consume=consume, lull=lull)
         for p, data in contents.items():
             if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
                 diag = too_large(p, data, limit)
@@ -668,7 +670,7 @@ def _parse(
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
     parsed = parse_files(
         work_paths, settings.parser, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
-        consume=consume,
+        consume=consume, lull=lull,
     )
     mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
     if snapshot.location.top is None or not mismatched:
