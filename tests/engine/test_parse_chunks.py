@@ -41,3 +41,22 @@ def test_a_consumed_parse_sees_every_file_once(tmp_path: Path) -> None:
                          consume=lambda p, o: seen.append(p))
     assert sorted(seen) == sorted(out) == sorted(p for p, _, _ in jobs)
     assert list(out) == [p for p, _, _ in jobs]  # input order, whatever the pool's
+
+
+def test_lull_comes_in_the_last_round_after_its_chunk_was_consumed(tmp_path: Path) -> None:
+    # 300 files in 8 chunks on 2 workers: the lull comes after each of the chunks that leave at most 2 out (the
+    # last round, while the last chunks parse), never after the last one (nothing is left to overlap with).
+    jobs = []
+    for i in range(300):
+        path = tmp_path / f"c{i}.yaml"
+        path.write_text(f"id: CTR-{i + 1:04d}\ntitle: Contract {i}\ntype: api\nstatus: draft\n", encoding="utf-8")
+        jobs.append((f"c{i}.yaml", "contract", path))
+    events: list[int] = []  # files consumed so far, at each lull
+    seen: list[str] = []
+    with parse.ParsePool(2) as pool:
+        pool.parse(jobs, ParserOptions(), prepare=parse.hash_records, consume=lambda p, o: seen.append(p),
+                   lull=lambda: events.append(len(seen)))
+    chunk_ends = sorted(len(p) for p in parse.chunks(jobs, 2, parse.STREAM_CHUNK))
+    assert len(events) == 2  # 8 chunks: after the 6th and the 7th
+    assert all(0 < n < len(jobs) for n in events)
+    assert events == sorted(events) and len(jobs) - events[0] >= 2 * min(chunk_ends)
