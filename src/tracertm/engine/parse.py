@@ -151,9 +151,9 @@ class ParsePool:
 
             executor = self._start()
             # Small chunks when a consumer takes each as it comes, unless ``prepare`` is an object with state
-            # (the steps' matcher): it travels pickled with every chunk.
-            size = STREAM_CHUNK if consume is not None and (prepare is None or isinstance(prepare, FunctionType)) \
-                else None
+            # that travels pickled with every chunk (the steps' matcher, unless the workers inherit it).
+            light = prepare is None or isinstance(prepare, FunctionType) or getattr(prepare, "by_reference", False)
+            size = STREAM_CHUNK if consume is not None and light else None
             futures = [executor.submit(_parse_chunk, part, options, prepare)
                        for part in chunks(work, self.jobs, size)]
             results = []

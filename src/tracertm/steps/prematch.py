@@ -99,6 +99,10 @@ def match_uses(
 
 # The index of the last matcher used in this (worker) process: compiled once, not once per chunk of files.
 _CACHE: dict[str, tuple[Any, dict[tuple[str, str], Verdict]]] = {}
+# The matcher made for workers that will be forked from this process (``matcher``), by key: a forked worker inherits
+# it, so the matcher travels to it as its key alone (``StepMatcher.__reduce__``) instead of its 2,000 definitions
+# pickled with every chunk, and the feature parse can use the small chunks of a streamed parse (``engine.parse``).
+_FORKED: dict[str, StepMatcher] = {}
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,16 @@ class StepMatcher:
     definitions: tuple[StepDefinition, ...]
     types: tuple[ParameterTypeDecl, ...]
     key: str
+
+    @property
+    def by_reference(self) -> bool:
+        """Whether this matcher is sent to forked workers as its key alone (see ``_FORKED``)."""
+        return _FORKED.get(self.key) is self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.by_reference:
+            return (_inherited, (self.key,))
+        return (StepMatcher, (self.definitions, self.types, self.key))
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
@@ -176,6 +190,20 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
             found._index(lazy=False)
         except Exception:  # noqa: BLE001 - as in a worker (``__call__``): the parent matches as before
             pass
+        _FORKED.clear()  # one sync's matcher at a time: the last one made
+        _FORKED[found.key] = found
+    return found
+
+
+def _inherited(key: str) -> Any:
+    """A matcher sent by its key (``StepMatcher.__reduce__``): the one this forked worker inherited. A worker that
+    did not inherit it (forked before it was made) gets ``hash_records`` instead: its features carry no rows, and
+    the parent matches them itself, as for any feature a worker did not match."""
+    found = _FORKED.get(key)
+    if found is None:
+        from tracertm.engine.parse import hash_records
+
+        return hash_records
     return found
 
 
