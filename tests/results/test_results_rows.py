@@ -50,6 +50,46 @@ def test_flat_rows_insert_what_the_rows_insert() -> None:
         assert insert_rows(conn, table, ("n", "text"), Flat(2, [])) == 0
 
 
+def test_flat_rows_bind_shared_values_once_and_insert_the_same_rows() -> None:
+    """Columns that hold one value in every row are bound once per statement (numbered parameters), the others per
+    row; what goes in is what the rows hold, types included (``1``, ``1.0`` and ``True`` are equal in Python but
+    not the same value in SQLite), in statements of more rows than positional parameters allow."""
+    import pickle
+
+    from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, text
+
+    def rows(kinds: list[object]) -> list[tuple[object, ...]]:
+        return [(n, "same", f"row {n}", None, kinds[n % len(kinds)], 7) for n in range(1_500)]
+
+    table = Table("t", MetaData(), Column("n", Integer, primary_key=True), Column("a", Text), Column("b", Text),
+                  Column("c", Text), Column("d", Text), Column("e", Integer))
+    columns = ("n", "a", "b", "c", "d", "e")
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:  # d without a type: SQLite keeps what it is given (no affinity)
+        conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d, e INTEGER)"))
+    for kinds in ([1], [1, 1.0], [1, True], ["x", "y"]):
+        made = rows(kinds)
+        flat = pickle.loads(pickle.dumps(Flat(len(columns), made)))
+        shared = (1, 3, 4, 5) if len(kinds) == 1 else (1, 3, 5)
+        assert flat.shared == shared and len(flat) == len(made)
+        assert len(flat.batches) == -(-len(made) // ((999 - len(shared)) // (len(columns) - len(shared))))
+        with engine.begin() as conn:
+            conn.execute(table.delete())
+            assert insert_rows(conn, table, columns, flat) == len(made)
+            stored = [tuple(r) for r in conn.execute(text("SELECT n, a, b, c, d, typeof(d), e FROM t ORDER BY n"))]
+        assert stored == [(*row[:5], {int: "integer", float: "real", bool: "integer", str: "text"}[type(row[4])],
+                           row[5]) for row in made]
+        # The same rows with the shared values given (as the import's parse process does: known by construction)
+        # and further columns of one value appended: the same statements' worth of rows.
+        given = Flat(len(columns) - 1, [row[:-1] for row in made], shared=shared[:-1], extra=(7,))
+        assert given.shared == shared and given.batches == flat.batches
+    assert Flat(3, [(1, "a", None)]).shared == () and Flat(3, [(1, "a", 1), (2, "a", 1)]).shared == ()
+    assert Flat(4, [(1, "a", 1, 2), (2, "a", 1, 3)], shared=()).shared == ()
+    assert Flat(4, [(1, "a", 1, 2), (2, "a", 1, 3)]).shared == (1, 2)
+    positional = Flat(2, [(1, "a"), (2, "a")], extra=("x",))  # one varying column: all bound per row
+    assert positional.shared == () and positional.batches == [(2, (1, "a", "x", 2, "a", "x"))]
+
+
 @pytest.fixture
 def collector_on() -> Iterator[None]:
     was = gc.isenabled()

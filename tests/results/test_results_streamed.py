@@ -6,6 +6,7 @@ test case another writer inserted sends the import back to the in-process path. 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -187,9 +188,16 @@ def test_another_writers_test_case_sends_the_import_in_process(
             done.append(statement)  # the first row of the statement, under another id: another writer's
             head, values = statement.split(" VALUES ", 1)
             width = head.count(",") + 1
+            first = values[: values.index(")") + 1]
+            if "?1" in values:  # SQLite: the values every row shares are bound once, numbered (rows.Flat)
+                numbers = [int(mark) for mark in re.findall(r"\?(\d+)", first)]
+                own = [parameters[n - 1] for n in numbers]
+                first = "(" + ", ".join(["?"] * width) + ")"
+            else:
+                own = list(parameters[:width])
             theirs = uuid.uuid4()
-            row = [theirs.hex if conn.dialect.name == "sqlite" else str(theirs), *parameters[1:width]]
-            cursor.execute(f"{head} VALUES {values[: values.index(')') + 1]}", row)
+            row = [theirs.hex if conn.dialect.name == "sqlite" else str(theirs), *own[1:]]
+            cursor.execute(f"{head} VALUES {first}", row)
 
     event.listen(engine, "before_cursor_execute", insert_theirs_first)
     try:

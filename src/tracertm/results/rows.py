@@ -16,7 +16,9 @@ test), each into a table with several indexes, so how a row reaches the database
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import os
 import time
 import uuid
@@ -65,29 +67,65 @@ class IdForm:
 class Flat:
     """Rows of a SQLite insert already cut into statements and flattened into each statement's parameters (as
     ``insert_rows`` does), by whoever made the rows (``results.streamed``'s parse process): the writer only runs
-    the statements."""
+    the statements.
 
-    __slots__ = ("batches", "count")
+    A column that holds one value in every row (an import's project, its time stamp, a test case's status, a
+    revision's kind and actor, a result's run) is bound once per statement (``shared``: its index in the row), the
+    rows referring to it by number (``?1``): SQLite copies every text it is given, and an import binds hundreds of
+    thousands of values, a third of them the same few. Fewer parameters per row also fit more rows in a
+    statement."""
 
-    def __init__(self, width: int, rows: Sequence[tuple[Any, ...]]) -> None:
-        per = max(1, _PARAMETERS // width)  # rows per statement
+    __slots__ = ("batches", "count", "shared")
+
+    def __init__(
+        self, width: int, rows: Sequence[tuple[Any, ...]], *, shared: Sequence[int] | None = None,
+        extra: tuple[Any, ...] = (),
+    ) -> None:
+        """``rows`` of ``width`` values each; ``extra``: the values of further columns, the same for every row (the
+        import's time stamps), appended without copying each row. ``shared``: the indexes of the row's columns that
+        hold the same value in every row, when the caller knows them (by construction), else found here; ``()``
+        binds every value of the rows (psycopg's positional ``%s`` cannot refer to a parameter twice)."""
         self.count = len(rows)
+        own = _shared(width, rows) if shared is None else tuple(shared)
+        varying = [i for i in range(width) if i not in own]
         self.batches: list[tuple[int, tuple[Any, ...]]] = []
+        if len(varying) < 2 or not rows or not (own or extra):  # nothing shared (an itemgetter of one index
+            self.shared: tuple[int, ...] = ()                       # returns no tuple): every value bound per row
+            if extra:
+                rows = [(*row, *extra) for row in rows]
+            per = max(1, _PARAMETERS // (width + len(extra)))  # rows per statement
+            for start in range(0, len(rows), per):
+                chunk = rows[start : start + per]
+                self.batches.append((len(chunk), tuple(itertools.chain.from_iterable(chunk))))
+            return
+        self.shared = own + tuple(range(width, width + len(extra)))
+        values = tuple(rows[0][i] for i in own) + extra
+        pick = operator.itemgetter(*varying)
+        per = max(1, (_PARAMETERS - len(values)) // len(varying))
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
-            self.batches.append((len(chunk), tuple(itertools.chain.from_iterable(chunk))))
+            self.batches.append((len(chunk), values + tuple(itertools.chain.from_iterable(map(pick, chunk)))))
 
     def __len__(self) -> int:
         return self.count
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled as its fields, unpickled without re-cutting
-        return (_flat, (self.count, self.batches))
+        return (_flat, (self.count, self.batches, self.shared))
 
 
-def _flat(count: int, batches: list[tuple[int, tuple[Any, ...]]]) -> Flat:
+def _flat(count: int, batches: list[tuple[int, tuple[Any, ...]]], shared: tuple[int, ...] = ()) -> Flat:
     made = Flat.__new__(Flat)
-    made.count, made.batches = count, batches
+    made.count, made.batches, made.shared = count, batches, shared
     return made
+
+
+def _shared(width: int, rows: Sequence[tuple[Any, ...]]) -> tuple[int, ...]:
+    """The indexes of the columns whose value is the same in every row (same type too: ``1``, ``1.0`` and ``True``
+    are equal but bind differently); none for fewer than two rows."""
+    if len(rows) < 2:
+        return ()
+    return tuple(i for i, column in enumerate(zip(*rows))
+                 if column.count(column[0]) == len(column) and len(set(map(type, column))) == 1)
 
 
 def insert_rows(
@@ -107,14 +145,16 @@ def insert_rows(
     if not len(rows):
         return 0
     dialect = connection.dialect.name
+    shared: tuple[int, ...] = ()
     if isinstance(rows, Flat):
         if dialect != "sqlite":
             raise ValueError("flat rows are for SQLite")
-        batches = rows.batches
+        batches, shared = rows.batches, rows.shared
     elif dialect == "postgresql" and skip_existing is None:
         return _copy(connection, table, columns, rows, json)
-    else:
-        batches = Flat(len(columns), rows).batches
+    else:  # PostgreSQL's rows that may exist go with positional parameters (psycopg's ``%s``), none shared
+        flat = Flat(len(columns), rows, shared=None if dialect == "sqlite" else ())
+        batches, shared = flat.batches, flat.shared
     quote = connection.dialect.identifier_preparer.quote
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     if dialect == "postgresql":
@@ -125,10 +165,26 @@ def insert_rows(
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in skip_existing)}) DO NOTHING" if skip_existing else ""
     inserted = 0
     for count, parameters in batches:
-        sql = head + ", ".join([one] * count) + tail  # two shapes per table: the driver caches both
-        result = connection.exec_driver_sql(sql, parameters)
+        # two shapes per table: the driver caches both
+        values = _numbered(len(columns), shared, count) if shared else ", ".join([one] * count)
+        result = connection.exec_driver_sql(head + values + tail, parameters)
         inserted += int(result.rowcount)  # one statement: the rows it inserted (not those it skipped)
     return inserted
+
+
+@functools.lru_cache(maxsize=64)
+def _numbered(width: int, shared: tuple[int, ...], count: int) -> str:
+    """The ``VALUES`` rows of a statement of ``count`` rows whose ``shared`` columns are bound once (``Flat``):
+    ``(?3, ?1, ?4, ?2), (?5, ?1, ?6, ?2), …`` — the shared values first, then each row's others. Cached: an import
+    runs a few shapes hundreds of times."""
+    first = {column: n + 1 for n, column in enumerate(shared)}
+    varying = [column for column in range(width) if column not in first]
+    rows = []
+    for row in range(count):
+        start = len(shared) + row * len(varying) + 1
+        own = {column: start + n for n, column in enumerate(varying)}
+        rows.append("(" + ", ".join(f"?{first.get(column) or own[column]}" for column in range(width)) + ")")
+    return ", ".join(rows)
 
 
 def _copy(
