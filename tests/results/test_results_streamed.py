@@ -264,3 +264,46 @@ def test_a_process_with_other_threads_does_not_fork(monkeypatch: pytest.MonkeyPa
         finally:
             release.set()
             thread.join()
+
+
+def test_outcomes_read_ahead_without_a_run_plus_its_own_are_the_outcomes(shop: GitRepo, database_url: str) -> None:
+    """``stats.Prior`` (what the streamed import reads while its parse process runs): every other run's outcomes,
+    then the left-out run's added from its results' highest rank and most failed attempts per scenario, sorted —
+    the same lists ``outcomes`` reads at the end, for runs of every status mix, retried passes, and two runs at the
+    same time (the import time breaks the tie)."""
+    from tracertm.models import Scenario
+    from tracertm.results.stats import _SQL_RANK, Prior, outcomes
+
+    cucumber = (FIXTURES / "cucumber-junit.xml").read_bytes()
+    days = [
+        cucumber,
+        cucumber.replace(b"2026-11-30T09", b"2026-12-01T09").replace(b"<failure", b"<skipped").replace(
+            b"</failure>", b"</skipped>"),
+        cucumber.replace(b"2026-11-30T09", b"2026-12-01T09").replace(b'name="Remove an item" time="0.003">',
+                                                                     b'name="Remove an item" time="0.003">'
+                                                                     b'<flakyFailure message="once"/>'),
+        cucumber.replace(b"2026-11-30T09", b"2026-12-02T09"),
+    ]
+    runs = [import_results(database_url, "shop", [(f"day{n}.xml", data)], commit=f"{n % 2}" * 40).run_id
+            for n, data in enumerate(days)]
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            ids = list(session.execute(select(Scenario.id)).scalars())
+            expected = outcomes(session, ids)
+            assert sum(len(found) for found in expected.values()) > 2 * len(days)
+            assert any(o.retried_pass for found in expected.values() for o in found)
+            for run in runs:
+                own: dict[Any, tuple[int, int]] = {}
+                for scenario, status, failed in session.execute(
+                    select(TestResult.scenario_id, TestResult.status, TestResult.failed_attempts)
+                    .where(TestResult.run_id == run, TestResult.scenario_id.is_not(None))
+                ).all():
+                    best, most = own.get(scenario, (0, 0))
+                    own[scenario] = (max(best, _SQL_RANK[status]), max(most, failed))
+                prior = Prior(run)
+                prior.read(session, ids[:2])  # read in parts, as the chunks come
+                prior.read(session, ids)
+                assert prior.sorted(session, own) == expected
+    finally:
+        engine.dispose()

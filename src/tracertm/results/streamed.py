@@ -118,7 +118,7 @@ def import_streamed(
     from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import IdForm, insert_rows, query
-    from tracertm.results.stats import recompute
+    from tracertm.results.stats import Prior, recompute
     from tracertm.trace.results import add_test_links, insert_test_links
 
     project = store._project(session, project_name)
@@ -154,14 +154,18 @@ def import_streamed(
         }])
         pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, known test case), not linked yet
         ran: set[Any] = set()
+        # The other runs' outcomes of the scenarios that ran, read while the import waits: at the end, the
+        # statistics only need this run's, which the parse process adds up (``recompute``'s read, done ahead).
+        prior = Prior(run_id)
 
         def link() -> None:
-            """Link the mapped pairs of known test cases so far (written and restored): while the import waits
-            for the next chunk, or at the end."""
+            """Link the mapped pairs of known test cases so far (written and restored), and read the earlier
+            outcomes of the scenarios that ran so far: while the import waits for the next chunk, or at the end."""
             if pairs:
                 store._link(session, pairs)  # the seed's association table
                 add_test_links(connection, project.id, pairs)
                 pairs.clear()
+            prior.read(session, ran)
 
         end: tuple[Any, ...] = ()
         for message in child.messages(link):
@@ -189,7 +193,7 @@ def import_streamed(
     except BaseException:
         child.kill()
         raise
-    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total = end
+    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own = end
     summary.run_id, summary.total, summary.statuses = run_id, total, statuses
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
     counts = {**statuses, "total": total, "matched": matched, "unmatched": unmatched, "ambiguous": ambiguous}
@@ -198,7 +202,7 @@ def import_streamed(
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
     link()
-    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    summary.scenarios_updated = recompute(session, ran, window, actor, prior.sorted(session, own)) if ran else 0
     return summary
 
 
@@ -213,6 +217,7 @@ def _produce(
     ``sources``) go as rows too; the pairs of known test cases go as pairs, linked by the writer (a link may
     exist, a restored test case's version changes)."""
     from tracertm.results import junit, store
+    from tracertm.results.stats import _SQL_RANK
     from tracertm.trace.results import new_test_link_rows
 
     starts: list[Any] = []
@@ -221,6 +226,8 @@ def _produce(
     statuses: Counter[str] = Counter()
     matched = {"tag": 0, "line": 0, "name": 0}
     unmatched = ambiguous = 0
+    # Per scenario, its results' highest rank and most failed attempts: this run's outcome (``stats.Prior``).
+    own: dict[Any, tuple[int, int]] = {}
     metadata_texts: dict[tuple[Any, ...], str] = {}
     batch: list[Any] = []
     names: list[str | None] = []
@@ -261,6 +268,8 @@ def _produce(
         fresh: set[tuple[str, str, str]] = set()  # (scenario, new test case, its number), in the driver's form
         for c, m in zip(cases, matches):
             if m.scenario:
+                best, failed = own.get(m.scenario.key, (0, 0))
+                own[m.scenario.key] = (max(best, _SQL_RANK.get(c.status, 0)), max(failed, c.failed_attempts))
                 if c.external_id in existing:
                     old.append((m.scenario.key, uuid.UUID(case_ids[c.external_id])))
                 else:
@@ -279,7 +288,7 @@ def _produce(
         else:
             _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, ran))
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
-                dict(statuses), matched, unmatched, ambiguous, len(seen)))
+                dict(statuses), matched, unmatched, ambiguous, len(seen), own))
 
 
 def _next_size(size: int, tests: int, read: int, total: int) -> int:
