@@ -96,8 +96,9 @@ def test_messages_double_then_shrink_towards_the_end_of_the_file(monkeypatch: py
     sizes: list[int] = []
     monkeypatch.setattr(streamed, "_send", lambda out, message: sizes.append(
         len(message[1]) if message[0] == "chunk" else -1))
-    streamed._produce(io.BytesIO(), "r.xml", _report(12_000), ScenarioIndex([]), {}, IdForm("sqlite"), "p" * 32,
-                      "r" * 32, "bench", "2026-11-01 00:00:00.000", {})
+    prepared = streamed._Prepared(ScenarioIndex([]), {}, "p" * 32, "2026-11-01 00:00:00.000", {})
+    streamed._produce(io.BytesIO(), "r.xml", _report(12_000), lambda block: prepared, IdForm("sqlite"), "r" * 32,
+                      "bench")
     assert sizes[-1] == -1 and sum(sizes[:-1]) == 12_000
     assert sizes[:5] == [250, 500, 1_000, 2_000, 2_000]
     assert max(sizes) == streamed.CHUNK and sizes[-2] <= streamed.FIRST_CHUNK
@@ -157,9 +158,18 @@ def test_a_large_report_imports_every_test(shop: GitRepo, database_url: str, for
     _no_child_left()
 
 
-def test_a_broken_streamed_report_imports_nothing(shop: GitRepo, database_url: str, forced: list[str]) -> None:
+@pytest.mark.parametrize("ahead", [False, True])
+def test_a_broken_streamed_report_imports_nothing(
+    shop: GitRepo, database_url: str, forced: list[str], monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
     """The break comes after several chunks went into the transaction: it rolls back, and the error is the line the
-    in-process parse gives."""
+    in-process parse gives. The same when the child meets it while it parses ahead, before the import's reads
+    reach it (``ahead``: they reach it only once it waits for them): it ends, and the import's send of them fails
+    quietly."""
+    if ahead:
+        real = streamed._receiver
+        monkeypatch.setattr(streamed, "_receiver", lambda channel, prepare: (
+            lambda block, ready=real(channel, prepare): ready(True) if block else None))
     broken = _report(60).replace(b'name="t47"', b'name="t47')
     with pytest.raises(ParseError) as expected:
         parse_report("broken.xml", broken)

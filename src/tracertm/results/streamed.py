@@ -37,7 +37,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from tracertm.db import CHECKPOINT_THREAD
 from tracertm.errors import ParseError
@@ -121,32 +121,40 @@ def import_streamed(
     from tracertm.results.stats import Prior, recompute
     from tracertm.trace.results import add_test_links, insert_test_links
 
-    project = store._project(session, project_name)
-    digest = store.run_digest([file_digest(data)])
-    summary = store.ImportSummary(project.name, None, commit, "junit", [name])
-    if store.already_imported(session, project, digest, summary):
-        return summary
-    # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
-    # store.scenario_index reads them; the child makes the index of them (off the writer's path).
-    scenarios = store.scenario_rows(session, project)
     connection = session.connection()
     ids = IdForm(connection.dialect.name)
-    existing = {
-        number: (ident, bool(gone)) for number, ident, gone in query(
-            connection, "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases "
-                        "WHERE project_id = ?", (ids.of(project.id),))
-    }
-    stamp = store._sqlite_now(connection)
     run_id = uuid.uuid4()
-    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
 
-    def produce(out: IO[bytes]) -> None:
-        index = ScenarioIndex(store.scenario_refs(scenarios).values(), id_pattern)
-        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor, stamp,
-                 store.link_sources(scenarios, ids))
+    def prepare(setup: tuple[Any, ...]) -> _Prepared:
+        """The child's side of the setup: the scenario index and the links' sources, made there."""
+        scenarios, existing, project_id, stamp = setup
+        return _Prepared(ScenarioIndex(store.scenario_refs(scenarios).values(), id_pattern), existing, project_id,
+                         stamp, store.link_sources(scenarios, ids))
 
-    child = _Child(produce)
+    def produce(out: IO[bytes], ready: Callable[[bool], _Prepared | None]) -> None:
+        _produce(out, name, data, ready, ids, ids.of(run_id), actor)
+
+    # The child starts parsing now, while this process reads what preparing the rows needs (the setup, sent when
+    # read): the parse does not wait for these reads.
+    child = _Child(produce, prepare)
     try:
+        project = store._project(session, project_name)
+        digest = store.run_digest([file_digest(data)])
+        summary = store.ImportSummary(project.name, None, commit, "junit", [name])
+        if store.already_imported(session, project, digest, summary):
+            child.kill()
+            return summary
+        # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
+        # store.scenario_index reads them; the child makes the index of them (off the writer's path).
+        scenarios = store.scenario_rows(session, project)
+        existing = {
+            number: (ident, bool(gone)) for number, ident, gone in query(
+                connection, "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases "
+                            "WHERE project_id = ?", (ids.of(project.id),))
+        }
+        stamp = store._sqlite_now(connection)
+        child.setup((scenarios, existing, ids.of(project.id), stamp))
+        session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
         # The run first (its results refer to it); what only the whole report tells is filled in at the end.
         connection.execute(insert(store._table(TestRun)), [{
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
@@ -206,16 +214,26 @@ def import_streamed(
     return summary
 
 
+class _Prepared(NamedTuple):
+    """What the child needs besides the report to make the rows, from the import's reads (``_Child.setup``)."""
+
+    matcher: ScenarioIndex
+    existing: dict[str, tuple[str, bool]]  # the project's test cases: (id, soft-deleted) by external id
+    project: str  # the project's id in the driver's form
+    stamp: str | None  # SQLite: the rows' time stamp (``store._sqlite_now``)
+    sources: dict[str, tuple[str, str | None, int]]  # each scenario's ``trace.results.link_source``
+
+
 def _produce(
-    out: IO[bytes], name: str, data: bytes, index: ScenarioIndex, existing: dict[str, tuple[str, bool]],
-    ids: IdForm, project: str, run: str, actor: str, stamp: str | None,
-    sources: dict[str, tuple[str, str | None, int]],
+    out: IO[bytes], name: str, data: bytes, ready: Callable[[bool], _Prepared | None], ids: IdForm, run: str,
+    actor: str,
 ) -> None:
     """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures.
-    On SQLite (``stamp``) the rows go stamped and cut into statements (``rows.Flat``): the writer only runs them.
-    The links of new test cases (association rows and ``test`` trace links, made with each scenario's
-    ``sources``) go as rows too; the pairs of known test cases go as pairs, linked by the writer (a link may
-    exist, a restored test case's version changes)."""
+    Until the import's reads are ``ready`` (``ready(False)`` is None while they are not; ``ready(True)`` waits for
+    them) the report is parsed ahead. On SQLite (``stamp``) the rows go stamped and cut into statements
+    (``rows.Flat``): the writer only runs them. The links of new test cases (association rows and ``test`` trace
+    links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as pairs, linked
+    by the writer (a link may exist, a restored test case's version changes)."""
     from tracertm.results import junit, store
     from tracertm.results.stats import _SQL_RANK
     from tracertm.trace.results import new_test_link_rows
@@ -233,10 +251,22 @@ def _produce(
     names: list[str | None] = []
     source = io.BytesIO(data)
     stream = junit.stream(name, data, starts, ends, names, source)
+    ahead: list[Any] = []  # parsed while the import reads
+    try:
+        prepared = ready(False)
+        while prepared is None:
+            parsed = list(itertools.islice(stream, FIRST_CHUNK))
+            ahead += parsed
+            prepared = ready(not parsed)  # the whole report is parsed: wait
+    except junit.NestedCases:
+        _send(out, ("restart", "a test case inside a test case"))
+        return
+    index, existing, project, stamp, sources = prepared
+    tests = itertools.chain(ahead, stream)
     size = FIRST_CHUNK
     while True:
         try:
-            batch[:] = itertools.islice(stream, size)
+            batch[:] = itertools.islice(tests, size)
             size = _next_size(size, len(seen) + len(batch), source.tell(), len(data))
         except junit.NestedCases:
             _send(out, ("restart", "a test case inside a test case"))
@@ -291,6 +321,37 @@ def _produce(
                 dict(statuses), matched, unmatched, ambiguous, len(seen), own))
 
 
+def _receiver(channel: Any, prepare: Callable[[Any], Any]) -> Callable[[bool], Any]:
+    """The child's ``ready``: the setup from ``channel`` once it has come, ``prepare``d (None before, unless
+    ``block``)."""
+    import select
+
+    got: list[Any] = []
+
+    def ready(block: bool) -> Any:
+        if got:
+            return got[0]
+        if not block and not select.select([channel], [], [], 0)[0]:
+            return None
+        size = int.from_bytes(_receive(channel, 8), "little")
+        got.append(prepare(pickle.loads(_receive(channel, size))))
+        channel.close()
+        return got[0]
+
+    return ready
+
+
+def _receive(channel: Any, size: int) -> bytearray:
+    """``size`` bytes from the setup channel; its end without them ends the child (the import gave up)."""
+    data = bytearray()
+    while len(data) < size:
+        got = channel.recv(min(size - len(data), 1 << 20))
+        if not got:
+            raise SystemExit("the import sent no setup")
+        data += got
+    return data
+
+
 def _next_size(size: int, tests: int, read: int, total: int) -> int:
     """How many tests the next message carries: twice the last (the import's writes start early), at most
     ``CHUNK``, and towards the end of the file half of the tests estimated left, down to ``FIRST_CHUNK``: the
@@ -326,28 +387,52 @@ def _widen(fd: int) -> None:
 
 
 class _Child:
-    """A forked child running ``produce(pipe)``; its messages are read with ``messages()``. A ``ParseError`` it
-    raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the parent."""
+    """A forked child running ``produce(pipe, ready)``; its messages are read with ``messages()``. A
+    ``ParseError`` it raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the
+    parent. What the child needs from the import's reads goes to it once (``setup``), made ready there by
+    ``prepare``: ``ready(block)`` in the child returns it, or None while it has not come (``block``: wait)."""
 
-    def __init__(self, produce: Callable[[IO[bytes]], None]) -> None:
+    def __init__(
+        self, produce: Callable[[IO[bytes], Callable[[bool], Any]], None], prepare: Callable[[Any], Any],
+    ) -> None:
+        import socket
+
         read, write = os.pipe()
         _widen(write)
+        # The setup's channel: a socket pair, so that a child that ended early makes the send fail (MSG_NOSIGNAL)
+        # rather than raise SIGPIPE in the import, whatever that signal's handler.
+        ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the child: whatever happens, it ends here
             code = 1
             try:
                 os.close(read)
+                ours.close()
                 with os.fdopen(write, "wb", buffering=1 << 20) as out:
                     try:
-                        produce(out)
+                        produce(out, _receiver(theirs, prepare))
                     except ParseError as exc:
                         _send(out, ("error", exc))
                 code = 0
             finally:
                 os._exit(code)
         os.close(write)
+        theirs.close()
         self.pid: int | None = pid
         self.fd: int | None = read
+        self.setup_channel: Any = ours
+
+    def setup(self, value: Any) -> None:
+        """Send the child what it waits for (once). A child that ended already has sent why (or nothing): its
+        messages tell."""
+        import socket
+
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.setup_channel.sendall(len(payload).to_bytes(8, "little") + payload, socket.MSG_NOSIGNAL)
+        except OSError:  # the child ended (its end closed): its messages say why
+            pass
+        self.setup_channel.close()
 
     def messages(self, idle: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
         """The child's messages as they come. When the next one has not begun to arrive, ``idle()`` runs first:
@@ -374,6 +459,7 @@ class _Child:
 
     def wait(self) -> None:
         """Reap the child once its messages are read (its CPU then counts in ``RUSAGE_CHILDREN``)."""
+        self.setup_channel.close()
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
