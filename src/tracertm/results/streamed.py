@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import operator
 import os
 import pickle
 import signal
@@ -273,50 +274,56 @@ def _produce(
             return
         if not batch:
             break
-        # One result per test case and run, the last one reported (as store._import keeps them).
-        cases = list({case.external_id: case for case in batch}.values())
-        if any(case.external_id in seen for case in cases):
+        # One result per test case and run, the last one reported (as store._import keeps them). The per-test
+        # bookkeeping below runs in C where it can (map, zip, compress, Counter): most tests of a large report
+        # are unit tests that map to nothing, and this loop is on the parse process's path, which the import's
+        # whole time follows.
+        unique = dict(zip(map(_NUMBER, batch), batch))
+        cases = list(unique.values())
+        if not seen.isdisjoint(unique):
             _send(out, ("restart", "a test is reported twice, far apart"))
             return
-        if any(case.line and store._feature_file(case) for case in cases):
+        if any(map(_LINE, cases)) and any(case.line and store._feature_file(case) for case in cases):
             _send(out, ("restart", "a result names a feature file and a line"))
             return
-        seen.update(case.external_id for case in cases)
+        seen.update(unique)
         matches = [index.match(case) for case in cases]
-        statuses.update(case.status for case in cases)
-        for m in matches:
-            if m.rule:
-                matched[m.rule] += 1
+        statuses.update(map(_STATUS, cases))
+        for rule, count in Counter(map(_RULE, matches)).items():
+            if rule:
+                matched[rule] += count
             else:
-                unmatched += 1
-                ambiguous += m.ambiguous
-        rows = store.case_rows(ids, project, [case for case in cases if case.external_id not in existing],
-                               metadata_texts)
-        case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))}
+                unmatched += count
+        ambiguous += sum(map(_AMBIGUOUS, matches))  # only a match without a rule is ever ambiguous
+        rows = store.case_rows(ids, project, [case for case in cases if case.external_id not in existing]
+                               if existing else cases, metadata_texts)
+        case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))} \
+            if existing else {}
         case_ids.update((row[2], row[0]) for row in rows)
         old: list[tuple[Any, uuid.UUID]] = []  # (scenario, known test case)
         fresh: set[tuple[str, str, str]] = set()  # (scenario, new test case, its number), in the driver's form
-        for c, m in zip(cases, matches):
-            if m.scenario:
-                best, failed = own.get(m.scenario.key, (0, 0))
-                own[m.scenario.key] = (max(best, _SQL_RANK.get(c.status, 0)), max(failed, c.failed_attempts))
-                if c.external_id in existing:
-                    old.append((m.scenario.key, uuid.UUID(case_ids[c.external_id])))
-                else:
-                    fresh.add((ids.of(m.scenario.key), case_ids[c.external_id], c.external_id))
+        ran: dict[Any, None] = {}
+        for c, m in itertools.compress(zip(cases, matches), map(_SCENARIO, matches)):
+            key = m.scenario.key  # type: ignore[union-attr]  # compress: only the matches with a scenario
+            ran[key] = None
+            best, failed = own.get(key, (0, 0))
+            own[key] = (max(best, _SQL_RANK.get(c.status, 0)), max(failed, c.failed_attempts))
+            if c.external_id in existing:
+                old.append((key, uuid.UUID(case_ids[c.external_id])))
+            else:
+                fresh.add((ids.of(key), case_ids[c.external_id], c.external_id))
         new_associations = sorted((scenario, case) for scenario, case, _number in fresh)
         new_links = new_test_link_rows(project, fresh, sources)
-        ran = list({m.scenario.key for m in matches if m.scenario})
         restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
-                    if c.external_id in existing and existing[c.external_id][1]]
+                    if c.external_id in existing and existing[c.external_id][1]] if existing else []
         revisions = store.revision_rows(ids, rows, actor)
         results = store.result_rows(ids, run, cases, matches, case_ids)
         if stamp is not None:
             _send(out, ("chunk", store.flat_rows("cases", rows, stamp), store.flat_rows("revisions", revisions, stamp),
                         store.flat_rows("results", results, stamp), old, restored, new_associations, new_links,
-                        ran))
+                        list(ran)))
         else:
-            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, ran))
+            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, list(ran)))
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, len(seen), own))
 
@@ -350,6 +357,14 @@ def _receive(channel: Any, size: int) -> bytearray:
             raise SystemExit("the import sent no setup")
         data += got
     return data
+
+
+_NUMBER = operator.attrgetter("external_id")
+_LINE = operator.attrgetter("line")
+_STATUS = operator.attrgetter("status")
+_RULE = operator.attrgetter("rule")
+_AMBIGUOUS = operator.attrgetter("ambiguous")
+_SCENARIO = operator.attrgetter("scenario")
 
 
 def _next_size(size: int, tests: int, read: int, total: int) -> int:
