@@ -188,11 +188,28 @@ def insert_rows(
     return inserted
 
 
-@functools.lru_cache(maxsize=64)
 def _numbered(width: int, shared: tuple[int, ...], count: int) -> str:
     """The ``VALUES`` rows of a statement of ``count`` rows whose ``shared`` columns are bound once (``Flat``):
-    ``(?3, ?1, ?4, ?2), (?5, ?1, ?6, ?2), …`` — the shared values first, then each row's others. Cached: an import
-    runs a few shapes hundreds of times."""
+    ``(?3, ?1, ?4, ?2), (?5, ?1, ?6, ?2), …`` — the shared values first, then each row's others. A statement of
+    ``count`` rows is the start of the longest one (its rows are numbered in order): cut from it, made once per
+    shape, so that the short last statement of each message costs no rows made anew."""
+    text, ends = _numbered_rows(width, shared)
+    if count > len(ends):  # more rows than ``Flat`` puts in a statement: made as asked
+        return _numbered_text(width, shared, count)
+    return text[: ends[count - 1]]
+
+
+@functools.lru_cache(maxsize=16)
+def _numbered_rows(width: int, shared: tuple[int, ...]) -> tuple[str, list[int]]:
+    """The longest ``VALUES`` list of a shape (as many rows as ``Flat`` puts in one statement) and where each of its
+    rows ends."""
+    rows = max(1, (_PARAMETERS - len(shared)) // max(1, width - len(shared)))
+    text = _numbered_text(width, shared, rows)
+    ends = [index + 1 for index, char in enumerate(text) if char == ")"]
+    return text, ends
+
+
+def _numbered_text(width: int, shared: tuple[int, ...], count: int) -> str:
     first = {column: n + 1 for n, column in enumerate(shared)}
     varying = [column for column in range(width) if column not in first]
     rows = []
