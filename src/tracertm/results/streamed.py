@@ -3,15 +3,17 @@ writes them as they come.
 
 Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk``), and so is preparing its rows
 (mapping each test to a scenario, new ids, the ``created`` revisions' JSON); writing them is the database's. On one
-process they add up; here they overlap. The import opens its transaction and reads what preparing needs (the
-scenario index, the project's test cases, the run id), then forks: the child inherits all of it, parses the report
-with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and line)
-and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the
+process they add up; here they overlap. The import opens its transaction and forks at once: the child starts
+parsing the report with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming
+file and line) while the import reads what preparing the rows needs (the project, its scenarios and test cases, the
+time stamp) and sends it (``_Child.setup``, through a socket pair); the child, once it has it, makes the scenario
+index and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the
 file), the driver-ready rows of the test cases, revisions and results (on SQLite already cut into statements,
-``rows.Flat``), those of the new test cases' links (association and trace link), and the (scenario, known test
-case) pairs through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and
-links the pairs received so far whenever the next chunk has not begun to arrive (else at the end). A malformed
-file sends its
+``rows.Flat``, the values all rows share bound once), those of the new test cases' links (association and trace
+link), and the (scenario, known test case) pairs through a pipe (pickles framed by their length); the parent
+inserts each chunk as it arrives, and whenever the next chunk has not begun to arrive (else at the end) links the
+pairs received so far and reads the earlier run outcomes of the scenarios that ran (``stats.Prior``: at the end
+the statistics only add this run's, which the child sums up per scenario). A malformed file sends its
 ``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line is the one
 a parse in-process gives.
 
