@@ -94,15 +94,15 @@ class Flat:
     __slots__ = ("batches", "count", "shared")
 
     def __init__(
-        self, width: int, rows: Sequence[tuple[Any, ...]], *, shared: Sequence[int] | None = None,
+        self, width: int, rows: Sequence[tuple[Any, ...]], *, shared: Sequence[int] = (),
         extra: tuple[Any, ...] = (),
     ) -> None:
         """``rows`` of ``width`` values each; ``extra``: the values of further columns, the same for every row (the
         import's time stamps), appended without copying each row. ``shared``: the indexes of the row's columns that
-        hold the same value in every row, when the caller knows them (by construction), else found here; ``()``
-        binds every value of the rows (psycopg's positional ``%s`` cannot refer to a parameter twice)."""
+        hold the same value in every row, known by construction (``store.flat_rows``); none: every value of the
+        rows is bound (as psycopg's positional ``%s`` needs: it cannot refer to a parameter twice)."""
         self.count = len(rows)
-        own = _shared(width, rows) if shared is None else tuple(shared)
+        own = tuple(shared)
         varying = [i for i in range(width) if i not in own]
         self.batches: list[tuple[int, tuple[Any, ...]]] = []
         if len(varying) < 2 or not rows or not (own or extra):  # nothing shared (an itemgetter of one index
@@ -135,15 +135,6 @@ def _flat(count: int, batches: list[tuple[int, tuple[Any, ...]]], shared: tuple[
     return made
 
 
-def _shared(width: int, rows: Sequence[tuple[Any, ...]]) -> tuple[int, ...]:
-    """The indexes of the columns whose value is the same in every row (same type too: ``1``, ``1.0`` and ``True``
-    are equal but bind differently); none for fewer than two rows."""
-    if len(rows) < 2:
-        return ()
-    return tuple(i for i, column in enumerate(zip(*rows))
-                 if column.count(column[0]) == len(column) and len(set(map(type, column))) == 1)
-
-
 def insert_rows(
     connection: Connection,
     table: Table,
@@ -168,8 +159,8 @@ def insert_rows(
         batches, shared = rows.batches, rows.shared
     elif dialect == "postgresql" and skip_existing is None:
         return _copy(connection, table, columns, rows, json)
-    else:  # PostgreSQL's rows that may exist go with positional parameters (psycopg's ``%s``), none shared
-        flat = Flat(len(columns), rows, shared=None if dialect == "sqlite" else ())
+    else:  # positional parameters (on PostgreSQL, rows that may exist)
+        flat = Flat(len(columns), rows)
         batches, shared = flat.batches, flat.shared
     quote = connection.dialect.identifier_preparer.quote
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"

@@ -415,6 +415,8 @@ def insert_revisions(
     """Insert ``revision_rows`` (or ``flat_rows("revisions", …)``; ``stamp``: see ``_sqlite_now``)."""
     from tracertm.models import SpecRevision
 
+    if stamp is not None and not isinstance(revisions, Flat):  # SQLite: the values all rows share bound once
+        revisions = flat_rows("revisions", revisions, stamp)
     columns, written = _stamped("revisions", revisions, stamp)
     insert_rows(connection, _table(SpecRevision), columns, written, json=("snapshot",))
 
@@ -458,6 +460,8 @@ def insert_cases(connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat,
     how many went in. ``stamp``: see ``_sqlite_now``."""
     from tracertm.models import TestCase
 
+    if stamp is not None and not isinstance(rows, Flat):  # SQLite: the values all rows share bound once
+        rows = flat_rows("cases", rows, stamp)
     columns, written = _stamped("cases", rows, stamp)
     return insert_rows(connection, _table(TestCase), columns, written, json=("test_case_metadata",),
                        skip_existing=("project_id", "test_case_number"))
