@@ -446,7 +446,9 @@ class _Child:
 
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            self.setup_channel.sendall(len(payload).to_bytes(8, "little") + payload, socket.MSG_NOSIGNAL)
+            # MSG_NOSIGNAL where the system has it (Linux); elsewhere Python's own SIGPIPE handling (ignored)
+            self.setup_channel.sendall(len(payload).to_bytes(8, "little") + payload,
+                                       getattr(socket, "MSG_NOSIGNAL", 0))
         except OSError:  # the child ended (its end closed): its messages say why
             pass
         self.setup_channel.close()
