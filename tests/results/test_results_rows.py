@@ -50,6 +50,37 @@ def test_flat_rows_insert_what_the_rows_insert() -> None:
         assert insert_rows(conn, table, ("n", "text"), Flat(2, [])) == 0
 
 
+def test_flat_rows_bind_shared_values_once_and_insert_the_same_rows() -> None:
+    """Columns that hold one value in every row (named by whoever made the rows, and appended ``extra`` columns) are
+    bound once per statement (numbered parameters), the others per row; what goes in is what the rows hold, types
+    included, in statements of more rows than positional parameters allow, the last one short."""
+    import pickle
+
+    from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, text
+
+    made = [(n, "same", f"row {n}", None, [1, 1.5, True, "x"][n % 4], 7) for n in range(1_500)]
+    table = Table("t", MetaData(), Column("n", Integer, primary_key=True), Column("a", Text), Column("b", Text),
+                  Column("c", Text), Column("d", Text), Column("e", Integer), Column("f", Text))
+    columns = ("n", "a", "b", "c", "d", "e", "f")
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:  # d without a type: SQLite keeps what it is given (no affinity)
+        conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d, e INTEGER, f TEXT)"))
+    flat = pickle.loads(pickle.dumps(Flat(6, made, shared=(1, 3, 5), extra=("stamp",))))
+    assert flat.shared == (1, 3, 5, 6) and len(flat) == len(made)
+    assert len(flat.batches) == -(-len(made) // ((999 - 4) // 3)) and flat.batches[-1][0] < flat.batches[0][0]
+    with engine.begin() as conn:
+        assert insert_rows(conn, table, columns, flat) == len(made)
+        stored = [tuple(r) for r in conn.execute(text("SELECT n, a, b, c, d, typeof(d), e, f FROM t ORDER BY n"))]
+    kinds = {int: "integer", float: "real", bool: "integer", str: "text"}
+    assert stored == [(*row[:5], kinds[type(row[4])], row[5], "stamp") for row in made]
+    # Only the extra column shared; nothing shared at all: every value bound per row.
+    stamped = Flat(2, [(1, "a"), (2, "b")], extra=("x",))
+    assert stamped.shared == (2,) and stamped.batches == [(2, ("x", 1, "a", 2, "b"))]
+    assert Flat(2, [(1, "a"), (2, "b")]).batches == [(2, (1, "a", 2, "b"))]
+    one = Flat(2, [(1, "a"), (2, "a")], shared=(1,), extra=("x",))  # one varying column: all bound per row
+    assert one.shared == () and one.batches == [(2, (1, "a", "x", 2, "a", "x"))]
+
+
 @pytest.fixture
 def collector_on() -> Iterator[None]:
     was = gc.isenabled()

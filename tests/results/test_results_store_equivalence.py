@@ -33,7 +33,7 @@ from tracertm.models import (
     TestRun,
     scenario_test_case_association,
 )
-from tracertm.results import import_results
+from tracertm.results import import_results, streamed
 from tracertm.results.report import Report
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
 from tracertm.results.store import _feature_file, _metadata, parse_reports, scenario_index
@@ -222,14 +222,31 @@ def test_the_lean_import_stores_what_the_orm_import_stores(two_projects: GitRepo
         assert lean[table] == orm[table], f"{table} differs"
 
 
+@pytest.mark.parametrize("late", [0, 2, None])
 def test_the_streamed_import_stores_what_the_orm_import_stores(
-    two_projects: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+    two_projects: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, late: int | None
 ) -> None:
     """One report per import, each parsed by a forked child in chunks of 2, 4, 5, 5, … tests (``results.streamed``)
     whatever its size: new test cases, known ones, a soft-deleted one that runs again, outline rows mapped by name;
     a report with a test reported twice far apart goes back to the in-process import. Every table equals the
-    plain ORM import's."""
+    plain ORM import's — whether the import's reads reach the child when it asks first (``late`` 0), after it
+    parsed ahead twice, or only once it parsed the whole report (None)."""
     outcomes = force_streaming(monkeypatch, 2, 5)
+    real = streamed._receiver
+
+    def receiver(channel: Any, prepare: Any) -> Any:
+        ready = real(channel, prepare)
+        asked = [0]
+
+        def later(block: bool) -> Any:  # not ready for the first ``late`` questions (or any that need not wait)
+            asked[0] += 1
+            if not block and (late is None or asked[0] <= late):
+                return None
+            return ready(True)
+
+        return later
+
+    monkeypatch.setattr(streamed, "_receiver", receiver)
     cucumber = (HERE / "fixtures" / "cucumber-junit.xml").read_bytes()
     imports = [
         ("cucumber-1.xml", cucumber),  # every test case new, outline rows mapped by name

@@ -6,6 +6,7 @@ test case another writer inserted sends the import back to the in-process path. 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -95,8 +96,9 @@ def test_messages_double_then_shrink_towards_the_end_of_the_file(monkeypatch: py
     sizes: list[int] = []
     monkeypatch.setattr(streamed, "_send", lambda out, message: sizes.append(
         len(message[1]) if message[0] == "chunk" else -1))
-    streamed._produce(io.BytesIO(), "r.xml", _report(12_000), ScenarioIndex([]), {}, IdForm("sqlite"), "p" * 32,
-                      "r" * 32, "bench", "2026-11-01 00:00:00.000", {})
+    prepared = streamed._Prepared(ScenarioIndex([]), {}, "p" * 32, "2026-11-01 00:00:00.000", {})
+    streamed._produce(io.BytesIO(), "r.xml", _report(12_000), lambda block: prepared, IdForm("sqlite"), "r" * 32,
+                      "bench")
     assert sizes[-1] == -1 and sum(sizes[:-1]) == 12_000
     assert sizes[:5] == [250, 500, 1_000, 2_000, 2_000]
     assert max(sizes) == streamed.CHUNK and sizes[-2] <= streamed.FIRST_CHUNK
@@ -156,9 +158,18 @@ def test_a_large_report_imports_every_test(shop: GitRepo, database_url: str, for
     _no_child_left()
 
 
-def test_a_broken_streamed_report_imports_nothing(shop: GitRepo, database_url: str, forced: list[str]) -> None:
+@pytest.mark.parametrize("ahead", [False, True])
+def test_a_broken_streamed_report_imports_nothing(
+    shop: GitRepo, database_url: str, forced: list[str], monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
     """The break comes after several chunks went into the transaction: it rolls back, and the error is the line the
-    in-process parse gives."""
+    in-process parse gives. The same when the child meets it while it parses ahead, before the import's reads
+    reach it (``ahead``: they reach it only once it waits for them): it ends, and the import's send of them fails
+    quietly."""
+    if ahead:
+        real = streamed._receiver
+        monkeypatch.setattr(streamed, "_receiver", lambda channel, prepare: (
+            lambda block, ready=real(channel, prepare): ready(True) if block else None))
     broken = _report(60).replace(b'name="t47"', b'name="t47')
     with pytest.raises(ParseError) as expected:
         parse_report("broken.xml", broken)
@@ -187,9 +198,16 @@ def test_another_writers_test_case_sends_the_import_in_process(
             done.append(statement)  # the first row of the statement, under another id: another writer's
             head, values = statement.split(" VALUES ", 1)
             width = head.count(",") + 1
+            first = values[: values.index(")") + 1]
+            if "?1" in values:  # SQLite: the values every row shares are bound once, numbered (rows.Flat)
+                numbers = [int(mark) for mark in re.findall(r"\?(\d+)", first)]
+                own = [parameters[n - 1] for n in numbers]
+                first = "(" + ", ".join(["?"] * width) + ")"
+            else:
+                own = list(parameters[:width])
             theirs = uuid.uuid4()
-            row = [theirs.hex if conn.dialect.name == "sqlite" else str(theirs), *parameters[1:width]]
-            cursor.execute(f"{head} VALUES {values[: values.index(')') + 1]}", row)
+            row = [theirs.hex if conn.dialect.name == "sqlite" else str(theirs), *own[1:]]
+            cursor.execute(f"{head} VALUES {first}", row)
 
     event.listen(engine, "before_cursor_execute", insert_theirs_first)
     try:
@@ -256,3 +274,46 @@ def test_a_process_with_other_threads_does_not_fork(monkeypatch: pytest.MonkeyPa
         finally:
             release.set()
             thread.join()
+
+
+def test_outcomes_read_ahead_without_a_run_plus_its_own_are_the_outcomes(shop: GitRepo, database_url: str) -> None:
+    """``stats.Prior`` (what the streamed import reads while its parse process runs): every other run's outcomes,
+    then the left-out run's added from its results' highest rank and most failed attempts per scenario, sorted —
+    the same lists ``outcomes`` reads at the end, for runs of every status mix, retried passes, and two runs at the
+    same time (the import time breaks the tie)."""
+    from tracertm.models import Scenario
+    from tracertm.results.stats import _SQL_RANK, Prior, outcomes
+
+    cucumber = (FIXTURES / "cucumber-junit.xml").read_bytes()
+    days = [
+        cucumber,
+        cucumber.replace(b"2026-11-30T09", b"2026-12-01T09").replace(b"<failure", b"<skipped").replace(
+            b"</failure>", b"</skipped>"),
+        cucumber.replace(b"2026-11-30T09", b"2026-12-01T09").replace(b'name="Remove an item" time="0.003">',
+                                                                     b'name="Remove an item" time="0.003">'
+                                                                     b'<flakyFailure message="once"/>'),
+        cucumber.replace(b"2026-11-30T09", b"2026-12-02T09"),
+    ]
+    runs = [import_results(database_url, "shop", [(f"day{n}.xml", data)], commit=f"{n % 2}" * 40).run_id
+            for n, data in enumerate(days)]
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            ids = list(session.execute(select(Scenario.id)).scalars())
+            expected = outcomes(session, ids)
+            assert sum(len(found) for found in expected.values()) > 2 * len(days)
+            assert any(o.retried_pass for found in expected.values() for o in found)
+            for run in runs:
+                own: dict[Any, tuple[int, int]] = {}
+                for scenario, status, failed in session.execute(
+                    select(TestResult.scenario_id, TestResult.status, TestResult.failed_attempts)
+                    .where(TestResult.run_id == run, TestResult.scenario_id.is_not(None))
+                ).all():
+                    best, most = own.get(scenario, (0, 0))
+                    own[scenario] = (max(best, _SQL_RANK[status]), max(most, failed))
+                prior = Prior(run)
+                prior.read(session, ids[:2])  # read in parts, as the chunks come
+                prior.read(session, ids)
+                assert prior.sorted(session, own) == expected
+    finally:
+        engine.dispose()

@@ -16,8 +16,12 @@ test), each into a table with several indexes, so how a row reaches the database
 
 from __future__ import annotations
 
+import array
+import functools
 import itertools
+import operator
 import os
+import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -53,10 +57,24 @@ class IdForm:
             return []
         if count >= 1 << 29:  # the counter must not carry into the variant bits
             return [h for start in range(0, count, 1 << 28) for h in self.new(min(1 << 28, count - start))]
-        high = f"{(time.time_ns() // 1_000_000) << 16 | 0x7000 | int.from_bytes(os.urandom(2), 'big') >> 4:016x}"
+        high = ((time.time_ns() // 1_000_000) << 16 | 0x7000 | int.from_bytes(os.urandom(2), "big") >> 4).to_bytes(
+            8, "big")
         first = 0x80000000 | int.from_bytes(os.urandom(4), "big") >> 3  # variant 0b10, counter start < 2**29
-        tails = os.urandom(4 * count).hex()
-        ids = [f"{high}{n:08x}{tails[8 * i : 8 * i + 8]}" for i, n in enumerate(range(first, first + count))]
+        counters = array.array("I", range(first, first + count))
+        assert counters.itemsize == 4  # an unsigned int: 4 bytes on every platform CPython builds for
+        if sys.byteorder == "little":
+            counters.byteswap()
+        counter_bytes, tails = counters.tobytes(), os.urandom(4 * count)
+        # The 16 bytes of every id laid out at once (a strided copy per byte position, in C), then written as hex
+        # once and cut: no formatting per id (the parse process makes tens of thousands of them per report).
+        raw = bytearray(16 * count)
+        for k in range(8):
+            raw[k::16] = high[k : k + 1] * count
+        for k in range(4):
+            raw[8 + k :: 16] = counter_bytes[k::4]
+            raw[12 + k :: 16] = tails[k::4]
+        text = raw.hex()
+        ids = [text[start : start + 32] for start in range(0, 32 * count, 32)]
         if self.hyphens:
             ids = [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in ids]
         return ids
@@ -65,28 +83,55 @@ class IdForm:
 class Flat:
     """Rows of a SQLite insert already cut into statements and flattened into each statement's parameters (as
     ``insert_rows`` does), by whoever made the rows (``results.streamed``'s parse process): the writer only runs
-    the statements."""
+    the statements.
 
-    __slots__ = ("batches", "count")
+    A column that holds one value in every row (an import's project, its time stamp, a test case's status, a
+    revision's kind and actor, a result's run) is bound once per statement (``shared``: its index in the row), the
+    rows referring to it by number (``?1``): SQLite copies every text it is given, and an import binds hundreds of
+    thousands of values, a third of them the same few. Fewer parameters per row also fit more rows in a
+    statement."""
 
-    def __init__(self, width: int, rows: Sequence[tuple[Any, ...]]) -> None:
-        per = max(1, _PARAMETERS // width)  # rows per statement
+    __slots__ = ("batches", "count", "shared")
+
+    def __init__(
+        self, width: int, rows: Sequence[tuple[Any, ...]], *, shared: Sequence[int] = (),
+        extra: tuple[Any, ...] = (),
+    ) -> None:
+        """``rows`` of ``width`` values each; ``extra``: the values of further columns, the same for every row (the
+        import's time stamps), appended without copying each row. ``shared``: the indexes of the row's columns that
+        hold the same value in every row, known by construction (``store.flat_rows``); none: every value of the
+        rows is bound (as psycopg's positional ``%s`` needs: it cannot refer to a parameter twice)."""
         self.count = len(rows)
+        own = tuple(shared)
+        varying = [i for i in range(width) if i not in own]
         self.batches: list[tuple[int, tuple[Any, ...]]] = []
+        if len(varying) < 2 or not rows or not (own or extra):  # nothing shared (an itemgetter of one index
+            self.shared: tuple[int, ...] = ()                       # returns no tuple): every value bound per row
+            if extra:
+                rows = [(*row, *extra) for row in rows]
+            per = max(1, _PARAMETERS // (width + len(extra)))  # rows per statement
+            for start in range(0, len(rows), per):
+                chunk = rows[start : start + per]
+                self.batches.append((len(chunk), tuple(itertools.chain.from_iterable(chunk))))
+            return
+        self.shared = own + tuple(range(width, width + len(extra)))
+        values = tuple(rows[0][i] for i in own) + extra
+        pick = operator.itemgetter(*varying)
+        per = max(1, (_PARAMETERS - len(values)) // len(varying))
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
-            self.batches.append((len(chunk), tuple(itertools.chain.from_iterable(chunk))))
+            self.batches.append((len(chunk), values + tuple(itertools.chain.from_iterable(map(pick, chunk)))))
 
     def __len__(self) -> int:
         return self.count
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled as its fields, unpickled without re-cutting
-        return (_flat, (self.count, self.batches))
+        return (_flat, (self.count, self.batches, self.shared))
 
 
-def _flat(count: int, batches: list[tuple[int, tuple[Any, ...]]]) -> Flat:
+def _flat(count: int, batches: list[tuple[int, tuple[Any, ...]]], shared: tuple[int, ...] = ()) -> Flat:
     made = Flat.__new__(Flat)
-    made.count, made.batches = count, batches
+    made.count, made.batches, made.shared = count, batches, shared
     return made
 
 
@@ -107,14 +152,16 @@ def insert_rows(
     if not len(rows):
         return 0
     dialect = connection.dialect.name
+    shared: tuple[int, ...] = ()
     if isinstance(rows, Flat):
         if dialect != "sqlite":
             raise ValueError("flat rows are for SQLite")
-        batches = rows.batches
+        batches, shared = rows.batches, rows.shared
     elif dialect == "postgresql" and skip_existing is None:
         return _copy(connection, table, columns, rows, json)
-    else:
-        batches = Flat(len(columns), rows).batches
+    else:  # positional parameters (on PostgreSQL, rows that may exist)
+        flat = Flat(len(columns), rows)
+        batches, shared = flat.batches, flat.shared
     quote = connection.dialect.identifier_preparer.quote
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     if dialect == "postgresql":
@@ -125,10 +172,43 @@ def insert_rows(
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in skip_existing)}) DO NOTHING" if skip_existing else ""
     inserted = 0
     for count, parameters in batches:
-        sql = head + ", ".join([one] * count) + tail  # two shapes per table: the driver caches both
-        result = connection.exec_driver_sql(sql, parameters)
+        # two shapes per table: the driver caches both
+        values = _numbered(len(columns), shared, count) if shared else ", ".join([one] * count)
+        result = connection.exec_driver_sql(head + values + tail, parameters)
         inserted += int(result.rowcount)  # one statement: the rows it inserted (not those it skipped)
     return inserted
+
+
+def _numbered(width: int, shared: tuple[int, ...], count: int) -> str:
+    """The ``VALUES`` rows of a statement of ``count`` rows whose ``shared`` columns are bound once (``Flat``):
+    ``(?3, ?1, ?4, ?2), (?5, ?1, ?6, ?2), …`` — the shared values first, then each row's others. A statement of
+    ``count`` rows is the start of the longest one (its rows are numbered in order): cut from it, made once per
+    shape, so that the short last statement of each message costs no rows made anew."""
+    text, ends = _numbered_rows(width, shared)
+    if count > len(ends):  # more rows than ``Flat`` puts in a statement: made as asked
+        return _numbered_text(width, shared, count)
+    return text[: ends[count - 1]]
+
+
+@functools.lru_cache(maxsize=16)
+def _numbered_rows(width: int, shared: tuple[int, ...]) -> tuple[str, list[int]]:
+    """The longest ``VALUES`` list of a shape (as many rows as ``Flat`` puts in one statement) and where each of its
+    rows ends."""
+    rows = max(1, (_PARAMETERS - len(shared)) // max(1, width - len(shared)))
+    text = _numbered_text(width, shared, rows)
+    ends = [index + 1 for index, char in enumerate(text) if char == ")"]
+    return text, ends
+
+
+def _numbered_text(width: int, shared: tuple[int, ...], count: int) -> str:
+    first = {column: n + 1 for n, column in enumerate(shared)}
+    varying = [column for column in range(width) if column not in first]
+    rows = []
+    for row in range(count):
+        start = len(shared) + row * len(varying) + 1
+        own = {column: start + n for n, column in enumerate(varying)}
+        rows.append("(" + ", ".join(f"?{first.get(column) or own[column]}" for column in range(width)) + ")")
+    return ", ".join(rows)
 
 
 def _copy(

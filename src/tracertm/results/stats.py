@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 __all__ = [
-    "ACTOR", "DEFAULT_WINDOW", "RunOutcome", "combined", "last_executed", "outcomes", "recompute", "summarize",
+    "ACTOR", "DEFAULT_WINDOW", "Prior", "RunOutcome", "combined", "last_executed", "outcomes", "recompute",
+    "summarize",
 ]
 
 DEFAULT_WINDOW = 20
@@ -56,33 +57,82 @@ def combined(statuses: list[str]) -> str:
 def outcomes(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[RunOutcome]]:
     """Every run outcome of the given scenarios, newest first: one row per (scenario, run) from the database, the
     results of a run (outline rows, several reports) combined there (see ``combined``)."""
-    from sqlalchemy import case, func, select
+    prior = Prior(None)
+    prior.read(session, scenario_ids)
+    return prior.sorted(session, {})
 
-    from tracertm.models import TestResult, TestRun
 
-    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-    # ``combined`` as an aggregate: the highest rank wins (a failure, else passed, else skipped).
-    rank = func.max(case(_SQL_RANK, value=TestResult.status, else_=0))
-    retried = func.max(TestResult.failed_attempts)
-    out: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
-    order: dict[uuid.UUID, dt.datetime] = {}
-    ids = list(scenario_ids)
-    for start in range(0, len(ids), _CHUNK):
-        rows = session.execute(
-            select(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, when, TestRun.imported_at, rank, retried)
-            .join(TestRun, TestResult.run_id == TestRun.id)
-            .where(TestResult.scenario_id.in_(ids[start : start + _CHUNK]))
-            .group_by(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, TestRun.finished_at,
-                      TestRun.started_at, TestRun.imported_at)
-        ).all()
-        for scenario_id, run_id, commit, at, imported, best, failed in rows:
-            assert scenario_id is not None
-            status = _BY_RANK[best]
-            out[scenario_id].append(RunOutcome(run_id, commit, at, status, status == "passed" and bool(failed)))
-            order[run_id] = imported
-    for items in out.values():
-        items.sort(key=lambda o: (o.when, order[o.run_id]), reverse=True)
-    return out
+class Prior:
+    """The run outcomes of scenarios but those of one run (the import's), read ahead: an import reads them while
+    it waits for its parse process (``results.streamed``), and only adds its own run's at the end (``sorted``), so
+    that ``recompute`` at the end of its transaction reads no results. The reads and the combination are those of
+    ``outcomes``."""
+
+    def __init__(self, run_id: uuid.UUID | None) -> None:
+        self.run_id = run_id  # left out of the reads (None: every run)
+        self.found: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
+        self.order: dict[uuid.UUID, dt.datetime] = {}  # each run's import time: ties of ``when``
+        self.done: set[uuid.UUID] = set()
+
+    def read(self, session: Session, scenario_ids: Iterable[uuid.UUID]) -> None:
+        """Read the outcomes of those of ``scenario_ids`` not read yet."""
+        from sqlalchemy import case, func, select
+
+        from tracertm.models import TestResult, TestRun
+
+        ids = [ident for ident in dict.fromkeys(scenario_ids) if ident not in self.done]
+        if not ids:
+            return
+        self.done.update(ids)
+        when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+        # ``combined`` as an aggregate: the highest rank wins (a failure, else passed, else skipped).
+        rank = func.max(case(_SQL_RANK, value=TestResult.status, else_=0))
+        retried = func.max(TestResult.failed_attempts)
+        for start in range(0, len(ids), _CHUNK):
+            statement = (
+                select(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, when, TestRun.imported_at, rank,
+                       retried)
+                .join(TestRun, TestResult.run_id == TestRun.id)
+                .where(TestResult.scenario_id.in_(ids[start : start + _CHUNK]))
+                .group_by(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, TestRun.finished_at,
+                          TestRun.started_at, TestRun.imported_at)
+            )
+            if self.run_id is not None:
+                statement = statement.where(TestResult.run_id != self.run_id)
+            for scenario_id, run_id, commit, at, imported, best, failed in session.execute(statement).all():
+                assert scenario_id is not None
+                self.add(scenario_id, run_id, commit, at, imported, best, failed)
+
+    def add(
+        self, scenario_id: uuid.UUID, run_id: uuid.UUID, commit: str | None, at: dt.datetime,
+        imported: dt.datetime, best: int, failed: int | None,
+    ) -> None:
+        """One (scenario, run) row: the run's figures, the highest rank of its results (``_SQL_RANK``) and their
+        most failed attempts."""
+        status = _BY_RANK[best]
+        self.found[scenario_id].append(RunOutcome(run_id, commit, at, status, status == "passed" and bool(failed)))
+        self.order[run_id] = imported
+
+    def sorted(self, session: Session, own: dict[uuid.UUID, tuple[int, int]]) -> dict[uuid.UUID, list[RunOutcome]]:
+        """The outcomes read, with those of the left-out run (read here, one row) whose results per scenario are
+        ``own``: (highest rank, most failed attempts), as ``read`` would have found them in the database; each
+        scenario's newest first."""
+        if own:
+            from sqlalchemy import func, select
+
+            from tracertm.models import TestRun
+
+            when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+            commit, at, imported = session.execute(
+                select(TestRun.commit_sha, when, TestRun.imported_at).where(TestRun.id == self.run_id)
+            ).one()
+            assert self.run_id is not None
+            for scenario_id, (best, failed) in own.items():
+                self.add(scenario_id, self.run_id, commit, at, imported, best, failed)
+        out = self.found
+        for items in out.values():
+            items.sort(key=lambda o: (o.when, self.order[o.run_id]), reverse=True)
+        return out
 
 
 def last_executed(
@@ -137,7 +187,8 @@ def summarize(items: list[RunOutcome], window: int) -> dict[str, object]:
 
 
 def recompute(
-    session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW, actor: str = ACTOR
+    session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW, actor: str = ACTOR,
+    found: dict[uuid.UUID, list[RunOutcome]] | None = None,
 ) -> int:
     """Rewrite the statistics of the given scenarios, as ``actor``, set-based: one read of the run outcomes,
     one read of the current figures, one ``UPDATE`` executed for every changed scenario (``version + 1``, guarded
@@ -145,7 +196,9 @@ def recompute(
     an ORM edit, which a Core statement does not trigger. Returns how many scenarios changed.
 
     A scenario edited by someone else between the read and the write (an API PATCH) raises ``ConflictError`` and
-    the caller's transaction writes nothing."""
+    the caller's transaction writes nothing.
+
+    ``found``: the scenarios' outcomes (``outcomes``), when the caller has them (``Prior``) already."""
     from sqlalchemy import Table, bindparam, insert, inspect, literal_column, select, update
 
     from tracertm.engine import bulk
@@ -157,7 +210,8 @@ def recompute(
     if not ids:
         return 0
     session.flush()  # pending ORM edits first: the figures read below must be the ones the update replaces
-    found = outcomes(session, ids)
+    if found is None:
+        found = outcomes(session, ids)
     table, revisions_table = Scenario.__table__, SpecRevision.__table__
     assert isinstance(table, Table) and isinstance(revisions_table, Table)
     columns = [attr.key for attr in inspect(Scenario).column_attrs if attr.key in _STAT_KEYS]  # the listener's order

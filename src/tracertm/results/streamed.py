@@ -3,15 +3,17 @@ writes them as they come.
 
 Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk``), and so is preparing its rows
 (mapping each test to a scenario, new ids, the ``created`` revisions' JSON); writing them is the database's. On one
-process they add up; here they overlap. The import opens its transaction and reads what preparing needs (the
-scenario index, the project's test cases, the run id), then forks: the child inherits all of it, parses the report
-with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and line)
-and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the
+process they add up; here they overlap. The import opens its transaction and forks at once: the child starts
+parsing the report with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming
+file and line) while the import reads what preparing the rows needs (the project, its scenarios and test cases, the
+time stamp) and sends it (``_Child.setup``, through a socket pair); the child, once it has it, makes the scenario
+index and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the
 file), the driver-ready rows of the test cases, revisions and results (on SQLite already cut into statements,
-``rows.Flat``), those of the new test cases' links (association and trace link), and the (scenario, known test
-case) pairs through a pipe (pickles framed by their length); the parent inserts each chunk as it arrives, and
-links the pairs received so far whenever the next chunk has not begun to arrive (else at the end). A malformed
-file sends its
+``rows.Flat``, the values all rows share bound once), those of the new test cases' links (association and trace
+link), and the (scenario, known test case) pairs through a pipe (pickles framed by their length); the parent
+inserts each chunk as it arrives, and whenever the next chunk has not begun to arrive (else at the end) links the
+pairs received so far and reads the earlier run outcomes of the scenarios that ran (``stats.Prior``: at the end
+the statistics only add this run's, which the child sums up per scenario). A malformed file sends its
 ``ParseError``, which the parent raises inside the transaction: nothing is imported and the error line is the one
 a parse in-process gives.
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import operator
 import os
 import pickle
 import signal
@@ -37,7 +40,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from tracertm.db import CHECKPOINT_THREAD
 from tracertm.errors import ParseError
@@ -118,35 +121,43 @@ def import_streamed(
     from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import IdForm, insert_rows, query
-    from tracertm.results.stats import recompute
+    from tracertm.results.stats import Prior, recompute
     from tracertm.trace.results import add_test_links, insert_test_links
 
-    project = store._project(session, project_name)
-    digest = store.run_digest([file_digest(data)])
-    summary = store.ImportSummary(project.name, None, commit, "junit", [name])
-    if store.already_imported(session, project, digest, summary):
-        return summary
-    # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
-    # store.scenario_index reads them; the child makes the index of them (off the writer's path).
-    scenarios = store.scenario_rows(session, project)
     connection = session.connection()
     ids = IdForm(connection.dialect.name)
-    existing = {
-        number: (ident, bool(gone)) for number, ident, gone in query(
-            connection, "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases "
-                        "WHERE project_id = ?", (ids.of(project.id),))
-    }
-    stamp = store._sqlite_now(connection)
     run_id = uuid.uuid4()
-    session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
 
-    def produce(out: IO[bytes]) -> None:
-        index = ScenarioIndex(store.scenario_refs(scenarios).values(), id_pattern)
-        _produce(out, name, data, index, existing, ids, ids.of(project.id), ids.of(run_id), actor, stamp,
-                 store.link_sources(scenarios, ids))
+    def prepare(setup: tuple[Any, ...]) -> _Prepared:
+        """The child's side of the setup: the scenario index and the links' sources, made there."""
+        scenarios, existing, project_id, stamp = setup
+        return _Prepared(ScenarioIndex(store.scenario_refs(scenarios).values(), id_pattern), existing, project_id,
+                         stamp, store.link_sources(scenarios, ids))
 
-    child = _Child(produce)
+    def produce(out: IO[bytes], ready: Callable[[bool], _Prepared | None]) -> None:
+        _produce(out, name, data, ready, ids, ids.of(run_id), actor)
+
+    # The child starts parsing now, while this process reads what preparing the rows needs (the setup, sent when
+    # read): the parse does not wait for these reads.
+    child = _Child(produce, prepare)
     try:
+        project = store._project(session, project_name)
+        digest = store.run_digest([file_digest(data)])
+        summary = store.ImportSummary(project.name, None, commit, "junit", [name])
+        if store.already_imported(session, project, digest, summary):
+            child.kill()
+            return summary
+        # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
+        # store.scenario_index reads them; the child makes the index of them (off the writer's path).
+        scenarios = store.scenario_rows(session, project)
+        existing = {
+            number: (ident, bool(gone)) for number, ident, gone in query(
+                connection, "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases "
+                            "WHERE project_id = ?", (ids.of(project.id),))
+        }
+        stamp = store._sqlite_now(connection)
+        child.setup((scenarios, existing, ids.of(project.id), stamp))
+        session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
         # The run first (its results refer to it); what only the whole report tells is filled in at the end.
         connection.execute(insert(store._table(TestRun)), [{
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
@@ -154,14 +165,18 @@ def import_streamed(
         }])
         pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, known test case), not linked yet
         ran: set[Any] = set()
+        # The other runs' outcomes of the scenarios that ran, read while the import waits: at the end, the
+        # statistics only need this run's, which the parse process adds up (``recompute``'s read, done ahead).
+        prior = Prior(run_id)
 
         def link() -> None:
-            """Link the mapped pairs of known test cases so far (written and restored): while the import waits
-            for the next chunk, or at the end."""
+            """Link the mapped pairs of known test cases so far (written and restored), and read the earlier
+            outcomes of the scenarios that ran so far: while the import waits for the next chunk, or at the end."""
             if pairs:
                 store._link(session, pairs)  # the seed's association table
                 add_test_links(connection, project.id, pairs)
                 pairs.clear()
+            prior.read(session, ran)
 
         end: tuple[Any, ...] = ()
         for message in child.messages(link):
@@ -189,7 +204,7 @@ def import_streamed(
     except BaseException:
         child.kill()
         raise
-    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total = end
+    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own = end
     summary.run_id, summary.total, summary.statuses = run_id, total, statuses
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
     counts = {**statuses, "total": total, "matched": matched, "unmatched": unmatched, "ambiguous": ambiguous}
@@ -198,21 +213,32 @@ def import_streamed(
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
     link()
-    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    summary.scenarios_updated = recompute(session, ran, window, actor, prior.sorted(session, own)) if ran else 0
     return summary
 
 
+class _Prepared(NamedTuple):
+    """What the child needs besides the report to make the rows, from the import's reads (``_Child.setup``)."""
+
+    matcher: ScenarioIndex
+    existing: dict[str, tuple[str, bool]]  # the project's test cases: (id, soft-deleted) by external id
+    project: str  # the project's id in the driver's form
+    stamp: str | None  # SQLite: the rows' time stamp (``store._sqlite_now``)
+    sources: dict[str, tuple[str, str | None, int]]  # each scenario's ``trace.results.link_source``
+
+
 def _produce(
-    out: IO[bytes], name: str, data: bytes, index: ScenarioIndex, existing: dict[str, tuple[str, bool]],
-    ids: IdForm, project: str, run: str, actor: str, stamp: str | None,
-    sources: dict[str, tuple[str, str | None, int]],
+    out: IO[bytes], name: str, data: bytes, ready: Callable[[bool], _Prepared | None], ids: IdForm, run: str,
+    actor: str,
 ) -> None:
     """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures.
-    On SQLite (``stamp``) the rows go stamped and cut into statements (``rows.Flat``): the writer only runs them.
-    The links of new test cases (association rows and ``test`` trace links, made with each scenario's
-    ``sources``) go as rows too; the pairs of known test cases go as pairs, linked by the writer (a link may
-    exist, a restored test case's version changes)."""
+    Until the import's reads are ``ready`` (``ready(False)`` is None while they are not; ``ready(True)`` waits for
+    them) the report is parsed ahead. On SQLite (``stamp``) the rows go stamped and cut into statements
+    (``rows.Flat``): the writer only runs them. The links of new test cases (association rows and ``test`` trace
+    links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as pairs, linked
+    by the writer (a link may exist, a restored test case's version changes)."""
     from tracertm.results import junit, store
+    from tracertm.results.stats import _SQL_RANK
     from tracertm.trace.results import new_test_link_rows
 
     starts: list[Any] = []
@@ -221,65 +247,126 @@ def _produce(
     statuses: Counter[str] = Counter()
     matched = {"tag": 0, "line": 0, "name": 0}
     unmatched = ambiguous = 0
+    # Per scenario, its results' highest rank and most failed attempts: this run's outcome (``stats.Prior``).
+    own: dict[Any, tuple[int, int]] = {}
     metadata_texts: dict[tuple[Any, ...], str] = {}
     batch: list[Any] = []
     names: list[str | None] = []
     source = io.BytesIO(data)
     stream = junit.stream(name, data, starts, ends, names, source)
+    ahead: list[Any] = []  # parsed while the import reads
+    try:
+        prepared = ready(False)
+        while prepared is None:
+            parsed = list(itertools.islice(stream, FIRST_CHUNK))
+            ahead += parsed
+            prepared = ready(not parsed)  # the whole report is parsed: wait
+    except junit.NestedCases:
+        _send(out, ("restart", "a test case inside a test case"))
+        return
+    index, existing, project, stamp, sources = prepared
+    tests = itertools.chain(ahead, stream)
     size = FIRST_CHUNK
     while True:
         try:
-            batch[:] = itertools.islice(stream, size)
+            batch[:] = itertools.islice(tests, size)
             size = _next_size(size, len(seen) + len(batch), source.tell(), len(data))
         except junit.NestedCases:
             _send(out, ("restart", "a test case inside a test case"))
             return
         if not batch:
             break
-        # One result per test case and run, the last one reported (as store._import keeps them).
-        cases = list({case.external_id: case for case in batch}.values())
-        if any(case.external_id in seen for case in cases):
+        # One result per test case and run, the last one reported (as store._import keeps them). The per-test
+        # bookkeeping below runs in C where it can (map, zip, compress, Counter): most tests of a large report
+        # are unit tests that map to nothing, and this loop is on the parse process's path, which the import's
+        # whole time follows.
+        unique = dict(zip(map(_NUMBER, batch), batch))
+        cases = list(unique.values())
+        if not seen.isdisjoint(unique):
             _send(out, ("restart", "a test is reported twice, far apart"))
             return
-        if any(case.line and store._feature_file(case) for case in cases):
+        if any(map(_LINE, cases)) and any(case.line and store._feature_file(case) for case in cases):
             _send(out, ("restart", "a result names a feature file and a line"))
             return
-        seen.update(case.external_id for case in cases)
+        seen.update(unique)
         matches = [index.match(case) for case in cases]
-        statuses.update(case.status for case in cases)
-        for m in matches:
-            if m.rule:
-                matched[m.rule] += 1
+        statuses.update(map(_STATUS, cases))
+        for rule, count in Counter(map(_RULE, matches)).items():
+            if rule:
+                matched[rule] += count
             else:
-                unmatched += 1
-                ambiguous += m.ambiguous
-        rows = store.case_rows(ids, project, [case for case in cases if case.external_id not in existing],
-                               metadata_texts)
-        case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))}
+                unmatched += count
+        ambiguous += sum(map(_AMBIGUOUS, matches))  # only a match without a rule is ever ambiguous
+        rows = store.case_rows(ids, project, [case for case in cases if case.external_id not in existing]
+                               if existing else cases, metadata_texts)
+        case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))} \
+            if existing else {}
         case_ids.update((row[2], row[0]) for row in rows)
         old: list[tuple[Any, uuid.UUID]] = []  # (scenario, known test case)
         fresh: set[tuple[str, str, str]] = set()  # (scenario, new test case, its number), in the driver's form
-        for c, m in zip(cases, matches):
-            if m.scenario:
-                if c.external_id in existing:
-                    old.append((m.scenario.key, uuid.UUID(case_ids[c.external_id])))
-                else:
-                    fresh.add((ids.of(m.scenario.key), case_ids[c.external_id], c.external_id))
+        ran: dict[Any, None] = {}
+        for c, m in itertools.compress(zip(cases, matches), map(_SCENARIO, matches)):
+            key = m.scenario.key  # type: ignore[union-attr]  # compress: only the matches with a scenario
+            ran[key] = None
+            best, failed = own.get(key, (0, 0))
+            own[key] = (max(best, _SQL_RANK.get(c.status, 0)), max(failed, c.failed_attempts))
+            if c.external_id in existing:
+                old.append((key, uuid.UUID(case_ids[c.external_id])))
+            else:
+                fresh.add((ids.of(key), case_ids[c.external_id], c.external_id))
         new_associations = sorted((scenario, case) for scenario, case, _number in fresh)
         new_links = new_test_link_rows(project, fresh, sources)
-        ran = list({m.scenario.key for m in matches if m.scenario})
         restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
-                    if c.external_id in existing and existing[c.external_id][1]]
+                    if c.external_id in existing and existing[c.external_id][1]] if existing else []
         revisions = store.revision_rows(ids, rows, actor)
         results = store.result_rows(ids, run, cases, matches, case_ids)
         if stamp is not None:
             _send(out, ("chunk", store.flat_rows("cases", rows, stamp), store.flat_rows("revisions", revisions, stamp),
                         store.flat_rows("results", results, stamp), old, restored, new_associations, new_links,
-                        ran))
+                        list(ran)))
         else:
-            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, ran))
+            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, list(ran)))
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
-                dict(statuses), matched, unmatched, ambiguous, len(seen)))
+                dict(statuses), matched, unmatched, ambiguous, len(seen), own))
+
+
+def _receiver(channel: Any, prepare: Callable[[Any], Any]) -> Callable[[bool], Any]:
+    """The child's ``ready``: the setup from ``channel`` once it has come, ``prepare``d (None before, unless
+    ``block``)."""
+    import select
+
+    got: list[Any] = []
+
+    def ready(block: bool) -> Any:
+        if got:
+            return got[0]
+        if not block and not select.select([channel], [], [], 0)[0]:
+            return None
+        size = int.from_bytes(_receive(channel, 8), "little")
+        got.append(prepare(pickle.loads(_receive(channel, size))))
+        channel.close()
+        return got[0]
+
+    return ready
+
+
+def _receive(channel: Any, size: int) -> bytearray:
+    """``size`` bytes from the setup channel; its end without them ends the child (the import gave up)."""
+    data = bytearray()
+    while len(data) < size:
+        got = channel.recv(min(size - len(data), 1 << 20))
+        if not got:
+            raise SystemExit("the import sent no setup")
+        data += got
+    return data
+
+
+_NUMBER = operator.attrgetter("external_id")
+_LINE = operator.attrgetter("line")
+_STATUS = operator.attrgetter("status")
+_RULE = operator.attrgetter("rule")
+_AMBIGUOUS = operator.attrgetter("ambiguous")
+_SCENARIO = operator.attrgetter("scenario")
 
 
 def _next_size(size: int, tests: int, read: int, total: int) -> int:
@@ -317,28 +404,54 @@ def _widen(fd: int) -> None:
 
 
 class _Child:
-    """A forked child running ``produce(pipe)``; its messages are read with ``messages()``. A ``ParseError`` it
-    raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the parent."""
+    """A forked child running ``produce(pipe, ready)``; its messages are read with ``messages()``. A
+    ``ParseError`` it raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the
+    parent. What the child needs from the import's reads goes to it once (``setup``), made ready there by
+    ``prepare``: ``ready(block)`` in the child returns it, or None while it has not come (``block``: wait)."""
 
-    def __init__(self, produce: Callable[[IO[bytes]], None]) -> None:
+    def __init__(
+        self, produce: Callable[[IO[bytes], Callable[[bool], Any]], None], prepare: Callable[[Any], Any],
+    ) -> None:
+        import socket
+
         read, write = os.pipe()
         _widen(write)
+        # The setup's channel: a socket pair, so that a child that ended early makes the send fail (MSG_NOSIGNAL)
+        # rather than raise SIGPIPE in the import, whatever that signal's handler.
+        ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the child: whatever happens, it ends here
             code = 1
             try:
                 os.close(read)
+                ours.close()
                 with os.fdopen(write, "wb", buffering=1 << 20) as out:
                     try:
-                        produce(out)
+                        produce(out, _receiver(theirs, prepare))
                     except ParseError as exc:
                         _send(out, ("error", exc))
                 code = 0
             finally:
                 os._exit(code)
         os.close(write)
+        theirs.close()
         self.pid: int | None = pid
         self.fd: int | None = read
+        self.setup_channel: Any = ours
+
+    def setup(self, value: Any) -> None:
+        """Send the child what it waits for (once). A child that ended already has sent why (or nothing): its
+        messages tell."""
+        import socket
+
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            # MSG_NOSIGNAL where the system has it (Linux); elsewhere Python's own SIGPIPE handling (ignored)
+            self.setup_channel.sendall(len(payload).to_bytes(8, "little") + payload,
+                                       getattr(socket, "MSG_NOSIGNAL", 0))
+        except OSError:  # the child ended (its end closed): its messages say why
+            pass
+        self.setup_channel.close()
 
     def messages(self, idle: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
         """The child's messages as they come. When the next one has not begun to arrive, ``idle()`` runs first:
@@ -365,6 +478,7 @@ class _Child:
 
     def wait(self) -> None:
         """Reap the child once its messages are read (its CPU then counts in ``RUSAGE_CHILDREN``)."""
+        self.setup_channel.close()
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
