@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
-from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
+from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps
 
 # Per (step text, step type): the rows' (definition key or None, status, argument values) — outlines, Backgrounds and
 # common phrasing repeat texts, so each is turned into rows once. A key is the definition row's id (hex digits) in
@@ -97,6 +97,29 @@ def match_uses(
     return rows, first_lines
 
 
+def match_steps(
+    steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
+) -> tuple[list[Row], dict[str, int]]:
+    """``match_uses`` of a scenario's ``executed_steps`` (definition keys are identities): the same rows, first
+    lines and verdict counts, from plain tuples (see ``executed_steps``)."""
+    rows: list[Row] = []
+    append = rows.append
+    first_lines: dict[str, int] = {}
+    for position, (line, keyword, kind, text, row_line) in enumerate(steps):
+        found = verdicts.get((text, kind))
+        if found is None:
+            found = verdicts[(text, kind)] = verdict(index.lookup_values(text, kind), None)
+        for definition, status, values in found:
+            append((definition, position, line, row_line, keyword, text, status, values))
+        first, status, _ = found[0]
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "defined" and first is not None:
+            known = first_lines.get(first)
+            if known is None or line < known:
+                first_lines[first] = line
+    return rows, first_lines
+
+
 # The index of the last matcher used in this (worker) process: compiled once, not once per chunk of files.
 _CACHE: dict[str, tuple[Any, dict[tuple[str, str], Verdict]]] = {}
 
@@ -123,8 +146,7 @@ class StepMatcher:
                 types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
                 for child in feature.children:
                     statuses: dict[str, int] = {}
-                    rows, firsts = match_uses(scenario_uses(result.path, child, types), index, None, verdicts,
-                                              statuses)
+                    rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses)
                     scenarios[child.number] = Scenario(rows, firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
             return
@@ -194,4 +216,4 @@ def prematched(results: Iterable[ParseResult], key: str) -> dict[tuple[str, str]
     return out
 
 
-__all__ = ["Prematched", "Scenario", "StepMatcher", "digest", "match_uses", "matcher", "prematched"]
+__all__ = ["Prematched", "Scenario", "StepMatcher", "digest", "match_steps", "match_uses", "matcher", "prematched"]

@@ -139,6 +139,45 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
     return out
 
 
+# An executed step as a match row needs it: (line, keyword, type, text after substitution, Examples row line).
+Executed = tuple[int, str, Keyword, str, "int | None"]
+
+
+def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[Executed]:
+    """The executed steps of one scenario record as ``scenario_uses`` gives them (same order, line, keyword, type,
+    text and row line), without what only a ``StepUse`` carries: the parse workers build a match row from each of a
+    cold sync's 130,000 steps (``tracertm.steps.prematch``), and a scenario's own line, a step's column and the
+    named tuple were a third of that work. The source text is only read for an outline (its Examples row lines)."""
+    fields = scenario.fields
+    steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
+    if not steps:
+        return []  # as scenario_uses
+    placed: list[tuple[int, str, Keyword, str, bool]] = []
+    kind: Keyword = "given"
+    for step in fields.get("background") or ():
+        keyword = str(step["keyword"])
+        kind = types.get(keyword, kind)
+        placed.append((int(step["line"]), keyword, kind, str(step["text"]), True))
+    for step in steps:
+        keyword = str(step["keyword"])
+        kind = types.get(keyword, kind)
+        placed.append((int(step["line"]), keyword, kind, str(step["text"]), False))
+    examples = fields.get("examples") or ()
+    if not examples:  # not an outline (``_rows`` gives None)
+        return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
+    lines = str(fields.get("gherkin_text") or "").split("\n")
+    rows = _rows(examples, lines, _start_line(steps[0], lines))
+    assert rows is not None
+    out: list[Executed] = []
+    for columns, values, row_line in rows:
+        for line, keyword, kind, text, background in placed:
+            if not background and "<" in text:
+                for column_name, value in zip(columns, values):
+                    text = text.replace(f"<{column_name}>", value)
+            out.append((line, keyword, kind, text, row_line))
+    return out
+
+
 def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
     """The file line of ``gherkin_text``'s first line (it starts at the scenario's first tag), from the scenario's
     first step: its line is known, and so is its text."""
