@@ -78,12 +78,17 @@ def _keyword_types(language: str) -> dict[str, Keyword]:
 
 
 def feature_uses(result: ParseResult) -> list[StepUse]:
-    """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order)."""
+    """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order).
+    The cyclic collector is paused meanwhile (see ``report.build_report``): a step report or a check builds these
+    for every feature of a project, next to all of them parsed."""
+    from tracertm.collector import collector_paused
+
     out: list[StepUse] = []
-    for feature in result.records:
-        language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
-        for scenario in feature.children:
-            out.extend(scenario_uses(result.path, scenario, _keyword_types(language)))
+    with collector_paused():
+        for feature in result.records:
+            language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
+            for scenario in feature.children:
+                out.extend(scenario_uses(result.path, scenario, _keyword_types(language)))
     return out
 
 
