@@ -10,7 +10,9 @@ feature file's result carries its scenarios' match rows (``Prematched``) back to
 The parent uses a file's rows only when the definitions and parameter types it would match against itself have the
 same digest as the worker's, and no worker found a definition too slow to match (a definition skipped for that in one
 process is not skipped in the other, so the outcome could depend on the order files were parsed in); otherwise it
-matches as before. Rows are the same either way: both sides run ``match_uses`` over the same index.
+matches as before. Rows are the same either way: both sides look up the same index — the parent through
+``match_uses`` over ``scenario_uses``, a worker through ``match_steps`` over ``executed_steps`` (the same rows from
+plain tuples; tests hold the two equal).
 """
 
 from __future__ import annotations
