@@ -218,14 +218,14 @@ def test_a_failure_while_matching_in_a_worker_is_not_the_files_error(
 
     _repo(git_repo)
     used = _spy(monkeypatch)
-    real = prematch.scenario_uses
+    real = prematch.executed_steps
 
-    def failing(path: str, *args: Any) -> Any:
-        if path.endswith("f007.feature"):
+    def failing(scenario: Any, *args: Any) -> Any:
+        if scenario.fields.get("title") in ("weigh 7", "buy 7"):  # f007.feature's two scenarios
             raise RuntimeError("a bug")
-        return real(path, *args)
+        return real(scenario, *args)
 
-    monkeypatch.setattr(prematch, "scenario_uses", failing)
+    monkeypatch.setattr(prematch, "executed_steps", failing)
     eager = _eager_spy(monkeypatch)
     result = sync(git_repo.path, database_url=database_url, project="pool", jobs=1)
     assert not result.errors
@@ -283,3 +283,40 @@ def test_a_worker_that_compiles_on_first_use_matches_as_the_parent(
     monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=1)
     assert pool == parent, _difference(pool[0], parent[0])
+
+
+def test_match_steps_gives_the_rows_of_match_uses() -> None:
+    """The workers' row builder (``match_steps`` over ``executed_steps``) gives every scenario the rows, first lines
+    and verdict counts of ``match_uses`` over ``scenario_uses`` (what the parent runs): outlines, Backgrounds,
+    ambiguous, undefined and keyword-scoped steps."""
+    from tracertm.engine.parse import parse_one
+    from tracertm.parsers.records import ParserOptions
+    from tracertm.steps import prematch
+    from tracertm.steps.scenarios import _keyword_types, executed_steps, scenario_uses
+
+    options = ParserOptions()
+    step_files = {path: parse_one(path, "step_definition", text.encode(), options)
+                  for path, text in ((STEPS_PATH, STEPS), ("features/steps/basket.py", BEHAVE),
+                                     (MORE_PATH, MORE + "Then('the stock holds {int} items', function again(n) {});\n"))}
+    found = prematch.matcher(step_files, "spawn")  # compiled on first use, below
+    assert found is not None
+    index, _ = found._index()
+    features = [("features/shop.feature", SHOP), ("features/stock.feature", STOCK)]
+    features += [(f"features/gen/f{n}.feature", TEMPLATE.format(n=n)) for n in range(3)]
+    old_verdicts: dict[Any, Any] = {}
+    new_verdicts: dict[Any, Any] = {}
+    old_statuses: dict[str, int] = {}
+    new_statuses: dict[str, int] = {}
+    rows = 0
+    for path, text in features:
+        result = parse_one(path, "feature", text.encode(), options)
+        for feature in result.records:  # type: ignore[union-attr]
+            types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
+            for scenario in feature.children:
+                old = prematch.match_uses(scenario_uses(path, scenario, types), index, None, old_verdicts,
+                                          old_statuses)
+                new = prematch.match_steps(executed_steps(scenario, types), index, new_verdicts, new_statuses)
+                assert new == old, (path, scenario.number)
+                rows += len(new[0])
+    assert old_statuses == new_statuses
+    assert set(new_statuses) == {"defined", "undefined", "ambiguous"} and rows >= 40

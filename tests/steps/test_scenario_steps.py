@@ -125,3 +125,34 @@ def test_positions_come_from_the_fields_not_the_record_line() -> None:
         row = SpecRecord("scenario", scenario.number, scenario.fields, line=1)
         assert scenario_uses("t.feature", row, _keyword_types("en")) == \
             scenario_uses("t.feature", scenario, _keyword_types("en"))
+
+
+def _executed(uses: list[StepUse]) -> list[tuple[object, ...]]:
+    return [(u.line, u.keyword, u.type, u.text, u.row_line) for u in uses]
+
+
+def test_executed_steps_are_scenario_uses_without_the_rest() -> None:
+    """``executed_steps`` (what the parse workers build match rows from) gives every scenario's steps exactly as
+    ``scenario_uses`` does — order, line, keyword, type, substituted text, Examples row line — on the tricky and
+    French features and every feature file of the repository."""
+    from tracertm.steps.scenarios import _keyword_types, executed_steps, scenario_uses
+
+    texts = [("tricky.feature", TRICKY.encode()), ("french.feature", FRENCH.encode())]
+    texts += [(p.name, p.read_bytes()) for p in sorted({*REPO.glob("sample-repo/**/*.feature"),
+                                                         *REPO.glob("tests/**/*.feature")})
+              if "node_modules" not in p.parts]
+    compared = steps = outlines = 0
+    for name, data in texts:
+        try:
+            result = parse("feature", name, data)
+        except Exception:  # noqa: BLE001 - fixtures of broken files
+            continue
+        for feature in result.records:
+            types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
+            for scenario in feature.children:
+                expected = _executed(scenario_uses(name, scenario, types))
+                assert executed_steps(scenario, types) == expected, (name, scenario.number)
+                compared += 1
+                steps += len(expected)
+                outlines += any(row_line is not None for *_, row_line in expected)
+    assert compared >= 20 and steps >= 50 and outlines >= 3

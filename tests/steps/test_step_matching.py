@@ -428,3 +428,52 @@ def test_a_pattern_the_regex_package_refuses_never_matches_when_compiled_lazily(
         expected = eager.lookup_values(text, "given")
         assert expected and lazy.lookup_values(text, "given") == expected
         assert lazy.lookup(text, "given") == eager.lookup(text, "given")
+
+
+def test_a_report_matches_with_the_collector_paused_and_gives_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``report_from`` / ``build_report`` / ``feature_uses`` pause the cyclic collector while they build the
+    steps and match them (a large project's report spent half its CPU in collections), turn it back on after, and
+    report exactly what building the report with the collector on gives."""
+    import gc
+
+    from tracertm.steps import report as report_module
+    from tracertm.steps import scenarios
+    from tracertm.steps.matching import StepIndex
+
+    steps = {"features/step_definitions/s.js": "Given('a shop', () => {});\nWhen('I buy {int} {word}', () => {});\n"
+                                               "When('I buy {int} pears', () => {});\n"}
+    features = {"features/f.feature": "Feature: F\n  Background:\n    Given a shop\n  Scenario: s\n"
+                                      "    When I buy 2 apples\n    And I buy 3 pears\n    Then I pay\n"
+                                      "  Scenario Outline: o\n    When I buy <n> <what>\n    Examples:\n"
+                                      "      | n | what |\n      | 1 | pears |\n      | 2 | figs |\n"}
+    seen: list[bool] = []
+    real_match, real_uses = StepIndex.match, scenarios.scenario_uses
+
+    def match(self: StepIndex, use: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real_match(self, use)
+
+    def uses(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real_uses(*args)
+
+    monkeypatch.setattr(StepIndex, "match", match)
+    monkeypatch.setattr(scenarios, "scenario_uses", uses)
+    assert gc.isenabled()
+    paused = _report(steps, features)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    # The same report with the collector on throughout (the unpaused body).
+    monkeypatch.setattr(report_module, "build_report", report_module._build_report)
+    monkeypatch.setattr("tracertm.steps.project.build_report", report_module._build_report)
+    monkeypatch.setattr("tracertm.collector.collector_paused", _not_paused)
+    seen.clear()
+    plain = _report(steps, features)
+    assert seen and all(seen)
+    assert paused.as_dict() == plain.as_dict()
+    assert {r.status for r in paused.results} == {"defined", "undefined", "ambiguous"}
+
+
+@__import__("contextlib").contextmanager
+def _not_paused() -> Any:
+    yield

@@ -68,7 +68,7 @@ class EagerMatches:
         if self.stopped:
             return
         keys = self._keys
-        wanted: dict[str, list[Row]] = {}
+        wanted: dict[str, list[Row]] = {}  # rows as the workers sent them (definitions named by identity)
         ids: dict[str, uuid.UUID] = {}
         sources: dict[str, tuple[str, str | None]] = {}
         firsts: dict[str, dict[str, int]] = {}
@@ -81,21 +81,21 @@ class EagerMatches:
                     self._skipped = True
                     continue
                 key = row_id.hex
-                wanted[key] = [row if row[0] is None else (keys[row[0]], *row[1:]) for row in matched.rows]
+                wanted[key] = matched.rows
                 firsts[key] = {keys[identity]: line for identity, line in matched.firsts.items()}
                 ids[key], sources[key] = row_id, (ref, path)
                 for status, count in matched.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
+            if not wanted:
+                return
+            if self._matches is None:
+                self._matches = MatchWriter(self._conn, self._project_id)
+            self._matches.write(wanted, ids, keys)  # re-keyed there: a missing key raises before any row is written
         except KeyError:  # a definition that was not written (the plan will not keep these rows): refresh decides
             self.stop()
             return
-        if not wanted:
-            return
-        if self._matches is None:
-            self._matches = MatchWriter(self._conn, self._project_id)
         if self._links is None:
             self._links = StepLinkWriter(self._conn, self._project_id, self._targets)
-        self._matches.write(wanted, ids)
         self._links.write(ids, sources, {k: v for k, v in firsts.items() if v})
         self.done.update(ids.values())
         for status, count in statuses.items():

@@ -57,9 +57,22 @@ class MatchWriter:
         ).first() is not None
         self._sqlite = conn.dialect.name == "sqlite"
 
-    def write(self, wanted: Mapping[str, Sequence[Row]], scenarios: Mapping[str, uuid.UUID]) -> None:
+    def write(self, wanted: Mapping[str, Sequence[Row]], scenarios: Mapping[str, uuid.UUID],
+              keys: Mapping[str, str] | None = None) -> None:
         """Make the stored rows of every scenario in ``wanted`` (keyed by its id's hex digits; ``scenarios`` gives
-        the ids) exactly its rows; a scenario that runs no step maps to an empty sequence: its rows go."""
+        the ids) exactly its rows; a scenario that runs no step maps to an empty sequence: its rows go.
+
+        ``keys``: the rows name their definitions by another key (a parse worker's rows name them by identity),
+        mapped here to the row id's hex digits. A key missing from it raises ``KeyError`` before anything is
+        written."""
+        if keys is not None:
+            if not self._stored:
+                # Nothing to compare with (a first sync): each row is re-keyed as it is turned into the driver's
+                # tuple, instead of being copied once more first (130,000 rows on a cold sync of the large corpus).
+                self._insert([(scenario, rows) for scenario, rows in wanted.items() if rows], scenarios, keys)
+                return
+            wanted = {scenario: [row if row[0] is None else (keys[row[0]], *row[1:]) for row in rows]
+                      for scenario, rows in wanted.items()}
         stored = self._read(list(scenarios.values())) if self._stored else {}
         stale: list[int] = []
         new: list[tuple[str, Sequence[Row]]] = []
@@ -103,19 +116,24 @@ class MatchWriter:
                 out.setdefault(r.scenario_id.hex, {}).setdefault(r.position, []).append((r.id, row))
         return out
 
-    def _insert(self, new: list[tuple[str, Sequence[Row]]], scenarios: Mapping[str, uuid.UUID]) -> None:
+    def _insert(self, new: list[tuple[str, Sequence[Row]]], scenarios: Mapping[str, uuid.UUID],
+                keys: Mapping[str, str] | None = None) -> None:
+        """Insert ``new`` (scenario, its rows); ``keys`` as in ``write``. Every row is prepared before the first
+        is written, so that a missing key writes nothing."""
         from tracertm.engine import bulk
 
         statement = insert(self._table)
         if self._sqlite:
             form = bulk.prepared(self.conn, statement, _COLUMNS)
             if tuple(form.names) == _COLUMNS:  # the tuples follow the table's column order
-                self._insert_sqlite(new, form.sql)
+                self._insert_sqlite(new, form.sql, keys)
                 return
         batch: list[dict[str, Any]] = []
         ids: dict[str, uuid.UUID] = {}
         for scenario, rows in new:
             for d, position, line, row_line, keyword, text, status, values in rows:
+                if d is not None and keys is not None:
+                    d = keys[d]
                 definition = None if d is None else ids.get(d)
                 if d is not None and definition is None:
                     definition = ids[d] = uuid.UUID(hex=d)
@@ -124,13 +142,11 @@ class MatchWriter:
                     "step_definition_id": definition, "position": position, "line": line, "row_line": row_line, "keyword": keyword, "step_text": text,
                     "status": status, "arguments": list(values),
                 })
-            if len(batch) >= _BATCH:
-                self.inserted += bulk.execute_many(self.conn, statement, batch)
-                batch = []
-        if batch:
-            self.inserted += bulk.execute_many(self.conn, statement, batch)
+        for start in range(0, len(batch), _BATCH):
+            self.inserted += bulk.execute_many(self.conn, statement, batch[start : start + _BATCH])
 
-    def _insert_sqlite(self, new: list[tuple[str, Sequence[Row]]], sql: str) -> None:
+    def _insert_sqlite(self, new: list[tuple[str, Sequence[Row]]], sql: str,
+                       keys: Mapping[str, str] | None = None) -> None:
         """Tuples straight to the driver, in the form SQLAlchemy would store them: per-row parameter processing
         would cost about as much as the insert itself on a cold sync."""
         project = self.project_id.hex
@@ -138,19 +154,19 @@ class MatchWriter:
         # Argument lists repeat (outline rows, common values): each distinct one is encoded once.
         encoded: dict[tuple[str | None, ...], str] = {(): "[]"}
         batch: list[tuple[Any, ...]] = []
+        append = batch.append
         for scenario, rows in new:
             for d, position, line, row_line, keyword, text, status, values in rows:
                 arguments = encoded.get(values)
                 if arguments is None:
                     arguments = encoded[values] = dumps(list(values))
-                batch.append((project, scenario, d, position, line, row_line, keyword, text, status, arguments))
-            if len(batch) >= _BATCH:
-                self.conn.exec_driver_sql(sql, batch)
-                self.inserted += len(batch)
-                batch = []
-        if batch:
-            self.conn.exec_driver_sql(sql, batch)
-            self.inserted += len(batch)
+                if d is not None and keys is not None:
+                    d = keys[d]
+                append((project, scenario, d, position, line, row_line, keyword, text, status, arguments))
+        for start in range(0, len(batch), _BATCH):
+            part = batch[start : start + _BATCH]
+            self.conn.exec_driver_sql(sql, part)
+            self.inserted += len(part)
 
 
 def _by_position(rows: Sequence[Row]) -> dict[int, list[Row]]:

@@ -10,7 +10,9 @@ feature file's result carries its scenarios' match rows (``Prematched``) back to
 The parent uses a file's rows only when the definitions and parameter types it would match against itself have the
 same digest as the worker's, and no worker found a definition too slow to match (a definition skipped for that in one
 process is not skipped in the other, so the outcome could depend on the order files were parsed in); otherwise it
-matches as before. Rows are the same either way: both sides run ``match_uses`` over the same index.
+matches as before. Rows are the same either way: both sides look up the same index — the parent through
+``match_uses`` over ``scenario_uses``, a worker through ``match_steps`` over ``executed_steps`` (the same rows from
+plain tuples; tests hold the two equal).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
-from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
+from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps
 
 # Per (step text, step type): the rows' (definition key or None, status, argument values) — outlines, Backgrounds and
 # common phrasing repeat texts, so each is turned into rows once. A key is the definition row's id (hex digits) in
@@ -97,6 +99,29 @@ def match_uses(
     return rows, first_lines
 
 
+def match_steps(
+    steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
+) -> tuple[list[Row], dict[str, int]]:
+    """``match_uses`` of a scenario's ``executed_steps`` (definition keys are identities): the same rows, first
+    lines and verdict counts, from plain tuples (see ``executed_steps``)."""
+    rows: list[Row] = []
+    append = rows.append
+    first_lines: dict[str, int] = {}
+    for position, (line, keyword, kind, text, row_line) in enumerate(steps):
+        found = verdicts.get((text, kind))
+        if found is None:
+            found = verdicts[(text, kind)] = verdict(index.lookup_values(text, kind), None)
+        for definition, status, values in found:
+            append((definition, position, line, row_line, keyword, text, status, values))
+        first, status, _ = found[0]
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "defined" and first is not None:
+            known = first_lines.get(first)
+            if known is None or line < known:
+                first_lines[first] = line
+    return rows, first_lines
+
+
 # The index of the last matcher used in this (worker) process: compiled once, not once per chunk of files.
 _CACHE: dict[str, tuple[Any, dict[tuple[str, str], Verdict]]] = {}
 # The matcher made for workers that will be forked from this process (``matcher``), by key: a forked worker inherits
@@ -137,8 +162,7 @@ class StepMatcher:
                 types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
                 for child in feature.children:
                     statuses: dict[str, int] = {}
-                    rows, firsts = match_uses(scenario_uses(result.path, child, types), index, None, verdicts,
-                                              statuses)
+                    rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses)
                     scenarios[child.number] = Scenario(rows, firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
             return
@@ -222,4 +246,4 @@ def prematched(results: Iterable[ParseResult], key: str) -> dict[tuple[str, str]
     return out
 
 
-__all__ = ["Prematched", "Scenario", "StepMatcher", "digest", "match_uses", "matcher", "prematched"]
+__all__ = ["Prematched", "Scenario", "StepMatcher", "digest", "match_steps", "match_uses", "matcher", "prematched"]

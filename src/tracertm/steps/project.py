@@ -63,12 +63,16 @@ def report_from(
     jobs: int = 1,
 ) -> StepReport:
     """The report over the given step files (path, bytes) and feature files: (path, bytes) to parse, or their
-    steps already (path → ``feature_uses`` of the parse)."""
-    files: dict[str, StepFile | ParseError] = dict(step_errors or {})
-    files.update(parse_step_files(step_items, settings.parser))
-    if isinstance(feature_items, Mapping):
-        return build_report(files, feature_items)
-    return build_report(files, parse_features(feature_items, settings.parser, jobs))
+    steps already (path → ``feature_uses`` of the parse). The cyclic collector is paused meanwhile (see
+    ``report.build_report``): the parse of every feature and step file is as large a heap."""
+    from tracertm.collector import collector_paused
+
+    with collector_paused():
+        files: dict[str, StepFile | ParseError] = dict(step_errors or {})
+        files.update(parse_step_files(step_items, settings.parser))
+        if isinstance(feature_items, Mapping):
+            return build_report(files, feature_items)
+        return build_report(files, parse_features(feature_items, settings.parser, jobs))
 
 
 def analyze(

@@ -78,12 +78,17 @@ def _keyword_types(language: str) -> dict[str, Keyword]:
 
 
 def feature_uses(result: ParseResult) -> list[StepUse]:
-    """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order)."""
+    """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order).
+    The cyclic collector is paused meanwhile (see ``report.build_report``): a step report or a check builds these
+    for every feature of a project, next to all of them parsed."""
+    from tracertm.collector import collector_paused
+
     out: list[StepUse] = []
-    for feature in result.records:
-        language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
-        for scenario in feature.children:
-            out.extend(scenario_uses(result.path, scenario, _keyword_types(language)))
+    with collector_paused():
+        for feature in result.records:
+            language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
+            for scenario in feature.children:
+                out.extend(scenario_uses(result.path, scenario, _keyword_types(language)))
     return out
 
 
@@ -136,6 +141,45 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
                     text = text.replace(f"<{column_name}>", value)
             out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
                                      column, number)))
+    return out
+
+
+# An executed step as a match row needs it: (line, keyword, type, text after substitution, Examples row line).
+Executed = tuple[int, str, Keyword, str, "int | None"]
+
+
+def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[Executed]:
+    """The executed steps of one scenario record as ``scenario_uses`` gives them (same order, line, keyword, type,
+    text and row line), without what only a ``StepUse`` carries: the parse workers build a match row from each of a
+    cold sync's 130,000 steps (``tracertm.steps.prematch``), and a scenario's own line, a step's column and the
+    named tuple were a third of that work. The source text is only read for an outline (its Examples row lines)."""
+    fields = scenario.fields
+    steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
+    if not steps:
+        return []  # as scenario_uses
+    placed: list[tuple[int, str, Keyword, str, bool]] = []
+    kind: Keyword = "given"
+    for step in fields.get("background") or ():
+        keyword = str(step["keyword"])
+        kind = types.get(keyword, kind)
+        placed.append((int(step["line"]), keyword, kind, str(step["text"]), True))
+    for step in steps:
+        keyword = str(step["keyword"])
+        kind = types.get(keyword, kind)
+        placed.append((int(step["line"]), keyword, kind, str(step["text"]), False))
+    examples = fields.get("examples") or ()
+    if not examples:  # not an outline (``_rows`` gives None)
+        return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
+    lines = str(fields.get("gherkin_text") or "").split("\n")
+    rows = _rows(examples, lines, _start_line(steps[0], lines))
+    assert rows is not None
+    out: list[Executed] = []
+    for columns, values, row_line in rows:
+        for line, keyword, kind, text, background in placed:
+            if not background and "<" in text:
+                for column_name, value in zip(columns, values):
+                    text = text.replace(f"<{column_name}>", value)
+            out.append((line, keyword, kind, text, row_line))
     return out
 
 
