@@ -29,12 +29,17 @@ def test_streamed_chunks_hold_about_size_files() -> None:
     assert parse.chunks(list(range(40)), 2, parse.STREAM_CHUNK) == [list(range(0, 40, 2)), list(range(1, 40, 2))]
 
 
-def test_a_consumed_parse_sees_every_file_once(tmp_path: Path) -> None:
+def _contracts(folder: Path, n: int = 300) -> list[tuple[str, str, Path]]:
     jobs = []
-    for i in range(300):
-        path = tmp_path / f"c{i}.yaml"
+    for i in range(n):
+        path = folder / f"c{i}.yaml"
         path.write_text(f"id: CTR-{i + 1:04d}\ntitle: Contract {i}\ntype: api\nstatus: draft\n", encoding="utf-8")
         jobs.append((f"c{i}.yaml", "contract", path))
+    return jobs
+
+
+def test_a_consumed_parse_sees_every_file_once(tmp_path: Path) -> None:
+    jobs = _contracts(tmp_path)
     seen: list[str] = []
     with parse.ParsePool(2) as pool:
         out = pool.parse(jobs, ParserOptions(), prepare=parse.hash_records,
@@ -46,11 +51,7 @@ def test_a_consumed_parse_sees_every_file_once(tmp_path: Path) -> None:
 def test_lull_comes_in_the_last_round_after_its_chunk_was_consumed(tmp_path: Path) -> None:
     # 300 files in 8 chunks on 2 workers: the lull comes after each of the chunks that leave at most 2 out (the
     # last round, while the last chunks parse), never after the last one (nothing is left to overlap with).
-    jobs = []
-    for i in range(300):
-        path = tmp_path / f"c{i}.yaml"
-        path.write_text(f"id: CTR-{i + 1:04d}\ntitle: Contract {i}\ntype: api\nstatus: draft\n", encoding="utf-8")
-        jobs.append((f"c{i}.yaml", "contract", path))
+    jobs = _contracts(tmp_path)
     events: list[int] = []  # files consumed so far, at each lull
     seen: list[str] = []
     with parse.ParsePool(2) as pool:

@@ -8,27 +8,16 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+from test_prematch import BEHAVE
 from tracertm.engine import parse as parse_module
 from tracertm.engine.parse import STREAM_CHUNK, ParsePool, hash_records
 from tracertm.parsers.records import ParserOptions
 from tracertm.steps import prematch
 from tracertm.steps.records import parse as parse_steps
 
-BEHAVE = b"""\
-from behave import given, when
-
-@given('a basket of {n:d}')
-def basket(context, n):
-    pass
-
-@when('I weigh it')
-def weigh(context):
-    pass
-"""
-
 
 def _outcomes() -> dict[str, object]:
-    return {"features/steps/basket.py": parse_steps("features/steps/basket.py", BEHAVE)}
+    return {"features/steps/basket.py": parse_steps("features/steps/basket.py", BEHAVE.encode())}
 
 
 def test_a_matcher_for_forked_workers_travels_as_its_key() -> None:
@@ -40,7 +29,7 @@ def test_a_matcher_for_forked_workers_travels_as_its_key() -> None:
     spawned = prematch.matcher(_outcomes(), "spawn")  # not inherited by its workers: sent whole
     assert spawned is not None and spawned == forked and not spawned.by_reference
     assert pickle.loads(pickle.dumps(spawned)) == spawned
-    other = prematch.matcher({"features/steps/more.py": parse_steps("features/steps/more.py", BEHAVE)}, "fork")
+    other = prematch.matcher({"features/steps/more.py": parse_steps("features/steps/more.py", BEHAVE.encode())}, "fork")
     assert other is not None and other.by_reference and not forked.by_reference  # one sync's matcher at a time
     assert pickle.loads(data) is hash_records  # a key this process no longer holds: the parent matches
 
