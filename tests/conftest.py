@@ -42,6 +42,17 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     return home
 
 
+@pytest.fixture(autouse=True)
+def _collector_on() -> Iterator[None]:
+    """Every test starts with Python's cyclic collector on, as a process does, and whatever a test leaves it at
+    (some turn it off on purpose) does not reach the next test in the same worker."""
+    import gc
+
+    gc.enable()
+    yield
+    gc.enable()
+
+
 # ---------------------------------------------------------------------------------------------------- databases
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import sys
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event
@@ -81,17 +80,8 @@ def test_flat_rows_bind_shared_values_once_and_insert_the_same_rows() -> None:
     assert one.shared == () and one.batches == [(2, (1, "a", "x", 2, "a", "x"))]
 
 
-@pytest.fixture
-def collector_on() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
-
-
 def test_the_collector_is_back_on_after_an_import_and_after_a_failed_one(
-    collector_on: None, git_repo: GitRepo, database_url: str
+    git_repo: GitRepo, database_url: str
 ) -> None:
     git_repo.write("features/a.feature", "Feature: A\n  Scenario: one\n    Given a\n")
     git_repo.commit("a")
@@ -120,7 +110,7 @@ def test_the_collector_is_back_on_after_an_import_and_after_a_failed_one(
     assert gc.isenabled()
 
 
-def test_nested_pauses_resume_once_and_a_collector_turned_off_stays_off(collector_on: None) -> None:
+def test_nested_pauses_resume_once_and_a_collector_turned_off_stays_off() -> None:
     with collector_paused():
         assert not gc.isenabled()
         with collector_paused():  # another import in another thread
@@ -138,7 +128,7 @@ class _Cycle:
         self.me = self
 
 
-def test_objects_made_while_paused_are_not_all_traced_by_the_next_collection(collector_on: None) -> None:
+def test_objects_made_while_paused_are_not_all_traced_by_the_next_collection() -> None:
     """The young generation does not hold what the pause allocated (the first collection after it would trace every
     object), and cyclic garbage made while paused is still freed by a full collection."""
     import weakref
@@ -158,7 +148,7 @@ def test_objects_made_while_paused_are_not_all_traced_by_the_next_collection(col
     assert gone() is None  # ... for a full collection
 
 
-def test_objects_the_application_froze_stay_frozen(collector_on: None) -> None:
+def test_objects_the_application_froze_stay_frozen() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
