@@ -12,7 +12,7 @@ records (no second Gherkin parse):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -110,37 +110,25 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
     rows = _rows(fields.get("examples") or (), lines, start)
     name = str(fields.get("title") or "")
     number = scenario.number
-    # (line, keyword, type, text, column, in the Background) of each step, computed once however many Examples rows
-    # repeat it; ``And``/``But``/``*`` continue the type of the step before them, across the Background.
-    placed: list[tuple[int, str, Keyword, str, int, bool]] = []
-    kind: Keyword = "given"
-    for step in fields.get("background") or ():
-        keyword = str(step["keyword"])
-        kind = types.get(keyword, kind)
-        placed.append((int(step["line"]), keyword, kind, str(step["text"]), 1, True))
+    placed = _placed(fields, steps, types)
+    # Each step's column (1 in the Background, whose text is the feature's), read from the scenario's text.
     count = len(lines)
-    for step in steps:
-        keyword = str(step["keyword"])
-        kind = types.get(keyword, kind)
-        line = int(step["line"])
-        source = lines[line - start] if 0 <= line - start < count else ""
+    columns: list[int] = []
+    for line, _keyword, _kind, _text, background in placed:
+        source = "" if background or not 0 <= line - start < count else lines[line - start]
         stripped = source.lstrip()
-        placed.append((line, keyword, kind, str(step["text"]), len(source) - len(stripped) + 1 if stripped else 1,
-                       False))
+        columns.append(len(source) - len(stripped) + 1 if stripped else 1)
     # tuple.__new__: a named tuple's own __new__ is a Python function, a third of building each of a sync's
     # hundreds of thousands of steps.
     new = tuple.__new__
     if rows is None:
         return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number))
-                for line, keyword, kind, text, column, background in placed]
+                for (line, keyword, kind, text, background), column in zip(placed, columns)]
     out: list[StepUse] = []
-    for columns, values, row_line in rows:
-        for line, keyword, kind, text, column, background in placed:
-            if not background and "<" in text:
-                for column_name, value in zip(columns, values):
-                    text = text.replace(f"<{column_name}>", value)
-            out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
-                                     column, number)))
+    for i, text, row_line in _filled(placed, rows):
+        line, keyword, kind, _text, background = placed[i]
+        out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
+                                 columns[i], number)))
     return out
 
 
@@ -157,30 +145,43 @@ def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[E
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
         return []  # as scenario_uses
-    placed: list[tuple[int, str, Keyword, str, bool]] = []
-    kind: Keyword = "given"
-    for step in fields.get("background") or ():
-        keyword = str(step["keyword"])
-        kind = types.get(keyword, kind)
-        placed.append((int(step["line"]), keyword, kind, str(step["text"]), True))
-    for step in steps:
-        keyword = str(step["keyword"])
-        kind = types.get(keyword, kind)
-        placed.append((int(step["line"]), keyword, kind, str(step["text"]), False))
+    placed = _placed(fields, steps, types)
     examples = fields.get("examples") or ()
     if not examples:  # not an outline (``_rows`` gives None)
         return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
     lines = str(fields.get("gherkin_text") or "").split("\n")
     rows = _rows(examples, lines, _start_line(steps[0], lines))
     assert rows is not None
-    out: list[Executed] = []
+    return [(placed[i][0], placed[i][1], placed[i][2], text, row_line) for i, text, row_line in _filled(placed, rows)]
+
+
+def _placed(
+    fields: Mapping[str, Any], steps: Sequence[Mapping[str, Any]], types: Mapping[str, Keyword]
+) -> list[tuple[int, str, Keyword, str, bool]]:
+    """(line, keyword, type, text, in the Background) of each executed step of a scenario — the Background's, then
+    ``steps`` — computed once however many Examples rows repeat it; ``And``/``But``/``*`` continue the type of the
+    step before them, across the Background."""
+    placed: list[tuple[int, str, Keyword, str, bool]] = []
+    kind: Keyword = "given"
+    for background, items in ((True, fields.get("background") or ()), (False, steps)):
+        for step in items:
+            keyword = str(step["keyword"])
+            kind = types.get(keyword, kind)
+            placed.append((int(step["line"]), keyword, kind, str(step["text"]), background))
+    return placed
+
+
+def _filled(
+    placed: Sequence[tuple[int, str, Keyword, str, bool]], rows: Iterable[tuple[list[str], list[str], int | None]]
+) -> Iterator[tuple[int, str, int | None]]:
+    """An outline's steps per Examples row (``_rows``): (index into ``placed``, the text with the row's values
+    filled in, the row's line). The Background's steps are not filled in: Gherkin leaves them as written."""
     for columns, values, row_line in rows:
-        for line, keyword, kind, text, background in placed:
+        for i, (_line, _keyword, _kind, text, background) in enumerate(placed):
             if not background and "<" in text:
                 for column_name, value in zip(columns, values):
                     text = text.replace(f"<{column_name}>", value)
-            out.append((line, keyword, kind, text, row_line))
-    return out
+            yield i, text, row_line
 
 
 def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
