@@ -202,3 +202,40 @@ def test_junit_names_made_once_per_scenario_agree_with_the_per_test_reading() ->
             outcomes.append(outcome)
     assert len(outcomes) > 500  # and every kind of answer was compared:
     assert None in outcomes and False in outcomes and any(isinstance(o, str) for o in outcomes)
+
+
+def test_match_all_decides_as_match_does_case_by_case() -> None:
+    """``match_all`` (the import's batch form, with its own path for unit tests) gives what ``match`` gives for
+    each case, whatever the order in which classnames are first met."""
+    twice = CART.replace(b"@SC-1", b"@SC-2").replace(b"@FEAT-1", b"@FEAT-2").replace(b"Feature: Shopping cart",
+                                                                                     b"Feature: Basket")
+    files = (("features/cart.feature", CART), ("features/refunds.feature", RULES), ("features/b.feature", twice))
+    cases = [
+        _case("test_add_several[1-1]", classname="tests.test_cart"),
+        _case("test_add_several_1[2-3]", classname="tests.test_cart"),  # pytest-bdd's repeated name
+        _case("test_add_several_x", classname="tests.test_cart"),
+        _case("test_check_out", classname="tests.test_cart"),  # two features have it: ambiguous
+        _case("test_partial_refund_of_amount[2-98]", classname="tests.test_refunds"),
+        _case("test_remove_an_item", classname="tests.test_cart"),
+        _case(" test_remove_an_item ", classname="tests.test_cart"),  # normalized
+        _case("test_remove_an_item_12", classname="tests.unit"),
+        _case("test_case_1", classname="tests.unit"),
+        _case("test_", classname="tests.unit"),
+        _case("", classname="tests.unit"),
+        _case("check", classname=None),
+        _case("Remove an item", classname="cart.Shopping cart"),
+        _case("Add several -- @1.2 small", classname="features.cart.Shopping cart"),
+        _case("Full refund", classname="Refunds"),
+        _case("test_remove_an_item", classname="Refunds"),  # a classname that names a feature
+        _case("whatever", tags=("SC-20",)),
+        _case("x", feature_uri="features/refunds.feature", line=29),
+        _case("test_remove_an_item", classname="tests.unit", line=3),
+        _case("x", scenario_name="Check out", feature_name="Shopping cart"),
+    ]
+    for order in (cases, cases[::-1], cases[7:] + cases[:7]):
+        expected = [_index(*files).match(case) for case in order]
+        assert _index(*files).match_all(order) == expected
+        index = _index(*files)
+        index.match_all(order)  # every classname known: the unit-test path decides
+        assert index.match_all(order) == expected
+    assert {m.rule for m in expected} == {"tag", "line", "name", None} and any(m.ambiguous for m in expected)

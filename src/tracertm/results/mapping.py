@@ -88,6 +88,29 @@ class ScenarioIndex:
             return found
         return self._by_name(case, in_file)
 
+    def match_all(self, cases: Iterable[CaseResult]) -> list[Match]:
+        """``match`` of every case, in order. Most tests of a large JUnit report are unit tests: a classname that
+        names no feature (known after its first test) and a name that is no pytest-bdd scenario's. Those are
+        decided here, without the calls ``match`` goes through per test."""
+        classnames, pytest = self._classnames, self._by_pytest
+        out: list[Match] = []
+        append = out.append
+        for case in cases:
+            if (not classnames.get(case.classname, True) and case.scenario_name is None and not case.tags
+                    and not case.line):
+                name = case.name
+                name = " ".join(name.split()) if name else ""  # _norm, inline: this loop runs per test
+                # _pytest_candidates' first look-ups, inline: a unit test is no pytest-bdd scenario
+                base = name.partition("[")[0]
+                if not name.startswith("test_") or (base not in pytest and not _numbered_in(base, pytest)):
+                    append(_UNMATCHED)
+                    continue
+                found = self._pytest_candidates(name)
+                append(_chosen({(s.key, row): s for s, row in found}) if found else _UNMATCHED)
+            else:
+                append(self.match(case))
+        return out
+
     def _in_file(self, uri: str | None) -> list[ScenarioRef] | None:
         """The scenarios of the feature file a runner named (its path may be relative to another folder)."""
         if not uri:
@@ -164,15 +187,21 @@ class ScenarioIndex:
                     if row is None or isinstance(row, str):
                         found.append((s, row))
             return found
-        if name.startswith("test_"):  # pytest-bdd: test_<scenario name>[<row values>], "_1" for a repeated name
-            base, bracket, rest = name.partition("[")
-            params = rest[:-1] if bracket and rest.endswith("]") else None
-            named = self._by_pytest.get(base)
+        return self._pytest_candidates(name)
+
+    def _pytest_candidates(self, name: str) -> list[tuple[ScenarioRef, str | None]]:
+        """pytest-bdd: ``test_<scenario name>[<row values>]``, ``_1`` appended for a repeated name (``name``
+        normalized)."""
+        if not name.startswith("test_"):
+            return []
+        base, bracket, rest = name.partition("[")
+        named = self._by_pytest.get(base)
+        if not named:
+            named = self._by_pytest.get(base.rpartition("_")[0]) if _numbered_in(base, self._by_pytest) else None
             if not named:
-                stem, underscore, digits = base.rpartition("_")
-                named = self._by_pytest.get(stem) if underscore and digits.isdigit() else None
-            return [(s, _params_row(s, params)) for s in named or ()]
-        return []
+                return []
+        params = rest[:-1] if bracket and rest.endswith("]") else None
+        return [(s, _params_row(s, params)) for s in named]
 
     @staticmethod
     def _row(scenario: ScenarioRef, case: CaseResult) -> str | None:
@@ -196,6 +225,12 @@ def _chosen(candidates: dict[tuple[object, str | None], ScenarioRef]) -> Match:
         (_key, row), scenario = max(candidates.items(), key=lambda item: item[0][1] is not None)
         return Match(scenario, row, "name")
     return Match(ambiguous=len(scenarios) > 1) if scenarios else _UNMATCHED
+
+
+def _numbered_in(base: str, names: dict[str, list[ScenarioRef]]) -> bool:
+    """Whether ``base`` is ``<name>_<digits>`` with ``<name>`` in ``names`` (pytest-bdd's repeated names)."""
+    stem, underscore, digits = base.rpartition("_")
+    return bool(underscore) and digits.isdigit() and stem in names
 
 
 def _suffixes(classname: str) -> list[str]:

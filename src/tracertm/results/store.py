@@ -237,7 +237,7 @@ def _import(
     cases = list({case.external_id: case for report in reports for case in report.cases}.values())
     uris = {uri for case in cases if case.line and (uri := _feature_file(case))}
     index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
-    matches = [index.match(case) for case in cases]
+    matches = index.match_all(cases)
     starts = [r.started_at for r in reports if r.started_at]
     ends = [r.finished_at for r in reports if r.finished_at]
     run_id = uuid.uuid4()

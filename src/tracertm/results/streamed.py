@@ -289,7 +289,7 @@ def _produce(
             _send(out, ("restart", "a result names a feature file and a line"))
             return
         seen.update(unique)
-        matches = [index.match(case) for case in cases]
+        matches = index.match_all(cases)
         statuses.update(map(_STATUS, cases))
         for rule, count in Counter(map(_RULE, matches)).items():
             if rule:
