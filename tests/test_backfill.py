@@ -174,6 +174,31 @@ def _rows(engine: Any, project: str) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
+def test_the_collector_is_paused_during_a_backfill_and_given_back(git_repo: GitRepo, database_url: str) -> None:
+    """A backfill runs with the cyclic collector paused and what each batch kept frozen (``_long_lived_heap``), and
+    leaves both as it found them, also when it fails."""
+    import gc
+
+    _scripted(git_repo)
+    seen: list[tuple[bool, bool]] = []
+    engine = db.make_engine(database_url)
+    try:
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        backfill(git_repo.path, engine=engine, project="p", batch_size=3,
+                 on_progress=lambda *_: seen.append((gc.isenabled(), gc.get_freeze_count() > 0)))
+        assert len(seen) >= 3 and set(seen) == {(False, True)}
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+
+        def fail(*_: Any) -> None:
+            raise RuntimeError("stop here")
+
+        with pytest.raises(RuntimeError):
+            backfill(git_repo.path, engine=engine, project="q", batch_size=3, on_progress=fail)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        engine.dispose()
+
+
 def test_end_state_equals_sync_ref_and_second_run_adds_nothing(git_repo: GitRepo, database_url: str) -> None:
     c = _scripted(git_repo)
     engine = db.make_engine(database_url)
