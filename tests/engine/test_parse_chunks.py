@@ -61,3 +61,24 @@ def test_lull_comes_in_the_last_round_after_its_chunk_was_consumed(tmp_path: Pat
     assert len(events) == 2  # 8 chunks: after the 6th and the 7th
     assert all(0 < n < len(jobs) for n in events)
     assert events == sorted(events) and len(jobs) - events[0] >= 2 * min(chunk_ends)
+
+
+def test_a_worker_with_the_collector_paused_frees_the_last_chunks_cycles() -> None:
+    """Workers forked while the parent paused its collector run paused; each chunk first frees the cyclic garbage
+    the last one left (a backfill's workers live for the whole history)."""
+    import gc
+    import weakref
+
+    from tracertm.collector import collector_paused
+    from tracertm.engine.parse import _worker_chunk
+    from tracertm.parsers.records import ParserOptions
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: only the collector frees it
+
+    with collector_paused():
+        left = weakref.ref(Node())
+        assert left() is not None  # garbage, unfreed while the collector is paused
+        assert _worker_chunk([("docs/adr/0001-x.md", "adr", b"# 1. X\n")], ParserOptions())[0][0] == "docs/adr/0001-x.md"
+        assert left() is None

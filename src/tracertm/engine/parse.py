@@ -80,6 +80,21 @@ def _parse_chunk(
     return out
 
 
+def _worker_chunk(
+    chunk: list[Job], options: ParserOptions, prepare: Prepare | None = None
+) -> list[tuple[str, Outcome, Read | None]]:
+    """``_parse_chunk`` in a worker process. A worker forked while the parent had its cyclic collector paused (a
+    sync's or backfill's write: ``collector_paused``) runs paused too, which saves the collections its parsing
+    would trigger; the cyclic garbage a chunk leaves is freed here, before the next chunk, by one collection of the
+    young objects — what the last chunk left alive (its outcomes went to the parent). Without it a backfill's
+    workers, which parse chunk after chunk for the whole history, grew from 83 to 129 MB over 9,000 commits."""
+    import gc
+
+    if not gc.isenabled():
+        gc.collect(0)
+    return _parse_chunk(chunk, options, prepare)
+
+
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -154,7 +169,7 @@ class ParsePool:
             # that travels pickled with every chunk (the steps' matcher, unless the workers inherit it).
             light = prepare is None or isinstance(prepare, FunctionType) or getattr(prepare, "by_reference", False)
             size = STREAM_CHUNK if consume is not None and light else None
-            futures = [executor.submit(_parse_chunk, part, options, prepare)
+            futures = [executor.submit(_worker_chunk, part, options, prepare)
                        for part in chunks(work, self.jobs, size)]
             results = []
             left = len(futures)  # chunks not back yet
@@ -189,7 +204,8 @@ class ParsePool:
         if self.jobs <= 1 or len(work) < self.threshold:
             return None
         executor = self._start()
-        return Pending([executor.submit(_parse_chunk, part, options, prepare) for part in chunks(work, self.jobs)])
+        return Pending([executor.submit(_worker_chunk, part, options, prepare)
+                        for part in chunks(work, self.jobs)])
 
     def _start(self) -> Executor:
         if self._executor is None:
