@@ -106,6 +106,7 @@ def test_sqlite_engine_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
 
 
 def test_a_new_sqlite_database_gets_larger_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    assert db.SQLITE_PAGE_SIZE == 32768
     import sqlite3
 
     old = tmp_path / "old.db"
