@@ -6,6 +6,8 @@ refused, and the downgrade gives the ``IN`` lists back. On SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -49,10 +51,36 @@ def _dump(engine: Any) -> dict[str, list[tuple[str, ...]]]:
         for table in names:
             if table == "alembic_version" or (is_search_object(table, "table") and not table.endswith("_fts")):
                 continue
+            if table in ("scenario_steps", "scenario_step_matches"):
+                # One row per step since 0017, per (step, definition) before: compared as the latter, ids aside.
+                out["step matches"] = _matches(conn, table)
+                continue
             keyed = "rowid, " if table.endswith("_fts") else rowid
             rows = conn.execute(text(f"SELECT {keyed}* FROM {table}")).all()
             out[table] = sorted(tuple(map(str, row)) for row in rows)
         return out
+
+
+def _matches(conn: Any, table: str) -> list[tuple[str, ...]]:
+    """The step matches of ``scenario_steps`` (packed) or ``scenario_step_matches`` as rows of the latter, no id."""
+    def plain(value: Any) -> str:
+        return str(value).replace("-", "") if value is not None else "None"
+
+    def decoded(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    if table == "scenario_step_matches":
+        rows = conn.execute(text("SELECT project_id, scenario_id, step_definition_id, position, line, row_line, keyword, "
+                                 "step_text, status, arguments FROM scenario_step_matches")).all()
+        return sorted((plain(p), plain(s), plain(d), *map(str, rest), str(decoded(args)))
+                      for p, s, d, *rest, args in rows)
+    out = []
+    for project, scenario, steps in conn.execute(text("SELECT project_id, scenario_id, steps FROM scenario_steps")):
+        for position, line, row_line, keyword, step_text, status, found in decoded(steps):
+            for definition, args in found or [(None, [])]:
+                out.append((plain(project), plain(scenario), plain(definition),
+                            *map(str, (position, line, row_line, keyword, step_text, status)), str(args)))
+    return sorted(out)
 
 
 def _answers(engine: Any) -> list[list[tuple[Any, ...]]]:
@@ -113,11 +141,13 @@ def _references_hold(engine: Any) -> None:
         feature = conn.execute(text("SELECT id FROM features WHERE feature_number = 'FEAT-1'")).scalar_one()
         its_scenarios = text("SELECT count(*) FROM scenarios WHERE feature_id = :f")
         scenarios = conn.execute(its_scenarios, {"f": feature}).scalar()
-        matches = conn.execute(text("SELECT count(*) FROM scenario_step_matches")).scalar()
+        # The step matches packed since 0017 (scenario_steps), a row per matching definition before.
+        table = "scenario_steps" if (db.current_revision(engine) or "") >= "0017" else "scenario_step_matches"
+        matches = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
         assert scenarios and matches
         conn.execute(text("DELETE FROM features WHERE id = :f"), {"f": feature})
         assert conn.execute(its_scenarios, {"f": feature}).scalar() == 0
-        assert conn.execute(text("SELECT count(*) FROM scenario_step_matches")).scalar() < matches
+        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() < matches
         conn.rollback()
 
 

@@ -13,7 +13,7 @@ from conftest import GitRepo
 from tracertm import db
 from tracertm.checker import check
 from tracertm.engine.sync import sync
-from tracertm.models import ScenarioStepMatch
+from tracertm.steps.packed import match_rows
 from tracertm.steps.project import analyze
 
 LONG = "a" * 60 + "!!"
@@ -106,7 +106,7 @@ def test_sync_warns_and_links_the_rest(git_repo: GitRepo, database_url: str) -> 
     engine = db.make_engine(database_url)
     try:
         with db.session(engine) as session:
-            rows = session.execute(select(ScenarioStepMatch.step_text, ScenarioStepMatch.status)).all()
+            rows = [(m.step_text, m.status) for m in match_rows(session)]
         assert sorted(tuple(r) for r in rows) == [(LONG, "undefined"), ("the customer pays", "defined")]
     finally:
         engine.dispose()

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from conftest import GitRepo
 from tracertm import db
 from tracertm.engine.sync import sync
-from tracertm.models import Project, ScenarioStepMatch, StepDefinition
+from tracertm.models import Project, StepDefinition
+from tracertm.steps.packed import match_rows
 from tracertm.steps.links import refresh
 from tracertm.steps.parsing import parse_step_file
 from tracertm.steps.records import fields_of
@@ -50,7 +51,7 @@ Then('never used', () => {});
 
 def _load(session, project_id):  # type: ignore[no-untyped-def]
     defs = {d.step_number: d for d in session.scalars(select(StepDefinition).where(StepDefinition.project_id == project_id))}
-    rows = session.execute(select(ScenarioStepMatch).where(ScenarioStepMatch.project_id == project_id)).scalars().all()
+    rows = match_rows(session, project_id)
     return defs, rows
 
 

@@ -1,8 +1,8 @@
 """The set-based write of step links (tracertm.steps.matchrows, tracertm.steps.tracelinks), on SQLite and PostgreSQL:
 after every kind of edit of features and step files, the incremental sync leaves exactly the rows — matches, usage
 counts, step trace links — that matching the same commit from scratch gives; the step links are the ones the
-engine's own derivation (``engine.links.write_scenario_links``) gives; and a sync writes only the steps that
-changed (the rows of the others keep their ids)."""
+engine's own derivation (``engine.links.write_scenario_links``) gives; and a sync rewrites only the rows of the
+scenarios whose steps changed (the others keep their rows untouched)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from sqlalchemy import select
 from conftest import GitRepo
 from tracertm import db
 from tracertm.engine.sync import sync
-from tracertm.models import Feature, Link, Project, Scenario, ScenarioStepMatch, StepDefinition
+from tracertm.models import Feature, Link, Project, Scenario, ScenarioSteps, StepDefinition
+from tracertm.steps.packed import decoded, match_rows
 
 SHOP = """\
 Feature: Shop
@@ -121,18 +122,16 @@ def _dump(engine: Any, name: str) -> dict[str, Any]:
         numbers = {r.id: r.step_number for r in session.execute(
             select(StepDefinition.id, StepDefinition.step_number).where(StepDefinition.project_id == project_id)
             .execution_options(include_deleted=True))}
-        m = ScenarioStepMatch
-        matches = [
-            (path, scenario, r.position, numbers.get(r.step_definition_id), r.line, r.row_line, r.keyword,
+        places = {r.id: (r.source_path, r.scenario_number) for r in session.execute(
+            select(Scenario.id, Scenario.scenario_number, Feature.source_path)
+            .join(Feature, Scenario.feature_id == Feature.id).where(Feature.project_id == project_id)
+            .execution_options(include_deleted=True))}
+        # Ordered as the rows before migration 0017 were: a step's candidates in the order they were written.
+        matches = sorted((
+            (*places[r.scenario_id], r.position, numbers.get(r.step_definition_id), r.line, r.row_line, r.keyword,
              r.step_text, r.status, list(r.arguments))
-            for r, scenario, path in session.execute(
-                select(m, Scenario.scenario_number, Feature.source_path)
-                .join(Scenario, m.scenario_id == Scenario.id).join(Feature, Scenario.feature_id == Feature.id)
-                .where(m.project_id == project_id)
-                .order_by(Feature.source_path, Scenario.scenario_number, m.position, m.id)
-                .execution_options(include_deleted=True)
-            ).all()
-        ]
+            for r in match_rows(session, project_id)
+        ), key=lambda m: m[:3])
         usage = dict(session.execute(
             select(StepDefinition.step_number, StepDefinition.usage_count)
             .where(StepDefinition.project_id == project_id)
@@ -229,32 +228,35 @@ def test_a_sync_rewrites_only_the_steps_that_changed(git_repo: GitRepo, database
     sync(git_repo.path, database_url=database_url)
     engine = db.make_engine(database_url)
 
-    def ids() -> dict[tuple[Any, ...], int]:
+    def ids() -> dict[str, tuple[int, Any]]:
+        """Scenario number → its row's id and its steps."""
         with db.session(engine) as session:
             rows = session.execute(
-                select(ScenarioStepMatch.id, Scenario.scenario_number, ScenarioStepMatch.position,
-                       ScenarioStepMatch.step_definition_id)
-                .join(Scenario, ScenarioStepMatch.scenario_id == Scenario.id)
+                select(ScenarioSteps.id, Scenario.scenario_number, ScenarioSteps.steps)
+                .join(Scenario, ScenarioSteps.scenario_id == Scenario.id)
             ).all()
-            return {(scenario, position, d): row_id for row_id, scenario, position, d in rows}
+            return {scenario: (row_id, decoded(steps)) for row_id, scenario, steps in rows}
 
     try:
         before = ids()
-        # One step of the feature's first scenario: its row goes and a new one comes; every other row stays.
+        # One step of the feature's first scenario: only its scenario's row is rewritten (in place); every other
+        # row stays as it was.
         git_repo.write("features/shop.feature", SHOP.replace("But nothing happens", "But the stock is counted"))
         git_repo.commit("one step")
         sync(git_repo.path, database_url=database_url)
         after = ids()
         changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
-        # Position 5: the Background's two steps run first.
-        assert {(scenario, position) for scenario, position, _ in changed} == {("buy", 5)}
-        assert len(before) == len(after)
-        # A definition that matches one more step: only that step's row changes.
+        assert changed == {"buy"}
+        assert {k: v[0] for k, v in before.items()} == {k: v[0] for k, v in after.items()}
+        # Position 5 (the Background's two steps run first) is the step that changed.
+        assert [i for i, (old, new) in enumerate(zip(before["buy"][1], after["buy"][1])) if old != new] == [5]
+        # A definition that matches one more step: only that step's scenario changes.
         git_repo.write(STEPS_PATH, STEPS + "Then('the stock holds {int} items', function holds(n) {});\n")
         git_repo.commit("one definition")
         sync(git_repo.path, database_url=database_url)
         again = ids()
         changed = {key for key in after.keys() | again.keys() if after.get(key) != again.get(key)}
-        assert {(scenario, position) for scenario, position, _ in changed} == {("count", 2)}
+        assert changed == {"count"}
+        assert [i for i, (old, new) in enumerate(zip(after["count"][1], again["count"][1])) if old != new] == [2]
     finally:
         engine.dispose()

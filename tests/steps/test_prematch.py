@@ -1,6 +1,6 @@
 """Steps matched in the parse workers (tracertm.steps.prematch) give exactly the rows of matching in sync's own
 process, on SQLite and PostgreSQL: a cold sync with enough feature files for the parse pool, with worker matching
-on (two workers, and one process; a work tree and a commit) and off, leaves the same ``scenario_step_matches``, usage counts, step trace links
+on (two workers, and one process; a work tree and a commit) and off, leaves the same ``scenario_steps``, usage counts, step trace links
 and warnings; a step file that fails to parse, or a definition too slow to match, falls back to the parent."""
 
 from __future__ import annotations

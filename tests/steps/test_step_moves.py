@@ -13,7 +13,8 @@ from conftest import GitRepo
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
-from tracertm.models import ScenarioStepMatch, SpecRevision, StepDefinition
+from tracertm.models import SpecRevision, StepDefinition
+from tracertm.steps.packed import match_rows
 
 FEATURE = """\
 Feature: Basket
@@ -115,7 +116,7 @@ def test_sync_follows_a_moved_step_file(git_repo: GitRepo, database_url: str) ->
         sync(git_repo.path, engine=engine)
         before = _rows(engine)
         with db.session(engine) as session:
-            links_before = sorted((m.step_text, m.step_definition_id) for m in session.scalars(select(ScenarioStepMatch)))
+            links_before = sorted((m.step_text, m.step_definition_id) for m in match_rows(session))
 
         _mv(git_repo, OLD, NEW)
         git_repo.commit("pure move")
@@ -126,7 +127,7 @@ def test_sync_follows_a_moved_step_file(git_repo: GitRepo, database_url: str) ->
         assert {n.split("::")[1]: r[:4] for n, r in after.items()} == {
             n.split("::")[1]: r[:4] for n, r in before.items()}, "same rows, versions and usage counts"
         with db.session(engine) as session:
-            links_after = sorted((m.step_text, m.step_definition_id) for m in session.scalars(select(ScenarioStepMatch)))
+            links_after = sorted((m.step_text, m.step_definition_id) for m in match_rows(session))
         assert links_after == links_before
 
         _mv(git_repo, NEW, LAST)

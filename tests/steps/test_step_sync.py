@@ -13,7 +13,8 @@ from conftest import GitRepo
 from tracertm import db
 from tracertm.cli import main
 from tracertm.engine.sync import sync
-from tracertm.models import ScenarioStepMatch, SpecRevision, StepDefinition
+from tracertm.models import SpecRevision, StepDefinition
+from tracertm.steps.packed import match_rows
 
 FEATURE = """\
 Feature: Basket
@@ -51,7 +52,7 @@ def _defs(engine) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 def _links(engine) -> list[tuple[str, str, int | None]]:  # type: ignore[no-untyped-def]
     with db.session(engine) as session:
-        rows = session.scalars(select(ScenarioStepMatch)).all()
+        rows = match_rows(session)
         return sorted((r.step_text, r.status, r.row_line) for r in rows)
 
 

@@ -36,6 +36,7 @@ from tracertm.parsers.records import ParserOptions
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.ids import as_id
 from tracertm.engine.plan import Operation, Plan
+from tracertm.steps.packed import decoded as decoded_steps
 
 LINKS: Table = Base.metadata.tables["links"]
 # Kinds whose records can be link targets (top-level records: a scenario is named within its feature).
@@ -46,7 +47,7 @@ LINKS_FORMAT = 2  # 2: step and test links
 _FORMAT_KEY = "links_format"
 
 # Link types derived from what the files say (``derive``); the others are derived from database tables kept by other
-# writers in the same transaction: ``step`` from ``scenario_step_matches`` (sync's step matching), ``test`` from the
+# writers in the same transaction: ``step`` from ``scenario_steps`` (sync's step matching), ``test`` from the
 # scenario ↔ test case mapping (results import). ``_write_sources`` replaces only the file-derived ones.
 DB_LINK_TYPES = (str(LinkType.STEP), str(LinkType.TEST))
 
@@ -488,17 +489,20 @@ def _pairs(
     out: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     for chunk in iter_chunks(list(scenario_ids)):
         if link_type == LinkType.STEP:
-            m = tables["scenario_step_matches"].c
-            rows = conn.execute(
-                select(m.scenario_id, m.step_definition_id, func.min(m.line))
-                .where(m.scenario_id.in_(chunk), m.status == "defined", m.step_definition_id.is_not(None))
-                .group_by(m.scenario_id, m.step_definition_id)
-            )
-        else:
-            a = tables["scenario_test_case_association"].c
-            rows = conn.execute(select(a.scenario_id, a.test_case_id).where(a.scenario_id.in_(chunk)))
-        for scenario_id, target_id, *line in rows:
-            out[(scenario_id, target_id)] = int(line[0] or 0) if line else 0
+            # From the packed steps (tracertm.models.step_link): a step matched by one definition only.
+            m = tables["scenario_steps"].c
+            for scenario_id, steps in conn.execute(select(m.scenario_id, m.steps).where(m.scenario_id.in_(chunk))):
+                for step in decoded_steps(steps):
+                    if step[5] == "defined" and step[6]:
+                        key = (scenario_id, uuid.UUID(hex=step[6][0][0]))
+                        step_line = int(step[1])
+                        if key not in out or step_line < out[key]:
+                            out[key] = step_line
+            continue
+        a = tables["scenario_test_case_association"].c
+        rows = conn.execute(select(a.scenario_id, a.test_case_id).where(a.scenario_id.in_(chunk)))
+        for scenario_id, target_id in rows:
+            out[(scenario_id, target_id)] = 0  # a test link points at the first step's line (set by the caller)
     return out
 
 

@@ -19,7 +19,7 @@ from tracertm.models.specification import (
     StepType,
     scenario_test_case_association,
 )
-from tracertm.models.step_link import ScenarioStepMatch
+from tracertm.models.step_link import ScenarioSteps
 from tracertm.models.sync import SourceFile, SpecRevision, SyncRun
 from tracertm.models.test_case import TestCase
 from tracertm.models.test_run import TestResult, TestRun
@@ -46,7 +46,7 @@ __all__ = [
     "Project",
     "Scenario",
     "ScenarioStatus",
-    "ScenarioStepMatch",
+    "ScenarioSteps",
     "SourceFile",
     "SpecRevision",
     "StepDefinition",

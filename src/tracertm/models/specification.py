@@ -277,7 +277,7 @@ class StepDefinition(SpecMixin, Base):
 
     Synced ones (tracertm.steps) are identified by ``step_number`` = ``file::function``; the same pattern may be
     defined twice (that is an ambiguity to report, not a row to refuse). ``usage_count`` is derived by sync from
-    ``scenario_step_matches`` (database-owned: it moves no version).
+    ``scenario_steps`` (database-owned: it moves no version).
     """
 
     __tablename__ = "step_definitions"

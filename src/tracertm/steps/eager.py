@@ -2,7 +2,7 @@
 
 On a cold sync the parse workers match every scenario step as they parse (``tracertm.steps.prematch``) and the eager
 writer (``tracertm.engine.eager``) writes each chunk's records as it arrives. This writes the same chunk's
-``scenario_step_matches`` rows and step trace links right after its scenarios, while the workers parse on, instead
+``scenario_steps`` rows and step trace links right after its scenarios, while the workers parse on, instead
 of all of them after the parse: they are the rows ``links.refresh`` would write from the same worker matching (the
 same re-keying, ``MatchWriter`` and ``StepLinkWriter``), only earlier.
 
@@ -19,8 +19,9 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from tracertm.steps.prematch import ATTRIBUTE, Prematched, Row
 from tracertm.steps.matchrows import MatchWriter
+from tracertm.steps.packed import Packed
+from tracertm.steps.prematch import ATTRIBUTE, Prematched
 from tracertm.steps.tracelinks import StepLinkWriter
 
 
@@ -68,7 +69,7 @@ class EagerMatches:
         if self.stopped:
             return
         keys = self._keys
-        wanted: dict[str, list[Row]] = {}  # rows as the workers sent them (definitions named by identity)
+        wanted: dict[str, Packed] = {}  # steps as the workers packed them (definitions named by identity)
         ids: dict[str, uuid.UUID] = {}
         sources: dict[str, tuple[str, str | None]] = {}
         firsts: dict[str, dict[str, int]] = {}
@@ -81,7 +82,7 @@ class EagerMatches:
                     self._skipped = True
                     continue
                 key = row_id.hex
-                wanted[key] = matched.rows
+                wanted[key] = matched.steps
                 firsts[key] = {keys[identity]: line for identity, line in matched.firsts.items()}
                 ids[key], sources[key] = row_id, (ref, path)
                 for status, count in matched.statuses.items():
@@ -108,8 +109,16 @@ class EagerMatches:
 
     @property
     def inserted(self) -> int:
-        """Match rows written so far."""
+        """``scenario_steps`` rows written so far."""
         return self._matches.inserted if self._matches is not None else 0
+
+    @property
+    def tally(self) -> dict[str, int] | None:
+        """Every definition's usage (row id hex → ``defined`` steps) when the rows written here are all the project
+        has (its first rows were written here), else None."""
+        if self._matches is None or not self._matches.fresh:
+            return None
+        return self._matches.tally
 
     def stop(self) -> None:
         """Write nothing more (what is written stays; ``refresh`` re-matches what is not ``done``)."""

@@ -1,20 +1,20 @@
 """Sync's step links: after apply, in the same transaction, which definition every executed scenario step matches
-(``scenario_step_matches``) and each definition's ``usage_count`` — derived figures, recomputed, never versioned.
+(``scenario_steps``) and each definition's ``usage_count`` — derived figures, recomputed, never versioned.
 
 Only what could have changed is re-matched, per scenario:
 
 - the scenarios this run wrote (created, updated, restored, moved — a changed feature file);
 - when definitions changed (created, updated, deleted, restored, moved): the scenarios with a step that matched a
-  changed or removed definition, and those with a step some new or changed definition could match (found through
-  an index of just those definitions, over the step texts already stored); all scenarios when a parameter type
-  changed (it can change what any Cucumber Expression means).
+  changed or removed definition (their stored steps name its id), and those with a step some new or changed
+  definition could match (found through an index of just those definitions, over the step texts already stored);
+  all scenarios when a parameter type changed (it can change what any Cucumber Expression means).
 
 Definitions come from the step files of this run's source (parsed here, they are few); a step file that fails to
 parse keeps its rows, and its definitions are rebuilt from them.
 
 The re-matched scenarios' rows and step trace links are written as a difference from what is stored
 (``tracertm.steps.matchrows``, ``tracertm.steps.tracelinks``): a cold sync only inserts, a later one touches only
-the steps whose rows changed; ``usage_count`` comes from one aggregate afterwards.
+the scenarios whose steps changed; ``usage_count`` is counted afterwards (``matchrows.write_usage_counts``).
 """
 
 from __future__ import annotations
@@ -24,18 +24,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.eager import EagerMatches
 from tracertm.steps.expressions import Registries, compile_matchable
-from tracertm.steps.matchrows import MatchWriter, Row, write_usage_counts
+from tracertm.steps.matchrows import MatchWriter, write_usage_counts
 from tracertm.steps.matching import StepIndex
 from tracertm.steps.prematch import Scenario as Matched
 from tracertm.steps.prematch import Verdict, digest, match_uses, prematched
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
+from tracertm.steps.packed import NONE, Packed, decoded, pack
 from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
 from tracertm.steps.tracelinks import StepLinkWriter
 
@@ -44,7 +45,7 @@ _BATCH = 2000
 
 @dataclass
 class LinkStats:
-    """What a refresh did: scenarios re-matched, rows written, steps per verdict among them."""
+    """What a refresh did: scenarios re-matched, ``scenario_steps`` rows inserted, steps per verdict among them."""
 
     scenarios: int = 0
     rows: int = 0
@@ -57,7 +58,7 @@ def _tables() -> tuple[Any, Any, Any, Any]:
     from tracertm.models import Base
 
     t = Base.metadata.tables
-    return t["scenario_step_matches"], t["step_definitions"], t["scenarios"], t["features"]
+    return t["scenario_steps"], t["step_definitions"], t["scenarios"], t["features"]
 
 
 def definition_from_row(row: Any) -> StepDefinition:
@@ -138,20 +139,24 @@ def refresh(
         changed_ids = {r.id for r in conn.execute(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
         )}
-        if changed_ids:
-            targets |= {r.scenario_id for r in conn.execute(
-                select(links.c.scenario_id).where(links.c.step_definition_id.in_(sorted(changed_ids, key=str)))
-            )}
+        targets |= _naming(conn, project_id, changed_ids)
         probe = StepIndex(compile_matchable((d for d in definitions if d.identity in changed), registries))
         slow = probe.slow
         if probe.compiled:
-            for scenario_id, text in conn.execute(
-                select(links.c.scenario_id, links.c.step_text).where(links.c.project_id == project_id).distinct()
+            tried: dict[str, bool] = {}  # per step text: whether a changed definition could match it
+            for scenario_id, steps in conn.execute(
+                select(links.c.scenario_id, links.c.steps).where(links.c.project_id == project_id)
             ):
-                if scenario_id not in targets and any(
-                    probe.try_match(c, text) is not None for c in probe.candidates(text)
-                ):
-                    targets.add(scenario_id)
+                if scenario_id in targets:
+                    continue
+                for step in decoded(steps):
+                    text = step[4]
+                    hit = tried.get(text)
+                    if hit is None:
+                        hit = tried[text] = any(probe.try_match(c, text) is not None for c in probe.candidates(text))
+                    if hit:
+                        targets.add(scenario_id)
+                        break
     stats = LinkStats()
     if targets or changed or (written is not None and written.done):
         def build() -> StepIndex:
@@ -169,15 +174,19 @@ def refresh(
         # Written already, from the matching ``pre`` holds (else matched again here: the writers correct them).
         done = written.done if written is not None and pre is not None else set()
         left = sorted(targets - done, key=str)
+        tally = None
         if left:
             stats = _rematch(conn, project_id, left, index, ids, versions, parsed_features, pre or {}, live)
+        elif written is not None and live == {}:
+            # Every row of the project is one the eager writer inserted: its tally is every definition's usage.
+            tally = written.tally
         if done:
             assert written is not None
             stats.scenarios += len(done)
             stats.rows += written.inserted
             for status, count in written.statuses.items():
                 stats.statuses[status] = stats.statuses.get(status, 0) + count
-        write_usage_counts(conn, project_id)
+        write_usage_counts(conn, project_id, tally)
         found = index.built.findings() if index.built is not None else _slow_findings(slow)
         stats.findings = [replace(d, severity="warning") for d in found]
     return stats
@@ -230,6 +239,19 @@ def _records(parsed: Mapping[str, ParseResult]) -> _Records:
     """(feature path, scenario number) → (scenario record, the feature's language) of this run's parsed features."""
     return {(r.path, child.number): (child, str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
             for r in parsed.values() for feature in r.records for child in feature.children}
+
+
+def _naming(conn: Any, project_id: uuid.UUID, definition_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """The scenarios whose stored steps name one of ``definition_ids`` (matched by it, ambiguous candidates
+    included): their JSON text holds the id's hex digits (an id is written nowhere else in it)."""
+    links = _tables()[0]
+    hexes = sorted(d.hex for d in definition_ids)
+    text = cast(links.c.steps, Text)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(hexes), 50):
+        found |= {r.scenario_id for r in conn.execute(select(links.c.scenario_id).where(
+            links.c.project_id == project_id, or_(*(text.contains(h) for h in hexes[start : start + 50]))))}
+    return found
 
 
 def _gone_with_rows(conn: Any, project_id: uuid.UUID) -> set[uuid.UUID]:
@@ -301,11 +323,11 @@ def _rematch(
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
     pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
 ) -> LinkStats:
-    """Match the steps of ``targets`` and write the difference: their ``scenario_step_matches`` rows
+    """Match the steps of ``targets`` and write the difference: their ``scenario_steps`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
     time (memory stays bounded on a cold sync). Ids are keyed by their hex digits while matching: a ``str`` hashes
     once, a ``UUID`` in Python code at every dictionary lookup (hundreds of thousands on a cold sync). Scenarios in
-    ``pre`` were matched by a parse worker (definitions named by identity): their rows are only re-keyed."""
+    ``pre`` were matched by a parse worker (packed there, definitions named by identity): only re-keyed here."""
     stats = LinkStats(scenarios=len(targets))
     statuses = stats.statuses
     matches = MatchWriter(conn, project_id)
@@ -316,20 +338,22 @@ def _rematch(
     verdicts: dict[tuple[str, str], Verdict] = {}
     for start in range(0, len(targets), _BATCH):
         scenarios = {scenario_id.hex: scenario_id for scenario_id in targets[start : start + _BATCH]}
-        wanted: dict[str, list[Row]] = {key: [] for key in scenarios}
+        wanted: dict[str, Packed] = {key: NONE for key in scenarios}
         sources: dict[str, tuple[str, str | None]] = {}
         firsts: dict[str, dict[str, int]] = {}  # scenario → definition → line of the first step it alone matched
         for scenario_id, ref, path, uses in _uses(conn, list(scenarios.values()), records, pre, live):
             scenario = scenario_id.hex
             sources[scenario] = (ref, path)
             if isinstance(uses, Matched):
-                wanted[scenario] = [row if row[0] is None else (keys[row[0]], *row[1:])
-                                    for row in uses.rows]
+                packed = uses.steps
+                wanted[scenario] = Packed(packed.text, tuple(keys[ref] for ref in packed.refs),
+                                          {keys[ref]: n for ref, n in packed.counts.items()})
                 first_lines = {keys[identity]: line for identity, line in uses.firsts.items()}
                 for status, count in uses.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
             else:
-                wanted[scenario], first_lines = match_uses(uses, index.get(), keys, verdicts, statuses)
+                rows, first_lines = match_uses(uses, index.get(), keys, verdicts, statuses)
+                wanted[scenario] = pack(rows)
             if first_lines:
                 firsts[scenario] = first_lines
         matches.write(wanted, scenarios)

@@ -4,7 +4,8 @@ A sync that parses every step file of its source and some feature files parses t
 and small), then hands the feature parse a ``StepMatcher`` as its ``prepare`` callable (``engine.parse.parse_one``):
 the definitions are compiled and indexed once per process (cached by their digest; in the sync's own process before
 the workers fork, so that they inherit the index, when the pool forks), and each parsed
-feature file's result carries its scenarios' match rows (``Prematched``) back to the parent, which only writes them
+feature file's result carries its scenarios' steps, packed as they are stored (``Prematched``,
+``tracertm.steps.packed``), back to the parent, which only fills in the definitions' ids and writes them
 (``tracertm.steps.links``).
 
 The parent uses a file's rows only when the definitions and parameter types it would match against itself have the
@@ -24,6 +25,7 @@ from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
+from tracertm.steps.packed import Packed, pack
 from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps
 
 # Per (step text, step type): the rows' (definition key or None, status, argument values) — outlines, Backgrounds and
@@ -38,10 +40,10 @@ ATTRIBUTE = "step_matches"
 
 
 class Scenario(NamedTuple):
-    """One scenario's matching: its rows (definition keys are identities), the line of the first step each
-    definition alone matched, and how many steps got each verdict."""
+    """One scenario's matching: its steps packed (``tracertm.steps.packed``; definitions named by identity), the line
+    of the first step each definition alone matched, and how many steps got each verdict."""
 
-    rows: list[Row]
+    steps: Packed
     firsts: dict[str, int]
     statuses: dict[str, int]
 
@@ -163,7 +165,8 @@ class StepMatcher:
                 for child in feature.children:
                     statuses: dict[str, int] = {}
                     rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses)
-                    scenarios[child.number] = Scenario(rows, firsts, statuses)
+                    # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
+                    scenarios[child.number] = Scenario(pack(rows), firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
             return
         object.__setattr__(result, ATTRIBUTE, Prematched(self.key, scenarios, bool(index.slow)))

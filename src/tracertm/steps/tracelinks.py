@@ -2,7 +2,7 @@
 re-match wants rather than from reading them back.
 
 They are the links ``tracertm.engine.links.write_scenario_links(conn, project, "step", scenarios)`` derives from the
-stored ``scenario_step_matches`` (``links.rebuild`` and ``sync --full`` still use it; a test holds the two equal):
+stored ``scenario_steps`` (``links.rebuild`` and ``sync --full`` still use it; a test holds the two equal):
 one link per (scenario, definition) that a step of the scenario matched unambiguously, pointing at the first such
 step's line. A link that stays keeps its review (its line follows the step); a new one is born reviewed against the
 definition's current version; a link nothing wants any more goes. Computing the pairs while matching saves a

@@ -1,0 +1,130 @@
+"""A scenario's executed steps packed into the JSON of its ``scenario_steps`` row (``tracertm.models.step_link``), and
+read back as match rows.
+
+The matching produces rows, one per (step, matching definition) (``matchrows.Row``); :func:`pack` turns a scenario's
+rows into the JSON text of its steps with the definitions left as placeholders, and :func:`fill` puts the
+definitions' row ids in. A parse worker packs (its rows name definitions by identity: the rows do not exist yet
+there), and the parent only fills: one ``str.format`` per scenario, where building the JSON from the rows in the
+parent would cost a Python loop per step there.
+
+The placeholders are exact: the JSON is encoded with every non-ASCII character escaped, so the text holds no brace
+but the doubled ones of the data and the ``{}`` put where a definition goes (a definition is first encoded as the
+lone surrogate U+DFFF, which no decoded text contains).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+# (definition key or None, position, line, row line, keyword, text, status, argument values): matchrows.Row.
+Row = tuple["str | None", int, int, "int | None", str, str, str, "tuple[str | None, ...]"]
+
+_MARK = "\udfff"
+_MARK_JSON = '"\\udfff"'
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class Packed(NamedTuple):
+    """A scenario's steps as JSON text with a ``{}`` per definition (``refs``, their keys in order; without refs the
+    text is the JSON itself), and how many ``defined`` steps name each definition (``usage_count``'s share)."""
+
+    text: str
+    refs: tuple[str, ...]
+    counts: dict[str, int]
+
+
+NONE = Packed("[]", (), {})  # a scenario that runs no step (it has no row)
+
+
+def pack(rows: Iterable[Row]) -> Packed:
+    """The packed steps of one scenario's rows (in position order; a step's rows together, candidates in order)."""
+    steps: list[tuple[Any, ...]] = []
+    refs: list[str] = []
+    counts: dict[str, int] = {}
+    matches: list[tuple[str, tuple[str | None, ...]]] = []
+    last = -1
+    for d, position, line, row_line, keyword, text, status, values in rows:
+        if position != last:
+            matches = []
+            steps.append((position, line, row_line, keyword, text, status, matches))
+            last = position
+        if d is not None:
+            matches.append((_MARK, values))
+            refs.append(d)
+            if status == "defined":
+                counts[d] = counts.get(d, 0) + 1
+    if not steps:
+        return NONE
+    dumped = _dumps(steps)
+    if refs:
+        dumped = dumped.replace("{", "{{").replace("}", "}}").replace(_MARK_JSON, '"{}"')
+    return Packed(dumped, tuple(refs), counts)
+
+
+def fill(packed: Packed, keys: Mapping[str, str] | None = None) -> str:
+    """The JSON text of ``packed`` with its definitions' row ids (32 hex digits): ``keys`` maps its refs to them
+    (None: the refs are the ids). A ref missing from ``keys`` raises ``KeyError``."""
+    if not packed.refs:
+        return packed.text
+    if keys is None:
+        return packed.text.format(*packed.refs)
+    return packed.text.format(*[keys[ref] for ref in packed.refs])
+
+
+def decoded(steps: Any) -> list[Any]:
+    """A row's ``steps`` as a list (the driver may return the JSON text)."""
+    if isinstance(steps, str):
+        return list(json.loads(steps))
+    return list(steps or ())
+
+
+class MatchRow(NamedTuple):
+    """One (executed step, matching definition) of a scenario, as the rows before migration 0017 had them."""
+
+    scenario_id: uuid.UUID
+    step_definition_id: uuid.UUID | None
+    position: int
+    line: int
+    row_line: int | None
+    keyword: str
+    step_text: str
+    status: str
+    arguments: list[Any]
+
+
+def unpack(scenario_id: uuid.UUID, steps: Any) -> Iterator[MatchRow]:
+    """The match rows of one scenario's packed ``steps``: a row per candidate of a step, one without a definition
+    for an undefined step."""
+    for position, line, row_line, keyword, text, status, matches in decoded(steps):
+        if not matches:
+            yield MatchRow(scenario_id, None, position, line, row_line, keyword, text, status, [])
+        for definition, arguments in matches:
+            yield MatchRow(scenario_id, uuid.UUID(hex=definition), position, line, row_line, keyword, text, status,
+                           list(arguments))
+
+
+def match_rows(conn: Any, project_id: uuid.UUID | None = None,
+               scenario_ids: Sequence[uuid.UUID] | None = None) -> list[MatchRow]:
+    """The match rows of a project's (or every) scenario, or of ``scenario_ids``, in the order they were written."""
+    from sqlalchemy import select
+
+    from tracertm.models import ScenarioSteps
+
+    t = ScenarioSteps.__table__.c
+    query = select(t.scenario_id, t.steps).order_by(t.id)
+    if project_id is not None:
+        query = query.where(t.project_id == project_id)
+    if scenario_ids is not None:
+        query = query.where(t.scenario_id.in_(list(scenario_ids)))
+    return [row for scenario_id, steps in conn.execute(query) for row in unpack(scenario_id, steps)]
+
+
+def steps_of(packed_rows: Iterable[Row]) -> list[Any]:
+    """The decoded steps of ``packed_rows`` keyed by ids already (for tests and the migration's checks)."""
+    return decoded(fill(pack(packed_rows)))
+
+
+__all__ = ["MatchRow", "NONE", "Packed", "Row", "decoded", "fill", "match_rows", "pack", "steps_of", "unpack"]
