@@ -82,3 +82,21 @@ def test_a_worker_with_the_collector_paused_frees_the_last_chunks_cycles() -> No
         assert left() is not None  # garbage, unfreed while the collector is paused
         assert _worker_chunk([("docs/adr/0001-x.md", "adr", b"# 1. X\n")], ParserOptions())[0][0] == "docs/adr/0001-x.md"
         assert left() is None
+
+
+def test_a_worker_freezes_what_it_inherited() -> None:
+    """A worker's set-up moves what it inherited into the collector's permanent generation (its collections then
+    walk only what its chunks leave)."""
+    import gc
+
+    from tracertm.engine.parse import _worker_start
+
+    assert gc.get_freeze_count() == 0
+    try:
+        _worker_start()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        import signal
+
+        signal.signal(signal.SIGINT, signal.default_int_handler)
