@@ -36,7 +36,7 @@ from tracertm.parsers.records import ParserOptions
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.ids import as_id
 from tracertm.engine.plan import Operation, Plan
-from tracertm.steps.packed import decoded as decoded_steps
+from tracertm.steps.packed import defined as defined_steps
 
 LINKS: Table = Base.metadata.tables["links"]
 # Kinds whose records can be link targets (top-level records: a scenario is named within its feature).
@@ -492,12 +492,10 @@ def _pairs(
             # From the packed steps (tracertm.models.step_link): a step matched by one definition only.
             m = tables["scenario_steps"].c
             for scenario_id, steps in conn.execute(select(m.scenario_id, m.steps).where(m.scenario_id.in_(chunk))):
-                for step in decoded_steps(steps):
-                    if step[5] == "defined" and step[6]:
-                        key = (scenario_id, uuid.UUID(hex=step[6][0][0]))
-                        step_line = int(step[1])
-                        if key not in out or step_line < out[key]:
-                            out[key] = step_line
+                for definition, step_line in defined_steps(steps):
+                    key = (scenario_id, uuid.UUID(hex=definition))
+                    if key not in out or step_line < out[key]:
+                        out[key] = step_line
             continue
         a = tables["scenario_test_case_association"].c
         rows = conn.execute(select(a.scenario_id, a.test_case_id).where(a.scenario_id.in_(chunk)))

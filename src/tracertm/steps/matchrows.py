@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Text, bindparam, cast, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
-from tracertm.steps.packed import Packed, Row, decoded, fill
+from tracertm.steps.packed import NONE, Packed, decoded, defined, fill
 
 _BATCH = 2000
 
@@ -70,7 +70,7 @@ class MatchWriter:
         mapped here to the row id's hex digits. A key missing from it raises ``KeyError`` before anything is
         written."""
         texts = {scenario: fill(packed, keys) for scenario, packed in wanted.items()}
-        new = [scenario for scenario, packed in wanted.items() if packed.refs or packed.text != "[]"]
+        new = [scenario for scenario, packed in wanted.items() if packed.text != NONE.text]  # it runs steps
         if not self._stored:
             self._insert(new, texts, wanted, scenarios, keys)
             return
@@ -135,10 +135,8 @@ def write_usage_counts(conn: Any, project_id: uuid.UUID, tally: Mapping[str, int
     if tally is None:
         found: dict[str, int] = {}
         for (steps,) in conn.execute(select(table.c.steps).where(table.c.project_id == project_id)):
-            for step in decoded(steps):
-                if step[5] == "defined" and step[6]:
-                    key = step[6][0][0]
-                    found[key] = found.get(key, 0) + 1
+            for key, _line in defined(steps):
+                found[key] = found.get(key, 0) + 1
         counts = found
     else:
         counts = tally
@@ -151,4 +149,4 @@ def write_usage_counts(conn: Any, project_id: uuid.UUID, tally: Mapping[str, int
     return len(changed)
 
 
-__all__ = ["MatchWriter", "Row", "write_usage_counts"]
+__all__ = ["MatchWriter", "write_usage_counts"]

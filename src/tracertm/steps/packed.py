@@ -1,7 +1,7 @@
 """A scenario's executed steps packed into the JSON of its ``scenario_steps`` row (``tracertm.models.step_link``), and
 read back as match rows.
 
-The matching produces rows, one per (step, matching definition) (``matchrows.Row``); :func:`pack` turns a scenario's
+The matching produces rows, one per (step, matching definition) (``Row``); :func:`pack` turns a scenario's
 rows into the JSON text of its steps with the definitions left as placeholders, and :func:`fill` puts the
 definitions' row ids in. A parse worker packs (its rows name definitions by identity: the rows do not exist yet
 there), and the parent only fills: one ``str.format`` per scenario, where building the JSON from the rows in the
@@ -19,7 +19,8 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-# (definition key or None, position, line, row line, keyword, text, status, argument values): matchrows.Row.
+# One (step, matching definition) of a scenario, as the matching makes it: (definition key or None, position, line,
+# row line, keyword, text, status, argument values).
 Row = tuple["str | None", int, int, "int | None", str, str, str, "tuple[str | None, ...]"]
 
 _MARK = "\udfff"
@@ -81,6 +82,14 @@ def decoded(steps: Any) -> list[Any]:
     return list(steps or ())
 
 
+def defined(steps: Any) -> Iterator[tuple[str, int]]:
+    """(definition id as hex digits, line) of each ``defined`` step of a row's ``steps``: a step that one
+    definition alone matched (what ``usage_count`` counts and a ``step`` trace link stands for)."""
+    for step in decoded(steps):
+        if step[5] == "defined" and step[6]:
+            yield step[6][0][0], int(step[1])
+
+
 class MatchRow(NamedTuple):
     """One (executed step, matching definition) of a scenario, as the rows before migration 0017 had them."""
 
@@ -127,4 +136,4 @@ def steps_of(packed_rows: Iterable[Row]) -> list[Any]:
     return decoded(fill(pack(packed_rows)))
 
 
-__all__ = ["MatchRow", "NONE", "Packed", "Row", "decoded", "fill", "match_rows", "pack", "steps_of", "unpack"]
+__all__ = ["MatchRow", "NONE", "Packed", "Row", "decoded", "defined", "fill", "match_rows", "pack", "steps_of", "unpack"]

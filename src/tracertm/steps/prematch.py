@@ -25,15 +25,13 @@ from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
-from tracertm.steps.packed import Packed, pack
+from tracertm.steps.packed import Packed, Row, pack
 from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps
 
 # Per (step text, step type): the rows' (definition key or None, status, argument values) — outlines, Backgrounds and
 # common phrasing repeat texts, so each is turned into rows once. A key is the definition row's id (hex digits) in
 # the parent and the definition's identity in a worker (the rows do not exist yet there).
 Verdict = tuple[tuple["str | None", str, "tuple[str | None, ...]"], ...]
-# (definition key, position, line, row line, keyword, text, status, argument values): matchrows.Row.
-Row = tuple["str | None", int, int, "int | None", str, str, str, "tuple[str | None, ...]"]
 # The attribute of a feature's ``ParseResult`` that carries its ``Prematched`` (a frozen dataclass has a __dict__:
 # set with object.__setattr__, pickled with the result).
 ATTRIBUTE = "step_matches"
