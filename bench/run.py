@@ -12,7 +12,6 @@ of bench/backfill_bench.py, bench/watch_bench.py and bench/check_bench.py.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -546,35 +545,68 @@ class Runner:
         engine.dispose()
 
     def extra_rows(self) -> None:
+        """Each sub-benchmark's rows, each module run in a Python process of its own (``_extra_process``), as
+        ``python bench/<name>.py`` runs it: none inherits what an earlier one left in this process — a heap of
+        hundreds of MB that a fork copies page by page (``results.streamed`` forks its parse process), threads
+        that decide whether an import may fork at all, caches and imported modules."""
         for name in EXTRA_MODULES:
             short = name.rsplit(".", 1)[-1]
+            self.log(f"{short}.run(smoke={self.args.smoke}) in a process of its own")
+            t0 = time.perf_counter()
             try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                reason = "module not present" if exc.name == name else f"import failed: {exc}"
-                self.rows.append(na_row(f"{short}", reason))
+                rows = _extra_process(name, self.args.smoke, quiet=self.args.quiet)
+            except _ExtraFailed as exc:
+                self.rows.append(na_row(f"{short}", str(exc)))
                 continue
-            except Exception as exc:  # noqa: BLE001 - a broken sub-benchmark is a row, not a crash
-                self.rows.append(na_row(f"{short}", f"import failed: {type(exc).__name__}: {exc}"))
-                continue
-            run = getattr(module, "run", None)
-            if not callable(run):
-                self.rows.append(na_row(f"{short}", "module has no run(smoke) function"))
-                continue
-            self.log(f"{short}.run(smoke={self.args.smoke})")
-            try:
-                t0 = time.perf_counter()
-                rows = list(run(self.args.smoke))
-                self.log(f"{short}: {len(rows)} rows in {time.perf_counter() - t0:.1f} s")
-            except BaseException as exc:  # SystemExit from a sub-benchmark too
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                self.rows.append(na_row(f"{short}", f"run() failed: {type(exc).__name__}: {exc}"))
-                continue
+            self.log(f"{short}: {len(rows)} rows in {time.perf_counter() - t0:.1f} s")
             if not rows:
                 self.rows.append(na_row(f"{short}", "run() returned no rows"))
             for r in rows:
                 self.rows.append(_normalise_extra(short, r))
+
+
+class _ExtraFailed(Exception):
+    """A sub-benchmark gave no rows: why, in one line (an ``n/a`` row's reason)."""
+
+
+# The child's side of ``_extra_process``: import the module, run it, write its rows as JSON to the file named.
+_EXTRA_CHILD = """
+import importlib, json, sys
+name, smoke, out = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+try:
+    module = importlib.import_module(name)
+except ModuleNotFoundError as exc:
+    sys.exit("module not present" if exc.name == name else f"import failed: {exc}")
+run = getattr(module, "run", None)
+if not callable(run):
+    sys.exit("module has no run(smoke) function")
+rows = list(run(smoke))
+with open(out, "w") as f:
+    json.dump(rows, f, default=str)
+"""
+
+
+def _extra_process(name: str, smoke: bool, quiet: bool = False) -> list[Any]:
+    """The rows of sub-benchmark module ``name``'s ``run(smoke)``, run in a new Python process (from the repository
+    root, this interpreter, this environment); its progress messages go to this process's stderr unless
+    ``quiet``. Raises ``_ExtraFailed`` with the reason when it fails."""
+    with tempfile.TemporaryDirectory(prefix="tracertm-bench-rows-") as tmp:
+        out = Path(tmp) / "rows.json"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(BENCH_DIR.parent), os.environ.get("PYTHONPATH", "")) if p)}
+        proc = subprocess.run(
+            [sys.executable, "-c", _EXTRA_CHILD, name, "1" if smoke else "0", str(out)],
+            cwd=BENCH_DIR.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            check=False,
+        )
+        if not quiet and proc.stderr:
+            sys.stderr.write(proc.stderr)
+        if proc.returncode != 0 or not out.exists():
+            lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+            reason = lines[-1] if lines else f"exit status {proc.returncode}"
+            raise _ExtraFailed(reason if proc.returncode == 1 and len(lines) == 1 else f"run() failed: {reason}")
+        rows: list[Any] = json.loads(out.read_text())
+        return rows
 
 
 def _truncate(engine: Any) -> None:

@@ -75,6 +75,30 @@ def test_report_names_the_machine_and_the_corpus(report: dict) -> None:
     assert not report["notes"], report["notes"]  # the syncs did what the corpus says (no stray parses or errors)
 
 
+def test_a_sub_benchmark_runs_in_a_process_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sub-benchmark's ``run(smoke)`` runs in a new Python process (none inherits an earlier one's heap,
+    threads or imports), its rows come back as they were returned, and a failure is one reason for an n/a row."""
+    from bench.run import _extra_process, _ExtraFailed
+
+    (tmp_path / "fake_bench.py").write_text(
+        "import os, sys\n"
+        "def run(smoke):\n"
+        "    return [{'name': 'pid', 'value': os.getpid(), 'unit': '', 'target': ''},\n"
+        "            {'name': 'smoke', 'value': int(smoke), 'unit': '', 'target': '',\n"
+        "             'detail': 'tracertm imported' if 'tracertm' in sys.modules else 'fresh'}]\n"
+    )
+    (tmp_path / "broken_bench.py").write_text("def run(smoke):\n    raise RuntimeError('no corpus')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    import tracertm  # noqa: F401 - imported here: the sub-benchmark's process must not have it
+
+    pid, smoke = _extra_process("fake_bench", True, quiet=True)
+    assert pid["value"] != os.getpid() and smoke["value"] == 1 and smoke["detail"] == "fresh"
+    with pytest.raises(_ExtraFailed, match="run\\(\\) failed: RuntimeError: no corpus"):
+        _extra_process("broken_bench", False, quiet=True)
+    with pytest.raises(_ExtraFailed, match="^module not present$"):
+        _extra_process("no_such_bench", False, quiet=True)
+
+
 def test_corpus_is_deterministic(tmp_path: Path) -> None:
     from bench.corpus import build, git, history
 
