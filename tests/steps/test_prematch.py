@@ -320,3 +320,35 @@ def test_match_steps_gives_the_rows_of_match_uses() -> None:
                 rows += len(new[0])
     assert old_statuses == new_statuses
     assert set(new_statuses) == {"defined", "undefined", "ambiguous"} and rows >= 40
+
+
+def test_step_files_are_consumed_once_the_feature_parse_has_started(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the feature parse's workers start, sync's own process works alone (it parses the step files and
+    compiles their definitions for the workers): what it can do later, consuming the step files' outcomes (the
+    eager writer writes their records), waits until the workers parse, and comes before any feature outcome."""
+    from tracertm.engine import eager
+    from tracertm.engine.parse import ParsePool
+
+    _repo(git_repo)
+    events: list[str] = []
+    real_start, real_consume = ParsePool._start, eager.EagerWriter.consume
+
+    def start(self: ParsePool) -> Any:
+        events.append("workers")
+        return real_start(self)
+
+    def consume(self: Any, path: str, outcome: Any) -> None:
+        events.append(path)
+        real_consume(self, path, outcome)
+
+    monkeypatch.setattr(ParsePool, "_start", start)
+    monkeypatch.setattr(eager.EagerWriter, "consume", consume)
+    result = sync(git_repo.path, database_url=database_url, project="held", jobs=2)
+    assert not result.errors and result.counts["step_definition"]["created"] >= 5
+    steps = [STEPS_PATH, MORE_PATH, "features/steps/basket.py"]
+    first_feature = next(i for i, e in enumerate(events) if e.endswith(".feature"))
+    assert events.index("workers") < min(events.index(p) for p in steps)
+    assert max(events.index(p) for p in steps) < first_feature
+    assert sorted(events[events.index("workers") + 1 : first_feature]) == sorted(steps)
