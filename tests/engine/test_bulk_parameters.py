@@ -144,3 +144,42 @@ def test_parameters_none_in_every_row_are_written_as_null(engine: Any) -> None:
         plain = conn.execute(select(*columns).where(LINKS.c.source_ref == "plain").order_by(LINKS.c.id)).all()
     assert fast == plain and len(fast) == 40
     assert all(r.source_path is None and r.reviewed_at is None for r in fast)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_batch_stamps_its_time_columns_with_one_reading_of_the_database_clock(engine: Any) -> None:
+    """SQLite: the time columns the rows of a batch leave to their default (``created_at``, ``updated_at``: the
+    database's clock) are bound to one reading of that clock, written as the default writes it and read back as
+    the same aware datetimes; a batch of a few rows keeps the default (a reading would cost more than it saves)."""
+    import re
+
+    from sqlalchemy import select
+
+    from tracertm import db
+    from tracertm.models import Base
+
+    db.ensure_schema(engine)
+    project = uuid.uuid4()
+
+    def rows(ref: str, n: int) -> list[dict[str, Any]]:
+        return [{"project_id": project, "source_kind": "adr", "source_id": uuid.uuid4(), "source_ref": ref,
+                 "source_path": "a.md", "source_line": 1, "link_type": "related", "target_kind": "adr",
+                 "target_ref": f"B{i}", "target_id": None, "target_version": None, "reviewed_version": None}
+                for i in range(n)]
+
+    default_form = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}")
+    with engine.begin() as conn:
+        conn.execute(insert(Base.metadata.tables["projects"]).values(id=project, name="p"))
+        before = bulk.now(conn)
+        assert bulk.execute_many(conn, insert(LINKS), rows("many", bulk.STAMP_FROM_ROWS)) == bulk.STAMP_FROM_ROWS
+        after = bulk.now(conn)
+        bulk.execute_many(conn, insert(LINKS), rows("few", 3))
+        stored = conn.exec_driver_sql("SELECT source_ref, created_at, updated_at FROM links").all()
+        read = conn.execute(select(LINKS.c.created_at).where(LINKS.c.source_ref == "many")).scalars().all()
+    many = {(created, updated) for ref, created, updated in stored if ref == "many"}
+    assert len(many) == 1
+    ((created, updated),) = many
+    assert created == updated and before <= created <= after and default_form.fullmatch(created)
+    assert all(default_form.fullmatch(c) and default_form.fullmatch(u) for ref, c, u in stored if ref == "few")
+    expected = dt.datetime.fromisoformat(created).replace(tzinfo=dt.timezone.utc)
+    assert read == [expected] * bulk.STAMP_FROM_ROWS

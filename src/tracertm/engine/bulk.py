@@ -8,7 +8,9 @@ PostgreSQL go through ``COPY ... FROM STDIN`` (psycopg 3's ``cursor.copy``), whi
 multi-row ``INSERT`` there. Row triggers (the full-text index) fire for both.
 
 The values are exactly those SQLAlchemy would send: the same bind processors, the same Python-side column defaults.
-Errors are the caller's business (``engine.apply.execute_batch`` runs these inside a savepoint and, when the database
+On SQLite a batch's time columns whose default is the database's clock (``models.types.utcnow``: ``created_at``,
+``updated_at``) get that clock's reading, taken once for the batch (``stamp``), instead of the default expression
+evaluated for every row and column. Errors are the caller's business (``engine.apply.execute_batch`` runs these inside a savepoint and, when the database
 refuses a row, retries row by row through SQLAlchemy to name it).
 """
 
@@ -28,14 +30,20 @@ _CACHE: dict[tuple[Any, ...], Prepared] = {}  # a few dozen statement shapes per
 # statement (each is a statement text of its own in the driver's statement cache).
 _NULLS_FROM_ROWS = 32
 _NULL_FORMS = 16
+# ``stamp``: batches of fewer rows leave the time columns to their default (a read of the clock costs a statement).
+STAMP_FROM_ROWS = 32
+# What ``utcnow`` writes on SQLite (``models.types``), read once per batch.
+_NOW = "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
 class Prepared:
     """One INSERT or UPDATE compiled for a dialect, with its parameters' order, processors and defaults."""
 
-    def __init__(self, conn: Any, statement: Any, keys: Sequence[str]) -> None:
+    def __init__(self, conn: Any, statement: Any, keys: Sequence[str], stamped: bool = False) -> None:
         dialect = conn.dialect
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+        # ``stamped``: the clock-default columns the rows leave out are parameters too, bound to ``stamp``.
+        stamps = _clock_columns(statement, keys) if stamped and dialect.name == "sqlite" else []
+        compiled = statement.compile(dialect=dialect, column_keys=[*keys, *stamps], for_executemany=True)
         self.sql: str = compiled.string
         self.positional: bool = bool(compiled.positional)
         names: list[str] = list(compiled.positiontup) if self.positional else list(compiled.binds)
@@ -50,22 +58,26 @@ class Prepared:
                 processor = uuid_hex  # the same value (see ``uuid_hex``), written inline by ``_row_builder``
             elif processor is not None:
                 processor = _with_table(bind.type, processor)
-            default = _default_of(prefetch[name]) if name in prefetch and name not in keys else _FROM_ROW
+            if name in stamps:
+                processor, default = None, _STAMP
+            else:
+                default = _default_of(prefetch[name]) if name in prefetch and name not in keys else _FROM_ROW
             self._plan.append((name, processor, default))
+        self.stamped = bool(stamps)  # its rows need ``stamp`` (``tuples``)
         self.table = getattr(statement, "table", None)
-        self._tuples: Callable[[Sequence[dict[str, Any]]], list[tuple[Any, ...]]] | None = None
+        self._tuples: Callable[[Sequence[dict[str, Any]], Any], list[tuple[Any, ...]]] | None = None
         self.is_insert = bool(getattr(statement, "is_insert", False))
         # See ``without_nulls``: per set of parameters that were None in every row, the SQL and the bound rest.
         self._null_forms: dict[tuple[int, ...], tuple[str | None, tuple[int, ...]]] = {}
 
-    def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    def parameters(self, rows: Sequence[dict[str, Any]], stamp: Any = None) -> list[Any]:
         """The driver's parameters for ``rows`` (tuples, or dictionaries for a named paramstyle)."""
         if not rows:
             return []
         if self.positional:
-            return self.tuples(rows)
+            return self.tuples(rows, stamp)
         names = self.names
-        return [dict(zip(names, values)) for values in self.tuples(rows)]
+        return [dict(zip(names, values)) for values in self.tuples(rows, stamp)]
 
     def without_nulls(self, tuples: list[tuple[Any, ...]]) -> tuple[str, list[tuple[Any, ...]]]:
         """The INSERT's SQL and ``tuples`` with each parameter that is None in every row written as the literal
@@ -109,24 +121,29 @@ class Prepared:
         keep = tuple(i for i in range(len(self.names)) if i not in nulls)
         return head + sep + "".join(out), keep
 
-    def tuples(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        """Each row's parameter values in statement order (processed, defaults filled in), as tuples."""
+    def tuples(self, rows: Sequence[dict[str, Any]], stamp: Any = None) -> list[tuple[Any, ...]]:
+        """Each row's parameter values in statement order (processed, defaults filled in), as tuples; a stamped
+        form's time columns hold ``stamp`` (``now``)."""
         if self._tuples is None:
             self._tuples = _row_builder(self._plan)
-        return self._tuples(rows)
+        return self._tuples(rows, stamp)
 
 
 def _row_builder(plan: Sequence[tuple[str, Callable[[Any], Any] | None, Any]]
-                 ) -> Callable[[Sequence[dict[str, Any]]], list[tuple[Any, ...]]]:
-    """A function from rows to their parameter tuples, generated for one statement: one list comprehension whose
-    tuple spells out each parameter (``r["title"]``, ``p3(r["id"])``, ``p5(d5())``). A cold sync sends a few
-    hundred thousand rows; a generic loop over the parameters of each row cost several times this.
+                 ) -> Callable[[Sequence[dict[str, Any]], Any], list[tuple[Any, ...]]]:
+    """A function from rows (and the batch's ``stamp``) to their parameter tuples, generated for one statement: one
+    list comprehension whose tuple spells out each parameter (``r["title"]``, ``p3(r["id"])``, ``p5(d5())``,
+    ``s``). A cold sync sends a few hundred thousand rows; a generic loop over the parameters of each row cost
+    several times this.
 
     The values are those of the plain loop (row value or default, then the processor), and defaults are called
     in parameter order, row by row, as that loop would."""
     namespace: dict[str, Any] = {}
     parts: list[str] = []
     for i, (name, processor, default) in enumerate(plan):
+        if default is _STAMP:
+            parts.append("s")
+            continue
         if default is _FROM_ROW:
             value = f"r[{name!r}]"
         else:
@@ -141,10 +158,10 @@ def _row_builder(plan: Sequence[tuple[str, Callable[[Any], Any] | None, Any]]
             namespace[f"p{i}"] = processor
             value = f"p{i}({value})"
         parts.append(value)
-    source = f"def build(rows):\n    return [({', '.join(parts)},) for r in rows]\n" if parts else (
-        "def build(rows):\n    return [() for r in rows]\n")
+    source = f"def build(rows, s):\n    return [({', '.join(parts)},) for r in rows]\n" if parts else (
+        "def build(rows, s):\n    return [() for r in rows]\n")
     exec(compile(source, "<tracertm.engine.bulk row builder>", "exec"), namespace)  # noqa: S102 - our own text
-    built: Callable[[Sequence[dict[str, Any]]], list[tuple[Any, ...]]] = namespace["build"]
+    built: Callable[[Sequence[dict[str, Any]], Any], list[tuple[Any, ...]]] = namespace["build"]
     return built
 
 
@@ -194,6 +211,23 @@ class _FromRow:
 
 
 _FROM_ROW: Any = _FromRow()
+_STAMP: Any = object()  # marker: the parameter is a clock-default time column, bound to the batch's ``stamp``
+
+
+def _clock_columns(statement: Any, keys: Sequence[str]) -> list[str]:
+    """The columns of an INSERT's table that the rows (``keys``) leave to the database's clock (``utcnow``)."""
+    from tracertm.models.types import utcnow
+
+    table = getattr(statement, "table", None)
+    if not getattr(statement, "is_insert", False) or table is None:
+        return []
+    return [c.key for c in table.columns if c.key not in keys and c.server_default is not None
+            and isinstance(getattr(c.server_default, "arg", None), utcnow)]
+
+
+def now(conn: Any) -> str:
+    """SQLite: the text ``utcnow`` would write now (a batch's ``stamp``)."""
+    return str(conn.exec_driver_sql(_NOW).scalar())
 
 
 def _default_of(column: Any) -> Callable[[], Any]:
@@ -208,16 +242,18 @@ def _default_of(column: Any) -> Callable[[], Any]:
     return lambda: value
 
 
-def prepared(conn: Any, statement: Any, keys: Sequence[str]) -> Prepared:
+def prepared(conn: Any, statement: Any, keys: Sequence[str], stamped: bool = False) -> Prepared:
     """The compiled form of ``statement`` for rows with ``keys``, compiled once per process (keyed by SQLAlchemy's
-    own cache key of the statement: the same table, columns and expressions give the same key)."""
+    own cache key of the statement: the same table, columns and expressions give the same key). ``stamped``: on
+    SQLite, the time columns the rows leave to the database's clock are parameters (``Prepared.tuples``'
+    ``stamp``; ``Prepared.stamped`` says whether there are any)."""
     cache_key = statement._generate_cache_key()
     if cache_key is None:  # not cacheable: compile for this call only
-        return Prepared(conn, statement, keys)
-    key = (conn.dialect.name, cache_key.key, tuple(keys))
+        return Prepared(conn, statement, keys, stamped)
+    key = (conn.dialect.name, cache_key.key, tuple(keys), stamped)
     found = _CACHE.get(key)
     if found is None:
-        found = _CACHE[key] = Prepared(conn, statement, keys)
+        found = _CACHE[key] = Prepared(conn, statement, keys, stamped)
     return found
 
 
@@ -227,13 +263,15 @@ def execute_many(conn: Any, statement: Any, rows: Sequence[dict[str, Any]]) -> i
     if not rows:
         return 0
     keys = list(rows[0])
-    statement_form = prepared(conn, statement, keys)
+    sqlite = conn.dialect.name == "sqlite"
+    statement_form = prepared(conn, statement, keys, stamped=sqlite and len(rows) >= STAMP_FROM_ROWS)
     if conn.dialect.name == "postgresql" and statement_form.is_insert and statement_form.table is not None:
         return _copy(conn, statement_form, rows)
+    stamp = now(conn) if statement_form.stamped else None
     if statement_form.is_insert and statement_form.positional:
-        sql, params = statement_form.without_nulls(statement_form.tuples(rows))
+        sql, params = statement_form.without_nulls(statement_form.tuples(rows, stamp))
         return int(conn.exec_driver_sql(sql, params).rowcount)
-    result = conn.exec_driver_sql(statement_form.sql, statement_form.parameters(rows))
+    result = conn.exec_driver_sql(statement_form.sql, statement_form.parameters(rows, stamp))
     return int(result.rowcount)
 
 

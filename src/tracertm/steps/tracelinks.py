@@ -25,6 +25,8 @@ _New = tuple[str, str, "str | None", int, str, uuid.UUID, str, int]
 # A new link's columns, in the table's order (the rest are the database's defaults).
 _COLUMNS = ("project_id", "source_kind", "source_id", "source_ref", "source_path", "source_line", "link_type",
             "target_kind", "target_ref", "target_id", "target_version", "reviewed_version")
+# The time columns after them, given the database's clock read once (``engine.bulk.now``) on SQLite.
+_STAMPED = ("created_at", "updated_at")
 
 
 class StepLinkWriter:
@@ -96,18 +98,18 @@ class StepLinkWriter:
             self.added += len(new)
 
     def _insert(self, new: list[_New], scenarios: Mapping[str, uuid.UUID]) -> None:
-        """Through the driver: on SQLite plain tuples in the form SQLAlchemy stores them (ids as 32 hex digits),
-        elsewhere ``bulk.execute_many`` (``COPY`` on PostgreSQL)."""
+        """Through the driver: on SQLite plain tuples in the form SQLAlchemy stores them (ids as 32 hex digits,
+        the time columns stamped once), elsewhere ``bulk.execute_many`` (``COPY`` on PostgreSQL)."""
         from tracertm.engine import bulk
 
         statement = insert(self._links)
         if self.conn.dialect.name == "sqlite":
-            form = bulk.prepared(self.conn, statement, _COLUMNS)
-            if tuple(form.names) == _COLUMNS:
-                project = self.project_id.hex
+            form = bulk.prepared(self.conn, statement, _COLUMNS, stamped=True)
+            if tuple(form.names) == (*_COLUMNS, *_STAMPED):
+                project, stamp = self.project_id.hex, bulk.now(self.conn)
                 self.conn.exec_driver_sql(form.sql, [
                     (project, "scenario", scenario, ref, path, line, STEP, "step_definition", target_ref, target,
-                     version, version)
+                     version, version, stamp, stamp)
                     for scenario, ref, path, line, target, _, target_ref, version in new
                 ])
                 return
