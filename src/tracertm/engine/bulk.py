@@ -10,8 +10,8 @@ multi-row ``INSERT`` there. Row triggers (the full-text index) fire for both.
 The values are exactly those SQLAlchemy would send: the same bind processors, the same Python-side column defaults.
 On SQLite a batch's time columns whose default is the database's clock (``models.types.utcnow``: ``created_at``,
 ``updated_at``) get that clock's reading, taken once for the batch (``stamp``), instead of the default expression
-evaluated for every row and column. Errors are the caller's business (``engine.apply.execute_batch`` runs these inside a savepoint and, when the database
-refuses a row, retries row by row through SQLAlchemy to name it).
+evaluated for every row and column. Errors are the caller's business (``engine.apply.execute_batch`` runs these
+inside a savepoint and, when the database refuses a row, retries row by row through SQLAlchemy to name it).
 """
 
 from __future__ import annotations
@@ -263,8 +263,8 @@ def execute_many(conn: Any, statement: Any, rows: Sequence[dict[str, Any]]) -> i
     if not rows:
         return 0
     keys = list(rows[0])
-    sqlite = conn.dialect.name == "sqlite"
-    statement_form = prepared(conn, statement, keys, stamped=sqlite and len(rows) >= STAMP_FROM_ROWS)
+    stamped = conn.dialect.name == "sqlite" and len(rows) >= STAMP_FROM_ROWS
+    statement_form = prepared(conn, statement, keys, stamped=stamped)
     if conn.dialect.name == "postgresql" and statement_form.is_insert and statement_form.table is not None:
         return _copy(conn, statement_form, rows)
     stamp = now(conn) if statement_form.stamped else None

@@ -382,8 +382,9 @@ def _sqlite_now(connection: Connection) -> str | None:
     time of one instant, as on PostgreSQL (whose ``now()`` is the transaction's start). None on PostgreSQL."""
     if connection.dialect.name != "sqlite":
         return None
-    (now,) = query(connection, "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")[0]
-    return str(now)
+    from tracertm.engine.bulk import now
+
+    return now(connection)
 
 
 def _created_revisions(
