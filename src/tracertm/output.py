@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -113,7 +114,7 @@ def search_hits(hits: list[dict[str, Any]]) -> str:
     for h in hits:
         ident = f"{h['feature']}/{h['number']}" if h.get("feature") else h["number"]
         out.append(f"{h['kind']:<9} {ident:<14} {h['title']}  ({h['status']}, {h['project']})")
-        snippet = " ".join(h["snippet"].split()).replace("<mark>", "[").replace("</mark>", "]")
+        snippet = html.unescape(" ".join(h["snippet"].split()).replace("<mark>", "[").replace("</mark>", "]"))
         out.append(f"          {snippet}")
     return "\n".join(out)
 

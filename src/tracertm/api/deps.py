@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -106,3 +107,17 @@ def project_name(session: Session, k: Kind, row: Any) -> str | None:
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def next_link(request: Request, params: dict[str, Any], keep: tuple[str, ...] = ()) -> str:
+    """The ``Link`` header of the next page: this request's URL with only the ``keep`` query parameters of its own
+    and ``params`` added, its path percent-encoded — a header is ASCII, and a project named ``prøjekt`` or ``a b``
+    is in the path (``pr%C3%B8jekt``, ``a%20b``)."""
+    url = request.url.remove_query_params([name for name in request.query_params if name not in keep])
+    url = url.include_query_params(**params)
+    return f'<{url.replace(path=quote(url.path, safe="/"))}>; rel="next"'
+
+
+def path_segment(text: str) -> str:
+    """A project name (which may hold slashes: ``acme/shop``) as it stands in an API path, percent-encoded."""
+    return quote(text, safe="/")

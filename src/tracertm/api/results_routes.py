@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracertm import db
-from tracertm.api.deps import READ_ERRORS, ReadSession, reader, writer
+from tracertm.api.deps import READ_ERRORS, ReadSession, next_link, path_segment, reader, writer
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.repositories import Projects
 from tracertm.schemas.common import PageInfo
@@ -186,7 +186,8 @@ def install_results_routes(app: FastAPI) -> None:
         imported = await run_in_threadpool(_import, request, project, sources, params, actor)
         run_id = imported["run"]["id"]
         status = 200 if imported["summary"]["duplicate"] else 201
-        return JSONResponse(imported, status_code=status, headers={"Location": f"{API}/projects/{project}/test-runs/{run_id}"})
+        return JSONResponse(imported, status_code=status,
+                            headers={"Location": f"{API}/projects/{path_segment(project)}/test-runs/{run_id}"})
 
     @app.get(base, response_model=TestRunPage, tags=["test-runs"], operation_id="list_test_runs",
              dependencies=[Depends(reader)], openapi_extra={"security": [{}]}, responses=READ_ERRORS)
@@ -209,9 +210,8 @@ def install_results_routes(app: FastAPI) -> None:
         next_cursor = _encode_cursor(last) if last else None
         headers = {}
         if next_cursor:
-            url = request.url.remove_query_params(["cursor", "limit"]).include_query_params(
-                cursor=next_cursor, limit=limit)
-            headers["Link"] = f'<{url}>; rel="next"'
+            keep = tuple(name for name in request.query_params if name not in ("cursor", "limit"))
+            headers["Link"] = next_link(request, {"cursor": next_cursor, "limit": limit}, keep)
         return JSONResponse({"items": items, "page": {"next": next_cursor, "limit": limit}}, headers=headers)
 
     @app.get(f"{base}/{{run_id}}", response_model=TestRunDetail, tags=["test-runs"], operation_id="get_test_run",

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse, Response
 
 from tracertm import db
 from tracertm.api.deps import (
-    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, project_name, reader, resolve_project, writer,
+    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, next_link, project_name, reader, resolve_project,
+    writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.repositories import KINDS, Kind, Projects, Records
@@ -125,7 +126,8 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         wanted = _fields(fields, field_names)
         repo = Records(session, k)
         scoped = Projects(session).get(project, "project")
-        page = repo.list(scoped, flt, cursor)
+        # A cursor carries its query and page size; a limit given next to it wins.
+        page = repo.list(scoped, None if cursor and "limit" not in request.query_params else flt, cursor)
         items = []
         for row, feature in page.rows:
             data = dump(k, row, scoped.name, feature)
@@ -135,11 +137,8 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
             body["total"] = repo.count(scoped, _cursor_filter(cursor) or flt)
         headers = {}
         if page.next_cursor:
-            url = request.url.remove_query_params(list(request.query_params.keys()))
-            url = url.include_query_params(cursor=page.next_cursor, limit=page.limit)
-            if wanted:
-                url = url.include_query_params(fields=",".join(wanted))
-            headers["Link"] = f'<{url}>; rel="next"'
+            extra = {"fields": ",".join(wanted)} if wanted else {}
+            headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit, **extra})
         return JSONResponse(body, headers=headers)
 
     @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"history_{k.name}",
@@ -172,7 +171,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         repo = Records(session, k)
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
         tag = etag(row.version)
-        if if_none_match is not None and tag in [t.strip() for t in if_none_match.split(",")]:
+        if if_none_match is not None and _not_modified(if_none_match, tag):
             return Response(status_code=304, headers={"ETag": tag})
         data = dump(k, row, project_name(session, k, row), repo.feature_of(row))
         return JSONResponse(data, headers={"ETag": tag})
@@ -199,9 +198,10 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         if content_type.split(";")[0].strip() not in ("application/json", "application/merge-patch+json"):
             raise ApiProblem(415, "send the changes as application/json", kind="unsupported-media-type")
         try:
-            changes = json.loads(await request.body())
+            changes = json.loads(await request.body(), parse_constant=_not_json)
         except (ValueError, UnicodeDecodeError, RecursionError):
-            raise ApiProblem(422, "the body is not JSON (or nests too deeply)", kind="invalid-request") from None
+            raise ApiProblem(422, "the body is not JSON (NaN and Infinity are not JSON numbers; or it nests too "
+                                  "deeply)", kind="invalid-request") from None
         if not isinstance(changes, dict):
             raise ApiProblem(422, "the body must be a JSON object of fields to set", kind="invalid-request")
         return await run_in_threadpool(_write, request, k, ident, project, if_match, actor, "update", changes)
@@ -244,23 +244,41 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, if_match:
             if changes is not None:
                 repo.check_fields(row, list(changes), Path(top) if top else None)
             tags = [t.strip() for t in if_match.split(",")]
-            expected = row.version if "*" in tags else _version_of(tags)
+            expected = row.version if "*" in tags else _version_of(tags, row.version)
             if expected is None:
                 raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
             if action == "update":
                 repo.update(row, changes or {}, expected, actor, Path(top) if top else None)
             else:
                 repo.set_deleted(row, action == "delete", expected, actor)
-        data = dump(k, row, project_name(session, k, row), repo.feature_of(row))
-    return JSONResponse(data, headers={"ETag": etag(row.version)})
+            session.flush()
+            # The answer is made before the commit: a record the answer cannot show is not written either.
+            answer = JSONResponse(dump(k, row, project_name(session, k, row), repo.feature_of(row)),
+                                  headers={"ETag": etag(row.version)})
+    return answer
 
 
-def _version_of(tags: list[str]) -> int | None:
-    """The version a strong ETag names (weak tags never match: RFC 9110 If-Match uses strong comparison)."""
-    for tag in tags:
-        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            return int(tag[1:-1])
-    return None
+def _not_json(constant: str) -> Any:
+    """``json.loads``' hook for ``NaN``, ``Infinity`` and ``-Infinity``, which Python reads but JSON has not."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _version_of(tags: list[str], current: int) -> int | None:
+    """The version an ``If-Match`` list names: ``current`` when any of its strong ETags is the current one (RFC 9110:
+    the condition holds when one of the tags matches; weak tags never do), else the first version it names (the
+    write is then refused as stale), None when it names none."""
+    versions = [int(tag[1:-1]) for tag in tags
+                if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isascii() and tag[1:-1].isdigit()]
+    if current in versions:
+        return current
+    return versions[0] if versions else None
+
+
+def _not_modified(if_none_match: str, tag: str) -> bool:
+    """Whether ``If-None-Match`` holds the current ETag (RFC 9110: weak comparison, so ``W/"3"`` is ``"3"``; ``*``
+    is any current representation)."""
+    listed = [t.strip() for t in if_none_match.split(",")]
+    return "*" in listed or tag in [t.removeprefix("W/") for t in listed]
 
 
 def _cursor_filter(cursor: str | None) -> ListFilter | None:

@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from tracertm import db
-from tracertm.api.deps import READ_ERRORS, ReadSession, reader, writer
+from tracertm.api.deps import READ_ERRORS, ReadSession, next_link, reader, writer
 from tracertm.api.problems import responses
 from tracertm.repositories import Projects
 from tracertm.schemas.filters import MAX_LIMIT
@@ -94,14 +94,14 @@ def install_trace_routes(app: FastAPI) -> None:
 
         types = tuple(part.strip() for item in type or () for part in item.split(",") if part.strip())
         flt = LinkFilter(suspect, dangling, types, source, target, limit)
-        page = list_links(session, Projects(session).get(project, "project"), flt, cursor)
+        page = list_links(session, Projects(session).get(project, "project"),
+                          None if cursor and "limit" not in request.query_params else flt, cursor)
         body = LinkPage.model_validate(
             {"items": page.items, "page": {"next": page.next_cursor, "limit": page.limit}}
         ).model_dump(mode="json")
         headers = {}
         if page.next_cursor:
-            url = request.url.remove_query_params(list(request.query_params.keys()))
-            headers["Link"] = f'<{url.include_query_params(cursor=page.next_cursor, limit=page.limit)}>; rel="next"'
+            headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit})
         return JSONResponse(body, headers=headers)
 
     @app.get(f"{base}/links/{{link_id}}", response_model=LinkRead, tags=[TAG], dependencies=deps,

@@ -44,7 +44,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--related-adr", metavar="ADR", help="only records relating to this ADR")
     p.add_argument("--feature", metavar="FEATURE", help="scenarios of this feature")
     p.add_argument("--sort", help="sort fields, '-' for descending (e.g. -status,number)")
-    p.add_argument("--limit", type=int, default=500, help="records per page (default and maximum: 500)")
+    p.add_argument("--limit", type=int, help="records per page (default and maximum: 500; with --cursor: the "
+                                            "cursor's own)")
     p.add_argument("--cursor", help="the next page of a previous list (printed on stderr)")
     p.add_argument("--include-deleted", action="store_true", help="include soft-deleted records")
     p.set_defaults(func=_list)
@@ -168,13 +169,14 @@ def _list(args: argparse.Namespace) -> int:
             status=args.status or [], tag=args.tag or [], any_tag=args.any_tag or [], type=args.type or [],
             text=args.text, changed_since=args.changed_since, path=args.source_prefix,
             include_deleted=args.include_deleted, related_adr=args.related_adr, feature=args.feature,
-            sort=args.sort or [], limit=args.limit,
+            sort=args.sort or [], limit=500 if args.limit is None else args.limit,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         raise UsageError(f"--{'-'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}") from None
     with open_project(args) as (session, project):
-        page = Records(session, k).list(project, flt, args.cursor)
+        # A cursor carries its query and page size; a --limit given next to it wins.
+        page = Records(session, k).list(project, None if args.cursor and args.limit is None else flt, args.cursor)
         if page.next_cursor:
             print(f"more: tracertm list {k.plural} --cursor {page.next_cursor}", file=sys.stderr)
         records = [to_read(k, row, project.name, feature) for row, feature in page.rows]

@@ -47,5 +47,5 @@ class Cursor:
                 filter=ListFilter.model_validate(payload.get("q") or {}),
                 after=uuid.UUID(payload["a"]),
             )
-        except (binascii.Error, ValueError, KeyError, TypeError, ValidationError, UnicodeDecodeError):
-            raise UsageError(problem) from None
+        except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, ValidationError, UnicodeDecodeError):
+            raise UsageError(problem) from None  # AttributeError: uuid.UUID(12) and the like (a forged cursor)

@@ -87,6 +87,11 @@ class Records:
             where = f" in project {project.name}" if project is not None else ""
             raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id{where}; see 'tracertm list {k.plural}'")
         if len(rows) > 1:
+            owners = {row.feature.project_id if k.name == "scenario" else row.project_id for row in rows}
+            if project is None and len(owners) > 1:
+                names = sorted(self.session.execute(select(Project.name).where(Project.id.in_(owners))).scalars())
+                raise Ambiguous(f"{ident} is in several projects ({', '.join(names)}); name the project "
+                                "(--project on the command line, ?project= in the API)")
             raise Ambiguous(f"{ident} is ambiguous ({', '.join(self.qualified(r) for r in rows)}); use one of those")
         return rows[0]
 

@@ -102,7 +102,8 @@ class Facets(BaseModel):
 
 
 class SearchHit(BaseModel):
-    """One full-text match: the record, its rank (higher is better) and a snippet with ``<mark>``ed terms."""
+    """One full-text match: the record, its rank (higher is better) and a snippet: HTML, the record's text escaped
+    and the matched words in ``<mark>``."""
 
     model_config = _STRICT
     kind: Literal["adr", "contract", "feature", "scenario"]

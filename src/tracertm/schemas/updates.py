@@ -3,10 +3,12 @@ construction (the API answers 409 naming the file to edit instead)."""
 
 from __future__ import annotations
 
+import math
+import uuid
 from functools import cache
 from typing import Annotated, Any, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from tracertm.repositories.kinds import KINDS
 from tracertm.schemas.records import _python_type, model_name
@@ -14,17 +16,59 @@ from tracertm.schemas.records import _python_type, model_name
 
 MAX_METADATA_DEPTH = 16
 MAX_METADATA_KEY = 200
+# Database-owned figures with a range: a share (0 to 1), a count.
+_BOUNDS: dict[str, tuple[float, float | None]] = {
+    "pass_rate": (0, 1), "compliance_score": (0, 1), "usage_count": (0, None),
+}
+
+
+def storable_text(value: Any, where: str = "a value") -> None:
+    """Refuse text neither database can store as given, anywhere in ``value`` (keys of objects included): a NUL
+    character (PostgreSQL's text and JSON cannot hold one) or a lone surrogate (``"\\ud800"`` in JSON: not a
+    character, not encodable as UTF-8, so a row holding one could be written but never read back or shown)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{where} may not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{where} holds a lone surrogate (\\ud800-\\udfff alone is not a character)") from None
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            storable_text(key, where)
+            storable_text(sub, where)
+    elif isinstance(value, list):
+        for sub in value:
+            storable_text(sub, where)
+
+
+class _Update(BaseModel):
+    """The base of every update model: unknown fields refused, numbers finite, text storable."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text(cls, data: Any) -> Any:
+        storable_text(data, "text")
+        return data
+
+
+def _uuid_text(value: str) -> str:
+    """A test case id as the column keeps it (the canonical hyphenated form)."""
+    return str(uuid.UUID(value))
 
 
 def _plain_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Metadata both databases store as given: keys of at most 200 characters, no NUL character anywhere
-    (PostgreSQL's JSON cannot hold one), nesting at most 16 deep."""
+    """A JSON object (metadata, a verification result) both databases store as given: keys of at most 200
+    characters, nesting at most 16 deep, finite numbers (``NaN`` is not JSON: SQLite would keep an invalid
+    document, PostgreSQL refuse it); text is checked by ``storable_text``."""
 
     def check(item: Any, depth: int) -> None:
         if depth > MAX_METADATA_DEPTH:
-            raise ValueError(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
-        if isinstance(item, str) and "\x00" in item:
-            raise ValueError("metadata may not contain NUL characters")
+            raise ValueError(f"the object nests deeper than {MAX_METADATA_DEPTH} levels")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite (NaN and Infinity are not JSON)")
         if isinstance(item, dict):
             for key, sub in item.items():
                 check(key, depth)
@@ -36,23 +80,30 @@ def _plain_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is not None:
         too_long = [key for key in value if len(key) > MAX_METADATA_KEY or not key]
         if too_long:
-            raise ValueError(f"metadata keys must be 1 to {MAX_METADATA_KEY} characters")
+            raise ValueError(f"keys must be 1 to {MAX_METADATA_KEY} characters")
         check(value, 1)
     return value
 
 
 @cache
 def update_model(kind_name: str) -> type[BaseModel]:
-    """Every database-owned field of the kind, each optional; unknown fields are rejected (``extra="forbid"``)."""
+    """Every database-owned field of the kind, each optional; unknown fields are rejected (``extra="forbid"``),
+    and so are non-finite numbers, figures out of their range and text no database can store (``_Update``)."""
     k = KINDS[kind_name]
     fields: dict[str, Any] = {}
     for name in k.db_owned:
         column = k.table.c[name]
         annotation = _python_type(column, k.model)
+        if name == "test_case_ids":
+            annotation = list[Annotated[str, AfterValidator(_uuid_text)]]
+        elif name == "verification_result":
+            annotation = Annotated[dict[str, Any] | None, AfterValidator(_plain_json)]
+        low, high = _BOUNDS.get(name, (None, None))
         if not column.nullable:  # a NOT NULL column can be set but not cleared
-            fields[name] = (Optional[annotation], Field(default=None, description="database-owned; null = unchanged"))
+            fields[name] = (Optional[annotation], Field(default=None, description="database-owned; null = unchanged",
+                                                        ge=low, le=high))
         else:
-            fields[name] = (annotation | None, Field(default=None, description="database-owned"))
+            fields[name] = (annotation | None, Field(default=None, description="database-owned", ge=low, le=high))
     if k.metadata_column is not None:
         fields["metadata"] = (
             Annotated[dict[str, Any] | None, AfterValidator(_plain_json)],
@@ -60,6 +111,4 @@ def update_model(kind_name: str) -> type[BaseModel]:
                   "removes the key). Only keys the database owns: a key the file sets is refused with 409 naming "
                   "the file and line"),
         )
-    return create_model(
-        model_name(k, "Update"), __config__=ConfigDict(extra="forbid"), **fields
-    )
+    return create_model(model_name(k, "Update"), __base__=_Update, **fields)

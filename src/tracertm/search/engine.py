@@ -6,6 +6,7 @@ against the generated ``search_vector`` column, ``ts_rank_cd`` and ``ts_headline
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from sqlalchemy import Text, bindparam, column, func, literal_column, select, table, text
@@ -18,7 +19,11 @@ from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.search import syntax
 from tracertm.search.documents import DOCUMENTS, PG_CONFIG, VECTOR_COLUMN
 
+# A snippet is HTML: the record's text escaped, each matched word in <mark>…</mark>. The databases put two control
+# characters around the words instead (no record text holds them), so that the text can be escaped and only the
+# marks made tags: a title holding "<script>" or "<mark>" is shown as that text, wherever the snippet is rendered.
 MARK_START, MARK_END = "<mark>", "</mark>"
+_START, _END = "\x02", "\x03"
 MAX_HITS = 100
 
 
@@ -97,7 +102,7 @@ def _search_sqlite(
     joined, columns, where = _base(k, project, include_deleted)
     # bm25 is lower-is-better; negate so that every backend ranks higher = better.
     rank = (-func.bm25(fts_name, 10.0, 1.0)).label("rank")
-    snippet = func.snippet(fts_name, -1, MARK_START, MARK_END, "…", 16).label("snippet")
+    snippet = func.snippet(fts_name, -1, _START, _END, "…", 16).label("snippet")
     stmt = (
         select(*columns, rank, snippet)
         .select_from(joined.join(fts, fts.c.rowid == literal_column(f"{document.table}.rowid")))
@@ -136,7 +141,7 @@ def _search_pg(
     )
     headline = func.ts_headline(
         literal_column(f"'{PG_CONFIG}'"), best.c.body, tsquery,
-        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=8, FragmentDelimiter=…, MaxFragments=2",
+        f"StartSel={_START}, StopSel={_END}, MaxWords=24, MinWords=8, FragmentDelimiter=…, MaxFragments=2",
     ).label("snippet")
     stmt = select(*[c for c in best.c if c.key != "body"], headline).order_by(best.c.rank.desc())
     return [_hit(k, row) for row in session.execute(stmt).mappings()]
@@ -153,5 +158,11 @@ def _hit(k: Kind, row: Any) -> dict[str, Any]:
         "title": row["title"],
         "status": status.value if hasattr(status, "value") else str(status),
         "rank": float(row["rank"] or 0.0),
-        "snippet": row["snippet"] or "",
+        "snippet": highlighted(row["snippet"]),
     }
+
+
+def highlighted(snippet: str | None) -> str:
+    """A database's snippet as HTML: its text escaped, its matched words in ``<mark>``."""
+    text = html.escape(snippet or "", quote=False)
+    return text.replace(_START, MARK_START).replace(_END, MARK_END)

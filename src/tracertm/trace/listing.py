@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracertm.errors import UsageError
+from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.models import Link, LinkType, Project
 from tracertm.trace.review import RECORD_KINDS, as_dict, record_id
 
@@ -39,7 +40,7 @@ class LinkFilter:
 
     def as_json(self) -> dict[str, Any]:
         return {k: v for k, v in {"s": self.suspect, "d": self.dangling, "t": list(self.types), "src": self.source,
-                                  "tgt": self.target}.items() if v not in (None, [])}
+                                  "tgt": self.target, "l": self.limit}.items() if v not in (None, [])}
 
 
 @dataclass
@@ -64,14 +65,15 @@ def dangling_clause() -> Any:
 
 def list_links(session: Session, project: Project, flt: LinkFilter | None = None,
                cursor: str | None = None) -> LinkPage:
-    """One page of ``project``'s links matching ``flt`` (with ``cursor``: the query it carries, resumed)."""
-    flt = flt or LinkFilter()
+    """One page of ``project``'s links matching ``flt`` (with ``cursor``: the query it carries, resumed, and its
+    page size unless ``flt`` is given: then ``flt``'s)."""
     after = 0
     if cursor:
         project_id, query, after = _decode(cursor)
         if project_id != project.id:
             raise UsageError("cursor: it belongs to another project's links; start again without it")
-        flt = _filter_of(query, flt.limit)
+        flt = _filter_of(query, flt.limit if flt is not None else None)
+    flt = flt or LinkFilter()
     wrong = [t for t in flt.types if t not in LINK_TYPES]
     if wrong:
         raise UsageError(f"type {wrong[0]!r}: not a link type; use one of {', '.join(LINK_TYPES)}")
@@ -112,15 +114,17 @@ def counts(session: Session, project: Project) -> dict[str, Any]:
             "by_type": {str(k): int(v) for k, v in sorted(total.items())}}
 
 
-def _filter_of(query: dict[str, Any], limit: int) -> LinkFilter:
-    """The filter a decoded cursor carries, each value checked (a cursor is user input)."""
+def _filter_of(query: dict[str, Any], limit: int | None) -> LinkFilter:
+    """The filter a decoded cursor carries, each value checked (a cursor is user input); ``limit`` None: the
+    cursor's page size."""
     suspect, dangling, types = query.get("s"), query.get("d"), query.get("t") or []
-    source, target = query.get("src"), query.get("tgt")
+    source, target, size = query.get("src"), query.get("tgt"), query.get("l", 50)
     if not (all(v is None or isinstance(v, bool) for v in (suspect, dangling))
             and isinstance(types, list) and all(isinstance(t, str) for t in types)
-            and all(v is None or isinstance(v, str) for v in (source, target))):
+            and all(v is None or isinstance(v, str) for v in (source, target))
+            and type(size) is int and 1 <= size <= MAX_LIMIT):
         raise UsageError("cursor: not a cursor of this list; start again without it")
-    return LinkFilter(suspect, dangling, tuple(types), source, target, limit)
+    return LinkFilter(suspect, dangling, tuple(types), source, target, size if limit is None else limit)
 
 
 def _encode(project_id: uuid.UUID, flt: LinkFilter, after: int) -> str:

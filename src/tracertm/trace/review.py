@@ -216,7 +216,7 @@ def record_id(session: Session, project: Project, ident: str) -> Any:
 def _link_ids(session: Session, project: Project, selector: str) -> list[int]:
     """The link numbered ``selector`` (digits, optionally ``#42``), when it exists in this project."""
     digits = selector.removeprefix("#")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:  # "²" is a digit to isdigit(); ids fit 63 bits
         return []
     return list(session.execute(
         select(Link.id).where(Link.project_id == project.id, Link.id == int(digits))

@@ -11,9 +11,8 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from tracertm.search.engine import MARK_END, MARK_START
 from tracertm.web.pages import record_url, seg
 
 COOKIE = "tracertm_token"
@@ -97,10 +96,9 @@ def short(commit: str | None) -> str:
 
 
 def marked(snippet: str | None) -> Markup:
-    """A search snippet: everything escaped, then only the search engine's own ``<mark>`` pairs restored."""
-    text = str(escape(snippet or ""))
-    text = text.replace(str(escape(MARK_START)), MARK_START).replace(str(escape(MARK_END)), MARK_END)
-    return Markup(text)  # noqa: S704 - built from escaped text above
+    """A search snippet, which is HTML already: the record's text escaped by the search engine, only its own
+    ``<mark>`` tags left (``search.engine.highlighted``)."""
+    return Markup(snippet or "")  # noqa: S704 - escaped by search.engine.highlighted
 
 
 def value(v: Any) -> str:

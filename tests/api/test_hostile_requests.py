@@ -1,0 +1,169 @@
+"""Requests an exploratory tester made the API answer 500 to, some after a write had been committed (SQLite and
+PostgreSQL): values no database or JSON reader can hold back (NaN, lone surrogates), conditional headers with
+several or weak tags, project names a header cannot hold as they are, forged cursors, a cursor's page size, search
+snippets around text that looks like HTML, digit-like link selectors, ids found in several projects."""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import GitRepo
+from specs import adr, contract
+from tracertm import db, tokens
+from tracertm.api import ApiSettings, create_app
+from tracertm.engine.sync import sync
+from tracertm.models import SpecRevision
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+API = "/api/v1"
+ODD = "prøjekt 日本"  # a project name a header cannot carry as it is
+FEATURE = "@FEAT-1\nFeature: Refunds\n\n  @SC-1\n  Scenario: full refund\n    Given a paid order\n    Then it is refunded\n"
+
+
+@pytest.fixture
+def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("docs/adr/0002-markup.md", adr(2, "Escape <script>alert(1)</script> & <mark>x</mark> titles"))
+    git_repo.write("docs/adr/0003-three.md", adr(3, "Third"))
+    git_repo.write("contracts/refunds.yaml", contract(1, "Refunds"))
+    git_repo.write("features/refunds.feature", FEATURE)
+    git_repo.commit("seed")
+    assert not sync(git_repo.path, engine=engine, project=ODD).errors
+    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def write_headers(engine: Any, version: int | str) -> dict[str, str]:
+    with db.session(engine) as session, session.begin():
+        value, _ = tokens.create(session, "write", "probe")
+    return {"Authorization": f"Bearer {value}", "If-Match": version if isinstance(version, str) else f'"{version}"',
+            "Content-Type": "application/json"}
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json" and "Traceback" not in response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def revisions(engine: Any, entity_type: str) -> int:
+    with db.session(engine) as session:
+        return int(session.execute(select(func.count()).select_from(SpecRevision)
+                                   .where(SpecRevision.entity_type == entity_type)).scalar_one())
+
+
+def test_values_no_reader_could_read_back_are_refused_and_nothing_is_written(client: TestClient, engine: Any) -> None:
+    before = revisions(engine, "adr"), revisions(engine, "contract"), revisions(engine, "scenario")
+    adr_url, contract_url = f"{API}/adrs/ADR-0001", f"{API}/contracts/CTR-0001"
+    for body in ('{"compliance_score": NaN}', '{"compliance_score": Infinity}', '{"compliance_score": -Infinity}',
+                 '{"metadata": {"x": NaN}}'):
+        detail = problem(client.patch(adr_url, content=body, headers=write_headers(engine, 1)), 422)["detail"]
+        assert "not JSON" in detail
+    for body in ({"metadata": {"note": "\udc00"}}, {"metadata": {"\ud800": 1}}, {"approved_by": "\ud800"},
+                 {"approved_by": "a\x00b"}, {"verification_result": {"ok": "\udfff"}}):
+        raw = json.dumps(body)  # ASCII with \\u escapes: what a client sends for a lone surrogate
+        problem(client.patch(contract_url, content=raw, headers=write_headers(engine, 1)), 422)
+    for body in ({"compliance_score": 5}, {"compliance_score": -0.1}):
+        problem(client.patch(adr_url, json=body, headers=write_headers(engine, 1)), 422)
+    for body in ({"pass_rate": -3}, {"test_case_ids": ["not-a-uuid"]}):
+        problem(client.patch(f"{API}/scenarios/FEAT-1/SC-1", json=body, headers=write_headers(engine, 1)), 422)
+    assert (revisions(engine, "adr"), revisions(engine, "contract"), revisions(engine, "scenario")) == before
+    assert client.get(adr_url).json()["version"] == 1 and client.get(contract_url).json()["version"] == 1
+    page = client.get(f"/projects/{ODD}/contracts/CTR-0001")
+    assert page.status_code == 200 and "Refunds" in page.text
+
+    ok = client.patch(f"{API}/scenarios/FEAT-1/SC-1", json={"pass_rate": 0.5, "test_case_ids": [
+        "0B2B5F7E-8C3A-4F3B-9D3E-2E1A0C9B8A77"]}, headers=write_headers(engine, 1))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["test_case_ids"] == ["0b2b5f7e-8c3a-4f3b-9d3e-2e1a0c9b8a77"]  # the form the column keeps
+
+
+def test_if_match_holds_when_any_tag_matches_and_if_none_match_compares_weakly(client: TestClient, engine: Any) -> None:
+    url = f"{API}/adrs/ADR-0001"
+    r = client.patch(url, json={"approved_by": "grace"}, headers=write_headers(engine, '"99", "1"'))
+    assert r.status_code == 200 and r.headers["etag"] == '"2"', r.text
+    problem(client.patch(url, json={"approved_by": "ada"}, headers=write_headers(engine, '"1", W/"2"')), 412)
+    odd = {**write_headers(engine, 1), "If-Match": '"²"'.encode("latin-1")}  # a digit to str.isdigit(), not to int()
+    problem(client.patch(url, json={"approved_by": "ada"}, headers=odd), 412)  # type: ignore[arg-type]
+    for header in ('W/"2"', '"7", W/"2"', "*"):
+        assert client.get(url, headers={"If-None-Match": header}).status_code == 304, header
+    assert client.get(url, headers={"If-None-Match": '"1"'}).status_code == 200
+
+
+def test_pages_and_uploads_of_a_project_whose_name_a_header_cannot_hold(client: TestClient, engine: Any) -> None:
+    first = client.get(f"{API}/projects/{ODD}/adrs", params={"limit": 1})
+    assert first.status_code == 200, first.text
+    link = first.headers["link"]
+    assert link.isascii() and "pr%C3%B8jekt%20%E6%97%A5%E6%9C%AC" in link
+    target = link[link.index("<") + 1 : link.index(">")]
+    second = client.get(target)
+    assert second.status_code == 200 and second.json()["items"][0]["number"] == "ADR-0002"
+
+    report = b'<testsuite name="s"><testcase classname="a" name="t"/></testsuite>'
+    auth = {key: value for key, value in write_headers(engine, 1).items() if key == "Authorization"}
+    upload = client.post(f"{API}/projects/{ODD}/test-runs", content=report,
+                         headers={**auth, "Content-Type": "application/xml"})
+    assert upload.status_code == 201, upload.text
+    location = upload.headers["location"]
+    assert location.isascii() and unquote(location).startswith(f"{API}/projects/{ODD}/test-runs/")
+    assert client.get(location).status_code == 200
+    runs = client.get(f"{API}/projects/{ODD}/test-runs", params={"limit": 1})
+    assert runs.status_code == 200 and "link" not in runs.headers  # one run: no next page
+
+
+def test_a_cursor_keeps_its_page_size_and_forged_cursors_are_400(client: TestClient) -> None:
+    base = f"{API}/projects/{ODD}/adrs"
+    cursor = client.get(base, params={"limit": 1}).json()["page"]["next"]
+    assert len(client.get(base, params={"cursor": cursor}).json()["items"]) == 1  # the cursor's own page size
+    assert len(client.get(base, params={"cursor": cursor, "limit": 5}).json()["items"]) == 2  # one given wins
+    links = client.get(f"{API}/projects/{ODD}/links", params={"limit": 1}).json()
+    if links["page"]["next"]:
+        follow = client.get(f"{API}/projects/{ODD}/links", params={"cursor": links["page"]["next"]}).json()
+        assert len(follow["items"]) == 1
+
+    project_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["p"]
+
+    def forged(payload: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps({"v": 1, "k": "adr", **payload}).encode()).rstrip(b"=").decode()
+
+    for payload in ({"p": project_id, "a": 5, "q": {}}, {"p": 12, "a": project_id, "q": {}},
+                    {"p": project_id, "a": project_id, "q": {"status": [1]}},
+                    {"p": project_id, "a": project_id, "q": {"limit": 10**9}}):
+        problem(client.get(base, params={"cursor": forged(payload)}), 400)
+        assert client.get(f"/projects/{ODD}/adrs", params={"cursor": forged(payload)}).status_code == 400
+
+
+def test_search_snippets_escape_the_records_text(client: TestClient) -> None:
+    hits = client.get(f"{API}/search", params={"q": "escape titles"}).json()["hits"]
+    assert [h["number"] for h in hits] == ["ADR-0002"]
+    snippet = hits[0]["snippet"]
+    assert "<mark>" in snippet and "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "&amp;" in snippet
+    if "script" in snippet:  # SQLite keeps the text as it is; PostgreSQL's ts_headline drops what looks like tags
+        assert "&lt;script&gt;" in snippet and "&lt;mark&gt;x&lt;/mark&gt;" in snippet
+    page = client.get("/search", params={"q": "escape titles"})
+    assert page.status_code == 200 and "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_digit_like_link_selectors_and_ids_in_several_projects(client: TestClient, engine: Any,
+                                                                git_repo: GitRepo) -> None:
+    auth = {key: value for key, value in write_headers(engine, 1).items() if key == "Authorization"}
+    for source in ("²", "99999999999999999999999", "#٣"):
+        r = client.post(f"{API}/projects/{ODD}/links/review", json={"source": source}, headers=auth)
+        assert r.status_code in (404, 422), r.text
+        assert "Traceback" not in r.text
+    assert not sync(git_repo.path, engine=engine, project="other").errors
+    detail = problem(client.get(f"{API}/adrs/ADR-0001"), 400)["detail"]
+    assert "several projects" in detail and "?project=" in detail and ODD in detail and "other" in detail
+    assert client.get(f"{API}/adrs/ADR-0001", params={"project": "other"}).status_code == 200
