@@ -107,3 +107,29 @@ def test_diff_auto_parses_when_the_database_cannot_help(git_repo: GitRepo, monke
     assert diff(git_repo.path, first, last).method == "parse" and not missing.exists()
     monkeypatch.setenv("TRACERTM_DATABASE_URL", "postgresql+psycopg://nobody:x@127.0.0.1:9/none")
     assert diff(git_repo.path, first, last).method == "parse"
+
+
+def test_a_renamed_file_whose_records_are_named_after_it_is_a_move(git_repo: GitRepo, engine: Any,
+                                                                  database_url: str) -> None:
+    """An untagged feature and a contract without an id take their numbers from their file names: renaming the files
+    (one as it is, one edited a little) is a move in both methods, as sync and backfill record it."""
+    from tracertm.history.backfill import backfill
+
+    login = "Feature: Login\n  Scenario: ok\n    Given a user\n    When they log in\n    Then they see home\n"
+    git_repo.write("features/login.feature", login)
+    git_repo.write("contracts/pay.yaml", "title: Pay\ntype: service\ndescription: Takes money.\n")
+    first = git_repo.commit("first")
+    git_repo.git("mv", "features/login.feature", "features/signin.feature")
+    git_repo.git("mv", "contracts/pay.yaml", "contracts/payment.yaml")
+    git_repo.write("contracts/payment.yaml", "title: Payment\ntype: service\ndescription: Takes money.\n")
+    last = git_repo.commit("renamed")
+    expected = [
+        ("moved", "contract", "payment", "contracts/payment.yaml", "contracts/pay.yaml", ("title",)),
+        ("moved", "feature", "signin", "features/signin.feature", "features/login.feature", ()),
+        ("moved", "scenario", "signin/ok", "features/signin.feature", "features/login.feature", ()),
+    ]
+    parsed = diff(git_repo.path, first, last, method="parse")
+    assert [(c.action, c.kind, c.id, c.path, c.from_path, c.fields) for c in parsed.changes] == expected
+    backfill(git_repo.path, engine=engine)
+    recorded = diff(git_repo.path, first, last, method="history", database_url=database_url)
+    assert [(c.action, c.kind, c.id, c.path, c.from_path, c.fields) for c in recorded.changes] == expected

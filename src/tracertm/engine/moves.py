@@ -66,7 +66,7 @@ def pair_moves(
         else:
             continue
         for cur, rec in pairs:
-            named = _named_after(cur.number, old_path) and _named_after(rec.number, new_path)
+            named = named_after(cur.number, old_path) and named_after(rec.number, new_path)
             if rec.number == cur.number or not named:
                 continue  # the same id (plan moves it), or an id written in the file: a new id is a new record
             if (cur.kind, rec.number) not in current and (cur.kind, cur.number) not in defined:
@@ -139,11 +139,11 @@ def named_candidates(
 ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
     """``removed`` and ``added`` narrowed to files whose records are named after them (``numbers_at(path)``: the
     live record numbers at a removed path): only those can pair, so no other file is read or compared."""
-    olds = {p: k for p, k in removed.items() if any(_named_after(n, p) for n in numbers_at(p))}
+    olds = {p: k for p, k in removed.items() if any(named_after(n, p) for n in numbers_at(p))}
     if not olds:
         return {}, {}
     news = {p: k for p, k in added.items()
-            if isinstance(o := parsed.get(p), ParseResult) and any(_named_after(r.number, p) for r in o.records)}
+            if isinstance(o := parsed.get(p), ParseResult) and any(named_after(r.number, p) for r in o.records)}
     return (olds, news) if olds and news else ({}, {})
 
 
@@ -218,7 +218,7 @@ def _pairs_by_name(
     return [(cur, by_name[name]) for cur in olds if (name := cur.number[len(old_path) + 2:]) in by_name]
 
 
-def _named_after(number: str, path: str) -> bool:
+def named_after(number: str, path: str) -> bool:
     """Whether a record's number is its file's name (``features/auth/login.feature`` → ``auth/login``,
     ``contracts/payments.yaml`` → ``payments``, ``payments#2`` for a second document): an identity that comes from
     the file name, which is all a moved file can lose. Ids written in files (``@FEAT-3``, ``id:``, ADR numbers)

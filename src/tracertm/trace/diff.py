@@ -21,8 +21,9 @@ from typing import Any
 from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
 from tracertm.parsers.common import canonical_json
 
-# Fields that say where a record is, not what it says (the path is reported as a move instead).
-_NOT_CONTENT = frozenset({"file_path", "gherkin_text", "feature_number"})
+# Fields that say where a record is, not what it says (the path is reported as a move instead; a number that
+# differs between two records compared is one taken from a renamed file's name).
+_NOT_CONTENT = frozenset({"file_path", "gherkin_text", "feature_number", "contract_number"})
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ def _parsed_states(
                     for child in rec.children:
                         state[(child.kind, f"{rec.number}/{child.number}")] = _Rec(p, child.fields, child.content_hash)
             states.append(state)
+        _follow_renames(states[0], states[1], snaps)
     finally:
         for snap in snaps:
             snap.close()
@@ -206,6 +208,41 @@ def _parsed_states(
             for state in states:
                 state.pop(key, None)
     return states[0], states[1], errors
+
+
+def _follow_renames(before: dict[Key, _Rec], after: Mapping[Key, _Rec], snaps: list[Any]) -> None:
+    """Re-key in ``before`` the records of a renamed file that take their id from its name (an untagged feature, a
+    contract without ``id``) under the ids the new file gives them, so that the rename is a move: the files paired
+    by sync's own rule (``engine.moves.similar_moves``: the same blob, or similar content), one record each side."""
+    from tracertm.engine.moves import named_after, similar_moves
+
+    old_files, new_files = snaps[0].files, snaps[1].files
+    tops: list[dict[str, list[Key]]] = [{}, {}]  # path → its records other than scenarios (they follow their feature)
+    for side, state in enumerate((before, after)):
+        for key, rec in state.items():
+            if key[0] != "scenario":
+                tops[side].setdefault(rec.path, []).append(key)
+
+    def named(side: int, path: str) -> bool:
+        keys = tops[side].get(path, [])
+        return len(keys) == 1 and named_after(keys[0][1], path)
+
+    removed = {p: (f.kind, f.blob_sha) for p, f in old_files.items() if p not in new_files and named(0, p)}
+    added = {p: (f.kind, f.blob_sha) for p, f in new_files.items() if p not in old_files and named(1, p)}
+    if not removed or not added:
+        return
+    path_of = {blob: p for p, (_kind, blob) in removed.items()}
+
+    def read_old(blobs: list[str]) -> dict[str, bytes]:
+        contents = snaps[0].read([path_of[b] for b in blobs])
+        return {b: contents[path_of[b]] for b in blobs if path_of[b] in contents}
+
+    for old_path, new_path in similar_moves(removed, added, read_old, snaps[1].read).items():
+        (kind, old), (new_kind, new) = tops[0][old_path][0], tops[1][new_path][0]
+        if kind != new_kind or old == new or (kind, new) in before or (kind, old) in after:
+            continue
+        for key in [k for k in before if k == (kind, old) or (kind == "feature" and k[1].startswith(old + "/"))]:
+            before[(key[0], new + key[1][len(old):])] = before.pop(key)
 
 
 def _file_kind(kind: str) -> str:
@@ -279,13 +316,19 @@ def _history_states(
                         best[side][rev.entity_id] = (at, rev)
     finally:
         engine.dispose()
+    def ident_of(rev: Any) -> str:
+        if rev.entity_type != "scenario":
+            return str(rev.number)
+        return f"{(rev.snapshot or {}).get('feature_number')}/{rev.number}"
+
+    # A record is its row: one renamed with its file (a number taken from the file name) is known by its id at the
+    # second commit on both sides, so that it is a move, as sync and backfill recorded it.
+    later = {entity: ident_of(rev) for entity, (_, rev) in best[1].items()}
     states: list[dict[Key, _Rec]] = []
     for newest in best:
         state: dict[Key, _Rec] = {}
-        for _, rev in newest.values():
-            snapshot = dict(rev.snapshot or {})
-            ident = rev.number if rev.entity_type != "scenario" else f"{snapshot.get('feature_number')}/{rev.number}"
-            state[(rev.entity_type, ident)] = _Rec(rev.source_path or "", snapshot, rev.content_hash,
-                                                   deleted=rev.change == "deleted")
+        for entity, (_, rev) in newest.items():
+            state[(rev.entity_type, later.get(entity) or ident_of(rev))] = _Rec(
+                rev.source_path or "", dict(rev.snapshot or {}), rev.content_hash, deleted=rev.change == "deleted")
         states.append(state)
     return states[0], states[1]
