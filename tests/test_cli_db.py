@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import GitRepo
+from specs import adr
 from tracertm import db
 from tracertm.cli import main
 
@@ -177,3 +179,19 @@ def test_real_subprocess(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "s3cret" not in bad.stdout + bad.stderr
     _one_line(bad.stderr)
+
+
+def test_an_argument_that_is_not_utf8_is_a_usage_error(
+    tmp_path: Path, git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shell passes bytes: one that is not UTF-8 reaches Python as a lone surrogate, which no database can hold."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    assert main(["sync", str(git_repo.path), "--database-url", url]) == 0
+    capsys.readouterr()
+    odd = b"ADR-\xff".decode("utf-8", "surrogateescape")  # what sys.argv holds for those bytes
+    assert main(["show", odd, "--database-url", url]) == 2
+    _, err = capsys.readouterr()
+    line = _one_line(err)
+    assert "not valid UTF-8" in line and "ADR-\\xff" in line and "internal error" not in line

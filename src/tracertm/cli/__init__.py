@@ -462,18 +462,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_OK
+    except UnicodeEncodeError as exc:
+        # An argument that is not UTF-8 (the shell passed bytes; Python keeps them as lone surrogates) reaches a
+        # database or a git command as text it cannot hold: the user's to fix, not an internal error.
+        odd = [arg for arg in argv if not _is_text(arg)]
+        if not odd or "surrogate" not in str(exc):
+            return _internal(exc, show_traceback)
+        shown = odd[0].encode("utf-8", "surrogateescape")
+        print(f"tracertm: error: the argument {shown!r} is not valid UTF-8 text; pass ids and names as UTF-8",
+              file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
-        if show_traceback:
-            import traceback
+        return _internal(exc, show_traceback)
 
-            traceback.print_exc()
-        else:
-            first = (str(exc).strip().splitlines() or [""])[0]
-            print(
-                f"tracertm: internal error: {type(exc).__name__}: {first} (rerun with --traceback for details)",
-                file=sys.stderr,
-            )
-        return EXIT_INTERNAL
+
+def _internal(exc: Exception, show_traceback: bool) -> int:
+    """An unexpected error: one line (or the traceback with ``--traceback``), exit 3."""
+    if show_traceback:
+        import traceback
+
+        traceback.print_exc()
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"tracertm: internal error: {type(exc).__name__}: {first} (rerun with --traceback for details)",
+              file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _hook_args(argv: Sequence[str]) -> argparse.Namespace | None:
