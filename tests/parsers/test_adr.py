@@ -969,3 +969,14 @@ YAML_LINES = [
 )
 def test_random_front_matter(yaml_lines: list[str], rest: bytes) -> None:
     _check_total("docs/adr/0007-x.md", ("---\n" + "\n".join(yaml_lines) + "\n---\n").encode() + rest)
+
+
+def test_front_matter_relations_that_name_no_adr_are_warned_about_not_dropped() -> None:
+    """``supersedes: [1, {x: 2}]`` and ``superseded_by: true`` used to keep ADR-0001 and say nothing of the rest;
+    "none", a link to another repository's ADR and an empty value say there is nothing to name."""
+    data = (b"---\nsupersedes: [1, {x: 2}, none, 'https://example.com/adr/0003.md']\nsuperseded_by: true\n---\n"
+            b"# 4. Four\n\n## Status\n\nAccepted\n\n## Context\n\nx\n")
+    fields, warnings, _ = parse_fields("docs/adr/0004-four.md", data)
+    assert fields["supersedes"] == "ADR-0001" and fields["superseded_by"] is None
+    assert [(line, message.split(" names ")[0]) for line, message in warnings] == [
+        (2, "supersedes: {'x': 2}"), (3, "superseded by: True")]

@@ -12,8 +12,8 @@ from tracertm.errors import Diagnostic
 from tracertm.parsers.adr.dialects import ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDES, status_heading
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
 from tracertm.parsers.adr.markdown import Body, Section, atx_heading, strip_list_marker
-from tracertm.parsers.adr.references import adr_targets, normalise_adr_ref, relation_line
-from tracertm.parsers.adr.values import KeyValue, key_value, loose_key_value, name_list, tag_list
+from tracertm.parsers.adr.references import adr_targets, is_external, normalise_adr_ref, relation_line
+from tracertm.parsers.adr.values import KeyValue, key_value, loose_key_value, name_list, tag_list, warning
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,22 @@ def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
         found = fm.get(*names)
         if found is not None:
             values = found[0] if isinstance(found[0], list) else [found[0]]
-            facts.add_relation(kind, [t for v in values for t in (normalise_adr_ref(v),) if t])
+            targets = []
+            for value in values:
+                target = normalise_adr_ref(value) if isinstance(value, (str, int)) and type(value) is not bool else None
+                if target:
+                    targets.append(target)
+                elif value is not None and not (isinstance(value, str) and _names_nothing(value)):
+                    # Never a silent guess: a value that names no ADR is said, not dropped.
+                    facts.warnings.append(warning(facts.path, found[1], f"{kind}: {json_value(value)!r} names no ADR "
+                                                  "(write an ADR number, an id like ADR-0003 or a link); ignored"))
+            facts.add_relation(kind, targets)
+
+
+def _names_nothing(value: str) -> bool:
+    """``supersedes: ""``, ``n/a``, ``none``, ``-`` (the file says there is none), or an ADR of another repository
+    (a link elsewhere: not one of this repository's records)."""
+    return value.strip().casefold() in ("", "n/a", "none", "-") or is_external(value.strip())
 
 
 def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[int, int]], facts: Facts) -> str:
