@@ -66,8 +66,9 @@ def test_behave_matchers_types_and_unreadable_patterns() -> None:
     f = parse_step_file("features/steps/fruit.py", BEHAVE.encode())
     assert [(d.keyword, d.kind, d.pattern, d.function) for d in f.definitions] == [
         ("given", "parse", "I have {n:d} {color:Color} apples", "have"),
-        ("when", "regex", r"I eat (?P<count>\d+)", "eat"),
-        ("step", "regex", r"I munch (?P<count>\d+)", "eat"),
+        # behave's "re" matcher compiles ^pattern$ (and shows it so in steps.usage)
+        ("when", "regex", r"^I eat (?P<count>\d+)$", "eat"),
+        ("step", "regex", r"^I munch (?P<count>\d+)$", "eat"),
         ("then", "cfparse", "I see {names:Name+}", "see"),
         ("then", "parse", "constant pattern", "constant"),
         ("then", "parse", "after the broken one", "after"),
@@ -75,7 +76,11 @@ def test_behave_matchers_types_and_unreadable_patterns() -> None:
     first = f.definitions[0]
     assert first.framework == "behave" and first.line == 10 and first.column == 2
     assert [(p.name, p.type) for p in first.parameters] == [("n", "int"), ("color", "")]  # context is not one
-    assert [d.identity for d in f.definitions[1:3]] == ["features/steps/fruit.py::eat", "features/steps/fruit.py::eat#2"]
+    # Two decorators on one function: named by keyword and pattern too, not by their order.
+    assert [d.identity for d in f.definitions[1:3]] == [
+        r"features/steps/fruit.py::eat:when(^I eat (?P<count>\d+)$)",
+        r"features/steps/fruit.py::eat:step(^I munch (?P<count>\d+)$)",
+    ]
     assert [(t.name, t.regexps) for t in f.parameter_types] == [("Color", ("red|green",))]
     assert len(f.errors) == 1 and (f.errors[0].line, f.errors[0].column) == (35, 7)
     assert "f-string" in f.errors[0].message and "formatted()" in f.errors[0].message

@@ -6,8 +6,8 @@
   (``tracertm.steps.bounded``: a catastrophically backtracking pattern is a finding, not a hang — as are parse
   patterns with the project's types); anchoring as the framework does it:
   cucumber-js, cucumber-ruby and godog search (unanchored unless the pattern says ``^…$``), cucumber-jvm and
-  pytest-bdd match the whole text, behave's ``re`` matcher the whole text (its ``re0`` style, with ``^``, from the
-  start).
+  pytest-bdd match the whole text, behave matches from the start (``re.match``: its ``re0`` matcher the pattern as
+  written, its ``re`` matcher ``^pattern$``, which the parser records as the pattern).
 - ``parse`` / ``cfparse`` through the ``parse`` / ``parse_type`` packages (whole text), with the project's types.
 - pytest-bdd's plain strings by equality.
 """
@@ -26,7 +26,7 @@ from re._constants import AT, AT_BEGINNING, AT_END, AT_END_STRING, LITERAL, SUBP
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import BUDGET, TooSlow, compile_pattern
 from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
-from tracertm.steps.regex import Untranslatable, translate
+from tracertm.steps.regex import Untranslatable, ascii_classes, translate
 
 if TYPE_CHECKING:
     import regex
@@ -323,6 +323,8 @@ def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> 
         import regex
 
         source, top = simple
+        # The built-in types' regexes are Python's (``-?\d+``): their classes mean what they do in the language.
+        source = ascii_classes(source, definition.language)
         head, rest = _split_head(definition.pattern, source)
         try:
             later = _Later(rest, 0, "match", None if lazy else compile_pattern(rest))
@@ -334,6 +336,7 @@ def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> 
                 raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
     else:
         source, top = _cucumber_package(definition, registry)
+        source = ascii_classes(source, definition.language)
         # It holds the project's parameter types' regexes.
         later = _Later(source, 0, "match", None if lazy else _bounded(source, 0))
 
@@ -412,7 +415,9 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     framework = definition.framework
     if framework in _SEARCHING:
         method = "search"
-    elif framework == "behave" and definition.pattern.startswith("^"):
+    elif framework == "behave":
+        # Both of behave's regex matchers call ``re.match``: ``re0`` on the pattern as written (anchored at the
+        # start only), ``re`` on ``^pattern$`` (the pattern python.py records).
         method = "match"
     else:
         method = "fullmatch"
@@ -570,11 +575,17 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
         spans = sorted(found.spans.values())
         return tuple(Argument(text[a:b], a, b) for a, b in spans)
 
-    literal = re.sub(r"\{\{|\}\}", "", definition.pattern)
     head = definition.pattern.split("{", 1)[0] if "{" in definition.pattern else definition.pattern
     head = head.replace("}}", "}")
-    return Compiled(definition, match, _words(literal.split(" "), "{}"), head if sensitive else head.lower(),
+    return Compiled(definition, match, _words(_parse_literals(definition.pattern)), head if sensitive else head.lower(),
                     not sensitive)
+
+
+def _parse_literals(pattern: str) -> list[str]:
+    """The words of a parse pattern free of fields, as the text they match: ``{{`` and ``}}`` stand for ``{`` and
+    ``}`` (``{who} sees {{x}}`` matches "Bob sees {x}": its word is ``{x}``, not ``x``)."""
+    return [token.replace("{{", "{").replace("}}", "}") for token in pattern.split(" ")
+            if not any(c in "{}" for c in re.sub(r"\{\{|\}\}", "", token))]
 
 
 def _bounded_parser(parser: Any) -> regex.Pattern[str] | None:

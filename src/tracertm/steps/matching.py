@@ -9,14 +9,20 @@ is all parameters) are tried on every step. A definition whose pattern runs over
 tried no more (``findings``). Keyword scoping is the framework's:
 behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step`` definitions to
 any); cucumber-js, cucumber-jvm and cucumber-ruby ignore the keyword.
+
+Several matching definitions are not always ambiguous: the framework may pick one (``settle``). behave takes the
+first of its step type's registry, then of the generic ``step`` one, in registration order; pytest-bdd the last of
+its fixtures after pytest's scoping sort (when tracertm can tell which those are); godog, not strict, the first
+registered (when that order is known: one file). cucumber-js/jvm/ruby and Reqnroll report them ambiguous.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import TooSlow, slow_message
@@ -25,6 +31,7 @@ from tracertm.steps.model import StepDefinition
 from tracertm.steps.scenarios import StepUse
 
 Status = Literal["defined", "undefined", "ambiguous"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ class StepIndex:
                 args = self.try_match(c, text)
                 if args is not None:
                     found.append((c.definition, args))
-            matches = self._seen[key] = tuple(found)
+            matches = self._seen[key] = tuple(settle(found))
         return matches
 
     def _scoped(self, text: str, type: str) -> list[Compiled]:
@@ -153,7 +160,7 @@ class StepIndex:
                 continue
             if values is not None:
                 found.append((d, values))
-        return tuple(found)
+        return tuple(settle(found))
 
     def match(self, use: StepUse) -> StepResult:
         matches = self.lookup(use.text, use.type)
@@ -178,3 +185,65 @@ def _head(c: Compiled) -> list[str]:
         head.append(word.lower())
     return head
 
+
+
+# -------------------------------------------------------------------------------- several matching definitions
+
+
+def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefinition, T]]:
+    """The definitions a step of one of ``found``'s framework runs: the one its framework picks when it picks one
+    (then a list of one), else all of them (ambiguous). Definitions of several frameworks stay ambiguous."""
+    if len(found) < 2:
+        return found
+    framework = found[0][0].framework
+    if any(d.framework != framework for d, _ in found):
+        return found
+    if framework == "behave":
+        return [_behave_first(found)]
+    if framework == "pytest-bdd":
+        return _pytest_bdd_last(found)
+    if framework == "godog" and len({d.path for d, _ in found}) == 1:
+        # godog (not strict) runs the first registered handler; ``ctx.Step`` calls in one file register in line
+        # order (across files the order is the calls' order at run time: unknown here, so ambiguous).
+        return [min(found, key=lambda pair: pair[0].line)]
+    return found
+
+
+def _behave_first(found: Sequence[tuple[StepDefinition, T]]) -> tuple[StepDefinition, T]:
+    """behave's ``StepRegistry.find_match``: the step type's own definitions first, then the ``@step`` ones, each in
+    registration order — step modules by file name (behave loads them sorted), then line."""
+    return min(found, key=lambda pair: (pair[0].keyword == "step", pair[0].path, pair[0].line))
+
+
+def _pytest_bdd_last(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefinition, T]]:
+    """pytest-bdd (``inject_fixturedefs_for_step``): the matching step fixtures, by fixture name in the order pytest
+    registered the names (conftest.py files from the outermost, then the module; within a file in ``dir()`` order
+    of ``pytestbdd_stepdef_<type or *>_<pattern>``, ``_1``, ``_2``... for a repeated one), stably sorted by scope
+    (a conftest.py's folder before the modules in it): the last one wins — pytest's fixture overriding. Only when
+    every match is visible from one test module (it and the conftest.py files of its folders) can tracertm tell;
+    otherwise they stay ambiguous."""
+    scopes = {d.path: _pytest_scope(d.path) for d, _ in found}
+    chain = sorted(set(scopes.values()), key=len)
+    modules = [p for p in scopes if posixpath.basename(p) != "conftest.py"]
+    if len(modules) > 1 or any(not _inside(inner, outer) for outer, inner in zip(chain, chain[1:])):
+        return found  # not one module's view (two test modules, or conftest.py files of unrelated folders)
+    fixture: dict[int, str] = {}
+    repeats: Counter[tuple[str, str]] = Counter()
+    for i, (d, _) in sorted(enumerate(found), key=lambda item: (item[1][0].path, item[1][0].line)):
+        name = f"pytestbdd_stepdef_{'*' if d.keyword == 'step' else d.keyword}_{d.pattern}"
+        repeats[(d.path, name)] += 1
+        fixture[i] = name if repeats[(d.path, name)] == 1 else f"{name}_{repeats[(d.path, name)] - 1}"
+    registered: dict[str, int] = {}
+    for i in sorted(fixture, key=lambda i: (len(scopes[found[i][0].path]), fixture[i])):
+        registered.setdefault(fixture[i], len(registered))
+    last = max(fixture, key=lambda i: (len(scopes[found[i][0].path]), registered[fixture[i]]))
+    return [found[last]]
+
+
+def _pytest_scope(path: str) -> str:
+    """The node id a pytest fixture's visibility starts from: a conftest.py's folder, a test module itself."""
+    return posixpath.dirname(path) if posixpath.basename(path) == "conftest.py" else path
+
+
+def _inside(inner: str, outer: str) -> bool:
+    return outer == "" or inner == outer or inner.startswith(outer + "/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -40,8 +41,9 @@ class StepDefinition:
     """One step definition found in a step file.
 
     ``flags`` are regex flags in the source language's letters (``i``, ``s``, ``m``...), for RegExp literals.
-    ``identity`` is file + function name (``features/steps/login.py::step_login``); a second definition on the same
-    function (stacked decorators, repeated annotations) gets ``#2``, ``#3``...
+    ``identity`` is file + function name (``features/steps/login.py::step_login``); a function name that several
+    definitions of the file share (behave's ``step_impl``, stacked decorators, repeated annotations) adds keyword
+    and pattern (``…::step_impl:given(a user)``): see ``assign_identities``.
     """
 
     keyword: Keyword
@@ -127,14 +129,27 @@ class StepFile:
 
 
 def assign_identities(path: str, definitions: list[StepDefinition]) -> tuple[StepDefinition, ...]:
-    """Give every definition its identity: ``path::function``, ``#k`` for the k-th on one function name."""
+    """Give every definition its identity, which must not depend on where it is in the file (moving a definition
+    is no new version, and a ``STEP-n`` never passes to another definition):
+
+    - ``path::function`` for a function that holds the file's only definition of that name;
+    - ``path::function:keyword(pattern)`` when the name repeats — behave's snippets name every step function
+      ``step_impl``, Java overloads share a name, stacked decorators share a function: numbering them by position
+      would relabel two of them when they swap (``STEP-1`` taking the other's pattern, usage and links);
+    - ``path::keyword(pattern)`` for anonymous glue (a JavaScript arrow function, a Java lambda);
+    - ``#k`` after the k-th of identical ones (same name, keyword and pattern: which is which cannot matter)."""
     from dataclasses import replace
 
+    names = Counter(d.function for d in definitions if d.function)
     seen: dict[str, int] = {}
     out: list[StepDefinition] = []
     for d in definitions:
-        # Anonymous glue (a JavaScript arrow function, a Java lambda) is named by its keyword and pattern.
-        base = f"{path}::{d.function or f'{d.keyword}({d.pattern})'}"
+        if not d.function:
+            base = f"{path}::{d.keyword}({d.pattern})"
+        elif names[d.function] > 1:
+            base = f"{path}::{d.function}:{d.keyword}({d.pattern})"
+        else:
+            base = f"{path}::{d.function}"
         seen[base] = seen.get(base, 0) + 1
         out.append(replace(d, identity=base if seen[base] == 1 else f"{base}#{seen[base]}"))
     return tuple(out)

@@ -59,6 +59,7 @@ class _Module:
     constants: dict[str, str] = field(default_factory=dict)  # module-level NAME = "literal"
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     matcher: PatternKind = "parse"
+    simplified: bool = False  # behave's ``re`` matcher (not ``re0``): the pattern goes between ``^`` and ``$``
     definitions: list[StepDefinition] = field(default_factory=list)
     types: list[ParameterTypeDecl] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
@@ -210,11 +211,11 @@ def _module_call(module: _Module, call: ast.Call) -> None:
         if kind is None:
             module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
             return
-        module.matcher = kind
+        module.matcher, module.simplified = kind, value == "re"
     elif name == "use_default_step_matcher":
-        module.matcher = "parse"
+        module.matcher, module.simplified = "parse", False
     elif name == "use_step_matcher_for_cucumber_expressions":
-        module.matcher = "cucumber-expression"
+        module.matcher, module.simplified = "cucumber-expression", False
     elif name == "register_type":
         for kw in call.keywords:
             if kw.arg is not None:
@@ -262,6 +263,8 @@ def _definition(
     if module.framework == "behave":
         kind = module.matcher
         pattern = _string(module, target, "the pattern")
+        if module.simplified:
+            pattern = _simplified_regex(target, pattern)
     else:
         kind, pattern, flags = _pytest_bdd_pattern(module, target)
         type_ = kwargs.get("type_")
@@ -283,6 +286,17 @@ def _definition(
         flags=flags,
         target_fixture=fixture.value if isinstance(fixture, ast.Constant) and isinstance(fixture.value, str) else None,
     )
+
+
+def _simplified_regex(node: ast.expr, pattern: str) -> str:
+    """The regex behave's ``re`` matcher (``SimplifiedRegexMatcher``) compiles: the pattern as written between
+    ``^`` and ``$`` — textually, so ``a|b`` is ``^a|b$`` — and applies with ``re.match``, as ``re0`` does with the
+    pattern itself; behave's own ``steps.usage`` shows it so. A pattern with its own ``^`` or ``$`` makes behave
+    raise ValueError when it loads the module: an error at the definition, not a silent match."""
+    if pattern.startswith("^") or pattern.endswith("$"):
+        raise _Unreadable(node, f"the pattern {pattern!r} uses begin/end markers (^, $), which behave's 're' step "
+                                "matcher rejects (ValueError); remove them or use_step_matcher('re0')")
+    return f"^{pattern}$"
 
 
 def _pytest_bdd_pattern(module: _Module, node: ast.expr) -> tuple[PatternKind, str, str]:
