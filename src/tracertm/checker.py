@@ -33,7 +33,7 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
-from tracertm.engine.scan import Location, Snapshot, scan
+from tracertm.engine.scan import Location, Snapshot, name_error, scan, unmerged_error
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
 from tracertm.sketches import RecordSketch, Sketch, sketch_result, sketch_text
 
@@ -284,7 +284,8 @@ class _Listing:
 
     @property
     def by_path(self) -> dict[str, str]:
-        """Root-relative path → its key (a conflicted path: its last stage, as ``git.index_blobs``)."""
+        """Root-relative path → its key (a conflicted path: its last stage; ``_check_changes`` reports such a path
+        as unmerged and reads none of its stages)."""
         if self._by_path is None:
             # Every blob id of a repository has the same length: every key has its tab at the same place. And git
             # listed only paths under the spec folders, all inside the spec root.
@@ -360,10 +361,22 @@ def _check_changes(
         from tracertm.parsers import preload
 
         preload(kind for p, kind in kinds.items() if kind is not None and diff.get(p, (None, None))[1])
-        listing = _Listing(pending.result().decode("utf-8", "surrogateescape"), prefix)
+        listed = pending.result().decode("utf-8", "surrogateescape")
+        listing = _Listing(listed, prefix)
     finally:
         pending.close()
     by_path = listing.by_path
+    # Changed files that cannot be read, as ``scan`` refuses them: a conflicted path (an unresolved merge: none of
+    # its stages is what the commit will hold) and a name that is not UTF-8. Errors of their own, nothing else.
+    unmerged = git.unmerged_paths(listed)
+    unusable: set[str] = set()
+    for changed_path in sorted(diff):
+        error = name_error(changed_path) or (
+            unmerged_error(changed_path) if prefix + changed_path in unmerged else None
+        )
+        if error is not None:
+            result.errors.append(error)
+            unusable.add(changed_path)
     reader = _Reader(top)
     try:
         # Where the bytes of a spec file are (kind, blob id, key in the cache), for the changed files and links.
@@ -374,7 +387,7 @@ def _check_changes(
             snapshot = scan(location, settings, staged=True, paths=links if len(links) < 1000 else None)
             snapshot.close()
             for p, f in snapshot.files.items():
-                if p not in listing.links:
+                if p not in listing.links or p in unusable:
                     continue
                 if f.error is not None:
                     if p in diff:
@@ -385,8 +398,8 @@ def _check_changes(
                     changed.append(p)
         for p in diff:
             key = by_path.get(p)
-            if key is None or p in listing.links:
-                continue  # deleted, or a link (above)
+            if key is None or p in listing.links or p in unusable:
+                continue  # deleted, a link (above), or unusable (reported above)
             kind = kinds[p]
             assert kind is not None
             where[p] = (kind, key.split(" ", 1)[0], key)
@@ -430,8 +443,8 @@ def _check_changes(
         before: set[str] = set()
         unknown: list[tuple[str, str]] = []
         for p, (old, _new) in diff.items():
-            if old is None or kinds[p] != "adr":
-                continue
+            if old is None or kinds[p] != "adr" or p in unusable:
+                continue  # (an unusable file is not known to take its ADR away)
             text = store.text(file_key(old, prefix + p))
             if text is not None:
                 before.update(r.number for r in store.decode(text).records)
@@ -483,7 +496,7 @@ def _check_changes(
     steps = bool(store.steps.intersection(store.key_set)) or any(
         kinds[p] == "step_definition" for p in diff
     ) or any(s.kind == "step_definition" for s in sketches.fresh.values()) or not _step_kinds_apart(settings)
-    return _Index(diff, _LazyListing(listing), steps=steps)
+    return _Index({p: v for p, v in diff.items() if p not in unusable}, _LazyListing(listing), steps=steps)
 
 
 def _step_kinds_apart(settings: Settings) -> bool:

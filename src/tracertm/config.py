@@ -68,6 +68,9 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
 }
 # Files the configuration is read from (the first one present wins), as named in findings about it.
 CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
+# The key of the project's metadata that holds ``Settings.parser_digest`` as of the last sync (``engine.sync``; the
+# no-op fast path reads it).
+PARSER_OPTIONS_KEY = "parser_options"
 
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
@@ -152,6 +155,16 @@ class Settings:
             every = re.compile(f"(?!(?:{defaults.pattern})\\Z)(?:{every.pattern})")
             defaults = None
         return alternation(p for p in self.exclude if p not in DEFAULT_EXCLUDE), defaults, every, by_kind(True)
+
+    @cached_property
+    def parser_digest(self) -> str:
+        """A digest of every setting that changes what a parser makes of the same bytes (``ParserOptions``: the date
+        format, the id and requirement patterns, the size limit, the feature folders...). A sync whose digest
+        differs from the last sync's parses every file again; so the fast path can tell, it is cheap to compute."""
+        import hashlib  # not at the top: a pre-commit hook never needs it
+
+        # The repr of a frozen dataclass of strings, numbers, tuples and a dict: the same options, the same text.
+        return hashlib.sha256(repr(self.parser).encode("utf-8", "backslashreplace")).hexdigest()[:32]
 
     @cached_property
     def prefixes(self) -> tuple[str, ...]:

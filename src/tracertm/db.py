@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,6 +84,11 @@ def redact(url: URL | str) -> str:
     return make_url(url).render_as_string(hide_password=True) if isinstance(url, str) else url.render_as_string(True)
 
 
+# Where each engine's URL came from (``--database-url``, ``$TRACERTM_DATABASE_URL``...): an error about the database
+# names the place to fix it.
+_SOURCES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
 def make_engine(url: str, source: str = "--database-url") -> Engine:
     """An engine for ``url``. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL uses psycopg 3."""
     from sqlalchemy import create_engine, event
@@ -95,6 +101,7 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        _SOURCES[engine] = source
         return engine
     try:
         import psycopg  # noqa: F401
@@ -102,7 +109,20 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
         raise ConfigError(
             f"{source}: PostgreSQL needs psycopg 3; install it with: pip install 'tracertm[postgres]'"
         ) from None
-    return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_pre_ping=True)
+    _SOURCES[engine] = source
+    return engine
+
+
+def _in_memory(parsed: URL) -> bool:
+    """Whether a SQLite URL names an in-memory database (``sqlite://``, ``sqlite:///:memory:``, a ``file:`` URI
+    with ``mode=memory``): it is gone when the process ends."""
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    return database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in database or (
+        parsed.query.get("mode") == "memory"
+    )
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -202,7 +222,7 @@ def current_revision(engine: Engine) -> str | None:
     """The schema revision stamped in the database, or None for an empty database: one query on the usual path
     (the table is asked about only when that query fails)."""
     from sqlalchemy import inspect, text
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
     with _connect(engine) as conn:
         try:
@@ -213,6 +233,10 @@ def current_revision(engine: Engine) -> str | None:
             if inspect(conn).has_table("alembic_version"):
                 raise
             return None
+        except DBAPIError as exc:
+            if _not_a_database(exc):
+                raise database_unavailable(engine, exc) from None
+            raise
 
 
 def known_revisions() -> set[str]:
@@ -237,7 +261,7 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
     """
     from alembic import command
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     bound = _bounded(engine, timeout)
     try:
@@ -251,7 +275,9 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
                 if revision == "head" and current == SCHEMA_HEAD:
                     return
                 command.upgrade(alembic_config(conn), revision)
-    except OperationalError as exc:
+    except DBAPIError as exc:
+        if not isinstance(exc, OperationalError) and not _not_a_database(exc):
+            raise
         if _is_busy(exc):
             raise LockTimeoutError(
                 f"database {redact(engine.url)}: waited {timeout:g} s for another writer to migrate it; "
@@ -300,11 +326,11 @@ def ensure_schema(engine: Engine, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> No
 
 @contextmanager
 def _connect(engine: Engine) -> Iterator[Connection]:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError
 
     try:
         conn = engine.connect()
-    except OperationalError as exc:
+    except DBAPIError as exc:  # unreachable, refused, or (SQLite) a file that is not a database
         raise database_unavailable(engine, exc) from None
     try:
         yield conn
@@ -315,9 +341,31 @@ def _connect(engine: Engine) -> Iterator[Connection]:
 def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()
     first = detail[0] if detail else type(exc).__name__
+    source = _source(engine)
+    if _not_a_database(exc):
+        return DatabaseError(
+            f"{source or 'database'}: {redact(engine.url)} is not a SQLite (tracertm) database ({first}); point "
+            f"{source or f'--database-url / ${ENV_URL}'} at a tracertm database, or at a new file to create one"
+        )
     return DatabaseError(
-        f"cannot use database {redact(engine.url)}: {first}; check --database-url / ${ENV_URL}"
+        f"cannot use database {redact(engine.url)}: {first}; check {source or f'--database-url / ${ENV_URL}'}"
     )
+
+
+def _source(engine: Engine) -> str | None:
+    """Where ``engine``'s URL came from (``make_engine``'s ``source``), also for an engine made from it by
+    ``execution_options``."""
+    found = _SOURCES.get(engine)
+    if found is None:
+        proxied = getattr(engine, "_proxied", None)  # an OptionEngine
+        found = _SOURCES.get(proxied) if proxied is not None else None
+    return found
+
+
+def _not_a_database(exc: BaseException) -> bool:
+    """SQLite's "file is not a database" (SQLITE_NOTADB): the file exists but holds something else."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlite_errorcode", None) == 26 or "file is not a database" in str(orig)
 
 
 def open_engine(
@@ -328,6 +376,11 @@ def open_engine(
 ) -> Engine:
     """Resolve, validate and connect: the one way the CLI and library get an engine."""
     url, source = resolve_database_url(option, configured)
+    if _in_memory(parse_url(url, source)):
+        raise ConfigError(
+            f"{source}: {url} is an in-memory SQLite database, gone when this command ends; use sqlite:///PATH "
+            "(or leave it out for the default database)"
+        )
     engine = make_engine(url, source)
     if migrate:
         try:
@@ -558,7 +611,7 @@ def write_session(
     except DBAPIError as exc:
         if cancel is not None and cancel.is_set():
             raise Cancelled("cancelled; the transaction was rolled back") from None
-        if not isinstance(exc, OperationalError):
+        if not isinstance(exc, OperationalError) and not _not_a_database(exc):
             raise
         if _is_busy(exc):
             raise LockTimeoutError(describe()) from None

@@ -22,6 +22,8 @@ always did. The conditions, in the order they are checked:
   of another repository (refused), with another ``origin`` URL (updated);
 - links never built for the project, or step links never built while there are step files (the engine
   builds them once);
+- parser options (``Settings.parser_digest``: date format, id patterns...) other than those of the last sync, or
+  never recorded (the engine re-parses every file, or records them);
 - another run of the project still registered as ``running`` (the engine marks abandoned ones ``failed``), or
   the write lock taken by another writer (the engine waits for it; the fast path never waits);
 - the file index differs from the scan in any way: a new, changed, removed, restored or re-classified file, or
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm import git
-from tracertm.config import Settings, load_settings
+from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
 from tracertm.errors import Diagnostic, TracertmError
 from tracertm.kinds import FILE_KINDS, KINDS, RECORD_KINDS
 
@@ -130,6 +132,8 @@ def attempt(
         return Miss("disabled by $TRACERTM_FASTPATH=0")
     if ref and staged:
         return Miss("--ref with --staged")
+    if ref is not None and not ref.strip():
+        return Miss("an empty --ref (the engine refuses it)")
     try:
         return _Attempt(path, ref, staged, project, database_url, dry_run, trigger, warnings_ok).run()
     except _Give as give:
@@ -173,14 +177,15 @@ class _Attempt:
         db = _open(url)
         try:
             with db:
-                counts, run_id, warnings = self._check_and_record(db, location.top, name, origin, snapshot)
+                counts, run_id, warnings = self._check_and_record(db, location.top, name, origin, snapshot,
+                                                                  settings.parser_digest)
         except db.errors as exc:
             first = (str(exc).strip().splitlines() or [""])[0]
             raise _Give(f"database: {type(exc).__name__}: {first}") from None
         return NoopSync(name, location.root, snapshot.source, snapshot.commit, self.dry_run, counts,
                         len(snapshot.files), run_id, warnings)
 
-    def _check_and_record(self, db: _Driver, top: Path, name: str, origin: str | None, snapshot: Any
+    def _check_and_record(self, db: _Driver, top: Path, name: str, origin: str | None, snapshot: Any, options: str
                           ) -> tuple[dict[str, dict[str, int]], uuid.UUID | None, list[Diagnostic]]:
         """Under the write lock (a read transaction for a dry run): prove the no-op, then record the run."""
         db.begin(write=not self.dry_run, name=name)
@@ -196,6 +201,8 @@ class _Attempt:
             raise _Give("links never built in this format")
         if STEP_TYPES_KEY not in metadata and any(f.kind == "step_definition" for f in snapshot.files.values()):
             raise _Give("step links never built")  # (without step files there is nothing to build)
+        if metadata.get(PARSER_OPTIONS_KEY) != options:
+            raise _Give("parser options changed since the last sync, or never recorded")
         if db.running(project_id):
             raise _Give("another run of the project is registered as running")
         warnings = _compare(snapshot.files, db.files(project_id))

@@ -15,7 +15,7 @@ from tracertm.errors import Diagnostic, ParseError
 from tracertm.kinds import FILE_KINDS, FileKind, RecordKind
 from tracertm.parsers.common import previous_scheme_hashes
 from tracertm.parsers.records import ParseResult, SpecRecord
-from tracertm.engine.scan import ScannedFile
+from tracertm.engine.scan import ScannedFile, name_error
 
 Action = Literal["created", "updated", "deleted", "restored", "moved", "refresh"]
 # Actions that write a revision. "refresh" rewrites positions/source text of an unchanged record, silently.
@@ -128,7 +128,9 @@ def plan(
     differ from the database's (records there get their presentation refreshed).
     """
     result = Plan()
-    ok = {p: r for p, r in parsed.items() if isinstance(r, ParseResult)}
+    # A file whose name is not UTF-8 is never stored (see ``_plan_files``), so it defines nothing either (a backfill
+    # parses every file its history names).
+    ok = {p: r for p, r in parsed.items() if isinstance(r, ParseResult) and name_error(p) is None}
     removed = {p for p, row in db_files.items() if not row.deleted and p not in files and in_scope(p)}
     # Identities a parsed file lost to another file: errors of that file, stored with it until resolved.
     lost: dict[str, list[Diagnostic]] = defaultdict(list)
@@ -294,6 +296,12 @@ def _plan_files(
     """The file index, and every finding of every file: those read this run, and the stored findings of files not
     read (so a no-op sync reports exactly what the first sync reported)."""
     for path, scanned in sorted(files.items()):
+        unnamed = name_error(path)
+        if unnamed is not None:
+            # The database holds paths as UTF-8 text: such a file has no row to store its finding on. Reported on
+            # every sync until renamed; it changes nothing.
+            result.errors.append(unnamed)
+            continue
         existing = db_files.get(path)
         outcome = parsed.get(path)
         if scanned.error is not None or outcome is not None:

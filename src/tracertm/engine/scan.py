@@ -28,8 +28,9 @@ MAX_PATHSPEC_BYTES = 256 * 1024
 
 @dataclass(frozen=True)
 class ScannedFile:
-    """One spec file of the source. ``error`` is set when the file cannot be used (e.g. a symlink out of the tree):
-    such a file is treated like a file that fails to parse — its previous records are kept."""
+    """One spec file of the source. ``error`` is set when the file cannot be used (e.g. a symlink out of the tree,
+    a conflicted index entry, a name that is not UTF-8): such a file is treated like a file that fails to parse —
+    its previous records are kept (a name that is not UTF-8 is not even stored: ``name_error``)."""
 
     path: str
     kind: FileKind
@@ -133,6 +134,7 @@ def scan(
 ) -> Snapshot:
     """List the spec files at ``location``. ``paths`` restricts the scan (and what counts as deleted) to those
     root-relative paths; ``known`` lets a plain-folder scan skip files whose size and mtime are unchanged."""
+    check_ref(ref)
     scope = frozenset(paths) if paths is not None else None
     top = location.top
     if top is None:
@@ -163,6 +165,15 @@ def scan(
     return Snapshot(location, "worktree", files, None, scope)
 
 
+def check_ref(ref: str | None) -> None:
+    """Refuse an empty ``--ref`` (``--ref ""``, an unset variable in a script): it must not quietly mean the work
+    tree."""
+    if ref is not None and not ref.strip():
+        raise UsageError(
+            "--ref: empty; name a commit, branch or tag (--ref HEAD), or leave --ref out for the work tree"
+        )
+
+
 def _strip(entries: dict[str, git.Entry], prefix: str) -> dict[str, git.Entry]:
     if not prefix:
         return entries
@@ -184,10 +195,15 @@ def _from_entries(
         kind = _accept(path, settings, scope)
         if kind is None:
             continue
-        if entry.mode != "120000":
+        unusable = name_error(path)
+        if unusable is None and entry.mode == git.UNMERGED:
+            unusable = unmerged_error(path)
+        if unusable is not None:
+            files[path] = ScannedFile(path, kind, "", error=unusable)
+        elif entry.mode != "120000":
             files[path] = ScannedFile(path, kind, entry.sha)
-            continue
-        files[path] = _symlink_in_tree(top, path, kind, entry, entries)
+        else:
+            files[path] = _symlink_in_tree(top, path, kind, entry, entries)
     return files
 
 
@@ -205,6 +221,32 @@ def _symlink_in_tree(
     if resolved is None or resolved.mode == "120000":
         return ScannedFile(path, kind, entry.sha, error=link_error(path, link, inside))
     return ScannedFile(path, kind, resolved.sha, target=target)
+
+
+def shown_path(path: str) -> str:
+    """``path`` as it can be printed and stored: a name that is not valid UTF-8 (read from git or the file system
+    with ``surrogateescape``) gets its undecodable bytes escaped, ``bad\\xffname.yaml``."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def name_error(path: str) -> Diagnostic | None:
+    """The error of a spec file whose name is not valid UTF-8, None for any other. Such a file is never read nor
+    stored (the database holds paths as UTF-8 text): its error names it with the bad bytes escaped."""
+    if path.isascii():
+        return None
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        message = "the file name is not valid UTF-8; rename it (git mv) to a UTF-8 name"
+        return Diagnostic(shown_path(path), 0, 0, message)
+    return None
+
+
+def unmerged_error(path: str) -> Diagnostic:
+    """The error of an index path with an unresolved merge conflict: the index holds no one version of it."""
+    return Diagnostic(path, 0, 0, "unmerged (merge conflict): resolve it and git add it")
 
 
 def link_error(path: str, link: str, inside: bool) -> Diagnostic:
@@ -233,13 +275,21 @@ def _scan_worktree(
         kind = _accept(path, settings, scope)
         if kind is None or path in deleted:
             continue
-        if path in modified or entry.mode == "120000":
+        unusable = name_error(path)
+        if unusable is not None:
+            files[path] = ScannedFile(path, kind, "", error=unusable)
+        elif path in modified or entry.mode in ("120000", git.UNMERGED):  # conflicted: as the work tree has it
             fresh.append((path, kind))
         else:
             files[path] = ScannedFile(path, kind, entry.sha)
     for path in untracked:
         kind = _accept(path, settings, scope)
-        if kind is not None:
+        if kind is None:
+            continue
+        unusable = name_error(path)
+        if unusable is not None:
+            files[path] = ScannedFile(path, kind, "", error=unusable)
+        else:
             fresh.append((path, kind))
     to_hash: dict[str, ScannedFile] = {}
     for path, kind in fresh:
@@ -343,6 +393,10 @@ def _scan_folder(
     for path in candidates:
         kind = settings.kind_of(path)
         if kind is None:
+            continue
+        unusable = name_error(path)
+        if unusable is not None:
+            files[path] = ScannedFile(path, kind, "", error=unusable)
             continue
         scanned = _hash_file(root, path, kind, known.get(path), settings.parser.max_file_size)
         if scanned is not None:

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.collector import collector_paused
-from tracertm.config import Settings, load_settings
+from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine.parse import Consume, Lull, Outcome, Prepare, default_jobs, hash_records, parse_files
-from tracertm.engine.scan import Location, Snapshot, StatEntry, scan
+from tracertm.engine.scan import Location, Snapshot, StatEntry, check_ref, scan, shown_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -139,6 +139,7 @@ def sync(
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
+    check_ref(ref)
     from tracertm import db
     from tracertm.engine.identity import RepoIdentity
 
@@ -184,6 +185,14 @@ class _Job:
     timeout: float
     cancel: threading.Event | None = None
     start_method: str | None = None
+    # The parser options differ from those the project's files were last parsed with (``_options_changed``): every
+    # file is parsed again and every link rebuilt, as with ``full``.
+    options_changed: bool = False
+
+    @property
+    def rebuild(self) -> bool:
+        """Whether this run re-parses every file: ``--full``, or parser options changed since the last sync."""
+        return self.full or self.options_changed
 
     def _checkpoint(self) -> None:
         """A safe point to stop at: nothing of this run is written yet."""
@@ -197,6 +206,7 @@ class _Job:
         with db.session(self.engine) as session:
             project = identity.resolve(session, self.name, self.identity, write=False)
             db_files = state.load_files(session, project.id) if project is not None else {}
+            self.options_changed = _options_changed(project, self.settings)
             snapshot = self._scan(db_files)
             try:
                 # A dry run writes no step links: its feature parse matches no steps (tracertm.steps.prematch).
@@ -220,6 +230,7 @@ class _Job:
         with db.session(self.engine) as session:
             project = identity.resolve(session, self.name, self.identity, write=False)
             seen = state.load_files(session, project.id) if project is not None else {}
+            self.options_changed = _options_changed(project, self.settings)
         snapshot = self._scan(seen)
         if not seen and snapshot.source != "commit" and EAGER_FIRST_SYNC:
             return snapshot, None
@@ -259,7 +270,7 @@ class _Job:
             for p, f in snapshot.files.items()
             if f.error is None
             and (
-                self.full
+                self.rebuild
                 or p not in db_files
                 or db_files[p].deleted
                 or db_files[p].blob_sha != f.blob_sha
@@ -322,6 +333,9 @@ class _Job:
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
             db_files = state.load_files(session, project.id)
+            # Under the lock: another writer may have synced with the new options meanwhile (the outcomes parsed
+            # before stay valid: they were parsed with this run's options).
+            self.options_changed = _options_changed(project, self.settings)
             # The full-text index of a large write is brought up to date once, set-based, at its end (SQLite).
             with ExitStack() as indexing:
                 # The cyclic collector stays off for the whole phase, plan and the eager rows' end included (the
@@ -364,7 +378,7 @@ class _Job:
                     if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
                 }
                 step_sources = _step_sources(
-                    snapshot, db_files, list(parsed), removed, self.full or never_linked, self.settings, self.ref,
+                    snapshot, db_files, list(parsed), removed, self.rebuild or never_linked, self.settings, self.ref,
                     self.staged, _parsed_step_files(parsed),
                 )
                 if eager is None and _writes(the_plan) >= DEFER_INDEX_AT:
@@ -376,15 +390,18 @@ class _Job:
                         ids = written
                         apply_files(session, project.id, the_plan, Provenance(commit_info))
                     result.links = _maintain_links(
-                        session, project, the_plan, ids, self.settings, full=self.full, known=bool(db_files),
+                        session, project, the_plan, ids, self.settings, full=self.rebuild, known=bool(db_files),
                         written=eager.findings if eager is not None and written is not None else None,
                     )
                     if step_sources is not None:
                         result.warnings += _refresh_step_links(
                             session, project.id, the_plan, parsed, removed, step_sources, self.settings,
-                            self.full or never_linked,
+                            self.rebuild or never_linked,
                             eager.steps if eager is not None and written is not None else None,
                         )
+            if self.paths is None or not self.options_changed:
+                # (A sync of some paths, the watcher's, re-parsed only those: the next full sync re-parses the rest.)
+                _record_options(project, self.settings)
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
             run.counts = counts
@@ -573,6 +590,27 @@ def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, An
     return True
 
 
+def _options_changed(project: Any, settings: Settings) -> bool:
+    """Whether ``settings.parser`` differs from the options the project's files were last parsed with (their
+    digest, kept in the project's metadata by ``_record_options``): a date format, an id or requirement pattern,
+    the size limit or the feature folders change what the same bytes parse to, so every file is parsed again. A
+    project that never recorded one (a first sync, a backfill, a database older than the digest) was parsed with
+    these options as far as anyone knows: nothing to redo."""
+    if project is None:
+        return False
+    stored = (project.metadata_ or {}).get(PARSER_OPTIONS_KEY)
+    return stored is not None and stored != settings.parser_digest
+
+
+def _record_options(project: Any, settings: Settings) -> None:
+    """Keep the digest of the parser options this run parsed with (read by ``_options_changed`` and by the no-op
+    fast path, which must not answer "nothing changed" when they changed)."""
+    metadata = dict(project.metadata_ or {})
+    if metadata.get(PARSER_OPTIONS_KEY) != settings.parser_digest:
+        metadata[PARSER_OPTIONS_KEY] = settings.parser_digest
+        project.metadata_ = metadata
+
+
 def _writes(the_plan: Plan) -> int:
     """Record operations of ``the_plan`` that write a row."""
     return len(the_plan.operations)
@@ -730,8 +768,9 @@ def _counts(the_plan: Plan, live_before: dict[str, int], kinds: dict[str, str]) 
         row = {action: planned.get(kind, {}).get(action, 0) for action in ACTIONS}
         row["unchanged"] = live_before.get(kind, 0) - row["updated"] - row["moved"] - row["deleted"]
         counts[kind] = row
+    shown = {shown_path(p): kind for p, kind in kinds.items() if not p.isascii()}  # (errors name them escaped)
     for path in {diag.path for diag in the_plan.errors}:
-        counts[kinds.get(path, "adr")]["errors"] += 1
+        counts[kinds.get(path) or shown.get(path, "adr")]["errors"] += 1
     return counts
 
 

@@ -9,7 +9,8 @@ The modules, by what they own:
 - ``process``: running git — the environment, pathspecs, ``run`` and the ``cat-file`` blob reader;
 - ``repo``: the repository itself — its top folder, commits and objects, its name;
 - ``log``: history — the first-parent commit stream of a backfill, a commit's people and dates, merge authorship;
-- ``tree``: trees, the index and the work tree — listings with blob ids, what a commit is about to change.
+- ``tree``: trees, the index and the work tree — listings with blob ids (a conflicted index path: ``UNMERGED``),
+  what a commit is about to change.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tracertm.git.repo import (
     root_commit,
 )
 from tracertm.git.tree import (
+    UNMERGED,
     Entry,
     blob_id,
     hash_paths,
@@ -41,6 +43,7 @@ from tracertm.git.tree import (
     start_index_changes,
     start_index_listing,
     tree_entries,
+    unmerged_paths,
     worktree_status,
 )
 
@@ -111,5 +114,7 @@ __all__ = [
     "root_commit",
     "run",
     "tree_entries",
+    "UNMERGED",
+    "unmerged_paths",
     "worktree_status",
 ]

@@ -26,8 +26,14 @@ class Entry(NamedTuple):
     sha: str
 
 
+# The mode of an index entry git cannot give one blob for: a path with an unresolved merge conflict (stages 1-3 in
+# the index, no stage 0). Its blob id is "": what the next commit would hold is not decided yet.
+UNMERGED = "unmerged"
+
+
 def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
-    """``git ls-files -s -z`` / ``git ls-tree -r -z`` → path → Entry (conflicted paths: last stage wins)."""
+    """``git ls-files -s -z`` / ``git ls-tree -r -z`` → path → Entry. A conflicted path (an index entry at stage
+    1, 2 or 3) is one ``Entry(UNMERGED, "")``: none of its stages is what the next commit holds."""
     entries: dict[str, Entry] = {}
     # One decode for the whole listing (the separators are ASCII, so this equals decoding each path).
     for item in raw.decode("utf-8", "surrogateescape").split("\0"):
@@ -39,27 +45,45 @@ def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
             if fields[1] != "blob":
                 continue  # submodules
             entries[path] = Entry(fields[0], fields[2])
-        else:  # ls-files -s: "mode sha stage"
+        elif fields[2] != "0":  # ls-files -s: "mode sha stage"; a stage above 0 is a merge conflict
+            entries[path] = Entry(UNMERGED, "")
+        else:
             entries[path] = Entry(fields[0], fields[1])
     return entries
 
 
 def index_entries(root: Path, prefixes: tuple[str, ...]) -> dict[str, Entry]:
-    """What the index (the next commit) holds under ``prefixes``."""
+    """What the index (the next commit) holds under ``prefixes``; a conflicted path is ``Entry(UNMERGED, "")``."""
     return _parse_stage_listing(run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)))
 
 
 def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
     """``index_entries`` as plain ``(mode, blob id)`` tuples, about twice as fast: ``check --staged`` lists every
-    spec file of the index on every commit (conflicted paths: last stage wins)."""
+    spec file of the index on every commit. A conflicted path is given as ``HEAD`` holds it (its stage 2, "ours";
+    absent when the merge adds it): the merged-in side is not what the index holds yet (``unmerged_paths`` names
+    such paths)."""
     raw = run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)).decode("utf-8", "surrogateescape")
     blobs: dict[str, tuple[str, str]] = {}
     for item in raw.split("\0"):
         if item:
             meta, _, path = item.partition("\t")
-            mode, sha, _stage = meta.split(" ")
-            blobs[path] = (mode, sha)
+            mode, sha, stage = meta.split(" ")
+            if stage == "0" or stage == "2":
+                blobs[path] = (mode, sha)
     return blobs
+
+
+def unmerged_paths(listing: str) -> set[str]:
+    """The conflicted paths of an ``index_listing`` (entries at stage 1, 2 or 3): an unresolved merge. Costs one
+    substring search when there is none (a pre-commit hook's listing of thousands of entries)."""
+    if " 1\t" not in listing and " 2\t" not in listing and " 3\t" not in listing:
+        return set()
+    found: set[str] = set()
+    for item in listing.split("\0"):
+        meta, _, path = item.partition("\t")
+        if path and not meta.endswith(" 0"):
+            found.add(path)
+    return found
 
 
 def index_listing(root: Path, prefixes: tuple[str, ...]) -> str:

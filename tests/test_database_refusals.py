@@ -1,0 +1,101 @@
+"""Databases and sources a command must refuse in one line (exit 2) instead of failing inside or quietly doing
+something else: a file that is not a SQLite database, an in-memory database, an empty ``--ref``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo
+from specs import contract
+from tracertm.checker import check
+from tracertm.cli import main
+from tracertm.errors import UsageError
+from tracertm.engine.sync import sync
+
+
+def _seed(repo: GitRepo) -> None:
+    repo.write("contracts/c.yaml", contract(1, "C"))
+    repo.commit("seed")
+
+
+def _not_a_database(tmp_path: Path) -> Path:
+    path = tmp_path / "notadb.db"
+    path.write_bytes(os.urandom(5000))
+    return path
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["sync", "{repo}"], ["status", "--path", "{repo}"], ["list", "adrs"], ["db", "current"], ["db", "upgrade"],
+     ["sync", "{repo}", "--ref", "HEAD"], ["sync", "{repo}", "--dry-run"]],
+)
+def test_a_file_that_is_not_a_database(
+    git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    _seed(git_repo)
+    url = f"sqlite:///{_not_a_database(tmp_path)}"
+    before = (tmp_path / "notadb.db").read_bytes()
+    code = main([a.replace("{repo}", str(git_repo.path)) for a in argv] + ["--database-url", url])
+    _out, err = capsys.readouterr()
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "internal error" not in lines[0], err
+    assert lines[0].startswith("tracertm: error: --database-url: ")
+    assert "notadb.db is not a SQLite (tracertm) database" in lines[0]
+    assert (tmp_path / "notadb.db").read_bytes() == before, "never written to"
+
+
+def test_not_a_database_named_by_the_variable_and_in_the_hook(
+    git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(git_repo)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", f"sqlite:///{_not_a_database(tmp_path)}")
+    assert main(["sync", str(git_repo.path)]) == 2
+    _out, err = capsys.readouterr()
+    assert "tracertm: error: TRACERTM_DATABASE_URL: " in err and "not a SQLite (tracertm) database" in err
+    # A hook never fails git: one line, exit 0.
+    assert main(["hook", "sync", str(git_repo.path)]) == 0
+    _out, err = capsys.readouterr()
+    assert err.startswith("tracertm: hook sync skipped: TRACERTM_DATABASE_URL: ")
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+@pytest.mark.parametrize("argv", [["sync", "{repo}"], ["status", "--path", "{repo}"], ["db", "upgrade"]])
+def test_an_in_memory_database_is_refused(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], url: str, argv: list[str]
+) -> None:
+    _seed(git_repo)
+    code = main([a.replace("{repo}", str(git_repo.path)) for a in argv] + ["--database-url", url])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "synced" not in out
+    assert err.strip() == (
+        f"tracertm: error: --database-url: {url} is an in-memory SQLite database, gone when this command ends; "
+        "use sqlite:///PATH (or leave it out for the default database)"
+    )
+
+
+@pytest.mark.parametrize("verb", ["sync", "check"])
+def test_an_empty_ref_is_a_usage_error(
+    git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], verb: str
+) -> None:
+    _seed(git_repo)
+    code = main([verb, str(git_repo.path), "--ref", "", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]
+                if verb == "sync" else [verb, str(git_repo.path), "--ref", ""])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "synced" not in out
+    assert err.strip().startswith("tracertm: error: --ref: empty; ")
+    assert not (tmp_path / "x.db").exists() or verb == "check"
+
+
+def test_an_empty_ref_from_python(git_repo: GitRepo, tmp_path: Path) -> None:
+    _seed(git_repo)
+    with pytest.raises(UsageError, match="--ref: empty"):
+        sync(git_repo.path, ref="", database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    with pytest.raises(UsageError, match="--ref: empty"):
+        check(git_repo.path, ref="")
