@@ -126,11 +126,13 @@ def _import(args: argparse.Namespace) -> int:
             commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
         except GitError:
             pass  # a commit this clone does not have is still a valid label for the run
-    window = args.window or _configured_window(settings) or DEFAULT_WINDOW
+    # Given is given: 0 is refused (import_results names the option), not taken for "unset".
+    window = args.window if args.window is not None else _configured_window(settings) or DEFAULT_WINDOW
+    max_size = args.max_size if args.max_size is not None else DEFAULT_MAX_REPORT_SIZE
     pattern = settings.parser.scenario_id_pattern if settings else r"SC-\d+"
     summary = import_results(
         engine, project.name, args.files, fmt=args.report_format, commit=commit, run_name=args.run_name,
-        repo=top, window=window, id_pattern=pattern, max_size=args.max_size or DEFAULT_MAX_REPORT_SIZE,
+        repo=top, window=window, id_pattern=pattern, max_size=max_size,
         lock_timeout=settings.lock_timeout if settings else None,
     )
     if args.output == "json":

@@ -4,15 +4,20 @@
 Layouts differ between writers and are all accepted: the Go formatter emits a separate ``type: background`` element
 before each scenario (its steps count towards that scenario), cucumber-js folds background steps into the scenario
 and adds hooks as hidden steps; outline rows carry the example row's line (pytest-bdd: the outline's line, with the
-row's values in the id, ``test_add_several[2-3]``).
+row's values in the id, ``test_add_several[2-3]``). Elements that share an id (runners build it from names) are
+told apart by their line (``_distinct``). Durations that are no finite number are unknown.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 from typing import Any
 
-from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error, worst
+from tracertm.results.report import (
+    CaseResult, Report, clean_text, digest, external_id, finite, first_line, report_error, worst,
+)
 
 __all__ = ["parse", "load_json"]
 
@@ -41,6 +46,8 @@ def load_json(path: str, data: bytes) -> Any:
                            exc.colno) from None
     except RecursionError:
         raise report_error(path, 1, "JSON nested too deeply; this is not a Cucumber report") from None
+    except ValueError as exc:  # not a JSONDecodeError: an integer of more digits than Python converts
+        raise report_error(path, 1, f"malformed JSON: {exc}; nothing was imported from this file") from None
 
 
 def parse(path: str, data: bytes) -> Report:
@@ -68,8 +75,26 @@ def parse(path: str, data: bytes) -> Report:
                 pending_background = steps  # Go formatter: belongs to the scenario that follows
                 continue
             steps, pending_background = pending_background + steps, []
-            cases.append(_case(uri, feature_name, element, steps))
-    return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(cases))
+            cases.append(_case(path, uri, feature_name, element, steps))
+    return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(_distinct(cases)))
+
+
+def _distinct(cases: list[CaseResult]) -> list[CaseResult]:
+    """Each scenario its own test case. Runners build an element's ``id`` from names: two scenarios of a feature
+    with the same name share ``feature;same-name``, the rows of two unnamed Examples blocks ``feature;outline;;2``.
+    Of the elements sharing an id on different lines, the first in the file keeps it and the others add their
+    line (stable, unlike their order: the same scenario gets the same id in every run that has both). The same id
+    on the same line is the same scenario reported again (a rerun): the import keeps its last report."""
+    lines: dict[str, set[int | None]] = {}
+    for case in cases:
+        lines.setdefault(case.external_id, set()).add(case.line)
+    out: list[CaseResult] = []
+    for case in cases:
+        shared = lines[case.external_id]
+        if len(shared) > 1 and case.line != min(shared, key=lambda line: line or 0):
+            case = replace(case, external_id=external_id(case.external_id, str(case.line)))
+        out.append(case)
+    return out
 
 
 def _steps(path: str, element: dict[str, Any]) -> list[dict[str, Any]]:
@@ -83,7 +108,9 @@ def _steps(path: str, element: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _case(uri: str | None, feature_name: str, element: dict[str, Any], steps: list[dict[str, Any]]) -> CaseResult:
+def _case(
+    path: str, uri: str | None, feature_name: str, element: dict[str, Any], steps: list[dict[str, Any]]
+) -> CaseResult:
     statuses: list[str] = []
     duration = 0.0
     timed = False
@@ -94,29 +121,39 @@ def _case(uri: str | None, feature_name: str, element: dict[str, Any], steps: li
         status = _STATUS.get(_text(result.get("status")).lower(), "failed" if result.get("status") else "skipped")
         statuses.append(status)
         if isinstance(result.get("duration"), (int, float)):
-            duration += float(result["duration"]) / 1e9
+            duration += _nanoseconds(result["duration"]) / 1e9
             timed = True
         if message is None and status != "passed":
             message = first_line(_text(result.get("error_message")))
     name = _text(element.get("name"))
     ident = _text(element.get("id")) or f"{name}:{_line(element)}"
-    tags = tuple(_text(t.get("name")).removeprefix("@") for t in element.get("tags") or [] if isinstance(t, dict))
+    tags = element.get("tags") or []
+    if not isinstance(tags, list):
+        raise report_error(path, _line(element), f"element '{name}': 'tags' must be a list of objects")
     return CaseResult(
         external_id=external_id(uri, ident),
         name=ident if "[" in ident else name,  # pytest-bdd keeps the row's values in the id
         status=worst(statuses),
-        duration=duration if timed else None,
+        duration=finite(duration) if timed else None,  # 1e400 is infinite: unknown
         message=message,
         feature_uri=uri,
         feature_name=feature_name,
         scenario_name=name,
         line=_line(element) or None,
-        tags=tags,
+        tags=tuple(_text(t.get("name")).removeprefix("@") for t in tags if isinstance(t, dict)),
     )
 
 
+def _nanoseconds(value: float) -> float:
+    """A step's duration as a float; an integer too large for one is infinite (and so unknown)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    return clean_text(value) if isinstance(value, str) else ""
 
 
 def _line(node: dict[str, Any]) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from tracertm.errors import Diagnostic
 from tracertm.results.mapping import ScenarioIndex
-from tracertm.results.report import FAILING
+from tracertm.results.report import FAILING, final_cases
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.store import ReportSource, parse_reports
 
@@ -39,11 +39,10 @@ def approved_without_pass(
     index = ScenarioIndex(refs, settings.parser.scenario_id_pattern)
     outcomes: dict[object, set[str]] = {}
     parsed_reports = parse_reports(reports, fmt)
-    for report in parsed_reports:
-        for case in report.cases:
-            match = index.match(case)
-            if match.scenario is not None:
-                outcomes.setdefault(match.scenario.key, set()).add(case.status)
+    for case in final_cases(parsed_reports):  # as `results import` stores them: a rerun's last report counts
+        match = index.match(case)
+        if match.scenario is not None:
+            outcomes.setdefault(match.scenario.key, set()).add(case.status)
     names = ", ".join(os.path.basename(r.path) for r in parsed_reports)
     errors: list[Diagnostic] = []
     for s in refs:

@@ -12,7 +12,9 @@ import io
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
-from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error
+from tracertm.results.report import (
+    CaseResult, Report, digest, external_id, finite, first_line, report_error, run_label,
+)
 
 __all__ = ["NestedCases", "parse", "stream"]
 
@@ -33,7 +35,7 @@ def parse(path: str, data: bytes) -> Report:
         format="junit",
         digest=digest(data),
         cases=tuple(cases),
-        name=top.get("name"),
+        name=run_label(top.get("name")),
         started_at=min(starts) if starts else None,
         finished_at=max(ends) if ends else None,
     )
@@ -73,7 +75,7 @@ def stream(
             for _ in events:  # a well-formedness error further on is what parse reports
                 pass
             _check_root(path, top)
-        names.append(top.get("name"))
+        names.append(run_label(top.get("name")))
         for event, element in events:
             tag = _local(element.tag)
             if tag == "testcase":
@@ -142,11 +144,15 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
 
 
 def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
-    """A suite's start and end, when it says when it ran."""
+    """A suite's start and end, when it says when it ran. A time that ends past the calendar (``time="1e300"``, or
+    a start in the year 9999) is unusable: the suite ends when it starts, as without a time."""
     stamp = _timestamp(element.get("timestamp"))
     if stamp is not None:
         starts.append(stamp)
-        ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
+        try:
+            ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
+        except OverflowError:
+            ends.append(stamp)
 
 
 def _case(case: Element) -> CaseResult:
@@ -162,7 +168,7 @@ def _case(case: Element) -> CaseResult:
         message=message,
         classname=classname,
         file=case.get("file") or None,
-        line=int(line) if line and line.isdigit() else None,
+        line=int(line) if line and line.isascii() and line.isdigit() else None,  # "²".isdigit(), but no int
         failed_attempts=failed_attempts,
         properties=_properties(case),
     )
@@ -225,19 +231,22 @@ def _message(element: Element) -> str | None:
 
 
 def _seconds(value: str | None) -> float | None:
+    """A ``time`` attribute in seconds; None when absent or no finite number (``inf``, ``nan``, ``1e400``)."""
     if not value:
         return None
     try:
-        return float(value.replace(",", ""))
+        return finite(float(value.replace(",", "")))
     except ValueError:
         return None
 
 
 def _timestamp(value: str | None) -> dt.datetime | None:
+    """A ``timestamp`` attribute in UTC (naive ones are UTC); None when absent, unreadable, or outside the calendar
+    once in UTC (``9999-12-31T23:00:00-05:00``)."""
     if not value:
         return None
     try:
         stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return stamp.astimezone(dt.timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
+    except (ValueError, OverflowError):
         return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)

@@ -4,16 +4,23 @@ A result is joined to its scenario through testStepFinished → testCaseStarted 
 pickle's ``astNodeIds`` (the scenario, and for outline rows the example row) in the gherkinDocument. Retries are
 attempts of one test case: the outcome is the last attempt's (``willBeRetried`` false), earlier failures count as
 failed attempts, so a scenario that passed on retry is recorded as flaky.
+
+A test case's external id is ``<uri>::<scenario name>`` (``#<examples>.<row>`` for outline rows); scenarios of one
+file that share a name are told apart by their line, read from the gherkinDocument (``_ident``). Every part of an
+envelope is checked for its JSON type where it is read: a wrong one is malformed at that line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracertm.results.report import CaseResult, Report, digest, external_id, first_line, report_error, worst
+from tracertm.results.report import (
+    CaseResult, Report, clean_text, digest, external_id, finite, first_line, report_error, worst,
+)
 
 __all__ = ["parse"]
 
@@ -34,8 +41,25 @@ class _Node:
 
     name: str
     line: int
+    uri: str  # the gherkinDocument's
     rule: str | None = None
     row: str | None = None  # "<examples>.<row>", 1-based
+    leaf: bool = True  # a scenario or a row, which a pickle runs (not an outline: its rows are the pickles)
+
+    @property
+    def label(self) -> str:
+        """The name its test case is known by in its file (before any line that tells it apart)."""
+        return self.name + (f" #{self.row}" if self.row else "")
+
+
+@dataclass(frozen=True)
+class _Pickle:
+    """What a result needs of a pickle."""
+
+    uri: str | None
+    name: str
+    ast: tuple[str, ...]  # astNodeIds: the scenario, then the example row
+    tags: tuple[str, ...]  # without "@"
 
 
 @dataclass
@@ -47,11 +71,16 @@ class _Attempt:
     retried: bool = False
 
 
+_At = tuple[str, int]  # the file and line of the envelope being read, for its ParseError
+
+
 def parse(path: str, data: bytes) -> Report:
-    """Parse one Messages NDJSON file, or raise ``ParseError`` naming the file and line."""
+    """Parse one Messages NDJSON file, or raise ``ParseError`` naming the file and line. An envelope whose parts
+    have the wrong JSON type (an object where a list belongs, a text where a number does) is malformed at its line:
+    what a result is joined through must be what the protocol says it is."""
     nodes: dict[str, _Node] = {}
     documents: dict[str, str] = {}  # uri → feature name
-    pickles: dict[str, dict[str, Any]] = {}
+    pickles: dict[str, _Pickle] = {}
     test_cases: dict[str, str] = {}  # testCase id → pickle id
     attempts: dict[str, _Attempt] = {}  # testCaseStarted id → attempt
     order: list[str] = []
@@ -61,42 +90,44 @@ def parse(path: str, data: bytes) -> Report:
         if not raw.strip():
             continue
         envelope = _envelope(path, number, raw)
+        at = (path, number)
         if "gherkinDocument" in envelope:
-            document = envelope["gherkinDocument"]
-            feature = document.get("feature") or {}
-            documents[str(document.get("uri", ""))] = str(feature.get("name", ""))
-            _index(feature.get("children") or [], None, nodes)
+            document = _object(at, envelope["gherkinDocument"], "gherkinDocument")
+            feature = _object(at, document.get("feature"), "gherkinDocument.feature")
+            uri = _text(document.get("uri"))
+            documents[uri] = _text(feature.get("name"))
+            _index(at, uri, _objects(at, feature.get("children"), "feature.children"), None, nodes)
         elif "pickle" in envelope:
-            pickle = envelope["pickle"]
-            pickles[str(pickle.get("id"))] = pickle
+            body = _object(at, envelope["pickle"], "pickle")
+            pickles[str(body.get("id"))] = _Pickle(
+                _text(body.get("uri")) or None,
+                _text(body.get("name")),
+                tuple(str(i) for i in _list(at, body.get("astNodeIds"), "pickle.astNodeIds")),
+                tuple(_text(t.get("name")).removeprefix("@") for t in _objects(at, body.get("tags"), "pickle.tags")),
+            )
         elif "testCase" in envelope:
-            case = envelope["testCase"]
+            case = _object(at, envelope["testCase"], "testCase")
             test_cases[str(case.get("id"))] = str(case.get("pickleId"))
         elif "testCaseStarted" in envelope:
-            event = envelope["testCaseStarted"]
+            event = _object(at, envelope["testCaseStarted"], "testCaseStarted")
             attempts[str(event.get("id"))] = _Attempt(str(event.get("testCaseId")))
             order.append(str(event.get("id")))
         elif "testStepFinished" in envelope:
-            event = envelope["testStepFinished"]
+            event = _object(at, envelope["testStepFinished"], "testStepFinished")
             attempt = attempts.get(str(event.get("testCaseStartedId")))
             if attempt is None:
                 raise report_error(path, number, "testStepFinished names a testCaseStarted that did not come before "
                                                  "it; the stream is truncated or out of order")
-            result = event.get("testStepResult") or {}
-            status = _STATUS.get(str(result.get("status", "UNKNOWN")), "failed")
-            attempt.statuses.append(status)
-            attempt.duration += _duration(result.get("duration"))
-            if attempt.message is None and status != "passed":
-                attempt.message = first_line(result.get("message") or (result.get("exception") or {}).get("message"))
+            _step(at, _object(at, event.get("testStepResult"), "testStepFinished.testStepResult"), attempt)
         elif "testCaseFinished" in envelope:
-            event = envelope["testCaseFinished"]
+            event = _object(at, envelope["testCaseFinished"], "testCaseFinished")
             attempt = attempts.get(str(event.get("testCaseStartedId")))
             if attempt is not None:
                 attempt.retried = bool(event.get("willBeRetried"))
         elif "testRunStarted" in envelope:
-            started = _timestamp(envelope["testRunStarted"].get("timestamp"))
+            started = _timestamp(at, _object(at, envelope["testRunStarted"], "testRunStarted").get("timestamp"))
         elif "testRunFinished" in envelope:
-            finished = _timestamp(envelope["testRunFinished"].get("timestamp"))
+            finished = _timestamp(at, _object(at, envelope["testRunFinished"], "testRunFinished").get("timestamp"))
 
     # Per test case: the final attempt, and how many attempts failed before it.
     finals: dict[str, _Attempt] = {}
@@ -107,38 +138,70 @@ def parse(path: str, data: bytes) -> Report:
         if previous is not None and worst(previous.statuses) in ("failed", "error"):
             failed_before[attempt.test_case] = failed_before.get(attempt.test_case, 0) + 1
         finals[attempt.test_case] = attempt
+    shared = _lines_by_label(nodes)
     cases: list[CaseResult] = []
     seen: set[str] = set()
     for case_id, attempt in finals.items():
-        pickle = pickles.get(test_cases.get(case_id, ""), {})
-        uri = str(pickle.get("uri", "")) or None
-        ast = [str(i) for i in pickle.get("astNodeIds") or []]
+        pickle = pickles.get(test_cases.get(case_id, "")) or _Pickle(None, "", (), ())
+        ast = pickle.ast
         scenario = nodes.get(ast[0]) if ast else None
         row = nodes.get(ast[-1]) if len(ast) > 1 else None
-        name = str(pickle.get("name", ""))
         node = row or scenario
-        ident = external_id(uri, (scenario.name if scenario else name) + (f" #{row.row}" if row and row.row else ""))
-        if ident in seen:  # two scenarios of one file with the same name
-            ident = external_id(ident, str(node.line if node else len(seen)))
+        suffix = f" #{row.row}" if row and row.row else ""
+        ident = _ident(external_id(pickle.uri, (scenario.name if scenario else pickle.name) + suffix), node, shared,
+                       seen)
         seen.add(ident)
-        tags = tuple(str(t.get("name", "")).removeprefix("@") for t in pickle.get("tags") or [])
         cases.append(
             CaseResult(
                 external_id=ident,
-                name=name + (f" #{row.row}" if row and row.row else ""),
+                name=pickle.name + suffix,
                 status=worst(attempt.statuses),
-                duration=attempt.duration,
+                duration=finite(attempt.duration),  # a step of 1e400 seconds: unknown
                 message=attempt.message,
-                feature_uri=uri,
-                feature_name=documents.get(uri or ""),
-                scenario_name=scenario.name if scenario else name,
+                feature_uri=pickle.uri,
+                feature_name=documents.get(pickle.uri or ""),
+                scenario_name=scenario.name if scenario else pickle.name,
                 line=node.line if node else None,
-                tags=tags,
+                tags=pickle.tags,
                 failed_attempts=failed_before.get(case_id, 0),
             )
         )
     return Report(path=path, format="cucumber-messages", digest=digest(data), cases=tuple(cases),
                   started_at=started, finished_at=finished)
+
+
+def _lines_by_label(nodes: dict[str, _Node]) -> dict[tuple[str, str], list[int]]:
+    """The lines of the scenarios and rows of each file by their label: a label on several lines is shared."""
+    lines: dict[tuple[str, str], list[int]] = {}
+    for node in nodes.values():
+        if node.leaf:
+            lines.setdefault((node.uri, node.label), []).append(node.line)
+    return lines
+
+
+def _ident(ident: str, node: _Node | None, shared: dict[tuple[str, str], list[int]], seen: set[str]) -> str:
+    """A test case's external id, told apart from the others of its file with the same name (two scenarios with
+    one name, rows of two outlines with one name): the first in the file keeps it, the others add their line. Read
+    from the gherkinDocument, which has every scenario, so a scenario's id does not depend on which others ran (a
+    run of the second alone must not record it as the first's test case). Without a document to tell, or for a
+    scenario run as two test cases, the order they are reported in does."""
+    if node is not None and node.line != min(shared.get((node.uri, node.label), [node.line])):
+        ident = external_id(ident, str(node.line))
+    base, count = ident, 1
+    while ident in seen:
+        count += 1
+        ident = external_id(base, f"#{count}")
+    return ident
+
+
+def _step(at: _At, result: dict[str, Any], attempt: _Attempt) -> None:
+    """One testStepResult into its attempt."""
+    status = _STATUS.get(str(result.get("status", "UNKNOWN")), "failed")
+    attempt.statuses.append(status)
+    attempt.duration += _seconds(at, result.get("duration"), "testStepResult.duration")
+    if attempt.message is None and status != "passed":
+        exception = _object(at, result.get("exception"), "testStepResult.exception")
+        attempt.message = first_line(_text(result.get("message")) or _text(exception.get("message")))
 
 
 def _envelope(path: str, number: int, raw: bytes) -> dict[str, Any]:
@@ -152,39 +215,95 @@ def _envelope(path: str, number: int, raw: bytes) -> dict[str, Any]:
     except RecursionError:
         message = "message nested too deeply; this is not a Cucumber Messages stream"
         raise report_error(path, number, message) from None
+    except ValueError as exc:  # not a JSONDecodeError: an integer of more digits than Python converts
+        raise report_error(path, number, f"malformed message: {exc}; nothing was imported from this file") from None
     if not isinstance(envelope, dict):
         raise report_error(path, number, "not a Cucumber message envelope (expected one JSON object per line)")
     return envelope
 
 
-def _index(children: list[Any], rule: str | None, nodes: dict[str, _Node]) -> None:
+def _index(at: _At, uri: str, children: list[dict[str, Any]], rule: str | None, nodes: dict[str, _Node]) -> None:
     for child in children:
-        if not isinstance(child, dict):
-            continue
         if "rule" in child:
-            _index(child["rule"].get("children") or [], child["rule"].get("name"), nodes)
-        scenario = child.get("scenario")
+            node = _object(at, child["rule"], "rule")
+            _index(at, uri, _objects(at, node.get("children"), "rule.children"), _text(node.get("name")), nodes)
+        scenario = _object(at, child.get("scenario"), "scenario")
         if not scenario:
             continue
-        name = str(scenario.get("name", ""))
-        nodes[str(scenario.get("id"))] = _Node(name, _loc(scenario), rule)
-        for i, examples in enumerate(scenario.get("examples") or [], start=1):
-            for j, row in enumerate(examples.get("tableBody") or [], start=1):
-                nodes[str(row.get("id"))] = _Node(name, _loc(row), rule, f"{i}.{j}")
+        name = _text(scenario.get("name"))
+        outline = _Node(name, _loc(at, scenario), uri, rule)
+        nodes[str(scenario.get("id"))] = outline
+        for i, examples in enumerate(_objects(at, scenario.get("examples"), "scenario.examples"), start=1):
+            for j, row in enumerate(_objects(at, examples.get("tableBody"), "examples.tableBody"), start=1):
+                nodes[str(row.get("id"))] = _Node(name, _loc(at, row), uri, rule, f"{i}.{j}")
+                outline.leaf = False
 
 
-def _loc(node: dict[str, Any]) -> int:
-    line = (node.get("location") or {}).get("line")
-    return line if isinstance(line, int) else 0
+def _loc(at: _At, node: dict[str, Any]) -> int:
+    line = _object(at, node.get("location"), "location").get("line")
+    return line if isinstance(line, int) and not isinstance(line, bool) else 0
 
 
-def _duration(value: Any) -> float:
-    if not isinstance(value, dict):
+def _seconds(at: _At, value: Any, what: str) -> float:
+    """A Duration (or a Timestamp's offset) in seconds: ``seconds`` and ``nanos``, each absent, a number, or a
+    number as text (the protobuf JSON of an int64). Infinite when too large for a float (then ``finite`` drops it)."""
+    if value is None:
         return 0.0
-    return float(value.get("seconds", 0) or 0) + float(value.get("nanos", 0) or 0) / 1e9
+    duration = _object(at, value, what)
+    return _number(at, duration.get("seconds"), what) + _number(at, duration.get("nanos"), what) / 1e9
 
 
-def _timestamp(value: Any) -> dt.datetime | None:
-    if not isinstance(value, dict) or "seconds" not in value:
+def _number(at: _At, value: Any, what: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float
+            return math.inf
+        except ValueError:
+            pass
+    raise _malformed(at, f"{what} must hold numbers")
+
+
+def _timestamp(at: _At, value: Any) -> dt.datetime | None:
+    """A Timestamp; None when absent, or outside the calendar (then the run's time is unknown)."""
+    if value is None or "seconds" not in _object(at, value, "timestamp"):
         return None
-    return dt.datetime.fromtimestamp(_duration(value), tz=dt.timezone.utc)
+    try:
+        return dt.datetime.fromtimestamp(_seconds(at, value, "timestamp"), tz=dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _object(at: _At, value: Any, what: str) -> dict[str, Any]:
+    """``value``, a JSON object (absent: empty), or the ``ParseError`` of its envelope."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(at, f"{what} must be an object")
+    return value
+
+
+def _list(at: _At, value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _malformed(at, f"{what} must be a list")
+    return value
+
+
+def _objects(at: _At, value: Any, what: str) -> list[dict[str, Any]]:
+    items = _list(at, value, what)
+    if not all(isinstance(item, dict) for item in items):
+        raise _malformed(at, f"{what} must be a list of objects")
+    return items
+
+
+def _text(value: Any) -> str:
+    return clean_text(value) if isinstance(value, str) else ""
+
+
+def _malformed(at: _At, detail: str) -> Exception:
+    path, number = at
+    return report_error(path, number, f"malformed message: {detail}; nothing was imported from this file")

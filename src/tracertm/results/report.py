@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracertm.errors import ParseError
@@ -11,6 +14,7 @@ from tracertm.errors import ParseError
 FAILING = frozenset({"failed", "error", "undefined", "pending"})
 DEFAULT_MAX_REPORT_SIZE = 64 * 1024 * 1024  # bytes; a JUnit report of 20,000 tests is about 3 MB
 MAX_EXTERNAL_ID = 255  # test_cases.test_case_number
+MAX_RUN_NAME = 255  # test_runs.name
 
 
 _RANK = {"passed": 0, "skipped": 1, "pending": 2, "undefined": 3, "failed": 4, "error": 5}
@@ -33,8 +37,41 @@ def first_line(text: str | None, limit: int = 1000) -> str | None:
     for line in text.splitlines():
         line = line.strip()
         if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
+            return clip(line, limit)
     return None
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clean_text(text: str) -> str:
+    """Text read from a JSON report (or an upload's file name) as every database stores it: a NUL character, which
+    PostgreSQL refuses in text (SQLite keeps it), and a lone surrogate (``"\\ud800"``, no UTF-8 at all) become
+    U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\ud83d\ude00" is one character once decoded: these are alone
+
+
+def run_label(name: str | None) -> str | None:
+    """A report's own suite name as the run's name (only a label): clipped to the column, as every database stores
+    it (PostgreSQL would refuse a longer one, SQLite keep it)."""
+    return clip(name, MAX_RUN_NAME) if name else name
+
+
+def finite(seconds: float | None) -> float | None:
+    """A duration, or None when it is no number of seconds: an infinite or NaN one (``time="inf"``, ``1e400``) is
+    unknown. Stored, it would print as ``Infinity`` / ``NaN``, which is not JSON."""
+    return seconds if seconds is not None and math.isfinite(seconds) else None
 
 
 def external_id(*parts: str | None) -> str:
@@ -77,6 +114,12 @@ class Report:
     name: str | None = None
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+
+
+def final_cases(reports: Iterable[Report]) -> list[CaseResult]:
+    """One result per test case: a test reported twice (in two files, or re-run inside one report) counts with its
+    last report. ``results import`` stores these and ``check --results`` judges these, so both agree."""
+    return list({case.external_id: case for report in reports for case in report.cases}.values())
 
 
 def report_error(path: str, line: int, message: str, column: int = 0) -> ParseError:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import operator
 import os
+import re
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
@@ -28,7 +29,7 @@ from tracertm.collector import collector_paused
 from tracertm.errors import UsageError
 from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results.mapping import Match, ScenarioIndex, normalize_path
-from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, CaseResult, Report
+from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases
 from tracertm.results.rows import Flat, IdForm, insert_rows, query, select_rows
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from tracertm.models import Project
 
-__all__ = ["ImportSummary", "ReportSource", "import_results", "parse_reports", "scenario_index"]
+__all__ = ["ImportSummary", "ReportSource", "check_options", "import_results", "parse_reports", "scenario_index"]
 
 ReportSource = str | os.PathLike[str] | tuple[str, bytes]
 _CHUNK = 500
@@ -115,8 +116,7 @@ def import_results(
     another writer of the project (default: the configuration's default); ``actor`` who the statistics revisions
     name (the API passes the token's).
     """
-    if window < 1:
-        raise UsageError(f"--window {window}: must be at least 1")
+    check_options(commit, run_name, window, max_size)
     from sqlalchemy.orm import Session
 
     streamed: tuple[str, bytes] | None = None
@@ -151,6 +151,25 @@ def import_results(
         reports = _parsed([streamed], fmt, max_size)
     with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+
+
+# A commit id as git prints it, whole or abbreviated (git's shortest abbreviation is 4 digits; the column holds 40).
+_COMMIT = re.compile(r"[0-9a-fA-F]{4,40}")
+
+
+def check_options(commit: str | None, run_name: str | None, window: int, max_size: int) -> None:
+    """The options of an import, checked before anything is read: ``UsageError`` naming the option (the CLI's exit
+    2, the API's 400). The database would refuse a longer commit or run name only when the run is written."""
+    if commit is not None and not _COMMIT.fullmatch(commit):
+        raise UsageError(f"--commit {commit!r}: not a commit id; give 4 to 40 hex digits (a branch or tag only "
+                         "inside the repository that has it)")
+    if run_name is not None and (len(run_name) > MAX_RUN_NAME or "\x00" in run_name):
+        raise UsageError(f"--run-name: at most {MAX_RUN_NAME} characters, without NUL (got {len(run_name)}); "
+                         "give a shorter name")
+    if window < 1:
+        raise UsageError(f"--window {window}: must be at least 1")
+    if max_size < 1:
+        raise UsageError(f"--max-size {max_size}: must be at least 1 (bytes)")
 
 
 def _parsed(sources: Sequence[ReportSource], fmt: str, max_size: int) -> list[Report]:
@@ -234,7 +253,7 @@ def _import(
         return summary
 
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
-    cases = list({case.external_id: case for report in reports for case in report.cases}.values())
+    cases = final_cases(reports)
     uris = {uri for case in cases if case.line and (uri := _feature_file(case))}
     index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
     matches = index.match_all(cases)
@@ -257,7 +276,7 @@ def _import(
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name or reports[0].name,
             "source_format": reports[0].format, "started_at": min(starts) if starts else None,
             "finished_at": max(ends) if ends else None, "counts": counts, "digest": digest,
-            "files": [os.path.basename(r.path) for r in reports],
+            "files": [clean_text(os.path.basename(r.path)) for r in reports],
         }],
     )
     session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's

@@ -118,6 +118,7 @@ def import_streamed(
     from tracertm.models import scenario_test_case_association as associations
     from tracertm.results import junit, store  # noqa: F401  (junit: the same)
     from tracertm.results.mapping import ScenarioIndex
+    from tracertm.results.report import clean_text
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import IdForm, insert_rows, query
     from tracertm.results.stats import Prior, recompute
@@ -163,7 +164,8 @@ def import_streamed(
         # The run first (its results refer to it); what only the whole report tells is filled in at the end.
         connection.execute(insert(store._table(TestRun)), [{
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
-            "source_format": "junit", "counts": {}, "digest": digest, "files": [os.path.basename(name)],
+            "source_format": "junit", "counts": {}, "digest": digest,
+            "files": [clean_text(os.path.basename(name))],
         }])
         pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, known test case), not linked yet
         ran: set[Any] = set()
