@@ -1,13 +1,20 @@
 """Java step files (cucumber-jvm) → step definitions, with tree-sitter.
 
 Annotations ``@Given/@When/@Then/@And/@But`` (and the localized ones: any annotation imported from an
-``io.cucumber.java.<lang>`` package) on methods; lambda glue ``Given("...", (Integer n) -> ...)`` in classes that
+``io.cucumber.java.<lang>`` package, every one of a language imported with ``io.cucumber.java.<lang>.*``, or one
+written fully qualified, ``@io.cucumber.java.fr.Soit``: the names cucumber-jvm generates from gherkin's keywords,
+``localized_annotations``) on methods; lambda glue ``Given("...", (Integer n) -> ...)`` in classes that
 implement ``io.cucumber.java8.En``; ``@ParameterType("regex")`` methods (the method name is the type name unless
 ``name = "..."``) and ``ParameterType("name", "regex", ...)`` calls. A string is a regex when it starts with ``^``,
 ends with ``$`` or is ``/…/``, otherwise a Cucumber Expression (cucumber-jvm's ``ExpressionFactory``).
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import cache
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.model import (
@@ -39,18 +46,69 @@ def pattern_kind(value: str) -> tuple[PatternKind, str]:
     return "cucumber-expression", value
 
 
+_PACKAGE = "io.cucumber.java."
+# Dialects cucumber-jvm generates no annotations for (``GenerateI18n``: their classes would not compile).
+_NO_ANNOTATIONS = frozenset({"em", "en-tx"})
+# What cucumber-jvm's ``GenerateI18n`` removes from a keyword to name its annotation: Java's ``\s`` (ASCII
+# whitespace), ``'``, ``,``, ``!`` and the soft hyphen.
+_NOT_IN_NAMES = re.compile(r"[ \t\n\x0b\f\r',!\u00ad]")
+
+
+@cache
+def localized_annotations() -> dict[str, frozenset[str]]:
+    """Package (``fr``, ``sr_latn``: the language, lower case, ``-`` as ``_``) → the step annotations cucumber-jvm
+    generates into ``io.cucumber.java.<package>``: the language's step keywords in gherkin's i18n data (the gherkin
+    package's ``gherkin-languages.json``, the data cucumber-jvm generates them from), without ``*`` and those
+    starting with a digit, stripped of ``_NOT_IN_NAMES``, NFC (``GenerateI18n``)."""
+    from gherkin.dialect import DIALECTS
+
+    out: dict[str, frozenset[str]] = {}
+    for language, spec in DIALECTS.items():
+        if language in _NO_ANNOTATIONS:
+            continue
+        keywords = [*spec["given"], *spec["when"], *spec["then"], *spec["and"], *spec["but"]]
+        names = {unicodedata.normalize("NFC", _NOT_IN_NAMES.sub("", k)) for k in keywords
+                 if "*" not in k and not k[:1].isdigit()}
+        out[re.sub(r"[ \t\n\x0b\f\r$-]", "_", language).lower()] = frozenset(names)
+    return out
+
+
+def add_import(names: dict[str, Keyword], dotted: str) -> None:
+    """Adds to ``names`` (simple name → keyword) the step annotations an import brings in: one,
+    ``io.cucumber.java.<lang>.<Name>`` (any but those of ``_NOT_STEPS``), or all of a language's,
+    ``io.cucumber.java.<lang>.*`` (an unknown ``<lang>`` brings none: it is no cucumber package)."""
+    dotted = "".join(dotted.split())  # `import io.cucumber.java.fr .*;` is valid Java too
+    if not dotted.startswith(_PACKAGE):
+        return
+    parts = dotted[len(_PACKAGE):].split(".")
+    if len(parts) != 2:  # io.cucumber.java.<lang>.<Name> only (not io.cucumber.java8, io.cucumber.java.Before)
+        return
+    package, simple = parts
+    if simple == "*":
+        for name in localized_annotations().get(package, ()):
+            names.setdefault(name, "step")
+    elif simple not in _NOT_STEPS:
+        names.setdefault(simple, "step")
+
+
+def annotation_keyword(name: str, names: Mapping[str, Keyword]) -> Keyword | None:
+    """The keyword of the annotation ``name`` as written (``Soit``, ``io.cucumber.java.fr.Soit``), None when it
+    declares no step: by its simple name among ``names`` (English and imported ones), else — fully qualified, it
+    needs no import — by being one of the annotations of its ``io.cucumber.java.<lang>`` package."""
+    simple = name.rsplit(".", 1)[-1]
+    found = names.get(simple)
+    if found is not None or not name.startswith(_PACKAGE):
+        return found
+    package, _, rest = name[len(_PACKAGE):].partition(".")
+    return "step" if rest == simple and simple in localized_annotations().get(package, ()) else None
+
+
 def _step_annotations(root: Node) -> dict[str, Keyword]:
     """Annotation simple names that declare steps, from the file's imports (English ones always count)."""
     names: dict[str, Keyword] = dict(_ENGLISH)
     for node in root.named_children:
-        if node.type != "import_declaration":
-            continue
-        dotted = text(node).removeprefix("import").removesuffix(";").strip()
-        if not dotted.startswith("io.cucumber.java.") or dotted.startswith("io.cucumber.java8"):
-            continue
-        simple = dotted.rsplit(".", 1)[-1]
-        if simple != "*" and simple not in _NOT_STEPS and dotted.count(".") == 4:  # io.cucumber.java.<lang>.<Name>
-            names.setdefault(simple, "step")
+        if node.type == "import_declaration":
+            add_import(names, text(node).removeprefix("import").removesuffix(";"))
     return names
 
 
@@ -114,7 +172,8 @@ def parse(path: str, data: bytes) -> StepFile:
     for node in walk(root):
         if node.type == "annotation" or node.type == "marker_annotation":
             name_node = node.child_by_field_name("name")
-            name = text(name_node).rsplit(".", 1)[-1] if name_node is not None else ""
+            written = text(name_node) if name_node is not None else ""
+            name = written.rsplit(".", 1)[-1]
             method = node.parent.parent if node.parent is not None else None
             if method is None or method.type != "method_declaration":
                 continue
@@ -128,7 +187,7 @@ def parse(path: str, data: bytes) -> StepFile:
                 else:
                     types.append(ParameterTypeDecl(type_name, (regex,), "cucumber-jvm", "java", path, line(node)))
                 continue
-            keyword = keywords.get(name)
+            keyword = annotation_keyword(written, keywords)
             if keyword is None:
                 continue
             value = _literal(values.get("value"))

@@ -1,13 +1,14 @@
 """Kotlin step files (cucumber-jvm: annotations, and the lambda glue of ``cucumber-kotlin-java8``) → step
 definitions, with tree-sitter. The same rules as Java (``tracertm.steps.java``): ``@Given("…") fun f(n: Int)``,
-``Given("…") { n: Int -> }`` inside a class implementing ``En``, ``@ParameterType("regex") fun name(…)``;
+``Given("…") { n: Int -> }`` inside a class implementing ``En``, ``@ParameterType("regex") fun name(…)``; the
+localized annotations imported one by one, with ``io.cucumber.java.<lang>.*`` or written fully qualified;
 a string starting with ``^``, ending with ``$`` or written ``/…/`` is a regex, otherwise a Cucumber Expression.
 """
 
 from __future__ import annotations
 
 from tracertm.errors import Diagnostic
-from tracertm.steps.java import _ENGLISH, _NOT_STEPS, pattern_kind
+from tracertm.steps.java import _ENGLISH, add_import, annotation_keyword, pattern_kind
 from tracertm.steps.model import Keyword, Parameter, ParameterTypeDecl, StepDefinition, StepFile, assign_identities
 from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
 
@@ -33,13 +34,14 @@ def _string(node: Node | None) -> str | None:
 
 
 def _keywords(root: Node) -> dict[str, Keyword]:
+    """Annotation simple names that declare steps, from the file's imports (as Java's: ``java.add_import``)."""
     names: dict[str, Keyword] = dict(_ENGLISH)
     for node in root.named_children:
-        if node.type == "import":
-            dotted = text(node).removeprefix("import").strip()
-            simple = dotted.rsplit(".", 1)[-1]
-            if dotted.startswith("io.cucumber.java.") and dotted.count(".") == 4 and simple not in _NOT_STEPS:
-                names.setdefault(simple, "step")
+        if node.type != "import":
+            continue
+        path = next((c for c in node.children if c.type == "qualified_identifier"), None)
+        if path is not None:  # `import a.b.C as D` (an alias) is not read: D is no step annotation here
+            add_import(names, text(path) + (".*" if any(c.type == "*" for c in node.children) else ""))
     return names
 
 
@@ -70,7 +72,8 @@ def parse(path: str, data: bytes) -> StepFile:
             function = node.parent.parent if node.parent is not None else None
             if invocation is None or function is None or function.type != "function_declaration":
                 continue
-            name = text(invocation.named_children[0]).rsplit(".", 1)[-1]
+            written = text(invocation.named_children[0])
+            name = written.rsplit(".", 1)[-1]
             args = next((c for c in invocation.named_children if c.type == "value_arguments"), None)
             values = [c for c in args.named_children if c.type == "value_argument"] if args is not None else []
             fname_node = next((c for c in function.named_children if c.type in ("identifier", "simple_identifier")),
@@ -83,7 +86,7 @@ def parse(path: str, data: bytes) -> StepFile:
                 else:
                     types.append(ParameterTypeDecl(fname, (regex,), "cucumber-jvm", "kotlin", path, line(node)))
                 continue
-            keyword = keywords.get(name)
+            keyword = annotation_keyword(written, keywords)
             if keyword is None:
                 continue
             value = _string(values[0]) if values else None

@@ -8,7 +8,9 @@ definitions) and tried on the steps containing that word; definitions that requi
 is all parameters) are tried on every step. A definition whose pattern runs over its time budget is reported and
 tried no more (``findings``). Keyword scoping is the framework's:
 behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step`` definitions to
-any); cucumber-js, cucumber-jvm and cucumber-ruby ignore the keyword.
+any), but godog any definition to a step whose pickle type is Unknown (``*``, an ``And`` after it:
+``scenarios.Unknown``), which behave and pytest-bdd give the type before it; cucumber-js, cucumber-jvm and
+cucumber-ruby ignore the keyword.
 
 Several matching definitions are not always ambiguous: the framework may pick one (``settle``). behave takes the
 first of its step type's registry, then of the generic ``step`` one, in registration order; pytest-bdd the last of
@@ -28,7 +30,7 @@ from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.expressions import KEYWORD_SCOPED, Argument, Compiled
 from tracertm.steps.model import StepDefinition
-from tracertm.steps.scenarios import StepUse
+from tracertm.steps.scenarios import StepUse, Unknown, type_key
 
 Status = Literal["defined", "undefined", "ambiguous"]
 T = TypeVar("T")
@@ -126,7 +128,7 @@ class StepIndex:
     def lookup(self, text: str, type: str) -> tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]:
         """The definitions matching ``text`` as a step of ``type`` (given/when/then), each with its arguments, in
         definition order: ``match`` without building its result (what sync's linking needs per step)."""
-        key = (text, type)
+        key = (text, type_key(type))
         matches = self._seen.get(key)
         if matches is None:
             found: list[tuple[StepDefinition, tuple[Argument, ...]]] = []
@@ -139,9 +141,11 @@ class StepIndex:
 
     def _scoped(self, text: str, type: str) -> list[Compiled]:
         """``candidates(text)`` that a step of ``type`` may use (keyword-scoped frameworks: their own keyword or
-        ``step``)."""
+        ``step``; godog any keyword when the step's pickle type is ``Unknown``)."""
+        unknown = isinstance(type, Unknown)
         return [c for c in self.candidates(text)
-                if not (c.definition.framework in KEYWORD_SCOPED and c.definition.keyword not in ("step", type))]
+                if not (c.definition.framework in KEYWORD_SCOPED and c.definition.keyword not in ("step", type)
+                        and not (unknown and c.definition.framework == "godog"))]
 
     def lookup_values(self, text: str, type: str) -> tuple[tuple[StepDefinition, tuple[str | None, ...]], ...]:
         """``lookup`` with each argument's value only (``Compiled.arguments``), uncached: what a match row stores,

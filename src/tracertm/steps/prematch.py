@@ -26,11 +26,12 @@ from typing import Any, NamedTuple
 from tracertm.parsers.records import ParseResult
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 from tracertm.steps.packed import Packed, Row, pack
-from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps
+from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps, type_key
 
-# Per (step text, step type): the rows' (definition key or None, status, argument values) — outlines, Backgrounds and
-# common phrasing repeat texts, so each is turned into rows once. A key is the definition row's id (hex digits) in
-# the parent and the definition's identity in a worker (the rows do not exist yet there).
+# Per (step text, step type as ``scenarios.type_key`` gives it): the rows' (definition key or None, status, argument
+# values) — outlines, Backgrounds and common phrasing repeat texts, so each is turned into rows once. A key is the
+# definition row's id (hex digits) in the parent and the definition's identity in a worker (the rows do not exist
+# yet there).
 Verdict = tuple[tuple["str | None", str, "tuple[str | None, ...]"], ...]
 # The attribute of a feature's ``ParseResult`` that carries its ``Prematched`` (a frozen dataclass has a __dict__:
 # set with object.__setattr__, pickled with the result).
@@ -85,9 +86,10 @@ def match_uses(
     rows: list[Row] = []
     first_lines: dict[str, int] = {}
     for position, use in enumerate(uses):
-        found = verdicts.get((use.text, use.type))
+        key = (use.text, type_key(use.type))
+        found = verdicts.get(key)
         if found is None:
-            found = verdicts[(use.text, use.type)] = verdict(index.lookup_values(use.text, use.type), keys)
+            found = verdicts[key] = verdict(index.lookup_values(use.text, use.type), keys)
         for definition, status, values in found:
             rows.append((definition, position, use.line, use.row_line, use.keyword, use.text, status, values))
         first, status, _ = found[0]
@@ -108,9 +110,10 @@ def match_steps(
     append = rows.append
     first_lines: dict[str, int] = {}
     for position, (line, keyword, kind, text, row_line) in enumerate(steps):
-        found = verdicts.get((text, kind))
+        key = (text, type_key(kind))
+        found = verdicts.get(key)
         if found is None:
-            found = verdicts[(text, kind)] = verdict(index.lookup_values(text, kind), None)
+            found = verdicts[key] = verdict(index.lookup_values(text, kind), None)
         for definition, status, values in found:
             append((definition, position, line, row_line, keyword, text, status, values))
         first, status, _ = found[0]

@@ -1,7 +1,8 @@
 """Ruby step files (cucumber-ruby) → step definitions, with tree-sitter.
 
 ``Given/When/Then/And/But/Step(pattern) do |args| … end`` where ``pattern`` is a Regexp literal (a regex, searched
-unanchored) or a string (a Cucumber Expression); ``ParameterType(name: '…', regexp: /…/)``.
+unanchored: ``/…/`` or ``%r`` with any delimiter, ``%r{…}``, ``%r(…)``, ``%r|…|``…, flags after it) or a string (a
+Cucumber Expression); ``ParameterType(name: '…', regexp: /…/)``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,21 @@ from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors,
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step",
                                  "Step": "step"}
+# The closing delimiter of a ``%r`` literal opened with a bracket; any other delimiter closes itself.
+_CLOSING = {"(": ")", "[": "]", "{": "}", "<": ">"}
+
+
+def _regex(raw: str) -> tuple[str, str] | None:
+    """(pattern, flags) of a Regexp literal's source: ``/…/flags`` or ``%r<delimiter>…<closing>flags``. The body is
+    kept as written (an escaped delimiter, ``\\/`` or ``\\}``, stays escaped: the same character to a regex)."""
+    if raw.startswith("/"):
+        start, closing = 1, "/"
+    elif raw.startswith("%r") and len(raw) >= 4:
+        start, closing = 3, _CLOSING.get(raw[2], raw[2])
+    else:
+        return None
+    end = raw.rfind(closing)  # flags are letters: the last closing delimiter ends the body
+    return (raw[start:end], raw[end + 1 :]) if end >= start else None
 
 
 def _literal(node: Node) -> tuple[PatternKind, str, str] | None:
@@ -27,9 +43,9 @@ def _literal(node: Node) -> tuple[PatternKind, str, str] | None:
     if any(c.type == "interpolation" for c in node.children):
         return None
     raw = text(node)
-    if node.type == "regex" and raw.startswith("/"):
-        end = raw.rfind("/")
-        return "regex", raw[1:end], raw[end + 1 :]
+    regex = _regex(raw) if node.type == "regex" else None
+    if regex is not None:
+        return "regex", *regex
     if node.type == "string" and len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0]:
         body = raw[1:-1]
         value = body.replace("\\\\", "\\").replace("\\'", "'") if raw[0] == "'" else unescape(body)

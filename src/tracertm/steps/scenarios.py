@@ -3,7 +3,9 @@ records (no second Gherkin parse):
 
 - a scenario's steps in file order, Background steps (the feature's, then the Rule's) first — and only for
   scenarios that have steps; each typed by its keyword in the feature's language, ``And``/``But``/``*``
-  continuing the type of the step before them (across the Background, as gherkin does);
+  continuing the type of the step before them (across the Background, as gherkin does) — as behave and pytest-bdd
+  type them; where gherkin's pickle says ``Unknown`` instead (``*``, and ``And``/``But`` after it), the type is an
+  ``Unknown`` (equal to that same type), for godog (see ``Unknown``);
 - a Scenario Outline's steps once per Examples row, ``<column>`` placeholders substituted, naming the row's line
   (found from the scenario's source text: the Examples tables are its last table lines).
 
@@ -14,12 +16,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.model import Keyword
 
 _LISTS = ("given_steps", "when_steps", "then_steps")
+
+
+class Unknown(str):
+    """The type of a step whose pickle type is ``Unknown`` in gherkin's pickle compiler: a ``*`` step, and an
+    ``And``/``But`` after one (a conjunction continues the previous step's pickle type, Unknown included) or first
+    in a scenario. godog matches a definition of any keyword to such a step (``keywordMatches`` is true for
+    Unknown), while behave and pytest-bdd give it the type of the step before it.
+
+    Equal to that previous type (``Unknown("when") == "when"``), so that every reader of a step's type sees what
+    behave and pytest-bdd see (and what ``tests/steps/pickles.py`` gives); only ``StepIndex`` looks further, for
+    godog's definitions. Caches of verdicts per (text, type) key it by ``type_key``, which tells the two apart."""
+
+    __slots__ = ()
+
+
+def type_key(kind: str) -> str:
+    """``kind`` as a key of a cache of verdicts: an ``Unknown`` type apart from the type it is equal to (godog
+    matches the two differently)."""
+    return "*" + kind if isinstance(kind, Unknown) else kind
 
 
 class StepUse(NamedTuple):
@@ -160,15 +181,26 @@ def _placed(
 ) -> list[tuple[int, str, Keyword, str, bool]]:
     """(line, keyword, type, text, in the Background) of each executed step of a scenario — the Background's, then
     ``steps`` — computed once however many Examples rows repeat it; ``And``/``But``/``*`` continue the type of the
-    step before them, across the Background."""
+    step before them, across the Background. As in gherkin's pickles, ``*`` is ``Unknown`` (of the type before it)
+    and a conjunction after it (or first) stays ``Unknown``: no language shares a keyword between kinds but ``*``
+    (gherkin would make such a keyword Unknown too)."""
     placed: list[tuple[int, str, Keyword, str, bool]] = []
-    kind: Keyword = "given"
+    kind: Keyword = _FIRST
     for background, items in ((True, fields.get("background") or ()), (False, steps)):
         for step in items:
             keyword = str(step["keyword"])
-            kind = types.get(keyword, kind)
+            typed = types.get(keyword)
+            if typed is not None:
+                kind = typed
+            elif keyword == "*":
+                kind = cast(Keyword, Unknown(kind))
             placed.append((int(step["line"]), keyword, kind, str(step["text"]), background))
     return placed
+
+
+# The type of a conjunction that starts a scenario: no step before it gives one (gherkin: Unknown; behave and
+# pytest-bdd: given).
+_FIRST = cast(Keyword, Unknown("given"))
 
 
 def _filled(
