@@ -27,22 +27,21 @@ def _seed(repo: GitRepo) -> None:
     repo.commit("seed")
 
 
-def _paths(url: str) -> list[str]:
+def _column(url: str, sql: str) -> list[str]:
     engine = create_engine(db.parse_url(url))
     try:
         with engine.connect() as conn:
-            return sorted(r[0] for r in conn.execute(text("SELECT path FROM source_files")))
+            return sorted(r[0] for r in conn.execute(text(sql)))
     finally:
         engine.dispose()
+
+
+def _paths(url: str) -> list[str]:
+    return _column(url, "SELECT path FROM source_files")
 
 
 def _contracts(url: str) -> list[str]:
-    engine = create_engine(db.parse_url(url))
-    try:
-        with engine.connect() as conn:
-            return sorted(r[0] for r in conn.execute(text("SELECT contract_number FROM contracts")))
-    finally:
-        engine.dispose()
+    return _column(url, "SELECT contract_number FROM contracts")
 
 
 def _only_the_name_error(errors: list) -> None:  # type: ignore[type-arg]
