@@ -465,3 +465,9 @@ def test_shallow_clone_is_refused_with_exit_2(git_repo: GitRepo, tmp_path: Path,
     assert main(["backfill", str(git_repo.path), "--database-url", url, "--resume", "--quiet"]) == 2
     assert "--resume" in capsys.readouterr().err
     assert not os.environ.get("TRACERTM_DATABASE_URL")
+    # A complete backfill has nothing to continue either.
+    assert main(["backfill", str(git_repo.path), "--database-url", url, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["backfill", str(git_repo.path), "--database-url", url, "--resume", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--resume" in err and "complete" in err

@@ -85,6 +85,8 @@ def test_review_all_and_usage_errors(synced: tuple[GitRepo, str], capsys: pytest
     assert code == 2 and err.count("\n") == 1 and "--all" in err
     code, _, err = run(capsys, "review", "ADR-0042", *common)
     assert code == 2 and err.count("\n") == 1 and "ADR-0042" in err
+    code, _, err = run(capsys, "review", "999", *common)  # a link number: named as one
+    assert code == 2 and err.count("\n") == 1 and "no link" in err and "999" in err
 
 
 def links_of(url: str) -> dict[tuple[str, str, str], Any]:

@@ -122,6 +122,9 @@ class _Backfill:
             mode = self._mode(session, project, checkpoint, valid)
             if mode in ("resumed", "up-to-date", "full") and project is not None:
                 self.replay.state = load_state(session, project.id, self.reader)
+        if resume and mode == "up-to-date" and not links_pending(checkpoint):
+            raise UsageError(f"--resume: the backfill of project {target.name} is complete up to {target.ref}; "
+                             "nothing to continue (run 'tracertm backfill' without --resume to add new commits)")
         result = BackfillResult(target.name, self.location.root, target.ref, target.head, mode, 0, len(target.chain))
         if mode == "up-to-date":
             if links_pending(checkpoint):  # the last run was stopped after its last batch, before the links

@@ -136,6 +136,10 @@ def review(
         link_ids = _link_ids(session, project, selector)
         if link_ids:
             query = query.where(Link.id.in_(link_ids))
+        elif selector.removeprefix("#").isdecimal():  # a link number no link of the project has
+            from tracertm.repositories.errors import NotFound
+
+            raise NotFound(f"{selector}: no link of project {project.name} has this number; see 'tracertm links'")
         else:
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
