@@ -331,3 +331,29 @@ def test_a_backfill_killed_after_its_last_batch_derives_the_links_when_run_again
     finally:
         whole.dispose()
         stopped.dispose()
+
+
+def test_backfilled_links_point_at_the_lines_a_sync_gives(git_repo: GitRepo, database_url: str,
+                                                          other_database_url: str) -> None:
+    """A backfill derives its links from the stored rows at its end: a scenario's links point at its keyword's line
+    there too (they all said line 1)."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("features/f.feature", "@FEAT-1\nFeature: F\n\n  Some text.\n\n  @SC-1 @ADR-0001\n  Scenario: s\n"
+                                         "    Given x\n\n  @SC-2 @ADR-0001\n  Scenario Outline: o <n>\n    Given <n>\n\n"
+                                         "    Examples:\n      | n |\n      | 1 |\n")
+    git_repo.commit("seed")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    t = Base.metadata.tables["links"].c
+    try:
+        backfill(git_repo.path, engine=filled, project="p")
+        sync(git_repo.path, ref="HEAD", engine=synced, project="p")
+        lines = []
+        for engine in (filled, synced):
+            with engine.connect() as conn:
+                lines.append(sorted(conn.execute(select(t.source_ref, t.link_type, t.target_ref, t.source_line))))
+        assert lines[0] == lines[1]
+        assert ("FEAT-1/SC-1", "implements", "ADR-0001", 7) in lines[0]
+        assert ("FEAT-1/SC-2", "implements", "ADR-0001", 11) in lines[0]
+    finally:
+        filled.dispose()
+        synced.dispose()

@@ -687,13 +687,23 @@ def _live_sources(conn: Connection, project_id: uuid.UUID) -> Iterator[Source]:
     ):
         fields = {c.key: r._mapping[c.key] for c in columns}
         yield Source("contract", r.id, str(fields["contract_number"]), r.source_path, None, fields)
+    from tracertm.results.scenarios import keyword_line
+
     s, f = Scenario.__table__, Feature.__table__
     cols = [s.c[c] for c in _DERIVE_COLUMNS["scenario"]]
+    # A scenario's links point at its keyword's line, as a sync gives them (a backfill derives its links from the
+    # stored rows: without the line, every link of its scenarios said line 1). The other kinds' records start at
+    # the top of their files.
+    placed = [s.c[c] for c in _LINE_COLUMNS]
     for r in conn.execute(
-        select(s.c.id, s.c.source_path, f.c.feature_number, *cols)
+        select(s.c.id, s.c.source_path, f.c.feature_number, *cols, *placed)
         .select_from(s.join(f, and_(s.c.feature_id == f.c.id)))
         .where(f.c.project_id == project_id, s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
     ):
         fields = {c: r._mapping[c] for c in _DERIVE_COLUMNS["scenario"]}
-        yield Source("scenario", r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path, None,
-                     fields)
+        line = keyword_line({c: r._mapping[c] for c in _LINE_COLUMNS})
+        yield Source("scenario", r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
+                     line, fields)
+
+
+_LINE_COLUMNS = ("gherkin_text", "given_steps", "when_steps", "then_steps", "examples")

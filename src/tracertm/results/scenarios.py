@@ -87,6 +87,13 @@ def scenario_ref(
     )
 
 
+def keyword_line(fields: Mapping[str, Any]) -> int | None:
+    """The file line of a scenario's keyword, from its stored fields (``gherkin_text`` and its steps' lines): where
+    the parser put it when the scenario was synced (``engine.links`` gives a scenario's links this line when it
+    derives them from stored rows, as a backfill does)."""
+    return _lines(fields)[0]
+
+
 def _lines(fields: Mapping[str, Any]) -> tuple[int | None, dict[str, int]]:
     """(the scenario keyword's line, {row ident: line}) recovered from ``gherkin_text`` and the steps' lines."""
     text = fields.get("gherkin_text") or ""
