@@ -133,3 +133,36 @@ def test_a_renamed_file_whose_records_are_named_after_it_is_a_move(git_repo: Git
     backfill(git_repo.path, engine=engine)
     recorded = diff(git_repo.path, first, last, method="history", database_url=database_url)
     assert [(c.action, c.kind, c.id, c.path, c.from_path, c.fields) for c in recorded.changes] == expected
+
+
+def test_the_history_method_reports_a_file_broken_at_a_commit_as_parsing_does(git_repo: GitRepo, engine: Any,
+                                                                              database_url: str) -> None:
+    """The backfill's runs keep the errors of each commit: a file broken at either commit is reported, and its
+    records are not guessed from its last good revision."""
+    from tracertm.history.backfill import backfill
+
+    git_repo.write("features/f.feature", "@FEAT-1\nFeature: F\n  @SC-1\n  Scenario: s\n    Given x\n")
+    first = git_repo.commit("c1")
+    git_repo.write("features/f.feature", "@FEAT-1\nFeature: F\n  @SC-1\n  Scenario: s2\n    Given x\n")
+    middle = git_repo.commit("c2")
+    git_repo.write("features/f.feature", git_repo.read("features/f.feature") + "garbage ::: not gherkin\n")
+    last = git_repo.commit("c3 breaks it")
+    git_repo.write("features/f.feature", "@FEAT-1\nFeature: F\n  @SC-1\n  Scenario: s3\n    Given x\n")
+    fixed = git_repo.commit("c4 fixes it")
+    backfill(git_repo.path, engine=engine)
+
+    def both(a: str, b: str) -> list[tuple[Any, ...]]:
+        out = []
+        for method in ("parse", "history"):
+            result = diff(git_repo.path, a, b, method=method, database_url=database_url)
+            assert result.method == method
+            out.append(([c.as_dict() for c in result.changes], [(d.path, d.line, d.message) for d in result.errors]))
+        assert out[0] == out[1], (a, b)
+        return out[0]
+
+    changes, errors = both(first, last)
+    assert changes == [] and [(p, m.startswith(f"at {last[:12]}:")) for p, _, m in errors] == [
+        ("features/f.feature", True)]
+    assert both(first, middle) == ([{"action": "updated", "kind": "scenario", "id": "FEAT-1/SC-1",
+                                     "path": "features/f.feature", "fields": ["title"]}], [])
+    assert both(middle, fixed)[1] == [] and both(last, fixed)[1] != []

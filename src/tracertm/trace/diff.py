@@ -3,7 +3,8 @@
 Two ways to know, same answer:
 
 - **history**: when a complete backfill of the project covers both commits (first-parent), the state at each commit
-  is the newest revision of every record at or before it — no file is read;
+  is the newest revision of every record at or before it — no file is read; a file that did not parse at either
+  commit is known from the errors the backfill's runs kept (each names its commit);
 - **parse**: otherwise both trees are scanned and only the files whose blob differs are parsed (no database).
 
 A change is ``created``, ``deleted``, ``updated`` (with the fields that changed; reformatting is not a change) or
@@ -109,10 +110,12 @@ def diff(
     settings = load_settings(location.root)
     result = DiffResult(ref1, ref2, commits[0], commits[1], "parse")
     if method != "parse":
-        states = _history_states(location, settings, commits, project, database_url, required=method == "history")
-        if states is not None:
+        found = _history_states(location, settings, commits, project, database_url, required=method == "history")
+        if found is not None:
+            before, after, errors = found
             result.method = "history"
-            result.changes = compare(*states)
+            result.changes = compare(before, after)
+            result.errors = errors
             return result
     before, after, errors = _parsed_states(location, settings, commits, jobs)
     result.changes = compare(before, after)
@@ -194,10 +197,15 @@ def _parsed_states(
     finally:
         for snap in snaps:
             snap.close()
-    # A file that does not parse on one side: its records are unknown there, so say nothing about them — nor about
-    # records of its kind found on one side only (they may be in it, as sync keeps a broken file's records).
-    broken_kinds = {_file_kind(r.kind) for r in (*snaps[0].files.values(), *snaps[1].files.values())
-                    if r.path in broken}
+    kinds = {r.path: r.kind for r in (*snaps[0].files.values(), *snaps[1].files.values())}
+    _say_nothing_of(states, broken, {kinds[p] for p in broken if p in kinds})
+    return states[0], states[1], errors
+
+
+def _say_nothing_of(states: list[dict[Key, _Rec]], broken: set[str], broken_kinds: set[str]) -> None:
+    """A file that does not parse on one side: its records are unknown there, so say nothing about them — nor about
+    records of its kind found on one side only (they may be in it, as sync keeps a broken file's records)."""
+    broken_kinds = {_file_kind(kind) for kind in broken_kinds}
     for state in states:
         for key in [k for k, r in state.items() if r.path in broken]:
             for other in states:
@@ -207,7 +215,6 @@ def _parsed_states(
         if _file_kind(key[0]) in broken_kinds:
             for state in states:
                 state.pop(key, None)
-    return states[0], states[1], errors
 
 
 def _follow_renames(before: dict[Key, _Rec], after: Mapping[Key, _Rec], snaps: list[Any]) -> None:
@@ -257,9 +264,9 @@ def _file_kind(kind: str) -> str:
 def _history_states(
     location: Any, settings: Any, commits: list[str], project_option: str | None, database_url: str | None,
     *, required: bool,
-) -> tuple[dict[Key, _Rec], dict[Key, _Rec]] | None:
-    """The state at each commit from revisions, when a complete backfill covers both; None otherwise (or an error
-    when ``required``)."""
+) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]] | None:
+    """The state at each commit from revisions, when a complete backfill covers both, and the files that did not
+    parse at either commit (as the parse method reports them); None otherwise (or an error when ``required``)."""
     from sqlalchemy import select
 
     from tracertm import db
@@ -306,6 +313,7 @@ def _history_states(
                 .where(SpecRevision.project_id == found.id, SpecRevision.commit_sha.is_not(None),
                        SpecRevision.change != "annotated")
             ).all()
+            failed = _backfill_errors(session, found.id)
             for rev in revisions:
                 at = order.get(rev.commit_sha)
                 if at is None:
@@ -331,4 +339,45 @@ def _history_states(
             state[(rev.entity_type, later.get(entity) or ident_of(rev))] = _Rec(
                 rev.source_path or "", dict(rev.snapshot or {}), rev.content_hash, deleted=rev.change == "deleted")
         states.append(state)
-    return states[0], states[1]
+    broken: set[str] = set()
+    errors: list[Diagnostic] = []
+    for commit in commits:
+        for path, found_errors in _broken_at(location, commit, failed).items():
+            broken.add(path)
+            errors += [Diagnostic(d.path, d.line, d.column, f"at {commit[:12]}: {d.message}", d.severity)
+                       for d in found_errors]
+    _say_nothing_of(states, broken, {kind for p in broken if (kind := settings.kind_of(p)) is not None})
+    return states[0], states[1], errors
+
+
+def _backfill_errors(session: Any, project_id: Any) -> dict[str, dict[str, list[Diagnostic]]]:
+    """The spec errors the backfill met, by file and by the commit that made the file so (``sync_runs.errors`` of
+    its runs: each names its commit)."""
+    from sqlalchemy import select
+
+    from tracertm.models import SyncRun
+
+    out: dict[str, dict[str, list[Diagnostic]]] = {}
+    for errors in session.execute(select(SyncRun.errors).where(
+            SyncRun.project_id == project_id, SyncRun.trigger == "backfill")).scalars():
+        for e in errors or ():
+            if isinstance(e, dict) and e.get("commit") and e.get("path") and e.get("severity", "error") == "error":
+                diag = Diagnostic(str(e["path"]), int(e.get("line") or 0), int(e.get("column") or 0),
+                                  str(e.get("message") or ""), "error")
+                out.setdefault(diag.path, {}).setdefault(str(e["commit"]), []).append(diag)
+    return out
+
+
+def _broken_at(location: Any, commit: str, failed: Mapping[str, Mapping[str, list[Diagnostic]]]
+               ) -> dict[str, list[Diagnostic]]:
+    """The files that do not parse at ``commit``: those whose last change at or before it (first parent, as the
+    backfill walked the history) is one the backfill met an error in."""
+    from tracertm import git
+
+    out: dict[str, list[Diagnostic]] = {}
+    for path, by_commit in failed.items():
+        last = git.run(location.top, "rev-list", "-1", "--first-parent", commit, "--",
+                       location.prefix + path).decode().strip()
+        if last in by_commit:
+            out[path] = by_commit[last]
+    return out
