@@ -669,6 +669,9 @@ class Watcher:
                 elif before and not repo.settings_error:
                     log.info("%s: configuration valid again", repo.root)
             self._apply_watch_plan(repo)
+            # What changed in a new folder before its watch existed made no event: a reconcile after the watch
+            # finds it (the one the folder's own event asked for may have run before this loop got here).
+            self._debouncer.add(key, reconcile=True)
 
     # ------------------------------------------------------------------------------------------ watches
 
