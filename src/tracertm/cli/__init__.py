@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from tracertm import kinds
 from tracertm._version import __version__
 from tracertm.errors import TracertmError
+from tracertm.text import is_text
 
 if TYPE_CHECKING:
     import argparse
@@ -465,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnicodeEncodeError as exc:
         # An argument that is not UTF-8 (the shell passed bytes; Python keeps them as lone surrogates) reaches a
         # database or a git command as text it cannot hold: the user's to fix, not an internal error.
-        odd = [arg for arg in argv if not _is_text(arg)]
+        odd = [arg for arg in argv if not is_text(arg)]
         if not odd or "surrogate" not in str(exc):
             return _internal(exc, show_traceback)
         shown = odd[0].encode("utf-8", "surrogateescape")
@@ -488,13 +489,6 @@ def _internal(exc: Exception, show_traceback: bool) -> int:
               file=sys.stderr)
     return EXIT_INTERNAL
 
-
-def _is_text(arg: str) -> bool:
-    try:
-        arg.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _hook_args(argv: Sequence[str]) -> argparse.Namespace | None:

@@ -19,6 +19,7 @@ from tracertm import git
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
+from tracertm.text import is_text
 
 SourceKind = Literal["worktree", "index", "commit", "folder"]
 # Paths named on one git command line at most (bytes, with room for the ":(top,literal)" magic): far below the
@@ -234,14 +235,10 @@ def shown_path(path: str) -> str:
 def name_error(path: str) -> Diagnostic | None:
     """The error of a spec file whose name is not valid UTF-8, None for any other. Such a file is never read nor
     stored (the database holds paths as UTF-8 text): its error names it with the bad bytes escaped."""
-    if path.isascii():
+    if is_text(path):
         return None
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        message = "the file name is not valid UTF-8; rename it (git mv) to a UTF-8 name"
-        return Diagnostic(shown_path(path), 0, 0, message)
-    return None
+    message = "the file name is not valid UTF-8; rename it (git mv) to a UTF-8 name"
+    return Diagnostic(shown_path(path), 0, 0, message)
 
 
 def unmerged_error(path: str) -> Diagnostic:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracertm.errors import ParseError
+from tracertm.text import is_text
 
 FAILING = frozenset({"failed", "error", "undefined", "pending"})
 DEFAULT_MAX_REPORT_SIZE = 64 * 1024 * 1024  # bytes; a JUnit report of 20,000 tests is about 3 MB
@@ -52,11 +53,7 @@ def clean_text(text: str) -> str:
     U+FFFD."""
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = _SURROGATE.sub("\ufffd", text)
-    return text
+    return text if is_text(text) else _SURROGATE.sub("\ufffd", text)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\ud83d\ude00" is one character once decoded: these are alone

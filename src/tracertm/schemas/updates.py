@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model,
 
 from tracertm.repositories.kinds import KINDS
 from tracertm.schemas.records import _python_type, model_name
+from tracertm.text import is_text
 
 
 MAX_METADATA_DEPTH = 16
@@ -29,10 +30,8 @@ def storable_text(value: Any, where: str = "a value") -> None:
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError(f"{where} may not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"{where} holds a lone surrogate (\\ud800-\\udfff alone is not a character)") from None
+        if not is_text(value):
+            raise ValueError(f"{where} holds a lone surrogate (\\ud800-\\udfff alone is not a character)")
     elif isinstance(value, dict):
         for key, sub in value.items():
             storable_text(key, where)
