@@ -668,16 +668,18 @@ class Watcher:
                     log.error("%s: %s", repo.root, repo.settings_error, extra={"fields": {"event": "config_error"}})
                 elif before and not repo.settings_error:
                     log.info("%s: configuration valid again", repo.root)
-            self._apply_watch_plan(repo)
-            # What changed in a new folder before its watch existed made no event: a reconcile after the watch
-            # finds it (the one the folder's own event asked for may have run before this loop got here).
-            self._debouncer.add(key, reconcile=True)
+            if self._apply_watch_plan(repo) and not repo.git_busy():
+                # What changed in a new folder before its watch existed made no event: a reconcile after the watch
+                # finds it (the one the folder's own event asked for may have run before this loop got here). Not
+                # while git rewrites the work tree: its held batch syncs after the checkout, watches in place.
+                self._debouncer.add(key, reconcile=True)
 
     # ------------------------------------------------------------------------------------------ watches
 
-    def _apply_watch_plan(self, repo: Repository) -> None:
+    def _apply_watch_plan(self, repo: Repository) -> bool:
+        """Watch what ``repo``'s plan names; whether a folder is watched that was not before."""
         assert self._watches is not None
-        self._watches.apply(repo.key, repo.watch_plan(), self._on_event)
+        return self._watches.apply(repo.key, repo.watch_plan(), self._on_event)
 
     def _watch_failed(self, path: Path, exc: OSError) -> None:
         limits = {errno.ENOSPC: "max_user_watches", errno.EMFILE: "max_user_instances"}

@@ -96,8 +96,10 @@ class WatchSet:
         self._observer.stop()
         self._observer.join(timeout)
 
-    def apply(self, key: str, specs: list[WatchSpec], sink: Sink) -> None:
-        """Make repository ``key`` listen to exactly ``specs`` (folders that do not exist are skipped)."""
+    def apply(self, key: str, specs: list[WatchSpec], sink: Sink) -> bool:
+        """Make repository ``key`` listen to exactly ``specs`` (folders that do not exist are skipped); whether it
+        listens to a folder it did not listen to before."""
+        added = False
         desired = {(str(s.path), s.recursive): s for s in specs}
         uses = self._uses.setdefault(key, set())
         for watch_key in list(uses):
@@ -133,6 +135,8 @@ class WatchSet:
                 watched = self._watched[watch_key] = _Watched(watch, inode)
             watched.handlers[key] = handler
             uses.add(watch_key)
+            added = True
+        return added
 
     def release_all(self, key: str) -> None:
         for watch_key in self._uses.pop(key, set()):
