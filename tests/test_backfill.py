@@ -19,7 +19,7 @@ from specs import adr, contract, feature
 from tracertm import db
 from tracertm.history.backfill import CHECKPOINT_KEY, backfill, record_at
 from tracertm.cli import main
-from tracertm.models import Base, Project, Scenario
+from tracertm.models import Base, Link, Project, Scenario
 from tracertm.engine.sync import sync
 
 ALICE, BOB, CAROL = "Alice Archer <alice@example.com>", "Bob Baker <bob@example.com>", "Carol Cook <carol@example.com>"
@@ -234,7 +234,7 @@ def test_end_state_equals_sync_ref_and_second_run_adds_nothing(git_repo: GitRepo
 def test_presynced_project_keeps_identities_and_gets_older_history(git_repo: GitRepo, database_url: str) -> None:
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.write("docs/adr/0009-use-cobol.md", adr(9, "Use COBOL"))
-    git_repo.write("features/login.feature", feature(1, "Login"))
+    git_repo.write("features/login.feature", feature(1, "Login").replace("@FEAT-1", "@FEAT-1 @ADR-0001"))
     c1 = git_repo.commit("seed", author=ALICE, date=_day(1))
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Everywhere."))
     git_repo.remove("docs/adr/0009-use-cobol.md")
@@ -262,18 +262,48 @@ def test_presynced_project_keeps_identities_and_gets_older_history(git_repo: Git
         history = _history(engine, "p")
         a, b = _name(ALICE), _name(BOB)
         assert [h[:3] for h in history["ADR-0009"]] == [("created", 1, c1), ("deleted", 2, c2)]
-        # Older history before the sync's own revision (which has no commit: it synced the work tree).
-        assert history["ADR-0001"] == [("created", 1, c1, a), ("created", 1, None, None)]
-        assert history["SC-2"] == [("created", 1, c1, a), ("created", 1, None, None)]
+        # Older history before the sync's own revision (which has no commit: it synced the work tree). The sync's
+        # revision moves behind it: it stands for the state c2 gave ADR-0001 (and c3 SC-2), an update, version 2.
+        assert history["ADR-0001"] == [("created", 1, c1, a), ("updated", 2, None, None)]
+        assert history["SC-2"] == [("created", 1, c1, a), ("updated", 2, None, None)]
         assert c3 not in {h[2] for revs in history.values() for h in revs}, "what the sync already recorded is not repeated"
         assert history["SC-1"] == [("created", 1, None, None)], "SC-1 never changed: nothing older to add"
         assert _versions(engine) == {"ADR-0001": 2, "ADR-0009": 2, "FEAT-1": 1, "SC-1": 1, "SC-2": 2}
+        _assert_versions_complete(engine)
+        with engine.connect() as conn:  # the link the sync reviewed stays reviewed: the merge changed no content
+            links = conn.execute(select(Link.reviewed_version, Link.target_version)
+                                 .where(Link.target_ref == "ADR-0001")).all()
+        assert links and {tuple(r) for r in links} == {(2, 2)}
 
         dump = _dump(engine, "p", volatile=True)
         again = backfill(git_repo.path, engine=engine, project="p")
         assert (again.mode, again.revisions) == ("up-to-date", 0)
         assert _dump(engine, "p", volatile=True) == dump
         assert b
+    finally:
+        engine.dispose()
+
+
+def test_a_merge_after_syncs_out_of_order_numbers_versions_without_gaps(git_repo: GitRepo, database_url: str) -> None:
+    """A sync of the work tree, then of an older commit (CI re-running an old pipeline), then a backfill: every
+    record's versions are 1..n, the history's revisions before the database's own, then the commits after."""
+    commits = []
+    for n in range(1, 7):
+        git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision=f"Edit {n}."))
+        if n >= 4:
+            git_repo.write("docs/adr/0009-use-cobol.md", adr(9, "Use COBOL", decision=f"Edit {n}."))
+        commits.append(git_repo.commit(f"c{n}", author=ALICE, date=_day(n)))
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, engine=engine, project="p")
+        sync(git_repo.path, ref=commits[3], engine=engine, project="p")
+        assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
+        _assert_versions_complete(engine)
+        history = _history(engine, "p")
+        assert [r[1:3] for r in sorted(history["ADR-0001"], key=lambda r: r[1])] == [
+            (1, commits[0]), (2, commits[1]), (3, commits[2]), (4, None), (5, commits[3]), (6, commits[4]),
+            (7, commits[5])]
+        assert _versions(engine)["ADR-0001"] == 7 and _versions(engine)["ADR-0009"] == 4
     finally:
         engine.dispose()
 
@@ -308,6 +338,7 @@ def test_a_sync_during_the_backfill_stops_it_and_the_rerun_merges(git_repo: GitR
             assert len(commits) == len(set(commits)), f"{number}: a commit recorded twice"
         assert _checkpoint(engine, "p")["complete"] is True  # type: ignore[index]
         assert backfill(git_repo.path, engine=engine, project="p").mode == "up-to-date"
+        _assert_versions_complete(engine)
     finally:
         engine.dispose()
 
@@ -317,6 +348,19 @@ def _ids(engine: Any, table: str) -> dict[str, Any]:
     number = {"adrs": "adr_number", "features": "feature_number", "scenarios": "scenario_number"}[table]
     with engine.connect() as conn:
         return {r[0]: r[1] for r in conn.execute(select(t.c[number], t.c.id))}
+
+
+def _assert_versions_complete(engine: Any) -> None:
+    """Every record's revisions number its versions 1..n (a version an unchanged move shares may repeat)."""
+    from tracertm.models import SpecRevision
+
+    t = SpecRevision.__table__.c
+    with engine.connect() as conn:
+        for table in ("adrs", "features", "scenarios"):
+            records = Base.metadata.tables[table].c
+            for record_id, version in conn.execute(select(records.id, records.version)):
+                versions = {v for (v,) in conn.execute(select(t.version).where(t.entity_id == record_id))}
+                assert versions == set(range(1, version + 1)), (table, record_id, sorted(versions), version)
 
 
 def _versions(engine: Any) -> dict[str, int]:

@@ -5,8 +5,9 @@ commit the database was synced from is replayed in memory only (``simulate``); r
 rows (ids, database-owned fields, content) and receive the revisions of the history *before* their first recorded
 revision (skipping commits already recorded), their ``version`` growing by the number of content changes added.
 Records only the history knows (deleted before the first sync) get rows in their final (usually soft-deleted) state
-with their full history (``graft``). Revisions written before the backfill keep the version numbers they were
-written with. The caller then applies the commits after the synced one normally and finishes with an ordinary
+with their full history (``graft``). Revisions written before the backfill move behind the older history: their
+versions grow by as much as it adds, the first of them takes the change the history shows at its state, and links
+reviewed at them follow (``_before``), so that versions stay 1..n with one revision per increment. The caller then applies the commits after the synced one normally and finishes with an ordinary
 ``sync --ref`` that settles whatever the history cannot explain (a sync of a dirty work tree).
 """
 
@@ -66,6 +67,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     feature_ids = {k[2]: v[0] for k, v in rows.items() if k[0] == "feature"}
     inserts: dict[str, list[tuple[dict[str, Any], Operation]]] = {}
     bumps: dict[str, list[dict[str, Any]]] = {}
+    renumbered: list[tuple[uuid.UUID, Any, int, str]] = []  # (record, its first revision, shift, that one's change)
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
     for vid in sorted(sim.revisions, key=lambda v: KINDS.index(sim.keys[v][0])):
@@ -75,15 +77,14 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
-            seen = {r.commit_sha for r in existing if r.commit_sha}
-            cut = _graft_point(history, existing)
-            written = [h for h in history[:cut] if h["commit_sha"] not in seen]
-            if written and any(r.trigger != "backfill" for r in existing):
-                steps = _version_steps(history)
-                bump = sum(steps[i] for i, h in enumerate(history[:cut]) if h["commit_sha"] not in seen)
-                if bump:
-                    bump_row = {"_id": row_id, "_old_version": version, "version": version + bump}
-                    bumps.setdefault(kind, []).append(bump_row)
+            written, renumber = _before(history, existing)
+            if renumber is not None:
+                renumbered.append((row_id, *renumber))
+            # The record's version: its own revisions', moved, or the highest one grafted (a record the database
+            # knows only from an earlier, interrupted backfill gets its later history here).
+            top = max([version + (renumber[1] if renumber else 0), *(int(h["version"]) for h in written)])
+            if top != version:
+                bumps.setdefault(kind, []).append({"_id": row_id, "_old_version": version, "version": top})
         else:
             row_id = uuid.uuid4()
             written = history
@@ -110,6 +111,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             guarded = update(table).where(table.c.id == bindparam("_id"),
                                           table.c.version == bindparam("_old_version"))
             execute_guarded(conn, guarded.values(version=bindparam("version")), bumps[kind], kind)
+    _renumber(conn, renumbered)
     _fill_adr_dates(session, project_id, state)
     if out:
         execute_batch(conn, insert(REVISIONS), out)
@@ -148,7 +150,8 @@ def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[
     rev, runs = SpecRevision.__table__.c, SyncRun.__table__.c
     known: dict[uuid.UUID, list[Any]] = {}
     for r in session.connection().execute(
-        select(rev.entity_id, rev.commit_sha, rev.content_hash, rev.version, rev.created_at, runs.trigger)
+        select(rev.id, rev.entity_id, rev.commit_sha, rev.content_hash, rev.version, rev.change, rev.created_at,
+               runs.trigger)
         .select_from(outerjoin(SpecRevision.__table__, SyncRun.__table__, rev.sync_run_id == runs.id))
         .where(rev.project_id == project_id)
     ):
@@ -174,14 +177,71 @@ def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState
     )
 
 
-def _version_steps(history: list[dict[str, Any]]) -> list[int]:
-    """By how much each revision raised the record's version."""
-    steps: list[int] = []
-    previous = 0
-    for h in history:
-        steps.append(int(h["version"]) - previous)
-        previous = int(h["version"])
-    return steps
+def _before(history: list[dict[str, Any]], existing: list[Any]
+            ) -> tuple[list[dict[str, Any]], tuple[Any, int, str] | None]:
+    """What of a known record's simulated ``history`` goes before the revisions the database has of it: the
+    revisions to write (numbered to follow each other), and how the database's own revisions move behind them
+    (``(the first of them, by how much their versions grow, the change it stands for)``, or None).
+
+    The database's first revision of its own (not a backfill's) stands for the history's state at the graft point
+    (``_graft_point``: the same commit or content); what comes before it is written, except commits the database
+    already recorded. Those recorded by an earlier backfill keep their numbers (the same history numbered them);
+    those the database recorded itself (a ``sync --ref`` of an older commit after a newer one) give their increment
+    back, so that the numbers have no gap. The first revision of its own takes the version and change of the state
+    it stands for (a sync's "created" of a record the history created earlier becomes the history's "updated" or
+    "moved" there; with no such state, a change after the history's last one), and every later one, and the record,
+    grow by as much. So the versions stay 1..n with one revision per increment (an unchanged move shares its
+    version, as in any sync)."""
+    outside = [r for r in existing if r.trigger != "backfill"]
+    cut = _graft_point(history, existing)
+    by_backfill = {r.commit_sha for r in existing if r.commit_sha and r.trigger == "backfill"}
+    by_itself = {r.commit_sha for r in outside if r.commit_sha}
+    written: list[dict[str, Any]] = []
+    version = previous = 0
+    for h in history[:cut]:
+        step, previous = int(h["version"]) - previous, int(h["version"])
+        if h["commit_sha"] in by_itself:
+            continue
+        version += step
+        if h["commit_sha"] not in by_backfill:
+            first = not written and version == step  # nothing before it in the trail: where the record begins
+            written.append(h | {"version": version, "change": "created"} if first else h | {"version": version})
+    if not outside:
+        return written, None
+    first_own = min(outside, key=lambda r: (r.version, r.created_at))
+    if cut < len(history):
+        stands = history[cut]
+        version += int(stands["version"]) - previous
+        change = stands["change"]
+    else:
+        version += 1
+        change = "restored" if history and history[-1]["change"] == "deleted" else "updated"
+    shift = version - first_own.version
+    if shift <= 0:  # already behind the history (a merge ran before), or nothing older to put before it
+        return written, None
+    return written, (first_own, shift, change if first_own.change == "created" else first_own.change)
+
+
+def _renumber(conn: Any, renumbered: list[tuple[uuid.UUID, Any, int, str]]) -> None:
+    """Move the database's own revisions of each record behind its grafted history (``_before``), and the
+    links to that record with them: a link reviewed at the version the sync wrote stays reviewed at that same
+    state, now numbered higher (else the merge alone would make every link to an older record suspect)."""
+    from sqlalchemy import bindparam, update
+
+    from tracertm.engine.apply import REVISIONS
+    from tracertm.engine.links import LINKS
+
+    if not renumbered:
+        return
+    rev, link = REVISIONS.c, LINKS.c
+    params = [{"_entity": row_id, "_from": first.version, "_shift": shift} for row_id, first, shift, _ in renumbered]
+    conn.execute(update(REVISIONS).where(rev.entity_id == bindparam("_entity"), rev.version >= bindparam("_from"))
+                 .values(version=rev.version + bindparam("_shift")), params)
+    conn.execute(update(REVISIONS).where(rev.id == bindparam("_first")).values(change=bindparam("_change")),
+                 [{"_first": first.id, "_change": change} for _, first, _, change in renumbered])
+    for column in (link.reviewed_version, link.target_version):
+        conn.execute(update(LINKS).where(link.target_id == bindparam("_entity"), column >= bindparam("_from"))
+                     .values({column.name: column + bindparam("_shift")}), params)
 
 
 def _graft_point(history: list[dict[str, Any]], existing: list[Any]) -> int:
