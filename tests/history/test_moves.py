@@ -182,3 +182,77 @@ def test_worktree_files_never_committed_pair_only_when_identical(git_repo: GitRe
         assert contracts["payments"][0] != contracts["draft"][0]
     finally:
         engine.dispose()
+
+
+def _broken_rename_history(repo: GitRepo) -> list[str]:
+    """An untagged feature and a numbered ADR renamed and broken in one commit, fixed in the next; beside them a
+    contract really deleted while a new, unrelated contract is broken, fixed later."""
+    repo.write("features/login.feature", LOGIN)
+    repo.write("docs/adr/0003-use-git.md", "# 3. Use git\n\nDate: 2024-01-03\n\n## Status\n\nAccepted\n\n"
+               "## Context\n\nc\n\n## Decision\n\nd\n\n## Consequences\n\ne\n")
+    repo.write("contracts/payments.yaml", PAYMENTS)
+    shas = [repo.commit("seed", date="2024-01-01T09:00:00+00:00")]
+    repo.git("mv", "features/login.feature", "features/sign-in.feature")
+    repo.git("mv", "docs/adr/0003-use-git.md", "docs/adr/0003-git.md")
+    repo.write("features/sign-in.feature", LOGIN + "\x00")  # binary: not a text spec file
+    repo.write("docs/adr/0003-git.md", "---\ntitle: [unclosed\n---\n" + repo.read("docs/adr/0003-git.md"))
+    repo.remove("contracts/payments.yaml")
+    repo.write("contracts/orders.yaml", "title: [unclosed\n")
+    shas.append(repo.commit("renamed and broken", date="2024-01-02T09:00:00+00:00"))
+    repo.write("README.md", "not a spec\n")
+    shas.append(repo.commit("nothing else", date="2024-01-03T09:00:00+00:00"))
+    repo.write("features/sign-in.feature", LOGIN)
+    repo.write("docs/adr/0003-git.md", repo.read("docs/adr/0003-git.md").split("---\n", 2)[2])
+    repo.write("contracts/orders.yaml", "title: Orders\ntype: component\nstatus: draft\nstates: [open, shipped, "
+               "delivered]\ntransitions:\n  - {from: open, to: shipped, trigger: ship}\n"
+               "  - {from: shipped, to: delivered, trigger: deliver}\n")
+    shas.append(repo.commit("fixed", date="2024-01-04T09:00:00+00:00"))
+    return shas
+
+
+def test_a_file_renamed_and_broken_keeps_its_records_until_it_parses(git_repo: GitRepo, database_url: str) -> None:
+    shas = _broken_rename_history(git_repo)
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, ref=shas[0], engine=engine, project="p")
+        before = {**_live(engine, "features", "feature_number"), **_live(engine, "adrs", "adr_number"),
+                  **_live(engine, "contracts", "contract_number")}
+        for sha in shas[1:3]:  # broken, then broken still (nothing read again changes that)
+            result = sync(git_repo.path, ref=sha, engine=engine, project="p")
+            assert {d.path for d in result.errors} == {
+                "features/sign-in.feature", "docs/adr/0003-git.md", "contracts/orders.yaml"}
+            held = {d.path: d.message for d in result.warnings if "does not parse" in d.message}
+            assert set(held) == {"features/login.feature", "docs/adr/0003-use-git.md", "contracts/payments.yaml"}
+            assert "fix features/sign-in.feature" in held["features/login.feature"]
+            assert not [op for op in result.operations if op.action == "deleted"]
+            assert {**_live(engine, "features", "feature_number"), **_live(engine, "adrs", "adr_number"),
+                    **_live(engine, "contracts", "contract_number")} == before, "nothing changed"
+        result = sync(git_repo.path, ref=shas[3], engine=engine, project="p")
+        assert result.errors == [] and not [d for d in result.warnings if "does not parse" in d.message]
+        features, adrs = _live(engine, "features", "feature_number"), _live(engine, "adrs", "adr_number")
+        assert features == {"sign-in": (before["login"][0], "features/sign-in.feature", False)}
+        assert adrs == {"ADR-0003": (before["ADR-0003"][0], "docs/adr/0003-git.md", False)}
+        contracts = _live(engine, "contracts", "contract_number")
+        assert contracts["payments"][2] is True, "a file really gone is deleted once the broken one parses"
+        assert contracts["orders"][2] is False and contracts["orders"][0] != before["payments"][0]
+        changes = {(r[0], r[1], r[2]) for r in _revisions(engine)}
+        assert {("feature", "sign-in", "moved"), ("adr", "ADR-0003", "moved")} <= changes
+        assert not {c for c in changes if c[0] in ("feature", "adr") and c[2] == "deleted"}
+    finally:
+        engine.dispose()
+
+
+def test_backfill_of_a_broken_rename_equals_syncing_each_commit(git_repo: GitRepo, database_url: str,
+                                                                other_database_url: str) -> None:  # noqa: F811
+    shas = _broken_rename_history(git_repo)
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p", batch_size=1)
+        for sha in shas:
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _state(filled) == _state(synced)
+        assert _live(filled, "features", "feature_number")["sign-in"][2] is False
+        assert "login" not in _live(filled, "features", "feature_number")
+    finally:
+        filled.dispose()
+        synced.dispose()

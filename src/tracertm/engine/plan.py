@@ -100,6 +100,10 @@ class Plan:
     files: list[FileOp] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    # Files whose rows this plan leaves as they are while a new file of their kind does not parse (``_unborn``): the
+    # removed files whose records are kept, and the new broken files. A backfill plans them again at every commit
+    # (a sync finds them again by itself: one is gone from the index, the other has no row).
+    held: set[str] = field(default_factory=set)
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -134,6 +138,8 @@ def plan(
     removed = {p for p, row in db_files.items() if not row.deleted and p not in files and in_scope(p)}
     # Identities a parsed file lost to another file: errors of that file, stored with it until resolved.
     lost: dict[str, list[Diagnostic]] = defaultdict(list)
+    unborn = _unborn(files, db_files, parsed)
+    held: dict[str, str] = {}  # removed file whose records stay → the new file that may be it (``_unborn``)
 
     for kind in TOP_KINDS:
         claims: dict[str, list[tuple[str, SpecRecord]]] = defaultdict(list)
@@ -165,12 +171,42 @@ def plan(
         for (k, number), cur in sorted(current.items(), key=lambda kv: kv[0]):
             if k != kind or cur.deleted or number in claimed or cur.source_path not in released:
                 continue
+            if cur.source_path in removed and unborn.get(kind):
+                held[cur.source_path] = unborn[kind][0]
+                continue
             result.operations.append(Operation("deleted", kind, number, cur.source_path or "", None, cur))
             if kind == "feature":
                 _plan_scenarios(result, None, cur.source_path or "", cur, scenarios, False, deleted=True)
 
-    _plan_files(result, files, db_files, parsed, lost, removed, changed_blobs)
+    if held:
+        kinds = {db_files[path].kind for path in held}
+        result.held = set(held) | {p for kind in kinds for p in unborn.get(kind, ())}
+    for path, new in sorted(held.items()):
+        result.warnings.append(Diagnostic(
+            path, 0, 0, f"file is gone, but its records are kept while {new} does not parse (a rename?); fix "
+            f"{new} and sync again (records of a file that is really gone are deleted then)", "warning"))
+    _plan_files(result, files, db_files, parsed, lost, removed, changed_blobs, held)
     return result
+
+
+def _unborn(
+    files: Mapping[str, ScannedFile], db_files: Mapping[str, FileRow], parsed: Mapping[str, ParseResult | ParseError]
+) -> dict[str, list[str]]:
+    """Files new to the index that cannot be read, by kind.
+
+    While one exists, records of a file of that kind that went away are not deleted, and neither file's row changes
+    (``held``): the new file may be the old one renamed and broken in the same change, and only a file that parses
+    can be paired with the one it replaces (``engine.moves``). Deleting then would lose the records' history and
+    database-owned fields for a file that is merely broken. Once it parses, the pair is a move as any other; a
+    file really gone is deleted then."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for path, scanned in sorted(files.items()):
+        existing = db_files.get(path)
+        if (existing is None or existing.deleted) and (
+            scanned.error is not None or isinstance(parsed.get(path), ParseError)
+        ):
+            out[scanned.kind].append(path)
+    return out
 
 
 def file_findings(path: str, stored: Any) -> list[Diagnostic]:
@@ -292,9 +328,14 @@ def _plan_files(
     lost: Mapping[str, list[Diagnostic]],
     removed: set[str],
     changed_blobs: frozenset[str],
+    held: Mapping[str, str],
 ) -> None:
     """The file index, and every finding of every file: those read this run, and the stored findings of files not
-    read (so a no-op sync reports exactly what the first sync reported)."""
+    read (so a no-op sync reports exactly what the first sync reported). A removed file whose records are ``held``
+    and the new broken files holding them keep their rows as they are (none for the new ones: they are read again
+    until they parse)."""
+    unborn = set(held.values())
+    unborn_kinds = {files[p].kind for p in unborn}
     for path, scanned in sorted(files.items()):
         unnamed = name_error(path)
         if unnamed is not None:
@@ -319,6 +360,9 @@ def _plan_files(
             reported = file_findings(path, error)
         for diag in reported:
             (result.warnings if diag.severity == "warning" else result.errors).append(diag)
+        if scanned.kind in unborn_kinds and (existing is None or existing.deleted) and (
+                scanned.error is not None or isinstance(outcome, ParseError)):
+            continue
         if (
             existing is None
             or existing.deleted
@@ -329,6 +373,8 @@ def _plan_files(
         ):
             result.files.append(FileOp(path, scanned.kind, scanned, error, existing))
     for path in sorted(removed):
+        if path in held:
+            continue
         row = db_files[path]
         result.files.append(FileOp(path, row.kind, None, _as_list(row.parse_error), row))
 

@@ -318,6 +318,10 @@ class Replay:
         lost = self._lost(scope)
         if lost:
             files, scope = {**files, **lost}, scope | lost.keys()
+        held = {p: f for p, f in state.held.items() if p not in scope}
+        if held:  # untouched since: the same bytes (parsed before), or still gone
+            files = {**files, **{p: f for p, f in held.items() if f is not None}}
+            scope = scope | held.keys()
         db_files = {p: state.files[p] for p in scope if p in state.files}
         parsed: dict[str, Outcome] = {
             p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit)
@@ -344,6 +348,8 @@ class Replay:
              counts: Counts) -> None:
         """Plan one commit against the in-memory state, hand it to ``sink``, and move the state past it."""
         the_plan = self._plan(commit, files, scope)
+        held = self.state.held
+        self.state.held = {p: files.get(p, held.get(p)) for p in the_plan.held}
         if not (the_plan.operations or the_plan.files or the_plan.errors):
             return
         ids: dict[tuple[str, str, str], uuid.UUID] = {}  # rows this commit creates get their ids here

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tracertm import git
 from tracertm.engine.plan import Current, FileRow, Plan, must_reparse
+from tracertm.engine.scan import ScannedFile
 from tracertm.parsers.records import RecordKind
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ class HistoryState:
     by_path: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     adr_created: dict[str, dt.date] = field(default_factory=dict)  # ADR number → date of its creating commit
     lost: set[str] = field(default_factory=set)  # files that lost an identity to another file (plan.must_reparse)
+    # Files the last plan held (``Plan.held``), planned again at every commit until they are not: path → the file
+    # as it was then (None: gone).
+    held: dict[str, ScannedFile | None] = field(default_factory=dict)
     # Per record row this run wrote: the column values it holds now (``history.writer``). A later update then
     # sets only the columns that change, so the indexes and the search index of the others are left alone. Rows
     # this run has not written (resume, merge) are not here: their first update sets every column.
