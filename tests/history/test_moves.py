@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
@@ -253,6 +254,31 @@ def test_backfill_of_a_broken_rename_equals_syncing_each_commit(git_repo: GitRep
         assert _state(filled) == _state(synced)
         assert _live(filled, "features", "feature_number")["sign-in"][2] is False
         assert "login" not in _live(filled, "features", "feature_number")
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+def test_a_backfill_stopped_while_a_rename_is_held_resumes_as_syncing_each_commit(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:  # noqa: F811
+    shas = _broken_rename_history(git_repo)
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_the_broken_commit(progress: Any) -> None:  # called as a commit is planned, before its batch
+        if progress.done >= 3:  # is written: the last checkpoint holds the broken commit
+            raise Stop
+
+    try:
+        with pytest.raises(Stop):
+            backfill(git_repo.path, engine=filled, project="p", batch_size=1, on_progress=stop_after_the_broken_commit)
+        assert backfill(git_repo.path, engine=filled, project="p", resume=True).mode == "resumed"
+        for sha in shas:
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _state(filled) == _state(synced)
+        assert set(_live(filled, "features", "feature_number")) == {"sign-in"}
     finally:
         filled.dispose()
         synced.dispose()

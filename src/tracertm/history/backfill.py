@@ -138,6 +138,7 @@ class _Backfill:
             self.base = target.index[start] + 1
             self.replay.enter(start)
             self.replay.tree.load(start)
+            self.replay.rehold()
         elif mode == "merged":
             start = synced if synced in target.index else target.head
             assert start is not None
@@ -146,6 +147,7 @@ class _Backfill:
                 project = target.project(session)
                 assert project is not None
                 self.replay.state = load_state(session, project.id, self.reader)
+            self.replay.rehold()
         if start is None and target.chain:
             self.replay.prefetch_tree(target.chain[0])  # parses while ``git log`` walks the history
         if start != target.head:

@@ -281,6 +281,23 @@ class Replay:
             self._parse([out])  # parsed before: from the cache
         return out
 
+    def rehold(self) -> None:
+        """After the state was read back from the database (a resumed or merged run, the tree loaded at its start):
+        find the files a plan held (``Plan.held``) as a sync finds them — an indexed file gone from the tree, a spec
+        file without a row — so that the next commit plans them again. In a state written by this module, only held
+        files look so; a file that is not held any more settles at the next commit as in a sync."""
+        state, tree = self.state, self.tree
+        held: dict[str, ScannedFile | None] = {
+            p: None for p, row in state.files.items() if not row.deleted and p not in tree.entries}
+        if not held:
+            return
+        for path, entry in tree.entries.items():
+            kind = tree.kind_of(path)
+            row = state.files.get(path)
+            if kind is not None and entry.mode != LINK_MODE and (row is None or row.deleted):
+                held[path] = ScannedFile(path, kind, entry.sha)
+        state.held = held
+
     def _moves(self, files: Mapping[str, ScannedFile], scope: frozenset[str],
                parsed: Mapping[str, Outcome]) -> dict[str, str]:
         """Files this commit renamed (old path → new path), decided by the same rule as a sync of the commit
@@ -319,9 +336,10 @@ class Replay:
         if lost:
             files, scope = {**files, **lost}, scope | lost.keys()
         held = {p: f for p, f in state.held.items() if p not in scope}
-        if held:  # untouched since: the same bytes (parsed before), or still gone
-            files = {**files, **{p: f for p, f in held.items() if f is not None}}
-            scope = scope | held.keys()
+        if held:  # untouched since: the same bytes (parsed before, unless the cache was cleared since), or gone
+            again = {p: f for p, f in held.items() if f is not None}
+            self._parse([again])
+            files, scope = {**files, **again}, scope | held.keys()
         db_files = {p: state.files[p] for p in scope if p in state.files}
         parsed: dict[str, Outcome] = {
             p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit)
