@@ -202,9 +202,9 @@ def _before(history: list[dict[str, Any]], existing: list[Any]
         step, previous = int(h["version"]) - previous, int(h["version"])
         if h["commit_sha"] in by_itself:
             continue
-        version += step
+        before, version = version, max(version + step, 1)  # a first state kept after the one it moved from: 1
         if h["commit_sha"] not in by_backfill:
-            first = not written and version == step  # nothing before it in the trail: where the record begins
+            first = not written and before == 0  # nothing before it in the trail: where the record begins
             written.append(h | {"version": version, "change": "created"} if first else h | {"version": version})
     if not outside:
         return written, None
@@ -217,8 +217,8 @@ def _before(history: list[dict[str, Any]], existing: list[Any]
         version += 1
         change = "restored" if history and history[-1]["change"] == "deleted" else "updated"
     shift = version - first_own.version
-    if shift <= 0:  # already behind the history (a merge ran before), or nothing older to put before it
-        return written, None
+    if shift < 0 or (shift == 0 and not (written and first_own.change == "created")):
+        return written, None  # already behind the history (a merge ran before), or nothing older to put before it
     return written, (first_own, shift, change if first_own.change == "created" else first_own.change)
 
 
