@@ -77,6 +77,9 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     from tracertm.api.results_routes import install_results_routes
 
     install_results_routes(app)
+    from tracertm.api.routes import install_project_route
+
+    install_project_route(app)  # last: its greedy ``{project:path}`` would shadow the routes under a project
     from tracertm.web import mount  # the HTML pages at / (tracertm.web)
 
     mount(app)

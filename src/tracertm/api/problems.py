@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tracertm.errors import ConflictError, DatabaseError, TracertmError, UsageError
+from tracertm.errors import ConflictError, DatabaseError, LockTimeoutError, TracertmError, UsageError
 from tracertm.repositories.errors import GitOwnedField, NotFound, StaleVersion
 from tracertm.schemas.common import Problem
 
@@ -101,6 +101,8 @@ def install(app: FastAPI) -> None:
                            source_path=exc.path, line=exc.line)
         if isinstance(exc, ConflictError):
             return problem(409, str(exc), kind="conflict", instance=path)
+        if isinstance(exc, LockTimeoutError):  # a long sync held the project's write lock: say so, not "down"
+            return problem(503, str(exc), kind="lock-timeout", instance=path, headers={"Retry-After": "5"})
         if isinstance(exc, DatabaseError):
             log.error("database unavailable: %s", exc)
             return problem(503, "the database is unavailable; try again later", instance=path)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from tracertm import db
 from tracertm.api.deps import (
@@ -43,12 +44,6 @@ def install_routes(app: FastAPI) -> None:
     def list_projects(session: ReadSession) -> list[dict[str, Any]]:
         """Every project in the database."""
         return [project_dict(p) for p in Projects(session).list()]
-
-    @app.get(f"{API}/projects/{{project}}", response_model=ProjectRead, tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
-             responses=READ_ERRORS)
-    def getresolve_project(project: str, session: ReadSession) -> dict[str, Any]:
-        """One project by name or UUID."""
-        return project_dict(Projects(session).get(project, "project"))
 
     @app.get(f"{API}/search", response_model=SearchResults, tags=["search"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)
@@ -103,13 +98,29 @@ def install_routes(app: FastAPI) -> None:
         _kind_routes(app, k, deps)
 
 
+def install_project_route(app: FastAPI) -> None:
+    """Add ``GET /projects/{project}``; ``create_app`` calls it after every other ``/projects/...`` route.
+
+    Project names often hold a slash (``acme/payments``, the default name after an origin remote), sent plain or
+    as ``%2F`` (which uvicorn decodes before routing), so every project route takes ``{project:path}``. That
+    converter is greedy: registered before ``/projects/{project:path}/adrs`` it would answer for it, with the
+    project ``acme/payments/adrs``. Starlette tries routes in order, so this one goes last."""
+
+    @app.get(f"{API}/projects/{{project:path}}", response_model=ProjectRead, tags=["projects"],
+             dependencies=[Depends(reader)], openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
+    def getresolve_project(project: str, session: ReadSession) -> dict[str, Any]:  # (the operationId stays)
+        """One project by name or UUID."""
+        return project_dict(Projects(session).get(project, "project"))
+
+
 def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
     read, item, update = read_model(k.name), item_model(k.name), update_model(k.name)
     tag = k.plural
     base = f"{API}/{k.plural}"
     field_names = list(read.model_fields)
 
-    @app.get(f"{API}/projects/{{project}}/{k.plural}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}",
+    # ``:path``: a project name may hold slashes; the fixed kind at the end keeps the match unambiguous.
+    @app.get(f"{API}/projects/{{project:path}}/{k.plural}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}",
              response_model=Page, responses={**READ_ERRORS, 200: {"model": _page_model(k, item),
                                                                     "description": "a page"}})
     def list_records(
@@ -225,37 +236,78 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         return _write(request, k, ident, project, if_match, actor, "restore")
 
 
+# Attempts of an ``If-Match: *`` write whose version-guarded UPDATE loses to a writer that takes no lock.
+STAR_ATTEMPTS = 3
+
+
 def _write(request: Request, k: Kind, ident: str, project: str | None, if_match: str | None, actor: str,
            action: str, changes: dict[str, Any] | None = None) -> Response:
-    """One guarded write in its own transaction: ``update`` (``changes``), ``delete`` or ``restore``."""
+    """One guarded write, ``update`` (``changes``), ``delete`` or ``restore``, in its own transaction under the
+    write lock of the record's project: the lock every sync, import and link review takes, so that a sync never
+    sees a row it planned from change under it (it would fail as a whole), and API writes of a project queue.
+
+    ``If-Match: *`` holds whenever the record exists (RFC 9110), so such a write uses the version it reads under
+    the lock and is tried again when the version-guarded UPDATE still loses (to an ORM edit from Python, which
+    takes no lock): it is never 412. A listed ETag is compared once: stale is 412."""
     from tracertm.repositories.errors import StaleVersion
 
-    engine = request.app.state.write_engine
-    with db.session(engine, expire_on_commit=False) as session:
-        with session.begin():
-            repo = Records(session, k)
-            row = repo.get(ident, Projects(session).get(project, "project") if project else None)
-            if if_match is None:
-                raise ApiProblem(  # RFC 6585: a 428 must not be stored by a cache
-                    428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to {action} {ident}",
-                    kind="precondition-required", headers={"Cache-Control": "no-store"},
-                )
-            top = request.app.state.settings.repositories.get(project_name(session, k, row) or "")
-            if changes is not None:
-                repo.check_fields(row, list(changes), Path(top) if top else None)
-            tags = [t.strip() for t in if_match.split(",")]
-            expected = row.version if "*" in tags else _version_of(tags, row.version)
-            if expected is None:
-                raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
-            if action == "update":
-                repo.update(row, changes or {}, expected, actor, Path(top) if top else None)
-            else:
-                repo.set_deleted(row, action == "delete", expected, actor)
-            session.flush()
-            # The answer is made before the commit: a record the answer cannot show is not written either.
-            answer = JSONResponse(dump(k, row, project_name(session, k, row), repo.feature_of(row)),
-                                  headers={"ETag": etag(row.version)})
-    return answer
+    star = if_match is not None and "*" in [t.strip() for t in if_match.split(",")]
+    for attempt in range(1, STAR_ATTEMPTS + 1):
+        # The lock is per project name, so the name is read before the lock is waited for (404 and 428 too).
+        owner = _owner(request, k, ident, project, if_match, action)
+        try:
+            with db.write_session(request.app.state.engine, owner) as session:
+                answer = _write_locked(request, session, k, ident, project, owner, if_match or "", actor, action,
+                                       changes)
+        except StaleVersion:
+            if not star or attempt == STAR_ATTEMPTS:
+                raise
+            continue
+        if answer is not None:
+            return answer
+    # Renamed under us (a sync after `git remote set-url`) on every attempt: say so rather than write unlocked.
+    raise ApiProblem(409, f"the project of {ident} was renamed while this request ran; send it again",
+                     kind="conflict")
+
+
+def _owner(request: Request, k: Kind, ident: str, project: str | None, if_match: str | None, action: str) -> str:
+    """The name of the record's project ("" for a step definition shared by every project: one lock for those);
+    404 for an unknown record, 428 without ``If-Match`` — before any lock is waited for."""
+    with db.session(request.app.state.engine) as session:
+        row = Records(session, k).get(ident, Projects(session).get(project, "project") if project else None)
+        if if_match is None:
+            raise ApiProblem(  # RFC 6585: a 428 must not be stored by a cache
+                428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to {action} {ident}",
+                kind="precondition-required", headers={"Cache-Control": "no-store"},
+            )
+        return project_name(session, k, row) or ""
+
+
+def _write_locked(request: Request, session: Session, k: Kind, ident: str, project: str | None, owner: str,
+                  if_match: str, actor: str, action: str, changes: dict[str, Any] | None) -> Response | None:
+    """The read-modify-write of ``_write`` in ``session``, which holds ``owner``'s lock; None (nothing written)
+    when the record's project is no longer ``owner``."""
+    from tracertm.repositories.errors import StaleVersion
+
+    repo = Records(session, k)
+    row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+    name = project_name(session, k, row)
+    if (name or "") != owner:
+        return None
+    top = request.app.state.settings.repositories.get(name or "")
+    if changes is not None:
+        repo.check_fields(row, list(changes), Path(top) if top else None)
+    tags = [t.strip() for t in if_match.split(",")]
+    expected = row.version if "*" in tags else _version_of(tags, row.version)
+    if expected is None:
+        raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
+    if action == "update":
+        repo.update(row, changes or {}, expected, actor, Path(top) if top else None)
+    else:
+        repo.set_deleted(row, action == "delete", expected, actor)
+    session.flush()
+    # The answer is made before the commit: a record the answer cannot show is not written either.
+    return JSONResponse(dump(k, row, name, repo.feature_of(row)), headers={"ETag": etag(row.version)})
 
 
 def _not_json(constant: str) -> Any:

@@ -38,7 +38,9 @@ MAX_DEPTH = 10
 def install_trace_routes(app: FastAPI) -> None:
     """Add the traceability routes to ``app`` (one call from ``create_app``)."""
     deps = [Depends(reader)]
-    base = f"{API}/projects/{{project}}"
+    # ``:path``: project names may hold slashes (``acme/payments``); each route ends in fixed words after it, and
+    # ``GET /projects/{project:path}`` itself is registered after these (routes.install_project_route).
+    base = f"{API}/projects/{{project:path}}"
 
     @app.get(f"{base}/matrix", response_model=Matrix, tags=[TAG], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS, operation_id="trace_matrix")

@@ -26,10 +26,28 @@ def seg(text: str) -> str:
     return quote(str(text), safe="")
 
 
+def project_seg(name: str) -> str:
+    """A project name in a page's or the API's path: percent-encoded, its slashes kept (``acme/payments``), as
+    the API's ``Link`` and ``Location`` headers write it (``api.deps.path_segment``). The routes take the name with
+    ``{project:path}``, and the path a page sees (decoded) is its link's, so navigation can mark the current page."""
+    return quote(str(name), safe="/")
+
+
+def project_exists(session: Session, name: str) -> bool:
+    """Whether ``name`` names a project (by name or UUID)."""
+    from tracertm.repositories.errors import NotFound
+
+    try:
+        Projects(session).get(name, "project")
+    except NotFound:
+        return False
+    return True
+
+
 def record_url(project: str, kind: str, ident: str) -> str | None:
     """The page of a record: ``ident`` as links and hits name it (``FEAT-1/SC-2`` for scenarios); None for kinds
     without a page (requirements, test cases)."""
-    base = f"/projects/{seg(project)}"
+    base = f"/projects/{project_seg(project)}"
     if kind == "adr":
         return f"{base}/adrs/{seg(ident)}"
     if kind == "contract":
@@ -186,7 +204,7 @@ def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.adr_number, project.name),
         "history_url": f"{API}/adrs/{seg(row.adr_number)}/history?project={seg(project.name)}",
-        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{seg(row.adr_number)}",
+        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.adr_number)}",
     }
 
 
@@ -204,7 +222,7 @@ def contract_page(session: Session, project_name: str, ident: str) -> dict[str, 
         "db_fields": database, "links": review.record_links(session, project, "contract", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.contract_number, project.name),
-        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{seg(row.contract_number)}",
+        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.contract_number)}",
     }
 
 
@@ -254,7 +272,7 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
         "db_fields": database, "scenarios": [scenario_view(session, project, s) for s in live],
         "links": review.record_links(session, project, "feature", row),
         "json_url": twin(repo.kind, row.feature_number, project.name),
-        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{seg(row.feature_number)}",
+        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.feature_number)}",
     }
 
 
@@ -272,7 +290,7 @@ def scenario_page(session: Session, project_name: str, feature: str, ident: str)
         "links": review.record_links(session, project, "scenario", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, qualified, project.name),
-        "trace_url": f"{API}/projects/{seg(project.name)}/trace/{quote(qualified, safe='/')}",
+        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{quote(qualified, safe='/')}",
     }
 
 
@@ -289,8 +307,8 @@ def matrix_page(session: Session, project_name: str, by: str) -> dict[str, Any]:
     rows = coverage.coverage(session, project, by)
     return {
         "project": project.name, "by": by, "rows": rows, "states": coverage.states_count(rows),
-        "json_url": f"{API}/projects/{seg(project.name)}/matrix?from={by}",
-        "coverage_url": f"{API}/projects/{seg(project.name)}/coverage",
+        "json_url": f"{API}/projects/{project_seg(project.name)}/matrix?from={by}",
+        "coverage_url": f"{API}/projects/{project_seg(project.name)}/coverage",
     }
 
 

@@ -6,14 +6,14 @@ import datetime as dt
 import functools
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from tracertm.web.pages import record_url, seg
+from tracertm.web.pages import project_seg, record_url, seg
 
 COOKIE = "tracertm_token"
 STATIC = "/static"
@@ -40,7 +40,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=seg,
-                       blocks=blocks)
+                       pseg=project_seg, blocks=blocks)
     env.globals["url_for_record"] = record_url
     return env
 
@@ -51,7 +51,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("project", None)
     context.setdefault("crumbs", [])
     context.update(
-        static=STATIC, path=request.url.path, signed_in=COOKIE in request.cookies,
+        # Encoded as the pages' own links are (the request's path arrives decoded), for aria-current.
+        static=STATIC, path=quote(request.url.path, safe="/"), signed_in=COOKIE in request.cookies,
         version=_version(),
     )
     html = environment().get_template(template).render(**context)

@@ -119,47 +119,65 @@ def dashboard(request: Request, session: ReadSession) -> Response:
     return render(request, "dashboard.html", json_url=f"{pages.API}/projects", **pages.dashboard(session))
 
 
-@router.get("/projects/{project}")
-def project(request: Request, project: str, session: ReadSession) -> Response:
-    context = pages.project_page(session, project)
-    return render(request, "project.html", json_url=f"{pages.API}/projects/{pages.seg(project)}", **context)
-
-
-@router.get("/projects/{project}/matrix")
+# ``{project:path}``: project names often hold a slash (``acme/payments``, the name after an origin remote), which
+# arrives decoded even when a link sends it as %2F. The converter is greedy, so each route ends in fixed words and
+# the project page, which ends in nothing, is tried last (Starlette tries routes in order).
+@router.get("/projects/{project:path}/matrix")
 def matrix(request: Request, project: str, session: ReadSession,
            by: Annotated[str, Query(alias="from", max_length=20)] = "requirements") -> Response:
     return render(request, "matrix.html", **pages.matrix_page(session, project, by))
 
 
-@router.get("/projects/{project}/adrs/{ident}")
+@router.get("/projects/{project:path}/adrs/{ident}")
 def adr(request: Request, project: str, ident: str, session: ReadSession) -> Response:
     return render(request, "adr.html", **pages.adr_page(session, project, ident))
 
 
-@router.get("/projects/{project}/contracts/{ident}")
+@router.get("/projects/{project:path}/contracts/{ident}")
 def contract(request: Request, project: str, ident: str, session: ReadSession) -> Response:
     return render(request, "contract.html", **pages.contract_page(session, project, ident))
 
 
-@router.get("/projects/{project}/features/{ident}")
+@router.get("/projects/{project:path}/features/{ident}")
 def feature(request: Request, project: str, ident: str, session: ReadSession) -> Response:
     return render(request, "feature.html", **pages.feature_page(session, project, ident))
 
 
-@router.get("/projects/{project}/features/{feature}/scenarios/{ident}")
+@router.get("/projects/{project:path}/features/{feature}/scenarios/{ident}")
 def scenario(request: Request, project: str, feature: str, ident: str, session: ReadSession) -> Response:
     return render(request, "scenario.html", **pages.scenario_page(session, project, feature, ident))
 
 
-@router.get("/projects/{project}/{plural}")
-def record_list(request: Request, project: str, plural: str, session: ReadSession, status: Text = None,
-                q: Text = None, cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
-    if plural not in pages.LIST_KINDS:
-        raise NotFound(f"{request.url.path}: no such page; lists are {', '.join(pages.LIST_KINDS)}")
-    context = pages.record_list(session, project, plural, status, q, cursor)
-    query = render_query({"status": status, "text": q})
-    json_url = f"{pages.API}/projects/{pages.seg(project)}/{plural}{query}"
-    return render(request, "list.html", json_url=json_url, **context)
+def _list_page(plural: str) -> Callable[..., Response]:
+    """The list page of ``plural``: one route per list, as a free last segment would swallow the project page
+    of ``/projects/acme/payments``."""
+
+    def record_list(request: Request, project: str, session: ReadSession, status: Text = None, q: Text = None,
+                    cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+        context = pages.record_list(session, project, plural, status, q, cursor)
+        query = render_query({"status": status, "text": q})
+        json_url = f"{pages.API}/projects/{pages.project_seg(project)}/{plural}{query}"
+        return render(request, "list.html", json_url=json_url, **context)
+
+    return record_list
+
+
+for _plural in pages.LIST_KINDS:
+    router.add_api_route(f"/projects/{{project:path}}/{_plural}", _list_page(_plural), methods=["GET"],
+                         name=f"list_{_plural}")
+
+
+@router.get("/projects/{project:path}")
+def project(request: Request, project: str, session: ReadSession) -> Response:
+    try:
+        context = pages.project_page(session, project)
+    except NotFound:
+        # /projects/sample/widgets: a known project and a page it does not have.
+        head, _, tail = project.rpartition("/")
+        if head and tail and pages.project_exists(session, head):
+            raise NotFound(f"{request.url.path}: no such page; lists are {', '.join(pages.LIST_KINDS)}") from None
+        raise
+    return render(request, "project.html", json_url=f"{pages.API}/projects/{pages.project_seg(project)}", **context)
 
 
 @router.get("/search")

@@ -1,0 +1,114 @@
+"""A project named ``owner/name`` (the default name after an origin remote, e.g. ``acme/payments``) through a real
+``tracertm serve``: uvicorn decodes ``%2F`` before routing, so the name reaches the routes with its slash whether
+a client sends it plain or encoded. Every per-project API route and every page of the web view answer for it,
+``Link`` and ``Location`` headers name it as a path, and the pages' own links lead to pages that exist."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sample import sync_sample
+
+from conftest import GitRepo
+from served import serve
+from tracertm import db, tokens
+
+NAME = "acme/payments"
+FORMS = ("acme/payments", "acme%2Fpayments")  # as sent: plain, or one encoded segment
+API = "/api/v1"
+KINDS = ("adrs", "contracts", "features", "scenarios", "step-definitions", "test-cases")
+JUNIT = b'<testsuite name="s"><testcase classname="a" name="t"/></testsuite>'
+
+
+@pytest.fixture
+def served(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[httpx.Client, str]]:
+    """A client of ``tracertm serve`` over the sample synced as ``acme/payments``, and a write token."""
+    url = f"sqlite:///{tmp_path / 'slash.db'}"
+    sync_sample(git_repo, url, project=NAME)
+    engine = db.make_engine(url)
+    try:
+        with db.session(engine) as session, session.begin():
+            token, _ = tokens.create(session, "write", "slash-test")
+    finally:
+        engine.dispose()
+    with serve(url, git_repo.path, tmp_path / "serve.log") as base, \
+            httpx.Client(base_url=base, timeout=30) as client:
+        yield client, token
+
+
+def _ok(response: httpx.Response) -> httpx.Response:
+    assert response.status_code == 200, (response.request.url, response.status_code, response.text[:300])
+    return response
+
+
+def test_every_project_route_of_the_api_answers_for_a_name_with_a_slash(served: tuple[httpx.Client, str]) -> None:
+    client, token = served
+    assert NAME in [p["name"] for p in _ok(client.get(f"{API}/projects")).json()]
+    for p in FORMS:
+        assert _ok(client.get(f"{API}/projects/{p}")).json()["name"] == NAME
+        for plural in KINDS:
+            _ok(client.get(f"{API}/projects/{p}/{plural}"))
+        page = _ok(client.get(f"{API}/projects/{p}/scenarios", params={"limit": 2}))
+        link = page.headers["link"]
+        assert link.startswith(f"<{client.base_url}{API}/projects/acme/payments/scenarios?cursor="), link
+        following = _ok(client.get(link[1:link.index(">")])).json()["items"]
+        assert following and following[0]["id"] not in {item["id"] for item in page.json()["items"]}
+        assert _ok(client.get(f"{API}/projects/{p}/coverage")).json()["project"] == NAME
+        _ok(client.get(f"{API}/projects/{p}/matrix", params={"from": "adrs"}))
+        links = _ok(client.get(f"{API}/projects/{p}/links")).json()["items"]
+        assert links, "the sample has links"
+        assert _ok(client.get(f"{API}/projects/{p}/links/{links[0]['id']}")).json()["id"] == links[0]["id"]
+        _ok(client.get(f"{API}/projects/{p}/trace/ADR-0003", params={"depth": 1}))
+        _ok(client.get(f"{API}/projects/{p}/trace/FEAT-2/SC-4", params={"depth": 1}))  # an id with a slash too
+        _ok(client.get(f"{API}/projects/{p}/test-runs"))
+        _ok(client.get(f"{API}/adrs/ADR-0003", params={"project": NAME}))
+    # Writes, with the name in the path.
+    auth = {"Authorization": f"Bearer {token}"}
+    _ok(client.patch(f"{API}/projects/{FORMS[1]}/links/{links[0]['id']}", json={"reviewed": True}, headers=auth))
+    _ok(client.post(f"{API}/projects/{FORMS[0]}/links/review", json={"all": True}, headers=auth))
+    upload = client.post(f"{API}/projects/{FORMS[1]}/test-runs", content=JUNIT,
+                         headers={**auth, "Content-Type": "application/xml"})
+    assert upload.status_code == 201, upload.text
+    location = upload.headers["location"]
+    assert location == f"{API}/projects/acme/payments/test-runs/{upload.json()['run']['id']}"
+    _ok(client.get(location))
+    # A page a known project does not have is still a 404, and an unknown project's too.
+    for path in (f"{API}/projects/{NAME}/widgets", f"{API}/projects/acme/nothing", f"{API}/projects/acme"):
+        missing = client.get(path)
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json", path
+
+
+def test_the_web_views_links_lead_to_pages_of_a_project_with_a_slash(served: tuple[httpx.Client, str]) -> None:
+    client, _ = served
+    dashboard = _ok(client.get("/")).text
+    assert 'href="/projects/acme/payments"' in dashboard
+    # Every page reachable from the dashboard through the project's own links, two clicks deep (and the JSON
+    # twins they name): each answers.
+    seen: set[str] = set()
+    frontier = ["/"]
+    for _ in range(3):
+        found = []
+        for page in frontier:
+            for href in re.findall(r'href="(/(?:projects|api/v1)/[^"]*)"', _ok(client.get(page)).text):
+                href = href.replace("&amp;", "&")
+                if href not in seen:
+                    seen.add(href)
+                    found.append(href)
+        frontier = [href for href in found if href.startswith("/projects/")]
+    for href in seen:
+        _ok(client.get(href))
+    expected = ["/projects/acme/payments", "/projects/acme/payments/adrs", "/projects/acme/payments/contracts",
+                "/projects/acme/payments/features", "/projects/acme/payments/matrix",
+                "/projects/acme/payments/adrs/ADR-0003", "/api/v1/projects/acme/payments/coverage"]
+    assert set(expected) <= {href.split("?")[0] for href in seen}, sorted(seen)
+    assert any(re.fullmatch(r"/projects/acme/payments/features/FEAT-\d+/scenarios/SC-\d+", h) for h in seen)
+    # The encoded form of older links still works, and the navigation marks the page being read.
+    for p in FORMS:
+        nav = _ok(client.get(f"/projects/{p}/adrs")).text
+        assert '<a href="/projects/acme/payments/adrs" aria-current="page">ADRs</a>' in nav
+    missing = client.get(f"/projects/{NAME}/widgets")
+    assert missing.status_code == 404 and "lists are adrs, contracts, features" in missing.text

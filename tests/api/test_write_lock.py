@@ -1,0 +1,152 @@
+"""API writes of records against a real ``tracertm serve`` on PostgreSQL: a PATCH takes the project's write lock
+(the one syncs, imports and link reviews take), so it waits for a sync instead of making it fail; and ``If-Match:
+*`` holds whenever the record exists, so concurrent ``*`` PATCHes all succeed, one revision each.
+
+Every wait is for a condition the database shows (``pg_stat_activity``), never for a guessed time; every thread
+ends (the holder's transaction ends with the ``with`` block, releasing what the request waits for) and the server
+stops even when a test fails."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sample import sync_sample
+from sqlalchemy import text
+
+from conftest import PG_ENV, GitRepo, _fresh_pg
+from served import serve
+from tracertm import db, tokens
+
+pytestmark = pytest.mark.skipif(not __import__("os").environ.get(PG_ENV), reason=f"needs {PG_ENV}")
+
+NAME = "acme/payments"
+ADR = "/api/v1/adrs/ADR-0003"
+WAIT_S = 60.0
+
+
+@pytest.fixture
+def pg(git_repo: GitRepo, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, str, Any]]:
+    """(served base URL, write token, engine): the sample synced as ``acme/payments`` into a fresh PostgreSQL
+    database, served by two workers."""
+    fresh = _fresh_pg(request.getfixturevalue("_pg_template"))
+    url = next(fresh)
+    engine = db.make_engine(url)
+    try:
+        sync_sample(git_repo, url, project=NAME)
+        with db.session(engine) as session, session.begin():
+            token, _ = tokens.create(session, "write", "lock-test")
+        with serve(url, git_repo.path, tmp_path / "serve.log", "--workers", "2") as base:
+            yield base, token, engine
+    finally:
+        engine.dispose()
+        fresh.close()  # drops the database
+
+
+class Patch(threading.Thread):
+    """One PATCH of ADR-0003 in a thread of its own; ``response`` once it has answered (or ``error``)."""
+
+    def __init__(self, base: str, token: str, if_match: str, by: str) -> None:
+        super().__init__(daemon=True)
+        self.args_ = (base, token, if_match, by)
+        self.response: httpx.Response | None = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        base, token, if_match, by = self.args_
+        try:
+            self.response = httpx.patch(
+                base + ADR, json={"approved_by": by}, timeout=WAIT_S,
+                headers={"Authorization": f"Bearer {token}", "If-Match": if_match},
+            )
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def result(self) -> httpx.Response:
+        self.join(WAIT_S)
+        assert self.error is None and self.response is not None, self.error
+        return self.response
+
+
+def _until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} within {WAIT_S:g} s")
+        time.sleep(0.02)  # polling interval, not a guess at how long anything takes
+
+
+def _backends(engine: Any, where: str, **params: Any) -> int:
+    """Other sessions of this database matching ``where`` (on ``pg_stat_activity``)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            f"AND pid <> pg_backend_pid() AND {where}"), params).scalar())
+
+
+def test_a_patch_waits_for_the_projects_write_lock_and_then_succeeds(pg: tuple[str, str, Any]) -> None:
+    base, token, engine = pg
+    patch = Patch(base, token, '"1"', "grace")
+    try:
+        # What a sync holds while it plans and writes: nothing may change the project's rows meanwhile.
+        with db.write_session(engine, NAME) as held:
+            holder = held.execute(text("SELECT pg_backend_pid()")).scalar()
+            patch.start()
+            # The server's transaction is trying the same advisory lock (tracertm's try-lock loop).
+            _until(lambda: _backends(
+                engine, "pid <> :holder AND state <> 'idle' AND query LIKE 'SELECT pg_try_advisory_xact_lock%'",
+                holder=holder,
+            ) > 0, "PATCH waiting for the project's write lock")
+            assert not patch.done.is_set(), "the PATCH answered while the lock was held"
+        answer = patch.result()
+    finally:
+        patch.join(WAIT_S)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["etag"] == '"2"' and answer.json()["approved_by"] == "grace"
+
+
+def test_if_match_star_never_loses_to_a_write_that_landed_after_its_read(pg: tuple[str, str, Any]) -> None:
+    base, token, engine = pg
+    from tracertm.models import ADR as AdrRow
+
+    patch = Patch(base, token, "*", "grace")
+    try:
+        # An ORM edit from Python (README: Python API), which takes no project lock: its row lock is held until
+        # it commits, so the PATCH reads version 1 and its guarded UPDATE waits for this transaction.
+        with db.session(engine) as session, session.begin():
+            session.info["actor"] = "python"
+            row = session.query(AdrRow).filter_by(adr_number="ADR-0003").one()
+            row.approved_by = "ada"
+            session.flush()
+            patch.start()
+            _until(lambda: _backends(engine, "wait_event_type = 'Lock'") > 0, "PATCH waiting for the row")
+        answer = patch.result()  # the edit committed (version 2) while the PATCH waited
+    finally:
+        patch.join(WAIT_S)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["etag"] == '"3"' and answer.json()["approved_by"] == "grace"
+
+
+def test_concurrent_if_match_star_patches_all_succeed_one_revision_each(pg: tuple[str, str, Any]) -> None:
+    base, token, _ = pg
+    patches = [Patch(base, token, "*", f"u{i}") for i in range(8)]
+    try:
+        for patch in patches:
+            patch.start()
+        answers = [patch.result() for patch in patches]
+    finally:
+        for patch in patches:
+            patch.join(WAIT_S)
+    assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers if a.status_code != 200]
+    assert sorted(int(a.headers["etag"].strip('"')) for a in answers) == list(range(2, 10))
+    history = httpx.get(base + ADR + "/history", timeout=WAIT_S).json()
+    assert [h["version"] for h in history] == list(range(1, 10))
+    assert [h["change"] for h in history[1:]] == ["annotated"] * 8
