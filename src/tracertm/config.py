@@ -252,7 +252,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file or remove it") from None
+        # tomllib ends its message with "(at line L, column C)": lead with it, as every path:line finding does.
+        found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(exc))
+        where, reason = (str(path), str(exc)) if found is None else (
+            f"{path}:{found[1]}:{found[2]}", str(exc)[: found.start()]
+        )
+        if str(exc).endswith(" (at end of document)"):
+            reason = str(exc).removesuffix(" (at end of document)") + " at the end of the file"
+            try:
+                where = f"{path}:{len(path.read_bytes().split(bytes([10])))}"  # the last line
+            except OSError:
+                pass
+        raise ConfigError(f"{where}: invalid TOML ({reason}); fix the file or remove it") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
 
@@ -280,19 +291,114 @@ def _adr_dir(root: Path) -> tuple[str, ...]:
     return (f"{folder}/**/*.md",) if folder and ".." not in folder.split("/") else ()
 
 
+# What a right value looks like, for the error about a wrong one.
+_EXAMPLES = {
+    "project": 'project = "acme/payments"',
+    "database_url": 'database_url = "sqlite:///specs.db"',
+    "adr_paths": 'adr_paths = ["docs/adr/*.md"]',
+    "contract_paths": 'contract_paths = ["contracts/**/*.yaml"]',
+    "feature_paths": 'feature_paths = ["features/**/*.feature"]',
+    "step_paths": 'step_paths = ["features/steps/**/*.py"]',
+    "exclude": 'exclude = ["docs/adr/drafts/**"]',
+    "step_checks": 'step_checks = { unused = "off" }',
+    "max_file_size": "max_file_size = 4194304",
+    "lock_timeout": "lock_timeout = 60",
+    "requirement_pattern": "requirement_pattern = '\\bREQ-\\d+\\b'",
+    "feature_id_pattern": "feature_id_pattern = 'FEAT-\\d+'",
+    "scenario_id_pattern": "scenario_id_pattern = 'SC-\\d+'",
+    "date_format": 'date_format = "DD/MM/YYYY"',
+    "results_window": "results_window = 20",
+}
+MAX_FILE_SIZE_LIMIT = 2**40  # 1 TiB: the size check reads a file whole once it passes
+
+
+def _key_line(source: Path, key: str) -> int:
+    """The line that sets ``key`` in ``source`` (tomllib gives values, not positions), or 0. In pyproject.toml only
+    lines under ``[tool.tracertm]`` count."""
+    try:
+        lines = source.read_text("utf-8", errors="replace").split("\n")
+    except OSError:
+        return 0
+    assignment = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    in_table = source.name != "pyproject.toml"
+    for number, line in enumerate(lines, 1):
+        header = line.strip().replace(" ", "")
+        if header.startswith("[") and source.name == "pyproject.toml":
+            in_table = header.startswith("[tool.tracertm]")
+        elif in_table and assignment.match(line):
+            return number
+    return 0
+
+
+def _where(source: Path | None, key: str) -> str:
+    """``FILE:LINE`` of a key, for an error about its value (``FILE`` alone when the line is not found)."""
+    if source is None:
+        return "configuration"
+    line = _key_line(source, key)
+    return f"{source}:{line}" if line else str(source)
+
+
+def _check_value(key: str, value: Any, source: Path | None) -> None:
+    """One line naming the file, the key's line and a right value, for a value of the wrong type or range."""
+    where, example = _where(source, key), _EXAMPLES.get(key, "")
+    expected = _KEYS[key]
+    if not isinstance(value, expected) or isinstance(value, bool):
+        # (int keeps the "must be a int" wording that scripts and tests already match on.)
+        names: dict[Any, str] = {list: "list", str: "string", dict: "table", int: "int (a whole number)"}
+        wanted = "list of globs" if key.endswith("_paths") or key == "exclude" else names.get(expected, "number")
+        raise ConfigError(f"{where}: {key} must be a {wanted}, e.g. {example}")
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings, e.g. {example}")
+    if isinstance(value, str) and key in ("project", "database_url") and not value.strip():
+        raise ConfigError(f"{where}: {key} is empty; set it, e.g. {example}, or remove the line")
+    if key == "max_file_size" and isinstance(value, int) and not 1 <= value <= MAX_FILE_SIZE_LIMIT:
+        raise ConfigError(f"{where}: max_file_size = {value}: must be 1 to {MAX_FILE_SIZE_LIMIT} bytes, e.g. "
+                          f"{example} (4 MiB, the default)")
+    if key.endswith("_pattern") and isinstance(value, str):
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ConfigError(f"{where}: {key} is not a valid regular expression ({exc}); e.g. {example}") from None
+        # A pattern that matches "" ('', 'x*') finds an "id" at every position of every text: every tag would be
+        # an id, every text a requirement reference. Never meant; say so instead of re-identifying every record.
+        if compiled.fullmatch(""):
+            raise ConfigError(f"{where}: {key} = {value!r} matches the empty string; give a pattern an id must "
+                              f"match, e.g. {example}")
+
+
+def check_url(url: str, source: str) -> None:
+    """Refuse what a database URL may hold but tracertm cannot honour: pysqlite ignores a query string
+    (``sqlite:///x.db?mode=ro``) with a 3-line SAWarning and opens, or creates, the file read-write."""
+    if not url.strip():
+        raise ConfigError(f"{source}: empty database URL; give sqlite:///PATH or postgresql+psycopg://..., or "
+                          "leave it out for the default database")
+    if url.split(":", 1)[0].strip().lower() in ("sqlite", "sqlite+pysqlite") and "?" in url:
+        raise ConfigError(f"{source}: {url!r}: SQLite URLs take no query string ({url[url.index('?'):]}); use "
+                          "sqlite:///PATH")
+
+
+def _database_url(url: str, source: Path) -> str:
+    """``database_url`` as written in ``source``: a relative SQLite path is relative to the folder of that file, not
+    to the current folder (running from a sub-folder would otherwise create a second database there)."""
+    check_url(url, f"{_where(source, 'database_url')}: database_url")
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme.lower() not in ("sqlite", "sqlite+pysqlite"):
+        return url
+    if not rest or rest == ":memory:" or rest.startswith(("file:", "~")) or Path(rest).is_absolute():
+        return url
+    return f"{scheme}:///{source.parent / rest}"
+
+
 def load_settings(root: Path, **overrides: Any) -> Settings:
     """Read the configuration of the repository at ``root``; ``overrides`` (non-None) win over the file."""
     table, source = _find_table(root)
     where = str(source) if source else "configuration"
     for key, value in table.items():
-        expected = _KEYS.get(key)
-        if expected is None:
-            raise ConfigError(f"{where}: unknown key {key!r} in tracertm settings; known keys: {', '.join(_KEYS)}")
-        if not isinstance(value, expected) or isinstance(value, bool):
-            wanted = "number" if isinstance(expected, tuple) else expected.__name__
-            raise ConfigError(f"{where}: {key} must be a {wanted}")
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: {key} must be a list of strings")
+        if key not in _KEYS:
+            line = _key_line(source, key) if source is not None else 0
+            raise ConfigError(f"{where}{f':{line}' if line else ''}: unknown key {key!r} in tracertm settings; "
+                              f"known keys: {', '.join(_KEYS)}")
+        _check_value(key, value, source)
     paths = dict(DEFAULT_PATHS)
     paths["adr"] = paths["adr"] + _adr_dir(root)
     for kind in FILE_KINDS:
@@ -318,12 +424,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         parser_kwargs["date_format"] = table["date_format"].upper()
     for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
         if key in table:
-            if key.endswith("_pattern"):
-                try:
-                    re.compile(table[key])
-                except re.error as exc:
-                    raise ConfigError(f"{where}: {key} is not a valid regular expression ({exc})") from None
-            parser_kwargs[key] = table[key]
+            parser_kwargs[key] = table[key]  # checked by _check_value
     lock_timeout = float(table.get("lock_timeout", DEFAULT_LOCK_TIMEOUT_S))
     if not 0 <= lock_timeout <= 86400:
         raise ConfigError(f"{where}: lock_timeout must be between 0 and 86400 seconds, not {lock_timeout:g}")
@@ -331,7 +432,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         root=root,
         lock_timeout=lock_timeout,
         project=table.get("project"),
-        database_url=table.get("database_url"),
+        database_url=_database_url(table["database_url"], source) if source and "database_url" in table else None,
         paths=paths,
         exclude=DEFAULT_EXCLUDE + tuple(table.get("exclude", ())),
         parser=ParserOptions(**parser_kwargs),

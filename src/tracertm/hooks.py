@@ -46,13 +46,35 @@ class HookChange:
 
 def hooks_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """Where git runs hooks from for the repository around ``path`` (``core.hooksPath`` respected)."""
+    return _locate(path)[1]
+
+
+def _locate(path: str | os.PathLike[str] | None) -> tuple[Path, Path]:
+    """The top of the repository around ``path`` and its hooks folder."""
     start = Path(path if path is not None else ".").expanduser()
     top = git.find_root(start) if start.is_dir() else None
     if top is None:
         raise UsageError(f"{start.resolve()}: not inside a git repository; run 'tracertm hook' inside one")
     out = git.run(top, "rev-parse", "--git-path", "hooks").decode().strip()
     where = Path(out).expanduser()
-    return where if where.is_absolute() else top / where
+    return top, (where if where.is_absolute() else top / where)
+
+
+def _make_hooks_dir(top: Path, directory: Path) -> None:
+    """Create the hooks folder. ``core.hooksPath`` may name a file (or a folder under one, or one we may not
+    create): that is the user's setting to fix, so say which, instead of an internal error."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
+        configured = git.run(top, "config", "--get", "core.hooksPath", check=False).decode().strip()
+        if configured:
+            shown = configured if Path(configured).expanduser() == directory else f"{configured} ({directory})"
+            raise UsageError(
+                f"core.hooksPath = {shown}: not a folder git can run hooks from ({reason}); point it at a folder "
+                "(git config core.hooksPath DIR) or unset it (git config --unset core.hooksPath)"
+            ) from None
+        raise UsageError(f"{directory}: cannot create git's hooks folder ({reason}); make it a folder") from None
 
 
 def script(hook: str, python: str = sys.executable) -> str:
@@ -81,7 +103,7 @@ def _ours(path: Path) -> bool:
     try:
         with path.open("r", encoding="utf-8", errors="replace") as fh:
             return MARKER in fh.read(4096)
-    except (IsADirectoryError, FileNotFoundError):
+    except (IsADirectoryError, FileNotFoundError, NotADirectoryError):  # NotADirectory: hooks "folder" is a file
         return False
 
 
@@ -154,8 +176,8 @@ def install(
     what was asked for; running it twice changes nothing."""
     stages = parse_stages(sync_on)
     wanted = ((CHECK_HOOK,) if check else ()) + stages
-    directory = hooks_dir(path)
-    directory.mkdir(parents=True, exist_ok=True)
+    top, directory = _locate(path)
+    _make_hooks_dir(top, directory)
     interpreter = python or sys.executable
     changes: list[HookChange] = []
     for hook in MANAGED:

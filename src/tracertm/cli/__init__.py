@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from tracertm import kinds
 from tracertm._version import __version__
-from tracertm.errors import TracertmError
+from tracertm.errors import TracertmError, UsageError
 from tracertm.text import is_text
 
 if TYPE_CHECKING:
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from tracertm.cli.parsing import _Parser as _Parser
 
 EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# stdout closed under us (``tracertm check | head -1``): 128 + SIGPIPE, what git and coreutils exit with. Not 0:
+# under ``set -o pipefail`` a failing check must not pass because its reader stopped early.
+EXIT_BROKEN_PIPE = 141
 
 Handler = Callable[["argparse.Namespace"], int]
 
@@ -68,6 +71,38 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     for name in VERB_MODULES:
         import_module(f"tracertm.cli.{name}").register(verbs)
     return parser
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    from tracertm.cli.parsing import bounded_int
+
+    return bounded_int(low, high)
+
+
+def _bounded_float(low: float, high: float, *, above: bool = False) -> Callable[[str], float]:
+    from tracertm.cli.parsing import bounded_float
+
+    return bounded_float(low, high, above=above)
+
+
+def _jobs() -> Callable[[str], int]:
+    """``--jobs``: 0 or less used to mean one process silently; say so instead."""
+    from tracertm.cli.parsing import MAX_JOBS
+
+    return _bounded_int(1, MAX_JOBS)
+
+
+def _nonblank(what: str) -> Callable[[str], str]:
+    from tracertm.cli.parsing import nonblank
+
+    return nonblank(what)
+
+
+def require_folder(path: str | None, what: str = "the path of a repository") -> None:
+    """A PATH argument that names a file: say so. The library's own check says "no such folder" for anything that
+    is not a folder, which sends the user looking for a typo in a path that exists."""
+    if path is not None and os.path.exists(os.path.expanduser(path)) and not os.path.isdir(os.path.expanduser(path)):
+        raise UsageError(f"{path}: not a folder; pass {what}")
 
 
 def _verb(argv: Sequence[str]) -> str | None:
@@ -122,18 +157,21 @@ def _source_options(p: argparse.ArgumentParser) -> None:
 def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser("sync", help="sync the spec files of a repository into the database", parents=[_common()])
     _source_options(p)
-    p.add_argument("--project", metavar="NAME", help="project name (default: configuration, origin remote, folder)")
+    p.add_argument("--project", metavar="NAME", type=_nonblank("project name"),
+                   help="project name (default: configuration, origin remote, folder)")
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.add_argument("--full", action="store_true", help="re-parse every file instead of trusting unchanged blob ids")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the database differs from the source")
-    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--jobs", type=_jobs(), metavar="N", help="parser processes (default: one per core)")
     p.add_argument("--trigger", choices=("cli", "hook", "ci", "watch"), help=argparse.SUPPRESS)
     p.set_defaults(func=_sync)
 
 
 def _sync(args: argparse.Namespace) -> int:
     from tracertm import output
+
+    require_folder(args.path)
 
     result: Any = None
     if not args.full:
@@ -164,10 +202,10 @@ def _sync(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
-        from tracertm.config import CONFIG_FILES
-
         print(output.sync_summary(result))
-        for diag in [*result.errors, *result.links, *(d for d in result.warnings if d.path in CONFIG_FILES)]:
+        # Every warning, as check and --format json report them (a duplicate key is lost data): the fast path's
+        # no-op carries the warnings stored with the files, the engine's result those it just found.
+        for diag in [*result.errors, *result.links, *result.warnings]:
             print(output.diagnostic(diag), file=sys.stderr)
     if result.errors:
         return EXIT_SPEC_ERRORS
@@ -186,7 +224,7 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
         help="with --staged: check every staged spec file, not only those the commit changes",
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache.json")
-    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--jobs", type=_jobs(), metavar="N", help="parser processes (default: one per core)")
     p.add_argument(
         "--results", action="append", metavar="FILE",
         help="test report(s): fail when a scenario with status approved has no passing result in them",
@@ -197,6 +235,12 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
 def _check(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.checker import check
+
+    require_folder(args.path)
+    if args.all_files and not args.staged:
+        # Without --staged every spec file is checked anyway; a silently ignored option hides a forgotten --staged.
+        raise UsageError("--all: only with --staged (check every staged spec file); without --staged check reads "
+                         "every spec file already")
 
     result = check(
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
@@ -260,6 +304,11 @@ def _hook_sync(args: argparse.Namespace) -> int:
     post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0."""
     from tracertm import fastpath
 
+    try:
+        _check_database_url(args)
+    except TracertmError as exc:
+        print(f"tracertm: hook sync skipped: {exc}", file=sys.stderr)
+        return EXIT_OK
     noop = fastpath.attempt(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
     if isinstance(noop, fastpath.NoopSync):
         return EXIT_OK  # nothing changed; the run is recorded
@@ -306,10 +355,12 @@ def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
         "workspaces", nargs="*", metavar="WORKSPACE", help="repositories or folders holding repositories (default: .)"
     )
     p.add_argument(
-        "--debounce", type=float, default=200, metavar="MS", help="quiet period before a sync (default: 200)"
+        "--debounce", type=_bounded_float(0, 3_600_000), default=200, metavar="MS",
+        help="quiet period before a sync (default: 200)",
     )
     p.add_argument(
-        "--reconcile-every", type=float, default=600, metavar="SECONDS", help="full reconcile period (default: 600)"
+        "--reconcile-every", type=_bounded_float(0, 31_536_000, above=True), default=600, metavar="SECONDS",
+        help="full reconcile period (default: 600)",
     )
     p.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines (default: text)")
     p.add_argument("-v", "--verbose", action="store_true", help="also log retries and sync starts")
@@ -319,6 +370,8 @@ def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
 def _watch(args: argparse.Namespace) -> int:
     from tracertm.watcher import logs, watch
 
+    for workspace in args.workspaces:
+        require_folder(workspace, "a repository or a folder holding repositories")
     logs.configure(args.log_format, verbose=args.verbose)
     watch(
         args.workspaces,
@@ -341,15 +394,16 @@ def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current repository)")
     p.add_argument("--ref", metavar="REF", help="walk the first-parent history of this ref (default: HEAD)")
-    p.add_argument("--project", metavar="NAME", help="project name (default: configuration, origin remote, folder)")
+    p.add_argument("--project", metavar="NAME", type=_nonblank("project name"),
+                   help="project name (default: configuration, origin remote, folder)")
     p.add_argument(
         "--resume", action="store_true", help="require an interrupted backfill to continue (it resumes by itself)"
     )
     p.add_argument(
-        "--batch-size", type=int, metavar="N",
+        "--batch-size", type=_bounded_int(1, 1_000_000), metavar="N",
         help="commits per transaction and checkpoint, at most (default: $TRACERTM_BACKFILL_BATCH_SIZE or 1000)",
     )
-    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--jobs", type=_jobs(), metavar="N", help="parser processes (default: one per core)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=_backfill)
@@ -396,6 +450,7 @@ def _backfill(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.history.backfill import backfill
 
+    require_folder(args.path)
     progress = None if args.quiet or args.format == "json" else _BackfillProgress(sys.stderr)
     try:
         result = backfill(
@@ -447,6 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _short_lived.append(True)  # see ``run``
         else:
             gc.enable()  # see ``run``
+        if args.verb != "hook":  # (hook sync reports it its own way: it never fails git)
+            _check_database_url(args)
         handler: Handler = args.func
         return handler(args)
     except SystemExit as exc:  # --help and --version
@@ -462,7 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tracertm: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
-        return EXIT_OK
+        return _stdout_gone()
     except UnicodeEncodeError as exc:
         # An argument that is not UTF-8 (the shell passed bytes; Python keeps them as lone surrogates) reaches a
         # database or a git command as text it cannot hold: the user's to fix, not an internal error.
@@ -475,6 +532,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
         return _internal(exc, show_traceback)
+
+
+def _check_database_url(args: argparse.Namespace) -> None:
+    """``--database-url`` or ``$TRACERTM_DATABASE_URL``, for verbs that use a database, checked before any verb
+    runs (``tracertm.config.check_url``); a URL written in a configuration file is checked where it is read."""
+    if not hasattr(args, "database_url"):
+        return  # check, steps, hook install...: no database (and the pre-commit hook imports nothing more)
+    from tracertm.config import check_url
+
+    if args.database_url is not None:
+        check_url(args.database_url, "--database-url")
+    elif os.environ.get("TRACERTM_DATABASE_URL"):
+        check_url(os.environ["TRACERTM_DATABASE_URL"], "$TRACERTM_DATABASE_URL")
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout went away. Point stdout at /dev/null so that the interpreter's own flush at exit
+    (output still buffered) does not print "Exception ignored ... BrokenPipeError" on stderr; exit 141."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (captured, closed): nothing left to flush
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def _internal(exc: Exception, show_traceback: bool) -> int:
@@ -525,11 +607,17 @@ def run() -> NoReturn:
     collector on and exits normally."""
     gc.disable()  # until the command line is parsed
     code = main()
+    try:
+        # Output still buffered (a pipe is block-buffered) meets a closed pipe here, not in ``main``.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _stdout_gone()
+    except (OSError, ValueError):
+        pass
     if _short_lived:
         try:
-            sys.stdout.flush()
             sys.stderr.flush()
-        except OSError:  # a closed pipe: nothing more to say
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
             pass
         os._exit(code)
     sys.exit(code)

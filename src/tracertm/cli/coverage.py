@@ -15,10 +15,12 @@ SECTIONS = (
 
 def register(verbs: Any) -> None:
     from tracertm.cli import _common
+    from tracertm.cli.parsing import nonblank
 
     p = verbs.add_parser("coverage", parents=[_common()],
                          help="scenarios never executed, failing, flaky, or stale, from imported test results")
-    p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+    p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
+                   help="project (default: this repository's, or the only one)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when any scenario is failing, flaky or never run")
     p.set_defaults(func=_coverage)

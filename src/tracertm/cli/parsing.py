@@ -15,13 +15,16 @@ from typing import NoReturn
 
 from tracertm.errors import UsageError
 
-__all__ = ["_Parser", "_common", "argparse"]
+__all__ = ["_Parser", "_common", "argparse", "bounded_float", "bounded_int", "nonblank"]
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line through the common error handler."""
 
     def error(self, message: str) -> NoReturn:
+        if message.endswith("required: QUERY"):
+            # argparse takes a query starting with '-' ('-ledger': without "ledger") for an option.
+            message += "; a query that starts with '-' goes after '--': tracertm search -- '-ledger'"
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
     def _get_formatter(self) -> argparse.HelpFormatter:
@@ -59,6 +62,59 @@ def _common(traceback_only: bool = False) -> _Parser:
         common.add_argument(
             "--database-url",
             metavar="URL",
+            type=nonblank("database URL"),
             help="database to use (default: $TRACERTM_DATABASE_URL, then configuration, then the embedded SQLite file)",
         )
     return common
+
+
+# Largest values worth accepting: every integer option ends up in a SQL LIMIT/OFFSET, a byte count or a process
+# count, and SQLite refuses integers over 2**63-1 with an OverflowError (an internal error, exit 3, not a usage one).
+MAX_JOBS = 1024
+MAX_BYTES = 2**40  # 1 TiB
+
+
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``low`` to ``high``. argparse turns the ``ArgumentTypeError`` into
+    ``argument --OPTION: MESSAGE``, one usage line (exit 2) naming the option."""
+
+    def integer(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give {low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; give {low} to {high}")
+        return value
+
+    return integer
+
+
+def bounded_float(low: float, high: float, *, above: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number from ``low`` (exclusive when ``above``) to ``high``; ``nan`` and
+    ``inf`` parse as floats but would make a timer never fire."""
+
+    def number(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (low < value if above else low <= value) or not value <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range; give {'more than ' if above else ''}{low:g} to {high:g}"
+            )
+        return value
+
+    return number
+
+
+def nonblank(what: str) -> Callable[[str], str]:
+    """An argparse ``type``: text that is not empty or only whitespace (``--project ""`` would otherwise mean
+    "not given" in one place and a project named "" in another)."""
+
+    def text(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"blank {what} {value!r}; give a {what} or leave the option out")
+        return value
+
+    return text

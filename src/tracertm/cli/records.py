@@ -9,9 +9,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tracertm.cli import EXIT_OK, _common, _Parser
+from tracertm.cli.parsing import bounded_int, nonblank
 from tracertm.errors import UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
     from tracertm.models import Project
@@ -22,7 +26,8 @@ KIND_WORDS = ("adrs", "contracts", "features", "scenarios", "step-definitions", 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     def project_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+        p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
+                       help="project (default: this repository's, or the only one)")
         p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
         p.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -44,8 +49,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--related-adr", metavar="ADR", help="only records relating to this ADR")
     p.add_argument("--feature", metavar="FEATURE", help="scenarios of this feature")
     p.add_argument("--sort", help="sort fields, '-' for descending (e.g. -status,number)")
-    p.add_argument("--limit", type=int, help="records per page (default and maximum: 500; with --cursor: the "
-                                            "cursor's own)")
+    p.add_argument("--limit", type=bounded_int(1, 500),
+                   help="records per page (default and maximum: 500; with --cursor: the cursor's own)")
     p.add_argument("--cursor", help="the next page of a previous list (printed on stderr)")
     p.add_argument("--include-deleted", action="store_true", help="include soft-deleted records")
     p.set_defaults(func=_list)
@@ -62,6 +67,32 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_history)
 
 
+def open_existing_engine(option: str | None, configured: str | None = None,
+                         config_file: Path | None = None) -> Engine:
+    """``db.open_engine`` for a command that needs data already there (it reads, or changes what a sync wrote): a
+    SQLite file that does not exist is an error, not a new database. Opening one would create it, its folders
+    and its schema (3 MB) wherever a mistyped path points, and then report an empty database."""
+    from pathlib import Path
+
+    from tracertm import db
+    from tracertm.config import check_url
+
+    url, source = db.resolve_database_url(option, configured)
+    if source == "database_url in the tracertm configuration" and config_file is not None:
+        source = f"database_url in {config_file}"
+    elif source == db.ENV_URL:
+        source = f"${db.ENV_URL}"
+    check_url(url, source)
+    parsed = db.parse_url(url, source)
+    database = (parsed.database or "") if parsed.get_backend_name() == "sqlite" else ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
+        if not path.exists():
+            fix = "--database-url" if source == "the default database" else source
+            raise UsageError(f"no database at {path}; run 'tracertm sync' first or check {fix}")
+    return db.open_engine(option, configured)
+
+
 @contextmanager
 def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     """A read session and the project the command is about (``--project``, the repository's, the only one);
@@ -72,16 +103,21 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     from tracertm.engine.sync import project_name
     from tracertm.repositories import Projects
 
+    from tracertm.cli import require_folder
+
+    require_folder(args.path)
     derived: str | None = None
     configured: str | None = None
+    config_file = None
     try:
         location = Location.find(args.path)
         settings = load_settings(location.root)
         derived, configured = project_name(location, settings), settings.database_url
+        config_file = settings.source
     except UsageError:
         if args.path:
             raise
-    engine = db.open_engine(args.database_url, configured)
+    engine = open_existing_engine(args.database_url, configured, config_file)
     try:
         with db.session(engine) as session:
             yield session, Projects(session).resolve(args.project, derived)
@@ -178,13 +214,31 @@ def _list(args: argparse.Namespace) -> int:
         # A cursor carries its query and page size; a --limit given next to it wins.
         page = Records(session, k).list(project, None if args.cursor and args.limit is None else flt, args.cursor)
         if page.next_cursor:
-            print(f"more: tracertm list {k.plural} --cursor {page.next_cursor}", file=sys.stderr)
+            print(f"more: {_next_page_command(args, k.plural, project.name, page.next_cursor)}", file=sys.stderr)
         records = [to_read(k, row, project.name, feature) for row, feature in page.rows]
         if args.format == "json":
             print(output.to_json([r.model_dump(mode="json") for r in records]))
             return EXIT_OK
         print(output.record_table(k.name, [r.model_dump() for r in records]))
         return EXIT_OK
+
+
+def _next_page_command(args: argparse.Namespace, plural: str, project: str, cursor: str) -> str:
+    """The command that lists the next page, to paste as it is: the cursor carries the query and the page size,
+    not which database and project it is about (pasted in another folder, those would be found differently)."""
+    import shlex
+
+    from tracertm import db
+
+    words = ["tracertm", "list", plural, "--cursor", cursor, "--project", project]
+    if args.database_url:
+        # A password stays out of the output (it may be a CI log); the user puts it back in.
+        words += ["--database-url", db.redact(args.database_url)]
+    if args.path:
+        words += ["--path", args.path]
+    if args.format != "text":
+        words += ["--format", args.format]
+    return shlex.join(words)
 
 
 def _step_definition(session: Session, project: Project, ident: str) -> Any:

@@ -15,6 +15,7 @@ STATUS_CHOICES = ("passed", "failed", "skipped", "undefined", "pending", "error"
 
 def register(verbs: Any) -> None:
     from tracertm.cli import _common
+    from tracertm.cli.parsing import MAX_BYTES, bounded_int, nonblank
 
     p = verbs.add_parser("results", help="test results: import reports, list runs and results, prune")
     actions = p.add_subparsers(dest="results_verb", metavar="ACTION", parser_class=type(p))
@@ -24,12 +25,12 @@ def register(verbs: Any) -> None:
                              help="import JUnit XML / Cucumber JSON / Cucumber Messages reports as one run")
     imp.add_argument("files", nargs="+", metavar="FILE", help="report files (one format per import)")
     imp.add_argument("--format", dest="report_format", choices=FORMAT_CHOICES, default="auto")
-    imp.add_argument("--commit", metavar="SHA",
+    imp.add_argument("--commit", metavar="SHA", type=nonblank("commit"),
                      help="commit the tests ran against (default: $GITHUB_SHA, $CI_COMMIT_SHA, then HEAD)")
     imp.add_argument("--run-name", metavar="NAME", help="a name for the run (default: the report's suite name)")
-    imp.add_argument("--window", type=int, metavar="N",
+    imp.add_argument("--window", type=bounded_int(1, 1_000_000), metavar="N",
                      help="runs that pass_rate covers (default: results_window in the configuration, else 20)")
-    imp.add_argument("--max-size", type=int, metavar="BYTES",
+    imp.add_argument("--max-size", type=bounded_int(1, MAX_BYTES), metavar="BYTES",
                      help="refuse reports larger than this (default: 64 MiB), before reading them")
     _project_option(imp)
     imp.add_argument("--output", choices=("text", "json"), default="text")
@@ -54,13 +55,17 @@ def register(verbs: Any) -> None:
     un.set_defaults(func=_unmatched)
 
     pr = actions.add_parser("prune", parents=[_common()], help="keep only the newest N runs of the project")
-    pr.add_argument("--keep", type=int, required=True, metavar="N")
+    # An OFFSET in SQL: SQLite refuses numbers past 2**63-1; no project keeps a billion runs.
+    pr.add_argument("--keep", type=bounded_int(0, 1_000_000_000), required=True, metavar="N")
     _project_option(pr)
     pr.set_defaults(func=_prune)
 
 
 def _project_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+    from tracertm.cli.parsing import nonblank
+
+    p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
+                   help="project (default: this repository's, or the only one)")
 
 
 def _context(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
@@ -69,6 +74,8 @@ def _context(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
     from tracertm.config import load_settings
     from tracertm.engine.scan import Location
     from tracertm.engine.sync import project_name
+
+    from tracertm.cli.records import open_existing_engine
 
     settings = None
     derived = args.project
@@ -79,7 +86,8 @@ def _context(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
             derived = project_name(location, settings)
     except UsageError:
         pass
-    engine = db.open_engine(args.database_url, settings.database_url if settings else None)
+    configured, config_file = (settings.database_url, settings.source) if settings else (None, None)
+    engine = open_existing_engine(args.database_url, configured, config_file)
     return engine, derived, settings
 
 
@@ -91,20 +99,21 @@ def _project(engine: Any, wanted: str | None, explicit: str | None) -> tuple[Any
     return session, Projects(session).resolve(explicit, wanted)
 
 
-def default_commit(option: str | None) -> str | None:
+def default_commit(option: str | None) -> tuple[str | None, str]:
     """``--commit``, then ``$GITHUB_SHA`` / ``$CI_COMMIT_SHA``, then HEAD of the repository around the current
-    folder, else None (results are still imported; lines are then matched against the scenarios as they are)."""
+    folder, else None (results are still imported; lines are then matched against the scenarios as they are);
+    with where it came from (``--commit``, ``$GITHUB_SHA``..., ``HEAD``), for an error about it."""
     if option:
-        return option
+        return option, "--commit"
     for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):
         if os.environ.get(variable):
-            return os.environ[variable]
+            return os.environ[variable], f"${variable}"
     from pathlib import Path
 
     from tracertm import git
 
     top = git.find_root(Path.cwd())
-    return git.head_commit(top) if top is not None else None
+    return (git.head_commit(top) if top is not None else None), "HEAD"
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -119,13 +128,21 @@ def _import(args: argparse.Namespace) -> int:
     engine, derived, settings = _context(args)
     session, project = _project(engine, derived, args.project)
     session.close()
-    commit = default_commit(args.commit)
+    commit, origin = default_commit(args.commit)
     top = git.find_root(Path.cwd())
     if commit and top is not None:
         try:
             commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
         except GitError:
             pass  # a commit this clone does not have is still a valid label for the run
+    if origin.startswith("$"):
+        from tracertm.results.store import check_options
+
+        try:
+            check_options(commit, None, 1, 1)  # the commit alone; its message would name --commit, not given
+        except UsageError:
+            raise UsageError(f"{origin}={commit!r}: not a commit id (4 to 40 hex digits); fix or unset {origin}, or "
+                             "pass --commit SHA") from None
     # Given is given: 0 is refused (import_results names the option), not taken for "unset".
     window = args.window if args.window is not None else _configured_window(settings) or DEFAULT_WINDOW
     max_size = args.max_size if args.max_size is not None else DEFAULT_MAX_REPORT_SIZE

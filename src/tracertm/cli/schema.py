@@ -19,7 +19,15 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 def _schema(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.schemas import json_schema
+    from tracertm.errors import UsageError
+    from tracertm.schemas import SCHEMA_NAMES, json_schema
 
-    print(output.to_json(json_schema(args.kind, args.model)))
+    try:
+        schema = json_schema(args.kind, args.model)
+    except UsageError as exc:
+        if "unknown kind" not in str(exc):
+            raise
+        # The library names the record kinds only; the other schemas (link, matrix...) are as valid here.
+        raise UsageError(f"{exc}, or one of {', '.join(SCHEMA_NAMES)}") from None
+    print(output.to_json(schema))
     return EXIT_OK

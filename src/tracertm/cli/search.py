@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tracertm.cli import EXIT_OK, _common, _Parser
+from tracertm.cli.parsing import bounded_int, nonblank
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
@@ -14,9 +15,11 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("query", metavar="QUERY", help='e.g. "idempotency key" or \'ledger -postgres\'')
     p.add_argument("--kind", action="append", metavar="KIND", help="adrs, contracts, features or scenarios (repeat)")
-    p.add_argument("--project", metavar="NAME", help="only this project (default: this repository's, or all)")
+    p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
+                   help="only this project (default: this repository's, or all)")
     p.add_argument("--path", metavar="PATH", help=argparse.SUPPRESS)
-    p.add_argument("--limit", type=int, default=20, help="most hits to show (default 20, at most 100)")
+    p.add_argument("--limit", type=bounded_int(1, 100), default=20,
+                   help="most hits to show (default 20, at most 100)")
     p.add_argument("--include-deleted", action="store_true", help="also soft-deleted records")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=_search)
@@ -29,7 +32,9 @@ def _search(args: argparse.Namespace) -> int:
     from tracertm.search.engine import search
 
     kinds = [kind(name, "--kind") for item in args.kind or [] for name in item.split(",") if name.strip()]
-    engine = db.open_engine(args.database_url)
+    from tracertm.cli.records import open_existing_engine
+
+    engine = open_existing_engine(args.database_url)
     try:
         with db.session(engine) as session:
             project = Projects(session).get(args.project, "--project") if args.project else None

@@ -5,23 +5,24 @@ from __future__ import annotations
 import argparse
 
 from tracertm.cli import EXIT_OK, _common, _Parser
+from tracertm.cli.parsing import MAX_BYTES, bounded_int
 from tracertm.errors import UsageError
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser("serve", help="serve the HTTP API (FastAPI + uvicorn)", parents=[_common()])
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 = any free port)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--port", type=bounded_int(0, 65535), default=8765, help="port (default: 8765; 0 = any free port)")
+    p.add_argument("--workers", type=bounded_int(1, 512), default=1, help="worker processes (default: 1)")
     p.add_argument("--path", metavar="PATH",
                    help="repository whose project 'at/{commit}' may read git history from (default: current folder)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browser calls from this origin (repeat); no CORS without it")
     p.add_argument("--require-token-for-reads", action="store_true",
                    help="reads need a bearer token too (any scope); writes always do")
-    p.add_argument("--max-body", type=int, default=64 * 1024, metavar="BYTES",
+    p.add_argument("--max-body", type=bounded_int(1, MAX_BYTES), default=64 * 1024, metavar="BYTES",
                    help="largest request body accepted (default: 65536)")
-    p.add_argument("--max-report-size", type=int, default=64 * 1024 * 1024, metavar="BYTES",
+    p.add_argument("--max-report-size", type=bounded_int(1, MAX_BYTES), default=64 * 1024 * 1024, metavar="BYTES",
                    help="largest test report uploaded to POST .../test-runs (default: 64 MiB)")
     p.add_argument("--proxy-headers", action="store_true",
                    help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)")
@@ -29,6 +30,36 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                    help="proxies trusted for X-Forwarded-* (default: 127.0.0.1)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(func=_serve)
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Bind the address once before uvicorn does: uvicorn reports a port in use or a bad host as several log lines
+    and exits 3 through us; this says which option to change, in one line (exit 2). A race with another server
+    starting in between remains possible, and then uvicorn's own message is what the user sees."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else "not a valid host name"
+        raise UsageError(f"--host {host}: not an address of this machine ({reason}); give an interface address, "
+                         "e.g. 127.0.0.1 or 0.0.0.0") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(f"--port {port}: already in use on {host}; pick another port (or 0 for any free "
+                                 "one) or stop the server using it") from None
+            if exc.errno == errno.EACCES:
+                raise UsageError(f"--port {port}: permission denied on {host} (ports below 1024 need privileges); "
+                                 "pick 1024 or higher") from None
+            raise UsageError(f"--host {host}: cannot listen there ({exc.strerror}); give an address of this "
+                             "machine, e.g. 127.0.0.1 or 0.0.0.0") from None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -42,10 +73,7 @@ def _serve(args: argparse.Namespace) -> int:
     from tracertm.engine.scan import Location
     from tracertm.engine.sync import project_name
 
-    if args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: use 1 or more")
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port}: use 0 to 65535")
+    _check_bindable(args.host, args.port)
     repositories: dict[str, str] = {}
     configured: str | None = None
     try:

@@ -31,6 +31,9 @@ def _steps(args: argparse.Namespace) -> int:
     from tracertm.steps.project import analyze
     from tracertm.steps.report import render_text
 
+    from tracertm.cli import require_folder
+
+    require_folder(args.path)
     report = analyze(args.path, ref=args.ref, staged=args.staged)
     if args.format == "json":
         print(output.to_json(report.as_dict(args.only)))

@@ -32,10 +32,12 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 
 @contextmanager
-def _engine(args: argparse.Namespace) -> Iterator[Engine]:
+def _engine(args: argparse.Namespace, create: bool = False) -> Iterator[Engine]:
+    """The database; only ``token create`` may create it (listing or revoking in a new, empty one is a typo)."""
     from tracertm import db
+    from tracertm.cli.records import open_existing_engine
 
-    engine = db.open_engine(args.database_url)
+    engine = db.open_engine(args.database_url) if create else open_existing_engine(args.database_url)
     try:
         yield engine
     finally:
@@ -45,7 +47,7 @@ def _engine(args: argparse.Namespace) -> Iterator[Engine]:
 def _create(args: argparse.Namespace) -> int:
     from tracertm import db, tokens
 
-    with _engine(args) as engine, db.session(engine) as session, session.begin():
+    with _engine(args, create=True) as engine, db.session(engine) as session, session.begin():
         token, row = tokens.create(session, args.scope, args.label)
         print(f"created {row.scope} token {row.prefix}… (id {row.id}); it is shown once — store it now:")
     print(token)

@@ -10,15 +10,18 @@ from typing import Any
 def register(verbs: Any) -> None:
     """Add the traceability sub-commands to the ``tracertm`` parser."""
     from tracertm.cli import _common
+    from tracertm.cli.parsing import MAX_JOBS, bounded_int, nonblank
 
     def project_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--project", metavar="NAME", help="project (default: this repository's, or the only one)")
+        p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
+                       help="project (default: this repository's, or the only one)")
         p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
 
     p = verbs.add_parser("trace", help="the graph of links around one record", parents=[_common()])
     p.add_argument("id", metavar="ID",
                    help="ADR-0003, CTR-0001, a feature, FEATURE/SCENARIO, STEP-n or a requirement id")
-    p.add_argument("--depth", type=int, default=2, metavar="N", help="links to follow from ID (default: 2)")
+    p.add_argument("--depth", type=bounded_int(0, 10), default=2, metavar="N",
+                   help="links to follow from ID, 0 to 10 as in the API (default: 2)")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
     project_options(p)
     p.set_defaults(func=_trace)
@@ -35,11 +38,13 @@ def register(verbs: Any) -> None:
     p.add_argument("ref1", metavar="REF1", help="the older commit")
     p.add_argument("ref2", metavar="REF2", nargs="?", default="HEAD", help="the newer commit (default: HEAD)")
     p.add_argument("--path", metavar="PATH", help="repository (default: current folder)")
-    p.add_argument("--project", metavar="NAME", help="project whose backfilled history to use")
+    p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
+                   help="project whose backfilled history to use")
     p.add_argument("--method", choices=("auto", "history", "parse"), default="auto",
                    help="history: from a backfill's revisions; parse: read both trees (default: history if possible)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--jobs", type=int, metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N",
+                   help="parser processes (default: one per core)")
     p.set_defaults(func=_diff)
 
     p = verbs.add_parser("review", help="mark suspect links reviewed (who and when)", parents=[_common()])

@@ -139,7 +139,8 @@ def review(
         elif selector.removeprefix("#").isdecimal():  # a link number no link of the project has
             from tracertm.repositories.errors import NotFound
 
-            raise NotFound(f"{selector}: no link of project {project.name} has this number; see 'tracertm links'")
+            raise NotFound(f"{selector}: no link of project {project.name} has this number; "
+                           "'tracertm status' lists the suspect links with their numbers")
         else:
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
