@@ -156,6 +156,33 @@ def test_an_identity_lost_to_another_file_is_taken_over_as_in_sync(git_repo: Git
         synced.dispose()
 
 
+def test_an_identity_taken_over_within_one_batch_is_a_move_as_in_sync(git_repo: GitRepo, database_url: str,
+                                                                       other_database_url: str) -> None:
+    """The file that lost an identity takes it over when the winner goes, read as the commit has it: in one batch
+    the tree is a batch ahead, where that file may be renamed already (it was read from there, and missed)."""
+    git_repo.write("docs/adr/0001-a.md", adr(1, "Alpha"))
+    git_repo.write("docs/adr/0001-b.md", adr(1, "Bravo"))
+    git_repo.commit("both claim ADR-0001")
+    git_repo.remove("docs/adr/0001-a.md")
+    git_repo.commit("the winner goes")
+    git_repo.write("docs/adr/0001-a.md", adr(1, "Alpha"))
+    git_repo.git("mv", "docs/adr/0001-b.md", "docs/adr/0001-d.md")
+    git_repo.commit("back, and the other renamed")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p")
+        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _state(filled) == _state(synced)
+        t = Base.metadata.tables["spec_revisions"].c
+        with filled.connect() as conn:
+            changes = [r[0] for r in conn.execute(select(t.change).where(t.number == "ADR-0001").order_by(t.version))]
+        assert changes == ["created", "moved", "moved"], "never deleted: the other file took the identity over"
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
 def test_a_project_of_another_repository_is_refused_with_exit_2(git_repo: GitRepo, tmp_path: Path,
                                                                  database_url: str, capsys: Any) -> None:
     from tracertm.cli import main

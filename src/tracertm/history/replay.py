@@ -11,6 +11,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
+from typing import cast
 
 from tracertm import git
 from tracertm.config import Settings
@@ -23,6 +24,7 @@ from tracertm.history.results import CommitError
 from tracertm.history.settings import CONFIG_FILES, SettingsHistory
 from tracertm.history.state import HistoryState, NewIds
 from tracertm.history.tree import LINK_MODE, SpecTree
+from tracertm.kinds import FileKind
 from tracertm.parsers.records import ParseResult
 
 _CACHE_LIMIT = 50_000  # parse results kept for reverts (by kind, path, blob id)
@@ -274,9 +276,10 @@ class Replay:
         be gone), so by every commit of the replay too."""
         out: dict[str, ScannedFile] = {}
         for path in self.state.lost - scope:
-            entry, kind = self.tree.entries.get(path), self.tree.kind_of(path)
-            if entry is not None and kind is not None and entry.mode != LINK_MODE:
-                out[path] = ScannedFile(path, kind, entry.sha)
+            # The file as this commit has it: untouched since its row was written (the tree is a batch ahead).
+            row = self.state.files.get(path)
+            if row is not None and not row.deleted:
+                out[path] = ScannedFile(path, cast(FileKind, row.kind), row.blob_sha)
         if out:
             self._parse([out])  # parsed before: from the cache
         return out
