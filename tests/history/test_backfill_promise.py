@@ -183,6 +183,40 @@ def test_an_identity_taken_over_within_one_batch_is_a_move_as_in_sync(git_repo: 
         synced.dispose()
 
 
+def test_a_deleted_record_whose_file_is_back_broken_is_not_taken_by_another_file(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """The owner's file is back but cannot be read: the other file claiming its id waits (a conflict), and the
+    record comes back from its own file once that parses — in a sync of each commit and in a backfill alike."""
+    alpha, bravo = contract(1, "Alpha"), contract(1, "Bravo", ("open", "closed"))
+    git_repo.write("contracts/a.yaml", alpha)
+    git_repo.write("contracts/b.yaml", bravo)
+    git_repo.commit("both claim CTR-0001, a.yaml first")
+    git_repo.remove("contracts/a.yaml")
+    git_repo.remove("contracts/b.yaml")
+    git_repo.commit("both gone")
+    git_repo.write("contracts/a.yaml", alpha + "bad: [unclosed\n")
+    git_repo.commit("a.yaml back, broken")
+    git_repo.write("contracts/b.yaml", bravo)
+    git_repo.commit("b.yaml back")
+    git_repo.write("contracts/a.yaml", alpha)
+    git_repo.commit("a.yaml fixed")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        shas = git_repo.git("rev-list", "--first-parent", "--reverse", "main").split()
+        for n, sha in enumerate(shas):
+            result = sync(git_repo.path, ref=sha, engine=synced, project="p")
+            if n == 3:
+                assert [op.action for op in result.operations] == []
+                assert any("already defined in contracts/a.yaml" in d.message for d in result.errors)
+        backfill(git_repo.path, engine=filled, project="p", batch_size=2)
+        assert _state(filled) == _state(synced)
+        (record,) = _state(synced)["contracts"]
+        assert (record["title"], record["source_path"], record["deleted"]) == ("Alpha", "contracts/a.yaml", False)
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
 def test_a_project_of_another_repository_is_refused_with_exit_2(git_repo: GitRepo, tmp_path: Path,
                                                                  database_url: str, capsys: Any) -> None:
     from tracertm.cli import main

@@ -161,6 +161,12 @@ def plan(
                 if cur.source_path not in removed and cur.source_path not in ok:
                     lost[path].append(_conflict(kind, number, path, rec.line, cur.source_path))
                     continue
+            elif (cur is not None and cur.deleted and cur.source_path not in (path, None)
+                  and _unreadable(cur.source_path, files, db_files, parsed, in_scope)):
+                # A deleted record whose file is back but cannot be read: it may define the record again once it
+                # parses, so no other file takes the identity (and the record's content) meanwhile.
+                lost[path].append(_conflict(kind, number, path, rec.line, cur.source_path))
+                continue
             claimed.add(number)
             op = _record_op(kind, number, path, rec, cur, path in changed_blobs)
             if op is not None:
@@ -187,6 +193,23 @@ def plan(
             f"{new} and sync again (records of a file that is really gone are deleted then)", "warning"))
     _plan_files(result, files, db_files, parsed, lost, removed, changed_blobs, held)
     return result
+
+
+def _unreadable(path: str, files: Mapping[str, ScannedFile], db_files: Mapping[str, FileRow],
+                parsed: Mapping[str, ParseResult | ParseError], in_scope: Any) -> bool:
+    """Whether ``path`` is there and cannot be read: read this run with an error, or, not read (unchanged; in a
+    backfill's commit, outside what it touched), stored with one."""
+    scanned = files.get(path)
+    if scanned is not None:
+        if scanned.error is not None or isinstance(parsed.get(path), ParseError):
+            return True
+        if path in parsed:
+            return False
+    row = db_files.get(path)
+    if row is None or row.deleted or (scanned is None and in_scope(path)):
+        return False
+    # A stored conflict is a file that parsed (and lost an identity to another file), not one that cannot be read.
+    return not must_reparse(row) and any(d.severity == "error" for d in file_findings(path, row.parse_error))
 
 
 def _unborn(

@@ -357,6 +357,10 @@ class Replay:
         for path in scope:
             keys.update(state.by_path.get(path, ()))
         current = {k: state.current[k] for k in keys if k in state.current}
+        for cur in current.values():  # whether the file of a deleted record is back and unreadable (plan: a sync
+            where = cur.source_path   # knows every file's row)
+            if cur.deleted and where is not None and where not in db_files and where in state.files:
+                db_files[where] = state.files[where]
         scenarios = {c.id: state.scenarios.get(c.id, {}) for (kind, _), c in current.items() if kind == "feature"}
         changed = frozenset(
             p
