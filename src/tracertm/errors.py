@@ -57,10 +57,16 @@ class Cancelled(TracertmError):
     exit_code = 130
 
 
-class ConflictError(TracertmError):
-    """A row changed underneath us (optimistic locking lost), or two files claim one identity."""
+# sysexits.h's EX_TEMPFAIL: a temporary failure; running the same command again is expected to work.
+EXIT_CONFLICT = 75
 
-    exit_code = 1
+
+class ConflictError(TracertmError):
+    """Another writer changed what this run was about to write (a version guard lost, a deadlock or serialization
+    failure, a concurrent sync during a backfill): nothing of this run was written; run it again (exit 75,
+    ``EXIT_CONFLICT``, so that CI can retry)."""
+
+    exit_code = EXIT_CONFLICT
 
 
 @dataclass(frozen=True)

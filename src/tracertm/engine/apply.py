@@ -271,6 +271,7 @@ def execute_batch(
     must roll back."""
     from sqlalchemy.exc import DBAPIError
 
+    from tracertm.db import conflict_error, is_conflict
     from tracertm.engine import bulk
 
     driver_error = conn.dialect.dbapi.Error
@@ -278,12 +279,16 @@ def execute_batch(
         try:
             return bulk.execute_many(conn, statement, params)
         except (DBAPIError, driver_error) as exc:
+            if is_conflict(exc):  # another writer's rows, not this one's: nothing to fix in a file
+                raise conflict_error(exc) from None
             raise RecordRefusedError(f"a row of a batch of {len(params)}: the database refused it "
                                      f"({_first_line(exc)}); the caller rolls the batch back") from None
     try:
         with conn.begin_nested():
             return bulk.execute_many(conn, statement, params)
     except (DBAPIError, driver_error) as exc:
+        if is_conflict(exc):  # a deadlock or serialization failure: no row to blame, and the transaction is lost
+            raise conflict_error(exc) from None
         culprit, reason = None, exc
         for i, row in enumerate(params):
             try:
@@ -291,6 +296,8 @@ def execute_batch(
                     conn.execute(statement, [row])
                     trial.rollback()
             except DBAPIError as row_exc:
+                if is_conflict(row_exc):
+                    raise conflict_error(row_exc) from None
                 culprit, reason = (ops[i] if ops is not None and i < len(ops) else None), row_exc
                 break
         raise RecordRefusedError(f"{_describe(culprit)}: the database refused it ({_first_line(reason)}); "
@@ -316,12 +323,12 @@ def execute_guarded(
     probe: bool = True,
 ) -> None:
     """``execute_batch`` of a version-guarded update: a row that matched no guard means another writer won
-    (``ConflictError``). Shared with the backfill writer."""
+    (``ConflictError``, exit 75). Shared with the backfill writer."""
     rowcount = execute_batch(conn, statement, params, ops, probe=probe)
     if rowcount != len(params):
         raise ConflictError(
-            f"{len(params) - rowcount} {kind} row(s) changed in the database while this sync ran; "
-            "nothing was written — run the sync again"
+            f"{len(params) - rowcount} {kind} row(s) changed in the database while this sync ran (another writer "
+            "changed the project meanwhile); nothing was written — run the sync again"
         )
 
 

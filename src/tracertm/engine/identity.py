@@ -4,7 +4,10 @@ A project remembers the root commit of its repository's first-parent history (``
 unrelated repositories that happen to get the same project name (same folder name, no remote) are told apart, and
 the second is refused instead of overwriting the first one's records. The remote URL is informational: a
 repository whose ``origin`` moves keeps its project (renamed after the new remote when its name came from the old
-one) instead of starting a second one.
+one) instead of starting a second one. A name a project had before such a rename is remembered
+(``project_metadata["former_names"]``): a clone that still has the old URL syncs into the renamed project without
+renaming it back, so two clones of one repository under its old and new URL do not make its name flip on every
+sync.
 
 Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
 or adopts an identity.
@@ -70,15 +73,28 @@ def mismatch(name: str, project: Project, identity: RepoIdentity) -> ProjectMism
     )
 
 
+FORMER_NAMES_KEY = "former_names"  # in ``projects.project_metadata``: the names a rename left behind
+
+
+def former_names(project: Project) -> list[str]:
+    """The names ``project`` had before it was renamed after a new remote, oldest first."""
+    names = (project.metadata_ or {}).get(FORMER_NAMES_KEY)
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
 def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool) -> Project | None:
     """The project named ``name`` for ``identity`` (checked), or the same repository's project under its old
     remote name; with ``write`` it is created, or adopts this identity and URL, as needed (callers hold the
-    project's write lock). Without ``write`` nothing changes and None means "no project yet"."""
+    project's write lock). Without ``write`` nothing changes and None means "no project yet".
+
+    The project of a repository whose remote changed is renamed after the new remote once: a clone whose remote
+    still gives one of the project's former names (a runner with the old URL) writes to the renamed project and
+    changes neither its name nor its URL."""
     project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
     if project is None and identity.named_from_remote and identity.root is not None:
         project = _renamed_remote(session, identity.root)
-        if project is not None and write:
-            project.name = name
+        if project is not None and write and name not in former_names(project):
+            _rename(project, name)
     if project is None:
         if not write:
             return None
@@ -91,10 +107,32 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
     if write:
         if project.root_commit is None and identity.root is not None:
             project.root_commit = identity.root
-        if identity.url and project.repo_url != identity.url:
+        if identity.url and project.repo_url != identity.url and not stale_remote(project, identity):
             project.repo_url = identity.url
         session.flush()
     return project
+
+
+def stale_remote(project: Project, identity: RepoIdentity) -> bool:
+    """Whether ``identity``'s remote names ``project`` as it was called before a rename (a clone with the old URL):
+    such a clone changes neither the project's name nor its URL."""
+    old = name_from_remote(identity.url) if identity.url else None
+    return old is not None and old != project.name and old in former_names(project)
+
+
+def _rename(project: Project, name: str) -> None:
+    """Rename ``project`` after its new remote, remembering the name it had."""
+    kept = [n for n in former_names(project) if n not in (name, project.name)]
+    project.metadata_ = {**(project.metadata_ or {}), FORMER_NAMES_KEY: [*kept, project.name]}
+    project.name = name
+
+
+def find(session: Session, name: str, identity: RepoIdentity | None) -> Project | None:
+    """The project a write of ``name`` (for ``identity``, when known) would write to, as ``resolve`` finds it;
+    None when it would create one. Changes nothing (``db.write_session`` asks before taking the write lock)."""
+    if identity is None:
+        return session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
+    return resolve(session, name, identity, write=False)
 
 
 def _renamed_remote(session: Session, root: str) -> Project | None:
@@ -105,4 +143,7 @@ def _renamed_remote(session: Session, root: str) -> Project | None:
     return None
 
 
-__all__ = ["ProjectMismatchError", "RepoIdentity", "name_from_remote", "resolve"]
+__all__ = [
+    "FORMER_NAMES_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names", "name_from_remote", "resolve",
+    "stale_remote",
+]

@@ -301,7 +301,8 @@ class _Job:
 
         run_id = uuid.uuid4()
         started = dt.datetime.now(dt.timezone.utc)
-        with db.write_session(self.engine, self.name, self.timeout, cancel=self.cancel) as session:
+        with db.write_session(self.engine, self.name, self.timeout, cancel=self.cancel,
+                              identity=self.identity) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             session.add(
@@ -328,7 +329,8 @@ class _Job:
         from tracertm.models import SyncRun
         from tracertm.search.deferred import deferred_index
 
-        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True) as session:
+        with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True,
+                              identity=self.identity) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
@@ -411,6 +413,7 @@ class _Job:
                 project.last_synced_commit = snapshot.commit if snapshot.source == "commit" else head
             project.last_synced_at = run.finished_at
             result.run_id = run.id
+            result.project = project.name  # a clone under a former name writes to (and reports) the renamed one
             return result
 
     def _plan(

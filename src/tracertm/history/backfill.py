@@ -181,7 +181,8 @@ class _Backfill:
         for commit, files, scope in batch:
             self.replay.step(commit, files, scope, writer.add, counts)
             self.progress(self.position(commit.sha))
-        with db.write_session(self.target.engine, self.target.name, bulk=True) as session:
+        with db.write_session(self.target.engine, self.target.name, bulk=True,
+                              identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
             if writer.steps:
                 run = open_run(session, project.id, self.target.ref, last)
@@ -213,7 +214,7 @@ class _Backfill:
                 self.replay.step(commit, files, scope, sim.collect, {})
                 self.progress(self.position(commit.sha))
             self.progress(self.position(last or end))
-        with db.write_session(self.target.engine, self.target.name) as session:
+        with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
             run = open_run(session, project.id, self.target.ref, end)
             counts = graft(session, project.id, run.id, sim, self.replay.state)
@@ -230,7 +231,7 @@ class _Backfill:
         from tracertm.engine import links
         from tracertm.engine import state as db_state
 
-        with db.write_session(self.target.engine, self.target.name) as session:
+        with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
             project = db_state.find_project(session, self.target.name)
             if project is not None:
                 links.rebuild(session.connection(), project.id, self.settings.parser)
@@ -245,9 +246,8 @@ class _Backfill:
         target = self.target
         sync(self.location.root, ref=target.head, project=target.name, engine=target.engine, trigger="backfill")
         self.reconcile = False
-        with db.write_session(target.engine, target.name) as session:
-            project = target.project(session)
-            assert project is not None
+        with db.write_session(target.engine, target.name, identity=target.identity) as session:
+            project = self.checkpoints.lock(session, own=1)  # the sync just above wrote one run; anyone else?
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
 
     def finish(self, result: BackfillResult) -> BackfillResult:

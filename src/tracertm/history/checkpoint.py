@@ -2,9 +2,13 @@
 
 The checkpoint lives in ``projects.project_metadata["backfill"]``: ``{"ref", "head", "last_commit", "commits_done",
 "runs", "complete", "reconcile", "links"}``. It is written in the same transaction as each batch, so a kill leaves the
-database at a batch boundary and the next run continues after ``last_commit``. ``runs`` is the number of
-``sync_runs`` rows of the project after that batch: if another sync wrote in between, the database no longer holds
-the history state of ``last_commit``, so the backfill stops (``ConflictError``) and the next run merges instead.
+database at a batch boundary and the next run continues after ``last_commit``. ``runs`` is the number of the
+project's ``sync_runs`` rows that wrote (status ``ok`` or ``errors``: a writer sets it in the transaction of its
+writes) after that batch: if another sync wrote in between, the database no longer holds the history state of
+``last_commit``, so the backfill stops (``ConflictError``, exit 75) and the next run merges instead. A sync that
+registered its run (``running``) before the backfill looked and writes later is counted when it writes, so it is
+caught too. (A checkpoint of an older release, without ``"counted": "writes"``, counted every row of the project:
+it is checked that way.)
 ``links`` turns true in the transaction that derives the project's links after the last batch: a run killed
 between the two finds the history complete and derives the links only.
 """
@@ -46,7 +50,15 @@ class Target:
 
     @classmethod
     def of(cls, engine: Engine, top: Path, name: str, identity: RepoIdentity, ref: str, head: str) -> Target:
-        """The target with ``head``'s first-parent chain read from git."""
+        """The target with ``head``'s first-parent chain read from git. A clone whose remote still gives one of
+        the project's former names (``engine.identity``) writes to the project under its current name."""
+        from tracertm import db
+        from tracertm.engine.identity import find, stale_remote
+
+        with db.session(engine) as session:
+            found = find(session, name, identity)
+            if found is not None and found.name != name and stale_remote(found, identity):
+                name = found.name
         chain = tuple(git.first_parent_chain(top, head))
         return cls(engine, top, name, identity, ref, head, chain, {sha: i for i, sha in enumerate(chain)})
 
@@ -63,12 +75,31 @@ def links_pending(checkpoint: Mapping[str, Any]) -> bool:
     return checkpoint.get("links", True) is False
 
 
+WROTE = ("ok", "errors")  # statuses of runs whose writes were committed
+COUNTED = "writes"  # the checkpoint's ``runs`` counts the runs that wrote (older releases: every run row)
+
+
 class Checkpoints:
-    """Reads and writes ``target``'s checkpoint; remembers how many ``sync_runs`` rows our last write left."""
+    """Reads and writes ``target``'s checkpoint; remembers how many runs of the project had written when we last
+    looked or wrote (``writes``)."""
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.runs: int | None = None  # None: the project did not exist when we looked
+        self.runs: int | None = None  # every sync_runs row (None: the project did not exist when we looked)
+        self.writes: int | None = None  # the runs that wrote (None: the project did not exist when we looked)
+
+    @staticmethod
+    def count_writes(session: Session, project_id: uuid.UUID) -> int:
+        """How many of the project's runs wrote: every writer's run turns ``ok`` or ``errors`` in the transaction
+        of its writes (a run still waiting for the lock is ``running``, one that failed ``failed``)."""
+        from sqlalchemy import func, select
+
+        from tracertm.models import SyncRun
+
+        session.flush()  # our own run's status, set through the ORM
+        t = SyncRun.__table__.c
+        query = select(func.count()).where(t.project_id == project_id, t.status.in_(WROTE))
+        return int(session.connection().execute(query).scalar_one())
 
     @staticmethod
     def count_runs(session: Session, project_id: uuid.UUID) -> int:
@@ -81,25 +112,30 @@ class Checkpoints:
         return int(session.connection().execute(select(func.count()).where(t.project_id == project_id)).scalar_one())
 
     def read(self, session: Session, project: Project | None) -> dict[str, Any]:
-        """The stored checkpoint ({} when none), noting the project's current ``sync_runs`` count."""
+        """The stored checkpoint ({} when none), noting how many runs the project has and how many wrote."""
         if project is None:
             return {}
         self.runs = self.count_runs(session, project.id)
+        self.writes = self.count_writes(session, project.id)
         return dict((project.metadata_ or {}).get(CHECKPOINT_KEY) or {})
 
     def continues(self, checkpoint: Mapping[str, Any]) -> bool:
         """Whether ``checkpoint`` is a position in this history that no other sync has written over since."""
-        return (bool(checkpoint) and checkpoint.get("last_commit") in self.target.index
-                and checkpoint.get("runs") == self.runs)
+        if not checkpoint or checkpoint.get("last_commit") not in self.target.index:
+            return False
+        if checkpoint.get("counted") == COUNTED:
+            return checkpoint.get("runs") == self.writes
+        return checkpoint.get("runs") == self.runs  # a checkpoint of an older release: every run row
 
-    def lock(self, session: Session) -> Project:
+    def lock(self, session: Session, own: int = 0) -> Project:
         """The project row (created, or adopting this repository's identity, as sync does), inside a write
-        transaction; fails if another sync wrote since our last write."""
+        transaction holding the project's lock; fails if another sync wrote since we last looked or wrote.
+        ``own``: runs this backfill wrote since then itself (the final ``sync --ref`` of a merge)."""
         from tracertm.engine import identity
 
         project = identity.resolve(session, self.target.name, self.target.identity, write=True)
         assert project is not None
-        if self.count_runs(session, project.id) != (self.runs or 0):
+        if self.count_writes(session, project.id) != (self.writes or 0) + own:
             raise ConflictError(
                 f"another sync wrote to project {self.target.name} while the backfill ran; run 'tracertm backfill' "
                 "again: it merges the history with what that sync wrote"
@@ -117,14 +153,15 @@ class Checkpoints:
 
     def save(self, session: Session, project: Project, last: str, *, complete: bool, reconcile: bool) -> None:
         """Record that the history up to ``last`` is written (in the caller's transaction)."""
-        self.runs = self.count_runs(session, project.id)
+        self.writes = self.count_writes(session, project.id)
         meta = dict(project.metadata_ or {})
         meta[CHECKPOINT_KEY] = {
             "ref": self.target.ref,
             "head": self.target.head,
             "last_commit": last,
             "commits_done": self.target.index[last] + 1,
-            "runs": self.runs,
+            "runs": self.writes,
+            "counted": COUNTED,
             "complete": complete,
             "reconcile": reconcile,
             "links": False,  # the links are derived at the end of a run (``links_built``)
