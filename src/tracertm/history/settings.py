@@ -12,6 +12,7 @@ that commit's error.
 from __future__ import annotations
 
 import bisect
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
@@ -29,6 +30,10 @@ CONFIG_FILES = (".tracertm.toml", "pyproject.toml", ".adr-dir")
 def _key(settings: Settings) -> tuple[object, ...]:
     """What decides which files are specs and how they parse (not the project name or database URL)."""
     return (sorted(settings.paths.items()), settings.exclude, settings.parser)
+
+
+# How ``tracertm.config`` words its errors: "FILE[:LINE[:COL]]: message".
+_CONFIG_ERROR = re.compile(r"(?P<name>[^:]+?)(?::(?P<line>\d+))?(?::(?P<column>\d+))?: (?P<message>.*)", re.S)
 
 
 class SettingsHistory:
@@ -76,10 +81,13 @@ class SettingsHistory:
             try:
                 settings = _load(current.root, relevant)
             except ConfigError as exc:
-                message = str(exc)
-                name = next((n for n in CONFIG_FILES if message.startswith(n)), CONFIG_FILES[0])
-                message = message.removeprefix(f"{name}: ")  # the diagnostic names the file already
-                errors.append(CommitError(commit.sha, Diagnostic(name, 0, 0, message)))
+                # "FILE[:LINE[:COL]]: message": the diagnostic names the file and line itself.
+                found = _CONFIG_ERROR.match(str(exc))
+                name, line, column, message = CONFIG_FILES[0], 0, 0, str(exc)
+                if found is not None and found["name"] in CONFIG_FILES:
+                    name, message = found["name"], found["message"]
+                    line, column = int(found["line"] or 0), int(found["column"] or 0)
+                errors.append(CommitError(commit.sha, Diagnostic(name, line, column, message)))
                 continue
             position = index[commit.sha]
             if _key(settings) != _key(eras[-1][1]):
