@@ -337,6 +337,7 @@ def test_backfill_equals_syncing_each_commit_on_a_random_history(git_repo: GitRe
             sync(git_repo.path, ref=sha, engine=synced, project="p")
         state = _state(filled)
         assert state == _state(synced)
+        assert _reviews(filled) == _reviews(synced), "links born and suspect as a sync of each commit leaves them"
         changes = {r["change"] for r in state["spec_revisions"]}
         assert {"created", "updated", "moved", "deleted"} <= changes, "the history exercises the rules"
     finally:
@@ -415,6 +416,44 @@ def test_backfilled_links_point_at_the_lines_a_sync_gives(git_repo: GitRepo, dat
         assert lines[0] == lines[1]
         assert ("FEAT-1/SC-1", "implements", "ADR-0001", 7) in lines[0]
         assert ("FEAT-1/SC-2", "implements", "ADR-0001", 11) in lines[0]
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+def _reviews(engine: Any) -> list[tuple[Any, ...]]:
+    t = Base.metadata.tables["links"].c
+    with engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(
+            select(t.source_ref, t.link_type, t.target_ref, t.target_version, t.reviewed_version)))
+
+
+def test_backfilled_links_are_suspect_where_a_sync_of_each_commit_leaves_them(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """A link is born reviewed against its target as it was when the link appeared, not at the backfill's end: a
+    target changed since makes it suspect, as syncing each commit does (and a link born dangling is reviewed against
+    its target's first version)."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("an ADR")
+    git_repo.write("features/f.feature", "@FEAT-1 @ADR-0001 @ADR-0002\nFeature: F\n\n  @SC-1\n  Scenario: s\n"
+                                         "    Given x\n")
+    git_repo.commit("a feature implementing it, and one not written yet")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git everywhere."))
+    git_repo.write("docs/adr/0002-use-hg.md", adr(2, "Use hg"))
+    git_repo.commit("the ADR changes; the other is written")
+    git_repo.write("docs/adr/0002-use-hg.md", adr(2, "Use hg", decision="Not."))
+    git_repo.write("docs/adr/0003-use-svn.md", adr(3, "Use svn", extra="\nSupersedes [ADR-0001](0001-use-git.md)\n"))
+    git_repo.commit("it changes too; a third supersedes the first")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p")
+        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        assert _reviews(filled) == _reviews(synced)
+        reviews = {(r[0], r[2]): r[3:] for r in _reviews(filled)}
+        assert reviews[("FEAT-1", "ADR-0001")] == (2, 1), "born at version 1: suspect"
+        assert reviews[("FEAT-1", "ADR-0002")] == (2, 1), "born dangling, reviewed against the first version"
+        assert reviews[("ADR-0003", "ADR-0001")] == (2, 2), "born after the change: reviewed"
     finally:
         filled.dispose()
         synced.dispose()

@@ -309,9 +309,12 @@ class _Existing(NamedTuple):
 
 
 def _write_sources(
-    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions, *, fresh: bool = False
+    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions, *, fresh: bool = False,
+    reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None,
 ) -> list[Diagnostic]:
-    """Replace the outgoing links of ``sources`` by what their fields say; links that stay keep their review."""
+    """Replace the outgoing links of ``sources`` by what their fields say; links that stay keep their review. A new
+    link is born reviewed against its target's version, or the one ``reviewed`` gives it (a backfill's
+    ``history.births``: the version its target had when the link appeared in the history)."""
     t = LINKS.c
     wanted: dict[uuid.UUID, list[LinkSpec]] = {s.id: derive(s.kind, s.fields, options) for s in sources}
     existing: dict[tuple[uuid.UUID, LinkSpec], _Existing] = {}
@@ -340,7 +343,10 @@ def _write_sources(
             _insert(conn, rows_)
             rows_ = []
         target = resolved.get((spec.target_kind, spec.target_ref))
-        rows_.append(link_row(project_id, s, spec, target))
+        row = link_row(project_id, s, spec, target)
+        if reviewed and target is not None and (then := reviewed.get((s.id, spec))) is not None:
+            row["reviewed_version"] = min(then, target[1])
+        rows_.append(row)
         if target is None and spec.target_kind in TARGET_MODELS:
             dangling.append(dangling_of(s, spec))
     _insert(conn, rows_)
@@ -614,16 +620,17 @@ def mark_built(project: Project) -> None:
     project.metadata_ = {**(project.metadata_ or {}), _FORMAT_KEY: LINKS_FORMAT}
 
 
-def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions) -> list[Diagnostic]:
+def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions,
+            reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None) -> list[Diagnostic]:
     """Recompute every link of a project from its live rows; review state of surviving links is kept, targets are
-    re-resolved, links of deleted records go. Returns every dangling link."""
+    re-resolved, links of deleted records go (``reviewed``: see ``_write_sources``). Returns every dangling link."""
     t = LINKS.c
     sources = list(_live_sources(conn, project_id))
     live_ids = {s.id for s in sources}
     known = [r.source_id for r in conn.execute(select(t.source_id).where(t.project_id == project_id).distinct())]
     for chunk in iter_chunks([i for i in known if i not in live_ids]):
         conn.execute(delete(LINKS).where(t.source_id.in_(chunk)))
-    _write_sources(conn, project_id, sources, options)
+    _write_sources(conn, project_id, sources, options, reviewed=reviewed)
     # Re-resolve every target: ids and versions as they are now. A link that had a target keeps its review.
     rows = conn.execute(
         select(t.id, t.target_kind, t.target_ref, t.target_id, t.target_version, t.reviewed_version).where(
@@ -636,8 +643,8 @@ def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions) -> 
         target = resolved.get((r.target_kind, r.target_ref))
         tid, version = target if target else (None, None)
         if (tid, version) != (r.target_id, r.target_version):
-            reviewed = r.reviewed_version if r.reviewed_version is not None else version
-            fixes.append({"_id": r.id, "target_id": tid, "target_version": version, "reviewed_version": reviewed})
+            review = r.reviewed_version if r.reviewed_version is not None else version
+            fixes.append({"_id": r.id, "target_id": tid, "target_version": version, "reviewed_version": review})
     if fixes:
         conn.execute(update(LINKS).where(t.id == bindparam("_id")).values(updated_at=utcnow()), fixes)
     live = _live_scenario_ids(conn, project_id)

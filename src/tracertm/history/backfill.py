@@ -148,6 +148,10 @@ class _Backfill:
                 assert project is not None
                 self.replay.state = load_state(session, project.id, self.reader)
             self.replay.rehold()
+        if mode == "full":  # links are born in this run's history (resumed and merged ones keep their reviews)
+            from tracertm.history.births import LinkBirths
+
+            self.replay.births = LinkBirths()
         if start is None and target.chain:
             self.replay.prefetch_tree(target.chain[0])  # parses while ``git log`` walks the history
         if start != target.head:
@@ -234,7 +238,9 @@ class _Backfill:
         with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
             project = db_state.find_project(session, self.target.name)
             if project is not None:
-                links.rebuild(session.connection(), project.id, self.settings.parser)
+                births = self.replay.births
+                links.rebuild(session.connection(), project.id, self.settings.parser,
+                              reviewed=births.reviewed() if births is not None else None)
                 links.mark_built(project)
                 Checkpoints.links_built(project)
 

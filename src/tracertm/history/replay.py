@@ -20,6 +20,7 @@ from tracertm.engine.parse import Outcome, ParsePool, Pending, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
 from tracertm.engine.scan import ScannedFile, too_large
 from tracertm.errors import ParseError
+from tracertm.history.births import LinkBirths
 from tracertm.history.results import CommitError
 from tracertm.history.settings import CONFIG_FILES, SettingsHistory
 from tracertm.history.state import HistoryState, NewIds
@@ -50,6 +51,7 @@ class Replay:
         self.tree = tree
         self.pool = pool
         self.eras = eras
+        self.births: LinkBirths | None = None  # a fresh backfill's: when each link was born (``history.births``)
         self.state = HistoryState()
         self.cache: dict[tuple[str, str, str], Outcome] = {}
         self.parsed = 0  # blobs parsed
@@ -385,6 +387,8 @@ class Replay:
             if fop.existing is None and fop.scanned is not None:
                 ids[("file", "", fop.path)] = uuid.uuid4()
         sink(commit, the_plan, ids)
+        if self.births is not None:
+            self.births.commit(the_plan, ids, self.eras.at(commit.sha).parser)
         self.state.absorb(the_plan, ids)
         touched = scope | files.keys()
         for op in the_plan.operations:
