@@ -69,6 +69,12 @@ def _history_with_a_file_broken_at_ref(repo: GitRepo) -> dict[str, str]:
     return c
 
 
+def sync_each_commit(repo: GitRepo, engine: Any) -> None:
+    """``sync --ref`` of each first-parent commit in turn: what a backfill must equal."""
+    for sha in repo.git("rev-list", "--first-parent", "--reverse", "main").split():
+        sync(repo.path, ref=sha, engine=engine, project="p")
+
+
 def _state(engine: Any) -> dict[str, list[dict[str, Any]]]:
     """Rows, revisions and the file index, without ids and timestamps (``deleted`` says whether soft-deleted)."""
     out = dump(engine)
@@ -171,8 +177,7 @@ def test_an_identity_taken_over_within_one_batch_is_a_move_as_in_sync(git_repo: 
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
     try:
         backfill(git_repo.path, engine=filled, project="p")
-        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
-            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        sync_each_commit(git_repo, synced)
         assert _state(filled) == _state(synced)
         t = Base.metadata.tables["spec_revisions"].c
         with filled.connect() as conn:
@@ -447,8 +452,7 @@ def test_backfilled_links_are_suspect_where_a_sync_of_each_commit_leaves_them(
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
     try:
         backfill(git_repo.path, engine=filled, project="p")
-        for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
-            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        sync_each_commit(git_repo, synced)
         assert _reviews(filled) == _reviews(synced)
         reviews = {(r[0], r[2]): r[3:] for r in _reviews(filled)}
         assert reviews[("FEAT-1", "ADR-0001")] == (2, 1), "born at version 1: suspect"

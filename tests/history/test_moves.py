@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
-from test_backfill_promise import _state, other_database_url  # noqa: F401 - a fixture
+from test_backfill_promise import _state, other_database_url, sync_each_commit  # noqa: F401 - a fixture
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill, record_at
@@ -245,12 +245,11 @@ def test_a_file_renamed_and_broken_keeps_its_records_until_it_parses(git_repo: G
 
 def test_backfill_of_a_broken_rename_equals_syncing_each_commit(git_repo: GitRepo, database_url: str,
                                                                 other_database_url: str) -> None:  # noqa: F811
-    shas = _broken_rename_history(git_repo)
+    _broken_rename_history(git_repo)
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
     try:
         backfill(git_repo.path, engine=filled, project="p", batch_size=1)
-        for sha in shas:
-            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        sync_each_commit(git_repo, synced)
         assert _state(filled) == _state(synced)
         assert _live(filled, "features", "feature_number")["sign-in"][2] is False
         assert "login" not in _live(filled, "features", "feature_number")
@@ -261,7 +260,7 @@ def test_backfill_of_a_broken_rename_equals_syncing_each_commit(git_repo: GitRep
 
 def test_a_backfill_stopped_while_a_rename_is_held_resumes_as_syncing_each_commit(
         git_repo: GitRepo, database_url: str, other_database_url: str) -> None:  # noqa: F811
-    shas = _broken_rename_history(git_repo)
+    _broken_rename_history(git_repo)
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
 
     class Stop(Exception):
@@ -275,8 +274,7 @@ def test_a_backfill_stopped_while_a_rename_is_held_resumes_as_syncing_each_commi
         with pytest.raises(Stop):
             backfill(git_repo.path, engine=filled, project="p", batch_size=1, on_progress=stop_after_the_broken_commit)
         assert backfill(git_repo.path, engine=filled, project="p", resume=True).mode == "resumed"
-        for sha in shas:
-            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        sync_each_commit(git_repo, synced)
         assert _state(filled) == _state(synced)
         assert set(_live(filled, "features", "feature_number")) == {"sign-in"}
     finally:
