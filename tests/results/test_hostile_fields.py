@@ -468,10 +468,10 @@ def cli_twins(twins: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
     (["--commit", "zz"], "--commit 'zz'"),
     (["--commit", "f" * 41], "--commit 'fff"),
     (["--run-name", "n" * 256], "--run-name"),
-    (["--window", "0"], "--window 0"),
-    (["--window", "-3"], "--window -3"),
-    (["--max-size", "0"], "--max-size 0"),
-    (["--max-size", "-3"], "--max-size -3"),
+    (["--window", "0"], "argument --window: 0"),  # argparse's form: the option's range is part of its type
+    (["--window", "-3"], "argument --window: -3"),
+    (["--max-size", "0"], "argument --max-size: 0"),
+    (["--max-size", "-3"], "argument --max-size: -3"),
 ])
 def test_cli_options_out_of_range_are_one_line_naming_the_option(
     cli_twins: GitRepo, capsys: pytest.CaptureFixture[str], argv: list[str], option: str,
