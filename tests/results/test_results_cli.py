@@ -154,6 +154,22 @@ def test_coverage(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(json.loads(out)["stale"]) == 4
 
 
+
+def test_coverage_counts_a_move_that_changed_the_content(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file renamed as it changes: the moved scenario whose steps changed is stale; a pure rename is not."""
+    _cli(capsys, "results", "import", str(FIXTURES / "cart.ndjson"))
+    cart.git("mv", "features/cart.feature", "features/basket.feature")
+    cart.commit("a pure rename")
+    assert _cli(capsys, "sync", "--ref", "HEAD")[0] == 0
+    assert json.loads(_cli(capsys, "coverage", "--format", "json")[1])["stale"] == []
+    cart.git("mv", "features/basket.feature", "features/shop.feature")
+    cart.write("features/shop.feature", cart.read("features/shop.feature").replace("Then the cart holds 0 items",
+                                                                                   "Then the cart is empty"))
+    cart.commit("renamed, and check out changed")
+    assert _cli(capsys, "sync", "--ref", "HEAD")[0] == 0
+    stale = json.loads(_cli(capsys, "coverage", "--format", "json")[1])["stale"]
+    assert [(i["scenario"], i["changed_in"]) for i in stale] == [("FEAT-1/Check out", cart.head())]
+
 APPROVED = """Feature: Payments
 
   @SC-7 @approved

@@ -269,14 +269,21 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     from tracertm.models import Feature, Scenario, SpecRevision
     from tracertm.results.stats import last_executed
 
-    # Every content change of every scenario and feature (commits can share a timestamp: keep them all).
+    # Every content change of every scenario and feature (commits can share a timestamp: keep them all). A move
+    # changes the content when it raises the version (an unchanged move shares the version of the revision before
+    # it, whatever that one was: a database-side edit raises the version too).
     changes: dict[uuid.UUID, list[tuple[str | None, dt.datetime]]] = {}
-    for entity, commit, committed, created in session.execute(
-        select(SpecRevision.entity_id, SpecRevision.commit_sha, SpecRevision.committed_at, SpecRevision.created_at)
-        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(("scenario", "feature")),
-               SpecRevision.change.in_(("created", "updated", "restored")))
+    previous: tuple[uuid.UUID, int] | None = None  # (entity, version) of the revision read before
+    for entity, change, version, commit, committed, created in session.execute(
+        select(SpecRevision.entity_id, SpecRevision.change, SpecRevision.version, SpecRevision.commit_sha,
+               SpecRevision.committed_at, SpecRevision.created_at)
+        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(("scenario", "feature")))
+        .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.created_at)
     ).all():
-        changes.setdefault(entity, []).append((commit, _aware(committed or created)))
+        raised = previous != (entity, version)
+        previous = (entity, version)
+        if change in ("created", "updated", "restored") or (change == "moved" and raised):
+            changes.setdefault(entity, []).append((commit, _aware(committed or created)))
     rows = session.execute(
         select(Scenario, Feature.feature_number)
         .join(Feature, Scenario.feature_id == Feature.id)
