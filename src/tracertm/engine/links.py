@@ -213,6 +213,13 @@ def source_ref(kind: str, number: str, parent: str | None) -> str:
     return f"{parent}/{number}" if kind == "scenario" and parent else number
 
 
+def scenario_ref_splits(ref: str) -> list[tuple[str, str]]:
+    """Every (feature, scenario) a scenario's ``FEATURE/SCENARIO`` reference can stand for: either part may hold
+    a ``/`` itself (an untagged feature in a sub-folder is ``checkout/pay``; a scenario named ``EUR/USD``), so each
+    ``/`` is a candidate; the database says which pair exists."""
+    return [(ref[:i], ref[i + 1:]) for i, c in enumerate(ref) if c == "/"]
+
+
 def maintain(
     conn: Connection,
     project_id: uuid.UUID,

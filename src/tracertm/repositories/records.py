@@ -102,10 +102,14 @@ class Records:
             return []
         stmt = self._select(k.model).execution_options(include_deleted=True)
         if k.name == "scenario":
-            feature_part, _, scenario_part = ident.rpartition("/")
-            stmt = stmt.where(k.table.c.scenario_number == scenario_part)
-            if feature_part:
-                stmt = stmt.where(Feature.feature_number == feature_part)
+            from sqlalchemy import and_, or_
+
+            from tracertm.engine.links import scenario_ref_splits
+
+            # ``SC-4``, or ``FEATURE/SCENARIO`` where either part may hold a "/" (and a scenario name alone may too).
+            stmt = stmt.where(or_(k.table.c.scenario_number == ident, *(
+                and_(Feature.feature_number == f, k.table.c.scenario_number == sc)
+                for f, sc in scenario_ref_splits(ident))))
         else:
             stmt = stmt.where(k.table.c[k.number].in_({ident, normalize_adr(ident)}))
         if project is not None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracertm.engine.links import clip_ref
+from tracertm.engine.links import clip_ref, scenario_ref_splits
 from tracertm.errors import UsageError
 from tracertm.models import ADR, Contract, Feature, Link, Project, Scenario, StepDefinition, TestCase
 from tracertm.trace.review import link_state
@@ -158,7 +158,8 @@ def _adjacent(session: Session, project: Project, nodes: list[Node], ids: dict[N
                     Link.project_id == project.id, Link.target_kind == kind, Link.target_ref.in_(chunk))).mappings():
                 add(link)
     # Containment: a feature contains its live scenarios; a scenario is contained by its feature.
-    features = sorted(set(by_kind.get("feature", ())) | {ref.split("/", 1)[0] for ref in by_kind.get("scenario", ())})
+    features = sorted(set(by_kind.get("feature", ()))
+                      | {f for ref in by_kind.get("scenario", ()) for f, _ in scenario_ref_splits(ref)})
     scenarios = set(by_kind.get("scenario", ()))
     wanted = set(by_kind.get("feature", ()))
     for chunk in iter_chunks(features):
@@ -206,7 +207,7 @@ def _titles(session: Session, project: Project, nodes: list[Node]) -> dict[Node,
                     number.startswith(r.split("…", 1)[0], autoescape=True))).all():
                 if clip_ref(str(n)) == r:
                     out[(kind, r)] = t
-    pairs = {(f, s) for ref in by_kind.get("scenario", []) if "/" in ref for f, s in [ref.split("/", 1)]}
+    pairs = {pair for ref in by_kind.get("scenario", []) for pair in scenario_ref_splits(ref)}
     for chunk in iter_chunks(sorted({f for f, _ in pairs})):
         for f, s, t in session.execute(
             select(Feature.feature_number, Scenario.scenario_number, Scenario.title)
