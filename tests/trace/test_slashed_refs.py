@@ -5,6 +5,7 @@ them by that reference — SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -45,3 +46,24 @@ def test_references_with_slashes_resolve(git_repo: GitRepo, database_url: str,
         assert code == 0 and "implements" in out, err
         code, out, err = run(capsys, "review", ident, *db)
         assert code == 0 and "no suspect link to review" in out, err
+
+
+def test_bare_digits_name_a_record_of_that_id_before_a_link_number(
+        git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """An untagged ``features/2.feature`` is feature ``2``: ``review 2`` reviews its links, not link #2 of another
+    record; ``review '#2'`` is link 2, and bare digits no record has stay a link number."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("features/other.feature", "@FEAT-9 @ADR-0001\nFeature: Other\n\n  Scenario: o\n    Given o\n")
+    git_repo.write("features/2.feature", "@ADR-0001\nFeature: Two\n\n  Scenario: n\n    Given n\n")
+    git_repo.commit("seed")
+    db = ("--database-url", database_url)
+    assert run(capsys, "sync", str(git_repo.path), *db)[0] == 0
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Everywhere."))
+    assert run(capsys, "sync", str(git_repo.path), *db)[0] == 0
+    listed = run(capsys, "status", *db)[1]  # "... #N FEAT-9 implements ADR-0001 (suspect ...)"
+    other = re.search(r"#(\d+) FEAT-9 implements ADR-0001", listed)
+    assert other is not None, listed
+    code, out, err = run(capsys, "review", "2", *db)
+    assert code == 0 and out.splitlines() == ["reviewed 2 implements ADR-0001 (suspect: reviewed at v1, now v2)"], err
+    code, out, err = run(capsys, "review", f"#{other[1]}", *db)
+    assert code == 0 and out.startswith("reviewed FEAT-9 implements ADR-0001"), err

@@ -133,10 +133,13 @@ def review(
     )
     query = select(Link).where(*suspect)
     if selector:
-        link_ids = _link_ids(session, project, selector)
+        # Bare digits are a link number unless a record has exactly that id (an untagged ``features/2.feature`` is
+        # feature ``2``): the id a user types names the record; ``#2`` always means link 2.
+        by_number = selector.startswith("#") or not _exact_record(session, project, selector)
+        link_ids = _link_ids(session, project, selector) if by_number else []
         if link_ids:
             query = query.where(Link.id.in_(link_ids))
-        elif selector.removeprefix("#").isdecimal():  # a link number no link of the project has
+        elif by_number and selector.removeprefix("#").isdecimal():  # a link number no link of the project has
             from tracertm.repositories.errors import NotFound
 
             raise NotFound(f"{selector}: no link of project {project.name} has this number; "
@@ -216,6 +219,22 @@ def record_id(session: Session, project: Project, ident: str) -> Any:
             return definition.id
     _, row = find_any(session, project, ident)
     return row.id
+
+
+def _exact_record(session: Session, project: Project, ident: str) -> bool:
+    """Whether a live or deleted record of the project has exactly the id ``ident`` (no ADR number
+    normalisation: ``2`` is not ``ADR-0002`` here)."""
+    from tracertm.models import ADR, Contract, Feature
+
+    if not (ident.isascii() and ident.isdigit()):
+        return False
+    for model, column in ((Feature, Feature.feature_number), (Contract, Contract.contract_number),
+                          (ADR, ADR.adr_number)):
+        found = session.execute(select(model.id).where(model.project_id == project.id, column == ident)
+                                .limit(1).execution_options(include_deleted=True)).first()
+        if found is not None:
+            return True
+    return False
 
 
 def _link_ids(session: Session, project: Project, selector: str) -> list[int]:
