@@ -48,6 +48,19 @@ def test_hook_installed_from_a_linked_work_tree_guards_its_commits(git_repo: Git
     assert linked.git("log", "-1", "--format=%s") == "fine"
 
 
+def test_commit_all_and_commit_path_in_a_linked_work_tree_are_checked(git_repo: GitRepo, linked: GitRepo) -> None:
+    """``git commit -a`` / ``git commit PATH`` write a temporary index in ``.git/worktrees/NAME``: the hook reads
+    that one, not the work tree's index (which still holds the last commit's file, fine)."""
+    linked.write("features/broken.feature", BROKEN.replace("  Oops\n", ""))
+    linked.commit("a feature")
+    assert main(["hook", "install", str(linked.path)]) == 0
+    linked.write("features/broken.feature", BROKEN)
+    for argv in (["commit", "-q", "-a", "-m", "all"], ["commit", "-q", "-m", "path", "features/broken.feature"]):
+        refused = subprocess.run(["git", *argv], cwd=linked.path, capture_output=True, text=True)
+        assert refused.returncode != 0 and "features/broken.feature:5" in refused.stdout + refused.stderr, argv
+    assert linked.git("log", "-1", "--format=%s") == "a feature"
+
+
 def test_check_cache_lives_in_the_linked_work_trees_git_dir(
     git_repo: GitRepo, linked: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:

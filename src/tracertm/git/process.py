@@ -27,11 +27,24 @@ def git_env(root: Path | None = None) -> dict[str, str]:
         git_dir = Path(os.environ.get("GIT_DIR", ".git"))
         git_dir = git_dir if git_dir.is_absolute() else Path.cwd() / git_dir
         try:
-            if git_dir.resolve() == (root / ".git").resolve():
+            if _real_git_dir(git_dir).resolve() == _real_git_dir(root / ".git").resolve():
                 env["GIT_INDEX_FILE"] = str(index_path.resolve())
         except OSError:
             pass
     return env
+
+
+def _real_git_dir(dot_git: Path) -> Path:
+    """The git directory ``dot_git`` stands for: itself, or where its ``gitdir:`` line points when it is a file (a
+    linked worktree's ``.git``, a submodule's, a ``--separate-git-dir`` repository's), so that a hook's index in
+    ``.git/worktrees/NAME`` is recognised as this work tree's."""
+    if not dot_git.is_file():
+        return dot_git
+    text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return dot_git
+    target = Path(text.removeprefix("gitdir:").strip())
+    return target if target.is_absolute() else dot_git.parent / target
 
 
 def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
