@@ -36,7 +36,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
         "python",
         False,
     )
-    assert "pre-commit" in check["stages"]
+    assert "pre-commit" in check["stages"] and check["always_run"], "a commit that only deletes must be checked"
     assert sync["always_run"] and not sync["pass_filenames"]
     assert set(sync["stages"]) == {"post-commit", "post-merge", "post-checkout"}
     files = re.compile(check["files"])
@@ -118,11 +118,15 @@ def test_framework_rejects_broken_specs_and_judges_the_staged_content(framework_
     assert result.returncode == 0, result.stdout + result.stderr
     assert repo.git("show", "HEAD:features/login.feature") == good.strip()
 
-    # A commit that touches no spec file does not run the hook at all.
+    # A commit that touches no spec file passes (the hook runs on every commit) ...
     repo.write("src/app.py", "print('hi')\n")
     repo.git("add", "src/app.py")
     result = _commit(repo)
-    assert result.returncode == 0 and "(no files to check)Skipped" in result.stdout + result.stderr
+    assert result.returncode == 0 and "Passed" in result.stdout + result.stderr, result.stdout + result.stderr
+    # ... and one that only deletes an ADR a feature still tags is refused (pre-commit passes no deleted path).
+    repo.git("rm", "-q", "docs/adr/0001-use-git.md")
+    result = _commit(repo)
+    assert result.returncode != 0 and "ADR-0001" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
 def test_framework_sync_hook_updates_the_database(framework_repo: GitRepo, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
