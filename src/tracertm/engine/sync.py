@@ -717,10 +717,18 @@ def _parse(
     files = snapshot.files
     reads: dict[str, tuple[str, int]] = {}
     work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
-    parsed = parse_files(
-        work_paths, settings.parser, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
-        consume=consume, lull=lull,
-    )
+    try:
+        parsed = parse_files(
+            work_paths, settings.parser, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
+            consume=consume, lull=lull,
+        )
+    except OSError as exc:  # gone or replaced since the scan: a checkout, a stash or a delete ran meanwhile
+        from tracertm.errors import ConflictError
+
+        where = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) \
+            else exc.filename
+        raise ConflictError(f"{where}: changed while this sync read the work tree ({exc.strerror}); nothing was "
+                            "written — run the sync again") from None
     mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
     if snapshot.location.top is None or not mismatched:
         for p, (blob, size) in mismatched.items():

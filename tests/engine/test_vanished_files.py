@@ -1,0 +1,44 @@
+"""A spec file that goes away between the scan and its read (a checkout, a stash or a delete landing mid-sync): the
+sync stops with one line naming the file and saying to run it again (a conflict, exit 75), and writes nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conftest import GitRepo
+from specs import contract
+from tracertm.cli import main
+from tracertm.engine import sync as sync_module
+from tracertm.errors import EXIT_CONFLICT
+
+
+def test_a_file_gone_before_it_is_read_is_a_conflict_to_run_again(
+        git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write("contracts/a.yaml", contract(1, "A"))
+    git_repo.commit("seed")
+    db = ("--database-url", database_url)
+    assert main(["sync", str(git_repo.path), *db]) == 0
+    git_repo.write("contracts/a.yaml", contract(1, "A, edited"))
+    git_repo.write("contracts/b.yaml", contract(2, "B"))
+    real_scan = sync_module.scan
+
+    def scan_then_checkout(*args: Any, **kwargs: Any) -> Any:  # the work tree changes right after the scan
+        snapshot = real_scan(*args, **kwargs)
+        (git_repo.path / "contracts/b.yaml").unlink()
+        return snapshot
+
+    monkeypatch.setattr(sync_module, "scan", scan_then_checkout)
+    capsys.readouterr()
+    assert main(["sync", str(git_repo.path), *db]) == EXIT_CONFLICT
+    err = capsys.readouterr().err
+    assert err.splitlines() == [err.strip()] and "contracts/b.yaml: changed while this sync read" in err, err
+    assert "run the sync again" in err
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["sync", str(git_repo.path), *db, "--format", "json"]) == 0
+    counts = json.loads(capsys.readouterr().out)["counts"]["contract"]
+    assert (counts["updated"], counts["created"]) == (1, 0), "nothing was written before: the edit is news now"
