@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 import sys
+import warnings
 from typing import Any, TextIO
 
 LOGGER = "tracertm.watch"
@@ -55,6 +56,12 @@ def configure(log_format: str = "text", *, verbose: bool = False, stream: TextIO
     if root.level == logging.NOTSET or root.level > logging.WARNING:
         root.setLevel(logging.WARNING)
     logging.getLogger("tracertm").setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Python warnings (a library's RuntimeWarning) go through the same handler, one record each: printed raw they
+    # broke the one-JSON-object-per-line stream. watchdog's inotify emitter warns each time it re-adds the watch of
+    # a folder created and replaced quickly ("Callback with id ... already exists"): harmless, and it can come by
+    # the dozen, so it is not logged.
+    logging.captureWarnings(True)
+    warnings.filterwarnings("ignore", message="Callback with id .* already exists", category=RuntimeWarning)
     return handler
 
 
