@@ -630,7 +630,8 @@ class Watcher:
             message = _first_line(exc)
             if self._open_errors.get(str(path)) != message:
                 self._open_errors[str(path)] = message
-                log.warning("%s: not watched yet (%s); retrying", path, message)
+                log.warning("%s: not watched yet (%s); retrying", path, message,
+                            extra={"fields": {"event": "repository_unreadable", "path": str(path), "error": message}})
             return
         self._open_errors.pop(str(path), None)
         if repo.key in self._repos:
@@ -652,7 +653,8 @@ class Watcher:
             self._watches.release_all(key)
         self.stats.repositories = len(self._repos)
         if repo is not None:
-            log.info("%s: no longer watched (gone)", repo.root, extra={"fields": {"event": "repository_removed"}})
+            log.info("%s: no longer watched (gone)", repo.root,
+                     extra={"fields": {"event": "repository_removed", "repository": key}})
 
     def _apply_rewatch(self) -> None:
         with self._lock:
