@@ -14,6 +14,9 @@ def test_warnings_are_log_records_and_watchdogs_callback_note_is_dropped() -> No
     stream = io.StringIO()
     with warnings.catch_warnings():  # the filters configure adds go with the block
         warnings.simplefilter("always")
+        # An earlier test in this process may have left warnings captured (a daemon it ran called configure):
+        # captured again here, under this block's warnings machinery.
+        logging.captureWarnings(False)
         handler = logs.configure("json", stream=stream)
         try:
             warnings.warn("a library noticed\nsomething odd", RuntimeWarning, stacklevel=1)
