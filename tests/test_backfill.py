@@ -515,3 +515,22 @@ def test_shallow_clone_is_refused_with_exit_2(git_repo: GitRepo, tmp_path: Path,
     assert main(["backfill", str(git_repo.path), "--database-url", url, "--resume", "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--resume" in err and "complete" in err
+
+
+def test_show_at_a_commit_of_a_merged_branch_is_refused(git_repo: GitRepo, database_url: str) -> None:
+    """The side branch's own commit was never recorded (its merge's revision carries its change): answering with
+    the main line's revision before the branch point would show the content before that change as of it."""
+    from tracertm.errors import UsageError
+
+    c = _scripted(git_repo)
+    engine = db.make_engine(database_url)
+    try:
+        backfill(git_repo.path, engine=engine, project="p")
+        with pytest.raises(UsageError, match=r"not in the first-parent history .* \(a commit of a merged branch\)"):
+            record_at(engine, "p", "adr", "ADR-0002", c["side"], path=git_repo.path)
+        merged = record_at(engine, "p", "adr", "ADR-0002", c["merge"], path=git_repo.path)
+        assert merged is not None and merged["fields"]["decision"] == "We will use PostgreSQL 16."
+        before = record_at(engine, "p", "adr", "ADR-0002", c["c9"], path=git_repo.path)
+        assert before is not None and before["fields"]["decision"] == "We will do it."
+    finally:
+        engine.dispose()

@@ -41,6 +41,7 @@ def revision_at(
     except GitError:
         raise GitError(f"--at {commit}: no such commit in {top}; check the name or fetch it first") from None
     order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
+    _refuse_side_commit(session, project_id, top, sha, commit)
     query = select(SpecRevision).where(SpecRevision.project_id == project_id, SpecRevision.commit_sha.is_not(None))
     if entity_id is not None:
         query = query.where(SpecRevision.entity_id == entity_id)
@@ -73,6 +74,38 @@ def revision_at(
         "deleted": best.change == "deleted",
         "fields": dict(best.snapshot or {}),
     }
+
+
+def _refuse_side_commit(session: Session, project_id: uuid.UUID, top: Path, sha: str, given: str) -> None:
+    """A commit of a merged branch is not in the first-parent history the revisions follow: its records' state was
+    never recorded (the merge's revisions carry it), and the newest main-line revision before the branch point would
+    be shown as of it — the content before the branch's own change. Refused unless a sync recorded that very commit.
+    Only checked when the project records a commit its history ends at (a backfill's checkpoint, else the last
+    synced commit)."""
+    from sqlalchemy import select
+
+    from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.models import Project, SpecRevision
+
+    project = session.get(Project, project_id)
+    if project is None:
+        return
+    checkpoint = (project.metadata_ or {}).get(CHECKPOINT_KEY) or {}
+    head = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
+    head = head if isinstance(head, str) else project.last_synced_commit
+    if not head:
+        return
+    try:
+        chain = git.first_parent_chain(top, head)
+    except GitError:  # the recorded head is not in this clone (a shallow or other clone): nothing to compare with
+        return
+    if sha in chain:
+        return
+    recorded = session.execute(select(SpecRevision.id).where(
+        SpecRevision.project_id == project_id, SpecRevision.commit_sha == sha).limit(1)).first()
+    if recorded is None:
+        raise UsageError(f"--at {given}: not in the first-parent history of {head[:12]} that tracertm recorded (a "
+                         "commit of a merged branch); give the merge commit that brought it in, or a main-line commit")
 
 
 def record_at(
