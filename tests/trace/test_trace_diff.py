@@ -166,3 +166,28 @@ def test_the_history_method_reports_a_file_broken_at_a_commit_as_parsing_does(gi
     assert both(first, middle) == ([{"action": "updated", "kind": "scenario", "id": "FEAT-1/SC-1",
                                      "path": "features/f.feature", "fields": ["title"]}], [])
     assert both(middle, fixed)[1] == [] and both(last, fixed)[1] != []
+
+
+def test_a_rewrap_or_a_line_shift_before_a_change_is_not_reported_with_it(git_repo: GitRepo, engine: Any,
+                                                                         database_url: str) -> None:
+    """A re-wrapped paragraph, or steps moved down a line, write no revision; the next real change must not list
+    those fields (the stored snapshot still has the old text and lines): both methods agree."""
+    from tracertm.history.backfill import backfill
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("features/f.feature", "@FEAT-1\nFeature: F\n\n  @SC-1\n  Scenario: s\n    Given a\n    Then b\n")
+    git_repo.commit("first")
+    git_repo.write("docs/adr/0001-use-git.md",
+                   git_repo.read("docs/adr/0001-use-git.md").replace("We need to decide", "We   need\nto decide"))
+    git_repo.write("features/f.feature", "# a comment\n" + git_repo.read("features/f.feature"))
+    middle = git_repo.commit("re-wrap, shift")
+    git_repo.write("docs/adr/0001-use-git.md", git_repo.read("docs/adr/0001-use-git.md").replace(
+        "Accepted", "Deprecated"))
+    git_repo.write("features/f.feature", git_repo.read("features/f.feature").replace("Then b", "Then c"))
+    last = git_repo.commit("status, step")
+    backfill(git_repo.path, engine=engine)
+    by_history = [c.as_dict() for c in diff(git_repo.path, middle, last, method="history",
+                                           database_url=database_url).changes]
+    assert by_history == [c.as_dict() for c in diff(git_repo.path, middle, last, method="parse").changes]
+    fields = {c["id"]: c["fields"] for c in by_history}
+    assert fields == {"ADR-0001": ["adr_metadata", "status"], "FEAT-1/SC-1": ["then_steps"]}

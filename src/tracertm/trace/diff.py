@@ -139,7 +139,7 @@ def compare(before: Mapping[Key, _Rec], after: Mapping[Key, _Rec]) -> list[Chang
         elif new is None:
             changes.append(Change("deleted", kind, ident, old.path))
         else:
-            fields = _changed_fields(old, new)
+            fields = _changed_fields(kind, old, new)
             if old.path != new.path:
                 changes.append(Change("moved", kind, ident, new.path, old.path, fields))
             elif fields:
@@ -150,11 +150,15 @@ def compare(before: Mapping[Key, _Rec], after: Mapping[Key, _Rec]) -> list[Chang
 _ORDER = {"adr": 0, "contract": 1, "feature": 2, "scenario": 3}
 
 
-def _changed_fields(old: _Rec, new: _Rec) -> tuple[str, ...]:
+def _changed_fields(kind: str, old: _Rec, new: _Rec) -> tuple[str, ...]:
+    """The fields whose meaning differs, compared as the content hash sees them (prose with its whitespace
+    collapsed, positions left out): a stored snapshot keeps the text of its last revision, so a re-wrap or a line
+    shift that wrote no revision since must not show as a change of the next commit that did."""
     if old.content_hash is not None and old.content_hash == new.content_hash:
         return ()
     names = (set(old.fields) | set(new.fields)) - _NOT_CONTENT
-    return tuple(sorted(n for n in names if canonical_json({n: old.fields.get(n)}) != canonical_json({n: new.fields.get(n)})))
+    return tuple(sorted(n for n in names
+                        if canonical_json({n: old.fields.get(n)}, kind) != canonical_json({n: new.fields.get(n)}, kind)))
 
 
 # ---------------------------------------------------------------------------------------------------- parse
