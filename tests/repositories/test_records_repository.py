@@ -121,6 +121,24 @@ def test_several_sort_fields_and_keyset_pages_are_stable_under_inserts(session) 
         Records(session, "contract").list(project, None, adrs.list(project, ListFilter(limit=1)).next_cursor)
 
 
+@pytest.mark.parametrize("sort", ["updated_at", "-updated_at", "created_at,-number"])
+def test_keyset_pages_by_time_stamps_that_tie_return_every_row_once(session, sort: str) -> None:  # type: ignore[no-untyped-def]
+    """A sync writes its rows with one time stamp: paging by it must still return each row once (on SQLite a
+    bound cursor value had microseconds the stored text lacks, so ties were skipped, or repeated forever)."""
+    project = Projects(session).resolve(None)
+    adrs = Records(session, "adr")
+    everything = sorted(r.adr_number for r, _ in adrs.list(project, ListFilter(limit=500)).rows)
+    assert len(everything) > 3
+    walked: list[str] = []
+    page = adrs.list(project, ListFilter(sort=sort, limit=2))
+    walked += [r.adr_number for r, _ in page.rows]
+    while page.next_cursor:
+        assert len(walked) <= len(everything), f"paging does not end: {walked}"
+        page = adrs.list(project, None, page.next_cursor)
+        walked += [r.adr_number for r, _ in page.rows]
+    assert sorted(walked) == everything
+
+
 def test_count_facets_history_and_changed_since(git_repo: GitRepo, database_url: str) -> None:
     first = sync_sample(git_repo, database_url)
     adr_path = next(p for p in sorted((git_repo.path / "docs/adr").glob("*.md")) if p.name.startswith("0001"))

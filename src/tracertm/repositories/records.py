@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, true, tuple_
+from sqlalchemy import and_, exists, func, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -268,19 +268,25 @@ class Records:
         ).first()
         if values is None:
             raise UsageError("cursor: the record it points at is gone; start again without it")
+        # The cursor row's values as the database stores them, read in the statement itself (a constant sub-query
+        # each), not bound from Python: SQLite keeps time stamps as text with milliseconds, and a bound value comes
+        # with microseconds ("…39.227" < "…39.227000" as text), so rows tying with the cursor were skipped going up
+        # and returned again, page after page, going down.
+        cursor = [self._select(c).where(self.kind.table.c.id == after).correlate(None).scalar_subquery()
+                  for c, _ in order]
         directions = {desc for _, desc in order}
         if len(directions) == 1:
             # One direction: a row-value comparison, which both databases answer with an index range seek.
             left = tuple_(*[c for c, _ in order])
-            right = tuple_(*[literal(v, c.type) for (c, _), v in zip(order, values)])
+            right = tuple_(*cursor)
             return left < right if directions == {True} else left > right
         ors = []
         for i, (col, desc) in enumerate(order):
-            equal = [order[j][0] == values[j] for j in range(i)]
-            ors.append(and_(*equal, col < values[i] if desc else col > values[i]))
+            equal = [order[j][0] == cursor[j] for j in range(i)]
+            ors.append(and_(*equal, col < cursor[i] if desc else col > cursor[i]))
         # The redundant bound on the first column lets an index on it skip the rows before the cursor.
         first, first_desc = order[0]
-        bound = first <= values[0] if first_desc else first >= values[0]
+        bound = first <= cursor[0] if first_desc else first >= cursor[0]
         return and_(bound, or_(*ors))
 
     def count(self, project: Project, flt: ListFilter | None = None) -> int:
