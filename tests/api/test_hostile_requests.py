@@ -167,3 +167,25 @@ def test_digit_like_link_selectors_and_ids_in_several_projects(client: TestClien
     detail = problem(client.get(f"{API}/adrs/ADR-0001"), 400)["detail"]
     assert "several projects" in detail and "?project=" in detail and ODD in detail and "other" in detail
     assert client.get(f"{API}/adrs/ADR-0001", params={"project": "other"}).status_code == 200
+
+
+def test_time_stamps_outside_the_calendar_in_utc_are_refused(client: TestClient, engine: Any, git_repo: GitRepo,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``9999-12-31T23:59:59-05:00`` is a valid ISO time whose UTC value is in year 10000: a 422 or 400 naming it
+    (and exit 2 on the command line), not an internal error."""
+    from tracertm.cli import main
+
+    before = revisions(engine, "adr")
+    for moment in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"):
+        detail = problem(client.patch(f"{API}/adrs/ADR-0001", json={"approved_at": moment},
+                                      headers=write_headers(engine, 1)), 422)["detail"]
+        assert "outside years 1 to 9999" in detail and "approved_at" in detail
+        detail = problem(client.get(f"{API}/projects/{ODD}/adrs", params={"changed_since": moment}), 400)["detail"]
+        assert "changed_since" in detail
+    assert revisions(engine, "adr") == before
+    url = str(engine.url.render_as_string(hide_password=False))
+    for argv in (["list", "adrs", "--changed-since", "9999-12-31T23:59:59-05:00"],
+                 ["results", "list", "--since", "9999-12-31T23:59:59-05:00"]):
+        capsys.readouterr()
+        assert main([*argv, "--project", ODD, "--database-url", url]) == 2, argv
+        assert "outside years 1 to 9999" in capsys.readouterr().err

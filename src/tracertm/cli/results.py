@@ -189,9 +189,11 @@ def parse_since(value: str | None) -> dt.datetime | None:
         return None
     try:
         when = dt.datetime.fromisoformat(value)
+        return when.astimezone(dt.timezone.utc) if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
     except ValueError:
         raise UsageError(f"--since {value}: not a date; use YYYY-MM-DD or an ISO time") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    except OverflowError:  # its UTC value is outside years 1 to 9999
+        raise UsageError(f"--since {value}: outside years 1 to 9999 in UTC") from None
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -199,6 +199,10 @@ class Records:
             ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.timezone.utc)
+        try:
+            moment = moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            raise UsageError(f"changed_since {since!r}: outside years 1 to 9999 in UTC") from None
         return exists(select(1).where(related, date > moment))
 
     def commit_date(self, commit: str, option: str) -> tuple[str, dt.datetime]:

@@ -3,6 +3,8 @@ construction (the API answers 409 naming the file to edit instead)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import math
 import uuid
 from functools import cache
@@ -41,6 +43,14 @@ def storable_text(value: Any, where: str = "a value") -> None:
             storable_text(sub, where)
 
 
+def storable_time(value: dt.datetime, where: str) -> dt.datetime:
+    """``value`` in UTC, or a ValueError naming ``where`` when that falls outside the calendar."""
+    try:
+        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else value
+    except OverflowError:
+        raise ValueError(f"{where}: {value.isoformat()} is outside years 1 to 9999 in UTC") from None
+
+
 class _Update(BaseModel):
     """The base of every update model: unknown fields refused, numbers finite, text storable."""
 
@@ -51,6 +61,15 @@ class _Update(BaseModel):
     def _text(cls, data: Any) -> Any:
         storable_text(data, "text")
         return data
+
+    @model_validator(mode="after")
+    def _times(self) -> _Update:
+        """Time stamps are stored in UTC: one whose UTC value falls outside years 1 to 9999
+        (``9999-12-31T23:59:59-05:00``) has no such value, and refusing it here makes it a 422, not a 500."""
+        for name, value in self:
+            if isinstance(value, dt.datetime):
+                storable_time(value, name)
+        return self
 
 
 def _uuid_text(value: str) -> str:
