@@ -276,8 +276,9 @@ class Records:
         # each), not bound from Python: SQLite keeps time stamps as text with milliseconds, and a bound value comes
         # with microseconds ("…39.227" < "…39.227000" as text), so rows tying with the cursor were skipped going up
         # and returned again, page after page, going down.
-        cursor = [self._select(c).where(self.kind.table.c.id == after).correlate(None).scalar_subquery()
-                  for c, _ in order]
+        row = self._select(*[c.label(f"k{i}") for i, (c, _) in enumerate(order)]).where(
+            self.kind.table.c.id == after).subquery("cursor_row")
+        cursor = [select(row.c[f"k{i}"]).scalar_subquery() for i in range(len(order))]
         directions = {desc for _, desc in order}
         if len(directions) == 1:
             # One direction: a row-value comparison, which both databases answer with an index range seek.
