@@ -59,8 +59,9 @@ def test_db_upgrade_honours_the_environment_variable(
     assert (tmp_path / "env.db").is_file()
     assert not db.default_database_path().exists()
     # the option beats the environment
-    assert main(["db", "current", "--database-url", f"sqlite:///{tmp_path / 'opt.db'}"]) == 0
+    assert main(["db", "current", "--database-url", f"sqlite:///{tmp_path / 'opt' / 'opt.db'}"]) == 0
     assert "(empty)" in capsys.readouterr().out
+    assert not (tmp_path / "opt").exists(), "showing a database that is not there creates nothing"
 
 
 @pytest.mark.parametrize(
@@ -112,6 +113,7 @@ def _simulate_bug(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_internal_error_is_exit_3_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["db", "upgrade", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]) == 0  # a database to show
     _simulate_bug(monkeypatch)
     assert main(["db", "current", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]) == 3
     _, err = capsys.readouterr()
@@ -123,6 +125,7 @@ def test_internal_error_is_exit_3_one_line(
 def test_traceback_option_shows_the_traceback(
     where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["db", "upgrade", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]) == 0  # a database to show
     _simulate_bug(monkeypatch)
     argv = ["db", "current", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"]
     argv = ["--traceback", *argv] if where == "before" else [*argv, "--traceback"]
@@ -195,3 +198,17 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error(
     _, err = capsys.readouterr()
     line = _one_line(err)
     assert "not valid UTF-8" in line and "ADR-\\xff" in line and "internal error" not in line
+
+
+def test_db_upgrade_revision_must_be_one_of_the_schemas_and_not_below(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    for revision, says in (("bogus", "not a schema revision"), ("-1", "not a schema revision"),
+                           ("0003", "no downgrades")):
+        capsys.readouterr()
+        assert main(["db", "upgrade", "--revision", revision, "--database-url", url]) == 2, revision
+        line = _one_line(capsys.readouterr().err)
+        assert f"--revision {revision}" in line and says in line, line
+    assert main(["db", "upgrade", "--revision", db.SCHEMA_HEAD, "--database-url", url]) == 0

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
-from tracertm.errors import Cancelled, ConfigError, ConflictError, DatabaseError, LockTimeoutError, SchemaTooNewError
+from tracertm.errors import (
+    Cancelled, ConfigError, ConflictError, DatabaseError, LockTimeoutError, SchemaTooNewError, UsageError,
+)
 
 if TYPE_CHECKING:
     import uuid
@@ -261,6 +263,18 @@ def _check_not_newer(engine: Engine, revision: str | None) -> None:
         )
 
 
+def _check_target(revision: str, current: str | None) -> None:
+    """``--revision``: one of the schema's revisions (numbered ``0001`` to ``SCHEMA_HEAD``, so their order is their
+    text's), not below the database's own: tracertm has no downgrades, and Alembic's refusals of a revision it does
+    not know or a relative one were internal errors."""
+    known = revision.isdigit() and len(revision) == len(SCHEMA_HEAD) and "0001" <= revision <= SCHEMA_HEAD
+    if not known:
+        raise UsageError(f"--revision {revision}: not a schema revision; give head or 0001 to {SCHEMA_HEAD}")
+    if current is not None and revision < current:
+        raise UsageError(f"--revision {revision}: the database is at {current} already, and tracertm has no "
+                         "downgrades; restore a backup to go back")
+
+
 def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
     """Run migrations up to ``revision``, serialised across processes: the migration lock on PostgreSQL (an
     advisory lock), the write lock on SQLite (``BEGIN IMMEDIATE``). The schema revision is read again under the
@@ -281,6 +295,8 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
                 _check_not_newer(engine, current)
                 if revision == "head" and current == SCHEMA_HEAD:
                     return
+                if revision != "head":
+                    _check_target(revision, current)
                 command.upgrade(alembic_config(conn), revision)
     except DBAPIError as exc:
         if not isinstance(exc, OperationalError) and not _not_a_database(exc):

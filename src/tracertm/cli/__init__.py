@@ -135,10 +135,24 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _db_current(args: argparse.Namespace) -> int:
     from tracertm import db
+    from tracertm.cli.records import open_existing_engine
 
-    engine = db.open_engine(args.database_url, migrate=False)
+    try:  # only shows: a SQLite file that is not there is not created (a mistyped path left a database behind)
+        engine = open_existing_engine(args.database_url, migrate=False)
+    except UsageError as missing:
+        if not str(missing).startswith("no database at "):
+            raise
+        print(f"database: {str(missing).removeprefix('no database at ').split(';')[0]} (no file: nothing created; "
+              "'tracertm db upgrade' or a sync creates it)")
+        print("revision: - (empty)")
+        return EXIT_OK
     revision = db.current_revision(engine)
-    state = "head" if revision == db.SCHEMA_HEAD else ("empty" if revision is None else "needs upgrade")
+    if revision is None or revision == db.SCHEMA_HEAD:
+        state = "empty" if revision is None else "head"
+    elif revision.isdigit() and len(revision) == len(db.SCHEMA_HEAD) and revision > db.SCHEMA_HEAD:
+        state = f"newer than this tracertm knows (up to {db.SCHEMA_HEAD}): upgrade tracertm"
+    else:
+        state = "needs upgrade: tracertm db upgrade"
     print(f"database: {db.redact(engine.url)}")
     print(f"revision: {revision or '-'} ({state})")
     return EXIT_OK

@@ -68,7 +68,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def open_existing_engine(option: str | None, configured: str | None = None,
-                         config_file: Path | None = None) -> Engine:
+                         config_file: Path | None = None, *, migrate: bool = True) -> Engine:
     """``db.open_engine`` for a command that needs data already there (it reads, or changes what a sync wrote): a
     SQLite file that does not exist is an error, not a new database. Opening one would create it, its folders
     and its schema (3 MB) wherever a mistyped path points, and then report an empty database."""
@@ -90,7 +90,7 @@ def open_existing_engine(option: str | None, configured: str | None = None,
         if not path.exists():
             fix = "--database-url" if source == "the default database" else source
             raise UsageError(f"no database at {path}; run 'tracertm sync' first or check {fix}")
-    return db.open_engine(option, configured)
+    return db.open_engine(option, configured, migrate=migrate)
 
 
 @contextmanager
