@@ -273,3 +273,13 @@ def test_schema_of_an_unknown_kind_lists_every_schema(capsys: pytest.CaptureFixt
 def test_search_query_starting_with_a_dash_suggests_double_dash(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _cli(capsys, "search", "-ledger")
     assert code == 2 and "tracertm search -- '-ledger'" in _one_line(err)
+
+
+@pytest.mark.parametrize("label", ["x" * 256, "a\tb", "two\nlines", "   "])
+def test_a_token_label_is_one_printable_line_the_column_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str
+) -> None:
+    """The label is the actor of the revisions the token writes: PostgreSQL refused 256 characters with an internal
+    error, SQLite kept tabs and newlines in the actor name."""
+    code = main(["token", "create", "--label", label, "--database-url", f"sqlite:///{tmp_path / 't.db'}"])
+    assert code == 2 and "--label" in capsys.readouterr().err

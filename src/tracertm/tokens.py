@@ -26,10 +26,16 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+MAX_LABEL = 255  # api_tokens.label
+
+
 def create(session: Session, scope: str, label: str | None = None) -> tuple[str, ApiToken]:
     """A new token and its row (added to ``session``; the caller commits). The token is never stored."""
     if scope not in TOKEN_SCOPE_VALUES:
         raise UsageError(f"--scope {scope}: use one of {', '.join(TOKEN_SCOPE_VALUES)}")
+    if label is not None and (len(label) > MAX_LABEL or not label.isprintable() or not label.strip()):
+        # The label becomes the actor of the revisions the token writes: one printable line the column holds.
+        raise UsageError(f"--label: give 1 to {MAX_LABEL} printable characters on one line")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(id=uuid.uuid4(), token_hash=digest(token), prefix=token[:_SHOWN], scope=scope, label=label)
     session.add(row)
