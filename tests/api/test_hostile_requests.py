@@ -189,3 +189,9 @@ def test_time_stamps_outside_the_calendar_in_utc_are_refused(client: TestClient,
         capsys.readouterr()
         assert main([*argv, "--project", ODD, "--database-url", url]) == 2, argv
         assert "outside years 1 to 9999" in capsys.readouterr().err
+
+
+def test_fields_may_repeat_as_status_and_tag_do(client: TestClient) -> None:
+    page = client.get(f"{API}/projects/{ODD}/adrs", params=[("fields", "number"), ("fields", "title,status")])
+    assert page.status_code == 200, page.text
+    assert set(page.json()["items"][0]) == {"number", "title", "status"}

@@ -129,7 +129,8 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         session: ReadSession,
         flt: Filters,
         cursor: Annotated[str | None, Query(max_length=4096, description="from the previous page's page.next")] = None,
-        fields: Annotated[str | None, Query(max_length=2000, description="comma-separated fields to return")] = None,
+        fields: Annotated[list[str] | None, Query(
+            description="fields to return (repeat or comma-separate, as status and tag)")] = None,
         count: Annotated[bool, Query(description="also count every matching record")] = False,
     ) -> Response:
         """One page of records; the ``Link`` header and ``page.next`` carry the next page's cursor (which encodes
@@ -342,10 +343,10 @@ def _cursor_filter(cursor: str | None) -> ListFilter | None:
     return Cursor.decode(cursor).filter
 
 
-def _fields(fields: str | None, known: list[str]) -> list[str]:
+def _fields(fields: list[str] | None, known: list[str]) -> list[str]:
     if not fields:
         return []
-    wanted = [f.strip() for f in fields.split(",") if f.strip()]
+    wanted = list(dict.fromkeys(f.strip() for value in fields for f in value.split(",") if f.strip()))
     unknown = [f for f in wanted if f not in known]
     if unknown:
         raise ApiProblem(400, f"fields: unknown field {unknown[0]!r}; known: {', '.join(known)}", kind="bad-request")
