@@ -164,8 +164,10 @@ def test_same_report_twice_adds_nothing(cart: GitRepo, database_url: str) -> Non
     with _session(database_url) as session:
         before = (_count(session, TestRun), _count(session, TestResult), _count(session, TestCase),
                   _scenario(session, "Add an item").version)
-    again = import_results(database_url, "shop", [("renamed-upload.ndjson", (FIXTURES / "cart.ndjson").read_bytes())])
-    assert (again.duplicate, again.run_id) == (True, first.run_id)
+    again = import_results(database_url, "shop", [("renamed-upload.ndjson", (FIXTURES / "cart.ndjson").read_bytes())],
+                           commit="b" * 40)
+    # The summary names the run that holds it, with that run's commit (nothing is recorded for the other one).
+    assert (again.duplicate, again.run_id, again.commit) == (True, first.run_id, cart.head())
     with _session(database_url) as session:
         after = (_count(session, TestRun), _count(session, TestResult), _count(session, TestCase),
                  _scenario(session, "Add an item").version)

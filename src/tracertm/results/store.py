@@ -218,16 +218,17 @@ def run_digest(file_digests: list[str]) -> str:
 
 
 def already_imported(session: Session, project: Project, digest: str, summary: ImportSummary) -> bool:
-    """Whether the project has a run of this digest; if so ``summary`` names it as a duplicate."""
+    """Whether the project has a run of this digest; if so ``summary`` names it as a duplicate, with the commit
+    that run was imported for (the same report sent again for another commit records nothing for that one)."""
     from sqlalchemy import select
 
     from tracertm.models import TestRun
 
     previous = session.execute(
-        select(TestRun.id).where(TestRun.project_id == project.id, TestRun.digest == digest)
-    ).scalar_one_or_none()
+        select(TestRun.id, TestRun.commit_sha).where(TestRun.project_id == project.id, TestRun.digest == digest)
+    ).first()
     if previous is not None:
-        summary.run_id, summary.duplicate = previous, True
+        summary.run_id, summary.commit, summary.duplicate = previous.id, previous.commit_sha, True
     return previous is not None
 
 
