@@ -679,7 +679,6 @@ def _locked_session(
             # writer held the lock of another name). Same project: ours. Otherwise let go and take its lock.
             sess.expire_all()
             if _project_locks(sess, project_name, identity)[0] == project_id:
-                sess.expire_all()  # nothing read before the lock is trusted
                 return sess
         except BaseException:
             sess.close()

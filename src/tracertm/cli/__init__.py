@@ -21,6 +21,7 @@ from tracertm.text import is_text
 if TYPE_CHECKING:
     import argparse
 
+    from tracertm.cli.parsing import MAX_JOBS, bounded_float, bounded_int, nonblank
     from tracertm.cli.parsing import _common as _common
     from tracertm.cli.parsing import _Parser as _Parser
 
@@ -45,7 +46,9 @@ def _parsing() -> None:
     if "_Parser" not in globals():
         from tracertm.cli import parsing
 
-        globals().update(argparse=parsing.argparse, _Parser=parsing._Parser, _common=parsing._common)
+        globals().update(argparse=parsing.argparse, _Parser=parsing._Parser, _common=parsing._common,
+                         MAX_JOBS=parsing.MAX_JOBS, bounded_int=parsing.bounded_int,
+                         bounded_float=parsing.bounded_float, nonblank=parsing.nonblank)
 
 
 def __getattr__(name: str) -> Any:
@@ -71,31 +74,6 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     for name in VERB_MODULES:
         import_module(f"tracertm.cli.{name}").register(verbs)
     return parser
-
-
-def _bounded_int(low: int, high: int) -> Callable[[str], int]:
-    from tracertm.cli.parsing import bounded_int
-
-    return bounded_int(low, high)
-
-
-def _bounded_float(low: float, high: float, *, above: bool = False) -> Callable[[str], float]:
-    from tracertm.cli.parsing import bounded_float
-
-    return bounded_float(low, high, above=above)
-
-
-def _jobs() -> Callable[[str], int]:
-    """``--jobs``: 0 or less used to mean one process silently; say so instead."""
-    from tracertm.cli.parsing import MAX_JOBS
-
-    return _bounded_int(1, MAX_JOBS)
-
-
-def _nonblank(what: str) -> Callable[[str], str]:
-    from tracertm.cli.parsing import nonblank
-
-    return nonblank(what)
 
 
 def require_folder(path: str | None, what: str = "the path of a repository") -> None:
@@ -135,15 +113,12 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _db_current(args: argparse.Namespace) -> int:
     from tracertm import db
-    from tracertm.cli.records import open_existing_engine
+    from tracertm.cli.records import NoDatabase, open_existing_engine
 
     try:  # only shows: a SQLite file that is not there is not created (a mistyped path left a database behind)
         engine = open_existing_engine(args.database_url, migrate=False)
-    except UsageError as missing:
-        if not str(missing).startswith("no database at "):
-            raise
-        print(f"database: {str(missing).removeprefix('no database at ').split(';')[0]} (no file: nothing created; "
-              "'tracertm db upgrade' or a sync creates it)")
+    except NoDatabase as missing:
+        print(f"database: {missing.path} (no file: nothing created; 'tracertm db upgrade' or a sync creates it)")
         print("revision: - (empty)")
         return EXIT_OK
     revision = db.current_revision(engine)
@@ -171,13 +146,13 @@ def _source_options(p: argparse.ArgumentParser) -> None:
 def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser("sync", help="sync the spec files of a repository into the database", parents=[_common()])
     _source_options(p)
-    p.add_argument("--project", metavar="NAME", type=_nonblank("project name"),
+    p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="project name (default: configuration, origin remote, folder)")
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.add_argument("--full", action="store_true", help="re-parse every file instead of trusting unchanged blob ids")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the database differs from the source")
-    p.add_argument("--jobs", type=_jobs(), metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
     p.add_argument("--trigger", choices=("cli", "hook", "ci", "watch"), help=argparse.SUPPRESS)
     p.set_defaults(func=_sync)
 
@@ -238,7 +213,7 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
         help="with --staged: check every staged spec file, not only those the commit changes",
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache.json")
-    p.add_argument("--jobs", type=_jobs(), metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
     p.add_argument(
         "--results", action="append", metavar="FILE",
         help="test report(s): fail when a scenario with status approved has no passing result in them",
@@ -369,11 +344,11 @@ def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
         "workspaces", nargs="*", metavar="WORKSPACE", help="repositories or folders holding repositories (default: .)"
     )
     p.add_argument(
-        "--debounce", type=_bounded_float(0, 3_600_000), default=200, metavar="MS",
+        "--debounce", type=bounded_float(0, 3_600_000), default=200, metavar="MS",
         help="quiet period before a sync (default: 200)",
     )
     p.add_argument(
-        "--reconcile-every", type=_bounded_float(0, 31_536_000, above=True), default=600, metavar="SECONDS",
+        "--reconcile-every", type=bounded_float(0, 31_536_000, above=True), default=600, metavar="SECONDS",
         help="full reconcile period (default: 600)",
     )
     p.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines (default: text)")
@@ -408,16 +383,16 @@ def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
     )
     p.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current repository)")
     p.add_argument("--ref", metavar="REF", help="walk the first-parent history of this ref (default: HEAD)")
-    p.add_argument("--project", metavar="NAME", type=_nonblank("project name"),
+    p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="project name (default: configuration, origin remote, folder)")
     p.add_argument(
         "--resume", action="store_true", help="require an interrupted backfill to continue (it resumes by itself)"
     )
     p.add_argument(
-        "--batch-size", type=_bounded_int(1, 1_000_000), metavar="N",
+        "--batch-size", type=bounded_int(1, 1_000_000), metavar="N",
         help="commits per transaction and checkpoint, at most (default: $TRACERTM_BACKFILL_BATCH_SIZE or 1000)",
     )
-    p.add_argument("--jobs", type=_jobs(), metavar="N", help="parser processes (default: one per core)")
+    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=_backfill)

@@ -67,6 +67,14 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_history)
 
 
+class NoDatabase(UsageError):
+    """A SQLite file a command would only read is not there (``open_existing_engine``); ``path`` is that file."""
+
+    def __init__(self, path: Path, fix: str) -> None:
+        super().__init__(f"no database at {path}; run 'tracertm sync' first or check {fix}")
+        self.path = path
+
+
 def open_existing_engine(option: str | None, configured: str | None = None,
                          config_file: Path | None = None, *, migrate: bool = True) -> Engine:
     """``db.open_engine`` for a command that needs data already there (it reads, or changes what a sync wrote): a
@@ -89,7 +97,7 @@ def open_existing_engine(option: str | None, configured: str | None = None,
         path = Path(database).expanduser()
         if not path.exists():
             fix = "--database-url" if source == "the default database" else source
-            raise UsageError(f"no database at {path}; run 'tracertm sync' first or check {fix}")
+            raise NoDatabase(path, fix)
     return db.open_engine(option, configured, migrate=migrate)
 
 

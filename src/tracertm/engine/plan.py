@@ -138,7 +138,7 @@ def plan(
     removed = {p for p, row in db_files.items() if not row.deleted and p not in files and in_scope(p)}
     # Identities a parsed file lost to another file: errors of that file, stored with it until resolved.
     lost: dict[str, list[Diagnostic]] = defaultdict(list)
-    unborn = _unborn(files, db_files, parsed)
+    unborn = _unborn(files, db_files, parsed) if removed else {}  # they only matter when a file went away
     held: dict[str, str] = {}  # removed file whose records stay → the new file that may be it (``_unborn``)
 
     for kind in TOP_KINDS:
@@ -223,12 +223,14 @@ def _unborn(
     database-owned fields for a file that is merely broken. Once it parses, the pair is a move as any other; a
     file really gone is deleted then."""
     out: dict[str, list[str]] = defaultdict(list)
-    for path, scanned in sorted(files.items()):
+    for path, scanned in files.items():
         existing = db_files.get(path)
         if (existing is None or existing.deleted) and (
             scanned.error is not None or isinstance(parsed.get(path), ParseError)
         ):
             out[scanned.kind].append(path)
+    for paths in out.values():
+        paths.sort()  # the first is the one the warning names
     return out
 
 
