@@ -433,11 +433,8 @@ def _reviews(engine: Any) -> list[tuple[Any, ...]]:
             select(t.source_ref, t.link_type, t.target_ref, t.target_version, t.reviewed_version)))
 
 
-def test_backfilled_links_are_suspect_where_a_sync_of_each_commit_leaves_them(
-        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
-    """A link is born reviewed against its target as it was when the link appeared, not at the backfill's end: a
-    target changed since makes it suspect, as syncing each commit does (and a link born dangling is reviewed against
-    its target's first version)."""
+def _suspect_history(git_repo: GitRepo) -> None:
+    """Links born before and after their targets change (four commits)."""
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("an ADR")
     git_repo.write("features/f.feature", "@FEAT-1 @ADR-0001 @ADR-0002\nFeature: F\n\n  @SC-1\n  Scenario: s\n"
@@ -449,6 +446,14 @@ def test_backfilled_links_are_suspect_where_a_sync_of_each_commit_leaves_them(
     git_repo.write("docs/adr/0002-use-hg.md", adr(2, "Use hg", decision="Not."))
     git_repo.write("docs/adr/0003-use-svn.md", adr(3, "Use svn", extra="\nSupersedes [ADR-0001](0001-use-git.md)\n"))
     git_repo.commit("it changes too; a third supersedes the first")
+
+
+def test_backfilled_links_are_suspect_where_a_sync_of_each_commit_leaves_them(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """A link is born reviewed against its target as it was when the link appeared, not at the backfill's end: a
+    target changed since makes it suspect, as syncing each commit does (and a link born dangling is reviewed against
+    its target's first version)."""
+    _suspect_history(git_repo)
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
     try:
         backfill(git_repo.path, engine=filled, project="p")
@@ -458,6 +463,56 @@ def test_backfilled_links_are_suspect_where_a_sync_of_each_commit_leaves_them(
         assert reviews[("FEAT-1", "ADR-0001")] == (2, 1), "born at version 1: suspect"
         assert reviews[("FEAT-1", "ADR-0002")] == (2, 1), "born dangling, reviewed against the first version"
         assert reviews[("ADR-0003", "ADR-0001")] == (2, 2), "born after the change: reviewed"
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("stop_at", [2, 3, 4])
+def test_a_resumed_backfill_gives_its_earlier_links_the_births_of_their_history(
+        git_repo: GitRepo, database_url: str, other_database_url: str, stop_at: int) -> None:
+    """A backfill stopped after some commits and resumed reviews the links of the part written before as they were
+    born there (the revisions of that part are replayed for it), not as of the resumed run's end: the same links
+    and reviews as an uninterrupted backfill and as a sync of each commit."""
+    _suspect_history(git_repo)
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+
+    def stop(progress: Any) -> None:  # called as a commit is planned, before its batch is written
+        if progress.done >= stop_at:
+            raise _Stop
+
+    try:
+        with pytest.raises(_Stop):
+            backfill(git_repo.path, engine=filled, project="p", batch_size=1, on_progress=stop)
+        assert backfill(git_repo.path, engine=filled, project="p", resume=True).mode == "resumed"
+        sync_each_commit(git_repo, synced)
+        assert _reviews(filled) == _reviews(synced)
+        assert {(r[0], r[2]): r[3:] for r in _reviews(filled)}[("FEAT-1", "ADR-0001")] == (2, 1)
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+def test_a_backfill_stopped_before_its_links_derives_them_with_their_births(
+        git_repo: GitRepo, database_url: str, other_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped after its last batch, before the links: the run that finishes derives them as born in the
+    history."""
+    from tracertm.history import backfill as backfill_module
+
+    _suspect_history(git_repo)
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(backfill_module._Backfill, "rebuild_links", lambda self: (_ for _ in ()).throw(_Stop()))
+            with pytest.raises(_Stop):
+                backfill(git_repo.path, engine=filled, project="p")
+        assert backfill(git_repo.path, engine=filled, project="p", resume=True).mode == "up-to-date"
+        sync_each_commit(git_repo, synced)
+        assert _reviews(filled) == _reviews(synced)
     finally:
         filled.dispose()
         synced.dispose()

@@ -106,6 +106,7 @@ class _Backfill:
     def run(self, resume: bool) -> BackfillResult:
         """Pick the mode, replay and write what it needs, and report."""
         from tracertm import db
+        from tracertm.history.births import LinkBirths
         from tracertm.history.state import load_state
 
         target = self.target
@@ -126,6 +127,13 @@ class _Backfill:
             raise UsageError(f"--resume: the backfill of project {target.name} is complete up to {target.ref}; "
                              "nothing to continue (run 'tracertm backfill' without --resume to add new commits)")
         result = BackfillResult(target.name, self.location.root, target.ref, target.head, mode, 0, len(target.chain))
+        continuing = mode == "resumed" or (mode == "up-to-date" and links_pending(checkpoint))
+        if continuing and not self.reconcile and project is not None:
+            # Continuing a backfill (not a merge, whose links keep their reviews): the links of the part written
+            # before are born as they were in its history, not at this run's end.
+            with db.session(target.engine) as session:
+                self.replay.births = LinkBirths.recorded(session, project.id, target.index,
+                                                         lambda sha: self.replay.eras.at(sha).parser)
         if mode == "up-to-date":
             if links_pending(checkpoint):  # the last run was stopped after its last batch, before the links
                 self.rebuild_links()
@@ -148,9 +156,7 @@ class _Backfill:
                 assert project is not None
                 self.replay.state = load_state(session, project.id, self.reader)
             self.replay.rehold()
-        if mode == "full":  # links are born in this run's history (resumed and merged ones keep their reviews)
-            from tracertm.history.births import LinkBirths
-
+        if mode == "full":  # links are born in this run's history (merged ones keep their reviews)
             self.replay.births = LinkBirths()
         if start is None and target.chain:
             self.replay.prefetch_tree(target.chain[0])  # parses while ``git log`` walks the history

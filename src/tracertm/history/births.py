@@ -8,17 +8,24 @@ changed after the link appeared would be born reviewed there, where a sync of ea
 ``LinkBirths`` follows the replay commit by commit: which links each record's fields imply (``links.derive``, as a
 sync derives them), since which commit, and every target's versions. ``reviewed()`` gives, for each link alive at the
 end, the version its target had when the link was born (or, for a link born dangling, when its target appeared), as
-``links.rebuild`` takes it for the links it creates.
+``links.rebuild`` takes it for the links it creates. A backfill that continues a stopped one (``--resume``, or new
+commits after a finished one) starts from ``LinkBirths.recorded``: the same births, replayed from the revisions the
+earlier runs wrote (each holds its record's fields then), so that the links of the earlier part are not born at
+the end.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from tracertm.engine.links import TARGET_MODELS, LinkSpec, derive
 from tracertm.engine.plan import Plan
 from tracertm.parsers.records import ParserOptions
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Kinds whose fields imply links (``links.derive``).
 SOURCES = frozenset({"adr", "contract", "feature", "scenario"})
@@ -36,6 +43,35 @@ class LinkBirths:
         # (target kind, number) → its (position, version, deleted) after each commit that changed it
         self._versions: dict[tuple[str, str], list[tuple[int, int, bool]]] = {}
 
+    @classmethod
+    def recorded(cls, session: Session, project_id: uuid.UUID, index: Mapping[str, int],
+                 options_at: Callable[[str], ParserOptions]) -> LinkBirths:
+        """The births of the history the project's revisions record for the commits of ``index`` (commit → its
+        position in the first-parent chain), as ``commit`` gave them when those commits were replayed: a revision
+        is one operation of a plan (``refresh`` writes none, and needs none here) and its snapshot the record's
+        fields. ``options_at(commit)``: the parser options of that commit (``requirement_pattern``)."""
+        from sqlalchemy import select
+
+        from tracertm.models import SpecRevision
+
+        t = SpecRevision.__table__.c
+        rows = session.execute(
+            select(t.commit_sha, t.entity_type, t.entity_id, t.number, t.version, t.change, t.snapshot)
+            .where(t.project_id == project_id, t.commit_sha.is_not(None))
+        ).all()
+        births = cls()
+        last = 0
+        for commit, kind, row_id, number, version, change, snapshot in sorted(
+                (r for r in rows if r.commit_sha in index), key=lambda r: (index[r.commit_sha], r.version)):
+            position = index[commit] + 1
+            fields: dict[str, Any] = dict(snapshot or {})
+            parent = fields.pop("feature_number", None) if kind == "scenario" else None
+            births._record(position, kind, number, version, parent, row_id, change == "deleted",
+                           None if change == "deleted" else fields, options_at(commit))
+            last = position
+        births._position = max((i + 1 for i in index.values()), default=0) if last else 0
+        return births
+
     def commit(self, the_plan: Plan, ids: Mapping[tuple[str, str, str], uuid.UUID], options: ParserOptions) -> None:
         """One replayed commit's plan (``ids``: the rows it creates)."""
         self._position += 1
@@ -43,23 +79,30 @@ class LinkBirths:
         for op in the_plan.operations:
             if op.action == "refresh":  # presentation only: the same fields
                 continue
-            deleted = op.action == "deleted"
-            if op.kind in TARGET_MODELS and not op.parent:
-                self._versions.setdefault((op.kind, op.number), []).append((position, op.version, deleted))
-            if op.kind not in SOURCES:
-                continue
-            row_id = op.current.id if op.current is not None else ids[(op.kind, op.parent or "", op.number)]
-            before = self._specs.pop(row_id, frozenset())
-            if deleted or op.record is None:  # its links go with it; they are born again if it comes back
-                for spec in before:
-                    self._born.pop((row_id, spec), None)
-                continue
-            now = frozenset(derive(op.kind, op.record.fields, options))
-            for spec in before - now:
+            row_id = op.current.id if op.current is not None else ids.get((op.kind, op.parent or "", op.number))
+            self._record(position, op.kind, op.number, op.version, op.parent, row_id, op.action == "deleted",
+                         op.record.fields if op.record is not None else None, options)
+
+    def _record(self, position: int, kind: str, number: str, version: int, parent: str | None,
+                row_id: uuid.UUID | None, deleted: bool, fields: Mapping[str, Any] | None,
+                options: ParserOptions) -> None:
+        """One operation (a record's new version) at ``position``: its target versions and the links it implies."""
+        if kind in TARGET_MODELS and not parent:
+            self._versions.setdefault((kind, number), []).append((position, version, deleted))
+        if kind not in SOURCES:
+            return
+        assert row_id is not None
+        before = self._specs.pop(row_id, frozenset())
+        if deleted or fields is None:  # its links go with it; they are born again if it comes back
+            for spec in before:
                 self._born.pop((row_id, spec), None)
-            for spec in now - before:
-                self._born[(row_id, spec)] = position
-            self._specs[row_id] = now
+            return
+        now = frozenset(derive(kind, fields, options))
+        for spec in before - now:
+            self._born.pop((row_id, spec), None)
+        for spec in now - before:
+            self._born[(row_id, spec)] = position
+        self._specs[row_id] = now
 
     def reviewed(self) -> dict[LinkKey, int]:
         """Each link's target version at its birth, where that differs from the target's version now (a link
