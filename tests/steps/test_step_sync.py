@@ -171,3 +171,31 @@ def test_backfill_replays_step_definitions_and_the_next_sync_links(
         assert _defs(engine)["add"][1] == 2 and ("the basket holds two items", "undefined", 16) in _links(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("path, broken, line", [
+    (PATH, STEPS + "When('I pay {int euros', function pay(n) {});\n", 7),  # cucumber-js builds it when it loads
+    ("features/steps/basket.py",
+     'from behave import given, use_step_matcher\nuse_step_matcher("re")\n\n@given(r"an (empty basket")\n'
+     "def empty(context):\n    pass\n", 4),  # behave compiles the regex when the step module loads
+])
+def test_a_pattern_its_framework_refuses_is_an_error_of_its_file(
+        git_repo: GitRepo, database_url: str, path: str, broken: str, line: int) -> None:
+    """A definition whose pattern its framework refuses when it loads the step code (a Cucumber Expression that does
+    not parse, a Python regex that does not compile) makes its file an error, as an unreadable definition does:
+    the sync exits with the error at its line and the file's definitions stay as the database has them."""
+    git_repo.write("features/basket.feature", FEATURE)
+    git_repo.write(path, STEPS if path == PATH else broken.replace("(empty", "empty"))
+    git_repo.commit("basket")
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, engine=engine)
+        before = _defs(engine)
+        git_repo.write(path, broken)
+        git_repo.commit("a pattern the framework refuses")
+        result = sync(git_repo.path, engine=engine)
+        assert [(e.path, e.line) for e in result.errors] == [(path, line)]
+        assert "step definition" in result.errors[0].message
+        assert _defs(engine) == before
+    finally:
+        engine.dispose()

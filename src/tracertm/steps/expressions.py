@@ -206,6 +206,32 @@ def compile_matchable(
     return compiled
 
 
+def pattern_errors(definitions: Iterable[StepDefinition]) -> list[Diagnostic]:
+    """The definitions whose pattern its framework refuses whatever the other step files declare, as the errors
+    ``tracertm steps`` and ``check`` give them: a Python regex that does not compile (behave and pytest-bdd compile
+    it when the step module loads), a Cucumber Expression that does not parse (cucumber builds it when the support
+    code loads). What depends on other files (an undeclared parameter type, a parse pattern's custom types) and
+    what is only tracertm's limit (a JavaScript or Java regex it cannot translate) is not here: the steps report
+    names those."""
+    found: list[Diagnostic] = []
+    for d in definitions:
+        try:
+            if d.kind == "regex" and d.language == "python":
+                _regex(d, lazy=True)  # ``re`` compiles it; the bounded compile waits
+            elif d.kind == "cucumber-expression" and not _SIMPLE.fullmatch(d.pattern):
+                from cucumber_expressions.errors import CucumberExpressionError
+                from cucumber_expressions.expression_parser import CucumberExpressionParser
+
+                try:
+                    CucumberExpressionParser().parse(d.pattern)
+                except CucumberExpressionError as exc:
+                    raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+        except DefinitionError as exc:
+            if exc.severity == "error":
+                found.append(Diagnostic(d.path, d.line, d.column, f"step definition {d.display_pattern!r} {exc}"))
+    return found
+
+
 def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
     return frozenset(t.lower() for t in tokens if t and not any(c in special for c in t))
 

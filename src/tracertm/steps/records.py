@@ -5,8 +5,9 @@ The content hash of a step record covers only what decides which steps it matche
 (keyword, pattern, kind, flags, parameter types) — so editing the function body, renaming a parameter or moving the
 definition inside its file is not a new version (positions are refreshed silently, as for every kind).
 
-A step file in which some definition cannot be read is a ``ParseError`` for the sync: its previous rows stay exactly
-as they were (a broken file never changes what the database holds). ``tracertm steps`` and ``check`` still use the
+A step file in which some definition cannot be read, or whose pattern its framework would refuse when it loads the
+step code (a Python regex that does not compile, a Cucumber Expression that does not parse), is a ``ParseError`` for
+the sync: its previous rows stay exactly as they were (a broken file never changes what the database holds). ``tracertm steps`` and ``check`` still use the
 rest of such a file.
 """
 
@@ -72,11 +73,14 @@ class StepParseResult(ParseResult):
 
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
-    """One step file as sync records; ``ParseError`` when the file or any definition in it cannot be read."""
+    """One step file as sync records; ``ParseError`` when the file or any definition in it cannot be read, or has
+    a pattern its framework refuses (``expressions.pattern_errors``)."""
+    from tracertm.steps.expressions import pattern_errors
     from tracertm.steps.parsing import parse_step_file
 
     step_file = parse_step_file(path, data, options)
-    if step_file.errors:
-        raise ParseError.from_diagnostics(list(step_file.errors))
+    errors = [*step_file.errors, *pattern_errors(step_file.definitions)]
+    if errors:
+        raise ParseError.from_diagnostics(errors)
     records = tuple(StepRecord(STEP_KIND, d.identity, fields_of(d), d.line) for d in step_file.definitions)  # type: ignore[arg-type]
     return StepParseResult(path, STEP_KIND, records, step_file.warnings, step_file)  # type: ignore[arg-type]
