@@ -534,3 +534,29 @@ def test_show_at_a_commit_of_a_merged_branch_is_refused(git_repo: GitRepo, datab
         assert before is not None and before["fields"]["decision"] == "We will do it."
     finally:
         engine.dispose()
+
+
+def test_show_at_a_commit_that_only_moved_a_record_gives_its_lines_there(
+        git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Lines added above a scenario move it without a revision (positions are not content): as of that commit its
+    lines are the file's there, not its last revision's; as of the commit before, the revision's."""
+    text = "@FEAT-1\nFeature: F\n\n  @SC-1\n  Scenario: s\n    Given x\n"
+    git_repo.write("features/f.feature", text)
+    first = git_repo.commit("one")
+    git_repo.write("features/f.feature", text.replace("Feature: F\n", "Feature: F\n\n\n"))
+    moved = git_repo.commit("two blank lines above the scenario")
+    engine = db.make_engine(database_url)
+    try:
+        backfill(git_repo.path, engine=engine, project="p")
+        lines = {}
+        for commit in (first, moved):
+            found = record_at(engine, "p", "scenario", "SC-1", commit, path=git_repo.path, feature="FEAT-1")
+            assert found is not None and found["version"] == 1
+            lines[commit] = found["fields"]["given_steps"][0]["line"]
+        assert lines == {first: 6, moved: 8}
+        capsys.readouterr()
+        assert main(["show", "FEAT-1/SC-1", "--at", moved, "--path", str(git_repo.path), "--database-url",
+                     database_url, "--project", "p", "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["fields"]["given_steps"][0]["line"] == 8
+    finally:
+        engine.dispose()

@@ -350,7 +350,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
     location = Location.find(args.path)
     if location.top is None:
         raise UsageError(f"--at: {location.root} is not a git repository; pass --path REPOSITORY")
-    rev = revision_at(session, project.id, args.at, location.top, entity_id=row.id)
+    rev = revision_at(session, project.id, args.at, location.top, entity_id=row.id, location=location)
     if rev is None:
         raise UsageError(
             f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "

@@ -13,6 +13,8 @@ from tracertm.errors import GitError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from tracertm.parsers.records import FileKind
     from sqlalchemy.orm import Session
 
 
@@ -26,11 +28,14 @@ def revision_at(
     kind: str | None = None,
     number: str | None = None,
     feature: str | None = None,
+    location: Location | None = None,
 ) -> dict[str, Any] | None:
     """The newest revision of one record whose commit is ``commit`` or one of its first-parent ancestors.
 
     Returns the revision (``snapshot`` holds the record's fields then; ``change == "deleted"`` means the record did
-    not exist at ``commit``), or None when the record had no revision by then.
+    not exist at ``commit``), or None when the record had no revision by then. With the project's ``location`` the
+    fields are read from the record's file at ``commit`` when only its position changed since the revision (see
+    ``_moved_fields``).
     """
     from sqlalchemy import select
 
@@ -59,6 +64,9 @@ def revision_at(
             best = rev
     if best is None:
         return None
+    fields = dict(best.snapshot or {})
+    if location is not None and best.commit_sha != sha and best.change != "deleted":
+        fields = _moved_fields(location, sha, best) or fields
     return {
         "kind": best.entity_type,
         "number": best.number,
@@ -72,8 +80,45 @@ def revision_at(
         "committed_at": best.committed_at.isoformat() if best.committed_at else None,
         "path": best.source_path,
         "deleted": best.change == "deleted",
-        "fields": dict(best.snapshot or {}),
+        "fields": fields,
     }
+
+
+# The file kind a record of each kind is read from.
+_FILE_KINDS: dict[str, FileKind] = {"adr": "adr", "contract": "contract", "feature": "feature",
+                                    "scenario": "feature", "step_definition": "step_definition"}
+
+
+def _moved_fields(location: Location, sha: str, revision: Any) -> dict[str, Any] | None:
+    """The record's fields as its file holds them at ``sha``, a commit after ``revision``'s, when the record there
+    has the revision's content: a commit that only moves a record in its file (lines added above it) writes no
+    revision — positions are not content — so the revision's line numbers would be stale. None when the file or the
+    record cannot be read there, or its content is not the revision's (another parser version, say): the
+    revision's snapshot stands."""
+    from tracertm.config import load_settings
+    from tracertm.errors import ParseError, UsageError
+    from tracertm.parsers import parse
+    from tracertm.parsers.common import json_safe
+
+    assert location.top is not None
+    kind = revision.entity_type
+    try:
+        data = git.run(location.top, "cat-file", "blob", f"{sha}:{location.prefix}{revision.source_path}")
+        result = parse(_FILE_KINDS[kind], revision.source_path, data, load_settings(location.root).parser)
+    except (GitError, ParseError, UsageError, KeyError):
+        return None
+    snapshot = revision.snapshot or {}
+    if kind == "scenario":
+        records = [c for r in result.records if r.number == snapshot.get("feature_number") for c in r.children]
+    else:
+        records = list(result.records)
+    found = next((r for r in records if r.number == revision.number), None)
+    if found is None or found.content_hash != revision.content_hash:
+        return None
+    fields: dict[str, Any] = json_safe(found.fields)
+    if kind == "scenario":
+        fields["feature_number"] = snapshot.get("feature_number")
+    return fields
 
 
 def _refuse_side_commit(session: Session, project_id: uuid.UUID, top: Path, sha: str, given: str) -> None:
@@ -141,5 +186,6 @@ def record_at(
                 select(t.id).where(t.project_id == found.id, t[db_state.NUMBER_ATTR[kind]] == number)
             ).scalar_one_or_none()
             if row_id is not None:
-                return revision_at(session, found.id, commit, location.top, entity_id=row_id)
-        return revision_at(session, found.id, commit, location.top, kind=kind, number=number, feature=feature)
+                return revision_at(session, found.id, commit, location.top, entity_id=row_id, location=location)
+        return revision_at(session, found.id, commit, location.top, kind=kind, number=number, feature=feature,
+                           location=location)
