@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
@@ -167,3 +168,81 @@ def test_a_moved_and_rewritten_step_file_is_not_a_move(git_repo: GitRepo, databa
         assert (counts["moved"], counts["created"], counts["deleted"]) == (0, 1, 5)
     finally:
         engine.dispose()
+
+
+def _step_links(engine: Any) -> list[tuple[Any, ...]]:
+    from tracertm.models import Link
+
+    with db.session(engine) as session:
+        rows = session.execute(
+            select(Link.source_ref, Link.target_ref, StepDefinition.step_number)
+            .join(StepDefinition, StepDefinition.id == Link.target_id).where(Link.link_type == "step")
+        ).all()
+        return sorted(tuple(r) for r in rows)
+
+
+def test_step_links_name_a_moved_definition_by_its_new_identity(git_repo: GitRepo, database_url: str) -> None:
+    """A step link names its definition by identity (``file::function``): when the definition moves, the link
+    follows it (sync, backfill), as a fresh sync of the same commit writes it; ``sync --full`` mends a link left
+    naming the old identity."""
+    from sqlalchemy import update
+
+    from tracertm.models import Link
+
+    _history(git_repo)
+    engine = db.make_engine(database_url)
+    try:
+        for sha in git_repo.git("rev-list", "--reverse", "HEAD").split():
+            sync(git_repo.path, ref=sha, engine=engine, project="p")
+        links = _step_links(engine)
+        assert links and all(ref == number for _, ref, number in links)
+        assert {ref for _, ref, _ in links} <= {f"{LAST}::{name}" for name in ("empty", "add", "holds", "paid")}
+        with engine.begin() as conn:  # as a sync before moves were followed left them
+            conn.execute(update(Link).where(Link.link_type == "step").values(target_ref="old/" + Link.target_ref))
+        sync(git_repo.path, ref="HEAD", engine=engine, project="p", full=True)
+        assert _step_links(engine) == links
+    finally:
+        engine.dispose()
+    filled = db.make_engine(database_url.replace(".db", "-backfill.db")) if database_url.startswith("sqlite") \
+        else None
+    if filled is not None:
+        try:
+            backfill(git_repo.path, engine=filled, project="p")
+            assert _step_links(filled) == links
+        finally:
+            filled.dispose()
+
+
+def test_a_backfill_matches_steps_as_a_sync_of_each_commit(git_repo: GitRepo, database_url: str) -> None:
+    """A backfill ends with the step matches, usage counts and step links a sync of the head gives (its batches
+    write the definitions; the matching is done once, at the end): the same as syncing each commit."""
+    _history(git_repo)
+    git_repo.write("features/step_definitions/types.js",
+                   "defineParameterType({name: 'fruit', regexp: /apples?|pears?/});\n"
+                   "When('I eat {int} {fruit}', function eat(n, f) {});\n")
+    git_repo.write("features/eat.feature", "Feature: Eat\n  Scenario: eat\n    When I eat 2 pears\n")
+    git_repo.commit("a custom parameter type")
+    synced = db.make_engine(database_url)
+    filled = db.make_engine(database_url.replace(".db", "-backfill.db")) if database_url.startswith("sqlite") \
+        else None
+    if filled is None:
+        pytest.skip("one database of each is enough: the SQLite run compares them")
+    try:
+        for sha in git_repo.git("rev-list", "--reverse", "HEAD").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        backfill(git_repo.path, engine=filled, project="p")
+        for engine in (synced, filled):
+            with db.session(engine) as session:
+                matches = sorted((m.step_text, m.status) for m in match_rows(session))
+            assert ("I eat 2 pears", "defined") in matches
+        results = []
+        for engine in (synced, filled):
+            rows = _rows(engine)
+            numbers = {r[0]: n for n, r in rows.items()}
+            with db.session(engine) as session:
+                matches = sorted((m.step_text, m.status, numbers.get(m.step_definition_id)) for m in match_rows(session))
+            results.append((matches, {n: r[1:] for n, r in rows.items()}, _step_links(engine)))
+        assert results[0] == results[1]
+    finally:
+        synced.dispose()
+        filled.dispose()

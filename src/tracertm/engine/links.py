@@ -295,6 +295,20 @@ def _follow_targets(
             update(LINKS).where(t.target_id == bindparam("_id")).values(target_version=bindparam("_v"), updated_at=utcnow()),
             changed,
         )
+    # A step link names its definition by identity (file::function), which a definition's move changes: it follows
+    # (links from text name what the text says, and stay).
+    renamed = [
+        {"_id": row_id, "_ref": clip_ref(op.number)}
+        for op, row_id in targets.get("moved", [])
+        if op.kind == "step_definition"
+    ]
+    if renamed:
+        conn.execute(
+            update(LINKS).where(t.target_id == bindparam("_id"), t.link_type == str(LinkType.STEP),
+                                t.target_ref != bindparam("_ref"))
+            .values(target_ref=bindparam("_ref"), updated_at=utcnow()),
+            renamed,
+        )
     removed = [{"_id": row_id} for op, row_id in targets.get("deleted", [])]
     steps_gone = [row_id for op, row_id in targets.get("deleted", []) if op.kind == "step_definition"]
     for chunk in iter_chunks(steps_gone):
@@ -657,7 +671,26 @@ def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions,
     live = _live_scenario_ids(conn, project_id)
     for link_type in DB_LINK_TYPES:
         write_scenario_links(conn, project_id, link_type, live)
+    _follow_step_identities(conn, project_id)
     return dangling(conn, project_id)
+
+
+def _follow_step_identities(conn: Connection, project_id: uuid.UUID) -> None:
+    """Step links whose definition's identity is not the one they name (a definition moved before syncs followed
+    moves with their links, see ``_follow_targets``) name it again."""
+    t, d = LINKS.c, TARGET_MODELS["step_definition"].__table__.c
+    renamed = [
+        {"_id": r.id, "_ref": clip_ref(r.step_number)}
+        for r in conn.execute(
+            select(t.id, t.target_ref, d.step_number).select_from(LINKS.join(
+                TARGET_MODELS["step_definition"].__table__, d.id == t.target_id))
+            .where(t.project_id == project_id, t.link_type == str(LinkType.STEP), d.step_number.is_not(None))
+        )
+        if r.target_ref != clip_ref(r.step_number)
+    ]
+    if renamed:
+        conn.execute(update(LINKS).where(t.id == bindparam("_id")).values(target_ref=bindparam("_ref"),
+                                                                          updated_at=utcnow()), renamed)
 
 
 def dangling(conn: Connection, project_id: uuid.UUID) -> list[Diagnostic]:

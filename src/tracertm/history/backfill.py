@@ -42,7 +42,7 @@ from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, lin
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
 from tracertm.history.settings import SettingsHistory
 from tracertm.history.results import BackfillResult, CommitError, Mode, Progress, ProgressCallback
-from tracertm.history.tree import SpecTree
+from tracertm.history.tree import LINK_MODE, SpecTree
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -244,11 +244,37 @@ class _Backfill:
         with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
             project = db_state.find_project(session, self.target.name)
             if project is not None:
+                self.match_steps(session, project.id)
                 births = self.replay.births
                 links.rebuild(session.connection(), project.id, self.settings.parser,
                               reviewed=births.reviewed() if births is not None else None)
                 links.mark_built(project)
                 Checkpoints.links_built(project)
+
+    def match_steps(self, session: Session, project_id: Any) -> None:
+        """Match every scenario's steps against the head's step definitions, as a sync of the head does (the step
+        matches, usage counts and step links: what the batches do not derive). Nothing when the head has no step
+        file and the project no definition (a sync writes no rows of undefined steps then either)."""
+        from sqlalchemy import select
+
+        from tracertm.engine.sync import _types_changed
+        from tracertm.models import StepDefinition
+        from tracertm.steps.links import refresh
+        from tracertm.steps.project import parse_step_files
+
+        tree = self.replay.tree
+        if not tree.entries:  # a run that only derives the links of a finished history
+            tree.load(self.target.head)
+        paths = sorted(p for p, e in tree.entries.items() if tree.kind_of(p) == "step_definition" and e.mode != LINK_MODE)
+        if not paths and session.execute(select(StepDefinition.id).where(
+                StepDefinition.project_id == project_id).limit(1)).first() is None:
+            return
+        settings = self.replay.eras.at(self.target.head)
+        raw = self.reader.read_limited([tree.entries[p].sha for p in paths], settings.parser.max_file_size)
+        sources = [(p, data) for p in paths if isinstance(data := raw[tree.entries[p].sha], bytes)]
+        step_files = dict(parse_step_files(sources, settings.parser))
+        refresh(session, project_id, step_files, changed_features=(), changed_definitions=(),
+                types_changed=_types_changed(session, project_id, step_files), full=True)
 
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""
