@@ -3,10 +3,13 @@ even when the test fails."""
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -14,6 +17,7 @@ from sample import sync_sample
 
 from conftest import GitRepo
 from served import serve
+from tracertm import db, tokens
 
 
 
@@ -49,3 +53,55 @@ def test_serve_refuses_a_bad_database_url_in_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "--database-url" in result.stderr
+
+
+def _answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of one HTTP/1.1 response read off ``sock`` (the body by its Content-Length)."""
+    raw = b""
+    while b"\r\n\r\n" not in raw:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    while len(body) < int(headers.get("content-length", "0")):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(status_line.split()[1]), headers, body
+
+
+def test_an_upload_without_a_valid_token_is_refused_before_its_body_is_sent(server: tuple[str, str]) -> None:
+    """The token is checked before the report is read: the client announces a 5 MB report (under the 64 MB
+    --max-report-size) and sends none of it; the 401 (403 for a read-only token) comes at once. A server that read
+    the body first would still be waiting for it when the socket's timeout ends the test."""
+    base, url = server
+    engine = db.make_engine(url)
+    try:
+        with db.session(engine) as session, session.begin():
+            read_only, _ = tokens.create(session, "read", "dashboard")
+    finally:
+        engine.dispose()
+    where = urlsplit(base)
+    assert where.hostname and where.port
+    cases = [(None, 401, "needs a bearer token"), ("Bearer trtm_not_a_token", 401, "unknown or revoked token"),
+             (f"Bearer {read_only}", 403, "may only read")]
+    for framing in ("Content-Length: 5000000", "Transfer-Encoding: chunked"):
+        for authorization, status, detail in cases:
+            lines = ["POST /api/v1/projects/sample/test-runs HTTP/1.1", f"Host: {where.netloc}",
+                     "Content-Type: application/xml", framing]
+            if authorization:
+                lines.append(f"Authorization: {authorization}")
+            with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+                sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())  # the headers only, no body
+                try:
+                    got, headers, body = _answer(sock)
+                except TimeoutError:
+                    pytest.fail(f"no answer without the body ({framing}, {authorization}): the body is read first")
+            assert got == status and headers["content-type"] == "application/problem+json", (framing, body)
+            assert detail in json.loads(body)["detail"]
+    with httpx.Client(base_url=base, timeout=10) as client:  # and nothing was imported
+        assert client.get("/api/v1/projects/sample/test-runs").json()["items"] == []

@@ -112,3 +112,100 @@ def test_the_web_views_links_lead_to_pages_of_a_project_with_a_slash(served: tup
         assert '<a href="/projects/acme/payments/adrs" aria-current="page">ADRs</a>' in nav
     missing = client.get(f"/projects/{NAME}/widgets")
     assert missing.status_code == 404 and "lists are adrs, contracts, features" in missing.text
+
+
+# A project whose name ends in a route word: ``team/adrs`` next to ``team`` (then the longer name wins; ``team``'s
+# ADR list is reached through its UUID), and ``ops/matrix`` alone (no project ``ops``).
+ROUTE_WORD_NAMES = ("team", "team/adrs", "ops/matrix")
+
+
+@pytest.fixture
+def route_words(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[httpx.Client, str]]:
+    """A client of ``tracertm serve`` over the sample synced as each of ``ROUTE_WORD_NAMES``, and a write token."""
+    import tracertm
+
+    url = f"sqlite:///{tmp_path / 'words.db'}"
+    sync_sample(git_repo, url, project=ROUTE_WORD_NAMES[0])
+    for name in ROUTE_WORD_NAMES[1:]:
+        result = tracertm.sync(git_repo.path, database_url=url, project=name, ref="HEAD")
+        assert not result.errors, result.errors
+    engine = db.make_engine(url)
+    try:
+        with db.session(engine) as session, session.begin():
+            token, _ = tokens.create(session, "write", "route-words")
+    finally:
+        engine.dispose()
+    with serve(url, git_repo.path, tmp_path / "serve.log") as base, \
+            httpx.Client(base_url=base, timeout=30) as client:
+        yield client, token
+
+
+def test_a_project_named_like_a_route_is_reachable_through_every_api_route(
+    route_words: tuple[httpx.Client, str],
+) -> None:
+    client, token = route_words
+    assert {p["name"] for p in _ok(client.get(f"{API}/projects")).json()} == set(ROUTE_WORD_NAMES)
+    for name, forms in (("team/adrs", ("team/adrs", "team%2Fadrs")), ("ops/matrix", ("ops/matrix", "ops%2Fmatrix"))):
+        for p in forms:
+            assert _ok(client.get(f"{API}/projects/{p}")).json()["name"] == name, p
+            for plural in KINDS:
+                _ok(client.get(f"{API}/projects/{p}/{plural}"))
+            page = _ok(client.get(f"{API}/projects/{p}/adrs", params={"limit": 2}))
+            link = page.headers["link"]
+            assert link.startswith(f"<{client.base_url}{API}/projects/{name}/adrs?cursor="), link
+            assert _ok(client.get(link[1:link.index(">")])).json()["items"]
+            assert _ok(client.get(f"{API}/projects/{p}/coverage")).json()["project"] == name
+            assert _ok(client.get(f"{API}/projects/{p}/matrix", params={"from": "adrs"})).json()["from"] == "adrs"
+            links = _ok(client.get(f"{API}/projects/{p}/links")).json()["items"]
+            assert _ok(client.get(f"{API}/projects/{p}/links/{links[0]['id']}")).json()["id"] == links[0]["id"]
+            _ok(client.get(f"{API}/projects/{p}/trace/FEAT-2/SC-4", params={"depth": 1}))
+            _ok(client.get(f"{API}/projects/{p}/test-runs"))
+        auth = {"Authorization": f"Bearer {token}"}
+        upload = client.post(f"{API}/projects/{name}/test-runs", content=JUNIT,
+                             headers={**auth, "Content-Type": "application/xml"})
+        assert upload.status_code == 201, upload.text
+        location = upload.headers["location"]
+        assert location == f"{API}/projects/{name}/test-runs/{upload.json()['run']['id']}"
+        assert _ok(client.get(location)).json()["id"] == upload.json()["run"]["id"]
+        review = client.post(f"{API}/projects/{name}/links/review", json={"all": True}, headers=auth)
+        assert review.status_code == 200, review.text
+    # The shorter project keeps every route no longer name claims, and its UUID reaches the one it lost.
+    team = _ok(client.get(f"{API}/projects/team")).json()
+    assert team["name"] == "team"
+    assert _ok(client.get(f"{API}/projects/team/contracts")).json()["items"]
+    assert _ok(client.get(f"{API}/projects/team/coverage")).json()["project"] == "team"
+    assert _ok(client.get(f"{API}/projects/{team['id']}/adrs")).json()["items"]
+    assert _ok(client.get(f"{API}/projects/team/test-runs")).json()["items"] == []  # the uploads went to team/adrs
+    for path in (f"{API}/projects/ops", f"{API}/projects/team/adrs/widgets", f"{API}/projects/nobody/adrs"):
+        missing = client.get(path)
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json", path
+
+
+def test_the_web_view_of_a_project_named_like_a_route(route_words: tuple[httpx.Client, str]) -> None:
+    client, _ = route_words
+    for name in ("team/adrs", "ops/matrix"):
+        page = _ok(client.get(f"/projects/{name}")).text
+        assert f'href="{API}/projects/{name}"' in page  # the project page (its JSON twin), not a list or matrix
+        for plural in ("adrs", "contracts", "features"):
+            listed = _ok(client.get(f"/projects/{name}/{plural}")).text
+            assert f'<a href="/projects/{name}/{plural}" aria-current="page">' in listed
+        assert "ADR-0003" in _ok(client.get(f"/projects/{name}/adrs/ADR-0003")).text
+        _ok(client.get(f"/projects/{name}/matrix"))
+        # Every link of the project's pages, two clicks deep, leads to a page of that project that answers.
+        seen: set[str] = set()
+        frontier = [f"/projects/{name}"]
+        for _ in range(2):
+            found = []
+            for href_page in frontier:
+                for href in re.findall(r'href="(/(?:projects|api/v1)/[^"]*)"', _ok(client.get(href_page)).text):
+                    href = href.replace("&amp;", "&")
+                    if href not in seen:
+                        seen.add(href)
+                        found.append(href)
+            frontier = [href for href in found if href.startswith(f"/projects/{name}/")]
+        for href in seen:
+            _ok(client.get(href))
+        assert any(re.fullmatch(rf"/projects/{name}/features/FEAT-\d+/scenarios/SC-\d+", h) for h in seen)
+    assert 'href="/api/v1/projects/team"' in _ok(client.get("/projects/team")).text
+    assert "lists are adrs, contracts, features" in client.get("/projects/ops/matrix/widgets").text
+    assert client.get("/projects/team/adrs/widgets").status_code == 404  # team's ADR "widgets": there is none

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from tracertm import db
 from tracertm.api.limits import RequestLimits
 from tracertm.api.problems import install
+from tracertm.api.project_paths import ProjectPathRoute, ProjectPaths
 
 ENV_SETTINGS = "TRACERTM_SERVE_SETTINGS"  # JSON of ApiSettings, for uvicorn worker processes
 
@@ -60,6 +61,10 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     app.state.settings = settings
     app.state.write_engine = engine.execution_options(tracertm_write=True)
     install(app)
+    # Every route is a ProjectPathRoute: a name ending in a route word (``team/adrs``) is still a project
+    # (project_paths). Middleware added later runs first: body limits and NUL checks before that lookup.
+    app.router.route_class = ProjectPathRoute
+    app.add_middleware(ProjectPaths)
     app.add_middleware(RequestLimits, max_body=settings.max_body_bytes)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -16,17 +16,20 @@ class RequestLimits:
     database text column can hold.
 
     Routes that take larger bodies (test report uploads) register ``(method, path regex, bytes)`` in the app's
-    ``state.body_limits``; the first that matches replaces ``max_body`` for that request."""
+    ``state.body_limits``; the first that matches replaces ``max_body`` for that request. Their bodies are not
+    buffered here but counted while the route reads them (``_streamed``): the route checks the request's token
+    first, so an unauthenticated upload is answered 401 without a byte of its body being read."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app, self.max_body = app, max_body
 
-    def _limit(self, scope: Scope) -> int:
+    def _limit(self, scope: Scope) -> tuple[int, bool]:
+        """The body limit of this request, and whether a route registered it (then the body is streamed)."""
         state = getattr(scope.get("app"), "state", None)
         for method, pattern, limit in getattr(state, "body_limits", ()):
             if scope.get("method") == method and pattern.fullmatch(scope.get("path", "")):
-                return int(limit)
-        return self.max_body
+                return int(limit), True
+        return self.max_body, False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,10 +38,13 @@ class RequestLimits:
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             await _problem(send, 400, "NUL bytes are not allowed in the URL")
             return
-        max_body = self._limit(scope)
+        max_body, streamed = self._limit(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > max_body):
             await _problem(send, 413, f"the request body is limited to {max_body} bytes")
+            return
+        if streamed:
+            await self._streamed(scope, receive, send, max_body)
             return
         if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE") and length is None:
             await self.app(scope, receive, send)
@@ -67,6 +73,49 @@ class RequestLimits:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, max_body: int) -> None:
+        """Run the route with a ``receive`` that counts the body as the route reads it: past ``max_body`` (or when
+        the client goes away mid-body) reading stops, and the answer is the same 413 (or nothing) as for a
+        buffered body. A route that answers before reading (401, 403, 404) never reads the body at all."""
+        size = 0
+        complete = started = False
+
+        async def counted() -> Message:
+            nonlocal size, complete
+            if complete:
+                return await receive()
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
+            size += len(message.get("body", b""))
+            if size > max_body:
+                raise _BodyTooLarge
+            complete = not message.get("more_body", False)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await _problem(send, 413, f"the request body is limited to {max_body} bytes")
+        except _ClientGone:
+            if started:
+                raise
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the route reading a streamed body past its limit (no exception handler of the app takes it)."""
+
+
+class _ClientGone(Exception):
+    """Raised into the route reading a streamed body when the client disconnects before sending all of it."""
 
 
 async def _problem(send: Send, status: int, detail: str) -> None:

@@ -104,7 +104,9 @@ def install_project_route(app: FastAPI) -> None:
     Project names often hold a slash (``acme/payments``, the default name after an origin remote), sent plain or
     as ``%2F`` (which uvicorn decodes before routing), so every project route takes ``{project:path}``. That
     converter is greedy: registered before ``/projects/{project:path}/adrs`` it would answer for it, with the
-    project ``acme/payments/adrs``. Starlette tries routes in order, so this one goes last."""
+    project ``acme/payments/adrs``. Starlette tries routes in order, so this one goes last. A path that can be read
+    both ways because a project's name ends in a route word (``team/adrs``) names the longest existing project
+    (``project_paths``)."""
 
     @app.get(f"{API}/projects/{{project:path}}", response_model=ProjectRead, tags=["projects"],
              dependencies=[Depends(reader)], openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)

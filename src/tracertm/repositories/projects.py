@@ -7,7 +7,7 @@ import builtins
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
@@ -35,6 +35,23 @@ class Projects:
         if project is None:
             raise NotFound(f"{option} {name}: no such project in the database; {self._known()}")
         return project
+
+    def existing(self, names: builtins.list[str]) -> set[str]:
+        """Which of ``names`` name a project, by name or UUID as ``get`` reads them (one query)."""
+        ids: dict[uuid.UUID, str] = {}
+        for name in names:
+            try:
+                ids[uuid.UUID(name)] = name
+            except ValueError:
+                pass
+        condition = or_(Project.name.in_(names), Project.id.in_(list(ids))) if ids else Project.name.in_(names)
+        found: set[str] = set()
+        for name, project_id in self.session.execute(select(Project.name, Project.id).where(condition)):
+            if name in names:
+                found.add(name)
+            if project_id in ids:
+                found.add(ids[project_id])
+        return found
 
     def resolve(self, wanted: str | None, derived: str | None = None, option: str = "--project") -> Project:
         """``wanted`` (an option), else the project named ``derived`` (the repository's), else the only project."""

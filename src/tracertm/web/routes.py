@@ -26,11 +26,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tracertm.api.deps import ReadSession
 from tracertm.api.problems import ApiProblem
+from tracertm.api.project_paths import ProjectPathRoute
 from tracertm.errors import DatabaseError, UsageError
 from tracertm.repositories.errors import NotFound
 from tracertm.web import auth, pages
@@ -41,7 +41,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 Text = Annotated[str | None, Query(max_length=500)]
 
 
-class PageRoute(APIRoute):
+class PageRoute(ProjectPathRoute):
     """A page: errors become HTML pages (the API's handlers answer problem+json, which a reader cannot use)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -121,7 +121,8 @@ def dashboard(request: Request, session: ReadSession) -> Response:
 
 # ``{project:path}``: project names often hold a slash (``acme/payments``, the name after an origin remote), which
 # arrives decoded even when a link sends it as %2F. The converter is greedy, so each route ends in fixed words and
-# the project page, which ends in nothing, is tried last (Starlette tries routes in order).
+# the project page, which ends in nothing, is tried last (Starlette tries routes in order). A name that ends in a
+# route word (``team/adrs``: its page, or team's ADR list?) names the longest existing project (api.project_paths).
 @router.get("/projects/{project:path}/matrix")
 def matrix(request: Request, project: str, session: ReadSession,
            by: Annotated[str, Query(alias="from", max_length=20)] = "requirements") -> Response:

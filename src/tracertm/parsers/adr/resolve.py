@@ -18,6 +18,7 @@ from tracertm.parsers.adr.identity import FileIdentity, TitleNumber, humanise, n
 from tracertm.parsers.adr.markdown import Heading
 from tracertm.parsers.adr.sections import Sections
 from tracertm.parsers.adr.values import status_word, warning
+from tracertm.parsers.common import MAX_ID_BYTES
 from tracertm.parsers.records import ParserOptions
 
 
@@ -64,9 +65,18 @@ def resolve_status(facts: Facts, has_successor: bool) -> tuple[str, str | None]:
 
 
 def resolve_date(facts: Facts, fallback: dt.date | None, date_format: str | None) -> dt.date | None:
-    """The first readable declared date; an ambiguous or unreadable one is a warning naming its line."""
-    for declared in facts.dates:
-        reading = read_date(declared.raw, date_format)
+    """The first readable declared date; an ambiguous or unreadable one is a warning naming its line. A date with
+    an impossible time (``2018-01-01 25:00:00``) anywhere is an error of the file: its records are not replaced."""
+    readings = [(declared, read_date(declared.raw, date_format)) for declared in facts.dates]
+    for declared, reading in readings:
+        if reading.problem == "impossible-time":
+            raw = str(json_value(declared.raw))
+            raise ParseError(
+                facts.path, declared.line, 1,
+                f"date {raw!r} in {declared.source} has an impossible time {reading.time!r}; write a real time "
+                "(hours 00-23, minutes and seconds 00-59, a zone offset under 24 hours) or only the date, YYYY-MM-DD",
+            )
+    for declared, reading in readings:
         if reading.date is not None:
             return reading.date
         raw = str(json_value(declared.raw))
@@ -90,6 +100,13 @@ def resolve_identity(fm: FrontMatter, file_id: FileIdentity, h1: TitleNumber | N
             continue
         identifier = normalise_id(found[0])
         if identifier is not None:
+            size = len(identifier.encode("utf-8"))
+            if size > MAX_ID_BYTES:  # reported here, at the key, not at the H1 (``common.check_identities``)
+                raise ParseError(
+                    facts.path, found[1], 1,
+                    f"front matter {name} is {size} bytes long, over the {MAX_ID_BYTES}-byte limit for ids; "
+                    f"shorten it to an ADR id such as ADR-0007",
+                )
             return identifier
         facts.warnings.append(
             warning(facts.path, found[1], f"front matter {name} {found[0]!r} is not a usable ADR id; ignoring it")
