@@ -60,11 +60,15 @@ def _orm_import(session: Session, project_name: str, reports: list[Report], comm
     statuses = dict(Counter(case.status for case in cases))
     starts = [r.started_at for r in reports if r.started_at]
     ends = [r.finished_at for r in reports if r.finished_at]
+    counts: dict[str, Any] = {**statuses, "total": len(cases), "matched": matched,
+                              "unmatched": sum(1 for m in matches if not m.rule),
+                              "ambiguous": sum(m.ambiguous for m in matches)}
+    if len(reports) > 1:  # a run of several files lists each file's digest as a run of it alone has it
+        counts["file_digests"] = sorted(hashlib.sha256(r.digest.encode()).hexdigest() for r in reports)
     run = TestRun(
         project_id=project.id, commit_sha=commit, name=reports[0].name, source_format=reports[0].format,
         started_at=min(starts) if starts else None, finished_at=max(ends) if ends else None,
-        counts={**statuses, "total": len(cases), "matched": matched,
-                "unmatched": sum(1 for m in matches if not m.rule), "ambiguous": sum(m.ambiguous for m in matches)},
+        counts=counts,
         digest=hashlib.sha256("\n".join(sorted(r.digest for r in reports)).encode()).hexdigest(),
         files=[os.path.basename(r.path) for r in reports],
     )

@@ -5,7 +5,7 @@ Layouts differ between writers and are all accepted: the Go formatter emits a se
 before each scenario (its steps count towards that scenario), cucumber-js folds background steps into the scenario
 and adds hooks as hidden steps; outline rows carry the example row's line (pytest-bdd: the outline's line, with the
 row's values in the id, ``test_add_several[2-3]``). Elements that share an id (runners build it from names) are
-told apart by their line (``_distinct``). Durations that are no finite number are unknown.
+told apart by their line (``_distinct``). Durations that are no finite number, or negative, are unknown.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def _distinct(cases: list[CaseResult]) -> list[CaseResult]:
     with the same name share ``feature;same-name``, the rows of two unnamed Examples blocks ``feature;outline;;2``.
     Of the elements sharing an id on different lines, the first in the file keeps it and the others add their
     line (stable, unlike their order: the same scenario gets the same id in every run that has both). The same id
-    on the same line is the same scenario reported again (a rerun): the import keeps its last report."""
+    on the same line is the same scenario reported again (a rerun): the import keeps its last report, its earlier
+    failures as failed attempts (``report.last_reports``)."""
     lines: dict[str, set[int | None]] = {}
     for case in cases:
         lines.setdefault(case.external_id, set()).add(case.line)
@@ -134,7 +135,7 @@ def _case(
         external_id=external_id(uri, ident),
         name=ident if "[" in ident else name,  # pytest-bdd keeps the row's values in the id
         status=worst(statuses),
-        duration=finite(duration) if timed else None,  # 1e400 is infinite: unknown
+        duration=finite(duration) if timed else None,  # 1e400 is infinite, a negative step NaN: unknown
         message=message,
         feature_uri=uri,
         feature_name=feature_name,
@@ -145,11 +146,13 @@ def _case(
 
 
 def _nanoseconds(value: float) -> float:
-    """A step's duration as a float; an integer too large for one is infinite (and so unknown)."""
+    """A step's duration as a float; an integer too large for one is infinite, a negative one NaN: either makes the
+    scenario's duration unknown (``finite``)."""
     try:
-        return float(value)
+        nanoseconds = float(value)
     except OverflowError:
         return math.inf
+    return nanoseconds if nanoseconds >= 0 else math.nan
 
 
 def _text(value: Any) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from tracertm.results.report import (
-    CaseResult, Report, digest, external_id, finite, first_line, report_error, run_label,
+    CaseResult, Report, digest, external_id, finite, first_line, latest_run_time, report_error, run_label,
 )
 
 __all__ = ["NestedCases", "parse", "stream"]
@@ -144,15 +144,20 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
 
 
 def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
-    """A suite's start and end, when it says when it ran. A time that ends past the calendar (``time="1e300"``, or
-    a start in the year 9999) is unusable: the suite ends when it starts, as without a time."""
+    """A suite's start and end, when it says when it ran. A start after the import's own time (beyond a day of clock
+    skew: ``report.latest_run_time``) is unknown, as one past the calendar is. A time that ends past the calendar
+    or after that (``time="1e300"``) is unusable: the suite ends when it starts, as without a time."""
     stamp = _timestamp(element.get("timestamp"))
     if stamp is not None:
+        latest = latest_run_time()
+        if stamp > latest:
+            return
         starts.append(stamp)
         try:
-            ends.append(stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0))
+            end = stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0)
         except OverflowError:
-            ends.append(stamp)
+            end = stamp
+        ends.append(end if end <= latest else stamp)
 
 
 def _case(case: Element) -> CaseResult:
@@ -231,7 +236,8 @@ def _message(element: Element) -> str | None:
 
 
 def _seconds(value: str | None) -> float | None:
-    """A ``time`` attribute in seconds; None when absent or no finite number (``inf``, ``nan``, ``1e400``)."""
+    """A ``time`` attribute in seconds; None when absent, no finite number (``inf``, ``nan``, ``1e400``) or
+    negative."""
     if not value:
         return None
     try:

@@ -46,9 +46,14 @@ def _norm(text: str | None) -> str:
 
 
 def normalize_path(path: str) -> str:
-    """A runner's file name as a POSIX path (``file://``, cucumber-jvm's ``classpath:``, ``./`` and backslashes
-    removed); absolute paths match a feature by their tail."""
-    path = path.replace("\\", "/").removeprefix("file://").removeprefix("classpath:")
+    """A runner's file name as a POSIX path (``file://``, cucumber-jvm's ``file:`` and ``classpath:``, ``./`` and
+    backslashes removed); absolute paths match a feature by their tail."""
+    path = path.replace("\\", "/")
+    if path.startswith("file://"):
+        path = path[7:]
+    elif path.startswith("file:"):  # cucumber-jvm's JSON: "file:path/test.feature", "file:/abs/path.feature"
+        path = path[5:]
+    path = path.removeprefix("classpath:")
     while path.startswith("./"):
         path = path[2:]
     return path
@@ -137,15 +142,29 @@ class ScenarioIndex:
         return None
 
     def _by_line(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match | None:
+        """The scenario (or outline row) at the result's line. Not when the report names the scenario otherwise:
+        the lines known may not be those the runner saw (a commit no sync recorded, a scenario moved without a
+        change of its own), and a line is never trusted over the name the report gives; the name rule decides."""
         if in_file is None or not case.line:
             return None
         for scenario in in_file:
             if scenario.line == case.line:
-                return Match(scenario, self._row(scenario, case), "line")
+                return Match(scenario, self._row(scenario, case), "line") if self._named(scenario, case) else None
             for row in scenario.rows:
                 if row.line == case.line:
-                    return Match(scenario, row.ident, "line")
+                    return Match(scenario, row.ident, "line") if self._named(scenario, case) else None
         return None
+
+    def _named(self, scenario: ScenarioRef, case: CaseResult) -> bool:
+        """Whether the report's scenario name (when it gives one) is a name of ``scenario``: its title, with its
+        rule, or as one of its rows fills it in (Cucumber names outline rows so)."""
+        name = _norm(case.scenario_name)
+        if not name:
+            return True
+        known = self._junit_names.get(id(scenario))
+        if known is None:
+            known = self._junit_names[id(scenario)] = _JunitNames(scenario)
+        return name in known.filled()
 
     def _by_name(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match:
         if case.scenario_name is None:

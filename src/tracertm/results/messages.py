@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.results.report import (
-    CaseResult, Report, clean_text, digest, external_id, finite, first_line, report_error, worst,
+    CaseResult, Report, clean_text, digest, external_id, finite, first_line, plausible, report_error, worst,
 )
 
 __all__ = ["parse"]
@@ -65,6 +65,7 @@ class _Pickle:
 @dataclass
 class _Attempt:
     test_case: str
+    line: int  # of its testCaseStarted
     statuses: list[str] = field(default_factory=list)
     duration: float = 0.0
     message: str | None = None
@@ -81,14 +82,16 @@ def parse(path: str, data: bytes) -> Report:
     nodes: dict[str, _Node] = {}
     documents: dict[str, str] = {}  # uri → feature name
     pickles: dict[str, _Pickle] = {}
-    test_cases: dict[str, str] = {}  # testCase id → pickle id
+    test_cases: dict[str, tuple[str, int]] = {}  # testCase id → (pickle id, line)
     attempts: dict[str, _Attempt] = {}  # testCaseStarted id → attempt
     order: list[str] = []
     started: dt.datetime | None = None
     finished: dt.datetime | None = None
+    envelopes = 0
     for number, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
             continue
+        envelopes += 1
         envelope = _envelope(path, number, raw)
         at = (path, number)
         if "gherkinDocument" in envelope:
@@ -107,10 +110,10 @@ def parse(path: str, data: bytes) -> Report:
             )
         elif "testCase" in envelope:
             case = _object(at, envelope["testCase"], "testCase")
-            test_cases[str(case.get("id"))] = str(case.get("pickleId"))
+            test_cases[str(case.get("id"))] = (str(case.get("pickleId")), number)
         elif "testCaseStarted" in envelope:
             event = _object(at, envelope["testCaseStarted"], "testCaseStarted")
-            attempts[str(event.get("id"))] = _Attempt(str(event.get("testCaseId")))
+            attempts[str(event.get("id"))] = _Attempt(str(event.get("testCaseId")), number)
             order.append(str(event.get("id")))
         elif "testStepFinished" in envelope:
             event = _object(at, envelope["testStepFinished"], "testStepFinished")
@@ -128,12 +131,16 @@ def parse(path: str, data: bytes) -> Report:
             started = _timestamp(at, _object(at, envelope["testRunStarted"], "testRunStarted").get("timestamp"))
         elif "testRunFinished" in envelope:
             finished = _timestamp(at, _object(at, envelope["testRunFinished"], "testRunFinished").get("timestamp"))
+    if not envelopes:  # as auto-detection refuses it: an empty file is no report of any format
+        raise report_error(path, 1, "empty report: no Cucumber messages in the file; nothing was imported from this "
+                                    "file")
 
     # Per test case: the final attempt, and how many attempts failed before it.
     finals: dict[str, _Attempt] = {}
     failed_before: dict[str, int] = {}
     for started_id in order:
         attempt = attempts[started_id]
+        _joined(path, attempt, test_cases, pickles)
         previous = finals.get(attempt.test_case)
         if previous is not None and worst(previous.statuses) in ("failed", "error"):
             failed_before[attempt.test_case] = failed_before.get(attempt.test_case, 0) + 1
@@ -142,7 +149,7 @@ def parse(path: str, data: bytes) -> Report:
     cases: list[CaseResult] = []
     seen: set[str] = set()
     for case_id, attempt in finals.items():
-        pickle = pickles.get(test_cases.get(case_id, "")) or _Pickle(None, "", (), ())
+        pickle = pickles[test_cases[case_id][0]]  # both there: _joined
         ast = pickle.ast
         scenario = nodes.get(ast[0]) if ast else None
         row = nodes.get(ast[-1]) if len(ast) > 1 else None
@@ -166,8 +173,24 @@ def parse(path: str, data: bytes) -> Report:
                 failed_attempts=failed_before.get(case_id, 0),
             )
         )
+    # A time after the import's own (beyond a day of clock skew) is unknown, as one past the calendar is.
     return Report(path=path, format="cucumber-messages", digest=digest(data), cases=tuple(cases),
-                  started_at=started, finished_at=finished)
+                  started_at=plausible(started), finished_at=plausible(finished))
+
+
+def _joined(
+    path: str, attempt: _Attempt, test_cases: dict[str, tuple[str, int]], pickles: dict[str, _Pickle],
+) -> None:
+    """The ``ParseError`` of an attempt whose testCase, or that testCase's pickle, is nowhere in the stream (a
+    truncated or spliced file): its result could name no test, as a testStepFinished without its testCaseStarted
+    could name no attempt."""
+    case = test_cases.get(attempt.test_case)
+    if case is None:
+        raise report_error(path, attempt.line, "testCaseStarted names a testCase that is not in the stream; the "
+                                               "stream is truncated or spliced")
+    if case[0] not in pickles:
+        raise report_error(path, case[1], "testCase names a pickle that is not in the stream; the stream is "
+                                          "truncated or spliced")
 
 
 def _lines_by_label(nodes: dict[str, _Node]) -> dict[tuple[str, str], list[int]]:
@@ -198,7 +221,8 @@ def _step(at: _At, result: dict[str, Any], attempt: _Attempt) -> None:
     """One testStepResult into its attempt."""
     status = _STATUS.get(str(result.get("status", "UNKNOWN")), "failed")
     attempt.statuses.append(status)
-    attempt.duration += _seconds(at, result.get("duration"), "testStepResult.duration")
+    seconds = _seconds(at, result.get("duration"), "testStepResult.duration")
+    attempt.duration += seconds if seconds >= 0 else math.nan  # a negative step: the duration is unknown (finite)
     if attempt.message is None and status != "passed":
         exception = _object(at, result.get("exception"), "testStepResult.exception")
         attempt.message = first_line(_text(result.get("message")) or _text(exception.get("message")))

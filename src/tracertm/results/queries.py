@@ -231,17 +231,20 @@ def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_W
 
 
 def scenario_results(session: Session, scenario: Scenario, limit: int = 5) -> dict[str, Any]:
-    """A scenario's statistics and its last ``limit`` results, for ``show``."""
-    from sqlalchemy import select
+    """A scenario's statistics and its last ``limit`` results, for ``show``: newest first in the order the
+    statistics take runs (``stats.outcomes``: the run's time — its end, else its start, else its import — then its
+    import), so that the first result shown is the run ``last_status`` names."""
+    from sqlalchemy import func, select
 
     from tracertm.models import TestCase, TestResult, TestRun
 
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
     rows = session.execute(
         select(TestResult, TestRun, TestCase.test_case_number)
         .join(TestRun, TestResult.run_id == TestRun.id)
         .join(TestCase, TestResult.test_case_id == TestCase.id)
         .where(TestResult.scenario_id == scenario.id)
-        .order_by(TestRun.imported_at.desc(), TestCase.test_case_number)
+        .order_by(when.desc(), TestRun.imported_at.desc(), TestCase.test_case_number)
         .limit(limit)
         .execution_options(include_deleted=True)
     ).all()
@@ -260,10 +263,15 @@ def scenario_results(session: Session, scenario: Scenario, limit: int = 5) -> di
     }
 
 
+# A content change: (its commit, None for a sync of the work tree; when it was committed, else synced; the content
+# hash it changed to).
+_Change = tuple[str | None, dt.datetime, str | None]
+
+
 def coverage(session: Session, project: Project, repo: Path | None = None) -> dict[str, list[dict[str, Any]]]:
     """Scenarios never executed, failing (last outcome), flaky, and stale: the newest executed run did not test
-    the scenario's current content — the commit of its (or its feature's) last content change is not in the
-    history of the run's commit (``repo`` given), or, without a repository, was committed after the run."""
+    the scenario's current content — a content change of the scenario or its feature (a revision) that the run's
+    commit does not hold (see ``_History.tested``)."""
     from sqlalchemy import select
 
     from tracertm.models import Feature, Scenario, SpecRevision
@@ -272,28 +280,30 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     # Every content change of every scenario and feature (commits can share a timestamp: keep them all). A move
     # changes the content when it raises the version (an unchanged move shares the version of the revision before
     # it, whatever that one was: a database-side edit raises the version too).
-    changes: dict[uuid.UUID, list[tuple[str | None, dt.datetime]]] = {}
+    changes: dict[uuid.UUID, list[_Change]] = {}
     previous: tuple[uuid.UUID, int] | None = None  # (entity, version) of the revision read before
-    for entity, change, version, commit, committed, created in session.execute(
+    for entity, change, version, commit, committed, created, content in session.execute(
         select(SpecRevision.entity_id, SpecRevision.change, SpecRevision.version, SpecRevision.commit_sha,
-               SpecRevision.committed_at, SpecRevision.created_at)
+               SpecRevision.committed_at, SpecRevision.created_at, SpecRevision.content_hash)
         .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(("scenario", "feature")))
         .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.created_at)
     ).all():
         raised = previous != (entity, version)
         previous = (entity, version)
         if change in ("created", "updated", "restored") or (change == "moved" and raised):
-            changes.setdefault(entity, []).append((commit, _aware(committed or created)))
+            changes.setdefault(entity, []).append((commit, _aware(committed or created), content))
     rows = session.execute(
-        select(Scenario, Feature.feature_number)
+        select(Scenario, Feature.feature_number, Feature.source_path)
         .join(Feature, Scenario.feature_id == Feature.id)
         .where(Feature.project_id == project.id)
         .order_by(Feature.feature_number, Scenario.position)
     ).all()
-    executed = last_executed(session, [s.id for s, _f in rows if s.execution_count])
-    history = _History(repo)
+    executed = last_executed(session, [s.id for s, _f, _p in rows if s.execution_count])
+    # The feature files whose content a run's commit may have to show: those with a change that names no commit.
+    history = _History(repo, {path for s, _f, path in rows if path and any(
+        c[0] is None for c in changes.get(s.id, []) + changes.get(s.feature_id, []))})
     out: dict[str, list[dict[str, Any]]] = {"never_executed": [], "failing": [], "flaky": [], "stale": []}
-    for scenario, feature in rows:
+    for scenario, feature, path in rows:
         item = {"scenario": f"{feature}/{scenario.scenario_number}", "title": scenario.title,
                 "status": str(scenario.status), "last_status": scenario.last_status,
                 "last_executed_at": _iso(scenario.last_executed_at), "pass_rate": scenario.pass_rate}
@@ -305,35 +315,78 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
             out["failing"].append(item)
         if scenario.flaky:
             out["flaky"].append(item)
-        found = changes.get(scenario.id, []) + changes.get(scenario.feature_id, [])
-        stale = [c for c in found if not history.tested(c, *last)]
+        found: list[tuple[_Change, tuple[str, str | None]]] = [
+            (c, (feature, scenario.scenario_number)) for c in changes.get(scenario.id, [])]
+        found += [(c, (feature, None)) for c in changes.get(scenario.feature_id, [])]
+        stale = [c for c, key in found if not history.tested(c, *last, path, key)]
         if stale:
-            commit, when = max(stale, key=lambda c: c[1])
+            commit, when, _content = max(stale, key=lambda c: c[1])
             out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})
     return out
 
 
 class _History:
-    """Was a change (commit, time) part of what a run at ``run_commit`` tested? Git ancestry when the repository
-    has both commits, else commit times."""
+    """Was a content change part of what a run at ``run_commit`` tested? A change from a commit: when the run's
+    commit has it in its history (the repository has both commits), else when it was committed before the run. A
+    change a sync of the work tree recorded (no commit): when it was synced before the run, or when the run's commit
+    holds the content it changed to — tests run on a clean checkout, then a plain ``tracertm sync``, then the
+    import: the sync's time is after the run's, yet the run tested exactly what the sync recorded.
 
-    def __init__(self, repo: Path | None) -> None:
+    ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit)."""
+
+    def __init__(self, repo: Path | None, paths: set[str] | None = None) -> None:
         self.top = None
         if repo is not None:
             from tracertm import git
 
             self.top = git.find_root(repo)
         self.ancestors: dict[str, set[str] | None] = {}
+        self.paths = paths or set()
+        self.contents: dict[str, dict[tuple[str, str | None], str] | None] = {}
 
-    def tested(self, change: tuple[str | None, dt.datetime], run_commit: str | None, run_when: dt.datetime) -> bool:
-        commit, when = change
+    def tested(
+        self, change: _Change, run_commit: str | None, run_when: dt.datetime, path: str | None = None,
+        key: tuple[str, str | None] | None = None,
+    ) -> bool:
+        """``key``: (feature number, scenario number or None for the feature) of the changed record, in ``path``."""
+        commit, when, content = change
         if commit and run_commit:
             if commit == run_commit:
                 return True
             known = self._ancestors(run_commit)
             if known is not None:
                 return commit in known
-        return when <= run_when
+        if when <= run_when:
+            return True
+        if commit is None and run_commit and content and path in self.paths and key is not None:
+            held = self._contents(run_commit)
+            return held is not None and held.get(key) == content
+        return False
+
+    def _contents(self, commit: str) -> dict[tuple[str, str | None], str] | None:
+        """The content hash of every feature and scenario in ``paths`` at ``commit`` (None: no repository, or one
+        without that commit), keyed as ``tested``'s ``key``."""
+        if commit not in self.contents:
+            self.contents[commit] = None
+            if self.top is not None:
+                from tracertm.config import load_settings
+                from tracertm.engine.scan import Location
+                from tracertm.errors import GitError, UsageError
+                from tracertm.results.source import feature_records
+
+                try:
+                    location = Location.find(self.top)  # paths from the top, as the import's
+                    records = feature_records(location, load_settings(location.root), ref=commit,
+                                              keep=self.paths.__contains__)
+                except (GitError, UsageError):
+                    return None
+                held: dict[tuple[str, str | None], str] = {}
+                for _path, record in records:
+                    held[(record.number, None)] = record.content_hash
+                    for child in record.children:
+                        held[(record.number, child.number)] = child.content_hash
+                self.contents[commit] = held
+        return self.contents[commit]
 
     def _ancestors(self, commit: str) -> set[str] | None:
         if self.top is None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import operator
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from tracertm.errors import ParseError
 from tracertm.text import is_text
@@ -67,8 +68,26 @@ def run_label(name: str | None) -> str | None:
 
 def finite(seconds: float | None) -> float | None:
     """A duration, or None when it is no number of seconds: an infinite or NaN one (``time="inf"``, ``1e400``) is
-    unknown. Stored, it would print as ``Infinity`` / ``NaN``, which is not JSON."""
-    return seconds if seconds is not None and math.isfinite(seconds) else None
+    unknown (stored, it would print as ``Infinity`` / ``NaN``, which is not JSON), and so is a negative one
+    (``time="-5"``): nothing runs for less than no time."""
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
+
+
+# How far past the import's own time a report's clock may be (clock skew between the test machine and the one that
+# imports): a later time is no time the tests ran at.
+CLOCK_SKEW = dt.timedelta(days=1)
+
+
+def latest_run_time() -> dt.datetime:
+    """The latest time a report being imported now can have run at: now, plus ``CLOCK_SKEW``. A report's time after
+    it (``timestamp="9999-12-31T23:59:59"``, a broken CI clock) is unknown, as a time past the calendar is: it would
+    otherwise be the scenario's newest run for ever."""
+    return dt.datetime.now(dt.timezone.utc) + CLOCK_SKEW
+
+
+def plausible(when: dt.datetime | None) -> dt.datetime | None:
+    """``when`` (an aware time), or None when it is after ``latest_run_time``."""
+    return when if when is not None and when <= latest_run_time() else None
 
 
 def external_id(*parts: str | None) -> str:
@@ -114,9 +133,42 @@ class Report:
 
 
 def final_cases(reports: Iterable[Report]) -> list[CaseResult]:
-    """One result per test case: a test reported twice (in two files, or re-run inside one report) counts with its
-    last report. ``results import`` stores these and ``check --results`` judges these, so both agree."""
-    return list({case.external_id: case for report in reports for case in report.cases}.values())
+    """One result per test case, in the order each was first reported: a test re-run inside one report counts with
+    its last report and its earlier failures as failed attempts (``last_reports``); a test reported in two files
+    counts with its last file's. ``results import`` stores these and ``check --results`` judges these, so both
+    agree."""
+    out: dict[str, CaseResult] = {}
+    for report in reports:
+        out.update(last_reports(report.cases))  # a key seen before keeps its place and takes the new value
+    return list(out.values())
+
+
+_EXTERNAL_ID = operator.attrgetter("external_id")
+
+
+def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
+    """The cases of one report by external id, in the order each test was first reported. A test reported again in
+    the same report is a rerun (gotestsum ``--rerun-fails``, Gradle's test-retry and pytest-rerunfailures write every
+    attempt as a ``<testcase>`` of its own): its last report is its outcome, and every earlier report that failed
+    counts as a failed attempt before it (with the attempts it carried), as Surefire's ``flakyFailure`` does — a
+    test that failed, then passed, passed with a failed attempt: flaky. A pass without a message of its own takes
+    the last failure's, as after a ``flakyFailure``. (``results.streamed`` makes its chunks' tests unique with this
+    too: what it stores is what the in-process import stores.)"""
+    unique = dict(zip(map(_EXTERNAL_ID, cases), cases))  # in C: a report without reruns costs no more than this
+    if len(unique) == len(cases):
+        return unique
+    unique.clear()
+    for case in cases:
+        before = unique.get(case.external_id)
+        if before is not None:
+            failed = before.status in FAILING
+            message = case.message
+            if message is None and case.status == "passed":
+                message = before.message if failed or before.failed_attempts else None
+            case = replace(case, failed_attempts=case.failed_attempts + before.failed_attempts + failed,
+                           message=message)
+        unique[case.external_id] = case
+    return unique
 
 
 def report_error(path: str, line: int, message: str, column: int = 0) -> ParseError:

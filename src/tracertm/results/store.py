@@ -1,6 +1,8 @@
 """Importing reports: parse everything first (a broken file imports nothing), then one transaction that records the
 run, upserts test cases by (project, external id), links them to scenarios, stores the results and rewrites the
-statistics of the scenarios that ran. The same files imported twice (same digest) add nothing.
+statistics of the scenarios that ran. A file imported before (same digest) adds nothing: it is skipped, the other
+files of the import go in; a path named twice in one import counts once. The commit is stored in one spelling (the
+full id, lower case), so that the runs of one commit count together.
 
 Set-based and lean, because a report holds tens of thousands of tests and the import is measured against parsing
 the report (``bench/results_bench.py``): rows are tuples of driver values written many per statement
@@ -49,7 +51,9 @@ _CHUNK = 500
 
 @dataclass
 class ImportSummary:
-    """What an import did. ``duplicate``: these files were imported before (run ``run_id``); nothing was added."""
+    """What an import did. ``duplicate``: every file was imported before (run ``run_id``: the first of them);
+    nothing was added. ``skipped``: the files of a run that went in which were imported before (``files`` names
+    the others) — not in ``as_dict`` (the API's read model has no field for it yet)."""
 
     project: str
     run_id: uuid.UUID | None
@@ -64,6 +68,7 @@ class ImportSummary:
     ambiguous: int = 0
     test_cases_created: int = 0
     scenarios_updated: int = 0
+    skipped: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +122,8 @@ def import_results(
     name (the API passes the token's).
     """
     check_options(commit, run_name, window, max_size)
+    commit = commit_id(commit, repo)
+    sources = _distinct(sources)
     from sqlalchemy.orm import Session
 
     streamed: tuple[str, bytes] | None = None
@@ -155,6 +162,45 @@ def import_results(
 
 # A commit id as git prints it, whole or abbreviated (git's shortest abbreviation is 4 digits; the column holds 40).
 _COMMIT = re.compile(r"[0-9a-fA-F]{4,40}")
+_FULL_COMMIT = 40
+
+
+def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | None:
+    """The commit a run is stored under (``check_options`` passed): lower case, the full id. An abbreviated id is
+    resolved through the repository ``repo`` and refused without one (``UsageError`` naming ``--commit``): the same
+    commit written two ways would count as two commits (a pass and a failure of it would not be flaky)."""
+    if commit is None:
+        return None
+    commit = commit.lower()
+    if len(commit) == _FULL_COMMIT:
+        return commit
+    from tracertm import git
+    from tracertm.errors import GitError
+
+    top = git.find_root(Path(repo)) if repo is not None and Path(repo).is_dir() else None
+    if top is None:
+        raise UsageError(f"--commit {commit!r}: an abbreviated commit id, and no repository to resolve it; give the "
+                         f"full {_FULL_COMMIT}-digit id (git rev-parse {commit} prints it)")
+    try:
+        return git.resolve_commit(top, commit).lower()
+    except GitError:
+        raise UsageError(f"--commit {commit!r}: no single commit of {top} starts with it; give the full "
+                         f"{_FULL_COMMIT}-digit id") from None
+
+
+def _distinct(sources: Sequence[ReportSource]) -> list[ReportSource]:
+    """``sources`` without a path named again (``a.xml ./a.xml``: one file); uploads are told apart by content
+    when parsed (``_import``)."""
+    seen: set[str] = set()
+    out: list[ReportSource] = []
+    for source in sources:
+        if not isinstance(source, tuple):
+            key = os.path.abspath(os.fspath(source))
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(source)
+    return out
 
 
 def check_options(commit: str | None, run_name: str | None, window: int, max_size: int) -> None:
@@ -213,22 +259,54 @@ def _project(session: Session, name: str | None) -> Project:
 
 
 def run_digest(file_digests: list[str]) -> str:
-    """A run's digest: of its files' digests, in any order (the same reports imported again are the same run)."""
+    """A run's digest: of its files' digests, in any order (the same reports imported again are the same run). Of
+    one file, it is that file's key (``imported_runs``)."""
     return hashlib.sha256("\n".join(sorted(file_digests)).encode()).hexdigest()
 
 
-def already_imported(session: Session, project: Project, digest: str, summary: ImportSummary) -> bool:
-    """Whether the project has a run of this digest; if so ``summary`` names it as a duplicate, with the commit
-    that run was imported for (the same report sent again for another commit records nothing for that one)."""
-    from sqlalchemy import select
+# A run of several files lists each file's key (``run_digest([file digest])``: the digest of a run of that file
+# alone) in its counts, so that a file imported as part of a run is known when imported again, alone or with others.
+FILE_KEYS = "file_digests"
+
+
+def imported_runs(session: Session, project: Project, keys: Collection[str]) -> dict[str, tuple[Any, str | None]]:
+    """(run id, commit) of the run that holds each of ``keys`` (run digests: of a file alone, or of a whole run) of
+    the project's runs: a run of that digest, or a run of several files that lists it (``FILE_KEYS``); the oldest
+    first. One read for all keys."""
+    from sqlalchemy import Text, cast, or_, select
 
     from tracertm.models import TestRun
 
-    previous = session.execute(
-        select(TestRun.id, TestRun.commit_sha).where(TestRun.project_id == project.id, TestRun.digest == digest)
-    ).first()
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    found: dict[str, tuple[Any, str | None]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        # A digest is hex: no LIKE wildcard in it. The text match only narrows; the counts read decide.
+        listed = or_(*(cast(TestRun.counts, Text).like(f"%{key}%") for key in chunk))
+        rows = session.execute(
+            select(TestRun.id, TestRun.commit_sha, TestRun.digest, TestRun.counts)
+            .where(TestRun.project_id == project.id, or_(TestRun.digest.in_(chunk), listed))
+            .order_by(TestRun.imported_at, TestRun.id)
+        ).all()
+        for ident, commit, digest, counts in rows:
+            listed_keys = counts.get(FILE_KEYS) if isinstance(counts, dict) else None
+            held = {digest, *(listed_keys if isinstance(listed_keys, list) else ())}
+            for key in chunk:
+                if key in held:
+                    found.setdefault(key, (ident, commit))
+    return found
+
+
+def already_imported(session: Session, project: Project, digest: str, summary: ImportSummary) -> bool:
+    """Whether the project has a run of this digest, or (the digest of one file) a run of several files that
+    holds that file; if so ``summary`` names it as a duplicate, with the commit that run was imported for (the same
+    report sent again for another commit records nothing for that one)."""
+    previous = imported_runs(session, project, [digest]).get(digest)
     if previous is not None:
-        summary.run_id, summary.commit, summary.duplicate = previous.id, previous.commit_sha, True
+        summary.run_id, summary.commit = previous
+        summary.duplicate = True
     return previous is not None
 
 
@@ -248,10 +326,15 @@ def _import(
     from tracertm.models import TestRun
 
     project = _project(session, project_name)
-    digest = run_digest([r.digest for r in reports])
+    distinct: dict[str, Report] = {}
+    for report in reports:  # the same content twice (an upload's two parts) is one report
+        distinct.setdefault(report.digest, report)
+    reports = list(distinct.values())
     summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
-    if already_imported(session, project, digest, summary):
+    reports = _new_reports(session, project, reports, summary)
+    if not reports:
         return summary
+    digest = run_digest([r.digest for r in reports])
 
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
     cases = final_cases(reports)
@@ -269,8 +352,10 @@ def _import(
             summary.unmatched += 1
             summary.ambiguous += m.ambiguous
     summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
-    counts = {**summary.statuses, "total": len(cases), "matched": summary.matched, "unmatched": summary.unmatched,
-              "ambiguous": summary.ambiguous}
+    counts: dict[str, Any] = {**summary.statuses, "total": len(cases), "matched": summary.matched,
+                              "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
+    if len(reports) > 1:  # a run of one file is known by its digest
+        counts[FILE_KEYS] = sorted(run_digest([r.digest]) for r in reports)
     session.connection().execute(
         insert(_table(TestRun)),
         [{
@@ -294,6 +379,30 @@ def _import(
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
+
+
+def _new_reports(session: Session, project: Project, reports: list[Report], summary: ImportSummary) -> list[Report]:
+    """The reports (distinct contents) not imported into the project before. The others are named in
+    ``summary.skipped``; when none is left, ``summary`` is the duplicate of the run that holds the first."""
+    keys = [run_digest([r.digest]) for r in reports]
+    whole = run_digest([r.digest for r in reports])
+    found = imported_runs(session, project, [whole, *keys])
+    if whole in found:  # these very files were a run (also one from before runs listed their files' digests)
+        found.update(dict.fromkeys(keys, found[whole]))
+    fresh = [r for r, key in zip(reports, keys) if key not in found]
+    if fresh and len(fresh) < len(reports):  # the rest may be a run of its own from before runs listed files
+        rest = run_digest([r.digest for r in fresh])
+        held = imported_runs(session, project, [rest]).get(rest)
+        if held is not None:
+            found.update(dict.fromkeys((key for key in keys if key not in found), held))
+            fresh = []
+    if not fresh:
+        summary.run_id, summary.commit = found[keys[0]]
+        summary.duplicate = True
+        return []
+    summary.skipped = [r.path for r, key in zip(reports, keys) if key in found]
+    summary.files = [r.path for r in fresh]
+    return fresh
 
 
 def result_rows(
@@ -581,7 +690,9 @@ def scenario_index(
     uris: Collection[str] | None = None,
 ) -> ScenarioIndex:
     """The project's scenarios as they stood at ``commit``: parsed from the repository ``repo`` at that commit when
-    it has it, else from the newest revisions at or before it, else as they are now.
+    it has it, else from the newest revisions at or before it (when a sync recorded that commit: without the
+    repository nothing else tells where a commit stands), else as they are now. Lines that may not be those the
+    runner saw are why the line rule gives way to a scenario name the report contradicts (``ScenarioIndex``).
 
     ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
     empty collection: no result is matched by line, the scenarios as they are will do)."""
@@ -696,7 +807,8 @@ def _at_commit(
 ) -> None:
     """Without a repository (an upload to the API): each scenario's newest revision committed no later than
     ``commit``'s own revisions. Revisions are written on content changes, so a scenario that only moved keeps the
-    lines of its last change; ``repo`` gives exact lines."""
+    lines of its last change; ``repo`` gives exact lines. A commit no sync recorded (one that changed no spec
+    file) cannot be placed without the repository: the scenarios stay as they are now."""
     from sqlalchemy import select
 
     from tracertm.models import SpecRevision
@@ -713,6 +825,7 @@ def _at_commit(
     def order(rev: Any) -> tuple[Any, Any, int]:
         return (rev.committed_at, rev.created_at, rev.version)
 
+    commit = commit.lower()  # stored ids are lower case (``commit_id``)
     anchors = [order(r) for r in revisions if r.commit_sha and r.commit_sha.startswith(commit)]
     if not anchors or len(commit) < 7:
         return  # a commit no sync recorded: match against the scenarios as they are

@@ -242,6 +242,7 @@ def _produce(
     links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as pairs, linked
     by the writer (a link may exist, a restored test case's version changes)."""
     from tracertm.results import junit, store
+    from tracertm.results.report import last_reports
     from tracertm.results.stats import _SQL_RANK
     from tracertm.trace.results import new_test_link_rows
 
@@ -284,7 +285,7 @@ def _produce(
         # bookkeeping below runs in C where it can (map, zip, compress, Counter): most tests of a large report
         # are unit tests that map to nothing, and this loop is on the parse process's path, which the import's
         # whole time follows.
-        unique = dict(zip(map(_NUMBER, batch), batch))
+        unique = last_reports(batch)  # a rerun within the chunk: its earlier failures are failed attempts
         cases = list(unique.values())
         if not seen.isdisjoint(unique):
             _send(out, ("restart", "a test is reported twice, far apart"))
@@ -365,7 +366,6 @@ def _receive(channel: Any, size: int) -> bytearray:
     return data
 
 
-_NUMBER = operator.attrgetter("external_id")
 _LINE = operator.attrgetter("line")
 _STATUS = operator.attrgetter("status")
 _RULE = operator.attrgetter("rule")

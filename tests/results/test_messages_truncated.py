@@ -1,0 +1,119 @@
+"""Cucumber Messages streams that name what is not there, and empty reports of a named format: one error naming the
+file (and line), nothing imported — on the CLI, through ``import_results`` and the API. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import GitRepo
+from tracertm import db, tokens
+from tracertm.api import ApiSettings, create_app
+from tracertm.cli import main
+from tracertm.engine.sync import sync
+from tracertm.errors import ParseError
+from tracertm.models import TestCase, TestRun
+from tracertm.results import import_results
+from tracertm.results.formats import parse_report
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+LOGIN = "Feature: Login\n\n  Scenario: Good password\n    Given a user\n"
+TRUNCATED = (b'{"testCaseStarted":{"id":"a","testCaseId":"tc-never-sent","attempt":0}}\n'
+             b'{"testStepFinished":{"testCaseStartedId":"a","testStepResult":{"status":"FAILED","message":"m"}}}\n')
+NO_PICKLE = (b'{"meta":{}}\n'
+             b'{"testCase":{"id":"tc","pickleId":"never-sent","testSteps":[]}}\n'
+             b'{"testCaseStarted":{"id":"a","testCaseId":"tc","attempt":0}}\n'
+             b'{"testStepFinished":{"testCaseStartedId":"a","testStepResult":{"status":"PASSED"}}}\n')
+
+
+def test_a_test_case_started_without_its_test_case_is_malformed_at_its_line() -> None:
+    with pytest.raises(ParseError) as info:
+        parse_report("cut.ndjson", b'{"meta":{}}\n' + TRUNCATED, "cucumber-messages")
+    assert str(info.value) == ("cut.ndjson:2:0: testCaseStarted names a testCase that is not in the stream; the "
+                               "stream is truncated or spliced")
+
+
+def test_a_test_case_without_its_pickle_is_malformed_at_its_line() -> None:
+    with pytest.raises(ParseError) as info:
+        parse_report("cut.ndjson", NO_PICKLE)
+    assert str(info.value) == ("cut.ndjson:2:0: testCase names a pickle that is not in the stream; the stream is "
+                               "truncated or spliced")
+
+
+@pytest.mark.parametrize("data", [b"", b"\n  \n\t\n"])
+def test_an_empty_messages_report_is_one_error_naming_the_file(data: bytes) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_report("empty.ndjson", data, "cucumber-messages")
+    assert str(info.value) == ("empty.ndjson:1:0: empty report: no Cucumber messages in the file; nothing was "
+                               "imported from this file")
+
+
+@pytest.mark.parametrize("fmt", ["junit", "cucumber-json", "cucumber-messages"])
+def test_an_empty_report_of_every_named_format_is_refused(fmt: str) -> None:
+    with pytest.raises(ParseError, match=r"^empty\.report:1:"):
+        parse_report("empty.report", b"", fmt)
+
+
+@pytest.fixture
+def login(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitRepo]:
+    git_repo.write("features/login.feature", LOGIN)
+    git_repo.commit("login")
+    assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="login").errors
+    monkeypatch.chdir(git_repo.path)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    yield git_repo
+
+
+def _counts(database_url: str) -> tuple[int, int]:
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            return (session.execute(select(func.count()).select_from(TestRun)).scalar_one(),
+                    session.execute(select(func.count()).select_from(TestCase)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("name", "data", "options", "line"), [
+    ("truncated.ndjson", TRUNCATED, [], 1),
+    ("empty.ndjson", b"", ["--format", "cucumber-messages"], 1),
+])
+def test_the_cli_imports_nothing_from_them(
+    login: GitRepo, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    name: str, data: bytes, options: list[str], line: int,
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    capsys.readouterr()
+    code = main(["results", "import", str(path), *options])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"tracertm: error: {path}:{line}:0: ")
+    assert _counts(database_url) == (0, 0)
+    with pytest.raises(ParseError):
+        import_results(database_url, "login", [(name, data)], fmt="cucumber-messages")
+    assert _counts(database_url) == (0, 0)
+
+
+def test_the_api_refuses_an_empty_body_of_a_named_format(login: GitRepo, database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session, session.begin():
+            token, _ = tokens.create(session, "write", "ci")
+        with TestClient(create_app(ApiSettings(), engine),  # type: ignore[arg-type]
+                        raise_server_exceptions=False) as client:
+            response = client.post("/api/v1/projects/login/test-runs?format=cucumber-messages", content=b"",
+                                   headers={"Authorization": f"Bearer {token}",
+                                            "Content-Type": "application/x-ndjson"})
+    finally:
+        engine.dispose()
+    assert response.status_code == 422, response.text
+    assert "empty report" in response.json()["detail"]
+    assert _counts(database_url) == (0, 0)
