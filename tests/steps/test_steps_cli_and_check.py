@@ -244,3 +244,14 @@ def test_check_staged_reports_steps_a_removed_or_changed_definition_leaves_undef
     staged = check(git_repo.path, staged=True)
     assert [(w.path, w.line, w.message.split(" ")[0]) for w in staged.warnings] == [
         ("features/basket.feature", 3, "ambiguous")]
+
+
+def test_check_staged_reports_an_ambiguity_a_new_step_file_brings(git_repo: GitRepo) -> None:
+    """A staged new step file whose definition overlaps a committed one makes steps of unchanged features
+    ambiguous: the hook reports them, as for a changed step file (a new file has no HEAD version to compare)."""
+    _project(git_repo)
+    git_repo.write("features/step_definitions/new.js", "Given(/^an empty basket$/, () => {});\n")
+    git_repo.git("add", "-A")
+    staged = check(git_repo.path, staged=True)
+    assert [(w.path, w.line, w.message.split(" ")[0]) for w in staged.warnings] == [
+        ("features/basket.feature", 3, "ambiguous")]

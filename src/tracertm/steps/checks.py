@@ -171,8 +171,10 @@ def check_changes(
     from tracertm.steps.project import parse_features, parse_step_files
     from tracertm.steps.report import StepReport, build_report
 
-    # The step files before the change (HEAD's blobs) matter when definitions changed: what the change causes.
-    before = {p: old for p, (old, _) in diff.items() if old and p in set(changed_steps) | set(removed_steps)}
+    # The step files before the change (HEAD's blobs; a new one had none) matter when definitions changed: what the
+    # change causes.
+    touched = set(changed_steps) | set(removed_steps)
+    before = {p: old for p, (old, _) in diff.items() if old and p in touched}
     blobs = read(sorted({listing[p][1] for p in step_paths + feature_paths} | set(before.values())))
     now = parse_step_files(((p, blobs[listing[p][1]]) for p in step_paths), settings.parser)
     # A pool only pays for itself on hundreds of features.
@@ -181,10 +183,10 @@ def check_changes(
     if not _has_definitions(report) and not before:
         return StepFindings(step_files=report.step_files)
     found = findings(report, settings.step_checks, features=changed_features, step_files=changed_steps)
-    if before:
+    if touched:
         # Steps of unchanged features whose verdict the step-file change turned bad (a definition removed or
-        # narrowed: undefined; a new overlapping one: ambiguous).
-        then = {p: f for p, f in now.items() if p not in before}
+        # narrowed: undefined; a new overlapping one, also in a new file: ambiguous).
+        then = {p: f for p, f in now.items() if p not in touched}
         then.update(parse_step_files(((p, blobs[sha]) for p, sha in before.items()), settings.parser))
         old = build_report(then, uses)
         was = {(r.use.path, r.use.line, r.use.row_line, r.use.text): r.status for r in old.results}
