@@ -199,3 +199,19 @@ def test_a_pattern_its_framework_refuses_is_an_error_of_its_file(
         assert _defs(engine) == before
     finally:
         engine.dispose()
+
+
+def test_status_counts_live_and_deleted_step_definitions(
+        git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write("features/basket.feature", FEATURE)
+    git_repo.write(PATH, STEPS)
+    git_repo.commit("basket")
+    sync(git_repo.path, database_url=database_url)
+    git_repo.write(PATH, STEPS.replace("Then('the basket is emptied', function emptied() {});\n", ""))
+    git_repo.commit("one fewer")
+    sync(git_repo.path, database_url=database_url)
+    common = ["--path", str(git_repo.path), "--database-url", database_url]
+    code, out, _ = _cli(capsys, "status", *common, "--format", "json")
+    assert code == 0 and json.loads(out)["counts"]["step_definition"] == {"live": 3, "deleted": 1}
+    code, out, _ = _cli(capsys, "status", *common)
+    assert code == 0 and [line.split() for line in out.splitlines() if line.startswith("steps")] == [["steps", "3", "1"]]

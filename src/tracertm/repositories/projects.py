@@ -75,7 +75,7 @@ class Projects:
     def status(self, project: Project) -> dict[str, Any]:
         """Counts per kind (live and deleted), the last sync, and the files currently in error."""
         counts: dict[str, dict[str, int]] = {}
-        for name in ("adr", "contract", "feature", "scenario"):
+        for name in ("adr", "contract", "feature", "scenario", "step_definition"):
             model = KINDS[name].model
             query = select(model.deleted_at.is_(None), func.count()).group_by(model.deleted_at.is_(None))
             if name == "scenario":
