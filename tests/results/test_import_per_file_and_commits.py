@@ -182,6 +182,11 @@ def test_the_cli_says_already_imported_and_exits_0(
     out = capsys.readouterr().out
     assert out.startswith(f"{login['a']}: already imported as run ") and out.rstrip().endswith("nothing added")
     assert _runs(database_url) == 1
+    assert main(["results", "import", str(login["b"]), str(login["c"]), "--project", "login"]) == 0
+    out = capsys.readouterr().out  # the new file goes in; the one imported before is named as skipped
+    assert out.startswith(f"{login['b']}: already imported; skipped\nimported 1 results into run ")
+    assert main(["results", "import", str(login["a"]), str(login["c"]), "--project", "login", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["duplicate"] is True
 
 
 # ------------------------------------------------------------------------------- 3. one spelling per commit

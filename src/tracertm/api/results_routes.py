@@ -75,6 +75,7 @@ class ImportSummaryRead(BaseModel):
     ambiguous: int
     test_cases_created: int
     scenarios_updated: int
+    skipped: list[str] = []  # files of the upload imported before (see "Importing again")
 
 
 class TestRunImported(BaseModel):

@@ -159,6 +159,8 @@ def _import(args: argparse.Namespace) -> int:
     if summary.duplicate:
         print(f"{', '.join(summary.files)}: already imported as run {run}; nothing added")
         return 0
+    if summary.skipped:
+        print(f"{', '.join(summary.skipped)}: already imported; skipped")
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "no results"
     m = summary.matched
     print(

@@ -53,7 +53,7 @@ _CHUNK = 500
 class ImportSummary:
     """What an import did. ``duplicate``: every file was imported before (run ``run_id``: the first of them);
     nothing was added. ``skipped``: the files of a run that went in which were imported before (``files`` names
-    the others) — not in ``as_dict`` (the API's read model has no field for it yet)."""
+    the others)."""
 
     project: str
     run_id: uuid.UUID | None
@@ -85,6 +85,7 @@ class ImportSummary:
             "ambiguous": self.ambiguous,
             "test_cases_created": self.test_cases_created,
             "scenarios_updated": self.scenarios_updated,
+            "skipped": self.skipped,
         }
 
 
