@@ -1,6 +1,7 @@
 """JavaScript / TypeScript step files (cucumber-js, playwright-bdd) → step definitions, with tree-sitter.
 
-Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, and the ``@Given(...)``
+Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, as ``G(...)`` after
+``import { Given as G }`` / ``const { Given: G } = …`` / ``const G = x.Given``, and the ``@Given(...)``
 decorators of playwright-bdd) where ``pattern`` is a string or template literal (a Cucumber Expression), a RegExp
 literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
 that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, otherwise cucumber-js.
@@ -43,6 +44,7 @@ def parse(path: str, data: bytes) -> StepFile:
     errors = syntax_errors(path, root, lang_name)
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
+    renamed = _renamed(root)
     for node in walk(root):
         if node.type != "call_expression":
             continue
@@ -50,7 +52,9 @@ def parse(path: str, data: bytes) -> StepFile:
         args = node.child_by_field_name("arguments")
         if callee is None or args is None:
             continue
-        name = text(callee.child_by_field_name("property") if callee.type == "member_expression" else callee)
+        written = text(callee.child_by_field_name("property") if callee.type == "member_expression" else callee)
+        # `G(...)` after `const { Given: G } = ...` / `import { Given as G } ...`: the function exported as Given
+        name = renamed.get(written, written) if callee.type == "identifier" else written
         values = [a for a in args.named_children if a.type != "comment"]
         if name == "defineParameterType" and values:
             declared = _parameter_type(path, values[0], framework, lang_name)
@@ -69,8 +73,8 @@ def parse(path: str, data: bytes) -> StepFile:
             if found is None:
                 errors.append(Diagnostic(
                     path, line(pattern_node), column(pattern_node),
-                    f"step definition {name}({text(pattern_node)[:60]}) cannot be read: the pattern is not a string "
-                    "or RegExp literal; tracertm reads patterns without running code",
+                    f"step definition {written}({text(pattern_node)[:60]}) cannot be read: the pattern is not a "
+                    "string or RegExp literal; tracertm reads patterns without running code",
                 ))
                 continue
             kind, pattern, flags = found
@@ -79,6 +83,38 @@ def parse(path: str, data: bytes) -> StepFile:
                 line=line(node), column=column(node), function=function, parameters=params, flags=flags,
             ))
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors))
+
+
+def _renamed(root: Node) -> dict[str, str]:
+    """Local names bound to another exported name, by file (no scope analysis): ``import { Given as G } from …``,
+    ``const { Given: G } = require(…)`` / ``= createBdd(…)`` (also ``{ Given: G = fallback }``), and
+    ``const G = cucumber.Given``. Maps ``G`` to ``Given``; ``import { Before as Given }`` maps ``Given`` away from the
+    step functions."""
+    out: dict[str, str] = {}
+    for node in walk(root):
+        if node.type == "import_specifier":
+            imported, local = node.child_by_field_name("name"), node.child_by_field_name("alias")
+            if imported is not None and local is not None and imported.type in ("identifier", "string"):
+                out[text(local)] = (string_value(imported) if imported.type == "string" else None) or text(imported)
+        elif node.type == "variable_declarator":
+            target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if target is None:
+                continue
+            if target.type == "object_pattern":
+                for pair in target.named_children:
+                    key, local = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+                    if local is not None and local.type == "assignment_pattern":
+                        local = local.child_by_field_name("left")
+                    named = key is not None and key.type in ("property_identifier", "string")
+                    if pair.type != "pair_pattern" or not named or local is None or local.type != "identifier":
+                        continue
+                    out[text(local)] = (string_value(key) if key.type == "string" else None) or text(key)
+            elif target.type == "identifier" and value is not None and value.type == "member_expression":
+                prop = value.child_by_field_name("property")
+                exported = text(prop) if prop is not None else ""
+                if exported in _KEYWORDS or exported == "defineParameterType":
+                    out[text(target)] = exported
+    return {local: exported for local, exported in out.items() if local != exported}
 
 
 def _pattern(node: Node) -> tuple[PatternKind, str, str] | None:

@@ -14,20 +14,25 @@ from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors,
 
 
 def _string(node: Node | None) -> str | None:
-    """A string literal without templates (``$name`` / ``${…}``), or literals joined with ``+``."""
+    """A string literal without templates (``$name`` / ``${…}``), or literals joined with ``+``. A raw
+    (triple-quoted) string, tree-sitter's ``multiline_string_literal``, is taken as written: no escapes. A call on a
+    literal (a raw string's ``.trimIndent()``, ``.trimMargin()``) is not a literal."""
     if node is None:
         return None
     if node.type == "value_argument" and node.named_children:
         return _string(node.named_children[-1])
-    if node.type == "string_literal":
+    if node.type in ("string_literal", "multiline_string_literal"):
         if any(c.type in ("interpolation", "interpolated_identifier", "interpolated_expression")
                for c in node.children):
             return None
         raw = text(node)
-        if raw.startswith('"""'):
-            return raw[3:-3]
+        if node.type == "multiline_string_literal":
+            return raw[3:-3] if len(raw) >= 6 and raw.startswith('"""') and raw.endswith('"""') else None
         return unescape(raw[1:-1])
-    if node.type == "additive_expression" and len(node.named_children) == 2:
+    if node.type in ("binary_expression", "additive_expression") and len(node.named_children) == 2:
+        operator = node.child_by_field_name("operator")
+        if operator is not None and operator.type != "+":
+            return None
         left, right = (_string(c) for c in node.named_children)
         return left + right if left is not None and right is not None else None
     return None
