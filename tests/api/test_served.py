@@ -105,3 +105,24 @@ def test_an_upload_without_a_valid_token_is_refused_before_its_body_is_sent(serv
             assert detail in json.loads(body)["detail"]
     with httpx.Client(base_url=base, timeout=10) as client:  # and nothing was imported
         assert client.get("/api/v1/projects/sample/test-runs").json()["items"] == []
+
+
+def test_at_a_commit_that_only_moved_a_scenario_gives_its_lines_there(git_repo: GitRepo, tmp_path: Path) -> None:
+    """``/at/{commit}`` of a commit that only moved the record in its file (no revision): its lines there."""
+    from tracertm.engine.sync import sync
+
+    url = f"sqlite:///{tmp_path / 'at.db'}"
+    text = "@FEAT-1\nFeature: F\n\n  @SC-1\n  Scenario: s\n    Given x\n"
+    git_repo.write("features/f.feature", text)
+    first = git_repo.commit("one")
+    sync(git_repo.path, ref="HEAD", database_url=url)
+    git_repo.write("features/f.feature", text.replace("Feature: F\n", "Feature: F\n\n\n"))
+    moved = git_repo.commit("two blank lines above the scenario")
+    sync(git_repo.path, ref="HEAD", database_url=url)
+    with serve(url, git_repo.path, tmp_path / "serve.log") as base, httpx.Client(base_url=base, timeout=10) as client:
+        lines = {}
+        for commit in (first, moved):
+            at = client.get(f"/api/v1/scenarios/FEAT-1/SC-1/at/{commit}")
+            assert at.status_code == 200 and at.json()["version"] == 1, at.text
+            lines[commit] = at.json()["snapshot"]["given_steps"][0]["line"]
+        assert lines == {first: 6, moved: 8}

@@ -175,7 +175,15 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         found = repo.at(row, commit, Path(top) if top else None)
         if found is None:
             raise ApiProblem(404, f"{ident} has no revision at or before {commit}", kind="not-found")
-        return _revision(found, snapshot=True)
+        data = _revision(found, snapshot=True)
+        if top:  # a commit that only moved the record: its lines there (``show --at`` does the same)
+            from tracertm.engine.scan import Location
+            from tracertm.history.at import fields_at
+
+            moved = fields_at(Location.find(Path(top)), commit, found)
+            if moved is not None:
+                data["snapshot"] = moved
+        return data
 
     @app.get(f"{base}/{{ident:path}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
              response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}})

@@ -89,6 +89,19 @@ _FILE_KINDS: dict[str, FileKind] = {"adr": "adr", "contract": "contract", "featu
                                     "scenario": "feature", "step_definition": "step_definition"}
 
 
+def fields_at(location: Location, commit: str, revision: Any) -> dict[str, Any] | None:
+    """The fields of ``revision``'s record as of ``commit`` (the revision current there) when they are not its
+    snapshot's: read from the file at ``commit`` when only the record's position changed since (``_moved_fields``).
+    None when the snapshot stands (the revision's own commit, a deleted record, no repository)."""
+    if location.top is None or revision.change == "deleted":
+        return None
+    try:
+        sha = git.resolve_commit(location.top, commit)
+    except GitError:
+        return None
+    return None if sha == revision.commit_sha else _moved_fields(location, sha, revision)
+
+
 def _moved_fields(location: Location, sha: str, revision: Any) -> dict[str, Any] | None:
     """The record's fields as its file holds them at ``sha``, a commit after ``revision``'s, when the record there
     has the revision's content: a commit that only moves a record in its file (lines added above it) writes no
