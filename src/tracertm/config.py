@@ -19,6 +19,7 @@ from tracertm.parsers.records import FILE_KINDS, FileKind, ParserOptions
 # godog, cucumber-ruby, Reqnroll/SpecFlow. Python files outside features/steps count only when they import pytest_bdd.
 DEFAULT_STEP_PATHS: tuple[str, ...] = (
     "features/steps/**/*.py",
+    "features/environment.py",  # behave loads it first: its parameter types count for every step module
     "tests/**/*.py",
     "**/conftest.py",
     "features/step_definitions/**/*.js",

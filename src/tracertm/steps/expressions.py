@@ -7,7 +7,8 @@
   patterns with the project's types); anchoring as the framework does it:
   cucumber-js, cucumber-ruby and godog search (unanchored unless the pattern says ``^…$``), cucumber-jvm and
   pytest-bdd match the whole text, behave matches from the start (``re.match``: its ``re0`` matcher the pattern as
-  written, its ``re`` matcher ``^pattern$``, which the parser records as the pattern).
+  written, its ``re`` matcher ``^pattern$``, which the parser records as the pattern), Reqnroll searches the pattern
+  with ``^`` and ``$`` added as text where it lacks them (``^a|b`` is ``^a|b$``).
 - ``parse`` / ``cfparse`` through the ``parse`` / ``parse_type`` packages (whole text), with the project's types.
 - pytest-bdd's plain strings by equality.
 """
@@ -430,17 +431,18 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
 
 
 def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
+    framework = definition.framework
+    pattern = _whole_text(definition.pattern) if framework == "reqnroll" else definition.pattern
     try:
-        source, flags = translate(definition.pattern, definition.flags, definition.language)
+        source, flags = translate(pattern, definition.flags, definition.language)
         flags = re.compile(source, flags).flags  # inline flags ((?i)) included
     except Untranslatable as exc:
         raise DefinitionError(f"regex cannot be matched by tracertm: {exc}", "warning") from None
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
-    framework = definition.framework
-    if framework in _SEARCHING:
-        method = "search"
+    if framework in _SEARCHING or framework == "reqnroll":
+        method = "search"  # Reqnroll: ``Regex.Match`` of the pattern with its anchors added as text
     elif framework == "behave":
         # Both of behave's regex matchers call ``re.match``: ``re0`` on the pattern as written (anchored at the
         # start only), ``re`` on ``^pattern$`` (the pattern python.py records).
@@ -467,8 +469,9 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         found = later.find(text, head)
         return None if found is None else found.groups()  # every group, None where it did not take part
 
-    anchored = framework not in _SEARCHING
-    keys, prefix = _regex_words(source, flags, anchored)
+    # Anchored at the start: behave's re.match and the whole-text matchers; at the end: the whole-text ones only (a
+    # searched pattern, Reqnroll's included, is anchored where its own ``^``/``$`` say).
+    keys, prefix = _regex_words(source, flags, method != "search", method == "fullmatch")
     fold = bool(flags & re.IGNORECASE)
     return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold, values)
 
@@ -522,10 +525,12 @@ def _top_level_groups(source: str) -> list[int]:
     return [arg[0] for op, arg in sre_parse.parse(source) if op is SUBPATTERN and arg[0] is not None]
 
 
-def _regex_words(source: str, flags: int, anchored: bool) -> tuple[frozenset[str], str]:
+def _regex_words(source: str, flags: int, start: bool, end: bool) -> tuple[frozenset[str], str]:
     """Words a regex certainly requires: literal runs at its top level, split at literal spaces; a word at a
-    run's edge counts only when the run starts (ends) the whole pattern, anchored. Plus its literal prefix when
-    it is anchored at the start."""
+    run's edge counts only when the run starts (ends) the whole pattern, anchored there — by the way it is
+    applied (``start``: matched from the start; ``end``: matched to the end) or by its own ``^`` (``$``). A last
+    word that may continue in the text (``logs in`` of ``re.match``, which "Bob logs inside" satisfies) is no
+    whole word. Plus its literal prefix when it is anchored at the start."""
     if flags & re.VERBOSE:
         return frozenset(), ""  # literal spaces mean nothing there: words cannot be told apart
     try:
@@ -534,7 +539,7 @@ def _regex_words(source: str, flags: int, anchored: bool) -> tuple[frozenset[str
         return frozenset(), ""
     runs: list[tuple[str, bool, bool]] = []  # (text, starts the pattern, ends the pattern)
     current: list[str] = []
-    start_ok = anchored
+    start_ok = start
     for position, (op, arg) in enumerate(items):
         if op is LITERAL:
             if not current and position > 0 and not (position == 1 and items[0] == (AT, AT_BEGINNING)):
@@ -550,7 +555,7 @@ def _regex_words(source: str, flags: int, anchored: bool) -> tuple[frozenset[str
             current = []
         start_ok = False
     if current:
-        runs.append(("".join(current), start_ok, anchored))
+        runs.append(("".join(current), start_ok, end))
     words: set[str] = set()
     prefix = runs[0][0] if runs and runs[0][1] and _starts_with_literal(items) else ""
     for run, starts, ends in runs:
@@ -559,6 +564,23 @@ def _regex_words(source: str, flags: int, anchored: bool) -> tuple[frozenset[str
             if (i > 0 or starts) and (i < len(tokens) - 1 or ends) and token:
                 words.add(token.lower())
     return frozenset(words), prefix
+
+
+# Inline global flags at the start of a pattern (``(?i)``): Python wants them first, .NET takes them anywhere.
+_LEADING_FLAGS = re.compile(r"(?:\(\?[a-zA-Z]+\))+")
+
+
+def _whole_text(pattern: str) -> str:
+    """Reqnroll's ``RegexFactory.GetWholeTextMatchRegexSource``: ``^`` before the pattern unless it starts with
+    one, ``$`` after it unless it ends with one — as text, so ``^I go home|I leave`` is ``^I go home|I leave$``
+    (which ``Regex.Match`` finds in "I go home now"). Leading inline flags stay first (``(?i)a`` → ``(?i)^a$``,
+    what .NET's ``^(?i)a$`` means)."""
+    if not pattern.startswith("^"):
+        lead = _LEADING_FLAGS.match(pattern)
+        cut = lead.end() if lead else 0
+        if not pattern.startswith("^", cut):  # ``(?i)^a``: .NET's ``^(?i)^a`` anchors once
+            pattern = f"{pattern[:cut]}^{pattern[cut:]}"
+    return pattern if pattern.endswith("$") else pattern + "$"
 
 
 def _starts_with_literal(items: list[tuple[object, object]]) -> bool:

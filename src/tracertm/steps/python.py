@@ -1,8 +1,11 @@
 """Python step files → step definitions, read with ``ast`` (no user code runs).
 
 behave: ``@given/@when/@then/@step`` (and title-case aliases), with the matcher ``use_step_matcher(...)`` selects
-for the definitions that follow it in the module (default ``parse``); ``register_type(Name=func)`` with
-``@parse.with_pattern(r"...")`` declares a parse type. pytest-bdd: ``@given/@when/@then/@step`` with a plain string
+for the definitions that follow it in the module (default ``parse``); ``register_type(Name=func)`` declares a parse
+type, its pattern read from ``@parse.with_pattern(r"...")``, ``func.pattern = r"..."`` or parse_type's
+``TypeBuilder.make_choice([...])`` (one that cannot be read is a warning, and matches any text); behave's
+``environment.py`` (loaded before the step modules) declares types too, and its decorators count only when it
+imports them. pytest-bdd: ``@given/@when/@then/@step`` with a plain string
 (exact text) or ``parsers.parse/cfparse/re/string(...)``, ``target_fixture=``, ``converters=``, ``extra_types=``.
 
 A file is a pytest-bdd file when it imports ``pytest_bdd``; otherwise a behave file when it imports ``behave`` or
@@ -13,6 +16,8 @@ nothing (an ordinary test module).
 from __future__ import annotations
 
 import ast
+import posixpath
+import re
 from dataclasses import dataclass, field
 
 from tracertm.errors import Diagnostic, ParseError
@@ -57,6 +62,8 @@ class _Module:
     parsers: dict[str, PatternKind] = field(default_factory=dict)  # local name → pytest-bdd parser
     parser_modules: set[str] = field(default_factory=lambda: {"parsers"})
     constants: dict[str, str] = field(default_factory=dict)  # module-level NAME = "literal"
+    values: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME = <anything else>
+    patterns: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME.pattern = <value>
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     matcher: PatternKind = "parse"
     simplified: bool = False  # behave's ``re`` matcher (not ``re0``): the pattern goes between ``^`` and ``$``
@@ -100,14 +107,20 @@ def parse(path: str, text: str) -> StepFile:
     if framework is None:
         return StepFile(path, "python")
     module = _Module(path, framework)
-    if framework == "behave":
-        module.keywords = dict(_DECORATORS)  # behave injects them into step modules
+    if framework == "behave" and not _is_environment(path):
+        module.keywords = dict(_DECORATORS)  # behave injects them into step modules (not into environment.py)
     _collect_names(module, tree.body)
     _walk(module, tree.body)
     return StepFile(
         path, "python", assign_identities(path, module.definitions), tuple(module.types),
         tuple(module.errors), tuple(module.warnings),
     )
+
+
+def _is_environment(path: str) -> bool:
+    """behave's ``environment.py`` (next to the ``steps`` folder, not a step module in it): behave runs it before
+    the step modules, with no step decorators handed to it."""
+    return posixpath.basename(path) == "environment.py" and "/steps/" not in f"/{path}"
 
 
 # ------------------------------------------------------------------------------------------- names in scope
@@ -153,6 +166,12 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 module.constants[node.targets[0].id] = node.value.value
+            else:
+                module.values[node.targets[0].id] = node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):
+            target = node.targets[0]
+            if target.attr == "pattern" and isinstance(target.value, ast.Name):  # parse's ``func.pattern = r"..."``
+                module.patterns[target.value.id] = node.value
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             module.functions[node.name] = node
 
@@ -223,16 +242,90 @@ def _module_call(module: _Module, call: ast.Call) -> None:
 
 
 def _parse_type(module: _Module, name: str, value: ast.expr, line: int) -> ParameterTypeDecl:
-    """A parse type: the pattern of its ``@parse.with_pattern(r"...")`` converter, when it can be read."""
-    regexps: tuple[str, ...] = ()
-    func = module.functions.get(value.id) if isinstance(value, ast.Name) else None
-    for decorator in func.decorator_list if func else ():
-        if isinstance(decorator, ast.Call) and (_dotted(decorator.func) or "").endswith("with_pattern"):
-            if decorator.args and isinstance(decorator.args[0], ast.Constant):
-                regexps = (str(decorator.args[0].value),)
-    if isinstance(value, ast.Name) and value.id in ("int", "float", "str"):
-        regexps = {"int": (r"-?\d+",), "float": (r"-?\d*\.?\d+",), "str": (r".+?",)}[value.id]
+    """A parse type: the pattern parse reads from its converter (``converter.pattern``), when it can be read
+    without running code; otherwise a warning, and no pattern (parse's default, any text: ``.+?``)."""
+    try:
+        regexps = _type_patterns(module, value, set())
+    except _Unreadable as exc:
+        module.warnings.append(Diagnostic(
+            module.path, getattr(exc.node, "lineno", line), getattr(exc.node, "col_offset", -1) + 1,
+            f"parameter type {name!r} cannot be read: {exc}; tracertm matches it as any text ('.+?'), which may "
+            f"match steps {module.framework} does not", "warning"))
+        regexps = ()
     return ParameterTypeDecl(name, regexps, module.framework, "python", module.path, line)
+
+
+_BUILTIN_TYPES = {"int": (r"-?\d+",), "float": (r"-?\d*\.?\d+",), "str": (r".+?",)}
+_CASE_TRANSFORMS = {"str.lower": str.lower, "str.upper": str.upper}
+
+
+def _type_patterns(module: _Module, value: ast.expr, seen: set[str]) -> tuple[str, ...]:
+    """The pattern of a parse type converter as parse sees it (``()``: it has none, parse's ``.+?``):
+    ``func.pattern = r"..."`` (assigned at module level), ``@parse.with_pattern(r"...")``,
+    ``with_pattern(r"...")(func)``, parse_type's ``TypeBuilder.make_choice([...])`` and ``make_enum({...})``, a
+    lambda or a function with neither (none), ``int``/``float``/``str``; ``_Unreadable`` for anything else."""
+    if isinstance(value, ast.Name):
+        if value.id in module.patterns:  # assigned after the def: it wins over the decorator's
+            return (_string(module, module.patterns[value.id], "its pattern attribute"),)
+        func = module.functions.get(value.id)
+        rebound = module.values.get(value.id)
+        if func is not None and not (rebound is not None and rebound.lineno > func.lineno and value.id not in seen):
+            for decorator in func.decorator_list:
+                if isinstance(decorator, ast.Call) and (_dotted(decorator.func) or "").endswith("with_pattern"):
+                    return (_with_pattern(module, decorator),)
+            return ()
+        if value.id in _BUILTIN_TYPES:
+            return _BUILTIN_TYPES[value.id]
+        if rebound is not None and value.id not in seen:  # ``f = with_pattern(...)(f)``, ``T = make_choice(...)``
+            return _type_patterns(module, rebound, seen | {value.id})
+        raise _Unreadable(value, f"{value.id} is not a function or a converter made in this file")
+    if isinstance(value, ast.Lambda):
+        return ()
+    if isinstance(value, ast.Call):
+        if isinstance(value.func, ast.Call) and (_dotted(value.func.func) or "").endswith("with_pattern"):
+            return (_with_pattern(module, value.func),)
+        called = (_dotted(value.func) or "").rsplit(".", 1)[-1]
+        if called == "make_choice":
+            return (_choice_pattern(module, value),)
+        if called == "make_enum" and value.args and isinstance(value.args[0], ast.Dict):
+            keys = value.args[0].keys
+            return ("|".join(_string(module, k, "an enum name") if k is not None else "" for k in keys),)
+    raise _Unreadable(value, f"{ast.unparse(value)[:60]} is computed when the step code runs")
+
+
+def _with_pattern(module: _Module, decorator: ast.Call) -> str:
+    if not decorator.args:
+        raise _Unreadable(decorator, "with_pattern() has no pattern")
+    return _string(module, decorator.args[0], "the with_pattern() pattern")
+
+
+def _choice_pattern(module: _Module, call: ast.Call) -> str:
+    """parse_type's ``TypeBuilder.make_choice(choices, transform=None, strict=None)``: ``pattern`` is the choices
+    (after ``transform``) joined with ``|``, not escaped. behave matches that regex case-sensitively, and a text
+    the strict converter refuses is still the step's match (it fails when it runs); pytest-bdd's parse ignores
+    case, but a converter's ValueError is no match there: with ``strict`` (the default) exactly the choices."""
+    kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    names = ("choices", "transform", "strict")
+    args = dict(zip(names, call.args)) | {k: v for k, v in kwargs.items() if k in names}
+    listed = args.get("choices")
+    if not isinstance(listed, (ast.List, ast.Tuple)) or any(isinstance(e, ast.Starred) for e in listed.elts):
+        raise _Unreadable(listed or call, "make_choice() is not given a list of string literals")
+    choices = [_string(module, e, "a choice") for e in listed.elts]
+    transform = args.get("transform")
+    if isinstance(transform, ast.Constant) and transform.value is None:
+        transform = None
+    if transform is not None:
+        function = _CASE_TRANSFORMS.get(_dotted(transform) or "")
+        if function is None:
+            raise _Unreadable(transform, f"make_choice()'s transform {ast.unparse(transform)[:40]} is computed")
+        choices = [function(c) for c in choices]
+    strict = args.get("strict")
+    if strict is not None and not (isinstance(strict, ast.Constant) and strict.value in (None, True, False)):
+        raise _Unreadable(strict, "make_choice()'s strict is computed")
+    if module.framework == "pytest-bdd" and not (isinstance(strict, ast.Constant) and strict.value is False):
+        exact = "|".join(re.escape(c) for c in choices)
+        return exact if transform is not None else f"(?-i:{exact})"
+    return "|".join(choices)
 
 
 def _keyword_of(module: _Module, decorator: ast.expr) -> Keyword | None:

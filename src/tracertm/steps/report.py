@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.steps.expressions import DefinitionError, Registries, compile_definition
+from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
 from tracertm.steps.matching import StepIndex, StepResult
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.steps.scenarios import StepUse
@@ -135,6 +135,13 @@ def _build_report(
                 (report.errors if exc.severity == "error" else report.warnings).append(finding)
     report.errors.extend(registries.findings)
     index = StepIndex(compiled)
+    refused = _behave_refuses(compiled, index)
+    if refused:
+        report.errors.extend(refused.values())
+        report.broken.update(refused)
+        slow = index.slow
+        index = StepIndex(c for c in compiled if c.definition.identity not in refused)
+        index.slow.update(slow)
     for p in sorted(features):
         uses = features[p]
         if not isinstance(uses, ParseError):
@@ -142,6 +149,71 @@ def _build_report(
     report.errors.extend(index.findings())
     report.broken.update(index.slow)
     return report
+
+
+def _behave_refuses(compiled: list[Compiled], index: StepIndex) -> dict[str, Diagnostic]:
+    """behave's load-time ``AmbiguousStep``: its ``StepRegistry.add_step_definition`` refuses a definition whose
+    pattern text an already registered definition of the same step type matches (``given`` against the ``given``
+    ones... ``step`` against the ``step`` ones; the text equal to its pattern counts too), and behave stops loading
+    the step code. Registration order: step modules by file name, then line (as ``matching._behave_first``). Each
+    refused definition (identity → its error at its line) is left out of the registry, as behave leaves it out.
+
+    What tracertm cannot tell apart: a behave regex recorded as ``^X$`` was written ``X`` with the ``re`` matcher
+    or ``^X$`` with ``re0``; it counts as refused only when the earlier definition matches both texts. Stacked
+    decorators of one function on consecutive lines with the same pattern are one registration (behave skips the
+    same function registered again)."""
+    behave = sorted((c for c in compiled if c.definition.framework == "behave"),
+                    key=lambda c: (c.definition.path, c.definition.line))
+    if len(behave) < 2:
+        return {}
+    order = {c.definition.identity: n for n, c in enumerate(behave)}
+    by_pattern: dict[tuple[str, str], list[Compiled]] = {}  # registered so far, by (keyword, pattern)
+    refused: dict[str, Diagnostic] = {}
+    for n, c in enumerate(behave):
+        d = c.definition
+        texts = _pattern_texts(d)
+        # Every registered definition that can match the text (the index's), or whose pattern is the text.
+        pool = [*index.candidates(texts[0]), *(x for t in texts for x in by_pattern.get((d.keyword, t), ()))]
+        earlier: Compiled | None = None
+        for other in pool:
+            e = other.definition
+            if (e.framework != "behave" or e.keyword != d.keyword or order[e.identity] >= n
+                    or e.identity in refused or e.identity in index.slow
+                    or (earlier is not None and order[e.identity] >= order[earlier.definition.identity])):
+                continue
+            if e.pattern == d.pattern and e.path == d.path and e.function == d.function and d.line - e.line == 1:
+                continue  # one function's stacked decorators: behave's same_step_matcher
+            if all(e.pattern == text or _matches(index, other, text) for text in texts):
+                earlier = other  # behave names the first registered one that matches
+        if earlier is None:
+            by_pattern.setdefault((d.keyword, d.pattern), []).append(c)
+            continue
+        e = earlier.definition
+        refused[d.identity] = Diagnostic(
+            d.path, d.line, d.column,
+            f"step definition {_keyword_call(d)} would be ambiguous with {_keyword_call(e)} at {e.location}: "
+            "behave refuses to load it (AmbiguousStep: the earlier definition matches this pattern's text); remove "
+            "one of them or narrow the earlier one")
+    return refused
+
+
+def _matches(index: StepIndex, c: Compiled, text: str) -> bool:
+    """behave's ``Matcher.matches``: a type converter that raises (``MatchWithError``) is no match."""
+    try:
+        return index.try_match(c, text) is not None
+    except Exception:  # noqa: BLE001 - a converter of parse's built-in types refusing the text
+        return False
+
+
+def _pattern_texts(d: StepDefinition) -> tuple[str, ...]:
+    """The text behave's registry checks a new definition's predecessors against: its pattern as written. A
+    behave regex recorded as ``^X$`` may be ``re``'s ``X`` or ``re0``'s ``^X$`` (both: see ``_behave_refuses``)."""
+    p = d.pattern
+    if d.kind == "regex" and len(p) >= 2 and p.startswith("^") and p.endswith("$"):
+        inner = p[1:-1]
+        if not (inner.startswith("^") or inner.endswith("$")):
+            return inner, p
+    return (p,)
 
 
 # --------------------------------------------------------------------------------------------------- rendering
