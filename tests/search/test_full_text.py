@@ -53,6 +53,16 @@ def test_search_syntax(synced) -> None:  # type: ignore[no-untyped-def]
         assert phrase and phrase <= set(_ids(search(session, "idempotency key", limit=100)))
         with pytest.raises(UsageError, match="needs at least one word"):
             search(session, "-ledger")
+        # A negated term after OR is "and not" on both databases (PostgreSQL's websearch_to_tsquery read it as "or
+        # not", matching nearly everything there).
+        assert set(_ids(search(session, "ledger OR -postings", limit=100))) == ledger - postings
+        # Common words are left out of every query (PostgreSQL never indexes them): the same hits on both.
+        assert set(_ids(search(session, "the ledger", limit=100))) == ledger
+        with pytest.raises(UsageError, match="other than common words"):
+            search(session, "the OR a")
+        project = Projects(session).resolve(None)
+        listed = {r.adr_number for r, _ in Records(session, "adr").list(project, ListFilter(text="ledger OR -postings")).rows}
+        assert listed == {n for n in ledger - postings if n.startswith("ADR-")}
 
 
 @pytest.mark.parametrize(

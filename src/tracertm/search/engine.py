@@ -1,7 +1,7 @@
 """Ranked full-text search with highlighted snippets, and the ``text`` filter of lists.
 
-SQLite: FTS5 ``MATCH`` with ``bm25`` (title weighted 10×) and ``snippet()``. PostgreSQL: ``websearch_to_tsquery``
-against the generated ``search_vector`` column, ``ts_rank_cd`` and ``ts_headline``. Both rank higher = better.
+SQLite: FTS5 ``MATCH`` with ``bm25`` (title weighted 10×) and ``snippet()``. PostgreSQL: a ``tsquery`` of the same
+parse (``syntax.to_tsquery``) against the generated ``search_vector`` column, ``ts_rank_cd`` and ``ts_headline``. Both rank higher = better.
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ def match_clause(session: Session, k: Kind, query: str, option: str = "text") ->
     document = DOCUMENTS[k.name]
     query = query.replace("\x00", " ")  # no database text can hold NUL
     if session.get_bind().dialect.name == "postgresql":
-        syntax.parse(query, option)  # the same "needs a word" rule as on SQLite
         vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
-        return vector.op("@@")(func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), query))  # type: ignore[no-any-return]
+        return vector.op("@@")(syntax.to_tsquery(syntax.parse(query, option), PG_CONFIG))  # type: ignore[no-any-return]
     expression = syntax.to_fts5(syntax.parse(query, option))
     fts = document.fts_table
     inner = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :fts_q").bindparams(fts_q=expression)
@@ -62,7 +61,7 @@ def search(
     for k in kinds or [k for k in KINDS.values() if k.searchable]:
         if not k.searchable:
             continue
-        hits += _search_pg(session, k, query, project, limit, include_deleted) if postgres else _search_sqlite(
+        hits += _search_pg(session, k, groups, project, limit, include_deleted) if postgres else _search_sqlite(
             session, k, syntax.to_fts5(groups), project, limit, include_deleted
         )
     hits.sort(key=lambda h: (-h["rank"], h["kind"], h["number"]))
@@ -114,10 +113,11 @@ def _search_sqlite(
 
 
 def _search_pg(
-    session: Session, k: Kind, query: str, project: Project | None, limit: int, include_deleted: bool
+    session: Session, k: Kind, groups: list[list[syntax.Term]], project: Project | None, limit: int,
+    include_deleted: bool,
 ) -> list[dict[str, Any]]:
     document = DOCUMENTS[k.name]
-    tsquery = func.websearch_to_tsquery(literal_column(f"'{PG_CONFIG}'"), bindparam("pg_q", query))
+    tsquery = syntax.to_tsquery(groups, PG_CONFIG)
     vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
     joined, columns, where = _base(k, project, include_deleted)
     rank = func.ts_rank_cd(vector, tsquery).label("rank")

@@ -6,15 +6,30 @@
 - ``ledger -postgres`` — ``ledger`` but not ``postgres``.
 
 Punctuation inside words is ignored. On SQLite the query becomes an FTS5 expression in which every word is quoted,
-so user text can never be read as FTS5 syntax.
+so user text can never be read as FTS5 syntax; on PostgreSQL a ``tsquery`` built from the same parse (``to_tsquery``:
+each term a ``phraseto_tsquery``), so that ``OR`` and ``-`` mean the same on both (``websearch_to_tsquery`` read
+``a OR -b`` as "a, or not b"). The common English words PostgreSQL's ``english`` configuration leaves out of its
+index (``STOP_WORDS``) are left out of every query, on both: a search for ``the`` is refused on both instead of
+finding everything on SQLite and nothing on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from tracertm.errors import UsageError
+
+# PostgreSQL's ``english`` stop words (``tsearch_data/english.stop``, from the Snowball project): never indexed there.
+STOP_WORDS = frozenset(
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself "
+    "it its itself they them their theirs themselves what which who whom this that these those am is are was were be "
+    "been being have has had having do does did doing a an the and but if or because as until while of at by for "
+    "with about against between into through during before after above below to from up down in out on off over "
+    "under again further then once here there when where why how all any both each few more most other some such no "
+    "nor not only own same so than too very s t can will just don should now".split()
+)
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -39,7 +54,7 @@ def parse(query: str, option: str = "query") -> list[list[Term]]:
             negated = bare.startswith("-") and len(bare) > 1
             phrase = bare[1:] if negated else bare
         words = tuple(w.lower() for w in _WORD.findall(phrase or ""))
-        if not words:
+        if not words or all(w in STOP_WORDS for w in words):
             continue
         term = Term(words, negated)
         if pending_or and not negated and groups[-1] and not groups[-1][-1].negated:
@@ -49,7 +64,8 @@ def parse(query: str, option: str = "query") -> list[list[Term]]:
         pending_or = False
     groups = [g for g in groups if g]
     if not any(not t.negated for g in groups for t in g):
-        raise UsageError(f"{option} {query!r}: needs at least one word to look for (see README: search syntax)")
+        raise UsageError(f"{option} {query!r}: needs at least one word to look for, other than common words such as "
+                         "'the' (see README: search syntax)")
     return groups
 
 
@@ -72,3 +88,25 @@ def to_fts5(groups: list[list[Term]]) -> str:
     for term in negative:
         expression += f" NOT {term}"
     return expression
+
+
+def to_tsquery(groups: list[list[Term]], config: str) -> Any:
+    """A PostgreSQL ``tsquery`` expression for ``parse``'s result (``config``: the text search configuration), with
+    the meaning ``to_fts5`` gives it: groups AND-ed, the terms of a group OR-ed, a negated group AND NOT."""
+    from sqlalchemy import bindparam, func, literal_column
+
+    regconfig: Any = literal_column(f"'{config}'::regconfig")
+
+    def term(t: Term) -> Any:
+        return func.phraseto_tsquery(regconfig, bindparam(None, " ".join(t.words), unique=True))
+
+    query: Any = None
+    for group in sorted(groups, key=lambda g: g[0].negated):  # the positive groups first
+        if group[0].negated:
+            query = func.tsquery_and(query, func.tsquery_not(term(group[0])))
+            continue
+        part = term(group[0])
+        for t in group[1:]:
+            part = func.tsquery_or(part, term(t))
+        query = part if query is None else func.tsquery_and(query, part)
+    return query
