@@ -4,13 +4,17 @@ only lay it out. One function per page; each takes a session and returns the tem
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracertm.models import Project
+from tracertm.models import Feature, Project, Scenario
 from tracertm.repositories import Projects, Records
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.schemas.filters import ListFilter
@@ -18,6 +22,7 @@ from tracertm.schemas.records import to_dict
 
 API = "/api/v1"
 LIST_KINDS = ("adrs", "contracts", "features")  # kinds with a list page of their own
+LIST_KIND_NAMES = {"adrs": "adr", "contracts": "contract", "features": "feature"}
 PAGE_SIZE = 50
 
 
@@ -26,11 +31,84 @@ def seg(text: str) -> str:
     return quote(str(text), safe="")
 
 
+@dataclass
+class LinkNames:
+    """How the page being rendered names projects and scenarios in its URLs (one per request, ``link_names``)."""
+
+    # Project name → its UUID, for a name that another project's name extends with a route word (``team`` when
+    # ``team/adrs`` exists: ``/projects/team/adrs`` names the project ``team/adrs``, api.project_paths).
+    by_uuid: dict[str, str] = field(default_factory=dict)
+    # (project, "FEATURE/SCENARIO" as links and the matrix write it) → (feature number, scenario number), for the
+    # references that could be split at several slashes (``billing/refund/Pay by card/debit``).
+    scenarios: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
+_UNBOUND = LinkNames()
+_NAMES: ContextVar[LinkNames] = ContextVar("tracertm_web_link_names", default=_UNBOUND)
+
+
+@contextmanager
+def link_names(session: Session, route_words: Iterable[str]) -> Iterator[LinkNames]:
+    """Bind, while a page is gathered and rendered, which projects its links name by UUID: a project whose name
+    followed by ``/`` and one of ``route_words`` (what a ``/projects/{project}/...`` route of the app takes first
+    after the project) starts another project's name — with ``team`` and ``team/adrs``, or ``team`` and
+    ``team/features/x``, team's pages are ``/projects/{team's UUID}/...``, as the API's ``Link`` headers write
+    them. One small query (the projects' names)."""
+    words = set(route_words)
+    ids = {str(name): str(pid) for name, pid in session.execute(select(Project.name, Project.id)).all()}
+    names = LinkNames()
+    for name in ids:
+        for index, char in enumerate(name):
+            if char == "/" and index > 0:
+                head, word = name[:index], name[index + 1:].split("/", 1)[0]
+                if word in words and head in ids:
+                    names.by_uuid[head] = ids[head]
+    token = _NAMES.set(names)
+    try:
+        yield names
+    finally:
+        _NAMES.reset(token)
+
+
 def project_seg(name: str) -> str:
     """A project name in a page's or the API's path: percent-encoded, its slashes kept (``acme/payments``), as
     the API's ``Link`` and ``Location`` headers write it (``api.deps.path_segment``). The routes take the name with
-    ``{project:path}``, and the path a page sees (decoded) is its link's, so navigation can mark the current page."""
-    return quote(str(name), safe="/")
+    ``{project:path}``, and the path a page sees (decoded) is its link's, so navigation can mark the current page.
+    A name that another project's name extends with a route word is its UUID instead (``link_names``)."""
+    return _NAMES.get().by_uuid.get(str(name)) or quote(str(name), safe="/")
+
+
+def learn_scenarios(session: Session, project: Project, refs: Iterable[str]) -> None:
+    """Find which (feature, scenario) each ``FEATURE/SCENARIO`` reference of ``refs`` with several slashes is —
+    either part may hold one (an untagged feature ``billing/refund``, a scenario named ``Pay by card/debit``) — so
+    that ``record_url`` links the scenario as it is. One query per 900 features, and only for such references."""
+    names = _NAMES.get()
+    if names is _UNBOUND:
+        return
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.engine.links import scenario_ref_splits
+
+    wanted = {ref for ref in refs if ref.count("/") > 1 and (project.name, ref) not in names.scenarios}
+    if not wanted:
+        return
+    features = sorted({feature for ref in wanted for feature, _ in scenario_ref_splits(ref)})
+    pairs: set[tuple[str, str]] = set()
+    for chunk in iter_chunks(features):
+        stmt = (select(Feature.feature_number, Scenario.scenario_number)
+                .join(Scenario, Scenario.feature_id == Feature.id)
+                .where(Feature.project_id == project.id, Feature.feature_number.in_(chunk)))
+        pairs.update((str(f), str(s)) for f, s in session.execute(stmt.execution_options(include_deleted=True)))
+    for ref in wanted:
+        found = [split for split in scenario_ref_splits(ref) if split in pairs]
+        if len(found) == 1:
+            names.scenarios[(project.name, ref)] = found[0]
+
+
+def _scenario_refs(links: Iterable[dict[str, Any]]) -> Iterator[str]:
+    for link in links:
+        for end in ("source", "target"):
+            if link[end]["kind"] == "scenario":
+                yield str(link[end]["id"])
 
 
 def project_exists(session: Session, name: str) -> bool:
@@ -44,9 +122,22 @@ def project_exists(session: Session, name: str) -> bool:
     return True
 
 
-def record_url(project: str, kind: str, ident: str) -> str | None:
-    """The page of a record: ``ident`` as links and hits name it (``FEAT-1/SC-2`` for scenarios); None for kinds
-    without a page (requirements, test cases)."""
+def feature_exists(session: Session, project_name: str, number: str) -> bool:
+    """Whether the project ``project_name`` has a feature numbered ``number`` (deleted ones too)."""
+    from tracertm.repositories.errors import NotFound
+
+    try:
+        project = Projects(session).get(project_name, "project")
+    except NotFound:
+        return False
+    return bool(Records(session, "feature").find_by_number(number, project))
+
+
+def record_url(project: str, kind: str, ident: str, feature: str | None = None) -> str | None:
+    """The page of a record: ``ident`` as links and hits name it; None for kinds without a page (requirements,
+    test cases). A scenario is ``ident`` of ``feature`` — or, without ``feature``, the ``FEATURE/SCENARIO`` of a
+    link or a matrix row: split as ``learn_scenarios`` found it, else at its first slash (the scenario page finds
+    the record at any split that names only one). Every number is one encoded segment (``billing%2Frefund``)."""
     base = f"/projects/{project_seg(project)}"
     if kind == "adr":
         return f"{base}/adrs/{seg(ident)}"
@@ -54,9 +145,13 @@ def record_url(project: str, kind: str, ident: str) -> str | None:
         return f"{base}/contracts/{seg(ident)}"
     if kind == "feature":
         return f"{base}/features/{seg(ident)}"
-    if kind == "scenario" and "/" in ident:
-        feature, _, scenario = ident.rpartition("/")
-        return f"{base}/features/{seg(feature)}/scenarios/{seg(scenario)}"
+    if kind == "scenario":
+        if feature is None:
+            known = _NAMES.get().scenarios.get((project, ident))
+            if known is None and "/" not in ident:
+                return None
+            feature, ident = known or ident.split("/", 1)
+        return f"{base}/features/{seg(feature)}/scenarios/{seg(ident)}"
     return None
 
 
@@ -94,7 +189,35 @@ def dashboard(session: Session) -> dict[str, Any]:
 def project_page(session: Session, name: str) -> dict[str, Any]:
     project = Projects(session).get(name, "project")
     runs = [run for run, _ in Projects(session).sync_runs(project, limit=5)]
-    return {"s": summary(session, project), "runs": runs, "project": project.name}
+    s = summary(session, project)
+    learn_scenarios(session, project, _scenario_refs([*s.links["suspect_links"], *s.links["dangling_links"]]))
+    return {"s": s, "runs": runs, "project": project.name}
+
+
+LINK_STATES = ("suspect", "dangling")
+
+
+def links_page(session: Session, project_name: str, state: str | None, cursor: str | None) -> dict[str, Any]:
+    """Every link of a project (or only the suspect or the dangling ones), 50 at a time in link-number order: where
+    the project page's lists end with "… and N more"."""
+    from tracertm.errors import UsageError
+    from tracertm.trace.listing import LinkFilter, counts, list_links
+
+    if state and state not in LINK_STATES:
+        raise UsageError(f"state {state!r}: use {' or '.join(LINK_STATES)} (or none for every link)")
+    project = Projects(session).get(project_name, "project")
+    flt = LinkFilter(suspect=True if state == "suspect" else None, dangling=True if state == "dangling" else None,
+                     limit=PAGE_SIZE)
+    page = list_links(session, project, flt, cursor)
+    learn_scenarios(session, project, _scenario_refs(page.items))
+    counted = counts(session, project)
+    total = counted[state] if state else counted["total"]
+    query = f"?{state}=true" if state else ""
+    return {
+        "project": project.name, "state": state or "", "links": page.items, "next_cursor": page.next_cursor,
+        "total": total, "counts": counted, "page_size": PAGE_SIZE,
+        "json_url": f"{API}/projects/{project_seg(project.name)}/links{query}",
+    }
 
 
 # ------------------------------------------------------------------------------------------------------- lists
@@ -105,7 +228,7 @@ def record_list(session: Session, project_name: str, plural: str, status: str | 
     """A list page: records of one kind with a status filter and a full-text query, 50 at a time."""
     from tracertm.errors import UsageError
 
-    k = KINDS[{"adrs": "adr", "contracts": "contract", "features": "feature"}[plural]]
+    k = KINDS[LIST_KIND_NAMES[plural]]
     project = Projects(session).get(project_name, "project")
     repo = Records(session, k)
     statuses = [str(s) for s in k.table.c.status.type.enums]
@@ -187,8 +310,16 @@ def _fields(k: Kind, data: dict[str, Any], skip: set[str]) -> tuple[list[tuple[s
     return git, database
 
 
-def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
+def _links_of(session: Session, project: Project, kind: str, row: Any) -> dict[str, list[dict[str, Any]]]:
+    """A record's links (``review.record_links``), their scenario references learnt for ``record_url``."""
     from tracertm.trace import review
+
+    links = review.record_links(session, project, kind, row)
+    learn_scenarios(session, project, _scenario_refs([*links["outgoing"], *links["incoming"]]))
+    return links
+
+
+def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
     from tracertm.web.timeline import timeline
 
     project = Projects(session).get(project_name, "project")
@@ -200,7 +331,7 @@ def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "chain": supersede_chain(repo, project, row),
-        "links": review.record_links(session, project, "adr", row),
+        "links": _links_of(session, project, "adr", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.adr_number, project.name),
         "history_url": f"{API}/adrs/{seg(row.adr_number)}/history?project={seg(project.name)}",
@@ -209,7 +340,6 @@ def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
 
 
 def contract_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
-    from tracertm.trace import review
     from tracertm.web.timeline import timeline
 
     project = Projects(session).get(project_name, "project")
@@ -219,7 +349,7 @@ def contract_page(session: Session, project_name: str, ident: str) -> dict[str, 
     git, database = _fields(repo.kind, data, {"title", "status", "executable_spec"})
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
-        "db_fields": database, "links": review.record_links(session, project, "contract", row),
+        "db_fields": database, "links": _links_of(session, project, "contract", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.contract_number, project.name),
         "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.contract_number)}",
@@ -251,16 +381,13 @@ def scenario_view(session: Session, project: Project, scenario: Any, results: in
     from tracertm.steps.queries import scenario_steps
 
     steps = scenario_steps(session, scenario)
-    ident = f"{scenario.feature.feature_number}/{scenario.scenario_number}"
     return ScenarioView(
         scenario, steps or _parsed_steps(scenario), bool(steps), scenario_results(session, scenario, limit=results),
-        record_url(project.name, "scenario", ident) or "",
+        record_url(project.name, "scenario", scenario.scenario_number, scenario.feature.feature_number) or "",
     )
 
 
 def feature_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
-    from tracertm.trace import review
-
     project = Projects(session).get(project_name, "project")
     repo = Records(session, "feature")
     row = repo.get(ident, project)
@@ -270,24 +397,33 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "scenarios": [scenario_view(session, project, s) for s in live],
-        "links": review.record_links(session, project, "feature", row),
+        "links": _links_of(session, project, "feature", row),
         "json_url": twin(repo.kind, row.feature_number, project.name),
         "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.feature_number)}",
     }
 
 
+def find_scenario(repo: Records, project: Project, feature: str, ident: str) -> Any:
+    """The scenario ``ident`` of the feature ``feature`` (numbers as they are; a live one before a deleted one),
+    else the one ``FEATURE/SCENARIO`` names at any other split (a link typed by hand), else NotFound/Ambiguous."""
+    rows = [row for row in repo.find_by_number(f"{feature}/{ident}", project)
+            if row.feature.feature_number == feature and row.scenario_number == ident]
+    if rows:
+        return sorted(rows, key=lambda row: row.deleted_at is not None)[0]
+    return repo.get(f"{feature}/{ident}", project)
+
+
 def scenario_page(session: Session, project_name: str, feature: str, ident: str) -> dict[str, Any]:
-    from tracertm.trace import review
     from tracertm.web.timeline import timeline
 
     project = Projects(session).get(project_name, "project")
     repo = Records(session, "scenario")
-    row = repo.get(f"{feature}/{ident}", project)
+    row = find_scenario(repo, project, feature, ident)
     qualified = repo.qualified(row)
     return {
         "project": project.name, "kind": repo.kind, "row": row, "qualified": qualified,
         "view": scenario_view(session, project, row, results=20),
-        "links": review.record_links(session, project, "scenario", row),
+        "links": _links_of(session, project, "scenario", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, qualified, project.name),
         "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{quote(qualified, safe='/')}",
@@ -305,6 +441,7 @@ def matrix_page(session: Session, project_name: str, by: str) -> dict[str, Any]:
         raise UsageError(f"from {by!r}: use requirements or adrs")
     project = Projects(session).get(project_name, "project")
     rows = coverage.coverage(session, project, by)
+    learn_scenarios(session, project, (s for row in rows for s in row.scenarios))
     return {
         "project": project.name, "by": by, "rows": rows, "states": coverage.states_count(rows),
         "json_url": f"{API}/projects/{project_seg(project.name)}/matrix?from={by}",
@@ -312,20 +449,61 @@ def matrix_page(session: Session, project_name: str, by: str) -> dict[str, Any]:
     }
 
 
-def search_page(session: Session, q: str, project_name: str | None, kind: str | None) -> dict[str, Any]:
+def search_page(session: Session, q: str, project_name: str | None, kind: str | None,
+                page: int = 1) -> dict[str, Any]:
+    """Ranked hits, 50 a page, with how many records match in all (``search_total``). The ranking reaches the
+    best ``MAX_HITS`` (search.engine); past them the page says how to narrow the query, and links the list pages
+    that hold every match of a kind."""
+    from tracertm.errors import UsageError
     from tracertm.repositories.kinds import kind as kind_named
-    from tracertm.search.engine import search
+    from tracertm.search.engine import MAX_HITS, search
 
     projects = Projects(session).list()
     scoped = Projects(session).get(project_name, "project") if project_name else None
     kinds = [kind_named(kind, "kind")] if kind else None
-    hits = search(session, q, kinds=kinds, project=scoped, limit=50) if q.strip() else []
+    first = (page - 1) * PAGE_SIZE
+    hits: list[dict[str, Any]] = []
+    totals: dict[str, int] = {}
+    if q:  # only spaces too: the search says "needs at least one word" (400), as the API and the lists do
+        if first >= MAX_HITS:
+            raise UsageError(f"page {page}: search ranks the best {MAX_HITS} results "
+                             f"(pages 1–{-(-MAX_HITS // PAGE_SIZE)}); narrow the words or choose a project or kind")
+        hits = search(session, q, kinds=kinds, project=scoped, limit=min(first + PAGE_SIZE, MAX_HITS))[first:]
+        totals = search_total(session, q, kinds or [k for k in KINDS.values() if k.searchable], scoped)
     for hit in hits:
-        ident = f"{hit['feature']}/{hit['number']}" if hit["kind"] == "scenario" else hit["number"]
-        hit["url"] = record_url(hit["project"], hit["kind"], ident)
+        hit["url"] = record_url(hit["project"], hit["kind"], hit["number"], hit["feature"])
+    total = sum(totals.values())
+    shown = first + len(hits)
     params = {"q": q, "project": project_name, "kind": kind}
+    more = shown < total and shown < MAX_HITS and len(hits) == PAGE_SIZE
+    # Past the ranked best, the list pages of the scoped project hold every match of their kind.
+    lists = [(plural, totals[name], f"/projects/{project_seg(scoped.name)}/{plural}?{urlencode({'q': q})}")
+             for plural, name in LIST_KIND_NAMES.items() if totals.get(name)] if scoped is not None else []
     return {
         "q": q, "hits": hits, "projects": [p.name for p in projects], "scope": project_name or "",
         "kind_filter": kind or "", "project": project_name, "api_params": params,
         "kinds": [k.plural for k in KINDS.values() if k.searchable],
+        "total": total, "first": first + 1, "shown": shown, "page": page, "page_size": PAGE_SIZE,
+        "next_page": page + 1 if more else None, "previous_page": page - 1 if page > 1 else None,
+        "capped": total > MAX_HITS and not more, "max_hits": MAX_HITS,
+        "lists": lists,
     }
+
+
+def search_total(session: Session, q: str, kinds: Iterable[Kind], project: Project | None) -> dict[str, int]:
+    """How many live records of each of ``kinds`` match ``q`` (in ``project``, or in every project): what the
+    search would rank with no limit — the same match (``search.engine.match_clause``) over the same rows."""
+    from tracertm.search.engine import match_clause
+
+    out: dict[str, int] = {}
+    for k in kinds:
+        table = k.table
+        stmt = select(func.count(table.c.id)).where(match_clause(session, k, q, "q"), table.c.deleted_at.is_(None))
+        if k.name == "scenario":
+            stmt = stmt.join(Feature, table.c.feature_id == Feature.id)
+            if project is not None:
+                stmt = stmt.where(Feature.project_id == project.id)
+        elif project is not None:
+            stmt = stmt.where(table.c.project_id == project.id)
+        out[k.name] = int(session.execute(stmt.execution_options(include_deleted=True)).scalar() or 0)
+    return out

@@ -5,10 +5,11 @@
     /projects/{p}/adrs?status=&q=                  ADR list (also contracts, features)
     /projects/{p}/adrs/{ADR-n}                     ADR page                      twin: /api/v1/adrs/{id}?project={p}
     /projects/{p}/contracts/{CTR-n}                contract page
-    /projects/{p}/features/{FEAT-n}                feature page
+    /projects/{p}/features/{FEAT-n}                feature page (an untagged feature's number holds slashes)
     /projects/{p}/features/{FEAT-n}/scenarios/{SC-n}  scenario page (steps, definitions, results)
+    /projects/{p}/links?state=suspect|dangling     the project's links, 50 a page  twin: /api/v1/projects/{p}/links
     /projects/{p}/matrix?from=requirements|adrs    coverage matrix               twin: /api/v1/projects/{p}/matrix
-    /search?q=&project=&kind=                      search results                twin: /api/v1/search
+    /search?q=&project=&kind=&page=                search results, 50 a page     twin: /api/v1/search
     /login, /logout                                the sign-in cookie (auth.py)
 
 Errors a user can cause (an unknown id, a bad filter) are HTML pages with the one-line message; a missing or
@@ -20,8 +21,10 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -114,9 +117,49 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=
 public = APIRouter(route_class=PageRoute, include_in_schema=False)  # the sign-in form itself
 
 
+def _names(request: Request, session: Any) -> AbstractContextManager[pages.LinkNames]:
+    """How this page names projects and scenarios in its links (``pages.link_names``): every page handler renders
+    inside it."""
+    return pages.link_names(session, route_words(request.app))
+
+
+def route_words(app: Any) -> frozenset[str]:
+    """What a ``/projects/{project:path}/...`` route of the app (pages and API) takes first after the project
+    (``adrs``, ``matrix``, ``links``, ``trace``...), listed once per app."""
+    words: frozenset[str] | None = getattr(app.state, "web_route_words", None)
+    if words is None:
+        found = set()
+        for route in app.routes:
+            path = str(getattr(route, "path", ""))
+            if "{project:path}/" in path:
+                word = path.split("{project:path}/", 1)[1].split("/", 1)[0]
+                if word and not word.startswith("{"):
+                    found.add(word)
+        words = app.state.web_route_words = frozenset(found)
+    return words
+
+
+def _raw_ids(request: Request, project: str, words: tuple[str, ...]) -> list[str] | None:
+    """The ids of a path ``/projects/{project}/{words[0]}/{id}[/{words[1]}/{id}]`` as its link wrote them, each id
+    one encoded segment (its slashes as ``%2F``, as ``pages.record_url`` writes them): the split that the routes'
+    greedy match of the decoded path cannot see (a scenario named ``a/scenarios/b``). None for another shape."""
+    raw = request.scope.get("raw_path")
+    if not isinstance(raw, bytes) or not raw.isascii():
+        return None
+    parts = raw.decode("ascii").split("/")
+    n = 2 * len(words)
+    tail = parts[-n:]
+    if len(parts) < n + 3 or tail[0::2] != list(words) or not all(tail[1::2]):
+        return None
+    ids = [unquote(part) for part in tail[1::2]]
+    path = f"/projects/{project}" + "".join(f"/{word}/{ident}" for word, ident in zip(words, ids, strict=True))
+    return ids if str(request.scope.get("path", "")).endswith(path) else None
+
+
 @router.get("/")
 def dashboard(request: Request, session: ReadSession) -> Response:
-    return render(request, "dashboard.html", json_url=f"{pages.API}/projects", **pages.dashboard(session))
+    with _names(request, session):
+        return render(request, "dashboard.html", json_url=f"{pages.API}/projects", **pages.dashboard(session))
 
 
 # ``{project:path}``: project names often hold a slash (``acme/payments``, the name after an origin remote), which
@@ -126,27 +169,58 @@ def dashboard(request: Request, session: ReadSession) -> Response:
 @router.get("/projects/{project:path}/matrix")
 def matrix(request: Request, project: str, session: ReadSession,
            by: Annotated[str, Query(alias="from", max_length=20)] = "requirements") -> Response:
-    return render(request, "matrix.html", **pages.matrix_page(session, project, by))
+    with _names(request, session):
+        return render(request, "matrix.html", **pages.matrix_page(session, project, by))
 
 
 @router.get("/projects/{project:path}/adrs/{ident}")
 def adr(request: Request, project: str, ident: str, session: ReadSession) -> Response:
-    return render(request, "adr.html", **pages.adr_page(session, project, ident))
+    with _names(request, session):
+        return render(request, "adr.html", **pages.adr_page(session, project, ident))
 
 
 @router.get("/projects/{project:path}/contracts/{ident}")
 def contract(request: Request, project: str, ident: str, session: ReadSession) -> Response:
-    return render(request, "contract.html", **pages.contract_page(session, project, ident))
+    with _names(request, session):
+        return render(request, "contract.html", **pages.contract_page(session, project, ident))
 
 
-@router.get("/projects/{project:path}/features/{ident}")
-def feature(request: Request, project: str, ident: str, session: ReadSession) -> Response:
-    return render(request, "feature.html", **pages.feature_page(session, project, ident))
-
-
-@router.get("/projects/{project:path}/features/{feature}/scenarios/{ident}")
+# Feature numbers hold slashes (an untagged feature is named after its path: ``billing/refund``) and so may
+# scenario names (``Pay by card/debit``): both take ``:path``, the scenario route first (the feature route would
+# take ``billing/refund/scenarios/SC-1`` as a feature number). Links encode each number as one segment
+# (``billing%2Frefund``), which arrives decoded; ``_raw_ids`` reads the split the link wrote from the raw path.
+@router.get("/projects/{project:path}/features/{feature:path}/scenarios/{ident:path}")
 def scenario(request: Request, project: str, feature: str, ident: str, session: ReadSession) -> Response:
-    return render(request, "scenario.html", **pages.scenario_page(session, project, feature, ident))
+    with _names(request, session):
+        exact = _raw_ids(request, project, ("features", "scenarios"))
+        if exact is None and _raw_ids(request, project, ("features",)) is not None:
+            # ``/features/a%2Fscenarios%2Fb``: the page of a feature whose number holds "/scenarios/".
+            return render(request, "feature.html",
+                          **pages.feature_page(session, project, f"{feature}/scenarios/{ident}"))
+        if exact is not None:
+            feature, ident = exact
+        try:
+            context = pages.scenario_page(session, project, feature, ident)
+        except NotFound:
+            whole = f"{feature}/scenarios/{ident}"  # typed unencoded: maybe the page of that feature
+            if not pages.feature_exists(session, project, whole):
+                raise
+            return render(request, "feature.html", **pages.feature_page(session, project, whole))
+        return render(request, "scenario.html", **context)
+
+
+@router.get("/projects/{project:path}/features/{ident:path}")
+def feature(request: Request, project: str, ident: str, session: ReadSession) -> Response:
+    with _names(request, session):
+        return render(request, "feature.html", **pages.feature_page(session, project, ident))
+
+
+@router.get("/projects/{project:path}/links")
+def links(request: Request, project: str, session: ReadSession,
+          state: Annotated[str | None, Query(max_length=20)] = None,
+          cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+    with _names(request, session):
+        return render(request, "links.html", **pages.links_page(session, project, state or None, cursor))
 
 
 def _list_page(plural: str) -> Callable[..., Response]:
@@ -155,10 +229,11 @@ def _list_page(plural: str) -> Callable[..., Response]:
 
     def record_list(request: Request, project: str, session: ReadSession, status: Text = None, q: Text = None,
                     cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
-        context = pages.record_list(session, project, plural, status, q, cursor)
-        query = render_query({"status": status, "text": q})
-        json_url = f"{pages.API}/projects/{pages.project_seg(project)}/{plural}{query}"
-        return render(request, "list.html", json_url=json_url, **context)
+        with _names(request, session):
+            context = pages.record_list(session, project, plural, status, q, cursor)
+            query = render_query({"status": status, "text": q})
+            json_url = f"{pages.API}/projects/{pages.project_seg(context['project'])}/{plural}{query}"
+            return render(request, "list.html", json_url=json_url, **context)
 
     return record_list
 
@@ -170,23 +245,27 @@ for _plural in pages.LIST_KINDS:
 
 @router.get("/projects/{project:path}")
 def project(request: Request, project: str, session: ReadSession) -> Response:
-    try:
-        context = pages.project_page(session, project)
-    except NotFound:
-        # /projects/sample/widgets: a known project and a page it does not have.
-        head, _, tail = project.rpartition("/")
-        if head and tail and pages.project_exists(session, head):
-            raise NotFound(f"{request.url.path}: no such page; lists are {', '.join(pages.LIST_KINDS)}") from None
-        raise
-    return render(request, "project.html", json_url=f"{pages.API}/projects/{pages.project_seg(project)}", **context)
+    with _names(request, session):
+        try:
+            context = pages.project_page(session, project)
+        except NotFound:
+            # /projects/sample/widgets: a known project and a page it does not have.
+            head, _, tail = project.rpartition("/")
+            if head and tail and pages.project_exists(session, head):
+                raise NotFound(f"{request.url.path}: no such page; lists are {', '.join(pages.LIST_KINDS)}") from None
+            raise
+        json_url = f"{pages.API}/projects/{pages.project_seg(context['project'])}"
+        return render(request, "project.html", json_url=json_url, **context)
 
 
 @router.get("/search")
 def search(request: Request, session: ReadSession, q: Text = None, project: Text = None,
-           kind: Annotated[str | None, Query(max_length=40)] = None) -> Response:
-    context = pages.search_page(session, q or "", project or None, kind or None)
-    json_url = f"{pages.API}/search" + render_query({"q": q, "project": project, "kind": kind}) if q else None
-    return render(request, "search.html", json_url=json_url, **context)
+           kind: Annotated[str | None, Query(max_length=40)] = None,
+           page: Annotated[int, Query(ge=1, le=1000)] = 1) -> Response:
+    with _names(request, session):
+        context = pages.search_page(session, q or "", project or None, kind or None, page)
+        json_url = f"{pages.API}/search" + render_query({"q": q, "project": project, "kind": kind}) if q else None
+        return render(request, "search.html", json_url=json_url, **context)
 
 
 def render_query(params: dict[str, Any]) -> str:

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Longer values are clipped before diffing: a timeline is for reading, the JSON twin has everything.
+# Values are compared and diffed whole; what a change shows is cut to this many characters of each removed or
+# added run (and ``FieldChange.before``/``after`` too): a timeline is for reading, the JSON history has everything.
 MAX_TEXT = 4000
 # Word-level matching of a changed middle costs up to len(old) × len(new) steps in difflib; past this (about 35
 # words replaced by 35 others, counting the spaces) a page with many revisions slows down, and the change reads as
@@ -36,9 +37,10 @@ class Segment:
 @dataclass(frozen=True)
 class FieldChange:
     name: str
-    before: str | None  # None: the field did not exist
+    before: str | None  # None: the field did not exist (both cut to MAX_TEXT characters, as_text)
     after: str | None
     segments: tuple[Segment, ...]
+    clipped: int = 0  # MAX_TEXT when a removed or added run of ``segments`` was cut to it for display, else 0
 
 
 @dataclass
@@ -47,18 +49,34 @@ class Entry:
     change: str
     who: str | None
     email: str | None
-    when: Any
+    when: Any  # the author date (what `tracertm history` shows), else the commit date, else when it was recorded
     commit: str | None
     path: str | None
     changes: list[FieldChange] = field(default_factory=list)
+    when_label: str | None = None  # "authored" or "committed": which date ``when`` is, for git revisions
+    committed: Any = None  # the commit date, when it differs from the author date ``when``
+
+
+def full_text(value: Any) -> str | None:
+    """A field value as comparable text, whole: strings as they are, everything else as sorted JSON."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def as_text(value: Any) -> str | None:
-    """A field value as comparable text: strings as they are, everything else as sorted JSON."""
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    """A field value as text to show: ``full_text`` cut to ``MAX_TEXT`` characters (the last one ``…``)."""
+    return _cut(full_text(value))
+
+
+def _cut(text: str | None) -> str | None:
+    return text if text is None or len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def clipped(segments: tuple[Segment, ...]) -> tuple[tuple[Segment, ...], bool]:
+    """The diff with each removed or added run cut to ``MAX_TEXT`` characters for display, and whether one was."""
+    out = tuple(Segment(s.op, _cut(s.text) or "") if s.op != "same" else s for s in segments)
+    return out, out != segments
 
 
 def word_diff(before: str | None, after: str | None) -> tuple[Segment, ...]:
@@ -124,9 +142,11 @@ def _field_changes(state: Mapping[str, Any], snapshot: Mapping[str, Any], names:
     for name in names:
         if state.get(name) == snapshot.get(name):  # most fields of most revisions: no text to build
             continue
-        before, after = as_text(state.get(name)), as_text(snapshot.get(name))
+        # Whole values: a change past the first MAX_TEXT characters is a change (only its display is cut).
+        before, after = full_text(state.get(name)), full_text(snapshot.get(name))
         if before != after:
-            out.append(FieldChange(name, before, after, elided(word_diff(before, after))))
+            segments, cut = clipped(elided(word_diff(before, after)))
+            out.append(FieldChange(name, _cut(before), _cut(after), segments, MAX_TEXT if cut else 0))
     return out
 
 
@@ -138,10 +158,15 @@ def timeline(revisions: Iterable[Any]) -> list[Entry]:
     entries: list[Entry] = []
     for rev in revisions:
         snapshot: Mapping[str, Any] = rev.snapshot or {}
+        # Dated by the author date, as `tracertm history` and the API's history are; the commit date (a rebase, a
+        # cherry-pick, a merged branch) beside it when it differs. Revisions recorded before author dates were
+        # (schema before 0010) have only the commit date; syncs of the work tree neither.
+        authored, committed = getattr(rev, "authored_at", None), rev.committed_at
         entry = Entry(
             version=rev.version, change=rev.change, who=rev.author_name or getattr(rev, "actor", None),
-            email=rev.author_email, when=rev.committed_at or rev.created_at, commit=rev.commit_sha,
-            path=rev.source_path,
+            email=rev.author_email, when=authored or committed or rev.created_at, commit=rev.commit_sha,
+            path=rev.source_path, when_label="authored" if authored else "committed" if committed else None,
+            committed=committed if authored and committed and committed != authored else None,
         )
         if rev.change == "annotated":
             names = list(getattr(rev, "changed_fields", None) or snapshot)
