@@ -206,6 +206,8 @@ def test_the_web_view_of_a_project_named_like_a_route(route_words: tuple[httpx.C
         for href in seen:
             _ok(client.get(href))
         assert any(re.fullmatch(rf"/projects/{name}/features/FEAT-\d+/scenarios/SC-\d+", h) for h in seen)
-    assert 'href="/api/v1/projects/team"' in _ok(client.get("/projects/team")).text
+    # team's pages link it by its UUID (team/adrs is another project): its JSON twin is team's.
+    twin = re.search(r'href="(/api/v1/projects/[^"/]+)"', _ok(client.get("/projects/team")).text)
+    assert twin is not None and _ok(client.get(twin.group(1))).json()["name"] == "team"
     assert "lists are adrs, contracts, features" in client.get("/projects/ops/matrix/widgets").text
     assert client.get("/projects/team/adrs/widgets").status_code == 404  # team's ADR "widgets": there is none

@@ -73,6 +73,9 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "PATCH"],
             allow_headers=["Authorization", "If-Match", "Content-Type"], expose_headers=["ETag", "Link"],
         )
+    from tracertm.api.head import HeadAsGet
+
+    app.add_middleware(HeadAsGet)  # added last, runs first: every layer and route sees a HEAD as its GET
     from tracertm.api.routes import install_routes
 
     install_routes(app)

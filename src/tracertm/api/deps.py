@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -105,8 +106,24 @@ def project_name(session: Session, k: Kind, row: Any) -> str | None:
     return project.name if project is not None else None
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
+def etag(version: int, body: bytes | memoryview) -> str:
+    """The strong ETag of a record's JSON ``body``: ``"<version>-<digest of the body>"``. The digest makes it follow
+    everything the body shows, also what changes without a new version (a step definition's ``usage_count`` after
+    a sync, a scenario's ``source_path`` after a pure move); the version in front is the optimistic lock's token
+    (``If-Match`` compares only it: :func:`etag_version`)."""
+    import hashlib
+
+    return f'"{version}-{hashlib.sha256(body).hexdigest()[:20]}"'
+
+
+_TAG = re.compile(r'^"([0-9]{1,18})(?:-[0-9a-f]{1,64})?"$')
+
+
+def etag_version(tag: str) -> int | None:
+    """The version a strong entity tag names: ``"3"`` (the version alone, as ``current_version`` or the record's
+    ``version`` gives it) or an ETag of this API, ``"3-<digest>"``; None for anything else (weak tags too)."""
+    found = _TAG.match(tag.strip())
+    return int(found.group(1)) if found else None
 
 
 def next_link(request: Request, params: dict[str, Any], keep: tuple[str, ...] = ()) -> str:
@@ -115,7 +132,9 @@ def next_link(request: Request, params: dict[str, Any], keep: tuple[str, ...] = 
     is in the path (``pr%C3%B8jekt``, ``a%20b``)."""
     url = request.url.remove_query_params([name for name in request.query_params if name not in keep])
     url = url.include_query_params(**params)
-    return f'<{url.replace(path=quote(url.path, safe="/"))}>; rel="next"'
+    # The decoded path, encoded once (as ``Location``): ``request.url.path`` already has ``#``, ``?`` and ``\``
+    # encoded by Starlette (``%23``...), and encoding that again gave ``%2523``, a project that does not exist.
+    return f'<{url.replace(path=quote(request.scope["path"], safe="/"))}>; rel="next"'
 
 
 def path_segment(text: str) -> str:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from tracertm import db
 from tracertm.api.deps import (
-    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, next_link, project_name, reader, resolve_project,
-    writer,
+    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, etag_version, next_link, project_name, reader,
+    resolve_project, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.repositories import KINDS, Kind, Projects, Records
@@ -189,14 +189,17 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
              response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}})
     def get(ident: str, session: ReadSession, project: ProjectParam = None,
             if_none_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
-        """One record by UUID or human id (``ADR-0003``, ``FEAT-2/SC-4``). ``ETag`` is its version."""
+        """One record by UUID or human id (``ADR-0003``, ``FEAT-2/SC-4``; a step definition's ``STEP-n`` or
+        ``file::function``). ``ETag`` is ``"<version>-<digest of the body>"``: it changes whenever the body does
+        (also without a new version); ``If-Match`` of a write compares the version in it."""
         repo = Records(session, k)
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
-        tag = etag(row.version)
+        answer = JSONResponse(dump(k, row, project_name(session, k, row), repo.feature_of(row)))
+        tag = etag(row.version, answer.body)
         if if_none_match is not None and _not_modified(if_none_match, tag):
             return Response(status_code=304, headers={"ETag": tag})
-        data = dump(k, row, project_name(session, k, row), repo.feature_of(row))
-        return JSONResponse(data, headers={"ETag": tag})
+        answer.headers["ETag"] = tag
+        return answer
 
     schema = update.model_json_schema()
 
@@ -210,10 +213,12 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         request: Request,
         actor: Annotated[str, Depends(writer)],
         project: ProjectParam = None,
-        if_match: Annotated[str | None, Header(max_length=200, description='the ETag read before, e.g. "3"')] = None,
+        if_match: Annotated[str | None, Header(max_length=200, description='the ETag read before, or the version '
+                                                                           'it starts with, e.g. "3"')] = None,
     ) -> Response:
-        """Set database-owned fields. Needs ``If-Match`` with the ETag you read (428 without, 412 when stale) and a
-        write token. A git-owned field is refused with 409 naming the file to edit."""
+        """Set database-owned fields. Needs ``If-Match`` with the ETag you read, or the version it starts with
+        (428 without, 412 when the version is stale), and a write token. A git-owned field is refused with 409
+        naming the file to edit."""
         from starlette.concurrency import run_in_threadpool
 
         content_type = request.headers.get("content-type", "")
@@ -288,7 +293,8 @@ def _owner(request: Request, k: Kind, ident: str, project: str | None, if_match:
         row = Records(session, k).get(ident, Projects(session).get(project, "project") if project else None)
         if if_match is None:
             raise ApiProblem(  # RFC 6585: a 428 must not be stored by a cache
-                428, f"send If-Match: \"{row.version}\" (the ETag of your last GET) to {action} {ident}",
+                428, f"send If-Match: \"{row.version}\" (the version; the ETag of your last GET works too) to "
+                     f"{action} {ident}",
                 kind="precondition-required", headers={"Cache-Control": "no-store"},
             )
         return project_name(session, k, row) or ""
@@ -318,7 +324,9 @@ def _write_locked(request: Request, session: Session, k: Kind, ident: str, proje
         repo.set_deleted(row, action == "delete", expected, actor)
     session.flush()
     # The answer is made before the commit: a record the answer cannot show is not written either.
-    return JSONResponse(dump(k, row, name, repo.feature_of(row)), headers={"ETag": etag(row.version)})
+    answer = JSONResponse(dump(k, row, name, repo.feature_of(row)))
+    answer.headers["ETag"] = etag(row.version, answer.body)
+    return answer
 
 
 def _not_json(constant: str) -> Any:
@@ -327,11 +335,11 @@ def _not_json(constant: str) -> Any:
 
 
 def _version_of(tags: list[str], current: int) -> int | None:
-    """The version an ``If-Match`` list names: ``current`` when any of its strong ETags is the current one (RFC 9110:
-    the condition holds when one of the tags matches; weak tags never do), else the first version it names (the
-    write is then refused as stale), None when it names none."""
-    versions = [int(tag[1:-1]) for tag in tags
-                if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isascii() and tag[1:-1].isdigit()]
+    """The version an ``If-Match`` list names: ``current`` when any of its strong tags names the current version
+    (``"3"``, or an ETag ``"3-<digest>"`` read at version 3: the lock is the version, so a body that changed without
+    a new version, such as a sync's ``usage_count``, does not refuse the write; weak tags never match, RFC 9110),
+    else the first version it names (the write is then refused as stale), None when it names none."""
+    versions = [v for v in (etag_version(tag) for tag in tags) if v is not None]
     if current in versions:
         return current
     return versions[0] if versions else None

@@ -14,14 +14,17 @@ Reviews need a write token and record the token's label and the time, exactly as
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from tracertm import db
 from tracertm.api.deps import READ_ERRORS, ReadSession, next_link, reader, writer
 from tracertm.api.problems import responses
+from tracertm.models import Project
 from tracertm.repositories import Projects
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.schemas.trace import (
@@ -84,7 +87,8 @@ def install_trace_routes(app: FastAPI) -> None:
             description="link types, any of (repeat or comma-separate): supersedes, superseded_by, related, "
                         "implements, covers, step, test")] = None,
         source: Annotated[str | None, Query(max_length=1024, description="links from this record")] = None,
-        target: Annotated[str | None, Query(max_length=500, description="links to this id (ADR-0003, REQ-7)")] = None,
+        target: Annotated[str | None, Query(max_length=500,
+                                            description="links to this id (ADR-0003, REQ-7, STEP-2)")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
         cursor: Annotated[str | None, Query(max_length=4096,
                                             description="from the previous page's page.next")] = None,
@@ -95,9 +99,9 @@ def install_trace_routes(app: FastAPI) -> None:
         from tracertm.trace.listing import LinkFilter, list_links
 
         types = tuple(part.strip() for item in type or () for part in item.split(",") if part.strip())
-        flt = LinkFilter(suspect, dangling, types, source, target, limit)
-        page = list_links(session, Projects(session).get(project, "project"),
-                          None if cursor and "limit" not in request.query_params else flt, cursor)
+        scoped = Projects(session).get(project, "project")
+        flt = LinkFilter(suspect, dangling, types, source, _step_target(session, scoped, target), limit)
+        page = list_links(session, scoped, None if cursor and "limit" not in request.query_params else flt, cursor)
         body = LinkPage.model_validate(
             {"items": page.items, "page": {"next": page.next_cursor, "limit": page.limit}}
         ).model_dump(mode="json")
@@ -167,6 +171,19 @@ def install_trace_routes(app: FastAPI) -> None:
             reviewed = mark(session, Projects(session).get(project, "project"), body.source,
                             everything=body.all, by=actor)
         return {"reviewed_by": actor, "reviewed": reviewed}
+
+
+def _step_target(session: Session, project: Project, target: str | None) -> str | None:
+    """``target`` as links name it: a step definition's short id ``STEP-n`` becomes the definition's identity
+    (``file::function``, the reference its step links carry), as ``source``, ``trace`` and the CLI resolve it; any
+    other id (or a ``STEP-n`` no definition has) is compared as it is."""
+    if not target or not re.match(r"^STEP-\d+$", target, re.IGNORECASE):
+        return target
+    from tracertm.engine.links import clip_ref
+    from tracertm.steps.queries import find_definition
+
+    definition = find_definition(session, project, target)
+    return clip_ref(definition.step_number) if definition is not None and definition.step_number else target
 
 
 def _name(request: Request, project: str) -> str:

@@ -29,6 +29,7 @@ from tracertm.schemas.filters import ListFilter
 FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
 _ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE)
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
+_STEP_ID = re.compile(r"^STEP-\d+$", re.IGNORECASE)  # a step definition's short id (steps.queries)
 
 
 @dataclass
@@ -114,7 +115,32 @@ class Records:
             stmt = stmt.where(k.table.c[k.number].in_({ident, normalize_adr(ident)}))
         if project is not None:
             stmt = stmt.where(self._owner() == project.id)
-        return list(self.session.execute(stmt.limit(20)).scalars())
+        rows = list(self.session.execute(stmt.limit(20)).scalars())
+        if k.name == "step_definition" and _STEP_ID.match(ident):
+            rows += [row for row in self._short_step(ident, project) if row not in rows]
+        return rows
+
+    def _short_step(self, ident: str, project: Project | None) -> builtins.list[Any]:
+        """The step definitions a short id ``STEP-n`` names (it numbers each project's definitions: as the CLI
+        resolves it, ``steps.queries.find_definition``) in ``project``, else in every project that has some."""
+        from tracertm.steps.queries import find_definition
+
+        if project is not None:
+            projects = [project]
+        else:
+            owners = select(self.kind.table.c.project_id).where(self.kind.table.c.project_id.is_not(None)).distinct()
+            projects = builtins.list(self.session.execute(
+                select(Project).where(Project.id.in_(owners)).order_by(Project.name)
+                .execution_options(include_deleted=True)
+            ).scalars())
+        found: builtins.list[Any] = []
+        for each in projects:
+            row = find_definition(self.session, each, ident)
+            if row is not None:
+                found.append(row)
+                if len(found) >= 20:
+                    break
+        return found
 
     def qualified(self, row: Any) -> str:
         """The unambiguous human id of a row (``FEAT-2/SC-4`` for scenarios)."""
