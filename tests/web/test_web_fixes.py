@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from webfixtures import IDENTITY, client_for
+from webfixtures import client_for, module_database
 
-from conftest import GitRepo, _fresh_pg
+from conftest import GitRepo
 
 P = "/projects/plain"
 LONG = " ".join(f"word{i}" for i in range(900))  # about 7,000 characters: the change is past the first 4,000
@@ -95,25 +94,8 @@ def _build(work: Path, url: str) -> Fixes:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fixes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixes]:
-    with pytest.MonkeyPatch.context() as mp:  # the autouse home/identity fixture is per test; this is per module
-        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        mp.delenv("TRACERTM_DATABASE_URL", raising=False)
-        for key, value in IDENTITY.items():
-            mp.setenv(key, value)
-        work = tmp_path_factory.mktemp("fixes")
-        pg = None
-        if request.param == "sqlite":
-            path = work / "tracertm.db"
-            shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-            url = f"sqlite:///{path}"
-        else:
-            pg = _fresh_pg(request.getfixturevalue("_pg_template"))
-            url = next(pg)
-        try:
-            yield _build(work, url)
-        finally:
-            if pg is not None:
-                pg.close()
+    with module_database(request, tmp_path_factory, "fixes") as (work, url):
+        yield _build(work, url)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from webproject import Built, build
@@ -18,15 +20,18 @@ IDENTITY = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
-    """(database URL, what was built): the sample project with history, steps, results and a hostile ADR."""
+@contextmanager
+def module_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                    name: str) -> Iterator[tuple[Path, str]]:
+    """(work folder, database URL) of a module-scoped fixture parametrized by database kind: a copy of the migrated
+    SQLite template or a fresh PostgreSQL database (dropped after), with the home folder and git identity the
+    per-test autouse fixture would give."""
     with pytest.MonkeyPatch.context() as mp:  # the autouse home/identity fixture is per test; this is per module
         mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
         mp.delenv("TRACERTM_DATABASE_URL", raising=False)
         for key, value in IDENTITY.items():
             mp.setenv(key, value)
-        work = tmp_path_factory.mktemp("site")
+        work = tmp_path_factory.mktemp(name)
         pg = None
         if request.param == "sqlite":
             path = work / "tracertm.db"
@@ -36,15 +41,21 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             pg = _fresh_pg(request.getfixturevalue("_pg_template"))
             url = next(pg)
         try:
-            repo = GitRepo(work / "repo")
-            repo.path.mkdir()
-            repo.git("init", "-q", "-b", "main")
-            repo.git("config", "commit.gpgsign", "false")
-            built = build(repo, url, hostile=True)
-            yield url, built
+            yield work, url
         finally:
             if pg is not None:
                 pg.close()  # runs _fresh_pg's finally: DROP DATABASE
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
+    """(database URL, what was built): the sample project with history, steps, results and a hostile ADR."""
+    with module_database(request, tmp_path_factory, "site") as (work, url):
+        repo = GitRepo(work / "repo")
+        repo.path.mkdir()
+        repo.git("init", "-q", "-b", "main")
+        repo.git("config", "commit.gpgsign", "false")
+        yield url, build(repo, url, hostile=True)
 
 
 def client_for(url: str, **settings: object) -> Iterator[object]:

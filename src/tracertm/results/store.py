@@ -13,7 +13,6 @@ write are written here."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import operator
 import os
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm.collector import collector_paused
 from tracertm.errors import UsageError
 from tracertm.results.formats import detect, read_report, read_source
+from tracertm.results import runs
 from tracertm.results.mapping import Match, ScenarioIndex, normalize_path
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases
 from tracertm.results.rows import Flat, IdForm, insert_rows, query, select_rows
@@ -123,8 +123,8 @@ def import_results(
     name (the API passes the token's).
     """
     check_options(commit, run_name, window, max_size)
-    commit = commit_id(commit, repo)
-    sources = _distinct(sources)
+    commit = runs.commit_id(commit, repo)
+    sources = runs.distinct_sources(sources)
     from sqlalchemy.orm import Session
 
     streamed: tuple[str, bytes] | None = None
@@ -163,45 +163,6 @@ def import_results(
 
 # A commit id as git prints it, whole or abbreviated (git's shortest abbreviation is 4 digits; the column holds 40).
 _COMMIT = re.compile(r"[0-9a-fA-F]{4,40}")
-_FULL_COMMIT = 40
-
-
-def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | None:
-    """The commit a run is stored under (``check_options`` passed): lower case, the full id. An abbreviated id is
-    resolved through the repository ``repo`` and refused without one (``UsageError`` naming ``--commit``): the same
-    commit written two ways would count as two commits (a pass and a failure of it would not be flaky)."""
-    if commit is None:
-        return None
-    commit = commit.lower()
-    if len(commit) == _FULL_COMMIT:
-        return commit
-    from tracertm import git
-    from tracertm.errors import GitError
-
-    top = git.find_root(Path(repo)) if repo is not None and Path(repo).is_dir() else None
-    if top is None:
-        raise UsageError(f"--commit {commit!r}: an abbreviated commit id, and no repository to resolve it; give the "
-                         f"full {_FULL_COMMIT}-digit id (git rev-parse {commit} prints it)")
-    try:
-        return git.resolve_commit(top, commit).lower()
-    except GitError:
-        raise UsageError(f"--commit {commit!r}: no single commit of {top} starts with it; give the full "
-                         f"{_FULL_COMMIT}-digit id") from None
-
-
-def _distinct(sources: Sequence[ReportSource]) -> list[ReportSource]:
-    """``sources`` without a path named again (``a.xml ./a.xml``: one file); uploads are told apart by content
-    when parsed (``_import``)."""
-    seen: set[str] = set()
-    out: list[ReportSource] = []
-    for source in sources:
-        if not isinstance(source, tuple):
-            key = os.path.abspath(os.fspath(source))
-            if key in seen:
-                continue
-            seen.add(key)
-        out.append(source)
-    return out
 
 
 def check_options(commit: str | None, run_name: str | None, window: int, max_size: int) -> None:
@@ -259,58 +220,6 @@ def _project(session: Session, name: str | None) -> Project:
     return Projects(session).resolve(name)
 
 
-def run_digest(file_digests: list[str]) -> str:
-    """A run's digest: of its files' digests, in any order (the same reports imported again are the same run). Of
-    one file, it is that file's key (``imported_runs``)."""
-    return hashlib.sha256("\n".join(sorted(file_digests)).encode()).hexdigest()
-
-
-# A run of several files lists each file's key (``run_digest([file digest])``: the digest of a run of that file
-# alone) in its counts, so that a file imported as part of a run is known when imported again, alone or with others.
-FILE_KEYS = "file_digests"
-
-
-def imported_runs(session: Session, project: Project, keys: Collection[str]) -> dict[str, tuple[Any, str | None]]:
-    """(run id, commit) of the run that holds each of ``keys`` (run digests: of a file alone, or of a whole run) of
-    the project's runs: a run of that digest, or a run of several files that lists it (``FILE_KEYS``); the oldest
-    first. One read for all keys."""
-    from sqlalchemy import Text, cast, or_, select
-
-    from tracertm.models import TestRun
-
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    found: dict[str, tuple[Any, str | None]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        # A digest is hex: no LIKE wildcard in it. The text match only narrows; the counts read decide.
-        listed = or_(*(cast(TestRun.counts, Text).like(f"%{key}%") for key in chunk))
-        rows = session.execute(
-            select(TestRun.id, TestRun.commit_sha, TestRun.digest, TestRun.counts)
-            .where(TestRun.project_id == project.id, or_(TestRun.digest.in_(chunk), listed))
-            .order_by(TestRun.imported_at, TestRun.id)
-        ).all()
-        for ident, commit, digest, counts in rows:
-            listed_keys = counts.get(FILE_KEYS) if isinstance(counts, dict) else None
-            held = {digest, *(listed_keys if isinstance(listed_keys, list) else ())}
-            for key in chunk:
-                if key in held:
-                    found.setdefault(key, (ident, commit))
-    return found
-
-
-def already_imported(session: Session, project: Project, digest: str, summary: ImportSummary) -> bool:
-    """Whether the project has a run of this digest, or (the digest of one file) a run of several files that
-    holds that file; if so ``summary`` names it as a duplicate, with the commit that run was imported for (the same
-    report sent again for another commit records nothing for that one)."""
-    previous = imported_runs(session, project, [digest]).get(digest)
-    if previous is not None:
-        summary.run_id, summary.commit = previous
-        summary.duplicate = True
-    return previous is not None
-
-
 def _import(
     session: Session,
     project_name: str | None,
@@ -332,10 +241,10 @@ def _import(
         distinct.setdefault(report.digest, report)
     reports = list(distinct.values())
     summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
-    reports = _new_reports(session, project, reports, summary)
+    reports = runs.new_reports(session, project, reports, summary)
     if not reports:
         return summary
-    digest = run_digest([r.digest for r in reports])
+    digest = runs.run_digest([r.digest for r in reports])
 
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
     cases = final_cases(reports)
@@ -356,7 +265,7 @@ def _import(
     counts: dict[str, Any] = {**summary.statuses, "total": len(cases), "matched": summary.matched,
                               "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
     if len(reports) > 1:  # a run of one file is known by its digest
-        counts[FILE_KEYS] = sorted(run_digest([r.digest]) for r in reports)
+        counts[runs.FILE_KEYS] = sorted(runs.run_digest([r.digest]) for r in reports)
     session.connection().execute(
         insert(_table(TestRun)),
         [{
@@ -380,30 +289,6 @@ def _import(
     ran = {m.scenario.key for m in matches if m.scenario}
     summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
     return summary
-
-
-def _new_reports(session: Session, project: Project, reports: list[Report], summary: ImportSummary) -> list[Report]:
-    """The reports (distinct contents) not imported into the project before. The others are named in
-    ``summary.skipped``; when none is left, ``summary`` is the duplicate of the run that holds the first."""
-    keys = [run_digest([r.digest]) for r in reports]
-    whole = run_digest([r.digest for r in reports])
-    found = imported_runs(session, project, [whole, *keys])
-    if whole in found:  # these very files were a run (also one from before runs listed their files' digests)
-        found.update(dict.fromkeys(keys, found[whole]))
-    fresh = [r for r, key in zip(reports, keys) if key not in found]
-    if fresh and len(fresh) < len(reports):  # the rest may be a run of its own from before runs listed files
-        rest = run_digest([r.digest for r in fresh])
-        held = imported_runs(session, project, [rest]).get(rest)
-        if held is not None:
-            found.update(dict.fromkeys((key for key in keys if key not in found), held))
-            fresh = []
-    if not fresh:
-        summary.run_id, summary.commit = found[keys[0]]
-        summary.duplicate = True
-        return []
-    summary.skipped = [r.path for r, key in zip(reports, keys) if key in found]
-    summary.files = [r.path for r in fresh]
-    return fresh
 
 
 def result_rows(

@@ -116,7 +116,7 @@ def import_streamed(
 
     from tracertm.models import TestRun
     from tracertm.models import scenario_test_case_association as associations
-    from tracertm.results import junit, store  # noqa: F401  (junit: the same)
+    from tracertm.results import junit, runs, store  # noqa: F401  (junit: the same)
     from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import clean_text
     from tracertm.results.report import digest as file_digest
@@ -141,9 +141,9 @@ def import_streamed(
     child = _Child(produce, prepare)
     try:
         project = store._project(session, project_name)
-        digest = store.run_digest([file_digest(data)])
+        digest = runs.run_digest([file_digest(data)])
         summary = store.ImportSummary(project.name, None, commit, "junit", [name])
-        if store.already_imported(session, project, digest, summary):
+        if runs.already_imported(session, project, digest, summary):
             child.kill()
             return summary
         # No result names a feature file and a line (the child checks): the scenarios as they are will do, as

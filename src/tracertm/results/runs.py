@@ -1,0 +1,141 @@
+"""Which run a report belongs to: the commit it is stored under (one spelling per commit), and whether its files
+were imported before (a file is known by its digest, alone or as part of a run of several files)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracertm.models import Project
+    from tracertm.results.report import Report
+    from tracertm.results.store import ImportSummary, ReportSource
+
+__all__ = ["FILE_KEYS", "already_imported", "commit_id", "distinct_sources", "imported_runs", "new_reports",
+           "run_digest"]
+
+_CHUNK = 500  # digests per read
+
+
+_FULL_COMMIT = 40  # the commit columns hold a SHA-1 id
+
+
+def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | None:
+    """The commit a run is stored under (``check_options`` passed): lower case, the full id. An abbreviated id is
+    resolved through the repository ``repo`` and refused without one (``UsageError`` naming ``--commit``): the same
+    commit written two ways would count as two commits (a pass and a failure of it would not be flaky)."""
+    if commit is None:
+        return None
+    commit = commit.lower()
+    if len(commit) == _FULL_COMMIT:
+        return commit
+    from tracertm import git
+    from tracertm.errors import GitError
+
+    top = git.find_root(Path(repo)) if repo is not None and Path(repo).is_dir() else None
+    if top is None:
+        raise UsageError(f"--commit {commit!r}: an abbreviated commit id, and no repository to resolve it; give the "
+                         f"full {_FULL_COMMIT}-digit id (git rev-parse {commit} prints it)")
+    try:
+        return git.resolve_commit(top, commit).lower()
+    except GitError:
+        raise UsageError(f"--commit {commit!r}: no single commit of {top} starts with it; give the full "
+                         f"{_FULL_COMMIT}-digit id") from None
+
+
+def distinct_sources(sources: Sequence[ReportSource]) -> list[ReportSource]:
+    """``sources`` without a path named again (``a.xml ./a.xml``: one file); uploads are told apart by content
+    when parsed (``_import``)."""
+    seen: set[str] = set()
+    out: list[ReportSource] = []
+    for source in sources:
+        if not isinstance(source, tuple):
+            key = os.path.abspath(os.fspath(source))
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(source)
+    return out
+
+
+def run_digest(file_digests: list[str]) -> str:
+    """A run's digest: of its files' digests, in any order (the same reports imported again are the same run). Of
+    one file, it is that file's key (``imported_runs``)."""
+    return hashlib.sha256("\n".join(sorted(file_digests)).encode()).hexdigest()
+
+
+# A run of several files lists each file's key (``run_digest([file digest])``: the digest of a run of that file
+# alone) in its counts, so that a file imported as part of a run is known when imported again, alone or with others.
+FILE_KEYS = "file_digests"
+
+
+def imported_runs(session: Session, project: Project, keys: Collection[str]) -> dict[str, tuple[Any, str | None]]:
+    """(run id, commit) of the run that holds each of ``keys`` (run digests: of a file alone, or of a whole run) of
+    the project's runs: a run of that digest, or a run of several files that lists it (``FILE_KEYS``); the oldest
+    first. One read for all keys."""
+    from sqlalchemy import Text, cast, or_, select
+
+    from tracertm.models import TestRun
+
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    found: dict[str, tuple[Any, str | None]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        # A digest is hex: no LIKE wildcard in it. The text match only narrows; the counts read decide.
+        listed = or_(*(cast(TestRun.counts, Text).like(f"%{key}%") for key in chunk))
+        rows = session.execute(
+            select(TestRun.id, TestRun.commit_sha, TestRun.digest, TestRun.counts)
+            .where(TestRun.project_id == project.id, or_(TestRun.digest.in_(chunk), listed))
+            .order_by(TestRun.imported_at, TestRun.id)
+        ).all()
+        for ident, commit, digest, counts in rows:
+            listed_keys = counts.get(FILE_KEYS) if isinstance(counts, dict) else None
+            held = {digest, *(listed_keys if isinstance(listed_keys, list) else ())}
+            for key in chunk:
+                if key in held:
+                    found.setdefault(key, (ident, commit))
+    return found
+
+
+def already_imported(session: Session, project: Project, digest: str, summary: ImportSummary) -> bool:
+    """Whether the project has a run of this digest, or (the digest of one file) a run of several files that
+    holds that file; if so ``summary`` names it as a duplicate, with the commit that run was imported for (the same
+    report sent again for another commit records nothing for that one)."""
+    previous = imported_runs(session, project, [digest]).get(digest)
+    if previous is not None:
+        summary.run_id, summary.commit = previous
+        summary.duplicate = True
+    return previous is not None
+
+
+def new_reports(session: Session, project: Project, reports: list[Report], summary: ImportSummary) -> list[Report]:
+    """The reports (distinct contents) not imported into the project before. The others are named in
+    ``summary.skipped``; when none is left, ``summary`` is the duplicate of the run that holds the first."""
+    keys = [run_digest([r.digest]) for r in reports]
+    whole = run_digest([r.digest for r in reports])
+    found = imported_runs(session, project, [whole, *keys])
+    if whole in found:  # these very files were a run (also one from before runs listed their files' digests)
+        found.update(dict.fromkeys(keys, found[whole]))
+    fresh = [r for r, key in zip(reports, keys) if key not in found]
+    if fresh and len(fresh) < len(reports):  # the rest may be a run of its own from before runs listed files
+        rest = run_digest([r.digest for r in fresh])
+        held = imported_runs(session, project, [rest]).get(rest)
+        if held is not None:
+            found.update(dict.fromkeys((key for key in keys if key not in found), held))
+            fresh = []
+    if not fresh:
+        summary.run_id, summary.commit = found[keys[0]]
+        summary.duplicate = True
+        return []
+    summary.skipped = [r.path for r, key in zip(reports, keys) if key in found]
+    summary.files = [r.path for r in fresh]
+    return fresh
