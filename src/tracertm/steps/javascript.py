@@ -1,7 +1,7 @@
 """JavaScript / TypeScript step files (cucumber-js, playwright-bdd) → step definitions, with tree-sitter.
 
 Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, as ``G(...)`` after
-``import { Given as G }`` / ``const { Given: G } = …`` / ``const G = x.Given``, and the ``@Given(...)``
+``import { Given as G }`` / ``const { Given: G } = …`` / ``const G = x.Given``, by scope, and the ``@Given(...)``
 decorators of playwright-bdd) where ``pattern`` is a string or template literal (a Cucumber Expression), a RegExp
 literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
 that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, otherwise cucumber-js.
@@ -44,7 +44,7 @@ def parse(path: str, data: bytes) -> StepFile:
     errors = syntax_errors(path, root, lang_name)
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
-    renamed = _renamed(root)
+    names = _Names(root)
     for node in walk(root):
         if node.type != "call_expression":
             continue
@@ -54,7 +54,7 @@ def parse(path: str, data: bytes) -> StepFile:
             continue
         written = text(callee.child_by_field_name("property") if callee.type == "member_expression" else callee)
         # `G(...)` after `const { Given: G } = ...` / `import { Given as G } ...`: the function exported as Given
-        name = renamed.get(written, written) if callee.type == "identifier" else written
+        name = names.resolve(node, written) if callee.type == "identifier" else written
         values = [a for a in args.named_children if a.type != "comment"]
         if name == "defineParameterType" and values:
             declared = _parameter_type(path, values[0], framework, lang_name)
@@ -85,36 +85,91 @@ def parse(path: str, data: bytes) -> StepFile:
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors))
 
 
-def _renamed(root: Node) -> dict[str, str]:
-    """Local names bound to another exported name, by file (no scope analysis): ``import { Given as G } from …``,
-    ``const { Given: G } = require(…)`` / ``= createBdd(…)`` (also ``{ Given: G = fallback }``), and
-    ``const G = cucumber.Given``. Maps ``G`` to ``Given``; ``import { Before as Given }`` maps ``Given`` away from the
-    step functions."""
-    out: dict[str, str] = {}
-    for node in walk(root):
-        if node.type == "import_specifier":
-            imported, local = node.child_by_field_name("name"), node.child_by_field_name("alias")
-            if imported is not None and local is not None and imported.type in ("identifier", "string"):
-                out[text(local)] = (string_value(imported) if imported.type == "string" else None) or text(imported)
-        elif node.type == "variable_declarator":
-            target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            if target is None:
-                continue
-            if target.type == "object_pattern":
-                for pair in target.named_children:
-                    key, local = pair.child_by_field_name("key"), pair.child_by_field_name("value")
-                    if local is not None and local.type == "assignment_pattern":
-                        local = local.child_by_field_name("left")
-                    named = key is not None and key.type in ("property_identifier", "string")
-                    if pair.type != "pair_pattern" or not named or local is None or local.type != "identifier":
-                        continue
-                    out[text(local)] = (string_value(key) if key.type == "string" else None) or text(key)
-            elif target.type == "identifier" and value is not None and value.type == "member_expression":
-                prop = value.child_by_field_name("property")
-                exported = text(prop) if prop is not None else ""
-                if exported in _KEYWORDS or exported == "defineParameterType":
-                    out[text(target)] = exported
-    return {local: exported for local, exported in out.items() if local != exported}
+# Where a declaration's name lives: ``let``/``const`` in the nearest block (or ``for`` head, or the module); ``var``
+# in the nearest function (or the module); imports in the module.
+_BLOCKS = ("statement_block", "program", "for_statement", "for_in_statement", "switch_body", "class_body")
+_FUNCTION_SCOPES = (*_FUNCTIONS, "function_declaration", "generator_function_declaration", "method_definition",
+                    "program")
+# A destructured value that is a step-functions module: ``require(…)``, ``await import(…)``, ``createBdd(…)``.
+_STEP_SOURCES = ("require(", "import(", "createBdd(")
+
+
+class _Names:
+    """Local names bound to an exported name, by scope: ``import { Given as G } from …``, ``const { Given: G } =
+    require(…)`` / ``= createBdd(…)`` (also ``{ Given: G = fallback }``), ``const G = cucumber.Given``. Maps ``G``
+    to ``Given``; ``import { Before as Given }`` maps ``Given`` away from the step functions, and so does a
+    destructuring such as ``const { x: Then } = obj`` — only inside its block or function (before, such a
+    destructuring anywhere hid the module's ``Then`` in the whole file). Within one scope, an import or the
+    destructuring of a step-functions module wins over other values (tie: the later one)."""
+
+    def __init__(self, root: Node) -> None:
+        # scope (start, end, type) → local → (priority, exported)
+        self.scopes: dict[tuple[int, int, str], dict[str, tuple[int, str]]] = {}
+        self.bound: set[str] = set()  # every local name bound somewhere
+        for node in walk(root):
+            if node.type == "import_specifier":
+                imported, local = node.child_by_field_name("name"), node.child_by_field_name("alias")
+                if imported is not None and imported.type in ("identifier", "string"):
+                    exported = (string_value(imported) if imported.type == "string" else None) or text(imported)
+                    self._bind(root, text(local) if local is not None else exported, exported, 1)
+            elif node.type == "variable_declarator":
+                self._declarator(node)
+
+    def _declarator(self, node: Node) -> None:
+        target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if target is None:
+            return
+        scope = _scope_of(node)
+        if target.type == "object_pattern":
+            priority = 1 if value is not None and any(s in text(value) for s in _STEP_SOURCES) else 0
+            for pair in target.named_children:
+                if pair.type == "shorthand_property_identifier_pattern":  # `{ Then }`: the name itself
+                    self._bind(scope, text(pair), text(pair), priority)
+                    continue
+                key, local = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+                if local is not None and local.type == "assignment_pattern":
+                    local = local.child_by_field_name("left")
+                named = key is not None and key.type in ("property_identifier", "string")
+                if pair.type != "pair_pattern" or not named or local is None or local.type != "identifier":
+                    continue
+                self._bind(scope, text(local), (string_value(key) if key.type == "string" else None) or text(key),
+                           priority)
+        elif target.type == "identifier" and value is not None and value.type == "member_expression":
+            prop = value.child_by_field_name("property")
+            exported = text(prop) if prop is not None else ""
+            if exported in _KEYWORDS or exported == "defineParameterType":
+                self._bind(scope, text(target), exported, 1)
+
+    def _bind(self, scope: Node, local: str, exported: str, priority: int) -> None:
+        self.bound.add(local)
+        names = self.scopes.setdefault((scope.start_byte, scope.end_byte, scope.type), {})
+        if priority >= names.get(local, (0, ""))[0]:
+            names[local] = (priority, exported)
+
+    def resolve(self, node: Node, written: str) -> str:
+        """The exported name ``written`` stands for where ``node`` is: the innermost scope that binds it, else
+        itself (a global, or a step function used without an import)."""
+        if written not in self.bound:
+            return written
+        current = node
+        while current is not None:
+            names = self.scopes.get((current.start_byte, current.end_byte, current.type))
+            if names is not None and written in names:
+                return names[written][1]
+            current = current.parent
+        return written
+
+
+def _scope_of(declarator: Node) -> Node:
+    """The node a ``variable_declarator``'s names belong to (see ``_BLOCKS``)."""
+    declaration = declarator.parent
+    var = declaration is not None and declaration.type == "variable_declaration"
+    current = declaration.parent if declaration is not None else None
+    while current is not None and current.parent is not None:
+        if current.type in (_FUNCTION_SCOPES if var else _BLOCKS):
+            return current
+        current = current.parent
+    return current if current is not None else declarator
 
 
 def _pattern(node: Node) -> tuple[PatternKind, str, str] | None:

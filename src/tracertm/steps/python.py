@@ -1,7 +1,9 @@
 """Python step files → step definitions, read with ``ast`` (no user code runs).
 
 behave: ``@given/@when/@then/@step`` (and title-case aliases), with the matcher ``use_step_matcher(...)`` selects
-for the definitions that follow it in the module (default ``parse``); ``register_type(Name=func)`` declares a parse
+for the definitions that follow it in the module (default ``parse``, or the one ``environment.py`` leaves:
+``environment_matcher``; behave registers a function's stacked decorators bottom-up: ``BehaveStepFile``);
+``register_type(Name=func)`` declares a parse
 type, its pattern read from ``@parse.with_pattern(r"...")``, ``func.pattern = r"..."`` or parse_type's
 ``TypeBuilder.make_choice([...])`` (one that cannot be read is a warning, and matches any text); behave's
 ``environment.py`` (loaded before the step modules) declares types too, and its decorators count only when it
@@ -40,6 +42,8 @@ _BEHAVE_MATCHERS: dict[str, PatternKind] = {
     "parse": "parse", "cfparse": "cfparse", "re": "regex", "re0": "regex",
     "cucumber_expressions": "cucumber-expression", "cucumber": "cucumber-expression",
 }
+# behave's own default matcher (``StepMatcherFactory.DEFAULT_MATCHER_NAME``).
+DEFAULT_MATCHER = "parse"
 _PYTEST_BDD_PARSERS: dict[str, PatternKind] = {"parse": "parse", "cfparse": "cfparse", "re": "regex", "string": "string"}
 _RE_FLAGS = {"I": "i", "IGNORECASE": "i", "S": "s", "DOTALL": "s", "M": "m", "MULTILINE": "m", "X": "x",
              "VERBOSE": "x", "A": "a", "ASCII": "a"}
@@ -67,10 +71,18 @@ class _Module:
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     matcher: PatternKind = "parse"
     simplified: bool = False  # behave's ``re`` matcher (not ``re0``): the pattern goes between ``^`` and ``$``
+    current: str = DEFAULT_MATCHER  # behave's matcher in effect, by name (``matcher``/``simplified`` follow it)
+    default: str = DEFAULT_MATCHER  # what behave's ``use_default_step_matcher()`` goes back to (by name)
     definitions: list[StepDefinition] = field(default_factory=list)
+    stacks: list[int] = field(default_factory=list)  # per definition: which decorated function it is on
+    written_for_re: set[int] = field(default_factory=set)  # indexes in ``definitions`` read with the ``re`` matcher
     types: list[ParameterTypeDecl] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+
+    def use(self, name: str) -> None:
+        """Select behave's matcher ``name`` (one of ``_BEHAVE_MATCHERS``) for the definitions that follow."""
+        self.current, self.matcher, self.simplified = name, _BEHAVE_MATCHERS[name], name == "re"
 
     def error(self, node: ast.AST, message: str) -> None:
         self.errors.append(
@@ -93,8 +105,33 @@ def framework_of(path: str, tree: ast.Module) -> Framework | None:
     return None
 
 
-def parse(path: str, text: str) -> StepFile:
-    """The step definitions of one Python file; a syntax error is a ``ParseError`` for the whole file."""
+@dataclass(frozen=True)
+class BehaveStepFile(StepFile):
+    """A behave step file, with what behave's load-time ``AmbiguousStep`` check needs beyond the definitions
+    (``report._behave_refuses``):
+
+    - ``registration``: the definitions' indexes in behave's registration order — functions in file order, a
+      function's stacked decorators bottom-up (Python applies the innermost decorator first, so behave registers
+      it first and checks the ones above against it); ``definitions`` stay in file order, each at its own line.
+    - ``written_for_re``: the identities of the regex definitions read with the ``re`` matcher. Such a definition
+      is recorded ``^X$`` as it matches, but behave checks the earlier definitions against the text written, ``X``
+      — while a ``re0`` one recorded ``^X$`` was written so."""
+
+    registration: tuple[int, ...] = ()
+    written_for_re: frozenset[str] = frozenset()
+
+    @property
+    def registered(self) -> tuple[StepDefinition, ...]:
+        """The definitions in behave's registration order."""
+        return tuple(self.definitions[i] for i in self.registration)
+
+
+def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile:
+    """The step definitions of one Python file; a syntax error is a ``ParseError`` for the whole file.
+
+    ``step_matcher``: behave's matcher in effect when the step modules load — the one ``environment.py`` leaves
+    (``environment_matcher``), which behave makes the default of every step module. A behave file is a
+    ``BehaveStepFile`` (its registration order, and which regexes were written for ``re``)."""
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
@@ -107,14 +144,43 @@ def parse(path: str, text: str) -> StepFile:
     if framework is None:
         return StepFile(path, "python")
     module = _Module(path, framework)
-    if framework == "behave" and not _is_environment(path):
-        module.keywords = dict(_DECORATORS)  # behave injects them into step modules (not into environment.py)
+    if framework == "behave":
+        if step_matcher not in _BEHAVE_MATCHERS:
+            raise ValueError(f"unknown behave step matcher {step_matcher!r}")
+        module.default = step_matcher
+        module.use(step_matcher)
+        if not _is_environment(path):
+            module.keywords = dict(_DECORATORS)  # behave injects them into step modules (not into environment.py)
     _collect_names(module, tree.body)
     _walk(module, tree.body)
-    return StepFile(
-        path, "python", assign_identities(path, module.definitions), tuple(module.types),
-        tuple(module.errors), tuple(module.warnings),
+    definitions = assign_identities(path, module.definitions)
+    if framework != "behave":
+        return StepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
+                        tuple(module.warnings))
+    registration = sorted(range(len(definitions)), key=lambda i: (module.stacks[i], -i))  # by function, bottom-up
+    return BehaveStepFile(
+        path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings),
+        tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
     )
+
+
+def environment_matcher(text: str) -> str:
+    """The name of behave's step matcher that ``features/environment.py`` (``text``) leaves in effect: the default
+    of every step module. behave runs environment.py (``Runner.load_hooks``) before it loads the step modules
+    (``Runner.load_step_definitions``); ``runner_util.load_step_modules`` then calls
+    ``use_current_step_matcher_as_default()`` and, after each step module, ``use_default_step_matcher()`` — so a
+    module's own ``use_step_matcher`` lasts to its end, and the next one starts again from environment.py's
+    (behave 1.2.6 did the same by hand: ``default_matcher = matchers.current_matcher``, restored after each
+    module). Only module-level calls count: hooks such as ``before_all`` run after the step modules are loaded.
+    ``"parse"`` (behave's default) when the file cannot be read or sets nothing readable."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return DEFAULT_MATCHER
+    module = _Module("features/environment.py", "behave")
+    _collect_names(module, tree.body)
+    _walk(module, tree.body)
+    return module.current
 
 
 def _is_environment(path: str) -> bool:
@@ -201,7 +267,7 @@ def _string(module: _Module, node: ast.expr, what: str) -> str:
 
 
 def _walk(module: _Module, body: list[ast.stmt]) -> None:
-    for node in _flat(body):
+    for number, node in enumerate(_flat(body)):
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             _module_call(module, node.value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -212,7 +278,10 @@ def _walk(module: _Module, body: list[ast.stmt]) -> None:
                     module.error(exc.node, f"step definition of {node.name}() cannot be read: {exc}")
                     continue
                 if found is not None:
+                    if module.simplified and module.framework == "behave":
+                        module.written_for_re.add(len(module.definitions))
                     module.definitions.append(found)
+                    module.stacks.append(number)
 
 
 def _module_call(module: _Module, call: ast.Call) -> None:
@@ -226,15 +295,28 @@ def _module_call(module: _Module, call: ast.Call) -> None:
         except _Unreadable as exc:
             module.error(exc.node, str(exc))
             return
-        kind = _BEHAVE_MATCHERS.get(value)
-        if kind is None:
+        if value not in _BEHAVE_MATCHERS:
             module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
             return
-        module.matcher, module.simplified = kind, value == "re"
+        module.use(value)
     elif name == "use_default_step_matcher":
-        module.matcher, module.simplified = "parse", False
+        # behave's ``StepMatcherFactory.use_default_step_matcher(name=None)``: back to the default (environment.py's
+        # matcher, see ``environment_matcher``); with a name, that one becomes the default first. (behave keeps
+        # that new default for the step modules loaded after this one too: not followed across files.)
+        named = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "name"), None)
+        if named is not None and not (isinstance(named, ast.Constant) and named.value is None):
+            try:
+                value = _string(module, named, "the step matcher name")
+            except _Unreadable as exc:
+                module.error(exc.node, str(exc))
+                return
+            if value not in _BEHAVE_MATCHERS:
+                module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
+                return
+            module.default = value
+        module.use(module.default)
     elif name == "use_step_matcher_for_cucumber_expressions":
-        module.matcher, module.simplified = "cucumber-expression", False
+        module.use("cucumber_expressions")
     elif name == "register_type":
         for kw in call.keywords:
             if kw.arg is not None:

@@ -12,6 +12,7 @@ from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
 from tracertm.steps.matching import StepIndex, StepResult
 from tracertm.steps.model import StepDefinition, StepFile
+from tracertm.steps.python import BehaveStepFile
 from tracertm.steps.scenarios import StepUse
 
 FILTERS = ("undefined", "unused", "ambiguous")
@@ -135,7 +136,10 @@ def _build_report(
                 (report.errors if exc.severity == "error" else report.warnings).append(finding)
     report.errors.extend(registries.findings)
     index = StepIndex(compiled)
-    refused = _behave_refuses(compiled, index)
+    behave_files = [f for f in parsed if isinstance(f, BehaveStepFile)]
+    registration = {d.identity: n for f in behave_files for n, d in enumerate(f.registered)}
+    written_for_re = frozenset(i for f in behave_files for i in f.written_for_re)
+    refused = _behave_refuses(compiled, index, registration, written_for_re)
     if refused:
         report.errors.extend(refused.values())
         report.broken.update(refused)
@@ -151,19 +155,26 @@ def _build_report(
     return report
 
 
-def _behave_refuses(compiled: list[Compiled], index: StepIndex) -> dict[str, Diagnostic]:
+def _behave_refuses(
+    compiled: list[Compiled], index: StepIndex, registration: Mapping[str, int] | None = None,
+    written_for_re: frozenset[str] = frozenset(),
+) -> dict[str, Diagnostic]:
     """behave's load-time ``AmbiguousStep``: its ``StepRegistry.add_step_definition`` refuses a definition whose
-    pattern text an already registered definition of the same step type matches (``given`` against the ``given``
-    ones... ``step`` against the ``step`` ones; the text equal to its pattern counts too), and behave stops loading
-    the step code. Registration order: step modules by file name, then line (as ``matching._behave_first``). Each
-    refused definition (identity → its error at its line) is left out of the registry, as behave leaves it out.
+    pattern text as written an already registered definition of the same step type matches (``given`` against the
+    ``given`` ones... ``step`` against the ``step`` ones; ``Matcher.matches`` also counts the earlier pattern equal
+    to the text), and behave stops loading the step code. Registration order: step modules by file name, then
+    ``registration`` (identity → its place in its file: ``python.BehaveStepFile.registered``, where a function's
+    stacked decorators come bottom-up, as Python applies them), else line. Each refused definition (identity → its
+    error at its line) is left out of the registry, as behave leaves it out.
 
-    What tracertm cannot tell apart: a behave regex recorded as ``^X$`` was written ``X`` with the ``re`` matcher
-    or ``^X$`` with ``re0``; it counts as refused only when the earlier definition matches both texts. Stacked
-    decorators of one function on consecutive lines with the same pattern are one registration (behave skips the
-    same function registered again)."""
+    A behave regex recorded as ``^X$`` was written ``X`` with the ``re`` matcher (``written_for_re``) or ``^X$``
+    with ``re0``; for one whose file did not say (not in ``registration``: not read by ``python.parse``), it counts
+    as refused only when the earlier definition matches both texts. Stacked decorators of one function on
+    consecutive lines with the same pattern are one registration (behave skips the same function registered
+    again: ``same_step_matcher``)."""
+    place = registration or {}
     behave = sorted((c for c in compiled if c.definition.framework == "behave"),
-                    key=lambda c: (c.definition.path, c.definition.line))
+                    key=lambda c: (c.definition.path, place.get(c.definition.identity, -1), c.definition.line))
     if len(behave) < 2:
         return {}
     order = {c.definition.identity: n for n, c in enumerate(behave)}
@@ -171,7 +182,7 @@ def _behave_refuses(compiled: list[Compiled], index: StepIndex) -> dict[str, Dia
     refused: dict[str, Diagnostic] = {}
     for n, c in enumerate(behave):
         d = c.definition
-        texts = _pattern_texts(d)
+        texts = _pattern_texts(d, written_for_re, d.identity in place)
         # Every registered definition that can match the text (the index's), or whose pattern is the text.
         pool = [*index.candidates(texts[0]), *(x for t in texts for x in by_pattern.get((d.keyword, t), ()))]
         earlier: Compiled | None = None
@@ -181,7 +192,7 @@ def _behave_refuses(compiled: list[Compiled], index: StepIndex) -> dict[str, Dia
                     or e.identity in refused or e.identity in index.slow
                     or (earlier is not None and order[e.identity] >= order[earlier.definition.identity])):
                 continue
-            if e.pattern == d.pattern and e.path == d.path and e.function == d.function and d.line - e.line == 1:
+            if e.pattern == d.pattern and e.path == d.path and e.function == d.function and abs(d.line - e.line) == 1:
                 continue  # one function's stacked decorators: behave's same_step_matcher
             if all(e.pattern == text or _matches(index, other, text) for text in texts):
                 earlier = other  # behave names the first registered one that matches
@@ -205,13 +216,18 @@ def _matches(index: StepIndex, c: Compiled, text: str) -> bool:
         return False
 
 
-def _pattern_texts(d: StepDefinition) -> tuple[str, ...]:
-    """The text behave's registry checks a new definition's predecessors against: its pattern as written. A
-    behave regex recorded as ``^X$`` may be ``re``'s ``X`` or ``re0``'s ``^X$`` (both: see ``_behave_refuses``)."""
+def _pattern_texts(d: StepDefinition, written_for_re: frozenset[str] = frozenset(), known: bool = False
+                   ) -> tuple[str, ...]:
+    """The text behave's registry checks a new definition's predecessors against: its pattern as written — for
+    behave's ``re`` matcher without the ``^…$`` it is recorded (and matched) with. A behave regex recorded as
+    ``^X$`` whose matcher is not ``known`` may be ``re``'s ``X`` or ``re0``'s ``^X$`` (both: see
+    ``_behave_refuses``)."""
     p = d.pattern
     if d.kind == "regex" and len(p) >= 2 and p.startswith("^") and p.endswith("$"):
         inner = p[1:-1]
-        if not (inner.startswith("^") or inner.endswith("$")):
+        if d.identity in written_for_re:
+            return (inner,)
+        if not known and not (inner.startswith("^") or inner.endswith("$")):
             return inner, p
     return (p,)
 
