@@ -135,14 +135,25 @@ def _import(args: argparse.Namespace) -> int:
             commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
         except GitError:
             pass  # a commit this clone does not have is still a valid label for the run
-    if origin.startswith("$"):
+    if origin.startswith("$") and commit:
+        from tracertm.results.runs import is_full_commit
         from tracertm.results.store import check_options
 
         try:
             check_options(commit, None, 1, 1)  # the commit alone; its message would name --commit, not given
         except UsageError:
-            raise UsageError(f"{origin}={commit!r}: not a commit id (4 to 40 hex digits); fix or unset {origin}, or "
+            raise UsageError(f"{origin}={commit!r}: not a commit id (4 to 64 hex digits); fix or unset {origin}, or "
                              "pass --commit SHA") from None
+        # An abbreviation the repository did not resolve: import_results would refuse it naming --commit, which
+        # the user never typed; name the variable it came from instead.
+        if not is_full_commit(commit):
+            variable = origin[1:]
+            if top is None:
+                raise UsageError(f"{variable}={commit} is an abbreviated commit id and no repository is around the "
+                                 f"current folder to resolve it; set {variable} to the full id, unset it, or pass "
+                                 "--commit SHA")
+            raise UsageError(f"{variable}={commit} is not a commit of this repository; fetch it, fix or "
+                             f"unset {variable}, or pass --commit SHA")
     # Given is given: 0 is refused (import_results names the option), not taken for "unset".
     window = args.window if args.window is not None else _configured_window(settings) or DEFAULT_WINDOW
     max_size = args.max_size if args.max_size is not None else DEFAULT_MAX_REPORT_SIZE

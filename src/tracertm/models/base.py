@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from tracertm.models.types import GUID, JSONDict, JSONList, UTCDateTime, utcnow
+from tracertm.models.types import GIT_ID_LENGTH, GUID, JSONDict, JSONList, UTCDateTime, utcnow
 
 # Stable constraint names, so that migrations generated on any database name constraints the same way.
 NAMING_CONVENTION = {
@@ -117,7 +117,7 @@ class ProvenanceMixin:
 
     source_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    source_commit: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    source_commit: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH), nullable=True)
 
 
 class SpecMixin(UUIDPrimaryKeyMixin, TimestampMixin, SoftDeleteMixin, VersionedMixin, MetadataMixin, ProvenanceMixin):

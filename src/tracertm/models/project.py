@@ -9,7 +9,7 @@ from sqlalchemy import String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
-from tracertm.models.types import JSONDict, UTCDateTime
+from tracertm.models.types import GIT_ID_LENGTH, JSONDict, UTCDateTime
 
 
 class Project(UUIDPrimaryKeyMixin, TimestampMixin, Base):
@@ -22,9 +22,9 @@ class Project(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     repo_url: Mapped[str | None] = mapped_column(Text)
-    root_commit: Mapped[str | None] = mapped_column(String(40), index=True)
+    root_commit: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH), index=True)
     default_ref: Mapped[str | None] = mapped_column(Text)
-    last_synced_commit: Mapped[str | None] = mapped_column(String(40))
+    last_synced_commit: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
     last_synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     metadata_: Mapped[dict[str, Any]] = mapped_column(
         "project_metadata", JSONDict, nullable=False, default=dict, server_default=text("'{}'")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tracertm.kinds import FILE_KINDS, RECORD_KINDS
 from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
 from tracertm.models.types import (
+    GIT_ID_LENGTH,
     GUID,
     JSONDict,
     JSONList,
@@ -51,11 +52,11 @@ class SourceFile(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(
         string_check("source_file_kind", *FILE_KIND_VALUES, constraint=False), nullable=False
     )
-    blob_sha: Mapped[str] = mapped_column(String(40), nullable=False)
+    blob_sha: Mapped[str] = mapped_column(String(GIT_ID_LENGTH), nullable=False)
     size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default=text("0"))
     mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
     parse_error: Mapped[list[Any] | None] = mapped_column(NullableJSONList)
-    last_commit: Mapped[str | None] = mapped_column(String(40))
+    last_commit: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
@@ -68,7 +69,7 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     trigger: Mapped[str] = mapped_column(string_check("sync_trigger", *TRIGGER_VALUES), nullable=False)
     ref: Mapped[str | None] = mapped_column(Text)
-    commit_sha: Mapped[str | None] = mapped_column(String(40))
+    commit_sha: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, server_default=utcnow())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(
@@ -109,7 +110,7 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     source_path: Mapped[str | None] = mapped_column(Text)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDict, nullable=False, default=dict, server_default=text("'{}'"))
-    commit_sha: Mapped[str | None] = mapped_column(String(40))
+    commit_sha: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
     # The people and dates of the commit. For a merge commit's revision the author and author date are those of the
     # most recent commit on the merged side that changed the file (whose work it is); the committer and commit date
     # stay the merge's. All NULL for a sync of the work tree or the index (nothing is committed yet).

@@ -10,7 +10,7 @@ from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base, UUIDPrimaryKeyMixin
-from tracertm.models.types import GUID, JSONType, UTCDateTime, one_of_check, string_check, utcnow
+from tracertm.models.types import GIT_ID_LENGTH, GUID, JSONType, UTCDateTime, one_of_check, string_check, utcnow
 
 RESULT_FORMAT_VALUES = ("junit", "cucumber-json", "cucumber-messages")
 RESULT_STATUS_VALUES = ("passed", "failed", "skipped", "undefined", "pending", "error")
@@ -29,7 +29,7 @@ class TestRun(UUIDPrimaryKeyMixin, Base):
     __test__ = False  # not a pytest test class
 
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
-    commit_sha: Mapped[str | None] = mapped_column(String(40))
+    commit_sha: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
     name: Mapped[str | None] = mapped_column(String(255))
     source_format: Mapped[str] = mapped_column(
         Enum(*RESULT_FORMAT_VALUES, name="test_run_format", native_enum=False, create_constraint=True, length=32,

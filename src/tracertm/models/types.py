@@ -19,6 +19,9 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 GUID = Uuid(as_uuid=True)
+# The length of a git object id column (a commit, a blob): 40 hex digits in a SHA-1 repository, 64 in a SHA-256 one
+# (``git init --object-format=sha256``). Migration 0018 widened the columns from 40.
+GIT_ID_LENGTH = 64
 # JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # For nullable JSON columns: Python None is SQL NULL (not the JSON value null), so "IS NULL" finds it.

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from tracertm.results.report import (
-    CaseResult, Report, clean_text, digest, external_id, finite, first_line, report_error, worst,
+    CaseResult, Report, clean_text, digest, external_id, feature_id, finite, first_line, report_error, worst,
 )
 
 __all__ = ["parse", "load_json"]
@@ -132,7 +132,7 @@ def _case(
     if not isinstance(tags, list):
         raise report_error(path, _line(element), f"element '{name}': 'tags' must be a list of objects")
     return CaseResult(
-        external_id=external_id(uri, ident),
+        external_id=external_id(feature_id(uri), ident),  # cucumber-jvm's file:/classpath: forms: one test case
         name=ident if "[" in ident else name,  # pytest-bdd keeps the row's values in the id
         status=worst(statuses),
         duration=finite(duration) if timed else None,  # 1e400 is infinite, a negative step NaN: unknown

@@ -15,10 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracertm.results.report import CaseResult
+from tracertm.results.report import CaseResult, normalize_path
 from tracertm.results.scenarios import ScenarioRef
 
-__all__ = ["Match", "ScenarioIndex", "pytest_bdd_name"]
+__all__ = ["Match", "ScenarioIndex", "normalize_path", "pytest_bdd_name"]
 
 _BEHAVE_ROW = re.compile(r"^(?P<name>.*?) -- @(?P<row>\d+\.\d+)(?: .*)?$")
 _CUCUMBER_ROW = re.compile(r"^(?P<base>.*?) - #(?P<row>\d+\.\d+)(?:: .*)?$")
@@ -43,20 +43,6 @@ def pytest_bdd_name(title: str) -> str:
 def _norm(text: str | None) -> str:
     # str.split() splits on exactly the characters regex \s matches (str.isspace), without the regex machinery.
     return " ".join(text.split()) if text else ""
-
-
-def normalize_path(path: str) -> str:
-    """A runner's file name as a POSIX path (``file://``, cucumber-jvm's ``file:`` and ``classpath:``, ``./`` and
-    backslashes removed); absolute paths match a feature by their tail."""
-    path = path.replace("\\", "/")
-    if path.startswith("file://"):
-        path = path[7:]
-    elif path.startswith("file:"):  # cucumber-jvm's JSON: "file:path/test.feature", "file:/abs/path.feature"
-        path = path[5:]
-    path = path.removeprefix("classpath:")
-    while path.startswith("./"):
-        path = path[2:]
-    return path
 
 
 class ScenarioIndex:

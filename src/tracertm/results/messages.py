@@ -5,9 +5,10 @@ pickle's ``astNodeIds`` (the scenario, and for outline rows the example row) in 
 attempts of one test case: the outcome is the last attempt's (``willBeRetried`` false), earlier failures count as
 failed attempts, so a scenario that passed on retry is recorded as flaky.
 
-A test case's external id is ``<uri>::<scenario name>`` (``#<examples>.<row>`` for outline rows); scenarios of one
-file that share a name are told apart by their line, read from the gherkinDocument (``_ident``). Every part of an
-envelope is checked for its JSON type where it is read: a wrong one is malformed at that line.
+A test case's external id is ``<uri>::<scenario name>`` (the uri as ``report.normalize_path`` reads it, without
+cucumber-jvm's ``file:``/``classpath:``; ``#<examples>.<row>`` for outline rows); scenarios of one file that share a
+name are told apart by their line, read from the gherkinDocument (``_ident``). Every part of an envelope is checked
+for its JSON type where it is read: a wrong one is malformed at that line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.results.report import (
-    CaseResult, Report, clean_text, digest, external_id, finite, first_line, plausible, report_error, worst,
+    CaseResult, Report, clean_text, digest, external_id, feature_id, finite, first_line, plausible, report_error,
+    worst,
 )
 
 __all__ = ["parse"]
@@ -155,8 +157,9 @@ def parse(path: str, data: bytes) -> Report:
         row = nodes.get(ast[-1]) if len(ast) > 1 else None
         node = row or scenario
         suffix = f" #{row.row}" if row and row.row else ""
-        ident = _ident(external_id(pickle.uri, (scenario.name if scenario else pickle.name) + suffix), node, shared,
-                       seen)
+        # The uri as normalize_path reads it: cucumber-jvm's file:/classpath: forms are the same test case.
+        ident = _ident(external_id(feature_id(pickle.uri), (scenario.name if scenario else pickle.name) + suffix),
+                       node, shared, seen)
         seen.add(ident)
         cases.append(
             CaseResult(

@@ -90,6 +90,30 @@ def plausible(when: dt.datetime | None) -> dt.datetime | None:
     return when if when is not None and when <= latest_run_time() else None
 
 
+def normalize_path(path: str) -> str:
+    """A runner's file name as a POSIX path (``file://``, cucumber-jvm's ``file:`` and ``classpath:``, ``./`` and
+    backslashes removed); absolute paths match a feature by their tail (``mapping.ScenarioIndex``). Also the path
+    part of a Cucumber test case's external id: the same scenario run by cucumber-jvm and cucumber-js is one test
+    case."""
+    path = path.replace("\\", "/")
+    if path.startswith("file://"):
+        path = path[7:]
+    elif path.startswith("file:"):  # cucumber-jvm's JSON: "file:path/test.feature", "file:/abs/path.feature"
+        path = path[5:]
+    path = path.removeprefix("classpath:")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def feature_id(uri: str | None) -> str | None:
+    """The path part of a Cucumber test case's external id: ``uri`` as ``normalize_path`` reads it, so that the
+    forms runners write (``file:features/a.feature``, ``classpath:features/a.feature``, ``features/a.feature``) are
+    one test case. Test cases stored before under the ``file:``/``classpath:`` form keep their rows and results;
+    new results go to the normalised id."""
+    return normalize_path(uri) if uri else None
+
+
 def external_id(*parts: str | None) -> str:
     """A stable test case id from its parts; ids too long for the column keep a prefix and a hash of the rest."""
     text = "::".join(p for p in parts if p)

@@ -18,13 +18,20 @@ if TYPE_CHECKING:
     from tracertm.results.report import Report
     from tracertm.results.store import ImportSummary, ReportSource
 
-__all__ = ["FILE_KEYS", "already_imported", "commit_id", "distinct_sources", "imported_runs", "new_reports",
-           "run_digest"]
+__all__ = ["FILE_KEYS", "FULL_COMMIT_DIGITS", "already_imported", "commit_id", "distinct_sources", "imported_runs",
+           "is_full_commit", "new_reports", "run_digest"]
 
 _CHUNK = 500  # digests per read
 
 
-_FULL_COMMIT = 40  # the commit columns hold a SHA-1 id
+# The full id of a commit: 40 hex digits in a SHA-1 repository, 64 in a SHA-256 one (``git init
+# --object-format=sha256``); the commit columns hold either (migration 0018).
+FULL_COMMIT_DIGITS = (40, 64)
+
+
+def is_full_commit(commit: str) -> bool:
+    """Whether ``commit`` (hex digits, ``check_options`` passed) is a whole commit id rather than an abbreviation."""
+    return len(commit) in FULL_COMMIT_DIGITS
 
 
 def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | None:
@@ -34,7 +41,7 @@ def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | 
     if commit is None:
         return None
     commit = commit.lower()
-    if len(commit) == _FULL_COMMIT:
+    if is_full_commit(commit):
         return commit
     from tracertm import git
     from tracertm.errors import GitError
@@ -42,12 +49,12 @@ def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | 
     top = git.find_root(Path(repo)) if repo is not None and Path(repo).is_dir() else None
     if top is None:
         raise UsageError(f"--commit {commit!r}: an abbreviated commit id, and no repository to resolve it; give the "
-                         f"full {_FULL_COMMIT}-digit id (git rev-parse {commit} prints it)")
+                         f"full 40-digit id (64 in a SHA-256 repository; git rev-parse {commit} prints it)")
     try:
         return git.resolve_commit(top, commit).lower()
     except GitError:
         raise UsageError(f"--commit {commit!r}: no single commit of {top} starts with it; give the full "
-                         f"{_FULL_COMMIT}-digit id") from None
+                         "40-digit id (64 in a SHA-256 repository)") from None
 
 
 def distinct_sources(sources: Sequence[ReportSource]) -> list[ReportSource]:

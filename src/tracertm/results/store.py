@@ -161,15 +161,16 @@ def import_results(
         return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
 
 
-# A commit id as git prints it, whole or abbreviated (git's shortest abbreviation is 4 digits; the column holds 40).
-_COMMIT = re.compile(r"[0-9a-fA-F]{4,40}")
+# A commit id as git prints it, whole or abbreviated (git's shortest abbreviation is 4 digits; a SHA-1 id has 40, a
+# SHA-256 one 64: the column holds either, migration 0018).
+_COMMIT = re.compile(r"[0-9a-fA-F]{4,64}")
 
 
 def check_options(commit: str | None, run_name: str | None, window: int, max_size: int) -> None:
     """The options of an import, checked before anything is read: ``UsageError`` naming the option (the CLI's exit
     2, the API's 400). The database would refuse a longer commit or run name only when the run is written."""
     if commit is not None and not _COMMIT.fullmatch(commit):
-        raise UsageError(f"--commit {commit!r}: not a commit id; give 4 to 40 hex digits (a branch or tag only "
+        raise UsageError(f"--commit {commit!r}: not a commit id; give 4 to 64 hex digits (a branch or tag only "
                          "inside the repository that has it)")
     if run_name is not None and (len(run_name) > MAX_RUN_NAME or "\x00" in run_name):
         raise UsageError(f"--run-name: at most {MAX_RUN_NAME} characters, without NUL (got {len(run_name)}); "
