@@ -242,3 +242,16 @@ def test_hostile_xml_uploads_are_refused_cleanly(client: TestClient, write: dict
         problem = _problem(client.post(RUNS, content=body, headers={**write, **XML}), 422)
         assert problem["file"] == "request-body.xml" and "root:" not in problem["detail"]
     assert _runs(database_url) == 0
+
+
+def test_upload_takes_a_64_digit_commit_and_refuses_65(client: TestClient, write: dict[str, str]) -> None:
+    """A SHA-256 repository's commit ids have 64 hex digits (migration 0018): the upload stores one whole; longer
+    is no commit id (422, the limit named)."""
+    report = (FIXTURES / "cucumber-junit.xml").read_bytes()
+    commit = "ab" * 32
+    r = client.post(RUNS, content=report, headers={**write, **XML}, params={"commit": commit})
+    assert r.status_code == 201, r.text
+    assert r.json()["run"]["commit"] == commit
+    body = _problem(client.post(RUNS, content=report, headers={**write, **XML}, params={"commit": commit + "c"}),
+                    422)
+    assert "64" in body["detail"]

@@ -35,7 +35,7 @@ RAW_TYPES = {
 }
 MULTIPART = "multipart/form-data"
 MAX_FILES = 32  # report files in one multipart upload (one run)
-COMMIT_PATTERN = r"^[0-9a-fA-F]{4,40}$"
+COMMIT_PATTERN = r"^[0-9a-fA-F]{4,64}$"  # 40 (SHA-1) or 64 (SHA-256) digits whole, or an abbreviation
 _STRICT = ConfigDict(extra="forbid")
 
 ReportFormat = Literal["auto", "junit", "cucumber-json", "cucumber-messages"]
@@ -267,7 +267,7 @@ def _check_params(params: dict[str, Any]) -> None:
         raise ApiProblem(422, f"format {fmt!r}: use auto, junit, cucumber-json or cucumber-messages",
                          kind="invalid-request")
     if commit is not None and not re.fullmatch(COMMIT_PATTERN, commit):
-        raise ApiProblem(422, f"commit {commit!r}: a commit id (4 to 40 hex digits)", kind="invalid-request")
+        raise ApiProblem(422, f"commit {commit!r}: a commit id (4 to 64 hex digits)", kind="invalid-request")
     if run_name is not None and (len(run_name) > 255 or "\x00" in run_name):
         raise ApiProblem(422, "run_name: at most 255 characters, no NUL", kind="invalid-request")
 
