@@ -13,6 +13,7 @@ import tracertm
 from conftest import GitRepo
 from tracertm import db
 from tracertm.errors import UsageError
+from tracertm.models import SyncRun
 from tracertm.repositories import Ambiguous, GitOwnedField, NotFound, Projects, Records, StaleVersion, find_any
 from tracertm.schemas.filters import ListFilter
 from tracertm.schemas.records import to_read
@@ -187,3 +188,27 @@ def test_update_sets_database_owned_fields_only_and_guards_the_version(session) 
     assert (again.version, again.compliance_score, again.approved_by) == (2, 0.75, "Grace")
     read = to_read(adrs.kind, again, project.name).model_dump(mode="json")
     assert read["compliance_score"] == 0.75 and read["number"] == "ADR-0003" and read["kind"] == "adr"
+
+
+def test_changed_since_an_abbreviation_of_digits_only_is_a_commit(git_repo: GitRepo, database_url: str) -> None:
+    """A commit's first digits may all be decimal (``9618365756``, one abbreviation in 100 of ten digits): no date
+    reads so, and it is looked up as a commit, as ``20240501`` still reads as a date. A SHA-256 id (64 digits) is a
+    whole commit id."""
+    sync_sample(git_repo, database_url)
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session, session.begin():
+            project = Projects(session).resolve(None)
+            digits, sha256 = "9618365756" + "ab" * 15, "12" * 32
+            session.add_all([SyncRun(project_id=project.id, trigger="cli", commit_sha=digits, status="ok"),
+                             SyncRun(project_id=project.id, trigger="cli", commit_sha=sha256, status="ok")])
+        with db.session(engine) as session:
+            adrs = Records(session, "adr")
+            project = Projects(session).resolve(None)
+            assert _numbers(adrs.list(project, ListFilter(changed_since="9618365756"))) == []
+            assert _numbers(adrs.list(project, ListFilter(changed_since=sha256))) == []
+            assert len(_numbers(adrs.list(project, ListFilter(changed_since="20240501")))) == 8
+            with pytest.raises(NotFound, match="changed_since"):
+                adrs.list(project, ListFilter(changed_since="9618365757"))
+    finally:
+        engine.dispose()

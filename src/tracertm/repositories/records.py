@@ -28,7 +28,7 @@ from tracertm.schemas.filters import ListFilter
 # Labels of the feature's columns on a scenario page row (see Records.list).
 FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
 _ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE)
-_COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
+_COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")  # SHA-1 (40) or SHA-256 (64) ids, or an abbreviation
 _STEP_ID = re.compile(r"^STEP-\d+$", re.IGNORECASE)  # a step definition's short id (steps.queries)
 
 
@@ -214,15 +214,21 @@ class Records:
         resolution, so a commit of the same second counts as after it, except ``since`` itself)."""
         date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
         related = SpecRevision.entity_id == self.kind.table.c.id
-        if _COMMIT.match(since) and not since.isdigit():
+        # Hex digits are a commit id, also when they happen to be decimal ones (``9618365756``: Python reads
+        # 40 or 64 of them as a date and time) — but for the eight of a basic-format date (``20240501``).
+        commit = bool(_COMMIT.match(since))
+        try:
+            moment = None if commit and not (since.isdigit() and len(since) == 8) else \
+                dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is None:
+            if not commit:
+                raise UsageError(
+                    f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
+                )
             sha, when = self.commit_date(since, "changed_since")
             return exists(select(1).where(related, date >= when, SpecRevision.commit_sha.is_distinct_from(sha)))
-        try:
-            moment = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(
-                f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
-            ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.timezone.utc)
         try:
@@ -236,7 +242,8 @@ class Records:
         sha = commit.lower()
         for model, when in ((SpecRevision, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)),
                             (SyncRun, SyncRun.started_at)):
-            match = model.commit_sha == sha if len(sha) == 40 else model.commit_sha.startswith(sha, autoescape=True)
+            whole = len(sha) in (40, 64)
+            match = model.commit_sha == sha if whole else model.commit_sha.startswith(sha, autoescape=True)
             found = self.session.execute(
                 select(model.commit_sha, func.max(when)).where(match).group_by(model.commit_sha).limit(2)
             ).all()
@@ -373,7 +380,7 @@ class Records:
                 .order_by(SpecRevision.created_at.desc()).limit(1)
             ).scalar_one_or_none()
         if not _COMMIT.match(commit):
-            raise UsageError(f"commit {commit!r}: not a commit id (7 to 40 hexadecimal digits)")
+            raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")
         sha, when = self.commit_date(commit, "commit")
         exact = self.session.execute(
             select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.commit_sha == sha)
