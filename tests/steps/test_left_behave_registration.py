@@ -75,8 +75,6 @@ def test_stacked_decorator_matching_the_one_below_is_no_error(git_repo: GitRepo)
     assert not analyze(git_repo.path).errors
 
 
-@pytest.mark.xfail(strict=True, reason="matching._behave_first orders by line, not registration order: needs an "
-                                       "edit to matching.py (see the report of this change)")
 def test_stacked_decorators_first_match_follows_registration(git_repo: GitRepo) -> None:
     pytest.importorskip("behave")
     git_repo.write("features/a.feature", FEATURE)
@@ -112,8 +110,6 @@ def test_environment_matcher_is_the_default_of_the_step_modules() -> None:
         ("parse", r"the total is (?P<n>\d+) or so")]  # without environment.py's matcher: behave's own default
 
 
-@pytest.mark.xfail(strict=True, reason="parsing.parse_step_file / sync do not pass environment.py's matcher to "
-                                       "python.parse yet (see the report of this change)")
 def test_environment_matcher_applies_to_the_step_modules_end_to_end(git_repo: GitRepo) -> None:
     pytest.importorskip("behave")
     git_repo.write("features/a.feature", "Feature: A\n  Scenario: one\n    Then the total is 5\n")

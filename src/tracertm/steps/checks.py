@@ -186,8 +186,19 @@ def check_changes(
     if touched:
         # Steps of unchanged features whose verdict the step-file change turned bad (a definition removed or
         # narrowed: undefined; a new overlapping one, also in a new file: ambiguous).
-        then = {p: f for p, f in now.items() if p not in touched}
-        then.update(parse_step_files(((p, blobs[sha]) for p, sha in before.items()), settings.parser))
+        then_items = [(p, blobs[sha]) for p, sha in before.items()]
+        # A changed environment.py changes its step modules' default matcher: they are read again as before it,
+        # with HEAD's environment.py (among ``then_items``), or none when the commit adds it.
+        from tracertm.steps.parsing import behave_base, environment_matchers, is_behave_environment, with_matchers
+
+        bases = {behave_base(p) for p in touched if is_behave_environment(p)}
+        again = {p for p in step_paths if p not in touched and bases and behave_base(p) in bases}
+        then_items += [(p, blobs[listing[p][1]]) for p in sorted(again)]
+        then = {p: f for p, f in now.items() if p not in touched and p not in again}
+        now_matchers = environment_matchers(
+            ((p, blobs[listing[p][1]]) for p in step_paths if is_behave_environment(p)), settings.parser)
+        then_options = with_matchers(settings.parser, {b: m for b, m in now_matchers.items() if b not in bases})
+        then.update(parse_step_files(then_items, then_options))
         old = build_report(then, uses)
         was = {(r.use.path, r.use.line, r.use.row_line, r.use.text): r.status for r in old.results}
         caused = [r for r in report.results if r.status != "defined" and r.use.path not in set(changed_features)

@@ -35,6 +35,7 @@ from tracertm.steps.matchrows import MatchWriter, write_usage_counts
 from tracertm.steps.matching import StepIndex
 from tracertm.steps.prematch import Scenario as Matched
 from tracertm.steps.prematch import Verdict, digest, match_uses, prematched
+from tracertm.steps.report import behave_refused
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.packed import NONE, Packed, decoded, pack
 from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
@@ -70,8 +71,13 @@ def definition_from_row(row: Any) -> StepDefinition:
         column=int(metadata.get("column", 1)), function=row.function_name or "",
         parameters=tuple(Parameter(p.get("name", ""), p.get("type", "")) for p in row.parameters or ()),
         flags=str(metadata.get("flags", "")), target_fixture=metadata.get("target_fixture"),
-        identity=row.step_number,
+        identity=row.step_number, registration=_int_or_none(metadata.get("registration")),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    """A stored integer (``step_metadata`` is JSON: anything may be there), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def refresh(
@@ -114,6 +120,12 @@ def refresh(
     registries = Registries(t for f in parsed.values() for t in f.parameter_types)
 
     changed = set(changed_definitions)
+    # The behave definitions behave refuses to load (AmbiguousStep) match nothing, as in ``tracertm steps``; a
+    # definition that became refused, or no longer is, re-matches the scenarios it could concern as a changed one.
+    refused = behave_refused(definitions, registries, parsed.values())
+    if refused:
+        definitions = [d for d in definitions if d.identity not in refused]
+    changed |= _refused_changed(session, project_id, refused)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
     paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
@@ -190,6 +202,31 @@ def refresh(
         found = index.built.findings() if index.built is not None else _slow_findings(slow)
         stats.findings = [replace(d, severity="warning") for d in found]
     return stats
+
+
+def _refused_changed(session: Session, project_id: uuid.UUID, refused: set[str]) -> set[str]:
+    """The identities whose refusal by behave (``report.behave_refused``) differs from the last refresh's, kept in
+    the project's metadata (``behave_refused``): a definition refused now was matched before (its scenarios name
+    it), one refused no longer may match steps that were undefined."""
+    from tracertm.models import Project
+
+    project = session.get(Project, project_id)
+    if project is None:
+        return set()
+    metadata = dict(project.metadata_ or {})
+    before = set(metadata.get(_REFUSED_KEY) or ())
+    if before == refused:
+        return set()
+    if refused:
+        metadata[_REFUSED_KEY] = sorted(refused)
+    else:
+        metadata.pop(_REFUSED_KEY, None)
+    project.metadata_ = metadata
+    return before ^ refused
+
+
+# The project metadata key of the identities behave refused at the last refresh (``_refused_changed``).
+_REFUSED_KEY = "behave_refused"
 
 
 class _Lazy:

@@ -215,8 +215,15 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
 
 def _behave_first(found: Sequence[tuple[StepDefinition, T]]) -> tuple[StepDefinition, T]:
     """behave's ``StepRegistry.find_match``: the step type's own definitions first, then the ``@step`` ones, each in
-    registration order — step modules by file name (behave loads them sorted), then line."""
-    return min(found, key=lambda pair: (pair[0].keyword == "step", pair[0].path, pair[0].line))
+    registration order — step modules by file name (behave loads them sorted), then ``StepDefinition.registration``
+    in the file (a function's stacked decorators bottom-up), else line."""
+    return min(found, key=lambda pair: (pair[0].keyword == "step", *behave_order(pair[0])))
+
+
+def behave_order(d: StepDefinition) -> tuple[str, int, int]:
+    """The sort key of behave's registration order: file, then the definition's place in its file's registration
+    (``StepDefinition.registration``; -1 when unknown, and then for every definition of that file: line order)."""
+    return d.path, -1 if d.registration is None else d.registration, d.line
 
 
 def _pytest_bdd_last(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefinition, T]]:

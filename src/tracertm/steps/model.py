@@ -44,6 +44,10 @@ class StepDefinition:
     ``identity`` is file + function name (``features/steps/login.py::step_login``); a function name that several
     definitions of the file share (behave's ``step_impl``, stacked decorators, repeated annotations) adds keyword
     and pattern (``…::step_impl:given(a user)``): see ``assign_identities``.
+    ``registration``: a behave definition's place in its file's registration order (``python.BehaveStepFile``:
+    a function's stacked decorators bottom-up), which decides the first match (``matching.settle``) and the
+    load-time ``AmbiguousStep`` (``report``); None when unknown (other frameworks, rows written before it was kept):
+    line order then. Not part of ``content_hash``: reordering decorators is no new version.
     """
 
     keyword: Keyword
@@ -59,6 +63,7 @@ class StepDefinition:
     flags: str = ""
     target_fixture: str | None = None
     identity: str = ""
+    registration: int | None = None
 
     @cached_property
     def content_hash(self) -> str:

@@ -7,6 +7,8 @@ and the rest of the file still counts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from importlib import import_module
 
 from tracertm.errors import ParseError
@@ -32,6 +34,69 @@ _MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "jav
             "ruby": "ruby", "csharp": "csharp"}
 
 
+# The ``ParserOptions.extra`` entry that carries, per behave features folder (``behave_base``), the step matcher its
+# environment.py leaves (``python.environment_matcher``): a step module's definitions depend on it, and the options
+# travel with the file to the parse workers (``with_matchers``).
+BEHAVE_MATCHERS = "behave_step_matchers"
+
+
+def behave_base(path: str) -> str | None:
+    """The features folder behave runs for a Python file: ``D`` for ``D/environment.py`` and for the step modules
+    ``D/steps/**.py`` (behave runs the environment.py next to the ``steps`` folder before loading them); None for
+    any other file."""
+    if not path.endswith(".py"):
+        return None
+    parts = path.split("/")
+    if "steps" in parts[:-1]:
+        return "/".join(parts[: parts.index("steps")])
+    if parts[-1] == "environment.py":
+        return "/".join(parts[:-1])
+    return None
+
+
+def is_behave_environment(path: str) -> bool:
+    """Whether ``path`` is a behave ``environment.py`` (next to a ``steps`` folder, not a step module in it)."""
+    return path.rsplit("/", 1)[-1] == "environment.py" and "steps" not in path.split("/")[:-1]
+
+
+def environment_matchers(items: Iterable[tuple[str, bytes]], options: ParserOptions = DEFAULT_OPTIONS
+                         ) -> dict[str, str]:
+    """Features folder (``behave_base``) → the step matcher its environment.py leaves in effect, for the
+    environment.py files among ``items`` (path, bytes); one that cannot be read leaves behave's default."""
+    out: dict[str, str] = {}
+    for path, data in items:
+        base = behave_base(path)
+        if base is None or not is_behave_environment(path):
+            continue
+        from tracertm.steps import python  # only for an environment.py
+
+        try:
+            out[base] = python.environment_matcher(decode_text(path, data, options))
+        except ParseError:
+            out[base] = python.DEFAULT_MATCHER
+    return out
+
+
+def with_matchers(options: ParserOptions, matchers: Mapping[str, str]) -> ParserOptions:
+    """``options`` carrying ``matchers`` (features folder → behave step matcher, over any it carries already) for
+    the step modules it parses; ``options`` itself when there is nothing to add."""
+    if not matchers:
+        return options
+    known = dict(options.extra.get(BEHAVE_MATCHERS) or {})
+    known.update(matchers)
+    return replace(options, extra={**options.extra, BEHAVE_MATCHERS: known})
+
+
+def behave_matcher(path: str, options: ParserOptions) -> str | None:
+    """The behave step matcher the environment.py of ``path``'s features folder leaves, as ``options`` carry it
+    (``with_matchers``); None: behave's default."""
+    base = behave_base(path)
+    if base is None or is_behave_environment(path):
+        return None
+    found = (options.extra.get(BEHAVE_MATCHERS) or {}).get(base)
+    return found if isinstance(found, str) else None
+
+
 def language_of(path: str) -> str | None:
     """The language of a step file by its name, or None when tracertm cannot read that language."""
     dot = path.rfind(".")
@@ -39,7 +104,9 @@ def language_of(path: str) -> str | None:
 
 
 def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> StepFile:
-    """The step definitions and parameter types of one file, or ``ParseError`` when it cannot be read at all."""
+    """The step definitions and parameter types of one file, or ``ParseError`` when it cannot be read at all. A
+    behave step module is read with the step matcher its environment.py leaves as the default, when ``options``
+    carry it (``with_matchers``)."""
     language = language_of(path)
     if language is None:
         raise ParseError(path, 0, 0, "step files of this language are not supported; remove it from step_paths")
@@ -48,7 +115,8 @@ def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPT
         if language == "python":
             from tracertm.steps import python
 
-            return python.parse(path, text)
+            matcher = behave_matcher(path, options)
+            return python.parse(path, text) if matcher is None else python.parse(path, text, step_matcher=matcher)
         from tracertm.steps.syntax import GrammarMissing
 
         try:

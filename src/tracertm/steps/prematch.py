@@ -206,10 +206,16 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
         if not isinstance(outcome, StepParseResult) or outcome.step_file is None:
             return None
         files.append(outcome.step_file)
-    # In the order links.refresh sorts them, and its parameter types in file order.
-    definitions = tuple(sorted((d for f in files for d in f.definitions),
-                               key=lambda d: (d.path, d.line, d.column, d.identity)))
+    # In the order links.refresh sorts them, and its parameter types in file order; without the behave definitions
+    # behave refuses to load, as links.refresh leaves them out (the same digest for the same files).
+    from tracertm.steps.expressions import Registries
+    from tracertm.steps.report import behave_refused
+
     types = tuple(t for f in files for t in f.parameter_types)
+    found_definitions = sorted((d for f in files for d in f.definitions),
+                               key=lambda d: (d.path, d.line, d.column, d.identity))
+    refused = behave_refused(found_definitions, Registries(types), files)
+    definitions = tuple(d for d in found_definitions if d.identity not in refused)
     found = StepMatcher(definitions, types, digest(definitions, types))
     import multiprocessing
 

@@ -11,13 +11,17 @@ from tracertm.errors import ParseError, UsageError
 from tracertm.engine.scan import Location, Snapshot, scan
 from tracertm.parsers.records import ParserOptions
 from tracertm.steps.model import StepFile
-from tracertm.steps.parsing import parse_step_file
+from tracertm.steps.parsing import environment_matchers, parse_step_file, with_matchers
 from tracertm.steps.report import StepReport, build_report
 from tracertm.steps.scenarios import StepUse, feature_uses
 
 
 def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions) -> dict[str, StepFile | ParseError]:
-    """Parse step files; a file that cannot be read is its ``ParseError``."""
+    """Parse step files; a file that cannot be read is its ``ParseError``. behave's step modules are read with the
+    step matcher the environment.py among ``items`` of their features folder leaves (``parsing.with_matchers``;
+    ``options`` may carry those of environment.py files not among ``items``)."""
+    items = list(items)
+    options = with_matchers(options, environment_matchers(items, options))
     out: dict[str, StepFile | ParseError] = {}
     for path, data in items:
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.model import (
@@ -158,6 +158,10 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         return StepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
                         tuple(module.warnings))
     registration = sorted(range(len(definitions)), key=lambda i: (module.stacks[i], -i))  # by function, bottom-up
+    # Each definition carries its place too: matching and the stored rows (``records.fields_of``) need it without
+    # the file.
+    place = {i: n for n, i in enumerate(registration)}
+    definitions = tuple(replace(d, registration=place[i]) for i, d in enumerate(definitions))
     return BehaveStepFile(
         path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings),
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),

@@ -48,6 +48,10 @@ def fields_of(d: StepDefinition) -> dict[str, Any]:
         metadata["flags"] = d.flags
     if d.target_fixture:
         metadata["target_fixture"] = d.target_fixture
+    if d.registration is not None:
+        # behave's registration order in the file (stacked decorators bottom-up): a sync that rebuilds the
+        # definitions from their rows (a step file that does not parse now) still matches in behave's order.
+        metadata["registration"] = d.registration
     return {
         "step_number": d.identity,
         "step_type": d.keyword,

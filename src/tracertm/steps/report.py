@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition
-from tracertm.steps.matching import StepIndex, StepResult
+from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition, compile_matchable
+from tracertm.steps.matching import StepIndex, StepResult, behave_order
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.steps.python import BehaveStepFile
 from tracertm.steps.scenarios import StepUse
@@ -136,10 +136,7 @@ def _build_report(
                 (report.errors if exc.severity == "error" else report.warnings).append(finding)
     report.errors.extend(registries.findings)
     index = StepIndex(compiled)
-    behave_files = [f for f in parsed if isinstance(f, BehaveStepFile)]
-    registration = {d.identity: n for f in behave_files for n, d in enumerate(f.registered)}
-    written_for_re = frozenset(i for f in behave_files for i in f.written_for_re)
-    refused = _behave_refuses(compiled, index, registration, written_for_re)
+    refused = _behave_refuses(compiled, index, *_behave_read(parsed))
     if refused:
         report.errors.extend(refused.values())
         report.broken.update(refused)
@@ -155,26 +152,48 @@ def _build_report(
     return report
 
 
+def behave_refused(
+    definitions: Iterable[StepDefinition], registries: Registries, files: Iterable[StepFile | ParseError] = ()
+) -> set[str]:
+    """The identities of the behave ``definitions`` behave refuses to load (``_behave_refuses``): left out of the
+    matching wherever steps are matched, as ``tracertm steps`` leaves them out — sync's (``links.refresh``) and its
+    parse workers' (``prematch.matcher``). ``files``: the parsed step files the definitions come from (what was
+    written for behave's ``re`` matcher; definitions rebuilt from rows are checked as of unknown matcher)."""
+    behave = [d for d in definitions if d.framework == "behave"]
+    if len(behave) < 2:
+        return set()
+    compiled = compile_matchable(behave, registries)
+    read = _behave_read(f for f in files if isinstance(f, StepFile))
+    return set(_behave_refuses(compiled, StepIndex(compiled), *read))
+
+
+def _behave_read(files: Iterable[StepFile]) -> tuple[frozenset[str], frozenset[str]]:
+    """Of the behave files ``python.parse`` read: the identities of their definitions (their matcher is known),
+    and those written for behave's ``re`` matcher (``BehaveStepFile.written_for_re``)."""
+    behave_files = [f for f in files if isinstance(f, BehaveStepFile)]
+    return (frozenset(d.identity for f in behave_files for d in f.definitions),
+            frozenset(i for f in behave_files for i in f.written_for_re))
+
+
 def _behave_refuses(
-    compiled: list[Compiled], index: StepIndex, registration: Mapping[str, int] | None = None,
+    compiled: list[Compiled], index: StepIndex, read: frozenset[str] = frozenset(),
     written_for_re: frozenset[str] = frozenset(),
 ) -> dict[str, Diagnostic]:
     """behave's load-time ``AmbiguousStep``: its ``StepRegistry.add_step_definition`` refuses a definition whose
     pattern text as written an already registered definition of the same step type matches (``given`` against the
     ``given`` ones... ``step`` against the ``step`` ones; ``Matcher.matches`` also counts the earlier pattern equal
-    to the text), and behave stops loading the step code. Registration order: step modules by file name, then
-    ``registration`` (identity → its place in its file: ``python.BehaveStepFile.registered``, where a function's
-    stacked decorators come bottom-up, as Python applies them), else line. Each refused definition (identity → its
-    error at its line) is left out of the registry, as behave leaves it out.
+    to the text), and behave stops loading the step code. Registration order: ``matching.behave_order`` (step
+    modules by file name, then ``StepDefinition.registration``, where a function's stacked decorators come
+    bottom-up, as Python applies them, else line). Each refused definition (identity → its error at its line) is
+    left out of the registry, as behave leaves it out.
 
     A behave regex recorded as ``^X$`` was written ``X`` with the ``re`` matcher (``written_for_re``) or ``^X$``
-    with ``re0``; for one whose file did not say (not in ``registration``: not read by ``python.parse``), it counts
-    as refused only when the earlier definition matches both texts. Stacked decorators of one function on
-    consecutive lines with the same pattern are one registration (behave skips the same function registered
-    again: ``same_step_matcher``)."""
-    place = registration or {}
+    with ``re0``; for one whose file did not say (not in ``read``: not read by ``python.parse`` here, such as a
+    definition rebuilt from its row), it counts as refused only when the earlier definition matches both texts.
+    Stacked decorators of one function on consecutive lines with the same pattern are one registration (behave
+    skips the same function registered again: ``same_step_matcher``)."""
     behave = sorted((c for c in compiled if c.definition.framework == "behave"),
-                    key=lambda c: (c.definition.path, place.get(c.definition.identity, -1), c.definition.line))
+                    key=lambda c: behave_order(c.definition))
     if len(behave) < 2:
         return {}
     order = {c.definition.identity: n for n, c in enumerate(behave)}
@@ -182,7 +201,7 @@ def _behave_refuses(
     refused: dict[str, Diagnostic] = {}
     for n, c in enumerate(behave):
         d = c.definition
-        texts = _pattern_texts(d, written_for_re, d.identity in place)
+        texts = _pattern_texts(d, written_for_re, d.identity in read)
         # Every registered definition that can match the text (the index's), or whose pattern is the text.
         pool = [*index.candidates(texts[0]), *(x for t in texts for x in by_pattern.get((d.keyword, t), ()))]
         earlier: Compiled | None = None
