@@ -1,6 +1,7 @@
 """Kotlin step files (cucumber-jvm: annotations, and the lambda glue of ``cucumber-kotlin-java8``) → step
 definitions, with tree-sitter. The same rules as Java (``tracertm.steps.java``): ``@Given("…") fun f(n: Int)``,
-``Given("…") { n: Int -> }`` inside a class implementing ``En``, ``@ParameterType("regex") fun name(…)``; the
+``Given("…") { n: Int -> }`` inside a class implementing ``En``, ``@ParameterType("regex") fun name(…)`` (also
+``value =``/``name =`` named) and the glue's ``ParameterType("name", "regex") { … }``; the
 localized annotations imported one by one, with ``io.cucumber.java.<lang>.*`` or written fully qualified;
 a string starting with ``^``, ending with ``$`` or written ``/…/`` is a regex, otherwise a Cucumber Expression.
 """
@@ -60,6 +61,20 @@ def _parameters(node: Node | None) -> tuple[Parameter, ...]:
     return tuple(out)
 
 
+def _name_of(argument: Node) -> str | None:
+    """The name of a named argument (``name = "color"``), None for a positional one."""
+    children = argument.named_children
+    if len(children) >= 2 and children[0].type in ("identifier", "simple_identifier") and any(
+            c.type == "=" for c in argument.children):
+        return text(children[0])
+    return None
+
+
+def _named(values: list[Node]) -> dict[str, Node]:
+    """An annotation's or call's named arguments by name."""
+    return {name: v for v in values if (name := _name_of(v)) is not None}
+
+
 def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("kotlin", data)
     errors = syntax_errors(path, root, "Kotlin")
@@ -85,11 +100,16 @@ def parse(path: str, data: bytes) -> StepFile:
                               None)
             fname = text(fname_node) if fname_node is not None else ""
             if name == "ParameterType":
-                regex = _string(values[0]) if values else None
-                if regex is None:
+                # ``@ParameterType("regex")``, or named: ``@ParameterType(value = "regex", name = "color")`` (the
+                # function's name is the type's unless ``name`` says otherwise, as in Java).
+                named = _named(values)
+                given = named.get("value", values[0] if values and _name_of(values[0]) is None else None)
+                regex = _string(given)
+                type_name = _string(named["name"]) if "name" in named else fname
+                if regex is None or not type_name:
                     unreadable(node, f"@ParameterType on {fname}()")
                 else:
-                    types.append(ParameterTypeDecl(fname, (regex,), "cucumber-jvm", "kotlin", path, line(node)))
+                    types.append(ParameterTypeDecl(type_name, (regex,), "cucumber-jvm", "kotlin", path, line(node)))
                 continue
             keyword = annotation_keyword(written, keywords)
             if keyword is None:
@@ -111,6 +131,15 @@ def parse(path: str, data: bytes) -> StepFile:
             keyword = keywords.get(text(inner.named_children[0]))
             args = next((c for c in inner.named_children if c.type == "value_arguments"), None)
             values = [c for c in args.named_children if c.type == "value_argument"] if args is not None else []
+            if text(inner.named_children[0]) == "ParameterType" and len(values) >= 2:
+                # The lambda glue's ``ParameterType("color", "red|blue") { value: String -> … }`` (java8's
+                # ``ParameterType(name, regex, transformer)`` with Kotlin's trailing lambda).
+                declared, regex = _string(values[0]), _string(values[1])
+                if declared is None or regex is None:
+                    unreadable(node, "ParameterType(...)")
+                else:
+                    types.append(ParameterTypeDecl(declared, (regex,), "cucumber-jvm", "kotlin", path, line(node)))
+                continue
             if keyword is None or not values:
                 continue
             value = _string(values[0])
