@@ -126,3 +126,7 @@ def test_at_a_commit_that_only_moved_a_scenario_gives_its_lines_there(git_repo: 
             assert at.status_code == 200 and at.json()["version"] == 1, at.text
             lines[commit] = at.json()["snapshot"]["given_steps"][0]["line"]
         assert lines == {first: 6, moved: 8}
+        # A commit the repository does not have: the problem names the path's commit, not the CLI's --at.
+        gone = client.get("/api/v1/scenarios/FEAT-1/SC-1/at/" + "ab" * 20)
+        assert gone.status_code >= 400 and gone.headers["content-type"] == "application/problem+json", gone.text
+        assert gone.json()["detail"].startswith("commit " + "ab" * 20) and "--at" not in gone.text

@@ -28,6 +28,7 @@ def revision_at(
     kind: str | None = None,
     number: str | None = None,
     feature: str | None = None,
+    option: str = "--at",
     location: Location | None = None,
 ) -> dict[str, Any] | None:
     """The newest revision of one record whose commit is ``commit`` or one of its first-parent ancestors.
@@ -35,7 +36,7 @@ def revision_at(
     Returns the revision (``snapshot`` holds the record's fields then; ``change == "deleted"`` means the record did
     not exist at ``commit``), or None when the record had no revision by then. With the project's ``location`` the
     fields are read from the record's file at ``commit`` when only its position changed since the revision (see
-    ``_moved_fields``).
+    ``_moved_fields``). ``option``: how errors name the commit (the CLI's ``--at``, the API's ``commit``).
     """
     from sqlalchemy import select
 
@@ -44,9 +45,9 @@ def revision_at(
     try:
         sha = git.resolve_commit(top, commit)
     except GitError:
-        raise GitError(f"--at {commit}: no such commit in {top}; check the name or fetch it first") from None
+        raise GitError(f"{option} {commit}: no such commit in {top}; check the name or fetch it first") from None
     order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
-    _refuse_side_commit(session, project_id, top, sha, commit)
+    _refuse_side_commit(session, project_id, top, sha, commit, option)
     query = select(SpecRevision).where(SpecRevision.project_id == project_id, SpecRevision.commit_sha.is_not(None))
     if entity_id is not None:
         query = query.where(SpecRevision.entity_id == entity_id)
@@ -134,7 +135,9 @@ def _moved_fields(location: Location, sha: str, revision: Any) -> dict[str, Any]
     return fields
 
 
-def _refuse_side_commit(session: Session, project_id: uuid.UUID, top: Path, sha: str, given: str) -> None:
+def _refuse_side_commit(
+    session: Session, project_id: uuid.UUID, top: Path, sha: str, given: str, option: str = "--at"
+) -> None:
     """A commit of a merged branch is not in the first-parent history the revisions follow: its records' state was
     never recorded (the merge's revisions carry it), and the newest main-line revision before the branch point would
     be shown as of it — the content before the branch's own change. Refused unless a sync recorded that very commit.
@@ -162,7 +165,7 @@ def _refuse_side_commit(session: Session, project_id: uuid.UUID, top: Path, sha:
     recorded = session.execute(select(SpecRevision.id).where(
         SpecRevision.project_id == project_id, SpecRevision.commit_sha == sha).limit(1)).first()
     if recorded is None:
-        raise UsageError(f"--at {given}: not in the first-parent history of {head[:12]} that tracertm recorded (a "
+        raise UsageError(f"{option} {given}: not in the first-parent history of {head[:12]} that tracertm recorded (a "
                          "commit of a merged branch); give the merge commit that brought it in, or a main-line commit")
 
 

@@ -372,7 +372,7 @@ class Records:
             from tracertm.history.at import revision_at
 
             project_id = row.feature.project_id if self.kind.name == "scenario" else row.project_id
-            found = revision_at(self.session, project_id, commit, top, entity_id=row.id)
+            found = revision_at(self.session, project_id, commit, top, entity_id=row.id, option="commit")
             if found is None:
                 return None
             return self.session.execute(
