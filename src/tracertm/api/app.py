@@ -69,9 +69,13 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
+        # The methods the API has (POST: reviews, test-run uploads, restores; DELETE: soft deletes), the request
+        # headers it reads, and the response headers a browser client needs (Location: a new test run).
         app.add_middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "PATCH"],
-            allow_headers=["Authorization", "If-Match", "Content-Type"], expose_headers=["ETag", "Link"],
+            CORSMiddleware, allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "HEAD", "PATCH", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Link", "Location", "Retry-After"],
         )
     from tracertm.api.head import HeadAsGet
 

@@ -104,8 +104,9 @@ def _register_db(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from tracertm import db
+    from tracertm.cli.records import open_database
 
-    engine = db.open_engine(args.database_url, migrate=False)
+    engine = open_database(args, create=True, migrate=False)
     db.upgrade(engine, args.revision)
     print(f"{db.redact(engine.url)}: at revision {db.current_revision(engine)}")
     return EXIT_OK
@@ -113,10 +114,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _db_current(args: argparse.Namespace) -> int:
     from tracertm import db
-    from tracertm.cli.records import NoDatabase, open_existing_engine
+    from tracertm.cli.records import NoDatabase, open_database
 
     try:  # only shows: a SQLite file that is not there is not created (a mistyped path left a database behind)
-        engine = open_existing_engine(args.database_url, migrate=False)
+        engine = open_database(args, migrate=False)
     except NoDatabase as missing:
         print(f"database: {missing.path} (no file: nothing created; 'tracertm db upgrade' or a sync creates it)")
         print("revision: - (empty)")

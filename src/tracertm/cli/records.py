@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
+    from tracertm.config import Settings
+    from tracertm.engine.scan import Location
     from tracertm.models import Project
 
 KIND_WORDS = ("adrs", "contracts", "features", "scenarios", "step-definitions", "test-cases",
@@ -101,13 +103,41 @@ def open_existing_engine(option: str | None, configured: str | None = None,
     return db.open_engine(option, configured, migrate=migrate)
 
 
+def repository_settings(path: str | None) -> tuple[Location, Settings] | None:
+    """The repository at ``path`` (default: around the current folder) and its configuration; None when the current
+    folder is in no repository (a ``path`` that is not one is an error). Where every verb that opens a database finds
+    the ``database_url`` of the configuration (``open_database``, ``open_project``, ``results``, ``serve``)."""
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+
+    try:
+        location = Location.find(path)
+        return location, load_settings(location.root)
+    except UsageError:
+        if path:
+            raise
+        return None
+
+
+def open_database(args: argparse.Namespace, *, create: bool = False, migrate: bool = True) -> Engine:
+    """The database of a verb with no project of its own (``search``, ``token``, ``db``): ``--database-url``, else
+    ``$TRACERTM_DATABASE_URL``, else ``database_url`` in the configuration of the repository around the current
+    folder (or ``--path``), else the default file. ``create``: a SQLite file that is not there is made (``db
+    upgrade``, ``token create``); otherwise it is an error (``open_existing_engine``)."""
+    from tracertm import db
+
+    found = repository_settings(getattr(args, "path", None))
+    configured, config_file = (found[1].database_url, found[1].source) if found else (None, None)
+    if create:
+        return db.open_engine(args.database_url, configured, migrate=migrate)
+    return open_existing_engine(args.database_url, configured, config_file, migrate=migrate)
+
+
 @contextmanager
 def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     """A read session and the project the command is about (``--project``, the repository's, the only one);
     the session and its engine are closed on exit."""
     from tracertm import db
-    from tracertm.config import load_settings
-    from tracertm.engine.scan import Location
     from tracertm.engine.sync import project_name
     from tracertm.repositories import Projects
 
@@ -117,14 +147,10 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     derived: str | None = None
     configured: str | None = None
     config_file = None
-    try:
-        location = Location.find(args.path)
-        settings = load_settings(location.root)
-        derived, configured = project_name(location, settings), settings.database_url
-        config_file = settings.source
-    except UsageError:
-        if args.path:
-            raise
+    found = repository_settings(args.path)
+    if found:
+        location, settings = found
+        derived, configured, config_file = project_name(location, settings), settings.database_url, settings.source
     engine = open_existing_engine(args.database_url, configured, config_file)
     try:
         with db.session(engine) as session:

@@ -70,22 +70,17 @@ def _project_option(p: argparse.ArgumentParser) -> None:
 
 def _context(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
     """(engine, project name or None, settings or None) from the repository around the current folder."""
-    from tracertm import db
-    from tracertm.config import load_settings
-    from tracertm.engine.scan import Location
     from tracertm.engine.sync import project_name
 
-    from tracertm.cli.records import open_existing_engine
+    from tracertm.cli.records import open_existing_engine, repository_settings
 
     settings = None
     derived = args.project
-    try:
-        location = Location.find(None)
-        settings = load_settings(location.root)
+    found = repository_settings(None)
+    if found:
+        location, settings = found
         if location.top is not None and not derived:
             derived = project_name(location, settings)
-    except UsageError:
-        pass
     configured, config_file = (settings.database_url, settings.source) if settings else (None, None)
     engine = open_existing_engine(args.database_url, configured, config_file)
     return engine, derived, settings

@@ -32,9 +32,9 @@ def _search(args: argparse.Namespace) -> int:
     from tracertm.search.engine import search
 
     kinds = [kind(name, "--kind") for item in args.kind or [] for name in item.split(",") if name.strip()]
-    from tracertm.cli.records import open_existing_engine
+    from tracertm.cli.records import open_database
 
-    engine = open_existing_engine(args.database_url)
+    engine = open_database(args)
     try:
         with db.session(engine) as session:
             project = Projects(session).get(args.project, "--project") if args.project else None

@@ -69,22 +69,19 @@ def _serve(args: argparse.Namespace) -> int:
 
     from tracertm import db
     from tracertm.api.app import ENV_SETTINGS, ApiSettings, create_app
-    from tracertm.config import load_settings
-    from tracertm.engine.scan import Location
     from tracertm.engine.sync import project_name
+
+    from tracertm.cli.records import repository_settings
 
     _check_bindable(args.host, args.port)
     repositories: dict[str, str] = {}
     configured: str | None = None
-    try:
-        location = Location.find(args.path)
-        settings = load_settings(location.root)
+    found = repository_settings(args.path)
+    if found:
+        location, settings = found
         configured = settings.database_url
         if location.top is not None:
             repositories[project_name(location, settings)] = str(location.top)
-    except UsageError:
-        if args.path:
-            raise
     api_settings = ApiSettings(
         database_url=args.database_url, configured_url=configured,
         read_token_required=args.require_token_for_reads, cors_origins=tuple(args.cors_origin),

@@ -34,10 +34,9 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
 @contextmanager
 def _engine(args: argparse.Namespace, create: bool = False) -> Iterator[Engine]:
     """The database; only ``token create`` may create it (listing or revoking in a new, empty one is a typo)."""
-    from tracertm import db
-    from tracertm.cli.records import open_existing_engine
+    from tracertm.cli.records import open_database
 
-    engine = db.open_engine(args.database_url) if create else open_existing_engine(args.database_url)
+    engine = open_database(args, create=create)
     try:
         yield engine
     finally:

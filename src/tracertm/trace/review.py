@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import shlex
 import subprocess
 from collections.abc import Mapping
 from typing import Any
@@ -277,7 +278,9 @@ def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
     return [
         Diagnostic(
             link["source"]["path"] or link["source"]["id"], link["source"]["line"] or 1, 1,
-            f"suspect link: {describe(link)}; check it, then run 'tracertm review {link['source']['id']}'",
+            # The command last on the line and shell-quoted: an untagged scenario's id is "FEAT-2/its title".
+            f"suspect link: {describe(link)}; check it, then run: tracertm review "
+            + shlex.quote(link["source"]["id"]),
             severity="warning",
         )
         for link in found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import shlex
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -39,8 +40,10 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # ``shell``: an argument of a command the page suggests, quoted so that it pastes as one (``FEAT-2/Refund
+    # window``); autoescaping still applies to the result.
     env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=seg,
-                       pseg=project_seg, blocks=blocks)
+                       pseg=project_seg, blocks=blocks, shell=shlex.quote)
     env.globals["url_for_record"] = record_url
     return env
 
