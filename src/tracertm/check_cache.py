@@ -33,7 +33,7 @@ from tracertm.sketches import RecordSketch, Sketch
 CACHE_NAME = "tracertm-check-cache"
 LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when the cache is written
 _MAGIC = b"TRCK"
-_FORMAT = 6
+_FORMAT = 7  # 7: a scenario's @ADR-n tag refs carry the tag's line (cached exact sketches of 6 had the Feature's)
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
 MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 

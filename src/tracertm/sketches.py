@@ -55,15 +55,37 @@ def sketch_result(result: ParseResult) -> Sketch:
 
 def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
     refs = _refs(kind, record.fields)
-    if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs)
-        refs += tuple(
-            (f"scenario {child.number} tag", f"ADR-{int(m.group(1)):04d}")
+    lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
+    if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs), at their lines
+        scenario_refs = tuple(
+            ((f"scenario {child.number} tag", f"ADR-{int(m.group(1)):04d}"), _tag_line(child, str(tag)))
             for child in record.children
             for tag in child.fields.get("tags") or ()
             if (m := _ADR_TAG.fullmatch(str(tag)))
         )
-    lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
+        refs += tuple(ref for ref, _ in scenario_refs)
+        lines += tuple(line for _, line in scenario_refs)
     return RecordSketch(record.number, record.line, refs, lines)
+
+
+def _tag_line(scenario: SpecRecord, tag: str) -> int:
+    """The file line of a scenario's own tag ``@tag``; the scenario's line when it cannot be told.
+
+    The scenario's text (``gherkin_text``) starts at its first tag line, its tags (and comments) run up to its
+    keyword line, which is the record's line: so the text's first line is ``line - (index of the keyword line)``.
+    """
+    text = str(scenario.fields.get("gherkin_text") or "").split("\n")
+    keyword = next(
+        (i for i, ln in enumerate(text) if (s := ln.strip()) and not s.startswith(("@", "#"))), None
+    )
+    if keyword is None:
+        return scenario.line
+    first = scenario.line - keyword
+    for index, raw in enumerate(text[:keyword]):
+        tokens = raw.split(" #", 1)[0].split() if not raw.lstrip().startswith("#") else []
+        if f"@{tag}" in tokens:
+            return first + index
+    return scenario.line
 
 
 def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:

@@ -187,7 +187,8 @@ def test_step_n_names_a_step_definition_on_its_routes_and_in_the_links_filters(
     missing = client.get(f"{API}/step-definitions/STEP-2")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     auth = {"Authorization": f"Bearer {write_token(engine)}", "If-Match": '"1"'}
-    patched = client.patch(f"{API}/step-definitions/STEP-1", json={"usage_count": 5}, headers=auth)
+    patched = client.patch(f"{API}/step-definitions/STEP-1", json={"last_used_at": "2024-05-01T00:00:00Z"},
+                           headers=auth)
     assert patched.status_code == 200 and patched.json()["id"] == wanted["id"], patched.text
 
     by_identity = ok(client.get(f"{API}/projects/st/links", params={"target": "features/steps/s.py::paid"})).json()

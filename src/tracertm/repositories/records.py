@@ -409,7 +409,10 @@ class Records:
             return
         path, line = self._where(row, owned[0], top)
         where = f"{path}:{line}" if path and line else (path or "its source file")
-        editable = [*k.db_owned, *(["metadata keys the file does not set"] if k.metadata_column else [])]
+        from tracertm.schemas.records import derived_note
+
+        editable = [*(f for f in k.db_owned if derived_note(k.name, f) is None),  # not the derived ones
+                    *(["metadata keys the file does not set"] if k.metadata_column else [])]
         raise GitOwnedField(
             f"{', '.join(owned)} of {k.name} {self.qualified(row)}: owned by git, not the database; edit {where} "
             f"and commit (the next sync updates the database). Editable here: {', '.join(editable)}",

@@ -24,6 +24,19 @@ _CAMEL = {
 }
 
 
+# Database-owned figures that are derived: every sync recomputes them from the files (without a new version), so a
+# value a client set would be silently replaced. Readable, never writable: an update naming one is refused (422).
+DERIVED: dict[tuple[str, str], str] = {
+    ("step_definition", "usage_count"):
+        "computed by sync from the step matches (derived, read-only); it cannot be set",
+}
+
+
+def derived_note(kind_name: str, name: str) -> str | None:
+    """Why ``name`` of ``kind_name`` is read-only (derived by sync), or None for any other field."""
+    return DERIVED.get((kind_name, name))
+
+
 def model_name(k: Kind, suffix: str) -> str:
     return _CAMEL[k.name] + suffix
 
@@ -86,7 +99,10 @@ def read_model(kind_name: str) -> type[BaseModel]:
         if name in fields:
             continue
         owner = k.owner_of(name)
-        fields[name] = (_python_type(c, k.model), Field(description=f"{owner}-owned" if owner != "unknown" else None))
+        description = f"{owner}-owned" if owner != "unknown" else None
+        if (why := derived_note(k.name, name)) is not None:
+            description = f"{owner}-owned, {why}"
+        fields[name] = (_python_type(c, k.model), Field(description=description))
     fields["deleted"] = (bool, Field(description="true when the record is soft-deleted (deleted_at set)"))
     return create_model(
         model_name(k, "Read"), __config__=ConfigDict(extra="forbid"), **fields

@@ -11,18 +11,30 @@ from functools import cache
 from typing import Annotated, Any, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from tracertm.repositories.kinds import KINDS
-from tracertm.schemas.records import _python_type, model_name
+from tracertm.schemas.records import _python_type, derived_note, model_name
 from tracertm.text import is_text
 
 
 MAX_METADATA_DEPTH = 16
 MAX_METADATA_KEY = 200
-# Database-owned figures with a range: a share (0 to 1), a count.
-_BOUNDS: dict[str, tuple[float, float | None]] = {
-    "pass_rate": (0, 1), "compliance_score": (0, 1), "usage_count": (0, None),
-}
+# Database-owned figures with a range: a share (0 to 1).
+_BOUNDS: dict[str, tuple[float, float | None]] = {"pass_rate": (0, 1), "compliance_score": (0, 1)}
+
+
+_SKIP_SCHEMA: Any = SkipJsonSchema  # ``SkipJsonSchema[T]``: a field left out of the JSON schema (typed as Any)
+
+
+def _refuse_derived(why: str) -> Any:
+    """An after-validator refusing any value of a derived field, ``why`` as the message."""
+
+    def refuse(value: Any) -> Any:
+        raise PydanticCustomError("derived_field", why)
+
+    return refuse
 
 
 def storable_text(value: Any, where: str = "a value") -> None:
@@ -111,6 +123,9 @@ def update_model(kind_name: str) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for name in k.db_owned:
         column = k.table.c[name]
+        if (why := derived_note(k.name, name)) is not None:  # refused whatever the value, left out of the schema
+            fields[name] = (_SKIP_SCHEMA[Annotated[Any, AfterValidator(_refuse_derived(why))]], None)
+            continue
         annotation = _python_type(column, k.model)
         if name == "test_case_ids":
             annotation = list[Annotated[str, AfterValidator(_uuid_text)]]

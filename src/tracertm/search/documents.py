@@ -102,6 +102,21 @@ class Document:
             f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {body}), 'B')"
         )
 
+    def pg_text(self, row: str) -> str:
+        """The row's searchable text as SQLite's index holds it (title, then the body of :meth:`sqlite_body`): text
+        columns, and the texts inside JSON lists joined by spaces, not the lists' JSON. What a PostgreSQL snippet is
+        cut from, so that it shows the same words as SQLite's (the generated vector is frozen by its migration and
+        reads the lists' JSON text, which to_tsvector tokenises alike)."""
+        parts = [f"{row}.{self.title}", *(f"{row}.{c}" for c in self.texts)]
+        parts += [
+            f"(SELECT string_agg(j.value #>> '{{}}', ' ' ORDER BY j.n) "
+            f"FROM jsonb_path_query({row}.{c}, '$[*].{key}') WITH ORDINALITY AS j(value, n))"
+            for c, key in self.json_texts
+        ]
+        parts += [f"{row}.{c} ->> '{key}'" for c, key in self.json_keys]
+        # concat_ws skips NULLs; empty texts are made NULL so that they leave no double space
+        return "concat_ws(' ', " + ", ".join(f"nullif({p}, '')" for p in parts) + ")"
+
     def pg_ddl(self) -> list[str]:
         return [
             f"ALTER TABLE {self.table} ADD COLUMN {VECTOR_COLUMN} tsvector "

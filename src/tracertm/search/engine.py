@@ -121,16 +121,8 @@ def _search_pg(
     vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
     joined, columns, where = _base(k, project, include_deleted)
     rank = func.ts_rank_cd(vector, tsquery).label("rank")
-    body: Any = literal_column(f"{document.table}.{document.title}")
-    parts: list[Any] = [literal_column(f"{document.table}.{name}") for name in document.texts]
-    parts += [
-        func.jsonb_path_query_array(
-            literal_column(f"{document.table}.{name}"), literal_column(f"'$[*].{key}'::jsonpath")
-        ).cast(Text)
-        for name, key in document.json_texts
-    ]
-    for part in parts:
-        body = body.op("||")(" ").op("||")(func.coalesce(part, ""))
+    # The snippet's text is the record's text as SQLite indexes it, not the JSON of its step/condition lists.
+    body: Any = literal_column(document.pg_text(document.table), Text)
     best = (
         select(*columns, rank, body.label("body"))
         .select_from(joined)
