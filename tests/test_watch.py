@@ -279,6 +279,72 @@ def test_a_slow_checkout_is_still_one_reconcile(git_repo: GitRepo, sqlite_db: Db
     ]
 
 
+def test_a_checkout_that_moves_head_late_is_still_one_reconcile(
+    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]
+) -> None:
+    """git writes the index and lets go of it before it moves HEAD: on a loaded machine the gap between the two can
+    outlast any quiet period (and the ceiling). Played here in two steps, as slow as one likes: ``read-tree -u``
+    (the work tree and index of a checkout, through the slow filter so the batch is held) and then the HEAD update.
+    The daemon keeps the batch while the index disagrees with HEAD and syncs once, a reconcile at the new commit;
+    the late HEAD events find nothing new."""
+    git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
+    git_repo.git("config", "filter.slow.smudge", "sleep 0.3; cat")
+    for i in range(1, 3):
+        git_repo.write(adr_path(i), adr(i, f"Main {i}"))
+    git_repo.commit("main")
+    git_repo.git("checkout", "-q", "-b", "other")
+    for i in range(1, 3):
+        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
+    other = git_repo.commit("other")
+    git_repo.git("checkout", "-q", "main")
+    # The wait for HEAD is bounded (git add moves no HEAD); here it must outlast the test's own slowest step.
+    w = start(git_repo.path, sqlite_db.url, debounce_ms=100, ceiling_s=0.5, ref_wait_s=3 * WAIT_S)
+    stop_all.append(w)
+    syncs, reconciles = w.stats.syncs, w.stats.reconciles
+
+    git_repo.git("read-tree", "-m", "-u", "other")  # about 0.6 s holding the index; HEAD still at main
+    held = w.stats.held
+    assert held >= 1, "the batch came due while git held the index"
+    # The daemon looks at the batch again with git gone and keeps holding it: HEAD has not moved.
+    wait_for(lambda: w.stats.held >= held + 2, what="the batch held after git let go of the index")
+    assert w.stats.syncs == syncs, [(r.reconcile, r.paths) for r in list(w.history)]
+    git_repo.git("symbolic-ref", "HEAD", "refs/heads/other")
+    wait_for(lambda: sqlite_db.live() == {adr_path(i): f"Other {i}" for i in range(1, 3)}, what="the other branch")
+    assert w.wait_idle(WAIT_S)
+    assert (w.stats.syncs - syncs, w.stats.reconciles - reconciles) == (1, 1), [
+        (r.reconcile, r.paths) for r in list(w.history)
+    ]
+    with db.session(sqlite_db.engine) as s:
+        assert s.execute(select(Project.last_synced_commit)).scalar_one() == other
+
+
+def test_a_late_event_about_a_file_already_synced_syncs_nothing(
+    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]
+) -> None:
+    """On a loaded machine the observers run behind the loop: an event can arrive after a sync that already read
+    the file (the last files of a checkout, after the reconcile that ended it). Such an event, handed to the
+    debouncer as a starved observer thread would, syncs nothing; a real change of the same file still syncs."""
+    git_repo.write(adr_path(1), adr(1, "One"))
+    git_repo.commit("one")
+    w = start(git_repo.path, sqlite_db.url, debounce_ms=50, ceiling_s=0.2)
+    stop_all.append(w)
+    syncs = w.stats.syncs
+    key = str(git_repo.path.resolve())
+
+    w._debouncer.add(key, [adr_path(1)])  # late: the start-up reconcile read this very file
+    w._debouncer.add(key, reconcile=True, refs=True)  # and HEAD's events, as that reconcile saw HEAD
+    assert w.wait_idle(WAIT_S)
+    assert w.stats.syncs == syncs, [(r.reconcile, r.paths) for r in list(w.history)]
+
+    git_repo.write(adr_path(1), adr(1, "One, edited"))
+    wait_for(lambda: sqlite_db.live() == {adr_path(1): "One, edited"}, what="the edit")
+    assert w.wait_idle(WAIT_S)
+    assert w.stats.syncs == syncs + 1
+    w._debouncer.add(key, [adr_path(1)])  # the edit's events again, late
+    assert w.wait_idle(WAIT_S)
+    assert w.stats.syncs == syncs + 1, [(r.reconcile, r.paths) for r in list(w.history)]
+
+
 def test_changes_wait_while_git_holds_the_index(git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]) -> None:
     """While ``.git/index.lock`` exists nothing syncs (observed through the ``held`` counter, not a sleep); when git
     lets go the changes sync in one batch. A lock a crashed git left behind (old) holds nothing up."""

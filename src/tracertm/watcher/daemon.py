@@ -28,7 +28,7 @@ from tracertm.errors import DatabaseError, TracertmError
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import WatchSet
-from tracertm.watcher.repos import Repository, WatchSpec, repositories_in, split_targets
+from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -42,6 +42,10 @@ DEFAULT_RECONCILE_S = 600.0
 DEFAULT_RETRY_BASE_S = 0.5
 DEFAULT_RETRY_CAP_S = 30.0
 DEFAULT_DISCOVER_S = 2.0
+# After git lets go of the index, how long a held batch waits at most for git to move HEAD (the last step of a
+# checkout, merge or reset) while the index still disagrees with HEAD. Only a bound: the wait ends as soon as HEAD
+# agrees with the index; it runs out only when nothing is going to move HEAD (``git add``, ``git checkout -- FILE``).
+REF_WAIT_S = 5.0
 
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "errors")
 _MAX_LOGGED_ERRORS = 20
@@ -140,6 +144,8 @@ class Watcher:
     (``$TRACERTM_DATABASE_URL``, the repository's configuration, the default file). ``debounce_ms``: quiet period
     before a batch syncs; ``ceiling_s``: longest a batch waits while changes keep coming. ``reconcile_every``:
     seconds between full reconciles of every repository. ``retry_base``/``retry_cap``: backoff after a failure.
+    ``ref_wait_s``: how long a batch held by a checkout waits at most, once git lets go of the index, for git to
+    move HEAD (see ``REF_WAIT_S``).
     """
 
     def __init__(
@@ -153,6 +159,7 @@ class Watcher:
         retry_base: float = DEFAULT_RETRY_BASE_S,
         retry_cap: float = DEFAULT_RETRY_CAP_S,
         discover_every: float = DEFAULT_DISCOVER_S,
+        ref_wait_s: float = REF_WAIT_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from tracertm.errors import UsageError
@@ -171,6 +178,7 @@ class Watcher:
         self.retry_base = retry_base
         self.retry_cap = retry_cap
         self.discover_every = discover_every
+        self.ref_wait_s = ref_wait_s
         self._clock = clock
         self.stats = WatchStats()
         self.history: deque[SyncRecord] = deque(maxlen=1000)
@@ -184,7 +192,13 @@ class Watcher:
         self._lock = threading.Lock()
         self._rewatch: dict[str, bool] = {}
         self._periodic: set[str] = set()
-        self._held: set[str] = set()  # repositories whose batch waits for git to let go of the index
+        # Repositories whose batch waits for a git command rewriting the work tree: None while git holds the index,
+        # then when it was first seen free (the batch waits on for git to move HEAD, see ``REF_WAIT_S``).
+        self._held: dict[str, float | None] = {}
+        # Per repository, the refs (``Repository.ref_state``) as the last full reconcile saw them.
+        self._reconciled_refs: dict[str, str] = {}
+        # Per repository, each file as the last sync that read it was about to (see ``_drop_synced``).
+        self._signatures: dict[str, dict[str, FileSignature]] = {}
         self._discover_now = False
         self._stop = threading.Event()
         self._busy = False
@@ -379,17 +393,20 @@ class Watcher:
             # half-way between two commits and sync again when git is done. Hold the batch until git lets go of
             # the index, however long that takes on a loaded machine (or with a slow smudge filter, like LFS).
             # The ceiling is for continuous editing: a held batch starts a new window.
-            self.stats.held += 1
             if batch.key not in self._held:
-                self._held.add(batch.key)
                 log.debug("%s: git holds the index (a checkout, merge or reset): waiting for it", batch.key)
-            now = self._clock()
-            batch.window = now
-            self._debouncer.requeue(batch, now + self._debouncer.quiet)
+            self._held[batch.key] = None
+            self._hold(batch)
             return
-        self._held.discard(batch.key)
+        if batch.key in self._held and not self._checkout_done(repo, batch):
+            self._hold(batch)
+            return
         periodic = batch.reconcile and batch.events == 1 and batch.key in self._periodic
         self._periodic.discard(batch.key)
+        self._drop_synced(repo, batch)
+        if not (batch.reconcile or batch.paths or batch.dirs):
+            log.debug("%s: the changed files are as the last sync read them; nothing to sync", batch.key)
+            return
         now = self._clock()
         try:
             engine, url = self._engine_for(repo)
@@ -402,13 +419,22 @@ class Watcher:
             self._debouncer.requeue(batch, health.retry_at)
             return
         paths: list[str] | None = None
-        if not batch.reconcile:
+        refs: str | None = None
+        if batch.reconcile:
+            refs = repo.ref_state()
+            if batch.refs_only and refs is not None and refs == self._reconciled_refs.get(batch.key):
+                # The ref events of a move the last reconcile already synced (a checkout's HEAD update, whose
+                # events can come after that reconcile started on a loaded machine): nothing new to sync.
+                log.debug("%s: refs as last reconciled; nothing to sync", batch.key)
+                return
+        else:
             expanded = set(batch.paths)
             for folder in batch.dirs:
                 expanded.update(repo.spec_files_under(folder))
             if not expanded:
                 return
             paths = sorted(expanded)
+        signatures = repo.signatures(repo.spec_files() if paths is None else paths)
         from tracertm.engine.sync import sync
 
         log.debug(
@@ -439,7 +465,50 @@ class Watcher:
         finally:
             self._in_sync = False
         committed = self._clock()
+        if refs is not None:
+            self._reconciled_refs[batch.key] = refs
+        if paths is None:
+            self._signatures[batch.key] = signatures
+        else:
+            self._signatures.setdefault(batch.key, {}).update(signatures)
         self._succeeded(repo, url, health, batch, result, paths, started, committed, quiet=periodic)
+
+    def _hold(self, batch: Batch) -> None:
+        """Put a batch back to look again after the quiet period. The ceiling is for continuous editing: a held
+        batch starts a new window."""
+        self.stats.held += 1
+        now = self._clock()
+        batch.window = now
+        self._debouncer.requeue(batch, now + self._debouncer.quiet)
+
+    def _drop_synced(self, repo: Repository, batch: Batch) -> None:
+        """Forget the changed files that are still as a sync read them: events that arrived after that sync began
+        (the observers run behind the loop on a loaded machine, e.g. the last files of a checkout the reconcile
+        that ended it already read). Signatures are taken before a sync reads, so an equal one is safe."""
+        known = self._signatures.get(batch.key)
+        if not known or not batch.paths:
+            return
+        synced = {p for p in batch.paths if p in known and known[p].unchanged(repo.root / p)}
+        batch.paths -= synced
+
+    def _checkout_done(self, repo: Repository, batch: Batch) -> bool:
+        """A held batch, now that git has let go of the index: is the command complete? git writes the index
+        first and moves HEAD after (checkout, merge, reset), and on a loaded machine (or with git's events still
+        queued) that can be later than any quiet period. So the batch waits while the index disagrees with HEAD
+        about its files, at most ``REF_WAIT_S``; and when the refs moved since the last reconcile, the batch
+        becomes that reconcile (the ref events, however late, then find nothing new)."""
+        now = self._clock()
+        released = self._held.get(batch.key)
+        if released is None:
+            released = self._held[batch.key] = now
+        if now - released < self.ref_wait_s and repo.staged_differs(batch.paths, batch.dirs):
+            return False
+        del self._held[batch.key]
+        refs = repo.ref_state()
+        if not batch.reconcile and (refs is None or refs != self._reconciled_refs.get(batch.key)):
+            log.debug("%s: git moved HEAD or a branch: reconciling", batch.key)
+            batch.reconcile = True
+        return True
 
     def _succeeded(
         self,
@@ -593,7 +662,7 @@ class Watcher:
         if change.rewatch:
             with self._lock:
                 self._rewatch[key] = self._rewatch.get(key, False) or change.reconfigure
-        self._debouncer.add(key, change.paths, dirs=change.dirs, reconcile=change.reconcile)
+        self._debouncer.add(key, change.paths, dirs=change.dirs, reconcile=change.reconcile, refs=change.refs)
         if change.rewatch:
             self._debouncer.wake()
 
@@ -649,6 +718,9 @@ class Watcher:
 
     def _remove_repo(self, key: str) -> None:
         repo = self._repos.pop(key, None)
+        self._held.pop(key, None)
+        self._reconciled_refs.pop(key, None)
+        self._signatures.pop(key, None)
         if self._watches is not None:
             self._watches.release_all(key)
         self.stats.repositories = len(self._repos)
@@ -720,7 +792,8 @@ def watch(
     SIGINT/SIGTERM (or ``KeyboardInterrupt``). Returns the daemon's counters.
 
     A first signal stops accepting events and lets the sync in flight commit; a second one rolls it back.
-    ``options`` go to ``Watcher`` (``ceiling_s``, ``retry_base``, ``retry_cap``, ``discover_every``).
+    ``options`` go to ``Watcher`` (``ceiling_s``, ``retry_base``, ``retry_cap``, ``discover_every``,
+    ``ref_wait_s``).
     """
     watcher = Watcher(
         list(targets) or ["."],

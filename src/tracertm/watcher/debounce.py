@@ -37,6 +37,7 @@ class Batch:
     dirs: set[str] = field(default_factory=set)
     reconcile: bool = False
     events: int = 0
+    other_reconciles: int = 0  # reconciles asked for by something else than a git ref moving
     not_before: float = 0.0
     attempts: int = 0
 
@@ -45,11 +46,17 @@ class Batch:
         self.dirs |= other.dirs
         self.reconcile = self.reconcile or other.reconcile
         self.events += other.events
+        self.other_reconciles += other.other_reconciles
         self.first = min(self.first, other.first)
         self.window = min(self.window, other.window)
         self.last = max(self.last, other.last)
         self.not_before = max(self.not_before, other.not_before)
         self.attempts = max(self.attempts, other.attempts)
+
+    @property
+    def refs_only(self) -> bool:
+        """A reconcile that only git refs moving asked for, and no changed paths."""
+        return self.reconcile and not self.other_reconciles and not self.paths and not self.dirs
 
 
 class Debouncer:
@@ -80,9 +87,11 @@ class Debouncer:
         *,
         dirs: Iterable[str] = (),
         reconcile: bool = False,
+        refs: bool = False,
         now: float | None = None,
     ) -> bool:
-        """Record one event for ``key``. Returns False once the debouncer is closed (the event is not kept)."""
+        """Record one event for ``key`` (``refs``: a git ref moved). Returns False once the debouncer is closed (the
+        event is not kept)."""
         t = self.clock() if now is None else now
         with self._cond:
             if self._closed:
@@ -95,6 +104,7 @@ class Debouncer:
             batch.dirs.update(dirs)
             batch.reconcile = batch.reconcile or reconcile
             batch.events += 1
+            batch.other_reconciles += reconcile and not refs
             batch.last = max(batch.last, t)
             if fresh:
                 # Later events only push a batch's due time back, so the loop needs waking for new keys only.

@@ -13,6 +13,7 @@ Per repository the watch set is small and avoids ``.git/objects`` and unrelated 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,7 @@ from typing import Literal
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.errors import ConfigError, UsageError
+from tracertm.errors import ConfigError, GitError, UsageError
 
 Role = Literal["root", "tree", "git"]
 
@@ -51,6 +52,44 @@ def is_temp_name(name: str) -> bool:
     )
 
 
+# How far a file's change time must be behind the moment its signature is taken for the signature alone to tell a
+# later write apart (file-system timestamps are coarse: a write right after may get the same one); a file changed
+# more recently is compared by content too, like git's "racily clean" index entries.
+RACY_S = 0.05
+
+
+@dataclass(frozen=True)
+class FileSignature:
+    """A file as a sync is about to read it: its stat (None: absent) and, when that alone cannot tell a later write
+    apart (see ``RACY_S``), a digest of its content. Equal signatures: the content a sync read is still there, so an
+    event about it that arrives after the sync began (late, on a loaded machine) has nothing new to sync."""
+
+    stat: tuple[int, int, int, int] | None
+    digest: bytes | None = None
+
+    @classmethod
+    def of(cls, path: Path, *, digest: bool = False) -> FileSignature:
+        """The signature of ``path`` now (``digest``: with the content's digest even when the stat would do)."""
+        taken = time.time_ns()
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError:
+            return cls(None)
+        stat = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if not digest and taken - max(st.st_mtime_ns, st.st_ctime_ns) >= RACY_S * 1e9:
+            return cls(stat)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return cls(stat, b"")  # unreadable now: never equal to a later signature's digest
+        return cls(stat, hashlib.blake2b(data, digest_size=20).digest())
+
+    def unchanged(self, path: Path) -> bool:
+        """Whether the file at ``path`` is still as it was when this signature was taken."""
+        now = FileSignature.of(path, digest=self.digest is not None)
+        return now.stat == self.stat and (self.digest is None or now.digest == self.digest)
+
+
 @dataclass(frozen=True)
 class WatchSpec:
     """One folder to hand to the observer. ``anchor``: the folder event paths are made relative to."""
@@ -70,6 +109,8 @@ class Change:
     reconcile: bool = False
     rewatch: bool = False
     reconfigure: bool = False
+    # The reconcile is asked for by a git ref moving (HEAD, a local branch or tag), nothing else.
+    refs: bool = False
     # git took or released the index lock: a command that rewrites the work tree (checkout, merge, reset...) is
     # running or just ended. Nothing to sync by itself; it pushes back the quiet period of a pending batch.
     git_activity: bool = False
@@ -166,7 +207,7 @@ class Repository:
             for p in paths:
                 rel = _relative(p, anchor)
                 if rel is not None and _is_ref(rel):
-                    return Change(reconcile=True)
+                    return Change(reconcile=True, refs=True)
                 activity = activity or rel == INDEX_LOCK
             return Change(git_activity=activity)
         spec_paths: list[str] = []
@@ -206,6 +247,54 @@ class Repository:
         except OSError:
             return False
         return (time.time() if now is None else now) - mtime < STALE_LOCK_S
+
+    def ref_state(self) -> str | None:
+        """Where HEAD and the local branches and tags point, as one comparable string (None: not a git work tree,
+        or git could not tell). Remote-tracking refs are left out: they do not change the work tree."""
+        if self.top is None:
+            return None
+        try:
+            head = git.run(self.top, "symbolic-ref", "-q", "HEAD", check=False)
+            refs = git.run(self.top, "show-ref", "--head", check=False)
+        except GitError:
+            return None
+        lines = [line for line in refs.decode("utf-8", "replace").splitlines() if " refs/remotes/" not in line]
+        return "\n".join([head.decode("utf-8", "replace").strip(), *lines])
+
+    def staged_differs(self, paths: Iterable[str], dirs: Iterable[str] = ()) -> bool:
+        """Whether git's index holds, for one of these root-relative files or something below these folders (with
+        neither: anything under the root), other content than HEAD's commit. Right after a checkout (merge,
+        reset) let go of the index this means git has not moved HEAD yet: it always writes the index first."""
+        if self.top is None:
+            return False
+        try:
+            out = git.run(self.root, "diff-index", "--cached", "--name-only", "--relative", "-z", "HEAD", check=False)
+        except GitError:
+            return False
+        staged = [name for name in out.decode("utf-8", "surrogateescape").split("\0") if name]
+        files, folders = set(paths), tuple(f"{d.rstrip('/')}/" for d in dirs)
+        if not files and not folders:
+            return bool(staged)
+        return any(name in files or name.startswith(folders) for name in staged)
+
+    def spec_files(self) -> list[str]:
+        """Every spec file of the repository (what a full reconcile reads)."""
+        if self.settings is None:
+            return []
+        wanted = self.top_folders()
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:
+            return []
+        out = [e.name for e in entries if e.is_file(follow_symlinks=False) and self.is_spec(e.name)]
+        for e in entries:
+            if e.name != ".git" and (wanted is None or e.name in wanted) and e.is_dir(follow_symlinks=False):
+                out.extend(self.spec_files_under(e.name))
+        return out
+
+    def signatures(self, paths: Iterable[str]) -> dict[str, FileSignature]:
+        """``FileSignature`` of root-relative files, taken before a sync reads them."""
+        return {rel: FileSignature.of(self.root / rel) for rel in paths}
 
     def spec_files_under(self, rel_dir: str) -> list[str]:
         """Spec files below a folder that appeared (its own events may have come before its watch)."""
@@ -288,6 +377,7 @@ def split_targets(targets: Sequence[str | os.PathLike[str]]) -> tuple[list[Path]
 __all__ = [
     "CONFIG_FILES",
     "Change",
+    "FileSignature",
     "Repository",
     "WatchSpec",
     "is_temp_name",
