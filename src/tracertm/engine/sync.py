@@ -18,6 +18,7 @@ from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
+from tracertm.engine import behave
 from tracertm.engine.parse import Consume, Lull, Outcome, Prepare, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, check_ref, scan, shown_path
 
@@ -260,7 +261,7 @@ class _Job:
 
     def _scan(self, db_files: dict[str, Any]) -> Snapshot:
         known = {p: StatEntry(r.blob_sha, r.size, r.mtime_ns) for p, r in db_files.items() if not r.deleted}
-        paths = _behave_scope(self.location, self.settings, self.ref, self.staged, self.paths)
+        paths = behave.scope(self.location, self.settings, self.ref, self.staged, self.paths)
         return scan(self.location, self.settings, ref=self.ref, staged=self.staged, paths=paths, known=known)
 
     def _changed(self, snapshot: Snapshot, db_files: dict[str, Any]) -> list[str]:
@@ -278,7 +279,7 @@ class _Job:
                 or must_reparse(db_files[p])  # lost an identity: may take it over now
             )
         )
-        return _with_behave_modules(snapshot, db_files, changed)
+        return behave.with_modules(snapshot, db_files, changed)
 
     def _parse_changed(
         self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome],
@@ -514,7 +515,7 @@ def _step_sources(
         return None
     # Step files this run parsed already carry their definitions (steps.records.StepParseResult): not read again —
     # but for behave's environment.py, which parse_step_files reads for the step matcher of the modules it parses.
-    done = {p for p in parsed_steps if not _is_environment(p)}
+    done = {p for p in parsed_steps if not behave.is_environment(p)}
     if snapshot.scope is not None:
         # A sync of some paths (the watcher's): matching needs every step file of the source all the same.
         full_scan = scan(snapshot.location, settings.for_steps(), ref=ref, staged=staged)
@@ -698,7 +699,7 @@ def _parse(
         return {p: done[p] if p in done else rest[p] for p in changed}
 
     n_jobs = jobs if jobs is not None else default_jobs()
-    options = _behave_options(snapshot, changed, settings)
+    options = behave.options(snapshot, changed, settings)
     if snapshot.source not in ("worktree", "folder"):
         from tracertm.engine.scan import too_large
 
@@ -749,77 +750,6 @@ def _parse(
         if current is not None and current != files[p].blob_sha and current == raw:
             files[p] = replace(files[p], blob_sha=raw, size=size)
     return parsed
-
-
-def _is_environment(path: str) -> bool:
-    """Whether ``path`` may be behave's environment.py (``steps.parsing.is_behave_environment``, without importing
-    it: the hook paths stay light)."""
-    return path.rsplit("/", 1)[-1] == "environment.py" and "steps" not in path.split("/")[:-1]
-
-
-def _behave_step_file(path: str) -> bool:
-    """Whether ``path`` may be a behave step module or environment.py (``steps.parsing.behave_base``), cheaply."""
-    return path.endswith(".py") and (_is_environment(path) or "steps" in path.split("/")[:-1])
-
-
-def _behave_options(snapshot: Snapshot, paths: list[str], settings: Settings) -> Any:
-    """``settings.parser``, carrying the step matcher the environment.py of each behave features folder leaves
-    (``steps.parsing.with_matchers``) when ``paths`` hold behave step modules: the parse of a step module depends
-    on it (read from this snapshot, whichever files this parse has)."""
-    files = snapshot.files
-    modules = [p for p in paths if files[p].kind == "step_definition" and _behave_step_file(p)
-               and not _is_environment(p)]
-    if not modules:
-        return settings.parser
-    from tracertm.steps.parsing import behave_base, environment_matchers, with_matchers
-
-    bases = {behave_base(p) for p in modules}
-    environments = sorted(p for p, f in files.items() if f.kind == "step_definition" and f.error is None
-                          and _is_environment(p) and behave_base(p) in bases)
-    if not environments:
-        return settings.parser
-    contents = snapshot.read(environments)
-    return with_matchers(settings.parser, environment_matchers(contents.items(), settings.parser))
-
-
-def _with_behave_modules(snapshot: Snapshot, db_files: dict[str, Any], changed: list[str]) -> list[str]:
-    """``changed`` and, for each behave environment.py among them or gone, the step modules of its features folder:
-    their definitions depend on the step matcher it leaves (``steps.parsing``), though their bytes did not change."""
-    files = snapshot.files
-    environments = [p for p in changed if files[p].kind == "step_definition" and _is_environment(p)]
-    environments += [p for p, r in db_files.items() if r.kind == "step_definition" and not r.deleted
-                     and p not in files and snapshot.in_scope(p) and _is_environment(p)]
-    if not environments:
-        return changed
-    from tracertm.steps.parsing import behave_base
-
-    bases = {behave_base(p) for p in environments}
-    seen = set(changed)
-    more = [p for p, f in files.items() if p not in seen and f.error is None and f.kind == "step_definition"
-            and _behave_step_file(p) and behave_base(p) in bases]
-    return sorted(changed + more) if more else changed
-
-
-def _behave_scope(
-    location: Location, settings: Settings, ref: str | None, staged: bool, paths: list[str] | None
-) -> list[str] | None:
-    """``paths`` (a sync of some paths: the watcher's) with what the parse of behave's files among them depends on:
-    for a step module, the environment.py of its features folder (the step matcher it leaves); for an
-    environment.py, the step modules of its folder (parsed again: ``_with_behave_modules``)."""
-    if paths is None or not any(_behave_step_file(p) for p in paths):
-        return paths
-    from tracertm.steps.parsing import behave_base
-
-    bases = {behave_base(p) for p in paths if _behave_step_file(p)}
-    wanted = set(paths) | {f"{b}/environment.py" if b else "environment.py" for b in bases if b is not None}
-    environments = {behave_base(p) for p in paths if _is_environment(p)}
-    if environments:
-        steps = scan(location, settings.for_steps(), ref=ref, staged=staged)
-        try:
-            wanted |= {p for p in steps.files if _behave_step_file(p) and behave_base(p) in environments}
-        finally:
-            steps.close()
-    return sorted(wanted)
 
 
 def _after(held: list[tuple[str, Outcome]], consume: Consume) -> Consume:

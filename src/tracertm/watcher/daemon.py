@@ -16,7 +16,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Self
@@ -27,8 +26,9 @@ from tracertm import db
 from tracertm.errors import DatabaseError, TracertmError
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.logs import LOGGER
-from tracertm.watcher.observe import WatchSet
+from tracertm.watcher.observe import OverflowHook, WatchSet, read_limit
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
+from tracertm.watcher.stats import SyncRecord, WatchStats, Health
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -49,74 +49,6 @@ REF_WAIT_S = 5.0
 
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "errors")
 _MAX_LOGGED_ERRORS = 20
-
-
-@dataclass
-class WatchStats:
-    """Counters of a running daemon (read them from any thread)."""
-
-    repositories: int = 0
-    events_seen: int = 0  # file-system events delivered by the observers
-    events_recorded: int = 0  # of which meant something (a spec file, git HEAD/refs, configuration)
-    syncs: int = 0  # committed syncs: path batches and reconciles
-    reconciles: int = 0  # of which full reconciles
-    failures: int = 0  # failed sync attempts (each is retried)
-    held: int = 0  # times a due batch waited for a git command that held the index (a checkout in progress)
-    watch_limit_reached: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SyncRecord:
-    """One committed sync, as logged. Times are ``time.monotonic()`` values."""
-
-    repository: str
-    project: str
-    reconcile: bool
-    paths: int | None
-    counts: dict[str, int]
-    events: int
-    first_event: float
-    started: float
-    committed: float
-
-    @property
-    def latency(self) -> float:
-        """Seconds from the batch's first event to the commit."""
-        return self.committed - self.first_event
-
-
-@dataclass
-class _Health:
-    """Failure state of a database (by URL) or a repository: retries back off, logging happens on transitions."""
-
-    down: bool = False
-    failures: int = 0
-    since: float = 0.0
-    retry_at: float = 0.0
-    message: str | None = None
-
-
-class _OverflowHook(logging.Filter):
-    """watchdog reports a kernel queue overflow only as a log warning; turn it into a reconcile of everything."""
-
-    def __init__(self, callback: Callable[[], None]) -> None:
-        super().__init__()
-        self._callback = callback
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if "overflow" in record.getMessage().lower():
-            self._callback()
-        return True
-
-
-def _read_limit(name: str) -> str:
-    try:
-        return Path(f"/proc/sys/fs/inotify/{name}").read_text().strip()
-    except OSError:
-        return "?"
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -186,8 +118,8 @@ class Watcher:
         self._debouncer = Debouncer(quiet, ceiling, clock)
         self._repos: dict[str, Repository] = {}
         self._engines: dict[str, Engine] = {}
-        self._db_health: dict[str, _Health] = {}
-        self._repo_health: dict[str, _Health] = {}
+        self._db_health: dict[str, Health] = {}
+        self._repo_health: dict[str, Health] = {}
         self._open_errors: dict[str, str] = {}
         self._lock = threading.Lock()
         self._rewatch: dict[str, bool] = {}
@@ -207,7 +139,7 @@ class Watcher:
         self._abort = threading.Event()
         self._connections: set[Any] = set()  # DB-API connections checked out of the daemon's engines
         self._watches: WatchSet | None = None
-        self._overflow: _OverflowHook | None = None
+        self._overflow: OverflowHook | None = None
         self._thread: threading.Thread | None = None
         self._limit_logged: set[int] = set()
         self._error: BaseException | None = None
@@ -307,7 +239,7 @@ class Watcher:
     def _setup(self) -> None:
         self._watches = WatchSet(self._watch_failed)
         self._watches.start()
-        self._overflow = _OverflowHook(self._on_overflow)
+        self._overflow = OverflowHook(self._on_overflow)
         logging.getLogger("watchdog.observers.inotify_c").addFilter(self._overflow)
         for ws in self.workspaces:
             self._watches.add_folder(ws, self._request_discovery)
@@ -514,7 +446,7 @@ class Watcher:
         self,
         repo: Repository,
         url: str,
-        health: _Health,
+        health: Health,
         batch: Batch,
         result: SyncResult,
         paths: list[str] | None,
@@ -534,7 +466,7 @@ class Watcher:
                 health.failures,
                 extra={"fields": {"event": "database_up", "database": db.redact(url), "failures": health.failures}},
             )
-            self._db_health[url] = _Health()
+            self._db_health[url] = Health()
         repo_health = self._repo_health.pop(repo.key, None)
         if repo_health is not None and repo_health.down:
             log.info(
@@ -589,7 +521,7 @@ class Watcher:
     def _backoff(self, failures: int) -> float:
         return float(min(self.retry_base * (2 ** max(failures - 1, 0)), self.retry_cap))
 
-    def _db_failed(self, url: str, health: _Health, batch: Batch, exc: BaseException) -> None:
+    def _db_failed(self, url: str, health: Health, batch: Batch, exc: BaseException) -> None:
         now = self._clock()
         health.failures += 1
         health.retry_at = now + self._backoff(health.failures)
@@ -610,7 +542,7 @@ class Watcher:
 
     def _repo_failed(self, repo: Repository, batch: Batch, exc: BaseException) -> None:
         now = self._clock()
-        health = self._repo_health.setdefault(repo.key, _Health())
+        health = self._repo_health.setdefault(repo.key, Health())
         health.failures += 1
         health.retry_at = now + self._backoff(health.failures)
         message = _first_line(exc)
@@ -637,7 +569,7 @@ class Watcher:
             event.listen(engine, "checkout", lambda dbapi, _record, _proxy: self._connections.add(dbapi))
             event.listen(engine, "checkin", lambda dbapi, _record: self._connections.discard(dbapi))
             self._engines[url] = engine
-            self._db_health[url] = _Health()
+            self._db_health[url] = Health()
         return engine, url
 
     # ------------------------------------------------------------------------------------------ events
@@ -765,7 +697,7 @@ class Watcher:
         if exc.errno in self._limit_logged:
             return
         self._limit_logged.add(exc.errno or 0)
-        current = _read_limit(setting)
+        current = read_limit(setting)
         log.error(
             "inotify limit reached watching %s: raise fs.inotify.%s (now %s), e.g. "
             "'sudo sysctl fs.inotify.%s=524288' and persist it in /etc/sysctl.d/; until then changes there are "

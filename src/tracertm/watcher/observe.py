@@ -7,6 +7,7 @@ A folder that was deleted and recreated gets a new watch (an inotify watch dies 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,4 +173,27 @@ class WatchSet:
             pass
 
 
-__all__ = ["EVENT_TYPES", "Sink", "WatchSet"]
+
+
+class OverflowHook(logging.Filter):
+    """watchdog reports a kernel queue overflow only as a log warning; turn it into a reconcile of everything."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__()
+        self._callback = callback
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "overflow" in record.getMessage().lower():
+            self._callback()
+        return True
+
+
+def read_limit(name: str) -> str:
+    """An inotify limit of this machine (``/proc/sys/fs/inotify/<name>``), "?" where it cannot be read."""
+    try:
+        return Path(f"/proc/sys/fs/inotify/{name}").read_text().strip()
+    except OSError:
+        return "?"
+
+
+__all__ = ["EVENT_TYPES", "OverflowHook", "Sink", "WatchSet", "read_limit"]
