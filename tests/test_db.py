@@ -208,3 +208,19 @@ def test_write_session_rolls_back_on_exception(engine: Engine) -> None:
         assert [(p.name, p.description) for p in sess.scalars(select(Project))] == [("p", "committed")]
     with db.write_session(engine, "p") as sess:  # the lock was released
         assert sess.scalars(select(Project.name)).all() == ["p"]
+
+
+def test_an_interruption_that_closed_the_connection_mid_migration_stays_the_error(tmp_path: Path) -> None:
+    """Ctrl-C while a first sync migrates can close SQLite's connection: setting the foreign keys back on then
+    fails, and must not replace the interruption (the CLI answers 130 for it, not an internal error)."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        with engine.connect() as conn:
+            with pytest.raises(KeyboardInterrupt):
+                with db.foreign_keys_off(conn):
+                    conn.connection.dbapi_connection.close()  # type: ignore[union-attr]
+                    raise KeyboardInterrupt
+        with engine.connect() as conn:  # the pool's next connection works, with the usual pragmas
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()

@@ -333,8 +333,15 @@ def foreign_keys_off(conn: Connection) -> Iterator[None]:
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
-    finally:
-        raw.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        # An interruption (Ctrl-C mid-migration) may have closed the connection: setting the pragma back then fails,
+        # and that error must not hide the one that tells what happened (the CLI's exit 130, not an internal error).
+        try:
+            raw.execute("PRAGMA foreign_keys=ON")
+        except Exception:  # noqa: BLE001 - the connection is gone, and with it the setting
+            pass
+        raise
+    raw.execute("PRAGMA foreign_keys=ON")
 
 
 def ensure_schema(engine: Engine, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
