@@ -189,7 +189,9 @@ def check_changes(
         then_items = [(p, blobs[sha]) for p, sha in before.items()]
         # A changed environment.py changes its step modules' default matcher: they are read again as before it,
         # with HEAD's environment.py (among ``then_items``), or none when the commit adds it.
-        from tracertm.steps.parsing import behave_base, environment_matchers, is_behave_environment, with_matchers
+        from tracertm.steps.behave_layout import base as behave_base
+        from tracertm.steps.behave_layout import is_environment as is_behave_environment
+        from tracertm.steps.parsing import environment_matchers, with_matchers
 
         bases = {behave_base(p) for p in touched if is_behave_environment(p)}
         again = {p for p in step_paths if p not in touched and bases and behave_base(p) in bases}

@@ -14,6 +14,8 @@ from importlib import import_module
 from tracertm.errors import ParseError
 from tracertm.parsers.common import decode_text
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
+from tracertm.steps.behave_layout import base as behave_base
+from tracertm.steps.behave_layout import is_environment as is_behave_environment
 from tracertm.steps.model import StepFile
 
 # File name ending → language.
@@ -38,25 +40,6 @@ _MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "jav
 # environment.py leaves (``python.environment_matcher``): a step module's definitions depend on it, and the options
 # travel with the file to the parse workers (``with_matchers``).
 BEHAVE_MATCHERS = "behave_step_matchers"
-
-
-def behave_base(path: str) -> str | None:
-    """The features folder behave runs for a Python file: ``D`` for ``D/environment.py`` and for the step modules
-    ``D/steps/**.py`` (behave runs the environment.py next to the ``steps`` folder before loading them); None for
-    any other file."""
-    if not path.endswith(".py"):
-        return None
-    parts = path.split("/")
-    if "steps" in parts[:-1]:
-        return "/".join(parts[: parts.index("steps")])
-    if parts[-1] == "environment.py":
-        return "/".join(parts[:-1])
-    return None
-
-
-def is_behave_environment(path: str) -> bool:
-    """Whether ``path`` is a behave ``environment.py`` (next to a ``steps`` folder, not a step module in it)."""
-    return path.rsplit("/", 1)[-1] == "environment.py" and "steps" not in path.split("/")[:-1]
 
 
 def environment_matchers(items: Iterable[tuple[str, bytes]], options: ParserOptions = DEFAULT_OPTIONS

@@ -18,11 +18,11 @@ nothing (an ordinary test module).
 from __future__ import annotations
 
 import ast
-import posixpath
 import re
 from dataclasses import dataclass, field, replace
 
 from tracertm.errors import Diagnostic, ParseError
+from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.model import (
     Framework,
     Keyword,
@@ -149,7 +149,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
             raise ValueError(f"unknown behave step matcher {step_matcher!r}")
         module.default = step_matcher
         module.use(step_matcher)
-        if not _is_environment(path):
+        if not is_environment(path):  # behave hands environment.py no step decorators
             module.keywords = dict(_DECORATORS)  # behave injects them into step modules (not into environment.py)
     _collect_names(module, tree.body)
     _walk(module, tree.body)
@@ -185,12 +185,6 @@ def environment_matcher(text: str) -> str:
     _collect_names(module, tree.body)
     _walk(module, tree.body)
     return module.current
-
-
-def _is_environment(path: str) -> bool:
-    """behave's ``environment.py`` (next to the ``steps`` folder, not a step module in it): behave runs it before
-    the step modules, with no step decorators handed to it."""
-    return posixpath.basename(path) == "environment.py" and "/steps/" not in f"/{path}"
 
 
 # ------------------------------------------------------------------------------------------- names in scope

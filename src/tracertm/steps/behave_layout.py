@@ -1,0 +1,25 @@
+"""behave's folder layout, as plain path rules (no imports: sync's and the hooks' paths use them): a features folder
+``D`` holds ``D/environment.py``, which behave runs first, and the step modules ``D/steps/**.py``."""
+
+from __future__ import annotations
+
+__all__ = ["base", "is_environment"]
+
+
+def base(path: str) -> str | None:
+    """The features folder behave runs for a Python file: ``D`` for ``D/environment.py`` and for the step modules
+    ``D/steps/**.py`` (behave runs the environment.py next to the ``steps`` folder before loading them); None for
+    any other file."""
+    if not path.endswith(".py"):
+        return None
+    parts = path.split("/")
+    if "steps" in parts[:-1]:
+        return "/".join(parts[: parts.index("steps")])
+    if parts[-1] == "environment.py":
+        return "/".join(parts[:-1])
+    return None
+
+
+def is_environment(path: str) -> bool:
+    """Whether ``path`` is a behave ``environment.py`` (next to a ``steps`` folder, not a step module in it)."""
+    return path.rsplit("/", 1)[-1] == "environment.py" and "steps" not in path.split("/")[:-1]
