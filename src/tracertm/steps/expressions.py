@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's own regex parser (always loaded)
+from re._compiler import compile as sre_compile  # type: ignore[import-not-found]  # its code generator
 from re._constants import AT, AT_BEGINNING, AT_END, AT_END_STRING, LITERAL, SUBPATTERN  # type: ignore[import-not-found]
 
 from tracertm.errors import Diagnostic
@@ -435,7 +436,11 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     pattern = _whole_text(definition.pattern) if framework == "reqnroll" else definition.pattern
     try:
         source, flags = translate(pattern, definition.flags, definition.language)
-        flags = re.compile(source, flags).flags  # inline flags ((?i)) included
+        # Parsed once for the three uses below (``re.compile``'s own checks, the literal head, the words): parsing
+        # is most of compiling a regex, and the pure-Python parser runs for each of a project's definitions.
+        items = sre_parse.parse(source, flags)
+        sre_compile(items, flags)  # what ``re.compile`` checks beyond the parse
+        flags = items.state.flags  # inline flags ((?i)) included, as ``re.compile(source, flags).flags``
     except Untranslatable as exc:
         raise DefinitionError(f"regex cannot be matched by tracertm: {exc}", "warning") from None
     except re.error as exc:
@@ -449,7 +454,7 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         method = "match"
     else:
         method = "fullmatch"
-    head, rest = _regex_head(source, flags)
+    head, rest = _regex_head(source, flags, items)
     try:
         # Anchored at the start (``^``, no MULTILINE): a search tries position 0 only, as a match does.
         later = _Later(rest, flags, "match" if head and method == "search" else method,
@@ -471,7 +476,7 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
 
     # Anchored at the start: behave's re.match and the whole-text matchers; at the end: the whole-text ones only (a
     # searched pattern, Reqnroll's included, is anchored where its own ``^``/``$`` say).
-    keys, prefix = _regex_words(source, flags, method != "search", method == "fullmatch")
+    keys, prefix = _regex_words(source, flags, method != "search", method == "fullmatch", items)
     fold = bool(flags & re.IGNORECASE)
     return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold, values)
 
@@ -480,13 +485,13 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-,'\":;=@%&!/<>~`")
 
 
-def _regex_head(source: str, flags: int) -> tuple[str, str]:
+def _regex_head(source: str, flags: int, items: Any = None) -> tuple[str, str]:
     """(head, rest) of a regex anchored at its start: ``^`` then literal characters (``head``), then ``rest``; a
     text matches (searched, matched or matched whole) exactly when it starts with ``head`` and ``rest`` matches
     from there, as for a Cucumber Expression (``_split_head``). ``("", source)`` unless that is certain: flags
     other than UNICODE (a case-insensitive or verbose head is not compared by ``startswith``), a top-level
     alternation (Python's parser confirms the head is literal items after ``^``), an inline flag or ``\\G`` in
-    the rest; the last character before a quantifier stays in the rest."""
+    the rest; the last character before a quantifier stays in the rest. ``items``: ``source`` parsed already."""
     if flags & ~re.UNICODE or not source.startswith("^"):
         return "", source
     end = 1
@@ -498,7 +503,8 @@ def _regex_head(source: str, flags: int) -> tuple[str, str]:
     if not head or "\\G" in rest or _INLINE_FLAG.search(rest):
         return "", source
     try:
-        items = sre_parse.parse(source, flags)
+        if items is None:
+            items = sre_parse.parse(source, flags)
     except Exception:  # noqa: BLE001 - an internal API: without it, no head
         return "", source
     if len(items) <= len(head) or items[0] != (AT, AT_BEGINNING) or any(
@@ -525,16 +531,18 @@ def _top_level_groups(source: str) -> list[int]:
     return [arg[0] for op, arg in sre_parse.parse(source) if op is SUBPATTERN and arg[0] is not None]
 
 
-def _regex_words(source: str, flags: int, start: bool, end: bool) -> tuple[frozenset[str], str]:
+def _regex_words(
+    source: str, flags: int, start: bool, end: bool, parsed: Any = None
+) -> tuple[frozenset[str], str]:
     """Words a regex certainly requires: literal runs at its top level, split at literal spaces; a word at a
     run's edge counts only when the run starts (ends) the whole pattern, anchored there — by the way it is
     applied (``start``: matched from the start; ``end``: matched to the end) or by its own ``^`` (``$``). A last
     word that may continue in the text (``logs in`` of ``re.match``, which "Bob logs inside" satisfies) is no
-    whole word. Plus its literal prefix when it is anchored at the start."""
+    whole word. Plus its literal prefix when it is anchored at the start. ``parsed``: ``source`` parsed already."""
     if flags & re.VERBOSE:
         return frozenset(), ""  # literal spaces mean nothing there: words cannot be told apart
     try:
-        items = list(sre_parse.parse(source, flags))
+        items = list(sre_parse.parse(source, flags) if parsed is None else parsed)
     except Exception:  # noqa: BLE001 - an internal API: without it the definition is just always a candidate
         return frozenset(), ""
     runs: list[tuple[str, bool, bool]] = []  # (text, starts the pattern, ends the pattern)

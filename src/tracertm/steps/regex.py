@@ -39,7 +39,7 @@ _UNICODE_LANGUAGES = frozenset({"python", "csharp"})
 def ascii_classes(source: str, language: str) -> str:
     """``source`` (a Python regex) with the shorthand classes ``language`` defines as ASCII-only written so (see the
     module docstring): ``\\d`` → ``[0-9]``, ``\\w`` → ``[a-zA-Z0-9_]``, ``\\b`` → ``(?a:\\b)``... Idempotent."""
-    if language in _UNICODE_LANGUAGES:
+    if language in _UNICODE_LANGUAGES or "\\" not in source:  # only escapes are rewritten
         return source
     table = dict(_ASCII)
     if language in _SPACE_LANGUAGES:
