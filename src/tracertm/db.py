@@ -506,9 +506,9 @@ def _project_locks(sess: Session, project_name: str, identity: RepoIdentity | No
 
     An existing project: its own lock first, then the name locks of the name the writer uses and of the
     project's current name (kept for the fast path, and against a writer creating a project of that name
-    meanwhile). A project to create: the name lock, then (named after a remote) the lock of the repository's
-    root commit, so that two clones of one repository creating it under two names serialise and the second finds
-    the first one's project. Every writer takes its project's lock before any name lock and a name lock before
+    meanwhile). A project to create: the name lock, then (a name derived from a remote or the folder) the lock of
+    the repository's root commit, so that two clones of one repository creating it under two names serialise and
+    the second finds the first one's project. Every writer takes its project's lock before any name lock and a name lock before
     a root-commit lock: no two writers wait for each other in a circle."""
     from tracertm.engine.identity import find
 
@@ -517,7 +517,8 @@ def _project_locks(sess: Session, project_name: str, identity: RepoIdentity | No
         names = sorted({project_name, project.name})
         return project.id, [project_id_lock_name(project.id), *(project_lock_name(n) for n in names)]
     locks = [project_lock_name(project_name)]
-    if identity is not None and identity.named_from_remote and identity.top is not None and identity.root:
+    if identity is not None and (identity.named_from_remote or identity.folder is not None) \
+            and identity.top is not None and identity.root:
         locks.append(f"project-root:{identity.root}")
     return None, locks
 

@@ -7,7 +7,8 @@ repository whose ``origin`` moves keeps its project (renamed after the new remot
 one) instead of starting a second one. A name a project had before such a rename is remembered
 (``project_metadata["former_names"]``): a clone that still has the old URL syncs into the renamed project without
 renaming it back, so two clones of one repository under its old and new URL do not make its name flip on every
-sync.
+sync. Adding a remote is such a move too: the repository's project named after its folder, without a URL, is renamed
+after the new remote, and a clone without a remote whose folder gives that former name still syncs into it.
 
 Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
 or adopts an identity.
@@ -34,12 +35,15 @@ class ProjectMismatchError(UsageError):
 
 @dataclass
 class RepoIdentity:
-    """The repository being synced: its work tree (None for a plain folder), ``origin`` URL, and whether the
-    project name was derived from that URL (rather than given or configured)."""
+    """The repository being synced: its work tree (None for a plain folder), ``origin`` URL, whether the
+    project name was derived from that URL (rather than given or configured), and ``folder``: the name the work
+    tree gets when it has no remote (its folder name), set when the name is derived rather than given or
+    configured (None otherwise)."""
 
     top: Path | None
     url: str | None
     named_from_remote: bool = False
+    folder: str | None = None
     _root: str | None = field(default=None, init=False, repr=False)
     _root_known: bool = field(default=False, init=False, repr=False)
     _present: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
@@ -89,12 +93,16 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
 
     The project of a repository whose remote changed is renamed after the new remote once: a clone whose remote
     still gives one of the project's former names (a runner with the old URL) writes to the renamed project and
-    changes neither its name nor its URL."""
+    changes neither its name nor its URL. A remote added to a repository synced without one counts as a change:
+    its project named after the folder (no URL) is renamed after the remote; a clone without a remote whose folder
+    gives one of the project's former names writes to it, renaming nothing."""
     project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
     if project is None and identity.named_from_remote and identity.root is not None:
-        project = _renamed_remote(session, identity.root)
+        project = _renamed_remote(session, identity.root) or _folder_named(session, identity.root, identity.folder)
         if project is not None and write and name not in former_names(project):
             _rename(project, name)
+    elif project is None and identity.folder is not None and name == identity.folder and identity.root is not None:
+        project = _formerly_named(session, identity.root, name)
     if project is None:
         if not write:
             return None
@@ -139,6 +147,23 @@ def _renamed_remote(session: Session, root: str) -> Project | None:
     """A project of the same repository that was named after its remote, whose remote has since changed."""
     for candidate in session.execute(select(Project).where(Project.root_commit == root)).scalars():
         if name_from_remote(candidate.repo_url) == candidate.name:
+            return candidate
+    return None
+
+
+def _folder_named(session: Session, root: str, folder: str | None) -> Project | None:
+    """The same repository's project synced before it had a remote: named after the folder, without a URL."""
+    if folder is None:
+        return None
+    return session.execute(
+        select(Project).where(Project.root_commit == root, Project.name == folder, Project.repo_url.is_(None))
+    ).scalar_one_or_none()
+
+
+def _formerly_named(session: Session, root: str, name: str) -> Project | None:
+    """The same repository's project that was called ``name`` before a rename (a clone without the remote)."""
+    for candidate in session.execute(select(Project).where(Project.root_commit == root)).scalars():
+        if name in former_names(candidate):
             return candidate
     return None
 

@@ -149,7 +149,8 @@ def sync(
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
     name, from_remote = _name_and_origin(location, settings, project)
     identity = RepoIdentity(
-        location.top, git.origin_url(location.top) if location.top is not None else None, from_remote
+        location.top, git.origin_url(location.top) if location.top is not None else None, from_remote,
+        folder=location.root.name if not project and not settings.project and location.top == location.root else None,
     )
     own_engine = engine is None
     if engine is None:

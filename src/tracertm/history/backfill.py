@@ -436,7 +436,9 @@ def backfill(
     url = git.origin_url(location.top)
     from_remote = project is None and settings.project is None and location.top == location.root \
         and git.remote_name(url) == name
-    target = Target.of(engine, location.top, name, RepoIdentity(location.top, url, from_remote), wanted, head)
+    folder = location.root.name if project is None and settings.project is None and location.top == location.root \
+        else None
+    target = Target.of(engine, location.top, name, RepoIdentity(location.top, url, from_remote, folder), wanted, head)
     runner = _Backfill(target, location, settings, size, jobs if jobs is not None else default_jobs(), on_progress)
     with _long_lived_heap():
         try:
