@@ -508,8 +508,8 @@ def _project_locks(sess: Session, project_name: str, identity: RepoIdentity | No
     project's current name (kept for the fast path, and against a writer creating a project of that name
     meanwhile). A project to create: the name lock, then (a name derived from a remote or the folder) the lock of
     the repository's root commit, so that two clones of one repository creating it under two names serialise and
-    the second finds the first one's project. Every writer takes its project's lock before any name lock and a name lock before
-    a root-commit lock: no two writers wait for each other in a circle."""
+    the second finds the first one's project. Every writer takes its project's lock before any name lock and a
+    name lock before a root-commit lock: no two writers wait for each other in a circle."""
     from tracertm.engine.identity import find
 
     project = find(sess, project_name, identity)
