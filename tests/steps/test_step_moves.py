@@ -246,3 +246,41 @@ def test_a_backfill_matches_steps_as_a_sync_of_each_commit(git_repo: GitRepo, da
     finally:
         synced.dispose()
         filled.dispose()
+
+
+def test_a_moved_file_keeps_its_definitions_short_ids(git_repo: GitRepo, database_url: str) -> None:
+    """``STEP-n`` follows each definition's identity when it was first synced: a file moved past another file of the
+    same first sync (``a.js`` → ``z.js``, beyond ``m.js``) does not swap their numbers."""
+    from tracertm.models import Project
+    from tracertm.steps.queries import find_definition, short_ids
+
+    engine = db.make_engine(database_url)
+    try:
+        git_repo.write("features/basket.feature", FEATURE)
+        git_repo.write("features/step_definitions/a.js", "const { Given } = require('@cucumber/cucumber');\n"
+                       "Given('an empty basket', function empty() {});\n")
+        git_repo.write("features/step_definitions/m.js", "const { When } = require('@cucumber/cucumber');\n"
+                       "When('I add {int} {string}', function add(n, what) {});\n")
+        git_repo.commit("steps")
+        sync(git_repo.path, engine=engine)
+
+        def numbers() -> dict[str, str]:
+            with db.session(engine) as session:
+                project = session.scalars(select(Project)).one()
+                ids = short_ids(session, project.id)
+                rows = session.scalars(select(StepDefinition)).all()
+                found = {ids[r.id]: r.step_number for r in rows}
+                for short, identity in found.items():  # the short id finds the row it names
+                    definition = find_definition(session, project, short)
+                    assert definition is not None and definition.step_number == identity
+                return found
+
+        assert numbers() == {"STEP-1": "features/step_definitions/a.js::empty",
+                             "STEP-2": "features/step_definitions/m.js::add"}
+        _mv(git_repo, "features/step_definitions/a.js", "features/step_definitions/z.js")
+        git_repo.commit("move a past m")
+        sync(git_repo.path, engine=engine)
+        assert numbers() == {"STEP-1": "features/step_definitions/z.js::empty",
+                             "STEP-2": "features/step_definitions/m.js::add"}
+    finally:
+        engine.dispose()

@@ -2,7 +2,8 @@
 ``show SC-n``, ``history STEP-n``).
 
 A definition's short id ``STEP-n`` numbers the project's definitions in the order they were first synced (then by
-identity), soft-deleted ones included, so a number never moves to another definition. The full identity
+the identity each had then, its ``created`` revision's: a definition moved or renamed since keeps its place among
+those synced with it), soft-deleted ones included, so a number never moves to another definition. The full identity
 (``file::function``) works everywhere a short id does.
 """
 
@@ -12,10 +13,10 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from tracertm.models import Feature, Project, Scenario, ScenarioSteps, StepDefinition
+from tracertm.models import Feature, Project, Scenario, ScenarioSteps, SpecRevision, StepDefinition
 from tracertm.steps.packed import decoded
 
 _SHORT = re.compile(r"^STEP-(\d+)$", re.IGNORECASE)
@@ -23,10 +24,18 @@ _SHORT = re.compile(r"^STEP-(\d+)$", re.IGNORECASE)
 
 def short_ids(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """Definition row id → ``STEP-n``."""
+    created = (  # one row per definition (a move writes a revision of the same version)
+        select(SpecRevision.entity_id, func.min(SpecRevision.number).label("number"))
+        .where(SpecRevision.project_id == project_id, SpecRevision.entity_type == "step_definition",
+               SpecRevision.change == "created")
+        .group_by(SpecRevision.entity_id)
+        .subquery()
+    )
     rows = session.execute(
         select(StepDefinition.id)
+        .outerjoin(created, created.c.entity_id == StepDefinition.id)
         .where(StepDefinition.project_id == project_id, StepDefinition.step_number.is_not(None))
-        .order_by(StepDefinition.created_at, StepDefinition.step_number)
+        .order_by(StepDefinition.created_at, func.coalesce(created.c.number, StepDefinition.step_number))
         .execution_options(include_deleted=True)
     ).scalars()
     return {row_id: f"STEP-{n}" for n, row_id in enumerate(rows, start=1)}
