@@ -70,6 +70,10 @@ def _sections(output: str) -> dict[str, list[str]]:
 def test_behave_dry_run_agrees(git_repo: GitRepo) -> None:
     pytest.importorskip("behave")
     git_repo.write("features/shop.feature", FEATURE)
+    # behave starts each scenario's step types afresh: ``*`` opening a scenario is a Given, whatever the
+    # Background's last step was.
+    git_repo.write("features/star.feature", "Feature: Star\n  Background:\n    When the customer pays\n\n"
+                   "  Scenario: starred\n    * the shop opens\n")
     git_repo.write("features/steps/shop_steps.py", '''\
 from behave import given, when, then, step, use_step_matcher
 
@@ -101,6 +105,10 @@ def mail(context):
 def given_placed(context):
     pass
 
+@given("the shop opens")
+def opens(context):
+    pass
+
 use_step_matcher("re")
 
 @when(r"the customer asks for an? (?P<what>\\w+)")
@@ -128,7 +136,7 @@ def refund_dollars(context, amount):
     # Two definitions match "Given 3 items in the basket": behave runs the first of the Given registry, then of the
     # generic @step one (not ambiguous), so the @step one above it is unused.
     assert ours_unused == theirs_unused == [
-        "features/steps/shop_steps.py:27", "features/steps/shop_steps.py:41", "features/steps/shop_steps.py:7"]
+        "features/steps/shop_steps.py:27", "features/steps/shop_steps.py:45", "features/steps/shop_steps.py:7"]
     assert not report.ambiguous()
     ours_undefined = sorted(f"{r.use.keyword} {r.use.text} @ {r.use.location}" for r in report.undefined())
     assert ours_undefined == sorted(behave["UNDEFINED STEPS"])

@@ -181,19 +181,21 @@ def _placed(
 ) -> list[tuple[int, str, Keyword, str, bool]]:
     """(line, keyword, type, text, in the Background) of each executed step of a scenario — the Background's, then
     ``steps`` — computed once however many Examples rows repeat it; ``And``/``But``/``*`` continue the type of the
-    step before them, across the Background. As in gherkin's pickles, ``*`` is ``Unknown`` (of the type before it)
-    and a conjunction after it (or first) stays ``Unknown``: no language shares a keyword between kinds but ``*``
-    (gherkin would make such a keyword Unknown too)."""
+    step before them, across the Background, except a ``*`` that starts the scenario's own steps: behave's parser
+    starts each scenario afresh (``*`` first is a Given there; a conjunction first takes the Background's last
+    type). As in gherkin's pickles, ``*`` is ``Unknown`` (of the type before it) and a conjunction after it (or
+    first) stays ``Unknown``: no language shares a keyword between kinds but ``*`` (gherkin would make such a
+    keyword Unknown too)."""
     placed: list[tuple[int, str, Keyword, str, bool]] = []
     kind: Keyword = _FIRST
     for background, items in ((True, fields.get("background") or ()), (False, steps)):
-        for step in items:
+        for position, step in enumerate(items):
             keyword = str(step["keyword"])
             typed = types.get(keyword)
             if typed is not None:
                 kind = typed
             elif keyword == "*":
-                kind = cast(Keyword, Unknown(kind))
+                kind = _FIRST if position == 0 and not background else cast(Keyword, Unknown(kind))
             placed.append((int(step["line"]), keyword, kind, str(step["text"]), background))
     return placed
 
