@@ -36,6 +36,25 @@ def _state(database_url: str) -> tuple[list[tuple[str, str, str | None]], dict[s
 # ---------------------------------------------------------------------------------------------- registration
 
 
+def test_swapping_two_definitions_relinks_their_steps(git_repo: GitRepo, database_url: str) -> None:
+    """behave runs the first registered definition that matches: swapping two definitions of one file changes
+    which one a step runs though neither changed (their content, hence their version, is the same), and sync
+    re-links it."""
+    digits = "@given('n {x:d}')\ndef digits(context, x): pass\n"
+    word = "@given('n {y:w}')\ndef word(context, y): pass\n"
+    git_repo.write("features/a.feature", "Feature: A\n  Scenario: one\n    Given n 5\n")
+    git_repo.write("features/steps/s.py", "from behave import given\n\n" + digits + "\n" + word)
+    git_repo.commit("digits first")
+    sync(git_repo.path, database_url=database_url)
+    assert _state(database_url)[:2] == ([("n 5", "defined", "n {x:d}")], {"n {x:d}": 1, "n {y:w}": 0})
+
+    git_repo.write("features/steps/s.py", "from behave import given\n\n" + word + "\n" + digits)
+    git_repo.commit("word first")
+    sync(git_repo.path, database_url=database_url)
+    assert _state(database_url) == ([("n 5", "defined", "n {y:w}")], {"n {x:d}": 0, "n {y:w}": 1}, ["n {y:w}"])
+    assert [d.location for d in analyze(git_repo.path).unused()] == ["features/steps/s.py:6"]
+
+
 STACKED = """from behave import given
 
 @given('a {thing}')

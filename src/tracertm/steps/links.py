@@ -126,6 +126,7 @@ def refresh(
     if refused:
         definitions = [d for d in definitions if d.identity not in refused]
     changed |= _refused_changed(session, project_id, refused)
+    changed |= _order_changed(session, project_id, parsed) & ids.keys()
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
     paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
@@ -227,6 +228,64 @@ def _refused_changed(session: Session, project_id: uuid.UUID, refused: set[str])
 
 # The project metadata key of the identities behave refused at the last refresh (``_refused_changed``).
 _REFUSED_KEY = "behave_refused"
+
+
+def _order_changed(session: Session, project_id: uuid.UUID, parsed: Mapping[str, StepFile]) -> set[str]:
+    """The identities of definitions whose order of registration within their file differs from the last
+    refresh's: behave runs the first definition that matches a step, pytest-bdd the last of a module, so swapping two
+    definitions changes verdicts though neither changed. Each such file's order (a short digest per identity) is kept
+    in the project's metadata (``step_order``); of the definitions in both orders, those whose place among them moved
+    count (a definition only added or removed is a change of its own already); a file never recorded counts whole.
+    Files of frameworks where order decides nothing (Cucumber's: two matches are ambiguous) are not recorded."""
+    import hashlib
+
+    from tracertm.models import Project
+    from tracertm.steps.matching import behave_order
+
+    project = session.get(Project, project_id)
+    if project is None:
+        return set()
+    metadata = dict(project.metadata_ or {})
+    before = metadata.get(_ORDER_KEY)
+    kept: dict[str, list[str]] = dict(before) if isinstance(before, dict) else {}
+    changed: set[str] = set()
+    for path, step_file in parsed.items():
+        ordered = sorted((d for d in step_file.definitions if d.framework in _ORDERED), key=behave_order)
+        if len(ordered) < 2:
+            kept.pop(path, None)
+            continue
+        by_digest = {hashlib.sha256(d.identity.encode()).hexdigest()[:12]: d.identity for d in ordered}
+        order = list(by_digest)
+        previous = kept.get(path)
+        if previous == order:
+            continue
+        if isinstance(previous, list):
+            now_common = [h for h in order if h in set(previous)]
+            before_common = [h for h in previous if h in by_digest]
+            changed.update(by_digest[a] for a, b in zip(now_common, before_common) if a != b)
+        else:
+            changed.update(by_digest.values())
+        kept[path] = order
+    kept = {p: kept[p] for p in sorted(kept) if p in parsed or _still_stored(session, project_id, p)}
+    if kept != before:
+        metadata[_ORDER_KEY] = kept
+        project.metadata_ = metadata
+    return changed
+
+
+def _still_stored(session: Session, project_id: uuid.UUID, path: str) -> bool:
+    """Whether a live definition of ``path`` is stored (a step file this run did not parse, or one that failed to)."""
+    _links, defs, _scenarios, _features = _tables()
+    return session.connection().execute(
+        select(defs.c.id).where(defs.c.project_id == project_id, defs.c.source_path == path,
+                                defs.c.deleted_at.is_(None)).limit(1)
+    ).first() is not None
+
+
+# The project metadata key of the step files' orders of registration at the last refresh (``_order_changed``), and
+# the frameworks whose verdicts depend on that order.
+_ORDER_KEY = "step_order"
+_ORDERED = frozenset({"behave", "pytest-bdd"})
 
 
 class _Lazy:
