@@ -171,6 +171,16 @@ def test_backfill_replays_step_definitions_and_the_next_sync_links(
         assert _defs(engine)["add"][1] == 2 and ("the basket holds two items", "undefined", 16) in _links(engine)
     finally:
         engine.dispose()
+    # A definition as it was at a commit, by either of its ids (the step definitions' own lookup, then --at).
+    where = ["--path", str(git_repo.path), "--database-url", database_url, "--format", "json"]
+    code, out, _ = _cli(capsys, "show", f"{PATH}::emptied", *where)
+    short = json.loads(out)["id"]
+    for ident in (f"{PATH}::emptied", short):
+        code, out, err = _cli(capsys, "show", ident, "--at", first, *where)
+        assert code == 0, err
+        shown = json.loads(out)
+        assert (shown["number"], shown["version"], shown["fields"]["pattern"]) == (
+            f"{PATH}::emptied", 1, "the basket is emptied"), shown
 
 
 @pytest.mark.parametrize("path, broken, line", [

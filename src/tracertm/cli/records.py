@@ -307,7 +307,10 @@ def _show(args: argparse.Namespace) -> int:
     from tracertm.steps.queries import scenario_steps
 
     with open_project(args) as (session, project):
-        if not args.at and _step_definition(session, project, args.id) is not None:
+        definition = _step_definition(session, project, args.id)
+        if definition is not None:
+            if args.at:
+                return _show_at(args, session, project, "step_definition", definition)
             from tracertm.cli.steps import show_definition
 
             return show_definition(args, session, project)
