@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -133,6 +133,9 @@ def _check(
         from tracertm.trace.review import check_findings
 
         result.warnings.extend(check_findings(location, settings))
+        # Warnings are errors here: said so in every output format (the text summary, JSON, GitHub annotations).
+        result.errors += [replace(d, severity="error") for d in result.warnings]
+        result.warnings = []
     result.errors.sort(key=lambda d: (d.path, d.line, d.column))
     result.warnings.sort(key=lambda d: (d.path, d.line, d.column))
     return result

@@ -156,7 +156,13 @@ def test_check_reports_step_findings_as_warnings_in_every_format(
     assert "::warning file=features/basket.feature,line=9,col=5::undefined step 'When I add two \"pears\"'" in out
     assert "::warning file=features/step_definitions/basket.js,line=6,col=1::unused step definition" in out
     code, out, _ = _cli(capsys, "check", str(git_repo.path), "--format", "json", "--strict")
-    assert code == 1 and len(json.loads(out)["warnings"]) == 4
+    shown = json.loads(out)  # --strict: the warnings are errors, and every format says so
+    assert code == 1 and not shown["warnings"] and len(shown["errors"]) == 4
+    assert {e["severity"] for e in shown["errors"]} == {"error"}
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--format", "github", "--strict")
+    assert code == 1 and "::warning" not in out and out.count("::error file=") == 4
+    code, out, err = _cli(capsys, "check", str(git_repo.path), "--strict")
+    assert code == 1 and "warning:" not in out and "4 errors, 0 warnings" in err
 
 
 def test_step_checks_configuration(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
