@@ -203,5 +203,8 @@ def test_check_staged_reads_the_step_modules_with_environment_matcher(git_repo: 
     git_repo.write("features/environment.py", "import behave\n")
     git_repo.git("add", "-A")
     staged = check(git_repo.path, staged=True)
+    # The step module's definition, read with the default matcher now, matches nothing: unused, as the whole check
+    # (and behave) says — the commit's doing though the module's bytes did not change.
     assert [(w.path, w.line, w.message.split(" ")[0]) for w in staged.warnings] == [
-        ("features/t.feature", 3, "undefined")]
+        ("features/steps/t.py", 3, "unused"), ("features/t.feature", 3, "undefined")]
+    assert staged.warnings == check(git_repo.path).warnings

@@ -182,19 +182,23 @@ def check_changes(
     report = build_report(now, uses)
     if not _has_definitions(report) and not before:
         return StepFindings(step_files=report.step_files)
-    found = findings(report, settings.step_checks, features=changed_features, step_files=changed_steps)
+    from tracertm.steps.behave_layout import base as behave_base
+    from tracertm.steps.behave_layout import is_environment as is_behave_environment
+
+    # A changed environment.py changes its step modules' default matcher: their definitions change with it (their
+    # unused ones are the commit's doing too).
+    bases = {behave_base(p) for p in touched if is_behave_environment(p)}
+    again = {p for p in step_paths if p not in touched and bases and behave_base(p) in bases}
+    found = findings(report, settings.step_checks, features=changed_features,
+                     step_files=sorted(set(changed_steps) | again))
     if touched:
         # Steps of unchanged features whose verdict the step-file change turned bad (a definition removed or
         # narrowed: undefined; a new overlapping one, also in a new file: ambiguous).
         then_items = [(p, blobs[sha]) for p, sha in before.items()]
-        # A changed environment.py changes its step modules' default matcher: they are read again as before it,
-        # with HEAD's environment.py (among ``then_items``), or none when the commit adds it.
-        from tracertm.steps.behave_layout import base as behave_base
-        from tracertm.steps.behave_layout import is_environment as is_behave_environment
+        # The step modules of a changed environment.py are read again as before it, with HEAD's environment.py
+        # (among ``then_items``), or none when the commit adds it.
         from tracertm.steps.parsing import environment_matchers, with_matchers
 
-        bases = {behave_base(p) for p in touched if is_behave_environment(p)}
-        again = {p for p in step_paths if p not in touched and bases and behave_base(p) in bases}
         then_items += [(p, blobs[listing[p][1]]) for p in sorted(again)]
         then = {p: f for p, f in now.items() if p not in touched and p not in again}
         now_matchers = environment_matchers(
