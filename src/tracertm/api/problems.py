@@ -53,6 +53,13 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def said(where: str, message: str) -> str:
+    """One validation error as a line: what it is about (a field or parameter; nothing for the request as a whole)
+    and pydantic's message without its ``Value error, `` prefix."""
+    message = message.removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
 def _validation_errors(errors: Any) -> list[dict[str, Any]]:
     return [
         {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
@@ -78,14 +85,14 @@ def install(app: FastAPI) -> None:
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc.errors())
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        detail = f"{'.'.join(first['loc'][1:] or first['loc'])}: {first['msg']}"
+        detail = said(".".join(first["loc"][1:] or first["loc"]), str(first["msg"]))
         return problem(422, detail, kind="invalid-request", instance=request.url.path, errors=errors)
 
     @app.exception_handler(ValidationError)
     async def _invalid_body(request: Request, exc: ValidationError) -> JSONResponse:
         errors = _validation_errors(exc.errors())
         first = errors[0] if errors else {"loc": [], "msg": "invalid body"}
-        return problem(422, f"{'.'.join(first['loc'])}: {first['msg']}", kind="invalid-request",
+        return problem(422, said(".".join(first["loc"]), str(first["msg"])), kind="invalid-request",
                        instance=request.url.path, errors=errors)
 
     @app.exception_handler(TracertmError)

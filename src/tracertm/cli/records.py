@@ -243,7 +243,9 @@ def _list(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise UsageError(f"--{'-'.join(str(p) for p in first['loc']).replace('_', '-')}: {first['msg']}") from None
+        option = "-".join(str(p) for p in first["loc"]).replace("_", "-")
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise UsageError(f"--{option}: {message}" if option else message) from None
     with open_project(args) as (session, project):
         # A cursor carries its query and page size; a --limit given next to it wins.
         page = Records(session, k).list(project, None if args.cursor and args.limit is None else flt, args.cursor)

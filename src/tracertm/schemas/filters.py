@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import json
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_LIMIT = 500
+# The filters of one query, as JSON: a next page's cursor carries them (base64, with the project and the last row's
+# id), and a cursor is taken back up to 4,096 characters (``api.routes``).
+MAX_QUERY_CHARS = 2800
 
 
 def _split(values: list[str] | str | None) -> list[str]:
@@ -51,3 +56,25 @@ class ListFilter(BaseModel):
     @classmethod
     def _no_at(cls, value: list[str]) -> list[str]:
         return [v.lstrip("@") for v in value]
+
+    @field_validator("sort")
+    @classmethod
+    def _once(cls, value: list[str]) -> list[str]:
+        """Each field once: a repeat orders nothing more (and thousands of them overflow the database's ORDER BY)."""
+        seen: set[str] = set()
+        for item in value:
+            name = item.lstrip("-+")
+            if name in seen:
+                raise ValueError(f"{name!r} is given twice; give each sort field once")
+            seen.add(name)
+        return value
+
+    @model_validator(mode="after")
+    def _pageable(self) -> ListFilter:
+        """A query short enough for its next page's cursor (which carries it: ``repositories.cursor``) to be taken
+        back: refused here, on its first page, rather than answered with a next link the server then refuses."""
+        size = len(json.dumps(self.model_dump(mode="json", exclude_defaults=True), separators=(",", ":")))
+        if size > MAX_QUERY_CHARS:
+            raise ValueError(f"the filters are too long ({size} characters in all, at most {MAX_QUERY_CHARS}); "
+                             "narrow them (fewer or shorter values)")
+        return self
