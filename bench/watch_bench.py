@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: make ``tracertm`` and ``bench`` importable from a checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from tracertm.watcher import Watcher
 
 TARGET_MEDIAN_S = 0.5
