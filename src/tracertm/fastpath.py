@@ -224,7 +224,13 @@ class _Attempt:
                 synced = snapshot.commit
             elif snapshot.source == "worktree":
                 synced = git.head_commit(top)
-            db.record(project_id, run_id, _trigger(self.trigger), self._ref_label(), snapshot.commit,
+            # The commit's own date (HEAD's for the index), as the engine records it (``sync_runs.committed_at``;
+            # ``git.commit_info`` would import the history module, which a no-op does not need).
+            committed = None
+            if snapshot.commit:
+                date = git.run(top, "show", "-s", "--format=%cI", snapshot.commit).decode().strip()
+                committed = dt.datetime.fromisoformat(date)
+            db.record(project_id, run_id, _trigger(self.trigger), self._ref_label(), snapshot.commit, committed,
                       counts, synced)
         db.commit()
         return counts, run_id, warnings
@@ -375,15 +381,16 @@ class _Driver:
 
     def record(
         self, project_id: Any, run_id: uuid.UUID, trigger: str, ref: str | None, commit: str | None,
-        counts: dict[str, dict[str, int]], synced: str | None | bool,
+        committed: dt.datetime | None, counts: dict[str, dict[str, int]], synced: str | None | bool,
     ) -> None:
         """The run's ``sync_runs`` row (status ``ok``) and the project's ``last_synced_*``, as the engine writes
         them for a no-op."""
         started = dt.datetime.now(dt.timezone.utc)
         self.q(
-            "INSERT INTO sync_runs (id, project_id, trigger, ref, commit_sha, started_at, finished_at, status, "
-            "counts, errors) VALUES (?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)",
-            (self._uuid(run_id), project_id, trigger, ref, commit, self._time(started), self._time(started),
+            "INSERT INTO sync_runs (id, project_id, trigger, ref, commit_sha, committed_at, started_at, finished_at, "
+            "status, counts, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)",
+            (self._uuid(run_id), project_id, trigger, ref, commit,
+             None if committed is None else self._time(committed), self._time(started), self._time(started),
              self._dump(counts), self._dump([])),
         )
         if synced is False:

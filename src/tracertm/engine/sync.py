@@ -377,6 +377,9 @@ class _Job:
                 run = session.get(SyncRun, run_id)
                 assert run is not None
                 run.commit_sha = snapshot.commit
+                if snapshot.commit and self.location.top:  # a commit, or the index's HEAD: its own date
+                    dated = commit_info or git.commit_info(self.location.top, snapshot.commit)
+                    run.committed_at = dated.committed_at
                 # Links never computed for this project (a first sync, or after a backfill): compute them all once.
                 never_linked = "step_parameter_types" not in (project.metadata_ or {})
                 removed = {

@@ -14,8 +14,10 @@ from tracertm.errors import GitError, UsageError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from tracertm.parsers.records import FileKind
     from sqlalchemy.orm import Session
+
+    from tracertm.models import SpecRevision
+    from tracertm.parsers.records import FileKind
 
 
 def revision_at(
@@ -38,31 +40,8 @@ def revision_at(
     fields are read from the record's file at ``commit`` when only its position changed since the revision (see
     ``_moved_fields``). ``option``: how errors name the commit (the CLI's ``--at``, the API's ``commit``).
     """
-    from sqlalchemy import select
-
-    from tracertm.models import SpecRevision
-
-    try:
-        sha = git.resolve_commit(top, commit)
-    except GitError:
-        raise GitError(f"{option} {commit}: no such commit in {top}; check the name or fetch it first") from None
-    order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
-    _refuse_side_commit(session, project_id, top, sha, commit, option)
-    query = select(SpecRevision).where(SpecRevision.project_id == project_id, SpecRevision.commit_sha.is_not(None))
-    if entity_id is not None:
-        query = query.where(SpecRevision.entity_id == entity_id)
-    if kind is not None:
-        query = query.where(SpecRevision.entity_type == kind)
-    if number is not None:
-        query = query.where(SpecRevision.number == number)
-    best: Any = None
-    for rev in session.execute(query).scalars():
-        if rev.commit_sha not in order:
-            continue
-        if feature is not None and rev.snapshot.get("feature_number") != feature:
-            continue
-        if best is None or (order[rev.commit_sha], rev.version) > (order[best.commit_sha], best.version):
-            best = rev
+    best, sha = newest_revision(session, project_id, commit, top, entity_id=entity_id, kind=kind, number=number,
+                                feature=feature, option=option)
     if best is None:
         return None
     fields = dict(best.snapshot or {})
@@ -83,6 +62,52 @@ def revision_at(
         "deleted": best.change == "deleted",
         "fields": fields,
     }
+
+
+def newest_revision(
+    session: Session,
+    project_id: uuid.UUID,
+    commit: str,
+    top: Path,
+    *,
+    entity_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    number: str | None = None,
+    feature: str | None = None,
+    option: str = "--at",
+) -> tuple[SpecRevision | None, str]:
+    """The revision row ``revision_at`` describes (None: the record had no revision by then) and the full id of
+    ``commit``. Revisions are ordered by their commit's place in the first-parent history of ``commit`` (git's
+    answer: not by dates, nor by version — a pure move keeps the version), then by version within one commit.
+    The API's ``at`` uses it too, so that it answers what ``show --at`` answers."""
+    from sqlalchemy import select
+
+    from tracertm.models import SpecRevision
+
+    try:
+        sha = git.resolve_commit(top, commit)
+    except GitError:
+        raise GitError(f"{option} {commit}: no such commit in {top}; check the name or fetch it first") from None
+    order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
+    _refuse_side_commit(session, project_id, top, sha, commit, option)
+    query = select(SpecRevision).where(SpecRevision.project_id == project_id, SpecRevision.commit_sha.is_not(None))
+    if entity_id is not None:
+        query = query.where(SpecRevision.entity_id == entity_id)
+    if kind is not None:
+        query = query.where(SpecRevision.entity_type == kind)
+    if number is not None:
+        query = query.where(SpecRevision.number == number)
+    best: SpecRevision | None = None
+    best_key = (-1, 0)
+    for rev in session.execute(query).scalars():
+        place = order.get(rev.commit_sha or "")
+        if place is None:
+            continue
+        if feature is not None and rev.snapshot.get("feature_number") != feature:
+            continue
+        if best is None or (place, rev.version) > best_key:
+            best, best_key = rev, (place, rev.version)
+    return best, sha
 
 
 # The file kind a record of each kind is read from.

@@ -26,6 +26,7 @@ This module decides which of these a run needs (full, resumed, merged, up to dat
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Iterator
@@ -191,17 +192,23 @@ class _Backfill:
         for commit, files, scope in batch:
             self.replay.step(commit, files, scope, writer.add, counts)
             self.progress(self.position(commit.sha))
+        committed = self._committed_at(last) if writer.steps else None  # git before the lock
         with db.write_session(self.target.engine, self.target.name, bulk=True,
                               identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
             if writer.steps:
-                run = open_run(session, project.id, self.target.ref, last)
+                run = open_run(session, project.id, self.target.ref, last, committed)
                 writer.flush(session, project.id, run.id)
                 close_run(session, run, writer.steps, counts, self.replay.errors[errors_before:])
             self.checkpoints.save(session, project, last, complete=complete and not self.reconcile,
                                   reconcile=self.reconcile)
         self.batches += 1
         _settle_heap()
+
+    def _committed_at(self, commit: str) -> dt.datetime | None:
+        """The commit date of ``commit`` (a batch's run records it: ``sync_runs.committed_at``)."""
+        top = self.location.top
+        return git.commit_info(top, commit).committed_at if top is not None else None
 
     def apply_range(self, revs: list[str]) -> None:
         """Stream ``revs`` and write it batch by batch; the last checkpoint is the head."""
@@ -224,9 +231,10 @@ class _Backfill:
                 self.replay.step(commit, files, scope, sim.collect, {})
                 self.progress(self.position(commit.sha))
             self.progress(self.position(last or end))
+        committed = self._committed_at(end)
         with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
-            run = open_run(session, project.id, self.target.ref, end)
+            run = open_run(session, project.id, self.target.ref, end, committed)
             counts = graft(session, project.id, run.id, sim, self.replay.state)
             # Counted again as they are written: those of the graft, then those of the commits after ``end``.
             self.replay.revisions = sum(n for bucket in counts.values() for n in bucket.values())

@@ -36,12 +36,15 @@ def deletion_time(commit: git.CommitInfo) -> dt.datetime:
     return commit.authored_at or commit.committed_at
 
 
-def open_run(session: Session, project_id: uuid.UUID, ref: str, commit: str) -> SyncRun:
-    """A ``sync_runs`` row (trigger ``backfill``) for one written batch, flushed so revisions can point at it."""
+def open_run(session: Session, project_id: uuid.UUID, ref: str, commit: str,
+             committed_at: dt.datetime | None = None) -> SyncRun:
+    """A ``sync_runs`` row (trigger ``backfill``) for one written batch, flushed so revisions can point at it.
+    ``committed_at``: the commit date of ``commit``, when the caller knows it (``BatchWriter.flush`` records it
+    for a commit of its batch)."""
     from tracertm.models import SyncRun
 
     run = SyncRun(id=uuid.uuid4(), project_id=project_id, trigger="backfill", ref=ref, commit_sha=commit,
-                  started_at=dt.datetime.now(dt.UTC), status="running")
+                  committed_at=committed_at, started_at=dt.datetime.now(dt.UTC), status="running")
     session.add(run)
     session.flush()
     return run
@@ -89,6 +92,7 @@ class BatchWriter:
         self.files: dict[str, tuple[bool, uuid.UUID, dict[str, Any], FileOp]] = {}
         self.revisions: list[dict[str, Any]] = []
         self.revision_ops: list[Operation] = []
+        self.committed: dict[str, dt.datetime] = {}  # commit → its commit date, for the run's ``committed_at``
 
     def add(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Collapse one commit's plan into the batch (``ids``: the rows it creates)."""
@@ -102,6 +106,7 @@ class BatchWriter:
         )
 
         self.steps += 1
+        self.committed[commit.sha] = commit.info.committed_at
         provenance = Provenance(commit.info)
         when = deletion_time(commit.info)
         for op in the_plan.operations:
@@ -152,15 +157,20 @@ class BatchWriter:
 
     def flush(self, session: Session, project_id: uuid.UUID, run_id: uuid.UUID) -> None:
         """Write the batch in the caller's transaction; a row changed by another writer is a ``ConflictError``, a
-        row the database refuses a ``DatabaseError`` naming its record and file (``engine.apply``'s executors)."""
+        row the database refuses a ``DatabaseError`` naming its record and file (``engine.apply``'s executors).
+        The run's commit date (``sync_runs.committed_at``) is set when its commit is one of the batch's."""
         from sqlalchemy import bindparam, insert, update
 
         from tracertm.engine.apply import (
             SOURCE_FILES, TABLES, execute_batch, execute_guarded, insert_revisions, json_columns,
         )
+        from tracertm.models import SyncRun
         from tracertm.models.types import utcnow
         from tracertm.search.deferred import DEFER_INDEX_AT, deferred_index
 
+        run = session.get(SyncRun, run_id)  # open_run's row, already in the session
+        if run is not None and run.committed_at is None:
+            run.committed_at = self.committed.get(run.commit_sha or "")
         conn = session.connection()
         # A large batch indexes its rows for search once, at the end (SQLite; see tracertm.search.deferred).
         with deferred_index(conn) if len(self.rows) >= DEFER_INDEX_AT else nullcontext():

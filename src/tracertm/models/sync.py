@@ -70,6 +70,11 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
     trigger: Mapped[str] = mapped_column(string_check("sync_trigger", *TRIGGER_VALUES), nullable=False)
     ref: Mapped[str | None] = mapped_column(Text)
     commit_sha: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
+    # The commit date of ``commit_sha`` as git gives it (the committer date; a sync of the index: HEAD's). NULL when
+    # the run has no commit (a sync of the work tree) and for runs recorded before migration 0019. What dates a
+    # commit that wrote no revision (``changed_since``, ``at`` without the repository): ``started_at`` is when the
+    # run happened, which may be long after the commit (a CI backlog, ``sync --ref`` catching up).
+    committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, server_default=utcnow())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(

@@ -238,14 +238,21 @@ class Records:
         return exists(select(1).where(related, date > moment))
 
     def commit_date(self, commit: str, option: str) -> tuple[str, dt.datetime]:
-        """The full id of ``commit`` (full or abbreviated) and when it was made, as revisions or sync runs record."""
+        """The full id of ``commit`` (full or abbreviated) and when it was made (its commit date), as revisions or
+        sync runs record it: a commit that changed no spec file has no revision, only the runs that synced it."""
         sha = commit.lower()
-        for model, when in ((SpecRevision, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)),
-                            (SyncRun, SyncRun.started_at)):
+        dates: tuple[tuple[Any, Any], ...] = (
+            (SpecRevision, func.max(func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))),
+            # A run records its commit's date (``committed_at``, migration 0019). Runs recorded before that migration
+            # have none (NULL): for them only, the start of the first run that synced the commit stands in — an upper
+            # bound (the commit is older than its sync; by how much nobody recorded).
+            (SyncRun, func.coalesce(func.max(SyncRun.committed_at), func.min(SyncRun.started_at))),
+        )
+        for model, when in dates:
             whole = len(sha) in (40, 64)
             match = model.commit_sha == sha if whole else model.commit_sha.startswith(sha, autoescape=True)
             found = self.session.execute(
-                select(model.commit_sha, func.max(when)).where(match).group_by(model.commit_sha).limit(2)
+                select(model.commit_sha, when).where(match).group_by(model.commit_sha).limit(2)
             ).all()
             if len(found) > 1:
                 raise Ambiguous(f"{option} {commit}: several commits start with it; give more digits")
@@ -366,33 +373,33 @@ class Records:
         )
 
     def at(self, row: Any, commit: str, top: Path | None = None) -> SpecRevision | None:
-        """The record's newest revision at ``commit``. With the repository ``top`` the first-parent history of
-        git decides; without one (a server far from the repository) the commit's date, as recorded in the database."""
+        """The record's newest revision at ``commit``, by commit order. With the repository ``top``, git's answer:
+        the revision ``show --at`` names (``history.at.newest_revision``: the newest of the commit's first-parent
+        history). Without one (a server far from the repository) the commit's date as the database records it
+        (``commit_date``): the revision of that very commit, else the newest one committed at or before it. Never
+        "the newest revision with that version": a pure move keeps the version, so a later commit's revision
+        would be answered, with a path that did not exist yet."""
         if top is not None:
-            from tracertm.history.at import revision_at
+            from tracertm.history.at import newest_revision
 
             project_id = row.feature.project_id if self.kind.name == "scenario" else row.project_id
-            found = revision_at(self.session, project_id, commit, top, entity_id=row.id, option="commit")
-            if found is None:
-                return None
-            return self.session.execute(
-                select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.version == found["version"])
-                .order_by(SpecRevision.created_at.desc()).limit(1)
-            ).scalar_one_or_none()
+            found, _sha = newest_revision(self.session, project_id, commit, top, entity_id=row.id, option="commit")
+            return found
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")
         sha, when = self.commit_date(commit, "commit")
         exact = self.session.execute(
             select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.commit_sha == sha)
-            .order_by(SpecRevision.version.desc()).limit(1)
+            .order_by(SpecRevision.version.desc(), SpecRevision.created_at.desc()).limit(1)
         ).scalar_one_or_none()
         if exact is not None:
             return exact
         date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
+        # Ties (git dates have one-second resolution): the higher version, then the revision written last.
         return self.session.execute(
             select(SpecRevision)
             .where(SpecRevision.entity_id == row.id, date <= when)
-            .order_by(date.desc(), SpecRevision.version.desc())
+            .order_by(date.desc(), SpecRevision.version.desc(), SpecRevision.created_at.desc())
             .limit(1)
         ).scalar_one_or_none()
 
