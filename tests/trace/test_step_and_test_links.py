@@ -101,7 +101,7 @@ def test_step_links_follow_the_matches(basket: GitRepo, engine: Any, database_ur
     (basket.path / "pyproject.toml").write_text('[tool.tracertm]\nproject = "shop"\n')
     assert main(["check", str(basket.path), "--strict"]) == 1
     out = capsys.readouterr().out
-    assert f"features/basket.feature:8:1: warning: suspect link: FEAT-1/SC-1 step {PATH}::holds" in out
+    assert f"features/basket.feature:8:1: suspect link: FEAT-1/SC-1 step {PATH}::holds" in out
     (basket.path / "pyproject.toml").unlink()
     # Reviewing a step definition reviews the suspect links to it.
     assert main(["review", f"{PATH}::holds", "--by", "Ada", *common]) == 0
