@@ -260,7 +260,8 @@ def _order_changed(session: Session, project_id: uuid.UUID, parsed: Mapping[str,
         if previous == order:
             continue
         if isinstance(previous, list):
-            now_common = [h for h in order if h in set(previous)]
+            was = set(previous)
+            now_common = [h for h in order if h in was]
             before_common = [h for h in previous if h in by_digest]
             changed.update(by_digest[a] for a, b in zip(now_common, before_common) if a != b)
         else:
