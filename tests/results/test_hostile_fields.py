@@ -94,10 +94,11 @@ def _element(ident: str, line: int, status: str = "passed", **extra: Any) -> dic
                        "result": {"status": status, "duration": 1000}}], **extra}
 
 
+# The report is one line of JSON: the field is on line 1 (4 is the scenario's line in its feature file).
 @pytest.mark.parametrize(("extra", "message"), [
-    ({"tags": 5}, "c.json:4:0: element 'Same name': 'tags' must be a list of objects"),
-    ({"tags": "@a"}, "c.json:4:0: element 'Same name': 'tags' must be a list of objects"),
-    ({"steps": {"a": 1}}, "c.json:4:0: element 'Same name': 'steps' must be a list of objects"),
+    ({"tags": 5}, "c.json:1:0: element 'Same name': 'tags' must be a list of objects"),
+    ({"tags": "@a"}, "c.json:1:0: element 'Same name': 'tags' must be a list of objects"),
+    ({"steps": {"a": 1}}, "c.json:1:0: element 'Same name': 'steps' must be a list of objects"),
 ])
 def test_cucumber_json_fields_of_the_wrong_type_name_the_element(extra: dict[str, Any], message: str) -> None:
     with pytest.raises(ParseError) as caught:
@@ -486,7 +487,7 @@ def test_cli_options_out_of_range_are_one_line_naming_the_option(
 
 @pytest.mark.parametrize(("name", "data", "where"), [
     ("a.xml", _suite('<testcase classname="c" name="n"/>', timestamp="2026-01-01T00:00:00", time="inf"), None),
-    ("b.json", _feature(_element("twins;same-name", 4, tags=5)), "b.json:4:0: "),
+    ("b.json", _feature(_element("twins;same-name", 4, tags=5)), "b.json:1:0: "),
     ("c.ndjson", _ndjson({"meta": {}}, {"gherkinDocument": 1}), "c.ndjson:2:0: "),
     ("d.ndjson", _ndjson({"testRunStarted": {"timestamp": {"seconds": 1e20}}}), None),
 ])
@@ -573,3 +574,24 @@ def test_lone_surrogates_in_json_reports_are_stored_alike(twins: GitRepo, databa
     assert summary.total == 1
     with _session(database_url) as session:
         assert session.execute(select(TestCase.title)).scalar_one() == "a\ufffd"
+
+
+def test_a_cucumber_json_field_of_the_wrong_type_is_named_at_its_line_in_the_report() -> None:
+    """The error's line is the report's own (an element's ``line`` is its feature file's), also for an element
+    that has no line."""
+    document = [{"uri": "features/a.feature", "name": "A", "elements": [
+        {"name": "One", "line": 3, "type": "scenario", "steps": []},
+        {"name": "Other", "line": 4, "type": "scenario", "tags": "@x", "steps": []},
+    ]}, {"uri": "features/b.feature", "elements": [{"name": "Lineless", "steps": {"not": "a list"}}]}]
+    text = json.dumps(document, indent=2)
+    with pytest.raises(ParseError) as caught:
+        parse_report("report.json", text.encode())
+    tags_line = next(n for n, line in enumerate(text.splitlines(), 1) if '"tags": "@x"' in line)
+    assert (caught.value.line, caught.value.message) == (tags_line, "element 'Other': 'tags' must be a list of objects")
+
+    document[0]["elements"][1]["tags"] = []  # type: ignore[index]
+    text = json.dumps(document, indent=2)
+    with pytest.raises(ParseError) as caught:
+        parse_report("report.json", text.encode())
+    steps_line = next(n for n, line in enumerate(text.splitlines(), 1) if '"steps": {' in line)
+    assert caught.value.line == steps_line and "'steps' must be a list of objects" in caught.value.message

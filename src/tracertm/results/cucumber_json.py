@@ -50,33 +50,90 @@ def load_json(path: str, data: bytes) -> Any:
         raise report_error(path, 1, f"malformed JSON: {exc}; nothing was imported from this file") from None
 
 
+class _Misshapen(Exception):
+    """A field of the wrong type: where it is in the document (list indexes and object keys), and why."""
+
+    def __init__(self, where: tuple[int | str, ...], message: str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
 def parse(path: str, data: bytes) -> Report:
     """Parse one Cucumber JSON file, or raise ``ParseError``."""
     document = load_json(path, data)
     if not isinstance(document, list):
         raise report_error(path, 1, "not a Cucumber JSON report: expected a list of features at the top level; "
                                     "pass --format to pick another format")
+    try:
+        cases = _cases(document)
+    except _Misshapen as exc:  # the report's own line of the field (the elements' "line" is the feature file's)
+        raise report_error(path, json_line(data.decode("utf-8-sig"), exc.where), str(exc)) from None
+    return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(_distinct(cases)))
+
+
+def _cases(document: list[Any]) -> list[CaseResult]:
     cases: list[CaseResult] = []
     for index, feature in enumerate(document):
         where = f"feature #{index + 1}"
         if not isinstance(feature, dict):
-            raise report_error(path, 1, f"{where} is not an object; this is not a Cucumber JSON report")
+            raise _Misshapen((index,), f"{where} is not an object; this is not a Cucumber JSON report")
         uri = _text(feature.get("uri")) or None
         feature_name = _text(feature.get("name"))
         pending_background: list[dict[str, Any]] = []
         elements = feature.get("elements") or []
         if not isinstance(elements, list):
-            raise report_error(path, _line(feature), f"{where}: 'elements' must be a list")
-        for element in elements:
+            raise _Misshapen((index, "elements"), f"{where}: 'elements' must be a list")
+        for position, element in enumerate(elements):
             if not isinstance(element, dict):
-                raise report_error(path, _line(feature), f"{where}: every element must be an object")
-            steps = _steps(path, element)
-            if element.get("type") == "background":
-                pending_background = steps  # Go formatter: belongs to the scenario that follows
-                continue
-            steps, pending_background = pending_background + steps, []
-            cases.append(_case(path, uri, feature_name, element, steps))
-    return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(_distinct(cases)))
+                raise _Misshapen((index, "elements", position), f"{where}: every element must be an object")
+            try:
+                steps = _steps(element)
+                if element.get("type") == "background":
+                    pending_background = steps  # Go formatter: belongs to the scenario that follows
+                    continue
+                steps, pending_background = pending_background + steps, []
+                cases.append(_case(uri, feature_name, element, steps))
+            except _Misshapen as exc:
+                raise _Misshapen((index, "elements", position, *exc.where), str(exc)) from None
+    return cases
+
+
+def json_line(text: str, where: tuple[int | str, ...]) -> int:
+    """The line of the value at ``where`` (list indexes, object keys) in the JSON ``text``, as far as it can be
+    followed (the last of a repeated key is the one ``json`` keeps: the first is taken here)."""
+    decoder = json.JSONDecoder()
+    pos = _space(text, 0)
+    try:
+        for key in where:
+            opening, closing = ("[", "]") if isinstance(key, int) else ("{", "}")
+            if text[pos] != opening:
+                break
+            pos = _space(text, pos + 1)
+            count = 0
+            while text[pos] != closing:
+                if isinstance(key, str):
+                    name, pos = decoder.raw_decode(text, pos)
+                    pos = _space(text, _space(text, pos) + 1)  # past the colon
+                    if name == key:
+                        break
+                elif count == key:
+                    break
+                _value, pos = decoder.raw_decode(text, pos)
+                pos = _space(text, pos)
+                if text[pos] == ",":
+                    pos = _space(text, pos + 1)
+                count += 1
+            else:
+                break
+    except (ValueError, IndexError):  # not followable: the line reached so far
+        pass
+    return text.count("\n", 0, pos) + 1
+
+
+def _space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\n\r":
+        pos += 1
+    return pos
 
 
 def _distinct(cases: list[CaseResult]) -> list[CaseResult]:
@@ -98,20 +155,17 @@ def _distinct(cases: list[CaseResult]) -> list[CaseResult]:
     return out
 
 
-def _steps(path: str, element: dict[str, Any]) -> list[dict[str, Any]]:
+def _steps(element: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for key in ("before", "steps", "after"):
         items = element.get(key) or []
         if not isinstance(items, list) or not all(isinstance(s, dict) for s in items):
-            raise report_error(path, _line(element), f"element '{_text(element.get('name'))}': '{key}' must be a "
-                                                     "list of objects")
+            raise _Misshapen((key,), f"element '{_text(element.get('name'))}': '{key}' must be a list of objects")
         out.extend(items)
     return out
 
 
-def _case(
-    path: str, uri: str | None, feature_name: str, element: dict[str, Any], steps: list[dict[str, Any]]
-) -> CaseResult:
+def _case(uri: str | None, feature_name: str, element: dict[str, Any], steps: list[dict[str, Any]]) -> CaseResult:
     statuses: list[str] = []
     duration = 0.0
     timed = False
@@ -130,7 +184,7 @@ def _case(
     ident = _text(element.get("id")) or f"{name}:{_line(element)}"
     tags = element.get("tags") or []
     if not isinstance(tags, list):
-        raise report_error(path, _line(element), f"element '{name}': 'tags' must be a list of objects")
+        raise _Misshapen(("tags",), f"element '{name}': 'tags' must be a list of objects")
     return CaseResult(
         external_id=external_id(feature_id(uri), ident),  # cucumber-jvm's file:/classpath: forms: one test case
         name=ident if "[" in ident else name,  # pytest-bdd keeps the row's values in the id
