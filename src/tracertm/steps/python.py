@@ -282,34 +282,37 @@ def _walk(module: _Module, body: list[ast.stmt]) -> None:
                     module.stacks.append(number)
 
 
+def _matcher_name(module: _Module, call: ast.Call, node: ast.expr) -> str | None:
+    """The step matcher ``node`` names, or None when it cannot be read or behave has no such matcher (an error of
+    the module at the call)."""
+    try:
+        value = _string(module, node, "the step matcher name")
+    except _Unreadable as exc:
+        module.error(exc.node, str(exc))
+        return None
+    if value not in _BEHAVE_MATCHERS:
+        module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
+        return None
+    return value
+
+
 def _module_call(module: _Module, call: ast.Call) -> None:
     """behave's module-level calls: ``use_step_matcher``, ``register_type``."""
     name = (_dotted(call.func) or "").rsplit(".", 1)[-1]
     if module.framework != "behave":
         return
     if name in ("use_step_matcher", "step_matcher") and call.args:
-        try:
-            value = _string(module, call.args[0], "the step matcher name")
-        except _Unreadable as exc:
-            module.error(exc.node, str(exc))
-            return
-        if value not in _BEHAVE_MATCHERS:
-            module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
-            return
-        module.use(value)
+        value = _matcher_name(module, call, call.args[0])
+        if value is not None:
+            module.use(value)
     elif name == "use_default_step_matcher":
         # behave's ``StepMatcherFactory.use_default_step_matcher(name=None)``: back to the default (environment.py's
         # matcher, see ``environment_matcher``); with a name, that one becomes the default first. (behave keeps
         # that new default for the step modules loaded after this one too: not followed across files.)
         named = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "name"), None)
         if named is not None and not (isinstance(named, ast.Constant) and named.value is None):
-            try:
-                value = _string(module, named, "the step matcher name")
-            except _Unreadable as exc:
-                module.error(exc.node, str(exc))
-                return
-            if value not in _BEHAVE_MATCHERS:
-                module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
+            value = _matcher_name(module, call, named)
+            if value is None:
                 return
             module.default = value
         module.use(module.default)
