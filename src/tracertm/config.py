@@ -22,6 +22,14 @@ DEFAULT_STEP_PATHS: tuple[str, ...] = (
     "features/environment.py",  # behave loads it first: its parameter types count for every step module
     "tests/**/*.py",
     "**/conftest.py",
+    # pytest's configuration files: pytest-bdd's bdd_features_base_dir and the rootdir (tracertm.steps.pytest_bdd).
+    "**/pytest.toml",
+    "**/.pytest.toml",
+    "**/pytest.ini",
+    "**/.pytest.ini",
+    "**/pyproject.toml",
+    "**/tox.ini",
+    "**/setup.cfg",
     "features/step_definitions/**/*.js",
     "features/step_definitions/**/*.mjs",
     "features/step_definitions/**/*.cjs",
@@ -200,7 +208,8 @@ class Settings:
         """What every spec path ends with: the literal tail of each path glob (``.md``, ``conftest.py``), or None
         when a glob ends in a wildcard. Most files of a repository are not specs; ``str.endswith`` turns them
         away before any regular expression runs."""
-        tails = [re.split(r"[*?\[]", p)[-1] for patterns in self.paths.values() for p in patterns]
+        # A tail after ``**/`` loses its ``/``: ``**/pytest.ini`` matches a top-level ``pytest.ini`` too.
+        tails = [re.split(r"[*?\[]", p)[-1].lstrip("/") for patterns in self.paths.values() for p in patterns]
         return None if any(not t for t in tails) else tuple(dict.fromkeys(tails))
 
     def kind_of(self, path: str) -> FileKind | None:

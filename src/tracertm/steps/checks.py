@@ -47,6 +47,11 @@ def _row(r: StepResult) -> str:
 
 
 def undefined_message(r: StepResult) -> str:
+    if r.matches:  # a scenario several pytest-bdd test modules run: some of them see a definition, not all
+        where = ", ".join(d.location for d, _ in r.matches)
+        return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r)}: not every pytest-bdd test module that "
+                f"runs this scenario sees a definition for it (only {where} match, in the others' view); define it "
+                "where each module sees it (a conftest.py) or bind the feature in fewer modules")
     return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r)}: no step definition matches it; "
             "write one or fix the step text")
 

@@ -39,6 +39,7 @@ from tracertm.steps.report import behave_refused
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.packed import NONE, Packed, decoded, pack
 from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
+from tracertm.steps.pytest_bdd import Bindings
 from tracertm.steps.tracelinks import StepLinkWriter
 
 _BATCH = 2000
@@ -127,6 +128,8 @@ def refresh(
         definitions = [d for d in definitions if d.identity not in refused]
     changed |= _refused_changed(session, project_id, refused)
     changed |= _order_changed(session, project_id, parsed) & ids.keys()
+    bindings = Bindings(parsed)
+    rebound = _bindings_changed(session, project_id, bindings)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
     paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
@@ -136,8 +139,17 @@ def refresh(
             select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
                 features.c.project_id == project_id, features.c.source_path.in_(paths[start : start + _BATCH]))
         )}
+    if rebound and not (full or types_changed):
+        # The features whose pytest-bdd binding (the modules that run them, what those see) changed.
+        folders = sorted(rebound)
+        for start in range(0, len(folders), 50):
+            under = [or_(features.c.source_path == t, features.c.source_path.startswith(t + "/", autoescape=True))
+                     if t else features.c.source_path.is_not(None) for t in folders[start : start + 50]]
+            targets |= {r.id for r in conn.execute(
+                select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
+                    features.c.project_id == project_id, or_(*under)))}
     parsed_features = parsed_features or {}
-    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types])
+    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types], bindings.signature)
     # Rows a first sync wrote while its features parsed, from the workers' matching against these very definitions.
     written = eager if eager is not None and eager.digest == key else None
     live: dict[uuid.UUID, _Live] | None = None
@@ -189,7 +201,8 @@ def refresh(
         left = sorted(targets - done, key=str)
         tally = None
         if left:
-            stats = _rematch(conn, project_id, left, index, ids, versions, parsed_features, pre or {}, live)
+            stats = _rematch(conn, project_id, left, index, ids, versions, parsed_features, pre or {}, live,
+                             bindings or None)
         elif written is not None and live == {}:
             # Every row of the project is one the eager writer inserted: its tally is every definition's usage.
             tally = written.tally
@@ -224,6 +237,32 @@ def _refused_changed(session: Session, project_id: uuid.UUID, refused: set[str])
         metadata.pop(_REFUSED_KEY, None)
     project.metadata_ = metadata
     return before ^ refused
+
+
+def _bindings_changed(session: Session, project_id: uuid.UUID, bindings: Bindings) -> set[str]:
+    """The feature files and folders whose pytest-bdd binding differs from the last refresh's (a rule — module,
+    target, scenario, what the module sees — added or gone: ``Bindings.rule_keys``, kept in the project's metadata
+    under ``pytest_bdd_bindings``): their scenarios are re-matched."""
+    from tracertm.models import Project
+
+    project = session.get(Project, project_id)
+    if project is None:
+        return set()
+    metadata = dict(project.metadata_ or {})
+    stored = metadata.get(_BINDINGS_KEY)
+    before: dict[str, str] = dict(stored) if isinstance(stored, dict) else {}
+    now = bindings.rule_keys()
+    if before == now:
+        return set()
+    if now:
+        metadata[_BINDINGS_KEY] = now
+    else:
+        metadata.pop(_BINDINGS_KEY, None)
+    project.metadata_ = metadata
+    return {t for k, t in before.items() if k not in now} | {t for k, t in now.items() if k not in before}
+
+
+_BINDINGS_KEY = "pytest_bdd_bindings"
 
 
 # The project metadata key of the identities behave refused at the last refresh (``_refused_changed``).
@@ -419,6 +458,7 @@ def _rematch(
     conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: _Lazy, ids: Mapping[str, uuid.UUID],
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
     pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
+    bindings: Bindings | None = None,
 ) -> LinkStats:
     """Match the steps of ``targets`` and write the difference: their ``scenario_steps`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
@@ -449,7 +489,8 @@ def _rematch(
                 for status, count in uses.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
             else:
-                rows, first_lines = match_uses(uses, index.get(), keys, verdicts, statuses)
+                views = bindings.views_for(uses[0].path, uses[0].scenario) if bindings and uses else None
+                rows, first_lines = match_uses(uses, index.get(), keys, verdicts, statuses, views)
                 wanted[scenario] = pack(rows)
             if first_lines:
                 firsts[scenario] = first_lines

@@ -24,12 +24,13 @@ import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.expressions import KEYWORD_SCOPED, Argument, Compiled
 from tracertm.steps.model import StepDefinition
+from tracertm.steps.pytest_bdd import Bindings, View, combine, in_view, views_key
 from tracertm.steps.scenarios import StepUse, Unknown, type_key
 
 Status = Literal["defined", "undefined", "ambiguous"]
@@ -48,6 +49,12 @@ class StepResult:
     @property
     def definition(self) -> StepDefinition | None:
         return self.matches[0][0] if self.status == "defined" else None
+
+    @property
+    def definitions(self) -> tuple[StepDefinition, ...]:
+        """The definitions the step runs: one — or, for a scenario several pytest-bdd test modules run, each
+        module's (``steps.pytest_bdd``) —; none when undefined or ambiguous."""
+        return tuple(d for d, _ in self.matches) if self.status == "defined" else ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -83,6 +90,7 @@ class StepIndex:
                 self._always.append((order, c))
         # Outlines, Backgrounds and common phrasing repeat texts: each (text, type) is matched once.
         self._seen: dict[tuple[str, str], tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]] = {}
+        self._bound_seen: dict[tuple[str, str], tuple[Status, tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]]] = {}
         # Definitions whose pattern ran over its time budget (tracertm.steps.bounded), with the step text: tried
         # no more in this run.
         self.slow: dict[str, tuple[StepDefinition, str]] = {}
@@ -131,13 +139,29 @@ class StepIndex:
         key = (text, type_key(type))
         matches = self._seen.get(key)
         if matches is None:
-            found: list[tuple[StepDefinition, tuple[Argument, ...]]] = []
-            for c in self._scoped(text, type):
-                args = self.try_match(c, text)
-                if args is not None:
-                    found.append((c.definition, args))
-            matches = self._seen[key] = tuple(settle(found))
+            matches = self._seen[key] = tuple(settle(self._found(text, type)))
         return matches
+
+    def _found(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[Argument, ...]]]:
+        """Every definition matching ``text`` as a step of ``type``, with its arguments, before ``settle``."""
+        found: list[tuple[StepDefinition, tuple[Argument, ...]]] = []
+        for c in self._scoped(text, type):
+            args = self.try_match(c, text)
+            if args is not None:
+                found.append((c.definition, args))
+        return found
+
+    def bound(self, text: str, type: str, views: Sequence[View]
+              ) -> tuple[Status, tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]]:
+        """``lookup`` for a scenario that the pytest-bdd test modules of ``views`` run (``steps.pytest_bdd``): the
+        verdict over their views and its definitions."""
+        key = (text, type_key(type) + views_key(views))
+        known = self._bound_seen.get(key)
+        if known is None:
+            found = self._found(text, type)
+            status, matches = combine(settle(in_view(found, view)) for view in views)
+            known = self._bound_seen[key] = (cast(Status, status), tuple(matches))
+        return known
 
     def _scoped(self, text: str, type: str) -> list[Compiled]:
         """``candidates(text)`` that a step of ``type`` may use (keyword-scoped frameworks: their own keyword or
@@ -151,6 +175,16 @@ class StepIndex:
         """``lookup`` with each argument's value only (``Compiled.arguments``), uncached: what a match row stores,
         for a caller that caches per (text, type) itself (``prematch.match_uses``). Same definitions, same
         values, same time budget and slow definitions as ``lookup``."""
+        return tuple(settle(self._found_values(text, type)))
+
+    def bound_values(self, text: str, type: str, views: Sequence[View]
+                     ) -> tuple[Status, tuple[tuple[StepDefinition, tuple[str | None, ...]], ...]]:
+        """``bound`` with each argument's value only, uncached (as ``lookup_values``)."""
+        found = self._found_values(text, type)
+        status, matches = combine(settle(in_view(found, view)) for view in views)
+        return cast(Status, status), tuple(matches)
+
+    def _found_values(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[str | None, ...]]]:
         found: list[tuple[StepDefinition, tuple[str | None, ...]]] = []
         slow = self.slow
         for c in self._scoped(text, type):
@@ -164,16 +198,23 @@ class StepIndex:
                 continue
             if values is not None:
                 found.append((d, values))
-        return tuple(settle(found))
+        return found
 
-    def match(self, use: StepUse) -> StepResult:
+    def match(self, use: StepUse, views: Sequence[View] | None = None) -> StepResult:
+        """The verdict on one step; ``views``: the pytest-bdd test modules that run its scenario, if any do."""
+        if views is not None:
+            status, bound = self.bound(use.text, use.type, views)
+            return StepResult(use, status, bound)
         matches = self.lookup(use.text, use.type)
         if not matches:
             return StepResult(use, "undefined")
         return StepResult(use, "defined" if len(matches) == 1 else "ambiguous", matches)
 
-    def match_all(self, uses: Iterable[StepUse]) -> list[StepResult]:
-        return [self.match(u) for u in uses]
+    def match_all(self, uses: Iterable[StepUse], bindings: Bindings | None = None) -> list[StepResult]:
+        """The verdicts on ``uses``; ``bindings``: pytest-bdd's, when some test module binds a feature."""
+        if not bindings:
+            return [self.match(u) for u in uses]
+        return [self.match(u, bindings.views_for(u.path, u.scenario)) for u in uses]
 
 
 def _head(c: Compiled) -> list[str]:

@@ -84,10 +84,12 @@ def decoded(steps: Any) -> list[Any]:
 
 def defined(steps: Any) -> Iterator[tuple[str, int]]:
     """(definition id as hex digits, line) of each ``defined`` step of a row's ``steps``: a step that one
-    definition alone matched (what ``usage_count`` counts and a ``step`` trace link stands for)."""
+    definition alone matched (what ``usage_count`` counts and a ``step`` trace link stands for) — or, in a scenario
+    that several pytest-bdd test modules run, each module's definition (``steps.pytest_bdd``)."""
     for step in decoded(steps):
-        if step[5] == "defined" and step[6]:
-            yield step[6][0][0], int(step[1])
+        if step[5] == "defined":
+            for match in step[6]:
+                yield match[0], int(step[1])
 
 
 class MatchRow(NamedTuple):

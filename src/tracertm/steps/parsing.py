@@ -90,6 +90,10 @@ def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPT
     """The step definitions and parameter types of one file, or ``ParseError`` when it cannot be read at all. A
     behave step module is read with the step matcher its environment.py leaves as the default, when ``options``
     carry it (``with_matchers``)."""
+    from tracertm.steps.pytest_bdd import is_config, parse_config
+
+    if is_config(path):  # pytest's configuration: bdd_features_base_dir, python_files, the rootdir
+        return parse_config(path, decode_text(path, data, options))
     language = language_of(path)
     if language is None:
         raise ParseError(path, 0, 0, "step files of this language are not supported; remove it from step_paths")

@@ -19,13 +19,14 @@ plain tuples; tests hold the two equal).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 from tracertm.steps.packed import Packed, Row, pack
+from tracertm.steps.pytest_bdd import Bindings, View, views_key
 from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps, type_key
 
 # Per (step text, step type as ``scenarios.type_key`` gives it): the rows' (definition key or None, status, argument
@@ -57,18 +58,23 @@ class Prematched(NamedTuple):
     slow: bool
 
 
-def digest(definitions: Iterable[StepDefinition], types: Iterable[ParameterTypeDecl]) -> str:
-    """What decides every verdict: the definitions in index order and the declared parameter types in order."""
+def digest(definitions: Iterable[StepDefinition], types: Iterable[ParameterTypeDecl], bindings: str = "") -> str:
+    """What decides every verdict: the definitions in index order, the declared parameter types in order, and
+    pytest-bdd's bindings (``pytest_bdd.Bindings.signature``; empty when nothing is bound)."""
+    if bindings:
+        return hashlib.sha256(repr((tuple(definitions), tuple(types), bindings)).encode()).hexdigest()
     return hashlib.sha256(repr((tuple(definitions), tuple(types))).encode()).hexdigest()
 
 
-def verdict(matches: tuple[tuple[StepDefinition, tuple[str | None, ...]], ...], keys: Mapping[str, str] | None
-            ) -> Verdict:
+def verdict(matches: tuple[tuple[StepDefinition, tuple[str | None, ...]], ...], keys: Mapping[str, str] | None,
+            status: str | None = None) -> Verdict:
     """The rows' (definition key, status, values) of one step's matches (``StepIndex.lookup_values``); ``keys``
-    maps identities to keys (None: the identity is the key)."""
+    maps identities to keys (None: the identity is the key); ``status``: the verdict when it is not told by the
+    number of matches (``StepIndex.bound_values``: a step defined by one definition per pytest-bdd module)."""
     if not matches:
         return _UNDEFINED
-    status = "defined" if len(matches) == 1 else "ambiguous"
+    if status is None:
+        status = "defined" if len(matches) == 1 else "ambiguous"
     if keys is None:
         return tuple((d.identity, status, values) for d, values in matches)
     return tuple((keys[d.identity], status, values) for d, values in matches)
@@ -79,10 +85,14 @@ _UNDEFINED: Verdict = ((None, "undefined", ()),)
 
 def match_uses(
     uses: list[StepUse], index: Any, keys: Mapping[str, str] | None, verdicts: dict[tuple[str, str], Verdict],
-    statuses: dict[str, int],
+    statuses: dict[str, int], views: Sequence[View] | None = None,
 ) -> tuple[list[Row], dict[str, int]]:
     """One scenario's rows and the line of the first step each definition alone matched; counts verdicts into
-    ``statuses``. ``verdicts`` caches per (text, type) across scenarios."""
+    ``statuses``. ``verdicts`` caches per (text, type) across scenarios. ``views``: the pytest-bdd test modules
+    that run the scenario, if any do (``steps.pytest_bdd``)."""
+    if views is not None:
+        return match_steps([(u.line, u.keyword, u.type, u.text, u.row_line) for u in uses], index, verdicts,
+                           statuses, views, keys)
     rows: list[Row] = []
     first_lines: dict[str, int] = {}
     for position, use in enumerate(uses):
@@ -103,9 +113,12 @@ def match_uses(
 
 def match_steps(
     steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
+    views: Sequence[View] | None = None, keys: Mapping[str, str] | None = None,
 ) -> tuple[list[Row], dict[str, int]]:
-    """``match_uses`` of a scenario's ``executed_steps`` (definition keys are identities): the same rows, first
-    lines and verdict counts, from plain tuples (see ``executed_steps``)."""
+    """``match_uses`` of a scenario's ``executed_steps`` (definition keys are identities, or ``keys`` of them): the
+    same rows, first lines and verdict counts, from plain tuples (see ``executed_steps``)."""
+    if views is not None:
+        return _match_bound(steps, index, verdicts, statuses, views, keys)
     rows: list[Row] = []
     append = rows.append
     first_lines: dict[str, int] = {}
@@ -125,6 +138,32 @@ def match_steps(
     return rows, first_lines
 
 
+def _match_bound(
+    steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
+    views: Sequence[View], keys: Mapping[str, str] | None,
+) -> tuple[list[Row], dict[str, int]]:
+    """``match_steps`` of a scenario that pytest-bdd test modules run (``StepIndex.bound_values``): a defined step
+    may name one definition per module, each used (its first line kept)."""
+    rows: list[Row] = []
+    first_lines: dict[str, int] = {}
+    suffix = views_key(views)
+    for position, (line, keyword, kind, text, row_line) in enumerate(steps):
+        key = (text, type_key(kind) + suffix)
+        found = verdicts.get(key)
+        if found is None:
+            status, matches = index.bound_values(text, kind, views)
+            found = verdicts[key] = verdict(matches, keys, status)
+        for definition, status, values in found:
+            rows.append((definition, position, line, row_line, keyword, text, status, values))
+            if status == "defined" and definition is not None:
+                known = first_lines.get(definition)
+                if known is None or line < known:
+                    first_lines[definition] = line
+        status = found[0][1]
+        statuses[status] = statuses.get(status, 0) + 1
+    return rows, first_lines
+
+
 # The index of the last matcher used in this (worker) process: compiled once, not once per chunk of files.
 _CACHE: dict[str, tuple[Any, dict[tuple[str, str], Verdict]]] = {}
 # The matcher made for workers that will be forked from this process (``matcher``), by key: a forked worker inherits
@@ -141,6 +180,7 @@ class StepMatcher:
     definitions: tuple[StepDefinition, ...]
     types: tuple[ParameterTypeDecl, ...]
     key: str
+    bindings: Bindings | None = None  # pytest-bdd's, when a test module binds a feature (``steps.pytest_bdd``)
 
     @property
     def by_reference(self) -> bool:
@@ -150,7 +190,7 @@ class StepMatcher:
     def __reduce__(self) -> tuple[Any, ...]:
         if self.by_reference:
             return (_inherited, (self.key,))
-        return (StepMatcher, (self.definitions, self.types, self.key))
+        return (StepMatcher, (self.definitions, self.types, self.key, self.bindings))
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
@@ -161,11 +201,13 @@ class StepMatcher:
         try:
             index, verdicts = self._index()
             scenarios: dict[str, Scenario] = {}
+            bindings = self.bindings
             for feature in result.records:
                 types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
                 for child in feature.children:
                     statuses: dict[str, int] = {}
-                    rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses)
+                    views = bindings.views_for(result.path, str(child.fields.get("title") or "")) if bindings else None
+                    rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses, views)
                     # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
                     scenarios[child.number] = Scenario(pack(rows), firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
@@ -216,7 +258,10 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
                                key=lambda d: (d.path, d.line, d.column, d.identity))
     refused = behave_refused(found_definitions, Registries(types), files)
     definitions = tuple(d for d in found_definitions if d.identity not in refused)
-    found = StepMatcher(definitions, types, digest(definitions, types))
+    from tracertm.steps.pytest_bdd import Bindings
+
+    bindings = Bindings({f.path: f for f in files})
+    found = StepMatcher(definitions, types, digest(definitions, types, bindings.signature), bindings or None)
     import multiprocessing
 
     if (start_method or multiprocessing.get_start_method()) == "fork":

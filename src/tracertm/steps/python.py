@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.behave_layout import is_environment
+from tracertm.steps.pytest_bdd import PytestStepFile, module_facts
 from tracertm.steps.model import (
     Framework,
     Keyword,
@@ -100,7 +101,7 @@ def framework_of(path: str, tree: ast.Module) -> Framework | None:
             imported.add(node.module.split(".")[0])
     if "pytest_bdd" in imported:
         return "pytest-bdd"
-    if "behave" in imported or "/steps/" in f"/{path}":
+    if ("behave" in imported or "/steps/" in f"/{path}") and path.rsplit("/", 1)[-1] != "conftest.py":
         return "behave"
     return None
 
@@ -142,7 +143,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         raise ParseError(path, 0, 0, f"cannot parse Python ({type(exc).__name__})") from None
     framework = framework_of(path, tree)
     if framework is None:
-        return StepFile(path, "python")
+        return _plain(path, tree)
     module = _Module(path, framework)
     if framework == "behave":
         if step_matcher not in _BEHAVE_MATCHERS:
@@ -155,8 +156,10 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     _walk(module, tree.body)
     definitions = assign_identities(path, module.definitions)
     if framework != "behave":
-        return StepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
-                        tuple(module.warnings))
+        # pytest-bdd: which features the module binds, what it imports with ``*`` (``steps.pytest_bdd``).
+        facts, warnings = module_facts(path, tree, module.constants, _flat(tree.body))
+        return PytestStepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
+                              (*module.warnings, *warnings), facts)
     registration = sorted(range(len(definitions)), key=lambda i: (module.stacks[i], -i))  # by function, bottom-up
     # Each definition carries its place too: matching and the stored rows (``records.fields_of``) need it without
     # the file.
@@ -166,6 +169,22 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings),
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
     )
+
+
+def _plain(path: str, tree: ast.Module) -> StepFile:
+    """A Python file that defines no steps; a conftest.py or test module that takes another module's step fixtures
+    (``from steps import *``, ``pytest_plugins``) keeps those facts for pytest-bdd's views (``steps.pytest_bdd``)."""
+    statements = _flat(tree.body)
+    if not any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+               or isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytest_plugins"
+                                                       for t in node.targets)
+               for node in statements):
+        return StepFile(path, "python")
+    constants = {node.targets[0].id: node.value.value for node in statements
+                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+    facts, warnings = module_facts(path, tree, constants, statements)
+    return PytestStepFile(path, "python", warnings=tuple(warnings), facts=facts)
 
 
 def environment_matcher(text: str) -> str:

@@ -1,0 +1,555 @@
+"""pytest-bdd's binding of feature files to test modules, and which step definitions a bound scenario sees.
+
+pytest-bdd runs a scenario only from a test module that binds it — ``scenarios("a.feature", "dir/", ...)`` (every
+scenario of those files, a folder's ``**/*.feature``) or ``@scenario("a.feature", "Scenario name")`` — and looks its
+steps up among the step fixtures visible from that module's test item (``scenario.find_fixturedefs_for_step``:
+pytest's ``getfixturedefs`` for the item): the module's own, those of the ``conftest.py`` files of its folder and
+of its parents up to the rootdir, and those of ``pytest_plugins`` modules (global). A step decorator puts its
+fixture (``pytestbdd_stepdef_<type or *>_<parser name>``, made unique in the namespace: ``_1``, ``_2``...) into the
+namespace of the module it runs in (``steps.step``: ``get_caller_module_locals``), so ``from steps import *`` brings
+another module's definitions into a test module or a conftest.py (with that importer's visibility), while importing
+a step *function* by name does not (the fixture stays behind). When several visible definitions match, pytest-bdd
+sorts them by their fixture's scope (``iterparentnodeids(baseid)``: a conftest.py's folder before the modules in it)
+and pytest's fixture lookup takes the last: a module's definition overrides a conftest's, a nearer conftest a
+farther one. That is one test module's *view* (:class:`View`).
+
+Paths in ``scenarios``/``@scenario`` are relative to the module's folder, or to ``bdd_features_base_dir`` (read from
+the pytest configuration file, relative to the rootdir), or to an explicit ``features_base_dir=`` (relative to the
+rootdir, where pytest is taken to run). The rootdir of a module is found as pytest finds it when run on that module
+(``_pytest.config.findpaths.locate_config``): the nearest folder upwards holding a configuration file that
+configures pytest — ``pytest.toml``, ``.pytest.toml``, ``pytest.ini``, ``.pytest.ini`` (always), ``pyproject.toml``
+(``[tool.pytest]`` or ``[tool.pytest.ini_options]``), ``tox.ini`` (``[pytest]``), ``setup.cfg`` (``[tool:pytest]``),
+first of these in a folder —, else the nearest folder with a ``pyproject.toml``, else the repository's top. Only
+modules pytest collects (``python_files``, default ``test_*.py`` and ``*_test.py``) bind anything.
+
+A scenario no module binds keeps tracertm's view of every definition (``matching.settle``). A scenario several
+modules bind is undefined when it is undefined in any of them, and defined by each module's definition (one per
+view: all of them count as used).
+
+Nothing here runs user code: the facts come from ``ast`` (``module_facts``) and the configuration files are read as
+text (``parse_config``).
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import fnmatch
+import hashlib
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.model import StepDefinition, StepFile
+
+T = TypeVar("T")
+
+# pytest's configuration files, in its precedence order within one folder (``CONFIG_LOADERS_BY_NAME``).
+CONFIG_NAMES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+DEFAULT_PYTHON_FILES = ("test_*.py", "*_test.py")
+
+
+def is_config(path: str) -> bool:
+    """Whether ``path`` is named like one of pytest's configuration files."""
+    return posixpath.basename(path) in CONFIG_NAMES
+
+
+# ---------------------------------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Bind:
+    """One ``scenarios(...)`` call (``scenario`` None: every scenario of ``paths``) or ``@scenario(path, name)``;
+    ``base_dir``: its ``features_base_dir=``."""
+
+    paths: tuple[str, ...]
+    scenario: str | None = None
+    base_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What a Python file tells about pytest's and pytest-bdd's view: the features it binds, the modules whose names
+    it takes with ``from m import *`` (``(level, dotted name)``), its ``pytest_plugins``, and whether it defines
+    ``__all__`` (then ``import *`` of it brings no step fixture)."""
+
+    binds: tuple[Bind, ...] = ()
+    star_imports: tuple[tuple[int, str], ...] = ()
+    plugins: tuple[str, ...] = ()
+    exports: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.binds or self.star_imports or self.plugins or self.exports)
+
+
+@dataclass(frozen=True)
+class PytestStepFile(StepFile):
+    """A Python step file (or a test module / conftest.py without definitions) with its ``ModuleFacts``."""
+
+    facts: ModuleFacts = field(default_factory=ModuleFacts)
+
+
+@dataclass(frozen=True)
+class PytestConfig:
+    """A pytest configuration file: whether it configures pytest (as ``locate_config`` decides: a ``pyproject.toml``
+    without the tables does not, but may still be the rootdir's last resort), and what pytest-bdd reads from it."""
+
+    configures: bool
+    features_base_dir: str | None = None
+    python_files: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PytestConfigFile(StepFile):
+    """A configuration file among the step files: no definitions, its ``PytestConfig``."""
+
+    config: PytestConfig = field(default_factory=lambda: PytestConfig(False))
+
+
+class _Unreadable(Exception):
+    def __init__(self, node: ast.AST, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+def module_facts(path: str, tree: ast.Module, constants: Mapping[str, str], statements: Sequence[ast.stmt]
+                 ) -> tuple[ModuleFacts, list[Diagnostic]]:
+    """The ``ModuleFacts`` of a parsed module (``statements``: its module-level statements, looking into
+    ``if``/``try``/``with``; ``constants``: its module-level string constants), and a warning for each binding that
+    cannot be read without running code (the module then binds nothing through it)."""
+    del tree
+    scenario_names: dict[str, tuple[tuple[str, ...], dict[str, ast.expr]]] = {}  # local name → bound args of scenario
+    scenarios_names: set[str] = set()
+    bdd_modules: set[str] = set()
+    partials: set[str] = set()
+    for node in statements:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "pytest_bdd":
+                    bdd_modules.add(alias.asname or alias.name)
+                elif alias.name == "functools":
+                    partials.add(f"{alias.asname or 'functools'}.partial")
+        elif isinstance(node, ast.ImportFrom) and node.module == "pytest_bdd" and node.level == 0:
+            for alias in node.names:
+                if alias.name == "scenario":
+                    scenario_names[alias.asname or alias.name] = ((), {})
+                elif alias.name == "scenarios":
+                    scenarios_names.add(alias.asname or alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module == "functools" and node.level == 0:
+            partials.update(alias.asname or alias.name for alias in node.names if alias.name == "partial")
+
+    def dotted(node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute):
+            head = dotted(node.value)
+            return f"{head}.{node.attr}" if head else None
+        return None
+
+    def string(node: ast.expr) -> str:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in constants:
+            return constants[node.id]
+        raise _Unreadable(node, f"{ast.unparse(node)[:60]} is not a string literal")
+
+    def is_scenario(name: str | None) -> bool:
+        return name is not None and (name in scenario_names or any(name == f"{m}.scenario" for m in bdd_modules))
+
+    def is_scenarios(name: str | None) -> bool:
+        return name is not None and (name in scenarios_names or any(name == f"{m}.scenarios" for m in bdd_modules))
+
+    binds: list[Bind] = []
+    warnings: list[Diagnostic] = []
+    star: list[tuple[int, str]] = []
+    plugins: list[str] = []
+    exports = False
+
+    def warn(node: ast.AST, what: str, exc: _Unreadable) -> None:
+        warnings.append(Diagnostic(path, getattr(exc.node, "lineno", getattr(node, "lineno", 0)),
+                                   getattr(exc.node, "col_offset", -1) + 1,
+                                   f"{what} cannot be read ({exc}); tracertm reads it without running code, so it "
+                                   "does not know which features this module binds (their scenarios see every "
+                                   "pytest-bdd definition)", "warning"))
+
+    def base_dir(keywords: Mapping[str, ast.expr]) -> str | None:
+        value = keywords.get("features_base_dir")
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            return None
+        return string(value)
+
+    def scenario_bind(call: ast.Call) -> Bind:
+        name = dotted(call.func)
+        bound_args, bound_kwargs = scenario_names.get(name or "", ((), {}))
+        args = [*bound_args, *(string(a) for a in call.args)]
+        keywords = {**bound_kwargs, **{k.arg: k.value for k in call.keywords if k.arg}}
+        if "feature_name" in keywords:
+            args.insert(0, string(keywords["feature_name"]))
+        if "scenario_name" in keywords:
+            args.insert(1, string(keywords["scenario_name"]))
+        if len(args) < 2:
+            raise _Unreadable(call, "@scenario has no feature file or no scenario name")
+        return Bind((args[0],), args[1], base_dir(keywords))
+
+    for node in statements:
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            star.append((node.level, node.module or ""))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            value = node.value
+            if "__all__" in names:
+                exports = True
+            if "pytest_plugins" in names and value is not None:
+                items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+                for item in items:
+                    try:
+                        plugins.append(string(item))
+                    except _Unreadable:
+                        continue
+            if (len(names) == 1 and isinstance(value, ast.Call) and dotted(value.func) in partials and value.args
+                    and is_scenario(dotted(value.args[0]))):
+                try:  # ``scenario = partial(scenario, "a.feature")`` (pytest-bdd's README)
+                    scenario_names[names[0]] = (tuple(string(a) for a in value.args[1:]),
+                                                {k.arg: k.value for k in value.keywords if k.arg})
+                except _Unreadable as exc:
+                    warn(node, "a scenario partial's feature file", exc)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and is_scenarios(dotted(node.value.func)):
+            call = node.value
+            try:
+                keywords = {k.arg: k.value for k in call.keywords if k.arg}
+                binds.append(Bind(tuple(string(a) for a in call.args), None, base_dir(keywords)))
+            except _Unreadable as exc:
+                warn(call, "a scenarios() feature path", exc)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and is_scenario(dotted(decorator.func)):
+                    try:
+                        binds.append(scenario_bind(decorator))
+                    except _Unreadable as exc:
+                        warn(decorator, "a @scenario feature file or scenario name", exc)
+    return ModuleFacts(tuple(binds), tuple(star), tuple(plugins), exports), warnings
+
+
+def parse_config(path: str, text: str) -> PytestConfigFile:
+    """A pytest configuration file (``is_config``) as pytest's ``findpaths`` loaders read it; one that does not parse
+    is a warning (pytest refuses to start on it) and configures nothing here."""
+    name = posixpath.basename(path)
+    try:
+        if name.endswith(".toml"):
+            import tomllib
+
+            document = tomllib.loads(text)
+            if name == "pyproject.toml":
+                tool = document.get("tool")
+                table = tool.get("pytest") if isinstance(tool, dict) else None
+                if not isinstance(table, dict):
+                    return PytestConfigFile(path, "config", config=PytestConfig(False))
+                ini = table.get("ini_options")
+                values = ini if isinstance(ini, dict) else {k: v for k, v in table.items() if k != "ini_options"}
+                if not isinstance(ini, dict) and not values:
+                    return PytestConfigFile(path, "config", config=PytestConfig(False))
+            else:
+                pytest_table = document.get("pytest")
+                values = pytest_table if isinstance(pytest_table, dict) else {}
+            return PytestConfigFile(path, "config", config=_config(values))
+        parser = configparser.ConfigParser(interpolation=None, strict=False, comment_prefixes=("#", ";"),
+                                           inline_comment_prefixes=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read_string(text, source=path)
+        section = {"setup.cfg": "tool:pytest"}.get(name, "pytest")
+        if not parser.has_section(section):
+            return PytestConfigFile(path, "config", config=PytestConfig(name in ("pytest.ini", ".pytest.ini")))
+        return PytestConfigFile(path, "config", config=_config(dict(parser.items(section))))
+    except (ValueError, configparser.Error) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        warning = Diagnostic(path, 0, 0, f"cannot read this pytest configuration file ({message}); its "
+                                         "bdd_features_base_dir and python_files are not read", "warning")
+        return PytestConfigFile(path, "config", warnings=(warning,), config=PytestConfig(False))
+
+
+def _config(values: Mapping[str, object]) -> PytestConfig:
+    base = values.get("bdd_features_base_dir")
+    files = values.get("python_files")
+    if isinstance(files, str):
+        python_files: tuple[str, ...] | None = tuple(files.split())
+    elif isinstance(files, list):
+        python_files = tuple(str(f) for f in files)
+    else:
+        python_files = None
+    return PytestConfig(True, base.strip() if isinstance(base, str) and base.strip() else None, python_files)
+
+
+# ---------------------------------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class View:
+    """What one test module's scenarios see: each visible pytest-bdd definition (identity) → its place in pytest's
+    pick, (scope rank, registration order of its fixture name); the last one wins."""
+
+    module: str
+    places: Mapping[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A binding: ``module`` runs the scenarios of ``target`` (a feature file, or every one in that folder) —
+    all of them, or the one named ``scenario``."""
+
+    module: str
+    target: str
+    scenario: str | None = None
+
+
+def _ancestors(folder: str) -> list[str]:
+    """``folder`` and its parents, nearest first, ending with the top (``""``)."""
+    out = [folder]
+    while folder:
+        folder = posixpath.dirname(folder)
+        out.append(folder)
+    return out
+
+
+def _join(folder: str, path: str) -> str | None:
+    """``path`` relative to ``folder``, normalized; None when it leaves the repository or is absolute."""
+    if posixpath.isabs(path):
+        return None
+    joined = posixpath.normpath(posixpath.join(folder, path)) if folder or path else ""
+    if joined == ".":
+        return ""
+    if joined == ".." or joined.startswith("../"):
+        return None
+    return joined
+
+
+class Bindings:
+    """The bindings and views of a project's step files (see the module docstring). Empty (falsy) when no test
+    module binds a feature: then every scenario sees every definition, as before."""
+
+    def __init__(self, files: Mapping[str, StepFile]) -> None:
+        self._files = files
+        self._configs = {p: f.config for p, f in files.items() if isinstance(f, PytestConfigFile)}
+        self._facts = {p: f.facts for p, f in files.items() if isinstance(f, PytestStepFile)}
+        self._namespaces: dict[str, dict[str, StepDefinition]] = {}
+        self.rules: list[Rule] = []
+        self.views: dict[str, View] = {}
+        for path in sorted(self._facts):
+            binds = self._facts[path].binds
+            if not binds or posixpath.basename(path) == "conftest.py":
+                continue
+            root, config = self._rootdir(posixpath.dirname(path))
+            patterns = (config.python_files if config is not None else None) or DEFAULT_PYTHON_FILES
+            if not any(fnmatch.fnmatchcase(posixpath.basename(path), p) for p in patterns):
+                continue  # pytest does not collect it: its scenarios() make no test
+            configured = config.features_base_dir if config is not None else None
+            before = len(self.rules)
+            for bind in binds:
+                if bind.base_dir is not None:
+                    base = _join(root, bind.base_dir)
+                elif configured is not None:
+                    base = _join(root, configured)
+                else:
+                    base = posixpath.dirname(path)
+                if base is None:
+                    continue
+                for feature in bind.paths:
+                    target = _join(base, feature)
+                    if target is not None:
+                        self.rules.append(Rule(path, target, bind.scenario))
+            if len(self.rules) > before:
+                self.views[path] = self._view(path, root)
+        # Only the rules and views are kept (a matcher carries these to the parse workers).
+        self._files, self._configs, self._facts, self._namespaces = {}, {}, {}, {}
+        self._cache: dict[str, list[tuple[str, str | None]]] = {}
+        self._chosen: dict[tuple[str, str], tuple[View, ...] | None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    # -- configuration
+
+    def _rootdir(self, folder: str) -> tuple[str, PytestConfig | None]:
+        fallback: str | None = None
+        for d in _ancestors(folder):
+            for name in CONFIG_NAMES:
+                config = self._configs.get(posixpath.join(d, name) if d else name)
+                if config is None:
+                    continue
+                if config.configures:
+                    return d, config
+                if name == "pyproject.toml" and fallback is None:
+                    fallback = d
+        return (fallback if fallback is not None else ""), None
+
+    # -- namespaces
+
+    def _resolve(self, importer: str, level: int, dotted: str) -> str | None:
+        """The step file a module reference from ``importer`` names (``from .common import *``: level 1), or None."""
+        parts = [p for p in dotted.split(".") if p]
+        if level:
+            base = posixpath.dirname(importer)
+            for _ in range(level - 1):
+                base = posixpath.dirname(base)
+            folders = [base]
+        else:
+            folders = _ancestors(posixpath.dirname(importer))
+        for folder in folders:
+            stem = posixpath.join(folder, *parts) if parts else folder
+            for candidate in (f"{stem}.py", posixpath.join(stem, "__init__.py") if stem else "__init__.py"):
+                if candidate in self._files and candidate != importer:
+                    return candidate
+        return None
+
+    def _namespace(self, path: str, stack: frozenset[str] = frozenset()) -> dict[str, StepDefinition]:
+        """Fixture name → definition of the step fixtures in the namespace of module ``path``: those ``import *``
+        brings (in import order, a later one replacing an earlier one of the same name), then its own (made unique
+        against the names already there, as ``steps.find_unique_name`` does)."""
+        known = self._namespaces.get(path)
+        if known is not None:
+            return known
+        names: dict[str, StepDefinition] = {}
+        facts = self._facts.get(path)
+        for level, dotted in facts.star_imports if facts is not None else ():
+            source = self._resolve(path, level, dotted)
+            if source is None or source in stack:
+                continue
+            source_facts = self._facts.get(source)
+            if source_facts is not None and source_facts.exports:
+                continue  # ``__all__`` decides what ``*`` brings: not the injected fixtures
+            names.update(self._namespace(source, stack | {path}))
+        step_file = self._files.get(path)
+        own = sorted((d for d in step_file.definitions if d.framework == "pytest-bdd"), key=lambda d: (d.line, d.column)
+                     ) if step_file is not None else []
+        for d in own:
+            base = fixture_name(d)
+            name, n = base, 0
+            while name in names:
+                n += 1
+                name = f"{base}_{n}"
+            names[name] = d
+        if not stack:
+            self._namespaces[path] = names
+        return names
+
+    def _view(self, module: str, root: str) -> View:
+        """The scopes a test module's item sees, outermost first: ``pytest_plugins`` modules (global), the
+        conftest.py files from the rootdir down to the module's folder, the module."""
+        folder = posixpath.dirname(module)
+        chain = [d for d in reversed(_ancestors(folder)) if d == root or d.startswith(root + "/") or not root]
+        conftests = [c for d in chain if (c := posixpath.join(d, "conftest.py") if d else "conftest.py") in self._files
+                     and c != module]
+        scopes: list[tuple[int, str]] = []
+        for holder in [*conftests, module]:
+            facts = self._facts.get(holder)
+            for plugin in facts.plugins if facts is not None else ():
+                source = self._resolve(holder, 0, plugin)
+                if source is not None and (0, source) not in scopes:
+                    scopes.append((0, source))
+        scopes += [(rank, c) for rank, c in enumerate(conftests, start=1)]
+        scopes.append((len(conftests) + 1, module))
+        registered: dict[str, int] = {}
+        places: dict[str, tuple[int, int]] = {}
+        for rank, holder in scopes:
+            namespace = self._namespace(holder)
+            for name in sorted(namespace):  # pytest's parsefactories: dir() order
+                order = registered.setdefault(name, len(registered))
+                identity = namespace[name].identity
+                place = (rank, order)
+                if places.get(identity, (-1, -1)) < place:
+                    places[identity] = place
+        return View(module, places)
+
+    # -- lookups
+
+    def views_for(self, path: str, scenario: str) -> tuple[View, ...] | None:
+        """The views of the modules that run scenario ``scenario`` of feature file ``path``; None when none does."""
+        key = (path, scenario)
+        if key in self._chosen:
+            return self._chosen[key]
+        rules = self._cache.get(path)
+        if rules is None:
+            rules = self._cache[path] = [
+                (r.module, r.scenario) for r in self.rules
+                if r.target == path or r.target == "" or path.startswith(r.target + "/")]
+        modules = sorted({m for m, name in rules if name is None or name == scenario})
+        found = tuple(self.views[m] for m in modules) if modules else None
+        self._chosen[key] = found
+        return found
+
+    def rule_keys(self) -> dict[str, str]:
+        """A digest per binding rule — its module, target, scenario and the module's view — → its target: what a sync
+        keeps to tell which features a change of bindings concerns."""
+        view_digest = {m: hashlib.sha256(repr(sorted(v.places.items())).encode()).hexdigest()[:16]
+                       for m, v in self.views.items()}
+        out: dict[str, str] = {}
+        for r in self.rules:
+            text = repr((r.module, r.target, r.scenario, view_digest.get(r.module)))
+            out[hashlib.sha256(text.encode()).hexdigest()[:20]] = r.target
+        return out
+
+    @property
+    def signature(self) -> str:
+        """What decides every bound verdict (empty when nothing is bound)."""
+        if not self.rules:
+            return ""
+        return hashlib.sha256(repr(sorted(self.rule_keys())).encode()).hexdigest()
+
+
+def fixture_name(d: StepDefinition) -> str:
+    """The fixture name pytest-bdd gives a definition before it is made unique (``steps.step``)."""
+    return f"pytestbdd_stepdef_{'*' if d.keyword == 'step' else d.keyword}_{d.pattern}"
+
+
+def views_key(views: Sequence[View]) -> str:
+    """A cache key of a scenario's views (its binding modules)."""
+    return "\x00" + "\x00".join(v.module for v in views)
+
+
+def in_view(found: Sequence[tuple[StepDefinition, T]], view: View) -> list[tuple[StepDefinition, T]]:
+    """The definitions of ``found`` (every one matching a step) that the module of ``view`` runs: the pytest-bdd ones
+    it sees reduced to the last in pytest's order; definitions of other frameworks kept as they are (several
+    frameworks' matches stay ambiguous: ``matching.settle``)."""
+    places = view.places
+    best: tuple[StepDefinition, T] | None = None
+    others: list[tuple[StepDefinition, T]] = []
+    for pair in found:
+        d = pair[0]
+        if d.framework != "pytest-bdd":
+            others.append(pair)
+            continue
+        place = places.get(d.identity)
+        if place is not None and (best is None or places[best[0].identity] < place):
+            best = pair
+    if best is None:
+        return others
+    if not others:
+        return [best]
+    return sorted([best, *others], key=lambda pair: _file_order(pair[0]))
+
+
+def _file_order(d: StepDefinition) -> tuple[str, int, int, str]:
+    return d.path, d.line, d.column, d.identity
+
+
+def combine(per_view: Iterable[Sequence[tuple[StepDefinition, T]]]) -> tuple[str, list[tuple[StepDefinition, T]]]:
+    """One verdict over a scenario's views: undefined when undefined in any (with the definitions the other modules
+    run: they are not unused, though the step counts for none); else ambiguous when ambiguous in any (every
+    candidate); else defined by each view's definition (the same one, or one per module). Definitions in file
+    order."""
+    status = "defined"
+    chosen: dict[str, tuple[StepDefinition, T]] = {}
+    for matches in per_view:
+        if not matches:
+            status = "undefined"
+        elif len(matches) > 1 and status == "defined":
+            status = "ambiguous"
+        for pair in matches:
+            chosen.setdefault(pair[0].identity, pair)
+    return status, sorted(chosen.values(), key=lambda pair: _file_order(pair[0]))
+
+
+__all__ = ["Bind", "Bindings", "ModuleFacts", "PytestConfig", "PytestConfigFile", "PytestStepFile", "View",
+           "combine", "in_view", "is_config", "module_facts", "parse_config", "views_key"]
