@@ -235,7 +235,9 @@ def _parse_report(
     kinds = {p: kind for p, kind, _ in work}
     for p, outcome in _parse(work, options, jobs).items():
         if isinstance(outcome, ParseError):
-            result.errors.extend(outcome.diagnostics)
+            # A file that fails may carry warnings too (a contract's, found in the same read): reported as such.
+            for diag in outcome.diagnostics:
+                (result.warnings if diag.severity == "warning" else result.errors).append(diag)
             sketches[p] = Sketch(kinds[p], (), True)
         else:
             result.warnings.extend(outcome.warnings)

@@ -99,7 +99,7 @@ def test_database_owned_metadata_keys_are_merged_and_survive_syncs(repo: GitRepo
 
 def test_the_409_names_a_line_for_every_kind(repo: GitRepo, engine: Any) -> None:
     cases = {  # kind path, id, a git-owned field, what the named line starts with
-        "adrs": ("ADR-0001", "status", "## Status"),
+        "adrs": ("ADR-0001", "status", "Accepted"),  # the value under "## Status"
         "contracts": ("CTR-0001", "title", "title:"),
         "features": ("FEAT-1", "name", "Feature:"),
         "scenarios": ("FEAT-1/SC-1", "title", "  Scenario:"),

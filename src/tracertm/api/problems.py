@@ -104,8 +104,11 @@ def install(app: FastAPI) -> None:
             return problem(412, str(exc), kind="stale-version", instance=path, current_version=exc.current,
                            headers={"ETag": f'"{exc.current}"'})
         if isinstance(exc, GitOwnedField):
+            # ``line`` is always present (null when unknown), and ``line_note`` says why whenever there is no line
+            # or the line is where to add a value the file does not write (a default status): never left out.
+            extra: dict[str, Any] = {"line_note": exc.note} if exc.note else {}
             return problem(409, str(exc), kind="git-owned-field", instance=path, fields=exc.fields,
-                           source_path=exc.path, line=exc.line)
+                           source_path=exc.path, line=exc.line, **extra)
         if isinstance(exc, ConflictError):
             return problem(409, str(exc), kind="conflict", instance=path)
         if isinstance(exc, LockTimeoutError):  # a long sync held the project's write lock: say so, not "down"

@@ -218,7 +218,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
     ) -> Response:
         """Set database-owned fields. Needs ``If-Match`` with the ETag you read, or the version it starts with
         (428 without, 412 when the version is stale), and a write token. A git-owned field is refused with 409
-        naming the file to edit."""
+        naming the file and the line to edit (``source_path``, ``line``; ``line_note`` says why if there is none)."""
         from starlette.concurrency import run_in_threadpool
 
         content_type = request.headers.get("content-type", "")

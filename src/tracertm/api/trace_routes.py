@@ -38,6 +38,23 @@ WRITE_ERRORS = responses(400, 401, 403, 404, 409, 413, 422, 500, 503)
 MAX_DEPTH = 10
 
 
+def _dangling(request: Request, project: str, link_id: int, exc: Exception) -> Exception:
+    """The 409 of a dangling link's review as a problem whose ``source_path`` and ``line`` name where the reference
+    is written (as a git-owned field's 409 does); any other conflict as it is."""
+    from sqlalchemy import select
+
+    from tracertm.api.problems import ApiProblem
+    from tracertm.models import Link
+    from tracertm.trace.review import link_state
+
+    with db.session(request.app.state.engine) as session:
+        link = session.execute(select(Link).where(
+            Link.project_id == Projects(session).get(project, "project").id, Link.id == link_id)).scalar_one_or_none()
+        if link is None or link_state(link) != "dangling":
+            return exc
+        return ApiProblem(409, str(exc), kind="dangling-link", source_path=link.source_path, line=link.source_line)
+
+
 def install_trace_routes(app: FastAPI) -> None:
     """Add the traceability routes to ``app`` (one call from ``create_app``)."""
     deps = [Depends(reader)]
@@ -149,10 +166,14 @@ def install_trace_routes(app: FastAPI) -> None:
         """Review one link: ``{"reviewed": true}`` marks it reviewed against its target's current version,
         recording the token's label and the time (as ``tracertm review N``). A link that is not suspect is
         returned unchanged; a dangling link is 409 (fix the reference in its file)."""
+        from tracertm.errors import ConflictError
         from tracertm.trace.review import review_link as mark
 
-        with db.write_session(request.app.state.engine, _name(request, project)) as session:
-            link, _ = mark(session, Projects(session).get(project, "project"), link_id, by=actor)
+        try:
+            with db.write_session(request.app.state.engine, _name(request, project)) as session:
+                link, _ = mark(session, Projects(session).get(project, "project"), link_id, by=actor)
+        except ConflictError as exc:
+            raise _dangling(request, project, link_id, exc) from None
         return link
 
     @app.post(f"{base}/links/review", response_model=ReviewResult, tags=[TAG], responses=WRITE_ERRORS,

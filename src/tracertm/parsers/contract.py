@@ -16,7 +16,8 @@ How a file is read, and why in this order:
    Texts are taken from the scalar as written (``id: 0010`` is ``CTR-0010``, a state called ``off`` stays ``off``)
    instead of YAML 1.1's guesses (octal ``8``, boolean ``False``).
 
-Every error of a file is collected and raised together as one ``ParseError``; warnings go to the result.
+Every error of a file is collected and raised together as one ``ParseError``; its ``diagnostics`` carry the file's
+warnings too (so a user fixing the errors sees both in one round). A file that parses has its warnings in the result.
 """
 
 from __future__ import annotations
@@ -726,7 +727,12 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             seen[contract.number] = _position(contract.number_node)[0]
 
     if report.errors:
-        raise ParseError.from_diagnostics(sorted(report.errors, key=lambda d: (d.line, d.column)))
+        # The warnings go with the errors (each at its line): a user fixing the errors sees them in the same round,
+        # not one sync later. The error's headline stays the first error's.
+        errors = sorted(report.errors, key=lambda d: (d.line, d.column))
+        first = errors[0]
+        raise ParseError(first.path, first.line, first.column, first.message,
+                         sorted([*errors, *report.warnings], key=lambda d: (d.line, d.column)))
     if not contracts:
         report.warnings.append(Diagnostic(path, 1, 0, "no contract in this file (no YAML document)", "warning"))
     records = tuple(SpecRecord("contract", c.number, c.fields, line=c.line) for c in contracts)

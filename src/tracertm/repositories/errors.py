@@ -22,8 +22,10 @@ class StaleVersion(ConflictError):
 
 
 class GitOwnedField(ConflictError):
-    """An update of a field that git owns (HTTP 409): the file, and the line where known, to edit instead."""
+    """An update of a field that git owns (HTTP 409): the file, and the line where known, to edit instead;
+    ``note`` says why there is no line, or why the line given does not hold the value as written."""
 
-    def __init__(self, message: str, fields: list[str], path: str | None, line: int | None) -> None:
+    def __init__(self, message: str, fields: list[str], path: str | None, line: int | None,
+                 note: str | None = None) -> None:
         super().__init__(message)
-        self.fields, self.path, self.line = fields, path, line
+        self.fields, self.path, self.line, self.note = fields, path, line, note

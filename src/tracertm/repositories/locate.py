@@ -1,15 +1,115 @@
-"""Where a field of a record is written in its file, so that a refused edit can say "edit path:line instead".
+"""Where a git-owned field of a record is written in its file, so that a refused edit can say "edit path:line".
 
-A best effort over the file as it is in the work tree: YAML keys and front matter (``status:``), Markdown section
-headings (``## Decision``), the ADR's ``# Title``, Gherkin ``Feature:``/``Scenario:`` lines. None when not found.
+A best effort over the file as it is in the work tree, per kind: a contract's YAML key in the record's own document
+(``status:``, ``info.title`` of an OpenAPI document, ``metadata: owner:``); an ADR's front matter key, key list or
+bold line (``* Status:``), ``## Status`` section or section heading; a feature's or scenario's Gherkin line (its
+keyword line, the tag carrying its id or status, its first ``Given`` step: ``locate_gherkin``); a step
+definition's decorator or ``def`` line. The answer is a :class:`Spot`: the line to edit and, when that line does not
+hold the value as written (a default status, an id taken from the file's path) or no line is known, a note saying
+so: a line is never left out silently.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MAX_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Spot:
+    """The line to edit (1-based; None when unknown) and, when needed, why that line or why none."""
+
+    line: int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the locators need of a record: its human id, title, own line (a step definition's), function name and
+    the current value of the field looked for (to find a list's first item)."""
+
+    number: str | None = None
+    title: str | None = None
+    line: int | None = None
+    function: str | None = None
+    value: Any = None
+
+
+# Fields no file sets: figures computed from imported test results.
+COMPUTED: dict[tuple[str, str], str] = {
+    ("scenario", name): "computed from the imported test results (tracertm results import); no file sets it"
+    for name in ("last_status", "execution_count", "flaky")
+}
+
+
+def missing(label: str, where: str, line: int | None = None) -> Spot:
+    """A field the file does not write (it holds its default, or nothing): the line to add it at, if any."""
+    at = f" {where}" if where else ""
+    return Spot(line, f"{label} is not written in the file (it has its default value); add it{at}")
+
+
+def field_spot(text: str, path: str, kind: str, field: str, facts: Facts = Facts()) -> Spot:
+    """The :class:`Spot` of ``field`` (a column name or ``metadata.<key>``) of a ``kind`` record in ``text``."""
+    if (kind, field) in COMPUTED:
+        return Spot(None, COMPUTED[(kind, field)])
+    if kind == "contract":
+        from tracertm.repositories.locate_yaml import contract_spot
+
+        return contract_spot(text, path, field, facts)
+    if kind in ("feature", "scenario"):
+        from tracertm.repositories.locate_gherkin import gherkin_spot
+
+        return gherkin_spot(text, kind, field, facts)
+    lines = text.splitlines()
+    if kind == "adr":
+        return adr_spot(lines, path, field, facts)
+    if kind == "step_definition":
+        return step_spot(lines, field, facts)
+    found = key_line(lines, _words(field))
+    return Spot(found) if found else Spot(None, f"no line of the file names {field}")
+
+
+def field_line(text: str, kind: str, field: str, title: str | None = None) -> int | None:
+    """The 1-based line of ``field`` in ``text`` (a file of ``kind``), or None (see :func:`field_spot`)."""
+    spot = field_spot(text, "", kind, field, Facts(title=title, number=title))
+    return spot.line if spot.note is None else None
+
+
+def read_text(top: Path, path: str) -> str | None:
+    """The text of ``path`` under the repository ``top``: None when it is outside it (never followed), missing or
+    too large."""
+    try:
+        root = top.resolve()
+        target = (root / path).resolve()
+        if not target.is_relative_to(root) or not target.is_file() or target.stat().st_size > MAX_BYTES:
+            return None
+        return target.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def spot_in_file(top: Path, path: str, kind: str, field: str, facts: Facts = Facts()) -> Spot:
+    """:func:`field_spot` for the file ``path`` under the repository ``top``."""
+    text = read_text(top, path)
+    if text is None:
+        return Spot(None, f"{path} is not in the repository's work tree at {top} (moved or deleted since the last "
+                          "sync?), so its line is unknown")
+    return field_spot(text, path, kind, field, facts)
+
+
+def line_in_file(top: Path, path: str, kind: str, field: str, title: str | None = None) -> int | None:
+    """:func:`field_line` for the file ``path`` under the repository ``top`` (never outside it)."""
+    text = read_text(top, path)
+    return None if text is None else field_line(text, kind, field, title)
+
+
+# ------------------------------------------------------------------------------------------------ shared helpers
 
 # Column → the words a file uses for it, when they differ from the column name.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -18,50 +118,186 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "contract_number": ("id",),
     "feature_number": ("id",),
     "decision_drivers": ("decision drivers", "drivers"),
-    "considered_options": ("considered options", "options"),
+    "considered_options": ("considered options", "pros and cons of the options", "options"),
     "related_adrs": ("related", "links"),
-    "superseded_by": ("superseded by",),
+    "superseded_by": ("superseded by", "superceded by"),
+    "supersedes": ("supercedes",),
     "executable_spec": ("spec",),
     "spec_language": ("language",),
-    "as_a": ("as a",),
-    "i_want": ("i want",),
-    "so_that": ("so that",),
+    "stakeholders": ("deciders", "decision-makers", "consulted", "informed"),
+    "context": ("context and problem statement",),
+    "decision": ("decision outcome",),
+    "consequences": ("positive consequences", "negative consequences"),
 }
 
 
-def field_line(text: str, kind: str, field: str, title: str | None = None) -> int | None:
-    """The 1-based line of ``field`` in ``text`` (a file of ``kind``), or None."""
-    lines = text.splitlines()
-    if kind == "adr" and field == "title":
-        return _first(lines, re.compile(r"^#\s+\S")) or _key(lines, ("title",))
-    if kind == "feature" and field == "name":
-        return _first(lines, re.compile(r"^\s*Feature:"))
-    if kind == "scenario" and title:
-        return _first(lines, re.compile(r"^\s*Scenario( Outline)?:\s*" + re.escape(title) + r"\s*$"))
-    if field == "tags":
-        return _first(lines, re.compile(r"^\s*@\S")) or _key(lines, ("tags",))
-    return _key(lines, (field, field.replace("_", " "), *_ALIASES.get(field, ())))
+def _words(field: str) -> tuple[str, ...]:
+    return (field, field.replace("_", " "), field.replace("_", "-"), *_ALIASES.get(field, ()))
 
 
-def _first(lines: list[str], pattern: re.Pattern[str]) -> int | None:
-    return next((i for i, line in enumerate(lines, 1) if pattern.search(line)), None)
+def first(lines: Sequence[str], pattern: re.Pattern[str], start: int = 0, stop: int | None = None) -> int | None:
+    """The 1-based number of the first line in ``lines[start:stop]`` that ``pattern`` finds something in."""
+    end = len(lines) if stop is None else min(stop, len(lines))
+    return next((i + 1 for i in range(start, end) if pattern.search(lines[i])), None)
 
 
-def _key(lines: list[str], words: tuple[str, ...]) -> int | None:
+def key_line(lines: Sequence[str], words: Iterable[str], start: int = 0, stop: int | None = None) -> int | None:
+    """A line setting one of ``words``: ``key:`` (YAML, front matter, ``Date: ...``), a list item or a bold key
+    (``* Status: accepted``, ``**Status:** Accepted``), or a Markdown heading ``## Key``."""
     alternatives = "|".join(re.escape(w) for w in words)
-    # "key:" (YAML, front matter, "Date: ..." lines) or a Markdown heading "## Key".
-    pattern = re.compile(rf"^\s*(?:(?:{alternatives})\s*:|#+\s*(?:{alternatives})\s*$)", re.IGNORECASE)
-    return _first(lines, pattern)
+    pattern = re.compile(
+        rf"^\s*(?:(?:[-*+]\s+)?(?:\*\*|__)?(?:{alternatives})(?:\*\*|__)?\s*:|#+\s*(?:{alternatives})\s*#*\s*$)",
+        re.IGNORECASE,
+    )
+    return first(lines, pattern, start, stop)
 
 
-def line_in_file(top: Path, path: str, kind: str, field: str, title: str | None = None) -> int | None:
-    """:func:`field_line` for the file ``path`` under the repository ``top`` (never outside it)."""
-    try:
-        root = top.resolve()
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or not target.is_file() or target.stat().st_size > MAX_BYTES:
-            return None
-        text = target.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+def value_line(lines: Sequence[str], value: Any, start: int = 0) -> int | None:
+    """The first line holding one of the texts of ``value`` (a text, or a list of texts or of ``{option: ...}``)."""
+    items = value if isinstance(value, list) else [value]
+    texts = [str(i.get("option") if isinstance(i, dict) else i) for i in items if i not in (None, "")]
+    found = [n for n in (first(lines, re.compile(re.escape(t)), start) for t in texts if t.strip()) if n]
+    return min(found) if found else None
+
+
+# ------------------------------------------------------------------------------------------------------ ADRs
+
+_HEADING = re.compile(r"^\s*#+\s")
+_H1 = re.compile(r"^#\s+\S")
+_SUPERSEDED_BY = re.compile(r"super[sc]eded\s+by", re.IGNORECASE)
+_SUPERSEDES = re.compile(r"^\W*super[sc]edes\b", re.IGNORECASE)
+_SECTIONS = ("context", "decision", "consequences", "decision_drivers", "considered_options")
+
+
+def _front_matter_end(lines: Sequence[str]) -> int:
+    """How many lines the YAML front matter takes (0 without one)."""
+    if not lines or lines[0].strip() != "---":
+        return 0
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    return closing + 1 if closing is not None else 0
+
+
+def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
+    """An ADR's field: front matter first, then the body (key lists, bold lines, headings), as the parser reads."""
+    fm = _front_matter_end(lines)
+    in_fm = key_line(lines, _words(field), 0, fm) if fm else None
+    if field.startswith("metadata."):
+        key = field.removeprefix("metadata.")
+        if key == "raw_status":
+            return adr_spot(lines, path, "status", facts)
+        found = in_fm or key_line(lines, (key, key.replace("_", " ")), fm)
+        return Spot(found) if found else Spot(None, f"no line of the file sets {key!r} (it is derived from the text)")
+    if field == "adr_number":
+        found = key_line(lines, ("id", "number"), 0, fm) if fm else None
+        if found:
+            return Spot(found)
+        return Spot(None, f"the number comes from the file name {posixpath.basename(path) or 'of the ADR'}: "
+                          "rename the file (or set `id:` in front matter)")
+    if field == "title":
+        found = (key_line(lines, ("title",), 0, fm) if fm else None) or first(lines, _H1, fm)
+        return Spot(found) if found else Spot(None, "the title comes from the file name: rename the file or add a "
+                                                    "`# Title` line")
+    if field == "status":
+        found = in_fm or key_line(lines, ("status",), fm)
+        if found and _HEADING.match(lines[found - 1]):  # "## Status": the value is the section's first line
+            found = next((i + 1 for i in range(found, len(lines)) if lines[i].strip()), found)
+        return Spot(found) if found else missing("status", "as a `Status:` line (or `status:` in front matter)")
+    if field == "superseded_by":
+        found = first(lines, _SUPERSEDED_BY)
+        return Spot(found) if found else missing("superseded_by", "as a `Superseded by [..](file.md)` line")
+    if field == "supersedes":
+        found = first(lines, _SUPERSEDES) or in_fm
+        return Spot(found) if found else missing("supersedes", "as a `Supersedes [..](file.md)` line")
+    if field in ("related_requirements", "related_adrs"):
+        found = value_line(lines, facts.value) or (_adr_link_line(lines, facts.value) if field == "related_adrs"
+                                                   else None) or key_line(lines, _words(field), fm)
+        return Spot(found) if found else missing(field, "by naming the id in the text")
+    found = in_fm or key_line(lines, _words(field), fm)
+    if field == "stakeholders":
+        found = found or value_line(lines, facts.value, fm)
+    if field in _SECTIONS and not found:
+        found = value_line(lines, facts.value, fm)
+    return Spot(found) if found else missing(field, "")
+
+
+def _adr_link_line(lines: Sequence[str], ids: Any) -> int | None:
+    """The first line naming one of the ADR ``ids`` as ``ADR 3``/``adr-0003`` or linking its file (``0003-x.md``),
+    as ADRs usually refer to each other."""
+    numbers = [int(m.group(1)) for i in (ids if isinstance(ids, list) else []) if (m := re.search(r"(\d+)$", str(i)))]
+    if not numbers:
         return None
-    return field_line(text, kind, field, title)
+    alternatives = "|".join(f"0*{n}" for n in numbers)
+    pattern = re.compile(rf"\bADR[-\s]?(?:{alternatives})\b|\((?:\S*/)?(?:{alternatives})[-_][^)]*\.md\)",
+                         re.IGNORECASE)
+    return first(lines, pattern)
+
+
+# ------------------------------------------------------------------------------------------- step definitions
+
+def step_spot(lines: Sequence[str], field: str, facts: Facts) -> Spot:
+    """A step definition's field: its decorator line (``facts.line``), or its function's ``def`` line for what the
+    function's own text sets (name, parameters, code, docstring)."""
+    own = facts.line
+    if field in ("function_name", "implementation_code", "parameters", "documentation", "step_number") and \
+            facts.function:
+        name = re.escape(facts.function)
+        found = first(lines, re.compile(rf"\b(?:def|function|func|fn)\s+{name}\b|\b{name}\s*[(=:]"), (own or 1) - 1)
+        if found:
+            return Spot(found)
+    if field in ("implementation_path", "language"):
+        return Spot(own, f"{field} is the file's own path and type: move or rename the file")
+    if own:
+        return Spot(own)
+    return Spot(None, "the step definition's line was not recorded by the last sync")
+
+
+# ------------------------------------------------------------------------------------------------------ records
+
+NO_REPOSITORY = ("the server does not know where the project's repository is (run `tracertm serve` inside it, or "
+                 "with --path), so the line is unknown")
+
+
+def record_spot(kind: str, row: Any, field: str, top: Path | None) -> Spot:
+    """Where ``field`` of the ORM ``row`` (a record of ``kind``) is written: from its file under ``top`` when the
+    repository is known; else what the database itself records (a scenario's step lines, a step definition's own
+    line), or a note saying that the line is unknown."""
+    if (kind, field) in COMPUTED:
+        return Spot(None, COMPUTED[(kind, field)])
+    path = getattr(row, "source_path", None)
+    column = field.removeprefix("metadata.")
+    facts = Facts(
+        number=_number(kind, row), title=getattr(row, "title", None), line=getattr(row, "line", None),
+        function=getattr(row, "function_name", None), value=None if field.startswith("metadata.") else
+        getattr(row, column, None),
+    )
+    if top is not None and path:
+        spot = spot_in_file(top, path, kind, field, facts)
+        if spot.line is not None or kind not in ("scenario", "step_definition"):
+            return spot
+    if kind == "step_definition":
+        return step_spot([], field, facts)
+    if kind == "scenario":
+        line = _scenario_line(row, field)
+        if line:
+            return Spot(line)
+    return Spot(None, NO_REPOSITORY)
+
+
+def _number(kind: str, row: Any) -> str | None:
+    from tracertm.kinds import NUMBER_COLUMN
+
+    name = NUMBER_COLUMN.get(kind)
+    return str(getattr(row, name)) if name and getattr(row, name, None) is not None else None
+
+
+def _scenario_line(row: Any, field: str) -> int | None:
+    """A scenario's line from the database alone: the first step of a step list, else its first line (its first
+    step's line less the lines before that step in its own text)."""
+    if field in ("given_steps", "when_steps", "then_steps"):
+        lines = [int(s["line"]) for s in getattr(row, field, None) or [] if isinstance(s, dict) and
+                 isinstance(s.get("line"), int)]
+        if lines:
+            return min(lines)
+    from tracertm.repositories.records import source_line
+
+    return source_line(row)

@@ -406,37 +406,52 @@ class Records:
     # ------------------------------------------------------------------------------------------------- writes
 
     def check_fields(self, row: Any, fields: builtins.list[str], top: Path | None = None) -> None:
-        """Refuse fields that git (or the engine) owns, naming the file (and, with the repository ``top`` or for
-        scenarios, the line) to edit instead."""
+        """Refuse fields that git (or the engine) owns, naming the file and the line where the first of them is
+        written (from the file under the repository ``top``; without it, the lines the database knows), or saying
+        why no line is given."""
         k = self.kind
         # ``metadata`` holds keys of both owners: its keys are checked one by one (check_metadata).
-        owned = [f for f in fields if k.owner_of(f) in ("git", "engine")
+        # ``title`` of a feature or step definition is its name or pattern (``_column_of``): git's too.
+        owned = [f for f in fields if k.owner_of(self._column_of(f)) in ("git", "engine")
                  and not (f == "metadata" and k.metadata_column is not None)]
         if not owned:
             return
-        path, line = self._where(row, owned[0], top)
-        where = f"{path}:{line}" if path and line else (path or "its source file")
+        from tracertm.repositories.locate import COMPUTED
         from tracertm.schemas.records import derived_note
+
+        path = getattr(row, "source_path", None)
+        # The engine's own columns (id, version, timestamps...) and computed figures: no file line to edit.
+        kept = [f for f in owned
+                if self._column_of(f) == f and (k.owner_of(f) == "engine" or (k.name, f) in COMPUTED)]
+        if kept == owned:
+            why = COMPUTED.get((k.name, owned[0]), "maintained by tracertm itself (no file sets it)")
+            raise GitOwnedField(f"{', '.join(owned)} of {k.name} {self.qualified(row)}: {why}, so it cannot be set",
+                                owned, path, None, why)
+        path, spot = self._where(row, self._column_of(next(f for f in owned if f not in kept)), top)
 
         editable = [*(f for f in k.db_owned if derived_note(k.name, f) is None),  # not the derived ones
                     *(["metadata keys the file does not set"] if k.metadata_column else [])]
         raise GitOwnedField(
-            f"{', '.join(owned)} of {k.name} {self.qualified(row)}: owned by git, not the database; edit {where} "
-            f"and commit (the next sync updates the database). Editable here: {', '.join(editable)}",
-            owned, path, line,
+            f"{', '.join(owned)} of {k.name} {self.qualified(row)}: owned by git, not the database; edit "
+            f"{_place(path, spot)} and commit (the next sync updates the database). Editable here: "
+            f"{', '.join(editable)}",
+            owned, path, spot.line, spot.note,
         )
 
-    def _where(self, row: Any, field: str, top: Path | None) -> tuple[str | None, int | None]:
-        """The file of ``row`` and, where it can be found, the line that sets ``field`` (else the record's line)."""
-        path = getattr(row, "source_path", None)
-        line = None
-        if top is not None and path:
-            from tracertm.repositories.locate import line_in_file
+    def _column_of(self, field: str) -> str:
+        """The column behind a read model field: ``title`` of a feature is its ``name``, ``number`` its id."""
+        k = self.kind
+        if field == "title" and "title" not in k.table.c:
+            return k.title
+        if field == "number" and k.number:
+            return k.number
+        return field
 
-            line = line_in_file(top, path, self.kind.name, field, getattr(row, "title", None))
-        # Without the file: a scenario's line from its steps, a step definition's own line.
-        return path, line or source_line(row) or (getattr(row, "line", None) if self.kind.name == "step_definition"
-                                                   else None)
+    def _where(self, row: Any, field: str, top: Path | None) -> tuple[str | None, Any]:
+        """The file of ``row`` and the :class:`~tracertm.repositories.locate.Spot` of ``field`` in it."""
+        from tracertm.repositories.locate import record_spot
+
+        return getattr(row, "source_path", None), record_spot(self.kind.name, row, field, top)
 
     def git_metadata_keys(self, row: Any) -> set[str]:
         """The metadata keys the record's file sets: those of its newest git revision (sync writes one whenever
@@ -457,13 +472,12 @@ class Records:
         clash = sorted(set(keys) & self.git_metadata_keys(row))
         if not clash:
             return
-        path, line = self._where(row, clash[0], top)
-        where = f"{path}:{line}" if path and line else (path or "its source file")
+        path, spot = self._where(row, f"metadata.{clash[0]}", top)
         raise GitOwnedField(
             f"metadata {', '.join(repr(c) for c in clash)} of {self.kind.name} {self.qualified(row)}: set by its "
-            f"file, so owned by git; edit {where} and commit (the next sync updates the database), or use another "
-            "key",
-            [f"metadata.{c}" for c in clash], path, line,
+            f"file, so owned by git; edit {_place(path, spot)} and commit (the next sync updates the database), or "
+            "use another key",
+            [f"metadata.{c}" for c in clash], path, spot.line, spot.note,
         )
 
     def update(self, row: Any, changes: dict[str, Any], expected_version: int, actor: str,
@@ -518,7 +532,7 @@ class Records:
             raise GitOwnedField(
                 f"{self.kind.name} {self.qualified(row)} comes from {path or 'a spec file'}: delete or restore it in "
                 "git (the next sync follows)",
-                ["deleted"], path, None,
+                ["deleted"], path, None, "no line: a record synced from a file is deleted by removing the file",
             )
         if row.version != expected_version:
             raise StaleVersion(
@@ -536,6 +550,12 @@ class Records:
             self.session.rollback()
             raise StaleVersion(f"{self.kind.name} changed while this request ran; re-read it", expected_version) from None
         return row
+
+
+def _place(path: str | None, spot: Any) -> str:
+    """``path:line`` to edit, with the spot's note when it has one (why no line, or what to do on that line)."""
+    where = f"{path}:{spot.line}" if path and spot.line else (path or "its source file")
+    return f"{where} ({spot.note})" if spot.note else where
 
 
 def source_line(row: Any) -> int | None:
