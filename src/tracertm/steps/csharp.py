@@ -5,6 +5,8 @@ the ``Attribute`` suffix); ``[StepArgumentTransformation("regex", Name = "x")]``
 ``Name``, else by the method's return type). Expression type: ``ExpressionType = …`` when given, else Reqnroll's
 detector (``CucumberExpressionDetector``): ``^…``/``…$`` → regex; ``{name}`` → Cucumber Expression; ``(.*)``-like
 groups, ``\\.`` or ``\\d+`` → regex; otherwise a Cucumber Expression. Regexes match the whole step text.
+``[Scope(Tag = ..., Feature = ..., Scenario = ...)]`` on the method or its class: ``StepDefinition.scopes``
+(``steps.reqnroll``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
+from tracertm.steps.reqnroll import Scope, TagExpressionError, parse_tags
 from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "StepDefinition": "step"}
@@ -64,6 +67,47 @@ def _arguments(attribute: Node) -> tuple[list[Node], dict[str, Node]]:
         else:
             positional.append(value)
     return positional, named
+
+
+def _scopes(owner: Node | None, path: str, errors: list[Diagnostic]) -> list[Scope]:
+    """The ``[Scope(Tag = ..., Feature = ..., Scenario = ...)]`` attributes of a method or class declaration
+    (``steps.reqnroll``); one whose values are not string literals is an error (and scopes nothing)."""
+    found: list[Scope] = []
+    for attribute_list in owner.named_children if owner is not None else ():
+        if attribute_list.type != "attribute_list":
+            continue
+        for attribute in attribute_list.named_children:
+            name = text(attribute.child_by_field_name("name") or attribute).rsplit(".", 1)[-1]
+            if attribute.type != "attribute" or name.removesuffix("Attribute") != "Scope":
+                continue
+            _positional, named = _arguments(attribute)
+            values: dict[str, str | None] = {}
+            for key in ("Tag", "Feature", "Scenario"):
+                node = named.get(key)
+                value = _string(node) if node is not None and node.type != "null_literal" else None
+                if node is not None and node.type != "null_literal" and value is None:
+                    errors.append(Diagnostic(path, line(node), column(node),
+                                             f"[Scope({key} = ...)] cannot be read: not a string literal; tracertm "
+                                             "reads scopes without running code"))
+                    break
+                values[key] = value
+            else:
+                if values["Tag"] is not None:
+                    try:
+                        parse_tags(values["Tag"])
+                    except TagExpressionError as exc:
+                        errors.append(Diagnostic(path, line(attribute), column(attribute),
+                                                 f"[Scope(Tag = ...)] is not a tag expression Reqnroll accepts: {exc}"))
+                        continue
+                found.append((values["Tag"], values["Feature"], values["Scenario"]))
+    return found
+
+
+def _enclosing_class(method: Node) -> Node | None:
+    node = method.parent
+    while node is not None and node.type not in ("class_declaration", "record_declaration", "struct_declaration"):
+        node = node.parent
+    return node
 
 
 def parse(path: str, data: bytes) -> StepFile:
@@ -110,8 +154,11 @@ def parse(path: str, data: bytes) -> StepFile:
             Parameter(text(p.child_by_field_name("name") or p), text(p.child_by_field_name("type") or p))
             for p in (params.named_children if params is not None else ()) if p.type == "parameter"
         )
+        # The class's [Scope] attributes and the method's combine with OR (Reqnroll's BindingSourceProcessor).
+        scopes = (*_scopes(_enclosing_class(method), path, errors), *_scopes(method, path, errors))
         definitions.append(StepDefinition(
             keyword=keyword, pattern=pattern, kind=kind, framework="reqnroll", language="csharp", path=path,
             line=line(node), column=column(node), function=method_name, parameters=parameters,
+            scopes=tuple(dict.fromkeys(scopes)),
         ))
     return StepFile(path, "csharp", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -39,6 +39,7 @@ from tracertm.steps.report import behave_refused
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.packed import NONE, Packed, decoded, pack
 from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
+from tracertm.steps.lens import Lenses
 from tracertm.steps.pytest_bdd import Bindings
 from tracertm.steps.tracelinks import StepLinkWriter
 
@@ -73,6 +74,8 @@ def definition_from_row(row: Any) -> StepDefinition:
         parameters=tuple(Parameter(p.get("name", ""), p.get("type", "")) for p in row.parameters or ()),
         flags=str(metadata.get("flags", "")), target_fixture=metadata.get("target_fixture"),
         identity=row.step_number, registration=_int_or_none(metadata.get("registration")),
+        scopes=tuple((s[0], s[1], s[2]) for s in metadata.get("scopes") or ()
+                     if isinstance(s, list) and len(s) == 3),
     )
 
 
@@ -128,8 +131,8 @@ def refresh(
         definitions = [d for d in definitions if d.identity not in refused]
     changed |= _refused_changed(session, project_id, refused)
     changed |= _order_changed(session, project_id, parsed) & ids.keys()
-    bindings = Bindings(parsed)
-    rebound = _bindings_changed(session, project_id, bindings)
+    lenses = Lenses(parsed, definitions)
+    rebound = _bindings_changed(session, project_id, lenses.bindings)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
     paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
@@ -149,7 +152,7 @@ def refresh(
                 select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
                     features.c.project_id == project_id, or_(*under)))}
     parsed_features = parsed_features or {}
-    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types], bindings.signature)
+    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types], lenses.signature)
     # Rows a first sync wrote while its features parsed, from the workers' matching against these very definitions.
     written = eager if eager is not None and eager.digest == key else None
     live: dict[uuid.UUID, _Live] | None = None
@@ -202,7 +205,7 @@ def refresh(
         tally = None
         if left:
             stats = _rematch(conn, project_id, left, index, ids, versions, parsed_features, pre or {}, live,
-                             bindings or None)
+                             lenses or None)
         elif written is not None and live == {}:
             # Every row of the project is one the eager writer inserted: its tally is every definition's usage.
             tally = written.tally
@@ -368,12 +371,14 @@ def _live_query(where: Any) -> Any:
     ).where(where, f.c.deleted_at.is_(None), s.c.deleted_at.is_(None))
 
 
-_Records = dict[tuple[str, str], tuple[SpecRecord, str]]
+_Records = dict[tuple[str, str], tuple[SpecRecord, str, str]]
 
 
 def _records(parsed: Mapping[str, ParseResult]) -> _Records:
-    """(feature path, scenario number) → (scenario record, the feature's language) of this run's parsed features."""
-    return {(r.path, child.number): (child, str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
+    """(feature path, scenario number) → (scenario record, the feature's language, its title) of this run's parsed
+    features."""
+    return {(r.path, child.number): (child, str(feature.fields.get("feature_metadata", {}).get("language") or "en"),
+                                     str(feature.fields.get("name") or ""))
             for r in parsed.values() for feature in r.records for child in feature.children}
 
 
@@ -433,12 +438,12 @@ def _uses(
                 rest.append(scenario_id)
             else:
                 yield (scenario_id, source_ref("scenario", number, feature_number), path,
-                       scenario_uses(path or "", found[0], _keyword_types(found[1])))
+                       scenario_uses(path or "", found[0], _keyword_types(found[1]), found[2]))
         if not rest:
             return
     columns = (s.c.id, s.c.scenario_number, s.c.title, s.c.gherkin_text, s.c.background, s.c.given_steps,
-               s.c.when_steps, s.c.then_steps, s.c.examples, s.c.scenario_metadata, f.c.source_path,
-               f.c.feature_metadata, f.c.feature_number)
+               s.c.when_steps, s.c.then_steps, s.c.examples, s.c.scenario_metadata, s.c.tags, f.c.source_path,
+               f.c.feature_metadata, f.c.feature_number, f.c.name)
     query = select(*columns).join(f, s.c.feature_id == f.c.id).where(
         s.c.id.in_(rest), s.c.deleted_at.is_(None), f.c.deleted_at.is_(None)
     )
@@ -446,19 +451,19 @@ def _uses(
         fields = {
             "title": r.title, "gherkin_text": r.gherkin_text, "background": r.background,
             "given_steps": r.given_steps, "when_steps": r.when_steps, "then_steps": r.then_steps,
-            "examples": r.examples, "scenario_metadata": r.scenario_metadata or {},
+            "examples": r.examples, "scenario_metadata": r.scenario_metadata or {}, "tags": r.tags or [],
         }
         language = str((r.feature_metadata or {}).get("language") or "en")
         record = SpecRecord("scenario", r.scenario_number, fields)
         yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
-               scenario_uses(r.source_path or "", record, _keyword_types(language)))
+               scenario_uses(r.source_path or "", record, _keyword_types(language), r.name or ""))
 
 
 def _rematch(
     conn: Any, project_id: uuid.UUID, targets: list[uuid.UUID], index: _Lazy, ids: Mapping[str, uuid.UUID],
     versions: Mapping[uuid.UUID, tuple[str, int]], parsed: Mapping[str, ParseResult],
     pre: Mapping[tuple[str, str], Matched], live: Mapping[uuid.UUID, _Live] | None = None,
-    bindings: Bindings | None = None,
+    lenses: Lenses | None = None,
 ) -> LinkStats:
     """Match the steps of ``targets`` and write the difference: their ``scenario_steps`` rows
     (tracertm.steps.matchrows) and their step trace links (tracertm.steps.tracelinks), a batch of scenarios at a
@@ -489,8 +494,9 @@ def _rematch(
                 for status, count in uses.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
             else:
-                views = bindings.views_for(uses[0].path, uses[0].scenario) if bindings and uses else None
-                rows, first_lines = match_uses(uses, index.get(), keys, verdicts, statuses, views)
+                first = uses[0] if lenses and uses else None
+                lens = lenses.for_scenario(first.path, first.scenario, first.feature, first.tags) if lenses and first else None
+                rows, first_lines = match_uses(uses, index.get(), keys, verdicts, statuses, lens)
                 wanted[scenario] = pack(rows)
             if first_lines:
                 firsts[scenario] = first_lines

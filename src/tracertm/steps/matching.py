@@ -24,14 +24,16 @@ import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.expressions import KEYWORD_SCOPED, Argument, Compiled
 from tracertm.steps.model import StepDefinition
-from tracertm.steps.pytest_bdd import Bindings, View, combine, in_view, views_key
 from tracertm.steps.scenarios import StepUse, Unknown, type_key
+
+if TYPE_CHECKING:
+    from tracertm.steps.lens import Lens, Lenses
 
 Status = Literal["defined", "undefined", "ambiguous"]
 T = TypeVar("T")
@@ -151,15 +153,14 @@ class StepIndex:
                 found.append((c.definition, args))
         return found
 
-    def bound(self, text: str, type: str, views: Sequence[View]
+    def bound(self, text: str, type: str, lens: Lens
               ) -> tuple[Status, tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]]:
-        """``lookup`` for a scenario that the pytest-bdd test modules of ``views`` run (``steps.pytest_bdd``): the
-        verdict over their views and its definitions."""
-        key = (text, type_key(type) + views_key(views))
+        """``lookup`` for a scenario with a ``Lens`` (``steps.lens``: pytest-bdd test modules that run it, Reqnroll
+        scopes): the verdict and its definitions."""
+        key = (text, type_key(type) + lens.key)
         known = self._bound_seen.get(key)
         if known is None:
-            found = self._found(text, type)
-            status, matches = combine(settle(in_view(found, view)) for view in views)
+            status, matches = lens.verdict(self._found(text, type), settle)
             known = self._bound_seen[key] = (cast(Status, status), tuple(matches))
         return known
 
@@ -177,11 +178,10 @@ class StepIndex:
         values, same time budget and slow definitions as ``lookup``."""
         return tuple(settle(self._found_values(text, type)))
 
-    def bound_values(self, text: str, type: str, views: Sequence[View]
+    def bound_values(self, text: str, type: str, lens: Lens
                      ) -> tuple[Status, tuple[tuple[StepDefinition, tuple[str | None, ...]], ...]]:
         """``bound`` with each argument's value only, uncached (as ``lookup_values``)."""
-        found = self._found_values(text, type)
-        status, matches = combine(settle(in_view(found, view)) for view in views)
+        status, matches = lens.verdict(self._found_values(text, type), settle)
         return cast(Status, status), tuple(matches)
 
     def _found_values(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[str | None, ...]]]:
@@ -200,21 +200,21 @@ class StepIndex:
                 found.append((d, values))
         return found
 
-    def match(self, use: StepUse, views: Sequence[View] | None = None) -> StepResult:
-        """The verdict on one step; ``views``: the pytest-bdd test modules that run its scenario, if any do."""
-        if views is not None:
-            status, bound = self.bound(use.text, use.type, views)
+    def match(self, use: StepUse, lens: Lens | None = None) -> StepResult:
+        """The verdict on one step; ``lens``: its scenario's (``steps.lens``), when it has one."""
+        if lens is not None:
+            status, bound = self.bound(use.text, use.type, lens)
             return StepResult(use, status, bound)
         matches = self.lookup(use.text, use.type)
         if not matches:
             return StepResult(use, "undefined")
         return StepResult(use, "defined" if len(matches) == 1 else "ambiguous", matches)
 
-    def match_all(self, uses: Iterable[StepUse], bindings: Bindings | None = None) -> list[StepResult]:
-        """The verdicts on ``uses``; ``bindings``: pytest-bdd's, when some test module binds a feature."""
-        if not bindings:
+    def match_all(self, uses: Iterable[StepUse], lenses: Lenses | None = None) -> list[StepResult]:
+        """The verdicts on ``uses``; ``lenses``: the project's (``steps.lens``), when some scenario needs one."""
+        if not lenses:
             return [self.match(u) for u in uses]
-        return [self.match(u, bindings.views_for(u.path, u.scenario)) for u in uses]
+        return [self.match(u, lenses.for_scenario(u.path, u.scenario, u.feature, u.tags)) for u in uses]
 
 
 def _head(c: Compiled) -> list[str]:

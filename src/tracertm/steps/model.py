@@ -64,15 +64,18 @@ class StepDefinition:
     target_fixture: str | None = None
     identity: str = ""
     registration: int | None = None
+    # Reqnroll's ``[Scope]`` attributes (tag expression, feature title, scenario title; ``steps.reqnroll``): the
+    # scenarios the definition may match. Part of ``content_hash`` when there are any.
+    scopes: tuple[tuple[str | None, str | None, str | None], ...] = ()
 
     @cached_property
     def content_hash(self) -> str:
-        """sha256 over (keyword, pattern, kind, parameter types), salted with the step parser version."""
-        payload = json.dumps(
-            [self.keyword, self.pattern, self.kind, self.flags, [p.type for p in self.parameters]],
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        """sha256 over (keyword, pattern, kind, parameter types — and scopes, when scoped), salted with the step
+        parser version."""
+        hashed: list[object] = [self.keyword, self.pattern, self.kind, self.flags, [p.type for p in self.parameters]]
+        if self.scopes:
+            hashed.append([list(s) for s in self.scopes])
+        payload = json.dumps(hashed, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(f"tracertm:step:{STEP_PARSER_VERSION}\n{payload}".encode()).hexdigest()
 
     @property
@@ -101,6 +104,7 @@ class StepDefinition:
             "function": self.function,
             "parameters": [{"name": p.name, "type": p.type} for p in self.parameters],
             "target_fixture": self.target_fixture,
+            **({"scopes": [{"tag": t, "feature": f, "scenario": c} for t, f, c in self.scopes]} if self.scopes else {}),
             "content_hash": self.content_hash,
         }
 

@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 from tracertm.parsers.records import ParseResult
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 from tracertm.steps.packed import Packed, Row, pack
-from tracertm.steps.pytest_bdd import Bindings, View, views_key
-from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps, type_key
+from tracertm.steps.lens import Lens, Lenses
+from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps, scenario_context, type_key
 
 # Per (step text, step type as ``scenarios.type_key`` gives it): the rows' (definition key or None, status, argument
 # values) — outlines, Backgrounds and common phrasing repeat texts, so each is turned into rows once. A key is the
@@ -85,14 +85,14 @@ _UNDEFINED: Verdict = ((None, "undefined", ()),)
 
 def match_uses(
     uses: list[StepUse], index: Any, keys: Mapping[str, str] | None, verdicts: dict[tuple[str, str], Verdict],
-    statuses: dict[str, int], views: Sequence[View] | None = None,
+    statuses: dict[str, int], lens: Lens | None = None,
 ) -> tuple[list[Row], dict[str, int]]:
     """One scenario's rows and the line of the first step each definition alone matched; counts verdicts into
-    ``statuses``. ``verdicts`` caches per (text, type) across scenarios. ``views``: the pytest-bdd test modules
-    that run the scenario, if any do (``steps.pytest_bdd``)."""
-    if views is not None:
+    ``statuses``. ``verdicts`` caches per (text, type) across scenarios. ``lens``: the scenario's, when it has one
+    (``steps.lens``)."""
+    if lens is not None:
         return match_steps([(u.line, u.keyword, u.type, u.text, u.row_line) for u in uses], index, verdicts,
-                           statuses, views, keys)
+                           statuses, lens, keys)
     rows: list[Row] = []
     first_lines: dict[str, int] = {}
     for position, use in enumerate(uses):
@@ -113,12 +113,12 @@ def match_uses(
 
 def match_steps(
     steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
-    views: Sequence[View] | None = None, keys: Mapping[str, str] | None = None,
+    lens: Lens | None = None, keys: Mapping[str, str] | None = None,
 ) -> tuple[list[Row], dict[str, int]]:
     """``match_uses`` of a scenario's ``executed_steps`` (definition keys are identities, or ``keys`` of them): the
     same rows, first lines and verdict counts, from plain tuples (see ``executed_steps``)."""
-    if views is not None:
-        return _match_bound(steps, index, verdicts, statuses, views, keys)
+    if lens is not None:
+        return _match_bound(steps, index, verdicts, statuses, lens, keys)
     rows: list[Row] = []
     append = rows.append
     first_lines: dict[str, int] = {}
@@ -140,18 +140,18 @@ def match_steps(
 
 def _match_bound(
     steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
-    views: Sequence[View], keys: Mapping[str, str] | None,
+    lens: Lens, keys: Mapping[str, str] | None,
 ) -> tuple[list[Row], dict[str, int]]:
-    """``match_steps`` of a scenario that pytest-bdd test modules run (``StepIndex.bound_values``): a defined step
-    may name one definition per module, each used (its first line kept)."""
+    """``match_steps`` of a scenario with a lens (``StepIndex.bound_values``): a defined step may name one
+    definition per pytest-bdd module that runs it, each used (its first line kept)."""
     rows: list[Row] = []
     first_lines: dict[str, int] = {}
-    suffix = views_key(views)
+    suffix = lens.key
     for position, (line, keyword, kind, text, row_line) in enumerate(steps):
         key = (text, type_key(kind) + suffix)
         found = verdicts.get(key)
         if found is None:
-            status, matches = index.bound_values(text, kind, views)
+            status, matches = index.bound_values(text, kind, lens)
             found = verdicts[key] = verdict(matches, keys, status)
         for definition, status, values in found:
             rows.append((definition, position, line, row_line, keyword, text, status, values))
@@ -180,7 +180,7 @@ class StepMatcher:
     definitions: tuple[StepDefinition, ...]
     types: tuple[ParameterTypeDecl, ...]
     key: str
-    bindings: Bindings | None = None  # pytest-bdd's, when a test module binds a feature (``steps.pytest_bdd``)
+    lenses: Lenses | None = None  # when a scenario needs a lens (``steps.lens``: pytest-bdd bindings, Reqnroll scopes)
 
     @property
     def by_reference(self) -> bool:
@@ -190,7 +190,7 @@ class StepMatcher:
     def __reduce__(self) -> tuple[Any, ...]:
         if self.by_reference:
             return (_inherited, (self.key,))
-        return (StepMatcher, (self.definitions, self.types, self.key, self.bindings))
+        return (StepMatcher, (self.definitions, self.types, self.key, self.lenses))
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
@@ -201,13 +201,13 @@ class StepMatcher:
         try:
             index, verdicts = self._index()
             scenarios: dict[str, Scenario] = {}
-            bindings = self.bindings
+            lenses = self.lenses
             for feature in result.records:
                 types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
                 for child in feature.children:
                     statuses: dict[str, int] = {}
-                    views = bindings.views_for(result.path, str(child.fields.get("title") or "")) if bindings else None
-                    rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses, views)
+                    lens = lenses.for_scenario(result.path, *scenario_context(child, feature)) if lenses else None
+                    rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses, lens)
                     # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
                     scenarios[child.number] = Scenario(pack(rows), firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
@@ -258,10 +258,10 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
                                key=lambda d: (d.path, d.line, d.column, d.identity))
     refused = behave_refused(found_definitions, Registries(types), files)
     definitions = tuple(d for d in found_definitions if d.identity not in refused)
-    from tracertm.steps.pytest_bdd import Bindings
+    from tracertm.steps.lens import Lenses
 
-    bindings = Bindings({f.path: f for f in files})
-    found = StepMatcher(definitions, types, digest(definitions, types, bindings.signature), bindings or None)
+    lenses = Lenses({f.path: f for f in files})
+    found = StepMatcher(definitions, types, digest(definitions, types, lenses.signature), lenses or None)
     import multiprocessing
 
     if (start_method or multiprocessing.get_start_method()) == "fork":

@@ -33,11 +33,11 @@ class StepRecord(SpecRecord):
     @cached_property
     def content_hash(self) -> str:
         f = self.fields
-        payload = json.dumps(
-            [f["step_type"], f["pattern"], f["pattern_kind"], f["step_metadata"].get("flags", ""),
-             [p["type"] for p in f["parameters"]]],
-            ensure_ascii=False, separators=(",", ":"),
-        )
+        hashed: list[object] = [f["step_type"], f["pattern"], f["pattern_kind"], f["step_metadata"].get("flags", ""),
+                                [p["type"] for p in f["parameters"]]]
+        if f["step_metadata"].get("scopes"):  # Reqnroll's [Scope]s, as ``StepDefinition.content_hash`` hashes them
+            hashed.append([list(s) for s in f["step_metadata"]["scopes"]])
+        payload = json.dumps(hashed, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(f"tracertm:step:{STEP_PARSER_VERSION}\n{payload}".encode()).hexdigest()
 
 
@@ -48,6 +48,8 @@ def fields_of(d: StepDefinition) -> dict[str, Any]:
         metadata["flags"] = d.flags
     if d.target_fixture:
         metadata["target_fixture"] = d.target_fixture
+    if d.scopes:  # Reqnroll's [Scope]s: a definition rebuilt from its row still matches in scope only
+        metadata["scopes"] = [list(s) for s in d.scopes]
     if d.registration is not None:
         # behave's registration order in the file (stacked decorators bottom-up): a sync that rebuilds the
         # definitions from their rows (a step file that does not parse now) still matches in behave's order.

@@ -13,7 +13,7 @@ from tracertm.steps.expressions import Compiled, DefinitionError, Registries, co
 from tracertm.steps.matching import StepIndex, StepResult, behave_order
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.steps.python import BehaveStepFile
-from tracertm.steps.pytest_bdd import Bindings
+from tracertm.steps.lens import Lenses
 from tracertm.steps.scenarios import StepUse
 
 FILTERS = ("undefined", "unused", "ambiguous")
@@ -135,7 +135,7 @@ def _build_report(
                                      exc.severity)
                 (report.errors if exc.severity == "error" else report.warnings).append(finding)
     report.errors.extend(registries.findings)
-    bindings = Bindings({f.path: f for f in parsed})
+    lenses = Lenses({f.path: f for f in parsed})
     index = StepIndex(compiled)
     refused = _behave_refuses(compiled, index, *_behave_read(parsed))
     if refused:
@@ -147,7 +147,7 @@ def _build_report(
     for p in sorted(features):
         uses = features[p]
         if not isinstance(uses, ParseError):
-            report.results.extend(index.match_all(uses, bindings))
+            report.results.extend(index.match_all(uses, lenses))
     report.errors.extend(index.findings())
     report.broken.update(index.slow)
     return report

@@ -62,6 +62,8 @@ class StepUse(NamedTuple):
     background: bool = False
     column: int = 1
     scenario_number: str = ""  # the scenario record's identity (its id tag or name)
+    feature: str = ""  # the feature's title (Reqnroll's [Scope(Feature = ...)])
+    tags: tuple[str, ...] = ()  # the feature's, the rule's and the scenario's tags, without '@' (Reqnroll's scopes)
 
     @property
     def location(self) -> str:
@@ -108,14 +110,27 @@ def feature_uses(result: ParseResult) -> list[StepUse]:
     with collector_paused():
         for feature in result.records:
             language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
+            title = str(feature.fields.get("name") or "")
             for scenario in feature.children:
-                out.extend(scenario_uses(result.path, scenario, _keyword_types(language)))
+                out.extend(scenario_uses(result.path, scenario, _keyword_types(language), title))
     return out
 
 
-def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[StepUse]:
+def scenario_context(scenario: SpecRecord, feature: SpecRecord) -> tuple[str, str, tuple[str, ...]]:
+    """(scenario title, feature title, tags) of a parsed scenario: what a ``steps.lens.Lens`` depends on."""
+    return str(scenario.fields.get("title") or ""), str(feature.fields.get("name") or ""), _tags(scenario.fields)
+
+
+def _tags(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """The feature's and the rule's tags (``inherited_tags``), then the scenario's own, without '@'."""
+    inherited = (fields.get("scenario_metadata") or {}).get("inherited_tags") or ()
+    return (*(str(t) for t in inherited), *(str(t) for t in fields.get("tags") or ()))
+
+
+def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword], feature: str = "") -> list[StepUse]:
     """The executed steps of one scenario record (or of a scenario row: ``SpecRecord("scenario", number, row
-    fields)`` — positions come from the fields, the record's ``line`` is not needed)."""
+    fields)`` — positions come from the fields, the record's ``line`` is not needed); ``feature``: the feature's
+    title."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
@@ -131,6 +146,7 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
     rows = _rows(fields.get("examples") or (), lines, start)
     name = str(fields.get("title") or "")
     number = scenario.number
+    tags = _tags(fields)
     placed = _placed(fields, steps, types)
     # Each step's column (1 in the Background, whose text is the feature's), read from the scenario's text.
     count = len(lines)
@@ -143,13 +159,14 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword])
     # hundreds of thousands of steps.
     new = tuple.__new__
     if rows is None:
-        return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number))
+        return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number,
+                              feature, tags))
                 for (line, keyword, kind, text, background), column in zip(placed, columns)]
     out: list[StepUse] = []
     for i, text, row_line in _filled(placed, rows):
         line, keyword, kind, _text, background = placed[i]
         out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
-                                 columns[i], number)))
+                                 columns[i], number, feature, tags)))
     return out
 
 
