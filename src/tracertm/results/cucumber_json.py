@@ -51,15 +51,36 @@ def load_json(path: str, data: bytes) -> Any:
 
 
 class _Misshapen(Exception):
-    """A field of the wrong type: where it is in the document (list indexes and object keys), and why."""
+    """A field of the wrong type: where it is in the document (list indexes and object keys), why, and what holds
+    it (``feature #1``, ``element 'Add'``, ``step 2``: added by each level as the error passes it, so that no label
+    is made unless an error needs it)."""
 
-    def __init__(self, where: tuple[int | str, ...], message: str) -> None:
+    def __init__(self, where: tuple[int | str, ...], message: str, context: tuple[str, ...] = ()) -> None:
         super().__init__(message)
-        self.where = where
+        self.where, self.message, self.context = where, message, context
+
+    def within(self, where: tuple[int | str, ...], *context: str) -> _Misshapen:
+        """The same error, seen from the node that holds the one it was found in."""
+        return _Misshapen((*where, *self.where), self.message, (*context, *self.context))
+
+    def __str__(self) -> str:
+        return ", ".join(self.context) + ": " + self.message if self.context else self.message
+
+
+# What a reader of the error does about it: every field of the wrong type ends the import of the file.
+_FIX = "fix or regenerate the report; nothing was imported from this file"
 
 
 def parse(path: str, data: bytes) -> Report:
-    """Parse one Cucumber JSON file, or raise ``ParseError``."""
+    """Parse one Cucumber JSON file, or raise ``ParseError``.
+
+    Every field the import reads is checked for its JSON type: text (a feature's ``uri`` and ``name``, an
+    element's ``id``, ``name`` and ``type``, a tag's ``name``, a result's ``status`` and ``error_message``), a whole
+    number (an element's ``line``), a number (a result's ``duration``), an object (a step's ``result``), a list
+    (``elements``, ``tags``, ``before``/``steps``/``after``). A wrong one (``"name": 123``, ``"line": "x"``) is
+    refused at its line in the report: read as text or left out, it would give the test case another id, or its
+    scenario another result (``null`` is an absent field). Fields it does not read (``keyword``, ``description``, a
+    step's ``name``) are not checked."""
     document = load_json(path, data)
     if not isinstance(document, list):
         raise report_error(path, 1, "not a Cucumber JSON report: expected a list of features at the top level; "
@@ -67,34 +88,39 @@ def parse(path: str, data: bytes) -> Report:
     try:
         cases = _cases(document)
     except _Misshapen as exc:  # the report's own line of the field (the elements' "line" is the feature file's)
-        raise report_error(path, json_line(data.decode("utf-8-sig"), exc.where), str(exc)) from None
-    return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(_distinct(cases)))
+        raise report_error(path, json_line(data.decode("utf-8-sig"), exc.where), f"{exc}; {_FIX}") from None
+    distinct = _distinct(cases)
+    return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(c for c, _ in distinct),
+                  local_ids=tuple(local for _, local in distinct))
 
 
-def _cases(document: list[Any]) -> list[CaseResult]:
-    cases: list[CaseResult] = []
+def _cases(document: list[Any]) -> list[tuple[CaseResult, str]]:
+    cases: list[tuple[CaseResult, str]] = []
     for index, feature in enumerate(document):
         where = f"feature #{index + 1}"
         if not isinstance(feature, dict):
             raise _Misshapen((index,), f"{where} is not an object; this is not a Cucumber JSON report")
-        uri = _text(feature.get("uri")) or None
-        feature_name = _text(feature.get("name"))
-        pending_background: list[dict[str, Any]] = []
-        elements = feature.get("elements") or []
-        if not isinstance(elements, list):
-            raise _Misshapen((index, "elements"), f"{where}: 'elements' must be a list")
+        try:
+            uri = _text(feature, "uri") or None
+            feature_name = _text(feature, "name")
+            elements = feature.get("elements") or []
+            if not isinstance(elements, list):
+                raise _Misshapen(("elements",), "'elements' must be a list")
+        except _Misshapen as exc:
+            raise exc.within((index,), where) from None
+        pending_background: list[_Step] = []
         for position, element in enumerate(elements):
             if not isinstance(element, dict):
-                raise _Misshapen((index, "elements", position), f"{where}: every element must be an object")
+                raise _Misshapen((index, "elements", position), "every element must be an object", (where,))
             try:
                 steps = _steps(element)
-                if element.get("type") == "background":
+                if _text(element, "type") == "background":
                     pending_background = steps  # Go formatter: belongs to the scenario that follows
                     continue
                 steps, pending_background = pending_background + steps, []
                 cases.append(_case(uri, feature_name, element, steps))
             except _Misshapen as exc:
-                raise _Misshapen((index, "elements", position, *exc.where), str(exc)) from None
+                raise exc.within((index, "elements", position), _label(element, position, where)) from None
     return cases
 
 
@@ -136,67 +162,106 @@ def _space(text: str, pos: int) -> int:
     return pos
 
 
-def _distinct(cases: list[CaseResult]) -> list[CaseResult]:
+def _distinct(cases: list[tuple[CaseResult, str]]) -> list[tuple[CaseResult, str]]:
     """Each scenario its own test case. Runners build an element's ``id`` from names: two scenarios of a feature
     with the same name share ``feature;same-name``, the rows of two unnamed Examples blocks ``feature;outline;;2``.
     Of the elements sharing an id on different lines, the first in the file keeps it and the others add their
     line (stable, unlike their order: the same scenario gets the same id in every run that has both). The same id
     on the same line is the same scenario reported again (a rerun): the import keeps its last report, its earlier
-    failures as failed attempts (``report.last_reports``)."""
+    failures as failed attempts (``report.last_reports``). Each case comes with its id within its file."""
     lines: dict[str, set[int | None]] = {}
-    for case in cases:
+    for case, _local in cases:
         lines.setdefault(case.external_id, set()).add(case.line)
-    out: list[CaseResult] = []
-    for case in cases:
+    out: list[tuple[CaseResult, str]] = []
+    for case, local in cases:
         shared = lines[case.external_id]
         if len(shared) > 1 and case.line != min(shared, key=lambda line: line or 0):
+            local = external_id(local, str(case.line))
             case = replace(case, external_id=external_id(case.external_id, str(case.line)))
-        out.append(case)
+        out.append((case, local))
     return out
 
 
-def _steps(element: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+# What a scenario's outcome needs of one step (or hook): its status, duration in seconds (None: unknown) and the
+# first line of its message (None for a passed step).
+_Step = tuple[str, "float | None", "str | None"]
+_NOT_RUN: _Step = ("skipped", None, None)
+
+
+def _steps(element: dict[str, Any]) -> list[_Step]:
+    """The steps and hooks of an element, each checked where it is read (inline: this runs per step)."""
+    out: list[_Step] = []
+    append = out.append
     for key in ("before", "steps", "after"):
         items = element.get(key) or []
-        if not isinstance(items, list) or not all(isinstance(s, dict) for s in items):
-            raise _Misshapen((key,), f"element '{_text(element.get('name'))}': '{key}' must be a list of objects")
-        out.extend(items)
+        if not isinstance(items, list):
+            raise _Misshapen((key,), f"'{key}' must be a list of objects")
+        for position, step in enumerate(items):
+            if not isinstance(step, dict):
+                raise _Misshapen((key, position), f"'{key}' must be a list of objects")
+            raw = step.get("result")
+            if raw is None:
+                append(_NOT_RUN)  # no result: it did not run
+                continue
+            if not isinstance(raw, dict):
+                raise _misshapen_step(key, position, (), f"'result' must be an object, not {_kind(raw)}")
+            status, value, message = raw.get("status"), raw.get("duration"), raw.get("error_message")
+            if status is not None and not isinstance(status, str):
+                raise _misshapen_step(key, position, ("status",),
+                                      f"'result.status' must be text, not {_kind(status)}")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise _misshapen_step(key, position, ("duration",), "'result.duration' must be a number of "
+                                                                    f"nanoseconds, not {_kind(value)}")
+            if message is not None and not isinstance(message, str):
+                raise _misshapen_step(key, position, ("error_message",),
+                                      f"'result.error_message' must be text, not {_kind(message)}")
+            known = _STATUS.get(status.lower(), "failed") if status else "skipped"
+            append((known, None if value is None else _nanoseconds(value) / 1e9,
+                    first_line(clean_text(message)) if message and known != "passed" else None))
     return out
 
 
-def _case(uri: str | None, feature_name: str, element: dict[str, Any], steps: list[dict[str, Any]]) -> CaseResult:
-    statuses: list[str] = []
-    duration = 0.0
-    timed = False
-    message: str | None = None
-    for step in steps:
-        raw = step.get("result")
-        result: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        status = _STATUS.get(_text(result.get("status")).lower(), "failed" if result.get("status") else "skipped")
-        statuses.append(status)
-        if isinstance(result.get("duration"), (int, float)):
-            duration += _nanoseconds(result["duration"]) / 1e9
-            timed = True
-        if message is None and status != "passed":
-            message = first_line(_text(result.get("error_message")))
-    name = _text(element.get("name"))
-    ident = _text(element.get("id")) or f"{name}:{_line(element)}"
+_HOOKS = {"before": "before hook", "steps": "step", "after": "after hook"}
+
+
+def _misshapen_step(key: str, position: int, field: tuple[str, ...], message: str) -> _Misshapen:
+    """The error of a step's ``result`` (``field``: the key in it, none for the result itself)."""
+    return _Misshapen((key, position, "result", *field), message, (f"{_HOOKS[key]} {position + 1}",))
+
+
+def _case(
+    uri: str | None, feature_name: str, element: dict[str, Any], steps: list[_Step]
+) -> tuple[CaseResult, str]:
+    statuses = [status for status, _duration, _message in steps]
+    timed = [duration for _status, duration, _message in steps if duration is not None]
+    message = next((text for status, _duration, text in steps if status != "passed" and text is not None), None)
+    name = _text(element, "name")
+    line = _line(element)
+    ident = _text(element, "id") or f"{name}:{line}"
     tags = element.get("tags") or []
     if not isinstance(tags, list):
-        raise _Misshapen(("tags",), f"element '{name}': 'tags' must be a list of objects")
-    return CaseResult(
+        raise _Misshapen(("tags",), "'tags' must be a list of objects")
+    names = []
+    for position, tag in enumerate(tags):
+        if not isinstance(tag, dict):
+            raise _Misshapen(("tags", position), "'tags' must be a list of objects")
+        try:
+            names.append(_text(tag, "name").removeprefix("@"))
+        except _Misshapen as exc:
+            raise exc.within(("tags", position), f"tag {position + 1}") from None
+    case = CaseResult(
         external_id=external_id(feature_id(uri), ident),  # cucumber-jvm's file:/classpath: forms: one test case
         name=ident if "[" in ident else name,  # pytest-bdd keeps the row's values in the id
         status=worst(statuses),
-        duration=finite(duration) if timed else None,  # 1e400 is infinite, a negative step NaN: unknown
+        duration=finite(sum(timed)) if timed else None,  # 1e400 is infinite, a negative step NaN: unknown
         message=message,
         feature_uri=uri,
         feature_name=feature_name,
         scenario_name=name,
-        line=_line(element) or None,
-        tags=tuple(_text(t.get("name")).removeprefix("@") for t in tags if isinstance(t, dict)),
+        line=line or None,
+        tags=tuple(names),
     )
+    return case, ident
 
 
 def _nanoseconds(value: float) -> float:
@@ -209,10 +274,41 @@ def _nanoseconds(value: float) -> float:
     return nanoseconds if nanoseconds >= 0 else math.nan
 
 
-def _text(value: Any) -> str:
-    return clean_text(value) if isinstance(value, str) else ""
+def _label(element: dict[str, Any], position: int, feature: str) -> str:
+    """How an error names an element: by its name when it has one that is text, else by its place."""
+    name = element.get("name")
+    return f"element '{clean_text(name)}'" if isinstance(name, str) and name else \
+        f"element #{position + 1} of {feature}"
+
+
+def _text(node: dict[str, Any], key: str) -> str:
+    """The text of ``node[key]`` ("" when absent or null), or ``_Misshapen`` when it is no text."""
+    value = node.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Misshapen((key,), f"'{key}' must be text, not {_kind(value)}")
+    return clean_text(value)
 
 
 def _line(node: dict[str, Any]) -> int:
+    """An element's line in its feature file (0: absent or not positive), or ``_Misshapen`` when it is no whole
+    number."""
     line = node.get("line")
-    return line if isinstance(line, int) and line > 0 else 0
+    if line is None:
+        return 0
+    if isinstance(line, bool) or not isinstance(line, int):
+        raise _Misshapen(("line",), f"'line' must be a whole number (the line in the feature file), "
+                                    f"not {_kind(line)}")
+    return line if line > 0 else 0
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's type, as an error names it (with the value when it is short)."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}" if len(repr(value)) <= 20 else "a number"
+    if isinstance(value, str):
+        return f"the text {json.dumps(value)}" if len(value) <= 20 else "a text"
+    return "a list" if isinstance(value, list) else "an object"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from tracertm.results.report import CaseResult, normalize_path
 from tracertm.results.scenarios import ScenarioRef
+from tracertm.results.uris import FeaturePaths
 
 __all__ = ["Match", "ScenarioIndex", "normalize_path", "pytest_bdd_name"]
 
@@ -63,6 +64,14 @@ class ScenarioIndex:
                 self._by_path[normalize_path(s.path)].append(s)
             self._by_feature_name[_norm(s.feature_name)].append(s)
             self._by_pytest[pytest_bdd_name(s.title)].append(s)
+        self._paths: FeaturePaths | None = None  # made on first use: most JUnit imports name no feature file
+
+    @property
+    def paths(self) -> FeaturePaths:
+        """The feature files of these scenarios, which read a runner's name of one (``uris``)."""
+        if self._paths is None:
+            self._paths = FeaturePaths(self._by_path)
+        return self._paths
 
     # ------------------------------------------------------------------------------------------------- rules
 
@@ -103,17 +112,11 @@ class ScenarioIndex:
         return out
 
     def _in_file(self, uri: str | None) -> list[ScenarioRef] | None:
-        """The scenarios of the feature file a runner named (its path may be relative to another folder)."""
+        """The scenarios of the feature file a runner named, in whichever form (``uris.FeaturePaths.resolve``:
+        ``classpath:``, ``file:``, relative to another folder, an absolute path of the CI machine)."""
         if not uri:
             return None
-        uri = normalize_path(uri)
-        exact = self._by_path.get(uri)
-        if exact:
-            return exact
-        paths = [p for p in self._by_path if uri.endswith("/" + p) or p.endswith("/" + uri)]
-        if len(paths) != 1:
-            return None
-        return self._by_path[paths[0]]
+        return self._by_path.get(self.paths.resolve(uri))
 
     def _by_tag(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match | None:
         for tag in case.tags:

@@ -99,36 +99,40 @@ def parse(path: str, data: bytes) -> Report:
         if "gherkinDocument" in envelope:
             document = _object(at, envelope["gherkinDocument"], "gherkinDocument")
             feature = _object(at, document.get("feature"), "gherkinDocument.feature")
-            uri = _text(document.get("uri"))
-            documents[uri] = _text(feature.get("name"))
+            uri = _text(at, document.get("uri"), "gherkinDocument.uri")
+            documents[uri] = _text(at, feature.get("name"), "feature.name")
             _index(at, uri, _objects(at, feature.get("children"), "feature.children"), None, nodes)
         elif "pickle" in envelope:
             body = _object(at, envelope["pickle"], "pickle")
-            pickles[str(body.get("id"))] = _Pickle(
-                _text(body.get("uri")) or None,
-                _text(body.get("name")),
-                tuple(str(i) for i in _list(at, body.get("astNodeIds"), "pickle.astNodeIds")),
-                tuple(_text(t.get("name")).removeprefix("@") for t in _objects(at, body.get("tags"), "pickle.tags")),
+            pickles[_id(at, body.get("id"), "pickle.id")] = _Pickle(
+                _text(at, body.get("uri"), "pickle.uri") or None,
+                _text(at, body.get("name"), "pickle.name"),
+                tuple(_id(at, i, "pickle.astNodeIds")
+                      for i in _list(at, body.get("astNodeIds"), "pickle.astNodeIds")),
+                tuple(_text(at, t.get("name"), "pickle.tags.name").removeprefix("@")
+                      for t in _objects(at, body.get("tags"), "pickle.tags")),
             )
         elif "testCase" in envelope:
             case = _object(at, envelope["testCase"], "testCase")
-            test_cases[str(case.get("id"))] = (str(case.get("pickleId")), number)
+            pickle_id = _id(at, case.get("pickleId"), "testCase.pickleId")
+            test_cases[_id(at, case.get("id"), "testCase.id")] = (pickle_id, number)
         elif "testCaseStarted" in envelope:
             event = _object(at, envelope["testCaseStarted"], "testCaseStarted")
-            attempts[str(event.get("id"))] = _Attempt(str(event.get("testCaseId")), number)
-            order.append(str(event.get("id")))
+            started_id = _id(at, event.get("id"), "testCaseStarted.id")
+            attempts[started_id] = _Attempt(_id(at, event.get("testCaseId"), "testCaseStarted.testCaseId"), number)
+            order.append(started_id)
         elif "testStepFinished" in envelope:
             event = _object(at, envelope["testStepFinished"], "testStepFinished")
-            attempt = attempts.get(str(event.get("testCaseStartedId")))
+            attempt = attempts.get(_id(at, event.get("testCaseStartedId"), "testStepFinished.testCaseStartedId"))
             if attempt is None:
                 raise report_error(path, number, "testStepFinished names a testCaseStarted that did not come before "
                                                  "it; the stream is truncated or out of order")
             _step(at, _object(at, event.get("testStepResult"), "testStepFinished.testStepResult"), attempt)
         elif "testCaseFinished" in envelope:
             event = _object(at, envelope["testCaseFinished"], "testCaseFinished")
-            attempt = attempts.get(str(event.get("testCaseStartedId")))
+            attempt = attempts.get(_id(at, event.get("testCaseStartedId"), "testCaseFinished.testCaseStartedId"))
             if attempt is not None:
-                attempt.retried = bool(event.get("willBeRetried"))
+                attempt.retried = _flag(at, event.get("willBeRetried"), "testCaseFinished.willBeRetried")
         elif "testRunStarted" in envelope:
             started = _timestamp(at, _object(at, envelope["testRunStarted"], "testRunStarted").get("timestamp"))
         elif "testRunFinished" in envelope:
@@ -149,6 +153,7 @@ def parse(path: str, data: bytes) -> Report:
         finals[attempt.test_case] = attempt
     shared = _lines_by_label(nodes)
     cases: list[CaseResult] = []
+    local_ids: list[str] = []
     seen: set[str] = set()
     for case_id, attempt in finals.items():
         pickle = pickles[test_cases[case_id][0]]  # both there: _joined
@@ -158,9 +163,10 @@ def parse(path: str, data: bytes) -> Report:
         node = row or scenario
         suffix = f" #{row.row}" if row and row.row else ""
         # The uri as normalize_path reads it: cucumber-jvm's file:/classpath: forms are the same test case.
-        ident = _ident(external_id(feature_id(pickle.uri), (scenario.name if scenario else pickle.name) + suffix),
-                       node, shared, seen)
+        ident, local = _ident(feature_id(pickle.uri), (scenario.name if scenario else pickle.name) + suffix,
+                              node, shared, seen)
         seen.add(ident)
+        local_ids.append(local)
         cases.append(
             CaseResult(
                 external_id=ident,
@@ -178,7 +184,7 @@ def parse(path: str, data: bytes) -> Report:
         )
     # A time after the import's own (beyond a day of clock skew) is unknown, as one past the calendar is.
     return Report(path=path, format="cucumber-messages", digest=digest(data), cases=tuple(cases),
-                  started_at=plausible(started), finished_at=plausible(finished))
+                  started_at=plausible(started), finished_at=plausible(finished), local_ids=tuple(local_ids))
 
 
 def _joined(
@@ -205,30 +211,35 @@ def _lines_by_label(nodes: dict[str, _Node]) -> dict[tuple[str, str], list[int]]
     return lines
 
 
-def _ident(ident: str, node: _Node | None, shared: dict[tuple[str, str], list[int]], seen: set[str]) -> str:
-    """A test case's external id, told apart from the others of its file with the same name (two scenarios with
-    one name, rows of two outlines with one name): the first in the file keeps it, the others add their line. Read
-    from the gherkinDocument, which has every scenario, so a scenario's id does not depend on which others ran (a
-    run of the second alone must not record it as the first's test case). Without a document to tell, or for a
-    scenario run as two test cases, the order they are reported in does."""
+def _ident(
+    path: str | None, label: str, node: _Node | None, shared: dict[tuple[str, str], list[int]], seen: set[str],
+) -> tuple[str, str]:
+    """A test case's external id (``<path>::<label>``), told apart from the others of its file with the same name
+    (two scenarios with one name, rows of two outlines with one name): the first in the file keeps it, the others
+    add their line. Read from the gherkinDocument, which has every scenario, so a scenario's id does not depend on
+    which others ran (a run of the second alone must not record it as the first's test case). Without a document to
+    tell, or for a scenario run as two test cases, the order they are reported in does. Returns (the external id,
+    the id within its file: ``Report.local_ids``)."""
+    ident, local = external_id(path, label), label
     if node is not None and node.line != min(shared.get((node.uri, node.label), [node.line])):
-        ident = external_id(ident, str(node.line))
-    base, count = ident, 1
+        ident, local = external_id(ident, str(node.line)), external_id(local, str(node.line))
+    base, within, count = ident, local, 1
     while ident in seen:
         count += 1
-        ident = external_id(base, f"#{count}")
-    return ident
+        ident, local = external_id(base, f"#{count}"), external_id(within, f"#{count}")
+    return ident, local
 
 
 def _step(at: _At, result: dict[str, Any], attempt: _Attempt) -> None:
     """One testStepResult into its attempt."""
-    status = _STATUS.get(str(result.get("status", "UNKNOWN")), "failed")
+    status = _STATUS.get(_text(at, result.get("status"), "testStepResult.status") or "UNKNOWN", "failed")
     attempt.statuses.append(status)
     seconds = _seconds(at, result.get("duration"), "testStepResult.duration")
     attempt.duration += seconds if seconds >= 0 else math.nan  # a negative step: the duration is unknown (finite)
     if attempt.message is None and status != "passed":
         exception = _object(at, result.get("exception"), "testStepResult.exception")
-        attempt.message = first_line(_text(result.get("message")) or _text(exception.get("message")))
+        attempt.message = first_line(_text(at, result.get("message"), "testStepResult.message")
+                                     or _text(at, exception.get("message"), "testStepResult.exception.message"))
 
 
 def _envelope(path: str, number: int, raw: bytes) -> dict[str, Any]:
@@ -253,22 +264,28 @@ def _index(at: _At, uri: str, children: list[dict[str, Any]], rule: str | None, 
     for child in children:
         if "rule" in child:
             node = _object(at, child["rule"], "rule")
-            _index(at, uri, _objects(at, node.get("children"), "rule.children"), _text(node.get("name")), nodes)
+            rule_name = _text(at, node.get("name"), "rule.name")
+            _index(at, uri, _objects(at, node.get("children"), "rule.children"), rule_name, nodes)
         scenario = _object(at, child.get("scenario"), "scenario")
         if not scenario:
             continue
-        name = _text(scenario.get("name"))
+        name = _text(at, scenario.get("name"), "scenario.name")
         outline = _Node(name, _loc(at, scenario), uri, rule)
-        nodes[str(scenario.get("id"))] = outline
+        nodes[_id(at, scenario.get("id"), "scenario.id")] = outline
         for i, examples in enumerate(_objects(at, scenario.get("examples"), "scenario.examples"), start=1):
             for j, row in enumerate(_objects(at, examples.get("tableBody"), "examples.tableBody"), start=1):
-                nodes[str(row.get("id"))] = _Node(name, _loc(at, row), uri, rule, f"{i}.{j}")
+                row_id = _id(at, row.get("id"), "examples.tableBody.id")
+                nodes[row_id] = _Node(name, _loc(at, row), uri, rule, f"{i}.{j}")
                 outline.leaf = False
 
 
 def _loc(at: _At, node: dict[str, Any]) -> int:
     line = _object(at, node.get("location"), "location").get("line")
-    return line if isinstance(line, int) and not isinstance(line, bool) else 0
+    if line is None:
+        return 0
+    if isinstance(line, bool) or not isinstance(line, int):
+        raise _malformed(at, "location.line must be a whole number")
+    return line
 
 
 def _seconds(at: _At, value: Any, what: str) -> float:
@@ -327,8 +344,31 @@ def _objects(at: _At, value: Any, what: str) -> list[dict[str, Any]]:
     return items
 
 
-def _text(value: Any) -> str:
-    return clean_text(value) if isinstance(value, str) else ""
+def _text(at: _At, value: Any, what: str) -> str:
+    """A text field ("" when absent), or the ``ParseError`` of its envelope: read as "" or as ``str(123)``, a
+    number would give a test case another name, a result another status."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _malformed(at, f"{what} must be text")
+    return clean_text(value)
+
+
+def _id(at: _At, value: Any, what: str) -> str:
+    """An id (the protocol's ids are text), or the ``ParseError`` of its envelope: ``1`` and ``"1"`` must not be
+    two ids, nor ``str(1)`` join what the writer did not. An absent id stays as it always read ("None")."""
+    if value is None or isinstance(value, str):
+        return str(value)
+    raise _malformed(at, f"{what} must be text")
+
+
+def _flag(at: _At, value: Any, what: str) -> bool:
+    """A boolean field (absent: false), or the ``ParseError`` of its envelope (``"false"`` is no false)."""
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _malformed(at, f"{what} must be true or false")
+    return value
 
 
 def _malformed(at: _At, detail: str) -> Exception:

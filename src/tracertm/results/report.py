@@ -107,10 +107,10 @@ def normalize_path(path: str) -> str:
 
 
 def feature_id(uri: str | None) -> str | None:
-    """The path part of a Cucumber test case's external id: ``uri`` as ``normalize_path`` reads it, so that the
-    forms runners write (``file:features/a.feature``, ``classpath:features/a.feature``, ``features/a.feature``) are
-    one test case. Test cases stored before under the ``file:``/``classpath:`` form keep their rows and results;
-    new results go to the normalised id."""
+    """The path part of a Cucumber test case's external id as a report alone tells it: ``uri`` as ``normalize_path``
+    reads it (``file:features/a.feature`` and ``features/a.feature`` are one test case). An import then reads it as
+    the project's path of that file (``uris.canonical_report``: ``classpath:``, absolute paths), and finds test cases
+    stored under an older form of it (``stored_ids``)."""
     return normalize_path(uri) if uri else None
 
 
@@ -154,6 +154,10 @@ class Report:
     name: str | None = None
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    # Cucumber reports: each case's id within its feature file (its external id without the path part, unclipped),
+    # in the order of ``cases``: the import rebuilds the id from the project's path of the file
+    # (``uris.canonical_report``). Empty for JUnit, whose ids name no file.
+    local_ids: tuple[str, ...] = ()
 
 
 def final_cases(reports: Iterable[Report]) -> list[CaseResult]:

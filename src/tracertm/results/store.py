@@ -35,6 +35,8 @@ from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseR
 from tracertm.results.rows import Flat, IdForm, insert_rows, query, select_rows
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
+from tracertm.results.stored_ids import match_stored
+from tracertm.results.uris import canonical_report
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -247,10 +249,16 @@ def _import(
         return summary
     digest = runs.run_digest([r.digest for r in reports])
 
+    uris = {uri for report in reports for case in report.cases if case.line and (uri := _feature_file(case))}
+    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
+    cucumber = any(report.local_ids for report in reports)
+    if cucumber:  # one feature file, one id: the project's path of it, whatever form the runner wrote
+        reports = [canonical_report(report, index.paths) for report in reports]
     # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
     cases = final_cases(reports)
-    uris = {uri for case in cases if case.line and (uri := _feature_file(case))}
-    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
+    if cucumber:  # test cases stored under an older form of their path get the results (``stored_ids``)
+        cases = match_stored(session.connection(), IdForm(session.connection().dialect.name).of(project.id), cases,
+                             index.paths)
     matches = index.match_all(cases)
     starts = [r.started_at for r in reports if r.started_at]
     ends = [r.finished_at for r in reports if r.finished_at]
