@@ -35,8 +35,9 @@ class StepReport:
         """Definition identity → the steps it alone matches (ambiguous steps count for none, as in cucumber)."""
         out: dict[str, list[StepResult]] = {d.identity: [] for d in self.definitions}
         for r in self.results:
-            for d in r.definitions:
-                out[d.identity].append(r)
+            if r.status == "defined":  # one definition, or one per pytest-bdd module running the scenario
+                for d, _ in r.matches:
+                    out[d.identity].append(r)
         return out
 
     def usage_counts(self) -> dict[str, int]:

@@ -123,8 +123,12 @@ def scenario_context(scenario: SpecRecord, feature: SpecRecord) -> tuple[str, st
 
 def _tags(fields: Mapping[str, Any]) -> tuple[str, ...]:
     """The feature's and the rule's tags (``inherited_tags``), then the scenario's own, without '@'."""
-    inherited = (fields.get("scenario_metadata") or {}).get("inherited_tags") or ()
-    return (*(str(t) for t in inherited), *(str(t) for t in fields.get("tags") or ()))
+    own = fields.get("tags")
+    metadata = fields.get("scenario_metadata")
+    inherited = metadata.get("inherited_tags") if metadata else None
+    if not inherited:  # a sync builds one per scenario: kept cheap
+        return tuple(own) if own else ()
+    return (*inherited, *own) if own else tuple(inherited)
 
 
 def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword], feature: str = "") -> list[StepUse]:
