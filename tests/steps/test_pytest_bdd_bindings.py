@@ -276,3 +276,47 @@ def test_without_bindings_every_definition_is_visible(git_repo: GitRepo) -> None
         ("features/a.feature", "two"): ("defined", ["tests/test_x.py"]),
         ("features/b.feature", "one"): ("defined", ["tests/test_x.py"]),  # bound: test_x's own only
     }
+
+
+def test_pyproject_plugins_and_partial_agree_with_pytest_bdd(git_repo: GitRepo) -> None:
+    """``[tool.pytest.ini_options]`` in pyproject.toml (``bdd_features_base_dir``, ``python_files``), a conftest's
+    ``pytest_plugins`` (global step fixtures), ``scenario = partial(scenario, "a.feature")`` (pytest-bdd's README), and
+    a module pytest does not collect (it binds nothing)."""
+    pytest.importorskip("pytest_bdd")
+    git_repo.write("pyproject.toml", '[tool.pytest.ini_options]\nbdd_features_base_dir = "specs"\n'
+                                     'python_files = "check_*.py"\n')
+    git_repo.write("specs/a.feature", "Feature: A\n  Scenario: one\n    Given a plugin step\n    When a module step\n"
+                                      "    Then an ignored module step\n\n  Scenario: two\n    Given a plugin step\n")
+    git_repo.write("features/unused.feature", "Feature: U\n")  # a features folder, so that tracertm reads specs/ too
+    git_repo.write("tests/conftest.py", HOOKS.replace('@given("the shop is open")', '@given("unrelated")')
+                   + '\npytest_plugins = ["shared_steps"]\n')
+    git_repo.write("tests/shared_steps.py", 'from pytest_bdd import given\n\n\n@given("a plugin step")\n'
+                                            'def plugin_step():\n    pass\n')
+    git_repo.write("tests/check_a.py", 'from functools import partial\n\nfrom pytest_bdd import scenario, when\n\n'
+                                       'scenario = partial(scenario, "a.feature")\n\n\n@scenario("one")\n'
+                                       'def test_one():\n    pass\n\n\n@when("a module step")\ndef module_step():\n'
+                                       '    pass\n')
+    git_repo.write("tests/test_ignored.py", 'from pytest_bdd import then, scenarios\n\nscenarios("a.feature")\n\n\n'
+                                            '@then("an ignored module step")\ndef ignored():\n    pass\n')
+    git_repo.write(".tracertm.toml", 'feature_paths = ["specs/**/*.feature"]\n')
+    git_repo.commit("pyproject, plugins, partial")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                          cwd=git_repo.path, capture_output=True, text=True, timeout=180)
+    log = (git_repo.path / "bdd.log")
+    assert log.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
+    theirs = sorted(line for line in log.read_text(encoding="utf-8").splitlines())
+    report = analyze(git_repo.path)
+    assert not report.errors, report.errors
+    ours = []
+    for r in report.results:
+        if r.use.scenario != "one":
+            continue  # "two" is bound by no module pytest collects: tracertm's view of every definition
+        if r.status == "undefined":
+            ours.append(f"undefined|{r.use.path}|{r.use.line}|")
+            break
+        ours += [f"ran|{r.use.path}|{r.use.line}|{d.path}:{d.function}" for d in r.definitions]
+    assert sorted(ours) == theirs == [
+        "ran|specs/a.feature|3|tests/shared_steps.py:plugin_step",
+        "ran|specs/a.feature|4|tests/check_a.py:module_step",
+        "undefined|specs/a.feature|5|",  # test_ignored.py is no test module here (python_files)
+    ]

@@ -114,12 +114,11 @@ class _Unreadable(Exception):
         self.node = node
 
 
-def module_facts(path: str, tree: ast.Module, constants: Mapping[str, str], statements: Sequence[ast.stmt]
+def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[ast.stmt]
                  ) -> tuple[ModuleFacts, list[Diagnostic]]:
     """The ``ModuleFacts`` of a parsed module (``statements``: its module-level statements, looking into
     ``if``/``try``/``with``; ``constants``: its module-level string constants), and a warning for each binding that
     cannot be read without running code (the module then binds nothing through it)."""
-    del tree
     scenario_names: dict[str, tuple[tuple[str, ...], dict[str, ast.expr]]] = {}  # local name → bound args of scenario
     scenarios_names: set[str] = set()
     bdd_modules: set[str] = set()

@@ -157,7 +157,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     definitions = assign_identities(path, module.definitions)
     if framework != "behave":
         # pytest-bdd: which features the module binds, what it imports with ``*`` (``steps.pytest_bdd``).
-        facts, warnings = module_facts(path, tree, module.constants, _flat(tree.body))
+        facts, warnings = module_facts(path, module.constants, _flat(tree.body))
         return PytestStepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
                               (*module.warnings, *warnings), facts)
     registration = sorted(range(len(definitions)), key=lambda i: (module.stacks[i], -i))  # by function, bottom-up
@@ -183,7 +183,7 @@ def _plain(path: str, tree: ast.Module) -> StepFile:
     constants = {node.targets[0].id: node.value.value for node in statements
                  if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                  and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
-    facts, warnings = module_facts(path, tree, constants, statements)
+    facts, warnings = module_facts(path, constants, statements)
     return PytestStepFile(path, "python", warnings=tuple(warnings), facts=facts)
 
 
