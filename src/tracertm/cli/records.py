@@ -390,10 +390,11 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
     if args.format == "json":
         print(output.to_json(rev))
         return EXIT_OK
-    print(
-        f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} in "
-        f"{rev['commit'][:12]} by {rev['author']}, {rev['authored_at'] or rev['committed_at']})"
-    )
+    if rev["from_commit"]:
+        source = f"in {rev['commit'][:12]} by {rev['author']}, {rev['authored_at'] or rev['committed_at']}"
+    else:  # a sync of a work tree that held exactly that commit's files
+        source = f"synced from the work tree at {rev['commit'][:12]}"
+    print(f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} {source})")
     if rev["deleted"]:
         print(f"deleted at that point (was {rev['path']})")
         return EXIT_OK

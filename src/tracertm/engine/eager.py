@@ -179,7 +179,8 @@ class EagerWriter:
     def _source(self, op: Operation) -> Source:
         assert op.record is not None
         return Source(op.kind, self.ids[(op.kind, op.parent or "", op.number)],
-                      source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
+                      source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields,
+                      op.record.ref_lines)
 
     def _abandon(self, reason: str) -> None:
         self.abandoned = reason

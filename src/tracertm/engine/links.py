@@ -21,7 +21,7 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -33,7 +33,7 @@ from tracertm import kinds
 from tracertm.kinds import NUMBER_COLUMN
 from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.types import utcnow
-from tracertm.parsers.records import ParserOptions
+from tracertm.parsers.records import ParserOptions, SpecRecord
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.ids import as_id
 from tracertm.engine.link_versions import content_versions, followed_version
@@ -209,6 +209,19 @@ class Source:
     path: str | None
     line: int | None  # None: unknown (rows read back from the database); links keep the line they have
     fields: Mapping[str, Any]
+    # Where each referenced id is written (``SpecRecord.ref_lines``): a link points at its reference, a link without
+    # one at ``line``. None: unknown (rows read back from the database).
+    ref_lines: Mapping[str, int] | None = None
+
+
+def link_line(source: Source, spec: LinkSpec) -> int | None:
+    """The line a link from ``source`` points at: the line its reference is written on (an ``@ADR-n`` tag, a
+    mention), else the source's own line; None when neither is known."""
+    if source.ref_lines:
+        line = source.ref_lines.get(spec.target_ref)
+        if line:
+            return line
+    return source.line
 
 
 def source_ref(kind: str, number: str, parent: str | None) -> str:
@@ -242,7 +255,13 @@ def maintain(
     gone: list[uuid.UUID] = []
     for op in plan.operations:
         row_id = ids.get((op.kind, op.parent or "", op.number))
-        if row_id is None or op.action == "refresh":
+        if row_id is None:
+            continue
+        if op.action == "refresh":
+            # The same content, so the same links; but lines moved (a line added above): the links follow them.
+            if op.record is not None:
+                sources.append(Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path,
+                                      op.record.line, op.record.fields, op.record.ref_lines))
             continue
         if op.kind in TARGET_MODELS:
             targets[op.action].append((op, row_id))
@@ -250,7 +269,8 @@ def maintain(
             gone.append(row_id)
         elif op.record is not None:
             sources.append(
-                Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line, op.record.fields)
+                Source(op.kind, row_id, source_ref(op.kind, op.number, op.parent), op.path, op.record.line,
+                       op.record.fields, op.record.ref_lines)
             )
     if not fresh:
         _follow_targets(conn, project_id, targets)
@@ -375,9 +395,10 @@ def _write_sources(
     _insert(conn, rows_)
     # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
     moved = [
-        {"_id": e.id, "source_path": s.path, "source_line": s.line or e.line, "source_ref": s.ref}
+        {"_id": e.id, "source_path": s.path, "source_line": line, "source_ref": s.ref}
         for s in sources for spec in wanted[s.id]
-        if (e := existing.get((s.id, spec))) is not None and (e.path, e.line, e.ref) != (s.path, s.line or e.line, s.ref)
+        if (e := existing.get((s.id, spec))) is not None
+        and (e.path, e.line, e.ref) != (s.path, line := link_line(s, spec) or e.line, s.ref)
     ]
     if moved:
         conn.execute(update(LINKS).where(t.id == bindparam("_id")), moved)
@@ -408,13 +429,15 @@ def link_row(
 ) -> dict[str, Any]:
     """The ``links`` row of a new link from ``source`` (``target``: the live record it names, id and version; a new
     link is born reviewed against it)."""
+    refs = source.ref_lines  # (``link_line``, inline: a cold sync makes tens of thousands of rows)
+    line = (refs.get(spec.target_ref) if refs else None) or source.line or 1
     cached = _LAST_PROJECT[0]
     if cached[0] is not project_id:  # one project per sync: converted once (see ``ids.as_id``), not per link
         # A new pair replaces the old one in one assignment: another thread reads one pair or the other.
         cached = _LAST_PROJECT[0] = (project_id, as_id(project_id))
     return {
         "project_id": cached[1], "source_kind": source.kind, "source_id": source.id,
-        "source_ref": source.ref, "source_path": source.path, "source_line": source.line or 1,
+        "source_ref": source.ref, "source_path": source.path, "source_line": line,
         "link_type": str(spec.link_type), "target_kind": spec.target_kind, "target_ref": spec.target_ref,
         "target_id": target[0] if target else None,
         "target_version": target[1] if target else None,
@@ -424,8 +447,8 @@ def link_row(
 
 def dangling_of(source: Source, spec: LinkSpec) -> Diagnostic:
     """The warning of a new link from ``source`` whose target does not exist."""
-    return dangling_finding(source.path, source.line or 1, source.ref, str(spec.link_type), spec.target_kind,
-                            spec.target_ref)
+    return dangling_finding(source.path, link_line(source, spec) or 1, source.ref, str(spec.link_type),
+                            spec.target_kind, spec.target_ref)
 
 
 def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -643,12 +666,34 @@ def mark_built(project: Project) -> None:
     project.metadata_ = {**(project.metadata_ or {}), _FORMAT_KEY: LINKS_FORMAT}
 
 
+# Where the references of a record are written, as its last parse said: (kind, source ref) → (path, line,
+# ``SpecRecord.ref_lines``). The rows hold no lines of references: ``rebuild`` takes them from the caller.
+Placed = tuple[str, int, Mapping[str, int]]
+RefLines = Mapping[tuple[str, str], Placed]
+
+
+def parsed_lines(records: Iterable[tuple[str, str, SpecRecord]]) -> dict[tuple[str, str], Placed]:
+    """``RefLines`` of parsed records, given as (path, kind, record); a feature's scenarios come with it."""
+    out: dict[tuple[str, str], Placed] = {}
+    for path, kind, record in records:
+        out[(kind, record.number)] = (path, record.line, record.ref_lines)
+        for child in record.children:
+            ref = source_ref(child.kind, child.number, record.number)
+            out[(child.kind, ref)] = (path, child.line, child.ref_lines)
+    return out
+
+
 def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions,
-            reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None) -> list[Diagnostic]:
+            reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None,
+            lines: RefLines | None = None) -> list[Diagnostic]:
     """Recompute every link of a project from its live rows; review state of surviving links is kept, targets are
-    re-resolved, links of deleted records go (``reviewed``: see ``_write_sources``). Returns every dangling link."""
+    re-resolved, links of deleted records go (``reviewed``: see ``_write_sources``). ``lines``: where the records'
+    references are written, for the records the caller parsed (a link of another record keeps the line it has).
+    Returns every dangling link."""
     t = LINKS.c
     sources = list(_live_sources(conn, project_id))
+    if lines:
+        sources = [_placed(s, lines) for s in sources]
     live_ids = {s.id for s in sources}
     known = [r.source_id for r in conn.execute(select(t.source_id).where(t.project_id == project_id).distinct())]
     for chunk in iter_chunks([i for i in known if i not in live_ids]):
@@ -676,6 +721,14 @@ def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions,
         write_scenario_links(conn, project_id, link_type, live)
     _follow_step_identities(conn, project_id)
     return dangling(conn, project_id)
+
+
+def _placed(source: Source, lines: RefLines) -> Source:
+    """``source`` with the lines its parse gave (when it is the record parsed at the same path)."""
+    found = lines.get((source.kind, source.ref))
+    if found is None or found[0] != source.path:
+        return source
+    return replace(source, line=found[1], ref_lines=found[2])
 
 
 def _follow_step_identities(conn: Connection, project_id: uuid.UUID) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,8 +377,12 @@ class _Job:
                 run = session.get(SyncRun, run_id)
                 assert run is not None
                 run.commit_sha = snapshot.commit
-                if snapshot.commit and self.location.top:  # a commit, or the index's HEAD: its own date
-                    dated = commit_info or git.commit_info(self.location.top, snapshot.commit)
+                if snapshot.source == "worktree" and _revised_paths(the_plan):
+                    # The revisions of a work tree whose synced files are exactly HEAD's are HEAD's state: the run
+                    # records HEAD, and ``show --at`` (``history.at``) dates those revisions by it.
+                    run.commit_sha = _clean_head(snapshot, self.settings)
+                if run.commit_sha and self.location.top:  # a commit, or the index's or work tree's HEAD: its date
+                    dated = commit_info or git.commit_info(self.location.top, run.commit_sha)
                     run.committed_at = dated.committed_at
                 # Links never computed for this project (a first sync, or after a backfill): compute them all once.
                 never_linked = "step_parameter_types" not in (project.metadata_ or {})
@@ -401,6 +405,7 @@ class _Job:
                     result.links = _maintain_links(
                         session, project, the_plan, ids, self.settings, full=self.rebuild, known=bool(db_files),
                         written=eager.findings if eager is not None and written is not None else None,
+                        parsed=parsed,
                     )
                     if step_sources is not None:
                         result.warnings += _refresh_step_links(
@@ -487,11 +492,12 @@ class _Job:
 
 def _maintain_links(
     session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
-    *, full: bool, known: bool, written: list[Diagnostic] | None = None,
+    *, full: bool, known: bool, written: list[Diagnostic] | None = None, parsed: Mapping[str, Outcome] | None = None,
 ) -> list[Diagnostic]:
     """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
     the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
-    every record is new to it)."""
+    every record is new to it). ``parsed``: this run's outcomes, whose records say where their references are
+    written (a rebuild reads the rest from the rows)."""
     from tracertm.engine import links
 
     conn = session.connection()
@@ -500,7 +506,12 @@ def _maintain_links(
                                                                   fresh=not known)
     stale = links.needs_rebuild(project)
     if full or (stale and known):
-        findings = links.rebuild(conn, project.id, settings.parser)
+        placed = links.parsed_lines(
+            (path, outcome.kind, record) for path, outcome in (parsed or {}).items()
+            if isinstance(outcome, ParseResult) and outcome.kind in ("adr", "contract", "feature")
+            for record in outcome.records
+        )
+        findings = links.rebuild(conn, project.id, settings.parser, lines=placed)
     if stale:
         links.mark_built(project)
     return findings
@@ -625,6 +636,24 @@ def _record_options(project: Any, settings: Settings) -> None:
 def _writes(the_plan: Plan) -> int:
     """Record operations of ``the_plan`` that write a row."""
     return len(the_plan.operations)
+
+
+def _clean_head(snapshot: Snapshot, settings: Settings) -> str | None:
+    """HEAD, when the spec files of a work-tree ``snapshot`` (within its scope) are exactly HEAD's: the same paths
+    with the same blob ids, none unusable (git's index and work tree are clean for them); else None. One
+    ``git ls-tree`` of the spec folders, only for a sync that writes revisions."""
+    top = snapshot.location.top
+    head = git.head_commit(top) if top is not None else None
+    if head is None or any(f.error is not None for f in snapshot.files.values()):
+        return None
+    paths = sorted(snapshot.scope) if snapshot.scope is not None else None
+    committed = scan(snapshot.location, settings, ref=head, paths=paths)
+    try:
+        same = all(f.error is None for f in committed.files.values()) and {
+            p: f.blob_sha for p, f in committed.files.items()} == {p: f.blob_sha for p, f in snapshot.files.items()}
+    finally:
+        committed.close()
+    return head if same else None
 
 
 def _revised_paths(the_plan: Any) -> list[str]:

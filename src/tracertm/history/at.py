@@ -1,10 +1,17 @@
-"""Records as of a commit (``show --at``), read from the revisions a backfill wrote."""
+"""Records as of a commit (``show --at``), read from the revisions a backfill or a sync wrote.
+
+A revision names its commit (``commit_sha``) when it was synced from one (``sync --ref``, a backfill). A sync of a
+work tree whose spec files were exactly HEAD's records HEAD on its run (``sync_runs.commit_sha``, ``ref`` NULL): its
+revisions are HEAD's state and are dated by it here, without rewriting them. A revision synced from files that
+differed from HEAD (a dirty work tree, the index) has no commit: asked about it, ``--at`` says so (``Unrecorded``).
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tracertm import git
@@ -18,6 +25,10 @@ if TYPE_CHECKING:
 
     from tracertm.models import SpecRevision
     from tracertm.parsers.records import FileKind
+
+
+class Unrecorded(UsageError):
+    """The record's state at the commit was never recorded: it was synced from uncommitted files only."""
 
 
 def revision_at(
@@ -40,19 +51,21 @@ def revision_at(
     fields are read from the record's file at ``commit`` when only its position changed since the revision (see
     ``_moved_fields``). ``option``: how errors name the commit (the CLI's ``--at``, the API's ``commit``).
     """
-    best, sha = newest_revision(session, project_id, commit, top, entity_id=entity_id, kind=kind, number=number,
-                                feature=feature, option=option)
+    best, best_commit, sha = _newest(session, project_id, commit, top, entity_id=entity_id, kind=kind, number=number,
+                                     feature=feature, option=option)
     if best is None:
         return None
     fields = dict(best.snapshot or {})
-    if location is not None and best.commit_sha != sha and best.change != "deleted":
+    if location is not None and best_commit != sha and best.change != "deleted":
         fields = _moved_fields(location, sha, best) or fields
     return {
         "kind": best.entity_type,
         "number": best.number,
         "version": best.version,
         "change": best.change,
-        "commit": best.commit_sha,
+        "commit": best_commit,
+        # False: synced from a work tree that was exactly this commit's (no author: the sync did not read one).
+        "from_commit": best.commit_sha is not None,
         "author": best.author_name,
         "email": best.author_email,
         "authored_at": best.authored_at.isoformat() if best.authored_at else None,
@@ -79,18 +92,45 @@ def newest_revision(
     """The revision row ``revision_at`` describes (None: the record had no revision by then) and the full id of
     ``commit``. Revisions are ordered by their commit's place in the first-parent history of ``commit`` (git's
     answer: not by dates, nor by version — a pure move keeps the version), then by version within one commit.
-    The API's ``at`` uses it too, so that it answers what ``show --at`` answers."""
-    from sqlalchemy import select
+    The API's ``at`` uses it too, so that it answers what ``show --at`` answers. A revision of a clean work tree's
+    sync counts as of the HEAD its run recorded; ``Unrecorded`` when the record has revisions, but only from
+    uncommitted files."""
+    best, _commit, sha = _newest(session, project_id, commit, top, entity_id=entity_id, kind=kind, number=number,
+                                 feature=feature, option=option)
+    return best, sha
 
-    from tracertm.models import SpecRevision
+
+def _newest(
+    session: Session,
+    project_id: uuid.UUID,
+    commit: str,
+    top: Path,
+    *,
+    entity_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    number: str | None = None,
+    feature: str | None = None,
+    option: str = "--at",
+) -> tuple[SpecRevision | None, str | None, str]:
+    """``newest_revision`` and the commit its revision is dated by (its own, or its clean work-tree run's)."""
+    from sqlalchemy import and_, or_, select
+
+    from tracertm.models import SpecRevision, SyncRun
 
     try:
         sha = git.resolve_commit(top, commit)
     except GitError:
         raise GitError(f"{option} {commit}: no such commit in {top}; check the name or fetch it first") from None
     order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
-    _refuse_side_commit(session, project_id, top, sha, commit, option)
-    query = select(SpecRevision).where(SpecRevision.project_id == project_id, SpecRevision.commit_sha.is_not(None))
+    _refuse_side_commit(session, project_id, top, sha, commit, option, after=order)
+    # A git change with its commit, or one of a work tree's sync that recorded its clean HEAD (never an ``annotated``
+    # edit: it changes no file).
+    query = (
+        select(SpecRevision, SyncRun.commit_sha)
+        .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
+        .where(SpecRevision.project_id == project_id, SpecRevision.change != "annotated",
+               or_(SpecRevision.commit_sha.is_not(None), SyncRun.commit_sha.is_not(None)))
+    )
     if entity_id is not None:
         query = query.where(SpecRevision.entity_id == entity_id)
     if kind is not None:
@@ -98,16 +138,52 @@ def newest_revision(
     if number is not None:
         query = query.where(SpecRevision.number == number)
     best: SpecRevision | None = None
+    best_commit: str | None = None
     best_key = (-1, 0)
-    for rev in session.execute(query).scalars():
-        place = order.get(rev.commit_sha or "")
+    for rev, run_commit in session.execute(query).all():
+        dated = rev.commit_sha or run_commit
+        place = order.get(dated or "")
         if place is None:
             continue
         if feature is not None and rev.snapshot.get("feature_number") != feature:
             continue
         if best is None or (place, rev.version) > best_key:
-            best, best_key = rev, (place, rev.version)
-    return best, sha
+            best, best_commit, best_key = rev, dated, (place, rev.version)
+    if best is None:
+        _explain_unrecorded(session, project_id, commit, option, entity_id=entity_id, kind=kind, number=number)
+    return best, best_commit, sha
+
+
+def _explain_unrecorded(session: Session, project_id: uuid.UUID, commit: str, option: str, *,
+                        entity_id: uuid.UUID | None, kind: str | None, number: str | None) -> None:
+    """No revision of the record is dated at or before ``commit``: raise ``Unrecorded`` when its first git change is
+    dated by no commit (synced from files that differed from HEAD: a dirty work tree, the index), since then nobody
+    knows whether it existed at ``commit``; a record first dated by a later commit simply came later."""
+    from sqlalchemy import and_, select
+
+    from tracertm.models import SpecRevision, SyncRun
+
+    if entity_id is None and number is None:
+        return
+    query = (
+        select(SpecRevision.commit_sha, SyncRun.commit_sha)
+        .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
+        .where(SpecRevision.project_id == project_id, SpecRevision.change != "annotated")
+        .order_by(SpecRevision.version, SpecRevision.created_at).limit(1)
+    )
+    if entity_id is not None:
+        query = query.where(SpecRevision.entity_id == entity_id)
+    if kind is not None:
+        query = query.where(SpecRevision.entity_type == kind)
+    if number is not None:
+        query = query.where(SpecRevision.number == number)
+    first = session.execute(query).first()
+    if first is not None and first[0] is None and first[1] is None:
+        raise Unrecorded(
+            f"{option} {commit}: the record was synced from uncommitted files (the work tree or index differed from "
+            "HEAD), so no commit records its state then; run 'tracertm backfill' to record the history (or sync "
+            "commits with 'tracertm sync --ref')"
+        )
 
 
 # The file kind a record of each kind is read from.
@@ -161,7 +237,8 @@ def _moved_fields(location: Location, sha: str, revision: Any) -> dict[str, Any]
 
 
 def _refuse_side_commit(
-    session: Session, project_id: uuid.UUID, top: Path, sha: str, given: str, option: str = "--at"
+    session: Session, project_id: uuid.UUID, top: Path, sha: str, given: str, option: str = "--at",
+    after: Mapping[str, int] | None = None,
 ) -> None:
     """A commit of a merged branch is not in the first-parent history the revisions follow: its records' state was
     never recorded (the merge's revisions carry it), and the newest main-line revision before the branch point would
@@ -179,7 +256,9 @@ def _refuse_side_commit(
     checkpoint = (project.metadata_ or {}).get(CHECKPOINT_KEY) or {}
     head = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
     head = head if isinstance(head, str) else project.last_synced_commit
-    if not head:
+    # ``after``: the first-parent history of ``sha``; holding the recorded commit, ``sha`` came after it on the main
+    # line (no side commit: the newest revision then is answered, as for any commit after a revision).
+    if not head or (after is not None and head in after):
         return
     try:
         chain = git.first_parent_chain(top, head)

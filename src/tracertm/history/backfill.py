@@ -255,7 +255,7 @@ class _Backfill:
                 self.match_steps(session, project.id)
                 births = self.replay.births
                 links.rebuild(session.connection(), project.id, self.settings.parser,
-                              reviewed=births.reviewed() if births is not None else None)
+                              reviewed=births.reviewed() if births is not None else None, lines=self.replay.lines)
                 links.mark_built(project)
                 Checkpoints.links_built(project)
 

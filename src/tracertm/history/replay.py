@@ -15,6 +15,7 @@ from typing import cast
 
 from tracertm import git
 from tracertm.config import Settings
+from tracertm.engine.links import source_ref
 from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
 from tracertm.engine.parse import Outcome, ParsePool, Pending, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
@@ -28,6 +29,7 @@ from tracertm.history.tree import LINK_MODE, SpecTree
 from tracertm.kinds import FileKind
 from tracertm.parsers.records import ParseResult
 
+_LINKED = frozenset({"adr", "contract", "feature", "scenario"})  # kinds whose records are links' sources
 _CACHE_LIMIT = 50_000  # parse results kept for reverts (by kind, path, blob id)
 PARALLEL_THRESHOLD = 64  # parse jobs of a batch below which worker processes cost more than they save
 # Spec files changed by the commits of one batch, at most (a batch ends at the commit that reaches it). Big enough
@@ -52,6 +54,9 @@ class Replay:
         self.pool = pool
         self.eras = eras
         self.births: LinkBirths | None = None  # a fresh backfill's: when each link was born (``history.births``)
+        # Where each record's references are written, as its last replayed parse says (``links.RefLines``): the
+        # links the backfill derives at its end point at them.
+        self.lines: dict[tuple[str, str], tuple[str, int, Mapping[str, int]]] = {}
         self.state = HistoryState()
         self.cache: dict[tuple[str, str, str], Outcome] = {}
         self.parsed = 0  # blobs parsed
@@ -389,6 +394,14 @@ class Replay:
         sink(commit, the_plan, ids)
         if self.births is not None:
             self.births.commit(the_plan, ids, self.eras.at(commit.sha).parser)
+        lines = self.lines
+        for op in the_plan.operations:
+            if op.kind in _LINKED:
+                key = (op.kind, source_ref(op.kind, op.number, op.parent))
+                if op.record is None or op.path is None:
+                    lines.pop(key, None)
+                else:
+                    lines[key] = (op.path, op.record.line, op.record.ref_lines)
         self.state.absorb(the_plan, ids)
         touched = scope | files.keys()
         for op in the_plan.operations:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from tracertm.errors import ParseError
+from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, ParserOptions
 
 # The content-hash scheme. Bump when a parser or canonical-form change alters what a record's hash is. Records whose
@@ -23,9 +23,8 @@ MAX_ID_BYTES = 2000
 
 
 def check_identities(result: ParseResult) -> None:
-    """Raise ``ParseError`` (with every offending record) when a record id is too long to be a database key."""
-    from tracertm.errors import Diagnostic
-
+    """Raise ``ParseError`` (with every offending record, and the file's warnings) when a record id is too long to
+    be a database key."""
     problems: list[Diagnostic] = []
     for record in result.records:
         for rec in (record, *record.children):
@@ -38,7 +37,38 @@ def check_identities(result: ParseResult) -> None:
                     f"shorten it{hint}",
                 ))
     if problems:
-        raise ParseError.from_diagnostics(problems)
+        raise with_warnings(problems, result.warnings)
+
+
+def with_warnings(errors: list[Diagnostic], warnings: Iterable[Diagnostic]) -> ParseError:
+    """One ``ParseError`` for a file with ``errors`` whose ``diagnostics`` carry its ``warnings`` too, all in file
+    order, so that a user fixing the errors sees the warnings in the same round, not one sync later. The error's
+    headline stays the first error."""
+    ordered = sorted(errors, key=lambda d: (d.line, d.column))
+    first = ordered[0]
+    return ParseError(first.path, first.line, first.column, first.message,
+                      sorted([*ordered, *warnings], key=lambda d: (d.line, d.column)))
+
+
+# An ADR id mentioned in text, as ``engine.links`` finds mentions (``ADR-7``, ``adr-0007``, ``ADR7``).
+_ADR_MENTION = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
+
+
+def mention_ids(text: str) -> list[str]:
+    """The ADR ids mentioned in ``text``, in order, in their normal form (``ADR-0007``)."""
+    return [f"ADR-{int(m.group(1)):04d}" for m in _ADR_MENTION.finditer(text)]
+
+
+def mention_lines(lines: list[str], start: int, end: int) -> dict[str, int]:
+    """ADR id → the first of the file lines ``start``..``end`` (1-based, inclusive) that mentions it; comment lines
+    (``#``) are not text. Where a finding about a mention points (``SpecRecord.ref_lines``)."""
+    out: dict[str, int] = {}
+    for number in range(max(start, 1), min(end, len(lines)) + 1):
+        text = lines[number - 1]
+        if "adr" in text.lower() and not text.lstrip().startswith("#"):
+            for adr in mention_ids(text):
+                out.setdefault(adr, number)
+    return out
 
 
 def decode_text(path: str, data: bytes, options: ParserOptions) -> str:

@@ -37,7 +37,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
 from tracertm.parsers._yaml import MAX_ALIAS_NODES, check_limits, error_position
-from tracertm.parsers.common import parse_text_safely
+from tracertm.parsers.common import mention_lines, parse_text_safely
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 __all__ = ["CONTRACT_STATUSES", "CONTRACT_TYPES", "MAX_ALIAS_NODES", "parse"]
@@ -735,5 +735,13 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
                          sorted([*errors, *report.warnings], key=lambda d: (d.line, d.column)))
     if not contracts:
         report.warnings.append(Diagnostic(path, 1, 0, "no contract in this file (no YAML document)", "warning"))
-    records = tuple(SpecRecord("contract", c.number, c.fields, line=c.line) for c in contracts)
+    # Where each ADR id a contract mentions is written (its text runs to the next contract's line), so that a finding
+    # about the link points at it. Most files mention none: one lower-cased copy of the text tells.
+    lines = text.split("\n") if "adr" in text.lower() else None
+    ends = [c.line - 1 for c in contracts[1:]] + [len(text)]
+    records = tuple(
+        SpecRecord("contract", c.number, c.fields, line=c.line,
+                   ref_lines=mention_lines(lines, c.line, end) if lines is not None else {})
+        for c, end in zip(contracts, ends)
+    )
     return ParseResult(path, "contract", records, tuple(sorted(report.warnings, key=lambda d: (d.line, d.column))))

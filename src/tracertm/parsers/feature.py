@@ -14,6 +14,10 @@ Examples, data tables, doc strings); this module only maps its AST onto the mode
 - Steps are sorted into given/when/then by gherkin's keyword *type*, so ``And``/``But``/``*`` (and ``Et``, ``Und``...)
   continue the list of the step before them in every language.
 
+Every error of a file is raised together as one ``ParseError`` whose ``diagnostics`` carry the file's warnings too
+(each at its line). ``ref_lines`` of a feature and of each scenario give the line of every ADR id they reference
+(an ``@ADR-n`` tag, else a mention in a description), so that a finding about a link points at it.
+
 Fields never carry positions or layout except ``line`` keys and ``gherkin_text``, which the content hash ignores:
 reformatting a file or editing comments changes no hash, editing one scenario changes that scenario's hash only.
 """
@@ -33,7 +37,7 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.common import parse_text_safely
+from tracertm.parsers.common import mention_ids, parse_text_safely, with_warnings
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -190,6 +194,33 @@ def _unique(values: Iterable[str]) -> list[str]:
 def _adrs(tags: Iterable[_Tag]) -> list[str]:
     """``@ADR-1`` / ``@adr-0001`` → ``ADR-0001`` (the ADR parser's normal form)."""
     return _unique(f"ADR-{int(m.group(1)):04d}" for tag in tags if (m := _ADR_TAG.fullmatch(tag.name)))
+
+
+def _tag_lines(tags: Iterable[_Tag]) -> dict[str, int]:
+    """ADR id → the line of the first ``@ADR-n`` tag naming it."""
+    out: dict[str, int] = {}
+    for tag in tags:
+        if "dr" in tag.name or "DR" in tag.name or "Dr" in tag.name or "dR" in tag.name:  # (the regex: rarely)
+            m = _ADR_TAG.fullmatch(tag.name)
+            if m:
+                out.setdefault(f"ADR-{int(m.group(1)):04d}", tag.line)
+    return out
+
+
+def _mention_lines(description: str | None, lines: list[str], after_line: int) -> dict[str, int]:
+    """ADR id → the file line of its first mention in a description (which starts after ``after_line``)."""
+    if not description or "adr" not in description.lower():  # nearly every description: no search at all
+        return {}
+    out: dict[str, int] = {}
+    cursor = after_line
+    for text in description.split("\n"):
+        text = text.strip()
+        if not text:
+            continue
+        cursor = _find_line(lines, text, cursor)
+        for adr in mention_ids(text):
+            out.setdefault(adr, cursor)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -403,6 +434,10 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     starts = sorted({s.start for s in scenarios} | {_start(rule) for rule in rules})
     ends = {start: following - 1 for start, following in pairwise(starts)}
     rule_status = {id(rule): context.status(_tags(rule)) for rule in rules}  # once per rule: warnings once
+    # Where each ADR id a scenario links to is written (``SpecRecord.ref_lines``): its own tag, its description, its
+    # rule's tag, its feature's tag, the first of these that names it. Shared by the scenarios that add nothing.
+    inherited_lines = _tag_lines(feature_tags)
+    rule_lines = {id(rule): {**inherited_lines, **_tag_lines(_tags(rule))} for rule in rules}
     children: list[SpecRecord] = []
     for scenario in scenarios:
         node = scenario.node
@@ -441,10 +476,17 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
                 "inherited_tags": [tag.name for tag in feature_tags + rule_tags],
             },
         }
-        children.append(SpecRecord("scenario", scenario.number, fields, line=_line(node)))
+        ref_lines = rule_lines[id(scenario.rule)] if scenario.rule else inherited_lines
+        own_lines = _tag_lines(own_tags) if own_tags else None
+        if fields["description"]:
+            own_lines = {**_mention_lines(fields["description"], lines, _line(node)), **(own_lines or {})}
+        if own_lines:
+            ref_lines = {**ref_lines, **own_lines}
+        children.append(SpecRecord("scenario", scenario.number, fields, line=_line(node), ref_lines=ref_lines))
 
     if context.errors:
-        raise ParseError.from_diagnostics(sorted(context.errors, key=lambda d: (d.line, d.column)))
+        # The warnings go with the errors, each at its line (not one round after the errors are fixed).
+        raise with_warnings(context.errors, context.warnings)
 
     fields = {
         "feature_number": feature_number,
@@ -463,12 +505,10 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             "background_name": (background["name"] or None) if background else None,
         },
     }
-    ref_lines: dict[str, int] = {}
-    for tag in feature_tags:  # findings about an @ADR-n tag point at the tag
-        for adr in _adrs([tag]):
-            ref_lines.setdefault(adr, tag.line)
+    # Findings about an @ADR-n tag point at the tag, about a mention in the description at its line.
+    feature_lines = {**_mention_lines(description, lines, feature_line), **inherited_lines}
     record = SpecRecord(
-        "feature", feature_number, fields, line=feature_line, children=tuple(children), ref_lines=ref_lines
+        "feature", feature_number, fields, line=feature_line, children=tuple(children), ref_lines=feature_lines
     )
     warnings = tuple(sorted(context.warnings, key=lambda d: (d.line, d.column)))
     return ParseResult(path, "feature", (record,), warnings)

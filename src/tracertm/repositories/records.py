@@ -380,10 +380,14 @@ class Records:
         "the newest revision with that version": a pure move keeps the version, so a later commit's revision
         would be answered, with a path that did not exist yet."""
         if top is not None:
-            from tracertm.history.at import newest_revision
+            from tracertm.history.at import Unrecorded, newest_revision
 
             project_id = row.feature.project_id if self.kind.name == "scenario" else row.project_id
-            found, _sha = newest_revision(self.session, project_id, commit, top, entity_id=row.id, option="commit")
+            try:
+                found, _sha = newest_revision(self.session, project_id, commit, top, entity_id=row.id,
+                                              option="commit")
+            except Unrecorded as exc:  # synced from uncommitted files only: not found, saying why
+                raise NotFound(str(exc)) from None
             return found
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from tracertm.errors import ParseError
+from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.adr.dialects import KNOWN_HEADINGS, ROLE_ORDER, detect_dialect
 from tracertm.parsers.adr.facts import Facts, read_bold_lines, read_front_matter, read_key_list
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, load_front_matter, split_front_matter
@@ -22,7 +22,7 @@ from tracertm.parsers.adr.resolve import (
 )
 from tracertm.parsers.adr.sections import merge_consequences, read_sections
 from tracertm.parsers.adr.values import unique
-from tracertm.parsers.common import parse_text_safely
+from tracertm.parsers.common import parse_text_safely, with_warnings
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
@@ -33,9 +33,23 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     if not text.strip():
         raise ParseError(path, 1, 0, "empty ADR file; write at least a '# Title' line, or delete the file")
+    facts = Facts(path)
+    errors: list[Diagnostic] = []
+    try:
+        result = _read(path, text, options, facts, errors)
+    except ParseError as exc:
+        # The warnings found so far go with the error, each at its line (not one round after it is fixed).
+        raise with_warnings([*errors, *exc.diagnostics], facts.warnings) from None
+    if errors:
+        raise with_warnings(errors, facts.warnings)
+    return result
+
+
+def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: list[Diagnostic]) -> ParseResult:
+    """The record of the file; warnings go to ``facts``, errors that do not stop the reading to ``errors`` (the
+    rest of the file is still read for its warnings) and the others are raised."""
     all_lines = text.split("\n")
     fm_text, body_start = split_front_matter(path, all_lines)
-    facts = Facts(path)
     fm = load_front_matter(path, fm_text, options, facts.warnings) if fm_text is not None else FrontMatter()
     body = scan_body(all_lines[body_start:], body_start + 1)
     file_id = file_identity(path)
@@ -55,11 +69,19 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     mapped = read_sections(body, sections, facts)
     read_bold_lines(body, preamble_end, sections, facts)
 
-    number = resolve_identity(fm, file_id, title_number(h1.title) if h1 is not None else None, facts)
+    try:
+        number = resolve_identity(fm, file_id, title_number(h1.title) if h1 is not None else None, facts)
+    except ParseError as exc:
+        errors.extend(exc.diagnostics)
+        number = ""  # no record comes of it: the file is in error
     superseded_by = [t for t in unique(facts.superseded_by) if t != number]
     supersedes = [t for t in unique(facts.supersedes) if t != number]
     status, raw_status = resolve_status(facts, bool(superseded_by))
-    date = resolve_date(facts, file_id.date, options.date_format)
+    try:
+        date = resolve_date(facts, file_id.date, options.date_format)
+    except ParseError as exc:
+        errors.extend(exc.diagnostics)
+        date = None
 
     # Related ADRs: relation targets first (front matter, key list, sections), then mentions in text order (ids
     # and links to numbered ADR files, outside code and URLs); unique, first seen wins, never the ADR itself.
@@ -100,7 +122,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         "adr_metadata": metadata,
     }
     line = body.file_line(h1.at) if h1 else 1
-    lines = {target: ref_lines.get(target, line) for target in related_adrs}
+    lines = {target: ref_lines.get(target, line) for target in [*supersedes[:1], *superseded_by[:1], *related_adrs]}
     record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines)
     return ParseResult(path=path, kind="adr", records=(record,), warnings=tuple(facts.warnings))
 

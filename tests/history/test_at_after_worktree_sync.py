@@ -1,0 +1,110 @@
+"""``show --at`` and the API's ``/at/{commit}`` after a plain ``tracertm sync`` of the work tree.
+
+A work tree whose synced files are exactly HEAD's: the sync's revisions are HEAD's state, so ``--at HEAD`` (and a
+later commit that did not change the file) answers them — dated by the HEAD the run recorded, the revisions
+themselves untouched (no commit, no author: the sync read none). A dirty work tree: the answer says why there is
+none, in one line, instead of a bare "not found" (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from conftest import GitRepo
+from specs import adr
+from tracertm.api.app import ApiSettings, create_app
+from tracertm.cli import main
+from tracertm.engine.sync import sync
+from tracertm.history.backfill import backfill
+from tracertm.models import SpecRevision, SyncRun
+
+ADR = "docs/adr/0001-pay.md"
+
+
+def _show_at(capsys: pytest.CaptureFixture[str], repo: GitRepo, url: str, commit: str) -> tuple[int, Any]:
+    code = main(["show", "ADR-0001", "--at", commit, "--path", str(repo.path), "--database-url", url,
+                 "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if code == 0 else err.strip()
+
+
+def _api_at(engine: Any, repo: GitRepo, commit: str) -> Any:
+    with TestClient(create_app(ApiSettings(repositories={"shop": str(repo.path)}), engine),
+                    raise_server_exceptions=False) as client:
+        return client.get(f"/api/v1/adrs/ADR-0001/at/{commit}", params={"project": "shop"})
+
+
+def test_a_clean_work_tree_sync_answers_at_head_and_later_commits(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write(ADR, adr(1, "Pay"))
+    first = git_repo.commit("adr")
+    sync(git_repo.path, engine=engine, project="shop")
+
+    code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
+    assert code == 0, rev
+    assert (rev["version"], rev["change"], rev["commit"], rev["path"]) == (1, "created", first, ADR)
+    answer = _api_at(engine, git_repo, first)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["version"] == 1
+
+    # A later commit that does not change the file: the same state.
+    git_repo.write("README.md", "hello\n")
+    later = git_repo.commit("readme")
+    code, rev = _show_at(capsys, git_repo, database_url, later)
+    assert code == 0 and rev["version"] == 1, rev
+    assert _api_at(engine, git_repo, later).status_code == 200
+
+    # The file changes, committed, then synced from the (clean) work tree: each commit answers its own version.
+    git_repo.write(ADR, adr(1, "Pay", decision="We will do it twice."))
+    second = git_repo.commit("decision")
+    sync(git_repo.path, engine=engine, project="shop")
+    assert _show_at(capsys, git_repo, database_url, second)[1]["version"] == 2
+    assert _show_at(capsys, git_repo, database_url, later)[1]["version"] == 1
+
+    with engine.connect() as conn:  # the revisions themselves carry no commit (nothing was rewritten)
+        stored = conn.execute(select(SpecRevision.version, SpecRevision.commit_sha)).all()
+        runs = conn.execute(select(SyncRun.commit_sha).where(SyncRun.commit_sha.is_not(None))).scalars().all()
+    assert sorted(stored) == [(1, None), (2, None)]
+    assert sorted(runs) == sorted([first, second])
+
+
+def test_a_dirty_work_tree_sync_says_why_there_is_no_answer(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write(ADR, adr(1, "Pay"))
+    git_repo.commit("adr")
+    git_repo.write(ADR, adr(1, "Pay", decision="Not committed yet."))  # dirty
+    sync(git_repo.path, engine=engine, project="shop")
+
+    code, message = _show_at(capsys, git_repo, database_url, "HEAD")
+    assert code == 2
+    assert len(message.splitlines()) == 1 and "uncommitted files" in message and "tracertm backfill" in message
+    answer = _api_at(engine, git_repo, git_repo.head())
+    assert answer.status_code == 404 and "uncommitted files" in answer.json()["detail"], answer.text
+
+    # Committed and synced again (a no-op: the content is in the database already): still nothing recorded it.
+    git_repo.commit("commit it")
+    sync(git_repo.path, engine=engine, project="shop")
+    assert "uncommitted files" in _show_at(capsys, git_repo, database_url, "HEAD")[1]
+    # A backfill records the history.
+    backfill(git_repo.path, engine=engine, project="shop")
+    code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
+    assert code == 0 and rev["version"] == 1, rev
+
+
+def test_a_staged_but_uncommitted_file_is_not_head(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The work tree equals the index, the index differs from HEAD: not HEAD's state."""
+    git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
+    git_repo.commit("other")
+    git_repo.write(ADR, adr(1, "Pay"))
+    git_repo.git("add", ADR)
+    sync(git_repo.path, engine=engine, project="shop")
+    code, message = _show_at(capsys, git_repo, database_url, "HEAD")
+    assert code == 2 and "uncommitted files" in message
