@@ -108,3 +108,45 @@ def test_a_staged_but_uncommitted_file_is_not_head(
     sync(git_repo.path, engine=engine, project="shop")
     code, message = _show_at(capsys, git_repo, database_url, "HEAD")
     assert code == 2 and "uncommitted files" in message
+
+
+def test_clean_head_is_told_from_what_changed_not_from_timestamps(git_repo: GitRepo) -> None:
+    """The clean-HEAD check (``sync._clean_head``) reads git's index and the scan's dirty files, not the whole tree:
+    a file only touched is still HEAD's; an edited, an untracked, a staged and a deleted spec file are not; a
+    changed file outside the spec folders does not matter."""
+    import os
+
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location, scan
+    from tracertm.engine.sync import _clean_head
+
+    git_repo.write(ADR, adr(1, "Pay"))
+    git_repo.write("docs/adr/0002-ship.md", adr(2, "Ship"))
+    head = git_repo.commit("adrs")
+    location = Location.find(git_repo.path)
+    settings = load_settings(location.root)
+
+    def clean() -> str | None:
+        snapshot = scan(location, settings)
+        try:
+            return _clean_head(snapshot, settings)
+        finally:
+            snapshot.close()
+
+    assert clean() == head
+    path = git_repo.path / ADR
+    os.utime(path, (1, 1))  # stat-dirty, same content
+    assert clean() == head
+    git_repo.write("notes.txt", "not a spec file\n")
+    assert clean() == head
+    git_repo.write(ADR, adr(1, "Pay twice"))
+    assert clean() is None
+    git_repo.git("add", ADR)  # staged, not committed
+    assert clean() is None
+    git_repo.git("reset", "-q", "--hard")
+    assert clean() == head
+    git_repo.write("docs/adr/0003-new.md", adr(3, "New"))  # untracked
+    assert clean() is None
+    (git_repo.path / "docs/adr/0003-new.md").unlink()
+    (git_repo.path / "docs/adr/0002-ship.md").unlink()  # deleted in the work tree
+    assert clean() is None

@@ -90,6 +90,9 @@ class Snapshot:
     commit: str | None = None
     scope: frozenset[str] | None = None
     _reader: git.BlobReader | None = field(default=None, repr=False)
+    # A work tree's: the spec files whose content differs from git's index (modified, deleted, untracked); None
+    # for the other sources.
+    dirty: frozenset[str] | None = None
 
     @property
     def root(self) -> Path:
@@ -163,7 +166,14 @@ def scan(
         {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
     )
     files = _scan_worktree(location, settings, entries, modified, deleted, untracked, scope)
-    return Snapshot(location, "worktree", files, None, scope)
+    dirty = {p for p, f in files.items() if (e := entries.get(p)) is None or e.sha != f.blob_sha}
+    dirty.update(p for p in deleted if _accept(p, settings, scope))
+    return Snapshot(location, "worktree", files, None, scope, dirty=frozenset(dirty))
+
+
+def accepted(path: str, settings: Settings, scope: frozenset[str] | None = None) -> bool:
+    """Whether a sync reads ``path`` (root-relative) as a spec file, within ``scope`` when given."""
+    return _accept(path, settings, scope) is not None
 
 
 def check_ref(ref: str | None) -> None:

@@ -20,7 +20,7 @@ from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
 from tracertm.engine.parse import Consume, Lull, Outcome, Prepare, default_jobs, hash_records, parse_files
-from tracertm.engine.scan import Location, Snapshot, StatEntry, check_ref, scan, shown_path
+from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -639,21 +639,20 @@ def _writes(the_plan: Plan) -> int:
 
 
 def _clean_head(snapshot: Snapshot, settings: Settings) -> str | None:
-    """HEAD, when the spec files of a work-tree ``snapshot`` (within its scope) are exactly HEAD's: the same paths
-    with the same blob ids, none unusable (git's index and work tree are clean for them); else None. One
-    ``git ls-tree`` of the spec folders, only for a sync that writes revisions."""
+    """HEAD, when the spec files of a work-tree ``snapshot`` (within its scope) are exactly HEAD's: none differs
+    from git's index (the scan knows which do) and the index holds HEAD's blobs for them (one ``git diff-index
+    --cached``, answered from the index's cache tree); else None. Costs what changed, not the tree's size."""
     top = snapshot.location.top
-    head = git.head_commit(top) if top is not None else None
+    if top is None or snapshot.dirty is None or snapshot.dirty:
+        return None
+    head = git.head_commit(top)
     if head is None or any(f.error is not None for f in snapshot.files.values()):
         return None
-    paths = sorted(snapshot.scope) if snapshot.scope is not None else None
-    committed = scan(snapshot.location, settings, ref=head, paths=paths)
-    try:
-        same = all(f.error is None for f in committed.files.values()) and {
-            p: f.blob_sha for p, f in committed.files.items()} == {p: f.blob_sha for p, f in snapshot.files.items()}
-    finally:
-        committed.close()
-    return head if same else None
+    prefix = snapshot.location.prefix
+    staged = git.index_changes(top, head, tuple(prefix + p for p in settings.prefixes))
+    if any(accepted(p[len(prefix):], settings, snapshot.scope) for p in staged if p.startswith(prefix)):
+        return None
+    return head
 
 
 def _revised_paths(the_plan: Any) -> list[str]:
