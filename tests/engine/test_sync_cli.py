@@ -203,10 +203,13 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(git_repo: GitRepo, datab
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     engine.dispose()
-    assert dump(engine, volatile=True) == before
+    killed = dump(engine, volatile=True)
     done = _spawn_sync(git_repo, database_url)
     out, err = done.communicate(timeout=120)
     assert done.returncode == 0, err.decode()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM scenarios")).scalar() == 3002
     engine.dispose()
+    # Killed inside its transaction (almost always: the probe saw it writing), nothing of it is left; on a loaded
+    # machine the kill can land just after its commit, and then all of it is: never a part.
+    assert killed == before or killed == dump(engine, volatile=True)
