@@ -1,4 +1,4 @@
-"""links.derive of a contract: one search over its joined texts finds exactly what a search of each text found."""
+"""derive.derive of a contract: one search over its joined texts finds exactly what a search of each text found."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from tracertm.engine import links
+from tracertm.engine import derive as links
 from tracertm.parsers.records import ParserOptions
 
 _ADR = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)

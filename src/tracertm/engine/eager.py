@@ -24,9 +24,8 @@ from typing import Any
 from tracertm.errors import Cancelled, Diagnostic, RecordRefusedError
 from tracertm.parsers.records import ParseResult, ParserOptions
 from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
-from tracertm.engine.links import (
-    TARGET_MODELS, LinkSpec, Source, dangling_of, derive, insert_links, link_row, source_ref,
-)
+from tracertm.engine.derive import LinkSpec, derive
+from tracertm.engine.links import TARGET_MODELS, Source, dangling_of, insert_links, link_row, source_ref
 from tracertm.engine.plan import Operation, Plan
 from tracertm.search.deferred import Deferred
 from tracertm.steps.eager import EagerMatches
@@ -67,7 +66,7 @@ class EagerWriter:
         self._written: dict[Key, Operation] = {}
         self._feature_ids: dict[str, uuid.UUID] = {}
         self.ids: dict[Key, uuid.UUID] = {}
-        # Each record's outgoing links (``links.derive``: pure), derived here rather than after the parse.
+        # Each record's outgoing links (``derive.derive``: pure), derived here rather than after the parse.
         self.links: dict[Key, list[LinkSpec]] = {}
         # New links to a record whose target was not written yet when their source was, by target key: inserted
         # by the flush that writes the target (while the workers still parse), the rest (dangling) at the end.

@@ -1,6 +1,6 @@
 """Trace links: derived from the records' git-owned fields, kept in the ``links`` table by the sync's one writer.
 
-``derive`` is pure: a record's fields in, its outgoing links out. ``maintain`` runs inside the sync transaction,
+``derive`` (``engine.derive``) is pure: a record's fields in, its outgoing links out. ``maintain`` runs inside the sync transaction,
 right after ``apply``, and touches only the links of the records this sync created, changed or deleted (as sources)
 and the links pointing at them (as targets): its cost follows what changed, not the size of the repository.
 ``rebuild`` recomputes every link of a project from the database rows (first sync after the migration, ``--full``,
@@ -17,12 +17,10 @@ and so follows its *content* version instead (``engine.link_versions``).
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
@@ -35,6 +33,7 @@ from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions, SpecRecord
 from tracertm.engine.apply import iter_chunks
+from tracertm.engine.derive import MAX_REF, LinkSpec, derive
 from tracertm.engine.ids import as_id
 from tracertm.engine.link_versions import content_versions, followed_version
 from tracertm.engine.plan import Operation, Plan
@@ -43,7 +42,6 @@ from tracertm.steps.packed import defined as defined_steps
 LINKS: Table = Base.metadata.tables["links"]
 # Kinds whose records can be link targets (top-level records: a scenario is named within its feature).
 TARGET_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
-MAX_REF = 255
 # Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
 LINKS_FORMAT = 2  # 2: step and test links
 _FORMAT_KEY = "links_format"
@@ -52,149 +50,6 @@ _FORMAT_KEY = "links_format"
 # writers in the same transaction: ``step`` from ``scenario_steps`` (sync's step matching), ``test`` from the
 # scenario ↔ test case mapping (results import). ``_write_sources`` replaces only the file-derived ones.
 DB_LINK_TYPES = (str(LinkType.STEP), str(LinkType.TEST))
-
-_ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
-_ADR_MENTION = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
-
-
-class LinkSpec(NamedTuple):
-    """One outgoing link of a record, as the files say it."""
-
-    link_type: str
-    target_kind: str
-    target_ref: str
-
-
-# ------------------------------------------------------------------------------------------------ derivation
-
-
-def _adr_id(digits: str) -> str:
-    return f"ADR-{int(digits):04d}"
-
-
-@lru_cache(maxsize=8)
-def _requirement_re(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:  # the parsers report a bad pattern on every file; links just find no requirement
-        return None
-
-
-def _collect_strings(value: Any, out: list[str]) -> None:
-    """Every string in ``value`` (nested mappings, lists and tuples), depth first, appended to ``out``."""
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, Mapping):
-        _collect_from(value.values(), out)
-    elif isinstance(value, (list, tuple)):
-        _collect_from(value, out)
-
-
-_NO_STRINGS = frozenset({int, float, bool, type(None)})
-
-
-def _collect_from(values: Iterable[Any], out: list[str]) -> None:
-    """``_collect_strings`` of each of ``values``, in order. The plain types (what the parsers give) are handled here
-    without a call per value: a contract's fields are a few hundred small values, and a call for each was most of
-    the cost of deriving its links. Anything else (a ``str`` or ``Mapping`` subclass) takes the general path."""
-    for v in values:
-        t = type(v)
-        if t is str:
-            out.append(v)
-        elif t is dict:
-            _collect_from(v.values(), out)
-        elif t is list or t is tuple:
-            _collect_from(v, out)
-        elif t not in _NO_STRINGS:
-            _collect_strings(v, out)
-
-
-def _mentions(text: str | None) -> list[str]:
-    return [_adr_id(m.group(1)) for m in _ADR_MENTION.finditer(text or "")]
-
-
-def _tag_adrs(tags: Iterable[Any]) -> list[str]:
-    return [adr for t in tags if isinstance(t, str) and (adr := _tag_adr(t)) is not None]
-
-
-@lru_cache(maxsize=4096)
-def _tag_adr(tag: str) -> str | None:
-    """The ADR id a tag names (``@ADR-12``), or None: a scenario inherits its feature's tags, so a first sync asks
-    about the same few tags tens of thousands of times."""
-    m = _ADR_TAG.fullmatch(tag.lstrip("@"))
-    return _adr_id(m.group(1)) if m else None
-
-
-# Requirement patterns whose matches cannot contain a newline and whose only assertions are ``\b``: for them one
-# search over texts joined by newlines finds what a search of each text finds, in the same order (as for ADR
-# mentions, below). The default pattern is one; any other is searched text by text.
-_JOINABLE_REQUIREMENT_PATTERNS = frozenset({r"\bREQ-\d+\b"})
-
-
-def _add(out: list[LinkSpec], own: str, link_type: str, target_kind: str, refs: Iterable[Any]) -> None:
-    """Append a link to each of ``refs`` that is an id (not empty, not the record itself, not longer than any
-    identity column: a runaway requirement_pattern, ADR-<500 digits>)."""
-    for ref in refs:
-        if ref:
-            text = ref if type(ref) is str else str(ref)
-            if text != own and len(text) <= MAX_REF:
-                out.append(LinkSpec(link_type, target_kind, text))
-
-
-def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list[LinkSpec]:
-    """The outgoing links of one record (``fields``: its git-owned columns), unique, in a stable order.
-
-    ADR: supersedes / superseded_by / related ADRs, requirements. Feature: ``@ADR-n`` tags and ADR ids in its
-    description (``implements``), requirements. Scenario: its own, its rule's and its feature's ``@ADR-n`` tags and
-    ADR ids in its description, requirements. Contract: ADR and requirement ids anywhere in its text.
-    """
-    out: list[LinkSpec] = []
-    own = str(fields.get(NUMBER_COLUMN.get(kind, ""), "") or "")
-    requirement_re = _requirement_re(options.requirement_pattern)
-    if kind == "scenario":  # first: nine records in ten
-        metadata = fields.get("scenario_metadata") or {}
-        description = fields.get("description")
-        adrs = _tag_adrs([*(fields.get("tags") or ()), *(metadata.get("inherited_tags") or ())])
-        if description:  # (no description: no mention, no requirement)
-            adrs += _mentions(description)
-        _add(out, own, LinkType.IMPLEMENTS, "adr", adrs)
-        reqs = list(fields.get("requirement_ids") or ())
-        if requirement_re is not None and description:
-            reqs += [m.group(0) for m in requirement_re.finditer(description)]
-        _add(out, own, LinkType.COVERS, "requirement", reqs)
-    elif kind == "adr":
-        supersedes, superseded_by = fields.get("supersedes"), fields.get("superseded_by")
-        _add(out, own, LinkType.SUPERSEDES, "adr", [supersedes])
-        _add(out, own, LinkType.SUPERSEDED_BY, "adr", [superseded_by])
-        _add(out, own, LinkType.RELATED, "adr",
-             [r for r in fields.get("related_adrs") or () if r not in (supersedes, superseded_by)])
-        _add(out, own, LinkType.COVERS, "requirement", fields.get("related_requirements") or ())
-    elif kind == "feature":
-        _add(out, own, LinkType.IMPLEMENTS, "adr",
-             [*(fields.get("related_adrs") or ()), *_mentions(fields.get("description"))])
-        reqs = list(fields.get("related_requirements") or ())
-        if requirement_re is not None:
-            reqs += [m.group(0) for m in requirement_re.finditer(fields.get("description") or "")]
-        _add(out, own, LinkType.COVERS, "requirement", reqs)
-    elif kind == "contract":
-        texts: list[str] = []
-        for key, value in fields.items():
-            if key != "contract_number":
-                _collect_strings(value, texts)
-        # One search over the texts joined by newlines finds what a search of each text finds, in the same order:
-        # a mention (``ADR``, ``-``, digits) cannot contain a newline, and a newline is a word boundary just as
-        # the end of a text is. (The requirement pattern is the user's: searched text by text unless it is one
-        # known to be joinable the same way.)
-        joined = "\n".join(texts)
-        _add(out, own, LinkType.IMPLEMENTS, "adr", _mentions(joined))
-        if requirement_re is not None:
-            if options.requirement_pattern in _JOINABLE_REQUIREMENT_PATTERNS:
-                reqs = [m.group(0) for m in requirement_re.finditer(joined)]
-            else:
-                reqs = [m.group(0) for t in texts for m in requirement_re.finditer(t)]
-            _add(out, own, LinkType.COVERS, "requirement", reqs)
-    return list(dict.fromkeys(out))
-
 
 # ---------------------------------------------------------------------------------------------- maintenance
 

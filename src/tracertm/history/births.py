@@ -5,7 +5,7 @@ target's version at that commit, and becomes suspect when the target changes lat
 once, at its end (``links.rebuild``), when every target has its final version: without this, a link whose target
 changed after the link appeared would be born reviewed there, where a sync of each commit leaves it suspect.
 
-``LinkBirths`` follows the replay commit by commit: which links each record's fields imply (``links.derive``, as a
+``LinkBirths`` follows the replay commit by commit: which links each record's fields imply (``derive.derive``, as a
 sync derives them), since which commit, and every target's versions. ``reviewed()`` gives, for each link alive at the
 end, the version its target had when the link was born (or, for a link born dangling, when its target appeared), as
 ``links.rebuild`` takes it for the links it creates. A backfill that continues a stopped one (``--resume``, or new
@@ -20,14 +20,15 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tracertm.engine.links import TARGET_MODELS, LinkSpec, derive
+from tracertm.engine.derive import LinkSpec, derive
+from tracertm.engine.links import TARGET_MODELS
 from tracertm.engine.plan import Plan
 from tracertm.parsers.records import ParserOptions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-# Kinds whose fields imply links (``links.derive``).
+# Kinds whose fields imply links (``derive.derive``).
 SOURCES = frozenset({"adr", "contract", "feature", "scenario"})
 
 LinkKey = tuple[uuid.UUID, LinkSpec]  # (source row id, the link)
