@@ -8,15 +8,17 @@ and the rest of the file still counts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import fields as dataclass_fields
+from dataclasses import is_dataclass, replace
 from importlib import import_module
 
 from tracertm.errors import ParseError
 from tracertm.parsers.common import decode_text
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
+from tracertm.text import is_text
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment as is_behave_environment
-from tracertm.steps.model import StepFile
+from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
 
 # File name ending → language.
 SUFFIXES: dict[str, str] = {
@@ -80,6 +82,34 @@ def behave_matcher(path: str, options: ParserOptions) -> str | None:
     return found if isinstance(found, str) else None
 
 
+def storable(step_file: StepFile) -> StepFile:
+    """``step_file`` without the definitions and parameter types whose text no database stores — a NUL (PostgreSQL
+    refuses it) or a lone surrogate, which a string literal's escapes (``"\\0"``, ``"\\ud800"``) can make —: each is
+    an error at its line instead (the rest of the file still counts)."""
+
+    def bad(value: object) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value or not is_text(value)
+        if isinstance(value, (tuple, list)):
+            return any(bad(v) for v in value)
+        if is_dataclass(value) and not isinstance(value, type):  # a Parameter
+            return any(bad(getattr(value, f.name)) for f in dataclass_fields(value))
+        return False
+
+    items: list[StepDefinition | ParameterTypeDecl] = [*step_file.definitions, *step_file.parameter_types]
+    refused = [item for item in items if any(bad(getattr(item, f.name)) for f in dataclass_fields(item))]
+    if not refused:
+        return step_file
+    from tracertm.errors import Diagnostic
+
+    errors = [Diagnostic(item.path, item.line, getattr(item, "column", 0),
+                         "this step definition's text holds a NUL character or invalid UTF-8 (from an escape in its "
+                         "literal), which no database stores; it is not read") for item in refused]
+    return replace(step_file, definitions=tuple(d for d in step_file.definitions if d not in refused),
+                   parameter_types=tuple(t for t in step_file.parameter_types if t not in refused),
+                   errors=(*step_file.errors, *errors))
+
+
 def language_of(path: str) -> str | None:
     """The language of a step file by its name, or None when tracertm cannot read that language."""
     dot = path.rfind(".")
@@ -108,8 +138,7 @@ def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPT
 
         try:
             module = import_module(f"tracertm.steps.{_MODULES[language]}")
-            result: StepFile = module.parse(path, text.encode("utf-8"))
-            return result
+            return storable(module.parse(path, text.encode("utf-8")))
         except GrammarMissing as exc:
             raise ParseError(path, 0, 0, str(exc)) from None
     except ParseError:
