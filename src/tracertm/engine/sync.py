@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
 from tracertm.engine.parse import Consume, Lull, Outcome, Prepare, default_jobs, hash_records, parse_files
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
+from tracertm.engine.step_sync import parsed_step_files, refresh_step_links, step_sources
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -390,9 +391,9 @@ class _Job:
                     p for p, r in db_files.items()
                     if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
                 }
-                step_sources = _step_sources(
+                step_bytes = step_sources(
                     snapshot, db_files, list(parsed), removed, self.rebuild or never_linked, self.settings, self.ref,
-                    self.staged, _parsed_step_files(parsed),
+                    self.staged, parsed_step_files(parsed),
                 )
                 if eager is None and _writes(the_plan) >= DEFER_INDEX_AT:
                     indexing.enter_context(deferred_index(session.connection()))
@@ -407,9 +408,9 @@ class _Job:
                         written=eager.findings if eager is not None and written is not None else None,
                         parsed=parsed,
                     )
-                    if step_sources is not None:
-                        result.warnings += _refresh_step_links(
-                            session, project.id, the_plan, parsed, removed, step_sources, self.settings,
+                    if step_bytes is not None:
+                        result.warnings += refresh_step_links(
+                            session, project.id, the_plan, parsed, removed, step_bytes, self.settings,
                             self.rebuild or never_linked,
                             eager.steps if eager is not None and written is not None else None,
                         )
@@ -515,101 +516,6 @@ def _maintain_links(
     if stale:
         links.mark_built(project)
     return findings
-
-
-def _step_sources(
-    snapshot: Snapshot, db_files: dict[str, Any], changed: list[str], removed: set[str], full: bool,
-    settings: Settings, ref: str | None, staged: bool, parsed_steps: Iterable[str] = (),
-) -> dict[str, bytes] | None:
-    """The bytes of every step file of the source but ``parsed_steps`` (parsed this run), when step links may need
-    re-matching (a step file or a feature changed, came or went); None otherwise (a no-op sync reads nothing
-    more)."""
-    kinds = {p: f.kind for p, f in snapshot.files.items()}
-    touched = [kinds.get(p) or db_files[p].kind for p in [*changed, *removed] if p in kinds or p in db_files]
-    if not full and not any(k in ("step_definition", "feature") for k in touched):
-        return None
-    # Step files this run parsed already carry their definitions (steps.records.StepParseResult): not read again —
-    # but for behave's environment.py, which parse_step_files reads for the step matcher of the modules it parses.
-    done = {p for p in parsed_steps if not behave.is_environment(p)}
-    if snapshot.scope is not None:
-        # A sync of some paths (the watcher's): matching needs every step file of the source all the same.
-        full_scan = scan(snapshot.location, settings.for_steps(), ref=ref, staged=staged)
-        try:
-            steps = sorted(p for p, f in full_scan.files.items() if f.error is None and p not in done)
-            return full_scan.read(steps)
-        finally:
-            full_scan.close()
-    steps = sorted(p for p, f in snapshot.files.items()
-                   if f.kind == "step_definition" and f.error is None and p not in done)
-    return snapshot.read(steps)
-
-
-def _refresh_step_links(
-    session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
-    sources: dict[str, bytes], settings: Settings, full: bool, eager: Any = None,
-) -> list[Diagnostic]:
-    """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
-    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly. ``eager``: the
-    step matches a first sync wrote while its features parsed (``tracertm.steps.eager.EagerMatches``)."""
-    from tracertm.steps.links import refresh
-    from tracertm.steps.project import parse_step_files
-
-    changed_definitions = [op.number for op in the_plan.operations
-                           if op.kind == "step_definition" and op.action != "refresh"]
-    step_files = _parsed_step_files(parsed)
-    if not sources and not step_files and not changed_definitions:
-        return []  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
-    step_files.update(parse_step_files(sources.items(), settings.parser))
-    for path, outcome in parsed.items():  # a step file that failed keeps its rows; refresh rebuilds them
-        if isinstance(outcome, ParseError) and path in step_files:
-            step_files[path] = outcome
-    changed_features = sorted(
-        {p for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"}
-        | {f.path for f in the_plan.files if f.kind == "feature" and f.path in removed}
-    )
-    stats = refresh(
-        session, project_id, step_files, changed_features=changed_features,
-        changed_definitions=changed_definitions, types_changed=_types_changed(session, project_id, step_files),
-        full=full,
-        parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
-        eager=eager,
-    )
-    return stats.findings
-
-
-def _parsed_step_files(parsed: dict[str, Outcome]) -> dict[str, Any]:
-    """The ``StepFile`` of each step file this run parsed (in the parse pool), by path."""
-    out: dict[str, Any] = {}
-    for path, outcome in parsed.items():
-        if isinstance(outcome, ParseResult) and outcome.kind == "step_definition":
-            from tracertm.steps.records import StepParseResult  # only when there are step files
-
-            if isinstance(outcome, StepParseResult) and outcome.step_file is not None:
-                out[path] = outcome.step_file
-    return out
-
-
-def _types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, Any]) -> bool:
-    """Whether the parameter types the step files declare differ from the last sync's (a signature kept in the
-    project's metadata): then every Cucumber Expression may mean something else."""
-    import hashlib
-    import json
-
-    from tracertm.models import Project
-    from tracertm.steps.model import StepFile
-
-    declared = sorted(
-        (t.framework, t.name, list(t.regexps)) for f in step_files.values() if isinstance(f, StepFile)
-        for t in f.parameter_types
-    )
-    signature = hashlib.sha256(json.dumps(declared).encode()).hexdigest()
-    project = session.get(Project, project_id)
-    metadata = dict(project.metadata_ or {})
-    if metadata.get("step_parameter_types") == signature:
-        return False
-    metadata["step_parameter_types"] = signature
-    project.metadata_ = metadata
-    return True
 
 
 def _options_changed(project: Any, settings: Settings) -> bool:

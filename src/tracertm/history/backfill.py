@@ -265,7 +265,7 @@ class _Backfill:
         file and the project no definition (a sync writes no rows of undefined steps then either)."""
         from sqlalchemy import select
 
-        from tracertm.engine.sync import _types_changed
+        from tracertm.engine.step_sync import types_changed
         from tracertm.models import StepDefinition
         from tracertm.steps.links import refresh
         from tracertm.steps.project import parse_step_files
@@ -282,7 +282,7 @@ class _Backfill:
         sources = [(p, data) for p in paths if isinstance(data := raw[tree.entries[p].sha], bytes)]
         step_files = dict(parse_step_files(sources, settings.parser))
         refresh(session, project_id, step_files, changed_features=(), changed_definitions=(),
-                types_changed=_types_changed(session, project_id, step_files), full=True)
+                types_changed=types_changed(session, project_id, step_files), full=True)
 
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""

@@ -1,0 +1,116 @@
+"""The step matching a sync triggers: which step files to read, and the refresh of step links and usage counts
+(``tracertm.steps.links``) after the records are written. Used by ``engine.sync`` and by the backfill's last step
+(``history.backfill``: ``types_changed``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from tracertm.config import Settings
+from tracertm.errors import Diagnostic, ParseError
+from tracertm.parsers.records import ParseResult
+from tracertm.engine import behave
+from tracertm.engine.parse import Outcome
+from tracertm.engine.scan import Snapshot, scan
+
+if TYPE_CHECKING:
+    from tracertm.engine.plan import Plan
+
+__all__ = ["parsed_step_files", "refresh_step_links", "step_sources", "types_changed"]
+
+
+def step_sources(
+    snapshot: Snapshot, db_files: dict[str, Any], changed: list[str], removed: set[str], full: bool,
+    settings: Settings, ref: str | None, staged: bool, parsed_steps: Iterable[str] = (),
+) -> dict[str, bytes] | None:
+    """The bytes of every step file of the source but ``parsed_steps`` (parsed this run), when step links may need
+    re-matching (a step file or a feature changed, came or went); None otherwise (a no-op sync reads nothing
+    more)."""
+    kinds = {p: f.kind for p, f in snapshot.files.items()}
+    touched = [kinds.get(p) or db_files[p].kind for p in [*changed, *removed] if p in kinds or p in db_files]
+    if not full and not any(k in ("step_definition", "feature") for k in touched):
+        return None
+    # Step files this run parsed already carry their definitions (steps.records.StepParseResult): not read again —
+    # but for behave's environment.py, which parse_step_files reads for the step matcher of the modules it parses.
+    done = {p for p in parsed_steps if not behave.is_environment(p)}
+    if snapshot.scope is not None:
+        # A sync of some paths (the watcher's): matching needs every step file of the source all the same.
+        full_scan = scan(snapshot.location, settings.for_steps(), ref=ref, staged=staged)
+        try:
+            steps = sorted(p for p, f in full_scan.files.items() if f.error is None and p not in done)
+            return full_scan.read(steps)
+        finally:
+            full_scan.close()
+    steps = sorted(p for p, f in snapshot.files.items()
+                   if f.kind == "step_definition" and f.error is None and p not in done)
+    return snapshot.read(steps)
+
+
+def refresh_step_links(
+    session: Any, project_id: uuid.UUID, the_plan: Plan, parsed: dict[str, Outcome], removed: set[str],
+    sources: dict[str, bytes], settings: Settings, full: bool, eager: Any = None,
+) -> list[Diagnostic]:
+    """Which definition each scenario step matches, and usage counts (tracertm.steps.links): what the files this
+    run parsed or removed can have changed. Returns the definitions skipped for matching too slowly. ``eager``: the
+    step matches a first sync wrote while its features parsed (``tracertm.steps.eager.EagerMatches``)."""
+    from tracertm.steps.links import refresh
+    from tracertm.steps.project import parse_step_files
+
+    changed_definitions = [op.number for op in the_plan.operations
+                           if op.kind == "step_definition" and op.action != "refresh"]
+    step_files = parsed_step_files(parsed)
+    if not sources and not step_files and not changed_definitions:
+        return []  # no step files, and none just removed: nothing to link (no rows of "undefined" for every step)
+    step_files.update(parse_step_files(sources.items(), settings.parser))
+    for path, outcome in parsed.items():  # a step file that failed keeps its rows; refresh rebuilds them
+        if isinstance(outcome, ParseError) and path in step_files:
+            step_files[path] = outcome
+    changed_features = sorted(
+        {p for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"}
+        | {f.path for f in the_plan.files if f.kind == "feature" and f.path in removed}
+    )
+    stats = refresh(
+        session, project_id, step_files, changed_features=changed_features,
+        changed_definitions=changed_definitions, types_changed=types_changed(session, project_id, step_files),
+        full=full,
+        parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
+        eager=eager,
+    )
+    return stats.findings
+
+
+def parsed_step_files(parsed: dict[str, Outcome]) -> dict[str, Any]:
+    """The ``StepFile`` of each step file this run parsed (in the parse pool), by path."""
+    out: dict[str, Any] = {}
+    for path, outcome in parsed.items():
+        if isinstance(outcome, ParseResult) and outcome.kind == "step_definition":
+            from tracertm.steps.records import StepParseResult  # only when there are step files
+
+            if isinstance(outcome, StepParseResult) and outcome.step_file is not None:
+                out[path] = outcome.step_file
+    return out
+
+
+def types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, Any]) -> bool:
+    """Whether the parameter types the step files declare differ from the last sync's (a signature kept in the
+    project's metadata): then every Cucumber Expression may mean something else."""
+    import hashlib
+    import json
+
+    from tracertm.models import Project
+    from tracertm.steps.model import StepFile
+
+    declared = sorted(
+        (t.framework, t.name, list(t.regexps)) for f in step_files.values() if isinstance(f, StepFile)
+        for t in f.parameter_types
+    )
+    signature = hashlib.sha256(json.dumps(declared).encode()).hexdigest()
+    project = session.get(Project, project_id)
+    metadata = dict(project.metadata_ or {})
+    if metadata.get("step_parameter_types") == signature:
+        return False
+    metadata["step_parameter_types"] = signature
+    project.metadata_ = metadata
+    return True
