@@ -37,6 +37,7 @@ import configparser
 import fnmatch
 import hashlib
 import posixpath
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -263,10 +264,31 @@ def parse_config(path: str, text: str) -> PytestConfigFile:
             return PytestConfigFile(path, "config", config=PytestConfig(name in ("pytest.ini", ".pytest.ini")))
         return PytestConfigFile(path, "config", config=_config(dict(parser.items(section))))
     except (ValueError, configparser.Error) as exc:
+        if not name.startswith(("pytest.", ".pytest.")) and not _PYTEST_SECTION.search(text):
+            # A tox.ini, setup.cfg or pyproject.toml that configures no pytest: not ours to judge (a project
+            # without pytest-bdd would get a warning, an error under ``check --strict``, for a file it never runs).
+            return PytestConfigFile(path, "config", config=PytestConfig(False))
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        warning = Diagnostic(path, 0, 0, f"cannot read this pytest configuration file ({message}); its "
-                                         "bdd_features_base_dir and python_files are not read", "warning")
+        warning = Diagnostic(path, _error_line(exc), 0, f"cannot read this pytest configuration file ({message}); "
+                                                        "its bdd_features_base_dir and python_files are not read",
+                             "warning")
         return PytestConfigFile(path, "config", warnings=(warning,), config=PytestConfig(False))
+
+
+# The section of a shared configuration file that pytest reads: ``[pytest]``, ``[tool:pytest]``, ``[tool.pytest]``,
+# ``[tool.pytest.ini_options]``.
+_PYTEST_SECTION = re.compile(r"(?m)^[ \t]*\[[ \t]*(pytest|tool:pytest|tool\.pytest(\.ini_options)?)[ \t]*\]")
+
+
+def _error_line(exc: Exception) -> int:
+    """The 1-based line a configuration file's parse error names (configparser's, tomllib's), else 1."""
+    line = getattr(exc, "lineno", None)
+    if line is None and isinstance(exc, configparser.ParsingError) and exc.errors:
+        line = exc.errors[0][0]
+    if line is None:
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else 1
+    return int(line) if isinstance(line, int) and line >= 1 else 1
 
 
 def _config(values: Mapping[str, object]) -> PytestConfig:
