@@ -133,7 +133,8 @@ def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPT
             from tracertm.steps import python
 
             matcher = behave_matcher(path, options)
-            return python.parse(path, text) if matcher is None else python.parse(path, text, step_matcher=matcher)
+            return storable(python.parse(path, text) if matcher is None
+                            else python.parse(path, text, step_matcher=matcher))
         from tracertm.steps.syntax import GrammarMissing
 
         try:

@@ -95,10 +95,11 @@ def unescape(body: str, known: dict[str, str] = _ESCAPES) -> str:
 
     def one(match: re.Match[str]) -> str:
         seq = match.group(1)
-        if seq.startswith("u{"):
-            return chr(int(seq[2:-1], 16))
         if seq[0] in "ux" and len(seq) > 1:
-            return chr(int(seq[1:], 16))
+            code = int(seq[2:-1] if seq.startswith("u{") else seq[1:], 16)
+            # Past U+10FFFF an escape is no character (JavaScript refuses the file): a lone surrogate stands for
+            # it, which ``parsing.storable`` turns into an error at the definition's line, as for "\ud800".
+            return chr(code) if code <= 0x10FFFF else "\udfff"
         if seq in ("\n", "\r\n"):
             return ""  # a line continuation
         return known.get(seq, seq)
