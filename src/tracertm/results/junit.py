@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from tracertm.results.report import (
-    CaseResult, Report, digest, external_id, finite, first_line, latest_run_time, report_error, run_label,
+    CaseResult, Report, clip, digest, external_id, finite, first_line, latest_run_time, report_error, run_label,
 )
 
 __all__ = ["NestedCases", "parse", "stream"]
@@ -70,7 +71,10 @@ def stream(
     events = safe.iterparse(source or io.BytesIO(data), ("start", "end"), forbid_dtd=False, forbid_entities=True,
                             forbid_external=True)
     try:
-        _event, top = next(events)
+        try:
+            _event, top = next(events)
+        except (LookupError, ValueError) as exc:  # the declaration's encoding, met as the first bytes are read
+            raise _unreadable_encoding(path, data, exc) from None
         if _local(top.tag) not in ("testsuites", "testsuite"):
             for _ in events:  # a well-formedness error further on is what parse reports
                 pass
@@ -110,6 +114,27 @@ def _xml(path: str, data: bytes) -> Element:
         return safe.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except (defusedxml.DefusedXmlException, ExpatError) as exc:
         raise _refused(path, data, exc) from None
+    except (LookupError, ValueError) as exc:  # from the parser set up, before a byte of the document is read
+        raise _unreadable_encoding(path, data, exc) from None
+
+
+_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)")
+
+
+def _unreadable_encoding(path: str, data: bytes, exc: Exception) -> Exception:
+    """The ``ParseError`` of an XML declaration whose encoding the XML parser cannot use: unknown (``UTF-X``), not a
+    text encoding (``rot13``) or multi-byte other than UTF-8/16 (``Shift_JIS``, which expat does not read) — where
+    the parser raises ``LookupError`` or ``ValueError`` rather than its own error."""
+    found = _ENCODING.match(data[:1024])
+    if found is None:  # not the declaration: no error of a report's (let it show as the internal error it is)
+        raise exc
+    name = found.group(1).decode("ascii", "replace")
+    name = name if len(name) <= 40 else name[:39] + "…"
+    reason = clip(" ".join(str(exc).split()).split(";")[0], 120)
+    return report_error(
+        path, 1, f"the XML declaration's encoding {name!r} cannot be read ({reason}); save the report as UTF-8",
+        found.start(1) + 1,
+    )
 
 
 def _refused(path: str, data: bytes, exc: Exception) -> Exception:
