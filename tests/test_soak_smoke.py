@@ -27,8 +27,12 @@ def test_the_soak_smoke_run_has_every_section_and_no_failure() -> None:
     assert proc.stdout.strip(), proc.stderr[-3000:]
     rows = json.loads(proc.stdout)["rows"]
     names = [r["name"] for r in rows]
+    fuzzed = ("adr", "contract", "feature", *(f"steps:{language}" for language in
+                                                ("python", "javascript", "typescript", "java", "kotlin", "go", "ruby",
+                                                 "csharp")),
+              "report:junit", "report:cucumber-json", "report:cucumber-messages")
     for section in ("(a) concurrent syncers", "(b) SIGKILL of sync", "(b) SIGKILL of backfill",
-                    "(c) parser fuzz [adr]", "(c) parser fuzz [contract]", "(c) parser fuzz [feature]"):
+                    *(f"(c) parser fuzz [{target}]" for target in fuzzed)):
         assert any(n.startswith(section) for n in names), f"missing {section}: {names}"
     assert all(r["trials"] > 0 for r in rows), rows
     assert [r for r in rows if r["failures"]] == [], json.dumps(rows, indent=2)
