@@ -58,6 +58,18 @@ def test_a_name_that_fits_no_file_or_several_is_kept(uri: str, read: str) -> Non
     assert paths.resolve(uri) == read
 
 
+@pytest.mark.parametrize(("uri", "read"), [
+    ("classpath:features/my%20cart.feature", "src/test/resources/features/my cart.feature"),  # java.net.URI
+    ("file:src/test/resources/features/my%20cart.feature", "src/test/resources/features/my cart.feature"),
+    ("file:///ci/repo/src/test/resources/features/my%20cart.feature", "src/test/resources/features/my cart.feature"),
+    ("features/100%25.feature", "features/100%25.feature"),  # a plain path is taken as written
+])
+def test_a_uris_percent_encoding_is_read(uri: str, read: str) -> None:
+    """cucumber-jvm writes ``java.net.URI`` strings (a space is ``%20``): each form was a test case of its own."""
+    paths = FeaturePaths(["src/test/resources/features/my cart.feature", "features/100%25.feature"])
+    assert paths.resolve(uri) == read
+
+
 def _ref(path: str, line: int) -> ScenarioRef:
     return ScenarioRef(key=path, number="SC-1", feature_number=path, feature_name="X", path=path, title="Add",
                        rule=None, line=line, rows=())

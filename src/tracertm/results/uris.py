@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from urllib.parse import unquote
 
 from tracertm.results.report import Report, external_id, feature_id, normalize_path
 
@@ -36,7 +37,8 @@ class FeaturePaths:
     def resolve(self, uri: str) -> str:
         """The project's path of the feature file ``uri`` names:
 
-        - the path itself, without ``file:``/``file://``/``classpath:``/``./``, when the project has that file;
+        - the path itself, without ``file:``/``file://``/``classpath:``/``./`` (and a URI's percent-encoding), when
+          the project has that file;
         - else the one known file whose path ends with it (``classpath:features/a.feature`` →
           ``src/test/resources/features/a.feature``; a runner started in a module's folder);
         - else (not for ``classpath:``) its longest tail that is a known file (an absolute path of a CI machine's
@@ -48,6 +50,10 @@ class FeaturePaths:
         return found
 
     def _resolve(self, uri: str) -> str:
+        if "%" in uri and uri.startswith(("file:", "classpath:")):
+            # A URI, percent-encoded (cucumber-jvm writes java.net.URI strings: ``my%20cart.feature``); a plain
+            # path is taken as written (a file may be called ``100%.feature``).
+            uri = unquote(uri)
         path = normalize_path(uri)
         if path in self.paths or not self.paths:
             return path
