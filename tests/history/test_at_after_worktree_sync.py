@@ -81,33 +81,66 @@ def test_a_dirty_work_tree_sync_says_why_there_is_no_answer(
     git_repo.write(ADR, adr(1, "Pay", decision="Not committed yet."))  # dirty
     sync(git_repo.path, engine=engine, project="shop")
 
+    # HEAD's file holds a content no revision has: its state then was never recorded.
     code, message = _show_at(capsys, git_repo, database_url, "HEAD")
     assert code == 2
     assert len(message.splitlines()) == 1 and "uncommitted files" in message and "tracertm backfill" in message
     answer = _api_at(engine, git_repo, git_repo.head())
     assert answer.status_code == 404 and "uncommitted files" in answer.json()["detail"], answer.text
 
-    # Committed and synced again (a no-op: the content is in the database already): still nothing recorded it.
+    # Committed and synced again (a no-op: the content is in the database already): the file at HEAD holds
+    # version 1's content, so version 1 is HEAD's state.
     git_repo.commit("commit it")
     sync(git_repo.path, engine=engine, project="shop")
-    assert "uncommitted files" in _show_at(capsys, git_repo, database_url, "HEAD")[1]
-    # A backfill records the history.
-    backfill(git_repo.path, engine=engine, project="shop")
     code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
-    assert code == 0 and rev["version"] == 1, rev
+    assert code == 0 and rev["version"] == 1 and "Not committed yet." in rev["fields"]["decision"], rev
+    assert _api_at(engine, git_repo, git_repo.head()).json()["version"] == 1
+
+
+def test_an_edit_synced_before_its_commit_is_that_commits_state(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A clean sync (v1, dated by its HEAD), the file edited and synced before it is committed (v2, no commit), then
+    committed and synced clean (a no-op): --at the new HEAD is v2, --at the first commit still v1 — the file at each
+    commit tells (v1 was answered for both before)."""
+    git_repo.write(ADR, adr(1, "Pay", decision="One."))
+    first = git_repo.commit("one")
+    sync(git_repo.path, engine=engine, project="shop")
+    git_repo.write(ADR, adr(1, "Pay", decision="Two."))
+    sync(git_repo.path, engine=engine, project="shop")  # dirty: v2
+    second = git_repo.commit("two")
+    sync(git_repo.path, engine=engine, project="shop")  # clean, nothing to write
+
+    code, rev = _show_at(capsys, git_repo, database_url, second)
+    assert code == 0 and rev["version"] == 2 and "Two." in rev["fields"]["decision"], rev
+    code, rev = _show_at(capsys, git_repo, database_url, first)
+    assert code == 0 and rev["version"] == 1 and "One." in rev["fields"]["decision"], rev
+    assert _api_at(engine, git_repo, second).json()["version"] == 2
+    assert _api_at(engine, git_repo, first).json()["version"] == 1
+
+    # An edit synced and then thrown away: the commit still holds v2's content.
+    git_repo.write(ADR, adr(1, "Pay", decision="Three, never committed."))
+    sync(git_repo.path, engine=engine, project="shop")  # v3, no commit
+    git_repo.git("checkout", "--", ADR)
+    code, rev = _show_at(capsys, git_repo, database_url, second)
+    assert code == 0 and rev["version"] == 2, rev
 
 
 def test_a_staged_but_uncommitted_file_is_not_head(
     git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The work tree equals the index, the index differs from HEAD: not HEAD's state."""
+    """The work tree equals the index, the index differs from HEAD: not HEAD's state — the record is not in HEAD at
+    all; once committed, HEAD holds it."""
     git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
     git_repo.commit("other")
     git_repo.write(ADR, adr(1, "Pay"))
     git_repo.git("add", ADR)
     sync(git_repo.path, engine=engine, project="shop")
     code, message = _show_at(capsys, git_repo, database_url, "HEAD")
-    assert code == 2 and "uncommitted files" in message
+    assert code == 2 and "no revision at or before HEAD" in message, message
+    git_repo.commit("pay")
+    code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
+    assert code == 0 and rev["version"] == 1, rev
 
 
 def test_clean_head_is_told_from_what_changed_not_from_timestamps(git_repo: GitRepo) -> None:

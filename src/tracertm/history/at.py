@@ -12,7 +12,7 @@ import os
 import uuid
 from pathlib import Path
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tracertm import git
 from tracertm.engine.scan import Location
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tracertm.models import SpecRevision
-    from tracertm.parsers.records import FileKind
+    from tracertm.parsers.records import FileKind, SpecRecord
 
 
 class Unrecorded(UsageError):
@@ -52,7 +52,7 @@ def revision_at(
     ``_moved_fields``). ``option``: how errors name the commit (the CLI's ``--at``, the API's ``commit``).
     """
     best, best_commit, sha = _newest(session, project_id, commit, top, entity_id=entity_id, kind=kind, number=number,
-                                     feature=feature, option=option)
+                                     feature=feature, option=option, location=location)
     if best is None:
         return None
     fields = dict(best.snapshot or {})
@@ -111,9 +111,15 @@ def _newest(
     number: str | None = None,
     feature: str | None = None,
     option: str = "--at",
+    location: Location | None = None,
 ) -> tuple[SpecRevision | None, str | None, str]:
-    """``newest_revision`` and the commit its revision is dated by (its own, or its clean work-tree run's)."""
-    from sqlalchemy import and_, or_, select
+    """``newest_revision`` and the commit its revision is dated by (its own, or its clean work-tree run's).
+
+    Revisions synced from uncommitted files carry no commit. When the record has such a revision newer than the one
+    dated at or before ``commit`` (an edit synced before it was committed, say), which of them holds the record's
+    state at ``commit`` is told by the file there: the newest revision whose content it holds (``_by_content``),
+    else ``Unrecorded`` — never the older revision silently."""
+    from sqlalchemy import and_, select
 
     from tracertm.models import SpecRevision, SyncRun
 
@@ -128,8 +134,7 @@ def _newest(
     query = (
         select(SpecRevision, SyncRun.commit_sha)
         .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
-        .where(SpecRevision.project_id == project_id, SpecRevision.change != "annotated",
-               or_(SpecRevision.commit_sha.is_not(None), SyncRun.commit_sha.is_not(None)))
+        .where(SpecRevision.project_id == project_id, SpecRevision.change != "annotated")
     )
     if entity_id is not None:
         query = query.where(SpecRevision.entity_id == entity_id)
@@ -140,50 +145,57 @@ def _newest(
     best: SpecRevision | None = None
     best_commit: str | None = None
     best_key = (-1, 0)
+    undated: list[SpecRevision] = []  # synced from uncommitted files
     for rev, run_commit in session.execute(query).all():
-        dated = rev.commit_sha or run_commit
-        place = order.get(dated or "")
-        if place is None:
-            continue
         if feature is not None and rev.snapshot.get("feature_number") != feature:
+            continue
+        dated = rev.commit_sha or run_commit
+        if dated is None:
+            undated.append(rev)
+            continue
+        place = order.get(dated)
+        if place is None:
             continue
         if best is None or (place, rev.version) > best_key:
             best, best_commit, best_key = rev, dated, (place, rev.version)
-    if best is None:
-        _explain_unrecorded(session, project_id, commit, option, entity_id=entity_id, kind=kind, number=number)
+    later = [r for r in undated if best is None or r.version > best.version]
+    if later:
+        where = location if location is not None else Location.find(top)
+        found = _by_content(where, sha, sorted(later, key=lambda r: -r.version) + ([best] if best else []))
+        if found is None:
+            raise Unrecorded(
+                f"{option} {commit}: the record was changed in uncommitted files (synced from a work tree or index "
+                "that differed from HEAD) and the file at that commit holds none of its recorded versions, so its "
+                "state then is not recorded; run 'tracertm backfill' to record the history (or sync commits with "
+                "'tracertm sync --ref')"
+            )
+        revision, _present = found
+        if revision is None:
+            return None, None, sha  # the file at ``commit`` does not hold the record: it was not there yet
+        return revision, (best_commit if revision is best else sha), sha
     return best, best_commit, sha
 
 
-def _explain_unrecorded(session: Session, project_id: uuid.UUID, commit: str, option: str, *,
-                        entity_id: uuid.UUID | None, kind: str | None, number: str | None) -> None:
-    """No revision of the record is dated at or before ``commit``: raise ``Unrecorded`` when its first git change is
-    dated by no commit (synced from files that differed from HEAD: a dirty work tree, the index), since then nobody
-    knows whether it existed at ``commit``; a record first dated by a later commit simply came later."""
-    from sqlalchemy import and_, select
-
-    from tracertm.models import SpecRevision, SyncRun
-
-    if entity_id is None and number is None:
-        return
-    query = (
-        select(SpecRevision.commit_sha, SyncRun.commit_sha)
-        .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
-        .where(SpecRevision.project_id == project_id, SpecRevision.change != "annotated")
-        .order_by(SpecRevision.version, SpecRevision.created_at).limit(1)
-    )
-    if entity_id is not None:
-        query = query.where(SpecRevision.entity_id == entity_id)
-    if kind is not None:
-        query = query.where(SpecRevision.entity_type == kind)
-    if number is not None:
-        query = query.where(SpecRevision.number == number)
-    first = session.execute(query).first()
-    if first is not None and first[0] is None and first[1] is None:
-        raise Unrecorded(
-            f"{option} {commit}: the record was synced from uncommitted files (the work tree or index differed from "
-            "HEAD), so no commit records its state then; run 'tracertm backfill' to record the history (or sync "
-            "commits with 'tracertm sync --ref')"
-        )
+def _by_content(location: Location, sha: str, revisions: list[SpecRevision]
+                ) -> tuple[SpecRevision | None, bool] | None:
+    """Which of ``revisions`` (newest first) holds the record's state at ``sha``, as its file there says: the
+    first whose content hash the record has there (or a ``deleted`` one when the record is not there). ``(None,
+    False)``: the record is not in the file at ``sha`` and no revision says it was deleted (it came later); None: the
+    file cannot be read there, or it holds a content none of them has."""
+    first = revisions[0]
+    record = None
+    for path in dict.fromkeys(r.source_path for r in revisions if r.source_path):
+        record = _record_at(location, sha, first, path)
+        if record is not None:
+            break
+    if record is False:
+        return None
+    for revision in revisions:
+        if record is None and revision.change == "deleted":
+            return revision, False
+        if record is not None and revision.change != "deleted" and revision.content_hash == record.content_hash:
+            return revision, True
+    return (None, False) if record is None else None
 
 
 # The file kind a record of each kind is read from.
@@ -210,30 +222,40 @@ def _moved_fields(location: Location, sha: str, revision: Any) -> dict[str, Any]
     revision — positions are not content — so the revision's line numbers would be stale. None when the file or the
     record cannot be read there, or its content is not the revision's (another parser version, say): the
     revision's snapshot stands."""
+    from tracertm.parsers.common import json_safe
+
+    found = _record_at(location, sha, revision, revision.source_path)
+    if not found or found.content_hash != revision.content_hash:
+        return None
+    fields: dict[str, Any] = json_safe(found.fields)
+    if revision.entity_type == "scenario":
+        fields["feature_number"] = (revision.snapshot or {}).get("feature_number")
+    return fields
+
+
+def _record_at(location: Location, sha: str, revision: Any, path: str) -> SpecRecord | None | Literal[False]:
+    """``revision``'s record (by kind, number and feature) as the file ``path`` holds it at ``sha``; None when the
+    file is not there or does not hold it; False when the file cannot be read (not parsed there)."""
     from tracertm.config import load_settings
     from tracertm.errors import ParseError, UsageError
     from tracertm.parsers import parse
-    from tracertm.parsers.common import json_safe
 
     assert location.top is not None
     kind = revision.entity_type
     try:
-        data = git.run(location.top, "cat-file", "blob", f"{sha}:{location.prefix}{revision.source_path}")
-        result = parse(_FILE_KINDS[kind], revision.source_path, data, load_settings(location.root).parser)
-    except (GitError, ParseError, UsageError, KeyError):
-        return None
+        data = git.run(location.top, "cat-file", "blob", f"{sha}:{location.prefix}{path}")
+    except GitError:
+        return None  # no such file at ``sha``
+    try:
+        result = parse(_FILE_KINDS[kind], path, data, load_settings(location.root).parser)
+    except (ParseError, UsageError, KeyError):
+        return False
     snapshot = revision.snapshot or {}
     if kind == "scenario":
         records = [c for r in result.records if r.number == snapshot.get("feature_number") for c in r.children]
     else:
         records = list(result.records)
-    found = next((r for r in records if r.number == revision.number), None)
-    if found is None or found.content_hash != revision.content_hash:
-        return None
-    fields: dict[str, Any] = json_safe(found.fields)
-    if kind == "scenario":
-        fields["feature_number"] = snapshot.get("feature_number")
-    return fields
+    return next((r for r in records if r.number == revision.number), None)
 
 
 def _refuse_side_commit(
