@@ -149,6 +149,12 @@ def test_unreadable_scopes_are_errors() -> None:
             for e in step_file.errors] == [(4, True), (8, True)]
 
 
+def test_an_unreadable_class_scope_is_one_error() -> None:
+    text = ('[Binding]\n[Scope(Tag = "not web")]\npublic class G {\n  [When("a")] public void A() {}\n'
+            '  [When("b")] public void B() {}\n  [When("c")] public void C() {}\n}\n')
+    assert [e.line for e in parse("G.cs", text.encode()).errors] == [2]
+
+
 def test_tag_expressions() -> None:
     assert scope_matches(("web", None, None), "F", "S", {"@web"}) == 1
     assert scope_matches(("@web and not @slow", "f", None), "F", "S", {"@web"}) == 2
@@ -214,3 +220,33 @@ def test_a_sync_stores_the_scoped_verdicts(git_repo: GitRepo, database_url: str)
         assert stored() == EXPECTED
     finally:
         engine.dispose()
+
+
+APPLES = """using Reqnroll;
+
+[Binding]
+public class AppleSteps
+{
+    [Then(@"I have (\\d+) apples")]
+    [Then(@"I have (.*) apples")]
+    public void Have(int n) { }
+
+    [Then(@"I have (\\d+) pears")]
+    public void Pears(int n) { }
+
+    [Then(@"I have (.*) pears")]
+    public void MorePears(string n) { }
+}
+"""
+
+
+def test_two_attributes_of_one_method_are_one_candidate(git_repo: GitRepo) -> None:
+    """Reqnroll groups matching bindings by method (``StepDefinitionMatchService.GetCandidatingBindings``): two
+    attributes of one method matching a step are no ambiguity (two methods still are)."""
+    git_repo.write("features/fruit.feature",
+                   "Feature: Fruit\n  Scenario: Count\n    Then I have 5 apples\n    Then I have 5 pears\n")
+    git_repo.write("StepDefinitions/AppleSteps.cs", APPLES)
+    git_repo.commit("apples")
+    report = analyze(git_repo.path)
+    verdicts = {r.use.line: (r.status, [d.function for d, _ in r.matches]) for r in report.results}
+    assert verdicts == {3: ("defined", ["Have"]), 4: ("ambiguous", ["Pears", "MorePears"])}

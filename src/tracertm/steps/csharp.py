@@ -161,4 +161,5 @@ def parse(path: str, data: bytes) -> StepFile:
             line=line(node), column=column(node), function=method_name, parameters=parameters,
             scopes=tuple(dict.fromkeys(scopes)),
         ))
-    return StepFile(path, "csharp", assign_identities(path, definitions), tuple(types), tuple(errors))
+    # A class's [Scope] is read for each of its methods: its errors are said once.
+    return StepFile(path, "csharp", assign_identities(path, definitions), tuple(types), tuple(dict.fromkeys(errors)))

@@ -247,6 +247,14 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
         return [_behave_first(found)]
     if framework == "pytest-bdd":
         return _pytest_bdd_last(found)
+    if framework == "reqnroll":
+        # Reqnroll groups the matching bindings by method (``StepDefinitionMatchService.GetCandidatingBindings``):
+        # two step attributes of one method that both match are one candidate, not an ambiguity.
+        methods: dict[tuple[str, str, str], tuple[StepDefinition, T]] = {}
+        for pair in sorted(found, key=lambda pair: pair[0].line):
+            d = pair[0]  # (a definition of no known method is a method of its own)
+            methods.setdefault((d.path, d.function or f":{d.line}:{d.column}", repr(d.parameters)), pair)
+        return list(methods.values()) if len(methods) < len(found) else found
     if framework == "godog" and len({d.path for d, _ in found}) == 1:
         # godog (not strict) runs the first registered handler; ``ctx.Step`` calls in one file register in line
         # order (across files the order is the calls' order at run time: unknown here, so ambiguous).
