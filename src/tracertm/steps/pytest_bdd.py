@@ -115,6 +115,16 @@ class _Unreadable(Exception):
         self.node = node
 
 
+def dotted_name(node: ast.expr) -> str | None:
+    """The dotted name an expression spells (``pytest_bdd.scenarios``), or None when it is not a plain name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = dotted_name(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
 def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[ast.stmt]
                  ) -> tuple[ModuleFacts, list[Diagnostic]]:
     """The ``ModuleFacts`` of a parsed module (``statements``: its module-level statements, looking into
@@ -139,14 +149,6 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
                     scenarios_names.add(alias.asname or alias.name)
         elif isinstance(node, ast.ImportFrom) and node.module == "functools" and node.level == 0:
             partials.update(alias.asname or alias.name for alias in node.names if alias.name == "partial")
-
-    def dotted(node: ast.expr) -> str | None:
-        if isinstance(node, ast.Name):
-            return node.id
-        if isinstance(node, ast.Attribute):
-            head = dotted(node.value)
-            return f"{head}.{node.attr}" if head else None
-        return None
 
     def string(node: ast.expr) -> str:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -181,7 +183,7 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
         return string(value)
 
     def scenario_bind(call: ast.Call) -> Bind:
-        name = dotted(call.func)
+        name = dotted_name(call.func)
         bound_args, bound_kwargs = scenario_names.get(name or "", ((), {}))
         args = [*bound_args, *(string(a) for a in call.args)]
         keywords = {**bound_kwargs, **{k.arg: k.value for k in call.keywords if k.arg}}
@@ -209,14 +211,15 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
                         plugins.append(string(item))
                     except _Unreadable:
                         continue
-            if (len(names) == 1 and isinstance(value, ast.Call) and dotted(value.func) in partials and value.args
-                    and is_scenario(dotted(value.args[0]))):
+            if (len(names) == 1 and isinstance(value, ast.Call) and dotted_name(value.func) in partials and value.args
+                    and is_scenario(dotted_name(value.args[0]))):
                 try:  # ``scenario = partial(scenario, "a.feature")`` (pytest-bdd's README)
                     scenario_names[names[0]] = (tuple(string(a) for a in value.args[1:]),
                                                 {k.arg: k.value for k in value.keywords if k.arg})
                 except _Unreadable as exc:
                     warn(node, "a scenario partial's feature file", exc)
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and is_scenarios(dotted(node.value.func)):
+        elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+              and is_scenarios(dotted_name(node.value.func))):
             call = node.value
             try:
                 keywords = {k.arg: k.value for k in call.keywords if k.arg}
@@ -225,7 +228,7 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
                 warn(call, "a scenarios() feature path", exc)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
-                if isinstance(decorator, ast.Call) and is_scenario(dotted(decorator.func)):
+                if isinstance(decorator, ast.Call) and is_scenario(dotted_name(decorator.func)):
                     try:
                         binds.append(scenario_bind(decorator))
                     except _Unreadable as exc:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.pytest_bdd import PytestStepFile, module_facts
+from tracertm.steps.pytest_bdd import dotted_name as _dotted  # one reading of a dotted name for both
 from tracertm.steps.model import (
     Framework,
     Keyword,
@@ -257,15 +258,6 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
                 module.patterns[target.value.id] = node.value
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             module.functions[node.name] = node
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr}" if head else None
-    return None
 
 
 def _string(module: _Module, node: ast.expr, what: str) -> str:
