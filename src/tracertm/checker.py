@@ -124,7 +124,8 @@ def _check(
         try:
             parsed: dict[str, ParseResult] = {}
             _check_everything(snapshot, settings, result, store, jobs, parsed)
-            _check_steps(location, settings, result, parsed, ref=ref, staged=staged)
+            _check_steps(location, settings, result, parsed, ref=ref, staged=staged,
+                         features=[p for p, f in snapshot.files.items() if f.kind == "feature"])
         finally:
             snapshot.close()
     store.save()
@@ -195,12 +196,12 @@ def _check_everything(
 
 def _check_steps(
     location: Location, settings: Settings, result: CheckResult, parsed: Mapping[str, ParseResult], *,
-    ref: str | None, staged: bool,
+    ref: str | None, staged: bool, features: list[str],
 ) -> None:
-    """Step definitions against every parsed feature (tracertm.steps.checks)."""
+    """Step definitions against every parsed feature (tracertm.steps.checks); ``features``: every feature file."""
     from tracertm.steps.checks import check_snapshot
 
-    found = check_snapshot(location, settings, parsed, ref=ref, staged=staged)
+    found = check_snapshot(location, settings, parsed, ref=ref, staged=staged, feature_paths=features)
     # A step file that does not parse was reported by the parse already (as a spec file of the source).
     seen = set(result.errors)
     result.errors.extend(d for d in found.errors if d not in seen)

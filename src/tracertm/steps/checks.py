@@ -112,10 +112,12 @@ def _has_definitions(report: StepReport) -> bool:
 
 
 def check_snapshot(
-    location: Location, settings: Settings, features: Mapping[str, ParseResult], *, ref: str | None, staged: bool
+    location: Location, settings: Settings, features: Mapping[str, ParseResult], *, ref: str | None, staged: bool,
+    feature_paths: Iterable[str] = (),
 ) -> StepFindings:
     """Everything mode: every step file of the source against every parsed feature (``features``: the check's
-    own parse results, so no feature is parsed twice)."""
+    own parse results, so no feature is parsed twice; ``feature_paths``: every feature file of the source, those
+    that did not parse included)."""
     steps = scan(location, settings.for_steps(), ref=ref, staged=staged)
     try:
         if not steps.files:
@@ -126,7 +128,7 @@ def check_snapshot(
         steps.close()
     from tracertm.steps.project import parse_step_files
     from tracertm.steps.report import build_report
-    from tracertm.steps.scenarios import feature_uses
+    from tracertm.steps.scenarios import feature_uses, scenario_titles
 
     files: dict[str, StepFile | ParseError] = {
         p: ParseError.from_diagnostics([f.error]) for p, f in steps.files.items() if f.error is not None
@@ -135,7 +137,9 @@ def check_snapshot(
     if not any(isinstance(f, ParseError) or f.definitions or f.errors for f in files.values()):
         return StepFindings(step_files=len(files))
     uses = {p: feature_uses(r) for p, r in features.items() if r.kind == "feature"}
-    return findings(build_report(files, uses), settings.step_checks)
+    titles: dict[str, frozenset[str] | None] = dict.fromkeys(feature_paths)
+    titles.update((p, scenario_titles(r)) for p, r in features.items() if r.kind == "feature")
+    return findings(build_report(files, uses, titles), settings.step_checks)
 
 
 def check_changes(
@@ -183,8 +187,9 @@ def check_changes(
     blobs = read(sorted({listing[p][1] for p in step_paths + feature_paths} | set(before.values())))
     now = parse_step_files(((p, blobs[listing[p][1]]) for p in step_paths), settings.parser)
     # A pool only pays for itself on hundreds of features.
-    uses = parse_features(((p, blobs[listing[p][1]]) for p in feature_paths), settings.parser, default_jobs())
-    report = build_report(now, uses)
+    titles: dict[str, frozenset[str]] = {}
+    uses = parse_features(((p, blobs[listing[p][1]]) for p in feature_paths), settings.parser, default_jobs(), titles)
+    report = build_report(now, uses, titles)
     if not _has_definitions(report) and not before:
         return StepFindings(step_files=report.step_files)
     from tracertm.steps.behave_layout import base as behave_base

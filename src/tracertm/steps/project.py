@@ -13,7 +13,7 @@ from tracertm.parsers.records import ParserOptions
 from tracertm.steps.model import StepFile
 from tracertm.steps.parsing import environment_matchers, parse_step_file, with_matchers
 from tracertm.steps.report import StepReport, build_report
-from tracertm.steps.scenarios import StepUse, feature_uses
+from tracertm.steps.scenarios import StepUse, feature_uses, scenario_titles
 
 
 def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions) -> dict[str, StepFile | ParseError]:
@@ -32,13 +32,17 @@ def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions)
 
 
 def parse_features(
-    items: Iterable[tuple[str, bytes]], options: ParserOptions, jobs: int = 1
+    items: Iterable[tuple[str, bytes]], options: ParserOptions, jobs: int = 1,
+    titles: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, list[StepUse] | ParseError]:
     """The executed steps of feature files (parsed by the feature parser, in ``jobs`` processes when there are
-    many); a file that is not valid Gherkin is its ``ParseError``."""
+    many); a file that is not valid Gherkin is its ``ParseError``. ``titles``, when given, gets each parsed file's
+    scenario titles (``build_report``'s)."""
     from tracertm.engine.parse import parse_files
 
     outcomes = parse_files([(p, "feature", data) for p, data in items], options, jobs)
+    if titles is not None:
+        titles.update((p, scenario_titles(o)) for p, o in outcomes.items() if not isinstance(o, ParseError))
     return {p: o if isinstance(o, ParseError) else feature_uses(o) for p, o in outcomes.items()}
 
 
@@ -76,7 +80,9 @@ def report_from(
         files.update(parse_step_files(step_items, settings.parser))
         if isinstance(feature_items, Mapping):
             return build_report(files, feature_items)
-        return build_report(files, parse_features(feature_items, settings.parser, jobs))
+        titles: dict[str, frozenset[str]] = {}
+        uses = parse_features(feature_items, settings.parser, jobs, titles)
+        return build_report(files, uses, titles)
 
 
 def analyze(

@@ -38,7 +38,7 @@ import fnmatch
 import hashlib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -63,11 +63,13 @@ def is_config(path: str) -> bool:
 @dataclass(frozen=True)
 class Bind:
     """One ``scenarios(...)`` call (``scenario`` None: every scenario of ``paths``) or ``@scenario(path, name)``;
-    ``base_dir``: its ``features_base_dir=``."""
+    ``base_dir``: its ``features_base_dir=``; ``line``/``column``: where the call is written."""
 
     paths: tuple[str, ...]
     scenario: str | None = None
     base_dir: str | None = None
+    line: int = field(default=0, compare=False)
+    column: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
             args.insert(1, string(keywords["scenario_name"]))
         if len(args) < 2:
             raise _Unreadable(call, "@scenario has no feature file or no scenario name")
-        return Bind((args[0],), args[1], base_dir(keywords))
+        return Bind((args[0],), args[1], base_dir(keywords), call.lineno, call.col_offset + 1)
 
     for node in statements:
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
@@ -223,7 +225,8 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
             call = node.value
             try:
                 keywords = {k.arg: k.value for k in call.keywords if k.arg}
-                binds.append(Bind(tuple(string(a) for a in call.args), None, base_dir(keywords)))
+                binds.append(Bind(tuple(string(a) for a in call.args), None, base_dir(keywords), call.lineno,
+                                  call.col_offset + 1))
             except _Unreadable as exc:
                 warn(call, "a scenarios() feature path", exc)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -321,11 +324,15 @@ class View:
 @dataclass(frozen=True)
 class Rule:
     """A binding: ``module`` runs the scenarios of ``target`` (a feature file, or every one in that folder) —
-    all of them, or the one named ``scenario``."""
+    all of them, or the one named ``scenario``. ``written``, ``line``, ``column``: the path as the module writes it,
+    and where (for findings)."""
 
     module: str
     target: str
     scenario: str | None = None
+    written: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+    column: int = field(default=0, compare=False)
 
 
 def _ancestors(folder: str) -> list[str]:
@@ -382,7 +389,7 @@ class Bindings:
                 for feature in bind.paths:
                     target = _join(base, feature)
                     if target is not None:
-                        self.rules.append(Rule(path, target, bind.scenario))
+                        self.rules.append(Rule(path, target, bind.scenario, feature, bind.line, bind.column))
             if len(self.rules) > before:
                 self.views[path] = self._view(path, root)
         # Only the rules and views are kept (a matcher carries these to the parse workers).
@@ -502,6 +509,32 @@ class Bindings:
         found = tuple(self.views[m] for m in modules) if modules else None
         self._chosen[key] = found
         return found
+
+    def stale(self, features: Mapping[str, Collection[str] | None]) -> list[Diagnostic]:
+        """A warning at each binding pytest-bdd refuses when it collects the module (``FileNotFoundError``,
+        ``ScenarioNotFound``): a feature file or folder with no feature file tracertm reads (``features``: every
+        feature file's path → its scenario titles, or None where they are not known), a scenario title its file
+        does not have. A file outside tracertm's ``feature_paths`` is reported as well: its scenarios are not
+        tracertm's to match."""
+        out: list[Diagnostic] = []
+        folders = {posixpath.dirname(p) for p in features}
+        folders |= {d for f in folders for d in _ancestors(f)}
+        for r in self.rules:
+            how = f"@scenario({r.written!r}, {r.scenario!r})" if r.scenario is not None else f"scenarios({r.written!r})"
+            if r.target in features:
+                titles = features[r.target]
+                if r.scenario is None or titles is None or r.scenario in titles:
+                    continue
+                message = (f"{how}: {r.target} has no scenario named {r.scenario!r}; pytest-bdd fails collecting "
+                           "this module (ScenarioNotFound) — use the scenario's title as the feature file writes it")
+            elif r.target in folders:
+                continue
+            else:
+                message = (f"{how}: {r.target or '.'} is no feature file or folder of feature files tracertm reads "
+                           "(missing, or outside feature_paths); pytest-bdd fails collecting this module when it "
+                           "is missing — fix the path, bdd_features_base_dir or features_base_dir")
+            out.append(Diagnostic(r.module, r.line, r.column, message, "warning"))
+        return out
 
     def rule_keys(self) -> dict[str, str]:
         """A digest per binding rule — its module, target, scenario and the module's view — → its target: what a sync

@@ -4,7 +4,7 @@ steps, and the findings about step files; rendered as text (grouped like behave'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,9 +97,13 @@ def _distinct(results: Iterable[StepResult]) -> list[StepResult]:
 def build_report(
     step_files: Mapping[str, StepFile | ParseError],
     features: Mapping[str, list[StepUse] | ParseError],
+    titles: Mapping[str, Collection[str] | None] | None = None,
 ) -> StepReport:
     """Compile every definition with the project's parameter types, match every step, collect the findings.
-    Features that are not valid Gherkin are skipped (the feature parser reports them).
+    Features that are not valid Gherkin are skipped (the feature parser reports them). ``titles``: feature files
+    (beyond ``features``: those that did not parse) → their scenario titles, None where not known; a pytest-bdd
+    binding to a feature file none of these is, or to a title its file lacks, is a finding
+    (``pytest_bdd.Bindings.stale``).
 
     With the cyclic garbage collector paused (``tracertm.collector``), as a sync's matching is: a report builds a
     result per executed step (130,000 on the large bench corpus) next to every parsed feature, and each
@@ -107,12 +111,13 @@ def build_report(
     from tracertm.collector import collector_paused
 
     with collector_paused():
-        return _build_report(step_files, features)
+        return _build_report(step_files, features, {**dict.fromkeys(features), **(titles or {})})
 
 
 def _build_report(
     step_files: Mapping[str, StepFile | ParseError],
     features: Mapping[str, list[StepUse] | ParseError],
+    titles: Mapping[str, Collection[str] | None],
 ) -> StepReport:
     report = StepReport(step_files=len(step_files), feature_files=len(features))
     files = [step_files[p] for p in sorted(step_files)]
@@ -137,6 +142,8 @@ def _build_report(
                 (report.errors if exc.severity == "error" else report.warnings).append(finding)
     report.errors.extend(registries.findings)
     lenses = Lenses({f.path: f for f in parsed})
+    if lenses.bindings:
+        report.warnings.extend(lenses.bindings.stale(titles))
     index = StepIndex(compiled)
     refused = _behave_refuses(compiled, index, *_behave_read(parsed))
     if refused:

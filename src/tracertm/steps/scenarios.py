@@ -116,6 +116,11 @@ def feature_uses(result: ParseResult) -> list[StepUse]:
     return out
 
 
+def scenario_titles(result: ParseResult) -> frozenset[str]:
+    """The titles of a parsed feature file's scenarios and outlines (pytest-bdd's ``@scenario`` names one)."""
+    return frozenset(str(s.fields.get("title") or "") for feature in result.records for s in feature.children)
+
+
 def scenario_context(scenario: SpecRecord, feature: SpecRecord) -> tuple[str, str, tuple[str, ...]]:
     """(scenario title, feature title, tags) of a parsed scenario: what a ``steps.lens.Lens`` depends on."""
     return str(scenario.fields.get("title") or ""), str(feature.fields.get("name") or ""), _tags(scenario.fields)
