@@ -323,6 +323,9 @@ def _write_locked(request: Request, session: Session, k: Kind, ident: str, proje
     else:
         repo.set_deleted(row, action == "delete", expected, actor)
     session.flush()
+    # Read back as stored, so that the answer (and its ETag) is what a GET of this version gives: a time sent with
+    # another offset, or none, is stored in UTC.
+    session.refresh(row)
     # The answer is made before the commit: a record the answer cannot show is not written either.
     answer = JSONResponse(dump(k, row, name, repo.feature_of(row)))
     answer.headers["ETag"] = etag(row.version, answer.body)

@@ -1,0 +1,29 @@
+"""A PATCH answers the record as stored (SQLite and PostgreSQL): a time sent with another offset, or with none, is
+stored in UTC, and the answer and its ETag are exactly what a GET of the new version gives (so ``If-None-Match``
+with the PATCH's ETag is a 304)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import GitRepo
+from specs import adr
+from tracertm.engine.sync import sync
+from test_metadata_patch import API, auth, clients
+
+
+def test_patch_answer_and_etag_are_a_get_of_the_new_version(git_repo: GitRepo, engine: Any) -> None:
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    assert not sync(git_repo.path, engine=engine, project="shop").errors
+    for client in clients(engine):
+        url = f"{API}/adrs/ADR-0001"
+        for version, sent, stored in ((1, "2024-01-01T00:00:00+05:00", "2023-12-31T19:00:00Z"),
+                                      (2, "2024-06-01T12:00:00", "2024-06-01T12:00:00Z")):
+            patched = client.patch(url, json={"approved_at": sent}, headers=auth(engine, version))
+            assert patched.status_code == 200, patched.text
+            got = client.get(url)
+            assert patched.json()["approved_at"] == got.json()["approved_at"] == stored
+            assert patched.json() == got.json()
+            assert patched.headers["etag"] == got.headers["etag"]
+            assert client.get(url, headers={"If-None-Match": patched.headers["etag"]}).status_code == 304
