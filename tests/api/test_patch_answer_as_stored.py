@@ -1,6 +1,6 @@
 """A PATCH answers the record as stored (SQLite and PostgreSQL): a time sent with another offset, or with none, is
 stored in UTC, and the answer and its ETag are exactly what a GET of the new version gives (so ``If-None-Match``
-with the PATCH's ETag is a 304)."""
+with the PATCH's ETag is a 304); and a record id takes ASCII digits only."""
 
 from __future__ import annotations
 
@@ -27,3 +27,18 @@ def test_patch_answer_and_etag_are_a_get_of_the_new_version(git_repo: GitRepo, e
             assert patched.json() == got.json()
             assert patched.headers["etag"] == got.headers["etag"]
             assert client.get(url, headers={"If-None-Match": patched.headers["etag"]}).status_code == 304
+
+
+def test_record_ids_take_ascii_digits_only(git_repo: GitRepo, engine: Any) -> None:
+    """``ADR-3``, ``adr3`` and ``ADR-0003`` name ADR-0003; ``ADR-٣`` (Arabic-Indic) and ``ADR-３`` (fullwidth) name
+    nothing, as ``SC-٣`` and ``FEAT-١`` never did."""
+    from tracertm.repositories.records import normalize_adr
+
+    assert normalize_adr("adr3") == normalize_adr("ADR-0003") == "ADR-0003"
+    assert normalize_adr("ADR-٣") == "ADR-٣" and normalize_adr("ADR-３") == "ADR-３"
+    git_repo.write("docs/adr/0003-use-git.md", adr(3, "Use git"))
+    git_repo.commit("seed")
+    assert not sync(git_repo.path, engine=engine, project="shop").errors
+    for client in clients(engine):
+        assert client.get(f"{API}/adrs/ADR-3").json()["number"] == "ADR-0003"
+        assert client.get(f"{API}/adrs/ADR-٣").status_code == client.get(f"{API}/adrs/ADR-３").status_code == 404

@@ -27,9 +27,9 @@ from tracertm.schemas.filters import ListFilter
 
 # Labels of the feature's columns on a scenario page row (see Records.list).
 FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
-_ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE)
+_ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE | re.ASCII)  # as SC-n, FEAT-n: ASCII digits only
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")  # SHA-1 (40) or SHA-256 (64) ids, or an abbreviation
-_STEP_ID = re.compile(r"^STEP-\d+$", re.IGNORECASE)  # a step definition's short id (steps.queries)
+_STEP_ID = re.compile(r"^STEP-\d+$", re.IGNORECASE | re.ASCII)  # a step definition's short id (steps.queries)
 
 
 @dataclass
