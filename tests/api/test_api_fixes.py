@@ -238,6 +238,13 @@ def test_head_answers_every_read_with_the_gets_status_and_headers(
     refused = client.delete(f"{API}/adrs/ADR-0003")
     assert refused.status_code == 405
     assert {m.strip() for m in refused.headers["allow"].split(",")} >= {"GET", "HEAD"}
+    # Every method of the path, though its GET, PATCH (and POST) are routes of their own (RFC 9110 15.5.6).
+    for method, url, allowed in (("PUT", f"{API}/adrs/ADR-0003", "GET, HEAD, PATCH"),
+                                 ("POST", f"{API}/features/FEAT-1", "GET, HEAD, PATCH"),
+                                 ("PUT", f"{API}/projects/sample/test-runs", "GET, HEAD, POST"),
+                                 ("DELETE", f"{API}/projects/sample/links/1", "GET, HEAD, PATCH")):
+        refused = client.request(method, url)
+        assert (refused.status_code, refused.headers["allow"]) == (405, allowed), (method, url)
 
 
 def test_head_over_a_real_server_has_the_headers_and_no_body(git_repo: GitRepo, tmp_path: Path) -> None:
