@@ -228,6 +228,7 @@ class _Backfill:
         sim = Simulation()
         for batch, last in self.replay.batches([end], self.batch_size):
             for commit, files, scope in batch:
+                sim.order.setdefault(commit.sha, len(sim.order))
                 self.replay.step(commit, files, scope, sim.collect, {})
                 self.progress(self.position(commit.sha))
             self.progress(self.position(last or end))

@@ -35,6 +35,7 @@ class Simulation:
     revisions: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
     last_op: dict[uuid.UUID, Operation] = field(default_factory=dict)  # the last operation carrying a record
     last_commit: dict[uuid.UUID, git.CommitInfo] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)  # every replayed commit → its place in the replay
 
     def collect(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Record what one commit's plan would write."""
@@ -77,7 +78,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
-            written, renumber = _before(history, existing)
+            written, renumber = _before(history, existing, sim.order)
             if renumber is not None:
                 renumbered.append((row_id, *renumber))
             # The record's version: its own revisions', moved, or the highest one grafted (a record the database
@@ -142,7 +143,8 @@ def _rows(session: Session, project_id: uuid.UUID) -> dict[tuple[str, str, str],
 
 
 def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[Any]]:
-    """The revisions the database has, per record, with the trigger of the run that wrote them."""
+    """The revisions the database has, per record, with the trigger and commit of the run that wrote them (a
+    work-tree sync's run names HEAD when the synced files were exactly HEAD's: ``sync._clean_head``)."""
     from sqlalchemy import outerjoin, select
 
     from tracertm.models import SpecRevision, SyncRun
@@ -151,7 +153,7 @@ def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[
     known: dict[uuid.UUID, list[Any]] = {}
     for r in session.connection().execute(
         select(rev.id, rev.entity_id, rev.commit_sha, rev.content_hash, rev.version, rev.change, rev.created_at,
-               runs.trigger)
+               runs.trigger, runs.commit_sha.label("run_commit"))
         .select_from(outerjoin(SpecRevision.__table__, SyncRun.__table__, rev.sync_run_id == runs.id))
         .where(rev.project_id == project_id)
     ):
@@ -177,7 +179,7 @@ def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState
     )
 
 
-def _before(history: list[dict[str, Any]], existing: list[Any]
+def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int]
             ) -> tuple[list[dict[str, Any]], tuple[Any, int, str] | None]:
     """What of a known record's simulated ``history`` goes before the revisions the database has of it: the
     revisions to write (numbered to follow each other), and how the database's own revisions move behind them
@@ -193,7 +195,7 @@ def _before(history: list[dict[str, Any]], existing: list[Any]
     grow by as much. So the versions stay 1..n with one revision per increment (an unchanged move shares its
     version, as in any sync)."""
     outside = [r for r in existing if r.trigger != "backfill"]
-    cut = _graft_point(history, existing)
+    cut = _graft_point(history, existing, order)
     by_backfill = {r.commit_sha for r in existing if r.commit_sha and r.trigger == "backfill"}
     by_itself = {r.commit_sha for r in outside if r.commit_sha}
     written: list[dict[str, Any]] = []
@@ -244,21 +246,29 @@ def _renumber(conn: Any, renumbered: list[tuple[uuid.UUID, Any, int, str]]) -> N
                      .values({column.name: column + bindparam("_shift")}), params)
 
 
-def _graft_point(history: list[dict[str, Any]], existing: list[Any]) -> int:
+def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int]) -> int:
     """How much of a record's history comes before what the database already recorded of it.
 
     The database's knowledge starts with its earliest revision not written by a backfill: at its commit when the
-    history has one there, else at the latest history state with the same content. Without such a revision (only
-    backfilled ones) the whole history counts, minus commits already recorded.
+    history has one there; a work-tree sync's revision (no commit of its own) whose run names a clean HEAD stands for
+    the history's state at that commit (its last revision at or before it, in the replay's ``order``: the change
+    may be older than the sync); else at the latest history state with the same content (the work tree's state
+    matches no commit, or a commit the replay did not reach). Without such a revision (only backfilled ones) the
+    whole history counts, minus commits already recorded.
     """
     outside = [r for r in existing if r.trigger != "backfill"]
     if not outside:
         return len(history)
     first = min(outside, key=lambda r: (r.version, r.created_at))
-    if first.commit_sha:
+    at = first.commit_sha or getattr(first, "run_commit", None)
+    if at:
         for i, h in enumerate(history):
-            if h["commit_sha"] == first.commit_sha:
+            if h["commit_sha"] == at:
                 return i
+        if not first.commit_sha and at in order:
+            reached = [i for i, h in enumerate(history) if order.get(h["commit_sha"], len(order)) <= order[at]]
+            if reached and history[reached[-1]]["change"] != "deleted":
+                return reached[-1]
     for i in range(len(history) - 1, -1, -1):
         if history[i]["content_hash"] == first.content_hash and history[i]["change"] != "deleted":
             return i
