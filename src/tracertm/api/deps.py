@@ -63,8 +63,13 @@ ProjectParam = Annotated[str | None, Query(max_length=255, description="project 
 READ_ERRORS = responses(400, 401, 404, 413, 422, 500, 503)
 
 
+# ``?status=a,b`` and ``?status=a&status=b`` alike (``ListFilter`` splits the values): the API's lists and the web
+# view's list pages take it the same way.
+StatusParam = Annotated[list[str] | None, Query(description="any of these statuses (repeat or comma-separate)")]
+
+
 def filters(
-    status: Annotated[list[str] | None, Query(description="any of these statuses (repeat or comma-separate)")] = None,
+    status: StatusParam = None,
     tag: Annotated[list[str] | None, Query(description="all of these tags")] = None,
     any_tag: Annotated[list[str] | None, Query(description="at least one of these tags")] = None,
     type: Annotated[list[str] | None, Query(description="contract or step type: any of these")] = None,  # noqa: A002
@@ -134,9 +139,17 @@ def next_link(request: Request, params: dict[str, Any], keep: tuple[str, ...] = 
     url = url.include_query_params(**params)
     # The decoded path, encoded once (as ``Location``): ``request.url.path`` already has ``#``, ``?`` and ``\``
     # encoded by Starlette (``%23``...), and encoding that again gave ``%2523``, a project that does not exist.
-    return f'<{url.replace(path=quote(request.scope["path"], safe="/"))}>; rel="next"'
+    return f'<{url.replace(path=path_segment(request.scope["path"]))}>; rel="next"'
 
 
-def path_segment(text: str) -> str:
-    """A project name (which may hold slashes: ``acme/shop``) as it stands in an API path, percent-encoded."""
-    return quote(text, safe="/")
+_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+
+
+def path_segment(text: str, *, keep_slashes: bool = True) -> str:
+    """``text`` as it stands in a URL path (the API's and the web view's), percent-encoded once: a project name
+    with its slashes kept (``acme/shop``), or with ``keep_slashes=False`` one segment, its slashes encoded too
+    (``billing%2Frefund``). A segment that is ``.`` or ``..`` is encoded as well (``%2E``, ``%2E%2E``), which
+    ``quote`` never does: as it is, a client resolves it away (``/projects/../adrs`` is ``/adrs``, RFC 3986
+    5.2.4). Every link of the API and the pages is built with it."""
+    encoded = quote(text, safe="/" if keep_slashes else "")
+    return "/".join(_DOT_SEGMENTS.get(part, part) for part in encoded.split("/"))

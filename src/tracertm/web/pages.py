@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracertm.api.deps import path_segment
 from tracertm.models import Feature, Project, Scenario
 from tracertm.repositories import Projects, Records
 from tracertm.repositories.kinds import KINDS, Kind
@@ -27,8 +28,13 @@ PAGE_SIZE = 50
 
 
 def seg(text: str) -> str:
-    """One URL path segment (``/`` encoded too)."""
-    return quote(str(text), safe="")
+    """One URL path segment (``/`` encoded too; ``.`` and ``..`` as ``%2E`` and ``%2E%2E``: ``path_segment``)."""
+    return path_segment(str(text), keep_slashes=False)
+
+
+def _dot_segments(name: str) -> bool:
+    """Whether a project name has a segment ``.`` or ``..`` (the whole name ``..``, or ``acme/..``)."""
+    return any(part in (".", "..") for part in name.split("/"))
 
 
 @dataclass
@@ -36,7 +42,9 @@ class LinkNames:
     """How the page being rendered names projects and scenarios in its URLs (one per request, ``link_names``)."""
 
     # Project name → its UUID, for a name that another project's name extends with a route word (``team`` when
-    # ``team/adrs`` exists: ``/projects/team/adrs`` names the project ``team/adrs``, api.project_paths).
+    # ``team/adrs`` exists: ``/projects/team/adrs`` names the project ``team/adrs``, api.project_paths), and for a
+    # name with a segment ``.`` or ``..``: browsers (the WHATWG URL parser) resolve ``%2E%2E`` away as they do
+    # ``..`` itself, so no encoding of such a name survives a click.
     by_uuid: dict[str, str] = field(default_factory=dict)
     # (project, "FEATURE/SCENARIO" as links and the matrix write it) → (feature number, scenario number), for the
     # references that could be split at several slashes (``billing/refund/Pay by card/debit``).
@@ -58,6 +66,8 @@ def link_names(session: Session, route_words: Iterable[str]) -> Iterator[LinkNam
     ids = {str(name): str(pid) for name, pid in session.execute(select(Project.name, Project.id)).all()}
     names = LinkNames()
     for name in ids:
+        if _dot_segments(name):
+            names.by_uuid[name] = ids[name]
         for index, char in enumerate(name):
             if char == "/" and index > 0:
                 head, word = name[:index], name[index + 1:].split("/", 1)[0]
@@ -74,8 +84,9 @@ def project_seg(name: str) -> str:
     """A project name in a page's or the API's path: percent-encoded, its slashes kept (``acme/payments``), as
     the API's ``Link`` and ``Location`` headers write it (``api.deps.path_segment``). The routes take the name with
     ``{project:path}``, and the path a page sees (decoded) is its link's, so navigation can mark the current page.
-    A name that another project's name extends with a route word is its UUID instead (``link_names``)."""
-    return _NAMES.get().by_uuid.get(str(name)) or quote(str(name), safe="/")
+    A name that another project's name extends with a route word, or with a segment ``.`` or ``..``, is its UUID
+    instead (``link_names``)."""
+    return _NAMES.get().by_uuid.get(str(name)) or path_segment(str(name))
 
 
 def learn_scenarios(session: Session, project: Project, refs: Iterable[str]) -> None:
@@ -157,7 +168,7 @@ def record_url(project: str, kind: str, ident: str, feature: str | None = None) 
 
 def twin(kind: Kind, ident: str, project: str) -> str:
     """The record's JSON twin in the API."""
-    return f"{API}/{kind.plural}/{quote(ident, safe='/')}?project={seg(project)}"
+    return f"{API}/{kind.plural}/{path_segment(ident)}?project={seg(project)}"
 
 
 # --------------------------------------------------------------------------------------------------- dashboard
@@ -223,24 +234,33 @@ def links_page(session: Session, project_name: str, state: str | None, cursor: s
 # ------------------------------------------------------------------------------------------------------- lists
 
 
-def record_list(session: Session, project_name: str, plural: str, status: str | None, q: str | None,
+def record_list(session: Session, project_name: str, plural: str, status: list[str], q: str | None,
                 cursor: str | None) -> dict[str, Any]:
-    """A list page: records of one kind with a status filter and a full-text query, 50 at a time."""
+    """A list page: records of one kind with a status filter (any of several: ``status`` as the API's lists take
+    it, each value comma-separated or not) and a full-text query, 50 at a time."""
+    from pydantic import ValidationError
+
     from tracertm.errors import UsageError
 
     k = KINDS[LIST_KIND_NAMES[plural]]
     project = Projects(session).get(project_name, "project")
     repo = Records(session, k)
     statuses = [str(s) for s in k.table.c.status.type.enums]
-    if status and status not in statuses:
-        raise UsageError(f"status {status!r}: not a status of {plural}; use one of {', '.join(statuses)}")
-    flt = ListFilter(status=[status] if status else [], text=q or None, limit=PAGE_SIZE)
+    try:  # the API's parsing: ``ListFilter`` splits ``a,b`` and takes repeated values alike
+        flt = ListFilter(status=status, text=q or None, limit=PAGE_SIZE)
+    except ValidationError as exc:  # filters too long for a next page's cursor, as the API says (422 there)
+        message = str(exc.errors()[0]["msg"]) if exc.errors() else "invalid filters"
+        raise UsageError(message.removeprefix("Value error, ")) from None
+    chosen = list(dict.fromkeys(flt.status))  # each once, in the order given
+    for value in chosen:
+        if value not in statuses:
+            raise UsageError(f"status {value!r}: not a status of {plural}; use one of {', '.join(statuses)}")
     page = repo.list(project, flt, cursor)
     counts = dict(repo.facets(project, flt.model_copy(update={"status": []}))["status"])
     rows = [to_dict(k, row, project.name, feature) for row, feature in page.rows]
-    api_query = {"status": status, "text": q}
+    api_query = {"status": chosen, "text": q}
     return {
-        "project": project.name, "kind": k, "plural": plural, "rows": rows, "status": status or "", "q": q or "",
+        "project": project.name, "kind": k, "plural": plural, "rows": rows, "status": chosen, "q": q or "",
         "statuses": [(s, counts.get(s, 0)) for s in statuses], "next_cursor": page.next_cursor,
         "total": repo.count(project, flt), "api_query": api_query, "page_size": flt.limit,
     }
@@ -426,7 +446,7 @@ def scenario_page(session: Session, project_name: str, feature: str, ident: str)
         "links": _links_of(session, project, "scenario", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, qualified, project.name),
-        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{quote(qualified, safe='/')}",
+        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{path_segment(qualified)}",
     }
 
 

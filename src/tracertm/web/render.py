@@ -7,13 +7,14 @@ import functools
 import json
 import shlex
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from tracertm.api.deps import path_segment
 from tracertm.web.pages import project_seg, record_url, seg
 
 COOKIE = "tracertm_token"
@@ -55,7 +56,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("crumbs", [])
     context.update(
         # Encoded as the pages' own links are (the request's path arrives decoded), for aria-current.
-        static=STATIC, path=quote(request.url.path, safe="/"), signed_in=COOKIE in request.cookies,
+        static=STATIC, path=path_segment(request.url.path), signed_in=COOKIE in request.cookies,
         version=_version(),
     )
     html = environment().get_template(template).render(**context)

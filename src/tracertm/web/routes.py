@@ -2,7 +2,7 @@
 
     /                                              projects dashboard            twin: /api/v1/projects
     /projects/{p}                                  one project's dashboard       twin: /api/v1/projects/{p}
-    /projects/{p}/adrs?status=&q=                  ADR list (also contracts, features)
+    /projects/{p}/adrs?status=&q=                  ADR list (also contracts, features); status=a,b or repeated
     /projects/{p}/adrs/{ADR-n}                     ADR page                      twin: /api/v1/adrs/{id}?project={p}
     /projects/{p}/contracts/{CTR-n}                contract page
     /projects/{p}/features/{FEAT-n}                feature page (an untagged feature's number holds slashes)
@@ -31,7 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tracertm.api.deps import ReadSession
+from tracertm.api.deps import ReadSession, StatusParam, path_segment
 from tracertm.api.problems import ApiProblem
 from tracertm.api.project_paths import ProjectPathRoute
 from tracertm.errors import DatabaseError, UsageError
@@ -83,7 +83,8 @@ def error_page(request: Request, status: int, message: str) -> Response:
 
 
 def _to_login(request: Request, detail: str) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # The path encoded as the pages' links are (``..`` as ``%2E%2E``): the redirect after signing in lands here.
+    target = path_segment(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     from urllib.parse import urlencode
 
     response = RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
@@ -227,11 +228,12 @@ def _list_page(plural: str) -> Callable[..., Response]:
     """The list page of ``plural``: one route per list, as a free last segment would swallow the project page
     of ``/projects/acme/payments``."""
 
-    def record_list(request: Request, project: str, session: ReadSession, status: Text = None, q: Text = None,
-                    cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+    def record_list(request: Request, project: str, session: ReadSession, status: StatusParam = None,
+                    q: Text = None, cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+        # ``status`` as the API's lists take it (``api.deps.StatusParam``): ``?status=a,b`` or repeated.
         with _names(request, session):
-            context = pages.record_list(session, project, plural, status, q, cursor)
-            query = render_query({"status": status, "text": q})
+            context = pages.record_list(session, project, plural, status or [], q, cursor)
+            query = render_query({"status": context["status"], "text": q})
             json_url = f"{pages.API}/projects/{pages.project_seg(context['project'])}/{plural}{query}"
             return render(request, "list.html", json_url=json_url, **context)
 

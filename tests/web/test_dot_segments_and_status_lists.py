@@ -1,0 +1,221 @@
+"""Two link defects fixed, in-process (FastAPI's TestClient) on SQLite and PostgreSQL:
+
+* a name that is a dot segment (a project ``..``, a scenario titled ``..`` or ``.``) is written into every link
+  percent-encoded (``%2E%2E``, ``%2E``: ``quote`` never encodes a dot, and ``/projects/../adrs`` resolves to
+  ``/adrs``) — the API's ``Link`` header, the pages' links and JSON twins; the pages link such a project by UUID;
+* a web list page takes several statuses as its JSON twin does (``?status=a,b`` or repeated), shows each of them
+  in its filter and carries all of them in its JSON link.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from webfixtures import client_for, module_database
+
+from conftest import GitRepo
+
+API = "/api/v1"
+DOTS = "/projects/%2E%2E"  # the project ".."
+PLAIN = "/projects/plain"
+STATUSES = {"accepted": 3, "proposed": 2, "deprecated": 1}
+
+
+@dataclass
+class Built:
+    url: str
+    dots_id: str  # the UUID of the project ".."
+
+
+def _adr(number: int, status: str) -> str:
+    return f"# {number}. Decision {number}\n\nDate: 2024-01-01\n\n## Status\n\n{status.capitalize()}\n\n" \
+           "## Context\n\nThings.\n"
+
+
+def _build(work: Path, url: str) -> Built:
+    import tracertm
+    from tracertm import db
+    from tracertm.repositories import Projects
+
+    def repo_of(name: str) -> GitRepo:
+        repo = GitRepo(work / name)
+        repo.path.mkdir()
+        repo.git("init", "-q", "-b", "main")
+        repo.git("config", "commit.gpgsign", "false")
+        return repo
+
+    dots = repo_of("dots")
+    for n in range(1, 4):
+        dots.write(f"docs/adr/{n:04d}-d.md", _adr(n, "accepted"))
+    dots.write("features/billing/refund.feature",  # untagged: feature billing/refund, scenarios ".." and "."
+               "Feature: Refunds\n  Scenario: ..\n    Given dots\n\n  Scenario: .\n    Given a dot\n")
+    dots.commit("dots")
+    plain = repo_of("plain")
+    n = 0
+    for status, count in STATUSES.items():
+        for _ in range(count):
+            n += 1
+            plain.write(f"docs/adr/{n:04d}-d.md", _adr(n, status))
+    plain.commit("plain")
+    for repo, project in ((dots, ".."), (plain, "plain")):
+        result = tracertm.sync(repo.path, database_url=url, project=project, ref="HEAD")
+        assert not result.errors, result.errors
+    engine = db.make_engine(url)
+    try:
+        with db.session(engine) as session:
+            dots_id = str(Projects(session).get("..").id)
+    finally:
+        engine.dispose()
+    return Built(url, dots_id)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    with module_database(request, tmp_path_factory, "dots") as (work, url):
+        yield _build(work, url)
+
+
+@pytest.fixture
+def client(built: Built) -> Iterator[Any]:
+    yield from client_for(built.url)
+
+
+def _main(page: str) -> str:
+    return page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+
+
+def _alternate(page: str) -> str:
+    found = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)">', page)
+    assert found, "no JSON twin link"
+    return html.unescape(found.group(1))
+
+
+def _dot_segments(url: str) -> list[str]:
+    return [part for part in urlsplit(url).path.split("/") if part in (".", "..")]
+
+
+# ------------------------------------------------------------------------------------------ A: dot segments
+
+
+def test_a_path_segment_that_is_a_dot_segment_is_percent_encoded() -> None:
+    from tracertm.api.deps import path_segment
+    from tracertm.web.pages import record_url, seg, twin
+    from tracertm.repositories.kinds import KINDS
+
+    assert path_segment("..") == "%2E%2E" and path_segment(".") == "%2E"
+    assert path_segment("acme/../x/.") == "acme/%2E%2E/x/%2E"
+    assert path_segment("a..b/.c/..d") == "a..b/.c/..d"  # only a whole segment is a dot segment
+    assert path_segment("acme/qa#1") == "acme/qa%231"  # the rest as before
+    assert path_segment("../x", keep_slashes=False) == "..%2Fx" and path_segment("..", keep_slashes=False) == "%2E%2E"
+    assert seg("..") == "%2E%2E" and seg(".") == "%2E" and seg("billing/refund") == "billing%2Frefund"
+    # Outside a page (no project names bound): the name encoded, its dot segments too.
+    assert record_url("..", "scenario", "..", "billing/refund") == \
+        "/projects/%2E%2E/features/billing%2Frefund/scenarios/%2E%2E"
+    assert record_url(".", "adr", "ADR-0001") == "/projects/%2E/adrs/ADR-0001"
+    assert twin(KINDS["scenario"], "billing/refund/..", "..") == \
+        "/api/v1/scenarios/billing/refund/%2E%2E?project=%2E%2E"
+
+
+def test_the_api_next_link_of_a_dot_project_is_encoded_and_leads_to_the_next_page(client: Any) -> None:
+    first = client.get(f"{API}/projects/%2E%2E/adrs", params={"limit": 1, "fields": "number"})
+    assert first.status_code == 200 and first.json()["items"] == [{"number": "ADR-0001"}]
+    found = re.fullmatch(r"<([^>]+)>; rel=\"next\"", first.headers["link"])
+    assert found, first.headers["link"]
+    link = found.group(1)
+    assert urlsplit(link).path == f"{API}/projects/%2E%2E/adrs" and not _dot_segments(link)
+    resolved = urljoin(str(first.url), link)  # as an RFC 3986 client (curl, httpx, urllib) resolves it
+    assert urlsplit(resolved).path == f"{API}/projects/%2E%2E/adrs"
+    second = client.get(resolved)
+    assert second.status_code == 200 and second.json()["items"] == [{"number": "ADR-0002"}]
+
+
+@pytest.mark.parametrize("page", ["/", DOTS, f"{DOTS}/adrs", f"{DOTS}/features",
+                                  f"{DOTS}/features/billing%2Frefund",
+                                  f"{DOTS}/features/billing%2Frefund/scenarios/%2E%2E",
+                                  f"{DOTS}/features/billing%2Frefund/scenarios/%2E", f"{DOTS}/adrs/ADR-0001"])
+def test_no_link_of_a_page_holds_a_dot_segment_and_every_one_answers(client: Any, built: Built, page: str) -> None:
+    r = client.get(page)
+    assert r.status_code == 200, (page, r.status_code, r.text[-600:])
+    hrefs = {html.unescape(h) for h in re.findall(r'href="(/[^"]*)"', r.text)}
+    hrefs.add(_alternate(r.text))
+    ours = sorted(h for h in hrefs if h.startswith(("/projects/", "/api/")))
+    assert ours, page
+    assert [h for h in ours if _dot_segments(h)] == []
+    # The project ".." is linked by its UUID: browsers (WHATWG URL) resolve "%2E%2E" away as they do "..".
+    assert [h for h in ours if h.startswith(f"{DOTS}/") or h == DOTS] == []
+    assert any(h.startswith(f"/projects/{built.dots_id}") for h in ours), ours
+    for href in ours:
+        assert client.get(href).status_code == 200, href
+
+
+def test_the_feature_page_links_its_dot_scenarios_to_their_own_pages(client: Any, built: Built) -> None:
+    main = _main(client.get(f"{DOTS}/features/billing%2Frefund").text)
+    base = f"/projects/{built.dots_id}/features/billing%2Frefund/scenarios"
+    assert f'href="{base}/%2E%2E"' in main and f'href="{base}/%2E"' in main
+    for name, ident in (("..", "%2E%2E"), (".", "%2E")):
+        page = client.get(f"{base}/{ident}")
+        assert page.status_code == 200
+        assert _alternate(page.text) == f"{API}/scenarios/billing/refund/{ident}?project=%2E%2E"
+        twin = client.get(_alternate(page.text))
+        assert twin.status_code == 200 and twin.json()["number"] == name
+
+
+# ------------------------------------------------------------------------------------- B: several statuses
+
+
+@pytest.mark.parametrize("query", ["status=accepted,proposed", "status=accepted&status=proposed",
+                                   "status=accepted%2C%20proposed", "status=accepted,&status=proposed,accepted"])
+def test_a_list_page_takes_several_statuses_as_its_json_twin_does(client: Any, query: str) -> None:
+    page = client.get(f"{PLAIN}/adrs?{query}")
+    assert page.status_code == 200, page.text[-600:]
+    main = _main(page.text)
+    want = STATUSES["accepted"] + STATUSES["proposed"]
+    assert f"{want} ADRs with status accepted or proposed." in main
+    assert len(re.findall(r"<tr(?: class=\"deleted\")?>\s*<td><a ", main)) == want
+    for status, count in STATUSES.items():  # the filter shows every chosen status, and only those
+        selected = " selected" if status in ("accepted", "proposed") else ""
+        assert f'<option value="{status}"{selected}>{status} ({count})</option>' in main
+    assert '<select id="f-status" name="status" multiple' in main
+    twin = _alternate(page.text)
+    assert twin == f"{API}/projects/plain/adrs?status=accepted&status=proposed"
+    api = client.get(f"{twin}&count=true")
+    assert api.status_code == 200 and api.json()["total"] == want
+    assert client.get(f"{API}/projects/plain/adrs?{query}&count=true").json()["total"] == want
+
+
+def test_one_status_is_shown_as_before_and_a_bad_one_in_a_list_is_a_400_page(client: Any) -> None:
+    main = _main(client.get(f"{PLAIN}/adrs?status=proposed").text)
+    assert "2 ADRs with status proposed." in main
+    assert '<select id="f-status" name="status">' in main
+    assert '<option value="proposed" selected>proposed (2)</option>' in main
+    for query in ("status=accepted,bogus", "status=accepted&status=bogus"):
+        bad = client.get(f"{PLAIN}/adrs?{query}")
+        assert bad.status_code == 400 and "status &#39;bogus&#39;: not a status of adrs" in bad.text
+    too_long = client.get(f"{PLAIN}/adrs", params={"status": ",".join(["accepted"] * 400)})
+    assert too_long.status_code == 400 and "the filters are too long" in too_long.text
+
+
+def test_the_sign_in_redirect_comes_back_to_the_dot_project_page(built: Built) -> None:
+    from tracertm import db, tokens
+
+    engine = db.make_engine(built.url)
+    with db.session(engine) as session, session.begin():
+        token, _ = tokens.create(session, "read", "dots-test")
+    engine.dispose()
+    for client in client_for(built.url, read_token_required=True):
+        r = client.get(f"{DOTS}/adrs?status=accepted", follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"] == "/login?next=%2Fprojects%2F%252E%252E%2Fadrs%3Fstatus%3Daccepted"
+        ok = client.post("/login", data={"token": token, "next": f"{DOTS}/adrs?status=accepted"},
+                         follow_redirects=False)
+        assert ok.status_code == 303 and ok.headers["location"] == f"{DOTS}/adrs?status=accepted"
+        assert not _dot_segments(urljoin(str(ok.url), ok.headers["location"]))
+        page = client.get(ok.headers["location"])
+        assert page.status_code == 200 and "3 ADRs with status accepted." in _main(page.text)
