@@ -103,7 +103,12 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a path component that is a file, a read-only or virtual file system
+                raise DatabaseError(f"cannot use database {redact(parsed)}: its folder {folder} cannot be created "
+                                    f"({exc.strerror or exc}); check {source}") from None
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
