@@ -44,7 +44,18 @@ def diagnostic(diag: Diagnostic, fmt: str = "text", prefix: str = "") -> str:
         where = f"file={_gh_escape(prefix + diag.path, True)},line={max(diag.line, 1)},col={max(diag.column, 1)}"
         return f"::{level} {where}::{_gh_escape(diag.message)}"
     label = "" if diag.severity == "error" else "warning: "
-    return f"{prefix}{diag.path}:{diag.line}:{diag.column}: {label}{diag.message}"
+    return one_line(f"{prefix}{diag.path}:{diag.line}:{diag.column}: {label}{diag.message}")
+
+
+# Control characters (C0, DEL, C1) and Unicode's line and paragraph separators, written as escapes: a file name may
+# hold a newline, and printed as it is it would split a finding in two (or forge one: ``a\nb.yaml:1:1: ...``).
+_CONTROLS = {c: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(chr(c), f"\\x{c:02x}" if c < 256 else f"\\u{c:04x}")
+             for c in (*range(32), *range(127, 160), 0x2028, 0x2029)}
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters escaped (``\\n``, ``\\x1b``): one line of a terminal or CI log."""
+    return text if text.isprintable() else text.translate(_CONTROLS)
 
 
 def sync_summary(result: Any) -> str:

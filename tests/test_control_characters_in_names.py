@@ -1,0 +1,29 @@
+"""A file name with a newline (or another control character) is printed escaped, on one line, by every text
+finding of ``check`` and ``sync`` — it cannot split a finding in two or forge one in a CI log; ``--format github``
+escapes it its own way (``%0A``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import GitRepo
+from tracertm.cli import main
+
+NAME = "contracts/a\nforged.feature:7:1: forged finding\x1bb.yaml"
+
+
+def test_a_control_character_in_a_name_stays_on_the_findings_line(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write(NAME, "id: CTR-1\ntitle: [broken\n")
+    git_repo.git("add", "-A")
+    for argv in (["check", str(git_repo.path)], ["sync", str(git_repo.path), "--database-url",
+                                                 f"sqlite:///{git_repo.path.parent / 'names.db'}"]):
+        main(argv)
+        out, err = capsys.readouterr()
+        findings = [line for line in (out + err).splitlines() if "YAML" in line or "forged" in line]
+        assert findings == ["contracts/a\\nforged.feature:7:1: forged finding\\x1bb.yaml:3:1: YAML syntax error: "
+                            + findings[0].split("YAML syntax error: ", 1)[1]], out + err
+    main(["check", "--format", "github", str(git_repo.path)])
+    out, _ = capsys.readouterr()
+    assert "file=contracts/a%0Aforged.feature%3A7%3A1%3A forged finding\x1bb.yaml" in out
