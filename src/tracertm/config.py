@@ -409,6 +409,12 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
             raise ConfigError(f"{where}{f':{line}' if line else ''}: unknown key {key!r} in tracertm settings; "
                               f"known keys: {', '.join(_KEYS)}")
         _check_value(key, value, source)
+
+    def at(key: str) -> str:
+        """``where`` with the line that sets ``key``, when it is known."""
+        line = _key_line(source, key) if source is not None else 0
+        return f"{where}:{line}" if line else where
+
     paths = dict(DEFAULT_PATHS)
     paths["adr"] = paths["adr"] + _adr_dir(root)
     for kind in FILE_KINDS:
@@ -420,7 +426,7 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
     for rule, severity in step_checks.items():
         if rule not in ("undefined", "ambiguous", "unused") or severity not in ("error", "warning", "off"):
             raise ConfigError(
-                f"{where}: step_checks.{rule} = {severity!r}: rules are undefined, ambiguous, unused and "
+                f"{at('step_checks')}: step_checks.{rule} = {severity!r}: rules are undefined, ambiguous, unused and "
                 "severities error, warning, off"
             )
     # A feature's derived id is its path below the fixed prefix of the glob that found it (doc/features/ → x).
@@ -430,14 +436,18 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         from tracertm.parsers.adr.dates import DATE_FORMATS  # only when set: the hook path loads no parser
 
         if table["date_format"].upper() not in DATE_FORMATS:
-            raise ConfigError(f"{where}: date_format must be one of {', '.join(map(repr, DATE_FORMATS))}")
+            raise ConfigError(f"{at('date_format')}: date_format must be one of {', '.join(map(repr, DATE_FORMATS))}")
         parser_kwargs["date_format"] = table["date_format"].upper()
     for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
         if key in table:
             parser_kwargs[key] = table[key]  # checked by _check_value
     lock_timeout = float(table.get("lock_timeout", DEFAULT_LOCK_TIMEOUT_S))
     if not 0 <= lock_timeout <= 86400:
-        raise ConfigError(f"{where}: lock_timeout must be between 0 and 86400 seconds, not {lock_timeout:g}")
+        raise ConfigError(f"{at('lock_timeout')}: lock_timeout must be between 0 and 86400 seconds, not "
+                          f"{lock_timeout:g}")
+    if table.get("results_window", 1) < 1:
+        raise ConfigError(f"{at('results_window')}: results_window must be at least 1 (the runs a scenario's "
+                          f"pass_rate covers), not {table['results_window']}")
     settings = Settings(
         root=root,
         lock_timeout=lock_timeout,

@@ -221,4 +221,4 @@ def test_results_window_from_the_configuration(cart: GitRepo, capsys: pytest.Cap
     assert json.loads(out)["results"]["pass_rate"] == 1.0, "a window of one run: only the newest counts"
     (cart.path / ".tracertm.toml").write_text("results_window = 0\n")
     code, _, err = _cli(capsys, "results", "import", "a.xml", "--commit", "0" * 40)
-    assert code == 2 and ".tracertm.toml: results_window must be at least 1" in err
+    assert code == 2 and ".tracertm.toml:1: results_window must be at least 1" in err

@@ -112,11 +112,11 @@ def repository_settings(path: str | None) -> tuple[Location, Settings] | None:
 
     try:
         location = Location.find(path)
-        return location, load_settings(location.root)
     except UsageError:
         if path:
             raise
         return None
+    return location, load_settings(location.root)  # a configuration error is the user's to see, here too
 
 
 def open_database(args: argparse.Namespace, *, create: bool = False, migrate: bool = True) -> Engine:

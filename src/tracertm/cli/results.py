@@ -182,14 +182,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _configured_window(settings: Any) -> int | None:
-    """``results_window`` from the repository configuration, checked (the config loader only checks its type)."""
-    window = settings.results_window if settings is not None else None
-    if window is not None and window < 1:
-        from tracertm.errors import ConfigError
-
-        raise ConfigError(f"{settings.source or 'configuration'}: results_window must be at least 1 (runs that "
-                          "pass_rate covers)")
-    return window
+    """``results_window`` from the repository configuration (checked when it was loaded)."""
+    return settings.results_window if settings is not None else None
 
 
 def parse_since(value: str | None) -> dt.datetime | None:

@@ -1,0 +1,29 @@
+"""A configuration value out of range is one line naming the file and the line that sets it (every command that
+loads the configuration, ``check`` and ``sync`` included, not only the one that uses the value)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import GitRepo
+from tracertm.cli import main
+
+
+@pytest.mark.parametrize("setting, said", [
+    ('date_format = "YYYY"', "date_format must be one of"),
+    ("lock_timeout = -1", "lock_timeout must be between 0 and 86400 seconds, not -1"),
+    ("step_checks = {bogus = true}", "step_checks.bogus = True: rules are"),
+    ("results_window = -5", "results_window must be at least 1 (the runs a scenario's pass_rate covers), not -5"),
+])
+@pytest.mark.parametrize("command", ["check", "sync"])
+def test_a_bad_value_names_its_line(git_repo: GitRepo, capsys: pytest.CaptureFixture[str], setting: str, said: str,
+                                    command: str) -> None:
+    git_repo.write("features/f.feature", "Feature: F\n  Scenario: s\n    Given a\n")
+    git_repo.write(".tracertm.toml", f"# comment\n\n{setting}\n")
+    git_repo.commit("config")
+    argv = [command, str(git_repo.path)] + (["--database-url", f"sqlite:///{git_repo.path.parent / 'c.db'}"]
+                                            if command == "sync" else [])
+    assert main(argv) == 2
+    _out, err = capsys.readouterr()
+    assert err.strip().splitlines() == [f"tracertm: error: {git_repo.path / '.tracertm.toml'}:3: {said}"
+                                        + err.split(said, 1)[1].rstrip("\n")], err
