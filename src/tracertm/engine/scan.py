@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -157,10 +157,14 @@ def scan(
     if ref:
         commit = git.resolve_commit(top, ref)
         entries = _strip(git.tree_entries(top, commit, specs), prefix)
-        return Snapshot(location, "commit", _from_entries(top, entries, settings, scope), commit, scope)
+        files = _from_entries(top, entries, settings, scope,
+                              lambda paths: _strip(git.tree_entries(top, commit, tuple(prefix + p for p in paths)),
+                                                   prefix))
+        return Snapshot(location, "commit", files, commit, scope)
     entries = _strip(git.index_entries(top, specs), prefix)
     if staged:
-        files = _from_entries(top, entries, settings, scope)
+        files = _from_entries(top, entries, settings, scope,
+                              lambda paths: _strip(git.index_entries(top, tuple(prefix + p for p in paths)), prefix))
         return Snapshot(location, "index", files, git.head_commit(top), scope)
     modified, deleted, untracked = (
         {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
@@ -198,10 +202,14 @@ def _accept(path: str, settings: Settings, scope: frozenset[str] | None) -> File
 
 
 def _from_entries(
-    top: Path, entries: dict[str, git.Entry], settings: Settings, scope: frozenset[str] | None
+    top: Path, entries: dict[str, git.Entry], settings: Settings, scope: frozenset[str] | None,
+    more: Callable[[list[str]], dict[str, git.Entry]],
 ) -> dict[str, ScannedFile]:
-    """Files of a tree or the index; symlinks are followed only to another blob of the same tree."""
+    """Files of a tree or the index; symlinks are followed only to another blob of the same tree (``link_target``).
+    ``more`` lists the tree's entries at given paths: a link's target outside the listed spec folders (or outside
+    ``scope``: the hook scans only the links it checks) is looked up there, one git call for all of them."""
     files: dict[str, ScannedFile] = {}
+    links: dict[str, tuple[FileKind, git.Entry]] = {}
     for path, entry in entries.items():
         kind = _accept(path, settings, scope)
         if kind is None:
@@ -214,24 +222,51 @@ def _from_entries(
         elif entry.mode != "120000":
             files[path] = ScannedFile(path, kind, entry.sha)
         else:
-            files[path] = _symlink_in_tree(top, path, kind, entry, entries)
+            links[path] = (kind, entry)
+    if links:
+        files.update(_symlinks_in_tree(top, links, entries, more))
     return files
 
 
-def _symlink_in_tree(
-    top: Path, path: str, kind: FileKind, entry: git.Entry, entries: dict[str, git.Entry]
-) -> ScannedFile:
+def link_target(path: str, link: str) -> str | None:
+    """Where a symbolic link at ``path`` (root-relative) with the text ``link`` points, root-relative; None when it
+    is not followed: an absolute target (a path on the machine that made the link, which no other clone has) or
+    one out of the root. The same rule for every source, so that the work tree, the index and commits agree."""
+    if link.startswith("/"):
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
+    if target.startswith("../") or target == "..":
+        return None
+    return target
+
+
+def _symlinks_in_tree(
+    top: Path, links: dict[str, tuple[FileKind, git.Entry]], entries: dict[str, git.Entry],
+    more: Callable[[list[str]], dict[str, git.Entry]],
+) -> dict[str, ScannedFile]:
+    """The symbolic links of a tree or the index, resolved to the blobs they point at (their link texts read through
+    one ``git cat-file`` process; targets not in ``entries`` listed by ``more``)."""
     reader = git.BlobReader(top)
     try:
-        link = reader.read(entry.sha).decode("utf-8", "replace")
+        texts = reader.read_many(sorted({entry.sha for _, entry in links.values()}))
     finally:
         reader.close()
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
-    inside = not link.startswith("/") and not target.startswith("../") and target != ".."
-    resolved = entries.get(target) if inside else None
-    if resolved is None or resolved.mode == "120000":
-        return ScannedFile(path, kind, entry.sha, error=link_error(path, link, inside))
-    return ScannedFile(path, kind, resolved.sha, target=target)
+    targets = {path: link_target(path, texts[entry.sha].decode("utf-8", "replace")) for path, (_, entry) in
+               links.items()}
+    missing = sorted({t for t in targets.values() if t is not None and t not in entries})
+    if missing:
+        # (Past one command line's worth of paths, the whole tree: "" is its top.)
+        entries = {**entries, **more(missing if sum(len(t) + 16 for t in missing) <= MAX_PATHSPEC_BYTES else [""])}
+    files: dict[str, ScannedFile] = {}
+    for path, (kind, entry) in links.items():
+        link = texts[entry.sha].decode("utf-8", "replace")
+        target = targets[path]
+        resolved = entries.get(target) if target is not None else None
+        if resolved is None or resolved.mode == "120000":
+            files[path] = ScannedFile(path, kind, entry.sha, error=link_error(path, link, target is not None))
+        else:
+            files[path] = ScannedFile(path, kind, resolved.sha, target=target)
+    return files
 
 
 def shown_path(path: str) -> str:
@@ -257,10 +292,25 @@ def unmerged_error(path: str) -> Diagnostic:
 
 
 def link_error(path: str, link: str, inside: bool) -> Diagnostic:
-    """The error of a symbolic link that is not followed (``inside``: it stays in the tree but resolves to no file)."""
+    """The error of a symbolic link that is not followed (``inside``: it stays in the tree but resolves to no file).
+    An absolute target is refused whatever ``inside`` says: it names a path on the machine that made the link."""
+    if link.startswith("/"):
+        return Diagnostic(
+            path,
+            0,
+            0,
+            f"symbolic link points outside the repository (absolute target {link!r}, a path on one machine only); "
+            "not followed — make it a relative link to a file in the repository",
+        )
     if inside:
-        return Diagnostic(path, 0, 0, f"symbolic link to {link!r} does not resolve to a file in the repository")
-    return Diagnostic(path, 0, 0, f"symbolic link points outside the repository ({link!r}); not followed — copy the file in instead")
+        message = f"symbolic link to {link!r} does not resolve to a file in the repository; fix or remove the link"
+        return Diagnostic(path, 0, 0, message)
+    return Diagnostic(
+        path,
+        0,
+        0,
+        f"symbolic link points outside the repository ({link!r}); not followed — copy the file in instead",
+    )
 
 
 def _scan_worktree(
@@ -363,15 +413,23 @@ def _hash_file(
         st = os.lstat(full)
         target: str | None = None
         if stat.S_ISLNK(st.st_mode):
+            link = os.readlink(full)
+            if link.startswith("/"):  # refused as the index and commits refuse it (``link_target``)
+                return ScannedFile(path, kind, "", error=link_error(path, link, inside=False))
             real = Path(os.path.realpath(full))
             try:
                 target = real.relative_to(root.resolve()).as_posix()
             except ValueError:
-                link = os.readlink(full)
                 return ScannedFile(path, kind, "", error=link_error(path, link, inside=False))
-            st = os.stat(full)
+            try:
+                st = os.stat(full)
+            except FileNotFoundError:
+                if not os.path.lexists(full):
+                    raise  # the link itself vanished meanwhile
+                # A dangling link: an error, as in the index and commits (not a file that vanished).
+                return ScannedFile(path, kind, "", error=link_error(path, link, inside=True))
             if not stat.S_ISREG(st.st_mode):
-                return ScannedFile(path, kind, "", error=link_error(path, os.readlink(full), inside=True))
+                return ScannedFile(path, kind, "", error=link_error(path, link, inside=True))
         elif not stat.S_ISREG(st.st_mode):
             return None
         if max_size is not None and st.st_size > max_size:
