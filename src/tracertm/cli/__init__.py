@@ -20,12 +20,15 @@ from tracertm.text import is_text
 
 if TYPE_CHECKING:
     import argparse
+    from types import FrameType
 
     from tracertm.cli.parsing import MAX_JOBS, bounded_float, bounded_int, nonblank
     from tracertm.cli.parsing import _common as _common
     from tracertm.cli.parsing import _Parser as _Parser
 
 EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# SIGTERM (a plain ``kill``, a CI job's timeout): stopped as by Ctrl-C, exit 128 + SIGTERM as when the signal kills.
+EXIT_TERMINATED = 143
 # stdout closed under us (``tracertm check | head -1``): 128 + SIGPIPE, what git and coreutils exit with. Not 0:
 # under ``set -o pipefail`` a failing check must not pass because its reader stopped early.
 EXIT_BROKEN_PIPE = 141
@@ -456,8 +459,9 @@ def _backfill(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         if progress is not None:
             progress.close()
-        print("tracertm: backfill interrupted; run it again to continue from its last checkpoint", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        how = "terminated" if _terminated else "interrupted"
+        print(f"tracertm: backfill {how}; run it again to continue from its last checkpoint", file=sys.stderr)
+        return EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED
     if progress is not None:
         progress.close()
     if args.format == "json":
@@ -486,6 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see README, "Exit codes")."""
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
+    restore: Callable[[], object] | None = None
     try:
         args = _hook_args(argv) or build_parser(_verb(argv)).parse_args(argv)
         if _hook_check(args):
@@ -494,13 +499,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()  # see ``run``
         if args.verb != "hook":  # (hook sync reports it its own way: it never fails git)
             _check_database_url(args)
+        if not _short_lived and args.verb not in ("serve", "watch"):
+            restore = _stop_on_sigterm()
         handler: Handler = args.func
         return handler(args)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except KeyboardInterrupt:
-        print("tracertm: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"tracertm: {'terminated' if _terminated else 'interrupted'}", file=sys.stderr)
+        return EXIT_TERMINATED if _terminated else EXIT_INTERRUPTED
     except TracertmError as exc:
         if show_traceback:
             import traceback
@@ -522,6 +529,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
         return _internal(exc, show_traceback)
+    finally:
+        if restore is not None:
+            restore()
+        _terminated.clear()
+
+
+_terminated: list[int] = []  # the signal that stopped the command (SIGTERM), set by ``_stop_on_sigterm``'s handler
+
+
+def _stop_on_sigterm() -> Callable[[], object] | None:
+    """Make SIGTERM stop the command as Ctrl-C does (``KeyboardInterrupt``): the transaction in flight rolls back,
+    the parse workers finish their chunk and exit, exit 143 — instead of the process vanishing mid-way with its
+    pool. A second SIGTERM kills at once (the default action), for a caller that will not wait. Not for ``serve``
+    (the server handles SIGTERM itself, then raises it again) nor ``watch`` (a first signal lets the sync in
+    flight commit). Returns what puts the previous handler back; None off the main thread, where Python cannot
+    set one (``main`` called from a thread)."""
+    import signal
+
+    def on_sigterm(signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _terminated.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread
+        return None
+    back = signal.SIG_DFL if previous is None else previous  # (None: a handler set outside Python)
+    return lambda: signal.signal(signal.SIGTERM, back)
 
 
 def _check_database_url(args: argparse.Namespace) -> None:

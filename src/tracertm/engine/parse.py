@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FunctionType
@@ -110,16 +111,106 @@ def chunks(work: list[Any], jobs: int, size: int | None = None) -> list[list[Any
     return [work[i::n] for i in range(n)]
 
 
-def _worker_start() -> None:
-    """A worker's set-up. It leaves Ctrl-C to the parent, which stops the pool (no traceback per worker). What it
-    inherited from the parent (a fork: the modules, the settings, the steps' matcher with its 2,000 compiled
-    definitions) lives as long as the worker: it goes to the collector's permanent generation, so that no
-    collection walks it (``_worker_chunk``'s first collection walked it in 28 ms)."""
+def _worker_start(owner: int = 0, direct: bool = True, deathsig: bool = False) -> None:
+    """A worker's set-up. It leaves Ctrl-C to the parent, which stops the pool (no traceback per worker), and it
+    dies with its parent (``_die_with_parent``: ``owner`` is the pool's process, 0 in a test calling this in its
+    own process). What it inherited from the parent (a fork: the modules, the settings, the steps' matcher with its
+    2,000 compiled definitions) lives as long as the worker: it goes to the collector's permanent generation, so
+    that no collection walks it (``_worker_chunk``'s first collection walked it in 28 ms)."""
     import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if owner:
+        _die_with_parent(owner, direct, deathsig)
     gc.freeze()
+
+
+# prctl(2) option: the signal the kernel sends this process when the thread that forked it ends.
+PR_SET_PDEATHSIG = 1
+# How often a watchdog without a pidfd looks for the pool's process (``_watch_owner``), in seconds.
+PARENT_POLL = 1.0
+
+
+def _die_with_parent(owner: int, direct: bool, deathsig: bool) -> None:
+    """Make this worker end when the pool's process ends, however it ends. An idle worker waits on the pool's
+    queue, whose write end it inherited too: it never sees an end of file, so a parent killed by SIGKILL (or by a
+    SIGTERM it does not handle) left its workers alive, idle, for ever.
+
+    ``direct``: the worker's parent is ``owner`` itself (fork, spawn), not the forkserver. ``deathsig``: the thread
+    that forked it lives as long as its process (the owner's main thread, or the forkserver's only one). Then the
+    kernel kills it the moment its parent ends (``PR_SET_PDEATHSIG``, Linux; the signal follows the forking
+    *thread*, hence not for a worker forked by a thread that may end first). That is all a direct worker needs.
+    Otherwise a daemon thread watches ``owner``: a forkserver outlives it (each worker holds the server's "alive"
+    pipe open, so the server exits only after its workers), and macOS has no prctl. It waits on a pidfd (Linux
+    5.3+: no polling) or polls every ``PARENT_POLL`` seconds."""
+    armed = deathsig and _set_deathsig()
+    watch = None if direct and armed else _pidfd(owner)
+    # The parent may have died between the fork and here, before the signal was armed: the kernel sends it only
+    # for a death after the prctl.
+    if _orphaned(owner, direct):
+        os._exit(1)
+    if direct and armed:
+        return
+    import threading
+
+    threading.Thread(target=_watch_owner, args=(owner, direct, os.getppid(), watch), name="tracertm-owner-watch",
+                     daemon=True).start()
+
+
+def _set_deathsig() -> bool:
+    """SIGKILL this process when the thread that forked it ends (Linux); False where prctl is not available. SIGKILL
+    rather than SIGTERM: a worker holds nothing to clean up, and no handler can keep it alive."""
+    if sys.platform != "linux":
+        return False
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols: libc is loaded, nothing is opened
+        return int(libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):  # no prctl symbol (a libc without it): the watchdog thread instead
+        return False
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when ``pid`` ends (Linux 5.3+); None where there is none (or no ``pid``:
+    ``_orphaned`` sees that)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        return os.pidfd_open(pid)
+    except OSError:  # an older kernel (ENOSYS), a sandbox refusing it, or the process is gone
+        return None
+
+
+def _orphaned(owner: int, direct: bool) -> bool:
+    """Whether the pool's process is gone: a worker it forked itself has been given another parent; a forkserver's
+    worker asks the kernel about ``owner``."""
+    if direct:
+        return os.getppid() != owner
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # (EPERM: it exists, as another user)
+        return False
+    return False
+
+
+def _watch_owner(owner: int, direct: bool, parent: int, pidfd: int | None) -> None:
+    """Exit when ``owner`` ends: its pidfd turns readable, or (polled) a direct worker's parent changes (it was
+    handed to init or a subreaper) or the owner is no more."""
+    if pidfd is not None:
+        import select
+
+        select.select([pidfd], [], [])
+    else:
+        import time
+
+        while (os.getppid() == parent) if direct else not _orphaned(owner, direct):
+            time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 class Pending:
@@ -216,11 +307,20 @@ class ParsePool:
         if self._executor is None:
             # Imported here: the pool machinery costs ~50 ms of start-up that `check --staged` never needs.
             import multiprocessing
+            import threading
             from concurrent.futures import ProcessPoolExecutor
 
-            context = multiprocessing.get_context(self.start_method) if self.start_method else None
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
-                                                 initializer=_worker_start)
+            context = multiprocessing.get_context(self.start_method)  # (None: the platform's, as the executor's)
+            method = context.get_start_method()
+            # Where the kernel may kill the workers with their parent (``_die_with_parent``): the forkserver forks
+            # them on its only thread; with fork, this thread does, in the ``submit`` that follows (3.11: every
+            # worker at once) — the main thread outlives the pool, a passing thread may not. A spawned worker
+            # can be started by any later ``submit``, on any thread: a watchdog thread of its own looks after it.
+            deathsig = method == "forkserver" or (
+                method == "fork" and threading.current_thread() is threading.main_thread())
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=context, initializer=_worker_start,
+                initargs=(os.getpid(), method != "forkserver", deathsig))
         return self._executor
 
     def close(self) -> None:
