@@ -222,3 +222,20 @@ def test_results_window_from_the_configuration(cart: GitRepo, capsys: pytest.Cap
     (cart.path / ".tracertm.toml").write_text("results_window = 0\n")
     code, _, err = _cli(capsys, "results", "import", "a.xml", "--commit", "0" * 40)
     assert code == 2 and ".tracertm.toml:1: results_window must be at least 1" in err
+
+
+def test_check_results_with_a_broken_report_answers_in_the_format_asked(  # type: ignore[no-untyped-def]
+        git_repo: GitRepo, capsys, tmp_path: Path) -> None:
+    """A report that does not parse is a finding of ``check --results`` (exit 1) in every output format: a JSON
+    object for ``--format json``, an annotation for ``--format github`` — not a bare stderr line CI cannot read."""
+    git_repo.write("features/pay.feature", APPROVED)
+    git_repo.commit("payments")
+    report = tmp_path / "broken.xml"
+    report.write_text('<testsuite><testcase name="a">\n<failure>x</testcase>\n')
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--results", str(report), "--format", "json")
+    assert code == 1
+    found = json.loads(out)
+    assert found["ok"] is False and [(e["line"], e["message"].split(":")[0]) for e in found["errors"]] == [
+        (2, "malformed XML")]
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--results", str(report), "--format", "github")
+    assert code == 1 and out.startswith("::error file=") and "line=2" in out and "malformed XML" in out

@@ -240,9 +240,13 @@ def _check(args: argparse.Namespace) -> int:
         all_files=args.all_files, cache=not args.no_cache,
     )
     if args.results:
+        from tracertm.errors import ParseError
         from tracertm.results.gate import approved_without_pass
 
-        result.errors.extend(approved_without_pass(args.path, args.results, ref=args.ref, staged=args.staged))
+        try:
+            result.errors.extend(approved_without_pass(args.path, args.results, ref=args.ref, staged=args.staged))
+        except ParseError as exc:  # a report that does not parse is a finding, in the format asked for
+            result.errors.extend(exc.diagnostics)
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
