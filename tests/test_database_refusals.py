@@ -101,7 +101,8 @@ def test_an_empty_ref_from_python(git_repo: GitRepo, tmp_path: Path) -> None:
         check(git_repo.path, ref="")
 
 
-@pytest.mark.parametrize("argv", [["sync", "{repo}"], ["sync", "{repo}", "--ref", "HEAD"], ["hook", "sync", "{repo}"]])
+@pytest.mark.parametrize("argv", [["sync", "{repo}"], ["sync", "{repo}", "--ref", "HEAD"],
+                                  ["hook", "sync", "{repo}"]])
 def test_a_database_folder_that_cannot_be_created(
     git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:

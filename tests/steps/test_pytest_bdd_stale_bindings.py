@@ -15,8 +15,8 @@ from conftest import GitRepo
 from tracertm.cli import main
 from tracertm.steps.project import analyze
 
-FEATURE = "Feature: Cart\n  Scenario: adding\n    Given a user\n\n  Scenario Outline: paying <n>\n    Given a user\n\n" \
-          "    Examples:\n      | n |\n      | 1 |\n"
+FEATURE = ("Feature: Cart\n  Scenario: adding\n    Given a user\n\n  Scenario Outline: paying <n>\n"
+           "    Given a user\n\n    Examples:\n      | n |\n      | 1 |\n")
 STEP = 'from pytest_bdd import given, scenario, scenarios\n\n\n@given("a user")\ndef a_user():\n    pass\n'
 MODULES = {
     # Refused by pytest: each has one stale binding (line 3 or 5).
@@ -38,12 +38,14 @@ def _project(repo: GitRepo, broken: bool = False) -> None:
         repo.write(path, text)
     if broken:  # exists, does not parse: pytest reports a Gherkin error, tracertm's feature parser says why
         repo.write("features/broken.feature", "this is not Gherkin\n")
-        repo.write("tests/test_broken.py", 'from pytest_bdd import scenarios\n\nscenarios("../features/broken.feature")\n')
+        repo.write("tests/test_broken.py",
+                   'from pytest_bdd import scenarios\n\nscenarios("../features/broken.feature")\n')
     repo.commit("pytest-bdd bindings")
 
 
 def _stale(lines: str) -> dict[tuple[str, int], str]:
-    return {(d.split(":")[0], int(d.split(":")[1])): d for d in lines.splitlines() if "pytest-bdd fails collecting" in d}
+    return {(d.split(":")[0], int(d.split(":")[1])): d
+            for d in lines.splitlines() if "pytest-bdd fails collecting" in d}
 
 
 def test_stale_bindings_are_warned_at_their_line(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -520,13 +520,14 @@ class Bindings:
         folders = {posixpath.dirname(p) for p in features}
         folders |= {d for f in folders for d in _ancestors(f)}
         for r in self.rules:
-            how = f"@scenario({r.written!r}, {r.scenario!r})" if r.scenario is not None else f"scenarios({r.written!r})"
+            how = (f"@scenario({r.written!r}, {r.scenario!r})" if r.scenario is not None
+                   else f"scenarios({r.written!r})")
             if r.target in features:
                 titles = features[r.target]
                 if r.scenario is None or titles is None or r.scenario in titles:
                     continue
                 message = (f"{how}: {r.target} has no scenario named {r.scenario!r}; pytest-bdd fails collecting "
-                           "this module (ScenarioNotFound) — use the scenario's title as the feature file writes it")
+                           "this module (ScenarioNotFound) — use the scenario's title as its feature file writes it")
             elif r.target in folders:
                 continue
             else:
