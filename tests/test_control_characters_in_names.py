@@ -27,3 +27,16 @@ def test_a_control_character_in_a_name_stays_on_the_findings_line(
     main(["check", "--format", "github", str(git_repo.path)])
     out, _ = capsys.readouterr()
     assert "file=contracts/a%0Aforged.feature%3A7%3A1%3A forged finding\x1bb.yaml" in out
+
+
+def test_an_error_line_naming_a_control_character_stays_one_line(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write("contracts/a.yaml", "id: CTR-1\ntitle: A\n")
+    git_repo.commit("one")
+    url = f"sqlite:///{git_repo.path.parent / 'error.db'}"
+    assert main(["sync", str(git_repo.path), "--database-url", url]) == 0
+    capsys.readouterr()
+    assert main(["show", "CTR-9\nforged: line", "--path", str(git_repo.path), "--database-url", url]) == 2
+    _out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and err.startswith("tracertm: error: CTR-9\\nforged: line: no "), err

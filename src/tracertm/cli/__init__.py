@@ -517,7 +517,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        print(f"tracertm: error: {exc}", file=sys.stderr)
+        from tracertm.output import one_line  # (a path in the message may hold a newline: still one line)
+
+        print(one_line(f"tracertm: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return _stdout_gone()
