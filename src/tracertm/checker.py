@@ -181,7 +181,8 @@ def _check_everything(
     claims = Claims()
     for p in readable:
         claims.add(p, sketches[p])
-    result.errors.extend(_cross_check(sketches, claims, changed=None))
+    newcomers = _newcomers(claims, snapshot, settings)
+    result.errors.extend(_cross_check(sketches, claims, changed=None, newcomers=newcomers))
     result.files_checked = len(snapshot.files)
     result.files_parsed = len(readable)
     if snapshot.source != "folder":
@@ -192,6 +193,24 @@ def _check_everything(
             for f in (snapshot.files[p],)
         }
         store.replace(keys, claims)
+
+
+def _newcomers(claims: Claims, snapshot: Snapshot, settings: Settings) -> set[str]:
+    """When some id is claimed twice: the files the work tree or the index changed since HEAD. Of two claimants the
+    changed one is the newcomer, the one blamed — as the hook blames the file its commit changes, and a sync the
+    file its database does not hold the id from."""
+    top = snapshot.location.top
+    if top is None or snapshot.source not in ("worktree", "index") or all(
+            len(paths) < 2 for paths in claims.owners.values()):
+        return set()
+    head = git.head_commit(top)
+    if head is None:
+        return set()
+    prefix = snapshot.location.prefix
+    changed = set(snapshot.dirty or ())
+    changed.update(p[len(prefix):] for p in git.index_changes(top, head, tuple(prefix + p for p in settings.prefixes))
+                   if p.startswith(prefix))
+    return changed
 
 
 def _check_steps(
@@ -656,11 +675,12 @@ def _cross_check(
     changed: set[str] | None,
     vanished: AbstractSet[str] = frozenset(),
     exact: Callable[[Iterable[str]], Mapping[str, Sketch]] | None = None,
+    newcomers: AbstractSet[str] = frozenset(),
 ) -> list[Diagnostic]:
     """Cross-file rules over sketches and their claims index (both kept in step). ``changed=None``: every file is
     reported on. Otherwise only the changed files, plus unchanged files that refer to an ADR id in ``vanished``
     (taken away by the change); approximate sketches involved in such an error are first replaced by
-    ``exact(paths)``."""
+    ``exact(paths)``. Of the claimants of one id the first by path keeps it, ``newcomers`` after the others."""
 
     def is_changed(p: str) -> bool:
         return changed is None or p in changed
@@ -680,7 +700,8 @@ def _cross_check(
             keys: Iterable[str] = claims.owners
         else:
             keys = {_key(sketches[p].kind, r.number) for p in changed for r in sketches[p].records}
-        return {k: sorted(paths) for k in keys for paths in (claims.get(k) or (),) if len(paths) > 1}
+        return {k: sorted(paths, key=lambda p: (p in newcomers, p)) for k in keys
+                for paths in (claims.get(k) or (),) if len(paths) > 1}
 
     # Duplicates that involve a changed file; approximate claimants are parsed until every claim is exact.
     duplicates = contested()
