@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from webfixtures import client_for, module_database
+from webfixtures import client_for, main_of, module_database
 
 from conftest import GitRepo
 
@@ -87,10 +87,6 @@ def client(built: Built) -> Iterator[Any]:
     yield from client_for(built.url)
 
 
-def _main(page: str) -> str:
-    return page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
-
-
 def _alternate(page: str) -> str:
     found = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)">', page)
     assert found, "no JSON twin link"
@@ -156,7 +152,7 @@ def test_no_link_of_a_page_holds_a_dot_segment_and_every_one_answers(client: Any
 
 
 def test_the_feature_page_links_its_dot_scenarios_to_their_own_pages(client: Any, built: Built) -> None:
-    main = _main(client.get(f"{DOTS}/features/billing%2Frefund").text)
+    main = main_of(client.get(f"{DOTS}/features/billing%2Frefund").text)
     base = f"/projects/{built.dots_id}/features/billing%2Frefund/scenarios"
     assert f'href="{base}/%2E%2E"' in main and f'href="{base}/%2E"' in main
     for name, ident in (("..", "%2E%2E"), (".", "%2E")):
@@ -175,7 +171,7 @@ def test_the_feature_page_links_its_dot_scenarios_to_their_own_pages(client: Any
 def test_a_list_page_takes_several_statuses_as_its_json_twin_does(client: Any, query: str) -> None:
     page = client.get(f"{PLAIN}/adrs?{query}")
     assert page.status_code == 200, page.text[-600:]
-    main = _main(page.text)
+    main = main_of(page.text)
     want = STATUSES["accepted"] + STATUSES["proposed"]
     assert f"{want} ADRs with status accepted or proposed." in main
     assert len(re.findall(r"<tr(?: class=\"deleted\")?>\s*<td><a ", main)) == want
@@ -191,7 +187,7 @@ def test_a_list_page_takes_several_statuses_as_its_json_twin_does(client: Any, q
 
 
 def test_one_status_is_shown_as_before_and_a_bad_one_in_a_list_is_a_400_page(client: Any) -> None:
-    main = _main(client.get(f"{PLAIN}/adrs?status=proposed").text)
+    main = main_of(client.get(f"{PLAIN}/adrs?status=proposed").text)
     assert "2 ADRs with status proposed." in main
     assert '<select id="f-status" name="status">' in main
     assert '<option value="proposed" selected>proposed (2)</option>' in main
@@ -218,4 +214,4 @@ def test_the_sign_in_redirect_comes_back_to_the_dot_project_page(built: Built) -
         assert ok.status_code == 303 and ok.headers["location"] == f"{DOTS}/adrs?status=accepted"
         assert not _dot_segments(urljoin(str(ok.url), ok.headers["location"]))
         page = client.get(ok.headers["location"])
-        assert page.status_code == 200 and "3 ADRs with status accepted." in _main(page.text)
+        assert page.status_code == 200 and "3 ADRs with status accepted." in main_of(page.text)

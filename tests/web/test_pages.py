@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from markupsafe import escape
 from webproject import EDITED_WORDS, HOSTILE_TITLE, Built
-from webfixtures import client_for, site  # noqa: F401 - site is a fixture
+from webfixtures import client_for, main_of, site  # noqa: F401 - site is a fixture
 
 API = "/api/v1"
 P = "/projects/sample"
@@ -34,10 +34,6 @@ def _alternate(page: str) -> str:
     found = re.search(r'<link rel="alternate" type="application/json" href="([^"]+)">', page)
     assert found, "no JSON twin link"
     return html.unescape(found.group(1))
-
-
-def _main(page: str) -> str:
-    return page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -83,7 +79,7 @@ def test_trace_twins_are_linked_exactly(client: Any) -> None:
 
 
 def test_dashboard_counts_last_sync_suspect_links_and_coverage(client: Any, site: tuple[str, Built]) -> None:  # noqa: F811
-    main = _main(client.get("/").text)
+    main = main_of(client.get("/").text)
     assert f'<a href="{P}">sample</a>' in main
     assert re.search(rf'<dt>adrs</dt><dd><a href="{P}/adrs">9<span class="vh"> adrs</span></a>', main)  # 8 sample ADRs + the hostile one
     assert re.search(r"<dt>scenarios</dt><dd>16</dd>", main)
@@ -92,19 +88,19 @@ def test_dashboard_counts_last_sync_suspect_links_and_coverage(client: Any, site
     assert suspect > 0, "ADR-0006 changed after the specs linking to it were reviewed"
     assert site[1].second[:12] in main  # last synced commit
     assert "failing" in main and "not executed" in main
-    project = _main(client.get(P).text)
+    project = main_of(client.get(P).text)
     assert "FEAT-3" in project and "tracertm review" in project  # the suspect links themselves
 
 
 def test_adr_list_filters_by_status_and_words_and_pages_with_a_cursor(client: Any, monkeypatch: Any) -> None:
-    main = _main(client.get(f"{P}/adrs?status=superseded").text)
+    main = main_of(client.get(f"{P}/adrs?status=superseded").text)
     assert "ADR-0003" in main and "ADR-0006" not in main
     assert '<option value="superseded" selected>superseded (1)</option>' in main
     assert '<label for="f-status">Status</label>' in main and '<label for="f-q">Words</label>' in main
-    main = _main(client.get(f"{P}/adrs", params={"q": "kafka"}).text)
+    main = main_of(client.get(f"{P}/adrs", params={"q": "kafka"}).text)
     assert "ADR-0002" in main and "ADR-0005" in main and "ADR-0001" not in main
     assert 'value="kafka"' in main
-    both = _main(client.get(f"{P}/adrs", params={"q": "kafka", "status": "accepted"}).text)
+    both = main_of(client.get(f"{P}/adrs", params={"q": "kafka", "status": "accepted"}).text)
     assert "2 ADRs with status accepted matching “kafka”" in both
     bad = client.get(f"{P}/adrs?status=bogus")
     assert bad.status_code == 400 and "not a status of adrs" in bad.text
@@ -124,7 +120,7 @@ def test_adr_list_filters_by_status_and_words_and_pages_with_a_cursor(client: An
 
 def test_adr_page_fields_supersede_chain_and_history_timeline(client: Any, site: tuple[str, Built]) -> None:  # noqa: F811
     built = site[1]
-    main = _main(client.get(f"{P}/adrs/ADR-0006").text)
+    main = main_of(client.get(f"{P}/adrs/ADR-0006").text)
     assert "Event-sourced ledger on PostgreSQL" in main
     chain = main.split('aria-label="Supersede chain"', 1)[1].split("</nav>", 1)[0]
     assert f'<a href="{P}/adrs/ADR-0003">ADR-0003 Use PostgreSQL for the ledger</a>' in chain
@@ -138,16 +134,16 @@ def test_adr_page_fields_supersede_chain_and_history_timeline(client: Any, site:
     assert "<dt>decision</dt>" in v2 and EDITED_WORDS in v2.split("<ins>", 1)[1]
     assert "Ada Author" in v1 and built.first[:12] in v1 and "<dd>" not in v1
     assert "<th scope=\"row\">approved by</th><td>Carol Architect</td>" in main  # database-owned field
-    older = _main(client.get(f"{P}/adrs/ADR-3").text)  # ids are normalised like the CLI's
+    older = main_of(client.get(f"{P}/adrs/ADR-3").text)  # ids are normalised like the CLI's
     assert f'<a href="{P}/adrs/ADR-0006">ADR-0006 Event-sourced ledger on PostgreSQL</a>' in older
 
 
 def test_contract_feature_and_scenario_pages(client: Any) -> None:
-    contract = _main(client.get(f"{P}/contracts/CTR-0001").text)
+    contract = main_of(client.get(f"{P}/contracts/CTR-0001").text)
     assert "CTR-0001" in contract and "contracts/payment-service.yaml" in contract
     assert f'<a href="{P}/adrs/ADR-0005">ADR-0005</a>' in contract  # its link to the ADR it implements
 
-    feature = _main(client.get(f"{P}/features/FEAT-1").text)
+    feature = main_of(client.get(f"{P}/features/FEAT-1").text)
     assert "Pay with a card" in feature
     for number in ("SC-1", "SC-2", "SC-3"):
         assert f'href="{P}/features/FEAT-1/scenarios/{number}"' in feature
@@ -156,28 +152,29 @@ def test_contract_feature_and_scenario_pages(client: Any) -> None:
     assert 's-passed">passed</span>' in feature and 's-failed">failed</span>' in feature
     assert "ci-42" in feature
 
-    scenario = _main(client.get(f"{P}/features/FEAT-1/scenarios/SC-2").text)
+    scenario = main_of(client.get(f"{P}/features/FEAT-1/scenarios/SC-2").text)
     assert "Retrying with the same idempotency key" in scenario
     assert "second authorization sent" in scenario and "ci-42" in scenario
     assert f'<a href="{P}/features/FEAT-1">FEAT-1 Pay with a card</a>' in scenario
 
 
 def test_matrix_and_search(client: Any) -> None:
-    reqs = _main(client.get(f"{P}/matrix").text)
+    reqs = main_of(client.get(f"{P}/matrix").text)
     assert "REQ-102" in reqs and f'href="{P}/features/FEAT-1/scenarios/SC-2"' in reqs
     assert "s-failing" in reqs
-    adrs = _main(client.get(f"{P}/matrix?from=adrs").text)
+    adrs = main_of(client.get(f"{P}/matrix?from=adrs").text)
     assert f'<a href="{P}/adrs/ADR-0006">ADR-0006</a>' in adrs
     bad = client.get(f"{P}/matrix?from=nothing")
     assert bad.status_code == 400 and "use requirements or adrs" in bad.text
 
-    found = _main(client.get("/search", params={"q": "idempotency", "project": "sample"}).text)
+    found = main_of(client.get("/search", params={"q": "idempotency", "project": "sample"}).text)
     assert "<mark>" in found.lower() and f'href="{P}/adrs/ADR-0005"' in found
     assert '<label for="s-q">Words</label>' in found
     empty = client.get("/search")
-    assert empty.status_code == 200 and "result" not in _main(empty.text)
+    assert empty.status_code == 200 and "result" not in main_of(empty.text)
     scoped = client.get("/search", params={"q": "ledger", "kind": "contracts"})
-    assert scoped.status_code == 200 and "/contracts/" in _main(scoped.text) and "/adrs/" not in _main(scoped.text)
+    main = main_of(scoped.text)
+    assert scoped.status_code == 200 and "/contracts/" in main and "/adrs/" not in main
 
 
 @pytest.mark.parametrize("url", [f"{P}/adrs", f"{P}/adrs/ADR-0009", "/search?q=bold", f"{P}/adrs?q=bold"])
@@ -250,7 +247,7 @@ def test_pages_need_the_token_when_reads_do_and_a_browser_signs_in_with_a_cookie
 
 def test_an_empty_database_says_what_to_do(database_url: str) -> None:
     for client in client_for(database_url):
-        main = _main(client.get("/").text)
+        main = main_of(client.get("/").text)
         assert "no project yet" in main and "tracertm sync PATH" in main
         r = client.get("/projects/sample/adrs")
         assert r.status_code == 404 and "known projects: none" in r.text

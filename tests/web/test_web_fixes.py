@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from webfixtures import client_for, module_database
+from webfixtures import client_for, main_of, module_database
 
 from conftest import GitRepo
 
@@ -103,12 +103,8 @@ def client(fixes: Fixes) -> Iterator[Any]:
     yield from client_for(fixes.url)
 
 
-def _main(page: str) -> str:
-    return page.split('<main id="main"', 1)[1].split("</main>", 1)[0]
-
-
 def _hrefs(page: str, start: str = "/projects/") -> list[str]:
-    return sorted({html.unescape(h) for h in re.findall(r'href="([^"]+)"', _main(page)) if h.startswith(start)})
+    return sorted({html.unescape(h) for h in re.findall(r'href="([^"]+)"', main_of(page)) if h.startswith(start)})
 
 
 def _h1(client: Any, url: str) -> str:
@@ -210,7 +206,7 @@ def test_a_project_whose_name_plus_a_route_word_is_another_project_links_by_uuid
 
 
 def test_the_timeline_dates_by_author_date_and_shows_a_change_past_4000_characters(client: Any) -> None:
-    main = _main(client.get(f"{P}/adrs/ADR-0001").text)
+    main = main_of(client.get(f"{P}/adrs/ADR-0001").text)
     timeline = main.split('<ol class="timeline"', 1)[1].split("</ol>", 1)[0]
     v2, v1 = timeline.split("<li>")[1:3]
     assert re.search(r'authored <time datetime="2021-01-02T03:04:05\+00:00">2021-01-02 03:04 UTC</time>', v2)
@@ -299,7 +295,7 @@ def test_a_search_of_only_spaces_is_a_400_page_saying_it_needs_a_word(client: An
 
 @pytest.mark.parametrize("state", ["suspect", "dangling"])
 def test_the_project_page_says_how_many_links_more_and_links_them_all(client: Any, state: str) -> None:
-    main = _main(client.get(P).text)
+    main = main_of(client.get(P).text)
     total = int(re.search(rf"<dt>{state} links</dt><dd>(\d+)</dd>", main).group(1))  # type: ignore[union-attr]
     assert total >= SUSPECT > 50  # each feature and its scenario link both ADRs
     section = main.split(f'id="{state}"', 1)[1].split("<h2", 1)[0]

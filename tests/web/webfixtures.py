@@ -71,3 +71,8 @@ def client_for(url: str, **settings: object) -> Iterator[object]:
             yield client
     finally:
         engine.dispose()
+
+
+def main_of(page: str) -> str:
+    """A page's ``<main>`` content (what is the page's own, without the navigation around it)."""
+    return page.split('<main id="main"', 1)[1].split("</main>", 1)[0]

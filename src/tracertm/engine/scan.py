@@ -251,19 +251,19 @@ def _symlinks_in_tree(
         texts = reader.read_many(sorted({entry.sha for _, entry in links.values()}))
     finally:
         reader.close()
-    targets = {path: link_target(path, texts[entry.sha].decode("utf-8", "replace")) for path, (_, entry) in
-               links.items()}
+    written = {path: texts[entry.sha].decode("utf-8", "replace") for path, (_, entry) in links.items()}
+    targets = {path: link_target(path, link) for path, link in written.items()}
     missing = sorted({t for t in targets.values() if t is not None and t not in entries})
     if missing:
         # (Past one command line's worth of paths, the whole tree: "" is its top.)
         entries = {**entries, **more(missing if sum(len(t) + 16 for t in missing) <= MAX_PATHSPEC_BYTES else [""])}
     files: dict[str, ScannedFile] = {}
     for path, (kind, entry) in links.items():
-        link = texts[entry.sha].decode("utf-8", "replace")
         target = targets[path]
         resolved = entries.get(target) if target is not None else None
         if resolved is None or resolved.mode == "120000":
-            files[path] = ScannedFile(path, kind, entry.sha, error=link_error(path, link, target is not None))
+            error = link_error(path, written[path], target is not None)
+            files[path] = ScannedFile(path, kind, entry.sha, error=error)
         else:
             files[path] = ScannedFile(path, kind, resolved.sha, target=target)
     return files

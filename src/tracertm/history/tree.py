@@ -6,24 +6,15 @@ resolved against the tree of that commit (followed only to another file of the s
 
 from __future__ import annotations
 
-import posixpath
 from pathlib import Path
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.engine.scan import ScannedFile, link_error
+from tracertm.engine.scan import ScannedFile, link_error, link_target
 from tracertm.parsers.records import FileKind
 
 _ABSENT_MODES = ("000000", "160000")  # deleted, or a submodule (not a file)
 LINK_MODE = "120000"
-
-
-def link_target(path: str, link: str) -> str | None:
-    """Where a symbolic link at ``path`` points inside the tree, or None when it leaves the repository."""
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
-    if link.startswith("/") or target.startswith("../") or target == "..":
-        return None
-    return target
 
 
 class SpecTree:
