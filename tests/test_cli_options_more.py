@@ -86,6 +86,17 @@ def test_closed_stdout_exits_141_quietly(git_repo: GitRepo, broken_files: int) -
         (["results", "runs", "--project", ""], "--project"),
         (["status", "--database-url", ""], "--database-url"),
         (["results", "import", "x.xml", "--commit", ""], "--commit"),
+        # blank values that used to mean "not given": `show --at "$SHA"` with an unset variable printed today's record
+        (["show", "ADR-0001", "--at", ""], "--at"),
+        (["backfill", "--ref", ""], "--ref"),
+        (["list", "adrs", "--changed-since", ""], "--changed-since"),
+        (["list", "adrs", "--related-adr", " "], "--related-adr"),
+        (["list", "adrs", "--sort", ""], "--sort"),
+        (["list", "adrs", "--cursor", ""], "--cursor"),
+        (["list", "adrs", "--path", ""], "--path"),
+        (["results", "list", "--since", ""], "--since"),
+        (["results", "runs", "--since", ""], "--since"),
+        (["db", "upgrade", "--revision", ""], "--revision"),
     ],
 )
 def test_out_of_range_and_blank_options_are_one_usage_line(

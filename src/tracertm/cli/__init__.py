@@ -99,7 +99,7 @@ def _register_db(verbs: argparse._SubParsersAction[_Parser]) -> None:
     actions = p.add_subparsers(dest="db_verb", metavar="ACTION", parser_class=_Parser)
     actions.required = True
     up = actions.add_parser("upgrade", help="create or migrate the database schema", parents=[_common()])
-    up.add_argument("--revision", default="head", help="target revision (default: head)")
+    up.add_argument("--revision", default="head", type=nonblank("revision"), help="target revision (default: head)")
     up.set_defaults(func=_db_upgrade)
     cur = actions.add_parser("current", help="show the database and its schema revision", parents=[_common()])
     cur.set_defaults(func=_db_current)
@@ -390,7 +390,8 @@ def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
         "backfill", help="replay the first-parent history of a ref: one revision per change", parents=[_common()]
     )
     p.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current repository)")
-    p.add_argument("--ref", metavar="REF", help="walk the first-parent history of this ref (default: HEAD)")
+    p.add_argument("--ref", metavar="REF", type=nonblank("ref"),
+                   help="walk the first-parent history of this ref (default: HEAD)")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="project name (default: configuration, origin remote, folder)")
     p.add_argument(

@@ -30,7 +30,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     def project_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                        help="project (default: this repository's, or the only one)")
-        p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
+        p.add_argument("--path", metavar="PATH", type=nonblank("path"),
+                       help="repository whose project to use (default: current folder)")
         p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
@@ -45,22 +46,26 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--tag", action="append", help="only records with all of these tags")
     p.add_argument("--any-tag", action="append", help="only records with at least one of these tags")
     p.add_argument("--type", action="append", help="contract or step type")
-    p.add_argument("--text", help="full-text query (see 'tracertm search')")
-    p.add_argument("--changed-since", metavar="WHEN", help="ISO timestamp or commit: records changed after it")
-    p.add_argument("--source-prefix", metavar="PREFIX", help="only records whose file path starts with PREFIX")
-    p.add_argument("--related-adr", metavar="ADR", help="only records relating to this ADR")
-    p.add_argument("--feature", metavar="FEATURE", help="scenarios of this feature")
-    p.add_argument("--sort", help="sort fields, '-' for descending (e.g. -status,number)")
+    p.add_argument("--text", type=nonblank("query"), help="full-text query (see 'tracertm search')")
+    p.add_argument("--changed-since", metavar="WHEN", type=nonblank("time or commit"),
+                   help="ISO timestamp or commit: records changed after it")
+    p.add_argument("--source-prefix", metavar="PREFIX", type=nonblank("path prefix"),
+                   help="only records whose file path starts with PREFIX")
+    p.add_argument("--related-adr", metavar="ADR", type=nonblank("ADR id"), help="only records relating to this ADR")
+    p.add_argument("--feature", metavar="FEATURE", type=nonblank("feature"), help="scenarios of this feature")
+    p.add_argument("--sort", type=nonblank("sort field"),
+                   help="sort fields, '-' for descending (e.g. -status,number)")
     p.add_argument("--limit", type=bounded_int(1, 500),
                    help="records per page (default and maximum: 500; with --cursor: the cursor's own)")
-    p.add_argument("--cursor", help="the next page of a previous list (printed on stderr)")
+    p.add_argument("--cursor", type=nonblank("cursor"), help="the next page of a previous list (printed on stderr)")
     p.add_argument("--include-deleted", action="store_true", help="include soft-deleted records")
     p.set_defaults(func=_list)
 
     p = verbs.add_parser("show", help="one record: fields, source path, version", parents=[_common()])
     p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number (FEAT-2/SC-4)")
     project_options(p)
-    p.add_argument("--at", metavar="COMMIT", help="the record as of this commit (from its revisions; see 'backfill')")
+    p.add_argument("--at", metavar="COMMIT", type=nonblank("commit"),
+                   help="the record as of this commit (from its revisions; see 'backfill')")
     p.set_defaults(func=_show)
 
     p = verbs.add_parser("history", help="every revision of one record", parents=[_common()])

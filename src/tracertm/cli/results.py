@@ -27,7 +27,8 @@ def register(verbs: Any) -> None:
     imp.add_argument("--format", dest="report_format", choices=FORMAT_CHOICES, default="auto")
     imp.add_argument("--commit", metavar="SHA", type=nonblank("commit"),
                      help="commit the tests ran against (default: $GITHUB_SHA, $CI_COMMIT_SHA, then HEAD)")
-    imp.add_argument("--run-name", metavar="NAME", help="a name for the run (default: the report's suite name)")
+    imp.add_argument("--run-name", metavar="NAME", type=nonblank("run name"),
+                     help="a name for the run (default: the report's suite name)")
     imp.add_argument("--window", type=bounded_int(1, 1_000_000), metavar="N",
                      help="runs that pass_rate covers (default: results_window in the configuration, else 20)")
     imp.add_argument("--max-size", type=bounded_int(1, MAX_BYTES), metavar="BYTES",
@@ -38,13 +39,14 @@ def register(verbs: Any) -> None:
 
     lst = actions.add_parser("list", parents=[_common()], help="results of the newest run (or since a date)")
     lst.add_argument("--status", choices=STATUS_CHOICES, help="only results with this status")
-    lst.add_argument("--since", metavar="DATE", help="runs imported on or after DATE (YYYY-MM-DD or ISO time)")
+    lst.add_argument("--since", metavar="DATE", type=nonblank("date"),
+                     help="runs imported on or after DATE (YYYY-MM-DD or ISO time)")
     _project_option(lst)
     lst.add_argument("--output", choices=("text", "json"), default="text")
     lst.set_defaults(func=_list)
 
     runs = actions.add_parser("runs", parents=[_common()], help="imported runs, newest first")
-    runs.add_argument("--since", metavar="DATE", help="runs imported on or after DATE")
+    runs.add_argument("--since", metavar="DATE", type=nonblank("date"), help="runs imported on or after DATE")
     _project_option(runs)
     runs.add_argument("--output", choices=("text", "json"), default="text")
     runs.set_defaults(func=_runs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tracertm.cli import EXIT_OK, _common, _Parser
-from tracertm.cli.parsing import MAX_BYTES, bounded_int
+from tracertm.cli.parsing import MAX_BYTES, bounded_int, nonblank
 from tracertm.errors import UsageError
 
 
@@ -14,7 +14,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=bounded_int(0, 65535), default=8765, help="port (default: 8765; 0 = any free port)")
     p.add_argument("--workers", type=bounded_int(1, 512), default=1, help="worker processes (default: 1)")
-    p.add_argument("--path", metavar="PATH",
+    p.add_argument("--path", metavar="PATH", type=nonblank("path"),
                    help="repository whose project 'at/{commit}' may read git history from (default: current folder)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browser calls from this origin (repeat); no CORS without it")

@@ -15,7 +15,8 @@ def register(verbs: Any) -> None:
     def project_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                        help="project (default: this repository's, or the only one)")
-        p.add_argument("--path", metavar="PATH", help="repository whose project to use (default: current folder)")
+        p.add_argument("--path", metavar="PATH", type=nonblank("path"),
+                       help="repository whose project to use (default: current folder)")
 
     p = verbs.add_parser("trace", help="the graph of links around one record", parents=[_common()])
     p.add_argument("id", metavar="ID",
