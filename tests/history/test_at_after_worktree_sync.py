@@ -183,3 +183,28 @@ def test_clean_head_is_told_from_what_changed_not_from_timestamps(git_repo: GitR
     (git_repo.path / "docs/adr/0003-new.md").unlink()
     (git_repo.path / "docs/adr/0002-ship.md").unlink()  # deleted in the work tree
     assert clean() is None
+
+
+def test_a_commit_after_the_last_recorded_one_answers_only_what_its_file_still_holds(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Backfilled up to ``first``; later commits were never synced. One that leaves the file alone is answered from
+    # the newest revision; one that changes the record is refused in one line, not answered with the old content.
+    git_repo.write(ADR, adr(1, "Pay"))
+    first = git_repo.commit("adr")
+    backfill(git_repo.path, engine=engine, project="shop")
+    git_repo.write("README.md", "hello\n")
+    untouched = git_repo.commit("readme")
+    code, rev = _show_at(capsys, git_repo, database_url, untouched)
+    assert code == 0 and (rev["version"], rev["commit"]) == (1, first), rev
+
+    git_repo.write(ADR, adr(1, "Pay", decision="We will do it twice."))
+    changed = git_repo.commit("decision, not synced")
+    code, err = _show_at(capsys, git_repo, database_url, changed)
+    assert code == 2 and "\n" not in err and "changed after" in err and first[:12] in err, err
+    answer = _api_at(engine, git_repo, changed)
+    assert answer.status_code != 200 and "changed after" in answer.text, answer.text
+
+    sync(git_repo.path, engine=engine, project="shop")  # recorded now: answered
+    code, rev = _show_at(capsys, git_repo, database_url, changed)
+    assert code == 0 and rev["version"] == 2, rev

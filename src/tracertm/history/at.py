@@ -173,6 +173,16 @@ def _newest(
         if revision is None:
             return None, None, sha  # the file at ``commit`` does not hold the record: it was not there yet
         return revision, (best_commit if revision is best else sha), sha
+    head = _recorded_head(session, project_id)
+    if best is not None and best_commit != sha and head is not None and order.get(head, order[sha]) < order[sha]:
+        # ``commit`` came after the last commit tracertm recorded: the commits since were never synced, and the
+        # newest revision holds the record's state then only if the file there still holds its content.
+        found = _by_content(location if location is not None else Location.find(top), sha, [best])
+        if found is None or found[0] is None:
+            raise Unrecorded(
+                f"{option} {commit}: the record changed after {head[:12]}, the last commit tracertm recorded, so "
+                "its state then is not recorded; run 'tracertm sync' at that commit (or 'tracertm backfill') first"
+            )
     return best, best_commit, sha
 
 
@@ -269,15 +279,9 @@ def _refuse_side_commit(
     synced commit)."""
     from sqlalchemy import select
 
-    from tracertm.history.checkpoint import CHECKPOINT_KEY
-    from tracertm.models import Project, SpecRevision
+    from tracertm.models import SpecRevision
 
-    project = session.get(Project, project_id)
-    if project is None:
-        return
-    checkpoint = (project.metadata_ or {}).get(CHECKPOINT_KEY) or {}
-    head = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
-    head = head if isinstance(head, str) else project.last_synced_commit
+    head = _recorded_head(session, project_id)
     # ``after``: the first-parent history of ``sha``; holding the recorded commit, ``sha`` came after it on the main
     # line (no side commit: the newest revision then is answered, as for any commit after a revision).
     if not head or (after is not None and head in after):
@@ -293,6 +297,20 @@ def _refuse_side_commit(
     if recorded is None:
         raise UsageError(f"{option} {given}: not in the first-parent history of {head[:12]} that tracertm recorded (a "
                          "commit of a merged branch); give the merge commit that brought it in, or a main-line commit")
+
+
+def _recorded_head(session: Session, project_id: uuid.UUID) -> str | None:
+    """The commit the project's recorded history ends at: a backfill's checkpoint, else the last synced commit."""
+    from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.models import Project
+
+    project = session.get(Project, project_id)
+    if project is None:
+        return None
+    checkpoint = (project.metadata_ or {}).get(CHECKPOINT_KEY) or {}
+    head = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
+    head = head if isinstance(head, str) else project.last_synced_commit
+    return head if isinstance(head, str) else None
 
 
 def record_at(
