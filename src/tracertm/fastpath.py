@@ -18,8 +18,9 @@ always did. The conditions, in the order they are checked:
 - the scan found a file it cannot use (a symlink out of the tree, an unreadable or oversized file);
 - the database: not a SQLite file or PostgreSQL URL this module can open, missing, unreachable, not at
   ``db.SCHEMA_HEAD`` (the full engine migrates or refuses it);
-- the project: absent (created, or renamed after its remote, by the engine), without a root commit (adopted),
-  of another repository (refused), with another ``origin`` URL (updated);
+- the project: absent (created, or renamed after its remote, by the engine), without a root commit (adopted;
+  not by a shallow clone, whose root is unknown), of another repository (refused; a shallow clone lacking the
+  stored root cannot be told apart and is accepted, as by the engine), with another ``origin`` URL (updated);
 - links never built for the project, or step links never built while there are step files (the engine
   builds them once);
 - parser options (``Settings.parser_digest``: date format, id patterns...) other than those of the last sync, or
@@ -193,7 +194,7 @@ class _Attempt:
         if found is None:
             raise _Give(f"project {name!r} not in the database")
         project_id, root_commit, repo_url, metadata = found
-        if root_commit is None:
+        if root_commit is None and not git.root_unknown(top):  # (a shallow clone adopts no root: nothing to write)
             raise _Give("project has no root commit yet")
         if origin and repo_url != origin:
             raise _Give("origin URL changed")
@@ -208,7 +209,9 @@ class _Attempt:
         warnings = _compare(snapshot.files, db.files(project_id))
         if warnings and not self.warnings_ok:
             raise _Give("files with stored warnings")
-        if not git.has_commit(top, root_commit):
+        # A shallow clone lacking the stored root cannot disprove it and is accepted, as the engine does; its check
+        # (a ``rev-parse``, a walk of the short history) runs only when the lookup fails.
+        if root_commit is not None and not git.has_commit(top, root_commit) and not git.root_unknown(top):
             raise _Give("project belongs to another repository")
         live = db.live_counts(project_id)
         counts: dict[str, dict[str, int]] = {

@@ -10,8 +10,13 @@ renaming it back, so two clones of one repository under its old and new URL do n
 sync. Adding a remote is such a move too: the repository's project named after its folder, without a URL, is renamed
 after the new remote, and a clone without a remote whose folder gives that former name still syncs into it.
 
+A shallow clone (``git clone --depth N``, CI's default checkout) cannot know its root: its history ends at a
+boundary that differs from clone to clone. Such a boundary is never stored as the root, and a shallow clone that
+lacks the stored root is accepted under its name (it cannot disprove the identity) rather than refused; a later
+sync from a full clone stores the root when none is. A shallow clone that holds the stored root matches as before.
+
 Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
-or adopts an identity.
+or adopts an identity, or when a clone lacks the stored root and is shallow.
 """
 
 from __future__ import annotations
@@ -58,12 +63,14 @@ class RepoIdentity:
 
     def matches(self, project: Project) -> bool:
         """Whether ``project`` may hold this repository's records: it has no identity yet, or its root commit is a
-        commit of this repository. A plain folder has no identity to compare and matches."""
+        commit of this repository, or this is a shallow clone that cannot know its root (a CI checkout lacks the
+        root of its own repository: its absence disproves nothing). A plain folder has no identity to compare and
+        matches."""
         if project.root_commit is None or self.top is None:
             return True
         root = project.root_commit
         if root not in self._present:  # one lookup per run, whichever phase asks
-            self._present[root] = git.has_commit(self.top, root)
+            self._present[root] = git.has_commit(self.top, root) or git.root_unknown(self.top)
         return self._present[root]
 
 

@@ -29,6 +29,7 @@ from tracertm.git.repo import (
     remote_name,
     resolve_commit,
     root_commit,
+    root_unknown,
 )
 from tracertm.git.tree import (
     UNMERGED,
@@ -112,6 +113,7 @@ __all__ = [
     "remote_name",
     "resolve_commit",
     "root_commit",
+    "root_unknown",
     "run",
     "tree_entries",
     "UNMERGED",

@@ -76,7 +76,24 @@ def remote_name(url: str | None) -> str | None:
 
 def root_commit(root: Path) -> str | None:
     """The root of HEAD's first-parent history: what makes a repository itself whatever its remote is called.
-    None when HEAD has no commit yet. Walks the history: call it only when a project is created or adopted."""
+    None when HEAD has no commit yet, or when the root is unknown (``root_unknown``: a shallow clone's walk ends at
+    its boundary, which is no root, and differs from clone to clone). Walks the history: call it only when a project
+    is created or adopted."""
+    sha = _walk_to_root(root)
+    return None if sha is not None and sha in _shallow_boundary(root) else sha
+
+
+def root_unknown(root: Path) -> bool:
+    """Whether this repository cannot know its root commit: a shallow clone whose first-parent history ends at its
+    boundary. Such a clone cannot disprove a stored root that it lacks. A full clone costs one ``rev-parse`` and no
+    walk (call it only after ``has_commit`` said no)."""
+    boundary = _shallow_boundary(root)
+    return bool(boundary) and _walk_to_root(root) in boundary
+
+
+def _walk_to_root(root: Path) -> str | None:
+    """The last commit of HEAD's first-parent history: the root, or a shallow clone's boundary (git shows a
+    boundary commit without parents)."""
     proc = subprocess.run(
         ["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"],
         capture_output=True,
@@ -84,6 +101,19 @@ def root_commit(root: Path) -> str | None:
     )
     lines = proc.stdout.decode().split() if proc.returncode == 0 else []
     return lines[-1] if lines else None
+
+
+def _shallow_boundary(root: Path) -> frozenset[str]:
+    """The commits whose parents a shallow clone did not fetch (git's ``shallow`` file: what makes a repository
+    shallow for ``rev-parse --is-shallow-repository`` too); empty for a full clone. A clone whose depth reaches the
+    root lists the root there as well: its root then counts as unknown (not stored; a stored root it holds still
+    matches)."""
+    # ``--git-path``: the file is in the common git directory (linked worktrees share it); relative to ``root``.
+    path = Path(run(root, "rev-parse", "--git-path", "shallow").decode().strip())
+    try:
+        return frozenset((root / path).read_text(encoding="ascii").split())
+    except FileNotFoundError:
+        return frozenset()
 
 
 def has_commit(root: Path, sha: str) -> bool:
