@@ -27,3 +27,24 @@ def test_a_bad_value_names_its_line(git_repo: GitRepo, capsys: pytest.CaptureFix
     _out, err = capsys.readouterr()
     assert err.strip().splitlines() == [f"tracertm: error: {git_repo.path / '.tracertm.toml'}:3: {said}"
                                         + err.split(said, 1)[1].rstrip("\n")], err
+
+
+@pytest.mark.parametrize("name, body", [
+    (".tracertm.toml", b'# comment\nproject = "caf\xe9"\n'),
+    ("pyproject.toml", b'[tool.tracertm]\nproject = "caf\xe9"\n'),
+])
+@pytest.mark.parametrize("command", ["check", "check --staged", "sync", "steps"])
+def test_a_configuration_that_is_not_utf8_is_one_line_naming_the_byte(
+        git_repo: GitRepo, capsys: pytest.CaptureFixture[str], name: str, body: bytes, command: str) -> None:
+    # (tomllib raised UnicodeDecodeError: an internal error, exit 3, from every command and the pre-commit hook)
+    git_repo.write("features/f.feature", "Feature: F\n  Scenario: s\n    Given a\n")
+    (git_repo.path / name).write_bytes(body)
+    git_repo.git("add", "-A")
+    argv = [*command.split(), str(git_repo.path)]
+    if command == "sync":
+        argv += ["--database-url", f"sqlite:///{git_repo.path.parent / 'c.db'}"]
+    assert main(argv) == 2
+    _out, err = capsys.readouterr()
+    offset = body.index(bytes([0xE9]))
+    assert err.strip() == (f"tracertm: error: {git_repo.path / name}:2:15: invalid UTF-8 at byte offset {offset}; "
+                           "save the file as UTF-8"), err

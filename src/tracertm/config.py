@@ -274,6 +274,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
             except OSError:
                 pass
         raise ConfigError(f"{where}: invalid TOML ({reason}); fix the file or remove it") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib decodes the whole file before it parses
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(f"{path}:{line}:{column}: invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
+                          ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
 
