@@ -476,6 +476,11 @@ def _backfill(args: argparse.Namespace) -> int:
             f"backfill {result.project} at {result.ref} ({result.head[:12]}): {result.commits} commits, "
             f"{result.revisions} revisions, {len(result.errors)} errors in {result.elapsed:.1f}s ({result.mode})"
         )
+        if result.orphaned:
+            n = result.orphaned
+            print(f"note: the history of {result.ref} no longer holds {n} commit{'s' if n != 1 else ''} an earlier "
+                  "backfill recorded (rewritten, or another branch); their revisions are kept and the new ones are "
+                  "numbered after them", file=sys.stderr)
         for error in result.errors[:20]:
             print(f"{error.commit[:12]} {output.diagnostic(error.diagnostic)}", file=sys.stderr)
         if len(result.errors) > 20:

@@ -81,6 +81,7 @@ class _Backfill:
         self.base = 0  # commits of the chain written before this run
         self.batches = 0
         self.reconcile = False  # a final sync --ref is due (merge mode)
+        self.orphaned = 0  # commits an earlier backfill recorded that are no longer in the history (merge mode)
         self.started = time.monotonic()
 
     def close(self) -> None:
@@ -149,8 +150,7 @@ class _Backfill:
             self.replay.tree.load(start)
             self.replay.rehold()
         elif mode == "merged":
-            start = synced if synced in target.index else target.head
-            assert start is not None
+            start = synced if synced is not None and synced in target.index else self.fork(synced, checkpoint)
             self.merge(start)
             with db.session(target.engine) as session:
                 project = target.project(session)
@@ -178,6 +178,23 @@ class _Backfill:
         if project is not None and _has_records(session, project):
             return "merged"
         return "full"
+
+    def fork(self, synced: str | None, checkpoint: dict[str, Any]) -> str:
+        """Where a merge whose project was synced from outside the history starts: the head (the history goes before
+        what the database has), unless the last writer was a backfill of another history — the branch was rewritten
+        (an amend, a rebase, a reset and new commits) or another branch was backfilled. That one recorded the
+        history up to where the two part: start there, so that the commits after it are applied as commits against
+        what the database has, numbered after the revisions of the commits no longer on the branch (which stay:
+        ``merge.orphaned``)."""
+        head = self.target.head
+        if synced is None or synced != checkpoint.get("last_commit"):
+            return head
+        # The commits of the chain that ``synced`` reaches are a prefix of it (each one's first parent is in it).
+        out = git.run(self.target.top, "rev-list", "--first-parent", "--count", head, f"^{synced}", "--",
+                      check=False).strip()
+        if not out.isdigit() or int(out) >= len(self.target.chain):
+            return head  # not in this repository any more (a fresh clone after a force-push), or no common history
+        return self.target.chain[len(self.target.chain) - int(out) - 1]
 
     # -------------------------------------------------------------------------------------------- apply phase
 
@@ -225,7 +242,7 @@ class _Backfill:
         from tracertm.history.merge import Simulation, graft
         from tracertm.history.writer import close_run, open_run
 
-        sim = Simulation()
+        sim = Simulation(chain=self.target.index)
         for batch, last in self.replay.batches([end], self.batch_size):
             for commit, files, scope in batch:
                 sim.order.setdefault(commit.sha, len(sim.order))
@@ -236,7 +253,7 @@ class _Backfill:
         with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
             run = open_run(session, project.id, self.target.ref, end, committed)
-            counts = graft(session, project.id, run.id, sim, self.replay.state)
+            counts, self.orphaned = graft(session, project.id, run.id, sim, self.replay.state)
             # Counted again as they are written: those of the graft, then those of the commits after ``end``.
             self.replay.revisions = sum(n for bucket in counts.values() for n in bucket.values())
             close_run(session, run, self.target.index[end] + 1, counts, self.replay.errors)
@@ -308,6 +325,7 @@ class _Backfill:
         result.commits = len(self.target.chain) - self.base
         result.revisions = self.replay.revisions
         result.batches = self.batches
+        result.orphaned = self.orphaned
         result.files_parsed = self.replay.parsed
         eras = self.replay.eras
         result.errors = [e for e in eras.errors if self.target.index[e.commit] >= self.base] + self.replay.errors

@@ -7,13 +7,18 @@ revision (skipping commits already recorded), their ``version`` growing by the n
 Records only the history knows (deleted before the first sync) get rows in their final (usually soft-deleted) state
 with their full history (``graft``). Revisions written before the backfill move behind the older history: their
 versions grow by as much as it adds, the first of them takes the change the history shows at its state, and links
-reviewed at them follow (``_before``), so that versions stay 1..n with one revision per increment. The caller then applies the commits after the synced one normally and finishes with an ordinary
-``sync --ref`` that settles whatever the history cannot explain (a sync of a dirty work tree).
+reviewed at them follow (``_before``), so that versions stay 1..n with one revision per increment. The caller then
+applies the commits after the synced one normally and finishes with an ordinary ``sync --ref`` that settles
+whatever the history cannot explain (a sync of a dirty work tree).
+A project an earlier backfill wrote from a history since rewritten (``orphaned``) keeps the revisions of the commits
+no longer on the branch; the graft adds nothing before them (that backfill recorded the shared history), and the
+caller starts at the fork, so the rewritten commits are applied after them.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +41,9 @@ class Simulation:
     last_op: dict[uuid.UUID, Operation] = field(default_factory=dict)  # the last operation carrying a record
     last_commit: dict[uuid.UUID, git.CommitInfo] = field(default_factory=dict)
     order: dict[str, int] = field(default_factory=dict)  # every replayed commit → its place in the replay
+    # The first-parent history being backfilled (every commit, not only those replayed): a revision an earlier
+    # backfill wrote for a commit outside it is one of a history since rewritten (``graft``). Empty: not known.
+    chain: Mapping[str, int] = field(default_factory=dict)
 
     def collect(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Record what one commit's plan would write."""
@@ -54,10 +62,10 @@ class Simulation:
 
 
 def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simulation,
-          state: HistoryState) -> dict[str, dict[str, int]]:
+          state: HistoryState) -> tuple[dict[str, dict[str, int]], int]:
     """Write what the simulated history adds to the records the database already has (see the module docs);
     ``state`` is the replay's state at the end of the simulation. Returns the revisions written, by kind and
-    change."""
+    change, and how many commits an earlier backfill recorded that are not in ``sim.chain`` (``orphaned``)."""
     from sqlalchemy import bindparam, insert, update
 
     from tracertm.engine.apply import REVISIONS, TABLES, Provenance, build_row, execute_batch, execute_guarded
@@ -65,6 +73,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     conn = session.connection()
     rows = _rows(session, project_id)
     known = _revisions(session, project_id)
+    orphans = orphaned(known, sim.chain)
     feature_ids = {k[2]: v[0] for k, v in rows.items() if k[0] == "feature"}
     inserts: dict[str, list[tuple[dict[str, Any], Operation]]] = {}
     bumps: dict[str, list[dict[str, Any]]] = {}
@@ -78,7 +87,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
-            written, renumber = _before(history, existing, sim.order)
+            written, renumber = _before(history, existing, sim.order) if not orphans else ([], None)
             if renumber is not None:
                 renumbered.append((row_id, *renumber))
             # The record's version: its own revisions', moved, or the highest one grafted (a record the database
@@ -116,7 +125,24 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     _fill_adr_dates(session, project_id, state)
     if out:
         execute_batch(conn, insert(REVISIONS), out)
-    return counts
+    return counts, len(orphans)
+
+
+def orphaned(known: Mapping[uuid.UUID, list[Any]], chain: Mapping[str, int]) -> set[str]:
+    """The commits an earlier backfill recorded that are not in ``chain``: the history it replayed was rewritten
+    since (an amend, a rebase, a reset and new commits) or was another branch's.
+
+    Their revisions stay (the trail is what the database observed, and a record's ``version`` counts them), so the
+    simulated history cannot go *before* them the way ``_before`` puts it: numbered from 1, its commits after the
+    fork would take the versions of the revisions they replaced. Nor does it need to: that backfill recorded the
+    history up to the fork already. So with any such commit the graft writes nothing for the records the database
+    knows; what the branch changed after the fork is applied as commits against the database's state (the
+    backfill starts at the fork: ``_Backfill.fork``), numbered after the revisions kept, or settled by the final
+    ``sync --ref``."""
+    if not chain:
+        return set()
+    return {r.commit_sha for revs in known.values() for r in revs
+            if r.trigger == "backfill" and r.commit_sha and r.commit_sha not in chain}
 
 
 def _rows(session: Session, project_id: uuid.UUID) -> dict[tuple[str, str, str], tuple[uuid.UUID, int]]:

@@ -71,6 +71,9 @@ class BackfillResult:
     elapsed: float = 0.0
     errors: list[CommitError] = field(default_factory=list)
     head_errors: list[Diagnostic] = field(default_factory=list)  # files still broken at the ref
+    # Commits an earlier backfill recorded that are not in this history (rewritten since, or another branch's):
+    # their revisions are kept, and this run's are numbered after them (``history.merge.orphaned``).
+    orphaned: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready values (``--format json``)."""
@@ -88,4 +91,5 @@ class BackfillResult:
             "elapsed": round(self.elapsed, 3),
             "errors": [e.as_dict() for e in self.errors],
             "head_errors": [d.as_dict() for d in self.head_errors],
+            "orphaned": self.orphaned,
         }

@@ -1,0 +1,167 @@
+"""A backfill after the history it recorded was rewritten (``commit --amend``, a rebase, ``reset --hard`` + new
+commits) keeps the trail whole (SQLite and PostgreSQL): the revisions of commits no longer on the branch stay (the
+database observed them), the rewritten commits are numbered after them, no version is written twice, no commit is
+recorded twice, and every record's ``version`` is the number of its revisions, 1..n. The rows end at HEAD's state."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from conftest import GitRepo
+from specs import adr
+from tracertm.cli import main
+from tracertm.engine.sync import sync
+from tracertm.history.backfill import backfill
+
+A = "docs/adr/0001-one.md"
+B = "docs/adr/0002-two.md"
+
+
+def _trail(engine: Any, number: str) -> list[tuple[int, str, str | None]]:
+    """The record's revisions (version, change, commit), after checking the trail's invariants with SQL."""
+    with engine.connect() as conn:
+        revs = [tuple(r) for r in conn.execute(text(
+            "SELECT version, change, commit_sha FROM spec_revisions WHERE number = :n ORDER BY version, created_at"),
+            {"n": number})]
+        (version,) = conn.execute(text("SELECT version FROM adrs WHERE adr_number = :n"), {"n": number}).one()
+        dup_versions = conn.execute(text(
+            "SELECT version FROM spec_revisions WHERE number = :n GROUP BY version HAVING count(*) > 1"),
+            {"n": number}).all()
+        twice = conn.execute(text(
+            "SELECT commit_sha FROM spec_revisions WHERE number = :n AND commit_sha IS NOT NULL "
+            "GROUP BY commit_sha HAVING count(*) > 1"), {"n": number}).all()
+    assert not dup_versions, revs
+    assert not twice, revs
+    assert [v for v, _, _ in revs] == list(range(1, len(revs) + 1)), revs
+    assert version == len(revs), revs
+    return [(int(v), str(c), s) for v, c, s in revs]
+
+
+def _at_head(repo: GitRepo, engine: Any) -> None:
+    """The rows are HEAD's state: a sync of HEAD would change nothing."""
+    result = sync(repo.path, ref="HEAD", engine=engine, project="p", dry_run=True)
+    assert not result.changed, [(op.action, op.number) for op in result.operations]
+
+
+def _history(database_url: str, number: str, capsys: pytest.CaptureFixture[str]) -> list[tuple[int, str, str]]:
+    assert main(["history", number, "--database-url", database_url, "--project", "p", "--format", "json"]) == 0
+    return [(r["version"], r["change"], r["commit_sha"]) for r in json.loads(capsys.readouterr().out)]
+
+
+def test_amended_commit_is_numbered_after_the_one_it_replaced(
+        git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write(A, adr(1, "One"))
+    c1 = git_repo.commit("c1")
+    git_repo.write(A, adr(1, "One", decision="Second thoughts."))
+    c2 = git_repo.commit("c2")
+    backfill(git_repo.path, engine=engine, project="p")
+    git_repo.write(A, adr(1, "One", decision="Second thoughts, amended."))
+    git_repo.git("add", "-A")
+    git_repo.git("commit", "-q", "--amend", "-m", "c2 amended")
+    amended = git_repo.head()
+
+    result = backfill(git_repo.path, engine=engine, project="p")
+
+    trail = [(1, "created", c1), (2, "updated", c2), (3, "updated", amended)]
+    assert _trail(engine, "ADR-0001") == trail
+    assert _history(database_url, "ADR-0001", capsys) == trail
+    assert result.orphaned == 1
+    _at_head(git_repo, engine)
+    backfill(git_repo.path, engine=engine, project="p")  # and a run after it adds nothing
+    assert _trail(engine, "ADR-0001") == trail
+
+
+def test_rebase_that_drops_a_commit(git_repo: GitRepo, engine: Any, database_url: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write(A, adr(1, "One"))
+    c1 = git_repo.commit("c1")
+    git_repo.write(A, adr(1, "One", decision="Dropped later."))
+    c2 = git_repo.commit("c2")
+    git_repo.write(B, adr(2, "Two"))
+    c3 = git_repo.commit("c3")
+    backfill(git_repo.path, engine=engine, project="p")
+    git_repo.git("rebase", "-q", "--onto", c1, c2)  # c2 is gone; c3 is replayed onto c1
+    c3_new = git_repo.head()
+    assert c3_new != c3
+
+    result = backfill(git_repo.path, engine=engine, project="p")
+
+    # ADR-0001 goes back to c1's content: the rewrite, not a commit of the branch, changed it (the final sync of
+    # HEAD records it). ADR-0002's content is c3's: the replayed c3 changes nothing the database does not have.
+    trail_a = [(1, "created", c1), (2, "updated", c2), (3, "updated", c3_new)]
+    assert _trail(engine, "ADR-0001") == trail_a
+    assert _trail(engine, "ADR-0002") == [(1, "created", c3)]
+    assert _history(database_url, "ADR-0001", capsys) == trail_a
+    assert result.orphaned == 2
+    _at_head(git_repo, engine)
+
+
+def test_reset_and_new_commits(git_repo: GitRepo, engine: Any, database_url: str,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write(A, adr(1, "One"))
+    git_repo.write(B, adr(2, "Two"))
+    c1 = git_repo.commit("c1")
+    git_repo.write(A, adr(1, "One", decision="X."))
+    c2 = git_repo.commit("c2")
+    git_repo.write(A, adr(1, "One", decision="Y."))
+    c3 = git_repo.commit("c3")
+    backfill(git_repo.path, engine=engine, project="p")
+    git_repo.git("reset", "-q", "--hard", "HEAD~2")
+    git_repo.write(A, adr(1, "One", decision="Z."))
+    d2 = git_repo.commit("d2")
+    git_repo.remove(A)
+    git_repo.write(B, adr(2, "Two", decision="W."))
+    d3 = git_repo.commit("d3")
+
+    result = backfill(git_repo.path, engine=engine, project="p")
+
+    trail_a = [(1, "created", c1), (2, "updated", c2), (3, "updated", c3), (4, "updated", d2), (5, "deleted", d3)]
+    assert _trail(engine, "ADR-0001") == trail_a
+    assert _trail(engine, "ADR-0002") == [(1, "created", c1), (2, "updated", d3)]
+    assert _history(database_url, "ADR-0001", capsys) == trail_a
+    assert result.orphaned == 2
+    _at_head(git_repo, engine)
+
+
+def test_reset_new_commits_and_a_sync_before_the_backfill(git_repo: GitRepo, engine: Any) -> None:
+    """A sync of the rewritten work tree ran in between (a post-commit hook): the merge keeps its revision."""
+    git_repo.write(A, adr(1, "One"))
+    c1 = git_repo.commit("c1")
+    git_repo.write(A, adr(1, "One", decision="X."))
+    c2 = git_repo.commit("c2")
+    backfill(git_repo.path, engine=engine, project="p")
+    git_repo.git("reset", "-q", "--hard", "HEAD~1")
+    git_repo.write(A, adr(1, "One", decision="Y."))
+    git_repo.commit("d2")
+    git_repo.write(A, adr(1, "One", decision="Z."))
+    git_repo.commit("d3")
+    sync(git_repo.path, engine=engine, project="p")
+
+    result = backfill(git_repo.path, engine=engine, project="p")
+
+    # The rewritten commits before the sync are not written: the sync's revision stands for the branch's state
+    # there, and a backfilled revision numbered behind the old history's would break the trail.
+    assert _trail(engine, "ADR-0001") == [(1, "created", c1), (2, "updated", c2), (3, "updated", None)]
+    assert result.orphaned == 1
+    _at_head(git_repo, engine)
+
+
+def test_the_summary_says_how_many_commits_left_the_branch(
+        git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write(A, adr(1, "One"))
+    git_repo.commit("c1")
+    git_repo.write(A, adr(1, "One", decision="Second thoughts."))
+    git_repo.commit("c2")
+    argv = ["backfill", str(git_repo.path), "--database-url", database_url, "--project", "p"]
+    assert main(argv) == 0
+    assert "no longer holds" not in capsys.readouterr().err
+    git_repo.write(A, adr(1, "One", decision="Second thoughts, amended."))
+    git_repo.git("add", "-A")
+    git_repo.git("commit", "-q", "--amend", "-m", "c2 amended")
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "note: the history of HEAD no longer holds 1 commit an earlier backfill recorded" in err, err
