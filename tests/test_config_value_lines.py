@@ -14,6 +14,9 @@ from tracertm.cli import main
     ("lock_timeout = -1", "lock_timeout must be between 0 and 86400 seconds, not -1"),
     ("step_checks = {bogus = true}", "step_checks.bogus = True: rules are"),
     ("results_window = -5", "results_window must be at least 1 (the runs a scenario's pass_rate covers), not -5"),
+    # catastrophic backtracking: re cannot be interrupted, `check --staged` in a hook never ended
+    ("requirement_pattern = '\\bREQ-(\\d+)+-X'", "requirement_pattern = '\\\\bREQ-(\\\\d+)+-X' repeats a group"),
+    ("scenario_id_pattern = 'SC-(\\w+\\s?)*'", "scenario_id_pattern = 'SC-(\\\\w+\\\\s?)*' repeats a group"),
 ])
 @pytest.mark.parametrize("command", ["check", "sync"])
 def test_a_bad_value_names_its_line(git_repo: GitRepo, capsys: pytest.CaptureFixture[str], setting: str, said: str,
@@ -48,3 +51,13 @@ def test_a_configuration_that_is_not_utf8_is_one_line_naming_the_byte(
     offset = body.index(bytes([0xE9]))
     assert err.strip() == (f"tracertm: error: {git_repo.path / name}:2:15: invalid UTF-8 at byte offset {offset}; "
                            "save the file as UTF-8"), err
+
+
+def test_id_patterns_that_backtrack_are_told_from_those_that_do_not() -> None:
+    from tracertm.config import _backtracks
+
+    slow = [r"\bREQ-(\d+)+-X", r"(\w+\s?)*", r"(\d{1,3})+", r"(x+x+)+y", r"((ab)*)+", r"(?=(\d+)+)x"]
+    kept = [r"\bREQ-\d+\b", r"FEAT-\d+", r"SC-\d+", r"REQ-\d+(?:\.\d+)*", r"(-[A-Z]+)+", r"(?:REQ|SPEC)-\d+",
+            r"[A-Z]{2,5}-\d{1,6}", r"(\d+)?", r"(\d+){2}", r"(?:[A-Z]+-)?\d+"]
+    assert [p for p in slow if not _backtracks(p)] == []
+    assert [p for p in kept if _backtracks(p)] == []

@@ -380,6 +380,63 @@ def _check_value(key: str, value: Any, source: Path | None) -> None:
         if compiled.fullmatch(""):
             raise ConfigError(f"{where}: {key} = {value!r} matches the empty string; give a pattern an id must "
                               f"match, e.g. {example}")
+        if _backtracks(value):
+            raise ConfigError(f"{where}: {key} = {value!r} repeats a group that matches only through repeats of its "
+                              "own, such as (\\d+)+: some texts take it exponential time (a hook that never ends); "
+                              f"write it so each character can match one way only, e.g. {example}")
+
+
+def _backtracks(pattern: str) -> bool:
+    """Whether ``pattern`` (valid) has the shape of catastrophic backtracking: a repeat whose body matches nothing
+    but repeats of varying length — ``(\\d+)+``, ``(\\w+\\s?)*``, ``(\\d{1,3})+`` — so that a run of characters
+    splits between the inner and the outer repeat in exponentially many ways before a match fails. A body with a
+    character it must match (``(\\.\\d+)*``, ``(-[A-Z]+)+``) cuts the run, and is kept. ``re`` cannot be
+    interrupted, and ids and requirement references are searched in every file on every hook, so the shape is
+    refused when the configuration loads. (Not every slow pattern has it — ``(a|aa)+`` does not —; it is the
+    common one.)"""
+    from importlib import import_module
+
+    # The parse tree ``re`` compiles from (private modules, stable since 3.11; typeshed does not list them).
+    c: Any = import_module("re._constants")
+    tree: Any = import_module("re._parser").parse(pattern).data
+
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT)
+
+    def fixed(items: Any) -> int:  # the characters ``items`` matches outside its repeats of varying length
+        total = 0
+        for op, av in items:
+            if op in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY, c.CATEGORY):
+                total += 1
+            elif op in repeats or op is c.POSSESSIVE_REPEAT:
+                total += av[0] * fixed(av[2]) if av[0] == av[1] else 0
+            elif op is c.SUBPATTERN:
+                total += fixed(av[3])
+            elif op is c.ATOMIC_GROUP:
+                total += fixed(av)
+            elif op is c.BRANCH:
+                total += min(fixed(b) for b in av[1])
+        return total
+
+    def varying(items: Any) -> bool:  # a repeat of varying length anywhere in ``items``
+        for op, av in items:
+            if op in repeats and (av[0] != av[1] or varying(av[2])):
+                return True
+            if op is c.SUBPATTERN and varying(av[3]) or op is c.BRANCH and any(varying(b) for b in av[1]):
+                return True
+        return False
+
+    def bad(items: Any) -> bool:
+        for op, av in items:
+            if op in repeats:
+                if av[1] == c.MAXREPEAT and varying(av[2]) and fixed(av[2]) == 0 or bad(av[2]):
+                    return True
+            elif op is c.SUBPATTERN and bad(av[3]) or op is c.BRANCH and any(bad(b) for b in av[1]):
+                return True
+            elif op in (c.ASSERT, c.ASSERT_NOT) and bad(av[1]):
+                return True
+        return False
+
+    return bad(tree)
 
 
 def check_url(url: str, source: str) -> None:
