@@ -175,3 +175,22 @@ def test_binary_and_invalid_utf8_are_one_error_each() -> None:
     assert info.value.line == 2 and "malformed XML" in str(info.value)
     with pytest.raises(ParseError, match=r"^deep.json:1:0: JSON nested too deeply"):
         parse_report("deep.json", b"[" * 100_000 + b"]" * 100_000)
+
+
+@pytest.mark.parametrize("codec, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")])
+def test_a_utf16_junit_report_is_detected_and_imported(codec: str, bom: bytes) -> None:
+    # (detection looked for "<" in the raw bytes: "unknown report format", though XML's parser reads UTF-16)
+    xml = '<?xml version="1.0" encoding="UTF-16"?>\n<testsuite name="s"><testcase classname="c" name="é"/></testsuite>'
+    data = bom + xml.encode(codec)
+    assert detect("r.xml", data) == "junit"
+    assert [c.name for c in parse_report("r.xml", data).cases] == ["é"]
+
+
+def test_a_number_too_long_for_python_is_one_line_at_its_place() -> None:
+    # (the error ended with Python's advice to call sys.set_int_max_str_digits(), at line 1)
+    data = b'[\n  {"id": "f", "line": ' + b"1" * 5000 + b"}\n]"
+    with pytest.raises(ParseError) as info:
+        parse_report("cucumber.json", data)
+    assert (info.value.line, info.value.column) == (2, 23)
+    assert "more than 4,300 digits" in str(info.value) and "sys." not in str(info.value)
+    assert len(str(info.value)) < 200

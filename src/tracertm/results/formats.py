@@ -17,6 +17,8 @@ def detect(path: str, data: bytes) -> str:
     """The format of a report from its first significant byte: ``<`` XML (JUnit), ``[`` Cucumber JSON, ``{`` a
     Cucumber Messages stream (one envelope object per line)."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark: XML's parser reads it
+        head = data[2:4096].decode("utf-16-le" if data[0] == 0xFF else "utf-16-be", "ignore").lstrip().encode()
     if head.startswith(b"<"):
         return "junit"
     if head.startswith(b"["):
@@ -24,7 +26,8 @@ def detect(path: str, data: bytes) -> str:
     if head.startswith(b"{"):
         return "cucumber-messages"
     raise report_error(path, 1, "unknown report format (expected JUnit XML, Cucumber JSON or Cucumber Messages "
-                                "NDJSON); pass --format junit|cucumber-json|cucumber-messages")
+                                "NDJSON); name it: junit, cucumber-json or cucumber-messages (--format on the "
+                                "command line, ?format= in the API)")
 
 
 def parse_report(path: str, data: bytes, fmt: str = "auto") -> Report:
