@@ -12,14 +12,22 @@ and rejects, before any node is composed:
 
 The alias count and depth are checked over the whole document first, the expansion size when the document ends,
 so the message names the limit the author can act on (too many aliases) before its consequence (expansion).
+
+Once composed, ``unstorable`` finds the scalars whose text no database stores (a NUL character or a lone surrogate,
+which only a double-quoted escape can write) and, where asked, the integers too long to be numbers; ``too_long_int``
+is that integer check for one node.
 """
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -28,11 +36,25 @@ from yaml.events import (
     DocumentStartEvent,
     ScalarEvent,
 )
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tracertm.errors import ParseError
 from tracertm.parsers.records import ParserOptions
+from tracertm.text import is_text
 
-__all__ = ["DUMPER", "HARD_MAX_DEPTH", "LOADER", "MAX_ALIAS_NODES", "check_limits", "error_position", "max_depth"]
+__all__ = [
+    "DUMPER",
+    "HARD_MAX_DEPTH",
+    "INT_TAG",
+    "LOADER",
+    "LONG_INT_CHARS",
+    "MAX_ALIAS_NODES",
+    "check_limits",
+    "error_position",
+    "max_depth",
+    "too_long_int",
+    "unstorable",
+]
 
 # The safe loader, in C when PyYAML has libyaml. Never a full/unsafe loader: spec files are data, not objects.
 LOADER: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
@@ -155,3 +177,99 @@ def error_position(text: str, exc: yaml.YAMLError, *, line_offset: int = 0) -> t
         column = position - (buffer.rfind(newline, 0, position) + 1) + 1
         return line + line_offset, column
     return line_offset + 1, 0
+
+
+# ------------------------------------------------------------------------------------------------ unstorable values
+
+INT_TAG = "tag:yaml.org,2002:int"
+
+# A double-quoted escape that writes a NUL character or a UTF-16 surrogate (``\0``, ``\x00``, ``\u0000``,
+# ``\U00000000``, ``\ud800``...``\udfff``). The characters themselves never reach YAML (``decode_text`` refuses NUL
+# bytes and invalid UTF-8); only such an escape writes them, so a text without one (nearly every file) is not walked.
+# ``"\\0"`` (a backslash, then 0) matches too: the walk, not this pattern, decides.
+_BAD_ESCAPE = re.compile(r"\\(?:0|x00|u0000|U00000000|u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+_NUL = "this text holds a NUL character (the escape \\0, \\x00 or \\u0000), which no database stores; remove it"
+_SURROGATE = (
+    "this text holds a lone surrogate (an escape \\ud800 to \\udfff), which is not a character; "
+    "write the character itself"
+)
+
+_INT_DIGITS = sys.get_int_max_str_digits()
+# The shortest integer text that can be past Python's limit on decimal digits (hex, at 0.83 hex digit per decimal
+# one, is the densest YAML notation): shorter int scalars are never checked further.
+LONG_INT_CHARS = _INT_DIGITS * 4 // 5
+_CONSTRUCTOR = SafeConstructor()
+
+
+def too_long_int(node: Node) -> str | None:
+    """The error of an integer scalar too long to be a number (Python reads and writes at most
+    ``sys.get_int_max_str_digits()`` decimal digits: past that, YAML's ``12345...`` is unreadable and ``0xfff...`` a
+    number no JSON column can be written with), the number abbreviated; None for any other node."""
+    if not isinstance(node, ScalarNode) or node.tag != INT_TAG or len(node.value) < LONG_INT_CHARS:
+        return None
+    try:
+        repr(_CONSTRUCTOR.construct_yaml_int(node))
+    except ValueError:
+        text = str(node.value)
+        return (
+            f"integer {abbreviate(text)} is {len(text):,} characters long, too long to be a number; "
+            "quote it to keep it as text"
+        )
+    return None
+
+
+def abbreviate(text: str, width: int = 40) -> str:
+    """``text`` quoted, its middle cut out when it is longer than ``width`` (a message stays one short line)."""
+    if len(text) <= width:
+        return repr(text)
+    keep = (width - 3) // 2
+    return repr(text[:keep] + "..." + text[-keep:])
+
+
+def unstorable(
+    text: str, roots: Iterable[Node], *, line_offset: int = 0, ints: bool = False
+) -> list[tuple[int, int, str]]:
+    """(line, column, message) of every scalar (keys too) of the node graphs ``roots`` composed from ``text`` whose
+    value no database stores: text holding a NUL character (PostgreSQL refuses it) or a lone surrogate (no UTF-8
+    holds one), at the line of the escape that writes it; with ``ints``, integers too long to be numbers
+    (``too_long_int``). File order; ``line_offset`` as for ``check_limits``. Costs a scan of ``text`` (for the
+    escapes and, with ``ints``, its length) unless one is there."""
+    escapes = "\\" in text and _BAD_ESCAPE.search(text) is not None
+    ints = ints and len(text) >= LONG_INT_CHARS
+    if not escapes and not ints:
+        return []
+    lines = text.split("\n")
+    found: list[tuple[int, int, str]] = []
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an aliased node: reported once, where it is written
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            value = node.value
+            if escapes and "\x00" in value:
+                found.append(_escape_position(lines, node, line_offset) + (_NUL,))
+            elif escapes and not is_text(value):
+                found.append(_escape_position(lines, node, line_offset) + (_SURROGATE,))
+            elif ints and (problem := too_long_int(node)) is not None:
+                mark = node.start_mark
+                found.append((mark.line + 1 + line_offset, mark.column + 1, problem))
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, item in node.value:
+                stack.extend((key, item))
+    return sorted(found)
+
+
+def _escape_position(lines: list[str], node: Node, line_offset: int) -> tuple[int, int]:
+    """The 1-based file (line, column) of the first NUL/surrogate escape in ``node``'s text (a double-quoted scalar
+    may span lines), else of the node."""
+    start, end = node.start_mark, node.end_mark
+    for index in range(start.line, min(end.line, len(lines) - 1) + 1):
+        match = _BAD_ESCAPE.search(lines[index], start.column if index == start.line else 0)
+        if match is not None:
+            return index + 1 + line_offset, match.start() + 1
+    return start.line + 1 + line_offset, start.column + 1

@@ -54,9 +54,16 @@ def with_warnings(errors: list[Diagnostic], warnings: Iterable[Diagnostic]) -> P
 _ADR_MENTION = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
 
 
+def number_digits(digits: str) -> str:
+    """ASCII digits as an id's number: at least four, leading zeros dropped beyond that (``7`` → ``0007``) — what
+    ``f"{int(digits):04d}"`` writes, without Python's 4,300-digit limit on ``int`` (which would crash the parser on a
+    hostile id: the id-length check reports it instead)."""
+    return digits.lstrip("0").zfill(4)
+
+
 def mention_ids(text: str) -> list[str]:
     """The ADR ids mentioned in ``text``, in order, in their normal form (``ADR-0007``)."""
-    return [f"ADR-{int(m.group(1)):04d}" for m in _ADR_MENTION.finditer(text)]
+    return ["ADR-" + number_digits(m.group(1)) for m in _ADR_MENTION.finditer(text)]
 
 
 def mention_lines(lines: list[str], start: int, end: int) -> dict[str, int]:
@@ -72,9 +79,10 @@ def mention_lines(lines: list[str], start: int, end: int) -> dict[str, int]:
 
 
 def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
-    """Return the text of a spec file, or raise ``ParseError`` for oversized, binary or non-UTF-8 input.
+    """Return the text of a spec file, or raise ``ParseError`` for oversized, binary, UTF-16/32 or non-UTF-8 input.
 
     A UTF-8 byte-order mark is accepted and dropped; CRLF and CR line ends become LF (line numbers are unchanged).
+    Positions in errors are those of the file: byte offsets count the BOM, lines end at LF, CRLF or CR.
     """
     if len(data) > options.max_file_size:
         raise ParseError(
@@ -84,23 +92,66 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
             f"file is {len(data)} bytes, over the {options.max_file_size}-byte limit; "
             "raise max_file_size in [tool.tracertm] if it is really a spec",
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    nul = data.find(b"\x00")
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    nul = data.find(b"\x00", bom)
     if nul != -1:
-        line = data.count(b"\n", 0, nul) + 1
+        _refuse_wide(path, data)
+        line = _byte_position(data, bom, nul)[0]
         raise ParseError(path, line, 0, f"binary content (NUL byte at offset {nul}); not a text spec file")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        _refuse_wide(path, data)  # a UTF-16 BOM is never UTF-8, even where the text has no NUL byte
+        start = exc.start + bom  # "utf-8-sig" counts from after the BOM; the file's offset counts it
+        line, column = _byte_position(data, bom, start)
         raise ParseError(
-            path, line, column, f"invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
+            path, line, column, f"invalid UTF-8 at byte offset {start}; save the file as UTF-8"
         ) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+# Byte-order marks of the encodings an editor may save a text file in that are not UTF-8 (longest first: UTF-32 LE's
+# starts with UTF-16 LE's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+
+
+def _refuse_wide(path: str, data: bytes) -> None:
+    """Raise the error of a UTF-16/32 file (one line at line 1: the whole file is in that encoding), if it is one."""
+    wide = _wide_encoding(data)
+    if wide is not None:
+        message = f"the file is {wide} text; save it as UTF-8, the only encoding spec files are read in"
+        raise ParseError(path, 1, 0, message)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The name of the UTF-16/32 encoding ``data`` (holding a NUL byte) is written in, from its byte-order mark, or
+    from the NUL high bytes of mostly-ASCII text without one (what ``iconv -t UTF-16LE`` writes); None if neither."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name
+    head = data[:64] if len(data) % 2 == 0 else b""
+    if len(head) >= 4:
+        if head[1::2].count(0) == len(head) // 2 and head[0::2].count(0) == 0:
+            return "UTF-16 (little-endian, no byte-order mark)"
+        if head[0::2].count(0) == len(head) // 2 and head[1::2].count(0) == 0:
+            return "UTF-16 (big-endian, no byte-order mark)"
+    return None
+
+
+def _byte_position(data: bytes, start: int, offset: int) -> tuple[int, int]:
+    """The 1-based (line, byte column) of ``data[offset]`` in text that begins at ``data[start]`` (after a BOM):
+    LF, CRLF and CR each end a line, as in the decoded text."""
+    crlf = data.count(b"\r\n", start, offset)
+    line = data.count(b"\n", start, offset) + data.count(b"\r", start, offset) - crlf + 1
+    line_start = max(data.rfind(b"\n", start, offset), data.rfind(b"\r", start, offset), start - 1) + 1
+    return line, offset - line_start + 1
 
 
 def parse_text_safely(

@@ -36,8 +36,16 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
-from tracertm.parsers._yaml import MAX_ALIAS_NODES, check_limits, error_position
-from tracertm.parsers.common import mention_lines, parse_text_safely
+from tracertm.parsers._yaml import (
+    LONG_INT_CHARS,
+    MAX_ALIAS_NODES,
+    abbreviate,
+    check_limits,
+    error_position,
+    too_long_int,
+    unstorable,
+)
+from tracertm.parsers.common import mention_lines, number_digits, parse_text_safely
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 __all__ = ["CONTRACT_STATUSES", "CONTRACT_TYPES", "MAX_ALIAS_NODES", "parse"]
@@ -221,10 +229,15 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: Node) -> Any:
+        if node.tag == _INT and len(node.value) >= LONG_INT_CHARS:
+            problem = too_long_int(node)
+            if problem is not None:
+                self.report.error(node, problem)
+                return None
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            self.report.error(node, f"invalid YAML value {node.value!r}: {_first_line(exc)}")
+            self.report.error(node, f"invalid YAML value {abbreviate(str(node.value))}: {_first_line(exc)}")
             return None
         if isinstance(value, (datetime, date)):
             return value.isoformat()
@@ -273,13 +286,13 @@ def _derived_number(path: str, position: int) -> str:
     """
     stem = _YAML_SUFFIX.sub("", posixpath.basename(path)) or "contract"
     match = _NUMBER_PREFIX.match(stem)
-    number = f"CTR-{int(match.group(1)):04d}" if match else stem
+    number = "CTR-" + number_digits(match.group(1)) if match else stem
     return number if position == 1 else f"{number}#{position}"
 
 
 def _number_text(value: str) -> str:
     """A numeric id is written ``CTR-NNNN``; anything else is kept as written."""
-    return f"CTR-{int(value):04d}" if _DIGITS.fullmatch(value) else value
+    return "CTR-" + number_digits(value) if _DIGITS.fullmatch(value) else value
 
 
 def _humanise(number: str) -> str:
@@ -699,6 +712,10 @@ def _api_document(
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     documents = _compose(path, text, options)
     report = _Report(path)
+    # Text no database stores (a NUL or a lone surrogate, written as an escape) is an error at its line, found on
+    # the node graph (keys, values, aliased nodes alike) of the rare file with such an escape.
+    for line, column, message in unstorable(text, documents):
+        report.errors.append(Diagnostic(path, line, column, message))
     builder = _Builder(report)
     contracts: list[_Contract] = []
     position = 0

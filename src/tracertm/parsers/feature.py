@@ -37,7 +37,7 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.common import mention_ids, parse_text_safely, with_warnings
+from tracertm.parsers.common import mention_ids, number_digits, parse_text_safely, with_warnings
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -193,7 +193,7 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 def _adrs(tags: Iterable[_Tag]) -> list[str]:
     """``@ADR-1`` / ``@adr-0001`` → ``ADR-0001`` (the ADR parser's normal form)."""
-    return _unique(f"ADR-{int(m.group(1)):04d}" for tag in tags if (m := _ADR_TAG.fullmatch(tag.name)))
+    return _unique("ADR-" + number_digits(m.group(1)) for tag in tags if (m := _ADR_TAG.fullmatch(tag.name)))
 
 
 def _tag_lines(tags: Iterable[_Tag]) -> dict[str, int]:
@@ -203,7 +203,7 @@ def _tag_lines(tags: Iterable[_Tag]) -> dict[str, int]:
         if "dr" in tag.name or "DR" in tag.name or "Dr" in tag.name or "dR" in tag.name:  # (the regex: rarely)
             m = _ADR_TAG.fullmatch(tag.name)
             if m:
-                out.setdefault(f"ADR-{int(m.group(1)):04d}", tag.line)
+                out.setdefault("ADR-" + number_digits(m.group(1)), tag.line)
     return out
 
 

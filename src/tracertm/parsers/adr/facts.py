@@ -13,7 +13,16 @@ from tracertm.parsers.adr.dialects import ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDE
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
 from tracertm.parsers.adr.markdown import Body, Section, atx_heading, strip_list_marker
 from tracertm.parsers.adr.references import adr_targets, is_external, normalise_adr_ref, relation_line
-from tracertm.parsers.adr.values import KeyValue, key_value, loose_key_value, name_list, tag_list, warning
+from tracertm.parsers.adr.values import (
+    KeyValue,
+    front_matter_list,
+    key_value,
+    loose_key_value,
+    name_list,
+    shape,
+    tag_list,
+    warning,
+)
 
 
 @dataclass(frozen=True)
@@ -84,19 +93,24 @@ class Facts:
 
 
 def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
-    found = fm.get("status")
+    found = _single(fm, facts, "status")
     if found is not None and str(json_value(found[0])).strip():
         facts.add_status(str(json_value(found[0])).strip(), "front matter", found[1])
-    found = fm.get("date")
+    found = _single(fm, facts, "date")
     if found is not None:
         facts.dates.append(Declared(found[0], "front matter", found[1]))
+    _single(fm, facts, "title")  # only said here; ``resolve.title_of`` leaves such a title out
     for key, value in fm.values.items():
         role = ROLE_ALIASES.get(fm_key(key))
         if role is not None:
-            facts.add_role(role, name_list(value))
+            people, problems = front_matter_list(value, name_list, key)
+            facts.warnings.extend(warning(facts.path, fm.lines.get(key, 1), problem) for problem in problems)
+            facts.add_role(role, people)
     found = fm.get("tags")
     if found is not None:
-        facts.tags.extend(tag_list(found[0]))
+        tags, problems = front_matter_list(found[0], tag_list, "tags")
+        facts.warnings.extend(warning(facts.path, found[1], problem) for problem in problems)
+        facts.tags.extend(tags)
     for names, kind in ((("supersedes",), "supersedes"), (("superseded-by", "superceded-by"), "superseded by")):
         found = fm.get(*names)
         if found is not None:
@@ -111,6 +125,19 @@ def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
                     facts.warnings.append(warning(facts.path, found[1], f"{kind}: {json_value(value)!r} names no ADR "
                                                   "(write an ADR number, an id like ADR-0003 or a link); ignored"))
             facts.add_relation(kind, targets)
+
+
+def _single(fm: FrontMatter, facts: Facts, name: str) -> tuple[Any, int] | None:
+    """The front matter value of ``name`` when it is a single value; a list or a mapping (``status: [a, b]``) is a
+    warning at its line and no value (never its Python text, never a pick among the items)."""
+    found = fm.get(name)
+    kind = shape(found[0]) if found is not None else None
+    if found is not None and kind is not None:
+        facts.warnings.append(
+            warning(facts.path, found[1], f"front matter {name} must be a single value, got {kind}; ignored")
+        )
+        return None
+    return found
 
 
 def _names_nothing(value: str) -> bool:

@@ -22,7 +22,7 @@ import yaml
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
-from tracertm.parsers._yaml import check_limits, error_position
+from tracertm.parsers._yaml import check_limits, error_position, unstorable
 from tracertm.parsers.records import ParserOptions
 
 # A delimiter line: three or more dashes, trailing white space allowed (what Jekyll, Hugo and MADR write).
@@ -101,6 +101,13 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
                     root.start_mark.column + 1,
                     f"front matter must be a mapping of keys to values, not a {kind}",
                 )
+            # Text no database stores (a NUL or a lone surrogate from an escape), and integers too long to be
+            # numbers: errors at their lines, before anything is built (only a file with such an escape, or long
+            # enough to hold such a number, is walked).
+            problems = unstorable(fm_text, [root], line_offset=1, ints=True)
+            if problems:
+                diagnostics = [Diagnostic(path, line, column, message) for line, column, message in problems]
+                raise ParseError.from_diagnostics(diagnostics)
             loader.flatten_mapping(root)  # resolves `<<: *base` merge keys
             values: dict[str, Any] = {}
             lines: dict[str, int] = {}

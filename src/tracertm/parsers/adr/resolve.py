@@ -17,7 +17,7 @@ from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
 from tracertm.parsers.adr.identity import FileIdentity, TitleNumber, humanise, normalise_id, title_number
 from tracertm.parsers.adr.markdown import Heading
 from tracertm.parsers.adr.sections import Sections
-from tracertm.parsers.adr.values import status_word, warning
+from tracertm.parsers.adr.values import shape, status_word, warning
 from tracertm.parsers.common import MAX_ID_BYTES
 from tracertm.parsers.records import ParserOptions
 
@@ -132,7 +132,8 @@ def title_of(fm: FrontMatter, h1: Heading | None, number: str, file_id: FileIden
     A bare leading number (``# 2 Pizza teams``) is only a prefix when it is the ADR's own number.
     """
     found = fm.get("title")
-    title = str(json_value(found[0])).strip() if found is not None else ""
+    # A list or mapping is no title (``facts.read_front_matter`` says so).
+    title = str(json_value(found[0])).strip() if found is not None and shape(found[0]) is None else ""
     if not title and h1 is not None:
         split = title_number(h1.title)
         title = h1.title if split.number is None or (split.bare and split.number != number) else split.words

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,26 +89,51 @@ def status_word(raw: str) -> str | None:
     return match.group(0).casefold() if match else None
 
 
-def name_list(value: Any) -> list[str]:
-    """Stakeholder names from ``a, b`` text, a YAML list, or anything else."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+def name_list(value: str) -> list[str]:
+    """Stakeholder names from ``a, b`` text."""
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+def tag_list(value: str) -> list[str]:
+    """Tags from comma/space separated text (Log4brains writes ``Tags: a b``)."""
+    return [part for part in value.replace(",", " ").split() if part]
+
+
+def shape(value: Any) -> str | None:
+    """``"a list"`` / ``"a mapping"`` for a front matter value that is not a single value (None for one that is)."""
     if isinstance(value, Mapping):
-        value = list(value)
+        return "a mapping"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "a list"
+    return None
+
+
+def front_matter_list(value: Any, split: Callable[[str], list[str]], what: str) -> tuple[list[str], list[str]]:
+    """The texts of a front matter list of names or tags, and what was wrong with it (for warnings).
+
+    A string is ``split`` (``name_list``, ``tag_list``); a YAML list (or ``!!set``) gives its items, numbers and dates
+    as written-out text. A mapping, and items that are lists or mappings, name nothing: they are said and left out,
+    never stored as Python text (``"['a', 'b']"``)."""
+    if value is None:
+        return [], []
+    if isinstance(value, str):
+        return split(value), []
+    if isinstance(value, Mapping):
+        return [], [f"front matter {what} must be a list or a text, got a mapping; ignored"]
     if isinstance(value, (set, frozenset)):
         value = sorted(value, key=repr)
     items = value if isinstance(value, (list, tuple)) else [value]
-    texts = (str(json_value(item)).strip() for item in items if item is not None)
-    return [text for text in texts if text]
-
-
-def tag_list(value: Any) -> list[str]:
-    """Tags from a YAML list or a comma/space separated string (Log4brains writes ``Tags: a b``)."""
-    if isinstance(value, str):
-        return [part for part in value.replace(",", " ").split() if part]
-    return name_list(value)
+    texts: list[str] = []
+    problems: list[str] = []
+    for number, item in enumerate(items, start=1):
+        kind = shape(item)
+        if kind is not None:
+            problems.append(f"front matter {what}: item {number} is {kind}, not a text; ignored")
+        elif item is not None:
+            text = str(json_value(item)).strip()
+            if text:
+                texts.append(text)
+    return texts, problems
 
 
 def unique(items: Iterable[str]) -> list[str]:
