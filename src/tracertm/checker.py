@@ -33,6 +33,8 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
+from tracertm.engine.plan import SHARED_KINDS as _SHARED_KINDS
+from tracertm.engine.plan import shared_id as _shared
 from tracertm.engine.scan import Location, Snapshot, name_error, scan, unmerged_error
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
 from tracertm.sketches import RecordSketch, Sketch, sketch_result, sketch_text
@@ -182,7 +184,7 @@ def _check_everything(
     for p in readable:
         claims.add(p, sketches[p])
     newcomers = _newcomers(claims, snapshot, settings)
-    result.errors.extend(_cross_check(sketches, claims, changed=None, newcomers=newcomers))
+    result.errors.extend(_cross_check(sketches, claims, changed=None, newcomers=newcomers, warnings=result.warnings))
     result.files_checked = len(snapshot.files)
     result.files_parsed = len(readable)
     if snapshot.source != "folder":
@@ -196,12 +198,11 @@ def _check_everything(
 
 
 def _newcomers(claims: Claims, snapshot: Snapshot, settings: Settings) -> set[str]:
-    """When some id is claimed twice: the files the work tree or the index changed since HEAD. Of two claimants the
-    changed one is the newcomer, the one blamed — as the hook blames the file its commit changes, and a sync the
-    file its database does not hold the id from."""
+    """When some id is claimed twice (in one kind, or in two kinds): the files the work tree or the index changed
+    since HEAD. Of two claimants the changed one is the newcomer, the one blamed — as the hook blames the file its
+    commit changes, and a sync the file its database does not hold the id from."""
     top = snapshot.location.top
-    if top is None or snapshot.source not in ("worktree", "index") or all(
-            len(paths) < 2 for paths in claims.owners.values()):
+    if top is None or snapshot.source not in ("worktree", "index") or not _claimed_twice(claims):
         return set()
     head = git.head_commit(top)
     if head is None:
@@ -211,6 +212,20 @@ def _newcomers(claims: Claims, snapshot: Snapshot, settings: Settings) -> set[st
     changed.update(p[len(prefix):] for p in git.index_changes(top, head, tuple(prefix + p for p in settings.prefixes))
                    if p.startswith(prefix))
     return changed
+
+
+def _claimed_twice(claims: Claims) -> bool:
+    """Whether some id is claimed by two files of one kind, or by files of two of :data:`_SHARED_KINDS`."""
+    seen: set[str] = set()
+    for key, paths in claims.owners.items():
+        kind, number = key.split("\t", 1)
+        if len(paths) > 1:
+            return True
+        if kind in _SHARED_KINDS:
+            if number in seen:
+                return True
+            seen.add(number)
+    return False
 
 
 def _check_steps(
@@ -512,7 +527,8 @@ def _check_changes(
                 )
             return out
 
-        result.errors.extend(_cross_check(sketches, claims, changed=set(changed), vanished=vanished, exact=exact))
+        result.errors.extend(_cross_check(sketches, claims, changed=set(changed), vanished=vanished, exact=exact,
+                                          warnings=result.warnings))
     finally:
         reader.close()
     store.update(sketches.valid, {p: (where[p][2], s) for p, s in sketches.fresh.items()}, claims, ignored)
@@ -657,7 +673,8 @@ def cross_check(results: Iterable[ParseResult]) -> list[Diagnostic]:
     claims = Claims()
     for p in sorted(sketches):
         claims.add(p, sketches[p])
-    return _cross_check(sketches, claims, changed=None)
+    warnings: list[Diagnostic] = []
+    return _cross_check(sketches, claims, changed=None, warnings=warnings) + warnings
 
 
 def _duplicate(kind: str, number: str, other: str) -> str:
@@ -676,11 +693,13 @@ def _cross_check(
     vanished: AbstractSet[str] = frozenset(),
     exact: Callable[[Iterable[str]], Mapping[str, Sketch]] | None = None,
     newcomers: AbstractSet[str] = frozenset(),
+    warnings: list[Diagnostic] | None = None,
 ) -> list[Diagnostic]:
     """Cross-file rules over sketches and their claims index (both kept in step). ``changed=None``: every file is
     reported on. Otherwise only the changed files, plus unchanged files that refer to an ADR id in ``vanished``
     (taken away by the change); approximate sketches involved in such an error are first replaced by
-    ``exact(paths)``. Of the claimants of one id the first by path keeps it, ``newcomers`` after the others."""
+    ``exact(paths)``. Of the claimants of one id the first by path keeps it, ``newcomers`` after the others.
+    Returns the errors; an id of records of several kinds is a warning, added to ``warnings``."""
 
     def is_changed(p: str) -> bool:
         return changed is None or p in changed
@@ -719,6 +738,38 @@ def _cross_check(
             other = first if p != first else paths[1]
             line = next(r.line for r in sketches[p].records if r.number == number)
             errors.append(Diagnostic(p, line, 1, _duplicate(kind, number, other)))
+
+    def holders(number: str) -> list[tuple[str, str]]:
+        """``(path, kind)`` of the file that keeps ``number`` in each kind claiming it, keeper first."""
+        found = []
+        for kind in _SHARED_KINDS:
+            paths = claims.get(_key(kind, number))
+            if paths:
+                found.append((min(paths, key=lambda p: (p in newcomers, p)), kind))
+        return sorted(found, key=lambda h: (h[0] in newcomers, _SHARED_KINDS.index(h[1]), h[0]))
+
+    def shared() -> dict[str, list[tuple[str, str]]]:
+        if changed is None:
+            keys = (k.split("\t", 1) for k in claims.owners)
+            numbers: Iterable[str] = {number for kind, number in keys if kind in _SHARED_KINDS}
+        else:
+            numbers = {r.number for p in changed if sketches[p].kind in _SHARED_KINDS for r in sketches[p].records}
+        return {n: found for n in numbers for found in (holders(n),) if len(found) > 1}
+
+    # One id in several kinds: a warning on the files that took it later (as sync: newcomers last, then by kind —
+    # ADRs, contracts, features — then by path; see engine.plan._shared_ids).
+    collisions = shared()
+    while confirm(p for found in collisions.values() for p, _ in found):
+        collisions = shared()
+    for number, found in sorted(collisions.items()):
+        first, later = found[0][0], found[1:]
+        for p, kind in found:
+            if not is_changed(p) or (p == first and any(is_changed(o) for o, _ in later)):
+                continue
+            other, other_kind = found[1] if p == first else found[0]
+            line = next(r.line for r in sketches[p].records if r.number == number)
+            if warnings is not None:
+                warnings.append(Diagnostic(p, line, 1, _shared(kind, number, other_kind, other), "warning"))
 
     suspects = {
         p

@@ -122,6 +122,7 @@ def plan(
     current: Mapping[tuple[str, str], Current],
     scenarios: Mapping[uuid.UUID, Mapping[str, Current]],
     changed_blobs: frozenset[str],
+    elsewhere: Mapping[tuple[str, str], str | None] | None = None,
 ) -> Plan:
     """Decide every operation of one sync.
 
@@ -129,15 +130,19 @@ def plan(
     file index; ``parsed``: the files read this run (a result or the error); ``current``: database records keyed by
     (kind, number) covering every number parsed and every record located in a parsed or removed file;
     ``scenarios``: live and deleted scenarios of those features, by feature id; ``changed_blobs``: paths whose bytes
-    differ from the database's (records there get their presentation refreshed).
+    differ from the database's (records there get their presentation refreshed); ``elsewhere``: live database
+    records (kind, number) → file, of each kind in :data:`SHARED_KINDS`, whose number was parsed in another of them
+    (a file not read this run that shares an id with a parsed one: see :func:`_shared_ids`).
     """
     result = Plan()
     # A file whose name is not UTF-8 is never stored (see ``_plan_files``), so it defines nothing either (a backfill
     # parses every file its history names).
     ok = {p: r for p, r in parsed.items() if isinstance(r, ParseResult) and name_error(p) is None}
     removed = {p for p, row in db_files.items() if not row.deleted and p not in files and in_scope(p)}
-    # Identities a parsed file lost to another file: errors of that file, stored with it until resolved.
+    # Identities a parsed file lost to another file: errors of that file, stored with it until resolved (and ids it
+    # shares with a record of another kind: warnings, stored alike, so that the file is read again until resolved).
     lost: dict[str, list[Diagnostic]] = defaultdict(list)
+    kept: dict[tuple[str, str], tuple[str, int]] = {}  # (kind, number) → the parsed file defining it, its line
     unborn = _unborn(files, db_files, parsed) if removed else {}  # they only matter when a file went away
     held: dict[str, str] = {}  # removed file whose records stay → the new file that may be it (``_unborn``)
 
@@ -168,6 +173,7 @@ def plan(
                 lost[path].append(_conflict(kind, number, path, rec.line, cur.source_path))
                 continue
             claimed.add(number)
+            kept[(kind, number)] = (path, rec.line)
             op = _record_op(kind, number, path, rec, cur, path in changed_blobs)
             if op is not None:
                 result.operations.append(op)
@@ -184,6 +190,8 @@ def plan(
             if kind == "feature":
                 _plan_scenarios(result, None, cur.source_path or "", cur, scenarios, False, deleted=True)
 
+    for path, diag in _shared_ids(kept, current, elsewhere or {}, set(ok) | removed):
+        lost[path].append(diag)
     if held:
         kinds = {db_files[path].kind for path in held}
         result.held = set(held) | {p for kind in kinds for p in unborn.get(kind, ())}
@@ -193,6 +201,46 @@ def plan(
             f"{new} and sync again (records of a file that is really gone are deleted then)", "warning"))
     _plan_files(result, files, db_files, parsed, lost, removed, changed_blobs, held)
     return result
+
+
+# The kinds whose ids the command line looks up without being told the kind (``tracertm show ID``): an id of two of
+# them is a warning (both records are kept; ``KIND:ID`` tells them apart), as in ``check`` (tracertm.checker).
+SHARED_KINDS: tuple[str, ...] = ("adr", "contract", "feature")
+
+
+def _shared_ids(
+    kept: Mapping[tuple[str, str], tuple[str, int]], current: Mapping[tuple[str, str], Current],
+    elsewhere: Mapping[tuple[str, str], str | None], read: set[str],
+) -> list[tuple[str, Diagnostic]]:
+    """``(path, warning)`` for each parsed file that defines an id a record of another kind has too. Of the holders of
+    one id, the one that keeps it without a warning: a file not read this run, else a record the database already
+    held there, else the first by kind (ADRs, contracts, features), then by path — the file that took the id later
+    carries the warning, as ``check`` blames the file changed since HEAD."""
+    holders: dict[str, list[tuple[bool, bool, int, str, str, int]]] = defaultdict(list)
+    for (kind, number), (path, line) in kept.items():
+        if kind in SHARED_KINDS:
+            cur = current.get((kind, number))
+            old = cur is not None and not cur.deleted and cur.source_path == path
+            holders[number].append((True, not old, SHARED_KINDS.index(kind), path, kind, line))
+    for (kind, number), source in elsewhere.items():
+        if kind in SHARED_KINDS and (kind, number) not in kept and source and source not in read:
+            holders[number].append((False, False, SHARED_KINDS.index(kind), source, kind, 0))
+    out: list[tuple[str, Diagnostic]] = []
+    for number, found in sorted(holders.items()):
+        if len(found) < 2:
+            continue
+        found.sort()
+        *_, first, first_kind, _ = found[0]
+        for is_read, _, _, path, kind, line in found[1:]:
+            if is_read:
+                out.append((path, Diagnostic(path, line, 1, shared_id(kind, number, first_kind, first), "warning")))
+    return out
+
+
+def shared_id(kind: str, number: str, other_kind: str, other: str) -> str:
+    """The warning about ``number``, an id of a ``kind`` record and of an ``other_kind`` record in ``other``."""
+    return (f"{kind} {number} has the id of {other_kind} {number} in {other}; give one of them another id (until "
+            f"then, name them {other_kind}:{number} and {kind}:{number} on the command line)")
 
 
 def _unreadable(path: str, files: Mapping[str, ScannedFile], db_files: Mapping[str, FileRow],
@@ -263,8 +311,8 @@ def _stored(diagnostics: list[Diagnostic], conflicts: list[Diagnostic]) -> list[
     out: list[dict[str, Any]] = []
     for diag in diagnostics:
         out.append({"line": diag.line, "column": diag.column, "message": diag.message, "severity": diag.severity})
-    for diag in conflicts:
-        out.append({"line": diag.line, "column": diag.column, "message": diag.message, "severity": "error",
+    for diag in conflicts:  # (an id shared with another kind is a warning, read again as the others until resolved)
+        out.append({"line": diag.line, "column": diag.column, "message": diag.message, "severity": diag.severity,
                     "conflict": True})
     return out or None
 

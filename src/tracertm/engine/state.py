@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tracertm import kinds
 from tracertm.models import Feature, Project, Scenario, SourceFile
 from tracertm.engine.apply import iter_chunks
-from tracertm.engine.plan import Current, FileRow
+from tracertm.engine.plan import SHARED_KINDS, Current, FileRow
 
 # Kinds a file holds at its top level → model / identity column (derived from tracertm.kinds; kept for importers).
 TOP_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
@@ -66,6 +66,25 @@ def load_current(
                 out[(kind, r.number)] = Current(
                     r.id, kind, r.number, r.version, r.content_hash, r.source_path, r.deleted_at is not None  # type: ignore[arg-type]
                 )
+    return out
+
+
+def load_shared(
+    session: Session, project_id: uuid.UUID, numbers: dict[str, set[str]]
+) -> dict[tuple[str, str], str | None]:
+    """Live records of each kind of :data:`~tracertm.engine.plan.SHARED_KINDS` whose number was parsed in another of
+    them: (kind, number) → its file (``plan``'s ``elsewhere``). A query per kind (chunked), none without such ids."""
+    conn = session.connection()
+    out: dict[tuple[str, str], str | None] = {}
+    for kind in SHARED_KINDS:
+        wanted = {n for other in SHARED_KINDS if other != kind for n in numbers.get(other, ())}
+        t = TOP_MODELS[kind].__table__.c
+        number_col = t[NUMBER_ATTR[kind]]
+        for chunk in iter_chunks(sorted(wanted)):
+            rows = conn.execute(select(number_col.label("number"), t.source_path).where(
+                t.project_id == project_id, t.deleted_at.is_(None), number_col.in_(chunk)))
+            for r in rows:
+                out[(kind, r.number)] = r.source_path
     return out
 
 

@@ -460,10 +460,12 @@ class _Job:
         }
         touched = {p for p, o in parsed.items() if isinstance(o, ParseResult)} | removed
         live_before: dict[str, int]
+        elsewhere: dict[tuple[str, str], str | None] = {}  # records of other kinds with a parsed id (plan's)
         if empty:
             current, scenarios, live_before = {}, {}, dict.fromkeys(KINDS, 0)
         elif project is not None and (numbers or touched):
             current = state.load_current(session, project.id, numbers, touched)
+            elsewhere = state.load_shared(session, project.id, numbers)
             feature_ids = [c.id for (kind, _), c in current.items() if kind == "feature"]
             scenarios = state.load_scenarios(session, feature_ids)
             live_before = state.count_live(session, project.id)
@@ -472,7 +474,8 @@ class _Job:
             live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
         current = renumbered(current, pair_moves(snapshot_moves(snapshot, db_files, parsed, current), parsed, current))
         with collector_paused():
-            the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs)
+            the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs,
+                            elsewhere)
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
         result = SyncResult(
             project=self.name,

@@ -593,20 +593,56 @@ def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
     )
 
 
+# The kinds an id is looked up in when its kind is not said, in this order; ``KIND:ID`` says it (``adr:ADR-0003``,
+# ``contract:ADR-0003``): ids are unique per kind only, and ``check`` warns when two kinds share one.
+_ANY_KINDS = ("adr", "contract", "feature", "scenario", "test_case")
+_KIND_PREFIX = {"adr": "adr", "contract": "contract", "feature": "feature", "scenario": "scenario",
+                "test_case": "test_case", "test-case": "test_case"}
+
+
+def _kind_prefixed(ident: str) -> tuple[str, str] | None:
+    """``(kind, id)`` of a kind-qualified id ``KIND:ID`` (``adr:ADR-0003``), None for any other id."""
+    head, sep, rest = ident.partition(":")
+    name = _KIND_PREFIX.get(head.strip().lower()) if sep else None
+    return (name, rest.strip()) if name is not None and rest.strip() else None
+
+
 def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]:
-    """Resolve an id of any spec kind (``ADR-0003``, ``CTR-0001``, a feature or scenario number) in ``project``."""
+    """Resolve an id of any spec kind (``ADR-0003``, ``CTR-0001``, a feature or scenario number, a test case's id)
+    in ``project``; ``KIND:ID`` (``adr:ADR-0003``, ``contract:ADR-0003``, ``scenario:FEAT-2/SC-4``) looks in that
+    kind only: how two records of different kinds with one id are told apart. An id that only looks qualified
+    (a scenario named ``feature: login``) is still found as it is written."""
     candidates: builtins.list[tuple[Kind, Any]] = []
-    for name in ("adr", "contract", "feature", "scenario", "test_case"):
-        repo = Records(session, name)
-        candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project)]
+    prefixed = _kind_prefixed(ident)
+    if prefixed is not None:
+        repo = Records(session, prefixed[0])
+        candidates = [(repo.kind, row) for row in repo.find_by_number(prefixed[1], project)]
     if not candidates:
-        raise NotFound(
-            f"{ident}: no ADR, contract, feature or scenario with this id in project {project.name}; see 'tracertm list'"
-        )
+        for name in _ANY_KINDS:
+            repo = Records(session, name)
+            candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project)]
+    if not candidates:
+        if prefixed is not None:
+            k = Records(session, prefixed[0]).kind
+            raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} {prefixed[1]} in project {project.name}; see "
+                           f"'tracertm list {k.plural}'")
+        raise NotFound(f"{ident}: no ADR, contract, feature or scenario with this id in project {project.name}; "
+                       "see 'tracertm list'")
     if len(candidates) > 1:
-        names = ", ".join(f"{k.name} {Records(session, k).qualified(r)}" for k, r in candidates)
-        raise Ambiguous(f"{ident} is ambiguous ({names}); use one of those ids")
+        raise Ambiguous(f"{ident} is ambiguous: {_alternatives(session, ident, candidates)}; use one of those ids")
     return candidates[0]
+
+
+def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[Kind, Any]]) -> str:
+    """An id per candidate that names it alone, with its file: its qualified id (``FEAT-2/SC-4``) when that is not
+    what was typed and no other candidate shares it, else ``KIND:ID`` (``contract:ADR-0003``)."""
+    qualified = [Records(session, k).qualified(row) for k, row in candidates]
+    out = []
+    for (k, row), q in zip(candidates, qualified):
+        plain = q != ident and qualified.count(q) == 1 and _kind_prefixed(q) is None
+        path = getattr(row, "source_path", None)
+        out.append((q if plain else f"{k.name}:{q}") + (f" ({path})" if path else ""))
+    return ", ".join(out)
 
 
 __all__ = ["ListPage", "Records", "find_any", "normalize_adr", "revision_read", "source_line"]
