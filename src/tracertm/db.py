@@ -577,12 +577,13 @@ def _is_busy(exc: BaseException) -> bool:
 
 def _pg_lock(
     conn: Any, name: str, timeout: float, describe: Any, cancel: Any = None, deadline: float | None = None
-) -> None:
+) -> bool:
     """Take the transaction-scoped advisory lock ``name`` within ``timeout`` seconds (a try-lock loop: a blocked
     ``pg_advisory_xact_lock`` could not be bounded without cancelling the statement), and bound every row and table
     lock of the transaction the same way (``lock_timeout``). ``describe()`` names the holder for the error;
     ``cancel`` (a ``threading.Event``) ends the wait with ``Cancelled``; ``deadline`` (``time.monotonic()``), when
-    given, ends the wait instead of ``timeout`` (one bound for several locks)."""
+    given, ends the wait instead of ``timeout`` (one bound for several locks). Returns whether it had to wait (the
+    lock was held by another transaction at the first try)."""
     import time
 
     from sqlalchemy import text
@@ -591,7 +592,9 @@ def _pg_lock(
     if deadline is None:
         deadline = time.monotonic() + timeout
     pause = 0.02
+    waited = False
     while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar():
+        waited = True
         if cancel is not None and cancel.is_set():
             raise Cancelled("cancelled while waiting for the write lock")
         left = deadline - time.monotonic()
@@ -600,6 +603,7 @@ def _pg_lock(
         time.sleep(min(pause, left))
         pause = min(pause * 2, 0.5)
     conn.execute(text(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}"))
+    return waited
 
 
 def other_writer(engine: Engine, project_name: str, exclude: Any = None, project_id: Any = None) -> str | None:
@@ -686,12 +690,19 @@ def _locked_session(
                 return sess
             project_id, locks = _project_locks(sess, project_name, identity)
             found[:] = [project_id]
+            waited = False
             for name in locks:
-                _pg_lock(sess.connection(), name, timeout, describe, cancel, deadline)
+                waited = _pg_lock(sess.connection(), name, timeout, describe, cancel, deadline) or waited
+            # A transaction that waited began before the other writer committed: PostgreSQL's now(), which stamps
+            # the rows it writes (a run's imported_at, a revision's created_at, updated_at...), would be the time
+            # it began to wait, older than what the other writer committed meanwhile (a poll with --since or
+            # changed_since in between missed it for good; of two writers queued, the one committing last could be
+            # stamped older). So it lets go and begins again: the new transaction, begun after the lock was free,
+            # takes the locks at once unless another writer took them in between (then it waits again).
             # Under the locks: the project found before may have been created, renamed or adopted meanwhile (its
             # writer held the lock of another name). Same project: ours. Otherwise let go and take its lock.
             sess.expire_all()
-            if _project_locks(sess, project_name, identity)[0] == project_id:
+            if not waited and _project_locks(sess, project_name, identity)[0] == project_id:
                 return sess
         except BaseException:
             sess.close()

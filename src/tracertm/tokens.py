@@ -11,12 +11,17 @@ import hashlib
 import secrets
 import uuid
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracertm.errors import UsageError
 from tracertm.models import ApiToken
 from tracertm.models.api_token import TOKEN_SCOPE_VALUES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 TOKEN_PREFIX = "trtm_"
 _SHOWN = 12  # characters of the token kept in clear, to tell tokens apart
@@ -84,8 +89,33 @@ def needs_touch(row: ApiToken, now: dt.datetime | None = None) -> bool:
     return row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
 
 
-def touch(session: Session, token_id: uuid.UUID) -> None:
-    """Record that a token was used now (the caller commits)."""
-    row = session.get(ApiToken, token_id)
-    if row is not None:
-        row.last_used_at = dt.datetime.now(dt.timezone.utc)
+# PostgreSQL: how long the refresh may wait for a table lock (a migration's); a row lock it never waits for.
+TOUCH_LOCK_TIMEOUT_MS = 50
+
+
+def touch_nowait(engine: Engine, token_id: uuid.UUID) -> bool:
+    """Record that a token was used now, in a transaction of its own that never waits for another writer: on
+    SQLite the write lock is tried once (no busy wait), on PostgreSQL a row another transaction holds is skipped
+    (``FOR UPDATE SKIP LOCKED``). Returns whether it was recorded; a skipped refresh is made by a later request
+    (``needs_touch`` still holds), so ``last_used_at`` stays right to about the minute while no writer is busy.
+    Best effort: a refresh the database refuses (busy, locked, read-only: ``OperationalError``) is skipped, the
+    request it serves is a read."""
+    from sqlalchemy import text, update
+    from sqlalchemy.exc import OperationalError
+
+    from tracertm import db
+
+    ident = ApiToken.id
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        with db._bounded(engine, 0).begin() as conn:  # SQLite: BEGIN IMMEDIATE with a busy timeout of 0
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"SET LOCAL lock_timeout = {TOUCH_LOCK_TIMEOUT_MS}"))
+                free = select(ident).where(ident == token_id).with_for_update(skip_locked=True)
+                free_row = ident.in_(free.scalar_subquery())
+                done = conn.execute(update(ApiToken).where(free_row).values(last_used_at=now))
+            else:
+                done = conn.execute(update(ApiToken).where(ident == token_id).values(last_used_at=now))
+            return bool(done.rowcount)
+    except OperationalError:  # another writer holds the lock (or the database refuses writes): a later request
+        return False

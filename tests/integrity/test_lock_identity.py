@@ -372,3 +372,45 @@ def test_a_sync_that_only_registered_does_not_stop_the_backfill(
         assert outcome.mode == "merged"
     finally:
         engine.dispose()
+
+
+def test_a_backfill_that_wrote_during_another_backfill_is_named_a_backfill(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two backfills of one project at once (two CI runners): the one that finds the other's batches written since
+    it looked stops (exit 75) and says a backfill wrote them — no sync ran."""
+    from tracertm.cli import main
+    from tracertm.history.checkpoint import Checkpoints
+
+    _history(git_repo)
+    engine = db.make_engine(database_url)
+    try:
+        reached, go = threading.Event(), threading.Event()
+        original = Checkpoints.read
+        first: list[Any] = []
+
+        def read_then_pause(self: Any, *args: Any, **kwargs: Any) -> Any:
+            out = original(self, *args, **kwargs)
+            if not first:  # only the first backfill's first look waits
+                first.append(self)
+                reached.set()
+                assert go.wait(WAIT_S * 2)
+            return out
+
+        monkeypatch.setattr(Checkpoints, "read", read_then_pause)
+        argv = ["backfill", str(git_repo.path), "--database-url", database_url, "--quiet", "--batch-size", "2"]
+        run = _Thread(lambda: main(argv))
+        run.start()
+        try:
+            assert reached.wait(WAIT_S), "the first backfill never read its checkpoint"
+            assert main(argv) == 0  # the second backfill runs to the end meanwhile
+            capsys.readouterr()
+        finally:
+            go.set()
+        assert run.outcome() == EXIT_CONFLICT == 75
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1, err
+        assert "another backfill wrote to project repo while the backfill ran" in err, err
+        assert "another sync" not in err, err
+    finally:
+        engine.dispose()

@@ -62,7 +62,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_list)
 
     p = verbs.add_parser("show", help="one record: fields, source path, version", parents=[_common()])
-    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number (FEAT-2/SC-4)")
+    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number (FEAT-2/SC-4); "
+                   "KIND:ID names the kind (contract:ADR-0003) when two kinds share an id")
     project_options(p)
     p.add_argument("--at", metavar="COMMIT", type=nonblank("commit"),
                    help="the record as of this commit (from its revisions; see 'backfill')")

@@ -20,7 +20,8 @@ def register(verbs: Any) -> None:
 
     p = verbs.add_parser("trace", help="the graph of links around one record", parents=[_common()])
     p.add_argument("id", metavar="ID",
-                   help="ADR-0003, CTR-0001, a feature, FEATURE/SCENARIO, STEP-n or a requirement id")
+                   help="ADR-0003, CTR-0001, a feature, FEATURE/SCENARIO, STEP-n or a requirement id; KIND:ID "
+                   "names the kind (contract:ADR-0003) when two kinds share an id")
     p.add_argument("--depth", type=bounded_int(0, 10), default=2, metavar="N",
                    help="links to follow from ID, 0 to 10 as in the API (default: 2)")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
@@ -112,15 +113,18 @@ def _review(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import Engine
 
     from tracertm import db, output
-    from tracertm.cli.records import open_project
+    from tracertm.cli.records import open_project, repository_settings
+    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
     from tracertm.repositories import Projects
     from tracertm.trace import review
 
     with open_project(args) as (session, project):
+        found = repository_settings(args.path)  # lock_timeout, as sync and results import read it
+        timeout = found[1].lock_timeout if found else DEFAULT_LOCK_TIMEOUT_S
         name = project.name
         engine = session.get_bind()
         assert isinstance(engine, Engine)
-        with db.write_session(engine, name) as writer:
+        with db.write_session(engine, name, timeout) as writer:
             locked = Projects(writer).resolve(name, None)
             reviewed = review.review(writer, locked, args.target, everything=args.everything, by=args.by)
     if args.format == "json":

@@ -210,7 +210,7 @@ class _Backfill:
             self.replay.step(commit, files, scope, writer.add, counts)
             self.progress(self.position(commit.sha))
         committed = self._committed_at(last) if writer.steps else None  # git before the lock
-        with db.write_session(self.target.engine, self.target.name, bulk=True,
+        with db.write_session(self.target.engine, self.target.name, self.settings.lock_timeout, bulk=True,
                               identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
             if writer.steps:
@@ -250,7 +250,8 @@ class _Backfill:
                 self.progress(self.position(commit.sha))
             self.progress(self.position(last or end))
         committed = self._committed_at(end)
-        with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
+        with db.write_session(self.target.engine, self.target.name, self.settings.lock_timeout,
+                              identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
             run = open_run(session, project.id, self.target.ref, end, committed)
             counts, self.orphaned = graft(session, project.id, run.id, sim, self.replay.state)
@@ -267,7 +268,8 @@ class _Backfill:
         from tracertm.engine import links
         from tracertm.engine import state as db_state
 
-        with db.write_session(self.target.engine, self.target.name, identity=self.target.identity) as session:
+        with db.write_session(self.target.engine, self.target.name, self.settings.lock_timeout,
+                              identity=self.target.identity) as session:
             project = db_state.find_project(session, self.target.name)
             if project is not None:
                 self.match_steps(session, project.id)
@@ -310,7 +312,8 @@ class _Backfill:
         target = self.target
         sync(self.location.root, ref=target.head, project=target.name, engine=target.engine, trigger="backfill")
         self.reconcile = False
-        with db.write_session(target.engine, target.name, identity=target.identity) as session:
+        with db.write_session(target.engine, target.name, self.settings.lock_timeout,
+                              identity=target.identity) as session:
             project = self.checkpoints.lock(session, own=1)  # the sync just above wrote one run; anyone else?
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
 

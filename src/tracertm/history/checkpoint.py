@@ -135,12 +135,35 @@ class Checkpoints:
 
         project = identity.resolve(session, self.target.name, self.target.identity, write=True)
         assert project is not None
-        if self.count_writes(session, project.id) != (self.writes or 0) + own:
+        expected = (self.writes or 0) + own
+        writes = self.count_writes(session, project.id)
+        if writes != expected:
+            kinds = self.other_writers(session, project.id, writes - (self.writes or 0), own)
+            who = " and ".join(f"another {kind}" for kind in kinds)
             raise ConflictError(
-                f"another sync wrote to project {self.target.name} while the backfill ran; run 'tracertm backfill' "
-                "again: it merges the history with what that sync wrote"
+                f"{who} wrote to project {self.target.name} while the backfill ran; run 'tracertm backfill' "
+                f"again: it merges the history with what {'they' if len(kinds) > 1 else 'that ' + kinds[0]} wrote"
             )
         return project
+
+    @staticmethod
+    def other_writers(session: Session, project_id: uuid.UUID, since: int, own: int) -> list[str]:
+        """Who wrote the project's ``since`` latest writing runs, ``own`` of them this backfill's (its final
+        ``sync --ref``, recorded as a backfill's): ``["backfill"]``, ``["sync"]`` or both."""
+        from sqlalchemy import select
+
+        from tracertm.models import SyncRun
+
+        t = SyncRun.__table__.c
+        triggers = list(session.connection().execute(
+            select(t.trigger).where(t.project_id == project_id, t.status.in_(WROTE))
+            .order_by(t.finished_at.desc().nulls_last(), t.started_at.desc()).limit(max(since, 0))
+        ).scalars())
+        for _ in range(own):  # ours is among them (the latest when nobody wrote after it)
+            if "backfill" in triggers:
+                triggers.remove("backfill")
+        kinds = sorted({"backfill" if trigger == "backfill" else "sync" for trigger in triggers})
+        return kinds or ["sync"]  # not known (a run removed meanwhile): the writer the backfill guards against most
 
     @staticmethod
     def links_built(project: Project) -> None:
