@@ -15,12 +15,15 @@ reported, and its records are left out rather than guessed.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
 from tracertm.parsers.common import canonical_json
+
+if TYPE_CHECKING:
+    from tracertm.kinds import RecordKind
 
 # Fields that say where a record is, not what it says (the path is reported as a move instead; a number that
 # differs between two records compared is one taken from a renamed file's name).
@@ -176,6 +179,7 @@ def _parsed_states(
         a, b = snaps[0].files, snaps[1].files
         differing = sorted(p for p in set(a) | set(b) if p not in a or p not in b or a[p].blob_sha != b[p].blob_sha)
         states: list[dict[Key, _Rec]] = []
+        outcomes: list[dict[str, Any]] = []
         broken: set[str] = set()
         errors: list[Diagnostic] = []
         for snap, commit in zip(snaps, commits):
@@ -197,7 +201,8 @@ def _parsed_states(
                     for child in rec.children:
                         state[(child.kind, f"{rec.number}/{child.number}")] = _Rec(p, child.fields, child.content_hash)
             states.append(state)
-        _follow_renames(states[0], states[1], snaps)
+            outcomes.append(parsed)
+        _follow_renames(states[0], states[1], snaps, outcomes[1], lambda: _is_ancestor(location, *commits))
     finally:
         for snap in snaps:
             snap.close()
@@ -221,26 +226,40 @@ def _say_nothing_of(states: list[dict[Key, _Rec]], broken: set[str], broken_kind
                 state.pop(key, None)
 
 
-def _follow_renames(before: dict[Key, _Rec], after: Mapping[Key, _Rec], snaps: list[Any]) -> None:
+def _follow_renames(
+    before: dict[Key, _Rec], after: Mapping[Key, _Rec], snaps: list[Any], parsed_after: Mapping[str, Any],
+    forward: Callable[[], bool],
+) -> None:
     """Re-key in ``before`` the records of a renamed file that take their id from its name (an untagged feature, a
-    contract without ``id``) under the ids the new file gives them, so that the rename is a move: the files paired
-    by sync's own rule (``engine.moves.similar_moves``: the same blob, or similar content), one record each side."""
-    from tracertm.engine.moves import named_after, similar_moves
+    contract without ``id``, its ``#2`` documents, a step file's ``file::function`` definitions) under the ids the new
+    file gives them, so that the rename is a move — paired exactly as sync pairs them: the files by
+    ``engine.moves.similar_moves`` (the same blob, or similar content), their records by ``engine.moves.pair_moves``
+    (by position, or by function name). A record not paired keeps its id: it was deleted or created.
+
+    A scenario follows its feature when it is on both sides. One only ``before`` has went with its feature when the
+    ``after`` commit descends from the ``before`` one (``forward()``: deleted on the way, as sync records it under the
+    feature's new id); otherwise it was created after the ``after`` commit and never had that id."""
+    import uuid
+
+    from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
+    from tracertm.engine.plan import Current
 
     old_files, new_files = snaps[0].files, snaps[1].files
-    tops: list[dict[str, list[Key]]] = [{}, {}]  # path → its records other than scenarios (they follow their feature)
-    for side, state in enumerate((before, after)):
-        for key, rec in state.items():
-            if key[0] != "scenario":
-                tops[side].setdefault(rec.path, []).append(key)
-
-    def named(side: int, path: str) -> bool:
-        keys = tops[side].get(path, [])
-        return len(keys) == 1 and named_after(keys[0][1], path)
-
-    removed = {p: (f.kind, f.blob_sha) for p, f in old_files.items() if p not in new_files and named(0, p)}
-    added = {p: (f.kind, f.blob_sha) for p, f in new_files.items() if p not in old_files and named(1, p)}
+    removed = {p: (f.kind, f.blob_sha) for p, f in old_files.items() if p not in new_files}
+    added = {p: (f.kind, f.blob_sha) for p, f in new_files.items() if p not in old_files}
     if not removed or not added:
+        return
+    # The records of ``before`` as sync's pairing sees the database's: the files' own records (scenarios follow
+    # their feature), live, at their paths.
+    current: dict[tuple[str, str], Current] = {
+        key: Current(uuid.UUID(int=0), cast("RecordKind", key[0]), key[1], 0, rec.content_hash, rec.path, False)
+        for key, rec in before.items() if key[0] != "scenario"
+    }
+    at_path: dict[str, list[str]] = {}
+    for (_, number), cur in current.items():
+        at_path.setdefault(cur.source_path or "", []).append(number)
+    removed, added = named_candidates(removed, added, parsed_after, lambda p: at_path.get(p, ()))
+    if not removed:
         return
     path_of = {blob: p for p, (_kind, blob) in removed.items()}
 
@@ -248,12 +267,25 @@ def _follow_renames(before: dict[Key, _Rec], after: Mapping[Key, _Rec], snaps: l
         contents = snaps[0].read([path_of[b] for b in blobs])
         return {b: contents[path_of[b]] for b in blobs if path_of[b] in contents}
 
-    for old_path, new_path in similar_moves(removed, added, read_old, snaps[1].read).items():
-        (kind, old), (new_kind, new) = tops[0][old_path][0], tops[1][new_path][0]
-        if kind != new_kind or old == new or (kind, new) in before or (kind, old) in after:
-            continue
-        for key in [k for k in before if k == (kind, old) or (kind == "feature" and k[1].startswith(old + "/"))]:
-            before[(key[0], new + key[1][len(old):])] = before.pop(key)
+    follows: bool | None = None  # whether scenarios only ``before`` has follow their feature (asked once)
+    for kind, old, new in pair_moves(similar_moves(removed, added, read_old, snaps[1].read), parsed_after, current):
+        record = before.pop((kind, old))
+        before[(kind, new)] = record
+        # Its scenarios: in its file, under its id (``x/u/s`` — not those of a feature ``x/u/w`` of another file).
+        for key in [k for k, r in before.items() if kind == "feature" and k[0] == "scenario"
+                    and k[1].startswith(old + "/") and r.path == record.path]:
+            moved = ("scenario", new + key[1][len(old):])
+            if moved not in after and follows is None:
+                follows = forward()
+            if moved in after or follows:
+                before[moved] = before.pop(key)
+
+
+def _is_ancestor(location: Any, older: str, newer: str) -> bool:
+    """Whether ``older`` is an ancestor of ``newer`` (or the same commit)."""
+    from tracertm import git
+
+    return git.run(location.top, "merge-base", older, newer, check=False).decode().strip() == older
 
 
 def _file_kind(kind: str) -> str:

@@ -18,10 +18,27 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from tracertm.errors import Diagnostic, UsageError
+from tracertm.errors import ConflictError, Diagnostic, UsageError
 from tracertm.models import Link, Project
 
 RECORD_KINDS = ("adr", "contract", "feature", "scenario")
+
+
+class DanglingLinkError(ConflictError):
+    """A dangling link named for a review: there is no target to review it against, and no review makes it ok —
+    the reference in its source file is to fix (the error ``check`` reports there). The API answers 409, as for
+    any conflict; the CLI exits 1, as for a spec error (running it again cannot help, unlike a conflict's 75)."""
+
+    exit_code = 1
+
+
+def dangling_error(link: Link) -> DanglingLinkError:
+    """The error of reviewing the dangling ``link``: one line naming the reference's file:line and what to do."""
+    where = f"{link.source_path}:{link.source_line}" if link.source_path else link.source_ref
+    return DanglingLinkError(
+        f"link {link.id} ({link.source_ref} {link.link_type} {link.target_ref}) is dangling: there is no "
+        f"{link.target_kind} {link.target_ref} to review it against; fix the reference at {where}"
+    )
 
 
 def link_state(row: Any) -> str:
@@ -123,6 +140,8 @@ def review(
     """Mark suspect links reviewed: the link ``selector`` (its number, as ``status`` and ``show --format json``
     give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
     Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
+    A link named by its number that is dangling is ``DanglingLinkError`` (as ``review_link``): nothing to review,
+    a reference to fix.
     """
     if everything == bool(selector):
         raise UsageError("review: give a LINK id or a record ID, or --all for every suspect link of the project")
@@ -139,6 +158,12 @@ def review(
         by_number = selector.startswith("#") or not _exact_record(session, project, selector)
         link_ids = _link_ids(session, project, selector) if by_number else []
         if link_ids:
+            # One link, by its number: a dangling one is refused as the API's PATCH refuses it (not "no suspect
+            # link": the user must learn which reference to fix).
+            named = session.execute(select(Link).where(Link.id.in_(link_ids))).scalars().all()
+            for link in named:
+                if link_state(link) == "dangling":
+                    raise dangling_error(link)
             query = query.where(Link.id.in_(link_ids))
         elif by_number and selector.removeprefix("#").isdecimal():  # a link number no link of the project has
             from tracertm.repositories.errors import NotFound
@@ -180,9 +205,8 @@ def review_link(
     time — the API's ``PATCH .../links/{id}``. Returns the link as it is now and whether it was suspect (a link that
     is not suspect is left as it is: reviewing it again changes nothing). The caller commits.
 
-    ``NotFound`` when the project has no such link; ``ConflictError`` for a dangling link (there is no target to
-    review against: fix the reference in the source file instead)."""
-    from tracertm.errors import ConflictError
+    ``NotFound`` when the project has no such link; ``DanglingLinkError`` (a ``ConflictError``) for a dangling link
+    (there is no target to review against: fix the reference in the source file instead)."""
     from tracertm.repositories.errors import NotFound
 
     link = session.execute(
@@ -192,11 +216,7 @@ def review_link(
         raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
     current = link_state(link)
     if current == "dangling":
-        where = f"{link.source_path}:{link.source_line}" if link.source_path else link.source_ref
-        raise ConflictError(
-            f"link {link_id} ({link.source_ref} {link.link_type} {link.target_ref}) is dangling: there is no "
-            f"{link.target_kind} {link.target_ref} to review it against; fix the reference at {where}"
-        )
+        raise dangling_error(link)
     if current == "suspect":
         session.execute(
             update(Link).where(Link.id == link.id).values(
