@@ -43,13 +43,13 @@ def test_install_twice_gives_one_hook_and_uninstall_removes_it(git_repo: GitRepo
     assert "pre-commit: installed" in capsys.readouterr().out
     assert main(["hook", "install", str(git_repo.path)]) == 0
     assert capsys.readouterr().out.startswith("pre-commit: unchanged")
-    assert _hook_files(directory) == ["pre-commit"]
+    assert _hook_files(directory) == ["pre-commit", "pre-merge-commit"]
     text = (directory / "pre-commit").read_text()
     assert text.count(hooks.MARKER) == 1 and f"{sys.executable} -m tracertm check --staged" in text
     assert os.access(directory / "pre-commit", os.X_OK)
 
     # A different interpreter (tracertm reinstalled elsewhere) updates the script in place.
-    assert [c.action for c in hooks.install(git_repo.path, python="/opt/other/python")] == ["updated"]
+    assert [c.action for c in hooks.install(git_repo.path, python="/opt/other/python")] == ["updated", "updated"]
     assert "/opt/other/python -m tracertm" in (directory / "pre-commit").read_text()
 
     assert main(["hook", "uninstall", str(git_repo.path)]) == 0
@@ -68,8 +68,9 @@ def test_existing_hook_is_chained_keeps_running_and_is_restored(git_repo: GitRep
     (directory / "pre-commit").chmod(0o755)
 
     changes = hooks.install(git_repo.path)
-    assert [(c.hook, c.action) for c in changes] == [("pre-commit", "chained"), ("pre-commit", "installed")]
-    assert [c.action for c in hooks.install(git_repo.path)] == ["unchanged"], "never chains itself"
+    assert [(c.hook, c.action) for c in changes] == [
+        ("pre-commit", "chained"), ("pre-commit", "installed"), ("pre-merge-commit", "installed")]
+    assert [c.action for c in hooks.install(git_repo.path)] == ["unchanged", "unchanged"], "never chains itself"
     assert (directory / "pre-commit.tracertm-chained").read_text() == original
 
     git_repo.write("docs/adr/0002-more.md", adr(2, "More"))
@@ -89,7 +90,7 @@ def test_existing_hook_is_chained_keeps_running_and_is_restored(git_repo: GitRep
     )
     assert failed.returncode != 0, "a failing chained hook still stops the commit"
 
-    assert [c.action for c in hooks.uninstall(git_repo.path)] == ["removed", "restored"]
+    assert [c.action for c in hooks.uninstall(git_repo.path)] == ["removed", "restored", "removed"]
     assert (directory / "pre-commit").read_text() == original
     assert os.access(directory / "pre-commit", os.X_OK)
     assert not (directory / "pre-commit.tracertm-chained").exists()
@@ -99,7 +100,7 @@ def test_core_hooks_path_is_respected(git_repo: GitRepo) -> None:
     _seed(git_repo)
     git_repo.git("config", "core.hooksPath", ".githooks")
     hooks.install(git_repo.path, sync_on="post-commit")
-    assert _hook_files(git_repo.path / ".githooks") == ["post-commit", "pre-commit"]
+    assert _hook_files(git_repo.path / ".githooks") == ["post-commit", "pre-commit", "pre-merge-commit"]
     assert _hook_files(git_repo.path / ".git" / "hooks") == []
     git_repo.write("features/broken.feature", BROKEN)
     git_repo.git("add", "features/broken.feature")
@@ -154,7 +155,7 @@ def test_sync_hooks_keep_the_database_current(
     git_repo.git("checkout", "-q", "-b", "topic")
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
     changes = hooks.install(git_repo.path, sync_on="all")
-    assert sorted(c.hook for c in changes) == ["post-checkout", "post-commit", "post-merge", "pre-commit"]
+    assert sorted(c.hook for c in changes) == ["post-checkout", "post-commit", "post-merge", "pre-commit", "pre-merge-commit"]
     engine = create_engine(database_url)
 
     def live() -> list[str]:
@@ -173,7 +174,7 @@ def test_sync_hooks_keep_the_database_current(
 
     # Narrowing the stages removes the hooks no longer asked for; the check hook stays.
     hooks.install(git_repo.path, sync_on="post-merge")
-    assert _hook_files(git_repo.path / ".git" / "hooks") == ["post-merge", "pre-commit"]
+    assert _hook_files(git_repo.path / ".git" / "hooks") == ["post-merge", "pre-commit", "pre-merge-commit"]
 
 
 def test_sync_hook_never_fails_git(git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -92,7 +92,7 @@ def check(
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
     location = Location.find(path)
-    settings = load_settings(location.root)
+    settings = _staged_settings(location) if staged and location.top is not None else load_settings(location.root)
     result = CheckResult(strict=strict, prefix=location.prefix)
     changes: git.Pending | None = None
     if staged and not all_files and location.top is not None:
@@ -109,6 +109,31 @@ def check(
     finally:
         if changes is not None:
             changes.close()
+
+
+# The files the configuration is read from, in the index (``history.settings.CONFIG_FILES``, without its import).
+_CONFIG_FILES = (".tracertm.toml", "pyproject.toml", ".adr-dir")
+
+
+def _staged_settings(location: Location) -> Settings:
+    """The configuration the commit will hold (``check --staged``): the index's ``.tracertm.toml``, else its
+    ``pyproject.toml``'s ``[tool.tracertm]``, and its ``.adr-dir``, read by one ``git cat-file --batch`` (``:PATH``
+    is the index's blob at PATH). Errors name the work tree's file and the staged file's line. (``check --ref``
+    reads the work tree's configuration, as ``sync --ref`` does.)"""
+    assert location.top is not None
+    asked = [location.prefix + name for name in _CONFIG_FILES]
+    out = git.run(location.top, "cat-file", "--batch", input="".join(f":{p}\n" for p in asked).encode())
+    files: dict[str, bytes] = {}
+    at = 0
+    for name in _CONFIG_FILES:  # per path "SHA TYPE SIZE\nBYTES\n", or ":PATH missing\n" (not in the index)
+        end = out.index(b"\n", at)
+        head = out[at:end].split(b" ")
+        at = end + 1
+        if head[-1].isdigit():
+            if head[-2] == b"blob":
+                files[name] = out[at:at + int(head[-1])]
+            at += int(head[-1]) + 1
+    return load_settings(location.root, files=files)
 
 
 def _check(
@@ -371,7 +396,7 @@ def _check_changes(
     try:
         if changes is None:
             changes = git.start_index_changes(top, "HEAD", specs)
-        diff = _strip(git.parse_index_changes(changes.result()), prefix)
+        staged, ita = _committed(top, git.parse_index_changes(changes.result()))
     except GitError:
         if git.head_commit(top) is None:
             return None
@@ -390,11 +415,14 @@ def _check_changes(
                 return cached  # type: ignore[return-value]
         return settings.kind_of(path)
 
-    kinds = {p: kind_of(p, old) for p, (old, _) in diff.items()}
+    staged = _strip(staged, prefix)  # every change under the spec folders, spec files or not
+    kinds = {p: kind_of(p, old) for p, (old, _) in staged.items()}
     # Spec folders can be the whole repository (the default step_paths hold **/conftest.py): keep spec files.
-    diff = {p: v for p, v in diff.items() if kinds[p] is not None}
-    if not diff:
-        return _Index({}, {}, steps=False)  # nothing under the spec folders changes: nothing to check or read
+    diff = {p: v for p, v in staged.items() if kinds[p] is not None}
+    if not diff and not staged and "" in settings.prefixes:
+        # Nothing under the spec folders changes, and they hold every file a spec link may point at: nothing to
+        # check or read. (Otherwise a spec link's target may change: the index is listed to find the links.)
+        return _Index({}, {}, steps=False)
     # The index, listed by git while this process imports the parsers of the changed kinds.
     pending = git.start_index_listing(top, specs)
     try:
@@ -402,9 +430,21 @@ def _check_changes(
 
         preload(kind for p, kind in kinds.items() if kind is not None and diff.get(p, (None, None))[1])
         listed = pending.result().decode("utf-8", "surrogateescape")
+        if ita:  # intent-to-add entries (``git add -N``): no part of the commit, nor of what it is checked against
+            listed = "".join(i + "\0" for i in listed.split("\0") if i and i.partition("\t")[2] not in ita)
         listing = _Listing(listed, prefix)
     finally:
         pending.close()
+    reader = _Reader(top)
+    try:
+        # The spec links whose target the commit changes (edits or deletes) change with it.
+        relinked = _relinked(top, prefix, specs, listing, staged, reader.read)
+    except BaseException:
+        reader.close()
+        raise
+    if not diff and not relinked:
+        reader.close()
+        return _Index({}, {}, steps=False)  # no spec file changes, nor any link's target: nothing to check
     by_path = listing.by_path
     # Changed files that cannot be read, as ``scan`` refuses them: a conflicted path (an unresolved merge: none of
     # its stages is what the commit will hold) and a name that is not UTF-8. Errors of their own, nothing else.
@@ -417,7 +457,6 @@ def _check_changes(
         if error is not None:
             result.errors.append(error)
             unusable.add(changed_path)
-    reader = _Reader(top)
     try:
         # Where the bytes of a spec file are (kind, blob id, key in the cache), for the changed files and links.
         where: dict[str, tuple[FileKind, str, str]] = {}
@@ -430,11 +469,11 @@ def _check_changes(
                 if p not in listing.links or p in unusable:
                     continue
                 if f.error is not None:
-                    if p in diff:
+                    if p in diff or p in relinked:
                         result.errors.append(f.error)
                     continue
                 where[p] = (f.kind, f.blob_sha, file_key(f.blob_sha, prefix + p, link=True))
-                if p in diff or (f.target is not None and f.target in diff):
+                if p in diff or p in relinked or (f.target is not None and f.target in diff):
                     changed.append(p)
         for p in diff:
             key = by_path.get(p)
@@ -490,6 +529,14 @@ def _check_changes(
                 before.update(r.number for r in store.decode(text).records)
             else:
                 unknown.append((p, old))
+        for p, (old, _new) in relinked.items():  # a link whose target the commit changes: the target's ADR ids
+            if old is None or p in diff or p in unusable or settings.kind_of(p) != "adr":
+                continue
+            text = store.text(file_key(old, prefix + p, link=True))
+            if text is not None:
+                before.update(r.number for r in store.decode(text).records)
+            else:
+                unknown.append((p, old))
         if unknown:
             blobs = reader.read([sha for _, sha in unknown])
             for p, sha in unknown:
@@ -538,6 +585,50 @@ def _check_changes(
         kinds[p] == "step_definition" for p in diff
     ) or any(s.kind == "step_definition" for s in sketches.fresh.values()) or not _step_kinds_apart(settings)
     return _Index({p: v for p, v in diff.items() if p not in unusable}, _LazyListing(listing), steps=steps)
+
+
+def _committed(
+    top: Path, changes: dict[str, tuple[str | None, str | None]]
+) -> tuple[dict[str, tuple[str | None, str | None]], set[str]]:
+    """The changes of ``git.start_index_changes`` as the commit makes them, and the intent-to-add entries
+    (``git add -N``, top-relative) among them: such an entry holds the empty blob in the index but is no part of a
+    commit (absent, or deleted when the commit's parent holds the path). git is asked only about changed entries
+    that hold the empty blob."""
+    from tracertm.git.tree import EMPTY_BLOBS, intent_to_add
+
+    empty = [p for p, (_, new) in changes.items() if new in EMPTY_BLOBS]
+    ita = intent_to_add(top, empty) if empty else set()
+    if not ita:
+        return changes, ita
+    out = {p: (old, None if p in ita else new) for p, (old, new) in changes.items()}
+    return {p: v for p, v in out.items() if v != (None, None)}, ita
+
+
+def _relinked(
+    top: Path, prefix: str, specs: tuple[str, ...], listing: _Listing,
+    staged: Mapping[str, tuple[str | None, str | None]], read: Callable[[list[str]], dict[str, bytes]],
+) -> dict[str, tuple[str | None, str | None]]:
+    """The spec links whose target the commit changes: root-relative path → (the target's blob in ``HEAD``, in the
+    index), None where absent (a deleted target leaves a dangling link). ``staged``: every change under the spec
+    folders; the targets outside them are asked of git, in one call, only when some link points there."""
+    links = listing.links
+    if not links:
+        return {}
+    from tracertm.engine.scan import link_target
+
+    shas = {p: key.split(" ", 1)[0] for p, key in links.items()}
+    texts = read(sorted(set(shas.values())))
+    targets: dict[str, str] = {}
+    for p, sha in shas.items():
+        target = link_target(p, texts[sha].decode("utf-8", "replace"))
+        if target is not None:
+            targets[p] = target
+    moved = dict(staged)
+    outside = sorted({prefix + t for t in targets.values() if not (prefix + t).startswith(specs)})
+    if outside:
+        asked = tuple(outside) if sum(len(t) + 16 for t in outside) <= git.MAX_PATHSPEC_BYTES else ("",)
+        moved.update(_strip(git.index_changes(top, "HEAD", asked), prefix))
+    return {p: moved[t] for p, t in targets.items() if t in moved}
 
 
 def _step_kinds_apart(settings: Settings) -> bool:

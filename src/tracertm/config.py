@@ -127,6 +127,8 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     parser: ParserOptions = ParserOptions()
     source: Path | None = None
+    # The text ``source`` was read from (the index's version of it for ``check --staged``), for the lines of warnings.
+    source_text: str | None = field(default=None, repr=False, compare=False)
     # Globs written in the configuration (not defaults): never filtered by DEFAULT_EXCLUDE, and warned about when
     # they match nothing (a folder-per-ADR layout names its README.md/index.md files on purpose).
     configured: frozenset[str] = frozenset()
@@ -247,7 +249,8 @@ class Settings:
         where, line = (self.source.name if self.source is not None else CONFIG_FILES[0]), 0
         if self.source is not None:
             try:
-                text = self.source.read_text("utf-8", errors="replace").split("\n")
+                whole = self.source_text
+                text = (self.source.read_text("utf-8", errors="replace") if whole is None else whole).split("\n")
                 line = next((n for n, t in enumerate(text, 1) if f'"{pattern}"' in t or f"'{pattern}'" in t), 0)
             except OSError:
                 pass
@@ -255,12 +258,25 @@ class Settings:
         return Diagnostic(where, line, 0, message, "warning")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, data: bytes | None = None) -> tuple[dict[str, Any], str]:
+    """The table of the TOML file ``path`` and its text; ``data``: its bytes when they do not come from ``path``
+    (the index's version of the file, or a commit's). Errors name ``path``."""
     import tomllib  # only when there is a file to read (a hook's start-up)
 
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        text = data.decode("utf-8")  # TOML is UTF-8 (what tomllib.load decodes the whole file with, too)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(f"{path}:{line}:{column}: invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
+                          ) from None
+    try:
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         # tomllib ends its message with "(at line L, column C)": lead with it, as every path:line finding does.
         found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(exc))
@@ -269,41 +285,39 @@ def _read_toml(path: Path) -> dict[str, Any]:
         )
         if str(exc).endswith(" (at end of document)"):
             reason = str(exc).removesuffix(" (at end of document)") + " at the end of the file"
-            try:
-                where = f"{path}:{len(path.read_bytes().split(bytes([10])))}"  # the last line
-            except OSError:
-                pass
+            where = f"{path}:{len(data.split(bytes([10])))}"  # the last line
         raise ConfigError(f"{where}: invalid TOML ({reason}); fix the file or remove it") from None
-    except UnicodeDecodeError as exc:  # TOML is UTF-8; tomllib decodes the whole file before it parses
-        data = path.read_bytes()
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ConfigError(f"{path}:{line}:{column}: invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
-                          ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _find_table(root: Path) -> tuple[dict[str, Any], Path | None]:
+def _find_table(root: Path, files: Mapping[str, bytes] | None) -> tuple[dict[str, Any], Path | None, str]:
+    """The tracertm table, the file it is in (None: no configuration) and that file's text. ``files``: the
+    configuration files by name, instead of those of ``root`` (a file not in it does not exist)."""
     dot = root / ".tracertm.toml"
-    if dot.is_file():
-        return _read_toml(dot), dot
+    if dot.is_file() if files is None else dot.name in files:
+        table, text = _read_toml(dot, None if files is None else files[dot.name])
+        return table, dot, text
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        table = _read_toml(pyproject).get("tool", {}).get("tracertm")
+    if pyproject.is_file() if files is None else pyproject.name in files:
+        whole, text = _read_toml(pyproject, None if files is None else files[pyproject.name])
+        table = whole.get("tool", {}).get("tracertm")
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError(f"{pyproject}: [tool.tracertm] must be a table")
-            return table, pyproject
-    return {}, None
+            return table, pyproject, text
+    return {}, None, ""
 
 
-def _adr_dir(root: Path) -> tuple[str, ...]:
+def _adr_dir(root: Path, files: Mapping[str, bytes] | None) -> tuple[str, ...]:
     """adr-tools keeps its folder name in ``.adr-dir``."""
     marker = root / ".adr-dir"
-    if not marker.is_file():
+    if files is not None:
+        data = files.get(marker.name)
+        text = "" if data is None else data.decode("utf-8", errors="replace")
+    elif not marker.is_file():
         return ()
-    folder = marker.read_text(encoding="utf-8", errors="replace").strip().strip("/")
+    else:
+        text = marker.read_text(encoding="utf-8", errors="replace")
+    folder = text.strip().strip("/")
     return (f"{folder}/**/*.md",) if folder and ".." not in folder.split("/") else ()
 
 
@@ -328,62 +342,82 @@ _EXAMPLES = {
 MAX_FILE_SIZE_LIMIT = 2**40  # 1 TiB: the size check reads a file whole once it passes
 
 
-def _key_line(source: Path, key: str) -> int:
-    """The line that sets ``key`` in ``source`` (tomllib gives values, not positions), or 0. In pyproject.toml only
-    lines under ``[tool.tracertm]`` count."""
-    try:
-        lines = source.read_text("utf-8", errors="replace").split("\n")
-    except OSError:
-        return 0
-    assignment = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
-    in_table = source.name != "pyproject.toml"
-    for number, line in enumerate(lines, 1):
-        header = line.strip().replace(" ", "")
-        if header.startswith("[") and source.name == "pyproject.toml":
-            in_table = header.startswith("[tool.tracertm]")
-        elif in_table and assignment.match(line):
-            return number
-    return 0
+# A TOML key, bare or quoted, and a dotted one (``a.b``, ``"a".'b'``): what a ``[table]`` header or a ``key =`` holds.
+_TOML_KEY = r"""[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'"""
+_TOML_DOTTED = rf"(?:{_TOML_KEY})(?:[ \t]*\.[ \t]*(?:{_TOML_KEY}))*"
+_TOML_HEADER = re.compile(rf"[ \t]*\[[ \t]*({_TOML_DOTTED})[ \t]*\]")
+_TOML_ASSIGNMENT = re.compile(rf"[ \t]*({_TOML_DOTTED})[ \t]*=")
 
 
-def _where(source: Path | None, key: str) -> str:
+def _toml_path(dotted: str) -> tuple[str, ...]:
+    return tuple(k[1:-1] if k[:1] in ("'", '"') else k for k in re.findall(_TOML_KEY, dotted))
+
+
+def _key_line(text: str, pyproject: bool, *key: str) -> int:
+    """The line of the configuration ``text`` that sets ``key`` (tomllib gives values, not positions), or 0.
+
+    ``key`` is a top-level key (``"adr_paths"``) or one of a table (``"step_checks", "unused"``); its line is the
+    one that assigns it (``unused = ...``, or ``step_checks.unused = ...`` with a dotted key) or the header of its
+    table (``[step_checks]``, ``[stepchecks]`` for an unknown key); a key inside an inline table
+    (``step_checks = { unused = ... }``) is on the line of that table. In pyproject.toml only what is under
+    ``[tool.tracertm]`` counts."""
+    target = (("tool", "tracertm") if pyproject else ()) + key
+    table: tuple[str, ...] | None = ()  # the table the lines are in (None: an array of tables, never a setting)
+    inline = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.lstrip().startswith("["):
+            header = _TOML_HEADER.match(line)
+            table = _toml_path(header[1]) if header is not None else None
+            if table is not None and table[: len(target)] == target:
+                return number
+        elif table is not None and (assignment := _TOML_ASSIGNMENT.match(line)) is not None:
+            full = table + _toml_path(assignment[1])
+            if full[: len(target)] == target:
+                return number
+            if not inline and target[: len(full)] == full:
+                inline = number  # an inline table holding the key (a dotted header or key may still follow)
+    return inline
+
+
+def _where(source: Path | None, text: str, *key: str) -> str:
     """``FILE:LINE`` of a key, for an error about its value (``FILE`` alone when the line is not found)."""
     if source is None:
         return "configuration"
-    line = _key_line(source, key)
+    line = _key_line(text, source.name == "pyproject.toml", *key)
     return f"{source}:{line}" if line else str(source)
 
 
-def _check_value(key: str, value: Any, source: Path | None) -> None:
-    """One line naming the file, the key's line and a right value, for a value of the wrong type or range."""
-    where, example = _where(source, key), _EXAMPLES.get(key, "")
+def _check_value(key: str, value: Any) -> str | None:
+    """What is wrong with a value of the wrong type or range (None: nothing), with a right value; the caller says
+    where."""
+    example = _EXAMPLES.get(key, "")
     expected = _KEYS[key]
     if not isinstance(value, expected) or isinstance(value, bool):
         # (int keeps the "must be a int" wording that scripts and tests already match on.)
         names: dict[Any, str] = {list: "list", str: "string", dict: "table", int: "int (a whole number)"}
         wanted = "list of globs" if key.endswith("_paths") or key == "exclude" else names.get(expected, "number")
-        raise ConfigError(f"{where}: {key} must be a {wanted}, e.g. {example}")
+        return f"{key} must be a {wanted}, e.g. {example}"
     if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings, e.g. {example}")
+        return f"{key} must be a list of strings, e.g. {example}"
     if isinstance(value, str) and key in ("project", "database_url") and not value.strip():
-        raise ConfigError(f"{where}: {key} is empty; set it, e.g. {example}, or remove the line")
+        return f"{key} is empty; set it, e.g. {example}, or remove the line"
     if key == "max_file_size" and isinstance(value, int) and not 1 <= value <= MAX_FILE_SIZE_LIMIT:
-        raise ConfigError(f"{where}: max_file_size = {value}: must be 1 to {MAX_FILE_SIZE_LIMIT} bytes, e.g. "
-                          f"{example} (4 MiB, the default)")
+        return (f"max_file_size = {value}: must be 1 to {MAX_FILE_SIZE_LIMIT} bytes, e.g. {example} (4 MiB, the "
+                "default)")
     if key.endswith("_pattern") and isinstance(value, str):
         try:
             compiled = re.compile(value)
         except re.error as exc:
-            raise ConfigError(f"{where}: {key} is not a valid regular expression ({exc}); e.g. {example}") from None
+            return f"{key} is not a valid regular expression ({exc}); e.g. {example}"
         # A pattern that matches "" ('', 'x*') finds an "id" at every position of every text: every tag would be
         # an id, every text a requirement reference. Never meant; say so instead of re-identifying every record.
         if compiled.fullmatch(""):
-            raise ConfigError(f"{where}: {key} = {value!r} matches the empty string; give a pattern an id must "
-                              f"match, e.g. {example}")
+            return f"{key} = {value!r} matches the empty string; give a pattern an id must match, e.g. {example}"
         if _backtracks(value):
-            raise ConfigError(f"{where}: {key} = {value!r} repeats a group that matches only through repeats of its "
-                              "own, such as (\\d+)+: some texts take it exponential time (a hook that never ends); "
-                              f"write it so each character can match one way only, e.g. {example}")
+            return (f"{key} = {value!r} repeats a group that matches only through repeats of its own, such as "
+                    "(\\d+)+: some texts take it exponential time (a hook that never ends); write it so each "
+                    f"character can match one way only, e.g. {example}")
+    return None
 
 
 def _backtracks(pattern: str) -> bool:
@@ -450,10 +484,11 @@ def check_url(url: str, source: str) -> None:
                           "sqlite:///PATH")
 
 
-def _database_url(url: str, source: Path) -> str:
-    """``database_url`` as written in ``source``: a relative SQLite path is relative to the folder of that file, not
-    to the current folder (running from a sub-folder would otherwise create a second database there)."""
-    check_url(url, f"{_where(source, 'database_url')}: database_url")
+def _database_url(url: str, source: Path, where: str) -> str:
+    """``database_url`` as written in ``source`` (at ``where``): a relative SQLite path is relative to the folder of
+    that file, not to the current folder (running from a sub-folder would otherwise create a second database
+    there)."""
+    check_url(url, f"{where}: database_url")
     scheme, sep, rest = url.partition(":///")
     if not sep or scheme.lower() not in ("sqlite", "sqlite+pysqlite"):
         return url
@@ -462,24 +497,27 @@ def _database_url(url: str, source: Path) -> str:
     return f"{scheme}:///{source.parent / rest}"
 
 
-def load_settings(root: Path, **overrides: Any) -> Settings:
-    """Read the configuration of the repository at ``root``; ``overrides`` (non-None) win over the file."""
-    table, source = _find_table(root)
-    where = str(source) if source else "configuration"
+def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **overrides: Any) -> Settings:
+    """Read the configuration of the repository at ``root``; ``overrides`` (non-None) win over the file.
+
+    ``files``: the configuration files (``.tracertm.toml``, ``pyproject.toml``, ``.adr-dir``: name → bytes) as
+    they are somewhere else than in ``root`` — in the index (``check --staged``) or at a commit (``backfill``); a
+    file it does not name does not exist. Errors still name ``root``'s file and the line in the given bytes."""
+    table, source, text = _find_table(root, files)
+
+    def at(*key: str) -> str:
+        """The file, with the line that sets ``key`` when it is known."""
+        return _where(source, text, *key)
+
     for key, value in table.items():
         if key not in _KEYS:
-            line = _key_line(source, key) if source is not None else 0
-            raise ConfigError(f"{where}{f':{line}' if line else ''}: unknown key {key!r} in tracertm settings; "
-                              f"known keys: {', '.join(_KEYS)}")
-        _check_value(key, value, source)
-
-    def at(key: str) -> str:
-        """``where`` with the line that sets ``key``, when it is known."""
-        line = _key_line(source, key) if source is not None else 0
-        return f"{where}:{line}" if line else where
+            raise ConfigError(f"{at(key)}: unknown key {key!r} in tracertm settings; known keys: {', '.join(_KEYS)}")
+        problem = _check_value(key, value)
+        if problem is not None:
+            raise ConfigError(f"{at(key)}: {problem}")
 
     paths = dict(DEFAULT_PATHS)
-    paths["adr"] = paths["adr"] + _adr_dir(root)
+    paths["adr"] = paths["adr"] + _adr_dir(root, files)
     for kind in FILE_KINDS:
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
@@ -489,8 +527,8 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
     for rule, severity in step_checks.items():
         if rule not in ("undefined", "ambiguous", "unused") or severity not in ("error", "warning", "off"):
             raise ConfigError(
-                f"{at('step_checks')}: step_checks.{rule} = {severity!r}: rules are undefined, ambiguous, unused and "
-                "severities error, warning, off"
+                f"{at('step_checks', rule)}: step_checks.{rule} = {severity!r}: rules are undefined, ambiguous, "
+                "unused and severities error, warning, off"
             )
     # A feature's derived id is its path below the fixed prefix of the glob that found it (doc/features/ → x).
     roots = tuple(dict.fromkeys(literal_prefix(p) for p in paths["feature"]))
@@ -515,11 +553,13 @@ def load_settings(root: Path, **overrides: Any) -> Settings:
         root=root,
         lock_timeout=lock_timeout,
         project=table.get("project"),
-        database_url=_database_url(table["database_url"], source) if source and "database_url" in table else None,
+        database_url=(_database_url(table["database_url"], source, at("database_url"))
+                      if source and "database_url" in table else None),
         paths=paths,
         exclude=DEFAULT_EXCLUDE + tuple(table.get("exclude", ())),
         parser=ParserOptions(**parser_kwargs),
         source=source,
+        source_text=text if source is not None else None,
         configured=frozenset(p for kind in ("adr", "contract", "feature") for p in table.get(f"{kind}_paths", ())),
         step_checks=dict(step_checks),
         results_window=table.get("results_window"),

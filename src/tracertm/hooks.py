@@ -1,7 +1,8 @@
 """Native git hooks, for repositories that do not use the pre-commit framework.
 
-``install()`` writes a ``pre-commit`` hook running ``tracertm check --staged`` and, for the stages asked for,
-``post-commit`` / ``post-merge`` / ``post-checkout`` hooks running ``tracertm hook sync`` (``sync --ref HEAD``,
+``install()`` writes ``pre-commit`` and ``pre-merge-commit`` hooks running ``tracertm check --staged`` (git runs
+``pre-merge-commit``, not ``pre-commit``, for a merge that needs no conflict resolution) and, for the stages asked
+for, ``post-commit`` / ``post-merge`` / ``post-checkout`` hooks running ``tracertm hook sync`` (``sync --ref HEAD``,
 quiet, never failing git: keeps a local database current). The scripts call the very interpreter that installed
 them (``sys.executable -m tracertm``), so a tracertm in a virtual environment or a pipx venv is found without
 ``PATH``.
@@ -27,8 +28,11 @@ from tracertm.errors import UsageError
 MARKER = "# tracertm-hook: managed by 'tracertm hook install'; 'tracertm hook uninstall' removes it"
 CHAINED_SUFFIX = ".tracertm-chained"
 CHECK_HOOK = "pre-commit"
+# The hooks that check what is about to be committed: git runs pre-commit before a commit (and before the commit that
+# concludes a merge with conflicts), pre-merge-commit before the commit of a merge it made on its own.
+CHECK_HOOKS = (CHECK_HOOK, "pre-merge-commit")
 SYNC_STAGES = ("post-commit", "post-merge", "post-checkout")
-MANAGED = (CHECK_HOOK, *SYNC_STAGES)
+MANAGED = (*CHECK_HOOKS, *SYNC_STAGES)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def script(hook: str, python: str = sys.executable) -> str:
     chained = f'"$(dirname "$0")/{hook}{CHAINED_SUFFIX}"'
     tracertm = f"{shlex.quote(python)} -m tracertm"
     lines = ["#!/bin/sh", MARKER, f"chained={chained}"]
-    if hook == CHECK_HOOK:
+    if hook in CHECK_HOOKS:
         lines += [
             "# The hook that was here before runs first; a failure stops the commit.",
             'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi',
@@ -171,11 +175,11 @@ def install(
     check: bool = True,
     python: str | None = None,
 ) -> list[HookChange]:
-    """Install our hooks in the repository around ``path``: ``pre-commit`` (unless ``check=False``) and one sync
-    hook per stage of ``sync_on``. Our hooks of stages no longer asked for are removed, so the result is exactly
-    what was asked for; running it twice changes nothing."""
+    """Install our hooks in the repository around ``path``: ``pre-commit`` and ``pre-merge-commit`` (unless
+    ``check=False``) and one sync hook per stage of ``sync_on``. Our hooks of stages no longer asked for are
+    removed, so the result is exactly what was asked for; running it twice changes nothing."""
     stages = parse_stages(sync_on)
-    wanted = ((CHECK_HOOK,) if check else ()) + stages
+    wanted = (CHECK_HOOKS if check else ()) + stages
     top, directory = _locate(path)
     _make_hooks_dir(top, directory)
     interpreter = python or sys.executable

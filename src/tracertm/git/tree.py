@@ -3,6 +3,7 @@ commit will hold) and in the work tree (blob ids computed by git, filters applie
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,9 +53,45 @@ def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
     return entries
 
 
+# The blob id of empty content (SHA-1, SHA-256): what the index lists for an intent-to-add entry (``git add -N``).
+EMPTY_BLOBS = frozenset((
+    "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+    "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813",
+))
+_ITA_FLAG = 1 << 29  # CE_INTENT_TO_ADD among the flags ``git ls-files --debug`` prints (hexadecimal)
+
+
+def intent_to_add(root: Path, paths: list[str]) -> set[str]:
+    """The entries among ``paths`` (top-relative) that are intent-to-add (``git add -N``): listed with the empty
+    blob, but no part of a commit. One ``git ls-files --debug``; ask only about entries holding the empty blob."""
+    if not paths:
+        return set()
+    raw = run(root, "ls-files", "-z", "--debug", "--", *pathspecs(tuple(paths))).decode("utf-8", "surrogateescape")
+    # "path NUL" then the entry's debug lines, the last one "  size: N<TAB>flags: HEX" and a newline, then the next.
+    found: set[str] = set()
+    parts = raw.split("\0")
+    path = parts[0]
+    for block in parts[1:]:
+        match = re.match(r"(?s).*?\tflags: ([0-9a-f]+)\n", block)
+        if match is None:
+            break
+        if int(match.group(1), 16) & _ITA_FLAG:
+            found.add(path)
+        path = block[match.end():]
+    return found
+
+
+def _without_intent_to_add(root: Path, entries: dict[str, Entry]) -> dict[str, Entry]:
+    empty = [p for p, e in entries.items() if e.sha in EMPTY_BLOBS]
+    ita = intent_to_add(root, empty) if empty else set()
+    return {p: e for p, e in entries.items() if p not in ita} if ita else entries
+
+
 def index_entries(root: Path, prefixes: tuple[str, ...]) -> dict[str, Entry]:
-    """What the index (the next commit) holds under ``prefixes``; a conflicted path is ``Entry(UNMERGED, "")``."""
-    return _parse_stage_listing(run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)))
+    """What the index (the next commit) holds under ``prefixes``; a conflicted path is ``Entry(UNMERGED, "")``.
+    Intent-to-add entries are left out (a commit leaves them out; one more git call when an entry is empty)."""
+    return _without_intent_to_add(root, _parse_stage_listing(run(root, "ls-files", "-s", "-z", "--",
+                                                                 *pathspecs(prefixes))))
 
 
 def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
@@ -101,12 +138,15 @@ def tree_entries(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str
 def index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> dict[str, tuple[str | None, str | None]]:
     """Paths under ``prefixes`` whose index entry differs from ``commit`` (what ``git commit`` is about to change):
     path → (blob id in ``commit``, blob id in the index), None where the path is absent. A mode-only change is
-    not a change. One ``git diff-index --cached`` (answered from the index's cache tree; no file is read)."""
-    return parse_index_changes(run(root, *_index_changes_args(commit, prefixes)))
+    not a change; an intent-to-add entry (``git add -N``) is absent, as from a commit. One ``git diff-index
+    --cached`` (answered from the index's cache tree; no file is read)."""
+    return parse_index_changes(run(root, *_index_changes_args(commit, prefixes, "--ita-invisible-in-index")))
 
 
 def start_index_changes(root: Path, commit: str, prefixes: tuple[str, ...]) -> Pending:
-    """``index_changes`` started in the background: ``parse_index_changes(pending.result())`` is its answer."""
+    """``index_changes`` started in the background: ``parse_index_changes(pending.result())`` is its answer, except
+    that an intent-to-add entry is there as an entry with the empty blob (``EMPTY_BLOBS``): the caller asks
+    ``intent_to_add`` about those (the hook: no second listing to find them, and none when there is none)."""
     return start(root, *_index_changes_args(commit, prefixes))
 
 
@@ -115,8 +155,9 @@ def start_index_listing(root: Path, prefixes: tuple[str, ...]) -> Pending:
     return start(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes))
 
 
-def _index_changes_args(commit: str, prefixes: tuple[str, ...]) -> tuple[str, ...]:
-    return ("diff-index", "--cached", "--no-renames", "--no-abbrev", "-z", commit, "--", *pathspecs(prefixes))
+def _index_changes_args(commit: str, prefixes: tuple[str, ...], ita: str = "") -> tuple[str, ...]:
+    return ("diff-index", "--cached", *((ita,) if ita else ()), "--no-renames", "--no-abbrev", "-z", commit, "--",
+            *pathspecs(prefixes))
 
 
 def parse_index_changes(raw: bytes) -> dict[str, tuple[str | None, str | None]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -100,13 +99,9 @@ class SettingsHistory:
 
 
 def _load(root: Path, files: Mapping[str, bytes]) -> Settings:
-    """``load_settings`` over the given configuration files (name → bytes), for the repository at ``root``."""
-    with tempfile.TemporaryDirectory(prefix="tracertm-config-") as folder:
-        for name, data in files.items():
-            (Path(folder) / name).write_bytes(data)
-        try:
-            settings = load_settings(Path(folder))
-        except ConfigError as exc:
-            raise ConfigError(str(exc).replace(folder + "/", "")) from None
-    return replace(settings, root=root, source=None)
+    """``load_settings`` over the given configuration files (name → bytes), for the repository at ``root``. (The
+    same reading as ``check --staged``'s of the index.) Errors name the files as the repository does, relative to
+    the spec root: ``.tracertm.toml:2: ...``."""
+    settings = load_settings(Path(), files=files)
+    return replace(settings, root=root, source=None, source_text=None)
 

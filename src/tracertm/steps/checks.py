@@ -190,7 +190,9 @@ def check_changes(
     titles: dict[str, frozenset[str]] = {}
     uses = parse_features(((p, blobs[listing[p][1]]) for p in feature_paths), settings.parser, default_jobs(), titles)
     report = build_report(now, uses, titles)
-    if not _has_definitions(report) and not before:
+    if not _has_definitions(report):
+        # No definition left (the commit removes or empties the last step file, or there was none): the commit
+        # makes a repository whose step_paths hold no definition, which gets no step findings (``check_snapshot``).
         return StepFindings(step_files=report.step_files)
     from tracertm.steps.behave_layout import base as behave_base
     from tracertm.steps.behave_layout import is_environment as is_behave_environment
