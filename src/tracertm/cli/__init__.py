@@ -267,14 +267,15 @@ def _register_hook(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser("hook", help="install or remove native git hooks (check on commit, sync after)")
     actions = p.add_subparsers(dest="hook_verb", metavar="ACTION", parser_class=_Parser)
     actions.required = True
-    up = actions.add_parser("install", help="pre-commit check hook, plus sync hooks with --sync-on",
+    up = actions.add_parser("install",
+                            help="check hooks (pre-commit, pre-merge-commit), plus sync hooks with --sync-on",
                             parents=[_common(True)])
     up.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
     up.add_argument(
         "--sync-on", metavar="STAGES",
         help="comma-separated: post-commit,post-merge,post-checkout (or 'all'): sync HEAD into the database then",
     )
-    up.add_argument("--no-check", action="store_true", help="no pre-commit check hook")
+    up.add_argument("--no-check", action="store_true", help="no check hooks (pre-commit, pre-merge-commit)")
     up.set_defaults(func=_hook_install)
     down = actions.add_parser("uninstall", help="remove tracertm's hooks, restore the hooks they chained",
                               parents=[_common(True)])
