@@ -111,7 +111,10 @@ class Registries:
         self.declarations: dict[str, dict[str, ParameterTypeDecl]] = {}
         self.findings: list[Diagnostic] = []
         self._cucumber: dict[str, Any] = {}
+        self.behave_sites: dict[str, list[ParameterTypeDecl]] = {}  # every behave declaration of a name
         for decl in declarations:
+            if decl.framework == "behave":
+                self.behave_sites.setdefault(decl.name, []).append(decl)
             family = self.declarations.setdefault(FAMILY[decl.framework], {})
             first = family.get(decl.name)
             if first is not None and first.regexps != decl.regexps:

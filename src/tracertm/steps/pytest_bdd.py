@@ -40,7 +40,8 @@ import posixpath
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from functools import cache
+from typing import Protocol, TypeVar
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.model import StepDefinition, StepFile
@@ -537,6 +538,33 @@ class Bindings:
             out.append(Diagnostic(r.module, r.line, r.column, message, "warning"))
         return out
 
+    def conjunction_first(self, path: str, uses: Iterable[StepUseLike]) -> list[Diagnostic]:
+        """An error at each scenario's or Background's first step that is no Given/When/Then (``And``, ``But``,
+        ``*``) in feature file ``path``, for the scenarios a module binds: pytest-bdd's parser raises ``StepError``
+        ("First step in a scenario or background must start with 'Given', 'When' or 'Then'") and pytest fails
+        collecting that module. ``uses``: the file's executed steps (``scenarios.StepUse``), scenario by scenario."""
+        out: dict[int, Diagnostic] = {}
+        previous: tuple[int, bool] | None = None  # (scenario line, in the Background) of the step before
+        for use in uses:
+            here = (use.scenario_line, use.background)
+            if here == previous:
+                continue
+            first_of_part = previous is None or previous[0] != use.scenario_line or not use.background
+            previous = here
+            if not first_of_part or use.line in out or use.keyword.strip() in _STEP_KEYWORDS():
+                continue
+            views = self.views_for(path, use.scenario)
+            if views is None:
+                continue
+            modules = ", ".join(v.module for v in views)
+            where = "the Background" if use.background else f"scenario {use.scenario!r}"
+            out[use.line] = Diagnostic(
+                path, use.line, use.column,
+                f"step '{use.keyword.strip()} {use.text}' starts {where}: pytest-bdd refuses to collect {modules} "
+                "(StepError: the first step of a scenario or background must start with 'Given', 'When' or 'Then'), "
+                "so none of its scenarios run — start it with Given, When or Then")
+        return list(out.values())
+
     def rule_keys(self) -> dict[str, str]:
         """A digest per binding rule — its module, target, scenario and the module's view — → its target: what a sync
         keeps to tell which features a change of bindings concerns."""
@@ -554,6 +582,34 @@ class Bindings:
         if not self.rules:
             return ""
         return hashlib.sha256(repr(sorted(self.rule_keys())).encode()).hexdigest()
+
+
+class StepUseLike(Protocol):
+    """What ``Bindings.conjunction_first`` reads of a ``scenarios.StepUse``."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+    @property
+    def keyword(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def scenario(self) -> str: ...
+    @property
+    def scenario_line(self) -> int: ...
+    @property
+    def background(self) -> bool: ...
+
+
+@cache
+def _STEP_KEYWORDS() -> frozenset[str]:  # noqa: N802 - a constant, computed once
+    """The Given/When/Then keywords of every Gherkin language (``*`` and the conjunctions not among them)."""
+    from gherkin.dialect import DIALECTS
+
+    return frozenset(k.strip() for d in DIALECTS.values() for kind in ("given", "when", "then")
+                     for k in d[kind] if k.strip() != "*")
 
 
 def fixture_name(d: StepDefinition) -> str:

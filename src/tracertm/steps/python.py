@@ -69,6 +69,9 @@ class _Module:
     parser_modules: set[str] = field(default_factory=lambda: {"parsers"})
     constants: dict[str, str] = field(default_factory=dict)  # module-level NAME = "literal"
     values: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME = <anything else>
+    rebound: set[str] = field(default_factory=set)  # module-level names assigned more than once
+    imported: set[str] = field(default_factory=set)  # every part of the names of the modules it imports
+    tree: ast.Module | None = None  # the whole module (read again only for what few definitions need)
     patterns: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME.pattern = <value>
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     matcher: PatternKind = "parse"
@@ -121,6 +124,7 @@ class BehaveStepFile(StepFile):
 
     registration: tuple[int, ...] = ()
     written_for_re: frozenset[str] = frozenset()
+    imports: frozenset[str] = frozenset()  # the modules it imports at module level, by each part of their names
 
     @property
     def registered(self) -> tuple[StepDefinition, ...]:
@@ -145,7 +149,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     framework = framework_of(path, tree)
     if framework is None:
         return _plain(path, tree)
-    module = _Module(path, framework)
+    module = _Module(path, framework, tree=tree)
     if framework == "behave":
         if step_matcher not in _BEHAVE_MATCHERS:
             raise ValueError(f"unknown behave step matcher {step_matcher!r}")
@@ -169,6 +173,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     return BehaveStepFile(
         path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings),
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
+        frozenset(module.imported),
     )
 
 
@@ -229,6 +234,11 @@ def _flat(body: list[ast.stmt]) -> list[ast.stmt]:
 def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
     owner = "pytest_bdd" if module.framework == "pytest-bdd" else "behave"
     for node in _flat(body):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            module.imported.update(part for name in (
+                [a.name for a in node.names] if isinstance(node, ast.Import)
+                else [node.module or "", *(f"{node.module or ''}.{a.name}" for a in node.names)])
+                for part in name.split(".") if part)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == owner:
@@ -248,6 +258,8 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
                 elif node.module.startswith("behave") and alias.name in _DECORATORS:
                     module.keywords[local] = _DECORATORS[alias.name]
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if node.targets[0].id in module.values or node.targets[0].id in module.constants:
+                module.rebound.add(node.targets[0].id)
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 module.constants[node.targets[0].id] = node.value.value
             else:
@@ -510,6 +522,8 @@ def _pytest_bdd_pattern(module: _Module, node: ast.expr) -> tuple[PatternKind, s
             name = part.attr if isinstance(part, ast.Attribute) else part.id if isinstance(part, ast.Name) else ""
             flags += _RE_FLAGS.get(name, "")
     extra = kwargs.get("extra_types")
+    if isinstance(extra, ast.Name):
+        extra = _extra_types_value(module, extra, pattern, kind, node.lineno)
     if isinstance(extra, ast.Dict):
         for key, value in zip(extra.keys, extra.values):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
@@ -518,7 +532,67 @@ def _pytest_bdd_pattern(module: _Module, node: ast.expr) -> tuple[PatternKind, s
         for kw in extra.keywords:
             if kw.arg:
                 module.types.append(_parse_type(module, kw.arg, kw.value, node.lineno))
+    elif extra is not None and not (isinstance(extra, ast.Constant) and extra.value is None):
+        _unread_extra_types(module, extra, pattern, kind, node.lineno)
     return kind, pattern, "".join(sorted(set(flags)))
+
+
+# parse's own format types (``parse.Parser``'s conversions): not ones ``extra_types`` must bring.
+_PARSE_BUILTIN_TYPES = frozenset({"l", "n", "d", "b", "o", "x", "f", "F", "e", "E", "g", "G", "w", "W", "s", "S",
+                                  "D", "ti", "te", "tg", "ta", "th", "tc", "tt", "ts", "%"})
+_FIELD_TYPE = re.compile(r"\{[^{}:]*:[^{}]*?([A-Za-z_]\w*)[?*+]?\}")
+
+
+def field_types(pattern: str) -> list[str]:
+    """The type names of a parse/cfparse pattern's fields that are no parse built-in (``{who:Person}``:
+    ``Person``; cfparse's cardinality ``Person+`` names ``Person`` too)."""
+    if ":" not in pattern:
+        return []
+    found = _FIELD_TYPE.findall(pattern.replace("{{", "").replace("}}", ""))
+    return [t for t in dict.fromkeys(found) if t not in _PARSE_BUILTIN_TYPES]
+
+
+def _extra_types_value(module: _Module, name: ast.Name, pattern: str, kind: PatternKind, line: int
+                       ) -> ast.expr | None:
+    """``extra_types=NAME``: the dict literal or ``dict(...)`` call NAME is bound to once at module level and never
+    changed (``NAME[k] = ...``, ``NAME.update(...)``); anything else is unreadable (``_unread_extra_types``)."""
+    value = module.values.get(name.id)
+    if (name.id not in module.rebound and not _changed(module.tree, name.id)
+            and (isinstance(value, ast.Dict) or isinstance(value, ast.Call) and _dotted(value.func) == "dict")):
+        return value
+    _unread_extra_types(module, name, pattern, kind, line)
+    return None
+
+
+def _changed(tree: ast.Module | None, name: str) -> bool:
+    """Whether ``name`` is changed anywhere in the module after it is bound: an item or attribute assigned or
+    deleted, a method called on it (``update``, ``setdefault``...), augmented, or declared ``global``."""
+    if tree is None:
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name) \
+                and node.value.id == name and (not isinstance(node.ctx, ast.Load) or isinstance(node, ast.Attribute)):
+            return True
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            return True
+        if isinstance(node, ast.Global) and name in node.names:
+            return True
+    return False
+
+
+def _unread_extra_types(module: _Module, node: ast.expr, pattern: str, kind: PatternKind, line: int) -> None:
+    """``extra_types`` tracertm cannot read without running code: a warning, and the pattern's own types are
+    taken as any text (``.+?``) — never a claim that the pattern is invalid."""
+    if kind not in ("parse", "cfparse"):
+        return
+    names = field_types(pattern)
+    for type_name in names:
+        module.types.append(ParameterTypeDecl(type_name, (), module.framework, "python", module.path, line))
+    module.warnings.append(Diagnostic(
+        module.path, getattr(node, "lineno", line), getattr(node, "col_offset", -1) + 1,
+        f"extra_types={ast.unparse(node)[:60]} cannot be read without running code (tracertm reads a dict literal, "
+        f"dict(...) or a module-level name bound once to one); its types ({', '.join(names) or 'none used'}) are "
+        "matched as any text ('.+?'), which may match steps pytest-bdd does not", "warning"))
 
 
 def _parameters(

@@ -4,6 +4,7 @@ steps, and the findings about step files; rendered as text (grouped like behave'
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition, compile_matchable
 from tracertm.steps.matching import StepIndex, StepResult, behave_order
-from tracertm.steps.model import StepDefinition, StepFile
-from tracertm.steps.python import BehaveStepFile
+from tracertm.steps.behave_layout import is_environment
+from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
+from tracertm.steps.python import BehaveStepFile, field_types
 from tracertm.steps.lens import Lenses
 from tracertm.steps.scenarios import StepUse
 
@@ -146,6 +148,7 @@ def _build_report(
         report.warnings.extend(lenses.bindings.stale(titles))
     index = StepIndex(compiled)
     refused = _behave_refuses(compiled, index, *_behave_read(parsed))
+    refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed))
     if refused:
         report.errors.extend(refused.values())
         report.broken.update(refused)
@@ -156,6 +159,11 @@ def _build_report(
         uses = features[p]
         if not isinstance(uses, ParseError):
             report.results.extend(index.match_all(uses, lenses))
+    if lenses.bindings:
+        for p in sorted(features):
+            uses = features[p]
+            if not isinstance(uses, ParseError):
+                report.errors.extend(lenses.bindings.conjunction_first(p, uses))
     report.errors.extend(index.findings())
     report.broken.update(index.slow)
     return report
@@ -169,11 +177,56 @@ def behave_refused(
     parse workers' (``prematch.matcher``). ``files``: the parsed step files the definitions come from (what was
     written for behave's ``re`` matcher; definitions rebuilt from rows are checked as of unknown matcher)."""
     behave = [d for d in definitions if d.framework == "behave"]
+    parsed = [f for f in files if isinstance(f, StepFile)]
+    unregistered = set(_behave_unregistered(behave, registries, parsed))
     if len(behave) < 2:
-        return set()
+        return unregistered
     compiled = compile_matchable(behave, registries)
-    read = _behave_read(f for f in files if isinstance(f, StepFile))
-    return set(_behave_refuses(compiled, StepIndex(compiled), *read))
+    read = _behave_read(parsed)
+    return unregistered | set(_behave_refuses(compiled, StepIndex(compiled), *read))
+
+
+def _behave_unregistered(
+    definitions: Iterable[StepDefinition], registries: Registries, files: Iterable[StepFile]
+) -> dict[str, Diagnostic]:
+    """behave checks a parse/cfparse definition's field types when it registers it: a type no ``register_type`` has
+    declared by then is ``ValueError: format spec 'X' not recognised`` (cfparse: ``MissingTypeError``), and behave
+    stops loading the step code. behave runs ``environment.py`` first, then the step modules of the steps folder in
+    sorted file-name order, each top to bottom. A definition (of a file ``python.parse`` read here) whose type is
+    declared only by modules of its folder loaded after it, or below it in its own file, is refused — unless its
+    file imports the declaring module (which runs it first). A declaration anywhere else (a helper module, another
+    folder) counts as made in time: tracertm cannot tell when it runs. Identity → the error at the definition."""
+    sites = registries.behave_sites
+    if not sites:
+        return {}
+    imports = {f.path: f.imports for f in files if isinstance(f, BehaveStepFile)}
+    refused: dict[str, Diagnostic] = {}
+    for d in definitions:
+        if d.framework != "behave" or d.kind not in ("parse", "cfparse") or d.path not in imports \
+                or ":" not in d.pattern:
+            continue
+        for name in field_types(d.pattern):
+            declared = sites.get(name)
+            if not declared or any(_registered_before(t, d, imports[d.path]) for t in declared):
+                continue
+            where = ", ".join(sorted({f"{t.path}:{t.line}" for t in declared}))
+            refused[d.identity] = Diagnostic(
+                d.path, d.line, d.column,
+                f"step definition {_keyword_call(d)} uses the type {name!r}, which behave has not registered when it "
+                f"loads this definition (register_type at {where} runs later: step modules load in file-name "
+                f"order): behave refuses to load the steps (ValueError: format spec {name!r} not recognised) — "
+                "register the type in environment.py or in a step module whose name sorts first")
+            break
+    return refused
+
+
+def _registered_before(t: ParameterTypeDecl, d: StepDefinition, imports: frozenset[str]) -> bool:
+    """Whether behave has run declaration ``t`` when it registers definition ``d`` (``_behave_unregistered``)."""
+    if is_environment(t.path) or posixpath.dirname(t.path) != posixpath.dirname(d.path):
+        return True
+    if t.path == d.path:
+        return t.line < d.line
+    return posixpath.basename(t.path) < posixpath.basename(d.path) or posixpath.basename(t.path)[:-3] in imports
 
 
 def _behave_read(files: Iterable[StepFile]) -> tuple[frozenset[str], frozenset[str]]:
