@@ -268,7 +268,13 @@ class Records:
                 raise UsageError(
                     f"sort {name!r}: {self.kind.plural} sort by {', '.join(self.kind.sort_fields)} ('-' for descending)"
                 )
-            out.append((column(self.kind, name), desc))
+            col = column(self.kind, name)
+            if getattr(col, "nullable", False):
+                # Empty values (an undated ADR) last in both directions and on both databases (SQLite puts NULLs
+                # first, PostgreSQL last): "is null" as a key of its own before the column. A comparison with NULL
+                # is never true, so without it a cursor on an empty value matched no row after it (``_after``).
+                out.append((col.is_(None), False))
+            out.append((col, desc))
         out.append((self.kind.table.c.id, False))  # the tie-break that makes the keyset total
         return out
 
@@ -320,14 +326,16 @@ class Records:
             self.kind.table.c.id == after).subquery("cursor_row")
         cursor = [select(row.c[f"k{i}"]).scalar_subquery() for i in range(len(order))]
         directions = {desc for _, desc in order}
-        if len(directions) == 1:
+        nullable = any(getattr(c, "nullable", False) for c, _ in order)
+        if len(directions) == 1 and not nullable:
             # One direction: a row-value comparison, which both databases answer with an index range seek.
             left = tuple_(*[c for c, _ in order])
             right = tuple_(*cursor)
             return left < right if directions == {True} else left > right
         ors = []
         for i, (col, desc) in enumerate(order):
-            equal = [order[j][0] == cursor[j] for j in range(i)]
+            equal = [order[j][0].is_not_distinct_from(cursor[j]) if getattr(order[j][0], "nullable", False)
+                     else order[j][0] == cursor[j] for j in range(i)]  # (NULL equals NULL; else indexable "=")
             ors.append(and_(*equal, col < cursor[i] if desc else col > cursor[i]))
         # The redundant bound on the first column lets an index on it skip the rows before the cursor.
         first, first_desc = order[0]
@@ -339,10 +347,12 @@ class Records:
         stmt = self._filtered(project, flt or ListFilter(), func.count(self.kind.table.c.id))
         return int(self.session.execute(stmt).scalar() or 0)
 
-    def facets(self, project: Project, flt: ListFilter | None = None) -> dict[str, builtins.list[tuple[str, int]]]:
-        """Counts per status, type and tag over the records matching ``flt`` (most frequent first)."""
+    def facets(self, project: Project, flt: ListFilter | None = None
+               ) -> dict[str, builtins.list[tuple[str | None, int]]]:
+        """Counts per status, type and tag over the records matching ``flt`` (most frequent first; an empty value
+        as None)."""
         flt = flt or ListFilter()
-        out: dict[str, builtins.list[tuple[str, int]]] = {}
+        out: dict[str, builtins.list[tuple[str | None, int]]] = {}
         for facet in self.kind.facets:
             if facet == "tag":
                 ids = self._filtered(project, flt, self.kind.table.c.id, self.kind.table.c.tags).subquery()
@@ -354,8 +364,10 @@ class Records:
             else:
                 col = column(self.kind, facet)
                 stmt = self._filtered(project, flt, col, func.count()).group_by(col)
-            counted = [(str(getattr(v, "value", v)), int(n)) for v, n in self.session.execute(stmt).all()]
-            out[facet] = sorted(counted, key=lambda vc: (-vc[1], vc[0]))
+            # An empty value (a test case's status set to null) is None, not the text "None" no filter selects.
+            counted = [(None if v is None else str(getattr(v, "value", v)), int(n))
+                       for v, n in self.session.execute(stmt).all()]
+            out[facet] = sorted(counted, key=lambda vc: (-vc[1], vc[0] is None, vc[0] or ""))
         return out
 
     def feature_of(self, row: Any) -> str | None:

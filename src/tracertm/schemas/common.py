@@ -88,7 +88,7 @@ class Page(BaseModel):
 
 class FacetValue(BaseModel):
     model_config = _STRICT
-    value: str
+    value: str | None = Field(description="null: records with no value")
     count: int
 
 
