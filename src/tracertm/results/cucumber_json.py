@@ -91,6 +91,10 @@ def parse(path: str, data: bytes) -> Report:
     if not isinstance(document, list):
         raise report_error(path, 1, "not a Cucumber JSON report: expected a list of features at the top level; "
                                     "pass --format to pick another format")
+    if _behave(document):
+        raise report_error(path, 1, "this is behave's own JSON format (behave -f json), not Cucumber JSON; import "
+                                    "behave's JUnit XML instead (behave --junit), or write the report with a "
+                                    "Cucumber-compatible JSON formatter; nothing was imported from this file")
     try:
         cases = _cases(document)
     except _Misshapen as exc:  # the report's own line of the field (the elements' "line" is the feature file's)
@@ -98,6 +102,13 @@ def parse(path: str, data: bytes) -> Report:
     distinct = _distinct(cases)
     return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(c for c, _ in distinct),
                   local_ids=tuple(local for _, local in distinct))
+
+
+def _behave(document: list[Any]) -> bool:
+    """Whether the report is behave's JSON (``-f json``): its features have a ``location`` ("path:line") and no
+    ``uri`` (its tags are plain strings too, and its elements have no ``id``)."""
+    feature = document[0] if document else None
+    return isinstance(feature, dict) and "uri" not in feature and isinstance(feature.get("location"), str)
 
 
 def _cases(document: list[Any]) -> list[tuple[CaseResult, str]]:

@@ -201,6 +201,7 @@ def _case(case: Element) -> CaseResult:
         line=int(line) if line and line.isascii() and line.isdigit() else None,  # "²".isdigit(), but no int
         failed_attempts=failed_attempts,
         properties=_properties(case),
+        distinct="status" in case.attrib,  # behave (``report.last_reports``)
     )
 
 

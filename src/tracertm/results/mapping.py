@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracertm.results.report import CaseResult, normalize_path
-from tracertm.results.scenarios import ScenarioRef
+from tracertm.results.scenarios import Row, ScenarioRef
 from tracertm.results.uris import FeaturePaths
 
 __all__ = ["Match", "ScenarioIndex", "normalize_path", "pytest_bdd_name"]
@@ -249,10 +249,47 @@ def _suffixes(classname: str) -> list[str]:
 
 
 def _params_row(scenario: ScenarioRef, params: str | None) -> str | None:
+    """The row of ``scenario`` whose values pytest-bdd's test id names (``test_add[2-3]``: ``params`` "2-3")."""
     if not params:
         return None
-    rows = [row for row in scenario.rows if "-".join(row.cells) == params]
-    return rows[0].ident if len(rows) == 1 else None
+    rows = _rows_named(scenario, params)
+    if rows or not params.isascii():
+        return rows[0].ident if len(rows) == 1 else None
+    # pytest escapes what is not printable ASCII (``café``: ``caf\xe9``, as ``_pytest.compat.ascii_escaped``), and
+    # makes a repeated id unique with a counter (``a0``, ``a1``; ``1_0``, ``1_1`` after a digit): the counter is
+    # the row's place among the rows of that id.
+    name = _unescaped(params)
+    if name is not None and name != params and (rows := _rows_named(scenario, name)):
+        return rows[0].ident if len(rows) == 1 else None
+    unique = _PYTEST_COUNTER.fullmatch(params)
+    if unique is None:
+        return None
+    base, place = unique["id"], int(unique["n"])
+    for candidate in ((base[:-1], base) if base.endswith("_") and base[-2:-1].isdigit() else (base,)):
+        name = _unescaped(candidate)
+        rows = _rows_named(scenario, name) if name is not None else []
+        if len(rows) > 1:
+            return rows[place].ident if place < len(rows) else None
+    return None
+
+
+def _rows_named(scenario: ScenarioRef, params: str) -> list[Row]:
+    return [row for row in scenario.rows if "-".join(row.cells) == params]
+
+
+def _unescaped(params: str) -> str | None:
+    """A pytest id with pytest's escapes undone (``\\xe9``, ``\\u2028``, ``\\U0001f600``, ``\\n``, ``\\\\``),
+    or None: not escapes of pytest's (a lone backslash at the end)."""
+    if "\\" not in params:
+        return params
+    try:
+        return params.encode("ascii").decode("unicode_escape")
+    except UnicodeDecodeError:
+        return None
+
+
+# A pytest id made unique: the id, then its counter (all the digits at the end).
+_PYTEST_COUNTER = re.compile(r"(?P<id>.*?)(?P<n>\d+)", re.DOTALL)
 
 
 class _JunitName:

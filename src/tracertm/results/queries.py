@@ -315,10 +315,11 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
             out["failing"].append(item)
         if scenario.flaky:
             out["flaky"].append(item)
-        found: list[tuple[_Change, tuple[str, str | None]]] = [
-            (c, (feature, scenario.scenario_number)) for c in changes.get(scenario.id, [])]
-        found += [(c, (feature, None)) for c in changes.get(scenario.feature_id, [])]
-        stale = [c for c, key in found if not history.tested(c, *last, path, key)]
+        own, whole = changes.get(scenario.id, []), changes.get(scenario.feature_id, [])
+        found: list[tuple[_Change, tuple[str, str | None], bool]] = [
+            (c, (feature, scenario.scenario_number), c is own[-1]) for c in own]
+        found += [(c, (feature, None), c is whole[-1]) for c in whole]
+        stale = [c for c, key, latest in found if not history.tested(c, *last, path, key, latest)]
         if stale:
             commit, when, _content = max(stale, key=lambda c: c[1])
             out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})
@@ -328,9 +329,12 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
 class _History:
     """Was a content change part of what a run at ``run_commit`` tested? A change from a commit: when the run's
     commit has it in its history (the repository has both commits), else when it was committed before the run. A
-    change a sync of the work tree recorded (no commit): when it was synced before the run, or when the run's commit
-    holds the content it changed to — tests run on a clean checkout, then a plain ``tracertm sync``, then the
-    import: the sync's time is after the run's, yet the run tested exactly what the sync recorded.
+    change a sync of the work tree recorded (no commit): when the run's commit holds the content it changed to —
+    tests run on a clean checkout, then a plain ``tracertm sync``, then the import: the sync's time is after the
+    run's, yet the run tested exactly what the sync recorded. The record's latest such change, when the run's commit
+    holds other content, was not tested, whenever the run was (a report without a time runs at its import: a
+    report of an older commit imported after the sync). Else (no repository, or a commit it does not have; or an
+    earlier change, which a later one replaced): when it was synced before the run.
 
     ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit)."""
 
@@ -346,9 +350,10 @@ class _History:
 
     def tested(
         self, change: _Change, run_commit: str | None, run_when: dt.datetime, path: str | None = None,
-        key: tuple[str, str | None] | None = None,
+        key: tuple[str, str | None] | None = None, latest: bool = False,
     ) -> bool:
-        """``key``: (feature number, scenario number or None for the feature) of the changed record, in ``path``."""
+        """``key``: (feature number, scenario number or None for the feature) of the changed record, in ``path``;
+        ``latest``: the change is the record's last (its content is the record's now)."""
         commit, when, content = change
         if commit and run_commit:
             if commit == run_commit:
@@ -356,12 +361,14 @@ class _History:
             known = self._ancestors(run_commit)
             if known is not None:
                 return commit in known
-        if when <= run_when:
-            return True
         if commit is None and run_commit and content and path in self.paths and key is not None:
             held = self._contents(run_commit)
-            return held is not None and held.get(key) == content
-        return False
+            if held is not None:
+                if held.get(key) == content:
+                    return True
+                if latest:
+                    return False
+        return when <= run_when
 
     def _contents(self, commit: str) -> dict[tuple[str, str | None], str] | None:
         """The content hash of every feature and scenario in ``paths`` at ``commit`` (None: no repository, or one

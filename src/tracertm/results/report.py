@@ -140,6 +140,9 @@ class CaseResult:
     line: int | None = None  # Cucumber: the scenario's line, or the example row's line for outline rows
     tags: tuple[str, ...] = ()  # without "@"
     failed_attempts: int = 0  # failures before the final outcome (retries, Surefire flakyFailure)
+    # Its report never writes a rerun as another report of the test (behave's JUnit: each scenario once, named
+    # without its Rule): a second report of its id is another test (``last_reports``).
+    distinct: bool = False
     properties: tuple[tuple[str, str], ...] = ()  # JUnit <properties>, kept in the test case's metadata
 
 
@@ -181,14 +184,20 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
     counts as a failed attempt before it (with the attempts it carried), as Surefire's ``flakyFailure`` does — a
     test that failed, then passed, passed with a failed attempt: flaky. A pass without a message of its own takes
     the last failure's, as after a ``flakyFailure``. (``results.streamed`` makes its chunks' tests unique with this
-    too: what it stores is what the in-process import stores.)"""
+    too: what it stores is what the in-process import stores.)
+
+    A report that writes each test once (``CaseResult.distinct``: behave, whose JUnit names two scenarios of one
+    feature alike when they differ only by their Rule) holds no reruns: its tests of one id are several tests, and
+    their one result is the worst of them — a failure never disappears behind a pass."""
     unique = dict(zip(map(_EXTERNAL_ID, cases), cases))  # in C: a report without reruns costs no more than this
     if len(unique) == len(cases):
         return unique
     unique.clear()
     for case in cases:
         before = unique.get(case.external_id)
-        if before is not None:
+        if before is not None and (case.distinct or before.distinct):
+            case = _worse(before, case)
+        elif before is not None:
             failed = before.status in FAILING
             message = case.message
             if message is None and case.status == "passed":
@@ -197,6 +206,14 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
                            message=message)
         unique[case.external_id] = case
     return unique
+
+
+def _worse(before: CaseResult, case: CaseResult) -> CaseResult:
+    """The one result of two tests a report (``distinct``) names alike: the worse outcome (the later at equal rank),
+    with the failed attempts of both."""
+    later = _RANK.get(case.status, _RANK["failed"]) >= _RANK.get(before.status, _RANK["failed"])
+    kept, other = (case, before) if later else (before, case)
+    return replace(kept, failed_attempts=kept.failed_attempts + other.failed_attempts, distinct=True)
 
 
 def report_error(path: str, line: int, message: str, column: int = 0) -> ParseError:
