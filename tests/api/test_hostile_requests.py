@@ -196,3 +196,15 @@ def test_fields_may_repeat_as_status_and_tag_do(client: TestClient) -> None:
     page = client.get(f"{API}/projects/{ODD}/adrs", params=[("fields", "number"), ("fields", "title,status")])
     assert page.status_code == 200, page.text
     assert set(page.json()["items"][0]) == {"number", "title", "status"}
+
+
+def test_a_compressed_report_is_415_naming_its_coding(client: TestClient, engine: Any) -> None:
+    # (the gzip bytes were read as the report: "malformed XML", as if the report were broken)
+    import gzip
+
+    report = gzip.compress(b'<testsuite name="s"><testcase classname="a" name="t"/></testsuite>')
+    auth = {key: value for key, value in write_headers(engine, 1).items() if key == "Authorization"}
+    for query in ("", "?format=junit"):
+        upload = client.post(f"{API}/projects/{ODD}/test-runs{query}", content=report,
+                             headers={**auth, "Content-Type": "application/xml", "Content-Encoding": "gzip"})
+        assert upload.status_code == 415 and "Content-Encoding 'gzip'" in upload.json()["detail"], upload.text

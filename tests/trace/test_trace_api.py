@@ -94,7 +94,7 @@ def test_matrix_coverage_and_trace_are_the_json_twins_of_the_cli(
     assert client.get(f"{API}/trace/REQ-7?depth=0").json()["nodes"] == [
         {"id": "requirement:REQ-7", "kind": "requirement", "ref": "REQ-7", "title": None, "missing": False, "depth": 0}]
 
-    problem(client.get(f"{API}/trace/NOPE-1"), 400)
+    problem(client.get(f"{API}/trace/NOPE-1"), 404)  # an unknown id, as for a record
     problem(client.get(f"{API}/trace/ADR-0003?depth=11"), 422)
     problem(client.get(f"{API}/matrix?from=features"), 422)
     problem(client.get("/api/v1/projects/nope/matrix"), 404)

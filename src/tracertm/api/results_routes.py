@@ -171,6 +171,10 @@ def install_results_routes(app: FastAPI) -> None:
         from starlette.concurrency import run_in_threadpool
 
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        coding = request.headers.get("content-encoding", "identity").strip().lower()
+        if coding not in ("", "identity"):  # (read as the report, gzip bytes were "malformed XML")
+            raise ApiProblem(415, f"Content-Encoding {coding!r} is not accepted; send the report uncompressed",
+                             kind="unsupported-media-type")
         params = {"format": format, "commit": commit, "run_name": run_name}
         if media == MULTIPART:
             sources, fields = await _multipart(request)

@@ -78,8 +78,8 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
         known = session.execute(
             select(Link.target_kind).where(Link.project_id == project.id, Link.target_ref == ident).limit(1)
         ).scalar_one_or_none()
-        if known is None:
-            raise UsageError(
+        if known is None:  # (NotFound: the API answers 404, as for an unknown record)
+            raise NotFound(
                 f"{ident}: no record and no link target with this id in project {project.name}; "
                 "see 'tracertm list' or 'tracertm matrix'"
             ) from None
