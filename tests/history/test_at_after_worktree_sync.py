@@ -208,3 +208,13 @@ def test_a_commit_after_the_last_recorded_one_answers_only_what_its_file_still_h
     sync(git_repo.path, engine=engine, project="shop")  # recorded now: answered
     code, rev = _show_at(capsys, git_repo, database_url, changed)
     assert code == 0 and rev["version"] == 2, rev
+
+
+def test_an_unknown_commit_is_404_without_the_servers_path(git_repo: GitRepo, engine: Any) -> None:
+    # (it was 400 naming the repository's absolute path on the server, in an answer anyone may read)
+    git_repo.write(ADR, adr(1, "Pay"))
+    git_repo.commit("adr")
+    sync(git_repo.path, engine=engine, project="shop")
+    answer = _api_at(engine, git_repo, "deadbeef")
+    assert answer.status_code == 404, answer.text
+    assert "no such commit" in answer.text and str(git_repo.path) not in answer.text

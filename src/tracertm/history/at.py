@@ -126,7 +126,12 @@ def _newest(
     try:
         sha = git.resolve_commit(top, commit)
     except GitError:
-        raise GitError(f"{option} {commit}: no such commit in {top}; check the name or fetch it first") from None
+        if option == "--at":  # the command line's own repository: named
+            raise GitError(f"{option} {commit}: no such commit in {top}; check the name or fetch it first") from None
+        from tracertm.repositories.errors import NotFound  # the API: 404, as for an unknown record, and no path of
+        # the server's disk in an answer anyone may read
+        raise NotFound(f"{option} {commit}: no such commit in the project's repository; check the name, or push or "
+                       "fetch it there first") from None
     order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
     _refuse_side_commit(session, project_id, top, sha, commit, option, after=order)
     # A git change with its commit, or one of a work tree's sync that recorded its clean HEAD (never an ``annotated``
