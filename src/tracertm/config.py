@@ -271,8 +271,9 @@ def _read_toml(path: Path, data: bytes | None = None) -> tuple[dict[str, Any], s
     try:
         text = data.decode("utf-8")  # TOML is UTF-8 (what tomllib.load decodes the whole file with, too)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        from tracertm.parsers.common import byte_position  # (only on this error: the hook path loads no parser)
+
+        line, column = byte_position(data, 0, exc.start)
         raise ConfigError(f"{path}:{line}:{column}: invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
                           ) from None
     try:

@@ -96,14 +96,14 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
     nul = data.find(b"\x00", bom)
     if nul != -1:
         _refuse_wide(path, data)
-        line = _byte_position(data, bom, nul)[0]
+        line = byte_position(data, bom, nul)[0]
         raise ParseError(path, line, 0, f"binary content (NUL byte at offset {nul}); not a text spec file")
     try:
         text = data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
         _refuse_wide(path, data)  # a UTF-16 BOM is never UTF-8, even where the text has no NUL byte
         start = exc.start + bom  # "utf-8-sig" counts from after the BOM; the file's offset counts it
-        line, column = _byte_position(data, bom, start)
+        line, column = byte_position(data, bom, start)
         raise ParseError(
             path, line, column, f"invalid UTF-8 at byte offset {start}; save the file as UTF-8"
         ) from None
@@ -145,7 +145,7 @@ def _wide_encoding(data: bytes) -> str | None:
     return None
 
 
-def _byte_position(data: bytes, start: int, offset: int) -> tuple[int, int]:
+def byte_position(data: bytes, start: int, offset: int) -> tuple[int, int]:
     """The 1-based (line, byte column) of ``data[offset]`` in text that begins at ``data[start]`` (after a BOM):
     LF, CRLF and CR each end a line, as in the decoded text."""
     crlf = data.count(b"\r\n", start, offset)
