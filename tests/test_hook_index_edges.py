@@ -49,6 +49,18 @@ def _hook_then_ref(repo: GitRepo) -> tuple[list[tuple[str, int, str]], list[tupl
 # ------------------------------------------------------------------------------------------- intent to add
 
 
+def _linked_feature(repo: GitRepo, narrow: bool) -> None:
+    """ADR 1 and ``features/a.feature``, a link to ``shared/a.feature`` (outside the spec folders when ``narrow``)
+    tagging it, committed."""
+    if narrow:
+        repo.write(".tracertm.toml", NARROW)
+    repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    repo.write("shared/a.feature", "@ADR-1\n" + feature(1, "A"))
+    os.makedirs(repo.path / "features", exist_ok=True)
+    os.symlink("../shared/a.feature", repo.path / "features" / "a.feature")
+    repo.commit("init")
+
+
 def test_an_intent_to_add_adr_is_not_part_of_the_commit_nor_of_the_hook(git_repo: GitRepo) -> None:
     git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
     git_repo.commit("init")
@@ -99,13 +111,7 @@ def test_an_adr_put_back_as_intent_to_add_is_deleted_by_the_commit(git_repo: Git
 def test_a_staged_change_of_a_spec_links_target_is_a_change_of_the_link(
     git_repo: GitRepo, narrow: bool, change: str
 ) -> None:
-    if narrow:
-        git_repo.write(".tracertm.toml", NARROW)
-    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
-    git_repo.write("shared/a.feature", "@ADR-1\n" + feature(1, "A"))
-    os.makedirs(git_repo.path / "features", exist_ok=True)
-    os.symlink("../shared/a.feature", git_repo.path / "features" / "a.feature")
-    git_repo.commit("init")
+    _linked_feature(git_repo, narrow)
     assert check(git_repo.path, ref="HEAD").ok
     if change == "broken":
         git_repo.write("shared/a.feature", git_repo.read("shared/a.feature") + BROKEN_TAIL)
@@ -136,12 +142,7 @@ def test_deleting_the_target_of_an_adr_link_takes_its_adr_away(git_repo: GitRepo
 
 
 def test_a_change_beside_a_spec_link_that_leaves_its_target_alone_passes(git_repo: GitRepo) -> None:
-    git_repo.write(".tracertm.toml", NARROW)
-    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
-    git_repo.write("shared/a.feature", "@ADR-1\n" + feature(1, "A"))
-    os.makedirs(git_repo.path / "features", exist_ok=True)
-    os.symlink("../shared/a.feature", git_repo.path / "features" / "a.feature")
-    git_repo.commit("init")
+    _linked_feature(git_repo, narrow=True)
     git_repo.write("shared/other.txt", "x\n")
     git_repo.git("add", "-A")
     result = check(git_repo.path, staged=True)
