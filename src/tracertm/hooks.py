@@ -160,6 +160,12 @@ def parse_stages(value: str | Iterable[str] | None) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)
     stages = [s.strip() for s in items if s.strip()]
+    if not stages:
+        # `--sync-on ','` (or '' from the API) names no stage: installing no sync hook then would be a silent guess,
+        # and would remove the sync hooks already installed.
+        shown = value if isinstance(value, str) else ",".join(items)
+        raise UsageError(f"--sync-on {shown!r}: no stage given; choose from {', '.join(SYNC_STAGES)} or 'all', "
+                         "or leave the option out")
     if stages == ["all"]:
         return SYNC_STAGES
     unknown = [s for s in stages if s not in SYNC_STAGES]

@@ -272,7 +272,7 @@ def _register_hook(verbs: argparse._SubParsersAction[_Parser]) -> None:
                             parents=[_common(True)])
     up.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
     up.add_argument(
-        "--sync-on", metavar="STAGES",
+        "--sync-on", metavar="STAGES", type=nonblank("stage list"),
         help="comma-separated: post-commit,post-merge,post-checkout (or 'all'): sync HEAD into the database then",
     )
     up.add_argument("--no-check", action="store_true", help="no check hooks (pre-commit, pre-merge-commit)")

@@ -98,7 +98,8 @@ def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, s
     """``index_entries`` as plain ``(mode, blob id)`` tuples, about twice as fast: ``check --staged`` lists every
     spec file of the index on every commit. A conflicted path is given as ``HEAD`` holds it (its stage 2, "ours";
     absent when the merge adds it): the merged-in side is not what the index holds yet (``unmerged_paths`` names
-    such paths)."""
+    such paths). Intent-to-add entries (``git add -N``) are left out, as ``index_entries`` leaves them out: the
+    commit will not hold them (one more git call, only when an entry holds the empty blob)."""
     raw = run(root, "ls-files", "-s", "-z", "--", *pathspecs(prefixes)).decode("utf-8", "surrogateescape")
     blobs: dict[str, tuple[str, str]] = {}
     for item in raw.split("\0"):
@@ -107,6 +108,10 @@ def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, s
             mode, sha, stage = meta.split(" ")
             if stage == "0" or stage == "2":
                 blobs[path] = (mode, sha)
+    # ``git ls-files`` has no ``--ita-invisible-in-index``: ask about the empty entries, as ``index_entries`` does.
+    empty = [p for p, (_, sha) in blobs.items() if sha in EMPTY_BLOBS]
+    for path in intent_to_add(root, empty) if empty else ():
+        del blobs[path]
     return blobs
 
 

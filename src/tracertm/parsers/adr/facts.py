@@ -50,15 +50,24 @@ class Facts:
     attributes: dict[str, str] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     styles: set[str] = field(default_factory=set)  # hints for dialect detection
+    # The first line naming each successor / predecessor, so that a finding about one (the ADR naming itself)
+    # points at the reference, not at the title.
+    superseded_by_lines: dict[str, int] = field(default_factory=dict)
+    supersedes_lines: dict[str, int] = field(default_factory=dict)
 
     def add_role(self, role: str, names: Iterable[str]) -> None:
         self.roles.setdefault(role, []).extend(names)  # de-duplicated once, when the fields are built
 
-    def add_relation(self, relation: str, targets: Sequence[str]) -> None:
+    def add_relation(self, relation: str, targets: Sequence[str], line: int) -> None:
+        """A relation line at file line ``line`` naming ``targets``."""
         if relation in SUPERSEDED_BY:
             self.superseded_by.extend(targets)
+            for target in targets:
+                self.superseded_by_lines.setdefault(target, line)
         elif relation in SUPERSEDES:
             self.supersedes.extend(targets)
+            for target in targets:
+                self.supersedes_lines.setdefault(target, line)
         else:
             self.links.extend({"relation": relation, "target": target} for target in targets)
         self.related.extend(targets)
@@ -68,7 +77,7 @@ class Facts:
         self.statuses.append(Declared(raw, source, line))
         successor = relation_line(raw)
         if successor is not None and successor[0] in SUPERSEDED_BY:
-            self.add_relation(*successor)
+            self.add_relation(*successor, line)
 
     def add_key_value(self, kv: KeyValue, source: str, line: int, keep_unknown: bool) -> None:
         """Route one key/value line: status, date, roles, tags, relations; other keys kept if ``keep_unknown``."""
@@ -87,7 +96,7 @@ class Facts:
             self.tags.extend(tag_list(kv.value))
         elif relation in SUPERSEDED_BY | SUPERSEDES or (targets and (kv.bold or keep_unknown)):
             # `**Supersedes:** N/A` names nothing; `**Related:** ADR-0002` is a custom link.
-            self.add_relation(relation, targets)
+            self.add_relation(relation, targets, line)
         elif keep_unknown and kv.value:
             self.attributes.setdefault(kv.label, kv.value)
 
@@ -124,7 +133,7 @@ def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
                     # Never a silent guess: a value that names no ADR is said, not dropped.
                     facts.warnings.append(warning(facts.path, found[1], f"{kind}: {json_value(value)!r} names no ADR "
                                                   "(write an ADR number, an id like ADR-0003 or a link); ignored"))
-            facts.add_relation(kind, targets)
+            facts.add_relation(kind, targets, found[1])
 
 
 def _single(fm: FrontMatter, facts: Facts, name: str) -> tuple[Any, int] | None:
@@ -161,7 +170,7 @@ def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[
             if kv.key == "tags":
                 facts.styles.add("tags")
         elif relation is not None:
-            facts.add_relation(*relation)
+            facts.add_relation(*relation, body.file_line(index))
         else:
             continue
         leftover.append((index, index + 1))
@@ -186,11 +195,11 @@ def read_status_section(body: Body, section: Section, facts: Facts, *, have_stat
             facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)
             have_status = have_status or kv.key == "status"
         elif relation is not None and relation[0] not in SUPERSEDED_BY:
-            facts.add_relation(*relation)
+            facts.add_relation(*relation, line_no)
         elif relation is not None or not have_status:
             # `Superceded by [..]` (adr-tools replaces `Accepted` with it) is a status line and a relation.
             if relation is not None:
-                facts.add_relation(*relation)
+                facts.add_relation(*relation, line_no)
             if not have_status:
                 facts.statuses.append(Declared(strip_list_marker(line), "## Status section", line_no))
                 have_status = True

@@ -21,7 +21,7 @@ from tracertm.parsers.adr.resolve import (
     title_of,
 )
 from tracertm.parsers.adr.sections import merge_consequences, read_sections
-from tracertm.parsers.adr.values import unique
+from tracertm.parsers.adr.values import unique, warning
 from tracertm.parsers.common import parse_text_safely, with_warnings
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -76,6 +76,12 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         number = ""  # no record comes of it: the file is in error
     superseded_by = [t for t in unique(facts.superseded_by) if t != number]
     supersedes = [t for t in unique(facts.supersedes) if t != number]
+    # An ADR cannot replace itself: such a link is never stored, but said at its line (a typo in the number, most
+    # likely), never dropped in silence.
+    for relation, lines in (("superseded by", facts.superseded_by_lines), ("supersedes", facts.supersedes_lines)):
+        if number and number in lines:
+            facts.warnings.append(warning(path, lines[number], f"{relation} {number}, which is this ADR itself; "
+                                          "ignored (write the number of the other ADR, or remove the reference)"))
     status, raw_status = resolve_status(facts, bool(superseded_by))
     try:
         date = resolve_date(facts, file_id.date, options.date_format)

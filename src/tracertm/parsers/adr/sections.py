@@ -90,7 +90,7 @@ def read_sections(body: Body, sections: Sequence[Section], facts: Facts) -> Sect
                 for index in range(section.start, section.end):
                     relation = None if body.code[index] else relation_line(body.lines[index])
                     if relation is not None:
-                        facts.add_relation(*relation)
+                        facts.add_relation(*relation, body.file_line(index))
             out.keep(title, whole)
     return out
 
