@@ -116,9 +116,12 @@ def language_of(path: str) -> str | None:
     return SUFFIXES.get(path[dot:].lower()) if dot != -1 else None
 
 
-def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> StepFile:
+def parse_step_file(
+    path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS, step_matcher: str | None = None
+) -> StepFile:
     """The step definitions and parameter types of one file, or ``ParseError`` when it cannot be read at all. A
-    behave step module is read with the step matcher its environment.py leaves as the default, when ``options``
+    behave step module is read with ``step_matcher`` as its default matcher when given (what the modules loaded
+    before it leave: ``steps.project.parse_step_files``), else the one its environment.py leaves, when ``options``
     carry it (``with_matchers``)."""
     from tracertm.steps.pytest_bdd import is_config, parse_config
 
@@ -132,7 +135,7 @@ def parse_step_file(path: str, data: bytes, options: ParserOptions = DEFAULT_OPT
         if language == "python":
             from tracertm.steps import python
 
-            matcher = behave_matcher(path, options)
+            matcher = step_matcher or behave_matcher(path, options)
             return storable(python.parse(path, text) if matcher is None
                             else python.parse(path, text, step_matcher=matcher))
         from tracertm.steps.syntax import GrammarMissing

@@ -4,14 +4,18 @@ the files like ``check``: no database."""
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable, Mapping
 
 from tracertm.config import Settings, load_settings
 from tracertm.errors import ParseError, UsageError
 from tracertm.engine.scan import Location, Snapshot, scan
 from tracertm.parsers.records import ParserOptions
+from tracertm.steps.behave_layout import base as behave_base
+from tracertm.steps.behave_layout import is_environment as is_behave_environment
 from tracertm.steps.model import StepFile
 from tracertm.steps.parsing import environment_matchers, parse_step_file, with_matchers
+from tracertm.steps.python import BehaveStepFile
 from tracertm.steps.report import StepReport, build_report
 from tracertm.steps.scenarios import StepUse, feature_uses, scenario_titles
 
@@ -19,15 +23,24 @@ from tracertm.steps.scenarios import StepUse, feature_uses, scenario_titles
 def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions) -> dict[str, StepFile | ParseError]:
     """Parse step files; a file that cannot be read is its ``ParseError``. behave's step modules are read with the
     step matcher the environment.py among ``items`` of their features folder leaves (``parsing.with_matchers``;
-    ``options`` may carry those of environment.py files not among ``items``)."""
-    items = list(items)
+    ``options`` may carry those of environment.py files not among ``items``), or the default an earlier step module
+    of their folder among ``items`` set with ``use_default_step_matcher(name)``."""
+    items = sorted(items)  # behave's load order within a folder: file names sorted (same folder, same prefix)
     options = with_matchers(options, environment_matchers(items, options))
+    # behave loads a folder's step modules one after another and, after each, goes back to the *default* matcher;
+    # a module's ``use_default_step_matcher(name)`` changes that default for the modules loaded after it (behave
+    # 1.3's ``runner_util.load_step_modules``). Folder → the default the last module parsed there left.
+    defaults: dict[str, str] = {}
     out: dict[str, StepFile | ParseError] = {}
     for path, data in items:
+        folder = posixpath.dirname(path)
         try:
-            out[path] = parse_step_file(path, data, options)
+            out[path] = parsed = parse_step_file(path, data, options, defaults.get(folder))
         except ParseError as exc:
             out[path] = exc
+            continue
+        if isinstance(parsed, BehaveStepFile) and behave_base(path) is not None and not is_behave_environment(path):
+            defaults[folder] = parsed.default_matcher
     return out
 
 
@@ -89,11 +102,19 @@ def analyze(
     path: str | os.PathLike[str] | None = None, *, ref: str | None = None, staged: bool = False
 ) -> StepReport:
     """Discover the step definitions of the repository at ``path`` (``step_paths``), match every scenario step of
-    its features, and report usage, unused definitions, undefined and ambiguous steps. Needs no database."""
+    its features, and report usage, unused definitions, undefined and ambiguous steps. Needs no database. With
+    ``staged`` the configuration is the index's too (``check --staged``'s); with ``ref``, the work tree's."""
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
     location = Location.find(path)
-    settings = load_settings(location.root)
+    if staged and location.top is not None:
+        # The index's configuration, as ``check --staged`` reads it: a step_paths / feature_paths change the commit
+        # stages decides what the commit's steps are, and one left unstaged is not the commit's.
+        from tracertm.checker import _staged_settings
+
+        settings = _staged_settings(location)
+    else:
+        settings = load_settings(location.root)
     steps, features = step_snapshots(location, settings, ref=ref, staged=staged)
     try:
         step_items, step_errors = _read(steps)

@@ -125,6 +125,9 @@ class BehaveStepFile(StepFile):
     registration: tuple[int, ...] = ()
     written_for_re: frozenset[str] = frozenset()
     imports: frozenset[str] = frozenset()  # the modules it imports at module level, by each part of their names
+    # The default step matcher this module leaves for the step modules behave loads after it: its last module-level
+    # ``use_default_step_matcher(name)`` names it; else the one it started with (``parse``'s ``step_matcher``).
+    default_matcher: str = DEFAULT_MATCHER
 
     @property
     def registered(self) -> tuple[StepDefinition, ...]:
@@ -173,7 +176,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     return BehaveStepFile(
         path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings),
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
-        frozenset(module.imported),
+        frozenset(module.imported), module.default,
     )
 
 
@@ -330,8 +333,9 @@ def _module_call(module: _Module, call: ast.Call) -> None:
             module.use(value)
     elif name == "use_default_step_matcher":
         # behave's ``StepMatcherFactory.use_default_step_matcher(name=None)``: back to the default (environment.py's
-        # matcher, see ``environment_matcher``); with a name, that one becomes the default first. (behave keeps
-        # that new default for the step modules loaded after this one too: not followed across files.)
+        # matcher, see ``environment_matcher``); with a name, that one becomes the default first. behave keeps
+        # that new default for the step modules of the folder loaded after this one too (``load_step_modules``
+        # goes back to the default after each module, not to environment.py's): ``BehaveStepFile.default_matcher``.
         named = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "name"), None)
         if named is not None and not (isinstance(named, ast.Constant) and named.value is None):
             value = _matcher_name(module, call, named)
