@@ -68,7 +68,8 @@ def test_every_project_route_of_the_api_answers_for_a_name_with_a_slash(served: 
         _ok(client.get(f"{API}/adrs/ADR-0003", params={"project": NAME}))
     # Writes, with the name in the path.
     auth = {"Authorization": f"Bearer {token}"}
-    _ok(client.patch(f"{API}/projects/{FORMS[1]}/links/{links[0]['id']}", json={"reviewed": True}, headers=auth))
+    _ok(client.patch(f"{API}/projects/{FORMS[1]}/links/{links[0]['id']}", json={"reviewed": True},
+                       headers={**auth, "If-Match": "*"}))
     _ok(client.post(f"{API}/projects/{FORMS[0]}/links/review", json={"all": True}, headers=auth))
     upload = client.post(f"{API}/projects/{FORMS[1]}/test-runs", content=JUNIT,
                          headers={**auth, "Content-Type": "application/xml"})

@@ -129,7 +129,7 @@ def test_a_content_change_after_an_annotated_edit_is_suspect_through_full_syncs(
     # Reviewed (through the API), then annotated again: no longer suspect, whatever the full syncs.
     link_id = to_adr(engine)[("FEAT-1/SC-1", "implements")][0]
     r = client.patch(f"{API}/projects/{PROJECT}/links/{link_id}", json={"reviewed": True},
-                     headers=write_headers(engine))
+                     headers={**write_headers(engine), "If-Match": '"3"'})
     assert r.status_code == 200, r.text
     annotate(client, engine, 3, "Ada")  # version 4, annotated
     for _ in range(2):

@@ -171,14 +171,14 @@ def test_review_one_link_through_patch_records_who_and_when(app: tuple[TestClien
     problem(client.patch(url, content=b"{not json", headers={**auth, "Content-Type": "application/json"}), 422)
     assert links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]["reviewed_version"] == 1  # refused: unchanged
 
-    r = client.patch(url, json={"reviewed": True}, headers=auth)
+    r = client.patch(url, json={"reviewed": True}, headers={**auth, "If-Match": '"2"'})
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["state"], body["reviewed_version"], body["reviewed_by"]) == ("ok", 2, "api:grace")
     row = links(engine)[("FEAT-1/SC-1", "implements", "ADR-0003")]
     assert (row["reviewed_version"], row["reviewed_by"]) == (2, "api:grace") and row["reviewed_at"] is not None
     # Again: nothing to review, nothing changes (idempotent), same answer.
-    again = client.patch(url, json={"reviewed": True}, headers=auth).json()
+    again = client.patch(url, json={"reviewed": True}, headers={**auth, "If-Match": '"2"'}).json()
     assert again == body
     # The other suspect link is untouched; the CLI sees the review.
     assert [x["source"]["id"] for x in client.get(f"{API}/links?suspect=true").json()["items"]] == ["CTR-0001"]

@@ -5,11 +5,14 @@
 - ``GET  /api/v1/projects/{project}/links?suspect=true&type=implements`` — links, keyset paginated;
 - ``GET  /api/v1/projects/{project}/links/{link_id}`` — one link;
 - ``GET  /api/v1/projects/{project}/trace/{ident}?depth=N`` — the graph around a record or requirement id;
-- ``PATCH /api/v1/projects/{project}/links/{link_id}`` ``{"reviewed": true}`` — review one link;
+- ``PATCH /api/v1/projects/{project}/links/{link_id}`` ``{"reviewed": true}`` + ``If-Match`` — review one link;
 - ``POST /api/v1/projects/{project}/links/review`` ``{"source": ID}`` or ``{"all": true}`` — review many.
 
 Reviews need a write token and record the token's label and the time, exactly as ``tracertm review`` records
-``--by`` and the time; they run under the project's write lock, like every writer.
+``--by`` and the time; they run under the project's write lock, like every writer. A review claims the version of
+the target the reviewer read, so it takes the optimistic lock of every database-side edit: ``If-Match`` names
+that version (the link's ``ETag``, ``"<target version>-<digest>"``, the target's own ``ETag`` or ``"3"``), 428
+without it on ``PATCH``, 412 with ``current_version`` when the target has moved on (as ``review --version N``).
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from tracertm import db
-from tracertm.api.deps import READ_ERRORS, ReadSession, next_link, reader, writer
+from tracertm.api.deps import READ_ERRORS, ReadSession, etag, etag_version, next_link, reader, writer
 from tracertm.api.problems import responses
 from tracertm.models import Project
 from tracertm.repositories import Projects
@@ -34,7 +37,9 @@ from tracertm.schemas.trace import (
 API = "/api/v1"
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
 TAG = "traceability"
-WRITE_ERRORS = responses(400, 401, 403, 404, 409, 413, 422, 500, 503)
+WRITE_ERRORS = responses(400, 401, 403, 404, 409, 412, 413, 422, 500, 503)
+IF_MATCH = ('the version of the link\'s target you reviewed: the link\'s ETag, the target\'s ETag, or the version '
+            'alone, e.g. "3"; * reviews whatever version is current')
 MAX_DEPTH = 10
 
 
@@ -133,11 +138,16 @@ def install_trace_routes(app: FastAPI) -> None:
         project: str,
         link_id: Annotated[int, Path(ge=1, le=2**62, description="the link number")],
         session: ReadSession,
-    ) -> dict[str, Any]:
-        """One link by its number, with its review state."""
+    ) -> Response:
+        """One link by its number, with its review state. ``ETag`` is ``"<target version>-<digest of the body>"``:
+        the version in it is what a review's ``If-Match`` compares (a dangling or requirement link has none)."""
         from tracertm.trace.review import get_link
 
-        return get_link(session, Projects(session).get(project, "project"), link_id)
+        found = get_link(session, Projects(session).get(project, "project"), link_id)
+        answer = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json"))
+        if found["target_version"] is not None:
+            answer.headers["ETag"] = etag(found["target_version"], answer.body)
+        return answer
 
     @app.get(f"{base}/trace/{{ident:path}}", response_model=TraceGraph, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS, operation_id="trace_graph")
@@ -154,7 +164,8 @@ def install_trace_routes(app: FastAPI) -> None:
 
         return graph.build(session, Projects(session).get(project, "project"), ident, depth).as_dict()
 
-    @app.patch(f"{base}/links/{{link_id}}", response_model=LinkRead, tags=[TAG], responses=WRITE_ERRORS,
+    @app.patch(f"{base}/links/{{link_id}}", response_model=LinkRead, tags=[TAG],
+               responses=responses(400, 401, 403, 404, 409, 412, 413, 422, 428, 500, 503),
                operation_id="trace_review_link")
     def review_link(
         request: Request,
@@ -162,16 +173,31 @@ def install_trace_routes(app: FastAPI) -> None:
         link_id: Annotated[int, Path(ge=1, le=2**62, description="the link number")],
         change: LinkUpdate,
         actor: Annotated[str, Depends(writer)],
+        if_match: Annotated[str | None, Header(max_length=200, description=IF_MATCH)] = None,
     ) -> dict[str, Any]:
-        """Review one link: ``{"reviewed": true}`` marks it reviewed against its target's current version,
-        recording the token's label and the time (as ``tracertm review N``). A link that is not suspect is
-        returned unchanged; a dangling link is 409 (fix the reference in its file)."""
+        """Review one link: ``{"reviewed": true}`` marks it reviewed against the version of its target that
+        ``If-Match`` names, recording the token's label and the time (as ``tracertm review N --version V``). 428
+        without ``If-Match``; 412 (``current_version``) when the target is at another version — the review would
+        claim a version the reviewer did not read. A link that is not suspect is returned unchanged; a dangling
+        link is 409 (fix the reference in its file)."""
+        from sqlalchemy import select
+
         from tracertm.errors import ConflictError
+        from tracertm.models import Link
         from tracertm.trace.review import review_link as mark
 
+        if if_match is None:
+            raise _precondition_required(request, project, link_id)
+        tags = [t.strip() for t in if_match.split(",")]
         try:
             with db.write_session(request.app.state.engine, _name(request, project)) as session:
-                link, _ = mark(session, Projects(session).get(project, "project"), link_id, by=actor)
+                scoped = Projects(session).get(project, "project")
+                expected = None
+                if "*" not in tags:  # ``*`` holds whenever the link exists (RFC 9110): today's review
+                    current = session.execute(select(Link.target_version).where(
+                        Link.project_id == scoped.id, Link.id == link_id)).scalar_one_or_none()
+                    expected = _expected(if_match, tags, current)
+                link, _ = mark(session, scoped, link_id, by=actor, expected=expected)
         except ConflictError as exc:
             raise _dangling(request, project, link_id, exc) from None
         return link
@@ -183,15 +209,61 @@ def install_trace_routes(app: FastAPI) -> None:
         project: str,
         body: ReviewRequest,
         actor: Annotated[str, Depends(writer)],
+        if_match: Annotated[str | None, Header(max_length=200, description=IF_MATCH)] = None,
     ) -> dict[str, Any]:
         """Review the suspect links from or to one record (``{"source": "FEAT-2/SC-4"}``, or a link number), or
-        every suspect link of the project (``{"all": true}``). Answers with the links reviewed, as they were."""
+        every suspect link of the project (``{"all": true}``). Answers with the links reviewed, as they were.
+        ``If-Match`` (optional: the links may point at several targets) names the one target version every link
+        reviewed must point at, else 412 and nothing is written — for ``{"source": "ADR-0007"}`` (its incoming
+        links) or one link number."""
         from tracertm.trace.review import review as mark
 
+        tags = [t.strip() for t in if_match.split(",")] if if_match is not None else ["*"]
+        expected = None if "*" in tags else _expected(if_match or "", tags, None)
         with db.write_session(request.app.state.engine, _name(request, project)) as session:
             reviewed = mark(session, Projects(session).get(project, "project"), body.source,
-                            everything=body.all, by=actor)
+                            everything=body.all, by=actor, expected=expected, option="If-Match")
         return {"reviewed_by": actor, "reviewed": reviewed}
+
+
+def _expected(if_match: str, tags: list[str], current: int | None) -> int:
+    """The target version an ``If-Match`` list names: ``current`` when one of its strong tags names it (the link's
+    ETag, the target's ETag or ``"3"``: only the version counts, as for records), else the first version named
+    (the review is then refused as stale); 412 when it names no version at all (weak tags never match)."""
+    from tracertm.repositories.errors import StaleVersion
+
+    versions = [v for v in (etag_version(tag) for tag in tags) if v is not None]
+    if current is not None and current in versions:
+        return current
+    if versions:
+        return versions[0]
+    raise StaleVersion(f"If-Match {if_match}: names no version of the link's target (weak tags never match); send "
+                       f"the version you reviewed, e.g. If-Match: \"{current or 1}\"", current or 0)
+
+
+def _precondition_required(request: Request, project: str, link_id: int) -> Exception:
+    """The answer to a review without ``If-Match``, read before any lock is waited for: 404 for an unknown link,
+    409 for a dangling one (no version makes it reviewable: the reference is to fix), else 428 naming the version
+    to send (RFC 6585: not to be stored by a cache)."""
+    from tracertm.api.problems import ApiProblem
+    from tracertm.trace.review import dangling_error, get_link
+
+    with db.session(request.app.state.engine) as session:
+        found = get_link(session, Projects(session).get(project, "project"), link_id)
+        if found["state"] == "dangling":
+            from sqlalchemy import select
+
+            from tracertm.models import Link
+
+            dangling = dangling_error(session.execute(select(Link).where(Link.id == link_id)).scalar_one())
+            return _dangling(request, project, link_id, dangling)
+    version = found["target_version"]
+    tag = f'"{version}"' if version is not None else "*"
+    return ApiProblem(
+        428, f"send If-Match: {tag} (the version of {found['target']['id']} you reviewed; the link's ETag or "
+             f"{found['target']['id']}'s works too) to review link {link_id}",
+        kind="precondition-required", headers={"Cache-Control": "no-store"},
+    )
 
 
 def _step_target(session: Session, project: Project, target: str | None) -> str | None:

@@ -55,6 +55,9 @@ def register(verbs: Any) -> None:
                         "suspect links, both ways")
     p.add_argument("--all", dest="everything", action="store_true", help="every suspect link of the project")
     p.add_argument("--by", metavar="NAME", help="reviewer (default: git user.name, else the login name)")
+    p.add_argument("--version", dest="target_version", type=bounded_int(1, 2**31 - 1), metavar="N",
+                   help="the version of the target you reviewed: refused (exit 2, nothing written) when a link "
+                        "to review points at another version (default: whatever version is current)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     project_options(p)
     p.set_defaults(func=_review)
@@ -116,8 +119,12 @@ def _review(args: argparse.Namespace) -> int:
     from tracertm.cli.records import open_project, repository_settings
     from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
     from tracertm.repositories import Projects
+    from tracertm.errors import UsageError
     from tracertm.trace import review
 
+    if args.target_version is not None and args.everything:
+        # The links of a project point at many targets: one version cannot be what was read of all of them.
+        raise UsageError("--version: names the version of one target; give a LINK or a record ID, not --all")
     with open_project(args) as (session, project):
         found = repository_settings(args.path)  # lock_timeout, as sync and results import read it
         timeout = found[1].lock_timeout if found else DEFAULT_LOCK_TIMEOUT_S
@@ -126,7 +133,8 @@ def _review(args: argparse.Namespace) -> int:
         assert isinstance(engine, Engine)
         with db.write_session(engine, name, timeout) as writer:
             locked = Projects(writer).resolve(name, None)
-            reviewed = review.review(writer, locked, args.target, everything=args.everything, by=args.by)
+            reviewed = review.review(writer, locked, args.target, everything=args.everything, by=args.by,
+                                     expected=args.target_version)
     if args.format == "json":
         print(output.to_json(reviewed))
         return 0

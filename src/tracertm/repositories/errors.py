@@ -21,6 +21,15 @@ class StaleVersion(ConflictError):
         self.current = current
 
 
+class StaleReview(StaleVersion):
+    """A link review that names a version of the link's target (``tracertm review --version N``, ``If-Match``) that
+    is no longer the target's current one: the reviewer read another version than the one the review would claim.
+    The API answers 412 with ``current_version`` (as any ``StaleVersion``); the CLI exits 2, not a conflict's 75:
+    running the same command again cannot help — re-read the target, then review naming its current version."""
+
+    exit_code = 2
+
+
 class GitOwnedField(ConflictError):
     """An update of a field that git owns (HTTP 409): the file, and the line where known, to edit instead;
     ``note`` says why there is no line, or why the line given does not hold the value as written."""

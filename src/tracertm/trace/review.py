@@ -32,6 +32,24 @@ class DanglingLinkError(ConflictError):
     exit_code = 1
 
 
+def stale_review(link: Link, expected: int, option: str) -> Exception:
+    """The ``StaleReview`` of reviewing ``link`` as of target version ``expected`` while its target is at another
+    one: one line naming the link, both versions and what to do (``option`` is how the version was given)."""
+    from tracertm.repositories.errors import StaleReview  # lazily: the repositories cost 0.3 s to import
+
+    current = link.target_version if link.target_version is not None else 0
+
+    def given(version: int) -> str:  # as the user writes it: ``--version 3``, ``If-Match: "3"``
+        return f'{option}: "{version}"' if option == "If-Match" else f"{option} {version}"
+
+    return StaleReview(
+        f"{given(expected)}: link {link.id} ({link.source_ref} {link.link_type} {link.target_ref}) points at "
+        f"version {current} of {link.target_ref}, not {expected}; re-read {link.target_ref} (version {current}), "
+        f"then review again with {given(current)}",
+        current,
+    )
+
+
 def dangling_error(link: Link) -> DanglingLinkError:
     """The error of reviewing the dangling ``link``: one line naming the reference's file:line and what to do."""
     where = f"{link.source_path}:{link.source_line}" if link.source_path else link.source_ref
@@ -136,12 +154,19 @@ def review(
     everything: bool = False,
     by: str | None = None,
     now: dt.datetime | None = None,
+    expected: int | None = None,
+    option: str = "--version",
 ) -> list[dict[str, Any]]:
     """Mark suspect links reviewed: the link ``selector`` (its number, as ``status`` and ``show --format json``
     give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
     Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
     A link named by its number that is dangling is ``DanglingLinkError`` (as ``review_link``): nothing to review,
     a reference to fix.
+
+    ``expected``: the target version the reviewer read (``--version N``, the API's ``If-Match``). Every link the
+    review would mark — and a link named by its number even when it is not suspect — must point at exactly that
+    version, else ``StaleReview`` naming the current one (``option`` says how it was given) and nothing is written:
+    a review must never claim a version nobody read. None: today's review against whatever version is current.
     """
     if everything == bool(selector):
         raise UsageError("review: give a LINK id or a record ID, or --all for every suspect link of the project")
@@ -164,6 +189,8 @@ def review(
             for link in named:
                 if link_state(link) == "dangling":
                     raise dangling_error(link)
+                if expected is not None and link.target_version is not None and link.target_version != expected:
+                    raise stale_review(link, expected, option)
             query = query.where(Link.id.in_(link_ids))
         elif by_number and selector.removeprefix("#").isdecimal():  # a link number no link of the project has
             from tracertm.repositories.errors import NotFound
@@ -174,12 +201,18 @@ def review(
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
     found = session.execute(query.order_by(Link.source_ref, Link.target_ref)).scalars().all()
+    if expected is not None:
+        # Checked before anything is written: a review of several links is all or nothing.
+        for link in found:
+            if link.target_version != expected:
+                raise stale_review(link, expected, option)
     before = [as_dict(x) for x in found]
     when = now or dt.datetime.now(dt.timezone.utc)
     who = by or reviewer()
     for link in found:
         session.execute(
-            update(Link).where(Link.id == link.id).values(
+            # Guarded by the version read: the write lock keeps syncs out, and this keeps the claim exact anyway.
+            update(Link).where(Link.id == link.id, Link.target_version == link.target_version).values(
                 reviewed_version=link.target_version, reviewed_by=who, reviewed_at=when
             )
         )
@@ -199,14 +232,20 @@ def get_link(session: Session, project: Project, link_id: int) -> dict[str, Any]
 
 
 def review_link(
-    session: Session, project: Project, link_id: int, *, by: str, now: dt.datetime | None = None
+    session: Session, project: Project, link_id: int, *, by: str, now: dt.datetime | None = None,
+    expected: int | None = None, option: str = "If-Match",
 ) -> tuple[dict[str, Any], bool]:
     """Mark the link numbered ``link_id`` reviewed against its target's current version, recording ``by`` and the
     time — the API's ``PATCH .../links/{id}``. Returns the link as it is now and whether it was suspect (a link that
     is not suspect is left as it is: reviewing it again changes nothing). The caller commits.
 
     ``NotFound`` when the project has no such link; ``DanglingLinkError`` (a ``ConflictError``) for a dangling link
-    (there is no target to review against: fix the reference in the source file instead)."""
+    (there is no target to review against: fix the reference in the source file instead).
+
+    ``expected``: the target version the reviewer read (the API's ``If-Match``); another current version is
+    ``StaleReview`` (412), suspect or not — the precondition is about what the reviewer saw, as a record's PATCH.
+    None (``If-Match: *``): reviewed against whatever version is current. A requirement link (no target version)
+    has nothing to compare and nothing to review."""
     from tracertm.repositories.errors import NotFound
 
     link = session.execute(
@@ -217,6 +256,8 @@ def review_link(
     current = link_state(link)
     if current == "dangling":
         raise dangling_error(link)
+    if expected is not None and link.target_version is not None and link.target_version != expected:
+        raise stale_review(link, expected, option)
     if current == "suspect":
         session.execute(
             update(Link).where(Link.id == link.id).values(
