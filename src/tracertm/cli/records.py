@@ -307,6 +307,43 @@ def _find(session: Session, project: Project, ident: str) -> tuple[Any, Any]:
                        "test's id)") from None
 
 
+def _find_over_time(session: Session, project: Project, ident: str) -> tuple[Any, Any, str | None]:
+    """``history`` and ``show --at``: the record ``ident`` names now, else the one it named before (a renamed file's
+    untagged feature, a moved ADR: identity is kept through moves, and revisions keep the former ids), with one
+    line saying so — also when the id now belongs to another record, which wins (it is what ``show`` finds)."""
+    from tracertm.repositories import Records
+    from tracertm.repositories.errors import Ambiguous, NotFound
+    from tracertm.repositories.records import former_holders
+
+    try:
+        k, row = _find(session, project, ident)
+    except NotFound:
+        formers = former_holders(session, project, ident)
+        if not formers:
+            raise
+        if len(formers) > 1:
+            raise Ambiguous(f"{ident} is a former id of several records: {_now_named(session, formers)}; use one "
+                            "of those ids") from None
+        k, row = formers[0]
+        return k, row, (f"note: {ident} is a former id of {k.name.replace('_', ' ')} "
+                        f"{Records(session, k).qualified(row)} ({row.source_path or 'no file'}); its whole history:")
+    others = [(ok, other) for ok, other in former_holders(session, project, ident) if other.id != row.id]
+    if not others:
+        return k, row, None
+    holder = "live" if getattr(row, "deleted_at", None) is None else "deleted"
+    return k, row, (f"note: {ident} is the {holder} {k.name.replace('_', ' ')} {Records(session, k).qualified(row)}, "
+                    f"shown here; it was also the id of {_now_named(session, others)}")
+
+
+def _now_named(session: Session, records: list[tuple[Any, Any]]) -> str:
+    """``feature refund-v2 (features/refund-v2.feature)``, ... — the current ids of records that once had another."""
+    from tracertm.repositories import Records
+
+    return ", ".join(f"{k.name.replace('_', ' ')} {Records(session, k).qualified(row)}"
+                     + (f" ({row.source_path})" if row.source_path else "") + (" (deleted)" if getattr(row, "deleted_at", None) else "")
+                     for k, row in records)
+
+
 def _show(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.repositories import Records
@@ -322,9 +359,12 @@ def _show(args: argparse.Namespace) -> int:
             from tracertm.cli.steps import show_definition
 
             return show_definition(args, session, project)
-        k, row = _find(session, project, args.id)
         if args.at:
+            k, row, note = _find_over_time(session, project, args.id)
+            if note:
+                print(note, file=sys.stderr if args.format == "json" else sys.stdout)
             return _show_at(args, session, project, k.name, row)
+        k, row = _find(session, project, args.id)
         repo = Records(session, k)
         record = to_read(k, row, project.name, repo.feature_of(row)).model_dump(mode="json")
         steps = scenario_steps(session, row) if k.name == "scenario" else []
@@ -416,10 +456,13 @@ def _history(args: argparse.Namespace) -> int:
 
     with open_project(args) as (session, project):
         definition = _step_definition(session, project, args.id)
+        note = None
         if definition is not None:
             k, row = Records(session, "step_definition").kind, definition
         else:
-            k, row = _find(session, project, args.id)
+            k, row, note = _find_over_time(session, project, args.id)
+        if note:  # a JSON document on stdout stays one document: the note goes to stderr then
+            print(note, file=sys.stderr if args.format == "json" else sys.stdout)
         revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
         if args.format == "json":
             print(output.to_json([r.model_dump(mode="json") for r in revisions]))

@@ -645,6 +645,41 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
     return candidates[0]
 
 
+def former_holders(session: Session, project: Project, ident: str) -> builtins.list[tuple[Kind, Any]]:
+    """The records (live or deleted) whose earlier revisions had the id ``ident`` (``KIND:ID`` looks in that kind
+    only): a renamed untagged feature or id-less contract, an ADR whose number its moved file gave it — identity
+    kept through the move, so the revisions hold the former ids (``moved`` keeps the row and its history). One
+    indexed query (project, kind, number); scenarios also by ``FEATURE/SCENARIO``, their former feature being the
+    ``feature_number`` of their revision's snapshot."""
+    from tracertm.engine.links import scenario_ref_splits
+
+    prefixed = _kind_prefixed(ident)
+    kinds, wanted = ((prefixed[0],), prefixed[1]) if prefixed is not None else (_ANY_KINDS[:4], ident)
+    numbers = {wanted, normalize_adr(wanted)}
+    splits = list(scenario_ref_splits(wanted)) if "scenario" in kinds else []
+    numbers |= {sc for _, sc in splits}
+    rows = session.execute(
+        select(SpecRevision.entity_type, SpecRevision.entity_id, SpecRevision.number, SpecRevision.snapshot)
+        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(kinds),
+               SpecRevision.number.in_(numbers))
+        .order_by(SpecRevision.created_at.desc()).limit(1000)
+    ).all()
+    found: dict[Any, tuple[Kind, Any]] = {}
+    for entity_type, entity_id, number, snapshot in rows:
+        if entity_id in found:
+            continue
+        plain = number == wanted or (entity_type != "scenario" and number == normalize_adr(wanted))
+        parent = (snapshot or {}).get("feature_number") if entity_type == "scenario" else None
+        if not plain and (parent, number) not in splits:
+            continue
+        repo = Records(session, entity_type)
+        try:
+            found[entity_id] = (repo.kind, repo.get(entity_id, project))
+        except NotFound:  # a record removed for good (its project's history outlives it): nothing to show
+            continue
+    return builtins.list(found.values())
+
+
 def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[Kind, Any]]) -> str:
     """An id per candidate that names it alone, with its file: its qualified id (``FEAT-2/SC-4``) when that is not
     what was typed and no other candidate shares it, else ``KIND:ID`` (``contract:ADR-0003``)."""
@@ -657,4 +692,4 @@ def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[
     return ", ".join(out)
 
 
-__all__ = ["ListPage", "Records", "find_any", "normalize_adr", "revision_read", "source_line"]
+__all__ = ["ListPage", "Records", "find_any", "former_holders", "normalize_adr", "revision_read", "source_line"]
