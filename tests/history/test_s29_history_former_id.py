@@ -60,7 +60,8 @@ def test_history_and_show_at_follow_a_renamed_feature_by_its_former_id(
 
     code, out, err = run(capsys, "show", "login", "--at", first, *common)
     assert code == 0, err
-    assert out.startswith("note: login is a former id of feature sign-in") and "source_path: features/login.feature" in out
+    assert out.startswith("note: login is a former id of feature sign-in")
+    assert "source_path: features/login.feature" in out
 
     # The old id is taken again by a new live feature: it wins, and the note names the record that had it.
     git_repo.write("features/login.feature", SIGNUP)

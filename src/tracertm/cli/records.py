@@ -340,7 +340,8 @@ def _now_named(session: Session, records: list[tuple[Any, Any]]) -> str:
     from tracertm.repositories import Records
 
     return ", ".join(f"{k.name.replace('_', ' ')} {Records(session, k).qualified(row)}"
-                     + (f" ({row.source_path})" if row.source_path else "") + (" (deleted)" if getattr(row, "deleted_at", None) else "")
+                     + (f" ({row.source_path})" if row.source_path else "")
+                     + (" (deleted)" if getattr(row, "deleted_at", None) else "")
                      for k, row in records)
 
 
