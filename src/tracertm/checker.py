@@ -91,7 +91,7 @@ def check(
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
     location = Location.find(path)
-    settings = _staged_settings(location) if staged and location.top is not None else load_settings(location.root)
+    settings = staged_settings(location) if staged and location.top is not None else load_settings(location.root)
     result = CheckResult(strict=strict, prefix=location.prefix)
     changes: git.Pending | None = None
     if staged and not all_files and location.top is not None:
@@ -114,11 +114,12 @@ def check(
 _CONFIG_FILES = (".tracertm.toml", "pyproject.toml", ".adr-dir")
 
 
-def _staged_settings(location: Location) -> Settings:
-    """The configuration the commit will hold (``check --staged``): the index's ``.tracertm.toml``, else its
-    ``pyproject.toml``'s ``[tool.tracertm]``, and its ``.adr-dir``, read by one ``git cat-file --batch`` (``:PATH``
-    is the index's blob at PATH). Errors name the work tree's file and the staged file's line. (``check --ref``
-    reads the work tree's configuration, as ``sync --ref`` does.)"""
+def staged_settings(location: Location) -> Settings:
+    """The configuration the commit will hold (``check --staged``, ``steps --staged``): the index's
+    ``.tracertm.toml``, else its ``pyproject.toml``'s ``[tool.tracertm]``, and its ``.adr-dir``, read by one ``git
+    cat-file --batch`` (``:PATH`` is the index's blob at PATH). Errors name the work tree's file and the staged
+    file's line. (``check --ref`` reads the work tree's configuration, as ``sync --ref`` does.) Needs a git
+    repository (``location.top``)."""
     assert location.top is not None
     asked = [location.prefix + name for name in _CONFIG_FILES]
     out = git.run(location.top, "cat-file", "--batch", input="".join(f":{p}\n" for p in asked).encode())
@@ -781,4 +782,7 @@ def _locate_cache(location: Location, settings: Settings) -> CheckCache:
     return CheckCache.load(path, key, location.prefix)
 
 
-__all__ = ["CheckResult", "RecordSketch", "Sketch", "check", "cross_check", "sketch_result", "sketch_text"]
+__all__ = [
+    "CheckResult", "RecordSketch", "Sketch", "check", "cross_check", "sketch_result", "sketch_text",
+    "staged_settings",
+]

@@ -11,6 +11,7 @@ In the ``--staged`` hook mode only what the commit touches is matched and report
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -136,7 +137,7 @@ def check_snapshot(
     files.update(parse_step_files(((p, contents[p]) for p in readable), settings.parser))
     if not any(isinstance(f, ParseError) or f.definitions or f.errors for f in files.values()):
         return StepFindings(step_files=len(files))
-    uses = {p: feature_uses(r) for p, r in features.items() if r.kind == "feature"}
+    uses = {p: feature_uses(r, as_written=True) for p, r in features.items() if r.kind == "feature"}
     titles: dict[str, frozenset[str] | None] = dict.fromkeys(feature_paths)
     titles.update((p, scenario_titles(r)) for p, r in features.items() if r.kind == "feature")
     return findings(build_report(files, uses, titles), settings.step_checks)
@@ -198,9 +199,20 @@ def check_changes(
     from tracertm.steps.behave_layout import is_environment as is_behave_environment
 
     # A changed environment.py changes its step modules' default matcher: their definitions change with it (their
-    # unused ones are the commit's doing too).
+    # unused ones are the commit's doing too). So does a step module that calls ``use_default_step_matcher`` (now or
+    # in HEAD) for the step modules of its folder behave loads after it.
     bases = {behave_base(p) for p in touched if is_behave_environment(p)}
-    again = {p for p in step_paths if p not in touched and bases and behave_base(p) in bases}
+    from tracertm.steps.parsing import is_step_module, may_set_default
+
+    setters = [p for p in sorted(touched) if is_step_module(p)
+               and ((p in listing and p in step_paths and may_set_default(blobs[listing[p][1]]))
+                    or (p in before and may_set_default(blobs[before[p]])))]
+    first: dict[str, str] = {}  # folder → its first step module the commit changes that sets (or did set) a default
+    for p in setters:
+        first.setdefault(posixpath.dirname(p), p)
+    again = {p for p in step_paths if p not in touched
+             and ((bases and behave_base(p) in bases)
+                  or (is_step_module(p) and p > first.get(posixpath.dirname(p), p)))}
     found = findings(report, settings.step_checks, features=changed_features,
                      step_files=sorted(set(changed_steps) | again))
     if touched:
@@ -212,6 +224,9 @@ def check_changes(
         from tracertm.steps.parsing import environment_matchers, with_matchers
 
         then_items += [(p, blobs[listing[p][1]]) for p in sorted(again)]
+        # ... and with the earlier step modules of their folders, whose defaults they start from.
+        then_items += [(p, blobs[listing[p][1]]) for p in step_paths if p not in touched and p not in again
+                       and is_step_module(p) and posixpath.dirname(p) in first]
         then = {p: f for p, f in now.items() if p not in touched and p not in again}
         now_matchers = environment_matchers(
             ((p, blobs[listing[p][1]]) for p in step_paths if is_behave_environment(p)), settings.parser)

@@ -438,7 +438,7 @@ def _uses(
                 rest.append(scenario_id)
             else:
                 yield (scenario_id, source_ref("scenario", number, feature_number), path,
-                       scenario_uses(path or "", found[0], _keyword_types(found[1]), found[2]))
+                       scenario_uses(path or "", found[0], _keyword_types(found[1]), found[2], True))
         if not rest:
             return
     columns = (s.c.id, s.c.scenario_number, s.c.title, s.c.gherkin_text, s.c.background, s.c.given_steps,
@@ -456,7 +456,7 @@ def _uses(
         language = str((r.feature_metadata or {}).get("language") or "en")
         record = SpecRecord("scenario", r.scenario_number, fields)
         yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
-               scenario_uses(r.source_path or "", record, _keyword_types(language), r.name or ""))
+               scenario_uses(r.source_path or "", record, _keyword_types(language), r.name or "", True))
 
 
 def _rematch(
@@ -494,8 +494,10 @@ def _rematch(
                 for status, count in uses.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count
             else:
-                first = uses[0] if lenses and uses else None
+                first = uses[0] if uses else None
                 lens = lenses.for_scenario(first.path, first.scenario, first.feature, first.tags) if lenses and first else None
+                if first is not None and first.as_written and (lens is None or lens.views is None):
+                    uses = []  # an outline without Examples rows runs as written only where pytest-bdd modules run it
                 rows, first_lines = match_uses(uses, index.get(), keys, verdicts, statuses, lens)
                 wanted[scenario] = pack(rows)
             if first_lines:

@@ -211,10 +211,18 @@ class StepIndex:
         return StepResult(use, "defined" if len(matches) == 1 else "ambiguous", matches)
 
     def match_all(self, uses: Iterable[StepUse], lenses: Lenses | None = None) -> list[StepResult]:
-        """The verdicts on ``uses``; ``lenses``: the project's (``steps.lens``), when some scenario needs one."""
+        """The verdicts on ``uses``; ``lenses``: the project's (``steps.lens``), when some scenario needs one. A
+        step as written of an outline without Examples rows (``StepUse.as_written``) runs only where pytest-bdd
+        modules run its scenario (its lens has their views): elsewhere it is not an executed step."""
         if not lenses:
-            return [self.match(u) for u in uses]
-        return [self.match(u, lenses.for_scenario(u.path, u.scenario, u.feature, u.tags)) for u in uses]
+            return [self.match(u) for u in uses if not u.as_written]
+        out: list[StepResult] = []
+        for u in uses:
+            lens = lenses.for_scenario(u.path, u.scenario, u.feature, u.tags)
+            if u.as_written and (lens is None or lens.views is None):
+                continue
+            out.append(self.match(u, lens))
+        return out
 
 
 def _head(c: Compiled) -> list[str]:

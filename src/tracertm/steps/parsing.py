@@ -82,6 +82,73 @@ def behave_matcher(path: str, options: ParserOptions) -> str | None:
     return found if isinstance(found, str) else None
 
 
+# The ``ParserOptions.extra`` entry that carries, per behave step module (path), the default step matcher the step
+# modules of its folder loaded before it leave with ``use_default_step_matcher(name)`` (``module_defaults``): the
+# parse workers parse each file alone, so what its predecessors set travels with the options.
+BEHAVE_DEFAULTS = "behave_module_defaults"
+
+# What a step module must contain to change the default matcher of the modules after it (however it is imported).
+_SETS_DEFAULT = b"use_default_step_matcher"
+
+
+def may_set_default(data: bytes) -> bool:
+    """Whether the behave step module ``data`` may change the default step matcher of the step modules behave
+    loads after it (``use_default_step_matcher``): a cheap test on the bytes, no parse."""
+    return _SETS_DEFAULT in data
+
+
+def is_step_module(path: str) -> bool:
+    """Whether ``path`` is a behave step module (in a ``steps`` folder; not an environment.py)."""
+    return behave_base(path) is not None and not is_behave_environment(path)
+
+
+def module_defaults(
+    items: Iterable[tuple[str, bytes]], options: ParserOptions = DEFAULT_OPTIONS, others: Iterable[str] = ()
+) -> dict[str, str]:
+    """Step module path → the default step matcher the step modules of its folder loaded before it (file-name
+    order) leave, for the behave step modules among ``items`` and ``others`` (paths whose bytes are not needed:
+    no module wanted comes after them) that follow one calling ``use_default_step_matcher`` (the others start from
+    their environment.py's, ``behave_matcher``). ``items`` must hold every step module of the folders wanted that
+    comes before the last one wanted; only those that may set a default are parsed."""
+    import posixpath
+
+    out: dict[str, str] = {}
+    defaults: dict[str, str] = {}  # folder → the default the modules seen so far leave
+    given = dict(items)
+    for path in sorted(set(given) | set(others)):
+        if not is_step_module(path):
+            continue
+        folder = posixpath.dirname(path)
+        current = defaults.get(folder)
+        if current is not None:
+            out[path] = current
+        data = given.get(path)
+        if data is not None and may_set_default(data):
+            try:
+                parsed = parse_step_file(path, data, options, current)
+            except ParseError:
+                continue  # behave would not load it: it sets nothing
+            found = getattr(parsed, "default_matcher", None)
+            if isinstance(found, str):
+                defaults[folder] = found
+    return out
+
+
+def with_defaults(options: ParserOptions, defaults: Mapping[str, str]) -> ParserOptions:
+    """``options`` carrying ``defaults`` (step module → the default matcher its folder's earlier modules leave,
+    ``module_defaults``); ``options`` itself when there is nothing to add."""
+    if not defaults:
+        return options
+    return replace(options, extra={**options.extra, BEHAVE_DEFAULTS: dict(defaults)})
+
+
+def module_default(path: str, options: ParserOptions) -> str | None:
+    """The default step matcher the earlier step modules of ``path``'s folder leave, as ``options`` carry it
+    (``with_defaults``); None: its environment.py's (``behave_matcher``)."""
+    found = (options.extra.get(BEHAVE_DEFAULTS) or {}).get(path)
+    return found if isinstance(found, str) else None
+
+
 def storable(step_file: StepFile) -> StepFile:
     """``step_file`` without the definitions and parameter types whose text no database stores — a NUL (PostgreSQL
     refuses it) or a lone surrogate, which a string literal's escapes (``"\\0"``, ``"\\ud800"``) can make —: each is
@@ -121,8 +188,8 @@ def parse_step_file(
 ) -> StepFile:
     """The step definitions and parameter types of one file, or ``ParseError`` when it cannot be read at all. A
     behave step module is read with ``step_matcher`` as its default matcher when given (what the modules loaded
-    before it leave: ``steps.project.parse_step_files``), else the one its environment.py leaves, when ``options``
-    carry it (``with_matchers``)."""
+    before it leave: ``steps.project.parse_step_files``), else the one ``options`` carry for it (``with_defaults``:
+    sync's parse workers), else the one its environment.py leaves, when ``options`` carry it (``with_matchers``)."""
     from tracertm.steps.pytest_bdd import is_config, parse_config
 
     if is_config(path):  # pytest's configuration: bdd_features_base_dir, python_files, the rootdir
@@ -135,7 +202,7 @@ def parse_step_file(
         if language == "python":
             from tracertm.steps import python
 
-            matcher = step_matcher or behave_matcher(path, options)
+            matcher = step_matcher or module_default(path, options) or behave_matcher(path, options)
             return storable(python.parse(path, text) if matcher is None
                             else python.parse(path, text, step_matcher=matcher))
         from tracertm.steps.syntax import GrammarMissing

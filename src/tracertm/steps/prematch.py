@@ -207,7 +207,10 @@ class StepMatcher:
                 for child in feature.children:
                     statuses: dict[str, int] = {}
                     lens = lenses.for_scenario(result.path, *scenario_context(child, feature)) if lenses else None
-                    rows, firsts = match_steps(executed_steps(child, types), index, verdicts, statuses, lens)
+                    # An outline without Examples rows runs as written where pytest-bdd modules run it.
+                    written = lens is not None and lens.views is not None
+                    rows, firsts = match_steps(executed_steps(child, types, written), index, verdicts, statuses,
+                                               lens)
                     # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
                     scenarios[child.number] = Scenario(pack(rows), firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before

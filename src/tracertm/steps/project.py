@@ -56,7 +56,7 @@ def parse_features(
     outcomes = parse_files([(p, "feature", data) for p, data in items], options, jobs)
     if titles is not None:
         titles.update((p, scenario_titles(o)) for p, o in outcomes.items() if not isinstance(o, ParseError))
-    return {p: o if isinstance(o, ParseError) else feature_uses(o) for p, o in outcomes.items()}
+    return {p: o if isinstance(o, ParseError) else feature_uses(o, as_written=True) for p, o in outcomes.items()}
 
 
 def _read(snapshot: Snapshot) -> tuple[list[tuple[str, bytes]], list[ParseError]]:
@@ -110,9 +110,9 @@ def analyze(
     if staged and location.top is not None:
         # The index's configuration, as ``check --staged`` reads it: a step_paths / feature_paths change the commit
         # stages decides what the commit's steps are, and one left unstaged is not the commit's.
-        from tracertm.checker import _staged_settings
+        from tracertm.checker import staged_settings
 
-        settings = _staged_settings(location)
+        settings = staged_settings(location)
     else:
         settings = load_settings(location.root)
     steps, features = step_snapshots(location, settings, ref=ref, staged=staged)

@@ -39,7 +39,7 @@ import hashlib
 import posixpath
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Protocol, TypeVar
 
@@ -261,7 +261,7 @@ def parse_config(path: str, text: str) -> PytestConfigFile:
             else:
                 pytest_table = document.get("pytest")
                 values = pytest_table if isinstance(pytest_table, dict) else {}
-            return PytestConfigFile(path, "config", config=_config(values))
+            return _absolute_base(PytestConfigFile(path, "config", config=_config(values)), text)
         parser = configparser.ConfigParser(interpolation=None, strict=False, comment_prefixes=("#", ";"),
                                            inline_comment_prefixes=None)
         parser.optionxform = str  # type: ignore[assignment,method-assign]
@@ -269,7 +269,7 @@ def parse_config(path: str, text: str) -> PytestConfigFile:
         section = {"setup.cfg": "tool:pytest"}.get(name, "pytest")
         if not parser.has_section(section):
             return PytestConfigFile(path, "config", config=PytestConfig(name in ("pytest.ini", ".pytest.ini")))
-        return PytestConfigFile(path, "config", config=_config(dict(parser.items(section))))
+        return _absolute_base(PytestConfigFile(path, "config", config=_config(dict(parser.items(section)))), text)
     except (ValueError, configparser.Error) as exc:
         if not name.startswith(("pytest.", ".pytest.")) and not _PYTEST_SECTION.search(text):
             # A tox.ini, setup.cfg or pyproject.toml that configures no pytest: not ours to judge (a project
@@ -285,6 +285,23 @@ def parse_config(path: str, text: str) -> PytestConfigFile:
 # The section of a shared configuration file that pytest reads: ``[pytest]``, ``[tool:pytest]``, ``[tool.pytest]``,
 # ``[tool.pytest.ini_options]``.
 _PYTEST_SECTION = re.compile(r"(?m)^[ \t]*\[[ \t]*(pytest|tool:pytest|tool\.pytest(\.ini_options)?)[ \t]*\]")
+
+
+def _absolute_base(found: PytestConfigFile, text: str) -> PytestConfigFile:
+    """``found`` with a warning at its ``bdd_features_base_dir`` line when that is an absolute path: pytest-bdd
+    joins it to the rootdir with ``os.path.join``, which keeps an absolute path as it is — a folder of one machine,
+    that no other clone has; tracertm reads paths inside the repository only, so it binds none of the features of
+    the modules this file configures (their scenarios see every definition)."""
+    base = found.config.features_base_dir
+    if base is None or not (posixpath.isabs(base) or re.match(r"[A-Za-z]:[\\/]|\\\\", base)):
+        return found
+    at = re.search(r"(?m)^[ \t]*bdd_features_base_dir[ \t]*[=:]", text)
+    line = text.count("\n", 0, at.start()) + 1 if at else 1
+    folder = posixpath.dirname(found.path) or "."
+    warning = Diagnostic(found.path, line, 0, f"bdd_features_base_dir is an absolute path ({base!r}): it names a "
+                         "folder on one machine, and tracertm binds none of the features of the test modules this "
+                         f"file configures; make it a path relative to the rootdir ({folder})", "warning")
+    return replace(found, warnings=(*found.warnings, warning))
 
 
 def _error_line(exc: Exception) -> int:

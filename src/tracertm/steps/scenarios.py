@@ -64,6 +64,10 @@ class StepUse(NamedTuple):
     scenario_number: str = ""  # the scenario record's identity (its id tag or name)
     feature: str = ""  # the feature's title (Reqnroll's [Scope(Feature = ...)])
     tags: tuple[str, ...] = ()  # the feature's, the rule's and the scenario's tags, without '@' (Reqnroll's scopes)
+    # A step of a Scenario Outline whose Examples give no row, as written (``<n>`` not substituted): pytest-bdd runs
+    # such an outline once that way, gherkin's pickles (behave, Cucumber, ...) not at all — so it counts only in the
+    # view of the pytest-bdd modules that run its scenario (``matching.StepIndex.match_all``).
+    as_written: bool = False
 
     @property
     def location(self) -> str:
@@ -100,10 +104,12 @@ def _keyword_types(language: str) -> dict[str, Keyword]:
     return out
 
 
-def feature_uses(result: ParseResult) -> list[StepUse]:
+def feature_uses(result: ParseResult, as_written: bool = False) -> list[StepUse]:
     """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order).
     The cyclic collector is paused meanwhile (see ``report.build_report``): a step report or a check builds these
-    for every feature of a project, next to all of them parsed."""
+    for every feature of a project, next to all of them parsed. ``as_written``: with the steps of the outlines
+    whose Examples give no row, as written (``StepUse.as_written``; for the matchers that keep them for the
+    scenarios pytest-bdd runs)."""
     from tracertm.collector import collector_paused
 
     out: list[StepUse] = []
@@ -112,7 +118,7 @@ def feature_uses(result: ParseResult) -> list[StepUse]:
             language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
             title = str(feature.fields.get("name") or "")
             for scenario in feature.children:
-                out.extend(scenario_uses(result.path, scenario, _keyword_types(language), title))
+                out.extend(scenario_uses(result.path, scenario, _keyword_types(language), title, as_written))
     return out
 
 
@@ -136,10 +142,13 @@ def _tags(fields: Mapping[str, Any]) -> tuple[str, ...]:
     return (*inherited, *own) if own else tuple(inherited)
 
 
-def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword], feature: str = "") -> list[StepUse]:
+def scenario_uses(
+    path: str, scenario: SpecRecord, types: Mapping[str, Keyword], feature: str = "", as_written: bool = False
+) -> list[StepUse]:
     """The executed steps of one scenario record (or of a scenario row: ``SpecRecord("scenario", number, row
     fields)`` — positions come from the fields, the record's ``line`` is not needed); ``feature``: the feature's
-    title."""
+    title. ``as_written``: an outline whose Examples give no row has its steps as written, each marked
+    ``StepUse.as_written`` (pytest-bdd runs it so); else none, as gherkin's pickles."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
@@ -153,6 +162,9 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword],
         scenario.line,
     )
     rows = _rows(fields.get("examples") or (), lines, start)
+    written = False
+    if rows == [] and as_written:
+        rows, written = None, True
     name = str(fields.get("title") or "")
     number = scenario.number
     tags = _tags(fields)
@@ -169,13 +181,13 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword],
     new = tuple.__new__
     if rows is None:
         return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number,
-                              feature, tags))
+                              feature, tags, written))
                 for (line, keyword, kind, text, background), column in zip(placed, columns)]
     out: list[StepUse] = []
     for i, text, row_line in _filled(placed, rows):
         line, keyword, kind, _text, background = placed[i]
         out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
-                                 columns[i], number, feature, tags)))
+                                 columns[i], number, feature, tags, False)))
     return out
 
 
@@ -183,11 +195,13 @@ def scenario_uses(path: str, scenario: SpecRecord, types: Mapping[str, Keyword],
 Executed = tuple[int, str, Keyword, str, "int | None"]
 
 
-def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[Executed]:
+def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword], as_written: bool = False) -> list[Executed]:
     """The executed steps of one scenario record as ``scenario_uses`` gives them (same order, line, keyword, type,
     text and row line), without what only a ``StepUse`` carries: the parse workers build a match row from each of a
     cold sync's 130,000 steps (``tracertm.steps.prematch``), and a scenario's own line, a step's column and the
-    named tuple were a third of that work. The source text is only read for an outline (its Examples row lines)."""
+    named tuple were a third of that work. The source text is only read for an outline (its Examples row lines).
+    ``as_written``: an outline whose Examples give no row runs its steps as written (pytest-bdd's, for a scenario
+    a pytest-bdd module runs: ``StepUse.as_written``)."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
@@ -199,6 +213,8 @@ def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword]) -> list[E
     lines = str(fields.get("gherkin_text") or "").split("\n")
     rows = _rows(examples, lines, _start_line(steps[0], lines))
     assert rows is not None
+    if not rows and as_written:
+        return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
     return [(placed[i][0], placed[i][1], placed[i][2], text, row_line) for i, text, row_line in _filled(placed, rows)]
 
 
