@@ -31,6 +31,11 @@ def _search(args: argparse.Namespace) -> int:
     from tracertm.schemas.common import SearchHit
     from tracertm.search.engine import search
 
+    from tracertm.errors import UsageError
+    from tracertm.search.syntax import MAX_QUERY_LENGTH
+
+    if len(args.query) > MAX_QUERY_LENGTH:  # the API's q and list --text refuse it too
+        raise UsageError(f"QUERY: {len(args.query)} characters; at most {MAX_QUERY_LENGTH} (shorten the query)")
     kinds = [kind(name, "--kind") for item in args.kind or [] for name in item.split(",") if name.strip()]
     from tracertm.cli.records import open_database
 

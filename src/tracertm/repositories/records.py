@@ -200,7 +200,9 @@ class Records:
         allowed = list(getattr(col.type, "enums", []) or [])
         wrong = [v for v in values if allowed and v not in allowed]
         if wrong:
-            raise UsageError(f"{option} {wrong[0]!r}: not a {self.kind.name} {option}; use one of {', '.join(allowed)}")
+            noun = "ADR" if self.kind.name == "adr" else self.kind.name.replace("_", " ")  # as people write them
+            article = "an" if noun[0].lower() in "aeiou" else "a"  # "an ADR", "a contract"
+            raise UsageError(f"{option} {wrong[0]!r}: not {article} {noun} {option}; use one of {', '.join(allowed)}")
         return values
 
     def _json_contains(self, col: Any, value: str) -> Any:

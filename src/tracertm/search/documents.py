@@ -2,7 +2,8 @@
 
 SQLite: one FTS5 table per kind (``adrs_fts`` ...; columns ``title`` and ``body``, rowid = the row's rowid), filled
 by triggers, so every writer (sync's Core batches, the ORM, a person with ``sqlite3``) keeps it current.
-PostgreSQL: a generated ``search_vector tsvector`` column per table (title weighted A, body B) with a GIN index.
+PostgreSQL: a generated ``search_vector tsvector`` column per table (title weighted A, body B) with a GIN index, over
+the text folded by :func:`pg_fold` (punctuation a space, accents removed) so that it holds the words SQLite's does.
 
 Neither is mapped by the ORM models (the column exists only on PostgreSQL, the FTS tables only on SQLite), so the
 model/migration comparison skips them through :func:`is_search_object`. The migration that creates them imports the
@@ -11,6 +12,8 @@ frozen definitions below; a change to what is indexed needs a new migration.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +21,40 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"
 PG_CONFIG = "english"
 VECTOR_COLUMN = "search_vector"
 FTS_SUFFIX = "_fts"
+
+# PostgreSQL's text is folded before its parser sees it (vector version 2, migration 0020), so that it splits and
+# folds words as SQLite's unicode61 tokenizer does. Both patterns are valid alike in PostgreSQL's regular expressions
+# and Python's ``re`` (the query side folds its words in Python with the same patterns: see ``fold``).
+#
+# Separators: ASCII punctuation and symbols, and the common non-ASCII punctuation (Latin-1, General Punctuation,
+# CJK and fullwidth), none a letter or digit. PostgreSQL's parser otherwise keeps '49.90', '/refunds', '-120',
+# 'node.js', 'foo@bar.com', URLs, paths and hyphenated words as tokens of their own that no word query finds, where
+# SQLite splits every one of them into words. Code points, not a class such as [:punct:], which depends on the
+# database's locale (in the C locale no non-ASCII character is alphanumeric).
+PG_SEPARATORS = (
+    r"[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\u0080-\u00a9\u00ab-\u00b1\u00b4\u00b6-\u00b8\u00bb\u00bf\u00d7\u00f7"
+    r"\u2000-\u206f\u3000-\u3004\u3008-\u3020\u3030\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+"
+)
+# Diacritics: an ASCII letter followed by combining marks once decomposed (NFD) loses the marks ('é' -> 'e'), as
+# SQLite's remove_diacritics folds Latin letters; Greek and Cyrillic letters keep theirs ('й' stays 'й'), as on
+# SQLite. Needs a UTF8 database (normalize()); unaccent would need a superuser's CREATE EXTENSION and is not
+# immutable, which a generated column's expression must be.
+PG_MARKS = r"([A-Za-z])[\u0300-\u036f]+"
+
+
+def pg_fold(expression: str, *, utf8: bool = True) -> str:
+    """SQL: ``expression``'s text as the version 2 search vector reads it (accents folded, punctuation a space).
+    Every function is IMMUTABLE. Without ``utf8`` (a database in another encoding) accents are not folded."""
+    if utf8:
+        expression = f"normalize(regexp_replace(normalize({expression}, NFD), '{PG_MARKS}', '\\1', 'g'), NFC)"
+    return f"regexp_replace({expression}, '{PG_SEPARATORS}', ' ', 'g')"
+
+
+def fold(word: str) -> str:
+    """A query word folded as :func:`pg_fold` folds the indexed text (PostgreSQL; SQLite's FTS5 folds its own)."""
+    if word.isascii():
+        return word
+    return unicodedata.normalize("NFC", re.sub(PG_MARKS, r"\1", unicodedata.normalize("NFD", word)))
 
 
 @dataclass(frozen=True)
@@ -92,13 +129,18 @@ class Document:
 
     # -------------------------------------------------------------------------------------------- PostgreSQL
 
-    def pg_vector(self) -> str:
+    def pg_vector(self, version: int = 1, *, utf8: bool = True) -> str:
+        """The generated column's expression. Version 1 (migration 0004, frozen) parses the raw text; version 2
+        (migration 0020) parses it folded by :func:`pg_fold`, split and accent-free as SQLite indexes it."""
         parts = [f"coalesce({c}, '')" for c in self.texts]
         parts += [f"coalesce(jsonb_path_query_array({c}, '$[*].{key}')::text, '')" for c, key in self.json_texts]
         parts += [f"coalesce({c} ->> '{key}', '')" for c, key in self.json_keys]
         body = " || ' ' || ".join(parts) if parts else "''"
+        title = f"coalesce({self.title}, '')"
+        if version >= 2:
+            title, body = pg_fold(title, utf8=utf8), pg_fold(body, utf8=utf8)
         return (
-            f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce({self.title}, '')), 'A') || "
+            f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {title}), 'A') || "
             f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {body}), 'B')"
         )
 
@@ -117,10 +159,11 @@ class Document:
         # concat_ws skips NULLs; empty texts are made NULL so that they leave no double space
         return "concat_ws(' ', " + ", ".join(f"nullif({p}, '')" for p in parts) + ")"
 
-    def pg_ddl(self) -> list[str]:
+    def pg_ddl(self, version: int = 1, *, utf8: bool = True) -> list[str]:
+        """Add the generated column (PostgreSQL computes it for every existing row) and its GIN index."""
         return [
             f"ALTER TABLE {self.table} ADD COLUMN {VECTOR_COLUMN} tsvector "
-            f"GENERATED ALWAYS AS ({self.pg_vector()}) STORED",
+            f"GENERATED ALWAYS AS ({self.pg_vector(version, utf8=utf8)}) STORED",
             f"CREATE INDEX ix_{self.table}_{VECTOR_COLUMN} ON {self.table} USING gin ({VECTOR_COLUMN})",
         ]
 
@@ -131,7 +174,8 @@ class Document:
         ]
 
 
-# Kind → document. Frozen: migration 0004 builds the index from exactly this.
+# Kind → document. Frozen: migrations 0004 (vector version 1) and 0020 (version 2) build the index from exactly
+# this.
 DOCUMENTS: dict[str, Document] = {
     "adr": Document("adrs", "title", texts=("context", "decision", "consequences")),
     "contract": Document(

@@ -1,12 +1,15 @@
 """Ranked full-text search with highlighted snippets, and the ``text`` filter of lists.
 
 SQLite: FTS5 ``MATCH`` with ``bm25`` (title weighted 10×) and ``snippet()``. PostgreSQL: a ``tsquery`` of the same
-parse (``syntax.to_tsquery``) against the generated ``search_vector`` column, ``ts_rank_cd`` and ``ts_headline``. Both rank higher = better.
+parse (``syntax.to_tsquery``) against the generated ``search_vector`` column, ``ts_rank_cd``, and a snippet cut here
+(``_snippet``) from the record's text. Both rank higher = better.
 """
 
 from __future__ import annotations
 
+import bisect
 import html
+import re
 from typing import Any
 
 from sqlalchemy import Text, bindparam, column, func, literal_column, select, table, text
@@ -17,7 +20,7 @@ from tracertm.errors import UsageError
 from tracertm.models import Feature, Project
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.search import syntax
-from tracertm.search.documents import DOCUMENTS, PG_CONFIG, VECTOR_COLUMN
+from tracertm.search.documents import DOCUMENTS, PG_CONFIG, VECTOR_COLUMN, fold
 
 # A snippet is HTML: the record's text escaped, each matched word in <mark>…</mark>. The databases put two control
 # characters around the words instead (no record text holds them), so that the text can be escaped and only the
@@ -33,7 +36,8 @@ def match_clause(session: Session, k: Kind, query: str, option: str = "text") ->
     query = query.replace("\x00", " ")  # no database text can hold NUL
     if session.get_bind().dialect.name == "postgresql":
         vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
-        return vector.op("@@")(syntax.to_tsquery(syntax.parse(query, option), PG_CONFIG))  # type: ignore[no-any-return]
+        tsquery = syntax.to_tsquery(syntax.parse(query, option), PG_CONFIG, fold_accents=_utf8(session))
+        return vector.op("@@")(tsquery)  # type: ignore[no-any-return]
     expression = syntax.to_fts5(syntax.parse(query, option))
     fts = document.fts_table
     inner = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :fts_q").bindparams(fts_q=expression)
@@ -117,26 +121,124 @@ def _search_pg(
     include_deleted: bool,
 ) -> list[dict[str, Any]]:
     document = DOCUMENTS[k.name]
-    tsquery = syntax.to_tsquery(groups, PG_CONFIG)
+    utf8 = _utf8(session)
+    tsquery = syntax.to_tsquery(groups, PG_CONFIG, fold_accents=utf8)
     vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
     joined, columns, where = _base(k, project, include_deleted)
     rank = func.ts_rank_cd(vector, tsquery).label("rank")
     # The snippet's text is the record's text as SQLite indexes it, not the JSON of its step/condition lists.
     body: Any = literal_column(document.pg_text(document.table), Text)
-    best = (
+    stmt = (
         select(*columns, rank, body.label("body"))
         .select_from(joined)
         .where(vector.op("@@")(tsquery), *where)
         .order_by(rank.desc())
         .limit(limit)
-        .subquery()
     )
-    headline = func.ts_headline(
-        literal_column(f"'{PG_CONFIG}'"), best.c.body, tsquery,
-        f"StartSel={_START}, StopSel={_END}, MaxWords=24, MinWords=8, FragmentDelimiter=…, MaxFragments=2",
-    ).label("snippet")
-    stmt = select(*[c for c in best.c if c.key != "body"], headline).order_by(best.c.rank.desc())
-    return [_hit(k, row) for row in session.execute(stmt).mappings()]
+    rows = [dict(row) for row in session.execute(stmt).mappings()]
+    words = [_folded(w, utf8) for g in groups for t in g if not t.negated for w in t.words]
+    matches = _matcher(session, words, [row["body"] or "" for row in rows], utf8)
+    for row in rows:
+        row["snippet"] = _snippet(row.pop("body") or "", matches, utf8)
+    return [_hit(k, row) for row in rows]
+
+
+# PostgreSQL's snippet is cut here, not by ts_headline: ts_headline parses the raw text, in which '49.90' or 'Café'
+# are not the words the folded index matched (no mark), and it drops whatever reads as a markup tag ("Pay <amount>"
+# showed as "Pay  "), where the snippet must be the record's text, escaped. A window of SNIPPET_WORDS words around
+# the most matched words, as SQLite's snippet() (16 tokens), and a second one for matches the first
+# leaves out (as ts_headline did).
+SNIPPET_WORDS = 16
+SNIPPET_FRAGMENTS = 2  # as ts_headline's MaxFragments was
+_SNIPPET_WORD = re.compile(r"[^\W_]+")
+_SEPARATOR_CHARS = "".join(map(chr, (*range(0x21, 0x30), *range(0x3A, 0x41), *range(0x5B, 0x61), *range(0x7B, 0x7F))))
+
+
+def _folded(word: str, utf8: bool) -> str:
+    """A word as PostgreSQL's index reads it (lower case; accents folded on a UTF8 database)."""
+    return fold(word.lower()) if utf8 else word.lower()
+
+
+def _matcher(session: Session, query_words: list[str], texts: list[str], utf8: bool) -> set[str]:
+    """The (folded, lower-case) words of ``texts`` that have a lexeme of the query's words: one round trip, in which
+    PostgreSQL stems each candidate word as its index does. A candidate shares its first letter with a query word
+    (Snowball's English stemmer changes endings only, so a word and its stem begin alike)."""
+    wanted = {w for w in query_words if w not in syntax.STOP_WORDS}
+    initials = {w[0] for w in wanted}
+    candidates = {
+        w for body in texts for w in (_folded(m.group(), utf8) for m in _SNIPPET_WORD.finditer(body))
+        if w[0] in initials
+    }
+    if not wanted or not candidates:
+        return set()
+    rows = session.execute(
+        text("SELECT w, tsvector_to_array(to_tsvector(CAST(:config AS regconfig), w)) FROM unnest(CAST(:words AS "
+             "text[])) AS w"),
+        {"config": PG_CONFIG, "words": sorted(wanted | candidates)},
+    ).all()
+    lexemes = {w: set(ls or ()) for w, ls in rows}
+    query_lexemes = set().union(*(lexemes.get(w, set()) for w in wanted))
+    return {w for w in candidates if lexemes.get(w, set()) & query_lexemes}
+
+
+def _snippet(body: str, matches: set[str], utf8: bool) -> str:
+    """``body``'s best windows of words (at most SNIPPET_FRAGMENTS, in text order, joined by "…"), the matched words
+    between the mark characters (see :func:`highlighted`)."""
+    tokens = list(_SNIPPET_WORD.finditer(body))
+    if not tokens:
+        return body
+    marked = [i for i, m in enumerate(tokens) if _folded(m.group(), utf8) in matches]
+    size = min(SNIPPET_WORDS, len(tokens))
+    starts: list[int] = []
+    left = marked
+    while left and len(starts) < SNIPPET_FRAGMENTS:
+        # The window holding the most matches not shown yet; then centred on them as far as the text allows.
+        best = max(range(len(left)), key=lambda i: (bisect.bisect_left(left, left[i] + size) - i, -i))
+        first, last = left[best], left[bisect.bisect_left(left, left[best] + size) - 1]
+        start = max(0, min(first - (size - (last - first + 1)) // 2, len(tokens) - size))
+        for other in starts:  # next to a window shown, not over it (its matches are all outside it)
+            if abs(start - other) < size:
+                start = other + size if first >= other + size else max(0, other - size)
+        starts.append(start)
+        left = [j for j in left if not start <= j < start + size]
+    spans: list[list[int]] = []  # [first token, last token]; windows that touch make one fragment
+    for start in sorted(starts or [0]):
+        end_token = min(start + size, len(tokens)) - 1
+        if spans and start <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], end_token)
+        elif start < len(tokens):
+            spans.append([start, end_token])
+    hits = set(marked)
+    fragments = [_fragment(body, tokens, hits, first, last) for first, last in spans]
+    return ("…" if spans[0][0] else "") + "…".join(fragments) + ("…" if spans[-1][1] < len(tokens) - 1 else "")
+
+
+def _fragment(body: str, tokens: list[re.Match[str]], hits: set[int], start: int, end_token: int) -> str:
+    """The text from token ``start`` to token ``end_token`` (to the end of the text if that is the last token)."""
+    begin = 0 if start == 0 else tokens[start].start()
+    end = len(body) if end_token == len(tokens) - 1 else tokens[end_token].end()
+    out, at, i = [], begin, start
+    while i <= end_token:
+        if i not in hits:
+            i += 1
+            continue
+        # Matched words joined by punctuation alone ('49.90', 'node.js') are one mark, as SQLite marks them.
+        last = i
+        while last + 1 <= end_token and last + 1 in hits and not body[
+                tokens[last].end():tokens[last + 1].start()].strip(_SEPARATOR_CHARS):
+            last += 1
+        out += [body[at:tokens[i].start()], _START, body[tokens[i].start():tokens[last].end()], _END]
+        at, i = tokens[last].end(), last + 1
+    out.append(body[at:end])
+    return "".join(out).strip()
+
+
+def _utf8(session: Session) -> bool:
+    """The PostgreSQL database's encoding is UTF8: its index folds accents then only (migration 0020), and the query
+    must fold them alike. Read from the connection's parameters (sent at connect time), not by a query."""
+    info = getattr(session.connection().connection.driver_connection, "info", None)
+    encoding = info.parameter_status("server_encoding") if info is not None else None
+    return encoding in (None, "UTF8")
 
 
 def _hit(k: Kind, row: Any) -> dict[str, Any]:

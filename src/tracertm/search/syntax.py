@@ -5,8 +5,10 @@
 - ``refund OR chargeback`` — either;
 - ``ledger -postgres`` — ``ledger`` but not ``postgres``.
 
-Punctuation inside words is ignored. On SQLite the query becomes an FTS5 expression in which every word is quoted,
-so user text can never be read as FTS5 syntax; on PostgreSQL a ``tsquery`` built from the same parse (``to_tsquery``:
+Punctuation is ignored: it separates words ('49.90' is the phrase "49 90"), and accents are folded ('cafe'
+finds 'Café'), as SQLite's unicode61 tokenizer does; PostgreSQL's index folds its text alike (``documents.pg_fold``).
+On SQLite the query becomes an FTS5 expression in which every word is quoted, so user text can never be read as
+FTS5 syntax; on PostgreSQL a ``tsquery`` built from the same parse (``to_tsquery``:
 each term a ``phraseto_tsquery``), so that ``OR`` and ``-`` mean the same on both (``websearch_to_tsquery`` read
 ``a OR -b`` as "a, or not b"). The common English words PostgreSQL's ``english`` configuration leaves out of its
 index (``STOP_WORDS``) are left out of every query, on both: a search for ``the`` is refused on both instead of
@@ -31,8 +33,13 @@ STOP_WORDS = frozenset(
     "nor not only own same so than too very s t can will just don should now".split()
 )
 
+# The longest query the API (``q``, ``text``) and the CLI (``search``, ``list --text``) accept, in characters.
+MAX_QUERY_LENGTH = 500
+
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word: letters and digits, as SQLite's unicode61 tokenizer reads them ('_' and every punctuation mark separate
+# words: '49.90' is the phrase "49 90", 'REQ-120' the phrase "req 120", on both databases).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -90,23 +97,33 @@ def to_fts5(groups: list[list[Term]]) -> str:
     return expression
 
 
-def to_tsquery(groups: list[list[Term]], config: str) -> Any:
+def to_tsquery(groups: list[list[Term]], config: str, *, fold_accents: bool = True) -> Any:
     """A PostgreSQL ``tsquery`` expression for ``parse``'s result (``config``: the text search configuration), with
-    the meaning ``to_fts5`` gives it: groups AND-ed, the terms of a group OR-ed, a negated group AND NOT."""
+    the meaning ``to_fts5`` gives it: groups AND-ed, the terms of a group OR-ed, a negated group AND NOT.
+
+    Each term's words are folded as the indexed text is (``documents.fold``; not accents when ``fold_accents`` is
+    false: a database not in UTF8 does not fold them). The AND/OR calls nest as balanced trees, not as one chain: a
+    chain of 250 terms nested deeper than SQLAlchemy's compiler (recursive) could go, a RecursionError."""
     from sqlalchemy import bindparam, func, literal_column
+
+    from tracertm.search.documents import fold
 
     regconfig: Any = literal_column(f"'{config}'::regconfig")
 
     def term(t: Term) -> Any:
-        return func.phraseto_tsquery(regconfig, bindparam(None, " ".join(t.words), unique=True))
+        words = [fold(w) for w in t.words] if fold_accents else list(t.words)
+        return func.phraseto_tsquery(regconfig, bindparam(None, " ".join(words), unique=True))
 
-    query: Any = None
-    for group in sorted(groups, key=lambda g: g[0].negated):  # the positive groups first
-        if group[0].negated:
-            query = func.tsquery_and(query, func.tsquery_not(term(group[0])))
-            continue
-        part = term(group[0])
-        for t in group[1:]:
-            part = func.tsquery_or(part, term(t))
-        query = part if query is None else func.tsquery_and(query, part)
+    positive = [g for g in groups if not g[0].negated]
+    negative = [g[0] for g in groups if g[0].negated]
+    query = _balanced(func.tsquery_and, [_balanced(func.tsquery_or, [term(t) for t in g]) for g in positive])
+    if negative:  # "and not any of them": NOT (n1 OR n2 ...)
+        query = func.tsquery_and(query, func.tsquery_not(_balanced(func.tsquery_or, [term(t) for t in negative])))
     return query
+
+
+def _balanced(combine: Any, parts: list[Any]) -> Any:
+    """``combine`` (a two-argument SQL function) over ``parts`` as a balanced tree: depth log2(n), not n."""
+    while len(parts) > 1:
+        parts = [combine(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]
