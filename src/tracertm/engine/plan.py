@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -141,7 +141,8 @@ def plan(
     removed = {p for p, row in db_files.items() if not row.deleted and p not in files and in_scope(p)}
     # Identities a parsed file lost to another file: errors of that file, stored with it until resolved (and ids it
     # shares with a record of another kind: warnings, stored alike, so that the file is read again until resolved).
-    lost: dict[str, list[Diagnostic]] = defaultdict(list)
+    # Each with the file it lost to (stored, so that a sync of some paths knows whom to read again: ``claimants``).
+    lost: dict[str, list[tuple[Diagnostic, str | None]]] = defaultdict(list)
     kept: dict[tuple[str, str], tuple[str, int]] = {}  # (kind, number) → the parsed file defining it, its line
     unborn = _unborn(files, db_files, parsed) if removed else {}  # they only matter when a file went away
     held: dict[str, str] = {}  # removed file whose records stay → the new file that may be it (``_unborn``)
@@ -158,19 +159,19 @@ def plan(
             winner = _winner(candidates, cur)
             for path, rec in candidates:
                 if path != winner[0]:
-                    lost[path].append(_conflict(kind, number, path, rec.line, winner[0]))
+                    lost[path].append((_conflict(kind, number, path, rec.line, winner[0]), winner[0]))
             path, rec = winner
             if cur is not None and not cur.deleted and cur.source_path not in (path, None):
                 # The record lives in another file that was not read this run: it keeps the identity unless that
                 # file is gone (then this file takes it over: a move of the same record, not a delete).
                 if cur.source_path not in removed and cur.source_path not in ok:
-                    lost[path].append(_conflict(kind, number, path, rec.line, cur.source_path))
+                    lost[path].append((_conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
                     continue
             elif (cur is not None and cur.deleted and cur.source_path not in (path, None)
                   and _unreadable(cur.source_path, files, db_files, parsed, in_scope)):
                 # A deleted record whose file is back but cannot be read: it may define the record again once it
                 # parses, so no other file takes the identity (and the record's content) meanwhile.
-                lost[path].append(_conflict(kind, number, path, rec.line, cur.source_path))
+                lost[path].append((_conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
                 continue
             claimed.add(number)
             kept[(kind, number)] = (path, rec.line)
@@ -190,8 +191,8 @@ def plan(
             if kind == "feature":
                 _plan_scenarios(result, None, cur.source_path or "", cur, scenarios, False, deleted=True)
 
-    for path, diag in _shared_ids(kept, current, elsewhere or {}, set(ok) | removed):
-        lost[path].append(diag)
+    for path, diag, other in _shared_ids(kept, current, elsewhere or {}, set(ok) | removed):
+        lost[path].append((diag, other))
     if held:
         kinds = {db_files[path].kind for path in held}
         result.held = set(held) | {p for kind in kinds for p in unborn.get(kind, ())}
@@ -211,11 +212,11 @@ SHARED_KINDS: tuple[str, ...] = ("adr", "contract", "feature")
 def _shared_ids(
     kept: Mapping[tuple[str, str], tuple[str, int]], current: Mapping[tuple[str, str], Current],
     elsewhere: Mapping[tuple[str, str], str | None], read: set[str],
-) -> list[tuple[str, Diagnostic]]:
-    """``(path, warning)`` for each parsed file that defines an id a record of another kind has too. Of the holders of
-    one id, the one that keeps it without a warning: a file not read this run, else a record the database already
-    held there, else the first by kind (ADRs, contracts, features), then by path — the file that took the id later
-    carries the warning, as ``check`` blames the file changed since HEAD."""
+) -> list[tuple[str, Diagnostic, str]]:
+    """``(path, warning, the file of the holder it names)`` for each parsed file that defines an id a record of
+    another kind has too. Of the holders of one id, the one that keeps it without a warning: a file not read this
+    run, else a record the database already held there, else the first by kind (ADRs, contracts, features), then by
+    path — the file that took the id later carries the warning, as ``check`` blames the file changed since HEAD."""
     holders: dict[str, list[tuple[bool, bool, int, str, str, int]]] = defaultdict(list)
     for (kind, number), (path, line) in kept.items():
         if kind in SHARED_KINDS:
@@ -225,7 +226,7 @@ def _shared_ids(
     for (kind, number), source in elsewhere.items():
         if kind in SHARED_KINDS and (kind, number) not in kept and source and source not in read:
             holders[number].append((False, False, SHARED_KINDS.index(kind), source, kind, 0))
-    out: list[tuple[str, Diagnostic]] = []
+    out: list[tuple[str, Diagnostic, str]] = []
     for number, found in sorted(holders.items()):
         if len(found) < 2:
             continue
@@ -233,7 +234,8 @@ def _shared_ids(
         *_, first, first_kind, _ = found[0]
         for is_read, _, _, path, kind, line in found[1:]:
             if is_read:
-                out.append((path, Diagnostic(path, line, 1, shared_id(kind, number, first_kind, first), "warning")))
+                diag = Diagnostic(path, line, 1, shared_id(kind, number, first_kind, first), "warning")
+                out.append((path, diag, first))
     return out
 
 
@@ -307,13 +309,41 @@ def must_reparse(row: FileRow) -> bool:
     return any(isinstance(d, Mapping) and d.get("conflict") for d in items)
 
 
-def _stored(diagnostics: list[Diagnostic], conflicts: list[Diagnostic]) -> list[dict[str, Any]] | None:
+def claimants(db_files: Mapping[str, FileRow], paths: Iterable[str]) -> set[str]:
+    """The stored files that lost an identity (``must_reparse``) to one of ``paths`` — directly, or to another such
+    file — which a sync of ``paths`` alone (the watcher's) must read again: when the winner went away, was renamed
+    or renumbered, the loser takes the identity over in that same sync, as a full sync would have it. A conflict
+    stored before its winner was recorded (no ``other``) counts as one of them."""
+    losers: dict[str, set[str | None]] = {}
+    for path, row in db_files.items():
+        if must_reparse(row):
+            stored = row.parse_error
+            items = [stored] if isinstance(stored, Mapping) else stored
+            losers[path] = {d.get("other") for d in items if isinstance(d, Mapping) and d.get("conflict")}
+    wanted = set(paths)
+    found: set[str] = set()
+    grew = True
+    while grew:  # a loser may itself hold an identity another file lost to it
+        grew = False
+        for path, others in losers.items():
+            if path not in found and path not in wanted and (None in others or others & (wanted | found)):
+                found.add(path)
+                grew = True
+    return found
+
+
+def _stored(
+    diagnostics: list[Diagnostic], conflicts: list[tuple[Diagnostic, str | None]]
+) -> list[dict[str, Any]] | None:
     out: list[dict[str, Any]] = []
     for diag in diagnostics:
         out.append({"line": diag.line, "column": diag.column, "message": diag.message, "severity": diag.severity})
-    for diag in conflicts:  # (an id shared with another kind is a warning, read again as the others until resolved)
-        out.append({"line": diag.line, "column": diag.column, "message": diag.message, "severity": diag.severity,
-                    "conflict": True})
+    for diag, other in conflicts:  # (an id shared with another kind is a warning, read again until resolved)
+        item: dict[str, Any] = {"line": diag.line, "column": diag.column, "message": diag.message,
+                                "severity": diag.severity, "conflict": True}
+        if other:
+            item["other"] = other  # the file it lost to (``claimants``)
+        out.append(item)
     return out or None
 
 
@@ -398,7 +428,7 @@ def _plan_files(
     files: Mapping[str, ScannedFile],
     db_files: Mapping[str, FileRow],
     parsed: Mapping[str, ParseResult | ParseError],
-    lost: Mapping[str, list[Diagnostic]],
+    lost: Mapping[str, list[tuple[Diagnostic, str | None]]],
     removed: set[str],
     changed_blobs: frozenset[str],
     held: Mapping[str, str],
@@ -427,7 +457,7 @@ def _plan_files(
                 findings = list(outcome.warnings)  # type: ignore[union-attr]
             conflicts = lost.get(path, [])
             error = _stored(findings, conflicts)
-            reported = [*findings, *conflicts]
+            reported = [*findings, *(diag for diag, _ in conflicts)]
         else:  # not read this run: its stored findings stand, and are reported again
             error = _as_list(existing.parse_error) if existing is not None and not existing.deleted else None
             reported = file_findings(path, error)

@@ -262,8 +262,16 @@ class _Job:
     # ------------------------------------------------------------------------------------------ phases
 
     def _scan(self, db_files: dict[str, Any]) -> Snapshot:
+        from tracertm.engine.plan import claimants
+
         known = {p: StatEntry(r.blob_sha, r.size, r.mtime_ns) for p, r in db_files.items() if not r.deleted}
-        paths = behave.scope(self.location, self.settings, self.ref, self.staged, self.paths)
+        wanted = self.paths
+        if wanted is not None:
+            # A full sync reads every file that lost an identity again (``must_reparse``); a sync of some paths reads
+            # those that lost it to one of them: when the winner is gone, renamed or renumbered, the other claimant
+            # takes the identity over in this sync, as a full sync would have it — never a delete.
+            wanted = [*wanted, *sorted(claimants(db_files, wanted))]
+        paths = behave.scope(self.location, self.settings, self.ref, self.staged, wanted)
         return scan(self.location, self.settings, ref=self.ref, staged=self.staged, paths=paths, known=known)
 
     def _changed(self, snapshot: Snapshot, db_files: dict[str, Any]) -> list[str]:

@@ -366,7 +366,9 @@ class Watcher:
             if not expanded:
                 return
             paths = sorted(expanded)
-        signatures = repo.signatures(repo.spec_files() if paths is None else paths)
+        every = repo.spec_files() if paths is None else paths
+        signatures = repo.signatures(every)
+        repo.note_links(every, every=paths is None)
         from tracertm.engine.sync import sync
 
         log.debug(
@@ -723,7 +725,9 @@ def watch(
     """Keep the database in sync with the repositories in ``targets`` (default: the current folder) until
     SIGINT/SIGTERM (or ``KeyboardInterrupt``). Returns the daemon's counters.
 
-    A first signal stops accepting events and lets the sync in flight commit; a second one rolls it back.
+    A first signal stops accepting events and lets the sync in flight commit; a second one rolls it back. Once a
+    signal has stopped it, SIGINT/SIGTERM are ignored (``SIG_IGN``) after it returns: the process is stopping, and
+    a repeated signal must not kill it by the default action (exit 143) while it exits.
     ``options`` go to ``Watcher`` (``ceiling_s``, ``retry_base``, ``retry_cap``, ``discover_every``,
     ``ref_wait_s``).
     """
@@ -735,9 +739,11 @@ def watch(
         **options,
     )
     previous: dict[int, Any] = {}
+    received: list[int] = []
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         # Runs on the main thread, which only waits for the daemon's thread: nothing is raised into a sync.
+        received.append(signum)
         name = signal.Signals(signum).name
         if watcher.stopping:
             if not watcher.aborted:
@@ -773,7 +779,12 @@ def watch(
         watcher.join(60)
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            # Stopped by a signal: the process is on its way out, and a repeated signal (a second SIGTERM a moment
+            # later, often after the daemon has already stopped, while the interpreter shuts down) is the same
+            # request, not a reason to die by the default action (exit 143 instead of 0). Ignored from here on:
+            # SIG_IGN, since the interpreter puts SIG_DFL back in place of any Python handler as it finalizes.
+            # Stopped otherwise: the caller's handler is back.
+            signal.signal(signum, signal.SIG_IGN if received else handler)
     return watcher.stats
 
 

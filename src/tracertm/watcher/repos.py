@@ -17,12 +17,14 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK
 from typing import Literal
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
+from tracertm.engine.scan import is_temp_name, spec_kind
 from tracertm.errors import ConfigError, GitError, UsageError
 
 Role = Literal["root", "tree", "git"]
@@ -34,23 +36,6 @@ STALE_LOCK_S = 60.0
 
 # Files at the spec root whose change means new settings (and so maybe new globs and a new watch set).
 CONFIG_FILES = frozenset({".tracertm.toml", "pyproject.toml", ".adr-dir"})
-
-# Editor swap, backup and temporary files: never spec files even when their name happens to match a glob
-# (Emacs lock files ``.#0001-x.md``, vim's ``4913`` probe, JetBrains safe-write ``x.md___jb_tmp___``...).
-_TEMP_PREFIXES = (".#", "~$", ".~lock.", ".goutputstream-")
-_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".temp", ".bak", ".orig", ".part", ".kate-swp", ".crdownload")
-_TEMP_MARKERS = ("___jb_tmp___", "___jb_old___", ".sb-")
-
-
-def is_temp_name(name: str) -> bool:
-    """Whether a file name (no folder) is an editor's swap/backup/temporary file."""
-    return (
-        name.startswith(_TEMP_PREFIXES)
-        or name.endswith(_TEMP_SUFFIXES)
-        or any(m in name for m in _TEMP_MARKERS)
-        or name == "4913"
-    )
-
 
 # How far a file's change time must be behind the moment its signature is taken for the signature alone to tell a
 # later write apart (file-system timestamps are coarse: a write right after may get the same one); a file changed
@@ -64,18 +49,25 @@ class FileSignature:
     apart (see ``RACY_S``), a digest of its content. Equal signatures: the content a sync read is still there, so an
     event about it that arrives after the sync began (late, on a loaded machine) has nothing new to sync."""
 
-    stat: tuple[int, int, int, int] | None
+    stat: tuple[int, ...] | None
     digest: bytes | None = None
 
     @classmethod
     def of(cls, path: Path, *, digest: bool = False) -> FileSignature:
-        """The signature of ``path`` now (``digest``: with the content's digest even when the stat would do)."""
+        """The signature of ``path`` now (``digest``: with the content's digest even when the stat would do). A
+        symbolic link's is the link's stat and its target's: a sync reads the target, which may change alone."""
         taken = time.time_ns()
         try:
             st = os.stat(path, follow_symlinks=False)
         except OSError:
             return cls(None)
-        stat = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        stat: tuple[int, ...] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if S_ISLNK(st.st_mode):
+            try:
+                st = os.stat(path)
+                stat += (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            except OSError:  # dangling
+                stat += (-1,)
         if not digest and taken - max(st.st_mtime_ns, st.st_ctime_ns) >= RACY_S * 1e9:
             return cls(stat)
         try:
@@ -129,6 +121,9 @@ class Repository:
     git_dirs: tuple[Path, ...]
     settings: Settings | None
     settings_error: str | None = None
+    # Spec files that are symbolic links to a file inside the root: target → the links (root-relative), as the
+    # syncs last saw them (``note_links``). A change of the target alone is a change of its links.
+    links: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -196,9 +191,7 @@ class Repository:
     # ------------------------------------------------------------------------------------------ events
 
     def is_spec(self, rel: str) -> bool:
-        if self.settings is None or is_temp_name(rel.rsplit("/", 1)[-1]):
-            return False
-        return self.settings.kind_of(rel) is not None
+        return self.settings is not None and spec_kind(rel, self.settings) is not None
 
     def classify(self, role: Role, anchor: Path, event_type: str, is_directory: bool, paths: Iterable[str]) -> Change:
         """What an event (type as watchdog names it, and its source/destination paths) means for this repository."""
@@ -231,9 +224,37 @@ class Repository:
                     dirs.append(rel)
                 elif event_type in ("deleted", "moved"):
                     reconcile = True
-            elif self.is_spec(rel):
-                spec_paths.append(rel)
+            else:
+                if self.is_spec(rel):
+                    spec_paths.append(rel)
+                # The target of spec links (``contracts/payment.yaml`` → ``shared/payment.yaml.in``): what the
+                # links read changed. (A dict read, replaced as a whole by ``note_links``: safe on this thread.)
+                spec_paths.extend(self.links.get(rel, ()))
         return Change(tuple(spec_paths), tuple(dirs), reconcile, rewatch, reconfigure)
+
+    def note_links(self, paths: Iterable[str], *, every: bool = False) -> None:
+        """Record which of these root-relative spec files (``every``: they are all of them) are symbolic links, and
+        to which file inside the root — resolved as the scan resolves them (``engine.scan``) — so that an event on
+        the target is one on the links (``classify``). Links not in ``paths`` keep their entries unless ``every``."""
+        by_link: dict[str, str] = {}
+        if not every:
+            by_link = {link: target for target, links in self.links.items() for link in links}
+        root = self.root.resolve()
+        for rel in paths:
+            by_link.pop(rel, None)
+            full_path = self.root / rel
+            if not full_path.is_symlink():
+                continue
+            try:
+                target = Path(os.path.realpath(full_path)).relative_to(root).as_posix()
+            except ValueError:  # out of the root: never followed by a sync
+                continue
+            if target != rel:
+                by_link[rel] = target
+        links: dict[str, set[str]] = {}
+        for link, target in by_link.items():
+            links.setdefault(target, set()).add(link)
+        self.links = {target: frozenset(found) for target, found in links.items()}
 
     def git_busy(self, now: float | None = None) -> bool:
         """Whether a git command holds this work tree's index (``index.lock`` exists): a checkout, merge, rebase or
@@ -333,8 +354,8 @@ def _is_ref(rel: str) -> bool:
 
 def looks_like_repository(path: Path) -> bool:
     """Whether a command-line folder is a repository (else a folder holding repositories): it has a ``.git``; or it
-    holds no git repositories and is inside a work tree (a spec root in a monorepo), has tracertm configuration, or
-    has spec folders."""
+    holds no git repositories and is inside a work tree (a spec root in a monorepo), has tracertm configuration,
+    has spec folders, or holds spec files (a plain folder, synced as ``tracertm sync FOLDER`` syncs it)."""
     if (path / ".git").exists():
         return True
     if repositories_in(path):
@@ -343,7 +364,30 @@ def looks_like_repository(path: Path) -> bool:
         return True
     if any((path / name).is_file() for name in (".tracertm.toml", ".adr-dir")):
         return True
-    return any(prefix and (path / prefix).is_dir() for prefix in Settings(root=path).prefixes)
+    settings = Settings(root=path)
+    if any(prefix and (path / prefix).is_dir() for prefix in settings.prefixes):
+        return True
+    return _holds_spec_files(path, settings)
+
+
+# How many folder entries ``_holds_spec_files`` looks at, at most: a folder that big with no spec file among them
+# is taken for a folder holding repositories (yet to come).
+_SPEC_SEARCH_LIMIT = 20_000
+
+
+def _holds_spec_files(path: Path, settings: Settings) -> bool:
+    """Whether a folder that is not a git work tree holds a spec file where its sync would look (default globs
+    start with a wildcard: any folder). Stops at the first one found."""
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        seen += len(dirnames) + len(filenames)
+        rel = Path(dirpath).relative_to(path).as_posix()
+        if any(spec_kind(name if rel == "." else f"{rel}/{name}", settings) is not None for name in filenames):
+            return True
+        if seen > _SPEC_SEARCH_LIMIT:
+            return False
+    return False
 
 
 def repositories_in(workspace: Path) -> list[Path]:
