@@ -13,6 +13,7 @@ from conftest import GitRepo
 from test_backfill_promise import _state, other_database_url  # noqa: F401 - a fixture
 from specs import adr
 from tracertm import db
+from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
 from tracertm.models import Base
 
@@ -147,7 +148,59 @@ def test_parser_options_of_each_commit_whatever_the_batch_size(git_repo: GitRepo
         state = _state(together)
         assert state == _state(one_by_one)
         features = {r["feature_number"]: r["related_requirements"] for r in state["features"]}
-        assert features == {"FEAT-1": ["REQ-1"], "FEAT-2": ["STORY-3"]}
+        # The commit that changes the pattern reads a.feature again with it, as ``sync --ref`` of that commit does.
+        assert features == {"FEAT-1": ["STORY-2"], "FEAT-2": ["STORY-3"]}
     finally:
         one_by_one.dispose()
         together.dispose()
+
+
+@pytest.mark.parametrize("merge", [False, True], ids=["empty database", "synced at HEAD first"])
+def test_a_parser_option_change_in_history_reads_every_file_again(
+        git_repo: GitRepo, database_url: str, other_database_url: str, merge: bool) -> None:  # noqa: F811
+    """A committed ``feature_id_pattern`` / ``date_format`` change re-reads the files it did not touch (the ids and
+    dates they give change): the backfill stores what syncing the work tree checked out at each commit (with that
+    commit's configuration) stores, whether it fills an empty database or one synced at HEAD first, and a later
+    sync finds nothing to change."""
+    git_repo.write("features/a.feature", "@FEAT-1 @F-7\nFeature: F one\n\n  Scenario: s one\n    Given a\n")
+    git_repo.write("docs/adr/0001-t.md", adr(1, "T").replace("Date: 2024-01-01", "Date: 09/04/2018"))
+    git_repo.commit("specs", date="2021-01-01T10:00:00+00:00")
+    git_repo.write(".tracertm.toml", "feature_id_pattern = 'F-\\d+'\ndate_format = \"DD/MM/YYYY\"\n")
+    git_repo.commit("feature ids are F-n, dates day first", date="2021-06-01T10:00:00+00:00")
+    chain = git_repo.git("rev-list", "--first-parent", "--reverse", "HEAD").split()
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        if merge:
+            sync(git_repo.path, engine=filled, project="p")
+        backfill(git_repo.path, engine=filled, project="p")
+        for sha in chain:
+            git_repo.git("checkout", "-q", sha)
+            sync(git_repo.path, engine=synced, project="p")
+        git_repo.git("checkout", "-q", "main")
+        state = _state(filled)
+        if not merge:  # (merged: the HEAD sync's own revisions come first)
+            assert _uncommitted(state) == _uncommitted(_state(synced))
+        features = {r["feature_number"]: r["deleted"] for r in state["features"]}
+        assert features == {"FEAT-1": True, "F-7": False}
+        assert [str(r["date"]) for r in state["adrs"]] == ["2018-04-09"]
+        assert sync(git_repo.path, engine=filled, project="p").changed is False
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+_COMMIT_FIELDS = {"source_commit", "last_commit", "commit_sha", "author_name", "author_email", "authored_at",
+                  "committer_name", "committer_email", "committed_at"}
+
+
+def _uncommitted(state: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """``_state`` without what only a commit gives (a work tree's sync records none; an undated ADR's date is then
+    unknown rather than its commit's)."""
+    out = {}
+    for table, rows in state.items():
+        out[table] = [{k: v for k, v in row.items() if k not in _COMMIT_FIELDS} for row in rows]
+        for row in out[table]:
+            if isinstance(row.get("snapshot"), dict) and "date" in row["snapshot"] and table == "spec_revisions":
+                row["snapshot"] = {k: v for k, v in row["snapshot"].items() if k != "date"}
+        out[table].sort(key=repr)
+    return out

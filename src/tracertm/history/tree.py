@@ -37,11 +37,17 @@ class SpecTree:
         return tuple(self.prefix + p for p in self.folders) or (self.prefix,)
 
     def use(self, settings: Settings) -> frozenset[str]:
-        """Switch to the settings of a new era; returns the paths of the tree whose kind changes (specs that stop
-        being specs, files that become specs): the commit that switches must plan them too."""
+        """Switch to the settings of a new era; returns the paths the commit that switches must plan too: those
+        whose kind changes (specs that stop being specs, files that become specs), or every spec file when the
+        parser options change."""
         old = self.settings
         self.settings = settings
         self._kinds.clear()
+        if old.parser != settings.parser:
+            # Other parser options (id patterns, date format, size limit): what every spec file says may read
+            # differently, so the commit that switches parses them all again, as a sync whose options changed does
+            # (``Sync.rebuild``): ``sync --ref`` of each commit is what a backfill stores.
+            return frozenset(p for p in self.entries if old.kind_of(p) is not None or settings.kind_of(p) is not None)
         return frozenset(p for p in self.entries if old.kind_of(p) != settings.kind_of(p))
 
     def kind_of(self, path: str) -> FileKind | None:
