@@ -25,7 +25,7 @@ from test_watch import (  # noqa: F401 - fixtures (dbx, sqlite_db, stop_all) are
     wait_for,
 )
 from tracertm import db
-from tracertm.engine import scan as scan_module
+from tracertm import config as config_module
 from tracertm.engine.sync import sync
 from tracertm.models import Contract, SourceFile
 from tracertm.watcher import Watcher
@@ -136,7 +136,7 @@ def test_a_stored_lock_file_in_error_goes_at_the_next_sync(
     git_repo.commit("init")
     os.symlink("ada@laptop.4242:1700000000", git_repo.path / "features" / ".#cart.feature")
     with monkeypatch.context() as patched:
-        patched.setattr(scan_module, "is_temp_name", lambda name: False)
+        patched.setattr(config_module, "is_temp_name", lambda name: False)
         assert sync(git_repo.path, engine=sqlite_db.engine).errors
     assert file_rows(sqlite_db)["features/.#cart.feature"]
     result = sync(git_repo.path, engine=sqlite_db.engine)
@@ -278,3 +278,19 @@ def test_an_empty_folder_is_still_a_workspace(tmp_path: Path) -> None:
     (tmp_path / "src" / "notes").mkdir(parents=True)
     (tmp_path / "src" / "notes" / "todo.txt").write_text("x")
     assert split_targets([tmp_path / "src"]) == ([], [(tmp_path / "src").resolve()])
+
+
+def test_a_committed_lock_link_is_no_spec_file_for_the_hook_or_backfill(git_repo: GitRepo, sqlite_db: Db) -> None:
+    """``git add -A`` while Emacs holds a lock commits its dangling link: the hook (``check --staged``) and a
+    backfill leave it out as sync and check do (one predicate, ``Settings.kind_of``)."""
+    from tracertm.checker import check
+    from tracertm.history.backfill import backfill
+
+    git_repo.write("features/cart.feature", "@FEAT-1\nFeature: Cart\n  Scenario: add\n    Given a cart\n")
+    os.symlink("ada@laptop.4242:1700000000", git_repo.path / "features" / ".#cart.feature")
+    git_repo.git("add", "-A")
+    assert check(git_repo.path, staged=True).errors == []
+    git_repo.commit("init")
+    result = backfill(git_repo.path, engine=sqlite_db.engine)
+    assert result.errors == [] and result.head_errors == []
+    assert set(file_rows(sqlite_db)) == {"features/cart.feature"}

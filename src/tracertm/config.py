@@ -116,6 +116,25 @@ def literal_prefix(pattern: str) -> str:
     return head[: head.rfind("/") + 1]
 
 
+# Editor swap, lock, backup and temporary files: never spec files even when their name happens to match a glob
+# (Emacs lock links ``.#0001-x.md``, which dangle; vim's ``4913`` probe; JetBrains' ``x.md___jb_tmp___``...).
+# Part of ``Settings.kind_of``, so that every source (work tree, index, commit, backfill, the hook) and the watcher
+# agree on what a spec file is.
+_TEMP_PREFIXES = (".#", "~$", ".~lock.", ".goutputstream-")
+_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".temp", ".bak", ".orig", ".part", ".kate-swp", ".crdownload")
+_TEMP_MARKERS = ("___jb_tmp___", "___jb_old___", ".sb-")
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether a file name (no folder) is an editor's swap/backup/temporary file."""
+    return (
+        name.startswith(_TEMP_PREFIXES)
+        or name.endswith(_TEMP_SUFFIXES)
+        or any(m in name for m in _TEMP_MARKERS)
+        or name == "4913"
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Frozen settings for one repository."""
@@ -215,12 +234,15 @@ class Settings:
         return None if any(not t for t in tails) else tuple(dict.fromkeys(tails))
 
     def kind_of(self, path: str) -> FileKind | None:
-        """The spec kind of a repository-relative POSIX path, or None when it is not a spec file.
+        """The spec kind of a repository-relative POSIX path, or None when it is not a spec file (nor when it is
+        an editor's temporary file: ``is_temp_name``).
 
         The user's own excludes win over everything; a default exclude (``README.md``, ``node_modules``, ...)
         gives way only to a glob written in the configuration."""
         suffixes = self._suffixes
         if suffixes is not None and not path.endswith(suffixes):
+            return None
+        if is_temp_name(path.rpartition("/")[2]):
             return None
         user_excluded, default_excluded, every_glob, configured_globs = self._classifier
         if user_excluded is not None and user_excluded.fullmatch(path):

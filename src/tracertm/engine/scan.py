@@ -23,30 +23,6 @@ from tracertm.text import is_text
 
 SourceKind = Literal["worktree", "index", "commit", "folder"]
 
-# Editor swap, lock, backup and temporary files: never spec files even when their name happens to match a glob
-# (Emacs lock links ``.#0001-x.md``, which dangle; vim's ``4913`` probe; JetBrains' ``x.md___jb_tmp___``...).
-# One predicate for the scan (sync, check) and the watcher, so that they agree on what a spec file is.
-_TEMP_PREFIXES = (".#", "~$", ".~lock.", ".goutputstream-")
-_TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".temp", ".bak", ".orig", ".part", ".kate-swp", ".crdownload")
-_TEMP_MARKERS = ("___jb_tmp___", "___jb_old___", ".sb-")
-
-
-def is_temp_name(name: str) -> bool:
-    """Whether a file name (no folder) is an editor's swap/backup/temporary file."""
-    return (
-        name.startswith(_TEMP_PREFIXES)
-        or name.endswith(_TEMP_SUFFIXES)
-        or any(m in name for m in _TEMP_MARKERS)
-        or name == "4913"
-    )
-
-
-def spec_kind(path: str, settings: Settings) -> FileKind | None:
-    """The spec kind of a root-relative path as every scan (and the watcher) sees it: the configured globs' kind,
-    None for an editor's temporary file (``is_temp_name``)."""
-    if is_temp_name(path.rsplit("/", 1)[-1]):
-        return None
-    return settings.kind_of(path)
 # Paths named on one git command line at most (bytes, with room for the ":(top,literal)" magic): far below the
 # kernel's argument limit (ARG_MAX, 2 MiB on Linux, shared with the environment).
 MAX_PATHSPEC_BYTES = 256 * 1024
@@ -223,7 +199,7 @@ def _strip(entries: dict[str, git.Entry], prefix: str) -> dict[str, git.Entry]:
 def _accept(path: str, settings: Settings, scope: frozenset[str] | None) -> FileKind | None:
     if scope is not None and path not in scope:
         return None
-    return spec_kind(path, settings)
+    return settings.kind_of(path)
 
 
 def _from_entries(
@@ -481,7 +457,7 @@ def _scan_folder(
     else:
         candidates = _walk(root, settings.prefixes)
     for path in candidates:
-        kind = spec_kind(path, settings)
+        kind = settings.kind_of(path)
         if kind is None:
             continue
         unusable = name_error(path)

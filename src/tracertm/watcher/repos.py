@@ -24,7 +24,7 @@ from typing import Literal
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.engine.scan import is_temp_name, spec_kind
+from tracertm.config import is_temp_name
 from tracertm.errors import ConfigError, GitError, UsageError
 
 Role = Literal["root", "tree", "git"]
@@ -191,7 +191,7 @@ class Repository:
     # ------------------------------------------------------------------------------------------ events
 
     def is_spec(self, rel: str) -> bool:
-        return self.settings is not None and spec_kind(rel, self.settings) is not None
+        return self.settings is not None and self.settings.kind_of(rel) is not None
 
     def classify(self, role: Role, anchor: Path, event_type: str, is_directory: bool, paths: Iterable[str]) -> Change:
         """What an event (type as watchdog names it, and its source/destination paths) means for this repository."""
@@ -383,7 +383,7 @@ def _holds_spec_files(path: Path, settings: Settings) -> bool:
         dirnames[:] = [d for d in dirnames if d != ".git"]
         seen += len(dirnames) + len(filenames)
         rel = Path(dirpath).relative_to(path).as_posix()
-        if any(spec_kind(name if rel == "." else f"{rel}/{name}", settings) is not None for name in filenames):
+        if any(settings.kind_of(name if rel == "." else f"{rel}/{name}") is not None for name in filenames):
             return True
         if seen > _SPEC_SEARCH_LIMIT:
             return False
