@@ -8,20 +8,9 @@ import pytest
 
 from conftest import GitRepo
 from specs import adr
+from test_cli_options_more import _cli, _one_line
 from tracertm.cli import main
 from tracertm.parsers.adr import parse
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _one_line(err: str) -> str:
-    lines = err.strip("\n").splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 # ------------------------------------------------------------------------------------------ hook --sync-on
