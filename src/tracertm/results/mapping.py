@@ -3,13 +3,15 @@
 1. ``tag``: an id tag (``@SC-12``) on the test (Cucumber JSON and Messages keep tags);
 2. ``line``: the feature file and the line of the scenario, or of the example row, at the run's commit;
 3. ``name``: the feature name and scenario name after each framework's naming (behave, Cucumber's
-   junit-xml-formatter, pytest-bdd).
+   junit-xml-formatter, cucumber-junit-platform-engine's ``long`` and ``surefire`` naming strategies as Maven
+   Surefire writes them, pytest-bdd).
 
 A name that fits several scenarios is *ambiguous* and is never guessed: the result is stored unmatched.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,7 +24,10 @@ from tracertm.results.uris import FeaturePaths
 __all__ = ["Match", "ScenarioIndex", "normalize_path", "pytest_bdd_name"]
 
 _BEHAVE_ROW = re.compile(r"^(?P<name>.*?) -- @(?P<row>\d+\.\d+)(?: .*)?$")
-_CUCUMBER_ROW = re.compile(r"^(?P<base>.*?) - #(?P<row>\d+\.\d+)(?:: .*)?$")
+# Cucumber's junit-xml-formatter names a row "<outline> - <examples> - #1.2"; cucumber-junit-platform-engine (JUnit
+# Platform, under Maven Surefire or Gradle) names it "... - Example #1.2" (``GherkinMessagesExample.getName``, English
+# whatever the feature's language). Either may add ": <pickle name>" when the outline's name has placeholders.
+_CUCUMBER_ROW = re.compile(r"^(?P<base>.*?) - (?P<engine>Example )?#(?P<row>\d+\.\d+)(?:: .*)?$")
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,11 @@ class ScenarioIndex:
                 name = " ".join(name.split()) if name else ""  # _norm, inline: this loop runs per test
                 # _pytest_candidates' first look-ups, inline: a unit test is no pytest-bdd scenario
                 base = name.partition("[")[0]
+                if " - " in name:  # the engine's long name carries its feature (Surefire 3.5.4+)
+                    found = self._long_candidates(name)
+                    if found:
+                        append(_chosen({(s.key, row): s for s, row in found}))
+                        continue
                 if not name.startswith("test_") or (base not in pytest and not _numbered_in(base, pytest)):
                     append(_UNMATCHED)
                     continue
@@ -182,20 +192,45 @@ class ScenarioIndex:
             features = [self._by_feature_name[c] for c in _suffixes(_norm(case.classname))
                         if c in self._by_feature_name]
             self._classnames[case.classname] = features
-        found: list[tuple[ScenarioRef, str | None]] = []
         if features:
-            parsed = _JunitName(name)  # the name's row forms, read once for all the feature's scenarios
-            names = self._junit_names
-            for scenarios in features:
-                for s in scenarios:
-                    known = names.get(id(s))
-                    if known is None:
-                        known = names[id(s)] = _JunitNames(s)
-                    row = known.row(parsed)
-                    if row is None or isinstance(row, str):
-                        found.append((s, row))
-            return found
-        return self._pytest_candidates(name)
+            found = self._named_in(features, _JunitName(name))
+            # A classname that names a feature, and a name that names none of its scenarios: the name may still be
+            # the engine's long one (Surefire up to 3.5.3 writes the parent's long name as the classname).
+            return found or self._long_candidates(name)
+        return self._long_candidates(name) or self._pytest_candidates(name)
+
+    def _named_in(
+        self, features: Iterable[list[ScenarioRef]], parsed: _JunitName,
+    ) -> list[tuple[ScenarioRef, str | None]]:
+        """The scenarios of ``features`` (and their rows) that ``parsed`` names (its row forms, read once for all
+        the features' scenarios)."""
+        found: list[tuple[ScenarioRef, str | None]] = []
+        names = self._junit_names
+        for scenarios in features:
+            for s in scenarios:
+                known = names.get(id(s))
+                if known is None:
+                    known = names[id(s)] = _JunitNames(s)
+                row = known.row(parsed)
+                if row is None or isinstance(row, str):
+                    found.append((s, row))
+        return found
+
+    def _long_candidates(self, name: str) -> list[tuple[ScenarioRef, str | None]]:
+        """cucumber-junit-platform-engine's ``long`` naming strategy: ``<feature> - [<rule> - ]<scenario>``, rows
+        ``<feature> - [<rule> - ]<outline> - <examples> - Example #1.2``. Surefire 3.5.4 and later write it with the
+        classname of the ``@Suite`` class (or ``Cucumber``), which names no feature: the feature is the name's
+        start. Feature names may hold " - " too: every split is tried, and what several fit is ambiguous."""
+        if " - " not in name:
+            return []
+        found: list[tuple[ScenarioRef, str | None]] = []
+        at = name.find(" - ")
+        while at >= 0:
+            scenarios = self._by_feature_name.get(name[:at])
+            if scenarios:
+                found += self._named_in((scenarios,), _JunitName(name[at + 3 :]))
+            at = name.find(" - ", at + 1)
+        return found
 
     def _pytest_candidates(self, name: str) -> list[tuple[ScenarioRef, str | None]]:
         """pytest-bdd: ``test_<scenario name>[<row values>]``, ``_1`` appended for a repeated name (``name``
@@ -292,11 +327,20 @@ def _unescaped(params: str) -> str | None:
 _PYTEST_COUNTER = re.compile(r"(?P<id>.*?)(?P<n>\d+)", re.DOTALL)
 
 
+@functools.cache
+def _examples_keywords() -> frozenset[str]:
+    """The Examples keywords of every Gherkin language (gherkin-official's dialects): the scenarios do not keep the
+    keyword an unnamed Examples block was written with, and a keyword of any language is no name of the project's."""
+    from gherkin.dialect import DIALECTS
+
+    return frozenset(_norm(k) for spec in DIALECTS.values() for k in spec["examples"])
+
+
 class _JunitName:
     """A JUnit test name, normalized, and what it reads as under behave's and Cucumber's row naming (None: not
     that form): (the name before the row, the row ident)."""
 
-    __slots__ = ("behave", "cucumber", "name")
+    __slots__ = ("behave", "cucumber", "engine", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -304,6 +348,7 @@ class _JunitName:
         self.behave = (_norm(behave.group("name")), behave.group("row")) if behave else None
         cucumber = _CUCUMBER_ROW.match(name)
         self.cucumber = (_norm(cucumber.group("base")), cucumber.group("row")) if cucumber else None
+        self.engine = bool(cucumber and cucumber.group("engine"))  # "Example #1.2": cucumber-junit-platform-engine
 
 
 class _JunitNames:
@@ -311,7 +356,7 @@ class _JunitNames:
     it): its plain names (title, ``<rule> - <title>``), the titles of its rows filled in (behave; made on first
     use), and each row ident's examples name (the first row of that ident, as a scan of ``s.rows`` finds it)."""
 
-    __slots__ = ("_filled", "examples", "plain", "scenario")
+    __slots__ = ("_filled", "_pickles", "examples", "plain", "scenario")
 
     def __init__(self, s: ScenarioRef) -> None:
         title = _norm(s.title)
@@ -321,6 +366,7 @@ class _JunitNames:
         for r in s.rows:
             self.examples.setdefault(r.ident, r.examples_name)
         self._filled: frozenset[str] | None = None
+        self._pickles: dict[str, list[Row]] | None = None
 
     def filled(self) -> frozenset[str]:
         """The plain names and the title as each row fills it in (behave names rows so)."""
@@ -346,5 +392,36 @@ class _JunitNames:
             if examples:
                 named = _norm(examples)
                 return row if any(base == f"{plain} - {named}" for plain in self.plain) else False
-            return False
+            # The engine names an unnamed Examples block by its keyword (``Examples``, ``Scenarios``, or the
+            # feature's language's, ``GherkinMessagesExamples``/``nameOrKeyword``).
+            return row if parsed.engine and self._keyword_after(base) else False
+        if " - " in parsed.name and self.scenario.rows:
+            return self._pickle_row(parsed.name)
         return False
+
+    def _keyword_after(self, base: str) -> bool:
+        """Whether ``base`` is one of the plain names, " - ", then an Examples keyword of a Gherkin language."""
+        return any(base.startswith(plain + " - ") and base[len(plain) + 3 :] in _examples_keywords()
+                   for plain in self.plain)
+
+    def _pickle_row(self, name: str) -> str | None | bool:
+        """The engine's ``example-name=pickle``: ``<outline> - <examples> - <pickle name>``, the pickle name being
+        the title as the row fills it in. Rows that share a pickle name (an outline without placeholders) cannot be
+        told apart: the scenario, without a row."""
+        if self._pickles is None:
+            self._pickles = defaultdict(list)
+            for r in self.scenario.rows:
+                self._pickles[_norm(r.fill(self.scenario.title))].append(r)
+        fitting: set[str] = set()
+        for filled, rows in self._pickles.items():
+            if not name.endswith(" - " + filled):
+                continue
+            base = name[: -len(filled) - 3]
+            for r in rows:
+                named = _norm(r.examples_name)
+                if (any(base == f"{plain} - {named}" for plain in self.plain) if named
+                        else self._keyword_after(base)):
+                    fitting.add(r.ident)
+        if not fitting:
+            return False
+        return fitting.pop() if len(fitting) == 1 else None
