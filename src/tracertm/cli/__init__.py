@@ -192,6 +192,7 @@ def _sync(args: argparse.Namespace) -> int:
             trigger=args.trigger,
             jobs=args.jobs,
         )
+    _committed.append(True)  # a SIGTERM from here on waits for the summary (see ``_stop_on_sigterm``)
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
@@ -513,7 +514,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _short_lived and args.verb not in ("serve", "watch"):
             restore = _stop_on_sigterm()
         handler: Handler = args.func
-        return handler(args)
+        code = handler(args)
+        if _terminated:  # a SIGTERM after the work was committed: the database holds the run
+            print("tracertm: terminated after the sync committed; the database holds this run", file=sys.stderr)
+            return EXIT_TERMINATED
+        return code
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except KeyboardInterrupt:
@@ -546,9 +551,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if restore is not None:
             restore()
         _terminated.clear()
+        _committed.clear()
 
 
 _terminated: list[int] = []  # the signal that stopped the command (SIGTERM), set by ``_stop_on_sigterm``'s handler
+# Set once a command's write has committed and only its report is left (``_sync``): a SIGTERM then no longer
+# interrupts (there is nothing to roll back; a KeyboardInterrupt raised while it prints or while connections close
+# only made "nothing written" untrue and printed tracebacks from finalizers): it is noted, the report finishes,
+# and the command exits 143 saying the run is in the database.
+_committed: list[bool] = []
 
 
 def _stop_on_sigterm() -> Callable[[], object] | None:
@@ -563,7 +574,8 @@ def _stop_on_sigterm() -> Callable[[], object] | None:
     def on_sigterm(signum: int, _frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _terminated.append(signum)
-        raise KeyboardInterrupt
+        if not _committed:
+            raise KeyboardInterrupt
 
     try:
         previous = signal.signal(signal.SIGTERM, on_sigterm)
