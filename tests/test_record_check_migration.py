@@ -62,6 +62,9 @@ def _dump(engine: Any) -> dict[str, list[tuple[str, ...]]]:
             keyed = "rowid, " if table.endswith("_fts") else rowid
             # Columns added after 0015 (which this test downgrades to) are left out: a downgrade drops them.
             later = LATER_COLUMNS.get(table, ())
+            # PostgreSQL's generated search vector is derived data, and its expression changed after 0015 (0020):
+            # what it finds is compared by ``_answers``.
+            later = (*later, "search_vector")
             columns = ", ".join(f'"{c["name"]}"' for c in inspect(conn).get_columns(table) if c["name"] not in later)
             rows = conn.execute(text(f"SELECT {keyed}{columns} FROM {table}")).all()
             out[table] = sorted(tuple(map(str, row)) for row in rows)
@@ -97,6 +100,11 @@ def _answers(engine: Any) -> list[list[tuple[Any, ...]]]:
              for h in search(session, query, limit=100)]
             for query in QUERIES
         ]
+
+
+def _hits(answers: list[list[tuple[Any, ...]]]) -> list[set[tuple[Any, ...]]]:
+    """The records each query found (kind, number, feature, title), rank and snippet aside."""
+    return [{hit[:4] for hit in hits} for hits in answers]
 
 
 def _definitions(engine: Any) -> str:
@@ -172,7 +180,12 @@ def test_records_survive_the_check_migration_both_ways(git_repo: GitRepo, databa
         db.downgrade(engine, "0015")
         assert db.current_revision(engine) == "0015"
         assert _form(engine) == "listed"
-        assert _dump(engine) == rows and _answers(engine) == answers
+        # At 0015 PostgreSQL's search vector is the one before 0020, which did not split on punctuation: the same
+        # records are found for the plain words (not for `refund -partial`, which paths like /refunds now match);
+        # ranks and snippets may differ.
+        assert _dump(engine) == rows
+        plain = QUERIES.index("refund -partial")
+        assert _hits(_answers(engine))[:plain] == _hits(answers)[:plain]
         _refused(engine)
         _references_hold(engine)
 
