@@ -19,7 +19,9 @@ ENV_SETTINGS = "TRACERTM_SERVE_SETTINGS"  # JSON of ApiSettings, for uvicorn wor
 
 @dataclass(frozen=True)
 class ApiSettings:
-    """How the API is served. ``repositories`` maps a project name to its repository folder (for ``at``)."""
+    """How the API is served. ``repositories`` maps a project name to its spec folder (for ``at``, the lines of
+    git-owned fields, an upload's configuration); ``repository`` is the git work tree the server runs in, where the
+    other projects of that repository are found (``api.repository``: a project in a sub-folder, say)."""
 
     database_url: str | None = None
     configured_url: str | None = None
@@ -28,6 +30,7 @@ class ApiSettings:
     max_body_bytes: int = 64 * 1024
     max_report_bytes: int = 64 * 1024 * 1024  # test report uploads (results_routes)
     repositories: dict[str, str] = field(default_factory=dict)
+    repository: str | None = None
 
     def to_env(self) -> str:
         return json.dumps({**self.__dict__, "cors_origins": list(self.cors_origins)})
@@ -60,6 +63,7 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     app.state.engine = engine
     app.state.settings = settings
     app.state.write_engine = engine.execution_options(tracertm_write=True)
+    app.state.project_roots = {}  # api.repository's cache: project id -> where its specs are
     install(app)
     # Every route is a ProjectPathRoute: a name ending in a route word (``team/adrs``) is still a project
     # (project_paths). Middleware added later runs first: body limits and NUL checks before that lookup.

@@ -100,13 +100,16 @@ def dump(k: Kind, row: Any, project: str | None, feature: str | None = None) -> 
     return read_model(k.name).model_validate(to_dict(k, row, project, feature)).model_dump(mode="json")
 
 
-def project_name(session: Session, k: Kind, row: Any) -> str | None:
+def project_of(session: Session, k: Kind, row: Any) -> Any:
+    """The project ``row`` (a record of ``k``) belongs to, or None."""
     from tracertm.models import Project
 
     owner = row.feature.project_id if k.name == "scenario" else row.project_id
-    if owner is None:
-        return None
-    project = session.get(Project, owner)
+    return None if owner is None else session.get(Project, owner)
+
+
+def project_name(session: Session, k: Kind, row: Any) -> str | None:
+    project = project_of(session, k, row)
     return project.name if project is not None else None
 
 

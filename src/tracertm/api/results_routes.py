@@ -282,6 +282,7 @@ def _import(
     """The import (one transaction, under the project's write lock) and the run it made or found."""
     from pathlib import Path
 
+    from tracertm.api.repository import project_root
     from tracertm.errors import ParseError
     from tracertm.results.queries import get_run, run_dict
     from tracertm.results.stats import DEFAULT_WINDOW
@@ -290,8 +291,10 @@ def _import(
     settings = request.app.state.settings
     engine = request.app.state.write_engine
     with db.session(engine) as session:
-        name = Projects(session).get(project, "project").name
-    top = settings.repositories.get(name)
+        found = Projects(session).get(project, "project")
+        name = found.name
+        root = project_root(request.app.state, session, found)
+    top = str(root) if root is not None else None
     window, pattern = DEFAULT_WINDOW, r"SC-\d+"
     if top:  # the served repository's configuration: its results window and scenario id tags
         from tracertm.config import load_settings

@@ -4,7 +4,6 @@ restore for records git does not own), search, facets, sync runs and health."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -13,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from tracertm import db
 from tracertm.api.deps import (
-    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, etag_version, next_link, project_name, reader,
-    resolve_project, writer,
+    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, etag_version, next_link, project_name, project_of,
+    reader, resolve_project, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
+from tracertm.api.repository import project_root
 from tracertm.repositories import KINDS, Kind, Projects, Records
 from tracertm.repositories.projects import project_dict, sync_run_dict
 from tracertm.schemas.common import Facets, Health, Page, ProjectRead, RevisionRead, SearchResults, SyncRunRead
@@ -170,9 +170,8 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
         """The record as of a commit: its newest revision then, with the snapshot of its fields."""
         repo = Records(session, k)
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
-        name = project_name(session, k, row)
-        top = request.app.state.settings.repositories.get(name or "")
-        found = repo.at(row, commit, Path(top) if top else None)
+        top = project_root(request.app.state, session, project_of(session, k, row))
+        found = repo.at(row, commit, top)
         if found is None:
             raise ApiProblem(404, f"{ident} has no revision at or before {commit}", kind="not-found")
         data = _revision(found, snapshot=True)
@@ -180,7 +179,7 @@ def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
             from tracertm.engine.scan import Location
             from tracertm.history.at import fields_at
 
-            moved = fields_at(Location.find(Path(top)), commit, found)
+            moved = fields_at(Location.find(top), commit, found)
             if moved is not None:
                 data["snapshot"] = moved
         return data
@@ -311,15 +310,15 @@ def _write_locked(request: Request, session: Session, k: Kind, ident: str, proje
     name = project_name(session, k, row)
     if (name or "") != owner:
         return None
-    top = request.app.state.settings.repositories.get(name or "")
+    top = project_root(request.app.state, session, project_of(session, k, row)) if changes else None
     if changes is not None:
-        repo.check_fields(row, list(changes), Path(top) if top else None)
+        repo.check_fields(row, list(changes), top)
     tags = [t.strip() for t in if_match.split(",")]
     expected = row.version if "*" in tags else _version_of(tags, row.version)
     if expected is None:
         raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
     if action == "update":
-        repo.update(row, changes or {}, expected, actor, Path(top) if top else None)
+        repo.update(row, changes or {}, expected, actor, top)
     else:
         repo.set_deleted(row, action == "delete", expected, actor)
     session.flush()

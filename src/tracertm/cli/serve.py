@@ -62,6 +62,24 @@ def _check_bindable(host: str, port: int) -> None:
                              "machine, e.g. 127.0.0.1 or 0.0.0.0") from None
 
 
+def served_repository(path: str | None) -> tuple[dict[str, str], str | None, str | None]:
+    """What the server knows of the repository it runs in (``--path``, else around the current folder): the spec
+    folder of the project synced from that folder by name (``ApiSettings.repositories``), the git work tree where
+    the repository's other projects are found (``ApiSettings.repository``), and the configured database URL."""
+    from tracertm.cli.records import repository_settings
+    from tracertm.engine.sync import project_name
+
+    found = repository_settings(path)
+    if not found:
+        return {}, None, None
+    location, settings = found
+    if location.top is None:
+        return {}, None, settings.database_url
+    # The project of the folder served by name; the repository's other projects (a spec root in a sub-folder:
+    # ``tracertm sync sample-repo`` from the top) are found in it by their identity (api.repository).
+    return {project_name(location, settings): str(location.root)}, str(location.top), settings.database_url
+
+
 def _serve(args: argparse.Namespace) -> int:
     import os
 
@@ -69,23 +87,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     from tracertm import db
     from tracertm.api.app import ENV_SETTINGS, ApiSettings, create_app
-    from tracertm.engine.sync import project_name
-
-    from tracertm.cli.records import repository_settings
 
     _check_bindable(args.host, args.port)
-    repositories: dict[str, str] = {}
-    configured: str | None = None
-    found = repository_settings(args.path)
-    if found:
-        location, settings = found
-        configured = settings.database_url
-        if location.top is not None:
-            repositories[project_name(location, settings)] = str(location.top)
+    repositories, repository, configured = served_repository(args.path)
     api_settings = ApiSettings(
         database_url=args.database_url, configured_url=configured,
         read_token_required=args.require_token_for_reads, cors_origins=tuple(args.cors_origin),
         max_body_bytes=args.max_body, max_report_bytes=args.max_report_size, repositories=repositories,
+        repository=repository,
     )
     # Connect and migrate once, here, so that a bad URL is one line and exit 2 before any worker starts.
     url, _ = db.resolve_database_url(args.database_url, configured)

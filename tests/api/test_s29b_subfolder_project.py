@@ -1,0 +1,92 @@
+"""A project whose spec root is a sub-folder of its git repository (the quick start: ``tracertm sync sample-repo``
+from the repository's top), served by ``tracertm serve`` run at that top without ``--path``: ``at/{commit}``
+answers its HEAD state as ``show --at HEAD`` does, and a PATCH of a git-owned field names the line (not ``null``
+with "the server does not know where the repository is"). The server finds the project in the repository it runs
+in by its root commit and the folder its recorded files are in. SQLite and PostgreSQL, through the real app."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conftest import SAMPLE_REPO, GitRepo
+from tracertm import db, tokens
+from tracertm.api import ApiSettings, create_app
+from tracertm.cli.serve import served_repository
+from tracertm.engine.sync import sync
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def served(git_repo: GitRepo, engine: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, str]]:
+    """The sample project in ``sample-repo/`` of a repository, synced from its clean HEAD, and the app ``serve``
+    would run at the repository's top (its settings as ``serve`` makes them there)."""
+    shutil.copytree(SAMPLE_REPO, git_repo.path / "sample-repo")
+    git_repo.write("README.md", "the product\n")
+    head = git_repo.commit("init")
+    result = sync(git_repo.path / "sample-repo", engine=engine)
+    assert not result.errors, result.errors
+    monkeypatch.chdir(git_repo.path)
+    repositories, repository, _configured = served_repository(None)
+    assert "sample-repo" not in repositories  # found by its identity, not by name
+    settings = ApiSettings(repositories=repositories, repository=repository)
+    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
+        yield client, head
+
+
+def test_at_head_answers_a_sub_folder_project(served: tuple[TestClient, str]) -> None:
+    client, head = served
+    for query in ("", "?project=sample-repo"):
+        response = client.get(f"{API}/adrs/ADR-0003/at/{head}{query}")
+        assert response.status_code == 200, (query, response.text[:300])
+        body = response.json()
+        assert body["number"] == "ADR-0003" and body["source_path"].startswith("docs/adr/0003")
+        assert body["snapshot"]["title"] == "Use PostgreSQL for the ledger"
+
+
+def test_patch_of_a_git_owned_field_names_its_line(served: tuple[TestClient, str], engine: Any) -> None:
+    client, _head = served
+    with db.session(engine) as session:
+        token, _ = tokens.create(session, "write", "dash")
+        session.commit()
+    response = client.patch(f"{API}/adrs/ADR-0003?project=sample-repo", json={"title": "x"},
+                            headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
+    assert response.status_code == 409, response.text[:300]
+    body = response.json()
+    assert body["line"] == 1, body  # the ``# 3. Use PostgreSQL for the ledger`` heading
+    assert "line_note" not in body, body
+
+
+def test_a_project_of_another_repository_is_not_located(git_repo: GitRepo, engine: Any, tmp_path: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same folder name, same files, another repository (another root commit): the server does not read this
+    repository's files for it (no line), and its ``at`` does not use this repository's history."""
+    other = GitRepo(tmp_path / "other")
+    other.path.mkdir()
+    other.git("init", "-q", "-b", "main")
+    shutil.copytree(SAMPLE_REPO, other.path / "sample-repo")
+    other.write("OTHER", "another root\n")
+    other.commit("other init")
+    assert not sync(other.path / "sample-repo", engine=engine).errors
+    shutil.copytree(SAMPLE_REPO, git_repo.path / "sample-repo")
+    git_repo.commit("init")
+    monkeypatch.chdir(git_repo.path)
+    repositories, repository, _configured = served_repository(None)
+    with TestClient(create_app(ApiSettings(repositories=repositories, repository=repository), engine),
+                    raise_server_exceptions=False) as client:
+        with db.session(engine) as session:
+            token, _ = tokens.create(session, "write", "dash")
+            session.commit()
+        response = client.patch(f"{API}/adrs/ADR-0003", json={"title": "x"},
+                                headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
+        assert response.status_code == 409
+        assert response.json()["line"] is None and response.json()["line_note"]
