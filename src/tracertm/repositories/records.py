@@ -212,8 +212,10 @@ class Records:
         return exists(select(1).select_from(each).where(each.c.value == value))
 
     def _changed_since(self, since: str) -> Any:
-        """Rows with a revision after a timestamp, or after the commit ``since`` (git dates have one-second
-        resolution, so a commit of the same second counts as after it, except ``since`` itself)."""
+        """Rows with a revision after a timestamp, or after the commit ``since``: one of a later commit (git dates
+        have one-second resolution, so a commit of the same second counts as after it, except ``since`` itself), or
+        one synced from uncommitted files since. A revision at ``since`` (its own commit, or its clean work tree's
+        run's HEAD) or at an older commit is not after it."""
         date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
         related = SpecRevision.entity_id == self.kind.table.c.id
         # Hex digits are a commit id, also when they happen to be decimal ones (``9618365756``: Python reads
@@ -230,7 +232,18 @@ class Records:
                     f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
                 )
             sha, when = self.commit_date(since, "changed_since")
-            return exists(select(1).where(related, date >= when, SpecRevision.commit_sha.is_distinct_from(sha)))
+            # A revision of a clean work tree's sync keeps no commit of its own but holds the state of the HEAD its
+            # run recorded (``history.at`` dates it so too): it is at that commit, dated by that commit's date, not
+            # after it by the time the sync ran (else every record synced from a clean HEAD was "changed since"
+            # HEAD, and since any ancestor of HEAD synced so).
+            run = and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None),
+                       SpecRevision.commit_sha.is_(None))
+            at = func.coalesce(SpecRevision.commit_sha, SyncRun.commit_sha)
+            dated = func.coalesce(SpecRevision.committed_at, SyncRun.committed_at, SpecRevision.created_at)
+            return exists(
+                select(1).select_from(SpecRevision).outerjoin(SyncRun, run)
+                .where(related, dated >= when, at.is_distinct_from(sha))
+            )
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.timezone.utc)
         try:
