@@ -62,12 +62,15 @@ def _list(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(output.to_json([r.model_dump(mode="json") for r in rows]))
         return EXIT_OK
+    # ``last used`` is refreshed at most once a minute (and skipped while a writer holds the lock): about the minute.
     table = [
         [r.prefix + "…", r.scope, r.label or "", r.created_at.isoformat(timespec="seconds"),
+         r.last_used_at.isoformat(timespec="minutes") if r.last_used_at else "-",
          r.revoked_at.isoformat(timespec="seconds") if r.revoked_at else "", str(r.id)]
         for r in rows
     ]
-    print(output.table(table, ["token", "scope", "label", "created", "revoked", "id"]) if rows else "no tokens")
+    headers = ["token", "scope", "label", "created", "last used", "revoked", "id"]
+    print(output.table(table, headers) if rows else "no tokens")
     return EXIT_OK
 
 
