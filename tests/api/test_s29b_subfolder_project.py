@@ -90,3 +90,26 @@ def test_a_project_of_another_repository_is_not_located(git_repo: GitRepo, engin
                                 headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
         assert response.status_code == 409
         assert response.json()["line"] is None and response.json()["line_note"]
+
+
+def test_show_at_from_the_top_reads_a_sub_folder_projects_files(git_repo: GitRepo, engine: Any,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """``show --at`` run from the repository's top reads the project's files in its sub-folder: an edit synced
+    before it was committed is answered at the commit that holds it (the file there decides), as from inside."""
+    from tracertm.cli import main
+
+    shutil.copytree(SAMPLE_REPO, git_repo.path / "sample-repo")
+    git_repo.commit("init")
+    url = str(engine.url.render_as_string(hide_password=False))
+    assert not sync(git_repo.path / "sample-repo", engine=engine).errors
+    adr = next((git_repo.path / "sample-repo" / "docs" / "adr").glob("0003-*.md"))
+    adr.write_text(adr.read_text() + "\nOne more consequence.\n")
+    assert not sync(git_repo.path / "sample-repo", engine=engine).errors  # version 2, from the uncommitted file
+    head = git_repo.commit("the edit, committed")
+    for where in (git_repo.path, git_repo.path / "sample-repo"):
+        monkeypatch.chdir(where)
+        code = main(["show", "ADR-0003", "--at", head, "--project", "sample-repo", "--database-url", url])
+        out, err = capsys.readouterr()
+        assert code == 0, (where, err)
+        assert "version 2" in out.splitlines()[0], (where, out[:200])

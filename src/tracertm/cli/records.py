@@ -428,7 +428,16 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
     location = Location.find(args.path)
     if location.top is None:
         raise UsageError(f"--at: {location.root} is not a git repository; pass --path REPOSITORY")
-    rev = revision_at(session, project.id, args.at, location.top, entity_id=row.id, location=location)
+    top = location.top
+    if location.prefix == "" and project.root_commit is not None:
+        # Run from the repository's top for a project synced from a sub-folder of it (``tracertm sync sample-repo``):
+        # its files are read there, as the server reads them (``project_root``).
+        from tracertm.project_root import spec_root
+
+        root = spec_root(top, session, project)
+        if root is not None and root != location.root:
+            location = Location(root, top)
+    rev = revision_at(session, project.id, args.at, top, entity_id=row.id, location=location)
     if rev is None:
         raise UsageError(
             f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "

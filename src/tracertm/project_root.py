@@ -1,0 +1,75 @@
+"""Where a project's specs live in a git repository: the sub-folder a sync of it was run from (``tracertm sync
+sample-repo`` from the repository's top). The database keeps no spec prefix (paths are relative to the spec root),
+so it is found again: a project of this repository (its root commit is here, ``engine.identity``; a shallow clone
+that cannot know its root does not disprove it) lives in the folder under which its recorded paths are tracked
+files; a folder a sync would also name so (``engine.sync.project_name``: its folder name or its configuration's
+``project``) wins over one that merely holds the same paths (two services of a monorepo with the same layout), and a
+tie it does not break leaves the project unlocated rather than guessing. Used by the API (``api.repository``) and
+by ``show --at`` run from elsewhere in the repository."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracertm.models import Project
+
+_SAMPLE = 200  # recorded paths compared with the repository's files: plenty to tell folders apart
+
+
+def spec_root(top: Path, session: Session, project: Project) -> Path | None:
+    """The folder of ``top`` holding ``project``'s specs (module docstring), or None."""
+    from tracertm import git
+    from tracertm.errors import GitError
+    from tracertm.models import SpecRevision
+
+    assert project.root_commit is not None
+    try:
+        if not (git.has_commit(top, project.root_commit) or git.root_unknown(top)):
+            return None  # another repository's project
+        tracked = git.run(top, "ls-files", "-z", "--cached").decode("utf-8", "surrogateescape").split("\0")
+    except GitError:
+        return None
+    paths = set(session.execute(
+        select(SpecRevision.source_path).where(SpecRevision.project_id == project.id,
+                                               SpecRevision.source_path.is_not(None))
+        .distinct().limit(_SAMPLE)
+    ).scalars())
+    if not paths:
+        return None
+    counts: Counter[str] = Counter()
+    for file in tracked:
+        if not file:
+            continue
+        parts = file.split("/")
+        for i in range(len(parts)):  # every folder the file may be the recorded path under, the top included
+            if "/".join(parts[i:]) in paths:
+                counts["/".join(parts[:i])] += 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    named = [prefix for prefix, _n in ranked if _names(top, prefix, project)]
+    if named:
+        return (top / named[0]).resolve()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None  # two folders hold as many of its files, and neither is named after it: not guessed
+    return (top / ranked[0][0]).resolve()
+
+
+def _names(top: Path, prefix: str, project: Project) -> bool:
+    """Whether a sync of the folder ``prefix`` of ``top`` would name its project as ``project`` is (or was) named."""
+    from tracertm.config import load_settings
+    from tracertm.engine.identity import former_names
+    from tracertm.engine.scan import Location
+    from tracertm.engine.sync import project_name
+    from tracertm.errors import TracertmError
+
+    root = (top / prefix).resolve() if prefix else top.resolve()
+    try:
+        name = project_name(Location(root, top.resolve()), load_settings(root))
+    except TracertmError:  # a broken configuration there: not evidence either way
+        return False
+    return name == project.name or name in former_names(project)
