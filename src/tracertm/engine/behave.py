@@ -9,11 +9,12 @@ are involved, so the hook paths stay light.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 from typing import Any
 
 from tracertm.config import Settings
 from tracertm.engine.scan import Location, Snapshot, scan
-from tracertm.steps.behave_layout import base, is_environment
+from tracertm.steps.behave_layout import base, is_environment, is_step_module
 
 __all__ = ["is_environment", "options", "scope", "with_modules"]
 
@@ -24,8 +25,7 @@ def options(snapshot: Snapshot, paths: list[str], settings: Settings) -> Any:
     each features folder leaves (``steps.parsing.with_matchers``), and the default matcher the earlier step modules
     of each module's folder leave with ``use_default_step_matcher(name)`` (``steps.parsing.with_defaults``)."""
     files = snapshot.files
-    modules = [p for p in paths if files[p].kind == "step_definition" and base(p) is not None
-               and not is_environment(p)]
+    modules = [p for p in paths if files[p].kind == "step_definition" and is_step_module(p)]
     if not modules:
         return settings.parser
     from tracertm.steps.parsing import environment_matchers, module_defaults, with_defaults, with_matchers
@@ -38,13 +38,9 @@ def options(snapshot: Snapshot, paths: list[str], settings: Settings) -> Any:
         contents = snapshot.read(environments)
         parser = with_matchers(parser, environment_matchers(contents.items(), parser))
     # The step modules of the same folders that behave loads before the last of ``modules`` (file-name order).
-    last: dict[str, str] = {}
-    for p in modules:
-        folder = posixpath.dirname(p)
-        last[folder] = max(last.get(folder, p), p)
+    last = _last_per_folder(modules)
     earlier = sorted(p for p, f in files.items() if f.kind == "step_definition" and f.error is None
-                     and base(p) is not None and not is_environment(p)
-                     and p < last.get(posixpath.dirname(p), ""))
+                     and is_step_module(p) and p < last.get(posixpath.dirname(p), ""))
     if not earlier:
         return parser
     return with_defaults(parser, module_defaults(snapshot.read(earlier).items(), parser, modules))
@@ -71,7 +67,7 @@ def with_modules(snapshot: Snapshot, db_files: dict[str, Any], changed: list[str
     seen = set(changed)
     more = [p for p, f in files.items() if p not in seen and f.error is None and f.kind == "step_definition"
             and base(p) is not None
-            and (base(p) in bases or (not is_environment(p) and p > first.get(posixpath.dirname(p), p)))]
+            and (base(p) in bases or (is_step_module(p) and p > first.get(posixpath.dirname(p), p)))]
     return sorted(changed + more) if more else changed
 
 
@@ -79,21 +75,16 @@ def _setters(snapshot: Snapshot, db_files: dict[str, Any], changed: list[str]) -
     """The behave step modules among ``changed`` or gone that call ``use_default_step_matcher`` now or did in the
     version the database holds (read from git by its blob id; one git cannot give is assumed to)."""
     files = snapshot.files
-    modules = [p for p in changed if files[p].kind == "step_definition" and base(p) is not None
-               and not is_environment(p)]
+    modules = [p for p in changed if files[p].kind == "step_definition" and is_step_module(p)]
     gone = [p for p, r in db_files.items() if r.kind == "step_definition" and not r.deleted and p not in files
-            and snapshot.in_scope(p) and base(p) is not None and not is_environment(p)]
+            and snapshot.in_scope(p) and is_step_module(p)]
     if not modules and not gone:
         return []
     # Only a module that behave loads before another of its folder, not parsed anyway, can change what that one is
     # read with (a first sync parses them all: nothing to read here).
-    last: dict[str, str] = {}
     parsed = set(changed)
-    for p, f in files.items():
-        if p not in parsed and f.kind == "step_definition" and f.error is None and base(p) is not None \
-                and not is_environment(p):
-            folder = posixpath.dirname(p)
-            last[folder] = max(last.get(folder, p), p)
+    last = _last_per_folder(p for p, f in files.items() if p not in parsed and f.kind == "step_definition"
+                            and f.error is None and is_step_module(p))
     modules = [p for p in modules if p < last.get(posixpath.dirname(p), "")]
     gone = [p for p in gone if p < last.get(posixpath.dirname(p), "")]
     if not modules and not gone:
@@ -106,6 +97,15 @@ def _setters(snapshot: Snapshot, db_files: dict[str, Any], changed: list[str]) -
               and not db_files[p].deleted}
     out += [p for p, data in _old_blobs(snapshot, before).items() if data is None or may_set_default(data)]
     return sorted(out)
+
+
+def _last_per_folder(paths: Iterable[str]) -> dict[str, str]:
+    """Folder → the last of ``paths`` in it in file-name order (the module behave loads last)."""
+    last: dict[str, str] = {}
+    for p in paths:
+        folder = posixpath.dirname(p)
+        last[folder] = max(last.get(folder, p), p)
+    return last
 
 
 def _old_blobs(snapshot: Snapshot, blobs: dict[str, str | None]) -> dict[str, bytes | None]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-__all__ = ["base", "is_environment"]
+__all__ = ["base", "is_environment", "is_step_module"]
 
 
 def base(path: str) -> str | None:
@@ -23,3 +23,8 @@ def base(path: str) -> str | None:
 def is_environment(path: str) -> bool:
     """Whether ``path`` is a behave ``environment.py`` (next to a ``steps`` folder, not a step module in it)."""
     return path.rsplit("/", 1)[-1] == "environment.py" and "steps" not in path.split("/")[:-1]
+
+
+def is_step_module(path: str) -> bool:
+    """Whether ``path`` is a behave step module (in a ``steps`` folder; not an environment.py)."""
+    return base(path) is not None and not is_environment(path)

@@ -202,7 +202,8 @@ def check_changes(
     # unused ones are the commit's doing too). So does a step module that calls ``use_default_step_matcher`` (now or
     # in HEAD) for the step modules of its folder behave loads after it.
     bases = {behave_base(p) for p in touched if is_behave_environment(p)}
-    from tracertm.steps.parsing import is_step_module, may_set_default
+    from tracertm.steps.behave_layout import is_step_module
+    from tracertm.steps.parsing import may_set_default
 
     setters = [p for p in sorted(touched) if is_step_module(p)
                and ((p in listing and p in step_paths and may_set_default(blobs[listing[p][1]]))

@@ -18,6 +18,7 @@ from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
 from tracertm.text import is_text
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment as is_behave_environment
+from tracertm.steps.behave_layout import is_step_module
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
 
 # File name ending → language.
@@ -95,11 +96,6 @@ def may_set_default(data: bytes) -> bool:
     """Whether the behave step module ``data`` may change the default step matcher of the step modules behave
     loads after it (``use_default_step_matcher``): a cheap test on the bytes, no parse."""
     return _SETS_DEFAULT in data
-
-
-def is_step_module(path: str) -> bool:
-    """Whether ``path`` is a behave step module (in a ``steps`` folder; not an environment.py)."""
-    return behave_base(path) is not None and not is_behave_environment(path)
 
 
 def module_defaults(

@@ -11,8 +11,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import ParseError, UsageError
 from tracertm.engine.scan import Location, Snapshot, scan
 from tracertm.parsers.records import ParserOptions
-from tracertm.steps.behave_layout import base as behave_base
-from tracertm.steps.behave_layout import is_environment as is_behave_environment
+from tracertm.steps.behave_layout import is_step_module
 from tracertm.steps.model import StepFile
 from tracertm.steps.parsing import environment_matchers, parse_step_file, with_matchers
 from tracertm.steps.python import BehaveStepFile
@@ -39,7 +38,7 @@ def parse_step_files(items: Iterable[tuple[str, bytes]], options: ParserOptions)
         except ParseError as exc:
             out[path] = exc
             continue
-        if isinstance(parsed, BehaveStepFile) and behave_base(path) is not None and not is_behave_environment(path):
+        if isinstance(parsed, BehaveStepFile) and is_step_module(path):
             defaults[folder] = parsed.default_matcher
     return out
 
