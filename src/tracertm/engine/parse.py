@@ -217,15 +217,15 @@ class Pending:
     """Outcomes being parsed in the workers (``ParsePool.submit``)."""
 
     def __init__(self, futures: list[Future[list[tuple[str, Outcome, Read | None]]]]) -> None:
-        self._futures = futures
+        self.futures = futures
 
     def result(self) -> dict[str, Outcome]:
         """Wait for every outcome, by path."""
-        return {path: outcome for future in self._futures for path, outcome, _ in future.result()}
+        return {path: outcome for future in self.futures for path, outcome, _ in future.result()}
 
     def cancel(self) -> None:
         """Drop the work (what has not started is not started; what runs finishes unseen)."""
-        for future in self._futures:
+        for future in self.futures:
             future.cancel()
 
 
@@ -249,14 +249,23 @@ class ParsePool:
         reads: dict[str, Read] | None = None,
         consume: Consume | None = None,
         lull: Lull | None = None,
+        also: Pending | None = None,
     ) -> dict[str, Outcome]:
-        """Parse every job (one per path); see ``parse_files``."""
+        """Parse every job (one per path); see ``parse_files``. ``also``: outcomes another pool is parsing
+        (``submit``), consumed as they arrive among these and returned with them (after them in the order)."""
         work = list(jobs_in)
+        extra = also.futures if also is not None else []
         if self.jobs <= 1 or len(work) < self.threshold:
             results = _parse_chunk(work, options, prepare)
             if consume is not None:
                 for path, outcome, _ in results:
                     consume(path, outcome)
+            for future in extra:
+                part = future.result()
+                results.extend(part)
+                if consume is not None:
+                    for path, outcome, _ in part:
+                        consume(path, outcome)
         else:
             from concurrent.futures import as_completed
 
@@ -266,7 +275,7 @@ class ParsePool:
             light = prepare is None or isinstance(prepare, FunctionType) or getattr(prepare, "by_reference", False)
             size = STREAM_CHUNK if consume is not None and light else None
             futures = [executor.submit(_worker_chunk, part, options, prepare)
-                       for part in chunks(work, self.jobs, size)]
+                       for part in chunks(work, self.jobs, size)] + extra
             results = []
             left = len(futures)  # chunks not back yet
             try:
@@ -288,10 +297,11 @@ class ParsePool:
             out[path] = outcome
             if read is not None and reads is not None:
                 reads[path] = read
-        return {path: out[path] for path, _, _ in work}  # input order, whatever the pool's
+        # Input order, whatever the pool's; ``also``'s after.
+        return {path: out[path] for path in [*(job[0] for job in work), *(p for f in extra for p, _, _ in f.result())]}
 
-    def submit(self, jobs_in: Iterable[Job], options: ParserOptions, *, prepare: Prepare | None = None
-               ) -> Pending | None:
+    def submit(self, jobs_in: Iterable[Job], options: ParserOptions, *, prepare: Prepare | None = None,
+               size: int | None = None) -> Pending | None:
         """Start parsing every job (one per path) in the workers and return at once; ``Pending.result()`` waits for
         the outcomes. None when this pool would parse them in this process (too few, or ``jobs <= 1``): parse them
         with ``parse`` when they are needed. The backfill parses the next batch of commits this way while it plans
@@ -301,7 +311,7 @@ class ParsePool:
             return None
         executor = self._start()
         return Pending([executor.submit(_worker_chunk, part, options, prepare)
-                        for part in chunks(work, self.jobs)])
+                        for part in chunks(work, self.jobs, size)])
 
     def _start(self) -> Executor:
         if self._executor is None:
@@ -346,6 +356,7 @@ def parse_files(
     start_method: str | None = None,
     consume: Consume | None = None,
     lull: Lull | None = None,
+    also: Pending | None = None,
 ) -> dict[str, Outcome]:
     """Parse every job, in ``jobs`` worker processes when there are enough files; ``prepare``: see ``parse_one``
     (a module-level function, so that it can be sent to the workers).
@@ -355,6 +366,7 @@ def parse_files(
     (default: the platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a
     process while another thread holds a lock leaves that lock held forever in the child. ``consume`` (when given)
     sees each outcome in the parent as soon as its chunk is back (see ``Consume``), and ``lull`` is called as the last
-    chunks parse (see ``Lull``)."""
+    chunks parse (see ``Lull``). ``also``: outcomes another pool is parsing, consumed and returned with these
+    (``ParsePool.parse``)."""
     with ParsePool(jobs, start_method=start_method) as pool:
-        return pool.parse(jobs_in, options, prepare=prepare, reads=reads, consume=consume, lull=lull)
+        return pool.parse(jobs_in, options, prepare=prepare, reads=reads, consume=consume, lull=lull, also=also)

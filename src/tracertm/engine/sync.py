@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,9 @@ from tracertm.errors import Cancelled, Diagnostic, ParseError, UsageError
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
-from tracertm.engine.parse import Consume, Lull, Outcome, Prepare, default_jobs, hash_records, parse_files
+from tracertm.engine.parse import (
+    STREAM_CHUNK, Consume, Job, Lull, Outcome, ParsePool, Pending, Prepare, default_jobs, hash_records, parse_files,
+)
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
 from tracertm.engine.step_sync import parsed_step_files, refresh_step_links, step_sources
 
@@ -620,69 +622,66 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
 def _parse(
     snapshot: Snapshot, changed: list[str], settings: Settings, jobs: int | None, start_method: str | None = None,
     consume: Consume | None = None, prepare: Prepare = hash_records, *, match_steps: bool = True,
-    lull: Lull | None = None,
+    lull: Lull | None = None, also: tuple[Pending | None, dict[str, Outcome]] | None = None,
 ) -> dict[str, Outcome]:
     """Parse ``changed``; with ``match_steps``, a parse of every step file and some features parses the step files
-    first and matches the features' steps in the workers (``_steps_first``)."""
-    if not changed:
+    first and matches the features' steps in the workers (``_steps_first``). ``also``: outcomes another pool is
+    parsing (and those known without a parse), consumed and returned with these."""
+    if not changed and also is None:
         return {}
     steps = _steps_first(snapshot, changed) if match_steps else []
     if consume is None:
         from tracertm.engine.apply import prepare_outcome  # rows are prepared as outcomes arrive, while workers parse
 
         consume = prepare_outcome
+    n_jobs = jobs if jobs is not None else default_jobs()
     if steps:  # parsed first: the feature parse then matches steps in its workers (tracertm.steps.prematch)
         from tracertm.steps.prematch import matcher
 
-        # Until the feature parse has started, this process works alone (the other cores idle): it parses the step
-        # files and compiles their definitions for the workers it then forks. Their outcomes are consumed (with
-        # the eager writer, their 2,000 records written on the large benchmark corpus: 0.06 s) only then, before
-        # the first feature outcome, while the workers parse.
+        # Until the feature parse starts, this process parses the step files and compiles their definitions for
+        # the workers it then forks; meanwhile the files that need no matcher (ADRs, contracts) parse in a pool
+        # of their own, forked first (on the large steps benchmark this process worked alone for ~0.28 s, one core
+        # idle). All outcomes are consumed (with the eager writer: written) once the feature parse runs, step
+        # files first.
         held: list[tuple[str, Outcome]] = []
-        done = _parse(snapshot, steps, settings, jobs, start_method, lambda path, outcome: held.append(
-            (path, outcome)))
-        rest = _parse(snapshot, [p for p in changed if p not in done], settings, jobs, start_method,
-                      _after(held, consume), matcher(done, start_method) or hash_records, lull=lull)
+        first = set(steps)
+        early = [p for p in changed if p not in first and snapshot.files[p].kind != "feature"]
+        with ParsePool(n_jobs, start_method=start_method) as pool:
+            ahead: tuple[Pending | None, dict[str, Outcome]] | None = None
+            if n_jobs > 1 and len(early) >= pool.threshold:
+                work, known = _jobs(snapshot, early, settings)
+                pending = pool.submit(work, settings.parser, prepare=hash_records, size=STREAM_CHUNK)
+                if pending is not None or not work:  # (else too few to read in a pool: parsed with the features)
+                    ahead = (pending, known)
+            done = _parse(snapshot, steps, settings, jobs, start_method, lambda path, outcome: held.append(
+                (path, outcome)))
+            parsing = set(done) | (set(early) if ahead is not None else set())
+            rest = _parse(snapshot, [p for p in changed if p not in parsing], settings, jobs, start_method,
+                          _after(held, consume), matcher(done, start_method) or hash_records, lull=lull, also=ahead)
         for path, outcome in held:  # still held: nothing else was consumed
             consume(path, outcome)
         return {p: done[p] if p in done else rest[p] for p in changed}
 
-    n_jobs = jobs if jobs is not None else default_jobs()
     options = behave.options(snapshot, changed, settings)
-    if snapshot.source not in ("worktree", "folder"):
-        from tracertm.engine.scan import too_large
-
-        limit = settings.parser.max_file_size
-        contents = snapshot.read_limited(changed, limit)
-        work = [(p, snapshot.files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
-        # Content hashes (plan compares them) are computed in the parse workers.
-        parsed = parse_files(work, options, n_jobs, prepare=prepare, start_method=start_method,
-                             consume=consume, lull=lull)
-        for p, data in contents.items():
-            if isinstance(data, int):  # over max_file_size: rejected from git's header, never read
-                diag = too_large(p, data, limit)
-                parsed[p] = ParseError(p, 0, 0, diag.message)
-        return {p: parsed[p] for p in changed}
-    # Files on disk are read by the parse workers, in parallel. A file may have changed since it was hashed:
-    # record the blob id of the bytes actually parsed.
-    from dataclasses import replace
-
-    root = snapshot.root
-    files = snapshot.files
+    work, known = _jobs(snapshot, changed, settings)
     reads: dict[str, tuple[str, int]] = {}
-    work_paths = [(p, files[p].kind, root / (files[p].target or p)) for p in changed]
+    pending, known_too = also if also is not None else (None, {})
     try:
-        parsed = parse_files(
-            work_paths, options, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
-            consume=consume, lull=lull,
-        )
+        # Content hashes (plan compares them) are computed in the parse workers.
+        parsed = parse_files(work, options, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
+                             consume=consume, lull=lull, also=pending)
     except OSError as exc:  # gone or replaced since the scan: a checkout, a stash or a delete ran meanwhile
         from tracertm.errors import ConflictError
 
+        root = snapshot.root
         where = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) \
             else exc.filename
         raise ConflictError(f"{where}: changed while this sync read the work tree ({exc.strerror}); nothing was "
                             "written — run the sync again") from None
+    parsed.update(known)
+    parsed.update(known_too)
+    # A file on disk may have changed since it was hashed: record the blob id of the bytes actually parsed.
+    files = snapshot.files
     mismatched = {p: read for p, read in reads.items() if read[0] != files[p].blob_sha}
     if snapshot.location.top is None or not mismatched:
         for p, (blob, size) in mismatched.items():
@@ -699,6 +698,27 @@ def _parse(
         if current is not None and current != files[p].blob_sha and current == raw:
             files[p] = replace(files[p], blob_sha=raw, size=size)
     return parsed
+
+
+def _jobs(snapshot: Snapshot, paths: list[str], settings: Settings) -> tuple[list[Job], dict[str, Outcome]]:
+    """The parse jobs of ``paths``, and the outcomes known without a parse. Files on disk are read by the parse
+    workers, in parallel (a ``Path`` job; the blob id of the bytes read comes back with the outcome); a commit's or
+    the index's are read from git here, and a blob over ``max_file_size`` is rejected from git's header, never
+    read."""
+    files = snapshot.files
+    if snapshot.source in ("worktree", "folder"):
+        root = snapshot.root
+        return [(p, files[p].kind, root / (files[p].target or p)) for p in paths], {}
+    from tracertm.engine.scan import too_large
+
+    limit = settings.parser.max_file_size
+    contents = snapshot.read_limited(paths, limit)
+    work: list[Job] = [(p, files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
+    known: dict[str, Outcome] = {
+        p: ParseError(p, 0, 0, too_large(p, data, limit).message) for p, data in contents.items()
+        if isinstance(data, int)
+    }
+    return work, known
 
 
 def _after(held: list[tuple[str, Outcome]], consume: Consume) -> Consume:
