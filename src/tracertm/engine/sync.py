@@ -707,8 +707,8 @@ def _jobs(snapshot: Snapshot, paths: list[str], settings: Settings) -> tuple[lis
     read."""
     files = snapshot.files
     if snapshot.source in ("worktree", "folder"):
-        root = snapshot.root
-        return [(p, files[p].kind, root / (files[p].target or p)) for p in paths], {}
+        root = f"{snapshot.root}{os.sep}"  # (a string per file: 6,000 ``Path`` joins took ~25 ms, before any parse)
+        return [(p, files[p].kind, root + (files[p].target or p)) for p in paths], {}
     from tracertm.engine.scan import too_large
 
     limit = settings.parser.max_file_size
