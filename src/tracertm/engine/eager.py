@@ -66,7 +66,9 @@ class EagerWriter:
         self._written: dict[Key, Operation] = {}
         self._feature_ids: dict[str, uuid.UUID] = {}
         self.ids: dict[Key, uuid.UUID] = {}
-        # Each record's outgoing links (``derive.derive``: pure), derived here rather than after the parse.
+        # The outgoing links (``derive.derive``: pure, derived here rather than after the parse) of the records with
+        # a link that had to wait for its target (``finish`` names the dangling ones); those of the others are not
+        # kept (26,000 lists freed after the parse, on the large corpus).
         self.links: dict[Key, list[LinkSpec]] = {}
         # New links to a record whose target was not written yet when their source was, by target key: inserted
         # by the flush that writes the target (while the workers still parse), the rest (dangling) at the end.
@@ -143,7 +145,7 @@ class EagerWriter:
         for op in ops:
             key = (op.kind, op.parent or "", op.number)
             source = self._source(op)
-            self.links[key] = specs = derive(op.kind, source.fields, self._options)
+            specs = derive(op.kind, source.fields, self._options)
             for spec in specs:
                 if spec.target_kind not in TARGET_MODELS:  # a requirement: never a row of its own
                     rows.append(link_row(self._project_id, source, spec, None))
@@ -152,6 +154,7 @@ class EagerWriter:
                 target = self.ids.get(target_key)
                 if target is None:
                     waiting[target_key].append((source, spec))
+                    self.links[key] = specs
                 else:
                     rows.append(link_row(self._project_id, source, spec, (target, 1)))
         # Links that waited for a record of this flush: their target exists now (the same row ``finish`` would
@@ -237,17 +240,11 @@ class EagerWriter:
         """Why ``plan`` is not exactly the operations written (None when it is)."""
         if len(plan.operations) != len(self._written):
             return f"the plan has {len(plan.operations)} operations, {len(self._written)} were written"
+        written = self._written
         for op in plan.operations:
-            written = self._written.get((op.kind, op.parent or "", op.number))
-            if (
-                written is None
-                or op.action != "created"
-                or op.current is not None
-                or op.parent_id is not None
-                or op.record is not written.record
-                or op.path != written.path
-                or op.position != written.position
-            ):
+            # The same operation field by field (a "created" one, with no current row nor parent row, the same
+            # record — compared by identity first — path and position), as a tuple: 26,000 of them in ~8 ms.
+            if written.get((op.kind, op.parent or "", op.number)) != op:
                 return f"the plan's {op.action} of {op.kind} {op.number} ({op.path}) was not written so"
         return None
 
