@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from tracertm.errors import Diagnostic
@@ -90,6 +91,18 @@ class StepIndex:
                 self._by_word.setdefault(word, []).append((order, c))
             else:
                 self._always.append((order, c))
+        # ``lookup_values`` (every distinct step of a cold sync, in the parse workers) reads the same buckets as
+        # entries with what it needs worked out once per definition — its keyword scope, the function giving its
+        # values — and each pair of first words' bucket merged with its first word's, in definition order: most
+        # steps then cost one dictionary look-up and no sort (``_found_values``).
+        entry = {order: _entry(order, c) for order, c in enumerate(self.compiled)}
+        self._first_entries = {w: tuple(entry[o] for o, _ in b) for w, b in self._by_first.items()}
+        self._pair_entries = {
+            pair: tuple(entry[o] for o in sorted(o for o, _ in (*self._by_first.get(pair[0], ()), *b)))
+            for pair, b in self._by_two.items()
+        }
+        self._word_entries = {w: tuple(entry[o] for o, _ in b) for w, b in self._by_word.items()}
+        self._always_entries = tuple(entry[o] for o, _ in self._always)
         # Outlines, Backgrounds and common phrasing repeat texts: each (text, type) is matched once.
         self._seen: dict[tuple[str, str], tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]] = {}
         self._bound_seen: dict[tuple[str, str], tuple[Status, tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]]] = {}
@@ -176,7 +189,8 @@ class StepIndex:
         """``lookup`` with each argument's value only (``Compiled.arguments``), uncached: what a match row stores,
         for a caller that caches per (text, type) itself (``prematch.match_uses``). Same definitions, same
         values, same time budget and slow definitions as ``lookup``."""
-        return tuple(settle(self._found_values(text, type)))
+        found = self._found_values(text, type)
+        return tuple(found) if len(found) < 2 else tuple(settle(found))
 
     def bound_values(self, text: str, type: str, lens: Lens
                      ) -> tuple[Status, tuple[tuple[StepDefinition, tuple[str | None, ...]], ...]]:
@@ -185,19 +199,44 @@ class StepIndex:
         return cast(Status, status), tuple(matches)
 
     def _found_values(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[str | None, ...]]]:
+        """``_found`` with values only: the definitions of ``_scoped(text, type)``, in order, that match. Read from
+        the entries (``__init__``) rather than through ``candidates`` — the same definitions, in the same order:
+        a cold sync's workers look up tens of thousands of distinct texts, most of them matching nothing."""
+        lowered = text.lower()
+        by_word = self._word_entries
+        # Only the first two words pick a head bucket; all of them when definitions are filed by word.
+        words = lowered.split(" ") if by_word else lowered.split(" ", 2)
+        heads = self._pair_entries.get((words[0], words[1])) if len(words) > 1 else None
+        if heads is None:
+            heads = self._first_entries.get(words[0], ())
+        always = self._always_entries
+        check = True  # whether an entry's literal prefix is still to compare (``candidates``: head buckets only)
+        pool: Iterable[_Entry] = heads
+        if always or by_word:
+            mixed = [*always, *(e for e in heads if (lowered if e[2] else text).startswith(e[1]))]
+            for word in set(words):
+                bucket = by_word.get(word)
+                if bucket:
+                    mixed.extend(bucket)
+            if len(mixed) > 1:
+                mixed.sort(key=_ORDER)
+            pool, check = mixed, False
         found: list[tuple[StepDefinition, tuple[str | None, ...]]] = []
         slow = self.slow
-        for c in self._scoped(text, type):
-            d = c.definition
+        for _, prefix, fold, keyword, godog, values, d in pool:
+            if check and not (lowered if fold else text).startswith(prefix):
+                continue
+            if keyword is not None and keyword != type and not (godog and isinstance(type, Unknown)):
+                continue  # (``_scoped``)
             if slow and d.identity in slow:
                 continue
             try:
-                values = c.arguments(text)
+                matched = values(text)
             except TooSlow:
                 slow[d.identity] = (d, text)
                 continue
-            if values is not None:
-                found.append((d, values))
+            if matched is not None:
+                found.append((d, matched))
         return found
 
     def match(self, use: StepUse, lens: Lens | None = None) -> StepResult:
@@ -223,6 +262,23 @@ class StepIndex:
                 continue
             out.append(self.match(u, lens))
         return out
+
+
+# A definition as ``_found_values`` reads it: (order, literal prefix, fold, the keyword a step's type must equal —
+# None when any type may use it —, godog (any keyword for an ``Unknown`` type), values of a text, definition).
+_Entry = tuple[int, str, bool, "str | None", bool, Callable[[str], "tuple[str | None, ...] | None"], StepDefinition]
+
+
+_ORDER = itemgetter(0)  # an entry's place in definition order
+
+
+def _entry(order: int, c: Compiled) -> _Entry:
+    """``c`` as an entry of ``StepIndex._found_values``: ``_scoped``'s keyword rule and ``Compiled.arguments``
+    decided once (a definition with ``values`` is asked for them directly)."""
+    d = c.definition
+    scoped = d.framework in KEYWORD_SCOPED and d.keyword != "step"
+    return (order, c.prefix, c.fold, d.keyword if scoped else None, d.framework == "godog",
+            c.values if c.values is not None else c.arguments, d)
 
 
 def _head(c: Compiled) -> list[str]:

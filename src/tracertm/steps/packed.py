@@ -16,8 +16,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from tracertm.steps.scenarios import type_key
+
+if TYPE_CHECKING:
+    from tracertm.steps.prematch import Verdict
+    from tracertm.steps.scenarios import Executed
 
 # One (step, matching definition) of a scenario, as the matching makes it: (definition key or None, position, line,
 # row line, keyword, text, status, argument values).
@@ -25,7 +31,25 @@ Row = tuple["str | None", int, int, "int | None", str, str, str, "tuple[str | No
 
 _MARK = "\udfff"
 _MARK_JSON = '"\\udfff"'
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _compact_dumps() -> Callable[[Any], str]:
+    """``_ENCODER.encode``, with the C encoder made once instead of per call and no check for circular
+    containers (a scenario's steps are plain nested tuples and lists): the workers encode every scenario, and
+    ``encode`` spent half its time setting up. The same text: a test holds the two equal."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - a Python without json's C accelerator
+        return _ENCODER.encode
+    encode = make(None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+
+    def dumps(value: Any) -> str:
+        return "".join(encode(value, 0))
+
+    return dumps
+
+
+_dumps = _compact_dumps()
 
 
 class Packed(NamedTuple):
@@ -57,12 +81,65 @@ def pack(rows: Iterable[Row]) -> Packed:
             refs.append(d)
             if status == "defined":
                 counts[d] = counts.get(d, 0) + 1
+    return _packed(steps, refs, counts)
+
+
+def _packed(steps: list[tuple[Any, ...]], refs: list[str], counts: dict[str, int]) -> Packed:
+    """The ``Packed`` of a scenario's steps as ``pack`` lays them out: (position, line, row line, keyword, text,
+    status, matches), each match (``_MARK``, values)."""
     if not steps:
         return NONE
     dumped = _dumps(steps)
     if refs:
         dumped = dumped.replace("{", "{{").replace("}", "}}").replace(_MARK_JSON, '"{}"')
     return Packed(dumped, tuple(refs), counts)
+
+
+def match_packed(
+    steps: Sequence[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int]
+) -> tuple[Packed, dict[str, int]]:
+    """``pack`` of ``prematch.match_steps``'s rows (no lens, definitions named by identity), and its first lines,
+    in one pass: the parse workers' matching of a scenario (``prematch.StepMatcher``) without a row tuple per
+    (step, definition) built only to be taken apart again — a cold sync packs 130,000 steps. A test holds the two
+    equal."""
+    from tracertm.steps.prematch import verdict
+
+    out: list[tuple[Any, ...]] = []
+    refs: list[str] = []
+    counts: dict[str, int] = {}
+    first_lines: dict[str, int] = {}
+    known_verdict = verdicts.get
+    lookup = index.lookup_values
+    for position, (line, keyword, kind, text, row_line) in enumerate(steps):
+        key = (text, kind if kind.__class__ is str else type_key(kind))
+        found = known_verdict(key)
+        if found is None:
+            found = verdicts[key] = verdict(lookup(text, kind), None)
+        first, status, values = found[0]
+        matches: Sequence[tuple[str, tuple[str | None, ...]]]
+        if len(found) == 1:  # one definition, or none (undefined)
+            if first is None:
+                matches = ()
+            else:
+                matches = ((_MARK, values),)
+                refs.append(first)
+                if status == "defined":
+                    counts[first] = counts.get(first, 0) + 1
+        else:
+            matches = []
+            for d, row_status, row_values in found:
+                if d is not None:
+                    matches.append((_MARK, row_values))
+                    refs.append(d)
+                    if row_status == "defined":
+                        counts[d] = counts.get(d, 0) + 1
+        out.append((position, line, row_line, keyword, text, status, matches))
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "defined" and first is not None:
+            earlier = first_lines.get(first)
+            if earlier is None or line < earlier:
+                first_lines[first] = line
+    return _packed(out, refs, counts), first_lines
 
 
 def fill(packed: Packed, keys: Mapping[str, str] | None = None) -> str:
@@ -138,4 +215,5 @@ def steps_of(packed_rows: Iterable[Row]) -> list[Any]:
     return decoded(fill(pack(packed_rows)))
 
 
-__all__ = ["MatchRow", "NONE", "Packed", "Row", "decoded", "defined", "fill", "match_rows", "pack", "steps_of", "unpack"]
+__all__ = ["MatchRow", "NONE", "Packed", "Row", "decoded", "defined", "fill", "match_packed", "match_rows", "pack",
+           "steps_of", "unpack"]

@@ -194,6 +194,7 @@ class StepMatcher:
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
+        from tracertm.steps.packed import match_packed
 
         hash_records(result)
         if result.kind != "feature":
@@ -209,10 +210,14 @@ class StepMatcher:
                     lens = lenses.for_scenario(result.path, *scenario_context(child, feature)) if lenses else None
                     # An outline without Examples rows runs as written where pytest-bdd modules run it.
                     written = lens is not None and lens.views is not None
-                    rows, firsts = match_steps(executed_steps(child, types, written), index, verdicts, statuses,
-                                               lens)
                     # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
-                    scenarios[child.number] = Scenario(pack(rows), firsts, statuses)
+                    if lens is None:  # ``pack`` of ``match_steps``'s rows, without the rows (``match_packed``)
+                        packed, firsts = match_packed(executed_steps(child, types), index, verdicts, statuses)
+                    else:
+                        rows, firsts = match_steps(executed_steps(child, types, written), index, verdicts,
+                                                   statuses, lens)
+                        packed = pack(rows)
+                    scenarios[child.number] = Scenario(packed, firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
             return
         object.__setattr__(result, ATTRIBUTE, Prematched(self.key, scenarios, bool(index.slow)))
