@@ -462,9 +462,10 @@ class _Job:
             if p not in db_files or db_files[p].blob_sha != snapshot.files[p].blob_sha or db_files[p].deleted
         )
         numbers: dict[str, set[str]] = {}
-        for outcome in parsed.values():
-            if isinstance(outcome, ParseResult):
-                numbers.setdefault(outcome.kind, set()).update(r.number for r in outcome.records)
+        if not empty:  # (a project with no record yet: nothing to read back by number)
+            for outcome in parsed.values():
+                if isinstance(outcome, ParseResult):
+                    numbers.setdefault(outcome.kind, set()).update(r.number for r in outcome.records)
         removed = {
             p for p, r in db_files.items() if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
         }
