@@ -112,7 +112,9 @@ class ScenarioIndex:
                     if found:
                         append(_chosen({(s.key, row): s for s, row in found}))
                         continue
-                if not name.startswith("test_") or (base not in pytest and not _numbered_in(base, pytest)):
+                if not name.startswith("test_") or (base not in pytest and (
+                        # _numbered_in, inline (this loop runs per test): the stem looked up first, as it fails first
+                        (stem := base.rpartition("_"))[0] not in pytest or not stem[1] or not stem[2].isdigit())):
                     append(_UNMATCHED)
                     continue
                 found = self._pytest_candidates(name)

@@ -126,7 +126,16 @@ class Flat:
         return self.count
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled as its fields, unpickled without re-cutting
-        return (_flat, (self.count, self.batches, self.shared))
+        return (_flat, self.fields())
+
+    def fields(self) -> tuple[Any, ...]:
+        """What it holds, as plain values (``marshal`` writes them): ``Flat.of`` makes it again."""
+        return (self.count, self.batches, self.shared)
+
+    @staticmethod
+    def of(fields: Sequence[Any]) -> Flat:
+        """The ``Flat`` of ``fields()``, without re-cutting."""
+        return _flat(*fields)
 
 
 def _flat(count: int, batches: list[tuple[int, tuple[Any, ...]]], shared: tuple[int, ...] = ()) -> Flat:

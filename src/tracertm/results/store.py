@@ -392,8 +392,7 @@ _KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _external_id(case: CaseResult) -> str:
-    return case.external_id
+_EXTERNAL_ID = operator.attrgetter("external_id")  # a sort key in C: no Python call per test case
 
 
 _second = operator.itemgetter(1)  # a row's second value, as a sort key (a C callable: no Python call per row)
@@ -472,10 +471,12 @@ def case_rows(
 ) -> list[tuple[Any, ...]]:
     """The rows (``_CASE_COLUMNS``) of test cases not in the database yet, in external-id order with new ids in the
     same order. ``metadata_texts`` keeps the metadata JSON made so far (thousands of unit tests share a classname)."""
-    new_cases = sorted(new_cases, key=_external_id)
+    new_cases = sorted(new_cases, key=_EXTERNAL_ID)
+    made = metadata_texts.get  # the metadata's JSON looked up in the row itself (no call per row), made when new
     return [
         (ident, project, case.external_id, case.name, "automated", case.feature_uri or case.file,
-         _metadata_text(case, metadata_texts))
+         made((case.classname, case.feature_name, case.tags, case.properties))
+         or _metadata_text(case, metadata_texts))
         for ident, case in zip(ids.new(len(new_cases)), new_cases)
     ]
 

@@ -10,7 +10,8 @@ stamp) and sends it (``_Child.setup``, through a socket pair); the child, once i
 and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the file),
 the driver-ready rows of the test cases, revisions and results (on SQLite already cut into statements, ``rows.Flat``,
 the values all rows share bound once), those of the new test cases' links (association and trace link), and the
-(scenario, known test case) pairs through a pipe (pickles framed by their length); the parent inserts each chunk as
+(scenario, known test case) pairs through a pipe (framed by their length; a chunk written with ``marshal``: texts,
+numbers and tuples only, scenarios and test cases by their ids as text); the parent inserts each chunk as
 it arrives, and whenever the next chunk has not begun to arrive (else at the end) links the pairs received so far and
 reads the earlier run outcomes of the scenarios that ran (``stats.Prior``: at the end the statistics only add this
 run's, which the child sums up per scenario). A malformed file sends its ``ParseError``, which the parent raises
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import marshal
 import operator
 import os
 import pickle
@@ -120,7 +122,7 @@ def import_streamed(
     from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import clean_text
     from tracertm.results.report import digest as file_digest
-    from tracertm.results.rows import IdForm, insert_rows, query
+    from tracertm.results.rows import Flat, IdForm, insert_rows, query
     from tracertm.results.stats import Prior, recompute
     from tracertm.trace.results import add_test_links, insert_test_links
 
@@ -151,6 +153,7 @@ def import_streamed(
         # ahead (the child, whose work the import's time follows, only indexes them: 8-10 ms less of it on the
         # benchmark's 500 scenarios); the refs pickle smaller than the rows they come from.
         scenarios = store.scenario_rows(session, project)
+        scenario_keys = {ids.of(row[0]): row[0] for row in scenarios}  # by the id the child sends (driver's form)
         refs = list(store.scenario_refs(scenarios).values())
         sources = store.link_sources(scenarios, ids)
         existing = {
@@ -191,19 +194,22 @@ def import_streamed(
             if message[0] == "end":
                 end = message
                 break
-            _kind, cases, revisions, results, mapped, restored, new_associations, new_links, scenarios = message
+            _kind, cases, revisions, results, mapped, restored, new_associations, new_links, ran_now = message
+            if stamp is not None:  # SQLite: ``rows.Flat``, as fields
+                cases, revisions, results = Flat.of(cases), Flat.of(revisions), Flat.of(results)
             if store.insert_cases(connection, cases, stamp) != len(cases):
                 raise Restart("another writer inserted some of these test cases")
             summary.test_cases_created += len(cases)
             if revisions:
                 store.insert_revisions(connection, revisions, stamp)
-            store.restore(session, restored)  # before the links: a link records its test case's version
+            # Restored before the links: a link records its test case's version.
+            store.restore(session, [uuid.UUID(case) for case in restored])
             store.insert_results(connection, results)
             # The new test cases' links, made by the child (none of theirs can exist): written as they are.
             insert_rows(connection, associations, ("scenario_id", "test_case_id"), new_associations)
             insert_test_links(connection, new_links)
-            pairs += mapped
-            ran.update(scenarios)
+            pairs += [(scenario_keys[scenario], uuid.UUID(case)) for scenario, case in mapped]
+            ran.update(map(scenario_keys.__getitem__, ran_now))
         child.wait()
     except BaseException:
         child.kill()
@@ -255,6 +261,7 @@ def _produce(
     # Per scenario, its results' highest rank and most failed attempts: this run's outcome (``stats.Prior``).
     own: dict[Any, tuple[int, int]] = {}
     metadata_texts: dict[tuple[Any, ...], str] = {}
+    scenario_ids: dict[Any, str] = {}  # each scenario's id in the driver's form
     batch: list[Any] = []
     names: list[str | None] = []
     source = io.BytesIO(data)
@@ -306,31 +313,36 @@ def _produce(
                                if existing else cases, metadata_texts)
         case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))} \
             if existing else {}
-        case_ids.update((row[2], row[0]) for row in rows)
-        old: list[tuple[Any, uuid.UUID]] = []  # (scenario, known test case)
-        fresh: set[tuple[str, str, str]] = set()  # (scenario, new test case, its number), in the driver's form
-        ran: dict[Any, None] = {}
+        case_ids.update(zip(map(_NUMBER, rows), map(_IDENT, rows)))  # the new test cases' ids, in C
+        # Scenarios and test cases by their ids in the driver's form (text): the message is then made of texts,
+        # numbers and tuples only, which ``marshal`` writes with fewer instructions than ``pickle`` (``_send``).
+        old: list[tuple[str, str]] = []  # (scenario, known test case)
+        fresh: set[tuple[str, str, str]] = set()  # (scenario, new test case, its number)
+        ran: dict[str, None] = {}
         for c, m in itertools.compress(zip(cases, matches), map(_SCENARIO, matches)):
             key = m.scenario.key  # type: ignore[union-attr]  # compress: only the matches with a scenario
-            ran[key] = None
+            scenario = scenario_ids.get(key) or scenario_ids.setdefault(key, ids.of(key))
+            ran[scenario] = None
             best, failed = own.get(key, (0, 0))
             own[key] = (max(best, _SQL_RANK.get(c.status, 0)), max(failed, c.failed_attempts))
             if c.external_id in existing:
-                old.append((key, uuid.UUID(case_ids[c.external_id])))
+                old.append((scenario, case_ids[c.external_id]))
             else:
-                fresh.add((ids.of(key), case_ids[c.external_id], c.external_id))
+                fresh.add((scenario, case_ids[c.external_id], c.external_id))
         new_associations = sorted((scenario, case) for scenario, case, _number in fresh)
         new_links = new_test_link_rows(project, fresh, sources)
-        restored = [uuid.UUID(existing[c.external_id][0]) for c in cases
+        restored = [existing[c.external_id][0] for c in cases
                     if c.external_id in existing and existing[c.external_id][1]] if existing else []
         revisions = store.revision_rows(ids, rows, actor)
         results = store.result_rows(ids, run, cases, matches, case_ids)
         if stamp is not None:
-            _send(out, ("chunk", store.flat_rows("cases", rows, stamp), store.flat_rows("revisions", revisions, stamp),
-                        store.flat_rows("results", results, stamp), old, restored, new_associations, new_links,
-                        list(ran)))
+            _send(out, ("chunk", store.flat_rows("cases", rows, stamp).fields(),
+                        store.flat_rows("revisions", revisions, stamp).fields(),
+                        store.flat_rows("results", results, stamp).fields(), old, restored, new_associations,
+                        new_links, list(ran)), plain=True)
         else:
-            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, list(ran)))
+            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, list(ran)),
+                  plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, len(seen), own))
 
@@ -367,6 +379,8 @@ def _receive(channel: Any, size: int) -> bytearray:
 
 
 _LINE = operator.attrgetter("line")
+_IDENT = operator.itemgetter(0)  # a test case row's id (``store.case_rows``)
+_NUMBER = operator.itemgetter(2)  # and its external id
 _STATUS = operator.attrgetter("status")
 _RULE = operator.attrgetter("rule")
 _AMBIGUOUS = operator.attrgetter("ambiguous")
@@ -382,17 +396,28 @@ def _next_size(size: int, tests: int, read: int, total: int) -> int:
     return max(FIRST_CHUNK, min(2 * size, CHUNK, left // 2))
 
 
-def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
-    """One message: its length (8 bytes), then its pickle."""
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(len(payload).to_bytes(8, "little"))
+def _send(out: IO[bytes], message: tuple[Any, ...], plain: bool = False) -> None:
+    """One message: its length (8 bytes), how it is written (1 byte), then the message: a ``plain`` one (texts,
+    numbers, None, tuples, lists, dicts: a chunk's rows) with ``marshal``, which does only those, and writes them
+    in this process, whose time the import's follows, with fewer instructions than ``pickle`` (its memo and
+    framing; reading takes the import about as long either way); the others (time stamps, ids, errors) with
+    ``pickle``."""
+    if plain:
+        payload, form = marshal.dumps(message), _MARSHAL
+    else:
+        payload, form = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL), _PICKLE
+    out.write(len(payload).to_bytes(8, "little") + form)
     out.write(payload)
     out.flush()
 
 
+_MARSHAL = b"m"
+_PICKLE = b"p"
+
+
 # A pipe's buffer (Linux: 64 KiB by default) holds a tenth of a message: the child would wait at each message
 # until the import has written the previous chunk and reads again. With room for a whole message (a chunk of
-# 2,000 tests pickles to about 600 KB) the child parses on while the import writes.
+# 2,000 tests is written in about 700 KB) the child parses on while the import writes.
 PIPE_BYTES = 1 << 20
 
 
@@ -466,7 +491,9 @@ class _Child:
         while True:
             if not select.select([self.fd], [], [], 0)[0]:
                 idle()
-            message = pickle.loads(self._read(int.from_bytes(self._read(8), "little")))
+            head = self._read(9)
+            payload = self._read(int.from_bytes(head[:8], "little"))
+            message = marshal.loads(payload) if head[8:] == _MARSHAL else pickle.loads(payload)
             assert isinstance(message, tuple)
             yield message
 
