@@ -299,8 +299,8 @@ class ParsePool:
             out[path] = outcome
             if read is not None and reads is not None:
                 reads[path] = read
-        # Input order, whatever the pool's; ``also``'s after.
-        return {path: out[path] for path in [*(job[0] for job in work), *(p for f in extra for p, _, _ in f.result())]}
+        order = [job[0] for job in work] + [path for future in extra for path, _, _ in future.result()]
+        return {path: out[path] for path in order}  # input order, whatever the pool's; ``also``'s after
 
     def submit(self, jobs_in: Iterable[Job], options: ParserOptions, *, prepare: Prepare | None = None,
                size: int | None = None) -> Pending | None:
