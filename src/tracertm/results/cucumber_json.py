@@ -111,12 +111,19 @@ def _behave(document: list[Any]) -> bool:
     return isinstance(feature, dict) and "uri" not in feature and isinstance(feature.get("location"), str)
 
 
+# What every Cucumber JSON writer puts in a feature (the Go formatter leaves out ``elements`` when there are none).
+_FEATURE_KEYS = frozenset({"uri", "id", "keyword", "name", "elements"})
+
+
 def _cases(document: list[Any]) -> list[tuple[CaseResult, str]]:
     cases: list[tuple[CaseResult, str]] = []
     for index, feature in enumerate(document):
         where = f"feature #{index + 1}"
         if not isinstance(feature, dict):
             raise _Misshapen((index,), f"{where} is not an object; this is not a Cucumber JSON report")
+        if _FEATURE_KEYS.isdisjoint(feature):  # another tool's JSON list (ESLint's): no empty run of it
+            raise _Misshapen((index,), f"{where} has none of a Cucumber feature's fields (uri, id, keyword, name, "
+                                       "elements); this is not a Cucumber JSON report")
         try:
             uri = _text(feature, "uri") or None
             feature_name = _text(feature, "name")

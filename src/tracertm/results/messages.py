@@ -36,6 +36,16 @@ _STATUS = {
     "UNKNOWN": "skipped",
 }
 
+# The envelope kinds of the Cucumber Messages protocol (``messages.proto``'s ``Envelope``, up to version 28). A stream
+# none of whose lines is one of them is some other JSON (``{"name": "app", "version": "1.0"}``: a package.json), not
+# an empty run; one unknown kind among known ones is a newer protocol's, and is passed over as before.
+_ENVELOPES = frozenset({
+    "attachment", "externalAttachment", "gherkinDocument", "hook", "meta", "parameterType", "parseError", "pickle",
+    "source", "stepDefinition", "suggestion", "testCase", "testCaseFinished", "testCaseStarted", "testRunFinished",
+    "testRunHookFinished", "testRunHookStarted", "testRunStarted", "testStepFinished", "testStepStarted",
+    "undefinedParameterType",
+})
+
 
 @dataclass
 class _Node:
@@ -90,11 +100,15 @@ def parse(path: str, data: bytes) -> Report:
     started: dt.datetime | None = None
     finished: dt.datetime | None = None
     envelopes = 0
+    first = 0  # the line of the first envelope
+    known = False  # whether any envelope is a Cucumber message
     for number, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
             continue
         envelopes += 1
         envelope = _envelope(path, number, raw)
+        first = first or number
+        known = known or not _ENVELOPES.isdisjoint(envelope)
         at = (path, number)
         if "gherkinDocument" in envelope:
             document = _object(at, envelope["gherkinDocument"], "gherkinDocument")
@@ -140,6 +154,10 @@ def parse(path: str, data: bytes) -> Report:
     if not envelopes:  # as auto-detection refuses it: an empty file is no report of any format
         raise report_error(path, 1, "empty report: no Cucumber messages in the file; nothing was imported from this "
                                     "file")
+    if not known:
+        raise report_error(path, first, "not a Cucumber Messages stream: no line is a Cucumber message (meta, "
+                                        "gherkinDocument, pickle, testCase, ...); pass --format to pick another "
+                                        "format; nothing was imported from this file")
 
     # Per test case: the final attempt, and how many attempts failed before it.
     finals: dict[str, _Attempt] = {}
