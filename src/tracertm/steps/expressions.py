@@ -23,7 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's own regex parser (always loaded)
 from re._compiler import compile as sre_compile  # type: ignore[import-not-found]  # its code generator
-from re._constants import AT, AT_BEGINNING, AT_END, AT_END_STRING, LITERAL, SUBPATTERN  # type: ignore[import-not-found]
+from re._constants import (  # type: ignore[import-not-found]
+    ASSERT, ASSERT_NOT, AT, AT_BEGINNING, AT_END, AT_END_STRING, ATOMIC_GROUP, GROUPREF, GROUPREF_EXISTS, LITERAL,
+    POSSESSIVE_REPEAT, SUBPATTERN,
+)
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import BUDGET, TooSlow, compile_pattern
@@ -154,6 +157,13 @@ class Registries:
                 return text
 
             convert.pattern = decl.regexps[0] if decl.regexps else r".+?"  # type: ignore[attr-defined]
+            # parse numbers the fields after this one's by its groups, which it learns only from
+            # ``with_pattern(..., regex_group_count=N)``: counted here (a pattern with groups needs it, or parse
+            # converts the wrong group — int('') raised out of the matcher).
+            try:
+                convert.regex_group_count = _group_count(convert.pattern)  # type: ignore[attr-defined]
+            except re.error:
+                convert.regex_group_count = 0  # type: ignore[attr-defined]  # (the definition's error says why)
             out[decl.name] = convert
         return out
 
@@ -265,10 +275,14 @@ def _simple_regexp(pattern: str, registry: Any) -> tuple[str, list[int]] | None:
         if parameter_type is None:
             return None  # undeclared: the package raises the error (or Reqnroll's enum rule applies)
         regexps = parameter_type.regexps
+        try:
+            groups_of = [_group_count(r) for r in regexps]
+        except re.error:
+            return None  # a declared type's regex that does not compile: the package reports it at the definition
         out.append(pattern[position : found.start()].translate(_ESCAPES))
         out.append(f"({regexps[0]})" if len(regexps) == 1 else f"((?:{')|(?:'.join(regexps)}))")
         groups.append(group)
-        group += 1 + sum(_group_count(r) for r in regexps)
+        group += 1 + sum(groups_of)
         position = found.end()
     out.append(pattern[position:].translate(_ESCAPES))
     out.append("$")
@@ -456,7 +470,10 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
         raise DefinitionError(
             f"uses the parameter type {{{name}}}, which no {where} in the step files declares; declare it or fix "
             "the name") from None
-    except (CucumberExpressionError, re.error, ValueError) as exc:
+    except re.error as exc:  # the package escapes the expression's text: a parameter type's regex is at fault
+        raise DefinitionError(f"is not a valid Cucumber Expression: the regex of one of its parameter types does not "
+                              f"compile ({_one_line(exc)}); fix that type's pattern") from None
+    except (CucumberExpressionError, ValueError) as exc:
         raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
 
     # The package's own match() costs ~20 µs (it builds a group tree per call). Its regex, compiled by ``re``, gives
@@ -464,8 +481,9 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
     try:
         re.compile(expression.regexp)
         return expression.regexp, _top_level_groups(expression.regexp)
-    except re.error as exc:
-        raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+    except re.error as exc:  # the package escapes the expression's text: a parameter type's regex is at fault
+        raise DefinitionError(f"is not a valid Cucumber Expression: the regex of one of its parameter types does not "
+                              f"compile ({_one_line(exc)}); fix that type's pattern") from None
 
 
 def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
@@ -483,6 +501,10 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
+    refused = _re2_refuses(items) if definition.language == "go" else None
+    if refused is not None:
+        raise DefinitionError(f"regex does not compile in Go: RE2 has no {refused}; godog panics when it registers "
+                              "the step — rewrite the regex without them")
     if framework in _SEARCHING or framework == "reqnroll":
         method = "search"  # Reqnroll: ``Regex.Match`` of the pattern with its anchors added as text
     elif framework == "behave":
@@ -516,6 +538,26 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     keys, prefix = _regex_words(source, flags, method != "search", method == "fullmatch", items)
     fold = bool(flags & re.IGNORECASE)
     return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold, values)
+
+
+# What Python's regexes have and Go's (RE2, godog's ``regexp.MustCompile``) refuse, by parsed item.
+_NOT_RE2 = {ASSERT: "lookarounds", ASSERT_NOT: "lookarounds", GROUPREF: "back-references",
+            GROUPREF_EXISTS: "conditional groups", ATOMIC_GROUP: "atomic groups",
+            POSSESSIVE_REPEAT: "possessive quantifiers"}
+
+
+def _re2_refuses(items: Any) -> str | None:
+    """What RE2 lacks among the parsed regex ``items`` (``sre_parse.parse``), or None."""
+    pending: list[Any] = [items]
+    while pending:
+        current = pending.pop()
+        if hasattr(current, "data"):  # a SubPattern: its items
+            pending.extend(current.data)
+        elif isinstance(current, (tuple, list)):
+            if len(current) == 2 and current[0] in _NOT_RE2:
+                return _NOT_RE2[current[0]]
+            pending.extend(current)
+    return None
 
 
 # Characters that stand for themselves outside a character class (and are never a flag's business).
@@ -645,6 +687,15 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
             import parse
 
             parser = parse.compile(definition.pattern, extra_types=types, case_sensitive=sensitive)
+        # parse compiles its regex on first use, raising NotImplementedError (its re.error, reworded) when a
+        # custom type's pattern does not compile: found here, it is an error at the definition, not a crash of
+        # the first step matched against it.
+        getattr(parser, "_match_re", None)
+    except NotImplementedError as exc:
+        cause = exc.__context__ if isinstance(exc.__context__, re.error) else exc
+        raise DefinitionError(
+            f"is not a valid {definition.kind} pattern: the regex of one of its parameter types does not compile "
+            f"({_one_line(cause)}); fix that type's pattern") from None
     except ValueError as exc:
         raise DefinitionError(
             f"is not a valid {definition.kind} pattern ({_one_line(exc)}); register custom types with "
@@ -662,7 +713,15 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
                 matched = bounded.match(text, 0, *_TIMED)  # (``_Later.find``)
             except TimeoutError:
                 raise TooSlow(text) from None
-            found = parser.evaluate_result(matched) if matched is not None else None
+            if matched is None:
+                return None
+            try:
+                found = parser.evaluate_result(matched)
+            except Exception:  # noqa: BLE001 - a converter refused the text (parse's date types: "31/02/2020")
+                if not sensitive:
+                    return None  # pytest-bdd's ``is_matching``: a converter's ValueError is no match
+                # behave runs this definition for the step, which fails when it runs: a match, at parse's spans.
+                return tuple(Argument(text[a:b], a, b) for a, b in sorted(_spans(parser, matched)))
         if found is None or not hasattr(found, "spans"):
             return None
         spans = sorted(found.spans.values())
@@ -672,6 +731,13 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
     head = head.replace("}}", "}")
     return Compiled(definition, match, _words(_parse_literals(definition.pattern)), head if sensitive else head.lower(),
                     not sensitive)
+
+
+def _spans(parser: Any, matched: Any) -> list[tuple[int, int]]:
+    """The spans of a ``parse`` parser's fields in ``matched`` (its regex's match), as ``parser.evaluate_result``
+    gives them, without running the fields' converters."""
+    named = [matched.span(k) for k in parser._named_fields]
+    return named + [matched.span(n + 1) for n in parser._fixed_fields]
 
 
 def _parse_literals(pattern: str) -> list[str]:

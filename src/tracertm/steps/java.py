@@ -113,17 +113,26 @@ def _step_annotations(root: Node) -> dict[str, Keyword]:
 
 
 def _literal(node: Node | None) -> str | None:
-    """A string literal, or literals joined with ``+``."""
-    if node is None:
-        return None
-    if node.type == "string_literal":
-        return string_value(node, '"')
-    if node.type == "binary_expression" and text(node.child_by_field_name("operator") or node) == "+":
-        left, right = _literal(node.child_by_field_name("left")), _literal(node.child_by_field_name("right"))
-        return left + right if left is not None and right is not None else None
-    if node.type == "parenthesized_expression" and node.named_children:
-        return _literal(node.named_children[0])
-    return None
+    """A string literal, or literals joined with ``+``. Read with a stack, not by recursion: a chain of ``+`` nests
+    one level per operand (javac folds thousands), and a RecursionError would lose the whole file."""
+    parts: list[str] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if current is None:
+            return None
+        if current.type == "string_literal":
+            value = string_value(current, '"')
+            if value is None:
+                return None
+            parts.append(value)
+        elif current.type == "binary_expression" and text(current.child_by_field_name("operator") or current) == "+":
+            pending += [current.child_by_field_name("right"), current.child_by_field_name("left")]  # left first
+        elif current.type == "parenthesized_expression" and current.named_children:
+            pending.append(current.named_children[0])
+        else:
+            return None
+    return "".join(parts)
 
 
 def _annotation_values(annotation: Node) -> dict[str, Node]:

@@ -18,25 +18,35 @@ def _string(node: Node | None) -> str | None:
     """A string literal without templates (``$name`` / ``${…}``), or literals joined with ``+``. A raw
     (triple-quoted) string, tree-sitter's ``multiline_string_literal``, is taken as written: no escapes. A call on a
     literal (a raw string's ``.trimIndent()``, ``.trimMargin()``) is not a literal."""
-    if node is None:
-        return None
-    if node.type == "value_argument" and node.named_children:
-        return _string(node.named_children[-1])
-    if node.type in ("string_literal", "multiline_string_literal"):
-        if any(c.type in ("interpolation", "interpolated_identifier", "interpolated_expression")
-               for c in node.children):
+    # Read with a stack, not by recursion: a chain of ``+`` nests one level per operand, and a RecursionError
+    # would lose the whole file.
+    parts: list[str] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if current is None:
             return None
-        raw = text(node)
-        if node.type == "multiline_string_literal":
-            return raw[3:-3] if len(raw) >= 6 and raw.startswith('"""') and raw.endswith('"""') else None
-        return unescape(raw[1:-1])
-    if node.type in ("binary_expression", "additive_expression") and len(node.named_children) == 2:
-        operator = node.child_by_field_name("operator")
-        if operator is not None and operator.type != "+":
+        if current.type == "value_argument" and current.named_children:
+            pending.append(current.named_children[-1])
+        elif current.type in ("string_literal", "multiline_string_literal"):
+            if any(c.type in ("interpolation", "interpolated_identifier", "interpolated_expression")
+                   for c in current.children):
+                return None
+            raw = text(current)
+            if current.type == "multiline_string_literal":
+                if not (len(raw) >= 6 and raw.startswith('"""') and raw.endswith('"""')):
+                    return None
+                parts.append(raw[3:-3])
+            else:
+                parts.append(unescape(raw[1:-1]))
+        elif current.type in ("binary_expression", "additive_expression") and len(current.named_children) == 2:
+            operator = current.child_by_field_name("operator")
+            if operator is not None and operator.type != "+":
+                return None
+            pending += reversed(current.named_children)  # the left operand first
+        else:
             return None
-        left, right = (_string(c) for c in node.named_children)
-        return left + right if left is not None and right is not None else None
-    return None
+    return "".join(parts)
 
 
 def _keywords(root: Node) -> dict[str, Keyword]:

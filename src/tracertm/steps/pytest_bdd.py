@@ -128,6 +128,17 @@ def dotted_name(node: ast.expr) -> str | None:
     return None
 
 
+def source(node: ast.AST, limit: int | None = None) -> str:
+    """``node`` written back as Python (its first ``limit`` characters), for a message or a parameter's type. An
+    expression nested too deeply for ``ast.unparse`` — a concatenation of 1,500 literals, which Python compiles —
+    is named by its kind instead: its RecursionError must not make the whole file unreadable."""
+    try:
+        written = ast.unparse(node)
+    except RecursionError:
+        written = f"<a {type(node).__name__} expression nested too deeply to show>"
+    return written if limit is None else written[:limit]
+
+
 def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[ast.stmt]
                  ) -> tuple[ModuleFacts, list[Diagnostic]]:
     """The ``ModuleFacts`` of a parsed module (``statements``: its module-level statements, looking into
@@ -158,7 +169,7 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
             return node.value
         if isinstance(node, ast.Name) and node.id in constants:
             return constants[node.id]
-        raise _Unreadable(node, f"{ast.unparse(node)[:60]} is not a string literal")
+        raise _Unreadable(node, f"{source(node, 60)} is not a string literal")
 
     def is_scenario(name: str | None) -> bool:
         return name is not None and (name in scenario_names or any(name == f"{m}.scenario" for m in bdd_modules))

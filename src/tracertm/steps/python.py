@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.behave_layout import is_environment
-from tracertm.steps.pytest_bdd import PytestStepFile, module_facts
+from tracertm.steps.pytest_bdd import PytestStepFile, module_facts, source
 from tracertm.steps.pytest_bdd import dotted_name as _dotted  # one reading of a dotted name for both
 from tracertm.steps.model import (
     Framework,
@@ -68,6 +68,8 @@ class _Module:
     parsers: dict[str, PatternKind] = field(default_factory=dict)  # local name → pytest-bdd parser
     parser_modules: set[str] = field(default_factory=lambda: {"parsers"})
     constants: dict[str, str] = field(default_factory=dict)  # module-level NAME = "literal"
+    constant_lines: dict[str, int] = field(default_factory=dict)  # where each of ``constants`` is assigned
+    rebinding: set[str] | None = None  # ``_rebound_names``, computed when a pattern first names a constant
     values: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME = <anything else>
     rebound: set[str] = field(default_factory=set)  # module-level names assigned more than once
     imported: set[str] = field(default_factory=set)  # every part of the names of the modules it imports
@@ -147,7 +149,11 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         raise ParseError(
             path, exc.lineno or 0, exc.offset or 0, f"Python syntax error ({exc.msg}); step definitions not read"
         ) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError):  # Python's own parser and compiler stop there too: the module cannot load
+        raise ParseError(path, 1, 0, "Python code nested too deeply for Python's parser (as when the module "
+                                     "loads); step definitions not read — split the most deeply nested expression"
+                         ) from None
+    except ValueError as exc:
         raise ParseError(path, 0, 0, f"cannot parse Python ({type(exc).__name__})") from None
     framework = framework_of(path, tree)
     if framework is None:
@@ -209,7 +215,7 @@ def environment_matcher(text: str) -> str:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return DEFAULT_MATCHER
-    module = _Module("features/environment.py", "behave")
+    module = _Module("features/environment.py", "behave", tree=tree)
     _collect_names(module, tree.body)
     _walk(module, tree.body)
     return module.current
@@ -265,6 +271,7 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
                 module.rebound.add(node.targets[0].id)
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 module.constants[node.targets[0].id] = node.value.value
+                module.constant_lines[node.targets[0].id] = node.lineno
             else:
                 module.values[node.targets[0].id] = node.value
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):
@@ -279,19 +286,75 @@ def _string(module: _Module, node: ast.expr, what: str) -> str:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Name) and node.id in module.constants:
+        # The value the name has when Python evaluates ``node``: certain only for a name bound once, above it.
+        assigned = module.constant_lines.get(node.id, 0)
+        if module.rebinding is None:
+            module.rebinding = _rebound_names(module.tree)
+        if node.id in module.rebound or node.id in module.rebinding:
+            raise _Unreadable(node, f"{what} is the name {node.id}, which the module binds more than once; tracertm "
+                                    "reads patterns without running code — write it as a literal or bind it once")
+        if assigned > getattr(node, "lineno", assigned):
+            raise _Unreadable(node, f"{what} is the name {node.id}, assigned only below it (line {assigned}): Python "
+                                    "raises NameError here — assign it above its use")
         return module.constants[node.id]
     if isinstance(node, ast.JoinedStr):
         raise _Unreadable(node, f"{what} is an f-string; tracertm reads patterns without running code — "
                                 "write it as a string literal")
-    raise _Unreadable(node, f"{what} is not a string literal ({ast.unparse(node)[:60]}); tracertm reads patterns "
+    raise _Unreadable(node, f"{what} is not a string literal ({source(node, 60)}); tracertm reads patterns "
                             "without running code — write it as a literal or a module-level string constant")
+
+
+def _rebound_names(tree: ast.Module | None) -> set[str]:
+    """The names the module binds more than once at module level — assigned twice, augmented or annotated, as a
+    loop's or a ``with``'s target, deleted, defined or imported over — or that a function declares ``global``: a
+    ``NAME = "literal"`` (``_collect_names``) does not say their value where a decorator uses them."""
+    if tree is None:
+        return set()
+    out: set[str] = set()
+    stores: dict[str, set[tuple[int, int]]] = {}  # positions: ``_flat`` lists an ``if``'s statements again
+    for statement in _flat(tree.body):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stores.setdefault(statement.name, set()).add((statement.lineno, statement.col_offset))
+            out.update(name for n in ast.walk(statement) if isinstance(n, ast.Global) for name in n.names)
+            continue
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                local = alias.asname or alias.name.split(".")[0]
+                stores.setdefault(local, set()).add((statement.lineno, statement.col_offset))
+            continue
+        pending: list[ast.AST] = [statement]
+        while pending:  # the statement's own scope: not into functions, classes, lambdas, comprehensions
+            n = pending.pop()
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                stores.setdefault(n.id, set()).add((n.lineno, n.col_offset))
+            pending.extend(c for c in ast.iter_child_nodes(n) if not isinstance(c, _OWN_SCOPES))
+    return out | {name for name, where in stores.items() if len(where) > 1}
+
+
+# Nodes whose names are their own (Python 3: a comprehension's variables too), not the module's.
+_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
+               ast.DictComp, ast.GeneratorExp)
 
 
 # ------------------------------------------------------------------------------------------------- the walk
 
 
+def _run_at_import(module: _Module, body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of ``body`` that run when the module is imported, in order: module-level ones (``_flat``)
+    and, in a behave file, those of class bodies — a class body runs at import, so behave registers a step
+    decorator on a method there, as at module level (the method gets the context as ``self``). A function's body
+    runs only when it is called: decorators there are not read. pytest-bdd puts a step's fixture into the
+    namespace the decorator runs in, a class's for a method, which the scenarios of the module do not see."""
+    out: list[ast.stmt] = []
+    for node in _flat(body):
+        out.append(node)
+        if module.framework == "behave" and isinstance(node, ast.ClassDef):
+            out.extend(_run_at_import(module, node.body))
+    return out
+
+
 def _walk(module: _Module, body: list[ast.stmt]) -> None:
-    for number, node in enumerate(_flat(body)):
+    for number, node in enumerate(_run_at_import(module, body)):
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             _module_call(module, node.value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -400,7 +463,7 @@ def _type_patterns(module: _Module, value: ast.expr, seen: set[str]) -> tuple[st
         if called == "make_enum" and value.args and isinstance(value.args[0], ast.Dict):
             keys = value.args[0].keys
             return ("|".join(_string(module, k, "an enum name") if k is not None else "" for k in keys),)
-    raise _Unreadable(value, f"{ast.unparse(value)[:60]} is computed when the step code runs")
+    raise _Unreadable(value, f"{source(value, 60)} is computed when the step code runs")
 
 
 def _with_pattern(module: _Module, decorator: ast.Call) -> str:
@@ -427,7 +490,7 @@ def _choice_pattern(module: _Module, call: ast.Call) -> str:
     if transform is not None:
         function = _CASE_TRANSFORMS.get(_dotted(transform) or "")
         if function is None:
-            raise _Unreadable(transform, f"make_choice()'s transform {ast.unparse(transform)[:40]} is computed")
+            raise _Unreadable(transform, f"make_choice()'s transform {source(transform, 40)} is computed")
         choices = [function(c) for c in choices]
     strict = args.get("strict")
     if strict is not None and not (isinstance(strict, ast.Constant) and strict.value in (None, True, False)):
@@ -594,7 +657,7 @@ def _unread_extra_types(module: _Module, node: ast.expr, pattern: str, kind: Pat
         module.types.append(ParameterTypeDecl(type_name, (), module.framework, "python", module.path, line))
     module.warnings.append(Diagnostic(
         module.path, getattr(node, "lineno", line), getattr(node, "col_offset", -1) + 1,
-        f"extra_types={ast.unparse(node)[:60]} cannot be read without running code (tracertm reads a dict literal, "
+        f"extra_types={source(node, 60)} cannot be read without running code (tracertm reads a dict literal, "
         f"dict(...) or a module-level name bound once to one); its types ({', '.join(names) or 'none used'}) are "
         "matched as any text ('.+?'), which may match steps pytest-bdd does not", "warning"))
 
@@ -609,7 +672,7 @@ def _parameters(
     if isinstance(converters, ast.Dict):
         for key, value in zip(converters.keys, converters.values):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                converted[key.value] = ast.unparse(value)
+                converted[key.value] = source(value)
     return tuple(
-        Parameter(a.arg, converted.get(a.arg) or (ast.unparse(a.annotation) if a.annotation else "")) for a in args
+        Parameter(a.arg, converted.get(a.arg) or (source(a.annotation) if a.annotation else "")) for a in args
     )
