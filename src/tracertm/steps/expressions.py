@@ -224,15 +224,18 @@ def compile_matchable(
 def pattern_errors(definitions: Iterable[StepDefinition]) -> list[Diagnostic]:
     """The definitions whose pattern its framework refuses whatever the other step files declare, as the errors
     ``tracertm steps`` and ``check`` give them: a Python regex that does not compile (behave and pytest-bdd compile
-    it when the step module loads), a Cucumber Expression that does not parse (cucumber builds it when the support
-    code loads). What depends on other files (an undeclared parameter type, a parse pattern's custom types) and
+    it when the step module loads), a Go regex RE2 refuses (godog's ``regexp.MustCompile`` panics when it registers
+    the step), a Cucumber Expression that does not parse (cucumber builds it when the support code loads). What
+    depends on other files (an undeclared parameter type, a parse pattern's custom types) and
     what is only tracertm's limit (a JavaScript or Java regex it cannot translate) is not here: the steps report
     names those."""
     found: list[Diagnostic] = []
     for d in definitions:
         try:
-            if d.kind == "regex" and d.language == "python":
-                _regex(d, lazy=True)  # ``re`` compiles it; the bounded compile waits
+            if d.kind == "regex" and d.language in ("python", "go"):
+                # ``re`` compiles it (Go's: RE2's refusals checked too; a Go regex ``re`` refuses is only a
+                # warning, tracertm's translation may be at fault); the bounded compile waits
+                _regex(d, lazy=True)
             elif d.kind == "cucumber-expression" and not _SIMPLE.fullmatch(d.pattern):
                 from cucumber_expressions.errors import CucumberExpressionError
                 from cucumber_expressions.expression_parser import CucumberExpressionParser
@@ -318,7 +321,7 @@ class _Later:
 
             try:
                 self.pattern = compile_pattern(self.source, self.flags)
-            except regex.error:  # an eager compile leaves the definition out (DefinitionError): no match either
+            except (regex.error, RecursionError):  # an eager compile leaves the definition out (DefinitionError)
                 self.refused = True
                 return None
             self.run = getattr(self.pattern, self.method)
@@ -602,6 +605,9 @@ def _bounded(source: str, flags: int) -> regex.Pattern[str]:
         return compile_pattern(source, flags)
     except regex.error as exc:
         raise DefinitionError(f"regex cannot be matched by tracertm: {_one_line(exc)}", "warning") from None
+    except RecursionError:  # ``regex``'s parser recurses per group: a few hundred nested ones (``re`` takes them)
+        raise DefinitionError("regex cannot be matched by tracertm: its groups are nested too deeply for tracertm's "
+                              "regex engine; nest fewer groups to have its steps matched", "warning") from None
 
 
 def _top_level_groups(source: str) -> list[int]:
@@ -704,15 +710,25 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
         raise DefinitionError(f"is not a valid {definition.kind} pattern ({_one_line(exc)})") from None
 
     bounded = _bounded_parser(parser)
+    # A pattern the ``regex`` package refuses (a custom type's regex nested a few hundred groups deep: its compiler
+    # recurses) is matched by parse's own ``re`` regex, without the time bound but with the same handling of a
+    # converter refusing the text; ``parser.parse`` only where this version of parse hides that regex.
+    unbounded: Any = getattr(parser, "_match_re", None) if bounded is None else None
 
     def match(text: str) -> tuple[Argument, ...] | None:
-        if bounded is None:
-            found = parser.parse(text)
-        else:
+        if bounded is None and unbounded is None:
             try:
-                matched = bounded.match(text, 0, *_TIMED)  # (``_Later.find``)
-            except TimeoutError:
-                raise TooSlow(text) from None
+                found = parser.parse(text)
+            except Exception:  # noqa: BLE001 - a converter refused the text: no spans to give, so no match
+                return None
+        else:
+            if bounded is not None:
+                try:
+                    matched = bounded.match(text, 0, *_TIMED)  # (``_Later.find``)
+                except TimeoutError:
+                    raise TooSlow(text) from None
+            else:
+                matched = unbounded.match(text)
             if matched is None:
                 return None
             try:

@@ -38,6 +38,10 @@ SUFFIXES: dict[str, str] = {
 _MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "java", "kotlin": "kotlin", "go": "golang",
             "ruby": "ruby", "csharp": "csharp"}
 
+# language → its name in messages.
+_NAMES = {"python": "Python", "javascript": "JavaScript", "typescript": "TypeScript", "java": "Java",
+          "kotlin": "Kotlin", "go": "Go", "ruby": "Ruby", "csharp": "C#"}
+
 
 # The ``ParserOptions.extra`` entry that carries, per behave features folder (``behave_base``), the step matcher its
 # environment.py leaves (``python.environment_matcher``): a step module's definitions depend on it, and the options
@@ -210,5 +214,8 @@ def parse_step_file(
             raise ParseError(path, 0, 0, str(exc)) from None
     except ParseError:
         raise
-    except RecursionError:
-        raise ParseError(path, 0, 0, "file is nested too deeply to read its step definitions") from None
+    except RecursionError:  # a reader that recurses (Reqnroll's tag expressions, Go's nested MustCompile calls)
+        # No better line is known here: line 1, as python.py gives for what Python's parser cannot nest.
+        name = _NAMES.get(language, language)
+        raise ParseError(path, 1, 0, f"{name} code nested too deeply for tracertm's reader; step definitions "
+                                     "not read — split the most deeply nested expression") from None

@@ -6,9 +6,9 @@ The content hash of a step record covers only what decides which steps it matche
 definition inside its file is not a new version (positions are refreshed silently, as for every kind).
 
 A step file in which some definition cannot be read, or whose pattern its framework would refuse when it loads the
-step code (a Python regex that does not compile, a Cucumber Expression that does not parse), is a ``ParseError`` for
-the sync: its previous rows stay exactly as they were (a broken file never changes what the database holds). ``tracertm steps`` and ``check`` still use the
-rest of such a file.
+step code (a Python regex that does not compile, a Go regex RE2 refuses, a Cucumber Expression that does not
+parse), is a ``ParseError`` for the sync: its previous rows stay exactly as they were (a broken file never changes
+what the database holds). ``tracertm steps`` and ``check`` still use the rest of such a file.
 """
 
 from __future__ import annotations
