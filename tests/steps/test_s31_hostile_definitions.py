@@ -269,3 +269,21 @@ def test_a_step_matcher_named_by_a_constant_bound_once_still_counts(git_repo: Gi
     assert not report.errors
     assert [(d.kind, d.pattern) for d in report.definitions] == [("regex", "^(\\d+) items$")]
     assert [[a.value for a in r.matches[0][1]] for r in report.results] == [["42"]]
+
+
+def test_extra_types_rebound_by_a_loop_is_not_read(git_repo: GitRepo) -> None:
+    """``extra_types=NAME`` and a pattern named by a constant share one rule for "bound once": a loop that binds
+    ``EXTRA`` again at module level leaves its value unknown without running the module — a warning, and the
+    pattern's types match any text (as for any ``extra_types`` tracertm cannot read)."""
+    git_repo.write("features/a.feature", "Feature: T\n  Scenario: s\n    Given num 12 here\n")
+    git_repo.write("tests/test_a.py",
+                   "import parse\nfrom pytest_bdd import scenarios, given, parsers\n"
+                   "scenarios('../features/a.feature')\n"
+                   "@parse.with_pattern(r'\\d+')\ndef parse_num(t):\n    return int(t)\n"
+                   "EXTRA = {'Num': parse_num}\n"
+                   "for EXTRA in ({'Num': str},):\n    pass\n"
+                   "@given(parsers.parse('num {n:Num} here', extra_types=EXTRA))\ndef a(n):\n    pass\n")
+    git_repo.commit("extra types rebound")
+    report = analyze(git_repo.path)
+    assert report.errors == [], report.errors
+    assert any("extra_types" in w.message and "without running code" in w.message for w in report.warnings)

@@ -474,8 +474,7 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
             f"uses the parameter type {{{name}}}, which no {where} in the step files declares; declare it or fix "
             "the name") from None
     except re.error as exc:  # the package escapes the expression's text: a parameter type's regex is at fault
-        raise DefinitionError(f"is not a valid Cucumber Expression: the regex of one of its parameter types does not "
-                              f"compile ({_one_line(exc)}); fix that type's pattern") from None
+        raise _type_regex_error("Cucumber Expression", exc) from None
     except (CucumberExpressionError, ValueError) as exc:
         raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
 
@@ -485,8 +484,7 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
         re.compile(expression.regexp)
         return expression.regexp, _top_level_groups(expression.regexp)
     except re.error as exc:  # the package escapes the expression's text: a parameter type's regex is at fault
-        raise DefinitionError(f"is not a valid Cucumber Expression: the regex of one of its parameter types does not "
-                              f"compile ({_one_line(exc)}); fix that type's pattern") from None
+        raise _type_regex_error("Cucumber Expression", exc) from None
 
 
 def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
@@ -699,9 +697,7 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
         getattr(parser, "_match_re", None)
     except NotImplementedError as exc:
         cause = exc.__context__ if isinstance(exc.__context__, re.error) else exc
-        raise DefinitionError(
-            f"is not a valid {definition.kind} pattern: the regex of one of its parameter types does not compile "
-            f"({_one_line(cause)}); fix that type's pattern") from None
+        raise _type_regex_error(f"{definition.kind} pattern", cause) from None
     except ValueError as exc:
         raise DefinitionError(
             f"is not a valid {definition.kind} pattern ({_one_line(exc)}); register custom types with "
@@ -772,6 +768,12 @@ def _bounded_parser(parser: Any) -> regex.Pattern[str] | None:
         return compile_pattern(own.pattern, own.flags) if own is not None else None
     except Exception:  # noqa: BLE001 - an internal of parse, or a pattern regex refuses: parse's own matching
         return None
+
+
+def _type_regex_error(what: str, cause: BaseException) -> DefinitionError:
+    """The error of a definition one of whose parameter types has a regex that does not compile."""
+    return DefinitionError(f"is not a valid {what}: the regex of one of its parameter types does not compile "
+                           f"({_one_line(cause)}); fix that type's pattern")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -69,9 +69,8 @@ class _Module:
     parser_modules: set[str] = field(default_factory=lambda: {"parsers"})
     constants: dict[str, str] = field(default_factory=dict)  # module-level NAME = "literal"
     constant_lines: dict[str, int] = field(default_factory=dict)  # where each of ``constants`` is assigned
-    rebinding: set[str] | None = None  # ``_rebound_names``, computed when a pattern first names a constant
     values: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME = <anything else>
-    rebound: set[str] = field(default_factory=set)  # module-level names assigned more than once
+    _rebound: set[str] | None = None  # ``rebound()``, made when first asked
     imported: set[str] = field(default_factory=set)  # every part of the names of the modules it imports
     tree: ast.Module | None = None  # the whole module (read again only for what few definitions need)
     patterns: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME.pattern = <value>
@@ -95,6 +94,13 @@ class _Module:
         self.errors.append(
             Diagnostic(self.path, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1, message)
         )
+
+    def rebound(self) -> set[str]:
+        """The module-level names bound more than once (``_rebound_names``): a pattern or ``extra_types`` naming
+        one has no value certain without running the module. Made on first use: most step files name none."""
+        if self._rebound is None:
+            self._rebound = _rebound_names(self.tree)
+        return self._rebound
 
 
 def framework_of(path: str, tree: ast.Module) -> Framework | None:
@@ -267,8 +273,6 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
                 elif node.module.startswith("behave") and alias.name in _DECORATORS:
                     module.keywords[local] = _DECORATORS[alias.name]
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id in module.values or node.targets[0].id in module.constants:
-                module.rebound.add(node.targets[0].id)
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 module.constants[node.targets[0].id] = node.value.value
                 module.constant_lines[node.targets[0].id] = node.lineno
@@ -288,9 +292,7 @@ def _string(module: _Module, node: ast.expr, what: str) -> str:
     if isinstance(node, ast.Name) and node.id in module.constants:
         # The value the name has when Python evaluates ``node``: certain only for a name bound once, above it.
         assigned = module.constant_lines.get(node.id, 0)
-        if module.rebinding is None:
-            module.rebinding = _rebound_names(module.tree)
-        if node.id in module.rebound or node.id in module.rebinding:
+        if node.id in module.rebound():
             raise _Unreadable(node, f"{what} is the name {node.id}, which the module binds more than once; tracertm "
                                     "reads patterns without running code — write it as a literal or bind it once")
         if assigned > getattr(node, "lineno", assigned):
@@ -624,7 +626,7 @@ def _extra_types_value(module: _Module, name: ast.Name, pattern: str, kind: Patt
     """``extra_types=NAME``: the dict literal or ``dict(...)`` call NAME is bound to once at module level and never
     changed (``NAME[k] = ...``, ``NAME.update(...)``); anything else is unreadable (``_unread_extra_types``)."""
     value = module.values.get(name.id)
-    if (name.id not in module.rebound and not _changed(module.tree, name.id)
+    if (name.id not in module.rebound() and not _changed(module.tree, name.id)
             and (isinstance(value, ast.Dict) or isinstance(value, ast.Call) and _dotted(value.func) == "dict")):
         return value
     _unread_extra_types(module, name, pattern, kind, line)
