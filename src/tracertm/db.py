@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # The newest migration. A test keeps it equal to Alembic's head, so start-up can check the schema with one query
 # instead of importing Alembic.
-SCHEMA_HEAD = "0020"
+SCHEMA_HEAD = "0021"
 ENV_URL = "TRACERTM_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_S = 60.0
 SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default

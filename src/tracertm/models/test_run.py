@@ -56,7 +56,9 @@ class TestResult(Base):
 
     __tablename__ = "test_results"
     __table_args__ = (
-        Index("ix_test_results_scenario_id_run_id", "scenario_id", "run_id"),
+        # Only results matched to a scenario: every lookup by scenario implies IS NOT NULL (migration 0021).
+        Index("ix_test_results_scenario_id_run_id", "scenario_id", "run_id",
+              sqlite_where=text("scenario_id IS NOT NULL"), postgresql_where=text("scenario_id IS NOT NULL")),
         # Comparisons, not IN lists: cheaper for SQLite on every row written (migration 0014).
         one_of_check("test_result_match", "match_rule", *MATCH_RULE_VALUES),
         one_of_check("test_result_status", "status", *RESULT_STATUS_VALUES),

@@ -152,12 +152,14 @@ def insert_rows(
     *,
     json: Sequence[str] = (),
     skip_existing: Sequence[str] | None = None,
+    spans: list[tuple[int, int]] | None = None,
 ) -> int:
     """Insert ``rows`` (tuples of driver values in the order of ``columns``; the ``json`` columns as JSON text; or
     on SQLite the same already ``Flat``).
 
     ``skip_existing`` names a unique key: rows whose key exists are left out (``ON CONFLICT (key) DO NOTHING``).
-    Returns how many rows were inserted."""
+    ``spans`` (SQLite): gets the (first, last) rowids of the rows inserted, one span per statement — a statement's
+    new rows get the rowids after the largest, one by one. Returns how many rows were inserted."""
     if not len(rows):
         return 0
     dialect = connection.dialect.name
@@ -184,7 +186,11 @@ def insert_rows(
         # two shapes per table: the driver caches both
         values = _numbered(len(columns), shared, count) if shared else ", ".join([one] * count)
         result = connection.exec_driver_sql(head + values + tail, parameters)
-        inserted += int(result.rowcount)  # one statement: the rows it inserted (not those it skipped)
+        count = int(result.rowcount)  # one statement: the rows it inserted (not those it skipped)
+        if spans is not None and count:
+            last = int(result.lastrowid)
+            spans.append((last - count + 1, last))
+        inserted += count
     return inserted
 
 

@@ -9,6 +9,7 @@ commit has both a passing and a failing run of the scenario, or a result passed 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -68,14 +69,16 @@ class Prior:
     that ``recompute`` at the end of its transaction reads no results. The reads and the combination are those of
     ``outcomes``."""
 
-    def __init__(self, run_id: uuid.UUID | None) -> None:
+    def __init__(self, run_id: uuid.UUID | None, held: bool = False) -> None:
         self.run_id = run_id  # left out of the reads (None: every run)
         self.found: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
         self.order: dict[uuid.UUID, dt.datetime] = {}  # each run's import time: ties of ``when``
         self.done: set[uuid.UUID] = set()
+        # ``held``: the scenarios' stored figures are read ahead too (``figures``), for ``recompute``'s ``held``
+        self.held: dict[uuid.UUID, tuple[Any, ...]] | None = {} if held else None
 
     def read(self, session: Session, scenario_ids: Iterable[uuid.UUID]) -> None:
-        """Read the outcomes of those of ``scenario_ids`` not read yet."""
+        """Read the outcomes (and, when ``held``, the stored figures) of those of ``scenario_ids`` not read yet."""
         from sqlalchemy import case, func, select
 
         from tracertm.models import TestResult, TestRun
@@ -84,6 +87,8 @@ class Prior:
         if not ids:
             return
         self.done.update(ids)
+        if self.held is not None:
+            self.held.update(figures(session, ids))
         when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
         # ``combined`` as an aggregate: the highest rank wins (a failure, else passed, else skipped).
         rank = func.max(case(_SQL_RANK, value=TestResult.status, else_=0))
@@ -186,9 +191,41 @@ def summarize(items: list[RunOutcome], window: int) -> dict[str, object]:
     }
 
 
+def _stat_columns() -> list[str]:
+    """The statistics columns, in the order of the scenario's columns (the audit listener's order)."""
+    from sqlalchemy import inspect
+
+    from tracertm.models import Scenario
+
+    return [attr.key for attr in inspect(Scenario).column_attrs if attr.key in _STAT_KEYS]
+
+
+def figures(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """What ``recompute`` needs of each scenario as stored: (version, number, content hash, path, project id, feature
+    number, then the statistics in ``_stat_columns`` order). Soft-deleted scenarios too."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario
+
+    columns = _stat_columns()
+    ids = list(scenario_ids)
+    out: dict[uuid.UUID, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for ident, *rest in session.execute(
+            select(Scenario.id, Scenario.version, Scenario.scenario_number, Scenario.content_hash,
+                   Scenario.source_path, Feature.project_id, Feature.feature_number,
+                   *[getattr(Scenario, key) for key in columns])
+            .join(Feature, Scenario.feature_id == Feature.id)
+            .where(Scenario.id.in_(ids[start : start + _CHUNK]))
+            .execution_options(include_deleted=True)
+        ).all():
+            out[ident] = tuple(rest)
+    return out
+
+
 def recompute(
     session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW, actor: str = ACTOR,
-    found: dict[uuid.UUID, list[RunOutcome]] | None = None,
+    found: dict[uuid.UUID, list[RunOutcome]] | None = None, held: dict[uuid.UUID, tuple[Any, ...]] | None = None,
 ) -> int:
     """Rewrite the statistics of the given scenarios, as ``actor``, set-based: one read of the run outcomes,
     one read of the current figures, one ``UPDATE`` executed for every changed scenario (``version + 1``, guarded
@@ -198,13 +235,15 @@ def recompute(
     A scenario edited by someone else between the read and the write (an API PATCH) raises ``ConflictError`` and
     the caller's transaction writes nothing.
 
-    ``found``: the scenarios' outcomes (``outcomes``), when the caller has them (``Prior``) already."""
-    from sqlalchemy import Table, bindparam, insert, inspect, literal_column, select, update
+    ``found``: the scenarios' outcomes (``outcomes``), ``held`` their stored figures (``figures``), when the caller
+    has them (``Prior``) already: the figures read ahead are guarded by their version like those read here."""
+    from sqlalchemy import Table, bindparam, literal_column, update
 
     from tracertm.engine import bulk
     from tracertm.errors import ConflictError
-    from tracertm.models import Feature, Scenario, SpecRevision
+    from tracertm.models import Scenario, SpecRevision
     from tracertm.parsers.common import json_safe
+    from tracertm.results.rows import IdForm, insert_rows
 
     ids = list(dict.fromkeys(scenario_ids))
     if not ids:
@@ -212,33 +251,30 @@ def recompute(
     session.flush()  # pending ORM edits first: the figures read below must be the ones the update replaces
     if found is None:
         found = outcomes(session, ids)
+    held = dict(held or {})
+    held.update(figures(session, [ident for ident in ids if ident not in held]))
     table, revisions_table = Scenario.__table__, SpecRevision.__table__
     assert isinstance(table, Table) and isinstance(revisions_table, Table)
-    columns = [attr.key for attr in inspect(Scenario).column_attrs if attr.key in _STAT_KEYS]  # the listener's order
+    columns = _stat_columns()
+    connection = session.connection()
+    form = IdForm(connection.dialect.name).of
     updates: list[dict[str, Any]] = []
-    revisions: list[dict[str, Any]] = []
-    for start in range(0, len(ids), _CHUNK):
-        rows = session.execute(
-            select(Scenario.id, Scenario.version, Scenario.scenario_number, Scenario.content_hash,
-                   Scenario.source_path, Feature.project_id, Feature.feature_number,
-                   *[getattr(Scenario, key) for key in columns])
-            .join(Feature, Scenario.feature_id == Feature.id)
-            .where(Scenario.id.in_(ids[start : start + _CHUNK]))
-            .execution_options(include_deleted=True)
-        ).all()
-        for ident, version, number, content_hash, path, project_id, feature_number, *held in rows:
-            values = summarize(found.get(ident, []), window)
-            changed = [key for key, old in zip(columns, held) if old != values[key]]
-            if not changed:
-                continue  # as the ORM: a write that changes nothing bumps nothing
-            updates.append({"b_id": ident, "b_version": version, **{f"v_{key}": values[key] for key in columns}})
-            snapshot = {key: json_safe(values[key]) for key in changed}
-            snapshot.setdefault("feature_number", feature_number)
-            revisions.append({
-                "id": uuid.uuid4(), "project_id": project_id, "entity_type": "scenario", "entity_id": ident,
-                "number": number, "version": version + 1, "change": "annotated", "content_hash": content_hash,
-                "source_path": path, "snapshot": snapshot, "actor": actor, "changed_fields": changed,
-            })
+    revisions: list[tuple[Any, ...]] = []
+    for ident in ids:
+        if ident not in held:
+            continue
+        version, number, content_hash, path, project_id, feature_number, *stored = held[ident]
+        values = summarize(found.get(ident, []), window)
+        changed = [key for key, old in zip(columns, stored) if old != values[key]]
+        if not changed:
+            continue  # as the ORM: a write that changes nothing bumps nothing
+        updates.append({"b_id": ident, "b_version": version, **{f"v_{key}": values[key] for key in columns}})
+        snapshot = {key: json_safe(values[key]) for key in changed}
+        snapshot.setdefault("feature_number", feature_number)
+        revisions.append((
+            form(uuid.uuid4()), form(project_id) if project_id else None, form(ident), number, version + 1,
+            content_hash, path, json.dumps(snapshot), actor, json.dumps(changed),
+        ))
     if not updates:
         return 0
     statement = (
@@ -247,16 +283,23 @@ def recompute(
         .values(version=table.c.version + literal_column("1"),  # no bound literal: engine.bulk sends rows only
                 **{key: bindparam(f"v_{key}", type_=table.c[key].type) for key in columns})
     )
-    connection = session.connection()
     # Through the driver (``engine.bulk``: compiled once, the same processed values as ``connection.execute``):
     # an import updates hundreds of scenarios at its very end, where SQLAlchemy's per-row parameter handling was
     # most of this function's time.
     updated = bulk.execute_many(connection, statement, updates)
     if connection.dialect.supports_sane_multi_rowcount and updated != len(updates):
         raise ConflictError("a scenario's statistics were edited while results were imported; import again")
-    bulk.execute_many(connection, insert(revisions_table), revisions)
+    # The revisions as driver values, many per statement (``rows.insert_rows``), like the import's own rows.
+    insert_rows(connection, revisions_table, _REVISION_COLUMNS, [
+        (ident, project, "scenario", entity, number, version, "annotated", *rest)
+        for ident, project, entity, number, version, *rest in revisions
+    ], json=("snapshot", "changed_fields"))
     changed_ids = {row["b_id"] for row in updates}
     for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
         if isinstance(obj, Scenario) and obj.id in changed_ids:
             session.expire(obj)
     return len(updates)
+
+
+_REVISION_COLUMNS = ("id", "project_id", "entity_type", "entity_id", "number", "version", "change", "content_hash",
+                     "source_path", "snapshot", "actor", "changed_fields")

@@ -345,12 +345,13 @@ def _upsert_cases(
     found.update((row[2], row[0]) for row in rows)
     inserted = rows
     stamp = _sqlite_now(connection)
-    if insert_cases(connection, rows, stamp) != len(rows):
+    if insert_cases(connection, rows, stamp, session.info.get("actor")) != len(rows):
         # Another writer inserted some of them first: theirs are the ids, and theirs the created revisions.
         raced = _existing_cases(connection, project, [row[2] for row in rows])
         found.update({number: ident for number, (ident, _deleted) in raced.items()})
         inserted = [row for row in rows if raced[row[2]][0] == row[0]]
-    _created_revisions(session, ids, inserted, stamp)
+    if stamp is None:  # PostgreSQL (SQLite: insert_cases wrote them)
+        _created_revisions(session, ids, inserted)
     restore(session, [uuid.UUID(ident) for ident, gone in existing.values() if gone])
     return found, {row[0] for row in inserted}
 
@@ -410,19 +411,18 @@ def _sqlite_now(connection: Connection) -> str | None:
     return now(connection)
 
 
-def _created_revisions(
-    session: Session, ids: IdForm, rows: list[tuple[Any, ...]], stamp: str | None = None
-) -> None:
-    """The version-1 ``created`` revision of each inserted test case (``rows`` in ``_CASE_COLUMNS`` order), as
-    ``models/audit.py`` writes it for a test case the ORM adds (a Core insert does not reach its listener): its
-    fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the metadata is
-    already JSON), not serialized again per row."""
+def _created_revisions(session: Session, ids: IdForm, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: the version-1 ``created`` revision of each inserted test case (``rows`` in ``_CASE_COLUMNS``
+    order), as ``models/audit.py`` writes it for a test case the ORM adds (a Core insert does not reach its
+    listener). (SQLite: ``insert_cases`` writes them.)"""
     if rows:
-        insert_revisions(session.connection(), revision_rows(ids, rows, session.info.get("actor")), stamp)
+        insert_revisions(session.connection(), revision_rows(ids, rows, session.info.get("actor")), None)
 
 
 def revision_rows(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -> list[tuple[Any, ...]]:
-    """The ``created`` revision rows (``_REVISION_COLUMNS``) of new test case rows (``_CASE_COLUMNS``)."""
+    """The ``created`` revision rows (``_REVISION_COLUMNS``) of new test case rows (``_CASE_COLUMNS``): the test
+    case's fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the metadata is
+    already JSON), not serialized again per row; ``_CREATED_SQL`` makes the same text on SQLite."""
     text = _json_text
     return [
         (revision_id, project, "test_case", ident, number, 1, "created", actor,
@@ -481,16 +481,55 @@ def case_rows(
     ]
 
 
-def insert_cases(connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None) -> int:
+def insert_cases(
+    connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None, actor: str | None
+) -> int:
     """Insert ``case_rows`` (or ``flat_rows("cases", …)``), leaving out those whose (project, external id) exists:
-    how many went in. ``stamp``: see ``_sqlite_now``."""
+    how many went in. ``stamp``: see ``_sqlite_now``. On SQLite the ``created`` revisions (``actor``'s) of the rows
+    that went in are written too (``_CREATED_SQL``); on PostgreSQL the caller inserts their ``revision_rows``."""
     from tracertm.models import TestCase
 
     if stamp is not None and not isinstance(rows, Flat):  # SQLite: the values all rows share bound once
         rows = flat_rows("cases", rows, stamp)
     columns, written = _stamped("cases", rows, stamp)
-    return insert_rows(connection, _table(TestCase), columns, written, json=("test_case_metadata",),
-                       skip_existing=("project_id", "test_case_number"))
+    if stamp is None:
+        return insert_rows(connection, _table(TestCase), columns, written, json=("test_case_metadata",),
+                           skip_existing=("project_id", "test_case_number"))
+    spans: list[tuple[int, int]] = []  # the rowids of the test cases that went in (not those that were there)
+    inserted = insert_rows(connection, _table(TestCase), columns, written, json=("test_case_metadata",),
+                           skip_existing=("project_id", "test_case_number"), spans=spans)
+    for first, last in _joined(spans):
+        connection.exec_driver_sql(_CREATED_SQL, (actor, first, last))
+    return inserted
+
+
+def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of rowids with those that follow one another joined (an import's statements insert one run)."""
+    out: list[tuple[int, int]] = []
+    for first, last in spans:
+        if out and out[-1][1] + 1 == first:
+            out[-1] = (out[-1][0], last)
+        else:
+            out.append((first, last))
+    return out
+
+
+# SQLite: the ``created`` revisions of the test cases of a span of rowids, made by the database from the rows it has just
+# inserted — the same fields and snapshot text as ``revision_rows`` — rather than made in Python, sent by the parse
+# process and bound value by value: a third of an import's Python work went into them. The id is the test case's
+# with its last 32 (random) bits drawn anew: a version 7 UUID of the same time and counter, so that revision ids too
+# are handed out in key order (``rows.IdForm``).
+_CREATED_SQL = (
+    "INSERT INTO spec_revisions (id, project_id, entity_type, entity_id, number, version, change, actor, snapshot, "
+    "created_at) SELECT substr(id, 1, 24) || lower(hex(randomblob(4))), project_id, 'test_case', id, "
+    "test_case_number, 1, 'created', ?, "
+    "'{\"test_case_number\":' || json_quote(test_case_number) || ',\"title\":' || json_quote(title) "
+    "|| ',\"status\":' || json_quote(status) "
+    "|| CASE WHEN automation_script_path IS NULL THEN '' "
+    "ELSE ',\"automation_script_path\":' || json_quote(automation_script_path) END "
+    "|| ',\"test_case_metadata\":' || test_case_metadata || '}', created_at "
+    "FROM test_cases WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+)
 
 
 def _existing_cases(connection: Connection, project: str, numbers: list[str]) -> dict[str, tuple[str, bool]]:

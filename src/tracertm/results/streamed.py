@@ -2,20 +2,21 @@
 writes them as they come.
 
 Parsing a report is pure-Python CPU work (defusedxml's parser and ``junit._walk``), and so is preparing its rows
-(mapping each test to a scenario, new ids, the ``created`` revisions' JSON); writing them is the database's. On one
-process they add up; here they overlap. The import opens its transaction and forks at once: the child starts parsing
-the report with the same parser incrementally (``junit.stream``: the same safe XML, the same error naming file and
-line) while the import reads what preparing the rows needs (the project, its scenarios' refs and test cases, the time
-stamp) and sends it (``_Child.setup``, through a socket pair); the child, once it has it, makes the scenario index
-and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the end of the file),
-the driver-ready rows of the test cases, revisions and results (on SQLite already cut into statements, ``rows.Flat``,
-the values all rows share bound once), those of the new test cases' links (association and trace link), and the
-(scenario, known test case) pairs through a pipe (framed by their length; a chunk written with ``marshal``: texts,
-numbers and tuples only, scenarios and test cases by their ids as text); the parent inserts each chunk as
-it arrives, and whenever the next chunk has not begun to arrive (else at the end) links the pairs received so far and
-reads the earlier run outcomes of the scenarios that ran (``stats.Prior``: at the end the statistics only add this
-run's, which the child sums up per scenario). A malformed file sends its ``ParseError``, which the parent raises
-inside the transaction: nothing is imported and the error line is the one a parse in-process gives.
+(mapping each test to a scenario, new ids; on PostgreSQL the ``created`` revisions' JSON); writing them is the
+database's. On one process they add up; here they overlap. The import opens its transaction and forks at once: the
+child starts parsing the report with the same parser incrementally (``junit.stream``: the same safe XML, the same
+error naming file and line) while the import reads what preparing the rows needs (the project, its scenarios' refs and
+test cases, the time stamp) and sends it (``_Child.setup``, through a socket pair); the child, once it has it, makes
+the scenario index and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the
+end of the file), the driver-ready rows of the test cases, revisions (PostgreSQL; SQLite makes them,
+``store.insert_cases``) and results (on SQLite already cut into statements, ``rows.Flat``, the values all rows share
+bound once), those of the new test cases' links (association and trace link), and the (scenario, known test case)
+pairs through a pipe (framed by their length; a chunk written with ``marshal``: texts, numbers and tuples only,
+scenarios and test cases by their ids as text); the parent inserts each chunk as it arrives, and whenever the next
+chunk has not begun to arrive (else at the end) links the pairs received so far and reads the earlier run outcomes of
+the scenarios that ran (``stats.Prior``: at the end the statistics only add this run's, which the child sums up per
+scenario). A malformed file sends its ``ParseError``, which the parent raises inside the transaction: nothing is
+imported and the error line is the one a parse in-process gives.
 
 What is stored is exactly what the in-process path (``store._import``) stores. Where the streamed path could not
 give the same result it gives up and the caller rolls back and imports the in-process way (``Restart``): a test
@@ -172,9 +173,10 @@ def import_streamed(
         }])
         pairs: list[tuple[Any, uuid.UUID]] = []  # mapped (scenario, known test case), not linked yet
         ran: set[Any] = set()
-        # The other runs' outcomes of the scenarios that ran, read while the import waits: at the end, the
-        # statistics only need this run's, which the parse process adds up (``recompute``'s read, done ahead).
-        prior = Prior(run_id)
+        # The other runs' outcomes of the scenarios that ran, and their stored figures, read while the import
+        # waits: at the end, the statistics only need this run's, which the parse process adds up (``recompute``'s
+        # reads, done ahead).
+        prior = Prior(run_id, held=True)
 
         def link() -> None:
             """Link the mapped pairs of known test cases so far (written and restored), and read the earlier
@@ -196,11 +198,11 @@ def import_streamed(
                 break
             _kind, cases, revisions, results, mapped, restored, new_associations, new_links, ran_now = message
             if stamp is not None:  # SQLite: ``rows.Flat``, as fields
-                cases, revisions, results = Flat.of(cases), Flat.of(revisions), Flat.of(results)
-            if store.insert_cases(connection, cases, stamp) != len(cases):
+                cases, results = Flat.of(cases), Flat.of(results)
+            if store.insert_cases(connection, cases, stamp, actor) != len(cases):
                 raise Restart("another writer inserted some of these test cases")
             summary.test_cases_created += len(cases)
-            if revisions:
+            if revisions:  # PostgreSQL (SQLite: insert_cases wrote them)
                 store.insert_revisions(connection, revisions, stamp)
             # Restored before the links: a link records its test case's version.
             store.restore(session, [uuid.UUID(case) for case in restored])
@@ -223,7 +225,9 @@ def import_streamed(
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
     link()
-    summary.scenarios_updated = recompute(session, ran, window, actor, prior.sorted(session, own)) if ran else 0
+    summary.scenarios_updated = recompute(
+        session, ran, window, actor, prior.sorted(session, own), prior.held
+    ) if ran else 0
     return summary
 
 
@@ -333,16 +337,14 @@ def _produce(
         new_links = new_test_link_rows(project, fresh, sources)
         restored = [existing[c.external_id][0] for c in cases
                     if c.external_id in existing and existing[c.external_id][1]] if existing else []
-        revisions = store.revision_rows(ids, rows, actor)
         results = store.result_rows(ids, run, cases, matches, case_ids)
-        if stamp is not None:
-            _send(out, ("chunk", store.flat_rows("cases", rows, stamp).fields(),
-                        store.flat_rows("revisions", revisions, stamp).fields(),
+        if stamp is not None:  # SQLite: no revision rows (``store.insert_cases`` has the database make them)
+            _send(out, ("chunk", store.flat_rows("cases", rows, stamp).fields(), (),
                         store.flat_rows("results", results, stamp).fields(), old, restored, new_associations,
                         new_links, list(ran)), plain=True)
         else:
-            _send(out, ("chunk", rows, revisions, results, old, restored, new_associations, new_links, list(ran)),
-                  plain=True)
+            _send(out, ("chunk", rows, store.revision_rows(ids, rows, actor), results, old, restored,
+                        new_associations, new_links, list(ran)), plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, len(seen), own))
 
