@@ -582,7 +582,31 @@ def _stop_on_sigterm() -> Callable[[], object] | None:
     except ValueError:  # not the main thread
         return None
     back = signal.SIG_DFL if previous is None else previous  # (None: a handler set outside Python)
-    return lambda: signal.signal(signal.SIGTERM, back)
+    hook = sys.unraisablehook
+
+    def unraisable(args: Any) -> None:
+        """The handler's ``KeyboardInterrupt`` raised where Python ignores exceptions — in a callback ``os.fork``
+        runs in the parent (``logging``'s lock release, as the parse workers start), a finalizer — was printed as
+        "Exception ignored" with its traceback, and lost: the command ran on and committed. The handler is armed
+        again and run anew from a thread (``_thread.interrupt_main``: as if the signal came again), which lands in
+        the main thread after this callback, at its next switch of threads (should it land in such a place again,
+        it comes here again)."""
+        if isinstance(args.exc_value, KeyboardInterrupt) and _terminated and not _committed:
+            import _thread
+
+            signal.signal(signal.SIGTERM, on_sigterm)
+            # Not threading.Thread: its start() waits for the thread, which would interrupt this very hook.
+            _thread.start_new_thread(_thread.interrupt_main, (signal.SIGTERM,))
+            return
+        hook(args)
+
+    sys.unraisablehook = unraisable
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, back)
+        sys.unraisablehook = hook
+
+    return restore
 
 
 def _check_database_url(args: argparse.Namespace) -> None:
