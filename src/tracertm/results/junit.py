@@ -68,6 +68,7 @@ def stream(
     import defusedxml.ElementTree as safe
 
     depth = 0  # testcase elements open
+    unnamed: dict[str | None, int] = {}  # see _case
     events = safe.iterparse(source or io.BytesIO(data), ("start", "end"), forbid_dtd=False, forbid_entities=True,
                             forbid_external=True)
     try:
@@ -89,7 +90,7 @@ def stream(
                         raise NestedCases(path)
                     continue
                 depth -= 1
-                yield _case(element)
+                yield _case(element, unnamed)
             elif tag == "testsuite" and event == "start":
                 _suite(element, starts, ends)
         if _local(top.tag) == "testsuite":  # the root suite's own start event was read by next() above
@@ -160,10 +161,11 @@ def _local(tag: str) -> str:
 
 def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
     """Every ``<testcase>`` under ``root`` (suites nested or flat), and each suite's start and end."""
+    unnamed: dict[str | None, int] = {}  # see _case
     for element in root.iter():
         tag = _local(element.tag)
         if tag == "testcase":
-            cases.append(_case(element))
+            cases.append(_case(element, unnamed))
         elif tag == "testsuite":
             _suite(element, starts, ends)
 
@@ -185,13 +187,22 @@ def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime])
         ends.append(end if end <= latest else stamp)
 
 
-def _case(case: Element) -> CaseResult:
+def _case(case: Element, unnamed: dict[str | None, int]) -> CaseResult:
+    """One ``<testcase>``. One without a name (every JUnit schema asks for one) is the ``k``-th unnamed test of its
+    class, ``unnamed`` counting them in the file's order: its id ``<class>::(unnamed k)``. It used to take the class's
+    own id, so that a class's unnamed tests were one test reported again and again — the last outcome kept, the
+    earlier failures counted as failed attempts (a pass after them: flaky)."""
     name = case.get("name") or ""
     classname = case.get("classname") or None
     status, message, failed_attempts = _outcome(case)
     line = case.get("line")
+    if name:
+        ident = external_id(classname, name)
+    else:
+        unnamed[classname] = count = unnamed.get(classname, 0) + 1
+        ident = external_id(classname, f"(unnamed {count})")
     return CaseResult(
-        external_id=external_id(classname, name),
+        external_id=ident,
         name=name,
         status=status,
         duration=_seconds(case.get("time")),
