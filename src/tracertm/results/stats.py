@@ -272,7 +272,7 @@ def recompute(
         snapshot = {key: json_safe(values[key]) for key in changed}
         snapshot.setdefault("feature_number", feature_number)
         revisions.append((
-            form(uuid.uuid4()), form(project_id) if project_id else None, form(ident), number, version + 1,
+            form(uuid.uuid4()), form(project_id), "scenario", form(ident), number, version + 1, "annotated",
             content_hash, path, json.dumps(snapshot), actor, json.dumps(changed),
         ))
     if not updates:
@@ -290,10 +290,7 @@ def recompute(
     if connection.dialect.supports_sane_multi_rowcount and updated != len(updates):
         raise ConflictError("a scenario's statistics were edited while results were imported; import again")
     # The revisions as driver values, many per statement (``rows.insert_rows``), like the import's own rows.
-    insert_rows(connection, revisions_table, _REVISION_COLUMNS, [
-        (ident, project, "scenario", entity, number, version, "annotated", *rest)
-        for ident, project, entity, number, version, *rest in revisions
-    ], json=("snapshot", "changed_fields"))
+    insert_rows(connection, revisions_table, _REVISION_COLUMNS, revisions, json=("snapshot", "changed_fields"))
     changed_ids = {row["b_id"] for row in updates}
     for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
         if isinstance(obj, Scenario) and obj.id in changed_ids:
