@@ -33,7 +33,14 @@ _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
 
 
 class TagExpressionError(ValueError):
-    """A ``Tag`` that is not a tag expression Reqnroll accepts."""
+    """A ``Tag`` that is not a tag expression Reqnroll accepts (or, nested past ``MAX_NESTING`` or ``MAX_DEPTH``,
+    that tracertm does not read)."""
+
+
+# Reqnroll reads any depth; tracertm's reader and evaluator recurse, and a ``[Scope]`` thousands of ``not``s or
+# parentheses deep made the whole C# file unreadable (Python's recursion limit). Real expressions are a few deep.
+MAX_NESTING = 50  # ``not``s and parentheses one inside another
+MAX_DEPTH = 200  # the tree's depth: nesting plus the length of ``and`` / ``or`` chains
 
 
 def parse_tags(expression: str) -> object:
@@ -43,6 +50,7 @@ def parse_tags(expression: str) -> object:
     if not tokens:
         return None
     position = 0
+    nesting = 0
 
     def peek() -> str | None:
         return tokens[position] if position < len(tokens) else None
@@ -70,14 +78,16 @@ def parse_tags(expression: str) -> object:
         return left
 
     def parse_not() -> object:
-        if peek() == "not":
-            take()
-            return ("not", parse_not())
+        nonlocal nesting
         token = take()
-        if token == "(":
-            inner = parse_or()
-            if take() != ")":
+        if token in ("not", "("):
+            nesting += 1
+            if nesting > MAX_NESTING:
+                raise TagExpressionError(_too_deep(expression, f"nests more than {MAX_NESTING} 'not's and parentheses"))
+            inner = ("not", parse_not()) if token == "not" else parse_or()
+            if token == "(" and take() != ")":
                 raise TagExpressionError(f"tag expression {expression!r}: a '(' is not closed")
+            nesting -= 1
             return inner
         if token in (")", "and", "or"):
             raise TagExpressionError(f"tag expression {expression!r}: unexpected {token!r}")
@@ -86,6 +96,8 @@ def parse_tags(expression: str) -> object:
     tree = parse_or()
     if peek() is not None:
         raise TagExpressionError(f"tag expression {expression!r}: unexpected {peek()!r}")
+    if _depth(tree) > MAX_DEPTH:
+        raise TagExpressionError(_too_deep(expression, f"is more than {MAX_DEPTH} terms deep"))
     if isinstance(tree, tuple) and tree[0] == "tag":
         name = str(tree[1])
         return ("tag", name if name.startswith("@") else f"@{name}")
@@ -93,6 +105,23 @@ def parse_tags(expression: str) -> object:
         raise TagExpressionError(f"tag expression {expression!r}: in an expression of several terms, every tag "
                                  "must start with '@'")
     return tree
+
+
+def _too_deep(expression: str, what: str) -> str:
+    shown = expression if len(expression) <= 60 else expression[:57] + "..."
+    return (f"tag expression {shown!r} {what}, which tracertm does not read; split it into several [Scope] "
+            "attributes or simplify it")
+
+
+def _depth(tree: object) -> int:
+    """The depth of a parsed tree, counted without recursion (a chain of thousands of ``or`` is that deep)."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, tuple) and node[0] != "tag":
+            todo.extend((part, depth + 1) for part in node[1:])
+    return deepest
 
 
 def _all_prefixed(tree: object) -> bool:
