@@ -112,11 +112,13 @@ def _step_annotations(root: Node) -> dict[str, Keyword]:
     return names
 
 
-def _literal(node: Node | None) -> str | None:
-    """A string literal, or literals joined with ``+``. Read with a stack, not by recursion: a chain of ``+`` nests
-    one level per operand (javac folds thousands), and a RecursionError would lose the whole file."""
+def _literal(node: Node | None, constants: Mapping[str, Node | None] | None = None) -> str | None:
+    """A string literal, or literals joined with ``+``; a name among them is one of the file's ``constants``
+    (``_constants``: ``PREFIX``, ``Steps.PREFIX``), read in its place. Read with a stack, not by recursion: a chain of
+    ``+`` nests one level per operand (javac folds thousands), and a RecursionError would lose the whole file."""
     parts: list[str] = []
     pending = [node]
+    names = 0  # constants read in place: a bound, so that one defined by itself (javac refuses it) cannot loop
     while pending:
         current = pending.pop()
         if current is None:
@@ -130,9 +132,50 @@ def _literal(node: Node | None) -> str | None:
             pending += [current.child_by_field_name("right"), current.child_by_field_name("left")]  # left first
         elif current.type == "parenthesized_expression" and current.named_children:
             pending.append(current.named_children[0])
+        elif current.type in ("identifier", "field_access") and constants and names < _MAX_NAMES:
+            names += 1
+            written = "".join(text(current).split())  # ``Steps . PREFIX`` is ``Steps.PREFIX``
+            # A qualified name by its last two parts: ``com.acme.Steps.PREFIX`` is the file's ``Steps.PREFIX``.
+            value = constants.get(written)
+            pending.append(value if value is not None else constants.get(".".join(written.split(".")[-2:])))
         else:
             return None
     return "".join(parts)
+
+
+_MAX_NAMES = 1000
+
+
+def _constants(root: Node) -> dict[str, Node | None]:
+    """The file's ``String`` constants — ``static final`` fields of its classes, enums and records, every field of
+    its interfaces — by name and by ``Class.NAME``: their initializer (literals joined with ``+``, other constants
+    among them, ``_literal``). Constants of other files are not known (tracertm reads one file at a time). A name
+    declared twice in the file (two classes, each with its own) is None: which one a bare name means is not read."""
+    found: dict[str, Node | None] = {}
+
+    def add(name: str, value: Node | None) -> None:
+        found[name] = None if name in found else value
+
+    for node in walk(root):
+        interface = node.type == "constant_declaration"
+        if node.type != "field_declaration" and not interface:
+            continue
+        modifiers = next((c for c in node.children if c.type == "modifiers"), None)
+        words = set(text(modifiers).split()) if modifiers is not None else set()
+        kind = node.child_by_field_name("type")
+        if not (interface or {"static", "final"} <= words) or kind is None \
+                or text(kind) not in ("String", "java.lang.String"):
+            continue
+        owner = node.parent.parent if node.parent is not None else None
+        owner_name = owner.child_by_field_name("name") if owner is not None else None
+        for declarator in node.named_children:
+            name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
+            if declarator.type != "variable_declarator" or name is None:
+                continue
+            add(text(name), value)
+            if owner_name is not None:
+                add(f"{text(owner_name)}.{text(name)}", value)
+    return found
 
 
 def _annotation_values(annotation: Node) -> dict[str, Node]:
@@ -170,13 +213,14 @@ def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("java", data)
     errors = syntax_errors(path, root, "Java")
     keywords = _step_annotations(root)
+    constants = _constants(root)
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
 
     def unreadable(node: Node, what: str) -> None:
         errors.append(Diagnostic(path, line(node), column(node),
-                                 f"{what} cannot be read: its pattern is not a string literal; tracertm reads "
-                                 "patterns without running code"))
+                                 f"{what} cannot be read: its pattern is not a string literal nor a String constant "
+                                 "of this file; tracertm reads patterns without running code, one file at a time"))
 
     for node in walk(root):
         if node.type == "annotation" or node.type == "marker_annotation":
@@ -189,8 +233,8 @@ def parse(path: str, data: bytes) -> StepFile:
             method_name = text(method.child_by_field_name("name"))
             values = _annotation_values(node)
             if name == "ParameterType":
-                regex = _literal(values.get("value"))
-                type_name = _literal(values.get("name")) or method_name
+                regex = _literal(values.get("value"), constants)
+                type_name = _literal(values.get("name"), constants) or method_name
                 if regex is None:
                     unreadable(node, f"@ParameterType on {method_name}()")
                 else:
@@ -199,7 +243,7 @@ def parse(path: str, data: bytes) -> StepFile:
             keyword = annotation_keyword(written, keywords)
             if keyword is None:
                 continue
-            value = _literal(values.get("value"))
+            value = _literal(values.get("value"), constants)
             if value is None:
                 unreadable(node, f"@{name} on {method_name}()")
                 continue
@@ -214,7 +258,7 @@ def parse(path: str, data: bytes) -> StepFile:
             arg_list = node.child_by_field_name("arguments")
             items = [a for a in arg_list.named_children if a.type != "comment"] if arg_list is not None else []
             if name == "ParameterType" and len(items) >= 2:
-                declared, regex = _literal(items[0]), _literal(items[1])
+                declared, regex = _literal(items[0], constants), _literal(items[1], constants)
                 if declared is None or regex is None:
                     unreadable(node, "ParameterType(...)")
                 else:
@@ -224,7 +268,7 @@ def parse(path: str, data: bytes) -> StepFile:
             lambdas = [v for v in items if v.type in ("lambda_expression", "method_reference")]
             if keyword is None or not items or not lambdas:
                 continue
-            literal = _literal(items[0])
+            literal = _literal(items[0], constants)
             if literal is None:
                 unreadable(node, f"{name}(...)")
                 continue
