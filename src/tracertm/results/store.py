@@ -381,14 +381,13 @@ _REVISION_COLUMNS = ("id", "project_id", "entity_type", "entity_id", "number", "
 _RESULT_COLUMNS = ("run_id", "test_case_id", "scenario_id", "example_row", "match_rule", "status", "duration",
                    "message", "failed_attempts")
 # The columns of each kind of row that hold one value in all the rows of an import, by construction (``case_rows``:
-# the project and "automated"; ``revision_rows``: the project, "test_case", version 1, "created" and the actor),
-# bound once per statement (``rows.Flat``). Not a result's run: one shared value of nine saves less than picking
-# the others out of each row costs.
-_SHARED: dict[str, tuple[int, ...]] = {"cases": (1, 4), "revisions": (1, 2, 5, 6, 7), "results": ()}
-# The columns of each kind of row an import writes, and the time columns that get the SQLite stamp (_sqlite_now).
+# the project and "automated"), bound once per statement on SQLite (``rows.Flat``). Not a result's run: one shared
+# value of nine saves less than picking the others out of each row costs.
+_SHARED: dict[str, tuple[int, ...]] = {"cases": (1, 4), "results": ()}
+# The columns of each kind of row an import writes on SQLite, and the time columns that get its stamp (_sqlite_now).
+# (The ``created`` revisions: ``_CREATED_SQL`` there, ``insert_revisions`` on PostgreSQL.)
 _KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cases": (_CASE_COLUMNS, ("created_at", "updated_at")),
-    "revisions": (_REVISION_COLUMNS, ("created_at",)),
     "results": (_RESULT_COLUMNS, ()),
 }
 
@@ -416,7 +415,7 @@ def _created_revisions(session: Session, ids: IdForm, rows: list[tuple[Any, ...]
     order), as ``models/audit.py`` writes it for a test case the ORM adds (a Core insert does not reach its
     listener). (SQLite: ``insert_cases`` writes them.)"""
     if rows:
-        insert_revisions(session.connection(), revision_rows(ids, rows, session.info.get("actor")), None)
+        insert_revisions(session.connection(), revision_rows(ids, rows, session.info.get("actor")))
 
 
 def revision_rows(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -> list[tuple[Any, ...]]:
@@ -433,16 +432,11 @@ def revision_rows(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -
     ]
 
 
-def insert_revisions(
-    connection: Connection, revisions: Sequence[tuple[Any, ...]] | Flat, stamp: str | None
-) -> None:
-    """Insert ``revision_rows`` (or ``flat_rows("revisions", …)``; ``stamp``: see ``_sqlite_now``)."""
+def insert_revisions(connection: Connection, revisions: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL: insert ``revision_rows`` (copied). (SQLite: ``insert_cases`` has the database make them.)"""
     from tracertm.models import SpecRevision
 
-    if stamp is not None and not isinstance(revisions, Flat):  # SQLite: the values all rows share bound once
-        revisions = flat_rows("revisions", revisions, stamp)
-    columns, written = _stamped("revisions", revisions, stamp)
-    insert_rows(connection, _table(SpecRevision), columns, written, json=("snapshot",))
+    insert_rows(connection, _table(SpecRevision), _REVISION_COLUMNS, revisions, json=("snapshot",))
 
 
 def _stamped(
@@ -459,9 +453,8 @@ def _stamped(
 
 
 def flat_rows(kind: str, rows: Sequence[tuple[Any, ...]], stamp: str) -> Flat:
-    """SQLite: rows of ``kind`` (``cases``, ``revisions``, ``results``) stamped and cut into statements where they
-    are made (``results.streamed``'s parse process), for ``insert_cases`` / ``insert_revisions`` /
-    ``insert_results``."""
+    """SQLite: rows of ``kind`` (``cases``, ``results``) stamped and cut into statements where they are made
+    (``results.streamed``'s parse process), for ``insert_cases`` / ``insert_results``."""
     columns, stamps = _KINDS[kind]
     return Flat(len(columns), rows, shared=_SHARED[kind], extra=(stamp,) * len(stamps))
 
@@ -514,9 +507,9 @@ def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-# SQLite: the ``created`` revisions of the test cases of a span of rowids, made by the database from the rows it has just
-# inserted — the same fields and snapshot text as ``revision_rows`` — rather than made in Python, sent by the parse
-# process and bound value by value: a third of an import's Python work went into them. The id is the test case's
+# SQLite: the ``created`` revisions of the test cases of a span of rowids, made by the database from the rows it has
+# just inserted — the same fields and snapshot text as ``revision_rows`` — rather than made in Python, sent by the
+# parse process and bound value by value: a third of an import's Python work went into them. The id is the test case's
 # with its last 32 (random) bits drawn anew: a version 7 UUID of the same time and counter, so that revision ids too
 # are handed out in key order (``rows.IdForm``).
 _CREATED_SQL = (

@@ -203,7 +203,7 @@ def import_streamed(
                 raise Restart("another writer inserted some of these test cases")
             summary.test_cases_created += len(cases)
             if revisions:  # PostgreSQL (SQLite: insert_cases wrote them)
-                store.insert_revisions(connection, revisions, stamp)
+                store.insert_revisions(connection, revisions)
             # Restored before the links: a link records its test case's version.
             store.restore(session, [uuid.UUID(case) for case in restored])
             store.insert_results(connection, results)

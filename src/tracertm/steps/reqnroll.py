@@ -83,7 +83,8 @@ def parse_tags(expression: str) -> object:
         if token in ("not", "("):
             nesting += 1
             if nesting > MAX_NESTING:
-                raise TagExpressionError(_too_deep(expression, f"nests more than {MAX_NESTING} 'not's and parentheses"))
+                raise TagExpressionError(
+                    _too_deep(expression, f"nests more than {MAX_NESTING} 'not's and parentheses"))
             inner = ("not", parse_not()) if token == "not" else parse_or()
             if token == "(" and take() != ")":
                 raise TagExpressionError(f"tag expression {expression!r}: a '(' is not closed")
