@@ -129,10 +129,12 @@ class Store:
             shutil.copy(self._path, target)
             return Store(f"sqlite:///{target}", path=target)
         assert self._admin is not None and self._name is not None
+        # Only our own client sessions: an autovacuum worker on the database (a superuser process, which a plain
+        # role may not terminate: the copy failed when one happened to be there) is ended by CREATE DATABASE itself.
         _pg_admin_execute(
             self._admin,
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self._name}' "
-            "AND pid <> pg_backend_pid()",
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND usename = current_user",
         )
         return Store.create("postgresql", workdir, self._admin, template=self._name)
 
