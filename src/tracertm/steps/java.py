@@ -112,10 +112,35 @@ def _step_annotations(root: Node) -> dict[str, Keyword]:
     return names
 
 
-def _literal(node: Node | None, constants: Mapping[str, Node | None] | None = None) -> str | None:
+class Folding:
+    """What one file's patterns may fold to in all, in characters: four times the file's size, and 1 MiB more.
+    Without constants a file's patterns are at most its own text; with them, a constant named a thousand times by
+    each of thousands of annotations would make gigabytes of pattern from a few kilobytes of file."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, size: int) -> None:
+        self.left = 4 * size + (1 << 20)
+
+    def take(self, value: str) -> bool:
+        """Count ``value`` in; False once the file's budget is spent."""
+        self.left -= len(value)
+        return self.left >= 0
+
+    def reason(self, constant: str) -> str:
+        """Why a pattern was not read: this budget, or not a literal at all (nor a ``constant``)."""
+        if self.left < 0:
+            return ("its pattern, with those before it, folds the file's constants to over four times the file's "
+                    "size; write the patterns as literals")
+        return f"its pattern is not a string literal nor a {constant} of this file"
+
+
+def _literal(node: Node | None, constants: Mapping[str, Node | None] | None = None,
+             folding: Folding | None = None) -> str | None:
     """A string literal, or literals joined with ``+``; a name among them is one of the file's ``constants``
-    (``_constants``: ``PREFIX``, ``Steps.PREFIX``), read in its place. Read with a stack, not by recursion: a chain of
-    ``+`` nests one level per operand (javac folds thousands), and a RecursionError would lose the whole file."""
+    (``_constants``: ``PREFIX``, ``Steps.PREFIX``), read in its place, each piece counted in ``folding``. Read with
+    a stack, not by recursion: a chain of ``+`` nests one level per operand (javac folds thousands), and a
+    RecursionError would lose the whole file."""
     parts: list[str] = []
     pending = [node]
     names = 0  # constants read in place: a bound, so that one defined by itself (javac refuses it) cannot loop
@@ -125,7 +150,7 @@ def _literal(node: Node | None, constants: Mapping[str, Node | None] | None = No
             return None
         if current.type == "string_literal":
             value = string_value(current, '"')
-            if value is None:
+            if value is None or (folding is not None and not folding.take(value)):
                 return None
             parts.append(value)
         elif current.type == "binary_expression" and text(current.child_by_field_name("operator") or current) == "+":
@@ -214,13 +239,14 @@ def parse(path: str, data: bytes) -> StepFile:
     errors = syntax_errors(path, root, "Java")
     keywords = _step_annotations(root)
     constants = _constants(root)
+    folding = Folding(len(data))
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
 
     def unreadable(node: Node, what: str) -> None:
         errors.append(Diagnostic(path, line(node), column(node),
-                                 f"{what} cannot be read: its pattern is not a string literal nor a String constant "
-                                 "of this file; tracertm reads patterns without running code, one file at a time"))
+                                 f"{what} cannot be read: {folding.reason('String constant')}; tracertm reads "
+                                 "patterns without running code, one file at a time"))
 
     for node in walk(root):
         if node.type == "annotation" or node.type == "marker_annotation":
@@ -233,8 +259,8 @@ def parse(path: str, data: bytes) -> StepFile:
             method_name = text(method.child_by_field_name("name"))
             values = _annotation_values(node)
             if name == "ParameterType":
-                regex = _literal(values.get("value"), constants)
-                type_name = _literal(values.get("name"), constants) or method_name
+                regex = _literal(values.get("value"), constants, folding)
+                type_name = _literal(values.get("name"), constants, folding) or method_name
                 if regex is None:
                     unreadable(node, f"@ParameterType on {method_name}()")
                 else:
@@ -243,7 +269,7 @@ def parse(path: str, data: bytes) -> StepFile:
             keyword = annotation_keyword(written, keywords)
             if keyword is None:
                 continue
-            value = _literal(values.get("value"), constants)
+            value = _literal(values.get("value"), constants, folding)
             if value is None:
                 unreadable(node, f"@{name} on {method_name}()")
                 continue
@@ -258,7 +284,7 @@ def parse(path: str, data: bytes) -> StepFile:
             arg_list = node.child_by_field_name("arguments")
             items = [a for a in arg_list.named_children if a.type != "comment"] if arg_list is not None else []
             if name == "ParameterType" and len(items) >= 2:
-                declared, regex = _literal(items[0], constants), _literal(items[1], constants)
+                declared, regex = _literal(items[0], constants, folding), _literal(items[1], constants, folding)
                 if declared is None or regex is None:
                     unreadable(node, "ParameterType(...)")
                 else:
@@ -268,7 +294,7 @@ def parse(path: str, data: bytes) -> StepFile:
             lambdas = [v for v in items if v.type in ("lambda_expression", "method_reference")]
             if keyword is None or not items or not lambdas:
                 continue
-            literal = _literal(items[0], constants)
+            literal = _literal(items[0], constants, folding)
             if literal is None:
                 unreadable(node, f"{name}(...)")
                 continue

@@ -4,49 +4,171 @@ definitions, with tree-sitter. The same rules as Java (``tracertm.steps.java``):
 ``value =``/``name =`` named) and the glue's ``ParameterType("name", "regex") { … }``; the
 localized annotations imported one by one, with ``io.cucumber.java.<lang>.*`` or written fully qualified;
 a string starting with ``^``, ending with ``$`` or written ``/…/`` is a regex, otherwise a Cucumber Expression.
+Patterns are read as kotlinc folds them: literals joined with ``+``, string templates and the file's own string
+constants (``const val``; ``_constants``).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from tracertm.errors import Diagnostic
-from tracertm.steps.java import _ENGLISH, add_import, annotation_keyword, pattern_kind
+from tracertm.steps.java import _ENGLISH, Folding, add_import, annotation_keyword, pattern_kind
 from tracertm.steps.model import Keyword, Parameter, ParameterTypeDecl, StepDefinition, StepFile, assign_identities
 from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
 
 
-def _string(node: Node | None) -> str | None:
-    """A string literal without templates (``$name`` / ``${…}``), or literals joined with ``+``. A raw
-    (triple-quoted) string, tree-sitter's ``multiline_string_literal``, is taken as written: no escapes. A call on a
-    literal (a raw string's ``.trimIndent()``, ``.trimMargin()``) is not a literal."""
+def _string(node: Node | None, constants: Mapping[str, Node | None] | None = None,
+            folding: Folding | None = None) -> str | None:
+    """A string literal, or literals joined with ``+``, with its templates (``$NAME``, ``${NAME}``,
+    ``${Obj.NAME}``) and any names among the operands read from the file's ``constants`` (``_constants``), as
+    kotlinc folds them; ``${'$'}`` is a dollar sign. A raw (triple-quoted) string, tree-sitter's
+    ``multiline_string_literal``, has no escapes. A call on a literal (a raw string's ``.trimIndent()``,
+    ``.trimMargin()``), a template of anything but a name, or a name that is not a constant of this file: None;
+    also once ``folding``, which counts every piece, is spent."""
     # Read with a stack, not by recursion: a chain of ``+`` nests one level per operand, and a RecursionError
-    # would lose the whole file.
+    # would lose the whole file. Texts on the stack are parts already read (a template's literal pieces).
     parts: list[str] = []
-    pending = [node]
+    pending: list[Node | str | None] = [node]
+    names = 0  # constants read in place: a bound, so that one defined by itself (kotlinc refuses it) cannot loop
     while pending:
         current = pending.pop()
         if current is None:
             return None
-        if current.type == "value_argument" and current.named_children:
+        if isinstance(current, str):
+            if folding is not None and not folding.take(current):
+                return None
+            parts.append(current)
+        elif current.type == "value_argument" and current.named_children:
             pending.append(current.named_children[-1])
         elif current.type in ("string_literal", "multiline_string_literal"):
-            if any(c.type in ("interpolation", "interpolated_identifier", "interpolated_expression")
-                   for c in current.children):
+            pieces = _template(current, constants)
+            if pieces is None:
                 return None
-            raw = text(current)
-            if current.type == "multiline_string_literal":
-                if not (len(raw) >= 6 and raw.startswith('"""') and raw.endswith('"""')):
-                    return None
-                parts.append(raw[3:-3])
-            else:
-                parts.append(unescape(raw[1:-1]))
+            names += sum(not isinstance(piece, str) for piece in pieces)
+            if names > _MAX_NAMES:
+                return None
+            pending += reversed(pieces)
         elif current.type in ("binary_expression", "additive_expression") and len(current.named_children) == 2:
             operator = current.child_by_field_name("operator")
             if operator is not None and operator.type != "+":
                 return None
             pending += reversed(current.named_children)  # the left operand first
+        elif current.type == "parenthesized_expression" and len(current.named_children) == 1:
+            pending.append(current.named_children[0])
+        elif current.type in ("identifier", "simple_identifier", "navigation_expression") and constants \
+                and names < _MAX_NAMES:
+            names += 1
+            pending.append(_constant("".join(text(current).split()), constants))
         else:
             return None
     return "".join(parts)
+
+
+# A Kotlin string's escapes (regular strings only) and templates: ``$name``, ``${...}``; a ``$`` followed by
+# anything else is itself. tree-sitter-kotlin (1.1) reads ``$name`` in a regular string as plain text, so the
+# templates are found here, in the literal's text, not in its nodes.
+_ESCAPE_OR_TEMPLATE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)|\$(?:\{([^}]*)\}|([^\W\d]\w*)|`)", re.DOTALL)
+_RAW_TEMPLATE = re.compile(r"\$(?:\{([^}]*)\}|([^\W\d]\w*)|`)", re.DOTALL)
+_NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
+_MAX_NAMES = 1000
+
+
+def _template(literal: Node, constants: Mapping[str, Node | None] | None) -> list[Node | str | None] | None:
+    """A string literal's pieces, in order: texts, and the initializers of the constants its templates name (None
+    for a name that is not one); None when it is not a plain literal (a template of an expression)."""
+    raw = text(literal)
+    quote = '"""' if literal.type == "multiline_string_literal" else '"'
+    if len(raw) < 2 * len(quote) or not (raw.startswith(quote) and raw.endswith(quote)):
+        return None
+    body = raw[len(quote):-len(quote)]
+    pieces: list[Node | str | None] = []
+    pos = 0
+    for match in (_RAW_TEMPLATE if len(quote) == 3 else _ESCAPE_OR_TEMPLATE).finditer(body):
+        pieces.append(body[pos:match.start()])
+        pos = match.end()
+        if match.group(0).startswith("\\"):
+            pieces.append(unescape(match.group(0)))
+            continue
+        expression, name = match.group(match.re.groups - 1), match.group(match.re.groups)
+        if expression is not None:
+            expression = "".join(expression.split())
+            if expression == "'$'":  # ``${'$'}``: how a Kotlin string writes a dollar sign before a name
+                pieces.append("$")
+                continue
+            name = expression if _NAME.fullmatch(expression) else None
+        if name is None or not constants:  # ``${a + b}``, a backquoted name, or nothing to read a name from
+            return None
+        pieces.append(_constant(name, constants))
+    pieces.append(body[pos:])
+    return pieces
+
+
+def _constant(written: str, constants: Mapping[str, Node | None]) -> Node | None:
+    """The initializer of the constant ``written`` names (``NAME``, ``Obj.NAME``, ``Steps.Companion.NAME``, or
+    qualified by its package), None when it is not one of ``constants``. A qualified name is tried whole, then
+    without its leading parts down to two (``com.acme.Obj.NAME`` is the file's ``Obj.NAME``)."""
+    parts = written.split(".")
+    for start in range(max(1, len(parts) - 1)):
+        found = constants.get(".".join(parts[start:]))
+        if found is not None:
+            return found
+    return None
+
+
+def _constants(root: Node) -> dict[str, Node | None]:
+    """The file's string constants by name: ``const val``, and the ``val`` s of the file's top level, its objects
+    and companion objects (an annotation takes only ``const``; the lambda glue, run once, any of them), each with
+    its initializer (``_string`` reads it, other constants among it). Also by ``Obj.NAME``, ``Steps.NAME`` and
+    ``Steps.Companion.NAME`` for a companion's, and with the file's package in front. A name declared twice in the
+    file is None: which one it means is not read. Constants of other files are not known (one file at a time)."""
+    found: dict[str, Node | None] = {}
+    header = next((c for c in root.named_children if c.type == "package_header"), None)
+    package = next((text(c) for c in header.named_children if c.type in ("qualified_identifier", "identifier")),
+                   None) if header is not None else None
+
+    def add(name: str, value: Node | None) -> None:
+        found[name] = None if name in found else value
+        if package:
+            qualified = f"{package}.{name}"
+            found[qualified] = None if qualified in found else value
+
+    for node in walk(root):
+        if node.type != "property_declaration" or not any(c.type == "val" for c in node.children):
+            continue
+        modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
+        const = modifiers is not None and "const" in text(modifiers).split()
+        scope = node.parent
+        owner = scope.parent if scope is not None and scope.type == "class_body" else None
+        if not const and not (scope is not None and scope.type == "source_file") and \
+                not (owner is not None and owner.type in ("object_declaration", "companion_object")):
+            continue  # a class's property, a local: not one value for the whole program
+        declaration = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+        name = next((c for c in declaration.named_children if c.type in ("identifier", "simple_identifier")),
+                    None) if declaration is not None else None
+        equals = next((i for i, c in enumerate(node.children) if c.type == "="), None)
+        if name is None or equals is None or equals + 1 >= len(node.children) or any(
+                c.type in ("getter", "property_delegate") for c in node.children):
+            continue
+        value = node.children[equals + 1]
+        add(text(name), value)
+        if owner is None:
+            continue
+        if owner.type == "object_declaration":
+            owner_name = next((c for c in owner.named_children if c.type in ("identifier", "type_identifier")), None)
+            if owner_name is not None:
+                add(f"{text(owner_name)}.{text(name)}", value)
+            continue
+        companion = next((text(c) for c in owner.named_children if c.type in ("identifier", "type_identifier")),
+                         "Companion")
+        holder = owner.parent.parent if owner.parent is not None else None  # class_body → class_declaration
+        holder_name = next((c for c in holder.named_children if c.type in ("identifier", "type_identifier")),
+                           None) if holder is not None else None
+        if holder_name is not None:
+            add(f"{text(holder_name)}.{text(name)}", value)
+            add(f"{text(holder_name)}.{companion}.{text(name)}", value)
+    return found
 
 
 def _keywords(root: Node) -> dict[str, Keyword]:
@@ -89,12 +211,15 @@ def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("kotlin", data)
     errors = syntax_errors(path, root, "Kotlin")
     keywords = _keywords(root)
+    constants = _constants(root)
+    folding = Folding(len(data))
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
 
     def unreadable(node: Node, what: str) -> None:
-        errors.append(Diagnostic(path, line(node), column(node), f"{what} cannot be read: its pattern is not a "
-                                 "string literal; tracertm reads patterns without running code"))
+        errors.append(Diagnostic(path, line(node), column(node),
+                                 f"{what} cannot be read: {folding.reason('string constant')}; tracertm reads "
+                                 "patterns without running code, one file at a time"))
 
     for node in walk(root):
         if node.type == "annotation":
@@ -114,8 +239,8 @@ def parse(path: str, data: bytes) -> StepFile:
                 # function's name is the type's unless ``name`` says otherwise, as in Java).
                 named = _named(values)
                 given = named.get("value", values[0] if values and _name_of(values[0]) is None else None)
-                regex = _string(given)
-                type_name = _string(named["name"]) if "name" in named else fname
+                regex = _string(given, constants, folding)
+                type_name = _string(named["name"], constants, folding) if "name" in named else fname
                 if regex is None or not type_name:
                     unreadable(node, f"@ParameterType on {fname}()")
                 else:
@@ -124,7 +249,7 @@ def parse(path: str, data: bytes) -> StepFile:
             keyword = annotation_keyword(written, keywords)
             if keyword is None:
                 continue
-            value = _string(values[0]) if values else None
+            value = _string(values[0], constants, folding) if values else None
             if value is None:
                 unreadable(node, f"@{name} on {fname}()")
                 continue
@@ -144,7 +269,7 @@ def parse(path: str, data: bytes) -> StepFile:
             if text(inner.named_children[0]) == "ParameterType" and len(values) >= 2:
                 # The lambda glue's ``ParameterType("color", "red|blue") { value: String -> … }`` (java8's
                 # ``ParameterType(name, regex, transformer)`` with Kotlin's trailing lambda).
-                declared, regex = _string(values[0]), _string(values[1])
+                declared, regex = _string(values[0], constants, folding), _string(values[1], constants, folding)
                 if declared is None or regex is None:
                     unreadable(node, "ParameterType(...)")
                 else:
@@ -152,7 +277,7 @@ def parse(path: str, data: bytes) -> StepFile:
                 continue
             if keyword is None or not values:
                 continue
-            value = _string(values[0])
+            value = _string(values[0], constants, folding)
             if value is None:
                 unreadable(node, f"{text(inner.named_children[0])}(...)")
                 continue
