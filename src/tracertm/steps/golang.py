@@ -40,7 +40,7 @@ def _string(node: Node | None, constants: Mapping[str, Node | None] | None = Non
         elif current.type == "call_expression" and not parts and not pending:  # regexp.MustCompile("..."), alone
             callee = text(current.child_by_field_name("function") or current)
             args = current.child_by_field_name("arguments")
-            if not (callee.endswith(("MustCompile", "MustCompilePOSIX")) and args is not None and args.named_children):
+            if not callee.endswith(("MustCompile", "MustCompilePOSIX")) or args is None or not args.named_children:
                 return None
             pending.append(args.named_children[0])
             continue
