@@ -12,7 +12,8 @@ from tracertm.engine.sync import sync
 from tracertm.steps.packed import match_rows
 from tracertm.steps.project import analyze
 
-DEEP = "(?:" * 400 + "rain" + ")" * 400
+# ``(.*)`` can backtrack (``steps.linear``): the pattern needs the bounded engine, which refuses it.
+DEEP = "(?:" * 400 + "r(.*)n" + ")" * 400
 PATH = "features/steps/rain.py"
 
 
@@ -44,3 +45,15 @@ def test_sync_matches_the_rest_when_a_regex_is_nested_too_deeply(git_repo: GitRe
         assert rows == [("it rains", "undefined"), ("it snows", "defined")]
     finally:
         engine.dispose()
+
+
+def test_a_deeply_nested_regex_that_cannot_backtrack_is_matched_by_re(git_repo: GitRepo) -> None:
+    """Without anything to backtrack over, the pattern runs on ``re`` (``steps.linear``), which takes the nesting:
+    the step is matched, as behave matches it."""
+    git_repo.write("features/rain.feature", "Feature: Rain\n  Scenario: s\n    Given it rains\n")
+    git_repo.write(PATH, "from behave import given, use_step_matcher\nuse_step_matcher('re')\n"
+                         f"@given(r'it {'(?:' * 400}rain{')' * 400}s')\ndef rains(context):\n    pass\n")
+    git_repo.commit("deep groups, nothing to backtrack")
+    report = analyze(git_repo.path)
+    assert not report.errors and not report.warnings
+    assert [r.status for r in report.results] == ["defined"]

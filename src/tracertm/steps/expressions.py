@@ -30,6 +30,7 @@ from re._constants import (  # type: ignore[import-not-found]
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import BUDGET, TooSlow, compile_pattern
+from tracertm.steps.linear import linear, linear_source
 from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
 from tracertm.steps.regex import Untranslatable, ascii_classes, translate
 
@@ -305,12 +306,13 @@ _TIMED = (None, None, False, BUDGET)
 class _Later:
     """A user pattern for bounded matching, compiled now or on first use (``compile_definition``'s ``lazy``):
     ``run`` is its bound ``method`` (match, search or fullmatch) once compiled; ``get()`` compiles it, and gives
-    None when the ``regex`` package refuses it (the definition then never matches)."""
+    None when the ``regex`` package refuses it (the definition then never matches). ``linear``: the pattern runs in
+    time linear in the text (``tracertm.steps.linear``), so ``re`` runs it, without the time bound's cost."""
 
-    __slots__ = ("source", "flags", "method", "pattern", "run", "refused")
+    __slots__ = ("source", "flags", "method", "pattern", "run", "refused", "linear")
 
-    def __init__(self, source: str, flags: int, method: str, pattern: regex.Pattern[str] | None = None) -> None:
-        self.source, self.flags, self.method = source, flags, method
+    def __init__(self, source: str, flags: int, method: str, pattern: Any = None, linear: bool = False) -> None:
+        self.source, self.flags, self.method, self.linear = source, flags, method, linear
         self.pattern = pattern
         self.run: Callable[..., Any] | None = None if pattern is None else getattr(pattern, method)
         self.refused = False
@@ -320,8 +322,9 @@ class _Later:
             import regex
 
             try:
-                self.pattern = compile_pattern(self.source, self.flags)
-            except (regex.error, RecursionError):  # an eager compile leaves the definition out (DefinitionError)
+                self.pattern = (re.compile(self.source, self.flags) if self.linear
+                                else compile_pattern(self.source, self.flags))
+            except (re.error, regex.error, RecursionError):  # an eager compile leaves the definition out
                 self.refused = True
                 return None
             self.run = getattr(self.pattern, self.method)
@@ -335,6 +338,8 @@ class _Later:
         run = self.run or self.get()
         if run is None:
             return None
+        if self.linear:
+            return run(text, len(head))
         try:
             # (string, pos, endpos, concurrent, partial, timeout) by position: ``regex`` parses keyword arguments
             # with its slower general parser (0.3 µs of a short step's 2 µs match; ``_TIMED``).
@@ -405,8 +410,11 @@ def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> 
         source = ascii_classes(source, definition.language)
         head, rest = _split_head(definition.pattern, source)
         try:
-            later = _Later(rest, 0, "match", None if lazy else compile_pattern(rest))
-        except regex.error:
+            if linear_source(rest):
+                later = _Later(rest, 0, "match", None if lazy else re.compile(rest), linear=True)
+            else:
+                later = _Later(rest, 0, "match", None if lazy else compile_pattern(rest))
+        except (re.error, regex.error):
             try:  # the whole pattern's error (positions in the message are the whole pattern's)
                 later = _Later(source, 0, "match", None if lazy else compile_pattern(source))
                 head = ""
@@ -515,14 +523,19 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     else:
         method = "fullmatch"
     head, rest = _regex_head(source, flags, items)
+    # A search tries every position: only a pattern matched where it starts can be linear (``steps.linear``).
+    fast = linear(items, flags) and (method != "search" or bool(head))
     try:
         # Anchored at the start (``^``, no MULTILINE): a search tries position 0 only, as a match does.
         later = _Later(rest, flags, "match" if head and method == "search" else method,
-                       None if lazy or not head else _bounded(rest, flags))
+                       None if lazy or not head else re.compile(rest, flags) if fast else _bounded(rest, flags),
+                       fast)
     except DefinitionError:
         head = ""  # the whole pattern's error below (positions in the message are the whole pattern's)
     if not head:
-        later = _Later(source, flags, method, None if lazy else _bounded(source, flags))
+        fast = fast and method != "search"
+        later = _Later(source, flags, method,
+                       None if lazy else re.compile(source, flags) if fast else _bounded(source, flags), fast)
 
     def match(text: str) -> tuple[Argument, ...] | None:
         found = later.find(text, head)
