@@ -12,7 +12,7 @@ import html
 import re
 from typing import Any
 
-from sqlalchemy import Text, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import String, Text, bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -68,8 +68,25 @@ def search(
         hits += _search_pg(session, k, groups, project, limit, include_deleted) if postgres else _search_sqlite(
             session, k, syntax.to_fts5(groups), project, limit, include_deleted
         )
-    hits.sort(key=lambda h: (-h["rank"], h["kind"], h["number"]))
+    hits.sort(key=_order)
     return hits[:limit]
+
+
+def _order(hit: dict[str, Any]) -> tuple[Any, ...]:
+    """Best first; ties in the order each kind's query gives them (``_ties``): a page of results is the slice of
+    the best ``first + PAGE_SIZE`` (web.pages), so the rows a query keeps at its limit must be the ones this order
+    puts first, or ties at the limit would fall on no page or on two."""
+    return (-hit["rank"], hit["kind"], hit["number"], hit["project"], hit["feature"] or "", hit["id"])
+
+
+def _ties(k: Kind, postgres: bool) -> list[Any]:
+    """What orders a kind's hits of equal rank, as ``_order`` does: number, project, feature, id — text in code
+    point order (PostgreSQL's "C" collation; SQLite compares bytes), a UUID by its bytes."""
+    keys: list[Any] = [k.table.c[k.number], Project.name]
+    if k.name == "scenario":
+        keys.append(Feature.feature_number)
+    keys = [key.collate("C") if postgres and isinstance(key.type, String) else key for key in keys]
+    return [*keys, k.table.c.id]
 
 
 def _base(k: Kind, project: Project | None, include_deleted: bool) -> tuple[Any, list[Any], list[Any]]:
@@ -110,7 +127,7 @@ def _search_sqlite(
         select(*columns, rank, snippet)
         .select_from(joined.join(fts, fts.c.rowid == literal_column(f"{document.table}.rowid")))
         .where(fts_name.op("MATCH")(bindparam("fts_q", expression)), *where)
-        .order_by(rank.desc())
+        .order_by(rank.desc(), *_ties(k, False))
         .limit(limit)
     )
     return [_hit(k, row) for row in session.execute(stmt).mappings()]
@@ -132,7 +149,7 @@ def _search_pg(
         select(*columns, rank, body.label("body"))
         .select_from(joined)
         .where(vector.op("@@")(tsquery), *where)
-        .order_by(rank.desc())
+        .order_by(rank.desc(), *_ties(k, True))
         .limit(limit)
     )
     rows = [dict(row) for row in session.execute(stmt).mappings()]
