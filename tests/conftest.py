@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,24 +99,124 @@ def _pg_template() -> Iterator[str | None]:
 
     name = f"trtm_tpl_{uuid.uuid4().hex[:8]}"
     _pg_execute_autocommit(admin, f'CREATE DATABASE "{name}"')
-    engine = db.make_engine(_with_database(admin, name))
-    db.upgrade(engine)
-    engine.dispose()
-    yield name
-    _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        engine = db.make_engine(_with_database(admin, name))
+        db.upgrade(engine)
+        engine.dispose()
+        with _pg_connect(_with_database(admin, name)) as conn:
+            _TEMPLATES[name] = (_schema_print(conn), _deletion_order(conn))
+        yield name
+    finally:
+        for spare in _SPARES.pop(name, []):
+            _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{spare}" WITH (FORCE)')
+        _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# A database copied from the template is emptied after its test and given to the next test of this worker: a copy
+# costs 0.2-0.5 s (for about 650 tests), emptying one about 10 ms. It is reused only when nothing but its rows
+# changed — its schema, Alembic revision, settings and extensions print as the template's (``_SCHEMA_PRINT``) —
+# and no session of its test is left; otherwise it is dropped, as every one used to be.
+_TEMPLATES: dict[str, tuple[str, list[str]]] = {}  # template → (its schema's print, its tables, referrers first)
+_SPARES: dict[str, list[str]] = {}  # template → its emptied copies
+
+_SCHEMA_PRINT = """
+SELECT md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM (
+  SELECT 'c ' || table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' '
+         || coalesce(column_default, '') || ' ' || is_nullable AS x
+    FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+  UNION ALL SELECT 'i ' || schemaname || ' ' || indexdef FROM pg_indexes
+    WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+  UNION ALL SELECT 'k ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+  UNION ALL SELECT 't ' || tgrelid::regclass::text || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+  UNION ALL SELECT 'p ' || oid::regprocedure::text FROM pg_proc
+    WHERE pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+  UNION ALL SELECT 'r ' || oid::regclass::text || ' ' || relkind::text FROM pg_class
+    WHERE relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace,
+                               'pg_toast'::regnamespace) AND relkind <> 't'
+  UNION ALL SELECT 'n ' || nspname FROM pg_namespace
+    WHERE nspname NOT LIKE 'pg_temp_%' AND nspname NOT LIKE 'pg_toast_temp_%'
+  UNION ALL SELECT 'e ' || extname FROM pg_extension
+  UNION ALL SELECT 'd ' || array_to_string(setconfig, ',') FROM pg_db_role_setting
+    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+  UNION ALL SELECT 'v ' || version_num FROM alembic_version
+) AS q
+"""
+
+
+def _pg_connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True)
+
+
+def _schema_print(conn: Any) -> str:
+    return str(conn.execute(_SCHEMA_PRINT).fetchone()[0])
+
+
+def _deletion_order(conn: Any) -> list[str]:
+    """The public tables but Alembic's, each after every table whose foreign keys refer to it."""
+    from graphlib import TopologicalSorter
+
+    tables = [r[0] for r in conn.execute("SELECT quote_ident(tablename) FROM pg_tables "
+                                         "WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+    referrers: dict[str, set[str]] = {t: set() for t in tables}
+    for child, parent in conn.execute(
+            "SELECT quote_ident(c.relname), quote_ident(p.relname) FROM pg_constraint k "
+            "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid "
+            "WHERE k.contype = 'f' AND k.connamespace = 'public'::regnamespace"):
+        if child != parent and parent in referrers:
+            referrers[parent].add(child)
+    return list(TopologicalSorter(referrers).static_order())  # a table after those referring to it
+
+
+def _emptied(url: str, template: str) -> bool:
+    """Empty the copy of ``template`` at ``url`` for the next test; False when it cannot be reused."""
+    import psycopg
+
+    schema, order = _TEMPLATES[template]
+    others = ("FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+              "AND backend_type = 'client backend'")
+    try:
+        with _pg_connect(url) as conn:
+            conn.execute(f"SELECT pg_terminate_backend(pid) {others} AND usename = current_user")
+            for _ in range(100):  # a terminated session is gone within milliseconds
+                if not conn.execute(f"SELECT count(*) {others}").fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                return False
+            if _schema_print(conn) != schema:
+                return False
+            with conn.transaction():
+                for table in order:
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("SELECT setval(oid::regclass, 1, false) FROM pg_class "
+                             "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace")
+        return True
+    except psycopg.Error:
+        return False
 
 
 def _fresh_pg(template: str | None) -> Iterator[str]:
     admin = _pg_admin_url()
     if not admin:
         pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    name = f"trtm_{uuid.uuid4().hex[:12]}"
-    suffix = f' TEMPLATE "{template}"' if template else ""
-    _pg_execute_autocommit(admin, f'CREATE DATABASE "{name}"{suffix}')
+    spares = _SPARES.setdefault(template, []) if template else []
+    if spares:
+        name = spares.pop()
+    else:
+        name = f"trtm_{uuid.uuid4().hex[:12]}"
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        _pg_execute_autocommit(admin, f'CREATE DATABASE "{name}"{suffix}')
+    url = _with_database(admin, name).replace("postgresql://", "postgresql+psycopg://", 1)
     try:
-        yield _with_database(admin, name).replace("postgresql://", "postgresql+psycopg://", 1)
+        yield url
     finally:
-        _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if template and _emptied(url, template):
+            spares.append(name)
+        else:
+            _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -44,7 +44,7 @@ def module_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
             yield work, url
         finally:
             if pg is not None:
-                pg.close()  # runs _fresh_pg's finally: DROP DATABASE
+                pg.close()  # runs _fresh_pg's finally: the database is emptied for reuse or dropped
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
