@@ -21,6 +21,12 @@ import pytest
 PG_ENV = "TRACERTM_TEST_DATABASE_URL"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The few long tests (``slow``: 5-50 s each) first, in their order: last, one of them kept a worker busy alone
+    at the end of the run while the others had nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own home (so the default database never touches the real one) and git identity."""
@@ -113,7 +119,7 @@ def _pg_template() -> Iterator[str | None]:
 
 
 # A database copied from the template is emptied after its test and given to the next test of this worker: a copy
-# costs 0.2-0.5 s (for about 650 tests), emptying one about 10 ms. It is reused only when nothing but its rows
+# costs 0.2-0.5 s (for about 650 tests), emptying one about 40 ms. It is reused only when nothing but its rows
 # changed — its schema, Alembic revision, settings and extensions print as the template's (``_SCHEMA_PRINT``) —
 # and no session of its test is left; otherwise it is dropped, as every one used to be.
 _TEMPLATES: dict[str, tuple[str, list[str]]] = {}  # template → (its schema's print, its tables, referrers first)

@@ -19,6 +19,7 @@ from tracertm.api import ApiSettings, create_app
 MAX_EXAMPLES = 10
 
 
+@pytest.mark.slow
 def test_every_operation_conforms(git_repo: GitRepo, database_url: str) -> None:
     # Operations are driven by hand (not schemathesis.pytest.from_fixture, which pytest 9 breaks), one Hypothesis
     # run per operation.

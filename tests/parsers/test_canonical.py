@@ -154,6 +154,7 @@ FIELDS = st.dictionaries(_names(), VALUES, max_size=8)
 
 # 400 examples a run (1,500 took 30 s on a 2-core CI machine, the suite's slowest test): each run draws new ones, and
 # the corpus test below covers every real record shape.
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from([*KIND_NAMES, None]), fields=FIELDS)
 def test_canonical_json_matches_reference_on_generated_values(kind: str | None, fields: dict[str, Any]) -> None:

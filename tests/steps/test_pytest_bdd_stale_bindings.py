@@ -67,6 +67,7 @@ def test_stale_bindings_are_warned_at_their_line(git_repo: GitRepo, capsys: pyte
     assert {(w.path, w.line) for w in report.warnings if "pytest-bdd fails collecting" in w.message} == set(found)
 
 
+@pytest.mark.slow
 def test_stale_bindings_agree_with_pytest_collection(git_repo: GitRepo) -> None:
     pytest.importorskip("pytest_bdd")
     _project(git_repo)

@@ -530,7 +530,7 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         later = _Later(rest, flags, "match" if head and method == "search" else method,
                        None if lazy or not head else re.compile(rest, flags) if fast else _bounded(rest, flags),
                        fast)
-    except DefinitionError:
+    except (DefinitionError, re.error):
         head = ""  # the whole pattern's error below (positions in the message are the whole pattern's)
     if not head:
         fast = fast and method != "search"
