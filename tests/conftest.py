@@ -67,15 +67,16 @@ def _pg_admin_url() -> str | None:
     return os.environ.get(PG_ENV)
 
 
-def _pg_execute_autocommit(url: str, sql: str) -> None:
-    from sqlalchemy import create_engine, text
+def _pg_connect(url: str) -> Any:
+    """A plain psycopg connection in autocommit mode (CREATE/DROP DATABASE run outside a transaction)."""
+    import psycopg
 
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(sql))
-    finally:
-        engine.dispose()
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True)
+
+
+def _pg_execute_autocommit(url: str, sql: str) -> None:
+    with _pg_connect(url) as conn:
+        conn.execute(sql)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -148,12 +149,6 @@ SELECT md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) FROM (
   UNION ALL SELECT 'v ' || version_num FROM alembic_version
 ) AS q
 """
-
-
-def _pg_connect(url: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True)
 
 
 def _schema_print(conn: Any) -> str:

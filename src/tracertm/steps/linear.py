@@ -97,6 +97,7 @@ def _readings(items: Sequence[Item]) -> list[list[Item]] | None:
 
 
 def _deterministic(reading: list[Item], flags: int) -> bool:
+    """Whether each varying repeat of the flat ``reading`` has at most one length that lets the rest go on."""
     last = len(reading) - 1
     for i, (op, arg) in enumerate(reading):
         if op is AT:
