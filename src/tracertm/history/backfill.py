@@ -366,13 +366,16 @@ def _long_lived_heap() -> Iterator[None]:
     from tracertm.collector import collector_paused
 
     ours = gc.get_freeze_count() == 0
-    gc.freeze()
-    try:
-        with collector_paused():
+    # Unfrozen inside the pause: when the pause ends, ``collector._age`` asks how many objects are frozen, which
+    # walks them one by one (about 30-90 ms for a test process's heap, once per backfill); unfrozen first, the
+    # count is 0 and free.
+    with collector_paused():
+        gc.freeze()
+        try:
             yield
-    finally:
-        if ours:
-            gc.unfreeze()
+        finally:
+            if ours:
+                gc.unfreeze()
 
 
 def _settle_heap() -> None:
