@@ -14,7 +14,7 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,7 @@ from tracertm.repositories import Projects
 from tracertm.schemas.common import PageInfo
 from tracertm.schemas.filters import MAX_LIMIT
 
-__all__ = ["install_results_routes"]
+__all__ = ["allow_uploads", "install_results_routes"]
 
 API = "/api/v1"
 UPLOAD_PATH = re.compile(r"/api/v1/projects/.+/test-runs/?")
@@ -138,12 +138,15 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def install_results_routes(app: FastAPI) -> None:
-    """Add the test-run routes to ``app`` and let their uploads through the body limit (up to the settings'
-    ``max_report_bytes``)."""
+def allow_uploads(app: FastAPI) -> None:
+    """Let the test-run uploads through ``app``'s body limit, up to its settings' ``max_report_bytes``."""
     limits = list(getattr(app.state, "body_limits", []))
     limits.append(("POST", UPLOAD_PATH, app.state.settings.max_report_bytes))
     app.state.body_limits = limits
+
+
+def install_results_routes(app: APIRouter) -> None:
+    """Add the test-run routes to ``app`` (an app lets their uploads through: ``allow_uploads``)."""
     # ``:path``: project names may hold slashes ("acme/shop"), sent as they are or as %2F.
     base = f"{API}/projects/{{project:path}}/test-runs"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ API = "/api/v1"
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
 
 
-def install_routes(app: FastAPI) -> None:
+def install_routes(app: APIRouter) -> None:
     """Add every route to ``app``."""
     deps = [Depends(reader)]
 
@@ -98,8 +98,8 @@ def install_routes(app: FastAPI) -> None:
         _kind_routes(app, k, deps)
 
 
-def install_project_route(app: FastAPI) -> None:
-    """Add ``GET /projects/{project}``; ``create_app`` calls it after every other ``/projects/...`` route.
+def install_project_route(app: APIRouter) -> None:
+    """Add ``GET /projects/{project}``; ``app.api_routes`` adds it after every other ``/projects/...`` route.
 
     Project names often hold a slash (``acme/payments``, the default name after an origin remote), sent plain or
     as ``%2F`` (which uvicorn decodes before routing), so every project route takes ``{project:path}``. That
@@ -115,7 +115,7 @@ def install_project_route(app: FastAPI) -> None:
         return project_dict(Projects(session).get(project, "project"))
 
 
-def _kind_routes(app: FastAPI, k: Kind, deps: list[Any]) -> None:
+def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     read, item, update = read_model(k.name), item_model(k.name), update_model(k.name)
     tag = k.plural
     base = f"{API}/{k.plural}"

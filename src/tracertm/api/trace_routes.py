@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -60,7 +60,7 @@ def _dangling(request: Request, project: str, link_id: int, exc: Exception) -> E
         return ApiProblem(409, str(exc), kind="dangling-link", source_path=link.source_path, line=link.source_line)
 
 
-def install_trace_routes(app: FastAPI) -> None:
+def install_trace_routes(app: APIRouter) -> None:
     """Add the traceability routes to ``app`` (one call from ``create_app``)."""
     deps = [Depends(reader)]
     # ``:path``: project names may hold slashes (``acme/payments``); each route ends in fixed words after it, and
