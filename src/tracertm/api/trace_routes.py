@@ -61,7 +61,7 @@ def _dangling(request: Request, project: str, link_id: int, exc: Exception) -> E
 
 
 def install_trace_routes(app: APIRouter) -> None:
-    """Add the traceability routes to ``app`` (one call from ``create_app``)."""
+    """Add the traceability routes to ``app`` (one call from ``app.api_routes``)."""
     deps = [Depends(reader)]
     # ``:path``: project names may hold slashes (``acme/payments``); each route ends in fixed words after it, and
     # ``GET /projects/{project:path}`` itself is registered after these (routes.install_project_route).
