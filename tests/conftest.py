@@ -300,14 +300,18 @@ class GitRepo:
         return self.git("rev-parse", "HEAD")
 
 
-@pytest.fixture
-def git_repo(tmp_path: Path) -> GitRepo:
-    path = tmp_path / "repo"
-    path.mkdir()
+def init_repo(path: Path) -> GitRepo:
+    """A new, empty git repository at ``path`` (created), on branch ``main``, commits unsigned."""
+    path.mkdir(parents=True)
     repo = GitRepo(path)
     repo.git("init", "-q", "-b", "main")
     repo.git("config", "commit.gpgsign", "false")
     return repo
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> GitRepo:
+    return init_repo(tmp_path / "repo")
 
 
 SAMPLE_REPO = Path(__file__).resolve().parent.parent / "sample-repo"

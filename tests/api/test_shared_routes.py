@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from conftest import GitRepo
+from conftest import init_repo
 from sample import sync_sample
 from tracertm import db
 from tracertm.api import ApiSettings, create_app
@@ -19,9 +19,7 @@ def test_two_apps_share_the_routes_and_keep_their_own_state(tmp_path: Path) -> N
     try:
         apps = []
         for name, limit in (("first", 1000), ("second", 2000)):
-            repo = GitRepo(tmp_path / name)
-            repo.path.mkdir()
-            repo.git("init", "-q", "-b", "main")
+            repo = init_repo(tmp_path / name)
             url = f"sqlite:///{tmp_path / name}.db"
             sync_sample(repo, url, project=name)
             engine = db.make_engine(url)
