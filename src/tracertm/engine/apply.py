@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError, RecordRefusedError
 from tracertm.git import CommitInfo
-from tracertm import kinds
+from tracertm import jsontext, kinds
 from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
@@ -392,35 +392,10 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# json.dumps(value, default=_json_default) without its per-call set-up: one encoder made once (the public
-# JSONEncoder, which uses the C accelerator itself). No circular-reference check: records are trees.
-_ENCODER = json.JSONEncoder(default=_json_default, check_circular=False)
-_encode: Callable[[Any], str] = _ENCODER.encode
+# json.dumps(value, default=_json_default), its encoder made once. No circular-reference check: records are trees.
+_encode: Callable[[Any], str] = jsontext.encoder(default=_json_default)
 # A str is what the encoder's own fast path gives, without the Python frame around it.
-_quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring_ascii", None) or _ENCODER.encode
-
-
-def _c_encoder() -> Callable[[Any], str] | None:
-    """The C accelerator's encoder made once (``JSONEncoder.encode`` makes a new one per call, which is most of the
-    cost of encoding a short list); None when this Python has no accelerator or it disagrees with ``json.dumps``."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    try:
-        iterencode = make(None, _json_default, _quote, None, ": ", ", ", False, False, True)
-
-        def encode(value: Any) -> str:
-            return "".join(iterencode(value, 0))
-
-        sample = {"a": [1, 2.5, None, True, "é\n"], "b": {"c": dt.date(2024, 1, 2)}}
-        if encode(sample) != json.dumps(sample, default=_json_default):
-            return None
-    except Exception:  # noqa: BLE001 - an accelerator with another signature: the public encoder will do
-        return None
-    return encode
-
-
-_encode = _c_encoder() or _encode
+_quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring_ascii", None) or _encode
 
 
 def _encode_value(value: Any) -> str:

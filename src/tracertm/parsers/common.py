@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from tracertm import jsontext
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, ParserOptions
 
@@ -375,7 +376,11 @@ def canonical_json(fields: Mapping[str, Any], kind: str | None = None) -> str:
     """The git-owned fields as canonical JSON: sorted keys, no whitespace, positions dropped, prose collapsed
     (per ``kind``; without a kind every string is kept exactly and nothing is dropped)."""
     walk = _walker(kind) if kind is not None else _plain
-    return json.dumps(walk(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical_dumps(walk(fields))
+
+
+# Every record of a sync is hashed in the parse workers: the encoder is made once (``jsontext``), not per record.
+_canonical_dumps = jsontext.encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def content_hash(kind: str, fields: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from tracertm import jsontext
 from tracertm.steps.scenarios import type_key
 
 if TYPE_CHECKING:
@@ -31,25 +32,8 @@ Row = tuple["str | None", int, int, "int | None", str, str, str, "tuple[str | No
 
 _MARK = "\udfff"
 _MARK_JSON = '"\\udfff"'
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
-def _compact_dumps() -> Callable[[Any], str]:
-    """``_ENCODER.encode``, with the C encoder made once instead of per call and no check for circular
-    containers (a scenario's steps are plain nested tuples and lists): the workers encode every scenario, and
-    ``encode`` spent half its time setting up. The same text: a test holds the two equal."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - a Python without json's C accelerator
-        return _ENCODER.encode
-    encode = make(None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
-
-    def dumps(value: Any) -> str:
-        return "".join(encode(value, 0))
-
-    return dumps
-
-
-_dumps = _compact_dumps()
+# The workers encode every scenario: the encoder is made once (``jsontext``), not per call.
+_dumps: Callable[[Any], str] = jsontext.encoder(separators=(",", ":"))
 
 
 class Packed(NamedTuple):
