@@ -1,8 +1,9 @@
-"""How a sub-benchmark run on its own (``python -m bench.<name>_bench``) prints its rows."""
+"""How a sub-benchmark run on its own (``python -m bench.<name>_bench``) prints its rows, and what rows share."""
 
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,3 +17,13 @@ def print_rows(rows: Sequence[dict[str, Any]], as_json: bool) -> None:
     for r in rows:
         detail = f"  {r['detail']}" if r.get("detail") else ""
         print(f"{r['name']:<{width}}  {r['value']:>10} {r['unit']:<7} (target {r.get('target') or '-'}){detail}")
+
+
+def paired(numerators: Sequence[float], denominators: Sequence[float]) -> str:
+    """The ratio of each interleaved pair of runs and their median, for a row's detail. A row's value divides the
+    best of each side, which a host whose speed drifts during the run can pair from different minutes; each pair
+    ran back to back."""
+    ratios = [n / d for n, d in zip(numerators, denominators) if d > 0]
+    if not ratios:
+        return "no pairs"
+    return f"pairs {', '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f})"

@@ -33,6 +33,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import corpus as corpus_mod
+from bench.rows import paired
 
 BENCH_DIR = Path(__file__).resolve().parent
 CORPUS_DIR = BENCH_DIR / ".corpus"
@@ -417,7 +418,8 @@ class Runner:
         floor, cold = floor_t.wall, cold_t.wall
         self.rows.append(row(
             COLD_VS_FLOOR, _ratio(cold, floor), "x", "<= 1.25",
-            f"cold {cold:.2f} s, floor {floor:.2f} s (best of {repeat}); CPU {cold_t.cpu:.1f} s vs {floor_t.cpu:.1f} s "
+            f"cold {cold:.2f} s, floor {floor:.2f} s (best of {repeat}; wall {paired(cold_t.walls, floor_t.walls)}); "
+            f"CPU {cold_t.cpu:.1f} s vs {floor_t.cpu:.1f} s "
             f"(x{_ratio(cold_t.cpu, floor_t.cpu)}; of which the parent process {cold_t.own_cpu:.1f} s vs "
             f"{floor_t.own_cpu:.1f} s); load {os.getloadavg()[0]:.1f}; {n_files} files, {sum(expected.values())} "
             f"records, jobs={jobs}"

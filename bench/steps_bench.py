@@ -29,6 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import corpus as corpus_mod
+from bench.rows import paired
 
 TARGET_RATIO = 0.25
 PAIRS = 4  # cold syncs of each shape, interleaved, the best kept (bench/run.py REPEAT says why four)
@@ -124,7 +125,8 @@ def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
     return [
         {"name": "cold sync with step files / without", "value": round(sync_s / bare_s, 3), "unit": "x",
          "target": f"<= {1 + TARGET_RATIO}",
-         "detail": f"{detail}; without {bare_s:.2f} s (best of {len(bare_runs)} each); CPU {sync_cpu:.1f} s / "
+         "detail": f"{detail}; without {bare_s:.2f} s (best of {len(bare_runs)} each; wall "
+                   f"{paired([w for w, _, _ in steps_runs], [w for w, _, _ in bare_runs])}); CPU {sync_cpu:.1f} s / "
                    f"{bare_cpu:.1f} s "
                    f"(x{sync_cpu / bare_cpu:.3f}, workers included; the sync's own process {sync_own:.1f} s / "
                    f"{bare_own:.1f} s); load {os.getloadavg()[0]:.1f}"},

@@ -75,6 +75,29 @@ def test_report_names_the_machine_and_the_corpus(report: dict) -> None:
     assert not report["notes"], report["notes"]  # the syncs did what the corpus says (no stray parses or errors)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_interleaved_rows_give_each_pair_and_their_median(report: dict) -> None:
+    """Rows 1 and 32 divide the best run of each side; their detail also gives each back-to-back pair's ratio."""
+    import re
+
+    from bench.run import COLD_VS_FLOOR
+
+    for name in (COLD_VS_FLOOR, "steps_bench: cold sync with step files / without"):
+        row = next(r for r in report["rows"] if r["name"] == name)
+        found = re.search(r"wall pairs ([0-9., ]+) \(median ([0-9.]+)\)", row["detail"])
+        assert found, row["detail"]
+        ratios = [float(r) for r in found.group(1).split(", ")]
+        assert len(ratios) >= 1 and min(ratios) <= float(found.group(2)) <= max(ratios)
+
+
+def test_pairs_are_ratios_of_runs_side_by_side() -> None:
+    from bench.rows import paired
+
+    assert paired([3.0, 2.0, 5.0], [2.0, 2.0, 4.0]) == "pairs 1.50, 1.00, 1.25 (median 1.25)"
+    assert paired([], []) == "no pairs"
+
+
 def test_a_sub_benchmark_runs_in_a_process_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each sub-benchmark's ``run(smoke)`` runs in a new Python process (none inherits an earlier one's heap,
     threads or imports), its rows come back as they were returned, and a failure is one reason for an n/a row."""
