@@ -314,6 +314,21 @@ def git_repo(tmp_path: Path) -> GitRepo:
     return init_repo(tmp_path / "repo")
 
 
+def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    """``tracertm ARGV...`` through the command line's ``main`` in this process, its output captured, as a finished
+    process: what a subprocess would give, without a new interpreter's imports (most of each call's time). Tests
+    of what only a process of its own shows (signals, exit codes of ``run``, concurrent writers, imports) start one."""
+    from contextlib import redirect_stderr, redirect_stdout
+    from io import StringIO
+
+    from tracertm.cli import main
+
+    out, err = StringIO(), StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return subprocess.CompletedProcess(["tracertm", *argv], code, out.getvalue(), err.getvalue())
+
+
 SAMPLE_REPO = Path(__file__).resolve().parent.parent / "sample-repo"
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from specs import adr
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -25,9 +24,8 @@ def _new_repo(parent: Path, title: str) -> GitRepo:
     return repo
 
 
-def _cli(repo: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "tracertm", "sync", str(repo), "--database-url", url, *extra]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+def _cli(repo: Path, url: str, *extra: str, verb: str = "sync") -> subprocess.CompletedProcess[str]:
+    return run_cli(verb, str(repo), "--database-url", url, *extra)
 
 
 def _titles(url: str) -> dict[str, list[str]]:
@@ -96,8 +94,7 @@ def test_backfill_follows_the_same_identity_rule(tmp_path: Path, database_url: s
     first = _new_repo(tmp_path / "a", "First")
     second = _new_repo(tmp_path / "b", "Second")
     assert _cli(first.path, database_url).returncode == 0
-    cmd = [sys.executable, "-m", "tracertm", "backfill", str(second.path), "--database-url", database_url, "-q"]
-    refused = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    refused = _cli(second.path, database_url, "-q", verb="backfill")
     assert refused.returncode == 2, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and "--project" in refused.stderr
     assert _titles(database_url) == {"repo": ["First"]}

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from specs import adr
 from tracertm import db
 from tracertm.engine import identity
@@ -44,9 +43,8 @@ def _clone(source: GitRepo, where: Path) -> GitRepo:
     return clone
 
 
-def _cli(repo: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "tracertm", "sync", str(repo), "--database-url", url, *extra]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+def _cli(repo: Path, url: str, *extra: str, verb: str = "sync") -> subprocess.CompletedProcess[str]:
+    return run_cli(verb, str(repo), "--database-url", url, *extra)
 
 
 def _synced(repo: Path, url: str, *extra: str) -> dict[str, Any]:
@@ -226,8 +224,7 @@ def test_backfill_adopts_the_folder_project_too(tmp_path: Path, database_url: st
     repo = _repo(tmp_path / "myrepo")
     _synced(repo.path, database_url)
     repo.git("remote", "add", "origin", URL)
-    cmd = [sys.executable, "-m", "tracertm", "backfill", str(repo.path), "--database-url", database_url, "-q"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    done = _cli(repo.path, database_url, "-q", verb="backfill")
     assert done.returncode == 0, done.stderr
     state = _state(database_url)
     assert state["projects"] == [(NAME, URL, _root(repo), ["myrepo"])]
