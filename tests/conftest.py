@@ -317,7 +317,8 @@ def git_repo(tmp_path: Path) -> GitRepo:
 def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
     """``tracertm ARGV...`` through the command line's ``main`` in this process, its output captured, as a finished
     process: what a subprocess would give, without a new interpreter's imports (most of each call's time). Tests
-    of what only a process of its own shows (signals, exit codes of ``run``, concurrent writers, imports) start one."""
+    of what only a process of its own shows (signals, exit codes of ``run``, concurrent writers, imports) start
+    one."""
     from contextlib import redirect_stderr, redirect_stdout
     from io import StringIO
 
