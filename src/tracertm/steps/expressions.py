@@ -32,7 +32,7 @@ from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import BUDGET, TooSlow, compile_pattern
 from tracertm.steps.linear import linear, linear_source
 from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
-from tracertm.steps.regex import Untranslatable, ascii_classes, translate
+from tracertm.steps.regex import Refused, Untranslatable, ascii_classes, translate
 
 if TYPE_CHECKING:
     import regex
@@ -115,6 +115,8 @@ class Registries:
         self.declarations: dict[str, dict[str, ParameterTypeDecl]] = {}
         self.findings: list[Diagnostic] = []
         self._cucumber: dict[str, Any] = {}
+        # By family: the declared types ``cucumber`` could not register (each a finding at its declaration).
+        self.unusable: dict[str, dict[str, tuple[ParameterTypeDecl, str]]] = {}  # with the finding's severity
         self.behave_sites: dict[str, list[ParameterTypeDecl]] = {}  # every behave declaration of a name
         for decl in declarations:
             if decl.framework == "behave":
@@ -142,11 +144,19 @@ class Registries:
                         registry.define_parameter_type(ParameterType(name, regexp, str, None, False, False))
             for decl in self.declarations.get(family, {}).values():
                 try:
+                    js = decl.language in ("javascript", "typescript")
+                    refused = next((f for f in "gimy" if f in decl.flags), None) if js else None
+                    if refused is not None:  # cucumber-expressions' ``regexpSource`` throws; cucumber-js stops
+                        raise ValueError(f"ParameterType Regexps can't use flag '{refused}' (cucumber-js refuses "
+                                         "to start) — remove the flag")
                     regexps = [translate(r, "", decl.language)[0] for r in decl.regexps]
                     registry.define_parameter_type(ParameterType(decl.name, regexps, str, None, True, False))
                 except Exception as exc:  # noqa: BLE001 - the package raises plain Exception subclasses
+                    # A regex tracertm cannot translate is its own limit (a warning), as for a definition's.
+                    severity = "warning" if isinstance(exc, Untranslatable) else "error"
+                    self.unusable.setdefault(family, {})[decl.name] = (decl, severity)
                     self.findings.append(Diagnostic(
-                        decl.path, decl.line, 1, f"parameter type {decl.name!r} cannot be used: {exc}"))
+                        decl.path, decl.line, 1, f"parameter type {decl.name!r} cannot be used: {exc}", severity))
             self._cucumber[family] = registry
         return self._cucumber[family]
 
@@ -190,7 +200,15 @@ def compile_definition(definition: StepDefinition, registries: Registries, lazy:
     kind = definition.kind
     family = FAMILY[definition.framework]
     if kind == "cucumber-expression":
-        return _cucumber(definition, registries.cucumber(family), lazy)
+        registry = registries.cucumber(family)
+        unusable = registries.unusable.get(family, {})
+        for found in _PARAMETER.finditer(definition.pattern) if unusable else ():
+            failed = unusable.get(found.group(1))
+            if failed is not None and not _escaped(definition.pattern, found.start()):
+                decl, severity = failed
+                raise DefinitionError(f"uses the parameter type {{{decl.name}}}, which cannot be used: see "
+                                      f"{decl.path}:{decl.line}", severity)
+        return _cucumber(definition, registry, lazy)
     if kind == "regex":
         return _regex(definition, lazy)
     if kind in ("parse", "cfparse"):
@@ -222,6 +240,15 @@ def compile_matchable(
     return compiled
 
 
+def _may_be_refused(d: StepDefinition) -> bool:
+    """Whether ``translate`` may find the definition's regex refused by its own engine (``regex.Refused``): a brace
+    in Java or Kotlin, the u or v flag in JavaScript. Checked first: most regexes are neither, and need no compile
+    here."""
+    if d.language in ("java", "kotlin"):
+        return "{" in d.pattern
+    return d.language in ("javascript", "typescript") and ("u" in d.flags or "v" in d.flags)
+
+
 def pattern_errors(definitions: Iterable[StepDefinition]) -> list[Diagnostic]:
     """The definitions whose pattern its framework refuses whatever the other step files declare, as the errors
     ``tracertm steps`` and ``check`` give them: a Python regex that does not compile (behave and pytest-bdd compile
@@ -229,13 +256,15 @@ def pattern_errors(definitions: Iterable[StepDefinition]) -> list[Diagnostic]:
     the step), a Cucumber Expression that does not parse (cucumber builds it when the support code loads). What
     depends on other files (an undeclared parameter type, a parse pattern's custom types) and
     what is only tracertm's limit (a JavaScript or Java regex it cannot translate) is not here: the steps report
-    names those."""
+    names those. A Java regex ``java.util.regex`` refuses (cucumber-jvm fails to load the glue) and a JavaScript one
+    that is a syntax error with the u flag are."""
     found: list[Diagnostic] = []
     for d in definitions:
         try:
-            if d.kind == "regex" and d.language in ("python", "go"):
+            if d.kind == "regex" and (d.language in ("python", "go") or _may_be_refused(d)):
                 # ``re`` compiles it (Go's: RE2's refusals checked too; a Go regex ``re`` refuses is only a
-                # warning, tracertm's translation may be at fault); the bounded compile waits
+                # warning, tracertm's translation may be at fault; Java's and JavaScript's refusals are
+                # ``translate``'s); the bounded compile waits
                 _regex(d, lazy=True)
             elif d.kind == "cucumber-expression" and not _SIMPLE.fullmatch(d.pattern):
                 from cucumber_expressions.errors import CucumberExpressionError
@@ -258,6 +287,12 @@ def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
 # An expression of plain text and ``{name}`` parameters only: no optional text, alternation or escapes.
 _SIMPLE = re.compile(r"(?:[^{}()/\\]|\{\w+\})*")
 _PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def _escaped(pattern: str, at: int) -> bool:
+    """Whether ``pattern[at]`` is escaped (an odd run of backslashes before it)."""
+    run = len(pattern[:at]) - len(pattern[:at].rstrip("\\"))
+    return run % 2 == 1
 # The characters cucumber-expressions escapes in text (its ``ESCAPE_PATTERN``, character by character).
 _ESCAPES = {ord(c): "\\" + c for c in "\\^[({$.|?*+})]"}
 
@@ -507,6 +542,8 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         flags = items.state.flags  # inline flags ((?i)) included, as ``re.compile(source, flags).flags``
     except Untranslatable as exc:
         raise DefinitionError(f"regex cannot be matched by tracertm: {exc}", "warning") from None
+    except Refused as exc:
+        raise DefinitionError(f"regex does not compile in {exc.engine}: {exc}") from None
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None

@@ -85,6 +85,32 @@ class Untranslatable(Exception):
     """A regex Python's ``re`` cannot express the same way."""
 
 
+class Refused(Exception):
+    """A regex the language's own engine refuses (the framework fails to load the definition); ``engine`` names it."""
+
+    def __init__(self, engine: str, message: str) -> None:
+        super().__init__(message)
+        self.engine = engine
+
+
+_JS = frozenset({"javascript", "typescript"})
+_JVM = frozenset({"java", "kotlin"})
+# Go's (RE2's) POSIX classes, ASCII as RE2 documents them, as the inside of a Python class.
+_POSIX = {
+    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
+    "space": "\\t\\n\\x0b\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+}
+# Written escaped when literal inside a class: Python reads them (``]``, ``\``, ``-``, a leading ``^``) or warns
+# that a later Python will (``[``: a nested set; ``&&``, ``--``, ``||``, ``~~``: set operations).
+_CLASS_SPECIAL = frozenset("\\]-[^&~|")
+# The letters JavaScript escapes mean something: any other escaped letter is the letter itself (without the u flag).
+_JS_ESCAPES = frozenset("bBdDfnrsStvwWxuck0123456789pP")
+_CONTROL_ESCAPES = frozenset({"javascript", "typescript", "java", "kotlin", "ruby", "csharp"})  # \cJ
+_SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
+_QUANTIFIER = re.compile(r"\{(\d+)(,\d*)?\}")
+
+
 def _unquote_java(source: str) -> str:
     """Java ``\\Q…\\E`` literal quoting → escaped text."""
     out: list[str] = []
@@ -100,51 +126,151 @@ def _unquote_java(source: str) -> str:
         i = end + 2
 
 
+def _escape(source: str, i: int, language: str, unicode: bool, in_class: bool) -> tuple[str, int]:
+    """The Python form of the escape at ``source[i]`` (a backslash), and the index after it."""
+    nxt = source[i + 1]
+    if language in _JS and nxt.isascii() and nxt.isalpha() and nxt not in _JS_ESCAPES:
+        if unicode:
+            raise Refused("JavaScript", f"\\{nxt} at index {i} is not an escape: a syntax error with the u flag")
+        return nxt, i + 2  # an identity escape: the letter itself
+    if nxt == "z" and not in_class:
+        return "\\Z", i + 2
+    if nxt == "h" and language == "ruby":
+        return ("0-9a-fA-F" if in_class else "[0-9a-fA-F]"), i + 2
+    if nxt == "/":
+        return "/", i + 2
+    if nxt == "e" and (language in _JVM or language == "ruby"):
+        return "\\x1b", i + 2
+    control = source[i + 2 : i + 3]
+    if nxt == "c" and language in _CONTROL_ESCAPES and control.isascii() and control.isalpha():
+        return f"\\x{ord(source[i + 2]) % 32:02x}", i + 3  # a control character: \cJ is a line feed
+    braced = (nxt == "u" and (unicode or language == "ruby")) or (nxt == "x" and (language in _JVM or language in
+                                                                                  ("go", "ruby")))
+    if braced and source.startswith("{", i + 2):
+        end = source.find("}", i + 3)
+        digits = source[i + 3 : end] if end != -1 else ""
+        if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise Untranslatable(f"the escape {source[i : i + 3]}… is not a code point")
+        return f"\\U{min(int(digits, 16), 0x110000):08x}", end + 1  # beyond Unicode: Python's error says so
+    if (nxt in "kK" and not in_class and (language in _JS or language in _JVM or language == "csharp")
+            and source.startswith("<", i + 2)):
+        end = source.find(">", i + 3)
+        if end == -1:
+            raise Untranslatable("unterminated named back-reference")
+        return f"(?P={source[i + 3 : end]})", end + 1
+    return source[i : i + 2], i + 2
+
+
+def _class(source: str, start: int, language: str, unicode: bool) -> tuple[str, int]:
+    """The Python form of the character class opening at ``source[start]`` (``[``), and the index after it. Literal
+    characters Python would read otherwise are escaped; constructs it lacks raise ``Untranslatable``."""
+    n = len(source)
+    i = start + 1
+    negate = source.startswith("^", i)
+    i += negate
+    if language in _JS and source.startswith("]", i):  # JavaScript's [] matches nothing, [^] anything
+        return ("[\\s\\S]" if negate else "(?!)"), i + 1
+    items: list[str] = []
+    ranges = False  # the last item may start a range (a single character, not itself a range's end)
+    while i < n:
+        ch = source[i]
+        if ch == "]" and items:  # elsewhere than JavaScript a leading ] is literal
+            return "[" + "^" * negate + "".join(items) + "]", i + 1
+        starts_range = True
+        if ch == "\\" and i + 1 < n:
+            atom, i = _escape(source, i, language, unicode, in_class=True)
+        elif ch == "[" and source.startswith("[:", i) and language in ("go", "ruby"):
+            end = source.find(":]", i + 2)
+            name = source[i + 2 : end] if end != -1 else ""
+            if language == "go" and name in _POSIX:
+                atom, i = _POSIX[name], end + 2
+            else:
+                raise Untranslatable(f"the POSIX class [:{name}:] is not supported by Python's re")
+        elif ch == "[" and (language in _JVM or language == "ruby"):
+            raise Untranslatable("a class nested in a class ([a[b]]) is not supported by Python's re")
+        elif ch == "&" and source.startswith("&&", i) and (language in _JVM or language == "ruby"):
+            raise Untranslatable("class intersection (&&) is not supported by Python's re")
+        elif ch == "-" and source.startswith("-[", i) and language == "csharp":
+            raise Untranslatable("class subtraction (-[...]) is not supported by Python's re")
+        elif ch == "-" and ranges and i + 1 < n and source[i + 1] != "]":  # a range from the last item to the next
+            atom, starts_range = "-", False
+            i += 1
+        else:
+            atom = "\\" + ch if ch in _CLASS_SPECIAL else ch
+            i += 1
+        # After \d a - is literal (JavaScript), or an error (Python: kept so, as Python reads it).
+        shorthand = atom in _SHORTHANDS and language != "python"
+        ranges = starts_range and not shorthand and not (items and items[-1] == "-")
+        items.append(atom)
+    return source[start:], n  # unterminated: Python's error says so
+
+
+def _brace(source: str, i: int, language: str, unicode: bool) -> tuple[str, int]:
+    """A ``{`` outside a class: a quantifier, or (where the language reads it so) a literal brace."""
+    found = _QUANTIFIER.match(source, i)
+    if found is not None:
+        return found.group(), found.end()
+    if source.startswith("{,", i) and language in ("ruby", "python") and _QUANTIFIER.match("{0" + source[i + 1 :]):
+        end = source.index("}", i) + 1  # Ruby's {,n}: Python's too
+        return source[i:end], end
+    if language in _JVM:
+        raise Refused("Java", f"'{{' at index {i} does not start a repetition ({{n}}, {{n,}}, {{n,m}}): "
+                              "java.util.regex refuses it (Illegal repetition) — escape it as \\{")
+    if unicode and language in _JS:
+        raise Refused("JavaScript", f"a lone '{{' at index {i} is a syntax error with the u flag — escape it "
+                                    "as \\{")
+    return "\\{", i + 1
+
+
+def _python_classes(source: str) -> str:
+    """A Python regex with its classes written out as Python reads them today, so that compiling it raises no
+    FutureWarning (a nested set, set operations) naming tracertm's lines to the user."""
+    if "[" not in source:
+        return source
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        if source[i] == "\\" and i + 1 < n:
+            out.append(source[i : i + 2])
+            i += 2
+        elif source[i] == "[":
+            text, i = _class(source, i, "python", False)
+            out.append(text)
+        else:
+            out.append(source[i])
+            i += 1
+    return "".join(out)
+
+
 def translate(source: str, flags: str = "", language: str = "javascript") -> tuple[str, int]:
-    """(Python regex source, ``re`` flags) for ``source`` written for ``language``; ``Untranslatable`` otherwise."""
+    """(Python regex source, ``re`` flags) for ``source`` written for ``language``; ``Untranslatable`` when Python's
+    ``re`` cannot say the same, ``Refused`` when the language's own engine rejects it."""
     value = 0
     for letter in flags:
         if letter not in _FLAGS:
             raise Untranslatable(f"regex flag {letter!r} has no Python equivalent")
         value |= _FLAGS[letter]
-    if language == "python":
-        return source, value
+    if language == "python":  # Python's own syntax: only its classes are written out (``_class``)
+        return _python_classes(source), value
     if re.search(r"(?<!\\)(?:\\\\)*\\[pP]\{", source):
         raise Untranslatable("Unicode property classes (\\p{...}) are not supported by Python's re")
-    if language == "java":
+    if language in _JVM:
         source = _unquote_java(source)
+    unicode = "u" in flags or "v" in flags
     out: list[str] = []
     i = 0
     n = len(source)
     while i < n:
         ch = source[i]
         if ch == "\\" and i + 1 < n:
-            nxt = source[i + 1]
-            if nxt == "z":
-                out.append(r"\Z")
-            elif nxt == "h" and language == "ruby":
-                out.append("[0-9a-fA-F]")
-            elif nxt == "/":
-                out.append("/")
-            elif nxt in "kK" and language in ("javascript", "typescript", "java", "csharp") and source[i + 2 : i + 3] == "<":
-                end = source.find(">", i + 3)
-                if end == -1:
-                    raise Untranslatable("unterminated named back-reference")
-                out.append(f"(?P={source[i + 3 : end]})")
-                i = end + 1
-                continue
-            else:
-                out.append(source[i : i + 2])
-            i += 2
-            continue
-        if source.startswith("(?<", i) and i + 3 < n and source[i + 3] not in "=!":
-            out.append("(?P<")
-            i += 3
-            continue
-        if source.startswith("[^]", i):
-            out.append(r"[\s\S]")
-            i += 3
-            continue
-        out.append(ch)
-        i += 1
+            text, i = _escape(source, i, language, unicode, in_class=False)
+        elif ch == "[":
+            text, i = _class(source, i, language, unicode)
+        elif ch == "{":
+            text, i = _brace(source, i, language, unicode)
+        elif source.startswith("(?<", i) and i + 3 < n and source[i + 3] not in "=!":
+            text, i = "(?P<", i + 3
+        else:
+            text, i = ch, i + 1
+        out.append(text)
     return ascii_classes("".join(out), language), value

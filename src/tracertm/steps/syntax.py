@@ -70,6 +70,9 @@ def column(node: Node) -> int:
     return int(node.start_point[1]) + 1
 
 
+_WHOLE = ("statement", "declaration", "comment")  # node types that are complete in themselves
+
+
 def syntax_errors(path: str, root: Node, language: str, limit: int = 5) -> list[Diagnostic]:
     """Where tree-sitter had to recover: each is an error (definitions there may be missing), the rest counts."""
     out: list[Diagnostic] = []
@@ -78,7 +81,11 @@ def syntax_errors(path: str, root: Node, language: str, limit: int = 5) -> list[
     for node in walk(root):
         if node.type == "ERROR" or node.is_missing:
             what = f"missing {node.type}" if node.is_missing else "cannot be parsed"
-            out.append(Diagnostic(path, line(node), column(node),
+            # An ERROR node can hold whole statements tree-sitter did read (from the start of the file, when what
+            # is broken is left open to its end): the error is where its first piece that is not one starts.
+            at = next((c for c in node.children if c.has_error or not (c.is_named and c.type.endswith(_WHOLE))),
+                      node)
+            out.append(Diagnostic(path, line(at), column(at),
                                   f"{language} syntax error ({what}); step definitions here are not read"))
             if len(out) >= limit:
                 break

@@ -1,0 +1,202 @@
+"""Regexes of other languages as their own engines read them (``tracertm.steps.regex``): checked against node's
+``RegExp`` and Java's ``java.util.regex`` themselves when they are installed (CI has node; ``TRACERTM_REQUIRE_NODE=1``
+makes a missing node fail), and end to end through ``tracertm check``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo, run_cli
+from tracertm.steps.regex import Refused, Untranslatable, translate
+
+# (pattern, flags, text): JavaScript's verdict decides; tracertm's translation must agree, or refuse to translate.
+JS_CASES = [
+    (r"^brackets []x]$", "", "brackets x"),  # [] matches nothing in JavaScript (a leading ] is literal in Python)
+    (r"^brackets []x]$", "", "brackets ]x]"),
+    (r"^empty class[]?$", "", "empty class"),
+    (r"^any [^]$", "", "any \n"),
+    (r"^code point \u{1F600}$", "u", "code point \U0001F600"),
+    (r"^control \cJ?ok$", "", "control \nok"),
+    (r"^control \cJ?ok$", "", "control ok"),
+    (r"^a\zb$", "", "azb"),  # an identity escape: the letter
+    (r"^x{,3}$", "", "x{,3}"),  # not a quantifier in JavaScript
+    (r"^x{2,3}$", "", "xxx"),
+    (r"^set [&&|~~]+$", "", "set &|~"),  # set operations only in Python's future: literal here
+    (r"^set [[a]+$", "", "set [a["),  # [ in a class is literal
+    (r"^range [a-c-e]+$", "", "range -e"),
+    (r"^range [\d-z]+$", "", "range 1-z"),
+    (r"^(?<word>\w+) \k<word>$", "", "echo echo"),
+    (r"^a \w+ b$", "", "a José b"),  # \w is ASCII in JavaScript
+    (r"^a [^\]]+ b$", "", "a x] b"),
+]
+# Java's verdicts: None where java.util.regex refuses the pattern.
+JAVA_CASES = [
+    (r"I pay {int}$", "I pay {int}"),
+    (r"^the {word} is here$", "the {word} is here"),
+    (r"^x{2}$", "xx"),
+    (r"^a\Q.*\E$", "a.*"),
+    (r"^letter [a-z&&[^aeiou]]$", "letter b"),
+    (r"^letter [a-z&&[^aeiou]]$", "letter a"),
+    (r"^esc \e$", "esc \x1b"),
+    (r"^hex \x{41}$", "hex A"),
+    (r"^lead []a]+$", "lead ]a"),
+]
+
+
+def _python(pattern: str, flags: str, language: str, text: str, anchored: bool = False) -> bool | str:
+    """Whether tracertm's translation matches ``text`` (searching, as cucumber-js does; whole text as
+    cucumber-jvm), or ``"refused"`` / ``"untranslatable"``."""
+    try:
+        source, value = translate(pattern, flags, language)
+    except Refused:
+        return "refused"
+    except Untranslatable:
+        return "untranslatable"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a FutureWarning means Python would read the class otherwise one day
+        compiled = re.compile(source, value)
+    return bool(compiled.fullmatch(text) if anchored else compiled.search(text))
+
+
+def _require(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        if tool == "node" and os.environ.get("TRACERTM_REQUIRE_NODE") == "1":
+            pytest.fail("TRACERTM_REQUIRE_NODE=1 but node is not installed")
+        pytest.skip(f"{tool} is not installed")
+    return found
+
+
+def test_javascript_regexes_mean_what_node_says() -> None:
+    node = _require("node")
+    script = (
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(cases.map(([p, f, t]) => new RegExp(p, f).test(t))));"
+    )
+    out = subprocess.run([node, "-e", script], input=json.dumps(JS_CASES), capture_output=True, text=True,
+                         check=True, timeout=60)
+    expected = json.loads(out.stdout)
+    got = [_python(p, f, "javascript", t) for p, f, t in JS_CASES]
+    assert got == expected, [(case, e, g) for case, e, g in zip(JS_CASES, expected, got) if e != g]
+
+
+def test_java_regexes_mean_what_java_says_or_are_refused_as_java_refuses(tmp_path: Path) -> None:
+    java = _require("java")
+    source = tmp_path / "Oracle.java"
+    source.write_text(
+        "import java.util.regex.*;\n"
+        "public class Oracle { public static void main(String[] a) {\n"
+        "  for (int i = 0; i + 1 < a.length; i += 2) {\n"
+        "    try { System.out.println(Pattern.compile(a[i]).matcher(a[i + 1]).matches()); }\n"
+        "    catch (PatternSyntaxException e) { System.out.println(\"refused\"); } } } }\n",
+        encoding="utf-8",
+    )
+    args = [part for case in JAVA_CASES for part in case]
+    out = subprocess.run([java, str(source), *args], capture_output=True, text=True, check=True, timeout=120)
+    expected = [line if line == "refused" else line == "true" for line in out.stdout.split()]
+    got = [_python(p, "", "java", t, anchored=True) for p, t in JAVA_CASES]
+    for case, want, have in zip(JAVA_CASES, expected, got):
+        # What Python cannot say is a finding, never a wrong verdict.
+        assert have == want or have == "untranslatable", (case, want, have)
+    assert got[:2] == ["refused", "refused"]
+
+
+def test_javascript_and_java_regexes_without_a_java_or_node_at_hand() -> None:
+    """The verdicts above that matter most, kept when neither engine is installed."""
+    assert _python(r"^brackets []x]$", "", "javascript", "brackets x") is False
+    assert _python(r"^code point \u{1F600}$", "u", "javascript", "code point \U0001F600") is True
+    assert _python(r"^control \cJ?ok$", "", "javascript", "control \nok") is True
+    assert _python(r"I pay {int}$", "", "java", "I pay {int}") == "refused"
+    assert _python(r"^letter [a-z&&[^aeiou]]$", "", "java", "letter b") == "untranslatable"
+    assert _python(r"^a {b$", "u", "javascript", "a {b") == "refused"
+    assert _python(r"^[[:alpha:]]+$", "", "go", "abc") is True
+    assert _python(r"^[[:alpha:]]+$", "", "ruby", "abc") == "untranslatable"  # Ruby's are Unicode classes
+
+
+def test_check_reports_what_the_engines_refuse_and_what_tracertm_cannot_translate(git_repo: GitRepo) -> None:
+    git_repo.write(".tracertm.toml", 'feature_paths = ["src/test/resources/**/*.feature", "features/**/*.feature"]\n')
+    git_repo.write("src/test/java/steps/Steps.java", (
+        "package steps;\nimport io.cucumber.java.en.Given;\npublic class Steps {\n"
+        '    @Given("I pay {int}$") public void pay(int n) {}\n'
+        '    @Given("^letter [a-z&&[^aeiou]]$") public void letter() {}\n}\n'))
+    git_repo.write("src/test/resources/features/a.feature", "Feature: f\n  Scenario: s\n    Given letter b\n")
+    git_repo.write("features/step_definitions/s.js", (
+        "const { Given, defineParameterType } = require('@cucumber/cucumber');\n"
+        "defineParameterType({ name: 'flagged', regexp: /abc/i });\n"
+        "defineParameterType({ name: 'letters', regexp: /\\p{L}+/u });\n"
+        "Given('flagged {flagged}', function (a) {});\n"
+        "Given('letters {letters}', function (a) {});\n"
+        "Given(/^brackets []x]$/, function () {});\n"))
+    git_repo.write("features/b.feature", "Feature: g\n  Scenario: t\n    Given brackets x\n")
+    git_repo.commit()
+    result = run_cli("check", str(git_repo.path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    js = "features/step_definitions/s.js"
+    assert any(line.startswith("src/test/java/steps/Steps.java:4:5: step definition 'I pay {int}$' regex does "
+                               "not compile in Java: '{' at index 6") for line in lines), lines
+    assert any(line.startswith("src/test/java/steps/Steps.java:5:5: warning: ") and "class intersection (&&)" in line
+               for line in lines), lines
+    assert f"{js}:2:1: parameter type 'flagged' cannot be used: ParameterType Regexps can't use flag 'i'" in \
+        result.stdout
+    assert f"{js}:4:1: step definition 'flagged {{flagged}}' uses the parameter type {{flagged}}, which cannot be " \
+        f"used: see {js}:2" in result.stdout
+    # A type tracertm cannot translate is declared: a warning that says so, never "no defineParameterType declares".
+    assert f"{js}:5:1: warning: step definition 'letters {{letters}}' uses the parameter type {{letters}}, which " \
+        f"cannot be used: see {js}:3" in result.stdout
+    assert "declares" not in result.stdout
+    assert "features/b.feature:3:5: warning: undefined step 'Given brackets x'" in result.stdout
+    assert "Warning" not in result.stderr and "regex.py" not in result.stderr, result.stderr
+
+
+def test_a_javascript_syntax_error_is_located_where_the_broken_code_starts(git_repo: GitRepo) -> None:
+    git_repo.write("features/step_definitions/broken.js", (
+        "const { Given } = require('@cucumber/cucumber');\n"
+        "Given('sneaky', function () {\n"
+        "Given('after error', () => {});\n"))
+    git_repo.write("features/a.feature", "Feature: f\n  Scenario: s\n    Given after error\n")
+    git_repo.commit()
+    result = run_cli("check", str(git_repo.path))
+    assert "features/step_definitions/broken.js:2:1: javascript syntax error" in result.stdout, result.stdout
+    assert "after error" not in result.stdout  # the definition after the broken one still counts: matched
+
+
+def test_python_patterns_python_would_warn_about_raise_no_warning(git_repo: GitRepo) -> None:
+    git_repo.write("features/steps/s.py", (
+        "from behave import given, use_step_matcher\nuse_step_matcher('re')\n"
+        "@given(r'a set [[a]+ of [&&]+ things')\ndef step_set(context):\n    pass\n"))
+    git_repo.write("features/a.feature", "Feature: f\n  Scenario: s\n    Given a set [a of && things\n")
+    git_repo.commit()
+    for argv in (("check", str(git_repo.path)), ("steps", str(git_repo.path))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run_cli(*argv)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not [w for w in caught if issubclass(w.category, FutureWarning)], [str(w.message) for w in caught]
+    # The pattern means what Python reads in it today: [ and && are literal in its classes.
+    assert _python(r"a set [[a]+ of [&&]+ things", "", "python", "a set [a of && things", anchored=True) is True
+
+
+def test_sync_holds_a_java_step_file_whose_regex_java_refuses_as_an_error(git_repo: GitRepo) -> None:
+    git_repo.write("src/test/java/steps/Steps.java", (
+        "package steps;\nimport io.cucumber.java.en.Given;\npublic class Steps {\n"
+        '    @Given("^I pay \\\\{int\\\\}$") public void pay(int n) {}\n}\n'))
+    git_repo.commit()
+    assert run_cli("sync", str(git_repo.path)).returncode == 0
+    git_repo.write("src/test/java/steps/Steps.java", git_repo.read("src/test/java/steps/Steps.java").replace(
+        "\\\\{int\\\\}", "{int}"))
+    git_repo.commit()
+    result = run_cli("sync", str(git_repo.path))
+    assert result.returncode == 1
+    assert "src/test/java/steps/Steps.java:4:5: step definition '^I pay {int}$' regex does not compile in Java" in \
+        result.stdout + result.stderr
+    shown = run_cli("show", "STEP-1", "--path", str(git_repo.path), "--format", "json")
+    assert json.loads(shown.stdout)["pattern"] == "^I pay \\{int\\}$"  # the file's rows stay as they were
