@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from specs import contract
 from tracertm.checker import check
 from tracertm.engine import scan as scan_module
@@ -141,3 +141,23 @@ def test_a_link_or_file_that_vanishes_while_it_is_read_is_still_skipped(
 
     monkeypatch.setattr(scan_module.os, "stat", vanish)
     assert scan_module._hash_file(tmp_path, "link.yaml", "contract") is None
+
+
+def test_a_link_to_a_committed_file_leaves_the_work_tree_clean(git_repo: GitRepo, engine: Any) -> None:
+    """A link's index entry holds its text, the work tree's scan the target's bytes: compared as they stand for the
+    same file, a clean tree is clean (its sync records HEAD: ``show --at HEAD`` answers), and a change of the
+    target's bytes not yet committed makes the link, not its neighbours, the changed file."""
+    from tracertm.config import load_settings
+
+    git_repo.write("shared/payment.yaml.txt", contract(2, "Payment"))
+    git_repo.write("contracts/orders.yaml", contract(1, "Orders"))
+    os.symlink("../shared/payment.yaml.txt", git_repo.path / LINK)
+    git_repo.commit("link")
+    location = scan_module.Location.find(git_repo.path)
+    assert scan_module.scan(location, load_settings(git_repo.path)).dirty == frozenset()
+    sync(git_repo.path, engine=engine)
+    shown = run_cli("show", "CTR-0002", "--at", "HEAD", "--path", str(git_repo.path),
+                    "--database-url", engine.url.render_as_string(hide_password=False))
+    assert shown.returncode == 0, shown.stderr
+    git_repo.write("shared/payment.yaml.txt", contract(2, "Payment, renamed"))
+    assert scan_module.scan(location, load_settings(git_repo.path)).dirty == frozenset({LINK})

@@ -171,7 +171,15 @@ def scan(
         {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
     )
     files = _scan_worktree(location, settings, entries, modified, deleted, untracked, scope)
-    dirty = {p for p, f in files.items() if (e := entries.get(p)) is None or e.sha != f.blob_sha}
+    indexed = {p: e.sha for p, e in entries.items()}
+    links = {p: (f.kind, e) for p, f in files.items() if (e := entries.get(p)) is not None and e.mode == "120000"}
+    if links:  # a link's index entry holds its text: what it stands for is its target's blob in the index
+
+        def more(paths: list[str]) -> dict[str, git.Entry]:
+            return _strip(git.index_entries(top, tuple(prefix + p for p in paths)), prefix)
+
+        indexed.update((p, f.blob_sha) for p, f in _symlinks_in_tree(top, links, entries, more).items())
+    dirty = {p for p, f in files.items() if indexed.get(p) != f.blob_sha}
     dirty.update(p for p in deleted if _accept(p, settings, scope))
     return Snapshot(location, "worktree", files, None, scope, dirty=frozenset(dirty))
 
