@@ -10,10 +10,11 @@ from tracertm.parsers.adr.dialects import KNOWN_HEADINGS, ROLE_ORDER, detect_dia
 from tracertm.parsers.adr.facts import Facts, read_bold_lines, read_front_matter, read_key_list
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, load_front_matter, split_front_matter
 from tracertm.parsers.adr.identity import file_identity, title_number
-from tracertm.parsers.adr.markdown import Body, build_sections, heading_key, scan_body
-from tracertm.parsers.adr.references import find_references
+from tracertm.parsers.adr.markdown import Body, Heading, build_sections, heading_key, scan_body
+from tracertm.parsers.adr.references import ADR_ID_RE, find_references
 from tracertm.parsers.adr.resolve import (
     build_metadata,
+    heading_number_warning,
     requirements,
     resolve_date,
     resolve_identity,
@@ -74,6 +75,10 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
     except ParseError as exc:
         errors.extend(exc.diagnostics)
         number = ""  # no record comes of it: the file is in error
+    line = body.file_line(h1.at) if h1 else 1
+    differs = heading_number_warning(h1, number, fm, file_id, path, line)
+    if differs is not None:
+        facts.warnings.append(differs)
     superseded_by = [t for t in unique(facts.superseded_by) if t != number]
     supersedes = [t for t in unique(facts.supersedes) if t != number]
     # An ADR cannot replace itself: such a link is never stored, but said at its line (a typo in the number, most
@@ -91,7 +96,7 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
 
     # Related ADRs: relation targets first (front matter, key list, sections), then mentions in text order (ids
     # and links to numbered ADR files, outside code and URLs); unique, first seen wins, never the ADR itself.
-    mentions, ref_lines = _mentions(fm, body)
+    mentions, ref_lines = _mentions(fm, body, h1)
     related_adrs = [t for t in unique(facts.related + mentions) if t != number]
     roles = {role: unique(facts.roles[role]) for role in ROLE_ORDER if facts.roles.get(role)}
     metadata = build_metadata(fm, facts, mapped, preamble, number)
@@ -127,19 +132,25 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         "date": date,
         "adr_metadata": metadata,
     }
-    line = body.file_line(h1.at) if h1 else 1
     lines = {target: ref_lines.get(target, line) for target in [*supersedes[:1], *superseded_by[:1], *related_adrs]}
     record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines)
     return ParseResult(path=path, kind="adr", records=(record,), warnings=tuple(facts.warnings))
 
 
-def _mentions(fm: FrontMatter, body: Body) -> tuple[list[str], dict[str, int]]:
+def _mentions(fm: FrontMatter, body: Body, h1: Heading | None) -> tuple[list[str], dict[str, int]]:
     """ADR ids mentioned in the front matter and the prose (in order), and the first file line of every reference
-    (relations included, so that a finding about any reference can point at it). Code blocks are not prose."""
+    (relations included, so that a finding about any reference can point at it). Code blocks are not prose, and
+    neither is the H1's number prefix (``# ADR-0009: Nine``): it numbers this ADR, it names no other."""
     lines = [""] * (body.first_line - 1)  # front matter lines (1-based file lines line up with list indexes + 1)
     if fm.raw:
         lines[1 : 1 + fm.raw.count("\n") + 1] = fm.raw.split("\n")
     lines += ["" if body.code[n] else text for n, text in enumerate(body.lines)]
+    if h1 is not None and ADR_ID_RE.match(h1.title) and title_number(h1.title).number is not None:
+        at = body.first_line - 1 + h1.at
+        prefix = ADR_ID_RE.search(lines[at])
+        if prefix is not None:  # blanked, not cut: offsets after it keep their place
+            start, end = prefix.span()
+            lines[at] = lines[at][:start] + " " * (end - start) + lines[at][end:]
     text = "\n".join(lines)
     starts = [0]
     for line in lines[:-1]:

@@ -9,12 +9,19 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from tracertm.errors import ParseError
+from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.adr.dialects import ADR_STATUSES, MAPPED_FM_KEYS, RESERVED_METADATA, STATUS_WORDS
 from tracertm.parsers.adr.dates import DAY_FIRST, MONTH_FIRST, read_date
 from tracertm.parsers.adr.facts import Facts
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
-from tracertm.parsers.adr.identity import FileIdentity, TitleNumber, humanise, normalise_id, title_number
+from tracertm.parsers.adr.identity import (
+    FOLDER_FILES,
+    FileIdentity,
+    TitleNumber,
+    humanise,
+    normalise_id,
+    title_number,
+)
 from tracertm.parsers.adr.markdown import Heading
 from tracertm.parsers.adr.sections import Sections
 from tracertm.parsers.adr.values import shape, status_word, warning
@@ -129,15 +136,52 @@ def requirements(path: str, text: str, options: ParserOptions) -> list[str]:
 def title_of(fm: FrontMatter, h1: Heading | None, number: str, file_id: FileIdentity) -> str:
     """Front matter ``title``; else the H1 without its number prefix; else the humanised slug.
 
-    A bare leading number (``# 2 Pizza teams``) is only a prefix when it is the ADR's own number.
+    A number prefix (``# 7. Seven``, ``# ADR-0009: Nine``, ``# 2 Pizza teams``) is only taken off when it is the
+    ADR's own number: any other number is part of what the author wrote and stays in the title
+    (``heading_number_warning`` says so when it reads as a number prefix).
     """
     found = fm.get("title")
     # A list or mapping is no title (``facts.read_front_matter`` says so).
     title = str(json_value(found[0])).strip() if found is not None and shape(found[0]) is None else ""
     if not title and h1 is not None:
         split = title_number(h1.title)
-        title = h1.title if split.number is None or (split.bare and split.number != number) else split.words
+        title = split.words if split.number is not None and split.number == number else h1.title
     return title or humanise(file_id.slug)
+
+
+def heading_number_warning(
+    h1: Heading | None, number: str, fm: FrontMatter, file_id: FileIdentity, path: str, line: int
+) -> Diagnostic | None:
+    """A warning when the H1's number prefix (``# 7. Seven``, ``# ADR-0009: Nine``) is not the ADR's own number
+    ``number`` (which the front matter ``id`` or the file name gave): which one is meant cannot be told, so the
+    identity stays ``number``, the heading keeps its number (``title_of``) and the author is told. A bare leading
+    number that is not the ADR's (``# 2 Pizza teams``) reads as part of the title and is no warning."""
+    if h1 is None or not number:
+        return None
+    split = title_number(h1.title)
+    if split.number is None or split.bare or split.number == number:
+        return None
+    if _front_matter_id(fm) == number:
+        source = "its front matter id"
+    elif number == file_id.identifier and path.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold() in FOLDER_FILES:
+        source = "its folder's name"
+    else:
+        source = "its file name"
+    return warning(
+        path,
+        line,
+        f"the heading's number {split.number} differs from this ADR's id {number} (from {source}); the id stays "
+        f"{number} and the heading keeps its number in the title (renumber the heading, or change the id)",
+    )
+
+
+def _front_matter_id(fm: FrontMatter) -> str | None:
+    for name in ("id", "number"):
+        found = fm.get(name)
+        identifier = normalise_id(found[0]) if found is not None else None
+        if identifier is not None:
+            return identifier
+    return None
 
 
 def build_metadata(fm: FrontMatter, facts: Facts, mapped: Sections, preamble: str, own: str) -> dict[str, Any]:
