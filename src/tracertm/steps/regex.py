@@ -1,10 +1,15 @@
 """Regular expressions of other languages → Python ``re``.
 
 Step definitions in JavaScript, Java, Ruby, Go and C# use their own regex dialects; most patterns in the wild are
-the common subset. What differs and is translated: named groups ``(?<name>…)`` → ``(?P<name>…)``, JavaScript's
-``[^]``, Java's ``\\Q…\\E`` quoting, Ruby/Go ``\\z``/``\\A``, Ruby's ``\\h``, and the flags. What cannot be
-translated (Unicode property classes ``\\p{…}``, JavaScript's ``v`` flag…) raises ``Untranslatable`` — a finding
-for the definition, never a crash.
+the common subset. What differs and is translated: named groups ``(?<name>…)`` → ``(?P<name>…)`` and their
+back-references; JavaScript's ``[]`` (matches nothing) and ``[^]`` (anything), its identity escapes (``\\z`` is
+"z") and ``\\u{…}``; Java's ``\\Q…\\E`` quoting and ``\\x{…}``; ``\\cJ``; Ruby/Go ``\\z``, Ruby's ``\\h``, Go's
+``[[:alpha:]]``; a brace that starts no repetition (a literal in JavaScript, Go, Ruby and .NET); inside a class, a
+``[``, ``&&`` or leading ``]`` as the language reads it (written escaped, so that Python neither misreads them nor
+warns); and the flags. What cannot be translated (Unicode property classes ``\\p{…}``, Java's and Ruby's class
+intersections and nested classes, .NET's class subtraction, JavaScript's ``v`` flag…) raises ``Untranslatable``
+— a finding for the definition, never a crash; what the language's own engine refuses (Java's ``{int}``, a
+JavaScript syntax error under the ``u`` flag) raises ``Refused`` — an error, as the framework fails on it.
 
 Python's ``\\w``, ``\\d``, ``\\s`` and ``\\b`` are Unicode-aware; other languages' are not (``ascii_classes``):
 JavaScript's ``\\w``, ``\\d`` and ``\\b`` are ASCII (its ``\\s`` is Unicode), Java's (and Kotlin's), Ruby's and
