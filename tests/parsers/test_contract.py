@@ -721,6 +721,12 @@ ERROR_CASES: list[tuple[str, bytes, list[tuple[int, int, str]]]] = [
         [(2, 11, "invalid UTF-8 at byte offset 18; save the file as UTF-8")],
     ),
     ("NUL byte", b"id: C-1\n\x00", [(2, 0, "binary content (NUL byte at offset 8); not a text spec file")]),
+    (
+        "a tag on the document itself",
+        b"--- !!python/object:os.system\nid: C-1\ntitle: T\n",
+        [(1, 5, "unsupported YAML tag 'tag:yaml.org,2002:python/object:os.system'")],
+    ),
+    ("a local tag on the document itself", b"--- !custom\nid: C-1\n", [(1, 5, "unsupported YAML tag '!custom'")]),
 ]
 
 

@@ -726,6 +726,9 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         if not isinstance(document, MappingNode):
             report.error(document, f"a contract document must be a mapping, got a {_kind(document)}")
             continue
+        if document.tag not in _MAP_TAGS:  # ``--- !!python/object:...``: refused as on any other node
+            report.error(document, f"unsupported YAML tag {document.tag!r}")
+            continue
         fields = builder.items(document)
         api = _api_family(fields)
         if api is not None:
