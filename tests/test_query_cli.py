@@ -75,3 +75,18 @@ def test_search_tokens_and_schema(git_repo: GitRepo, database_url: str, capsys: 
     code, out, _ = _cli(capsys, "schema", "adrs")
     assert json.loads(out)["title"] == "ADRRead"
     assert _cli(capsys, "schema", "gizmo")[0] == 2
+
+
+def test_usage_errors_of_the_query_layer_name_the_command_line_option(
+    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The query layer names the API's parameters (``changed_since``, ``q``); the command line names its own."""
+    sync_sample(git_repo, database_url)
+    url = ["--database-url", database_url]
+    for argv, expected in (
+        (("list", "adrs", "--changed-since", "garbage"), "tracertm: error: --changed-since 'garbage': not a timestamp"),
+        (("list", "adrs", "--text", "AND"), "tracertm: error: --text 'AND': needs at least one word"),
+        (("search", *url, "--", "a AND"), "tracertm: error: QUERY 'a AND': needs at least one word"),
+    ):
+        code, out, err = _cli(capsys, *argv, *([] if "search" in argv else url))
+        assert code == 2 and err.startswith(expected) and len(err.strip().splitlines()) == 1, err

@@ -254,7 +254,14 @@ def _list(args: argparse.Namespace) -> int:
         raise UsageError(f"--{option}: {message}" if option else message) from None
     with open_project(args) as (session, project):
         # A cursor carries its query and page size; a --limit given next to it wins.
-        page = Records(session, k).list(project, None if args.cursor and args.limit is None else flt, args.cursor)
+        try:
+            page = Records(session, k).list(project, None if args.cursor and args.limit is None else flt, args.cursor)
+        except UsageError as exc:  # the query layer names the API's parameters; here they are options
+            message = str(exc)
+            for parameter, option in (("changed_since ", "--changed-since "), ("text ", "--text ")):
+                if message.startswith(parameter):
+                    raise UsageError(option + message.removeprefix(parameter)) from None
+            raise
         if page.next_cursor:
             print(f"more: {_next_page_command(args, k.plural, project.name, page.next_cursor)}", file=sys.stderr)
         records = [to_read(k, row, project.name, feature) for row, feature in page.rows]

@@ -44,7 +44,7 @@ def _search(args: argparse.Namespace) -> int:
         with db.session(engine) as session:
             project = Projects(session).get(args.project, "--project") if args.project else None
             hits = search(session, args.query, kinds=kinds or None, project=project, limit=args.limit,
-                          include_deleted=args.include_deleted)
+                          include_deleted=args.include_deleted, option="QUERY")
     finally:
         engine.dispose()
     if args.format == "json":

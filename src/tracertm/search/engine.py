@@ -52,11 +52,13 @@ def search(
     project: Project | None = None,
     limit: int = 20,
     include_deleted: bool = False,
+    option: str = "q",
 ) -> list[dict[str, Any]]:
-    """The best ``limit`` matches across ``kinds`` (default: every searchable kind), best first."""
+    """The best ``limit`` matches across ``kinds`` (default: every searchable kind), best first. ``option`` names
+    the query where a usage error about it names it (the API's ``q``, the command line's ``QUERY``)."""
     limit = max(1, min(limit, MAX_HITS))
     query = query.replace("\x00", " ")  # no database text can hold NUL
-    groups = syntax.parse(query, "q")
+    groups = syntax.parse(query, option)
     postgres = session.get_bind().dialect.name == "postgresql"
     if kinds and not any(k.searchable for k in kinds):
         raise UsageError(f"kind: {', '.join(k.plural for k in kinds)} are not indexed for full-text search; "
