@@ -31,6 +31,11 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
     from tracertm import tokens
 
     challenge = {"WWW-Authenticate": 'Bearer realm="tracertm"'}
+    if credentials is None and "authorization" in request.headers:
+        # Another scheme (``Basic``, ``Token``) or ``Bearer`` without a token: ``HTTPBearer`` reads these as no
+        # header at all, but a credential was sent and none of it can be verified, as an unknown token cannot.
+        raise ApiProblem(401, "the Authorization header is not 'Bearer <token>' (tracertm token create)",
+                         kind="unauthorized", headers=challenge)
     if credentials is None:
         raise ApiProblem(401, "this request needs a bearer token (tracertm token create)", kind="unauthorized",
                          headers=challenge)
@@ -48,8 +53,10 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
 
 def reader(request: Request, credentials: Credentials) -> None:
     """Reads are open unless the server requires tokens; a token that is sent must be valid either way (a client
-    with a revoked token learns so at once, as GitHub's API does)."""
-    if credentials is not None or request.app.state.settings.read_token_required:
+    with a revoked token learns so at once, as GitHub's API does), and so must any ``Authorization`` header: one
+    that is not ``Bearer <token>`` is 401 as well, never taken for an anonymous read."""
+    sent = credentials is not None or "authorization" in request.headers
+    if sent or request.app.state.settings.read_token_required:
         check_token(request, credentials, "read")
 
 

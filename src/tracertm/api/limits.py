@@ -36,12 +36,12 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
-            await _problem(send, 400, "NUL bytes are not allowed in the URL")
+            await _problem(scope, send, 400, "NUL bytes are not allowed in the URL")
             return
         max_body, streamed = self._limit(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > max_body):
-            await _problem(send, 413, f"the request body is limited to {max_body} bytes")
+            await _problem(scope, send, 413, f"the request body is limited to {max_body} bytes")
             return
         if streamed:
             await self._streamed(scope, receive, send, max_body)
@@ -58,7 +58,7 @@ class RequestLimits:
             body = message.get("body", b"")
             size += len(body)
             if size > max_body:
-                await _problem(send, 413, f"the request body is limited to {max_body} bytes")
+                await _problem(scope, send, 413, f"the request body is limited to {max_body} bytes")
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -104,7 +104,7 @@ class RequestLimits:
         except _BodyTooLarge:
             if started:
                 raise
-            await _problem(send, 413, f"the request body is limited to {max_body} bytes")
+            await _problem(scope, send, 413, f"the request body is limited to {max_body} bytes")
         except _ClientGone:
             if started:
                 raise
@@ -118,14 +118,19 @@ class _ClientGone(Exception):
     """Raised into the route reading a streamed body when the client disconnects before sending all of it."""
 
 
-async def _problem(send: Send, status: int, detail: str) -> None:
+async def _problem(scope: Scope, send: Send, status: int, detail: str) -> None:
+    """Answer the request of ``scope`` with a problem, its members those of the app's own (``problems.problem``),
+    ``instance`` the path as a route's ``request.url.path`` gives it."""
     from http import HTTPStatus
+
+    from starlette.datastructures import URL
 
     body: dict[str, Any] = {
         "type": TYPE_BASE + ("body-too-large" if status == 413 else "bad-request"),
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
+        "instance": URL(scope=scope).path,
     }
     raw = json.dumps(body).encode()
     await send({

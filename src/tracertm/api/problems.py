@@ -80,7 +80,7 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else None
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
-            headers = {**(headers or {}), "Allow": _allowed(request)}
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
         return problem(exc.status_code, detail, instance=request.url.path, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -138,13 +138,23 @@ def install(app: FastAPI) -> None:
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-def _allowed(request: Request) -> str:
+def allowed_methods(request: Request) -> str:
     """Every method some route of the app serves at this path (RFC 9110: a 405's ``Allow``). Starlette's names only
-    the first route whose path matches, and a path's GET and PATCH are routes of their own."""
-    from starlette.routing import Match, Route
+    the first route whose path matches, and a path's GET and PATCH are routes of their own.
 
+    Each route is asked whether it would take the request with each method: an included router (the web view's
+    pages, ``app.include_router``) is one route of the app that holds its own, with no ``methods`` of its own to
+    read. Static files (a mount) are read with GET alone."""
+    from starlette.routing import Match, Mount
+    from starlette.staticfiles import StaticFiles
+
+    # Inside a mount (``/static``) the scope's ``root_path`` holds the mount's path: the app's own is needed here.
+    scope = {**request.scope, "root_path": request.scope.get("app_root_path", request.scope.get("root_path", ""))}
     methods: set[str] = set()
     for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route.methods
-    return ", ".join(sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m)))
+        if isinstance(route, Mount):  # a mount matches any method: only what its app serves counts
+            if isinstance(route.app, StaticFiles) and route.matches(scope)[0] != Match.NONE:
+                methods.add("GET")
+            continue
+        methods |= {m for m in _METHOD_ORDER if route.matches({**scope, "method": m})[0] == Match.FULL}
+    return ", ".join(sorted(methods, key=_METHOD_ORDER.index))

@@ -29,6 +29,7 @@ from tracertm.api.deps import READ_ERRORS, ReadSession, etag, etag_version, next
 from tracertm.api.problems import responses
 from tracertm.models import Project
 from tracertm.repositories import Projects
+from tracertm.repositories.errors import StaleReview, StaleVersion
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.schemas.trace import (
     CoverageSummary, LinkPage, LinkRead, LinkUpdate, Matrix, ReviewRequest, ReviewResult, TraceGraph,
@@ -182,8 +183,8 @@ def install_trace_routes(app: APIRouter) -> None:
         link is 409 (fix the reference in its file)."""
         from sqlalchemy import select
 
-        from tracertm.errors import ConflictError
         from tracertm.models import Link
+        from tracertm.trace.review import DanglingLinkError
         from tracertm.trace.review import review_link as mark
 
         if if_match is None:
@@ -196,10 +197,12 @@ def install_trace_routes(app: APIRouter) -> None:
                 if "*" not in tags:  # ``*`` holds whenever the link exists (RFC 9110): today's review
                     current = session.execute(select(Link.target_version).where(
                         Link.project_id == scoped.id, Link.id == link_id)).scalar_one_or_none()
-                    expected = _expected(if_match, tags, current)
+                    expected = _expected(tags, current)
                 link, _ = mark(session, scoped, link_id, by=actor, expected=expected)
-        except ConflictError as exc:
+        except DanglingLinkError as exc:
             raise _dangling(request, project, link_id, exc) from None
+        except StaleVersion as exc:
+            raise _stale(if_match, tags, exc) from None
         return link
 
     @app.post(f"{base}/links/review", response_model=ReviewResult, tags=[TAG], responses=WRITE_ERRORS,
@@ -216,29 +219,53 @@ def install_trace_routes(app: APIRouter) -> None:
         ``If-Match`` (optional: the links may point at several targets) names the one target version every link
         reviewed must point at, else 412 and nothing is written — for ``{"source": "ADR-0007"}`` (its incoming
         links) or one link number."""
+        from tracertm.trace.review import DanglingLinkError
         from tracertm.trace.review import review as mark
 
         tags = [t.strip() for t in if_match.split(",")] if if_match is not None else ["*"]
-        expected = None if "*" in tags else _expected(if_match or "", tags, None)
-        with db.write_session(request.app.state.engine, _name(request, project)) as session:
-            reviewed = mark(session, Projects(session).get(project, "project"), body.source,
-                            everything=body.all, by=actor, expected=expected, option="If-Match")
+        expected = None if "*" in tags else _expected(tags, None)
+        try:
+            with db.write_session(request.app.state.engine, _name(request, project)) as session:
+                reviewed = mark(session, Projects(session).get(project, "project"), body.source,
+                                everything=body.all, by=actor, expected=expected, option="If-Match")
+        except DanglingLinkError as exc:  # only ever for a link named by its number
+            number = _link_number(body.source or "")
+            raise (exc if number is None else _dangling(request, project, number, exc)) from None
+        except StaleVersion as exc:
+            raise _stale(if_match or "", tags, exc) from None
         return {"reviewed_by": actor, "reviewed": reviewed}
 
 
-def _expected(if_match: str, tags: list[str], current: int | None) -> int:
+# What a review expects when ``If-Match`` names no version (only weak or unreadable tags): a version no record ever
+# has (versions start at 1), so the review goes the way of any stale one — the link looked up first (404, a
+# dangling one 409), then refused as stale with the target's real version — and is never written.
+NO_VERSION = 0
+
+
+def _expected(tags: list[str], current: int | None) -> int:
     """The target version an ``If-Match`` list names: ``current`` when one of its strong tags names it (the link's
     ETag, the target's ETag or ``"3"``: only the version counts, as for records), else the first version named
-    (the review is then refused as stale); 412 when it names no version at all (weak tags never match)."""
-    from tracertm.repositories.errors import StaleVersion
-
+    (the review is then refused as stale); ``NO_VERSION`` when it names none (weak tags never match)."""
     versions = [v for v in (etag_version(tag) for tag in tags) if v is not None]
     if current is not None and current in versions:
         return current
-    if versions:
-        return versions[0]
-    raise StaleVersion(f"If-Match {if_match}: names no version of the link's target (weak tags never match); send "
-                       f"the version you reviewed, e.g. If-Match: \"{current or 1}\"", current or 0)
+    return versions[0] if versions else NO_VERSION
+
+
+def _stale(if_match: str, tags: list[str], exc: StaleVersion) -> StaleVersion:
+    """A stale review's 412 as it is, or, when ``If-Match`` named no version (``NO_VERSION`` was compared), one
+    that says so — rather than that ``"0"`` was sent — with the target's current version to send instead."""
+    if any(etag_version(tag) is not None for tag in tags):
+        return exc
+    return StaleReview(f"If-Match {if_match}: names no version of the link's target (weak tags never match); the "
+                       f"target is at version {exc.current}: re-read it, then send If-Match: \"{exc.current}\"",
+                       exc.current)
+
+
+def _link_number(selector: str) -> int | None:
+    """The link number a review's ``source`` names (``77`` or ``#77``), as ``trace.review`` reads it; else None."""
+    digits = selector.removeprefix("#")
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else None
 
 
 def _precondition_required(request: Request, project: str, link_id: int) -> Exception:

@@ -13,20 +13,25 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from tracertm.api.deps import Credentials, reader
+from tracertm.api.deps import Credentials, check_token
 from tracertm.web.render import COOKIE
 
 MAX_AGE_S = 12 * 3600  # a working day; signing in again is one paste
 
 
 def page_reader(request: Request, credentials: Credentials) -> None:
-    """The dependency of every page: an ``Authorization`` header if sent, else the sign-in cookie, checked by the
-    API's ``reader`` (401 when the server requires tokens for reads and none is valid)."""
+    """The dependency of every page: a bearer ``Authorization`` header if sent, else the sign-in cookie, checked as
+    the API's ``reader`` checks a token (401 when the server requires tokens for reads and none is valid).
+
+    Unlike the API, a page ignores an ``Authorization`` header of another scheme: a proxy's HTTP Basic sign-in in
+    front of the server makes the browser send one with every page, and refusing it would send the reader to
+    ``/login`` on every click, cookie or not."""
     if credentials is None:
         token = request.cookies.get(COOKIE)
         if token:
             credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
-    reader(request, credentials)
+    if credentials is not None or request.app.state.settings.read_token_required:
+        check_token(request, credentials, "read")
 
 
 def token_is_valid(request: Request, token: str) -> bool:

@@ -77,9 +77,20 @@ class PageRoute(ProjectPathRoute):
 
 def error_page(request: Request, status: int, message: str) -> Response:
     titles = {400: "Bad request", 401: "Sign-in needed", 403: "Forbidden", 404: "Not found",
-              500: "Internal error", 503: "Unavailable"}
+              405: "Method not allowed", 500: "Internal error", 503: "Unavailable"}
     return render(request, "error.html", status_code=status, status=status, title=titles.get(status, "Error"),
                   message=message)
+
+
+def _method_not_allowed(request: Request) -> Response:
+    """The 405 of a page (``POST /projects/p``): the HTML error page, with the ``Allow`` RFC 9110 requires listing
+    what the path does take (``HeadAsGet`` adds HEAD beside GET)."""
+    from tracertm.api.problems import allowed_methods
+
+    allowed = allowed_methods(request)
+    response = error_page(request, 405, f"{request.method} {request.url.path}: this page takes only {allowed}")
+    response.headers["Allow"] = allowed
+    return response
 
 
 def _to_login(request: Request, detail: str) -> Response:
@@ -94,7 +105,7 @@ def _to_login(request: Request, detail: str) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    """Add the pages, ``/static`` and HTML 404 pages (outside ``/api``) to ``app``."""
+    """Add the pages, ``/static`` and HTML 404 and 405 pages (outside ``/api``) to ``app``."""
     from fastapi.staticfiles import StaticFiles
 
     app.include_router(router)
@@ -102,16 +113,18 @@ def mount(app: FastAPI) -> None:
     app.mount(STATIC, StaticFiles(directory=STATIC_DIR), name="static")
     previous = app.exception_handlers.get(StarletteHTTPException)
 
-    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+    async def page_errors(request: Request, exc: StarletteHTTPException) -> Response:
         api = request.url.path.startswith("/api/") or request.url.path in ("/openapi.json", "/docs")
         if exc.status_code == 404 and not api:
             return error_page(request, 404, f"{request.url.path}: no such page")
+        if exc.status_code == 405 and not api:
+            return _method_not_allowed(request)
         if previous is None:
             raise exc
         answer = previous(request, exc)
         return await answer if inspect.isawaitable(answer) else answer
 
-    app.add_exception_handler(StarletteHTTPException, not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, page_errors)  # type: ignore[arg-type]
 
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[Depends(auth.page_reader)])
