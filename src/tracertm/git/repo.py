@@ -12,7 +12,9 @@ from tracertm.git.process import git_env, run
 
 
 def find_root(path: Path) -> Path | None:
-    """The top of the work tree containing ``path``, or None when ``path`` is not inside a git repository."""
+    """The top of the work tree containing ``path``, or None when ``path`` is not inside a git repository; a
+    ``GitError`` inside a repository without a work tree (a bare one, a ``.git`` folder), which must not be read as
+    a plain folder of files."""
     try:
         proc = subprocess.run(
             ["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, env=git_env()
@@ -20,6 +22,10 @@ def find_root(path: Path) -> Path | None:
     except FileNotFoundError:
         return None
     if proc.returncode != 0:
+        inside = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True, env=git_env())
+        if inside.returncode == 0:  # a repository, yet no top of a work tree
+            raise GitError(f"{path}: a git repository without a work tree (a bare repository or a .git folder); "
+                           "pass the path of a clone's work tree")
         return None
     return Path(proc.stdout.decode().strip())
 
