@@ -39,7 +39,7 @@ def register(verbs: Any) -> None:
     p = verbs.add_parser("diff", help="what changed in the specs between two commits", parents=[_common()])
     p.add_argument("ref1", metavar="REF1", help="the older commit")
     p.add_argument("ref2", metavar="REF2", nargs="?", default="HEAD", help="the newer commit (default: HEAD)")
-    p.add_argument("--path", metavar="PATH", help="repository (default: current folder)")
+    p.add_argument("--path", metavar="PATH", type=nonblank("path"), help="repository (default: current folder)")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="project whose backfilled history to use")
     p.add_argument("--method", choices=("auto", "history", "parse"), default="auto",
@@ -54,7 +54,8 @@ def register(verbs: Any) -> None:
                    help="a link number (as 'status' shows it) or a record id (also STEP-n or file::function): its "
                         "suspect links, both ways")
     p.add_argument("--all", dest="everything", action="store_true", help="every suspect link of the project")
-    p.add_argument("--by", metavar="NAME", help="reviewer (default: git user.name, else the login name)")
+    p.add_argument("--by", metavar="NAME", type=nonblank("reviewer name"),
+                   help="reviewer (default: git user.name, else the login name)")
     p.add_argument("--version", dest="target_version", type=bounded_int(1, 2**31 - 1), metavar="N",
                    help="the version of the target you reviewed: refused (exit 2, nothing written) when a link "
                         "to review points at another version (default: whatever version is current)")

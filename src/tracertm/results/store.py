@@ -712,16 +712,39 @@ def _from_git(
             .execution_options(include_deleted=True)
         ).all()
     }
-    parsed = {record.number for _path, record in records}
+    now = _numbers_now(session, project, {record.number for _path, record in records} - {f for f, _s in ids})
+    parsed = {now.get(record.number, record.number) for _path, record in records}
     for key in [k for k, ref in refs.items() if uris is None or ref.feature_number in parsed]:
         del refs[key]  # as they are now; those files as they were at the commit come next
     for path, record in records:
+        number = now.get(record.number, record.number)
         for child in record.children:
-            ident = ids.get((record.number, child.number))
+            ident = ids.get((number, child.number))
             if ident is not None:  # a scenario the database never saw cannot hold results
-                refs[ident] = scenario_ref(ident, record.number, str(record.fields.get("name", "")), path,
-                                           child.fields)
+                refs[ident] = scenario_ref(ident, number, str(record.fields.get("name", "")), path, child.fields)
     return True
+
+
+def _numbers_now(session: Session, project: Project, numbers: set[str]) -> dict[str, str]:
+    """The feature numbers no feature has now, that a feature had before (an untagged feature takes its number from
+    its file's name: ``cart`` renamed to ``basket``), by the number that feature has now — when exactly one feature
+    ever had it."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, SpecRevision
+
+    if not numbers:
+        return {}
+    owners: dict[str, set[str]] = {}
+    for old, new in session.execute(
+        select(SpecRevision.number, Feature.feature_number)
+        .join(Feature, SpecRevision.entity_id == Feature.id)
+        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type == "feature",
+               SpecRevision.number.in_(sorted(numbers)))
+        .execution_options(include_deleted=True)
+    ).all():
+        owners.setdefault(old, set()).add(new)
+    return {old: next(iter(new)) for old, new in owners.items() if len(new) == 1}
 
 
 _FIELDS = (

@@ -44,7 +44,10 @@ STATING_KINDS = frozenset({"adr", "contract"})  # the kinds whose requirement id
 # stands in for it (1.0: passed, below: failed).
 RESULT_COLUMNS = ("last_status", "pass_rate", "last_executed_at")
 _PASSING = frozenset({"passed", "pass", "ok", "success"})
-_NEUTRAL = frozenset({"skipped", "pending", "undefined", "not executed", ""})
+# A skipped scenario did not run: no result. A pending or an undefined one did and failed, as the results' own
+# ``coverage``, gate and statistics read them (``results.report.FAILING``), so ``matrix`` and ``coverage`` agree;
+# so does any other status that is no pass.
+_NEUTRAL = frozenset({"skipped", "not executed", ""})
 
 
 def scenario_result(row: Mapping[str, Any]) -> str | None:

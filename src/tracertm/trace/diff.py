@@ -9,13 +9,15 @@ Two ways to know, same answer:
 
 A change is ``created``, ``deleted``, ``updated`` (with the fields that changed; reformatting is not a change) or
 ``moved`` (same identity at a new path, possibly updated too). A file that does not parse at one of the commits is
-reported, and its records are left out rather than guessed.
+reported, and its records are left out rather than guessed: those it holds where it parses, and those sync keeps for
+it where it does not (its last version that parsed; a gone file's while a new file of its kind does not parse). The
+other files' changes are reported as always; a file both commits hold alike changed nothing, broken or not.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,7 +25,7 @@ from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
 from tracertm.parsers.common import canonical_json
 
 if TYPE_CHECKING:
-    from tracertm.kinds import RecordKind
+    from tracertm.kinds import FileKind, RecordKind
 
 # Fields that say where a record is, not what it says (the path is reported as a move instead; a number that
 # differs between two records compared is one taken from a renamed file's name).
@@ -160,8 +162,8 @@ def _changed_fields(kind: str, old: _Rec, new: _Rec) -> tuple[str, ...]:
     if old.content_hash is not None and old.content_hash == new.content_hash:
         return ()
     names = (set(old.fields) | set(new.fields)) - _NOT_CONTENT
-    return tuple(sorted(n for n in names
-                        if canonical_json({n: old.fields.get(n)}, kind) != canonical_json({n: new.fields.get(n)}, kind)))
+    return tuple(sorted(n for n in names if canonical_json({n: old.fields.get(n)}, kind)
+                        != canonical_json({n: new.fields.get(n)}, kind)))
 
 
 # ---------------------------------------------------------------------------------------------------- parse
@@ -180,11 +182,11 @@ def _parsed_states(
         differing = sorted(p for p in set(a) | set(b) if p not in a or p not in b or a[p].blob_sha != b[p].blob_sha)
         states: list[dict[Key, _Rec]] = []
         outcomes: list[dict[str, Any]] = []
-        broken: set[str] = set()
+        broken_at: list[set[str]] = []  # the differing files that do not parse, at each commit
         errors: list[Diagnostic] = []
         for snap, commit in zip(snaps, commits):
             readable = [p for p in differing if p in snap.files and snap.files[p].error is None]
-            broken |= {p for p in differing if p in snap.files and snap.files[p].error is not None}
+            broken = {p for p in differing if p in snap.files and snap.files[p].error is not None}
             contents = snap.read(readable)
             work = [(p, snap.files[p].kind, contents[p]) for p in readable]
             parsed = parse_files(work, settings.parser, jobs if jobs is not None else default_jobs(),
@@ -199,31 +201,91 @@ def _parsed_states(
                 for rec in outcome.records:
                     state[(rec.kind, rec.number)] = _Rec(p, rec.fields, rec.content_hash)
                     for child in rec.children:
-                        state[(child.kind, f"{rec.number}/{child.number}")] = _Rec(p, child.fields, child.content_hash)
+                        key = (child.kind, f"{rec.number}/{child.number}")
+                        state[key] = _Rec(p, child.fields, child.content_hash)
             states.append(state)
             outcomes.append(parsed)
+            broken_at.append(broken)
         _follow_renames(states[0], states[1], snaps, outcomes[1], lambda: _is_ancestor(location, *commits))
+        # What sync keeps of a file that does not parse at a commit (and what the history method therefore finds
+        # there): the records of its last version that parsed.
+        withheld: set[Key] = set()
+        for snap, commit, broken in zip(snaps, commits, broken_at):
+            for p in sorted(broken):
+                kind = snap.files[p].kind
+                found = _last_parsed(location, settings, commit, p, kind)
+                # Broken too long to look back: any record of its kind found on one side only may be one of its.
+                withheld |= _one_sided_of(states, kind) if found is None else found
+        withheld |= _held(states, snaps, broken_at)
     finally:
         for snap in snaps:
             snap.close()
-    kinds = {r.path: r.kind for r in (*snaps[0].files.values(), *snaps[1].files.values())}
-    _say_nothing_of(states, broken, {kinds[p] for p in broken if p in kinds})
+    _say_nothing_of(states, broken_at[0] | broken_at[1], withheld)
     return states[0], states[1], errors
 
 
-def _say_nothing_of(states: list[dict[Key, _Rec]], broken: set[str], broken_kinds: set[str]) -> None:
-    """A file that does not parse on one side: its records are unknown there, so say nothing about them — nor about
-    records of its kind found on one side only (they may be in it, as sync keeps a broken file's records)."""
-    broken_kinds = {_file_kind(kind) for kind in broken_kinds}
+def _say_nothing_of(states: list[dict[Key, _Rec]], broken: set[str], withheld: set[Key] | None = None) -> None:
+    """A file that does not parse on one side: its records are unknown there, so say nothing about them — those it
+    holds on the side where it parses, and ``withheld`` (the records sync keeps for it where it does not). Records
+    of other files are reported as any others."""
+    keys = set(withheld or ())
     for state in states:
-        for key in [k for k, r in state.items() if r.path in broken]:
-            for other in states:
-                other.pop(key, None)
-    one_sided = set(states[0]) ^ set(states[1])
-    for key in one_sided:
-        if _file_kind(key[0]) in broken_kinds:
-            for state in states:
-                state.pop(key, None)
+        keys |= {k for k, r in state.items() if r.path in broken}
+    for key in keys:
+        for state in states:
+            state.pop(key, None)
+
+
+# How many older versions of a file that does not parse are read to find its last one that did.
+LOOK_BACK = 20
+
+
+def _last_parsed(location: Any, settings: Any, commit: str, path: str, kind: FileKind) -> set[Key] | None:
+    """The records (keys) of the newest version of ``path`` at or before ``commit`` (first parent, as a backfill
+    walks) that parses: what sync keeps of the file while it does not. Empty when no version of it parsed since it
+    last appeared; None when the last ``LOOK_BACK`` versions do not parse."""
+    from tracertm import git
+    from tracertm.engine.parse import parse_files
+    from tracertm.parsers.records import ParseResult
+
+    name = location.prefix + path
+    log = git.run(location.top, "rev-list", "--first-parent", f"--max-count={LOOK_BACK + 1}", commit, "--", name,
+                  check=False).decode().split()
+    for sha in log:
+        blob = git.run(location.top, "rev-parse", "--verify", "-q", f"{sha}:{name}", check=False).decode().strip()
+        if not blob:
+            return set()  # the file is new since: sync keeps nothing of it
+        content = git.run(location.top, "cat-file", "blob", blob)
+        outcome = parse_files([(path, kind, content)], settings.parser, 1).get(path)
+        if isinstance(outcome, ParseResult):
+            keys: set[Key] = set()
+            for rec in outcome.records:
+                keys.add((rec.kind, rec.number))
+                keys |= {(child.kind, f"{rec.number}/{child.number}") for child in rec.children}
+            return keys
+    return set() if len(log) <= LOOK_BACK else None
+
+
+def _one_sided_of(states: list[dict[Key, _Rec]], kind: str) -> set[Key]:
+    """The records of the file kind ``kind`` found on one side only."""
+    return {k for k in set(states[0]) ^ set(states[1]) if _file_kind(k[0]) == _file_kind(kind)}
+
+
+def _held(states: list[dict[Key, _Rec]], snaps: list[Any], broken_at: list[set[str]]) -> set[Key]:
+    """The records of a file on one side only, while the other side has a new file of its kind that does not parse
+    (only there): it may be that file renamed, and sync keeps the records while it does not parse
+    (``engine.plan._unborn``)."""
+    out: set[Key] = set()
+    for side, other in ((0, 1), (1, 0)):
+        new_broken = {_file_kind(snaps[other].files[p].kind) for p in broken_at[other]
+                      if p not in snaps[side].files}
+        if not new_broken:
+            continue
+        for key, rec in states[side].items():
+            if (key not in states[other] and rec.path not in snaps[other].files
+                    and _file_kind(key[0]) in new_broken):
+                out.add(key)
+    return out
 
 
 def _follow_renames(
@@ -377,12 +439,17 @@ def _history_states(
         states.append(state)
     broken: set[str] = set()
     errors: list[Diagnostic] = []
+    # A file both commits hold alike holds the same records at both, whatever they are: nothing of it changed (the
+    # parse method reads only the files that differ).
+    differing = _differing(location, commits, failed)
     for commit in commits:
         for path, found_errors in _broken_at(location, commit, failed).items():
+            if path not in differing:
+                continue
             broken.add(path)
             errors += [Diagnostic(d.path, d.line, d.column, f"at {commit[:12]}: {d.message}", d.severity)
                        for d in found_errors]
-    _say_nothing_of(states, broken, {kind for p in broken if (kind := settings.kind_of(p)) is not None})
+    _say_nothing_of(states, broken)
     return states[0], states[1], errors
 
 
@@ -402,6 +469,18 @@ def _backfill_errors(session: Any, project_id: Any) -> dict[str, dict[str, list[
                                   str(e.get("message") or ""), "error")
                 out.setdefault(diag.path, {}).setdefault(str(e["commit"]), []).append(diag)
     return out
+
+
+def _differing(location: Any, commits: list[str], paths: Iterable[str]) -> set[str]:
+    """Those of ``paths`` whose content differs between the two commits (or that only one of them has)."""
+    from tracertm import git
+
+    wanted = set(paths)
+    if not wanted or commits[0] == commits[1]:
+        return set()
+    names = git.run(location.top, "diff", "--no-renames", "--name-only", "-z", commits[0], commits[1], "--",
+                    location.prefix or ".").decode("utf-8", "surrogateescape").split("\0")
+    return {name[len(location.prefix):] for name in names if name} & wanted
 
 
 def _broken_at(location: Any, commit: str, failed: Mapping[str, Mapping[str, list[Diagnostic]]]
