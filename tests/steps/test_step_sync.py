@@ -104,14 +104,16 @@ def test_step_definitions_sync(git_repo: GitRepo, database_url: str, capsys: pyt
         code, out, _ = _cli(capsys, "show", f"{PATH}::holds", "--path", str(git_repo.path), "--database-url",
                             database_url, "--format", "json")
         shown = json.loads(out)
-        assert code == 0 and shown["id"].startswith("STEP-") and len(shown["used_by"]) == 3
-        code, out, _ = _cli(capsys, "show", shown["id"], "--path", str(git_repo.path), "--database-url", database_url)
+        # ``id`` is the UUID, as the API's record; the short id is ``short_id``.
+        assert code == 0 and shown["short_id"].startswith("STEP-") and len(shown["used_by"]) == 3
+        short = shown["short_id"]
+        code, out, _ = _cli(capsys, "show", short, "--path", str(git_repo.path), "--database-url", database_url)
         assert code == 0 and "used by (3):" in out and "Then the basket holds two items" in out
-        code, out, _ = _cli(capsys, "history", shown["id"], "--path", str(git_repo.path), "--database-url",
+        code, out, _ = _cli(capsys, "history", short, "--path", str(git_repo.path), "--database-url",
                             database_url)
         assert code == 0 and "created" in out and "updated" in out
         code, out, _ = _cli(capsys, "show", "SC-2", "--path", str(git_repo.path), "--database-url", database_url)
-        assert code == 0 and "steps:" in out and f"-> {shown['id']} {PATH}:5" in out
+        assert code == 0 and "steps:" in out and f"-> {short} {PATH}:5" in out
 
         # A file whose definition cannot be read keeps its rows; removing a definition soft-deletes it.
         git_repo.write(PATH, git_repo.read(PATH) + "Then(somePattern, () => {});\n")
@@ -174,7 +176,7 @@ def test_backfill_replays_step_definitions_and_the_next_sync_links(
     # A definition as it was at a commit, by either of its ids (the step definitions' own lookup, then --at).
     where = ["--path", str(git_repo.path), "--database-url", database_url, "--format", "json"]
     code, out, _ = _cli(capsys, "show", f"{PATH}::emptied", *where)
-    short = json.loads(out)["id"]
+    short = json.loads(out)["short_id"]  # ``id`` is the UUID, as in the API
     for ident in (f"{PATH}::emptied", short):
         code, out, err = _cli(capsys, "show", ident, "--at", first, *where)
         assert code == 0, err

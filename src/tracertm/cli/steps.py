@@ -63,16 +63,17 @@ def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int
     from tracertm import output
     from tracertm.repositories import Records
     from tracertm.schemas.records import to_read
-    from tracertm.steps.queries import definition_uses, short_ids
+    from tracertm.steps.queries import definition_uses
 
     row = find_definition(session, project, args.id)
     read = to_read(Records(session, "step_definition").kind, row, project.name).model_dump(mode="json")
-    fields = {"id": short_ids(session, project.id).get(row.id), "uuid": read.pop("id"), **read}
-    fields["used_by"] = definition_uses(session, row)
+    uses = definition_uses(session, row)
     if args.format == "json":
-        print(output.to_json(fields))
+        # The API's record (``id`` the UUID, ``short_id`` STEP-n) plus keys it serves elsewhere: CLI and API agree.
+        print(output.to_json({**read, "used_by": uses}))
         return 0
-    uses = fields.pop("used_by")
+    # Text leads with the id a person types (README: ``id: STEP-4``), the UUID next.
+    fields = {"id": read.pop("short_id"), "uuid": read.pop("id"), **read}
     print(output.fields_text(fields))
     print(f"used by ({len(uses)}):" if uses else "used by: no scenario step")
     for u in uses:

@@ -27,6 +27,8 @@ from tracertm.schemas.filters import ListFilter
 
 # Labels of the feature's columns on a scenario page row (see Records.list).
 FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
+# Label of a step definition's number (of ``STEP-n``) on a page row (see Records.list).
+STEP_NUMBER_LABEL = "_step_number"
 _ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE | re.ASCII)  # as SC-n, FEAT-n: ASCII digits only
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")  # SHA-1 (40) or SHA-256 (64) ids, or an abbreviation
 _STEP_ID = re.compile(r"^STEP-\d+$", re.IGNORECASE | re.ASCII)  # a step definition's short id (steps.queries)
@@ -320,6 +322,14 @@ class Records:
             columns += [Feature.feature_number.label(FEATURE_LABEL),
                         Feature.deleted_at.is_not(None).label(FEATURE_DELETED_LABEL)]
             source = k.table.join(Feature.__table__, k.table.c.feature_id == Feature.id)
+        elif k.name == "step_definition":
+            # Each definition's STEP-n, numbered in the same query (over the project's definitions) rather than
+            # looked up row by row, so that a page shows the short id the CLI shows (steps.queries.ranked).
+            from tracertm.steps.queries import ranked
+
+            numbers = ranked(project.id)
+            columns.append(numbers.c.n.label(STEP_NUMBER_LABEL))
+            source = k.table.outerjoin(numbers, numbers.c.id == k.table.c.id)
         stmt = select(*columns).select_from(source).where(k.table.c.id.in_(ids))
         by_id = {r.id: r for r in self.session.execute(stmt.execution_options(include_deleted=True))} if ids else {}
         rows = [(by_id[i], by_id[i]._mapping.get(FEATURE_LABEL)) for i in ids if i in by_id]

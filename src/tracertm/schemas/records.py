@@ -1,8 +1,8 @@
 """Read models of the records, generated from the ORM tables so that they cannot drift from the columns.
 
 One model per kind (``ADRRead``...): every column (``*_metadata`` as ``metadata``), enums as their values, plus
-``kind``, ``project`` (its name), ``deleted``, and for scenarios ``feature`` (the feature's number). The CLI's
-``--format json`` and the HTTP API both print these.
+``kind``, ``project`` (its name), ``deleted``, for scenarios ``feature`` (the feature's number) and for step
+definitions ``short_id`` (``STEP-n``). The CLI's ``--format json`` and the HTTP API both print these.
 """
 
 from __future__ import annotations
@@ -89,6 +89,11 @@ def read_model(kind_name: str) -> type[BaseModel]:
         "project": (Optional[str], Field(description="the project's name (null for a shared step library)")),
         "number": (Optional[str], Field(description="the human id (ADR-0003, CTR-0001, FEAT-2, SC-4); null if none")),
     }
+    if k.name == "step_definition":
+        fields["short_id"] = (Optional[str], Field(description=(
+            "the definition's short id, STEP-n: it numbers the project's definitions in the order they were first "
+            "synced (a number never moves to another definition); accepted wherever the id is; null for a "
+            "definition of no project")))
     if "title" not in k.table.c:
         fields["title"] = (str, Field(description=f"the record's title (its {k.title})"))
     if k.name == "scenario":
@@ -139,6 +144,8 @@ def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) 
         "kind": k.name, "id": row.id, "project": project,
         "number": value_of(k.table.c[k.number]) if k.number else None,
     }
+    if k.name == "step_definition":
+        out["short_id"] = _short_id(row, mapping)
     if "title" not in k.table.c:
         out["title"] = value_of(k.table.c[k.title])
     if k.name == "scenario":
@@ -157,6 +164,23 @@ def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) 
             out[key] = value.value if hasattr(value, "value") else value
     out["deleted"] = out["deleted_at"] is not None
     return out
+
+
+def _short_id(row: Any, mapping: Any) -> str | None:
+    """A step definition's ``STEP-n``: from the number a list page's row carries (``Records.list`` numbers its
+    rows in the page's query), else (one ORM row) asked of the row's session; None without a project."""
+    from sqlalchemy.orm import object_session
+
+    from tracertm.repositories.records import STEP_NUMBER_LABEL
+    from tracertm.steps.queries import short_id, short_ids
+
+    if mapping is not None:
+        n = mapping.get(STEP_NUMBER_LABEL)
+        return None if n is None else short_id(n)
+    session = object_session(row)
+    if session is None or row.project_id is None:
+        return None
+    return short_ids(session, row.project_id, [row.id]).get(row.id)
 
 
 def to_read(k: Kind, row: Any, project: str | None, feature: str | None = None) -> BaseModel:

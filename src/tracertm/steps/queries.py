@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from tracertm.models import Feature, Project, Scenario, ScenarioSteps, SpecRevision, StepDefinition
 from tracertm.steps.packed import decoded
 
 _SHORT = re.compile(r"^STEP-(\d+)$", re.IGNORECASE)
+_MAX_NUMBER = 2**63 - 1  # the largest number a 64-bit integer column (SQLite's, PostgreSQL's bigint) holds
 
 
-def short_ids(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """Definition row id → ``STEP-n``."""
+def ranked(project_id: uuid.UUID) -> Subquery:
+    """Every definition of the project (soft-deleted too: a number never moves) with its number ``n`` of
+    ``STEP-n``: the one place short ids are computed. A window function numbers them in the database, so a caller
+    that wants some rows (a list page, one record) joins this and reads only those, in one query. The statement
+    that uses it must pass ``include_deleted=True``, or the session's soft-delete filter would drop deleted rows
+    from the numbering and shift the numbers after them."""
     created = (  # one row per definition (a move writes a revision of the same version)
         select(SpecRevision.entity_id, func.min(SpecRevision.number).label("number"))
         .where(SpecRevision.project_id == project_id, SpecRevision.entity_type == "step_definition",
@@ -31,14 +38,33 @@ def short_ids(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, str]:
         .group_by(SpecRevision.entity_id)
         .subquery()
     )
-    rows = session.execute(
-        select(StepDefinition.id)
+    # The row id last: a total order, so that two definitions tying on the rest never swap numbers between reads.
+    order = (StepDefinition.created_at, func.coalesce(created.c.number, StepDefinition.step_number),
+             StepDefinition.id)
+    return (
+        select(StepDefinition.id.label("id"), func.row_number().over(order_by=order).label("n"))
         .outerjoin(created, created.c.entity_id == StepDefinition.id)
         .where(StepDefinition.project_id == project_id, StepDefinition.step_number.is_not(None))
-        .order_by(StepDefinition.created_at, func.coalesce(created.c.number, StepDefinition.step_number))
-        .execution_options(include_deleted=True)
-    ).scalars()
-    return {row_id: f"STEP-{n}" for n, row_id in enumerate(rows, start=1)}
+        .subquery("step_ranks")
+    )
+
+
+def short_id(n: int) -> str:
+    """The short id of the number ``n`` :func:`ranked` gives."""
+    return f"STEP-{n}"
+
+
+def short_ids(session: Session, project_id: uuid.UUID,
+              ids: Collection[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+    """Definition row id → ``STEP-n``, for every definition of the project or only for ``ids``."""
+    numbers = ranked(project_id)
+    stmt = select(numbers.c.id, numbers.c.n)
+    if ids is not None:
+        if not ids:
+            return {}
+        stmt = stmt.where(numbers.c.id.in_(list(ids)))
+    rows = session.execute(stmt.execution_options(include_deleted=True)).all()
+    return {row_id: short_id(n) for row_id, n in rows}
 
 
 def looks_like_step(ident: str) -> bool:
@@ -48,14 +74,16 @@ def looks_like_step(ident: str) -> bool:
 def find_definition(session: Session, project: Project, ident: str) -> StepDefinition | None:
     """``STEP-n`` or ``file::function`` → the definition row (soft-deleted too), or None."""
     short = _SHORT.match(ident)
+    condition: ColumnElement[bool]
     if short:
-        wanted = f"STEP-{int(short.group(1))}"
-        row_id = next((i for i, s in short_ids(session, project.id).items() if s == wanted), None)
-        condition = StepDefinition.id == row_id
+        n = int(short.group(1))
+        # No project has that many; bound as a parameter it would overflow the database's integer (an error).
+        if n > _MAX_NUMBER:
+            return None
+        numbers = ranked(project.id)
+        condition = StepDefinition.id.in_(select(numbers.c.id).where(numbers.c.n == n))
     else:
         condition = StepDefinition.step_number == ident
-    if short and row_id is None:
-        return None
     return session.execute(
         select(StepDefinition).where(StepDefinition.project_id == project.id, condition)
         .execution_options(include_deleted=True)
