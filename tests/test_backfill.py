@@ -283,12 +283,14 @@ def test_presynced_project_keeps_identities_and_gets_older_history(git_repo: Git
         history = _history(engine, "p")
         a, b = _name(ALICE), _name(BOB)
         assert [h[:3] for h in history["ADR-0009"]] == [("created", 1, c1), ("deleted", 2, c2)]
-        # Older history before the sync's own revision (which has no commit: it synced the work tree). The sync's
-        # revision moves behind it: it stands for the state c2 gave ADR-0001 (and c3 SC-2), an update, version 2.
-        assert history["ADR-0001"] == [("created", 1, c1, a), ("updated", 2, None, None)]
-        assert history["SC-2"] == [("created", 1, c1, a), ("updated", 2, None, None)]
-        assert c3 not in {h[2] for revs in history.values() for h in revs}, "what the sync already recorded is not repeated"
-        assert history["SC-1"] == [("created", 1, None, None)], "SC-1 never changed: nothing older to add"
+        # Older history before the sync's own revision (which had no commit: it synced the work tree). The sync's
+        # revision moves behind it: it stands for the state c2 gave ADR-0001 (and c3 SC-2), an update, version 2,
+        # and now that the history tells which commit made that state, it takes that commit, author and dates.
+        assert history["ADR-0001"] == [("created", 1, c1, a), ("updated", 2, c2, b)]
+        assert history["SC-2"] == [("created", 1, c1, a), ("updated", 2, c3, _name(CAROL))]
+        assert all(len({h[2] for h in revs}) == len(revs) for revs in history.values()), \
+            "what the sync already recorded is not repeated"
+        assert history["SC-1"] == [("created", 1, c1, a)], "SC-1 never changed: nothing older to add, but its commit"
         assert _versions(engine) == {"ADR-0001": 2, "ADR-0009": 2, "FEAT-1": 1, "SC-1": 1, "SC-2": 2}
         _assert_versions_complete(engine)
         with engine.connect() as conn:  # the link the sync reviewed stays reviewed: the merge changed no content

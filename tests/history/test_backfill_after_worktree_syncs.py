@@ -59,3 +59,37 @@ def test_content_changed_back_is_not_replayed_again(git_repo: GitRepo, engine: A
     assert _trail(engine, "CTR-0001") == [(1, "created"), (2, "updated"), (3, "updated"), (4, "updated")]
     backfill(git_repo.path, engine=engine, project="p")
     assert _trail(engine, "CTR-0001") == [(1, "created"), (2, "updated"), (3, "updated"), (4, "updated")]
+
+
+def test_the_first_sync_takes_the_commit_people_and_dates_of_the_state_it_holds(git_repo: GitRepo, engine: Any) -> None:
+    """Synced once at the third commit (from the work tree, or ``--ref`` that commit), then backfilled: the sync's
+    revision holds the state the second commit made, so it takes that commit, its author and dates — as a backfill
+    from scratch gives it — and ``--at`` the second commit answers that state (it answered the first's)."""
+    import json
+
+    from conftest import run_cli
+    from tracertm.models import Project
+
+    git_repo.write("contracts/c.yaml", contract(1, "One"))
+    first = git_repo.commit("A", author="Ann <ann@example.com>")
+    git_repo.write("contracts/c.yaml", contract(1, "One edited"))
+    second = git_repo.commit("B", author="Bo <bo@example.com>")
+    git_repo.write("contracts/d.yaml", contract(2, "Two"))
+    third = git_repo.commit("C", author="Cy <cy@example.com>")
+    expected = {"CTR-0001": [(1, "created", first, "Ann"), (2, "updated", second, "Bo")],
+                "CTR-0002": [(1, "created", third, "Cy")]}
+    url = engine.url.render_as_string(hide_password=False)
+    for project, ref in (("worktree", None), ("ref", "HEAD"), ("scratch", None)):
+        if project != "scratch":
+            sync(git_repo.path, engine=engine, project=project, ref=ref)
+        backfill(git_repo.path, engine=engine, project=project)
+        with db.session(engine) as session:
+            for number, trail in expected.items():
+                rows = session.execute(
+                    select(SpecRevision.version, SpecRevision.change, SpecRevision.commit_sha, SpecRevision.author_name)
+                    .join(Project, Project.id == SpecRevision.project_id)
+                    .where(SpecRevision.number == number, Project.name == project).order_by(SpecRevision.version))
+                assert [tuple(r) for r in rows] == trail, (project, number)
+        shown = run_cli("show", "CTR-0001", "--at", second, "--project", project, "--path", str(git_repo.path),
+                        "--database-url", url, "--format", "json")
+        assert shown.returncode == 0 and json.loads(shown.stdout)["fields"]["title"] == "One edited", shown

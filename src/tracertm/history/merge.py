@@ -6,8 +6,8 @@ rows (ids, database-owned fields, content) and receive the revisions of the hist
 revision (skipping commits already recorded), their ``version`` growing by the number of content changes added.
 Records only the history knows (deleted before the first sync) get rows in their final (usually soft-deleted) state
 with their full history (``graft``). Revisions written before the backfill move behind the older history: their
-versions grow by as much as it adds, the first of them takes the change the history shows at its state, and links
-reviewed at them follow (``_before``), so that versions stay 1..n with one revision per increment. The caller then
+versions grow by as much as it adds, the first of them takes the change the history shows at its state (and the
+commit, people and dates that made it), and links reviewed at them follow (``_before``), so that versions stay 1..n with one revision per increment. The caller then
 applies the commits after the synced one normally and finishes with an ordinary ``sync --ref`` that settles
 whatever the history cannot explain (a sync of a dirty work tree).
 A project an earlier backfill wrote from a history since rewritten (``orphaned``) keeps the revisions of the commits
@@ -77,7 +77,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     feature_ids = {k[2]: v[0] for k, v in rows.items() if k[0] == "feature"}
     inserts: dict[str, list[tuple[dict[str, Any], Operation]]] = {}
     bumps: dict[str, list[dict[str, Any]]] = {}
-    renumbered: list[tuple[uuid.UUID, Any, int, str]] = []  # (record, its first revision, shift, that one's change)
+    renumbered: list[_Renumbered] = []  # (record, its first revision, shift, change, provenance)
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
     for vid in sorted(sim.revisions, key=lambda v: KINDS.index(sim.keys[v][0])):
@@ -205,11 +205,19 @@ def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState
     )
 
 
+# The fields of a revision that say which commit made its state, who and when.
+PROVENANCE = ("commit_sha", "author_name", "author_email", "authored_at", "committer_name", "committer_email",
+              "committed_at")
+_Renumber = tuple[Any, int, str, "dict[str, Any] | None"]  # see ``_before``
+_Renumbered = tuple[uuid.UUID, Any, int, str, "dict[str, Any] | None"]  # the record's id, then as ``_Renumber``
+
+
 def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int]
-            ) -> tuple[list[dict[str, Any]], tuple[Any, int, str] | None]:
+            ) -> tuple[list[dict[str, Any]], _Renumber | None]:
     """What of a known record's simulated ``history`` goes before the revisions the database has of it: the
     revisions to write (numbered to follow each other), and how the database's own revisions move behind them
-    (``(the first of them, by how much their versions grow, the change it stands for)``, or None).
+    (``(the first of them, by how much their versions grow, the change it stands for, the commit, people and dates
+    of that state when the first one holds its content under another commit or none)``, or None).
 
     The database's first revision of its own (not a backfill's) stands for the history's state at the graft point
     (``_graft_point``: the same commit or content); what comes before it is written, except commits the database
@@ -245,31 +253,45 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
         version += 1
         change = "restored" if history and history[-1]["change"] == "deleted" else "updated"
     shift = version - first_own.version
-    if shift < 0 or (shift == 0 and not (written and first_own.change == "created")):
+    # The state it stands for was made by a commit the sync did not know (a work tree's sync records none; a sync
+    # of a later ref names that ref): the same content, so the same commit, people and dates, as a backfill from
+    # scratch would give it — else ``history`` lost that commit and ``show --at`` it answered the state before.
+    stands_for = history[cut] if cut < len(history) else None
+    provenance = ({f: stands_for[f] for f in PROVENANCE} if stands_for is not None
+                  and stands_for["content_hash"] == first_own.content_hash
+                  and stands_for["commit_sha"] != first_own.commit_sha else None)
+    if shift < 0 or (shift == 0 and provenance is None and not (written and first_own.change == "created")):
         return written, None  # already behind the history (a merge ran before), or nothing older to put before it
-    return written, (first_own, shift, change if first_own.change == "created" else first_own.change)
+    return written, (first_own, shift, change if first_own.change == "created" else first_own.change, provenance)
 
 
-def _renumber(conn: Any, renumbered: list[tuple[uuid.UUID, Any, int, str]]) -> None:
+def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
     """Move the database's own revisions of each record behind its grafted history (``_before``), and the
     links to that record with them: a link reviewed at the version the sync wrote stays reviewed at that same
-    state, now numbered higher (else the merge alone would make every link to an older record suspect)."""
+    state, now numbered higher (else the merge alone would make every link to an older record suspect). The
+    first of them takes the change, and the commit, people and dates, of the state it stands for."""
     from sqlalchemy import bindparam, update
 
     from tracertm.engine.apply import REVISIONS
     from tracertm.engine.links import LINKS
 
-    if not renumbered:
-        return
     rev, link = REVISIONS.c, LINKS.c
-    params = [{"_entity": row_id, "_from": first.version, "_shift": shift} for row_id, first, shift, _ in renumbered]
-    conn.execute(update(REVISIONS).where(rev.entity_id == bindparam("_entity"), rev.version >= bindparam("_from"))
-                 .values(version=rev.version + bindparam("_shift")), params)
-    conn.execute(update(REVISIONS).where(rev.id == bindparam("_first")).values(change=bindparam("_change")),
-                 [{"_first": first.id, "_change": change} for _, first, _, change in renumbered])
-    for column in (link.reviewed_version, link.target_version):
-        conn.execute(update(LINKS).where(link.target_id == bindparam("_entity"), column >= bindparam("_from"))
-                     .values({column.name: column + bindparam("_shift")}), params)
+    params = [{"_entity": row_id, "_from": first.version, "_shift": shift}
+              for row_id, first, shift, _, _ in renumbered if shift]
+    if params:
+        conn.execute(update(REVISIONS).where(rev.entity_id == bindparam("_entity"), rev.version >= bindparam("_from"))
+                     .values(version=rev.version + bindparam("_shift")), params)
+        for column in (link.reviewed_version, link.target_version):
+            conn.execute(update(LINKS).where(link.target_id == bindparam("_entity"), column >= bindparam("_from"))
+                         .values({column.name: column + bindparam("_shift")}), params)
+    if renumbered:
+        conn.execute(update(REVISIONS).where(rev.id == bindparam("_first")).values(change=bindparam("_change")),
+                     [{"_first": first.id, "_change": change} for _, first, _, change, _ in renumbered])
+    provenance = [{"_first": first.id, **{f"_{k}": v for k, v in given.items()}}
+                  for _, first, _, _, given in renumbered if given is not None]
+    if provenance:
+        conn.execute(update(REVISIONS).where(rev.id == bindparam("_first"))
+                     .values({k: bindparam(f"_{k}") for k in PROVENANCE}), provenance)
 
 
 def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int]) -> int:
