@@ -7,9 +7,10 @@ revision (skipping commits already recorded), their ``version`` growing by the n
 Records only the history knows (deleted before the first sync) get rows in their final (usually soft-deleted) state
 with their full history (``graft``). Revisions written before the backfill move behind the older history: their
 versions grow by as much as it adds, the first of them takes the change the history shows at its state (and the
-commit, people and dates that made it), and links reviewed at them follow (``_before``), so that versions stay 1..n with one revision per increment. The caller then
-applies the commits after the synced one normally and finishes with an ordinary ``sync --ref`` that settles
-whatever the history cannot explain (a sync of a dirty work tree).
+commit, people and dates that made it), and links reviewed at them follow (``_before``), so that versions stay
+1..n with one revision per increment. The caller then applies the commits after the synced one normally and
+finishes with an ordinary ``sync --ref`` that settles whatever the history cannot explain (a sync of a dirty work
+tree).
 A project an earlier backfill wrote from a history since rewritten (``orphaned``) keeps the revisions of the commits
 no longer on the branch; the graft adds nothing before them (that backfill recorded the shared history), and the
 caller starts at the fork, so the rewritten commits are applied after them.
