@@ -84,7 +84,7 @@ def test_usage_errors_of_the_query_layer_name_the_command_line_option(
     sync_sample(git_repo, database_url)
     url = ["--database-url", database_url]
     for argv, expected in (
-        (("list", "adrs", "--changed-since", "garbage"), "tracertm: error: --changed-since 'garbage': not a timestamp"),
+        (("list", "adrs", "--changed-since", "x"), "tracertm: error: --changed-since 'x': not a timestamp"),
         (("list", "adrs", "--text", "AND"), "tracertm: error: --text 'AND': needs at least one word"),
         (("search", *url, "--", "a AND"), "tracertm: error: QUERY 'a AND': needs at least one word"),
     ):

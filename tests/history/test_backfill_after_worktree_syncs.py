@@ -61,7 +61,9 @@ def test_content_changed_back_is_not_replayed_again(git_repo: GitRepo, engine: A
     assert _trail(engine, "CTR-0001") == [(1, "created"), (2, "updated"), (3, "updated"), (4, "updated")]
 
 
-def test_the_first_sync_takes_the_commit_people_and_dates_of_the_state_it_holds(git_repo: GitRepo, engine: Any) -> None:
+def test_the_first_sync_takes_the_commit_people_and_dates_of_the_state_it_holds(
+    git_repo: GitRepo, engine: Any
+) -> None:
     """Synced once at the third commit (from the work tree, or ``--ref`` that commit), then backfilled: the sync's
     revision holds the state the second commit made, so it takes that commit, its author and dates — as a backfill
     from scratch gives it — and ``--at`` the second commit answers that state (it answered the first's)."""
@@ -85,8 +87,10 @@ def test_the_first_sync_takes_the_commit_people_and_dates_of_the_state_it_holds(
         backfill(git_repo.path, engine=engine, project=project)
         with db.session(engine) as session:
             for number, trail in expected.items():
+                columns = (SpecRevision.version, SpecRevision.change, SpecRevision.commit_sha,
+                           SpecRevision.author_name)
                 rows = session.execute(
-                    select(SpecRevision.version, SpecRevision.change, SpecRevision.commit_sha, SpecRevision.author_name)
+                    select(*columns)
                     .join(Project, Project.id == SpecRevision.project_id)
                     .where(SpecRevision.number == number, Project.name == project).order_by(SpecRevision.version))
                 assert [tuple(r) for r in rows] == trail, (project, number)

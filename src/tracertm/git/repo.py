@@ -22,7 +22,8 @@ def find_root(path: Path) -> Path | None:
     except FileNotFoundError:
         return None
     if proc.returncode != 0:
-        inside = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True, env=git_env())
+        inside = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True,
+                                env=git_env())
         if inside.returncode == 0:  # a repository, yet no top of a work tree
             raise GitError(f"{path}: a git repository without a work tree (a bare repository or a .git folder); "
                            "pass the path of a clone's work tree")
