@@ -10,15 +10,23 @@ them (``sys.executable -m tracertm``), so a tracertm in a virtual environment or
 Hooks go where git looks for them: ``git rev-parse --git-path hooks`` (honours ``core.hooksPath`` and linked work
 trees). An existing hook that is not ours is never overwritten: it is moved to ``<hook>.tracertm-chained`` and our
 script runs it first, with the same arguments; ``uninstall()`` puts it back. Installing twice changes nothing.
+
+A hook serves one or more *projects*: spec roots of the repository, each named by its path from the top of the work
+tree (``.`` for the top itself, what ``install()`` without a path means). git runs hooks from the top of the work tree
+being committed, so a script runs ``check --staged ./svc`` / ``hook sync ./svc`` there: the same in every linked work
+tree, whatever folder ``git commit`` was typed in. Several projects of one repository share each hook file, which
+runs them in turn (one ``# tracertm-project:`` line each records them); a hook for the top alone is the script it
+always was.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +41,10 @@ CHECK_HOOK = "pre-commit"
 CHECK_HOOKS = (CHECK_HOOK, "pre-merge-commit")
 SYNC_STAGES = ("post-commit", "post-merge", "post-checkout")
 MANAGED = (*CHECK_HOOKS, *SYNC_STAGES)
+# The project at the top of the work tree (``install()`` without a path, or with the top's).
+TOP = "."
+# Names one project of a hook (its path from the top, as JSON text: any file name survives the round trip).
+PROJECT_LINE = "# tracertm-project: "
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,20 @@ def _locate(path: str | os.PathLike[str] | None) -> tuple[Path, Path]:
     return top, (where if where.is_absolute() else top / where)
 
 
+def project_of(path: str | os.PathLike[str] | None, top: Path) -> str:
+    """The project ``path`` names in the repository whose work tree is ``top``: its spec root's path from the top
+    (``TOP`` for the top). An explicit path is the spec root, as for ``check`` and ``sync``; without one, the top of
+    the repository around the current folder (``engine.scan.Location.find``)."""
+    if path is None:
+        return TOP
+    root, base = Path(path).expanduser().resolve(), top.resolve()
+    try:
+        rel = root.relative_to(base).as_posix()
+    except ValueError:  # (found through a link that leaves the work tree: still the folder git names)
+        return TOP
+    return rel if rel and rel != "." else TOP
+
+
 def _make_hooks_dir(top: Path, directory: Path) -> None:
     """Create the hooks folder. ``core.hooksPath`` may name a file (or a folder under one, or one we may not
     create): that is the user's setting to fix, so say which, instead of an internal error."""
@@ -81,26 +107,78 @@ def _make_hooks_dir(top: Path, directory: Path) -> None:
         raise UsageError(f"{directory}: cannot create git's hooks folder ({reason}); make it a folder") from None
 
 
-def script(hook: str, python: str = sys.executable) -> str:
-    """The text of our ``hook`` script."""
+def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (TOP,)) -> str:
+    """The text of our ``hook`` script, for ``projects`` (paths from the top of the work tree, see ``project_of``).
+    For the top alone it is the script tracertm always wrote: ``check --staged`` with no path (the hook's fast
+    command line, ``cli._hook_args``)."""
     chained = f'"$(dirname "$0")/{hook}{CHAINED_SUFFIX}"'
     tracertm = f"{shlex.quote(python)} -m tracertm"
     lines = ["#!/bin/sh", MARKER, f"chained={chained}"]
+    if list(projects) == [TOP]:
+        if hook in CHECK_HOOKS:
+            lines += [
+                "# The hook that was here before runs first; a failure stops the commit.",
+                'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi',
+                f"exec {tracertm} check --staged",
+            ]
+        else:
+            lines += [
+                "# The hook that was here before runs first; its status is ours. A sync problem never fails git.",
+                "status=0",
+                'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi',
+                f"{tracertm} hook sync",
+                'exit "$status"',
+            ]
+        return "\n".join(lines) + "\n"
+    named = [PROJECT_LINE + json.dumps(p) for p in projects]
+    # git runs hooks from the top of the work tree: the paths are relative to it (in any linked work tree too).
+    # "./" keeps a folder named like an option ("-x") a path.
+    args = [shlex.quote(p if p == TOP else f"./{p}") for p in projects]
     if hook in CHECK_HOOKS:
         lines += [
             "# The hook that was here before runs first; a failure stops the commit.",
             'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi',
-            f"exec {tracertm} check --staged",
+            "# Each project of this repository is checked in turn (all of them report); the first failure's status",
+            "# is the hook's.",
+            *named,
+            "status=0",
+            *(f'{tracertm} check --staged {a} || {{ code=$?; [ "$status" -ne 0 ] || status=$code; }}' for a in args),
+            'exit "$status"',
         ]
     else:
         lines += [
             "# The hook that was here before runs first; its status is ours. A sync problem never fails git.",
             "status=0",
             'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi',
-            f"{tracertm} hook sync",
+            "# Each project of this repository is synced in turn.",
+            *named,
+            *(f"{tracertm} hook sync {a}" for a in args),
             'exit "$status"',
         ]
     return "\n".join(lines) + "\n"
+
+
+def _installed(text: str) -> tuple[list[str], str | None]:
+    """The projects one of our scripts serves (none named: the top, as every script before projects did) and the
+    interpreter it runs (None: not found)."""
+    projects: list[str] = []
+    python: str | None = None
+    for line in text.splitlines():
+        if line.startswith(PROJECT_LINE):
+            try:
+                name = json.loads(line[len(PROJECT_LINE):])
+            except ValueError:  # edited by hand beyond reading: that project is dropped, the others kept
+                continue
+            if isinstance(name, str) and name not in projects:
+                projects.append(name)
+        elif python is None and " -m tracertm " in line and not line.startswith("#"):
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError:
+                continue
+            words = words[1:] if words[:1] == ["exec"] else words
+            python = words[0] if words else None
+    return projects or [TOP], python
 
 
 def _ours(path: Path) -> bool:
@@ -111,21 +189,30 @@ def _ours(path: Path) -> bool:
         return False
 
 
+def _read(path: Path) -> str:
+    # surrogateescape: a project folder whose name is not UTF-8 is written back byte for byte.
+    return path.read_text(encoding="utf-8", errors="surrogateescape")
+
+
 def _write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tracertm-tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="surrogateescape")
     tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     os.replace(tmp, path)
 
 
-def _install_one(directory: Path, hook: str, python: str) -> list[HookChange]:
+def _install_one(directory: Path, hook: str, python: str, project: str = TOP) -> list[HookChange]:
+    """Make ``hook`` run ``project``, besides the projects it runs already."""
     path = directory / hook
     chained = directory / (hook + CHAINED_SUFFIX)
-    text = script(hook, python)
+    text = script(hook, python, [project])
     changes: list[HookChange] = []
     if path.is_symlink() or path.exists():
         if _ours(path):
-            if path.read_text(encoding="utf-8", errors="replace") == text:
+            current = _read(path)
+            projects, _python = _installed(current)
+            text = script(hook, python, projects if project in projects else [*projects, project])
+            if current == text:
                 return [HookChange(hook, "unchanged", path)]
             _write(path, text)
             return [HookChange(hook, "updated", path)]
@@ -141,7 +228,23 @@ def _install_one(directory: Path, hook: str, python: str) -> list[HookChange]:
     return changes
 
 
+def _drop_one(directory: Path, hook: str, project: str) -> list[HookChange]:
+    """Make ``hook`` stop running ``project``: the whole hook goes when it ran that project alone; a hook that
+    does not run it is left as it is (another project's)."""
+    path = directory / hook
+    if not _ours(path):
+        return []
+    projects, python = _installed(_read(path))
+    if project not in projects:
+        return []
+    if projects == [project]:
+        return _uninstall_one(directory, hook)
+    _write(path, script(hook, python or sys.executable, [p for p in projects if p != project]))
+    return [HookChange(hook, "updated", path)]
+
+
 def _uninstall_one(directory: Path, hook: str) -> list[HookChange]:
+    """Remove ``hook`` and put back the hook it chained."""
     path = directory / hook
     chained = directory / (hook + CHAINED_SUFFIX)
     if not _ours(path):
@@ -181,30 +284,41 @@ def install(
     check: bool = True,
     python: str | None = None,
 ) -> list[HookChange]:
-    """Install our hooks in the repository around ``path``: ``pre-commit`` and ``pre-merge-commit`` (unless
-    ``check=False``) and one sync hook per stage of ``sync_on``. Our hooks of stages no longer asked for are
-    removed, so the result is exactly what was asked for; running it twice changes nothing."""
+    """Install our hooks for the project at ``path`` (a spec root: the top of its repository, or a sub-folder of
+    it, see ``project_of``): ``pre-commit`` and ``pre-merge-commit`` (unless ``check=False``) and one sync hook per
+    stage of ``sync_on``. Hooks that run other projects of the repository run this one too, after them. This
+    project's hooks of stages no longer asked for are removed (the hook file too when it ran this project alone),
+    so the result is exactly what was asked for; running it twice changes nothing."""
     stages = parse_stages(sync_on)
     wanted = (CHECK_HOOKS if check else ()) + stages
     top, directory = _locate(path)
+    project = project_of(path, top)
     _make_hooks_dir(top, directory)
     interpreter = python or sys.executable
     changes: list[HookChange] = []
     for hook in MANAGED:
         if hook in wanted:
-            changes += _install_one(directory, hook, interpreter)
+            changes += _install_one(directory, hook, interpreter, project)
         else:
-            changes += _uninstall_one(directory, hook)
+            changes += _drop_one(directory, hook, project)
     return changes
 
 
 def uninstall(path: str | os.PathLike[str] | None = None) -> list[HookChange]:
-    """Remove our hooks and put back the hooks they chained."""
-    directory = hooks_dir(path)
+    """Remove the hooks of the project at ``path`` and put back the hooks they chained; hooks that run other
+    projects too keep running those. When no hook runs that project (``tracertm hook uninstall`` at the top of a
+    monorepo whose hooks serve its sub-folders), every hook of ours goes, as ``uninstall`` always did: any path
+    in the repository removed tracertm's hooks."""
+    top, directory = _locate(path)
+    project = project_of(path, top)
+    runs = [hook for hook in MANAGED if _ours(directory / hook) and project in _installed(_read(directory / hook))[0]]
     changes: list[HookChange] = []
     for hook in MANAGED:
-        changes += _uninstall_one(directory, hook)
+        changes += _drop_one(directory, hook, project) if runs else _uninstall_one(directory, hook)
     return changes
 
 
-__all__ = ["MARKER", "SYNC_STAGES", "HookChange", "hooks_dir", "install", "parse_stages", "script", "uninstall"]
+__all__ = [
+    "MARKER", "SYNC_STAGES", "TOP", "HookChange", "hooks_dir", "install", "parse_stages", "project_of", "script",
+    "uninstall",
+]

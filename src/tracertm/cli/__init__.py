@@ -515,8 +515,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             restore = _stop_on_sigterm()
         handler: Handler = args.func
         code = handler(args)
-        if _terminated:  # a SIGTERM after the work was committed: the database holds the run
-            print("tracertm: terminated after the sync committed; the database holds this run", file=sys.stderr)
+        if _terminated:
+            # Only a SIGTERM that came after the commit (``_committed``) let the handler run on: the database holds
+            # the run. Before it, the signal raised KeyboardInterrupt, which a verb that stops on its own terms
+            # caught and reported itself (``backfill``: "run it again to continue from its last checkpoint"); the
+            # run is not in the database, and a second line saying it is would be false.
+            if _committed:
+                print("tracertm: terminated after the sync committed; the database holds this run",
+                      file=sys.stderr)
             return EXIT_TERMINATED
         return code
     except SystemExit as exc:  # --help and --version

@@ -7,8 +7,15 @@ Per repository the watch set is small and avoids ``.git/objects`` and unrelated 
   root-level spec files);
 - each top-level folder a spec glob can match (``docs/`` for ``docs/adr/**/*.md``), recursively;
   every top-level folder when a glob starts with a wildcard;
-- the git directory non-recursively (``HEAD``, ``packed-refs``, ``index.lock``) and its ``refs/`` (and
-  ``reftable/``) recursively; for a linked work tree both its own git directory and the common one.
+- the git directory non-recursively (``HEAD``, ``packed-refs``, ``index.lock``), its ``refs/`` (and
+  ``reftable/``) recursively and its ``info/`` non-recursively (``info/exclude``); for a linked work tree both its
+  own git directory and the common one;
+- for a spec root below the top of its work tree (a monorepo project), each folder from the top down to the root's
+  parent, non-recursively: a ``.gitignore`` there decides which of the root's files git ignores too.
+
+Which files git ignores is part of what a sync reads (``git ls-files --exclude-standard``): a change to any
+``.gitignore`` that applies to the spec root, or to ``info/exclude``, is a full reconcile of the repository, as a
+configuration change is (git's global ``core.excludesFile`` is not watched: the periodic reconcile covers it).
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from tracertm.config import Settings, load_settings
 from tracertm.config import is_temp_name
 from tracertm.errors import ConfigError, GitError, UsageError
 
-Role = Literal["root", "tree", "git"]
+# "parent": a folder above the spec root inside its work tree, watched for its ``.gitignore`` only.
+Role = Literal["root", "tree", "git", "parent"]
 
 # git's lock on the index, held by every command that rewrites the work tree (in the work tree's own git folder).
 INDEX_LOCK = "index.lock"
@@ -36,6 +44,9 @@ STALE_LOCK_S = 60.0
 
 # Files at the spec root whose change means new settings (and so maybe new globs and a new watch set).
 CONFIG_FILES = frozenset({".tracertm.toml", "pyproject.toml", ".adr-dir"})
+# git's per-folder ignore file, and its per-repository one (in the common git directory): which files a sync reads.
+IGNORE_FILE = ".gitignore"
+EXCLUDE_FILE = "info/exclude"
 
 # How far a file's change time must be behind the moment its signature is taken for the signature alone to tell a
 # later write apart (file-system timestamps are coarse: a write right after may get the same one); a file changed
@@ -186,7 +197,24 @@ class Repository:
             for sub in ("refs", "reftable"):
                 if (gd / sub).is_dir():
                     specs.append(WatchSpec(gd / sub, True, "git", gd))
+            if (gd / "info").is_dir():  # (one that appears later is an event of the git directory: rewatched)
+                specs.append(WatchSpec(gd / "info", False, "git", gd))
+        specs.extend(WatchSpec(folder, False, "parent", folder) for folder in self.parents())
         return specs
+
+    def parents(self) -> list[Path]:
+        """The folders from the top of the work tree down to the spec root's parent (none for a root at the top or
+        outside git): the ``.gitignore`` files there apply to the root's files as well."""
+        if self.top is None:
+            return []
+        try:
+            rel = self.root.relative_to(self.top)
+        except ValueError:
+            return []
+        folders = [self.top]
+        for part in rel.parts[:-1]:
+            folders.append(folders[-1] / part)
+        return folders if rel.parts else []
 
     # ------------------------------------------------------------------------------------------ events
 
@@ -196,13 +224,23 @@ class Repository:
     def classify(self, role: Role, anchor: Path, event_type: str, is_directory: bool, paths: Iterable[str]) -> Change:
         """What an event (type as watchdog names it, and its source/destination paths) means for this repository."""
         if role == "git":
-            activity = False
+            activity = excludes = rewatch = False
             for p in paths:
                 rel = _relative(p, anchor)
                 if rel is not None and _is_ref(rel):
                     return Change(reconcile=True, refs=True)
                 activity = activity or rel == INDEX_LOCK
+                excludes = excludes or rel == EXCLUDE_FILE
+                # ``info/`` appearing (or replaced): its new folder needs a watch for ``info/exclude``.
+                rewatch = rewatch or (rel == "info" and is_directory and event_type != "modified")
+            if excludes or rewatch:
+                # What git ignores changed: a full reconcile, like a configuration change (not a ref move).
+                return Change(reconcile=True, rewatch=rewatch, git_activity=activity)
             return Change(git_activity=activity)
+        if role == "parent":
+            # A folder above the spec root: only its ``.gitignore`` matters (it may ignore the root's files).
+            ignores = any(_relative(p, anchor) == IGNORE_FILE for p in paths)
+            return Change(reconcile=ignores and not is_directory)
         spec_paths: list[str] = []
         dirs: list[str] = []
         reconcile = rewatch = reconfigure = False
@@ -210,6 +248,11 @@ class Repository:
         for p in paths:
             rel = _relative(p, self.root)
             if not rel or ".git" in rel.split("/"):
+                continue
+            if not is_directory and self.top is not None and rel.rsplit("/", 1)[-1] == IGNORE_FILE:
+                # Which files git ignores changed (any depth): a sync reads only files git does not ignore, so the
+                # repository is reconciled, as for a configuration change. (A plain folder has no git to ignore.)
+                reconcile = True
                 continue
             if role == "root" and "/" not in rel:
                 if is_directory:
@@ -420,6 +463,8 @@ def split_targets(targets: Sequence[str | os.PathLike[str]]) -> tuple[list[Path]
 
 __all__ = [
     "CONFIG_FILES",
+    "EXCLUDE_FILE",
+    "IGNORE_FILE",
     "Change",
     "FileSignature",
     "Repository",
