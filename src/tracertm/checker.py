@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
@@ -37,6 +37,9 @@ from tracertm.engine.scan import Location, Snapshot, name_error, scan, unmerged_
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
 from tracertm.crossfile import cross_check, cross_check_sketches
 from tracertm.sketches import RecordSketch, Sketch, sketch_result, sketch_text
+
+if TYPE_CHECKING:
+    from tracertm.steps.checks import StepFindings
 
 _T = TypeVar("_T")
 
@@ -262,10 +265,7 @@ def _check_steps(
     from tracertm.steps.checks import check_snapshot
 
     found = check_snapshot(location, settings, parsed, ref=ref, staged=staged, feature_paths=features)
-    # A step file that does not parse was reported by the parse already (as a spec file of the source).
-    seen = set(result.errors)
-    result.errors.extend(d for d in found.errors if d not in seen)
-    result.warnings.extend(found.warnings)
+    _merge(result, found)
 
 
 def _check_step_changes(location: Location, settings: Settings, result: CheckResult, index: _Index) -> None:
@@ -281,9 +281,15 @@ def _check_step_changes(location: Location, settings: Settings, result: CheckRes
         found = check_changes(location, settings, reader.read, diff=index.diff, listing=index.listing)
     finally:
         reader.close()
-    seen = set(result.errors)
+    _merge(result, found)
+
+
+def _merge(result: CheckResult, found: StepFindings) -> None:
+    """The step findings into ``result``, each once: a step file's own errors and warnings (one that does not
+    parse, a definition that cannot be read) were reported by the parse already, as a spec file of the source."""
+    seen = {*result.errors, *result.warnings}
     result.errors.extend(d for d in found.errors if d not in seen)
-    result.warnings.extend(found.warnings)
+    result.warnings.extend(d for d in found.warnings if d not in seen)
 
 
 def _parse_report(

@@ -115,6 +115,7 @@ def parse(path: str, data: bytes) -> StepFile:
     errors = syntax_errors(path, root, "C#")
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
+    warnings: list[Diagnostic] = []
     for node in walk(root):
         if node.type != "attribute":
             continue
@@ -137,6 +138,10 @@ def parse(path: str, data: bytes) -> StepFile:
             continue
         value = positional[0] if positional else named.get("Expression") or named.get("Regex")
         if value is None:  # no expression: Reqnroll matches the method name, which tracertm does not read
+            warnings.append(Diagnostic(path, line(node), column(node),
+                                       f"[{name}] on {method_name}() has no expression: Reqnroll matches the method's "
+                                       "name, which tracertm does not read — its steps show as undefined; give the "
+                                       "attribute its expression", "warning"))
             continue
         pattern = _string(value)
         if pattern is None:
@@ -162,4 +167,5 @@ def parse(path: str, data: bytes) -> StepFile:
             scopes=tuple(dict.fromkeys(scopes)),
         ))
     # A class's [Scope] is read for each of its methods: its errors are said once.
-    return StepFile(path, "csharp", assign_identities(path, definitions), tuple(types), tuple(dict.fromkeys(errors)))
+    return StepFile(path, "csharp", assign_identities(path, definitions), tuple(types), tuple(dict.fromkeys(errors)),
+                    tuple(warnings))

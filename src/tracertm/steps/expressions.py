@@ -144,11 +144,9 @@ class Registries:
                         registry.define_parameter_type(ParameterType(name, regexp, str, None, False, False))
             for decl in self.declarations.get(family, {}).values():
                 try:
-                    js = decl.language in ("javascript", "typescript")
-                    refused = next((f for f in "gimy" if f in decl.flags), None) if js else None
-                    if refused is not None:  # cucumber-expressions' ``regexpSource`` throws; cucumber-js stops
-                        raise ValueError(f"ParameterType Regexps can't use flag '{refused}' (cucumber-js refuses "
-                                         "to start) — remove the flag")
+                    refused = _refused_flag(decl)
+                    if refused is not None:  # cucumber-expressions throws; cucumber does not start
+                        raise ValueError(f"{refused} (cucumber refuses to start) — remove it")
                     regexps = [translate(r, "", decl.language)[0] for r in decl.regexps]
                     registry.define_parameter_type(ParameterType(decl.name, regexps, str, None, True, False))
                 except Exception as exc:  # noqa: BLE001 - the package raises plain Exception subclasses
@@ -287,6 +285,22 @@ def _words(tokens: Iterable[str], special: str = "") -> frozenset[str]:
 # An expression of plain text and ``{name}`` parameters only: no optional text, alternation or escapes.
 _SIMPLE = re.compile(r"(?:[^{}()/\\]|\{\w+\})*")
 _PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+# The regex flags cucumber-expressions refuses on a parameter type's regex: JavaScript's ``regexpSource`` (g, i, m,
+# y) and Ruby's ``regexp_source`` (its options IGNORECASE, MULTILINE, EXTENDED).
+_REFUSED_FLAGS = {"javascript": "gimy", "typescript": "gimy", "ruby": "imx"}
+_RUBY_OPTIONS = {"i": "IGNORECASE", "m": "MULTILINE", "x": "EXTENDED"}
+
+
+def _refused_flag(decl: ParameterTypeDecl) -> str | None:
+    """cucumber-expressions' own words for a flag it refuses on ``decl``'s regex, or None."""
+    flag = next((f for f in _REFUSED_FLAGS.get(decl.language, "") if f in decl.flags), None)
+    if flag is None:
+        return None
+    if decl.language == "ruby":
+        return f"ParameterType Regexps can't use option Regexp::{_RUBY_OPTIONS[flag]}"
+    return f"ParameterType Regexps can't use flag '{flag}'"
 
 
 def _escaped(pattern: str, at: int) -> bool:

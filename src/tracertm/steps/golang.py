@@ -97,8 +97,27 @@ def _parameters(params: Node | None) -> tuple[Parameter, ...]:
     return tuple(p for p in out if p.type != "context.Context")  # godog may pass a context first
 
 
+def _uses_godog(root: Node) -> bool:
+    """Whether the file imports godog (``github.com/cucumber/godog``, or its old home ``DATA-DOG/godog``) or names
+    its package (``*godog.ScenarioContext``): only then are its ``x.Given(text, fn)`` calls step registrations —
+    Ginkgo's ``When("...", func() {...})`` in another test file is none, and godog matching unanchored, such a
+    phantom would match every step holding its text."""
+    for node in walk(root):
+        if node.type == "import_spec":
+            where = node.child_by_field_name("path")
+            if where is not None and text(where).strip('"`').rstrip("/").endswith("/godog"):
+                return True
+        elif node.type == "package_identifier" and text(node) == "godog":
+            return True
+    return False
+
+
 def parse(path: str, data: bytes) -> StepFile:
+    if b"godog" not in data:  # most *_test.go files: nothing to parse
+        return StepFile(path, "go")
     root = parse_tree("go", data)
+    if not _uses_godog(root):
+        return StepFile(path, "go")
     errors = syntax_errors(path, root, "Go")
     functions = {
         text(n.child_by_field_name("name")): n

@@ -116,8 +116,8 @@ _SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
 _QUANTIFIER = re.compile(r"\{(\d+)(,\d*)?\}")
 
 
-def _unquote_java(source: str) -> str:
-    """Java ``\\Q…\\E`` literal quoting → escaped text."""
+def _unquote(source: str) -> str:
+    """Java's and RE2's ``\\Q…\\E`` literal quoting → escaped text."""
     out: list[str] = []
     i = 0
     while True:
@@ -259,8 +259,8 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
         return _python_classes(source), value
     if re.search(r"(?<!\\)(?:\\\\)*\\[pP]\{", source):
         raise Untranslatable("Unicode property classes (\\p{...}) are not supported by Python's re")
-    if language in _JVM:
-        source = _unquote_java(source)
+    if language in _JVM or language == "go":  # RE2 quotes with \Q…\E too
+        source = _unquote(source)
     unicode = "u" in flags or "v" in flags
     out: list[str] = []
     i = 0

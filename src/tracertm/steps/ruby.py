@@ -67,6 +67,7 @@ def parse(path: str, data: bytes) -> StepFile:
         if method == "ParameterType":
             name: str | None = None
             regexps: list[str] = []
+            flags = ""
             for pair in values:
                 key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
                 if pair.type != "pair" or key is None or value is None:
@@ -74,10 +75,17 @@ def parse(path: str, data: bytes) -> StepFile:
                 found = _literal(value)
                 if text(key).strip(":") == "name" and found is not None:
                     name = found[1]
-                elif text(key).strip(":") == "regexp" and found is not None:
-                    regexps.append(found[1])
+                elif text(key).strip(":") == "regexp":
+                    # One Regexp or string, or an array of them (cucumber-expressions' ``string_array``).
+                    items = ([c for c in value.named_children if c.type != "comment"] if value.type == "array"
+                             else [value])
+                    read = [_literal(item) for item in items]
+                    if read and all(r is not None for r in read):
+                        regexps += [r[1] for r in read if r is not None]
+                        flags += "".join(r[2] for r in read if r is not None)
             if name and regexps:
-                types.append(ParameterTypeDecl(name, tuple(regexps), "cucumber-ruby", "ruby", path, line(node)))
+                types.append(ParameterTypeDecl(name, tuple(regexps), "cucumber-ruby", "ruby", path, line(node),
+                                               "".join(sorted(set(flags)))))
             else:
                 errors.append(Diagnostic(path, line(node), column(node),
                                          "ParameterType(...) cannot be read: give a literal name: and regexp:"))
