@@ -6,7 +6,9 @@ A repository whose ``step_paths`` hold no step definition at all is not checked 
 elsewhere, or it keeps none): otherwise every step would be "undefined".
 
 In the ``--staged`` hook mode only what the commit touches is matched and reported: the steps of changed features
-(against every definition) and, when step files change, the usage of their definitions (against every step).
+(against every definition) and, when step files change, the usage of their definitions (against every step) and,
+when they change parameter types, the definition errors that causes in the other step files (cucumber refuses to
+start on a definition using an undeclared type).
 """
 
 from __future__ import annotations
@@ -233,7 +235,11 @@ def check_changes(
             ((p, blobs[listing[p][1]]) for p in step_paths if is_behave_environment(p)), settings.parser)
         then_options = with_matchers(settings.parser, {b: m for b, m in now_matchers.items() if b not in bases})
         then.update(parse_step_files(then_items, then_options))
-        old = build_report(then, uses)
+        # A parameter type declared, removed or changed in a touched step file breaks (or mends) definitions in step
+        # files the commit leaves alone, which ``found`` does not report on: compared below. The titles make the
+        # two reports' pytest-bdd findings alike, so only what the commit changed differs.
+        types_changed = _declared_types(now, touched) != _declared_types(then, touched)
+        old = build_report(then, uses, titles if types_changed else None)
         was = {(r.use.path, r.use.line, r.use.row_line, r.use.text): r.status for r in old.results}
         caused = [r for r in report.results if r.status != "defined" and r.use.path not in set(changed_features)
                   and was.get((r.use.path, r.use.line, r.use.row_line, r.use.text)) == "defined"]
@@ -241,5 +247,29 @@ def check_changes(
             extra = findings(StepReport(results=caused), settings.step_checks)  # just these steps
             for diag in [*extra.errors, *extra.warnings]:
                 found.add(diag)
+        if types_changed:
+            for diag in _caused_findings(report, old, set(step_paths) - set(changed_steps) - again):
+                found.add(diag)
     return found
+
+
+def _declared_types(files: Mapping[str, StepFile | ParseError], paths: Iterable[str]) -> set[tuple[object, ...]]:
+    """The parameter types ``paths`` (of ``files``; a missing or unreadable file declares none) declare, without
+    their lines: a declaration that only moves within its file changes no definition's compiling. Its path stays
+    part of it, since the order of the files decides which of two rival declarations wins."""
+    from tracertm.steps.model import StepFile
+
+    return {(t.name, t.regexps, t.framework, t.language, t.path, t.flags)
+            for p in paths if isinstance(f := files.get(p), StepFile) for t in f.parameter_types}
+
+
+def _caused_findings(now: StepReport, then: StepReport, unchanged: set[str]) -> list[Diagnostic]:
+    """The definition findings ``now`` has in the ``unchanged`` step files that ``then`` (the same files, with the
+    touched ones as before the commit) has not at that place: what the commit's parameter type change causes there
+    (a definition using a type it removes, a declaration its new rival outranks). A finding that was there already
+    is left out even when its text changed (it may name the line of a declaration the commit moved), as a step's
+    verdict is (``check_changes``): the commit did not cause it."""
+    before = {(d.path, d.line, d.column, d.severity) for d in [*then.errors, *then.warnings] if d.path in unchanged}
+    return [d for d in [*now.errors, *now.warnings]
+            if d.path in unchanged and (d.path, d.line, d.column, d.severity) not in before]
 
