@@ -194,7 +194,7 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error(
     assert main(["sync", str(git_repo.path), "--database-url", url]) == 0
     capsys.readouterr()
     odd = b"ADR-\xff".decode("utf-8", "surrogateescape")  # what sys.argv holds for those bytes
-    assert main(["show", odd, "--database-url", url]) == 2
+    assert main(["show", odd, "--database-url", url, "--project", "repo"]) == 2
     _, err = capsys.readouterr()
     line = _one_line(err)
     assert "not valid UTF-8" in line and "ADR-\\xff" in line and "internal error" not in line

@@ -259,7 +259,8 @@ def test_invalid_ci_commit_variable_is_named(
     monkeypatch.chdir(git_repo.path)
     for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):
         monkeypatch.setenv(variable, "not-a-sha")
-        code, _, err = _cli(capsys, "results", "import", str(report), "--database-url", url)
+        # --project: synced as "sample", the repository's own name is "repo" (never synced).
+        code, _, err = _cli(capsys, "results", "import", str(report), "--database-url", url, "--project", "sample")
         line = _one_line(err)
         assert code == 2 and f"${variable}='not-a-sha'" in line and "--commit 'not-a-sha'" not in line
         monkeypatch.delenv(variable)
@@ -270,7 +271,8 @@ def test_review_of_an_unknown_link_points_at_a_real_command(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     sync_sample(git_repo, url)
-    code, _, err = _cli(capsys, "review", "999999", "--database-url", url)
+    # --project: not the test run's own repository's project (never synced).
+    code, _, err = _cli(capsys, "review", "999999", "--database-url", url, "--project", "sample")
     line = _one_line(err)
     assert code == 2 and "'tracertm links'" not in line and "'tracertm status'" in line
 

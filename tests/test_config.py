@@ -111,7 +111,8 @@ def test_list_by_tag(git_repo: GitRepo, database_url: str, capsys: pytest.Captur
     git_repo.commit("features")
     url = ("--database-url", database_url)
     assert _cli(capsys, "sync", str(git_repo.path), *url)[0] == 0
-    code, out, _ = _cli(capsys, "list", "features", "--tag", "payments", "--format", "json", *url)
+    code, out, _ = _cli(capsys, "list", "features", "--tag", "payments", "--format", "json", *url,
+                        "--project", "repo")  # not the test run's own repository's project
     assert code == 0 and [f["number"] for f in json.loads(out)] == ["FEAT-1"]
 
 

@@ -90,7 +90,7 @@ def test_sync_warns_until_the_collision_is_gone(
     for _ in range(2):  # reported again by a sync that has nothing to do
         code, out, err = _cli(capsys, "sync", str(git_repo.path), *url)
         assert code == 0 and _lines(out + err) == [WARNED], out + err
-    code, out, _ = _cli(capsys, "list", "contracts", "--format", "json", *url)
+    code, out, _ = _cli(capsys, "list", "contracts", "--format", "json", *url, "--project", "repo")
     assert sorted(c["number"] for c in json.loads(out)) == ["ADR-0003", "CTR-0001"]  # both records are kept
     # The ADR goes away: the contract's file is unchanged, and its warning goes too.
     git_repo.remove(ADR_PATH)
@@ -120,7 +120,7 @@ def test_show_history_trace_reach_both_records(
 ) -> None:
     _colliding(git_repo)
     git_repo.commit("collide")
-    url = ["--database-url", database_url]
+    url = ["--database-url", database_url, "--project", "repo"]  # not the test run's own repository's project
     assert main(["sync", str(git_repo.path), *url]) == 0
     capsys.readouterr()
     for verb in ("show", "history", "trace"):

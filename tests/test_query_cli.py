@@ -21,7 +21,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 def test_list_filters_and_pages(git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     sync_sample(git_repo, database_url)
-    url = ["--database-url", database_url]
+    url = ["--database-url", database_url, "--project", "sample"]  # not the test run's own repository's project
     code, out, err = _cli(capsys, "list", "contracts", "--status", "approved", "--sort=-number", "--format", "json", *url)
     numbers = [c["number"] for c in json.loads(out)]
     assert code == 0 and numbers == sorted(numbers, reverse=True) and len(numbers) == 3
@@ -36,7 +36,7 @@ def test_list_filters_and_pages(git_repo: GitRepo, database_url: str, capsys: py
 
 def test_show_walks_features_and_scenarios(git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     sync_sample(git_repo, database_url)
-    url = ["--database-url", database_url]
+    url = ["--database-url", database_url, "--project", "sample"]  # not the test run's own repository's project
     code, out, _ = _cli(capsys, "show", "FEAT-1", *url)
     assert code == 0 and "scenarios (3):" in out
     lines = out.split("scenarios (3):")[1].strip().splitlines()
@@ -82,7 +82,7 @@ def test_usage_errors_of_the_query_layer_name_the_command_line_option(
 ) -> None:
     """The query layer names the API's parameters (``changed_since``, ``q``); the command line names its own."""
     sync_sample(git_repo, database_url)
-    url = ["--database-url", database_url]
+    url = ["--database-url", database_url, "--project", "sample"]  # not the test run's own repository's project
     for argv, expected in (
         (("list", "adrs", "--changed-since", "x"), "tracertm: error: --changed-since 'x': not a timestamp"),
         (("list", "adrs", "--text", "AND"), "tracertm: error: --text 'AND': needs at least one word"),

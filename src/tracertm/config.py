@@ -272,8 +272,18 @@ class Settings:
         if self.source is not None:
             try:
                 whole = self.source_text
-                text = (self.source.read_text("utf-8", errors="replace") if whole is None else whole).split("\n")
-                line = next((n for n, t in enumerate(text, 1) if f'"{pattern}"' in t or f"'{pattern}'" in t), 0)
+                text = self.source.read_text("utf-8", errors="replace") if whole is None else whole
+                # From the line that sets the key, to the next table header: the same glob quoted elsewhere in the
+                # file (in ``exclude``, or in another tool's table of pyproject.toml) is not the one that matched
+                # nothing. A glob not found there (an escape written differently) is reported at the key's line.
+                line = _key_line(text, self.source.name == "pyproject.toml", key)
+                lines = text.split("\n")
+                for number in range(line, len(lines) + 1 if line else 0):
+                    if number > line and _TOML_HEADER.match(lines[number - 1]):
+                        break
+                    if f'"{pattern}"' in lines[number - 1] or f"'{pattern}'" in lines[number - 1]:
+                        line = number
+                        break
             except OSError:
                 pass
         message = f"{key} matched nothing: no file matches {pattern!r}; fix the glob or remove it"
@@ -510,8 +520,23 @@ def check_url(url: str, source: str) -> None:
 def _database_url(url: str, source: Path, where: str) -> str:
     """``database_url`` as written in ``source`` (at ``where``): a relative SQLite path is relative to the folder of
     that file, not to the current folder (running from a sub-folder would otherwise create a second database
-    there)."""
-    check_url(url, f"{where}: database_url")
+    there). Its scheme and driver are checked here, as ``db.parse_url`` checks them, so that a wrong one is reported
+    at this file and line rather than later by a command that knows neither; as plain text, since the configuration
+    is read on the hook path, which must not import SQLAlchemy (``tests/test_hook_imports.py``)."""
+    named = f"{where}: database_url"
+    check_url(url, named)
+    fix = 'use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB, e.g. database_url = "sqlite:///specs.db"'
+    written, has_slashes, _ = url.partition("://")
+    if not has_slashes or not re.fullmatch(r"[\w+]+", written):  # what SQLAlchemy's make_url cannot parse
+        raise ConfigError(f"{named}: not a database URL (scheme "
+                          f"{url.split(':', 1)[0] if ':' in url else '<none>'!r}); {fix}")
+    backend, _, driver = written.partition("+")
+    drivers = {"sqlite": ("", "pysqlite"), "postgresql": ("", "psycopg", "psycopg2"),
+               "postgres": ("", "psycopg", "psycopg2")}.get(backend)
+    if drivers is None:
+        raise ConfigError(f"{named}: unsupported database scheme {written!r}; {fix}")
+    if driver not in drivers:
+        raise ConfigError(f"{named}: driver {driver!r} is not supported; {fix}")
     scheme, sep, rest = url.partition(":///")
     if not sep or scheme.lower() not in ("sqlite", "sqlite+pysqlite"):
         return url

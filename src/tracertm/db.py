@@ -260,21 +260,49 @@ def known_revisions() -> set[str]:
     return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
+def shipped_revisions() -> list[str]:
+    """The ids of the migrations this installation ships, in order, read from the ``revision = "..."`` line of each
+    script in ``migrations_dir()/versions``: ids are numbered, but with gaps (migrations merged or dropped before
+    a release), so a number in range is not one. Reads a few small files instead of importing Alembic and every
+    script (a test keeps this equal to Alembic's own list)."""
+    import re
+
+    assign = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", re.MULTILINE)
+    found = set()
+    for script in (migrations_dir() / "versions").glob("*.py"):
+        match = assign.search(script.read_text(encoding="utf-8"))
+        if match:
+            found.add(match.group(1))
+    return sorted(found)
+
+
 def _check_not_newer(engine: Engine, revision: str | None) -> None:
     if revision is not None and revision != SCHEMA_HEAD and revision not in known_revisions():
-        raise SchemaTooNewError(
-            f"database {redact(engine.url)} is at schema revision {revision}, newer than this tracertm knows "
-            f"(up to {SCHEMA_HEAD}); upgrade tracertm (pip install -U tracertm) to use it"
-        )
+        raise _too_new(engine.url, revision)
+
+
+def _too_new(url: URL, revision: str) -> SchemaTooNewError:
+    return SchemaTooNewError(
+        f"database {redact(url)} is at schema revision {revision}, newer than this tracertm knows "
+        f"(up to {SCHEMA_HEAD}); upgrade tracertm (pip install -U tracertm) to use it"
+    )
+
+
+def check_revision(revision: str) -> None:
+    """``--revision``: ``head`` or the id of a migration this installation ships; checked before the database is
+    opened too (``db upgrade`` makes its file), so that a mistyped revision leaves nothing behind."""
+    if revision == "head":
+        return
+    shipped = shipped_revisions()
+    if revision not in shipped:
+        raise UsageError(f"--revision {revision}: not a schema revision; give head or one of {', '.join(shipped)}")
 
 
 def _check_target(revision: str, current: str | None) -> None:
-    """``--revision``: one of the schema's revisions (numbered ``0001`` to ``SCHEMA_HEAD``, so their order is their
-    text's), not below the database's own: tracertm has no downgrades, and Alembic's refusals of a revision it does
-    not know or a relative one were internal errors."""
-    known = revision.isdigit() and len(revision) == len(SCHEMA_HEAD) and "0001" <= revision <= SCHEMA_HEAD
-    if not known:
-        raise UsageError(f"--revision {revision}: not a schema revision; give head or 0001 to {SCHEMA_HEAD}")
+    """``--revision``: one of the schema's revisions (``shipped_revisions``: numbered, so their order is their
+    text's, with gaps), not below the database's own: tracertm has no downgrades, and Alembic's refusals of a
+    revision it does not know (a number in a gap too) or a relative one were internal errors."""
+    check_revision(revision)
     if current is not None and revision < current:
         raise UsageError(f"--revision {revision}: the database is at {current} already, and tracertm has no "
                          "downgrades; restore a backup to go back")
@@ -378,12 +406,16 @@ def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
     first = detail[0] if detail else type(exc).__name__
     source = _source(engine)
     if _not_a_database(exc):
-        return DatabaseError(
-            f"{source or 'database'}: {redact(engine.url)} is not a SQLite (tracertm) database ({first}); point "
-            f"{source or f'--database-url / ${ENV_URL}'} at a tracertm database, or at a new file to create one"
-        )
+        return _not_a_database_error(engine.url, source, first)
     return DatabaseError(
         f"cannot use database {redact(engine.url)}: {first}; check {source or f'--database-url / ${ENV_URL}'}"
+    )
+
+
+def _not_a_database_error(url: URL, source: str | None, first: str) -> DatabaseError:
+    return DatabaseError(
+        f"{source or 'database'}: {redact(url)} is not a SQLite (tracertm) database ({first}); point "
+        f"{source or f'--database-url / ${ENV_URL}'} at a tracertm database, or at a new file to create one"
     )
 
 
@@ -411,11 +443,7 @@ def open_engine(
 ) -> Engine:
     """Resolve, validate and connect: the one way the CLI and library get an engine."""
     url, source = resolve_database_url(option, configured)
-    if _in_memory(parse_url(url, source)):
-        raise ConfigError(
-            f"{source}: {url} is an in-memory SQLite database, gone when this command ends; use sqlite:///PATH "
-            "(or leave it out for the default database)"
-        )
+    _refuse_in_memory(url, source)
     engine = make_engine(url, source)
     if migrate:
         try:
@@ -424,6 +452,105 @@ def open_engine(
             engine.dispose()
             raise
     return engine
+
+
+def _refuse_in_memory(url: str, source: str) -> URL:
+    """``url`` parsed; an in-memory SQLite database is refused: everything written to it is gone when the command
+    ends."""
+    parsed = parse_url(url, source)
+    if _in_memory(parsed):
+        raise ConfigError(
+            f"{source}: {url} is an in-memory SQLite database, gone when this command ends; use sqlite:///PATH "
+            "(or leave it out for the default database)"
+        )
+    return parsed
+
+
+def sqlite_file(parsed: URL) -> Path | None:
+    """The file a SQLite URL names (``~`` expanded, as ``make_engine`` does for its folder); None for another
+    database or an in-memory one. A ``file:`` name is a file like any other: SQLAlchemy passes it to SQLite without
+    ``uri=true`` (a URL takes no query string), so SQLite opens it as a plain path, ``./file:x.db``."""
+    if parsed.get_backend_name() != "sqlite" or _in_memory(parsed):
+        return None
+    return Path(parsed.database or "").expanduser()
+
+
+def peek_sqlite(path: Path, parsed: URL, source: str) -> tuple[str | None, bool]:
+    """The tracertm schema revision of the existing SQLite file ``path`` (None: none stamped) and whether it holds
+    any table at all, read without writing anything: no engine, whose connections set the journal mode and page
+    size (on an empty file that writes its first page), but a plain connection that may not create the file
+    (``mode=rw``). A file that is not a SQLite database is refused as ``database_unavailable`` words it."""
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True,
+                               timeout=SQLITE_BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:  # gone since the caller looked, a folder, no permission
+        raise DatabaseError(f"cannot use database {redact(parsed)}: {exc}; check {source}") from None
+    try:
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        if ("alembic_version",) not in tables:
+            return None, bool(tables)
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return (str(revision[0]) if revision else None), True
+    except sqlite3.Error as exc:
+        if _not_a_database(exc):
+            raise _not_a_database_error(parsed, source, str(exc)) from None
+        raise DatabaseError(f"cannot use database {redact(parsed)}: {exc}; check {source}") from None
+    finally:
+        conn.close()
+
+
+def open_for_dry_run(option: str | None = None, configured: str | None = None) -> Engine | None:
+    """The engine a dry run reads the database's state with, or None when there is no tracertm schema to read (a
+    SQLite file or folder that is not there, an empty file, a PostgreSQL database with no schema): the dry run then
+    plans against an empty state, everything would be created. It writes nothing: no file, no folder, no
+    migration; a database at an older schema revision is refused (``refuse_old_schema``)."""
+    url, source = resolve_database_url(option, configured)
+    parsed = _refuse_in_memory(url, source)
+    path = sqlite_file(parsed)
+    if path is not None:
+        # Looked at before any engine exists: ``make_engine`` creates the folder, its connections the file.
+        if not path.exists():
+            return None
+        revision, _tables = peek_sqlite(path, parsed, source)
+        if revision is None:  # an empty file, or one with tables of its own: a sync would migrate into it
+            return None
+        refuse_old_schema(parsed, source, revision)
+        return make_engine(url, source)
+    engine = make_engine(url, source)
+    try:
+        if dry_run_schema(engine):
+            return engine
+    except BaseException:
+        engine.dispose()
+        raise
+    engine.dispose()
+    return None
+
+
+def dry_run_schema(engine: Engine) -> bool:
+    """Whether ``engine``'s database holds tracertm's current schema (False: none yet, plan against an empty state);
+    an older schema is refused rather than migrated (``refuse_old_schema``): a dry run writes nothing."""
+    revision = current_revision(engine)
+    if revision is None:
+        return False
+    refuse_old_schema(engine.url, _source(engine) or "--database-url", revision)
+    return True
+
+
+def refuse_old_schema(url: URL, source: str, revision: str) -> None:
+    """A dry run reads the schema as it is: one at a revision older than ``SCHEMA_HEAD`` would have to be migrated
+    first (a write), one newer than this tracertm is refused as ``ensure_schema`` refuses it."""
+    if revision == SCHEMA_HEAD:
+        return
+    if revision not in shipped_revisions():
+        raise _too_new(url, revision)
+    raise DatabaseError(
+        f"{source}: database {redact(url)} is at schema revision {revision}, older than this tracertm's "
+        f"({SCHEMA_HEAD}), and a dry run writes nothing, not even a migration; run 'tracertm db upgrade' first"
+    )
 
 
 # ------------------------------------------------------------------------------------------------------ sessions

@@ -87,7 +87,8 @@ def test_drift_check_with_exit_code(git_repo: GitRepo, database_url: str, capsys
 
 def test_query_verbs(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     _seed(git_repo)
-    url = ["--database-url", database_url]
+    # --project: the tests run in a repository of their own (never synced), which is not the only project's.
+    url = ["--database-url", database_url, "--project", "repo"]
     assert _cli(capsys, "sync", str(git_repo.path), *url)[0] == 0
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", status="Deprecated"))
     assert _cli(capsys, "sync", str(git_repo.path), *url)[0] == 0

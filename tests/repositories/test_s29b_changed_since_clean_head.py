@@ -52,7 +52,8 @@ def test_changed_since_a_clean_head_is_not_its_own_sync(git_repo: GitRepo, datab
     assert _changed(database_url, first) == ["ADR-0001"]  # a revision at a later commit
     assert _changed(database_url, second) == []  # at it, or at its ancestor ``first``: none after it
 
-    code = main(["list", "adrs", "--changed-since", second[:12], "--format", "json", "--database-url", database_url])
+    code = main(["list", "adrs", "--changed-since", second[:12], "--format", "json", "--database-url", database_url,
+                 "--project", "sample"])
     out, err = capsys.readouterr()
     assert code == 0 and json.loads(out) == [], err
     engine = db.make_engine(database_url)

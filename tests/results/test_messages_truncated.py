@@ -92,7 +92,8 @@ def test_the_cli_imports_nothing_from_them(
     path = tmp_path / name
     path.write_bytes(data)
     capsys.readouterr()
-    code = main(["results", "import", str(path), *options])
+    # --project: synced as "login", the repository's own name is "repo" (never synced).
+    code = main(["results", "import", str(path), *options, "--project", "login"])
     out, err = capsys.readouterr()
     assert (code, out) == (1, "")
     assert len(err.strip().splitlines()) == 1 and err.startswith(f"tracertm: error: {path}:{line}:0: ")

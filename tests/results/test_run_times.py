@@ -70,7 +70,8 @@ def login(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch)
 
 def _show(capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
     capsys.readouterr()
-    assert main(["show", "login/Bad password", "--format", "json"]) == 0
+    # --project: synced as "login", the repository's own name is "repo" (never synced).
+    assert main(["show", "login/Bad password", "--format", "json", "--project", "login"]) == 0
     return json.loads(capsys.readouterr().out)["results"]  # type: ignore[no-any-return]
 
 

@@ -28,7 +28,7 @@ def test_references_with_slashes_resolve(git_repo: GitRepo, database_url: str,
     git_repo.write("features/fx.feature",
                    "@FEAT-7\nFeature: FX\n\n  @ADR-0001\n  Scenario: Pay in EUR/USD\n    Given a rate\n")
     git_repo.commit("seed")
-    db = ("--database-url", database_url)
+    db = ("--database-url", database_url, "--project", "repo")  # not the test run's own repository's project
     assert run(capsys, "sync", str(git_repo.path), *db)[0] == 0
     code, out, err = run(capsys, "trace", "ADR-0001", "--depth", "2", "--format", "json", *db)
     assert code == 0, err
@@ -56,7 +56,7 @@ def test_bare_digits_name_a_record_of_that_id_before_a_link_number(
     git_repo.write("features/other.feature", "@FEAT-9 @ADR-0001\nFeature: Other\n\n  Scenario: o\n    Given o\n")
     git_repo.write("features/2.feature", "@ADR-0001\nFeature: Two\n\n  Scenario: n\n    Given n\n")
     git_repo.commit("seed")
-    db = ("--database-url", database_url)
+    db = ("--database-url", database_url, "--project", "repo")  # not the test run's own repository's project
     assert run(capsys, "sync", str(git_repo.path), *db)[0] == 0
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Everywhere."))
     assert run(capsys, "sync", str(git_repo.path), *db)[0] == 0

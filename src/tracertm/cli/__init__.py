@@ -109,6 +109,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from tracertm import db
     from tracertm.cli.records import open_database
 
+    db.check_revision(args.revision)  # before the database file is made
     engine = open_database(args, create=True, migrate=False)
     db.upgrade(engine, args.revision)
     print(f"{db.redact(engine.url)}: at revision {db.current_revision(engine)}")
@@ -117,13 +118,18 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _db_current(args: argparse.Namespace) -> int:
     from tracertm import db
-    from tracertm.cli.records import NoDatabase, open_database
+    from tracertm.cli.records import NoDatabase, NotTracertmDatabase, open_database
 
     try:  # only shows: a SQLite file that is not there is not created (a mistyped path left a database behind)
         engine = open_database(args, migrate=False)
     except NoDatabase as missing:
         print(f"database: {missing.path} (no file: nothing created; 'tracertm db upgrade' or a sync creates it)")
         print("revision: - (empty)")
+        return EXIT_OK
+    except NotTracertmDatabase as foreign:  # an empty file, or another program's tables: shown, not refused
+        print(f"database: {foreign.path} (not a tracertm database: {foreign.detail}; 'tracertm db upgrade' or a "
+              "sync migrates tracertm's tables into it)")
+        print("revision: - (no tracertm schema)")
         return EXIT_OK
     revision = db.current_revision(engine)
     if revision is None or revision == db.SCHEMA_HEAD:

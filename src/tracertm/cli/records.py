@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,45 @@ if TYPE_CHECKING:
 KIND_WORDS = ("adrs", "contracts", "features", "scenarios", "step-definitions", "test-cases",
               "adr", "contract", "feature", "scenario")
 
+# The query layer (``Records.list``, ``ListFilter``, ``Cursor``, ``search``) is shared with the API and names the
+# API's parameters in its usage errors (``sort 'x': ...``); on the command line the same error names the option the
+# user typed. One table for ``list`` and ``search``, so a new parameter gets its option name in both.
+OPTION_OF_PARAMETER = {
+    "status": "--status", "tag": "--tag", "any_tag": "--any-tag", "type": "--type", "text": "--text",
+    "changed_since": "--changed-since", "path": "--source-prefix", "related_adr": "--related-adr",
+    "feature": "--feature", "sort": "--sort", "limit": "--limit", "cursor": "--cursor",
+    "include_deleted": "--include-deleted", "kind": "--kind",
+}
+
+
+def option_error(exc: UsageError, options: dict[str, str] | None = None) -> UsageError:
+    """``exc`` with the API parameter its message starts with (``sort 'x': ...``, ``cursor: ...``) replaced by the
+    command line's option (``options``, default ``OPTION_OF_PARAMETER``); any other error as it is."""
+    import re
+
+    table = OPTION_OF_PARAMETER if options is None else options
+    message = str(exc)
+    head = re.match(r"([a-z_]+)(?=[ :])", message)
+    if head is None or head.group(1) not in table:
+        return exc
+    return UsageError(table[head.group(1)] + message[head.end():])
+
+
+def nonblank_items(what: str) -> Callable[[str], str]:
+    """An argparse ``type`` for a comma-separated option (``--status a,b``): ``nonblank``, and no empty item either
+    (``--sort=,`` or ``a,,b``); the query layer drops empty items, so it would otherwise run as if the option, or
+    that value, were not given."""
+    check = nonblank(what)
+
+    def items(value: str) -> str:
+        check(value)
+        if any(not part.strip() for part in value.split(",")):
+            raise argparse.ArgumentTypeError(f"empty item in {value!r}; separate each {what} from the next by one "
+                                             "comma")
+        return value
+
+    return items
+
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     def project_options(p: argparse.ArgumentParser) -> None:
@@ -42,10 +81,12 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser("list", help="list records of one kind, with filters", parents=[_common()])
     p.add_argument("kind", metavar="KIND", choices=KIND_WORDS, help="adrs, contracts, features, scenarios, ...")
     project_options(p)
-    p.add_argument("--status", action="append", help="only these statuses (repeat or comma-separate)")
-    p.add_argument("--tag", action="append", help="only records with all of these tags")
-    p.add_argument("--any-tag", action="append", help="only records with at least one of these tags")
-    p.add_argument("--type", action="append", help="contract or step type")
+    p.add_argument("--status", action="append", type=nonblank_items("status"),
+                   help="only these statuses (repeat or comma-separate)")
+    p.add_argument("--tag", action="append", type=nonblank_items("tag"), help="only records with all of these tags")
+    p.add_argument("--any-tag", action="append", type=nonblank_items("tag"),
+                   help="only records with at least one of these tags")
+    p.add_argument("--type", action="append", type=nonblank_items("type"), help="contract or step type")
     p.add_argument("--text", type=nonblank("query"), help="full-text query (see 'tracertm search')")
     p.add_argument("--changed-since", metavar="WHEN", type=nonblank("time or commit"),
                    help="ISO timestamp or commit: records changed after it")
@@ -53,7 +94,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                    help="only records whose file path starts with PREFIX")
     p.add_argument("--related-adr", metavar="ADR", type=nonblank("ADR id"), help="only records relating to this ADR")
     p.add_argument("--feature", metavar="FEATURE", type=nonblank("feature"), help="scenarios of this feature")
-    p.add_argument("--sort", type=nonblank("sort field"),
+    p.add_argument("--sort", type=nonblank_items("sort field"),
                    help="sort fields, '-' for descending (e.g. -status,number)")
     p.add_argument("--limit", type=bounded_int(1, 500),
                    help="records per page (default and maximum: 500; with --cursor: the cursor's own)")
@@ -83,13 +124,25 @@ class NoDatabase(UsageError):
         self.path = path
 
 
+class NotTracertmDatabase(UsageError):
+    """A SQLite file a command would only read holds no tracertm schema (``open_existing_engine``): an empty file, or
+    one with tables of its own. ``path`` is that file, ``detail`` what it holds."""
+
+    def __init__(self, path: Path, detail: str, source: str, fix: str) -> None:
+        super().__init__(f"{source}: {path} is not a tracertm database ({detail}); a command that reads creates "
+                         f"none: point {fix} at a tracertm database, or run 'tracertm sync' to create one")
+        self.path = path
+        self.detail = detail
+
+
 def open_existing_engine(option: str | None, configured: str | None = None,
                          config_file: Path | None = None, *, migrate: bool = True) -> Engine:
     """``db.open_engine`` for a command that needs data already there (it reads, or changes what a sync wrote): a
     SQLite file that does not exist is an error, not a new database. Opening one would create it, its folders
-    and its schema (3 MB) wherever a mistyped path points, and then report an empty database."""
-    from pathlib import Path
-
+    and its schema (3 MB) wherever a mistyped path points, and then report an empty database. So is a file that
+    exists but holds no tracertm schema (an empty file, another program's database): opening it would migrate
+    tracertm's tables into it. A tracertm database at an older revision is still migrated forward, as every
+    command does on first use. A ``file:`` name is checked like any path (SQLite opens it as one)."""
     from tracertm import db
     from tracertm.config import check_url
 
@@ -100,12 +153,15 @@ def open_existing_engine(option: str | None, configured: str | None = None,
         source = f"${db.ENV_URL}"
     check_url(url, source)
     parsed = db.parse_url(url, source)
-    database = (parsed.database or "") if parsed.get_backend_name() == "sqlite" else ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        path = Path(database).expanduser()
+    path = db.sqlite_file(parsed)  # (None: PostgreSQL, or in-memory, which open_engine refuses)
+    if path is not None:
+        fix = "--database-url" if source == "the default database" else source
         if not path.exists():
-            fix = "--database-url" if source == "the default database" else source
             raise NoDatabase(path, fix)
+        revision, tables = db.peek_sqlite(path, parsed, source)
+        if revision is None:
+            detail = "tables of its own, no tracertm schema" if tables else "an empty file"
+            raise NotTracertmDatabase(path, detail, source, fix)
     return db.open_engine(option, configured, migrate=migrate)
 
 
@@ -153,14 +209,26 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     derived: str | None = None
     configured: str | None = None
     config_file = None
+    where: str | None = args.path
+    root: Callable[[], str | None] | None = None  # this repository's root commit, when there is one
     found = repository_settings(args.path)
     if found:
         location, settings = found
-        derived, configured, config_file = project_name(location, settings), settings.database_url, settings.source
+        top = location.top
+        if top is not None:
+            def root() -> str | None:  # asked only when no project has the derived name
+                from tracertm import git
+
+                return git.root_commit(top)
+        configured, config_file = settings.database_url, settings.source
+        # A folder named by PATH, or the repository around the current one, is the project; only outside any
+        # repository with no PATH is there nothing to derive a name from (then: the database's only project).
+        if args.path or location.top is not None:
+            derived, where = project_name(location, settings), args.path or str(location.root)
     engine = open_existing_engine(args.database_url, configured, config_file)
     try:
         with db.session(engine) as session:
-            yield session, Projects(session).resolve(args.project, derived)
+            yield session, Projects(session).resolve(args.project, derived, path=where, root=root)
     finally:
         engine.dispose()
 
@@ -240,6 +308,8 @@ def _list(args: argparse.Namespace) -> int:
     from tracertm.schemas.records import to_read
 
     k = kind(args.kind)
+    # ``tag`` errors are about --any-tag too ("contracts have no tags"): name the one that was given.
+    options = {**OPTION_OF_PARAMETER, "tag": "--tag" if args.tag or not args.any_tag else "--any-tag"}
     try:
         flt = ListFilter(
             status=args.status or [], tag=args.tag or [], any_tag=args.any_tag or [], type=args.type or [],
@@ -249,19 +319,18 @@ def _list(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        option = "-".join(str(p) for p in first["loc"]).replace("_", "-")
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise UsageError(f"--{option}: {message}" if option else message) from None
+        if not first["loc"]:  # the filters as a whole (too long)
+            raise UsageError(message) from None
+        parameter = str(first["loc"][0])
+        option = options.get(parameter, "--" + parameter.replace("_", "-"))
+        raise UsageError(f"{option}: {message}") from None
     with open_project(args) as (session, project):
         # A cursor carries its query and page size; a --limit given next to it wins.
         try:
             page = Records(session, k).list(project, None if args.cursor and args.limit is None else flt, args.cursor)
         except UsageError as exc:  # the query layer names the API's parameters; here they are options
-            message = str(exc)
-            for parameter, option in (("changed_since ", "--changed-since "), ("text ", "--text ")):
-                if message.startswith(parameter):
-                    raise UsageError(option + message.removeprefix(parameter)) from None
-            raise
+            raise option_error(exc, options) from None
         if page.next_cursor:
             print(f"more: {_next_page_command(args, k.plural, project.name, page.next_cursor)}", file=sys.stderr)
         records = [to_read(k, row, project.name, feature) for row, feature in page.rows]

@@ -6,6 +6,7 @@ import argparse
 
 from tracertm.cli import EXIT_OK, _common, _Parser
 from tracertm.cli.parsing import bounded_int, nonblank
+from tracertm.cli.records import nonblank_items
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
@@ -14,7 +15,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
         description='Words must all occur (stemmed); "a phrase"; a OR b; -excluded. Best matches first.',
     )
     p.add_argument("query", metavar="QUERY", help='e.g. "idempotency key" or \'ledger -postgres\'')
-    p.add_argument("--kind", action="append", metavar="KIND", help="adrs, contracts, features or scenarios (repeat)")
+    p.add_argument("--kind", action="append", metavar="KIND", type=nonblank_items("kind"),
+                   help="adrs, contracts, features or scenarios (repeat or comma-separate)")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="only this project (default: this repository's, or all)")
     p.add_argument("--path", metavar="PATH", type=nonblank("path"), help=argparse.SUPPRESS)
@@ -36,15 +38,18 @@ def _search(args: argparse.Namespace) -> int:
 
     if len(args.query) > MAX_QUERY_LENGTH:  # the API's q and list --text refuse it too
         raise UsageError(f"QUERY: {len(args.query)} characters; at most {MAX_QUERY_LENGTH} (shorten the query)")
-    kinds = [kind(name, "--kind") for item in args.kind or [] for name in item.split(",") if name.strip()]
-    from tracertm.cli.records import open_database
+    kinds = [kind(name.strip(), "--kind") for item in args.kind or [] for name in item.split(",")]
+    from tracertm.cli.records import open_database, option_error
 
     engine = open_database(args)
     try:
         with db.session(engine) as session:
             project = Projects(session).get(args.project, "--project") if args.project else None
-            hits = search(session, args.query, kinds=kinds or None, project=project, limit=args.limit,
-                          include_deleted=args.include_deleted, option="QUERY")
+            try:
+                hits = search(session, args.query, kinds=kinds or None, project=project, limit=args.limit,
+                              include_deleted=args.include_deleted, option="QUERY")
+            except UsageError as exc:  # the search layer names the API's parameters (``kind``): say the option
+                raise option_error(exc) from None
     finally:
         engine.dispose()
     if args.format == "json":

@@ -16,7 +16,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--workers", type=bounded_int(1, 512), default=1, help="worker processes (default: 1)")
     p.add_argument("--path", metavar="PATH", type=nonblank("path"),
                    help="repository whose project 'at/{commit}' may read git history from (default: current folder)")
-    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN", type=nonblank("browser origin"),
                    help="allow browser calls from this origin (repeat); no CORS without it")
     p.add_argument("--require-token-for-reads", action="store_true",
                    help="reads need a bearer token too (any scope); writes always do")

@@ -156,19 +156,28 @@ def sync(
         folder=location.root.name if not project and not settings.project and location.top == location.root else None,
     )
     own_engine = engine is None
-    if engine is None:
-        engine = db.open_engine(database_url, settings.database_url, timeout=timeout)
+    database: Engine | None = engine
+    if dry_run:
+        # A dry run writes nothing: it neither creates the database (file, folder) nor migrates it. With no
+        # tracertm schema there yet it plans against an empty state (everything would be created); an older schema
+        # is refused (see ``db.open_for_dry_run``).
+        if engine is None:
+            database = db.open_for_dry_run(database_url, settings.database_url)
+        elif not db.dry_run_schema(engine):
+            database = None
+    elif engine is None:
+        database = db.open_engine(database_url, settings.database_url, timeout=timeout)
     else:
         db.ensure_schema(engine, timeout)
     try:
         job = _Job(
-            engine, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger), timeout,
-            cancel, start_method,
+            database, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger),
+            timeout, cancel, start_method,
         )
         return job.dry_run() if dry_run else job.run()
     finally:
-        if own_engine:
-            engine.dispose()
+        if own_engine and database is not None:
+            database.dispose()
 
 
 @dataclass
@@ -176,7 +185,7 @@ class _Job:
     """One sync: the read phase (scan, parse; no lock), registration of the run, and the write phase (under the
     project's write lock: re-read the file index, parse what changed meanwhile, plan, apply)."""
 
-    engine: Engine
+    database: Engine | None  # None: a dry run with no tracertm schema to read yet (``dry_run`` plans from nothing)
     location: Location
     settings: Settings
     name: str
@@ -195,6 +204,13 @@ class _Job:
     options_changed: bool = False
 
     @property
+    def engine(self) -> Engine:
+        """The database of a real run (every run but a dry run against no schema has one)."""
+        if self.database is None:
+            raise AssertionError("only a dry run goes without a database")
+        return self.database
+
+    @property
     def rebuild(self) -> bool:
         """Whether this run re-parses every file: ``--full``, or parser options changed since the last sync."""
         return self.full or self.options_changed
@@ -205,12 +221,15 @@ class _Job:
             raise Cancelled("sync cancelled; nothing was written")
 
     def dry_run(self) -> SyncResult:
+        from contextlib import nullcontext
+
         from tracertm import db
         from tracertm.engine import identity, state
 
-        with db.session(self.engine) as session:
-            project = identity.resolve(session, self.name, self.identity, write=False)
-            db_files = state.load_files(session, project.id) if project is not None else {}
+        # No database (no tracertm schema yet): no project, no file known, so every record would be created.
+        with db.session(self.database) if self.database is not None else nullcontext() as session:
+            project = None if session is None else identity.resolve(session, self.name, self.identity, write=False)
+            db_files = state.load_files(session, project.id) if session is not None and project is not None else {}
             self.options_changed = _options_changed(project, self.settings)
             snapshot = self._scan(db_files)
             try:

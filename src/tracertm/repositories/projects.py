@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import builtins
-
+import shlex
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -53,20 +54,41 @@ class Projects:
                 found.add(ids[project_id])
         return found
 
-    def resolve(self, wanted: str | None, derived: str | None = None, option: str = "--project") -> Project:
-        """``wanted`` (an option), else the project named ``derived`` (the repository's), else the only project."""
+    def resolve(self, wanted: str | None, derived: str | None = None, option: str = "--project", *,
+                path: str | None = None, root: Callable[[], str | None] | None = None) -> Project:
+        """``wanted`` (an option), else the project named ``derived`` (the repository's, whose folder is ``path``),
+        else the one project of this repository's history (``root`` gives its root commit: a project synced under
+        another name, ``sync --project NAME``), else the only project when there is no repository to go by
+        (callers pass no ``derived`` only there: run outside any, with no PATH). A repository with no project of
+        its own is an error, never the database's only project: that would show another repository's records as
+        this one's."""
         if wanted:
             return self.get(wanted, option)
         if derived:
             project = self.session.execute(select(Project).where(Project.name == derived)).scalar_one_or_none()
-            if project is not None:
-                return project
+            commit = root() if project is None and root is not None else None
+            if commit:
+                ours = self.session.execute(select(Project).where(Project.root_commit == commit).limit(2)).scalars()
+                found = ours.all()
+                project = found[0] if len(found) == 1 else None
+            if project is None:
+                sync = shlex.join(["tracertm", "sync", path]) if path else "tracertm sync PATH"
+                raise NotFound(f"no project for {derived} in {self._database()}; run '{sync}' first, or name one "
+                               f"with {option}")
+            return project
         projects = self.session.execute(select(Project).order_by(Project.name).limit(2)).scalars().all()
         if len(projects) == 1:
             return projects[0]
         if not projects:
             raise NotFound("the database holds no project yet; run 'tracertm sync PATH' first")
         raise NotFound(f"several projects in the database; pick one with {option} ({self._known()})")
+
+    def _database(self) -> str:
+        """The database of this session as a user names it: a SQLite file's path, else the URL without password."""
+        url = self.session.get_bind().engine.url  # (a Connection has no url of its own)
+        if url.get_backend_name() == "sqlite":
+            return url.database or ":memory:"
+        return url.render_as_string(hide_password=True)
 
     def _known(self) -> str:
         names = self.session.execute(select(Project.name).order_by(Project.name)).scalars().all()
