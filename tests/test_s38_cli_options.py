@@ -107,10 +107,21 @@ def test_outside_any_repository_the_only_project_is_used(
 # ------------------------------------------------------------------------ list and search name their options
 
 
-@pytest.fixture
-def sample_url(git_repo: GitRepo, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'specs.db'}"
-    sync_sample(git_repo, url)
+@pytest.fixture(scope="module")
+def sample_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample synced once for the module: its tests only read it (each is a refused query). Made outside any
+    test, so with the home and git identity every test gets (``conftest._isolated_home``) set here."""
+    base = tmp_path_factory.mktemp("sample")
+    (base / "home").mkdir()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOME", str(base / "home"))
+        env.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        for key in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            env.setenv(key, "Ada Author")
+        for key in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+            env.setenv(key, "ada@example.com")
+        url = f"sqlite:///{base / 'specs.db'}"
+        sync_sample(init_repo(base / "repo"), url)
     return url
 
 

@@ -52,3 +52,13 @@ def test_go_ruby_and_csharp_step_files_read_as_their_frameworks_read_them(git_re
     assert "pkg/cache" not in out
     steps = run_cli("steps", str(git_repo.path), "--format", "json")
     assert "cache_test.go" not in steps.stdout
+
+
+def test_a_go_file_that_imports_godog_under_another_name_is_read() -> None:
+    from tracertm.steps.golang import parse
+
+    aliased = (b"// Copyright header\npackage godogs\n\nimport g \"github.com/cucumber/godog\"\n\n"
+               b"func InitializeScenario(ctx *g.ScenarioContext) {\n\tctx.When(`^the cache is empty$`, empty)\n}\n")
+    assert [d.pattern for d in parse("a_test.go", aliased).definitions] == ["^the cache is empty$"]
+    ginkgo = b'package c\nimport "github.com/onsi/ginkgo/v2"\nvar _ = ginkgo.When("godog", func() {})\n'
+    assert parse("c_test.go", ginkgo).definitions == ()

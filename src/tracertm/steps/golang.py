@@ -97,18 +97,20 @@ def _parameters(params: Node | None) -> tuple[Parameter, ...]:
     return tuple(p for p in out if p.type != "context.Context")  # godog may pass a context first
 
 
-def _uses_godog(root: Node) -> bool:
-    """Whether the file imports godog (``github.com/cucumber/godog``, or its old home ``DATA-DOG/godog``) or names
-    its package (``*godog.ScenarioContext``): only then are its ``x.Given(text, fn)`` calls step registrations —
-    Ginkgo's ``When("...", func() {...})`` in another test file is none, and godog matching unanchored, such a
-    phantom would match every step holding its text."""
-    for node in walk(root):
-        if node.type == "import_spec":
-            where = node.child_by_field_name("path")
+def _uses_godog(root: Node, data: bytes) -> bool:
+    """Whether the file names godog's package (``*godog.ScenarioContext``, ``godog.Step``) or imports it
+    (``github.com/cucumber/godog``, or its old home ``DATA-DOG/godog``, perhaps under another name): only then are
+    its ``x.Given(text, fn)`` calls step registrations — Ginkgo's ``When("...", func() {...})`` in another test file
+    is none, and godog matching unanchored, such a phantom would match every step holding its text."""
+    if b"godog." in data:
+        return True
+    for declaration in root.named_children:  # imports come first, at the top level
+        if declaration.type not in ("import_declaration", "package_clause", "comment"):
+            break
+        for node in walk(declaration):
+            where = node.child_by_field_name("path") if node.type == "import_spec" else None
             if where is not None and text(where).strip('"`').rstrip("/").endswith("/godog"):
                 return True
-        elif node.type == "package_identifier" and text(node) == "godog":
-            return True
     return False
 
 
@@ -116,7 +118,7 @@ def parse(path: str, data: bytes) -> StepFile:
     if b"godog" not in data:  # most *_test.go files: nothing to parse
         return StepFile(path, "go")
     root = parse_tree("go", data)
-    if not _uses_godog(root):
+    if not _uses_godog(root, data):
         return StepFile(path, "go")
     errors = syntax_errors(path, root, "Go")
     functions = {
