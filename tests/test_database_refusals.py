@@ -103,11 +103,11 @@ def test_an_empty_ref_from_python(git_repo: GitRepo, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("argv", [["sync", "{repo}"], ["sync", "{repo}", "--ref", "HEAD"],
                                   ["hook", "sync", "{repo}"]])
-def test_a_database_folder_that_cannot_be_created(
+def test_a_database_folder_that_does_not_exist(
     git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
-    """A SQLite path under a regular file: one line naming the option (exit 2; a hook: exit 0), not an internal
-    error."""
+    """A SQLite path under a regular file (no such folder): one line naming the option (exit 2; a hook: exit 0), not
+    an internal error."""
     _seed(git_repo)
     (tmp_path / "afile").write_text("")
     code = main([a.replace("{repo}", str(git_repo.path)) for a in argv]
@@ -115,5 +115,5 @@ def test_a_database_folder_that_cannot_be_created(
     _out, err = capsys.readouterr()
     lines = err.strip().splitlines()
     assert code == (0 if argv[0] == "hook" else 2) and len(lines) == 1, err
-    assert "internal error" not in err and "afile/sub cannot be created (Not a directory)" in lines[0], err
+    assert "internal error" not in err and "afile/sub does not exist" in lines[0], err
     assert lines[0].endswith("check --database-url")

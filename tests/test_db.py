@@ -92,15 +92,30 @@ def test_bad_urls_are_configuration_errors_without_the_password(url: str) -> Non
 # ------------------------------------------------------------------------------------------------------- engines
 
 
+def test_a_written_sqlite_url_needs_its_folder_the_default_makes_its_own(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder named in a URL someone wrote must exist (a typo makes no database somewhere); the default file's
+    folder is created on first use."""
+    with pytest.raises(db.DatabaseError, match=r"its folder .*/typo does not exist; create it or check --database-url"):
+        db.make_engine(f"sqlite:///{tmp_path / 'typo' / 'p.db'}")
+    assert not (tmp_path / "typo").exists()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv(db.ENV_URL, raising=False)
+    url, source = db.resolve_database_url()
+    assert source == db.DEFAULT_SOURCE
+    db.make_engine(url, source).dispose()
+    assert (tmp_path / "data" / "tracertm").is_dir()
+
+
 def test_sqlite_engine_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'sub' / 'p.db'}")  # parent folders are created
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'p.db'}")
     try:
         for _ in range(2):  # every pooled connection, not just the first
             with engine.connect() as conn:
                 assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
                 assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
-        assert (tmp_path / "sub" / "p.db").is_file()
+        assert (tmp_path / "p.db").is_file()
     finally:
         engine.dispose()
 

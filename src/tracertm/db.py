@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # instead of importing Alembic.
 SCHEMA_HEAD = "0021"
 ENV_URL = "TRACERTM_DATABASE_URL"
+DEFAULT_SOURCE = "the default database"  # resolve_database_url's source for the embedded file
 SQLITE_BUSY_TIMEOUT_S = 60.0
 SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 SQLITE_PAGE_SIZE = 32768  # bytes per page of a new database file (see _sqlite_on_connect)
@@ -52,7 +53,7 @@ def resolve_database_url(option: str | None = None, configured: str | None = Non
         return env, ENV_URL
     if configured:
         return configured, "database_url in the tracertm configuration"
-    return f"sqlite:///{default_database_path()}", "the default database"
+    return f"sqlite:///{default_database_path()}", DEFAULT_SOURCE
 
 
 def parse_url(url: str, source: str = "--database-url") -> URL:
@@ -104,11 +105,18 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             folder = Path(database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:  # a path component that is a file, a read-only or virtual file system
-                raise DatabaseError(f"cannot use database {redact(parsed)}: its folder {folder} cannot be created "
-                                    f"({exc.strerror or exc}); check {source}") from None
+            if source != DEFAULT_SOURCE:
+                # A URL someone wrote names a file in a folder that exists: a typo in a folder name must not make a
+                # database somewhere no later command looks (SQLite itself would only say "unable to open").
+                if not folder.is_dir():
+                    raise DatabaseError(f"cannot use database {redact(parsed)}: its folder {folder} does not exist; "
+                                        f"create it or check {source}")
+            else:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:  # a path component that is a file, a read-only or virtual file system
+                    raise DatabaseError(f"cannot use database {redact(parsed)}: its folder {folder} cannot be "
+                                        f"created ({exc.strerror or exc}); check {source}") from None
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)

@@ -155,7 +155,7 @@ def open_existing_engine(option: str | None, configured: str | None = None,
     parsed = db.parse_url(url, source)
     path = db.sqlite_file(parsed)  # (None: PostgreSQL, or in-memory, which open_engine refuses)
     if path is not None:
-        fix = "--database-url" if source == "the default database" else source
+        fix = "--database-url" if source == db.DEFAULT_SOURCE else source
         if not path.exists():
             raise NoDatabase(path, fix)
         revision, tables = db.peek_sqlite(path, parsed, source)
