@@ -6,6 +6,7 @@ Everything has a default (docs/formats.md), so most repositories need no configu
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -420,6 +421,16 @@ def _where(source: Path | None, text: str, *key: str) -> str:
     return f"{source}:{line}" if line else str(source)
 
 
+def control_characters(text: str) -> str:
+    """The control characters of ``text``, escaped (``\\n, \\x1b``); empty when it has none. Bidirectional
+    overrides count: they make a name read as another one."""
+    found = dict.fromkeys(c for c in text if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS)
+    return ", ".join(repr(c)[1:-1] if c.isascii() else f"U+{ord(c):04X}" for c in found)
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _check_value(key: str, value: Any) -> str | None:
     """What is wrong with a value of the wrong type or range (None: nothing), with a right value; the caller says
     where."""
@@ -434,6 +445,8 @@ def _check_value(key: str, value: Any) -> str | None:
         return f"{key} must be a list of strings, e.g. {example}"
     if isinstance(value, str) and key in ("project", "database_url") and not value.strip():
         return f"{key} is empty; set it, e.g. {example}, or remove the line"
+    if key == "project" and isinstance(value, str) and control_characters(value):
+        return f"project = {value!r} holds a control character ({control_characters(value)}); e.g. {example}"
     if key == "max_file_size" and isinstance(value, int) and not 1 <= value <= MAX_FILE_SIZE_LIMIT:
         return (f"max_file_size = {value}: must be 1 to {MAX_FILE_SIZE_LIMIT} bytes, e.g. {example} (4 MiB, the "
                 "default)")

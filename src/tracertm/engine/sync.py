@@ -89,14 +89,26 @@ def project_name(location: Location, settings: Settings, option: str | None = No
 def _name_and_origin(location: Location, settings: Settings, option: str | None) -> tuple[str, bool]:
     """The project name and whether it came from the ``origin`` remote."""
     if option:
-        return option, False
-    if settings.project:
+        return _printable(option, "--project"), False
+    if settings.project:  # (the configuration refuses control characters itself, at the key's line)
         return settings.project, False
     if location.top is not None and location.top == location.root:
         name = git.remote_name(git.origin_url(location.top))
         if name:
-            return name, True
-    return location.root.name, False
+            return _printable(name, "the origin remote's name"), True
+    return _printable(location.root.name, f"the folder name of {location.root}"), False
+
+
+def _printable(name: str, source: str) -> str:
+    """``name``, refused when it holds a control character: a project name stands in URLs, page links, log lines
+    and HTTP headers, where a line break splits what it is in (the web view's links to such a project were 404s)."""
+    from tracertm.config import control_characters
+
+    bad = control_characters(name)
+    if bad:
+        raise UsageError(f"{source}: the project name {name!r} holds a control character ({bad}); "
+                         "give a name without one with --project NAME")
+    return name
 
 
 def _trigger(trigger: str | None) -> str:
@@ -502,7 +514,8 @@ class _Job:
         else:
             current, scenarios = {}, {}
             live_before = state.count_live(session, project.id) if project is not None else dict.fromkeys(KINDS, 0)
-        current = renumbered(current, pair_moves(snapshot_moves(snapshot, db_files, parsed, current), parsed, current))
+        moves = snapshot_moves(snapshot, db_files, parsed, current)
+        current = renumbered(current, pair_moves(moves, parsed, current))
         with collector_paused():
             the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs,
                             elsewhere)
