@@ -15,7 +15,7 @@ from tracertm.errors import Diagnostic, ParseError
 from tracertm.kinds import FILE_KINDS, FileKind, RecordKind
 from tracertm.parsers.common import previous_scheme_hashes
 from tracertm.parsers.records import ParseResult, SpecRecord
-from tracertm.engine.scan import ScannedFile, name_error
+from tracertm.engine.scan import ScannedFile, name_error, shown_path
 
 Action = Literal["created", "updated", "deleted", "restored", "moved", "refresh"]
 # Actions that write a revision. "refresh" rewrites positions/source text of an unchanged record, silently.
@@ -201,10 +201,15 @@ def plan(
     if held:
         kinds = {db_files[path].kind for path in held}
         result.held = set(held) | {p for kind in kinds for p in unborn.get(kind, ())}
-    for path, new in sorted(held.items()):
+    for path in sorted(held):
+        # Every new broken file of the kind may be this one renamed: name them all (as printed, a name that is not
+        # UTF-8 escaped), not a guess.
+        news = [shown_path(p) for p in unborn[db_files[path].kind]]
+        them = news[0] if len(news) == 1 else ", ".join(news[:-1]) + " or " + news[-1]
         result.warnings.append(Diagnostic(
-            path, 0, 0, f"file is gone, but its records are kept while {new} does not parse (a rename?); fix "
-            f"{new} and sync again (records of a file that is really gone are deleted then)", "warning"))
+            path, 0, 0, f"file is gone, but its records are kept while {them} does not parse (a rename?); fix "
+            f"{'it' if len(news) == 1 else 'them'} and sync again (records of a file that is really gone are "
+            "deleted then)", "warning"))
     _plan_files(result, files, db_files, parsed, lost, removed, changed_blobs, held)
     return result
 
