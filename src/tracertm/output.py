@@ -20,7 +20,9 @@ def to_json(value: Any) -> str:
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable[int] = ()) -> str:
     """A plain aligned table; columns listed in ``right`` are right-aligned (numbers)."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    # Cells are record text (titles, paths, test messages): a control character in one would split its row or
+    # reach the terminal as an escape sequence (a report's ``\x1b[2J`` cleared the screen).
+    cells = [[str(h) for h in headers]] + [["" if c is None else one_line(str(c)) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     align = set(right)
     lines = []
@@ -92,9 +94,9 @@ def fields_text(fields: dict[str, Any]) -> str:
             text += " (every write: git changes and database-side edits; see 'tracertm history')"
         if "\n" in text:
             lines.append(f"{key}:")
-            lines.extend("  " + line for line in text.splitlines())
+            lines.extend("  " + one_line(line) for line in text.splitlines())
         else:
-            lines.append(f"{key}: {text}")
+            lines.append(f"{key}: {one_line(text)}")
     return "\n".join(lines)
 
 
@@ -124,9 +126,9 @@ def search_hits(hits: list[dict[str, Any]]) -> str:
     out = []
     for h in hits:
         ident = f"{h['feature']}/{h['number']}" if h.get("feature") else h["number"]
-        out.append(f"{h['kind']:<9} {ident:<14} {h['title']}  ({h['status']}, {h['project']})")
+        out.append(one_line(f"{h['kind']:<9} {ident:<14} {h['title']}  ({h['status']}, {h['project']})"))
         snippet = html.unescape(" ".join(h["snippet"].split()).replace("<mark>", "[").replace("</mark>", "]"))
-        out.append(f"          {snippet}")
+        out.append(f"          {one_line(snippet)}")
     return "\n".join(out)
 
 

@@ -46,7 +46,7 @@ def _coverage(args: argparse.Namespace) -> int:
             for item in items:
                 rate = "-" if item["pass_rate"] is None else f"{item['pass_rate']:.0%}"
                 changed = f", changed in {item['changed_in'][:12]}" if item.get("changed_in") else ""
-                print(f"  {item['scenario']}  {item['title']}  (last {item['last_status'] or '-'}, pass rate {rate}"
-                      f"{changed})")
+                print(output.one_line(f"  {item['scenario']}  {item['title']}  (last {item['last_status'] or '-'}, "
+                                      f"pass rate {rate}{changed})"))
     problems = sum(len(report[k]) for k in ("never_executed", "failing", "flaky"))
     return 1 if args.exit_code and problems else 0

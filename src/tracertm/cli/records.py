@@ -261,13 +261,15 @@ def _status(args: argparse.Namespace) -> int:
         if info["files_in_error"]:
             print("files in error:")
             for f in info["files_in_error"]:
-                print(f"  {f['path']}:{f.get('line', 0)}:{f.get('column', 0)}: {f.get('message', '')}")
+                where = f"{f['path']}:{f.get('line', 0)}:{f.get('column', 0)}"
+                print(output.one_line(f"  {where}: {f.get('message', '')}"))
         _print_link_summary(info["links"])
         return EXIT_OK
 
 
 def _print_link_summary(links: dict[str, Any]) -> None:
     """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here)."""
+    from tracertm import output
     from tracertm.trace import review
 
     print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
@@ -276,7 +278,7 @@ def _print_link_summary(links: dict[str, Any]) -> None:
             print(f"{title} links (review with 'tracertm review ID'):" if title == "suspect" else f"{title} links:")
             for link in links[key]:
                 where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
-                print(f"  {where}#{link['id']} {review.describe(link)}")
+                print(output.one_line(f"  {where}#{link['id']} {review.describe(link)}"))
             if total > len(links[key]):
                 print(f"  ... and {total - len(links[key])} more")
 
@@ -479,7 +481,7 @@ def _show(args: argparse.Namespace) -> int:
             if items:
                 print(f"links ({direction}):")
                 for link in items:
-                    print(f"  {'! ' if link['state'] != 'ok' else ''}{review.describe(link)}")
+                    print(output.one_line(f"  {'! ' if link['state'] != 'ok' else ''}{review.describe(link)}"))
         if steps:
             from tracertm.cli.steps import print_scenario_steps
 

@@ -79,8 +79,8 @@ def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int
     for u in uses:
         row_text = f" (Examples row line {u['row_line']})" if u["row_line"] else ""
         state = "" if u["status"] == "defined" else f"  [{u['status']}]"
-        print(f"  {u['keyword']} {u['text']}  # {u['path']}:{u['line']}{row_text}  {u['feature']}/{u['scenario']}"
-              f"{state}")
+        print(output.one_line(f"  {u['keyword']} {u['text']}  # {u['path']}:{u['line']}{row_text}  "
+                              f"{u['feature']}/{u['scenario']}{state}"))
     return 0
 
 
@@ -97,6 +97,8 @@ def find_definition(session: Any, project: Any, ident: str) -> Any:
 
 def print_scenario_steps(steps: list[dict[str, Any]]) -> None:
     """The ``steps:`` section of ``show SC-n``."""
+    from tracertm import output
+
     if not steps:
         return
     print("steps:")
@@ -107,4 +109,4 @@ def print_scenario_steps(steps: list[dict[str, Any]]) -> None:
         else:
             target = ", ".join(f"{d['id']} {d['location']}" for d in s["definitions"])
             target = target if s["status"] == "defined" else f"AMBIGUOUS: {target}"
-        print(f"  {s['keyword']} {s['text']}  # line {s['line']}{row_text} -> {target}")
+        print(output.one_line(f"  {s['keyword']} {s['text']}  # line {s['line']}{row_text} -> {target}"))

@@ -105,7 +105,7 @@ def _diff(args: argparse.Namespace) -> int:
         for c in result.changes:
             where = f"{c.from_path} → {c.path}" if c.from_path else c.path
             fields = f"  [{', '.join(c.fields)}]" if c.fields else ""
-            print(f"  {c.action:<8} {c.kind:<9} {c.id}  ({where}){fields}")
+            print(output.one_line(f"  {c.action:<8} {c.kind:<9} {c.id}  ({where}){fields}"))
         if not result.changes:
             print("  no spec changes")
         for d in result.errors:
@@ -140,7 +140,7 @@ def _review(args: argparse.Namespace) -> int:
         print(output.to_json(reviewed))
         return 0
     for link in reviewed:
-        print(f"reviewed {review.describe(link)}")
+        print(output.one_line(f"reviewed {review.describe(link)}"))
     if not reviewed:
         print("no suspect link to review" + (f" for {args.target}" if args.target else ""))
     return 0
