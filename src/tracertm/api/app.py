@@ -33,14 +33,19 @@ class ApiSettings:
     max_report_bytes: int = 64 * 1024 * 1024  # test report uploads (results_routes)
     repositories: dict[str, str] = field(default_factory=dict)
     repository: str | None = None
+    # The Host names answered (any port); empty: any. ``serve`` on a loopback address without a proxy fills it
+    # (DNS rebinding: see ``limits.TrustedHosts``).
+    allowed_hosts: tuple[str, ...] = ()
 
     def to_env(self) -> str:
-        return json.dumps({**self.__dict__, "cors_origins": list(self.cors_origins)})
+        return json.dumps({**self.__dict__, "cors_origins": list(self.cors_origins),
+                           "allowed_hosts": list(self.allowed_hosts)})
 
     @classmethod
     def from_env(cls) -> ApiSettings:
         raw = json.loads(os.environ.get(ENV_SETTINGS, "{}"))
         raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
+        raw["allowed_hosts"] = tuple(raw.get("allowed_hosts", ()))
         return cls(**raw)
 
 
@@ -59,7 +64,7 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
         description="Read and annotate the specs tracertm syncs from git: ADRs, contracts, features, scenarios. "
         "Git-owned fields are read-only; database-owned fields are updated with PATCH, If-Match and a write token.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by api.docs: a pinned Swagger UI with integrity hashes and security headers
         redoc_url=None,
     )
     app.state.engine = engine
@@ -83,6 +88,11 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Link", "Location", "Retry-After"],
         )
+    if settings.allowed_hosts:
+        from tracertm.api.limits import TrustedHosts
+
+        # Before the body limits and the project lookup (a database query): a refused Host costs nothing.
+        app.add_middleware(TrustedHosts, hosts=settings.allowed_hosts)
     from tracertm.api.head import HeadAsGet
 
     app.add_middleware(HeadAsGet)  # added last, runs first: every layer and route sees a HEAD as its GET
@@ -90,6 +100,9 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
 
     allow_uploads(app)
     app.router.routes.extend(api_routes())
+    from tracertm.api.docs import swagger_ui
+
+    app.add_api_route("/docs", swagger_ui, methods=["GET"], include_in_schema=False)
     from tracertm.web import mount  # the HTML pages at / (tracertm.web)
 
     mount(app)

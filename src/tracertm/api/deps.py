@@ -21,6 +21,34 @@ bearer = HTTPBearer(auto_error=False, description="a token from 'tracertm token 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
+# RFC 9110 11.6.1 and 15.5.2: every 401 names the scheme to use. The pages' sign-in form answers its 401 with it too.
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tracertm"'}
+# The longest If-Match / If-None-Match accepted: a client holding many representations lists them all (RFC 9110
+# 13.1), and 8 KiB is the header size common servers and proxies take; the bound keeps parsing a list cheap.
+MAX_TAG_LIST = 8192
+
+
+def tag_list(header: str | None, name: str) -> list[str] | None:
+    """The members of an ``If-Match`` or ``If-None-Match`` header (None when it was not sent): ``["*"]`` or the
+    entity tags listed. RFC 9110 13.1.1's grammar is ``*`` or a list of tags, never both: ``"5", *`` is 400
+    rather than read either way (as a bare ``*`` it would write over versions the client never read)."""
+    if header is None:
+        return None
+    tags = [t.strip() for t in header.split(",") if t.strip()]
+    if "*" in tags and len(tags) > 1:
+        raise ApiProblem(400, f"{name}: * must stand alone (RFC 9110: either * or a list of entity tags)",
+                         kind="bad-request")
+    return tags
+
+
+def weakly_listed(tags: list[str], current: str | None) -> bool:
+    """Whether an ``If-None-Match`` list names the current representation (RFC 9110 13.1.2: weak comparison, so
+    ``W/"3-…"`` is ``"3-…"``; ``*`` is any current representation, also one without an ETag)."""
+    if tags == ["*"]:
+        return True
+    return current is not None and current in [t.removeprefix("W/") for t in tags]
+
+
 def read_session(request: Request) -> Iterator[Session]:
     with db.session(request.app.state.engine) as session:
         yield session
@@ -30,7 +58,7 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
     """The verified token's actor name; 401 without a valid token, 403 with one lacking ``scope``."""
     from tracertm import tokens
 
-    challenge = {"WWW-Authenticate": 'Bearer realm="tracertm"'}
+    challenge = dict(CHALLENGE)
     if credentials is None and "authorization" in request.headers:
         # Another scheme (``Basic``, ``Token``) or ``Bearer`` without a token: ``HTTPBearer`` reads these as no
         # header at all, but a credential was sent and none of it can be verified, as an unknown token cannot.

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from tracertm.api.problems import PROBLEM_JSON, TYPE_BASE
 
 
 class RequestLimits:
@@ -36,12 +32,12 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
-            await _problem(scope, send, 400, "NUL bytes are not allowed in the URL")
+            await _problem(scope, receive, send, 400, "NUL bytes are not allowed in the URL")
             return
         max_body, streamed = self._limit(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > max_body):
-            await _problem(scope, send, 413, f"the request body is limited to {max_body} bytes")
+            await _problem(scope, receive, send, 413, f"the request body is limited to {max_body} bytes")
             return
         if streamed:
             await self._streamed(scope, receive, send, max_body)
@@ -58,7 +54,7 @@ class RequestLimits:
             body = message.get("body", b"")
             size += len(body)
             if size > max_body:
-                await _problem(scope, send, 413, f"the request body is limited to {max_body} bytes")
+                await _problem(scope, receive, send, 413, f"the request body is limited to {max_body} bytes")
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -104,7 +100,7 @@ class RequestLimits:
         except _BodyTooLarge:
             if started:
                 raise
-            await _problem(scope, send, 413, f"the request body is limited to {max_body} bytes")
+            await _problem(scope, receive, send, 413, f"the request body is limited to {max_body} bytes")
         except _ClientGone:
             if started:
                 raise
@@ -118,24 +114,56 @@ class _ClientGone(Exception):
     """Raised into the route reading a streamed body when the client disconnects before sending all of it."""
 
 
-async def _problem(scope: Scope, send: Send, status: int, detail: str) -> None:
-    """Answer the request of ``scope`` with a problem, its members those of the app's own (``problems.problem``),
-    ``instance`` the path as a route's ``request.url.path`` gives it."""
-    from http import HTTPStatus
+async def refuse(scope: Scope, receive: Receive, send: Send, status: int, detail: str, kind: str) -> None:
+    """Answer the request of ``scope`` before any route runs, as the route would have: under ``/api`` a problem like
+    the app's own (``problems.problem``: the same members, ``instance`` the encoded path), elsewhere the web view's
+    HTML error page with the pages' security headers (a browser shows it; problem+json there was neither readable
+    nor covered by the pages' CSP, nosniff and frame headers)."""
+    from starlette.requests import Request
 
-    from starlette.datastructures import URL
+    from tracertm.api.problems import instance_of, is_api_path, problem
 
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + ("body-too-large" if status == 413 else "bad-request"),
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": URL(scope=scope).path,
-    }
-    raw = json.dumps(body).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(raw)).encode())],
-    })
-    await send({"type": "http.response.body", "body": raw})
+    response: Response
+    if is_api_path(str(scope.get("path", ""))):
+        response = problem(status, detail, kind=kind, instance=instance_of(scope))
+    else:
+        from tracertm.web.routes import error_page
+
+        response = error_page(Request(scope), status, detail)
+    await response(scope, receive, send)
+
+
+async def _problem(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
+    """A limit's refusal: 413 ``body-too-large`` or 400 ``bad-request`` (``refuse``)."""
+    await refuse(scope, receive, send, status, detail, "body-too-large" if status == 413 else "bad-request")
+
+
+class TrustedHosts:
+    """Refuses (400) a request whose ``Host`` is not one of ``hosts`` (any port): a page of another site that
+    rebinds its DNS name to 127.0.0.1 reaches a loopback server with its own name as the Host, and reads are open by
+    default, so a loopback server answers only its loopback names (``serve``: plus ``--allowed-host``). Unlike
+    Starlette's ``TrustedHostMiddleware``, an IPv6 literal (``[::1]:8765``) is read whole, and the refusal is a
+    problem under ``/api`` and the HTML error page elsewhere (``refuse``)."""
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
+        self.app, self.hosts = app, frozenset(h.lower().rstrip(".") for h in hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            name = host_name(dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1"))
+            if name not in self.hosts:
+                await refuse(scope, receive, send, 400, f"Host {name or '(none)'}: this server answers only "
+                             f"{', '.join(sorted(self.hosts))} (tracertm serve --allowed-host NAME adds one)",
+                             "bad-host")
+                return
+        await self.app(scope, receive, send)
+
+
+def host_name(host: str) -> str:
+    """The name of a ``Host`` header without its port, lower case, a trailing dot dropped: ``[::1]:80`` is
+    ``[::1]``, ``Localhost.:8765`` is ``localhost``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[:end + 1] if end > 0 else host
+    return host.split(":", 1)[0].rstrip(".")

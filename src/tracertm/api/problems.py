@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from tracertm.errors import ConflictError, DatabaseError, LockTimeoutError, TracertmError, UsageError
 from tracertm.repositories.errors import GitOwnedField, NotFound, StaleVersion
@@ -46,6 +49,27 @@ def problem(status: int, detail: str | None, *, kind: str | None = None, instanc
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+# RFC 3986 characters a path keeps as they are; ``%`` only before two hex digits (an escape the client sent).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def instance_of(scope: Scope) -> str:
+    """A problem's ``instance`` for the request of ``scope``: RFC 9457 3.1.5 makes it a URI reference, so it is the
+    path as the client sent it, percent-encoded (``/api/v1/adrs/%3Cscript%3E%20x``), not the decoded path (a space,
+    ``<``, a NUL shown as ``\u0000``). Read from the ASGI ``raw_path``; what is still not URI text in it (a raw
+    non-ASCII byte, a ``%`` before no hex digits) is encoded once more."""
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes):
+        raw = str(scope.get("path", "")).encode("utf-8", "surrogateescape")
+    return _LONE_PERCENT.sub("%25", quote_from_bytes(raw.split(b"?", 1)[0], safe=_PATH_SAFE))
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is the API's (problem+json errors) rather than a page's (the web view's HTML errors)."""
+    return path == "/api" or path.startswith("/api/") or path in ("/openapi.json", "/docs")
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem+json answers."""
     return {
@@ -72,8 +96,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem(exc.status, exc.detail, kind=exc.kind, instance=request.url.path, headers=exc.headers,
-                       **exc.extensions)
+        return problem(exc.status, exc.detail, kind=exc.kind, instance=instance_of(request.scope),
+                       headers=exc.headers, **exc.extensions)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -81,25 +105,25 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": allowed_methods(request)}
-        return problem(exc.status_code, detail, instance=request.url.path, headers=headers)
+        return problem(exc.status_code, detail, instance=instance_of(request.scope), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc.errors())
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = said(".".join(first["loc"][1:] or first["loc"]), str(first["msg"]))
-        return problem(422, detail, kind="invalid-request", instance=request.url.path, errors=errors)
+        return problem(422, detail, kind="invalid-request", instance=instance_of(request.scope), errors=errors)
 
     @app.exception_handler(ValidationError)
     async def _invalid_body(request: Request, exc: ValidationError) -> JSONResponse:
         errors = _validation_errors(exc.errors())
         first = errors[0] if errors else {"loc": [], "msg": "invalid body"}
         return problem(422, said(".".join(first["loc"]), str(first["msg"])), kind="invalid-request",
-                       instance=request.url.path, errors=errors)
+                       instance=instance_of(request.scope), errors=errors)
 
     @app.exception_handler(TracertmError)
     async def _tracertm(request: Request, exc: TracertmError) -> JSONResponse:
-        path = request.url.path
+        path = instance_of(request.scope)
         if isinstance(exc, NotFound):
             return problem(404, str(exc), kind="not-found", instance=path)
         if isinstance(exc, StaleVersion):
@@ -120,22 +144,22 @@ def install(app: FastAPI) -> None:
             return problem(503, "the database is unavailable; try again later", instance=path)
         if isinstance(exc, UsageError):
             return problem(400, str(exc), kind="bad-request", instance=path)
-        log.exception("internal error on %s", path)
+        log.exception("internal error on %s", request.url.path)
         return problem(500, "internal error; the server log has the details", instance=path)
 
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-        return problem(503, "the database is unavailable; try again later", instance=request.url.path,
+        return problem(503, "the database is unavailable; try again later", instance=instance_of(request.scope),
                        headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("internal error on %s", request.url.path)
-        return problem(500, "internal error; the server log has the details", instance=request.url.path)
+        return problem(500, "internal error; the server log has the details", instance=instance_of(request.scope))
 
 
-_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def allowed_methods(request: Request) -> str:
@@ -156,5 +180,5 @@ def allowed_methods(request: Request) -> str:
             if isinstance(route.app, StaticFiles) and route.matches(scope)[0] != Match.NONE:
                 methods.add("GET")
             continue
-        methods |= {m for m in _METHOD_ORDER if route.matches({**scope, "method": m})[0] == Match.FULL}
-    return ", ".join(sorted(methods, key=_METHOD_ORDER.index))
+        methods |= {m for m in METHOD_ORDER if route.matches({**scope, "method": m})[0] == Match.FULL}
+    return ", ".join(sorted(methods, key=METHOD_ORDER.index))

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from tracertm import db
 from tracertm.api.deps import (
-    READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, etag_version, next_link, project_name, project_of,
-    reader, resolve_project, writer,
+    MAX_TAG_LIST, READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, etag_version, next_link, project_name,
+    project_of, reader, resolve_project, tag_list, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.repository import project_root
 from tracertm.repositories import KINDS, Kind, Projects, Records
+from tracertm.repositories.errors import StaleVersion
 from tracertm.repositories.projects import project_dict, sync_run_dict
 from tracertm.schemas.common import Facets, Health, Page, ProjectRead, RevisionRead, SearchResults, SyncRunRead
 from tracertm.schemas.filters import MAX_LIMIT, ListFilter
@@ -25,6 +26,10 @@ from tracertm.schemas.records import item_model, read_model
 from tracertm.schemas.updates import update_model
 
 API = "/api/v1"
+IfMatch = Annotated[str | None, Header(max_length=MAX_TAG_LIST, description='the ETag read before, or the version it '
+                                                                            'starts with, e.g. "3"')]
+IfNoneMatch = Annotated[str | None, Header(max_length=MAX_TAG_LIST,
+                                           description="* or ETags that must not be current (412 if one is)")]
 # Reads accept a token but do not need one (unless the server says so): the empty requirement makes it optional.
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
 
@@ -110,9 +115,35 @@ def install_project_route(app: APIRouter) -> None:
 
     @app.get(f"{API}/projects/{{project:path}}", response_model=ProjectRead, tags=["projects"],
              dependencies=[Depends(reader)], openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
-    def getresolve_project(project: str, session: ReadSession) -> dict[str, Any]:  # (the operationId stays)
-        """One project by name or UUID."""
-        return project_dict(Projects(session).get(project, "project"))
+    def getresolve_project(project: str, session: ReadSession, request: Request) -> dict[str, Any]:
+        """One project by name or UUID."""  # (the function name stays: it makes the operationId)
+        from tracertm.repositories.errors import NotFound
+
+        try:
+            return project_dict(Projects(session).get(project, "project"))
+        except NotFound:
+            # The greedy path took a path that is no project but another route's with another method
+            # (``GET /projects/p/links/review``, a POST route): 405 naming that route's methods, not 404.
+            others = _other_methods(request)
+            if others:
+                raise ApiProblem(405, f"{request.method} {request.url.path}: this path takes only {others}",
+                                 headers={"Allow": others}) from None
+            raise
+
+
+def _other_methods(request: Request) -> str:
+    """The methods the app's other routes (not the one that matched) serve at this request's path."""
+    from starlette.routing import Match
+
+    from tracertm.api.problems import METHOD_ORDER
+
+    mine = request.scope.get("route")
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route is mine or not hasattr(route, "methods"):
+            continue
+        methods |= {m for m in METHOD_ORDER if route.matches({**request.scope, "method": m})[0] == Match.FULL}
+    return ", ".join(sorted(methods, key=METHOD_ORDER.index))
 
 
 def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
@@ -185,17 +216,24 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         return data
 
     @app.get(f"{base}/{{ident:path}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
-             response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}})
+             response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"},
+                                             **responses(412)})
     def get(ident: str, session: ReadSession, project: ProjectParam = None,
-            if_none_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+            if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
+            if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None) -> Response:
         """One record by UUID or human id (``ADR-0003``, ``FEAT-2/SC-4``; a step definition's ``STEP-n`` or
         ``file::function``). ``ETag`` is ``"<version>-<digest of the body>"``: it changes whenever the body does
-        (also without a new version); ``If-Match`` of a write compares the version in it."""
+        (also without a new version); ``If-Match`` of a write compares the version in it, and so does a GET's
+        (412 when it names another version); ``If-None-Match`` that lists the ETag (or is ``*``) is 304."""
+        matching, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
         repo = Records(session, k)
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+        # RFC 9110 13.2.2: If-Match first (false: 412), then If-None-Match (false on a GET: 304).
+        if matching is not None and not _holds(matching, row.version):
+            raise StaleVersion(f"If-Match {if_match}: not the current version of {ident}; re-read it", row.version)
         answer = JSONResponse(dump(k, row, project_name(session, k, row), repo.feature_of(row)))
         tag = etag(row.version, answer.body)
-        if if_none_match is not None and _not_modified(if_none_match, tag):
+        if none_matching is not None and weakly_listed(none_matching, tag):
             return Response(status_code=304, headers={"ETag": tag})
         answer.headers["ETag"] = tag
         return answer
@@ -212,14 +250,15 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         request: Request,
         actor: Annotated[str, Depends(writer)],
         project: ProjectParam = None,
-        if_match: Annotated[str | None, Header(max_length=200, description='the ETag read before, or the version '
-                                                                           'it starts with, e.g. "3"')] = None,
+        if_match: IfMatch = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response:
         """Set database-owned fields. Needs ``If-Match`` with the ETag you read, or the version it starts with
         (428 without, 412 when the version is stale), and a write token. A git-owned field is refused with 409
         naming the file and the line to edit (``source_path``, ``line``; ``line_note`` says why if there is none)."""
         from starlette.concurrency import run_in_threadpool
 
+        conditions = _conditions(if_match, if_none_match)
         content_type = request.headers.get("content-type", "")
         if content_type.split(";")[0].strip() not in ("application/json", "application/merge-patch+json"):
             raise ApiProblem(415, "send the changes as application/json", kind="unsupported-media-type")
@@ -230,7 +269,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
                                   "deeply)", kind="invalid-request") from None
         if not isinstance(changes, dict):
             raise ApiProblem(422, "the body must be a JSON object of fields to set", kind="invalid-request")
-        return await run_in_threadpool(_write, request, k, ident, project, if_match, actor, "update", changes)
+        return await run_in_threadpool(_write, request, k, ident, project, conditions, actor, "update", changes)
 
     if k.from_git:
         return
@@ -239,23 +278,55 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     @app.delete(f"{base}/{{ident:path}}", tags=[tag], operation_id=f"delete_{k.name}", response_model=read,
                 responses=write_errors)
     def delete(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
-               if_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+               if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
+               if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None) -> Response:
         """Soft-delete a record that git does not own (``deleted_at`` set; ``include_deleted`` still lists it)."""
-        return _write(request, k, ident, project, if_match, actor, "delete")
+        return _write(request, k, ident, project, _conditions(if_match, if_none_match), actor, "delete")
 
     @app.post(f"{base}/{{ident:path}}/restore", tags=[tag], operation_id=f"restore_{k.name}", response_model=read,
               responses=write_errors)
     def restore(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
-                if_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+                if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
+                if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None) -> Response:
         """Restore a soft-deleted record that git does not own."""
-        return _write(request, k, ident, project, if_match, actor, "restore")
+        return _write(request, k, ident, project, _conditions(if_match, if_none_match), actor, "restore")
+
+
+class Conditions:
+    """A write's preconditions: the ``If-Match`` header as sent and its members, and ``If-None-Match``'s members
+    (None when a header was not sent)."""
+
+    def __init__(self, if_match: str | None, matching: list[str] | None, none_matching: list[str] | None) -> None:
+        self.if_match, self.matching, self.none_matching = if_match, matching, none_matching
+
+
+def _conditions(if_match: str | None, if_none_match: str | None) -> Conditions:
+    """The preconditions of a write, read before anything else (a ``*`` among tags is 400)."""
+    return Conditions(if_match, tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match"))
+
+
+def _holds(tags: list[str], current: int) -> bool:
+    """Whether an ``If-Match`` list holds for a record at version ``current``: ``*``, or a strong tag naming it."""
+    return tags == ["*"] or _version_of(tags, current) == current
+
+
+def _none_match_fails(session: Session, k: Kind, row: Any, ident: str, tags: list[str] | None) -> None:
+    """412 when ``If-None-Match`` names the record as it is (``*``: it exists; or its current ETag is listed): RFC
+    9110 13.1.2, a write that asked to happen only if no such representation exists must not happen."""
+    if tags is None:
+        return
+    body = JSONResponse(dump(k, row, project_name(session, k, row), Records(session, k).feature_of(row))).body
+    current = etag(row.version, body)
+    if weakly_listed(tags, current):
+        raise ApiProblem(412, f"If-None-Match {', '.join(tags)}: {ident} exists at {current}; nothing written",
+                         kind="precondition-failed", headers={"ETag": current})
 
 
 # Attempts of an ``If-Match: *`` write whose version-guarded UPDATE loses to a writer that takes no lock.
 STAR_ATTEMPTS = 3
 
 
-def _write(request: Request, k: Kind, ident: str, project: str | None, if_match: str | None, actor: str,
+def _write(request: Request, k: Kind, ident: str, project: str | None, conditions: Conditions, actor: str,
            action: str, changes: dict[str, Any] | None = None) -> Response:
     """One guarded write, ``update`` (``changes``), ``delete`` or ``restore``, in its own transaction under the
     write lock of the record's project: the lock every sync, import and link review takes, so that a sync never
@@ -263,16 +334,15 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, if_match:
 
     ``If-Match: *`` holds whenever the record exists (RFC 9110), so such a write uses the version it reads under
     the lock and is tried again when the version-guarded UPDATE still loses (to an ORM edit from Python, which
-    takes no lock): it is never 412. A listed ETag is compared once: stale is 412."""
-    from tracertm.repositories.errors import StaleVersion
-
-    star = if_match is not None and "*" in [t.strip() for t in if_match.split(",")]
+    takes no lock): it is never 412 for the version. A listed ETag is compared once: stale is 412. ``If-None-Match``
+    that names the record as it is (``*``, or its current ETag) is 412 too (RFC 9110 13.1.2)."""
+    star = conditions.matching == ["*"]
     for attempt in range(1, STAR_ATTEMPTS + 1):
         # The lock is per project name, so the name is read before the lock is waited for (404 and 428 too).
-        owner = _owner(request, k, ident, project, if_match, action)
+        owner = _owner(request, k, ident, project, conditions, action)
         try:
             with db.write_session(request.app.state.engine, owner) as session:
-                answer = _write_locked(request, session, k, ident, project, owner, if_match or "", actor, action,
+                answer = _write_locked(request, session, k, ident, project, owner, conditions, actor, action,
                                        changes)
         except StaleVersion:
             if not star or attempt == STAR_ATTEMPTS:
@@ -285,12 +355,14 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, if_match:
                      kind="conflict")
 
 
-def _owner(request: Request, k: Kind, ident: str, project: str | None, if_match: str | None, action: str) -> str:
+def _owner(request: Request, k: Kind, ident: str, project: str | None, conditions: Conditions, action: str) -> str:
     """The name of the record's project ("" for a step definition shared by every project: one lock for those);
-    404 for an unknown record, 428 without ``If-Match`` — before any lock is waited for."""
+    404 for an unknown record, 428 without ``If-Match`` — before any lock is waited for. Without ``If-Match``, an
+    ``If-None-Match`` that fails is 412 first: it is the precondition the client sent, and it is false."""
     with db.session(request.app.state.engine) as session:
         row = Records(session, k).get(ident, Projects(session).get(project, "project") if project else None)
-        if if_match is None:
+        if conditions.matching is None:
+            _none_match_fails(session, k, row, ident, conditions.none_matching)
             raise ApiProblem(  # RFC 6585: a 428 must not be stored by a cache
                 428, f"send If-Match: \"{row.version}\" (the version; the ETag of your last GET works too) to "
                      f"{action} {ident}",
@@ -300,11 +372,10 @@ def _owner(request: Request, k: Kind, ident: str, project: str | None, if_match:
 
 
 def _write_locked(request: Request, session: Session, k: Kind, ident: str, project: str | None, owner: str,
-                  if_match: str, actor: str, action: str, changes: dict[str, Any] | None) -> Response | None:
+                  conditions: Conditions, actor: str, action: str,
+                  changes: dict[str, Any] | None) -> Response | None:
     """The read-modify-write of ``_write`` in ``session``, which holds ``owner``'s lock; None (nothing written)
     when the record's project is no longer ``owner``."""
-    from tracertm.repositories.errors import StaleVersion
-
     repo = Records(session, k)
     row = repo.get(ident, Projects(session).get(project, "project") if project else None)
     name = project_name(session, k, row)
@@ -313,10 +384,12 @@ def _write_locked(request: Request, session: Session, k: Kind, ident: str, proje
     top = project_root(request.app.state, session, project_of(session, k, row)) if changes else None
     if changes is not None:
         repo.check_fields(row, list(changes), top)
-    tags = [t.strip() for t in if_match.split(",")]
-    expected = row.version if "*" in tags else _version_of(tags, row.version)
+    tags = conditions.matching or []
+    expected = row.version if tags == ["*"] else _version_of(tags, row.version)
     if expected is None:
-        raise StaleVersion(f"If-Match {if_match}: no such version of {ident}; re-read it", row.version)
+        raise StaleVersion(f"If-Match {conditions.if_match}: no such version of {ident}; re-read it", row.version)
+    if expected == row.version:  # RFC 9110 13.2.2: If-None-Match is evaluated once If-Match holds
+        _none_match_fails(session, k, row, ident, conditions.none_matching)
     if action == "update":
         repo.update(row, changes or {}, expected, actor, top)
     else:
@@ -345,13 +418,6 @@ def _version_of(tags: list[str], current: int) -> int | None:
     if current in versions:
         return current
     return versions[0] if versions else None
-
-
-def _not_modified(if_none_match: str, tag: str) -> bool:
-    """Whether ``If-None-Match`` holds the current ETag (RFC 9110: weak comparison, so ``W/"3"`` is ``"3"``; ``*``
-    is any current representation)."""
-    listed = [t.strip() for t in if_none_match.split(",")]
-    return "*" in listed or tag in [t.removeprefix("W/") for t in listed]
 
 
 def _cursor_filter(cursor: str | None) -> ListFilter | None:

@@ -25,8 +25,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from tracertm import db
-from tracertm.api.deps import READ_ERRORS, ReadSession, etag, etag_version, next_link, reader, writer
-from tracertm.api.problems import responses
+from tracertm.api.deps import (
+    MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, next_link, reader, tag_list, weakly_listed, writer,
+)
+from tracertm.api.problems import ApiProblem, responses
 from tracertm.models import Project
 from tracertm.repositories import Projects
 from tracertm.repositories.errors import StaleReview, StaleVersion
@@ -41,7 +43,32 @@ TAG = "traceability"
 WRITE_ERRORS = responses(400, 401, 403, 404, 409, 412, 413, 422, 500, 503)
 IF_MATCH = ('the version of the link\'s target you reviewed: the link\'s ETag, the target\'s ETag, or the version '
             'alone, e.g. "3"; * reviews whatever version is current')
+IF_NONE_MATCH = "* or ETags of the link that must not be current: 412 (nothing reviewed) when one is"
 MAX_DEPTH = 10
+
+
+def _link_precondition(condition: str, link_id: int, version: int | None) -> Exception:
+    """The 412 of a link's failed precondition: with ``current_version`` (as a stale review's) when the link's target
+    has a version, else a plain ``precondition-failed`` (a dangling or requirement link has no ETag to match)."""
+    if version is not None:
+        return StaleVersion(f"{condition}: link {link_id}'s target is at version {version}; re-read it", version)
+    return ApiProblem(412, f"{condition}: link {link_id} has no ETag (its target has no version)",
+                      kind="precondition-failed")
+
+
+def _link_none_match(request: Request, project: str, link_id: int, tags: list[str]) -> None:
+    """412 when a review's ``If-None-Match`` names the link as it is (``*``: it exists; or its current ETag): RFC
+    9110 13.1.2, the review asked to happen only if no such representation exists. 404 for an unknown link."""
+    from tracertm.trace.review import get_link
+
+    with db.session(request.app.state.engine) as session:
+        found = get_link(session, Projects(session).get(project, "project"), link_id)
+    version = found["target_version"]
+    body = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json")).body
+    tag = etag(version, body) if version is not None else None
+    if weakly_listed(tags, tag):
+        raise ApiProblem(412, f"If-None-Match {', '.join(tags)}: link {link_id} exists as listed; nothing reviewed",
+                         kind="precondition-failed", headers={"ETag": tag} if tag else None)
 
 
 def _dangling(request: Request, project: str, link_id: int, exc: Exception) -> Exception:
@@ -49,7 +76,6 @@ def _dangling(request: Request, project: str, link_id: int, exc: Exception) -> E
     is written (as a git-owned field's 409 does); any other conflict as it is."""
     from sqlalchemy import select
 
-    from tracertm.api.problems import ApiProblem
     from tracertm.models import Link
     from tracertm.trace.review import link_state
 
@@ -133,21 +159,35 @@ def install_trace_routes(app: APIRouter) -> None:
             headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit})
         return JSONResponse(body, headers=headers)
 
-    @app.get(f"{base}/links/{{link_id}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
-             openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS, operation_id="trace_link")
+    # ``{link_id:int}``: only digits reach a link route, so ``/links/review`` (a POST route) and ``/links/abc`` are
+    # not a link number to validate (422) but a path no GET serves (405 naming POST; 404).
+    @app.get(f"{base}/links/{{link_id:int}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
+             openapi_extra=OPTIONAL_AUTH, operation_id="trace_link",
+             responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}, **responses(412)})
     def link(
         project: str,
         link_id: Annotated[int, Path(ge=1, le=2**62, description="the link number")],
         session: ReadSession,
+        if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
+        if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
     ) -> Response:
         """One link by its number, with its review state. ``ETag`` is ``"<target version>-<digest of the body>"``:
-        the version in it is what a review's ``If-Match`` compares (a dangling or requirement link has none)."""
+        the version in it is what a review's ``If-Match`` compares (a dangling or requirement link has none).
+        ``If-None-Match`` listing the ETag (or ``*``) is 304; ``If-Match`` naming another version is 412."""
         from tracertm.trace.review import get_link
 
+        matching, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
         found = get_link(session, Projects(session).get(project, "project"), link_id)
+        version = found["target_version"]
+        holds = matching in (None, ["*"]) or (version is not None and _expected(matching or [], version) == version)
+        if not holds:
+            raise _link_precondition(f"If-Match {if_match}", link_id, version)
         answer = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json"))
-        if found["target_version"] is not None:
-            answer.headers["ETag"] = etag(found["target_version"], answer.body)
+        tag = etag(version, answer.body) if version is not None else None
+        if none_matching is not None and weakly_listed(none_matching, tag):
+            return Response(status_code=304, headers={"ETag": tag} if tag else None)
+        if tag is not None:
+            answer.headers["ETag"] = tag
         return answer
 
     @app.get(f"{base}/trace/{{ident:path}}", response_model=TraceGraph, tags=[TAG], dependencies=deps,
@@ -165,7 +205,7 @@ def install_trace_routes(app: APIRouter) -> None:
 
         return graph.build(session, Projects(session).get(project, "project"), ident, depth).as_dict()
 
-    @app.patch(f"{base}/links/{{link_id}}", response_model=LinkRead, tags=[TAG],
+    @app.patch(f"{base}/links/{{link_id:int}}", response_model=LinkRead, tags=[TAG],
                responses=responses(400, 401, 403, 404, 409, 412, 413, 422, 428, 500, 503),
                operation_id="trace_review_link")
     def review_link(
@@ -174,7 +214,8 @@ def install_trace_routes(app: APIRouter) -> None:
         link_id: Annotated[int, Path(ge=1, le=2**62, description="the link number")],
         change: LinkUpdate,
         actor: Annotated[str, Depends(writer)],
-        if_match: Annotated[str | None, Header(max_length=200, description=IF_MATCH)] = None,
+        if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_MATCH)] = None,
+        if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_NONE_MATCH)] = None,
     ) -> dict[str, Any]:
         """Review one link: ``{"reviewed": true}`` marks it reviewed against the version of its target that
         ``If-Match`` names, recording the token's label and the time (as ``tracertm review N --version V``). 428
@@ -187,9 +228,12 @@ def install_trace_routes(app: APIRouter) -> None:
         from tracertm.trace.review import DanglingLinkError
         from tracertm.trace.review import review_link as mark
 
-        if if_match is None:
+        given, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
+        if none_matching is not None:
+            _link_none_match(request, project, link_id, none_matching)
+        if if_match is None or given is None:
             raise _precondition_required(request, project, link_id)
-        tags = [t.strip() for t in if_match.split(",")]
+        tags = given
         try:
             with db.write_session(request.app.state.engine, _name(request, project)) as session:
                 scoped = Projects(session).get(project, "project")
@@ -212,7 +256,7 @@ def install_trace_routes(app: APIRouter) -> None:
         project: str,
         body: ReviewRequest,
         actor: Annotated[str, Depends(writer)],
-        if_match: Annotated[str | None, Header(max_length=200, description=IF_MATCH)] = None,
+        if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_MATCH)] = None,
     ) -> dict[str, Any]:
         """Review the suspect links from or to one record (``{"source": "FEAT-2/SC-4"}``, or a link number), or
         every suspect link of the project (``{"all": true}``). Answers with the links reviewed, as they were.
@@ -222,7 +266,7 @@ def install_trace_routes(app: APIRouter) -> None:
         from tracertm.trace.review import DanglingLinkError
         from tracertm.trace.review import review as mark
 
-        tags = [t.strip() for t in if_match.split(",")] if if_match is not None else ["*"]
+        tags = tag_list(if_match, "If-Match") or ["*"]
         expected = None if "*" in tags else _expected(tags, None)
         try:
             with db.write_session(request.app.state.engine, _name(request, project)) as session:
@@ -272,7 +316,6 @@ def _precondition_required(request: Request, project: str, link_id: int) -> Exce
     """The answer to a review without ``If-Match``, read before any lock is waited for: 404 for an unknown link,
     409 for a dangling one (no version makes it reviewable: the reference is to fix), else 428 naming the version
     to send (RFC 6585: not to be stored by a cache)."""
-    from tracertm.api.problems import ApiProblem
     from tracertm.trace.review import dangling_error, get_link
 
     with db.session(request.app.state.engine) as session:

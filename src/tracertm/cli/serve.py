@@ -28,8 +28,33 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                    help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                    help="proxies trusted for X-Forwarded-* (default: 127.0.0.1)")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME", type=nonblank("host name"),
+                   help="also answer requests whose Host is NAME (repeat); on a loopback address without "
+                        "--proxy-headers only localhost, 127.0.0.1 and [::1] are answered otherwise")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(func=_serve)
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+# Seconds an idle keep-alive connection is kept (uvicorn's default, said here so that it is a decision): uvicorn has
+# no timeout for reading a request's headers, so slow clients are a reverse proxy's job (README).
+KEEP_ALIVE_S = 5
+
+
+def allowed_hosts(host: str, proxied: bool, extra: list[str]) -> tuple[str, ...]:
+    """The Host names the server answers (empty: any). Bound to a loopback address and not behind a proxy, only the
+    loopback names, plus ``--allowed-host``: a web page whose DNS name is rebound to 127.0.0.1 sends its own name as
+    the Host, and reads are open by default. Behind a proxy (``--proxy-headers``) or on another address, any Host,
+    unless ``--allowed-host`` names some (then those and the loopback names)."""
+    import ipaddress
+
+    try:
+        loopback = host.lower() == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    if extra or (loopback and not proxied):
+        return tuple(dict.fromkeys([*LOOPBACK_NAMES, *(name.strip().lower() for name in extra)]))
+    return ()
 
 
 def _check_bindable(host: str, port: int) -> None:
@@ -94,7 +119,7 @@ def _serve(args: argparse.Namespace) -> int:
         database_url=args.database_url, configured_url=configured,
         read_token_required=args.require_token_for_reads, cors_origins=tuple(args.cors_origin),
         max_body_bytes=args.max_body, max_report_bytes=args.max_report_size, repositories=repositories,
-        repository=repository,
+        repository=repository, allowed_hosts=allowed_hosts(args.host, args.proxy_headers, args.allowed_host),
     )
     # Connect and migrate once, here, so that a bad URL is one line and exit 2 before any worker starts.
     url, _ = db.resolve_database_url(args.database_url, configured)
@@ -104,7 +129,7 @@ def _serve(args: argparse.Namespace) -> int:
           flush=True)
     common = dict(
         host=args.host, port=args.port, log_level=args.log_level, proxy_headers=args.proxy_headers,
-        forwarded_allow_ips=args.forwarded_allow_ips, server_header=False,
+        forwarded_allow_ips=args.forwarded_allow_ips, server_header=False, timeout_keep_alive=KEEP_ALIVE_S,
     )
     if args.workers > 1:
         os.environ[ENV_SETTINGS] = api_settings.to_env()

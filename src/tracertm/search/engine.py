@@ -23,8 +23,10 @@ from tracertm.search import syntax
 from tracertm.search.documents import DOCUMENTS, PG_CONFIG, VECTOR_COLUMN, fold
 
 # A snippet is HTML: the record's text escaped, each matched word in <mark>…</mark>. The databases put two control
-# characters around the words instead (no record text holds them), so that the text can be escaped and only the
-# marks made tags: a title holding "<script>" or "<mark>" is shown as that text, wherever the snippet is rendered.
+# characters around the words instead, so that the text can be escaped and only the marks made tags: a title
+# holding "<script>" or "<mark>" is shown as that text, wherever the snippet is rendered. A record's text may hold
+# those characters too (a file can): they are taken out of it first (``_unmarked``, ``_sqlite_snippet``), so that
+# only the search's own marks become tags.
 MARK_START, MARK_END = "<mark>", "</mark>"
 _START, _END = "\x02", "\x03"
 MAX_HITS = 100
@@ -125,14 +127,40 @@ def _search_sqlite(
     # bm25 is lower-is-better; negate so that every backend ranks higher = better.
     rank = (-func.bm25(fts_name, 10.0, 1.0)).label("rank")
     snippet = func.snippet(fts_name, -1, _START, _END, "…", 16).label("snippet")
+    # The same fragment without marks: what the record's text holds there, its own \x02/\x03 included.
+    plain = func.snippet(fts_name, -1, "", "", "…", 16).label("plain")
     stmt = (
-        select(*columns, rank, snippet)
+        select(*columns, rank, snippet, plain)
         .select_from(joined.join(fts, fts.c.rowid == literal_column(f"{document.table}.rowid")))
         .where(fts_name.op("MATCH")(bindparam("fts_q", expression)), *where)
         .order_by(rank.desc(), *_ties(k, False))
         .limit(limit)
     )
-    return [_hit(k, row) for row in session.execute(stmt).mappings()]
+    rows = [dict(row) for row in session.execute(stmt).mappings()]
+    for row in rows:
+        row["snippet"] = _sqlite_snippet(row["snippet"] or "", row.pop("plain") or "")
+    return [_hit(k, row) for row in rows]
+
+
+def _unmarked(text: str) -> str:
+    """``text`` without the marker characters (each a space: they separate words, as both databases index them)."""
+    return text.replace(_START, " ").replace(_END, " ")
+
+
+def _sqlite_snippet(marked: str, plain: str) -> str:
+    """SQLite's snippet with only its own marks: ``marked`` is ``plain`` (the same fragment, as the text has it)
+    with the marks inserted, so whatever ``marked`` holds beyond ``plain`` is a mark, and every marker character
+    of ``plain`` is the record's own (replaced, ``_unmarked``). Where a mark stands beside the same character of the
+    text either may be taken for the mark: the result is the same."""
+    out: list[str] = []
+    j = 0
+    for char in marked:
+        if j < len(plain) and char == plain[j]:
+            out.append(_unmarked(char))
+            j += 1
+        else:
+            out.append(char)  # inserted by snippet(): only ever _START or _END
+    return "".join(out)
 
 
 def _search_pg(
@@ -154,7 +182,7 @@ def _search_pg(
         .order_by(rank.desc(), *_ties(k, True))
         .limit(limit)
     )
-    rows = [dict(row) for row in session.execute(stmt).mappings()]
+    rows = [{**row, "body": _unmarked(row["body"] or "")} for row in session.execute(stmt).mappings()]
     words = [_folded(w, utf8) for g in groups for t in g if not t.negated for w in t.words]
     matches = _matcher(session, words, [row["body"] or "" for row in rows], utf8)
     for row in rows:

@@ -31,7 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tracertm.api.deps import ReadSession, StatusParam, path_segment
+from tracertm.api.deps import CHALLENGE, ReadSession, StatusParam, path_segment
 from tracertm.api.problems import ApiProblem
 from tracertm.api.project_paths import ProjectPathRoute
 from tracertm.errors import DatabaseError, UsageError
@@ -77,7 +77,7 @@ class PageRoute(ProjectPathRoute):
 
 def error_page(request: Request, status: int, message: str) -> Response:
     titles = {400: "Bad request", 401: "Sign-in needed", 403: "Forbidden", 404: "Not found",
-              405: "Method not allowed", 500: "Internal error", 503: "Unavailable"}
+              405: "Method not allowed", 413: "Request too large", 500: "Internal error", 503: "Unavailable"}
     return render(request, "error.html", status_code=status, status=status, title=titles.get(status, "Error"),
                   message=message)
 
@@ -114,7 +114,9 @@ def mount(app: FastAPI) -> None:
     previous = app.exception_handlers.get(StarletteHTTPException)
 
     async def page_errors(request: Request, exc: StarletteHTTPException) -> Response:
-        api = request.url.path.startswith("/api/") or request.url.path in ("/openapi.json", "/docs")
+        from tracertm.api.problems import is_api_path
+
+        api = is_api_path(request.url.path)
         if exc.status_code == 404 and not api:
             return error_page(request, 404, f"{request.url.path}: no such page")
         if exc.status_code == 405 and not api:
@@ -310,8 +312,11 @@ async def login(request: Request) -> Response:
 
     if not token or not await run_in_threadpool(auth.token_is_valid, request, token):
         required = request.app.state.settings.read_token_required
-        return render(request, "login.html", status_code=401, next=target, required=required,
-                      error="unknown or revoked token; create one with 'tracertm token create'")
+        refused = render(request, "login.html", status_code=401, next=target, required=required,
+                         error="unknown or revoked token; create one with 'tracertm token create'")
+        # RFC 9110 15.5.2: a 401 carries a challenge; the API's (a bearer token is what the form takes).
+        refused.headers.update(CHALLENGE)
+        return refused
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, token, max_age=auth.MAX_AGE_S, path="/", httponly=True, samesite="strict",
                         secure=request.url.scheme == "https")
