@@ -224,7 +224,7 @@ def test_a_file_renamed_and_broken_keeps_its_records_until_it_parses(git_repo: G
                 "features/sign-in.feature", "docs/adr/0003-git.md", "contracts/orders.yaml"}
             held = {d.path: d.message for d in result.warnings if "does not parse" in d.message}
             assert set(held) == {"features/login.feature", "docs/adr/0003-use-git.md", "contracts/payments.yaml"}
-            assert "fix features/sign-in.feature" in held["features/login.feature"]
+            assert "while features/sign-in.feature does not parse (a rename?); fix it" in held["features/login.feature"]
             assert not [op for op in result.operations if op.action == "deleted"]
             assert {**_live(engine, "features", "feature_number"), **_live(engine, "adrs", "adr_number"),
                     **_live(engine, "contracts", "contract_number")} == before, "nothing changed"

@@ -45,6 +45,7 @@ def _finish(procs: list[subprocess.Popen[str]]) -> list[tuple[int, str]]:
 def test_four_syncs_at_once_on_a_sqlite_file_that_does_not_exist(git_repo: GitRepo, tmp_path: Path) -> None:
     repo = _repo(git_repo)
     path = tmp_path / "new" / "tracertm.db"
+    path.parent.mkdir()  # (a folder a URL names must exist; the file does not)
     url = f"sqlite:///{path}"
     results = _finish([_sync_cli(repo.path, url) for _ in range(4)])
     assert [code for code, _ in results] == [0, 0, 0, 0], [err for _, err in results]

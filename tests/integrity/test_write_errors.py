@@ -93,6 +93,7 @@ def _open_files_under(folder: Path) -> list[str]:
 def test_sync_disposes_the_engine_it_creates(git_repo: GitRepo, tmp_path: Path) -> None:
     _repo(git_repo)
     folder = tmp_path / "dbs"
+    folder.mkdir()
     url = f"sqlite:///{folder / 'own.db'}"
     sync(git_repo.path, database_url=url)
     sync(git_repo.path, database_url=url, dry_run=True)

@@ -179,8 +179,8 @@ def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[
     rev, runs = SpecRevision.__table__.c, SyncRun.__table__.c
     known: dict[uuid.UUID, list[Any]] = {}
     for r in session.connection().execute(
-        select(rev.id, rev.entity_id, rev.commit_sha, rev.content_hash, rev.version, rev.change, rev.created_at,
-               runs.trigger, runs.commit_sha.label("run_commit"))
+        select(rev.id, rev.entity_id, rev.commit_sha, rev.content_hash, rev.source_path, rev.version, rev.change,
+               rev.created_at, runs.trigger, runs.commit_sha.label("run_commit"))
         .select_from(outerjoin(SpecRevision.__table__, SyncRun.__table__, rev.sync_run_id == runs.id))
         .where(rev.project_id == project_id)
     ):
@@ -232,7 +232,10 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
     outside = [r for r in existing if r.trigger != "backfill"]
     cut = _graft_point(history, existing, order)
     by_backfill = {r.commit_sha for r in existing if r.commit_sha and r.trigger == "backfill"}
-    by_itself = {r.commit_sha for r in outside if r.commit_sha}
+    # A revision of a work-tree sync whose run names a clean HEAD holds that commit's state: the commit is
+    # recorded as much as one a ``sync --ref`` named (else its change went before the first revision a second time,
+    # also when that revision came from uncommitted files older than the commit).
+    by_itself = {r.commit_sha or getattr(r, "run_commit", None) for r in outside} - {None}
     written: list[dict[str, Any]] = []
     version = previous = 0
     for h in history[:cut]:
@@ -257,10 +260,16 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
     # The state it stands for was made by a commit the sync did not know (a work tree's sync records none; a sync
     # of a later ref names that ref): the same content, so the same commit, people and dates, as a backfill from
     # scratch would give it — else ``history`` lost that commit and ``show --at`` it answered the state before.
+    # Only a commit whose tree holds that content at that path (the content hash leaves the path out: a file moved
+    # in the work tree holds the same content elsewhere), and one no other revision of the record names (a
+    # ``sync --ref`` of it recorded it already: each commit at most once per record).
     stands_for = history[cut] if cut < len(history) else None
+    recorded = {r.commit_sha or getattr(r, "run_commit", None) for r in outside if r is not first_own}
     provenance = ({f: stands_for[f] for f in PROVENANCE} if stands_for is not None
                   and stands_for["content_hash"] == first_own.content_hash
-                  and stands_for["commit_sha"] != first_own.commit_sha else None)
+                  and stands_for["source_path"] == first_own.source_path
+                  and stands_for["commit_sha"] != first_own.commit_sha
+                  and stands_for["commit_sha"] not in recorded else None)
     if shift < 0 or (shift == 0 and provenance is None and not (written and first_own.change == "created")):
         return written, None  # already behind the history (a merge ran before), or nothing older to put before it
     return written, (first_own, shift, change if first_own.change == "created" else first_own.change, provenance)

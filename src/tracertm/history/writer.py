@@ -76,6 +76,7 @@ class _RowWrite:
     old_version: int
     op: Operation  # the last operation on the row: what an error names
     values: dict[str, Any] | None = None
+    source: Operation | None = None  # the last operation that wrote ``values`` (a deletion writes none)
     version: int = 1
     deleted_at: dt.datetime | None = None
 
@@ -128,6 +129,7 @@ class BatchWriter:
                     values.pop("project_id", None)
                     values.pop("feature_id", None)
                 write.values = values if write.values is None else {**write.values, **values}
+                write.source = op
             write.version = op.version
             write.deleted_at = when if op.action == "deleted" else None
             if op.action in REVISION_ACTIONS:
@@ -180,6 +182,7 @@ class BatchWriter:
                 inserts: dict[tuple[str, ...], list[_RowWrite]] = {}
                 writes: dict[tuple[str, ...], list[_RowWrite]] = {}
                 rows: dict[uuid.UUID, dict[str, Any]] = {}
+                database_keys = self._database_keys(conn, kind)
                 for w in self.rows.values():
                     if w.kind != kind:
                         continue
@@ -191,6 +194,8 @@ class BatchWriter:
                         inserts.setdefault(tuple(row), []).append(w)
                     else:  # an update, or a deletion only (no values): the version and deleted_at
                         values = {**(w.values or {}), "version": w.version, "deleted_at": w.deleted_at}
+                        if w.row_id in database_keys:
+                            _keep_database_keys(values, kind, database_keys[w.row_id])
                         before = self.written.get(w.row_id)
                         if before is not None:  # what the row holds already is not written again
                             values = {k: v for k, v in values.items() if not _same(before.get(k, _ABSENT), v)}
@@ -233,3 +238,42 @@ class BatchWriter:
                 [r for r, _ in changed_files],
                 [f for _, f in changed_files],
             )
+
+    def _database_keys(self, conn: Any, kind: str) -> dict[uuid.UUID, dict[str, Any]]:
+        """The ``<model>_metadata`` keys of ``kind``'s updated rows that database-side edits put there, which sync
+        keeps when it rewrites a record from its file (``apply.database_metadata``: git owns what the parser
+        produces, the database the rest; neither overwrites the other) — found by the same helper, so that a
+        backfill into a synced project keeps them as its ``sync --ref`` of each commit would. A key one of the
+        batch's commits had in the file is git's from then on: a later commit that drops it drops it from the row,
+        as the sync of that commit does (the database's revisions predate the batch)."""
+        from tracertm import kinds
+        from tracertm.engine.apply import database_metadata
+
+        ops = [w.source for w in self.rows.values() if w.kind == kind and not w.insert and w.source is not None]
+        found = database_metadata(conn, kind, ops)
+        if not found:
+            return {}
+        column = kinds.KINDS[kind].metadata_column
+        for op in self.revision_ops:
+            kept = found.get(op.current.id) if op.current is not None else None
+            if kept and op.record is not None:
+                for key in op.record.fields.get(column) or ():
+                    kept.pop(key, None)
+        return {row_id: kept for row_id, kept in found.items() if kept}
+
+
+def _keep_database_keys(values: dict[str, Any], kind: str, kept: dict[str, Any]) -> None:
+    """Merge the database's ``kept`` metadata keys into an update's ``values`` (the file wins a clash, as in
+    ``apply.write_batch``). The column is bound as JSON text there (``encode_fields``): decoded, merged, encoded
+    the way ``bind_columns`` encodes a value."""
+    import json
+
+    from tracertm import kinds
+    from tracertm.engine.bulk import JSON_SUFFIX
+    from tracertm.parsers.common import json_safe
+
+    key = kinds.KINDS[kind].metadata_column + JSON_SUFFIX
+    if key in values:
+        text = values[key]
+        from_file = json.loads(text) if isinstance(text, str | bytes) else dict(text or {})
+        values[key] = json.dumps(json_safe(kept | dict(from_file or {})))
