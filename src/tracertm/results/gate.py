@@ -32,7 +32,7 @@ def approved_without_pass(
     settings = load_settings(location.root)
     refs: list[ScenarioRef] = [
         scenario_ref((record.number, child.number), record.number, str(record.fields.get("name", "")), p,
-                     child.fields)
+                     child.fields, child.line)
         for p, record in feature_records(location, settings, ref=ref, staged=staged)
         for child in record.children
     ]

@@ -69,6 +69,7 @@ def stream(
 
     depth = 0  # testcase elements open
     unnamed: dict[str | None, int] = {}  # see _case
+    suites: list[str | None] = []  # the names of the suites open, innermost last (``CaseResult.suite``)
     events = safe.iterparse(source or io.BytesIO(data), ("start", "end"), forbid_dtd=False, forbid_entities=True,
                             forbid_external=True)
     try:
@@ -81,6 +82,8 @@ def stream(
                 pass
             _check_root(path, top)
         names.append(run_label(top.get("name")))
+        if _local(top.tag) == "testsuite":
+            suites.append(top.get("name") or None)
         for event, element in events:
             tag = _local(element.tag)
             if tag == "testcase":
@@ -90,9 +93,13 @@ def stream(
                         raise NestedCases(path)
                     continue
                 depth -= 1
-                yield _case(element, unnamed)
-            elif tag == "testsuite" and event == "start":
-                _suite(element, starts, ends)
+                yield _case(element, unnamed, suites[-1] if suites else None)
+            elif tag == "testsuite":
+                if event == "start":
+                    _suite(element, starts, ends)
+                    suites.append(element.get("name") or None)
+                else:
+                    suites.pop()
         if _local(top.tag) == "testsuite":  # the root suite's own start event was read by next() above
             _suite(top, starts, ends)
     except (defusedxml.DefusedXmlException, ExpatError) as exc:
@@ -160,14 +167,21 @@ def _local(tag: str) -> str:
 
 
 def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
-    """Every ``<testcase>`` under ``root`` (suites nested or flat), and each suite's start and end."""
+    """Every ``<testcase>`` under ``root`` (suites nested or flat), in document order, each with the name of the
+    innermost suite holding it, and each suite's start and end."""
     unnamed: dict[str | None, int] = {}  # see _case
-    for element in root.iter():
+    # Depth-first by hand (Element.iter() tells no parent): (element, its innermost suite's name), next last.
+    todo: list[tuple[Element, str | None]] = [(root, None)]
+    while todo:
+        element, suite = todo.pop()
         tag = _local(element.tag)
         if tag == "testcase":
-            cases.append(_case(element, unnamed))
+            cases.append(_case(element, unnamed, suite))
         elif tag == "testsuite":
             _suite(element, starts, ends)
+            suite = element.get("name") or None
+        if len(element):
+            todo += [(child, suite) for child in reversed(element)]
 
 
 def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
@@ -187,7 +201,7 @@ def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime])
         ends.append(end if end <= latest else stamp)
 
 
-def _case(case: Element, unnamed: dict[str | None, int]) -> CaseResult:
+def _case(case: Element, unnamed: dict[str | None, int], suite: str | None) -> CaseResult:
     """One ``<testcase>``. One without a name (every JUnit schema asks for one) is the ``k``-th unnamed test of its
     class, ``unnamed`` counting them in the file's order: its id ``<class>::(unnamed k)``. It used to take the class's
     own id, so that a class's unnamed tests were one test reported again and again — the last outcome kept, the
@@ -213,6 +227,7 @@ def _case(case: Element, unnamed: dict[str | None, int]) -> CaseResult:
         failed_attempts=failed_attempts,
         properties=_properties(case),
         distinct="status" in case.attrib,  # behave (``report.last_reports``)
+        suite=suite,
     )
 
 
@@ -231,7 +246,13 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
     """(status, first line of the message, failed attempts before the outcome) of one ``<testcase>``."""
     children: dict[str, list[Element]] = {}
     for child in case:
-        children.setdefault(_local(child.tag), []).append(child)
+        tag = _local(child.tag)
+        if tag == "error" and (child.get("type") or "").lower() == "skipped":
+            # godog writes each step skipped after a failing (or pending, undefined) one as <error type="skipped">
+            # after that step's own element, and counts none of them in the suite's errors: a skipped step, which
+            # must not turn a failure into an error with the skipped step's message.
+            tag = "skipped"
+        children.setdefault(tag, []).append(child)
     attempts = sum(len(children.get(tag, ())) for tag in (*_FLAKY, *_RERUN))
     for tag, status in (("error", "error"), ("failure", "failed")):
         if tag in children:

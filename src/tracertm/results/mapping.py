@@ -191,7 +191,7 @@ class ScenarioIndex:
         # behave: classname "<dotted path>.<Feature>"; Cucumber's formatter: classname "<Feature>".
         features = self._classnames.get(case.classname)
         if features is None:  # thousands of unit tests share a few classnames
-            features = [self._by_feature_name[c] for c in _suffixes(_norm(case.classname))
+            features = [_in_path(self._by_feature_name[c], prefix) for prefix, c in _suffixes(_norm(case.classname))
                         if c in self._by_feature_name]
             self._classnames[case.classname] = features
         if features:
@@ -278,11 +278,33 @@ def _numbered_in(base: str, names: dict[str, list[ScenarioRef]]) -> bool:
     return bool(underscore) and digits.isdigit() and stem in names
 
 
-def _suffixes(classname: str) -> list[str]:
-    """``a.b.Feature name`` → the whole name and every part after a dot (feature names may contain dots)."""
+def _suffixes(classname: str) -> list[tuple[str, str]]:
+    """``a.b.Feature name`` → (the part before, the rest) for the whole name and every part after a dot (feature
+    names may contain dots)."""
     if not classname:
         return []
-    return [classname] + [classname[i + 1 :] for i, c in enumerate(classname) if c == "."]
+    return [("", classname)] + [(classname[:i], classname[i + 1 :]) for i, c in enumerate(classname) if c == "."]
+
+
+def _in_path(scenarios: list[ScenarioRef], prefix: str) -> list[ScenarioRef]:
+    """The scenarios of a feature name whose file the part of a behave classname before it names: behave writes
+    ``<path>.<Feature>``, the feature file's path relative to the features folder without ``.feature`` and with dots
+    for its separators (``rule_2``, ``shop.cart``), so that two files whose features share a name are told apart.
+    The path read as such a tail of the scenario's file (the folder it is relative to varies); a prefix that names
+    none of the files (not behave's, or a file not known) leaves them all."""
+    if not prefix or len({s.path for s in scenarios}) < 2:
+        return scenarios
+    named = [s for s in scenarios if s.path and _dotted_tail(s.path, prefix)]
+    return named or scenarios
+
+
+def _dotted_tail(path: str, prefix: str) -> bool:
+    """Whether ``prefix`` is the end of ``path`` written behave's way (``features/shop/cart.feature``: ``cart``,
+    ``shop.cart``, ``features.shop.cart``)."""
+    stem = normalize_path(path)
+    stem = stem[: -len(".feature")] if stem.endswith(".feature") else stem
+    dotted = _norm(stem.replace("/", "."))
+    return dotted == prefix or dotted.endswith("." + prefix)
 
 
 def _params_row(scenario: ScenarioRef, params: str | None) -> str | None:

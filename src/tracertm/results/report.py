@@ -143,6 +143,9 @@ class CaseResult:
     # Its report never writes a rerun as another report of the test (behave's JUnit: each scenario once, named
     # without its Rule): a second report of its id is another test (``last_reports``).
     distinct: bool = False
+    # JUnit: the name of the innermost ``<testsuite>`` holding the test. One id in two suites is two tests, not a
+    # rerun (``last_reports``): jest-junit writes a suite per test file, often with an empty classname.
+    suite: str | None = None
     properties: tuple[tuple[str, str], ...] = ()  # JUnit <properties>, kept in the test case's metadata
 
 
@@ -188,10 +191,15 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
 
     A report that writes each test once (``CaseResult.distinct``: behave, whose JUnit names two scenarios of one
     feature alike when they differ only by their Rule) holds no reruns: its tests of one id are several tests, and
-    their one result is the worst of them — a failure never disappears behind a pass."""
+    their one result is the worst of them — a failure never disappears behind a pass.
+
+    Only a test reported again in the same suite is a rerun (the retrying tools write the attempts there): tests of
+    one id in different suites (``CaseResult.suite``) are different tests, each under its id qualified by its suite
+    (``apart``)."""
     unique = dict(zip(map(_EXTERNAL_ID, cases), cases))  # in C: a report without reruns costs no more than this
     if len(unique) == len(cases):
         return unique
+    cases = apart(cases)
     unique.clear()
     for case in cases:
         before = unique.get(case.external_id)
@@ -206,6 +214,23 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
                            message=message)
         unique[case.external_id] = case
     return unique
+
+
+def apart(cases: Sequence[CaseResult]) -> Sequence[CaseResult]:
+    """``cases`` with the external id of each test whose id (``classname::name``) occurs in more than one suite of
+    the report qualified by its suite's name, ``<suite>::<classname>::<name>``: two tests of jest-junit's (one suite
+    per test file, an empty classname) or of a nested report (``A`` in suites ``TestA`` and ``TestB``) that share a
+    name are two tests, whose failures are not merged into one flaky pass. An id that occurs in one suite only (every
+    report without such a clash) keeps its unqualified form: the test cases stored from earlier imports stay
+    theirs."""
+    suites: dict[str, set[str | None]] = {}
+    for case in cases:
+        suites.setdefault(case.external_id, set()).add(case.suite)
+    shared = {ident for ident, names in suites.items() if len(names) > 1}
+    if not shared:
+        return cases
+    return [replace(case, external_id=external_id(case.suite, case.external_id)) if case.external_id in shared
+            else case for case in cases]
 
 
 def _worse(before: CaseResult, case: CaseResult) -> CaseResult:

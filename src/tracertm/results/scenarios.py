@@ -55,10 +55,13 @@ class ScenarioRef:
 
 
 def scenario_ref(
-    key: Any, feature_number: str, feature_name: str, path: str | None, fields: Mapping[str, Any]
+    key: Any, feature_number: str, feature_name: str, path: str | None, fields: Mapping[str, Any],
+    line: int | None = None,
 ) -> ScenarioRef:
-    """A ``ScenarioRef`` from a scenario's parsed fields (the columns of ``scenarios`` / a revision snapshot)."""
-    line, row_lines = _lines(fields)
+    """A ``ScenarioRef`` from a scenario's parsed fields (the columns of ``scenarios`` / a revision snapshot).
+    ``line``: the keyword's line when the caller parsed the file itself (``SpecRecord.line``), which places a
+    scenario whose stored text has no step to anchor on."""
+    line, row_lines = _lines(fields, line)
     rows: list[Row] = []
     for i, examples in enumerate(fields.get("examples") or [], start=1):
         for j, cells in enumerate(examples.get("rows") or [], start=1):
@@ -94,26 +97,31 @@ def keyword_line(fields: Mapping[str, Any]) -> int | None:
     return _lines(fields)[0]
 
 
-def _lines(fields: Mapping[str, Any]) -> tuple[int | None, dict[str, int]]:
-    """(the scenario keyword's line, {row ident: line}) recovered from ``gherkin_text`` and the steps' lines."""
+def _lines(fields: Mapping[str, Any], known: int | None = None) -> tuple[int | None, dict[str, int]]:
+    """(the scenario keyword's line, {row ident: line}) recovered from ``gherkin_text`` and the steps' lines, or,
+    when no step places the text, from the keyword's line ``known`` by a parse of the file (a scenario without
+    steps: an outline with only its Examples; nothing stored tells its line otherwise)."""
     text = fields.get("gherkin_text") or ""
     lines = [line.strip() for line in str(text).split("\n")]
+    keyword = next((i for i, line in enumerate(lines) if line and line[0] not in "@#"), 0)
     steps = sorted(
         (s for key in ("given_steps", "when_steps", "then_steps") for s in fields.get(key) or [] if s.get("line")),
         key=lambda s: s["line"],
     )
-    if not steps:
-        return None, {}
-    first = steps[0]
-    anchor = f"{first.get('keyword', '')} {first.get('text', '')}".strip()
-    index = next((i for i, line in enumerate(lines) if line == anchor), None)
-    if index is None:
-        return None, {}
-    start = int(first["line"]) - index  # the file line of gherkin_text's first line
-    keyword = next((i for i, line in enumerate(lines) if line and line[0] not in "@#"), 0)
-    last_step = int(steps[-1]["line"]) - start
+    start: int | None = None  # the file line of gherkin_text's first line
+    cursor = keyword + 1  # where the Examples tables are looked for: after the last step, else after the keyword
+    if steps:
+        first = steps[0]
+        anchor = f"{first.get('keyword', '')} {first.get('text', '')}".strip()
+        index = next((i for i, line in enumerate(lines) if line == anchor), None)
+        if index is not None:
+            start = int(first["line"]) - index
+            cursor = int(steps[-1]["line"]) - start + 1
+    if start is None:
+        if known is None:
+            return None, {}
+        start = known - keyword
     rows: dict[str, int] = {}
-    cursor = last_step + 1
     for i, examples in enumerate(fields.get("examples") or [], start=1):
         header = [str(c) for c in examples.get("columns") or []]
         body = examples.get("rows") or []

@@ -721,7 +721,8 @@ def _from_git(
         for child in record.children:
             ident = ids.get((number, child.number))
             if ident is not None:  # a scenario the database never saw cannot hold results
-                refs[ident] = scenario_ref(ident, number, str(record.fields.get("name", "")), path, child.fields)
+                refs[ident] = scenario_ref(ident, number, str(record.fields.get("name", "")), path, child.fields,
+                                           child.line)
     return True
 
 

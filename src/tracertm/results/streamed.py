@@ -258,7 +258,8 @@ def _produce(
 
     starts: list[Any] = []
     ends: list[Any] = []
-    seen: set[str] = set()
+    seen: set[str] = set()  # the external ids sent, as reported and as stored
+    total = 0  # tests sent
     statuses: Counter[str] = Counter()
     matched = {"tag": 0, "line": 0, "name": 0}
     unmatched = ambiguous = 0
@@ -286,7 +287,7 @@ def _produce(
     while True:
         try:
             batch[:] = itertools.islice(tests, size)
-            size = _next_size(size, len(seen) + len(batch), source.tell(), len(data))
+            size = _next_size(size, total + len(batch), source.tell(), len(data))
         except junit.NestedCases:
             _send(out, ("restart", "a test case inside a test case"))
             return
@@ -298,13 +299,18 @@ def _produce(
         # whole time follows.
         unique = last_reports(batch)  # a rerun within the chunk: its earlier failures are failed attempts
         cases = list(unique.values())
-        if not seen.isdisjoint(unique):
+        # The ids as reported too: whether an id is qualified by its suite (``report.apart``) depends on all its
+        # reports, which must then all be in this chunk; a later one restarts.
+        reported = set(map(_EXTERNAL_ID, batch))
+        if not seen.isdisjoint(reported) or not seen.isdisjoint(unique):
             _send(out, ("restart", "a test is reported twice, far apart"))
             return
         if any(map(_LINE, cases)) and any(case.line and store._feature_file(case) for case in cases):
             _send(out, ("restart", "a result names a feature file and a line"))
             return
+        seen.update(reported)
         seen.update(unique)
+        total += len(unique)
         matches = index.match_all(cases)
         statuses.update(map(_STATUS, cases))
         for rule, count in Counter(map(_RULE, matches)).items():
@@ -346,7 +352,7 @@ def _produce(
             _send(out, ("chunk", rows, store.revision_rows(ids, rows, actor), results, old, restored,
                         new_associations, new_links, list(ran)), plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
-                dict(statuses), matched, unmatched, ambiguous, len(seen), own))
+                dict(statuses), matched, unmatched, ambiguous, total, own))
 
 
 def _receiver(channel: Any, prepare: Callable[[Any], Any]) -> Callable[[bool], Any]:
@@ -381,6 +387,7 @@ def _receive(channel: Any, size: int) -> bytearray:
 
 
 _LINE = operator.attrgetter("line")
+_EXTERNAL_ID = operator.attrgetter("external_id")
 _IDENT = operator.itemgetter(0)  # a test case row's id (``store.case_rows``)
 _NUMBER = operator.itemgetter(2)  # and its external id
 _STATUS = operator.attrgetter("status")
