@@ -45,25 +45,31 @@ class StepFindings:
         (self.errors if diag.severity == "error" else self.warnings).append(diag)
 
 
-def _row(r: StepResult) -> str:
-    return f" (Examples row on line {r.use.row_line})" if r.use.row_line is not None else ""
+def _row(r: StepResult, rows: tuple[int, ...] | None) -> str:
+    from tracertm.steps.report import rows_note
+
+    if rows is None:  # a caller without the grouping: the step's own row (a Background step names none)
+        rows = (r.use.row_line,) if r.use.row_line is not None and not r.use.background else ()
+    return rows_note(rows, "on line")
 
 
-def undefined_message(r: StepResult) -> str:
+def undefined_message(r: StepResult, rows: tuple[int, ...] | None = None) -> str:
+    """``rows``: every Examples row the step's text is undefined in (``report.failing_rows``)."""
     if r.matches:  # a scenario several pytest-bdd test modules run: some of them see a definition, not all
         where = ", ".join(d.location for d, _ in r.matches)
-        return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r)}: not every pytest-bdd test module that "
-                f"runs this scenario sees a definition for it (only {where} match, in the others' view); define it "
-                "where each module sees it (a conftest.py) or bind the feature in fewer modules")
-    return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r)}: no step definition matches it; "
+        return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: not every pytest-bdd test module "
+                f"that runs this scenario sees a definition for it (only {where} match, in the others' view); "
+                "define it where each module sees it (a conftest.py) or bind the feature in fewer modules")
+    return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: no step definition matches it; "
             "write one or fix the step text")
 
 
-def ambiguous_message(r: StepResult) -> str:
+def ambiguous_message(r: StepResult, rows: tuple[int, ...] | None = None) -> str:
     from tracertm.steps.report import _keyword_call
 
     where = ", ".join(f"{d.location} {_keyword_call(d)}" for d, _ in r.matches)
-    return f"ambiguous step '{r.use.keyword} {r.use.text}'{_row(r)}: matched by {where}; make one pattern narrower"
+    return (f"ambiguous step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: matched by {where}; "
+            "make one pattern narrower")
 
 
 def unused_message(d: StepDefinition) -> str:
@@ -80,7 +86,7 @@ def findings(
     step_files: Iterable[str] | None = None,
 ) -> StepFindings:
     """The check findings of a report. ``features`` / ``step_files`` (None = all) limit what is reported on."""
-    from tracertm.steps.report import _distinct
+    from tracertm.steps.report import failing_rows
 
     out = StepFindings(step_files=report.step_files)
     feature_set = set(features) if features is not None else None
@@ -92,12 +98,12 @@ def findings(
     for diag in [*report.errors, *report.warnings]:
         if step_set is None or diag.path in step_set:
             out.add(diag)
-    for r in _distinct(r for r in report.results if r.status != "defined"):
+    for r, rows in failing_rows(r for r in report.results if r.status != "defined"):
         if feature_set is not None and r.use.path not in feature_set:
             continue
         severity = rule(r.status)
         if severity != "off":
-            message = undefined_message(r) if r.status == "undefined" else ambiguous_message(r)
+            message = undefined_message(r, rows) if r.status == "undefined" else ambiguous_message(r, rows)
             out.add(Diagnostic(r.use.path, r.use.line, r.use.column, message, severity))
     severity = rule("unused")
     if severity != "off":

@@ -108,6 +108,35 @@ def _literal_tokens(pattern: str, special: str) -> str:
 # ---------------------------------------------------------------------------------------------- registries
 
 
+# cucumber-jvm's number types follow the feature's language (cucumber-expressions' ``ParameterTypeRegistry(Locale)``,
+# the locale ``new Locale.Builder().setLanguage(pickle language)``): {float}, {double} and {bigdecimal} match the
+# locale's decimal separator and ``KeyboardFriendlyDecimalFormatSymbols``' grouping one ('.' where the decimal one
+# is ',', else ','). The Gherkin languages whose Java (CLDR) locale writes a decimal comma with Latin digits; every
+# other one is '.' as English (a language Java does not know falls back to the root locale's '.').
+_DECIMAL_COMMA = frozenset({
+    "af", "an", "ast", "az", "be", "bg", "bs", "ca", "cs", "da", "de", "el", "eo", "es", "et", "eu", "fi", "fr",
+    "gl", "hr", "hu", "hy", "id", "is", "it", "ka", "lt", "lv", "mk", "nl", "no", "pl", "pt", "ro", "ru", "sk",
+    "sl", "sq", "sr", "sv", "tr", "tt", "uk", "uz", "vi",
+})
+_LOCALIZED_TYPES = ("float", "double", "bigdecimal")
+LOCALIZED = re.compile(r"\{(?:float|double|bigdecimal)\}")  # a JVM expression whose matches follow the locale
+
+
+def decimal_separator(language: str) -> str:
+    """The decimal separator of cucumber-jvm's number types in a feature of Gherkin ``language``."""
+    return "," if language.split("-", 1)[0].lower() in _DECIMAL_COMMA else "."
+
+
+def jvm_float_regexp(decimal: str) -> str:
+    r"""cucumber-expressions-java's ``FLOAT_REGEXPS`` for a decimal separator: ``(?=\S*\d\S*)[-+]?`` then the
+    integer part ``(?:\d+(?:[{group}]?\d+)*)*``, ``(?:[{decimal}](?=\d.*))?\d*`` and ``(?:\d+[E]-?\d+)?``.
+    The integer part is written as the same language without its nested repetition (``(?:\d+(?:[g]\d+)*)?``:
+    digits, single separators between them) — Java's form backtracks exponentially on a long run of digits."""
+    group = "." if decimal == "," else ","
+    return (rf"(?=\S*\d)[-+]?(?:\d+(?:[{re.escape(group)}]\d+)*)?(?:[{re.escape(decimal)}](?=\d))?\d*"
+            r"(?:\d+[E]-?\d+)?")
+
+
 class Registries:
     """The parameter types of a project, by framework family, and the findings about their declarations."""
 
@@ -131,13 +160,22 @@ class Registries:
                 continue
             family.setdefault(decl.name, decl)
 
-    def cucumber(self, family: str) -> Any:
-        """A ``ParameterTypeRegistry`` with the built-in types and the family's declared ones."""
-        if family not in self._cucumber:
+    def cucumber(self, family: str, decimal: str = ".") -> Any:
+        """A ``ParameterTypeRegistry`` with the built-in types and the family's declared ones; ``decimal``: the
+        feature locale's decimal separator (``decimal_separator``), which only cucumber-jvm's number types follow
+        (cucumber-js, -ruby and Reqnroll's are the package's, whatever the language). Built once per pair."""
+        key = family if family != "jvm" or decimal == "." else f"{family}{decimal}"
+        if key not in self._cucumber:
             from cucumber_expressions.parameter_type import ParameterType
             from cucumber_expressions.parameter_type_registry import ParameterTypeRegistry
 
             registry = ParameterTypeRegistry()
+            if family == "jvm":  # Java's number regex, not the package's (``jvm_float_regexp``)
+                regexp = jvm_float_regexp(decimal)
+                _SPACELESS_JVM.add((regexp,))
+                for name in _LOCALIZED_TYPES:
+                    if name not in self.declarations.get(family, {}):
+                        registry.parameter_type_by_name[name] = ParameterType(name, regexp, str, None, False, False)
             if family == "dotnet":  # Reqnroll's built-ins beyond cucumber's
                 for name, regexp in _DOTNET_TYPES.items():
                     if name not in self.declarations.get(family, {}):
@@ -155,8 +193,8 @@ class Registries:
                     self.unusable.setdefault(family, {})[decl.name] = (decl, severity)
                     self.findings.append(Diagnostic(
                         decl.path, decl.line, 1, f"parameter type {decl.name!r} cannot be used: {exc}", severity))
-            self._cucumber[family] = registry
-        return self._cucumber[family]
+            self._cucumber[key] = registry
+        return self._cucumber[key]
 
     def parse_types(self, family: str) -> dict[str, Callable[[str], str]]:
         """``extra_types`` for parse/cfparse: converters carrying the declared pattern (``.+?`` when unknown)."""
@@ -189,8 +227,10 @@ class DefinitionError(Exception):
         self.severity = severity
 
 
-def compile_definition(definition: StepDefinition, registries: Registries, lazy: bool = False) -> Compiled:
-    """The matcher of one definition; ``DefinitionError`` when it cannot match anything.
+def compile_definition(definition: StepDefinition, registries: Registries, lazy: bool = False, decimal: str = "."
+                       ) -> Compiled:
+    """The matcher of one definition; ``DefinitionError`` when it cannot match anything. ``decimal``: the decimal
+    separator of the features it is to match (``Registries.cucumber``; ``LOCALIZED`` tells which definitions care).
 
     ``lazy``: the bounded (``regex`` package) compile of a Cucumber Expression's or a regex's pattern waits for its
     first match (see ``compile_matchable``); a pattern ``regex`` then refuses never matches, where an eager compile
@@ -198,7 +238,7 @@ def compile_definition(definition: StepDefinition, registries: Registries, lazy:
     kind = definition.kind
     family = FAMILY[definition.framework]
     if kind == "cucumber-expression":
-        registry = registries.cucumber(family)
+        registry = registries.cucumber(family, decimal)
         unusable = registries.unusable.get(family, {})
         for found in _PARAMETER.finditer(definition.pattern) if unusable else ():
             failed = unusable.get(found.group(1))
@@ -430,6 +470,7 @@ _SPACELESS = frozenset({
     (r"-?\d+", r"\d+"), (r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[E][+-]?\d+)?",), (r"[^\s]+",),
     (_DOTNET_TYPES["decimal"],), (_DOTNET_TYPES["Guid"],),
 })
+_SPACELESS_JVM: set[tuple[str, ...]] = set()  # cucumber-jvm's number regexes (``jvm_float_regexp``): no space
 
 
 def _spaces(pattern: str, registry: Any) -> int:
@@ -439,7 +480,8 @@ def _spaces(pattern: str, registry: Any) -> int:
     without running the pattern — a bounded match costs 2 µs, most of it reading the CPU clock for the budget."""
     for found in _PARAMETER.finditer(pattern):
         parameter_type = registry.lookup_by_type_name(found.group(1))
-        if parameter_type is None or tuple(parameter_type.regexps) not in _SPACELESS:
+        regexps = tuple(parameter_type.regexps) if parameter_type is not None else ()
+        if not regexps or regexps not in _SPACELESS and regexps not in _SPACELESS_JVM:
             return -1
     return pattern.count(" ")  # a simple expression's text is the pattern outside its ``{name}`` parameters
 
@@ -525,8 +567,8 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
     except UndefinedParameterTypeError as exc:
         found = re.search(r"Undefined parameter type '([^']*)'", str(exc))
         name = found.group(1) if found else "?"
-        where = {"js": "defineParameterType", "jvm": "@ParameterType", "ruby": "ParameterType"}.get(
-            FAMILY[definition.framework], "a parameter type declaration")
+        where = {"js": "defineParameterType", "jvm": "@ParameterType", "ruby": "ParameterType",
+                 "behave": "define_parameter_type"}.get(FAMILY[definition.framework], "parameter type declaration")
         raise DefinitionError(
             f"uses the parameter type {{{name}}}, which no {where} in the step files declares; declare it or fix "
             "the name") from None

@@ -38,7 +38,7 @@ from tracertm.steps.prematch import Verdict, digest, match_uses, prematched
 from tracertm.steps.report import behave_refused
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.packed import NONE, Packed, decoded, pack
-from tracertm.steps.scenarios import StepUse, _keyword_types, scenario_uses
+from tracertm.steps.scenarios import FeatureSteps, StepUse, _keyword_types, scenario_uses
 from tracertm.steps.lens import Lenses
 from tracertm.steps.pytest_bdd import Bindings
 from tracertm.steps.tracelinks import StepLinkWriter
@@ -173,8 +173,12 @@ def refresh(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
         )}
         targets |= _naming(conn, project_id, changed_ids)
-        probe = StepIndex(compile_matchable((d for d in definitions if d.identity in changed), registries))
+        probe = StepIndex(compile_matchable((d for d in definitions if d.identity in changed), registries), registries)
         slow = probe.slow
+        # A changed cucumber-jvm number type may match a step only in a feature written with a decimal comma: the
+        # stored steps carry no language, so the probe tries both separators (a scenario too many is matched again,
+        # none too few).
+        probes = [probe] + [p for p in (probe.localized("fr"),) if p is not probe]
         if probe.compiled:
             tried: dict[str, bool] = {}  # per step text: whether a changed definition could match it
             for scenario_id, steps in conn.execute(
@@ -186,14 +190,15 @@ def refresh(
                     text = step[4]
                     hit = tried.get(text)
                     if hit is None:
-                        hit = tried[text] = any(probe.try_match(c, text) is not None for c in probe.candidates(text))
+                        hit = tried[text] = any(p.try_match(c, text) is not None for p in probes
+                                                for c in p.candidates(text))
                     if hit:
                         targets.add(scenario_id)
                         break
     stats = LinkStats()
     if targets or changed or (written is not None and written.done):
         def build() -> StepIndex:
-            index = StepIndex(compile_matchable(definitions, registries))
+            index = StepIndex(compile_matchable(definitions, registries), registries)
             index.slow.update(slow)
             return index
 
@@ -443,7 +448,8 @@ def _uses(
                 rest.append(scenario_id)
             else:
                 yield (scenario_id, source_ref("scenario", number, feature_number), path,
-                       scenario_uses(path or "", found[0], _keyword_types(found[1]), found[2], True))
+                       _in_language(scenario_uses(path or "", found[0], _keyword_types(found[1]), found[2], True),
+                                    found[1]))
         if not rest:
             return
     columns = (s.c.id, s.c.scenario_number, s.c.title, s.c.gherkin_text, s.c.background, s.c.given_steps,
@@ -461,7 +467,16 @@ def _uses(
         language = str((r.feature_metadata or {}).get("language") or "en")
         record = SpecRecord("scenario", r.scenario_number, fields)
         yield (r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
-               scenario_uses(r.source_path or "", record, _keyword_types(language), r.name or "", True))
+               _in_language(scenario_uses(r.source_path or "", record, _keyword_types(language), r.name or "", True),
+                            language))
+
+
+def _in_language(uses: list[StepUse], language: str) -> list[StepUse]:
+    """A scenario's steps with its feature's language, which cucumber-jvm's number types follow
+    (``StepIndex.localized``, as ``feature_uses`` gives a report)."""
+    out = FeatureSteps(uses)
+    out.language = language
+    return out
 
 
 def _rematch(
@@ -483,6 +498,7 @@ def _rematch(
     records = _records(parsed)
     keys = {identity: row_id.hex for identity, row_id in ids.items()}
     verdicts: dict[tuple[str, str], Verdict] = {}
+    local_verdicts: dict[int, dict[tuple[str, str], Verdict]] = {}  # a localized index's own (``localized``)
     for start in range(0, len(targets), _BATCH):
         scenarios = {scenario_id.hex: scenario_id for scenario_id in targets[start : start + _BATCH]}
         wanted: dict[str, Packed] = {key: NONE for key in scenarios}
@@ -503,7 +519,10 @@ def _rematch(
                 lens = lenses.for_scenario(first.path, first.scenario, first.feature, first.tags) if lenses and first else None
                 if first is not None and first.as_written and (lens is None or lens.views is None):
                     uses = []  # an outline without Examples rows runs as written only where pytest-bdd modules run it
-                rows, first_lines = match_uses(uses, index.get(), keys, verdicts, statuses, lens)
+                base = index.get()
+                here = base.localized(getattr(uses, "language", "en"))
+                rows, first_lines = match_uses(uses, here, keys, verdicts if here is base else
+                                               local_verdicts.setdefault(id(here), {}), statuses, lens)
                 wanted[scenario] = pack(rows)
             if first_lines:
                 firsts[scenario] = first_lines

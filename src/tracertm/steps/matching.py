@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import TooSlow, slow_message
-from tracertm.steps.expressions import KEYWORD_SCOPED, Argument, Compiled
+from tracertm.steps.expressions import (
+    KEYWORD_SCOPED,
+    LOCALIZED,
+    Argument,
+    Compiled,
+    DefinitionError,
+    Registries,
+    compile_definition,
+    decimal_separator,
+)
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.scenarios import StepUse, Unknown, type_key
 
@@ -73,8 +82,15 @@ class StepResult:
 class StepIndex:
     """The definitions of a project, filed by word."""
 
-    def __init__(self, compiled: Iterable[Compiled]) -> None:
+    def __init__(self, compiled: Iterable[Compiled], registries: Registries | None = None) -> None:
         self.compiled = list(compiled)
+        # cucumber-jvm expressions with number types match per feature language (``localized``); ``registries``
+        # to compile them again for another decimal separator. Checked once here: most projects have none.
+        self._registries = registries
+        self._localizable = registries is not None and any(
+            c.definition.framework == "cucumber-jvm" and c.definition.kind == "cucumber-expression"
+            and LOCALIZED.search(c.definition.pattern) for c in self.compiled)
+        self._localized: dict[str, StepIndex] = {}
         frequency: Counter[str] = Counter(k for c in self.compiled for k in c.keys)
         self._by_first: dict[str, list[tuple[int, Compiled]]] = {}
         self._by_two: dict[tuple[str, str], list[tuple[int, Compiled]]] = {}
@@ -239,6 +255,32 @@ class StepIndex:
                 found.append((d, matched))
         return found
 
+    def localized(self, language: str) -> StepIndex:
+        """The index for the steps of a feature in Gherkin ``language``: this one, unless it has cucumber-jvm
+        number types (``LOCALIZED``) and the language writes another decimal separator — then one with those
+        definitions compiled for it, built once per separator (it keeps its own cache of verdicts)."""
+        if not self._localizable:
+            return self
+        decimal = decimal_separator(language)
+        if decimal == ".":
+            return self
+        index = self._localized.get(decimal)
+        if index is None:
+            registries = self._registries
+            assert registries is not None
+            compiled: list[Compiled] = []
+            for c in self.compiled:
+                d = c.definition
+                if d.framework == "cucumber-jvm" and d.kind == "cucumber-expression" and LOCALIZED.search(d.pattern):
+                    try:
+                        c = compile_definition(d, registries, decimal=decimal)
+                    except DefinitionError:
+                        continue
+                compiled.append(c)
+            index = self._localized[decimal] = StepIndex(compiled)
+            index.slow = self.slow  # one budget per definition, whichever language ran over it
+        return index
+
     def match(self, use: StepUse, lens: Lens | None = None) -> StepResult:
         """The verdict on one step; ``lens``: its scenario's (``steps.lens``), when it has one."""
         if lens is not None:
@@ -252,7 +294,13 @@ class StepIndex:
     def match_all(self, uses: Iterable[StepUse], lenses: Lenses | None = None) -> list[StepResult]:
         """The verdicts on ``uses``; ``lenses``: the project's (``steps.lens``), when some scenario needs one. A
         step as written of an outline without Examples rows (``StepUse.as_written``) runs only where pytest-bdd
-        modules run its scenario (its lens has their views): elsewhere it is not an executed step."""
+        modules run its scenario (its lens has their views): elsewhere it is not an executed step. The steps of one
+        feature file (``scenarios.FeatureSteps``) are matched in its language (``localized``)."""
+        language = getattr(uses, "language", "en")
+        if language != "en" and self._localizable:
+            index = self.localized(language)
+            if index is not self:
+                return index.match_all(uses, lenses)
         if not lenses:
             return [self.match(u) for u in uses if not u.as_written]
         out: list[StepResult] = []

@@ -166,6 +166,9 @@ def _match_bound(
 
 # The index of the last matcher used in this (worker) process: compiled once, not once per chunk of files.
 _CACHE: dict[str, tuple[Any, dict[tuple[str, str], Verdict]]] = {}
+# Verdicts of the cached index's localized indexes (``StepIndex.localized``), by the localized index's id: they live
+# as long as the cached index that holds them, and go with it.
+_LOCAL_VERDICTS: dict[int, dict[tuple[str, str], Verdict]] = {}
 # The matcher made for workers that will be forked from this process (``matcher``), by key: a forked worker inherits
 # it, so the matcher travels to it as its key alone (``StepMatcher.__reduce__``) instead of its 2,000 definitions
 # pickled with every chunk, and the feature parse can use the small chunks of a streamed parse (``engine.parse``).
@@ -200,11 +203,16 @@ class StepMatcher:
         if result.kind != "feature":
             return
         try:
-            index, verdicts = self._index()
+            base, base_verdicts = self._index()
             scenarios: dict[str, Scenario] = {}
             lenses = self.lenses
             for feature in result.records:
-                types = _keyword_types(str(feature.fields.get("feature_metadata", {}).get("language") or "en"))
+                language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
+                types = _keyword_types(language)
+                # cucumber-jvm's number types follow the feature's language (``StepIndex.localized``): another
+                # index then, with verdicts of its own (the same text may match there and not here).
+                index = base.localized(language)
+                verdicts = base_verdicts if index is base else _LOCAL_VERDICTS.setdefault(id(index), {})
                 for child in feature.children:
                     statuses: dict[str, int] = {}
                     lens = lenses.for_scenario(result.path, *scenario_context(child, feature)) if lenses else None
@@ -233,7 +241,9 @@ class StepMatcher:
             from tracertm.steps.matching import StepIndex
 
             _CACHE.clear()
-            index = StepIndex(compile_matchable(self.definitions, Registries(self.types), lazy=lazy))
+            _LOCAL_VERDICTS.clear()
+            registries = Registries(self.types)
+            index = StepIndex(compile_matchable(self.definitions, registries, lazy=lazy), registries)
             cached = _CACHE[self.key] = (index, {})
         return cached
 

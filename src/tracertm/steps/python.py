@@ -7,7 +7,8 @@ for the definitions that follow it in the module (default ``parse``, or the one 
 type, its pattern read from ``@parse.with_pattern(r"...")``, ``func.pattern = r"..."`` or parse_type's
 ``TypeBuilder.make_choice([...])`` (one that cannot be read is a warning, and matches any text); behave's
 ``environment.py`` (loaded before the step modules) declares types too, and its decorators count only when it
-imports them. pytest-bdd: ``@given/@when/@then/@step`` with a plain string
+imports them; ``define_parameter_type(ParameterType(...))`` and ``define_parameter_type_with(...)`` declare the
+types of behave's cucumber-expressions matcher. pytest-bdd: ``@given/@when/@then/@step`` with a plain string
 (exact text) or ``parsers.parse/cfparse/re/string(...)``, ``target_fixture=``, ``converters=``, ``extra_types=``.
 
 A file is a pytest-bdd file when it imports ``pytest_bdd``; otherwise a behave file when it imports ``behave`` or
@@ -414,6 +415,50 @@ def _module_call(module: _Module, call: ast.Call) -> None:
         for kw in call.keywords:
             if kw.arg is not None:
                 module.types.append(_parse_type(module, kw.arg, kw.value, call.lineno))
+    elif name in ("define_parameter_type", "define_parameter_type_with"):
+        _cucumber_type(module, call, name)
+
+
+def _cucumber_type(module: _Module, call: ast.Call, name: str) -> None:
+    """behave's types for its cucumber-expressions matcher (``behave.cucumber_expression``), which go to that
+    matcher's own ``ParameterTypeRegistry``, not to parse's ``register_type``: ``define_parameter_type(ParameterType(
+    name, regexp, ...))`` (or a module-level name bound to one) and ``define_parameter_type_with(name, regexp, ...)``.
+    ``regexp``: a string, a list of strings, or a readable converter's ``.pattern`` (``_type_patterns``)."""
+    args: list[ast.expr] = list(call.args)
+    keywords = call.keywords
+    if name == "define_parameter_type":
+        made = args[0] if args else next((k.value for k in keywords if k.arg == "parameter_type"), None)
+        if isinstance(made, ast.Name) and made.id not in module.rebound():
+            made = module.values.get(made.id, made)
+        if not (isinstance(made, ast.Call) and (_dotted(made.func) or "").endswith("ParameterType")):
+            module.error(made or call, "define_parameter_type() is not given a ParameterType(...) tracertm can read "
+                                       "without running code")
+            return
+        args, keywords = list(made.args), made.keywords
+    given = dict(zip(("name", "regexp"), args)) | {k.arg: k.value for k in keywords if k.arg in ("name", "regexp")}
+    try:
+        type_name = _string(module, given["name"], "the parameter type name") if "name" in given else None
+    except _Unreadable as exc:
+        module.error(exc.node, str(exc))
+        return
+    if type_name is None or "regexp" not in given:
+        module.error(call, f"{name}() is given no name or no regexp")
+        return
+    regexp = given["regexp"]
+    try:
+        if isinstance(regexp, (ast.List, ast.Tuple)):
+            regexps = tuple(_string(module, e, "a regexp") for e in regexp.elts)
+        elif isinstance(regexp, ast.Attribute) and regexp.attr == "pattern":
+            regexps = _type_patterns(module, regexp.value, set()) or (r".+?",)
+        else:
+            regexps = (_string(module, regexp, "the regexp"),)
+    except _Unreadable as exc:
+        module.warnings.append(Diagnostic(
+            module.path, getattr(exc.node, "lineno", call.lineno), getattr(exc.node, "col_offset", -1) + 1,
+            f"parameter type {type_name!r} cannot be read: {exc}; tracertm matches it as any text ('.+?'), which "
+            "may match steps behave does not", "warning"))
+        regexps = (r".+?",)
+    module.types.append(ParameterTypeDecl(type_name, regexps, module.framework, "python", module.path, call.lineno))
 
 
 def _parse_type(module: _Module, name: str, value: ast.expr, line: int) -> ParameterTypeDecl:
@@ -430,6 +475,7 @@ def _parse_type(module: _Module, name: str, value: ast.expr, line: int) -> Param
     return ParameterTypeDecl(name, regexps, module.framework, "python", module.path, line)
 
 
+_MANY = {"with_many": r"(%s)(\s*%s\s*(%s))*", "with_many0": r"(%s)?(\s*%s\s*(%s))*"}  # parse_type's Cardinality
 _BUILTIN_TYPES = {"int": (r"-?\d+",), "float": (r"-?\d*\.?\d+",), "str": (r".+?",)}
 _CASE_TRANSFORMS = {"str.lower": str.lower, "str.upper": str.upper}
 
@@ -462,6 +508,19 @@ def _type_patterns(module: _Module, value: ast.expr, seen: set[str]) -> tuple[st
         called = (_dotted(value.func) or "").rsplit(".", 1)[-1]
         if called == "make_choice":
             return (_choice_pattern(module, value),)
+        if called in _MANY and value.args:
+            # parse_type's ``TypeBuilder.with_many(converter, pattern=None, listsep=",")`` (``with_many0``: none
+            # allowed): ``Cardinality.make_pattern``'s schema around the item's pattern, the separator unescaped.
+            # (behave's own TypeBuilder adds one group around it: the same texts.)
+            given = dict(zip(("converter", "pattern", "listsep"), value.args))
+            given |= {kw.arg: kw.value for kw in value.keywords if kw.arg}
+            item = given.get("pattern")
+            if item is not None and not (isinstance(item, ast.Constant) and item.value is None):
+                items: tuple[str, ...] = (_string(module, item, "with_many()'s pattern"),)
+            else:
+                items = _type_patterns(module, given["converter"], seen) or (r".+?",)
+            sep = _string(module, given["listsep"], "with_many()'s listsep") if "listsep" in given else ","
+            return tuple(_MANY[called] % (p, sep, p) for p in items)
         if called == "make_enum" and value.args and isinstance(value.args[0], ast.Dict):
             keys = value.args[0].keys
             return ("|".join(_string(module, k, "an enum name") if k is not None else "" for k in keys),)

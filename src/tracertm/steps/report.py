@@ -57,6 +57,12 @@ class StepReport:
     def ambiguous(self) -> list[StepResult]:
         return _distinct(r for r in self.results if r.status == "ambiguous")
 
+    def undefined_rows(self) -> list[tuple[StepResult, tuple[int, ...]]]:
+        return failing_rows(r for r in self.results if r.status == "undefined")
+
+    def ambiguous_rows(self) -> list[tuple[StepResult, tuple[int, ...]]]:
+        return failing_rows(r for r in self.results if r.status == "ambiguous")
+
     def as_dict(self, only: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "step_files": self.step_files,
@@ -74,9 +80,9 @@ class StepReport:
                 for d in definitions
             ]
         if only in (None, "undefined"):
-            out["undefined"] = [r.use.as_dict() for r in self.undefined()]
+            out["undefined"] = [_failing_dict(r, rows, False) for r, rows in self.undefined_rows()]
         if only in (None, "ambiguous"):
-            out["ambiguous"] = [r.as_dict() for r in self.ambiguous()]
+            out["ambiguous"] = [_failing_dict(r, rows, True) for r, rows in self.ambiguous_rows()]
         return out
 
 
@@ -91,6 +97,27 @@ def _distinct(results: Iterable[StepResult]) -> list[StepResult]:
     for r in results:
         seen.setdefault((r.use.path, r.use.line, r.use.text), r)
     return list(seen.values())
+
+
+def failing_rows(results: Iterable[StepResult]) -> list[tuple[StepResult, tuple[int, ...]]]:
+    """``_distinct``, each with the Examples rows (lines, ascending) its text fails in. Several rows can give an
+    outline step the same text (``| pear | 1 |`` and ``| pear | 2 |``): naming only the first would hide the others.
+    A Background step names none: it fails in every scenario, row or not, so a row says nothing about where."""
+    seen: dict[tuple[str, int, str, str], tuple[StepResult, set[int]]] = {}
+    for r in results:
+        use = r.use
+        entry = seen.setdefault((use.path, use.line, use.text, r.status), (r, set()))
+        if use.row_line is not None and not use.background:
+            entry[1].add(use.row_line)
+    return [(r, tuple(sorted(rows))) for r, rows in seen.values()]
+
+
+def _failing_dict(r: StepResult, rows: tuple[int, ...], full: bool) -> dict[str, object]:
+    """A failing step as JSON: ``row_line`` the first failing row, ``row_lines`` every one."""
+    out = r.as_dict() if full else r.use.as_dict()
+    out["row_line"] = rows[0] if rows else None
+    out["row_lines"] = list(rows)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------- building
@@ -146,14 +173,14 @@ def _build_report(
     lenses = Lenses({f.path: f for f in parsed})
     if lenses.bindings:
         report.warnings.extend(lenses.bindings.stale(titles))
-    index = StepIndex(compiled)
+    index = StepIndex(compiled, registries)
     refused = _behave_refuses(compiled, index, *_behave_read(parsed))
     refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed))
     if refused:
         report.errors.extend(refused.values())
         report.broken.update(refused)
         slow = index.slow
-        index = StepIndex(c for c in compiled if c.definition.identity not in refused)
+        index = StepIndex((c for c in compiled if c.definition.identity not in refused), registries)
         index.slow.update(slow)
     for p in sorted(features):
         uses = features[p]
@@ -326,9 +353,21 @@ def _keyword_call(d: StepDefinition) -> str:
     return f"@{name}({shown})" if d.language in ("python", "java", "csharp") else f"{name}({shown})"
 
 
-def _step_line(r: StepResult) -> str:
-    row = f" (Examples row line {r.use.row_line})" if r.use.row_line is not None else ""
-    return f"{r.use.keyword} {r.use.text}  # {r.use.location}{row}"
+def _step_line(r: StepResult, rows: tuple[int, ...] | None = None) -> str:
+    """``rows``: the failing Examples rows of an undefined or ambiguous step (``failing_rows``); None: the step's own
+    row (a used step, listed once per text under its definition)."""
+    if rows is None:
+        rows = (r.use.row_line,) if r.use.row_line is not None else ()
+    return f"{r.use.keyword} {r.use.text}  # {r.use.location}{rows_note(rows, 'line')}"
+
+
+def rows_note(rows: tuple[int, ...], on: str) -> str:
+    """`` (Examples row line 15)`` / `` (Examples rows lines 15, 16, 18)``; ``on``: the word before the lines."""
+    if not rows:
+        return ""
+    if len(rows) == 1:
+        return f" (Examples row {on} {rows[0]})"
+    return f" (Examples rows {on}s {', '.join(map(str, rows))})"
 
 
 def render_text(report: StepReport, only: str | None = None) -> str:
@@ -349,15 +388,15 @@ def render_text(report: StepReport, only: str | None = None) -> str:
         out.extend(f"  {_keyword_call(d)}  # {d.location}" for d in unused)
         out.append("")
     if only in (None, "undefined"):
-        undefined = report.undefined()
+        undefined = report.undefined_rows()
         out.append(f"UNDEFINED STEPS[{len(undefined)}]:")
-        out.extend(f"  {_step_line(r)}" for r in undefined)
+        out.extend(f"  {_step_line(r, rows)}" for r, rows in undefined)
         out.append("")
     if only in (None, "ambiguous"):
-        ambiguous = report.ambiguous()
+        ambiguous = report.ambiguous_rows()
         out.append(f"AMBIGUOUS STEPS[{len(ambiguous)}]:")
-        for r in ambiguous:
-            out.append(f"  {_step_line(r)}")
+        for r, rows in ambiguous:
+            out.append(f"  {_step_line(r, rows)}")
             out.extend(f"    matches {_keyword_call(d)}  # {d.location}" for d, _ in r.matches)
         out.append("")
     return "\n".join(out).rstrip("\n")

@@ -104,6 +104,13 @@ def _keyword_types(language: str) -> dict[str, Keyword]:
     return out
 
 
+class FeatureSteps(list[StepUse]):
+    """The steps of one feature file (``feature_uses``) and its ``# language:``, which cucumber-jvm's number types
+    follow (``StepIndex.localized``): kept per file, not per step, as a file has one language."""
+
+    language: str = "en"
+
+
 def feature_uses(result: ParseResult, as_written: bool = False) -> list[StepUse]:
     """Every executed step of a parsed feature file, scenario by scenario (rows in order, steps in file order).
     The cyclic collector is paused meanwhile (see ``report.build_report``): a step report or a check builds these
@@ -112,10 +119,10 @@ def feature_uses(result: ParseResult, as_written: bool = False) -> list[StepUse]
     scenarios pytest-bdd runs)."""
     from tracertm.collector import collector_paused
 
-    out: list[StepUse] = []
+    out = FeatureSteps()
     with collector_paused():
         for feature in result.records:
-            language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
+            language = out.language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
             title = str(feature.fields.get("name") or "")
             for scenario in feature.children:
                 out.extend(scenario_uses(result.path, scenario, _keyword_types(language), title, as_written))
