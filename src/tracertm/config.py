@@ -321,17 +321,38 @@ def _read_toml(path: Path, data: bytes | None = None) -> tuple[dict[str, Any], s
             reason = str(exc).removesuffix(" (at end of document)") + " at the end of the file"
             where = f"{path}:{len(data.split(bytes([10])))}"  # the last line
         raise ConfigError(f"{where}: invalid TOML ({reason}); fix the file or remove it") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables by recursion: thousands of ``[`` exhaust the interpreter's
+        # stack, and that is no TOMLDecodeError. Still the file's fault: reported at the line the nesting is deepest.
+        raise ConfigError(f"{path}:{_deepest_line(text)}: invalid TOML (arrays or inline tables nested too deeply); "
+                          "fix the file or remove it") from None
+
+
+def _deepest_line(text: str) -> int:
+    """The line where ``[``/``{`` nest deepest (strings and comments not told apart: for an error's line only)."""
+    depth = deepest = 0
+    line = found = 1
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, found = depth, line
+        elif char in "]}":
+            depth -= 1
+        elif char == "\n":
+            line += 1
+    return found
 
 
 def _find_table(root: Path, files: Mapping[str, bytes] | None) -> tuple[dict[str, Any], Path | None, str]:
     """The tracertm table, the file it is in (None: no configuration) and that file's text. ``files``: the
     configuration files by name, instead of those of ``root`` (a file not in it does not exist)."""
     dot = root / ".tracertm.toml"
-    if dot.is_file() if files is None else dot.name in files:
+    if _present(root, dot.name) if files is None else dot.name in files:
         table, text = _read_toml(dot, None if files is None else files[dot.name])
         return table, dot, text
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() if files is None else pyproject.name in files:
+    if _present(root, pyproject.name) if files is None else pyproject.name in files:
         whole, text = _read_toml(pyproject, None if files is None else files[pyproject.name])
         table = whole.get("tool", {}).get("tracertm")
         if table is not None:
@@ -341,13 +362,65 @@ def _find_table(root: Path, files: Mapping[str, bytes] | None) -> tuple[dict[str
     return {}, None, ""
 
 
+# git's mode of a symbolic link (its blob holds the link's text).
+LINK_MODE = "120000"
+
+
+def config_link(shown: str | Path, name: str, link: str) -> str:
+    """Where the configuration file ``name`` (root-relative), a symbolic link holding ``link``, points: its
+    root-relative target. The rule of spec links (``engine.scan.link_target``), the same for the work tree, the
+    index and every commit: a link to a file inside the repository is followed; an absolute one (a path of the
+    machine that made it) or one out of the repository is refused — never read — with an error naming
+    ``shown``."""
+    import posixpath
+
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(name), link))
+    if link.startswith("/") or target == ".." or target.startswith("../"):
+        raise config_link_outside(shown, link)
+    return target
+
+
+def link_not_file(shown: str | Path, link: str) -> ConfigError:
+    """The error about a configuration link whose target is no file of the repository (missing, or a link)."""
+    return ConfigError(f"{shown}: a symbolic link to {link!r}, which is no file of the repository (missing, or "
+                       "another link); link to the file itself, or put the file in its place")
+
+
+def _present(root: Path, name: str) -> bool:
+    """Whether the work tree holds the configuration file ``name``: a file, or a link ``config_link`` follows to
+    one (a ``ConfigError`` for a link it does not follow: reading what it points at would apply settings from
+    outside the repository)."""
+    import os
+
+    path = root / name
+    if not path.is_symlink():
+        return path.is_file()
+    try:
+        link = os.readlink(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the link ({exc.strerror})") from None
+    target = root / config_link(path, name, link)
+    # Where the link ends up, folders linked on the way included, must be inside the repository too.
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if not real.is_relative_to(top):
+        raise config_link_outside(path, link)
+    if target.is_symlink() or not real.is_file():
+        raise link_not_file(path, link)
+    return True
+
+
+def config_link_outside(shown: str | Path, link: str) -> ConfigError:
+    return ConfigError(f"{shown}: a symbolic link to {link!r}, outside the repository, which tracertm never "
+                       "follows; put the file itself in the repository, or link to a file inside it")
+
+
 def _adr_dir(root: Path, files: Mapping[str, bytes] | None) -> tuple[str, ...]:
     """adr-tools keeps its folder name in ``.adr-dir``."""
     marker = root / ".adr-dir"
     if files is not None:
         data = files.get(marker.name)
         text = "" if data is None else data.decode("utf-8", errors="replace")
-    elif not marker.is_file():
+    elif not _present(root, marker.name):
         return ()
     else:
         text = marker.read_text(encoding="utf-8", errors="replace")
@@ -455,68 +528,141 @@ def _check_value(key: str, value: Any) -> str | None:
             compiled = re.compile(value)
         except re.error as exc:
             return f"{key} is not a valid regular expression ({exc}); e.g. {example}"
+        except (OverflowError, RecursionError, ValueError, MemoryError) as exc:
+            # Valid syntax ``re`` still cannot build: a repeat count past its limit (a{4294967296}), groups nested
+            # past the interpreter's recursion limit.
+            reason = "groups nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            return f"{key} cannot be compiled ({reason}); e.g. {example}"
         # A pattern that matches "" ('', 'x*') finds an "id" at every position of every text: every tag would be
         # an id, every text a requirement reference. Never meant; say so instead of re-identifying every record.
         if compiled.fullmatch(""):
             return f"{key} = {value!r} matches the empty string; give a pattern an id must match, e.g. {example}"
         if _backtracks(value):
-            return (f"{key} = {value!r} repeats a group that matches only through repeats of its own, such as "
-                    "(\\d+)+: some texts take it exponential time (a hook that never ends); write it so each "
-                    f"character can match one way only, e.g. {example}")
+            return (f"{key} = {value!r} repeats a group that can match the same text in more than one way, such as "
+                    "(\\d+)+ or (a|aa)+: some texts take it exponential time (a hook that never ends); write it so "
+                    f"each character can match one way only, e.g. {example}")
     return None
 
 
 def _backtracks(pattern: str) -> bool:
-    """Whether ``pattern`` (valid) has the shape of catastrophic backtracking: a repeat whose body matches nothing
-    but repeats of varying length — ``(\\d+)+``, ``(\\w+\\s?)*``, ``(\\d{1,3})+`` — so that a run of characters
-    splits between the inner and the outer repeat in exponentially many ways before a match fails. A body with a
-    character it must match (``(\\.\\d+)*``, ``(-[A-Z]+)+``) cuts the run, and is kept. ``re`` cannot be
-    interrupted, and ids and requirement references are searched in every file on every hook, so the shape is
-    refused when the configuration loads. (Not every slow pattern has it — ``(a|aa)+`` does not —; it is the
-    common one.)"""
+    """Whether ``pattern`` (one that compiles) can backtrack exponentially: a repeat (``+``, ``*``, ``{2,}``,
+    ``{20}``) whose body can match the same text in more than one way — ``(\\d+)+``, ``(\\w+\\s?)*``,
+    ``(a|aa)+``, ``(a?a)+`` — so that a run of characters splits between the choices in exponentially many ways
+    before a match fails. ``re`` cannot be interrupted, and ids and requirement references are searched in every
+    file on every hook, so such a pattern is refused when the configuration loads.
+
+    The test is LL(1)-like and conservative: inside a repeat, every choice (the alternatives of ``|``, a varying
+    repeat's "once more" against "stop") must start with characters none of the others can start with, counting
+    what may follow within the repeat (its next round). ``(-[A-Z]+)+`` and ``(\\.\\d+)*`` pass: the next round
+    starts with a character the inner repeat cannot take. Choices outside any repeat (``\\d+\\d``) cost
+    polynomial time at worst and are not looked at. (``tracertm.steps.linear`` proves more, linear time, but only
+    for anchored matches: a search for ``\\bREQ-\\d+\\b`` does not qualify.)"""
     from importlib import import_module
+
+    from tracertm.steps.linear import _chars, _matches  # (only ``re`` internals: cheap on the hook path)
 
     # The parse tree ``re`` compiles from (private modules, stable since 3.11; typeshed does not list them).
     c: Any = import_module("re._constants")
-    tree: Any = import_module("re._parser").parse(pattern).data
+    parsed: Any = import_module("re._parser").parse(pattern)
+    flags: int = parsed.state.flags
+    # A group may turn case-folding on for itself only ((?i:...)): with any inline flag, compare case-folded
+    # everywhere (over-cautious at worst).
+    folded = bool(flags & re.IGNORECASE) or "(?" in pattern
+    unknown: Any = ("unknown", None)  # a first character that is not described: may be any
+    single = (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN)
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT)
+    apart = {frozenset(pair) for pair in (
+        (c.CATEGORY_DIGIT, c.CATEGORY_NOT_DIGIT), (c.CATEGORY_SPACE, c.CATEGORY_NOT_SPACE),
+        (c.CATEGORY_WORD, c.CATEGORY_NOT_WORD), (c.CATEGORY_SPACE, c.CATEGORY_DIGIT),
+        (c.CATEGORY_SPACE, c.CATEGORY_WORD), (c.CATEGORY_DIGIT, c.CATEGORY_NOT_WORD),
+    )}
 
-    repeats = (c.MAX_REPEAT, c.MIN_REPEAT)
+    def category(item: Any) -> Any:
+        op, av = item
+        return av[0][1] if op is c.IN and len(av) == 1 and av[0][0] is c.CATEGORY else None
 
-    def fixed(items: Any) -> int:  # the characters ``items`` matches outside its repeats of varying length
-        total = 0
-        for op, av in items:
-            if op in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY, c.CATEGORY):
-                total += 1
-            elif op in repeats or op is c.POSSESSIVE_REPEAT:
-                total += av[0] * fixed(av[2]) if av[0] == av[1] else 0
-            elif op is c.SUBPATTERN:
-                total += fixed(av[3])
-            elif op is c.ATOMIC_GROUP:
-                total += fixed(av)
-            elif op is c.BRANCH:
-                total += min(fixed(b) for b in av[1])
-        return total
+    def disjoint(a: Any, b: Any) -> bool:  # no character can be matched by both single-character items
+        if a is unknown or b is unknown:
+            return False
+        for listed, other in ((a, b), (b, a)):
+            chars = _chars(listed)
+            if chars is not None:
+                if folded:
+                    chars = list({v for ch in chars for v in (ch, ch.lower(), ch.upper(), ch.casefold())})
+                return not any(_matches(other, ch, flags) is not False for ch in chars)
+        return frozenset((category(a), category(b))) in apart
 
-    def varying(items: Any) -> bool:  # a repeat of varying length anywhere in ``items``
-        for op, av in items:
-            if op in repeats and (av[0] != av[1] or varying(av[2])):
+    def overlap(a: list[Any], b: list[Any]) -> bool:
+        return any(not disjoint(x, y) for x in a for y in b)
+
+    def first(items: Any) -> tuple[list[Any], bool]:  # the items a match of ``items`` can start with; nullable
+        out: list[Any] = []
+        for item in items:
+            found, empty = first_of(*item)
+            out += found
+            if not empty:
+                return out, False
+        return out, True
+
+    def first_of(op: Any, av: Any) -> tuple[list[Any], bool]:
+        if op in single:
+            return [(op, av)], False
+        if op is c.AT or op in (c.ASSERT, c.ASSERT_NOT):
+            return [], True
+        if op is c.SUBPATTERN:
+            return first(av[3])
+        if op is c.ATOMIC_GROUP:
+            return first(av)
+        if op in repeats:
+            found, empty = first(av[2])
+            return found, empty or av[0] == 0
+        if op is c.BRANCH:
+            each = [first(branch) for branch in av[1]]
+            return [f for found, _ in each for f in found], any(empty for _, empty in each)
+        if op is c.GROUPREF_EXISTS:
+            yes, no = first(av[1]), first(av[2]) if av[2] is not None else ([], True)
+            return yes[0] + no[0], yes[1] or no[1]
+        return [unknown], True  # a backreference, a category outside a class...
+
+    def bad(items: Any, follow: list[Any], looping: bool) -> bool:
+        after = follow  # what may come after each item, from the last one back
+        for op, av in reversed(list(items)):
+            if op is c.SUBPATTERN and bad(av[3], after, looping) or op is c.ATOMIC_GROUP and bad(av, after, looping):
                 return True
-            if op is c.SUBPATTERN and varying(av[3]) or op is c.BRANCH and any(varying(b) for b in av[1]):
-                return True
-        return False
-
-    def bad(items: Any) -> bool:
-        for op, av in items:
-            if op in repeats:
-                if av[1] == c.MAXREPEAT and varying(av[2]) and fixed(av[2]) == 0 or bad(av[2]):
+            if op is c.BRANCH or op is c.GROUPREF_EXISTS:
+                branches = av[1] if op is c.BRANCH else [av[1], av[2] or []]
+                if looping:
+                    if len(branches) > 64:
+                        return True  # not compared two by two
+                    starts = []
+                    for branch in branches:
+                        found, empty = first(branch)
+                        starts.append(found + (after if empty else []))
+                    if any(overlap(x, y) for i, x in enumerate(starts) for y in starts[i + 1:]):
+                        return True
+                if any(bad(branch, after, looping) for branch in branches):
                     return True
-            elif op is c.SUBPATTERN and bad(av[3]) or op is c.BRANCH and any(bad(b) for b in av[1]):
+            elif op in repeats:
+                low, high, body = av
+                starts, _ = first(body)
+                if looping and low != high and op is not c.POSSESSIVE_REPEAT and overlap(starts, after):
+                    return True
+                # Within a repeat of more than two rounds, what may follow the body is its next round. (What
+                # follows the repeat itself is left out: a choice there is made once, not once a round. Two rounds,
+                # ``(\\d+){2}``, split a run in n ways at most.)
+                rounds = high > 2
+                if bad(body, starts + (after if looping else []) if rounds else after, looping or rounds):
+                    return True
+            elif op in (c.ASSERT, c.ASSERT_NOT) and bad(av[1], [], looping):
                 return True
-            elif op in (c.ASSERT, c.ASSERT_NOT) and bad(av[1]):
-                return True
+            found, empty = first_of(op, av)
+            after = found + (after if empty else [])
         return False
 
-    return bad(tree)
+    try:
+        return bad(parsed.data, [], False)
+    except RecursionError:  # groups nested past the interpreter's limit
+        return True
 
 
 def check_url(url: str, source: str) -> None:

@@ -27,6 +27,9 @@ class Entry(NamedTuple):
     sha: str
 
 
+# The mode of a submodule's entry (a gitlink): it names a commit of another repository, never a file's bytes.
+GITLINK = "160000"
+
 # The mode of an index entry git cannot give one blob for: a path with an unresolved merge conflict (stages 1-3 in
 # the index, no stage 0). Its blob id is "": what the next commit would hold is not decided yet.
 UNMERGED = "unmerged"
@@ -46,6 +49,8 @@ def _parse_stage_listing(raw: bytes) -> dict[str, Entry]:
             if fields[1] != "blob":
                 continue  # submodules
             entries[path] = Entry(fields[0], fields[2])
+        elif fields[0] == GITLINK:
+            continue  # ls-files -s: a submodule's commit, no blob (as ls-tree's "commit" entries above)
         elif fields[2] != "0":  # ls-files -s: "mode sha stage"; a stage above 0 is a merge conflict
             entries[path] = Entry(UNMERGED, "")
         else:
@@ -106,7 +111,7 @@ def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, s
         if item:
             meta, _, path = item.partition("\t")
             mode, sha, stage = meta.split(" ")
-            if stage == "0" or stage == "2":
+            if (stage == "0" or stage == "2") and mode != GITLINK:  # (a submodule's commit is no file)
                 blobs[path] = (mode, sha)
     # ``git ls-files`` has no ``--ita-invisible-in-index``: ask about the empty entries, as ``index_entries`` does.
     empty = [p for p, (_, sha) in blobs.items() if sha in EMPTY_BLOBS]
@@ -176,7 +181,9 @@ def parse_index_changes(raw: bytes) -> dict[str, tuple[str | None, str | None]]:
             i += 1
             continue
         fields = meta[1:].decode().split()
-        old, new = fields[2], fields[3]
+        # A submodule (gitlink) holds a commit, not a file: absent, as every other listing leaves it out.
+        old = fields[2] if fields[0] != GITLINK else "0"
+        new = fields[3] if fields[1] != GITLINK else "0"
         if old != new:
             path = parts[i + 1].decode("utf-8", "surrogateescape")
             changes[path] = (old if old.strip("0") else None, new if new.strip("0") else None)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracertm import git
-from tracertm.config import Settings, load_settings
+from tracertm.config import LINK_MODE, Settings, config_link, link_not_file, load_settings
 from tracertm.errors import ConfigError, Diagnostic
 from tracertm.history.results import CommitError
 from tracertm.parsers.records import FileKind
@@ -62,31 +62,44 @@ class SettingsHistory:
              current: Settings) -> SettingsHistory:
         """Eras of ``head``'s first-parent history (``prefix``: the spec root inside ``top``); the last one is
         ``current``."""
-        files: dict[str, bytes] = {}  # config file name → its bytes at the commit reached
+        # A configuration file that is a symbolic link stands for the file it points at: the history of those
+        # targets is read with the configuration's. They are known once a link is met: then read again with them.
+        targets: frozenset[str] = frozenset()
+        while True:
+            try:
+                return cls._read(top, prefix, head, index, reader, current, targets)
+            except _Untracked as more:
+                targets |= {more.target}
+
+    @classmethod
+    def _read(cls, top: Path, prefix: str, head: str, index: Mapping[str, int], reader: git.BlobReader,
+              current: Settings, targets: frozenset[str]) -> SettingsHistory:
+        files: dict[str, tuple[str, bytes]] = {}  # path → its mode and bytes at the commit reached
         eras: list[tuple[int, Settings]] = [(0, _load(current.root, {}))]
         errors: list[CommitError] = []
-        paths = tuple(prefix + name for name in CONFIG_FILES)
-        loaded: dict[str, bytes] = {}
+        paths = tuple(prefix + name for name in (*CONFIG_FILES, *sorted(targets)))
+        loaded: dict[str, bytes] | None = {}
         for commit in git.history(top, [head], paths, prefix):
             for change in commit.changes:
-                if change.mode not in ("100644", "100755"):  # gone, or a link or submodule: not read as settings
+                if change.mode not in ("100644", "100755", LINK_MODE):  # gone, or a submodule: not a file
                     files.pop(change.path, None)
                 else:
-                    files[change.path] = reader.read(change.sha)
-            relevant = {name: data for name, data in files.items() if name != "pyproject.toml" or b"tracertm" in data}
+                    files[change.path] = (change.mode, reader.read(change.sha))
+            try:
+                resolved = _resolve(files, targets)
+            except ConfigError as exc:
+                errors.append(CommitError(commit.sha, _diagnostic(exc)))
+                loaded = None  # (whatever the next commit holds is loaded again)
+                continue
+            relevant = {name: data for name, data in resolved.items()
+                        if name != "pyproject.toml" or b"tracertm" in data}
             if relevant == loaded:  # a pyproject.toml change about something else: no need to load anything
                 continue
             loaded = relevant
             try:
                 settings = _load(current.root, relevant)
             except ConfigError as exc:
-                # "FILE[:LINE[:COL]]: message": the diagnostic names the file and line itself.
-                found = _CONFIG_ERROR.match(str(exc))
-                name, line, column, message = CONFIG_FILES[0], 0, 0, str(exc)
-                if found is not None and found["name"] in CONFIG_FILES:
-                    name, message = found["name"], found["message"]
-                    line, column = int(found["line"] or 0), int(found["column"] or 0)
-                errors.append(CommitError(commit.sha, Diagnostic(name, line, column, message)))
+                errors.append(CommitError(commit.sha, _diagnostic(exc)))
                 continue
             position = index[commit.sha]
             if _key(settings) != _key(eras[-1][1]):
@@ -96,6 +109,44 @@ class SettingsHistory:
                     eras.append((position, settings))
         eras[-1] = (eras[-1][0], current)
         return cls(eras, index, errors)
+
+
+class _Untracked(Exception):
+    """A configuration link points at ``target``, whose history is not read yet."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+def _resolve(files: Mapping[str, tuple[str, bytes]], targets: frozenset[str]) -> dict[str, bytes]:
+    """The configuration files at a commit (name → bytes), links replaced by the file they point at, as the work
+    tree and the index read them (``config.config_link``); ``_Untracked`` for a target not in ``targets``."""
+    out: dict[str, bytes] = {}
+    for name in CONFIG_FILES:
+        if name not in files:
+            continue
+        mode, data = files[name]
+        if mode == LINK_MODE:
+            link = data.decode("utf-8", "surrogateescape")
+            target = config_link(name, name, link)
+            if target not in targets:
+                raise _Untracked(target)
+            if files.get(target, (LINK_MODE, b""))[0] == LINK_MODE:
+                raise link_not_file(name, link)
+            data = files[target][1]
+        out[name] = data
+    return out
+
+
+def _diagnostic(exc: ConfigError) -> Diagnostic:
+    """A configuration error as a commit's finding: "FILE[:LINE[:COL]]: message" names the file and line itself."""
+    found = _CONFIG_ERROR.match(str(exc))
+    name, line, column, message = CONFIG_FILES[0], 0, 0, str(exc)
+    if found is not None and found["name"] in CONFIG_FILES:
+        name, message = found["name"], found["message"]
+        line, column = int(found["line"] or 0), int(found["column"] or 0)
+    return Diagnostic(name, line, column, message)
 
 
 def _load(root: Path, files: Mapping[str, bytes]) -> Settings:

@@ -671,7 +671,11 @@ class Watcher:
                 continue
             if reconfigure:
                 before = repo.settings_error
-                repo.reload()
+                try:
+                    repo.reload()
+                except Exception as exc:  # a bug in reading one repository's file must not end every repository's
+                    log.exception("%s: unexpected error reading the configuration", repo.root)
+                    repo.settings, repo.settings_error = None, f"cannot read the configuration ({exc!r})"
                 if repo.settings_error and repo.settings_error != before:
                     log.error("%s: %s", repo.root, repo.settings_error, extra={"fields": {"event": "config_error"}})
                 elif before and not repo.settings_error:
