@@ -223,12 +223,21 @@ def _case(case: Element, unnamed: dict[str | None, int], suite: str | None) -> C
         message=message,
         classname=classname,
         file=case.get("file") or None,
-        line=int(line) if line and line.isascii() and line.isdigit() else None,  # "²".isdigit(), but no int
+        line=_line(line),
         failed_attempts=failed_attempts,
         properties=_properties(case),
         distinct="status" in case.attrib,  # behave (``report.last_reports``)
         suite=suite,
     )
+
+
+def _line(value: str | None) -> int | None:
+    """A ``line`` attribute: ASCII digits ("²".isdigit(), but no int); None past any file's line (over 18 digits
+    once leading zeros go: ``int`` refuses more than 4,300 digits, and no feature file has such a line)."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    digits = value.lstrip("0")
+    return int(digits or "0") if len(digits) <= 18 else None
 
 
 def _properties(case: Element) -> tuple[tuple[str, str], ...]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
 from tracertm.results.report import CaseResult, normalize_path
@@ -28,6 +28,9 @@ _BEHAVE_ROW = re.compile(r"^(?P<name>.*?) -- @(?P<row>\d+\.\d+)(?: .*)?$")
 # Platform, under Maven Surefire or Gradle) names it "... - Example #1.2" (``GherkinMessagesExample.getName``, English
 # whatever the feature's language). Either may add ": <pickle name>" when the outline's name has placeholders.
 _CUCUMBER_ROW = re.compile(r"^(?P<base>.*?) - (?P<engine>Example )?#(?P<row>\d+\.\d+)(?:: .*)?$")
+# A name or classname (whitespace normalized) longer than this is read as no runner's naming (rule 3 of a JUnit
+# test): far longer than any real test's, and a hostile report's names cost no more than reading them once.
+FUZZY_NAME_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ class ScenarioIndex:
                 self._by_path[normalize_path(s.path)].append(s)
             self._by_feature_name[_norm(s.feature_name)].append(s)
             self._by_pytest[pytest_bdd_name(s.title)].append(s)
+        # The lengths of the feature names: a part of a test's name is looked up only when it has one of them (a
+        # name with 100,000 separators is not cut 100,000 times).
+        self._feature_lengths = frozenset(map(len, self._by_feature_name))
+        self._longest_feature = max(self._feature_lengths, default=-1)
         self._paths: FeaturePaths | None = None  # made on first use: most JUnit imports name no feature file
 
     @property
@@ -106,6 +113,9 @@ class ScenarioIndex:
                 name = case.name
                 name = " ".join(name.split()) if name else ""  # _norm, inline: this loop runs per test
                 # _pytest_candidates' first look-ups, inline: a unit test is no pytest-bdd scenario
+                if len(name) > FUZZY_NAME_LIMIT:
+                    append(_UNMATCHED)
+                    continue
                 base = name.partition("[")[0]
                 if " - " in name:  # the engine's long name carries its feature (Surefire 3.5.4+)
                     found = self._long_candidates(name)
@@ -191,9 +201,14 @@ class ScenarioIndex:
         # behave: classname "<dotted path>.<Feature>"; Cucumber's formatter: classname "<Feature>".
         features = self._classnames.get(case.classname)
         if features is None:  # thousands of unit tests share a few classnames
-            features = [_in_path(self._by_feature_name[c], prefix) for prefix, c in _suffixes(_norm(case.classname))
-                        if c in self._by_feature_name]
+            classname = _norm(case.classname)
+            by_name = self._by_feature_name
+            features = [] if len(classname) > FUZZY_NAME_LIMIT else [
+                _in_path(by_name[c], prefix) for prefix, c in _suffixes(classname, self._feature_lengths)
+                if c in by_name]
             self._classnames[case.classname] = features
+        if len(name) > FUZZY_NAME_LIMIT:
+            return []
         if features:
             found = self._named_in(features, _JunitName(name))
             # A classname that names a feature, and a name that names none of its scenarios: the name may still be
@@ -226,10 +241,10 @@ class ScenarioIndex:
         if " - " not in name:
             return []
         found: list[tuple[ScenarioRef, str | None]] = []
+        lengths, longest = self._feature_lengths, self._longest_feature
         at = name.find(" - ")
-        while at >= 0:
-            scenarios = self._by_feature_name.get(name[:at])
-            if scenarios:
+        while 0 <= at <= longest:  # each separator once; the name cut only where a feature name's length ends
+            if at in lengths and (scenarios := self._by_feature_name.get(name[:at])):
                 found += self._named_in((scenarios,), _JunitName(name[at + 3 :]))
             at = name.find(" - ", at + 1)
         return found
@@ -256,8 +271,7 @@ class ScenarioIndex:
         for row in scenario.rows:
             if case.line and row.line == case.line:
                 return row.ident
-        params = re.search(r"\[(.*)\]$", case.name or "")
-        return _params_row(scenario, params.group(1) if params else None)
+        return _params_row(scenario, _bracketed(case.name or ""))
 
 
 _UNMATCHED = Match()
@@ -278,12 +292,19 @@ def _numbered_in(base: str, names: dict[str, list[ScenarioRef]]) -> bool:
     return bool(underscore) and digits.isdigit() and stem in names
 
 
-def _suffixes(classname: str) -> list[tuple[str, str]]:
+def _suffixes(classname: str, lengths: Container[int]) -> Iterator[tuple[str, str]]:
     """``a.b.Feature name`` → (the part before, the rest) for the whole name and every part after a dot (feature
-    names may contain dots)."""
+    names may contain dots), in that order; only the rests whose length is in ``lengths`` (those of the feature
+    names), each cut when reached: a classname of n dots is not n copies of itself."""
     if not classname:
-        return []
-    return [("", classname)] + [(classname[:i], classname[i + 1 :]) for i, c in enumerate(classname) if c == "."]
+        return
+    size = len(classname)
+    yield "", classname
+    at = classname.find(".")
+    while at >= 0:
+        if size - at - 1 in lengths:
+            yield classname[:at], classname[at + 1 :]
+        at = classname.find(".", at + 1)
 
 
 def _in_path(scenarios: list[ScenarioRef], prefix: str) -> list[ScenarioRef]:
@@ -320,16 +341,39 @@ def _params_row(scenario: ScenarioRef, params: str | None) -> str | None:
     name = _unescaped(params)
     if name is not None and name != params and (rows := _rows_named(scenario, name)):
         return rows[0].ident if len(rows) == 1 else None
-    unique = _PYTEST_COUNTER.fullmatch(params)
+    unique = _pytest_counter(params)
     if unique is None:
         return None
-    base, place = unique["id"], int(unique["n"])
+    base, place = unique
     for candidate in ((base[:-1], base) if base.endswith("_") and base[-2:-1].isdigit() else (base,)):
         name = _unescaped(candidate)
         rows = _rows_named(scenario, name) if name is not None else []
         if len(rows) > 1:
-            return rows[place].ident if place < len(rows) else None
+            return rows[place].ident if place is not None and place < len(rows) else None
     return None
+
+
+def _pytest_counter(params: str) -> tuple[str, int | None] | None:
+    """A pytest id (ASCII) made unique: (the id, its counter: all the digits at the end), or None (no digit at the
+    end). The counter is None when it is past any row's place (more than 18 digits once its leading zeros go: ``int``
+    refuses 4,300). One scan from the end: a regex ``(.*?)(\\d+)`` retried each start in a long run of digits."""
+    base = params.rstrip("0123456789")
+    if len(base) == len(params):
+        return None
+    digits = params[len(base) :].lstrip("0")
+    return base, (int(digits or "0") if len(digits) <= 18 else None)
+
+
+def _bracketed(name: str) -> str | None:
+    """The row values of a pytest id, ``test_add[2-3]`` → ``2-3``: what ``re.search(r"\\[(.*)\\]$", name)``
+    captures (from the first ``[`` of the last line to a ``]`` ending the name, or before its final newline), found
+    by two scans rather than the regex's scan to the end from every ``[``."""
+    text = name[:-1] if name.endswith("\n") else name
+    if not text.endswith("]"):
+        return None
+    end = len(text) - 1
+    opening = text.find("[", text.rfind("\n", 0, end) + 1, end)
+    return text[opening + 1 : end] if opening >= 0 else None
 
 
 def _rows_named(scenario: ScenarioRef, params: str) -> list[Row]:
@@ -345,10 +389,6 @@ def _unescaped(params: str) -> str | None:
         return params.encode("ascii").decode("unicode_escape")
     except UnicodeDecodeError:
         return None
-
-
-# A pytest id made unique: the id, then its counter (all the digits at the end).
-_PYTEST_COUNTER = re.compile(r"(?P<id>.*?)(?P<n>\d+)", re.DOTALL)
 
 
 @functools.cache

@@ -101,9 +101,10 @@ def normalize_path(path: str) -> str:
     elif path.startswith("file:"):  # cucumber-jvm's JSON: "file:path/test.feature", "file:/abs/path.feature"
         path = path[5:]
     path = path.removeprefix("classpath:")
-    while path.startswith("./"):
-        path = path[2:]
-    return path
+    start = 0
+    while path.startswith("./", start):  # one cut, however many "./" (not one copy of the path per "./")
+        start += 2
+    return path[start:] if start else path
 
 
 def feature_id(uri: str | None) -> str | None:

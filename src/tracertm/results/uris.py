@@ -32,6 +32,7 @@ class FeaturePaths:
             for position, char in enumerate(path):
                 if char == "/":
                     self._tails.setdefault(path[position + 1 :], []).append(path)
+        self._lengths = frozenset(map(len, self.paths))  # a tail is looked up only when a known path is that long
         self._read: dict[str, str] = {}  # a report names one file in every test of it: read once
 
     def resolve(self, uri: str) -> str:
@@ -62,9 +63,12 @@ class FeaturePaths:
             return below[0]
         if below or uri.startswith("classpath:"):
             return path  # several files fit (or none on the classpath): never guessed
-        for position, char in enumerate(path):  # from the front: the longest tail first
-            if char == "/" and path[position + 1 :] in self.paths:
-                return path[position + 1 :]
+        size, lengths = len(path), self._lengths
+        position = path.find("/")
+        while position >= 0:  # from the front: the longest tail first; each "/" once, cut only at a known length
+            if size - position - 1 in lengths and (tail := path[position + 1 :]) in self.paths:
+                return tail
+            position = path.find("/", position + 1)
         return path
 
 
