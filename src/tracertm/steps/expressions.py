@@ -29,7 +29,7 @@ from re._constants import (  # type: ignore[import-not-found]
 )
 
 from tracertm.errors import Diagnostic
-from tracertm.steps.bounded import BUDGET, TooSlow, compile_pattern
+from tracertm.steps.bounded import BUDGET, TooLarge, TooSlow, check_size, compile_pattern
 from tracertm.steps.linear import linear, linear_source
 from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
 from tracertm.steps.regex import Refused, Untranslatable, ascii_classes, translate
@@ -186,10 +186,12 @@ class Registries:
                     if refused is not None:  # cucumber-expressions throws; cucumber does not start
                         raise ValueError(f"{refused} (cucumber refuses to start) — remove it")
                     regexps = [translate(r, "", decl.language)[0] for r in decl.regexps]
+                    for regexp in regexps:
+                        check_size(regexp)  # (``TooLarge``: every definition using it would be too large)
                     registry.define_parameter_type(ParameterType(decl.name, regexps, str, None, True, False))
                 except Exception as exc:  # noqa: BLE001 - the package raises plain Exception subclasses
                     # A regex tracertm cannot translate is its own limit (a warning), as for a definition's.
-                    severity = "warning" if isinstance(exc, Untranslatable) else "error"
+                    severity = "warning" if isinstance(exc, (Untranslatable, TooLarge)) else "error"
                     self.unusable.setdefault(family, {})[decl.name] = (decl, severity)
                     self.findings.append(Diagnostic(
                         decl.path, decl.line, 1, f"parameter type {decl.name!r} cannot be used: {exc}", severity))
@@ -280,9 +282,9 @@ def compile_matchable(
 
 def _may_be_refused(d: StepDefinition) -> bool:
     """Whether ``translate`` may find the definition's regex refused by its own engine (``regex.Refused``): a brace
-    in Java or Kotlin, the u or v flag in JavaScript. Checked first: most regexes are neither, and need no compile
-    here."""
-    if d.language in ("java", "kotlin"):
+    in Java, Kotlin, C# or Ruby (a repetition count past the engine's limit), the u or v flag in JavaScript.
+    Checked first: most regexes are neither, and need no compile here."""
+    if d.language in ("java", "kotlin", "csharp", "ruby"):
         return "{" in d.pattern
     return d.language in ("javascript", "typescript") and ("u" in d.flags or "v" in d.flags)
 
@@ -413,7 +415,7 @@ class _Later:
             try:
                 self.pattern = (re.compile(self.source, self.flags) if self.linear
                                 else compile_pattern(self.source, self.flags))
-            except (re.error, regex.error, RecursionError):  # an eager compile leaves the definition out
+            except (re.error, regex.error, RecursionError, TooLarge):  # an eager compile leaves it out
                 self.refused = True
                 return None
             self.run = getattr(self.pattern, self.method)
@@ -511,11 +513,20 @@ def _cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> 
                 head = ""
             except regex.error as exc:
                 raise DefinitionError(f"is not a valid Cucumber Expression: {_one_line(exc)}") from None
+        except TooLarge as exc:
+            raise _too_large(exc) from None
     else:
         source, top = _cucumber_package(definition, registry)
         source = ascii_classes(source, definition.language)
         # It holds the project's parameter types' regexes.
         later = _Later(source, 0, "match", None if lazy else _bounded(source, 0))
+    if lazy:  # too large: refused now, as an eager compile refuses it, not silently at its first match
+        try:
+            check_size(source)
+        except TooLarge as exc:
+            raise _too_large(exc) from None
+        except (re.error, RecursionError):
+            pass  # (the compile at its first match refuses it)
 
     def match(text: str) -> tuple[Argument, ...] | None:
         if spaces >= 0 and text.count(" ") != spaces:
@@ -603,6 +614,16 @@ def _regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     except re.error as exc:
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
+    except (OverflowError, ValueError):  # ``re``'s parser: a count past MAXREPEAT (or past int()'s digits)
+        raise _beyond_re(definition, "a repetition count is larger than Python's re allows "
+                                     f"({sre_parse.MAXREPEAT - 1})", "write a smaller count") from None
+    except RecursionError:  # ``re``'s parser and compiler recurse per group
+        raise _beyond_re(definition, "its groups are nested too deeply for Python's re",
+                         "nest fewer groups") from None
+    try:
+        check_size(source, flags, items)
+    except TooLarge as exc:
+        raise _too_large(exc) from None
     refused = _re2_refuses(items) if definition.language == "go" else None
     if refused is not None:
         raise DefinitionError(f"regex does not compile in Go: RE2 has no {refused}; godog panics when it registers "
@@ -700,6 +721,20 @@ def _regex_head(source: str, flags: int, items: Any = None) -> tuple[str, str]:
     return head, rest
 
 
+def _too_large(exc: TooLarge) -> DefinitionError:
+    """The finding for a pattern too large for tracertm to compile (``bounded.LARGEST``): tracertm's limit."""
+    return DefinitionError(f"is too large to match: {exc}; its steps are not matched — write smaller repetition "
+                           "counts", "warning")
+
+
+def _beyond_re(definition: StepDefinition, what: str, fix: str) -> DefinitionError:
+    """The finding for a regex Python's ``re`` refuses past its limits: an error for a Python one (the step module
+    fails to load), tracertm's limit (a warning) for another language's, whose engine may take it."""
+    if definition.language == "python":
+        return DefinitionError(f"regex does not compile: {what} — {fix}")
+    return DefinitionError(f"regex cannot be matched by tracertm: {what}; {fix} to have its steps matched", "warning")
+
+
 def _bounded(source: str, flags: int) -> regex.Pattern[str]:
     """A user pattern for matching under a time bound (``tracertm.steps.bounded``); a pattern ``re`` accepts but the
     ``regex`` package does not is a limit of tracertm, not the project's error."""
@@ -709,6 +744,8 @@ def _bounded(source: str, flags: int) -> regex.Pattern[str]:
         return compile_pattern(source, flags)
     except regex.error as exc:
         raise DefinitionError(f"regex cannot be matched by tracertm: {_one_line(exc)}", "warning") from None
+    except TooLarge as exc:
+        raise _too_large(exc) from None
     except RecursionError:  # ``regex``'s parser recurses per group: a few hundred nested ones (``re`` takes them)
         raise DefinitionError("regex cannot be matched by tracertm: its groups are nested too deeply for tracertm's "
                               "regex engine; nest fewer groups to have its steps matched", "warning") from None
@@ -810,6 +847,13 @@ def _parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -
             "register_type / extra_types") from None
     except (re.error, TypeError, KeyError, AttributeError) as exc:
         raise DefinitionError(f"is not a valid {definition.kind} pattern ({_one_line(exc)})") from None
+    except OverflowError:  # a field's width past ``re``'s MAXREPEAT ({:99999999999d}): parse's compile raises it
+        raise DefinitionError(f"is not a valid {definition.kind} pattern (a field's width or a repetition count is "
+                              f"larger than Python's re allows, {sre_parse.MAXREPEAT - 1}); write a smaller one"
+                              ) from None
+    except RecursionError:  # a custom type's regex nested past ``re``'s limit
+        raise DefinitionError(f"is not a valid {definition.kind} pattern (a custom type's regex nests its groups too "
+                              "deeply for Python's re); nest fewer groups") from None
 
     bounded = _bounded_parser(parser)
     # A pattern the ``regex`` package refuses (a custom type's regex nested a few hundred groups deep: its compiler

@@ -190,10 +190,15 @@ def parse_step_file(
     behave step module is read with ``step_matcher`` as its default matcher when given (what the modules loaded
     before it leave: ``steps.project.parse_step_files``), else the one ``options`` carry for it (``with_defaults``:
     sync's parse workers), else the one its environment.py leaves, when ``options`` carry it (``with_matchers``)."""
-    from tracertm.steps.pytest_bdd import is_config, parse_config
+    from tracertm.steps.pytest_bdd import is_config, parse_config, unreadable_config
 
     if is_config(path):  # pytest's configuration: bdd_features_base_dir, python_files, the rootdir
-        return parse_config(path, decode_text(path, data, options))
+        try:
+            config_text = decode_text(path, data, options)
+        except ParseError as exc:  # binary, not UTF-8 or oversized: a warning when it configures pytest
+            return unreadable_config(path, data[: options.max_file_size].decode("utf-8", "replace"), exc.line,
+                                     exc.message)
+        return parse_config(path, config_text)
     language = language_of(path)
     if language is None:
         raise ParseError(path, 0, 0, "step files of this language are not supported; remove it from step_paths")

@@ -282,15 +282,30 @@ def parse_config(path: str, text: str) -> PytestConfigFile:
             return PytestConfigFile(path, "config", config=PytestConfig(name in ("pytest.ini", ".pytest.ini")))
         return _absolute_base(PytestConfigFile(path, "config", config=_config(dict(parser.items(section)))), text)
     except (ValueError, configparser.Error) as exc:
-        if not name.startswith(("pytest.", ".pytest.")) and not _PYTEST_SECTION.search(text):
-            # A tox.ini, setup.cfg or pyproject.toml that configures no pytest: not ours to judge (a project
-            # without pytest-bdd would get a warning, an error under ``check --strict``, for a file it never runs).
-            return PytestConfigFile(path, "config", config=PytestConfig(False))
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        warning = Diagnostic(path, _error_line(exc), 0, f"cannot read this pytest configuration file ({message}); "
-                                                        "its bdd_features_base_dir and python_files are not read",
-                             "warning")
-        return PytestConfigFile(path, "config", warnings=(warning,), config=PytestConfig(False))
+        return unreadable_config(path, text, _error_line(exc), message)
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        deep = _DEEP.search(text)
+        line = text.count("\n", 0, deep.start()) + 1 if deep else 1
+        return unreadable_config(path, text, line, "arrays or inline tables nested too deeply")
+
+
+# An array or inline table opening 100 levels deep: where a file tomllib cannot nest goes too deep.
+_DEEP = re.compile(r"[\[{](?:[ \t\r\n]*[\[{]){99}")
+
+
+def unreadable_config(path: str, text: str, line: int, message: str) -> PytestConfigFile:
+    """A pytest configuration file that cannot be read (``message`` says why, at ``line``): a warning (pytest
+    refuses to start on it), that configures nothing here — or nothing at all said, when it is a tox.ini, setup.cfg
+    or pyproject.toml that configures no pytest (``text``: as much of it as could be read)."""
+    name = posixpath.basename(path)
+    if not name.startswith(("pytest.", ".pytest.")) and not _PYTEST_SECTION.search(text):
+        # Not ours to judge (a project without pytest-bdd would get a warning, an error under ``check --strict``,
+        # for a file it never runs).
+        return PytestConfigFile(path, "config", config=PytestConfig(False))
+    warning = Diagnostic(path, line, 0, f"cannot read this pytest configuration file ({message}); its "
+                                        "bdd_features_base_dir and python_files are not read", "warning")
+    return PytestConfigFile(path, "config", warnings=(warning,), config=PytestConfig(False))
 
 
 # The section of a shared configuration file that pytest reads: ``[pytest]``, ``[tool:pytest]``, ``[tool.pytest]``,
@@ -694,4 +709,5 @@ def combine(per_view: Iterable[Sequence[tuple[StepDefinition, T]]]) -> tuple[str
 
 
 __all__ = ["Bind", "Bindings", "ModuleFacts", "PytestConfig", "PytestConfigFile", "PytestStepFile", "View",
-           "combine", "in_view", "is_config", "module_facts", "parse_config", "views_key"]
+           "combine", "in_view", "is_config", "module_facts", "parse_config", "unreadable_config",
+           "views_key"]

@@ -114,6 +114,11 @@ _JS_ESCAPES = frozenset("bBdDfnrsStvwWxuck0123456789pP")
 _CONTROL_ESCAPES = frozenset({"javascript", "typescript", "java", "kotlin", "ruby", "csharp"})  # \cJ
 _SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
 _QUANTIFIER = re.compile(r"\{(\d+)(,\d*)?\}")
+# The largest repetition count each language's engine takes, and its name there: java.util.regex and .NET read an
+# int (past it: "Illegal repetition range", "out of range"), RE2 refuses over 1000 ("invalid repeat count"),
+# Onigmo over 100000 ("too big number for repeat range"). JavaScript's syntax has no limit.
+_REPEAT_LIMITS = {"java": (2**31 - 1, "Java"), "kotlin": (2**31 - 1, "Java"), "csharp": (2**31 - 1, ".NET"),
+                  "go": (1000, "Go"), "ruby": (100_000, "Ruby")}
 
 
 def _unquote(source: str) -> str:
@@ -213,10 +218,16 @@ def _class(source: str, start: int, language: str, unicode: bool) -> tuple[str, 
 def _brace(source: str, i: int, language: str, unicode: bool) -> tuple[str, int]:
     """A ``{`` outside a class: a quantifier, or (where the language reads it so) a literal brace."""
     found = _QUANTIFIER.match(source, i)
+    if found is None and source.startswith("{,", i) and language in ("ruby", "python"):
+        found = _QUANTIFIER.match("{0" + source[i + 1 :])  # Ruby's {,n}: Python's too
     if found is not None:
-        return found.group(), found.end()
-    if source.startswith("{,", i) and language in ("ruby", "python") and _QUANTIFIER.match("{0" + source[i + 1 :]):
-        end = source.index("}", i) + 1  # Ruby's {,n}: Python's too
+        largest, engine = _REPEAT_LIMITS.get(language, (0, ""))
+        for count in (found.group(1), (found.group(2) or ",")[1:]) if largest else ():
+            if len(count) > 10 or count and int(count) > largest:
+                shown = count if len(count) <= 20 else f"{count[:20]}... ({len(count)} digits)"
+                raise Refused(engine, f"the repetition count {shown} at index {i} is larger than its regex engine "
+                                      f"allows ({largest}) — write a smaller count")
+        end = i + len(found.group()) - (found.string is not source)  # (``{,n}`` was matched as ``{0,n}``)
         return source[i:end], end
     if language in _JVM:
         raise Refused("Java", f"'{{' at index {i} does not start a repetition ({{n}}, {{n,}}, {{n,m}}): "
