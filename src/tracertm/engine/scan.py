@@ -42,6 +42,10 @@ class ScannedFile:
     error: Diagnostic | None = None
     # Where the bytes live when they are not at ``path`` itself (a symlink's target inside the repository).
     target: str | None = None
+    # A work tree's file whose bytes are git's blob ``blob_sha``, not the file on disk: a skip-worktree entry (sparse
+    # checkout) absent from disk, or a file git stores otherwise than it is on disk (a clean filter, ``ident``, a
+    # ``working-tree-encoding``), so that what is parsed is what the stored blob id names.
+    from_git: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,12 +110,18 @@ class Snapshot:
         """The bytes of the given files (all must be in ``files`` without ``error``)."""
         wanted = [self.files[p] for p in paths]
         if self.source in ("worktree", "folder"):
-            return {f.path: (self.root / (f.target or f.path)).read_bytes() for f in wanted}
+            out = {f.path: (self.root / (f.target or f.path)).read_bytes() for f in wanted if not f.from_git}
+            wanted = [f for f in wanted if f.from_git]
+            if not wanted:
+                return out
+        else:
+            out = {}
         if self._reader is None:
             assert self.location.top is not None
             self._reader = git.BlobReader(self.location.top)
         blobs = self._reader.read_many([f.blob_sha for f in wanted])
-        return {f.path: blobs[f.blob_sha] for f in wanted}
+        out.update((f.path, blobs[f.blob_sha]) for f in wanted)
+        return out
 
     def read_limited(self, paths: Iterable[str], max_size: int) -> dict[str, bytes | int]:
         """``read`` of git objects, except that a blob over ``max_size`` bytes is not read: its size is given."""
@@ -162,15 +172,24 @@ def scan(
                               lambda paths: _strip(git.tree_entries(top, commit, tuple(prefix + p for p in paths)),
                                                    prefix))
         return Snapshot(location, "commit", files, commit, scope)
-    entries = _strip(git.index_entries(top, specs), prefix)
     if staged:
+        entries = _strip(git.index_entries(top, specs), prefix)
         files = _from_entries(top, entries, settings, scope,
                               lambda paths: _strip(git.index_entries(top, tuple(prefix + p for p in paths)), prefix))
         return Snapshot(location, "index", files, git.head_commit(top), scope)
+    index = git.worktree_index(top, specs)
+    everything = _strip(index.entries, prefix)
+    ita, skip, assume = ({p[len(prefix):] for p in group if p.startswith(prefix)}
+                         for group in (index.intent_to_add, index.skip_worktree, index.assume_unchanged))
+    # An intent-to-add entry is no part of the index (the next commit) but is a work-tree file like an untracked
+    # one; ``git ls-files -o`` does not list it, being in the index.
+    entries = {p: e for p, e in everything.items() if p not in ita} if ita else everything
     modified, deleted, untracked = (
         {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
     )
-    files = _scan_worktree(location, settings, entries, modified, deleted, untracked, scope)
+    untracked |= ita
+    bits = _Bits(skip, assume, everything)
+    files = _scan_worktree(location, settings, entries, modified, deleted, untracked, scope, bits)
     indexed = {p: e.sha for p, e in entries.items()}
     links = {p: (f.kind, e) for p, f in files.items() if (e := entries.get(p)) is not None and e.mode == "120000"}
     if links:  # a link's index entry holds its text: what it stands for is its target's blob in the index
@@ -180,7 +199,7 @@ def scan(
 
         indexed.update((p, f.blob_sha) for p, f in _symlinks_in_tree(top, links, entries, more).items())
     dirty = {p for p, f in files.items() if indexed.get(p) != f.blob_sha}
-    dirty.update(p for p in deleted if _accept(p, settings, scope))
+    dirty.update(p for p in deleted | bits.gone if _accept(p, settings, scope))
     return Snapshot(location, "worktree", files, None, scope, dirty=frozenset(dirty))
 
 
@@ -322,6 +341,18 @@ def link_error(path: str, link: str, inside: bool) -> Diagnostic:
     )
 
 
+@dataclass
+class _Bits:
+    """Index entries git's work-tree listings are silent about (root-relative paths): skip-worktree (sparse
+    checkout) and assume-unchanged ones; ``everything``: every entry (intent-to-add ones too: where a link may
+    point). ``gone`` collects the assume-unchanged files found missing from disk (deleted, for ``dirty``)."""
+
+    skip: set[str]
+    assume: set[str]
+    everything: dict[str, git.Entry]
+    gone: set[str] = field(default_factory=set)
+
+
 def _scan_worktree(
     location: Location,
     settings: Settings,
@@ -330,24 +361,52 @@ def _scan_worktree(
     deleted: set[str],
     untracked: set[str],
     scope: frozenset[str] | None,
+    bits: _Bits | None = None,
 ) -> dict[str, ScannedFile]:
     """Index blob ids for files git reports unchanged; for modified and untracked files the id git would give
     their content (one ``git hash-object`` for all of them, end-of-line conversion included); linked files are
-    hashed here."""
+    hashed here.
+
+    Entries git does not watch are looked at here: a skip-worktree entry (sparse checkout) absent from disk is
+    read from the index (sparse checkout hides it, it is still part of the project); one present on disk, and an
+    assume-unchanged one, is hashed like a modified file (git would not notice its change)."""
     root = location.root
+    top = location.top
+    assert top is not None
+    bits = bits if bits is not None else _Bits(set(), set(), index)
+    fmt = _object_format(top, index)
     files: dict[str, ScannedFile] = {}
     fresh: list[tuple[str, FileKind]] = []
+    hidden_links: dict[str, tuple[FileKind, git.Entry]] = {}
     for path, entry in index.items():
         kind = _accept(path, settings, scope)
-        if kind is None or path in deleted:
+        if kind is None or (path in deleted and path not in bits.skip):
             continue
         unusable = name_error(path)
         if unusable is not None:
             files[path] = ScannedFile(path, kind, "", error=unusable)
-        elif path in modified or entry.mode in ("120000", git.UNMERGED):  # conflicted: as the work tree has it
-            fresh.append((path, kind))
+        elif path in bits.skip and not os.path.lexists(root / path):
+            if entry.mode == "120000":
+                hidden_links[path] = (kind, entry)
+            else:
+                files[path] = ScannedFile(path, kind, entry.sha, from_git=True)
+        elif path in modified or path in bits.skip or entry.mode in ("120000", git.UNMERGED):
+            fresh.append((path, kind))  # (conflicted: as the work tree has it)
+        elif path in bits.assume:
+            if os.path.lexists(root / path):
+                fresh.append((path, kind))
+            else:
+                bits.gone.add(path)
         else:
             files[path] = ScannedFile(path, kind, entry.sha)
+    if hidden_links:  # resolved in the index, as ``--staged`` resolves them; their bytes come from git
+
+        def more(paths: list[str]) -> dict[str, git.Entry]:
+            prefix = location.prefix
+            return _strip(git.index_entries(top, tuple(prefix + p for p in paths)), prefix)
+
+        for path, scanned in _symlinks_in_tree(top, hidden_links, bits.everything, more).items():
+            files[path] = scanned if scanned.error else replace(scanned, target=None, from_git=True)
     for path in untracked:
         kind = _accept(path, settings, scope)
         if kind is None:
@@ -359,29 +418,56 @@ def _scan_worktree(
             fresh.append((path, kind))
     to_hash: dict[str, ScannedFile] = {}
     for path, kind in fresh:
-        scanned = _stat_file(root, path, kind, settings.parser.max_file_size)
-        if scanned is None:
-            continue
-        if scanned.error is None and scanned.target is None and not scanned.blob_sha:
-            to_hash[path] = scanned
+        stated = _stat_file(root, path, kind, settings.parser.max_file_size, fmt)
+        if stated is None:
+            if path in bits.assume:
+                bits.gone.add(path)
+        elif stated.error is None and stated.target is None and not stated.blob_sha:
+            to_hash[path] = stated
         else:
-            files[path] = scanned
-    if to_hash:
-        assert location.top is not None
-        prefix = location.prefix
-        ids = git.hash_paths(location.top, [prefix + p for p in to_hash])
-        for path, scanned in to_hash.items():
+            files[path] = stated
+    prefix = location.prefix
+    transformed: set[str] = set()
+    specs = tuple(prefix + p for p in settings.prefixes)
+    if git.may_have_attributes(top, specs, (prefix + p for p in (*bits.everything, *untracked))):
+        plain = [p for p, f in files.items() if f.error is None and f.target is None and not f.from_git]
+        transformed = {p[len(prefix):] for p in git.transforming_paths(top, [prefix + p for p in [*plain, *to_hash]])}
+        for path in transformed & files.keys():  # unchanged in the index: its blob is what git stores
+            files[path] = replace(files[path], from_git=True)
+    for write in (False, True) if transformed else (False,):
+        batch = {p: f for p, f in to_hash.items() if (p in transformed) == write}
+        if not batch:
+            continue
+        # A transformed file's cleaned bytes are written to git's object database, to be read back by their id.
+        ids = (git.stored_blobs if write else git.hash_paths)(top, [prefix + p for p in batch])
+        for path, scanned in batch.items():
             sha = ids.get(prefix + path)
             if sha is not None:
-                files[path] = replace(scanned, blob_sha=sha)
-            else:  # vanished meanwhile, or a name git cannot take on stdin
-                again = _hash_file(root, path, scanned.kind)
+                files[path] = replace(scanned, blob_sha=sha, from_git=write)
+            elif not write:  # vanished meanwhile, or a name git cannot take on stdin
+                again = _hash_file(root, path, scanned.kind, object_format=fmt)
                 if again is not None:
                     files[path] = again
     return files
 
 
-def _stat_file(root: Path, path: str, kind: FileKind, max_size: int) -> ScannedFile | None:
+def _object_format(top: Path, index: dict[str, git.Entry]) -> Callable[[], str]:
+    """The repository's object format, asked of git at most once and only when called (a symlink hashed here): an
+    index entry's blob id already tells it by its length."""
+    known: list[str] = []
+
+    def get() -> str:
+        if not known:
+            sha = next((e.sha for e in index.values() if e.sha), "")
+            known.append("sha256" if len(sha) == 64 else "sha1" if sha else git.object_format(top))
+        return known[0]
+
+    return get
+
+
+def _stat_file(
+    root: Path, path: str, kind: FileKind, max_size: int, object_format: Callable[[], str] | None = None
+) -> ScannedFile | None:
     """A work-tree file by its stat alone: None if it vanished or is not a file; an error if it is too large
     (rejected from its size, before anything reads it); a symlink is hashed at once (``_hash_file``, which
     refuses links out of the tree); otherwise a file with no blob id yet."""
@@ -393,7 +479,7 @@ def _stat_file(root: Path, path: str, kind: FileKind, max_size: int) -> ScannedF
     except OSError as exc:
         return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror}"))
     if stat.S_ISLNK(st.st_mode):
-        return _hash_file(root, path, kind, max_size=max_size)
+        return _hash_file(root, path, kind, max_size=max_size, object_format=object_format)
     if not stat.S_ISREG(st.st_mode):
         return None
     if st.st_size > max_size:
@@ -413,10 +499,13 @@ def too_large(path: str, size: int, max_size: int) -> Diagnostic:
 
 
 def _hash_file(
-    root: Path, path: str, kind: FileKind, known: StatEntry | None = None, max_size: int | None = None
+    root: Path, path: str, kind: FileKind, known: StatEntry | None = None, max_size: int | None = None,
+    object_format: Callable[[], str] | None = None,
 ) -> ScannedFile | None:
     """Stat (and, unless the stat cache says unchanged, read and hash) one work-tree file; None if it vanished.
-    A file over ``max_size`` bytes is rejected from its size, unread."""
+    A file over ``max_size`` bytes is rejected from its size, unread. ``object_format`` gives a git repository's
+    (a SHA-256 repository's blob ids are SHA-256: a SHA-1 id would never match the index's, and the file would be
+    re-parsed on every sync); a plain folder's ids are SHA-1."""
     full = root / path
     try:
         st = os.lstat(full)
@@ -451,7 +540,8 @@ def _hash_file(
         return None
     except OSError as exc:
         return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror}"))
-    return ScannedFile(path, kind, git.blob_id(data), st.st_size, st.st_mtime_ns, target=target)
+    sha = git.blob_id(data, object_format() if object_format is not None else "sha1")
+    return ScannedFile(path, kind, sha, st.st_size, st.st_mtime_ns, target=target)
 
 
 def _scan_folder(

@@ -739,14 +739,19 @@ def _jobs(snapshot: Snapshot, paths: list[str], settings: Settings) -> tuple[lis
     the index's are read from git here, and a blob over ``max_file_size`` is rejected from git's header, never
     read."""
     files = snapshot.files
+    work: list[Job] = []
     if snapshot.source in ("worktree", "folder"):
         root = f"{snapshot.root}{os.sep}"  # (a string per file: 6,000 ``Path`` joins took ~25 ms, before any parse)
-        return [(p, files[p].kind, root + (files[p].target or p)) for p in paths], {}
+        work = [(p, files[p].kind, root + (files[p].target or p)) for p in paths if not files[p].from_git]
+        if len(work) == len(paths):
+            return work, {}
+        # The rest are a work tree's files whose bytes are git's blob (``ScannedFile.from_git``): read from git.
+        paths = [p for p in paths if files[p].from_git]
     from tracertm.engine.scan import too_large
 
     limit = settings.parser.max_file_size
     contents = snapshot.read_limited(paths, limit)
-    work: list[Job] = [(p, files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
+    work += [(p, files[p].kind, data) for p, data in contents.items() if isinstance(data, bytes)]
     known: dict[str, Outcome] = {
         p: ParseError(p, 0, 0, too_large(p, data, limit).message) for p, data in contents.items()
         if isinstance(data, int)

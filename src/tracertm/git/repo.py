@@ -22,6 +22,9 @@ def find_root(path: Path) -> Path | None:
     except FileNotFoundError:
         return None
     if proc.returncode != 0:
+        refused = _refused(proc.stderr.decode("utf-8", "replace"))
+        if refused is not None:  # a repository git will not work in: never read as a plain folder of files
+            raise GitError(refused)
         inside = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True,
                                 env=git_env())
         if inside.returncode == 0:  # a repository, yet no top of a work tree
@@ -29,6 +32,19 @@ def find_root(path: Path) -> Path | None:
                            "pass the path of a clone's work tree")
         return None
     return Path(proc.stdout.decode().strip())
+
+
+def _refused(stderr: str) -> str | None:
+    """git's refusal to work in a repository it found (``safe.directory``: owned by another user) in one line with
+    the fix git gives, or None for any other failure (not a repository)."""
+    match = re.search(r"dubious ownership in repository at '(.*)'", stderr)
+    if match is None:
+        return None
+    where = match.group(1)
+    import shlex  # (only on this rare failure)
+
+    return (f"{where}: git refuses this repository (dubious ownership: it belongs to another user); if you trust "
+            f"it, run: git config --global --add safe.directory {shlex.quote(where)}")
 
 
 def resolve_commit(root: Path, ref: str) -> str:

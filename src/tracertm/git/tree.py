@@ -3,20 +3,31 @@ commit will hold) and in the work tree (blob ids computed by git, filters applie
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 from tracertm.errors import GitError
-from tracertm.git.process import Pending, pathspecs, run, start
+from tracertm.git.process import Pending, _real_git_dir, pathspecs, run, start
 
 
-def blob_id(data: bytes) -> str:
-    """git's blob id of ``data`` (what ``git hash-object`` prints)."""
+def blob_id(data: bytes, object_format: str = "sha1") -> str:
+    """git's blob id of ``data`` (what ``git hash-object`` prints) in a repository of ``object_format`` (``sha1``,
+    ``sha256``: ``object_format``); a plain folder's files get SHA-1 ids."""
     import hashlib  # not at the top: a pre-commit hook never hashes
 
     header = b"blob %d\0" % len(data)
+    if object_format == "sha256":
+        return hashlib.sha256(header + data).hexdigest()
     return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def object_format(root: Path) -> str:
+    """The repository's object format, ``sha1`` or ``sha256`` (one ``git rev-parse``: ask only when a blob id is
+    computed here rather than by git)."""
+    return run(root, "rev-parse", "--show-object-format").decode().strip() or "sha1"
 
 
 class Entry(NamedTuple):
@@ -97,6 +108,107 @@ def index_entries(root: Path, prefixes: tuple[str, ...]) -> dict[str, Entry]:
     Intent-to-add entries are left out (a commit leaves them out; one more git call when an entry is empty)."""
     return _without_intent_to_add(root, _parse_stage_listing(run(root, "ls-files", "-s", "-z", "--",
                                                                  *pathspecs(prefixes))))
+
+
+class WorktreeIndex(NamedTuple):
+    """The index as a work-tree scan needs it (``worktree_index``): every entry, intent-to-add ones included, and the
+    entries whose bits make git's own work-tree listings (``worktree_status``) silent about them."""
+
+    entries: dict[str, Entry]
+    intent_to_add: set[str]  # ``git add -N``: a work-tree file, no part of the next commit
+    skip_worktree: set[str]  # sparse checkout (``S``): git neither reads nor reports the work-tree file
+    assume_unchanged: set[str]  # ``update-index --assume-unchanged``: git does not look for changes either
+
+
+def worktree_index(root: Path, prefixes: tuple[str, ...]) -> WorktreeIndex:
+    """The index under ``prefixes`` for a work-tree scan: one ``git ls-files -s -v`` (``-v`` tags each entry with
+    its skip-worktree and assume-unchanged bits at no extra cost), plus ``intent_to_add``'s call when an entry holds
+    the empty blob. A conflicted path is ``Entry(UNMERGED, "")``."""
+    raw = run(root, "ls-files", "-s", "-v", "-z", "--", *pathspecs(prefixes)).decode("utf-8", "surrogateescape")
+    entries: dict[str, Entry] = {}
+    skip: set[str] = set()
+    assume: set[str] = set()
+    for item in raw.split("\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition("\t")
+        tag, mode, sha, stage = meta.split(" ")
+        if mode == GITLINK:
+            continue  # a submodule's commit, no file
+        if stage != "0":
+            entries[path] = Entry(UNMERGED, "")
+            continue
+        entries[path] = Entry(mode, sha)
+        if tag in ("S", "s"):
+            skip.add(path)
+        elif tag.islower():  # (a lower-case tag is an assume-unchanged entry, ``git ls-files -v``)
+            assume.add(path)
+    empty = [p for p, e in entries.items() if e.sha in EMPTY_BLOBS]
+    return WorktreeIndex(entries, intent_to_add(root, empty) if empty else set(), skip, assume)
+
+
+def may_have_attributes(top: Path, prefixes: tuple[str, ...], listed: Iterable[str]) -> bool:
+    """Whether an attribute that transforms content may apply under ``prefixes`` (top-relative folders), by a few
+    stats and reads and no git call (``transforming_paths`` is a process, and most repositories have no such
+    attribute): an attributes file that names ``filter``, ``ident`` or ``encoding`` (a macro defining them names
+    them too) — a ``.gitattributes`` at the top, in a folder above a prefix or among ``listed`` (top-relative paths
+    a listing of the prefixes gave), the repository's ``info/attributes``, git's default global one — or a global
+    or system configuration naming ``core.attributesFile`` (not followed: assumed to)."""
+    folders = {top}
+    for prefix in prefixes:
+        parts = [part for part in prefix.split("/") if part]
+        folders.update(top.joinpath(*parts[:i]) for i in range(1, len(parts)))
+    candidates = [folder / ".gitattributes" for folder in folders]
+    candidates += [top / p for p in listed if p == ".gitattributes" or p.endswith("/.gitattributes")]
+    git_dir = _real_git_dir(top / ".git")
+    candidates.append(git_dir / "info" / "attributes")
+    common = git_dir / "commondir"  # a linked worktree's: info/ is shared, in the main git directory
+    if common.is_file():
+        shared = Path(common.read_text(encoding="utf-8", errors="replace").strip())
+        candidates.append((shared if shared.is_absolute() else git_dir / shared) / "info" / "attributes")
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    candidates.append(config_home / "git" / "attributes")
+    for candidate in candidates:
+        try:
+            text = candidate.read_bytes()
+        except OSError:  # (absent, mostly)
+            continue
+        if b"filter" in text or b"ident" in text or b"encoding" in text:
+            return True
+    configs = [Path.home() / ".gitconfig", config_home / "git" / "config"]
+    if not os.environ.get("GIT_CONFIG_NOSYSTEM"):
+        configs.append(Path(os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"))
+    for config in configs:
+        try:
+            if b"attributesfile" in config.read_bytes().lower():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def transforming_paths(root: Path, paths: list[str]) -> set[str]:
+    """Which of ``paths`` (top-relative) git stores otherwise than the work tree holds them, by their attributes:
+    a ``filter`` (clean/smudge), ``ident`` (``$Id$`` expanded on checkout) or a ``working-tree-encoding``. One
+    ``git check-attr``; end-of-line conversion is not asked about (the parsers read CRLF as LF)."""
+    if not paths:
+        return set()
+    raw = run(root, "check-attr", "-z", "--stdin", "filter", "ident", "working-tree-encoding",
+              input="".join(p + "\0" for p in paths).encode("utf-8", "surrogateescape"))
+    fields = raw.decode("utf-8", "surrogateescape").split("\0")
+    found: set[str] = set()
+    for i in range(0, len(fields) - 2, 3):  # "path NUL attribute NUL value NUL" per path and attribute
+        if fields[i + 2] not in ("unspecified", "unset"):
+            found.add(fields[i])
+    return found
+
+
+def stored_blobs(root: Path, paths: list[str]) -> dict[str, str]:
+    """``hash_paths`` that also writes each blob to the object database (``git hash-object -w``): the content
+    git would commit (cleaned, ``$Id$`` collapsed, re-encoded to UTF-8) can then be read back by its id, the only
+    way git hands out a work-tree file's cleaned bytes. The objects are loose and unreferenced until committed
+    (``git gc`` prunes them), as ``git add``'s would be. Paths git cannot hash are left out."""
+    return hash_paths(root, paths, write=True)
 
 
 def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
@@ -208,7 +320,7 @@ def worktree_status(root: Path, prefixes: tuple[str, ...]) -> tuple[set[str], se
     return modified - deleted, deleted, untracked
 
 
-def hash_paths(root: Path, paths: list[str]) -> dict[str, str]:
+def hash_paths(root: Path, paths: list[str], *, write: bool = False) -> dict[str, str]:
     """git's blob ids of work-tree files (``git hash-object --stdin-paths``: clean filters and end-of-line
     conversion applied, so a CRLF checkout gets the id its blob has in a commit). ``paths`` are relative to
     ``root``. Paths git cannot hash (vanished, or with a newline in their name) are left out."""
@@ -216,12 +328,13 @@ def hash_paths(root: Path, paths: list[str]) -> dict[str, str]:
     if not simple:
         return {}
     try:
-        out = run(root, "hash-object", "--stdin-paths", input="".join(p + "\n" for p in simple).encode("utf-8", "surrogateescape"))
+        listed = "".join(p + "\n" for p in simple).encode("utf-8", "surrogateescape")
+        out = run(root, "hash-object", *(("-w",) if write else ()), "--stdin-paths", input=listed)
     except GitError:  # one file vanished: hash them one by one
         if len(simple) == 1:
             return {}
         ids: dict[str, str] = {}
         for path in simple:
-            ids.update(hash_paths(root, [path]))
+            ids.update(hash_paths(root, [path], write=write))
         return ids
     return dict(zip(simple, out.decode().split(), strict=True))

@@ -1,0 +1,114 @@
+"""What a work-tree sync parses and the blob id it stores describe the same bytes, git's: a file whose attributes
+transform it (``ident``, ``working-tree-encoding``, a clean/smudge filter) is parsed as git stores it, so ``sync``
+and ``sync --ref`` agree and versions move only with a real change. Blob ids are the repository's (a SHA-256
+repository's symlinked spec). A repository git refuses to work in (``safe.directory``) is refused, never read as a
+plain folder."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from conftest import GitRepo, init_repo, run_cli
+from specs import adr, contract
+from tracertm.checker import check
+from tracertm.engine.sync import sync
+
+
+def _versions(engine: Any, table: str) -> list[int]:
+    with engine.connect() as conn:
+        return sorted(v for (v,) in conn.execute(text(f"SELECT version FROM {table}")).all())
+
+
+def _checkout_again(repo: GitRepo, path: str) -> None:
+    repo.remove(path)
+    repo.git("checkout", "--", path)
+
+
+def test_an_ident_expanded_adr_is_parsed_as_git_stores_it(git_repo: GitRepo, engine: Any) -> None:
+    git_repo.write("docs/.gitattributes", "adr/*.md ident\n")  # (above the spec folder: found there too)
+    git_repo.write("docs/adr/0001-first.md", adr(1, "First", extra="\nRevision $Id$\n"))
+    git_repo.commit()
+    _checkout_again(git_repo, "docs/adr/0001-first.md")
+    assert "$Id: " in git_repo.read("docs/adr/0001-first.md")
+    for ref in (None, "HEAD", None, "HEAD", None):
+        result = sync(git_repo.path, engine=engine, ref=ref, full=True)
+        assert result.counts["adr"]["updated"] == 0, ref
+    assert _versions(engine, "adrs") == [1]
+    git_repo.write("docs/adr/0001-first.md", adr(1, "Second", extra="\nRevision $Id$\n"))  # a real, local edit
+    assert sync(git_repo.path, engine=engine).counts["adr"]["updated"] == 1
+    git_repo.commit()
+    assert sync(git_repo.path, engine=engine, ref="HEAD").counts["adr"]["updated"] == 0
+    assert sync(git_repo.path, engine=engine).files_parsed == 0
+
+
+def test_a_utf16_working_tree_encoding_is_read_as_its_utf8_blob(git_repo: GitRepo, engine: Any) -> None:
+    git_repo.write(".gitattributes", "contracts/*.yaml working-tree-encoding=UTF-16\n")
+    git_repo.commit()
+    git_repo.write("contracts/ledger.yaml", contract(2, "Ledger").encode("utf-16"))
+    git_repo.commit()
+    assert (git_repo.path / "contracts/ledger.yaml").read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    assert check(git_repo.path).errors == []
+    result = sync(git_repo.path, engine=engine)
+    assert not result.errors and result.counts["contract"]["created"] == 1
+    git_repo.write("contracts/new.yaml", contract(3, "New").encode("utf-16"))  # untracked: cleaned too
+    result = sync(git_repo.path, engine=engine)
+    assert not result.errors and result.counts["contract"]["created"] == 1
+    assert sync(git_repo.path, engine=engine, ref="HEAD").counts["contract"]["deleted"] == 1
+    assert _versions(engine, "contracts")[0] == 1
+
+
+@pytest.mark.skipif(shutil.which("base64") is None, reason="needs base64")
+def test_a_clean_filter_is_applied_before_parsing(git_repo: GitRepo, engine: Any) -> None:
+    git_repo.git("config", "filter.b64.clean", "base64 -w0")
+    git_repo.git("config", "filter.b64.smudge", "base64 -d")
+    git_repo.write(".gitattributes", "contracts/*.yaml filter=b64\n")
+    git_repo.write("contracts/ledger.yaml", contract(2, "Ledger"))
+    git_repo.commit()
+    assert base64.b64decode(git_repo.git("cat-file", "-p", "HEAD:contracts/ledger.yaml")).startswith(b"id:")
+    worktree = sync(git_repo.path, engine=engine)
+    head = sync(git_repo.path, engine=engine, ref="HEAD")
+    # The stored blob is base64, no contract: both sources say so alike (one error, nothing stored).
+    assert [e.path for e in worktree.errors] == [e.path for e in head.errors] == ["contracts/ledger.yaml"]
+    assert [e.path for e in check(git_repo.path).errors] == ["contracts/ledger.yaml"]
+
+
+def test_a_symlinked_spec_in_a_sha256_repository_gets_its_sha256_blob_id(tmp_path: Path, engine: Any) -> None:
+    repo = GitRepo(tmp_path / "r")
+    (tmp_path / "r").mkdir()
+    repo.git("init", "-q", "-b", "main", "--object-format=sha256")
+    repo.git("config", "commit.gpgsign", "false")
+    repo.write("shared/x.yml", contract(500, "Linked"))
+    (repo.path / "contracts").mkdir()
+    os.symlink("../shared/x.yml", repo.path / "contracts/link.yaml")
+    repo.commit()
+    assert sync(repo.path, engine=engine).counts["contract"]["created"] == 1
+    for ref in ("HEAD", None, "HEAD", None):
+        assert sync(repo.path, engine=engine, ref=ref).files_parsed == 0, ref
+    with engine.connect() as conn:
+        (sha,) = conn.execute(text("SELECT blob_sha FROM source_files")).one()
+    assert sha == repo.git("rev-parse", "HEAD:shared/x.yml") and len(sha) == 64
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown to another user needs root")
+def test_a_repository_git_refuses_is_refused_not_synced_as_a_folder(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "own")
+    repo.write(".gitignore", "contracts/local.yaml\n")
+    repo.commit()
+    repo.write("contracts/local.yaml", contract(777, "Ignored"))
+    for dirpath, dirnames, filenames in os.walk(repo.path):
+        for name in [*dirnames, *filenames, "."]:
+            os.lchown(os.path.join(dirpath, name), 65534, 65534)
+    for argv in (("sync", str(repo.path)), ("check", str(repo.path)), ("check", "--staged", str(repo.path))):
+        result = run_cli(*argv)
+        assert result.returncode == 2, result
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "dubious ownership" in lines[0], lines
+        assert lines[0].endswith(f"git config --global --add safe.directory {repo.path}"), lines
+    assert run_cli("status").returncode == 2  # no project was made
