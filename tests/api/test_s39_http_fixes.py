@@ -221,6 +221,9 @@ def test_serve_answers_loopback_names_only_when_bound_to_loopback() -> None:
     assert allowed_hosts("::1", False, []) == LOOPBACK
     assert allowed_hosts("localhost", False, ["Specs.Example"]) == (*LOOPBACK, "specs.example")
     assert allowed_hosts("127.0.0.1", True, []) == ()  # behind a proxy: its Host is the public name
+    # Another loopback address: the one bound is answered too (the URL serve prints).
+    assert allowed_hosts("127.0.0.2", False, []) == (*LOOPBACK, "127.0.0.2")
+    assert allowed_hosts("0:0:0:0:0:0:0:1", False, []) == (*LOOPBACK, "[0:0:0:0:0:0:0:1]")
     assert allowed_hosts("0.0.0.0", False, []) == ()
 
 

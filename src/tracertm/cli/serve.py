@@ -53,7 +53,11 @@ def allowed_hosts(host: str, proxied: bool, extra: list[str]) -> tuple[str, ...]
     except ValueError:
         loopback = False
     if extra or (loopback and not proxied):
-        return tuple(dict.fromkeys([*LOOPBACK_NAMES, *(name.strip().lower() for name in extra)]))
+        # The bound address as a Host names it (127.0.0.2, [::1] in another spelling): the URL ``serve`` prints.
+        bound = host.strip("[]").lower()
+        bound = f"[{bound}]" if ":" in bound else bound
+        own = [bound] if loopback else []
+        return tuple(dict.fromkeys([*LOOPBACK_NAMES, *own, *(name.strip().lower() for name in extra)]))
     return ()
 
 

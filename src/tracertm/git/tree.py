@@ -173,7 +173,9 @@ def may_have_attributes(top: Path, prefixes: tuple[str, ...], listed: Iterable[s
             text = candidate.read_bytes()
         except OSError:  # (absent, mostly)
             continue
-        if b"filter" in text or b"ident" in text or b"encoding" in text:
+        if (b"filter" in text or b"ident" in text or b"encoding" in text) and any(
+            _may_transform(line) for line in text.splitlines()
+        ):
             return True
     configs = [Path.home() / ".gitconfig", config_home / "git" / "config"]
     if not os.environ.get("GIT_CONFIG_NOSYSTEM"):
@@ -185,6 +187,32 @@ def may_have_attributes(top: Path, prefixes: tuple[str, ...], listed: Iterable[s
         except OSError:
             continue
     return False
+
+
+# Extensions no spec, step or configuration file has: a ``filter`` (Git LFS's, mostly) on ``*.png`` transforms no
+# file tracertm reads, and a repository using LFS for its images should not pay a ``git check-attr`` every sync.
+_NOT_SPEC_EXTENSIONS = frozenset(
+    b"png jpg jpeg gif bmp ico webp svg psd tif tiff pdf zip gz tgz bz2 xz 7z tar jar war ear rar iso dmg exe dll so "
+    b"dylib bin dat db sqlite mp3 mp4 mov avi mkv wav ogg flac woff woff2 ttf otf eot parquet avro pkl h5 onnx".split()
+)
+
+
+def _may_transform(line: bytes) -> bool:
+    """Whether an attributes line may set ``filter``, ``ident`` or ``working-tree-encoding`` on a file tracertm
+    reads: any line naming them, but a ``filter`` on ``*.EXT`` of a binary kind (``*.png filter=lfs``)."""
+    words = line.split()
+    if not words or words[0].startswith(b"#"):
+        return False
+    names = [w.lstrip(b"-!").split(b"=", 1)[0] for w in words[1:]]
+    if b"ident" in names or b"working-tree-encoding" in names:
+        return True
+    if b"filter" not in names:
+        return False
+    pattern = words[0]
+    if pattern.startswith(b"[attr]"):
+        return True  # a macro: where it applies is said elsewhere
+    stem, dot, extension = pattern.rpartition(b".")
+    return not (dot and stem.endswith(b"*") and b"/" not in extension and extension.lower() in _NOT_SPEC_EXTENSIONS)
 
 
 def transforming_paths(root: Path, paths: list[str]) -> set[str]:
