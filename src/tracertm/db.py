@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -327,7 +328,9 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
 
     bound = _bounded(engine, timeout)
     try:
-        with _connect(bound) as conn, foreign_keys_off(conn):
+        # Alembic's environment is module state (``context.config``, the connection in its attributes): two threads
+        # migrating at once ran on each other's connections. One at a time per process; processes take the lock.
+        with _MIGRATING, _connect(bound) as conn, foreign_keys_off(conn):
             with conn.begin():
                 if conn.dialect.name == "postgresql":
                     _pg_lock(conn, "tracertm:migrations", timeout, lambda: "migrations")
@@ -350,10 +353,13 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
         raise database_unavailable(engine, exc) from None
 
 
+_MIGRATING = threading.Lock()
+
+
 def downgrade(engine: Engine, revision: str = "base") -> None:
     from alembic import command
 
-    with _connect(engine.execution_options(tracertm_write=True)) as conn, foreign_keys_off(conn):
+    with _MIGRATING, _connect(engine.execution_options(tracertm_write=True)) as conn, foreign_keys_off(conn):
         with conn.begin():
             command.downgrade(alembic_config(conn), revision)
 

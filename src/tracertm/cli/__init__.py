@@ -558,6 +558,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
+        found = _database_refusal(exc)
+        if found is not None:
+            print(f"tracertm: error: {found}", file=sys.stderr)
+            return EXIT_USAGE
         return _internal(exc, show_traceback)
     finally:
         if restore is not None:
@@ -644,6 +648,22 @@ def _stdout_gone() -> int:
     except (OSError, ValueError, AttributeError):  # no real stdout (captured, closed): nothing left to flush
         pass
     return EXIT_BROKEN_PIPE
+
+
+def _database_refusal(exc: Exception) -> str | None:
+    """One line for an error the database server raised that no verb turned into a ``DatabaseError`` — the server
+    or its role's settings refusing the work: a read-only transaction, no privilege to create the schema, a
+    ``statement_timeout``, a connection lost mid-write. Not tracertm's fault, so not an internal error (exit 2);
+    None for anything else."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is None or not isinstance(exc, (sqlalchemy_exc.DBAPIError, sqlalchemy_exc.PendingRollbackError)):
+        return None
+    orig = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__ or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    from tracertm.output import one_line
+
+    return one_line(f"the database refused the work: {first} ({type(orig).__name__}); check the database role's "
+                    "privileges and settings, or run the command again")
 
 
 def _internal(exc: Exception, show_traceback: bool) -> int:

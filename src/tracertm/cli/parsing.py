@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import NoReturn
@@ -18,6 +19,9 @@ from tracertm.errors import UsageError
 __all__ = ["_Parser", "_common", "argparse", "bounded_float", "bounded_int", "nonblank"]
 
 
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line through the common error handler."""
 
@@ -25,6 +29,9 @@ class _Parser(argparse.ArgumentParser):
         if message.endswith("required: QUERY"):
             # argparse takes a query starting with '-' ('-ledger': without "ledger") for an option.
             message += "; a query that starts with '-' goes after '--': tracertm search -- '-ledger'"
+        # argparse echoes what it could not place ("unrecognized arguments: --database-url postgresql://u:PW@h/db"):
+        # a password in a URL is never printed.
+        message = _URL_PASSWORD.sub(r"\1***@", message)
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
     def _get_formatter(self) -> argparse.HelpFormatter:

@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from sqlalchemy.exc import OperationalError
 
 from tracertm.api.deps import CHALLENGE, ReadSession, StatusParam, path_segment
 from tracertm.api.problems import ApiProblem
@@ -67,6 +68,9 @@ class PageRoute(ProjectPathRoute):
                 return error_page(request, 400, f"{where}: {first.get('msg', 'invalid')}")
             except DatabaseError as exc:
                 log.error("database unavailable: %s", exc)
+                return error_page(request, 503, "the database is unavailable; try again later")
+            except OperationalError as exc:  # the server's (a lost connection, a statement timeout): as the API's 503
+                log.error("database unavailable: %s", (str(exc.orig or exc).strip().splitlines() or [""])[0])
                 return error_page(request, 503, "the database is unavailable; try again later")
             except Exception:  # a bug: the log has the traceback, the reader a page that says so
                 log.exception("internal error on %s", request.url.path)
