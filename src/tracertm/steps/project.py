@@ -109,7 +109,7 @@ def analyze(
     if staged and location.top is not None:
         # The index's configuration, as ``check --staged`` reads it: a step_paths / feature_paths change the commit
         # stages decides what the commit's steps are, and one left unstaged is not the commit's.
-        from tracertm.checker import staged_settings
+        from tracertm.staged_config import staged_settings
 
         settings = staged_settings(location)
     else:
