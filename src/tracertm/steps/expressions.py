@@ -31,6 +31,7 @@ from re._constants import (  # type: ignore[import-not-found]
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import BUDGET, TooLarge, TooSlow, check_size, compile_pattern
 from tracertm.steps.linear import linear, linear_source
+from tracertm.steps.jvm_numbers import LOCALIZED_TYPES, jvm_float_regexp
 from tracertm.steps.model import Framework, ParameterTypeDecl, StepDefinition
 from tracertm.steps.regex import Refused, Untranslatable, ascii_classes, translate
 
@@ -108,35 +109,6 @@ def _literal_tokens(pattern: str, special: str) -> str:
 # ---------------------------------------------------------------------------------------------- registries
 
 
-# cucumber-jvm's number types follow the feature's language (cucumber-expressions' ``ParameterTypeRegistry(Locale)``,
-# the locale ``new Locale.Builder().setLanguage(pickle language)``): {float}, {double} and {bigdecimal} match the
-# locale's decimal separator and ``KeyboardFriendlyDecimalFormatSymbols``' grouping one ('.' where the decimal one
-# is ',', else ','). The Gherkin languages whose Java (CLDR) locale writes a decimal comma with Latin digits; every
-# other one is '.' as English (a language Java does not know falls back to the root locale's '.').
-_DECIMAL_COMMA = frozenset({
-    "af", "an", "ast", "az", "be", "bg", "bs", "ca", "cs", "da", "de", "el", "eo", "es", "et", "eu", "fi", "fr",
-    "gl", "hr", "hu", "hy", "id", "is", "it", "ka", "lt", "lv", "mk", "nl", "no", "pl", "pt", "ro", "ru", "sk",
-    "sl", "sq", "sr", "sv", "tr", "tt", "uk", "uz", "vi",
-})
-_LOCALIZED_TYPES = ("float", "double", "bigdecimal")
-LOCALIZED = re.compile(r"\{(?:float|double|bigdecimal)\}")  # a JVM expression whose matches follow the locale
-
-
-def decimal_separator(language: str) -> str:
-    """The decimal separator of cucumber-jvm's number types in a feature of Gherkin ``language``."""
-    return "," if language.split("-", 1)[0].lower() in _DECIMAL_COMMA else "."
-
-
-def jvm_float_regexp(decimal: str) -> str:
-    r"""cucumber-expressions-java's ``FLOAT_REGEXPS`` for a decimal separator: ``(?=\S*\d\S*)[-+]?`` then the
-    integer part ``(?:\d+(?:[{group}]?\d+)*)*``, ``(?:[{decimal}](?=\d.*))?\d*`` and ``(?:\d+[E]-?\d+)?``.
-    The integer part is written as the same language without its nested repetition (``(?:\d+(?:[g]\d+)*)?``:
-    digits, single separators between them) — Java's form backtracks exponentially on a long run of digits."""
-    group = "." if decimal == "," else ","
-    return (rf"(?=\S*\d)[-+]?(?:\d+(?:[{re.escape(group)}]\d+)*)?(?:[{re.escape(decimal)}](?=\d))?\d*"
-            r"(?:\d+[E]-?\d+)?")
-
-
 class Registries:
     """The parameter types of a project, by framework family, and the findings about their declarations."""
 
@@ -173,7 +145,7 @@ class Registries:
             if family == "jvm":  # Java's number regex, not the package's (``jvm_float_regexp``)
                 regexp = jvm_float_regexp(decimal)
                 _SPACELESS_JVM.add((regexp,))
-                for name in _LOCALIZED_TYPES:
+                for name in LOCALIZED_TYPES:
                     if name not in self.declarations.get(family, {}):
                         registry.parameter_type_by_name[name] = ParameterType(name, regexp, str, None, False, False)
             if family == "dotnet":  # Reqnroll's built-ins beyond cucumber's

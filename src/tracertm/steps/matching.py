@@ -31,14 +31,13 @@ from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.expressions import (
     KEYWORD_SCOPED,
-    LOCALIZED,
     Argument,
     Compiled,
     DefinitionError,
     Registries,
     compile_definition,
-    decimal_separator,
 )
+from tracertm.steps.jvm_numbers import decimal_separator, localizable
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.scenarios import StepUse, Unknown, type_key
 
@@ -87,9 +86,7 @@ class StepIndex:
         # cucumber-jvm expressions with number types match per feature language (``localized``); ``registries``
         # to compile them again for another decimal separator. Checked once here: most projects have none.
         self._registries = registries
-        self._localizable = registries is not None and any(
-            c.definition.framework == "cucumber-jvm" and c.definition.kind == "cucumber-expression"
-            and LOCALIZED.search(c.definition.pattern) for c in self.compiled)
+        self._localizable = registries is not None and any(localizable(c.definition) for c in self.compiled)
         self._localized: dict[str, StepIndex] = {}
         frequency: Counter[str] = Counter(k for c in self.compiled for k in c.keys)
         self._by_first: dict[str, list[tuple[int, Compiled]]] = {}
@@ -271,7 +268,7 @@ class StepIndex:
             compiled: list[Compiled] = []
             for c in self.compiled:
                 d = c.definition
-                if d.framework == "cucumber-jvm" and d.kind == "cucumber-expression" and LOCALIZED.search(d.pattern):
+                if localizable(d):
                     try:
                         c = compile_definition(d, registries, decimal=decimal)
                     except DefinitionError:
