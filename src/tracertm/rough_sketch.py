@@ -54,7 +54,7 @@ def _unquote(value: str) -> str:
 
 def _sketch_adr(path: str, text: str) -> Sketch:
     # The ADR identity rules load the ADR parser's package: only when an ADR is sketched (a cache miss).
-    from tracertm.parsers.adr.identity import adr_number, file_identity, title_number
+    from tracertm.parsers.adr.identity import ID_SLUG, adr_number, file_identity, title_number
 
     front = ""
     body_start = 0  # the H1 is looked for after the front matter (whose YAML comments start with "# " too)
@@ -82,6 +82,9 @@ def _sketch_adr(path: str, text: str) -> Sketch:
         from_title = title_number(h1.group(1).strip()).number if h1 and not identity.numbered else None
         number = from_title if from_title and identity.date is None else identity.identifier
     found = [(m.start(), adr_number(m.group(1))) for m in _ADR_ID_RE.finditer(text)]
+    # An id with a slug (``ADR-0001-use-x``) names that id as written (``parsers.adr.references.id_target``).
+    slugged = rf"(?<![A-Za-z0-9])ADR[-_]?\d{{1,12}}(?!\d){ID_SLUG}"
+    found += [(m.start(), m.group(0)) for m in re.finditer(slugged, text, re.IGNORECASE)]
     for match in _ADR_LINK_RE.finditer(text):
         target = match.group(1).split("#", 1)[0].split("?", 1)[0].rstrip("/")
         if target.casefold().endswith((".md", ".markdown")):

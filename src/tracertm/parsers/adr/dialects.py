@@ -67,6 +67,11 @@ LINK_HEADINGS = frozenset({"links"})
 # Labels also read without a colon (``Status Accepted``, ``Date 09/04/2018``), but only in the key list and the
 # Status section, and only when the value reads as one (a status word, a date): "Date of the meeting" is prose.
 LOOSE_LABELS = frozenset({"status", "date"})
+# Plain labels that may follow another label on one line after a ``|`` (``Status: Accepted | Date: 2026-09-11``);
+# any other word after a ``|`` is part of the value (a bold label, ``| **Date:** ...``, always starts a pair).
+INLINE_LABELS = frozenset(
+    {"status", "date", "tags", "supersedes", "supercedes", "superseded-by", "superceded-by"} | set(ROLE_ALIASES)
+)
 
 KNOWN_HEADINGS = (
     CONTEXT_HEADINGS

@@ -16,7 +16,7 @@ from tracertm.parsers.adr.references import adr_targets, is_external, normalise_
 from tracertm.parsers.adr.values import (
     KeyValue,
     front_matter_list,
-    key_value,
+    key_values,
     loose_key_value,
     name_list,
     shape,
@@ -155,6 +155,16 @@ def _names_nothing(value: str) -> bool:
     return value.strip().casefold() in ("", "n/a", "none", "-") or is_external(value.strip())
 
 
+def _pairs(line: str) -> list[KeyValue]:
+    """The ``Label: value`` pairs of a key list or Status section line (``key_values``), else its one label
+    without a colon (``Status Accepted``: ``loose_key_value``)."""
+    kvs = key_values(line)
+    if kvs:
+        return kvs
+    loose = loose_key_value(line)
+    return [loose] if loose is not None else []
+
+
 def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[int, int]], facts: Facts) -> str:
     """Read the key list before the first section heading; return the rest of that text (kept as preamble)."""
     leftover: list[tuple[int, int]] = list(title_lines)
@@ -162,13 +172,14 @@ def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[
         line = body.lines[index]
         if body.code[index] or not line.strip() or any(a <= index < b for a, b in title_lines):
             continue
-        kv = key_value(line) or loose_key_value(line)
-        relation = relation_line(line) if kv is None else None
-        if kv is not None:
-            facts.add_key_value(kv, "key list", body.file_line(index), keep_unknown=True)
-            facts.styles.add("bold" if kv.bold else f"list{kv.bullet}")
-            if kv.key == "tags":
-                facts.styles.add("tags")
+        kvs = _pairs(line)
+        relation = relation_line(line) if not kvs else None
+        if kvs:
+            for kv in kvs:
+                facts.add_key_value(kv, "key list", body.file_line(index), keep_unknown=True)
+                facts.styles.add("bold" if kv.bold else f"list{kv.bullet}")
+                if kv.key == "tags":
+                    facts.styles.add("tags")
         elif relation is not None:
             facts.add_relation(*relation, body.file_line(index))
         else:
@@ -189,11 +200,12 @@ def read_status_section(body: Body, section: Section, facts: Facts, *, have_stat
         if body.code[index] or not line.strip() or atx_heading(line) is not None:
             continue
         line_no = body.file_line(index)
-        kv = key_value(line) or loose_key_value(line)
+        kvs = _pairs(line)
         relation = relation_line(line)
-        if kv is not None and kv.key in ("status", "date"):
-            facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)
-            have_status = have_status or kv.key == "status"
+        if any(kv.key in ("status", "date") for kv in kvs):
+            for kv in kvs:  # `**Status:** Accepted | **Date:** ...` gives both
+                facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)
+            have_status = have_status or any(kv.key == "status" for kv in kvs)
         elif relation is not None and relation[0] not in SUPERSEDED_BY:
             facts.add_relation(*relation, line_no)
         elif relation is not None or not have_status:
@@ -226,7 +238,8 @@ def read_bold_lines(body: Body, start: int, sections: Sequence[Section], facts: 
         line = body.lines[index]
         if body.code[index] or index in skip or ("**" not in line and "__" not in line):
             continue
-        kv = key_value(line)
-        if kv is not None and kv.bold and not kv.bullet:
-            facts.add_key_value(kv, "bold line", body.file_line(index), keep_unknown=False)
+        kvs = key_values(line)
+        if kvs and kvs[0].bold and not kvs[0].bullet:  # a line that starts with a bold label: all its pairs
+            for kv in kvs:
+                facts.add_key_value(kv, "bold line", body.file_line(index), keep_unknown=False)
             facts.styles.add("bold")

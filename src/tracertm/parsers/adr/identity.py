@@ -11,6 +11,12 @@ from typing import Any, NamedTuple
 ADR_ID_FULL_RE = re.compile(r"ADR[-_ ]?(\d{1,12})", re.IGNORECASE)
 _FILE_NUMBER_RE = re.compile(r"(adr[-_ ]?)?(\d{1,12})(?![0-9])[-_ .]*(.*)", re.IGNORECASE | re.DOTALL)
 _TITLE_NUMBER_RE = re.compile(r"(ADR[-_ ]?)?\d{1,12}(?!\d)", re.IGNORECASE)
+# The slug an ADR id may carry after its number (``ADR-0001-use-x``: some projects write their front matter ids so).
+# Words of letters and digits joined by ``-`` or ``_``, the first one starting with a letter (``ADR-0001-0003`` is a
+# range, not an id) and none of them starting another ADR id (``ADR-0001-ADR-0002``). Such an id is one id, kept as
+# written (``normalise_id``), never cut to its number.
+ID_SLUG = r"(?:[-_](?!ADR[-_]?\d)[A-Za-z][A-Za-z0-9]*(?:[-_](?!ADR[-_]?\d)[A-Za-z0-9]+)*)"
+_SLUGGED_ID_RE = re.compile(rf"ADR[-_]?(\d{{1,12}}){ID_SLUG}", re.IGNORECASE)
 
 
 def adr_number(digits: str) -> str:
@@ -82,6 +88,13 @@ def normalise_id(value: Any) -> str | None:
         return adr_number(text)
     match = ADR_ID_FULL_RE.fullmatch(text)
     return adr_number(match.group(1)) if match else text
+
+
+def slugged_number(identifier: str) -> str | None:
+    """The number an id with a slug starts with (``ADR-0001-use-x`` → ``ADR-0001``); None for any other id. An H1
+    numbered so (``# ADR-0001: Use X``) is numbered with the ADR's own number."""
+    match = _SLUGGED_ID_RE.fullmatch(identifier)
+    return adr_number(match.group(1)) if match else None
 
 
 class TitleNumber(NamedTuple):

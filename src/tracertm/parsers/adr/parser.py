@@ -140,10 +140,14 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
 def _mentions(fm: FrontMatter, body: Body, h1: Heading | None) -> tuple[list[str], dict[str, int]]:
     """ADR ids mentioned in the front matter and the prose (in order), and the first file line of every reference
     (relations included, so that a finding about any reference can point at it). Code blocks are not prose, and
-    neither is the H1's number prefix (``# ADR-0009: Nine``): it numbers this ADR, it names no other."""
+    neither is the H1's number prefix (``# ADR-0009: Nine``) nor the front matter's ``id`` / ``number`` value
+    (``id: ADR-0001-use-x``, ``id: adrs-adr001``): they name this ADR, no other."""
     lines = [""] * (body.first_line - 1)  # front matter lines (1-based file lines line up with list indexes + 1)
     if fm.raw:
         lines[1 : 1 + fm.raw.count("\n") + 1] = fm.raw.split("\n")
+        for key, at in fm.lines.items():
+            if fm_key(key) in _OWN_ID_KEYS and 1 <= at - 1 < len(lines):
+                lines[at - 1] = _blank_value(lines[at - 1])
     lines += ["" if body.code[n] else text for n, text in enumerate(body.lines)]
     if h1 is not None and ADR_ID_RE.match(h1.title) and title_number(h1.title).number is not None:
         at = body.first_line - 1 + h1.at
@@ -162,3 +166,17 @@ def _mentions(fm: FrontMatter, body: Body, h1: Heading | None) -> tuple[list[str
         if reference.in_prose:
             mentions.append(reference.target)
     return mentions, first_line
+
+
+_OWN_ID_KEYS = frozenset({"id", "number"})
+
+
+def _blank_value(line: str) -> str:
+    """A front matter ``key: value`` line with its value blanked (not cut: offsets after it keep their place); a
+    YAML comment after the value (`` # ...``) stays, as the rest of the front matter does."""
+    colon = line.find(":")
+    if colon < 0:
+        return line
+    comment = line.find(" #", colon)
+    end = comment if comment >= 0 else len(line)
+    return line[: colon + 1] + " " * (end - colon - 1) + line[end:]

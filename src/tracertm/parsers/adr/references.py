@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from tracertm.parsers.adr.identity import adr_number, file_identity, normalise_id
+from tracertm.parsers.adr.identity import ID_SLUG, adr_number, file_identity, normalise_id
 from tracertm.parsers.adr.markdown import strip_list_marker
 from tracertm.parsers.adr.values import is_word, unique
 
 LINK_RE = re.compile(r"\[([^\[\]\n]{0,500})\]\(([^()\s]{1,1000})(?:[ \t]+\"[^\"\n]{0,300}\")?\)")
-ADR_ID_RE = re.compile(r"(?<![A-Za-z0-9])ADR[-_]?(\d{1,12})(?!\d)", re.IGNORECASE)
+# ``ADR-7``, ``ADR-0007``, and an id with a slug (``ADR-0001-use-x``, group 2 the slug): see ``id_target``.
+ADR_ID_RE = re.compile(rf"(?<![A-Za-z0-9])ADR[-_]?(\d{{1,12}})(?!\d)({ID_SLUG})?", re.IGNORECASE)
+# What makes an id with a slug the name of a file or folder (``ADR-0001-use-x.md``, ``ADR-0007-use-kafka/``).
+_PATH_AFTER_RE = re.compile(r"\.(?:md|markdown)(?![A-Za-z0-9])|/", re.IGNORECASE)
 # What is never a reference to this repository's ADRs: code spans, and URLs (autolinks, bare, link targets).
 _CODE_SPAN_RE = re.compile(r"(`{1,3})[^`\n]{1,2000}?\1")
 _AUTOLINK_RE = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]{0,2000}>")
@@ -32,6 +35,16 @@ def is_external(href: str) -> bool:
     return _SCHEME_RE.match(href) is not None
 
 
+def id_target(match: re.Match[str]) -> str:
+    """The ADR an ``ADR_ID_RE`` match names. ``ADR-7`` is ``ADR-0007``. An id with a slug (``ADR-0001-use-x``) is
+    that id as written, the way ``identity.normalise_id`` keeps a front matter id: a record with that id, not
+    ADR-0001. Followed by ``.md`` or ``/`` it is the name of an ADR file (``ADR-0001-use-x.md``), which gives
+    its number (``identity.file_identity``)."""
+    if match.group(2) and _PATH_AFTER_RE.match(match.string, match.end()) is None:
+        return normalise_id(match.group(0)) or match.group(0)
+    return adr_number(match.group(1))
+
+
 def _link_reference(label: str, href: str) -> tuple[str, bool] | None:
     """(target, counts in prose) for a Markdown link, or None when it points to no ADR of this repository."""
     if is_external(href):
@@ -41,7 +54,7 @@ def _link_reference(label: str, href: str) -> tuple[str, bool] | None:
         identity = file_identity(target)
         return identity.identifier, identity.numbered or identity.date is not None
     match = ADR_ID_RE.search(label)
-    return (adr_number(match.group(1)), True) if match else None
+    return (id_target(match), True) if match else None
 
 
 def link_target(label: str, href: str) -> str | None:
@@ -56,8 +69,9 @@ def _spaces(match: re.Match[str]) -> str:
 
 
 def find_references(text: str) -> list[Reference]:
-    """References in ``text`` in order: relative links to ADR files and bare ``ADR-NNNN`` ids — not inside code
-    spans, URLs or links to other sites. Offsets are those of ``text`` (masking keeps every length)."""
+    """References in ``text`` in order: relative links to ADR files and bare ``ADR-NNNN`` ids (with their slug, if
+    any: ``id_target``) — not inside code spans, URLs or links to other sites. Offsets are those of ``text``
+    (masking keeps every length)."""
     if "](" not in text and "adr" not in text.casefold():
         return []  # the common case, cheaply
     masked = text
@@ -74,7 +88,7 @@ def find_references(text: str) -> list[Reference]:
         masked = LINK_RE.sub(_spaces, masked)
     if "://" in masked or "www." in masked:
         masked = _BARE_URL_RE.sub(_spaces, masked)
-    found.extend(Reference(match.start(), adr_number(match.group(1))) for match in ADR_ID_RE.finditer(masked))
+    found.extend(Reference(match.start(), id_target(match)) for match in ADR_ID_RE.finditer(masked))
     found.sort()
     return found
 

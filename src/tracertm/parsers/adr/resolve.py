@@ -20,6 +20,7 @@ from tracertm.parsers.adr.identity import (
     TitleNumber,
     humanise,
     normalise_id,
+    slugged_number,
     title_number,
 )
 from tracertm.parsers.adr.markdown import Heading
@@ -145,7 +146,7 @@ def title_of(fm: FrontMatter, h1: Heading | None, number: str, file_id: FileIden
     title = str(json_value(found[0])).strip() if found is not None and shape(found[0]) is None else ""
     if not title and h1 is not None:
         split = title_number(h1.title)
-        title = split.words if split.number is not None and split.number == number else h1.title
+        title = split.words if split.number is not None and _own_number(split.number, number) else h1.title
     return title or humanise(file_id.slug)
 
 
@@ -159,7 +160,7 @@ def heading_number_warning(
     if h1 is None or not number:
         return None
     split = title_number(h1.title)
-    if split.number is None or split.bare or split.number == number:
+    if split.number is None or split.bare or _own_number(split.number, number):
         return None
     if _front_matter_id(fm) == number:
         source = "its front matter id"
@@ -173,6 +174,12 @@ def heading_number_warning(
         f"the heading's number {split.number} differs from this ADR's id {number} (from {source}); the id stays "
         f"{number} and the heading keeps its number in the title (renumber the heading, or change the id)",
     )
+
+
+def _own_number(heading_number: str, number: str) -> bool:
+    """Whether an H1's number is the ADR's own: its id, or the number its id starts with (``# ADR-0001: Use X``
+    with the front matter ``id: ADR-0001-use-x``)."""
+    return heading_number in (number, slugged_number(number))
 
 
 def _front_matter_id(fm: FrontMatter) -> str | None:

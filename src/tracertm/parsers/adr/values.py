@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tracertm.errors import Diagnostic
 from tracertm.parsers.adr.dates import read_date
-from tracertm.parsers.adr.dialects import LOOSE_LABELS, STATUS_WORDS
+from tracertm.parsers.adr.dialects import INLINE_LABELS, LOOSE_LABELS, STATUS_WORDS
 from tracertm.parsers.adr.frontmatter import fm_key, json_value
 from tracertm.parsers.adr.markdown import LIST_ITEM_RE
 
@@ -57,6 +57,36 @@ def key_value(line: str) -> KeyValue | None:
     if not 1 <= len(words) <= 4 or len(label) > 40 or not all(is_word(w) for w in words):
         return None
     return KeyValue(fm_key(label), label, value.strip(), bold, bullet)
+
+
+# Where one ``Label: value`` pair of a line may end and the next begin (an escaped ``\|`` is text).
+_PIPE_RE = re.compile(r"(?<!\\)\|")
+
+
+def key_values(line: str) -> list[KeyValue]:
+    """The ``Label: value`` pairs of a line: the one ``key_value`` reads, or several separated by ``|`` on one line
+    (``**Status:** Accepted | **Date:** 2026-09-11``, ``Status: Accepted | Date: 2026-09-11``). A ``|`` starts
+    another pair only when a label follows it: a bold one, or a plain one of ``INLINE_LABELS``; any other ``|``
+    stays in the value (``**Deciders:** a | b``). A line without a second pair reads exactly as ``key_value``
+    reads it. Every pair has the line's list bullet."""
+    first = key_value(line)
+    if first is None:
+        return []
+    if "|" not in first.value:
+        return [first]
+    pieces = _PIPE_RE.split(first.value)
+    found = [first]
+    values = [pieces[0]]
+    for piece in pieces[1:]:
+        kv = key_value(piece)
+        if kv is not None and not kv.bullet and (kv.bold or kv.key in INLINE_LABELS):
+            found.append(kv)
+            values.append(kv.value + piece[len(piece.rstrip()) :])  # the value as written, up to the next "|"
+        else:
+            values[-1] += "|" + piece
+    if len(found) == 1:
+        return [first]
+    return [replace(kv, value=value.strip(), bullet=first.bullet) for kv, value in zip(found, values, strict=True)]
 
 
 _LOOSE_RE = re.compile(
