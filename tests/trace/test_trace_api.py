@@ -188,8 +188,8 @@ def test_review_one_link_through_patch_records_who_and_when(app: tuple[TestClien
     assert "features/other.feature:" in conflict["detail"] and "ADR-0042" in conflict["detail"]
     problem(client.patch(f"{API}/links/999999", json={"reviewed": True}, headers=auth), 404)
     problem(client.patch(f"/api/v1/projects/nope/links/{number}", json={"reviewed": True}, headers=auth), 404)
-    # Not a link id: no link route takes the path (``{link_id:int}``); the project route's own methods are allowed.
-    problem(client.patch(f"{API}/links/abc", json={"reviewed": True}, headers=auth), 405)
+    # Not a link number: no such link, as for an unknown number (tests/api/test_route_shapes.py).
+    problem(client.patch(f"{API}/links/abc", json={"reviewed": True}, headers=auth), 404)
 
 
 def test_review_by_source_or_all_through_post(app: tuple[TestClient, GitRepo, Any]) -> None:

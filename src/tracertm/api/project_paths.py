@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Match, compile_path
@@ -80,12 +81,45 @@ class ProjectPaths:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            slashless = _without_trailing_slash(scope)
+            if slashless is not None and not await _names_slashed_project(scope):
+                from starlette.responses import RedirectResponse
+
+                await RedirectResponse(slashless, status_code=307)(scope, receive, send)
+                return
             splits = _splits(scope)
             if len(splits) > 1:
                 chosen = await _longest_existing(scope, splits)
                 if chosen is not None:
                     scope[CHOSEN] = chosen
         await self.app(scope, receive, send)
+
+
+def _without_trailing_slash(scope: Scope) -> str | None:
+    """Where an API path that ends in ``/`` is answered: the same path and query without the slash (a relative
+    reference, as sent: percent-encoded), else None. Starlette redirects so (307) only when no route matches, and the
+    greedy ``{project:path}`` and ``{ident:path}`` match almost anything: ``/projects/repo/adrs/`` was a 404 naming a
+    project ``repo/adrs/``, ``PATCH /projects/repo/links/5/`` a 405, while ``/healthz/`` was redirected. No record id
+    ends in a slash, so every API path is redirected alike, unless it names an existing project whose name does
+    (``_names_slashed_project``)."""
+    from tracertm.api.problems import instance_of, is_api_path
+
+    path = _route_path(scope)
+    if not (path.endswith("/") and is_api_path(path)):
+        return None
+    sent = instance_of(scope)  # the path as sent (``%2F`` ending a name is no trailing slash)
+    slashless = sent.rstrip("/")
+    if slashless == sent or not slashless.startswith("/api/"):
+        return None
+    query = scope.get("query_string", b"")
+    return slashless + ("?" + quote_from_bytes(query, safe="/:@!$&'()*+,;=-._~%?") if query else "")
+
+
+async def _names_slashed_project(scope: Scope) -> bool:
+    """Whether the path names an existing project whose name ends in ``/`` (``--project team/``): its URLs keep
+    their slash. One query, for trailing-slash paths under ``/projects/`` only."""
+    slashed = [split for split in _splits(scope) if split[1].endswith("/")]
+    return bool(slashed) and await _longest_existing(scope, slashed) is not None
 
 
 def _route_path(scope: Scope) -> str:

@@ -15,6 +15,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -226,7 +227,7 @@ def install_results_routes(app: APIRouter) -> None:
              dependencies=[Depends(reader)], openapi_extra={"security": [{}]}, responses=READ_ERRORS)
     def get_test_run(
         project: str,
-        run_id: uuid.UUID,
+        run_id: Annotated[str, PathParam(description="the run's id", json_schema_extra={"format": "uuid"})],
         session: ReadSession,
         status: Annotated[ResultStatus | None, Query(description="only results with this status")] = None,
     ) -> dict[str, Any]:
@@ -234,7 +235,12 @@ def install_results_routes(app: APIRouter) -> None:
         from tracertm.results.queries import get_run, run_dict, run_results
 
         scoped = Projects(session).get(project, "project")
-        run = get_run(session, scoped, run_id)
+        # An id that is no UUID names no run: 404 as an unknown one is (as a link path that is no number), not 422.
+        try:
+            wanted = uuid.UUID(run_id)
+        except ValueError:
+            wanted = None
+        run = get_run(session, scoped, wanted) if wanted is not None else None
         if run is None:
             raise ApiProblem(404, f"project {scoped.name} has no test run {run_id}", kind="not-found")
         return {**run_dict(run), "results": run_results(session, run.id, status)}

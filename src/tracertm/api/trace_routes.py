@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.convertors import Convertor, register_url_convertor
 
 from tracertm import db
 from tracertm.api.deps import (
@@ -45,6 +46,30 @@ IF_MATCH = ('the version of the link\'s target you reviewed: the link\'s ETag, t
             'alone, e.g. "3"; * reviews whatever version is current')
 IF_NONE_MATCH = "* or ETags of the link that must not be current: 412 (nothing reviewed) when one is"
 MAX_DEPTH = 10
+
+
+class _NotALinkNumber(Convertor[str]):
+    """A path segment that is no link number (digits: the ``{link_id:int}`` routes) and not ``review`` (the POST
+    route's word, whose GET stays 405 naming POST)."""
+
+    regex = r"(?!review$)(?![0-9]+$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+NOT_A_LINK_NUMBER = "tracertm_not_a_link_number"
+register_url_convertor(NOT_A_LINK_NUMBER, _NotALinkNumber())
+
+
+def _no_link(session: Session, project: str, word: str) -> Exception:
+    """The 404 of a link path that names no link number: after the project's own 404, as for an unknown number."""
+    scoped = Projects(session).get(project, "project")
+    return ApiProblem(404, f"project {scoped.name} has no link {word!r}: a link is named by its number "
+                           "(GET .../links lists them)", kind="not-found")
 
 
 def _link_precondition(condition: str, link_id: int, version: int | None) -> Exception:
@@ -160,7 +185,7 @@ def install_trace_routes(app: APIRouter) -> None:
         return JSONResponse(body, headers=headers)
 
     # ``{link_id:int}``: only digits reach a link route, so ``/links/review`` (a POST route) and ``/links/abc`` are
-    # not a link number to validate (422) but a path no GET serves (405 naming POST; 404).
+    # not a link number to validate (422) but a path no GET serves (405 naming POST) and no link (404: read_no_link).
     @app.get(f"{base}/links/{{link_id:int}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, operation_id="trace_link",
              responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}, **responses(412)})
@@ -278,6 +303,17 @@ def install_trace_routes(app: APIRouter) -> None:
         except StaleVersion as exc:
             raise _stale(if_match or "", tags, exc) from None
         return {"reviewed_by": actor, "reviewed": reviewed}
+
+    # A link path that is no link number (``/links/abc``, ``/links/-1``): 404 for the methods a link has, as an
+    # unknown number is (the project checked first, a token too), not the project route's 405 (PATCH) or its 404
+    # naming a project ``repo/links/abc``. Other methods are 405 listing GET, HEAD, PATCH, as for a number.
+    @app.get(f"{base}/links/{{word:{NOT_A_LINK_NUMBER}}}", dependencies=deps, include_in_schema=False)
+    def read_no_link(project: str, word: str, session: ReadSession) -> Response:
+        raise _no_link(session, project, word)
+
+    @app.patch(f"{base}/links/{{word:{NOT_A_LINK_NUMBER}}}", dependencies=[Depends(writer)], include_in_schema=False)
+    def review_no_link(project: str, word: str, session: ReadSession) -> Response:
+        raise _no_link(session, project, word)
 
 
 # What a review expects when ``If-Match`` names no version (only weak or unreadable tags): a version no record ever

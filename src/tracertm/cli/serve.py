@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tracertm.cli import EXIT_OK, _common, _Parser
 from tracertm.cli.parsing import MAX_BYTES, bounded_int, nonblank
 from tracertm.errors import UsageError
+
+if TYPE_CHECKING:
+    import socket
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
@@ -61,10 +65,17 @@ def allowed_hosts(host: str, proxied: bool, extra: list[str]) -> tuple[str, ...]
     return ()
 
 
-def _check_bindable(host: str, port: int) -> None:
-    """Bind the address once before uvicorn does: uvicorn reports a port in use or a bad host as several log lines
-    and exits 3 through us; this says which option to change, in one line (exit 2). A race with another server
-    starting in between remains possible, and then uvicorn's own message is what the user sees."""
+# Connections the kernel queues before a worker accepts them (uvicorn's default backlog).
+BACKLOG = 2048
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket the server runs on, bound here rather than by uvicorn: a port in use or a bad host is
+    one line naming the option to change (exit 2; uvicorn says it in several log lines and exits 3), with no race
+    between a check and uvicorn's own bind, and ``--port 0`` prints the port the system picked (the socket's).
+    It listens at once, so a client that reads the printed URL is queued until the app has started, not refused.
+    One address (the first ``host`` resolves to), as uvicorn's ``--workers`` binds; IPv6 alone on an IPv6 address,
+    as asyncio binds it."""
     import errno
     import socket
 
@@ -76,19 +87,34 @@ def _check_bindable(host: str, port: int) -> None:
         reason = exc.strerror if isinstance(exc, socket.gaierror) else "not a valid host name"
         raise UsageError(f"--host {host}: not an address of this machine ({reason}); give an interface address, "
                          "e.g. 127.0.0.1 or 0.0.0.0") from None
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise UsageError(f"--port {port}: already in use on {host}; pick another port (or 0 for any free "
-                                 "one) or stop the server using it") from None
-            if exc.errno == errno.EACCES:
-                raise UsageError(f"--port {port}: permission denied on {host} (ports below 1024 need privileges); "
-                                 "pick 1024 or higher") from None
-            raise UsageError(f"--host {host}: cannot listen there ({exc.strerror}); give an address of this "
-                             "machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        # Each accepted connection inherits it (asyncio sets it on the connections of a socket it binds itself).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"--port {port}: already in use on {host}; pick another port (or 0 for any free "
+                             "one) or stop the server using it") from None
+        if exc.errno == errno.EACCES:
+            raise UsageError(f"--port {port}: permission denied on {host} (ports below 1024 need privileges); "
+                             "pick 1024 or higher") from None
+        raise UsageError(f"--host {host}: cannot listen there ({exc.strerror}); give an address of this "
+                         "machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+    sock.set_inheritable(True)  # the --workers processes serve it too
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    """``http://ADDRESS:PORT`` of a listening socket: the address and port it is bound to (``--port 0``: the one
+    the system picked), an IPv6 address in brackets."""
+    address, port = sock.getsockname()[:2]
+    return f"http://[{address}]:{port}" if ":" in address else f"http://{address}:{port}"
 
 
 def served_repository(path: str | None) -> tuple[dict[str, str], str | None, str | None]:
@@ -110,6 +136,14 @@ def served_repository(path: str | None) -> tuple[dict[str, str], str | None, str
 
 
 def _serve(args: argparse.Namespace) -> int:
+    sock = _listen(args.host, args.port)
+    try:
+        return _run(args, sock)
+    finally:
+        sock.close()
+
+
+def _run(args: argparse.Namespace, sock: socket.socket) -> int:
     import os
 
     import uvicorn
@@ -117,7 +151,6 @@ def _serve(args: argparse.Namespace) -> int:
     from tracertm import db
     from tracertm.api.app import ENV_SETTINGS, ApiSettings, create_app
 
-    _check_bindable(args.host, args.port)
     repositories, repository, configured = served_repository(args.path)
     api_settings = ApiSettings(
         database_url=args.database_url, configured_url=configured,
@@ -128,12 +161,14 @@ def _serve(args: argparse.Namespace) -> int:
     # Connect and migrate once, here, so that a bad URL is one line and exit 2 before any worker starts.
     url, _ = db.resolve_database_url(args.database_url, configured)
     db.open_engine(args.database_url, configured).dispose()
-    base = f"http://{args.host}:{args.port}"
+    base = base_url(sock)
     print(f"tracertm web view on {base}/ and API on {base}/api/v1 (database {db.redact(url)}); Ctrl-C stops it",
           flush=True)
+    # uvicorn serves the socket bound above (``fd``), in this process or in each of the --workers processes.
     common = dict(
-        host=args.host, port=args.port, log_level=args.log_level, proxy_headers=args.proxy_headers,
+        fd=sock.fileno(), log_level=args.log_level, proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips, server_header=False, timeout_keep_alive=KEEP_ALIVE_S,
+        backlog=BACKLOG,
     )
     if args.workers > 1:
         os.environ[ENV_SETTINGS] = api_settings.to_env()
