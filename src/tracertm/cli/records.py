@@ -135,6 +135,17 @@ class NotTracertmDatabase(UsageError):
         self.detail = detail
 
 
+class NoTracertmSchema(UsageError):
+    """A server database (PostgreSQL) a command would only read holds no tracertm schema (``open_existing_engine``):
+    reading it must not migrate tracertm's tables into it. ``detail`` says what it holds."""
+
+    def __init__(self, url: str, detail: str, source: str) -> None:
+        super().__init__(f"{source}: database {url} holds no tracertm data yet ({detail}); a command that reads "
+                         f"creates no schema: run 'tracertm sync' to create it, or point {source} at a tracertm "
+                         "database")
+        self.detail = detail
+
+
 def open_existing_engine(option: str | None, configured: str | None = None,
                          config_file: Path | None = None, *, migrate: bool = True) -> Engine:
     """``db.open_engine`` for a command that needs data already there (it reads, or changes what a sync wrote): a
@@ -142,7 +153,8 @@ def open_existing_engine(option: str | None, configured: str | None = None,
     and its schema (3 MB) wherever a mistyped path points, and then report an empty database. So is a file that
     exists but holds no tracertm schema (an empty file, another program's database): opening it would migrate
     tracertm's tables into it. A tracertm database at an older revision is still migrated forward, as every
-    command does on first use. A ``file:`` name is checked like any path (SQLite opens it as one)."""
+    command does on first use. A ``file:`` name is checked like any path (SQLite opens it as one). A server database
+    (PostgreSQL) with no tracertm schema is refused the same way (``NoTracertmSchema``), not migrated."""
     from tracertm import db
     from tracertm.config import check_url
 
@@ -162,7 +174,26 @@ def open_existing_engine(option: str | None, configured: str | None = None,
         if revision is None:
             detail = "tables of its own, no tracertm schema" if tables else "an empty file"
             raise NotTracertmDatabase(path, detail, source, fix)
-    return db.open_engine(option, configured, migrate=migrate)
+        return db.open_engine(option, configured, migrate=migrate)
+    engine = db.open_engine(option, configured, migrate=False)
+    if migrate:
+        try:
+            revision = db.current_revision(engine)  # the one query ``ensure_schema`` makes when it is current
+            if revision is None:
+                raise NoTracertmSchema(db.redact(parsed), _holds(engine), source)
+            if revision != db.SCHEMA_HEAD:
+                db.ensure_schema(engine)  # an older tracertm schema: migrated forward, as on first use
+        except BaseException:
+            engine.dispose()
+            raise
+    return engine
+
+
+def _holds(engine: Engine) -> str:
+    """What a database with no tracertm schema holds, in words (``NoTracertmSchema``'s detail)."""
+    from sqlalchemy import inspect
+
+    return "tables of its own, no tracertm schema" if inspect(engine).get_table_names() else "no tables"
 
 
 def repository_settings(path: str | None) -> tuple[Location, Settings] | None:

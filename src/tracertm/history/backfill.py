@@ -82,6 +82,7 @@ class _Backfill:
         self.batches = 0
         self.reconcile = False  # a final sync --ref is due (merge mode)
         self.orphaned = 0  # commits an earlier backfill recorded that are no longer in the history (merge mode)
+        self.derived_at: str | None = None  # the commit whose history this run derived the links of
         self.started = time.monotonic()
 
     def close(self) -> None:
@@ -167,7 +168,6 @@ class _Backfill:
             self.write_batch([], target.head, complete=True)
         if self.reconcile:
             self.reconcile_head()
-        self.rebuild_links()
         return self.finish(result)
 
     def _mode(self, session: Session, project: Project | None, checkpoint: dict[str, Any], valid: bool) -> Mode:
@@ -217,8 +217,13 @@ class _Backfill:
                 run = open_run(session, project.id, self.target.ref, last, committed)
                 writer.flush(session, project.id, run.id)
                 close_run(session, run, writer.steps, counts, self.replay.errors[errors_before:])
-            self.checkpoints.save(session, project, last, complete=complete and not self.reconcile,
-                                  reconcile=self.reconcile)
+            finished = complete and not self.reconcile
+            self.checkpoints.save(session, project, last, complete=finished, reconcile=self.reconcile)
+            if finished:  # the last batch: its run turns ok in the transaction that derives the links
+                if writer.steps or self.derived_at != last:
+                    self.derive_links(session, project, last)
+                else:  # the empty batch after one that ended at the head: derived already, kept so
+                    Checkpoints.links_built(project)
         self.batches += 1
         _settle_heap()
 
@@ -263,21 +268,31 @@ class _Backfill:
         self.batches += 1
 
     def rebuild_links(self) -> None:
-        """Backfill writes rows through its own batches, not through sync: derive the project's links afresh."""
+        """Derive the links of a history an earlier run finished without them (``links_pending``: a run of an older
+        tracertm killed between its last batch and its links), in a transaction of their own."""
         from tracertm import db
-        from tracertm.engine import links
         from tracertm.engine import state as db_state
 
         with db.write_session(self.target.engine, self.target.name, self.settings.lock_timeout,
                               identity=self.target.identity) as session:
             project = db_state.find_project(session, self.target.name)
             if project is not None:
-                self.match_steps(session, project.id)
-                births = self.replay.births
-                links.rebuild(session.connection(), project.id, self.settings.parser,
-                              reviewed=births.reviewed() if births is not None else None, lines=self.replay.lines)
-                links.mark_built(project)
-                Checkpoints.links_built(project)
+                self.derive_links(session, project, self.target.head)
+
+    def derive_links(self, session: Session, project: Project, head: str) -> None:
+        """Backfill writes rows through its own batches, not through sync: derive the project's links afresh, in the
+        caller's transaction — the one that marks the history complete (its last batch, whose run turns ``ok``, or
+        the final ``sync --ref`` of a merge): a kill at any point leaves the state before that transaction or the
+        finished backfill, never a complete history, its run ``ok``, without its links."""
+        from tracertm.engine import links
+
+        self.match_steps(session, project.id)
+        births = self.replay.births
+        links.rebuild(session.connection(), project.id, self.settings.parser,
+                      reviewed=births.reviewed() if births is not None else None, lines=self.replay.lines)
+        links.mark_built(project)
+        Checkpoints.links_built(project)
+        self.derived_at = head
 
     def match_steps(self, session: Session, project_id: Any) -> None:
         """Match every scenario's steps against the head's step definitions, as a sync of the head does (the step
@@ -316,6 +331,7 @@ class _Backfill:
                               identity=target.identity) as session:
             project = self.checkpoints.lock(session, own=1)  # the sync just above wrote one run; anyone else?
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
+            self.derive_links(session, project, target.head)
 
     def finish(self, result: BackfillResult) -> BackfillResult:
         """Fill in the counts, the errors and the files still broken at the ref."""

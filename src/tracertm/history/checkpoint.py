@@ -9,8 +9,10 @@ writes) after that batch: if another sync wrote in between, the database no long
 registered its run (``running``) before the backfill looked and writes later is counted when it writes, so it is
 caught too. (A checkpoint of an older release, without ``"counted": "writes"``, counted every row of the project:
 it is checked that way.)
-``links`` turns true in the transaction that derives the project's links after the last batch: a run killed
-between the two finds the history complete and derives the links only.
+``links`` turns true in the transaction that derives the project's links: the last batch's own (or the final
+``sync --ref`` of a merge's), so a complete history always has them. A checkpoint of an older release, which
+derived them in a transaction after its last batch, may say ``complete`` with ``links`` false (killed between the
+two): the next run finds the history complete and derives the links only.
 """
 
 from __future__ import annotations
