@@ -5,11 +5,20 @@ string literal (interpreted or raw), literals and the file's own string constant
 ``regexp.MustCompile("...")``: always an RE2 regex, matched unanchored.
 ``fn`` is a function name (its parameters are read from its declaration in the same file), a method value or a
 function literal.
+
+godog (not strict) runs the first registered of several matching definitions, in the order the ``ctx.Step`` calls
+run: ``StepDefinition.registration`` is that order where the file tells it (``_registration_order``) — from the
+scenario initializer (the function a ``ScenarioInitializer:`` of the file names, else ``InitializeScenario``, else
+the file's one function that registers steps and that no other function of it calls), its statements in source
+order, following the calls to the file's functions (a helper declared above its caller registers when it is
+called). The definitions it does not reach keep None (``matching.settle`` then falls back on line order).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.java import Folding
@@ -114,6 +123,107 @@ def _uses_godog(root: Node, data: bytes) -> bool:
     return False
 
 
+def _initializers(root: Node, functions: Mapping[str, Node]) -> list[Node]:
+    """The scenario initializers of the file: what its ``ScenarioInitializer:`` fields name (a function of the file
+    or a function literal), else its ``InitializeScenario`` function."""
+    found: list[Node] = []
+    for node in walk(root):
+        if node.type != "keyed_element":
+            continue
+        key, value = node.child_by_field_name("key"), node.child_by_field_name("value")
+        if key is None or value is None or text(key).strip() != "ScenarioInitializer":
+            continue
+        inner = value.named_children[0] if value.type == "literal_element" and value.named_children else value
+        if inner.type == "func_literal":
+            found.append(inner)
+        elif inner.type in ("identifier", "selector_expression"):
+            name = text(inner.child_by_field_name("field") if inner.type == "selector_expression" else inner)
+            if name in functions:
+                found.append(functions[name])
+    if not found and "InitializeScenario" in functions:
+        found.append(functions["InitializeScenario"])
+    return found
+
+
+def _events(function: Node, registrations: Mapping[int, int], functions: Mapping[str, Node]
+            ) -> Iterator[tuple[str, object]]:
+    """What ``function`` does at registration time, in source order: ``("step", index)`` for a registration
+    (``registrations``: its call's start byte → its index among the file's definitions), ``("call", name)`` for a
+    call of a function of the file. Function literals (a step's handler, a hook) run later: not entered; nor are
+    the arguments of a registration."""
+    body = function.child_by_field_name("body")
+    pending = [body] if body is not None else []
+    while pending:
+        node = pending.pop()
+        if node.type == "call_expression":
+            index = registrations.get(node.start_byte)
+            if index is not None:
+                yield "step", index
+                continue
+            callee = node.child_by_field_name("function")
+            if callee is not None and callee.type == "selector_expression":
+                callee = callee.child_by_field_name("field")
+            arguments = node.child_by_field_name("arguments")
+            if arguments is not None:  # Go evaluates the arguments first
+                pending.append(_Marker(callee))
+                pending.extend(reversed(arguments.children))
+                continue
+            if callee is not None and text(callee) in functions:
+                yield "call", text(callee)
+            continue
+        if isinstance(node, _Marker):
+            if node.callee is not None and text(node.callee) in functions:
+                yield "call", text(node.callee)
+            continue
+        if node.type == "func_literal":
+            continue
+        pending.extend(reversed(node.children))
+
+
+class _Marker:
+    """A call whose arguments are walked first: the call itself, once they are (``_events``)."""
+
+    type = "marker"
+
+    def __init__(self, callee: Node | None) -> None:
+        self.callee = callee
+
+
+def _registration_order(root: Node, functions: Mapping[str, Node], registrations: Mapping[int, int]
+                        ) -> dict[int, int]:
+    """Definition index → its place in the order godog registers the file's definitions (see the module docstring),
+    for those the scenario initializer reaches."""
+    events = {name: list(_events(f, registrations, functions)) for name, f in functions.items()}
+    entries = _initializers(root, functions)
+    if not entries:  # the one function that registers steps (itself or through others) and that none calls
+        callers: dict[str, set[str]] = {}
+        for name, found in events.items():
+            for kind, what in found:
+                if kind == "call":
+                    callers.setdefault(str(what), set()).add(name)
+        registers = {name for name, found in events.items() if any(kind == "step" for kind, _ in found)}
+        pending = list(registers)
+        while pending:
+            for caller in callers.get(pending.pop(), ()):
+                if caller not in registers:
+                    registers.add(caller)
+                    pending.append(caller)
+        roots = [name for name in functions if name in registers and name not in callers]
+        entries = [functions[roots[0]]] if len(roots) == 1 else []
+    order: dict[int, int] = {}
+    visited: set[str] = set()
+    for entry in entries:
+        todo: list[tuple[str, object]] = list(reversed(list(_events(entry, registrations, functions))))
+        while todo:
+            kind, what = todo.pop()
+            if kind == "step":
+                order.setdefault(int(str(what)), len(order))
+            elif str(what) not in visited:
+                visited.add(str(what))
+                todo.extend(reversed(events[str(what)]))
+    return order
+
+
 def parse(path: str, data: bytes) -> StepFile:
     if b"godog" not in data:  # most *_test.go files: nothing to parse
         return StepFile(path, "go")
@@ -121,11 +231,13 @@ def parse(path: str, data: bytes) -> StepFile:
     if not _uses_godog(root, data):
         return StepFile(path, "go")
     errors = syntax_errors(path, root, "Go")
-    functions = {
-        text(n.child_by_field_name("name")): n
-        for n in root.named_children
-        if n.type in ("function_declaration", "method_declaration") and n.child_by_field_name("name") is not None
-    }
+    declarations = [n for n in root.named_children if n.type in ("function_declaration", "method_declaration")
+                    and n.child_by_field_name("name") is not None]
+    functions = {text(n.child_by_field_name("name")): n for n in declarations}
+    # A name two declarations share (methods of two types) is not followed: which one a call means is not read.
+    names = Counter(text(n.child_by_field_name("name")) for n in declarations)
+    unique = {name: n for name, n in functions.items() if names[name] == 1}
+    registrations: dict[int, int] = {}
     constants = _constants(root)
     folding = Folding(len(data))
     definitions: list[StepDefinition] = []
@@ -160,8 +272,12 @@ def parse(path: str, data: bytes) -> StepFile:
             params = _parameters(declared.child_by_field_name("parameters")) if declared is not None else ()
         elif glue.type == "func_literal":
             params = _parameters(glue.child_by_field_name("parameters"))
+        registrations[node.start_byte] = len(definitions)
         definitions.append(StepDefinition(
             keyword=keyword, pattern=pattern, kind="regex", framework="godog", language="go", path=path,
             line=line(node), column=column(node), function=function, parameters=params,
         ))
+    if len(definitions) > 1:
+        order = _registration_order(root, unique, registrations)
+        definitions = [replace(d, registration=order.get(i)) for i, d in enumerate(definitions)]
     return StepFile(path, "go", assign_identities(path, definitions), (), tuple(errors))

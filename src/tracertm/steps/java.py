@@ -278,6 +278,7 @@ def parse(path: str, data: bytes) -> StepFile:
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="java", path=path,
                 line=line(node), column=column(node), function=method_name,
                 parameters=_parameters(method.child_by_field_name("parameters")),
+                label="" if name == keyword.capitalize() else f"@{name}",  # @Étantdonné, @And: not "@Step"
             ))
         elif node.type == "method_invocation" and node.child_by_field_name("object") is None:
             name = text(node.child_by_field_name("name"))
@@ -305,5 +306,6 @@ def parse(path: str, data: bytes) -> StepFile:
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="java", path=path,
                 line=line(node), column=column(node), function=function, parameters=params,
+                label=name,  # a glue call: no "@"
             ))
     return StepFile(path, "java", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -6,6 +6,11 @@ localized annotations imported one by one, with ``io.cucumber.java.<lang>.*`` or
 a string starting with ``^``, ending with ``$`` or written ``/…/`` is a regex, otherwise a Cucumber Expression.
 Patterns are read as kotlinc folds them: literals joined with ``+``, string templates and the file's own string
 constants (``const val``; ``_constants``).
+
+A file tree-sitter cannot read whole is read again with the broken piece blanked (``_recovered``): an annotation
+left unclosed (``@Given("foo"`` without its ``)``) made tree-sitter-kotlin turn the whole class into one error, so
+that the file's other definitions were lost and the error pointed at the class's line. The error is said where
+the broken piece starts, and the rest of the file counts.
 """
 
 from __future__ import annotations
@@ -207,9 +212,73 @@ def _named(values: list[Node]) -> dict[str, Node]:
     return {name: v for v in values if (name := _name_of(v)) is not None}
 
 
-def parse(path: str, data: bytes) -> StepFile:
+# Nodes of tree-sitter-kotlin that are complete in themselves inside an ERROR node (beyond ``syntax._WHOLE``'s).
+_WHOLE = ("declaration", "comment", "companion_object", "anonymous_initializer", "secondary_constructor", "import",
+          "package_header", "file_annotation")
+# Tokens of a class's, an object's or an ``init`` block's header (up to its ``{``) inside an ERROR node.
+_HEADER = frozenset({"class", "object", "interface", "init", "companion", "identifier", "type_identifier", ":",
+                     "delegation_specifiers", "type_parameters", "primary_constructor", "class_parameters",
+                     "modifiers", "{"})
+_HEADS = frozenset({"class", "object", "interface", "init", "companion"})
+_MAX_ROUNDS = 10  # broken pieces blanked, one parse each
+
+
+def _broken_piece(error: Node) -> Node:
+    """Where an ERROR node's trouble starts: its first child that is none of complete declarations, the header
+    of a class (object, ``init`` block) whose body tree-sitter could not close (``class Steps : En {``), and the
+    complete statements of such an ``init`` block (the lambda glue's ``Given("…") { … }`` calls)."""
+    children = list(error.children)
+    i = 0
+    in_block = False
+    while i < len(children):
+        child = children[i]
+        if child.is_named and not child.has_error and (
+                child.type.endswith(_WHOLE) or (in_block and child.type == "call_expression")):
+            i += 1
+            continue
+        end = i
+        while end < len(children) and children[end].type in _HEADER and children[end].type != "{":
+            end += 1
+        if end < len(children) and end > i and children[end].type == "{" and any(
+                c.type in _HEADS for c in children[i:end]):
+            in_block = any(c.type == "init" for c in children[i:end])
+            i = end + 1
+            continue
+        return child
+    return error
+
+
+def _recovered(path: str, data: bytes) -> tuple[Node, list[Diagnostic]]:
+    """The file's tree — read again with each broken piece's line blanked from where the piece starts (spaces: the
+    other lines and columns stay), while tree-sitter finds one —, and the syntax errors: one per blanked piece, at
+    its start, then those of the last tree."""
     root = parse_tree("kotlin", data)
-    errors = syntax_errors(path, root, "Kotlin")
+    errors: list[Diagnostic] = []
+    blanked: set[int] = set()
+    text_now = bytearray(data)
+    for _ in range(_MAX_ROUNDS):
+        if not root.has_error:
+            break
+        error = next((n for n in walk(root) if n.type == "ERROR"), None)
+        if error is None:
+            break  # only missing tokens: tree-sitter read around them
+        piece = _broken_piece(error)
+        if piece is error or line(piece) in blanked:
+            break
+        blanked.add(line(piece))
+        errors.append(Diagnostic(path, line(piece), column(piece),
+                                 "Kotlin syntax error (cannot be parsed); step definitions here are not read"))
+        end = text_now.find(b"\n", piece.start_byte)
+        end = len(text_now) if end < 0 else end
+        text_now[piece.start_byte:end] = b" " * (end - piece.start_byte)
+        root = parse_tree("kotlin", bytes(text_now))
+    seen = {(e.line, e.column) for e in errors}
+    errors += [e for e in syntax_errors(path, root, "Kotlin") if (e.line, e.column) not in seen]
+    return root, errors[:5]
+
+
+def parse(path: str, data: bytes) -> StepFile:
+    root, errors = _recovered(path, data)
     keywords = _keywords(root)
     constants = _constants(root)
     folding = Folding(len(data))
@@ -258,6 +327,7 @@ def parse(path: str, data: bytes) -> StepFile:
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
                 line=line(node), column=column(node), function=fname, parameters=_parameters(params),
+                label=f"@{name}",
             ))
         elif node.type == "call_expression" and len(node.named_children) == 2:
             inner, lam = node.named_children
@@ -288,5 +358,6 @@ def parse(path: str, data: bytes) -> StepFile:
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
                 line=line(node), column=column(node), function="", parameters=_parameters(params),
+                label=text(inner.named_children[0]),
             ))
     return StepFile(path, "kotlin", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -6,13 +6,13 @@ per step text and type, ``matching.settle``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.steps.pytest_bdd import Bindings, View, combine, in_view
-from tracertm.steps.reqnroll import best_match
+from tracertm.steps.reqnroll import best_match, candidates
 
 T = TypeVar("T")
 Settle = Callable[[Sequence[tuple[StepDefinition, T]]], Sequence[tuple[StepDefinition, T]]]
@@ -30,34 +30,17 @@ class Lens:
     in_scope: Mapping[str, int] | None = None
     scoped: frozenset[str] = frozenset()
 
-    def verdict(self, found: Sequence[tuple[StepDefinition, T]], settle: Settle[T]
-                ) -> tuple[str, list[tuple[StepDefinition, T]]]:
+    def verdict(self, found: Sequence[tuple[StepDefinition, T]], settle: Settle[T], argument: str = "",
+                converters: Collection[str] = ()) -> tuple[str, list[tuple[StepDefinition, T]]]:
         """The status and definitions of a step ``found`` (every definition matching its text and type) matches
-        in this scenario."""
-        if self.scoped:
-            found = _reqnroll_best(found, self.scoped, self.in_scope or {})
+        in this scenario; ``argument``: the step's DataTable or DocString, ``converters``: the project's Reqnroll
+        transformations (``steps.reqnroll.candidates``: scopes and the methods' parameters)."""
+        if self.scoped or len(found) > 1:
+            found = candidates(found, argument, converters, self.in_scope, self.scoped)
         if self.views is not None:
             return combine(settle(in_view(found, view)) for view in self.views)
         settled = list(settle(found))
         return ("undefined" if not settled else "defined" if len(settled) == 1 else "ambiguous"), settled
-
-
-def _reqnroll_best(found: Sequence[tuple[StepDefinition, T]], scoped: frozenset[str], in_scope: Mapping[str, int]
-                   ) -> list[tuple[StepDefinition, T]]:
-    """Reqnroll's ``GetBestMatch``: scoped definitions out of the scenario's scope do not match, and of the Reqnroll
-    matches only those with the most scope matches stay (an unscoped one has 0)."""
-    kept: list[tuple[tuple[StepDefinition, T], int]] = []
-    for pair in found:
-        identity = pair[0].identity
-        if identity in scoped:
-            score = in_scope.get(identity)
-            if score is None:
-                continue
-            kept.append((pair, score))
-        else:
-            kept.append((pair, 0))
-    top = max((score for pair, score in kept if pair[0].framework == "reqnroll"), default=0)
-    return [pair for pair, score in kept if pair[0].framework != "reqnroll" or score == top]
 
 
 class Lenses:

@@ -76,6 +76,7 @@ def definition_from_row(row: Any) -> StepDefinition:
         identity=row.step_number, registration=_int_or_none(metadata.get("registration")),
         scopes=tuple((s[0], s[1], s[2]) for s in metadata.get("scopes") or ()
                      if isinstance(s, list) and len(s) == 3),
+        label=str(metadata.get("label") or ""),
     )
 
 
@@ -284,10 +285,11 @@ _REFUSED_KEY = "behave_refused"
 
 def _order_changed(session: Session, project_id: uuid.UUID, parsed: Mapping[str, StepFile]) -> set[str]:
     """The identities of definitions whose order of registration within their file differs from the last
-    refresh's: behave runs the first definition that matches a step, pytest-bdd the last of a module, so swapping two
-    definitions changes verdicts though neither changed. Each such file's order (a short digest per identity) is kept
-    in the project's metadata (``step_order``); of the definitions in both orders, those whose place among them moved
-    count (a definition only added or removed is a change of its own already); a file never recorded counts whole.
+    refresh's: behave and godog run the first definition that matches a step, pytest-bdd the last of a module, so
+    swapping two definitions changes verdicts though neither changed. Each such file's order (a short digest per
+    identity) is kept in the project's metadata (``step_order``); of the definitions in both orders, those whose
+    place among them moved count (a definition only added or removed is a change of its own already); a file never
+    recorded counts whole.
     Files of frameworks where order decides nothing (Cucumber's: two matches are ambiguous) are not recorded."""
     import hashlib
 
@@ -338,7 +340,7 @@ def _still_stored(session: Session, project_id: uuid.UUID, path: str) -> bool:
 # The project metadata key of the step files' orders of registration at the last refresh (``_order_changed``), and
 # the frameworks whose verdicts depend on that order.
 _ORDER_KEY = "step_order"
-_ORDERED = frozenset({"behave", "pytest-bdd"})
+_ORDERED = frozenset({"behave", "pytest-bdd", "godog"})
 
 
 class _Lazy:

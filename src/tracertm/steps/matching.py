@@ -15,7 +15,9 @@ cucumber-ruby ignore the keyword.
 Several matching definitions are not always ambiguous: the framework may pick one (``settle``). behave takes the
 first of its step type's registry, then of the generic ``step`` one, in registration order; pytest-bdd the last of
 its fixtures after pytest's scoping sort (when tracertm can tell which those are); godog, not strict, the first
-registered (when that order is known: one file). cucumber-js/jvm/ruby and Reqnroll report them ambiguous.
+registered (when that order is known: one file — the calls its scenario initializer makes, else line order).
+cucumber-js/jvm/ruby report them ambiguous; Reqnroll too, of the definitions whose methods take the step's arguments
+(``steps.reqnroll.candidates``).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from tracertm.steps.expressions import (
 )
 from tracertm.steps.jvm_numbers import decimal_separator, localizable
 from tracertm.steps.model import StepDefinition
-from tracertm.steps.scenarios import StepUse, Unknown, type_key
+from tracertm.steps.reqnroll import candidates
+from tracertm.steps.scenarios import StepUse, Unknown, step_argument, type_key
 
 if TYPE_CHECKING:
     from tracertm.steps.lens import Lens, Lenses
@@ -86,6 +89,11 @@ class StepIndex:
         # cucumber-jvm expressions with number types match per feature language (``localized``); ``registries``
         # to compile them again for another decimal separator. Checked once here: most projects have none.
         self._registries = registries
+        # The names of Reqnroll's [StepArgumentTransformation]s: a parameter of such a type may take any argument
+        # (``steps.reqnroll.fits``).
+        self.converters: frozenset[str] = frozenset(
+            registries.declarations.get("dotnet", {}) if registries is not None else ())
+        self._reqnroll = any(c.definition.framework == "reqnroll" for c in self.compiled)
         self._localizable = registries is not None and any(localizable(c.definition) for c in self.compiled)
         self._localized: dict[str, StepIndex] = {}
         frequency: Counter[str] = Counter(k for c in self.compiled for k in c.keys)
@@ -167,8 +175,15 @@ class StepIndex:
         key = (text, type_key(type))
         matches = self._seen.get(key)
         if matches is None:
-            matches = self._seen[key] = tuple(settle(self._found(text, type)))
+            matches = self._seen[key] = tuple(settle(self._candidates(self._found(text, type), type)))
         return matches
+
+    def _candidates(self, found: list[tuple[StepDefinition, T]], type: str) -> list[tuple[StepDefinition, T]]:
+        """``found`` without the Reqnroll definitions whose methods do not take the step's arguments, when some
+        do (``steps.reqnroll.candidates``): with fewer than two matches nothing changes."""
+        if len(found) < 2 or not self._reqnroll:
+            return found
+        return candidates(found, step_argument(type), self.converters)
 
     def _found(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[Argument, ...]]]:
         """Every definition matching ``text`` as a step of ``type``, with its arguments, before ``settle``."""
@@ -186,7 +201,7 @@ class StepIndex:
         key = (text, type_key(type) + lens.key)
         known = self._bound_seen.get(key)
         if known is None:
-            status, matches = lens.verdict(self._found(text, type), settle)
+            status, matches = lens.verdict(self._found(text, type), settle, step_argument(type), self.converters)
             known = self._bound_seen[key] = (cast(Status, status), tuple(matches))
         return known
 
@@ -203,12 +218,12 @@ class StepIndex:
         for a caller that caches per (text, type) itself (``prematch.match_uses``). Same definitions, same
         values, same time budget and slow definitions as ``lookup``."""
         found = self._found_values(text, type)
-        return tuple(found) if len(found) < 2 else tuple(settle(found))
+        return tuple(found) if len(found) < 2 else tuple(settle(self._candidates(found, type)))
 
     def bound_values(self, text: str, type: str, lens: Lens
                      ) -> tuple[Status, tuple[tuple[StepDefinition, tuple[str | None, ...]], ...]]:
         """``bound`` with each argument's value only, uncached (as ``lookup_values``)."""
-        status, matches = lens.verdict(self._found_values(text, type), settle)
+        status, matches = lens.verdict(self._found_values(text, type), settle, step_argument(type), self.converters)
         return cast(Status, status), tuple(matches)
 
     def _found_values(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[str | None, ...]]]:
@@ -275,6 +290,7 @@ class StepIndex:
                         continue
                 compiled.append(c)
             index = self._localized[decimal] = StepIndex(compiled)
+            index.converters = self.converters
             index.slow = self.slow  # one budget per definition, whichever language ran over it
         return index
 
@@ -365,8 +381,12 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
             methods.setdefault((d.path, d.function or f":{d.line}:{d.column}", repr(d.parameters)), pair)
         return list(methods.values()) if len(methods) < len(found) else found
     if framework == "godog" and len({d.path for d, _ in found}) == 1:
-        # godog (not strict) runs the first registered handler; ``ctx.Step`` calls in one file register in line
-        # order (across files the order is the calls' order at run time: unknown here, so ambiguous).
+        # godog (not strict) runs the first registered handler: in one file, in the order its scenario initializer
+        # makes the ``ctx.Step`` calls when that is known for each of them (``StepDefinition.registration``:
+        # ``steps.golang``), else in line order (across files the order is the calls' order at run time: unknown
+        # here, so ambiguous).
+        if all(d.registration is not None for d, _ in found):
+            return [min(found, key=lambda pair: (pair[0].registration or 0, pair[0].line))]
         return [min(found, key=lambda pair: pair[0].line)]
     return found
 

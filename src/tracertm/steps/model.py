@@ -46,8 +46,10 @@ class StepDefinition:
     and pattern (``…::step_impl:given(a user)``): see ``assign_identities``.
     ``registration``: a behave definition's place in its file's registration order (``python.BehaveStepFile``:
     a function's stacked decorators bottom-up), which decides the first match (``matching.settle``) and the
-    load-time ``AmbiguousStep`` (``report``); None when unknown (other frameworks, rows written before it was kept):
-    line order then. Not part of ``content_hash``: reordering decorators is no new version.
+    load-time ``AmbiguousStep`` (``report``); a godog definition's place in the order its file's scenario
+    initializer registers them (``golang``), which decides godog's first match; None when unknown (other
+    frameworks, a godog definition the initializer does not reach, rows written before it was kept): line order
+    then. Not part of ``content_hash``: reordering decorators is no new version.
     """
 
     keyword: Keyword
@@ -67,6 +69,11 @@ class StepDefinition:
     # Reqnroll's ``[Scope]`` attributes (tag expression, feature title, scenario title; ``steps.reqnroll``): the
     # scenarios the definition may match. Part of ``content_hash`` when there are any.
     scopes: tuple[tuple[str | None, str | None, str | None], ...] = ()
+    # The keyword as the source writes it, where a report would not spell it so from ``keyword``: cucumber-jvm's
+    # localized annotations (``@Étantdonné``: ``keyword`` is ``step``, as cucumber-jvm ignores keywords), ``@And``,
+    # a Kotlin annotation, a lambda glue call (``Given``, no ``@``). Empty: the keyword's own spelling. Shown by
+    # ``report``; not part of ``content_hash`` (a label, not what the definition matches).
+    label: str = ""
 
     @cached_property
     def content_hash(self) -> str:
@@ -105,6 +112,7 @@ class StepDefinition:
             "parameters": [{"name": p.name, "type": p.type} for p in self.parameters],
             "target_fixture": self.target_fixture,
             **({"scopes": [{"tag": t, "feature": f, "scenario": c} for t, f, c in self.scopes]} if self.scopes else {}),
+            **({"label": self.label} if self.label else {}),
             "content_hash": self.content_hash,
         }
 

@@ -51,9 +51,12 @@ def fields_of(d: StepDefinition) -> dict[str, Any]:
     if d.scopes:  # Reqnroll's [Scope]s: a definition rebuilt from its row still matches in scope only
         metadata["scopes"] = [list(s) for s in d.scopes]
     if d.registration is not None:
-        # behave's registration order in the file (stacked decorators bottom-up): a sync that rebuilds the
-        # definitions from their rows (a step file that does not parse now) still matches in behave's order.
+        # behave's registration order in the file (stacked decorators bottom-up), godog's (its scenario
+        # initializer's calls): a sync that rebuilds the definitions from their rows (a step file that does not
+        # parse now) still matches in that order.
         metadata["registration"] = d.registration
+    if d.label:  # the keyword as written (``@Étantdonné``), for a report of definitions rebuilt from their rows
+        metadata["label"] = d.label
     return {
         "step_number": d.identity,
         "step_type": d.keyword,

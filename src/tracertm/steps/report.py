@@ -344,12 +344,16 @@ def _pattern_texts(d: StepDefinition, written_for_re: frozenset[str] = frozenset
 
 
 def _keyword_call(d: StepDefinition) -> str:
+    """How the definition is written: ``@Given('…')``, ``Given('…')``, ``@Étantdonné('…')`` (``StepDefinition.label``
+    when the parser kept the keyword as written)."""
     name: str = d.keyword
     if d.language in ("javascript", "typescript", "java", "ruby", "csharp", "go"):
         name = name.capitalize()
     shown = d.display_pattern
     if not (d.kind == "regex" and shown.startswith("/") and d.language in ("javascript", "typescript", "ruby")):
         shown = f"'{shown}'"  # as written (no escaping), like behave's steps.usage
+    if d.label:
+        return f"{d.label}({shown})"
     return f"@{name}({shown})" if d.language in ("python", "java", "csharp") else f"{name}({shown})"
 
 

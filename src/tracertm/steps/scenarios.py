@@ -37,10 +37,60 @@ class Unknown(str):
     __slots__ = ()
 
 
+class _Table(str):
+    """The type of a step with a DataTable (equal to that type): Reqnroll hands the table to its definition as
+    one more argument (``steps.reqnroll.candidates``). See ``with_argument``."""
+
+    __slots__ = ()
+    argument = "table"
+
+
+class _DocString(str):
+    """The type of a step with a DocString (Reqnroll's multiline text argument), equal to that type."""
+
+    __slots__ = ()
+    argument = "doc"
+
+
+class _UnknownTable(Unknown):
+    __slots__ = ()
+    argument = "table"
+
+
+class _UnknownDocString(Unknown):
+    __slots__ = ()
+    argument = "doc"
+
+
+_WITH_ARGUMENT: dict[tuple[bool, str], type[str]] = {
+    (False, "table"): _Table, (False, "doc"): _DocString, (True, "table"): _UnknownTable,
+    (True, "doc"): _UnknownDocString,
+}
+
+
+def with_argument(kind: str, step: Mapping[str, Any]) -> str:
+    """``kind`` (a step's type) marked with the step's own argument — a DataTable or a DocString —, which Reqnroll
+    counts among the arguments a definition's method must take (``steps.reqnroll.candidates``); ``kind`` itself when
+    the step has none. Like ``Unknown``, equal to the type, so that every other reader sees the type alone; caches
+    of verdicts key it by ``type_key``."""
+    argument = "table" if "data_table" in step else "doc" if "doc_string" in step else ""
+    if not argument:
+        return kind
+    return _WITH_ARGUMENT[(isinstance(kind, Unknown), argument)](kind)
+
+
+def step_argument(kind: str) -> str:
+    """The argument a step of type ``kind`` carries (``with_argument``): ``"table"``, ``"doc"`` or ``""``."""
+    return str(getattr(kind, "argument", ""))
+
+
 def type_key(kind: str) -> str:
     """``kind`` as a key of a cache of verdicts: an ``Unknown`` type apart from the type it is equal to (godog
-    matches the two differently)."""
-    return "*" + kind if isinstance(kind, Unknown) else kind
+    matches the two differently), and a step's DataTable or DocString apart (Reqnroll counts it as an argument:
+    ``with_argument``)."""
+    key = "*" + kind if isinstance(kind, Unknown) else str.__str__(kind)
+    argument = getattr(kind, "argument", "")
+    return f"{key}|{argument}" if argument else key
 
 
 class StepUse(NamedTuple):
@@ -245,7 +295,8 @@ def _placed(
                 kind = typed
             elif keyword == "*":
                 kind = _FIRST if position == 0 and not background else cast(Keyword, Unknown(kind))
-            placed.append((int(step["line"]), keyword, kind, str(step["text"]), background))
+            placed.append((int(step["line"]), keyword, cast(Keyword, with_argument(kind, step)), str(step["text"]),
+                           background))
     return placed
 
 
