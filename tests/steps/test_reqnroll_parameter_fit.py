@@ -1,7 +1,8 @@
 """Reqnroll drops a binding whose method does not take the step's arguments
-(``tracertm.steps.reqnroll.candidates``), as its ``StepDefinitionMatchService`` does (reqnroll/Reqnroll, ``Reqnroll/Infrastructure/StepDefinitionMatchService.cs``
-``Match``: "check if the regex + extra arguments match to the binding method parameters" —
-``argumentValues.Length != bindingParameters.Length`` → ``NonMatching``, then ``CanConvertArg`` per argument;
+(``tracertm.steps.reqnroll.candidates``), as its ``StepDefinitionMatchService`` does (reqnroll/Reqnroll,
+``Reqnroll/Infrastructure/StepDefinitionMatchService.cs`` ``Match``: "check if the regex + extra arguments match
+to the binding method parameters" — ``argumentValues.Length != bindingParameters.Length`` → ``NonMatching``,
+then ``CanConvertArg`` per argument;
 ``MatchArgumentCalculator.CalculateArguments``: the regex groups that took part (``g.Success``), then the step's
 multiline text, then its table). When no binding fits, ``OnNoMatch`` falls back on the regex matches whatever their
 parameters: one is the step's binding, several are ambiguous. On small C# projects (no dotnet needed).
