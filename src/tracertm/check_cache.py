@@ -33,7 +33,10 @@ from tracertm.sketches import RecordSketch, Sketch
 CACHE_NAME = "tracertm-check-cache"
 LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when the cache is written
 _MAGIC = b"TRCK"
-_FORMAT = 7  # 7: a scenario's @ADR-n tag refs carry the tag's line (cached exact sketches of 6 had the Feature's)
+# 7: a scenario's @ADR-n tag refs carry the tag's line (cached exact sketches of 6 had the Feature's); 8: an ADR
+# mention with a slug (``ADR-0001-use-x``) is that id (sketches of 7 cut it to ADR-0001), and an ADR's own
+# front matter ``id:`` line is no mention.
+_FORMAT = 8
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
 MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 
@@ -64,6 +67,7 @@ class Claims:
         self._overlay: dict[str, list[str]] = {}  # key → its claimants now, for the keys changed before the dict
         self._lookups = 0
         self._before: dict[str, tuple[str, ...]] = {}  # key → its claimants before the first change
+        self._numbered: dict[str, list[str]] | None = None  # ``numbered``'s index, built on first use
 
     @property
     def owners(self) -> dict[str, list[str]]:
@@ -107,6 +111,8 @@ class Claims:
         if key not in self._before:
             before = self.get(key)
             self._before[key] = tuple(before) if before else ()
+        if key.startswith("adr\t"):
+            self._numbered = None
         if self._owners is None:
             self._overlay[key] = paths
         elif paths:
@@ -137,6 +143,23 @@ class Claims:
     def is_adr(self, number: str) -> bool:
         """Whether some file claims ADR ``number``."""
         return bool(self.get(f"adr\t{number}"))
+
+    def numbered(self, number: str) -> list[str]:
+        """The ADR ids claimed that are ``number`` with a slug (``ADR-0008`` → ``ADR-0008-use-x``: what a plain
+        reference may name, ``crossfile.resolve_adr``). Built from every claim on first use: only a reference that
+        names no ADR exactly asks."""
+        if self._numbered is None:
+            from tracertm.crossfile import adr_base
+
+            index: dict[str, list[str]] = {}
+            for key in self.owners:
+                if key.startswith("adr\t"):
+                    identifier = key[4:]
+                    base = adr_base(identifier) if identifier[:3].casefold() == "adr" else None
+                    if base is not None and base != identifier:
+                        index.setdefault(base, []).append(identifier)
+            self._numbered = index
+        return self._numbered.get(number, [])
 
     def rows(self) -> str:
         """The index as the cache stores it: ``kind TAB number TAB path`` per claimant, NUL-separated."""

@@ -536,6 +536,13 @@ def _check_changes(
         for p in sorted(fresh):
             claims.add(p, fresh[p])
         vanished = {number for number in before if not claims.is_adr(number)}
+        # ADR ids this change adds (claimed by none of the files it leaves alone): a plain reference of an unchanged
+        # file may turn ambiguous (``crossfile.resolve_adr``).
+        ours = set(changed)
+        appeared = {
+            r.number for p in changed if p in fresh and fresh[p].kind == "adr" for r in fresh[p].records
+            if r.number not in before and all(o in ours for o in claims.get(f"adr\t{r.number}") or ())
+        }
         sketches = _Sketches(store, valid, fresh, lambda p: where[p][2] if p in where else by_path.get(p))
         result.files_checked = len(valid) + len(fresh)
 
@@ -560,7 +567,7 @@ def _check_changes(
             return out
 
         result.errors.extend(cross_check_sketches(sketches, claims, changed=set(changed), vanished=vanished,
-                                                  exact=exact, warnings=result.warnings))
+                                                  appeared=appeared, exact=exact, warnings=result.warnings))
     finally:
         reader.close()
     store.update(sketches.valid, {p: (where[p][2], s) for p, s in sketches.fresh.items()}, claims, ignored)

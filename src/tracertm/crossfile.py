@@ -4,7 +4,8 @@ of the others) and by ``cross_check`` over parse results. Imports nothing heavy:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+import re
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from tracertm.check_cache import Claims
@@ -14,7 +15,68 @@ from tracertm.errors import Diagnostic
 from tracertm.parsers.records import ParseResult
 from tracertm.sketches import Sketch, sketch_result
 
-__all__ = ["cross_check", "cross_check_sketches"]
+__all__ = ["adr_base", "adr_resolver", "ambiguous_text", "cross_check", "cross_check_sketches", "resolve_adr"]
+
+# ---------------------------------------------------------------------------------------- ADR references
+
+# An ADR id in its normal form (``ADR-0008``: what ``ADR-8``, ``@ADR-8``, ``8`` are read as).
+_PLAIN_ADR = re.compile(r"ADR-\d{4,12}")
+
+
+def _slugged_number(identifier: str) -> str | None:
+    # The ADR identity rules load the ADR parser's package: only when a reference names no ADR exactly.
+    from tracertm.parsers.adr.identity import slugged_number
+
+    return slugged_number(identifier)
+
+
+def adr_base(identifier: str) -> str | None:
+    """The number an ADR id or reference stands on: ``ADR-0008`` for ``ADR-0008`` and for ``ADR-0008-use-x``; None
+    for any other id (a file slug, ``use-x``). A reference can only ever name an ADR with the same base."""
+    if _PLAIN_ADR.fullmatch(identifier):
+        return identifier
+    return _slugged_number(identifier) if identifier[:3].casefold() == "adr" else None
+
+
+def resolve_adr(
+    target: str, is_adr: Callable[[str], bool], numbered: Callable[[str], Sequence[str]]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The ADR a reference names, by the ids of the ADRs there are — the one rule of ``check`` (every file, and the
+    hook's ``--staged``), of the links a sync stores and of a backfill's: ``(id, ())``, or ``(None, ids)`` when it
+    names none (``ids``: the ADRs it could name, when it is ambiguous; else empty).
+
+    A reference names the ADR with exactly its id if there is one. Else a reference with a slug (``ADR-0005-use-x``,
+    as a project whose ADRs have such ids writes them) names the ADR with its number (``ADR-0005``, the id a file
+    ``0005-use-x.md`` gets) if there is one; a plain ``ADR-0008`` (``@ADR-8``) names the one ADR whose id is
+    ``ADR-0008`` with a slug (``ADR-0008-use-y``), and none when several have that number. ``is_adr(id)``: whether
+    an ADR has that id; ``numbered(ADR-NNNN)``: the ids with a slug of that number."""
+    if is_adr(target):
+        return target, ()
+    if _PLAIN_ADR.fullmatch(target):
+        found = sorted(numbered(target))
+        if len(found) == 1:
+            return found[0], ()
+        return None, tuple(found)
+    base = adr_base(target)
+    if base is not None and base != target and is_adr(base):
+        return base, ()
+    return None, ()
+
+
+def adr_resolver(ids: AbstractSet[str]) -> Callable[[str], tuple[str | None, tuple[str, ...]]]:
+    """``resolve_adr`` over the ADR ids ``ids`` (every ADR there is)."""
+    index: dict[str, list[str]] = {}
+    for identifier in ids:
+        base = adr_base(identifier)
+        if base is not None and base != identifier:
+            index.setdefault(base, []).append(identifier)
+    return lambda target: resolve_adr(target, ids.__contains__, lambda number: index.get(number, ()))
+
+
+def ambiguous_text(ids: Sequence[str]) -> str:
+    """Why a reference names no ADR when several (``ids``) have its number: after "refers to X, "."""
+    names = ", ".join(ids[:-1]) + f" and {ids[-1]}" if len(ids) > 1 else ids[0]
+    return f"which is ambiguous: {names} have that number; write the full id of the one meant"
 
 
 def _key(kind: str, number: str) -> str:
@@ -40,21 +102,28 @@ def _dangling(what: str, target: str) -> str:
     return f"{what} refers to {target}, which is not an ADR of this repository; fix the id or add the ADR"
 
 
+def _ambiguous(what: str, target: str, ids: Sequence[str]) -> str:
+    return f"{what} refers to {target}, {ambiguous_text(ids)}"
+
+
 def cross_check_sketches(
     sketches: MutableMapping[str, Sketch],
     claims: Claims,
     *,
     changed: set[str] | None,
     vanished: AbstractSet[str] = frozenset(),
+    appeared: AbstractSet[str] = frozenset(),
     exact: Callable[[Iterable[str]], Mapping[str, Sketch]] | None = None,
     newcomers: AbstractSet[str] = frozenset(),
     warnings: list[Diagnostic] | None = None,
 ) -> list[Diagnostic]:
     """Cross-file rules over sketches and their claims index (both kept in step). ``changed=None``: every file is
-    reported on. Otherwise only the changed files, plus unchanged files that refer to an ADR id in ``vanished``
-    (taken away by the change); approximate sketches involved in such an error are first replaced by
-    ``exact(paths)``. Of the claimants of one id the first by path keeps it, ``newcomers`` after the others.
-    Returns the errors; an id of records of several kinds is a warning, added to ``warnings``."""
+    reported on. Otherwise only the changed files, plus unchanged files whose references the change broke: that
+    named an ADR before it (by ``resolve_adr``, over the ADR ids of now without ``appeared`` — added by the
+    change — and with ``vanished`` — taken away by it) and name none now; approximate sketches involved in such
+    an error are first replaced by ``exact(paths)``. Of the claimants of one id the first by path keeps it,
+    ``newcomers`` after the others. Returns the errors; an id of records of several kinds is a warning, added to
+    ``warnings``."""
 
     def is_changed(p: str) -> bool:
         return changed is None or p in changed
@@ -126,19 +195,47 @@ def cross_check_sketches(
             if warnings is not None:
                 warnings.append(Diagnostic(p, line, 1, _shared(kind, number, other_kind, other), "warning"))
 
+    def named(target: str) -> tuple[str | None, tuple[str, ...]]:
+        return resolve_adr(target, claims.is_adr, claims.numbered)
+
+    # The ADR numbers whose references the change may have broken: those of the ids it took away, and those of the
+    # ids with a slug it added (a plain ``ADR-0008`` that named ``ADR-0008-a`` is ambiguous once ``ADR-0008-b`` is
+    # there; any other id a change adds can only make a reference name something).
+    touched: set[str | None] = {adr_base(n) for n in vanished}
+    touched |= {b for n in appeared if (b := adr_base(n)) is not None and b != n}
+    touched.discard(None)
+
+    def was_adr(number: str) -> bool:
+        return number in vanished or (number not in appeared and claims.is_adr(number))
+
+    def was_numbered(number: str) -> list[str]:
+        now = [n for n in claims.numbered(number) if n not in appeared]
+        return now + [n for n in vanished if n != number and adr_base(n) == number]
+
+    def broken(target: str) -> bool:
+        """Whether the change made ``target`` name no ADR (it named one before)."""
+        return (
+            adr_base(target) in touched and named(target)[0] is None
+            and resolve_adr(target, was_adr, was_numbered)[0] is not None
+        )
+
     suspects = {
         p
-        for p, s in (sketches.items() if vanished else ())
-        if not is_changed(p) and any(t in vanished for r in s.records for _, t in r.refs)
+        for p, s in (sketches.items() if touched and changed is not None else ())
+        if not is_changed(p) and any(broken(t) for r in s.records for _, t in r.refs)
     }
     confirm(suspects)
     for p in sorted(sketches if changed is None else changed | suspects):
         for rec in sketches[p].records:
             reported: set[str] = set()  # one error per missing ADR, under the first field naming it
             for index, (what, target) in enumerate(rec.refs):
-                if not claims.is_adr(target) and target not in reported and (is_changed(p) or target in vanished):
+                if target in reported or not (is_changed(p) or broken(target)):
+                    continue
+                named_id, several = named(target)
+                if named_id is None:
                     reported.add(target)
-                    errors.append(Diagnostic(p, rec.ref_line(index), 1, _dangling(what, target)))
+                    message = _ambiguous(what, target, several) if several else _dangling(what, target)
+                    errors.append(Diagnostic(p, rec.ref_line(index), 1, message))
     return errors
 
 

@@ -54,7 +54,7 @@ ENV_SWITCH = "TRACERTM_FASTPATH"
 # Facts owned by heavier modules, mirrored here so that this module does not import them (tests keep them equal):
 # the project metadata keys that say links (``engine.links``) and step links (``engine.sync``) were built.
 LINKS_FORMAT_KEY = "links_format"
-LINKS_FORMAT = 2
+LINKS_FORMAT = 3
 STEP_TYPES_KEY = "step_parameter_types"
 # The columns of ``sync_runs.counts`` per kind, as ``engine.sync`` writes them.
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")

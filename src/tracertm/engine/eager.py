@@ -25,7 +25,10 @@ from tracertm.errors import Cancelled, Diagnostic, RecordRefusedError
 from tracertm.parsers.records import ParseResult, ParserOptions
 from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
 from tracertm.engine.derive import LinkSpec, derive
-from tracertm.engine.links import TARGET_MODELS, Source, dangling_of, insert_links, link_row, source_ref
+from tracertm.crossfile import adr_resolver
+from tracertm.engine.links import (
+    TARGET_MODELS, Source, dangling_of, insert_links, link_row, resolve_links, source_ref,
+)
 from tracertm.engine.plan import Operation, Plan
 from tracertm.search.deferred import Deferred
 from tracertm.steps.eager import EagerMatches
@@ -60,6 +63,11 @@ class EagerWriter:
         self._options = options
         self._index = index  # the search index, kept in step with each write (``search.deferred``)
         self._text_json = conn.dialect.name in ("sqlite", "postgresql")
+        if conn.dialect.name == "postgresql":
+            # The transaction waits, idle, while the workers parse: a role's idle_in_transaction_session_timeout
+            # shorter than the parse ended the session, and every first sync failed. Off for this transaction only
+            # (any role may set it; before the savepoint, whose rollback would undo it).
+            conn.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
         self._savepoint = conn.begin_nested()
         self._pending: dict[str, list[Operation]] = defaultdict(list)
         self._buffered = 0
@@ -69,7 +77,7 @@ class EagerWriter:
         # The outgoing links (``derive.derive``: pure, derived here rather than after the parse) of the records with
         # a link that had to wait for its target (``finish`` names the dangling ones); those of the others are not
         # kept (26,000 lists freed after the parse, on the large corpus).
-        self.links: dict[Key, list[LinkSpec]] = {}
+        self.links: dict[uuid.UUID, list[LinkSpec]] = {}
         # New links to a record whose target was not written yet when their source was, by target key: inserted
         # by the flush that writes the target (while the workers still parse), the rest (dangling) at the end.
         self._waiting: dict[Key, list[tuple[Source, LinkSpec]]] = defaultdict(list)
@@ -154,7 +162,7 @@ class EagerWriter:
                 target = self.ids.get(target_key)
                 if target is None:
                     waiting[target_key].append((source, spec))
-                    self.links[key] = specs
+                    self.links[source.id] = specs
                 else:
                     rows.append(link_row(self._project_id, source, spec, (target, 1)))
         # Links that waited for a record of this flush: their target exists now (the same row ``finish`` would
@@ -208,26 +216,41 @@ class EagerWriter:
 
     def _finish_links(self, plan: Plan) -> None:
         """Every record is written now: the links that waited for their target, and the dangling ones (in plan
-        order, as ``links.maintain`` reports them)."""
+        order, as ``links.maintain`` reports them). A link whose target is no record's id may still name an ADR
+        (``links.resolve_links``: ``ADR-0008`` names ``ADR-0008-use-x``), known only now that every ADR is."""
         rows = []
-        dangling: set[uuid.UUID] = set()  # the sources of a link still waiting: its target was never written
+        waited: dict[uuid.UUID, tuple[Source, set[LinkSpec]]] = {}  # by source: its links that found no target
         for target_key, sources in self._waiting.items():
             target = self.ids.get(target_key)  # None (each flush took the links whose target it wrote)
             for source, spec in sources:
-                rows.append(link_row(self._project_id, source, spec, (target, 1) if target is not None else None))
-                if target is None:
-                    dangling.add(source.id)
-        insert_links(self._conn, rows)
+                if target is not None:
+                    rows.append(link_row(self._project_id, source, spec, (target, 1)))
+                else:
+                    waited.setdefault(source.id, (source, set()))[1].add(spec)
         self._waiting = defaultdict(list)
+        dangling: dict[uuid.UUID, tuple[Source, dict[LinkSpec, tuple[str, ...]]]] = {}
+        if waited:
+            name = adr_resolver({number for kind, parent, number in self.ids if kind == "adr" and not parent})
+            for source, unmet in waited.values():
+                every = self.links[source.id]
+                made = set(every) - unmet  # (inserted: their targets were written)
+                specs = [spec for spec in every if spec in unmet]  # (in their order: the findings' order)
+                placed, resolved, _, several = resolve_links(source, specs, name)
+                for spec in resolved:
+                    if spec in made:
+                        continue  # another reference of the record names that ADR by its id
+                    made.add(spec)
+                    target = self.ids.get((spec.target_kind, "", spec.target_ref))
+                    rows.append(link_row(self._project_id, placed, spec, (target, 1) if target is not None else None))
+                    if target is None:
+                        dangling.setdefault(source.id, (placed, {}))[1][spec] = several.get(spec, ())
+        insert_links(self._conn, rows)
         if not dangling:
             return
         for op in plan.operations:
-            key = (op.kind, op.parent or "", op.number)
-            if self.ids[key] not in dangling:
-                continue
-            for spec in self.links[key]:
-                if spec.target_kind in TARGET_MODELS and (spec.target_kind, "", spec.target_ref) not in self.ids:
-                    self.findings.append(dangling_of(self._source(op), spec))
+            found = dangling.get(self.ids[(op.kind, op.parent or "", op.number)])
+            if found is not None:
+                self.findings.extend(dangling_of(found[0], spec, ids) for spec, ids in found[1].items())
 
     def rollback(self) -> None:
         """Undo every eager row (the caller's transaction goes on)."""

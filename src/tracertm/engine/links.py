@@ -19,13 +19,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.engine import Connection
 
+from tracertm.crossfile import adr_base, adr_resolver, ambiguous_text
 from tracertm.errors import Diagnostic
 from tracertm import kinds
 from tracertm.kinds import NUMBER_COLUMN
@@ -43,7 +45,7 @@ LINKS: Table = Base.metadata.tables["links"]
 # Kinds whose records can be link targets (top-level records: a scenario is named within its feature).
 TARGET_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
 # Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
-LINKS_FORMAT = 2  # 2: step and test links
+LINKS_FORMAT = 3  # 2: step and test links; 3: ADR references by number or slug (``crossfile.resolve_adr``)
 _FORMAT_KEY = "links_format"
 
 # Link types derived from what the files say (``derive``); the others are derived from database tables kept by other
@@ -133,6 +135,7 @@ def maintain(
         conn.execute(delete(LINKS).where(LINKS.c.source_id.in_(chunk)))
     dangling = _write_sources(conn, project_id, sources, options, fresh=fresh)
     if not fresh:
+        dangling += _renamed_adrs(conn, project_id, plan, {s.id for s in sources} | set(gone), options)
         # A restored scenario's test mapping survived its deletion (step links come back with re-matching).
         restored = [row_id for op in plan.operations if op.kind == "scenario" and op.action == "restored"
                     if (row_id := ids.get((op.kind, op.parent or "", op.number))) is not None]
@@ -215,6 +218,7 @@ def _write_sources(
     ``history.births``: the version its target had when the link appeared in the history)."""
     t = LINKS.c
     wanted: dict[uuid.UUID, list[LinkSpec]] = {s.id: derive(s.kind, s.fields, options) for s in sources}
+    sources, written, several = _resolve_adrs(conn, project_id, sources, wanted)
     existing: dict[tuple[uuid.UUID, LinkSpec], _Existing] = {}
     for chunk in iter_chunks([] if fresh else list(wanted)):
         rows = conn.execute(
@@ -242,11 +246,14 @@ def _write_sources(
             rows_ = []
         target = resolved.get((spec.target_kind, spec.target_ref))
         row = link_row(project_id, s, spec, target)
-        if reviewed and target is not None and (then := reviewed.get((s.id, spec))) is not None:
+        if reviewed and target is not None and (
+            (then := reviewed.get((s.id, spec))) is not None
+            or (then := reviewed.get((s.id, written.get((s.id, spec), spec)))) is not None
+        ):
             row["reviewed_version"] = min(then, target[1])
         rows_.append(row)
         if target is None and spec.target_kind in TARGET_MODELS:
-            dangling.append(dangling_of(s, spec))
+            dangling.append(dangling_of(s, spec, several.get((s.id, spec), ())))
     _insert(conn, rows_)
     # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
     moved = [
@@ -275,6 +282,142 @@ def _write_sources(
 _INSERT_BATCH = 2000
 
 
+def adr_names(
+    conn: Connection, project_id: uuid.UUID, refs: Iterable[str]
+) -> Callable[[str], tuple[str | None, tuple[str, ...]]]:
+    """``crossfile.resolve_adr`` over the live ADRs of a project, for the references ``refs``: every ADR id is read
+    only when some reference names none exactly."""
+    table = TARGET_MODELS["adr"].__table__
+    number = table.c[NUMBER_COLUMN["adr"]]
+    live = (table.c.project_id == project_id, table.c.deleted_at.is_(None))
+    wanted = set(refs)
+    exact: set[str] = set()
+    for chunk in iter_chunks(sorted(wanted)):
+        exact.update(conn.execute(select(number).where(*live, number.in_(chunk))).scalars())
+    if exact >= wanted:
+        return lambda ref: (ref, ()) if ref in exact else (None, ())
+    return adr_resolver(set(conn.execute(select(number).where(*live)).scalars()))
+
+
+_Key = tuple[uuid.UUID, LinkSpec]
+
+
+def _resolve_adrs(
+    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], wanted: dict[uuid.UUID, list[LinkSpec]]
+) -> tuple[list[Source], dict[_Key, LinkSpec], dict[_Key, tuple[str, ...]]]:
+    """``resolve_links`` of every source over the live ADRs of the project (``wanted``: source id → its links,
+    changed in place). Returns the sources, each link resolved so → the link as written, and the links left dangling
+    because several ADRs have the number they name → those ADRs."""
+    refs = {spec.target_ref for specs in wanted.values() for spec in specs if spec.target_kind == "adr"}
+    written: dict[_Key, LinkSpec] = {}
+    several: dict[_Key, tuple[str, ...]] = {}
+    if not refs:
+        return list(sources), written, several
+    name = adr_names(conn, project_id, refs)
+    out: list[Source] = []
+    for s in sources:
+        s, wanted[s.id], as_written, ambiguous = resolve_links(s, wanted[s.id], name)
+        written.update(((s.id, k), v) for k, v in as_written.items())
+        several.update(((s.id, k), v) for k, v in ambiguous.items())
+        out.append(s)
+    return out, written, several
+
+
+def resolve_links(
+    source: Source, specs: Iterable[LinkSpec], name: Callable[[str], tuple[str | None, tuple[str, ...]]]
+) -> tuple[Source, list[LinkSpec], dict[LinkSpec, LinkSpec], dict[LinkSpec, tuple[str, ...]]]:
+    """The links of ``source`` with each link to an ADR naming the ADR its reference names (``name``:
+    ``crossfile.resolve_adr`` over the ADRs there are, the rule ``check`` applies: ``ADR-0008`` names
+    ``ADR-0008-use-x`` when that is the one ADR of its number, ``ADR-0005-use-x`` names ``ADR-0005`` when no ADR has
+    that id), so that a resolved link holds its target's id, as every link does; a link whose reference names no ADR
+    keeps it as written. Returns ``source`` (knowing the line of each link so resolved: its reference's), the links,
+    each link resolved so → the link as written, and the links left dangling because several ADRs have the number
+    they name → those ADRs."""
+    out: list[LinkSpec] = []
+    lines: dict[str, int] = {}
+    written: dict[LinkSpec, LinkSpec] = {}
+    several: dict[LinkSpec, tuple[str, ...]] = {}
+    for spec in specs:
+        if spec.target_kind != "adr":
+            out.append(spec)
+            continue
+        target, ids = name(spec.target_ref)
+        if target is None or target == spec.target_ref:
+            if ids:
+                several[spec] = ids
+            target = spec.target_ref
+            out.append(spec)
+        elif source.kind == "adr" and target == source.ref:
+            continue  # its own number (``ADR-0008`` in ``ADR-0008-use-x``): no link to itself
+        else:
+            resolved = spec._replace(target_ref=target)
+            written.setdefault(resolved, spec)
+            out.append(resolved)
+        line = _written_line(source.ref_lines, spec.target_ref)
+        if line is not None:
+            lines[target] = min(line, lines.get(target, line))
+    if lines and lines.items() - (source.ref_lines or {}).items():
+        known = source.ref_lines or {}
+        source = replace(source, ref_lines={**known, **{k: min(v, known.get(k, v)) for k, v in lines.items()}})
+    return source, list(dict.fromkeys(out)), written, several
+
+
+def _written_line(ref_lines: Mapping[str, int] | None, ref: str) -> int | None:
+    """The line a reference to an ADR is written on: by the reference, else (the lines of a record read back from
+    its links, which name what the references named) by the first reference to an ADR of its number."""
+    if not ref_lines:
+        return None
+    line = ref_lines.get(ref)
+    if line is not None:
+        return line
+    base = adr_base(ref)
+    found = [v for k, v in ref_lines.items() if base is not None and adr_base(k) == base]
+    return min(found) if found else None
+
+
+def _renamed_adrs(
+    conn: Connection, project_id: uuid.UUID, plan: Plan, done: AbstractSet[uuid.UUID], options: ParserOptions
+) -> list[Diagnostic]:
+    """The links of unchanged records to ADRs whose number some ADR of ``plan`` has (created, restored, deleted,
+    moved: with a slug or not), derived again from their rows: the ADR such a reference names depends on the ADRs
+    there are (``_resolve_adrs``: ``ADR-0008`` is ambiguous once ``ADR-0008-b`` comes beside ``ADR-0008-a``,
+    names ``ADR-0008-a`` again once ``ADR-0008-b`` goes). ``done``: the records derived by this sync already.
+    Returns the dangling links this made."""
+    bases = {
+        b for op in plan.operations
+        if op.kind == "adr" and op.action in ("created", "restored", "deleted", "moved")
+        and (b := adr_base(op.number)) is not None
+    }
+    if not bases:
+        return []
+    t = LINKS.c
+    digits = sorted({str(int(b[4:])) for b in bases})
+    found: dict[uuid.UUID, str] = {}
+    for chunk in iter_chunks(digits, 50):
+        # A reference to ADR ``n`` holds the digits of ``n`` after "adr" (``ADR-0007``, ``adr_7_use_x``): the rest
+        # is told apart here.
+        rows = conn.execute(
+            select(t.source_id, t.source_kind, t.target_ref).where(
+                t.project_id == project_id, t.target_kind == "adr", t.link_type.not_in(DB_LINK_TYPES),
+                or_(*(func.lower(t.target_ref).like(f"adr%{d}%") for d in chunk)))
+        )
+        for r in rows:
+            if r.source_id not in done and adr_base(r.target_ref) in bases:
+                found[r.source_id] = r.source_kind
+    if not found:
+        return []
+    placed: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)  # where the links are: where their references are
+    for chunk in iter_chunks(sorted(found, key=str)):
+        for r in conn.execute(select(t.source_id, t.target_ref, t.source_line).where(
+                t.source_id.in_(chunk), t.link_type.not_in(DB_LINK_TYPES))):
+            placed[r.source_id][r.target_ref] = r.source_line
+    only: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for source_id, kind in found.items():
+        only[kind].append(source_id)
+    sources = [replace(s, ref_lines=placed.get(s.id) or None) for s in _live_sources(conn, project_id, only)]
+    return _write_sources(conn, project_id, sources, options)
+
+
 # The last project id ``link_row`` was given, and the same as an ``Id`` (its hex digits kept), as one pair.
 _LAST_PROJECT: list[tuple[Any, Any]] = [(None, None)]
 
@@ -300,10 +443,11 @@ def link_row(
     }
 
 
-def dangling_of(source: Source, spec: LinkSpec) -> Diagnostic:
-    """The warning of a new link from ``source`` whose target does not exist."""
+def dangling_of(source: Source, spec: LinkSpec, several: Sequence[str] = ()) -> Diagnostic:
+    """The warning of a new link from ``source`` whose target does not exist (``several``: the ADRs its reference
+    may name, when it is ambiguous)."""
     return dangling_finding(source.path, link_line(source, spec) or 1, source.ref, str(spec.link_type),
-                            spec.target_kind, spec.target_ref)
+                            spec.target_kind, spec.target_ref, several)
 
 
 def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -344,8 +488,13 @@ def resolve(
     return out
 
 
-def dangling_finding(path: str | None, line: int, source: str, link_type: str, kind: str, ref: str) -> Diagnostic:
-    """A dangling link as a warning on its source."""
+def dangling_finding(
+    path: str | None, line: int, source: str, link_type: str, kind: str, ref: str, several: Sequence[str] = ()
+) -> Diagnostic:
+    """A dangling link as a warning on its source (``several``: the ADRs an ambiguous reference may name)."""
+    if several:
+        return Diagnostic(path or source, line, 1, f"dangling link: {source} {link_type} {ref}, "
+                          f"{ambiguous_text(several)}", severity="warning")
     what = {"adr": "ADR", "contract": "contract", "feature": "feature"}.get(kind, kind)
     return Diagnostic(
         path or source, line, 1,
@@ -611,8 +760,11 @@ def dangling(conn: Connection, project_id: uuid.UUID) -> list[Diagnostic]:
         select(t.source_path, t.source_line, t.source_ref, t.link_type, t.target_kind, t.target_ref)
         .where(t.project_id == project_id, t.target_id.is_(None), t.target_kind.in_(list(TARGET_MODELS)))
         .order_by(t.source_path, t.source_line, t.target_ref)
-    )
-    return [dangling_finding(r.source_path, r.source_line, r.source_ref, r.link_type, r.target_kind, r.target_ref)
+    ).all()
+    adrs = {r.target_ref for r in rows if r.target_kind == "adr"}
+    name = adr_names(conn, project_id, adrs) if adrs else None
+    return [dangling_finding(r.source_path, r.source_line, r.source_ref, r.link_type, r.target_kind, r.target_ref,
+                             name(r.target_ref)[1] if name is not None and r.target_kind == "adr" else ())
             for r in rows]
 
 
@@ -624,13 +776,26 @@ _DERIVE_COLUMNS = {
 }
 
 
-def _live_sources(conn: Connection, project_id: uuid.UUID) -> Iterator[Source]:
+def _live_sources(
+    conn: Connection, project_id: uuid.UUID, only: Mapping[str, Sequence[uuid.UUID]] | None = None
+) -> Iterator[Source]:
+    """The live records of a project that links come from (``only``: those with these row ids, by kind)."""
+
+    def picked(kind: str, column: Any) -> Iterator[Any]:
+        """Conditions of the queries of ``kind``: one query of every record, or one per chunk of ``only``'s."""
+        if only is None:
+            yield true()
+            return
+        for chunk in iter_chunks(sorted(only.get(kind, ()), key=str)):
+            yield column.in_(chunk)
+
     for kind in ("adr", "feature"):
         table = TARGET_MODELS[kind].__table__
         cols = [table.c[c] for c in _DERIVE_COLUMNS[kind]]
-        for r in conn.execute(
-            select(table.c.id, table.c.source_path, *cols).where(table.c.project_id == project_id, table.c.deleted_at.is_(None))
-        ):
+        for r in (r for where in picked(kind, table.c.id) for r in conn.execute(
+            select(table.c.id, table.c.source_path, *cols)
+            .where(table.c.project_id == project_id, table.c.deleted_at.is_(None), where)
+        )):
             fields = {c: r._mapping[c] for c in _DERIVE_COLUMNS[kind]}
             yield Source(kind, r.id, fields[NUMBER_COLUMN[kind]], r.source_path, None, fields)
     contract = Contract.__table__
@@ -638,11 +803,11 @@ def _live_sources(conn: Connection, project_id: uuid.UUID) -> Iterator[Source]:
             "source_path", "verification_result", "verification_timestamp", "last_verified_at", "approved_by",
             "approved_at"}
     columns = [c for c in contract.c if c.key not in skip]
-    for r in conn.execute(
+    for r in (r for where in picked("contract", contract.c.id) for r in conn.execute(
         select(contract.c.id, contract.c.source_path, *columns).where(
-            contract.c.project_id == project_id, contract.c.deleted_at.is_(None)
+            contract.c.project_id == project_id, contract.c.deleted_at.is_(None), where
         )
-    ):
+    )):
         fields = {c.key: r._mapping[c.key] for c in columns}
         yield Source("contract", r.id, str(fields["contract_number"]), r.source_path, None, fields)
     from tracertm.results.scenarios import keyword_line
@@ -653,11 +818,11 @@ def _live_sources(conn: Connection, project_id: uuid.UUID) -> Iterator[Source]:
     # stored rows: without the line, every link of its scenarios said line 1). The other kinds' records start at
     # the top of their files.
     placed = [s.c[c] for c in _LINE_COLUMNS]
-    for r in conn.execute(
+    for r in (r for where in picked("scenario", s.c.id) for r in conn.execute(
         select(s.c.id, s.c.source_path, f.c.feature_number, *cols, *placed)
         .select_from(s.join(f, and_(s.c.feature_id == f.c.id)))
-        .where(f.c.project_id == project_id, s.c.deleted_at.is_(None), f.c.deleted_at.is_(None))
-    ):
+        .where(f.c.project_id == project_id, s.c.deleted_at.is_(None), f.c.deleted_at.is_(None), where)
+    )):
         fields = {c: r._mapping[c] for c in _DERIVE_COLUMNS["scenario"]}
         line = keyword_line({c: r._mapping[c] for c in _LINE_COLUMNS})
         yield Source("scenario", r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,

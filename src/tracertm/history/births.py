@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from tracertm.crossfile import adr_resolver
 from tracertm.engine.derive import LinkSpec, derive
 from tracertm.engine.links import TARGET_MODELS
 from tracertm.engine.plan import Plan
@@ -109,9 +110,17 @@ class LinkBirths:
         """Each link's target version at its birth, where that differs from the target's version now (a link
         whose target never changed after it is born reviewed at the end alike)."""
         out: dict[LinkKey, int] = {}
+        name: Callable[[str], tuple[str | None, tuple[str, ...]]] | None = None
         for key, born in self._born.items():
             spec = key[1]
             versions = self._versions.get((spec.target_kind, spec.target_ref))
+            if not versions and spec.target_kind == "adr":
+                # A reference that names an ADR by another id (``ADR-0008`` for ``ADR-0008-use-x``): the ADR the
+                # links name at the end (``links.resolve_links``), keyed by the link as written all the same.
+                if name is None:
+                    name = adr_resolver({n for (k, n), v in self._versions.items() if k == "adr" and not v[-1][2]})
+                target = name(spec.target_ref)[0]
+                versions = self._versions.get(("adr", target)) if target is not None else None
             if not versions:
                 continue
             then = _version_at(versions, born)
