@@ -24,6 +24,7 @@ from watchdog.events import FileSystemEvent
 
 from tracertm import db
 from tracertm.errors import DatabaseError, TracertmError
+from tracertm.watcher import pools
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, read_limit
@@ -118,6 +119,10 @@ class Watcher:
         self._debouncer = Debouncer(quiet, ceiling, clock)
         self._repos: dict[str, Repository] = {}
         self._engines: dict[str, Engine] = {}
+        # Per SQLite database file (by URL): which file its engine's connections opened, to see before each sync
+        # whether it was deleted or replaced meanwhile (``_database_moved``).
+        self._db_files: dict[str, _DatabaseFile] = {}
+        self._start_method: str | None = None  # the parse pools' (``pools.acquire``), while the daemon runs
         self._db_health: dict[str, Health] = {}
         self._repo_health: dict[str, Health] = {}
         self._open_errors: dict[str, str] = {}
@@ -237,6 +242,7 @@ class Watcher:
             self._teardown()
 
     def _setup(self) -> None:
+        self._start_method = pools.acquire()
         self._watches = WatchSet(self._watch_failed)
         self._watches.start()
         self._overflow = OverflowHook(self._on_overflow)
@@ -270,6 +276,10 @@ class Watcher:
         pending = self._debouncer.pending()
         for engine in self._engines.values():
             engine.dispose()
+        if self._start_method is not None:
+            # The fork server (and the resource tracker, when the pools started it) ends with the last Watcher.
+            self._start_method = None
+            pools.release()
         log.info(
             "stopped%s",
             f"; {len(pending)} repositor{'y' if len(pending) == 1 else 'ies'} with unsynced changes "
@@ -341,7 +351,7 @@ class Watcher:
             return
         now = self._clock()
         try:
-            engine, url = self._engine_for(repo)
+            engine, url = self._engine_for(repo, batch)
         except Exception as exc:  # noqa: BLE001 - a bad URL, or a database folder that cannot be created (yet)
             self.stats.failures += 1
             self._repo_failed(repo, batch, exc)
@@ -378,9 +388,10 @@ class Watcher:
         self._in_sync = True
         try:
             # forkserver: this process has threads (observers, this loop), and a forked parse worker could inherit
-            # a lock another thread held at the fork.
+            # a lock another thread held at the fork (``pools``: workers that never run the main module).
             result = sync(
-                repo.root, paths=paths, trigger="watch", engine=engine, cancel=self._abort, start_method="forkserver"
+                repo.root, paths=paths, trigger="watch", engine=engine, cancel=self._abort,
+                start_method=self._start_method or "forkserver",
             )
         except Exception as exc:  # noqa: BLE001 - never crash: keep the batch and retry
             if self._abort.is_set():
@@ -560,19 +571,72 @@ class Watcher:
             )
         self._debouncer.requeue(batch, health.retry_at)
 
-    def _engine_for(self, repo: Repository) -> tuple[Engine, str]:
+    def _url_of(self, repo: Repository) -> tuple[str, str]:
         configured = repo.settings.database_url if repo.settings is not None else None
-        url, source = db.resolve_database_url(self.database_url, configured)
+        return db.resolve_database_url(self.database_url, configured)
+
+    def _engine_for(self, repo: Repository, batch: Batch | None = None) -> tuple[Engine, str]:
+        url, source = self._url_of(repo)
         engine = self._engines.get(url)
+        if engine is not None and self._database_moved(url, batch):
+            engine = None
         if engine is None:
             from sqlalchemy import event
 
             engine = db.make_engine(url, source)
             event.listen(engine, "checkout", lambda dbapi, _record, _proxy: self._connections.add(dbapi))
             event.listen(engine, "checkin", lambda dbapi, _record: self._connections.discard(dbapi))
+            path = db.sqlite_file(engine.url)
+            if path is not None:
+                file = self._db_files[url] = _DatabaseFile(path)
+                event.listen(engine, "connect", lambda _dbapi, _record: file.opened())
+                event.listen(engine, "checkin", lambda _dbapi, _record: file.used())
             self._engines[url] = engine
-            self._db_health[url] = Health()
+            self._db_health.setdefault(url, Health())
         return engine, url
+
+    def _database_moved(self, url: str, batch: Batch | None) -> bool:
+        """Whether the SQLite file of ``url`` was deleted or replaced (another file renamed over it) since the
+        engine's connections opened it; if so, the engine is disposed (its connections held the old file: every
+        later sync would "succeed" into a file no one can see) and every repository syncing into that database is
+        reconciled, ``batch``'s own among them. A new, empty file makes that reconcile a first sync."""
+        file = self._db_files.get(url)
+        if file is None:
+            return False
+        how = file.moved()
+        if how is None:
+            return False
+        del self._db_files[url]
+        self._engines.pop(url).dispose()
+        file.forget_sidecars()
+        path = file.path
+        keys = [key for key, repo in list(self._repos.items()) if self._url_of(repo)[0] == url]
+        for key in keys:
+            self._reconciled_refs.pop(key, None)
+            self._signatures.pop(key, None)
+            if batch is None or key != batch.key:
+                self._debouncer.add(key, reconcile=True)
+        if batch is not None:
+            batch.reconcile = True
+            batch.other_reconciles += 1
+        log.warning(
+            "database file %s was %s while watching: %s; reconciling %d repositor%s into it",
+            path,
+            how,
+            "creating it again" if how == "deleted" else "opening the new file",
+            len(keys),
+            "y" if len(keys) == 1 else "ies",
+            extra={
+                "fields": {
+                    "event": "database_reopened",
+                    "database": db.redact(url),
+                    "path": str(path),
+                    "reason": how,
+                    "repositories": keys,
+                }
+            },
+        )
+        return True
 
     # ------------------------------------------------------------------------------------------ events
 
@@ -715,6 +779,66 @@ class Watcher:
             self.reconcile_every,
             extra={"fields": {"event": "watch_limit", "setting": f"fs.inotify.{setting}", "current": current}},
         )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` names: (st_dev, st_ino); None when it names none (or cannot be read)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+class _DatabaseFile:
+    """The SQLite file of one of the daemon's engines: which file its connections opened (``opened``, from the
+    engine's "connect" event) and the WAL and shared-memory files beside it as they were while they were in use
+    (``used``, at each "checkin"), to tell that the path names another file now, or none (``moved``)."""
+
+    SIDECARS = ("-wal", "-shm")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.files: set[tuple[int, int]] = set()
+        self.sidecars: dict[str, tuple[int, int]] = {}
+
+    def opened(self) -> None:
+        found = _identity(self.path)
+        if found is not None:  # (gone again already: the check before the next sync sees that)
+            self.files.add(found)
+
+    def used(self) -> None:
+        for suffix in self.SIDECARS:
+            found = _identity(self.path.with_name(self.path.name + suffix))
+            if found is not None:
+                self.sidecars[suffix] = found
+
+    def moved(self) -> str | None:
+        """"deleted", "replaced" (another file, or connections to two different files), or None: the file the
+        connections opened is still there, or they opened none yet (nothing was written anywhere)."""
+        if not self.files:
+            return None
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return "deleted"
+        except OSError:  # cannot tell (no permission on its folder...): the sync itself says what is wrong
+            return None
+        return None if self.files <= {(st.st_dev, st.st_ino)} else "replaced"
+
+    def forget_sidecars(self) -> None:
+        """Delete the WAL and shared-memory files of the old database, once its connections are closed. SQLite
+        leaves them when the database file was moved (it never checkpoints into, nor deletes beside, a file that
+        is not the one it opened), and a stale WAL beside the new file would be replayed into it: pages of the old
+        database written over the new one. Only the files the old connections used: a new database's own WAL
+        (another process opened it first) is another file."""
+        for suffix, known in self.sidecars.items():
+            sidecar = self.path.with_name(self.path.name + suffix)
+            if _identity(sidecar) == known:
+                try:
+                    sidecar.unlink()
+                except FileNotFoundError:
+                    pass
 
 
 def watch(
