@@ -88,6 +88,8 @@ def type_key(kind: str) -> str:
     """``kind`` as a key of a cache of verdicts: an ``Unknown`` type apart from the type it is equal to (godog
     matches the two differently), and a step's DataTable or DocString apart (Reqnroll counts it as an argument:
     ``with_argument``)."""
+    if type(kind) is str:
+        return kind  # the common case (a step of a known type, no table or DocString), once per step matched
     key = "*" + kind if isinstance(kind, Unknown) else str.__str__(kind)
     argument = getattr(kind, "argument", "")
     return f"{key}|{argument}" if argument else key
