@@ -1,5 +1,5 @@
 """behave's ``use_default_step_matcher(name)`` in a step module changes the default matcher of the step modules of
-its folder loaded after it (``test_s29_behave_default_matcher_across_modules``): ``sync`` stores the definitions
+its folder loaded after it (``test_behave_default_matcher_across_modules``): ``sync`` stores the definitions
 ``tracertm steps`` reports (pattern kinds, matches, step links) on a first sync and on a later one where only the
 module that sets the default changes, and ``check --staged`` reports what such a commit makes undefined in the
 unchanged later modules' steps. Each test failed before its fix."""
