@@ -190,4 +190,4 @@ def test_a_rewrap_or_a_line_shift_before_a_change_is_not_reported_with_it(git_re
                                            database_url=database_url).changes]
     assert by_history == [c.as_dict() for c in diff(git_repo.path, middle, last, method="parse").changes]
     fields = {c["id"]: c["fields"] for c in by_history}
-    assert fields == {"ADR-0001": ["adr_metadata", "status"], "FEAT-1/SC-1": ["then_steps"]}
+    assert fields == {"ADR-0001": ["metadata", "status"], "FEAT-1/SC-1": ["then_steps"]}

@@ -209,10 +209,11 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         if top:  # a commit that only moved the record: its lines there (``show --at`` does the same)
             from tracertm.engine.scan import Location
             from tracertm.history.at import fields_at
+            from tracertm.history.names import snapshot_fields
 
             moved = fields_at(Location.find(top), commit, found)
             if moved is not None:
-                data["snapshot"] = moved
+                data["snapshot"] = snapshot_fields(k.name, moved)
         return data
 
     @app.get(f"{base}/{{ident:path}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",

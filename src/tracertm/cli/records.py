@@ -533,6 +533,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
     from tracertm import output
     from tracertm.engine.scan import Location
     from tracertm.history.at import revision_at
+    from tracertm.history.names import snapshot_fields
 
     location = Location.find(args.path)
     if location.top is None:
@@ -552,6 +553,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
             f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
             "(run 'tracertm backfill')"
         )
+    rev["fields"] = snapshot_fields(kind, rev["fields"])  # named as ``show`` names them (``metadata``)
     if args.format == "json":
         print(output.to_json(rev))
         return EXIT_OK

@@ -67,8 +67,10 @@ class RevisionRead(BaseModel):
     created_at: dt.datetime
     sync_run_id: uuid.UUID | None = None
     actor: str | None = Field(default=None, description="who made a database-side edit (annotated)")
-    changed_fields: list[str] | None = Field(default=None, description="fields an annotated revision changed")
-    snapshot: dict[str, Any] | None = Field(default=None, description="the record's fields at this version")
+    changed_fields: list[str] | None = Field(default=None, description=(
+        "fields an annotated revision changed, named as in the record's read model (metadata, not adr_metadata)"))
+    snapshot: dict[str, Any] | None = Field(default=None, description=(
+        "the record's fields at this version, named as in its read model (metadata; a scenario's feature)"))
 
 
 class PageInfo(BaseModel):

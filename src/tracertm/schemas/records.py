@@ -2,7 +2,8 @@
 
 One model per kind (``ADRRead``...): every column (``*_metadata`` as ``metadata``), enums as their values, plus
 ``kind``, ``project`` (its name), ``deleted``, for scenarios ``feature`` (the feature's number) and for step
-definitions ``short_id`` (``STEP-n``). The CLI's ``--format json`` and the HTTP API both print these.
+definitions ``short_id`` (``STEP-n``). The CLI's ``--format json`` and the HTTP API both print these. Columns are
+named by ``history.names.field_name``, which names the fields of revisions (history, ``at``) too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, String, Text, Uuid
 from sqlalchemy.types import TypeDecorator
 
+from tracertm.history.names import field_name
 from tracertm.repositories.kinds import KINDS, Kind
 
 _CAMEL = {
@@ -100,7 +102,7 @@ def read_model(kind_name: str) -> type[BaseModel]:
         fields["feature"] = (str, Field(description="number of the feature the scenario belongs to"))
         fields["feature_deleted"] = (bool, Field(description="true when the scenario's feature is soft-deleted"))
     for c in k.table.columns:
-        name = "metadata" if c.name.endswith("_metadata") else c.key
+        name = field_name(k.name, c.key)
         if name in fields:
             continue
         owner = k.owner_of(name)
@@ -158,7 +160,7 @@ def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) 
             out["feature"] = feature if feature is not None else row.feature.feature_number
             out["feature_deleted"] = row.feature.deleted_at is not None
     for c in k.table.columns:
-        key = "metadata" if c.name.endswith("_metadata") else c.key
+        key = field_name(k.name, c.key)
         if key not in out:
             value = value_of(c)
             out[key] = value.value if hasattr(value, "value") else value

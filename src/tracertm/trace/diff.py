@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
+from tracertm.history.names import field_names
 from tracertm.parsers.common import canonical_json
 
 if TYPE_CHECKING:
@@ -144,7 +145,8 @@ def compare(before: Mapping[Key, _Rec], after: Mapping[Key, _Rec]) -> list[Chang
         elif new is None:
             changes.append(Change("deleted", kind, ident, old.path))
         else:
-            fields = _changed_fields(kind, old, new)
+            # Compared under the stored names (the content hash's), shown as the read models name them (metadata).
+            fields = tuple(sorted(field_names(kind, _changed_fields(kind, old, new))))
             if old.path != new.path:
                 changes.append(Change("moved", kind, ident, new.path, old.path, fields))
             elif fields:

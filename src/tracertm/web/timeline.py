@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracertm.history.names import field_names, snapshot_fields
+
 # Values are compared and diffed whole; what a change shows is cut to this many characters of each removed or
 # added run (and ``FieldChange.before``/``after`` too): a timeline is for reading, the JSON history has everything.
 MAX_TEXT = 4000
@@ -157,7 +159,9 @@ def timeline(revisions: Iterable[Any]) -> list[Entry]:
     path: str | None = None
     entries: list[Entry] = []
     for rev in revisions:
-        snapshot: Mapping[str, Any] = rev.snapshot or {}
+        # Fields named as the record's page and the API name them (``metadata``), whatever release stored them.
+        kind = getattr(rev, "entity_type", "")
+        snapshot: Mapping[str, Any] = snapshot_fields(kind, rev.snapshot or {})
         # Dated by the author date, as `tracertm history` and the API's history are; the commit date (a rebase, a
         # cherry-pick, a merged branch) beside it when it differs. Revisions recorded before author dates were
         # (schema before 0010) have only the commit date; syncs of the work tree neither.
@@ -169,7 +173,7 @@ def timeline(revisions: Iterable[Any]) -> list[Entry]:
             committed=committed if authored and committed and committed != authored else None,
         )
         if rev.change == "annotated":
-            names = list(getattr(rev, "changed_fields", None) or snapshot)
+            names = field_names(kind, getattr(rev, "changed_fields", None) or snapshot)
             entry.changes = _field_changes({**files, **edits}, snapshot, names)
             edits.update({n: snapshot.get(n) for n in names})
         elif snapshot:
