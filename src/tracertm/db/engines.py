@@ -1,0 +1,178 @@
+"""Engines: one for a URL, with SQLite's pragmas (foreign keys, page size, WAL, busy timeout; ``BEGIN IMMEDIATE``
+for a writer, see ``_bounded``) or psycopg 3 for PostgreSQL, the WAL checkpoint a bulk write leaves to a thread of
+its own, and a connection whose failure is one line (``_connect``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.db.failures import _SOURCES, database_unavailable
+from tracertm.db.urls import DEFAULT_SOURCE, parse_url, redact
+from tracertm.errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_S = 60.0
+SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
+SQLITE_PAGE_SIZE = 32768  # bytes per page of a new database file (see _sqlite_on_connect)
+
+
+def make_engine(url: str, source: str = "--database-url") -> Engine:
+    """An engine for ``url``. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL uses psycopg 3."""
+    from sqlalchemy import create_engine, event
+
+    parsed = parse_url(url, source)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).expanduser().parent
+            if source != DEFAULT_SOURCE:
+                # A URL someone wrote names a file in a folder that exists: a typo in a folder name must not make a
+                # database somewhere no later command looks (SQLite itself would only say "unable to open").
+                if not folder.is_dir():
+                    raise DatabaseError(f"cannot use database {redact(parsed)}: its folder {folder} does not exist; "
+                                        f"create it or check {source}")
+            else:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:  # a path component that is a file, a read-only or virtual file system
+                    raise DatabaseError(f"cannot use database {redact(parsed)}: its folder {folder} cannot be "
+                                        f"created ({exc.strerror or exc}); check {source}") from None
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        _SOURCES[engine] = source
+        return engine
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            f"{source}: PostgreSQL needs psycopg 3; install it with: pip install 'tracertm[postgres]'"
+        ) from None
+    engine = create_engine(parsed, pool_pre_ping=True)
+    _SOURCES[engine] = source
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit transactions cannot BEGIN IMMEDIATE).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # A new database file gets 32 KiB pages (SQLite's default is 4 KiB); an existing one keeps its own (the pragma
+    # only applies before the first page is written, so it must come before the journal mode). tracertm's big
+    # writes are bulk inserts of 0.2-2 KiB rows (records, revision snapshots, links, test results): with larger
+    # pages they split fewer pages, and a commit writes fewer WAL frames, whose cost is per frame more than per
+    # byte. Replaying the statements of the large benchmark corpus's first sync: 8 KiB 0.955, 32 KiB
+    # 0.884 s of SQLite CPU; of a 20,000-test results import: inserts 0.144 → 0.135 s and its commit 0.056 →
+    # 0.018 s (8 → 32 KiB). The price: an empty schema takes 3 MB instead of 0.8, and a small commit writes its few
+    # pages at 32 KiB each.
+    cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
+    # WAL: readers never wait for the writer. synchronous=NORMAL: a commit appends to the WAL without an fsync (the
+    # fsync happens at checkpoints); a power cut can lose the last commits but never corrupts the database. This
+    # holds for every write, bulk syncs included.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # A writer takes SQLite's write lock up front, so two writers queue instead of one failing with "database is
+    # locked" when it upgrades a read transaction. The busy timeout is set for every transaction (a pragma costs
+    # no I/O): a pooled connection must not keep another writer's bound.
+    options = conn.get_execution_options()
+    busy_ms = int(options.get("tracertm_busy_ms", SQLITE_BUSY_TIMEOUT_S * 1000))
+    # A bulk write's commit does not copy the WAL back into the database file (the checkpoint, with its fsync):
+    # ``write_session(bulk=True)`` has that done by a thread of its own afterwards (``_checkpoint_soon``). Set for
+    # every transaction, so a pooled connection never keeps a bulk write's setting.
+    pages = 0 if options.get("tracertm_bulk") else SQLITE_AUTOCHECKPOINT_PAGES
+    conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={pages}")
+    if not options.get("tracertm_write"):
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+        conn.exec_driver_sql("BEGIN")
+        return
+    _sqlite_begin_immediate(conn, busy_ms, options.get("tracertm_cancel"))
+
+
+def _sqlite_begin_immediate(conn: Connection, busy_ms: int, cancel: Any) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock at most ``busy_ms`` in short slices so that ``cancel`` (a
+    ``threading.Event``) is seen within a tenth of a second: SQLite's own busy wait cannot be interrupted."""
+    import sqlite3
+    import time
+
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    deadline = time.monotonic() + busy_ms / 1000
+    raw.execute(f"PRAGMA busy_timeout={min(busy_ms, 100)}")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode not in (5, 6) and "locked" not in str(exc):  # not SQLITE_BUSY/LOCKED
+                    raise
+            if (cancel is not None and cancel.is_set()) or time.monotonic() >= deadline:
+                break
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # Out of time (or cancelled): one last try that fails through SQLAlchemy, so callers see its usual error.
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+
+
+def _bounded(engine: Engine, timeout: float, cancel: Any = None, bulk: bool = False) -> Engine:
+    """``engine`` whose transactions are writes: ``BEGIN IMMEDIATE`` waiting at most ``timeout`` on SQLite."""
+    return engine.execution_options(
+        tracertm_write=True, tracertm_busy_ms=max(0, int(timeout * 1000)), tracertm_cancel=cancel,
+        tracertm_bulk=bulk,
+    )
+
+
+CHECKPOINT_THREAD = "tracertm-checkpoint"  # the name of ``_checkpoint_soon``'s thread
+
+
+def _checkpoint_soon(engine: Engine) -> None:
+    """Copy a SQLite database's WAL back into its file from a thread of its own (a passive checkpoint: it waits for
+    no one and no one waits for it), after a bulk write whose commit skipped it. Best effort: the next ordinary
+    commit, or the last connection to close, checkpoints anyway."""
+    import sqlite3
+    import threading
+
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+
+    def checkpoint() -> None:
+        try:
+            raw = sqlite3.connect(database, timeout=1.0)
+            try:
+                raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                raw.close()
+        except Exception:  # noqa: BLE001 - the database may be gone or busy: a later commit checkpoints
+            pass
+
+    threading.Thread(target=checkpoint, name=CHECKPOINT_THREAD, daemon=True).start()
+
+
+@contextmanager
+def _connect(engine: Engine) -> Iterator[Connection]:
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        conn = engine.connect()
+    except DBAPIError as exc:  # unreachable, refused, or (SQLite) a file that is not a database
+        raise database_unavailable(engine, exc) from None
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -1,0 +1,83 @@
+"""Database failures in one line: a database that cannot be used (naming where its URL came from, never its
+password), a file that is not a database, a lock wait that ran out, and a write that collided with another
+writer's (a ``ConflictError``: run again)."""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+from tracertm.db.urls import ENV_URL, redact
+from tracertm.errors import ConflictError, DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Engine
+
+# Where each engine's URL came from (``--database-url``, ``$TRACERTM_DATABASE_URL``...): an error about the database
+# names the place to fix it.
+_SOURCES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    source = _source(engine)
+    if _not_a_database(exc):
+        return _not_a_database_error(engine.url, source, first)
+    return DatabaseError(
+        f"cannot use database {redact(engine.url)}: {first}; check {source or f'--database-url / ${ENV_URL}'}"
+    )
+
+
+def _not_a_database_error(url: URL, source: str | None, first: str) -> DatabaseError:
+    return DatabaseError(
+        f"{source or 'database'}: {redact(url)} is not a SQLite (tracertm) database ({first}); point "
+        f"{source or f'--database-url / ${ENV_URL}'} at a tracertm database, or at a new file to create one"
+    )
+
+
+def _source(engine: Engine) -> str | None:
+    """Where ``engine``'s URL came from (``make_engine``'s ``source``), also for an engine made from it by
+    ``execution_options``."""
+    found = _SOURCES.get(engine)
+    if found is None:
+        proxied = getattr(engine, "_proxied", None)  # an OptionEngine
+        found = _SOURCES.get(proxied) if proxied is not None else None
+    return found
+
+
+def _not_a_database(exc: BaseException) -> bool:
+    """SQLite's "file is not a database" (SQLITE_NOTADB): the file exists but holds something else."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlite_errorcode", None) == 26 or "file is not a database" in str(orig)
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (the busy timeout ran out) or PostgreSQL's lock_timeout."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlite_errorcode", None) in (5, 6) or "database is locked" in str(orig):  # BUSY, LOCKED
+        return True
+    return getattr(orig, "sqlstate", None) == "55P03"  # lock_not_available
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the database undid the transaction because another one
+# touched the same rows at the same time.
+CONFLICT_SQLSTATES = ("40P01", "40001")
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or SQLite's "database is locked" in the middle of a write:
+    the work collided with another writer's, not with the data; the same work again is expected to succeed."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlstate", None) in CONFLICT_SQLSTATES or _is_busy(exc)
+
+
+def conflict_error(exc: BaseException, project_name: str | None = None) -> ConflictError:
+    """The one line for ``is_conflict(exc)``: nothing was written, run again (exit 75)."""
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    whose = f"project {project_name!r}: " if project_name else ""
+    return ConflictError(
+        f"{whose}another writer changed the project at the same time ({first}); nothing was written — run the "
+        "same command again"
+    )

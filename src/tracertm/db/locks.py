@@ -1,0 +1,249 @@
+"""The per-project write lock: ``write_session``, one transaction holding it (SQLite: ``BEGIN IMMEDIATE``;
+PostgreSQL: advisory locks of the project, its names and its repository's root commit), waiting at most
+``lock_timeout`` and then naming the other writer in one line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+from tracertm.db.engines import _bounded, _checkpoint_soon
+from tracertm.db.failures import _is_busy, _not_a_database, conflict_error, database_unavailable, is_conflict
+from tracertm.db.sessions import session
+from tracertm.errors import Cancelled, LockTimeoutError
+
+if TYPE_CHECKING:
+    import uuid
+
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from tracertm.engine.identity import RepoIdentity
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL advisory locks."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+def project_lock_name(project_name: str) -> str:
+    """The name lock of a project name (an advisory lock key on PostgreSQL, see ``_lock_key``): taken by every
+    writer of a project under that name, after the project's own lock (``project_id_lock_name``), and by the no-op
+    fast path (``fastpath``), which knows only the name."""
+    return f"project:{project_name}"
+
+
+def project_lock_key(project_name: str) -> int:
+    """The PostgreSQL advisory lock key of ``project_lock_name`` (the no-op fast path takes it)."""
+    return _lock_key(project_lock_name(project_name))
+
+
+def project_id_lock_name(project_id: uuid.UUID) -> str:
+    """The write lock of an existing project: one project, one lock, whatever name a writer reached it by (two
+    clones of a repository whose remote was renamed, see ``engine.identity``)."""
+    return f"project-id:{project_id}"
+
+
+def _project_locks(sess: Session, project_name: str, identity: RepoIdentity | None) -> tuple[Any, list[str]]:
+    """The project a write of ``project_name`` writes to (its id; None when the write creates it) and the advisory
+    locks that serialise it, in the order to take them.
+
+    An existing project: its own lock first, then the name locks of the name the writer uses and of the
+    project's current name (kept for the fast path, and against a writer creating a project of that name
+    meanwhile). A project to create: the name lock, then (a name derived from a remote or the folder) the lock of
+    the repository's root commit, so that two clones of one repository creating it under two names serialise and
+    the second finds the first one's project. Every writer takes its project's lock before any name lock and a
+    name lock before a root-commit lock: no two writers wait for each other in a circle."""
+    from tracertm.engine.identity import find
+
+    project = find(sess, project_name, identity)
+    if project is not None:
+        names = sorted({project_name, project.name})
+        return project.id, [project_id_lock_name(project.id), *(project_lock_name(n) for n in names)]
+    locks = [project_lock_name(project_name)]
+    if identity is not None and (identity.named_from_remote or identity.folder is not None) \
+            and identity.top is not None and identity.root:
+        locks.append(f"project-root:{identity.root}")
+    return None, locks
+
+
+# Names of run triggers as a user knows the writer.
+WRITER_KINDS = {
+    "cli": "sync", "ci": "sync (CI)", "hook": "hook sync", "watch": "watch daemon", "backfill": "backfill",
+}
+
+
+def _pg_lock(
+    conn: Any, name: str, timeout: float, describe: Any, cancel: Any = None, deadline: float | None = None
+) -> bool:
+    """Take the transaction-scoped advisory lock ``name`` within ``timeout`` seconds (a try-lock loop: a blocked
+    ``pg_advisory_xact_lock`` could not be bounded without cancelling the statement), and bound every row and table
+    lock of the transaction the same way (``lock_timeout``). ``describe()`` names the holder for the error;
+    ``cancel`` (a ``threading.Event``) ends the wait with ``Cancelled``; ``deadline`` (``time.monotonic()``), when
+    given, ends the wait instead of ``timeout`` (one bound for several locks). Returns whether it had to wait (the
+    lock was held by another transaction at the first try)."""
+    import time
+
+    from sqlalchemy import text
+
+    key = _lock_key(name)
+    if deadline is None:
+        deadline = time.monotonic() + timeout
+    pause = 0.02
+    waited = False
+    while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar():
+        waited = True
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled while waiting for the write lock")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockTimeoutError(describe())
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.5)
+    conn.execute(text(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}"))
+    return waited
+
+
+def other_writer(engine: Engine, project_name: str, exclude: Any = None, project_id: Any = None) -> str | None:
+    """Who else is writing: the oldest unfinished run (``sync_runs.status = 'running'``) of the project
+    (``project_id`` when known, else the project named ``project_name``; of any project on SQLite, whose write
+    lock covers the whole file), as "a watch daemon of project 'x' (started 10:02:11 UTC)"; None when no run is
+    registered."""
+    from sqlalchemy import select
+
+    from tracertm.models import Project, SyncRun
+
+    query = (
+        select(SyncRun.trigger, SyncRun.started_at, Project.name)
+        .join(Project, Project.id == SyncRun.project_id)
+        .where(SyncRun.status == "running")
+        .order_by(SyncRun.started_at)
+        .limit(1)
+    )
+    if engine.dialect.name == "postgresql":
+        query = query.where(Project.id == project_id if project_id is not None else Project.name == project_name)
+    if exclude is not None:
+        query = query.where(SyncRun.id != exclude)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(query).first()
+    except Exception:  # noqa: BLE001 - only used to word an error message
+        return None
+    if row is None:
+        return None
+    kind = WRITER_KINDS.get(row.trigger, row.trigger)
+    return f"a {kind} of project {row.name!r} (started {row.started_at:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def lock_timeout_message(
+    engine: Engine, project_name: str, timeout: float, exclude: Any = None, project_id: Any = None
+) -> str:
+    holder = other_writer(engine, project_name, exclude, project_id) or (
+        "another writer (no tracertm run is registered)"
+    )
+    return (
+        f"project {project_name!r}: waited {timeout:g} s for the write lock held by {holder}; try again when it "
+        "has finished, or raise lock_timeout in the tracertm configuration"
+    )
+
+
+def _locked_session(
+    bound: Engine, engine: Engine, project_name: str, identity: RepoIdentity | None, timeout: float, cancel: Any,
+    found: list[Any], describe: Any,
+) -> Session:
+    """A session whose transaction has begun holding the project's write lock (see ``write_session``); ``found``
+    receives the project's id (None: a project to create) as soon as it is known, for ``describe``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        sess = session(bound, expire_on_commit=False)
+        try:
+            sess.begin()
+            if engine.dialect.name != "postgresql":
+                sess.connection()  # emits BEGIN IMMEDIATE now, before any read
+                return sess
+            project_id, locks = _project_locks(sess, project_name, identity)
+            found[:] = [project_id]
+            waited = False
+            for name in locks:
+                waited = _pg_lock(sess.connection(), name, timeout, describe, cancel, deadline) or waited
+            # A transaction that waited began before the other writer committed: PostgreSQL's now(), which stamps
+            # the rows it writes (a run's imported_at, a revision's created_at, updated_at...), would be the time
+            # it began to wait, older than what the other writer committed meanwhile (a poll with --since or
+            # changed_since in between missed it for good; of two writers queued, the one committing last could be
+            # stamped older). So it lets go and begins again: the new transaction, begun after the lock was free,
+            # takes the locks at once unless another writer took them in between (then it waits again).
+            # Under the locks: the project found before may have been created, renamed or adopted meanwhile (its
+            # writer held the lock of another name). Same project: ours. Otherwise let go and take its lock.
+            sess.expire_all()
+            if not waited and _project_locks(sess, project_name, identity)[0] == project_id:
+                return sess
+        except BaseException:
+            sess.close()
+            raise
+        sess.close()  # rolls back: its locks are released
+
+
+@contextmanager
+def write_session(
+    engine: Engine,
+    project_name: str,
+    timeout: float = DEFAULT_LOCK_TIMEOUT_S,
+    run_id: Any = None,
+    cancel: Any = None,
+    bulk: bool = False,
+    identity: RepoIdentity | None = None,
+) -> Iterator[Session]:
+    """One transaction holding the project's write lock; commits on success, rolls back on any exception.
+
+    ``bulk`` (a sync's write phase): on SQLite the commit leaves the WAL checkpoint to a background thread, so the
+    writer does not wait for it (see ``_checkpoint_soon``).
+
+    PostgreSQL: the advisory lock of the project (``project_id_lock_name``: its row, whatever name it is reached
+    by; ``identity``, a ``RepoIdentity``, finds it as ``engine.identity.resolve`` does, following a renamed remote),
+    then the name locks (``_project_locks``), released at commit/rollback, taken with a try-lock loop. A project
+    that does not exist yet is locked by its name (and its repository's root commit); if another writer created
+    or renamed it meanwhile, the locks are let go and the project's own taken instead.
+    SQLite: the transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer.
+    Either way the wait is bounded by ``timeout`` seconds and ends in ``LockTimeoutError`` naming the other writer
+    (from its unfinished ``sync_runs`` row; ``run_id`` is the caller's own, left out of that search).
+    A deadlock or serialization failure while writing is a ``ConflictError`` (nothing was written; run again).
+    ``cancel`` (a ``threading.Event``, set by another thread that also interrupts the connection) turns the
+    resulting database error, or a set flag at the lock wait, into ``Cancelled``; the transaction rolls back.
+    """
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    found: list[Any] = [None]
+
+    def describe() -> str:
+        return lock_timeout_message(engine, project_name, timeout, run_id, found[0])
+
+    bound = _bounded(engine, timeout, cancel, bulk)
+    try:
+        sess = _locked_session(bound, engine, project_name, identity, timeout, cancel, found, describe)
+        try:
+            yield sess
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled before commit")
+            sess.commit()
+        except BaseException:
+            sess.rollback()
+            raise
+        finally:
+            sess.close()
+        if bulk:
+            _checkpoint_soon(engine)
+    except DBAPIError as exc:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled; the transaction was rolled back") from None
+        if not isinstance(exc, OperationalError) and not _not_a_database(exc):
+            raise
+        if _is_busy(exc):
+            raise LockTimeoutError(describe()) from None
+        if is_conflict(exc):
+            raise conflict_error(exc, project_name) from None
+        raise database_unavailable(engine, exc) from None

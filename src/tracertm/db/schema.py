@@ -1,0 +1,209 @@
+"""The schema: its revisions (``SCHEMA_HEAD``, the one a database is stamped with, the ones this installation
+ships) and Alembic's migrations, run under a lock so that of several processes starting at once on an empty database
+one migrates and the others find it done (``ensure_schema``)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+from tracertm.db.engines import _bounded, _connect
+from tracertm.db.failures import _is_busy, _not_a_database, database_unavailable
+from tracertm.db.locks import _pg_lock
+from tracertm.db.urls import redact
+from tracertm.errors import DatabaseError, LockTimeoutError, SchemaTooNewError, UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
+
+# The newest migration. A test keeps it equal to Alembic's head, so start-up can check the schema with one query
+# instead of importing Alembic.
+SCHEMA_HEAD = "0021"
+
+
+def migrations_dir() -> Path:
+    """Alembic scripts: inside the installed package, or the top-level ``alembic/`` of a source checkout."""
+    package = Path(__file__).resolve().parent.parent  # tracertm/ (this module is tracertm/db/schema.py)
+    for candidate in (package / "migrations", package.parent.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise DatabaseError("tracertm's migration scripts are missing from this installation; reinstall tracertm")
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision stamped in the database, or None for an empty database: one query on the usual path
+    (the table is asked about only when that query fails)."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    with _connect(engine) as conn:
+        try:
+            revision: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return revision
+        except (OperationalError, ProgrammingError):  # no such table (SQLite / PostgreSQL), or worse
+            conn.rollback()
+            if inspect(conn).has_table("alembic_version"):
+                # Created meanwhile by another process's first use (or the failure was something else: then the
+                # same query fails again, and that error is the one to see).
+                again: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                return again
+            return None
+        except DBAPIError as exc:
+            if _not_a_database(exc):
+                raise database_unavailable(engine, exc) from None
+            raise
+
+
+def known_revisions() -> set[str]:
+    """Every migration this installation ships (imports Alembic: only called off the fast path)."""
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def shipped_revisions() -> list[str]:
+    """The ids of the migrations this installation ships, in order, read from the ``revision = "..."`` line of each
+    script in ``migrations_dir()/versions``: ids are numbered, but with gaps (migrations merged or dropped before
+    a release), so a number in range is not one. Reads a few small files instead of importing Alembic and every
+    script (a test keeps this equal to Alembic's own list)."""
+    import re
+
+    assign = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", re.MULTILINE)
+    found = set()
+    for script in (migrations_dir() / "versions").glob("*.py"):
+        match = assign.search(script.read_text(encoding="utf-8"))
+        if match:
+            found.add(match.group(1))
+    return sorted(found)
+
+
+def _check_not_newer(engine: Engine, revision: str | None) -> None:
+    if revision is not None and revision != SCHEMA_HEAD and revision not in known_revisions():
+        raise _too_new(engine.url, revision)
+
+
+def _too_new(url: URL, revision: str) -> SchemaTooNewError:
+    return SchemaTooNewError(
+        f"database {redact(url)} is at schema revision {revision}, newer than this tracertm knows "
+        f"(up to {SCHEMA_HEAD}); upgrade tracertm (pip install -U tracertm) to use it"
+    )
+
+
+def check_revision(revision: str) -> None:
+    """``--revision``: ``head`` or the id of a migration this installation ships; checked before the database is
+    opened too (``db upgrade`` makes its file), so that a mistyped revision leaves nothing behind."""
+    if revision == "head":
+        return
+    shipped = shipped_revisions()
+    if revision not in shipped:
+        raise UsageError(f"--revision {revision}: not a schema revision; give head or one of {', '.join(shipped)}")
+
+
+def _check_target(revision: str, current: str | None) -> None:
+    """``--revision``: one of the schema's revisions (``shipped_revisions``: numbered, so their order is their
+    text's, with gaps), not below the database's own: tracertm has no downgrades, and Alembic's refusals of a
+    revision it does not know (a number in a gap too) or a relative one were internal errors."""
+    check_revision(revision)
+    if current is not None and revision < current:
+        raise UsageError(f"--revision {revision}: the database is at {current} already, and tracertm has no "
+                         "downgrades; restore a backup to go back")
+
+
+def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+    """Run migrations up to ``revision``, serialised across processes: the migration lock on PostgreSQL (an
+    advisory lock), the write lock on SQLite (``BEGIN IMMEDIATE``). The schema revision is read again under the
+    lock, so of several processes starting at once on an empty database one migrates and the others find it done.
+    """
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    bound = _bounded(engine, timeout)
+    try:
+        # Alembic's environment is module state (``context.config``, the connection in its attributes): two threads
+        # migrating at once ran on each other's connections. One at a time per process; processes take the lock.
+        with _MIGRATING, _connect(bound) as conn, foreign_keys_off(conn):
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    _pg_lock(conn, "tracertm:migrations", timeout, lambda: "migrations")
+                has_table = conn.dialect.has_table(conn, "alembic_version")
+                current = (
+                    conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_table else None
+                )
+                _check_not_newer(engine, current)
+                if revision == "head" and current == SCHEMA_HEAD:
+                    return
+                if revision != "head":
+                    _check_target(revision, current)
+                command.upgrade(alembic_config(conn), revision)
+    except DBAPIError as exc:
+        if not isinstance(exc, OperationalError) and not _not_a_database(exc):
+            raise
+        if _is_busy(exc):
+            raise LockTimeoutError(
+                f"database {redact(engine.url)}: waited {timeout:g} s for another writer to migrate it; "
+                "try again, or raise lock_timeout in the tracertm configuration"
+            ) from None
+        raise database_unavailable(engine, exc) from None
+
+
+_MIGRATING = threading.Lock()
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    from alembic import command
+
+    with _MIGRATING, _connect(engine.execution_options(tracertm_write=True)) as conn, foreign_keys_off(conn):
+        with conn.begin():
+            command.downgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrating (call before the transaction begins).
+
+    Alembic's batch mode rebuilds a SQLite table by copy, drop and rename; with foreign keys on, dropping a parent
+    table runs its ON DELETE CASCADE and empties the children. The pragma only works outside a transaction, so it is
+    set on the driver connection directly. Other databases: nothing to do.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    except BaseException:
+        # An interruption (Ctrl-C mid-migration) may have closed the connection: setting the pragma back then fails,
+        # and that error must not hide the one that tells what happened (the CLI's exit 130, not an internal error).
+        try:
+            raw.execute("PRAGMA foreign_keys=ON")
+        except Exception:  # noqa: BLE001 - the connection is gone, and with it the setting
+            pass
+        raise
+    raw.execute("PRAGMA foreign_keys=ON")
+
+
+def ensure_schema(engine: Engine, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+    """Create or migrate the schema on first use; one cheap query when it is already current. A database at a
+    schema this tracertm does not know (a newer release migrated it) is refused with one line."""
+    revision = current_revision(engine)
+    if revision == SCHEMA_HEAD:
+        return
+    _check_not_newer(engine, revision)
+    upgrade(engine, timeout=timeout)

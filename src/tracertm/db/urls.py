@@ -1,0 +1,103 @@
+"""Database URLs: which one to use (``--database-url``, ``$TRACERTM_DATABASE_URL``, the configuration, else the
+embedded default file), validating it, and writing it in messages without its password."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracertm.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+ENV_URL = "TRACERTM_DATABASE_URL"
+DEFAULT_SOURCE = "the default database"  # resolve_database_url's source for the embedded file
+
+
+def default_database_path() -> Path:
+    """The embedded database: ``$XDG_DATA_HOME/tracertm/tracertm.db`` (``~/.local/share/...`` on Linux)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("tracertm", appauthor=False) / "tracertm.db"
+
+
+def resolve_database_url(option: str | None = None, configured: str | None = None) -> tuple[str, str]:
+    """The URL to use and where it came from: ``--database-url``, then ``$TRACERTM_DATABASE_URL``, then the
+    repository configuration, then the embedded default file."""
+    if option:
+        return option, "--database-url"
+    env = os.environ.get(ENV_URL)
+    if env:
+        return env, ENV_URL
+    if configured:
+        return configured, "database_url in the tracertm configuration"
+    return f"sqlite:///{default_database_path()}", DEFAULT_SOURCE
+
+
+def parse_url(url: str, source: str = "--database-url") -> URL:
+    """Validate a database URL; errors name the option and the scheme, never the password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a non-numeric port
+        scheme = url.split(":", 1)[0] if ":" in url else "<none>"
+        raise ConfigError(
+            f"{source}: not a database URL (scheme {scheme!r}); use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DB"
+        ) from None
+    # Split the name ourselves: URL.get_driver_name() loads the dialect, which fails for "postgres://" and
+    # for unknown drivers with an error that is not a ConfigError.
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgres", "postgresql"):
+        if driver not in ("psycopg", "psycopg2", ""):
+            raise ConfigError(f"{source}: driver {driver!r} is not supported; use postgresql+psycopg://...")
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise ConfigError(f"{source}: driver {driver!r} is not supported; use sqlite:///PATH")
+        return parsed
+    raise ConfigError(
+        f"{source}: unsupported database scheme {parsed.drivername!r}; use sqlite:///PATH or postgresql+psycopg://..."
+    )
+
+
+def redact(url: URL | str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True) if isinstance(url, str) else url.render_as_string(True)
+
+
+def _in_memory(parsed: URL) -> bool:
+    """Whether a SQLite URL names an in-memory database (``sqlite://``, ``sqlite:///:memory:``, a ``file:`` URI
+    with ``mode=memory``): it is gone when the process ends."""
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    return database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in database or (
+        parsed.query.get("mode") == "memory"
+    )
+
+
+def _refuse_in_memory(url: str, source: str) -> URL:
+    """``url`` parsed; an in-memory SQLite database is refused: everything written to it is gone when the command
+    ends."""
+    parsed = parse_url(url, source)
+    if _in_memory(parsed):
+        raise ConfigError(
+            f"{source}: {url} is an in-memory SQLite database, gone when this command ends; use sqlite:///PATH "
+            "(or leave it out for the default database)"
+        )
+    return parsed
+
+
+def sqlite_file(parsed: URL) -> Path | None:
+    """The file a SQLite URL names (``~`` expanded, as ``make_engine`` does for its folder); None for another
+    database or an in-memory one. A ``file:`` name is a file like any other: SQLAlchemy passes it to SQLite without
+    ``uri=true`` (a URL takes no query string), so SQLite opens it as a plain path, ``./file:x.db``."""
+    if parsed.get_backend_name() != "sqlite" or _in_memory(parsed):
+        return None
+    return Path(parsed.database or "").expanduser()
