@@ -82,7 +82,7 @@ def test_a_read_verb_names_the_variable_and_another_programs_tables(
     from sqlalchemy import inspect, text
 
     if empty_database_url.startswith("sqlite"):
-        pytest.skip("SQLite: tests/test_s38_dry_run_and_db_open.py (another program's file)")
+        pytest.skip("SQLite: tests/test_dry_run_and_read_verbs_create_nothing.py (another program's file)")
     _seed(git_repo)
     engine = db.make_engine(empty_database_url)
     try:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_s39_http_fixes import _seed, problem, the_link, write_auth
+from test_http_conditional_and_hosts import _seed, problem, the_link, write_auth
 
 from conftest import GitRepo
 from tracertm.api import ApiSettings, create_app

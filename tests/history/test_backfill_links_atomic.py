@@ -5,7 +5,7 @@ Ctrl-C) while it derives them leaves the database at its previous checkpoint, no
 
 Real processes, killed by the backfill itself at a chosen point of the link derivation (``links.rebuild``, before
 or after it ran, before the commit): the signal lands there on any machine, however fast or loaded, with no sleep
-to tune (as tests/test_s38_backfill_sigterm_line.py stops one from its progress callback)."""
+to tune (as tests/test_backfill_sigterm_line.py stops one from its progress callback)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An H1 whose number is not the ADR's own (stop 38, defect 2).
+"""An H1 whose number is not the ADR's own.
 
 ``# 7. Seven`` in ``0005-x.md`` or ``# ADR-0009: Nine`` in ``0006-y.md``: the ADR is the file's (or the front
 matter's) number, which of the two the author meant cannot be told, so the heading keeps its number in the title

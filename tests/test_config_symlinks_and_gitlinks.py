@@ -1,7 +1,7 @@
-"""Configuration files that are symbolic links (s39 audit item 3) follow one rule in the work tree, the index (the
+"""Configuration files that are symbolic links follow one rule in the work tree, the index (the
 pre-commit hook) and every commit (backfill): a link to a file inside the repository stands for that file; a link
 out of it is one error naming the file, never read. And submodule entries (gitlinks) named like spec files are not
-files (item 4): the hook and ``check --staged --all`` leave them out, as every other source does. Real git
+files: the hook and ``check --staged --all`` leave them out, as every other source does. Real git
 repositories, real pre-commit hooks."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hostile configurations (s39 audit items 1 and 2): TOML nested past the interpreter's stack and id patterns that
+"""Hostile configurations: TOML nested past the interpreter's stack and id patterns that
 ``re`` cannot compile or would run for ever are one ``path:line`` error — for ``check`` and ``sync``, for the commit
 of a backfill that holds them, and for the one repository of ``watch`` that has them — never an internal error, a
 dead daemon or a hook that never ends. Real git repositories, real processes, real databases."""
