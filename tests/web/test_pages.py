@@ -237,6 +237,12 @@ def test_pages_need_the_token_when_reads_do_and_a_browser_signs_in_with_a_cookie
         assert client.get("/", follow_redirects=False).status_code == 303
         bearer = client.get("/", headers={"Authorization": f"Bearer {token}"})
         assert bearer.status_code == 200  # scripts may use the header, as with the API
+        # A script's unknown token is the API's 401 and challenge, not a redirect to a form it cannot fill in.
+        wrong = client.get(f"{P}/adrs", headers={"Authorization": "Bearer trtm_nope"}, follow_redirects=False)
+        assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == 'Bearer realm="tracertm"'
+        assert "unknown or revoked token" in wrong.text and "location" not in wrong.headers
+        basic = client.get(f"{P}/adrs", headers={"Authorization": "Basic dTpw"}, follow_redirects=False)
+        assert basic.status_code == 303  # a proxy's Basic sign-in is ignored: a browser goes to /login
 
     for client in client_for(site[0]):  # open reads: a revoked cookie is dropped, not an error page
         client.cookies.set("tracertm_token", "trtm_revoked")

@@ -223,7 +223,7 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
         "--all", dest="all_files", action="store_true",
         help="with --staged: check every staged spec file, not only those the commit changes",
     )
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache.json")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache")
     p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
     p.add_argument(
         "--results", action="append", metavar="FILE",

@@ -56,7 +56,7 @@ class PageRoute(ProjectPathRoute):
                 return await handler(request)
             except ApiProblem as exc:
                 if exc.status == 401:
-                    return _to_login(request, exc.detail)
+                    return _refused(request, exc.detail)
                 return error_page(request, exc.status, exc.detail)
             except NotFound as exc:
                 return error_page(request, 404, str(exc))
@@ -95,6 +95,19 @@ def _method_not_allowed(request: Request) -> Response:
     response = error_page(request, 405, f"{request.method} {request.url.path}: this page takes only {allowed}")
     response.headers["Allow"] = allowed
     return response
+
+
+def _refused(request: Request, detail: str) -> Response:
+    """A page's 401. A script that sent a bearer token (``Authorization: Bearer``, as to the API) gets the 401 with
+    the API's challenge, not a redirect to a form it cannot fill in; a browser goes to ``/login``."""
+    scheme, _, _ = request.headers.get("authorization", "").partition(" ")
+    if scheme.casefold() == "bearer":
+        from tracertm.api.deps import CHALLENGE
+
+        response = error_page(request, 401, detail)
+        response.headers.update(CHALLENGE)
+        return response
+    return _to_login(request, detail)
 
 
 def _to_login(request: Request, detail: str) -> Response:
