@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # (path, kind, the bytes or the file to read them from: a ``Path``, or its name as a string, which costs the parent a
 # fraction of a ``Path`` per file). Files are read by the worker that parses them, in parallel, and their git blob
-# id and size come back with the outcome.
+# id (in the repository's object format, given to the workers: ``parse_files``) and size come back with the outcome.
 Job = tuple[str, FileKind, bytes | str | Path]
 Read = tuple[str, int]  # blob id and size of the bytes a worker read
 Prepare = Callable[[ParseResult], None]
@@ -71,7 +71,7 @@ def hash_records(result: ParseResult) -> None:
 
 
 def _parse_chunk(
-    chunk: list[Job], options: ParserOptions, prepare: Prepare | None = None
+    chunk: list[Job], options: ParserOptions, prepare: Prepare | None = None, object_format: str = "sha1"
 ) -> list[tuple[str, Outcome, Read | None]]:
     out: list[tuple[str, Outcome, Read | None]] = []
     for path, kind, data in chunk:
@@ -79,13 +79,13 @@ def _parse_chunk(
         if not isinstance(data, bytes):
             with open(data, "rb") as f:  # an OSError propagates, as a read in the parent would
                 data = f.read()
-            read = (blob_id(data), len(data))
+            read = (blob_id(data, object_format), len(data))
         out.append((path, parse_one(path, kind, data, options, prepare), read))
     return out
 
 
 def _worker_chunk(
-    chunk: list[Job], options: ParserOptions, prepare: Prepare | None = None
+    chunk: list[Job], options: ParserOptions, prepare: Prepare | None = None, object_format: str = "sha1"
 ) -> list[tuple[str, Outcome, Read | None]]:
     """``_parse_chunk`` in a worker process. A worker forked while the parent had its cyclic collector paused (a
     sync's or backfill's write: ``collector_paused``) runs paused too, which saves the collections its parsing
@@ -96,7 +96,7 @@ def _worker_chunk(
 
     if not gc.isenabled():
         gc.collect(0)
-    return _parse_chunk(chunk, options, prepare)
+    return _parse_chunk(chunk, options, prepare, object_format)
 
 
 def default_jobs() -> int:
@@ -276,13 +276,14 @@ class ParsePool:
         consume: Consume | None = None,
         lull: Lull | None = None,
         also: Pending | None = None,
+        object_format: str = "sha1",
     ) -> dict[str, Outcome]:
         """Parse every job (one per path); see ``parse_files``. ``also``: outcomes another pool is parsing
         (``submit``), consumed as they arrive among these and returned with them (after them in the order)."""
         work = list(jobs_in)
         extra = also.futures if also is not None else []
         if self.jobs <= 1 or len(work) < self.threshold:
-            results = _parse_chunk(work, options, prepare)
+            results = _parse_chunk(work, options, prepare, object_format)
             if consume is not None:
                 for path, outcome, _ in results:
                     consume(path, outcome)
@@ -301,7 +302,7 @@ class ParsePool:
             light = prepare is None or isinstance(prepare, FunctionType) or getattr(prepare, "by_reference", False)
             size = STREAM_CHUNK if consume is not None and light else None
             with _signals_held():
-                futures = [executor.submit(_worker_chunk, part, options, prepare)
+                futures = [executor.submit(_worker_chunk, part, options, prepare, object_format)
                            for part in chunks(work, self.jobs, size)] + extra
             results = []
             left = len(futures)  # chunks not back yet
@@ -328,7 +329,7 @@ class ParsePool:
         return {path: out[path] for path in order}  # input order, whatever the pool's; ``also``'s after
 
     def submit(self, jobs_in: Iterable[Job], options: ParserOptions, *, prepare: Prepare | None = None,
-               size: int | None = None) -> Pending | None:
+               size: int | None = None, object_format: str = "sha1") -> Pending | None:
         """Start parsing every job (one per path) in the workers and return at once; ``Pending.result()`` waits for
         the outcomes. None when this pool would parse them in this process (too few, or ``jobs <= 1``): parse them
         with ``parse`` when they are needed. The backfill parses the next batch of commits this way while it plans
@@ -338,7 +339,7 @@ class ParsePool:
             return None
         executor = self._start()
         with _signals_held():
-            return Pending([executor.submit(_worker_chunk, part, options, prepare)
+            return Pending([executor.submit(_worker_chunk, part, options, prepare, object_format)
                             for part in chunks(work, self.jobs, size)])
 
     def _start(self) -> Executor:
@@ -385,16 +386,20 @@ def parse_files(
     consume: Consume | None = None,
     lull: Lull | None = None,
     also: Pending | None = None,
+    object_format: str = "sha1",
 ) -> dict[str, Outcome]:
     """Parse every job, in ``jobs`` worker processes when there are enough files; ``prepare``: see ``parse_one``
     (a module-level function, so that it can be sent to the workers).
 
     Jobs whose data is a ``Path`` are read by the worker; ``reads`` (when given) receives the blob id and size of
-    the bytes actually parsed for each of them. ``start_method`` is the pool's multiprocessing start method
-    (default: the platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a
-    process while another thread holds a lock leaves that lock held forever in the child. ``consume`` (when given)
+    the bytes actually parsed for each of them, in ``object_format`` (the repository's, ``sha1`` or ``sha256``, as
+    ``git rev-parse --show-object-format`` says: known once by the caller, never asked per file; ``sync`` passes
+    ``Snapshot.object_format``). ``start_method`` is the pool's multiprocessing start method (default: the
+    platform's); a process with threads (the watch daemon) passes ``"forkserver"``, since forking a process while
+    another thread holds a lock leaves that lock held forever in the child. ``consume`` (when given)
     sees each outcome in the parent as soon as its chunk is back (see ``Consume``), and ``lull`` is called as the last
     chunks parse (see ``Lull``). ``also``: outcomes another pool is parsing, consumed and returned with these
     (``ParsePool.parse``)."""
     with ParsePool(jobs, start_method=start_method) as pool:
-        return pool.parse(jobs_in, options, prepare=prepare, reads=reads, consume=consume, lull=lull, also=also)
+        return pool.parse(jobs_in, options, prepare=prepare, reads=reads, consume=consume, lull=lull, also=also,
+                          object_format=object_format)

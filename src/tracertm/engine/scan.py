@@ -103,6 +103,19 @@ class Snapshot:
     def root(self) -> Path:
         return self.location.root
 
+    @cached_property
+    def object_format(self) -> str:
+        """The object format of this source's blob ids, ``sha1`` or ``sha256``: the repository's, told by the
+        length of the ids the scan got from git (no git call; ``git rev-parse --show-object-format`` only when no
+        file has one), SHA-1 for a plain folder. Asked once per sync and given to the parse workers, which hash the
+        files they read in it (``parse_files(object_format=...)``): their ids are then the scan's, git's."""
+        if self.location.top is None:
+            return "sha1"
+        sha = next((f.blob_sha for f in self.files.values() if f.blob_sha), "")
+        if sha:
+            return "sha256" if len(sha) == 64 else "sha1"
+        return git.object_format(self.location.top)
+
     def in_scope(self, path: str) -> bool:
         return self.scope is None or path in self.scope
 

@@ -683,7 +683,8 @@ def _parse(
             ahead: tuple[Pending | None, dict[str, Outcome]] | None = None
             if n_jobs > 1 and len(early) >= pool.threshold:
                 work, known = _jobs(snapshot, early, settings)
-                pending = pool.submit(work, settings.parser, prepare=hash_records, size=STREAM_CHUNK)
+                pending = pool.submit(work, settings.parser, prepare=hash_records, size=STREAM_CHUNK,
+                                      object_format=snapshot.object_format)
                 if pending is not None or not work:  # (else too few to read in a pool: parsed with the features)
                     ahead = (pending, known)
             done = _parse(snapshot, steps, settings, jobs, start_method, lambda path, outcome: held.append(
@@ -702,7 +703,7 @@ def _parse(
     try:
         # Content hashes (plan compares them) are computed in the parse workers.
         parsed = parse_files(work, options, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
-                             consume=consume, lull=lull, also=pending)
+                             consume=consume, lull=lull, also=pending, object_format=snapshot.object_format)
     except OSError as exc:  # gone or replaced since the scan: a checkout, a stash or a delete ran meanwhile
         from tracertm.errors import ConflictError
 
