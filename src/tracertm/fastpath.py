@@ -426,7 +426,8 @@ class _SQLite(_Driver):
     def begin(self, *, write: bool, name: str) -> None:
         import sqlite3
 
-        # As the engine's connections (db/engines.py): WAL is the file's own mode; a commit needs no fsync in WAL mode.
+        # As the engine's connections (db/engines.py): WAL is the file's own mode; a commit needs no fsync in WAL
+        # mode.
         self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
             self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -44,7 +44,8 @@ class TimestampMixin:
 
 
 class SoftDeleteMixin:
-    """Rows are never removed by sync: ``deleted_at`` marks them gone. Default ORM queries hide them (see db/sessions.py)."""
+    """Rows are never removed by sync: ``deleted_at`` marks them gone. Default ORM queries hide them (see
+    db/sessions.py)."""
 
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
