@@ -708,6 +708,7 @@ class Watcher:
         if repo.settings_error:
             log.error("%s: %s", repo.root, repo.settings_error, extra={"fields": {"event": "config_error"}})
         self._apply_watch_plan(repo)
+        self._recheck_config(repo)
         if self.ready.is_set():
             log.info(
                 "%s: now watched", repo.root, extra={"fields": {"event": "repository_added", "repository": repo.key}}
@@ -749,6 +750,18 @@ class Watcher:
                 # finds it (the one the folder's own event asked for may have run before this loop got here). Not
                 # while git rewrites the work tree: its held batch syncs after the checkout, watches in place.
                 self._debouncer.add(key, reconcile=True)
+            if reconfigure:
+                self._recheck_config(repo)
+
+    def _recheck_config(self, repo: Repository) -> None:
+        """After the configuration was read and the watches it asks for are in place: if a configuration file (or
+        the target of a configuration link, whose folder may have been watched only now) changed since it was
+        read, read it again (that change may have made no event the daemon saw)."""
+        if not repo.config_unchanged():
+            with self._lock:
+                self._rewatch[repo.key] = True
+            self._debouncer.add(repo.key, reconcile=True)
+            self._debouncer.wake()
 
     # ------------------------------------------------------------------------------------------ watches
 

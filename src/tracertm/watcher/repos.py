@@ -11,7 +11,13 @@ Per repository the watch set is small and avoids ``.git/objects`` and unrelated 
   ``reftable/``) recursively and its ``info/`` non-recursively (``info/exclude``); for a linked work tree both its
   own git directory and the common one;
 - for a spec root below the top of its work tree (a monorepo project), each folder from the top down to the root's
-  parent, non-recursively: a ``.gitignore`` there decides which of the root's files git ignores too.
+  parent, non-recursively: a ``.gitignore`` there decides which of the root's files git ignores too;
+- for a configuration file that is a symbolic link to a file inside the root (``.tracertm.toml`` →
+  ``config/tracertm.toml``: it stands for that file), the folder of its target, non-recursively, unless a watch
+  above already covers it (the deepest folder of the target's path that exists, while the target is missing).
+  An event on the target (or on a folder on its way) is a configuration change, as one on the link is; which
+  targets those are is worked out again whenever the configuration is read (a link re-pointed is an event of
+  the root).
 
 Which files git ignores is part of what a sync reads (``git ls-files --exclude-standard``): a change to any
 ``.gitignore`` that applies to the spec root, or to ``info/exclude``, is a full reconcile of the repository, as a
@@ -34,8 +40,9 @@ from tracertm.config import Settings, load_settings
 from tracertm.config import is_temp_name
 from tracertm.errors import ConfigError, GitError, UsageError
 
-# "parent": a folder above the spec root inside its work tree, watched for its ``.gitignore`` only.
-Role = Literal["root", "tree", "git", "parent"]
+# "parent": a folder above the spec root inside its work tree, watched for its ``.gitignore`` only. "config": a
+# folder holding the target of a configuration link (see ``Repository.config_targets``), watched for that only.
+Role = Literal["root", "tree", "git", "parent", "config"]
 
 # git's lock on the index, held by every command that rewrites the work tree (in the work tree's own git folder).
 INDEX_LOCK = "index.lock"
@@ -44,6 +51,8 @@ STALE_LOCK_S = 60.0
 
 # Files at the spec root whose change means new settings (and so maybe new globs and a new watch set).
 CONFIG_FILES = frozenset({".tracertm.toml", "pyproject.toml", ".adr-dir"})
+# How many links a chain of configuration links is followed through, at most (the kernel's own limit is 40).
+_MAX_LINK_HOPS = 40
 # git's per-folder ignore file, and its per-repository one (in the common git directory): which files a sync reads.
 IGNORE_FILE = ".gitignore"
 EXCLUDE_FILE = "info/exclude"
@@ -135,6 +144,15 @@ class Repository:
     # Spec files that are symbolic links to a file inside the root: target → the links (root-relative), as the
     # syncs last saw them (``note_links``). A change of the target alone is a change of its links.
     links: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Configuration files that are symbolic links: each root-relative path their chain of links passes through
+    # or ends at, inside the root (``config/tracertm.toml``) → the configuration files that read it, as the
+    # configuration was last read (``reload``). An event on one is a change of the configuration.
+    config_targets: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The folders on the way to those paths (``config`` for ``config/tracertm.toml``): one appearing, vanishing or
+    # renamed is a configuration change too (a link to nothing yet finds its target).
+    config_dirs: frozenset[str] = frozenset()
+    # The configuration files as ``reload`` was about to read them (see ``config_unchanged``).
+    config_read: dict[str, FileSignature] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -162,10 +180,57 @@ class Repository:
         return repo
 
     def reload(self) -> None:
+        """Read the settings again, and where the configuration links point (``config_targets``)."""
+        self.config_read = {name: FileSignature.of(self.root / name) for name in sorted(CONFIG_FILES)}
+        self.note_config_links()
         try:
             self.settings, self.settings_error = load_settings(self.root), None
         except ConfigError as exc:
             self.settings, self.settings_error = None, str(exc)
+
+    def config_unchanged(self) -> bool:
+        """Whether the configuration files (links: and their targets) are as the last ``reload`` read them. A
+        target edited after that read but before its folder's watch was in place made no event: the daemon
+        reads the configuration again when this is false."""
+        return all(sig.unchanged(self.root / name) for name, sig in self.config_read.items())
+
+    def note_config_links(self) -> None:
+        """Work out ``config_targets`` and ``config_dirs`` from the configuration links as they are now: every
+        path each one's chain of links names inside the root (each hop resolved against its folder's real path,
+        as event paths are), whether it exists or not. A link out of the root is never followed (the settings
+        say so), and neither is anything after it."""
+        root = self.root.resolve()
+        targets: dict[str, set[str]] = {}
+        for name in sorted(CONFIG_FILES):
+            path = self.root / name
+            for _ in range(_MAX_LINK_HOPS):
+                try:
+                    text = os.readlink(path)
+                except OSError:  # not a link (or gone): the end of the chain
+                    break
+                folder = os.path.realpath(os.path.dirname(path))
+                path = Path(os.path.normpath(os.path.join(folder, text)))
+                try:
+                    rel = path.relative_to(root).as_posix()
+                except ValueError:
+                    break
+                if rel == "." or rel in CONFIG_FILES:  # (one at the root is watched as configuration already)
+                    continue
+                targets.setdefault(rel, set()).add(name)
+        dirs = {"/".join(rel.split("/")[:n]) for rel in targets for n in range(1, rel.count("/") + 1)}
+        self.config_targets = {rel: frozenset(names) for rel, names in targets.items()}
+        self.config_dirs = frozenset(dirs)
+
+    def config_watch_folders(self) -> list[Path]:
+        """Per configuration target, the deepest folder of its path that exists (its own folder, unless that is
+        missing): watched non-recursively for the target, or the folder on its way, to change."""
+        folders: dict[Path, None] = {}
+        for rel in sorted(self.config_targets):
+            folder = (self.root / rel).parent
+            while folder != self.root and not folder.is_dir():
+                folder = folder.parent
+            folders[folder] = None
+        return list(folders)
 
     # ------------------------------------------------------------------------------------------ watch set
 
@@ -200,6 +265,11 @@ class Repository:
             if (gd / "info").is_dir():  # (one that appears later is an event of the git directory: rewatched)
                 specs.append(WatchSpec(gd / "info", False, "git", gd))
         specs.extend(WatchSpec(folder, False, "parent", folder) for folder in self.parents())
+        covered = {s.path for s in specs if s.role == "tree"}  # recursive watches below the root
+        for folder in self.config_watch_folders():
+            if folder == self.root or any(folder == c or c in folder.parents for c in covered):
+                continue  # the root's own watch, or a spec folder's, sees the target's events
+            specs.append(WatchSpec(folder, False, "config", self.root))
         return specs
 
     def parents(self) -> list[Path]:
@@ -249,6 +319,13 @@ class Repository:
             rel = _relative(p, self.root)
             if not rel or ".git" in rel.split("/"):
                 continue
+            if self.is_config_target(rel, event_type, is_directory):
+                # What a configuration link reads changed (its target edited, replaced, deleted, or a folder on
+                # its way): the same as a change of the link itself.
+                reconfigure = rewatch = reconcile = True
+                continue
+            if role == "config":  # a folder watched for a configuration target only
+                continue
             if not is_directory and self.top is not None and rel.rsplit("/", 1)[-1] == IGNORE_FILE:
                 # Which files git ignores changed (any depth): a sync reads only files git does not ignore, so the
                 # repository is reconciled, as for a configuration change. (A plain folder has no git to ignore.)
@@ -274,6 +351,13 @@ class Repository:
                 # links read changed. (A dict read, replaced as a whole by ``note_links``: safe on this thread.)
                 spec_paths.extend(self.links.get(rel, ()))
         return Change(tuple(spec_paths), tuple(dirs), reconcile, rewatch, reconfigure)
+
+    def is_config_target(self, rel: str, event_type: str, is_directory: bool) -> bool:
+        """Whether an event on the root-relative ``rel`` changes what a configuration link reads. (Dict and set
+        reads, both replaced as a whole by ``note_config_links``: safe on the observer threads.)"""
+        if is_directory:
+            return event_type != "modified" and (rel in self.config_dirs or rel in self.config_targets)
+        return rel in self.config_targets
 
     def note_links(self, paths: Iterable[str], *, every: bool = False) -> None:
         """Record which of these root-relative spec files (``every``: they are all of them) are symbolic links, and
