@@ -249,6 +249,17 @@ def engine(database_url: str):  # type: ignore[no-untyped-def]
     eng.dispose()
 
 
+def schema_revision(url: str) -> str | None:
+    """The tracertm schema revision stamped at ``url`` (None: no schema), read without migrating anything."""
+    from tracertm import db
+
+    engine = db.make_engine(url)
+    try:
+        return db.current_revision(engine)
+    finally:
+        engine.dispose()
+
+
 # ---------------------------------------------------------------------------------------------------------- git
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo, run_cli
+from conftest import GitRepo, run_cli, schema_revision
 from specs import adr, contract
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -20,15 +20,6 @@ def _seed(repo: GitRepo) -> None:
     repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     repo.write("contracts/payments.yaml", contract(1, "Payments"))
     repo.commit("seed")
-
-
-def _revision(url: str) -> str | None:
-    """The schema revision at ``url`` (None: no schema), read without migrating anything."""
-    engine = db.make_engine(url)
-    try:
-        return db.current_revision(engine)
-    finally:
-        engine.dispose()
 
 
 def _tables(path: Path) -> list[str]:
@@ -74,7 +65,7 @@ def test_a_dry_run_with_no_schema_migrates_nothing(git_repo: GitRepo, empty_data
     if empty_database_url.startswith("sqlite"):
         assert not Path(empty_database_url.removeprefix("sqlite:///")).exists()
     else:
-        assert _revision(empty_database_url) is None
+        assert schema_revision(empty_database_url) is None
     # The library with the caller's own engine: the same rule.
     engine = db.make_engine(empty_database_url)
     try:
@@ -112,12 +103,12 @@ def test_a_dry_run_refuses_an_older_schema_instead_of_migrating_it(git_repo: Git
     assert line.startswith("tracertm: error: --database-url: ")
     assert "schema revision 0005" in line and "run 'tracertm db upgrade' first" in line
     assert "would sync" not in proc.stdout
-    assert _revision(empty_database_url) == "0005", "a dry run migrated the database"
+    assert schema_revision(empty_database_url) == "0005", "a dry run migrated the database"
     if before is not None:
         assert Path(empty_database_url.removeprefix("sqlite:///")).read_bytes() == before
     # Without --dry-run the sync migrates it, as before.
     assert run_cli("sync", str(git_repo.path), "--database-url", empty_database_url).returncode == 0
-    assert _revision(empty_database_url) == db.SCHEMA_HEAD
+    assert schema_revision(empty_database_url) == db.SCHEMA_HEAD
 
 
 # --------------------------------------------------------------------------------------------------- db upgrade
@@ -140,13 +131,13 @@ def test_db_upgrade_through_the_gaps(tmp_path: Path) -> None:
     for revision in ("0006", "0009", "0013"):
         proc = run_cli("db", "upgrade", "--revision", revision, "--database-url", url)
         assert proc.returncode == 0, proc.stderr
-        assert _revision(url) == revision
+        assert schema_revision(url) == revision
     proc = run_cli("db", "upgrade", "--revision", "0010", "--database-url", url)
     assert proc.returncode == 2 and "no downgrades" in _one_line(proc.stderr)
     # A number in a gap above the database's own revision: the same usage line, not Alembic's internal error.
     proc = run_cli("db", "upgrade", "--revision", "0007", "--database-url", url)
     assert proc.returncode == 2 and "not a schema revision" in _one_line(proc.stderr)
-    assert _revision(url) == "0013"
+    assert schema_revision(url) == "0013"
 
 
 def test_shipped_revisions_are_alembics() -> None:
@@ -232,4 +223,4 @@ def test_a_read_verb_still_migrates_an_older_tracertm_database(tmp_path: Path) -
     assert run_cli("db", "upgrade", "--revision", "0005", "--database-url", url).returncode == 0
     proc = run_cli("token", "list", "--database-url", url)
     assert proc.returncode == 0, proc.stderr
-    assert _revision(url) == db.SCHEMA_HEAD
+    assert schema_revision(url) == db.SCHEMA_HEAD

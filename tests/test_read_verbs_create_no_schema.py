@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo, run_cli
+from conftest import GitRepo, run_cli, schema_revision
 from specs import adr
 from tracertm import db
 
@@ -37,14 +37,6 @@ READ_VERBS = [
 def _seed(repo: GitRepo) -> None:
     repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     repo.commit("seed")
-
-
-def _revision(url: str) -> str | None:
-    engine = db.make_engine(url)
-    try:
-        return db.current_revision(engine)
-    finally:
-        engine.dispose()
 
 
 def _one_line(text: str) -> str:
@@ -73,7 +65,7 @@ def test_a_read_verb_on_a_database_with_no_schema_creates_none(
             "that reads creates no schema: run 'tracertm sync' to create it, or point --database-url at a "
             "tracertm database"
         )
-        assert _revision(empty_database_url) is None, "a read migrated the database"
+        assert schema_revision(empty_database_url) is None, "a read migrated the database"
 
 
 def test_a_read_verb_names_the_variable_and_another_programs_tables(
@@ -108,7 +100,7 @@ def test_db_current_still_shows_an_empty_database(empty_database_url: str) -> No
     if empty_database_url.startswith("sqlite"):
         assert not Path(empty_database_url.removeprefix("sqlite:///")).exists()
     else:
-        assert _revision(empty_database_url) is None
+        assert schema_revision(empty_database_url) is None
 
 
 def test_after_a_sync_the_read_verbs_read(git_repo: GitRepo, empty_database_url: str) -> None:
@@ -125,4 +117,4 @@ def test_a_read_verb_still_migrates_an_older_tracertm_schema(git_repo: GitRepo, 
     assert run_cli("db", "upgrade", "--revision", "0005", "--database-url", empty_database_url).returncode == 0
     proc = run_cli("token", "list", "--database-url", empty_database_url)
     assert (proc.returncode, proc.stdout.strip()) == (0, "no tokens"), proc.stderr
-    assert _revision(empty_database_url) == db.SCHEMA_HEAD
+    assert schema_revision(empty_database_url) == db.SCHEMA_HEAD
