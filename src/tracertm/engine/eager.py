@@ -26,9 +26,8 @@ from tracertm.parsers.records import ParseResult, ParserOptions
 from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
 from tracertm.engine.derive import LinkSpec, derive
 from tracertm.crossfile import adr_resolver
-from tracertm.engine.links import (
-    TARGET_MODELS, Source, dangling_of, insert_links, link_row, resolve_links, source_ref,
-)
+from tracertm.engine.adr_links import resolve_links
+from tracertm.engine.links import TARGET_MODELS, Source, dangling_of, insert_links, link_row, source_ref
 from tracertm.engine.plan import Operation, Plan
 from tracertm.search.deferred import Deferred
 from tracertm.steps.eager import EagerMatches
@@ -217,7 +216,7 @@ class EagerWriter:
     def _finish_links(self, plan: Plan) -> None:
         """Every record is written now: the links that waited for their target, and the dangling ones (in plan
         order, as ``links.maintain`` reports them). A link whose target is no record's id may still name an ADR
-        (``links.resolve_links``: ``ADR-0008`` names ``ADR-0008-use-x``), known only now that every ADR is."""
+        (``adr_links.resolve_links``: ``ADR-0008`` names ``ADR-0008-use-x``), known only now that every ADR is."""
         rows = []
         waited: dict[uuid.UUID, tuple[Source, set[LinkSpec]]] = {}  # by source: its links that found no target
         for target_key, sources in self._waiting.items():

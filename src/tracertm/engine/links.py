@@ -19,21 +19,21 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.engine import Connection
 
-from tracertm.crossfile import adr_base, adr_resolver, ambiguous_text
+from tracertm.crossfile import ambiguous_text
 from tracertm.errors import Diagnostic
 from tracertm import kinds
 from tracertm.kinds import NUMBER_COLUMN
 from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions, SpecRecord
+from tracertm.engine.adr_links import _renamed_adrs, _resolve_adrs, adr_names
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import MAX_REF, LinkSpec, derive
 from tracertm.engine.ids import as_id
@@ -280,142 +280,6 @@ def _write_sources(
 
 
 _INSERT_BATCH = 2000
-
-
-def adr_names(
-    conn: Connection, project_id: uuid.UUID, refs: Iterable[str]
-) -> Callable[[str], tuple[str | None, tuple[str, ...]]]:
-    """``crossfile.resolve_adr`` over the live ADRs of a project, for the references ``refs``: every ADR id is read
-    only when some reference names none exactly."""
-    table = TARGET_MODELS["adr"].__table__
-    number = table.c[NUMBER_COLUMN["adr"]]
-    live = (table.c.project_id == project_id, table.c.deleted_at.is_(None))
-    wanted = set(refs)
-    exact: set[str] = set()
-    for chunk in iter_chunks(sorted(wanted)):
-        exact.update(conn.execute(select(number).where(*live, number.in_(chunk))).scalars())
-    if exact >= wanted:
-        return lambda ref: (ref, ()) if ref in exact else (None, ())
-    return adr_resolver(set(conn.execute(select(number).where(*live)).scalars()))
-
-
-_Key = tuple[uuid.UUID, LinkSpec]
-
-
-def _resolve_adrs(
-    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], wanted: dict[uuid.UUID, list[LinkSpec]]
-) -> tuple[list[Source], dict[_Key, LinkSpec], dict[_Key, tuple[str, ...]]]:
-    """``resolve_links`` of every source over the live ADRs of the project (``wanted``: source id → its links,
-    changed in place). Returns the sources, each link resolved so → the link as written, and the links left dangling
-    because several ADRs have the number they name → those ADRs."""
-    refs = {spec.target_ref for specs in wanted.values() for spec in specs if spec.target_kind == "adr"}
-    written: dict[_Key, LinkSpec] = {}
-    several: dict[_Key, tuple[str, ...]] = {}
-    if not refs:
-        return list(sources), written, several
-    name = adr_names(conn, project_id, refs)
-    out: list[Source] = []
-    for s in sources:
-        s, wanted[s.id], as_written, ambiguous = resolve_links(s, wanted[s.id], name)
-        written.update(((s.id, k), v) for k, v in as_written.items())
-        several.update(((s.id, k), v) for k, v in ambiguous.items())
-        out.append(s)
-    return out, written, several
-
-
-def resolve_links(
-    source: Source, specs: Iterable[LinkSpec], name: Callable[[str], tuple[str | None, tuple[str, ...]]]
-) -> tuple[Source, list[LinkSpec], dict[LinkSpec, LinkSpec], dict[LinkSpec, tuple[str, ...]]]:
-    """The links of ``source`` with each link to an ADR naming the ADR its reference names (``name``:
-    ``crossfile.resolve_adr`` over the ADRs there are, the rule ``check`` applies: ``ADR-0008`` names
-    ``ADR-0008-use-x`` when that is the one ADR of its number, ``ADR-0005-use-x`` names ``ADR-0005`` when no ADR has
-    that id), so that a resolved link holds its target's id, as every link does; a link whose reference names no ADR
-    keeps it as written. Returns ``source`` (knowing the line of each link so resolved: its reference's), the links,
-    each link resolved so → the link as written, and the links left dangling because several ADRs have the number
-    they name → those ADRs."""
-    out: list[LinkSpec] = []
-    lines: dict[str, int] = {}
-    written: dict[LinkSpec, LinkSpec] = {}
-    several: dict[LinkSpec, tuple[str, ...]] = {}
-    for spec in specs:
-        if spec.target_kind != "adr":
-            out.append(spec)
-            continue
-        target, ids = name(spec.target_ref)
-        if target is None or target == spec.target_ref:
-            if ids:
-                several[spec] = ids
-            target = spec.target_ref
-            out.append(spec)
-        elif source.kind == "adr" and target == source.ref:
-            continue  # its own number (``ADR-0008`` in ``ADR-0008-use-x``): no link to itself
-        else:
-            resolved = spec._replace(target_ref=target)
-            written.setdefault(resolved, spec)
-            out.append(resolved)
-        line = _written_line(source.ref_lines, spec.target_ref)
-        if line is not None:
-            lines[target] = min(line, lines.get(target, line))
-    if lines and lines.items() - (source.ref_lines or {}).items():
-        known = source.ref_lines or {}
-        source = replace(source, ref_lines={**known, **{k: min(v, known.get(k, v)) for k, v in lines.items()}})
-    return source, list(dict.fromkeys(out)), written, several
-
-
-def _written_line(ref_lines: Mapping[str, int] | None, ref: str) -> int | None:
-    """The line a reference to an ADR is written on: by the reference, else (the lines of a record read back from
-    its links, which name what the references named) by the first reference to an ADR of its number."""
-    if not ref_lines:
-        return None
-    line = ref_lines.get(ref)
-    if line is not None:
-        return line
-    base = adr_base(ref)
-    found = [v for k, v in ref_lines.items() if base is not None and adr_base(k) == base]
-    return min(found) if found else None
-
-
-def _renamed_adrs(
-    conn: Connection, project_id: uuid.UUID, plan: Plan, done: AbstractSet[uuid.UUID], options: ParserOptions
-) -> list[Diagnostic]:
-    """The links of unchanged records to ADRs whose number some ADR of ``plan`` has (created, restored, deleted,
-    moved: with a slug or not), derived again from their rows: the ADR such a reference names depends on the ADRs
-    there are (``_resolve_adrs``: ``ADR-0008`` is ambiguous once ``ADR-0008-b`` comes beside ``ADR-0008-a``,
-    names ``ADR-0008-a`` again once ``ADR-0008-b`` goes). ``done``: the records derived by this sync already.
-    Returns the dangling links this made."""
-    bases = {
-        b for op in plan.operations
-        if op.kind == "adr" and op.action in ("created", "restored", "deleted", "moved")
-        and (b := adr_base(op.number)) is not None
-    }
-    if not bases:
-        return []
-    t = LINKS.c
-    digits = sorted({str(int(b[4:])) for b in bases})
-    found: dict[uuid.UUID, str] = {}
-    for chunk in iter_chunks(digits, 50):
-        # A reference to ADR ``n`` holds the digits of ``n`` after "adr" (``ADR-0007``, ``adr_7_use_x``): the rest
-        # is told apart here.
-        rows = conn.execute(
-            select(t.source_id, t.source_kind, t.target_ref).where(
-                t.project_id == project_id, t.target_kind == "adr", t.link_type.not_in(DB_LINK_TYPES),
-                or_(*(func.lower(t.target_ref).like(f"adr%{d}%") for d in chunk)))
-        )
-        for r in rows:
-            if r.source_id not in done and adr_base(r.target_ref) in bases:
-                found[r.source_id] = r.source_kind
-    if not found:
-        return []
-    placed: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)  # where the links are: where their references are
-    for chunk in iter_chunks(sorted(found, key=str)):
-        for r in conn.execute(select(t.source_id, t.target_ref, t.source_line).where(
-                t.source_id.in_(chunk), t.link_type.not_in(DB_LINK_TYPES))):
-            placed[r.source_id][r.target_ref] = r.source_line
-    only: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for source_id, kind in found.items():
-        only[kind].append(source_id)
-    sources = [replace(s, ref_lines=placed.get(s.id) or None) for s in _live_sources(conn, project_id, only)]
-    return _write_sources(conn, project_id, sources, options)
 
 
 # The last project id ``link_row`` was given, and the same as an ``Id`` (its hex digits kept), as one pair.

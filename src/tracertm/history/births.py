@@ -116,7 +116,7 @@ class LinkBirths:
             versions = self._versions.get((spec.target_kind, spec.target_ref))
             if not versions and spec.target_kind == "adr":
                 # A reference that names an ADR by another id (``ADR-0008`` for ``ADR-0008-use-x``): the ADR the
-                # links name at the end (``links.resolve_links``), keyed by the link as written all the same.
+                # links name at the end (``adr_links.resolve_links``), keyed by the link as written all the same.
                 if name is None:
                     name = adr_resolver({n for (k, n), v in self._versions.items() if k == "adr" and not v[-1][2]})
                 target = name(spec.target_ref)[0]
