@@ -11,13 +11,11 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any, Self
 
 from watchdog.events import FileSystemEvent
@@ -25,10 +23,13 @@ from watchdog.events import FileSystemEvent
 from tracertm import db
 from tracertm.errors import DatabaseError, TracertmError
 from tracertm.watcher import pools
+from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
+from tracertm.watcher.engines import Engines
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, read_limit
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
+from tracertm.watcher.signals import StopOnSignal
 from tracertm.watcher.stats import SyncRecord, WatchStats, Health
 
 if TYPE_CHECKING:
@@ -118,10 +119,7 @@ class Watcher:
         self.ready = threading.Event()
         self._debouncer = Debouncer(quiet, ceiling, clock)
         self._repos: dict[str, Repository] = {}
-        self._engines: dict[str, Engine] = {}
-        # Per SQLite database file (by URL): which file its engine's connections opened, to see before each sync
-        # whether it was deleted or replaced meanwhile (``_database_moved``).
-        self._db_files: dict[str, _DatabaseFile] = {}
+        self._engines = Engines()  # per database URL; a SQLite file deleted or replaced lets go of its engine
         self._start_method: str | None = None  # the parse pools' (``pools.acquire``), while the daemon runs
         self._db_health: dict[str, Health] = {}
         self._repo_health: dict[str, Health] = {}
@@ -142,7 +140,6 @@ class Watcher:
         self._in_sync = False
         # Set by abort() (a second signal): the sync in flight stops at its next safe point or database call.
         self._abort = threading.Event()
-        self._connections: set[Any] = set()  # DB-API connections checked out of the daemon's engines
         self._watches: WatchSet | None = None
         self._overflow: OverflowHook | None = None
         self._thread: threading.Thread | None = None
@@ -189,16 +186,7 @@ class Watcher:
         sync that had already committed stays committed."""
         self._abort.set()
         self.stop()
-        for connection in list(self._connections):
-            try:
-                if hasattr(connection, "interrupt"):  # sqlite3
-                    connection.interrupt()
-                elif hasattr(connection, "cancel_safe"):  # psycopg 3.2+
-                    connection.cancel_safe(timeout=5.0)
-                elif hasattr(connection, "cancel"):
-                    connection.cancel()
-            except Exception:  # noqa: BLE001 - a connection that is closing or closed has nothing to cancel
-                pass
+        self._engines.interrupt()
 
     @property
     def aborted(self) -> bool:
@@ -274,8 +262,7 @@ class Watcher:
         if self._watches is not None:
             self._watches.stop()
         pending = self._debouncer.pending()
-        for engine in self._engines.values():
-            engine.dispose()
+        self._engines.dispose()
         if self._start_method is not None:
             # The fork server (and the resource tracker, when the pools started it) ends with the last Watcher.
             self._start_method = None
@@ -577,39 +564,17 @@ class Watcher:
 
     def _engine_for(self, repo: Repository, batch: Batch | None = None) -> tuple[Engine, str]:
         url, source = self._url_of(repo)
-        engine = self._engines.get(url)
-        if engine is not None and self._database_moved(url, batch):
-            engine = None
-        if engine is None:
-            from sqlalchemy import event
-
-            engine = db.make_engine(url, source)
-            event.listen(engine, "checkout", lambda dbapi, _record, _proxy: self._connections.add(dbapi))
-            event.listen(engine, "checkin", lambda dbapi, _record: self._connections.discard(dbapi))
-            path = db.sqlite_file(engine.url)
-            if path is not None:
-                file = self._db_files[url] = _DatabaseFile(path)
-                event.listen(engine, "connect", lambda _dbapi, _record: file.opened())
-                event.listen(engine, "checkin", lambda _dbapi, _record: file.used())
-            self._engines[url] = engine
-            self._db_health.setdefault(url, Health())
+        moved = self._engines.moved(url)
+        if moved is not None:
+            self._database_moved(url, *moved, batch)
+        engine = self._engines.get(url, source)
+        self._db_health.setdefault(url, Health())
         return engine, url
 
-    def _database_moved(self, url: str, batch: Batch | None) -> bool:
-        """Whether the SQLite file of ``url`` was deleted or replaced (another file renamed over it) since the
-        engine's connections opened it; if so, the engine is disposed (its connections held the old file: every
-        later sync would "succeed" into a file no one can see) and every repository syncing into that database is
-        reconciled, ``batch``'s own among them. A new, empty file makes that reconcile a first sync."""
-        file = self._db_files.get(url)
-        if file is None:
-            return False
-        how = file.moved()
-        if how is None:
-            return False
-        del self._db_files[url]
-        self._engines.pop(url).dispose()
-        file.forget_sidecars()
-        path = file.path
+    def _database_moved(self, url: str, path: Path, how: str, batch: Batch | None) -> None:
+        """The SQLite file of ``url`` was deleted or replaced since the engine's connections opened it, and the
+        engine let go of it (``database_file``): reconcile every repository syncing into that database, ``batch``'s
+        own among them. A new, empty file makes that reconcile a first sync."""
         keys = [key for key, repo in list(self._repos.items()) if self._url_of(repo)[0] == url]
         for key in keys:
             self._reconciled_refs.pop(key, None)
@@ -619,24 +584,7 @@ class Watcher:
         if batch is not None:
             batch.reconcile = True
             batch.other_reconciles += 1
-        log.warning(
-            "database file %s was %s while watching: %s; reconciling %d repositor%s into it",
-            path,
-            how,
-            "creating it again" if how == "deleted" else "opening the new file",
-            len(keys),
-            "y" if len(keys) == 1 else "ies",
-            extra={
-                "fields": {
-                    "event": "database_reopened",
-                    "database": db.redact(url),
-                    "path": str(path),
-                    "reason": how,
-                    "repositories": keys,
-                }
-            },
-        )
-        return True
+        log_reopened(url, path, how, keys)
 
     # ------------------------------------------------------------------------------------------ events
 
@@ -794,66 +742,6 @@ class Watcher:
         )
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    """Which file ``path`` names: (st_dev, st_ino); None when it names none (or cannot be read)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
-
-
-class _DatabaseFile:
-    """The SQLite file of one of the daemon's engines: which file its connections opened (``opened``, from the
-    engine's "connect" event) and the WAL and shared-memory files beside it as they were while they were in use
-    (``used``, at each "checkin"), to tell that the path names another file now, or none (``moved``)."""
-
-    SIDECARS = ("-wal", "-shm")
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.files: set[tuple[int, int]] = set()
-        self.sidecars: dict[str, tuple[int, int]] = {}
-
-    def opened(self) -> None:
-        found = _identity(self.path)
-        if found is not None:  # (gone again already: the check before the next sync sees that)
-            self.files.add(found)
-
-    def used(self) -> None:
-        for suffix in self.SIDECARS:
-            found = _identity(self.path.with_name(self.path.name + suffix))
-            if found is not None:
-                self.sidecars[suffix] = found
-
-    def moved(self) -> str | None:
-        """"deleted", "replaced" (another file, or connections to two different files), or None: the file the
-        connections opened is still there, or they opened none yet (nothing was written anywhere)."""
-        if not self.files:
-            return None
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return "deleted"
-        except OSError:  # cannot tell (no permission on its folder...): the sync itself says what is wrong
-            return None
-        return None if self.files <= {(st.st_dev, st.st_ino)} else "replaced"
-
-    def forget_sidecars(self) -> None:
-        """Delete the WAL and shared-memory files of the old database, once its connections are closed. SQLite
-        leaves them when the database file was moved (it never checkpoints into, nor deletes beside, a file that
-        is not the one it opened), and a stale WAL beside the new file would be replayed into it: pages of the old
-        database written over the new one. Only the files the old connections used: a new database's own WAL
-        (another process opened it first) is another file."""
-        for suffix, known in self.sidecars.items():
-            sidecar = self.path.with_name(self.path.name + suffix)
-            if _identity(sidecar) == known:
-                try:
-                    sidecar.unlink()
-                except FileNotFoundError:
-                    pass
-
-
 def watch(
     targets: Sequence[str | os.PathLike[str]] = (),
     *,
@@ -879,53 +767,20 @@ def watch(
         reconcile_every=reconcile_every,
         **options,
     )
-    previous: dict[int, Any] = {}
-    received: list[int] = []
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        # Runs on the main thread, which only waits for the daemon's thread: nothing is raised into a sync.
-        received.append(signum)
-        name = signal.Signals(signum).name
-        if watcher.stopping:
-            if not watcher.aborted:
-                log.info(
-                    "%s received again: rolling back the sync in flight",
-                    name,
-                    extra={"fields": {"event": "signal", "signal": name, "abort": True}},
-                )
-                watcher.abort()
-            return
-        log.info(
-            "%s received: stopping after the sync in flight (send it again to roll that sync back)",
-            name,
-            extra={"fields": {"event": "signal", "signal": name}},
-        )
-        watcher.stop()
-
     main = threading.current_thread() is threading.main_thread()
-    if handle_signals and main:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, on_signal)
-    try:
-        if not main:
-            watcher.run()
-            return watcher.stats
-        # The daemon runs on its own thread; this one waits, so that signal handlers run promptly and never
-        # inside the daemon's database calls.
-        watcher.start()
-        while watcher._thread is not None and watcher._thread.is_alive():
-            watcher._thread.join(0.2)
-    except KeyboardInterrupt:  # signal handling off (handle_signals=False): stop and roll back
-        watcher.abort()
-        watcher.join(60)
-    finally:
-        for signum, handler in previous.items():
-            # Stopped by a signal: the process is on its way out, and a repeated signal (a second SIGTERM a moment
-            # later, often after the daemon has already stopped, while the interpreter shuts down) is the same
-            # request, not a reason to die by the default action (exit 143 instead of 0). Ignored from here on:
-            # SIG_IGN, since the interpreter puts SIG_DFL back in place of any Python handler as it finalizes.
-            # Stopped otherwise: the caller's handler is back.
-            signal.signal(signum, signal.SIG_IGN if received else handler)
+    with StopOnSignal(watcher, enabled=handle_signals and main):
+        try:
+            if not main:
+                watcher.run()
+                return watcher.stats
+            # The daemon runs on its own thread; this one waits, so that signal handlers run promptly and never
+            # inside the daemon's database calls.
+            watcher.start()
+            while watcher._thread is not None and watcher._thread.is_alive():
+                watcher._thread.join(0.2)
+        except KeyboardInterrupt:  # signal handling off (handle_signals=False): stop and roll back
+            watcher.abort()
+            watcher.join(60)
     return watcher.stats
 
 
