@@ -4,6 +4,9 @@ its own, and a connection whose failure is one line (``_connect``)."""
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
 SQLITE_BUSY_TIMEOUT_S = 60.0
 SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 SQLITE_PAGE_SIZE = 32768  # bytes per page of a new database file (see _sqlite_on_connect)
+# The key, in a SQLite connection's pool record (``Connection.info``), of the file it opened: (path, st_dev, st_ino).
+OPENED_FILE = "tracertm_opened_file"
 
 
 def make_engine(url: str, source: str = "--database-url") -> Engine:
@@ -58,10 +63,16 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit transactions cannot BEGIN IMMEDIATE).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # Which file this connection opened (SQLite's full path of it, and its device and inode, taken as soon as it is
+    # open): a bulk write's checkpoint acts on that file, never on another one at its path (``_checkpoint_soon``).
+    row = cursor.execute("PRAGMA database_list").fetchone()  # the main database comes first
+    opened = _file_identity(row[2]) if row is not None and row[2] else None
+    if opened is not None:
+        record.info[OPENED_FILE] = (row[2], *opened)
     cursor.execute("PRAGMA foreign_keys=ON")
     # A new database file gets 32 KiB pages (SQLite's default is 4 KiB); an existing one keeps its own (the pragma
     # only applies before the first page is written, so it must come before the journal mode). tracertm's big
@@ -138,30 +149,70 @@ def _bounded(engine: Engine, timeout: float, cancel: Any = None, bulk: bool = Fa
 
 
 CHECKPOINT_THREAD = "tracertm-checkpoint"  # the name of ``_checkpoint_soon``'s thread
+# The checkpoint threads of each engine that may still run (``wait_for_checkpoints``). Only writers and waiters take
+# the lock, never a checkpoint thread (a process forks with that thread running, see ``results.streamed``).
+_CHECKPOINTS: weakref.WeakKeyDictionary[Engine, list[threading.Thread]] = weakref.WeakKeyDictionary()
+_CHECKPOINTS_LOCK = threading.Lock()
 
 
-def _checkpoint_soon(engine: Engine) -> None:
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """Which file ``path`` names: (st_dev, st_ino); None when it names none (or cannot be read)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _checkpoint_soon(engine: Engine, opened: tuple[str, int, int] | None) -> None:
     """Copy a SQLite database's WAL back into its file from a thread of its own (a passive checkpoint: it waits for
     no one and no one waits for it), after a bulk write whose commit skipped it. Best effort: the next ordinary
-    commit, or the last connection to close, checkpoints anyway."""
-    import sqlite3
-    import threading
+    commit, or the last connection to close, checkpoints anyway.
 
-    database = engine.url.database or ""
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+    ``opened``: the file the write's connection opened (its ``OPENED_FILE``). The thread opens it again by name, so
+    it acts only while the path still names that file, and never creates one: the file may be deleted or another
+    one renamed over it meanwhile (a user's ``rm``, a backup restored, under ``tracertm watch``). Opening a missing
+    file would create an empty database where the user deleted one, and opening another file with the old WAL and
+    shared memory still beside it would copy the old database's pages into it. So the path is checked by device and
+    inode before connecting (without creating the file: ``mode=rw``), and again once the connection has opened the
+    WAL and shared-memory files beside it (by name, at its first read), before it checkpoints anything."""
+    import sqlite3
+    from urllib.parse import quote
+
+    if engine.dialect.name != "sqlite" or opened is None:
         return
+    path, device, inode = opened
+    uri = f"file:{quote(path)}?mode=rw"
 
     def checkpoint() -> None:
         try:
-            raw = sqlite3.connect(database, timeout=1.0)
+            if _file_identity(path) != (device, inode):
+                return
+            raw = sqlite3.connect(uri, uri=True, timeout=1.0)
             try:
-                raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                raw.execute("PRAGMA schema_version")  # a read: opens the -wal and -shm files beside the path
+                if _file_identity(path) == (device, inode):
+                    raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
-                raw.close()
+                raw.close()  # SQLite neither checkpoints into nor deletes beside a file that was moved meanwhile
         except Exception:  # noqa: BLE001 - the database may be gone or busy: a later commit checkpoints
             pass
 
-    threading.Thread(target=checkpoint, name=CHECKPOINT_THREAD, daemon=True).start()
+    thread = threading.Thread(target=checkpoint, name=CHECKPOINT_THREAD, daemon=True)
+    with _CHECKPOINTS_LOCK:
+        running = [t for t in _CHECKPOINTS.get(engine, ()) if t.is_alive()]
+        _CHECKPOINTS[engine] = [*running, thread]
+        thread.start()
+
+
+def wait_for_checkpoints(engine: Engine, timeout: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    """Wait until the checkpoint threads ``engine``'s bulk writes started have ended (each at most ``timeout``): the
+    watch daemon does, before it lets go of a database file that was deleted or replaced and opens what the path
+    names now, so that no checkpoint still opens the old file's sidecars by name once they are another file's."""
+    with _CHECKPOINTS_LOCK:
+        threads = _CHECKPOINTS.pop(engine, [])
+    for thread in threads:
+        thread.join(timeout)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
-from tracertm.db.engines import _bounded, _checkpoint_soon
+from tracertm.db.engines import OPENED_FILE, _bounded, _checkpoint_soon
 from tracertm.db.failures import _is_busy, _not_a_database, conflict_error, database_unavailable, is_conflict
 from tracertm.db.sessions import session
 from tracertm.errors import Cancelled, LockTimeoutError
@@ -223,12 +223,15 @@ def write_session(
         return lock_timeout_message(engine, project_name, timeout, run_id, found[0])
 
     bound = _bounded(engine, timeout, cancel, bulk)
+    opened = None  # (SQLite) the file the write's connection opened, for its checkpoint
     try:
         sess = _locked_session(bound, engine, project_name, identity, timeout, cancel, found, describe)
         try:
             yield sess
             if cancel is not None and cancel.is_set():
                 raise Cancelled("cancelled before commit")
+            if bulk:
+                opened = sess.connection().info.get(OPENED_FILE)
             sess.commit()
         except BaseException:
             sess.rollback()
@@ -236,7 +239,7 @@ def write_session(
         finally:
             sess.close()
         if bulk:
-            _checkpoint_soon(engine)
+            _checkpoint_soon(engine, opened)
     except DBAPIError as exc:
         if cancel is not None and cancel.is_set():
             raise Cancelled("cancelled; the transaction was rolled back") from None

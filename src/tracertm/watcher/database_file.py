@@ -7,9 +7,10 @@ file no one can see. So before each sync the daemon asks whether the path still 
 st_ino)``, that the connections opened (``DatabaseFile.moved``); if not, it disposes of the engine and opens what the
 path names now (``DatabaseFile.let_go``; a new, empty file makes the reconcile that follows a first sync).
 
-Letting go also deletes the old database's ``-wal`` and ``-shm`` files: SQLite leaves them beside a moved file, and
-a stale WAL beside the new file would be replayed into it when it is next opened, pages of the old database written
-over the new one.
+Letting go first waits for the WAL checkpoints of the old engine's last bulk writes (``db.engines._checkpoint_soon``,
+which opens the file again by name), then deletes the old database's ``-wal`` and ``-shm`` files: SQLite leaves them
+beside a moved file, and a stale WAL beside the new file would be replayed into it when it is next opened, pages of
+the old database written over the new one.
 """
 
 from __future__ import annotations
@@ -90,8 +91,14 @@ class DatabaseFile:
         return None if self.files <= {(st.st_dev, st.st_ino)} else "replaced"
 
     def let_go(self, engine: Engine) -> None:
-        """Close ``engine``'s connections (they hold the old file), then forget the old file's sidecars."""
+        """Close ``engine``'s connections (they hold the old file), wait for the WAL checkpoints its last writes
+        left to threads of their own, then forget the old file's sidecars. A checkpoint still running could open the
+        sidecars by name after the new file's connections made their own there (its connection holds the old
+        file): it must end before the sidecars are deleted and before anything opens the path again."""
+        from tracertm.db.engines import wait_for_checkpoints
+
         engine.dispose()
+        wait_for_checkpoints(engine)
         self.forget_sidecars()
 
     def forget_sidecars(self) -> None:
