@@ -142,6 +142,7 @@ def test_installed_wheel_migrates_from_anywhere(tmp_path: Path) -> None:
     package = site_packages / "tracertm"
     assert (package / "migrations" / "env.py").is_file()
     assert (package / "migrations" / "versions" / "0001_initial_schema.py").is_file()
+    assert (package / "migrations" / "head_sqlite.sql").is_file()  # an empty SQLite file's schema (db.head_schema)
     where = run(str(python), "-c", "import tracertm; print(tracertm.__file__)").stdout.strip()
     assert Path(where).resolve().is_relative_to(venv.resolve()), where
 

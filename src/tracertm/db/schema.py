@@ -128,7 +128,6 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
     advisory lock), the write lock on SQLite (``BEGIN IMMEDIATE``). The schema revision is read again under the
     lock, so of several processes starting at once on an empty database one migrates and the others find it done.
     """
-    from alembic import command
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -149,6 +148,13 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
                     return
                 if revision != "head":
                     _check_target(revision, current)
+                elif current is None:
+                    from tracertm.db import head_schema
+
+                    if head_schema.create(conn):  # an empty SQLite file: the migrations' result, replayed
+                        return
+                from alembic import command
+
                 command.upgrade(alembic_config(conn), revision)
     except DBAPIError as exc:
         if not isinstance(exc, OperationalError) and not _not_a_database(exc):
