@@ -1,5 +1,5 @@
 """Each test case an import creates has exactly one ``created`` revision holding its fields, whichever path wrote it:
-on SQLite the database makes those revisions from the rows it has just inserted (``store._CREATED_SQL``), on
+on SQLite the database makes those revisions from the rows it has just inserted (``import_rows._CREATED_SQL``), on
 PostgreSQL they are inserted with the rows. Texts that JSON must escape come back as they went in; test cases that
 existed get no revision; the revision ids are version 7 UUIDs (on SQLite: their test case's time and counter).
 In-process and streamed, on SQLite and PostgreSQL."""

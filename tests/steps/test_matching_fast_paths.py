@@ -126,9 +126,9 @@ TEXT_PIECES = st.sampled_from(["the user", " ", "  ", "pays", "3", "-1.5", "bob"
        st.lists(st.lists(TEXT_PIECES, min_size=1, max_size=7).map("".join), min_size=1, max_size=6))
 def test_counting_spaces_first_keeps_every_match(pattern: str, texts: list[str]) -> None:
     """A simple Cucumber Expression whose parameters match no space rejects a text with another number of spaces
-    before running its pattern (``expressions._spaces``): the same arguments and values as running it, for
+    before running its pattern (``cucumber_matchers._spaces``): the same arguments and values as running it, for
     parameter types with spaces (``{string}``, ``{}``, a declared one) and without (a declared one too)."""
-    from tracertm.steps import expressions
+    from tracertm.steps import cucumber_matchers
     from tracertm.steps.expressions import DefinitionError, compile_definition
     from tracertm.steps.model import ParameterTypeDecl
 
@@ -140,12 +140,12 @@ def test_counting_spaces_first_keeps_every_match(pattern: str, texts: list[str])
         counted = compile_definition(definition, Registries(declared))
     except DefinitionError:
         return
-    spaceless = expressions._SPACELESS
+    spaceless = cucumber_matchers._SPACELESS
     try:
-        expressions._SPACELESS = frozenset()  # every expression runs its pattern
+        cucumber_matchers._SPACELESS = frozenset()  # every expression runs its pattern
         run = compile_definition(definition, Registries(declared))
     finally:
-        expressions._SPACELESS = spaceless
+        cucumber_matchers._SPACELESS = spaceless
     for text in texts:
         assert counted.arguments(text) == run.arguments(text), (pattern, text)
         assert counted.match(text) == run.match(text), (pattern, text)

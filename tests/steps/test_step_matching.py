@@ -406,19 +406,19 @@ def test_a_pattern_the_regex_package_refuses_never_matches_when_compiled_lazily(
     first use, the definition stays in but never matches: the same verdicts."""
     import regex
 
-    from tracertm.steps import expressions
+    from tracertm.steps import compiled, cucumber_matchers, parse_matchers
+    from tracertm.steps.bounded import compile_pattern as real
     from tracertm.steps.expressions import Registries, compile_matchable
     from tracertm.steps.matching import StepIndex
     from tracertm.steps.parsing import parse_step_file
-
-    real = expressions.compile_pattern
 
     def refusing(source: str, flags: int = 0) -> Any:
         if "refused" in source:
             raise regex.error("refused here")
         return real(source, flags)
 
-    monkeypatch.setattr(expressions, "compile_pattern", refusing)
+    for module in (compiled, cucumber_matchers, parse_matchers):  # each compiles user patterns for bounded matching
+        monkeypatch.setattr(module, "compile_pattern", refusing)
     # Patterns that can backtrack (``.*`` before a space, ``{string}``): ``re`` would run the others unbounded.
     js = ("Given(/^the (.*) is refused$/, function a() {});\nGiven('the {string} is refused', function b() {});\n"
           "Given(/^the (\\w+) is (\\w+)$/, function c() {});\n")

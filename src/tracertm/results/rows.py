@@ -99,7 +99,7 @@ class Flat:
     ) -> None:
         """``rows`` of ``width`` values each; ``extra``: the values of further columns, the same for every row (the
         import's time stamps), appended without copying each row. ``shared``: the indexes of the row's columns that
-        hold the same value in every row, known by construction (``store.flat_rows``); none: every value of the
+        hold the same value in every row, known by construction (``import_rows.flat_rows``); none: every value of the
         rows is bound (as psycopg's positional ``%s`` needs: it cannot refer to a parameter twice)."""
         self.count = len(rows)
         own = tuple(shared)

@@ -9,9 +9,9 @@ error naming file and line) while the import reads what preparing the rows needs
 test cases, the time stamp) and sends it (``_Child.setup``, through a socket pair); the child, once it has it, makes
 the scenario index and sends, per chunk of tests (``FIRST_CHUNK`` doubling up to ``CHUNK``, smaller again towards the
 end of the file), the driver-ready rows of the test cases, revisions (PostgreSQL; SQLite makes them,
-``store.insert_cases``) and results (on SQLite already cut into statements, ``rows.Flat``, the values all rows share
-bound once), those of the new test cases' links (association and trace link), and the (scenario, known test case)
-pairs through a pipe (framed by their length; a chunk written with ``marshal``: texts, numbers and tuples only,
+``import_rows.insert_cases``) and results (on SQLite already cut into statements, ``rows.Flat``, the values all rows
+share bound once), those of the new test cases' links (association and trace link), and the (scenario, known test
+case) pairs through a pipe (framed by their length; a chunk written with ``marshal``: texts, numbers and tuples only,
 scenarios and test cases by their ids as text); the parent inserts each chunk as it arrives, and whenever the next
 chunk has not begun to arrive (else at the end) links the pairs received so far and reads the earlier run outcomes of
 the scenarios that ran (``stats.Prior``: at the end the statistics only add this run's, which the child sums up per
@@ -119,7 +119,7 @@ def import_streamed(
 
     from tracertm.models import TestRun
     from tracertm.models import scenario_test_case_association as associations
-    from tracertm.results import junit, runs, store  # noqa: F401  (junit: the same)
+    from tracertm.results import import_rows, junit, runs, scenario_reads, store  # noqa: F401  (junit: the same)
     from tracertm.results.mapping import ScenarioIndex
     from tracertm.results.report import clean_text
     from tracertm.results.report import digest as file_digest
@@ -150,23 +150,23 @@ def import_streamed(
             child.kill()
             return summary
         # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
-        # store.scenario_index reads them. Their refs and the links' sources are made here, while the child parses
-        # ahead (the child, whose work the import's time follows, only indexes them: 8-10 ms less of it on the
+        # scenario_reads.scenario_index reads them. Their refs and the links' sources are made here, while the child
+        # parses ahead (the child, whose work the import's time follows, only indexes them: 8-10 ms less of it on the
         # benchmark's 500 scenarios); the refs pickle smaller than the rows they come from.
-        scenarios = store.scenario_rows(session, project)
+        scenarios = scenario_reads.scenario_rows(session, project)
         scenario_keys = {ids.of(row[0]): row[0] for row in scenarios}  # by the id the child sends (driver's form)
-        refs = list(store.scenario_refs(scenarios).values())
-        sources = store.link_sources(scenarios, ids)
+        refs = list(scenario_reads.scenario_refs(scenarios).values())
+        sources = scenario_reads.link_sources(scenarios, ids)
         existing = {
             number: (ident, bool(gone)) for number, ident, gone in query(
                 connection, "SELECT test_case_number, CAST(id AS TEXT), deleted_at IS NOT NULL FROM test_cases "
                             "WHERE project_id = ?", (ids.of(project.id),))
         }
-        stamp = store._sqlite_now(connection)
+        stamp = import_rows.sqlite_now(connection)
         child.setup((refs, existing, ids.of(project.id), stamp, sources))
         session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
         # The run first (its results refer to it); what only the whole report tells is filled in at the end.
-        connection.execute(insert(store._table(TestRun)), [{
+        connection.execute(insert(import_rows.core_table(TestRun)), [{
             "id": run_id, "project_id": project.id, "commit_sha": commit, "name": run_name,
             "source_format": "junit", "counts": {}, "digest": digest,
             "files": [clean_text(os.path.basename(name))],
@@ -182,7 +182,7 @@ def import_streamed(
             """Link the mapped pairs of known test cases so far (written and restored), and read the earlier
             outcomes of the scenarios that ran so far: while the import waits for the next chunk, or at the end."""
             if pairs:
-                store._link(session, pairs)  # the seed's association table
+                import_rows.link_cases(session, pairs)  # the seed's association table
                 add_test_links(connection, project.id, pairs)
                 pairs.clear()
             prior.read(session, ran)
@@ -199,14 +199,14 @@ def import_streamed(
             _kind, cases, revisions, results, mapped, restored, new_associations, new_links, ran_now = message
             if stamp is not None:  # SQLite: ``rows.Flat``, as fields
                 cases, results = Flat.of(cases), Flat.of(results)
-            if store.insert_cases(connection, cases, stamp, actor) != len(cases):
+            if import_rows.insert_cases(connection, cases, stamp, actor) != len(cases):
                 raise Restart("another writer inserted some of these test cases")
             summary.test_cases_created += len(cases)
             if revisions:  # PostgreSQL (SQLite: insert_cases wrote them)
-                store.insert_revisions(connection, revisions)
+                import_rows.insert_revisions(connection, revisions)
             # Restored before the links: a link records its test case's version.
-            store.restore(session, [uuid.UUID(case) for case in restored])
-            store.insert_results(connection, results)
+            import_rows.restore(session, [uuid.UUID(case) for case in restored])
+            import_rows.insert_results(connection, results)
             # The new test cases' links, made by the child (none of theirs can exist): written as they are.
             insert_rows(connection, associations, ("scenario_id", "test_case_id"), new_associations)
             insert_test_links(connection, new_links)
@@ -221,7 +221,7 @@ def import_streamed(
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
     counts = {**statuses, "total": total, "matched": matched, "unmatched": unmatched, "ambiguous": ambiguous}
     connection.execute(
-        update(store._table(TestRun)).where(store._table(TestRun).c.id == run_id)
+        update(import_rows.core_table(TestRun)).where(import_rows.core_table(TestRun).c.id == run_id)
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
     link()
@@ -237,7 +237,7 @@ class _Prepared(NamedTuple):
     matcher: ScenarioIndex
     existing: dict[str, tuple[str, bool]]  # the project's test cases: (id, soft-deleted) by external id
     project: str  # the project's id in the driver's form
-    stamp: str | None  # SQLite: the rows' time stamp (``store._sqlite_now``)
+    stamp: str | None  # SQLite: the rows' time stamp (``import_rows.sqlite_now``)
     sources: dict[str, tuple[str, str | None, int]]  # each scenario's ``trace.results.link_source``
 
 
@@ -251,7 +251,7 @@ def _produce(
     (``rows.Flat``): the writer only runs them. The links of new test cases (association rows and ``test`` trace
     links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as pairs, linked
     by the writer (a link may exist, a restored test case's version changes)."""
-    from tracertm.results import junit, store
+    from tracertm.results import import_rows, junit, store
     from tracertm.results.report import last_reports
     from tracertm.results.stats import _SQL_RANK
     from tracertm.trace.results import new_test_link_rows
@@ -319,7 +319,7 @@ def _produce(
             else:
                 unmatched += count
         ambiguous += sum(map(_AMBIGUOUS, matches))  # only a match without a rule is ever ambiguous
-        rows = store.case_rows(ids, project, [case for case in cases if case.external_id not in existing]
+        rows = import_rows.case_rows(ids, project, [case for case in cases if case.external_id not in existing]
                                if existing else cases, metadata_texts)
         case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))} \
             if existing else {}
@@ -343,13 +343,13 @@ def _produce(
         new_links = new_test_link_rows(project, fresh, sources)
         restored = [existing[c.external_id][0] for c in cases
                     if c.external_id in existing and existing[c.external_id][1]] if existing else []
-        results = store.result_rows(ids, run, cases, matches, case_ids)
-        if stamp is not None:  # SQLite: no revision rows (``store.insert_cases`` has the database make them)
-            _send(out, ("chunk", store.flat_rows("cases", rows, stamp).fields(), (),
-                        store.flat_rows("results", results, stamp).fields(), old, restored, new_associations,
+        results = import_rows.result_rows(ids, run, cases, matches, case_ids)
+        if stamp is not None:  # SQLite: no revision rows (``import_rows.insert_cases`` has the database make them)
+            _send(out, ("chunk", import_rows.flat_rows("cases", rows, stamp).fields(), (),
+                        import_rows.flat_rows("results", results, stamp).fields(), old, restored, new_associations,
                         new_links, list(ran)), plain=True)
         else:
-            _send(out, ("chunk", rows, store.revision_rows(ids, rows, actor), results, old, restored,
+            _send(out, ("chunk", rows, import_rows.revision_rows(ids, rows, actor), results, old, restored,
                         new_associations, new_links, list(ran)), plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, total, own))
@@ -388,7 +388,7 @@ def _receive(channel: Any, size: int) -> bytearray:
 
 _LINE = operator.attrgetter("line")
 _EXTERNAL_ID = operator.attrgetter("external_id")
-_IDENT = operator.itemgetter(0)  # a test case row's id (``store.case_rows``)
+_IDENT = operator.itemgetter(0)  # a test case row's id (``import_rows.case_rows``)
 _NUMBER = operator.itemgetter(2)  # and its external id
 _STATUS = operator.attrgetter("status")
 _RULE = operator.attrgetter("rule")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.eager import EagerMatches
-from tracertm.steps.expressions import Registries, compile_matchable
+from tracertm.steps.expressions import compile_matchable
 from tracertm.steps.matchrows import MatchWriter, write_usage_counts
 from tracertm.steps.matching import StepIndex
 from tracertm.steps.prematch import Scenario as Matched
@@ -38,6 +38,7 @@ from tracertm.steps.prematch import Verdict, digest, match_uses, prematched
 from tracertm.steps.report import behave_refused
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.packed import NONE, Packed, decoded, pack
+from tracertm.steps.parameter_types import Registries
 from tracertm.steps.scenarios import FeatureSteps, StepUse, _keyword_types, scenario_uses
 from tracertm.steps.lens import Lenses
 from tracertm.steps.pytest_bdd import Bindings

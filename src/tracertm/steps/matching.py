@@ -31,16 +31,11 @@ from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.bounded import TooSlow, slow_message
-from tracertm.steps.expressions import (
-    KEYWORD_SCOPED,
-    Argument,
-    Compiled,
-    DefinitionError,
-    Registries,
-    compile_definition,
-)
+from tracertm.steps.compiled import KEYWORD_SCOPED, Argument, Compiled, DefinitionError
+from tracertm.steps.expressions import compile_definition
 from tracertm.steps.jvm_numbers import decimal_separator, localizable
 from tracertm.steps.model import StepDefinition
+from tracertm.steps.parameter_types import Registries
 from tracertm.steps.reqnroll import candidates
 from tracertm.steps.scenarios import StepUse, Unknown, step_argument, type_key
 

@@ -237,8 +237,9 @@ class StepMatcher:
         parent about to fork workers compiles everything (``matcher``)."""
         cached = _CACHE.get(self.key)
         if cached is None:
-            from tracertm.steps.expressions import Registries, compile_matchable
+            from tracertm.steps.expressions import compile_matchable
             from tracertm.steps.matching import StepIndex
+            from tracertm.steps.parameter_types import Registries
 
             _CACHE.clear()
             _LOCAL_VERDICTS.clear()
@@ -268,7 +269,7 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
         files.append(outcome.step_file)
     # In the order links.refresh sorts them, and its parameter types in file order; without the behave definitions
     # behave refuses to load, as links.refresh leaves them out (the same digest for the same files).
-    from tracertm.steps.expressions import Registries
+    from tracertm.steps.parameter_types import Registries
     from tracertm.steps.report import behave_refused
 
     types = tuple(t for f in files for t in f.parameter_types)

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.steps.expressions import Compiled, DefinitionError, Registries, compile_definition, compile_matchable
+from tracertm.steps.compiled import Compiled, DefinitionError
+from tracertm.steps.expressions import compile_definition, compile_matchable
 from tracertm.steps.matching import StepIndex, StepResult, behave_order
 from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
+from tracertm.steps.parameter_types import Registries
 from tracertm.steps.python import BehaveStepFile, field_types
 from tracertm.steps.lens import Lenses
 from tracertm.steps.scenarios import StepUse

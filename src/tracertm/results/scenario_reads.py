@@ -1,0 +1,216 @@
+"""The scenarios a results import maps results to (``scenario_index``): the project's, read as plain rows, as they
+stood at the run's commit — parsed from git, or from the revisions a sync recorded — where results name lines.
+``results.streamed``'s import reads the rows here and makes the refs and the links' sources from them
+(``scenario_refs``, ``link_sources``: pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracertm.errors import UsageError
+from tracertm.results.mapping import ScenarioIndex, normalize_path
+from tracertm.results.rows import IdForm
+from tracertm.results.scenarios import ScenarioRef, scenario_ref
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracertm.models import Project
+
+def scenario_index(
+    session: Session,
+    project: Project,
+    commit: str | None,
+    repo: Path | None,
+    id_pattern: str = r"SC-\d+",
+    uris: Collection[str] | None = None,
+) -> ScenarioIndex:
+    """The project's scenarios as they stood at ``commit``: parsed from the repository ``repo`` at that commit when
+    it has it, else from the newest revisions at or before it (when a sync recorded that commit: without the
+    repository nothing else tells where a commit stands), else as they are now. Lines that may not be those the
+    runner saw are why the line rule gives way to a scenario name the report contradicts (``ScenarioIndex``).
+
+    ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
+    empty collection: no result is matched by line, the scenarios as they are will do)."""
+    features: dict[str, tuple[str, str | None]] = {}
+    refs = scenario_refs(scenario_rows(session, project), features)
+    if commit and (uris is None or uris):
+        if repo is None or not _from_git(session, project, commit, repo, refs, uris):
+            _at_commit(session, project, commit, refs, features)
+    return ScenarioIndex(refs.values(), id_pattern)
+
+
+def scenario_rows(session: Session, project: Project) -> list[tuple[Any, ...]]:
+    """The project's live scenarios as plain rows, for ``scenario_refs`` (not ORM objects: this runs on every
+    import)."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, Scenario
+
+    columns = [getattr(Scenario, key) for key in _FIELDS]
+    return [tuple(row) for row in session.execute(
+        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
+        .join(Feature, Scenario.feature_id == Feature.id)
+        .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
+    ).all()]
+
+
+def scenario_refs(
+    rows: list[tuple[Any, ...]], features: dict[str, tuple[str, str | None]] | None = None
+) -> dict[Any, ScenarioRef]:
+    """``ScenarioRef`` by scenario id of ``scenario_rows`` (pure: ``results.streamed``'s parse process makes them);
+    each feature's (name, path) by number into ``features``."""
+    refs: dict[Any, ScenarioRef] = {}
+    for ident, metadata, number, name, path, *values in rows:
+        if features is not None:
+            features[number] = (name, path)
+        fields = dict(zip(_FIELDS, values))
+        fields["status"] = str(fields["status"])
+        fields["scenario_metadata"] = metadata
+        refs[ident] = scenario_ref(ident, number, name, path, fields)
+    return refs
+
+
+def link_sources(rows: list[tuple[Any, ...]], ids: IdForm) -> dict[str, tuple[str, str | None, int]]:
+    """Each scenario's ``trace.results.link_source`` by its id in the driver's form, from ``scenario_rows`` (pure:
+    ``results.streamed``'s parse process makes the rows of new test cases' links with them)."""
+    from tracertm.trace.results import link_source
+
+    out: dict[str, tuple[str, str | None, int]] = {}
+    for ident, _metadata, number, _name, path, *values in rows:
+        fields = dict(zip(_FIELDS, values))
+        out[ids.of(ident)] = link_source(str(fields["scenario_number"]), number, path,
+                                         (fields["given_steps"], fields["when_steps"], fields["then_steps"]))
+    return out
+
+
+def _from_git(
+    session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
+    uris: Collection[str] | None,
+) -> bool:
+    """Replace the scenarios of the feature files named by ``uris`` (all of them for None) by those files at
+    ``commit``, parsed from git: exact lines even when only the layout moved (revisions are written on content
+    changes only). False when the repository cannot read that commit."""
+    from sqlalchemy import select
+
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+    from tracertm.errors import GitError
+    from tracertm.models import Feature, Scenario
+    from tracertm.results.source import feature_records
+
+    try:
+        location = Location.find(repo)
+        if location.top is None:
+            return False
+        named = {normalize_path(u) for u in uris} if uris is not None else None
+
+        def keep(path: str) -> bool:
+            return named is None or any(u == path or u.endswith("/" + path) or path.endswith("/" + u) for u in named)
+
+        records = feature_records(location, load_settings(location.root), ref=commit, keep=keep)
+    except (GitError, UsageError):
+        return False
+    ids = {
+        (feature, number): ident
+        for ident, feature, number in session.execute(
+            select(Scenario.id, Feature.feature_number, Scenario.scenario_number)
+            .join(Feature, Scenario.feature_id == Feature.id)
+            .where(Feature.project_id == project.id)
+            .execution_options(include_deleted=True)
+        ).all()
+    }
+    now = _numbers_now(session, project, {record.number for _path, record in records} - {f for f, _s in ids})
+    parsed = {now.get(record.number, record.number) for _path, record in records}
+    for key in [k for k, ref in refs.items() if uris is None or ref.feature_number in parsed]:
+        del refs[key]  # as they are now; those files as they were at the commit come next
+    for path, record in records:
+        number = now.get(record.number, record.number)
+        for child in record.children:
+            ident = ids.get((number, child.number))
+            if ident is not None:  # a scenario the database never saw cannot hold results
+                refs[ident] = scenario_ref(ident, number, str(record.fields.get("name", "")), path, child.fields,
+                                           child.line)
+    return True
+
+
+def _numbers_now(session: Session, project: Project, numbers: set[str]) -> dict[str, str]:
+    """The feature numbers no feature has now, that a feature had before (an untagged feature takes its number from
+    its file's name: ``cart`` renamed to ``basket``), by the number that feature has now — when exactly one feature
+    ever had it."""
+    from sqlalchemy import select
+
+    from tracertm.models import Feature, SpecRevision
+
+    if not numbers:
+        return {}
+    owners: dict[str, set[str]] = {}
+    for old, new in session.execute(
+        select(SpecRevision.number, Feature.feature_number)
+        .join(Feature, SpecRevision.entity_id == Feature.id)
+        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type == "feature",
+               SpecRevision.number.in_(sorted(numbers)))
+        .execution_options(include_deleted=True)
+    ).all():
+        owners.setdefault(old, set()).add(new)
+    return {old: next(iter(new)) for old, new in owners.items() if len(new) == 1}
+
+
+_FIELDS = (
+    "scenario_number", "title", "gherkin_text", "given_steps", "when_steps", "then_steps", "examples", "status",
+)
+
+
+def _at_commit(
+    session: Session, project: Project, commit: str, refs: dict[Any, ScenarioRef],
+    features: dict[str, tuple[str, str | None]],
+) -> None:
+    """Without a repository (an upload to the API): each scenario's newest revision committed no later than
+    ``commit``'s own revisions. Revisions are written on content changes, so a scenario that only moved keeps the
+    lines of its last change; ``repo`` gives exact lines. A commit no sync recorded (one that changed no spec
+    file) cannot be placed without the repository: the scenarios stay as they are now."""
+    from sqlalchemy import select
+
+    from tracertm.models import SpecRevision
+
+    revisions = session.execute(
+        select(SpecRevision).where(
+            SpecRevision.project_id == project.id,
+            SpecRevision.entity_type.in_(("scenario", "feature")),
+            SpecRevision.commit_sha.is_not(None),
+            SpecRevision.committed_at.is_not(None),
+        )
+    ).scalars().all()
+    # Commit times have one-second resolution: the time the revision was recorded breaks ties (syncs follow history).
+    def order(rev: Any) -> tuple[Any, Any, int]:
+        return (rev.committed_at, rev.created_at, rev.version)
+
+    commit = commit.lower()  # stored ids are lower case (``commit_id``)
+    anchors = [order(r) for r in revisions if r.commit_sha and r.commit_sha.startswith(commit)]
+    if not anchors or len(commit) < 7:
+        return  # a commit no sync recorded: match against the scenarios as they are
+    cutoff = max(anchors)
+    best: dict[Any, Any] = {}
+    for rev in revisions:
+        if order(rev) > cutoff:
+            continue
+        held = best.get(rev.entity_id)
+        if held is None or order(rev) > order(held):
+            best[rev.entity_id] = rev
+    for rev in best.values():  # feature names and paths first
+        if rev.entity_type == "feature" and rev.change != "deleted":
+            features[rev.number] = (str(rev.snapshot.get("name", "")), rev.source_path)
+    for entity_id in list(refs):  # no revision by then: the scenario did not exist at that commit
+        if entity_id not in best:
+            del refs[entity_id]
+    for entity_id, rev in best.items():
+        if rev.entity_type != "scenario":
+            continue
+        if rev.change == "deleted":
+            refs.pop(entity_id, None)
+            continue
+        number = str(rev.snapshot.get("feature_number", ""))
+        name, path = features.get(number, ("", None))
+        refs[entity_id] = scenario_ref(entity_id, number, name, rev.source_path or path, rev.snapshot)

@@ -1,0 +1,132 @@
+"""The parameter types of a project (``Registries``): its declarations by framework family, the Cucumber Expression
+registries built from them (with the built-in types of each family: cucumber-jvm's localized numbers, Reqnroll's
+own) and the ``extra_types`` of parse patterns, plus the findings about declarations that cannot be used.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tracertm.errors import Diagnostic
+from tracertm.steps.bounded import TooLarge, check_size
+from tracertm.steps.jvm_numbers import LOCALIZED_TYPES, jvm_float_regexp
+from tracertm.steps.model import Framework, ParameterTypeDecl
+from tracertm.steps.regex import Untranslatable, translate
+
+# Frameworks that share parameter types (and a registry) with each other.
+FAMILY: dict[Framework, str] = {
+    "behave": "behave", "pytest-bdd": "pytest-bdd", "cucumber-js": "js", "playwright-bdd": "js",
+    "cucumber-jvm": "jvm", "godog": "go", "cucumber-ruby": "ruby", "reqnroll": "dotnet",
+}
+# Reqnroll's built-in Cucumber Expression types that cucumber-expressions lacks.
+DOTNET_TYPES = {"decimal": r"-?\d*[.,]?\d+", "DateTime": r".+?", "Guid": r"[0-9a-fA-F-]{32,36}"}
+
+
+class Registries:
+    """The parameter types of a project, by framework family, and the findings about their declarations."""
+
+    def __init__(self, declarations: Iterable[ParameterTypeDecl]) -> None:
+        self.declarations: dict[str, dict[str, ParameterTypeDecl]] = {}
+        self.findings: list[Diagnostic] = []
+        self._cucumber: dict[str, Any] = {}
+        # By family: the declared types ``cucumber`` could not register (each a finding at its declaration).
+        self.unusable: dict[str, dict[str, tuple[ParameterTypeDecl, str]]] = {}  # with the finding's severity
+        self.behave_sites: dict[str, list[ParameterTypeDecl]] = {}  # every behave declaration of a name
+        for decl in declarations:
+            if decl.framework == "behave":
+                self.behave_sites.setdefault(decl.name, []).append(decl)
+            family = self.declarations.setdefault(FAMILY[decl.framework], {})
+            first = family.get(decl.name)
+            if first is not None and first.regexps != decl.regexps:
+                self.findings.append(Diagnostic(
+                    decl.path, decl.line, 1,
+                    f"parameter type {decl.name!r} is already declared at {first.path}:{first.line}; rename one",
+                ))
+                continue
+            family.setdefault(decl.name, decl)
+
+    def cucumber(self, family: str, decimal: str = ".") -> Any:
+        """A ``ParameterTypeRegistry`` with the built-in types and the family's declared ones; ``decimal``: the
+        feature locale's decimal separator (``decimal_separator``), which only cucumber-jvm's number types follow
+        (cucumber-js, -ruby and Reqnroll's are the package's, whatever the language). Built once per pair."""
+        key = family if family != "jvm" or decimal == "." else f"{family}{decimal}"
+        if key not in self._cucumber:
+            from cucumber_expressions.parameter_type import ParameterType
+            from cucumber_expressions.parameter_type_registry import ParameterTypeRegistry
+
+            registry = ParameterTypeRegistry()
+            if family == "jvm":  # Java's number regex, not the package's (``jvm_float_regexp``)
+                regexp = jvm_float_regexp(decimal)
+                SPACELESS_JVM.add((regexp,))
+                for name in LOCALIZED_TYPES:
+                    if name not in self.declarations.get(family, {}):
+                        registry.parameter_type_by_name[name] = ParameterType(name, regexp, str, None, False, False)
+            if family == "dotnet":  # Reqnroll's built-ins beyond cucumber's
+                for name, regexp in DOTNET_TYPES.items():
+                    if name not in self.declarations.get(family, {}):
+                        registry.define_parameter_type(ParameterType(name, regexp, str, None, False, False))
+            for decl in self.declarations.get(family, {}).values():
+                try:
+                    refused = _refused_flag(decl)
+                    if refused is not None:  # cucumber-expressions throws; cucumber does not start
+                        raise ValueError(f"{refused} (cucumber refuses to start) — remove it")
+                    regexps = [translate(r, "", decl.language)[0] for r in decl.regexps]
+                    for regexp in regexps:
+                        check_size(regexp)  # (``TooLarge``: every definition using it would be too large)
+                    registry.define_parameter_type(ParameterType(decl.name, regexps, str, None, True, False))
+                except Exception as exc:  # noqa: BLE001 - the package raises plain Exception subclasses
+                    # A regex tracertm cannot translate is its own limit (a warning), as for a definition's.
+                    severity = "warning" if isinstance(exc, (Untranslatable, TooLarge)) else "error"
+                    self.unusable.setdefault(family, {})[decl.name] = (decl, severity)
+                    self.findings.append(Diagnostic(
+                        decl.path, decl.line, 1, f"parameter type {decl.name!r} cannot be used: {exc}", severity))
+            self._cucumber[key] = registry
+        return self._cucumber[key]
+
+    def parse_types(self, family: str) -> dict[str, Callable[[str], str]]:
+        """``extra_types`` for parse/cfparse: converters carrying the declared pattern (``.+?`` when unknown)."""
+        out: dict[str, Callable[[str], str]] = {}
+        for decl in self.declarations.get(family, {}).values():
+            def convert(text: str) -> str:
+                return text
+
+            convert.pattern = decl.regexps[0] if decl.regexps else r".+?"  # type: ignore[attr-defined]
+            # parse numbers the fields after this one's by its groups, which it learns only from
+            # ``with_pattern(..., regex_group_count=N)``: counted here (a pattern with groups needs it, or parse
+            # converts the wrong group — int('') raised out of the matcher).
+            try:
+                convert.regex_group_count = group_count(convert.pattern)  # type: ignore[attr-defined]
+            except re.error:
+                convert.regex_group_count = 0  # type: ignore[attr-defined]  # (the definition's error says why)
+            out[decl.name] = convert
+        return out
+
+
+# The regex flags cucumber-expressions refuses on a parameter type's regex: JavaScript's ``regexpSource`` (g, i, m,
+# y) and Ruby's ``regexp_source`` (its options IGNORECASE, MULTILINE, EXTENDED).
+_REFUSED_FLAGS = {"javascript": "gimy", "typescript": "gimy", "ruby": "imx"}
+_RUBY_OPTIONS = {"i": "IGNORECASE", "m": "MULTILINE", "x": "EXTENDED"}
+
+
+def _refused_flag(decl: ParameterTypeDecl) -> str | None:
+    """cucumber-expressions' own words for a flag it refuses on ``decl``'s regex, or None."""
+    flag = next((f for f in _REFUSED_FLAGS.get(decl.language, "") if f in decl.flags), None)
+    if flag is None:
+        return None
+    if decl.language == "ruby":
+        return f"ParameterType Regexps can't use option Regexp::{_RUBY_OPTIONS[flag]}"
+    return f"ParameterType Regexps can't use flag '{flag}'"
+
+
+@functools.lru_cache(maxsize=1024)
+def group_count(source: str) -> int:
+    """The number of capturing groups of the regex ``source`` (``re.error`` when it does not compile)."""
+    return int(re.compile(source).groups)
+
+
+# cucumber-jvm's number regexes (``jvm_float_regexp``), one per decimal separator a registry was built for: they match
+# no space, as the built-in types of ``cucumber_matchers._SPACELESS`` (filled here: the registry makes them).
+SPACELESS_JVM: set[tuple[str, ...]] = set()
