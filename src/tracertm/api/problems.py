@@ -103,8 +103,10 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
         headers = dict(exc.headers) if exc.headers else None
-        if exc.status_code == 405:
-            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        if exc.status_code == 405:  # (off the event loop: a route may ask the database, ``gives_way``)
+            from starlette.concurrency import run_in_threadpool
+
+            headers = {**(headers or {}), "Allow": await run_in_threadpool(allowed_methods, request)}
         return problem(exc.status_code, detail, instance=instance_of(request.scope), headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -168,7 +170,9 @@ def allowed_methods(request: Request) -> str:
 
     Each route is asked whether it would take the request with each method: an included router (the web view's
     pages, ``app.include_router``) is one route of the app that holds its own, with no ``methods`` of its own to
-    read. Static files (a mount) are read with GET alone."""
+    read. Static files (a mount) are read with GET alone. A route with a ``gives_way(request)`` that holds does not
+    count: it matches the path but answers it only with a 405 naming the others (``GET /projects/{project}`` at
+    ``/projects/p/links/review``, ``api.routes``)."""
     from starlette.routing import Match, Mount
     from starlette.staticfiles import StaticFiles
 
@@ -180,5 +184,8 @@ def allowed_methods(request: Request) -> str:
             if isinstance(route.app, StaticFiles) and route.matches(scope)[0] != Match.NONE:
                 methods.add("GET")
             continue
-        methods |= {m for m in METHOD_ORDER if route.matches({**scope, "method": m})[0] == Match.FULL}
+        taken = {m for m in METHOD_ORDER if route.matches({**scope, "method": m})[0] == Match.FULL}
+        gives_way = getattr(route, "gives_way", None)
+        if taken and not (gives_way is not None and gives_way(request)):
+            methods |= taken
     return ", ".join(sorted(methods, key=METHOD_ORDER.index))

@@ -3,12 +3,15 @@ restore for records git does not own), search, facets, sync runs and health."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import BaseRoute
 
 from tracertm import db
 from tracertm.api.deps import (
@@ -32,6 +35,32 @@ IfNoneMatch = Annotated[str | None, Header(max_length=MAX_TAG_LIST,
                                            description="* or ETags that must not be current (412 if one is)")]
 # Reads accept a token but do not need one (unless the server says so): the empty requirement makes it optional.
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
+
+
+class _RecordIdent(Convertor[str]):
+    """A record's id in its own path, ``{ident:path}`` (``FEAT-2/SC-4`` holds a slash) that is not the path of one
+    of the record's other routes: ``.../history`` and ``.../at/{commit}`` (GET). The GET of those paths was always
+    theirs (they come first); their PATCH and DELETE were the record's (a record ``ADR-0001/history``), where the
+    path takes no such method: now a 405 naming the methods it does take."""
+
+    regex = r"(?!.*/(?:history|at/[^/]+)$).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+class _RestorableIdent(_RecordIdent):
+    """The id of a record git does not own, which has ``.../restore`` (POST) too: its GET was the record's."""
+
+    regex = r"(?!.*/(?:history|restore|at/[^/]+)$).*"
+
+
+RECORD_IDENT = {False: "tracertm_record_ident", True: "tracertm_restorable_ident"}  # by whether it has /restore
+register_url_convertor(RECORD_IDENT[False], _RecordIdent())
+register_url_convertor(RECORD_IDENT[True], _RestorableIdent())
 
 
 def install_routes(app: APIRouter) -> None:
@@ -124,25 +153,49 @@ def install_project_route(app: APIRouter) -> None:
         except NotFound:
             # The greedy path took a path that is no project but another route's with another method
             # (``GET /projects/p/links/review``, a POST route): 405 naming that route's methods, not 404.
-            others = _other_methods(request)
+            others = _other_methods(request, route)
             if others:
                 raise ApiProblem(405, f"{request.method} {request.url.path}: this path takes only {others}",
                                  headers={"Allow": others}) from None
             raise
 
+    route = app.routes[-1]
+    # A 405's Allow (``problems.allowed_methods``) counts this route's GET only where it answers it.
+    route.gives_way = functools.partial(_project_gives_way, route)  # type: ignore[attr-defined]
 
-def _other_methods(request: Request) -> str:
-    """The methods the app's other routes (not the one that matched) serve at this request's path."""
+
+def _project_gives_way(route: BaseRoute, request: Request) -> bool:
+    """Whether ``GET /projects/{project:path}`` leaves this request's path to the other routes that take it: a path
+    another route takes (``/projects/p/links/review``) is that route's unless a project of the whole name exists
+    (``getresolve_project`` answers GET there with a 405 naming their methods). One query, for such paths only;
+    a database that cannot say leaves the path to the others (the GET would be a 503)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tracertm.errors import TracertmError
+
+    if not _other_methods(request, route):
+        return False
+    name = route.matches({**request.scope, "method": "GET"})[1].get("path_params", {}).get("project")
+    if not name:
+        return True
+    try:
+        with db.session(request.app.state.engine) as session:
+            return not Projects(session).existing([name])
+    except (SQLAlchemyError, TracertmError):
+        return True
+
+
+def _other_methods(request: Request, mine: BaseRoute) -> str:
+    """The methods the app's other routes (not ``mine``) serve at this request's path."""
     from starlette.routing import Match
 
     from tracertm.api.problems import METHOD_ORDER
 
-    mine = request.scope.get("route")
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if route is mine or not hasattr(route, "methods"):
+    for other in request.app.router.routes:
+        if other is mine or not hasattr(other, "methods"):
             continue
-        methods |= {m for m in METHOD_ORDER if route.matches({**request.scope, "method": m})[0] == Match.FULL}
+        methods |= {m for m in METHOD_ORDER if other.matches({**request.scope, "method": m})[0] == Match.FULL}
     return ", ".join(sorted(methods, key=METHOD_ORDER.index))
 
 
@@ -151,6 +204,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     tag = k.plural
     base = f"{API}/{k.plural}"
     field_names = list(read.model_fields)
+    own = f"{base}/{{ident:{RECORD_IDENT[not k.from_git]}}}"  # the record itself (not its history, at, restore)
 
     # ``:path``: a project name may hold slashes; the fixed kind at the end keeps the match unambiguous.
     @app.get(f"{API}/projects/{{project:path}}/{k.plural}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}",
@@ -216,7 +270,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
                 data["snapshot"] = snapshot_fields(k.name, moved)
         return data
 
-    @app.get(f"{base}/{{ident:path}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
+    @app.get(own, tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
              response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"},
                                              **responses(412)})
     def get(ident: str, session: ReadSession, project: ProjectParam = None,
@@ -242,7 +296,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     schema = update.model_json_schema()
 
     @app.patch(
-        f"{base}/{{ident:path}}", tags=[tag], operation_id=f"update_{k.name}", response_model=read,
+        own, tags=[tag], operation_id=f"update_{k.name}", response_model=read,
         responses=responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500, 503),
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}},
     )
@@ -276,7 +330,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         return
     write_errors = responses(400, 401, 403, 404, 409, 412, 413, 422, 428, 500, 503)
 
-    @app.delete(f"{base}/{{ident:path}}", tags=[tag], operation_id=f"delete_{k.name}", response_model=read,
+    @app.delete(own, tags=[tag], operation_id=f"delete_{k.name}", response_model=read,
                 responses=write_errors)
     def delete(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
                if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
