@@ -7,7 +7,11 @@ change for its session, and only for that transaction); the session's setting ho
 The session's setting comes through the URL (``?options=-c idle_in_transaction_session_timeout=...``), as a role's
 ``ALTER ROLE ... SET`` would give it. The parse is made to outlast the timeout by waiting, inside the eager writer's
 first chunk, until the server shows the sync's connection idle in its transaction for twice the timeout, or has
-ended it: an observable condition, no sleep tuned to speed."""
+ended it: an observable condition, no sleep tuned to speed.
+
+A first sync whose project another writer synced between its read phase and its lock does not write eagerly: it
+parses under the lock all the same (every file that differs from what the other writer stored), its transaction
+as idle meanwhile. The timeout is off for every sync's write transaction, that one included."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from sqlalchemy import func, select, text
 from conftest import GitRepo, _pg_connect
 from specs import adr, contract
 from tracertm import db
+from tracertm.engine import apply as apply_mod
 from tracertm.engine import eager as eager_mod
 from tracertm.engine.sync import sync
 from tracertm.models import ADR, Base
@@ -82,5 +87,64 @@ def test_a_first_sync_outlasts_a_short_idle_in_transaction_timeout(
         t = Base.metadata.tables["sync_runs"].c
         with engine.connect() as conn:
             assert list(conn.execute(select(t.status))) == [("ok",)]
+    finally:
+        engine.dispose()
+
+
+def _lock_holder(admin_url: str) -> int:
+    """The backend holding the project's write lock (PostgreSQL: advisory locks of this database)."""
+    with _pg_connect(admin_url) as conn:
+        pids = [pid for (pid,) in conn.execute(
+            "SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").fetchall()]
+    assert len(pids) == 1, pids
+    return int(pids[0])
+
+
+def test_a_first_sync_another_writer_synced_first_parses_under_its_lock_past_the_timeout(
+        git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's idle_in_transaction_session_timeout")
+    from tracertm.config import load_settings
+    from tracertm.engine.identity import RepoIdentity
+    from tracertm.engine.scan import Location
+    from tracertm.engine.sync import _Job
+
+    git_repo.write("docs/adr/0001-decision.md", adr(1, "Decision 1"))
+    first = git_repo.commit("one")
+    for i in range(2, 6):
+        git_repo.write(f"docs/adr/{i:04d}-decision.md", adr(i, f"Decision {i}"))
+    git_repo.write("contracts/payments.yaml", contract(1, "Payments"))
+    git_repo.commit("more")
+    admin = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    url = f"{database_url}?options={quote(f'-c idle_in_transaction_session_timeout={TIMEOUT_MS}')}"
+    engine = db.make_engine(url)
+    try:
+        location = Location.find(git_repo.path)
+        job = _Job(engine, location, load_settings(location.root), "p", RepoIdentity(location.top, None), None,
+                   False, None, False, 1, "cli", 10.0)
+        prepared = job.read()
+        assert prepared[1] is None  # a first sync: its files parse under the lock
+        # Another writer syncs the project (its first commit) before this one takes the lock.
+        assert sync(git_repo.path, project="p", engine=engine, ref=first).counts["adr"]["created"] == 1
+
+        seen: list[str] = []
+        prepare = apply_mod.prepare_outcome
+
+        def slow_parse(path: str, outcome: Any) -> None:
+            if not seen:  # the first parsed file: the rest "parse" while the transaction waits
+                seen.append(_idle_until_timeout_passed(admin, _lock_holder(admin)))
+            prepare(path, outcome)
+
+        monkeypatch.setattr(apply_mod, "prepare_outcome", slow_parse)
+        result = job.write(prepared)
+        assert seen == ["survived"]
+        assert result.files_parsed == 5  # the four ADRs and the contract the other writer did not store
+        assert result.counts["adr"]["created"] == 4
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(ADR)).scalar_one() == 5
+            assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "1s"
+            t = Base.metadata.tables["sync_runs"].c
+            assert sorted(status for (status,) in conn.execute(select(t.status))) == ["ok", "ok"]
     finally:
         engine.dispose()

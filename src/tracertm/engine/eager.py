@@ -62,11 +62,8 @@ class EagerWriter:
         self._options = options
         self._index = index  # the search index, kept in step with each write (``search.deferred``)
         self._text_json = conn.dialect.name in ("sqlite", "postgresql")
-        if conn.dialect.name == "postgresql":
-            # The transaction waits, idle, while the workers parse: a role's idle_in_transaction_session_timeout
-            # shorter than the parse ended the session, and every first sync failed. Off for this transaction only
-            # (any role may set it; before the savepoint, whose rollback would undo it).
-            conn.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
+        # (The transaction waits, idle, while the workers parse: the write phase set PostgreSQL's
+        # idle_in_transaction_session_timeout off for it before this savepoint, ``sync._idle_allowed``.)
         self._savepoint = conn.begin_nested()
         self._pending: dict[str, list[Operation]] = defaultdict(list)
         self._buffered = 0

@@ -377,6 +377,7 @@ class _Job:
 
         with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True,
                               identity=self.identity) as session:
+            _idle_allowed(session)
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
             _close_abandoned_runs(session, project.id, run_id, started)
@@ -650,6 +651,18 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
             )
     except Exception:  # noqa: BLE001 - the original error is the one to report
         pass
+
+
+def _idle_allowed(session: Any) -> None:
+    """PostgreSQL: no ``idle_in_transaction_session_timeout`` for this write phase's transaction. It waits, idle,
+    while files parse under the lock (every file of a first sync, written as they parse: ``engine.eager``; what
+    differs from what another writer stored meanwhile, a first sync's every file when that writer synced it first)
+    and while the plan is made; a role's timeout shorter than that ended the session and failed the sync. ``SET
+    LOCAL``: any role may, for this transaction only; before any savepoint (the eager writer's), whose rollback
+    would undo it."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
 
 
 def _parse(
