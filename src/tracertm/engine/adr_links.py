@@ -127,14 +127,26 @@ def _written_line(ref_lines: Mapping[str, int] | None, ref: str) -> int | None:
     return min(found) if found else None
 
 
+# Where the references of unchanged ADR files are written, read again (``links.RefLines`` of the files at these
+# paths that could be read; see ``_renamed_adrs``).
+Reread = Callable[[Sequence[str]], Mapping[tuple[str, str], tuple[str, int, Mapping[str, int]]]]
+
+
 def _renamed_adrs(
-    conn: Connection, project_id: uuid.UUID, plan: Plan, done: AbstractSet[uuid.UUID], options: ParserOptions
+    conn: Connection, project_id: uuid.UUID, plan: Plan, done: AbstractSet[uuid.UUID], options: ParserOptions,
+    reread: Reread | None = None,
 ) -> list[Diagnostic]:
     """The links of unchanged records to ADRs whose number some ADR of ``plan`` has (created, restored, deleted,
     moved: with a slug or not), derived again from their rows: the ADR such a reference names depends on the ADRs
     there are (``_resolve_adrs``: ``ADR-0008`` is ambiguous once ``ADR-0008-b`` comes beside ``ADR-0008-a``,
     names ``ADR-0008-a`` again once ``ADR-0008-b`` goes). ``done``: the records derived by this sync already.
-    Returns the dangling links this made."""
+
+    A link points at its reference; the rows hold one link per ADR named, at the first of the references naming
+    it (``ADR-0005-use-kafka`` on line 9 and ``ADR-0005`` on line 11 are one link to ADR-0005, on line 9): once
+    they name two ADRs again, or none, each reference's own line is known only from its file. ``reread(paths)``
+    reads the ADR files among them again for it (an ADR is the only record whose references can name one ADR in
+    two ways); without it, or for a file it cannot read, the links' lines are kept. Returns the dangling links this
+    made."""
     from tracertm.engine import links  # (it imports this module)
 
     bases = {
@@ -169,4 +181,8 @@ def _renamed_adrs(
     for source_id, kind in found.items():
         only[kind].append(source_id)
     sources = [replace(s, ref_lines=placed.get(s.id) or None) for s in links._live_sources(conn, project_id, only)]
+    if reread is not None:
+        read = reread(sorted({s.path for s in sources if s.kind == "adr" and s.path}))
+        if read:
+            sources = [links._placed(s, read) for s in sources]
     return links._write_sources(conn, project_id, sources, options)

@@ -21,13 +21,17 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import bindparam, update
+
 from tracertm.errors import Cancelled, Diagnostic, RecordRefusedError
 from tracertm.parsers.records import ParseResult, ParserOptions
 from tracertm.engine.apply import _ORDER, Provenance, prepare_outcome, write_batch
 from tracertm.engine.derive import LinkSpec, derive
 from tracertm.crossfile import adr_resolver
 from tracertm.engine.adr_links import resolve_links
-from tracertm.engine.links import TARGET_MODELS, Source, dangling_of, insert_links, link_row, source_ref
+from tracertm.engine.links import (
+    LINKS, TARGET_MODELS, Source, dangling_of, insert_links, link_line, link_row, source_ref,
+)
 from tracertm.engine.plan import Operation, Plan
 from tracertm.search.deferred import Deferred
 from tracertm.steps.eager import EagerMatches
@@ -225,6 +229,7 @@ class EagerWriter:
                     waited.setdefault(source.id, (source, set()))[1].add(spec)
         self._waiting = defaultdict(list)
         dangling: dict[uuid.UUID, tuple[Source, dict[LinkSpec, tuple[str, ...]]]] = {}
+        relined: list[dict[str, Any]] = []
         if waited:
             name = adr_resolver({number for kind, parent, number in self.ids if kind == "adr" and not parent})
             for source, unmet in waited.values():
@@ -234,13 +239,27 @@ class EagerWriter:
                 placed, resolved, _, several = resolve_links(source, specs, name)
                 for spec in resolved:
                     if spec in made:
-                        continue  # another reference of the record names that ADR by its id
+                        # Another reference of the record names that ADR by its id: one link, at the first of the
+                        # two references (``resolve_links``), as a sync that is not the first writes it.
+                        line = (placed.ref_lines or {}).get(spec.target_ref)
+                        if line is not None and line != (link_line(source, spec) or 1):
+                            relined.append({"_sid": source.id, "_type": str(spec.link_type),
+                                            "_ref": spec.target_ref, "_line": line})
+                        continue
                     made.add(spec)
                     target = self.ids.get((spec.target_kind, "", spec.target_ref))
                     rows.append(link_row(self._project_id, placed, spec, (target, 1) if target is not None else None))
                     if target is None:
                         dangling.setdefault(source.id, (placed, {}))[1][spec] = several.get(spec, ())
         insert_links(self._conn, rows)
+        if relined:
+            t = LINKS.c
+            self._conn.execute(
+                update(LINKS).where(t.source_id == bindparam("_sid"), t.link_type == bindparam("_type"),
+                                    t.target_kind == "adr", t.target_ref == bindparam("_ref"))
+                .values(source_line=bindparam("_line")),
+                relined,
+            )
         if not dangling:
             return
         for op in plan.operations:

@@ -33,7 +33,7 @@ from tracertm.kinds import NUMBER_COLUMN
 from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions, SpecRecord
-from tracertm.engine.adr_links import _renamed_adrs, _resolve_adrs, adr_names
+from tracertm.engine.adr_links import Reread, _renamed_adrs, _resolve_adrs, adr_names
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import MAX_REF, LinkSpec, derive
 from tracertm.engine.ids import as_id
@@ -100,11 +100,13 @@ def maintain(
     options: ParserOptions,
     *,
     fresh: bool = False,
+    reread: Reread | None = None,
 ) -> list[Diagnostic]:
     """Bring the links of what ``plan`` changed up to date (inside the sync's transaction, after ``apply``).
 
     ``ids``: the row id of every operation's record, keyed by (kind, feature number or "", number). ``fresh``: the
-    project had no record before this sync, so it has no link either (nothing to look up or follow). Returns the
+    project had no record before this sync, so it has no link either (nothing to look up or follow). ``reread``:
+    where the references of unchanged ADR files are written (see ``adr_links._renamed_adrs``). Returns the
     dangling links this sync created or left behind (a reference to a record that does not exist or was deleted).
     """
     targets: dict[str, list[tuple[Operation, uuid.UUID]]] = defaultdict(list)
@@ -135,7 +137,7 @@ def maintain(
         conn.execute(delete(LINKS).where(LINKS.c.source_id.in_(chunk)))
     dangling = _write_sources(conn, project_id, sources, options, fresh=fresh)
     if not fresh:
-        dangling += _renamed_adrs(conn, project_id, plan, {s.id for s in sources} | set(gone), options)
+        dangling += _renamed_adrs(conn, project_id, plan, {s.id for s in sources} | set(gone), options, reread)
         # A restored scenario's test mapping survived its deletion (step links come back with re-matching).
         restored = [row_id for op in plan.operations if op.kind == "scenario" and op.action == "restored"
                     if (row_id := ids.get((op.kind, op.parent or "", op.number))) is not None]
@@ -381,8 +383,12 @@ def _dangling_to(conn: Connection, project_id: uuid.UUID, refs: Sequence[tuple[s
                 select(t.source_path, t.source_line, t.source_ref, t.link_type, t.target_ref).where(
                     t.project_id == project_id, t.target_kind == kind, t.target_ref.in_(chunk), t.target_id.is_(None)
                 ).order_by(t.source_path, t.source_line)
-            )
-            out += [dangling_finding(r.source_path, r.source_line, r.source_ref, r.link_type, kind, r.target_ref)
+            ).all()
+            # A plain ``ADR-0008`` left dangling may be ambiguous now (two ADRs ``ADR-0008-…`` remain): said so, as
+            # ``dangling`` (a full rebuild's) says it.
+            name = adr_names(conn, project_id, {r.target_ref for r in rows}) if kind == "adr" and rows else None
+            out += [dangling_finding(r.source_path, r.source_line, r.source_ref, r.link_type, kind, r.target_ref,
+                                     name(r.target_ref)[1] if name is not None else ())
                     for r in rows]
     return out
 

@@ -6,9 +6,10 @@ import datetime as dt
 import os
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
 from tracertm.engine.parse import (
     STREAM_CHUNK, Consume, Job, Lull, Outcome, ParsePool, Pending, Prepare, default_jobs, hash_records, parse_files,
+    parse_one,
 )
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
 from tracertm.engine.step_sync import parsed_step_files, refresh_step_links, step_sources
@@ -448,7 +450,7 @@ class _Job:
                     result.links = _maintain_links(
                         session, project, the_plan, ids, self.settings, full=self.rebuild, known=bool(db_files),
                         written=eager.findings if eager is not None and written is not None else None,
-                        parsed=parsed,
+                        parsed=parsed, snapshot=snapshot, db_files=db_files,
                     )
                     if step_bytes is not None:
                         result.warnings += refresh_step_links(
@@ -541,17 +543,21 @@ class _Job:
 def _maintain_links(
     session: Any, project: Any, the_plan: Plan, ids: dict[tuple[str, str, str], uuid.UUID], settings: Settings,
     *, full: bool, known: bool, written: list[Diagnostic] | None = None, parsed: Mapping[str, Outcome] | None = None,
+    snapshot: Snapshot | None = None, db_files: Mapping[str, Any] | None = None,
 ) -> list[Diagnostic]:
     """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
     the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
     every record is new to it). ``parsed``: this run's outcomes, whose records say where their references are
-    written (a rebuild reads the rest from the rows)."""
+    written (a rebuild reads the rest from the rows); ``snapshot``: the files synced, from which the unchanged ADR
+    files whose links this run derives again are read (``adr_links._renamed_adrs``; ``db_files``: the file index
+    as this run found it)."""
     from tracertm.engine import links
 
     conn = session.connection()
     # ``written``: the eager writer wrote a first sync's links already; these are their findings.
+    reread = None if snapshot is None else partial(_reread_adrs, snapshot, settings, db_files or {})
     findings = written if written is not None else links.maintain(conn, project.id, the_plan, ids, settings.parser,
-                                                                  fresh=not known)
+                                                                  fresh=not known, reread=reread)
     stale = links.needs_rebuild(project)
     if full or (stale and known):
         placed = links.parsed_lines(
@@ -563,6 +569,37 @@ def _maintain_links(
     if stale:
         links.mark_built(project)
     return findings
+
+
+def _reread_adrs(
+    snapshot: Snapshot, settings: Settings, db_files: Mapping[str, Any], paths: Sequence[str]
+) -> dict[tuple[str, str], tuple[str, int, Mapping[str, int]]]:
+    """Where the references of the unchanged ADR files at ``paths`` are written (``links.RefLines``), read again: from
+    ``snapshot``, or from the work tree for a file outside a sync of some paths (the watcher's); only the bytes the
+    records come from (a file edited since it was scanned or synced is left out: the next sync reads it), and only
+    files that parse."""
+    from tracertm.engine import links
+
+    on_disk = snapshot.source in ("worktree", "folder")
+    records = []
+    for path in paths:
+        scanned = snapshot.files.get(path)
+        row = db_files.get(path)
+        try:
+            if scanned is not None and scanned.error is None and scanned.kind == "adr":
+                data, expected = snapshot.read([path])[path], scanned.blob_sha
+            elif scanned is None and on_disk and not snapshot.in_scope(path) and row is not None and not row.deleted:
+                data, expected = (snapshot.root / path).read_bytes(), row.blob_sha
+            else:
+                continue
+        except OSError:
+            continue
+        if on_disk and git.blob_id(data, snapshot.object_format) != expected:
+            continue
+        result = parse_one(path, "adr", data, settings.parser)
+        if isinstance(result, ParseResult):
+            records += [(path, result.kind, record) for record in result.records]
+    return links.parsed_lines(records)
 
 
 def _options_changed(project: Any, settings: Settings) -> bool:
