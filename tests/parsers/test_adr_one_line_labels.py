@@ -60,7 +60,7 @@ def test_three_labels_and_an_escaped_pipe() -> None:
     fields = record.fields
     assert (fields["status"], fields["date"], fields["stakeholders"]) == ("accepted", dt.date(2026, 9, 11),
                                                                           ["Ada", "Grace"])
-    assert fields["adr_metadata"]["attributes"] == {"Owner": "team a \\| b"}
+    assert fields["adr_metadata"]["attributes"] == {"Owner": "team a | b"}  # unescaped: test_adr_escaped_pipes
     assert fields["adr_metadata"]["dialect"] == "bold"
 
 

@@ -127,7 +127,7 @@ def test_links_filters_and_keyset_pages(app: tuple[TestClient, GitRepo, Any]) ->
     assert suspect[0]["target_version"] == 2 and suspect[0]["reviewed_version"] == 1
     assert client.get(f"{API}/links/{suspect[0]['id']}").json() == suspect[0]
     problem(client.get(f"{API}/links/999999"), 404)
-    problem(client.get(f"{API}/links/0"), 422)
+    problem(client.get(f"{API}/links/0"), 404)  # no link can have it: an unknown link (test_link_number_range)
     assert all(x["state"] != "suspect" for x in client.get(f"{API}/links?suspect=false&limit=500").json()["items"])
     dangling = client.get(f"{API}/links?dangling=true").json()["items"]
     assert [(x["source"]["id"], x["target"]["id"]) for x in dangling] == [("FEAT-2/SC-1", "ADR-0042")]

@@ -32,7 +32,7 @@ from tracertm.api.deps import (
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.models import Project
 from tracertm.repositories import Projects
-from tracertm.repositories.errors import StaleReview, StaleVersion
+from tracertm.repositories.errors import NotFound, StaleReview, StaleVersion
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.schemas.trace import (
     CoverageSummary, LinkPage, LinkRead, LinkUpdate, Matrix, ReviewRequest, ReviewResult, TraceGraph,
@@ -46,6 +46,9 @@ IF_MATCH = ('the version of the link\'s target you reviewed: the link\'s ETag, t
             'alone, e.g. "3"; * reviews whatever version is current')
 IF_NONE_MATCH = "* or ETags of the link that must not be current: 412 (nothing reviewed) when one is"
 MAX_DEPTH = 10
+# Link numbers are 63-bit (BIGINT; SQLite's INTEGER) and start at 1: a number outside is no link's, answered as an
+# unknown one without asking the database (which cannot take a number past 63 bits).
+MAX_LINK_ID = 2**63 - 1
 
 
 class _NotALinkNumber(Convertor[str]):
@@ -72,6 +75,13 @@ def _no_link(session: Session, project: str, word: str) -> Exception:
                            "(GET .../links lists them)", kind="not-found")
 
 
+def _known_number(project: Project, link_id: int) -> None:
+    """``NotFound``, worded as ``trace.review.get_link`` words it, for a number no link can have (0, or past
+    ``MAX_LINK_ID``): such a link is not there, as any unknown one (404), not a path out of range (422)."""
+    if not 1 <= link_id <= MAX_LINK_ID:
+        raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
+
+
 def _link_precondition(condition: str, link_id: int, version: int | None) -> Exception:
     """The 412 of a link's failed precondition: with ``current_version`` (as a stale review's) when the link's target
     has a version, else a plain ``precondition-failed`` (a dangling or requirement link has no ETag to match)."""
@@ -87,7 +97,9 @@ def _link_none_match(request: Request, project: str, link_id: int, tags: list[st
     from tracertm.trace.review import get_link
 
     with db.session(request.app.state.engine) as session:
-        found = get_link(session, Projects(session).get(project, "project"), link_id)
+        scoped = Projects(session).get(project, "project")
+        _known_number(scoped, link_id)
+        found = get_link(session, scoped, link_id)
     version = found["target_version"]
     body = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json")).body
     tag = etag(version, body) if version is not None else None
@@ -186,12 +198,13 @@ def install_trace_routes(app: APIRouter) -> None:
 
     # ``{link_id:int}``: only digits reach a link route, so ``/links/review`` (a POST route) and ``/links/abc`` are
     # not a link number to validate (422) but a path no GET serves (405 naming POST) and no link (404: read_no_link).
+    # Any digits are a number to look up: one no link can have (0, past 63 bits) is 404 as well (_known_number).
     @app.get(f"{base}/links/{{link_id:int}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, operation_id="trace_link",
              responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}, **responses(412)})
     def link(
         project: str,
-        link_id: Annotated[int, Path(ge=1, le=2**62, description="the link number")],
+        link_id: Annotated[int, Path(description="the link number")],
         session: ReadSession,
         if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
         if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
@@ -202,7 +215,9 @@ def install_trace_routes(app: APIRouter) -> None:
         from tracertm.trace.review import get_link
 
         matching, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
-        found = get_link(session, Projects(session).get(project, "project"), link_id)
+        scoped = Projects(session).get(project, "project")
+        _known_number(scoped, link_id)
+        found = get_link(session, scoped, link_id)
         version = found["target_version"]
         holds = matching in (None, ["*"]) or (version is not None and _expected(matching or [], version) == version)
         if not holds:
@@ -236,7 +251,7 @@ def install_trace_routes(app: APIRouter) -> None:
     def review_link(
         request: Request,
         project: str,
-        link_id: Annotated[int, Path(ge=1, le=2**62, description="the link number")],
+        link_id: Annotated[int, Path(description="the link number")],
         change: LinkUpdate,
         actor: Annotated[str, Depends(writer)],
         if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_MATCH)] = None,
@@ -262,6 +277,7 @@ def install_trace_routes(app: APIRouter) -> None:
         try:
             with db.write_session(request.app.state.engine, _name(request, project)) as session:
                 scoped = Projects(session).get(project, "project")
+                _known_number(scoped, link_id)
                 expected = None
                 if "*" not in tags:  # ``*`` holds whenever the link exists (RFC 9110): today's review
                     current = session.execute(select(Link.target_version).where(
@@ -355,7 +371,9 @@ def _precondition_required(request: Request, project: str, link_id: int) -> Exce
     from tracertm.trace.review import dangling_error, get_link
 
     with db.session(request.app.state.engine) as session:
-        found = get_link(session, Projects(session).get(project, "project"), link_id)
+        scoped = Projects(session).get(project, "project")
+        _known_number(scoped, link_id)
+        found = get_link(session, scoped, link_id)
         if found["state"] == "dangling":
             from sqlalchemy import select
 

@@ -141,15 +141,36 @@ def first(lines: Sequence[str], pattern: re.Pattern[str], start: int = 0, stop: 
     return next((i + 1 for i in range(start, end) if pattern.search(lines[i])), None)
 
 
-def key_line(lines: Sequence[str], words: Iterable[str], start: int = 0, stop: int | None = None) -> int | None:
+def key_line(lines: Sequence[str], words: Iterable[str], start: int = 0, stop: int | None = None, *,
+             inline: bool = False) -> int | None:
     """A line setting one of ``words``: ``key:`` (YAML, front matter, ``Date: ...``), a list item or a bold key
-    (``* Status: accepted``, ``**Status:** Accepted``), or a Markdown heading ``## Key``."""
-    alternatives = "|".join(re.escape(w) for w in words)
+    (``* Status: accepted``, ``**Status:** Accepted``), or a Markdown heading ``## Key``; with ``inline`` (an ADR's
+    body, never YAML) also a later label of a line of several (``**Date:** 2024-01-02 | **Status:** Rejected``),
+    exactly where the ADR parser reads one (``parsers.adr.values.key_values``): whichever line comes first."""
+    names = tuple(words)
+    alternatives = "|".join(re.escape(w) for w in names)
     pattern = re.compile(
         rf"^\s*(?:(?:[-*+]\s+)?(?:\*\*|__)?(?:{alternatives})(?:\*\*|__)?\s*:|#+\s*(?:{alternatives})\s*#*\s*$)",
         re.IGNORECASE,
     )
-    return first(lines, pattern, start, stop)
+    found = first(lines, pattern, start, stop)
+    if not inline:
+        return found
+    end = min(len(lines), len(lines) if stop is None else stop, len(lines) if found is None else found - 1)
+    return _inline_label_line(lines, names, start, end) or found
+
+
+def _inline_label_line(lines: Sequence[str], words: tuple[str, ...], start: int, stop: int) -> int | None:
+    """The 1-based number of the first line in ``lines[start:stop]`` whose second or later ``Label: value`` pair,
+    as the ADR parser splits a line at ``|``, is one of ``words``."""
+    if not any("|" in lines[i] for i in range(start, stop)):
+        return None
+    from tracertm.parsers.adr.frontmatter import fm_key
+    from tracertm.parsers.adr.values import key_values
+
+    keys = {fm_key(w) for w in words}
+    return next((i + 1 for i in range(start, stop) if "|" in lines[i] and
+                 any(kv.key in keys for kv in key_values(lines[i])[1:])), None)
 
 
 def value_line(lines: Sequence[str], value: Any, start: int = 0) -> int | None:
@@ -185,7 +206,7 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
         key = field.removeprefix("metadata.")
         if key == "raw_status":
             return adr_spot(lines, path, "status", facts)
-        found = in_fm or key_line(lines, (key, key.replace("_", " ")), fm)
+        found = in_fm or key_line(lines, (key, key.replace("_", " ")), fm, inline=True)
         return Spot(found) if found else Spot(None, f"no line of the file sets {key!r} (it is derived from the text)")
     if field == "adr_number":
         found = key_line(lines, ("id", "number"), 0, fm) if fm else None
@@ -198,7 +219,7 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
         return Spot(found) if found else Spot(None, "the title comes from the file name: rename the file or add a "
                                                     "`# Title` line")
     if field == "status":
-        found = in_fm or key_line(lines, ("status",), fm)
+        found = in_fm or key_line(lines, ("status",), fm, inline=True)
         if found and _HEADING.match(lines[found - 1]):  # "## Status": the value is the section's first line
             found = next((i + 1 for i in range(found, len(lines)) if lines[i].strip()), found)
         return Spot(found) if found else missing("status", "as a `Status:` line (or `status:` in front matter)")
@@ -210,9 +231,9 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
         return Spot(found) if found else missing("supersedes", "as a `Supersedes [..](file.md)` line")
     if field in ("related_requirements", "related_adrs"):
         found = value_line(lines, facts.value) or (_adr_link_line(lines, facts.value) if field == "related_adrs"
-                                                   else None) or key_line(lines, _words(field), fm)
+                                                   else None) or key_line(lines, _words(field), fm, inline=True)
         return Spot(found) if found else missing(field, "by naming the id in the text")
-    found = in_fm or key_line(lines, _words(field), fm)
+    found = in_fm or key_line(lines, _words(field), fm, inline=True)
     if field == "stakeholders":
         found = found or value_line(lines, facts.value, fm)
     if field in _SECTIONS and not found:

@@ -25,13 +25,24 @@ def page_reader(request: Request, credentials: Credentials) -> None:
 
     Unlike the API, a page ignores an ``Authorization`` header of another scheme: a proxy's HTTP Basic sign-in in
     front of the server makes the browser send one with every page, and refusing it would send the reader to
-    ``/login`` on every click, cookie or not."""
+    ``/login`` on every click, cookie or not. A ``Bearer`` header without a token (``Bearer`` alone, or spaces
+    after it) is no other scheme but a bearer credential that cannot be verified: 401, as the API answers it,
+    whether reads are open or not and whatever cookie is sent beside it."""
+    if credentials is None and _unreadable_bearer(request):
+        check_token(request, None, "read")  # raises the API's 401 for such a header
     if credentials is None:
         token = request.cookies.get(COOKIE)
         if token:
             credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
     if credentials is not None or request.app.state.settings.read_token_required:
         check_token(request, credentials, "read")
+
+
+def _unreadable_bearer(request: Request) -> bool:
+    """Whether the request's ``Authorization`` header names the bearer scheme (any case) when ``HTTPBearer`` read
+    no credentials from it: no token after it (``Bearer``, ``Bearer   ``), or not ``Bearer <token>``."""
+    scheme = request.headers.get("authorization", "").split(maxsplit=1)
+    return bool(scheme) and scheme[0].casefold() == "bearer"
 
 
 def token_is_valid(request: Request, token: str) -> bool:

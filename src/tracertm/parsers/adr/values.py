@@ -59,22 +59,44 @@ def key_value(line: str) -> KeyValue | None:
     return KeyValue(fm_key(label), label, value.strip(), bold, bullet)
 
 
-# Where one ``Label: value`` pair of a line may end and the next begin (an escaped ``\|`` is text).
-_PIPE_RE = re.compile(r"(?<!\\)\|")
+# Where one ``Label: value`` pair of a line may end and the next begin: a ``|`` after an even number of
+# backslashes, as GFM splits a table row (``\|`` is text, ``\\|`` a backslash and then a ``|``). The regex finds
+# a backslash pair (``\\``, ``\|``) or a bare ``|``, so that a ``|`` found alone is never escaped.
+_ESCAPE_OR_PIPE_RE = re.compile(r"\\[\\|]|\|")
+
+
+def split_pipes(text: str) -> list[str]:
+    """``text`` cut at every unescaped ``|`` (the pieces keep their escapes)."""
+    pieces: list[str] = []
+    begin = 0
+    for match in _ESCAPE_OR_PIPE_RE.finditer(text):
+        if match.group() == "|":
+            pieces.append(text[begin : match.start()])
+            begin = match.end()
+    pieces.append(text[begin:])
+    return pieces
+
+
+def unescape_pipes(text: str) -> str:
+    r"""``text`` with every escaped ``\|`` written as ``|``; every other backslash (``\\``, ``\*``) as written."""
+    if "\\|" not in text:
+        return text
+    return _ESCAPE_OR_PIPE_RE.sub(lambda m: "|" if m.group() == "\\|" else m.group(), text)
 
 
 def key_values(line: str) -> list[KeyValue]:
-    """The ``Label: value`` pairs of a line: the one ``key_value`` reads, or several separated by ``|`` on one line
+    r"""The ``Label: value`` pairs of a line: the one ``key_value`` reads, or several separated by ``|`` on one line
     (``**Status:** Accepted | **Date:** 2026-09-11``, ``Status: Accepted | Date: 2026-09-11``). A ``|`` starts
     another pair only when a label follows it: a bold one, or a plain one of ``INLINE_LABELS``; any other ``|``
-    stays in the value (``**Deciders:** a | b``). A line without a second pair reads exactly as ``key_value``
-    reads it. Every pair has the line's list bullet."""
+    stays in the value (``**Deciders:** a | b``), and so does an escaped ``\|`` (a ``|`` after an odd number of
+    backslashes), which every value holds as ``|`` (``team a \| b`` is ``team a | b``; no other escape is
+    undone). Every pair has the line's list bullet."""
     first = key_value(line)
     if first is None:
         return []
     if "|" not in first.value:
         return [first]
-    pieces = _PIPE_RE.split(first.value)
+    pieces = split_pipes(first.value)
     found = [first]
     values = [pieces[0]]
     for piece in pieces[1:]:
@@ -85,8 +107,9 @@ def key_values(line: str) -> list[KeyValue]:
         else:
             values[-1] += "|" + piece
     if len(found) == 1:
-        return [first]
-    return [replace(kv, value=value.strip(), bullet=first.bullet) for kv, value in zip(found, values, strict=True)]
+        return [replace(first, value=unescape_pipes(first.value))]
+    return [replace(kv, value=unescape_pipes(value.strip()), bullet=first.bullet)
+            for kv, value in zip(found, values, strict=True)]
 
 
 _LOOSE_RE = re.compile(
