@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
+from tracertm.parsers.common import tag_adr_id
 from tracertm.parsers.paths import feature_number
 from tracertm.parsers.records import FileKind, ParserOptions
-from tracertm.sketches import _ADR_TAG, RecordSketch, Sketch
+from tracertm.sketches import RecordSketch, Sketch
 
 
 def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:
@@ -145,13 +146,13 @@ def _sketch_feature(path: str, text: str, options: ParserOptions) -> Sketch:
         number = feature_number(path, options.feature_roots)
     adrs: dict[str, int] = {}
     for tag, tag_line in tags:
-        if m := _ADR_TAG.fullmatch(tag):
-            adrs.setdefault(f"ADR-{int(m.group(1)):04d}", tag_line)
+        if (adr := tag_adr_id(tag)) is not None:
+            adrs.setdefault(adr, tag_line)
     # Scenario tags too (any later tag line): an approximation is confirmed by a parse before it causes an error.
     for index, raw in enumerate(text.split("\n")[line:], start=line + 1):
         if raw.lstrip().startswith("@"):
             for token in raw.split("#", 1)[0].split():
-                if token.startswith("@") and (m := _ADR_TAG.fullmatch(token[1:])):
-                    adrs.setdefault(f"ADR-{int(m.group(1)):04d}", index)
+                if token.startswith("@") and (adr := tag_adr_id(token[1:])) is not None:
+                    adrs.setdefault(adr, index)
     refs = tuple(("tag", a) for a in adrs)
     return Sketch("feature", (RecordSketch(number, line, refs, tuple(adrs.values())),))

@@ -8,10 +8,10 @@ an error because of it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from tracertm.parsers.common import tag_adr_id
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, SpecRecord
 
 
@@ -58,10 +58,10 @@ def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
     lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
     if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs), at their lines
         scenario_refs = tuple(
-            ((f"scenario {child.number} tag", f"ADR-{int(m.group(1)):04d}"), _tag_line(child, str(tag)))
+            ((f"scenario {child.number} tag", adr), _tag_line(child, str(tag)))
             for child in record.children
             for tag in child.fields.get("tags") or ()
-            if (m := _ADR_TAG.fullmatch(str(tag)))
+            if (adr := tag_adr_id(str(tag))) is not None
         )
         refs += tuple(ref for ref, _ in scenario_refs)
         lines += tuple(line for _, line in scenario_refs)
@@ -95,6 +95,3 @@ def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) 
     from tracertm.rough_sketch import sketch_text as rough
 
     return rough(path, kind, data, options)
-
-
-_ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)  # a scenario's @ADR-n tag (and the rough sketch's)

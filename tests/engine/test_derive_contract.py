@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tracertm.engine import derive as links
+from tracertm.parsers.common import mention_ids
 from tracertm.parsers.records import ParserOptions
 
 _ADR = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
@@ -30,7 +31,7 @@ def _reference(fields: Mapping[str, Any], options: ParserOptions) -> list[links.
     own = str(fields.get("contract_number") or "")
     texts = [s for key, value in fields.items() if key != "contract_number" for s in _strings(value)]
     out = []
-    adrs = [f"ADR-{int(m.group(1)):04d}" for t in texts for m in _ADR.finditer(t)]
+    adrs = [adr for t in texts for adr in mention_ids(t)]  # (an id with a slug as written: ``ADR-7-x``)
     reqs = [m.group(0) for t in texts for m in re.finditer(options.requirement_pattern, t)]
     for link_type, kind, refs in ((links.LinkType.IMPLEMENTS, "adr", adrs), (links.LinkType.COVERS, "requirement", reqs)):
         for ref in refs:

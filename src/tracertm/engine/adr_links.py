@@ -25,6 +25,7 @@ from tracertm import kinds
 from tracertm.crossfile import adr_base, adr_resolver
 from tracertm.errors import Diagnostic
 from tracertm.kinds import NUMBER_COLUMN
+from tracertm.models import LinkType
 from tracertm.parsers.records import ParserOptions
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import LinkSpec
@@ -82,11 +83,15 @@ def resolve_links(
     ``crossfile.resolve_adr`` over the ADRs there are, the rule ``check`` applies: ``ADR-0008`` names
     ``ADR-0008-use-x`` when that is the one ADR of its number, ``ADR-0005-use-x`` names ``ADR-0005`` when no ADR has
     that id), so that a resolved link holds its target's id, as every link does; a link whose reference names no ADR
-    keeps it as written. Returns ``source`` (knowing the line of each link so resolved: its reference's), the links,
-    each link resolved so → the link as written, and the links left dangling because several ADRs have the number
-    they name → those ADRs."""
+    keeps it as written, and a reference naming ``source`` itself is no link. A ``related`` link to an ADR that a
+    ``supersedes`` / ``superseded_by`` link of ``source`` names too is dropped, however each is written
+    (``derive`` drops only one written the same way). Returns ``source`` knowing the line of each link to an ADR
+    (``Source.link_lines``: the first reference of its type naming that ADR), the links, each link resolved so →
+    the link as written, and the links left dangling because several ADRs have the number they name → those ADRs.
+    The one way every path resolves them: ``links`` (a sync, ``--full``, a backfill) and ``eager`` (a first sync).
+    """
     out: list[LinkSpec] = []
-    lines: dict[str, int] = {}
+    lines: dict[LinkSpec, int] = {}
     written: dict[LinkSpec, LinkSpec] = {}
     several: dict[LinkSpec, tuple[str, ...]] = {}
     for spec in specs:
@@ -97,34 +102,54 @@ def resolve_links(
         if target is None or target == spec.target_ref:
             if ids:
                 several[spec] = ids
-            target = spec.target_ref
-            out.append(spec)
+            resolved = spec
         elif source.kind == "adr" and target == source.ref:
-            continue  # its own number (``ADR-0008`` in ``ADR-0008-use-x``): no link to itself
+            # Its own id (``ADR-0008`` in ``ADR-0008-use-x`` while that is the one ADR-0008): no link to itself.
+            # (``ADR-0008`` beside ``ADR-0008-b`` is ambiguous, a dangling link as any other: ``name`` says so.)
+            continue
         else:
             resolved = spec._replace(target_ref=target)
             written.setdefault(resolved, spec)
-            out.append(resolved)
-        line = _written_line(source.ref_lines, spec.target_ref)
+        out.append(resolved)
+        line = _written_line(source, spec)
         if line is not None:
-            lines[target] = min(line, lines.get(target, line))
-    if lines and lines.items() - (source.ref_lines or {}).items():
-        known = source.ref_lines or {}
-        source = replace(source, ref_lines={**known, **{k: min(v, known.get(k, v)) for k, v in lines.items()}})
+            lines[resolved] = min(line, lines.get(resolved, line))
+    stronger = {s.target_ref for s in out if s.target_kind == "adr" and s.link_type in _STRONGER}
+    if stronger:
+        out = [s for s in out if s.target_ref not in stronger or s.link_type != LinkType.RELATED
+               or s.target_kind != "adr"]
+    # (Only lines the source does not give already: most records name each ADR once, by its id.)
+    known, refs = source.link_lines or {}, source.ref_lines or {}
+    differs = {k: v for k, v in lines.items() if (known.get(k) or refs.get(k.target_ref)) != v}
+    if differs:
+        source = replace(source, link_lines={**known, **differs})
     return source, list(dict.fromkeys(out)), written, several
 
 
-def _written_line(ref_lines: Mapping[str, int] | None, ref: str) -> int | None:
-    """The line a reference to an ADR is written on: by the reference, else (the lines of a record read back from
-    its links, which name what the references named) by the first reference to an ADR of its number."""
-    if not ref_lines:
+# The links a ``related`` link to the same ADR gives way to.
+_STRONGER = frozenset({str(LinkType.SUPERSEDES), str(LinkType.SUPERSEDED_BY)})
+
+
+def _written_line(source: Source, spec: LinkSpec) -> int | None:
+    """The line the reference of a link to an ADR is written on: by the reference, as its parse says
+    (``ref_lines``), else (a record read back from its links, which name what the references named) by the link,
+    else by the first link of its type to an ADR of its number, else by the first link to one."""
+    if source.ref_lines:
+        line = source.ref_lines.get(spec.target_ref)
+        if line is not None:
+            return line
+    placed = source.link_lines
+    if not placed:
         return None
-    line = ref_lines.get(ref)
+    line = placed.get(spec)
     if line is not None:
         return line
-    base = adr_base(ref)
-    found = [v for k, v in ref_lines.items() if base is not None and adr_base(k) == base]
-    return min(found) if found else None
+    base = adr_base(spec.target_ref)
+    if base is None:
+        return None
+    found = [(k.link_type != spec.link_type, v) for k, v in placed.items()
+             if k.target_kind == "adr" and adr_base(k.target_ref) == base]
+    return min(found)[1] if found else None
 
 
 # Where the references of unchanged ADR files are written, read again (``links.RefLines`` of the files at these
@@ -137,9 +162,11 @@ def _renamed_adrs(
     reread: Reread | None = None,
 ) -> list[Diagnostic]:
     """The links of unchanged records to ADRs whose number some ADR of ``plan`` has (created, restored, deleted,
-    moved: with a slug or not), derived again from their rows: the ADR such a reference names depends on the ADRs
-    there are (``_resolve_adrs``: ``ADR-0008`` is ambiguous once ``ADR-0008-b`` comes beside ``ADR-0008-a``,
-    names ``ADR-0008-a`` again once ``ADR-0008-b`` goes). ``done``: the records derived by this sync already.
+    moved: with a slug or not), and those of the unchanged ADRs of such a number (whose reference to their own
+    number is no link while it names the ADR itself), derived again from their rows: the ADR such a reference names
+    depends on the ADRs there are (``_resolve_adrs``: ``ADR-0008`` is ambiguous once ``ADR-0008-b`` comes beside
+    ``ADR-0008-a``, names ``ADR-0008-a`` again once ``ADR-0008-b`` goes). ``done``: the records derived by this
+    sync already.
 
     A link points at its reference; the rows hold one link per ADR named, at the first of the references naming
     it (``ADR-0005-use-kafka`` on line 9 and ``ADR-0005`` on line 11 are one link to ADR-0005, on line 9): once
@@ -170,17 +197,30 @@ def _renamed_adrs(
         for r in rows:
             if r.source_id not in done and adr_base(r.target_ref) in bases:
                 found[r.source_id] = r.source_kind
+        # The ADRs of these numbers: a reference of one to its own number (``ADR-0008`` in ``ADR-0008-use-x``, the
+        # one ADR-0008) names itself, no link to find it by, until another ADR of the number makes it ambiguous or
+        # names another ADR (and back).
+        adrs = kinds.table("adr")
+        number = adrs.c[NUMBER_COLUMN["adr"]]
+        for adr_id, adr_number in conn.execute(select(adrs.c.id, number).where(
+                adrs.c.project_id == project_id, adrs.c.deleted_at.is_(None),
+                or_(*(func.lower(number).like(f"adr%{d}%") for d in chunk)))):
+            if adr_id not in done and adr_base(adr_number) in bases:
+                found[adr_id] = "adr"
     if not found:
         return []
-    placed: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)  # where the links are: where their references are
+    # Where the links are: where their references are (by link: two links to one ADR may be on two lines).
+    placed: dict[uuid.UUID, dict[LinkSpec, int]] = defaultdict(dict)
     for chunk in iter_chunks(sorted(found, key=str)):
-        for r in conn.execute(select(t.source_id, t.target_ref, t.source_line).where(
-                t.source_id.in_(chunk), t.link_type.not_in(links.DB_LINK_TYPES))):
-            placed[r.source_id][r.target_ref] = r.source_line
+        for source_id, *link, line in conn.execute(
+                select(t.source_id, t.link_type, t.target_kind, t.target_ref, t.source_line).where(
+                    t.source_id.in_(chunk), t.link_type.not_in(links.DB_LINK_TYPES))):
+            placed[source_id][LinkSpec(*link)] = line
     only: dict[str, list[uuid.UUID]] = defaultdict(list)
     for source_id, kind in found.items():
         only[kind].append(source_id)
-    sources = [replace(s, ref_lines=placed.get(s.id) or None) for s in links._live_sources(conn, project_id, only)]
+    sources = [replace(s, link_lines=placed.get(s.id) or None)
+               for s in links._live_sources(conn, project_id, only)]
     if reread is not None:
         read = reread(sorted({s.path for s in sources if s.kind == "adr" and s.path}))
         if read:

@@ -13,13 +13,12 @@ from typing import Any, NamedTuple
 
 from tracertm.kinds import NUMBER_COLUMN
 from tracertm.models import LinkType
-from tracertm.parsers.common import mention_ids
+from tracertm.parsers.common import mention_ids, tag_adr_id
 from tracertm.parsers.records import ParserOptions
 
 __all__ = ["MAX_REF", "LinkSpec", "derive"]
 
 MAX_REF = 255
-_ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
 
 
 class LinkSpec(NamedTuple):
@@ -28,10 +27,6 @@ class LinkSpec(NamedTuple):
     link_type: str
     target_kind: str
     target_ref: str
-
-
-def _adr_id(digits: str) -> str:
-    return f"ADR-{int(digits):04d}"
 
 
 @lru_cache(maxsize=8)
@@ -83,8 +78,7 @@ def _tag_adrs(tags: Iterable[Any]) -> list[str]:
 def _tag_adr(tag: str) -> str | None:
     """The ADR id a tag names (``@ADR-12``), or None: a scenario inherits its feature's tags, so a first sync asks
     about the same few tags tens of thousands of times."""
-    m = _ADR_TAG.fullmatch(tag.lstrip("@"))
-    return _adr_id(m.group(1)) if m else None
+    return tag_adr_id(tag.lstrip("@"))
 
 
 # Requirement patterns whose matches cannot contain a newline and whose only assertions are ``\b``: for them one

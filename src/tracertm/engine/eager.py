@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, update
 
 from tracertm.errors import Cancelled, Diagnostic, RecordRefusedError
 from tracertm.parsers.records import ParseResult, ParserOptions
@@ -217,7 +217,10 @@ class EagerWriter:
     def _finish_links(self, plan: Plan) -> None:
         """Every record is written now: the links that waited for their target, and the dangling ones (in plan
         order, as ``links.maintain`` reports them). A link whose target is no record's id may still name an ADR
-        (``adr_links.resolve_links``: ``ADR-0008`` names ``ADR-0008-use-x``), known only now that every ADR is."""
+        (``adr_links.resolve_links``: ``ADR-0008`` names ``ADR-0008-use-x``), known only now that every ADR is: the
+        links of such a record become those ``resolve_links`` makes of all its references, as a sync that is not
+        the first writes them (one link per ADR named, each at the first reference of its type naming it; a
+        ``related`` link beside a stronger one to the same ADR, inserted already, goes)."""
         rows = []
         waited: dict[uuid.UUID, tuple[Source, set[LinkSpec]]] = {}  # by source: its links that found no target
         for target_key, sources in self._waiting.items():
@@ -230,36 +233,37 @@ class EagerWriter:
         self._waiting = defaultdict(list)
         dangling: dict[uuid.UUID, tuple[Source, dict[LinkSpec, tuple[str, ...]]]] = {}
         relined: list[dict[str, Any]] = []
+        stale: list[dict[str, Any]] = []
         if waited:
             name = adr_resolver({number for kind, parent, number in self.ids if kind == "adr" and not parent})
             for source, unmet in waited.values():
                 every = self.links[source.id]
-                made = set(every) - unmet  # (inserted: their targets were written)
-                specs = [spec for spec in every if spec in unmet]  # (in their order: the findings' order)
-                placed, resolved, _, several = resolve_links(source, specs, name)
-                for spec in resolved:
-                    if spec in made:
-                        # Another reference of the record names that ADR by its id: one link, at the first of the
-                        # two references (``resolve_links``), as a sync that is not the first writes it.
-                        line = (placed.ref_lines or {}).get(spec.target_ref)
-                        if line is not None and line != (link_line(source, spec) or 1):
-                            relined.append({"_sid": source.id, "_type": str(spec.link_type),
-                                            "_ref": spec.target_ref, "_line": line})
+                made = [spec for spec in every if spec not in unmet]  # (inserted: their targets were written)
+                placed, resolved, _, several = resolve_links(source, every, name)
+                wanted = set(resolved)
+                for spec in made:
+                    key = {"_sid": source.id, "_type": str(spec.link_type), "_kind": spec.target_kind,
+                           "_ref": spec.target_ref}
+                    if spec not in wanted:
+                        stale.append(key)
+                    elif (line := link_line(placed, spec) or 1) != (link_line(source, spec) or 1):
+                        relined.append({**key, "_line": line})
+                inserted = set(made)
+                for spec in resolved:  # (in their order: the findings' order)
+                    if spec in inserted:
                         continue
-                    made.add(spec)
                     target = self.ids.get((spec.target_kind, "", spec.target_ref))
                     rows.append(link_row(self._project_id, placed, spec, (target, 1) if target is not None else None))
                     if target is None:
                         dangling.setdefault(source.id, (placed, {}))[1][spec] = several.get(spec, ())
         insert_links(self._conn, rows)
+        t = LINKS.c
+        same = (t.source_id == bindparam("_sid"), t.link_type == bindparam("_type"),
+                t.target_kind == bindparam("_kind"), t.target_ref == bindparam("_ref"))
+        if stale:
+            self._conn.execute(delete(LINKS).where(*same), stale)
         if relined:
-            t = LINKS.c
-            self._conn.execute(
-                update(LINKS).where(t.source_id == bindparam("_sid"), t.link_type == bindparam("_type"),
-                                    t.target_kind == "adr", t.target_ref == bindparam("_ref"))
-                .values(source_line=bindparam("_line")),
-                relined,
-            )
+            self._conn.execute(update(LINKS).where(*same).values(source_line=bindparam("_line")), relined)
         if not dangling:
             return
         for op in plan.operations:

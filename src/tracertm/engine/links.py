@@ -69,11 +69,19 @@ class Source:
     # Where each referenced id is written (``SpecRecord.ref_lines``): a link points at its reference, a link without
     # one at ``line``. None: unknown (rows read back from the database).
     ref_lines: Mapping[str, int] | None = None
+    # Where each link is, before ``ref_lines``: a link to an ADR as ``adr_links.resolve_links`` resolved it, at the
+    # first reference of its type naming that ADR (``Supersedes ADR-0001`` and ``Superseded by ADR-0001-use-x``
+    # are two links to one ADR, each at its own line); the stored links of a record read back from the database.
+    link_lines: Mapping[LinkSpec, int] | None = None
 
 
 def link_line(source: Source, spec: LinkSpec) -> int | None:
     """The line a link from ``source`` points at: the line its reference is written on (an ``@ADR-n`` tag, a
     mention), else the source's own line; None when neither is known."""
+    if source.link_lines:
+        line = source.link_lines.get(spec)
+        if line:
+            return line
     if source.ref_lines:
         line = source.ref_lines.get(spec.target_ref)
         if line:
@@ -293,8 +301,10 @@ def link_row(
 ) -> dict[str, Any]:
     """The ``links`` row of a new link from ``source`` (``target``: the live record it names, id and version; a new
     link is born reviewed against it)."""
-    refs = source.ref_lines  # (``link_line``, inline: a cold sync makes tens of thousands of rows)
-    line = (refs.get(spec.target_ref) if refs else None) or source.line or 1
+    # (``link_line``, inline: a cold sync makes tens of thousands of rows)
+    placed, refs = source.link_lines, source.ref_lines
+    line = ((placed.get(spec) if placed else None) or (refs.get(spec.target_ref) if refs else None) or source.line
+            or 1)
     cached = _LAST_PROJECT[0]
     if cached[0] is not project_id:  # one project per sync: converted once (see ``ids.as_id``), not per link
         # A new pair replaces the old one in one assignment: another thread reads one pair or the other.
@@ -602,7 +612,7 @@ def _placed(source: Source, lines: RefLines) -> Source:
     found = lines.get((source.kind, source.ref))
     if found is None or found[0] != source.path:
         return source
-    return replace(source, line=found[1], ref_lines=found[2])
+    return replace(source, line=found[1], ref_lines=found[2], link_lines=None)
 
 
 def _follow_step_identities(conn: Connection, project_id: uuid.UUID) -> None:

@@ -51,8 +51,16 @@ def with_warnings(errors: list[Diagnostic], warnings: Iterable[Diagnostic]) -> P
                       sorted([*ordered, *warnings], key=lambda d: (d.line, d.column)))
 
 
-# An ADR id mentioned in text, as ``engine.links`` finds mentions (``ADR-7``, ``adr-0007``, ``ADR7``).
-_ADR_MENTION = re.compile(r"\bADR-?([0-9]+)\b", re.IGNORECASE)
+# The slug an ADR id may carry after its number (``ADR-0008-use-x``): ``parsers.adr.identity.ID_SLUG``, the same
+# text, kept here so that a feature or a contract is read without loading the ADR parser (a test keeps them equal).
+# Words of letters and digits joined by ``-`` or ``_``, the first starting with a letter (``ADR-0001-0003`` is a
+# range) and none starting another ADR id (``ADR-0001-ADR-0002``): a trailing ``-`` or ``.`` is no part of it.
+ADR_ID_SLUG = r"(?:[-_](?!ADR[-_]?\d)[A-Za-z][A-Za-z0-9]*(?:[-_](?!ADR[-_]?\d)[A-Za-z0-9]+)*)"
+# An ADR id mentioned in text, as ``engine.links`` finds mentions (``ADR-7``, ``adr-0007``, ``ADR7``), with its
+# slug if it has one (group 2: ``ADR-0008-use-x.`` is ``ADR-0008-use-x``).
+_ADR_MENTION = re.compile(rf"\bADR-?([0-9]+)(?:({ADR_ID_SLUG})|\b)", re.IGNORECASE)
+# A feature's or scenario's ADR tag (``@ADR-7``, ``@adr-0007``, ``@ADR7``, ``@ADR-0008-use-x``), without its ``@``.
+_ADR_TAG = re.compile(rf"ADR-?([0-9]+)({ADR_ID_SLUG})?", re.IGNORECASE)
 
 
 def number_digits(digits: str) -> str:
@@ -62,9 +70,24 @@ def number_digits(digits: str) -> str:
     return digits.lstrip("0").zfill(4)
 
 
+def _adr_id(match: re.Match[str]) -> str:
+    """The ADR an ``_ADR_MENTION`` / ``_ADR_TAG`` match names: a plain id in its normal form (``ADR-7`` →
+    ``ADR-0007``); an id with a slug as written (``ADR-0008-use-x``), as the ADR parser keeps it
+    (``parsers.adr.references.id_target``): the exact id of one ADR, not its number, which several may share
+    (``crossfile.resolve_adr`` names the ADR of its number when no ADR has that id)."""
+    return match.group(0) if match.group(2) else "ADR-" + number_digits(match.group(1))
+
+
 def mention_ids(text: str) -> list[str]:
-    """The ADR ids mentioned in ``text``, in order, in their normal form (``ADR-0007``)."""
-    return ["ADR-" + number_digits(m.group(1)) for m in _ADR_MENTION.finditer(text)]
+    """The ADR ids mentioned in ``text``, in order: ``ADR-0007`` for ``ADR-7``, an id with a slug as written."""
+    return [_adr_id(m) for m in _ADR_MENTION.finditer(text)]
+
+
+def tag_adr_id(tag: str) -> str | None:
+    """The ADR id a tag names (``tag`` without its ``@``: ``ADR-8``, ``ADR8``, ``adr-0008`` → ``ADR-0008``;
+    ``ADR-0008-use-x`` as written), or None for any other tag. The one rule of feature and scenario tags."""
+    m = _ADR_TAG.fullmatch(tag)
+    return _adr_id(m) if m else None
 
 
 def mention_lines(lines: list[str], start: int, end: int) -> dict[str, int]:

@@ -37,7 +37,7 @@ from gherkin.parser import Parser
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.common import mention_ids, number_digits, parse_text_safely, with_warnings
+from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, with_warnings
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -46,7 +46,6 @@ __all__ = ["FEATURE_STATUSES", "parse"]
 # FeatureStatus and ScenarioStatus share these values.
 FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
 
-_ADR_TAG = re.compile(r"ADR-?([0-9]+)", re.IGNORECASE)
 _LOCATION_PREFIX = re.compile(r"^\(\d+:\d+\):\s*")
 _STORY = (
     ("as_a", re.compile(r"As an?\s+(.*)", re.IGNORECASE)),
@@ -192,8 +191,9 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def _adrs(tags: Iterable[_Tag]) -> list[str]:
-    """``@ADR-1`` / ``@adr-0001`` → ``ADR-0001`` (the ADR parser's normal form)."""
-    return _unique("ADR-" + number_digits(m.group(1)) for tag in tags if (m := _ADR_TAG.fullmatch(tag.name)))
+    """``@ADR-1`` / ``@adr-0001`` → ``ADR-0001`` (the ADR parser's normal form); ``@ADR-0008-use-x`` (an id with a
+    slug) → ``ADR-0008-use-x``, the exact id of one ADR (``common.tag_adr_id``)."""
+    return _unique(adr for tag in tags if (adr := tag_adr_id(tag.name)) is not None)
 
 
 def _tag_lines(tags: Iterable[_Tag]) -> dict[str, int]:
@@ -201,9 +201,9 @@ def _tag_lines(tags: Iterable[_Tag]) -> dict[str, int]:
     out: dict[str, int] = {}
     for tag in tags:
         if "dr" in tag.name or "DR" in tag.name or "Dr" in tag.name or "dR" in tag.name:  # (the regex: rarely)
-            m = _ADR_TAG.fullmatch(tag.name)
-            if m:
-                out.setdefault("ADR-" + number_digits(m.group(1)), tag.line)
+            adr = tag_adr_id(tag.name)
+            if adr is not None:
+                out.setdefault(adr, tag.line)
     return out
 
 
