@@ -227,13 +227,17 @@ def cross_check_sketches(
     confirm(suspects)
     for p in sorted(sketches if changed is None else changed | suspects):
         for rec in sketches[p].records:
-            reported: set[str] = set()  # one error per missing ADR, under the first field naming it
+            # One error per missing ADR, under the first field naming it — of the record, and of each of a
+            # feature's scenarios (whose own tag is its link's line, as a sync stores it, though the feature's tag
+            # names that ADR too).
+            reported: set[tuple[str, str]] = set()
             for index, (what, target) in enumerate(rec.refs):
-                if target in reported or not (is_changed(p) or broken(target)):
+                naming = (what if what.startswith("scenario ") else "", target)
+                if naming in reported or not (is_changed(p) or broken(target)):
                     continue
                 named_id, several = named(target)
                 if named_id is None:
-                    reported.add(target)
+                    reported.add(naming)
                     message = _ambiguous(what, target, several) if several else _dangling(what, target)
                     errors.append(Diagnostic(p, rec.ref_line(index), 1, message))
     return errors

@@ -152,7 +152,7 @@ def _written_line(source: Source, spec: LinkSpec) -> int | None:
     return min(found)[1] if found else None
 
 
-# Where the references of unchanged ADR files are written, read again (``links.RefLines`` of the files at these
+# Where the references of unchanged spec files are written, read again (``links.RefLines`` of the files at these
 # paths that could be read; see ``_renamed_adrs``).
 Reread = Callable[[Sequence[str]], Mapping[tuple[str, str], tuple[str, int, Mapping[str, int]]]]
 
@@ -169,11 +169,10 @@ def _renamed_adrs(
     sync already.
 
     A link points at its reference; the rows hold one link per ADR named, at the first of the references naming
-    it (``ADR-0005-use-kafka`` on line 9 and ``ADR-0005`` on line 11 are one link to ADR-0005, on line 9): once
-    they name two ADRs again, or none, each reference's own line is known only from its file. ``reread(paths)``
-    reads the ADR files among them again for it (an ADR is the only record whose references can name one ADR in
-    two ways); without it, or for a file it cannot read, the links' lines are kept. Returns the dangling links this
-    made."""
+    it (``ADR-0005-use-kafka`` on line 9 and ``ADR-0005`` on line 11 are one link to ADR-0005, on line 9; a
+    feature's ``@ADR-5`` tag and its mention ``ADR-0005-use-x`` alike): once they name two ADRs again, or none, each
+    reference's own line is known only from its file. ``reread(paths)`` reads their files again for it; without it,
+    or for a file it cannot read, the links' lines are kept. Returns the dangling links this made."""
     from tracertm.engine import links  # (it imports this module)
 
     bases = {
@@ -222,7 +221,7 @@ def _renamed_adrs(
     sources = [replace(s, link_lines=placed.get(s.id) or None)
                for s in links._live_sources(conn, project_id, only)]
     if reread is not None:
-        read = reread(sorted({s.path for s in sources if s.kind == "adr" and s.path}))
+        read = reread(sorted({s.path for s in sources if s.path}))
         if read:
             sources = [links._placed(s, read) for s in sources]
     return links._write_sources(conn, project_id, sources, options)

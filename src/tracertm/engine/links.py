@@ -114,7 +114,7 @@ def maintain(
 
     ``ids``: the row id of every operation's record, keyed by (kind, feature number or "", number). ``fresh``: the
     project had no record before this sync, so it has no link either (nothing to look up or follow). ``reread``:
-    where the references of unchanged ADR files are written (see ``adr_links._renamed_adrs``). Returns the
+    where the references of unchanged spec files are written (see ``adr_links._renamed_adrs``). Returns the
     dangling links this sync created or left behind (a reference to a record that does not exist or was deleted).
     """
     targets: dict[str, list[tuple[Operation, uuid.UUID]]] = defaultdict(list)

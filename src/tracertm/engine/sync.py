@@ -548,22 +548,25 @@ def _maintain_links(
     """Links of what this run changed; every link of the project with ``--full`` and once when its links predate
     the current links format (``known``: the project had files before this run; a first sync needs no rebuild,
     every record is new to it). ``parsed``: this run's outcomes, whose records say where their references are
-    written (a rebuild reads the rest from the rows); ``snapshot``: the files synced, from which the unchanged ADR
-    files whose links this run derives again are read (``adr_links._renamed_adrs``; ``db_files``: the file index
+    written (a rebuild reads the rest from the rows); ``snapshot``: the files synced, from which the unchanged spec
+    files whose ADR links this run derives again are read (``adr_links._renamed_adrs``; ``db_files``: the file index
     as this run found it)."""
     from tracertm.engine import links
 
     conn = session.connection()
     # ``written``: the eager writer wrote a first sync's links already; these are their findings.
-    reread = None if snapshot is None else partial(_reread_adrs, snapshot, settings, db_files or {})
+    reread = None if snapshot is None else partial(_reread_references, snapshot, settings, db_files or {})
     findings = written if written is not None else links.maintain(conn, project.id, the_plan, ids, settings.parser,
                                                                   fresh=not known, reread=reread)
     stale = links.needs_rebuild(project)
     if full or (stale and known):
+        # Not the records of a file in error (one that lost its identity to another file, as ``FEAT-2`` claimed
+        # twice): the rows hold the other file's, whose lines they must not get.
+        failed = {d.path for d in the_plan.errors}
         placed = links.parsed_lines(
             (path, outcome.kind, record) for path, outcome in (parsed or {}).items()
             if isinstance(outcome, ParseResult) and outcome.kind in ("adr", "contract", "feature")
-            for record in outcome.records
+            and path not in failed for record in outcome.records
         )
         findings = links.rebuild(conn, project.id, settings.parser, lines=placed)
     if stale:
@@ -571,13 +574,17 @@ def _maintain_links(
     return findings
 
 
-def _reread_adrs(
+# The kinds of file whose records' references to ADRs ``_reread_references`` reads again.
+_REREAD_KINDS = ("adr", "contract", "feature")
+
+
+def _reread_references(
     snapshot: Snapshot, settings: Settings, db_files: Mapping[str, Any], paths: Sequence[str]
 ) -> dict[tuple[str, str], tuple[str, int, Mapping[str, int]]]:
-    """Where the references of the unchanged ADR files at ``paths`` are written (``links.RefLines``), read again: from
-    ``snapshot``, or from the work tree for a file outside a sync of some paths (the watcher's); only the bytes the
-    records come from (a file edited since it was scanned or synced is left out: the next sync reads it), and only
-    files that parse."""
+    """Where the references of the unchanged spec files at ``paths`` are written (``links.RefLines``), read again:
+    from ``snapshot``, or from the work tree for a file outside a sync of some paths (the watcher's); only the bytes
+    the records come from (a file edited since it was scanned or synced is left out: the next sync reads it), and
+    only files that parse."""
     from tracertm.engine import links
 
     on_disk = snapshot.source in ("worktree", "folder")
@@ -586,17 +593,18 @@ def _reread_adrs(
         scanned = snapshot.files.get(path)
         row = db_files.get(path)
         try:
-            if scanned is not None and scanned.error is None and scanned.kind == "adr":
-                data, expected = snapshot.read([path])[path], scanned.blob_sha
-            elif scanned is None and on_disk and not snapshot.in_scope(path) and row is not None and not row.deleted:
-                data, expected = (snapshot.root / path).read_bytes(), row.blob_sha
+            if scanned is not None and scanned.error is None and scanned.kind in _REREAD_KINDS:
+                data, expected, kind = snapshot.read([path])[path], scanned.blob_sha, scanned.kind
+            elif (scanned is None and on_disk and not snapshot.in_scope(path) and row is not None and not row.deleted
+                  and row.kind in _REREAD_KINDS):
+                data, expected, kind = (snapshot.root / path).read_bytes(), row.blob_sha, row.kind
             else:
                 continue
         except OSError:
             continue
         if on_disk and git.blob_id(data, snapshot.object_format) != expected:
             continue
-        result = parse_one(path, "adr", data, settings.parser)
+        result = parse_one(path, kind, data, settings.parser)
         if isinstance(result, ParseResult):
             records += [(path, result.kind, record) for record in result.records]
     return links.parsed_lines(records)
