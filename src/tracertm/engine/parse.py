@@ -301,9 +301,14 @@ class ParsePool:
             # that travels pickled with every chunk (the steps' matcher, unless the workers inherit it).
             light = prepare is None or isinstance(prepare, FunctionType) or getattr(prepare, "by_reference", False)
             size = STREAM_CHUNK if consume is not None and light else None
-            with _signals_held():
-                futures = [executor.submit(_worker_chunk, part, options, prepare, object_format)
-                           for part in chunks(work, self.jobs, size)] + extra
+            before = self._children()
+            try:
+                with _signals_held():
+                    futures = [executor.submit(_worker_chunk, part, options, prepare, object_format)
+                               for part in chunks(work, self.jobs, size)] + extra
+            except BaseException:
+                self._abandon(before)
+                raise
             results = []
             left = len(futures)  # chunks not back yet
             try:
@@ -361,6 +366,34 @@ class ParsePool:
                 max_workers=self.jobs, mp_context=context, initializer=_worker_start,
                 initargs=(os.getpid(), method != "forkserver", deathsig))
         return self._executor
+
+    @staticmethod
+    def _children() -> set[int]:
+        import multiprocessing
+
+        return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
+
+    def _abandon(self, before: set[int]) -> None:
+        """The pool after an exception in ``submit`` (an interrupt held back by no signal mask: the CLI's handler
+        run again by ``_thread.interrupt_main``, or a signal another thread took). Landing between a worker's start
+        and the executor's record of it, or before the executor's manager thread started, it left workers that no
+        shutdown reaches (the manager sends them the sentinel that ends them): they waited on the pool's queue for
+        ever, and the process at exit for them (``multiprocessing``'s exit handler joins every child). Those are
+        killed (idle or parsing: nothing they do is written anywhere), and without a manager the executor is
+        dropped; the workers it knows and manages end with ``close`` as after any other exception."""
+        import multiprocessing
+
+        executor = self._executor
+        # (the executor's own bookkeeping: concurrent.futures.process, 3.9-3.13)
+        manager = getattr(executor, "_executor_manager_thread", None)
+        recorded = set(getattr(executor, "_processes", None) or ()) if manager is not None else set()
+        for process in multiprocessing.active_children():
+            if process.pid not in before and process.pid not in recorded:
+                process.kill()
+                process.join()
+        if executor is not None and manager is None:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         """Stop the workers (work not started yet is cancelled, as after Ctrl-C)."""
