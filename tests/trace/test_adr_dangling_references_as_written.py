@@ -17,12 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from conftest import GitRepo
-from tracertm.engine.links import LINKS
+from link_rows import adr_links
 from tracertm.engine.sync import sync
-from tracertm.models import Project
 
 KAFKA = "docs/adr/0005-use-kafka.md"
 REDIS = "docs/adr/0006-use-redis.md"
@@ -37,12 +35,7 @@ def _redis(*mentions: str) -> str:
 
 def _links(engine: Any, project: str) -> set[tuple[str, str, bool, int]]:
     """(source, target, resolved, line) of every link of ``project`` to an ADR."""
-    t = LINKS.c
-    with engine.connect() as conn:
-        pid = conn.execute(select(Project.id).where(Project.name == project)).scalar_one()
-        rows = conn.execute(select(t.source_ref, t.target_ref, t.target_id, t.source_line)
-                            .where(t.project_id == pid, t.target_kind == "adr")).all()
-    return {(r.source_ref, r.target_ref, r.target_id is not None, r.source_line) for r in rows}
+    return adr_links(engine, project, "source_ref", "target_ref", "resolved", "source_line")
 
 
 def _warnings(result: Any) -> list[tuple[str, int, str]]:

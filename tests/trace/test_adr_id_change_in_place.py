@@ -13,14 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from conftest import GitRepo
+from link_rows import adr_links
 from tracertm.check_cache import CACHE_NAME
 from tracertm.cli import main
-from tracertm.engine.links import LINKS
 from tracertm.engine.sync import sync
-from tracertm.models import Project
 
 ADR = "docs/adr/0005-use-kafka.md"
 OTHER = "docs/adr/0008-use-a.md"
@@ -52,12 +50,7 @@ def _repo(repo: GitRepo, identifier: str) -> None:
 
 def _links(engine: Any, project: str) -> set[tuple[str, str, str, bool, int]]:
     """(source, type, target, resolved, line) of every link of ``project`` to an ADR."""
-    t = LINKS.c
-    with engine.connect() as conn:
-        pid = conn.execute(select(Project.id).where(Project.name == project)).scalar_one()
-        rows = conn.execute(select(t.source_ref, t.link_type, t.target_ref, t.target_id, t.source_line)
-                            .where(t.project_id == pid, t.target_kind == "adr")).all()
-    return {(r.source_ref, r.link_type, r.target_ref, r.target_id is not None, r.source_line) for r in rows}
+    return adr_links(engine, project, "source_ref", "link_type", "target_ref", "resolved", "source_line")
 
 
 def _warnings(result: Any) -> set[tuple[str, int, str]]:

@@ -14,13 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from conftest import GitRepo
-from tracertm.engine.links import LINKS
+from link_rows import adr_links
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
-from tracertm.models import Project
 
 X = "docs/adr/0001-use-x.md"
 Y = "docs/adr/0001-use-y.md"
@@ -39,12 +37,7 @@ AMBIGUOUS = ("which is ambiguous: ADR-0001-use-x and ADR-0001-use-y have that nu
 
 def _links(engine: Any, project: str) -> set[tuple[str, str, str, bool, int]]:
     """(source, type, target, resolved, line) of every link of ``project`` to an ADR."""
-    t = LINKS.c
-    with engine.connect() as conn:
-        pid = conn.execute(select(Project.id).where(Project.name == project)).scalar_one()
-        rows = conn.execute(select(t.source_ref, t.link_type, t.target_ref, t.target_id, t.source_line)
-                            .where(t.project_id == pid, t.target_kind == "adr")).all()
-    return {(r.source_ref, r.link_type, r.target_ref, r.target_id is not None, r.source_line) for r in rows}
+    return adr_links(engine, project, "source_ref", "link_type", "target_ref", "resolved", "source_line")
 
 
 def _warnings(result: Any) -> list[tuple[str, int, str]]:

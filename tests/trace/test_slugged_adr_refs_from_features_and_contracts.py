@@ -13,14 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from conftest import GitRepo
+from link_rows import adr_links
 from tracertm.check_cache import CACHE_NAME
 from tracertm.cli import main
-from tracertm.engine.links import LINKS
 from tracertm.engine.sync import sync
-from tracertm.models import Project
 
 X, Y = "docs/adr/0008-use-x.md", "docs/adr/0008-use-y.md"
 FEATURE, CONTRACT = "features/pay.feature", "contracts/pay.yaml"
@@ -58,12 +56,7 @@ def _repo(repo: GitRepo) -> None:
 
 def _links(engine: Any, project: str) -> set[tuple[str, str, bool, int]]:
     """(source, target, resolved, line) of every link of ``project`` to an ADR."""
-    t = LINKS.c
-    with engine.connect() as conn:
-        pid = conn.execute(select(Project.id).where(Project.name == project)).scalar_one()
-        rows = conn.execute(select(t.source_ref, t.target_ref, t.target_id, t.source_line)
-                            .where(t.project_id == pid, t.target_kind == "adr")).all()
-    return {(r.source_ref, r.target_ref, r.target_id is not None, r.source_line) for r in rows}
+    return adr_links(engine, project, "source_ref", "target_ref", "resolved", "source_line")
 
 
 # The links of the feature's own tag and description, of the contract's text and of the scenario's description.
