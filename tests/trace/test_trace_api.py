@@ -92,7 +92,8 @@ def test_matrix_coverage_and_trace_are_the_json_twins_of_the_cli(
     assert ("scenario:FEAT-1/SC-1", "implements", "adr:ADR-0003") in {
         (e["source"], e["type"], e["target"]) for e in graph["edges"]}
     assert client.get(f"{API}/trace/REQ-7?depth=0").json()["nodes"] == [
-        {"id": "requirement:REQ-7", "kind": "requirement", "ref": "REQ-7", "title": None, "missing": False, "depth": 0}]
+        {"id": "requirement:REQ-7", "kind": "requirement", "ref": "REQ-7", "title": None, "missing": False,
+         "depth": 0, "dangling": None}]
 
     problem(client.get(f"{API}/trace/NOPE-1"), 404)  # an unknown id, as for a record
     problem(client.get(f"{API}/trace/ADR-0003?depth=11"), 422)

@@ -379,7 +379,8 @@ def _precondition_required(request: Request, project: str, link_id: int) -> Exce
 
             from tracertm.models import Link
 
-            dangling = dangling_error(session.execute(select(Link).where(Link.id == link_id)).scalar_one())
+            row = session.execute(select(Link).where(Link.id == link_id)).scalar_one()
+            dangling = dangling_error(session, scoped, row)
             return _dangling(request, project, link_id, dangling)
     version = found["target_version"]
     tag = f'"{version}"' if version is not None else "*"

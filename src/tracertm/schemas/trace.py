@@ -27,6 +27,20 @@ class LinkEnd(BaseModel):
     line: int | None = Field(default=None, description="the line the link is written on (sources only)")
 
 
+class Dangling(BaseModel):
+    """Why a dangling link names no live record, read from the live ADRs when it is answered."""
+
+    model_config = _STRICT
+    reason: Literal["missing", "ambiguous"] = Field(
+        description="missing: no live record has the id; ambiguous: a plain ADR id (ADR-0008) while several live "
+                    "ADRs have its number with a slug (ADR-0008-use-x, ADR-0008-use-y) and none is ADR-0008")
+    candidates: list[str] = Field(
+        description="ambiguous: the live ADRs of that number; write the full id of the one meant. missing: empty")
+
+
+DANGLING = "why the link dangles (state dangling: missing, or ambiguous with its candidates); null otherwise"
+
+
 class LinkRead(BaseModel):
     """One derived trace link and its review state."""
 
@@ -40,6 +54,7 @@ class LinkRead(BaseModel):
     reviewed_version: int | None = Field(description="the target version the link was last reviewed against")
     reviewed_by: str | None
     reviewed_at: dt.datetime | None
+    dangling: Dangling | None = Field(default=None, description=DANGLING)
 
 
 class LinkPage(BaseModel):
@@ -106,6 +121,9 @@ class MatrixRow(BaseModel):
     adrs: list[str]
     suspect: list[str] = Field(description="sources whose link to this row is suspect")
     tests: list[str] = Field(description="test cases mapped to its scenarios (test links)")
+    dangling: Dangling | None = Field(
+        default=None, description="an orphaned ADR: why the references to it dangle (missing, or ambiguous with its "
+                                  "candidates); null otherwise")
 
 
 class Matrix(BaseModel):
@@ -128,6 +146,9 @@ class LinkCounts(BaseModel):
     total: int
     suspect: int
     dangling: int
+    dangling_by_reason: dict[str, int] = Field(
+        default_factory=dict, description="the dangling links by why they dangle: missing (no live record has the "
+                                          "id) or ambiguous (a plain ADR id several live ADRs have the number of)")
     by_type: dict[str, int] = Field(description="links per type")
 
 
@@ -149,6 +170,9 @@ class GraphNode(BaseModel):
     title: str | None
     missing: bool = Field(description="a record kind with no live record (a dangling target)")
     depth: int
+    dangling: Dangling | None = Field(
+        default=None, description="a missing ADR, contract, feature or scenario: why the links to it dangle "
+                                  "(missing, or ambiguous with its candidates); null otherwise")
 
 
 class GraphEdge(BaseModel):
@@ -171,6 +195,7 @@ class TraceGraph(BaseModel):
 LinkPage.model_rebuild()
 
 __all__ = [
-    "CoverageSummary", "GraphEdge", "GraphNode", "LinkCounts", "LinkEnd", "LinkPage", "LinkRead", "LinkUpdate",
-    "Matrix", "MatrixRow", "PageRef", "ReviewRequest", "ReviewResult", "ScenarioResult", "StateCounts", "TraceGraph",
+    "CoverageSummary", "Dangling", "GraphEdge", "GraphNode", "LinkCounts", "LinkEnd", "LinkPage", "LinkRead",
+    "LinkUpdate", "Matrix", "MatrixRow", "PageRef", "ReviewRequest", "ReviewResult", "ScenarioResult", "StateCounts",
+    "TraceGraph",
 ]

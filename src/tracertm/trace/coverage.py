@@ -5,7 +5,9 @@ columns are wired here only. States, most urgent first:
 
 - ``orphaned``: referenced but not defined — an ADR id no live ADR has; a requirement id that only features and
   scenarios name while no ADR or contract states it (ADRs and contracts are where requirements are stated; a project
-  whose ADRs and contracts state no requirement at all keeps them elsewhere, and every named id counts as defined);
+  whose ADRs and contracts state no requirement at all keeps them elsewhere, and every named id counts as defined).
+  An orphaned ADR row says why its references dangle (``Row.dangling``, ``review.why_dangling``): ``missing``, or
+  ``ambiguous`` (a plain ``ADR-0008`` while several ADRs ``ADR-0008-…`` and no ``ADR-0008`` live) with those ADRs;
 - ``uncovered``: no scenario links to it;
 - ``failing``: a linked scenario's last result failed;
 - ``suspect``: a link to it is suspect (it changed since the linking spec was reviewed);
@@ -25,8 +27,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracertm.crossfile import adr_resolver
 from tracertm.models import ADR, Link, LinkType, Project, Scenario
-from tracertm.trace.review import link_state
+from tracertm.trace.review import link_state, why_dangling
 
 
 class State(enum.StrEnum):
@@ -97,13 +100,15 @@ class Row:
     suspect: list[str] = field(default_factory=list)  # sources whose link to this row is suspect
     tests: list[str] = field(default_factory=list)  # test cases mapped to its scenarios (test links)
     state: State = State.UNCOVERED
+    # An orphaned ADR: why the references to it dangle (``review.why_dangling``: missing, or ambiguous + candidates)
+    dangling: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "id": self.id, "title": self.title, "state": str(self.state),
             "scenarios": [{"id": s, "result": self.results.get(s)} for s in self.scenarios],
             "features": self.features, "contracts": self.contracts, "adrs": self.adrs, "suspect": self.suspect,
-            "tests": self.tests,
+            "tests": self.tests, "dangling": self.dangling,
         }
 
 
@@ -122,6 +127,8 @@ def coverage(session: Session, project: Project, by: str = "requirements") -> li
             select(ADR.adr_number, ADR.title).where(ADR.project_id == project.id, ADR.deleted_at.is_(None))
         ).all():
             rows[number] = Row("adr", number, title, True)
+    # What a reference to an ADR names among the live ADRs (the sync's rule), for why an orphaned ADR is one.
+    resolve = adr_resolver(set(rows)) if target_kind == "adr" else None
     scenario_ids = [link["source_id"] for link in links if link["source_kind"] == "scenario"]
     results = _results(session, scenario_ids)
     tests = _tests(session, project, scenario_ids)
@@ -134,6 +141,8 @@ def coverage(session: Session, project: Project, by: str = "requirements") -> li
             # An ADR id without a live ADR is orphaned; so is a requirement no ADR or contract states.
             defined = target_kind == "requirement" and (not stated or ref in stated)
             row = rows[ref] = Row(target_kind, ref, None, defined)
+            if resolve is not None:
+                row.dangling = why_dangling(resolve(ref))
         source = link["source_ref"]
         bucket = {"scenario": row.scenarios, "feature": row.features, "contract": row.contracts, "adr": row.adrs}
         bucket.get(link["source_kind"], row.adrs).append(source)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tracertm.engine.links import clip_ref, scenario_ref_splits
 from tracertm.errors import UsageError
 from tracertm.models import ADR, Contract, Feature, Link, Project, Scenario, StepDefinition, TestCase
-from tracertm.trace.review import link_state
+from tracertm.trace.review import RECORD_KINDS, dangling_reasons, link_state, why_dangling
 
 Node = tuple[str, str]  # (kind, id) — scenarios as FEATURE/SCENARIO
 
@@ -119,12 +119,19 @@ def build(session: Session, project: Project, ident: str, depth: int = 2) -> Gra
                     distance[other] = d + 1
                     frontier.append(other)
     titles = _titles(session, project, list(distance))
+    # Why the links to a missing record dangle (``review.why_dangling``): one query for the ADRs among them.
+    adrs = {ref for kind, ref in distance if kind == "adr" and (kind, ref) not in titles}
+    reasons = dangling_reasons(session, project, adrs) if adrs else {}
     for node in sorted(distance, key=lambda n: (distance[n], n)):
         found_title = titles.get(node)
+        why = None
+        if node not in titles and node[0] in RECORD_KINDS:
+            why = reasons.get(node[1]) or why_dangling((None, ()))
         graph.nodes[node] = {
             "title": found_title,
             "missing": node not in titles and node[0] != "requirement",
             "depth": distance[node],
+            "dangling": why,
         }
     return graph
 
@@ -239,7 +246,10 @@ def _label(node: Node, info: dict[str, Any]) -> str:
     if info.get("title"):
         text += f": {info['title']}"
     if info.get("missing"):
-        text += " (missing)"
+        why = info.get("dangling") or {}
+        # (a plain ADR id whose number two ADRs have with a slug: "missing" would be false)
+        ambiguous = why.get("reason") == "ambiguous"
+        text += f" (ambiguous: {' or '.join(why['candidates'])})" if ambiguous else " (missing)"
     return text
 
 

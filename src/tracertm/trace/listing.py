@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tracertm.errors import UsageError
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.models import Link, LinkType, Project
-from tracertm.trace.review import RECORD_KINDS, as_dict, record_id
+from tracertm.trace.review import RECORD_KINDS, as_dict, dangling_reasons, record_id, with_reasons
 
 _VERSION = 1
 LINK_TYPES = tuple(str(t) for t in LinkType)
@@ -93,14 +93,15 @@ def list_links(session: Session, project: Project, flt: LinkFilter | None = None
     rows = session.execute(stmt.order_by(Link.id).limit(flt.limit + 1)).scalars().all()
     more = len(rows) > flt.limit
     rows = rows[: flt.limit]
-    page = LinkPage([as_dict(r) for r in rows], None, flt.limit)
+    page = LinkPage(with_reasons(session, project, [as_dict(r) for r in rows]), None, flt.limit)
     if more:
         page.next_cursor = _encode(project.id, flt, rows[-1].id)
     return page
 
 
 def counts(session: Session, project: Project) -> dict[str, Any]:
-    """Links of the project in total, suspect, dangling and per type — counted by the database."""
+    """Links of the project in total, suspect, dangling (and why: ``dangling_by_reason``, ``review.why_dangling``)
+    and per type — counted by the database."""
     total = dict(session.execute(
         select(Link.link_type, func.count()).where(Link.project_id == project.id).group_by(Link.link_type)
     ).all())
@@ -110,7 +111,16 @@ def counts(session: Session, project: Project) -> dict[str, Any]:
             select(func.count()).select_from(Link).where(Link.project_id == project.id, clause)
         ).scalar() or 0)
 
-    return {"total": sum(total.values()), "suspect": count(suspect_clause()), "dangling": count(dangling_clause()),
+    dangling = count(dangling_clause())
+    to_adrs: dict[str, int] = {}
+    if dangling:
+        to_adrs = {str(ref): int(n) for ref, n in session.execute(
+            select(Link.target_ref, func.count()).where(Link.project_id == project.id, dangling_clause(),
+                                                        Link.target_kind == "adr").group_by(Link.target_ref))}
+    reasons = dangling_reasons(session, project, to_adrs) if to_adrs else {}
+    ambiguous = sum(n for ref, n in to_adrs.items() if reasons[ref]["reason"] == "ambiguous")
+    return {"total": sum(total.values()), "suspect": count(suspect_clause()), "dangling": dangling,
+            "dangling_by_reason": {"missing": dangling - ambiguous, "ambiguous": ambiguous},
             "by_type": {str(k): int(v) for k, v in sorted(total.items())}}
 
 

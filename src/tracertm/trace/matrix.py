@@ -58,6 +58,16 @@ _STATE_CLASS = {"covered": "ok", "not executed": "todo", "suspect": "warn", "fai
                 "orphaned": "bad"}
 
 
+def _html_cells(row: Row) -> list[str]:
+    """``_cells``, the state of an orphaned ADR whose references are ambiguous saying so (``Row.dangling``)."""
+    cells = _cells(row)
+    if row.dangling and row.dangling["reason"] == "ambiguous":
+        from tracertm.crossfile import ambiguous_text
+
+        cells[2] += f" ({row.id}, {ambiguous_text(row.dangling['candidates'])})"
+    return cells
+
+
 def _html(rows: Sequence[Row], by: str) -> str:
     """A self-contained page (no script, no external asset): a table with one row per requirement/ADR."""
     esc = html.escape
@@ -65,7 +75,7 @@ def _html(rows: Sequence[Row], by: str) -> str:
     body = "\n".join(
         "<tr class=\"{cls}\">{cells}</tr>".format(
             cls=_STATE_CLASS.get(str(r.state), ""),
-            cells="".join(f"<td>{esc(c)}</td>" for c in _cells(r)),
+            cells="".join(f"<td>{esc(c)}</td>" for c in _html_cells(r)),
         )
         for r in rows
     )

@@ -12,7 +12,7 @@ import getpass
 import os
 import shlex
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -50,12 +50,20 @@ def stale_review(link: Link, expected: int, option: str) -> Exception:
     )
 
 
-def dangling_error(link: Link) -> DanglingLinkError:
-    """The error of reviewing the dangling ``link``: one line naming the reference's file:line and what to do."""
+def dangling_error(session: Session, project: Project, link: Link) -> DanglingLinkError:
+    """The error of reviewing the dangling ``link``: one line naming the reference's file:line and what to do — and,
+    for a plain ADR id several slugged ADRs have the number of, that it is ambiguous (``dangling_reasons``)."""
     where = f"{link.source_path}:{link.source_line}" if link.source_path else link.source_ref
+    why = f"there is no {link.target_kind} {link.target_ref} to review it against"
+    if link.target_kind == "adr":
+        reason = dangling_reasons(session, project, [link.target_ref])[link.target_ref]
+        if reason["reason"] == "ambiguous":
+            from tracertm.crossfile import ambiguous_text
+
+            why = f"{link.target_ref} names no one ADR, {ambiguous_text(reason['candidates'])}"
     return DanglingLinkError(
-        f"link {link.id} ({link.source_ref} {link.link_type} {link.target_ref}) is dangling: there is no "
-        f"{link.target_kind} {link.target_ref} to review it against; fix the reference at {where}"
+        f"link {link.id} ({link.source_ref} {link.link_type} {link.target_ref}) is dangling: {why}; fix the "
+        f"reference at {where}"
     )
 
 
@@ -80,7 +88,53 @@ def as_dict(link: Link) -> dict[str, Any]:
         "reviewed_version": link.reviewed_version,
         "reviewed_by": link.reviewed_by,
         "reviewed_at": link.reviewed_at.isoformat() if link.reviewed_at else None,
+        "dangling": None,  # why it dangles: ``with_reasons``
     }
+
+
+def why_dangling(resolved: tuple[str | None, tuple[str, ...]]) -> dict[str, Any]:
+    """Why a link to an ADR dangles, from what its reference names among the live ADRs (``crossfile.resolve_adr``,
+    the sync's rule): ``ambiguous`` with the ADRs that have its number when it names none of several
+    (``ADR-0008`` beside ``ADR-0008-use-x`` and ``ADR-0008-use-y``), else ``missing``."""
+    target, ids = resolved
+    if target is None and ids:
+        return {"reason": "ambiguous", "candidates": list(ids)}
+    return {"reason": "missing", "candidates": []}
+
+
+def dangling_reasons(session: Session, project: Project, refs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Why links to the ADR ids ``refs`` dangle (``why_dangling`` of each), read at once from the live ADRs that can
+    have their numbers and resolved by the sync's rule (``crossfile.adr_resolver``, as ``engine.adr_links``
+    resolves links): one query per 50 numbers, whatever the number of links."""
+    from sqlalchemy import func
+
+    from tracertm.crossfile import adr_base, adr_resolver
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.models import ADR
+
+    wanted = set(refs)
+    # An id of ADR ``n`` holds the digits of ``n`` after "adr" (``ADR-0008``, ``ADR-0008-use-x``), as the sync's
+    # ``_renamed_adrs`` finds them: a superset of the ADRs of each number, which ``adr_resolver`` tells apart.
+    digits = sorted({base[4:].lstrip("0") or "0" for ref in wanted if (base := adr_base(ref)) is not None})
+    ids: set[str] = set()
+    for chunk in iter_chunks(digits, 50):
+        ids.update(str(n) for n in session.execute(select(ADR.adr_number).where(
+            ADR.project_id == project.id, ADR.deleted_at.is_(None),
+            or_(*(func.lower(ADR.adr_number).like(f"adr%{d}%") for d in chunk)))).scalars())
+    resolve = adr_resolver(ids)
+    return {ref: why_dangling(resolve(ref)) for ref in wanted}
+
+
+def with_reasons(session: Session, project: Project, links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``links`` (``as_dict``, changed in place) with why each dangling one dangles (``dangling``): ``missing``, or
+    ``ambiguous`` with its candidates (``why_dangling``); computed at read time from the live ADRs, one query for
+    them all (``dangling_reasons``) and none when no link to an ADR dangles."""
+    refs = {x["target"]["id"] for x in links if x["state"] == "dangling" and x["target"]["kind"] == "adr"}
+    reasons = dangling_reasons(session, project, refs) if refs else {}
+    for x in links:
+        if x["state"] == "dangling":
+            x["dangling"] = reasons.get(x["target"]["id"]) or why_dangling((None, ()))
+    return links
 
 
 def describe(link: Mapping[str, Any]) -> str:
@@ -89,7 +143,13 @@ def describe(link: Mapping[str, Any]) -> str:
     if link["state"] == "suspect":
         text += f" (suspect: reviewed at v{link['reviewed_version']}, now v{link['target_version']})"
     elif link["state"] == "dangling":
-        text += f" (dangling: no live {link['target']['kind']} {link['target']['id']})"
+        why = link.get("dangling") or {}
+        if why.get("reason") == "ambiguous":
+            from tracertm.crossfile import ambiguous_text
+
+            text += f" (dangling, {ambiguous_text(why['candidates'])})"
+        else:
+            text += f" (dangling: no live {link['target']['kind']} {link['target']['id']})"
     return text
 
 
@@ -103,7 +163,9 @@ def record_links(session: Session, project: Project, kind: str, row: Any) -> dic
         select(Link).where(Link.project_id == project.id, Link.target_id == row.id)
         .order_by(Link.source_ref, Link.link_type)
     ).scalars()
-    return {"outgoing": [as_dict(x) for x in outgoing], "incoming": [as_dict(x) for x in incoming]}
+    out = [as_dict(x) for x in outgoing]
+    into = [as_dict(x) for x in incoming]  # (to the record: never dangling)
+    return {"outgoing": with_reasons(session, project, out), "incoming": into}
 
 
 def summary(session: Session, project: Project, limit: int = 50) -> dict[str, Any]:
@@ -121,6 +183,7 @@ def summary(session: Session, project: Project, limit: int = 50) -> dict[str, An
     total = session.execute(select(Link.id).where(Link.project_id == project.id)).all()
     suspect = [as_dict(x) for x in problems if link_state(x) == "suspect"]
     dangling = [as_dict(x) for x in problems if link_state(x) == "dangling"]
+    with_reasons(session, project, dangling[:limit])
     return {
         "total": len(total),
         "suspect": len(suspect),
@@ -188,7 +251,7 @@ def review(
             named = session.execute(select(Link).where(Link.id.in_(link_ids))).scalars().all()
             for link in named:
                 if link_state(link) == "dangling":
-                    raise dangling_error(link)
+                    raise dangling_error(session, project, link)
                 if expected is not None and link.target_version is not None and link.target_version != expected:
                     raise stale_review(link, expected, option)
             query = query.where(Link.id.in_(link_ids))
@@ -228,7 +291,7 @@ def get_link(session: Session, project: Project, link_id: int) -> dict[str, Any]
     ).scalar_one_or_none()
     if link is None:
         raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
-    return as_dict(link)
+    return with_reasons(session, project, [as_dict(link)])[0]
 
 
 def review_link(
@@ -255,7 +318,7 @@ def review_link(
         raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
     current = link_state(link)
     if current == "dangling":
-        raise dangling_error(link)
+        raise dangling_error(session, project, link)
     if expected is not None and link.target_version is not None and link.target_version != expected:
         raise stale_review(link, expected, option)
     if current == "suspect":
