@@ -320,11 +320,18 @@ def _first_line(exc: BaseException) -> str:
 
 def execute_guarded(
     conn: Any, statement: Any, params: list[dict[str, Any]], kind: str, ops: list[Operation] | None = None, *,
-    probe: bool = True,
+    probe: bool = True, backfill: bool = False,
 ) -> None:
     """``execute_batch`` of a version-guarded update: a row that matched no guard means another writer won
-    (``ConflictError``, exit 75). Shared with the backfill writer."""
+    (``ConflictError``, exit 75). Shared with the backfill writer (``backfill=True``: a backfill commits batch by
+    batch, holding no lock between them, so a database-side edit in between stops it after batches it keeps)."""
     rowcount = execute_batch(conn, statement, params, ops, probe=probe)
+    if rowcount != len(params) and backfill:
+        raise ConflictError(
+            f"{len(params) - rowcount} {kind} row(s) changed in the database while this backfill ran (another "
+            "writer changed the project between its batches); the batches before are kept — run 'tracertm "
+            "backfill' again: it continues from its checkpoint"
+        )
     if rowcount != len(params):
         raise ConflictError(
             f"{len(params) - rowcount} {kind} row(s) changed in the database while this sync ran (another writer "

@@ -121,7 +121,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if bumps.get(kind):
             guarded = update(table).where(table.c.id == bindparam("_id"),
                                           table.c.version == bindparam("_old_version"))
-            execute_guarded(conn, guarded.values(version=bindparam("version")), bumps[kind], kind)
+            execute_guarded(conn, guarded.values(version=bindparam("version")), bumps[kind], kind, backfill=True)
     _renumber(conn, renumbered)
     _fill_adr_dates(session, project_id, state)
     if out:

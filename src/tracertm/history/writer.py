@@ -209,7 +209,7 @@ class BatchWriter:
                 for group in writes.values():
                     first = rows[group[0].row_id]
                     execute_guarded(conn, guarded.values(updated_at=utcnow(), **binds.present(first)),
-                                    [rows[w.row_id] for w in group], kind, [w.op for w in group])
+                                    [rows[w.row_id] for w in group], kind, [w.op for w in group], backfill=True)
                 for group in inserts.values():
                     first = rows[group[0].row_id]
                     execute_batch(conn, insert(table).values(binds.present(first)), [rows[w.row_id] for w in group],

@@ -126,13 +126,18 @@ def _column_value(target: Any, column: str) -> Any:
     return value.value if hasattr(value, "value") and not isinstance(value, (dict, list)) else value
 
 
-_FEATURE_KEYS = "tracertm_feature_keys"  # connection.info cache: feature id → (project id, feature number)
+_FEATURE_KEYS = "tracertm_feature_keys"  # connection.info: (transaction, feature id → (project id, feature number))
 
 
 def _feature_keys(connection: Connection, feature_id: uuid.UUID) -> tuple[uuid.UUID, str]:
-    """A scenario's project and feature number. Cached per connection (a feature row never changes either), so a
-    flush of many scenario edits — test results — does not query once per scenario."""
-    cache: dict[uuid.UUID, tuple[uuid.UUID, str]] = connection.info.setdefault(_FEATURE_KEYS, {})
+    """A scenario's project and feature number. Cached for the transaction, so a flush of many scenario edits — test
+    results — does not query once per scenario; not longer: a feature named after its file changes its number when
+    the file is renamed, and a pooled connection outlives its transactions (``tracertm serve``, a script)."""
+    transaction = connection.get_transaction()
+    held = connection.info.get(_FEATURE_KEYS)
+    if held is None or held[0] is not transaction:
+        held = connection.info[_FEATURE_KEYS] = (transaction, {})
+    cache: dict[uuid.UUID, tuple[uuid.UUID, str]] = held[1]
     keys = cache.get(feature_id)
     if keys is None:
         from tracertm import kinds
