@@ -146,7 +146,7 @@ AMBIGUOUS_LINKS = {
     ("FEAT-1/SC-1", "ADR-0007-use-x"): (True, 4), ("FEAT-1/SC-1", "ADR-0008"): (False, 1),
 }
 AMBIGUOUS_ERRORS = [f"{Z}:5:1: related_adrs refers to ADR-0008, {AMBIGUOUS}",
-                    f"{FEATURE}:1:1: tag refers to ADR-0008, {AMBIGUOUS}"]
+                    f"{FEATURE}:1:9: tag refers to ADR-0008, {AMBIGUOUS}"]
 
 
 def _slugged(repo: GitRepo, *, with_w: bool = False) -> None:
@@ -186,7 +186,7 @@ def test_a_plain_reference_names_the_one_adr_of_its_number(
     git_repo.git("rm", "-q", X)
     assert _staged(capsys, git_repo, cache) == (1, [
         f"{Z}:12:1: related_adrs refers to ADR-0007, {DANGLING}",
-        f"{FEATURE}:4:1: scenario SC-1 tag refers to ADR-0007, {DANGLING}",
+        f"{FEATURE}:4:9: scenario SC-1 tag refers to ADR-0007, {DANGLING}",
     ])
 
 

@@ -50,8 +50,8 @@ def test_a_scenario_tag_is_reported_at_its_line(git_repo: GitRepo, capsys: pytes
     git_repo.commit("feature")
     repo = str(git_repo.path)
     expected = [
-        "features/f.feature:14:1: " + MESSAGE.format("SC-1", "ADR-0042"),
-        "features/f.feature:19:1: " + MESSAGE.format("SC-2", "ADR-0043"),
+        "features/f.feature:14:3: " + MESSAGE.format("SC-1", "ADR-0042"),
+        "features/f.feature:19:3: " + MESSAGE.format("SC-2", "ADR-0043"),
     ]
     for _ in range(2):  # the second run reads the sketches from the check cache
         code, out = _cli(capsys, "check", repo)
@@ -59,8 +59,8 @@ def test_a_scenario_tag_is_reported_at_its_line(git_repo: GitRepo, capsys: pytes
     code, out = _cli(capsys, "check", repo, "--format", "github")
     assert code == 1
     assert out.splitlines() == [
-        "::error file=features/f.feature,line=14,col=1::" + MESSAGE.format("SC-1", "ADR-0042"),
-        "::error file=features/f.feature,line=19,col=1::" + MESSAGE.format("SC-2", "ADR-0043"),
+        "::error file=features/f.feature,line=14,col=3::" + MESSAGE.format("SC-1", "ADR-0042"),
+        "::error file=features/f.feature,line=19,col=3::" + MESSAGE.format("SC-2", "ADR-0043"),
     ]
     code, out = _cli(capsys, "check", repo, "--format", "json")
     assert code == 1
@@ -81,6 +81,6 @@ def test_staged_reports_a_scenario_tag_at_its_line(git_repo: GitRepo, capsys: py
     code, out = _cli(capsys, "check", repo, "--staged")
     assert code == 1
     assert out.splitlines() == [
-        "features/f.feature:14:1: " + MESSAGE.format("SC-1", "ADR-0042"),
-        "features/f.feature:19:1: " + MESSAGE.format("SC-2", "ADR-0043"),
+        "features/f.feature:14:3: " + MESSAGE.format("SC-1", "ADR-0042"),
+        "features/f.feature:19:3: " + MESSAGE.format("SC-2", "ADR-0043"),
     ]

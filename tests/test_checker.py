@@ -249,7 +249,7 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
         "features/login.feature",
     ]
     assert all(entry.split("\n")[0].endswith("\t1") for entry in files.values()), "a full check stores exact sketches"
-    assert files["features/login.feature"].split("\n")[1:] == ["FEAT-1\t3\ttag\tADR-0002\t1"]  # ref on line 1
+    assert files["features/login.feature"].split("\n")[1:] == ["FEAT-1\t3\ttag\tADR-0002\t1\t1"]  # line 1, column 1
 
     intact = cache.read_bytes()
     for damaged in (b"{not json", intact[:-7], intact[:12] + b"x" + intact[13:], b""):

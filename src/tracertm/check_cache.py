@@ -35,8 +35,8 @@ LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when t
 _MAGIC = b"TRCK"
 # 7: a scenario's @ADR-n tag refs carry the tag's line (cached exact sketches of 6 had the Feature's); 8: an ADR
 # mention with a slug (``ADR-0001-use-x``) is that id (sketches of 7 cut it to ADR-0001), and an ADR's own
-# front matter ``id:`` line is no mention.
-_FORMAT = 8
+# front matter ``id:`` line is no mention; 9: a reference carries its column too (an ``@ADR-n`` tag's).
+_FORMAT = 9
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
 MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 
@@ -266,9 +266,10 @@ class CheckCache:
             sketch = []
             for line in records:
                 number, at, *refs = line.split("\t")
-                pairs = tuple(zip(refs[0::3], refs[1::3])) if refs else ()
-                lines = tuple(int(n) for n in refs[2::3])
-                sketch.append(new(RecordSketch, (number, int(at), pairs, lines)))
+                pairs = tuple(zip(refs[0::4], refs[1::4])) if refs else ()
+                lines = tuple(int(n) for n in refs[2::4])
+                columns = tuple(int(n) for n in refs[3::4])
+                sketch.append(new(RecordSketch, (number, int(at), pairs, lines, columns)))
             return new(Sketch, (fields[1], tuple(sketch), fields[2] == "1"))
         except (ValueError, IndexError):
             return Sketch(fields[1] if len(fields) > 1 else "adr", (), False)  # type: ignore[arg-type]
@@ -276,14 +277,15 @@ class CheckCache:
     @staticmethod
     def encode(blob: str, sketch: Sketch) -> str | None:
         """One entry as one string: ``blob TAB kind TAB exact`` then per record
-        ``LF number TAB line (TAB field TAB target TAB line)*``; None for a sketch with a tab, a newline or a NUL in
-        a value (not cached: sketched again next time)."""
+        ``LF number TAB line (TAB field TAB target TAB line TAB column)*``; None for a sketch with a tab, a newline
+        or a NUL in a value (not cached: sketched again next time)."""
         parts = [f"{blob}\t{sketch.kind}\t{int(sketch.exact)}"]
         for r in sketch.records:
             values = (r.number, *(x for ref in r.refs for x in ref))
             if any("\t" in v or "\n" in v or _SEP in v for v in values):
                 return None
-            refs = (x for i, (what, target) in enumerate(r.refs) for x in (what, target, str(r.ref_line(i))))
+            refs = (x for i, (what, target) in enumerate(r.refs)
+                    for x in (what, target, str(r.ref_line(i)), str(r.ref_column(i))))
             parts.append("\t".join((r.number, str(r.line), *refs)))
         return "\n".join(parts)
 

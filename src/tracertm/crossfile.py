@@ -239,7 +239,7 @@ def cross_check_sketches(
                 if named_id is None:
                     reported.add(naming)
                     message = _ambiguous(what, target, several) if several else _dangling(what, target)
-                    errors.append(Diagnostic(p, rec.ref_line(index), 1, message))
+                    errors.append(Diagnostic(p, rec.ref_line(index), rec.ref_column(index), message))
     return errors
 
 

@@ -16,16 +16,21 @@ from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, SpecR
 
 
 class RecordSketch(NamedTuple):
-    """One record's identity, the line it starts on, its references to ADRs as ``(field, ADR id)`` and the line
-    each reference is written on (``ref_lines``, aligned with ``refs``; the record's line when unknown)."""
+    """One record's identity, the line it starts on, its references to ADRs as ``(field, ADR id)``, the line
+    each reference is written on (``ref_lines``, aligned with ``refs``; the record's line when unknown) and its
+    column (``ref_columns``, aligned too: an ``@ADR-n`` tag's; 1 when unknown)."""
 
     number: str
     line: int = 1
     refs: tuple[tuple[str, str], ...] = ()
     ref_lines: tuple[int, ...] = ()
+    ref_columns: tuple[int, ...] = ()
 
     def ref_line(self, index: int) -> int:
         return self.ref_lines[index] if index < len(self.ref_lines) else self.line
+
+    def ref_column(self, index: int) -> int:
+        return self.ref_columns[index] if index < len(self.ref_columns) else 1
 
 
 class Sketch(NamedTuple):
@@ -56,36 +61,47 @@ def sketch_result(result: ParseResult) -> Sketch:
 def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
     refs = _refs(kind, record.fields)
     lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
-    if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs), at their lines
+    columns = tuple(record.ref_columns.get(target, 1) if what == "tag" else 1 for what, target in refs)
+    if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs), at their places
         scenario_refs = tuple(
-            ((f"scenario {child.number} tag", adr), _tag_line(child, str(tag)))
+            ((f"scenario {child.number} tag", adr), _tag_place(child, str(tag)))
             for child in record.children
             for tag in child.fields.get("tags") or ()
             if (adr := tag_adr_id(str(tag))) is not None
         )
         refs += tuple(ref for ref, _ in scenario_refs)
-        lines += tuple(line for _, line in scenario_refs)
-    return RecordSketch(record.number, record.line, refs, lines)
+        lines += tuple(line for _, (line, _) in scenario_refs)
+        columns += tuple(column for _, (_, column) in scenario_refs)
+    return RecordSketch(record.number, record.line, refs, lines, columns)
 
 
-def _tag_line(scenario: SpecRecord, tag: str) -> int:
-    """The file line of a scenario's own tag ``@tag``; the scenario's line when it cannot be told.
+def _tag_place(scenario: SpecRecord, tag: str) -> tuple[int, int]:
+    """The file line and column of a scenario's own tag ``@tag``; the scenario's line (column 1) when they cannot
+    be told.
 
     The scenario's text (``gherkin_text``) starts at its first tag line, its tags (and comments) run up to its
     keyword line, which is the record's line: so the text's first line is ``line - (index of the keyword line)``.
+    Its lines are the file's, as written: a tag's column is where it starts in its line.
     """
     text = str(scenario.fields.get("gherkin_text") or "").split("\n")
     keyword = next(
         (i for i, ln in enumerate(text) if (s := ln.strip()) and not s.startswith(("@", "#"))), None
     )
     if keyword is None:
-        return scenario.line
+        return scenario.line, 1
     first = scenario.line - keyword
+    wanted = f"@{tag}"
     for index, raw in enumerate(text[:keyword]):
-        tokens = raw.split(" #", 1)[0].split() if not raw.lstrip().startswith("#") else []
-        if f"@{tag}" in tokens:
-            return first + index
-    return scenario.line
+        if raw.lstrip().startswith("#"):
+            continue
+        code = raw.split(" #", 1)[0]
+        column = 0
+        for token in code.split():
+            column = code.index(token, column)
+            if token == wanted:
+                return first + index, column + 1
+            column += len(token)
+    return scenario.line, 1
 
 
 def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:

@@ -137,12 +137,12 @@ def _check(capsys: pytest.CaptureFixture[str], repo: GitRepo, *argv: str) -> tup
 @pytest.mark.parametrize("cache", ["cold", "warm"])
 @pytest.mark.parametrize(("before", "after", "broken"), [
     ("ADR-0005", "ADR-0006", [f"{REFS}:9:1: related_adrs refers to ADR-0005-use-kafka, {DANGLING}",
-                              f"{FEATURE}:1:1: tag refers to ADR-0005, {DANGLING}"]),
+                              f"{FEATURE}:1:9: tag refers to ADR-0005, {DANGLING}"]),
     ("ADR-0005-use-kafka", "ADR-0005-use-k", [f"{REFS}:9:1: related_adrs refers to ADR-0005-use-kafka, {DANGLING}"]),
     ("ADR-0005", "ADR-0008-use-b", [
         f"{REFS}:9:1: related_adrs refers to ADR-0005-use-kafka, {DANGLING}",
-        f"{FEATURE}:1:1: tag refers to ADR-0005, {DANGLING}",
-        f"{FEATURE}:1:1: tag refers to ADR-0008, which is ambiguous: ADR-0008-use-a and ADR-0008-use-b have that "
+        f"{FEATURE}:1:9: tag refers to ADR-0005, {DANGLING}",
+        f"{FEATURE}:1:16: tag refers to ADR-0008, which is ambiguous: ADR-0008-use-a and ADR-0008-use-b have that "
         "number; write the full id of the one meant",
     ]),
     ("ADR-0005", "ADR-0005-use-kafka", []),

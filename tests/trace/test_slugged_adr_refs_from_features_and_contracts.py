@@ -112,8 +112,8 @@ def test_check_resolves_tags_with_their_full_id(
     git_repo.git("rm", "-q", X, Y)
     if cache == "cold":
         (git_repo.path / ".git" / CACHE_NAME).unlink()
-    expected = [f"{FEATURE}:1:1: tag refers to ADR-0008-use-x, {DANGLING}",
-                f"{FEATURE}:5:1: scenario SC-1 tag refers to ADR-0008-use-y, {DANGLING}"]
+    expected = [f"{FEATURE}:1:9: tag refers to ADR-0008-use-x, {DANGLING}",
+                f"{FEATURE}:5:9: scenario SC-1 tag refers to ADR-0008-use-y, {DANGLING}"]
     assert _check(capsys, git_repo, "--staged") == (1, expected)
     git_repo.commit("the ADRs go")
     assert _check(capsys, git_repo) == (1, expected)
@@ -125,4 +125,4 @@ def test_check_reports_a_tag_whose_slug_names_no_adr(git_repo: GitRepo, capsys: 
     git_repo.commit("a slug no ADR has")
     # (A slug names its id, else the ADR of its bare number: there is no ADR-0008.)
     assert _check(capsys, git_repo) == (1, [
-        f"{FEATURE}:5:1: scenario SC-1 tag refers to ADR-0008-use-z, {DANGLING}"])
+        f"{FEATURE}:5:9: scenario SC-1 tag refers to ADR-0008-use-z, {DANGLING}"])

@@ -216,7 +216,7 @@ def test_check_reports_scenario_tags_naming_missing_adrs(git_repo: GitRepo, caps
     code, out, _ = run(capsys, "check", str(git_repo.path))
     assert code == 1
     # At the scenario's tag line (5), not the feature's (2).
-    assert "features/refunds.feature:5:1: scenario SC-1 tag refers to ADR-0077, which is not an ADR" in out
+    assert "features/refunds.feature:5:9: scenario SC-1 tag refers to ADR-0077, which is not an ADR" in out
     git_repo.git("add", "-A")
     code, out, _ = run(capsys, "check", str(git_repo.path), "--staged", "--all")
     assert code == 1 and "ADR-0077" in out

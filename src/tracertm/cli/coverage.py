@@ -31,8 +31,7 @@ def _coverage(args: argparse.Namespace) -> int:
     from tracertm.cli.results import _context, _project
     from tracertm.results.queries import coverage
 
-    engine, derived, _settings = _context(args)
-    session, project = _project(engine, derived, args.project)
+    session, project = _project(_context(args), args.project)
     from pathlib import Path
 
     with session:

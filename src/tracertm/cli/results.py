@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from tracertm.errors import UsageError
 
@@ -70,30 +71,59 @@ def _project_option(p: argparse.ArgumentParser) -> None:
                    help="project (default: this repository's, or the only one)")
 
 
-def _context(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
-    """(engine, project name or None, settings or None) from the repository around the current folder."""
+class _Context(NamedTuple):
+    """What a results verb finds around the current folder: the database's engine, the project's name (``--project``,
+    else the repository's; None outside any), the configuration (None outside any repository), the folder the
+    project is derived from (named in "run 'tracertm sync FOLDER' first", as ``status`` names it) and this
+    repository's root commit (a project synced under another name is found by it, as ``status`` finds it)."""
+
+    engine: Any
+    derived: str | None
+    settings: Any
+    path: str | None
+    root: Callable[[], str | None] | None
+
+
+def _context(args: argparse.Namespace) -> _Context:
+    """The engine, project and configuration from the repository around the current folder (``_Context``)."""
     from tracertm.engine.sync import project_name
 
     from tracertm.cli.records import open_existing_engine, repository_settings
 
     settings = None
     derived = args.project
+    path: str | None = None
+    root: Callable[[], str | None] | None = None
     found = repository_settings(None)
     if found:
         location, settings = found
-        if location.top is not None and not derived:
-            derived = project_name(location, settings)
+        top = location.top
+        if top is not None:
+            path = str(location.root)
+            if not derived:
+                derived = project_name(location, settings)
+
+            def root() -> str | None:  # asked only when no project has the derived name
+                from tracertm import git
+
+                return git.root_commit(top)
     configured, config_file = (settings.database_url, settings.source) if settings else (None, None)
     engine = open_existing_engine(args.database_url, configured, config_file)
-    return engine, derived, settings
+    return _Context(engine, derived, settings, path, root)
 
 
-def _project(engine: Any, wanted: str | None, explicit: str | None) -> tuple[Any, Any]:
+def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
+    """A session and the project a verb is about (``explicit``: ``--project``); an unknown one names the folder to
+    sync (``Projects.resolve``)."""
     from tracertm import db
     from tracertm.repositories import Projects
 
-    session = db.session(engine)
-    return session, Projects(session).resolve(explicit, wanted)
+    session = db.session(context.engine)
+    try:
+        return session, Projects(session).resolve(explicit, context.derived, path=context.path, root=context.root)
+    except BaseException:
+        session.close()
+        raise
 
 
 def default_commit(option: str | None) -> tuple[str | None, str]:
@@ -122,8 +152,9 @@ def _import(args: argparse.Namespace) -> int:
     from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE
     from tracertm.results.stats import DEFAULT_WINDOW
 
-    engine, derived, settings = _context(args)
-    session, project = _project(engine, derived, args.project)
+    context = _context(args)
+    engine, settings = context.engine, context.settings
+    session, project = _project(context, args.project)
     session.close()
     commit, origin = default_commit(args.commit)
     top = git.find_root(Path.cwd())
@@ -204,8 +235,7 @@ def _list(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.results.queries import list_results
 
-    engine, derived, _settings = _context(args)
-    session, project = _project(engine, derived, args.project)
+    session, project = _project(_context(args), args.project)
     with session:
         items = list_results(session, project, status=args.status, since=parse_since(args.since))
     if args.output == "json":
@@ -223,8 +253,7 @@ def _runs(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.results.queries import list_runs
 
-    engine, derived, _settings = _context(args)
-    session, project = _project(engine, derived, args.project)
+    session, project = _project(_context(args), args.project)
     with session:
         items = list_runs(session, project, since=parse_since(args.since))
     if args.output == "json":
@@ -243,8 +272,7 @@ def _unmatched(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.results.queries import unmatched
 
-    engine, derived, _settings = _context(args)
-    session, project = _project(engine, derived, args.project)
+    session, project = _project(_context(args), args.project)
     with session:
         items = unmatched(session, project)
     if args.output == "json":
@@ -259,8 +287,9 @@ def _prune(args: argparse.Namespace) -> int:
     from tracertm import db
     from tracertm.results.queries import prune
 
-    engine, derived, settings = _context(args)
-    probe, project = _project(engine, derived, args.project)
+    context = _context(args)
+    engine, settings = context.engine, context.settings
+    probe, project = _project(context, args.project)
     probe.close()
     window = _configured_window(settings) or 20
     from tracertm.repositories import Projects

@@ -91,11 +91,13 @@ class _Backfill:
         self.pool.close()
         self.reader.close()
 
-    def progress(self, done: int) -> None:
-        """Tell ``on_progress`` that ``done`` commits of this run are planned."""
+    def progress(self, done: int, revisions: int | None = None) -> None:
+        """Tell ``on_progress`` that ``done`` commits of this run are planned, with the revisions the summary will
+        count for them (``revisions``; default: the replay's, planned to be written as planned)."""
         if self.on_progress is not None:
             total = len(self.target.chain) - self.base
-            self.on_progress(Progress(min(done, total), total, self.replay.revisions, len(self.replay.errors),
+            counted = self.replay.revisions if revisions is None else revisions
+            self.on_progress(Progress(min(done, total), total, counted, len(self.replay.errors),
                                       time.monotonic() - self.started))
 
     def position(self, commit: str | None) -> int:
@@ -248,12 +250,16 @@ class _Backfill:
         from tracertm.history.writer import close_run, open_run
 
         sim = Simulation(chain=self.target.index)
+        # The replay plans in memory the revisions of every commit up to ``end``, most of which the rows a sync
+        # wrote hold already: the summary counts those the graft writes. Until it has, the progress says the
+        # revisions counted before (none) and ``end`` not done: its figures never go down, and end on the summary's.
+        before, reached = self.replay.revisions, self.position(end)
         for batch, last in self.replay.batches([end], self.batch_size):
             for commit, files, scope in batch:
                 sim.order.setdefault(commit.sha, len(sim.order))
                 self.replay.step(commit, files, scope, sim.collect, {})
-                self.progress(self.position(commit.sha))
-            self.progress(self.position(last or end))
+                self.progress(min(self.position(commit.sha), reached - 1), before)
+            self.progress(min(self.position(last or end), reached - 1), before)
         committed = self._committed_at(end)
         with db.write_session(self.target.engine, self.target.name, self.settings.lock_timeout,
                               identity=self.target.identity) as session:
@@ -266,6 +272,7 @@ class _Backfill:
             self.reconcile = True
             self.checkpoints.save(session, project, end, complete=False, reconcile=True)
         self.batches += 1
+        self.progress(reached)
 
     def rebuild_links(self) -> None:
         """Derive the links of a history an earlier run finished without them (``links_pending``: a run of an older

@@ -196,14 +196,14 @@ def _adrs(tags: Iterable[_Tag]) -> list[str]:
     return _unique(adr for tag in tags if (adr := tag_adr_id(tag.name)) is not None)
 
 
-def _tag_lines(tags: Iterable[_Tag]) -> dict[str, int]:
-    """ADR id → the line of the first ``@ADR-n`` tag naming it."""
+def _tag_lines(tags: Iterable[_Tag], column: bool = False) -> dict[str, int]:
+    """ADR id → the line (``column``: the column) of the first ``@ADR-n`` tag naming it."""
     out: dict[str, int] = {}
     for tag in tags:
         if "dr" in tag.name or "DR" in tag.name or "Dr" in tag.name or "dR" in tag.name:  # (the regex: rarely)
             adr = tag_adr_id(tag.name)
             if adr is not None:
-                out.setdefault(adr, tag.line)
+                out.setdefault(adr, tag.column if column else tag.line)
     return out
 
 
@@ -508,7 +508,8 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     # Findings about an @ADR-n tag point at the tag, about a mention in the description at its line.
     feature_lines = {**_mention_lines(description, lines, feature_line), **inherited_lines}
     record = SpecRecord(
-        "feature", feature_number, fields, line=feature_line, children=tuple(children), ref_lines=feature_lines
+        "feature", feature_number, fields, line=feature_line, children=tuple(children), ref_lines=feature_lines,
+        ref_columns=_tag_lines(feature_tags, column=True),
     )
     warnings = tuple(sorted(context.warnings, key=lambda d: (d.line, d.column)))
     return ParseResult(path, "feature", (record,), warnings)

@@ -30,6 +30,8 @@ class SpecRecord:
     children: tuple[SpecRecord, ...] = ()
     # Where each referenced ADR id is first written (file line), so findings about a reference point at it.
     ref_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    # The column of those written as a tag (``@ADR-0008``, at its line in ``ref_lines``); others have none.
+    ref_columns: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     @cached_property
     def content_hash(self) -> str:

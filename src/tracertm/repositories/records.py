@@ -71,7 +71,8 @@ class Records:
 
     def get(self, ident: str | uuid.UUID, project: Project | None = None) -> Any:
         """One record (soft-deleted ones too) by UUID, or by human id (``ADR-0003``, ``FEAT-2/SC-4``) in ``project``
-        (every project when None: an id found in several is :class:`Ambiguous`)."""
+        (every project when None: an id found in several is :class:`Ambiguous`). An ADR id no ADR has names the
+        ADR a file's reference to it would (:meth:`adr_named`)."""
         k = self.kind
         try:
             wanted = ident if isinstance(ident, uuid.UUID) else uuid.UUID(ident)
@@ -86,6 +87,8 @@ class Records:
                 raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id")
             return row
         rows = self.find_by_number(str(ident), project)
+        if not rows and k.name == "adr":
+            rows = self.adr_named(str(ident), project)
         if not rows:
             where = f" in project {project.name}" if project is not None else ""
             raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id{where}; see 'tracertm list {k.plural}'")
@@ -121,6 +124,43 @@ class Records:
         if k.name == "step_definition" and _STEP_ID.match(ident):
             rows += [row for row in self._short_step(ident, project) if row not in rows]
         return rows
+
+    def adr_named(self, ident: str, project: Project | None) -> builtins.list[Any]:
+        """The ADRs an id that no ADR has exactly names, by the one rule of file references
+        (``crossfile.resolve_adr``): a plain ``ADR-0008`` (``ADR-8``) the one ADR whose id is ``ADR-0008`` with a
+        slug (``ADR-0008-use-x``), ``ADR-0005-use-x`` the ADR ``ADR-0005``. Over the live ADRs of ``project``
+        (each project when None), as a reference is; over its deleted ones too when no live one is named (``get``
+        finds deleted records by their exact id). Returns the one ADR named, or every ADR an ambiguous id could
+        name (several slugged ids of its number: :meth:`get` and ``find_any`` say so, naming them), or []."""
+        from tracertm.crossfile import adr_base, adr_resolver
+
+        target = normalize_adr(ident.strip())
+        if self.kind.name != "adr" or adr_base(target) is None:
+            return []
+        t = self.kind.table
+        number = t.c[self.kind.number]
+        stmt = select(t.c.project_id, number, t.c.deleted_at.is_(None)).execution_options(include_deleted=True)
+        if project is not None:
+            stmt = stmt.where(t.c.project_id == project.id)
+        ids: dict[uuid.UUID, tuple[set[str], set[str]]] = {}
+        for owner, identifier, live in self.session.execute(stmt):
+            scopes = ids.setdefault(owner, (set(), set()))
+            scopes[1].add(identifier)
+            if live:
+                scopes[0].add(identifier)
+        named = []
+        for owner, scopes in ids.items():
+            for scope in scopes:
+                found, several = adr_resolver(scope)(target)
+                if found is not None or several:
+                    named += [and_(t.c.project_id == owner, number.in_([found] if found is not None else several))]
+                    break
+        if not named:
+            return []
+        rows = self.session.execute(
+            select(self.kind.model).where(or_(*named)).order_by(number).execution_options(include_deleted=True)
+        ).scalars()
+        return builtins.list(rows)
 
     def _short_step(self, ident: str, project: Project | None) -> builtins.list[Any]:
         """The step definitions a short id ``STEP-n`` names (it numbers each project's definitions: as the CLI
@@ -653,7 +693,8 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
     """Resolve an id of any spec kind (``ADR-0003``, ``CTR-0001``, a feature or scenario number, a test case's id)
     in ``project``; ``KIND:ID`` (``adr:ADR-0003``, ``contract:ADR-0003``, ``scenario:FEAT-2/SC-4``) looks in that
     kind only: how two records of different kinds with one id are told apart. An id that only looks qualified
-    (a scenario named ``feature: login``) is still found as it is written."""
+    (a scenario named ``feature: login``) is still found as it is written. An id no record has names the ADR a
+    file's reference to it would (:meth:`Records.adr_named`: ``ADR-0008`` the one ``ADR-0008-use-x``)."""
     candidates: builtins.list[tuple[Kind, Any]] = []
     prefixed = _kind_prefixed(ident)
     if prefixed is not None:
@@ -663,6 +704,10 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
         for name in _ANY_KINDS:
             repo = Records(session, name)
             candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project)]
+    if not candidates and (prefixed is None or prefixed[0] == "adr"):
+        # No record has the id: the ADR it names as a reference would (``ADR-0008`` → ``ADR-0008-use-x``).
+        repo = Records(session, "adr")
+        candidates = [(repo.kind, row) for row in repo.adr_named(ident if prefixed is None else prefixed[1], project)]
     if not candidates:
         if prefixed is not None:
             k = Records(session, prefixed[0]).kind
