@@ -498,7 +498,7 @@ def _open_postgres(conninfo: str) -> _Driver:
     except ImportError:
         raise _Give("psycopg not installed") from None
     try:
-        conn = psycopg.connect(conninfo, connect_timeout=10)
+        conn = psycopg.connect(conninfo, connect_timeout=10, client_encoding="utf8")  # as db.engines
     except psycopg.Error as exc:
         raise _Give(f"cannot connect ({type(exc).__name__})") from None
     return _Postgres(conn, psycopg.Error)

@@ -140,7 +140,12 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, ConflictError):
             return problem(409, str(exc), kind="conflict", instance=path)
         if isinstance(exc, LockTimeoutError):  # a long sync held the project's write lock: say so, not "down"
-            return problem(503, str(exc), kind="lock-timeout", instance=path, headers={"Retry-After": "5"})
+            # The server waits a fixed time, not the configuration's lock_timeout: the command's hint would mislead.
+            from tracertm.db.locks import CONFIG_HINT
+
+            detail = str(exc).replace(CONFIG_HINT, "nothing was written; send the request again after Retry-After "
+                                                   "seconds, or once that writer has finished")
+            return problem(503, detail, kind="lock-timeout", instance=path, headers={"Retry-After": "5"})
         if isinstance(exc, DatabaseError):
             log.error("database unavailable: %s", exc)
             return problem(503, "the database is unavailable; try again later", instance=path)

@@ -58,7 +58,10 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
         raise ConfigError(
             f"{source}: PostgreSQL needs psycopg 3; install it with: pip install 'tracertm[postgres]'"
         ) from None
-    engine = create_engine(parsed, pool_pre_ping=True)
+    # UTF8 on the wire whatever the database's encoding: the server converts, and refuses text its encoding cannot
+    # hold (Cyrillic in a LATIN1 database) as an error of its own — one line, exit 2 — where psycopg, encoding on
+    # the client in the server's encoding, raised UnicodeEncodeError (an internal error).
+    engine = create_engine(parsed, pool_pre_ping=True, connect_args={"client_encoding": "utf8"})
     _SOURCES[engine] = source
     return engine
 

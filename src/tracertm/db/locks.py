@@ -138,16 +138,17 @@ def other_writer(engine: Engine, project_name: str, exclude: Any = None, project
     return f"a {kind} of project {row.name!r} (started {row.started_at:%Y-%m-%d %H:%M:%S} UTC)"
 
 
+# What to do, for a command (whose wait the configuration sets); the API answers another hint (``api.problems``).
+CONFIG_HINT = "try again when it has finished, or raise lock_timeout in the tracertm configuration"
+
+
 def lock_timeout_message(
     engine: Engine, project_name: str, timeout: float, exclude: Any = None, project_id: Any = None
 ) -> str:
     holder = other_writer(engine, project_name, exclude, project_id) or (
         "another writer (no tracertm run is registered)"
     )
-    return (
-        f"project {project_name!r}: waited {timeout:g} s for the write lock held by {holder}; try again when it "
-        "has finished, or raise lock_timeout in the tracertm configuration"
-    )
+    return f"project {project_name!r}: waited {timeout:g} s for the write lock held by {holder}; {CONFIG_HINT}"
 
 
 def _locked_session(
