@@ -56,7 +56,9 @@ def headers(script: str) -> dict[str, str]:
 
 def swagger_ui(request: Request) -> HTMLResponse:
     """The Swagger UI page for the app's OpenAPI document (under the app's ``root_path`` when it has one)."""
-    openapi_url = str(request.scope.get("root_path", "")) + str(request.app.openapi_url or "/openapi.json")
+    root = str(request.scope.get("root_path", ""))
+    openapi_url = root + str(request.app.openapi_url or "/openapi.json")
+    home = root + "/"
     script = _start_script(openapi_url)
     title = html.escape(f"{request.app.title} API")
     (js, js_hash), (css, css_hash) = SWAGGER_JS, SWAGGER_CSS
@@ -69,6 +71,9 @@ def swagger_ui(request: Request) -> HTMLResponse:
 <link rel="stylesheet" href="{css}" integrity="{css_hash}" crossorigin="anonymous">
 </head>
 <body>
+<noscript><p>This page is Swagger UI, which needs JavaScript (from {CDN}). Without it: the API's description is
+<a href="{html.escape(openapi_url)}">the OpenAPI document</a>, and people read
+<a href="{html.escape(home)}">the pages</a>.</p></noscript>
 <div id="swagger-ui"></div>
 <script src="{js}" integrity="{js_hash}" crossorigin="anonymous"></script>
 <script>{script}</script>
