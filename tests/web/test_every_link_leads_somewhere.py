@@ -364,6 +364,7 @@ def client(site: str) -> Iterator[Any]:
     yield from client_for(site)
 
 
+@pytest.mark.slow  # ~10 s a database: scheduled first (conftest)
 def test_every_link_of_the_web_view_leads_somewhere(client: Any) -> None:
     began = time.perf_counter()
     crawl = crawl_site(client, STARTS)
