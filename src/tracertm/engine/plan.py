@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -126,6 +126,7 @@ def plan(
     scenarios: Mapping[uuid.UUID, Mapping[str, Current]],
     changed_blobs: frozenset[str],
     elsewhere: Mapping[tuple[str, str], str | None] | None = None,
+    occupied: AbstractSet[str] = frozenset(),
 ) -> Plan:
     """Decide every operation of one sync.
 
@@ -135,7 +136,9 @@ def plan(
     ``scenarios``: live and deleted scenarios of those features, by feature id; ``changed_blobs``: paths whose bytes
     differ from the database's (records there get their presentation refreshed); ``elsewhere``: live database
     records (kind, number) → file, of each kind in :data:`SHARED_KINDS`, whose number was parsed in another of them
-    (a file not read this run that shares an id with a parsed one: see :func:`_shared_ids`).
+    (a file not read this run that shares an id with a parsed one: see :func:`_shared_ids`); ``occupied``: of the
+    files of deleted records in ``current`` not read this run, those holding a live record (a file that still holds
+    records does not block the ids it gave up while it parsed, broken or not).
     """
     result = Plan()
     # A file whose name is not UTF-8 is never stored (see ``_plan_files``), so it defines nothing either (a backfill
@@ -174,9 +177,11 @@ def plan(
                     lost[path].append((_conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
                     continue
             elif (cur is not None and cur.deleted and cur.source_path not in (path, None)
+                  and cur.source_path not in occupied
                   and _unreadable(cur.source_path, files, db_files, parsed, in_scope)):
                 # A deleted record whose file is back but cannot be read: it may define the record again once it
-                # parses, so no other file takes the identity (and the record's content) meanwhile.
+                # parses, so no other file takes the identity (and the record's content) meanwhile. Not a file that
+                # still holds live records: it gave this id up while it parsed (another id, a removed document).
                 lost[path].append((_conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
                 continue
             claimed.add(number)

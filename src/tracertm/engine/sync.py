@@ -506,11 +506,17 @@ class _Job:
         touched = {p for p, o in parsed.items() if isinstance(o, ParseResult)} | removed
         live_before: dict[str, int]
         elsewhere: dict[tuple[str, str], str | None] = {}  # records of other kinds with a parsed id (plan's)
+        occupied: set[str] = set()  # (plan's)
         if empty:
             current, scenarios, live_before = {}, {}, dict.fromkeys(KINDS, 0)
         elif project is not None and (numbers or touched):
             current = state.load_current(session, project.id, numbers, touched)
             elsewhere = state.load_shared(session, project.id, numbers)
+            # Files of deleted records not read this run: whether each still holds a live record (plan)
+            unread = {c.source_path for c in current.values()
+                      if c.deleted and c.source_path is not None and c.source_path not in touched}
+            occupied = {c.source_path for c in state.load_current(session, project.id, {}, unread).values()
+                        if not c.deleted and c.source_path is not None} if unread else set()
             feature_ids = [c.id for (kind, _), c in current.items() if kind == "feature"]
             scenarios = state.load_scenarios(session, feature_ids)
             live_before = state.count_live(session, project.id)
@@ -521,7 +527,7 @@ class _Job:
         current = renumbered(current, pair_moves(moves, parsed, current))
         with collector_paused():
             the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs,
-                            elsewhere)
+                            elsewhere, occupied)
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
         result = SyncResult(
             project=self.name,

@@ -368,13 +368,17 @@ class Replay:
             where = cur.source_path   # knows every file's row)
             if cur.deleted and where is not None and where not in db_files and where in state.files:
                 db_files[where] = state.files[where]
+        occupied = {  # files of deleted records that still hold a live record (plan)
+            c.source_path for c in current.values() if c.deleted and c.source_path is not None
+            and any(not state.current[k].deleted for k in state.by_path.get(c.source_path, ()) if k in state.current)
+        }
         scenarios = {c.id: state.scenarios.get(c.id, {}) for (kind, _), c in current.items() if kind == "feature"}
         changed = frozenset(
             p
             for p, f in files.items()
             if f.error is None and (p not in db_files or db_files[p].deleted or db_files[p].blob_sha != f.blob_sha)
         )
-        return plan(files, scope.__contains__, db_files, parsed, current, scenarios, changed)
+        return plan(files, scope.__contains__, db_files, parsed, current, scenarios, changed, occupied=occupied)
 
     def step(self, commit: git.HistoryCommit, files: Mapping[str, ScannedFile], scope: frozenset[str], sink: Sink,
              counts: Counts) -> None:
