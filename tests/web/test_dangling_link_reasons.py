@@ -131,7 +131,8 @@ def test_pages_and_answers_say_why_a_link_dangles(git_repo: GitRepo, engine: Any
     from tracertm.trace import coverage, matrix
 
     with db.session(engine) as session:
-        page = matrix.render(coverage.coverage(session, Projects(session).get("p", "project"), "adrs"), "html", "adrs")
+        rows = coverage.coverage(session, Projects(session).get("p", "project"), "adrs")
+        page = matrix.render(rows, "html", "adrs")
     assert ("<td>orphaned (ADR-0008, which is ambiguous: ADR-0008-use-x and ADR-0008-use-y have that number; write "
             "the full id of the one meant)</td>") in page, page
     assert "<td>orphaned</td>" in page  # (ADR-0077: missing, as the state says)
