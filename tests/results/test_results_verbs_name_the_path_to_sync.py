@@ -10,21 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sample import sync_sample
+from test_cli_project_and_option_errors import synced_and_other  # noqa: F401 - a fixture
 
-from conftest import GitRepo, init_repo, run_cli
-from specs import adr
-
-
-@pytest.fixture
-def synced_and_other(git_repo: GitRepo, tmp_path: Path) -> tuple[str, Path]:
-    """A database holding only the project of ``git_repo`` ("sample"), and another repository, never synced."""
-    url = f"sqlite:///{tmp_path / 'specs.db'}"
-    sync_sample(git_repo, url)
-    other = init_repo(tmp_path / "other")
-    other.write("docs/adr/0001-use-other-thing.md", adr(1, "Use other thing"))
-    other.commit("one ADR")
-    return url, other.path
+from conftest import run_cli
 
 
 @pytest.mark.parametrize(
