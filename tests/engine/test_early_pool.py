@@ -1,6 +1,6 @@
 """A cold sync with step files parses the files that need no step matcher (ADRs, contracts) in a pool of their own
-while sync's process parses the step files and compiles their definitions (``engine.sync._parse``): the database
-it leaves is the one a sync parsing everything after the step files leaves — work tree and commit, SQLite and
+while sync's process parses the step files and compiles their definitions (``engine.reading.parse_changed``): the
+database it leaves is the one a sync parsing everything after the step files leaves — work tree and commit, SQLite and
 PostgreSQL, a file over ``max_file_size`` among the early ones included."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tracertm.engine import parse as parse_mod
-from tracertm.engine import sync as sync_mod
+from tracertm.engine import reading
 from tracertm.engine.parse import PARALLEL_THRESHOLD
 from tracertm.engine.sync import sync
 
@@ -77,7 +77,7 @@ def test_adrs_and_contracts_parse_while_the_step_files_compile(
     assert any("9999-big.md" in e.path and "max_file_size" in e.message for e in early.errors)
 
     # The same files parsed the way a sync without the early pool parses them: everything after the step files.
-    monkeypatch.setattr(sync_mod.ParsePool, "submit", lambda *args, **kwargs: None)
+    monkeypatch.setattr(reading.ParsePool, "submit", lambda *args, **kwargs: None)
     plain = sync(corpus.root, engine=plain_engine, jobs=2, ref=ref)
     assert early.counts == plain.counts and early.errors == plain.errors and early.warnings == plain.warnings
     assert [op.as_dict() for op in early.operations] == [op.as_dict() for op in plain.operations]
