@@ -19,7 +19,7 @@ from conftest import GitRepo
 from test_match_diff import _difference, _dump
 from tracertm import db
 from tracertm.config import Settings
-from tracertm.engine import sync as sync_module
+from tracertm.engine import reading
 from tracertm.engine.sync import sync
 from tracertm.parsers import parse
 from tracertm.steps.parsing import parse_step_file
@@ -388,6 +388,6 @@ def test_godog_unknown_steps_in_the_database_from_workers_and_parent(
     assert [(m[1], m[6], m[8]) for m in workers["matches"] if m[8] != "defined"] == \
         [("star and conjunctions", "And", "undefined")]
     assert len(workers["matches"]) == 8
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent")
     assert workers == parent, _difference(workers, parent)

@@ -12,6 +12,7 @@ import pytest
 from conftest import GitRepo
 from test_match_diff import MORE, MORE_PATH, SHOP, STEPS, STEPS_PATH, STOCK, _difference, _dump
 from tracertm import db
+from tracertm.engine import reading
 from tracertm.engine import sync as sync_module
 from tracertm.engine.parse import PARALLEL_THRESHOLD
 from tracertm.engine.sync import sync
@@ -121,7 +122,7 @@ def test_worker_matching_equals_matching_in_the_parent(
     assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4] * 2  # every scenario matched in the workers, both times
     # ... and every scenario's rows written while the features parsed (the eager first sync), both times
     assert eager == [(True, 2 * (PARALLEL_THRESHOLD + 10) + 4)] * 2
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=2)
     assert used[2:] == [0]
     statuses = {m[8] for m in parent[0]["matches"]}
@@ -137,7 +138,7 @@ def test_a_broken_step_file_falls_back_to_the_parent(
     used = _spy(monkeypatch)
     pool = _cold(git_repo, database_url, "pool", jobs=2)
     assert used == [0]
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     assert pool == _cold(git_repo, database_url, "parent", jobs=2)
 
 
@@ -161,7 +162,7 @@ def test_a_slow_definition_in_a_worker_falls_back_to_the_parent(
     pool = _cold(git_repo, database_url, "pool", jobs=1)
     assert used == [0]
     assert eager[0] is not None and not eager[0][0]  # rows written before f007 came are matched again
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     assert pool == _cold(git_repo, database_url, "parent", jobs=1)
 
 
@@ -191,7 +192,7 @@ def test_step_rows_written_while_parsing_go_when_the_eager_rows_are_rolled_back(
     eager = _eager_spy(monkeypatch)
     pool = _cold(git_repo, database_url, "pool", jobs=2)
     assert len(forgotten) == 1 and forgotten[0] > 0 and eager == [None]
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     monkeypatch.setattr(sync_module, "EAGER_FIRST_SYNC", False)
     parent = _cold(git_repo, database_url, "parent", jobs=2)
     assert pool[0]["matches"] and pool == parent, _difference(pool[0], parent[0])
@@ -205,7 +206,7 @@ def test_worker_matching_of_a_commit_equals_matching_in_the_parent(
     used = _spy(monkeypatch)
     pool = _cold(git_repo, database_url, "pool", jobs=2, ref="HEAD")
     assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4]
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=2, ref="HEAD")
     assert pool == parent, _difference(pool[0], parent[0])
 
@@ -236,7 +237,7 @@ def test_a_failure_while_matching_in_a_worker_is_not_the_files_error(
         pool = _dump(engine, "pool")
     finally:
         engine.dispose()
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     assert pool == _cold(git_repo, database_url, "parent", jobs=1)[0]
 
 
@@ -280,7 +281,7 @@ def test_a_worker_that_compiles_on_first_use_matches_as_the_parent(
     monkeypatch.setattr(prematch.StepMatcher, "_index", spy)
     pool = _cold(git_repo, database_url, "pool", jobs=1)
     assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4] and lazy and all(lazy)
-    monkeypatch.setattr(sync_module, "_steps_first", lambda snapshot, changed: [])
+    monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=1)
     assert pool == parent, _difference(pool[0], parent[0])
 
