@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -332,6 +333,33 @@ def unmerged_error(path: str) -> Diagnostic:
     return Diagnostic(path, 0, 0, "unmerged (merge conflict): resolve it and git add it")
 
 
+# git's conflict markers (the default ``conflict-marker-size`` of 7), each at the start of a line: ``<<<<<<< ours``,
+# ``|||||||`` (diff3's base), ``=======`` alone, ``>>>>>>> theirs``.
+_CONFLICT = re.compile(rb"^<{7}(?:[ \t][^\n]*)?\r?\n(?:.*?\n)??={7}\r?\n(?:.*?\n)??>{7}(?:[ \t\r\n]|\Z)",
+                       re.MULTILINE | re.DOTALL)
+
+
+def _conflict_marker(full: Path, max_size: int) -> int | None:
+    """The line of the first unresolved conflict in the work-tree file of a conflicted index path (a ``<<<<<<<``
+    line, then ``=======`` and ``>>>>>>>`` lines); None when it has none, or is no regular file (a symbolic link is
+    followed by the scan's own rules), missing or too large (the scan's own errors say so)."""
+    try:
+        st = os.lstat(full)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_size:
+            return None
+        data = full.read_bytes()
+    except OSError:
+        return None
+    found = _CONFLICT.search(data)
+    return None if found is None else data.count(b"\n", 0, found.start()) + 1
+
+
+def unresolved_error(path: str, line: int) -> Diagnostic:
+    """The error of a conflicted work-tree file that still holds git's conflict markers (from ``line``)."""
+    return Diagnostic(path, line, 1, "unmerged (merge conflict): the file still holds conflict markers; resolve them "
+                      "and git add it")
+
+
 def link_error(path: str, link: str, inside: bool) -> Diagnostic:
     """The error of a symbolic link that is not followed (``inside``: it stays in the tree but resolves to no file).
     An absolute target is refused whatever ``inside`` says: it names a path on the machine that made the link."""
@@ -403,8 +431,17 @@ def _scan_worktree(
                 hidden_links[path] = (kind, entry)
             else:
                 files[path] = ScannedFile(path, kind, entry.sha, from_git=True)
-        elif path in modified or path in bits.skip or entry.mode in ("120000", git.UNMERGED):
-            fresh.append((path, kind))  # (conflicted: as the work tree has it)
+        elif entry.mode == git.UNMERGED:
+            # As the work tree has it once resolved there (not yet added); while its conflict markers are still in
+            # it, the file is broken: they would otherwise be stored as the spec's text (an ADR's decision, a
+            # feature's description: Markdown and Gherkin free text take them without a parse error).
+            marker = _conflict_marker(root / path, settings.parser.max_file_size)
+            if marker is not None:
+                files[path] = ScannedFile(path, kind, "", error=unresolved_error(path, marker))
+            else:
+                fresh.append((path, kind))
+        elif path in modified or path in bits.skip or entry.mode == "120000":
+            fresh.append((path, kind))
         elif path in bits.assume:
             if os.path.lexists(root / path):
                 fresh.append((path, kind))
