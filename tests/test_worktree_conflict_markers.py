@@ -27,9 +27,11 @@ def _login(description: str) -> str:
     return feature(1, "Login").replace("  As a user\n", f"  {description}\n  As a user\n")
 
 
-def _conflict(repo: GitRepo, url: str) -> None:
+def _conflict(repo: GitRepo, url: str, marker: str = "<<<<<<< HEAD") -> None:
     """The ADR's decision and the feature's description edited on both sides, main synced, then ``git merge side``
-    stopped on both conflicts."""
+    stopped on both conflicts (``marker``: the opening marker git writes; longer ones are set in .gitattributes)."""
+    if len(marker) > len("<<<<<<< HEAD"):
+        repo.write(".gitattributes", f"* conflict-marker-size={marker.index(' ')}\n")
     repo.write(ADR, adr(1, "Storage", decision="Use PostgreSQL."))
     repo.write(FEATURE, _login("Users log in."))
     repo.commit("base")
@@ -44,7 +46,7 @@ def _conflict(repo: GitRepo, url: str) -> None:
     assert not sync(repo.path, database_url=url).errors
     merge = subprocess.run(["git", "merge", "-q", "side"], cwd=repo.path, capture_output=True, check=False)
     assert merge.returncode != 0, "the merge must stop on the conflicts"
-    assert "<<<<<<< HEAD" in repo.read(ADR) and "<<<<<<< HEAD" in repo.read(FEATURE)
+    assert f"{marker}\n" in repo.read(ADR) and f"{marker}\n" in repo.read(FEATURE)
 
 
 def _held(url: str) -> dict[str, tuple[str, int]]:
@@ -61,13 +63,14 @@ def _held(url: str) -> dict[str, tuple[str, int]]:
 
 
 def _marker_line(repo: GitRepo, path: str) -> int:
-    return repo.read(path).splitlines().index("<<<<<<< HEAD") + 1
+    return next(i for i, line in enumerate(repo.read(path).splitlines(), 1) if line.startswith("<<<<<<<"))
 
 
+@pytest.mark.parametrize("marker", ["<<<<<<< HEAD", "<<<<<<<<<<<< HEAD"], ids=["default", "conflict-marker-size"])
 def test_sync_and_check_refuse_the_conflicted_files_and_keep_the_database(
-    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
+    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str], marker: str
 ) -> None:
-    _conflict(git_repo, database_url)
+    _conflict(git_repo, database_url, marker)
     before = _held(database_url)
     assert before["ADR-0001"] == ("Use PostgreSQL 16.", 1)
     expected = [f"{path}:{_marker_line(git_repo, path)}:1: {MESSAGE}" for path in (ADR, FEATURE)]

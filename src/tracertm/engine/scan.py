@@ -333,9 +333,9 @@ def unmerged_error(path: str) -> Diagnostic:
     return Diagnostic(path, 0, 0, "unmerged (merge conflict): resolve it and git add it")
 
 
-# git's conflict markers (the default ``conflict-marker-size`` of 7), each at the start of a line: ``<<<<<<< ours``,
-# ``|||||||`` (diff3's base), ``=======`` alone, ``>>>>>>> theirs``.
-_CONFLICT = re.compile(rb"^<{7}(?:[ \t][^\n]*)?\r?\n(?:.*?\n)??={7}\r?\n(?:.*?\n)??>{7}(?:[ \t\r\n]|\Z)",
+# git's conflict markers, each at the start of a line: ``<<<<<<< ours``, ``|||||||`` (diff3's base), ``=======``
+# alone, ``>>>>>>> theirs``; 7 characters long, or longer where ``.gitattributes`` sets ``conflict-marker-size``.
+_CONFLICT = re.compile(rb"^<{7,}(?:[ \t][^\n]*)?\r?\n(?:.*?\n)??={7,}\r?\n(?:.*?\n)??>{7,}(?:[ \t\r\n]|\Z)",
                        re.MULTILINE | re.DOTALL)
 
 
