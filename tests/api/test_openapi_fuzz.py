@@ -1,10 +1,13 @@
 """Schemathesis over the whole OpenAPI document, against the app on a synced sample project (SQLite, and
 PostgreSQL when configured): no 5xx, every status code documented, every response matching its schema.
 
-Examples are bounded per operation (and derandomized) so the run stays well under a minute on a shared machine.
+Examples are bounded per operation (and derandomized) so the run stays well under a minute on a shared machine;
+``TRACERTM_FUZZ_EXAMPLES=200`` runs longer (not in the suite).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import schemathesis
@@ -16,7 +19,7 @@ from conftest import GitRepo
 from tracertm import db, tokens
 from tracertm.api import ApiSettings, create_app
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = int(os.environ.get("TRACERTM_FUZZ_EXAMPLES", "10"))
 
 
 @pytest.mark.slow
