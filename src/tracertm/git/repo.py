@@ -47,16 +47,25 @@ def _refused(stderr: str) -> str | None:
             f"it, run: git config --global --add safe.directory {shlex.quote(where)}")
 
 
-def resolve_commit(root: Path, ref: str) -> str:
-    """The full sha of the commit ``ref`` names; a ``GitError`` naming ``--ref`` when there is none."""
+def resolve_commit(root: Path, ref: str, option: str = "--ref") -> str:
+    """The full sha of the commit ``ref`` names; a ``GitError`` naming ``option`` when there is none (a repository
+    without any commit yet is told so: "fetch it first" would send its user looking for one)."""
     proc = subprocess.run(
         ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
         capture_output=True,
         env=git_env(root),
     )
     if proc.returncode != 0:
-        raise GitError(f"--ref {ref}: no such commit in {root}; check the name or fetch it first")
+        if head_commit(root) is None and ref in ("HEAD", _unborn_branch(root)):
+            raise GitError(f"{option} {ref}: {root} has no commit yet; commit first")
+        raise GitError(f"{option} {ref}: no such commit in {root}; check the name or fetch it first")
     return proc.stdout.decode().strip()
+
+
+def _unborn_branch(root: Path) -> str | None:
+    """The branch HEAD names (``main``), read only when a ref did not resolve."""
+    out = run(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).decode().strip()
+    return out or None
 
 
 def head_commit(root: Path) -> str | None:

@@ -484,7 +484,7 @@ def backfill(
     name = project_name(location, settings, project)
     size = _batch_size(batch_size)
     wanted = ref or "HEAD"
-    head = git.resolve_commit(location.top, wanted)
+    head = git.resolve_commit(location.top, wanted, "--ref" if ref else "backfill:")
     if engine is None:
         engine = db.open_engine(database_url, settings.database_url)
     else:
