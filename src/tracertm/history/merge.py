@@ -81,8 +81,9 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     renumbered: list[_Renumbered] = []  # (record, its first revision, shift, change, provenance)
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
-    for vid in sorted(sim.revisions, key=lambda v: KINDS.index(sim.keys[v][0])):
-        kind, parent, number = sim.keys[vid]
+    keys = _final_keys(sim, state)
+    for vid in sorted(sim.revisions, key=lambda v: KINDS.index(keys[v][0])):
+        kind, parent, number = keys[vid]
         history = sim.revisions[vid]
         found = rows.get((kind, parent, number))
         if found is not None:
@@ -102,6 +103,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             final = state.final(kind, parent, number)
             op = sim.last_op[vid]
             row = build_row(kind, op, project_id, Provenance(), feature_ids)
+            if kind == "scenario":  # ``op`` names the feature by its number then, which a move may have changed
+                row["feature_id"] = feature_ids.get(parent, row["feature_id"])
             last = sim.last_commit[vid]
             row.update(id=row_id, version=final.version, deleted_at=deletion_time(last) if final.deleted else None,
                        source_commit=last.sha)
@@ -127,6 +130,19 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     if out:
         execute_batch(conn, insert(REVISIONS), out)
     return counts, len(orphans)
+
+
+def _final_keys(sim: Simulation, state: HistoryState) -> dict[uuid.UUID, tuple[str, str, str]]:
+    """``sim.keys`` with each scenario under the number its feature ends with: a key names the feature as it was
+    numbered at the scenario's last operation, and a feature whose number follows its file name may have been
+    renamed since (``engine.moves``) while that scenario, deleted before, changed no more."""
+    features = {cur.id: number for (kind, number), cur in state.current.items() if kind == "feature"}
+    keys = dict(sim.keys)
+    for feature_id, scenarios in state.scenarios.items():
+        for number, cur in scenarios.items():
+            if cur.id in keys and feature_id in features:
+                keys[cur.id] = ("scenario", features[feature_id], number)
+    return keys
 
 
 def orphaned(known: Mapping[uuid.UUID, list[Any]], chain: Mapping[str, int]) -> set[str]:
