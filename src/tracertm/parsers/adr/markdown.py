@@ -174,11 +174,12 @@ def heading_key(title: str) -> str:
     return " ".join(text.replace(".", " ").split())
 
 
-def build_sections(headings: Sequence[Heading], end: int) -> tuple[Section, ...]:
-    """Group headings into a tree: the shallowest level present splits, deeper headings become children."""
+def build_sections(headings: Sequence[Heading], end: int, level: int | None = None) -> tuple[Section, ...]:
+    """Group headings into a tree: headings of ``level`` (default: the shallowest present) split, the others
+    become children of the section before them (a shallower one too: see ``section_level``)."""
     if not headings:
         return ()
-    level = min(h.level for h in headings)
+    level = level if level is not None else min(h.level for h in headings)
     tops = [0] + [i for i, h in enumerate(headings) if h.level == level and i != 0]
     sections: list[Section] = []
     for n, i in enumerate(tops):

@@ -46,6 +46,14 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     return result
 
 
+def section_level(headings: list[Heading]) -> int | None:
+    """The heading level of the ADR's sections: that of its first known section heading (``## Status``, ``##
+    Context`` …), so that a shallower heading further down (a ``# Notes`` in the consequences) is part of the
+    section it is in rather than the level everything splits at — which would leave no section known. None (the
+    shallowest level present) when no heading is a known one."""
+    return next((h.level for h in headings if heading_key(h.title) in KNOWN_HEADINGS), None)
+
+
 def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: list[Diagnostic]) -> ParseResult:
     """The record of the file; warnings go to ``facts``, errors that do not stop the reading to ``errors`` (the
     rest of the file is still read for its warnings) and the others are raised."""
@@ -62,7 +70,7 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
     )
     others = [h for h in body.headings if h is not h1]
     preamble_end = others[0].at if others else len(body.lines)
-    sections = build_sections(others, len(body.lines))
+    sections = build_sections(others, len(body.lines), section_level(others))
 
     read_front_matter(fm, facts)
     title_lines = [(h1.at, h1.end)] if h1 is not None else []

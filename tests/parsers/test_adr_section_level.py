@@ -1,0 +1,64 @@
+"""The level an ADR's sections split at is that of its known section headings (``## Status``, ``## Context`` …),
+not the shallowest level in the file: a ``# Notes`` further down (an H1 pasted into the consequences) used to
+become the split level, leaving the known sections children of ``## Status`` — context, decision and
+consequences all empty, and a ``See [...]`` line of the context taken for a relation of the status. A deeper
+heading before the sections (``### Metadata``) does not set the level either."""
+
+from __future__ import annotations
+
+from tracertm.parsers import parse
+from tracertm.parsers.records import ParserOptions
+
+NYGARD = """# 9. Use a ledger
+
+Date: 2024-05-01
+
+## Status
+
+Proposed
+
+## Context
+
+See [the old ledger](0006-old-ledger.md) for why.
+
+## Decision
+
+Nothing.
+
+## Consequences
+
+Some.
+
+# Notes
+
+| kind | figure |
+|---|---|
+| a | 1 |
+"""
+
+
+def _fields(text: str) -> dict[str, object]:
+    result = parse("adr", "docs/adr/0009-use-a-ledger.md", text.encode(), ParserOptions())
+    return result.records[0].fields
+
+
+def test_a_shallower_heading_further_down_stays_in_its_section() -> None:
+    fields = _fields(NYGARD)
+    assert fields["status"] == "proposed"
+    assert fields["context"] == "See [the old ledger](0006-old-ledger.md) for why."
+    assert fields["decision"] == "Nothing."
+    consequences = str(fields["consequences"])
+    assert consequences.startswith("Some.") and "# Notes" in consequences and "| a | 1 |" in consequences
+    assert fields["related_adrs"] == ["ADR-0006"]
+
+
+def test_a_deeper_heading_before_the_sections_does_not_set_their_level() -> None:
+    text = NYGARD.replace("## Status\n", "### Metadata\n\nOwner: the platform team\n\n## Status\n", 1)
+    fields = _fields(text)
+    assert (fields["status"], fields["decision"]) == ("proposed", "Nothing.")
+
+
+def test_without_known_headings_the_shallowest_level_splits_as_before() -> None:
+    fields = _fields("# 3. Free form\n\n## Background\n\nText.\n\n# Appendix\n\nMore.\n")
+    metadata = fields.get("adr_metadata") or fields.get("metadata")
+    assert isinstance(metadata, dict) and metadata["sections"] == {"Background": "Text.", "Appendix": "More."}
