@@ -42,6 +42,19 @@ Proposed
 ## Decision
 
 Nothing.
+
+## Consequences
+
+See [the ledger decision](0006-event-sourced-ledger-on-postgresql.md#decision), [the same from the
+top](/docs/adr/0006-event-sourced-ledger-on-postgresql.md), [the read-me](../../README.md), [a file out of the
+repository](../../../../etc/passwd), [a script](javascript:alert(3)), [the web](https://example.com/ledger) and
+![a diagram](https://example.com/d.png).
+
+# A heading in the file
+
+| kind | figure |
+|---|---|
+| **bold** | `code` |
 """
 
 ADR6 = "docs/adr/0006-event-sourced-ledger-on-postgresql.md"

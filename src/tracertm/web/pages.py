@@ -339,6 +339,26 @@ def _links_of(session: Session, project: Project, kind: str, row: Any) -> dict[s
     return links
 
 
+def _prose(session: Session, project: Project, row: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The Markdown of ``row``'s prose fields ``names`` as HTML (``web.markdown``), its links to spec files of the
+    project sent to their pages: one query for all of them."""
+    from tracertm.web import markdown
+
+    texts = {name: getattr(row, name) for name in names if getattr(row, name)}
+    paths = set().union(*(markdown.local_paths(t, row.source_path) for t in texts.values()))
+    pages: dict[str, str] = {}
+    for name in ("adr", "contract", "feature") if paths else ():
+        k = KINDS[name]
+        number = getattr(k.model, str(k.number))
+        found = session.execute(select(k.model.source_path, number).where(
+            k.model.project_id == project.id, k.model.deleted_at.is_(None), k.model.source_path.in_(sorted(paths))))
+        for path, ident in found:
+            url = record_url(project.name, name, ident)
+            if url is not None:
+                pages[path] = url
+    return {name: markdown.render(text, row.source_path, pages) for name, text in texts.items()}
+
+
 def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
     from tracertm.web.timeline import timeline
 
@@ -351,6 +371,7 @@ def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "chain": supersede_chain(repo, project, row),
+        "prose": _prose(session, project, row, ("context", "decision", "consequences")),
         "links": _links_of(session, project, "adr", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.adr_number, project.name),
@@ -417,6 +438,7 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "scenarios": [scenario_view(session, project, s) for s in live],
+        "prose": _prose(session, project, row, ("description",)),
         "links": _links_of(session, project, "feature", row),
         "json_url": twin(repo.kind, row.feature_number, project.name),
         "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.feature_number)}",

@@ -44,7 +44,7 @@ def environment() -> Environment:
     # ``shell``: an argument of a command the page suggests, quoted so that it pastes as one (``FEAT-2/Refund
     # window``); autoescaping still applies to the result.
     env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=seg,
-                       pseg=project_seg, blocks=blocks, shell=shlex.quote)
+                       pseg=project_seg, shell=shlex.quote)
     env.globals["url_for_record"] = record_url
     return env
 
@@ -121,22 +121,3 @@ def query_string(params: dict[str, Any]) -> str:
     """``?a=1&b=2`` without the empty values (``""`` when none is left)."""
     kept = {k: v for k, v in params.items() if v not in (None, "", [])}
     return "?" + urlencode(kept, doseq=True) if kept else ""
-
-
-_ITEM = ("- ", "* ", "+ ")
-
-
-def blocks(text: str | None) -> list[tuple[str, Any]]:
-    """Prose as ``("p", text)`` paragraphs and ``("ul", [items])`` lists: blank lines separate blocks, and a
-    block whose every line starts with ``-``/``*``/``+`` is a list. Nothing else of Markdown is interpreted (the
-    JSON twin and the file have the exact text)."""
-    out: list[tuple[str, Any]] = []
-    for chunk in (text or "").replace("\r\n", "\n").split("\n\n"):
-        lines = [line.strip() for line in chunk.strip().splitlines() if line.strip()]
-        if not lines:
-            continue
-        if all(line.startswith(_ITEM) for line in lines):
-            out.append(("ul", [line[2:].strip() for line in lines]))
-        else:
-            out.append(("p", " ".join(lines)))
-    return out

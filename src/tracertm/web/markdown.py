@@ -1,0 +1,122 @@
+"""The prose of ADRs and features as the pages show it: Markdown (CommonMark with tables and strikethrough, through
+markdown-it-py), safe to serve from files anyone can commit.
+
+- Raw HTML is text (``html`` off); a link whose URL scheme is not safe (``javascript:``, ``data:`` …) is text too
+  (markdown-it's own ``validateLink``), and the pages' Content-Security-Policy runs no script anyway.
+- An image is a link to it, named by its alt text: the pages load nothing from elsewhere (``img-src 'self'``).
+- Headings move below the page's own (``#`` → ``<h3>``): a page has one ``<h1>``, and sections are ``<h2>``.
+- A link to a file of the repository (``[9. Help scripts](0009-help-scripts.md)``, relative to the record's file as
+  git hosts resolve it, or ``/docs/…`` from the repository's top) leads to that record's page when the file is a
+  live spec of the project; to another file of the repository it is plain text, since the pages do not serve files.
+
+The JSON twin and the file keep the exact text; this is only how a page shows it. Pure: the caller looks the
+linked paths up (``local_paths`` → ``render(..., pages)``).
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from collections.abc import Mapping
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup
+
+# Sections of a page are <h2>: a Markdown heading of level n is shown at level n + 2 (at most 6).
+_HEADING_SHIFT = 2
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    return (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+            .enable(["table", "strikethrough"]))
+
+
+_OUTSIDE = ""  # what ``_local`` gives for a path out of the repository: no file's path
+
+
+def _local(href: str, source_path: str | None) -> str | None:
+    """The repository path a link's URL names, relative to the file at ``source_path`` (or to the top, when it
+    starts with ``/``): ``_OUTSIDE`` for a path out of the repository; None for a URL with a scheme or host, or an
+    anchor of the page itself (links kept as they are)."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        joined = path.lstrip("/")
+    else:
+        joined = posixpath.join(posixpath.dirname(source_path or ""), path)
+    target = posixpath.normpath(joined)
+    if target in (".", "..") or target.startswith("../"):
+        return _OUTSIDE
+    return target
+
+
+def _tokens(text: str) -> list[Token]:
+    return _parser().parse(text.replace("\r\n", "\n"))
+
+
+def local_paths(text: str | None, source_path: str | None) -> set[str]:
+    """The repository paths the links of ``text`` (the prose of the file at ``source_path``) name."""
+    found: set[str] = set()
+    for token in _tokens(text or ""):
+        for child in token.children or ():
+            if child.type == "link_open":
+                target = _local(str(child.attrGet("href") or ""), source_path)
+                if target:
+                    found.add(target)
+    return found
+
+
+def render(text: str | None, source_path: str | None, pages: Mapping[str, str]) -> Markup:
+    """``text`` as HTML: its links to repository files sent to the pages of ``pages`` (repository path → page
+    URL), or made plain text where the path has no page."""
+    tokens = _tokens(text or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1:]) + _HEADING_SHIFT, 6)}"
+        if token.children:
+            token.children = _with_local_links(token.children, source_path, pages)
+    md = _parser()
+    return Markup(md.renderer.render(tokens, md.options, {}))  # noqa: S704 (markdown-it escapes; raw HTML is off)
+
+
+def _with_local_links(children: list[Token], source_path: str | None, pages: Mapping[str, str]) -> list[Token]:
+    out: list[Token] = []
+    dropping = False
+    for child in children:
+        if child.type == "image":
+            out.extend(_image_link(child, source_path, pages))
+            continue
+        if child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            target = _local(href, source_path)
+            if target is not None:
+                page = pages.get(target)
+                if page is None:
+                    dropping = True  # the link's text stays, the link goes (links do not nest)
+                    continue
+                child.attrSet("href", page)
+        elif child.type == "link_close" and dropping:
+            dropping = False
+            continue
+        out.append(child)
+    return out
+
+
+def _image_link(image: Token, source_path: str | None, pages: Mapping[str, str]) -> list[Token]:
+    """An image as a link to it (its alt text the link's text), or as the text alone when its address is neither
+    a web address nor a spec file's page."""
+    src = str(image.attrGet("src") or "")
+    target = _local(src, source_path)
+    href = pages.get(target) if target is not None else src if urlsplit(src).scheme in ("http", "https") else None
+    text = Token("text", "", 0, content=image.content)
+    if href is None:
+        return [text]
+    return [Token("link_open", "a", 1, attrs={"href": href}), text, Token("link_close", "a", -1)]
+
+
+__all__ = ["local_paths", "render"]

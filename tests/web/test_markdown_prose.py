@@ -1,0 +1,61 @@
+"""The prose of ADRs and features is Markdown on the pages (``tracertm.web.markdown``): links, emphasis, code,
+lists and tables render; raw HTML, unsafe URLs and images do not; a link to a spec file of the repository leads to
+its record's page, a link to any other file of it (or out of it) is plain text; headings sit below the page's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from webproject import Built
+from webfixtures import client_for, main_of, site  # noqa: F401 - site is a fixture
+
+from tracertm.web.markdown import local_paths, render
+
+P = "/projects/sample"
+ADR = "docs/adr/0009-hostile.md"
+
+
+@pytest.fixture
+def client(site: tuple[str, Built]) -> Iterator[Any]:  # noqa: F811
+    yield from client_for(site[0])
+
+
+def test_the_adr_page_renders_its_markdown(client: Any) -> None:
+    page = main_of(client.get(f"{P}/adrs/ADR-0009").text)
+    consequences = page[page.index('id="s-consequences"'):page.index('id="history"')]
+    ledger = f'href="{P}/adrs/ADR-0006"'
+    assert consequences.count(ledger) == 2, "relative to the file and from the top: the ADR's page"
+    hrefs = re.findall(r'href="([^"]*)"', consequences)
+    assert hrefs == [f"{P}/adrs/ADR-0006", f"{P}/adrs/ADR-0006", "https://example.com/ledger",
+                     "https://example.com/d.png"]  # an image: a link to it
+    assert '<a href="https://example.com/d.png">a diagram</a>' in consequences
+    for text in ("the read-me", "a file out of the\nrepository", "[a script](javascript:alert(3))"):
+        assert text in consequences, text  # shown as text, not as links
+    assert "<img" not in page and "<script" not in page
+    assert "<h3>A heading in the file</h3>" in consequences and page.count("<h1") == 1
+    assert "<table>" in consequences and "<strong>bold</strong>" in consequences
+    assert "<code>code</code>" in consequences
+    assert client.get(f"{P}/adrs/ADR-0006").status_code == 200
+
+
+def test_local_paths_follow_the_file_and_stay_in_the_repository() -> None:
+    text = ("[a](0002-b.md) [b](./sub/c.md#x) [c](../features/d.feature) [d](/contracts/e.yaml) "
+            "[e](https://example.com/f.md) [f](#decision) [g](../../../out.md) [h](0003%20space.md)")
+    assert local_paths(text, "docs/adr/0001-a.md") == {
+        "docs/adr/0002-b.md", "docs/adr/sub/c.md", "docs/features/d.feature", "contracts/e.yaml",
+        "docs/adr/0003 space.md",
+    }
+
+
+def test_render_without_pages_keeps_external_links_and_text() -> None:
+    html = str(render("Use [x](x.md), [y](https://y.example/) and <b>raw</b> ![d](d.png) ![e](data:image/png;base64,AAAA)"
+                      ".\n\n- one\n- two\n", "docs/adr/0001-a.md", {}))
+    assert html == ('<p>Use x, <a href="https://y.example/">y</a> and &lt;b&gt;raw&lt;/b&gt; d e.</p>\n'
+                    "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n")
+    assert str(render("[x](x.md)", "docs/adr/0001-a.md", {"docs/adr/x.md": "/projects/p/adrs/ADR-0002"})) == (
+        '<p><a href="/projects/p/adrs/ADR-0002">x</a></p>\n'
+    )
+    assert str(render(None, None, {})) == ""
