@@ -18,6 +18,22 @@ from tracertm.engine.scan import Snapshot, scan
 if TYPE_CHECKING:
     from tracertm.engine.plan import Plan
 
+def types_signature(step_files: dict[str, Any]) -> str:
+    """A digest of every parameter type the step files declare: what decides how a Cucumber Expression matches."""
+    import hashlib
+    import json
+
+    from tracertm.steps.model import StepFile
+
+    # A type's flags and registry (behave's cucumber_expressions types are apart from its parse types) change what
+    # it matches too; they join the signature only when set, so that the signatures of earlier syncs still hold.
+    declared = sorted(
+        [t.framework, t.name, list(t.regexps), *([t.flags, t.registry] if t.flags or t.registry else [])]
+        for f in step_files.values() if isinstance(f, StepFile) for t in f.parameter_types
+    )
+    return hashlib.sha256(json.dumps(declared).encode()).hexdigest()
+
+
 __all__ = ["parsed_step_files", "refresh_step_links", "step_sources", "types_changed"]
 
 
@@ -96,17 +112,9 @@ def parsed_step_files(parsed: dict[str, Outcome]) -> dict[str, Any]:
 def types_changed(session: Any, project_id: uuid.UUID, step_files: dict[str, Any]) -> bool:
     """Whether the parameter types the step files declare differ from the last sync's (a signature kept in the
     project's metadata): then every Cucumber Expression may mean something else."""
-    import hashlib
-    import json
-
     from tracertm.models import Project
-    from tracertm.steps.model import StepFile
 
-    declared = sorted(
-        (t.framework, t.name, list(t.regexps)) for f in step_files.values() if isinstance(f, StepFile)
-        for t in f.parameter_types
-    )
-    signature = hashlib.sha256(json.dumps(declared).encode()).hexdigest()
+    signature = types_signature(step_files)
     project = session.get(Project, project_id)
     metadata = dict(project.metadata_ or {})
     if metadata.get("step_parameter_types") == signature:

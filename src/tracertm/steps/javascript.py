@@ -4,10 +4,15 @@ Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``
 ``import { Given as G }`` / ``const { Given: G } = …`` / ``const G = x.Given``, by scope, and the ``@Given(...)``
 decorators of playwright-bdd) where ``pattern`` is a string or template literal (a Cucumber Expression), a RegExp
 literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
-that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, otherwise cucumber-js.
+that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so is one that does not import
+``@cucumber/cucumber`` but tags its steps; otherwise cucumber-js. playwright-bdd's tags — a step's ``{ tags: '…' }``
+and the ``@tag`` parts of its file's path — are the definition's ``scopes`` (``steps.lens.tagged``).
 """
 
 from __future__ import annotations
+
+import dataclasses
+import re
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.model import (
@@ -20,6 +25,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
+from tracertm.steps.reqnroll import Scope
 from tracertm.steps.syntax import Node, column, line, parse_tree, string_value, syntax_errors, text, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "Step": "step",
@@ -42,9 +48,13 @@ def parse(path: str, data: bytes) -> StepFile:
     source = text(root)
     framework: Framework = "playwright-bdd" if ("playwright-bdd" in source or "createBdd" in source) else "cucumber-js"
     errors = syntax_errors(path, root, lang_name)
+    warnings: list[Diagnostic] = []
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
     names = _Names(root)
+    # playwright-bdd's steps often come from a project module (``import { Given } from './fixtures'``): a file that
+    # does not import cucumber-js and scopes steps by tags (``{ tags }``, an ``@tag`` folder) is playwright-bdd's.
+    from_path = path_tags(path)
     for node in walk(root):
         if node.type != "call_expression":
             continue
@@ -67,9 +77,19 @@ def parse(path: str, data: bytes) -> StepFile:
         if keyword is None or not values:
             continue
         function, params = _glue(node, values[1:])
-        patterns = values[0].named_children if values[0].type == "array" else [values[0]]
+        tags = _tags(path, values[1:], warnings)
+        if framework == "cucumber-js" and (tags or from_path) and "@cucumber/cucumber" not in source:
+            framework = "playwright-bdd"
+            definitions = [dataclasses.replace(d, framework=framework) for d in definitions]
+        scopes: tuple[Scope, ...] = ()
+        if framework == "playwright-bdd" and (from_path or tags):
+            # ``buildTagsExpression``: the path's tags, then the call's, each in parentheses, joined with ``and``
+            parts = list(dict.fromkeys([*from_path, *([tags] if tags else [])]))
+            scopes = ((parts[0] if len(parts) == 1 else " and ".join(f"({t})" for t in parts), None, None),)
+        first = _unwrapped(values[0])
+        patterns = first.named_children if first.type == "array" else [first]
         for pattern_node in patterns:
-            found = _pattern(pattern_node)
+            found = _pattern(_unwrapped(pattern_node))
             if found is None:
                 errors.append(Diagnostic(
                     path, line(pattern_node), column(pattern_node),
@@ -81,8 +101,38 @@ def parse(path: str, data: bytes) -> StepFile:
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
                 line=line(node), column=column(node), function=function, parameters=params, flags=flags,
+                scopes=scopes,
             ))
-    return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors))
+    return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors),
+                    tuple(warnings))
+
+
+def path_tags(path: str) -> list[str]:
+    """playwright-bdd's ``extractTagsFromPath``: the ``@``-prefixed parts of the folders' and the file's names (the
+    file's up to its first dot), ``features/@mobile/@slow.steps.ts`` → ``@mobile``, ``@slow``."""
+    *folders, name = path.split("/")
+    return [t for part in [*folders, name.split(".")[0]] for t in re.findall(r"@[^@\s]+", part)]
+
+
+def _tags(path: str, rest: list[Node], warnings: list[Diagnostic]) -> str | None:
+    """The ``tags`` of a playwright-bdd step's options (``Given('…', { tags: '@foo' }, fn)``), None when it has
+    none; one that is not a string literal is a warning, and the step is taken as untagged."""
+    for options in rest:
+        if options.type != "object":
+            continue
+        for pair in options.named_children:
+            key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            if pair.type != "pair" or key is None or value is None:
+                continue
+            if ((string_value(key) if key.type == "string" else None) or text(key)) != "tags":
+                continue
+            tags = string_value(value) if value.type in ("string", "template_string") else None
+            if tags is None:
+                warnings.append(Diagnostic(
+                    path, line(value), column(value), "the step's tags cannot be read (not a string literal): "
+                    "tracertm takes the step as untagged, which may make its steps ambiguous", "warning"))
+            return tags or None
+    return None
 
 
 # Where a declaration's name lives: ``let``/``const`` in the nearest block (or ``for`` head, or the module); ``var``
@@ -170,6 +220,17 @@ def _scope_of(declarator: Node) -> Node:
             return current
         current = current.parent
     return current if current is not None else declarator
+
+
+# TypeScript's type assertions, which tsc erases: ``[…] as const``, ``x satisfies T``, ``x!`` (and parentheses).
+_ASSERTIONS = ("as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression")
+
+
+def _unwrapped(node: Node) -> Node:
+    """The expression under ``node``'s type assertions and parentheses (``node`` itself when it has none)."""
+    while node.type in _ASSERTIONS and node.named_children:
+        node = node.named_children[0]
+    return node
 
 
 def _pattern(node: Node) -> tuple[PatternKind, str, str] | None:

@@ -1,7 +1,8 @@
 """Kotlin step files (cucumber-jvm: annotations, and the lambda glue of ``cucumber-kotlin-java8``) → step
 definitions, with tree-sitter. The same rules as Java (``tracertm.steps.java``): ``@Given("…") fun f(n: Int)``,
-``Given("…") { n: Int -> }`` inside a class implementing ``En``, ``@ParameterType("regex") fun name(…)`` (also
-``value =``/``name =`` named) and the glue's ``ParameterType("name", "regex") { … }``; the
+``Given("…") { n: Int -> }`` (also ``Given("…", { … })``, ``Given("…", ::f)``) in a file importing
+``io.cucumber.java8``, ``@ParameterType("regex") fun name(…)`` (also ``value =``/``name =`` named) and the glue's
+``ParameterType("name", "regex") { … }``; the
 localized annotations imported one by one, with ``io.cucumber.java.<lang>.*`` or written fully qualified;
 a string starting with ``^``, ending with ``$`` or written ``/…/`` is a regex, otherwise a Cucumber Expression.
 Patterns are read as kotlinc folds them: literals joined with ``+``, string templates and the file's own string
@@ -198,6 +199,36 @@ def _parameters(node: Node | None) -> tuple[Parameter, ...]:
     return tuple(out)
 
 
+def _imports_java8(root: Node) -> bool:
+    """Whether the file imports from ``io.cucumber.java8`` (``En``, ``LambdaGlue``, the package with ``.*``)."""
+    for node in root.named_children:
+        if node.type == "import":
+            path = next((c for c in node.children if c.type == "qualified_identifier"), None)
+            if path is not None and (text(path) + ".").startswith("io.cucumber.java8."):
+                return True
+    return False
+
+
+def _glue_call(node: Node) -> tuple[str, list[Node], Node] | None:
+    """A call of the lambda glue's shape — (callee name, the arguments before the body, the body) — or None: the
+    body after the parentheses (``Given("…") { … }``), or as the last argument, a lambda or a function reference
+    (``Given("…", { … })``, ``Given("…", ::step)``), as Java's glue takes a lambda or a method reference."""
+    first, last = node.named_children
+    if first.type == "call_expression" and last.type == "annotated_lambda" and first.named_children:
+        callee, args = first.named_children[0], next(
+            (c for c in first.named_children if c.type == "value_arguments"), None)
+        body = next((c for c in last.named_children if c.type == "lambda_literal"), None)
+        values = [c for c in args.named_children if c.type == "value_argument"] if args is not None else []
+        return (text(callee), values, body) if body is not None else None
+    if first.type not in ("identifier", "simple_identifier") or last.type != "value_arguments":
+        return None
+    values = [c for c in last.named_children if c.type == "value_argument"]
+    body = values[-1].named_children[-1] if values and values[-1].named_children else None
+    if body is None or body.type not in ("lambda_literal", "callable_reference") or _name_of(values[-1]) is not None:
+        return None
+    return text(first), values[:-1], body
+
+
 def _name_of(argument: Node) -> str | None:
     """The name of a named argument (``name = "color"``), None for a positional one."""
     children = argument.named_children
@@ -284,6 +315,9 @@ def parse(path: str, data: bytes) -> StepFile:
     folding = Folding(len(data))
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
+    # The lambda glue's calls are ``io.cucumber.java8.En``'s (or ``LambdaGlue``'s) methods: without that import the
+    # same shape is another library's — Kotest's ``BehaviorSpec`` writes ``Given("…") { When("…") { … } }``.
+    java8 = _imports_java8(root)
 
     def unreadable(node: Node, what: str) -> None:
         errors.append(Diagnostic(path, line(node), column(node),
@@ -329,14 +363,13 @@ def parse(path: str, data: bytes) -> StepFile:
                 line=line(node), column=column(node), function=fname, parameters=_parameters(params),
                 label=f"@{name}",
             ))
-        elif node.type == "call_expression" and len(node.named_children) == 2:
-            inner, lam = node.named_children
-            if lam.type != "annotated_lambda" or inner.type != "call_expression" or not inner.named_children:
+        elif java8 and node.type == "call_expression" and len(node.named_children) == 2:
+            glued = _glue_call(node)
+            if glued is None:
                 continue
-            keyword = keywords.get(text(inner.named_children[0]))
-            args = next((c for c in inner.named_children if c.type == "value_arguments"), None)
-            values = [c for c in args.named_children if c.type == "value_argument"] if args is not None else []
-            if text(inner.named_children[0]) == "ParameterType" and len(values) >= 2:
+            callee, values, glue = glued
+            keyword = keywords.get(callee)
+            if callee == "ParameterType" and len(values) >= 2:
                 # The lambda glue's ``ParameterType("color", "red|blue") { value: String -> … }`` (java8's
                 # ``ParameterType(name, regex, transformer)`` with Kotlin's trailing lambda).
                 declared, regex = _string(values[0], constants, folding), _string(values[1], constants, folding)
@@ -349,15 +382,15 @@ def parse(path: str, data: bytes) -> StepFile:
                 continue
             value = _string(values[0], constants, folding)
             if value is None:
-                unreadable(node, f"{text(inner.named_children[0])}(...)")
+                unreadable(node, f"{callee}(...)")
                 continue
             kind, pattern = pattern_kind(value)
-            literal = next((c for c in lam.named_children if c.type == "lambda_literal"), None)
-            params = next((c for c in literal.named_children if c.type == "lambda_parameters"), None) \
-                if literal is not None else None
+            params = next((c for c in glue.named_children if c.type == "lambda_parameters"), None) \
+                if glue.type == "lambda_literal" else None
+            reference = text(glue) if glue.type == "callable_reference" else ""  # ``::step`` (Java: ``this::step``)
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
-                line=line(node), column=column(node), function="", parameters=_parameters(params),
-                label=text(inner.named_children[0]),
+                line=line(node), column=column(node), function=reference, parameters=_parameters(params),
+                label=callee,
             ))
     return StepFile(path, "kotlin", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -1,8 +1,8 @@
 """What one scenario's steps may match beyond the text: a ``Lens`` per scenario, when the project has something that
 depends on the scenario — pytest-bdd test modules binding features (``steps.pytest_bdd``: the views of the modules
-that run it) or Reqnroll ``[Scope]``d definitions (``steps.reqnroll``: which of them are in its scope, and how
-specifically). A project with neither gets no lens for any scenario, and every step is matched as before (one verdict
-per step text and type, ``matching.settle``)."""
+that run it), Reqnroll ``[Scope]``d definitions (``steps.reqnroll``: which of them are in its scope, and how
+specifically) or playwright-bdd's tagged ones (``tagged``). A project with none of them gets no lens for any
+scenario, and every step is matched as before (one verdict per step text and type, ``matching.settle``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
+from tracertm.steps.javascript import path_tags
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.steps.pytest_bdd import Bindings, View, combine, in_view
 from tracertm.steps.reqnroll import best_match, candidates
@@ -37,10 +38,25 @@ class Lens:
         transformations (``steps.reqnroll.candidates``: scopes and the methods' parameters)."""
         if self.scoped or len(found) > 1:
             found = candidates(found, argument, converters, self.in_scope, self.scoped)
+        if self.scoped:
+            found = tagged(found, self.in_scope or {}, self.scoped)
         if self.views is not None:
             return combine(settle(in_view(found, view)) for view in self.views)
         settled = list(settle(found))
         return ("undefined" if not settled else "defined" if len(settled) == 1 else "ambiguous"), settled
+
+
+def tagged(found: Sequence[tuple[StepDefinition, T]], in_scope: Mapping[str, int], scoped: Collection[str]
+           ) -> list[tuple[StepDefinition, T]]:
+    """Of ``found``, the playwright-bdd definitions its ``StepFinder.filterByTags`` keeps: those whose tags match
+    the scenario when there are any, else those without tags (a tagged one that does not match never does); the
+    definitions of other frameworks stay."""
+    ours = [pair for pair in found if pair[0].framework == "playwright-bdd"]
+    if not ours:
+        return list(found)
+    matching = [pair for pair in ours if pair[0].identity in scoped and pair[0].identity in in_scope]
+    kept = {id(pair) for pair in (matching or [pair for pair in ours if pair[0].identity not in scoped])}
+    return [pair for pair in found if pair[0].framework != "playwright-bdd" or id(pair) in kept]
 
 
 class Lenses:
@@ -53,8 +69,11 @@ class Lenses:
         self.bindings = Bindings(files)
         if definitions is None:
             definitions = (d for f in files.values() for d in f.definitions)
-        self._scoped = {d.identity: d.scopes for d in definitions if d.scopes and d.framework == "reqnroll"}
+        scoped_definitions = [d for d in definitions if d.scopes and d.framework in ("reqnroll", "playwright-bdd")]
+        self._scoped = {d.identity: d.scopes for d in scoped_definitions}
         self._all_scoped = frozenset(self._scoped)
+        self._tagged = frozenset(i for i, d in ((d.identity, d) for d in scoped_definitions)
+                                 if d.framework == "playwright-bdd")
         self._cache: dict[tuple[str, str, str, tuple[str, ...]], Lens | None] = {}
 
     def __bool__(self) -> bool:
@@ -75,8 +94,12 @@ class Lenses:
         in_scope: dict[str, int] | None = None
         if self._scoped:
             marked = {f"@{t}" for t in tags}
+            # playwright-bdd tags a feature file's scenarios with the ``@tag`` parts of its path too
+            # (``TagsFromPathInjector``); Reqnroll does not.
+            pathed = marked | set(path_tags(path)) if self._tagged else marked
             in_scope = {identity: n for identity, scopes in self._scoped.items()
-                        if (n := best_match(scopes, feature, scenario, marked)) is not None}
+                        if (n := best_match(scopes, feature, scenario,
+                                            pathed if identity in self._tagged else marked)) is not None}
         if views is None and in_scope is None:
             lens = None
         else:

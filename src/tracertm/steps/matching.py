@@ -16,6 +16,7 @@ Several matching definitions are not always ambiguous: the framework may pick on
 first of its step type's registry, then of the generic ``step`` one, in registration order; pytest-bdd the last of
 its fixtures after pytest's scoping sort (when tracertm can tell which those are); godog, not strict, the first
 registered (when that order is known: one file — the calls its scenario initializer makes, else line order).
+playwright-bdd the first matching alias of one call (an alias array is one definition);
 cucumber-js/jvm/ruby report them ambiguous; Reqnroll too, of the definitions whose methods take the step's arguments
 (``steps.reqnroll.candidates``).
 """
@@ -375,6 +376,13 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
             d = pair[0]  # (a definition of no known method is a method of its own)
             methods.setdefault((d.path, d.function or f":{d.line}:{d.column}", repr(d.parameters)), pair)
         return list(methods.values()) if len(methods) < len(found) else found
+    if framework == "playwright-bdd":
+        # The aliases of one call (``Given(['a', 'b'], fn)``) are one step definition: playwright-bdd keeps the
+        # first matching alias of each call (``excludeStepAliases``: they share one location), no ambiguity.
+        calls: dict[tuple[str, int, int], tuple[StepDefinition, T]] = {}
+        for pair in found:
+            calls.setdefault((pair[0].path, pair[0].line, pair[0].column), pair)
+        return list(calls.values()) if len(calls) < len(found) else found
     if framework == "godog" and len({d.path for d, _ in found}) == 1:
         # godog (not strict) runs the first registered handler: in one file, in the order its scenario initializer
         # makes the ``ctx.Step`` calls when that is known for each of them (``StepDefinition.registration``:

@@ -121,7 +121,9 @@ class StepDefinition:
 class ParameterTypeDecl:
     """A custom parameter type declared in code (``defineParameterType``, ``@ParameterType``, behave's
     ``register_type``...). ``regexps`` are in the declaring language's syntax; ``framework`` decides which
-    definitions may use it (a behave type means nothing to cucumber-js)."""
+    definitions may use it (a behave type means nothing to cucumber-js). ``registry``: ``"cucumber"`` for behave's
+    cucumber_expressions matcher's own types (``define_parameter_type``), which its parse types (``register_type``)
+    never reach, nor it theirs; empty for the framework's one registry."""
 
     name: str
     regexps: tuple[str, ...]
@@ -130,6 +132,7 @@ class ParameterTypeDecl:
     path: str
     line: int
     flags: str = ""
+    registry: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ own) and the ``extra_types`` of parse patterns, plus the findings about declarat
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -23,6 +24,9 @@ FAMILY: dict[Framework, str] = {
 }
 # Reqnroll's built-in Cucumber Expression types that cucumber-expressions lacks.
 DOTNET_TYPES = {"decimal": r"-?\d*[.,]?\d+", "DateTime": r".+?", "Guid": r"[0-9a-fA-F-]{32,36}"}
+# Reqnroll's aliases of built-in types (``{int}`` for ``Int32``...): a [StepArgumentTransformation] returning one of
+# them adds its regex to the built-in type instead of declaring a type of that name.
+DOTNET_ALIASES = frozenset({"int", "float", "double", "byte", "long", "decimal"})
 
 
 class Registries:
@@ -36,10 +40,16 @@ class Registries:
         self.unusable: dict[str, dict[str, tuple[ParameterTypeDecl, str]]] = {}  # with the finding's severity
         self.behave_sites: dict[str, list[ParameterTypeDecl]] = {}  # every behave declaration of a name
         for decl in declarations:
-            if decl.framework == "behave":
+            if decl.framework == "behave" and not decl.registry:
                 self.behave_sites.setdefault(decl.name, []).append(decl)
-            family = self.declarations.setdefault(FAMILY[decl.framework], {})
+            family = self.declarations.setdefault(_registry_key(decl), {})
             first = family.get(decl.name)
+            if first is not None and decl.framework == "reqnroll":
+                # Reqnroll makes the [StepArgumentTransformation]s of one type and name one parameter type with all
+                # their regexes (``CucumberExpressionParameterTypeRegistry``: ``GroupBy((TargetType, Name))``).
+                added = tuple(r for r in decl.regexps if r not in first.regexps)
+                family[decl.name] = dataclasses.replace(first, regexps=first.regexps + added)
+                continue
             if first is not None and first.regexps != decl.regexps:
                 self.findings.append(Diagnostic(
                     decl.path, decl.line, 1,
@@ -53,6 +63,7 @@ class Registries:
         feature locale's decimal separator (``decimal_separator``), which only cucumber-jvm's number types follow
         (cucumber-js, -ruby and Reqnroll's are the package's, whatever the language). Built once per pair."""
         key = family if family != "jvm" or decimal == "." else f"{family}{decimal}"
+        declared = self.declarations.get(BEHAVE_CUCUMBER if family == "behave" else family, {})
         if key not in self._cucumber:
             from cucumber_expressions.parameter_type import ParameterType
             from cucumber_expressions.parameter_type_registry import ParameterTypeRegistry
@@ -62,13 +73,13 @@ class Registries:
                 regexp = jvm_float_regexp(decimal)
                 SPACELESS_JVM.add((regexp,))
                 for name in LOCALIZED_TYPES:
-                    if name not in self.declarations.get(family, {}):
+                    if name not in declared:
                         registry.parameter_type_by_name[name] = ParameterType(name, regexp, str, None, False, False)
             if family == "dotnet":  # Reqnroll's built-ins beyond cucumber's
                 for name, regexp in DOTNET_TYPES.items():
-                    if name not in self.declarations.get(family, {}):
+                    if name not in declared or name in DOTNET_ALIASES:  # (an alias's transformations join it)
                         registry.define_parameter_type(ParameterType(name, regexp, str, None, False, False))
-            for decl in self.declarations.get(family, {}).values():
+            for decl in declared.values():
                 try:
                     refused = _refused_flag(decl)
                     if refused is not None:  # cucumber-expressions throws; cucumber does not start
@@ -76,6 +87,13 @@ class Registries:
                     regexps = [translate(r, "", decl.language)[0] for r in decl.regexps]
                     for regexp in regexps:
                         check_size(regexp)  # (``TooLarge``: every definition using it would be too large)
+                    if family == "dotnet" and decl.name in DOTNET_ALIASES:
+                        # A transformation returning ``int`` joins Reqnroll's own ``{int}`` (the same group):
+                        # the built-in regexes first, then the user's.
+                        builtin = registry.parameter_type_by_name[decl.name]
+                        registry.parameter_type_by_name[decl.name] = ParameterType(
+                            decl.name, [*builtin.regexps, *regexps], str, None, True, False)
+                        continue
                     registry.define_parameter_type(ParameterType(decl.name, regexps, str, None, True, False))
                 except Exception as exc:  # noqa: BLE001 - the package raises plain Exception subclasses
                     # A regex tracertm cannot translate is its own limit (a warning), as for a definition's.
@@ -103,6 +121,16 @@ class Registries:
                 convert.regex_group_count = 0  # type: ignore[attr-defined]  # (the definition's error says why)
             out[decl.name] = convert
         return out
+
+
+# The ``Registries.declarations`` key of behave's cucumber_expressions types (``define_parameter_type``): that
+# matcher's registry is its own, apart from the parse types of ``register_type`` (family ``behave``).
+BEHAVE_CUCUMBER = "behave-cucumber"
+
+
+def _registry_key(decl: ParameterTypeDecl) -> str:
+    """The registry ``decl`` goes to: its framework family's, or behave's cucumber_expressions one."""
+    return BEHAVE_CUCUMBER if decl.framework == "behave" and decl.registry == "cucumber" else FAMILY[decl.framework]
 
 
 # The regex flags cucumber-expressions refuses on a parameter type's regex: JavaScript's ``regexpSource`` (g, i, m,

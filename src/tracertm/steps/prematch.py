@@ -228,7 +228,9 @@ class StepMatcher:
                     scenarios[child.number] = Scenario(packed, firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before
             return
-        object.__setattr__(result, ATTRIBUTE, Prematched(self.key, scenarios, bool(index.slow)))
+        # ``base.slow``, not the loop's last index: a file with no feature (empty, only comments) binds none; the
+        # localized indexes share ``base``'s slow definitions anyway (``StepIndex.localized``).
+        object.__setattr__(result, ATTRIBUTE, Prematched(self.key, scenarios, bool(base.slow)))
 
     def _index(self, lazy: bool = True) -> tuple[Any, dict[tuple[str, str], Verdict]]:
         """This process's index of the definitions (and its verdict cache), built on first use. ``lazy``: each

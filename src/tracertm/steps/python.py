@@ -458,7 +458,8 @@ def _cucumber_type(module: _Module, call: ast.Call, name: str) -> None:
             f"parameter type {type_name!r} cannot be read: {exc}; tracertm matches it as any text ('.+?'), which "
             "may match steps behave does not", "warning"))
         regexps = (r".+?",)
-    module.types.append(ParameterTypeDecl(type_name, regexps, module.framework, "python", module.path, call.lineno))
+    module.types.append(ParameterTypeDecl(type_name, regexps, module.framework, "python", module.path, call.lineno,
+                                          registry="cucumber"))
 
 
 def _parse_type(module: _Module, name: str, value: ast.expr, line: int) -> ParameterTypeDecl:
