@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 
 from tracertm.config import Settings, load_settings
-from tracertm.errors import ParseError, UsageError
+from tracertm.errors import Diagnostic, ParseError, UsageError
 from tracertm.engine.scan import Location, Snapshot, scan
 from tracertm.parsers.records import ParserOptions
 from tracertm.steps.behave_layout import is_step_module
@@ -94,7 +94,15 @@ def report_from(
             return build_report(files, feature_items)
         titles: dict[str, frozenset[str]] = {}
         uses = parse_features(feature_items, settings.parser, jobs, titles)
-        return build_report(files, uses, titles)
+        report = build_report(files, uses, titles)
+    # A definition only a broken feature uses would show as unused with no word why ('tracertm check' has the error).
+    for path, outcome in sorted(uses.items()):
+        if isinstance(outcome, ParseError) and outcome.diagnostics:
+            first = outcome.diagnostics[0]
+            report.warnings.append(Diagnostic(path, first.line, first.column, "not valid Gherkin, so its steps are "
+                                              f"not matched ({first.message}); 'tracertm check' lists its errors",
+                                              "warning"))
+    return report
 
 
 def analyze(

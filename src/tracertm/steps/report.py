@@ -405,4 +405,7 @@ def render_text(report: StepReport, only: str | None = None) -> str:
             out.append(f"  {_step_line(r, rows)}")
             out.extend(f"    matches {_keyword_call(d)}  # {d.location}" for d, _ in r.matches)
         out.append("")
-    return "\n".join(out).rstrip("\n")
+    # Each entry one line, whatever its pattern holds (a Python string's ``\n``): escaped as ``check`` shows it.
+    from tracertm.output import one_line
+
+    return "\n".join(map(one_line, out)).rstrip("\n")
