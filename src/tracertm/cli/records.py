@@ -291,9 +291,11 @@ def _status(args: argparse.Namespace) -> int:
         print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
         if info["files_in_error"]:
             print("files in error:")
-            for f in info["files_in_error"]:
-                where = f"{f['path']}:{f.get('line', 0)}:{f.get('column', 0)}"
-                print(output.one_line(f"  {where}: {f.get('message', '')}"))
+            for f in info["files_in_error"]:  # every finding of the file, as README says (the first is its error)
+                for d in f["diagnostics"]:
+                    where = f"{d['path']}:{d['line']}:{d['column']}"
+                    severity = "warning: " if d.get("severity") == "warning" else ""
+                    print(output.one_line(f"  {where}: {severity}{d['message']}"))
         _print_link_summary(info["links"])
         return EXIT_OK
 
