@@ -107,11 +107,14 @@ def marked(snippet: str | None) -> Markup:
 
 
 def value(v: Any) -> str:
-    """A field value as text: enums by value, lists and mappings as compact JSON, None as a dash."""
+    """A field value as text: enums by value, a list of texts comma-separated (``ADR-0006, ADR-0007``), other lists
+    and mappings as compact JSON, None as a dash."""
     if v is None or v == [] or v == {}:
         return "—"
     if hasattr(v, "value") and not isinstance(v, (dict, list)):
         return str(v.value)
+    if isinstance(v, list) and all(isinstance(item, str) and "," not in item for item in v):
+        return ", ".join(v)
     if isinstance(v, (dict, list)):
         return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
     return str(v)
