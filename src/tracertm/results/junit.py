@@ -267,9 +267,10 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
         if tag in children:
             element = children[tag][0]
             kind = (element.get("type") or "").lower()
-            if kind == "undefined" or _behave_undefined(element):
+            behave = _behave_step_status(element)
+            if kind == "undefined" or behave == "undefined":
                 status = "undefined"
-            elif kind in ("pending", "pendingexception"):
+            elif kind in ("pending", "pendingexception") or behave == "pending":
                 status = "pending"
             return status, _message(element), len(children.get(tag, ())) - 1 + attempts
     rerun = [e for tag in _RERUN for e in children.get(tag, ())]
@@ -286,13 +287,22 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
     return "passed", _message(flaky[-1]) if flaky else None, len(flaky)
 
 
-def _behave_undefined(element: Element) -> bool:
-    """behave reports an undefined step as ``<failure type="undefined" message="Undefined Step: ...">`` or as an
-    ``<error>`` whose text names the failing step "... undefined in 0.000s"."""
+_BEHAVE_FAILING_STEP = re.compile(r" \.\.\. (undefined|pending)(?: in [0-9.]+s)?\s*$")
+
+
+def _behave_step_status(element: Element) -> str | None:
+    """``undefined`` or ``pending`` when behave's element says its failing step was: an undefined step is
+    ``<failure type="undefined" message="Undefined Step: ...">`` or an ``<error>`` whose text names the failing step
+    "... undefined in 0.000s"; a pending one (a step raising ``StepNotImplementedError``, as behave's own snippets
+    for undefined steps do) an ``<error type="StepNotImplementedError">`` whose text says "... pending in 0.000s"."""
     if (element.get("message") or "").startswith("Undefined Step"):
-        return True
+        return "undefined"
     text = (element.text or "").strip()
-    return text.startswith("Failing step:") and " ... undefined" in text.split("\n", 1)[0]
+    if not text.startswith("Failing step:"):
+        return None
+    # The status ends the line ("When I pay ... undefined in 0.000s"): a step text holding "... pending" is no status.
+    found = _BEHAVE_FAILING_STEP.search(text.split("\n", 1)[0])
+    return found.group(1) if found else None
 
 
 def _message(element: Element) -> str | None:
