@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.db.engines import SQLITE_BUSY_TIMEOUT_S, make_engine
 from tracertm.db.failures import _not_a_database, _not_a_database_error, _source
-from tracertm.db.schema import SCHEMA_HEAD, _too_new, current_revision, ensure_schema, shipped_revisions
+from tracertm.db.schema import (
+    SCHEMA_HEAD, _too_new, _unstamped, current_revision, ensure_schema, shipped_revisions,
+)
 from tracertm.db.urls import _refuse_in_memory, redact, resolve_database_url, sqlite_file
 from tracertm.errors import DatabaseError
 
@@ -53,10 +55,13 @@ def peek_sqlite(path: Path, parsed: URL, source: str) -> tuple[str | None, bool]
         raise DatabaseError(f"cannot use database {redact(parsed)}: {exc}; check {source}") from None
     try:
         tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        if ("alembic_version",) not in tables:
-            return None, bool(tables)
-        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        return (str(revision[0]) if revision else None), True
+        revision = (
+            conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if ("alembic_version",) in tables else None
+        )
+        if revision is None and ("spec_revisions",) in tables:
+            raise _unstamped(parsed)  # tracertm's tables at an unknown revision: neither empty nor another's
+        return (str(revision[0]) if revision else None), bool(tables)
     except sqlite3.Error as exc:
         if _not_a_database(exc):
             raise _not_a_database_error(parsed, source, str(exc)) from None

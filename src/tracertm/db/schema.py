@@ -45,27 +45,30 @@ def alembic_config(connection: Connection | None = None) -> Any:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision stamped in the database, or None for an empty database: one query on the usual path
-    (the table is asked about only when that query fails)."""
+    """The schema revision stamped in the database, or None for an empty database (or one of another program's):
+    one query on the usual path (the tables are asked about only when no revision is stamped). tracertm's tables
+    without a stamp are refused in one line (``_unstamped``): the revision they are at is unknown."""
     from sqlalchemy import inspect, text
     from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
     with _connect(engine) as conn:
         try:
             revision: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            return revision
         except (OperationalError, ProgrammingError):  # no such table (SQLite / PostgreSQL), or worse
             conn.rollback()
             if inspect(conn).has_table("alembic_version"):
                 # Created meanwhile by another process's first use (or the failure was something else: then the
                 # same query fails again, and that error is the one to see).
-                again: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-                return again
-            return None
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            else:
+                revision = None
         except DBAPIError as exc:
             if _not_a_database(exc):
                 raise database_unavailable(engine, exc) from None
             raise
+        if revision is None and _has_tracertm_tables(conn):
+            raise _unstamped(engine.url)
+        return revision
 
 
 def known_revisions() -> set[str]:
@@ -146,6 +149,8 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
                 _check_not_newer(engine, current)
                 if revision == "head" and current == SCHEMA_HEAD:
                     return
+                if current is None and _has_tracertm_tables(conn):
+                    raise _unstamped(engine.url)
                 if revision != "head":
                     _check_target(revision, current)
                 elif current is None:
@@ -155,7 +160,12 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
                         return
                 from alembic import command
 
-                command.upgrade(alembic_config(conn), revision)
+                try:
+                    command.upgrade(alembic_config(conn), revision)
+                except DBAPIError as exc:
+                    if current is not None and _schema_mismatch(exc):
+                        raise _mismatched(engine.url, current, exc) from None
+                    raise
     except DBAPIError as exc:
         if not isinstance(exc, OperationalError) and not _not_a_database(exc):
             raise
@@ -168,6 +178,48 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
 
 
 _MIGRATING = threading.Lock()
+
+# What a migration's statement meets when the tables are not those of the revision the database is stamped with
+# (the stamp and the tables disagree: half migrated by hand, a stamp set or restored apart from its tables):
+# PostgreSQL's duplicate / undefined table, column and object, SQLite's words for the same.
+_MISMATCH_SQLSTATES = ("42P07", "42701", "42710", "42P01", "42703", "42704")
+_MISMATCH_SQLITE = ("already exists", "no such table", "no such column", "no such index", "has no column named",
+                    "duplicate column name")
+
+
+def _schema_mismatch(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _MISMATCH_SQLSTATES:
+        return True
+    return getattr(orig, "sqlite_errorcode", None) is not None and any(w in str(orig) for w in _MISMATCH_SQLITE)
+
+
+def _mismatched(url: URL, current: str, exc: BaseException) -> DatabaseError:
+    """One line for a database whose tables are not those of its schema revision: "run it again" (the generic
+    refusal) or "check --database-url" would not help; nothing was migrated (one transaction)."""
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    return DatabaseError(
+        f"database {redact(url)} is stamped with schema revision {current}, but its tables are not that "
+        f"revision's ({first}): it was migrated in part or changed outside tracertm; nothing was migrated — "
+        "restore a backup taken before the upgrade, then run 'tracertm db upgrade'"
+    )
+
+
+def _has_tracertm_tables(conn: Connection) -> bool:
+    """Whether tracertm's tables are there (every revision since the first has ``spec_revisions``): asked only when
+    no schema revision is stamped, which an empty database or one of another program's has not either."""
+    return bool(conn.dialect.has_table(conn, "spec_revisions"))
+
+
+def _unstamped(url: URL) -> DatabaseError:
+    """tracertm's tables without the revision they are at: migrating from an empty schema would fail on the first
+    table, and creating the schema again would lose what is there."""
+    return DatabaseError(
+        f"database {redact(url)} holds tracertm's tables but no schema revision (its alembic_version table is "
+        "missing or empty); nothing was changed — restore a backup, or stamp the revision its tables are at "
+        "('alembic -x url=URL stamp REVISION' from a tracertm source checkout) and run 'tracertm db upgrade'"
+    )
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
