@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tracertm.models import Project, Scenario
+    from tracertm.parsers.records import SpecRecord
 
 __all__ = [
     "coverage", "get_run", "list_results", "list_runs", "prune", "run_dict", "run_results", "runs_page",
@@ -346,7 +347,7 @@ class _History:
             self.top = git.find_root(repo)
         self.ancestors: dict[str, set[str] | None] = {}
         self.paths = paths or set()
-        self.contents: dict[str, dict[tuple[str, str | None], str] | None] = {}
+        self.contents: dict[str, dict[tuple[str, str | None], frozenset[str]] | None] = {}
 
     def tested(
         self, change: _Change, run_commit: str | None, run_when: dt.datetime, path: str | None = None,
@@ -364,15 +365,16 @@ class _History:
         if commit is None and run_commit and content and path in self.paths and key is not None:
             held = self._contents(run_commit)
             if held is not None:
-                if held.get(key) == content:
+                if content in held.get(key, ()):
                     return True
                 if latest:
                     return False
         return when <= run_when
 
-    def _contents(self, commit: str) -> dict[tuple[str, str | None], str] | None:
-        """The content hash of every feature and scenario in ``paths`` at ``commit`` (None: no repository, or one
-        without that commit), keyed as ``tested``'s ``key``."""
+    def _contents(self, commit: str) -> dict[tuple[str, str | None], frozenset[str]] | None:
+        """The content hashes of every feature and scenario in ``paths`` at ``commit`` (None: no repository, or one
+        without that commit), keyed as ``tested``'s ``key``: this tracertm's and every earlier scheme's, since a
+        revision keeps the hash it was written with (a database synced by an older tracertm)."""
         if commit not in self.contents:
             self.contents[commit] = None
             if self.top is not None:
@@ -387,11 +389,11 @@ class _History:
                                               keep=self.paths.__contains__)
                 except (GitError, UsageError):
                     return None
-                held: dict[tuple[str, str | None], str] = {}
+                held: dict[tuple[str, str | None], frozenset[str]] = {}
                 for _path, record in records:
-                    held[(record.number, None)] = record.content_hash
+                    held[(record.number, None)] = _hashes(record)
                     for child in record.children:
-                        held[(record.number, child.number)] = child.content_hash
+                        held[(record.number, child.number)] = _hashes(child)
                 self.contents[commit] = held
         return self.contents[commit]
 
@@ -422,3 +424,10 @@ def format_results(info: dict[str, Any]) -> str:
         message = f": {r['message']}" if r["message"] else ""
         lines.append(f"  {r['status']:<9} {commit:<12} {(r['when'] or '')[:19]}  {r['test']}{row}{message}")
     return "\n".join(lines)
+
+
+def _hashes(record: SpecRecord) -> frozenset[str]:
+    """``record``'s content hash and its hashes under the earlier schemes (``previous_scheme_hashes``)."""
+    from tracertm.parsers.common import previous_scheme_hashes
+
+    return frozenset((record.content_hash, *previous_scheme_hashes(record.kind, record.fields)))
