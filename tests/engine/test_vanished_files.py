@@ -12,6 +12,7 @@ from conftest import GitRepo
 from specs import contract
 from tracertm.cli import main
 from tracertm.engine import sync as sync_module
+from tracertm.engine.scan import scan as real_scan
 from tracertm.errors import EXIT_CONFLICT
 
 
@@ -24,7 +25,6 @@ def test_a_file_gone_before_it_is_read_is_a_conflict_to_run_again(
     assert main(["sync", str(git_repo.path), *db]) == 0
     git_repo.write("contracts/a.yaml", contract(1, "A, edited"))
     git_repo.write("contracts/b.yaml", contract(2, "B"))
-    real_scan = sync_module.scan
 
     def scan_then_checkout(*args: Any, **kwargs: Any) -> Any:  # the work tree changes right after the scan
         snapshot = real_scan(*args, **kwargs)
@@ -42,3 +42,43 @@ def test_a_file_gone_before_it_is_read_is_a_conflict_to_run_again(
     assert main(["sync", str(git_repo.path), *db, "--format", "json"]) == 0
     counts = json.loads(capsys.readouterr().out)["counts"]["contract"]
     assert (counts["updated"], counts["created"]) == (1, 0), "nothing was written before: the edit is news now"
+
+
+BEHAVE_STEPS = {
+    "features/steps/a_steps.py": 'from behave import given\n\n\n@given("a thing")\ndef a(context):\n    pass\n',
+    "features/steps/b_steps.py": 'from behave import given\n\n\n@given("b thing")\ndef b(context):\n    pass\n',
+}
+
+
+@pytest.mark.parametrize("edited", ["features/steps/a_steps.py", "features/steps/b_steps.py", "features/f.feature"])
+def test_a_step_module_gone_before_it_is_read_is_a_conflict_to_run_again(
+        git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], edited: str) -> None:
+    """Found auditing ``watch`` on behave's repository (a checkout while a reconcile ran): the step modules a sync
+    reads besides the changed files — behave's earlier step modules of a changed module's folder (the default
+    matcher they leave), every step file a changed feature's steps are matched against — gone since the scan were
+    an internal error (exit 3; a traceback in the daemon's log), not the conflict a vanished changed file is."""
+    git_repo.write("features/f.feature", "Feature: F\n  Scenario: S\n    Given a thing\n")
+    for rel, text in BEHAVE_STEPS.items():
+        git_repo.write(rel, text)
+    git_repo.commit("seed")
+    db = ("--database-url", database_url)
+    assert main(["sync", str(git_repo.path), *db]) == 0
+    git_repo.write(edited, git_repo.read(edited) + "\n# edited\n")
+
+    def scan_then_checkout(*args: Any, **kwargs: Any) -> Any:  # the work tree changes right after the scan
+        snapshot = real_scan(*args, **kwargs)
+        (git_repo.path / "features/steps/a_steps.py").unlink(missing_ok=True)
+        return snapshot
+
+    monkeypatch.setattr(sync_module, "scan", scan_then_checkout)
+    capsys.readouterr()
+    assert main(["sync", str(git_repo.path), *db]) == EXIT_CONFLICT
+    err = capsys.readouterr().err
+    assert err.splitlines() == [err.strip()], err
+    assert "features/steps/a_steps.py: changed while this sync read" in err and "run the sync again" in err, err
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["sync", str(git_repo.path), *db, "--format", "json"]) == 0
+    counts = json.loads(capsys.readouterr().out)["counts"]["step_definition"]
+    assert counts["deleted"] == 1, "nothing was written before: the module's removal is news now"

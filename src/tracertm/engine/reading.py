@@ -5,12 +5,14 @@ workers actually read. Split from ``engine.sync``, which runs it in its read pha
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.errors import ParseError
+from tracertm.errors import ConflictError, ParseError
 from tracertm.engine import behave
 from tracertm.engine.parse import (
     STREAM_CHUNK, Consume, Job, Lull, Outcome, ParsePool, Pending, Prepare, default_jobs, hash_records, parse_files,
@@ -62,22 +64,17 @@ def parse_changed(
             consume(path, outcome)
         return {p: done[p] if p in done else rest[p] for p in changed}
 
-    options = behave.options(snapshot, changed, settings)
     work, known = _jobs(snapshot, changed, settings)
     reads: dict[str, tuple[str, int]] = {}
     pending, known_too = also if also is not None else (None, {})
     try:
+        # (behave's step modules are parsed with what other step files of theirs say: read from the work tree too)
+        options = behave.options(snapshot, changed, settings)
         # Content hashes (plan compares them) are computed in the parse workers.
         parsed = parse_files(work, options, n_jobs, prepare=prepare, reads=reads, start_method=start_method,
                              consume=consume, lull=lull, also=pending, object_format=snapshot.object_format)
     except OSError as exc:  # gone or replaced since the scan: a checkout, a stash or a delete ran meanwhile
-        from tracertm.errors import ConflictError
-
-        root = snapshot.root
-        where = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) \
-            else exc.filename
-        raise ConflictError(f"{where}: changed while this sync read the work tree ({exc.strerror}); nothing was "
-                            "written — run the sync again") from None
+        raise changed_meanwhile(snapshot.root, exc) from None
     parsed.update(known)
     parsed.update(known_too)
     # A file on disk may have changed since it was hashed: record the blob id of the bytes actually parsed.
@@ -98,6 +95,28 @@ def parse_changed(
         if current is not None and current != files[p].blob_sha and current == raw:
             files[p] = replace(files[p], blob_sha=raw, size=size)
     return parsed
+
+
+def changed_meanwhile(root: Path, exc: OSError) -> ConflictError:
+    """The error of a sync that found a work-tree file gone or replaced since its scan (a checkout, a stash or a
+    delete ran meanwhile): nothing was written, and running it again reads the new state."""
+    where = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) \
+        else exc.filename
+    return ConflictError(f"{where}: changed while this sync read the work tree ({exc.strerror}); nothing was "
+                         "written — run the sync again")
+
+
+@contextmanager
+def reading_work_tree(root: Path) -> Iterator[None]:
+    """Around reads of work-tree files besides the changed ones' parse (the step files matched against, behave's
+    step modules a changed one depends on): one of them gone or replaced since the scan is ``changed_meanwhile``,
+    as a changed file is — not an internal error. Other errors (no file of ``root`` named) pass through."""
+    try:
+        yield
+    except OSError as exc:
+        if not exc.filename or not Path(os.fsdecode(exc.filename)).is_relative_to(root):
+            raise
+        raise changed_meanwhile(root, exc) from None
 
 
 def _jobs(snapshot: Snapshot, paths: list[str], settings: Settings) -> tuple[list[Job], dict[str, Outcome]]:

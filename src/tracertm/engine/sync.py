@@ -21,7 +21,7 @@ from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
 from tracertm.engine.parse import Consume, Lull, Outcome, parse_one
-from tracertm.engine.reading import parse_changed
+from tracertm.engine.reading import parse_changed, reading_work_tree
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
 from tracertm.engine.step_sync import parsed_step_files, refresh_step_links, step_sources
 
@@ -322,7 +322,8 @@ class _Job:
                 or must_reparse(db_files[p])  # lost an identity: may take it over now
             )
         )
-        return behave.with_modules(snapshot, db_files, changed)
+        with reading_work_tree(snapshot.root):  # (reads the step modules that may set behave's default matcher)
+            return behave.with_modules(snapshot, db_files, changed)
 
     def _parse_changed(
         self, snapshot: Snapshot, db_files: dict[str, Any], done: dict[str, Outcome],
@@ -433,10 +434,11 @@ class _Job:
                     p for p, r in db_files.items()
                     if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
                 }
-                step_bytes = step_sources(
-                    snapshot, db_files, list(parsed), removed, self.rebuild or never_linked, self.settings, self.ref,
-                    self.staged, parsed_step_files(parsed),
-                )
+                with reading_work_tree(snapshot.root):  # every step file, changed or not, is read from disk
+                    step_bytes = step_sources(
+                        snapshot, db_files, list(parsed), removed, self.rebuild or never_linked, self.settings,
+                        self.ref, self.staged, parsed_step_files(parsed),
+                    )
                 if eager is None and _writes(the_plan) >= DEFER_INDEX_AT:
                     indexing.enter_context(deferred_index(session.connection()))
                 with collector_paused():
@@ -572,6 +574,11 @@ def _maintain_links(
             if isinstance(outcome, ParseResult) and outcome.kind in ("adr", "contract", "feature")
             and path not in failed for record in outcome.records
         )
+        if not full and reread is not None and snapshot is not None:
+            # Links of an earlier format may sit at wrong lines (before 0017 an ADR's or contract's references were
+            # put at its first lines): the unchanged files are read again for theirs, once, as ``--full`` would.
+            unchanged = [p for p, f in snapshot.files.items() if f.kind in _REREAD_KINDS and p not in (parsed or {})]
+            placed = {**reread(unchanged), **placed}
         findings = links.rebuild(conn, project.id, settings.parser, lines=placed)
     if stale:
         links.mark_built(project)
