@@ -59,3 +59,72 @@ def test_render_without_pages_keeps_external_links_and_text() -> None:
         '<p><a href="/projects/p/adrs/ADR-0002">x</a></p>\n'
     )
     assert str(render(None, None, {})) == ""
+
+
+MADR = """---
+status: accepted
+date: 2024-03-01
+---
+# Use YAML front matter
+
+## Context and Problem Statement
+
+ADRs have a status. See [the badge decision](0007-use-badges.md).
+
+## Considered Options
+
+* Use YAML front matter
+* Use badge
+
+## Decision Outcome
+
+Chosen option: "Use YAML front matter", because it comes out best.
+
+## Pros and Cons of the Options
+
+### Use YAML front matter
+
+Example: `status: accepted`
+
+* Good, because YAML front matter is supported by *most* Markdown parsers
+* Bad, because it is [hidden](https://example.com/hidden) on GitHub
+
+### Use badge
+
+* Good, because it looks good
+* Neutral, because [![a badge](https://img.example/b.svg)](https://example.com/badge)
+* Bad, because it relies on a service
+
+## More Information
+
+See [ADR-0007](0007-use-badges.md) and [the notes](../notes.md).
+"""
+BADGES = "# 7. Use badges\n\nDate: 2024-02-01\n\n## Status\n\nSuperseded\n\n## Context\n\nBadges.\n"
+
+
+def test_a_madr_page_shows_its_options_and_sections(git_repo: Any, database_url: str) -> None:
+    from tracertm.engine.sync import sync
+
+    git_repo.write("docs/adr/0008-use-yaml-front-matter.md", MADR)
+    git_repo.write("docs/adr/0007-use-badges.md", BADGES)
+    git_repo.commit("madr")
+    assert not sync(git_repo.path, database_url=database_url).errors
+    for client in client_for(database_url):
+        page = main_of(client.get("/projects/repo/adrs/ADR-0008").text)  # type: ignore[attr-defined]
+    options = page[page.index('id="s-options"'):page.index('id="s-more-1"')]
+    assert "<h3>Use YAML front matter</h3>" in options and "<h3>Use badge</h3>" in options
+    assert "<li>YAML front matter is supported by <em>most</em> Markdown parsers</li>" in options
+    assert '<li>it is <a href="https://example.com/hidden">hidden</a> on GitHub</li>' in options
+    assert '<li><a href="https://example.com/badge">a badge</a></li>' in options, "a badge: one link, not nested"
+    assert "<code>status: accepted</code>" in options
+    more = page[page.index('id="s-more-1"'):page.index('id="history"')]
+    assert ">More Information</h2>" in more and 'href="/projects/repo/adrs/ADR-0007"' in more
+    assert "the notes" in more and "notes.md" not in more
+    assert 'href="/projects/repo/adrs/ADR-0007">the badge decision</a>' in page
+    assert "considered options</th>" not in page, "shown as a section, not as JSON in the fields"
+
+
+def test_an_image_inside_a_link_is_its_alt_text() -> None:
+    assert str(render("[![b](https://x/b.svg)](https://y/)", "docs/adr/0001-a.md", {})) == (
+        '<p><a href="https://y/">b</a></p>\n'
+    )

@@ -55,8 +55,9 @@ def _local(href: str, source_path: str | None) -> str | None:
     return target
 
 
-def _tokens(text: str) -> list[Token]:
-    return _parser().parse(text.replace("\r\n", "\n"))
+def _tokens(text: str, inline: bool = False) -> list[Token]:
+    md = _parser()
+    return (md.parseInline if inline else md.parse)(text.replace("\r\n", "\n"))
 
 
 def local_paths(text: str | None, source_path: str | None) -> set[str]:
@@ -71,10 +72,11 @@ def local_paths(text: str | None, source_path: str | None) -> set[str]:
     return found
 
 
-def render(text: str | None, source_path: str | None, pages: Mapping[str, str]) -> Markup:
+def render(text: str | None, source_path: str | None, pages: Mapping[str, str], inline: bool = False) -> Markup:
     """``text`` as HTML: its links to repository files sent to the pages of ``pages`` (repository path → page
-    URL), or made plain text where the path has no page."""
-    tokens = _tokens(text or "")
+    URL), or made plain text where the path has no page. ``inline``: one line's Markdown (a list item of a
+    considered option), without a paragraph around it."""
+    tokens = _tokens(text or "", inline)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1:]) + _HEADING_SHIFT, 6)}"
@@ -86,11 +88,14 @@ def render(text: str | None, source_path: str | None, pages: Mapping[str, str]) 
 
 def _with_local_links(children: list[Token], source_path: str | None, pages: Mapping[str, str]) -> list[Token]:
     out: list[Token] = []
-    dropping = False
+    dropping = in_link = False
     for child in children:
         if child.type == "image":
-            out.extend(_image_link(child, source_path, pages))
+            # Inside a link (a badge: ``[![alt](img)](href)``) its alt text alone: links do not nest.
+            out.extend([Token("text", "", 0, content=child.content)] if in_link else
+                       _image_link(child, source_path, pages))
             continue
+        in_link = child.type == "link_open" or (in_link and child.type != "link_close")
         if child.type == "link_open":
             href = str(child.attrGet("href") or "")
             target = _local(href, source_path)

@@ -339,12 +339,14 @@ def _links_of(session: Session, project: Project, kind: str, row: Any) -> dict[s
     return links
 
 
-def _prose(session: Session, project: Project, row: Any, names: Iterable[str]) -> dict[str, Any]:
-    """The Markdown of ``row``'s prose fields ``names`` as HTML (``web.markdown``), its links to spec files of the
-    project sent to their pages: one query for all of them."""
+def _prose(session: Session, project: Project, row: Any, texts: dict[Any, str],
+           inline: frozenset[Any] = frozenset()) -> dict[Any, Any]:
+    """The Markdown of ``texts`` (of ``row``'s file; the keys are the caller's) as HTML (``web.markdown``; the keys
+    in ``inline`` as one line's), their links to spec files of the project sent to their pages: one query for all
+    of them. Empty texts are left out."""
     from tracertm.web import markdown
 
-    texts = {name: getattr(row, name) for name in names if getattr(row, name)}
+    texts = {key: text for key, text in texts.items() if text}
     paths = set().union(*(markdown.local_paths(t, row.source_path) for t in texts.values()))
     pages: dict[str, str] = {}
     for name in ("adr", "contract", "feature") if paths else ():
@@ -356,7 +358,41 @@ def _prose(session: Session, project: Project, row: Any, names: Iterable[str]) -
             url = record_url(project.name, name, ident)
             if url is not None:
                 pages[path] = url
-    return {name: markdown.render(text, row.source_path, pages) for name, text in texts.items()}
+    return {key: markdown.render(text, row.source_path, pages, key in inline) for key, text in texts.items()}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _adr_prose(session: Session, project: Project, row: Any) -> dict[str, Any]:
+    """An ADR's page text: ``prose`` (context, decision, consequences), ``options`` (MADR's considered options, each
+    with its description and pros, neutral points and cons) and ``sections`` (its other sections, by title), all
+    Markdown rendered in one pass."""
+    meta = _mapping(row.metadata_)
+    details, sections = _mapping(meta.get("options")), _mapping(meta.get("sections"))
+    options = [o for o in row.considered_options or [] if isinstance(o, dict) and isinstance(o.get("option"), str)]
+    texts: dict[Any, str] = {name: getattr(row, name) for name in ("context", "decision", "consequences")}
+    parts: list[dict[str, list[Any]]] = []  # per option: its list items' keys in ``texts``
+    for i, option in enumerate(options):
+        detail = _mapping(details.get(option["option"]))
+        texts[(i, "description")] = str(detail.get("description") or "")
+        keys: dict[str, list[Any]] = {}
+        for part, items in (("pros", option.get("pros")), ("neutral", detail.get("neutral")),
+                            ("cons", option.get("cons"))):
+            keys[part] = [(i, part, j) for j in range(len(items))] if isinstance(items, list) else []
+            texts.update({key: str(item) for key, item in zip(keys[part], items or [])})
+        parts.append(keys)
+    texts.update({("section", str(title)): str(text) for title, text in sections.items()})
+    inline = frozenset(key for keys in parts for part in keys.values() for key in part)
+    html = _prose(session, project, row, texts, inline)
+    return {
+        "prose": {name: html[name] for name in ("context", "decision", "consequences") if name in html},
+        "options": [{"title": o["option"], "description": html.get((i, "description")),
+                     **{part: [html[k] for k in keys if k in html] for part, keys in parts[i].items()}}
+                    for i, o in enumerate(options)],
+        "sections": [(str(t), html[("section", str(t))]) for t in sections if ("section", str(t)) in html],
+    }
 
 
 def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
@@ -366,12 +402,14 @@ def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
     repo = Records(session, "adr")
     row = repo.get(ident, project)
     data = to_dict(repo.kind, row, project.name)
-    prose = {"context", "decision", "consequences", "title", "status"}
-    git, database = _fields(repo.kind, data, prose)
+    shown = _adr_prose(session, project, row)
+    skip = {"context", "decision", "consequences", "title", "status"} | ({"considered_options"} if shown["options"]
+                                                                          else set())
+    git, database = _fields(repo.kind, data, skip)
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "chain": supersede_chain(repo, project, row),
-        "prose": _prose(session, project, row, ("context", "decision", "consequences")),
+        **shown,
         "links": _links_of(session, project, "adr", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.adr_number, project.name),
@@ -438,7 +476,7 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "scenarios": [scenario_view(session, project, s) for s in live],
-        "prose": _prose(session, project, row, ("description",)),
+        "prose": _prose(session, project, row, {"description": row.description}),
         "links": _links_of(session, project, "feature", row),
         "json_url": twin(repo.kind, row.feature_number, project.name),
         "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.feature_number)}",
