@@ -47,7 +47,12 @@ class LockTimeoutError(DatabaseError):
     """Another writer held the project's write lock for longer than ``lock_timeout`` (exit 2: try again later)."""
 
 
-class SchemaTooNewError(DatabaseError):
+class SchemaError(DatabaseError):
+    """The database's schema is not one this tracertm can use as it is: newer than it knows, tracertm's tables with
+    no revision stamped, or a stamp its tables do not match (exit 2). Not an outage: retrying does not help."""
+
+
+class SchemaTooNewError(SchemaError):
     """The database was migrated by a newer tracertm than the one installed (exit 2: upgrade tracertm)."""
 
 

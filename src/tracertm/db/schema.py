@@ -15,7 +15,7 @@ from tracertm.db.engines import _bounded, _connect
 from tracertm.db.failures import _is_busy, _not_a_database, database_unavailable
 from tracertm.db.locks import _pg_lock
 from tracertm.db.urls import redact
-from tracertm.errors import DatabaseError, LockTimeoutError, SchemaTooNewError, UsageError
+from tracertm.errors import DatabaseError, LockTimeoutError, SchemaError, SchemaTooNewError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
@@ -194,12 +194,12 @@ def _schema_mismatch(exc: BaseException) -> bool:
     return getattr(orig, "sqlite_errorcode", None) is not None and any(w in str(orig) for w in _MISMATCH_SQLITE)
 
 
-def _mismatched(url: URL, current: str, exc: BaseException) -> DatabaseError:
+def _mismatched(url: URL, current: str, exc: BaseException) -> SchemaError:
     """One line for a database whose tables are not those of its schema revision: "run it again" (the generic
     refusal) or "check --database-url" would not help; nothing was migrated (one transaction)."""
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()
     first = detail[0] if detail else type(exc).__name__
-    return DatabaseError(
+    return SchemaError(
         f"database {redact(url)} is stamped with schema revision {current}, but its tables are not that "
         f"revision's ({first}): it was migrated in part or changed outside tracertm; nothing was migrated — "
         "restore a backup taken before the upgrade, then run 'tracertm db upgrade'"
@@ -212,10 +212,10 @@ def _has_tracertm_tables(conn: Connection) -> bool:
     return bool(conn.dialect.has_table(conn, "spec_revisions"))
 
 
-def _unstamped(url: URL) -> DatabaseError:
+def _unstamped(url: URL) -> SchemaError:
     """tracertm's tables without the revision they are at: migrating from an empty schema would fail on the first
     table, and creating the schema again would lose what is there."""
-    return DatabaseError(
+    return SchemaError(
         f"database {redact(url)} holds tracertm's tables but no schema revision (its alembic_version table is "
         "missing or empty); nothing was changed — restore a backup, or stamp the revision its tables are at "
         "('alembic -x url=URL stamp REVISION' from a tracertm source checkout) and run 'tracertm db upgrade'"

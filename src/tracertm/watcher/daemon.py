@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Self
 from watchdog.events import FileSystemEvent
 
 from tracertm import db
-from tracertm.errors import DatabaseError, TracertmError
+from tracertm.errors import DatabaseError, SchemaError, TracertmError
 from tracertm.watcher import pools
 from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
@@ -389,6 +389,12 @@ class Watcher:
                 )
                 return
             self.stats.failures += 1
+            if isinstance(exc, SchemaError):  # no retry can help: stop, as the command would, in one line
+                log.error("%s; stopping", _first_line(exc),
+                          extra={"fields": {"event": "fatal", "database": db.redact(url), "error": _first_line(exc)}})
+                self._error = exc
+                self._stop.set()
+                return
             if _is_unavailable(exc):
                 self._db_failed(url, health, batch, exc)
             else:
@@ -772,15 +778,17 @@ def watch(
         try:
             if not main:
                 watcher.run()
-                return watcher.stats
-            # The daemon runs on its own thread; this one waits, so that signal handlers run promptly and never
-            # inside the daemon's database calls.
-            watcher.start()
-            while watcher._thread is not None and watcher._thread.is_alive():
-                watcher._thread.join(0.2)
+            else:
+                # The daemon runs on its own thread; this one waits, so that signal handlers run promptly and
+                # never inside the daemon's database calls.
+                watcher.start()
+                while watcher._thread is not None and watcher._thread.is_alive():
+                    watcher._thread.join(0.2)
         except KeyboardInterrupt:  # signal handling off (handle_signals=False): stop and roll back
             watcher.abort()
             watcher.join(60)
+    if watcher._error is not None:  # stopped by an error no retry helps (``SchemaError``): the command's exit 2
+        raise watcher._error
     return watcher.stats
 
 
