@@ -38,7 +38,8 @@ def test_backfill_says_there_is_no_commit_yet(unborn: GitRepo, tmp_path: Path) -
 def test_a_ref_of_the_unborn_branch_says_so(unborn: GitRepo, tmp_path: Path, ref: str) -> None:
     done = run_cli("sync", str(unborn.path), "--ref", ref, "--database-url", f"sqlite:///{tmp_path / 'db.sqlite'}")
     assert done.returncode == 2
-    assert done.stderr.splitlines() == [f"tracertm: error: --ref {ref}: {unborn.path} has no commit yet; commit first"]
+    expected = f"tracertm: error: --ref {ref}: {unborn.path} has no commit yet; commit first"
+    assert done.stderr.splitlines() == [expected]
 
 
 def test_another_unknown_ref_is_still_unknown(unborn: GitRepo, tmp_path: Path) -> None:

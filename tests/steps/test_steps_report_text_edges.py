@@ -8,7 +8,8 @@ import json
 
 from conftest import GitRepo, run_cli
 
-STEPS = 'from behave import given\n\n\n@given("a\\nb")\ndef s(ctx):\n    pass\n\n\n@given("ok")\ndef t(ctx):\n    pass\n'
+STEPS = ('from behave import given\n\n\n@given("a\\nb")\ndef s(ctx):\n    pass\n\n\n'
+         '@given("ok")\ndef t(ctx):\n    pass\n')
 GOOD = "Feature: x\n  Scenario: y\n    Given ok\n"
 BROKEN = 'Feature: z\n  Scenario: w\n    Given ok\n      """\n'
 

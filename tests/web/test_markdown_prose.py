@@ -51,8 +51,8 @@ def test_local_paths_follow_the_file_and_stay_in_the_repository() -> None:
 
 
 def test_render_without_pages_keeps_external_links_and_text() -> None:
-    html = str(render("Use [x](x.md), [y](https://y.example/) and <b>raw</b> ![d](d.png) ![e](data:image/png;base64,AAAA)"
-                      ".\n\n- one\n- two\n", "docs/adr/0001-a.md", {}))
+    html = str(render("Use [x](x.md), [y](https://y.example/) and <b>raw</b> ![d](d.png) "
+                      "![e](data:image/png;base64,AAAA).\n\n- one\n- two\n", "docs/adr/0001-a.md", {}))
     assert html == ('<p>Use x, <a href="https://y.example/">y</a> and &lt;b&gt;raw&lt;/b&gt; d e.</p>\n'
                     "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n")
     assert str(render("[x](x.md)", "docs/adr/0001-a.md", {"docs/adr/x.md": "/projects/p/adrs/ADR-0002"})) == (

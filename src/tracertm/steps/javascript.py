@@ -46,7 +46,8 @@ def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree(language, data)
     lang_name = "typescript" if language in ("typescript", "tsx") else "javascript"
     source = text(root)
-    framework: Framework = "playwright-bdd" if ("playwright-bdd" in source or "createBdd" in source) else "cucumber-js"
+    bdd = "playwright-bdd" in source or "createBdd" in source
+    framework: Framework = "playwright-bdd" if bdd else "cucumber-js"
     errors = syntax_errors(path, root, lang_name)
     warnings: list[Diagnostic] = []
     definitions: list[StepDefinition] = []
