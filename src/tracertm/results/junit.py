@@ -266,11 +266,12 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
     for tag, status in (("error", "error"), ("failure", "failed")):
         if tag in children:
             element = children[tag][0]
-            kind = (element.get("type") or "").lower()
-            behave = _behave_step_status(element)
-            if kind == "undefined" or behave == "undefined":
+            # An exception class's own name: cucumber-jvm writes ``io.cucumber.java.PendingException``.
+            kind = (element.get("type") or "").lower().rsplit(".", 1)[-1]
+            said = _behave_step_status(element) or _cucumber_step_status(element, children)
+            if kind == "undefined" or said == "undefined":
                 status = "undefined"
-            elif kind in ("pending", "pendingexception") or behave == "pending":
+            elif kind in ("pending", "pendingexception") or said == "pending":
                 status = "pending"
             return status, _message(element), len(children.get(tag, ())) - 1 + attempts
     rerun = [e for tag in _RERUN for e in children.get(tag, ())]
@@ -303,6 +304,24 @@ def _behave_step_status(element: Element) -> str | None:
     # The status ends the line ("When I pay ... undefined in 0.000s"): a step text holding "... pending" is no status.
     found = _BEHAVE_FAILING_STEP.search(text.split("\n", 1)[0])
     return found.group(1) if found else None
+
+
+# A step line of cucumber/junit-xml-formatter's ``<system-out>``: the step, dots, its status.
+_CUCUMBER_STEP_LINE = re.compile(r"\.{3,}(passed|failed|pending|undefined|ambiguous|skipped|unknown)\s*$")
+
+
+def _cucumber_step_status(element: Element, children: dict[str, list[Element]]) -> str | None:
+    """``undefined`` or ``pending`` when an empty ``<failure/>`` (cucumber/junit-xml-formatter's for a scenario
+    whose step is pending or undefined: no exception, so no type, message or text) has a ``<system-out>`` whose
+    first step that did not pass says so; None otherwise."""
+    if element.get("type") or element.get("message") or (element.text or "").strip():
+        return None
+    for out in children.get("system-out", ()):
+        for line in (out.text or "").splitlines():
+            found = _CUCUMBER_STEP_LINE.search(line)
+            if found is not None and found.group(1) != "passed":
+                return found.group(1) if found.group(1) in ("pending", "undefined") else None
+    return None
 
 
 def _message(element: Element) -> str | None:
