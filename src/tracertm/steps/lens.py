@@ -72,8 +72,7 @@ class Lenses:
         scoped_definitions = [d for d in definitions if d.scopes and d.framework in ("reqnroll", "playwright-bdd")]
         self._scoped = {d.identity: d.scopes for d in scoped_definitions}
         self._all_scoped = frozenset(self._scoped)
-        self._tagged = frozenset(i for i, d in ((d.identity, d) for d in scoped_definitions)
-                                 if d.framework == "playwright-bdd")
+        self._tagged = frozenset(d.identity for d in scoped_definitions if d.framework == "playwright-bdd")
         self._cache: dict[tuple[str, str, str, tuple[str, ...]], Lens | None] = {}
 
     def __bool__(self) -> bool:
