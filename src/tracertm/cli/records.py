@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.cli import EXIT_OK, _common, _Parser
 from tracertm.cli.parsing import bounded_int, nonblank
-from tracertm.errors import UsageError
+from tracertm.errors import Diagnostic, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -293,9 +293,7 @@ def _status(args: argparse.Namespace) -> int:
             print("files in error:")
             for f in info["files_in_error"]:  # every finding of the file, as README says (the first is its error)
                 for d in f["diagnostics"]:
-                    where = f"{d['path']}:{d['line']}:{d['column']}"
-                    severity = "warning: " if d.get("severity") == "warning" else ""
-                    print(output.one_line(f"  {where}: {severity}{d['message']}"))
+                    print("  " + output.diagnostic(Diagnostic(**d)))
         _print_link_summary(info["links"])
         return EXIT_OK
 

@@ -18,6 +18,7 @@ from tracertm.engine.scan import Snapshot, scan
 if TYPE_CHECKING:
     from tracertm.engine.plan import Plan
 
+
 def types_signature(step_files: dict[str, Any]) -> str:
     """A digest of every parameter type the step files declare: what decides how a Cucumber Expression matches."""
     import hashlib
@@ -34,7 +35,7 @@ def types_signature(step_files: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(declared).encode()).hexdigest()
 
 
-__all__ = ["parsed_step_files", "refresh_step_links", "step_sources", "types_changed"]
+__all__ = ["parsed_step_files", "refresh_step_links", "step_sources", "types_changed", "types_signature"]
 
 
 def step_sources(

@@ -336,7 +336,7 @@ class _Job:
         changed = self._changed(snapshot, db_files)
         todo = [p for p in changed if p not in done]
         fresh = parse_changed(snapshot, todo, self.settings, self.jobs, self.start_method, consume,
-                       match_steps=match_steps, lull=lull)
+                              match_steps=match_steps, lull=lull)
         return {p: done[p] if p in done else fresh[p] for p in changed}
 
     def _register(self) -> tuple[uuid.UUID, dt.datetime]:

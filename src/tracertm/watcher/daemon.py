@@ -393,7 +393,7 @@ class Watcher:
                 log.error("%s; stopping", _first_line(exc),
                           extra={"fields": {"event": "fatal", "database": db.redact(url), "error": _first_line(exc)}})
                 self._error = exc
-                self._stop.set()
+                self.stop()
                 return
             if _is_unavailable(exc):
                 self._db_failed(url, health, batch, exc)
