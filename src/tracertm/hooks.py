@@ -273,7 +273,8 @@ def parse_stages(value: str | Iterable[str] | None) -> tuple[str, ...]:
         return SYNC_STAGES
     unknown = [s for s in stages if s not in SYNC_STAGES]
     if unknown:
-        raise UsageError(f"--sync-on {', '.join(unknown)}: unknown stage; choose from {', '.join(SYNC_STAGES)}")
+        raise UsageError(f"--sync-on {', '.join(unknown)}: unknown stage; choose from {', '.join(SYNC_STAGES)} "
+                         "(comma-separated) or 'all'")
     return tuple(s for s in SYNC_STAGES if s in stages)
 
 

@@ -53,7 +53,11 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 
 def revoke(session: Session, ident: str) -> ApiToken:
-    """Revoke the token whose id or shown prefix is ``ident`` (the caller commits)."""
+    """Revoke the token whose id or shown prefix is ``ident`` (the caller commits). The prefix may be pasted as
+    ``token list`` prints it, with its ``…``."""
+    ident = ident.strip().removesuffix("…")
+    if not ident:
+        raise UsageError("ID: blank; give the id or the prefix 'tracertm token list' shows")
     conditions = [ApiToken.prefix == ident]
     try:
         conditions.append(ApiToken.id == uuid.UUID(ident))

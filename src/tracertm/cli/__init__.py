@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import argparse
     from types import FrameType
 
-    from tracertm.cli.parsing import MAX_JOBS, bounded_float, bounded_int, nonblank
+    from tracertm.cli.parsing import MAX_JOBS, bounded_float, bounded_int, nonblank, nonblank_path
     from tracertm.cli.parsing import _common as _common
     from tracertm.cli.parsing import _Parser as _Parser
 
@@ -51,7 +51,8 @@ def _parsing() -> None:
 
         globals().update(argparse=parsing.argparse, _Parser=parsing._Parser, _common=parsing._common,
                          MAX_JOBS=parsing.MAX_JOBS, bounded_int=parsing.bounded_int,
-                         bounded_float=parsing.bounded_float, nonblank=parsing.nonblank)
+                         bounded_float=parsing.bounded_float, nonblank=parsing.nonblank,
+                         nonblank_path=parsing.nonblank_path)
 
 
 def __getattr__(name: str) -> Any:
@@ -147,7 +148,8 @@ def _db_current(args: argparse.Namespace) -> int:
 
 
 def _source_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", metavar="PATH", help="repository or folder (default: the current repository)")
+    p.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path(),
+                   help="repository or folder (default: the current repository)")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--ref", metavar="REF", help="read the files of this commit instead of the work tree")
     source.add_argument("--staged", action="store_true", help="read the index: what the next commit will contain")
@@ -226,7 +228,7 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache")
     p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
     p.add_argument(
-        "--results", action="append", metavar="FILE",
+        "--results", action="append", metavar="FILE", type=nonblank("report file"),
         help="test report(s): fail when a scenario with status approved has no passing result in them",
     )
     p.set_defaults(func=_check)
@@ -277,7 +279,8 @@ def _register_hook(verbs: argparse._SubParsersAction[_Parser]) -> None:
     up = actions.add_parser("install",
                             help="check hooks (pre-commit, pre-merge-commit), plus sync hooks with --sync-on",
                             parents=[_common(True)])
-    up.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
+    up.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path("the current one"),
+                    help="repository (default: the current one)")
     up.add_argument(
         "--sync-on", metavar="STAGES", type=nonblank("stage list"),
         help="comma-separated: post-commit,post-merge,post-checkout (or 'all'): sync HEAD into the database then",
@@ -286,13 +289,15 @@ def _register_hook(verbs: argparse._SubParsersAction[_Parser]) -> None:
     up.set_defaults(func=_hook_install)
     down = actions.add_parser("uninstall", help="remove tracertm's hooks, restore the hooks they chained",
                               parents=[_common(True)])
-    down.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
+    down.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path("the current one"),
+                      help="repository (default: the current one)")
     down.set_defaults(func=_hook_uninstall)
     sync = actions.add_parser(
         "sync", parents=[_common()],
         help="what the sync hooks run: 'sync --ref HEAD', quiet, and never failing the git command",
     )
-    sync.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current one)")
+    sync.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path("the current one"),
+                      help="repository (default: the current one)")
     sync.set_defaults(func=_hook_sync)
 
 
@@ -357,7 +362,8 @@ _HOT = {"sync": _register_sync, "check": _register_check, "hook": _register_hook
 def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser("watch", help="keep the database in sync as files change (daemon)", parents=[_common()])
     p.add_argument(
-        "workspaces", nargs="*", metavar="WORKSPACE", help="repositories or folders holding repositories (default: .)"
+        "workspaces", nargs="*", metavar="WORKSPACE", type=nonblank("workspace", "or leave WORKSPACE out for ."),
+        help="repositories or folders holding repositories (default: .)",
     )
     p.add_argument(
         "--debounce", type=bounded_float(0, 3_600_000), default=200, metavar="MS",
@@ -397,7 +403,8 @@ def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser(
         "backfill", help="replay the first-parent history of a ref: one revision per change", parents=[_common()]
     )
-    p.add_argument("path", nargs="?", metavar="PATH", help="repository (default: the current repository)")
+    p.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path(),
+                   help="repository (default: the current repository)")
     p.add_argument("--ref", metavar="REF", type=nonblank("ref"),
                    help="walk the first-parent history of this ref (default: HEAD)")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),

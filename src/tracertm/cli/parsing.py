@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from tracertm.errors import UsageError
 
-__all__ = ["_Parser", "_common", "argparse", "bounded_float", "bounded_int", "nonblank"]
+__all__ = ["_Parser", "_common", "argparse", "bounded_float", "bounded_int", "nonblank", "nonblank_path"]
 
 
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
@@ -29,6 +29,9 @@ class _Parser(argparse.ArgumentParser):
         if message.endswith("required: QUERY"):
             # argparse takes a query starting with '-' ('-ledger': without "ledger") for an option.
             message += "; a query that starts with '-' goes after '--': tracertm search -- '-ledger'"
+        elif message == "argument --sort: expected one argument":
+            # argparse takes a descending field ('--sort -status') for an option: the value must be joined with '='.
+            message += "; a descending sort is joined with '=': --sort=-status,number"
         # argparse echoes what it could not place ("unrecognized arguments: --database-url postgresql://u:PW@h/db"):
         # a password in a URL is never printed.
         message = _URL_PASSWORD.sub(r"\1***@", message)
@@ -115,13 +118,21 @@ def bounded_float(low: float, high: float, *, above: bool = False) -> Callable[[
     return number
 
 
-def nonblank(what: str) -> Callable[[str], str]:
+def nonblank(what: str, otherwise: str = "or leave the option out") -> Callable[[str], str]:
     """An argparse ``type``: text that is not empty or only whitespace (``--project ""`` would otherwise mean
-    "not given" in one place and a project named "" in another)."""
+    "not given" in one place and a project named "" in another). ``otherwise`` ends the advice: a positional
+    argument is no option to leave out (``PATH ''`` read as the current folder syncs or hooks another repository
+    than the script meant, when its variable was empty)."""
 
     def text(value: str) -> str:
         if not value.strip():
-            raise argparse.ArgumentTypeError(f"blank {what} {value!r}; give a {what} or leave the option out")
+            article = "an" if what[:1] in "aeiouAEIOU" else "a"
+            raise argparse.ArgumentTypeError(f"blank {what} {value!r}; give {article} {what} {otherwise}".rstrip())
         return value
 
     return text
+
+
+def nonblank_path(default: str = "the current repository") -> Callable[[str], str]:
+    """An argparse ``type`` for an optional ``PATH`` argument: not blank (see ``nonblank``)."""
+    return nonblank("path", f"or leave PATH out for {default}")

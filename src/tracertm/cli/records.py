@@ -74,7 +74,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
         p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = verbs.add_parser("status", help="project, last sync, counts, files in error", parents=[_common()])
-    p.add_argument("repo", nargs="?", metavar="PATH", help="repository whose project to show (same as --path)")
+    p.add_argument("repo", nargs="?", metavar="PATH", type=nonblank("path", "or leave PATH out"),
+                   help="repository whose project to show (same as --path)")
     project_options(p)
     p.set_defaults(func=_status)
 
@@ -103,7 +104,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_list)
 
     p = verbs.add_parser("show", help="one record: fields, source path, version", parents=[_common()])
-    p.add_argument("id", metavar="ID", help="ADR-0003, CTR-0001, a feature or scenario number (FEAT-2/SC-4); "
+    p.add_argument("id", metavar="ID", type=nonblank("record id", ""),
+                   help="ADR-0003, CTR-0001, a feature or scenario number (FEAT-2/SC-4); "
                    "KIND:ID names the kind (contract:ADR-0003) when two kinds share an id")
     project_options(p)
     p.add_argument("--at", metavar="COMMIT", type=nonblank("commit"),
@@ -111,7 +113,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(func=_show)
 
     p = verbs.add_parser("history", help="every revision of one record", parents=[_common()])
-    p.add_argument("id", metavar="ID")
+    p.add_argument("id", metavar="ID", type=nonblank("record id", ""))
     project_options(p)
     p.set_defaults(func=_history)
 
@@ -339,8 +341,11 @@ def _list(args: argparse.Namespace) -> int:
     from tracertm.repositories import Records, kind
     from tracertm.schemas.filters import ListFilter
     from tracertm.schemas.records import to_read
+    from tracertm.search.syntax import MAX_QUERY_LENGTH
 
     k = kind(args.kind)
+    if args.text is not None and len(args.text) > MAX_QUERY_LENGTH:  # as 'search' says it, not pydantic's words
+        raise UsageError(f"--text: {len(args.text)} characters; at most {MAX_QUERY_LENGTH} (shorten the query)")
     # ``tag`` errors are about --any-tag too ("contracts have no tags"): name the one that was given.
     options = {**OPTION_OF_PARAMETER, "tag": "--tag" if args.tag or not args.any_tag else "--any-tag"}
     try:

@@ -24,7 +24,8 @@ def register(verbs: Any) -> None:
 
     imp = actions.add_parser("import", parents=[_common()],
                              help="import JUnit XML / Cucumber JSON / Cucumber Messages reports as one run")
-    imp.add_argument("files", nargs="+", metavar="FILE", help="report files (one format per import)")
+    imp.add_argument("files", nargs="+", metavar="FILE", type=nonblank("report file", ""),
+                     help="report files (one format per import)")
     imp.add_argument("--format", dest="report_format", choices=FORMAT_CHOICES, default="auto")
     imp.add_argument("--commit", metavar="SHA", type=nonblank("commit"),
                      help="commit the tests ran against (default: $GITHUB_SHA, $CI_COMMIT_SHA, then HEAD)")

@@ -18,7 +18,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--kind", action="append", metavar="KIND", type=nonblank_items("kind"),
                    help="adrs, contracts, features or scenarios (repeat or comma-separate)")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
-                   help="only this project (default: this repository's, or all)")
+                   help="only this project (default: every project of the database)")
     p.add_argument("--path", metavar="PATH", type=nonblank("path"), help=argparse.SUPPRESS)
     p.add_argument("--limit", type=bounded_int(1, 100), default=20,
                    help="most hits to show (default 20, at most 100)")

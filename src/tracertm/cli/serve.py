@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p = verbs.add_parser("serve", help="serve the HTTP API (FastAPI + uvicorn)", parents=[_common()])
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--host", default="127.0.0.1", type=nonblank("host"),
+                   help="interface to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=bounded_int(0, 65535), default=8765, help="port (default: 8765; 0 = any free port)")
     p.add_argument("--workers", type=bounded_int(1, 512), default=1, help="worker processes (default: 1)")
     p.add_argument("--path", metavar="PATH", type=nonblank("path"),
@@ -30,7 +31,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                    help="largest test report uploaded to POST .../test-runs (default: 64 MiB)")
     p.add_argument("--proxy-headers", action="store_true",
                    help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)")
-    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS", type=nonblank("address list"),
                    help="proxies trusted for X-Forwarded-* (default: 127.0.0.1)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME", type=nonblank("host name"),
                    help="also answer requests whose Host is NAME (repeat); on a loopback address without "

@@ -19,7 +19,7 @@ def register(verbs: Any) -> None:
                        help="repository whose project to use (default: current folder)")
 
     p = verbs.add_parser("trace", help="the graph of links around one record", parents=[_common()])
-    p.add_argument("id", metavar="ID",
+    p.add_argument("id", metavar="ID", type=nonblank("record id", ""),
                    help="ADR-0003, CTR-0001, a feature, FEATURE/SCENARIO, STEP-n or a requirement id; KIND:ID "
                    "names the kind (contract:ADR-0003) when two kinds share an id")
     p.add_argument("--depth", type=bounded_int(0, 10), default=2, metavar="N",
@@ -32,13 +32,16 @@ def register(verbs: Any) -> None:
     p.add_argument("--from", dest="origin", choices=("requirements", "adrs"), default="requirements",
                    help="one row per requirement id (default) or per ADR")
     p.add_argument("--format", choices=("text", "csv", "json", "html"), default="text")
-    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--output", "-o", metavar="FILE", type=nonblank("file"),
+                   help="write to FILE instead of standard output")
     project_options(p)
     p.set_defaults(func=_matrix)
 
     p = verbs.add_parser("diff", help="what changed in the specs between two commits", parents=[_common()])
-    p.add_argument("ref1", metavar="REF1", help="the older commit")
-    p.add_argument("ref2", metavar="REF2", nargs="?", default="HEAD", help="the newer commit (default: HEAD)")
+    p.add_argument("ref1", metavar="REF1", type=nonblank("commit", ""),
+                   help="the older commit")
+    p.add_argument("ref2", metavar="REF2", nargs="?", default="HEAD",
+                   type=nonblank("commit", "or leave REF2 out for HEAD"), help="the newer commit (default: HEAD)")
     p.add_argument("--path", metavar="PATH", type=nonblank("path"), help="repository (default: current folder)")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="project whose backfilled history to use")
@@ -50,7 +53,7 @@ def register(verbs: Any) -> None:
     p.set_defaults(func=_diff)
 
     p = verbs.add_parser("review", help="mark suspect links reviewed (who and when)", parents=[_common()])
-    p.add_argument("target", nargs="?", metavar="LINK|ID",
+    p.add_argument("target", nargs="?", metavar="LINK|ID", type=nonblank("link or record id", "or use --all"),
                    help="a link number (as 'status' shows it) or a record id (also STEP-n or file::function): its "
                         "suspect links, both ways")
     p.add_argument("--all", dest="everything", action="store_true", help="every suspect link of the project")

@@ -25,6 +25,9 @@ def detect(path: str, data: bytes) -> str:
         return "cucumber-json"
     if head.startswith(b"{"):
         return "cucumber-messages"
+    if not head and not data.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        # Naming a format would not help: an empty file is no report of any format (a test job that died first).
+        raise report_error(path, 1, "empty file: no test report in it; nothing was imported from this file")
     raise report_error(path, 1, "unknown report format (expected JUnit XML, Cucumber JSON or Cucumber Messages "
                                 "NDJSON); name it: junit, cucumber-json or cucumber-messages (--format on the "
                                 "command line, ?format= in the API)")
