@@ -96,7 +96,7 @@ def test_show_prints_last_results_and_pass_rate(cart: GitRepo, capsys: pytest.Ca
     _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"))
     code, out, _ = _cli(capsys, "show", "SC-1")
     assert code == 0
-    assert "test results: pass rate 100% over the last runs, 1 executions, last passed" in out
+    assert "test results: pass rate 100% over the last runs, 1 execution, last passed" in out
     assert "Shopping cart::Add an item" in out
     code, out, _ = _cli(capsys, "show", "SC-1", "--format", "json")
     payload = json.loads(out)

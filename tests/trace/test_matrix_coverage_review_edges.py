@@ -128,6 +128,10 @@ def test_review_by_a_blank_name_is_a_usage_error_and_writes_nothing(
         assert code == 2 and out == "" and err.count("\n") == 1, (blank, err)
         assert "--by" in err and "blank reviewer name" in err
         assert reviewers() == before
+    # A record and --all at once: which one was meant is not guessed, and the message says so.
+    code, out, err = _cli(capsys, "review", "ADR-0001", "--all", "--by", "Grace")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "ADR-0001 and --all" in err and "not both" in err
+    assert reviewers() == before
     code, out, _ = _cli(capsys, "review", "--all", "--by", "Grace")
     assert code == 0 and out.startswith("reviewed ")
     assert set(reviewers()) == {"Grace"}

@@ -415,7 +415,7 @@ def format_results(info: dict[str, Any]) -> str:
     """The text ``show SC-n`` prints under a scenario's fields: statistics, then its last results."""
     rate = "-" if info["pass_rate"] is None else f"{info['pass_rate']:.0%}"
     lines = [
-        f"test results: pass rate {rate} over the last runs, {info['execution_count']} executions, last "
+        f"test results: pass rate {rate} over the last runs, {info['execution_count']} execution{'' if info['execution_count'] == 1 else 's'}, last "
         f"{info['last_status'] or '-'} at {info['last_executed_at'] or '-'}" + (" (flaky)" if info["flaky"] else "")
     ]
     for r in info["last_results"]:

@@ -231,7 +231,9 @@ def review(
     version, else ``StaleReview`` naming the current one (``option`` says how it was given) and nothing is written:
     a review must never claim a version nobody read. None: today's review against whatever version is current.
     """
-    if everything == bool(selector):
+    if everything and selector:
+        raise UsageError(f"review: {selector} and --all: give one of them, not both")
+    if not everything and not selector:
         raise UsageError("review: give a LINK id or a record ID, or --all for every suspect link of the project")
     suspect = (
         Link.project_id == project.id,
