@@ -10,7 +10,9 @@ The crawler follows every same-origin ``href`` and ``src`` and every GET form (s
 values) it finds in the pages, up to ``MAX_URLS``, and asserts, per URL: a linked page answers 200 (or redirects to
 one), never 404/405/500; a JSON twin answers JSON; an HTML page has ``<html lang>``, a ``<title>``, exactly one
 ``<h1>`` and one ``<main>``, no duplicate ``id``; each ``#fragment`` link names an id of its target page; nothing is
-escaped twice and no raw ``None``, ``{{`` or ``{%`` shows in the text. In-process (FastAPI's TestClient) on SQLite
+escaped twice and no raw ``None``, ``{{`` or ``{%`` shows in the text; and the conformance rules of
+``conformance.py`` (no forbidden code point, valid ``<time datetime>``, no skipped heading level, landmarks of one
+role named apart, no bidirectional override left open by a value). In-process (FastAPI's TestClient) on SQLite
 and PostgreSQL, plus a few pages from a real ``tracertm serve``.
 """
 
@@ -28,8 +30,9 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 import pytest
+from conformance import problems as conformance_problems
 from webfixtures import client_for
-from webproject import build
+from webproject import HOSTILE_TEXT, HOSTILE_TEXT_PATH, build
 
 from conftest import GitRepo
 from served import serve
@@ -86,9 +89,20 @@ def _build(repo: GitRepo, url: str) -> None:
     repo.git("mv", "features/ledger/postings.feature", "features/ledger/moved-postings.feature")
     repo.write("features/step_definitions/more.js", MORE_STEPS)
     repo.write("contracts/broken.yaml", "id: CTR-0099\ntitle: [unclosed\n")
+    repo.write(HOSTILE_TEXT_PATH, HOSTILE_TEXT)
+    # An untagged feature's number is its path ("esm"), which an untagged scenario of another feature has as its
+    # name: the id alone names both, so the pages' links to the trace must say which kind they mean.
+    step = "    Given nothing defines this step\n"
+    repo.write("features/esm.feature", f"Feature: ES modules\n\n  Scenario: import\n{step}")
+    repo.write("features/stack.feature", f"Feature: Stack traces\n\n  Scenario: esm\n{step}")
     repo.commit("third", date="2026-11-20T10:00:00+00:00")
     result = tracertm.sync(repo.path, database_url=url, project="sample", ref="HEAD")
     assert [str(e) for e in result.errors] and all("broken.yaml" in str(e) for e in result.errors), result.errors
+    # An author whose name leaves a right-to-left override open: the timeline shows it beside the page's words.
+    repo.write(HOSTILE_TEXT_PATH, HOSTILE_TEXT.replace("## Decision\n", "## Decision\n\nEdited.\n"))
+    repo.commit("fourth", author="Eve \u202eevE <eve@example.com>", date="2026-11-21T10:00:00+00:00")
+    result = tracertm.sync(repo.path, database_url=url, project="sample", ref="HEAD")
+    assert all("broken.yaml" in str(e) for e in result.errors), result.errors
 
 
 # A project name with a slash (as named after an origin remote) and what URLs must encode (``&#+?=%``, non-ASCII).
@@ -269,6 +283,8 @@ def _check_html(crawl: Crawl, url: str, body: str, page: Page) -> None:
             bad(f"raw None in the text: …{''.join(page.text[max(0, i - 3):i + 2])!r}…")
     if any(v == "None" for v in page.attrs_text):
         bad("raw None in an attribute")
+    for problem in conformance_problems(body):
+        bad(problem)
 
 
 def crawl_site(client: Any, starts: tuple[str, ...] = ("/",)) -> Crawl:
@@ -339,12 +355,13 @@ def crawl_site(client: Any, starts: tuple[str, ...] = ("/",)) -> Crawl:
 P = "/projects/sample"
 # Where the crawl starts: the dashboard, and what a reader types rather than clicks — the README's example URLs
 # (a filter of several statuses, a search) and searches as the search form sends them (no page links a search
-# with words): the filler ADRs share "quokka", more hits than the search ranks.
+# with words): the filler ADRs share "quokka", more hits than the search ranks; "zanzibar" is in a snippet of
+# HOSTILE_TEXT, after an override and an isolate it leaves open.
 STARTS = ("/", f"{P}/adrs?status=accepted&q=ledger", f"{P}/adrs?status=accepted,proposed",
           f"{P}/links?state=suspect", "/search?q=idempotency&project=sample&kind=adrs", "/search?q=quokka",
           "/search?q=quokka&project=sample", "/search?q=refund", "/search?q=refund&kind=scenarios",
           "/search?" + urlencode({"q": "card", "project": SECOND, "kind": "features"}),
-          "/search?q=ledger&kind=contracts", "/login")
+          "/search?q=ledger&kind=contracts", "/search?q=zanzibar", "/login")
 # Error pages: not linked, but laid out as every page is.
 ERRORS = {f"{P}/adrs/ADR-9999": 404, "/nowhere": 404, f"{P}/adrs?status=bogus": 400, f"{P}/matrix?from=x": 400,
           "/search?q=%20": 400, "/search?q=quokka&page=3": 400, f"{P}/features/FEAT-1/scenarios/SC-99": 404}
@@ -439,7 +456,8 @@ def test_the_crawler_reports_what_it_must() -> None:
                             f'<main id="main"><h1>h</h1>{main}</main></body></html>')
 
     links = ["/gone", "/post-only", "/boom", "/twice", "/tag", "/h1s", "/ids", "/frag#nowhere", "/none", "/jinja",
-             "/api/v1/html", "/untitled", "/label", "/moved"]
+             "/api/v1/html", "/untitled", "/label", "/moved", "/bell", "/time", "/h4", "/searches", "/rlo",
+             "/rlo-attr"]
     app = FastAPI()
     app.get("/")(lambda: page("".join(f'<a href="{u}">x</a>' for u in links)
                               + '<form action="/filter"><input name="q" value="a b"><select name="s"><option '
@@ -457,6 +475,12 @@ def test_the_crawler_reports_what_it_must() -> None:
     app.get("/untitled")(lambda: page("", title="", lang=""))
     app.get("/label")(lambda: page('<label for="q">Q</label>'))
     app.get("/moved")(lambda: HTMLResponse("", status_code=303, headers={"Location": "/gone2"}))
+    app.get("/bell")(lambda: page("ding\x07"))
+    app.get("/time")(lambda: page('<time datetime="2026-12-04T15:02:04.225000+00:00">x</time>'))
+    app.get("/h4")(lambda: page("<h2>a</h2><h4>b</h4>"))
+    app.get("/searches")(lambda: page('<form role="search"></form><form role="search"></form>'))
+    app.get("/rlo")(lambda: page("<p>\u202eevil</p>"))
+    app.get("/rlo-attr")(lambda: page('<p title="\u2067x"></p>'))
     app.get("/filter")(lambda q, s: JSONResponse({}) if (q, s) == ("a b", "2") else 1 / 0)
     with TestClient(app, raise_server_exceptions=False) as client:
         crawl = crawl_site(client)
@@ -467,6 +491,12 @@ def test_the_crawler_reports_what_it_must() -> None:
                      "/: links #nowhere of /frag", "/none (linked from /): raw None",
                      "/jinja (linked from /): template syntax '{{'", "/api/v1/html (linked from /): a JSON twin",
                      "/untitled (linked from /): no <html lang>", "/untitled (linked from /): no <title>",
-                     "/label (linked from /): for='q' names no element", "/moved (linked from /): 404"):
+                     "/label (linked from /): for='q' names no element", "/moved (linked from /): 404",
+                     "/bell (linked from /): forbidden code point U+0007",
+                     "/time (linked from /): <time datetime='2026-12-04T15:02:04.225000+00:00'>: not a valid",
+                     "/h4 (linked from /): <h4> follows <h2>: a heading level skipped",
+                     "/searches (linked from /): two search landmarks named ''",
+                     "/rlo (linked from /): text leaves a bidirectional override open",
+                     "/rlo-attr (linked from /): <p title>: leaves a bidirectional override open"):
         assert expected in problems, (expected, problems)
     assert crawl.checked["/filter?q=a+b&s=2"] == 200  # the form, submitted with its default values

@@ -67,13 +67,17 @@ def test_trace_twins_are_linked_exactly(client: Any) -> None:
         assert f'href="{twin}"' in project, twin
     assert _alternate(client.get(f"{P}/matrix?from=adrs").text) == f"{API}/projects/sample/matrix?from=adrs"
     assert _alternate(client.get(f"{P}/matrix").text) == f"{API}/projects/sample/matrix?from=requirements"
-    assert f'href="{API}/projects/sample/trace/ADR-0006"' in client.get(f"{P}/adrs/ADR-0006").text
-    assert f'href="{API}/projects/sample/trace/FEAT-1"' in client.get(f"{P}/features/FEAT-1").text
-    assert f'href="{API}/projects/sample/trace/FEAT-1/SC-2"' in client.get(f"{P}/features/FEAT-1/scenarios/SC-2").text
+    # The trace's id says its kind: an id alone may name records of two kinds (test_every_link_leads_somewhere).
+    assert f'href="{API}/projects/sample/trace/adr:ADR-0006"' in client.get(f"{P}/adrs/ADR-0006").text
+    assert f'href="{API}/projects/sample/trace/contract:CTR-0001"' in client.get(f"{P}/contracts/CTR-0001").text
+    assert f'href="{API}/projects/sample/trace/feature:FEAT-1"' in client.get(f"{P}/features/FEAT-1").text
+    assert (f'href="{API}/projects/sample/trace/scenario:FEAT-1/SC-2"'
+            in client.get(f"{P}/features/FEAT-1/scenarios/SC-2").text)
     if _traceability_api(client):  # once the API serves them, every linked twin answers JSON
         for twin in (f"{API}/projects/sample/coverage", f"{API}/projects/sample/links?suspect=true",
-                     f"{API}/projects/sample/trace/ADR-0006", f"{API}/projects/sample/trace/CTR-0001",
-                     f"{API}/projects/sample/trace/FEAT-1", f"{API}/projects/sample/trace/FEAT-1/SC-2"):
+                     f"{API}/projects/sample/trace/adr:ADR-0006", f"{API}/projects/sample/trace/contract:CTR-0001",
+                     f"{API}/projects/sample/trace/feature:FEAT-1",
+                     f"{API}/projects/sample/trace/scenario:FEAT-1/SC-2"):
             r = client.get(twin)
             assert r.status_code == 200 and r.headers["content-type"] == "application/json", (twin, r.text[:300])
 

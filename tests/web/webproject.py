@@ -57,6 +57,36 @@ repository](../../../../etc/passwd), [a script](javascript:alert(3)), [the web](
 | **bold** | `code` |
 """
 
+# Text a record may hold and a page must still be valid around: controls HTML forbids (BEL, VT, ESC, DEL), a
+# right-to-left override never closed (in the title, the prose and a code span), right-to-left script, a word
+# longer than any column, and a Markdown heading three levels below its section (### under ## Consequences).
+LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 12
+HOSTILE_TEXT_PATH = "docs/adr/0010-hostile-text.md"
+HOSTILE_TEXT = f"""# 10. Override \u202eright-to-left\u202c and \u202eunclosed
+
+Date: 2024-05-02
+
+## Status
+
+Proposed
+
+## Context
+
+Bell\x07 vertical-tab\x0b escape\x1b[31m delete\x7f; `code \u202eopen` and \u2067isolate, then zanzibar; {LONG_WORD}
+
+\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 \U0001f4b3
+
+## Decision
+
+Keep it.
+
+## Consequences
+
+### Positive
+
+Readable.
+"""
+
 ADR6 = "docs/adr/0006-event-sourced-ledger-on-postgresql.md"
 EDITED_WORDS = "append-only journal reviewed quarterly"
 

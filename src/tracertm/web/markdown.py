@@ -4,7 +4,10 @@ markdown-it-py), safe to serve from files anyone can commit.
 - Raw HTML is text (``html`` off); a link whose URL scheme is not safe (``javascript:``, ``data:`` …) is text too
   (markdown-it's own ``validateLink``), and the pages' Content-Security-Policy runs no script anyway.
 - An image is a link to it, named by its alt text: the pages load nothing from elsewhere (``img-src 'self'``).
-- Headings move below the page's own (``#`` → ``<h3>``): a page has one ``<h1>``, and sections are ``<h2>``.
+- Headings move below the page's own: the text's shallowest heading is shown at the level the caller gives (``<h3>``
+  in a section of an ADR's page, whose sections are ``<h2>``), and no heading is more than one level deeper than
+  the one before it (``##`` then ``####`` is ``<h3>`` then ``<h4>``): a page's outline has no holes.
+- Each run of text closes the bidirectional controls it opens (``text.bidi_closed``), as the pages' values do.
 - A link to a file of the repository (``[9. Help scripts](0009-help-scripts.md)``, relative to the record's file as
   git hosts resolve it, or ``/docs/…`` from the repository's top) leads to that record's page when the file is a
   live spec of the project; to another file of the repository it is plain text, since the pages do not serve files.
@@ -24,8 +27,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-# Sections of a page are <h2>: a Markdown heading of level n is shown at level n + 2 (at most 6).
-_HEADING_SHIFT = 2
+from tracertm.web.text import bidi_closed
+
+# Sections of a page are <h2>: a text's shallowest Markdown heading is an <h3> unless the caller says otherwise.
+TOP_HEADING = 3
+_TEXT_TOKENS = ("text", "code_inline", "code_block", "fence")
 
 
 @functools.cache
@@ -72,18 +78,39 @@ def local_paths(text: str | None, source_path: str | None) -> set[str]:
     return found
 
 
-def render(text: str | None, source_path: str | None, pages: Mapping[str, str], inline: bool = False) -> Markup:
+def render(text: str | None, source_path: str | None, pages: Mapping[str, str], inline: bool = False,
+           top: int = TOP_HEADING) -> Markup:
     """``text`` as HTML: its links to repository files sent to the pages of ``pages`` (repository path → page
     URL), or made plain text where the path has no page. ``inline``: one line's Markdown (a list item of a
-    considered option), without a paragraph around it."""
+    considered option), without a paragraph around it. ``top``: the level of the text's shallowest heading."""
     tokens = _tokens(text or "", inline)
+    _shift_headings(tokens, top)
     for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1:]) + _HEADING_SHIFT, 6)}"
+        if token.type in _TEXT_TOKENS:
+            token.content = bidi_closed(token.content)
         if token.children:
             token.children = _with_local_links(token.children, source_path, pages)
+            for child in token.children:
+                if child.type in _TEXT_TOKENS:
+                    child.content = bidi_closed(child.content)
     md = _parser()
     return Markup(md.renderer.render(tokens, md.options, {}))  # noqa: S704 (markdown-it escapes; raw HTML is off)
+
+
+def _shift_headings(tokens: list[Token], top: int) -> None:
+    """Set each heading's level: the shallowest at ``top``, the others as deep below it as the file has them but
+    never more than one level below the heading before (at most ``<h6>``)."""
+    levels = [int(t.tag[1:]) for t in tokens if t.type == "heading_open"]
+    if not levels:
+        return
+    shallowest, previous, tag = min(levels), top - 1, ""
+    for token in tokens:
+        if token.type == "heading_open":
+            level = min(int(token.tag[1:]) - shallowest + top, previous + 1, 6)
+            previous, tag = level, f"h{level}"
+            token.tag = tag
+        elif token.type == "heading_close":
+            token.tag = tag
 
 
 def _with_local_links(children: list[Token], source_path: str | None, pages: Mapping[str, str]) -> list[Token]:

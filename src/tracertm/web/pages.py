@@ -171,6 +171,13 @@ def twin(kind: Kind, ident: str, project: str) -> str:
     return f"{API}/{kind.plural}/{path_segment(ident)}?project={seg(project)}"
 
 
+def trace_url(project: str, kind: str, ident: str) -> str:
+    """The trace graph around a record in the API, its id qualified by its kind (``feature:esm``): ids are unique
+    per kind only, and an untagged feature's path (``esm``) may be another feature's scenario name, which the
+    trace would refuse as ambiguous."""
+    return f"{API}/projects/{project_seg(project)}/trace/{kind}:{path_segment(ident)}"
+
+
 # --------------------------------------------------------------------------------------------------- dashboard
 
 
@@ -340,9 +347,10 @@ def _links_of(session: Session, project: Project, kind: str, row: Any) -> dict[s
 
 
 def _prose(session: Session, project: Project, row: Any, texts: dict[Any, str],
-           inline: frozenset[Any] = frozenset()) -> dict[Any, Any]:
+           inline: frozenset[Any] = frozenset(), tops: dict[Any, int] | None = None) -> dict[Any, Any]:
     """The Markdown of ``texts`` (of ``row``'s file; the keys are the caller's) as HTML (``web.markdown``; the keys
-    in ``inline`` as one line's), their links to spec files of the project sent to their pages: one query for all
+    in ``inline`` as one line's; ``tops``: the level of a text's shallowest heading where the page's own heading
+    above it is not an ``<h2>``), their links to spec files of the project sent to their pages: one query for all
     of them. Empty texts are left out."""
     from tracertm.web import markdown
 
@@ -358,7 +366,9 @@ def _prose(session: Session, project: Project, row: Any, texts: dict[Any, str],
             url = record_url(project.name, name, ident)
             if url is not None:
                 pages[path] = url
-    return {key: markdown.render(text, row.source_path, pages, key in inline) for key, text in texts.items()}
+    tops = tops or {}
+    return {key: markdown.render(text, row.source_path, pages, key in inline, tops.get(key, markdown.TOP_HEADING))
+            for key, text in texts.items()}
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -385,7 +395,8 @@ def _adr_prose(session: Session, project: Project, row: Any) -> dict[str, Any]:
         parts.append(keys)
     texts.update({("section", str(title)): str(text) for title, text in sections.items()})
     inline = frozenset(key for keys in parts for part in keys.values() for key in part)
-    html = _prose(session, project, row, texts, inline)
+    # An option's description sits below its <h3> title.
+    html = _prose(session, project, row, texts, inline, {(i, "description"): 4 for i in range(len(options))})
     return {
         "prose": {name: html[name] for name in ("context", "decision", "consequences") if name in html},
         "options": [{"title": o["option"], "description": html.get((i, "description")),
@@ -414,7 +425,7 @@ def adr_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.adr_number, project.name),
         "history_url": f"{API}/adrs/{seg(row.adr_number)}/history?project={seg(project.name)}",
-        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.adr_number)}",
+        "trace_url": trace_url(project.name, "adr", row.adr_number),
     }
 
 
@@ -431,7 +442,7 @@ def contract_page(session: Session, project_name: str, ident: str) -> dict[str, 
         "db_fields": database, "links": _links_of(session, project, "contract", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, row.contract_number, project.name),
-        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.contract_number)}",
+        "trace_url": trace_url(project.name, "contract", row.contract_number),
     }
 
 
@@ -476,10 +487,11 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "scenarios": [scenario_view(session, project, s) for s in live],
-        "prose": _prose(session, project, row, {"description": row.description}),
+        # The description sits right below the page's <h1>, before its first section.
+        "prose": _prose(session, project, row, {"description": row.description}, tops={"description": 2}),
         "links": _links_of(session, project, "feature", row),
         "json_url": twin(repo.kind, row.feature_number, project.name),
-        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{seg(row.feature_number)}",
+        "trace_url": trace_url(project.name, "feature", row.feature_number),
     }
 
 
@@ -506,7 +518,7 @@ def scenario_page(session: Session, project_name: str, feature: str, ident: str)
         "links": _links_of(session, project, "scenario", row),
         "revisions": timeline(repo.history(row)),
         "json_url": twin(repo.kind, qualified, project.name),
-        "trace_url": f"{API}/projects/{project_seg(project.name)}/trace/{path_segment(qualified)}",
+        "trace_url": trace_url(project.name, "scenario", qualified),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import shlex
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from markupsafe import Markup
 
 from tracertm.api.deps import path_segment
 from tracertm.web.pages import project_seg, record_url, seg
+from tracertm.web.text import bidi_closed, valid_text
 
 COOKIE = "tracertm_token"
 STATIC = "/static"
@@ -31,6 +33,14 @@ HEADERS = {
 }
 
 
+def _finalize(value: Any) -> Any:
+    """Each ``{{ value }}`` of a template, before autoescaping: text closes what bidirectional controls it opens
+    (``bidi_closed``); markup (a macro's, Markdown's) is built from values that already do."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return bidi_closed(value)
+    return value
+
+
 @functools.cache
 def environment() -> Environment:
     env = Environment(
@@ -40,11 +50,12 @@ def environment() -> Environment:
         auto_reload=False,  # templates ship inside the package: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     # ``shell``: an argument of a command the page suggests, quoted so that it pastes as one (``FEAT-2/Refund
     # window``); autoescaping still applies to the result.
     env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=seg,
-                       pseg=project_seg, shell=shlex.quote)
+                       pseg=project_seg, shell=shlex.quote, machine=machine_time)
     env.globals["url_for_record"] = record_url
     return env
 
@@ -59,7 +70,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         static=STATIC, path=path_segment(request.url.path), signed_in=COOKIE in request.cookies,
         version=_version(),
     )
-    html = environment().get_template(template).render(**context)
+    html = valid_text(environment().get_template(template).render(**context))
     return HTMLResponse(html, status_code=status_code, headers=HEADERS)
 
 
@@ -90,6 +101,22 @@ def when(value: Any) -> str:
     return str(moment)
 
 
+def machine_time(value: Any) -> str:
+    """A timestamp as a ``<time datetime>`` holds it: ISO 8601 to the second, or the millisecond when it has a
+    fraction (HTML allows at most three digits; databases keep six), UTC when it has no zone (as ``when`` shows
+    it). Empty for no timestamp."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return ""  # not a timestamp: no machine-readable time rather than an invalid one
+    if not isinstance(value, dt.datetime):
+        return "" if value is None else str(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return str(value.isoformat(timespec="milliseconds" if value.microsecond else "seconds"))
+
+
 def day(value: Any) -> str:
     if value is None:
         return "—"
@@ -102,8 +129,13 @@ def short(commit: str | None) -> str:
 
 def marked(snippet: str | None) -> Markup:
     """A search snippet, which is HTML already: the record's text escaped by the search engine, only its own
-    ``<mark>`` tags left (``search.engine.highlighted``)."""
-    return Markup(snippet or "")  # noqa: S704 - escaped by search.engine.highlighted
+    ``<mark>`` tags left (``search.engine.highlighted``), so what is not a mark is text."""
+    # Each run of text between the marks closes its own bidirectional controls, as every value does (_finalize).
+    parts = _MARKS.split(snippet or "")
+    return Markup("".join(p if p in ("<mark>", "</mark>") else bidi_closed(p) for p in parts))  # noqa: S704
+
+
+_MARKS = re.compile("(</?mark>)")
 
 
 def value(v: Any) -> str:
