@@ -70,6 +70,9 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     app.state.engine = engine
     app.state.settings = settings
     app.state.write_engine = engine.execution_options(tracertm_write=True)
+    from tracertm.api.writes import WriteSlots
+
+    app.state.write_slots = WriteSlots(engine)  # writes waiting for a lock leave connections to the others
     app.state.project_roots = {}  # api.repository's cache: project id -> where its specs are
     install(app)
     # Every route is a ProjectPathRoute: a name ending in a route word (``team/adrs``) is still a project

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
@@ -159,6 +160,14 @@ def install(app: FastAPI) -> None:
         log.error("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
         return problem(503, "the database is unavailable; try again later", instance=instance_of(request.scope),
                        headers={"Retry-After": "5"})
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection of this process's pool stayed taken for the pool's timeout (requests queued behind a
+        # busy database): the server is busy, nothing is broken; the request did nothing and may be sent again.
+        log.warning("no database connection free: %s", str(exc).splitlines()[0])
+        return problem(503, "the server's database connections are all busy; nothing was done, try again later",
+                       kind="busy", instance=instance_of(request.scope), headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

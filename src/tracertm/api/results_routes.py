@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracertm import db
 from tracertm.api.deps import READ_ERRORS, ReadSession, next_link, path_segment, reader, writer
 from tracertm.api.problems import ApiProblem, responses
+from tracertm.api.writes import write_place
 from tracertm.repositories import Projects
+from tracertm.repositories.errors import NotFound
 from tracertm.schemas.common import PageInfo
 from tracertm.schemas.filters import MAX_LIMIT
 
@@ -285,6 +287,10 @@ def _check_params(params: dict[str, Any]) -> None:
         raise ApiProblem(422, "run_name: at most 255 characters, no NUL", kind="invalid-request")
 
 
+# Attempts of an import whose project is renamed between reading its name and taking its lock, each time.
+RENAME_ATTEMPTS = 3
+
+
 def _import(
     request: Request, project: str, sources: list[tuple[str, bytes]], params: dict[str, Any], actor: str
 ) -> dict[str, Any]:
@@ -299,29 +305,39 @@ def _import(
 
     settings = request.app.state.settings
     engine = request.app.state.write_engine
-    with db.session(engine) as session:
-        found = Projects(session).get(project, "project")
-        name = found.name
-        root = project_root(request.app.state, session, found)
-    top = str(root) if root is not None else None
-    window, pattern = DEFAULT_WINDOW, r"SC-\d+"
-    if top:  # the served repository's configuration: its results window and scenario id tags
-        from tracertm.config import load_settings
+    for attempt in range(1, RENAME_ATTEMPTS + 1):
+        with db.session(engine) as session:
+            found = Projects(session).get(project, "project")
+            name, project_id = found.name, found.id
+            root = project_root(request.app.state, session, found)
+        top = str(root) if root is not None else None
+        window, pattern = DEFAULT_WINDOW, r"SC-\d+"
+        if top:  # the served repository's configuration: its results window and scenario id tags
+            from tracertm.config import load_settings
 
-        configured = load_settings(Path(top))
-        window = configured.results_window or DEFAULT_WINDOW
-        pattern = configured.parser.scenario_id_pattern
-    try:
-        summary = import_results(
-            engine, name, sources, fmt=params["format"] or "auto", commit=params["commit"],
-            run_name=params["run_name"], repo=top, window=window, id_pattern=pattern,
-            max_size=settings.max_report_bytes, actor=actor,
-        )
-    except ParseError as exc:
-        raise ApiProblem(422, str(exc), kind="malformed-report", file=exc.path, line=exc.line) from None
+            configured = load_settings(Path(top))
+            window = configured.results_window or DEFAULT_WINDOW
+            pattern = configured.parser.scenario_id_pattern
+        try:
+            with write_place(request, name) as left:
+                summary = import_results(
+                    engine, name, sources, fmt=params["format"] or "auto", commit=params["commit"],
+                    run_name=params["run_name"], repo=top, window=window, id_pattern=pattern,
+                    max_size=settings.max_report_bytes, actor=actor, lock_timeout=left,
+                )
+            break
+        except ParseError as exc:
+            raise ApiProblem(422, str(exc), kind="malformed-report", file=exc.path, line=exc.line) from None
+        except NotFound:
+            # The import looks the project up by this name under its lock: a sync that renamed the project in
+            # between (``git remote set-url``) left no project of that name, and nothing was written. The project
+            # the URL names is still there (else 404 now): import again under its new name.
+            with db.session(engine) as session:
+                if attempt == RENAME_ATTEMPTS or Projects(session).get(project, "project").name == name:
+                    raise
     assert summary.run_id is not None
     with db.session(engine) as session:
-        run = get_run(session, Projects(session).get(name, "project"), summary.run_id)
+        run = get_run(session, Projects(session).get(str(project_id), "project"), summary.run_id)
         assert run is not None
         return {"run": run_dict(run), "summary": summary.as_dict()}
 

@@ -18,7 +18,8 @@ without it on ``PATCH``, 412 with ``current_version`` when the target has moved 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -30,6 +31,7 @@ from tracertm.api.deps import (
     MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, next_link, reader, tag_list, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
+from tracertm.api.writes import write_place
 from tracertm.models import Project
 from tracertm.repositories import Projects
 from tracertm.repositories.errors import NotFound, StaleReview, StaleVersion
@@ -38,6 +40,7 @@ from tracertm.schemas.trace import (
     CoverageSummary, LinkPage, LinkRead, LinkUpdate, Matrix, ReviewRequest, ReviewResult, TraceGraph,
 )
 
+T = TypeVar("T")
 API = "/api/v1"
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
 TAG = "traceability"
@@ -274,16 +277,18 @@ def install_trace_routes(app: APIRouter) -> None:
         if if_match is None or given is None:
             raise _precondition_required(request, project, link_id)
         tags = given
+
+        def write(session: Session, scoped: Project) -> dict[str, Any]:
+            _known_number(scoped, link_id)
+            expected = None
+            if "*" not in tags:  # ``*`` holds whenever the link exists (RFC 9110): today's review
+                current = session.execute(select(Link.target_version).where(
+                    Link.project_id == scoped.id, Link.id == link_id)).scalar_one_or_none()
+                expected = _expected(tags, current)
+            return mark(session, scoped, link_id, by=actor, expected=expected)[0]
+
         try:
-            with db.write_session(request.app.state.engine, _name(request, project)) as session:
-                scoped = Projects(session).get(project, "project")
-                _known_number(scoped, link_id)
-                expected = None
-                if "*" not in tags:  # ``*`` holds whenever the link exists (RFC 9110): today's review
-                    current = session.execute(select(Link.target_version).where(
-                        Link.project_id == scoped.id, Link.id == link_id)).scalar_one_or_none()
-                    expected = _expected(tags, current)
-                link, _ = mark(session, scoped, link_id, by=actor, expected=expected)
+            link = _under_lock(request, project, write)
         except DanglingLinkError as exc:
             raise _dangling(request, project, link_id, exc) from None
         except StaleVersion as exc:
@@ -310,9 +315,8 @@ def install_trace_routes(app: APIRouter) -> None:
         tags = tag_list(if_match, "If-Match") or ["*"]
         expected = None if "*" in tags else _expected(tags, None)
         try:
-            with db.write_session(request.app.state.engine, _name(request, project)) as session:
-                reviewed = mark(session, Projects(session).get(project, "project"), body.source,
-                                everything=body.all, by=actor, expected=expected, option="If-Match")
+            reviewed = _under_lock(request, project, lambda session, scoped: mark(
+                session, scoped, body.source, everything=body.all, by=actor, expected=expected, option="If-Match"))
         except DanglingLinkError as exc:  # only ever for a link named by its number
             number = _link_number(body.source or "")
             raise (exc if number is None else _dangling(request, project, number, exc)) from None
@@ -408,6 +412,26 @@ def _name(request: Request, project: str) -> str:
     """The project's name (the write lock is per name), read before the lock is taken; 404 when unknown."""
     with db.session(request.app.state.engine) as session:
         return str(Projects(session).get(project, "project").name)
+
+
+# Attempts of a review whose project is renamed (a sync after ``git remote set-url``) between reading its name and
+# taking its lock, each time.
+RENAME_ATTEMPTS = 3
+
+
+def _under_lock(request: Request, project: str, write: Callable[[Session, Project], T]) -> T:
+    """``write(session, the project)`` in one transaction holding the write lock of the project that ``project``
+    (a name or a UUID) names. The lock is taken by the name read just before it (``_name``); a project renamed in
+    between would be found by its UUID under the lock of a name no longer its own, and written while a sync of it
+    holds its lock: so the name is checked under the lock and, when it changed, nothing is written and the lock is
+    taken again by the new name (as a record's ``PATCH`` does, ``routes._write``)."""
+    for _attempt in range(RENAME_ATTEMPTS):
+        name = _name(request, project)
+        with write_place(request, name) as left, db.write_session(request.app.state.engine, name, left) as session:
+            scoped = Projects(session).get(project, "project")
+            if scoped.name == name:
+                return write(session, scoped)
+    raise ApiProblem(409, f"project {project} was renamed while this request ran; send it again", kind="conflict")
 
 
 __all__ = ["install_trace_routes"]

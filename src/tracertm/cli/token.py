@@ -43,10 +43,19 @@ def _engine(args: argparse.Namespace, create: bool = False) -> Iterator[Engine]:
         engine.dispose()
 
 
+def _writing(engine: Engine) -> Engine:
+    """``engine`` whose transactions take the write lock first (SQLite: ``BEGIN IMMEDIATE``, waiting as any writer
+    does): a revoke reads the token before it writes, and on SQLite a transaction that read cannot write once
+    another connection committed after its read (the API recording a token's use): "database is locked"."""
+    from tracertm import db
+
+    return db._bounded(engine, db.DEFAULT_LOCK_TIMEOUT_S)
+
+
 def _create(args: argparse.Namespace) -> int:
     from tracertm import db, tokens
 
-    with _engine(args, create=True) as engine, db.session(engine) as session, session.begin():
+    with _engine(args, create=True) as engine, db.session(_writing(engine)) as session, session.begin():
         token, row = tokens.create(session, args.scope, args.label)
         print(f"created {row.scope} token {row.prefix}… (id {row.id}); it is shown once — store it now:")
     print(token)
@@ -77,7 +86,7 @@ def _list(args: argparse.Namespace) -> int:
 def _revoke(args: argparse.Namespace) -> int:
     from tracertm import db, tokens
 
-    with _engine(args) as engine, db.session(engine) as session, session.begin():
+    with _engine(args) as engine, db.session(_writing(engine)) as session, session.begin():
         row = tokens.revoke(session, args.token)
         print(f"revoked {row.prefix}… ({row.id})")
     return EXIT_OK

@@ -1,0 +1,139 @@
+"""A server process whose database connections are all taken answers 503 with ``Retry-After`` (nothing was done;
+send it again), never a 500; and writes queued behind a project's write lock (a long sync holds it) do not take
+every connection: a read of the same server still answers at once. PostgreSQL (README: several workers, PostgreSQL).
+
+Each test's app gets an engine with a small pool and a short pool timeout, so that "every connection taken" is a few
+requests and its wait a fraction of a second. Every wait is on a condition the test observes (the writers waiting in
+the project's lock, the connections they hold), never a guessed time; every thread ends in a ``finally``."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+
+from conftest import PG_ENV, GitRepo, _fresh_pg
+from specs import adr
+from tracertm import db, tokens
+from tracertm.api import ApiSettings, create_app
+from tracertm.db import locks
+from tracertm.engine.sync import sync
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"needs {PG_ENV}")
+WAIT_S = 60.0
+PROJECT = "acme"
+
+
+@pytest.fixture
+def synced(git_repo: GitRepo, request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """(database URL, write token): two ADRs synced as ``acme`` into a fresh PostgreSQL database."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use postgres"))
+    git_repo.commit("adrs")
+    for url in _fresh_pg(request.getfixturevalue("_pg_template")):  # one database, dropped when the loop ends
+        engine = db.make_engine(url)
+        try:
+            sync(git_repo.path, engine=engine, project=PROJECT)
+            with db.session(engine) as session, session.begin():
+                token, _ = tokens.create(session, "write", "dash")
+        finally:
+            engine.dispose()
+        yield url, token
+
+
+def _small_pool(url: str, size: int, overflow: int) -> Any:
+    """The engine ``db.make_engine`` makes for PostgreSQL, with a pool of ``size`` + ``overflow`` connections
+    that gives up waiting for one after half a second."""
+    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=overflow, pool_timeout=0.5,
+                         connect_args={"client_encoding": "utf8"})
+
+
+def test_no_connection_free_is_503_not_500(synced: tuple[str, str]) -> None:
+    url, token = synced
+    engine = _small_pool(url, 1, 0)
+    try:
+        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+            with engine.connect():  # the pool's only connection, taken (by a request that is slow to end)
+                read = client.get("/api/v1/adrs/ADR-0001")
+                write = client.patch("/api/v1/adrs/ADR-0001", json={"approved_by": "grace"},
+                                     headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
+            for answer in (read, write):
+                assert answer.status_code == 503, answer.text
+                assert answer.headers["retry-after"] and answer.headers["content-type"] == "application/problem+json"
+                assert "Traceback" not in answer.text
+            assert client.get("/api/v1/adrs/ADR-0001").json()["approved_by"] is None  # the PATCH wrote nothing
+    finally:
+        engine.dispose()
+
+
+class Call(threading.Thread):
+    def __init__(self, send: Any) -> None:
+        super().__init__(daemon=True)
+        self.send = send
+        self.response: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.response = self.send()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            self.error = exc
+
+
+def test_writes_queued_behind_a_lock_leave_a_connection_for_reads(
+    synced: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, token = synced
+    engine = _small_pool(url, 1, 2)  # three connections; one stays for what is not a write waiting for a lock
+    holder_engine = db.make_engine(url)
+    waiting: set[int] = set()
+    seen = threading.Condition()
+    take = locks._pg_lock
+    test_thread = threading.current_thread()
+
+    def counted(conn: Any, name: str, *args: Any, **kwargs: Any) -> bool:
+        if threading.current_thread() is not test_thread:  # a request's write, waiting in the lock's loop
+            with seen:
+                waiting.add(threading.get_ident())
+                seen.notify_all()
+        return take(conn, name, *args, **kwargs)
+
+    monkeypatch.setattr(locks, "_pg_lock", counted)
+    writers: list[Call] = []
+    try:
+        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+            headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
+            with db.write_session(holder_engine, PROJECT):  # what a long sync of the project holds
+                writers = [Call(lambda i=i: client.patch("/api/v1/adrs/ADR-0001", headers=headers,
+                                                         json={"metadata": {f"w{i}": i}})) for i in range(8)]
+                for writer in writers:
+                    writer.start()
+                # The writes that hold a connection are in the lock's wait (as many as may be), and no other
+                # connection is taken: the others queue without one.
+                deadline = time.monotonic() + WAIT_S
+                with seen:
+                    while not (len(waiting) >= 2 and engine.pool.checkedout() == len(waiting)):
+                        assert time.monotonic() < deadline, (len(waiting), engine.pool.checkedout())
+                        seen.wait(0.02)  # polling the pool's count, not a guess at how long anything takes
+                read = client.get("/api/v1/adrs/ADR-0002")
+                assert read.status_code == 200, read.text
+                assert all(writer.is_alive() for writer in writers), "a write answered while the lock was held"
+            for writer in writers:
+                writer.join(WAIT_S)
+        answers = [w.response.status_code if w.response is not None else w.error for w in writers]
+        assert answers == [200] * 8, answers
+    finally:
+        for writer in writers:
+            writer.join(WAIT_S)
+        engine.dispose()
+        holder_engine.dispose()
