@@ -548,9 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        from tracertm.output import one_line  # (a path in the message may hold a newline: still one line)
-
-        print(one_line(f"tracertm: error: {exc}"), file=sys.stderr)
+        print(one_line_error(exc), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return _stdout_gone()
@@ -565,6 +563,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
+        conflict = _database_conflict(exc)
+        if conflict is not None:
+            print(one_line_error(conflict), file=sys.stderr)
+            return conflict.exit_code
         found = _database_refusal(exc)
         if found is not None:
             print(f"tracertm: error: {found}", file=sys.stderr)
@@ -655,6 +657,30 @@ def _stdout_gone() -> int:
     except (OSError, ValueError, AttributeError):  # no real stdout (captured, closed): nothing left to flush
         pass
     return EXIT_BROKEN_PIPE
+
+
+def _database_conflict(exc: Exception) -> TracertmError | None:
+    """A database error no verb caught that says another writer was in the way — SQLite's "database is locked"
+    (its busy wait ran out), PostgreSQL's deadlock or serialization failure: ``ConflictError`` (nothing written; run
+    it again, exit 75), not a refusal to check privileges over. None for anything else."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+        return None
+    from tracertm.db.failures import is_conflict
+    from tracertm.errors import ConflictError
+
+    if not is_conflict(exc):
+        return None
+    first = (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0]
+    return ConflictError(f"another writer held the database ({first}); what this command had not committed was "
+                         "undone — run it again")
+
+
+def one_line_error(exc: TracertmError) -> str:
+    """How the handler prints a ``TracertmError``: one line (a path in the message may hold a newline)."""
+    from tracertm.output import one_line
+
+    return one_line(f"tracertm: error: {exc}")
 
 
 def _database_refusal(exc: Exception) -> str | None:
