@@ -414,8 +414,9 @@ class _History:
 def format_results(info: dict[str, Any]) -> str:
     """The text ``show SC-n`` prints under a scenario's fields: statistics, then its last results."""
     rate = "-" if info["pass_rate"] is None else f"{info['pass_rate']:.0%}"
+    count = info["execution_count"]
     lines = [
-        f"test results: pass rate {rate} over the last runs, {info['execution_count']} execution{'' if info['execution_count'] == 1 else 's'}, last "
+        f"test results: pass rate {rate} over the last runs, {count} execution{'' if count == 1 else 's'}, last "
         f"{info['last_status'] or '-'} at {info['last_executed_at'] or '-'}" + (" (flaky)" if info["flaky"] else "")
     ]
     for r in info["last_results"]:
