@@ -59,3 +59,19 @@ def test_overlong_list_text_says_to_shorten_it_as_search_does(tmp_path: Path) ->
         result = run_cli(*argv, "ledger " * 100, "--database-url", url)
         assert result.returncode == 2
         assert "700 characters; at most 500 (shorten the query)" in _one_line(result.stderr), argv
+
+
+@pytest.mark.parametrize(("argv", "verb"), [
+    (["sync", "--bogus"], "tracertm sync"),
+    (["results", "import", "report.xml", "--bogus"], "tracertm results import"),
+    (["hook", "install", "--zz"], "tracertm hook install"),
+    (["status", "one", "two"], "tracertm status"),
+])
+def test_an_argument_no_verb_takes_points_at_that_verbs_help(
+    capsys: pytest.CaptureFixture[str], argv: list[str], verb: str
+) -> None:
+    from tracertm.cli import main
+
+    assert main(argv) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("tracertm: error: unrecognized arguments: ") and line.endswith(f"(see '{verb} --help')")

@@ -11,7 +11,7 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from tracertm.errors import UsageError
@@ -37,12 +37,30 @@ class _Parser(argparse.ArgumentParser):
         message = _URL_PASSWORD.sub(r"\1***@", message)
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """argparse's, but arguments no parser took are blamed on the verb (and action) they were given to: the
+        error points at ``tracertm VERB --help``, which lists that verb's options, not at the top-level help."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            chosen = [str(word) for dest in _VERB_DESTS if (word := getattr(parsed, dest, None))]
+            self.prog, top = " ".join([self.prog, *chosen]), self.prog
+            try:
+                self.error(f"unrecognized arguments: {' '.join(extras)}")
+            finally:
+                self.prog = top
+        return parsed
+
     def _get_formatter(self) -> argparse.HelpFormatter:
         # argparse makes a formatter for every argument it adds, and without a width the formatter imports shutil
         # (and with it bz2 and lzma) to ask for the terminal's: 3 ms of a pre-commit hook's start-up.
         formatter: Callable[..., argparse.HelpFormatter] = self.formatter_class  # every one takes a width
         return formatter(prog=self.prog, width=_help_width())
 
+
+# The destinations of the verb and of each verb's actions (``hook install``, ``results import``, ...), in order.
+_VERB_DESTS = ("verb", "db_verb", "hook_verb", "results_verb", "token_verb")
 
 _width: list[int] = []
 
