@@ -4,8 +4,9 @@
 Layouts differ between writers and are all accepted: the Go formatter emits a separate ``type: background`` element
 before each scenario (its steps count towards that scenario), cucumber-js folds background steps into the scenario
 and adds hooks as hidden steps; outline rows carry the example row's line (pytest-bdd: the outline's line, with the
-row's values in the id, ``test_add_several[2-3]``). Elements that share an id (runners build it from names) are
-told apart by their line (``_distinct``). Durations that are no finite number, or negative, are unknown.
+row's values in the id, ``test_add_several[2-3]``; cucumber-js 7 and later: the outline's line, the row's values in
+the steps). Elements that share an id (runners build it from names) are told apart by their line, and on one line
+by their steps (``_distinct``). Durations that are no finite number, or negative, are unknown.
 """
 
 from __future__ import annotations
@@ -115,8 +116,10 @@ def _behave(document: list[Any]) -> bool:
 _FEATURE_KEYS = frozenset({"uri", "id", "keyword", "name", "elements"})
 
 
-def _cases(document: list[Any]) -> list[tuple[CaseResult, str]]:
-    cases: list[tuple[CaseResult, str]] = []
+def _cases(document: list[Any]) -> list[tuple[CaseResult, str, dict[str, Any]]]:
+    """Each scenario element's result, its id within the file and the element itself (``_distinct`` compares the
+    steps of elements that share an id and a line)."""
+    cases: list[tuple[CaseResult, str, dict[str, Any]]] = []
     for index, feature in enumerate(document):
         where = f"feature #{index + 1}"
         if not isinstance(feature, dict):
@@ -142,7 +145,7 @@ def _cases(document: list[Any]) -> list[tuple[CaseResult, str]]:
                     pending_background = steps  # Go formatter: belongs to the scenario that follows
                     continue
                 steps, pending_background = pending_background + steps, []
-                cases.append(_case(uri, feature_name, element, steps))
+                cases.append((*_case(uri, feature_name, element, steps), element))
             except _Misshapen as exc:
                 raise exc.within((index, "elements", position), _label(element, position, where)) from None
     return cases
@@ -186,24 +189,52 @@ def _space(text: str, pos: int) -> int:
     return pos
 
 
-def _distinct(cases: list[tuple[CaseResult, str]]) -> list[tuple[CaseResult, str]]:
+def _distinct(cases: list[tuple[CaseResult, str, dict[str, Any]]]) -> list[tuple[CaseResult, str]]:
     """Each scenario its own test case. Runners build an element's ``id`` from names: two scenarios of a feature
     with the same name share ``feature;same-name``, the rows of two unnamed Examples blocks ``feature;outline;;2``.
     Of the elements sharing an id on different lines, the first in the file keeps it and the others add their
-    line (stable, unlike their order: the same scenario gets the same id in every run that has both). The same id
-    on the same line is the same scenario reported again (a rerun): the import keeps its last report, its earlier
-    failures as failed attempts (``report.last_reports``). Each case comes with its id within its file."""
+    line (stable, unlike their order: the same scenario gets the same id in every run that has both).
+
+    The same id on the same line with the same steps is the same scenario reported again (cucumber-ruby's
+    ``--retry`` writes each attempt): the import keeps its last report, its earlier failures as failed attempts
+    (``report.last_reports``). With other steps it is another row of an outline: cucumber-js (7 and later) writes
+    every row with the outline's id and line, the row's values only in its steps; the first steps keep the id, the
+    k-th other steps add ``#k`` (file order, as the rows run). Each case comes with its id within its file."""
     lines: dict[str, set[int | None]] = {}
-    for case, _local in cases:
+    seen: set[tuple[str, int | None]] = set()
+    again: set[tuple[str, int | None]] = set()  # (id, line) of more than one element: compare their steps
+    for case, _local, _element in cases:
         lines.setdefault(case.external_id, set()).add(case.line)
+        key = (case.external_id, case.line)
+        (again if key in seen else seen).add(key)
+    variants: dict[tuple[str, int | None], list[tuple[Any, ...]]] = {}
     out: list[tuple[CaseResult, str]] = []
-    for case, local in cases:
+    for case, local, element in cases:
+        key = (case.external_id, case.line)
         shared = lines[case.external_id]
         if len(shared) > 1 and case.line != min(shared, key=lambda line: line or 0):
             local = external_id(local, str(case.line))
             case = replace(case, external_id=external_id(case.external_id, str(case.line)))
+        if key in again:
+            known = variants.setdefault(key, [])
+            steps = _signature(element)
+            if steps not in known:
+                known.append(steps)
+            if (count := known.index(steps) + 1) > 1:
+                local = external_id(local, f"#{count}")
+                case = replace(case, external_id=external_id(case.external_id, f"#{count}"))
         out.append((case, local))
     return out
+
+
+def _signature(element: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells an outline's rows apart when their runner gives them one id and line: the text of their steps
+    (keyword, name, and the arguments that hold a row's values in tables and doc strings), not their results."""
+    steps = element.get("steps")
+    if not isinstance(steps, list):
+        return ()
+    return tuple(json.dumps([step.get("keyword"), step.get("name"), step.get("arguments")], sort_keys=True)
+                 if isinstance(step, dict) else None for step in steps)
 
 
 # What a scenario's outcome needs of one step (or hook): its status, duration in seconds (None: unknown) and the

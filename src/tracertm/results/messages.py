@@ -106,7 +106,8 @@ def parse(path: str, data: bytes) -> Report:
         if not raw.strip():
             continue
         envelopes += 1
-        envelope = _envelope(path, number, raw)
+        # The first line is read knowing the whole file: a JSON document spread over lines is no stream.
+        envelope = _envelope(path, number, raw, None if first else data)
         first = first or number
         known = known or not _ENVELOPES.isdisjoint(envelope)
         at = (path, number)
@@ -260,10 +261,17 @@ def _step(at: _At, result: dict[str, Any], attempt: _Attempt) -> None:
                                      or _text(at, exception.get("message"), "testStepResult.exception.message"))
 
 
-def _envelope(path: str, number: int, raw: bytes) -> dict[str, Any]:
+def _envelope(path: str, number: int, raw: bytes, whole: bytes | None = None) -> dict[str, Any]:
+    """The envelope on one line. ``whole`` is the file, given for its first line: when that line is no JSON but
+    the file is one JSON document (a pretty-printed ``package.json``, mocha's or RSpec's JSON report, all starting
+    with ``{``), the file is no Cucumber Messages stream, rather than a stream broken at its first line."""
     try:
         envelope = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if whole is not None and _one_document(whole):
+            raise report_error(path, number, "not a Cucumber Messages stream: the file is one JSON document over "
+                                             "several lines, not one message per line; pass --format to pick "
+                                             "another format; nothing was imported from this file") from None
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "not valid UTF-8"
         column = exc.colno if isinstance(exc, json.JSONDecodeError) else 0
         raise report_error(path, number, f"malformed message: {detail}; nothing was imported from this file",
@@ -276,6 +284,15 @@ def _envelope(path: str, number: int, raw: bytes) -> dict[str, Any]:
     if not isinstance(envelope, dict):
         raise report_error(path, number, "not a Cucumber message envelope (expected one JSON object per line)")
     return envelope
+
+
+def _one_document(data: bytes) -> bool:
+    """Whether the bytes are one JSON document."""
+    try:
+        json.loads(data)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return False
+    return True
 
 
 def _index(at: _At, uri: str, children: list[dict[str, Any]], rule: str | None, nodes: dict[str, _Node]) -> None:
