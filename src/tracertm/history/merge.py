@@ -7,8 +7,8 @@ revision (skipping commits already recorded), their ``version`` growing by the n
 Records only the history knows (deleted before the first sync) get rows in their final (usually soft-deleted) state
 with their full history (``graft``). Revisions written before the backfill move behind the older history: their
 versions grow by as much as it adds, the first of them takes the change the history shows at its state (and the
-commit, people and dates that made it), and links reviewed at them follow (``_before``), so that versions stay
-1..n with one revision per increment. The caller then applies the commits after the synced one normally and
+commit, people, dates and snapshot that made it), and links reviewed at them follow (``_before``), so that versions
+stay 1..n with one revision per increment. The caller then applies the commits after the synced one normally and
 finishes with an ordinary ``sync --ref`` that settles whatever the history cannot explain (a sync of a dirty work
 tree).
 A project an earlier backfill wrote from a history since rewritten (``orphaned``) keeps the revisions of the commits
@@ -41,6 +41,9 @@ class Simulation:
     revisions: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
     last_op: dict[uuid.UUID, Operation] = field(default_factory=dict)  # the last operation carrying a record
     last_commit: dict[uuid.UUID, git.CommitInfo] = field(default_factory=dict)
+    # The last commit that wrote the record's fields (a deletion writes none): its row's ``source_commit``.
+    last_written: dict[uuid.UUID, git.CommitInfo] = field(default_factory=dict)
+    file_commit: dict[str, git.CommitInfo] = field(default_factory=dict)  # path → the last commit writing its row
     order: dict[str, int] = field(default_factory=dict)  # every replayed commit → its place in the replay
     # The first-parent history being backfilled (every commit, not only those replayed): a revision an earlier
     # backfill wrote for a commit outside it is one of a history since rewritten (``graft``). Empty: not known.
@@ -55,11 +58,15 @@ class Simulation:
             vid = op.current.id if op.current is not None else ids[(op.kind, op.parent or "", op.number)]
             self.keys[vid] = (op.kind, op.parent or "", op.number)
             self.last_commit[vid] = commit.info
+            if op.action != "deleted":
+                self.last_written[vid] = commit.info
             if op.record is not None:
                 self.last_op[vid] = op
             if op.action in REVISION_ACTIONS:
                 rev = build_revision(op.kind, op, vid, PLACEHOLDER, PLACEHOLDER, provenance)
                 self.revisions.setdefault(vid, []).append(rev)
+        for fop in the_plan.files:
+            self.file_commit[fop.path] = commit.info
 
 
 def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simulation,
@@ -79,6 +86,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     inserts: dict[str, list[tuple[dict[str, Any], Operation]]] = {}
     bumps: dict[str, list[dict[str, Any]]] = {}
     renumbered: list[_Renumbered] = []  # (record, its first revision, shift, change, provenance)
+    sources: dict[str, list[dict[str, Any]]] = {}  # rows holding the history's final state: its last commit
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
     keys = _final_keys(sim, state)
@@ -97,6 +105,10 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             top = max([version + (renumber[1] if renumber else 0), *(int(h["version"]) for h in written)])
             if top != version:
                 bumps.setdefault(kind, []).append({"_id": row_id, "_old_version": version, "version": top})
+            final = state.final(kind, parent, number)
+            if not final.deleted and final.content_hash:
+                sources.setdefault(kind, []).append({"_id": row_id, "_hash": final.content_hash, "_path":
+                                                     final.source_path, "_commit": sim.last_written[vid].sha})
         else:
             row_id = uuid.uuid4()
             written = history
@@ -107,7 +119,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
                 row["feature_id"] = feature_ids.get(parent, row["feature_id"])
             last = sim.last_commit[vid]
             row.update(id=row_id, version=final.version, deleted_at=deletion_time(last) if final.deleted else None,
-                       source_commit=last.sha)
+                       source_commit=sim.last_written[vid].sha)
             if final.deleted:
                 row["source_path"] = final.source_path
             inserts.setdefault(kind, []).append((row, op))
@@ -126,6 +138,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
                                           table.c.version == bindparam("_old_version"))
             execute_guarded(conn, guarded.values(version=bindparam("version")), bumps[kind], kind, backfill=True)
     _renumber(conn, renumbered)
+    _provenance(conn, project_id, sources, sim, state)
     _fill_adr_dates(session, project_id, state)
     if out:
         execute_batch(conn, insert(REVISIONS), out)
@@ -204,6 +217,49 @@ def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[
     return known
 
 
+def _provenance(conn: Any, project_id: uuid.UUID, sources: Mapping[str, list[dict[str, Any]]], sim: Simulation,
+                state: HistoryState) -> None:
+    """The commit that made the state, as a backfill from scratch records it: ``source_commit`` of each row that
+    holds the history's final state (its content, at its path, live), ``source_files.last_commit`` of each file
+    the history left as the database has it (the last commit whose plan wrote its row), and the file rows of the
+    files the history deleted, which the database never saw. A sync of the work tree recorded no commit; a ``sync
+    --ref`` the later commit it read. A row or file in another state (synced from uncommitted files) keeps its
+    own, and a live file the database lacks gets no row (it would hide the file from the final ``sync --ref``,
+    which settles both)."""
+    from sqlalchemy import bindparam, insert, select, update
+
+    from tracertm.engine.apply import SOURCE_FILES, TABLES
+
+    for kind, params in sources.items():
+        t = TABLES[kind].c
+        conn.execute(update(TABLES[kind]).where(
+            t.id == bindparam("_id"), t.content_hash == bindparam("_hash"), t.source_path == bindparam("_path"),
+            t.deleted_at.is_(None)).values(source_commit=bindparam("_commit")), params)
+    f = SOURCE_FILES.c
+    known = set(conn.execute(select(f.path).where(f.project_id == project_id)).scalars())
+    updates: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    inserts: list[dict[str, Any]] = []
+    for path, row in state.files.items():
+        info = sim.file_commit.get(path)
+        if info is None:
+            continue
+        if path in known:
+            updates[row.deleted].append({"_path": path, "_blob": row.blob_sha, "_commit": info.sha})
+        elif row.deleted:
+            inserts.append({"id": uuid.uuid4(), "project_id": project_id, "path": path, "kind": row.kind,
+                            "blob_sha": row.blob_sha, "size": row.size or 0, "mtime_ns": row.mtime_ns,
+                            "parse_error": row.parse_error, "last_commit": info.sha,
+                            "deleted_at": deletion_time(info)})
+    for deleted, params in updates.items():
+        if params:
+            conn.execute(update(SOURCE_FILES).where(
+                f.project_id == project_id, f.path == bindparam("_path"), f.blob_sha == bindparam("_blob"),
+                f.deleted_at.is_not(None) if deleted else f.deleted_at.is_(None),
+            ).values(last_commit=bindparam("_commit")), params)
+    if inserts:
+        conn.execute(insert(SOURCE_FILES), inserts)
+
+
 def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState) -> None:
     """ADR rows without a date get the date of the commit that created them (a pre-synced project)."""
     from sqlalchemy import bindparam, update
@@ -222,7 +278,7 @@ def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState
     )
 
 
-# The fields of a revision that say which commit made its state, who and when.
+# The fields of a revision that say which commit made its state, who and when (``_before`` adds its snapshot).
 PROVENANCE = ("commit_sha", "author_name", "author_email", "authored_at", "committer_name", "committer_email",
               "committed_at")
 _Renumber = tuple[Any, int, str, "dict[str, Any] | None"]  # see ``_before``
@@ -275,13 +331,16 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
     shift = version - first_own.version
     # The state it stands for was made by a commit the sync did not know (a work tree's sync records none; a sync
     # of a later ref names that ref): the same content, so the same commit, people and dates, as a backfill from
-    # scratch would give it — else ``history`` lost that commit and ``show --at`` it answered the state before.
+    # scratch would give it — else ``history`` lost that commit and ``show --at`` it answered the state before —
+    # and that commit's snapshot: the same content, but its positions (lines) and an undated ADR's date (the
+    # creating commit's, which the sync did not know), else ``show --at`` that commit answered the lines of the
+    # synced files.
     # Only a commit whose tree holds that content at that path (the content hash leaves the path out: a file moved
     # in the work tree holds the same content elsewhere), and one no other revision of the record names (a
     # ``sync --ref`` of it recorded it already: each commit at most once per record).
     stands_for = history[cut] if cut < len(history) else None
     recorded = {r.commit_sha or getattr(r, "run_commit", None) for r in outside if r is not first_own}
-    provenance = ({f: stands_for[f] for f in PROVENANCE} if stands_for is not None
+    provenance = ({f: stands_for[f] for f in (*PROVENANCE, "snapshot")} if stands_for is not None
                   and stands_for["content_hash"] == first_own.content_hash
                   and stands_for["source_path"] == first_own.source_path
                   and stands_for["commit_sha"] != first_own.commit_sha
@@ -295,7 +354,7 @@ def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
     """Move the database's own revisions of each record behind its grafted history (``_before``), and the
     links to that record with them: a link reviewed at the version the sync wrote stays reviewed at that same
     state, now numbered higher (else the merge alone would make every link to an older record suspect). The
-    first of them takes the change, and the commit, people and dates, of the state it stands for."""
+    first of them takes the change, and the commit, people, dates and snapshot, of the state it stands for."""
     from sqlalchemy import bindparam, update
 
     from tracertm.engine.apply import REVISIONS
@@ -317,7 +376,7 @@ def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
                   for _, first, _, _, given in renumbered if given is not None]
     if provenance:
         conn.execute(update(REVISIONS).where(rev.id == bindparam("_first"))
-                     .values({k: bindparam(f"_{k}") for k in PROVENANCE}), provenance)
+                     .values({k: bindparam(f"_{k}") for k in (*PROVENANCE, "snapshot")}), provenance)
 
 
 def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int]) -> int:

@@ -678,6 +678,8 @@ def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
 # The kinds an id is looked up in when its kind is not said, in this order; ``KIND:ID`` says it (``adr:ADR-0003``,
 # ``contract:ADR-0003``): ids are unique per kind only, and ``check`` warns when two kinds share one.
 _ANY_KINDS = ("adr", "contract", "feature", "scenario", "test_case")
+# The kinds whose id may change while the record stays (``former_holders``): not test cases, never renamed.
+_FORMER_KINDS = ("adr", "contract", "feature", "scenario", "step_definition")
 _KIND_PREFIX = {"adr": "adr", "contract": "contract", "feature": "feature", "scenario": "scenario",
                 "test_case": "test_case", "test-case": "test_case"}
 
@@ -722,14 +724,14 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
 
 def former_holders(session: Session, project: Project, ident: str) -> builtins.list[tuple[Kind, Any]]:
     """The records (live or deleted) whose earlier revisions had the id ``ident`` (``KIND:ID`` looks in that kind
-    only): a renamed untagged feature or id-less contract, an ADR whose number its moved file gave it — identity
-    kept through the move, so the revisions hold the former ids (``moved`` keeps the row and its history). One
-    indexed query (project, kind, number); scenarios also by ``FEATURE/SCENARIO``, their former feature being the
-    ``feature_number`` of their revision's snapshot."""
+    only): a renamed untagged feature or id-less contract, an ADR whose number its moved file gave it, a definition
+    of a moved step file (``file::function``) — identity kept through the move, so the revisions hold the former
+    ids (``moved`` keeps the row and its history). One indexed query (project, kind, number); scenarios also by
+    ``FEATURE/SCENARIO``, their former feature being the ``feature_number`` of their revision's snapshot."""
     from tracertm.engine.links import scenario_ref_splits
 
     prefixed = _kind_prefixed(ident)
-    kinds, wanted = ((prefixed[0],), prefixed[1]) if prefixed is not None else (_ANY_KINDS[:4], ident)
+    kinds, wanted = ((prefixed[0],), prefixed[1]) if prefixed is not None else (_FORMER_KINDS, ident)
     numbers = {wanted, normalize_adr(wanted)}
     splits = list(scenario_ref_splits(wanted)) if "scenario" in kinds else []
     numbers |= {sc for _, sc in splits}

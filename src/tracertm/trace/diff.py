@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
 from tracertm.history.names import field_names
-from tracertm.parsers.common import canonical_json
+from tracertm.parsers.common import canonical_json, content_hash
 
 if TYPE_CHECKING:
     from tracertm.kinds import FileKind, RecordKind
@@ -422,6 +422,7 @@ def _history_states(
                     current = best[side].get(rev.entity_id)
                     if at <= limit and (current is None or (at, rev.version) > (current[0], current[1].version)):
                         best[side][rev.entity_id] = (at, rev)
+            gone = _gone_scenarios(session, best) if limits[0] <= limits[1] else {}
     finally:
         engine.dispose()
     def ident_of(rev: Any) -> str:
@@ -430,14 +431,21 @@ def _history_states(
         return f"{(rev.snapshot or {}).get('feature_number')}/{rev.number}"
 
     # A record is its row: one renamed with its file (a number taken from the file name) is known by its id at the
-    # second commit on both sides, so that it is a move, as sync and backfill recorded it.
-    later = {entity: ident_of(rev) for entity, (_, rev) in best[1].items()}
+    # second commit on both sides, so that it is a move, as sync and backfill recorded it. One the second commit
+    # no longer holds keeps the id it had at the first, as the parse method names it (which sees no rename on the
+    # way to a deletion): not its deleted revision's, which may be an id the first commit never had. A scenario
+    # among them whose feature is still there went with it when the second commit descends from the first (the
+    # parse method's ``_follow_renames``): under the feature's id there.
+    later = {entity: ident_of(rev) for entity, (_, rev) in best[1].items() if rev.change != "deleted"}
+    for entity, (feature, number) in gone.items():
+        if feature in later:
+            later[entity] = f"{later[feature]}/{number}"
     states: list[dict[Key, _Rec]] = []
     for newest in best:
         state: dict[Key, _Rec] = {}
         for entity, (_, rev) in newest.items():
             state[(rev.entity_type, later.get(entity) or ident_of(rev))] = _Rec(
-                rev.source_path or "", dict(rev.snapshot or {}), rev.content_hash, deleted=rev.change == "deleted")
+                rev.source_path or "", _file_fields(rev), rev.content_hash, deleted=rev.change == "deleted")
         states.append(state)
     broken: set[str] = set()
     errors: list[Diagnostic] = []
@@ -453,6 +461,38 @@ def _history_states(
                        for d in found_errors]
     _say_nothing_of(states, broken)
     return states[0], states[1], errors
+
+
+def _file_fields(rev: Any) -> dict[str, Any]:
+    """A revision's fields as its file held them: an ADR whose file had no date has in its snapshot the date a
+    backfill filled in (the creating commit's; README "ADR dates"), which its content hash leaves out — compared as
+    such, a date the file gains or loses (the very date filled in, an ambiguous one) would be no change, where the
+    parse method reports one. Told by the hash: the snapshot's own is not the revision's, the one without the date
+    is."""
+    fields = dict(rev.snapshot or {})
+    if (rev.entity_type == "adr" and fields.get("date") is not None and rev.content_hash
+            and content_hash("adr", fields) != rev.content_hash
+            and content_hash("adr", {**fields, "date": None}) == rev.content_hash):
+        fields["date"] = None
+    return fields
+
+
+def _gone_scenarios(session: Any, best: list[dict[Any, Any]]) -> dict[Any, tuple[Any, str]]:
+    """The scenarios live at the first commit and not at the second (``best``: the newest revision of each record
+    at each), each with its feature's row id and its number at the first."""
+    from sqlalchemy import select
+
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.models import Scenario
+
+    numbers = {entity: rev.number for entity, (_, rev) in best[0].items() if rev.entity_type == "scenario"
+               and rev.change != "deleted" and (entity not in best[1] or best[1][entity][1].change == "deleted")}
+    t = Scenario.__table__.c
+    out: dict[Any, tuple[Any, str]] = {}
+    for chunk in iter_chunks(list(numbers)):
+        for row in session.execute(select(t.id, t.feature_id).where(t.id.in_(chunk))):
+            out[row.id] = (row.feature_id, numbers[row.id])
+    return out
 
 
 def _backfill_errors(session: Any, project_id: Any) -> dict[str, dict[str, list[Diagnostic]]]:
