@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from webproject import EDITED_WORDS, Built, build
+from webproject import EDITED_WORDS, Built, build, new_repo
 
 from conftest import GitRepo
 from served import serve
 
+T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -51,9 +53,11 @@ def _need_browser() -> None:
 
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
-    """(base URL, what was built): ``tracertm serve`` on the sample project, stopped even when a test fails."""
+@contextmanager
+def sample_server(tmp_path_factory: pytest.TempPathFactory, make: Callable[[GitRepo, str], T]) -> Iterator[
+        tuple[str, T]]:
+    """(base URL, what ``make(repo, database URL)`` returned): ``tracertm serve`` over a new repository that ``make``
+    fills and syncs (a home folder and a git identity of the test's own), stopped even when a test fails."""
     _need_browser()
     work = tmp_path_factory.mktemp("served")
     with pytest.MonkeyPatch.context() as mp:
@@ -63,18 +67,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Buil
         mp.delenv("TRACERTM_DATABASE_URL", raising=False)
         for key, value in IDENTITY.items():
             mp.setenv(key, value)
-        repo = GitRepo(work / "repo")
-        repo.path.mkdir()
-        repo.git("init", "-q", "-b", "main")
-        repo.git("config", "commit.gpgsign", "false")
+        repo = new_repo(work / "repo")
         url = f"sqlite:///{work / 'served.db'}"
-        built = build(repo, url)
+        made = make(repo, url)
         with serve(url, repo.path, work / "serve.log") as base:
-            yield base, built
+            yield base, made
 
 
 @pytest.fixture(scope="module")
-def browser(served: tuple[str, Built]) -> Iterator[Any]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
+    """(base URL, what was built): ``tracertm serve`` on the sample project."""
+    with sample_server(tmp_path_factory, build) as served:
+        yield served
+
+
+@contextmanager
+def launched() -> Iterator[Any]:
+    """The distribution's Chromium, headless, through Playwright; closed even when a test fails."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -83,6 +92,12 @@ def browser(served: tuple[str, Built]) -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser(served: tuple[str, Built]) -> Iterator[Any]:
+    with launched() as chromium:
+        yield chromium
 
 
 @pytest.fixture

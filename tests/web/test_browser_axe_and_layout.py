@@ -26,11 +26,10 @@ from typing import Any
 
 import httpx
 import pytest
-from test_browser import ARGS, CHROMIUM, _need_browser
+from test_browser import launched, sample_server
 from webproject import HOSTILE_TEXT, HOSTILE_TEXT_PATH, LONG_WORD, build
 
 from conftest import GitRepo
-from served import serve
 
 AXE = Path(__file__).resolve().parents[1] / "steps" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 P = "/projects/sample"
@@ -54,34 +53,24 @@ PAGES = ["/", P, f"{P}/adrs", f"{P}/adrs/ADR-0006", f"{P}/adrs/ADR-0009", f"{P}/
 WIDTHS = (1100, 960, 800, 375)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of ``tracertm serve`` on the hostile sample project, stopped even when a test fails."""
-    _need_browser()
+def _hostile(repo: GitRepo, url: str) -> None:
+    """The sample project with its hostile ADR, then the texts that broke the layout, synced."""
     import tracertm
 
-    work = tmp_path_factory.mktemp("served")
-    with pytest.MonkeyPatch.context() as mp:
-        from webfixtures import IDENTITY
+    build(repo, url, hostile=True)
+    repo.write(HOSTILE_TEXT_PATH, HOSTILE_TEXT)
+    repo.write("contracts/long.yaml", CONTRACT)
+    repo.write(f"features/{LONG_ID}.feature", FEATURE)
+    repo.commit("hostile text")
+    result = tracertm.sync(repo.path, database_url=url, project="sample", ref="HEAD")
+    assert not result.errors, result.errors
 
-        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        mp.delenv("TRACERTM_DATABASE_URL", raising=False)
-        for key, value in IDENTITY.items():
-            mp.setenv(key, value)
-        repo = GitRepo(work / "repo")
-        repo.path.mkdir()
-        repo.git("init", "-q", "-b", "main")
-        repo.git("config", "commit.gpgsign", "false")
-        url = f"sqlite:///{work / 'served.db'}"
-        build(repo, url, hostile=True)
-        repo.write(HOSTILE_TEXT_PATH, HOSTILE_TEXT)
-        repo.write("contracts/long.yaml", CONTRACT)
-        repo.write(f"features/{LONG_ID}.feature", FEATURE)
-        repo.commit("hostile text")
-        result = tracertm.sync(repo.path, database_url=url, project="sample", ref="HEAD")
-        assert not result.errors, result.errors
-        with serve(url, repo.path, work / "serve.log") as base:
-            yield base
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of ``tracertm serve`` on the hostile sample project."""
+    with sample_server(tmp_path_factory, _hostile) as (base, _):
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -112,14 +101,8 @@ def _hrefs(html: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser(served: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched() as chromium:
+        yield chromium
 
 
 # What sticks out on the right: the page's width beside the viewport's, the first elements past it, and each

@@ -19,8 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from webfixtures import client_for, main_of, module_database
-
-from conftest import GitRepo
+from webproject import new_repo
 
 API = "/api/v1"
 DOTS = "/projects/%2E%2E"  # the project ".."
@@ -44,20 +43,13 @@ def _build(work: Path, url: str) -> Built:
     from tracertm import db
     from tracertm.repositories import Projects
 
-    def repo_of(name: str) -> GitRepo:
-        repo = GitRepo(work / name)
-        repo.path.mkdir()
-        repo.git("init", "-q", "-b", "main")
-        repo.git("config", "commit.gpgsign", "false")
-        return repo
-
-    dots = repo_of("dots")
+    dots = new_repo(work / "dots")
     for n in range(1, 4):
         dots.write(f"docs/adr/{n:04d}-d.md", _adr(n, "accepted"))
     dots.write("features/billing/refund.feature",  # untagged: feature billing/refund, scenarios ".." and "."
                "Feature: Refunds\n  Scenario: ..\n    Given dots\n\n  Scenario: .\n    Given a dot\n")
     dots.commit("dots")
-    plain = repo_of("plain")
+    plain = new_repo(work / "plain")
     n = 0
     for status, count in STATUSES.items():
         for _ in range(count):

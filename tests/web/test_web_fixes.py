@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from webfixtures import client_for, main_of, module_database
+from webproject import new_repo
 
 from conftest import GitRepo
 
@@ -49,10 +50,7 @@ def _build(work: Path, url: str) -> Fixes:
         result = tracertm.sync(repo.path, database_url=url, project=project, ref="HEAD")
         assert not result.errors, result.errors
 
-    plain = GitRepo(work / "plain")
-    plain.path.mkdir()
-    plain.git("init", "-q", "-b", "main")
-    plain.git("config", "commit.gpgsign", "false")
+    plain = new_repo(work / "plain")
     plain.write("docs/adr/0001-one.md", _adr(1, "One", f"{LONG} END-OLD"))
     for n in range(2, 2 + ZEBRAS):
         plain.write(f"docs/adr/{n:04d}-zebra.md", _adr(n, f"Zebra crossing {n}", "The zebra rule."))
@@ -74,10 +72,7 @@ def _build(work: Path, url: str) -> Fixes:
     sync(plain, "plain")
 
     for name, count in (("team", 7), ("team/adrs", 1)):
-        repo = GitRepo(work / name.replace("/", "-"))
-        repo.path.mkdir()
-        repo.git("init", "-q", "-b", "main")
-        repo.git("config", "commit.gpgsign", "false")
+        repo = new_repo(work / name.replace("/", "-"))
         for n in range(1, count + 1):
             repo.write(f"docs/adr/{n:04d}-d.md", _adr(n, f"{name} decision {n}", "Team things."))
         repo.commit("init")

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from webproject import Built, build
+from webproject import Built, build, new_repo
 
-from conftest import GitRepo, _fresh_pg
+from conftest import _fresh_pg
 
 IDENTITY = {
     "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada Author", "GIT_AUTHOR_EMAIL": "ada@example.com",
@@ -51,10 +51,7 @@ def module_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Built]]:
     """(database URL, what was built): the sample project with history, steps, results and a hostile ADR."""
     with module_database(request, tmp_path_factory, "site") as (work, url):
-        repo = GitRepo(work / "repo")
-        repo.path.mkdir()
-        repo.git("init", "-q", "-b", "main")
-        repo.git("config", "commit.gpgsign", "false")
+        repo = new_repo(work / "repo")
         yield url, build(repo, url, hostile=True)
 
 

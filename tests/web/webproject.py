@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from conftest import SAMPLE_REPO, GitRepo
 
@@ -96,6 +97,15 @@ class Built:
     project: str
     first: str  # commit of the sample
     second: str  # commit editing ADR-0006
+
+
+def new_repo(path: Path) -> GitRepo:
+    """An empty git repository at ``path`` (created), on ``main``, commits unsigned."""
+    repo = GitRepo(path)
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    repo.git("config", "commit.gpgsign", "false")
+    return repo
 
 
 def build(repo: GitRepo, database_url: str, project: str = "sample", hostile: bool = False) -> Built:
