@@ -8,22 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import GitRepo
-from tracertm.trace.diff import diff
-
-UNTAGGED = "Feature: U\n  Scenario: u1\n    Given x\n  Scenario: u2\n    Given y\n"
-
-
-def _changes(result: Any) -> list[tuple[Any, ...]]:
-    return [(c.action, c.kind, c.id, c.path, c.from_path, c.fields) for c in result.changes]
-
-
-def _both(repo: GitRepo, a: str, b: str, database_url: str) -> list[tuple[Any, ...]]:
-    """The changes from ``a`` to ``b`` by parsing; the backfilled history must say the same."""
-    parsed = diff(repo.path, a, b, method="parse")
-    recorded = diff(repo.path, a, b, method="history", database_url=database_url)
-    assert (parsed.method, recorded.method) == ("parse", "history")
-    assert _changes(recorded) == _changes(parsed), (a, b)
-    return _changes(parsed)
+from test_diff_moves_and_review import UNTAGGED, _both
 
 
 def test_a_record_renamed_then_deleted_is_deleted_under_the_id_it_had(
