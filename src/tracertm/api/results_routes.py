@@ -79,6 +79,7 @@ class ImportSummaryRead(BaseModel):
     test_cases_created: int
     scenarios_updated: int
     skipped: list[str] = []  # files of the upload imported before (see "Importing again")
+    run_failures: list[str] = []  # "FILE: message" of a run that failed outside its tests (a BeforeAll hook ...)
 
 
 class TestRunImported(BaseModel):

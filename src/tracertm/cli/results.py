@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -212,6 +213,9 @@ def _import(args: argparse.Namespace) -> int:
         f"{summary.unmatched} ({summary.ambiguous} ambiguous); {summary.test_cases_created} new test cases; "
         f"{summary.scenarios_updated} scenarios updated"
     )
+    for failure in summary.run_failures:  # no result says it: a run whose BeforeAll failed ran no test at all
+        print(f"warning: {failure} (the run failed outside its tests; no scenario's result shows it)",
+              file=sys.stderr)
     return 0
 
 

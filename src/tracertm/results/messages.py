@@ -102,6 +102,7 @@ def parse(path: str, data: bytes) -> Report:
     envelopes = 0
     first = 0  # the line of the first envelope
     known = False  # whether any envelope is a Cucumber message
+    failure: str | None = None  # the first failure outside the test cases (a hook of the run, the runner itself)
     for number, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -150,8 +151,16 @@ def parse(path: str, data: bytes) -> Report:
                 attempt.retried = _flag(at, event.get("willBeRetried"), "testCaseFinished.willBeRetried")
         elif "testRunStarted" in envelope:
             started = _timestamp(at, _object(at, envelope["testRunStarted"], "testRunStarted").get("timestamp"))
+        elif "testRunHookFinished" in envelope:
+            result = _object(at, _object(at, envelope["testRunHookFinished"], "testRunHookFinished").get("result"),
+                             "testRunHookFinished.result")
+            if failure is None and _text(at, result.get("status"), "testRunHookFinished.result.status") == "FAILED":
+                failure = _failure(at, result, "testRunHookFinished.result") or "a hook of the run failed"
         elif "testRunFinished" in envelope:
-            finished = _timestamp(at, _object(at, envelope["testRunFinished"], "testRunFinished").get("timestamp"))
+            event = _object(at, envelope["testRunFinished"], "testRunFinished")
+            finished = _timestamp(at, event.get("timestamp"))
+            # ``success`` is false whenever a test failed too: only a message or an exception says the run failed.
+            failure = failure or _failure(at, event, "testRunFinished")
     if not envelopes:  # as auto-detection refuses it: an empty file is no report of any format
         raise report_error(path, 1, "empty report: no Cucumber messages in the file; nothing was imported from this "
                                     "file")
@@ -203,7 +212,16 @@ def parse(path: str, data: bytes) -> Report:
         )
     # A time after the import's own (beyond a day of clock skew) is unknown, as one past the calendar is.
     return Report(path=path, format="cucumber-messages", digest=digest(data), cases=tuple(cases),
-                  started_at=plausible(started), finished_at=plausible(finished), local_ids=tuple(local_ids))
+                  started_at=plausible(started), finished_at=plausible(finished), local_ids=tuple(local_ids),
+                  failure=failure)
+
+
+def _failure(at: _At, body: dict[str, Any], what: str) -> str | None:
+    """The first line of a failure's ``message``, else of its ``exception``'s (None without either)."""
+    exception = _object(at, body.get("exception"), f"{what}.exception")
+    text = _text(at, body.get("message"), f"{what}.message") or _text(at, exception.get("message"),
+                                                                        f"{what}.exception.message")
+    return text.strip().splitlines()[0] if text.strip() else None
 
 
 def _joined(

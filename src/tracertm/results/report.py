@@ -165,6 +165,9 @@ class Report:
     # in the order of ``cases``: the import rebuilds the id from the project's path of the file
     # (``uris.canonical_report``). Empty for JUnit, whose ids name no file.
     local_ids: tuple[str, ...] = ()
+    # What made the run itself fail outside its test cases (Cucumber Messages: a failed BeforeAll or AfterAll hook,
+    # an error of the runner), in the report's words; None when nothing did. No test case's result shows it.
+    failure: str | None = None
 
 
 def final_cases(reports: Iterable[Report]) -> list[CaseResult]:

@@ -68,6 +68,8 @@ class ImportSummary:
     test_cases_created: int = 0
     scenarios_updated: int = 0
     skipped: list[str] = field(default_factory=list)
+    # ``FILE: what failed`` for each report whose run itself failed outside its test cases (``Report.failure``).
+    run_failures: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,7 +87,12 @@ class ImportSummary:
             "test_cases_created": self.test_cases_created,
             "scenarios_updated": self.scenarios_updated,
             "skipped": self.skipped,
+            "run_failures": self.run_failures,
         }
+
+
+# The key of a run's ``counts`` that lists what failed outside its test cases (``ImportSummary.run_failures``).
+RUN_FAILURES = "run_failures"
 
 
 def parse_reports(
@@ -272,6 +279,9 @@ def _import(
                               "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
     if len(reports) > 1:  # a run of one file is known by its digest
         counts[runs.FILE_KEYS] = sorted(runs.run_digest([r.digest]) for r in reports)
+    summary.run_failures = [f"{os.path.basename(r.path)}: {r.failure}" for r in reports if r.failure]
+    if summary.run_failures:  # kept with the run: no result says it
+        counts[RUN_FAILURES] = summary.run_failures
     session.connection().execute(
         insert(core_table(TestRun)),
         [{
