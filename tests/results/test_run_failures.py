@@ -50,6 +50,9 @@ def test_import_warns_and_keeps_the_failure_with_the_run(git_repo: GitRepo, data
         "tests; no scenario's result shows it)"]
     runs = json.loads(run_cli("results", "runs", "--output", "json", *common).stdout)
     assert runs[0]["counts"]["run_failures"] == ["global-hooks-beforeall-error.ndjson: BeforeAll hook went wrong"]
+    listed = run_cli("results", "runs", *common).stdout.splitlines()
+    assert listed[-1] == (f"run {runs[0]['id'][:8]} failed outside its tests: global-hooks-beforeall-error.ndjson: "
+                          "BeforeAll hook went wrong")
 
     # Two reports as one run: each failure named by its file; a report without one adds none.
     after = FIXTURES / "cck-run-failures" / "global-hooks-afterall-error.ndjson"

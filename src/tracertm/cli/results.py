@@ -257,6 +257,7 @@ def _list(args: argparse.Namespace) -> int:
 def _runs(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.results.queries import list_runs
+    from tracertm.results.store import RUN_FAILURES
 
     session, project = _project(_context(args), args.project)
     with session:
@@ -270,6 +271,9 @@ def _runs(args: argparse.Namespace) -> int:
             for r in items]
     print(output.table(rows, ["run", "imported", "commit", "format", "name", "tests", "passed", "failing"],
                        right=(5, 6, 7)) if rows else "no runs")
+    for r in items:  # what no count shows: the run failed outside its tests
+        for failure in r["counts"].get(RUN_FAILURES, ()):
+            print(f"run {r['id'][:8]} failed outside its tests: {failure}")
     return 0
 
 
