@@ -30,6 +30,7 @@ if __package__ in (None, ""):
 
 from bench import corpus as corpus_mod
 from bench.rows import paired
+from bench.run import settle
 
 TARGET_RATIO = 0.25
 PAIRS = 4  # cold syncs of each shape, interleaved, the best kept (bench/run.py REPEAT says why four)
@@ -75,6 +76,7 @@ def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
                 own, workers = _cpu()
                 return wall, own - own0 + workers - workers0, own - own0
             finally:
+                settle(engine)  # its WAL checkpoint, in a thread of its own, must not slow the next timing
                 engine.dispose()
 
         bare = Path(tmp) / "bare"  # the same corpus without step files: nothing to match
