@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracertm import db
 from tracertm.api.deps import READ_ERRORS, ReadSession, next_link, path_segment, reader, writer
 from tracertm.api.problems import ApiProblem, responses
-from tracertm.api.writes import write_place
+from tracertm.api.writes import RENAME_ATTEMPTS, write_place
 from tracertm.repositories import Projects
 from tracertm.repositories.errors import NotFound
 from tracertm.schemas.common import PageInfo
@@ -286,10 +286,6 @@ def _check_params(params: dict[str, Any]) -> None:
         raise ApiProblem(422, f"commit {commit!r}: a commit id (4 to 64 hex digits)", kind="invalid-request")
     if run_name is not None and (len(run_name) > 255 or "\x00" in run_name):
         raise ApiProblem(422, "run_name: at most 255 characters, no NUL", kind="invalid-request")
-
-
-# Attempts of an import whose project is renamed between reading its name and taking its lock, each time.
-RENAME_ATTEMPTS = 3
 
 
 def _import(

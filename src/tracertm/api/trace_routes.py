@@ -31,7 +31,7 @@ from tracertm.api.deps import (
     MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, next_link, reader, tag_list, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
-from tracertm.api.writes import write_place
+from tracertm.api.writes import RENAME_ATTEMPTS, write_place
 from tracertm.models import Project
 from tracertm.repositories import Projects
 from tracertm.repositories.errors import NotFound, StaleReview, StaleVersion
@@ -412,11 +412,6 @@ def _name(request: Request, project: str) -> str:
     """The project's name (the write lock is per name), read before the lock is taken; 404 when unknown."""
     with db.session(request.app.state.engine) as session:
         return str(Projects(session).get(project, "project").name)
-
-
-# Attempts of a review whose project is renamed (a sync after ``git remote set-url``) between reading its name and
-# taking its lock, each time.
-RENAME_ATTEMPTS = 3
 
 
 def _under_lock(request: Request, project: str, write: Callable[[Session, Project], T]) -> T:

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 
+# How often a write addressed by project id takes the lock again when a sync renamed the project (``git remote
+# set-url``) between reading its name and taking the lock by that name (link reviews, test-run uploads).
+RENAME_ATTEMPTS = 3
+
+
 class WriteSlots:
     """The places of one server process (``app.state.write_slots``); ``None`` places: no bound (a pool without a
     bound, or another kind of pool)."""
@@ -70,4 +75,4 @@ def slots(engine: Engine) -> int | None:
     return max(1, overflow if overflow else int(size()) - 1)
 
 
-__all__ = ["WriteSlots", "slots", "write_place"]
+__all__ = ["RENAME_ATTEMPTS", "WriteSlots", "slots", "write_place"]
