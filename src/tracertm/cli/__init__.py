@@ -548,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        print(one_line_error(exc), file=sys.stderr)
+        print(_one_line_error(exc), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return _stdout_gone()
@@ -565,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
         conflict = _database_conflict(exc)
         if conflict is not None:
-            print(one_line_error(conflict), file=sys.stderr)
+            print(_one_line_error(conflict), file=sys.stderr)
             return conflict.exit_code
         found = _database_refusal(exc)
         if found is not None:
@@ -676,7 +676,7 @@ def _database_conflict(exc: Exception) -> TracertmError | None:
                          "undone — run it again")
 
 
-def one_line_error(exc: TracertmError) -> str:
+def _one_line_error(exc: TracertmError) -> str:
     """How the handler prints a ``TracertmError``: one line (a path in the message may hold a newline)."""
     from tracertm.output import one_line
 
