@@ -132,12 +132,14 @@ def _review(args: argparse.Namespace) -> int:
     with open_project(args) as (session, project):
         found = repository_settings(args.path)  # lock_timeout, as sync and results import read it
         timeout = found[1].lock_timeout if found else DEFAULT_LOCK_TIMEOUT_S
+        # The default reviewer is git's user.name of the repository reviewed (--path), not of the current folder.
+        by = args.by or review.reviewer(found[0].top if found else None)
         name = project.name
         engine = session.get_bind()
         assert isinstance(engine, Engine)
         with db.write_session(engine, name, timeout) as writer:
             locked = Projects(writer).resolve(name, None)
-            reviewed = review.review(writer, locked, args.target, everything=args.everything, by=args.by,
+            reviewed = review.review(writer, locked, args.target, everything=args.everything, by=by,
                                      expected=args.target_version)
     if args.format == "json":
         print(output.to_json(reviewed))

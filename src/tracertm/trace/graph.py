@@ -255,10 +255,15 @@ def _label(node: Node, info: dict[str, Any]) -> str:
 
 def _text(graph: Graph) -> str:
     """The root, then each edge as ``source -type-> target`` grouped by the depth it was reached at."""
-    lines = [_label(graph.root, graph.nodes[graph.root])]
+    from tracertm.output import one_line
+
+    # Titles and ids are the files' text: a line break or an escape sequence in one would split a line or reach the
+    # terminal (``one_line`` writes them as ``\n``, ``\x1b``).
+    lines = [one_line(_label(graph.root, graph.nodes[graph.root]))]
     for edge in graph.edges:
         mark = "" if edge.state == "ok" else f"  [{edge.state}]"
-        lines.append(f"  {edge.source[0]} {edge.source[1]} -{edge.type}-> {edge.target[0]} {edge.target[1]}{mark}")
+        lines.append(one_line(
+            f"  {edge.source[0]} {edge.source[1]} -{edge.type}-> {edge.target[0]} {edge.target[1]}{mark}"))
     others = [n for n in graph.nodes if n != graph.root]
     lines.append(f"{len(others)} related, {len(graph.edges)} links")
     return "\n".join(lines)
@@ -269,7 +274,11 @@ def _ids(graph: Graph) -> dict[Node, str]:
 
 
 def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """``text`` as a DOT string on one line: control characters escaped as the text format writes them, so a title
+    can neither end the statement nor split it."""
+    from tracertm.output import one_line
+
+    return '"' + one_line(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _dot(graph: Graph) -> str:
@@ -293,10 +302,13 @@ _MERMAID_UNSAFE = re.compile(r"[\"<>{}\[\]()|#;`]")
 
 
 def _mermaid(graph: Graph) -> str:
+    from tracertm.output import one_line
+
     ids = _ids(graph)
     lines = ["flowchart LR"]
     for node, info in graph.nodes.items():
-        label = _MERMAID_UNSAFE.sub(" ", _label(node, info))
+        # One line per node: a line break in a title would end the node's definition mid-label.
+        label = _MERMAID_UNSAFE.sub(" ", one_line(_label(node, info)))
         lines.append(f'  {ids[node]}["{label}"]')
     for e in graph.edges:
         arrow = "-.->" if e.state != "ok" else "-->"

@@ -12,6 +12,15 @@ from typing import Any
 from tracertm.trace.coverage import Row, states_count
 
 HEADERS = ("id", "title", "state", "scenarios", "features", "contracts", "adrs", "suspect", "tests")
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"): a title is written by whoever
+# commits the ADR, and ``=HYPERLINK(...)`` or a DDE call in it would run where the matrix is opened.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet reads as a formula: a leading ``'`` before a formula character (shown
+    as text, the rest kept as written)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _cells(row: Row) -> list[str]:
@@ -29,7 +38,7 @@ def render(rows: Sequence[Row], fmt: str, by: str) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(HEADERS)
-        writer.writerows(_cells(r) for r in rows)
+        writer.writerows([_csv_cell(c) for c in _cells(r)] for r in rows)
         return out.getvalue()
     if fmt == "html":
         return _html(rows, by)

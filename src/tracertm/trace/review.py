@@ -193,11 +193,14 @@ def summary(session: Session, project: Project, limit: int = 50) -> dict[str, An
     }
 
 
-def reviewer() -> str:
-    """Who is reviewing: git's ``user.name``, else the login name."""
+def reviewer(where: str | os.PathLike[str] | None = None) -> str:
+    """Who is reviewing: git's ``user.name`` in the repository at ``where`` (default: the current folder's), else
+    the login name."""
     try:
+        # In the reviewed repository: its own ``user.name`` (or an ``includeIf`` identity) is who a commit there
+        # would name, whichever folder the command was started in.
         name = subprocess.run(
-            ["git", "config", "user.name"], capture_output=True, text=True, timeout=10, check=False
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=10, check=False, cwd=where
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         name = ""
