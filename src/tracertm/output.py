@@ -49,10 +49,12 @@ def diagnostic(diag: Diagnostic, fmt: str = "text", prefix: str = "") -> str:
     return one_line(f"{prefix}{diag.path}:{diag.line}:{diag.column}: {label}{diag.message}")
 
 
-# Control characters (C0, DEL, C1) and Unicode's line and paragraph separators, written as escapes: a file name may
-# hold a newline, and printed as it is it would split a finding in two (or forge one: ``a\nb.yaml:1:1: ...``).
+# Control characters (C0, DEL, C1), Unicode's line and paragraph separators and its bidirectional embeddings,
+# overrides and isolates, written as escapes: a file name may hold a newline, and printed as it is it would split a
+# finding in two (or forge one: ``a\nb.yaml:1:1: ...``); a right-to-left override would show the rest of the line
+# reversed ("Trojan Source"). Right-to-left letters and the direction marks (U+200E, U+200F) are left as written.
 _CONTROLS = {c: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(chr(c), f"\\x{c:02x}" if c < 256 else f"\\u{c:04x}")
-             for c in (*range(32), *range(127, 160), 0x2028, 0x2029)}
+             for c in (*range(32), *range(127, 160), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def one_line(text: str) -> str:
