@@ -137,7 +137,7 @@ def test_adr_page_fields_supersede_chain_and_history_timeline(client: Any, site:
     assert "Bo Reviewer" in v2 and built.second[:12] in v2 and "2026-11-15 10:00 UTC" in v2
     assert "<dt>decision</dt>" in v2 and EDITED_WORDS in v2.split("<ins>", 1)[1]
     assert "Ada Author" in v1 and built.first[:12] in v1 and "<dd>" not in v1
-    assert "<th scope=\"row\">approved by</th><td>Carol Architect</td>" in main  # database-owned field
+    assert "<th scope=\"row\">approved by</th><td dir=\"auto\">Carol Architect</td>" in main  # database-owned field
     older = main_of(client.get(f"{P}/adrs/ADR-3").text)  # ids are normalised like the CLI's
     assert f'<a href="{P}/adrs/ADR-0006">ADR-0006 Event-sourced ledger on PostgreSQL</a>' in older
 

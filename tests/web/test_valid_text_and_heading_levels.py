@@ -107,7 +107,8 @@ def test_pages_continue_their_outline_into_the_prose(git_repo: Any, database_url
     for client in client_for(database_url):
         adr = client.get("/projects/repo/adrs/ADR-0001").text  # type: ignore[attr-defined]
         feature = client.get("/projects/repo/features/notes").text  # type: ignore[attr-defined]
-    assert "<h3>Use YAML front matter</h3>" in adr and "<h4>Details of it</h4>" in adr  # below the option's <h3>
+    option = '<h3 dir="auto">Use YAML front matter</h3>'
+    assert option in adr and "<h4>Details of it</h4>" in adr  # below the option's <h3>
     assert problems(adr) == []
     main = main_of(feature)
     assert "<h2>Notes</h2>" in main and "<h3>Details</h3>" in main  # right below the page's <h1>

@@ -241,35 +241,78 @@ def links_page(session: Session, project_name: str, state: str | None, cursor: s
 # ------------------------------------------------------------------------------------------------------- lists
 
 
+MAX_TEXT = 500  # a query's characters, as the API's ``text`` and ``q`` take them
+MAX_CURSOR = 4096  # as the API takes a cursor back
+
+
+def _shown(value: str, most: int = 60) -> str:
+    """``value`` quoted as a message names it, cut to ``most`` characters: a message stays one short line."""
+    return repr(value if len(value) <= most else value[:most] + "…")
+
+
+def _query_problem(q: str, option: str) -> str | None:
+    """What is wrong with the full-text query ``q`` (too long, no word to look for), as one line; None if nothing."""
+    from tracertm.errors import UsageError
+    from tracertm.search import syntax
+
+    if len(q) > MAX_TEXT:
+        return f"{option}: at most {MAX_TEXT} characters (this one has {len(q)}); shorten it"
+    try:
+        syntax.parse(q, option)
+    except UsageError as exc:
+        return str(exc)
+    return None
+
+
 def record_list(session: Session, project_name: str, plural: str, status: list[str], q: str | None,
                 cursor: str | None) -> dict[str, Any]:
     """A list page: records of one kind with a status filter (any of several: ``status`` as the API's lists take
-    it, each value comma-separated or not) and a full-text query, 50 at a time."""
+    it, each value comma-separated or not) and a full-text query, 50 at a time. A bad value of a parameter is not
+    an error page but this page with ``errors`` (parameter → one line) and no rows: the form keeps what was asked
+    and says, next to the field, what is wrong (the route answers 400)."""
     from pydantic import ValidationError
 
     from tracertm.errors import UsageError
+    from tracertm.schemas.filters import _split
 
     k = KINDS[LIST_KIND_NAMES[plural]]
     project = Projects(session).get(project_name, "project")
     repo = Records(session, k)
     statuses = [str(s) for s in k.table.c.status.type.enums]
-    try:  # the API's parsing: ``ListFilter`` splits ``a,b`` and takes repeated values alike
-        flt = ListFilter(status=status, text=q or None, limit=PAGE_SIZE)
-    except ValidationError as exc:  # filters too long for a next page's cursor, as the API says (422 there)
-        message = str(exc.errors()[0]["msg"]) if exc.errors() else "invalid filters"
-        raise UsageError(message.removeprefix("Value error, ")) from None
-    chosen = list(dict.fromkeys(flt.status))  # each once, in the order given
-    for value in chosen:
-        if value not in statuses:
-            raise UsageError(f"status {value!r}: not a status of {plural}; use one of {', '.join(statuses)}")
-    page = repo.list(project, flt, cursor)
-    counts = dict(repo.facets(project, flt.model_copy(update={"status": []}))["status"])
-    rows = [to_dict(k, row, project.name, feature) for row, feature in page.rows]
+    chosen = list(dict.fromkeys(_split(status)))  # the API's parsing (``a,b`` or repeated), each once, in order
+    errors: dict[str, str] = {}
+    unknown = [value for value in chosen if value not in statuses]
+    if unknown:
+        errors["status"] = (f"status {_shown(unknown[0])}: not a status of {plural}; "
+                            f"use one of {', '.join(statuses)} (or any)")
+    if q and (problem := _query_problem(q, "q")):
+        errors["q"] = problem
+    if cursor and len(cursor) > MAX_CURSOR:
+        errors["cursor"] = "cursor: not a cursor of this list; start again without it"
+    flt = ListFilter(limit=PAGE_SIZE)
+    if not errors:
+        try:  # filters too long for a next page's cursor, as the API says (422 there)
+            flt = ListFilter(status=status, text=q or None, limit=PAGE_SIZE)  # as sent, as the API counts it
+        except ValidationError as exc:
+            message = str(exc.errors()[0]["msg"]) if exc.errors() else "invalid filters"
+            errors["q" if q else "status"] = message.removeprefix("Value error, ")
+    page = None
+    if not errors:
+        try:
+            page = repo.list(project, flt, cursor)
+        except UsageError as exc:  # a cursor that is not this list's, or points at a row gone since
+            errors["cursor"] = str(exc)
+    # The counts beside each status: of the query's matches, or of every record when the query is at fault.
+    counted = flt.model_copy(update={"status": []}) if "q" not in errors else ListFilter(limit=PAGE_SIZE)
+    counts = dict(repo.facets(project, counted)["status"])
+    rows = [to_dict(k, row, project.name, feature) for row, feature in page.rows] if page is not None else []
     api_query = {"status": chosen, "text": q}
     return {
         "project": project.name, "kind": k, "plural": plural, "rows": rows, "status": chosen, "q": q or "",
-        "statuses": [(s, counts.get(s, 0)) for s in statuses], "next_cursor": page.next_cursor,
-        "total": repo.count(project, flt), "api_query": api_query, "page_size": flt.limit,
+        "statuses": [(s, counts.get(s, 0)) for s in statuses], "unknown_status": unknown,
+        "next_cursor": page.next_cursor if page is not None else None,
+        "total": repo.count(project, flt) if page is not None else None, "api_query": api_query,
+        "page_size": flt.limit, "errors": errors,
     }
 
 
@@ -542,26 +585,47 @@ def matrix_page(session: Session, project_name: str, by: str) -> dict[str, Any]:
 
 
 def search_page(session: Session, q: str, project_name: str | None, kind: str | None,
-                page: int = 1) -> dict[str, Any]:
+                page: str | int | None = 1) -> dict[str, Any]:
     """Ranked hits, 50 a page, with how many records match in all (``search_total``). The ranking reaches the
     best ``MAX_HITS`` (search.engine); past them the page says how to narrow the query, and links the list pages
-    that hold every match of a kind."""
-    from tracertm.errors import UsageError
-    from tracertm.repositories.kinds import kind as kind_named
+    that hold every match of a kind. A bad parameter (a query of no word, an unknown project or kind, a page
+    past the ranking) leaves ``errors`` (parameter → one line) and no hits: the route answers 400 with the form
+    as it was sent."""
+    from tracertm.repositories.errors import NotFound
     from tracertm.search.engine import MAX_HITS, search
 
     projects = Projects(session).list()
-    scoped = Projects(session).get(project_name, "project") if project_name else None
-    kinds = [kind_named(kind, "kind")] if kind else None
-    first = (page - 1) * PAGE_SIZE
+    searchable = [k for k in KINDS.values() if k.searchable]
+    last_page = -(-MAX_HITS // PAGE_SIZE)
+    errors: dict[str, str] = {}
+    if q and (problem := _query_problem(q, "q")):  # only spaces too: "needs at least one word", as the API says
+        errors["q"] = problem
+    scoped = None
+    if project_name:
+        try:
+            scoped = Projects(session).get(project_name, "project")
+        except NotFound:
+            errors["project"] = f"project {_shown(project_name)}: no such project; choose one of the list (or all)"
+    kinds = None
+    if kind:
+        found = [k for k in searchable if kind.lower() in (k.name, k.plural)]
+        if found:
+            kinds, kind = found, found[0].plural
+        else:
+            errors["kind"] = (f"kind {_shown(kind)}: not a kind search looks in; use one of "
+                              f"{', '.join(k.plural for k in searchable)} (or all)")
+    text = str(page or "1").strip()
+    number = int(text) if text.isascii() and text.isdecimal() and len(text) <= 6 else 0  # "²", "1e3": not pages
+    if not 1 <= number <= last_page:
+        errors["page"] = (f"page {_shown(str(page), 20)}: search ranks the best {MAX_HITS} results, "
+                          f"pages 1–{last_page}; narrow the words or choose a project or kind")
+        number = 1
+    first = (number - 1) * PAGE_SIZE
     hits: list[dict[str, Any]] = []
     totals: dict[str, int] = {}
-    if q:  # only spaces too: the search says "needs at least one word" (400), as the API and the lists do
-        if first >= MAX_HITS:
-            raise UsageError(f"page {page}: search ranks the best {MAX_HITS} results "
-                             f"(pages 1–{-(-MAX_HITS // PAGE_SIZE)}); narrow the words or choose a project or kind")
+    if q and not errors:
         hits = search(session, q, kinds=kinds, project=scoped, limit=min(first + PAGE_SIZE, MAX_HITS))[first:]
-        totals = search_total(session, q, kinds or [k for k in KINDS.values() if k.searchable], scoped)
+        totals = search_total(session, q, kinds or searchable, scoped)
     for hit in hits:
         hit["url"] = record_url(hit["project"], hit["kind"], hit["number"], hit["feature"])
     total = sum(totals.values())
@@ -572,13 +636,14 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
     lists = [(plural, totals[name], f"/projects/{project_seg(scoped.name)}/{plural}?{urlencode({'q': q})}")
              for plural, name in LIST_KIND_NAMES.items() if totals.get(name)] if scoped is not None else []
     return {
-        "q": q, "hits": hits, "projects": [p.name for p in projects], "scope": project_name or "",
-        "kind_filter": kind or "", "project": project_name, "api_params": params,
-        "kinds": [k.plural for k in KINDS.values() if k.searchable],
-        "total": total, "first": first + 1, "shown": shown, "page": page, "page_size": PAGE_SIZE,
-        "next_page": page + 1 if more else None, "previous_page": page - 1 if page > 1 else None,
+        "q": q, "hits": hits, "projects": [p.name for p in projects],
+        "scope": scoped.name if scoped is not None else project_name or "",
+        "kind_filter": kind or "", "project": scoped.name if scoped is not None else None, "api_params": params,
+        "kinds": [k.plural for k in searchable],
+        "total": total, "first": first + 1, "shown": shown, "page": number, "page_size": PAGE_SIZE,
+        "next_page": number + 1 if more else None, "previous_page": number - 1 if number > 1 else None,
         "capped": total > MAX_HITS and not more, "max_hits": MAX_HITS,
-        "lists": lists,
+        "lists": lists, "errors": errors,
     }
 
 

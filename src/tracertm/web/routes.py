@@ -12,8 +12,10 @@
     /search?q=&project=&kind=&page=                search results, 50 a page     twin: /api/v1/search
     /login, /logout                                the sign-in cookie (auth.py)
 
-Errors a user can cause (an unknown id, a bad filter) are HTML pages with the one-line message; a missing or
-revoked token when reads need one sends the browser to ``/login``.
+Errors a user can cause (an unknown id, a bad filter) are HTML pages with the one-line message — except a bad value
+in a page's filter form (the lists' ``status``, ``q``, ``cursor``; the search's ``q``, ``project``, ``kind``,
+``page``), which is the page itself, 400, its form as sent and the message beside the field; a missing or revoked
+token when reads need one sends the browser to ``/login``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ from tracertm.web.render import COOKIE, STATIC, render
 
 log = logging.getLogger("tracertm.web")
 STATIC_DIR = Path(__file__).parent / "static"
-Text = Annotated[str | None, Query(max_length=500)]
 
 
 class PageRoute(ProjectPathRoute):
@@ -261,10 +262,14 @@ def _list_page(plural: str) -> Callable[..., Response]:
     of ``/projects/acme/payments``."""
 
     def record_list(request: Request, project: str, session: ReadSession, status: StatusParam = None,
-                    q: Text = None, cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
-        # ``status`` as the API's lists take it (``api.deps.StatusParam``): ``?status=a,b`` or repeated.
+                    q: str | None = None, cursor: str | None = None) -> Response:
+        # ``status`` as the API's lists take it (``api.deps.StatusParam``): ``?status=a,b`` or repeated. No limits
+        # here: ``pages.record_list`` checks each value, and a bad one is this page, its form as sent, with the
+        # message beside the field (400), not an error page.
         with _names(request, session):
             context = pages.record_list(session, project, plural, status or [], q, cursor)
+            if context["errors"]:
+                return render(request, "list.html", status_code=400, json_url=None, **context)
             query = render_query({"status": context["status"], "text": q})
             json_url = f"{pages.API}/projects/{pages.project_seg(context['project'])}/{plural}{query}"
             return render(request, "list.html", json_url=json_url, **context)
@@ -293,12 +298,16 @@ def project(request: Request, project: str, session: ReadSession) -> Response:
 
 
 @router.get("/search")
-def search(request: Request, session: ReadSession, q: Text = None, project: Text = None,
-           kind: Annotated[str | None, Query(max_length=40)] = None,
-           page: Annotated[int, Query(ge=1, le=1000)] = 1) -> Response:
+def search(request: Request, session: ReadSession, q: str | None = None, project: str | None = None,
+           kind: str | None = None, page: str | None = None) -> Response:
+    # Every parameter as sent: ``pages.search_page`` checks them, and a bad one is this page with the message
+    # beside its field (400).
     with _names(request, session):
         context = pages.search_page(session, q or "", project or None, kind or None, page)
-        json_url = f"{pages.API}/search" + render_query({"q": q, "project": project, "kind": kind}) if q else None
+        if context["errors"]:
+            return render(request, "search.html", status_code=400, json_url=None, **context)
+        params = context["api_params"]
+        json_url = f"{pages.API}/search" + render_query(params) if q else None
         return render(request, "search.html", json_url=json_url, **context)
 
 
