@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
+from tracertm.errors import ConfigError, Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 from tracertm.engine.plan import SHARED_KINDS as _SHARED_KINDS
 from tracertm.engine.scan import Location, Snapshot, name_error, scan, unmerged_error
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
-from tracertm.staged_config import staged_settings
+from tracertm.staged_config import committed_settings, staged_settings, staged_settings_and_files
 from tracertm.crossfile import cross_check, cross_check_sketches
 from tracertm.sketches import RecordSketch, Sketch, sketch_result, sketch_text
 
@@ -95,20 +95,25 @@ def check(
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
     location = Location.find(path)
-    settings = staged_settings(location) if staged and location.top is not None else load_settings(location.root)
+    config: tuple[str, ...] = ()  # the files the staged configuration is read from (top-relative)
+    if staged and location.top is not None:
+        settings, config = staged_settings_and_files(location)
+    else:
+        settings = load_settings(location.root)
     result = CheckResult(strict=strict, prefix=location.prefix)
     changes: git.Pending | None = None
     if staged and not all_files and location.top is not None:
-        # What the commit changes, asked of git first: git answers while the cache loads.
+        # What the commit changes, asked of git first: git answers while the cache loads. (The configuration
+        # files too: a commit that changes the settings changes how every file reads.)
         specs = tuple(location.prefix + s for s in settings.prefixes)
-        changes = git.start_index_changes(location.top, "HEAD", specs)
+        changes = git.start_index_changes(location.top, "HEAD", specs + config)
     try:
         store = (
             _locate_cache(location, settings) if cache and location.top is not None
             else CheckCache.memory(location.prefix)
         )
         return _check(location, settings, result, store, ref=ref, staged=staged, jobs=jobs, all_files=all_files,
-                      strict=strict, changes=changes)
+                      strict=strict, changes=changes, config=config)
     finally:
         if changes is not None:
             changes.close()
@@ -117,9 +122,10 @@ def check(
 def _check(
     location: Location, settings: Settings, result: CheckResult, store: CheckCache, *, ref: str | None,
     staged: bool, jobs: int | None, all_files: bool, strict: bool, changes: git.Pending | None,
+    config: tuple[str, ...] = (),
 ) -> CheckResult:
     hook_mode = staged and not all_files and location.top is not None
-    index = _check_changes(location, settings, result, store, jobs, changes) if hook_mode else None
+    index = _check_changes(location, settings, result, store, jobs, changes, config) if hook_mode else None
     if index is not None:
         _check_step_changes(location, settings, result, index)
         result.warnings.extend(_unmatched_in_index(location, settings))
@@ -365,10 +371,12 @@ class _Listing:
 
 def _check_changes(
     location: Location, settings: Settings, result: CheckResult, store: CheckCache, jobs: int | None,
-    changes: git.Pending | None = None,
+    changes: git.Pending | None = None, config: tuple[str, ...] = (),
 ) -> _Index | None:
     """Hook mode: parse what the commit changes, sketch the rest, report only what the change causes. None when
-    there is no ``HEAD`` yet (the first commit: everything staged is new, so everything is checked instead).
+    there is no ``HEAD`` yet (the first commit: everything staged is new, so everything is checked instead), and
+    when the commit changes the settings (``config``: the files they are read from): which files are specs, and
+    what they hold, may then change for every file, so every file is checked under the staged settings.
 
     The index is listed once and compared with the cache as a whole: an unchanged file whose entry the cache
     holds costs nothing of its own (its identities are in the cache's claims index, its sketch is decoded only
@@ -380,12 +388,17 @@ def _check_changes(
     specs = tuple(prefix + s for s in settings.prefixes)
     try:
         if changes is None:
-            changes = git.start_index_changes(top, "HEAD", specs)
+            changes = git.start_index_changes(top, "HEAD", specs + config)
         staged, ita = _committed(top, git.parse_index_changes(changes.result()))
     except GitError:
         if git.head_commit(top) is None:
             return None
         raise
+    if any(p in staged for p in config):
+        if _settings_changed(location, settings):
+            return None
+        # (a configuration file outside the spec folders is no change of theirs)
+        staged = {p: v for p, v in staged.items() if p not in config or p.startswith(specs)}
 
     # The kind of each changed path: the cache's for its blob in HEAD, when it holds that (the cache is dropped
     # when the spec paths change), else classified (the classifier's regular expressions cost a hook a few
@@ -577,6 +590,20 @@ def _check_changes(
         kinds[p] == "step_definition" for p in diff
     ) or any(s.kind == "step_definition" for s in sketches.fresh.values()) or not _step_kinds_apart(settings)
     return _Index({p: v for p, v in diff.items() if p not in unusable}, _LazyListing(listing), steps=steps)
+
+
+def _settings_changed(location: Location, settings: Settings) -> bool:
+    """Whether ``settings`` (the index's) differ from ``HEAD``'s in anything that decides which files are specs and
+    what a check makes of them (not the project name, the database, the lock timeout)."""
+    try:
+        before = committed_settings(location, "HEAD")
+    except ConfigError:
+        return True  # HEAD's did not load: nothing to compare with, so nothing is known to be unchanged
+
+    def key(s: Settings) -> tuple[object, ...]:
+        return (sorted(s.paths.items()), s.exclude, s.parser, s.configured, sorted(s.step_checks.items()))
+
+    return key(before) != key(settings)
 
 
 def _committed(

@@ -68,7 +68,10 @@ def hooks_dir(path: str | os.PathLike[str] | None = None) -> Path:
 def _locate(path: str | os.PathLike[str] | None) -> tuple[Path, Path]:
     """The top of the repository around ``path`` and its hooks folder."""
     start = Path(path if path is not None else ".").expanduser()
-    top = git.find_root(start) if start.is_dir() else None
+    if not start.is_dir():  # (as ``check PATH`` says it: a file or a typo is not "outside a repository")
+        what = "not a folder" if start.exists() else "no such folder"
+        raise UsageError(f"{path if path is not None else start}: {what}; pass the path of a repository")
+    top = git.find_root(start)
     if top is None:
         raise UsageError(f"{start.resolve()}: not inside a git repository; run 'tracertm hook' inside one")
     out = git.run(top, "rev-parse", "--git-path", "hooks").decode().strip()

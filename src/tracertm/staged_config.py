@@ -9,8 +9,9 @@ from pathlib import Path
 from tracertm import git
 from tracertm.config import LINK_MODE, Settings, config_link, link_not_file, load_settings
 from tracertm.engine.scan import Location
+from tracertm.errors import ConfigError
 
-__all__ = ["staged_settings"]
+__all__ = ["committed_settings", "staged_settings", "staged_settings_and_files"]
 
 
 # The files the configuration is read from, in the index (``history.settings.CONFIG_FILES``, without its import).
@@ -26,30 +27,91 @@ def staged_settings(location: Location) -> Settings:
 
     A file staged as a symbolic link holds the link's text, not settings: it stands for the index's file it points
     at (``config.config_link``: one inside the repository; a link out of it is an error), as in the work tree."""
+    return staged_settings_and_files(location)[0]
+
+
+def staged_settings_and_files(location: Location) -> tuple[Settings, tuple[str, ...]]:
+    """``staged_settings``, and the top-relative paths its settings come from or would come from: the
+    configuration files, and the index's files that staged configuration links point at (a commit that changes
+    none of them keeps the configuration of ``HEAD``)."""
+    files, read = _configuration(location, None)
+    return load_settings(location.root, files=files), read
+
+
+def committed_settings(location: Location, commit: str) -> Settings:
+    """The configuration ``commit`` holds, read as ``staged_settings`` reads the index's (a ``ConfigError`` when
+    it does not load)."""
+    return load_settings(location.root, files=_configuration(location, commit)[0])
+
+
+def _configuration(location: Location, commit: str | None) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """The configuration files (name → bytes, links followed) of the index (``commit`` None) or of ``commit``,
+    and the top-relative paths read."""
     assert location.top is not None
     asked = [location.prefix + name for name in _CONFIG_FILES]
     # The entries' modes, listed while cat-file reads them (a link's blob is a blob too).
-    modes = git.start(location.top, "ls-files", "-s", "-z", "--", *git.pathspecs(tuple(asked)))
+    modes = git.start(location.top, *_listing(commit), *git.pathspecs(tuple(asked)))
     try:
-        files = _index_files(location.top, asked, _CONFIG_FILES)
-        listed = _index_modes(modes.result())
+        files = _files(location.top, commit, asked, _CONFIG_FILES)
+        raw = modes.result()
     finally:
         modes.close()
+    listed = _modes(raw, commit)
+    if commit is None:
+        # An intent-to-add entry (``git add -N``) lists the empty blob but is no part of the commit: an empty
+        # ``.tracertm.toml`` read from it would hide the staged ``pyproject.toml``'s settings.
+        empty = [n for n in files if not files[n]]
+        if empty:
+            from tracertm.git.tree import intent_to_add
+
+            for path in intent_to_add(location.top, [location.prefix + n for n in empty]):
+                del files[path[len(location.prefix):]]
+        unmerged = _unmerged(raw)
+        for name in _CONFIG_FILES:
+            # (pyproject.toml only counts without a .tracertm.toml: a conflict in its dependencies is none of ours)
+            if location.prefix + name in unmerged and not (name == "pyproject.toml" and ".tracertm.toml" in files):
+                # Only conflict stages, no stage 0: the commit's configuration is not decided yet, and reading
+                # none would judge the commit by the defaults (git refuses that commit; a manual check must not
+                # pass it).
+                raise ConfigError(f"{location.root / name}: unmerged (merge conflict): the index holds no version "
+                                  "of it yet; resolve it and git add it")
+    read = list(asked)
     for name in [n for n in files if listed.get(location.prefix + n, ("", ""))[0] == LINK_MODE]:
         link = files[name].decode("utf-8", "surrogateescape")
         shown = location.root / name
         target = location.prefix + config_link(shown, name, link)
-        mode, sha = _index_modes(git.run(location.top, "ls-files", "-s", "-z", "--",
-                                         *git.pathspecs((target,)))).get(target, ("", ""))
+        read.append(target)
+        mode, sha = _modes(git.run(location.top, *_listing(commit), *git.pathspecs((target,))), commit).get(
+            target, ("", ""))
         if mode not in ("100644", "100755"):
             raise link_not_file(shown, link)
         files[name] = git.run(location.top, "cat-file", "blob", sha)
-    return load_settings(location.root, files=files)
+    return files, tuple(read)
 
 
-def _index_files(top: Path, asked: list[str], names: tuple[str, ...]) -> dict[str, bytes]:
-    """``names`` → the bytes of the index's blob at the matching path of ``asked``, for those the index holds."""
-    out = git.run(top, "cat-file", "--batch", input="".join(f":{p}\n" for p in asked).encode())
+def _listing(commit: str | None) -> tuple[str, ...]:
+    """The git command line (up to its pathspecs) that lists the entries of the index or of ``commit``."""
+    return ("ls-files", "-s", "-z", "--") if commit is None else ("ls-tree", "-z", commit, "--")
+
+
+def _modes(raw: bytes, commit: str | None) -> dict[str, tuple[str, str]]:
+    """``_listing``'s output → top-relative path → (mode, blob id)."""
+    if commit is None:
+        return _index_modes(raw)
+    found: dict[str, tuple[str, str]] = {}
+    for item in raw.decode("utf-8", "surrogateescape").split("\0"):  # "MODE TYPE SHA<TAB>PATH"
+        meta, _, path = item.partition("\t")
+        fields = meta.split(" ")
+        if len(fields) == 3 and fields[1] == "blob":
+            found[path] = (fields[0], fields[2])
+    return found
+
+
+def _files(top: Path, commit: str | None, asked: list[str], names: tuple[str, ...]) -> dict[str, bytes]:
+    """``names`` → the bytes of the blob at the matching path of ``asked`` in the index (``commit`` None) or in
+    ``commit``, for those it holds."""
+    where = commit or ""
+    out = git.run(top, "cat-file", "--batch", input="".join(f"{where}:{p}\n" for p in asked).encode())
     files: dict[str, bytes] = {}
     at = 0
     for name in names:  # per path "SHA TYPE SIZE\nBYTES\n", or ":PATH missing\n" (not in the index)
@@ -72,3 +134,15 @@ def _index_modes(raw: bytes) -> dict[str, tuple[str, str]]:
         if len(fields) == 3 and fields[2] == "0":
             found[path] = (fields[0], fields[1])
     return found
+
+
+def _unmerged(raw: bytes) -> set[str]:
+    """``git ls-files -s -z`` → the top-relative paths listed only at conflict stages (1-3), with no stage 0."""
+    staged: set[str] = set()
+    conflicted: set[str] = set()
+    for item in raw.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, path = item.partition("\t")
+        fields = meta.split(" ")
+        if len(fields) == 3:
+            (staged if fields[2] == "0" else conflicted).add(path)
+    return conflicted - staged

@@ -235,6 +235,8 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from tracertm import output
     from tracertm.checker import check
 
@@ -248,6 +250,7 @@ def _check(args: argparse.Namespace) -> int:
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
         all_files=args.all_files, cache=not args.no_cache,
     )
+    reports: set[int] = set()  # the findings about a report file itself (one that does not parse)
     if args.results:
         from tracertm.errors import ParseError
         from tracertm.results.gate import approved_without_pass
@@ -256,13 +259,18 @@ def _check(args: argparse.Namespace) -> int:
             result.errors.extend(approved_without_pass(args.path, args.results, ref=args.ref, staged=args.staged))
         except ParseError as exc:  # a report that does not parse is a finding, in the format asked for
             result.errors.extend(exc.diagnostics)
+            reports = {id(d) for d in exc.diagnostics}
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
         # GitHub resolves annotation paths from the top of the checkout, not from a sub-folder spec root.
         prefix = result.prefix if args.format == "github" else ""
         for diag in [*result.errors, *result.warnings]:
-            print(output.diagnostic(diag, args.format, prefix=prefix))
+            if args.format == "github" and id(diag) in reports:
+                # A report is named as given on the command line (from the current folder), not from the root.
+                print(output.diagnostic(dataclasses.replace(diag, path=_from_top(diag.path, args.path)), "github"))
+            else:
+                print(output.diagnostic(diag, args.format, prefix=prefix))
         if args.format == "text":
             print(
                 f"{result.files_checked} files checked, {result.files_parsed} parsed: "
@@ -270,6 +278,22 @@ def _check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return EXIT_OK if result.ok else EXIT_SPEC_ERRORS
+
+
+def _from_top(path: str, project: str | None) -> str:
+    """A file named on the command line (relative to the current folder) as a path from the top of the
+    repository of ``project``, where GitHub resolves annotations; a file outside the repository: its absolute
+    path."""
+    from pathlib import Path
+
+    from tracertm.engine.scan import Location
+
+    # (the folder's links resolved, as the top's are; a report that is a link is named as given)
+    where = Path(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+    top = Location.find(project).top
+    if top is not None and where.is_relative_to(Path(os.path.realpath(top))):
+        return where.relative_to(os.path.realpath(top)).as_posix()
+    return str(where)
 
 
 def _register_hook(verbs: argparse._SubParsersAction[_Parser]) -> None:
