@@ -385,7 +385,8 @@ def test_warm_cache_gives_the_verdicts_of_no_cache_through_links_modes_renames_a
     for index, step in enumerate(steps):
         step()
         git_repo.git("add", "-A")
-        cache = git_repo.path / ".git" / CACHE_NAME
+        cache = _locate_cache(Location.find(spec_root), settings).path  # (a sub-folder root's has its own name)
+        assert cache is not None
         warm = check(spec_root, staged=True)
         warm_claims = _locate_cache(Location.find(spec_root), settings).claims.owners
         kept = cache.read_bytes()  # as this hook run left it: the next step starts from it

@@ -780,11 +780,19 @@ def _locate_cache(location: Location, settings: Settings) -> CheckCache:
     from tracertm.parsers.common import PARSER_VERSION
 
     assert location.top is not None
+    name = CACHE_NAME
+    if location.prefix:
+        # A project whose spec root is a sub-folder has a cache of its own: with one file per repository, the
+        # hooks of two such projects each found the other's (another key), dropped it and wrote theirs, on every
+        # commit.
+        import hashlib
+
+        name += "-" + hashlib.sha1(location.prefix.encode(), usedforsecurity=False).hexdigest()[:12]
     dot_git = location.top / ".git"
     if dot_git.is_dir():
-        path = dot_git / CACHE_NAME
+        path = dot_git / name
     else:  # a linked work tree or a submodule: .git is a file pointing elsewhere
-        path = Path(git.run(location.top, "rev-parse", "--git-path", CACHE_NAME).decode().strip())
+        path = Path(git.run(location.top, "rev-parse", "--git-path", name).decode().strip())
         path = path if path.is_absolute() else location.top / path
     key = repr(
         (
