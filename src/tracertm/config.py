@@ -312,6 +312,11 @@ def _read_toml(path: Path, data: bytes | None = None) -> tuple[dict[str, Any], s
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
+        conflict = re.search(r"^<{7}(?: |$)", text, re.MULTILINE)
+        if conflict is not None and re.search(r"^>{7}(?: |$)", text[conflict.end():], re.MULTILINE):
+            # A merge left its conflict in the file: say that, not which character TOML stumbled on.
+            raise ConfigError(f"{path}:{text.count(chr(10), 0, conflict.start()) + 1}: unresolved merge conflict "
+                              "(conflict markers); resolve it, then git add the file") from None
         # tomllib ends its message with "(at line L, column C)": lead with it, as every path:line finding does.
         found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(exc))
         where, reason = (str(path), str(exc)) if found is None else (
