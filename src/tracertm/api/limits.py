@@ -1,4 +1,5 @@
-"""An ASGI middleware that refuses oversized bodies (413) and NUL bytes in the URL (400) before any route runs."""
+"""An ASGI middleware that refuses oversized bodies (413), and NUL bytes or percent-encoded bytes that are not UTF-8
+in the URL (400), before any route runs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class RequestLimits:
     """Buffers a request body up to ``max_body`` bytes (API bodies are small JSON documents) and answers 413 past it,
     whether or not the client sent a Content-Length; rejects NUL bytes in the path or the query (400), which no
-    database text column can hold.
+    database text column can hold, and percent-encoded bytes that are not UTF-8 (400, ``not_utf8``).
 
     Routes that take larger bodies (test report uploads) register ``(method, path regex, bytes)`` in the app's
     ``state.body_limits``; the first that matches replaces ``max_body`` for that request. Their bodies are not
@@ -33,6 +34,11 @@ class RequestLimits:
             return
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             await _problem(scope, receive, send, 400, "NUL bytes are not allowed in the URL")
+            return
+        where = not_utf8(scope.get("raw_path") or b"", scope.get("query_string") or b"")
+        if where is not None:
+            await _problem(scope, receive, send, 400, f"{where}: its percent-encoded bytes are not UTF-8; encode the "
+                           "text as UTF-8 (é is %C3%A9, not %E9)")
             return
         max_body, streamed = self._limit(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
@@ -104,6 +110,31 @@ class RequestLimits:
         except _ClientGone:
             if started:
                 raise
+
+
+def not_utf8(raw_path: bytes, query: bytes) -> str | None:
+    """Where the URL's percent-encoded bytes are not UTF-8 (``caf%E9``, Latin-1's é; ``%FF``; an encoded
+    surrogate), or None: "query parameter 'tag'", "a query parameter's name", "the path". The server would decode
+    them to U+FFFD and answer a question nobody asked (a filter on ``caf\ufffd``: an empty page, no error)."""
+    from urllib.parse import unquote_to_bytes
+
+    def bad(raw: bytes) -> bool:
+        try:
+            unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+        return False
+
+    if b"%" in query or not query.isascii():
+        for pair in query.split(b"&"):
+            name, _, value = pair.partition(b"=")
+            if bad(name.replace(b"+", b" ")):
+                return "a query parameter's name"
+            if bad(value.replace(b"+", b" ")):
+                return f"query parameter {name.decode('ascii', 'replace')!r}"
+    if (b"%" in raw_path or not raw_path.isascii()) and bad(raw_path):
+        return "the path"
+    return None
 
 
 class _BodyTooLarge(Exception):

@@ -6,6 +6,7 @@ repositories are scanned from the file system, with a stat cache supplied by the
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import re
@@ -421,7 +422,19 @@ def _scan_worktree(
     hidden_links: dict[str, tuple[FileKind, git.Entry]] = {}
     for path, entry in index.items():
         kind = _accept(path, settings, scope)
-        if kind is None or (path in deleted and path not in bits.skip):
+        if kind is None:
+            continue
+        if path in deleted and path not in bits.skip:
+            # git lists as deleted whatever it could not lstat: a file in a folder this user may not read is no
+            # deleted file (its records would go), but one this sync cannot read.
+            try:
+                os.lstat(root / path)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError as exc:
+                files[path] = ScannedFile(path, kind, "", error=unreadable(path, exc))
+                continue
+            fresh.append((path, kind))  # back meanwhile: read as a modified file
             continue
         unusable = name_error(path)
         if unusable is not None:
@@ -518,23 +531,50 @@ def _object_format(top: Path, index: dict[str, git.Entry]) -> Callable[[], str]:
 def _stat_file(
     root: Path, path: str, kind: FileKind, max_size: int, object_format: Callable[[], str] | None = None
 ) -> ScannedFile | None:
-    """A work-tree file by its stat alone: None if it vanished or is not a file; an error if it is too large
-    (rejected from its size, before anything reads it); a symlink is hashed at once (``_hash_file``, which
-    refuses links out of the tree); otherwise a file with no blob id yet."""
+    """A work-tree file by its stat alone: None if it vanished or is a folder; an error if it is a FIFO, socket or
+    device (``_not_a_file``) or too large (rejected from its size, before anything reads it); a symlink is hashed
+    at once (``_hash_file``, which refuses links out of the tree); otherwise a file with no blob id yet."""
     full = root / path
     try:
         st = os.lstat(full)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror}"))
+        return ScannedFile(path, kind, "", error=unreadable(path, exc))
     if stat.S_ISLNK(st.st_mode):
         return _hash_file(root, path, kind, max_size=max_size, object_format=object_format)
     if not stat.S_ISREG(st.st_mode):
-        return None
+        return _not_a_file(path, kind, st.st_mode)
     if st.st_size > max_size:
         return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=too_large(path, st.st_size, max_size))
     return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns)
+
+
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"))
+
+
+def _not_a_file(path: str, kind: FileKind, mode: int) -> ScannedFile | None:
+    """What stands at a spec path that is neither a file nor a symlink: a folder is None (git too sees the file
+    gone); a FIFO, socket or device is an error for that path, its records kept (git sees the file modified, not
+    deleted: taking it for gone would delete its records without a word). Never opened: a FIFO would block."""
+    if stat.S_ISDIR(mode):
+        return None
+    what = next((name for test, name in _SPECIAL if test(mode)), "a special file")
+    message = f"not a regular file but {what}; put the spec file back in its place (or git rm it)"
+    return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, message))
+
+
+def unreadable(path: str, exc: OSError) -> Diagnostic:
+    """The error of a spec path the operating system would not let this sync read, and what to do."""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ELOOP:
+        return Diagnostic(path, 0, 0, f"symbolic link loop ({reason}); fix or remove the link")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        hint = "give this user read access to it and to its folders"
+    else:
+        hint = "check the file and its folders"
+    return Diagnostic(path, 0, 0, f"cannot read file: {reason}; {hint}")
 
 
 def too_large(path: str, size: int, max_size: int) -> Diagnostic:
@@ -579,7 +619,7 @@ def _hash_file(
             if not stat.S_ISREG(st.st_mode):
                 return ScannedFile(path, kind, "", error=link_error(path, link, inside=True))
         elif not stat.S_ISREG(st.st_mode):
-            return None
+            return _not_a_file(path, kind, st.st_mode)
         if max_size is not None and st.st_size > max_size:
             error = too_large(path, st.st_size, max_size)
             return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=error, target=target)
@@ -589,7 +629,7 @@ def _hash_file(
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, f"cannot read file: {exc.strerror}"))
+        return ScannedFile(path, kind, "", error=unreadable(path, exc))
     sha = git.blob_id(data, object_format() if object_format is not None else "sha1")
     return ScannedFile(path, kind, sha, st.st_size, st.st_mtime_ns, target=target)
 

@@ -118,7 +118,8 @@ def check_limits(path: str, text: str, options: ParserOptions, *, line_offset: i
                 raise expansion
         elif isinstance(event, CollectionStartEvent):
             if len(stack) + 1 > depth_limit:
-                raise fail(event, f"{what} nested deeper than {depth_limit} levels (yaml_max_depth)")
+                raise fail(event,
+                           f"{what} nested deeper than {depth_limit} levels, a fixed limit; flatten the structure")
             if event.anchor is not None:
                 open_anchors.add(event.anchor)
             stack.append(_Open(event.anchor))
@@ -138,7 +139,7 @@ def check_limits(path: str, text: str, options: ParserOptions, *, line_offset: i
             if aliases > alias_limit:
                 raise fail(
                     event,
-                    f"{what} document uses more than {alias_limit} aliases (yaml_max_aliases)",
+                    f"{what} document uses more than {alias_limit} aliases, a fixed limit; write the values out",
                 )
             if name in open_anchors:
                 raise fail(event, f"recursive {what} alias *{name} (refers to a node that contains it)")
@@ -148,7 +149,8 @@ def check_limits(path: str, text: str, options: ParserOptions, *, line_offset: i
             if len(stack) + height > depth_limit:
                 raise fail(
                     event,
-                    f"{what} alias *{name} nests the document deeper than {depth_limit} levels (yaml_max_depth)",
+                    f"{what} alias *{name} nests the document deeper than {depth_limit} levels, a fixed limit; "
+                    "write the values out",
                 )
             alias_nodes += size
             if alias_nodes > MAX_ALIAS_NODES and expansion is None:

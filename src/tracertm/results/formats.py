@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -81,10 +82,19 @@ def read_source(
     except FileNotFoundError:
         raise UsageError(f"{name}: no such file; pass the path of a test report") from None
     except OSError as exc:
-        raise UsageError(f"{name}: cannot read ({exc.strerror})") from None
+        raise UsageError(f"{name}: cannot read ({exc.strerror}); {_unreadable_hint(exc)}") from None
     if len(data) > max_size:  # grew while we looked
         raise _too_big(name, len(data), max_size)
     return name, data
+
+
+def _unreadable_hint(exc: OSError) -> str:
+    """What to do about a report path the system would not read."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "give this user read access to it"
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop; fix or remove the link"
+    return "check the path and pass the path of a test report"
 
 
 def _too_big(name: str, size: int, limit: int) -> Exception:
