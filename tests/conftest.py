@@ -310,6 +310,33 @@ class GitRepo:
     def head(self) -> str:
         return self.git("rev-parse", "HEAD")
 
+    def conflict(self, path: str, ours: str, theirs: str, also: dict[str, str] | None = None) -> None:
+        """A merge stopped on ``path``'s conflict: ``theirs`` committed on a branch ``side``, ``ours`` (and the files
+        ``also`` maps, path → content) on the current branch, then ``side`` merged — git leaves the conflict
+        markers in the work tree and no stage-0 entry for ``path`` in the index."""
+        here = self.git("rev-parse", "--abbrev-ref", "HEAD")
+        self.git("checkout", "-q", "-b", "side")
+        self.write(path, theirs)
+        self.commit("side")
+        self.git("checkout", "-q", here)
+        self.write(path, ours)
+        for name, content in (also or {}).items():
+            self.write(name, content)
+        self.commit(here)
+        merge = subprocess.run(["git", "merge", "-q", "side"], cwd=self.path, capture_output=True, check=False)
+        assert merge.returncode != 0, f"the merge stops on {path}'s conflict"
+
+
+def without_read_override() -> list[str]:
+    """The command prefix that makes a process obey file permissions (as any user's would): none for a user, and
+    for root ``setpriv`` without the capabilities that let root read anything (skips the test without it)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root, and no setpriv to drop the capability to read any file")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
 
 def init_repo(path: Path) -> GitRepo:
     """A new, empty git repository at ``path`` (created), on branch ``main``, commits unsigned."""

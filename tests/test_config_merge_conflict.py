@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 from conftest import GitRepo, run_cli
 from specs import adr
 
@@ -13,14 +11,7 @@ def test_a_conflicted_configuration_says_so(git_repo: GitRepo) -> None:
     git_repo.write("docs/adr/0001-one.md", adr(1, "One"))
     git_repo.write(".tracertm.toml", 'project = "base"\n')
     git_repo.commit("base")
-    git_repo.git("checkout", "-q", "-b", "other")
-    git_repo.write(".tracertm.toml", 'project = "theirs"\n')
-    git_repo.commit("theirs")
-    git_repo.git("checkout", "-q", "-")
-    git_repo.write(".tracertm.toml", 'project = "ours"\n')
-    git_repo.commit("ours")
-    merged = subprocess.run(["git", "merge", "-q", "other"], cwd=git_repo.path, capture_output=True, check=False)
-    assert merged.returncode != 0  # a real conflict: the work tree's file holds the markers
+    git_repo.conflict(".tracertm.toml", ours='project = "ours"\n', theirs='project = "theirs"\n')
     assert (git_repo.path / ".tracertm.toml").read_text().startswith("<<<<<<< ")
 
     done = run_cli("check", str(git_repo.path))

@@ -49,14 +49,8 @@ def test_a_configuration_file_in_merge_conflict_has_no_staged_version(
     git_repo.write(".tracertm.toml", "exclude = []\n")
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
-    git_repo.git("checkout", "-q", "-b", "side")
-    git_repo.write(".tracertm.toml", 'adr_paths = ["decisions/*.md"]\n')
-    git_repo.commit("side")
-    git_repo.git("checkout", "-q", "main")
-    git_repo.write(".tracertm.toml", 'adr_paths = ["docs/adr/*.md"]\n')
-    git_repo.commit("main")
-    merge = subprocess.run(["git", "merge", "-q", "side"], cwd=git_repo.path, capture_output=True, check=False)
-    assert merge.returncode != 0, "the merge stops on the configuration's conflict"
+    git_repo.conflict(".tracertm.toml", ours='adr_paths = ["docs/adr/*.md"]\n',
+                      theirs='adr_paths = ["decisions/*.md"]\n')
     for argv in (["check", "--staged"], ["check", "--staged", "--all"]):
         assert main([*argv, str(git_repo.path)]) == 2, argv
         err = capsys.readouterr().err.strip()
@@ -70,14 +64,8 @@ def test_a_conflicted_pyproject_does_not_matter_beside_a_staged_tracertm_toml(
     git_repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\n')
     git_repo.write("decisions/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
-    git_repo.git("checkout", "-q", "-b", "side")
-    git_repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "2"\n')
-    git_repo.commit("side")
-    git_repo.git("checkout", "-q", "main")
-    git_repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "3"\n')
-    git_repo.write("decisions/0002-use-x.md", adr(2, "Use x", extra="\nAmends ADR-0042\n"))
-    git_repo.commit("main")
-    merge = subprocess.run(["git", "merge", "-q", "side"], cwd=git_repo.path, capture_output=True, check=False)
-    assert merge.returncode != 0, "the merge stops on pyproject.toml's conflict"
+    git_repo.conflict("pyproject.toml", ours='[project]\nname = "x"\nversion = "3"\n',
+                      theirs='[project]\nname = "x"\nversion = "2"\n',
+                      also={"decisions/0002-use-x.md": adr(2, "Use x", extra="\nAmends ADR-0042\n")})
     assert main(["check", "--staged", "--all", str(git_repo.path)]) == 1, "the staged .tracertm.toml decides"
     assert "decisions/0002-use-x.md:" in capsys.readouterr().out

@@ -7,8 +7,6 @@ Run as root, the commands run without the capabilities that let root read anythi
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import GitRepo
+from conftest import GitRepo, without_read_override
 from tracertm import db
 
 FEATURE = "@FEAT-1\nFeature: Risk\n\n  @SC-1\n  Scenario: screened\n    Given a payment\n"
@@ -24,14 +22,8 @@ OTHER = "@FEAT-2\nFeature: Other\n\n  @SC-2\n  Scenario: other\n    Given a thin
 
 
 def _run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("root, and no setpriv to drop the capability to read any file")
-        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
-    return subprocess.run([*prefix, sys.executable, "-m", "tracertm", *args], cwd=repo, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run([*without_read_override(), sys.executable, "-m", "tracertm", *args], cwd=repo,
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def _live(url: str) -> list[str]:

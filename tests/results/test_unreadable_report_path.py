@@ -6,15 +6,13 @@ Run as root, the permission case runs without the capabilities that let root rea
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, without_read_override
 from tracertm.cli import main
 
 REPORT = '<testsuite name="s"><testcase classname="c" name="n"/></testsuite>\n'
@@ -47,15 +45,9 @@ def test_an_unreadable_report_is_one_line_saying_what_to_do(git_repo: GitRepo, t
     report = tmp_path / "report.xml"
     report.write_text(REPORT)
     report.chmod(0)
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("root, and no setpriv to drop the capability to read any file")
-        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
-    done = subprocess.run([*prefix, sys.executable, "-m", "tracertm", "results", "import", str(report),
-                           "--database-url", url], cwd=git_repo.path, capture_output=True, text=True, timeout=120,
-                          check=False)
+    argv = [sys.executable, "-m", "tracertm", "results", "import", str(report), "--database-url", url]
+    done = subprocess.run([*without_read_override(), *argv], cwd=git_repo.path, capture_output=True, text=True,
+                          timeout=120, check=False)
     err = done.stderr.strip()
     assert done.returncode == 2 and "\n" not in err, (done.returncode, err)
     assert "Permission denied" in err and err.endswith("give this user read access to it"), err
