@@ -147,6 +147,12 @@ def test_the_top_and_a_sub_folder_together(git_repo: GitRepo, monkeypatch: pytes
     assert [c.action for c in hooks.uninstall()] == ["removed", "removed"]  # no path: the top, hooked by none
 
 
+def _gone(python: str, what: str) -> str:
+    return ("'tracertm hook: " + python + " (the Python that installed this hook) is gone: " + what
+            + '; run "tracertm hook install" again from an environment that has tracertm, or "tracertm hook '
+            "uninstall\"'")
+
+
 def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
     """A hook for the top alone keeps the exact script (and so the fast ``check --staged`` command line)."""
     assert hooks.script("pre-commit", "/opt/py") == (
@@ -155,6 +161,10 @@ def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
         'chained="$(dirname "$0")/pre-commit.tracertm-chained"\n'
         "# The hook that was here before runs first; a failure stops the commit.\n"
         'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi\n'
+        # (a gone interpreter is said in one line: tests/test_hook_interpreter_gone.py)
+        "if ! command -v /opt/py >/dev/null 2>&1; then\n"
+        f"  printf '%s\\n' {_gone('/opt/py', 'the commit is not checked')} >&2; exit 1\n"
+        "fi\n"
         "exec /opt/py -m tracertm check --staged\n"
     )
     assert hooks.script("post-merge", "/opt/py") == (
@@ -164,6 +174,9 @@ def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
         "# The hook that was here before runs first; its status is ours. A sync problem never fails git.\n"
         "status=0\n"
         'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi\n'
+        "if ! command -v /opt/py >/dev/null 2>&1; then\n"
+        f"  printf '%s\\n' {_gone('/opt/py', 'the database is not synced')} >&2; exit \"$status\"\n"
+        "fi\n"
         "/opt/py -m tracertm hook sync\n"
         'exit "$status"\n'
     )

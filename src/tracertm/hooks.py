@@ -117,11 +117,13 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
     chained = f'"$(dirname "$0")/{hook}{CHAINED_SUFFIX}"'
     tracertm = f"{shlex.quote(python)} -m tracertm"
     lines = ["#!/bin/sh", MARKER, f"chained={chained}"]
+    guard = _interpreter_guard(hook, python)
     if list(projects) == [TOP]:
         if hook in CHECK_HOOKS:
             lines += [
                 "# The hook that was here before runs first; a failure stops the commit.",
                 'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi',
+                *guard,
                 f"exec {tracertm} check --staged",
             ]
         else:
@@ -129,6 +131,7 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
                 "# The hook that was here before runs first; its status is ours. A sync problem never fails git.",
                 "status=0",
                 'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi',
+                *guard,
                 f"{tracertm} hook sync",
                 'exit "$status"',
             ]
@@ -144,6 +147,7 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
             "# Each project of this repository is checked in turn (all of them report); the first failure's status",
             "# is the hook's.",
             *named,
+            *guard,
             "status=0",
             *(f'{tracertm} check --staged {a} || {{ code=$?; [ "$status" -ne 0 ] || status=$code; }}' for a in args),
             'exit "$status"',
@@ -155,10 +159,27 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
             'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi',
             "# Each project of this repository is synced in turn.",
             *named,
+            *guard,
             *(f"{tracertm} hook sync {a}" for a in args),
             'exit "$status"',
         ]
     return "\n".join(lines) + "\n"
+
+
+def _interpreter_guard(hook: str, python: str) -> list[str]:
+    """Shell lines that stop the hook when ``python`` is gone (a deleted virtual environment) with one line saying
+    what to do, instead of the shell's bare "not found": a check hook fails the commit (a hook that cannot check
+    must not pass it), a sync hook goes on (a sync problem never fails git). Shell builtins only: the hook's start
+    stays fast. (No `` -m tracertm`` in them: ``_installed`` reads the interpreter from the line that has it.)"""
+    what = "the commit is not checked" if hook in CHECK_HOOKS else "the database is not synced"
+    message = (f"tracertm hook: {python} (the Python that installed this hook) is gone: {what}; "
+               'run "tracertm hook install" again from an environment that has tracertm, or '
+               '"tracertm hook uninstall"')
+    # printf, not echo: dash's echo would read backslashes in the path as escapes.
+    stop = "exit 1" if hook in CHECK_HOOKS else 'exit "$status"'
+    return [f"if ! command -v {shlex.quote(python)} >/dev/null 2>&1; then",
+            f"  printf '%s\\n' {shlex.quote(message)} >&2; {stop}",
+            "fi"]
 
 
 def _installed(text: str) -> tuple[list[str], str | None]:

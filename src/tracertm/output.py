@@ -41,12 +41,27 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 def diagnostic(diag: Diagnostic, fmt: str = "text", prefix: str = "") -> str:
     """One finding: ``path:line:col: message`` (text) or a GitHub workflow annotation (github). ``prefix`` is put
     before the path (a spec root's folder inside the repository, for annotations)."""
-    if fmt == "github":
-        level = "error" if diag.severity == "error" else "warning"
-        where = f"file={_gh_escape(prefix + diag.path, True)},line={max(diag.line, 1)},col={max(diag.column, 1)}"
-        return f"::{level} {where}::{_gh_escape(diag.message)}"
     label = "" if diag.severity == "error" else "warning: "
+    if not names_a_file(diag.path):
+        # ``<database>`` is no file: an annotation with ``file=`` would point at one that does not exist (and
+        # ``svc/<database>`` under a sub-folder spec root), a text ``:0:0`` at a position an editor would look for.
+        if fmt == "github":
+            title = f" title={_gh_escape(diag.path, True)}" if diag.path else ""
+            return f"::{_gh_level(diag)}{title}::{_gh_escape(diag.message)}"
+        return one_line(f"{diag.path}: {label}{diag.message}" if diag.path else f"{label}{diag.message}")
+    if fmt == "github":
+        where = f"file={_gh_escape(prefix + diag.path, True)},line={max(diag.line, 1)},col={max(diag.column, 1)}"
+        return f"::{_gh_level(diag)} {where}::{_gh_escape(diag.message)}"
     return one_line(f"{prefix}{diag.path}:{diag.line}:{diag.column}: {label}{diag.message}")
+
+
+def _gh_level(diag: Diagnostic) -> str:
+    return "error" if diag.severity == "error" else "warning"
+
+
+def names_a_file(path: str) -> bool:
+    """Whether a finding's ``path`` is a file: not a pseudo-path in angle brackets (``<database>``), not empty."""
+    return bool(path) and not (path.startswith("<") and path.endswith(">"))
 
 
 # Control characters (C0, DEL, C1), Unicode's line and paragraph separators and its bidirectional embeddings,

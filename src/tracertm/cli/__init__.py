@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from tracertm import kinds
 from tracertm._version import __version__
@@ -540,6 +540,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
     restore: Callable[[], object] | None = None
+    stdout = sys.stdout
+    if stdout is not None:
+        sys.stdout = cast("TextIO", _Stdout(stdout))
     try:
         args = _hook_args(argv) or build_parser(_verb(argv)).parse_args(argv)
         if _hook_check(args):
@@ -552,6 +555,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             restore = _stop_on_sigterm()
         handler: Handler = args.func
         code = handler(args)
+        # What is still buffered meets a full disk here, where it can be reported, not in the interpreter's flush
+        # at exit ("Exception ignored", exit 120) or after ``os._exit`` (never: a silent 0).
+        sys.stdout.flush()
         if _terminated:
             # Only a SIGTERM that came after the commit (``_committed``) let the handler run on: the database holds
             # the run. Before it, the signal raised KeyboardInterrupt, which a verb that stops on its own terms
@@ -576,6 +582,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return _stdout_gone()
+    except OutputError as exc:
+        return _unwritable(exc)
     except UnicodeEncodeError as exc:
         # An argument that is not UTF-8 (the shell passed bytes; Python keeps them as lone surrogates) reaches a
         # database or a git command as text it cannot hold: the user's to fix, not an internal error.
@@ -597,6 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return _internal(exc, show_traceback)
     finally:
+        if stdout is not None:
+            sys.stdout = stdout
         if restore is not None:
             restore()
         _terminated.clear()
@@ -681,6 +691,52 @@ def _stdout_gone() -> int:
     except (OSError, ValueError, AttributeError):  # no real stdout (captured, closed): nothing left to flush
         pass
     return EXIT_BROKEN_PIPE
+
+
+class OutputError(Exception):
+    """Standard output would not take what a command wrote (a full disk, an I/O error), a closed pipe aside. Not an
+    ``OSError``: a verb's ``except OSError`` around its own files must not take it for theirs."""
+
+    def __init__(self, where: str, exc: OSError) -> None:
+        super().__init__(f"{where}: cannot write: {exc.strerror or exc}; the output is incomplete")
+
+
+class _Stdout:
+    """``sys.stdout`` while a command runs: a write or flush that fails raises ``OutputError`` naming stdout (an
+    ``OSError`` alone does not say which file failed: a print to a full disk was an internal error). Everything
+    else is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError("stdout", exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError("stdout", exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _unwritable(exc: OutputError) -> int:
+    """Say that the output could not be written, drop what is still buffered (the interpreter's flush at exit would
+    fail again, printing "Exception ignored"), exit 2: the environment's to fix, as an unreachable database is."""
+    from tracertm.output import one_line
+
+    print(one_line(f"tracertm: error: {exc}"), file=sys.stderr)
+    _stdout_gone()
+    return EXIT_USAGE
 
 
 def _database_conflict(exc: Exception) -> TracertmError | None:
@@ -776,7 +832,10 @@ def run() -> NoReturn:
         sys.stdout.flush()
     except BrokenPipeError:
         code = _stdout_gone()
-    except (OSError, ValueError):
+    except OSError as exc:  # (output written after ``main`` let go of stdout: the same one line)
+        unwritable = _unwritable(OutputError("stdout", exc))
+        code = code or unwritable
+    except ValueError:  # a closed stdout: nothing to flush
         pass
     if _short_lived:
         try:

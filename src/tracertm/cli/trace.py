@@ -86,10 +86,15 @@ def _matrix(args: argparse.Namespace) -> int:
     text = matrix.render(rows, args.format, args.origin)
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                out.write(text if text.endswith("\n") else text + "\n")
+            out = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise UsageError(f"--output {args.output}: {exc.strerror}; pick a writable file") from None
+        try:
+            with out:
+                out.write(text if text.endswith("\n") else text + "\n")
+        except OSError as exc:  # (opened, so writable: a full disk, an I/O error)
+            raise UsageError(f"--output {args.output}: cannot write: {exc.strerror}; the output is incomplete"
+                             ) from None
     else:
         print(text, end="" if text.endswith("\n") else "\n")
     return 0

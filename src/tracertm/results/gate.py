@@ -3,16 +3,33 @@ reports at the checked commit. No database: scenarios come from the feature file
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from tracertm.errors import Diagnostic
+from tracertm.errors import Diagnostic, ParseError
 from tracertm.results.mapping import ScenarioIndex
 from tracertm.results.report import FAILING, final_cases
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
 from tracertm.results.store import ReportSource, parse_reports
 
+if TYPE_CHECKING:
+    from tracertm.config import Settings
+    from tracertm.engine.scan import Location
+
 __all__ = ["approved_without_pass"]
+
+# What the report parsers suggest for a file they could not read, written for ``results import`` and the API (a
+# ``--format`` option, ``?format=``, "nothing was imported"): ``check --results`` has no such option, and imports
+# nothing.
+_IMPORT_HINT = re.compile(
+    r"; (?:name it: [^;]*\(--format on the command line, \?format= in the API\)|pass --format to pick another "
+    r"format)(?:; nothing was imported from this file)?"
+)
+_CHECK_HINT = ("; check --results reads JUnit XML ('<'), Cucumber JSON ('[') and Cucumber Messages NDJSON ('{'), "
+               "told apart by the first character; pass a report in one of them")
 
 
 def approved_without_pass(
@@ -22,14 +39,17 @@ def approved_without_pass(
     ref: str | None = None,
     staged: bool = False,
     fmt: str = "auto",
+    settings: Settings | None = None,
 ) -> list[Diagnostic]:
-    """One error per approved scenario that has no passing result in ``reports``, or any failing one."""
-    from tracertm.config import load_settings
+    """One error per approved scenario that has no passing result in ``reports``, or any failing one. ``settings``:
+    the configuration the check used; by default read as ``check`` reads it (with ``staged``, the configuration the
+    commit holds: ``staged_config.staged_settings``)."""
     from tracertm.engine.scan import Location
     from tracertm.results.source import feature_records
 
     location = Location.find(path)
-    settings = load_settings(location.root)
+    if settings is None:
+        settings = _settings(location, staged)
     refs: list[ScenarioRef] = [
         scenario_ref((record.number, child.number), record.number, str(record.fields.get("name", "")), p,
                      child.fields, child.line)
@@ -38,7 +58,13 @@ def approved_without_pass(
     ]
     index = ScenarioIndex(refs, settings.parser.scenario_id_pattern)
     outcomes: dict[object, set[str]] = {}
-    parsed_reports = parse_reports(reports, fmt)
+    try:
+        parsed_reports = parse_reports(reports, fmt)
+    except ParseError as exc:
+        if fmt != "auto":
+            raise
+        said = [dataclasses.replace(d, message=_IMPORT_HINT.sub(_CHECK_HINT, d.message)) for d in exc.diagnostics]
+        raise dataclasses.replace(exc, message=said[0].message, diagnostics=said) from None
     for case in final_cases(parsed_reports):  # as `results import` stores them: a rerun's last report counts
         match = index.match(case)
         if match.scenario is not None:
@@ -58,3 +84,14 @@ def approved_without_pass(
         errors.append(Diagnostic(s.path or "", s.line or 0, 0, f"approved scenario {s.label} '{s.title}' {why} in "
                                  f"{names}; make it pass, or take it back to review"))
     return errors
+
+
+def _settings(location: Location, staged: bool) -> Settings:
+    """The configuration ``check`` reads: the index's with ``staged`` (in a git repository), else the work tree's
+    (``--ref`` too, as ``check --ref`` does)."""
+    from tracertm.config import load_settings
+    from tracertm.staged_config import staged_settings
+
+    if staged and location.top is not None:
+        return staged_settings(location)
+    return load_settings(location.root)
