@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any, Self
 from watchdog.events import FileSystemEvent
 
 from tracertm import db
-from tracertm.errors import DatabaseError, SchemaError, TracertmError
+from tracertm.errors import DatabaseError, Diagnostic, SchemaError, TracertmError
 from tracertm.watcher import pools
 from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.engines import Engines
+from tracertm.watcher.findings import Change, FindingLog
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, read_limit
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
@@ -50,7 +51,8 @@ DEFAULT_DISCOVER_S = 2.0
 REF_WAIT_S = 5.0
 
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "errors")
-_MAX_LOGGED_ERRORS = 20
+# Finding lines (new and resolved) one sync logs at most; the rest are counted in one line pointing at `check`.
+MAX_FINDING_LINES = 20
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -64,6 +66,44 @@ def _is_unavailable(exc: BaseException) -> bool:
     ):
         return True
     return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _finding_line(root: Path, diag: Diagnostic) -> str:
+    """A finding as ``tracertm sync`` prints it (``path:line:col: message``), its path made absolute: the log
+    mixes repositories, and an absolute path is one an editor or terminal opens."""
+    from tracertm import output
+
+    if output.names_a_file(diag.path):
+        return output.diagnostic(diag, prefix=f"{root}/")
+    return f"{root}: {output.diagnostic(diag)}"
+
+
+def _log_findings(repo: Repository, result: SyncResult, change: Change) -> None:
+    """Log a sync's new findings (at WARNING, errors first) and those gone since (INFO), at most
+    ``MAX_FINDING_LINES`` of them; findings logged before and still there are not repeated (``FindingLog``)."""
+    import dataclasses
+
+    where = {"repository": repo.key, "project": result.project, "root": str(repo.root)}
+    lines = [(d, False) for d in change.new] + [(d, True) for d in change.resolved]
+    for diag, resolved in lines[:MAX_FINDING_LINES]:
+        fields = {**where, **diag.as_dict()}
+        if resolved:
+            label = "" if diag.severity == "error" else "warning: "
+            shown = dataclasses.replace(diag, message=f"resolved: {label}{diag.message}", severity="error")
+            log.info("%s", _finding_line(repo.root, shown), extra={"fields": {"event": "spec_resolved", **fields}})
+        else:
+            event = "spec_error" if diag.severity == "error" else "spec_warning"
+            log.warning("%s", _finding_line(repo.root, diag), extra={"fields": {"event": event, **fields}})
+    more = len(lines) - MAX_FINDING_LINES
+    if more > 0:
+        log.warning(
+            "%s: ... and %d more new or resolved finding(s); run 'tracertm check' there to see every one",
+            repo.root,
+            more,
+            extra={"fields": {"event": "spec_more", **where, "more": more}},
+        )
+    if change.unchanged:
+        log.debug("%s: %d finding(s) logged before and unchanged", repo.root, change.unchanged)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -134,6 +174,8 @@ class Watcher:
         self._reconciled_refs: dict[str, str] = {}
         # Per repository, each file as the last sync that read it was about to (see ``_drop_synced``).
         self._signatures: dict[str, dict[str, FileSignature]] = {}
+        # Per repository, the spec errors, warnings and dangling links already logged (each is logged once).
+        self._findings = FindingLog()
         self._discover_now = False
         self._stop = threading.Event()
         self._busy = False
@@ -491,7 +533,9 @@ class Watcher:
             committed,
         )
         self.history.append(record)
-        level = logging.DEBUG if quiet and not result.changed and not result.errors else logging.INFO
+        change = self._findings_changed(repo, result, paths)
+        # A periodic reconcile that found nothing new is no news, even with broken files (logged already).
+        level = logging.DEBUG if quiet and not result.changed and not change else logging.INFO
         verb = "reconciled" if paths is None else "synced"
         scope = "all" if paths is None else str(len(paths))
         log.log(
@@ -520,9 +564,14 @@ class Watcher:
                 }
             },
         )
-        if paths is not None:
-            for diag in result.errors[:_MAX_LOGGED_ERRORS]:
-                log.warning("%s: %s", repo.root, diag, extra={"fields": {"event": "spec_error", **diag.as_dict()}})
+        _log_findings(repo, result, change)
+
+    def _findings_changed(self, repo: Repository, result: SyncResult, paths: list[str] | None) -> Change:
+        """The sync's errors and warnings and dangling links against those already logged for ``repo``."""
+        from tracertm.engine.scan import shown_path
+
+        scope = None if paths is None else [shown_path(p) for p in paths]  # as findings name them
+        return self._findings.update(repo.key, [*result.errors, *result.warnings], result.links, scope)
 
     def _backoff(self, failures: int) -> float:
         return float(min(self.retry_base * (2 ** max(failures - 1, 0)), self.retry_cap))
@@ -674,6 +723,7 @@ class Watcher:
         self._held.pop(key, None)
         self._reconciled_refs.pop(key, None)
         self._signatures.pop(key, None)
+        self._findings.forget(key)
         if self._watches is not None:
             self._watches.release_all(key)
         self.stats.repositories = len(self._repos)
