@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from search_adrs import adr_engine
 from tracertm import db
 from tracertm.cli import main
 from tracertm.errors import UsageError
@@ -24,17 +25,10 @@ MARKUP = "Pay <amount> in <currency> with <b>bold</b> care."
 
 @pytest.fixture
 def records(database_url: str):  # type: ignore[no-untyped-def]
-    engine = db.make_engine(database_url)
-    with db.session(engine) as session:
-        project = Project(name="p")
-        session.add(project)
-        session.flush()
-        for number, title, context in (("ADR-0001", "Payments", PUNCTUATED), ("ADR-0002", "Naming", ACCENTED),
-                                       ("ADR-0003", "Amounts", MARKUP), ("ADR-0004", "Other", "nothing й here")):
-            session.add(ADR(project_id=project.id, adr_number=number, title=title, status="accepted", context=context))
-        session.commit()
-    yield engine
-    engine.dispose()
+    adrs = [("ADR-0001", "Payments", PUNCTUATED), ("ADR-0002", "Naming", ACCENTED), ("ADR-0003", "Amounts", MARKUP),
+            ("ADR-0004", "Other", "nothing й here")]
+    with adr_engine(database_url, adrs) as engine:
+        yield engine
 
 
 def _numbers(session, query: str) -> list[str]:  # type: ignore[no-untyped-def]

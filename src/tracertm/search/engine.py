@@ -183,10 +183,10 @@ def _search_pg(
         .limit(limit)
     )
     rows = [{**row, "body": _unmarked(row["body"] or "")} for row in session.execute(stmt).mappings()]
-    words = [_folded(w, utf8) for g in groups for t in g if not t.negated for w in t.words]
-    matches = _matcher(session, words, [row["body"] or "" for row in rows], utf8)
+    terms = list(dict.fromkeys(tuple(_folded(w, utf8) for w in t.words) for g in groups for t in g if not t.negated))
+    matches = _matcher(session, [w for t in terms for w in t], [row["body"] or "" for row in rows], utf8)
     for row in rows:
-        row["snippet"] = _snippet(row.pop("body") or "", matches, utf8)
+        row["snippet"] = _snippet(row.pop("body") or "", terms, matches, utf8)
     return [_hit(k, row) for row in rows]
 
 
@@ -197,8 +197,7 @@ def _search_pg(
 # leaves out (as ts_headline did).
 SNIPPET_WORDS = 16
 SNIPPET_FRAGMENTS = 2  # as ts_headline's MaxFragments was
-_SNIPPET_WORD = re.compile(r"[^\W_]+")
-_SEPARATOR_CHARS = "".join(map(chr, (*range(0x21, 0x30), *range(0x3A, 0x41), *range(0x5B, 0x61), *range(0x7B, 0x7F))))
+_SNIPPET_WORD = syntax.WORD  # a word and its combining marks, as the query reads it
 
 
 def _folded(word: str, utf8: bool) -> str:
@@ -206,10 +205,11 @@ def _folded(word: str, utf8: bool) -> str:
     return fold(word.lower()) if utf8 else word.lower()
 
 
-def _matcher(session: Session, query_words: list[str], texts: list[str], utf8: bool) -> set[str]:
-    """The (folded, lower-case) words of ``texts`` that have a lexeme of the query's words: one round trip, in which
-    PostgreSQL stems each candidate word as its index does. A candidate shares its first letter with a query word
-    (Snowball's English stemmer changes endings only, so a word and its stem begin alike)."""
+def _matcher(session: Session, query_words: list[str], texts: list[str], utf8: bool) -> dict[str, set[str]]:
+    """The (folded, lower-case) words of ``texts`` that share a lexeme with a query word, each with the query words
+    it shares one with: one round trip, in which PostgreSQL stems each candidate word as its index does. A candidate
+    shares its first letter with a query word (Snowball's English stemmer changes endings only, so a word and its
+    stem begin alike)."""
     wanted = {w for w in query_words if w not in syntax.STOP_WORDS}
     initials = {w[0] for w in wanted}
     candidates = {
@@ -217,24 +217,49 @@ def _matcher(session: Session, query_words: list[str], texts: list[str], utf8: b
         if w[0] in initials
     }
     if not wanted or not candidates:
-        return set()
+        return {}
     rows = session.execute(
         text("SELECT w, tsvector_to_array(to_tsvector(CAST(:config AS regconfig), w)) FROM unnest(CAST(:words AS "
              "text[])) AS w"),
         {"config": PG_CONFIG, "words": sorted(wanted | candidates)},
     ).all()
     lexemes = {w: set(ls or ()) for w, ls in rows}
-    query_lexemes = set().union(*(lexemes.get(w, set()) for w in wanted))
-    return {w for w in candidates if lexemes.get(w, set()) & query_lexemes}
+    found = {w: {q for q in wanted if lexemes.get(w, set()) & lexemes.get(q, set())} for w in candidates}
+    return {w: qs for w, qs in found.items() if qs}
 
 
-def _snippet(body: str, matches: set[str], utf8: bool) -> str:
-    """``body``'s best windows of words (at most SNIPPET_FRAGMENTS, in text order, joined by "…"), the matched words
-    between the mark characters (see :func:`highlighted`)."""
+def _phrase_hits(words: list[str], terms: list[tuple[str, ...]], matches: dict[str, set[str]]) -> dict[int, int]:
+    """The positions of ``words`` (a text's folded words) where a term occurs, as the index matched it: a word alone,
+    or a phrase's words in a row ('v1.2' marks 'v1' and '2' of "v1.2", not the 'v1' of "v1.10" nor a '2' elsewhere,
+    as SQLite's snippet marks them). A common word inside a phrase, which PostgreSQL does not index, is any word
+    there, as its phrase query has it (a distance). Each position maps to the last position of the occurrence it is
+    part of: an occurrence is one mark, from its first word to its last, as SQLite marks a phrase."""
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        for q in matches.get(word, ()):
+            positions.setdefault(q, []).append(i)
+    out: dict[int, int] = {}
+    for term in terms:
+        slots = [j for j, w in enumerate(term) if w in positions]
+        if len(slots) < len([w for w in term if w not in syntax.STOP_WORDS]):
+            continue  # a word of it occurs nowhere in this text
+        for p in positions[term[slots[0]]]:
+            start = p - slots[0]
+            if start + len(term) <= len(words) and all(term[j] in matches.get(words[start + j], ()) for j in slots):
+                last = start + slots[-1]
+                for j in slots:
+                    out[start + j] = max(out.get(start + j, last), last)
+    return out
+
+
+def _snippet(body: str, terms: list[tuple[str, ...]], matches: dict[str, set[str]], utf8: bool) -> str:
+    """``body``'s best windows of words (at most SNIPPET_FRAGMENTS, in text order, joined by "…"), the words where
+    the query's terms occur (``_phrase_hits``) between the mark characters (see :func:`highlighted`)."""
     tokens = list(_SNIPPET_WORD.finditer(body))
     if not tokens:
         return body
-    marked = [i for i, m in enumerate(tokens) if _folded(m.group(), utf8) in matches]
+    occurrences = _phrase_hits([_folded(m.group(), utf8) for m in tokens], terms, matches)
+    marked = sorted(occurrences)
     size = min(SNIPPET_WORDS, len(tokens))
     starts: list[int] = []
     left = marked
@@ -255,13 +280,13 @@ def _snippet(body: str, matches: set[str], utf8: bool) -> str:
             spans[-1][1] = max(spans[-1][1], end_token)
         elif start < len(tokens):
             spans.append([start, end_token])
-    hits = set(marked)
-    fragments = [_fragment(body, tokens, hits, first, last) for first, last in spans]
+    fragments = [_fragment(body, tokens, occurrences, first, last) for first, last in spans]
     return ("…" if spans[0][0] else "") + "…".join(fragments) + ("…" if spans[-1][1] < len(tokens) - 1 else "")
 
 
-def _fragment(body: str, tokens: list[re.Match[str]], hits: set[int], start: int, end_token: int) -> str:
-    """The text from token ``start`` to token ``end_token`` (to the end of the text if that is the last token)."""
+def _fragment(body: str, tokens: list[re.Match[str]], hits: dict[int, int], start: int, end_token: int) -> str:
+    """The text from token ``start`` to token ``end_token`` (to the end of the text if that is the last token), each
+    occurrence of a term in ``hits`` (its first token → its last) one mark."""
     begin = 0 if start == 0 else tokens[start].start()
     end = len(body) if end_token == len(tokens) - 1 else tokens[end_token].end()
     out, at, i = [], begin, start
@@ -269,11 +294,12 @@ def _fragment(body: str, tokens: list[re.Match[str]], hits: set[int], start: int
         if i not in hits:
             i += 1
             continue
-        # Matched words joined by punctuation alone ('49.90', 'node.js') are one mark, as SQLite marks them.
-        last = i
-        while last + 1 <= end_token and last + 1 in hits and not body[
-                tokens[last].end():tokens[last + 1].start()].strip(_SEPARATOR_CHARS):
-            last += 1
+        # A phrase's occurrence ('49.90', "idempotency key") is one mark, as SQLite marks it; where the window
+        # ends inside it, the mark ends there too.
+        last, j = hits[i], i + 1
+        while j <= last:  # occurrences that overlap this one make one mark with it
+            last, j = max(last, hits.get(j, last)), j + 1
+        last = min(last, end_token)
         out += [body[at:tokens[i].start()], _START, body[tokens[i].start():tokens[last].end()], _END]
         at, i = tokens[last].end(), last + 1
     out.append(body[at:end])

@@ -18,6 +18,7 @@ finding everything on SQLite and nothing on PostgreSQL.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +38,29 @@ STOP_WORDS = frozenset(
 MAX_QUERY_LENGTH = 500
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-# A word: letters and digits, as SQLite's unicode61 tokenizer reads them ('_' and every punctuation mark separate
-# words: '49.90' is the phrase "49 90", 'REQ-120' the phrase "req 120", on both databases).
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _combining_marks() -> str:
+    """A regular-expression class body of every combining mark (Unicode categories Mn, Mc, Me), as ranges. Beyond
+    plane 1 only plane 14's variation selectors are marks: scanning planes 0-1 and those alone takes some 30 ms,
+    where every code point took a quarter of a second (paid by every search and list --text)."""
+    marks = [c for c in (*range(0x20000), *range(0xE0100, 0xE01F0)) if unicodedata.category(chr(c))[0] == "M"]
+    ranges: list[list[int]] = []
+    for c in marks:
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+
+
+# A word: letters and digits ('_' and every punctuation mark separate words: '49.90' is the phrase "49 90",
+# 'REQ-120' the phrase "req 120", on both databases), with the combining marks that follow its first letter:
+# Devanagari and Tamil vowel signs, Arabic harakat, a decomposed accent. PostgreSQL's parser keeps 'हिन्दी' one word,
+# so a query split at the marks (the phrase 'ह न द') found nothing there; SQLite's FTS5 splits the quoted word at
+# its marks as it split the indexed text, so it finds it alike. Shared with the PostgreSQL snippet (engine), which
+# must not cut a word's accent off its mark.
+WORD = re.compile(f"[^\\W_](?:[^\\W_]|[{_combining_marks()}])*")
 
 
 @dataclass(frozen=True)
@@ -60,8 +81,15 @@ def parse(query: str, option: str = "query") -> list[list[Term]]:
                 continue
             negated = bare.startswith("-") and len(bare) > 1
             phrase = bare[1:] if negated else bare
-        words = tuple(w.lower() for w in _WORD.findall(phrase or ""))
-        if not words or all(w in STOP_WORDS for w in words):
+        words = tuple(w.lower() for w in WORD.findall(phrase or ""))
+        # Common words at either end of a phrase are left out (PostgreSQL's phraseto_tsquery drops them; SQLite
+        # looked for them: '"the ledger"' found "the ledger" there, every "ledger" on PostgreSQL). Inside, they stay
+        # (SQLite's phrase holds them; PostgreSQL keeps their places as a distance between the other words).
+        while words and words[0] in STOP_WORDS:
+            words = words[1:]
+        while words and words[-1] in STOP_WORDS:
+            words = words[:-1]
+        if not words:
             continue
         term = Term(words, negated)
         if pending_or and not negated and groups[-1] and not groups[-1][-1].negated:
@@ -104,15 +132,27 @@ def to_tsquery(groups: list[list[Term]], config: str, *, fold_accents: bool = Tr
     Each term's words are folded as the indexed text is (``documents.fold``; not accents when ``fold_accents`` is
     false: a database not in UTF8 does not fold them). The AND/OR calls nest as balanced trees, not as one chain: a
     chain of 250 terms nested deeper than SQLAlchemy's compiler (recursive) could go, a RecursionError."""
-    from sqlalchemy import bindparam, func, literal_column
+    from sqlalchemy import bindparam, case, func, literal_column, or_
 
     from tracertm.search.documents import fold
 
     regconfig: Any = literal_column(f"'{config}'::regconfig")
+    # A tsquery no document matches: no lexeme of an index holds a space (the parser splits words at spaces).
+    nothing: Any = literal_column("$$' '$$::tsquery")
 
     def term(t: Term) -> Any:
         words = [fold(w) for w in t.words] if fold_accents else list(t.words)
-        return func.phraseto_tsquery(regconfig, bindparam(None, " ".join(words), unique=True))
+        phrase = func.phraseto_tsquery(regconfig, bindparam(None, " ".join(words), unique=True))
+        # A word in which PostgreSQL's parser reads no word ('½', a number sign SQLite indexes) would drop out of
+        # the phrase, and a term of only such words out of the query ('½ payment' finding every "payment"): the
+        # term matches nothing instead, as no text PostgreSQL indexed can hold that word. ASCII letters and digits
+        # are always a word to it: only the other words are asked (each check costs a call per query and kind).
+        doubtful = [w for w in dict.fromkeys(words) if not w.isascii() and w not in STOP_WORDS]
+        if not doubtful:
+            return phrase
+        unreadable = or_(*(func.numnode(func.phraseto_tsquery(regconfig, bindparam(None, w, unique=True))) == 0
+                           for w in doubtful))
+        return case((unreadable, nothing), else_=phrase)
 
     positive = [g for g in groups if not g[0].negated]
     negative = [g[0] for g in groups if g[0].negated]
