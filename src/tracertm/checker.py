@@ -33,7 +33,9 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import ConfigError, Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 from tracertm.engine.plan import SHARED_KINDS as _SHARED_KINDS
-from tracertm.engine.scan import Location, Snapshot, name_error, scan, unmerged_error
+from tracertm.engine.scan import (
+    Location, Snapshot, linked_folders, listed_below, name_error, scan, unmerged_error,
+)
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
 from tracertm.staged_config import committed_settings, staged_settings, staged_settings_and_files
 from tracertm.crossfile import cross_check, cross_check_sketches
@@ -128,10 +130,13 @@ def _check(
     index = _check_changes(location, settings, result, store, jobs, changes, config) if hook_mode else None
     if index is not None:
         _check_step_changes(location, settings, result, index)
+        if settings.adr_dir_warning is not None:
+            result.warnings.append(settings.adr_dir_warning)
         result.warnings.extend(_unmatched_in_index(location, settings))
     else:
         snapshot = scan(location, settings, ref=ref, staged=staged)
-        result.warnings.extend(settings.unmatched(snapshot.files))  # "adr_paths matched nothing"
+        # "adr_paths matched nothing", an unusable .adr-dir, a spec folder that is a symbolic link
+        result.warnings.extend(settings.warnings(snapshot.files) + snapshot.linked)
         try:
             parsed: dict[str, ParseResult] = {}
             _check_everything(snapshot, settings, result, store, jobs, parsed)
@@ -437,6 +442,8 @@ def _check_changes(
     try:
         # The spec links whose target the commit changes (edits or deletes) change with it.
         relinked = _relinked(top, prefix, specs, listing, staged, reader.read)
+        # A spec folder that is a symbolic link: said on every commit, as by check (the links were listed anyway).
+        result.warnings.extend(_linked_in_listing(settings, listing, reader.read, bool(prefix)))
     except BaseException:
         reader.close()
         raise
@@ -648,6 +655,22 @@ def _relinked(
         asked = tuple(outside) if sum(len(t) + 16 for t in outside) <= git.MAX_PATHSPEC_BYTES else ("",)
         moved.update(_strip(git.index_changes(top, "HEAD", asked), prefix))
     return {p: moved[t] for p, t in targets.items() if t in moved}
+
+
+def _linked_in_listing(
+    settings: Settings, listing: _Listing, read: Callable[[list[str]], dict[str, bytes]], subfolder: bool
+) -> list[Diagnostic]:
+    """Hook mode's ``engine.scan.linked_folders``: the spec folders among the listing's symbolic links (none to
+    look at, and no blob read, in a repository without such a link)."""
+    links = listing.links
+    if not links:
+        return []
+    found = {c: links[c].split(" ", 1)[0] for c in settings.spec_folders if c in links}
+    if not found:
+        return []
+    texts = read(sorted(set(found.values())))
+    written = {p: texts[sha].decode("utf-8", "surrogateescape") for p, sha in found.items()}
+    return linked_folders(settings, written, listed_below(settings, sorted(listing.by_path)), subfolder=subfolder)
 
 
 def _step_kinds_apart(settings: Settings) -> bool:

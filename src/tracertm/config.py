@@ -157,6 +157,28 @@ class Settings:
     # check's step rules → severity: {"undefined"|"ambiguous"|"unused": "error"|"warning"|"off"} (default warning)
     step_checks: Mapping[str, str] = field(default_factory=dict)
     results_window: int | None = None  # runs that a scenario's pass_rate covers (tracertm.results; default 20)
+    # The warning about an ``.adr-dir`` that names a folder outside the repository (no ADR is read from it).
+    adr_dir_warning: Diagnostic | None = field(default=None, compare=False)
+
+    def warnings(self, paths: Iterable[str]) -> list[Diagnostic]:
+        """The configuration's warnings against ``paths`` (the spec files of a full scan): an unusable
+        ``.adr-dir`` and every configured glob that matches nothing (``unmatched``)."""
+        found = self.unmatched(paths)
+        return found if self.adr_dir_warning is None else [self.adr_dir_warning, *found]
+
+    @cached_property
+    def spec_folders(self) -> tuple[str, ...]:
+        """The root-relative folders where a symbolic link hides spec files from git's listings: the folder of
+        every path glob (the part before its first wildcard, ``docs/adr``) and each folder above it (``docs``).
+        A scan looks these up among the entries it has (``engine.scan.linked_folders``)."""
+        found: set[str] = set()
+        for patterns in self.paths.values():
+            for pattern in patterns:
+                folder = literal_prefix(pattern).rstrip("/")
+                while folder:
+                    found.add(folder)
+                    folder = folder.rpartition("/")[0]
+        return tuple(sorted(found))
 
     @cached_property
     def _classifier(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str], re.Pattern[str]]:
@@ -419,18 +441,29 @@ def config_link_outside(shown: str | Path, link: str) -> ConfigError:
                        "follows; put the file itself in the repository, or link to a file inside it")
 
 
-def _adr_dir(root: Path, files: Mapping[str, bytes] | None) -> tuple[str, ...]:
-    """adr-tools keeps its folder name in ``.adr-dir``."""
+def _adr_dir(root: Path, files: Mapping[str, bytes] | None) -> tuple[tuple[str, ...], Diagnostic | None]:
+    """adr-tools keeps its folder name in ``.adr-dir`` (relative to the folder of that file): its ADR glob, or a
+    warning when it names a folder outside the repository — an absolute path (``/etc`` is no folder of the
+    repository, never its ``etc/``) or one above it (``../..``): no ADR is read from there, and saying nothing would
+    leave the ADRs the user keeps there silently unsynced."""
+    import posixpath
+
     marker = root / ".adr-dir"
     if files is not None:
         data = files.get(marker.name)
         text = "" if data is None else data.decode("utf-8", errors="replace")
     elif not _present(root, marker.name):
-        return ()
+        return (), None
     else:
         text = marker.read_text(encoding="utf-8", errors="replace")
-    folder = text.strip().strip("/")
-    return (f"{folder}/**/*.md",) if folder and ".." not in folder.split("/") else ()
+    written = text.strip()
+    folder = posixpath.normpath(written) if written else ""
+    if written.startswith("/") or folder == ".." or folder.startswith("../"):
+        message = (f"names {written!r}, a folder outside the project, so no ADR is read from it; name a folder "
+                   "below the one .adr-dir is in (e.g. docs/adr), or set adr_paths")
+        return (), Diagnostic(marker.name, 1, 0, message, "warning")
+    folder = folder.strip("/")
+    return ((f"{folder}/**/*.md",) if folder and folder != "." else ()), None
 
 
 # What a right value looks like, for the error about a wrong one.
@@ -729,7 +762,10 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
             raise ConfigError(f"{at(key)}: {problem}")
 
     paths = dict(DEFAULT_PATHS)
-    paths["adr"] = paths["adr"] + _adr_dir(root, files)
+    adr_dir, adr_dir_warning = _adr_dir(root, files)
+    paths["adr"] = paths["adr"] + adr_dir
+    if "adr_paths" in table:
+        adr_dir_warning = None  # the configured globs replace the .adr-dir folder: it is not read at all
     for kind in FILE_KINDS:
         if f"{kind}_paths" in table:
             paths[kind] = tuple(table[f"{kind}_paths"])
@@ -775,6 +811,7 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
         configured=frozenset(p for kind in ("adr", "contract", "feature") for p in table.get(f"{kind}_paths", ())),
         step_checks=dict(step_checks),
         results_window=table.get("results_window"),
+        adr_dir_warning=adr_dir_warning,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:

@@ -169,6 +169,10 @@ class _Attempt:
         try:
             if settings.unmatched(snapshot.files):
                 raise _Give("a configured glob matches nothing (a warning)")
+            # An unusable .adr-dir, a spec folder that is a symbolic link: warnings the no-op prints as the engine.
+            notes = ([settings.adr_dir_warning] if settings.adr_dir_warning is not None else []) + snapshot.linked
+            if notes and not self.warnings_ok:
+                raise _Give("a warning about the configuration or a linked spec folder")
             broken = sorted(p for p, f in snapshot.files.items() if f.error is not None)
             if broken:
                 raise _Give(f"{broken[0]}: cannot be used ({snapshot.files[broken[0]].error})")
@@ -184,7 +188,7 @@ class _Attempt:
             first = (str(exc).strip().splitlines() or [""])[0]
             raise _Give(f"database: {type(exc).__name__}: {first}") from None
         return NoopSync(name, location.root, snapshot.source, snapshot.commit, self.dry_run, counts,
-                        len(snapshot.files), run_id, warnings)
+                        len(snapshot.files), run_id, notes + warnings)
 
     def _check_and_record(self, db: _Driver, top: Path, name: str, origin: str | None, snapshot: Any, options: str
                           ) -> tuple[dict[str, dict[str, int]], uuid.UUID | None, list[Diagnostic]]:

@@ -317,8 +317,8 @@ def _print_link_summary(links: dict[str, Any]) -> None:
 
 
 def _configuration_warnings(path: str | None) -> list[Any]:
-    """Findings about the configuration of the repository at ``path`` (a configured glob that matches nothing);
-    none when there is no repository to look at."""
+    """Findings about the configuration of the repository at ``path`` (a configured glob that matches nothing, an
+    unusable ``.adr-dir``, a spec folder that is a symbolic link); none when there is no repository to look at."""
     from tracertm.config import load_settings
     from tracertm.engine.scan import Location, scan
 
@@ -327,11 +327,9 @@ def _configuration_warnings(path: str | None) -> list[Any]:
     except UsageError:
         return []
     settings = load_settings(location.root)
-    if not settings.configured:
-        return []
     snapshot = scan(location, settings)
     snapshot.close()
-    return settings.unmatched(snapshot.files)
+    return settings.warnings(snapshot.files) + snapshot.linked
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -537,8 +537,10 @@ class _Job:
             dry_run=dry_run,
             counts=counts,
             errors=the_plan.errors,
-            # A configured glob that matched nothing is worth a word (only a full scan can tell).
-            warnings=(self.settings.unmatched(snapshot.files) if self.paths is None else []) + the_plan.warnings,
+            # A configured glob that matched nothing, an unusable .adr-dir, a spec folder that is a symbolic link:
+            # each worth a word (only a full scan can tell).
+            warnings=(self.settings.warnings(snapshot.files) + snapshot.linked if self.paths is None else [])
+            + the_plan.warnings,
             operations=the_plan.operations,
             files_scanned=len(snapshot.files),
             files_parsed=len(parsed),
