@@ -41,11 +41,20 @@ from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, 
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
-__all__ = ["FEATURE_STATUSES", "parse"]
+__all__ = ["FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "parse"]
 
 # FeatureStatus and ScenarioStatus share these values.
 FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
 
+# gherkin-official spends about 10-15 us on every line (blank ones too) and on every table cell and tag, so a file of
+# millions of short lines, cells or tags stalls a sync or a hook for a minute while staying under ``max_file_size``.
+# The largest real feature files seen have under 2,000 lines (gherkin's own very_long.feature: 1,702); at these
+# limits the worst file parses in a few seconds. Fixed limits, not settings, checked before gherkin reads the file
+# (a count of ``|`` and ``@`` characters: one per cell or tag, and far more than any real file holds in text).
+MAX_FEATURE_LINES = 50_000
+MAX_FEATURE_CELLS_AND_TAGS = 200_000
+
+_MARK = re.compile(r"[|@]+")
 _LOCATION_PREFIX = re.compile(r"^\(\d+:\d+\):\s*")
 _STORY = (
     ("as_a", re.compile(r"As an?\s+(.*)", re.IGNORECASE)),
@@ -402,7 +411,44 @@ def _holds_nothing(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
 
 
+def _check_size(path: str, text: str) -> None:
+    """Raise ``ParseError`` when ``text`` (LF line ends only) has more lines than ``MAX_FEATURE_LINES`` or more ``|``
+    and ``@`` than ``MAX_FEATURE_CELLS_AND_TAGS``, at the first line past the limit."""
+    newlines = text.count("\n")
+    if newlines >= MAX_FEATURE_LINES:  # else at most MAX_FEATURE_LINES lines, the last one without its line end
+        lines = newlines + (0 if text.endswith("\n") else 1)
+        if lines > MAX_FEATURE_LINES:
+            raise ParseError(
+                path,
+                MAX_FEATURE_LINES + 1,
+                0,
+                f"feature file has {lines} lines, over the {MAX_FEATURE_LINES}-line limit for feature files, a "
+                "fixed limit; split it into several feature files",
+            )
+    marks = text.count("|") + text.count("@")
+    if marks > MAX_FEATURE_CELLS_AND_TAGS:
+        line = text.count("\n", 0, _nth_mark(text, MAX_FEATURE_CELLS_AND_TAGS + 1)) + 1
+        raise ParseError(
+            path,
+            line,
+            0,
+            f"feature file has {marks} '|' and '@' (table cells and tags), over the limit of "
+            f"{MAX_FEATURE_CELLS_AND_TAGS} for feature files, a fixed limit; split it into several feature files",
+        )
+
+
+def _nth_mark(text: str, n: int) -> int:
+    """The offset of the ``n``-th ``|`` or ``@`` of ``text`` (1-based; ``text`` holds at least ``n``)."""
+    seen = 0
+    for match in _MARK.finditer(text):
+        seen += len(match.group())
+        if seen >= n:
+            return match.end() - (seen - n) - 1
+    raise AssertionError("fewer marks than counted")  # pragma: no cover
+
+
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
+    _check_size(path, text)
     context = _compile(path, options)
     if _holds_nothing(text):
         # Valid Gherkin with no feature in it (an empty file, a placeholder of comments): nothing to record.

@@ -17,7 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 from tracertm.results.report import (
-    CaseResult, Report, clean_text, digest, external_id, feature_id, finite, first_line, report_error, worst,
+    MAX_NAME_CHARS, CaseResult, Report, clean_text, clip, digest, external_id, feature_id, finite, first_line,
+    report_error, worst,
 )
 
 __all__ = ["parse", "load_json"]
@@ -330,9 +331,10 @@ def _nanoseconds(value: float) -> float:
 
 
 def _label(element: dict[str, Any], position: int, feature: str) -> str:
-    """How an error names an element: by its name when it has one that is text, else by its place."""
+    """How an error names an element: by its name (clipped: it may be megabytes long) when it has one that is
+    text, else by its place."""
     name = element.get("name")
-    return f"element '{clean_text(name)}'" if isinstance(name, str) and name else \
+    return f"element '{clip(clean_text(name), 80)}'" if isinstance(name, str) and name else \
         f"element #{position + 1} of {feature}"
 
 
@@ -343,6 +345,9 @@ def _text(node: dict[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise _Misshapen((key,), f"'{key}' must be text, not {_kind(value)}")
+    if len(value) > MAX_NAME_CHARS:
+        raise _Misshapen((key,), f"'{key}' is {len(value)} characters long, over the limit of {MAX_NAME_CHARS} "
+                                 "(a fixed limit); shorten it where the report is written")
     return clean_text(value)
 
 

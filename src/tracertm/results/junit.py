@@ -18,11 +18,45 @@ from tracertm.results.report import (
     CaseResult, Report, clip, digest, external_id, finite, first_line, latest_run_time, report_error, run_label,
 )
 
-__all__ = ["NestedCases", "parse", "stream"]
+__all__ = ["MAX_TAG_BYTES", "NestedCases", "parse", "stream"]
 
 # Surefire's retry elements: the test failed, then passed on a rerun (flaky) or failed again (rerun).
 _FLAKY = ("flakyFailure", "flakyError")
 _RERUN = ("rerunFailure", "rerunError")
+
+
+# The most bytes one start tag may take: its attributes — a test's name and classname, a failure's message. expat
+# buffers a token whole and copies it as it grows: one 50 MB test name peaked at 770 MB while imported. Test names
+# are identities (never cut), so a longer tag is refused before the XML parser reads the report. Far above what
+# runners write (a name of thousands of characters, a failure message of a long diff).
+MAX_TAG_BYTES = 1024 * 1024
+# A '<' and then over MAX_TAG_BYTES bytes without one: the only places a start tag that long can be (an attribute
+# value holds no '<'). Anchored on '<', each try stops at the next '<': one linear pass.
+_LONG_RUN = re.compile(rb"<[^<]{%d}" % MAX_TAG_BYTES)
+# How far a start tag reads as one (quotes respected: a '>' in a quoted value does not end it): the whole tag, or
+# where it stops being one — expat refuses a malformed tag at its first wrong byte, but holds a tag that is still
+# well-formed so far (an unclosed value, a long attribute name) whole until it ends.
+_START_TAG = re.compile(
+    rb"""<[^\s/>!?][^\s/>]*(?:\s+[^\s=/>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""  # the name, complete attributes
+    rb"""(?:\s+[^\s=/>"'<]*(?:\s*=\s*(?:"[^"<]*|'[^'<]*')?)?)?\s*/?>?"""  # an unfinished one, the end
+)
+
+
+def _check_tags(path: str, data: bytes) -> None:
+    """Raise ``ParseError`` at the first start tag longer than ``MAX_TAG_BYTES`` (or still unfinished after as
+    many bytes), from the bytes: before the XML parser holds it."""
+    for run in _LONG_RUN.finditer(data):
+        tag = _START_TAG.match(data, run.start())
+        if tag is None or tag.end() - tag.start() <= MAX_TAG_BYTES:
+            continue  # no start tag (a comment, CDATA, an end tag), or a short one and long text (<system-out>)
+        name = re.match(rb"<([^\s/>]{1,64})", data[run.start() : run.start() + 66])
+        what = f"<{name.group(1).decode('utf-8', 'replace')}>" if name else "a"
+        line = data.count(b"\n", 0, run.start()) + 1
+        raise report_error(
+            path, line, f"{what} start tag is over {MAX_TAG_BYTES} bytes long (its attributes: a test name, "
+            "classname or message), a fixed limit; shorten the test's name or message where the report is written",
+            run.start() - data.rfind(b"\n", 0, run.start()),
+        )
 
 
 def parse(path: str, data: bytes) -> Report:
@@ -45,6 +79,7 @@ def parse(path: str, data: bytes) -> Report:
 
 def root(path: str, data: bytes) -> Element:
     """The root element of a JUnit report (``<testsuites>`` or ``<testsuite>``), parsed safely, or ``ParseError``."""
+    _check_tags(path, data)
     top = _xml(path, data)
     _check_root(path, top)
     return top
@@ -68,6 +103,7 @@ def stream(
     import defusedxml
     import defusedxml.ElementTree as safe
 
+    _check_tags(path, data)
     depth = 0  # testcase elements open
     unnamed: dict[str | None, int] = {}  # see _case
     suites: list[str | None] = []  # the names of the suites open, innermost last (``CaseResult.suite``)

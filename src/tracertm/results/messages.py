@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.results.report import (
-    CaseResult, Report, clean_text, digest, external_id, feature_id, finite, first_line, plausible, report_error,
-    worst,
+    MAX_NAME_CHARS, CaseResult, Report, clean_text, digest, external_id, feature_id, finite, first_line, plausible,
+    report_error, worst,
 )
 
 __all__ = ["parse"]
@@ -399,11 +399,17 @@ def _objects(at: _At, value: Any, what: str) -> list[dict[str, Any]]:
 
 def _text(at: _At, value: Any, what: str) -> str:
     """A text field ("" when absent), or the ``ParseError`` of its envelope: read as "" or as ``str(123)``, a
-    number would give a test case another name, a result another status."""
+    number would give a test case another name, a result another status. A name, uri or tag over
+    ``MAX_NAME_CHARS`` is refused (a failure's message, only its first line kept, is not)."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise _malformed(at, f"{what} must be text")
+    if len(value) > MAX_NAME_CHARS and not what.endswith(".message"):
+        path, number = at
+        raise report_error(path, number, f"{what} is {len(value)} characters long, over the limit of "
+                                         f"{MAX_NAME_CHARS} (a fixed limit); shorten it where the report is written; "
+                                         "nothing was imported from this file")
     return clean_text(value)
 
 

@@ -17,6 +17,9 @@ FAILING = frozenset({"failed", "error", "undefined", "pending"})
 DEFAULT_MAX_REPORT_SIZE = 64 * 1024 * 1024  # bytes; a JUnit report of 20,000 tests is about 3 MB
 MAX_EXTERNAL_ID = 255  # test_cases.test_case_number
 MAX_RUN_NAME = 255  # test_runs.name
+# The longest name, id, uri or tag a JSON report (Cucumber JSON, Messages) may hold, in characters. Names are
+# identities (never cut); one of 50 MB peaked at 670 MB while imported. Far above what any runner writes.
+MAX_NAME_CHARS = 1024 * 1024
 
 
 _RANK = {"passed": 0, "skipped": 1, "pending": 2, "undefined": 3, "failed": 4, "error": 5}
