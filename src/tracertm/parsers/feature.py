@@ -41,7 +41,7 @@ from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, 
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
-__all__ = ["FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "parse"]
+__all__ = ["FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "check_size", "parse"]
 
 # FeatureStatus and ScenarioStatus share these values.
 FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
@@ -411,7 +411,7 @@ def _holds_nothing(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
 
 
-def _check_size(path: str, text: str) -> None:
+def check_size(path: str, text: str) -> None:
     """Raise ``ParseError`` when ``text`` (LF line ends only) has more lines than ``MAX_FEATURE_LINES`` or more ``|``
     and ``@`` than ``MAX_FEATURE_CELLS_AND_TAGS``, at the first line past the limit."""
     newlines = text.count("\n")
@@ -448,7 +448,7 @@ def _nth_mark(text: str, n: int) -> int:
 
 
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
-    _check_size(path, text)
+    check_size(path, text)
     context = _compile(path, options)
     if _holds_nothing(text):
         # Valid Gherkin with no feature in it (an empty file, a placeholder of comments): nothing to record.

@@ -50,12 +50,12 @@ def _document(text: str) -> Node | None:
     from gherkin.parser import Parser
     from gherkin.token_scanner import TokenScanner
 
-    from tracertm.parsers.feature import _check_size
+    from tracertm.parsers.feature import check_size
 
     try:
         # The feature parser's own size limits first: a file past them would hold the request for up to a minute
         # in gherkin (about 10 µs a line or cell), and a sync refuses it anyway.
-        _check_size("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        check_size("", text.replace("\r\n", "\n").replace("\r", "\n"))
         return cast(Node, Parser().parse(TokenScanner(text))).get("feature") or None
     except Exception:  # noqa: BLE001 - a file that no longer parses: no line, said so by the caller
         return None
