@@ -143,7 +143,8 @@ def search_hits(hits: list[dict[str, Any]]) -> str:
     out = []
     for h in hits:
         ident = f"{h['feature']}/{h['number']}" if h.get("feature") else h["number"]
-        out.append(one_line(f"{h['kind']:<9} {ident:<14} {h['title']}  ({h['status']}, {h['project']})"))
+        status = h["status"] + (" (deleted)" if h.get("deleted_at") else "")  # as record_table marks it
+        out.append(one_line(f"{h['kind']:<9} {ident:<14} {h['title']}  ({status}, {h['project']})"))
         snippet = html.unescape(" ".join(h["snippet"].split()).replace("<mark>", "[").replace("</mark>", "]"))
         out.append(f"          {one_line(snippet)}")
     return "\n".join(out)

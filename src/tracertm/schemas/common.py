@@ -117,6 +117,8 @@ class SearchHit(BaseModel):
     status: str
     rank: float
     snippet: str
+    deleted_at: dt.datetime | None = Field(description=(
+        "when the record was soft-deleted (only with include_deleted), as its read model's deleted_at; null: live"))
 
 
 class SearchResults(BaseModel):

@@ -98,7 +98,7 @@ def _base(k: Kind, project: Project | None, include_deleted: bool) -> tuple[Any,
     table = k.table
     columns = [
         table.c.id, table.c[k.number].label("number"), table.c[k.title].label("title"), table.c.status,
-        Project.name.label("project"),
+        Project.name.label("project"), table.c.deleted_at,
     ]
     if k.name == "scenario":
         columns.append(Feature.feature_number.label("feature"))
@@ -114,6 +114,8 @@ def _base(k: Kind, project: Project | None, include_deleted: bool) -> tuple[Any,
         where.append(owner == project.id)
     if not include_deleted:
         where.append(table.c.deleted_at.is_(None))
+        if k.name == "scenario":
+            where.append(Feature.deleted_at.is_(None))
     return joined, columns, where
 
 
@@ -135,6 +137,9 @@ def _search_sqlite(
         .where(fts_name.op("MATCH")(bindparam("fts_q", expression)), *where)
         .order_by(rank.desc(), *_ties(k, False))
         .limit(limit)
+        # _base filters deleted rows itself: the session's default filter would hide a deleted feature, and with
+        # it every scenario of it, from a search that includes deleted records.
+        .execution_options(include_deleted=True)
     )
     rows = [dict(row) for row in session.execute(stmt).mappings()]
     for row in rows:
@@ -181,6 +186,7 @@ def _search_pg(
         .where(vector.op("@@")(tsquery), *where)
         .order_by(rank.desc(), *_ties(k, True))
         .limit(limit)
+        .execution_options(include_deleted=True)  # as in _search_sqlite
     )
     rows = [{**row, "body": _unmarked(row["body"] or "")} for row in session.execute(stmt).mappings()]
     terms = list(dict.fromkeys(tuple(_folded(w, utf8) for w in t.words) for g in groups for t in g if not t.negated))
@@ -326,6 +332,8 @@ def _hit(k: Kind, row: Any) -> dict[str, Any]:
         "status": status.value if hasattr(status, "value") else str(status),
         "rank": float(row["rank"] or 0.0),
         "snippet": highlighted(row["snippet"]),
+        # With deleted records included a hit must say it is one, as a list's record does (its ``deleted_at``).
+        "deleted_at": row["deleted_at"],
     }
 
 
