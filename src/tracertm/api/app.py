@@ -15,6 +15,8 @@ from tracertm import db
 from tracertm.api.limits import RequestLimits
 from tracertm.api.problems import install
 from tracertm.api.project_paths import ProjectPathRoute, ProjectPaths
+from tracertm.api.query_names import NOTE as QUERY_NOTE
+from tracertm.api.query_names import ApiRoute
 
 ENV_SETTINGS = "TRACERTM_SERVE_SETTINGS"  # JSON of ApiSettings, for uvicorn worker processes
 
@@ -62,7 +64,8 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
         title="tracertm",
         version=_version(),
         description="Read and annotate the specs tracertm syncs from git: ADRs, contracts, features, scenarios. "
-        "Git-owned fields are read-only; database-owned fields are updated with PATCH, If-Match and a write token.",
+        "Git-owned fields are read-only; database-owned fields are updated with PATCH, If-Match and a write "
+        "token.\n\n" + QUERY_NOTE,
         openapi_url="/openapi.json",
         docs_url=None,  # served by api.docs: a pinned Swagger UI with integrity hashes and security headers
         redoc_url=None,
@@ -125,7 +128,8 @@ def api_routes() -> tuple[BaseRoute, ...]:
     from tracertm.api.routes import install_project_route, install_routes
     from tracertm.api.trace_routes import install_trace_routes
 
-    router = APIRouter(route_class=ProjectPathRoute)
+    # ApiRoute: a query parameter a route does not declare is a 400, not ignored (api.query_names).
+    router = APIRouter(route_class=ApiRoute)
     install_routes(router)
     install_trace_routes(router)
     install_results_routes(router)
