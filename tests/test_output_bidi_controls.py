@@ -18,8 +18,8 @@ def test_one_line_escapes_each_bidirectional_control() -> None:
 
 def test_a_finding_naming_a_file_with_an_override_stays_in_order(git_repo: GitRepo, database_url: str) -> None:
     name = "features/x\u202etxt.feature"
-    git_repo.write(name, "Feature: broken\n  Scenario: s\n    Given x\n  Scenario Outline: no examples\n    Given <y>\n"
-                         "  Examples\n")
+    git_repo.write(name, "Feature: broken\n  Scenario: s\n    Given x\n  Scenario Outline: no examples\n"
+                         "    Given <y>\n  Examples\n")
     git_repo.commit("a broken feature")
     done = run_cli("check", str(git_repo.path))
     assert done.returncode == 1, done.stderr
