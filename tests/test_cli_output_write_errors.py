@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, init_repo
 from specs import adr
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -22,28 +23,37 @@ pytestmark = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /
 LINE = "tracertm: error: stdout: cannot write: No space left on device"
 
 
-def _run(repo: GitRepo, args: list[str], stdout: int | IO[str], *, unbuffered: bool,
-         db: Path) -> subprocess.CompletedProcess[str]:
+def _run(repo: Synced, args: list[str], stdout: int | IO[str], *, unbuffered: bool
+         ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    env["TRACERTM_DATABASE_URL"] = f"sqlite:///{db}"
+    env["TRACERTM_DATABASE_URL"] = f"sqlite:///{repo.db}"
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
-    return subprocess.run([sys.executable, "-m", "tracertm", *args], cwd=repo.path, stdout=stdout,
+    return subprocess.run([sys.executable, "-m", "tracertm", *args], cwd=repo.git.path, stdout=stdout,
                           stderr=subprocess.PIPE, text=True, env=env, check=False, timeout=120)
 
 
-@pytest.fixture
-def repo(git_repo: GitRepo, tmp_path: Path) -> GitRepo:
+@dataclass(frozen=True)
+class Synced:
+    git: GitRepo
+    db: Path
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Synced:
+    """A synced repository with a broken ADR and a staged one, shared by the module's tests: they only read it
+    (``check``, ``list``, ``matrix``), so one sync serves them all."""
+    where = tmp_path_factory.mktemp("full-device")
+    git_repo = init_repo(where / "repo")
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.write("docs/adr/0002-broken.md", "# ADR-0002: Broken\n\nno status section\n")
     git_repo.commit("seed")
-    done = subprocess.run([sys.executable, "-m", "tracertm", "sync"], cwd=git_repo.path, capture_output=True,
-                          text=True, env={**os.environ, "TRACERTM_DATABASE_URL": f"sqlite:///{tmp_path / 'db'}"},
-                          check=False, timeout=120)
+    synced = Synced(git_repo, where / "db")
+    done = _run(synced, ["sync"], subprocess.PIPE, unbuffered=False)
     assert done.returncode in (0, 1), done.stderr
     git_repo.write("docs/adr/0003-staged.md", "# ADR-0003: Staged\n\nno status either\n")
     git_repo.git("add", "docs/adr/0003-staged.md")
-    return git_repo
+    return synced
 
 
 @pytest.mark.parametrize("unbuffered", [False, True])
@@ -51,18 +61,17 @@ def repo(git_repo: GitRepo, tmp_path: Path) -> GitRepo:
     ["check"], ["check", "--format", "json"], ["check", "--format", "github"], ["check", "--staged"],
     ["list", "adr"], ["list", "adr", "--format", "json"], ["matrix"],
 ])
-def test_a_full_device_is_one_line_and_exit_2(repo: GitRepo, tmp_path: Path, args: list[str],
-                                                unbuffered: bool) -> None:
+def test_a_full_device_is_one_line_and_exit_2(repo: Synced, args: list[str], unbuffered: bool) -> None:
     with open("/dev/full", "w") as full:
-        proc = _run(repo, args, full, unbuffered=unbuffered, db=tmp_path / "db")
+        proc = _run(repo, args, full, unbuffered=unbuffered)
     assert proc.stderr.splitlines()[-1:] == [LINE + "; the output is incomplete"], proc.stderr
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
     assert "internal error" not in proc.stderr
     assert proc.returncode == 2, proc.stderr
 
 
-def test_matrix_output_file_on_a_full_device(repo: GitRepo, tmp_path: Path) -> None:
-    proc = _run(repo, ["matrix", "-o", "/dev/full"], subprocess.DEVNULL, unbuffered=False, db=tmp_path / "db")
+def test_matrix_output_file_on_a_full_device(repo: Synced) -> None:
+    proc = _run(repo, ["matrix", "-o", "/dev/full"], subprocess.DEVNULL, unbuffered=False)
     assert proc.stderr.splitlines() == [
         "tracertm: error: --output /dev/full: cannot write: No space left on device; the output is incomplete"
     ], proc.stderr
@@ -70,11 +79,11 @@ def test_matrix_output_file_on_a_full_device(repo: GitRepo, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("args", [["check"], ["list", "adr"], ["check", "--staged"]])
-def test_a_closed_pipe_stays_quiet(repo: GitRepo, tmp_path: Path, args: list[str]) -> None:
+def test_a_closed_pipe_stays_quiet(repo: Synced, args: list[str]) -> None:
     read, write = os.pipe()
     os.close(read)  # the reader is gone before the first byte: every write meets EPIPE
     try:
-        proc = _run(repo, args, write, unbuffered=False, db=tmp_path / "db")
+        proc = _run(repo, args, write, unbuffered=False)
     finally:
         os.close(write)
     assert not [line for line in proc.stderr.splitlines() if line.startswith("tracertm:")], proc.stderr
