@@ -1127,7 +1127,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.fuzz_worker:
         return fuzz_worker(args.fuzz_worker)
     smoke = args.smoke
-    rounds = args.rounds or (2 if smoke else 10)
+    rounds = args.rounds or (1 if smoke else 10)
     syncers = 3 if smoke and args.syncers == 8 else args.syncers
     kills = args.kills or (2 if smoke else 10)
     inputs = args.inputs or (200 if smoke else 10_000)
