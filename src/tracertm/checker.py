@@ -33,9 +33,8 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import ConfigError, Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 from tracertm.engine.plan import SHARED_KINDS as _SHARED_KINDS
-from tracertm.engine.scan import (
-    Location, Snapshot, linked_folders, listed_below, name_error, scan, unmerged_error,
-)
+from tracertm.engine.linked_folders import linked_folders, listed_below
+from tracertm.engine.scan import Location, Snapshot, name_error, scan, unmerged_error
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
 from tracertm.staged_config import committed_settings, staged_settings, staged_settings_and_files
 from tracertm.crossfile import cross_check, cross_check_sketches
@@ -660,7 +659,7 @@ def _relinked(
 def _linked_in_listing(
     settings: Settings, listing: _Listing, read: Callable[[list[str]], dict[str, bytes]], subfolder: bool
 ) -> list[Diagnostic]:
-    """Hook mode's ``engine.scan.linked_folders``: the spec folders among the listing's symbolic links (none to
+    """Hook mode's ``engine.linked_folders``: the spec folders among the listing's symbolic links (none to
     look at, and no blob read, in a repository without such a link)."""
     links = listing.links
     if not links:

@@ -170,7 +170,7 @@ class Settings:
     def spec_folders(self) -> tuple[str, ...]:
         """The root-relative folders where a symbolic link hides spec files from git's listings: the folder of
         every path glob (the part before its first wildcard, ``docs/adr``) and each folder above it (``docs``).
-        A scan looks these up among the entries it has (``engine.scan.linked_folders``)."""
+        A scan looks these up among the entries it has (``engine.linked_folders``)."""
         found: set[str] = set()
         for patterns in self.paths.values():
             for pattern in patterns:
