@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from tracertm import kinds
 from tracertm._version import __version__
+from tracertm.cli.stdout import Guarded, OutputError, unwritable
+from tracertm.cli.stdout import gone as _stdout_gone
 from tracertm.errors import TracertmError, UsageError
 from tracertm.text import is_text
 
@@ -31,7 +33,6 @@ EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2
 EXIT_TERMINATED = 143
 # stdout closed under us (``tracertm check | head -1``): 128 + SIGPIPE, what git and coreutils exit with. Not 0:
 # under ``set -o pipefail`` a failing check must not pass because its reader stopped early.
-EXIT_BROKEN_PIPE = 141
 
 Handler = Callable[["argparse.Namespace"], int]
 
@@ -542,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore: Callable[[], object] | None = None
     stdout = sys.stdout
     if stdout is not None:
-        sys.stdout = cast("TextIO", _Stdout(stdout))
+        sys.stdout = cast("TextIO", Guarded(stdout))
     try:
         args = _hook_args(argv) or build_parser(_verb(argv)).parse_args(argv)
         if _hook_check(args):
@@ -583,7 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _stdout_gone()
     except OutputError as exc:
-        return _unwritable(exc)
+        return unwritable(exc, EXIT_USAGE)
     except UnicodeEncodeError as exc:
         # An argument that is not UTF-8 (the shell passed bytes; Python keeps them as lone surrogates) reaches a
         # database or a git command as text it cannot hold: the user's to fix, not an internal error.
@@ -681,64 +682,6 @@ def _check_database_url(args: argparse.Namespace) -> None:
         check_url(os.environ["TRACERTM_DATABASE_URL"], "$TRACERTM_DATABASE_URL")
 
 
-def _stdout_gone() -> int:
-    """The reader of stdout went away. Point stdout at /dev/null so that the interpreter's own flush at exit
-    (output still buffered) does not print "Exception ignored ... BrokenPipeError" on stderr; exit 141."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # no real stdout (captured, closed): nothing left to flush
-        pass
-    return EXIT_BROKEN_PIPE
-
-
-class OutputError(Exception):
-    """Standard output would not take what a command wrote (a full disk, an I/O error), a closed pipe aside. Not an
-    ``OSError``: a verb's ``except OSError`` around its own files must not take it for theirs."""
-
-    def __init__(self, where: str, exc: OSError) -> None:
-        super().__init__(f"{where}: cannot write: {exc.strerror or exc}; the output is incomplete")
-
-
-class _Stdout:
-    """``sys.stdout`` while a command runs: a write or flush that fails raises ``OutputError`` naming stdout (an
-    ``OSError`` alone does not say which file failed: a print to a full disk was an internal error). Everything
-    else is the stream's own."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError("stdout", exc) from exc
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError("stdout", exc) from exc
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-def _unwritable(exc: OutputError) -> int:
-    """Say that the output could not be written, drop what is still buffered (the interpreter's flush at exit would
-    fail again, printing "Exception ignored"), exit 2: the environment's to fix, as an unreachable database is."""
-    from tracertm.output import one_line
-
-    print(one_line(f"tracertm: error: {exc}"), file=sys.stderr)
-    _stdout_gone()
-    return EXIT_USAGE
-
-
 def _database_conflict(exc: Exception) -> TracertmError | None:
     """A database error no verb caught that says another writer was in the way — SQLite's "database is locked"
     (its busy wait ran out), PostgreSQL's deadlock or serialization failure: ``ConflictError`` (nothing written; run
@@ -833,8 +776,8 @@ def run() -> NoReturn:
     except BrokenPipeError:
         code = _stdout_gone()
     except OSError as exc:  # (output written after ``main`` let go of stdout: the same one line)
-        unwritable = _unwritable(OutputError("stdout", exc))
-        code = code or unwritable
+        refused = unwritable(OutputError("stdout", exc), EXIT_USAGE)
+        code = code or refused
     except ValueError:  # a closed stdout: nothing to flush
         pass
     if _short_lived:
