@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tracertm.config_toml import TOML_HEADER, key_line, key_where, read_toml
 from tracertm.errors import ConfigError, Diagnostic
 from tracertm.parsers.records import FILE_KINDS, FileKind, ParserOptions
 
@@ -299,10 +300,10 @@ class Settings:
                 # From the line that sets the key, to the next table header: the same glob quoted elsewhere in the
                 # file (in ``exclude``, or in another tool's table of pyproject.toml) is not the one that matched
                 # nothing. A glob not found there (an escape written differently) is reported at the key's line.
-                line = _key_line(text, self.source.name == "pyproject.toml", key)
+                line = key_line(text, self.source.name == "pyproject.toml", key)
                 lines = text.split("\n")
                 for number in range(line, len(lines) + 1 if line else 0):
-                    if number > line and _TOML_HEADER.match(lines[number - 1]):
+                    if number > line and TOML_HEADER.match(lines[number - 1]):
                         break
                     if f'"{pattern}"' in lines[number - 1] or f"'{pattern}'" in lines[number - 1]:
                         line = number
@@ -313,74 +314,16 @@ class Settings:
         return Diagnostic(where, line, 0, message, "warning")
 
 
-def _read_toml(path: Path, data: bytes | None = None) -> tuple[dict[str, Any], str]:
-    """The table of the TOML file ``path`` and its text; ``data``: its bytes when they do not come from ``path``
-    (the index's version of the file, or a commit's). Errors name ``path``."""
-    import tomllib  # only when there is a file to read (a hook's start-up)
-
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = data.decode("utf-8")  # TOML is UTF-8 (what tomllib.load decodes the whole file with, too)
-    except UnicodeDecodeError as exc:
-        from tracertm.parsers.common import byte_position  # (only on this error: the hook path loads no parser)
-
-        line, column = byte_position(data, 0, exc.start)
-        raise ConfigError(f"{path}:{line}:{column}: invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
-                          ) from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        conflict = re.search(r"^<{7}(?: |$)", text, re.MULTILINE)
-        if conflict is not None and re.search(r"^>{7}(?: |$)", text[conflict.end():], re.MULTILINE):
-            # A merge left its conflict in the file: say that, not which character TOML stumbled on.
-            raise ConfigError(f"{path}:{text.count(chr(10), 0, conflict.start()) + 1}: unresolved merge conflict "
-                              "(conflict markers); resolve it, then git add the file") from None
-        # tomllib ends its message with "(at line L, column C)": lead with it, as every path:line finding does.
-        found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(exc))
-        where, reason = (str(path), str(exc)) if found is None else (
-            f"{path}:{found[1]}:{found[2]}", str(exc)[: found.start()]
-        )
-        if str(exc).endswith(" (at end of document)"):
-            reason = str(exc).removesuffix(" (at end of document)") + " at the end of the file"
-            where = f"{path}:{len(data.split(bytes([10])))}"  # the last line
-        raise ConfigError(f"{where}: invalid TOML ({reason}); fix the file or remove it") from None
-    except RecursionError:
-        # tomllib parses nested arrays and inline tables by recursion: thousands of ``[`` exhaust the interpreter's
-        # stack, and that is no TOMLDecodeError. Still the file's fault: reported at the line the nesting is deepest.
-        raise ConfigError(f"{path}:{_deepest_line(text)}: invalid TOML (arrays or inline tables nested too deeply); "
-                          "fix the file or remove it") from None
-
-
-def _deepest_line(text: str) -> int:
-    """The line where ``[``/``{`` nest deepest (strings and comments not told apart: for an error's line only)."""
-    depth = deepest = 0
-    line = found = 1
-    for char in text:
-        if char in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest, found = depth, line
-        elif char in "]}":
-            depth -= 1
-        elif char == "\n":
-            line += 1
-    return found
-
-
 def _find_table(root: Path, files: Mapping[str, bytes] | None) -> tuple[dict[str, Any], Path | None, str]:
     """The tracertm table, the file it is in (None: no configuration) and that file's text. ``files``: the
     configuration files by name, instead of those of ``root`` (a file not in it does not exist)."""
     dot = root / ".tracertm.toml"
     if _present(root, dot.name) if files is None else dot.name in files:
-        table, text = _read_toml(dot, None if files is None else files[dot.name])
+        table, text = read_toml(dot, None if files is None else files[dot.name])
         return table, dot, text
     pyproject = root / "pyproject.toml"
     if _present(root, pyproject.name) if files is None else pyproject.name in files:
-        whole, text = _read_toml(pyproject, None if files is None else files[pyproject.name])
+        whole, text = read_toml(pyproject, None if files is None else files[pyproject.name])
         table = whole.get("tool", {}).get("tracertm")
         if table is not None:
             if not isinstance(table, dict):
@@ -485,51 +428,6 @@ _EXAMPLES = {
     "results_window": "results_window = 20",
 }
 MAX_FILE_SIZE_LIMIT = 2**40  # 1 TiB: the size check reads a file whole once it passes
-
-
-# A TOML key, bare or quoted, and a dotted one (``a.b``, ``"a".'b'``): what a ``[table]`` header or a ``key =`` holds.
-_TOML_KEY = r"""[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'"""
-_TOML_DOTTED = rf"(?:{_TOML_KEY})(?:[ \t]*\.[ \t]*(?:{_TOML_KEY}))*"
-_TOML_HEADER = re.compile(rf"[ \t]*\[[ \t]*({_TOML_DOTTED})[ \t]*\]")
-_TOML_ASSIGNMENT = re.compile(rf"[ \t]*({_TOML_DOTTED})[ \t]*=")
-
-
-def _toml_path(dotted: str) -> tuple[str, ...]:
-    return tuple(k[1:-1] if k[:1] in ("'", '"') else k for k in re.findall(_TOML_KEY, dotted))
-
-
-def _key_line(text: str, pyproject: bool, *key: str) -> int:
-    """The line of the configuration ``text`` that sets ``key`` (tomllib gives values, not positions), or 0.
-
-    ``key`` is a top-level key (``"adr_paths"``) or one of a table (``"step_checks", "unused"``); its line is the
-    one that assigns it (``unused = ...``, or ``step_checks.unused = ...`` with a dotted key) or the header of its
-    table (``[step_checks]``, ``[stepchecks]`` for an unknown key); a key inside an inline table
-    (``step_checks = { unused = ... }``) is on the line of that table. In pyproject.toml only what is under
-    ``[tool.tracertm]`` counts."""
-    target = (("tool", "tracertm") if pyproject else ()) + key
-    table: tuple[str, ...] | None = ()  # the table the lines are in (None: an array of tables, never a setting)
-    inline = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if line.lstrip().startswith("["):
-            header = _TOML_HEADER.match(line)
-            table = _toml_path(header[1]) if header is not None else None
-            if table is not None and table[: len(target)] == target:
-                return number
-        elif table is not None and (assignment := _TOML_ASSIGNMENT.match(line)) is not None:
-            full = table + _toml_path(assignment[1])
-            if full[: len(target)] == target:
-                return number
-            if not inline and target[: len(full)] == full:
-                inline = number  # an inline table holding the key (a dotted header or key may still follow)
-    return inline
-
-
-def _where(source: Path | None, text: str, *key: str) -> str:
-    """``FILE:LINE`` of a key, for an error about its value (``FILE`` alone when the line is not found)."""
-    if source is None:
-        return "configuration"
-    line = _key_line(text, source.name == "pyproject.toml", *key)
-    return f"{source}:{line}" if line else str(source)
 
 
 def control_characters(text: str) -> str:
@@ -752,7 +650,7 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
 
     def at(*key: str) -> str:
         """The file, with the line that sets ``key`` when it is known."""
-        return _where(source, text, *key)
+        return key_where(source, text, *key)
 
     for key, value in table.items():
         if key not in _KEYS:
