@@ -7,14 +7,15 @@ from __future__ import annotations
 from conftest import GitRepo
 from specs import adr
 from tracertm.check_cache import CACHE_NAME
-from tracertm.checker import _locate_cache, check
+from tracertm.check_cache import locate_cache
+from tracertm.checker import check
 from tracertm.config import load_settings
 from tracertm.engine.scan import Location
 
 
 def _cached_paths(root: str) -> set[str]:
     location = Location.find(root)
-    return {key.split("\t", 1)[1] for key in _locate_cache(location, load_settings(location.root)).keys}
+    return {key.split("\t", 1)[1] for key in locate_cache(location, load_settings(location.root)).keys}
 
 
 def test_each_spec_root_keeps_its_own_cache(git_repo: GitRepo) -> None:

@@ -273,10 +273,10 @@ def test_cache_is_exact_after_a_full_check_and_ignored_when_corrupt(git_repo: Gi
 def _cached_files(git_repo: GitRepo) -> dict[str, str]:
     """Root-relative path → encoded sketch, as the cache holds them."""
     from tracertm.check_cache import CheckCache
-    from tracertm.checker import _locate_cache
+    from tracertm.check_cache import locate_cache
     from tracertm.engine.scan import Location
 
-    cache = _locate_cache(Location.find(git_repo.path), load_settings(git_repo.path))
+    cache = locate_cache(Location.find(git_repo.path), load_settings(git_repo.path))
     assert isinstance(cache, CheckCache) and cache.keys, "the cache loads"
     return {key.partition("\t")[2]: text for key, text in zip(cache.keys, cache.texts)}
 
@@ -285,7 +285,7 @@ def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
     """The cache's identity index is updated, never rebuilt, by hook runs: after any sequence of changes it must
     equal the index rebuilt from scratch, and hook verdicts must not depend on how warm the cache is."""
     from tracertm.check_cache import Claims
-    from tracertm.checker import _locate_cache
+    from tracertm.check_cache import locate_cache
     from tracertm.engine.scan import Location
 
     def rebuilt() -> dict[str, list[str]]:
@@ -302,7 +302,7 @@ def test_claims_index_stays_exact_across_commits(git_repo: GitRepo) -> None:
         return {k: sorted(v) for k, v in claims.owners.items()}
 
     def cached() -> dict[str, list[str]]:
-        cache = _locate_cache(Location.find(git_repo.path), settings)
+        cache = locate_cache(Location.find(git_repo.path), settings)
         return {k: sorted(v) for k, v in cache.claims.owners.items()}
 
     _seed(git_repo)
@@ -341,7 +341,7 @@ def test_warm_cache_gives_the_verdicts_of_no_cache_through_links_modes_renames_a
     """Hook mode compares the index listing with the cache as sets of keys. Whatever the change — a mode change
     alone, a link whose target changes, a rename, a deletion, a new duplicate — a warm cache must give exactly the
     findings of no cache at all, and leave the cache as a check from scratch would (same claims)."""
-    from tracertm.checker import _locate_cache
+    from tracertm.check_cache import locate_cache
     from tracertm.engine.scan import Location
 
     spec_root = git_repo.path / root
@@ -385,14 +385,14 @@ def test_warm_cache_gives_the_verdicts_of_no_cache_through_links_modes_renames_a
     for index, step in enumerate(steps):
         step()
         git_repo.git("add", "-A")
-        cache = _locate_cache(Location.find(spec_root), settings).path  # (a sub-folder root's has its own name)
+        cache = locate_cache(Location.find(spec_root), settings).path  # (a sub-folder root's has its own name)
         assert cache is not None
         warm = check(spec_root, staged=True)
-        warm_claims = _locate_cache(Location.find(spec_root), settings).claims.owners
+        warm_claims = locate_cache(Location.find(spec_root), settings).claims.owners
         kept = cache.read_bytes()  # as this hook run left it: the next step starts from it
         cache.unlink()
         cold = check(spec_root, staged=True)
-        cold_claims = _locate_cache(Location.find(spec_root), settings).claims.owners
+        cold_claims = locate_cache(Location.find(spec_root), settings).claims.owners
         uncached = check(spec_root, staged=True, cache=False)
         assert (warm.errors, warm.warnings) == (cold.errors, cold.warnings) == (uncached.errors, uncached.warnings), index
         assert warm.files_checked == cold.files_checked == uncached.files_checked, index

@@ -27,8 +27,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracertm.sketches import RecordSketch, Sketch
+
+if TYPE_CHECKING:
+    from tracertm.config import Settings
+    from tracertm.engine.scan import Location
 
 CACHE_NAME = "tracertm-check-cache"
 LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when the cache is written
@@ -367,3 +372,38 @@ class CheckCache:
             except OSError:
                 pass
         self.dirty = False
+
+
+def locate_cache(location: Location, settings: Settings) -> CheckCache:
+    """The check cache of the repository (its git directory), keyed by everything a sketch depends on."""
+    from tracertm import git
+    from tracertm._version import __version__
+    from tracertm.parsers.common import PARSER_VERSION
+
+    assert location.top is not None
+    name = CACHE_NAME
+    if location.prefix:
+        # A project whose spec root is a sub-folder has a cache of its own: with one file per repository, the
+        # hooks of two such projects each found the other's (another key), dropped it and wrote theirs, on every
+        # commit.
+        import hashlib
+
+        name += "-" + hashlib.sha1(location.prefix.encode(), usedforsecurity=False).hexdigest()[:12]
+    dot_git = location.top / ".git"
+    if dot_git.is_dir():
+        path = dot_git / name
+    else:  # a linked work tree or a submodule: .git is a file pointing elsewhere
+        path = Path(git.run(location.top, "rev-parse", "--git-path", name).decode().strip())
+        path = path if path.is_absolute() else location.top / path
+    key = repr(
+        (
+            __version__,
+            PARSER_VERSION,
+            location.prefix,
+            settings.parser,
+            sorted(settings.paths.items()),
+            settings.exclude,
+            sorted(settings.configured),
+        )
+    )
+    return CheckCache.load(path, key, location.prefix)

@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.errors import ConfigError, Diagnostic, GitError, ParseError, UsageError
+from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 from tracertm.engine.plan import SHARED_KINDS as _SHARED_KINDS
 from tracertm.engine.linked_folders import linked_folders, listed_below
 from tracertm.engine.scan import Location, Snapshot, name_error, scan, unmerged_error
-from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key
-from tracertm.staged_config import committed_settings, staged_settings, staged_settings_and_files
+from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key, locate_cache
+from tracertm.staged_config import settings_changed, staged_settings, staged_settings_and_files
 from tracertm.crossfile import cross_check, cross_check_sketches
 from tracertm.sketches import RecordSketch, Sketch, sketch_result, sketch_text
 
@@ -110,7 +110,7 @@ def check(
         changes = git.start_index_changes(location.top, "HEAD", specs + config)
     try:
         store = (
-            _locate_cache(location, settings) if cache and location.top is not None
+            locate_cache(location, settings) if cache and location.top is not None
             else CheckCache.memory(location.prefix)
         )
         return _check(location, settings, result, store, ref=ref, staged=staged, jobs=jobs, all_files=all_files,
@@ -399,7 +399,7 @@ def _check_changes(
             return None
         raise
     if any(p in staged for p in config):
-        if _settings_changed(location, settings):
+        if settings_changed(location, settings):
             return None
         # (a configuration file outside the spec folders is no change of theirs)
         staged = {p: v for p, v in staged.items() if p not in config or p.startswith(specs)}
@@ -598,20 +598,6 @@ def _check_changes(
     return _Index({p: v for p, v in diff.items() if p not in unusable}, _LazyListing(listing), steps=steps)
 
 
-def _settings_changed(location: Location, settings: Settings) -> bool:
-    """Whether ``settings`` (the index's) differ from ``HEAD``'s in anything that decides which files are specs and
-    what a check makes of them (not the project name, the database, the lock timeout)."""
-    try:
-        before = committed_settings(location, "HEAD")
-    except ConfigError:
-        return True  # HEAD's did not load: nothing to compare with, so nothing is known to be unchanged
-
-    def key(s: Settings) -> tuple[object, ...]:
-        return (sorted(s.paths.items()), s.exclude, s.parser, s.configured, sorted(s.step_checks.items()))
-
-    return key(before) != key(settings)
-
-
 def _committed(
     top: Path, changes: dict[str, tuple[str | None, str | None]]
 ) -> tuple[dict[str, tuple[str | None, str | None]], set[str]]:
@@ -794,40 +780,6 @@ class _Sketches(MutableMapping[str, Sketch]):
         return len(self.fresh) + sum(1 for p in self._valid_paths() if p not in self.fresh)
 
 
-
-
-def _locate_cache(location: Location, settings: Settings) -> CheckCache:
-    """The check cache of the repository (its git directory), keyed by everything a sketch depends on."""
-    from tracertm._version import __version__
-    from tracertm.parsers.common import PARSER_VERSION
-
-    assert location.top is not None
-    name = CACHE_NAME
-    if location.prefix:
-        # A project whose spec root is a sub-folder has a cache of its own: with one file per repository, the
-        # hooks of two such projects each found the other's (another key), dropped it and wrote theirs, on every
-        # commit.
-        import hashlib
-
-        name += "-" + hashlib.sha1(location.prefix.encode(), usedforsecurity=False).hexdigest()[:12]
-    dot_git = location.top / ".git"
-    if dot_git.is_dir():
-        path = dot_git / name
-    else:  # a linked work tree or a submodule: .git is a file pointing elsewhere
-        path = Path(git.run(location.top, "rev-parse", "--git-path", name).decode().strip())
-        path = path if path.is_absolute() else location.top / path
-    key = repr(
-        (
-            __version__,
-            PARSER_VERSION,
-            location.prefix,
-            settings.parser,
-            sorted(settings.paths.items()),
-            settings.exclude,
-            sorted(settings.configured),
-        )
-    )
-    return CheckCache.load(path, key, location.prefix)
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from tracertm.config import LINK_MODE, Settings, config_link, link_not_file, loa
 from tracertm.engine.scan import Location
 from tracertm.errors import ConfigError
 
-__all__ = ["committed_settings", "staged_settings", "staged_settings_and_files"]
+__all__ = ["committed_settings", "settings_changed", "staged_settings", "staged_settings_and_files"]
 
 
 # The files the configuration is read from, in the index (``history.settings.CONFIG_FILES``, without its import).
@@ -146,3 +146,17 @@ def _unmerged(raw: bytes) -> set[str]:
         if len(fields) == 3:
             (staged if fields[2] == "0" else conflicted).add(path)
     return conflicted - staged
+
+
+def settings_changed(location: Location, settings: Settings) -> bool:
+    """Whether ``settings`` (the index's) differ from ``HEAD``'s in anything that decides which files are specs and
+    what a check makes of them (not the project name, the database, the lock timeout)."""
+    try:
+        before = committed_settings(location, "HEAD")
+    except ConfigError:
+        return True  # HEAD's did not load: nothing to compare with, so nothing is known to be unchanged
+
+    def key(s: Settings) -> tuple[object, ...]:
+        return (sorted(s.paths.items()), s.exclude, s.parser, s.configured, sorted(s.step_checks.items()))
+
+    return key(before) != key(settings)
