@@ -19,7 +19,7 @@ from conftest import GitRepo
 from specs import adr
 from test_watch import WAIT_S, Db, sqlite_db, wait_for  # noqa: F401 - fixtures used by name
 from tracertm.errors import Diagnostic
-from tracertm.watcher.daemon import MAX_FINDING_LINES
+from tracertm.watcher.findings import MAX_FINDING_LINES
 from tracertm.watcher.findings import FindingLog
 
 BROKEN = "---\nstatus: [bad\n---\n# 2. Broken\n"

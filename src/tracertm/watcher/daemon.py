@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, Self
 from watchdog.events import FileSystemEvent
 
 from tracertm import db
-from tracertm.errors import DatabaseError, Diagnostic, SchemaError, TracertmError
+from tracertm.errors import DatabaseError, SchemaError, TracertmError
 from tracertm.watcher import pools
 from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.engines import Engines
-from tracertm.watcher.findings import Change, FindingLog
+from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, read_limit
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
@@ -51,8 +51,6 @@ DEFAULT_DISCOVER_S = 2.0
 REF_WAIT_S = 5.0
 
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "errors")
-# Finding lines (new and resolved) one sync logs at most; the rest are counted in one line pointing at `check`.
-MAX_FINDING_LINES = 20
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -66,44 +64,6 @@ def _is_unavailable(exc: BaseException) -> bool:
     ):
         return True
     return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
-
-
-def _finding_line(root: Path, diag: Diagnostic) -> str:
-    """A finding as ``tracertm sync`` prints it (``path:line:col: message``), its path made absolute: the log
-    mixes repositories, and an absolute path is one an editor or terminal opens."""
-    from tracertm import output
-
-    if output.names_a_file(diag.path):
-        return output.diagnostic(diag, prefix=f"{root}/")
-    return f"{root}: {output.diagnostic(diag)}"
-
-
-def _log_findings(repo: Repository, result: SyncResult, change: Change) -> None:
-    """Log a sync's new findings (at WARNING, errors first) and those gone since (INFO), at most
-    ``MAX_FINDING_LINES`` of them; findings logged before and still there are not repeated (``FindingLog``)."""
-    import dataclasses
-
-    where = {"repository": repo.key, "project": result.project, "root": str(repo.root)}
-    lines = [(d, False) for d in change.new] + [(d, True) for d in change.resolved]
-    for diag, resolved in lines[:MAX_FINDING_LINES]:
-        fields = {**where, **diag.as_dict()}
-        if resolved:
-            label = "" if diag.severity == "error" else "warning: "
-            shown = dataclasses.replace(diag, message=f"resolved: {label}{diag.message}", severity="error")
-            log.info("%s", _finding_line(repo.root, shown), extra={"fields": {"event": "spec_resolved", **fields}})
-        else:
-            event = "spec_error" if diag.severity == "error" else "spec_warning"
-            log.warning("%s", _finding_line(repo.root, diag), extra={"fields": {"event": event, **fields}})
-    more = len(lines) - MAX_FINDING_LINES
-    if more > 0:
-        log.warning(
-            "%s: ... and %d more new or resolved finding(s); run 'tracertm check' there to see every one",
-            repo.root,
-            more,
-            extra={"fields": {"event": "spec_more", **where, "more": more}},
-        )
-    if change.unchanged:
-        log.debug("%s: %d finding(s) logged before and unchanged", repo.root, change.unchanged)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -533,7 +493,7 @@ class Watcher:
             committed,
         )
         self.history.append(record)
-        change = self._findings_changed(repo, result, paths)
+        change = self._findings.after_sync(repo.key, result, paths)
         # A periodic reconcile that found nothing new is no news, even with broken files (logged already).
         level = logging.DEBUG if quiet and not result.changed and not change else logging.INFO
         verb = "reconciled" if paths is None else "synced"
@@ -564,14 +524,8 @@ class Watcher:
                 }
             },
         )
-        _log_findings(repo, result, change)
-
-    def _findings_changed(self, repo: Repository, result: SyncResult, paths: list[str] | None) -> Change:
-        """The sync's errors and warnings and dangling links against those already logged for ``repo``."""
-        from tracertm.engine.scan import shown_path
-
-        scope = None if paths is None else [shown_path(p) for p in paths]  # as findings name them
-        return self._findings.update(repo.key, [*result.errors, *result.warnings], result.links, scope)
+        log_change(log, repo.root, change,
+                   {"repository": repo.key, "project": result.project, "root": str(repo.root)})
 
     def _backoff(self, failures: int) -> float:
         return float(min(self.retry_base * (2 ** max(failures - 1, 0)), self.retry_cap))

@@ -11,10 +11,20 @@ reconciles, so their absence proves nothing: they are logged when they first app
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracertm.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from tracertm.engine.sync import SyncResult
+
+# Finding lines (new and resolved) one sync logs at most; the rest are counted in one line pointing at `check`.
+MAX_FINDING_LINES = 20
 
 
 @dataclass
@@ -47,6 +57,14 @@ class FindingLog:
     def __init__(self) -> None:
         self._known: dict[str, dict[str, frozenset[Diagnostic]]] = {}
         self._links: dict[str, dict[str, frozenset[Diagnostic]]] = {}
+
+    def after_sync(self, key: str, result: SyncResult, paths: list[str] | None) -> Change:
+        """``update`` with a sync's errors, warnings and dangling links; ``paths``: the files it read as the engine
+        names them (None: a full reconcile)."""
+        from tracertm.engine.scan import shown_path
+
+        scope = None if paths is None else [shown_path(p) for p in paths]  # as findings name them
+        return self.update(key, [*result.errors, *result.warnings], result.links, scope)
 
     def update(
         self, key: str, findings: Iterable[Diagnostic], links: Iterable[Diagnostic], scope: Iterable[str] | None
@@ -104,4 +122,40 @@ class FindingLog:
         self._links.pop(key, None)
 
 
-__all__ = ["Change", "FindingLog"]
+def _finding_line(root: Path, diag: Diagnostic) -> str:
+    """A finding as ``tracertm sync`` prints it (``path:line:col: message``), its path made absolute: the log
+    mixes repositories, and an absolute path is one an editor or terminal opens."""
+    from tracertm import output
+
+    if output.names_a_file(diag.path):
+        return output.diagnostic(diag, prefix=f"{root}/")
+    return f"{root}: {output.diagnostic(diag)}"
+
+
+def log_change(log: logging.Logger, root: Path, change: Change, where: dict[str, str]) -> None:
+    """Log a sync's new findings (at WARNING, errors first) and those gone since (INFO), at most
+    ``MAX_FINDING_LINES`` of them, each record carrying ``where`` (repository, project, root) in its JSON fields;
+    findings logged before and still there are not repeated (``FindingLog``)."""
+    lines = [(d, False) for d in change.new] + [(d, True) for d in change.resolved]
+    for diag, resolved in lines[:MAX_FINDING_LINES]:
+        fields = {**where, **diag.as_dict()}
+        if resolved:
+            label = "" if diag.severity == "error" else "warning: "
+            shown = dataclasses.replace(diag, message=f"resolved: {label}{diag.message}", severity="error")
+            log.info("%s", _finding_line(root, shown), extra={"fields": {"event": "spec_resolved", **fields}})
+        else:
+            event = "spec_error" if diag.severity == "error" else "spec_warning"
+            log.warning("%s", _finding_line(root, diag), extra={"fields": {"event": event, **fields}})
+    more = len(lines) - MAX_FINDING_LINES
+    if more > 0:
+        log.warning(
+            "%s: ... and %d more new or resolved finding(s); run 'tracertm check' there to see every one",
+            root,
+            more,
+            extra={"fields": {"event": "spec_more", **where, "more": more}},
+        )
+    if change.unchanged:
+        log.debug("%s: %d finding(s) logged before and unchanged", root, change.unchanged)
+
+
+__all__ = ["MAX_FINDING_LINES", "Change", "FindingLog", "log_change"]
