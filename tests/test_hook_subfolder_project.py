@@ -4,6 +4,8 @@ tree — and several projects of one repository can each be hooked. Real reposit
 
 from __future__ import annotations
 
+import shlex
+
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +155,15 @@ def _gone(python: str, what: str) -> str:
             "uninstall\"'")
 
 
+def _lost(python: str, what: str, stop: str) -> str:
+    """The guard's lines for an interpreter that no longer has tracertm (its package folder gone)."""
+    folder = shlex.quote(hooks._package_folder())
+    return (f"if [ ! -d {folder} ] && ! {python} -c 'import tracertm' >/dev/null 2>&1; then\n"
+            "  printf '%s\\n' 'tracertm hook: " + python + " (the Python that installed this hook) no longer has "
+            "tracertm: " + what + '; install tracertm in it again, or run "tracertm hook install" again from an '
+            "environment that has tracertm, or \"tracertm hook uninstall\"' >&2; " + stop + "\nfi\n")
+
+
 def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
     """A hook for the top alone keeps the exact script (and so the fast ``check --staged`` command line)."""
     assert hooks.script("pre-commit", "/opt/py") == (
@@ -165,6 +176,7 @@ def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
         "if ! command -v /opt/py >/dev/null 2>&1; then\n"
         f"  printf '%s\\n' {_gone('/opt/py', 'the commit is not checked')} >&2; exit 1\n"
         "fi\n"
+        + _lost('/opt/py', 'the commit is not checked', 'exit 1') +
         "exec /opt/py -m tracertm check --staged\n"
     )
     assert hooks.script("post-merge", "/opt/py") == (
@@ -177,6 +189,7 @@ def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
         "if ! command -v /opt/py >/dev/null 2>&1; then\n"
         f"  printf '%s\\n' {_gone('/opt/py', 'the database is not synced')} >&2; exit \"$status\"\n"
         "fi\n"
+        + _lost('/opt/py', 'the database is not synced', 'exit "$status"') +
         "/opt/py -m tracertm hook sync\n"
         'exit "$status"\n'
     )

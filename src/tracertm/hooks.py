@@ -167,19 +167,34 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
 
 
 def _interpreter_guard(hook: str, python: str) -> list[str]:
-    """Shell lines that stop the hook when ``python`` is gone (a deleted virtual environment) with one line saying
-    what to do, instead of the shell's bare "not found": a check hook fails the commit (a hook that cannot check
-    must not pass it), a sync hook goes on (a sync problem never fails git). Shell builtins only: the hook's start
-    stays fast. (No `` -m tracertm`` in them: ``_installed`` reads the interpreter from the line that has it.)"""
+    """Shell lines that stop the hook with one line saying what to do when ``python`` is gone (a deleted virtual
+    environment) or no longer has tracertm (uninstalled, or the environment made again without it), instead of the
+    shell's bare "not found" or Python's "No module named tracertm": a check hook fails the commit (a hook that
+    cannot check must not pass it), a sync hook goes on (a sync problem never fails git). The hook's start stays
+    fast: shell builtins only, unless the package folder this tracertm runs from is gone — only then is ``python``
+    asked whether it still imports tracertm (it may have been installed elsewhere since). (No `` -m tracertm`` in
+    these lines: ``_installed`` reads the interpreter from the line that has it.)"""
     what = "the commit is not checked" if hook in CHECK_HOOKS else "the database is not synced"
-    message = (f"tracertm hook: {python} (the Python that installed this hook) is gone: {what}; "
-               'run "tracertm hook install" again from an environment that has tracertm, or '
-               '"tracertm hook uninstall"')
+    again = ('run "tracertm hook install" again from an environment that has tracertm, or '
+             '"tracertm hook uninstall"')
+    gone = f"tracertm hook: {python} (the Python that installed this hook) is gone: {what}; {again}"
+    lost = (f"tracertm hook: {python} (the Python that installed this hook) no longer has tracertm: {what}; "
+            f"install tracertm in it again, or {again}")
     # printf, not echo: dash's echo would read backslashes in the path as escapes.
     stop = "exit 1" if hook in CHECK_HOOKS else 'exit "$status"'
-    return [f"if ! command -v {shlex.quote(python)} >/dev/null 2>&1; then",
-            f"  printf '%s\\n' {shlex.quote(message)} >&2; {stop}",
+    quoted = shlex.quote(python)
+    return [f"if ! command -v {quoted} >/dev/null 2>&1; then",
+            f"  printf '%s\\n' {shlex.quote(gone)} >&2; {stop}",
+            "fi",
+            f"if [ ! -d {shlex.quote(_package_folder())} ] && ! {quoted} -c 'import tracertm' >/dev/null 2>&1; then",
+            f"  printf '%s\\n' {shlex.quote(lost)} >&2; {stop}",
             "fi"]
+
+
+def _package_folder() -> str:
+    """The folder of the tracertm package that writes the hook (where ``python -m tracertm`` finds it when the
+    hook's interpreter is this one)."""
+    return str(Path(__file__).resolve().parent)
 
 
 def _installed(text: str) -> tuple[list[str], str | None]:
