@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
+from tracertm.engine.regular_file import TooLarge, read_regular
 from tracertm.errors import ParseError
 from tracertm.git import blob_id
 from tracertm.parsers import parse
@@ -77,8 +78,14 @@ def _parse_chunk(
     for path, kind, data in chunk:
         read: Read | None = None
         if not isinstance(data, bytes):
-            with open(data, "rb") as f:  # an OSError propagates, as a read in the parent would
-                data = f.read()
+            try:  # an OSError (gone, or no longer a regular file) propagates, as a read in the parent would
+                data = read_regular(data, options.max_file_size)
+            except TooLarge as exc:  # grew past the limit since the scan: that file's error, as the scan's
+                from tracertm.engine.scan import too_large
+
+                out.append((path, ParseError(path, 0, 0, too_large(path, exc.size, options.max_file_size).message),
+                            None))
+                continue
             read = (blob_id(data, object_format), len(data))
         out.append((path, parse_one(path, kind, data, options, prepare), read))
     return out

@@ -19,6 +19,7 @@ from typing import Literal
 
 from tracertm import git
 from tracertm.engine import linked_folders as linked
+from tracertm.engine.regular_file import TooLarge, read_regular
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
@@ -128,7 +129,8 @@ class Snapshot:
         """The bytes of the given files (all must be in ``files`` without ``error``)."""
         wanted = [self.files[p] for p in paths]
         if self.source in ("worktree", "folder"):
-            out = {f.path: (self.root / (f.target or f.path)).read_bytes() for f in wanted if not f.from_git}
+            # (one descriptor each: a FIFO swapped in since the scan is an OSError, not a read that never returns)
+            out = {f.path: read_regular(self.root / (f.target or f.path)) for f in wanted if not f.from_git}
             wanted = [f for f in wanted if f.from_git]
             if not wanted:
                 return out
@@ -371,8 +373,8 @@ def _conflict_marker(full: Path, max_size: int) -> int | None:
         st = os.lstat(full)
         if not stat.S_ISREG(st.st_mode) or st.st_size > max_size:
             return None
-        data = full.read_bytes()
-    except OSError:
+        data = read_regular(full, max_size)
+    except (OSError, TooLarge):
         return None
     found = _CONFLICT.search(data)
     return None if found is None else data.count(b"\n", 0, found.start()) + 1
@@ -648,9 +650,12 @@ def _hash_file(
             return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=error, target=target)
         if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns and known.blob_sha:
             return ScannedFile(path, kind, known.blob_sha, st.st_size, st.st_mtime_ns, target=target)
-        data = full.read_bytes()
+        data = read_regular(full, max_size)
     except FileNotFoundError:
         return None
+    except TooLarge as exc:  # grew past the limit since its stat
+        return ScannedFile(path, kind, "", exc.size, st.st_mtime_ns, error=too_large(path, exc.size, max_size or 0),
+                           target=target)
     except OSError as exc:
         return ScannedFile(path, kind, "", error=unreadable(path, exc))
     sha = git.blob_id(data, object_format() if object_format is not None else "sha1")

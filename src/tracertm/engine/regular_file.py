@@ -1,0 +1,49 @@
+"""Reading a work-tree file the scan found to be a regular file, through one descriptor.
+
+Between the scan's ``lstat`` and the read, anything may happen to the path: a FIFO put in its place would make a
+plain ``open`` wait for a writer forever (a sync or a hook hung), a device would be read without end, and a file
+that grew past ``max_file_size`` would be read whole into memory. So the file is opened without blocking, the
+descriptor itself is asked what it is (``fstat``: no second lookup of the path to race with), and no more than the
+limit is read. What is no longer a regular file is an ``OSError`` naming the path, like a file that vanished:
+callers already take that for "changed while this sync read the work tree".
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+# O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer (it changes nothing for a
+# regular file's reads). O_NOCTTY: a terminal device put there never becomes this process's controlling terminal.
+_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+class TooLarge(Exception):
+    """The file holds more than the limit: ``size`` bytes (its size when opened, or at least limit + 1)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path`` (a symbolic link is followed, as ``open`` does; the scan has
+    already refused links out of the tree). Raises ``OSError`` (``filename`` set) when it is gone or no longer a
+    regular file, and ``TooLarge`` when it holds more than ``limit`` bytes — nothing past ``limit + 1`` is read."""
+    fd = os.open(path, _FLAGS)
+    with open(fd, "rb") as f:  # owns the descriptor from here: closed on every way out
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "no longer a regular file", os.fsdecode(path))
+        if limit is None:
+            return f.read()
+        if st.st_size > limit:
+            raise TooLarge(st.st_size)
+        data = f.read(limit + 1)
+        if len(data) > limit:  # grew since the fstat
+            raise TooLarge(len(data))
+        return data
+
+
+__all__ = ["TooLarge", "read_regular"]
