@@ -2,8 +2,8 @@
 
 A sketch is either exact (taken from a real parse: :func:`sketch_result`) or approximate (a few regular expressions
 over the bytes, no YAML and no Gherkin: :func:`sketch_text`), so that a hook can cross-check a change against the
-whole repository without parsing every file. ``checker`` confirms an approximation by a real parse before it reports
-an error because of it.
+whole repository without parsing every file. ``check_changes`` confirms an approximation by a real parse before it
+reports an error because of it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Spec folders that are symbolic links: git lists such a link as one entry and the files behind it under the
 target's path, which the globs do not match, so a scan would read nothing there without a word. A link is not
 followed (a spec's path is where git has it); a full scan warns about each one instead (``Snapshot.linked``), and
-hook mode does the same from its own listing (``checker``)."""
+hook mode does the same from its own listing (``check_changes``)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # the matching machinery is imported only when there are step
     from tracertm.steps.model import StepDefinition, StepFile
     from tracertm.steps.report import StepReport
 
-BlobRead = Callable[[list[str]], dict[str, bytes]]  # blob ids → bytes (the checker's `git cat-file --batch`)
+# blob ids → bytes (hook mode's `git cat-file --batch`: ``check_changes``)
+BlobRead = Callable[[list[str]], dict[str, bytes]]
 
 RULES = ("undefined", "ambiguous", "unused")
 SEVERITIES = ("error", "warning", "off")
