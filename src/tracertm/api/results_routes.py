@@ -72,6 +72,8 @@ class ImportSummaryRead(BaseModel):
     files: list[str]
     duplicate: bool
     total: int
+    reported: int = 0  # test reports read; ``merged`` of them decided by another report of their test (reruns)
+    merged: int = 0
     statuses: dict[str, int]
     matched: dict[str, int]
     unmatched: int
@@ -189,7 +191,8 @@ def install_results_routes(app: APIRouter) -> None:
                 if params[key] is None:
                     params[key] = value
         elif media in RAW_TYPES:
-            sources = [(f"request-body{RAW_TYPES[media]}", await request.body())]
+            body = in_charset(media, request.headers.get("content-type", ""), await request.body())
+            sources = [(f"request-body{RAW_TYPES[media]}", body)]
         else:
             raise ApiProblem(415, "send the report as application/xml (JUnit), application/json (Cucumber JSON), "
                                   "application/x-ndjson (Cucumber Messages) or multipart/form-data file parts",
@@ -247,6 +250,54 @@ def install_results_routes(app: APIRouter) -> None:
         if run is None:
             raise ApiProblem(404, f"project {scoped.name} has no test run {run_id}", kind="not-found")
         return {**run_dict(run), "results": run_results(session, run.id, status)}
+
+
+_CHARSET = re.compile(r""";\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]*))""", re.IGNORECASE)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# The XML declaration's encoding pseudo-attribute: dropped when the body is re-encoded as UTF-8 (it would then lie).
+_DECLARED = re.compile(rb"""\A(\s*<\?xml[^>]*?)\s+encoding\s*=\s*(?:"[^"]*"|'[^']*')""")
+_UTF8 = ("utf-8", "utf8")
+
+
+def in_charset(media: str, content_type: str, body: bytes) -> bytes:
+    """A raw body as the report's parser reads it, honouring the ``charset`` parameter of its Content-Type.
+
+    XML (RFC 7303 §3.2: a byte order mark first, then the charset parameter, then the XML declaration): a body in
+    another charset is decoded with it and handed on as UTF-8, its declaration's encoding dropped — sent as
+    ``application/xml; charset=iso-8859-1`` without a declaration, its ``é`` was "malformed XML". ``charset=utf-8``
+    leaves the body to the XML rules (many clients add it to whatever they send). JSON is UTF-8
+    (RFC 8259 §8.1, which defines no charset parameter): another charset is refused (415), as its bytes would
+    not be read as sent. A charset the body does not decode in, or no codec knows, is refused (415)."""
+    found = _CHARSET.search(content_type)
+    if found is None:
+        return body
+    charset = (found.group(1) if found.group(1) is not None else found.group(2)).strip().lower()
+    if media not in ("application/xml", "text/xml"):
+        if charset in (*_UTF8, "us-ascii"):
+            return body
+        raise ApiProblem(415, f"Content-Type charset={charset!r}: a JSON report is UTF-8 (RFC 8259); send it as "
+                              "UTF-8, with no charset or charset=utf-8", kind="unsupported-media-type")
+    if body.startswith(_BOMS):
+        return body  # the byte order mark decides (RFC 7303 §3.2)
+    import codecs
+
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        raise ApiProblem(415, f"Content-Type charset={charset!r}: no such character encoding; send the report as "
+                              "UTF-8, or name its encoding correctly", kind="unsupported-media-type") from None
+    if name in _UTF8:  # what the parser reads without a declaration; a declaration of another one is believed, as
+        return body   # clients add charset=utf-8 to whatever they send (the parser refuses what is neither)
+    declared = _DECLARED.match(body[:1024])
+    try:
+        text = body.decode(name)
+    except (UnicodeDecodeError, LookupError) as exc:  # LookupError: a codec that is no text encoding (rot13)
+        reason = str(exc).split(":")[-1].strip() if isinstance(exc, UnicodeDecodeError) else "not a text encoding"
+        raise ApiProblem(415, f"Content-Type charset={charset!r}: the body cannot be read in it ({reason}); send "
+                              "the charset the report is written in, or the report as UTF-8",
+                         kind="unsupported-media-type") from None
+    data = text.encode("utf-8")
+    return _DECLARED.sub(rb"\1", data, count=1) if declared is not None else data
 
 
 async def _multipart(request: Request) -> tuple[list[tuple[str, bytes]], dict[str, str]]:

@@ -213,6 +213,9 @@ def _import(args: argparse.Namespace) -> int:
         f"{summary.unmatched} ({summary.ambiguous} ambiguous); {summary.test_cases_created} new test cases; "
         f"{summary.scenarios_updated} scenarios updated"
     )
+    if summary.merged:  # a report of several tests of one name would otherwise shrink without a word
+        print(f"{summary.reported} test reports: {summary.merged} counted as reruns of a test reported again "
+              "(its last report decides; earlier failures make it flaky)")
     for failure in summary.run_failures:  # no result says it: a run whose BeforeAll failed ran no test at all
         print(f"warning: {failure} (the run failed outside its tests; no scenario's result shows it)",
               file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import cast
 from xml.etree.ElementTree import Element, TreeBuilder, XMLParser, XMLPullParser
 
@@ -23,6 +23,24 @@ __all__ = ["MAX_TAG_BYTES", "NestedCases", "parse", "stream"]
 # Surefire's retry elements: the test failed, then passed on a rerun (flaky) or failed again (rerun).
 _FLAKY = ("flakyFailure", "flakyError")
 _RERUN = ("rerunFailure", "rerunError")
+# Where a report's producer says who it is. Maven Surefire names its schema on every suite it writes; jest-junit
+# names its root ``jest tests`` (its ``suiteName`` default); pytest names its suite ``pytest`` (``junit_suite_name``).
+_SCHEMA = "{http://www.w3.org/2001/XMLSchema-instance}noNamespaceSchemaLocation"
+
+
+def _writes_each_test_once(suite: Element) -> bool:
+    """Whether the suite's producer writes every test once, its attempts inside that one ``<testcase>``: Maven
+    Surefire (``rerunFailingTestsCount``: ``flakyFailure``/``rerunFailure`` children) and jest-junit (one
+    ``<testcase>`` per test, whatever ``jest.retryTimes`` did). Two ``<testcase>`` of one name in such a suite are
+    two tests — a TestNG data provider's invocations, JUnit 5 parameterized tests, jest's ``it.each`` with a title
+    without placeholders — never a rerun."""
+    return "surefire" in (suite.get(_SCHEMA) or "") or (
+        _local(suite.tag) == "testsuites" and suite.get("name") == "jest tests")
+
+
+def _pytest(suite: Element) -> bool:
+    """Whether the suite is pytest's: it writes a test again only to retry it after a failure."""
+    return suite.get("name") in ("pytest", "pytest tests")
 
 
 # The most bytes one start tag may take: its attributes — a test's name and classname, a failure's message. expat
@@ -106,9 +124,13 @@ def stream(
     _check_tags(path, data)
     depth = 0  # testcase elements open
     unnamed: dict[str | None, int] = {}  # see _case
-    suites: list[str | None] = []  # the names of the suites open, innermost last (``CaseResult.suite``)
-    events = _events(source or io.BytesIO(data), safe.DefusedXMLParser(
-        target=TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True))
+    suites: list[_Suite] = []  # the suites open, innermost last (``CaseResult.suite``)
+    if len(data) >= CAPPED_FROM:
+        events = _capped_events(source or io.BytesIO(data), lambda target: safe.DefusedXMLParser(
+            target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True))
+    else:
+        events = _events(source or io.BytesIO(data), safe.DefusedXMLParser(
+            target=TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True))
     try:
         try:
             _event, top = next(events)
@@ -119,8 +141,9 @@ def stream(
                 pass
             _check_root(path, top)
         names.append(run_label(top.get("name")))
+        outer = _Suite.of(top, _Suite())
         if _local(top.tag) == "testsuite":
-            suites.append(top.get("name") or None)
+            suites.append(outer)
         for event, element in events:
             tag = _local(element.tag)
             if tag == "testcase":
@@ -130,11 +153,11 @@ def stream(
                         raise NestedCases(path)
                     continue
                 depth -= 1
-                yield _case(element, unnamed, suites[-1] if suites else None)
+                yield _case(element, unnamed, suites[-1] if suites else outer)
             elif tag == "testsuite":
                 if event == "start":
                     _suite(element, starts, ends)
-                    suites.append(element.get("name") or None)
+                    suites.append(_Suite.of(element, suites[-1] if suites else outer))
                 else:
                     suites.pop()
         if _local(top.tag) == "testsuite":  # the root suite's own start event was read by next() above
@@ -165,6 +188,72 @@ def _events(source: io.BytesIO, parser: XMLParser) -> Iterator[tuple[str, Elemen
     yield from cast("Iterator[tuple[str, Element]]", pull.read_events())
 
 
+# A report this large is built with ``_Capped``: at most ``KEEP_OUTPUT`` characters of each ``<system-out>`` and
+# ``<system-err>`` are kept. Nothing of their text is stored (a result's message comes from its failure); only the
+# step list cucumber's formatter writes there is read (``_cucumber_step_status``), a few lines. A 200 MB log in one
+# test's output otherwise cost its text twice over (the parts expat hands over, then joined), 480-540 MB in all. Below
+# this size the C TreeBuilder (no Python call per event) keeps the normal case's speed; such a file's text is small.
+CAPPED_FROM = 32 * 1024 * 1024
+KEEP_OUTPUT = 1024 * 1024
+_OUTPUT = frozenset({"system-out", "system-err"})
+_MOST = 16 * 1024 * 1024  # the largest piece ``_capped_events`` feeds
+
+
+class _Capped:
+    """A parser target building the tree as ``TreeBuilder`` does, but for the text of ``<system-out>`` and
+    ``<system-err>`` beyond ``KEEP_OUTPUT`` characters, which it lets pass. With ``events``, it keeps the
+    ("start"|"end", element) events ``XMLPullParser`` would give (which takes no other target)."""
+
+    def __init__(self, events: list[tuple[str, Element]] | None = None) -> None:
+        self._builder = TreeBuilder()
+        self.events = events
+        self._output = 0  # output elements open
+        self._kept = 0  # characters of the innermost one kept
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        element = self._builder.start(tag, attrs)
+        if _local(tag) in _OUTPUT:
+            self._output += 1
+            self._kept = 0
+        if self.events is not None:
+            self.events.append(("start", element))
+        return element
+
+    def end(self, tag: str) -> Element:
+        element = self._builder.end(tag)
+        if self._output and _local(tag) in _OUTPUT:
+            self._output -= 1
+        if self.events is not None:
+            self.events.append(("end", element))
+        return element
+
+    def data(self, text: str) -> None:
+        if self._output:
+            if self._kept >= KEEP_OUTPUT:
+                return
+            text = text[: KEEP_OUTPUT - self._kept]
+            self._kept += len(text)
+        self._builder.data(text)
+
+    def close(self) -> Element:
+        return self._builder.close()
+
+
+def _capped_events(source: io.BytesIO, parser_of: Callable[[_Capped], XMLParser]) -> Iterator[tuple[str, Element]]:
+    """``_events`` for a large report: the events ``_Capped`` collects, fed in pieces that grow as ``_events``'s
+    do (a long token is not scanned again at every small piece)."""
+    events: list[tuple[str, Element]] = []
+    parser = parser_of(_Capped(events))
+    size = _READ
+    while chunk := source.read(size):
+        parser.feed(chunk)
+        size = _READ if events else min(2 * size, _MOST)  # each piece read is a copy: a few MiB at most
+        yield from events
+        events.clear()
+    parser.close()
+    yield from events
+
+
 def _check_root(path: str, top: Element) -> None:
     if _local(top.tag) not in ("testsuites", "testsuite"):
         raise report_error(path, 1, f"not a JUnit report: the root element is <{_local(top.tag)}>, "
@@ -178,7 +267,12 @@ def _xml(path: str, data: bytes) -> Element:
     import defusedxml.ElementTree as safe
 
     try:
-        return safe.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        if len(data) < CAPPED_FROM:
+            return safe.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        parser = safe.DefusedXMLParser(target=_Capped(), forbid_dtd=False, forbid_entities=True,
+                                       forbid_external=True)
+        parser.feed(data)
+        return parser.close()
     except (defusedxml.DefusedXmlException, ExpatError) as exc:
         raise _refused(path, data, exc) from None
     except (LookupError, ValueError) as exc:  # from the parser set up, before a byte of the document is read
@@ -229,8 +323,9 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
     """Every ``<testcase>`` under ``root`` (suites nested or flat), in document order, each with the name of the
     innermost suite holding it, and each suite's start and end."""
     unnamed: dict[str | None, int] = {}  # see _case
-    # Depth-first by hand (Element.iter() tells no parent): (element, its innermost suite's name), next last.
-    todo: list[tuple[Element, str | None]] = [(root, None)]
+    # Depth-first by hand (Element.iter() tells no parent): (element, its innermost suite), next last.
+    todo: list[tuple[Element, _Suite]] = [(root, _Suite.of(root, _Suite()) if _local(root.tag) == "testsuites"
+                                           else _Suite())]
     while todo:
         element, suite = todo.pop()
         tag = _local(element.tag)
@@ -238,7 +333,7 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
             cases.append(_case(element, unnamed, suite))
         elif tag == "testsuite":
             _suite(element, starts, ends)
-            suite = element.get("name") or None
+            suite = _Suite.of(element, suite)
         if len(element):
             todo += [(child, suite) for child in reversed(element)]
 
@@ -260,7 +355,24 @@ def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime])
         ends.append(end if end <= latest else stamp)
 
 
-def _case(case: Element, unnamed: dict[str | None, int], suite: str | None) -> CaseResult:
+class _Suite:
+    """The innermost ``<testsuite>`` around a test: its name, what its producer does with reruns (inherited from the
+    suites and root around it), and how often each test id occurred in it so far."""
+
+    __slots__ = ("each_once", "name", "pytest", "seen")
+
+    def __init__(self, name: str | None = None, each_once: bool = False, pytest: bool = False) -> None:
+        self.name, self.each_once, self.pytest = name, each_once, pytest
+        self.seen: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, element: Element, outer: _Suite) -> _Suite:
+        """The suite ``element`` (a ``<testsuite>``, or the ``<testsuites>`` root) inside ``outer``."""
+        name = (element.get("name") or None) if _local(element.tag) == "testsuite" else None
+        return cls(name, outer.each_once or _writes_each_test_once(element), outer.pytest or _pytest(element))
+
+
+def _case(case: Element, unnamed: dict[str | None, int], suite: _Suite) -> CaseResult:
     """One ``<testcase>``. One without a name (every JUnit schema asks for one) is the ``k``-th unnamed test of its
     class, ``unnamed`` counting them in the file's order: its id ``<class>::(unnamed k)``. It used to take the class's
     own id, so that a class's unnamed tests were one test reported again and again — the last outcome kept, the
@@ -271,6 +383,10 @@ def _case(case: Element, unnamed: dict[str | None, int], suite: str | None) -> C
     line = case.get("line")
     if name:
         ident = external_id(classname, name)
+        if suite.each_once:  # the k-th test of this id in a suite that writes each test once: another test
+            suite.seen[ident] = count = suite.seen.get(ident, 0) + 1
+            if count > 1:
+                ident = external_id(classname, f"{name}::#{count}")
     else:
         unnamed[classname] = count = unnamed.get(classname, 0) + 1
         ident = external_id(classname, f"(unnamed {count})")
@@ -286,7 +402,8 @@ def _case(case: Element, unnamed: dict[str | None, int], suite: str | None) -> C
         failed_attempts=failed_attempts,
         properties=_properties(case),
         distinct="status" in case.attrib,  # behave (``report.last_reports``)
-        suite=suite,
+        suite=suite.name,
+        retried=suite.pytest,
     )
 
 

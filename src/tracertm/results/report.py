@@ -150,6 +150,10 @@ class CaseResult:
     # JUnit: the name of the innermost ``<testsuite>`` holding the test. One id in two suites is two tests, not a
     # rerun (``last_reports``): jest-junit writes a suite per test file, often with an empty classname.
     suite: str | None = None
+    # Its report writes a test again only to retry it after a failure, without that failure (pytest:
+    # pytest-rerunfailures and flaky write each retried attempt as an empty ``<testcase>``): a report of it followed
+    # by another in its suite is a failed attempt, whatever it shows (``last_reports``).
+    retried: bool = False
     properties: tuple[tuple[str, str], ...] = ()  # JUnit <properties>, kept in the test case's metadata
 
 
@@ -200,6 +204,10 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
     feature alike when they differ only by their Rule) holds no reruns: its tests of one id are several tests, and
     their one result is the worst of them — a failure never disappears behind a pass.
 
+    In pytest's reports (``CaseResult.retried``) each earlier report is a failed attempt even when it shows no
+    failure: pytest-rerunfailures and flaky write a retried attempt as an empty ``<testcase>``. Reports whose producer
+    writes each test once (Surefire, jest-junit) never get here with one id twice: ``junit`` numbers their namesakes.
+
     Only a test reported again in the same suite is a rerun (the retrying tools write the attempts there): tests of
     one id in different suites (``CaseResult.suite``) are different tests, each under its id qualified by its suite
     (``apart``)."""
@@ -213,7 +221,7 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
         if before is not None and (case.distinct or before.distinct):
             case = _worse(before, case)
         elif before is not None:
-            failed = before.status in FAILING
+            failed = before.status in FAILING or before.retried
             message = case.message
             if message is None and case.status == "passed":
                 message = before.message if failed or before.failed_attempts else None

@@ -61,6 +61,11 @@ class ImportSummary:
     files: list[str]
     duplicate: bool = False
     total: int = 0
+    # The test reports read (``<testcase>`` elements, Cucumber elements, test cases' attempts counted once), and how
+    # many of them another report of the same test decides (a rerun's earlier attempts, a test reported again in a
+    # later file, behave's namesakes): ``total + merged == reported``.
+    reported: int = 0
+    merged: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     matched: dict[str, int] = field(default_factory=lambda: {"tag": 0, "line": 0, "name": 0})
     unmatched: int = 0
@@ -80,6 +85,8 @@ class ImportSummary:
             "files": self.files,
             "duplicate": self.duplicate,
             "total": self.total,
+            "reported": self.reported,
+            "merged": self.merged,
             "statuses": self.statuses,
             "matched": self.matched,
             "unmatched": self.unmatched,
@@ -275,6 +282,8 @@ def _import(
             summary.unmatched += 1
             summary.ambiguous += m.ambiguous
     summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
+    summary.reported = sum(len(r.cases) for r in reports)
+    summary.merged = summary.reported - summary.total
     counts: dict[str, Any] = {**summary.statuses, "total": len(cases), "matched": summary.matched,
                               "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
     if len(reports) > 1:  # a run of one file is known by its digest

@@ -216,8 +216,9 @@ def import_streamed(
     except BaseException:
         child.kill()
         raise
-    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own = end
+    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own, reported = end
     summary.run_id, summary.total, summary.statuses = run_id, total, statuses
+    summary.reported, summary.merged = reported, reported - total
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
     counts = {**statuses, "total": total, "matched": matched, "unmatched": unmatched, "ambiguous": ambiguous}
     connection.execute(
@@ -260,6 +261,7 @@ def _produce(
     ends: list[Any] = []
     seen: set[str] = set()  # the external ids sent, as reported and as stored
     total = 0  # tests sent
+    read = 0  # test reports read (``ImportSummary.reported``)
     statuses: Counter[str] = Counter()
     matched = {"tag": 0, "line": 0, "name": 0}
     unmatched = ambiguous = 0
@@ -298,6 +300,7 @@ def _produce(
         # are unit tests that map to nothing, and this loop is on the parse process's path, which the import's
         # whole time follows.
         unique = last_reports(batch)  # a rerun within the chunk: its earlier failures are failed attempts
+        read += len(batch)
         cases = list(unique.values())
         # The ids as reported too: whether an id is qualified by its suite (``report.apart``) depends on all its
         # reports, which must then all be in this chunk; a later one restarts.
@@ -352,7 +355,7 @@ def _produce(
             _send(out, ("chunk", rows, import_rows.revision_rows(ids, rows, actor), results, old, restored,
                         new_associations, new_links, list(ran)), plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
-                dict(statuses), matched, unmatched, ambiguous, total, own))
+                dict(statuses), matched, unmatched, ambiguous, total, own, read))
 
 
 def _receiver(channel: Any, prepare: Callable[[Any], Any]) -> Callable[[bool], Any]:
