@@ -84,12 +84,12 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     app.add_middleware(ProjectPaths)
     app.add_middleware(RequestLimits, max_body=settings.max_body_bytes)
     if settings.cors_origins:
-        from fastapi.middleware.cors import CORSMiddleware
+        from tracertm.api.limits import ProblemCors
 
         # The methods the API has (POST: reviews, test-run uploads, restores; DELETE: soft deletes), the request
         # headers it reads, and the response headers a browser client needs (Location: a new test run).
         app.add_middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins),
+            ProblemCors, allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "HEAD", "PATCH", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Link", "Location", "Retry-After"],

@@ -1,8 +1,11 @@
-"""An ASGI middleware that refuses oversized bodies (413), and NUL bytes or percent-encoded bytes that are not UTF-8
-in the URL (400), before any route runs."""
+"""ASGI middleware that refuses requests before any route runs: oversized bodies (413), NUL bytes or
+percent-encoded bytes that are not UTF-8 in the URL (400), a ``Host`` the server does not answer (400), a CORS
+preflight it does not grant (400) — each as the API's problem+json (under ``/api``) or the pages' HTML error."""
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -198,3 +201,31 @@ def host_name(host: str) -> str:
         end = host.find("]")
         return host[:end + 1] if end > 0 else host
     return host.split(":", 1)[0].rstrip(".")
+
+
+class ProblemCors(CORSMiddleware):
+    """Starlette's ``CORSMiddleware`` whose refused preflight under ``/api`` is a problem (400 ``cors-refused``,
+    naming what was refused and what the server allows) instead of its plain-text "Disallowed CORS origin": every
+    error of the API is problem+json. The ``Vary`` and ``Access-Control-*`` headers it sets are kept."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from tracertm.api.problems import instance_of, is_api_path, problem
+
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await super().__call__(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if "origin" in headers and "access-control-request-method" in headers and is_api_path(str(scope["path"])):
+            response: Response = self.preflight_response(request_headers=headers)
+            if response.status_code == 400:
+                refused = bytes(response.body).decode("utf-8", "replace").removeprefix("Disallowed CORS ")
+                kept = {k: v for k, v in response.headers.items()
+                        if k.lower() == "vary" or k.lower().startswith("access-control-")}
+                detail = (f"CORS preflight refused ({refused}): this server allows the origins "
+                          f"{', '.join(self.allow_origins) or '(none)'} (tracertm serve --cors-origin), the "
+                          f"methods {', '.join(self.allow_methods)} and the headers "
+                          f"{', '.join(sorted(self.allow_headers))}")
+                response = problem(400, detail, kind="cors-refused", instance=instance_of(scope), headers=kept)
+            await response(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

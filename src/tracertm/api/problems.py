@@ -35,11 +35,42 @@ class ApiProblem(Exception):
         self.status, self.detail, self.kind, self.headers, self.extensions = status, detail, kind, headers, extensions
 
 
+# The kind of a problem raised without one: Starlette's own 404 and 405, a 400 of a body it could not parse, a
+# database that is down. Every problem the API answers has a typed ``type`` a client can dispatch on, none
+# ``about:blank`` (RFC 9457 4.2.1); the kinds of the API's own problems (``kind=``) are among these where they mean
+# the same (a 404 is ``not-found`` whether no route or no record matched).
+DEFAULT_KINDS = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+    409: "conflict", 412: "precondition-failed", 413: "body-too-large", 415: "unsupported-media-type",
+    422: "invalid-request", 428: "precondition-required", 500: "internal-error", 503: "unavailable",
+}
+
+
+def kind_of(status: int) -> str:
+    """The problem kind of ``status`` when the code raising it named none: ``DEFAULT_KINDS``, else the status's
+    reason phrase as a slug (``406`` is ``not-acceptable``)."""
+    if status in DEFAULT_KINDS:
+        return DEFAULT_KINDS[status]
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
+    return re.sub(r"[^a-z0-9]+", "-", phrase.lower()).strip("-") or "error"
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def problem(status: int, detail: str | None, *, kind: str | None = None, instance: str | None = None,
             headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+    """A problem+json response; ``kind`` (the last segment of ``type``) defaults to the status's (``kind_of``)."""
     body: dict[str, Any] = {
-        "type": TYPE_BASE + kind if kind else "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "type": TYPE_BASE + (kind or kind_of(status)),
+        "title": _title(status),
         "status": status,
     }
     if detail:
@@ -102,19 +133,31 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else None
+        # Starlette's own errors (no route, a method the path does not take, a body it could not parse): typed as
+        # the API's own are (``kind_of``), and its bare reason phrase as ``detail`` replaced by what to do.
+        status = exc.status_code
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != _title(status) else None
         headers = dict(exc.headers) if exc.headers else None
-        if exc.status_code == 405:  # (off the event loop: a route may ask the database, ``gives_way``)
+        where = f"{request.method} {request.url.path}"
+        if status == 405:  # (off the event loop: a route may ask the database, ``gives_way``)
             from starlette.concurrency import run_in_threadpool
 
-            headers = {**(headers or {}), "Allow": await run_in_threadpool(allowed_methods, request)}
-        return problem(exc.status_code, detail, instance=instance_of(request.scope), headers=headers)
+            allow = await run_in_threadpool(allowed_methods, request)
+            headers = {**(headers or {}), "Allow": allow}
+            detail = detail or f"{where}: this path takes only {with_head(allow)}"
+        elif status == 404 and detail is None:
+            detail = f"{request.url.path}: no such path; /openapi.json lists the API's paths"
+        return problem(status, detail or _title(status), instance=instance_of(request.scope), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(exc.errors())
+        raw = exc.errors()
+        errors = _validation_errors(raw)
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = said(".".join(first["loc"][1:] or first["loc"]), str(first["msg"]))
+        if errors and first["type"] == "json_invalid":  # ``loc`` is the offset: "1: JSON decode error" said little
+            reason = str((raw[0].get("ctx") or {}).get("error", "")).strip()
+            detail = f"the body is not JSON{f' ({reason})' if reason else ''} at character {first['loc'][-1]}"
         return problem(422, detail, kind="invalid-request", instance=instance_of(request.scope), errors=errors)
 
     @app.exception_handler(ValidationError)
@@ -176,6 +219,14 @@ def install(app: FastAPI) -> None:
 
 
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def with_head(allow: str) -> str:
+    """An ``Allow`` value as sent: ``HeadAsGet`` answers HEAD wherever GET is answered, and adds it beside GET."""
+    methods = [m.strip() for m in allow.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
 
 
 def allowed_methods(request: Request) -> str:

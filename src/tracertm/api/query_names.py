@@ -26,9 +26,10 @@ from fastapi.params import Query
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.project_paths import ProjectPathRoute
 
-__all__ = ["KIND", "NOTE", "ApiRoute", "accepted_names", "unknown_names"]
+__all__ = ["KIND", "NOTE", "ApiRoute", "accepted_names", "refuse_unknown_query", "unknown_names"]
 
 KIND = "unknown-query-parameter"
+DEFERRED = "tracertm.unknown_query"  # scope key: the refusal a ``deferred_query_check`` endpoint raises
 # The OpenAPI description's general note (``api.app``).
 NOTE = ("A query parameter that an operation does not list is refused with a 400 problem (type "
         f"``{KIND}``) naming it (``unknown``), the parameters the operation accepts (``accepted``) and, for a near "
@@ -60,7 +61,15 @@ def _refusal(request: Request, unknown: list[str], accepted: frozenset[str]) -> 
 
 class ApiRoute(ProjectPathRoute):
     """A route of the API: a ``ProjectPathRoute`` that refuses query parameters it does not declare (400, module
-    docstring), and documents that 400 in the OpenAPI document."""
+    docstring), and documents that 400 in the OpenAPI document.
+
+    ``deferred_query_check``: the endpoint, not the route, refuses the unknown parameters, with
+    ``refuse_unknown_query`` once it knows the path names something. The greedy ``GET /projects/{project:path}``
+    takes every path under ``/projects`` that no other route takes: ``/projects/p/adrz?x=1`` (a misspelt route) or
+    ``GET /projects/p/links/review?x=1`` (a POST route) are its 404 and 405, which matter more than a stray
+    parameter, as for a path no route takes (``/api/v1/nope?x=1``: Starlette's 404 comes before any route)."""
+
+    deferred_query_check = False
 
     def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
         # Every API route may now answer 400: documented where the route does not already say so.
@@ -74,8 +83,18 @@ class ApiRoute(ProjectPathRoute):
 
         async def checked(request: Request) -> Response:
             unknown = unknown_names(request, accepted)
-            if unknown:  # before validation, the token and the database: a typo costs nothing
+            if unknown and self.deferred_query_check:  # the endpoint raises it once the path names something
+                request.scope[DEFERRED] = _refusal(request, unknown, accepted)
+            elif unknown:  # before validation, the token and the database: a typo costs nothing
                 raise _refusal(request, unknown, accepted)
             return await handler(request)
 
         return checked
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """Raise the 400 for the unknown query parameters of ``request`` that a ``deferred_query_check`` route left to
+    its endpoint (nothing when there were none)."""
+    refusal = request.scope.get(DEFERRED)
+    if isinstance(refusal, ApiProblem):
+        raise refusal

@@ -19,6 +19,7 @@ from tracertm.api.deps import (
     project_of, reader, resolve_project, tag_list, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
+from tracertm.api.query_names import refuse_unknown_query
 from tracertm.api.repository import project_root
 from tracertm.api.writes import write_place
 from tracertm.repositories import KINDS, Kind, Projects, Records
@@ -150,7 +151,7 @@ def install_project_route(app: APIRouter) -> None:
         from tracertm.repositories.errors import NotFound
 
         try:
-            return project_dict(Projects(session).get(project, "project"))
+            found = Projects(session).get(project, "project")
         except NotFound:
             # The greedy path took a path that is no project but another route's with another method
             # (``GET /projects/p/links/review``, a POST route): 405 naming that route's methods, not 404.
@@ -159,8 +160,11 @@ def install_project_route(app: APIRouter) -> None:
                 raise ApiProblem(405, f"{request.method} {request.url.path}: this path takes only {others}",
                                  headers={"Allow": others}) from None
             raise
+        refuse_unknown_query(request)  # only now: no such project (often a misspelt route) is the 404 or 405
+        return project_dict(found)
 
     route = app.routes[-1]
+    route.deferred_query_check = True  # type: ignore[attr-defined]
     # A 405's Allow (``problems.allowed_methods``) counts this route's GET only where it answers it.
     route.gives_way = functools.partial(_project_gives_way, route)  # type: ignore[attr-defined]
 

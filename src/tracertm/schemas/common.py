@@ -138,7 +138,16 @@ class Problem(BaseModel):
     """An RFC 9457 problem detail (``application/problem+json``)."""
 
     model_config = ConfigDict(extra="allow")
-    type: str = "about:blank"
+    # Every problem the API answers is typed, Starlette's own 404 and 405 included (``api.problems.kind_of``).
+    type: str = Field(
+        pattern=r"^https://tracertm\.dev/problems/[a-z0-9]+(-[a-z0-9]+)*$",
+        description="The problem's kind, https://tracertm.dev/problems/ and a name: not-found, "
+        "method-not-allowed, bad-request, unknown-query-parameter, invalid-request, unauthorized, forbidden, "
+        "conflict, git-owned-field, dangling-link, precondition-failed, precondition-required, stale-version, "
+        "unsupported-media-type, body-too-large, malformed-report, bad-host, cors-refused, busy, lock-timeout, "
+        "unavailable, internal-error.",
+        examples=["https://tracertm.dev/problems/not-found"],
+    )
     title: str
     status: int
     detail: str | None = None

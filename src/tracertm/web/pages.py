@@ -585,12 +585,13 @@ def matrix_page(session: Session, project_name: str, by: str) -> dict[str, Any]:
 
 
 def search_page(session: Session, q: str, project_name: str | None, kind: str | None,
-                page: str | int | None = 1) -> dict[str, Any]:
+                page: str | int | None = 1, include_deleted: str | None = None) -> dict[str, Any]:
     """Ranked hits, 50 a page, with how many records match in all (``search_total``). The ranking reaches the
     best ``MAX_HITS`` (search.engine); past them the page says how to narrow the query, and links the list pages
-    that hold every match of a kind. A bad parameter (a query of no word, an unknown project or kind, a page
-    past the ranking) leaves ``errors`` (parameter → one line) and no hits: the route answers 400 with the form
-    as it was sent."""
+    that hold every match of a kind. ``include_deleted`` (the form's checkbox, ``true``; as the API's) ranks
+    deleted records too, each marked so. A bad parameter (a query of no word, an unknown project or kind, a page
+    past the ranking, an ``include_deleted`` that is no yes or no) leaves ``errors`` (parameter → one line) and no
+    hits: the route answers 400 with the form as it was sent."""
     from tracertm.repositories.errors import NotFound
     from tracertm.search.engine import MAX_HITS, search
 
@@ -620,21 +621,28 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
         errors["page"] = (f"page {_shown(str(page), 20)}: search ranks the best {MAX_HITS} results, "
                           f"pages 1–{last_page}; narrow the words or choose a project or kind")
         number = 1
+    deleted = _yes_no(include_deleted)
+    if deleted is None:
+        errors["include_deleted"] = (f"include_deleted {_shown(str(include_deleted), 20)}: use true or false "
+                                     "(the checkbox sends true)")
     first = (number - 1) * PAGE_SIZE
     hits: list[dict[str, Any]] = []
     totals: dict[str, int] = {}
     if q and not errors:
-        hits = search(session, q, kinds=kinds, project=scoped, limit=min(first + PAGE_SIZE, MAX_HITS))[first:]
-        totals = search_total(session, q, kinds or searchable, scoped)
+        hits = search(session, q, kinds=kinds, project=scoped, limit=min(first + PAGE_SIZE, MAX_HITS),
+                      include_deleted=bool(deleted))[first:]
+        totals = search_total(session, q, kinds or searchable, scoped, include_deleted=bool(deleted))
     for hit in hits:
         hit["url"] = record_url(hit["project"], hit["kind"], hit["number"], hit["feature"])
     total = sum(totals.values())
     shown = first + len(hits)
-    params = {"q": q, "project": project_name, "kind": kind}
+    # Kept in every link of the page (its JSON twin's too, where the API takes the same name): a linked page of
+    # results that holds deleted records says so in its URL.
+    params = {"q": q, "project": project_name, "kind": kind, "include_deleted": "true" if deleted else None}
     more = shown < total and shown < MAX_HITS and len(hits) == PAGE_SIZE
-    # Past the ranked best, the list pages of the scoped project hold every match of their kind.
+    # Past the ranked best, the list pages of the scoped project hold every match of their kind (not deleted ones).
     lists = [(plural, totals[name], f"/projects/{project_seg(scoped.name)}/{plural}?{urlencode({'q': q})}")
-             for plural, name in LIST_KIND_NAMES.items() if totals.get(name)] if scoped is not None else []
+             for plural, name in LIST_KIND_NAMES.items() if totals.get(name)] if scoped and not deleted else []
     return {
         "q": q, "hits": hits, "projects": [p.name for p in projects],
         "scope": scoped.name if scoped is not None else project_name or "",
@@ -643,19 +651,34 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
         "total": total, "first": first + 1, "shown": shown, "page": number, "page_size": PAGE_SIZE,
         "next_page": number + 1 if more else None, "previous_page": number - 1 if number > 1 else None,
         "capped": total > MAX_HITS and not more, "max_hits": MAX_HITS,
-        "lists": lists, "errors": errors,
+        "lists": lists, "errors": errors, "include_deleted": bool(deleted),
     }
 
 
-def search_total(session: Session, q: str, kinds: Iterable[Kind], project: Project | None) -> dict[str, int]:
-    """How many live records of each of ``kinds`` match ``q`` (in ``project``, or in every project): what the
-    search would rank with no limit — the same match (``search.engine.match_clause``) over the same rows."""
+def _yes_no(value: str | None) -> bool | None:
+    """A yes-or-no parameter as the API reads a boolean (``true``/``false``, ``1``/``0``, ``yes``/``no``,
+    ``on``/``off``; none or empty: no), or None for any other value."""
+    text = (value or "false").strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    return None
+
+
+def search_total(session: Session, q: str, kinds: Iterable[Kind], project: Project | None,
+                 include_deleted: bool = False) -> dict[str, int]:
+    """How many live records (and deleted ones, with ``include_deleted``) of each of ``kinds`` match ``q`` (in
+    ``project``, or in every project): what the search would rank with no limit — the same match
+    (``search.engine.match_clause``) over the same rows."""
     from tracertm.search.engine import match_clause
 
     out: dict[str, int] = {}
     for k in kinds:
         table = k.table
-        stmt = select(func.count(table.c.id)).where(match_clause(session, k, q, "q"), table.c.deleted_at.is_(None))
+        stmt = select(func.count(table.c.id)).where(match_clause(session, k, q, "q"))
+        if not include_deleted:
+            stmt = stmt.where(table.c.deleted_at.is_(None))
         if k.name == "scenario":
             stmt = stmt.join(Feature, table.c.feature_id == Feature.id)
             if project is not None:

@@ -9,13 +9,13 @@
     /projects/{p}/features/{FEAT-n}/scenarios/{SC-n}  scenario page (steps, definitions, results)
     /projects/{p}/links?state=suspect|dangling     the project's links, 50 a page  twin: /api/v1/projects/{p}/links
     /projects/{p}/matrix?from=requirements|adrs    coverage matrix               twin: /api/v1/projects/{p}/matrix
-    /search?q=&project=&kind=&page=                search results, 50 a page     twin: /api/v1/search
+    /search?q=&project=&kind=&page=&include_deleted=  search results, 50 a page  twin: /api/v1/search
     /login, /logout                                the sign-in cookie (auth.py)
 
 Errors a user can cause (an unknown id, a bad filter) are HTML pages with the one-line message — except a bad value
 in a page's filter form (the lists' ``status``, ``q``, ``cursor``; the search's ``q``, ``project``, ``kind``,
-``page``), which is the page itself, 400, its form as sent and the message beside the field; a missing or revoked
-token when reads need one sends the browser to ``/login``.
+``page``, ``include_deleted``), which is the page itself, 400, its form as sent and the message beside the field; a
+missing or revoked token when reads need one sends the browser to ``/login``.
 """
 
 from __future__ import annotations
@@ -299,11 +299,11 @@ def project(request: Request, project: str, session: ReadSession) -> Response:
 
 @router.get("/search")
 def search(request: Request, session: ReadSession, q: str | None = None, project: str | None = None,
-           kind: str | None = None, page: str | None = None) -> Response:
+           kind: str | None = None, page: str | None = None, include_deleted: str | None = None) -> Response:
     # Every parameter as sent: ``pages.search_page`` checks them, and a bad one is this page with the message
     # beside its field (400).
     with _names(request, session):
-        context = pages.search_page(session, q or "", project or None, kind or None, page)
+        context = pages.search_page(session, q or "", project or None, kind or None, page, include_deleted)
         if context["errors"]:
             return render(request, "search.html", status_code=400, json_url=None, **context)
         params = context["api_params"]
