@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client
 from conftest import GitRepo
 from specs import adr, contract, feature
 from tracertm.cli import main
@@ -147,14 +148,10 @@ def test_show_history_trace_reach_both_records(
 
 
 def test_api_reads_each_kind_and_traces_a_qualified_id(git_repo: GitRepo, engine: Any, database_url: str) -> None:
-    from fastapi.testclient import TestClient
-
-    from tracertm.api import ApiSettings, create_app
-
     _colliding(git_repo)
     git_repo.commit("collide")
     assert main(["sync", str(git_repo.path), "--database-url", database_url]) == 0
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+    with api_client(engine) as client:
         for plural, title in (("adrs", "Use Postgres"), ("contracts", "contract that reuses an ADR id")):
             response = client.get(f"/api/v1/{plural}/ADR-0003")  # one kind per path: never ambiguous
             assert response.status_code == 200 and response.json()["title"] == title, response.text

@@ -9,26 +9,20 @@ from __future__ import annotations
 import json
 import re
 import uuid
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from apikit import api_client, make_token
 from conftest import GitRepo, run_cli
 from specs import adr, contract
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 from tracertm.engine.sync import sync
 from tracertm.history.names import field_name
 from tracertm.models import SpecRevision, StepDefinition
 from tracertm.repositories.kinds import KINDS
 from tracertm.schemas.records import read_model
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 API = "/api/v1"
 CONTRACT = contract(1, "Refunds") + "metadata:\n  owner: payments\n"
@@ -54,7 +48,7 @@ def shop(git_repo: GitRepo, engine: Any) -> dict[str, str]:
     git_repo.write("features/refunds.feature", "# refunds\n" + FEATURE)
     commits["shifted"] = git_repo.commit("a comment above")
     assert not sync(git_repo.path, engine=engine, project="shop").errors
-    for client in _clients(engine):
+    with api_client(engine) as client:
         for url, version in ((f"{API}/contracts/CTR-0001", 2), (f"{API}/adrs/ADR-0001", 1)):
             answer = client.patch(url, json={"metadata": {"reviewer": "grace"}}, headers=_auth(engine, version))
             assert answer.status_code == 200, answer.text
@@ -62,15 +56,8 @@ def shop(git_repo: GitRepo, engine: Any) -> dict[str, str]:
     return commits
 
 
-def _clients(engine: Any, **settings: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(**settings), engine), raise_server_exceptions=False) as client:
-        yield client
-
-
 def _auth(engine: Any, version: int) -> dict[str, str]:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", "dash")
-    return {"Authorization": f"Bearer {value}", "If-Match": f'"{version}"'}
+    return {"Authorization": f"Bearer {make_token(engine)}", "If-Match": f'"{version}"'}
 
 
 def _old_release_edit(engine: Any) -> None:
@@ -112,7 +99,7 @@ def test_the_api_names_revision_fields_as_its_read_models(shop: dict[str, str], 
                "step-definitions": "features/steps/refunds.py::paid"}
     # With the repository: revisions of work-tree syncs are dated by it, and at a commit that only moved a record
     # its fields are read from the file there.
-    for client in _clients(engine, repositories={"shop": str(git_repo.path)}):
+    with api_client(engine, ApiSettings(repositories={"shop": str(git_repo.path)})) as client:
         for plural, ident in records.items():
             current = client.get(f"{API}/{plural}/{ident}").json()
             history = client.get(f"{API}/{plural}/{ident}/history")
@@ -168,7 +155,7 @@ def test_the_cli_names_revision_fields_as_show_does(shop: dict[str, str], git_re
 
 
 def test_the_history_page_names_fields_as_the_record_page(shop: dict[str, str], engine: Any) -> None:
-    for client in _clients(engine):
+    with api_client(engine) as client:
         for url in ("/projects/shop/contracts/CTR-0001", "/projects/shop/adrs/ADR-0001"):
             page = client.get(url)
             assert page.status_code == 200, page.text

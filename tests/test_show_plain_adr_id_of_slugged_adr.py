@@ -11,19 +11,14 @@ ADR; with two slugged ADRs of one number the answer is one line saying the id is
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 import pytest
 
+from apikit import api_client
 from conftest import GitRepo
-from tracertm.api import ApiSettings, create_app
 from tracertm.cli import main
 from tracertm.engine.sync import sync
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 FEATURE = """\
 @FEAT-1 @ADR-0008
@@ -105,7 +100,7 @@ def test_an_unknown_number_is_still_not_found(
 
 
 def test_the_api_and_the_web_page_follow_the_same_rule(project: GitRepo, engine: Any) -> None:
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+    with api_client(engine) as client:
         for query in ("?project=pay", ""):
             found = client.get(f"/api/v1/adrs/ADR-0008{query}")
             assert found.status_code == 200 and found.json()["number"] == "ADR-0008-use-x", found.text

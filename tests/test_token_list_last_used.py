@@ -4,17 +4,11 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import pytest
 
-from tracertm import db
-from tracertm.api import ApiSettings, create_app
+from apikit import api_client
 from tracertm.cli import main
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -26,13 +20,9 @@ def test_token_list_has_a_last_used_column(database_url: str, capsys: pytest.Cap
     url = ["--database-url", database_url]
     used = _cli(capsys, "token", "create", "--scope", "read", "--label", "dash", *url).strip().splitlines()[-1]
     _cli(capsys, "token", "create", "--scope", "write", "--label", "idle", *url)
-    engine = db.make_engine(database_url)
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
-            response = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {used}"})
-            assert response.status_code == 200, response.text[:300]
-    finally:
-        engine.dispose()
+    with api_client(database_url) as client:
+        response = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {used}"})
+        assert response.status_code == 200, response.text[:300]
     listed = json.loads(_cli(capsys, "token", "list", "--format", "json", *url))
     stamps = {t["label"]: t["last_used_at"] for t in listed}
     assert stamps["dash"] is not None and stamps["idle"] is None

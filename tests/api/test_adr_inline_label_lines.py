@@ -6,20 +6,14 @@ that is no label of the line) is never the line named."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 from tracertm.engine.sync import sync
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 API = "/api/v1"
 
@@ -58,21 +52,9 @@ def repo(git_repo: GitRepo, engine: Any) -> GitRepo:
     return git_repo
 
 
-def clients(engine: Any, repo: GitRepo) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(repositories={"shop": str(repo.path)}), engine),
-                    raise_server_exceptions=False) as client:
-        yield client
-
-
-def write_token(engine: Any) -> str:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", "inline-labels")
-    return value
-
-
 def test_the_parser_reads_what_the_lines_name(repo: GitRepo, engine: Any) -> None:
     """The premise: the values the 409s point at are the ones the parser took from those lines."""
-    for client in clients(engine, repo):
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         got = {ident: client.get(f"{API}/adrs/{ident}").json() for ident in EXPECTED}
     assert (got["ADR-0001"]["status"], got["ADR-0001"]["date"]) == ("rejected", "2024-01-02")
     assert (got["ADR-0002"]["status"], got["ADR-0002"]["tags"], got["ADR-0002"]["stakeholders"]) == \
@@ -82,9 +64,9 @@ def test_the_parser_reads_what_the_lines_name(repo: GitRepo, engine: Any) -> Non
 
 
 def test_a_label_after_a_pipe_is_the_line_to_edit(repo: GitRepo, engine: Any) -> None:
-    token = write_token(engine)
+    token = make_token(engine)
     headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
-    for client in clients(engine, repo):
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         for ident, fields in EXPECTED.items():
             path = client.get(f"{API}/adrs/{ident}").json()["source_path"]
             for field, line in fields.items():

@@ -19,11 +19,10 @@ import httpx
 import pytest
 from sample import sync_sample
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from served import serve
 from specs import adr
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
@@ -54,15 +53,9 @@ def synced(repo: GitRepo, engine: Any, project: str) -> None:
     assert not result.errors, result.errors
 
 
-def write_token(engine: Any) -> str:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", "fixes")
-    return value
-
-
 @pytest.fixture
 def client(engine: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
 
 
@@ -86,7 +79,7 @@ NAMES = ("acme/qa#1", "acme/why?", "acme/back\\slash", "acme/100%")
 def test_link_headers_encode_a_project_name_once_like_location(tmp_path: Path, engine: Any, client: TestClient) -> None:
     from urllib.parse import quote
 
-    token = write_token(engine)
+    token = make_token(engine)
     for i, name in enumerate(NAMES):
         repo = new_repo(tmp_path / f"r{i}")
         repo.write("docs/adr/0001-one.md", adr(1, "One"))
@@ -143,7 +136,7 @@ def test_the_etag_follows_the_body_and_if_match_still_takes_the_version(
     assert client.head(url, headers={"If-None-Match": after.headers["etag"]}).status_code == 304
 
     # The lock is the version: the ETag read before the sync (same version) still writes, as "1" alone would.
-    auth = {"Authorization": f"Bearer {write_token(engine)}"}
+    auth = {"Authorization": f"Bearer {make_token(engine)}"}
     written = client.patch(url, json={"last_used_at": "2024-05-01T00:00:00Z"}, headers={**auth, "If-Match": old})
     assert written.status_code == 200, written.text
     assert written.json()["version"] == 2 and written.headers["etag"].startswith('"2-')
@@ -186,7 +179,7 @@ def test_step_n_names_a_step_definition_on_its_routes_and_in_the_links_filters(
         assert at["entity_id"] == wanted["id"]
     missing = client.get(f"{API}/step-definitions/STEP-2")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
-    auth = {"Authorization": f"Bearer {write_token(engine)}", "If-Match": '"1"'}
+    auth = {"Authorization": f"Bearer {make_token(engine)}", "If-Match": '"1"'}
     patched = client.patch(f"{API}/step-definitions/STEP-1", json={"last_used_at": "2024-05-01T00:00:00Z"},
                            headers=auth)
     assert patched.status_code == 200 and patched.json()["id"] == wanted["id"], patched.text

@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client
 from conftest import GitRepo
 from specs import adr
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 from tracertm.engine.sync import sync
 from tracertm.history.at import record_at
 
@@ -63,7 +64,7 @@ def history(git_repo: GitRepo, engine: Any) -> dict[str, str]:
 def _clients(engine: Any, repo: GitRepo) -> Iterator[tuple[str, TestClient]]:
     for where, settings in (("inside the repository", ApiSettings(repositories={"shop": str(repo.path)})),
                             ("outside the repository", ApiSettings())):
-        with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
+        with api_client(engine, settings) as client:
             yield where, client
 
 

@@ -11,23 +11,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
 
+from apikit import api_client, make_token
 from conftest import PG_ENV, GitRepo, _fresh_pg
 from specs import adr
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
 from tracertm.db import locks
 from tracertm.engine.sync import sync
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"needs {PG_ENV}")
 WAIT_S = 60.0
@@ -44,8 +39,7 @@ def synced(git_repo: GitRepo, request: pytest.FixtureRequest) -> Iterator[tuple[
         engine = db.make_engine(url)
         try:
             sync(git_repo.path, engine=engine, project=PROJECT)
-            with db.session(engine) as session, session.begin():
-                token, _ = tokens.create(session, "write", "dash")
+            token = make_token(engine)
         finally:
             engine.dispose()
         yield url, token
@@ -62,7 +56,7 @@ def test_no_connection_free_is_503_not_500(synced: tuple[str, str]) -> None:
     url, token = synced
     engine = _small_pool(url, 1, 0)
     try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+        with api_client(engine) as client:
             with engine.connect():  # the pool's only connection, taken (by a request that is slow to end)
                 read = client.get("/api/v1/adrs/ADR-0001")
                 write = client.patch("/api/v1/adrs/ADR-0001", json={"approved_by": "grace"},
@@ -111,7 +105,7 @@ def test_writes_queued_behind_a_lock_leave_a_connection_for_reads(
     monkeypatch.setattr(locks, "_pg_lock", counted)
     writers: list[Call] = []
     try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+        with api_client(engine) as client:
             headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
             with db.write_session(holder_engine, PROJECT):  # what a long sync of the project holds
                 writers = [Call(lambda i=i: client.patch("/api/v1/adrs/ADR-0001", headers=headers,

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tracertm import db
-from tracertm.api import ApiSettings, create_app
+from apikit import api_client
+from tracertm.api import ApiSettings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -24,13 +24,8 @@ ORIGIN = "https://dash.example"
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    engine = db.make_engine(database_url)
-    try:
-        app = create_app(ApiSettings(cors_origins=(ORIGIN,)), engine)
-        with TestClient(app, raise_server_exceptions=False) as test_client:
-            yield test_client
-    finally:
-        engine.dispose()
+    with api_client(database_url, ApiSettings(cors_origins=(ORIGIN,))) as test_client:
+        yield test_client
 
 
 def _preflight(client: TestClient, method: str, path: str, headers: str, origin: str = ORIGIN):  # type: ignore[no-untyped-def]

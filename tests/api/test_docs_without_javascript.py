@@ -6,14 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi.testclient import TestClient
-
-from tracertm.api import ApiSettings, create_app
+from apikit import api_client
 
 
 def test_docs_link_the_openapi_document_and_the_pages_without_javascript(engine: Any) -> None:
     for root in ("", "/trm"):
-        with TestClient(create_app(ApiSettings(), engine), root_path=root) as client:
+        with api_client(engine, raise_server_exceptions=True, root_path=root) as client:
             answer = client.get("/docs")
             assert answer.status_code == 200, answer.text
             (fallback,) = re.findall(r"<noscript>(.*?)</noscript>", answer.text, re.S)

@@ -10,7 +10,6 @@ Through the app (SQLite and PostgreSQL) and over a real ``tracertm serve``."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,11 @@ import httpx
 import pytest
 from sample import sync_sample
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from served import serve
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 from tracertm.schemas.common import Problem
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 API = "/api/v1"
 BASE = "https://tracertm.dev/problems/"
@@ -38,16 +33,6 @@ ORIGIN = "https://dash.example"
 def synced_url(git_repo: GitRepo, database_url: str) -> str:
     sync_sample(git_repo, database_url)
     return database_url
-
-
-def _token(url: str) -> str:
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "problems")
-        return token
-    finally:
-        engine.dispose()
 
 
 def _problem(r: httpx.Response, status: int, kind: str) -> dict[str, Any]:
@@ -98,48 +83,36 @@ def _framework_errors(client: Any, token: str) -> None:
 
 
 def test_the_framework_s_errors_are_typed_problems(synced_url: str) -> None:
-    token = _token(synced_url)
-    engine = db.make_engine(synced_url)
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
-            _framework_errors(client, token)
-            document = client.get("/openapi.json").json()
-        problem = document["components"]["schemas"]["Problem"]
-        assert problem["properties"]["type"]["pattern"].startswith("^https://tracertm\\.dev/problems/")
-        assert "type" in problem["required"], "every problem has one: no about:blank default"
-    finally:
-        engine.dispose()
+    token = make_token(synced_url)
+    with api_client(synced_url) as client:
+        _framework_errors(client, token)
+        document = client.get("/openapi.json").json()
+    problem = document["components"]["schemas"]["Problem"]
+    assert problem["properties"]["type"]["pattern"].startswith("^https://tracertm\\.dev/problems/")
+    assert "type" in problem["required"], "every problem has one: no about:blank default"
 
 
 def test_a_refused_cors_preflight_is_a_problem(synced_url: str) -> None:
-    engine = db.make_engine(synced_url)
-    try:
-        with TestClient(create_app(ApiSettings(cors_origins=(ORIGIN,)), engine)) as client:
-            for origin, method in (("https://evil.example", "GET"), (ORIGIN, "PUT")):
-                r = client.options(f"{API}/projects", headers={
-                    "Origin": origin, "Access-Control-Request-Method": method})
-                body = _problem(r, 400, "cors-refused")
-                assert "CORS preflight refused" in body["detail"] and ORIGIN in body["detail"]
-                assert "Origin" in r.headers["vary"]
-                assert ("access-control-allow-origin" in r.headers) == (origin == ORIGIN)
-            granted = client.options(f"{API}/projects", headers={
-                "Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
-            assert granted.status_code == 200 and granted.headers["access-control-allow-origin"] == ORIGIN
-    finally:
-        engine.dispose()
+    with api_client(synced_url, ApiSettings(cors_origins=(ORIGIN,)), raise_server_exceptions=True) as client:
+        for origin, method in (("https://evil.example", "GET"), (ORIGIN, "PUT")):
+            r = client.options(f"{API}/projects", headers={
+                "Origin": origin, "Access-Control-Request-Method": method})
+            body = _problem(r, 400, "cors-refused")
+            assert "CORS preflight refused" in body["detail"] and ORIGIN in body["detail"]
+            assert "Origin" in r.headers["vary"]
+            assert ("access-control-allow-origin" in r.headers) == (origin == ORIGIN)
+        granted = client.options(f"{API}/projects", headers={
+            "Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
+        assert granted.status_code == 200 and granted.headers["access-control-allow-origin"] == ORIGIN
 
 
 def test_a_database_that_is_down_is_a_typed_503() -> None:
     # Nothing listens on port 1: every connection is refused at once.
-    engine = db.make_engine("postgresql+psycopg://tracertm:tracertm@127.0.0.1:1/nothing")
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
-            _problem(client.get(f"{API}/projects"), 503, "unavailable")
-    finally:
-        engine.dispose()
+    with api_client("postgresql+psycopg://tracertm:tracertm@127.0.0.1:1/nothing") as client:
+        _problem(client.get(f"{API}/projects"), 503, "unavailable")
 
 
 def test_a_real_server_answers_the_same_problems(synced_url: str, git_repo: GitRepo, tmp_path: Path) -> None:
-    token = _token(synced_url)
+    token = make_token(synced_url)
     with serve(synced_url, git_repo.path, tmp_path / "serve.log") as base, httpx.Client(base_url=base) as client:
         _framework_errors(client, token)

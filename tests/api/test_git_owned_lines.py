@@ -8,14 +8,13 @@ without an entry fails here."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 from tracertm.engine.sync import sync
 from tracertm.repositories.kinds import KINDS
 from tracertm.schemas.records import read_model
@@ -229,17 +228,6 @@ def repo(git_repo: GitRepo, engine: Any) -> GitRepo:
     return git_repo
 
 
-def clients(engine: Any, **settings: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(**settings), engine), raise_server_exceptions=False) as client:
-        yield client
-
-
-def write_token(engine: Any) -> str:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", "dash")
-    return value
-
-
 def refused(client: TestClient, token: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
     response = client.patch(url, json=body, headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
     assert response.status_code == 409, (url, body, response.text)
@@ -274,8 +262,8 @@ def _check(problem: dict[str, Any], repo: GitRepo, path: str, expected: str | No
 
 
 def test_every_git_owned_field_names_its_file_and_line(repo: GitRepo, engine: Any) -> None:
-    token = write_token(engine)
-    for client in clients(engine, repositories={"shop": str(repo.path)}):
+    token = make_token(engine)
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         for kind, fields in EXPECTED.items():
             segment, ident, path = RECORDS[kind]
             for field, expected in fields.items():
@@ -297,8 +285,8 @@ def test_every_git_owned_field_names_its_file_and_line(repo: GitRepo, engine: An
 def test_defaults_and_other_documents_and_rules(repo: GitRepo, engine: Any) -> None:
     """A status no tag sets (the default) names the line to add the tag above; a contract's key is looked for in
     its own document (CTR-0001, the first one); a scenario in a Rule finds its Examples and its own tags."""
-    token = write_token(engine)
-    for client in clients(engine, repositories={"shop": str(repo.path)}):
+    token = make_token(engine)
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         problem = refused(client, token, f"{API}/contracts/CTR-0001", {"status": "x"})
         _check(problem, repo, "contracts/payments.yaml", "status: approved", "CTR-0001")
         problem = refused(client, token, f"{API}/contracts/CTR-0001", {"tags": "x"})
@@ -318,15 +306,15 @@ def test_defaults_and_other_documents_and_rules(repo: GitRepo, engine: Any) -> N
     repo.write("features/refunds.feature", FEATURE.replace(" @status:approved", "").replace(" @review", ""))
     repo.commit("no status tags")
     sync(repo.path, engine=engine, project="shop")
-    for client in clients(engine, repositories={"shop": str(repo.path)}):
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         problem = refused(client, token, f"{API}/features/FEAT-1", {"status": "x"})
         _check(problem, repo, "features/refunds.feature", "Feature: Refunds+", "default status")
         assert "@status:" in problem["line_note"]
 
 
 def test_without_the_repository_the_line_is_unknown_and_said_so(repo: GitRepo, engine: Any) -> None:
-    token = write_token(engine)
-    for client in clients(engine):
+    token = make_token(engine)
+    with api_client(engine) as client:
         for kind in ("adr", "contract", "feature"):
             segment, ident, path = RECORDS[kind]
             problem = refused(client, token, f"{API}/{segment}/{ident}", {"status": "x"})
@@ -345,8 +333,8 @@ def test_a_dangling_link_review_names_the_file_and_line_as_members(repo: GitRepo
     repo.write("features/refunds.feature", FEATURE.replace("@ADR-0001 @REQ-7", "@ADR-0099 @REQ-7"))
     repo.commit("dangling reference")
     sync(repo.path, engine=engine, project="shop")
-    token = write_token(engine)
-    for client in clients(engine, repositories={"shop": str(repo.path)}):
+    token = make_token(engine)
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         links = client.get(f"{API}/projects/shop/links?dangling=true").json()["items"]
         assert links, "a dangling link"
         response = client.patch(f"{API}/projects/shop/links/{links[0]['id']}", json={"reviewed": True},

@@ -15,10 +15,10 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr, contract
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import SpecRevision
 
@@ -40,15 +40,13 @@ def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
     git_repo.write("features/refunds.feature", FEATURE)
     git_repo.commit("seed")
     assert not sync(git_repo.path, engine=engine, project=ODD).errors
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
 
 
 def write_headers(engine: Any, version: int | str) -> dict[str, str]:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", "probe")
-    return {"Authorization": f"Bearer {value}", "If-Match": version if isinstance(version, str) else f'"{version}"',
-            "Content-Type": "application/json"}
+    return {"Authorization": f"Bearer {make_token(engine)}",
+            "If-Match": version if isinstance(version, str) else f'"{version}"', "Content-Type": "application/json"}
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from sample import sync_sample
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -28,28 +29,10 @@ def synced_url(git_repo: GitRepo, database_url: str) -> str:
     return database_url
 
 
-def _client(url: str, **settings) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    engine = db.make_engine(url)
-    try:
-        with TestClient(create_app(ApiSettings(**settings), engine), raise_server_exceptions=False) as client:
-            yield client
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def client(synced_url: str) -> Iterator[TestClient]:
-    yield from _client(synced_url)
-
-
-def _token(url: str, scope: str) -> str:
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, scope, f"test-{scope}")
-        return token
-    finally:
-        engine.dispose()
+    with api_client(synced_url) as test_client:
+        yield test_client
 
 
 def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -120,7 +103,7 @@ def test_search_and_facets(client: TestClient) -> None:
 
 
 def test_patch_needs_a_write_token_and_if_match(client: TestClient, synced_url: str) -> None:
-    write, read = _token(synced_url, "write"), _token(synced_url, "read")
+    write, read = make_token(synced_url), make_token(synced_url, "read")
     auth = {"Authorization": f"Bearer {write}"}
     body = {"compliance_score": 0.8}
     assert _problem(client.patch(f"{API}/adrs/ADR-3", json=body), 401)
@@ -148,7 +131,7 @@ def test_patch_needs_a_write_token_and_if_match(client: TestClient, synced_url: 
 
 
 def test_two_patches_with_the_same_etag_give_exactly_one_412(client: TestClient, synced_url: str) -> None:
-    auth = {"Authorization": f"Bearer {_token(synced_url, 'write')}", "If-Match": '"1"'}
+    auth = {"Authorization": f"Bearer {make_token(synced_url)}", "If-Match": '"1"'}
     barrier = threading.Barrier(2)
     statuses: list[int] = []
 
@@ -167,7 +150,7 @@ def test_two_patches_with_the_same_etag_give_exactly_one_412(client: TestClient,
 
 
 def test_a_patch_writes_one_annotated_revision(client: TestClient, synced_url: str) -> None:
-    auth = {"Authorization": f"Bearer {_token(synced_url, 'write')}", "If-Match": '"1"'}
+    auth = {"Authorization": f"Bearer {make_token(synced_url, label='test-write')}", "If-Match": '"1"'}
     assert client.patch(f"{API}/adrs/ADR-1", json={"approved_by": "Grace"}, headers=auth).status_code == 200
     history = client.get(f"{API}/adrs/ADR-1/history").json()
     assert [(h["version"], h["change"]) for h in history] == [(1, "created"), (2, "annotated")]
@@ -179,8 +162,8 @@ def test_a_patch_writes_one_annotated_revision(client: TestClient, synced_url: s
 
 
 def test_limits_cors_and_read_tokens(synced_url: str) -> None:
-    for client in _client(synced_url, max_body_bytes=100):
-        auth = {"Authorization": f"Bearer {_token(synced_url, 'write')}", "If-Match": '"1"'}
+    with api_client(synced_url, ApiSettings(max_body_bytes=100)) as client:
+        auth = {"Authorization": f"Bearer {make_token(synced_url)}", "If-Match": '"1"'}
         _problem(client.patch(f"{API}/adrs/ADR-1", json={"approved_by": "x" * 200}, headers=auth), 413)
 
         def chunks() -> Iterator[bytes]:
@@ -193,9 +176,10 @@ def test_limits_cors_and_read_tokens(synced_url: str) -> None:
         _problem(client.get(f"{API}/projects/sample/adrs?text=a%00b"), 400)
         r = client.get(f"{API}/projects", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in r.headers, "no CORS unless configured"
-    for client in _client(synced_url, cors_origins=("https://dash.example",), read_token_required=True):
+    settings = ApiSettings(cors_origins=("https://dash.example",), read_token_required=True)
+    with api_client(synced_url, settings) as client:
         _problem(client.get(f"{API}/projects"), 401)
-        read = {"Authorization": f"Bearer {_token(synced_url, 'read')}", "Origin": "https://dash.example"}
+        read = {"Authorization": f"Bearer {make_token(synced_url, 'read')}", "Origin": "https://dash.example"}
         r = client.get(f"{API}/projects", headers=read)
         assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://dash.example"
 
@@ -232,7 +216,7 @@ def test_records_git_does_not_own_can_be_soft_deleted_and_restored(client: TestC
         project = session.query(Project).one()
         session.add(TestCase(project_id=project.id, test_case_number="TC-1", title="Pays once"))
     engine.dispose()
-    write = _token(synced_url, "write")
+    write = make_token(synced_url)
     auth = {"Authorization": f"Bearer {write}"}
     _problem(client.delete(f"{API}/test-cases/TC-1", headers=auth), 428)
     gone = client.delete(f"{API}/test-cases/TC-1", headers={**auth, "If-Match": '"1"'})
@@ -252,8 +236,8 @@ def test_records_git_does_not_own_can_be_soft_deleted_and_restored(client: TestC
 
 
 def test_a_git_owned_field_names_the_line_to_edit(synced_url: str, git_repo: GitRepo) -> None:
-    for client in _client(synced_url, repositories={"sample": str(git_repo.path)}):
-        auth = {"Authorization": f"Bearer {_token(synced_url, 'write')}", "If-Match": '"1"'}
+    with api_client(synced_url, ApiSettings(repositories={"sample": str(git_repo.path)})) as client:
+        auth = {"Authorization": f"Bearer {make_token(synced_url)}", "If-Match": '"1"'}
         body = _problem(client.patch(f"{API}/contracts/CTR-0002", json={"contract_type": "service"}, headers=auth), 409)
         text = (git_repo.path / body["source_path"]).read_text(encoding="utf-8").splitlines()
         assert text[body["line"] - 1].startswith("type:")

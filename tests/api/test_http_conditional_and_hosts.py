@@ -24,11 +24,11 @@ from typing import Any
 import httpx
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from served import serve
 from specs import adr
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 from tracertm.cli.serve import allowed_hosts
 from tracertm.engine.sync import sync
 
@@ -55,14 +55,12 @@ def _seed(git_repo: GitRepo, engine: Any) -> None:
 @pytest.fixture
 def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
     _seed(git_repo, engine)
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
 
 
 def write_auth(engine: Any) -> dict[str, str]:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", "s39")
-    return {"Authorization": f"Bearer {value}"}
+    return {"Authorization": f"Bearer {make_token(engine)}"}
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:
@@ -229,8 +227,8 @@ def test_serve_answers_loopback_names_only_when_bound_to_loopback() -> None:
 
 def test_a_refused_host_is_400_problem_or_page(git_repo: GitRepo, engine: Any) -> None:
     _seed(git_repo, engine)
-    app = create_app(ApiSettings(allowed_hosts=(*LOOPBACK, "specs.example")), engine)
-    with TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False) as client:
+    settings = ApiSettings(allowed_hosts=(*LOOPBACK, "specs.example"))
+    with api_client(engine, settings, base_url="http://127.0.0.1:8765") as client:
         for host in ("127.0.0.1:8765", "localhost", "[::1]:8765", "LOCALHOST.:1", "specs.example"):
             assert client.get(f"{API}/projects", headers={"Host": host}).status_code == 200, host
         for host in ("attacker.example:8765", "127.0.0.1.attacker.example", ""):

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
@@ -34,14 +33,8 @@ def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
                                                "    Given a paid order\n")
     git_repo.commit("seed")
     assert not sync(git_repo.path, engine=engine, project="refunds").errors
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
-
-
-def token(engine: Any, scope: str = "write") -> str:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, scope, "range")
-    return value
 
 
 def not_found(response: Any, number: int) -> dict[str, Any]:
@@ -66,7 +59,7 @@ def test_a_number_no_link_can_have_is_an_unknown_link(client: TestClient, engine
     head = client.head(url)
     assert head.status_code == 404 and head.content == b""
 
-    auth = {"Authorization": f"Bearer {token(engine)}"}
+    auth = {"Authorization": f"Bearer {make_token(engine)}"}
     for headers in ({}, {"If-Match": "*"}, {"If-Match": '"1"'}, {"If-None-Match": "*"}):
         answer = client.patch(url, json={"reviewed": True}, headers={**auth, **headers})
         assert not_found(answer, number) == not_found(
@@ -82,7 +75,7 @@ def test_a_number_no_link_can_have_is_an_unknown_link(client: TestClient, engine
     assert client.get(f"/api/v1/projects/nope/links/{number}").json()["detail"] == \
            client.get(f"/api/v1/projects/nope/links/{UNKNOWN}").json()["detail"]
     assert client.patch(url, json={"reviewed": True}).status_code == 401
-    reader = {"Authorization": f"Bearer {token(engine, 'read')}", "If-Match": "*"}
+    reader = {"Authorization": f"Bearer {make_token(engine, 'read')}", "If-Match": "*"}
     assert client.patch(url, json={"reviewed": True}, headers=reader).status_code == 403
     assert client.get(f"{PROJECT}/links/{link['id']}").status_code == 200  # nothing reviewed, nothing broken
 

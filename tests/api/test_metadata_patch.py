@@ -4,23 +4,18 @@ one) as an annotated revision and survive syncs; a key the file sets is 409 nami
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr, contract
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
+from tracertm.api import ApiSettings
 from tracertm.engine.sync import sync
 from tracertm.models import SpecRevision
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 API = "/api/v1"
 CONTRACT = contract(1, "Refunds") + "metadata:\n  owner: payments\n  tier: 1\n"
@@ -39,15 +34,8 @@ def repo(git_repo: GitRepo, engine: Any) -> GitRepo:
     return git_repo
 
 
-def clients(engine: Any, **settings: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(**settings), engine), raise_server_exceptions=False) as client:
-        yield client
-
-
 def auth(engine: Any, version: int) -> dict[str, str]:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", "dash")
-    return {"Authorization": f"Bearer {value}", "If-Match": f'"{version}"'}
+    return {"Authorization": f"Bearer {make_token(engine, label='dash')}", "If-Match": f'"{version}"'}
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:
@@ -57,7 +45,7 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def test_database_owned_metadata_keys_are_merged_and_survive_syncs(repo: GitRepo, engine: Any) -> None:
-    for client in clients(engine):
+    with api_client(engine) as client:
         url = f"{API}/contracts/CTR-0001"
         assert client.get(url).json()["metadata"] == {"owner": "payments", "tier": 1}
         r = client.patch(url, json={"metadata": {"reviewer": "grace", "checks": {"pci": True}}}, headers=auth(engine, 1))
@@ -105,7 +93,7 @@ def test_the_409_names_a_line_for_every_kind(repo: GitRepo, engine: Any) -> None
         "scenarios": ("FEAT-1/SC-1", "title", "  Scenario:"),
         "step-definitions": ("features/steps/refunds.py::paid", "pattern", "@given("),
     }
-    for client in clients(engine, repositories={"shop": str(repo.path)}):
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         for kind, (ident, field, starts) in cases.items():
             body = problem(client.patch(f"{API}/{kind}/{ident}", json={field: "x"}, headers=auth(engine, 1)), 409)
             lines = (repo.path / body["source_path"]).read_text().splitlines()
@@ -115,7 +103,7 @@ def test_the_409_names_a_line_for_every_kind(repo: GitRepo, engine: Any) -> None
                                     headers=auth(engine, 1)), 409)
         assert CONTRACT.splitlines()[body["line"] - 1] == "  tier: 1"
     # Without the repository, the database still knows the lines of scenarios and step definitions.
-    for client in clients(engine):
+    with api_client(engine) as client:
         for kind in ("scenarios", "step-definitions"):
             ident, field, starts = cases[kind]
             body = problem(client.patch(f"{API}/{kind}/{ident}", json={field: "x"}, headers=auth(engine, 1)), 409)

@@ -26,10 +26,9 @@ import httpx
 import pytest
 from sample import sync_sample
 
+from apikit import api_client, make_token
 from conftest import GitRepo, init_repo
 from served import serve
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -39,16 +38,6 @@ API = "/api/v1"
 PROJECT = "acme/sample"  # a slashed name: every project route takes ``{project:path}``
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 PARAM = re.compile(r"\{([a-z_]+)\}")
-
-
-def _token(url: str) -> str:
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            value, _ = tokens.create(session, "write", "allow")
-        return value
-    finally:
-        engine.dispose()
 
 
 def _values(client: Any, commit: str) -> dict[str, str]:
@@ -107,18 +96,13 @@ def synced(git_repo: GitRepo, database_url: str) -> tuple[str, str]:
 
 @pytest.fixture
 def client(synced: tuple[str, str]) -> Iterator[TestClient]:
-    engine = db.make_engine(synced[1])
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False,
-                        follow_redirects=False) as test_client:
-            yield test_client
-    finally:
-        engine.dispose()
+    with api_client(synced[1], follow_redirects=False) as test_client:
+        yield test_client
 
 
 def test_every_route_405_lists_the_methods_it_documents(client: TestClient, synced: tuple[str, str]) -> None:
     commit, url = synced
-    assert check_every_route(client, commit, {"Authorization": f"Bearer {_token(url)}"}) >= 150
+    assert check_every_route(client, commit, {"Authorization": f"Bearer {make_token(url)}"}) >= 150
 
 
 def test_the_review_path_lists_get_only_when_a_project_of_that_whole_name_exists(
@@ -140,6 +124,6 @@ def test_a_served_api_405_lists_the_methods_it_documents(git_repo: GitRepo, tmp_
     """The same over a real server (uvicorn, SQLite): its HEAD and its 405s are the app's."""
     url = f"sqlite:///{tmp_path / 'served.db'}"
     commit = sync_sample(git_repo, url, project=PROJECT)
-    auth = {"Authorization": f"Bearer {_token(url)}"}
+    auth = {"Authorization": f"Bearer {make_token(url)}"}
     with serve(url, git_repo.path, tmp_path / "serve.log") as base, httpx.Client(base_url=base, timeout=30) as http:
         assert check_every_route(http, commit, auth) >= 150

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from apikit import api_client
 from conftest import GitRepo
 from specs import adr
 from tracertm.engine.sync import sync
-from test_metadata_patch import API, auth, clients
+from test_metadata_patch import API, auth
 
 
 def test_patch_answer_and_etag_are_a_get_of_the_new_version(git_repo: GitRepo, engine: Any) -> None:
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
     assert not sync(git_repo.path, engine=engine, project="shop").errors
-    for client in clients(engine):
+    with api_client(engine) as client:
         url = f"{API}/adrs/ADR-0001"
         for version, sent, stored in ((1, "2024-01-01T00:00:00+05:00", "2023-12-31T19:00:00Z"),
                                       (2, "2024-06-01T12:00:00", "2024-06-01T12:00:00Z")):
@@ -39,6 +40,6 @@ def test_record_ids_take_ascii_digits_only(git_repo: GitRepo, engine: Any) -> No
     git_repo.write("docs/adr/0003-use-git.md", adr(3, "Use git"))
     git_repo.commit("seed")
     assert not sync(git_repo.path, engine=engine, project="shop").errors
-    for client in clients(engine):
+    with api_client(engine) as client:
         assert client.get(f"{API}/adrs/ADR-3").json()["number"] == "ADR-0003"
         assert client.get(f"{API}/adrs/ADR-٣").status_code == client.get(f"{API}/adrs/ADR-３").status_code == 404

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 from pydantic import ValidationError
 
+from apikit import api_client
 from conftest import GitRepo
 from specs import contract
-from tracertm.api import ApiSettings, create_app
 from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.schemas.filters import MAX_QUERY_CHARS, ListFilter
@@ -33,7 +33,7 @@ def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
         git_repo.write(f"contracts/c{n}.yaml", contract(n, f"Contract {n}") + "tags: [common]\n")
     git_repo.commit("contracts")
     assert not sync(git_repo.path, engine=engine, project="shop").errors
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
 
 

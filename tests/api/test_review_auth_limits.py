@@ -18,10 +18,9 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
@@ -45,14 +44,8 @@ def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
     git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka it is."))
     git_repo.commit("kafka")
     sync(git_repo.path, engine=engine, project="refunds")
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
-
-
-def token(engine: Any, scope: str = "write") -> str:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, scope, "s38")
-    return value
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:
@@ -74,7 +67,7 @@ def link(client: TestClient, **params: str) -> dict[str, Any]:
 def test_a_review_naming_no_version_looks_the_link_up_first_and_names_the_real_version(
     client: TestClient, engine: Any
 ) -> None:
-    auth = {"Authorization": f"Bearer {token(engine)}"}
+    auth = {"Authorization": f"Bearer {make_token(engine)}"}
     suspect, dangling = link(client, target="ADR-0003"), link(client, dangling="true")
     assert (suspect["state"], suspect["target_version"], dangling["state"]) == ("suspect", 2, "dangling")
 
@@ -113,7 +106,7 @@ def test_a_review_naming_no_version_looks_the_link_up_first_and_names_the_real_v
 def test_post_review_of_a_dangling_link_number_is_the_dangling_link_409_of_patch(
     client: TestClient, engine: Any
 ) -> None:
-    auth = {"Authorization": f"Bearer {token(engine)}"}
+    auth = {"Authorization": f"Bearer {make_token(engine)}"}
     dangling = link(client, dangling="true")
     patched = problem(client.patch(f"{PROJECT}/links/{dangling['id']}", json={"reviewed": True},
                                    headers={**auth, "If-Match": '"1"'}), 409)
@@ -143,7 +136,7 @@ def test_an_authorization_header_that_is_not_a_bearer_token_is_401_on_open_reads
     assert "Bearer <token>" in body["detail"], body
     # Open reads without the header, and with a valid token (any case of the scheme), still answer.
     assert client.get("/api/v1/projects").status_code == 200
-    read = token(engine, "read")
+    read = make_token(engine, "read")
     for scheme in ("Bearer", "bearer"):
         assert client.get("/api/v1/projects", headers={"Authorization": f"{scheme} {read}"}).status_code == 200
     # The pages ignore another scheme: a proxy's Basic sign-in sends one with every page a browser loads. A bearer
@@ -156,7 +149,7 @@ def test_an_authorization_header_that_is_not_a_bearer_token_is_401_on_open_reads
 
 
 def test_the_413_and_400_of_the_request_limits_carry_instance(client: TestClient, engine: Any) -> None:
-    auth = {"Authorization": f"Bearer {token(engine)}", "If-Match": '"1"'}
+    auth = {"Authorization": f"Bearer {make_token(engine)}", "If-Match": '"1"'}
     big = {"approved_by": "x" * 70_000}
     for url in (f"{PROJECT}/adrs/ADR-0003", "/api/v1/adrs/ADR-0003?project=refunds"):
         body = problem(client.patch(url, json=big, headers=auth), 413)

@@ -9,21 +9,16 @@ token which projects exist. Through the app (SQLite and PostgreSQL) and over a r
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sample import sync_sample
 
+from apikit import api_client
 from conftest import GitRepo
 from served import serve
-from tracertm import db
-from tracertm.api import ApiSettings, create_app
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
+from tracertm.api import ApiSettings
 
 API = "/api/v1"
 BASE = "https://tracertm.dev/problems/"
@@ -59,25 +54,16 @@ def _check_order(client: Any) -> None:
 
 def test_route_errors_come_before_unknown_parameters(git_repo: GitRepo, database_url: str) -> None:
     sync_sample(git_repo, database_url)
-    engine = db.make_engine(database_url)
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
-            _check_order(client)
-    finally:
-        engine.dispose()
+    with api_client(database_url) as client:
+        _check_order(client)
 
 
 def test_without_a_token_no_answer_tells_which_projects_exist(git_repo: GitRepo, database_url: str) -> None:
     sync_sample(git_repo, database_url)
-    engine = db.make_engine(database_url)
-    try:
-        app = create_app(ApiSettings(read_token_required=True), engine)
-        with TestClient(app, raise_server_exceptions=False) as client:
-            for path in ("sample?x=1", "nope?x=1", "sample/adrz?x=1"):
-                r = client.get(f"{API}/projects/{path}")
-                assert (r.status_code, _kind(r)) == (401, "unauthorized"), (path, r.text[:300])
-    finally:
-        engine.dispose()
+    with api_client(database_url, ApiSettings(read_token_required=True)) as client:
+        for path in ("sample?x=1", "nope?x=1", "sample/adrz?x=1"):
+            r = client.get(f"{API}/projects/{path}")
+            assert (r.status_code, _kind(r)) == (401, "unauthorized"), (path, r.text[:300])
 
 
 def test_a_real_server_answers_in_the_same_order(git_repo: GitRepo, database_url: str, tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from test_http_conditional_and_hosts import _seed, problem, the_link, write_auth
 
+from apikit import api_client
 from conftest import GitRepo
-from tracertm.api import ApiSettings, create_app
 from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
@@ -33,8 +33,7 @@ PROJECT = f"{API}/projects/repo"
 @pytest.fixture
 def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
     _seed(git_repo, engine)
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False,
-                    follow_redirects=False) as test_client:
+    with api_client(engine, follow_redirects=False) as test_client:
         yield test_client
 
 
@@ -112,8 +111,7 @@ def test_an_api_path_ending_in_a_slash_is_redirected_to_the_path_without_it(clie
 def test_a_project_whose_name_ends_in_a_slash_keeps_its_url(git_repo: GitRepo, engine: Any) -> None:
     _seed(git_repo, engine)
     sync(git_repo.path, engine=engine, project="team/")
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False,
-                    follow_redirects=False) as client:
+    with api_client(engine, follow_redirects=False) as client:
         answer = client.get(f"{API}/projects/team/")
         assert answer.status_code == 200 and answer.json()["name"] == "team/", answer.text
         assert client.get(f"{API}/projects/team%2F/adrs").json()["items"][0]["adr_number"] == "ADR-0001"

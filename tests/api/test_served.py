@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sample import sync_sample
 
+from apikit import make_token
 from conftest import GitRepo
 from served import serve
-from tracertm import db, tokens
 
 
 
@@ -79,12 +79,7 @@ def test_an_upload_without_a_valid_token_is_refused_before_its_body_is_sent(serv
     --max-report-size) and sends none of it; the 401 (403 for a read-only token) comes at once. A server that read
     the body first would still be waiting for it when the socket's timeout ends the test."""
     base, url = server
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            read_only, _ = tokens.create(session, "read", "dashboard")
-    finally:
-        engine.dispose()
+    read_only = make_token(url, "read")
     where = urlsplit(base)
     assert where.hostname and where.port
     cases = [(None, 401, "needs a bearer token"), ("Bearer trtm_not_a_token", 401, "unknown or revoked token"),

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sample import sync_sample
 
+from apikit import make_token
 from conftest import GitRepo
 from served import serve
-from tracertm import db, tokens
 
 NAME = "acme/payments"
 FORMS = ("acme/payments", "acme%2Fpayments")  # as sent: plain, or one encoded segment
@@ -29,12 +29,7 @@ def served(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[httpx.Client, st
     """A client of ``tracertm serve`` over the sample synced as ``acme/payments``, and a write token."""
     url = f"sqlite:///{tmp_path / 'slash.db'}"
     sync_sample(git_repo, url, project=NAME)
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "slash-test")
-    finally:
-        engine.dispose()
+    token = make_token(url)
     with serve(url, git_repo.path, tmp_path / "serve.log") as base, \
             httpx.Client(base_url=base, timeout=30) as client:
         yield client, token
@@ -130,12 +125,7 @@ def route_words(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[httpx.Clien
     for name in ROUTE_WORD_NAMES[1:]:
         result = tracertm.sync(git_repo.path, database_url=url, project=name, ref="HEAD")
         assert not result.errors, result.errors
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "route-words")
-    finally:
-        engine.dispose()
+    token = make_token(url)
     with serve(url, git_repo.path, tmp_path / "serve.log") as base, \
             httpx.Client(base_url=base, timeout=30) as client:
         yield client, token

@@ -18,9 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo, init_repo, run_cli
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
@@ -37,7 +36,7 @@ FEATURE = "@FEAT-1\nFeature: pay\n  @SC-1\n  Scenario: s\n    Given a card\n    
 
 @pytest.fixture
 def client(engine: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
 
 
@@ -114,8 +113,7 @@ def test_the_api_shows_step_n_and_the_cli_json_is_the_api_record_plus_used_by(
     assert ok(client.get(f"{API}/step-definitions/STEP-3")).json()["number"].endswith("::step_paid")
 
     # A write answers with the record as a GET shows it, short id included.
-    with db.session(engine) as session, session.begin():
-        token, _ = tokens.create(session, "write", "short id")
+    token = make_token(engine)
     patched = client.patch(f"{API}/step-definitions/STEP-1", json={"last_used_at": "2024-05-01T00:00:00Z"},
                            headers={"Authorization": f"Bearer {token}", "If-Match": '"1"'})
     assert patched.status_code == 200, patched.text

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import SAMPLE_REPO, GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm.api import ApiSettings
 from tracertm.cli.serve import served_repository
 from tracertm.engine.sync import sync
 
@@ -39,7 +39,7 @@ def served(git_repo: GitRepo, engine: Any, monkeypatch: pytest.MonkeyPatch) -> I
     repositories, repository, _configured = served_repository(None)
     assert "sample-repo" not in repositories  # found by its identity, not by name
     settings = ApiSettings(repositories=repositories, repository=repository)
-    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
+    with api_client(engine, settings) as client:
         yield client, head
 
 
@@ -55,9 +55,7 @@ def test_at_head_answers_a_sub_folder_project(served: tuple[TestClient, str]) ->
 
 def test_patch_of_a_git_owned_field_names_its_line(served: tuple[TestClient, str], engine: Any) -> None:
     client, _head = served
-    with db.session(engine) as session:
-        token, _ = tokens.create(session, "write", "dash")
-        session.commit()
+    token = make_token(engine)
     response = client.patch(f"{API}/adrs/ADR-0003?project=sample-repo", json={"title": "x"},
                             headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
     assert response.status_code == 409, response.text[:300]
@@ -81,11 +79,8 @@ def test_a_project_of_another_repository_is_not_located(git_repo: GitRepo, engin
     git_repo.commit("init")
     monkeypatch.chdir(git_repo.path)
     repositories, repository, _configured = served_repository(None)
-    with TestClient(create_app(ApiSettings(repositories=repositories, repository=repository), engine),
-                    raise_server_exceptions=False) as client:
-        with db.session(engine) as session:
-            token, _ = tokens.create(session, "write", "dash")
-            session.commit()
+    with api_client(engine, ApiSettings(repositories=repositories, repository=repository)) as client:
+        token = make_token(engine)
         response = client.patch(f"{API}/adrs/ADR-0003", json={"title": "x"},
                                 headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
         assert response.status_code == 409

@@ -16,9 +16,10 @@ import httpx
 from sample import sync_sample
 from sqlalchemy import select, text
 
+from apikit import make_token
 from conftest import GitRepo
 from served import serve
-from tracertm import db, tokens
+from tracertm import db
 from tracertm.models import ApiToken
 
 ADR = "/api/v1/adrs/ADR-0003"
@@ -58,12 +59,7 @@ def test_a_read_with_a_token_answers_while_a_writer_holds_the_lock(
     git_repo: GitRepo, database_url: str, tmp_path: Path
 ) -> None:
     sync_sample(git_repo, database_url)
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "read", "dashboard")
-    finally:
-        engine.dispose()
+    token = make_token(database_url, "read")
     auth = {"Authorization": f"Bearer {token}"}
     with serve(database_url, git_repo.path, tmp_path / "serve.log") as base:
         with _writer_holding(database_url):

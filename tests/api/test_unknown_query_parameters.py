@@ -15,10 +15,9 @@ import httpx
 import pytest
 from sample import sync_sample
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from served import serve
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -37,22 +36,8 @@ def synced_url(git_repo: GitRepo, database_url: str) -> str:
 
 @pytest.fixture
 def client(synced_url: str) -> Iterator[TestClient]:
-    engine = db.make_engine(synced_url)
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
-            yield test_client
-    finally:
-        engine.dispose()
-
-
-def _write_token(url: str) -> str:
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "test-write")
-        return token
-    finally:
-        engine.dispose()
+    with api_client(synced_url) as test_client:
+        yield test_client
 
 
 def _refused(response: httpx.Response, *unknown: str) -> dict[str, Any]:
@@ -100,7 +85,7 @@ def test_a_record_search_and_a_route_without_parameters(client: TestClient) -> N
 
 
 def test_a_write_with_an_unknown_parameter_writes_nothing(client: TestClient, synced_url: str) -> None:
-    auth = {"Authorization": f"Bearer {_write_token(synced_url)}", "If-Match": '"1"'}
+    auth = {"Authorization": f"Bearer {make_token(synced_url)}", "If-Match": '"1"'}
     before = client.get(f"{API}/adrs/ADR-3")
     refused = client.patch(f"{API}/adrs/ADR-3", params={"dry_run": "1"}, json={"compliance_score": 0.5}, headers=auth)
     assert _refused(refused, "dry_run")["accepted"] == ["project"]

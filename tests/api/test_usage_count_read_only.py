@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
@@ -28,7 +27,7 @@ USES = "@FEAT-1\nFeature: f\n  @SC-1\n  Scenario: s\n    Given a paid order\n"
 
 @pytest.fixture
 def client(engine: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
+    with api_client(engine) as test_client:
         yield test_client
 
 
@@ -37,8 +36,7 @@ def test_usage_count_cannot_be_patched(git_repo: GitRepo, engine: Any, client: T
     git_repo.write("features/a.feature", USES)
     git_repo.commit("steps")
     assert not sync(git_repo.path, engine=engine, project="p", ref="HEAD").errors
-    with db.session(engine) as session, session.begin():
-        token, _ = tokens.create(session, "write", "left")
+    token = make_token(engine)
     headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
     url = f"{API}/step-definitions/STEP-1"
     before = client.get(url).json()

@@ -19,9 +19,10 @@ import pytest
 from sample import sync_sample
 from sqlalchemy import text
 
+from apikit import make_token
 from conftest import PG_ENV, GitRepo, _fresh_pg
 from served import serve
-from tracertm import db, tokens
+from tracertm import db
 
 pytestmark = pytest.mark.skipif(not __import__("os").environ.get(PG_ENV), reason=f"needs {PG_ENV}")
 
@@ -39,8 +40,7 @@ def pg(git_repo: GitRepo, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
     engine = db.make_engine(url)
     try:
         sync_sample(git_repo, url, project=NAME)
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "lock-test")
+        token = make_token(engine)
         with serve(url, git_repo.path, tmp_path / "serve.log", "--workers", "2") as base:
             yield base, token, engine
     finally:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from apikit import api_client, make_token
 from conftest import GitRepo, force_streaming
 from tracertm import db
 from tracertm.cli import main
@@ -535,26 +536,14 @@ def test_the_api_turns_a_commit_the_shared_check_refuses_into_a_problem(
     twins: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The API checks its parameters itself; what gets past it meets ``import_results``' check: a 400, not a 500."""
-    import warnings
-
-    from tracertm import tokens
-    from tracertm.api import ApiSettings, create_app, results_routes
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
+    from tracertm.api import results_routes
 
     monkeypatch.setattr(results_routes, "_check_params", lambda params: None)
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "ci")
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
-            answer = client.post("/api/v1/projects/twins/test-runs", headers={"Authorization": f"Bearer {token}"},
-                                 files=[("file", ("r.xml", _suite('<testcase classname="c" name="n"/>'))),
-                                        ("commit", (None, "not-a-sha"))])
-    finally:
-        engine.dispose()
+    token = make_token(database_url)
+    with api_client(database_url) as client:
+        answer = client.post("/api/v1/projects/twins/test-runs", headers={"Authorization": f"Bearer {token}"},
+                             files=[("file", ("r.xml", _suite('<testcase classname="c" name="n"/>'))),
+                                    ("commit", (None, "not-a-sha"))])
     assert answer.status_code == 400 and "--commit 'not-a-sha': not a commit id" in answer.json()["detail"]
 
 

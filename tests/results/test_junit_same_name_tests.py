@@ -5,10 +5,10 @@ numbers add up to the report's."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from test_results_cli import cart  # noqa: F401 - a fixture (the cart project, synced)
 
 from conftest import GitRepo
 from tracertm.cli import main
@@ -51,20 +51,7 @@ def test_testng_retry_stays_one_test() -> None:
         ("org.apache.pulsar.AddMissingPatchVersionTest::testVersionStrings", "failed", 0)]
 
 
-@pytest.fixture
-def project(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    shutil.copytree(Path(__file__).parent / "project" / "features", git_repo.path / "features",
-                    ignore=shutil.ignore_patterns("steps"))
-    git_repo.commit("cart")
-    monkeypatch.chdir(git_repo.path)
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.delenv("GITHUB_SHA", raising=False)
-    monkeypatch.delenv("CI_COMMIT_SHA", raising=False)
-    assert main(["sync", "--ref", "HEAD"]) == 0
-    return git_repo
-
-
-def test_the_import_counts_what_it_read_as_reruns(project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_import_counts_what_it_read_as_reruns(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["results", "import", str(FIXTURES / "testng-retried-test.xml"), "--output", "json"]) == 0
     summary = json.loads(capsys.readouterr().out)

@@ -3,26 +3,21 @@ file (and line), nothing imported — on the CLI, through ``import_results`` and
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
 from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.errors import ParseError
 from tracertm.models import TestCase, TestRun
 from tracertm.results import import_results
 from tracertm.results.formats import parse_report
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 LOGIN = "Feature: Login\n\n  Scenario: Good password\n    Given a user\n"
 TRUNCATED = (b'{"testCaseStarted":{"id":"a","testCaseId":"tc-never-sent","attempt":0}}\n'
@@ -104,17 +99,10 @@ def test_the_cli_imports_nothing_from_them(
 
 
 def test_the_api_refuses_an_empty_body_of_a_named_format(login: GitRepo, database_url: str) -> None:
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "ci")
-        with TestClient(create_app(ApiSettings(), engine),  # type: ignore[arg-type]
-                        raise_server_exceptions=False) as client:
-            response = client.post("/api/v1/projects/login/test-runs?format=cucumber-messages", content=b"",
-                                   headers={"Authorization": f"Bearer {token}",
-                                            "Content-Type": "application/x-ndjson"})
-    finally:
-        engine.dispose()
+    token = make_token(database_url)
+    with api_client(database_url) as client:
+        response = client.post("/api/v1/projects/login/test-runs?format=cucumber-messages", content=b"",
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"})
     assert response.status_code == 422, response.text
     assert "empty report" in response.json()["detail"]
     assert _counts(database_url) == (0, 0)

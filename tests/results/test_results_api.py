@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
+from tracertm.api import ApiSettings
 from tracertm.engine.sync import sync
 from tracertm.models import Scenario, SpecRevision, TestResult, TestRun
 
@@ -39,28 +40,14 @@ def cart(git_repo: GitRepo, database_url: str) -> GitRepo:
 
 
 def _token(url: str, scope: str) -> dict[str, str]:
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, scope, f"ci-{scope}")
-        return {"Authorization": f"Bearer {token}"}
-    finally:
-        engine.dispose()
-
-
-def _client(url: str, **settings: object) -> Iterator[TestClient]:
-    engine = db.make_engine(url)
-    try:
-        with TestClient(create_app(ApiSettings(**settings), engine),  # type: ignore[arg-type]
-                        raise_server_exceptions=False) as client:
-            yield client
-    finally:
-        engine.dispose()
+    """The header of a new token of ``scope``, labelled ``ci-SCOPE`` (the actor of what it writes)."""
+    return {"Authorization": f"Bearer {make_token(url, scope, f'ci-{scope}')}"}
 
 
 @pytest.fixture
 def client(cart: GitRepo, database_url: str) -> Iterator[TestClient]:
-    yield from _client(database_url)
+    with api_client(database_url) as test_client:
+        yield test_client
 
 
 @pytest.fixture
@@ -181,7 +168,7 @@ def test_uploads_have_their_own_streamed_limit(cart: GitRepo, database_url: str)
     write = _token(database_url, "write")
     report = (FIXTURES / "surefire.xml").read_bytes()
     assert len(report) > 400
-    for client in _client(database_url, max_body_bytes=400, max_report_bytes=len(report) + 10):
+    with api_client(database_url, ApiSettings(max_body_bytes=400, max_report_bytes=len(report) + 10)) as client:
         # Above the JSON limit, within the report limit: imported.
         assert client.post(RUNS, content=report, headers={**write, **XML}).status_code == 201
         big = report + b" " * 20

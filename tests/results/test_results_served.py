@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from apikit import make_token
 from conftest import GitRepo
 from served import serve
-from tracertm import db, tokens
 from tracertm.engine.sync import sync
 
 HERE = Path(__file__).parent
@@ -29,10 +29,7 @@ def served(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[str, str]]:
     git_repo.commit("cart")
     url = f"sqlite:///{tmp_path / 'served.db'}"
     assert not sync(git_repo.path, ref="HEAD", database_url=url, project="shop").errors
-    engine = db.make_engine(url)
-    with db.session(engine) as session, session.begin():
-        token, _ = tokens.create(session, "write", "ci")
-    engine.dispose()
+    token = make_token(url)
     with serve(url, git_repo.path, tmp_path / "serve.log", "--max-report-size", str(LIMIT)) as base:
         yield base, token
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo, run_cli
 from specs import adr
 from tracertm.results.formats import parse_report
@@ -64,24 +65,14 @@ def test_import_warns_and_keeps_the_failure_with_the_run(git_repo: GitRepo, data
 
 
 def test_an_upload_says_the_runs_failure(git_repo: GitRepo, database_url: str) -> None:
-    from fastapi.testclient import TestClient
-
-    from tracertm import db, tokens
-    from tracertm.api.app import create_app
-
     git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
     git_repo.commit("seed")
     assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 0
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "ci")
-        with TestClient(create_app(engine=engine)) as client:
-            body = (FIXTURES / "cck-run-failures" / "test-run-exception.ndjson").read_bytes()
-            answer = client.post("/api/v1/projects/repo/test-runs", content=body, headers={
-                "Content-Type": "application/x-ndjson", "Authorization": f"Bearer {token}"})
-            assert answer.status_code == 201, answer.text
-            assert answer.json()["summary"]["run_failures"] == ["request-body.ndjson: Whoops!"]
-            assert answer.json()["run"]["counts"]["run_failures"] == ["request-body.ndjson: Whoops!"]
-    finally:
-        engine.dispose()
+    token = make_token(database_url)
+    with api_client(database_url, raise_server_exceptions=True) as client:
+        body = (FIXTURES / "cck-run-failures" / "test-run-exception.ndjson").read_bytes()
+        answer = client.post("/api/v1/projects/repo/test-runs", content=body, headers={
+            "Content-Type": "application/x-ndjson", "Authorization": f"Bearer {token}"})
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["summary"]["run_failures"] == ["request-body.ndjson: Whoops!"]
+        assert answer.json()["run"]["counts"]["run_failures"] == ["request-body.ndjson: Whoops!"]

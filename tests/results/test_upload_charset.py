@@ -11,9 +11,8 @@ import warnings
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
@@ -31,14 +30,9 @@ def client(git_repo: GitRepo, database_url: str) -> Iterator[tuple[TestClient, d
     shutil.copytree(HERE / "project" / "features", git_repo.path / "features", ignore=shutil.ignore_patterns("steps"))
     git_repo.commit("cart")
     assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="shop").errors
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "ci")
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as test_client:
-            yield test_client, {"Authorization": f"Bearer {token}"}
-    finally:
-        engine.dispose()
+    token = make_token(database_url)
+    with api_client(database_url) as test_client:
+        yield test_client, {"Authorization": f"Bearer {token}"}
 
 
 def _names(test_client: TestClient, answer: object) -> list[tuple[str, str | None]]:

@@ -9,23 +9,18 @@ name."""
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import Project, TestRun
 from tracertm.results import store
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 HERE = Path(__file__).parent
 
@@ -38,8 +33,8 @@ def test_an_upload_by_uuid_goes_in_while_a_sync_renames_the_project(
     assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="shop").errors
     engine = db.make_engine(database_url)
     try:
-        with db.session(engine) as session, session.begin():
-            token, _ = tokens.create(session, "write", "ci")
+        token = make_token(engine)
+        with db.session(engine) as session:
             project_id = session.execute(select(Project.id).where(Project.name == "shop")).scalar_one()
         imported = store.import_results
         renamed: list[str] = []
@@ -53,7 +48,7 @@ def test_an_upload_by_uuid_goes_in_while_a_sync_renames_the_project(
 
         monkeypatch.setattr(store, "import_results", renamed_first)
         report = (HERE / "fixtures" / "cucumber-junit.xml").read_bytes()
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+        with api_client(engine) as client:
             answer = client.post(f"/api/v1/projects/{project_id}/test-runs", content=report,
                                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"})
         assert renamed, "the import never started"

@@ -20,6 +20,7 @@ from typing import Any
 
 from webfixtures import client_for, main_of
 
+from apikit import api_client
 from conftest import GitRepo
 from tracertm.engine.sync import sync
 
@@ -161,18 +162,16 @@ def test_pages_and_answers_say_why_a_link_dangles(git_repo: GitRepo, engine: Any
 
 
 def _counting(url: str) -> Iterator[tuple[Any, list[str]]]:
-    """An in-process client over an engine whose statements are recorded (``client_for``, with a listener)."""
-    from fastapi.testclient import TestClient
+    """An in-process client over an engine whose statements are recorded (``api_client``, with a listener)."""
     from sqlalchemy import event
 
     from tracertm import db
-    from tracertm.api.app import ApiSettings, create_app
 
     engine = db.make_engine(url)
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
     try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+        with api_client(engine) as client:
             yield client, statements
     finally:
         engine.dispose()

@@ -21,6 +21,8 @@ import pytest
 from webfixtures import client_for, main_of, module_database
 from webproject import new_repo
 
+from apikit import make_token
+
 API = "/api/v1"
 DOTS = "/projects/%2E%2E"  # the project ".."
 PLAIN = "/projects/plain"
@@ -191,12 +193,7 @@ def test_one_status_is_shown_as_before_and_a_bad_one_in_a_list_is_a_400_page(cli
 
 
 def test_the_sign_in_redirect_comes_back_to_the_dot_project_page(built: Built) -> None:
-    from tracertm import db, tokens
-
-    engine = db.make_engine(built.url)
-    with db.session(engine) as session, session.begin():
-        token, _ = tokens.create(session, "read", "dots-test")
-    engine.dispose()
+    token = make_token(built.url, "read")
     for client in client_for(built.url, read_token_required=True):
         r = client.get(f"{DOTS}/adrs?status=accepted", follow_redirects=False)
         assert r.status_code == 303

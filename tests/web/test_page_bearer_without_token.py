@@ -12,22 +12,12 @@ from typing import Any
 import pytest
 from webfixtures import client_for
 
-from tracertm import db, tokens
+from apikit import make_token
 
 PAGES = ("/", "/search?q=ledger")
 API = "/api/v1/projects"
 EMPTY_BEARERS = ("Bearer", "Bearer ", "Bearer    ", "bearer", "BEARER \t ")
 CHALLENGE = 'Bearer realm="tracertm"'
-
-
-def read_token(url: str) -> str:
-    engine = db.make_engine(url)
-    try:
-        with db.session(engine) as session, session.begin():
-            value, _ = tokens.create(session, "read", "pages")
-    finally:
-        engine.dispose()
-    return value
 
 
 def refused_as_the_api_refuses(client: Any, headers: dict[str, str]) -> None:
@@ -44,7 +34,7 @@ def refused_as_the_api_refuses(client: Any, headers: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("required", [False, True], ids=["open-reads", "token-required"])
 def test_bearer_without_a_token_is_401_on_pages_as_on_the_api(database_url: str, required: bool) -> None:
-    token = read_token(database_url)
+    token = make_token(database_url, "read")
     for client in client_for(database_url, read_token_required=required):
         for value in EMPTY_BEARERS:
             refused_as_the_api_refuses(client, {"Authorization": value})
@@ -58,7 +48,7 @@ def test_bearer_without_a_token_is_401_on_pages_as_on_the_api(database_url: str,
 
 def test_what_stays_as_it_was(database_url: str) -> None:
     """A real bearer token reads the pages; a header of another scheme is ignored by pages (not by the API)."""
-    token = read_token(database_url)
+    token = make_token(database_url, "read")
     for client in client_for(database_url):
         assert client.get("/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
         assert client.get("/", headers={"Authorization": "Basic dTpw"}).status_code == 200

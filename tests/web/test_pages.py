@@ -13,6 +13,8 @@ from markupsafe import escape
 from webproject import EDITED_WORDS, HOSTILE_TITLE, Built
 from webfixtures import client_for, main_of, site  # noqa: F401 - site is a fixture
 
+from apikit import make_token
+
 API = "/api/v1"
 P = "/projects/sample"
 # Twins that another branch (trace2) adds to the API: the pages must link exactly these URLs.
@@ -209,12 +211,7 @@ def test_error_pages_are_html_with_the_one_line_message(client: Any) -> None:
 
 
 def test_pages_need_the_token_when_reads_do_and_a_browser_signs_in_with_a_cookie(site: tuple[str, Built]) -> None:  # noqa: F811
-    from tracertm import db, tokens
-
-    engine = db.make_engine(site[0])
-    with db.session(engine) as session, session.begin():
-        token, _ = tokens.create(session, "read", "web-test")
-    engine.dispose()
+    token = make_token(site[0], "read")
     for client in client_for(site[0], read_token_required=True):
         r = client.get(f"{P}/adrs?status=accepted", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fprojects%2Fsample%2Fadrs%3Fstatus%3Daccepted"

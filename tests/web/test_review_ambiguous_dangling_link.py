@@ -13,8 +13,9 @@ import pytest
 from test_dangling_link_reasons import _seed, _synced
 from webfixtures import client_for
 
+from apikit import make_token
 from conftest import GitRepo
-from tracertm import db, tokens
+from tracertm import db
 from tracertm.repositories import Projects
 from tracertm.trace.review import DanglingLinkError, review
 
@@ -35,8 +36,7 @@ def test_reviewing_an_ambiguous_dangling_link_names_the_candidates(
 ) -> None:
     _seed(git_repo)
     _synced(git_repo, engine)
-    with db.session(engine) as session, session.begin():
-        token, _ = tokens.create(session, "write", "review")
+    token = make_token(engine)
     for client in client_for(database_url):
         ambiguous, missing = _link(client, "ADR-0008"), _link(client, "ADR-0077")
         for match in ({}, {"If-Match": "*"}):

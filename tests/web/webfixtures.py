@@ -8,11 +8,16 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from webproject import Built, build, new_repo
 
+from apikit import api_client
 from conftest import _fresh_pg
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 IDENTITY = {
     "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada Author", "GIT_AUTHOR_EMAIL": "ada@example.com",
@@ -55,19 +60,13 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         yield url, build(repo, url, hostile=True)
 
 
-def client_for(url: str, **settings: object) -> Iterator[object]:
-    from fastapi.testclient import TestClient
+def client_for(url: str, **settings: Any) -> Iterator[TestClient]:
+    """``apikit.api_client`` on ``url`` with ``ApiSettings(**settings)``, as a generator: a fixture's ``yield from``
+    or a test's ``for client in``."""
+    from tracertm.api.app import ApiSettings
 
-    from tracertm import db
-    from tracertm.api.app import ApiSettings, create_app
-
-    engine = db.make_engine(url)
-    try:
-        app = create_app(ApiSettings(**settings), engine)  # type: ignore[arg-type]
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield client
-    finally:
-        engine.dispose()
+    with api_client(url, ApiSettings(**settings)) as client:
+        yield client
 
 
 def main_of(page: str) -> str:
