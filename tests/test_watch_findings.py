@@ -178,3 +178,35 @@ def test_dangling_links_are_logged_once_and_not_resolved_by_a_reconcile_that_doe
     assert not log.update("r", [], [link], ["b.md"])
     log.update("r", [], [], ["a.md"])  # a.md read without it: fixed
     assert log.update("r", [], [link], ["a.md"]).new == [link]
+
+
+@pytest.mark.parametrize("how", ["renumbered", "deleted"])
+def test_a_finding_cured_by_an_edit_of_another_file_is_resolved_by_that_sync(
+    git_repo: GitRepo, sqlite_db: Db, daemons: list[TextDaemon], how: str  # noqa: F811
+) -> None:
+    """b.yaml loses CTR-0001 to a.yaml (an error of b.yaml). Renumbering or deleting a.yaml — a sync of a.yaml
+    alone — lets b.yaml take the id over: that sync reads b.yaml too, so it logs b.yaml's error resolved, not the
+    next full reconcile (up to ``--reconcile-every`` later, or never when the daemon stops first)."""
+    git_repo.write("contracts/a.yaml", "id: CTR-0001\ntitle: A\ntype: service\n")
+    git_repo.write("contracts/b.yaml", "id: CTR-0001\ntitle: B\ntype: service\n")
+    git_repo.commit("init")
+    daemon = TextDaemon(git_repo.path, sqlite_db.url, verbose=False)
+    daemons.append(daemon)
+    root = git_repo.path.resolve()
+    finding = f"{root}/contracts/b.yaml:1:1: contract CTR-0001 is already defined in contracts/a.yaml"
+    daemon.wait("b.yaml's error", lambda: daemon.count(finding))
+
+    before = daemon.syncs()
+    if how == "renumbered":
+        git_repo.write("contracts/a.yaml", "id: CTR-0002\ntitle: A\ntype: service\n")
+    else:
+        git_repo.remove("contracts/a.yaml")
+    daemon.wait("a.yaml's sync", lambda: daemon.syncs() > before)
+    # A later sync's line comes after every line of that one: what it logged is complete by then.
+    before = daemon.syncs()
+    git_repo.write("contracts/c.yaml", "id: CTR-0003\ntitle: C\ntype: service\n")
+    daemon.wait("c.yaml's sync", lambda: daemon.syncs() > before)
+    assert daemon.stop() == 0
+    resolved = f"{root}/contracts/b.yaml:1:1: resolved: contract CTR-0001 is already defined in contracts/a.yaml"
+    assert daemon.count(resolved) == 1, "\n".join(daemon.lines)
+    assert daemon.count(" info reconciled ") == 1  # the start-up reconcile only: a sync of a.yaml resolved it

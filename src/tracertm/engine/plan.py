@@ -105,7 +105,8 @@ class Plan:
     warnings: list[Diagnostic] = field(default_factory=list)
     # Files whose rows this plan leaves as they are while a new file of their kind does not parse (``_unborn``): the
     # removed files whose records are kept, and the new broken files. A backfill plans them again at every commit
-    # (a sync finds them again by itself: one is gone from the index, the other has no row).
+    # (a full sync finds them again by itself: one is gone from the index, the other has no row; a sync of some
+    # paths does not read the gone file, so the watcher syncs them together: ``SyncResult.held``).
     held: set[str] = field(default_factory=set)
 
     def counts(self) -> dict[str, dict[str, int]]:

@@ -58,6 +58,13 @@ class SyncResult:
     run_id: uuid.UUID | None = None
     # Dangling links this run created or left behind (every one of the project's on a full rebuild).
     links: list[Diagnostic] = field(default_factory=list)
+    # A sync of some paths: every file whose findings ``errors``/``warnings`` report in full — the paths given, and
+    # the files read with them (the other claimants of an id one of them held, which may take it over: their
+    # errors can be gone though their bytes did not change). None for a sync of every file.
+    covered: list[str] | None = None
+    # Files whose rows this sync left as they were while a new file of their kind does not parse (``Plan.held``): a
+    # later sync of some paths that names one of them must name them all (the watcher's: ``Watcher._kept``).
+    held: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -545,6 +552,9 @@ class _Job:
             operations=the_plan.operations,
             files_scanned=len(snapshot.files),
             files_parsed=len(parsed),
+            # (The plan reports every finding of each scanned file, read this run or stored; a removed file has none.)
+            covered=None if self.paths is None else sorted({*self.paths, *snapshot.files, *removed}),
+            held=sorted(the_plan.held),
         )
         return result, the_plan, counts
 

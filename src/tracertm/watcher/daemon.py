@@ -134,6 +134,11 @@ class Watcher:
         self._reconciled_refs: dict[str, str] = {}
         # Per repository, each file as the last sync that read it was about to (see ``_drop_synced``).
         self._signatures: dict[str, dict[str, FileSignature]] = {}
+        # Per repository, the files the last syncs held (``SyncResult.held``): a file gone whose records stay while
+        # the new file of its kind (a rename broken in the same save) does not parse, and those new files. A sync of
+        # one of them syncs them all: the fixed (or deleted) new file alone would find the gone file still holding
+        # the records, which a sync of some paths does not read.
+        self._kept: dict[str, set[str]] = {}
         # Per repository, the spec errors, warnings and dangling links already logged (each is logged once).
         self._findings = FindingLog()
         self._discover_now = False
@@ -364,6 +369,9 @@ class Watcher:
                 expanded.update(repo.spec_files_under(folder))
             if not expanded:
                 return
+            kept = self._kept.get(batch.key)
+            if kept and not kept.isdisjoint(expanded):
+                expanded |= kept
             paths = sorted(expanded)
         every = repo.spec_files() if paths is None else paths
         signatures = repo.signatures(every)
@@ -411,6 +419,12 @@ class Watcher:
             self._signatures[batch.key] = signatures
         else:
             self._signatures.setdefault(batch.key, {}).update(signatures)
+        kept = set(result.held) if paths is None else self._kept.get(batch.key, set()).difference(paths)
+        kept.update(result.held)
+        if kept:
+            self._kept[batch.key] = kept
+        else:
+            self._kept.pop(batch.key, None)
         self._succeeded(repo, url, health, batch, result, paths, started, committed, quiet=periodic)
 
     def _hold(self, batch: Batch) -> None:
@@ -677,6 +691,7 @@ class Watcher:
         self._held.pop(key, None)
         self._reconciled_refs.pop(key, None)
         self._signatures.pop(key, None)
+        self._kept.pop(key, None)
         self._findings.forget(key)
         if self._watches is not None:
             self._watches.release_all(key)

@@ -59,10 +59,14 @@ class FindingLog:
         self._links: dict[str, dict[str, frozenset[Diagnostic]]] = {}
 
     def after_sync(self, key: str, result: SyncResult, paths: list[str] | None) -> Change:
-        """``update`` with a sync's errors, warnings and dangling links; ``paths``: the files it read as the engine
-        names them (None: a full reconcile)."""
+        """``update`` with a sync's errors, warnings and dangling links; ``paths``: the files it was asked to sync as
+        the engine names them (None: a full reconcile). The sync's ``covered`` files count as read too: a finding
+        of another file that an edit of one of ``paths`` cured (an id it no longer holds, taken over by the file
+        that lost it) is resolved by this sync, not at the next full reconcile."""
         from tracertm.engine.scan import shown_path
 
+        if paths is not None and result.covered is not None:
+            paths = sorted({*paths, *result.covered})
         scope = None if paths is None else [shown_path(p) for p in paths]  # as findings name them
         return self.update(key, [*result.errors, *result.warnings], result.links, scope)
 
@@ -81,8 +85,8 @@ class FindingLog:
             if read is None or path in read:
                 after = frozenset(now)
             else:
-                # A file the sync read on the side (another claimant of an id a synced file gave up): what it said
-                # is added; that nothing else was said about it proves nothing.
+                # A finding of a file the sync did not cover (a step-link warning about another file): what it says
+                # is added; that nothing else was said about that file proves nothing.
                 after = before | frozenset(now)
             seen: set[Diagnostic] = set()
             for diag in now:  # in the sync's order: errors first, each file's findings by position
