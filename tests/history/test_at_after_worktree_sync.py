@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from apikit import api_client
 from conftest import GitRepo
 from specs import adr
-from tracertm.api.app import ApiSettings, create_app
+from tracertm.api.app import ApiSettings
 from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
@@ -33,8 +33,7 @@ def _show_at(capsys: pytest.CaptureFixture[str], repo: GitRepo, url: str, commit
 
 
 def _api_at(engine: Any, repo: GitRepo, commit: str) -> Any:
-    with TestClient(create_app(ApiSettings(repositories={"shop": str(repo.path)}), engine),
-                    raise_server_exceptions=False) as client:
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
         return client.get(f"/api/v1/adrs/ADR-0001/at/{commit}", params={"project": "shop"})
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from apikit import api_client
 from conftest import GitRepo
 from specs import adr, feature
 from tracertm import db, git
@@ -204,19 +205,11 @@ def test_history_cli_shows_author_and_author_date(git_repo: GitRepo, database_ur
 
 
 def test_api_history_shows_author_and_author_date(git_repo: GitRepo, database_url: str) -> None:
-    import warnings
-
-    from tracertm.api import ApiSettings, create_app
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-
     shas = _merge_history(git_repo)
     engine = db.make_engine(database_url)
     try:
         backfill(git_repo.path, engine=engine, project="p")
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+        with api_client(engine) as client:
             response = client.get("/api/v1/features/FEAT-1/history")
             assert response.status_code == 200, response.text
             (rev,) = response.json()

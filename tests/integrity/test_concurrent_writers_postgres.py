@@ -36,10 +36,11 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
+from apikit import make_token
 from conftest import PG_ENV, GitRepo, _fresh_pg
 from served import serve
 from specs import adr, contract
-from tracertm import db, kinds, tokens
+from tracertm import db, kinds
 from tracertm.engine.links import DB_LINK_TYPES, LINKS
 from tracertm.engine.link_versions import content_versions
 
@@ -480,8 +481,7 @@ def test_syncs_imports_patches_and_reviews_at_once_lose_nothing(
     try:
         code, err = procs.run(*sync, str(advancing.path))
         assert code == 0, err
-        with db.session(engine) as session, session.begin():
-            tokens_ = [tokens.create(session, "write", label)[0] for label in ("ci", "dash", "review")]
+        tokens_ = [make_token(engine, "write", label) for label in ("ci", "dash", "review")]
         with serve(url, git_repo.path, tmp_path / "serve.log", "--workers", "2") as base:
             stop = threading.Event()
 

@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import warnings
 
 import pytest
 
 import tracertm
+from apikit import api_client
 from conftest import SAMPLE_REPO, GitRepo
 from tracertm import db
-from tracertm.api import ApiSettings, create_app
 from tracertm.cli import main
 from tracertm.repositories import Projects, Records
 from tracertm.schemas.filters import ListFilter
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 
 def _edit_adr_1(repo: GitRepo) -> None:
@@ -56,16 +51,12 @@ def test_changed_since_a_clean_head_is_not_its_own_sync(git_repo: GitRepo, datab
                  "--project", "sample"])
     out, err = capsys.readouterr()
     assert code == 0 and json.loads(out) == [], err
-    engine = db.make_engine(database_url)
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
-            adrs = "/api/v1/projects/sample/adrs"
-            response = client.get(adrs, params={"changed_since": second, "fields": "number"})
-            assert response.status_code == 200 and response.json()["items"] == [], response.text[:300]
-            response = client.get(adrs, params={"changed_since": first, "fields": "number"})
-            assert [i["number"] for i in response.json()["items"]] == ["ADR-0001"]
-    finally:
-        engine.dispose()
+    with api_client(database_url) as client:
+        adrs = "/api/v1/projects/sample/adrs"
+        response = client.get(adrs, params={"changed_since": second, "fields": "number"})
+        assert response.status_code == 200 and response.json()["items"] == [], response.text[:300]
+        response = client.get(adrs, params={"changed_since": first, "fields": "number"})
+        assert [i["number"] for i in response.json()["items"]] == ["ADR-0001"]
 
     _edit_adr_1(git_repo)  # synced before it is committed: a revision after ``second``
     assert not tracertm.sync(git_repo.path, database_url=database_url, project="sample").errors

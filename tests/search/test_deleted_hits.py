@@ -13,9 +13,8 @@ import pytest
 from specs import adr, feature
 
 import tracertm
+from apikit import api_client
 from conftest import GitRepo, run_cli
-from tracertm import db
-from tracertm.api import ApiSettings, create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -87,12 +86,8 @@ def test_cli_json_and_text(synced: str) -> None:
 
 @pytest.fixture
 def client(synced: str) -> Iterator[TestClient]:
-    engine = db.make_engine(synced)
-    try:
-        with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as c:
-            yield c
-    finally:
-        engine.dispose()
+    with api_client(synced) as c:
+        yield c
 
 
 def test_api(client: TestClient, synced: str) -> None:

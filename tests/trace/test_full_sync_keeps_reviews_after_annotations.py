@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr, contract
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
 from tracertm.engine.links import LINKS_FORMAT
 from tracertm.engine.sync import sync
 from tracertm.models import Link, Project
@@ -59,7 +59,7 @@ def repo(git_repo: GitRepo, engine: Any) -> GitRepo:
 
 @pytest.fixture
 def client(engine: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as served:
+    with api_client(engine) as served:
         yield served
 
 
@@ -70,8 +70,7 @@ def run(repo: GitRepo, engine: Any, *, full: bool = False) -> Any:
 
 
 def write_headers(engine: Any, version: int | None = None) -> dict[str, str]:
-    with db.session(engine) as session, session.begin():
-        token, _ = tokens.create(session, "write", "dash")
+    token = make_token(engine, "write", "dash")
     return {"Authorization": f"Bearer {token}", **({"If-Match": f'"{version}"'} if version is not None else {})}
 
 

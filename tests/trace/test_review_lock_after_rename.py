@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
+from apikit import api_client
 from conftest import PG_ENV, GitRepo, _fresh_pg
 from test_trace_api import change_adr3, token
 from test_trace_links import links, seed
 from tracertm import db
-from tracertm.api import ApiSettings, create_app
 from tracertm.api import trace_routes
 from tracertm.db import locks
 from tracertm.engine.sync import sync
 from tracertm.models import Project
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"needs {PG_ENV}")
 WAIT_S = 60.0
@@ -98,7 +93,7 @@ def test_a_review_waits_for_the_lock_of_the_project_renamed_under_it(
 
     monkeypatch.setattr(trace_routes, "_name", name_then_pause)
     monkeypatch.setattr(locks, "_pg_lock", seen_trying)
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+    with api_client(engine) as client:
         headers = {"Authorization": f"Bearer {token(engine)}", "If-Match": '"2"'}
         base = f"/api/v1/projects/{project_id}/links"  # by UUID: the URL names the project whatever it is called
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr
 from test_trace_links import links, seed
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
+from tracertm import db
 from tracertm.cli import main
 from tracertm.engine.sync import sync
 
@@ -41,14 +41,12 @@ def app(git_repo: GitRepo, engine: Any) -> Iterator[tuple[TestClient, GitRepo, A
     seed(git_repo)
     sync(git_repo.path, engine=engine, project="refunds")
     change_adr3(git_repo, engine, "Kafka it is.")  # ADR-0003 v2: FEAT-1/SC-1 → ADR-0003 suspect (reviewed at v1)
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+    with api_client(engine) as client:
         yield client, git_repo, engine
 
 
 def auth(engine: Any, label: str) -> dict[str, str]:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, "write", label)
-    return {"Authorization": f"Bearer {value}"}
+    return {"Authorization": f"Bearer {make_token(engine, 'write', label)}"}
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
+from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr
 from test_trace_links import FEATURE, links, seed
-from tracertm import db, tokens
-from tracertm.api import ApiSettings, create_app
 from tracertm.cli import main
 from tracertm.engine.sync import sync
 
@@ -34,7 +33,7 @@ def app(git_repo: GitRepo, engine: Any) -> Iterator[tuple[TestClient, GitRepo, A
     git_repo.write("features/other.feature", "@FEAT-2\nFeature: Other\n\n  @SC-1 @ADR-0042\n  Scenario: x\n    Given y\n")
     git_repo.commit("other")
     sync(git_repo.path, engine=engine, project="refunds")
-    with TestClient(create_app(ApiSettings(), engine), raise_server_exceptions=False) as client:
+    with api_client(engine) as client:
         yield client, git_repo, engine
 
 
@@ -45,9 +44,7 @@ def change_adr3(repo: GitRepo, engine: Any) -> None:
 
 
 def token(engine: Any, scope: str = "write", label: str = "grace") -> str:
-    with db.session(engine) as session, session.begin():
-        value, _ = tokens.create(session, scope, label)
-    return value
+    return make_token(engine, scope, label)
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:
