@@ -200,8 +200,9 @@ def _sync(args: argparse.Namespace) -> int:
             full=args.full,
             trigger=args.trigger,
             jobs=args.jobs,
+            on_commit=_sync_committed,  # the moment it commits, not once its result is back (connections close)
         )
-    _committed.append(True)  # a SIGTERM from here on waits for the summary (see ``_stop_on_sigterm``)
+    _sync_committed()  # a SIGTERM from here on waits for the summary (see ``_stop_on_sigterm``)
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
@@ -620,6 +621,12 @@ _terminated: list[int] = []  # the signal that stopped the command (SIGTERM), se
 # only made "nothing written" untrue and printed tracebacks from finalizers): it is noted, the report finishes,
 # and the command exits 143 saying the run is in the database.
 _committed: list[bool] = []
+
+
+def _sync_committed() -> None:
+    """Note that the command's write has committed (``_committed``; once)."""
+    if not _committed:
+        _committed.append(True)
 
 
 def _stop_on_sigterm() -> Callable[[], object] | None:

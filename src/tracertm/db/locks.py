@@ -5,7 +5,7 @@ PostgreSQL: advisory locks of the project, its names and its repository's root c
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from tracertm.db.engines import OPENED_FILE, _bounded, _checkpoint_soon
 from tracertm.db.failures import _is_busy, _not_a_database, conflict_error, database_unavailable, is_conflict
 from tracertm.db.sessions import session
 from tracertm.errors import Cancelled, LockTimeoutError
+from tracertm.signals import held as signals_held
 
 if TYPE_CHECKING:
     import uuid
@@ -198,6 +199,7 @@ def write_session(
     cancel: Any = None,
     bulk: bool = False,
     identity: RepoIdentity | None = None,
+    on_commit: Callable[[], object] | None = None,
 ) -> Iterator[Session]:
     """One transaction holding the project's write lock; commits on success, rolls back on any exception.
 
@@ -215,6 +217,8 @@ def write_session(
     A deadlock or serialization failure while writing is a ``ConflictError`` (nothing was written; run again).
     ``cancel`` (a ``threading.Event``, set by another thread that also interrupts the connection) turns the
     resulting database error, or a set flag at the lock wait, into ``Cancelled``; the transaction rolls back.
+    ``on_commit`` is called once the COMMIT returns; Ctrl-C and SIGTERM are held back from before the COMMIT until
+    it has been called (``signals.held``), so that no interrupt lands between the two.
     """
     from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -233,7 +237,10 @@ def write_session(
                 raise Cancelled("cancelled before commit")
             if bulk:
                 opened = sess.connection().info.get(OPENED_FILE)
-            sess.commit()
+            with signals_held():
+                sess.commit()
+                if on_commit is not None:
+                    on_commit()
         except BaseException:
             sess.rollback()
             raise

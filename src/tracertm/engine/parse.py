@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from tracertm.errors import ParseError
 from tracertm.git import blob_id
 from tracertm.parsers import parse
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
+from tracertm.signals import held as signals_held
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -131,32 +131,11 @@ def _worker_start(owner: int = 0, direct: bool = True, deathsig: bool = False) -
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # the pool started it with them held (``_signals_held``)
+    if hasattr(signal, "pthread_sigmask"):  # the pool started it with them held (``signals.held``)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     if owner:
         _die_with_parent(owner, direct, deathsig)
     gc.freeze()
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait (blocked in this thread) while the pool submits work — and so forks its workers
-    (3.11: all of them at the first ``submit``). Their handlers raise (``KeyboardInterrupt``; the CLI's SIGTERM
-    handler too): run inside one of the callbacks ``os.fork`` calls in this process (logging's lock release), the
-    exception was ignored, printed as "Exception ignored" with a traceback, and the interrupt lost; run between a
-    worker's start and the pool's record of it, it left a worker no shutdown reached, which the process then waited
-    for at exit, for ever. Held, a signal is delivered when the block ends, in plain code. The workers let them
-    through again (``_worker_start``)."""
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 # prctl(2) option: the signal the kernel sends this process when the thread that forked it ends.
@@ -310,7 +289,7 @@ class ParsePool:
             size = STREAM_CHUNK if consume is not None and light else None
             before = self._children()
             try:
-                with _signals_held():
+                with signals_held():
                     futures = [executor.submit(_worker_chunk, part, options, prepare, object_format)
                                for part in chunks(work, self.jobs, size)] + extra
             except BaseException:
@@ -350,7 +329,7 @@ class ParsePool:
         if self.jobs <= 1 or len(work) < self.threshold:
             return None
         executor = self._start()
-        with _signals_held():
+        with signals_held():
             return Pending([executor.submit(_worker_chunk, part, options, prepare, object_format)
                             for part in chunks(work, self.jobs, size)])
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import traceback
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -141,6 +142,7 @@ def sync(
     lock_timeout: float | None = None,
     cancel: threading.Event | None = None,
     start_method: str | None = None,
+    on_commit: Callable[[], object] | None = None,
 ) -> SyncResult:
     """Bring the database in line with the spec files of the repository at ``path``.
 
@@ -159,7 +161,9 @@ def sync(
 
     ``cancel``: an event another thread may set (and interrupt the database call, as the watch daemon does) to
     stop the run at the next safe point; it raises ``Cancelled`` and nothing is written. ``start_method``: the
-    parse pool's multiprocessing start method (see ``parse_files``).
+    parse pool's multiprocessing start method (see ``parse_files``). ``on_commit``: called the moment the write
+    phase's transaction has committed, with Ctrl-C and SIGTERM held back from the COMMIT to its return (the CLI:
+    a SIGTERM from then on no longer says "nothing was written" of a run the database holds).
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
@@ -192,7 +196,7 @@ def sync(
     try:
         job = _Job(
             database, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger),
-            timeout, cancel, start_method,
+            timeout, cancel, start_method, on_commit,
         )
         return job.dry_run() if dry_run else job.run()
     finally:
@@ -219,6 +223,7 @@ class _Job:
     timeout: float
     cancel: threading.Event | None = None
     start_method: str | None = None
+    on_commit: Callable[[], object] | None = None  # (``sync``'s)
     # The parser options differ from those the project's files were last parsed with (``_options_changed``): every
     # file is parsed again and every link rebuilt, as with ``full``.
     options_changed: bool = False
@@ -294,7 +299,11 @@ class _Job:
             run_id, started = self._register()
             try:
                 return self._write(snapshot, parsed, run_id, started)
-            except BaseException:
+            except BaseException as exc:
+                # The frames of a write cut short (Ctrl-C, SIGTERM) may still hold its statement: SQLite's connection,
+                # closed by the rollback, stays open until the statement goes — holding the write lock, so the
+                # run could not be marked failed and stayed ``running``. The locals go first; the traceback stays.
+                traceback.clear_frames(exc.__traceback__)
                 _mark_failed(self.engine, run_id)
                 raise
         finally:
@@ -385,7 +394,7 @@ class _Job:
         from tracertm.search.deferred import deferred_index
 
         with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True,
-                              identity=self.identity) as session:
+                              identity=self.identity, on_commit=self.on_commit) as session:
             _idle_allowed(session)
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
