@@ -1,8 +1,9 @@
 """A pytest-bdd binding pytest refuses when it collects the module — ``scenarios()`` of a feature file or folder that
 does not exist, ``@scenario`` of a title its feature file does not have — is a ``check`` warning at the binding's line
 (``steps.pytest_bdd.Bindings.stale``), in the everything mode and in the ``--staged`` hook mode when the module
-changes; a feature file that exists but does not parse, a folder of features and a correct title are not. Checked
-against pytest's own collection of the same modules (skipped without pytest-bdd: the ``dev`` extra installs it)."""
+changes; so is a binding of a feature file that exists but does not parse (pytest fails the whole module:
+``test_pytest_bdd_unparsable_binding.py``); a folder of features and a correct title are not. Checked against
+pytest's own collection of the same modules (skipped without pytest-bdd: the ``dev`` extra installs it)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _project(repo: GitRepo, broken: bool = False) -> None:
     repo.write("tests/conftest.py", STEP)
     for path, text in MODULES.items():
         repo.write(path, text)
-    if broken:  # exists, does not parse: pytest reports a Gherkin error, tracertm's feature parser says why
+    if broken:  # exists, does not parse: pytest fails the module on its Gherkin error; the feature parser says why
         repo.write("features/broken.feature", "this is not Gherkin\n")
         repo.write("tests/test_broken.py",
                    'from pytest_bdd import scenarios\n\nscenarios("../features/broken.feature")\n')
@@ -54,7 +55,8 @@ def test_stale_bindings_are_warned_at_their_line(git_repo: GitRepo, capsys: pyte
     out, err = capsys.readouterr()
     found = _stale(out + err)
     assert set(found) == {("tests/test_missing_file.py", 3), ("tests/test_missing_folder.py", 3),
-                          ("tests/test_unknown_title.py", 5)}, out + err
+                          ("tests/test_unknown_title.py", 5), ("tests/test_broken.py", 3)}, out + err
+    assert "features/broken.feature is not valid Gherkin" in found[("tests/test_broken.py", 3)]
     assert "features/gone.feature is no feature file or folder of feature files tracertm reads" in \
         found[("tests/test_missing_file.py", 3)]
     assert "features/cart.feature has no scenario named 'Adding'" in found[("tests/test_unknown_title.py", 5)]

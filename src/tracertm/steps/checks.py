@@ -147,9 +147,12 @@ def check_snapshot(
     if not any(isinstance(f, ParseError) or f.definitions or f.errors for f in files.values()):
         return StepFindings(step_files=len(files))
     uses = {p: feature_uses(r, as_written=True) for p, r in features.items() if r.kind == "feature"}
+    feature_paths = list(feature_paths)
     titles: dict[str, frozenset[str] | None] = dict.fromkeys(feature_paths)
     titles.update((p, scenario_titles(r)) for p, r in features.items() if r.kind == "feature")
-    return findings(build_report(files, uses, titles), settings.step_checks)
+    # The feature files that did not parse: a pytest-bdd module binding one is refused whole by pytest.
+    invalid = [p for p in feature_paths if p not in uses]
+    return findings(build_report(files, uses, titles, invalid), settings.step_checks)
 
 
 def check_changes(

@@ -554,19 +554,30 @@ class Bindings:
         self._chosen[key] = found
         return found
 
-    def stale(self, features: Mapping[str, Collection[str] | None]) -> list[Diagnostic]:
+    def stale(self, features: Mapping[str, Collection[str] | None],
+              invalid: Collection[str] = ()) -> list[Diagnostic]:
         """A warning at each binding pytest-bdd refuses when it collects the module (``FileNotFoundError``,
         ``ScenarioNotFound``): a feature file or folder with no feature file tracertm reads (``features``: every
         feature file's path → its scenario titles, or None where they are not known), a scenario title its file
         does not have. A file outside tracertm's ``feature_paths`` is reported as well: its scenarios are not
-        tracertm's to match."""
+        tracertm's to match. So is a binding of a feature file in ``invalid`` (not valid Gherkin), or of a folder
+        holding one: pytest-bdd parses every file it binds while collecting the module, and a parse error fails
+        the whole module — its other feature files' scenarios do not run either, which the file's own parse error
+        does not say."""
         out: list[Diagnostic] = []
         folders = {posixpath.dirname(p) for p in features}
         folders |= {d for f in folders for d in _ancestors(f)}
+        broken = sorted(invalid)
         for r in self.rules:
             how = (f"@scenario({r.written!r}, {r.scenario!r})" if r.scenario is not None
                    else f"scenarios({r.written!r})")
-            if r.target in features:
+            bad = next((p for p in broken if p == r.target or r.target == "" or p.startswith(r.target + "/")),
+                       None)
+            if bad is not None:
+                message = (f"{how}: {bad} is not valid Gherkin; pytest-bdd fails collecting this module, so none "
+                           "of its scenarios run (those of its other feature files included) — fix the feature "
+                           "file ('tracertm check' lists its errors)")
+            elif r.target in features:
                 titles = features[r.target]
                 if r.scenario is None or titles is None or r.scenario in titles:
                     continue

@@ -129,12 +129,14 @@ def build_report(
     step_files: Mapping[str, StepFile | ParseError],
     features: Mapping[str, list[StepUse] | ParseError],
     titles: Mapping[str, Collection[str] | None] | None = None,
+    invalid: Collection[str] = (),
 ) -> StepReport:
     """Compile every definition with the project's parameter types, match every step, collect the findings.
     Features that are not valid Gherkin are skipped (the feature parser reports them). ``titles``: feature files
     (beyond ``features``: those that did not parse) → their scenario titles, None where not known; a pytest-bdd
     binding to a feature file none of these is, or to a title its file lacks, is a finding
-    (``pytest_bdd.Bindings.stale``).
+    (``pytest_bdd.Bindings.stale``), and so is one to a file that is not valid Gherkin: a ``ParseError`` in
+    ``features``, or a path of ``invalid`` (for callers that leave such files out of ``features``).
 
     With the cyclic garbage collector paused (``tracertm.collector``), as a sync's matching is: a report builds a
     result per executed step (130,000 on the large bench corpus) next to every parsed feature, and each
@@ -142,13 +144,14 @@ def build_report(
     from tracertm.collector import collector_paused
 
     with collector_paused():
-        return _build_report(step_files, features, {**dict.fromkeys(features), **(titles or {})})
+        return _build_report(step_files, features, {**dict.fromkeys(features), **(titles or {})}, invalid)
 
 
 def _build_report(
     step_files: Mapping[str, StepFile | ParseError],
     features: Mapping[str, list[StepUse] | ParseError],
     titles: Mapping[str, Collection[str] | None],
+    invalid: Collection[str],
 ) -> StepReport:
     report = StepReport(step_files=len(step_files), feature_files=len(features))
     files = [step_files[p] for p in sorted(step_files)]
@@ -174,7 +177,8 @@ def _build_report(
     report.errors.extend(registries.findings)
     lenses = Lenses({f.path: f for f in parsed})
     if lenses.bindings:
-        report.warnings.extend(lenses.bindings.stale(titles))
+        unparsed = {p for p, uses in features.items() if isinstance(uses, ParseError)}
+        report.warnings.extend(lenses.bindings.stale(titles, unparsed.union(invalid)))
     index = StepIndex(compiled, registries)
     refused = _behave_refuses(compiled, index, *_behave_read(parsed))
     refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed))
