@@ -273,6 +273,10 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
                     module.parsers[local] = _PYTEST_BDD_PARSERS[alias.name]
                 elif node.module.startswith("behave") and alias.name in _DECORATORS:
                     module.keywords[local] = _DECORATORS[alias.name]
+                elif local in module.keywords:
+                    # ``from hypothesis import given`` in a behave step module: the name behave injected is
+                    # another module's from here on — ``@given(st.lists(...))`` is no step definition.
+                    del module.keywords[local]
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 module.constants[node.targets[0].id] = node.value.value
