@@ -14,6 +14,7 @@ from tracertm.results.stats import DEFAULT_WINDOW, recompute
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from tracertm.engine.scan import Location
     from tracertm.models import Project, Scenario
     from tracertm.parsers.records import SpecRecord
 
@@ -348,6 +349,7 @@ class _History:
         self.ancestors: dict[str, set[str] | None] = {}
         self.paths = paths or set()
         self.contents: dict[str, dict[tuple[str, str | None], frozenset[str]] | None] = {}
+        self.prefix: str | None = None  # the project's folder in the repository (``_location``)
 
     def tested(
         self, change: _Change, run_commit: str | None, run_when: dt.datetime, path: str | None = None,
@@ -384,7 +386,7 @@ class _History:
                 from tracertm.results.source import feature_records
 
                 try:
-                    location = Location.find(self.top)  # paths from the top, as the import's
+                    location = self._location(commit)
                     records = feature_records(location, load_settings(location.root), ref=commit,
                                               keep=self.paths.__contains__)
                 except (GitError, UsageError):
@@ -396,6 +398,30 @@ class _History:
                         held[(record.number, child.number)] = _hashes(child)
                 self.contents[commit] = held
         return self.contents[commit]
+
+    def _location(self, commit: str) -> Location:
+        """The project's spec root in the repository (a ``Location``): the top, or the folder under it whose
+        files the project's paths name — a project synced from a sub-folder (``tracertm sync sample-repo``) has
+        paths relative to that folder, and that folder's settings. Decided once, from ``commit``'s tree: the
+        folder under which the most of ``paths`` exist (the top on a tie)."""
+        from tracertm import git
+        from tracertm.engine.scan import Location
+
+        assert self.top is not None
+        if self.prefix is None:
+            listed = git.run(self.top, "ls-tree", "-r", "-z", "--name-only", commit, "--")
+            found: dict[str, int] = {}
+            for path in listed.decode("utf-8", "surrogateescape").split("\0"):
+                cut = -1
+                while True:  # each folder the path could be relative to: "", "a/", "a/b/"...
+                    if path[cut + 1:] in self.paths:
+                        prefix = path[:cut + 1]
+                        found[prefix] = found.get(prefix, 0) + 1
+                    cut = path.find("/", cut + 1)
+                    if cut < 0:
+                        break
+            self.prefix = min(found, key=lambda p: (-found[p], len(p)), default="")
+        return Location(self.top / self.prefix, self.top) if self.prefix else Location.find(self.top)
 
     def _ancestors(self, commit: str) -> set[str] | None:
         if self.top is None:
