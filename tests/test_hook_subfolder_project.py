@@ -102,7 +102,7 @@ def test_two_projects_share_each_hook_and_uninstall_one_at_a_time(git_repo: GitR
         result = _commit(git_repo, "-m", f"break {broken}")
         assert result.returncode == 1, broken
         assert "tag refers to ADR-0001" in result.stdout + result.stderr
-        assert (result.stdout + result.stderr).count("files checked") == 2
+        assert (result.stdout + result.stderr).count(" checked, ") == 2
         git_repo.git("reset", "-q", "--hard")
 
     # Uninstalling one project leaves the other's hooks running.

@@ -92,7 +92,7 @@ def test_a_file_grown_past_the_limit_after_the_scan_is_its_error_and_its_records
     size = path.stat().st_size
     assert [str(e) for e in result.errors] == [
         f"features/a.feature:0:0: error: file is {size} bytes, over the 4000-byte limit; raise max_file_size in "
-        "[tool.tracertm] if it is really a spec"]
+        ".tracertm.toml (or [tool.tracertm] in pyproject.toml) if it is really a spec"]
     assert _scenarios(database_url) == before
 
 

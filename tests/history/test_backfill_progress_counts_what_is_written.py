@@ -86,7 +86,7 @@ def test_the_command_lines_progress_ends_on_the_summarys_figure(
     done = run_cli("backfill", str(git_repo.path), "--project", "p", "--database-url", database_url)
     assert done.returncode == 0, done.stderr
     figures = [int(n) for n in re.findall(r"^backfill: .* (\d+) revisions", done.stderr, re.MULTILINE)]
-    summary = re.search(r"commits, (\d+) revisions,", done.stdout)
+    summary = re.search(r"commits?, (\d+) revisions?,", done.stdout)
     assert summary is not None and "(merged)" in done.stdout, done.stdout
     assert figures and figures == sorted(figures) and figures[-1] == int(summary.group(1)), (done.stderr,
                                                                                             done.stdout)

@@ -131,7 +131,7 @@ DANGLING = "which is not an ADR of this repository; fix the id or add the ADR"
 def _check(capsys: pytest.CaptureFixture[str], repo: GitRepo, *argv: str) -> tuple[int, list[str]]:
     code = main(["check", str(repo.path), *argv])
     return code, [line for line in capsys.readouterr().out.splitlines() if ": warning: " not in line
-                  and " files checked, " not in line]
+                  and " checked, " not in line]
 
 
 @pytest.mark.parametrize("cache", ["cold", "warm"])

@@ -604,11 +604,13 @@ def unreadable(path: str, exc: OSError) -> Diagnostic:
 
 def too_large(path: str, size: int, max_size: int) -> Diagnostic:
     """The error of a file over ``max_file_size`` (the same words as the parsers')."""
+    from tracertm.parsers.common import SETTINGS_FILE
+
     return Diagnostic(
         path,
         0,
         0,
-        f"file is {size} bytes, over the {max_size}-byte limit; raise max_file_size in [tool.tracertm] "
+        f"file is {size} bytes, over the {max_size}-byte limit; raise max_file_size in {SETTINGS_FILE} "
         "if it is really a spec",
     )
 

@@ -22,6 +22,10 @@ PARSER_VERSION = "3"
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
 MAX_ID_BYTES = 2000
 
+# Where a message tells the user to set a key: the configuration file (its keys at the top level), or the table in
+# pyproject.toml (``config.load_settings`` reads either).
+SETTINGS_FILE = ".tracertm.toml (or [tool.tracertm] in pyproject.toml)"
+
 
 def check_identities(result: ParseResult) -> None:
     """Raise ``ParseError`` (with every offending record, and the file's warnings) when a record id is too long to
@@ -114,7 +118,7 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
             0,
             0,
             f"file is {len(data)} bytes, over the {options.max_file_size}-byte limit; "
-            "raise max_file_size in [tool.tracertm] if it is really a spec",
+            f"raise max_file_size in {SETTINGS_FILE} if it is really a spec",
         )
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     nul = data.find(b"\x00", bom)

@@ -26,7 +26,7 @@ from tracertm.parsers.adr.identity import (
 from tracertm.parsers.adr.markdown import Heading
 from tracertm.parsers.adr.sections import Sections
 from tracertm.parsers.adr.values import shape, status_word, warning
-from tracertm.parsers.common import MAX_ID_BYTES
+from tracertm.parsers.common import MAX_ID_BYTES, SETTINGS_FILE
 from tracertm.parsers.records import ParserOptions
 
 
@@ -91,7 +91,7 @@ def resolve_date(facts: Facts, fallback: dt.date | None, date_format: str | None
         if reading.problem == "ambiguous":
             message = (
                 f"ambiguous date {raw!r} in {declared.source}: day/month or month/day? Write it as YYYY-MM-DD, "
-                f'or set date_format = "{DAY_FIRST}" (or "{MONTH_FIRST}") in [tool.tracertm]'
+                f'or set date_format = "{DAY_FIRST}" (or "{MONTH_FIRST}") in {SETTINGS_FILE}'
             )
         else:
             message = f"cannot read date {raw!r} in {declared.source}; use YYYY-MM-DD"
