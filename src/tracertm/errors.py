@@ -125,3 +125,9 @@ class ParseError(TracertmError):
     def from_diagnostics(cls, diagnostics: list[Diagnostic]) -> ParseError:
         first = diagnostics[0]
         return cls(first.path, first.line, first.column, first.message, list(diagnostics))
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of what ``exc`` says (its type's name when it says nothing): what a one-line error quotes."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -72,6 +72,11 @@ _CONTROLS = {c: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(chr(c), f"\\x{c:02x}
              for c in (*range(32), *range(127, 160), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def one_line(text: str) -> str:
     """``text`` with its control characters escaped (``\\n``, ``\\x1b``): one line of a terminal or CI log."""
     return text if text.isprintable() else text.translate(_CONTROLS)

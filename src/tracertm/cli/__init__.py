@@ -275,8 +275,8 @@ def _check(args: argparse.Namespace) -> int:
                 print(output.diagnostic(diag, args.format, prefix=prefix))
         if args.format == "text":
             print(
-                f"{_counted(result.files_checked, 'file')} checked, {result.files_parsed} parsed: "
-                f"{_counted(len(result.errors), 'error')}, {_counted(len(result.warnings), 'warning')}",
+                f"{output.counted(result.files_checked, 'file')} checked, {result.files_parsed} parsed: "
+                f"{output.counted(len(result.errors), 'error')}, {output.counted(len(result.warnings), 'warning')}",
                 file=sys.stderr,
             )
     return EXIT_OK if result.ok else EXIT_SPEC_ERRORS
@@ -514,9 +514,9 @@ def _backfill(args: argparse.Namespace) -> int:
         print(output.to_json(result.as_dict()))
     elif not args.quiet:
         print(
-            f"backfill {result.project} at {result.ref} ({result.head[:12]}): {_counted(result.commits, 'commit')}, "
-            f"{_counted(result.revisions, 'revision')}, {_counted(len(result.errors), 'error')} in "
-            f"{result.elapsed:.1f}s ({result.mode})"
+            f"backfill {result.project} at {result.ref} ({result.head[:12]}): "
+            f"{output.counted(result.commits, 'commit')}, {output.counted(result.revisions, 'revision')}, "
+            f"{output.counted(len(result.errors), 'error')} in {result.elapsed:.1f}s ({result.mode})"
         )
         if result.orphaned:
             n = result.orphaned
@@ -614,11 +614,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             restore()
         _terminated.clear()
         _committed.clear()
-
-
-def _counted(count: int, noun: str) -> str:
-    """``1 error``, ``2 errors``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 _terminated: list[int] = []  # the signal that stopped the command (SIGTERM), set by ``_stop_on_sigterm``'s handler

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Table, Text, bindparam, cast, insert, select, updat
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from tracertm.errors import ConflictError, RecordRefusedError
+from tracertm.errors import ConflictError, RecordRefusedError, first_line
 from tracertm.git import CommitInfo
 from tracertm import jsontext, kinds
 from tracertm.models import Base
@@ -314,8 +314,7 @@ def _describe(op: Any) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
-    lines = str(getattr(exc, "orig", exc)).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    return first_line(getattr(exc, "orig", exc))  # (the driver's own error, under SQLAlchemy's wrapper)
 
 
 def execute_guarded(

@@ -34,7 +34,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from tracertm.errors import Diagnostic, ParseError
+from tracertm.errors import Diagnostic, ParseError, first_line
 from tracertm.parsers import _yaml
 from tracertm.parsers._yaml import (
     LONG_INT_CHARS,
@@ -237,7 +237,7 @@ class _Builder:
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            self.report.error(node, f"invalid YAML value {abbreviate(str(node.value))}: {_first_line(exc)}")
+            self.report.error(node, f"invalid YAML value {abbreviate(str(node.value))}: {first_line(exc)}")
             return None
         if isinstance(value, (datetime, date)):
             return value.isoformat()
@@ -268,11 +268,6 @@ class _Builder:
         if not _is_null(node):
             self.report.error(node, f"{what} must be a mapping, got a {_kind(node)}")
         return None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, Self
 from watchdog.events import FileSystemEvent
 
 from tracertm import db
-from tracertm.errors import DatabaseError, SchemaError, TracertmError
+from tracertm.errors import SchemaError, TracertmError, first_line
 from tracertm.watcher import pools
 from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
-from tracertm.watcher.engines import Engines
+from tracertm.watcher.engines import Engines, is_unavailable
 from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, read_limit
@@ -51,24 +51,6 @@ DEFAULT_DISCOVER_S = 2.0
 REF_WAIT_S = 5.0
 
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "errors")
-
-
-def _is_unavailable(exc: BaseException) -> bool:
-    """Errors that mean "the database cannot be used right now": retry later with the changes kept."""
-    if isinstance(exc, DatabaseError):
-        return True
-    from sqlalchemy import exc as sa_exc
-
-    if isinstance(
-        exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
-    ):
-        return True
-    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 class Watcher:
@@ -394,18 +376,18 @@ class Watcher:
             if self._abort.is_set():
                 log.warning(
                     "aborted the sync in flight; its transaction was rolled back (%s)",
-                    _first_line(exc),
+                    first_line(exc),
                     extra={"fields": {"event": "aborted", "repository": repo.key}},
                 )
                 return
             self.stats.failures += 1
             if isinstance(exc, SchemaError):  # no retry can help: stop, as the command would, in one line
-                log.error("%s; stopping", _first_line(exc),
-                          extra={"fields": {"event": "fatal", "database": db.redact(url), "error": _first_line(exc)}})
+                log.error("%s; stopping", first_line(exc),
+                          extra={"fields": {"event": "fatal", "database": db.redact(url), "error": first_line(exc)}})
                 self._error = exc
                 self.stop()
                 return
-            if _is_unavailable(exc):
+            if is_unavailable(exc):
                 self._db_failed(url, health, batch, exc)
             else:
                 self._repo_failed(repo, batch, exc)
@@ -550,7 +532,7 @@ class Watcher:
         health.retry_at = now + self._backoff(health.failures)
         pending = "all files" if batch.reconcile else f"{len(batch.paths | batch.dirs)} changed path(s)"
         if not health.down:
-            health.down, health.since, health.message = True, now, _first_line(exc)
+            health.down, health.since, health.message = True, now, first_line(exc)
             log.warning(
                 "database unavailable (%s); keeping %s of %s and retrying with backoff (at most every %g s)",
                 health.message,
@@ -560,7 +542,7 @@ class Watcher:
                 extra={"fields": {"event": "database_down", "database": db.redact(url), "error": health.message}},
             )
         else:
-            log.debug("database still unavailable (%s); retry in %.1f s", _first_line(exc), health.retry_at - now)
+            log.debug("database still unavailable (%s); retry in %.1f s", first_line(exc), health.retry_at - now)
         self._debouncer.requeue(batch, health.retry_at)
 
     def _repo_failed(self, repo: Repository, batch: Batch, exc: BaseException) -> None:
@@ -568,7 +550,7 @@ class Watcher:
         health = self._repo_health.setdefault(repo.key, Health())
         health.failures += 1
         health.retry_at = now + self._backoff(health.failures)
-        message = _first_line(exc)
+        message = first_line(exc)
         if not health.down or message != health.message:
             health.down, health.since, health.message = True, health.since or now, message
             unexpected = not isinstance(exc, TracertmError)
@@ -665,7 +647,7 @@ class Watcher:
         try:
             repo = Repository.open(path)
         except (TracertmError, OSError) as exc:
-            message = _first_line(exc)
+            message = first_line(exc)
             if self._open_errors.get(str(path)) != message:
                 self._open_errors[str(path)] = message
                 log.warning("%s: not watched yet (%s); retrying", path, message,

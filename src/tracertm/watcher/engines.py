@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm import db
+from tracertm.errors import DatabaseError
 from tracertm.watcher.database_file import DatabaseFile
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = ["Engines"]
+__all__ = ["Engines", "is_unavailable"]
 
 
 class Engines:
@@ -74,3 +75,16 @@ class Engines:
     def dispose(self) -> None:
         for engine in self._engines.values():
             engine.dispose()
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Errors that mean "the database cannot be used right now": retry later with the changes kept."""
+    if isinstance(exc, DatabaseError):
+        return True
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(
+        exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
+    ):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
