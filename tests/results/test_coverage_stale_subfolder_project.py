@@ -12,16 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
-from tracertm.cli import main
-
-LOGIN = ("Feature: Login\n\n  Scenario: Good password\n    Given a user\n\n"
-         "  Scenario: Bad password\n    Given a user\n")
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from test_coverage_stale_worktree import LOGIN, _cli
 
 
 def test_a_subfolder_project_tested_as_synced_is_not_stale(
