@@ -7,7 +7,6 @@ import re
 import signal
 
 import pytest
-import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -145,8 +144,8 @@ def test_a_linear_pattern_never_backtracks_catastrophically(source: str, pieces:
 
 
 def test_re_runs_a_linear_pattern_the_regex_package_misreads() -> None:
-    """``regex`` (2026.11) reads an alternation of two negated classes as neither (``([^ ]|[^a])`` does not match
-    "a"); ``re`` runs the linear patterns, so their steps match as the frameworks match them."""
-    assert regex.match(r"^([^ ]|[^a])$", "a", flags=regex.VERSION0) is None  # the package's reading
+    """``regex`` 2026.11 read an alternation of two negated classes as neither (``([^ ]|[^a])`` did not match "a";
+    fixed in 2026.12.2); ``re`` runs the linear patterns, so their steps match as the frameworks match them, whatever
+    the installed ``regex`` reads."""
     c = compile_definition(_definition(r"^I pick ([^ ]|[^a])$"), Registries(()))
     assert c.values is not None and c.values("I pick a") == ("a",)

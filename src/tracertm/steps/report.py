@@ -151,7 +151,7 @@ def _build_report(
     step_files: Mapping[str, StepFile | ParseError],
     features: Mapping[str, list[StepUse] | ParseError],
     titles: Mapping[str, Collection[str] | None],
-    invalid: Collection[str],
+    invalid: Collection[str] = (),
 ) -> StepReport:
     report = StepReport(step_files=len(step_files), feature_files=len(features))
     files = [step_files[p] for p in sorted(step_files)]
