@@ -10,29 +10,22 @@ Through the app (SQLite and PostgreSQL) and over a real ``tracertm serve``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sample import sync_sample
 
 from apikit import api_client, make_token
 from conftest import GitRepo
 from served import serve
+from test_http_api import synced_url  # noqa: F401 - a fixture
 from tracertm.api import ApiSettings
 from tracertm.schemas.common import Problem
 
 API = "/api/v1"
 BASE = "https://tracertm.dev/problems/"
 ORIGIN = "https://dash.example"
-
-
-@pytest.fixture
-def synced_url(git_repo: GitRepo, database_url: str) -> str:
-    sync_sample(git_repo, database_url)
-    return database_url
 
 
 def _problem(r: httpx.Response, status: int, kind: str) -> dict[str, Any]:

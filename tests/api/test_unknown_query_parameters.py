@@ -15,9 +15,10 @@ import httpx
 import pytest
 from sample import sync_sample
 
-from apikit import api_client, make_token
+from apikit import make_token
 from conftest import GitRepo
 from served import serve
+from test_http_api import client, synced_url  # noqa: F401 - fixtures
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -26,18 +27,6 @@ with warnings.catch_warnings():
 API = "/api/v1"
 PROBLEM = "application/problem+json"
 KIND = "https://tracertm.dev/problems/unknown-query-parameter"
-
-
-@pytest.fixture
-def synced_url(git_repo: GitRepo, database_url: str) -> str:
-    sync_sample(git_repo, database_url)
-    return database_url
-
-
-@pytest.fixture
-def client(synced_url: str) -> Iterator[TestClient]:
-    with api_client(synced_url) as test_client:
-        yield test_client
 
 
 def _refused(response: httpx.Response, *unknown: str) -> dict[str, Any]:

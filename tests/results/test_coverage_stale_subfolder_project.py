@@ -5,14 +5,13 @@ content (the README's quick start: the demo's ``sample-repo`` inside tracertm's 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from conftest import GitRepo
-from test_coverage_stale_worktree import LOGIN, _cli
+from test_coverage_stale_worktree import LOGIN, _cli, login_report
 
 
 def test_a_subfolder_project_tested_as_synced_is_not_stale(
@@ -22,11 +21,7 @@ def test_a_subfolder_project_tested_as_synced_is_not_stale(
     git_repo.write("features/other.feature", "Feature: The top's own\n\n  Scenario: Unrelated\n    Given x\n")
     git_repo.write("svc/features/login.feature", LOGIN)
     git_repo.commit("login")
-    stamp = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)).isoformat(timespec="seconds")
-    report = tmp_path / "junit.xml"
-    report.write_text(f'<testsuite name="pytest" timestamp="{stamp}" time="1">'
-                      '<testcase classname="tests.test_login" name="test_good_password"/>'
-                      '<testcase classname="tests.test_login" name="test_bad_password"/></testsuite>')
+    report = login_report(tmp_path)
     monkeypatch.chdir(git_repo.path)  # the commands run from the top, as the quick start's
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
     assert _cli(capsys, "sync", "svc")[0] == 0  # the work tree: its revisions name no commit

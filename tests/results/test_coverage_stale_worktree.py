@@ -17,6 +17,16 @@ LOGIN = ("Feature: Login\n\n  Scenario: Good password\n    Given a user\n\n"
          "  Scenario: Bad password\n    Given a user\n")
 
 
+def login_report(folder: Path) -> Path:
+    """A JUnit report of both login tests, run ten minutes ago (its time: before any sync the test makes)."""
+    stamp = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)).isoformat(timespec="seconds")
+    report = folder / "junit.xml"
+    report.write_text(f'<testsuite name="pytest" timestamp="{stamp}" time="1">'
+                      '<testcase classname="tests.test_login" name="test_good_password"/>'
+                      '<testcase classname="tests.test_login" name="test_bad_password"/></testsuite>')
+    return report
+
+
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -29,11 +39,7 @@ def ran(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, t
     """Tests ran at HEAD ten minutes ago (the report's time), then a sync of the clean work tree, then the import."""
     git_repo.write("features/login.feature", LOGIN)
     git_repo.commit("login")
-    stamp = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)).isoformat(timespec="seconds")
-    report = tmp_path / "junit.xml"
-    report.write_text(f'<testsuite name="pytest" timestamp="{stamp}" time="1">'
-                      '<testcase classname="tests.test_login" name="test_good_password"/>'
-                      '<testcase classname="tests.test_login" name="test_bad_password"/></testsuite>')
+    report = login_report(tmp_path)
     monkeypatch.chdir(git_repo.path)
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
     assert _cli(capsys, "sync")[0] == 0  # the work tree: its revisions name no commit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterable
 
 import pytest
 
@@ -69,15 +70,20 @@ def test_stale_bindings_are_warned_at_their_line(git_repo: GitRepo, capsys: pyte
     assert {(w.path, w.line) for w in report.warnings if "pytest-bdd fails collecting" in w.message} == set(found)
 
 
+def pytest_collects(repo: GitRepo, modules: Iterable[str]) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """pytest's own collection of ``modules`` in ``repo``, and the modules it refused. One collection of every
+    module (a pytest start-up each cost 3 s): the modules it fails on are its errors."""
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only",
+                           "--continue-on-collection-errors", *modules], cwd=repo.path, capture_output=True,
+                          text=True, timeout=180)
+    return proc, {line.split()[1] for line in proc.stdout.splitlines() if line.startswith("ERROR ")}
+
+
 @pytest.mark.slow
 def test_stale_bindings_agree_with_pytest_collection(git_repo: GitRepo) -> None:
     pytest.importorskip("pytest_bdd")
     _project(git_repo)
-    # One collection of every module (a pytest start-up each cost 3 s): the modules it fails on are its errors.
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only",
-                           "--continue-on-collection-errors", *MODULES], cwd=git_repo.path, capture_output=True,
-                          text=True, timeout=180)
-    refused = {line.split()[1] for line in proc.stdout.splitlines() if line.startswith("ERROR ")}
+    proc, refused = pytest_collects(git_repo, MODULES)
     assert "test_paying" in proc.stdout, proc.stdout  # the good module was collected
     report = analyze(git_repo.path)
     assert {w.path for w in report.warnings if "pytest-bdd fails collecting" in w.message} == refused == {

@@ -11,12 +11,10 @@ the module and runs none of the 185 steps of the other thirteen."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from conftest import GitRepo
+from test_pytest_bdd_stale_bindings import pytest_collects
 from tracertm.cli import main
 from tracertm.steps.project import analyze
 
@@ -80,10 +78,7 @@ def test_binding_an_unparsable_feature_is_warned_at_the_binding(git_repo: GitRep
 def test_warned_modules_are_those_pytest_refuses(git_repo: GitRepo) -> None:
     pytest.importorskip("pytest_bdd")
     _project(git_repo)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only",
-                           "--continue-on-collection-errors", *MODULES], cwd=git_repo.path, capture_output=True,
-                          text=True, timeout=180)
-    refused = {line.split()[1] for line in proc.stdout.splitlines() if line.startswith("ERROR ")}
+    proc, refused = pytest_collects(git_repo, MODULES)
     assert "test_matrix" in proc.stdout or refused, proc.stdout
     report = analyze(git_repo.path)
     assert {w.path for w in report.warnings if "not valid Gherkin; pytest-bdd" in w.message} == refused == {

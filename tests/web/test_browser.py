@@ -94,6 +94,19 @@ def launched() -> Iterator[Any]:
             chromium.close()
 
 
+@contextmanager
+def page_at(base: str, **context_options: Any) -> Iterator[Any]:
+    """A page of a fresh headless Chromium (``launched``) in a context on ``base`` (waits bounded at 15 s); context
+    and browser closed even when a test fails."""
+    with launched() as chromium:
+        context = chromium.new_context(base_url=base, **context_options)
+        context.set_default_timeout(15_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
 @pytest.fixture(scope="module")
 def browser(served: tuple[str, Built]) -> Iterator[Any]:
     with launched() as chromium:

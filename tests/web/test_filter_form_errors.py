@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conformance import problems
-from test_browser import launched, sample_server
+from test_browser import page_at, sample_server
 from test_browser_axe_and_layout import AXE, AXE_RUN_JS, OVERFLOW_JS, _need_axe
 from webproject import Built, build, new_repo
 from webfixtures import client_for, main_of, module_database, site  # noqa: F401 - site is a fixture
@@ -199,30 +199,24 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Buil
 
 def test_chromium_shows_the_message_beside_the_field_it_describes(served: tuple[str, Built]) -> None:
     base, _ = served
-    with launched() as chromium:
-        context = chromium.new_context(base_url=base)
-        context.set_default_timeout(15_000)
-        try:
-            page = context.new_page()
-            from playwright.sync_api import expect
+    with page_at(base) as page:
+        from playwright.sync_api import expect
 
-            page.goto("/projects/sample/adrs")
-            words = page.get_by_label("Words")
-            words.fill("the")  # only a common word: nothing to look for
-            with page.expect_navigation() as navigation:
-                words.press("Enter")
-            assert navigation.value.status == 400
-            assert page.title().startswith("Error: ADRs")
-            words = page.get_by_label("Words")
-            assert words.input_value() == "the", "the form keeps what was typed"
-            assert words.get_attribute("aria-invalid") == "true"
-            message = page.locator("#" + str(words.get_attribute("aria-describedby")))
-            assert message.is_visible() and "needs at least one word" in message.inner_text()
-            # The accessible description Chromium computes for the field is the message.
-            expect(words).to_have_accessible_description(re.compile("needs at least one word"))
-            assert page.locator("table.records").count() == 0
-        finally:
-            context.close()
+        page.goto("/projects/sample/adrs")
+        words = page.get_by_label("Words")
+        words.fill("the")  # only a common word: nothing to look for
+        with page.expect_navigation() as navigation:
+            words.press("Enter")
+        assert navigation.value.status == 400
+        assert page.title().startswith("Error: ADRs")
+        words = page.get_by_label("Words")
+        assert words.input_value() == "the", "the form keeps what was typed"
+        assert words.get_attribute("aria-invalid") == "true"
+        message = page.locator("#" + str(words.get_attribute("aria-describedby")))
+        assert message.is_visible() and "needs at least one word" in message.inner_text()
+        # The accessible description Chromium computes for the field is the message.
+        expect(words).to_have_accessible_description(re.compile("needs at least one word"))
+        assert page.locator("table.records").count() == 0
 
 
 BAD = [f"{P}/adrs?status=accepted&status=bogus", f"{P}/features?q=the", f"{P}/adrs?cursor=x",
@@ -234,16 +228,11 @@ def test_axe_finds_no_violation_on_a_form_with_errors_and_it_never_scrolls_sidew
     _need_axe()
     base, _ = served
     source = AXE.read_text(encoding="utf-8")
-    with launched() as chromium:
-        # The pages run no script; axe is the test's, injected past their Content-Security-Policy.
-        context = chromium.new_context(base_url=base, viewport={"width": 375, "height": 900}, bypass_csp=True)
-        try:
-            page = context.new_page()
-            for url in BAD:
-                assert page.goto(url).status == 400, url
-                page.evaluate(source)
-                assert page.evaluate(AXE_RUN_JS) == [], url
-                layout = page.evaluate(OVERFLOW_JS)
-                assert layout["scrollWidth"] <= layout["width"], (url, layout)
-        finally:
-            context.close()
+    # The pages run no script; axe is the test's, injected past their Content-Security-Policy.
+    with page_at(base, viewport={"width": 375, "height": 900}, bypass_csp=True) as page:
+        for url in BAD:
+            assert page.goto(url).status == 400, url
+            page.evaluate(source)
+            assert page.evaluate(AXE_RUN_JS) == [], url
+            layout = page.evaluate(OVERFLOW_JS)
+            assert layout["scrollWidth"] <= layout["width"], (url, layout)

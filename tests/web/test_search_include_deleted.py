@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conformance import problems
-from test_browser import launched, sample_server
+from test_browser import page_at, sample_server
 from webfixtures import client_for, main_of
 
 import tracertm
@@ -130,29 +130,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, None
 
 def test_chromium_ticks_the_box_and_the_url_keeps_it(served: tuple[str, None]) -> None:
     base, _ = served
-    with launched() as chromium:
-        context = chromium.new_context(base_url=base)
-        context.set_default_timeout(15_000)
-        try:
-            page = context.new_page()
-            page.goto("/search")
-            page.get_by_label("Words").fill("ledger")
-            box = page.get_by_label("Include deleted records")
-            assert not box.is_checked()
-            box.check()
-            with page.expect_navigation() as navigation:
-                page.get_by_role("search", name="Search with filters").get_by_role("button", name="Search").click()
-            assert navigation.value.status == 200
-            assert "include_deleted=true" in page.url, "a link to these results keeps the option"
-            hits = page.locator("ol.hits > li")
-            assert hits.count() == 2
-            gone = hits.filter(has_text="Gone ledger")
-            assert "(deleted)" in gone.inner_text() and "(deleted)" not in hits.filter(
-                has_text="Live ledger").inner_text()
-            assert page.get_by_label("Include deleted records").is_checked(), "the form shows what was asked"
-            page.goto(page.url)  # the URL alone, as a link would open it
-            assert page.locator("ol.hits > li").count() == 2
-        finally:
-            context.close()
-
-
+    with page_at(base) as page:
+        page.goto("/search")
+        page.get_by_label("Words").fill("ledger")
+        box = page.get_by_label("Include deleted records")
+        assert not box.is_checked()
+        box.check()
+        with page.expect_navigation() as navigation:
+            page.get_by_role("search", name="Search with filters").get_by_role("button", name="Search").click()
+        assert navigation.value.status == 200
+        assert "include_deleted=true" in page.url, "a link to these results keeps the option"
+        hits = page.locator("ol.hits > li")
+        assert hits.count() == 2
+        gone = hits.filter(has_text="Gone ledger")
+        assert "(deleted)" in gone.inner_text() and "(deleted)" not in hits.filter(
+            has_text="Live ledger").inner_text()
+        assert page.get_by_label("Include deleted records").is_checked(), "the form shows what was asked"
+        page.goto(page.url)  # the URL alone, as a link would open it
+        assert page.locator("ol.hits > li").count() == 2
