@@ -152,7 +152,19 @@ def check_snapshot(
     titles.update((p, scenario_titles(r)) for p, r in features.items() if r.kind == "feature")
     # The feature files that did not parse: a pytest-bdd module binding one is refused whole by pytest.
     invalid = [p for p in feature_paths if p not in uses]
-    return findings(build_report(files, uses, titles, invalid), settings.step_checks)
+    found = findings(build_report(files, uses, titles, invalid), settings.step_checks)
+    _library_hints(found, location, settings, contents, ref=ref, staged=staged)
+    return found
+
+
+def _library_hints(found: StepFindings, location: Location, settings: Settings, contents: Mapping[str, bytes], *,
+                   ref: str | None, staged: bool, only: Iterable[str] | None = None) -> None:
+    """The imports of step libraries outside step_paths (``steps.libraries``): why their steps show as
+    undefined."""
+    from tracertm.steps.libraries import library_warnings
+
+    for diag in library_warnings(location, settings, contents, ref=ref, staged=staged, only=only):
+        found.add(diag)
 
 
 def check_changes(
@@ -228,6 +240,8 @@ def check_changes(
                   or (is_step_module(p) and p > first.get(posixpath.dirname(p), p)))}
     found = findings(report, settings.step_checks, features=changed_features,
                      step_files=sorted(set(changed_steps) | again))
+    _library_hints(found, location, settings, {p: blobs[listing[p][1]] for p in changed_steps if p in listing},
+                   ref=None, staged=True, only=changed_steps)
     if touched:
         # Steps of unchanged features whose verdict the step-file change turned bad (a definition removed or
         # narrowed: undefined; a new overlapping one, also in a new file: ambiguous).

@@ -131,7 +131,13 @@ def analyze(
         features.close()
     from tracertm.engine.parse import default_jobs
 
-    return report_from(step_items, feature_items, settings, {e.path: e for e in step_errors}, default_jobs())
+    report = report_from(step_items, feature_items, settings, {e.path: e for e in step_errors}, default_jobs())
+    # Step libraries the step modules import from outside step_paths: behave defines their steps, tracertm cannot
+    # read them (a file's kind is its path's), so each such import says which glob would.
+    from tracertm.steps.libraries import library_warnings
+
+    report.warnings.extend(library_warnings(location, settings, dict(step_items), ref=ref, staged=staged))
+    return report
 
 
 step_report = analyze  # the public name: ``tracertm.step_report(path, ref=..., staged=...)``
