@@ -230,6 +230,8 @@ def named_after(number: str, path: str) -> bool:
     if not (base and position.isdigit()):
         base = number
     stem = posixpath.splitext(path)[0]
+    if path.endswith(".feature.md"):  # Markdown with Gherkin: named after the file without both suffixes
+        stem = stem.removesuffix(".feature")
     return stem == base or stem.endswith("/" + base)
 
 

@@ -14,6 +14,11 @@ Examples, data tables, doc strings); this module only maps its AST onto the mode
 - Steps are sorted into given/when/then by gherkin's keyword *type*, so ``And``/``But``/``*`` (and ``Et``, ``Und``...)
   continue the list of the step before them in every language.
 
+Markdown with Gherkin (``*.feature.md``, cucumber-js) is read with gherkin's Markdown token matcher when a
+``feature_paths`` glob names such a file: headings for Feature/Rule/Scenario/Examples, bullets for steps, tags in
+backticks, indented tables; every other line is Markdown prose that gherkin skips (no descriptions), and ``#`` starts
+a heading, not a comment. Lines are the file's.
+
 Every error of a file is raised together as one ``ParseError`` whose ``diagnostics`` carry the file's warnings too
 (each at its line). ``ref_lines`` of a feature and of each scenario give the line of every ADR id they reference
 (an ``@ADR-n`` tag, else a mention in a description), so that a finding about a link points at it.
@@ -28,12 +33,15 @@ import re
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any, cast
 
 from gherkin.dialect import Dialect
 from gherkin.errors import CompositeParserException, ParserException
 from gherkin.parser import Parser
+from gherkin.token_matcher import TokenMatcher
+from gherkin.token_matcher_markdown import GherkinInMarkdownTokenMatcher
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
@@ -63,6 +71,9 @@ _STORY = (
     ("so_that", re.compile(r"In order to\b\s*(.*)", re.IGNORECASE)),
 )
 _STEP_LISTS = {"Context": "given_steps", "Action": "when_steps", "Outcome": "then_steps"}
+# gherkin's "expected: ..., got 'x'" where a step could stand; and a ``# language:`` header (gherkin's own pattern).
+_GOT_WHERE_A_STEP_FITS = re.compile(r"expected: [^\n]*#StepLine[^\n]*, got '(.*)'\Z", re.DOTALL)
+_LANGUAGE = re.compile(r"^\s*#\s*language\s*:\s*([a-zA-Z\-_]+)\s*$")
 
 Node = Mapping[str, Any]  # a gherkin AST node (TypedDicts at runtime are plain dicts)
 
@@ -76,16 +87,26 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
 # Gherkin
 
 
+def is_markdown(path: str) -> bool:
+    """Whether a feature file is Markdown with Gherkin (``x.feature.md``; any ``.md`` a feature glob names)."""
+    return path.endswith(".md")
+
+
+def token_matcher(path: str) -> TokenMatcher:
+    """gherkin's token matcher for the feature file at ``path``: Markdown's for ``*.md``, else Gherkin's."""
+    return GherkinInMarkdownTokenMatcher() if is_markdown(path) else TokenMatcher()
+
+
 def _gherkin(path: str, text: str) -> Node:
     """The gherkin document, or a ParseError carrying every error the gherkin parser reported."""
     try:
-        return cast(Node, Parser().parse(TokenScanner(text)))
+        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path)))
     except CompositeParserException as exc:
         errors = list(exc.errors)
     except ParserException as exc:
         errors = [exc]
     # Gherkin reports in parse order (AST errors at the end); report them in file order.
-    diagnostics = sorted((_diagnostic(path, error) for error in errors), key=lambda d: (d.line, d.column))
+    diagnostics = sorted((_diagnostic(path, error, text) for error in errors), key=lambda d: (d.line, d.column))
     if not diagnostics:  # pragma: no cover - gherkin always names at least one error
         diagnostics = [Diagnostic(path, 1, 0, "Gherkin syntax error")]
     return _raise(diagnostics)
@@ -95,10 +116,27 @@ def _raise(diagnostics: list[Diagnostic]) -> Node:
     raise ParseError.from_diagnostics(diagnostics)
 
 
-def _diagnostic(path: str, error: ParserException) -> Diagnostic:
+def _diagnostic(path: str, error: ParserException, text: str) -> Diagnostic:
     location = error.location or {}
     message = _LOCATION_PREFIX.sub("", str(error.args[0]) if error.args else str(error))
+    got = _GOT_WHERE_A_STEP_FITS.search(message)
+    if got is not None:
+        # ``when I log in`` after a step: behave would run it, gherkin does not know the keyword; say which it is.
+        keyword = _lower_case_keyword(_file_language(text), got.group(1))
+        if keyword is not None:
+            message += f" (a step keyword is case-sensitive in gherkin: write {keyword[1].strip()!r})"
     return Diagnostic(path, int(location.get("line", 0) or 0), int(location.get("column", 0) or 0), message)
+
+
+def _file_language(text: str) -> str:
+    """The ``# language:`` of a file, read as gherkin does (before the first line that is not blank or a comment)."""
+    for line in text.split("\n", 50)[:50]:
+        match = _LANGUAGE.match(line)
+        if match:
+            return match.group(1)
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+    return "en"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -325,6 +363,79 @@ def _find_line(lines: list[str], text: str, after_line: int) -> int:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Lower-case step keywords
+
+_LOWER_CASE_STEP = (
+    "{text!r} is read as description, not as a step: its keyword is lower-case (behave runs it as a step, gherkin "
+    "does not); write {keyword!r}"
+)
+
+
+@lru_cache(maxsize=None)
+def _lower_keywords(language: str) -> tuple[tuple[str, str, bool], ...]:
+    """(lower-cased keyword, keyword as written, whether it starts steps rather than continues them) for every step
+    keyword of ``language`` that has a lower case (not ``*``, not CJK), longest first (``Gegeben seien`` before
+    ``Gegeben sei``)."""
+    dialect = Dialect.for_name(language)
+    if dialect is None:
+        return ()
+    found: dict[str, tuple[str, str, bool]] = {}
+    for keywords, starts in (
+        (dialect.given_keywords, True), (dialect.when_keywords, True), (dialect.then_keywords, True),
+        (dialect.and_keywords, False), (dialect.but_keywords, False),
+    ):
+        for keyword in keywords:
+            lowered = keyword.lower()
+            if lowered != keyword and lowered not in found:
+                found[lowered] = (lowered, keyword, starts)
+    return tuple(sorted(found.values(), key=lambda k: -len(k[0])))
+
+
+def _lower_case_keyword(language: str, text: str) -> tuple[str, str, bool] | None:
+    """The step keyword ``text`` (a stripped line) starts with when compared as behave does (lower-cased), if it
+    does not start with it as written (what gherkin requires)."""
+    lowered = text.lower()
+    for keyword in _lower_keywords(language):
+        if lowered.startswith(keyword[0]):
+            return None if text.startswith(keyword[1]) else keyword
+    return None
+
+
+def _lower_case_steps(context: _Context, node: Node, language: str, lines: list[str]) -> None:
+    """Warn about description lines of a Scenario/Background that behave reads as steps.
+
+    behave matches step keywords case-insensitively on every line of a scenario before its first step; gherkin reads
+    ``given I ...`` there as description, silently (after a first step it is a syntax error). The lines warned are
+    the trailing run of description lines that each start with a lower-case step keyword and a space: where the
+    steps would be. The run's leading ``and``/``but`` lines are left out, so a description ending in prose such as
+    ``but only within 14 days.`` is not warned; a keyword line followed by more prose is not where a step stands.
+    """
+    description = node.get("description")
+    if not description:  # nearly every scenario: nothing to look at
+        return
+    texts = [text.strip() for text in description.split("\n")]
+    run: list[tuple[int, tuple[str, str, bool]]] = []  # (index in texts, keyword), last first
+    for index in range(len(texts) - 1, -1, -1):
+        if not texts[index]:
+            continue
+        keyword = _lower_case_keyword(language, texts[index])
+        if keyword is None:
+            break
+        run.append((index, keyword))
+    while run and not run[-1][1][2]:  # and/but lines at the start of the run continue prose
+        run.pop()
+    if not run:
+        return
+    cursor = _line(node)
+    numbers: dict[int, int] = {}
+    for index, text in enumerate(texts):  # description lines carry no positions: find them in file order
+        if text:
+            cursor = numbers[index] = _find_line(lines, text, cursor)
+    for index, keyword in reversed(run):
+        context.warn(numbers[index], 0, _LOWER_CASE_STEP.format(text=texts[index], keyword=keyword[1].strip()))
+
+
+# --------------------------------------------------------------------------------------------------------------
 # The file
 
 
@@ -364,6 +475,14 @@ def _collect(feature: Node) -> tuple[Node | None, list[_Scenario], list[Node]]:
                     node = grandchild["scenario"]
                     scenarios.append(_Scenario(node, rule, rule_background, _start(node)))
     return background, scenarios, rules
+
+
+def _step_holders(background: Node | None, scenarios: list[_Scenario], rules: list[Node]) -> list[Node]:
+    """The Backgrounds (the feature's and the rules') and the scenarios: where steps are written."""
+    found = [background] if background else []
+    found.extend(child["background"] for rule in rules for child in rule.get("children", ()) if "background" in child)
+    found.extend(scenario.node for scenario in scenarios)
+    return found
 
 
 def _number_scenarios(context: _Context, scenarios: list[_Scenario]) -> None:
@@ -406,8 +525,11 @@ def _gherkin_text(lines: list[str], start: int, end: int) -> str:
     return "\n".join(chunk)
 
 
-def _holds_nothing(text: str) -> bool:
-    """Only blank lines and comments (a ``# language:`` header included)."""
+def _holds_nothing(text: str, markdown: bool) -> bool:
+    """Only blank lines and comments (a ``# language:`` header included); in Markdown only blank lines (``#`` is a
+    heading there, and gherkin takes a Markdown file's first line as its feature whatever it says)."""
+    if markdown:
+        return not text.strip()
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
 
 
@@ -450,7 +572,7 @@ def _nth_mark(text: str, n: int) -> int:
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     check_size(path, text)
     context = _compile(path, options)
-    if _holds_nothing(text):
+    if _holds_nothing(text, is_markdown(path)):
         # Valid Gherkin with no feature in it (an empty file, a placeholder of comments): nothing to record.
         return ParseResult(path, "feature", ())
     document = _gherkin(path, text)
@@ -474,6 +596,8 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
 
     background, scenarios, rules = _collect(feature)
     background_steps = [_step(step) for step in background["steps"]] if background else []
+    for node in _step_holders(background, scenarios, rules):
+        _lower_case_steps(context, node, language, lines)
     _number_scenarios(context, scenarios)
 
     # A scenario's text runs to the line before the next scenario or rule starts (or the end of the file).

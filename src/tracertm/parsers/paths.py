@@ -9,7 +9,7 @@ __all__ = ["feature_number"]
 
 def feature_number(path: str, roots: Sequence[str] = ("features/",)) -> str:
     """The id of a feature without an id tag: its path below the longest feature root holding it, without
-    ``.feature`` (``doc/features/billing/refund.feature`` under ``doc/features/`` → ``billing/refund``); a file
-    under no root keeps its whole path."""
+    ``.feature`` or ``.feature.md`` (``doc/features/billing/refund.feature`` under ``doc/features/`` →
+    ``billing/refund``); a file under no root keeps its whole path."""
     root = max((r for r in roots if r and path.startswith(r)), key=len, default="")
-    return path[len(root) :].removesuffix(".feature")
+    return path[len(root) :].removesuffix(".md" if path.endswith(".feature.md") else "").removesuffix(".feature")

@@ -65,7 +65,7 @@ def field_spot(text: str, path: str, kind: str, field: str, facts: Facts = Facts
     if kind in ("feature", "scenario"):
         from tracertm.repositories.locate_gherkin import gherkin_spot
 
-        return gherkin_spot(text, kind, field, facts)
+        return gherkin_spot(text, kind, field, facts, path)
     lines = text.splitlines()
     if kind == "adr":
         return adr_spot(lines, path, field, facts)

@@ -46,17 +46,18 @@ def _tag_named(nodes: Sequence[Node | None], names: Any) -> int | None:
     return next((line for node in nodes for name, line in _tags(node) if name.lower() in wanted), None)
 
 
-def _document(text: str) -> Node | None:
+def _document(text: str, path: str) -> Node | None:
     from gherkin.parser import Parser
     from gherkin.token_scanner import TokenScanner
 
-    from tracertm.parsers.feature import check_size
+    from tracertm.parsers.feature import check_size, token_matcher
 
     try:
         # The feature parser's own size limits first: a file past them would hold the request for up to a minute
         # in gherkin (about 10 µs a line or cell), and a sync refuses it anyway.
         check_size("", text.replace("\r\n", "\n").replace("\r", "\n"))
-        return cast(Node, Parser().parse(TokenScanner(text))).get("feature") or None
+        # A ``*.feature.md`` file is read with the Markdown matcher, as the parser reads it.
+        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path))).get("feature") or None
     except Exception:  # noqa: BLE001 - a file that no longer parses: no line, said so by the caller
         return None
 
@@ -102,9 +103,10 @@ def _next_line(feature: Node, node: Node) -> int:
     return min(lines) if lines else _line(node) + 2
 
 
-def gherkin_spot(text: str, kind: str, field: str, facts: Facts) -> Spot:
-    """The :class:`Spot` of a feature's (``kind`` "feature") or scenario's field in the Gherkin ``text``."""
-    feature = _document(text)
+def gherkin_spot(text: str, kind: str, field: str, facts: Facts, path: str = "") -> Spot:
+    """The :class:`Spot` of a feature's (``kind`` "feature") or scenario's field in the Gherkin ``text`` (of the file
+    at ``path``: Markdown with Gherkin for ``*.feature.md``)."""
+    feature = _document(text, path)
     if feature is None:
         return Spot(None, "the file no longer parses as Gherkin, so the line is unknown (check it with tracertm "
                           "check)")
