@@ -53,10 +53,17 @@ DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "feature": ("features/**/*.feature",),
     "step_definition": DEFAULT_STEP_PATHS,
 }
-# Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these).
 DEFAULT_LOCK_TIMEOUT_S = 60.0
+# Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these): indexes and templates.
+# Templates by their exact names only — MADR 2's template.md, MADR 3/4's adr-template.md and 4's -minimal/-bare
+# variants, the Rust-RFC style 0000-template.md many ADR folders copy — never ``*-template.md``: an ADR about a
+# template (``0007-pull-request-template.md``) is an ADR, and so is MADR's own ADR 0000.
+ADR_TEMPLATE_EXCLUDE: tuple[str, ...] = (
+    "**/template.md", "**/TEMPLATE.md", "**/adr-template.md", "**/adr-template-*.md",
+    "**/0000-template.md", "**/0000-TEMPLATE.md", "**/000-template.md", "**/000-TEMPLATE.md",
+)
 DEFAULT_EXCLUDE = (
-    "**/README.md", "**/readme.md", "**/index.md", "**/template.md", "**/adr-template.md", "**/_*.md",
+    "**/README.md", "**/readme.md", "**/index.md", *ADR_TEMPLATE_EXCLUDE, "**/_*.md",
     *STEP_EXCLUDE,
 )
 
