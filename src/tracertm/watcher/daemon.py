@@ -26,9 +26,11 @@ from tracertm.watcher import pools
 from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.engines import Engines, is_unavailable
+from tracertm.watcher import failures
+from tracertm.watcher.failures import refusal, waits_for_change
 from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
-from tracertm.watcher.observe import OverflowHook, WatchSet, read_limit
+from tracertm.watcher.observe import OverflowHook, WatchSet, log_limit_reached
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
 from tracertm.watcher.signals import StopOnSignal
 from tracertm.watcher.stats import SyncRecord, WatchStats, Health
@@ -321,6 +323,17 @@ class Watcher:
             return
         periodic = batch.reconcile and batch.events == 1 and batch.key in self._periodic
         self._periodic.discard(batch.key)
+        if repo.settings_error is not None:
+            # Logged when read (``config_error``); a sync would fail on it again. The edit that fixes the
+            # configuration reconfigures the repository and reconciles it.
+            self._repo_health.setdefault(batch.key, Health()).parked = True
+            self.stats.failures += 1
+            log.debug("%s: configuration invalid; not syncing", batch.key)
+            return
+        parked = self._repo_health.get(batch.key)
+        if parked is not None and parked.parked:  # the changes the failed batch held were dropped: sync them all
+            batch.reconcile = True
+            batch.other_reconciles += 1
         self._drop_synced(repo, batch)
         if not (batch.reconcile or batch.paths or batch.dirs):
             log.debug("%s: the changed files are as the last sync read them; nothing to sync", batch.key)
@@ -387,7 +400,9 @@ class Watcher:
                 self._error = exc
                 self.stop()
                 return
-            if is_unavailable(exc):
+            if is_unavailable(exc) or refusal(exc):
+                if refusal(exc):
+                    self._engines.refresh(url)
                 self._db_failed(url, health, batch, exc)
             else:
                 self._repo_failed(repo, batch, exc)
@@ -530,37 +545,34 @@ class Watcher:
         now = self._clock()
         health.failures += 1
         health.retry_at = now + self._backoff(health.failures)
-        pending = "all files" if batch.reconcile else f"{len(batch.paths | batch.dirs)} changed path(s)"
         if not health.down:
-            health.down, health.since, health.message = True, now, first_line(exc)
-            log.warning(
-                "database unavailable (%s); keeping %s of %s and retrying with backoff (at most every %g s)",
-                health.message,
-                pending,
-                batch.key,
-                self.retry_cap,
-                extra={"fields": {"event": "database_down", "database": db.redact(url), "error": health.message}},
-            )
+            health.down, health.since, health.message = True, now, refusal(exc) or first_line(exc)
+            pending = "all files" if batch.reconcile else f"{len(batch.paths | batch.dirs)} changed path(s)"
+            failures.log_database_down(db.redact(url), health.message, pending, batch.key, self.retry_cap)
         else:
             log.debug("database still unavailable (%s); retry in %.1f s", first_line(exc), health.retry_at - now)
         self._debouncer.requeue(batch, health.retry_at)
 
     def _repo_failed(self, repo: Repository, batch: Batch, exc: BaseException) -> None:
+        """A failed sync of ``repo``: retried with backoff, or parked when the same sync would meet it again
+        (``failures.waits_for_change``): logged once, with what the daemon does, and the batch dropped instead
+        of retried. A parked repository's next batch (a change of a file or of its configuration, or the
+        periodic reconcile) is a full reconcile."""
         now = self._clock()
         health = self._repo_health.setdefault(repo.key, Health())
-        health.failures += 1
-        health.retry_at = now + self._backoff(health.failures)
+        parked = waits_for_change(exc)
         message = first_line(exc)
         if not health.down or message != health.message:
-            health.down, health.since, health.message = True, health.since or now, message
-            unexpected = not isinstance(exc, TracertmError)
-            log.error(
-                "%s: sync failed (%s); changes kept, retrying with backoff",
-                repo.root,
-                f"{type(exc).__name__}: {message}" if unexpected else message,
-                exc_info=exc if unexpected else None,
-                extra={"fields": {"event": "sync_failed", "repository": repo.key, "error": message}},
-            )
+            health.since = health.since or now
+            failures.log_sync_failed(repo.root, repo.key, exc, message, parked)
+        health.down, health.message = True, message
+        if parked:
+            health.parked = True
+            self._reconciled_refs.pop(repo.key, None)  # (a refs-only batch must not find the refs synced)
+            log.debug("%s: dropped %s until a change", batch.key, "a reconcile" if batch.reconcile else "changes")
+            return
+        health.failures += 1
+        health.retry_at = now + self._backoff(health.failures)
         self._debouncer.requeue(batch, health.retry_at)
 
     def _url_of(self, repo: Repository) -> tuple[str, str]:
@@ -659,7 +671,7 @@ class Watcher:
         self._repos[repo.key] = repo
         self.stats.repositories = len(self._repos)
         if repo.settings_error:
-            log.error("%s: %s", repo.root, repo.settings_error, extra={"fields": {"event": "config_error"}})
+            failures.log_config_error(repo.root, repo.key, repo.settings_error)
         self._apply_watch_plan(repo)
         self._recheck_config(repo)
         if self.ready.is_set():
@@ -697,7 +709,7 @@ class Watcher:
                     log.exception("%s: unexpected error reading the configuration", repo.root)
                     repo.settings, repo.settings_error = None, f"cannot read the configuration ({exc!r})"
                 if repo.settings_error and repo.settings_error != before:
-                    log.error("%s: %s", repo.root, repo.settings_error, extra={"fields": {"event": "config_error"}})
+                    failures.log_config_error(repo.root, repo.key, repo.settings_error)
                 elif before and not repo.settings_error:
                     log.info("%s: configuration valid again", repo.root)
             if self._apply_watch_plan(repo) and not repo.git_busy():
@@ -735,18 +747,7 @@ class Watcher:
         if exc.errno in self._limit_logged:
             return
         self._limit_logged.add(exc.errno or 0)
-        current = read_limit(setting)
-        log.error(
-            "inotify limit reached watching %s: raise fs.inotify.%s (now %s), e.g. "
-            "'sudo sysctl fs.inotify.%s=524288' and persist it in /etc/sysctl.d/; until then changes there are "
-            "only picked up by the periodic reconcile (every %g s)",
-            path,
-            setting,
-            current,
-            setting,
-            self.reconcile_every,
-            extra={"fields": {"event": "watch_limit", "setting": f"fs.inotify.{setting}", "current": current}},
-        )
+        log_limit_reached(path, setting, self.reconcile_every)
 
 
 def watch(

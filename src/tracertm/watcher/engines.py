@@ -72,6 +72,14 @@ class Engines:
             except Exception:  # noqa: BLE001 - a connection that is closing or closed has nothing to cancel
                 pass
 
+    def refresh(self, url: str) -> None:
+        """Close the pooled connections of ``url``'s engine: the next checkout opens new ones. A connection keeps
+        the session defaults it was opened with (PostgreSQL's ``default_transaction_read_only``), so one refused
+        the work for how it was set up would go on being refused after the database was fixed."""
+        engine = self._engines.get(url)
+        if engine is not None:
+            engine.dispose()
+
     def dispose(self) -> None:
         for engine in self._engines.values():
             engine.dispose()

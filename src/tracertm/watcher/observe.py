@@ -196,4 +196,19 @@ def read_limit(name: str) -> str:
         return "?"
 
 
-__all__ = ["EVENT_TYPES", "OverflowHook", "Sink", "WatchSet", "read_limit"]
+def log_limit_reached(path: Path, setting: str, reconcile_every: float) -> None:
+    """The one line (``watch_limit``) for an inotify limit reached while watching ``path``: which setting to raise
+    and how, and what happens until then."""
+    from tracertm.watcher.logs import LOGGER
+
+    current = read_limit(setting)
+    logging.getLogger(LOGGER).error(
+        "inotify limit reached watching %s: raise fs.inotify.%s (now %s), e.g. "
+        "'sudo sysctl fs.inotify.%s=524288' and persist it in /etc/sysctl.d/; until then changes there are "
+        "only picked up by the periodic reconcile (every %g s)",
+        path, setting, current, setting, reconcile_every,
+        extra={"fields": {"event": "watch_limit", "setting": f"fs.inotify.{setting}", "current": current}},
+    )
+
+
+__all__ = ["EVENT_TYPES", "OverflowHook", "Sink", "WatchSet", "log_limit_reached", "read_limit"]

@@ -55,3 +55,6 @@ class Health:
     since: float = 0.0
     retry_at: float = 0.0
     message: str | None = None
+    # A repository whose sync failed in a way no retry mends (``failures.waits_for_change``): its next sync, after
+    # a change, is a full reconcile (the failed batch was dropped, not kept).
+    parked: bool = False

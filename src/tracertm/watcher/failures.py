@@ -1,0 +1,79 @@
+"""What a failed sync means for the watch daemon: which failures a retry with backoff can outlast and which only a
+change can mend.
+
+- The database cannot be used right now (down, unreachable, locked by another writer, read-only, the role lacking
+  a privilege): the whole database waits, retried with capped backoff (``engines.is_unavailable``, ``refusal``).
+  Only the retry can tell when an administrator has fixed it (a grant, a standby promoted, a file made writable).
+- A database schema this tracertm cannot use (``SchemaError``): the daemon stops, as any command would.
+- A failure of one repository that the same sync would meet again however often it ran (``waits_for_change``):
+  its project in the database belongs to another repository, its configuration is invalid, the database refused
+  one of its records. The repository is parked: logged once, not retried with backoff, synced again (in full)
+  when one of its files or its configuration changes, or at the periodic reconcile (which catches a fix made in
+  the database). Other repositories go on syncing.
+- Anything else (a git command failing, a bug): retried with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from tracertm.errors import GitError, RecordRefusedError, TracertmError, UsageError
+from tracertm.watcher.logs import LOGGER
+
+__all__ = ["PARKED", "log_config_error", "log_database_down", "log_sync_failed", "refusal", "waits_for_change"]
+
+log = logging.getLogger(LOGGER)
+
+# What the log says the daemon does with a parked repository (after the error, which says what to fix).
+PARKED = "not retrying until one of its files or its configuration changes"
+
+# PostgreSQL refusing the work as the role or the database is set up: a read-only transaction (a database or role
+# with ``default_transaction_read_only``, a hot standby) and a missing privilege.
+_REFUSED_SQLSTATES = frozenset({"25006", "42501"})
+
+
+def refusal(exc: BaseException) -> str | None:
+    """The one line for the database server refusing the work as it is configured (read-only, no privilege), as
+    ``tracertm sync`` says it; None for any other error."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) not in _REFUSED_SQLSTATES:
+        return None
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return (f"the database refused the work: {first} ({type(orig).__name__}); check the database role's privileges "
+            "and settings")
+
+
+def waits_for_change(exc: BaseException) -> bool:
+    """Whether a sync that failed with ``exc`` would fail the same way until the repository changes: a user error
+    about this repository (its project belongs to another repository, its configuration or database URL is
+    invalid, its project name cannot be used) or a record the database refused. A git command failing is not
+    (git may have been busy, or the repository half-written)."""
+    return isinstance(exc, (UsageError, RecordRefusedError)) and not isinstance(exc, GitError)
+
+
+def log_database_down(database: str, message: str, pending: str, key: str, cap: float) -> None:
+    """The one line (``database_down``) for a database that cannot be used: what is kept, and the retry."""
+    log.warning("database unavailable (%s); keeping %s of %s and retrying with backoff (at most every %g s)",
+                message, pending, key, cap,
+                extra={"fields": {"event": "database_down", "database": database, "error": message}})
+
+
+def log_sync_failed(root: Path, key: str, exc: BaseException, message: str, parked: bool) -> None:
+    """The one line (``sync_failed``) for a failed sync of a repository: retried with backoff, or parked (see the
+    module docstring). An unexpected error (a bug) gets its traceback."""
+    unexpected = not isinstance(exc, TracertmError)
+    shown = f"{type(exc).__name__}: {message}" if unexpected else message
+    fields = {"event": "sync_failed", "repository": key, "error": message}
+    if parked:
+        log.error("%s: sync failed (%s); %s", root, shown, PARKED, extra={"fields": {**fields, "retry": "on_change"}})
+    else:
+        log.error("%s: sync failed (%s); changes kept, retrying with backoff", root, shown,
+                  exc_info=exc if unexpected else None, extra={"fields": fields})
+
+
+def log_config_error(root: Path, key: str, error: str | None) -> None:
+    """The one line (``config_error``) for a repository whose configuration is invalid: what to fix, and that it
+    waits for the fix."""
+    log.error("%s: %s; not syncing it until its configuration changes", root, error,
+              extra={"fields": {"event": "config_error", "repository": key, "error": error}})
