@@ -63,8 +63,11 @@ def _orm_import(session: Session, project_name: str, reports: list[Report], comm
     counts: dict[str, Any] = {**statuses, "total": len(cases), "matched": matched,
                               "unmatched": sum(1 for m in matches if not m.rule),
                               "ambiguous": sum(m.ambiguous for m in matches)}
-    if len(reports) > 1:  # a run of several files lists each file's digest as a run of it alone has it
-        counts["file_digests"] = sorted(hashlib.sha256(r.digest.encode()).hexdigest() for r in reports)
+    if len(reports) > 1 or any(r.text_digest for r in reports):
+        # A run of several files lists each file's digest as a run of it alone has it, and a file known by its
+        # text's digest too (``Report.text_digest``: the same report in another encoding) lists that one as well.
+        counts["file_digests"] = sorted({hashlib.sha256(d.encode()).hexdigest() for r in reports
+                                         for d in (r.digest, r.text_digest) if d})
     run = TestRun(
         project_id=project.id, commit_sha=commit, name=reports[0].name, source_format=reports[0].format,
         started_at=min(starts) if starts else None, finished_at=max(ends) if ends else None,

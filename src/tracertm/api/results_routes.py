@@ -288,7 +288,6 @@ def in_charset(media: str, content_type: str, body: bytes) -> bytes:
                               "UTF-8, or name its encoding correctly", kind="unsupported-media-type") from None
     if name in _UTF8:  # what the parser reads without a declaration; a declaration of another one is believed, as
         return body   # clients add charset=utf-8 to whatever they send (the parser refuses what is neither)
-    declared = _DECLARED.match(body[:1024])
     try:
         text = body.decode(name)
     except (UnicodeDecodeError, LookupError) as exc:  # LookupError: a codec that is no text encoding (rot13)
@@ -296,8 +295,9 @@ def in_charset(media: str, content_type: str, body: bytes) -> bytes:
         raise ApiProblem(415, f"Content-Type charset={charset!r}: the body cannot be read in it ({reason}); send "
                               "the charset the report is written in, or the report as UTF-8",
                          kind="unsupported-media-type") from None
-    data = text.encode("utf-8")
-    return _DECLARED.sub(rb"\1", data, count=1) if declared is not None else data
+    # The declaration read in the UTF-8 made of it: in the body's own bytes (UTF-16) it was never found, and kept
+    # naming UTF-16 the parser then refused as "encoding specified in XML declaration is incorrect".
+    return _DECLARED.sub(rb"\1", text.encode("utf-8"), count=1)
 
 
 async def _multipart(request: Request) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
@@ -313,7 +313,8 @@ async def _multipart(request: Request) -> tuple[list[tuple[str, bytes]], dict[st
                 if key != "file":
                     raise ApiProblem(400, f"multipart part {key!r}: send reports as 'file' parts", kind="bad-request")
                 name = (value.filename or "").replace("\\", "/").rsplit("/", 1)[-1] or f"file{len(sources) + 1}"
-                sources.append((name, await value.read()))
+                sources.append((name, _part_in_charset(name, value.headers.get("content-type", ""),
+                                                       await value.read())))
             elif key in ("format", "commit", "run_name"):
                 fields[key] = value
             else:
@@ -325,6 +326,21 @@ async def _multipart(request: Request) -> tuple[list[tuple[str, bytes]], dict[st
         raise ApiProblem(400, "the multipart upload has no 'file' part: attach the report as file=@report.xml",
                          kind="bad-request")
     return sources, fields
+
+
+def _part_in_charset(name: str, content_type: str, data: bytes) -> bytes:
+    """A multipart ``file`` part as ``in_charset`` reads a whole body of its Content-Type: a part sent as
+    ``application/xml; charset=utf-16`` is read in that charset (it was read as UTF-8 and refused as malformed).
+    Parts of other types (``application/octet-stream``, what curl's ``-F file=@`` sends) are read as files are."""
+    media = content_type.split(";")[0].strip().lower()
+    if media not in RAW_TYPES:
+        return data
+    try:
+        return in_charset(media, content_type, data)
+    except ApiProblem as problem:
+        problem.detail = f"multipart part {name!r}: {problem.detail}"
+        problem.args = (problem.detail,)
+        raise
 
 
 def _check_params(params: dict[str, Any]) -> None:

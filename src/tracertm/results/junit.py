@@ -18,7 +18,7 @@ from tracertm.results.report import (
     CaseResult, Report, clip, digest, external_id, finite, first_line, latest_run_time, report_error, run_label,
 )
 
-__all__ = ["MAX_TAG_BYTES", "NestedCases", "parse", "stream"]
+__all__ = ["MAX_TAG_BYTES", "NestedCases", "parse", "stream", "text_digest"]
 
 # Surefire's retry elements: the test failed, then passed on a rerun (flaky) or failed again (rerun).
 _FLAKY = ("flakyFailure", "flakyError")
@@ -88,11 +88,57 @@ def parse(path: str, data: bytes) -> Report:
         path=path,
         format="junit",
         digest=digest(data),
+        text_digest=text_digest(data),
         cases=tuple(cases),
         name=run_label(top.get("name")),
         started_at=min(starts) if starts else None,
         finished_at=max(ends) if ends else None,
     )
+
+
+# The XML declaration and its encoding pseudo-attribute (the text digest leaves the latter out: it names the
+# encoding the bytes are in, not what the report says).
+_DECLARATION_ENCODING = re.compile(r"""\A(\s*<\?xml[^>]*?)\s+encoding\s*=\s*(?:"[^"]*"|'[^']*')""")
+_DECLARATION_ENCODING_BYTES = re.compile(_DECLARATION_ENCODING.pattern.encode())
+_UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+def text_digest(data: bytes) -> str | None:
+    """The sha256 of the XML document's text encoded as UTF-8 — without a byte order mark and without the XML
+    declaration's encoding pseudo-attribute — when that differs from the bytes' own digest; None when not (a UTF-8
+    file without either), or when the bytes do not decode as their XML encoding says (the parser refuses them).
+
+    A report's text is what it reports: the same report saved as UTF-16 (a byte order mark), with another declared
+    encoding, or sent to the API with a ``charset`` (``results_routes.in_charset`` hands it on as UTF-8 with the
+    declaration's encoding dropped) is the same report as its UTF-8 file, and an import finds it imported before.
+    The bytes' digest stays what a run is stored under: runs imported before the text digest existed keep being
+    found by it."""
+    import codecs
+    import hashlib
+
+    bom = data[:2] if data[:2] in _UTF16 else b""
+    encoding = _UTF16.get(bom)
+    if encoding is None:
+        found = _ENCODING.match(data[:1024])
+        try:
+            encoding = codecs.lookup(found.group(1).decode("ascii")).name if found else "utf-8"
+        except (LookupError, UnicodeDecodeError):
+            return None
+    if encoding == "utf-8":  # no copy of a large report: only its head changes
+        start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        head = data[start : start + 1024]
+        canonical = _DECLARATION_ENCODING_BYTES.sub(rb"\1", head, count=1)
+        if start == 0 and canonical == head:
+            return None
+        text = hashlib.sha256(canonical)
+        text.update(memoryview(data)[start + len(head) :])
+        return text.hexdigest()
+    try:
+        decoded = data[len(bom) :].decode(encoding)
+    except (UnicodeDecodeError, LookupError):  # LookupError: a codec that is no text encoding (rot13)
+        return None
+    decoded = _DECLARATION_ENCODING.sub(r"\1", decoded.removeprefix("\ufeff"), count=1)
+    return hashlib.sha256(decoded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def root(path: str, data: bytes) -> Element:
@@ -125,6 +171,7 @@ def stream(
     depth = 0  # testcase elements open
     unnamed: dict[str | None, int] = {}  # see _case
     suites: list[_Suite] = []  # the suites open, innermost last (``CaseResult.suite``)
+    named: dict[str | None, int] = {}  # see _Suite.of
     if len(data) >= CAPPED_FROM:
         events = _capped_events(source or io.BytesIO(data), lambda target: safe.DefusedXMLParser(
             target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True))
@@ -141,7 +188,7 @@ def stream(
                 pass
             _check_root(path, top)
         names.append(run_label(top.get("name")))
-        outer = _Suite.of(top, _Suite())
+        outer = _Suite.of(top, _Suite(), named)
         if _local(top.tag) == "testsuite":
             suites.append(outer)
         for event, element in events:
@@ -157,7 +204,7 @@ def stream(
             elif tag == "testsuite":
                 if event == "start":
                     _suite(element, starts, ends)
-                    suites.append(_Suite.of(element, suites[-1] if suites else outer))
+                    suites.append(_Suite.of(element, suites[-1] if suites else outer, named))
                 else:
                     suites.pop()
         if _local(top.tag) == "testsuite":  # the root suite's own start event was read by next() above
@@ -323,8 +370,9 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
     """Every ``<testcase>`` under ``root`` (suites nested or flat), in document order, each with the name of the
     innermost suite holding it, and each suite's start and end."""
     unnamed: dict[str | None, int] = {}  # see _case
+    named: dict[str | None, int] = {}  # see _Suite.of
     # Depth-first by hand (Element.iter() tells no parent): (element, its innermost suite), next last.
-    todo: list[tuple[Element, _Suite]] = [(root, _Suite.of(root, _Suite()) if _local(root.tag) == "testsuites"
+    todo: list[tuple[Element, _Suite]] = [(root, _Suite.of(root, _Suite(), named) if _local(root.tag) == "testsuites"
                                            else _Suite())]
     while todo:
         element, suite = todo.pop()
@@ -333,7 +381,7 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
             cases.append(_case(element, unnamed, suite))
         elif tag == "testsuite":
             _suite(element, starts, ends)
-            suite = _Suite.of(element, suite)
+            suite = _Suite.of(element, suite, named)
         if len(element):
             todo += [(child, suite) for child in reversed(element)]
 
@@ -357,19 +405,31 @@ def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime])
 
 class _Suite:
     """The innermost ``<testsuite>`` around a test: its name, what its producer does with reruns (inherited from the
-    suites and root around it), and how often each test id occurred in it so far."""
+    suites and root around it), how often each test id occurred in it so far, and which suite of its name in the
+    report it is (``seq``: 1 for the first; ``CaseResult.suite_seq``)."""
 
-    __slots__ = ("each_once", "name", "pytest", "seen")
+    __slots__ = ("each_once", "name", "pytest", "seen", "seq")
 
-    def __init__(self, name: str | None = None, each_once: bool = False, pytest: bool = False) -> None:
-        self.name, self.each_once, self.pytest = name, each_once, pytest
+    def __init__(self, name: str | None = None, each_once: bool = False, pytest: bool = False, seq: int = 1) -> None:
+        self.name, self.each_once, self.pytest, self.seq = name, each_once, pytest, seq
         self.seen: dict[str, int] = {}
 
     @classmethod
-    def of(cls, element: Element, outer: _Suite) -> _Suite:
-        """The suite ``element`` (a ``<testsuite>``, or the ``<testsuites>`` root) inside ``outer``."""
-        name = (element.get("name") or None) if _local(element.tag) == "testsuite" else None
-        return cls(name, outer.each_once or _writes_each_test_once(element), outer.pytest or _pytest(element))
+    def of(cls, element: Element, outer: _Suite, named: dict[str | None, int]) -> _Suite:
+        """The suite ``element`` (a ``<testsuite>``, or the ``<testsuites>`` root) inside ``outer``; ``named``
+        counts the report's suites by name, in document order."""
+        each_once = outer.each_once or _writes_each_test_once(element)
+        pytest = outer.pytest or _pytest(element)
+        if _local(element.tag) != "testsuite":
+            return cls(None, each_once, pytest)
+        name = element.get("name") or None
+        named[name] = seq = named.get(name, 0) + 1
+        if seq > 1 and each_once:
+            # Surefire and jest-junit write a rerun inside its test's one <testcase>: a second suite of this name (a
+            # second Surefire execution or Gradle test task of the class, reports concatenated) holds other runs
+            # of its tests, never reruns. Its own name keeps its tests apart (``report.apart``).
+            return cls(f"{name or ''}#{seq}", each_once, pytest)
+        return cls(name, each_once, pytest, seq)
 
 
 def _case(case: Element, unnamed: dict[str | None, int], suite: _Suite) -> CaseResult:
@@ -403,6 +463,7 @@ def _case(case: Element, unnamed: dict[str | None, int], suite: _Suite) -> CaseR
         properties=_properties(case),
         distinct="status" in case.attrib,  # behave (``report.last_reports``)
         suite=suite.name,
+        suite_seq=suite.seq,
         retried=suite.pytest,
     )
 

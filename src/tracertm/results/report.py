@@ -150,6 +150,10 @@ class CaseResult:
     # JUnit: the name of the innermost ``<testsuite>`` holding the test. One id in two suites is two tests, not a
     # rerun (``last_reports``): jest-junit writes a suite per test file, often with an empty classname.
     suite: str | None = None
+    # JUnit: which ``<testsuite>`` of that name in the report holds it (1: the first). A later suite of a name holds
+    # a rerun of the earlier one's failures (cucumber's rerun file, ``pytest --lf``, concatenated) or other runs of
+    # its tests: another task, machine or job (``apart``).
+    suite_seq: int = 1
     # Its report writes a test again only to retry it after a failure, without that failure (pytest:
     # pytest-rerunfailures and flaky write each retried attempt as an empty ``<testcase>``): a report of it followed
     # by another in its suite is a failed attempt, whatever it shows (``last_reports``).
@@ -175,6 +179,15 @@ class Report:
     # What made the run itself fail outside its test cases (Cucumber Messages: a failed BeforeAll or AfterAll hook,
     # an error of the runner), in the report's words; None when nothing did. No test case's result shows it.
     failure: str | None = None
+    # JUnit: the sha256 of the document's text as UTF-8, whatever encoding it came in (``junit.text_digest``), when it
+    # differs from ``digest``: the same report re-encoded (UTF-16, or sent with a charset) has the same one.
+    text_digest: str | None = None
+
+    @property
+    def digests(self) -> tuple[str, ...]:
+        """What the report is known by when imported again: its bytes' digest (runs imported before text digests
+        were kept know it by that alone), then its text's."""
+        return (self.digest, self.text_digest) if self.text_digest else (self.digest,)
 
 
 def final_cases(reports: Iterable[Report]) -> list[CaseResult]:
@@ -237,7 +250,12 @@ def apart(cases: Sequence[CaseResult]) -> Sequence[CaseResult]:
     per test file, an empty classname) or of a nested report (``A`` in suites ``TestA`` and ``TestB``) that share a
     name are two tests, whose failures are not merged into one flaky pass. An id that occurs in one suite only (every
     report without such a clash) keeps its unqualified form: the test cases stored from earlier imports stay
-    theirs."""
+    theirs.
+
+    Suites of one name (reports concatenated: a Gradle task's and another's, two machines', a rerun's) are told
+    apart first (``_repeated_suites``): only a later one that re-ran its namesakes' failures holds their reruns."""
+    if any(map(_LATER_SUITE, cases)):
+        cases = _repeated_suites(cases)
     suites: dict[str, set[str | None]] = {}
     for case in cases:
         suites.setdefault(case.external_id, set()).add(case.suite)
@@ -246,6 +264,38 @@ def apart(cases: Sequence[CaseResult]) -> Sequence[CaseResult]:
         return cases
     return [replace(case, external_id=external_id(case.suite, case.external_id)) if case.external_id in shared
             else case for case in cases]
+
+
+_LATER_SUITE = operator.attrgetter("suite_seq")  # 1 (false) for all but a repeated suite's tests
+
+
+def _repeated_suites(cases: Sequence[CaseResult]) -> list[CaseResult]:
+    """``cases`` with each test of a later ``<testsuite>`` of a name already seen in the report under that suite's
+    own name ``<suite>#<k>`` (``k``: which suite of the name it is) — unless the suite is a rerun: every test of it
+    that an earlier suite of its name reported had failed there (tools that rerun write only the failures again:
+    cucumber's ``@rerun.txt``, ``pytest --lf``, their report added to the first). A rerun's tests stay in the suite
+    of their failure (``last_reports`` counts the failure as a failed attempt). Any other later suite of the name
+    holds other runs of its tests — a second Gradle task or Surefire execution, another machine or job whose report
+    was concatenated — whose results are their own, neither merged as reruns nor replaced by the last one.
+    (Surefire's and jest-junit's suites never hold reruns: ``junit`` names them so.)"""
+    groups: dict[tuple[str | None, int], list[int]] = {}
+    for at, case in enumerate(cases):
+        groups.setdefault((case.suite, case.suite_seq), []).append(at)
+    out = list(cases)
+    # Per (suite name, test id): the suite key it was last reported under, and its last status there.
+    held: dict[tuple[str | None, str], tuple[str | None, str]] = {}
+    for (name, seq), members in sorted(groups.items(), key=lambda item: item[0][1]):
+        earlier = [held[name, ident] for ident in {cases[at].external_id for at in members} if (name, ident) in held]
+        rerun = all(status in FAILING for _key, status in earlier)
+        key = name if rerun or not earlier else f"{name or ''}#{seq}"
+        for at in members:
+            case = cases[at]
+            before = held.get((name, case.external_id)) if rerun else None
+            own = before[0] if before is not None else key
+            if own != case.suite:
+                out[at] = replace(case, suite=own)
+            held[name, case.external_id] = (own, case.status)
+    return out
 
 
 def _worse(before: CaseResult, case: CaseResult) -> CaseResult:

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from tracertm.results.report import Report
     from tracertm.results.store import ImportSummary, ReportSource
 
-__all__ = ["FILE_KEYS", "FULL_COMMIT_DIGITS", "already_imported", "commit_id", "distinct_sources", "imported_runs",
-           "is_full_commit", "new_reports", "run_digest"]
+__all__ = ["FILE_KEYS", "FULL_COMMIT_DIGITS", "already_imported", "commit_id", "distinct_sources", "file_keys",
+           "imported_runs", "is_full_commit", "new_reports", "run_digest"]
 
 _CHUNK = 500  # digests per read
 
@@ -113,11 +113,21 @@ def imported_runs(session: Session, project: Project, keys: Collection[str]) -> 
     return found
 
 
-def already_imported(session: Session, project: Project, digest: str, summary: ImportSummary) -> bool:
-    """Whether the project has a run of this digest, or (the digest of one file) a run of several files that
-    holds that file; if so ``summary`` names it as a duplicate, with the commit that run was imported for (the same
-    report sent again for another commit records nothing for that one)."""
-    previous = imported_runs(session, project, [digest]).get(digest)
+def file_keys(reports: Sequence[Report]) -> list[str]:
+    """The keys a run of several files, or of a file known by its text's digest too (``Report.text_digest``),
+    lists in its counts (``FILE_KEYS``): each file's, by its bytes and by its text."""
+    return sorted({run_digest([d]) for r in reports for d in r.digests})
+
+
+def already_imported(
+    session: Session, project: Project, digest: str, summary: ImportSummary, also: str | None = None
+) -> bool:
+    """Whether the project has a run of this digest (or of ``also``, the key of the file's text), or (the digest of
+    one file) a run of several files that holds that file; if so ``summary`` names it as a duplicate, with the
+    commit that run was imported for (the same report sent again for another commit records nothing for that
+    one)."""
+    held = imported_runs(session, project, [digest, *([also] if also else [])])
+    previous = held.get(digest) or (held.get(also) if also else None)
     if previous is not None:
         summary.run_id, summary.commit = previous
         summary.duplicate = True
@@ -129,7 +139,12 @@ def new_reports(session: Session, project: Project, reports: list[Report], summa
     ``summary.skipped``; when none is left, ``summary`` is the duplicate of the run that holds the first."""
     keys = [run_digest([r.digest]) for r in reports]
     whole = run_digest([r.digest for r in reports])
-    found = imported_runs(session, project, [whole, *keys])
+    # A report is also known by its text's digest (``Report.text_digest``: the same report in another encoding).
+    texts = {key: run_digest([r.text_digest]) for r, key in zip(reports, keys) if r.text_digest}
+    found = imported_runs(session, project, [whole, *keys, *texts.values()])
+    for key, text in texts.items():
+        if key not in found and text in found:
+            found[key] = found[text]
     if whole in found:  # these very files were a run (also one from before runs listed their files' digests)
         found.update(dict.fromkeys(keys, found[whole]))
     fresh = [r for r, key in zip(reports, keys) if key not in found]

@@ -251,8 +251,8 @@ def _import(
 
     project = _project(session, project_name)
     distinct: dict[str, Report] = {}
-    for report in reports:  # the same content twice (an upload's two parts) is one report
-        distinct.setdefault(report.digest, report)
+    for report in reports:  # the same content twice (an upload's two parts, in two encodings) is one report
+        distinct.setdefault(report.text_digest or report.digest, report)
     reports = list(distinct.values())
     summary = ImportSummary(project.name, None, commit, reports[0].format, [r.path for r in reports])
     reports = runs.new_reports(session, project, reports, summary)
@@ -286,8 +286,8 @@ def _import(
     summary.merged = summary.reported - summary.total
     counts: dict[str, Any] = {**summary.statuses, "total": len(cases), "matched": summary.matched,
                               "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
-    if len(reports) > 1:  # a run of one file is known by its digest
-        counts[runs.FILE_KEYS] = sorted(runs.run_digest([r.digest]) for r in reports)
+    if len(reports) > 1 or reports[0].text_digest:  # a run of one file is known by its digest (and its text's)
+        counts[runs.FILE_KEYS] = runs.file_keys(reports)
     summary.run_failures = [f"{os.path.basename(r.path)}: {r.failure}" for r in reports if r.failure]
     if summary.run_failures:  # kept with the run: no result says it
         counts[RUN_FAILURES] = summary.run_failures

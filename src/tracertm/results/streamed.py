@@ -145,8 +145,9 @@ def import_streamed(
     try:
         project = store._project(session, project_name)
         digest = runs.run_digest([file_digest(data)])
+        text = junit.text_digest(data)  # the same report in another encoding is a duplicate (``Report.digests``)
         summary = store.ImportSummary(project.name, None, commit, "junit", [name])
-        if runs.already_imported(session, project, digest, summary):
+        if runs.already_imported(session, project, digest, summary, runs.run_digest([text]) if text else None):
             child.kill()
             return summary
         # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
@@ -220,7 +221,10 @@ def import_streamed(
     summary.run_id, summary.total, summary.statuses = run_id, total, statuses
     summary.reported, summary.merged = reported, reported - total
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
-    counts = {**statuses, "total": total, "matched": matched, "unmatched": unmatched, "ambiguous": ambiguous}
+    counts: dict[str, Any] = {**statuses, "total": total, "matched": matched, "unmatched": unmatched,
+                              "ambiguous": ambiguous}
+    if text:  # as ``store._import`` lists them
+        counts[runs.FILE_KEYS] = sorted({digest, runs.run_digest([text])})
     connection.execute(
         update(import_rows.core_table(TestRun)).where(import_rows.core_table(TestRun).c.id == run_id)
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
