@@ -122,3 +122,18 @@ def test_the_source_decides_which_files_exist(git_repo: GitRepo) -> None:
     assert hints and hints[0].startswith("features/steps/use_lib.py:1:1: warning: imports step library steplib "
                                          "(steplib.py: 1 step definition)")
     assert hints[0].endswith("add 'steplib.py' to step_paths")
+
+
+def test_check_hints_when_the_step_modules_only_import_libraries(git_repo: GitRepo) -> None:
+    """A project whose step modules define nothing themselves (they only import the library) gets no step verdict
+    from ``check`` — nothing to judge the steps by — but still the hint that says why."""
+    git_repo.write("features/a.feature", FEATURE)
+    git_repo.write("features/steps/use_lib.py", "from steplib import web_steps, api_steps  # noqa: F401\n")
+    git_repo.write("steplib/__init__.py", "")
+    git_repo.write("steplib/web_steps.py", WEB)
+    git_repo.write("steplib/api_steps.py", API)
+    git_repo.commit("library only")
+    result = check(git_repo.path)
+    assert [w.message for w in result.warnings if "undefined step" in w.message] == []
+    assert [f"{w.path}:{w.line}" for w in result.warnings if "step library" in w.message] == [
+        "features/steps/use_lib.py:1", "features/steps/use_lib.py:1"]

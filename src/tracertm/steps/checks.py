@@ -145,7 +145,10 @@ def check_snapshot(
     }
     files.update(parse_step_files(((p, contents[p]) for p in readable), settings.parser))
     if not any(isinstance(f, ParseError) or f.definitions or f.errors for f in files.values()):
-        return StepFindings(step_files=len(files))
+        # No definition to judge steps by, so no verdict; a step module importing a library still says why.
+        bare = StepFindings(step_files=len(files))
+        _library_hints(bare, location, settings, contents, ref=ref, staged=staged)
+        return bare
     uses = {p: feature_uses(r, as_written=True) for p, r in features.items() if r.kind == "feature"}
     feature_paths = list(feature_paths)
     titles: dict[str, frozenset[str] | None] = dict.fromkeys(feature_paths)
