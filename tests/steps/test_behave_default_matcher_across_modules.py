@@ -24,13 +24,14 @@ SETS_CURRENT = "from behave import use_step_matcher, use_default_step_matcher\nu
 DEFAULT_THEN_OTHER = SETS_DEFAULT + "from behave import use_step_matcher\nuse_step_matcher('parse')\n"
 
 
-def _behave_undefined(cwd: str) -> list[str]:
+def behave_undefined(cwd: str, texts: tuple[str, ...] = ("a number 5", "text hello")) -> list[str]:
+    """Which of ``texts`` behave's own dry run (``steps.usage``) in ``cwd`` lists as undefined steps."""
     proc = subprocess.run([sys.executable, "-m", "behave", "--dry-run", "--no-capture", "-f", "steps.usage"],
                           cwd=cwd, capture_output=True, text=True, timeout=180)
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out, out
     undefined = out.split("UNDEFINED STEPS", 1)[1] if "UNDEFINED STEPS" in out else ""
-    return sorted(text for text in ("a number 5", "text hello") if text in undefined)
+    return sorted(text for text in texts if text in undefined)
 
 
 @pytest.mark.parametrize("setter, name, undefined", [
@@ -53,7 +54,7 @@ def test_default_matcher_carries_to_later_modules(
     # check reads the step modules alike
     assert len(warnings) == len(undefined) and all(any(u in w for w in warnings) for u in undefined)
     pytest.importorskip("behave")
-    assert _behave_undefined(str(git_repo.path)) == undefined
+    assert behave_undefined(str(git_repo.path)) == undefined
 
 
 def test_default_set_in_another_folder_does_not_carry(git_repo: GitRepo) -> None:

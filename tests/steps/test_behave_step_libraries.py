@@ -5,12 +5,10 @@ glob that reads it; following it makes the verdicts behave's own (``--dry-run``,
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from conftest import GitRepo
+from test_behave_default_matcher_across_modules import behave_undefined
 from tracertm.checker import check
 from tracertm.errors import Diagnostic
 from tracertm.steps.project import analyze
@@ -19,15 +17,6 @@ FEATURE = "Feature: F\n  Scenario: s\n    Given a browser\n    When I log in\n  
 LOCAL = "@when('I log in')\ndef log_in(context):\n    pass\n"
 WEB = "from behave import given\n\n@given('a browser')\ndef browser(context):\n    pass\n"
 API = "from behave import then\n\n@then('I see the api')\ndef api(context):\n    pass\n"
-
-
-def _behave_undefined(cwd: str) -> list[str]:
-    proc = subprocess.run([sys.executable, "-m", "behave", "--dry-run", "--no-capture", "-f", "steps.usage"],
-                          cwd=cwd, capture_output=True, text=True, timeout=180)
-    out = proc.stdout + proc.stderr
-    assert "Traceback" not in out, out
-    undefined = out.split("UNDEFINED STEPS", 1)[1] if "UNDEFINED STEPS" in out else ""
-    return sorted(t for t in ("a browser", "I log in", "I see the api") if t in undefined)
 
 
 def _hints(warnings: list[Diagnostic]) -> list[str]:
@@ -59,7 +48,7 @@ def test_a_library_import_is_named_with_the_glob_that_reads_it(git_repo: GitRepo
     assert report.undefined() == [] and _hints(report.warnings) == []
     assert _hints(check(git_repo.path).warnings) == []
     pytest.importorskip("behave")
-    assert _behave_undefined(str(git_repo.path)) == []  # what behave says, the library imported
+    assert behave_undefined(str(git_repo.path), ("a browser", "I log in", "I see the api")) == []  # what behave says, the library imported
 
 
 def test_imports_resolve_as_behaves_sys_path_and_through_the_library(git_repo: GitRepo) -> None:
@@ -83,7 +72,7 @@ def test_imports_resolve_as_behaves_sys_path_and_through_the_library(git_repo: G
     assert hints[0].endswith("add 'lib/**/*.py' to step_paths")
     pytest.importorskip("behave")
     # behave: ``a browser`` is undefined (the root's shared.py wins), ``I see the api`` defined through lib.
-    assert _behave_undefined(str(git_repo.path)) == ["a browser"]
+    assert behave_undefined(str(git_repo.path), ("a browser", "I log in", "I see the api")) == ["a browser"]
     git_repo.write(".tracertm.toml", 'step_paths = ["features/steps/**/*.py", "lib/**/*.py"]\n')
     assert sorted(r.use.text for r in analyze(git_repo.path).undefined()) == ["a browser"]
 
