@@ -8,6 +8,7 @@ reports an error because of it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -55,16 +56,17 @@ def _refs(kind: str, fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def sketch_result(result: ParseResult) -> Sketch:
     """The exact sketch of a parsed file."""
-    return Sketch(result.kind, tuple(_sketch_record(result.kind, r) for r in result.records), True)
+    markdown = result.path.endswith(".md")  # Markdown with Gherkin (parsers.feature.is_markdown)
+    return Sketch(result.kind, tuple(_sketch_record(result.kind, r, markdown) for r in result.records), True)
 
 
-def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
+def _sketch_record(kind: str, record: SpecRecord, markdown: bool = False) -> RecordSketch:
     refs = _refs(kind, record.fields)
     lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
     columns = tuple(record.ref_columns.get(target, 1) if what == "tag" else 1 for what, target in refs)
     if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs), at their places
         scenario_refs = tuple(
-            ((f"scenario {child.number} tag", adr), _tag_place(child, str(tag)))
+            ((f"scenario {child.number} tag", adr), _tag_place(child, str(tag), markdown))
             for child in record.children
             for tag in child.fields.get("tags") or ()
             if (adr := tag_adr_id(str(tag))) is not None
@@ -75,15 +77,29 @@ def _sketch_record(kind: str, record: SpecRecord) -> RecordSketch:
     return RecordSketch(record.number, record.line, refs, lines, columns)
 
 
-def _tag_place(scenario: SpecRecord, tag: str) -> tuple[int, int]:
+_MARKDOWN_HEADING = re.compile(r"\s*#{1,6}\s")
+_MARKDOWN_TAG = re.compile(r"`(@[^`]+)`")  # gherkin's GherkinInMarkdownTokenMatcher.match_TagLine
+
+
+def _tag_place(scenario: SpecRecord, tag: str, markdown: bool = False) -> tuple[int, int]:
     """The file line and column of a scenario's own tag ``@tag``; the scenario's line (column 1) when they cannot
     be told.
 
     The scenario's text (``gherkin_text``) starts at its first tag line, its tags (and comments) run up to its
     keyword line, which is the record's line: so the text's first line is ``line - (index of the keyword line)``.
-    Its lines are the file's, as written: a tag's column is where it starts in its line.
+    Its lines are the file's, as written: a tag's column is where it starts in its line. In Markdown (``markdown``)
+    the keyword line is a heading and a tag is written in backticks, `` `@tag` `` (its column is the ``@``'s).
     """
     text = str(scenario.fields.get("gherkin_text") or "").split("\n")
+    if markdown:
+        heading = next((i for i, ln in enumerate(text) if _MARKDOWN_HEADING.match(ln)), None)
+        if heading is None:
+            return scenario.line, 1
+        for index, raw in enumerate(text[:heading]):
+            for match in _MARKDOWN_TAG.finditer(raw):
+                if match.group(1) == f"@{tag}":
+                    return scenario.line - heading + index, match.start(1) + 1
+        return scenario.line, 1
     keyword = next(
         (i for i, ln in enumerate(text) if (s := ln.strip()) and not s.startswith(("@", "#"))), None
     )

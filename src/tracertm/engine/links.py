@@ -704,7 +704,7 @@ def _live_sources(
         .where(f.c.project_id == project_id, s.c.deleted_at.is_(None), f.c.deleted_at.is_(None), where)
     )):
         fields = {c: r._mapping[c] for c in _DERIVE_COLUMNS["scenario"]}
-        line = keyword_line({c: r._mapping[c] for c in _LINE_COLUMNS})
+        line = keyword_line({c: r._mapping[c] for c in _LINE_COLUMNS}, r.source_path)
         yield Source("scenario", r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
                      line, fields)
 

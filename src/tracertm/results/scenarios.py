@@ -3,7 +3,8 @@ freshly parsed file), including the line of the scenario and of each example row
 
 Lines are not columns: they are recovered from ``gherkin_text`` (the scenario's own source, which starts at its
 first tag or keyword line) anchored on the first step's ``line``, so a revision snapshot tells where the scenario
-stood at that commit.
+stood at that commit. In Markdown with Gherkin (``*.feature.md``) the keyword line is a heading (``## Scenario:``),
+a step a bullet (``* Given ...``), and a table's GFM separator row (``| --- |``) is no row.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 __all__ = ["ScenarioRef", "scenario_ref"]
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_BULLET = re.compile(r"[*+-]\s*")  # a Markdown step's bullet (gherkin's GherkinInMarkdownTokenMatcher)
+_HEADING = re.compile(r"#{1,6}\s")
+_GFM_SEPARATOR = re.compile(r":?-+:?")
+_TABLE_ROW = re.compile(r"\s\s\s?\s?\s?\|")
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def scenario_ref(
     """A ``ScenarioRef`` from a scenario's parsed fields (the columns of ``scenarios`` / a revision snapshot).
     ``line``: the keyword's line when the caller parsed the file itself (``SpecRecord.line``), which places a
     scenario whose stored text has no step to anchor on."""
-    line, row_lines = _lines(fields, line)
+    line, row_lines = _lines(fields, line, _is_markdown(path))
     rows: list[Row] = []
     for i, examples in enumerate(fields.get("examples") or [], start=1):
         for j, cells in enumerate(examples.get("rows") or [], start=1):
@@ -90,20 +95,34 @@ def scenario_ref(
     )
 
 
-def keyword_line(fields: Mapping[str, Any]) -> int | None:
+def keyword_line(fields: Mapping[str, Any], path: str | None = None) -> int | None:
     """The file line of a scenario's keyword, from its stored fields (``gherkin_text`` and its steps' lines): where
     the parser put it when the scenario was synced (``engine.links`` gives a scenario's links this line when it
-    derives them from stored rows, as a backfill does)."""
-    return _lines(fields)[0]
+    derives them from stored rows, as a backfill does). ``path``: its feature file (``*.md`` is Markdown)."""
+    return _lines(fields, None, _is_markdown(path))[0]
 
 
-def _lines(fields: Mapping[str, Any], known: int | None = None) -> tuple[int | None, dict[str, int]]:
+def _is_markdown(path: str | None) -> bool:
+    """Whether a feature file is Markdown with Gherkin, as ``parsers.feature.is_markdown`` (without gherkin)."""
+    return bool(path) and str(path).endswith(".md")
+
+
+def _lines(
+    fields: Mapping[str, Any], known: int | None = None, markdown: bool = False
+) -> tuple[int | None, dict[str, int]]:
     """(the scenario keyword's line, {row ident: line}) recovered from ``gherkin_text`` and the steps' lines, or,
     when no step places the text, from the keyword's line ``known`` by a parse of the file (a scenario without
     steps: an outline with only its Examples; nothing stored tells its line otherwise)."""
     text = fields.get("gherkin_text") or ""
-    lines = [line.strip() for line in str(text).split("\n")]
-    keyword = next((i for i, line in enumerate(lines) if line and line[0] not in "@#"), 0)
+    raw = str(text).split("\n")
+    lines = [line.strip() for line in raw]
+    if markdown:
+        # The keyword line is a heading; before it only tag lines and prose. A step is compared without its bullet;
+        # a table row is indented 2-5 spaces (else it is prose), and a GFM separator row is none.
+        keyword = next((i for i, line in enumerate(lines) if _HEADING.match(line)), 0)
+        lines = [_markdown_line(line, whole) for line, whole in zip(lines, raw)]
+    else:
+        keyword = next((i for i, line in enumerate(lines) if line and line[0] not in "@#"), 0)
     steps = sorted(
         (s for key in ("given_steps", "when_steps", "then_steps") for s in fields.get(key) or [] if s.get("line")),
         key=lambda s: s["line"],
@@ -137,6 +156,15 @@ def _lines(fields: Mapping[str, Any], known: int | None = None) -> tuple[int | N
             rows[f"{i}.{j}"] = start + cursor
             cursor += 1
     return start + keyword, rows
+
+
+def _markdown_line(line: str, whole: str) -> str:
+    """A stripped line of a Markdown feature as ``_lines`` compares it: a step without its bullet, a table row only
+    when gherkin reads it as one (``|`` indented 2-5 spaces, not a GFM separator row), else empty."""
+    if line.startswith("|"):
+        is_row = _TABLE_ROW.match(whole) and not any(_GFM_SEPARATOR.fullmatch(cell) for cell in _cells(line) or ())
+        return line if is_row else ""
+    return _BULLET.sub("", line, count=1) if line[:1] in ("*", "+", "-") else line
 
 
 def _cells(line: str) -> list[str] | None:
