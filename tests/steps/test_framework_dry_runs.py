@@ -212,3 +212,28 @@ def unused():
             first_undefined[key] = (r.use.type.capitalize(), r.use.text, str(r.use.line))
     assert sorted(set(first_undefined.values())) == theirs
     assert [d.function for d in report.unused()] == ["unused"]
+
+
+def test_behave_dry_run_agrees_per_features_folder(git_repo: GitRepo) -> None:
+    """Two features folders: behave runs each with its own steps folder only (``steps.lens.BehaveFolders``)."""
+    pytest.importorskip("behave")
+    step = "from behave import given\n\n@given('{0}')\ndef {1}(context):\n    pass\n"
+    git_repo.write(".tracertm.toml", 'feature_paths = ["features/**/*.feature", "more.features/**/*.feature"]\n'
+                   'step_paths = ["features/steps/*.py", "more.features/steps/*.py"]\n')
+    git_repo.write("features/a.feature", "Feature: A\n  Scenario: a\n    Given shared\n    And only more\n")
+    git_repo.write("features/steps/a.py", step.format("shared", "a") + "\n" + step.format("only main", "b"))
+    git_repo.write("more.features/b.feature", "Feature: B\n  Scenario: b\n    Given shared\n    And only main\n")
+    git_repo.write("more.features/steps/b.py", step.format("shared", "a") + "\n" + step.format("only more", "b"))
+    git_repo.commit("two folders")
+    report = analyze(git_repo.path)
+    assert not report.errors
+    for folder in ("features", "more.features"):
+        proc = _run([sys.executable, "-m", "behave", "--dry-run", "--no-summary", "--no-snippets", "-f",
+                     "steps.usage", folder], git_repo.path)
+        behave = _sections(proc.stdout)
+        assert "AmbiguousStep" not in proc.stdout + proc.stderr
+        ours_undefined = sorted(f"{r.use.keyword} {r.use.text} @ {r.use.location}" for r in report.undefined()
+                                if r.use.path.startswith(folder + "/"))
+        assert ours_undefined == sorted(behave["UNDEFINED STEPS"]) and len(ours_undefined) == 1
+        ours_unused = sorted(d.location for d in report.unused() if d.path.startswith(folder + "/"))
+        assert ours_unused == sorted(e.rsplit(" @ ", 1)[1] for e in behave["UNUSED STEP DEFINITIONS"])

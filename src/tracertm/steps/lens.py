@@ -1,8 +1,10 @@
 """What one scenario's steps may match beyond the text: a ``Lens`` per scenario, when the project has something that
 depends on the scenario — pytest-bdd test modules binding features (``steps.pytest_bdd``: the views of the modules
 that run it), Reqnroll ``[Scope]``d definitions (``steps.reqnroll``: which of them are in its scope, and how
-specifically) or playwright-bdd's tagged ones (``tagged``). A project with none of them gets no lens for any
-scenario, and every step is matched as before (one verdict per step text and type, ``matching.settle``)."""
+specifically), playwright-bdd's tagged ones (``tagged``) or behave step modules in several features folders
+(``BehaveFolders``: behave runs one folder at a time, each with its own steps). A project with none of them gets no
+lens for any scenario, and every step is matched as before (one verdict per step text and type,
+``matching.settle``)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
+from tracertm.steps.behave_layout import base as behave_base
+from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.javascript import path_tags
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.steps.pytest_bdd import Bindings, View, combine, in_view
@@ -24,18 +28,22 @@ class Lens:
     """One scenario's view of the definitions. ``key`` tells lenses apart in the caches of verdicts (scenarios with
     equal lenses share their verdicts). ``views``: the pytest-bdd modules that run the scenario (None: no module
     binds it). ``in_scope``: Reqnroll's scoped definitions in the scenario's scope, each with its scope matches
-    (a scoped definition absent from it is out of scope); ``scoped``: every scoped definition."""
+    (a scoped definition absent from it is out of scope); ``scoped``: every scoped definition. ``hidden``: the
+    behave definitions of the other features folders (``BehaveFolders``), which the scenario's run never loads."""
 
     key: str
     views: tuple[View, ...] | None = None
     in_scope: Mapping[str, int] | None = None
     scoped: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
 
     def verdict(self, found: Sequence[tuple[StepDefinition, T]], settle: Settle[T], argument: str = "",
                 converters: Collection[str] = ()) -> tuple[str, list[tuple[StepDefinition, T]]]:
         """The status and definitions of a step ``found`` (every definition matching its text and type) matches
         in this scenario; ``argument``: the step's DataTable or DocString, ``converters``: the project's Reqnroll
         transformations (``steps.reqnroll.candidates``: scopes and the methods' parameters)."""
+        if self.hidden:
+            found = [pair for pair in found if pair[0].identity not in self.hidden]
         if self.scoped or len(found) > 1:
             found = candidates(found, argument, converters, self.in_scope, self.scoped)
         if self.scoped:
@@ -59,6 +67,78 @@ def tagged(found: Sequence[tuple[StepDefinition, T]], in_scope: Mapping[str, int
     return [pair for pair in found if pair[0].framework != "playwright-bdd" or id(pair) in kept]
 
 
+class BehaveFolders:
+    """behave's features folders of a project (``behave_layout.base``: ``D`` of ``D/steps/*.py`` and of
+    ``D/environment.py``), when its behave step modules are in more than one of them; falsy otherwise, and then
+    nothing is scoped (every behave definition serves every scenario, as before).
+
+    behave runs one features folder at a time (``Runner.setup_paths``): from the folder or feature file it is given
+    it walks up to the first folder holding a ``steps`` folder or an ``environment.py`` — the base — and loads only
+    ``base/steps/*.py`` (``load_step_definitions``). So a scenario sees the definitions of its feature file's
+    nearest enclosing features folder and no other folder's; a feature file in no features folder sees none of
+    them (behave stops: no steps directory). A behave definition outside every steps folder (a step library
+    ``step_paths`` names, which step modules import) is not scoped: which folders import it is not known here."""
+
+    def __init__(self, files: Mapping[str, StepFile], definitions: Iterable[StepDefinition]) -> None:
+        from tracertm.steps.python import BehaveStepFile
+
+        self.folder: dict[str, str] = {}  # definition identity → its features folder
+        modules: set[str] = set()  # the folders with step modules
+        for d in definitions:
+            if d.framework == "behave" and (b := behave_base(d.path)) is not None:
+                self.folder[d.identity] = b
+                if not is_environment(d.path):
+                    modules.add(b)
+        for p, f in files.items():
+            if isinstance(f, BehaveStepFile) and not is_environment(p) and (b := behave_base(p)) is not None:
+                modules.add(b)
+        self.active = len(modules) > 1
+        if not self.active:
+            self.folder = {}
+            self.bases: frozenset[str] = frozenset()
+            return
+        # An environment.py stops behave's walk up as a steps folder does, with or without step modules.
+        self.bases = frozenset(modules | {b for p in files if is_environment(p) and (b := behave_base(p)) is not None}
+                               | set(self.folder.values()))
+        self._hidden: dict[str | None, frozenset[str]] = {}
+        self._of_folder: dict[str, str | None] = {}
+
+    def __bool__(self) -> bool:
+        return self.active
+
+    @property
+    def signature(self) -> str:
+        """The folders (empty when nothing is scoped): a scenario's definitions depend on which exist."""
+        return repr(sorted(self.bases)) if self.active else ""
+
+    def base_of(self, path: str) -> str | None:
+        """The features folder whose run has the scenarios of feature file ``path``: the nearest one enclosing it;
+        None when there is none."""
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        if folder in self._of_folder:
+            return self._of_folder[folder]
+        parts = folder.split("/") if folder else []
+        found: str | None = None
+        for n in range(len(parts), -1, -1):
+            if "/".join(parts[:n]) in self.bases:
+                found = "/".join(parts[:n])
+                break
+        self._of_folder[folder] = found
+        return found
+
+    def hidden(self, base: str | None) -> frozenset[str]:
+        """The behave definitions a scenario of features folder ``base`` does not see: every other folder's."""
+        found = self._hidden.get(base)
+        if found is None:
+            found = self._hidden[base] = frozenset(i for i, b in self.folder.items() if b != base)
+        return found
+
+    def group(self, d: StepDefinition) -> str | None:
+        """The registry a behave definition is loaded into: its features folder's when folders are scoped (None:
+        outside every steps folder), else the one registry of every behave definition ("")."""
+        return self.folder.get(d.identity) if self.active else ""
+
+
 class Lenses:
     """The lenses of a project's scenarios, from its step files (see the module docstring); falsy when no scenario
     needs one."""
@@ -68,19 +148,24 @@ class Lenses:
         definitions of a step file that does not parse from their rows, scopes included)."""
         self.bindings = Bindings(files)
         if definitions is None:
-            definitions = (d for f in files.values() for d in f.definitions)
+            definitions = [d for f in files.values() for d in f.definitions]
+        elif not isinstance(definitions, (list, tuple)):
+            definitions = list(definitions)
         scoped_definitions = [d for d in definitions if d.scopes and d.framework in ("reqnroll", "playwright-bdd")]
         self._scoped = {d.identity: d.scopes for d in scoped_definitions}
         self._all_scoped = frozenset(self._scoped)
         self._tagged = frozenset(d.identity for d in scoped_definitions if d.framework == "playwright-bdd")
+        self.behave = BehaveFolders(files, definitions)
         self._cache: dict[tuple[str, str, str, tuple[str, ...]], Lens | None] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.bindings) or bool(self._scoped)
+        return bool(self.bindings) or bool(self._scoped) or self.behave.active
 
     @property
     def signature(self) -> str:
         """What the lenses depend on beyond the definitions themselves (their scopes are part of the definitions)."""
+        if self.behave.active:
+            return f"{self.bindings.signature}\x00behave:{self.behave.signature}"
         return self.bindings.signature
 
     def for_scenario(self, path: str, scenario: str, feature: str = "", tags: Sequence[str] = ()) -> Lens | None:
@@ -99,15 +184,22 @@ class Lenses:
             in_scope = {identity: n for identity, scopes in self._scoped.items()
                         if (n := best_match(scopes, feature, scenario,
                                             pathed if identity in self._tagged else marked)) is not None}
-        if views is None and in_scope is None:
+        hidden: frozenset[str] = frozenset()
+        base: str | None = None
+        if self.behave.active:
+            base = self.behave.base_of(path)
+            hidden = self.behave.hidden(base)
+        if views is None and in_scope is None and not self.behave.active:
             lens = None
         else:
             parts = [] if views is None else [v.module for v in views]
             if in_scope is not None:
                 parts.append(repr(sorted(in_scope.items())))
-            lens = Lens("\x00" + "\x00".join(parts), views, in_scope, self._all_scoped)
+            if self.behave.active:
+                parts.append(f"behave:{base!r}")
+            lens = Lens("\x00" + "\x00".join(parts), views, in_scope, self._all_scoped, hidden)
         self._cache[key] = lens
         return lens
 
 
-__all__ = ["Lens", "Lenses"]
+__all__ = ["BehaveFolders", "Lens", "Lenses"]

@@ -40,7 +40,7 @@ from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, S
 from tracertm.steps.packed import NONE, Packed, decoded, pack
 from tracertm.steps.parameter_types import Registries
 from tracertm.steps.scenarios import FeatureSteps, StepUse, _keyword_types, scenario_uses
-from tracertm.steps.lens import Lenses
+from tracertm.steps.lens import BehaveFolders, Lenses
 from tracertm.steps.pytest_bdd import Bindings
 from tracertm.steps.tracelinks import StepLinkWriter
 
@@ -140,6 +140,7 @@ def refresh(
     changed |= _order_changed(session, project_id, parsed) & ids.keys()
     lenses = Lenses(parsed, definitions)
     rebound = _bindings_changed(session, project_id, lenses.bindings)
+    rebound |= _behave_folders_changed(session, project_id, lenses.behave)
     slow: dict[str, tuple[StepDefinition, str]] = {}
 
     paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
@@ -278,6 +279,33 @@ def _bindings_changed(session: Session, project_id: uuid.UUID, bindings: Binding
 
 
 _BINDINGS_KEY = "pytest_bdd_bindings"
+
+
+def _behave_folders_changed(session: Session, project_id: uuid.UUID, folders: BehaveFolders) -> set[str]:
+    """The folders whose feature files may now run in another behave features folder (``lens.BehaveFolders``):
+    each folder added or gone since the last refresh (kept in the project's metadata under ``behave_folders``
+    while there are several with step modules) — every feature file when scoping starts or stops. Their scenarios
+    are re-matched."""
+    from tracertm.models import Project
+
+    project = session.get(Project, project_id)
+    if project is None:
+        return set()
+    metadata = dict(project.metadata_ or {})
+    stored = metadata.get(_BEHAVE_FOLDERS_KEY)
+    before = {str(b) for b in stored} if isinstance(stored, list) else set()
+    now = set(folders.bases)
+    if before == now:
+        return set()
+    if now:
+        metadata[_BEHAVE_FOLDERS_KEY] = sorted(now)
+    else:
+        metadata.pop(_BEHAVE_FOLDERS_KEY, None)
+    project.metadata_ = metadata
+    return {""} if not (before and now) else before ^ now
+
+
+_BEHAVE_FOLDERS_KEY = "behave_folders"
 
 
 # The project metadata key of the identities behave refused at the last refresh (``_refused_changed``).

@@ -5,7 +5,7 @@ steps, and the findings about step files; rendered as text (grouped like behave'
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,11 +13,12 @@ from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.compiled import Compiled, DefinitionError
 from tracertm.steps.expressions import compile_definition, compile_matchable
 from tracertm.steps.matching import StepIndex, StepResult, behave_order
+from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.parameter_types import Registries
 from tracertm.steps.python import BehaveStepFile, field_types
-from tracertm.steps.lens import Lenses
+from tracertm.steps.lens import BehaveFolders, Lenses
 from tracertm.steps.scenarios import StepUse
 
 FILTERS = ("undefined", "unused", "ambiguous")
@@ -180,8 +181,8 @@ def _build_report(
         unparsed = {p for p, uses in features.items() if isinstance(uses, ParseError)}
         report.warnings.extend(lenses.bindings.stale(titles, unparsed.union(invalid)))
     index = StepIndex(compiled, registries)
-    refused = _behave_refuses(compiled, index, *_behave_read(parsed))
-    refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed))
+    refused = _behave_refuses(compiled, index, *_behave_read(parsed), group=lenses.behave.group)
+    refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed, lenses.behave))
     if refused:
         report.errors.extend(refused.values())
         report.broken.update(refused)
@@ -211,16 +212,19 @@ def behave_refused(
     written for behave's ``re`` matcher; definitions rebuilt from rows are checked as of unknown matcher)."""
     behave = [d for d in definitions if d.framework == "behave"]
     parsed = [f for f in files if isinstance(f, StepFile)]
-    unregistered = set(_behave_unregistered(behave, registries, parsed))
+    # One registry per features folder when there are several (``lens.BehaveFolders``): behave loads one per run.
+    folders = BehaveFolders({f.path: f for f in parsed}, behave)
+    unregistered = set(_behave_unregistered(behave, registries, parsed, folders))
     if len(behave) < 2:
         return unregistered
     compiled = compile_matchable(behave, registries)
     read = _behave_read(parsed)
-    return unregistered | set(_behave_refuses(compiled, StepIndex(compiled), *read))
+    return unregistered | set(_behave_refuses(compiled, StepIndex(compiled), *read, group=folders.group))
 
 
 def _behave_unregistered(
-    definitions: Iterable[StepDefinition], registries: Registries, files: Iterable[StepFile]
+    definitions: Iterable[StepDefinition], registries: Registries, files: Iterable[StepFile],
+    folders: BehaveFolders | None = None,
 ) -> dict[str, Diagnostic]:
     """behave checks a parse/cfparse definition's field types when it registers it: a type no ``register_type`` has
     declared by then is ``ValueError: format spec 'X' not recognised`` (cfparse: ``MissingTypeError``), and behave
@@ -228,19 +232,38 @@ def _behave_unregistered(
     sorted file-name order, each top to bottom. A definition (of a file ``python.parse`` read here) whose type is
     declared only by modules of its folder loaded after it, or below it in its own file, is refused — unless its
     file imports the declaring module (which runs it first). A declaration anywhere else (a helper module, another
-    folder) counts as made in time: tracertm cannot tell when it runs. Identity → the error at the definition."""
+    folder) counts as made in time: tracertm cannot tell when it runs — except, when behave's features folders are
+    scoped (``folders``), one in another features folder's step modules or environment.py: behave never runs it
+    in this folder's run. Identity → the error at the definition."""
     sites = registries.behave_sites
     if not sites:
         return {}
+    scoped = folders is not None and folders.active
     imports = {f.path: f.imports for f in files if isinstance(f, BehaveStepFile)}
     refused: dict[str, Diagnostic] = {}
     for d in definitions:
         if d.framework != "behave" or d.kind not in ("parse", "cfparse") or d.path not in imports \
                 or ":" not in d.pattern:
             continue
+        here = behave_base(d.path) if scoped else None
         for name in field_types(d.pattern):
             declared = sites.get(name)
-            if not declared or any(_registered_before(t, d, imports[d.path]) for t in declared):
+            if not declared:
+                continue
+            if scoped and here is not None:
+                # Declarations of other features folders never run here (a library's, no folder's, may).
+                mine = [t for t in declared if behave_base(t.path) in (here, None)]
+                if not mine:
+                    where = ", ".join(sorted({f"{t.path}:{t.line}" for t in declared}))
+                    refused[d.identity] = Diagnostic(
+                        d.path, d.line, d.column,
+                        f"step definition {_keyword_call(d)} uses the type {name!r}, which only other behave "
+                        f"features folders register (register_type at {where}): behave runs each folder with its "
+                        f"own steps and refuses to load these (ValueError: format spec {name!r} not recognised) — "
+                        "register the type in this folder's environment.py or step modules")
+                    break
+                declared = mine
+            if any(_registered_before(t, d, imports[d.path]) for t in declared):
                 continue
             where = ", ".join(sorted({f"{t.path}:{t.line}" for t in declared}))
             refused[d.identity] = Diagnostic(
@@ -272,7 +295,7 @@ def _behave_read(files: Iterable[StepFile]) -> tuple[frozenset[str], frozenset[s
 
 def _behave_refuses(
     compiled: list[Compiled], index: StepIndex, read: frozenset[str] = frozenset(),
-    written_for_re: frozenset[str] = frozenset(),
+    written_for_re: frozenset[str] = frozenset(), group: Callable[[StepDefinition], str | None] = lambda d: "",
 ) -> dict[str, Diagnostic]:
     """behave's load-time ``AmbiguousStep``: its ``StepRegistry.add_step_definition`` refuses a definition whose
     pattern text as written an already registered definition of the same step type matches (``given`` against the
@@ -286,12 +309,16 @@ def _behave_refuses(
     with ``re0``; for one whose file did not say (not in ``read``: not read by ``python.parse`` here, such as a
     definition rebuilt from its row), it counts as refused only when the earlier definition matches both texts.
     Stacked decorators of one function on consecutive lines with the same pattern are one registration (behave
-    skips the same function registered again: ``same_step_matcher``)."""
+    skips the same function registered again: ``same_step_matcher``).
+
+    ``group``: the registry a definition is loaded into (``lens.BehaveFolders.group``: one per features folder
+    when there are several); definitions of different registries never refuse each other."""
     behave = sorted((c for c in compiled if c.definition.framework == "behave"),
                     key=lambda c: behave_order(c.definition))
     if len(behave) < 2:
         return {}
     order = {c.definition.identity: n for n, c in enumerate(behave)}
+    registry = {c.definition.identity: group(c.definition) for c in behave}
     by_pattern: dict[tuple[str, str], list[Compiled]] = {}  # registered so far, by (keyword, pattern)
     refused: dict[str, Diagnostic] = {}
     for n, c in enumerate(behave):
@@ -300,9 +327,11 @@ def _behave_refuses(
         # Every registered definition that can match the text (the index's), or whose pattern is the text.
         pool = [*index.candidates(texts[0]), *(x for t in texts for x in by_pattern.get((d.keyword, t), ()))]
         earlier: Compiled | None = None
+        here = registry[d.identity]
         for other in pool:
             e = other.definition
             if (e.framework != "behave" or e.keyword != d.keyword or order[e.identity] >= n
+                    or registry[e.identity] != here
                     or e.identity in refused or e.identity in index.slow
                     or (earlier is not None and order[e.identity] >= order[earlier.definition.identity])):
                 continue
