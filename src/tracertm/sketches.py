@@ -8,10 +8,10 @@ reports an error because of it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from tracertm.parsers import markdown_gherkin
 from tracertm.parsers.common import tag_adr_id
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, SpecRecord
 
@@ -56,7 +56,7 @@ def _refs(kind: str, fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 def sketch_result(result: ParseResult) -> Sketch:
     """The exact sketch of a parsed file."""
-    markdown = result.path.endswith(".md")  # Markdown with Gherkin (parsers.feature.is_markdown)
+    markdown = markdown_gherkin.is_markdown(result.path)
     return Sketch(result.kind, tuple(_sketch_record(result.kind, r, markdown) for r in result.records), True)
 
 
@@ -77,10 +77,6 @@ def _sketch_record(kind: str, record: SpecRecord, markdown: bool = False) -> Rec
     return RecordSketch(record.number, record.line, refs, lines, columns)
 
 
-_MARKDOWN_HEADING = re.compile(r"\s*#{1,6}\s")
-_MARKDOWN_TAG = re.compile(r"`(@[^`]+)`")  # gherkin's GherkinInMarkdownTokenMatcher.match_TagLine
-
-
 def _tag_place(scenario: SpecRecord, tag: str, markdown: bool = False) -> tuple[int, int]:
     """The file line and column of a scenario's own tag ``@tag``; the scenario's line (column 1) when they cannot
     be told.
@@ -92,11 +88,11 @@ def _tag_place(scenario: SpecRecord, tag: str, markdown: bool = False) -> tuple[
     """
     text = str(scenario.fields.get("gherkin_text") or "").split("\n")
     if markdown:
-        heading = next((i for i, ln in enumerate(text) if _MARKDOWN_HEADING.match(ln)), None)
+        heading = next((i for i, ln in enumerate(text) if markdown_gherkin.HEADING.match(ln)), None)
         if heading is None:
             return scenario.line, 1
         for index, raw in enumerate(text[:heading]):
-            for match in _MARKDOWN_TAG.finditer(raw):
+            for match in markdown_gherkin.TAG.finditer(raw):
                 if match.group(1) == f"@{tag}":
                     return scenario.line - heading + index, match.start(1) + 1
         return scenario.line, 1

@@ -46,6 +46,7 @@ from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, with_warnings
+from tracertm.parsers.markdown_gherkin import is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -85,11 +86,6 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
 
 # --------------------------------------------------------------------------------------------------------------
 # Gherkin
-
-
-def is_markdown(path: str) -> bool:
-    """Whether a feature file is Markdown with Gherkin (``x.feature.md``; any ``.md`` a feature glob names)."""
-    return path.endswith(".md")
 
 
 def token_matcher(path: str) -> TokenMatcher:

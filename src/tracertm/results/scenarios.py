@@ -14,13 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tracertm.parsers.markdown_gherkin import HEADING, gherkin_line, is_markdown
+
 __all__ = ["ScenarioRef", "scenario_ref"]
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
-_BULLET = re.compile(r"[*+-]\s*")  # a Markdown step's bullet (gherkin's GherkinInMarkdownTokenMatcher)
-_HEADING = re.compile(r"#{1,6}\s")
-_GFM_SEPARATOR = re.compile(r":?-+:?")
-_TABLE_ROW = re.compile(r"\s\s\s?\s?\s?\|")
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def scenario_ref(
     """A ``ScenarioRef`` from a scenario's parsed fields (the columns of ``scenarios`` / a revision snapshot).
     ``line``: the keyword's line when the caller parsed the file itself (``SpecRecord.line``), which places a
     scenario whose stored text has no step to anchor on."""
-    line, row_lines = _lines(fields, line, _is_markdown(path))
+    line, row_lines = _lines(fields, line, is_markdown(path))
     rows: list[Row] = []
     for i, examples in enumerate(fields.get("examples") or [], start=1):
         for j, cells in enumerate(examples.get("rows") or [], start=1):
@@ -99,12 +97,7 @@ def keyword_line(fields: Mapping[str, Any], path: str | None = None) -> int | No
     """The file line of a scenario's keyword, from its stored fields (``gherkin_text`` and its steps' lines): where
     the parser put it when the scenario was synced (``engine.links`` gives a scenario's links this line when it
     derives them from stored rows, as a backfill does). ``path``: its feature file (``*.md`` is Markdown)."""
-    return _lines(fields, None, _is_markdown(path))[0]
-
-
-def _is_markdown(path: str | None) -> bool:
-    """Whether a feature file is Markdown with Gherkin, as ``parsers.feature.is_markdown`` (without gherkin)."""
-    return bool(path) and str(path).endswith(".md")
+    return _lines(fields, None, is_markdown(path))[0]
 
 
 def _lines(
@@ -119,8 +112,8 @@ def _lines(
     if markdown:
         # The keyword line is a heading; before it only tag lines and prose. A step is compared without its bullet;
         # a table row is indented 2-5 spaces (else it is prose), and a GFM separator row is none.
-        keyword = next((i for i, line in enumerate(lines) if _HEADING.match(line)), 0)
-        lines = [_markdown_line(line, whole) for line, whole in zip(lines, raw)]
+        keyword = next((i for i, line in enumerate(raw) if HEADING.match(line)), 0)
+        lines = [gherkin_line(line).strip() for line in raw]
     else:
         keyword = next((i for i, line in enumerate(lines) if line and line[0] not in "@#"), 0)
     steps = sorted(
@@ -156,15 +149,6 @@ def _lines(
             rows[f"{i}.{j}"] = start + cursor
             cursor += 1
     return start + keyword, rows
-
-
-def _markdown_line(line: str, whole: str) -> str:
-    """A stripped line of a Markdown feature as ``_lines`` compares it: a step without its bullet, a table row only
-    when gherkin reads it as one (``|`` indented 2-5 spaces, not a GFM separator row), else empty."""
-    if line.startswith("|"):
-        is_row = _TABLE_ROW.match(whole) and not any(_GFM_SEPARATOR.fullmatch(cell) for cell in _cells(line) or ())
-        return line if is_row else ""
-    return _BULLET.sub("", line, count=1) if line[:1] in ("*", "+", "-") else line
 
 
 def _cells(line: str) -> list[str] | None:

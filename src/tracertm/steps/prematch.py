@@ -220,9 +220,10 @@ class StepMatcher:
                     written = lens is not None and lens.views is not None
                     # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
                     if lens is None:  # ``pack`` of ``match_steps``'s rows, without the rows (``match_packed``)
-                        packed, firsts = match_packed(executed_steps(child, types), index, verdicts, statuses)
+                        steps = executed_steps(child, types, False, result.path)
+                        packed, firsts = match_packed(steps, index, verdicts, statuses)
                     else:
-                        rows, firsts = match_steps(executed_steps(child, types, written), index, verdicts,
+                        rows, firsts = match_steps(executed_steps(child, types, written, result.path), index, verdicts,
                                                    statuses, lens)
                         packed = pack(rows)
                     scenarios[child.number] = Scenario(packed, firsts, statuses)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, NamedTuple, cast
 
+from tracertm.parsers.markdown_gherkin import gherkin_line, is_markdown
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.model import Keyword
 
@@ -212,7 +213,7 @@ def scenario_uses(
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
         return []  # as gherkin: a scenario without steps runs no Background either
-    lines = str(fields.get("gherkin_text") or "").split("\n")
+    lines = _source_lines(fields, path)
     start = _start_line(steps[0], lines)
     keyword = str(fields.get("scenario_metadata", {}).get("keyword") or "")
     scenario_line = next(
@@ -254,13 +255,15 @@ def scenario_uses(
 Executed = tuple[int, str, Keyword, str, "int | None"]
 
 
-def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword], as_written: bool = False) -> list[Executed]:
+def executed_steps(
+    scenario: SpecRecord, types: Mapping[str, Keyword], as_written: bool = False, path: str = ""
+) -> list[Executed]:
     """The executed steps of one scenario record as ``scenario_uses`` gives them (same order, line, keyword, type,
     text and row line), without what only a ``StepUse`` carries: the parse workers build a match row from each of a
     cold sync's 130,000 steps (``tracertm.steps.prematch``), and a scenario's own line, a step's column and the
     named tuple were a third of that work. The source text is only read for an outline (its Examples row lines).
     ``as_written``: an outline whose Examples give no row runs its steps as written (pytest-bdd's, for a scenario
-    a pytest-bdd module runs: ``StepUse.as_written``)."""
+    a pytest-bdd module runs: ``StepUse.as_written``). ``path``: the feature file (``*.md``: Markdown with Gherkin)."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
@@ -269,7 +272,7 @@ def executed_steps(scenario: SpecRecord, types: Mapping[str, Keyword], as_writte
     examples = fields.get("examples") or ()
     if not examples:  # not an outline (``_rows`` gives None)
         return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
-    lines = str(fields.get("gherkin_text") or "").split("\n")
+    lines = _source_lines(fields, path)
     rows = _rows(examples, lines, _start_line(steps[0], lines))
     assert rows is not None
     if not rows and as_written:
@@ -318,6 +321,14 @@ def _filled(
                 for column_name, value in zip(columns, values):
                     text = text.replace(f"<{column_name}>", value)
             yield i, text, row_line
+
+
+def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
+    """The lines of a scenario's text (``gherkin_text``, from its first tag line), a Markdown feature's as the Gherkin
+    lines they stand for, at the same columns (``markdown_gherkin.gherkin_line``: no heading marks or bullets, and
+    no GFM separator row among the table rows)."""
+    lines = str(fields.get("gherkin_text") or "").split("\n")
+    return [gherkin_line(line) for line in lines] if is_markdown(path) else lines
 
 
 def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
