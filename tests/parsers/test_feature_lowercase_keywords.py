@@ -3,8 +3,9 @@
 behave's ``Parser.parse_step`` (behave/parser.py) matches Given/When/Then/And/But case-insensitively
 (``line.lower().startswith(kw.lower())``) on every line of a Scenario/Background before its first step, while
 gherkin-official (tracertm's parser, cucumber's, pytest-bdd's) reads such a line as the scenario's description. The
-scenario then had fewer steps in tracertm than behave runs, silently. After a first step gherkin reports the line as
-a syntax error already; before it, the parser now warns at the line. Feature and Rule descriptions are not step
+scenario then had fewer steps in tracertm than behave runs, silently; before a first step the parser now warns at the
+line. After a first step gherkin refuses the file (cucumber and pytest-bdd would not run it): tracertm reads it as
+behave does, the line a step with the language's keyword, and warns at it. Feature and Rule descriptions are not step
 positions in behave either: never warned. A trailing description run must start with given/when/then (or ``*``):
 a description ending in ``but only ...`` / ``and ...`` prose is left alone.
 """
@@ -122,22 +123,70 @@ def test_description_prose_is_not_warned(description: str) -> None:
     assert warned(description.encode()) == []
 
 
-def test_after_the_first_step_it_stays_an_error_now_naming_the_cause() -> None:
+AFTER_STEP = (
+    "{text!r} is read as a step, as behave reads it: its keyword is lower-case, which cucumber and pytest-bdd "
+    "(gherkin) refuse after a step; write {keyword!r}"
+)
+
+
+def test_after_the_first_step_it_is_a_step_as_behave_reads_it_with_a_warning() -> None:
+    # gherkin refuses the file (cucumber and pytest-bdd would not run it); behave runs the line as a step. A file
+    # only behave runs is read as behave reads it, and the warning tells a cucumber user.
     data = src(
         """
         Feature: Login
+          Background:
+            Given a user
+            and a password
+
           Scenario: s
             Given I am on the login page
             when I log in
+            and I wait
+            then I see my dashboard
+            But not twice
+        """
+    )
+    result = parse(PATH, data)
+    (record,) = result.records
+    (child,) = record.children
+    assert record.fields["background"] == "Given a user\nAnd a password"
+    assert [(s["keyword"], s["text"], s["line"]) for s in child.fields["when_steps"]] == [
+        ("When", "I log in", 8), ("And", "I wait", 9),
+    ]
+    assert [(s["keyword"], s["text"], s["line"]) for s in child.fields["then_steps"]] == [
+        ("Then", "I see my dashboard", 10), ("But", "not twice", 11),
+    ]
+    assert [(w.line, w.column, w.message) for w in result.warnings] == [
+        (4, 5, AFTER_STEP.format(text="and a password", keyword="And")),
+        (8, 5, AFTER_STEP.format(text="when I log in", keyword="When")),
+        (9, 5, AFTER_STEP.format(text="and I wait", keyword="And")),
+        (10, 5, AFTER_STEP.format(text="then I see my dashboard", keyword="Then")),
+    ]
+    # The same scenario written with capitals: the same steps, the same content hash.
+    fixed = data.replace(b"and a", b"And a").replace(b"when I", b"When I").replace(b"and I", b"And I")
+    (capitals,) = parse(PATH, fixed.replace(b"then I", b"Then I")).records
+    assert capitals.children[0].content_hash == child.content_hash
+    assert capitals.content_hash == record.content_hash
+
+
+def test_after_the_first_step_another_language_and_a_real_error_stays_one() -> None:
+    data = src(
+        """
+        # language: de
+        Funktionalität: Anmeldung
+          Szenario: s
+            Angenommen ich bin da
+            und ich bin angemeldet
+            Wenn ich mich abmelde
+            Das ist kein Schritt
         """
     )
     with pytest.raises(ParseError) as caught:
         parse(PATH, data)
-    (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.line == 4
-    assert diagnostic.message.endswith(
-        "got 'when I log in' (a step keyword is case-sensitive in gherkin: write 'When')"
-    ), diagnostic.message
+    found = [(d.line, d.severity, d.message) for d in caught.value.diagnostics]
+    assert found[0] == (5, "warning", AFTER_STEP.format(text="und ich bin angemeldet", keyword="Und"))
+    assert [(line, severity) for line, severity, _ in found[1:]] == [(7, "error")], found
 
 
 def test_check_prints_the_warning_at_its_line(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

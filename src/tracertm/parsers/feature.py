@@ -14,6 +14,13 @@ Examples, data tables, doc strings); this module only maps its AST onto the mode
 - Steps are sorted into given/when/then by gherkin's keyword *type*, so ``And``/``But``/``*`` (and ``Et``, ``Und``...)
   continue the list of the step before them in every language.
 
+A file gherkin refuses is read again as behave's parser reads it (``BehaveTokenMatcher``), which differs only where
+gherkin reports an error, with a warning at each line only behave reads: a doc string between ``'''`` lines
+(behave's second delimiter since 1.2, 2011), read as gherkin reads a ``\"\"\"`` one — same content, lines,
+columns — but closed only by ``'''`` and unescaped by nothing, as behave; and a lower-case step keyword after a step
+(``and x``), read as behave reads it, a step with the language's keyword. The stored ``gherkin_text`` stays the
+file's text, and a delimiter is no field: a file rewritten to ``\"\"\"`` with the same content keeps its hashes.
+
 Markdown with Gherkin (``*.feature.md``, cucumber-js) is read with gherkin's Markdown token matcher when a
 ``feature_paths`` glob names such a file: headings for Feature/Rule/Scenario/Examples, bullets for steps, tags in
 backticks, indented tables; every other line is Markdown prose that gherkin skips (no descriptions), and ``#`` starts
@@ -42,6 +49,7 @@ from gherkin.errors import CompositeParserException, ParserException
 from gherkin.parser import Parser
 from gherkin.token_matcher import TokenMatcher
 from gherkin.token_matcher_markdown import GherkinInMarkdownTokenMatcher
+from gherkin.token import Token
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
@@ -50,7 +58,10 @@ from tracertm.parsers.markdown_gherkin import is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
-__all__ = ["FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "check_size", "parse"]
+__all__ = [
+    "FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "BehaveTokenMatcher", "check_size",
+    "gherkin_document", "parse",
+]
 
 # FeatureStatus and ScenarioStatus share these values.
 FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
@@ -75,6 +86,15 @@ _STEP_LISTS = {"Context": "given_steps", "Action": "when_steps", "Outcome": "the
 # gherkin's "expected: ..., got 'x'" where a step could stand; and a ``# language:`` header (gherkin's own pattern).
 _GOT_WHERE_A_STEP_FITS = re.compile(r"expected: [^\n]*#StepLine[^\n]*, got '(.*)'\Z", re.DOTALL)
 _LANGUAGE = re.compile(r"^\s*#\s*language\s*:\s*([a-zA-Z\-_]+)\s*$")
+_SINGLE_QUOTES = "'''"
+_LOWER_CASE_AFTER_STEP = (
+    "{text!r} is read as a step, as behave reads it: its keyword is lower-case, which cucumber and pytest-bdd "
+    "(gherkin) refuse after a step; write {keyword!r}"
+)
+_SINGLE_QUOTED = (
+    "a doc string between ''' lines: behave reads it, cucumber and pytest-bdd (gherkin) refuse the file; "
+    'write """ if they run it'
+)
 
 Node = Mapping[str, Any]  # a gherkin AST node (TypedDicts at runtime are plain dicts)
 
@@ -88,23 +108,111 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
 # Gherkin
 
 
+class BehaveTokenMatcher(TokenMatcher):
+    """gherkin's token matcher that also reads the two lines behave's parser (behave/parser.py) runs where gherkin
+    refuses the file — so it reads every file gherkin reads the same, and a few more:
+
+    - a doc string opened by a ``'''`` line (``Parser.action_steps``), only where gherkin would take a ``\"\"\"``
+      (after a step), closed only by ``'''`` (a ``\"\"\"`` line inside is content, as a ``'''`` line is inside a
+      ``\"\"\"`` one), its lines unescaped by nothing (gherkin's ``_unescaped_docstring`` knows only ``\"\"\"`` and
+      backticks; behave unescapes nothing);
+    - after a step of a scenario or background, a step whose keyword is not written in its case (``and x``:
+      ``Parser.parse_step`` compares lower-cased), read with the language's keyword (``And``), as behave stores it.
+      Before the first step such a line is description to gherkin, and stays so (``_lower_case_steps`` warns).
+
+    ``behave_only``: (line, column, message) of each such line, for a warning at it."""
+
+    behave_only: list[tuple[int, int, str]]
+    _after_step: bool
+
+    def reset(self) -> None:
+        """Start a new file (gherkin's parser calls it first)."""
+        super().reset()
+        self.behave_only = []
+        self._after_step = False
+
+    def _match_title_line(self, token: Token, token_type: str, keywords: Iterable[str]) -> bool:
+        # Every Feature/Rule/Background/Scenario/Examples line ends the steps written before it.
+        if super()._match_title_line(token, token_type, keywords):
+            self._after_step = False
+            return True
+        return False
+
+    def match_DocStringSeparator(self, token: Token) -> bool:  # noqa: N802 - gherkin's name
+        """gherkin's separators, then an opening ``'''`` when no doc string is open."""
+        if super().match_DocStringSeparator(token):
+            return True
+        if self._active_doc_string_separator or not self._match_DocStringSeparator(token, _SINGLE_QUOTES, True):
+            return False
+        self.behave_only.append((int(token.location["line"]), int(token.location.get("column") or 0),
+                                 _SINGLE_QUOTED))
+        return True
+
+    def match_StepLine(self, token: Token) -> bool:  # noqa: N802 - gherkin's name
+        """gherkin's steps, then (after a step) a step keyword compared lower-cased, as behave compares it."""
+        if super().match_StepLine(token):
+            self._after_step = True
+            return True
+        if not self._after_step:
+            return False
+        written = token.line.get_line_text().lower()
+        for keyword in self._sorted_step_keywords:  # longest first, as gherkin's
+            if written.startswith(keyword.lower()):
+                types = self.keyword_types[keyword]
+                self._set_token_matched(token, "StepLine", token.line.get_rest_trimmed(len(keyword)), keyword,
+                                        keyword_type=types[0] if len(types) == 1 else "Unknown")
+                line, column = int(token.location["line"]), int(token.location.get("column") or 0)
+                text = token.line.get_line_text().strip()
+                self.behave_only.append((line, column, _LOWER_CASE_AFTER_STEP.format(text=text,
+                                                                                     keyword=keyword.strip())))
+                return True
+        return False
+
+
 def token_matcher(path: str) -> TokenMatcher:
     """gherkin's token matcher for the feature file at ``path``: Markdown's for ``*.md``, else Gherkin's."""
     return GherkinInMarkdownTokenMatcher() if is_markdown(path) else TokenMatcher()
 
 
-def _gherkin(path: str, text: str) -> Node:
-    """The gherkin document, or a ParseError carrying every error the gherkin parser reported."""
+def gherkin_document(path: str, text: str) -> tuple[Node, list[tuple[int, int, str]]]:
+    """gherkin's document of the feature file ``text`` at ``path``, and the lines only behave reads so (see
+    ``BehaveTokenMatcher``: (line, column, message) each). A file gherkin refuses, and only such a file, is read
+    again as behave reads it, so the files gherkin reads cost nothing more. Raises gherkin's exception when neither
+    reads it (the second reading's, whose errors are not the cascade a ``'''`` line makes in gherkin)."""
     try:
-        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path)))
+        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path))), []
+    except (CompositeParserException, ParserException):
+        if is_markdown(path):  # cucumber-js's Markdown: behave does not read it
+            raise
+    matcher = BehaveTokenMatcher()
+    try:
+        return cast(Node, Parser().parse(TokenScanner(text), matcher)), matcher.behave_only
+    except (CompositeParserException, ParserException) as exc:
+        setattr(exc, "behave_only", matcher.behave_only)  # noqa: B010 - the warnings go with the errors
+        raise
+
+
+def _gherkin(path: str, text: str, context: _Context) -> Node:
+    """The gherkin document, or a ParseError carrying every error the gherkin parser reported; a warning in
+    ``context`` at each line only behave reads (carried by the ParseError too)."""
+    try:
+        document, behave_only = gherkin_document(path, text)
     except CompositeParserException as exc:
-        errors = list(exc.errors)
+        errors, behave_only = list(exc.errors), getattr(exc, "behave_only", [])
     except ParserException as exc:
-        errors = [exc]
+        errors, behave_only = [exc], getattr(exc, "behave_only", [])
+    else:
+        for line, column, message in behave_only:
+            context.warn(line, column, message)
+        return document
+    for line, column, message in behave_only:
+        context.warn(line, column, message)
     # Gherkin reports in parse order (AST errors at the end); report them in file order.
     diagnostics = sorted((_diagnostic(path, error, text) for error in errors), key=lambda d: (d.line, d.column))
     if not diagnostics:  # pragma: no cover - gherkin always names at least one error
         diagnostics = [Diagnostic(path, 1, 0, "Gherkin syntax error")]
+    if context.warnings:
+        raise with_warnings(diagnostics, context.warnings)
     return _raise(diagnostics)
 
 
@@ -571,7 +679,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     if _holds_nothing(text, is_markdown(path)):
         # Valid Gherkin with no feature in it (an empty file, a placeholder of comments): nothing to record.
         return ParseResult(path, "feature", ())
-    document = _gherkin(path, text)
+    document = _gherkin(path, text, context)
     feature = document.get("feature")
     if not feature:
         raise ParseError(path, 1, 0, "no Feature: the file has no 'Feature:' line (or its language's keyword)")

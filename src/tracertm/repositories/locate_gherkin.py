@@ -47,17 +47,15 @@ def _tag_named(nodes: Sequence[Node | None], names: Any) -> int | None:
 
 
 def _document(text: str, path: str) -> Node | None:
-    from gherkin.parser import Parser
-    from gherkin.token_scanner import TokenScanner
-
-    from tracertm.parsers.feature import check_size, token_matcher
+    from tracertm.parsers.feature import check_size, gherkin_document
 
     try:
         # The feature parser's own size limits first: a file past them would hold the request for up to a minute
         # in gherkin (about 10 µs a line or cell), and a sync refuses it anyway.
         check_size("", text.replace("\r\n", "\n").replace("\r", "\n"))
-        # A ``*.feature.md`` file is read with the Markdown matcher, as the parser reads it.
-        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path))).get("feature") or None
+        # A ``*.feature.md`` file is read with the Markdown matcher, and a file only behave reads (``'''`` doc
+        # strings...) as behave reads it: as the parser reads them.
+        return gherkin_document(path, text)[0].get("feature") or None
     except Exception:  # noqa: BLE001 - a file that no longer parses: no line, said so by the caller
         return None
 
