@@ -73,6 +73,7 @@ class _Module:
     values: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME = <anything else>
     _rebound: set[str] | None = None  # ``rebound()``, made when first asked
     imported: set[str] = field(default_factory=set)  # every part of the names of the modules it imports
+    behave_converters: dict[str, str] = field(default_factory=dict)  # local name → a ``behave.parameter_type`` one
     tree: ast.Module | None = None  # the whole module (read again only for what few definitions need)
     patterns: dict[str, ast.expr] = field(default_factory=dict)  # module-level NAME.pattern = <value>
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
@@ -273,6 +274,8 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
                     module.parsers[local] = _PYTEST_BDD_PARSERS[alias.name]
                 elif node.module.startswith("behave") and alias.name in _DECORATORS:
                     module.keywords[local] = _DECORATORS[alias.name]
+                elif node.module == "behave.parameter_type" and alias.name in _BEHAVE_CONVERTERS:
+                    module.behave_converters[local] = alias.name
                 elif local in module.keywords:
                     # ``from hypothesis import given`` in a behave step module: the name behave injected is
                     # another module's from here on — ``@given(st.lists(...))`` is no step definition.
@@ -482,6 +485,12 @@ def _parse_type(module: _Module, name: str, value: ast.expr, line: int) -> Param
 
 _MANY = {"with_many": r"(%s)(\s*%s\s*(%s))*", "with_many0": r"(%s)?(\s*%s\s*(%s))*"}  # parse_type's Cardinality
 _BUILTIN_TYPES = {"int": (r"-?\d+",), "float": (r"-?\d*\.?\d+",), "str": (r".+?",)}
+# behave's own converters (``behave.parameter_type``, behave 1.2.7 and later: each ``@parse.with_pattern``), which
+# step libraries register under their own names (``register_type(Unquoted=parse_unquoted_text)``).
+_BEHAVE_CONVERTERS = {
+    "parse_number": (r"\d+",), "parse_any_text": (r".*",), "parse_unquoted_text": (r'[^"]*',),
+    "parse_path": (r'[^"]*',), "parse_path_as_text": (r'[^"]*',), "parse_environment_var": (r"\$\w+",),
+}
 _CASE_TRANSFORMS = {"str.lower": str.lower, "str.upper": str.upper}
 
 
@@ -502,6 +511,8 @@ def _type_patterns(module: _Module, value: ast.expr, seen: set[str]) -> tuple[st
             return ()
         if value.id in _BUILTIN_TYPES:
             return _BUILTIN_TYPES[value.id]
+        if value.id in module.behave_converters and value.id not in module.values:
+            return _BEHAVE_CONVERTERS[module.behave_converters[value.id]]
         if rebound is not None and value.id not in seen:  # ``f = with_pattern(...)(f)``, ``T = make_choice(...)``
             return _type_patterns(module, rebound, seen | {value.id})
         raise _Unreadable(value, f"{value.id} is not a function or a converter made in this file")
