@@ -53,14 +53,17 @@ NOOP_VS_COLD = "no-op re-sync / cold sync"
 NOOP_CLI = "no-op re-sync via CLI, wall time incl. start-up"
 NOOP_CLI_VS_GIT = "no-op re-sync via CLI / git status"
 HOOK_CLI = "no-op hook sync via CLI, wall time incl. start-up"
+NOOP_AGED = "no-op re-sync via CLI, 100,000 past runs / none"
 EDIT_VS_NOOP = "one-file edit sync / no-op sync"
 PG_VS_SQLITE = "cold sync PostgreSQL / SQLite"
 PEAK_RSS = "cold sync peak RSS (largest process)"
 PARALLEL_VS_SERIAL = "cold sync jobs=cores / jobs=1"
 CORE_ROWS = (
-    COLD_VS_FLOOR, NOOP_VS_COLD, NOOP_CLI, NOOP_CLI_VS_GIT, HOOK_CLI, EDIT_VS_NOOP, PG_VS_SQLITE, PEAK_RSS,
-    PARALLEL_VS_SERIAL,
+    COLD_VS_FLOOR, NOOP_VS_COLD, NOOP_CLI, NOOP_CLI_VS_GIT, HOOK_CLI, NOOP_AGED, EDIT_VS_NOOP, PG_VS_SQLITE,
+    PEAK_RSS, PARALLEL_VS_SERIAL,
 )
+# A database's age (every sync records a run) must not slow the no-op down (migration 0022).
+PAST_RUNS = 100_000
 # The no-op and hook paths through the CLI (issue 18): at git's speed, start-up included.
 TARGET_NOOP_CLI_S = 0.35
 
@@ -479,6 +482,7 @@ class Runner:
         # Undo the edits so later cold syncs see the committed corpus.
         corpus_mod.git(root, "checkout", "-q", "--", ".")
         self.rows.extend(self.cli_noop_rows(root, url))
+        self.rows.append(self.aged_noop_row(root, url))
 
         # 4. PostgreSQL vs SQLite.
         self.rows.append(self.postgres_row(root, jobs, cold, expected))
@@ -528,6 +532,33 @@ class Runner:
             row(HOOK_CLI, round(hook_s, 3), "s", target,
                 f"`python -m tracertm hook sync` (HEAD) in a subprocess, median of {n} (exit {hook_rc})"),
         ]
+
+    def aged_noop_row(self, root: Path, url: str) -> dict[str, Any]:
+        """The CLI's no-op sync on a copy of the database that holds PAST_RUNS finished sync runs of the project (a
+        hook after every commit, a watch daemon on every save), against the database as it is: interleaved,
+        median of a few each. Every sync looks for unfinished runs; it must read those alone."""
+        fresh = Path(url.removeprefix("sqlite:///"))
+        aged = fresh.with_name("aged.db")
+        runs = PAST_RUNS // 10 if self.args.smoke else PAST_RUNS
+        with sqlite3.connect(fresh) as source, sqlite3.connect(aged) as target:
+            source.backup(target)
+        with sqlite3.connect(aged) as conn:
+            (project,) = conn.execute("SELECT id FROM projects").fetchone()
+            conn.executemany(
+                "INSERT INTO sync_runs (id, project_id, trigger, started_at, finished_at, status, counts, errors) "
+                "VALUES (?, ?, 'cli', '2025-01-01 00:00:00', '2025-01-01 00:00:01', 'ok', '{}', '[]')",
+                ((uuid.uuid4().hex, project) for _ in range(runs)))
+        aged_url = sqlite_url(aged)
+        n = 3 if self.args.smoke else 5
+        cli_sync(root, aged_url)
+        young, old = [], []
+        for _ in range(n):
+            young.append(cli_sync(root, url)[0])
+            old.append(cli_sync(root, aged_url)[0])
+        young_s, old_s = statistics.median(young), statistics.median(old)
+        return row(NOOP_AGED, _ratio(old_s, young_s), "x", "report" if self.args.smoke else "<= 1.25",
+                   f"{runs:,} past runs: {old_s * 1000:.0f} ms, the database as synced: {young_s * 1000:.0f} ms "
+                   f"(median of {n} each, interleaved)")
 
     def postgres_row(self, root: Path, jobs: int, sqlite_cold: float, expected: dict[str, int]) -> dict[str, Any]:
         admin, source = postgres_admin_url(self.args.postgres_url)
