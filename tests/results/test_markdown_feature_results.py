@@ -9,7 +9,6 @@ unmatched. A real cucumber-js run (pinned in ``tests/steps/node``) reports them 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
+from steps.test_cucumber_js_dry_run import CUCUMBER, NODE, _require_cucumber
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import Feature, Scenario, TestResult
@@ -24,8 +24,6 @@ from tracertm.parsers import parse
 from tracertm.results import import_results
 from tracertm.results.scenarios import keyword_line, scenario_ref
 
-NODE = Path(__file__).resolve().parents[1] / "steps" / "node"
-CUCUMBER = NODE / "node_modules" / ".bin" / "cucumber-js"
 PATH = "features/cukes.feature.md"
 MARKDOWN = """\
 # Feature: Staying alive
@@ -74,19 +72,6 @@ def test_the_lines_of_a_markdown_scenario_and_its_rows_are_recovered() -> None:
     assert [(row.ident, row.line) for row in refs[2].rows] == [("1.1", 26), ("1.2", 27)]
     assert keyword_line(second.fields, PATH) == 11  # the line of its links when a backfill derives them
     assert keyword_line(second.fields) is None, "a path that is not Markdown: read as Gherkin"
-
-
-def _require_cucumber() -> None:
-    missing = None
-    if shutil.which("node") is None:
-        missing = "node is not installed"
-    elif not CUCUMBER.exists():
-        missing = f"cucumber-js is not installed: run `npm ci` in {NODE}"
-    if missing is None:
-        return
-    if os.environ.get("TRACERTM_REQUIRE_NODE") == "1":
-        pytest.fail(f"TRACERTM_REQUIRE_NODE=1 but {missing}")
-    pytest.skip(missing)
 
 
 def _run_cucumber(repo: GitRepo) -> Path:
