@@ -48,7 +48,7 @@ PAGES = ["/", P, f"{P}/adrs", f"{P}/adrs/ADR-0006", f"{P}/adrs/ADR-0009", f"{P}/
          f"{P}/contracts/CTR-0042", f"{P}/features", f"{P}/features/{LONG_ID}", f"{P}/features/FEAT-1",
          f"{P}/features/FEAT-1/scenarios/SC-2", f"{P}/matrix", f"{P}/matrix?from=adrs", f"{P}/links",
          "/search?q=ledger", "/search?q=pneumonoultramicroscopicsilicovolcanoconiosis", "/login",
-         f"{P}/adrs/ADR-9999"]
+         f"{P}/adrs/ADR-9999", f"{P}/adrs/ADR-0010?before=52"]  # ADR-0010: 56 revisions, in pages of 50
 # A desktop's, the narrowest that gives columns their minimum width (style.css's @media), a tablet's, a phone's.
 WIDTHS = (1100, 960, 800, 375)
 
@@ -64,6 +64,25 @@ def _hostile(repo: GitRepo, url: str) -> None:
     repo.commit("hostile text")
     result = tracertm.sync(repo.path, database_url=url, project="sample", ref="HEAD")
     assert not result.errors, result.errors
+    _edited(url, "ADR-0010", 55)
+
+
+def _edited(url: str, adr: str, times: int) -> None:
+    """``times`` database-side edits of ``adr``: a history longer than one page of its timeline, whose pages carry
+    the count of revisions and the links to the older and the newest ones."""
+    from tracertm import db
+    from tracertm.repositories import Projects, Records
+
+    engine = db.make_engine(url)
+    try:
+        with db.session(engine) as session, session.begin():
+            adrs = Records(session, "adr")
+            row = adrs.get(adr, Projects(session).get("sample"))
+            for i in range(times):
+                adrs.update(row, {"approved_by": f"Reviewer {i}"}, row.version, "api:carol")
+                session.flush()
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")

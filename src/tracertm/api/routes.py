@@ -247,11 +247,29 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
 
     @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"history_{k.name}",
              response_model=list[RevisionRead], responses=READ_ERRORS)
-    def history(ident: str, session: ReadSession, project: ProjectParam = None) -> list[dict[str, Any]]:
-        """Every revision of the record, oldest first (without snapshots; see ``at``)."""
+    def history(
+        ident: str, request: Request, session: ReadSession, project: ProjectParam = None,
+        limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=(
+            "page size: the oldest this many revisions (a whole version more when a move kept it), and a Link "
+            "header to the next page; without it (or a cursor) every revision"))] = None,
+        cursor: Annotated[str | None, Query(max_length=40, description=(
+            "from the previous page's Link header (a page of 50 unless limit says otherwise)"))] = None,
+    ) -> Response:
+        """Every revision of the record, oldest first (without snapshots; see ``at``). With ``limit`` or a
+        ``cursor``, one keyset page of them (the body stays a list), and while more follow, a ``Link`` header
+        (``rel="next"``) to the next page."""
+        after = _history_cursor(cursor) if cursor else None
         repo = Records(session, k)
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
-        return [_revision(r, snapshot=False) for r in repo.history(row)]
+        if limit is None and cursor is None:  # the whole history, as always: the README promises every revision
+            return JSONResponse([_revision(r, snapshot=False) for r in repo.history(row)])
+        size = limit or DEFAULT_HISTORY_PAGE
+        rows, more = repo.history_window(row, after, size, newest=False)
+        headers = {}
+        if more and rows:
+            keep = tuple(name for name in request.query_params if name not in ("cursor", "limit"))
+            headers["Link"] = next_link(request, {"cursor": f"v{rows[-1].version}", "limit": size}, keep)
+        return JSONResponse([_revision(r, snapshot=False) for r in rows], headers=headers)
 
     @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"at_{k.name}",
              response_model=RevisionRead, responses=READ_ERRORS)
@@ -479,6 +497,17 @@ def _version_of(tags: list[str], current: int) -> int | None:
     if current in versions:
         return current
     return versions[0] if versions else None
+
+
+DEFAULT_HISTORY_PAGE = 50  # a history page with a cursor and no limit: the lists' default page size
+
+
+def _history_cursor(cursor: str) -> int:
+    """The version a history cursor (``v<version>``: the last one of the previous page) continues after."""
+    if cursor[:1] == "v" and cursor[1:].isascii() and cursor[1:].isdigit() and 0 <= int(cursor[1:]) < 2**31:
+        return int(cursor[1:])
+    raise ApiProblem(400, "cursor: not a cursor of this history; use the previous page's Link header",
+                     kind="bad-request")
 
 
 def _cursor_filter(cursor: str | None) -> ListFilter | None:

@@ -8,6 +8,7 @@ import builtins
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,12 @@ STEP_NUMBER_LABEL = "_step_number"
 _ADR_ID = re.compile(r"^ADR-?(\d+)$", re.IGNORECASE | re.ASCII)  # as SC-n, FEAT-n: ASCII digits only
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")  # SHA-1 (40) or SHA-256 (64) ids, or an abbreviation
 _STEP_ID = re.compile(r"^STEP-\d+$", re.IGNORECASE | re.ASCII)  # a step definition's short id (steps.queries)
+
+
+def _history_order() -> list[Any]:
+    """A record's revisions in order: by version, then (a pure move keeps the version) by date, then by id, so
+    that every page of a history and the whole of it agree on one order."""
+    return [SpecRevision.version, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at), SpecRevision.id]
 
 
 @dataclass
@@ -443,11 +450,53 @@ class Records:
         database-side edits (``annotated``) with the actor and the fields changed — one per version increment."""
         return list(
             self.session.execute(
-                select(SpecRevision)
-                .where(SpecRevision.entity_id == row.id)
-                .order_by(SpecRevision.version, func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))
+                select(SpecRevision).where(SpecRevision.entity_id == row.id).order_by(*_history_order())
             ).scalars()
         )
+
+    def history_count(self, row: Any) -> int:
+        """How many revisions the record has."""
+        return int(self.session.execute(
+            select(func.count()).select_from(SpecRevision).where(SpecRevision.entity_id == row.id)).scalar_one())
+
+    def history_window(self, row: Any, bound: int | None, limit: int, *, newest: bool = True,
+                       where: tuple[Any, ...] = ()) -> tuple[builtins.list[SpecRevision], bool]:
+        """A keyset page of the record's revisions, in ``history``'s order (oldest first), and whether more lie
+        beyond it. ``newest``: the newest ``limit`` revisions with a version below ``bound`` (no bound: the newest
+        of all), else the oldest ``limit`` with a version above it. A pure move keeps the version, so a version
+        can have several revisions: a page always holds the whole of its last version (then a few more than
+        ``limit``), and the next one starts at the version after it — keyset on the version, never an offset."""
+        base = (SpecRevision.entity_id == row.id, *where)
+        beyond: tuple[Any, ...] = () if bound is None else (
+            SpecRevision.version < bound if newest else SpecRevision.version > bound,)
+        order = [c.desc() for c in _history_order()] if newest else _history_order()
+        rows = list(self.session.execute(
+            select(SpecRevision).where(*base, *beyond).order_by(*order).limit(limit + 1)).scalars())
+        more = len(rows) > limit
+        if more:
+            last = rows[limit - 1].version
+            page = rows[:limit]
+            if rows[limit].version == last:  # the last version goes on past the limit: the whole of it here
+                shown = {r.id for r in page}
+                page += [r for r in self.session.execute(
+                    select(SpecRevision).where(*base, SpecRevision.version == last).order_by(*order)).scalars()
+                    if r.id not in shown]
+                past = SpecRevision.version < last if newest else SpecRevision.version > last
+                more = self.session.execute(select(exists().where(*base, past))).scalar_one()
+            rows = page
+        return (rows[::-1] if newest else rows), bool(more)
+
+    def history_older(self, row: Any, before: int, where: tuple[Any, ...] = (),
+                      batch: int = 32) -> Iterator[SpecRevision]:
+        """The revisions (matching ``where``) with a version below ``before``, newest first, read ``batch`` at a
+        time: a caller that stops early has read only what it looked at."""
+        bound: int | None = before
+        while True:
+            rows, more = self.history_window(row, bound, batch, where=where)
+            yield from reversed(rows)
+            if not more or not rows:
+                return
+            bound = rows[0].version
 
     def at(self, row: Any, commit: str, top: Path | None = None) -> SpecRevision | None:
         """The record's newest revision at ``commit``, by commit order. With the repository ``top``, git's answer:

@@ -207,16 +207,21 @@ def matrix(request: Request, project: str, session: ReadSession,
         return render(request, "matrix.html", **pages.matrix_page(session, project, by))
 
 
+# A record page's older revisions: those with a version below it (the page's *Older revisions* link).
+BeforeParam = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="revisions with a version below this")]
+
+
 @router.get("/projects/{project:path}/adrs/{ident}")
-def adr(request: Request, project: str, ident: str, session: ReadSession) -> Response:
+def adr(request: Request, project: str, ident: str, session: ReadSession, before: BeforeParam = None) -> Response:
     with _names(request, session):
-        return render(request, "adr.html", **pages.adr_page(session, project, ident))
+        return render(request, "adr.html", **pages.adr_page(session, project, ident, before))
 
 
 @router.get("/projects/{project:path}/contracts/{ident}")
-def contract(request: Request, project: str, ident: str, session: ReadSession) -> Response:
+def contract(request: Request, project: str, ident: str, session: ReadSession,
+             before: BeforeParam = None) -> Response:
     with _names(request, session):
-        return render(request, "contract.html", **pages.contract_page(session, project, ident))
+        return render(request, "contract.html", **pages.contract_page(session, project, ident, before))
 
 
 # Feature numbers hold slashes (an untagged feature is named after its path: ``billing/refund``) and so may
@@ -224,7 +229,8 @@ def contract(request: Request, project: str, ident: str, session: ReadSession) -
 # take ``billing/refund/scenarios/SC-1`` as a feature number). Links encode each number as one segment
 # (``billing%2Frefund``), which arrives decoded; ``_raw_ids`` reads the split the link wrote from the raw path.
 @router.get("/projects/{project:path}/features/{feature:path}/scenarios/{ident:path}")
-def scenario(request: Request, project: str, feature: str, ident: str, session: ReadSession) -> Response:
+def scenario(request: Request, project: str, feature: str, ident: str, session: ReadSession,
+             before: BeforeParam = None) -> Response:
     with _names(request, session):
         exact = _raw_ids(request, project, ("features", "scenarios"))
         if exact is None and _raw_ids(request, project, ("features",)) is not None:
@@ -234,7 +240,7 @@ def scenario(request: Request, project: str, feature: str, ident: str, session: 
         if exact is not None:
             feature, ident = exact
         try:
-            context = pages.scenario_page(session, project, feature, ident)
+            context = pages.scenario_page(session, project, feature, ident, before)
         except NotFound:
             whole = f"{feature}/scenarios/{ident}"  # typed unencoded: maybe the page of that feature
             if not pages.feature_exists(session, project, whole):

@@ -152,11 +152,62 @@ def _field_changes(state: Mapping[str, Any], snapshot: Mapping[str, Any], names:
     return out
 
 
-def timeline(revisions: Iterable[Any]) -> list[Entry]:
-    """Entries for ``revisions`` (oldest first, as ``Records.history`` returns them), newest first."""
-    files: dict[str, Any] = {}  # git-owned fields as the last git revision parsed them
-    edits: dict[str, Any] = {}  # fields set by database-side edits
+@dataclass
+class Before:
+    """The record's state just before a page of its history: what ``timeline`` would have built from every
+    earlier revision (see ``state_before``)."""
+
+    files: dict[str, Any] = field(default_factory=dict)
+    edits: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+
+
+def edited_names(revisions: Iterable[Any]) -> set[str]:
+    """The fields the database-side edits among ``revisions`` set (read-model names): the only earlier edits a
+    page of a timeline needs."""
+    return {name for rev in revisions if rev.change == "annotated"
+            for name in _edit_names(_kind(rev), rev, snapshot_fields(_kind(rev), rev.snapshot or {}))}
+
+
+def _kind(rev: Any) -> str:
+    return str(getattr(rev, "entity_type", ""))
+
+
+def _edit_names(kind: str, rev: Any, snapshot: Mapping[str, Any]) -> list[str]:
+    return field_names(kind, getattr(rev, "changed_fields", None) or snapshot)
+
+
+def state_before(kind: str, git: Iterable[Any], path: str | None, edits: Iterable[Any],
+                 needed: set[str]) -> Before:
+    """The state ``timeline`` holds before a page, from the revisions before it, each newest first and read only
+    as far as needed: ``git`` the other revisions than database-side edits (the first with a snapshot gives the
+    file's fields), ``path`` the newest known source path, ``edits`` the database-side edits (the newest that set
+    each of the ``needed`` fields gives its value)."""
+    state = Before(path=path)
+    for rev in git:
+        snapshot = snapshot_fields(kind, rev.snapshot or {})
+        if snapshot:
+            state.files = dict(snapshot)
+            break
+    missing = set(needed)
+    for rev in edits if missing else ():
+        snapshot = snapshot_fields(kind, rev.snapshot or {})
+        for name in _edit_names(kind, rev, snapshot):
+            if name in missing:
+                state.edits[name] = snapshot.get(name)
+                missing.discard(name)
+        if not missing:
+            break
+    return state
+
+
+def timeline(revisions: Iterable[Any], before: Before | None = None) -> list[Entry]:
+    """Entries for ``revisions`` (oldest first, as ``Records.history`` returns them), newest first. ``before``:
+    the state before the first of them, when they are a page of a longer history."""
+    before = before or Before()
+    files: dict[str, Any] = dict(before.files)  # git-owned fields as the last git revision parsed them
+    edits: dict[str, Any] = dict(before.edits)  # fields set by database-side edits
+    path: str | None = before.path
     entries: list[Entry] = []
     for rev in revisions:
         # Fields named as the record's page and the API name them (``metadata``), whatever release stored them.
@@ -173,7 +224,7 @@ def timeline(revisions: Iterable[Any]) -> list[Entry]:
             committed=committed if authored and committed and committed != authored else None,
         )
         if rev.change == "annotated":
-            names = field_names(kind, getattr(rev, "changed_fields", None) or snapshot)
+            names = _edit_names(kind, rev, snapshot)
             entry.changes = _field_changes({**files, **edits}, snapshot, names)
             edits.update({n: snapshot.get(n) for n in names})
         elif snapshot:
