@@ -276,24 +276,17 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     commit does not hold (see ``_History.tested``)."""
     from sqlalchemy import select
 
-    from tracertm.models import Feature, Scenario, SpecRevision
+    from tracertm.models import Feature, Scenario
     from tracertm.results.stats import last_executed
 
     # Every content change of every scenario and feature (commits can share a timestamp: keep them all). A move
     # changes the content when it raises the version (an unchanged move shares the version of the revision before
-    # it, whatever that one was: a database-side edit raises the version too).
+    # it, whatever that one was: a database-side edit raises the version too). Only content changes are read:
+    # each import writes an ``annotated`` revision per scenario whose statistics changed, most of an old
+    # project's revisions, and none of them is a content change (``_content_changes``).
     changes: dict[uuid.UUID, list[_Change]] = {}
-    previous: tuple[uuid.UUID, int] | None = None  # (entity, version) of the revision read before
-    for entity, change, version, commit, committed, created, content in session.execute(
-        select(SpecRevision.entity_id, SpecRevision.change, SpecRevision.version, SpecRevision.commit_sha,
-               SpecRevision.committed_at, SpecRevision.created_at, SpecRevision.content_hash)
-        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(("scenario", "feature")))
-        .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.created_at)
-    ).all():
-        raised = previous != (entity, version)
-        previous = (entity, version)
-        if change in ("created", "updated", "restored") or (change == "moved" and raised):
-            changes.setdefault(entity, []).append((commit, _aware(committed or created), content))
+    for entity, commit, committed, created, content in session.execute(_content_changes(project.id)).all():
+        changes.setdefault(entity, []).append((commit, _aware(committed or created), content))
     rows = session.execute(
         select(Scenario, Feature.feature_number, Feature.source_path)
         .join(Feature, Scenario.feature_id == Feature.id)
@@ -326,6 +319,35 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
             commit, when, _content = max(stale, key=lambda c: c[1])
             out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})
     return out
+
+
+def _content_changes(project_id: uuid.UUID) -> Any:
+    """The project's scenario and feature revisions that changed content, in the order ``coverage`` lists them:
+    (entity, commit, commit time, sync time, content hash) by entity, version, then creation. ``created``,
+    ``updated`` and ``restored`` do; a ``moved`` does when it raised the version — when it is the first revision
+    of its version: no other change shares its version (every other change raises it, so such a one came first)
+    and no move of that version is older. Decided in the database (an index seek on (entity, version) per move)
+    rather than by reading every revision in order, ``annotated`` ones included."""
+    from sqlalchemy import and_, exists, or_, select
+    from sqlalchemy.orm import aliased
+
+    from tracertm.models import SpecRevision
+
+    kinds = ("scenario", "feature")
+    before = aliased(SpecRevision)
+    first_of_version = ~exists().where(
+        before.entity_id == SpecRevision.entity_id, before.version == SpecRevision.version,
+        before.id != SpecRevision.id, before.project_id == project_id, before.entity_type.in_(kinds),
+        or_(before.change != "moved", before.created_at < SpecRevision.created_at),
+    )
+    return (
+        select(SpecRevision.entity_id, SpecRevision.commit_sha, SpecRevision.committed_at, SpecRevision.created_at,
+               SpecRevision.content_hash)
+        .where(SpecRevision.project_id == project_id, SpecRevision.entity_type.in_(kinds),
+               or_(SpecRevision.change.in_(("created", "updated", "restored")),
+                   and_(SpecRevision.change == "moved", first_of_version)))
+        .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.created_at)
+    )
 
 
 class _History:

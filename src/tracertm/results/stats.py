@@ -143,8 +143,75 @@ class Prior:
 def last_executed(
     session: Session, scenario_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str | None, dt.datetime]]:
-    """(commit, time) of the newest run in which each scenario executed (a result other than skipped): one row per
-    scenario from the database (a window function), however many runs are stored."""
+    """(commit, time) of the newest run in which each scenario executed (a result other than skipped), runs in the
+    statistics' order (``outcomes``: the run's time, then its import). Walks the scenarios' projects' runs newest
+    first, a few at a time, asking only whether each scenario still unanswered has an executed result in them (an
+    index seek per (scenario, run)): a scenario run by the newest runs is answered there, however many runs and
+    results are stored. A scenario not answered within ``_WALK`` runs (tests of it not run lately) is read from
+    all its results (``_last_executed_ranked``). The results themselves decide, never the stored statistics, so a
+    pruned run or a database-side edit cannot make the answer wrong."""
+    from sqlalchemy import func, select
+
+    from tracertm.models import Feature, Scenario, TestResult, TestRun
+
+    left = list(dict.fromkeys(scenario_ids))
+    out: dict[uuid.UUID, tuple[str | None, dt.datetime]] = {}
+    if not left:
+        return out
+    projects: set[uuid.UUID] = set()
+    for start in range(0, len(left), _CHUNK):
+        projects.update(session.execute(
+            select(Feature.project_id).join(Scenario, Scenario.feature_id == Feature.id)
+            .where(Scenario.id.in_(left[start : start + _CHUNK])).distinct()
+            .execution_options(include_deleted=True)
+        ).scalars())
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    # One row per run (not per result), in the order the statistics take runs; the id only makes ties stable.
+    runs = session.execute(
+        select(TestRun.id, TestRun.commit_sha, when).where(TestRun.project_id.in_(projects))
+        .order_by(when.desc(), TestRun.imported_at.desc(), TestRun.id)
+    ).all()
+    walked = 0
+    while left and walked < min(len(runs), _WALK):
+        batch = runs[walked : walked + _RUN_BATCH]
+        walked += len(batch)
+        hits: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)  # run -> scenarios executed in it
+        for start in range(0, len(left), _CHUNK):
+            for scenario_id, run_id in session.execute(
+                select(TestResult.scenario_id, TestResult.run_id).where(
+                    TestResult.scenario_id.in_(left[start : start + _CHUNK]),
+                    TestResult.run_id.in_([run.id for run in batch]), TestResult.status != "skipped",
+                ).distinct()
+            ).all():
+                assert scenario_id is not None
+                hits[run_id].add(scenario_id)
+        for run_id, commit, at in batch:  # newest first: the first run of a scenario is its newest
+            for scenario_id in hits.get(run_id, ()):
+                if scenario_id not in out:
+                    out[scenario_id] = (commit, _utc(at))
+        left = [ident for ident in left if ident not in out]
+    if left:
+        out.update(_last_executed_ranked(session, left))
+    return out
+
+
+_WALK = 32  # runs walked newest first before the scenarios not found yet are read by their results
+_RUN_BATCH = 4  # runs asked about per statement: the newest run usually answers every scenario
+
+
+def _utc(at: Any) -> dt.datetime:
+    """A run's time as an aware UTC datetime (SQLite returns an expression's timestamp as naive text)."""
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    when: dt.datetime = at
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _last_executed_ranked(
+    session: Session, scenario_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str | None, dt.datetime]]:
+    """``last_executed`` from every result of each scenario (a window function ranks them): for scenarios the
+    newest runs did not execute."""
     from sqlalchemy import func, select
 
     from tracertm.models import TestResult, TestRun
@@ -157,7 +224,8 @@ def last_executed(
             select(
                 TestResult.scenario_id.label("scenario_id"), TestRun.commit_sha.label("commit"), when.label("at"),
                 func.row_number().over(
-                    partition_by=TestResult.scenario_id, order_by=(when.desc(), TestRun.imported_at.desc())
+                    partition_by=TestResult.scenario_id,
+                    order_by=(when.desc(), TestRun.imported_at.desc(), TestRun.id),
                 ).label("rank"),
             )
             .join(TestRun, TestResult.run_id == TestRun.id)
@@ -167,9 +235,7 @@ def last_executed(
         for scenario_id, commit, at in session.execute(
             select(ranked.c.scenario_id, ranked.c.commit, ranked.c.at).where(ranked.c.rank == 1)
         ).all():
-            if isinstance(at, str):  # SQLite returns the subquery's timestamp as text
-                at = dt.datetime.fromisoformat(at)
-            out[scenario_id] = (commit, at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc))
+            out[scenario_id] = (commit, _utc(at))
     return out
 
 
