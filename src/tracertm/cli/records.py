@@ -425,7 +425,7 @@ def _find_over_time(session: Session, project: Project, ident: str) -> tuple[Any
     line saying so — also when the id now belongs to another record, which wins (it is what ``show`` finds)."""
     from tracertm.repositories import Records
     from tracertm.repositories.errors import Ambiguous, NotFound
-    from tracertm.repositories.records import former_holders
+    from tracertm.repositories.lookup import former_holders
 
     try:
         k, row = _find(session, project, ident)

@@ -1,0 +1,112 @@
+"""Finding a record by an id of any kind (``find_any``: ``ADR-0003``, ``KIND:ID``, a scenario's ``FEAT/SC``) and
+the records that held an id before (``former_holders``): what ``show``, ``history``, ``trace`` and ``review`` resolve
+a typed id with, over the per-kind repositories (``repositories.records``)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracertm.models import Project, SpecRevision
+from tracertm.repositories.errors import Ambiguous, NotFound
+from tracertm.repositories.kinds import Kind
+from tracertm.repositories.records import Records, normalize_adr
+
+__all__ = ["find_any", "former_holders"]
+
+
+# The kinds an id is looked up in when its kind is not said, in this order; ``KIND:ID`` says it (``adr:ADR-0003``,
+# ``contract:ADR-0003``): ids are unique per kind only, and ``check`` warns when two kinds share one.
+_ANY_KINDS = ("adr", "contract", "feature", "scenario", "test_case")
+# The kinds whose id may change while the record stays (``former_holders``): not test cases, never renamed.
+_FORMER_KINDS = ("adr", "contract", "feature", "scenario", "step_definition")
+_KIND_PREFIX = {"adr": "adr", "contract": "contract", "feature": "feature", "scenario": "scenario",
+                "test_case": "test_case", "test-case": "test_case"}
+
+
+def _kind_prefixed(ident: str) -> tuple[str, str] | None:
+    """``(kind, id)`` of a kind-qualified id ``KIND:ID`` (``adr:ADR-0003``), None for any other id."""
+    head, sep, rest = ident.partition(":")
+    name = _KIND_PREFIX.get(head.strip().lower()) if sep else None
+    return (name, rest.strip()) if name is not None and rest.strip() else None
+
+
+def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]:
+    """Resolve an id of any spec kind (``ADR-0003``, ``CTR-0001``, a feature or scenario number, a test case's id)
+    in ``project``; ``KIND:ID`` (``adr:ADR-0003``, ``contract:ADR-0003``, ``scenario:FEAT-2/SC-4``) looks in that
+    kind only: how two records of different kinds with one id are told apart. An id that only looks qualified
+    (a scenario named ``feature: login``) is still found as it is written. An id no record has names the ADR a
+    file's reference to it would (:meth:`Records.adr_named`: ``ADR-0008`` the one ``ADR-0008-use-x``)."""
+    candidates: builtins.list[tuple[Kind, Any]] = []
+    prefixed = _kind_prefixed(ident)
+    if prefixed is not None:
+        repo = Records(session, prefixed[0])
+        candidates = [(repo.kind, row) for row in repo.find_by_number(prefixed[1], project)]
+    if not candidates:
+        for name in _ANY_KINDS:
+            repo = Records(session, name)
+            candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project)]
+    if not candidates and (prefixed is None or prefixed[0] == "adr"):
+        # No record has the id: the ADR it names as a reference would (``ADR-0008`` → ``ADR-0008-use-x``).
+        repo = Records(session, "adr")
+        candidates = [(repo.kind, row) for row in repo.adr_named(ident if prefixed is None else prefixed[1], project)]
+    if not candidates:
+        if prefixed is not None:
+            k = Records(session, prefixed[0]).kind
+            raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} {prefixed[1]} in project {project.name}; see "
+                           f"'tracertm list {k.plural}'")
+        raise NotFound(f"{ident}: no ADR, contract, feature or scenario with this id in project {project.name}; "
+                       "see 'tracertm list'")
+    if len(candidates) > 1:
+        raise Ambiguous(f"{ident} is ambiguous: {_alternatives(session, ident, candidates)}; use one of those ids")
+    return candidates[0]
+
+
+def former_holders(session: Session, project: Project, ident: str) -> builtins.list[tuple[Kind, Any]]:
+    """The records (live or deleted) whose earlier revisions had the id ``ident`` (``KIND:ID`` looks in that kind
+    only): a renamed untagged feature or id-less contract, an ADR whose number its moved file gave it, a definition
+    of a moved step file (``file::function``) — identity kept through the move, so the revisions hold the former
+    ids (``moved`` keeps the row and its history). One indexed query (project, kind, number); scenarios also by
+    ``FEATURE/SCENARIO``, their former feature being the ``feature_number`` of their revision's snapshot."""
+    from tracertm.engine.links import scenario_ref_splits
+
+    prefixed = _kind_prefixed(ident)
+    kinds, wanted = ((prefixed[0],), prefixed[1]) if prefixed is not None else (_FORMER_KINDS, ident)
+    numbers = {wanted, normalize_adr(wanted)}
+    splits = list(scenario_ref_splits(wanted)) if "scenario" in kinds else []
+    numbers |= {sc for _, sc in splits}
+    rows = session.execute(
+        select(SpecRevision.entity_type, SpecRevision.entity_id, SpecRevision.number, SpecRevision.snapshot)
+        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(kinds),
+               SpecRevision.number.in_(numbers))
+        .order_by(SpecRevision.created_at.desc()).limit(1000)
+    ).all()
+    found: dict[Any, tuple[Kind, Any]] = {}
+    for entity_type, entity_id, number, snapshot in rows:
+        if entity_id in found:
+            continue
+        plain = number == wanted or (entity_type != "scenario" and number == normalize_adr(wanted))
+        parent = (snapshot or {}).get("feature_number") if entity_type == "scenario" else None
+        if not plain and (parent, number) not in splits:
+            continue
+        repo = Records(session, entity_type)
+        try:
+            found[entity_id] = (repo.kind, repo.get(entity_id, project))
+        except NotFound:  # a record removed for good (its project's history outlives it): nothing to show
+            continue
+    return builtins.list(found.values())
+
+
+def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[Kind, Any]]) -> str:
+    """An id per candidate that names it alone, with its file: its qualified id (``FEAT-2/SC-4``) when that is not
+    what was typed and no other candidate shares it, else ``KIND:ID`` (``contract:ADR-0003``)."""
+    qualified = [Records(session, k).qualified(row) for k, row in candidates]
+    out = []
+    for (k, row), q in zip(candidates, qualified):
+        plain = q != ident and qualified.count(q) == 1 and _kind_prefixed(q) is None
+        path = getattr(row, "source_path", None)
+        out.append((q if plain else f"{k.name}:{q}") + (f" ({path})" if path else ""))
+    return ", ".join(out)
