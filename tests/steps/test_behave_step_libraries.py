@@ -48,7 +48,8 @@ def test_a_library_import_is_named_with_the_glob_that_reads_it(git_repo: GitRepo
     assert report.undefined() == [] and _hints(report.warnings) == []
     assert _hints(check(git_repo.path).warnings) == []
     pytest.importorskip("behave")
-    assert behave_undefined(str(git_repo.path), ("a browser", "I log in", "I see the api")) == []  # what behave says, the library imported
+    # What behave says, the library imported.
+    assert behave_undefined(str(git_repo.path), ("a browser", "I log in", "I see the api")) == []
 
 
 def test_imports_resolve_as_behaves_sys_path_and_through_the_library(git_repo: GitRepo) -> None:

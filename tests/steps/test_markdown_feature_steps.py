@@ -1,9 +1,9 @@
 """The steps of a Markdown-with-Gherkin feature (``*.feature.md``) carry their file's lines: a scenario's text is
-read as the Gherkin lines it stands for (``parsers.markdown_gherkin``) — a step without its bullet, a heading without
-its ``#``s, no GFM separator among an outline's rows. Before, the scenario's first line was not found (``- Given``
-never equals ``Given``), so every Examples row was put one line late (more under tags), and a ``| --- |``
-separator counted as a row: ``check``, ``tracertm steps``, the stored step rows and the web view named the wrong
-row."""
+read as the Gherkin lines it stands for (``parsers.markdown_gherkin``): a step without its bullet, a heading
+without its ``#``s, no GFM separator among an outline's rows. Before, the scenario's first line was not found
+(``- Given`` never equals ``Given``), so every Examples row was put one line late (more under tags), and a
+``| --- |`` separator counted as a row: ``check``, ``tracertm steps``, the stored step rows and the web view
+named the wrong row."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Markdown with Gherkin (``*.feature.md``, as cucumber-js reads it), line by line, as gherkin's Markdown token matcher
-(``gherkin.token_matcher_markdown.GherkinInMarkdownTokenMatcher``) reads it — for the code that finds lines in a
-scenario's stored text after the parse (results, step rows, finding places), without importing gherkin.
+"""Markdown with Gherkin (``*.feature.md``, as cucumber-js reads it), line by line, as gherkin's Markdown token
+matcher (``gherkin.token_matcher_markdown.GherkinInMarkdownTokenMatcher``) reads it — for the code that finds lines
+in a scenario's stored text after the parse (results, step rows, finding places), without importing gherkin.
 
 A keyword line is a heading (``## Scenario: x``), a step a bullet (``* Given x``), a tag is written in backticks
 (`` `@tag` ``), and a table row is indented 2 to 5 spaces; a GFM separator row (``| --- |``) is no row, and every
@@ -28,8 +28,8 @@ def is_markdown(path: str | None) -> bool:
 
 def gherkin_line(line: str) -> str:
     """A line of a Markdown feature as the Gherkin line it stands for, each character at its column: a heading's
-    ``#``s and a step's bullet become spaces (``  * Given x`` → ``    Given x``); a ``|`` line gherkin does not read as
-    a table row (not indented 2 to 5 spaces, or a separator row) becomes empty."""
+    ``#``s and a step's bullet become spaces (``  * Given x`` → ``    Given x``); a ``|`` line gherkin does not read
+    as a table row (not indented 2 to 5 spaces, or a separator row) becomes empty."""
     if line.lstrip().startswith("|"):
         cells = _CELL_SPLIT.split(line.strip())[1:-1]
         # As gherkin: a row with any cell like ``---`` / ``:-:`` is a separator, whatever the other cells hold.

@@ -73,7 +73,7 @@ class BehaveFolders:
     nothing is scoped (every behave definition serves every scenario, as before).
 
     behave runs one features folder at a time (``Runner.setup_paths``): from the folder or feature file it is given
-    it walks up to the first folder holding a ``steps`` folder or an ``environment.py`` — the base — and loads only
+    it walks up to the first folder holding a ``steps`` folder or an ``environment.py`` (the base) and loads only
     ``base/steps/*.py`` (``load_step_definitions``). So a scenario sees the definitions of its feature file's
     nearest enclosing features folder and no other folder's; a feature file in no features folder sees none of
     them (behave stops: no steps directory). A behave definition outside every steps folder (a step library

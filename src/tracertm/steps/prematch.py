@@ -183,7 +183,7 @@ class StepMatcher:
     definitions: tuple[StepDefinition, ...]
     types: tuple[ParameterTypeDecl, ...]
     key: str
-    lenses: Lenses | None = None  # when a scenario needs a lens (``steps.lens``: pytest-bdd bindings, Reqnroll scopes)
+    lenses: Lenses | None = None  # when a scenario needs one (``steps.lens``: pytest-bdd bindings, Reqnroll scopes)
 
     @property
     def by_reference(self) -> bool:
@@ -223,8 +223,8 @@ class StepMatcher:
                         steps = executed_steps(child, types, False, result.path)
                         packed, firsts = match_packed(steps, index, verdicts, statuses)
                     else:
-                        rows, firsts = match_steps(executed_steps(child, types, written, result.path), index, verdicts,
-                                                   statuses, lens)
+                        steps = executed_steps(child, types, written, result.path)
+                        rows, firsts = match_steps(steps, index, verdicts, statuses, lens)
                         packed = pack(rows)
                     scenarios[child.number] = Scenario(packed, firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before

@@ -263,7 +263,8 @@ def executed_steps(
     cold sync's 130,000 steps (``tracertm.steps.prematch``), and a scenario's own line, a step's column and the
     named tuple were a third of that work. The source text is only read for an outline (its Examples row lines).
     ``as_written``: an outline whose Examples give no row runs its steps as written (pytest-bdd's, for a scenario
-    a pytest-bdd module runs: ``StepUse.as_written``). ``path``: the feature file (``*.md``: Markdown with Gherkin)."""
+    a pytest-bdd module runs: ``StepUse.as_written``). ``path``: the feature file (``*.md``: Markdown with
+    Gherkin)."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
