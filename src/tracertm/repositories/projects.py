@@ -5,15 +5,17 @@ from __future__ import annotations
 import builtins
 import shlex
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
 from tracertm.repositories.errors import NotFound
 from tracertm.repositories.kinds import KINDS
+
+COUNTED = ("adr", "contract", "feature", "scenario", "step_definition")  # the kinds ``status`` counts
 
 
 class Projects:
@@ -96,42 +98,54 @@ class Projects:
 
     def status(self, project: Project) -> dict[str, Any]:
         """Counts per kind (live and deleted), the last sync, and the files currently in error."""
-        counts: dict[str, dict[str, int]] = {}
-        for name in ("adr", "contract", "feature", "scenario", "step_definition"):
+        return self.statuses([project])[project.id]
+
+    def statuses(self, projects: Sequence[Project], *, every: bool = False) -> dict[uuid.UUID, dict[str, Any]]:
+        """``status`` of each of ``projects``, by project id, in a fixed number of statements whatever their number
+        (each grouped by project): the dashboard lists every project, and one round of queries per project cost
+        a shared PostgreSQL server seconds per page. ``every``: ``projects`` are all the database's, so no
+        statement lists their ids (1,000 projects would be 1,000 bound parameters in each)."""
+        ids = [p.id for p in projects]
+
+        def mine(column: Any) -> Any:
+            return true() if every else column.in_(ids)
+
+        counts: dict[uuid.UUID, dict[str, dict[str, int]]] = {
+            pid: {name: {"live": 0, "deleted": 0} for name in COUNTED} for pid in ids}
+        for name in COUNTED:
             model = KINDS[name].model
-            query = select(model.deleted_at.is_(None), func.count()).group_by(model.deleted_at.is_(None))
+            owner = Feature.project_id if name == "scenario" else model.project_id
+            query = (select(owner, model.deleted_at.is_(None), func.count()).select_from(model).where(mine(owner))
+                     .group_by(owner, model.deleted_at.is_(None)))
             if name == "scenario":
-                query = query.join(Feature, Scenario.feature_id == Feature.id).where(Feature.project_id == project.id)
-            else:
-                query = query.where(model.project_id == project.id)
-            rows: dict[bool, int] = dict(self.session.execute(query.execution_options(include_deleted=True)).all())
-            counts[name] = {"live": rows.get(True, 0), "deleted": rows.get(False, 0)}
-        last = self.session.execute(
-            select(SyncRun).where(SyncRun.project_id == project.id).order_by(SyncRun.started_at.desc()).limit(1)
-        ).scalar_one_or_none()
-        broken = self.session.execute(
-            select(SourceFile.path, SourceFile.parse_error)
+                query = query.join(Feature, Scenario.feature_id == Feature.id)
+            for pid, live, n in self.session.execute(query.execution_options(include_deleted=True)).all():
+                if pid in counts:
+                    counts[pid][name]["live" if live else "deleted"] = int(n)
+        # The newest run of each project: a correlated subquery per project row, which both databases answer from
+        # the (project_id, started_at) index, reading one entry per project however many runs there are (a
+        # window over every run would read them all).
+        newest = aliased(SyncRun)
+        latest = (select(newest.id).where(newest.project_id == Project.id).order_by(newest.started_at.desc())
+                  .limit(1).correlate(Project).scalar_subquery())
+        newest_ids = select(latest).select_from(Project).where(mine(Project.id))
+        last: dict[uuid.UUID, SyncRun] = {
+            run.project_id: run
+            for run in self.session.execute(select(SyncRun).where(SyncRun.id.in_(newest_ids))).scalars()}
+        broken: dict[uuid.UUID, builtins.list[tuple[str, Any]]] = {pid: [] for pid in ids}
+        for pid, path, stored in self.session.execute(
+            select(SourceFile.project_id, SourceFile.path, SourceFile.parse_error)
             .where(
-                SourceFile.project_id == project.id,
+                mine(SourceFile.project_id),
                 SourceFile.deleted_at.is_(None),
                 SourceFile.parse_error.is_not(None),
             )
-            .order_by(SourceFile.path)
-        ).all()
-        return {
-            "project": project.name,
-            "repo_url": project.repo_url,
-            "last_synced_commit": project.last_synced_commit,
-            "last_synced_at": project.last_synced_at.isoformat() if project.last_synced_at else None,
-            "last_run": None
-            if last is None
-            else {
-                "trigger": last.trigger, "status": last.status, "started_at": last.started_at.isoformat(),
-                "ref": last.ref,
-            },
-            "counts": counts,
-            "files_in_error": _files_in_error(broken),
-        }
+            .order_by(SourceFile.project_id, SourceFile.path)
+        ).all():
+            if pid in broken:
+                broken[pid].append((path, stored))
+        return {project.id: _status(project, counts[project.id], last.get(project.id), broken[project.id])
+                for project in projects}
 
     def sync_runs(self, project: Project | None = None, limit: int = 50) -> builtins.list[tuple[SyncRun, str]]:
         """The newest sync runs (of one project, or of all), with their project's name."""
@@ -140,6 +154,24 @@ class Projects:
             query = query.where(SyncRun.project_id == project.id)
         rows = self.session.execute(query.order_by(SyncRun.started_at.desc(), SyncRun.id).limit(limit)).all()
         return [(run, name) for run, name in rows]
+
+
+def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun | None,
+            broken: builtins.list[tuple[str, Any]]) -> dict[str, Any]:
+    return {
+        "project": project.name,
+        "repo_url": project.repo_url,
+        "last_synced_commit": project.last_synced_commit,
+        "last_synced_at": project.last_synced_at.isoformat() if project.last_synced_at else None,
+        "last_run": None
+        if last is None
+        else {
+            "trigger": last.trigger, "status": last.status, "started_at": last.started_at.isoformat(),
+            "ref": last.ref,
+        },
+        "counts": counts,
+        "files_in_error": _files_in_error(broken),
+    }
 
 
 def _files_in_error(rows: Any) -> builtins.list[dict[str, Any]]:

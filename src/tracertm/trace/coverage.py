@@ -20,11 +20,11 @@ from __future__ import annotations
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from tracertm.crossfile import adr_resolver
@@ -112,26 +112,69 @@ class Row:
         }
 
 
+LINK_COLUMNS = (Link.source_kind, Link.source_id, Link.source_ref, Link.target_ref, Link.target_id, Link.target_kind,
+                Link.target_version, Link.reviewed_version)
+
+
 def coverage(session: Session, project: Project, by: str = "requirements") -> list[Row]:
     """Coverage rows of a project, ``by`` requirements (every requirement id some spec names) or ``adrs`` (every
     live ADR, plus ADR ids referenced without being defined). Three queries, whatever the size."""
-    target_kind = "requirement" if by == "requirements" else "adr"
+    target_kind = _target_kind(by)
     links = session.execute(
-        select(Link.source_kind, Link.source_id, Link.source_ref, Link.target_ref, Link.target_id, Link.target_kind,
-               Link.target_version, Link.reviewed_version)
-        .where(Link.project_id == project.id, Link.target_kind == target_kind)
+        select(*LINK_COLUMNS).where(Link.project_id == project.id, Link.target_kind == target_kind)
     ).mappings().all()
-    rows: dict[str, Row] = {}
+    adrs: list[tuple[str, str | None]] = []
     if target_kind == "adr":
-        for number, title in session.execute(
+        adrs = [(str(n), t) for n, t in session.execute(
             select(ADR.adr_number, ADR.title).where(ADR.project_id == project.id, ADR.deleted_at.is_(None))
-        ).all():
-            rows[number] = Row("adr", number, title, True)
+        ).all()]
+    scenario_ids = [link["source_id"] for link in links if link["source_kind"] == "scenario"]
+    return _rows(target_kind, links, adrs, _results(session, scenario_ids), _tests(session, project, scenario_ids))
+
+
+def states_by_project(session: Session,
+                      ids: Collection[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, dict[str, int]]]:
+    """``states_count`` of ``coverage`` by requirements and by ADRs of the projects ``ids`` (None: every project), by
+    project id: ``{"requirements": {...}, "adrs": {...}}``. Three statements whatever the number of projects (the
+    dashboard's), not three or more per project; the states are ``coverage``'s own (``_rows``)."""
+    mine = true() if ids is None else Link.project_id.in_(ids)
+    kinds = ("requirement", "adr")
+    links: dict[tuple[uuid.UUID, str], list[Mapping[Any, Any]]] = defaultdict(list)
+    for link in session.execute(select(Link.project_id, *LINK_COLUMNS)
+                                .where(mine, Link.target_kind.in_(kinds))).mappings():
+        links[(link["project_id"], link["target_kind"])].append(link)
+    adrs: dict[uuid.UUID, list[tuple[str, str | None]]] = defaultdict(list)
+    for pid, number, title in session.execute(
+        select(ADR.project_id, ADR.adr_number, ADR.title)
+        .where(true() if ids is None else ADR.project_id.in_(ids), ADR.deleted_at.is_(None))
+    ).all():
+        adrs[pid].append((str(number), title))
+    # The results of the scenarios those links come from, read in one statement (``_results`` reads them by id,
+    # 900 a statement).
+    columns = [getattr(Scenario, c) for c in RESULT_COLUMNS if hasattr(Scenario, c)]
+    sources = select(Link.source_id).where(mine, Link.target_kind.in_(kinds), Link.source_kind == "scenario")
+    results = {r["id"]: scenario_result(dict(r)) for r in session.execute(
+        select(Scenario.id, *columns).where(Scenario.id.in_(sources))).mappings()}
+    projects = set(ids) if ids is not None else {pid for pid, _ in links} | set(adrs)
+    return {pid: {by: states_count(_rows(_target_kind(by), links.get((pid, _target_kind(by)), []), adrs.get(pid, [])
+                                         if by == "adrs" else [], results, {}))
+                  for by in ("requirements", "adrs")}
+            for pid in projects}
+
+
+def _target_kind(by: str) -> str:
+    return "requirement" if by == "requirements" else "adr"
+
+
+def _rows(target_kind: str, links: Sequence[Mapping[Any, Any]], adrs: Iterable[tuple[str, str | None]],
+          results: Mapping[uuid.UUID, str | None], tests: Mapping[uuid.UUID, list[str]]) -> list[Row]:
+    """The coverage rows of one project from its links to ``target_kind``, its live ADRs (number, title; by ADRs
+    only), its scenarios' last results and test cases by scenario id."""
+    rows: dict[str, Row] = {}
+    for number, title in adrs:
+        rows[number] = Row("adr", number, title, True)
     # What a reference to an ADR names among the live ADRs (the sync's rule), for why an orphaned ADR is one.
     resolve = adr_resolver(set(rows)) if target_kind == "adr" else None
-    scenario_ids = [link["source_id"] for link in links if link["source_kind"] == "scenario"]
-    results = _results(session, scenario_ids)
-    tests = _tests(session, project, scenario_ids)
     # Requirements are stated by ADRs and contracts; with none stated there, every named id counts as defined.
     stated = {link["target_ref"] for link in links if link["source_kind"] in STATING_KINDS}
     for link in links:
@@ -200,4 +243,4 @@ def states_count(rows: Iterable[Row]) -> dict[str, int]:
     return {str(s): counts.get(str(s), 0) for s in State}
 
 
-__all__ = ["State", "Row", "coverage", "scenario_result", "state", "states_count"]
+__all__ = ["State", "Row", "coverage", "scenario_result", "state", "states_by_project", "states_count"]

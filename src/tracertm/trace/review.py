@@ -12,10 +12,12 @@ import getpass
 import os
 import shlex
 import subprocess
-from collections.abc import Iterable, Mapping
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError, Diagnostic, UsageError
@@ -106,8 +108,6 @@ def dangling_reasons(session: Session, project: Project, refs: Iterable[str]) ->
     """Why links to the ADR ids ``refs`` dangle (``why_dangling`` of each), read at once from the live ADRs that can
     have their numbers and resolved by the sync's rule (``crossfile.adr_resolver``, as ``engine.adr_links``
     resolves links): one query per 50 numbers, whatever the number of links."""
-    from sqlalchemy import func
-
     from tracertm.crossfile import adr_base, adr_resolver
     from tracertm.engine.apply import iter_chunks
     from tracertm.models import ADR
@@ -171,14 +171,8 @@ def record_links(session: Session, project: Project, kind: str, row: Any) -> dic
 def summary(session: Session, project: Project, limit: int = 50) -> dict[str, Any]:
     """Counts of links by state plus the suspect and dangling ones (at most ``limit`` of each)."""
     problems = session.execute(
-        select(Link).where(
-            Link.project_id == project.id,
-            or_(
-                Link.target_id.is_(None) & Link.target_kind.in_(RECORD_KINDS),
-                Link.target_id.is_not(None) & Link.reviewed_version.is_not(None)
-                & (Link.target_version != Link.reviewed_version),
-            ),
-        ).order_by(Link.source_path, Link.source_line, Link.target_ref)
+        select(Link).where(Link.project_id == project.id, _problem())
+        .order_by(Link.source_path, Link.source_line, Link.target_ref)
     ).scalars().all()
     total = session.execute(select(Link.id).where(Link.project_id == project.id)).all()
     suspect = [as_dict(x) for x in problems if link_state(x) == "suspect"]
@@ -191,6 +185,31 @@ def summary(session: Session, project: Project, limit: int = 50) -> dict[str, An
         "suspect_links": suspect[:limit],
         "dangling_links": dangling[:limit],
     }
+
+
+def counts_by_project(session: Session, ids: Collection[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, int]]:
+    """``summary``'s counts (``total``, ``suspect``, ``dangling``) of the projects ``ids`` (None: of every project),
+    by project id, in two grouped statements whatever their number (the dashboard's)."""
+    mine = true() if ids is None else Link.project_id.in_(ids)
+    out: dict[uuid.UUID, dict[str, int]] = defaultdict(lambda: {"total": 0, "suspect": 0, "dangling": 0})
+    for pid, n in session.execute(select(Link.project_id, func.count()).where(mine).group_by(Link.project_id)):
+        out[pid]["total"] = int(n)
+    # ``summary``'s condition; a link it selects whose target is gone is dangling, any other one is suspect.
+    gone = Link.target_id.is_(None)
+    for pid, dangling, n in session.execute(
+        select(Link.project_id, gone, func.count()).where(mine, _problem()).group_by(Link.project_id, gone)
+    ):
+        out[pid]["dangling" if dangling else "suspect"] = int(n)
+    return out
+
+
+def _problem() -> Any:
+    """A link that is dangling or suspect, as the database reads it (``summary``)."""
+    return or_(
+        Link.target_id.is_(None) & Link.target_kind.in_(RECORD_KINDS),
+        Link.target_id.is_not(None) & Link.reviewed_version.is_not(None)
+        & (Link.target_version != Link.reviewed_version),
+    )
 
 
 def reviewer(where: str | os.PathLike[str] | None = None) -> str:

@@ -201,7 +201,17 @@ def summary(session: Session, project: Project, link_limit: int = 50) -> Summary
 
 
 def dashboard(session: Session) -> dict[str, Any]:
-    return {"summaries": [summary(session, p, link_limit=5) for p in Projects(session).list()]}
+    """Every project's ``Summary`` (its link counts, not the links themselves, which the dashboard does not show),
+    read for all projects at once: a fixed number of statements however many projects the database holds."""
+    from tracertm.trace import coverage, review
+
+    repo = Projects(session)
+    projects = repo.list()
+    statuses = repo.statuses(projects, every=True)
+    links = review.counts_by_project(session, None)
+    states = coverage.states_by_project(session, None)
+    empty = {by: coverage.states_count(()) for by in ("requirements", "adrs")}
+    return {"summaries": [Summary(p, statuses[p.id], links[p.id], states.get(p.id, empty)) for p in projects]}
 
 
 def project_page(session: Session, name: str) -> dict[str, Any]:
