@@ -169,22 +169,20 @@ def record_links(session: Session, project: Project, kind: str, row: Any) -> dic
 
 
 def summary(session: Session, project: Project, limit: int = 50) -> dict[str, Any]:
-    """Counts of links by state plus the suspect and dangling ones (at most ``limit`` of each)."""
-    problems = session.execute(
-        select(Link).where(Link.project_id == project.id, _problem())
-        .order_by(Link.source_path, Link.source_line, Link.target_ref)
-    ).scalars().all()
-    total = session.execute(select(Link.id).where(Link.project_id == project.id)).all()
-    suspect = [as_dict(x) for x in problems if link_state(x) == "suspect"]
-    dangling = [as_dict(x) for x in problems if link_state(x) == "dangling"]
-    with_reasons(session, project, dangling[:limit])
-    return {
-        "total": len(total),
-        "suspect": len(suspect),
-        "dangling": len(dangling),
-        "suspect_links": suspect[:limit],
-        "dangling_links": dangling[:limit],
-    }
+    """Counts of links by state plus the suspect and dangling ones (at most ``limit`` of each): the counts grouped
+    in the database (``counts_by_project``), and only the links shown read."""
+    counts = counts_by_project(session, [project.id]).get(project.id, {"total": 0, "suspect": 0, "dangling": 0})
+
+    def first(dangling: bool) -> list[dict[str, Any]]:
+        gone = Link.target_id.is_(None) if dangling else Link.target_id.is_not(None)
+        return [as_dict(x) for x in session.execute(
+            select(Link).where(Link.project_id == project.id, _problem(), gone)
+            .order_by(Link.source_path, Link.source_line, Link.target_ref, Link.id).limit(limit)
+        ).scalars()]
+
+    dangling = first(True)
+    with_reasons(session, project, dangling)
+    return {**counts, "suspect_links": first(False), "dangling_links": dangling}
 
 
 def counts_by_project(session: Session, ids: Collection[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, int]]:
