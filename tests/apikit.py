@@ -61,3 +61,21 @@ def api_client(database: Engine | str, settings: ApiSettings | None = None, *,
         app = create_app(settings or ApiSettings(), engine)
         with TestClient(app, raise_server_exceptions=raise_server_exceptions, **client_options) as client:
             yield client
+
+
+@contextmanager
+def counting_client(url: str) -> Iterator[tuple[TestClient, list[str]]]:
+    """``api_client`` over an engine of its own whose statements are recorded (``before_cursor_execute``), in the
+    list given with it: what a request costs in statements."""
+    from sqlalchemy import event
+
+    from tracertm import db
+
+    engine = db.make_engine(url)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    try:
+        with api_client(engine) as client:
+            yield client, statements
+    finally:
+        engine.dispose()

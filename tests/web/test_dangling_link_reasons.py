@@ -15,12 +15,11 @@ In-process (FastAPI's TestClient) on SQLite and PostgreSQL, over a real git repo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from webfixtures import client_for, main_of
 
-from apikit import api_client
+from apikit import counting_client
 from conftest import GitRepo
 from tracertm.engine.sync import sync
 
@@ -161,22 +160,6 @@ def test_pages_and_answers_say_why_a_link_dangles(git_repo: GitRepo, engine: Any
             "missing": 2, "ambiguous": 0}
 
 
-def _counting(url: str) -> Iterator[tuple[Any, list[str]]]:
-    """An in-process client over an engine whose statements are recorded (``api_client``, with a listener)."""
-    from sqlalchemy import event
-
-    from tracertm import db
-
-    engine = db.make_engine(url)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
-    try:
-        with api_client(engine) as client:
-            yield client, statements
-    finally:
-        engine.dispose()
-
-
 def test_the_reasons_cost_the_same_few_queries_for_two_dangling_links_or_forty(
     git_repo: GitRepo, engine: Any, database_url: str
 ) -> None:
@@ -196,7 +179,7 @@ def test_the_reasons_cost_the_same_few_queries_for_two_dangling_links_or_forty(
 
     def cost() -> dict[str, int]:
         out = {}
-        for client, statements in _counting(database_url):
+        with counting_client(database_url) as (client, statements):
             for path in paths:
                 _ok(client.get(path))  # (a first answer may read what is cached after)
                 statements.clear()

@@ -5,35 +5,16 @@ projects. The page must stay what the per-project reads made of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from webproject import build, new_repo
 
-from apikit import api_client
+from apikit import counting_client
 from conftest import GitRepo
 
 ADR = "---\nid: ADR-{n:04d}\nstatus: accepted\n---\n\n# Decision {n}\n\n## Context\n\nC.\n"
 FEATURE = "@FEAT-1 @ADR-0001 @ADR-0099 @REQ-7\nFeature: Pay\n\n  @SC-1\n  Scenario: one\n    Given x\n"
-
-
-@contextmanager
-def _counting(database_url: str) -> Iterator[tuple[Any, list[str]]]:
-    """A client of the app whose engine records every statement it sends (``before_cursor_execute``)."""
-    from sqlalchemy import event
-
-    from tracertm import db
-
-    engine = db.make_engine(database_url)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
-    try:
-        with api_client(engine) as client:
-            yield client, statements
-    finally:
-        engine.dispose()
 
 
 def _cost(client: Any, statements: list[str], path: str) -> tuple[int, str]:
@@ -72,11 +53,11 @@ def test_the_dashboard_and_the_project_list_cost_the_same_statements_for_2_proje
     build(new_repo(tmp_path / "sample"), database_url, project="sample")  # results, history, suspect links
     first, second = _tiny(git_repo)
     _sync(git_repo, database_url, "t00", first, second)
-    with _counting(database_url) as (client, statements):
+    with counting_client(database_url) as (client, statements):
         few = _cost(client, statements, "/")[0], _cost(client, statements, "/api/v1/projects")[0]
     for i in range(1, 11):  # every shape: synced once at either commit, or twice (deletions)
         _sync(git_repo, database_url, f"t{i:02d}", *((first,), (second,), (first, second))[i % 3])
-    with _counting(database_url) as (client, statements):
+    with counting_client(database_url) as (client, statements):
         many, page = _cost(client, statements, "/")
         listed, projects = _cost(client, statements, "/api/v1/projects")
         assert (many, listed) == few
