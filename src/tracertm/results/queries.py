@@ -328,10 +328,11 @@ def _content_changes(project_id: uuid.UUID) -> Any:
     of its version: no other change shares its version (every other change raises it, so such a one came first)
     and no move of that version is older. Decided in the database (an index seek on (entity, version) per move)
     rather than by reading every revision in order, ``annotated`` ones included."""
-    from sqlalchemy import and_, exists, or_, select
+    from sqlalchemy import and_, exists, or_, select, text
     from sqlalchemy.orm import aliased
 
     from tracertm.models import SpecRevision
+    from tracertm.models.sync import CONTENT_CHANGES
 
     kinds = ("scenario", "feature")
     before = aliased(SpecRevision)
@@ -344,6 +345,9 @@ def _content_changes(project_id: uuid.UUID) -> Any:
         select(SpecRevision.entity_id, SpecRevision.commit_sha, SpecRevision.committed_at, SpecRevision.created_at,
                SpecRevision.content_hash)
         .where(SpecRevision.project_id == project_id, SpecRevision.entity_type.in_(kinds),
+               # The partial index's own condition, word for word (SQLite uses a partial index only so): the
+               # content changes apart from the ``annotated`` revision each results import writes (0023).
+               text(CONTENT_CHANGES),
                or_(SpecRevision.change.in_(("created", "updated", "restored")),
                    and_(SpecRevision.change == "moved", first_of_version)))
         .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.created_at)
