@@ -276,3 +276,76 @@ def test_a_type_registered_only_by_another_folder_is_not_registered(git_repo: Gi
     if _has_behave():
         assert "not recognised" in _behave(git_repo.path, "more.features")
         assert "UNDEFINED" not in _behave(git_repo.path, "features")
+
+
+LIBRARY = ("from behave import given\n\n@given('from the library')\ndef from_library(context):\n    pass\n\n"
+           "@given('only in the library')\ndef only_library(context):\n    pass\n")
+
+
+def _with_library(git_repo: GitRepo, imports: str = "import steplib\n") -> None:
+    """The two folders, and a step library ``step_paths`` reads (``steplib/``, whose package runs its step module)
+    that only ``features/`` imports; a second library (``unread/``) no step module imports."""
+    _two_folders(git_repo)
+    git_repo.write(".tracertm.toml", 'feature_paths = ["features/**/*.feature", "issue.features/**/*.feature"]\n'
+                   'step_paths = ["features/steps/*.py", "issue.features/steps/*.py", "steplib/**/*.py", '
+                   '"unread/**/*.py"]\n')
+    git_repo.write("steplib/__init__.py", "from steplib import lib_steps  # noqa: F401\n")
+    git_repo.write("steplib/lib_steps.py", LIBRARY)
+    git_repo.write("unread/never_steps.py", "from behave import given\n\n@given('never loaded')\n"
+                   "def never(context):\n    pass\n")
+    git_repo.write("features/steps/use_library.py", imports)
+    git_repo.write("features/main.feature", MAIN_FEATURE + "    And from the library\n    And never loaded\n")
+    git_repo.write("issue.features/issue.feature", ISSUE_FEATURE + "    And from the library\n")
+    git_repo.commit("a step library")
+
+
+def test_a_library_serves_the_folders_that_import_it(git_repo: GitRepo) -> None:
+    """behave registers a step library's definitions only in the runs whose step modules import it (here through
+    its package's ``__init__.py``): ``issue.features`` does not, so its step is undefined there; a library nobody
+    imports is never loaded (its step is undefined, its definition unused)."""
+    _with_library(git_repo)
+    undefined, unused, ambiguous, errors = _verdicts(git_repo.path)
+    assert errors == [] and ambiguous == []
+    assert undefined == sorted([*UNDEFINED, "features/main.feature:6 never loaded",
+                                "issue.features/issue.feature:5 from the library"])
+    assert unused == sorted([*UNUSED, "steplib/lib_steps.py:7", "unread/never_steps.py:3"])
+    if _has_behave():
+        main, issues = _behave(git_repo.path, "features"), _behave(git_repo.path, "issue.features")
+        assert "UNDEFINED STEPS[2]" in main and "never loaded" in main.split("UNDEFINED STEPS")[1], main
+        assert "steplib/lib_steps.py:7" in main.split("UNUSED STEP DEFINITIONS")[1], main
+        assert "UNDEFINED STEPS[2]" in issues and "from the library" in issues.split("UNDEFINED STEPS")[1], issues
+        assert "steplib" not in issues and "never_steps" not in main + issues
+    found = check(git_repo.path)
+    messages = [f"{d.path}:{d.line}" for d in [*found.errors, *found.warnings] if "undefined step" in d.message]
+    assert sorted(messages) == ["features/main.feature:4", "features/main.feature:6",
+                                "issue.features/issue.feature:4", "issue.features/issue.feature:5"]
+
+
+def test_a_library_stays_visible_in_a_one_folder_project(git_repo: GitRepo) -> None:
+    """One features folder: nothing is scoped, a library no step module imports still serves (as before)."""
+    git_repo.write(".tracertm.toml", 'feature_paths = ["features/**/*.feature"]\n'
+                   'step_paths = ["features/steps/*.py", "unread/**/*.py"]\n')
+    git_repo.write("features/steps/main_steps.py", MAIN)
+    git_repo.write("unread/never_steps.py", "from behave import given\n\n@given('never loaded')\n"
+                   "def never(context):\n    pass\n")
+    git_repo.write("features/main.feature", MAIN_FEATURE.replace("only in issues", "never loaded"))
+    git_repo.commit("one folder and a library")
+    assert _verdicts(git_repo.path)[0] == []
+
+
+def test_sync_rematches_when_a_folder_starts_importing_a_library(git_repo: GitRepo, database_url: str) -> None:
+    """Only an import changes (no definition, no feature file): the folder's scenarios are matched again, by the
+    parse workers' matching (the lenses' signature changed) and by sync's own."""
+    _with_library(git_repo, imports="")
+    sync(git_repo.path, database_url=database_url)
+    rows = _state(database_url)[0]
+    assert ("from the library", "defined", "steplib/lib_steps.py") not in rows
+    assert rows.count(("from the library", "undefined", None)) == 2
+
+    git_repo.write("features/steps/use_library.py", "import steplib.lib_steps\n")
+    git_repo.commit("import the library")
+    sync(git_repo.path, database_url=database_url)
+    rows, usage = _state(database_url)
+    assert ("from the library", "defined", "steplib/lib_steps.py") in rows
+    assert rows.count(("from the library", "undefined", None)) == 1  # issue.features still does not import it
+    assert usage[("steplib/lib_steps.py", "from the library")] == 1

@@ -77,12 +77,19 @@ class BehaveFolders:
     ``base/steps/*.py`` (``load_step_definitions``). So a scenario sees the definitions of its feature file's
     nearest enclosing features folder and no other folder's; a feature file in no features folder sees none of
     them (behave stops: no steps directory). A behave definition outside every steps folder (a step library
-    ``step_paths`` names, which step modules import) is not scoped: which folders import it is not known here."""
+    ``step_paths`` names) is registered only when a step module or environment.py imports its file, directly or
+    through other imports (``libraries.importers``: the imports the parse recorded, resolved as behave's process
+    resolves them): it serves exactly the folders whose runs import it, and no folder when none does (behave never
+    loads it). Imports only a file outside ``step_paths`` makes are not seen (tracertm does not read it;
+    ``libraries.library_warnings`` names such files when they define steps themselves)."""
 
     def __init__(self, files: Mapping[str, StepFile], definitions: Iterable[StepDefinition]) -> None:
         from tracertm.steps.python import BehaveStepFile
 
+        definitions = list(definitions)
         self.folder: dict[str, str] = {}  # definition identity → its features folder
+        self.libraries: dict[str, frozenset[str]] = {}  # a library definition → the folders whose runs import it
+        self.library_files: dict[str, frozenset[str]] = {}  # a library file → the same (the signature)
         modules: set[str] = set()  # the folders with step modules
         for d in definitions:
             if d.framework == "behave" and (b := behave_base(d.path)) is not None:
@@ -100,6 +107,12 @@ class BehaveFolders:
         # An environment.py stops behave's walk up as a steps folder does, with or without step modules.
         self.bases = frozenset(modules | {b for p in files if is_environment(p) and (b := behave_base(p)) is not None}
                                | set(self.folder.values()))
+        from tracertm.steps.libraries import importers
+
+        loaded = importers(files, {d.path for d in definitions if d.framework == "behave"})
+        for d in definitions:
+            if d.framework == "behave" and d.identity not in self.folder:
+                self.libraries[d.identity] = self.library_files[d.path] = loaded.get(d.path, frozenset())
         self._hidden: dict[str | None, frozenset[str]] = {}
         self._of_folder: dict[str, str | None] = {}
 
@@ -108,8 +121,11 @@ class BehaveFolders:
 
     @property
     def signature(self) -> str:
-        """The folders (empty when nothing is scoped): a scenario's definitions depend on which exist."""
-        return repr(sorted(self.bases)) if self.active else ""
+        """The folders and which of them import each step library (empty when nothing is scoped): a scenario's
+        definitions depend on them."""
+        if not self.active:
+            return ""
+        return repr((sorted(self.bases), sorted((p, sorted(b)) for p, b in self.library_files.items())))
 
     def base_of(self, path: str) -> str | None:
         """The features folder whose run has the scenarios of feature file ``path``: the nearest one enclosing it;
@@ -127,10 +143,13 @@ class BehaveFolders:
         return found
 
     def hidden(self, base: str | None) -> frozenset[str]:
-        """The behave definitions a scenario of features folder ``base`` does not see: every other folder's."""
+        """The behave definitions a scenario of features folder ``base`` does not see: every other folder's, and
+        the step libraries its run does not import."""
         found = self._hidden.get(base)
         if found is None:
-            found = self._hidden[base] = frozenset(i for i, b in self.folder.items() if b != base)
+            found = self._hidden[base] = frozenset(
+                [i for i, b in self.folder.items() if b != base]
+                + [i for i, folders in self.libraries.items() if base not in folders])
         return found
 
     def group(self, d: StepDefinition) -> str | None:

@@ -29,8 +29,9 @@ from tracertm.engine.scan import Location, scan
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment, is_step_module
+from tracertm.steps.model import StepFile
 
-__all__ = ["library_warnings"]
+__all__ = ["importers", "library_warnings"]
 
 # Modules behave has imported before any step module runs (``behave`` itself), and the standard library: an import
 # of them runs no repository file even when one shares the name.
@@ -129,15 +130,18 @@ def _candidates(target: _Target) -> list[str]:
     return out
 
 
-def _resolve(target: _Target, exists: set[str]) -> list[str]:
+def _resolve(target: _Target, exists: set[str], folders: set[str] | None = None) -> list[str]:
     """The repository files importing ``target`` runs, outermost package first, as Python finds them on its roots
     (earlier roots shadow later ones; a folder without ``__init__.py`` is a namespace package, used only when no
-    root has a module or regular package of that name); [] for a module that is not the repository's."""
+    root has a module or regular package of that name); [] for a module that is not the repository's.
+    ``folders``: every folder holding a file of ``exists`` (at any depth), when known."""
     parts = target.name.split(".")
     if not parts[0] or (target.absolute and parts[0] in _SKIPPED):
         return []
 
     def inside(folder: str) -> bool:
+        if folders is not None:
+            return folder in folders
         return any(p.startswith(folder + "/") for p in exists)
 
     found = next((r for r in target.roots if _under(r, parts[0]) + ".py" in exists
@@ -157,6 +161,46 @@ def _resolve(target: _Target, exists: set[str]) -> list[str]:
         elif not inside(_under(found, *parts[:i])):
             break  # not a (namespace) package: an attribute, or a module that does not exist
     return out
+
+
+def importers(files: Mapping[str, StepFile], more: Iterable[str] = ()) -> dict[str, frozenset[str]]:
+    """Which behave features folders (``behave_layout.base``) run each Python file of ``files`` that their step
+    modules or environment.py import, directly or through the imports of the files they reach
+    (``StepFile.module_imports``), resolved as in behave's process (``_roots``). Only the files ``files`` holds,
+    and the paths ``more`` (files whose definitions are known without their imports), are the repository's: an
+    import of any other module is not followed. Path → the folders (a folder's own step modules among them)."""
+    exists = {p for p in (*files, *more) if p.endswith(".py")}
+    folders = {p.rsplit("/", i)[0] for p in exists for i in range(1, p.count("/") + 1)}
+    starts: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # (features folder, sys.path) → its step modules
+    for p in sorted(files):
+        if p in exists and (is_step_module(p) or is_environment(p)) and (b := behave_base(p)) is not None:
+            starts.setdefault((b, _roots(p)), []).append(p)
+    resolved: dict[tuple[int, str, tuple[str, ...]], list[str]] = {}
+    out: dict[str, set[str]] = {}
+    for (b, roots), paths in starts.items():
+        seen = set(paths)
+        todo = list(paths)
+        while todo:
+            p = todo.pop()
+            f = files.get(p)
+            for level, name in f.module_imports if f is not None else ():
+                if level:
+                    folder = _package(p, level)
+                    if folder is None:
+                        continue
+                    target = _Target(name, (folder,), name, False)
+                else:
+                    target = _Target(name, roots, name)
+                key = (level, name, target.roots)
+                if key not in resolved:
+                    resolved[key] = _resolve(target, exists, folders)
+                for reached in resolved[key]:
+                    if reached not in seen:
+                        seen.add(reached)
+                        todo.append(reached)
+        for p in seen:
+            out.setdefault(p, set()).add(b)
+    return {p: frozenset(bs) for p, bs in out.items()}
 
 
 def library_warnings(

@@ -284,8 +284,9 @@ _BINDINGS_KEY = "pytest_bdd_bindings"
 def _behave_folders_changed(session: Session, project_id: uuid.UUID, folders: BehaveFolders) -> set[str]:
     """The folders whose feature files may now run in another behave features folder (``lens.BehaveFolders``):
     each folder added or gone since the last refresh (kept in the project's metadata under ``behave_folders``
-    while there are several with step modules) — every feature file when scoping starts or stops. Their scenarios
-    are re-matched."""
+    while there are several with step modules) — every feature file when scoping starts or stops — and each folder
+    that now imports a step library it did not, or no longer imports one (``behave_libraries``: library file →
+    the folders importing it). Their scenarios are re-matched."""
     from tracertm.models import Project
 
     project = session.get(Project, project_id)
@@ -295,17 +296,31 @@ def _behave_folders_changed(session: Session, project_id: uuid.UUID, folders: Be
     stored = metadata.get(_BEHAVE_FOLDERS_KEY)
     before = {str(b) for b in stored} if isinstance(stored, list) else set()
     now = set(folders.bases)
-    if before == now:
+    stored_libraries = metadata.get(_BEHAVE_LIBRARIES_KEY)
+    libraries_before = ({str(p): {str(b) for b in bs} for p, bs in stored_libraries.items() if isinstance(bs, list)}
+                        if isinstance(stored_libraries, dict) else {})
+    libraries_now = {p: set(bs) for p, bs in folders.library_files.items()}
+    if before == now and libraries_before == libraries_now:
         return set()
     if now:
         metadata[_BEHAVE_FOLDERS_KEY] = sorted(now)
     else:
         metadata.pop(_BEHAVE_FOLDERS_KEY, None)
+    if libraries_now:
+        metadata[_BEHAVE_LIBRARIES_KEY] = {p: sorted(bs) for p, bs in sorted(libraries_now.items())}
+    else:
+        metadata.pop(_BEHAVE_LIBRARIES_KEY, None)
     project.metadata_ = metadata
-    return {""} if not (before and now) else before ^ now
+    if not (before and now):
+        return {""} if before != now else set()
+    moved = before ^ now
+    for p in libraries_before.keys() | libraries_now.keys():
+        moved |= libraries_before.get(p, set()) ^ libraries_now.get(p, set())
+    return moved
 
 
 _BEHAVE_FOLDERS_KEY = "behave_folders"
+_BEHAVE_LIBRARIES_KEY = "behave_libraries"
 
 
 # The project metadata key of the identities behave refused at the last refresh (``_refused_changed``).

@@ -146,6 +146,9 @@ class StepFile:
     parameter_types: tuple[ParameterTypeDecl, ...] = ()
     errors: tuple[Diagnostic, ...] = ()
     warnings: tuple[Diagnostic, ...] = field(default=())
+    # Python: the modules its module-level imports run, each (the dots of a relative import, its dotted name):
+    # which behave features folders load a step library (``libraries.importers``).
+    module_imports: tuple[tuple[int, str], ...] = ()
 
 
 def assign_identities(path: str, definitions: list[StepDefinition]) -> tuple[StepDefinition, ...]:

@@ -166,6 +166,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     framework = framework_of(path, tree)
     if framework is None:
         return _plain(path, tree)
+    imports = module_imports(_flat(tree.body))
     module = _Module(path, framework, tree=tree)
     if framework == "behave":
         if step_matcher not in _BEHAVE_MATCHERS:
@@ -181,14 +182,14 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         # pytest-bdd: which features the module binds, what it imports with ``*`` (``steps.pytest_bdd``).
         facts, warnings = module_facts(path, module.constants, _flat(tree.body))
         return PytestStepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
-                              (*module.warnings, *warnings), facts)
+                              (*module.warnings, *warnings), imports, facts)
     registration = sorted(range(len(definitions)), key=lambda i: (module.stacks[i], -i))  # by function, bottom-up
     # Each definition carries its place too: matching and the stored rows (``records.fields_of``) need it without
     # the file.
     place = {i: n for n, i in enumerate(registration)}
     definitions = tuple(replace(d, registration=place[i]) for i, d in enumerate(definitions))
     return BehaveStepFile(
-        path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings),
+        path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings), imports,
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
         frozenset(module.imported), module.default,
     )
@@ -198,16 +199,31 @@ def _plain(path: str, tree: ast.Module) -> StepFile:
     """A Python file that defines no steps; a conftest.py or test module that takes another module's step fixtures
     (``from steps import *``, ``pytest_plugins``) keeps those facts for pytest-bdd's views (``steps.pytest_bdd``)."""
     statements = _flat(tree.body)
+    imports = module_imports(statements)
     if not any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
                or isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytest_plugins"
                                                        for t in node.targets)
                for node in statements):
-        return StepFile(path, "python")
+        return StepFile(path, "python", module_imports=imports)
     constants = {node.targets[0].id: node.value.value for node in statements
                  if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                  and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
     facts, warnings = module_facts(path, constants, statements)
-    return PytestStepFile(path, "python", warnings=tuple(warnings), facts=facts)
+    return PytestStepFile(path, "python", warnings=tuple(warnings), module_imports=imports, facts=facts)
+
+
+def module_imports(statements: list[ast.stmt]) -> tuple[tuple[int, str], ...]:
+    """The modules the import statements among ``statements`` (a module's, ``_flat``) run, each (the dots of a
+    relative import, its dotted name): ``from a import b`` runs ``a`` and, when it is a submodule, ``a.b``."""
+    out: list[tuple[int, str]] = []
+    for node in statements:
+        if isinstance(node, ast.Import):
+            out += [(0, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            subs = [f"{module}.{a.name}" if module else a.name for a in node.names if a.name != "*"]
+            out += [(node.level, n) for n in ([module] if module else []) + subs]
+    return tuple(dict.fromkeys(out))
 
 
 def environment_matcher(text: str) -> str:
