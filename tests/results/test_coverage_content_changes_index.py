@@ -1,9 +1,9 @@
 """``coverage`` reads the scenarios' and features' content changes through
 ``ix_spec_revisions_project_id_entity_type_changed`` (migration 0023), a partial index without the ``annotated``
 revision each results import writes: through the (project, kind, number) index it read every revision of those
-kinds and dropped the annotations — on PostgreSQL at 2,000 commits and 120 runs 82,000 rows for 5,000 it kept, 257 ms
-against 22 ms. The statement ``coverage`` runs is captured and explained on a database padded with thousands of
-annotations (fresh planner statistics), on SQLite and PostgreSQL."""
+kinds and dropped the annotations — on PostgreSQL at 2,000 commits and 120 runs 82,000 rows for the 5,000 it
+kept, 257 ms against 22 ms. The statement ``coverage`` runs is captured and explained on a database padded with
+thousands of annotations (fresh planner statistics), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
