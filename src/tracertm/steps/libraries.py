@@ -70,26 +70,26 @@ def _imports(path: str, data: bytes, roots: tuple[str, ...]) -> list[_Import]:
         tree = ast.parse(data, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    from tracertm.steps.python import _flat
+    from tracertm.steps.python import _flat, module_imports
 
     out: list[_Import] = []
     for node in _flat(tree.body):
-        targets: list[_Target] = []
-        if isinstance(node, ast.Import):
-            targets = [_Target(a.name, roots, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            subs = [a.name for a in node.names if a.name != "*"]
-            names = ([module] if module else []) + [f"{module}.{s}" if module else s for s in subs]
-            if node.level == 0:
-                targets = [_Target(n, roots, n) for n in names]
-            else:
-                folder = _package(path, node.level)
-                if folder is not None:
-                    targets = [_Target(n, (folder,), "." * node.level + n, False) for n in names]
-        if targets:
-            out.append(_Import(node.lineno, node.col_offset + 1, tuple(targets)))
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            # The modules the statement runs, named as the parse records them (``StepFile.module_imports``).
+            targets = tuple(t for level, name in module_imports([node])
+                            if (t := _target(path, level, name, roots)) is not None)
+            if targets:
+                out.append(_Import(node.lineno, node.col_offset + 1, targets))
     return out
+
+
+def _target(path: str, level: int, name: str, roots: tuple[str, ...]) -> _Target | None:
+    """The module an import in ``path`` names (``level``: the dots of a relative import), looked up in ``roots``
+    when absolute, in its package when relative; None for a relative import that leaves the project."""
+    if not level:
+        return _Target(name, roots, name)
+    folder = _package(path, level)
+    return None if folder is None else _Target(name, (folder,), "." * level + name, False)
 
 
 def _package(path: str, level: int) -> str | None:
@@ -184,13 +184,9 @@ def importers(files: Mapping[str, StepFile], more: Iterable[str] = ()) -> dict[s
             p = todo.pop()
             f = files.get(p)
             for level, name in f.module_imports if f is not None else ():
-                if level:
-                    folder = _package(p, level)
-                    if folder is None:
-                        continue
-                    target = _Target(name, (folder,), name, False)
-                else:
-                    target = _Target(name, roots, name)
+                target = _target(p, level, name, roots)
+                if target is None:
+                    continue
                 key = (level, name, target.roots)
                 if key not in resolved:
                     resolved[key] = _resolve(target, exists, folders)
