@@ -14,9 +14,10 @@ from typing import Any
 
 from tracertm.config import Settings
 from tracertm.engine.scan import Location, Snapshot, scan
+from tracertm.errors import Diagnostic
 from tracertm.steps.behave_layout import base, is_environment, is_step_module
 
-__all__ = ["is_environment", "options", "scope", "with_modules"]
+__all__ = ["is_environment", "library_warnings", "options", "scope", "with_modules"]
 
 
 def options(snapshot: Snapshot, paths: list[str], settings: Settings) -> Any:
@@ -154,3 +155,25 @@ def scope(
         finally:
             steps.close()
     return sorted(wanted)
+
+
+def library_warnings(snapshot: Snapshot, settings: Settings, sources: dict[str, bytes] | None,
+                     parsed: Iterable[str], ref: str | None, staged: bool) -> list[Diagnostic]:
+    """sync's word on the behave step libraries its step modules import from outside ``step_paths``: the warnings
+    ``tracertm steps`` and ``check`` give (``steps.libraries.library_warnings``), once per sync that matches steps
+    again (``sources``: the bytes of the step files it did not parse, ``step_sync.step_sources``; None when it
+    matches nothing: no-op syncs read nothing more). ``parsed``: the paths this sync parsed. Nothing is imported or
+    read unless there is a behave step module or environment.py."""
+    if sources is None:
+        return []
+    files = snapshot.files
+    parsed_modules = [p for p in parsed if p not in sources and p in files and files[p].error is None
+                      and files[p].kind == "step_definition" and base(p) is not None]
+    modules = [p for p in sources if base(p) is not None]
+    if not parsed_modules and not modules:
+        return []
+    from tracertm.steps.libraries import library_warnings as warnings
+
+    contents = {p: sources[p] for p in modules}
+    contents.update(snapshot.read(parsed_modules) if parsed_modules else {})
+    return warnings(snapshot.location, settings, contents, ref=ref, staged=staged)

@@ -456,6 +456,9 @@ class _Job:
                         snapshot, db_files, list(parsed), removed, self.rebuild or never_linked, self.settings,
                         self.ref, self.staged, parsed_step_files(parsed),
                     )
+                    # The step libraries behave modules import from outside step_paths (``steps``' and check's hint).
+                    result.warnings += behave.library_warnings(snapshot, self.settings, step_bytes, parsed, self.ref,
+                                                               self.staged)
                 if eager is None and _writes(the_plan) >= DEFER_INDEX_AT:
                     indexing.enter_context(deferred_index(session.connection()))
                 with collector_paused():

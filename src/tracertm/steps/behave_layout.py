@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-__all__ = ["base", "is_environment", "is_step_module"]
+__all__ = ["base", "is_environment", "is_step_module", "load_key"]
 
 
 def base(path: str) -> str | None:
@@ -28,3 +28,9 @@ def is_environment(path: str) -> bool:
 def is_step_module(path: str) -> bool:
     """Whether ``path`` is a behave step module (in a ``steps`` folder; not an environment.py)."""
     return base(path) is not None and not is_environment(path)
+
+
+def load_key(path: str) -> tuple[int, str]:
+    """Where behave runs a features folder's own file ``path`` in its load: environment.py first, then the step
+    modules in file-name order (``runner_util.load_step_modules``)."""
+    return (0, path) if is_environment(path) else (1, path)

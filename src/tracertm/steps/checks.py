@@ -131,7 +131,13 @@ def check_snapshot(
     steps = scan(location, settings.for_steps(), ref=ref, staged=staged)
     try:
         if not steps.files:
-            return StepFindings()
+            # No step file at all: behave's configured stage may load step modules step_paths do not match.
+            none = StepFindings()
+            from tracertm.steps.libraries import layout_warnings
+
+            for diag in layout_warnings(location, settings, (), ref=ref, staged=staged):
+                none.add(diag)
+            return none
         readable = sorted(p for p, f in steps.files.items() if f.error is None)
         contents = steps.read(readable)
     finally:
@@ -164,10 +170,13 @@ def _library_hints(found: StepFindings, location: Location, settings: Settings, 
                    ref: str | None, staged: bool, only: Iterable[str] | None = None) -> None:
     """The imports of step libraries outside step_paths (``steps.libraries``): why their steps show as
     undefined."""
-    from tracertm.steps.libraries import library_warnings
+    from tracertm.steps.libraries import layout_warnings, library_warnings
 
     for diag in library_warnings(location, settings, contents, ref=ref, staged=staged, only=only):
         found.add(diag)
+    if only is None:  # (the hook reports what the commit changes: the step files)
+        for diag in layout_warnings(location, settings, contents, ref=ref, staged=staged):
+            found.add(diag)
 
 
 def check_changes(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from tracertm.steps.behave_layout import base as behave_base
-from tracertm.steps.behave_layout import is_environment
+from tracertm.steps.behave_layout import is_environment, load_key
 from tracertm.steps.javascript import path_tags
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.steps.pytest_bdd import Bindings, View, combine, in_view
@@ -90,6 +90,12 @@ class BehaveFolders:
         self.folder: dict[str, str] = {}  # definition identity → its features folder
         self.libraries: dict[str, frozenset[str]] = {}  # a library definition → the folders whose runs import it
         self.library_files: dict[str, frozenset[str]] = {}  # a library file → the same (the signature)
+        # A folder's step module that another folder's run imports (``from features.steps import common``) →
+        # those folders: behave registers its definitions there too.
+        self.imported: dict[str, frozenset[str]] = {}
+        self._order: dict[str, dict[str, tuple[int, str]]] = {}  # path → folder → ``libraries.first_loaders``
+        self._hidden: dict[str | None, frozenset[str]] = {}
+        self._of_folder: dict[str, str | None] = {}
         modules: set[str] = set()  # the folders with step modules
         for d in definitions:
             if d.framework == "behave" and (b := behave_base(d.path)) is not None:
@@ -99,6 +105,12 @@ class BehaveFolders:
         for p, f in files.items():
             if isinstance(f, BehaveStepFile) and not is_environment(p) and (b := behave_base(p)) is not None:
                 modules.add(b)
+        behave_paths = {d.path for d in definitions if d.framework == "behave"}
+        if behave_paths and any(isinstance(f, BehaveStepFile) and f.module_imports for f in files.values()):
+            from tracertm.steps.libraries import first_loaders
+
+            # Which module's import registers each file's definitions: behave's registration order (``order``).
+            self._order = first_loaders(files, behave_paths)
         self.active = len(modules) > 1
         if not self.active:
             self.folder = {}
@@ -107,14 +119,14 @@ class BehaveFolders:
         # An environment.py stops behave's walk up as a steps folder does, with or without step modules.
         self.bases = frozenset(modules | {b for p in files if is_environment(p) and (b := behave_base(p)) is not None}
                                | set(self.folder.values()))
-        from tracertm.steps.libraries import importers
-
-        loaded = importers(files, {d.path for d in definitions if d.framework == "behave"})
         for d in definitions:
-            if d.framework == "behave" and d.identity not in self.folder:
-                self.libraries[d.identity] = self.library_files[d.path] = loaded.get(d.path, frozenset())
-        self._hidden: dict[str | None, frozenset[str]] = {}
-        self._of_folder: dict[str, str | None] = {}
+            if d.framework != "behave":
+                continue
+            loaded = frozenset(self._order.get(d.path, ()))
+            if d.identity not in self.folder:
+                self.libraries[d.identity] = self.library_files[d.path] = loaded
+            elif loaded - {self.folder[d.identity]}:
+                self.imported[d.identity] = self.library_files[d.path] = loaded | {self.folder[d.identity]}
 
     def __bool__(self) -> bool:
         return self.active
@@ -148,14 +160,34 @@ class BehaveFolders:
         found = self._hidden.get(base)
         if found is None:
             found = self._hidden[base] = frozenset(
-                [i for i, b in self.folder.items() if b != base]
+                [i for i, b in self.folder.items() if b != base and base not in self.imported.get(i, ())]
                 + [i for i, folders in self.libraries.items() if base not in folders])
         return found
 
-    def group(self, d: StepDefinition) -> str | None:
-        """The registry a behave definition is loaded into: its features folder's when folders are scoped (None:
-        outside every steps folder), else the one registry of every behave definition ("")."""
-        return self.folder.get(d.identity) if self.active else ""
+    def group(self, d: StepDefinition) -> frozenset[str]:
+        """The registries a behave definition is loaded into: when folders are scoped, those of its features folder
+        and of the folders whose runs import its file (none: a library no folder imports); else the one registry
+        of every behave definition ("")."""
+        if not self.active:
+            return frozenset({""})
+        own = self.folder.get(d.identity)
+        imported = self.imported.get(d.identity) if own is not None else self.libraries.get(d.identity)
+        return imported or (frozenset({own}) if own is not None else frozenset())
+
+    def order(self, d: StepDefinition, registry: str) -> tuple[tuple[int, str], int, str, int, int]:
+        """The sort key of behave's registration order in ``registry`` (``group``; "": the one registry): the
+        environment.py or step module whose run registers the definition (``behave_layout.load_key``), a file it
+        imports before its own definitions, then ``matching.behave_order`` within the file. A file no run is
+        known to import (one registry: every library stays visible) comes after the folder's own files."""
+        loaders = self._order.get(d.path, {})
+        if registry:
+            loader = loaders.get(registry)
+        else:
+            loader = min(loaders.values(), default=None)
+        if loader is None:
+            loader = (2, d.path) if behave_base(d.path) is None else load_key(d.path)
+        own = loader[1] == d.path
+        return loader, 1 if own else 0, d.path, -1 if d.registration is None else d.registration, d.line
 
 
 class Lenses:

@@ -28,10 +28,10 @@ from tracertm.config import Settings
 from tracertm.engine.scan import Location, scan
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.behave_layout import base as behave_base
-from tracertm.steps.behave_layout import is_environment, is_step_module
+from tracertm.steps.behave_layout import is_environment, is_step_module, load_key
 from tracertm.steps.model import StepFile
 
-__all__ = ["importers", "library_warnings"]
+__all__ = ["first_loaders", "importers", "layout_warnings", "library_warnings"]
 
 # Modules behave has imported before any step module runs (``behave`` itself), and the standard library: an import
 # of them runs no repository file even when one shares the name.
@@ -169,34 +169,45 @@ def importers(files: Mapping[str, StepFile], more: Iterable[str] = ()) -> dict[s
     (``StepFile.module_imports``), resolved as in behave's process (``_roots``). Only the files ``files`` holds,
     and the paths ``more`` (files whose definitions are known without their imports), are the repository's: an
     import of any other module is not followed. Path → the folders (a folder's own step modules among them)."""
+    return {p: frozenset(by_folder) for p, by_folder in first_loaders(files, more).items()}
+
+
+def first_loaders(files: Mapping[str, StepFile], more: Iterable[str] = ()) -> dict[str, dict[str, tuple[int, str]]]:
+    """``importers``, with the file each folder's run first runs a file through: path → {features folder →
+    ``load_key`` of the environment.py or step module whose imports reach it first in behave's load order (its
+    own key for the folder's own files)}. Python runs a module once, at its first import, so a library's
+    definitions are registered there: before the importing module's own (``report._behave_refuses``' order)."""
     exists = {p for p in (*files, *more) if p.endswith(".py")}
     folders = {p.rsplit("/", i)[0] for p in exists for i in range(1, p.count("/") + 1)}
-    starts: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # (features folder, sys.path) → its step modules
+    starts: dict[str, list[str]] = {}  # features folder → its environment.py and step modules
     for p in sorted(files):
         if p in exists and (is_step_module(p) or is_environment(p)) and (b := behave_base(p)) is not None:
-            starts.setdefault((b, _roots(p)), []).append(p)
+            starts.setdefault(b, []).append(p)
     resolved: dict[tuple[int, str, tuple[str, ...]], list[str]] = {}
-    out: dict[str, set[str]] = {}
-    for (b, roots), paths in starts.items():
-        seen = set(paths)
-        todo = list(paths)
-        while todo:
-            p = todo.pop()
-            f = files.get(p)
-            for level, name in f.module_imports if f is not None else ():
-                target = _target(p, level, name, roots)
-                if target is None:
-                    continue
-                key = (level, name, target.roots)
-                if key not in resolved:
-                    resolved[key] = _resolve(target, exists, folders)
-                for reached in resolved[key]:
-                    if reached not in seen:
-                        seen.add(reached)
-                        todo.append(reached)
-        for p in seen:
-            out.setdefault(p, set()).add(b)
-    return {p: frozenset(bs) for p, bs in out.items()}
+    out: dict[str, dict[str, tuple[int, str]]] = {}
+    for b, paths in starts.items():
+        paths.sort(key=load_key)
+        claimed: dict[str, tuple[int, str]] = {p: load_key(p) for p in paths}  # behave runs these itself
+        for start in paths:
+            roots = _roots(start)
+            todo = [start]
+            while todo:
+                p = todo.pop()
+                f = files.get(p)
+                for level, name in f.module_imports if f is not None else ():
+                    target = _target(p, level, name, roots)
+                    if target is None:
+                        continue
+                    key = (level, name, target.roots)
+                    if key not in resolved:
+                        resolved[key] = _resolve(target, exists, folders)
+                    for reached in resolved[key]:
+                        if reached not in claimed:
+                            claimed[reached] = claimed[start]
+                            todo.append(reached)
+        for p, loader in claimed.items():
+            out.setdefault(p, {})[b] = loader
+    return out
 
 
 def library_warnings(
@@ -284,6 +295,20 @@ def library_warnings(
                                           _message(target, libraries, sum(counts[f] for f in libraries)),
                                           "warning"))
     return out
+
+
+def layout_warnings(location: Location, settings: Settings, step_paths: Iterable[str], *, ref: str | None = None,
+                    staged: bool = False) -> list[Diagnostic]:
+    """What behave's own configuration changes about its step loading that ``step_paths`` miss: its ``stage``
+    (``steps.behave_config``), read from the same source."""
+    from tracertm.steps.behave_config import stage_warning
+
+    def read(paths: list[str]) -> dict[str, bytes]:
+        known: dict[str, bytes | None] = {}
+        _read(location, settings, paths, known, ref, staged)
+        return {p: data for p, data in known.items() if data is not None}
+
+    return stage_warning(read, step_paths)
 
 
 def _message(target: _Target, files: list[str], total: int) -> str:

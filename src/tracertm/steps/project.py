@@ -134,9 +134,11 @@ def analyze(
     report = report_from(step_items, feature_items, settings, {e.path: e for e in step_errors}, default_jobs())
     # Step libraries the step modules import from outside step_paths: behave defines their steps, tracertm cannot
     # read them (a file's kind is its path's), so each such import says which glob would.
-    from tracertm.steps.libraries import library_warnings
+    from tracertm.steps.libraries import layout_warnings, library_warnings
 
     report.warnings.extend(library_warnings(location, settings, dict(step_items), ref=ref, staged=staged))
+    # behave's configured stage loads other steps folders than the default step_paths read.
+    report.warnings.extend(layout_warnings(location, settings, [p for p, _ in step_items], ref=ref, staged=staged))
     return report
 
 

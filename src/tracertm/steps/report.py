@@ -181,7 +181,8 @@ def _build_report(
         unparsed = {p for p, uses in features.items() if isinstance(uses, ParseError)}
         report.warnings.extend(lenses.bindings.stale(titles, unparsed.union(invalid)))
     index = StepIndex(compiled, registries)
-    refused = _behave_refuses(compiled, index, *_behave_read(parsed), group=lenses.behave.group)
+    refused = _behave_refuses(compiled, index, *_behave_read(parsed), group=lenses.behave.group,
+                               order=lenses.behave.order)
     refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed, lenses.behave))
     if refused:
         report.errors.extend(refused.values())
@@ -219,7 +220,8 @@ def behave_refused(
         return unregistered
     compiled = compile_matchable(behave, registries)
     read = _behave_read(parsed)
-    return unregistered | set(_behave_refuses(compiled, StepIndex(compiled), *read, group=folders.group))
+    return unregistered | set(_behave_refuses(compiled, StepIndex(compiled), *read, group=folders.group,
+                                              order=folders.order))
 
 
 def _behave_unregistered(
@@ -295,7 +297,9 @@ def _behave_read(files: Iterable[StepFile]) -> tuple[frozenset[str], frozenset[s
 
 def _behave_refuses(
     compiled: list[Compiled], index: StepIndex, read: frozenset[str] = frozenset(),
-    written_for_re: frozenset[str] = frozenset(), group: Callable[[StepDefinition], str | None] = lambda d: "",
+    written_for_re: frozenset[str] = frozenset(),
+    group: Callable[[StepDefinition], Collection[str]] = lambda d: ("",),
+    order: Callable[[StepDefinition, str], tuple[Any, ...]] = lambda d, registry: behave_order(d),
 ) -> dict[str, Diagnostic]:
     """behave's load-time ``AmbiguousStep``: its ``StepRegistry.add_step_definition`` refuses a definition whose
     pattern text as written an already registered definition of the same step type matches (``given`` against the
@@ -311,14 +315,29 @@ def _behave_refuses(
     Stacked decorators of one function on consecutive lines with the same pattern are one registration (behave
     skips the same function registered again: ``same_step_matcher``).
 
-    ``group``: the registry a definition is loaded into (``lens.BehaveFolders.group``: one per features folder
-    when there are several); definitions of different registries never refuse each other."""
-    behave = sorted((c for c in compiled if c.definition.framework == "behave"),
-                    key=lambda c: behave_order(c.definition))
+    ``group``: the registries a definition is loaded into (``lens.BehaveFolders.group``: one per features folder
+    when there are several; a step library or a step module another folder imports is loaded into each folder
+    whose run imports it), ``order``: its registration order in one of them (``BehaveFolders.order``: a library
+    where the module importing it first runs). Each registry is checked on its own; definitions of different
+    registries never refuse each other."""
+    behave = [c for c in compiled if c.definition.framework == "behave"]
     if len(behave) < 2:
         return {}
+    groups = {c.definition.identity: group(c.definition) for c in behave}
+    refused: dict[str, Diagnostic] = {}
+    for registry in sorted({r for g in groups.values() for r in g}):
+        members = sorted((c for c in behave if registry in groups[c.definition.identity]),
+                         key=lambda c: order(c.definition, registry))
+        if len(members) > 1:
+            _refuses_in(members, index, read, written_for_re, refused)
+    return refused
+
+
+def _refuses_in(behave: list[Compiled], index: StepIndex, read: frozenset[str], written_for_re: frozenset[str],
+                found: dict[str, Diagnostic]) -> None:
+    """``_behave_refuses`` in one registry: ``behave``, its definitions in registration order; each refused one
+    (not refused in another registry already) into ``found``."""
     order = {c.definition.identity: n for n, c in enumerate(behave)}
-    registry = {c.definition.identity: group(c.definition) for c in behave}
     by_pattern: dict[tuple[str, str], list[Compiled]] = {}  # registered so far, by (keyword, pattern)
     refused: dict[str, Diagnostic] = {}
     for n, c in enumerate(behave):
@@ -327,11 +346,9 @@ def _behave_refuses(
         # Every registered definition that can match the text (the index's), or whose pattern is the text.
         pool = [*index.candidates(texts[0]), *(x for t in texts for x in by_pattern.get((d.keyword, t), ()))]
         earlier: Compiled | None = None
-        here = registry[d.identity]
         for other in pool:
             e = other.definition
-            if (e.framework != "behave" or e.keyword != d.keyword or order[e.identity] >= n
-                    or registry[e.identity] != here
+            if (e.framework != "behave" or e.keyword != d.keyword or order.get(e.identity, n) >= n
                     or e.identity in refused or e.identity in index.slow
                     or (earlier is not None and order[e.identity] >= order[earlier.definition.identity])):
                 continue
@@ -348,7 +365,7 @@ def _behave_refuses(
             f"step definition {_keyword_call(d)} would be ambiguous with {_keyword_call(e)} at {e.location}: "
             "behave refuses to load it (AmbiguousStep: the earlier definition matches this pattern's text); remove "
             "one of them or narrow the earlier one")
-    return refused
+        found.setdefault(d.identity, refused[d.identity])
 
 
 def _matches(index: StepIndex, c: Compiled, text: str) -> bool:
