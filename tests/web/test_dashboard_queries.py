@@ -67,8 +67,9 @@ def test_the_dashboard_and_the_project_list_cost_the_same_statements_for_2_proje
         from tracertm.repositories import Projects
         from tracertm.web import pages
 
-        def one_by_one(session: Any) -> dict[str, Any]:
-            return {"summaries": [pages.summary(session, p, link_limit=5) for p in Projects(session).list()]}
+        def one_by_one(session: Any, after: str | None = None) -> dict[str, Any]:
+            return {"summaries": [pages.summary(session, p, link_limit=5) for p in Projects(session).list()],
+                    "next_page": None, "first_page": None, "json_url": "/api/v1/projects"}  # (one page)
 
         monkeypatch.setattr(pages, "dashboard", one_by_one)
         old, reference = _cost(client, statements, "/")

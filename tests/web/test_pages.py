@@ -263,7 +263,7 @@ def test_an_empty_database_says_what_to_do(database_url: str) -> None:
 def test_a_bug_is_an_html_500_page_without_a_traceback(client: Any, monkeypatch: Any, caplog: Any) -> None:
     from tracertm.web import pages
 
-    def broken(session: Any) -> Any:
+    def broken(session: Any, after: str | None = None) -> Any:
         raise RuntimeError("boom in the dashboard")
 
     monkeypatch.setattr(pages, "dashboard", broken)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Query, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -177,6 +179,42 @@ def next_link(request: Request, params: dict[str, Any], keep: tuple[str, ...] = 
     # The decoded path, encoded once (as ``Location``): ``request.url.path`` already has ``#``, ``?`` and ``\``
     # encoded by Starlette (``%23``...), and encoding that again gave ``%2523``, a project that does not exist.
     return f'<{url.replace(path=path_segment(request.scope["path"]))}>; rel="next"'
+
+
+DEFAULT_PAGE = 50  # a keyset page asked for with a cursor and no limit: the lists' default page size
+
+
+def keyset_page(request: Request, body: Any, next_cursor: str | None, size: int) -> JSONResponse:
+    """A page of a list that is whole unless ``limit`` or ``cursor`` is sent (the body keeps the whole list's
+    shape): while more follow (``next_cursor``), a ``Link`` header (RFC 8288, ``rel="next"``) to the next page,
+    ``size`` long, the request's other query parameters kept. Record histories and the project list page so."""
+    headers = {}
+    if next_cursor is not None:
+        keep = tuple(name for name in request.query_params if name not in ("cursor", "limit"))
+        headers["Link"] = next_link(request, {"cursor": next_cursor, "limit": size}, keep)
+    return JSONResponse(body, headers=headers)
+
+
+# The project list's cursor: the last name of the previous page, base64url-encoded (a name may hold any character,
+# and a cursor is ASCII as the ``Link`` header is). As long as the record lists' cursors may be.
+MAX_PROJECT_CURSOR = 4096
+
+
+def project_cursor(name: str) -> str:
+    """The cursor of the project list's page after the project ``name``."""
+    return "p." + base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+
+
+def project_after(cursor: str) -> str:
+    """The project name a project-list cursor continues after (``project_cursor``'s), or 400."""
+    try:
+        if not cursor.startswith("p.") or not cursor.isascii():
+            raise ValueError(cursor)
+        data = cursor[2:]
+        return base64.b64decode(data + "=" * (-len(data) % 4), altchars=b"-_", validate=True).decode()
+    except ValueError:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
+        raise ApiProblem(400, "cursor: not a cursor of this list; use the previous page's Link header",
+                         kind="bad-request") from None
 
 
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracertm import db
-from tracertm.api.deps import READ_ERRORS, ReadSession, next_link, path_segment, reader, writer
+from tracertm.api.deps import READ_ERRORS, ReadSession, keyset_page, path_segment, reader, writer
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.writes import RENAME_ATTEMPTS, write_place
 from tracertm.repositories import Projects
@@ -223,11 +223,7 @@ def install_results_routes(app: APIRouter) -> None:
             raise ApiProblem(400, "cursor: that page's run was pruned since; start again without a cursor",
                              kind="bad-request") from None
         next_cursor = _encode_cursor(last) if last else None
-        headers = {}
-        if next_cursor:
-            keep = tuple(name for name in request.query_params if name not in ("cursor", "limit"))
-            headers["Link"] = next_link(request, {"cursor": next_cursor, "limit": limit}, keep)
-        return JSONResponse({"items": items, "page": {"next": next_cursor, "limit": limit}}, headers=headers)
+        return keyset_page(request, {"items": items, "page": {"next": next_cursor, "limit": limit}}, next_cursor, limit)
 
     @app.get(f"{base}/{{run_id}}", response_model=TestRunDetail, tags=["test-runs"], operation_id="get_test_run",
              dependencies=[Depends(reader)], openapi_extra={"security": [{}]}, responses=READ_ERRORS)

@@ -15,8 +15,9 @@ from starlette.routing import BaseRoute
 
 from tracertm import db
 from tracertm.api.deps import (
-    MAX_TAG_LIST, READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag, etag_version, next_link, project_name,
-    project_of, reader, resolve_project, tag_list, weakly_listed, writer,
+    DEFAULT_PAGE, MAX_PROJECT_CURSOR, MAX_TAG_LIST, READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag,
+    etag_version, keyset_page, next_link, project_after, project_cursor, project_name, project_of, reader,
+    resolve_project, tag_list, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.query_names import refuse_unknown_query
@@ -77,9 +78,23 @@ def install_routes(app: APIRouter) -> None:
 
     @app.get(f"{API}/projects", response_model=list[ProjectRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)
-    def list_projects(session: ReadSession) -> list[dict[str, Any]]:
-        """Every project in the database."""
-        return [project_dict(p) for p in Projects(session).list()]
+    def list_projects(
+        request: Request, session: ReadSession,
+        limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=(
+            "page size: the first this many projects by name, and a Link header to the next page; without it (or "
+            "a cursor) every project"))] = None,
+        cursor: Annotated[str | None, Query(max_length=MAX_PROJECT_CURSOR, description=(
+            f"from the previous page's Link header (a page of {DEFAULT_PAGE} unless limit says otherwise)"))] = None,
+    ) -> list[dict[str, Any]] | Response:
+        """Every project in the database, by name. With ``limit`` or a ``cursor``, one keyset page of them (the
+        body stays a list), and while more follow, a ``Link`` header (``rel="next"``) to the next page."""
+        projects = Projects(session)
+        if limit is None and cursor is None:  # the whole list, as always
+            return [project_dict(p) for p in projects.list()]
+        size = limit or DEFAULT_PAGE
+        rows, more = projects.page(project_after(cursor) if cursor else None, size)
+        body = [ProjectRead.model_validate(project_dict(p)).model_dump(mode="json") for p in rows]
+        return keyset_page(request, body, project_cursor(rows[-1].name) if more and rows else None, size)
 
     @app.get(f"{API}/search", response_model=SearchResults, tags=["search"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)
@@ -263,13 +278,10 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
         if limit is None and cursor is None:  # the whole history, as always: the README promises every revision
             return JSONResponse([_revision(r, snapshot=False) for r in repo.history(row)])
-        size = limit or DEFAULT_HISTORY_PAGE
+        size = limit or DEFAULT_PAGE
         rows, more = repo.history_window(row, after, size, newest=False)
-        headers = {}
-        if more and rows:
-            keep = tuple(name for name in request.query_params if name not in ("cursor", "limit"))
-            headers["Link"] = next_link(request, {"cursor": f"v{rows[-1].version}", "limit": size}, keep)
-        return JSONResponse([_revision(r, snapshot=False) for r in rows], headers=headers)
+        return keyset_page(request, [_revision(r, snapshot=False) for r in rows],
+                           f"v{rows[-1].version}" if more and rows else None, size)
 
     @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"at_{k.name}",
              response_model=RevisionRead, responses=READ_ERRORS)
@@ -497,9 +509,6 @@ def _version_of(tags: list[str], current: int) -> int | None:
     if current in versions:
         return current
     return versions[0] if versions else None
-
-
-DEFAULT_HISTORY_PAGE = 50  # a history page with a cursor and no limit: the lists' default page size
 
 
 def _history_cursor(cursor: str) -> int:

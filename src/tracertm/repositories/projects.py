@@ -27,6 +27,15 @@ class Projects:
     def list(self) -> builtins.list[Project]:
         return list(self.session.execute(select(Project).order_by(Project.name)).scalars())
 
+    def page(self, after: str | None, limit: int) -> tuple[builtins.list[Project], bool]:
+        """The first ``limit`` projects by name after the name ``after`` (from the first one when None), and
+        whether more follow: a keyset page of ``list`` (the database orders and compares names alike)."""
+        query = select(Project).order_by(Project.name).limit(limit + 1)
+        if after is not None:
+            query = query.where(Project.name > after)
+        rows = list(self.session.execute(query).scalars())
+        return rows[:limit], len(rows) > limit
+
     def get(self, name: str, option: str = "project") -> Project:
         """A project by name or UUID; unknown → :class:`NotFound` naming ``option`` and the known projects."""
         query = select(Project).where(Project.name == name)

@@ -200,18 +200,36 @@ def summary(session: Session, project: Project, link_limit: int = 50) -> Summary
     return Summary(project, status, links, states)
 
 
-def dashboard(session: Session) -> dict[str, Any]:
-    """Every project's ``Summary`` (its link counts, not the links themselves, which the dashboard does not show),
-    read for all projects at once: a fixed number of statements however many projects the database holds."""
+# The projects one dashboard page shows, by name; a *Next projects* link (``/?after=<the last name>``) leads on. A
+# server holding hundreds of projects built one page of them all (each with its counts and coverage).
+DASHBOARD_PAGE = 100
+
+
+def dashboard(session: Session, after: str | None = None) -> dict[str, Any]:
+    """The ``Summary`` of each project of a page (the first ``DASHBOARD_PAGE`` by name after the name ``after``; its
+    link counts, not the links themselves, which the dashboard does not show), read for the page's projects at
+    once: a fixed number of statements however many projects the database or the page holds."""
+    from tracertm.api.deps import project_cursor
     from tracertm.trace import coverage, review
 
     repo = Projects(session)
-    projects = repo.list()
-    statuses = repo.statuses(projects, every=True)
-    links = review.counts_by_project(session, None)
-    states = coverage.states_by_project(session, None)
+    projects, more = repo.page(after, DASHBOARD_PAGE)
+    # A page that holds every project names none of them in its statements (``every``): no list of bound ids.
+    whole = after is None and not more
+    ids = None if whole else [p.id for p in projects]
+    statuses = repo.statuses(projects, every=whole)
+    links = review.counts_by_project(session, ids)
+    states = coverage.states_by_project(session, ids)
     empty = {by: coverage.states_count(()) for by in ("requirements", "adrs")}
-    return {"summaries": [Summary(p, statuses[p.id], links[p.id], states.get(p.id, empty)) for p in projects]}
+    return {
+        "summaries": [Summary(p, statuses[p.id], links[p.id], states.get(p.id, empty)) for p in projects],
+        "next_page": f"/?{urlencode({'after': projects[-1].name})}" if more and projects else None,
+        "first_page": "/" if after is not None else None,
+        # The JSON twin of this very page (of the whole list while there is one page).
+        "json_url": f"{API}/projects" + (
+            f"?{urlencode({'cursor': project_cursor(after), 'limit': DASHBOARD_PAGE})}" if after is not None
+            else f"?limit={DASHBOARD_PAGE}" if more else ""),
+    }
 
 
 def project_page(session: Session, name: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The URL map of the web view and its error pages.
 
-    /                                              projects dashboard            twin: /api/v1/projects
+    /?after=                                       projects dashboard, 100 a page  twin: /api/v1/projects
     /projects/{p}                                  one project's dashboard       twin: /api/v1/projects/{p}
     /projects/{p}/adrs?status=&q=                  ADR list (also contracts, features); status=a,b or repeated
     /projects/{p}/adrs/{ADR-n}                     ADR page                      twin: /api/v1/adrs/{id}?project={p}
@@ -191,9 +191,11 @@ def _raw_ids(request: Request, project: str, words: tuple[str, ...]) -> list[str
 
 
 @router.get("/")
-def dashboard(request: Request, session: ReadSession) -> Response:
+def dashboard(request: Request, session: ReadSession,
+              after: Annotated[str | None, Query(max_length=4096, description="projects named after this")] = None
+              ) -> Response:
     with _names(request, session):
-        return render(request, "dashboard.html", json_url=f"{pages.API}/projects", **pages.dashboard(session))
+        return render(request, "dashboard.html", **pages.dashboard(session, after))
 
 
 # ``{project:path}``: project names often hold a slash (``acme/payments``, the name after an origin remote), which
