@@ -83,6 +83,7 @@ def test_a_project_of_another_repository_parks_only_that_repository_until_a_chan
     assert failure["level"] == "error" and failure.get("retry") == "on_change", failure
     message = failure["message"]
     assert "belongs to another repository" in message and 'set project = "NAME" in .tracertm.toml' in message
+    assert "--project" not in message  # (an option ``watch`` does not have)
     assert message.endswith("not retrying until one of its files or its configuration changes"), message
     assert "traceback" not in failure
     daemon.wait(lambda e: e.get("event") == "sync" and e.get("repository") == str(healthy.path), "healthy synced")

@@ -349,10 +349,14 @@ def _hook_sync(args: argparse.Namespace) -> int:
     if isinstance(noop, fastpath.NoopSync):
         return EXIT_OK  # nothing changed; the run is recorded
     from tracertm import output
+    from tracertm.engine.identity import CONFIG_HINT, ProjectMismatchError
     from tracertm.engine.sync import sync
 
     try:
         result = sync(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
+    except ProjectMismatchError as exc:  # (``hook sync`` has no --project: the configuration names the project)
+        print(f"tracertm: hook sync skipped: {exc.hinted(CONFIG_HINT)}", file=sys.stderr)
+        return EXIT_OK
     except TracertmError as exc:
         print(f"tracertm: hook sync skipped: {exc}", file=sys.stderr)
         return EXIT_OK

@@ -34,8 +34,26 @@ from tracertm.models import Project
 name_from_remote = git.remote_name
 
 
+# How to give a repository a project of its own, by what the verb takes: ``sync`` and ``backfill`` have
+# ``--project``; ``watch`` and ``hook sync`` have no such option and read the name from the configuration only.
+OPTION_HINT = 'pass --project NAME (or set project = "NAME" in .tracertm.toml or [tool.tracertm])'
+CONFIG_HINT = 'set project = "NAME" in .tracertm.toml (or in [tool.tracertm] of pyproject.toml)'
+
+
 class ProjectMismatchError(UsageError):
-    """The project of that name belongs to another repository (exit 2)."""
+    """The project of that name belongs to another repository (exit 2). The message ends in ``hint``, what to do;
+    a verb without ``--project`` says its own (``hinted``)."""
+
+    def __init__(self, fact: str, hint: str = OPTION_HINT) -> None:
+        super().__init__(f"{fact}; {hint} to sync this repository as a project of its own")
+        self.fact, self.hint = fact, hint
+
+    def __reduce__(self) -> tuple[type[ProjectMismatchError], tuple[str, str]]:
+        return ProjectMismatchError, (self.fact, self.hint)  # (``args`` holds the whole message, hint included)
+
+    def hinted(self, hint: str) -> ProjectMismatchError:
+        """The same error ending in ``hint`` instead."""
+        return ProjectMismatchError(self.fact, hint)
 
 
 @dataclass
@@ -79,8 +97,7 @@ def mismatch(name: str, project: Project, identity: RepoIdentity) -> ProjectMism
     assert project.root_commit is not None
     return ProjectMismatchError(
         f"project {name!r} in this database belongs to another repository (root commit {project.root_commit[:12]}"
-        f"{where}), not to {identity.top}; pass --project NAME (or set project = \"NAME\" in .tracertm.toml or "
-        "[tool.tracertm]) to sync this repository as a project of its own"
+        f"{where}), not to {identity.top}"
     )
 
 

@@ -560,6 +560,7 @@ class Watcher:
         periodic reconcile) is a full reconcile."""
         now = self._clock()
         health = self._repo_health.setdefault(repo.key, Health())
+        exc = failures.as_reported(exc)
         parked = waits_for_change(exc)
         message = first_line(exc)
         if not health.down or message != health.message:

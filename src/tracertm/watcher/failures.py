@@ -52,6 +52,14 @@ def waits_for_change(exc: BaseException) -> bool:
     return isinstance(exc, (UsageError, RecordRefusedError)) and not isinstance(exc, GitError)
 
 
+def as_reported(exc: BaseException) -> BaseException:
+    """``exc`` as the daemon logs it: a project of another repository names what mends it for ``watch``, which has
+    no ``--project``: the configuration's ``project`` key."""
+    from tracertm.engine.identity import CONFIG_HINT, ProjectMismatchError
+
+    return exc.hinted(CONFIG_HINT) if isinstance(exc, ProjectMismatchError) else exc
+
+
 def log_database_down(database: str, message: str, pending: str, key: str, cap: float) -> None:
     """The one line (``database_down``) for a database that cannot be used: what is kept, and the retry."""
     log.warning("database unavailable (%s); keeping %s of %s and retrying with backoff (at most every %g s)",
