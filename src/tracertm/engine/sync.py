@@ -116,7 +116,8 @@ def _printable(name: str, source: str) -> str:
     bad = control_characters(name)
     if bad:
         raise UsageError(f"{source}: the project name {name!r} holds a control character ({bad}); "
-                         "give a name without one with --project NAME")
+                         "give a name without one with --project NAME (watch, hook sync: project = \"NAME\" in "
+                         ".tracertm.toml)")
     return name
 
 
