@@ -73,6 +73,10 @@ class Source:
     # first reference of its type naming that ADR (``Supersedes ADR-0001`` and ``Superseded by ADR-0001-use-x``
     # are two links to one ADR, each at its own line); the stored links of a record read back from the database.
     link_lines: Mapping[LinkSpec, int] | None = None
+    # Where a new link of a record read back from the database points when nothing above places it (a scenario's
+    # keyword line, from its row). Not a line its links are moved to: a parse puts a scenario's link at its ``@ADR-n``
+    # tag (its own or its feature's), which the row does not hold, so a link it has keeps the line it has.
+    new_line: int | None = None
 
 
 def link_line(source: Source, spec: LinkSpec) -> int | None:
@@ -304,7 +308,7 @@ def link_row(
     # (``link_line``, inline: a cold sync makes tens of thousands of rows)
     placed, refs = source.link_lines, source.ref_lines
     line = ((placed.get(spec) if placed else None) or (refs.get(spec.target_ref) if refs else None) or source.line
-            or 1)
+            or source.new_line or 1)
     cached = _LAST_PROJECT[0]
     if cached[0] is not project_id:  # one project per sync: converted once (see ``ids.as_id``), not per link
         # A new pair replaces the old one in one assignment: another thread reads one pair or the other.
@@ -322,8 +326,8 @@ def link_row(
 def dangling_of(source: Source, spec: LinkSpec, several: Sequence[str] = ()) -> Diagnostic:
     """The warning of a new link from ``source`` whose target does not exist (``several``: the ADRs its reference
     may name, when it is ambiguous)."""
-    return dangling_finding(source.path, link_line(source, spec) or 1, source.ref, str(spec.link_type),
-                            spec.target_kind, spec.target_ref, several)
+    return dangling_finding(source.path, link_line(source, spec) or source.new_line or 1, source.ref,
+                            str(spec.link_type), spec.target_kind, spec.target_ref, several)
 
 
 def insert_links(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -694,9 +698,10 @@ def _live_sources(
 
     s, f = Scenario.__table__, Feature.__table__
     cols = [s.c[c] for c in _DERIVE_COLUMNS["scenario"]]
-    # A scenario's links point at its keyword's line, as a sync gives them (a backfill derives its links from the
-    # stored rows: without the line, every link of its scenarios said line 1). The other kinds' records start at
-    # the top of their files.
+    # A new link of a scenario points at its keyword's line, the nearest the row tells to where a sync puts it (a
+    # backfill derives its links from the stored rows: without the line, every link of its scenarios said line 1);
+    # a link it has stays where it is (``Source.new_line``). The other kinds' records start at the top of their
+    # files.
     placed = [s.c[c] for c in _LINE_COLUMNS]
     for r in (r for where in picked("scenario", s.c.id) for r in conn.execute(
         select(s.c.id, s.c.source_path, f.c.feature_number, *cols, *placed)
@@ -706,7 +711,7 @@ def _live_sources(
         fields = {c: r._mapping[c] for c in _DERIVE_COLUMNS["scenario"]}
         line = keyword_line({c: r._mapping[c] for c in _LINE_COLUMNS}, r.source_path)
         yield Source("scenario", r.id, source_ref("scenario", r.scenario_number, r.feature_number), r.source_path,
-                     line, fields)
+                     None, fields, new_line=line)
 
 
 _LINE_COLUMNS = ("gherkin_text", "given_steps", "when_steps", "then_steps", "examples")

@@ -1,0 +1,116 @@
+"""A link of a record that a backfill or a sync reads back from the database (its file unchanged) keeps the line its
+reference is written on: an everyday incremental backfill (one new commit that changed only a contract) moved the
+links of every untouched scenario from its ``@ADR-n`` tag (its own, or its feature's on line 1) to its keyword's
+line, while a backfill from scratch puts them at the tag. The links table after each way of syncing the new commit
+(a resumed backfill, a sync of the work tree, ``sync --ref``, ``sync --full``) equals the one a backfill from scratch
+writes into a fresh database: scenario tags, an ADR mentioned in a feature's description, a contract's and an
+ADR's references to ADRs. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import GitRepo
+from specs import adr, contract, feature
+from test_backfill_promise import other_database_url  # noqa: F401 - a fixture
+from tracertm import db
+from tracertm.engine.links import LINKS
+from tracertm.engine.sync import sync
+from tracertm.history.backfill import backfill
+from tracertm.models import Base
+
+# Written by the database's clock or its sequence, not by what the files say.
+_VOLATILE = {"id", "project_id", "created_at", "updated_at", "reviewed_at"}
+_NUMBERED = {"adrs": "adr_number", "features": "feature_number", "contracts": "contract_number"}
+
+# contracts/pay.yaml: what the contract follows, below its first lines.
+_CONTRACT_ADRS = "metadata:\n  follows: ADR-0001\n"
+
+
+def _history(repo: GitRepo) -> None:
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    repo.write("docs/adr/0002-use-queues.md", adr(2, "Use queues", decision="It follows ADR-0001 closely."))
+    # The feature's tag on line 1 (its scenarios inherit it), an ADR named in its description on line 3.
+    repo.write("features/pay.feature", feature(1, "Pay").replace("@FEAT-1", "@FEAT-1 @ADR-0001")
+               .replace("  As a user\n", "  As a user of ADR-0002\n"))
+    # A scenario's own tag on line 7, its keyword on line 8.
+    repo.write("features/old.feature", feature(2, "Old").replace("@SC-1", "@SC-1 @ADR-0002", 1))
+    repo.write("contracts/pay.yaml", contract(1, "Payments") + _CONTRACT_ADRS)
+    repo.commit("first", date="2024-01-01T10:00:00+00:00")
+    repo.write("features/pay.feature", repo.read("features/pay.feature").replace("When I act\n", "When I pay\n"))
+    repo.commit("second", date="2024-01-02T10:00:00+00:00")
+
+
+def _contract_only(repo: GitRepo) -> None:
+    repo.write("contracts/pay.yaml", contract(1, "Payments", ("a", "b", "c")) + _CONTRACT_ADRS)
+    repo.commit("contract", date="2024-01-03T10:00:00+00:00")
+
+
+def _links(engine: Any) -> list[dict[str, Any]]:
+    """Every link, without its surrogate key and timestamps, record ids named by the records' numbers."""
+    tables = Base.metadata.tables
+    labels: dict[uuid.UUID, str] = {}
+    with engine.connect() as conn:
+        for name, column in _NUMBERED.items():
+            for row_id, number in conn.execute(select(tables[name].c.id, tables[name].c[column])):
+                labels[row_id] = f"{name}:{number}"
+        s, f = tables["scenarios"].c, tables["features"].c
+        for row_id, scenario, feature_number in conn.execute(
+                select(s.id, s.scenario_number, f.feature_number).where(s.feature_id == f.id)):
+            labels[row_id] = f"scenarios:{feature_number}/{scenario}"
+        rows = conn.execute(select(LINKS)).mappings().all()
+    out = [{k: labels.get(v, v) if k in ("source_id", "target_id") else v for k, v in r.items() if k not in _VOLATILE}
+           for r in rows]
+    return sorted(out, key=repr)
+
+
+def _lines(links: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
+    return {(r["source_ref"], r["target_ref"], r["source_line"]) for r in links if r["target_kind"] == "adr"}
+
+
+# Where a parse of HEAD puts the links to ADRs: at each reference.
+EXPECTED = {
+    ("ADR-0002", "ADR-0001", 15),  # its Decision
+    ("FEAT-1", "ADR-0001", 1), ("FEAT-1", "ADR-0002", 3),  # the feature's tag, its description
+    ("FEAT-1/SC-1", "ADR-0001", 1), ("FEAT-1/SC-2", "ADR-0001", 1),  # the feature's tag, inherited
+    ("FEAT-2/SC-1", "ADR-0002", 7),  # the scenario's own tag
+    ("CTR-0001", "ADR-0001", 9),  # the contract's metadata
+}
+# After the contract's new state (one transition more above its metadata): its link follows, the others stay.
+AFTER = EXPECTED - {("CTR-0001", "ADR-0001", 9)} | {("CTR-0001", "ADR-0001", 10)}
+
+
+def _run(repo: GitRepo, engine: Any, how: str) -> None:
+    if how == "backfill":
+        backfill(repo.path, engine=engine, project="p")
+    elif how == "worktree":
+        assert not sync(repo.path, engine=engine, project="p").errors
+    elif how == "ref":
+        assert not sync(repo.path, ref=repo.head(), engine=engine, project="p").errors
+    else:
+        assert not sync(repo.path, engine=engine, project="p", full=True).errors
+
+
+@pytest.mark.parametrize("how", ["backfill", "worktree", "ref", "full"])
+def test_links_of_unchanged_records_keep_their_lines(
+        git_repo: GitRepo, database_url: str, other_database_url: str, how: str) -> None:  # noqa: F811 - fixture
+    _history(git_repo)
+    kept, scratch = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        _run(git_repo, kept, how)
+        assert _lines(_links(kept)) == EXPECTED
+        _contract_only(git_repo)
+        if how == "backfill":
+            assert backfill(git_repo.path, engine=kept, project="p").mode == "resumed"
+        else:
+            _run(git_repo, kept, how)
+        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
+        assert _lines(_links(scratch)) == AFTER
+        assert _links(kept) == _links(scratch)
+    finally:
+        kept.dispose()
+        scratch.dispose()
