@@ -228,6 +228,16 @@ def open_database(args: argparse.Namespace, *, create: bool = False, migrate: bo
     return open_existing_engine(args.database_url, configured, config_file, migrate=migrate)
 
 
+def repository_identity(top: Path) -> tuple[Callable[[], str | None], Callable[[Project], bool]]:
+    """How the read verbs tell the repository at ``top``'s project (``Projects.resolve``): its root commit (a walk
+    of its history, asked only when no project of its name is its own) and whether a project is its own (the
+    check ``sync`` makes: one object lookup, ``RepoIdentity.matches``)."""
+    from tracertm.engine.identity import RepoIdentity
+
+    identity = RepoIdentity(top, None)
+    return (lambda: identity.root), identity.matches
+
+
 @contextmanager
 def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     """A read session and the project the command is about (``--project``, the repository's, the only one);
@@ -244,15 +254,12 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     config_file = None
     where: str | None = args.path
     root: Callable[[], str | None] | None = None  # this repository's root commit, when there is one
+    owns: Callable[[Project], bool] | None = None  # whether a project is this repository's
     found = repository_settings(args.path)
     if found:
         location, settings = found
-        top = location.top
-        if top is not None:
-            def root() -> str | None:  # asked only when no project has the derived name
-                from tracertm import git
-
-                return git.root_commit(top)
+        if location.top is not None:
+            root, owns = repository_identity(location.top)
         configured, config_file = settings.database_url, settings.source
         # A folder named by PATH, or the repository around the current one, is the project; only outside any
         # repository with no PATH is there nothing to derive a name from (then: the database's only project).
@@ -261,7 +268,7 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     engine = open_existing_engine(args.database_url, configured, config_file)
     try:
         with db.session(engine) as session:
-            yield session, Projects(session).resolve(args.project, derived, path=where, root=root)
+            yield session, Projects(session).resolve(args.project, derived, path=where, root=root, owns=owns)
     finally:
         engine.dispose()
 

@@ -76,42 +76,40 @@ def _project_option(p: argparse.ArgumentParser) -> None:
 class _Context(NamedTuple):
     """What a results verb finds around the current folder: the database's engine, the project's name (``--project``,
     else the repository's; None outside any), the configuration (None outside any repository), the folder the
-    project is derived from (named in "run 'tracertm sync FOLDER' first", as ``status`` names it) and this
-    repository's root commit (a project synced under another name is found by it, as ``status`` finds it)."""
+    project is derived from (named in "run 'tracertm sync FOLDER' first", as ``status`` names it), this
+    repository's root commit (a project synced under another name is found by it, as ``status`` finds it) and
+    whether a project is its own (``repository_identity``)."""
 
     engine: Any
     derived: str | None
     settings: Any
     path: str | None
     root: Callable[[], str | None] | None
+    owns: Callable[[Any], bool] | None
 
 
 def _context(args: argparse.Namespace) -> _Context:
     """The engine, project and configuration from the repository around the current folder (``_Context``)."""
     from tracertm.engine.sync import project_name
 
-    from tracertm.cli.records import open_existing_engine, repository_settings
+    from tracertm.cli.records import open_existing_engine, repository_identity, repository_settings
 
     settings = None
     derived = args.project
     path: str | None = None
     root: Callable[[], str | None] | None = None
+    owns: Callable[[Any], bool] | None = None
     found = repository_settings(None)
     if found:
         location, settings = found
-        top = location.top
-        if top is not None:
+        if location.top is not None:
             path = str(location.root)
             if not derived:
                 derived = project_name(location, settings)
-
-            def root() -> str | None:  # asked only when no project has the derived name
-                from tracertm import git
-
-                return git.root_commit(top)
+            root, owns = repository_identity(location.top)
     configured, config_file = (settings.database_url, settings.source) if settings else (None, None)
     engine = open_existing_engine(args.database_url, configured, config_file)
-    return _Context(engine, derived, settings, path, root)
+    return _Context(engine, derived, settings, path, root, owns)
 
 
 def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
@@ -122,7 +120,8 @@ def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
 
     session = db.session(context.engine)
     try:
-        return session, Projects(session).resolve(explicit, context.derived, path=context.path, root=context.root)
+        return session, Projects(session).resolve(explicit, context.derived, path=context.path, root=context.root,
+                                                   owns=context.owns)
     except BaseException:
         session.close()
         raise

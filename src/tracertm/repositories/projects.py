@@ -66,26 +66,34 @@ class Projects:
         return found
 
     def resolve(self, wanted: str | None, derived: str | None = None, option: str = "--project", *,
-                path: str | None = None, root: Callable[[], str | None] | None = None) -> Project:
-        """``wanted`` (an option), else the project named ``derived`` (the repository's, whose folder is ``path``),
-        else the one project of this repository's history (``root`` gives its root commit: a project synced under
-        another name, ``sync --project NAME``), else the only project when there is no repository to go by
-        (callers pass no ``derived`` only there: run outside any, with no PATH). A repository with no project of
-        its own is an error, never the database's only project: that would show another repository's records as
-        this one's."""
+                path: str | None = None, root: Callable[[], str | None] | None = None,
+                owns: Callable[[Project], bool] | None = None) -> Project:
+        """``wanted`` (an option), else the project named ``derived`` (the repository's, whose folder is ``path``)
+        when ``owns`` it (its root commit is one of this repository's: ``RepoIdentity.matches``, one object lookup,
+        as ``sync`` checks), else the one project of this repository's history (``root`` gives its root commit: a
+        project synced under another name, ``sync --project NAME``), else the only project when there is no
+        repository to go by (callers pass no ``derived`` only there: run outside any, with no PATH). A repository
+        with no project of its own is an error, never another project: not the database's only one, nor an
+        unrelated repository's of the same folder name, which would show that repository's records as this one's.
+        ``wanted`` is answered whatever repository it is asked from: the user named it."""
         if wanted:
             return self.get(wanted, option)
         if derived:
             project = self.session.execute(select(Project).where(Project.name == derived)).scalar_one_or_none()
+            namesake = project if project is not None and owns is not None and not owns(project) else None
+            if namesake is not None:
+                project = None
             commit = root() if project is None and root is not None else None
             if commit:
                 ours = self.session.execute(select(Project).where(Project.root_commit == commit).limit(2)).scalars()
                 found = ours.all()
                 project = found[0] if len(found) == 1 else None
             if project is None:
-                sync = shlex.join(["tracertm", "sync", path]) if path else "tracertm sync PATH"
-                raise NotFound(f"no project for {derived} in {self._database()}; run '{sync}' first, or name one "
-                               f"with {option}")
+                # The namesake's own sync refuses this repository too: a project of its own needs another name.
+                named = ["--project", "NAME"] if namesake is not None else []
+                sync = shlex.join(["tracertm", "sync", *named, path]) if path else "tracertm sync PATH"
+                raise NotFound(f"no project for {derived} in {self._database()}; {_theirs(namesake)}run '{sync}' "
+                               f"first, or name one with {option}")
             return project
         projects = self.session.execute(select(Project).order_by(Project.name).limit(2)).scalars().all()
         if len(projects) == 1:
@@ -163,6 +171,15 @@ class Projects:
             query = query.where(SyncRun.project_id == project.id)
         rows = self.session.execute(query.order_by(SyncRun.started_at.desc(), SyncRun.id).limit(limit)).all()
         return [(run, name) for run, name in rows]
+
+
+def _theirs(namesake: Project | None) -> str:
+    """What the error of a repository with no project says of the project of its name that is another's."""
+    if namesake is None:
+        return ""
+    where = f", {namesake.repo_url}" if namesake.repo_url else ""
+    return (f"the project {namesake.name!r} there belongs to another repository (root commit "
+            f"{(namesake.root_commit or '')[:12]}{where}); ")
 
 
 def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun | None,

@@ -1,0 +1,95 @@
+"""The read verbs check that the project named after a repository is that repository's, as ``sync`` does: a
+repository never synced whose folder name is another repository's project (``/x/big`` synced, ``/y/big`` never) is
+``no project for big …`` (exit 2), never the other repository's records. Identity is the root commit: a clone of
+the synced repository still reads its project, a repository synced under another name (``sync --project``) reads
+that one, and ``--project big`` names the project asked for, from anywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo, init_repo, run_cli
+from specs import adr, feature
+
+
+@pytest.fixture
+def two_bigs(tmp_path: Path) -> tuple[str, GitRepo, GitRepo]:
+    """A database holding the project ``big`` of ``/x/big``, and ``/y/big``: an unrelated repository (another root
+    commit) of the same folder name, never synced."""
+    url = f"sqlite:///{tmp_path / 'specs.db'}"
+    synced = init_repo(tmp_path / "x" / "big")
+    synced.write("docs/adr/0001-use-queues.md", adr(1, "Use queues"))
+    synced.write("features/one.feature", feature(1, "Synced feature"))
+    synced.commit("the synced one")
+    assert run_cli("sync", str(synced.path), "--database-url", url).returncode == 0
+    other = init_repo(tmp_path / "y" / "big")
+    other.write("docs/adr/0001-use-other.md", adr(1, "Use other"))
+    other.write("features/one.feature", feature(1, "Other feature"))
+    other.commit("never synced")
+    return url, synced, other
+
+
+READS = [
+    ["status"], ["list", "features"], ["list", "adrs"], ["show", "FEAT-1"], ["history", "FEAT-1"],
+    ["trace", "FEAT-1"], ["matrix"], ["coverage"], ["results", "list"], ["results", "runs"],
+    ["results", "unmatched"], ["review", "FEAT-1"], ["show", "FEAT-1", "--at", "HEAD"],
+]
+
+
+@pytest.mark.parametrize("argv", READS, ids=[" ".join(a) for a in READS])
+def test_a_namesake_never_synced_reads_nothing_of_the_other(
+    two_bigs: tuple[str, GitRepo, GitRepo], argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They answered from the other repository's project, exit 0 (``sync`` there refused it rightly)."""
+    url, synced, other = two_bigs
+    monkeypatch.chdir(other.path)
+    result = run_cli(*argv, "--database-url", url)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    database = url.removeprefix("sqlite:///")
+    assert line.startswith(f"tracertm: error: no project for big in {database}; the project 'big' there belongs to "
+                           f"another repository (root commit {synced.git('rev-parse', 'HEAD')[:12]}); "), line
+    assert line.endswith(f"run 'tracertm sync --project NAME {other.path}' first, or name one with --project"), line
+
+
+def test_a_path_names_the_repository_too(two_bigs: tuple[str, GitRepo, GitRepo]) -> None:
+    url, _, other = two_bigs
+    result = run_cli("show", "ADR-0001", "--path", str(other.path), "--database-url", url)
+    assert result.returncode == 2 and "belongs to another repository" in result.stderr and result.stdout == ""
+
+
+def test_a_clone_reads_its_project(two_bigs: tuple[str, GitRepo, GitRepo], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    url, synced, _ = two_bigs
+    clone = tmp_path / "z" / "big"
+    clone.parent.mkdir()
+    synced.git("clone", "-q", str(synced.path), str(clone))
+    monkeypatch.chdir(clone)
+    shown = run_cli("show", "FEAT-1", "--database-url", url)
+    assert shown.returncode == 0 and "Synced feature" in shown.stdout, shown.stderr
+    assert run_cli("coverage", "--database-url", url).returncode == 0
+
+
+def test_the_project_asked_for_by_name_is_answered(two_bigs: tuple[str, GitRepo, GitRepo],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    url, _, other = two_bigs
+    monkeypatch.chdir(other.path)
+    shown = run_cli("show", "FEAT-1", "--project", "big", "--format", "json", "--database-url", url)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["name"] == "Synced feature", shown.stderr
+
+
+def test_a_namesake_synced_under_its_own_name_reads_that(two_bigs: tuple[str, GitRepo, GitRepo],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project named after the folder is another repository's; this one's (by its root commit) is answered."""
+    url, _, other = two_bigs
+    assert run_cli("sync", str(other.path), "--project", "big-y", "--database-url", url).returncode == 0
+    monkeypatch.chdir(other.path)
+    status = run_cli("status", "--format", "json", "--database-url", url)
+    assert status.returncode == 0 and json.loads(status.stdout)["project"] == "big-y", status.stderr
+    shown = run_cli("show", "FEAT-1", "--database-url", url)
+    assert shown.returncode == 0 and "Other feature" in shown.stdout, shown.stderr
+    assert run_cli("results", "runs", "--database-url", url).returncode == 0
