@@ -93,6 +93,8 @@ def test_the_api_shows_step_n_and_the_cli_json_is_the_api_record_plus_used_by(
     for item in items:
         shown = json.loads(cli_show(repo, database_url, item["short_id"], "--format", "json"))
         used_by = shown.pop("used_by")
+        links = shown.pop("links")  # (every kind's ``show`` has them: the ``-step->`` links into the definition)
+        assert len(links["incoming"]) == len(used_by) and links["outgoing"] == []
         assert shown == ok(client.get(f"{API}/step-definitions/{item['short_id']}?project=pay")).json()
         assert shown == item  # a list item is the whole record too
         assert [u["text"] for u in used_by] == ([] if item["short_id"] == "STEP-3"

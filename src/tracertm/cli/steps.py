@@ -69,8 +69,12 @@ def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int
     read = to_read(Records(session, "step_definition").kind, row, project.name).model_dump(mode="json")
     uses = definition_uses(session, row)
     if args.format == "json":
-        # The API's record (``id`` the UUID, ``short_id`` STEP-n) plus keys it serves elsewhere: CLI and API agree.
-        print(output.to_json({**read, "used_by": uses}))
+        # The API's record (``id`` the UUID, ``short_id`` STEP-n) plus keys it serves elsewhere: CLI and API agree;
+        # ``links`` as every kind's ``show --format json`` has them (the ``-step->`` links into it ``trace`` lists).
+        from tracertm.trace import review
+
+        links = review.record_links(session, project, "step_definition", row)
+        print(output.to_json({**read, "used_by": uses, "links": links}))
         return 0
     # Text leads with the id a person types (README: ``id: STEP-4``), the UUID next.
     fields = {"id": read.pop("short_id"), "uuid": read.pop("id"), **read}
