@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Generator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from tracertm.cli import EXIT_OK, _common, _Parser
+from tracertm.cli import EXIT_INTERNAL, EXIT_OK, _common, _Parser
 from tracertm.cli.parsing import MAX_BYTES, bounded_int, nonblank
 from tracertm.errors import UsageError
 
 if TYPE_CHECKING:
     import socket
+
+    import uvicorn
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
@@ -163,8 +167,7 @@ def _run(args: argparse.Namespace, sock: socket.socket) -> int:
     url, _ = db.resolve_database_url(args.database_url, configured)
     db.open_engine(args.database_url, configured).dispose()
     base = base_url(sock)
-    print(f"tracertm web view on {base}/ and API on {base}/api/v1 (database {db.redact(url)}); Ctrl-C stops it",
-          flush=True)
+    ready = f"tracertm web view on {base}/ and API on {base}/api/v1 (database {db.redact(url)}); Ctrl-C stops it"
     # uvicorn serves the socket bound above (``fd``), in this process or in each of the --workers processes.
     common = dict(
         fd=sock.fileno(), log_level=args.log_level, proxy_headers=args.proxy_headers,
@@ -173,7 +176,32 @@ def _run(args: argparse.Namespace, sock: socket.socket) -> int:
     )
     if args.workers > 1:
         os.environ[ENV_SETTINGS] = api_settings.to_env()
-        uvicorn.run("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers, **common)
-    else:
-        uvicorn.run(create_app(api_settings), **common)
-    return EXIT_OK
+        print(ready, flush=True)
+        try:
+            uvicorn.run("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers, **common)
+        except KeyboardInterrupt:  # Ctrl-C before the supervisor took SIGINT over: no worker has started yet
+            pass
+        return EXIT_OK
+    # ``uvicorn.run`` of one process, but the ready line is printed once uvicorn handles SIGINT and SIGTERM itself:
+    # printed before, a Ctrl-C right after it (the app was still being built) interrupted the command (exit 130).
+    server = _announcing(uvicorn.Config(create_app(api_settings), **common), ready)
+    try:
+        server.run()
+    except KeyboardInterrupt:  # the SIGINT uvicorn raises again once it has shut down (as ``uvicorn.run`` does)
+        pass
+    return EXIT_OK if server.started else EXIT_INTERNAL  # (``uvicorn.run``: its startup failed, logged)
+
+
+def _announcing(config: uvicorn.Config, line: str) -> uvicorn.Server:
+    """A uvicorn server that prints ``line`` once its own signal handlers are in place (before its startup): from
+    that line on, Ctrl-C and SIGTERM stop it gracefully (README, Stopping)."""
+    import uvicorn
+
+    class Announcing(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            with super().capture_signals():
+                print(line, flush=True)
+                yield
+
+    return Announcing(config)
