@@ -550,6 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout = sys.stdout
     if stdout is not None:
         sys.stdout = cast("TextIO", Guarded(stdout))
+    args: argparse.Namespace | None = None
     try:
         args = _hook_args(argv) or build_parser(_verb(argv)).parse_args(argv)
         if _hook_check(args):
@@ -606,6 +607,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if conflict is not None:
             print(_one_line_error(conflict), file=sys.stderr)
             return conflict.exit_code
+        damaged = _damaged_database(exc, args)
+        if damaged is not None:
+            print(_one_line_error(damaged), file=sys.stderr)
+            return damaged.exit_code
         found = _database_refusal(exc)
         if found is not None:
             print(f"tracertm: error: {found}", file=sys.stderr)
@@ -716,6 +721,29 @@ def _one_line_error(exc: TracertmError) -> str:
     from tracertm.output import one_line
 
     return one_line(f"tracertm: error: {exc}")
+
+
+def _damaged_database(exc: Exception, args: argparse.Namespace | None) -> TracertmError | None:
+    """A SQLite file whose pages are damaged (``db.failures.is_damaged``), named as the command found it
+    (``--database-url``, ``$TRACERTM_DATABASE_URL``, the configuration, the default file): a damaged file is no
+    refusal of a role's privileges. None for any other error."""
+    from tracertm.db.failures import damaged_error, is_damaged
+
+    if not is_damaged(exc):
+        return None
+    path: str | None = None
+    try:
+        from tracertm import db
+        from tracertm.cli.records import repository_settings
+
+        found = repository_settings(getattr(args, "path", None))
+        url, source = db.resolve_database_url(getattr(args, "database_url", None),
+                                              found[1].database_url if found else None)
+        file = db.sqlite_file(db.parse_url(url, source))
+        path = str(file) if file is not None else None
+    except TracertmError:  # (the configuration was read once already; should it fail now, the file goes unnamed)
+        pass
+    return damaged_error(path, exc)
 
 
 def _database_refusal(exc: Exception) -> str | None:

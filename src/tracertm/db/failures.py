@@ -1,6 +1,6 @@
 """Database failures in one line: a database that cannot be used (naming where its URL came from, never its
-password), a file that is not a database, a lock wait that ran out, and a write that collided with another
-writer's (a ``ConflictError``: run again)."""
+password), a file that is not a database, a damaged SQLite file, a lock wait that ran out, and a write that collided
+with another writer's (a ``ConflictError``: run again)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,27 @@ def _not_a_database(exc: BaseException) -> bool:
     """SQLite's "file is not a database" (SQLITE_NOTADB): the file exists but holds something else."""
     orig = getattr(exc, "orig", exc)
     return getattr(orig, "sqlite_errorcode", None) == 26 or "file is not a database" in str(orig)
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """SQLite's "database disk image is malformed" (SQLITE_CORRUPT, any extended code): the file's pages are
+    damaged (a disk fault, a copy taken mid-write, another program's writes). Nothing a role or a setting mends."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    return (isinstance(code, int) and code & 0xFF == 11) or "database disk image is malformed" in str(orig)
+
+
+def damaged_error(path: str | None, exc: BaseException) -> DatabaseError:
+    """The one line for ``is_damaged(exc)``: the file (``path``; None when it cannot be told) and what mends it.
+    A sync builds the records again from git, and a backfill their history; what only the database held (API
+    edits of database-owned fields, imported test results, tokens) is in a backup or nowhere."""
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    return DatabaseError(
+        f"{path or 'the SQLite database'} is damaged ({first}); restore it from a backup, or move it aside and run "
+        "'tracertm sync PATH' to build a new one ('tracertm backfill PATH' for the history; API edits, test "
+        "results and tokens are only in the database)"
+    )
 
 
 def _is_busy(exc: BaseException) -> bool:
