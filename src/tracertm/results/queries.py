@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,21 +236,42 @@ def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_W
 def scenario_results(session: Session, scenario: Scenario, limit: int = 5) -> dict[str, Any]:
     """A scenario's statistics and its last ``limit`` results, for ``show``: newest first in the order the
     statistics take runs (``stats.outcomes``: the run's time — its end, else its start, else its import — then its
-    import), so that the first result shown is the run ``last_status`` names."""
+    import), so that the first result shown is the run ``last_status`` names.
+
+    The newest runs are walked first (``stats.walk``, ``limit`` runs at a time up to ``_WALK``), their results of
+    the scenario read per run (``stats.per_run``) until ``limit`` are read: the rows read are about those shown,
+    however many runs the project has. Runs follow one another in the walk's order (the statistics', then the id:
+    runs of one time and one import, which only a hand-edited database holds, are not interleaved), results within
+    a run by test case. A scenario not run lately (fewer than ``limit`` results in the walked runs) sorts all its
+    results."""
     from sqlalchemy import func, select
 
     from tracertm.models import TestCase, TestResult, TestRun
+    from tracertm.results.stats import _WALK, walk
 
-    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-    rows = session.execute(
-        select(TestResult, TestRun, TestCase.test_case_number)
-        .join(TestRun, TestResult.run_id == TestRun.id)
-        .join(TestCase, TestResult.test_case_id == TestCase.id)
-        .where(TestResult.scenario_id == scenario.id)
-        .order_by(when.desc(), TestRun.imported_at.desc(), TestCase.test_case_number)
-        .limit(limit)
-        .execution_options(include_deleted=True)
-    ).all()
+    found: list[tuple[Any, ...]] = []  # (run, status, example row, message, test case number), as shown
+
+    def ask(_left: list[uuid.UUID], batch: list[Any]) -> None:
+        params = {"scenario": scenario.id, **{f"run{place}": run.id for place, run in enumerate(batch)}}
+        found.extend((batch[place], *rest) for place, *rest in session.execute(
+            _last_results(len(batch)), params).all())
+
+    left, whole = walk(session, [scenario.id], ask, lambda _ident: len(found) >= limit,
+                       step=min(max(limit, 1), _WALK))
+    shown: list[tuple[Any, ...]]
+    if not left or whole:  # the runs walked hold the newest ``limit`` results (or all of them)
+        shown = found[:limit]
+    else:
+        when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+        shown = [(run, r.status, r.example_row, r.message, test) for r, run, test in session.execute(
+            select(TestResult, TestRun, TestCase.test_case_number)
+            .join(TestRun, TestResult.run_id == TestRun.id)
+            .join(TestCase, TestResult.test_case_id == TestCase.id)
+            .where(TestResult.scenario_id == scenario.id)
+            .order_by(when.desc(), TestRun.imported_at.desc(), TestCase.test_case_number)
+            .limit(limit)
+            .execution_options(include_deleted=True)
+        ).all()]
     return {
         "pass_rate": scenario.pass_rate,
         "last_status": scenario.last_status,
@@ -257,12 +279,33 @@ def scenario_results(session: Session, scenario: Scenario, limit: int = 5) -> di
         "execution_count": scenario.execution_count,
         "flaky": scenario.flaky,
         "last_results": [
-            {"status": r.status, "test": test, "row": r.example_row, "commit": run.commit_sha,
+            {"status": status, "test": test, "row": row, "commit": run.commit_sha,
              "run": run.name, "when": _iso(run.finished_at or run.started_at or run.imported_at),
-             "message": r.message}
-            for r, run, test in rows
+             "message": message}
+            for run, status, row, message, test in shown
         ],
     }
+
+
+@functools.lru_cache(maxsize=None)
+def _last_results(count: int) -> Any:
+    """``scenario_results``' read of a scenario's results (bound as ``scenario``) in ``count`` runs
+    (``stats.per_run``), ordered by run and then test case; built once per ``count``."""
+    from sqlalchemy import bindparam, select
+
+    from tracertm.models import TestCase, TestResult
+    from tracertm.results.stats import per_run
+
+    scenario = bindparam("scenario", type_=TestResult.scenario_id.type)
+    found = per_run(count, lambda run: select(
+        TestResult.test_case_id, TestResult.status, TestResult.example_row, TestResult.message,
+    ).where(TestResult.scenario_id == scenario, TestResult.run_id == run))
+    return (
+        select(found.c.place, found.c.status, found.c.example_row, found.c.message, TestCase.test_case_number)
+        .join(TestCase, found.c.test_case_id == TestCase.id)
+        .order_by(found.c.place, TestCase.test_case_number)
+        .execution_options(include_deleted=True)
+    )
 
 
 # A content change: (its commit, None for a sync of the work tree; when it was committed, else synced; the content

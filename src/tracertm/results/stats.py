@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR", "DEFAULT_WINDOW", "Prior", "RunOutcome", "combined", "last_executed", "outcomes", "recompute",
-    "summarize",
+    "summarize", "walk",
 ]
 
 DEFAULT_WINDOW = 20
@@ -67,32 +67,69 @@ class Prior:
     """The run outcomes of scenarios but those of one run (the import's), read ahead: an import reads them while
     it waits for its parse process (``results.streamed``), and only adds its own run's at the end (``sorted``), so
     that ``recompute`` at the end of its transaction reads no results. The reads and the combination are those of
-    ``outcomes``."""
+    ``outcomes``.
 
-    def __init__(self, run_id: uuid.UUID | None, held: bool = False) -> None:
+    With a ``window`` (an import), only the newest outcomes are read (``walk``: the runs newest first, a few at a
+    time, until each scenario has ``window`` executed ones): an import's reads then follow the scenarios it ran,
+    not how many runs the project ever imported. ``execution_count`` counts every executed run, those not read
+    too: a scenario read so is given its stored count's runs older than those read (``older``): what the
+    statistics stored before this run counted (every import recomputes them, ``prune`` from all results), less
+    the executed outcomes read. A scenario not found ``window`` times within the walk, or whose stored count is
+    below what the walk found (a database-side edit), is read from all its results, as ``outcomes`` reads."""
+
+    def __init__(self, run_id: uuid.UUID | None, held: bool = False, window: int | None = None) -> None:
         self.run_id = run_id  # left out of the reads (None: every run)
         self.found: dict[uuid.UUID, list[RunOutcome]] = defaultdict(list)
         self.order: dict[uuid.UUID, dt.datetime] = {}  # each run's import time: ties of ``when``
         self.done: set[uuid.UUID] = set()
-        # ``held``: the scenarios' stored figures are read ahead too (``figures``), for ``recompute``'s ``held``
-        self.held: dict[uuid.UUID, tuple[Any, ...]] | None = {} if held else None
+        self.window = window
+        # ``held``: the scenarios' stored figures are read ahead too (``figures``), for ``recompute``'s ``held``;
+        # the walk (``window``) needs their stored counts
+        self.held: dict[uuid.UUID, tuple[Any, ...]] | None = {} if held or window is not None else None
+        # Per scenario read by the walk: the executed runs its stored count has beyond those read (``recompute``)
+        self.older: dict[uuid.UUID, int] = {}
+        self.executed: Counter[uuid.UUID] = Counter()  # the executed outcomes added, per scenario
 
     def read(self, session: Session, scenario_ids: Iterable[uuid.UUID]) -> None:
         """Read the outcomes (and, when ``held``, the stored figures) of those of ``scenario_ids`` not read yet."""
-        from sqlalchemy import case, func, select
-
-        from tracertm.models import TestResult, TestRun
-
         ids = [ident for ident in dict.fromkeys(scenario_ids) if ident not in self.done]
         if not ids:
             return
         self.done.update(ids)
         if self.held is not None:
             self.held.update(figures(session, ids))
+        if self.window is None:
+            self._read(session, ids)
+            return
+        window, executed = self.window, self.executed
+        left, whole = walk(session, ids, lambda part, batch: self._read_runs(session, part, batch),
+                           lambda ident: executed[ident] >= window, skip=self.run_id, length=max(_WALK, 2 * window))
+        assert self.held is not None
+        count = 6 + _stat_columns().index("execution_count")  # its place in ``figures``
+        again = [] if whole else list(left)  # those left were asked about every run walked: all of them, or not
+        unfinished = set(left)
+        for ident in ids:
+            if ident in unfinished or ident not in self.held:
+                continue
+            older = self.held[ident][count] - executed[ident]
+            if older < 0:  # the stored count does not hold what was read: not to be built on
+                again.append(ident)
+            else:
+                self.older[ident] = older
+        for ident in again:
+            self.found.pop(ident, None)
+            executed.pop(ident, None)
+        if again:
+            self._read(session, again)
+
+    def _read(self, session: Session, ids: list[uuid.UUID]) -> None:
+        """Add the outcomes of scenarios ``ids`` in every run but ``run_id``."""
+        from sqlalchemy import func, select
+
+        from tracertm.models import TestResult, TestRun
+
         when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-        # ``combined`` as an aggregate: the highest rank wins (a failure, else passed, else skipped).
-        rank = func.max(case(_SQL_RANK, value=TestResult.status, else_=0))
-        retried = func.max(TestResult.failed_attempts)
+        rank, retried = _outcome_columns()
         for start in range(0, len(ids), _CHUNK):
             statement = (
                 select(TestResult.scenario_id, TestRun.id, TestRun.commit_sha, when, TestRun.imported_at, rank,
@@ -108,6 +145,48 @@ class Prior:
                 assert scenario_id is not None
                 self.add(scenario_id, run_id, commit, at, imported, best, failed)
 
+    def _read_runs(self, session: Session, ids: list[uuid.UUID], batch: list[Any]) -> None:
+        """Add the outcomes of scenarios ``ids`` in the runs of ``batch`` (``walk``'s rows): only the results are
+        read, the runs' figures are the batch's. A statement per run, whose ``run_id`` compared with ``=`` is an
+        index condition whatever plan the database picks (``per_run``); not ``per_run``'s one statement: each of
+        its parts would repeat the hundreds of scenario ids (on PostgreSQL, twice this read's time)."""
+        from sqlalchemy import bindparam, select
+
+        from tracertm.models import TestResult
+
+        rank, retried = _outcome_columns()
+        for start in range(0, len(ids), _CHUNK):
+            statement = (
+                select(TestResult.scenario_id, rank, retried)
+                .where(TestResult.scenario_id.in_(ids[start : start + _CHUNK]),
+                       TestResult.run_id == bindparam("run", type_=TestResult.run_id.type))
+                .group_by(TestResult.scenario_id)
+            )
+            for run in batch:
+                for scenario_id, best, failed in session.execute(statement, {"run": run.id}).all():
+                    assert scenario_id is not None
+                    self.add(scenario_id, run.id, run.commit_sha, run.when, run.imported_at, best, failed)
+
+    def own(self, session: Session) -> dict[uuid.UUID, tuple[int, int]]:
+        """The left-out run's results per scenario read (``sorted``'s ``own``), from the database: for an import
+        that wrote its results before the statistics."""
+        from sqlalchemy import select
+
+        from tracertm.models import TestResult
+
+        out: dict[uuid.UUID, tuple[int, int]] = {}
+        ids = sorted(self.done, key=str)
+        rank, retried = _outcome_columns()
+        for start in range(0, len(ids), _CHUNK):
+            for scenario_id, best, failed in session.execute(
+                select(TestResult.scenario_id, rank, retried)
+                .where(TestResult.run_id == self.run_id, TestResult.scenario_id.in_(ids[start : start + _CHUNK]))
+                .group_by(TestResult.scenario_id)
+            ).all():
+                assert scenario_id is not None
+                out[scenario_id] = (best, failed)
+        return out
+
     def add(
         self, scenario_id: uuid.UUID, run_id: uuid.UUID, commit: str | None, at: dt.datetime,
         imported: dt.datetime, best: int, failed: int | None,
@@ -115,6 +194,8 @@ class Prior:
         """One (scenario, run) row: the run's figures, the highest rank of its results (``_SQL_RANK``) and their
         most failed attempts."""
         status = _BY_RANK[best]
+        if status != "skipped":
+            self.executed[scenario_id] += 1
         self.found[scenario_id].append(RunOutcome(run_id, commit, at, status, status == "passed" and bool(failed)))
         self.order[run_id] = imported
 
@@ -140,41 +221,109 @@ class Prior:
         return out
 
 
+_WALK = 32  # runs walked newest first before the scenarios not found yet are read by their results
+_RUN_BATCH = 4  # runs asked about per statement: the newest run usually answers every scenario
+
+
+def _outcome_columns() -> tuple[Any, Any]:
+    """``combined`` as aggregates of a (scenario, run)'s results: the highest rank (``_SQL_RANK``: a failure, else
+    passed, else skipped), and the most failed attempts."""
+    from sqlalchemy import case, func
+
+    from tracertm.models import TestResult
+
+    return func.max(case(_SQL_RANK, value=TestResult.status, else_=0)), func.max(TestResult.failed_attempts)
+
+
+def per_run(count: int, part: Callable[[Any], Any]) -> Any:
+    """The rows of ``part(run)`` for ``count`` runs, bound as ``run0``, ``run1``…, each led by the run's place
+    (column ``place``), as one subquery (``UNION ALL``). Each part compares ``run_id`` with ``=``: an index
+    condition whatever plan the database picks (the scenarios' index, or the run's primary key), so no plan reads
+    results of other runs — with ``run_id IN (...)`` PostgreSQL may read every result of the scenarios through
+    their index and filter the runs out. Parts of one table keep the union cheap to plan; build it once per
+    ``count``."""
+    from sqlalchemy import Integer, bindparam, literal, union_all
+
+    from tracertm.models import TestResult
+
+    parts = [part(bindparam(f"run{place}", type_=TestResult.run_id.type))
+             .add_columns(literal(place, Integer).label("place")) for place in range(count)]
+    if len(parts) == 1:
+        return parts[0].subquery()
+    return union_all(*parts).subquery()
+
+
+def walk(
+    session: Session, scenario_ids: Iterable[uuid.UUID], ask: Callable[[list[uuid.UUID], list[Any]], None],
+    done: Callable[[uuid.UUID], bool], skip: uuid.UUID | None = None, length: int | None = None,
+    step: int = _RUN_BATCH,
+) -> tuple[list[uuid.UUID], bool]:
+    """Walk the runs of the scenarios' projects newest first (the statistics' order, ``outcomes``: the run's time,
+    then its import; the id only makes ties stable), ``step`` at a time: ``ask(scenarios, runs)`` reads
+    what is wanted of the scenarios not ``done`` yet in those runs (rows with the runs' figures by name).
+    Stops when every scenario is done or ``length`` runs (default ``_WALK``) were walked; ``skip`` is a run left
+    out. Returns the scenarios not done, and whether every run was walked (then those were asked about every
+    run: nothing is left to read of them). ``last_executed``, an import's ``Prior`` and ``show``'s last results
+    (``queries.scenario_results``) walk so."""
+    from sqlalchemy import func, select
+
+    from tracertm.models import Feature, Scenario, TestRun
+
+    left = list(dict.fromkeys(scenario_ids))
+    if not left:
+        return left, True
+    length = _WALK if length is None else length
+
+    def owners(ids: list[uuid.UUID]) -> Any:
+        return (select(Feature.project_id).join(Scenario, Scenario.feature_id == Feature.id)
+                .where(Scenario.id.in_(ids)).distinct())
+
+    projects: Any  # the scenarios' projects: read first for many scenarios, else asked in the runs' read
+    if len(left) > _CHUNK:
+        projects = set()
+        for start in range(0, len(left), _CHUNK):
+            projects.update(session.execute(
+                owners(left[start : start + _CHUNK]).execution_options(include_deleted=True)).scalars())
+    else:
+        projects = owners(left).scalar_subquery()
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at).label("when")
+    # A run's figures, by name: ``commit_sha``, ``when`` (the statistics' time), ``imported_at``, and for a list
+    # of results (``queries.scenario_results``) ``name``, ``finished_at`` and ``started_at``.
+    statement = select(TestRun.id, TestRun.commit_sha, when, TestRun.imported_at, TestRun.name,
+                       TestRun.finished_at, TestRun.started_at).where(TestRun.project_id.in_(projects))
+    if skip is not None:
+        statement = statement.where(TestRun.id != skip)
+    # One row per run (not per result), one more than walked: whether the walk reached the oldest.
+    runs = session.execute(
+        statement.order_by(when.desc(), TestRun.imported_at.desc(), TestRun.id).limit(length + 1)
+        .execution_options(include_deleted=True)
+    ).all()
+    walked = 0
+    while left and walked < min(len(runs), length):
+        batch = list(runs[walked : min(walked + step, length)])
+        walked += len(batch)
+        ask(left, batch)
+        left = [ident for ident in left if not done(ident)]
+    return left, walked == len(runs)
+
+
 def last_executed(
     session: Session, scenario_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str | None, dt.datetime]]:
     """(commit, time) of the newest run in which each scenario executed (a result other than skipped), runs in the
     statistics' order (``outcomes``: the run's time, then its import). Walks the scenarios' projects' runs newest
-    first, a few at a time, asking only whether each scenario still unanswered has an executed result in them (an
+    first (``walk``), asking only whether each scenario still unanswered has an executed result in them (an
     index seek per (scenario, run)): a scenario run by the newest runs is answered there, however many runs and
     results are stored. A scenario not answered within ``_WALK`` runs (tests of it not run lately) is read from
     all its results (``_last_executed_ranked``). The results themselves decide, never the stored statistics, so a
     pruned run or a database-side edit cannot make the answer wrong."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
-    from tracertm.models import Feature, Scenario, TestResult, TestRun
+    from tracertm.models import TestResult
 
-    left = list(dict.fromkeys(scenario_ids))
     out: dict[uuid.UUID, tuple[str | None, dt.datetime]] = {}
-    if not left:
-        return out
-    projects: set[uuid.UUID] = set()
-    for start in range(0, len(left), _CHUNK):
-        projects.update(session.execute(
-            select(Feature.project_id).join(Scenario, Scenario.feature_id == Feature.id)
-            .where(Scenario.id.in_(left[start : start + _CHUNK])).distinct()
-            .execution_options(include_deleted=True)
-        ).scalars())
-    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-    # One row per run (not per result), in the order the statistics take runs; the id only makes ties stable.
-    runs = session.execute(
-        select(TestRun.id, TestRun.commit_sha, when).where(TestRun.project_id.in_(projects))
-        .order_by(when.desc(), TestRun.imported_at.desc(), TestRun.id)
-    ).all()
-    walked = 0
-    while left and walked < min(len(runs), _WALK):
-        batch = runs[walked : walked + _RUN_BATCH]
-        walked += len(batch)
+
+    def ask(left: list[uuid.UUID], batch: list[Any]) -> None:
         hits: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)  # run -> scenarios executed in it
         for start in range(0, len(left), _CHUNK):
             for scenario_id, run_id in session.execute(
@@ -185,18 +334,15 @@ def last_executed(
             ).all():
                 assert scenario_id is not None
                 hits[run_id].add(scenario_id)
-        for run_id, commit, at in batch:  # newest first: the first run of a scenario is its newest
-            for scenario_id in hits.get(run_id, ()):
+        for run in batch:  # newest first: the first run of a scenario is its newest
+            for scenario_id in hits.get(run.id, ()):
                 if scenario_id not in out:
-                    out[scenario_id] = (commit, _utc(at))
-        left = [ident for ident in left if ident not in out]
-    if left:
+                    out[scenario_id] = (run.commit_sha, _utc(run.when))
+
+    left, whole = walk(session, scenario_ids, ask, out.__contains__)
+    if left and not whole:
         out.update(_last_executed_ranked(session, left))
     return out
-
-
-_WALK = 32  # runs walked newest first before the scenarios not found yet are read by their results
-_RUN_BATCH = 4  # runs asked about per statement: the newest run usually answers every scenario
 
 
 def _utc(at: Any) -> dt.datetime:
@@ -239,8 +385,9 @@ def _last_executed_ranked(
     return out
 
 
-def summarize(items: list[RunOutcome], window: int) -> dict[str, object]:
-    """The statistics columns for one scenario's run outcomes (newest first)."""
+def summarize(items: list[RunOutcome], window: int, older: int = 0) -> dict[str, object]:
+    """The statistics columns for one scenario's run outcomes (newest first); ``older``: its executed runs older
+    than the outcomes given (``Prior.older``), counted in ``execution_count`` only."""
     executed = [o for o in items if o.status != "skipped"]
     recent = executed[:window]
     by_commit: dict[str | None, set[str]] = defaultdict(set)
@@ -252,7 +399,7 @@ def summarize(items: list[RunOutcome], window: int) -> dict[str, object]:
         "pass_rate": (sum(o.status == "passed" for o in recent) / len(recent)) if recent else None,
         "last_status": recent[0].status if recent else None,
         "last_executed_at": recent[0].when if recent else None,
-        "execution_count": len(executed),
+        "execution_count": len(executed) + older,
         "flaky": flaky,
     }
 
@@ -292,6 +439,7 @@ def figures(session: Session, scenario_ids: Iterable[uuid.UUID]) -> dict[uuid.UU
 def recompute(
     session: Session, scenario_ids: Iterable[uuid.UUID], window: int = DEFAULT_WINDOW, actor: str = ACTOR,
     found: dict[uuid.UUID, list[RunOutcome]] | None = None, held: dict[uuid.UUID, tuple[Any, ...]] | None = None,
+    older: Mapping[uuid.UUID, int] | None = None,
 ) -> int:
     """Rewrite the statistics of the given scenarios, as ``actor``, set-based: one read of the run outcomes,
     one read of the current figures, one ``UPDATE`` executed for every changed scenario (``version + 1``, guarded
@@ -302,7 +450,9 @@ def recompute(
     the caller's transaction writes nothing.
 
     ``found``: the scenarios' outcomes (``outcomes``), ``held`` their stored figures (``figures``), when the caller
-    has them (``Prior``) already: the figures read ahead are guarded by their version like those read here."""
+    has them (``Prior``) already: the figures read ahead are guarded by their version like those read here;
+    ``older`` the executed runs of each scenario older than its outcomes in ``found`` (``Prior.older``: an
+    import's ``Prior`` reads the newest outcomes only)."""
     from sqlalchemy import Table, bindparam, literal_column, update
 
     from tracertm.engine import bulk
@@ -330,7 +480,7 @@ def recompute(
         if ident not in held:
             continue
         version, number, content_hash, path, project_id, feature_number, *stored = held[ident]
-        values = summarize(found.get(ident, []), window)
+        values = summarize(found.get(ident, []), window, older.get(ident, 0) if older else 0)
         changed = [key for key, old in zip(columns, stored) if old != values[key]]
         if not changed:
             continue  # as the ORM: a write that changes nothing bumps nothing

@@ -30,7 +30,7 @@ from tracertm.results.import_rows import core_table, insert_results, link_cases,
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases
 from tracertm.results.rows import IdForm
 from tracertm.results.scenario_reads import scenario_index
-from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, recompute
+from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, Prior, recompute
 from tracertm.results.stored_ids import match_stored
 from tracertm.results.uris import canonical_report
 
@@ -313,7 +313,13 @@ def _import(
     add_test_links(connection, project.id, pairs)
     insert_results(connection, result_rows(ids, ids.of(run_id), cases, matches, case_ids))
     ran = {m.scenario.key for m in matches if m.scenario}
-    summary.scenarios_updated = recompute(session, ran, window, actor) if ran else 0
+    if ran:
+        # The scenarios' newest outcomes only (``stats.Prior``: the runs newest first, until each has ``window``
+        # executed ones), not every result of theirs: an import's reads follow what it ran, not the project's age.
+        prior = Prior(run_id, held=True, window=window)
+        prior.read(session, ran)
+        summary.scenarios_updated = recompute(
+            session, ran, window, actor, prior.sorted(session, prior.own(session)), prior.held, prior.older)
     return summary
 
 

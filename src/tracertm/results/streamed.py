@@ -177,7 +177,7 @@ def import_streamed(
         # The other runs' outcomes of the scenarios that ran, and their stored figures, read while the import
         # waits: at the end, the statistics only need this run's, which the parse process adds up (``recompute``'s
         # reads, done ahead).
-        prior = Prior(run_id, held=True)
+        prior = Prior(run_id, held=True, window=window)  # the newest outcomes only (``Prior.read``)
 
         def link() -> None:
             """Link the mapped pairs of known test cases so far (written and restored), and read the earlier
@@ -231,7 +231,7 @@ def import_streamed(
     )
     link()
     summary.scenarios_updated = recompute(
-        session, ran, window, actor, prior.sorted(session, own), prior.held
+        session, ran, window, actor, prior.sorted(session, own), prior.held, prior.older
     ) if ran else 0
     return summary
 
