@@ -274,30 +274,33 @@ def walk(
         return left, True
     length = _WALK if length is None else length
 
-    def owners(ids: list[uuid.UUID]) -> Any:
-        return (select(Feature.project_id).join(Scenario, Scenario.feature_id == Feature.id)
-                .where(Scenario.id.in_(ids)).distinct())
-
-    projects: Any  # the scenarios' projects: read first for many scenarios, else asked in the runs' read
-    if len(left) > _CHUNK:
-        projects = set()
-        for start in range(0, len(left), _CHUNK):
-            projects.update(session.execute(
-                owners(left[start : start + _CHUNK]).execution_options(include_deleted=True)).scalars())
-    else:
-        projects = owners(left).scalar_subquery()
+    # The scenarios' projects first: each project's runs are then read with ``project_id = ?`` in the order of
+    # ``ix_test_runs_project_id_when`` (its newest few rows, no sort of the project's runs; with ``IN`` SQLite
+    # sorts them all).
+    projects: set[uuid.UUID] = set()
+    for start in range(0, len(left), _CHUNK):
+        projects.update(session.execute(
+            select(Feature.project_id).join(Scenario, Scenario.feature_id == Feature.id)
+            .where(Scenario.id.in_(left[start : start + _CHUNK])).distinct()
+            .execution_options(include_deleted=True)).scalars())
+    # The index's expression, spelled alike (``models.test_run.WHEN_SQL``): a planner matches it by its form.
     when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at).label("when")
     # A run's figures, by name: ``commit_sha``, ``when`` (the statistics' time), ``imported_at``, and for a list
     # of results (``queries.scenario_results``) ``name``, ``finished_at`` and ``started_at``.
     statement = select(TestRun.id, TestRun.commit_sha, when, TestRun.imported_at, TestRun.name,
-                       TestRun.finished_at, TestRun.started_at).where(TestRun.project_id.in_(projects))
+                       TestRun.finished_at, TestRun.started_at)
     if skip is not None:
         statement = statement.where(TestRun.id != skip)
     # One row per run (not per result), one more than walked: whether the walk reached the oldest.
-    runs = session.execute(
-        statement.order_by(when.desc(), TestRun.imported_at.desc(), TestRun.id).limit(length + 1)
-        .execution_options(include_deleted=True)
-    ).all()
+    statement = statement.order_by(when.desc(), TestRun.imported_at.desc(), TestRun.id).limit(length + 1)
+    runs: list[Any] = []
+    for project in sorted(projects, key=str):
+        runs += session.execute(statement.where(TestRun.project_id == project)
+                                .execution_options(include_deleted=True)).all()
+    if len(projects) > 1:  # the projects' newest runs merged, in the statements' order (stable sorts: last key first)
+        runs.sort(key=lambda run: run.id)
+        runs.sort(key=lambda run: (_utc(run.when), _utc(run.imported_at)), reverse=True)
+        del runs[length + 1 :]
     walked = 0
     while left and walked < min(len(runs), length):
         batch = list(runs[walked : min(walked + step, length)])
@@ -312,32 +315,34 @@ def last_executed(
 ) -> dict[uuid.UUID, tuple[str | None, dt.datetime]]:
     """(commit, time) of the newest run in which each scenario executed (a result other than skipped), runs in the
     statistics' order (``outcomes``: the run's time, then its import). Walks the scenarios' projects' runs newest
-    first (``walk``), asking only whether each scenario still unanswered has an executed result in them (an
-    index seek per (scenario, run)): a scenario run by the newest runs is answered there, however many runs and
-    results are stored. A scenario not answered within ``_WALK`` runs (tests of it not run lately) is read from
-    all its results (``_last_executed_ranked``). The results themselves decide, never the stored statistics, so a
-    pruned run or a database-side edit cannot make the answer wrong."""
-    from sqlalchemy import select
+    first (``walk``), asking only whether each scenario still unanswered has an executed result in them (a
+    statement per run, an index seek per (scenario, run)): a scenario run by the newest runs is answered there,
+    however many runs and results are stored. A scenario not answered within ``_WALK`` runs (tests of it not run
+    lately) is read from all its results (``_last_executed_ranked``). The results themselves decide, never the
+    stored statistics, so a pruned run or a database-side edit cannot make the answer wrong."""
+    from sqlalchemy import bindparam, select
 
     from tracertm.models import TestResult
 
     out: dict[uuid.UUID, tuple[str | None, dt.datetime]] = {}
 
     def ask(left: list[uuid.UUID], batch: list[Any]) -> None:
-        hits: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)  # run -> scenarios executed in it
+        # A statement per run (as ``Prior._read_runs``): ``run_id`` compared with ``=`` is an index condition
+        # whatever plan the database picks, so no plan reads the scenarios' results of other runs (with
+        # ``run_id IN (batch)`` PostgreSQL may read all of them through the scenarios' index and filter the runs).
         for start in range(0, len(left), _CHUNK):
-            for scenario_id, run_id in session.execute(
-                select(TestResult.scenario_id, TestResult.run_id).where(
+            statement = (
+                select(TestResult.scenario_id).where(
                     TestResult.scenario_id.in_(left[start : start + _CHUNK]),
-                    TestResult.run_id.in_([run.id for run in batch]), TestResult.status != "skipped",
+                    TestResult.run_id == bindparam("run", type_=TestResult.run_id.type),
+                    TestResult.status != "skipped",
                 ).distinct()
-            ).all():
-                assert scenario_id is not None
-                hits[run_id].add(scenario_id)
-        for run in batch:  # newest first: the first run of a scenario is its newest
-            for scenario_id in hits.get(run.id, ()):
-                if scenario_id not in out:
-                    out[scenario_id] = (run.commit_sha, _utc(run.when))
+            )
+            for run in batch:  # newest first: the first run of a scenario is its newest
+                for scenario_id in session.execute(statement, {"run": run.id}).scalars():
+                    assert scenario_id is not None
+                    if scenario_id not in out:
+                        out[scenario_id] = (run.commit_sha, _utc(run.when))
 
     left, whole = walk(session, scenario_ids, ask, out.__contains__)
     if left and not whole:
