@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Self
 from watchdog.events import FileSystemEvent
 
 from tracertm import db
+from tracertm.db.failures import is_damaged
 from tracertm.errors import SchemaError, TracertmError, first_line
 from tracertm.watcher import pools
 from tracertm.watcher.database_file import log_reopened
@@ -400,12 +401,13 @@ class Watcher:
                 self._error = exc
                 self.stop()
                 return
-            if is_unavailable(exc) or refusal(exc):
+            # A damaged SQLite file is no outage a retry outlasts: its repositories are parked (``failures``).
+            if not is_damaged(exc) and (is_unavailable(exc) or refusal(exc)):
                 if refusal(exc):
                     self._engines.refresh(url)
                 self._db_failed(url, health, batch, exc)
             else:
-                self._repo_failed(repo, batch, exc)
+                self._repo_failed(repo, batch, exc, url)
             return
         finally:
             self._in_sync = False
@@ -553,14 +555,14 @@ class Watcher:
             log.debug("database still unavailable (%s); retry in %.1f s", first_line(exc), health.retry_at - now)
         self._debouncer.requeue(batch, health.retry_at)
 
-    def _repo_failed(self, repo: Repository, batch: Batch, exc: BaseException) -> None:
+    def _repo_failed(self, repo: Repository, batch: Batch, exc: BaseException, url: str | None = None) -> None:
         """A failed sync of ``repo``: retried with backoff, or parked when the same sync would meet it again
         (``failures.waits_for_change``): logged once, with what the daemon does, and the batch dropped instead
         of retried. A parked repository's next batch (a change of a file or of its configuration, or the
-        periodic reconcile) is a full reconcile."""
+        periodic reconcile) is a full reconcile. ``url``: the database the sync wrote to (a damaged file named)."""
         now = self._clock()
         health = self._repo_health.setdefault(repo.key, Health())
-        exc = failures.as_reported(exc)
+        exc = failures.as_reported(exc, url)
         parked = waits_for_change(exc)
         message = first_line(exc)
         if not health.down or message != health.message:

@@ -10,6 +10,10 @@ change can mend.
   one of its records. The repository is parked: logged once, not retried with backoff, synced again (in full)
   when one of its files or its configuration changes, or at the periodic reconcile (which catches a fix made in
   the database). Other repositories go on syncing.
+- A SQLite file whose pages are damaged (``db.failures.is_damaged``: "database disk image is malformed"): no retry
+  mends it, only a file restored or built again. Each repository syncing into it is parked as above, logged once
+  with what ``tracertm sync`` says of it (the file, and what mends it); the file replaced, the daemon reconciles
+  every repository of that database (``Watcher._database_moved``).
 - Anything else (a git command failing, a bug): retried with backoff.
 """
 
@@ -47,17 +51,40 @@ def refusal(exc: BaseException) -> str | None:
 def waits_for_change(exc: BaseException) -> bool:
     """Whether a sync that failed with ``exc`` would fail the same way until the repository changes: a user error
     about this repository (its project belongs to another repository, its configuration or database URL is
-    invalid, its project name cannot be used) or a record the database refused. A git command failing is not
-    (git may have been busy, or the repository half-written)."""
-    return isinstance(exc, (UsageError, RecordRefusedError)) and not isinstance(exc, GitError)
+    invalid, its project name cannot be used), a record the database refused, or a damaged SQLite file (as
+    raised, or as ``as_reported`` says it). A git command failing is not (git may have been busy, or the
+    repository half-written)."""
+    from tracertm.db.failures import is_damaged
+
+    return (isinstance(exc, (UsageError, RecordRefusedError)) and not isinstance(exc, GitError)) or is_damaged(exc)
 
 
-def as_reported(exc: BaseException) -> BaseException:
+def as_reported(exc: BaseException, url: str | None = None) -> BaseException:
     """``exc`` as the daemon logs it: a project of another repository names what mends it for ``watch``, which has
-    no ``--project``: the configuration's ``project`` key."""
+    no ``--project``: the configuration's ``project`` key; a damaged SQLite file is named (the file of ``url``,
+    the repository's database) with what mends it, in the one line ``tracertm sync`` prints, not as an
+    unexpected error with its traceback."""
+    from tracertm.db.failures import damaged_error, is_damaged
     from tracertm.engine.identity import CONFIG_HINT, ProjectMismatchError
 
-    return exc.hinted(CONFIG_HINT) if isinstance(exc, ProjectMismatchError) else exc
+    if isinstance(exc, ProjectMismatchError):
+        return exc.hinted(CONFIG_HINT)
+    if not isinstance(exc, TracertmError) and is_damaged(exc):
+        return damaged_error(_file(url), exc)
+    return exc
+
+
+def _file(url: str | None) -> str | None:
+    """The SQLite file ``url`` names; None for another database, or a URL that cannot be read."""
+    from tracertm import db
+
+    if url is None:
+        return None
+    try:
+        file = db.sqlite_file(db.parse_url(url))
+    except TracertmError:  # (the daemon opened it: it was readable then; unnamed rather than a second error)
+        return None
+    return str(file) if file is not None else None
 
 
 def log_database_down(database: str, message: str, pending: str, key: str, cap: float) -> None:
