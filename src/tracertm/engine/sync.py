@@ -18,6 +18,7 @@ from tracertm import git
 from tracertm.collector import collector_paused
 from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, UsageError
+from tracertm.history.settings import READ_KEY, read_digest
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
@@ -484,7 +485,12 @@ class _Job:
                 _record_options(project, self.settings)
             run.finished_at = dt.datetime.now(dt.timezone.utc)
             run.status = "errors" if the_plan.errors else "ok"
-            run.counts = counts
+            # What this run read and with which settings (``history.synced``: a backfill stands on the rows of a
+            # run only if it read a whole commit as the backfill would; the work tree's configuration may differ).
+            # Not on a run that changed nothing: that one is the run ``tracertm.fastpath`` records for a no-op.
+            changed = bool(the_plan.operations or the_plan.files or the_plan.errors or self.rebuild)
+            run.counts = {**counts, READ_KEY: read_digest(self.settings, snapshot.source, self.paths)} if changed \
+                else counts
             run.errors = [d.as_dict() for d in the_plan.errors]
             if snapshot.source == "commit" or (snapshot.source == "worktree" and self.paths is None):
                 head = git.head_commit(self.location.top) if self.location.top else None

@@ -42,6 +42,7 @@ from tracertm.history.at import record_at, revision_at
 from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, links_pending
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
 from tracertm.history.settings import SettingsHistory
+from tracertm.history.synced import SyncedSince
 from tracertm.history.results import BackfillResult, CommitError, Mode, Progress, ProgressCallback
 from tracertm.history.tree import LINK_MODE, SpecTree
 
@@ -78,11 +79,14 @@ class _Backfill:
         self.replay = Replay(tree, self.pool, eras)
         self.replay.idle = _warm_up
         self.checkpoints = Checkpoints(target)
+        self.checkpoints.eras = eras.digest()
+        self.synced: SyncedSince | None = None  # the syncs since the checkpoint stand for the replay (merge mode)
         self.base = 0  # commits of the chain written before this run
         self.batches = 0
         self.reconcile = False  # a final sync --ref is due (merge mode)
         self.orphaned = 0  # commits an earlier backfill recorded that are no longer in the history (merge mode)
         self.derived_at: str | None = None  # the commit whose history this run derived the links of
+        self.replayed = 0  # commits a merge replayed in memory before its graft
         self.started = time.monotonic()
 
     def close(self) -> None:
@@ -126,6 +130,14 @@ class _Backfill:
                 )
             synced = project.last_synced_commit if project is not None else None
             mode = self._mode(session, project, checkpoint, valid)
+            if mode == "merged" and project is not None:
+                self.synced = SyncedSince.find(session, project, checkpoint, self.checkpoints.recorded, target,
+                                               self.replay.eras, self.reader, self.pool, self.location.prefix,
+                                               self.replay.tree.prefixes)
+            # The runs whose errors are those of the history written so far (``Checkpoints.errors_in``).
+            if mode in ("resumed", "up-to-date"):
+                found = self.checkpoints.recorded.get("errors_in")
+                self.checkpoints.errors_in = list(found) if isinstance(found, list) else None
             if mode in ("resumed", "up-to-date", "full") and project is not None:
                 self.replay.state = load_state(session, project.id, self.reader)
         if resume and mode == "up-to-date" and not links_pending(checkpoint):
@@ -153,8 +165,16 @@ class _Backfill:
             self.replay.tree.load(start)
             self.replay.rehold()
         elif mode == "merged":
-            start = synced if synced is not None and synced in target.index else self.fork(synced, checkpoint)
-            self.merge(start)
+            if self.synced is not None:
+                start = self.synced.end
+                self.merge_synced(self.synced)
+                # Then as a resumed run: the tree and the settings at ``start``, the lines its replay would hold.
+                self.replay.enter(start)
+                self.replay.tree.load(start)
+                self.replay.lines = dict(self.synced.lines)
+            else:
+                start = synced if synced is not None and synced in target.index else self.fork(synced, checkpoint)
+                self.merge(start)
             with db.session(target.engine) as session:
                 project = target.project(session)
                 assert project is not None
@@ -219,6 +239,10 @@ class _Backfill:
                 run = open_run(session, project.id, self.target.ref, last, committed)
                 writer.flush(session, project.id, run.id)
                 close_run(session, run, writer.steps, counts, self.replay.errors[errors_before:])
+                # (A run without errors adds none to the history's: not listed, so the list grows with the runs
+                # that found errors, not with every incremental backfill's.)
+                if self.checkpoints.errors_in is not None and self.replay.errors[errors_before:]:
+                    self.checkpoints.errors_in.append(str(run.id))
             finished = complete and not self.reconcile
             self.checkpoints.save(session, project, last, complete=finished, reconcile=self.reconcile)
             if finished:  # the last batch: its run turns ok in the transaction that derives the links
@@ -249,6 +273,7 @@ class _Backfill:
         from tracertm.history.merge import Simulation, graft
         from tracertm.history.writer import close_run, open_run
 
+        self.replayed = self.position(end)
         sim = Simulation(chain=self.target.index)
         # The replay plans in memory the revisions of every commit up to ``end``, most of which the rows a sync
         # wrote hold already: the summary counts those the graft writes. Until it has, the progress says the
@@ -269,10 +294,44 @@ class _Backfill:
             # Counted again as they are written: those of the graft, then those of the commits after ``end``.
             self.replay.revisions = sum(n for bucket in counts.values() for n in bucket.values())
             close_run(session, run, self.target.index[end] + 1, counts, self.replay.errors)
+            self.checkpoints.errors_in = [str(run.id)]  # the errors of the whole history up to ``end``
             self.reconcile = True
             self.checkpoints.save(session, project, end, complete=False, reconcile=True)
         self.batches += 1
         self.progress(reached)
+
+    def merge_synced(self, synced: SyncedSince) -> None:
+        """``merge`` when the syncs since a complete backfill stand for the history (``history.synced``): the graft
+        would write no revision and change no row but the dates of the ADRs those syncs wrote without one. The same
+        run row and checkpoint as ``merge``."""
+        from sqlalchemy import bindparam, update
+
+        from tracertm import db
+        from tracertm.engine.apply import TABLES
+        from tracertm.history.merge import fill_snapshot_dates
+        from tracertm.history.writer import close_run, open_run
+
+        end = synced.end
+        committed = self._committed_at(end)
+        with db.write_session(self.target.engine, self.target.name, self.settings.lock_timeout,
+                              identity=self.target.identity) as session:
+            project = self.checkpoints.lock(session)
+            run = open_run(session, project.id, self.target.ref, end, committed)
+            if synced.adr_dates:
+                table = TABLES["adr"]
+                session.connection().execute(
+                    update(table).where(table.c.project_id == project.id, table.c.adr_number == bindparam("_number"),
+                                        table.c.date.is_(None)).values(date=bindparam("_date")),
+                    [{"_number": n, "_date": d} for n, d in synced.adr_dates.items()])
+                fill_snapshot_dates(session.connection(), project.id, synced.adr_dates)
+            self.replay.revisions = 0
+            self.replay.errors = list(synced.errors)
+            close_run(session, run, self.target.index[end] + 1, {}, self.replay.errors)
+            self.checkpoints.errors_in = [str(run.id)]
+            self.reconcile = True
+            self.checkpoints.save(session, project, end, complete=False, reconcile=True)
+        self.batches += 1
+        self.progress(self.position(end))
 
     def rebuild_links(self) -> None:
         """Derive the links of a history an earlier run finished without them (``links_pending``: a run of an older
@@ -352,6 +411,7 @@ class _Backfill:
         result.revisions = self.replay.revisions
         result.batches = self.batches
         result.orphaned = self.orphaned
+        result.replayed = self.replayed
         result.files_parsed = self.replay.parsed
         eras = self.replay.eras
         result.errors = [e for e in eras.errors if self.target.index[e.commit] >= self.base] + self.replay.errors

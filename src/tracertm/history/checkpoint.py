@@ -1,8 +1,11 @@
 """The checkpoint of a backfill, and the guard against other writers.
 
 The checkpoint lives in ``projects.project_metadata["backfill"]``: ``{"ref", "head", "last_commit", "commits_done",
-"runs", "complete", "reconcile", "links"}``. It is written in the same transaction as each batch, so a kill leaves the
-database at a batch boundary and the next run continues after ``last_commit``. ``runs`` is the number of the
+"runs", "complete", "reconcile", "links", "eras", "version"}``, and beside it ``["backfill_runs"]``: ``{"written",
+"errors_in"}`` (a digest of the ids of the runs that had written, the runs that hold the history's errors). It is
+written in the same transaction as each batch, so a kill leaves the database at a batch boundary and the next run
+continues after ``last_commit``. (``eras``, ``version`` and ``backfill_runs`` let a later run stand on the syncs
+recorded since instead of replaying the history: ``history.synced``.) ``runs`` is the number of the
 project's ``sync_runs`` rows that wrote (status ``ok`` or ``errors``: a writer sets it in the transaction of its
 writes) after that batch: if another sync wrote in between, the database no longer holds the history state of
 ``last_commit``, so the backfill stops (``ConflictError``, exit 75) and the next run merges instead. A sync that
@@ -18,8 +21,9 @@ two): the next run finds the history complete and derives the links only.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from tracertm.models import Project
 
 CHECKPOINT_KEY = "backfill"
+RUNS_KEY = "backfill_runs"  # the runs the checkpoint counted (``Checkpoints.save``)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class Target:
         return identity.resolve(session, self.name, self.identity, write=False)
 
 
+def ids_digest(written: Iterable[str]) -> str:
+    """A digest of a set of run ids (``written`` beside the checkpoint)."""
+    return hashlib.sha256("\n".join(sorted(written)).encode()).hexdigest()[:32]
+
+
 def links_pending(checkpoint: Mapping[str, Any]) -> bool:
     """Whether the run that wrote ``checkpoint`` stopped before it derived the project's links (a checkpoint of an
     older tracertm, without the flag, had them derived in its last batch's run)."""
@@ -89,6 +99,11 @@ class Checkpoints:
         self.target = target
         self.runs: int | None = None  # every sync_runs row (None: the project did not exist when we looked)
         self.writes: int | None = None  # the runs that wrote (None: the project did not exist when we looked)
+        self.eras: str | None = None  # how the run reads the history (``SettingsHistory.digest``), for ``save``
+        # The runs whose ``errors``, in this order, are the errors of the history written (its batches'; a merge's
+        # run holds those of the whole history it replayed); None: not known (a checkpoint of an older release).
+        self.errors_in: list[str] | None = []
+        self.recorded: dict[str, Any] = {}  # the ``RUNS_KEY`` entry ``read`` found
 
     @staticmethod
     def count_writes(session: Session, project_id: uuid.UUID) -> int:
@@ -119,6 +134,7 @@ class Checkpoints:
             return {}
         self.runs = self.count_runs(session, project.id)
         self.writes = self.count_writes(session, project.id)
+        self.recorded = dict((project.metadata_ or {}).get(RUNS_KEY) or {})
         return dict((project.metadata_ or {}).get(CHECKPOINT_KEY) or {})
 
     def continues(self, checkpoint: Mapping[str, Any]) -> bool:
@@ -176,9 +192,42 @@ class Checkpoints:
             meta[CHECKPOINT_KEY] = {**checkpoint, "links": True}
             project.metadata_ = meta
 
+    @staticmethod
+    def written_ids(session: Session, project_id: uuid.UUID) -> dict[str, Any]:
+        """The project's runs that wrote: their ids (``str``) → (started_at, finished_at)."""
+        from sqlalchemy import select
+
+        from tracertm.models import SyncRun
+
+        session.flush()  # our own run's status, set through the ORM
+        t = SyncRun.__table__.c
+        rows = session.connection().execute(
+            select(t.id, t.started_at, t.finished_at).where(t.project_id == project_id, t.status.in_(WROTE)))
+        return {str(r.id): r for r in rows}
+
+    @staticmethod
+    def runs_by_id(session: Session, ids: list[str]) -> dict[str, Any]:
+        """The ``sync_runs`` rows of ``ids``, as ``str`` id → row (what ``history.synced`` reads of them)."""
+        from sqlalchemy import select
+
+        from tracertm.models import SyncRun
+
+        t = SyncRun.__table__.c
+        out: dict[str, Any] = {}
+        wanted = sorted({uuid.UUID(i) for i in ids})
+        for start in range(0, len(wanted), 500):
+            for r in session.connection().execute(
+                    select(t.id, t.trigger, t.ref, t.commit_sha, t.status, t.errors, t.counts)
+                    .where(t.id.in_(wanted[start:start + 500]))):
+                out[str(r.id)] = r
+        return out
+
     def save(self, session: Session, project: Project, last: str, *, complete: bool, reconcile: bool) -> None:
         """Record that the history up to ``last`` is written (in the caller's transaction)."""
-        self.writes = self.count_writes(session, project.id)
+        from tracertm import __version__
+
+        written = self.written_ids(session, project.id)
+        self.writes = len(written)
         meta = dict(project.metadata_ or {})
         meta[CHECKPOINT_KEY] = {
             "ref": self.target.ref,
@@ -190,8 +239,16 @@ class Checkpoints:
             "complete": complete,
             "reconcile": reconcile,
             "links": False,  # the links are derived at the end of a run (``links_built``)
+            # How this run read the history: a later run may stand on the syncs recorded since instead of
+            # replaying it again when it reads it so too (``history.synced``).
+            "eras": self.eras,
+            "version": __version__,
             "updated_at": dt.datetime.now(dt.UTC).isoformat(),
         }
+        # Which runs had written, and which hold the errors of the history: run ids, kept beside the checkpoint (a
+        # checkpoint says where a history is, the same for any run that wrote it).
+        meta[RUNS_KEY] = {"written": ids_digest(written),
+                          "errors_in": list(self.errors_in) if self.errors_in is not None else None}
         project.metadata_ = meta
         project.last_synced_commit = last
         project.last_synced_at = dt.datetime.now(dt.UTC)

@@ -18,8 +18,9 @@ caller starts at the fork, so the rewritten commits are applied after them.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +98,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
-            written, renumber = _before(history, existing, sim.order) if not orphans else ([], None)
+            written, renumber = _before(history, existing, sim.order, sim.chain) if not orphans else ([], None)
             if renumber is not None:
                 renumbered.append((row_id, *renumber))
             # The record's version: its own revisions', moved, or the highest one grafted (a record the database
@@ -261,7 +262,8 @@ def _provenance(conn: Any, project_id: uuid.UUID, sources: Mapping[str, list[dic
 
 
 def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState) -> None:
-    """ADR rows without a date get the date of the commit that created them (a pre-synced project)."""
+    """ADR rows without a date get the date of the commit that created them (a pre-synced project), and so do the
+    snapshots of the revisions a sync wrote of an ADR without a date (``fill_snapshot_dates``)."""
     from sqlalchemy import bindparam, update
 
     from tracertm.engine.apply import TABLES
@@ -276,6 +278,37 @@ def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState
         .values(date=bindparam("_date")),
         params,
     )
+    fill_snapshot_dates(session.connection(), project_id, state.adr_created)
+
+
+def undated_snapshots(conn: Any, project_id: uuid.UUID, numbers: Collection[str] | None = None) -> list[Any]:
+    """The ADR revisions whose snapshot has no date (``numbers``: of those ADRs only): (id, number, snapshot)."""
+    from sqlalchemy import select
+
+    from tracertm.engine.apply import REVISIONS
+
+    rev = REVISIONS.c
+    query = select(rev.id, rev.number, rev.snapshot).where(rev.project_id == project_id, rev.entity_type == "adr")
+    if numbers is not None:
+        query = query.where(rev.number.in_(list(numbers)))
+    return [r for r in conn.execute(query) if isinstance(r.snapshot, dict) and r.snapshot.get("date") is None]
+
+
+def fill_snapshot_dates(conn: Any, project_id: uuid.UUID, dates: Mapping[str, dt.date]) -> None:
+    """The revisions a sync wrote of an ADR without a date in its file hold none in their snapshot; a backfill from
+    scratch gives each the date of the commit that created the ADR (``replay._with_dates``), as the merge gives
+    the row: so do theirs."""
+    from sqlalchemy import bindparam, update
+
+    from tracertm.engine.apply import REVISIONS
+
+    if not dates:
+        return
+    params = [{"_id": r.id, "_snapshot": {**r.snapshot, "date": dates[r.number].isoformat()}}
+              for r in undated_snapshots(conn, project_id, dates) if r.number in dates]
+    if params:
+        conn.execute(update(REVISIONS).where(REVISIONS.c.id == bindparam("_id"))
+                     .values(snapshot=bindparam("_snapshot")), params)
 
 
 # The fields of a revision that say which commit made its state, who and when (``_before`` adds its snapshot).
@@ -285,8 +318,8 @@ _Renumber = tuple[Any, int, str, "dict[str, Any] | None"]  # see ``_before``
 _Renumbered = tuple[uuid.UUID, Any, int, str, "dict[str, Any] | None"]  # the record's id, then as ``_Renumber``
 
 
-def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int]
-            ) -> tuple[list[dict[str, Any]], _Renumber | None]:
+def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
+            chain: Mapping[str, int] | None = None) -> tuple[list[dict[str, Any]], _Renumber | None]:
     """What of a known record's simulated ``history`` goes before the revisions the database has of it: the
     revisions to write (numbered to follow each other), and how the database's own revisions move behind them
     (``(the first of them, by how much their versions grow, the change it stands for, the commit, people and dates
@@ -302,7 +335,7 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
     grow by as much. So the versions stay 1..n with one revision per increment (an unchanged move shares its
     version, as in any sync)."""
     outside = [r for r in existing if r.trigger != "backfill"]
-    cut = _graft_point(history, existing, order)
+    cut = _graft_point(history, existing, order, chain or {})
     by_backfill = {r.commit_sha for r in existing if r.commit_sha and r.trigger == "backfill"}
     # A revision of a work-tree sync whose run names a clean HEAD holds that commit's state: the commit is
     # recorded as much as one a ``sync --ref`` named (else its change went before the first revision a second time,
@@ -379,7 +412,8 @@ def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
                      .values({k: bindparam(f"_{k}") for k in (*PROVENANCE, "snapshot")}), provenance)
 
 
-def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int]) -> int:
+def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
+                 chain: Mapping[str, int]) -> int:
     """How much of a record's history comes before what the database already recorded of it.
 
     The database's knowledge starts with its earliest revision not written by a backfill: at its commit when the
@@ -401,6 +435,13 @@ def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict
         if not first.commit_sha and at in order:
             reached = [i for i, h in enumerate(history) if order.get(h["commit_sha"], len(order)) <= order[at]]
             if reached and history[reached[-1]]["change"] != "deleted":
+                return reached[-1]
+        if first.change == "deleted" and at in chain:
+            # A ``sync --ref`` of a later commit found the record gone: the commit that deleted it was not synced.
+            # Its deletion stands for that one (the same content gone), as a backfill from scratch records it.
+            reached = [i for i, h in enumerate(history) if chain.get(h["commit_sha"], len(chain)) <= chain[at]]
+            if reached and history[reached[-1]]["change"] == "deleted" \
+                    and history[reached[-1]]["content_hash"] == first.content_hash:
                 return reached[-1]
     for i in range(len(history) - 1, -1, -1):
         if history[i]["content_hash"] == first.content_hash and history[i]["change"] != "deleted":

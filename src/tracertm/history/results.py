@@ -74,6 +74,9 @@ class BackfillResult:
     # Commits an earlier backfill recorded that are not in this history (rewritten since, or another branch's):
     # their revisions are kept, and this run's are numbered after them (``history.merge.orphaned``).
     orphaned: int = 0
+    # Commits a merge replayed in memory to graft onto the rows (none when the syncs since the last complete
+    # backfill stood for them: ``history.synced``); not in ``as_dict``.
+    replayed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready values (``--format json``)."""

@@ -12,8 +12,9 @@ that commit's error.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +30,19 @@ CONFIG_FILES = (".tracertm.toml", "pyproject.toml", ".adr-dir")
 def _key(settings: Settings) -> tuple[object, ...]:
     """What decides which files are specs and how they parse (not the project name or database URL)."""
     return (sorted(settings.paths.items()), settings.exclude, settings.parser)
+
+
+def read_digest(settings: Settings, source: str, paths: Sequence[str] | None) -> str:
+    """What a run read and how: a digest of ``settings``' ``_key`` and the globs it wrote (``configured``: they
+    escape the default excludes), of the snapshot's source (``commit``, ``index``, ``worktree``) and of the paths a
+    partial sync was limited to. ``engine.sync`` records it in ``sync_runs.counts[READ_KEY]``; a backfill reads
+    only runs whose digest is that of a whole commit read with its own settings as records they stand for
+    (``history.synced``)."""
+    key = (_key(settings), sorted(settings.configured), source, sorted(paths) if paths is not None else None)
+    return hashlib.sha256(repr(key).encode("utf-8", "backslashreplace")).hexdigest()[:32]
+
+
+READ_KEY = "read"  # the key of ``sync_runs.counts`` that holds ``read_digest``
 
 
 # How ``tracertm.config`` words its errors: "FILE[:LINE[:COL]]: message".
@@ -47,6 +61,12 @@ class SettingsHistory:
     def at(self, commit: str) -> Settings:
         """The settings in force at ``commit`` (a commit of the chain)."""
         return self.settings[bisect.bisect_right(self.starts, self.index[commit]) - 1]
+
+    def digest(self) -> str:
+        """The eras as a digest: where each starts and what it reads (a backfill's checkpoint records it, so a later
+        run knows whether the history it wrote was read as this run would read it)."""
+        eras = [(start, read_digest(settings, "commit", None)) for start, settings in zip(self.starts, self.settings)]
+        return hashlib.sha256(repr(eras).encode()).hexdigest()[:32]
 
     @property
     def prefixes(self) -> tuple[str, ...]:
