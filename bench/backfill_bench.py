@@ -169,20 +169,49 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_backfill(repo: Path, url: str, batch_size: int | None = None) -> tuple[float, Any, float, float]:
+def time_backfill(repo: Path, url: str, batch_size: int | None = None,
+                  project: str | None = None) -> tuple[float, Any, float, float]:
     """Wall seconds, the result, the CPU seconds of this process, and those of its children (the parse workers and
-    git, reaped when the backfill returns) of a backfill."""
+    git, reaped when the backfill returns) of a backfill (of a new project unless ``project`` is named)."""
     from tracertm import db
     from tracertm.history.backfill import backfill
 
     engine = db.open_engine(url)
-    project = f"bench-backfill-{os.getpid()}-{time.time_ns()}"
+    project = project or f"bench-backfill-{os.getpid()}-{time.time_ns()}"
     try:
         start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
         result = backfill(repo, engine=engine, project=project, batch_size=batch_size)
         return time.perf_counter() - start, result, time.process_time() - cpu, _children_cpu() - children
     finally:
         engine.dispose()
+
+
+def _commit_edit(repo: Path, n: int) -> None:
+    """A new commit on ``repo`` that edits one feature file (as a developer's commit between two backfills)."""
+    path = sorted((repo / "features").rglob("*.feature"))[0]
+    path.write_text(path.read_text() + f"\n  Scenario: added {n}\n    Given step {n}\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+           "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+    subprocess.run(["git", "commit", "-q", "-am", f"edit {n}"], cwd=repo, env=env, check=True)
+
+
+def time_after_hook(repo: Path, url: str, project: str) -> tuple[float, float, int]:
+    """The backfill of one new commit after a complete one (``project``'s), with no sync between, then of one more
+    commit after a post-commit hook's ``sync --ref HEAD`` of it: (seconds without, seconds with, commits the second
+    replayed in memory — none when it stands on the hook's rows, ``history.synced``)."""
+    from tracertm import db
+    from tracertm.engine.sync import sync
+
+    _commit_edit(repo, 1)
+    plain, _, _, _ = time_backfill(repo, url, project=project)
+    _commit_edit(repo, 2)
+    engine = db.open_engine(url)
+    try:
+        sync(repo, ref="HEAD", engine=engine, project=project, trigger="hook")
+    finally:
+        engine.dispose()
+    hooked, result, _, _ = time_backfill(repo, url, project=project)
+    return plain, hooked, result.replayed
 
 
 def time_naive(repo: Path, url: str, scratch: Path, commits: int) -> tuple[float, float, int]:
@@ -272,12 +301,18 @@ def run(smoke: bool = False, *, commits: int | None = None, files: int | None = 
         generate(repo, commits, files)
         say(f"generated {commits} commits over {files} spec files in {time.perf_counter() - start:.1f}s")
 
-        spent, result, parent_cpu, children_cpu = time_backfill(repo, _database(database_url, scratch, "backfill"))
+        project = f"bench-backfill-{os.getpid()}-{time.time_ns()}"
+        url = _database(database_url, scratch, "backfill")
+        spent, result, parent_cpu, children_cpu = time_backfill(repo, url, project=project)
         backfill_load = os.getloadavg()[0]
         say(f"backfill: {spent:.2f}s for {result.commits} commits ({commits / spent:.0f} commits/s), "
             f"{result.revisions} revisions, {result.files_parsed} blobs parsed, {len(result.errors)} errors, "
             f"{result.batches} batches; CPU {parent_cpu:.2f}s in its process, {children_cpu:.2f}s in its parse "
             f"workers and git (load {backfill_load:.1f})")
+
+        plain, hooked, replayed = time_after_hook(repo, url, project)
+        say(f"one new commit: backfill {plain:.2f}s; after a hook's sync of the next one {hooked:.2f}s "
+            f"({replayed} commits replayed)")
 
         first, later, timed = time_naive(repo, _database(database_url, scratch, "naive"), scratch, naive_commits)
         naive_total = first + later * (commits - 1)
@@ -303,6 +338,10 @@ def run(smoke: bool = False, *, commits: int | None = None, files: int | None = 
             {"name": "naive.seconds", "value": round(naive_total, 1), "unit": "s", "target": "", "detail": naive_how},
             {"name": "backfill speed-up vs naive", "value": round(speedup, 1), "unit": "x", "target": target,
              "detail": naive_how + ("; smoke sizes: the target applies to the default run" if smoke else "")},
+            {"name": "backfill of a new commit after a hook's sync / with no sync between",
+             "value": round(hooked / plain, 2), "unit": "x", "target": "" if smoke else "<= 2",
+             "detail": f"{size}; {hooked:.2f} s against {plain:.2f} s; {replayed} commits replayed in memory "
+                       "(the whole history when the merge cannot stand on the hook's rows)"},
             *real,
         ]
     finally:
