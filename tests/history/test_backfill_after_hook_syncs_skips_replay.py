@@ -231,7 +231,7 @@ def _dump(engine: Engine) -> dict[str, list[str]]:
             return labels.get(value, "?id")
         if isinstance(value, dict):
             return {k: norm([uuid.UUID(i) for i in v] if k == "errors_in" and v else v)
-                    for k, v in value.items() if not k.endswith("_at") and k != "written"}
+                    for k, v in value.items() if not k.endswith("_at") and k != "after"}
         if isinstance(value, list):
             return [norm(v) for v in value]
         return value

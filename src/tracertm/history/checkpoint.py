@@ -1,8 +1,8 @@
 """The checkpoint of a backfill, and the guard against other writers.
 
 The checkpoint lives in ``projects.project_metadata["backfill"]``: ``{"ref", "head", "last_commit", "commits_done",
-"runs", "complete", "reconcile", "links", "eras", "version"}``, and beside it ``["backfill_runs"]``: ``{"written",
-"errors_in"}`` (a digest of the ids of the runs that had written, the runs that hold the history's errors). It is
+"runs", "complete", "reconcile", "links", "eras", "version"}``, and beside it ``["backfill_runs"]``: ``{"after",
+"errors_in"}`` (the latest ``finished_at`` of the runs that had written, the runs that hold the history's errors). It is
 written in the same transaction as each batch, so a kill leaves the database at a batch boundary and the next run
 continues after ``last_commit``. (``eras``, ``version`` and ``backfill_runs`` let a later run stand on the syncs
 recorded since instead of replaying the history: ``history.synced``.) ``runs`` is the number of the
@@ -21,9 +21,8 @@ two): the next run finds the history complete and derives the links only.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,11 +73,6 @@ class Target:
         from tracertm.engine import identity
 
         return identity.resolve(session, self.name, self.identity, write=False)
-
-
-def ids_digest(written: Iterable[str]) -> str:
-    """A digest of a set of run ids (``written`` beside the checkpoint)."""
-    return hashlib.sha256("\n".join(sorted(written)).encode()).hexdigest()[:32]
 
 
 def links_pending(checkpoint: Mapping[str, Any]) -> bool:
@@ -193,17 +187,34 @@ class Checkpoints:
             project.metadata_ = meta
 
     @staticmethod
-    def written_ids(session: Session, project_id: uuid.UUID) -> dict[str, Any]:
-        """The project's runs that wrote: their ids (``str``) → (started_at, finished_at)."""
+    def last_finished(session: Session, project_id: uuid.UUID) -> dt.datetime | None:
+        """The latest ``finished_at`` of the project's runs that wrote (None: none did): ``after`` beside the
+        checkpoint. Every run that writes later is found after it (``written_since``) — a writer sets its time
+        under the project's lock, which the backfill holds while it saves —, unless another machine's clock lags:
+        then the runs found fall short of the count (``runs``) and a backfill replays."""
+        from sqlalchemy import func, select
+
+        from tracertm.models import SyncRun
+
+        session.flush()  # our own run's status and time, set through the ORM
+        t = SyncRun.__table__.c
+        last: dt.datetime | None = session.connection().execute(
+            select(func.max(t.finished_at)).where(t.project_id == project_id, t.status.in_(WROTE))).scalar_one()
+        return last
+
+    @staticmethod
+    def written_since(session: Session, project_id: uuid.UUID, after: dt.datetime | None) -> dict[str, Any]:
+        """The project's runs that wrote and finished after ``after`` (every one when None): their ids (``str``)
+        → (started_at, finished_at). Reads those runs only, not the project's whole history of runs."""
         from sqlalchemy import select
 
         from tracertm.models import SyncRun
 
-        session.flush()  # our own run's status, set through the ORM
         t = SyncRun.__table__.c
-        rows = session.connection().execute(
-            select(t.id, t.started_at, t.finished_at).where(t.project_id == project_id, t.status.in_(WROTE)))
-        return {str(r.id): r for r in rows}
+        query = select(t.id, t.started_at, t.finished_at).where(t.project_id == project_id, t.status.in_(WROTE))
+        if after is not None:
+            query = query.where(t.finished_at > after)
+        return {str(r.id): r for r in session.connection().execute(query)}
 
     @staticmethod
     def runs_by_id(session: Session, ids: list[str]) -> dict[str, Any]:
@@ -226,8 +237,8 @@ class Checkpoints:
         """Record that the history up to ``last`` is written (in the caller's transaction)."""
         from tracertm import __version__
 
-        written = self.written_ids(session, project.id)
-        self.writes = len(written)
+        self.writes = self.count_writes(session, project.id)
+        after = self.last_finished(session, project.id)
         meta = dict(project.metadata_ or {})
         meta[CHECKPOINT_KEY] = {
             "ref": self.target.ref,
@@ -245,9 +256,9 @@ class Checkpoints:
             "version": __version__,
             "updated_at": dt.datetime.now(dt.UTC).isoformat(),
         }
-        # Which runs had written, and which hold the errors of the history: run ids, kept beside the checkpoint (a
-        # checkpoint says where a history is, the same for any run that wrote it).
-        meta[RUNS_KEY] = {"written": ids_digest(written),
+        # When the runs that had written ended, and which hold the errors of the history: kept beside the checkpoint
+        # (a checkpoint says where a history is, the same for any run that wrote it).
+        meta[RUNS_KEY] = {"after": after.isoformat() if after is not None else None,
                           "errors_in": list(self.errors_in) if self.errors_in is not None else None}
         project.metadata_ = meta
         project.last_synced_commit = last

@@ -8,7 +8,7 @@ and the backfill then skips the replay of the history up to the last synced comm
 
 - the checkpoint is a complete, linked history of this chain, written by this tracertm, reading the history as
   this run reads it (``SettingsHistory.digest``), and the configuration did not change after it;
-- every run that wrote since is picked by id (``written`` beside the checkpoint: the runs that had written then),
+- every run that wrote since (finished after ``after`` beside the checkpoint, as many as were counted since)
   is not a backfill's, is of a commit of the chain, in the order of the chain, the last one the project's last
   synced commit, and read that whole commit with the settings this run reads it with (``sync_runs.counts``'
   ``read``: ``settings.read_digest``) — or changed nothing (a no-op records no settings) at a commit that changed
@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.history.checkpoint import COUNTED, Checkpoints, Target, ids_digest
+from tracertm.history.checkpoint import COUNTED, WROTE, Checkpoints, Target
 from tracertm.history.results import CommitError
 from tracertm.history.settings import CONFIG_FILES, READ_KEY, SettingsHistory, read_digest
 from tracertm.history.tree import LINK_MODE, SpecTree
@@ -78,26 +78,29 @@ class SyncedSince:
                 and checkpoint.get("links") is True and checkpoint.get("counted") == COUNTED
                 and checkpoint.get("version") == __version__ and checkpoint.get("eras") == eras.digest()
                 and isinstance(c0, str) and c0 in target.index and isinstance(checkpoint.get("runs"), int)
-                and isinstance(recorded.get("written"), str)):
+                and "after" in recorded and isinstance(recorded["after"], str | None)):
             return None
         if any(start > target.index[c0] for start in eras.starts):  # the configuration changed since
             return None
-        times = Checkpoints.written_ids(session, project.id)
-        since = len(times) - checkpoint["runs"]
+        after = dt.datetime.fromisoformat(recorded["after"]) if recorded["after"] is not None else None
+        # The runs that finished after those the checkpoint counted: the runs since, when there are as many as
+        # were counted since (a machine whose clock lags would hide one: then this is no proof).
+        times = Checkpoints.written_since(session, project.id, after)
+        since = Checkpoints.count_writes(session, project.id) - checkpoint["runs"]
         listed = recorded.get("errors_in")
         # (``errors_in`` None: not known, a checkpoint of a run that continued one of an older release.)
-        if since < 1 or not isinstance(listed, list) or any(not isinstance(i, str) or i not in times for i in listed):
+        if since < 1 or len(times) != since or not isinstance(listed, list) \
+                or any(not isinstance(i, str) for i in listed):
             return None
-        # The runs since are the latest to have written: that guess is proven by the ids of the others.
         ordered = sorted(times, key=lambda i: (_aware(times[i].finished_at), _aware(times[i].started_at)))
-        if ids_digest(ordered[:-since]) != recorded["written"]:
+        runs = Checkpoints.runs_by_id(session, [*ordered, *listed])
+        if any(i not in runs or runs[i].status not in WROTE for i in listed):
             return None
-        runs = Checkpoints.runs_by_id(session, [*ordered[-since:], *listed])
         wanted = read_digest(eras.settings[-1], "commit", None)
         positions: list[int] = []
         read: list[Any] = []  # the runs since that read their commit as the replay reads it
         noops: set[str] = set()  # the commits of runs since that changed nothing, however they read it
-        for run_id in ordered[-since:]:
+        for run_id in ordered:
             run = runs[run_id]
             counts = run.counts if isinstance(run.counts, dict) else {}
             if run.trigger == "backfill" or run.ref in (None, "INDEX") or run.commit_sha not in target.index:
