@@ -603,18 +603,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become exit 3
-        conflict = _database_conflict(exc)
-        if conflict is not None:
-            print(_one_line_error(conflict), file=sys.stderr)
-            return conflict.exit_code
-        damaged = _damaged_database(exc, args)
-        if damaged is not None:
-            print(_one_line_error(damaged), file=sys.stderr)
-            return damaged.exit_code
-        found = _database_refusal(exc)
+        from tracertm.cli.database_errors import database_error
+
+        found = database_error(exc, args)
         if found is not None:
-            print(f"tracertm: error: {found}", file=sys.stderr)
-            return EXIT_USAGE
+            print(found.line, file=sys.stderr)
+            return found.exit_code
         return _internal(exc, show_traceback)
     finally:
         if stdout is not None:
@@ -699,67 +693,11 @@ def _check_database_url(args: argparse.Namespace) -> None:
         check_url(os.environ["TRACERTM_DATABASE_URL"], "$TRACERTM_DATABASE_URL")
 
 
-def _database_conflict(exc: Exception) -> TracertmError | None:
-    """A database error no verb caught that says another writer was in the way — SQLite's "database is locked"
-    (its busy wait ran out), PostgreSQL's deadlock or serialization failure: ``ConflictError`` (nothing written; run
-    it again, exit 75), not a refusal to check privileges over. None for anything else."""
-    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
-        return None
-    from tracertm.db.failures import is_conflict
-    from tracertm.errors import ConflictError
-
-    if not is_conflict(exc):
-        return None
-    first = (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0]
-    return ConflictError(f"another writer held the database ({first}); what this command had not committed was "
-                         "undone — run it again")
-
-
 def _one_line_error(exc: TracertmError) -> str:
     """How the handler prints a ``TracertmError``: one line (a path in the message may hold a newline)."""
     from tracertm.output import one_line
 
     return one_line(f"tracertm: error: {exc}")
-
-
-def _damaged_database(exc: Exception, args: argparse.Namespace | None) -> TracertmError | None:
-    """A SQLite file whose pages are damaged (``db.failures.is_damaged``), named as the command found it
-    (``--database-url``, ``$TRACERTM_DATABASE_URL``, the configuration, the default file): a damaged file is no
-    refusal of a role's privileges. None for any other error."""
-    from tracertm.db.failures import damaged_error, is_damaged
-
-    if not is_damaged(exc):
-        return None
-    path: str | None = None
-    try:
-        from tracertm import db
-        from tracertm.cli.records import repository_settings
-
-        found = repository_settings(getattr(args, "path", None))
-        url, source = db.resolve_database_url(getattr(args, "database_url", None),
-                                              found[1].database_url if found else None)
-        file = db.sqlite_file(db.parse_url(url, source))
-        path = str(file) if file is not None else None
-    except TracertmError:  # (the configuration was read once already; should it fail now, the file goes unnamed)
-        pass
-    return damaged_error(path, exc)
-
-
-def _database_refusal(exc: Exception) -> str | None:
-    """One line for an error the database server raised that no verb turned into a ``DatabaseError`` — the server
-    or its role's settings refusing the work: a read-only transaction, no privilege to create the schema, a
-    ``statement_timeout``, a connection lost mid-write. Not tracertm's fault, so not an internal error (exit 2);
-    None for anything else."""
-    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_exc is None or not isinstance(exc, (sqlalchemy_exc.DBAPIError, sqlalchemy_exc.PendingRollbackError)):
-        return None
-    orig = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__ or exc
-    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    from tracertm.output import one_line
-
-    return one_line(f"the database refused the work: {first} ({type(orig).__name__}); check the database role's "
-                    "privileges and settings, or run the command again")
 
 
 def _internal(exc: Exception, show_traceback: bool) -> int:
