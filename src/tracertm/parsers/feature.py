@@ -25,7 +25,7 @@ Markdown with Gherkin (``*.feature.md``, cucumber-js) is read with gherkin's Mar
 ``feature_paths`` glob names such a file: headings for Feature/Rule/Scenario/Examples, bullets for steps, tags in
 backticks, indented tables; every other line is Markdown prose that gherkin skips, and ``#`` starts a heading, not a
 comment. The prose between a heading and the next line gherkin reads is its description, as in a ``.feature`` file
-(gherkin's Markdown matcher gives none: ``_markdown_descriptions``). Lines are the file's.
+(gherkin's Markdown matcher gives none: ``markdown_gherkin.descriptions``). Lines are the file's.
 
 Every error of a file is raised together as one ``ParseError`` whose ``diagnostics`` carry the file's warnings too
 (each at its line). ``ref_lines`` of a feature and of each scenario give the line of every ADR id they reference
@@ -37,7 +37,6 @@ reformatting a file or editing comments changes no hash, editing one scenario ch
 
 from __future__ import annotations
 
-import bisect
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -56,7 +55,7 @@ from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, with_warnings
-from tracertm.parsers.markdown_gherkin import is_markdown
+from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
@@ -413,35 +412,6 @@ def _escape_cell(cell: str) -> str:
     return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n")
 
 
-def _markdown_descriptions(document: Node, lines: list[str]) -> None:
-    """Give each Feature, Rule, Background, Scenario and Examples of a Markdown feature its description: the prose
-    between its heading and the next line gherkin reads (a step, a tag line, a table row, the next heading). gherkin's
-    Markdown matcher reads prose lines as empty ones (cucumber's Markdown with Gherkin ignores them), so its
-    descriptions are always empty, where a ``.feature`` file has the same prose as its description."""
-    read: set[int] = set()  # the lines gherkin read: every node of the document has its own location
-    headings: list[dict[str, Any]] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if "location" in value:
-                read.add(_line(value))
-                if "description" in value:  # (the first line as the feature has no keyword)
-                    headings.append(value)
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(document.get("feature"))
-    following = sorted(read)
-    for node in headings:
-        start = _line(node)
-        index = bisect.bisect_right(following, start)
-        stop = following[index] if index < len(following) else len(lines) + 1
-        node["description"] = "\n".join(lines[start:stop - 1])
-
-
 def _description(text: str) -> str | None:
     """Gherkin keeps the description's indentation; drop the common part and trailing spaces."""
     lines = [line.rstrip() for line in textwrap.dedent(text).split("\n")]
@@ -718,7 +688,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     lines = text.split("\n")
     markdown = is_markdown(path)
     if markdown:
-        _markdown_descriptions(document, lines)
+        descriptions(document, lines)
     feature_line = _line(feature)
     language = str(feature.get("language", "en"))
     dialect = Dialect.for_name(language)

@@ -9,9 +9,12 @@ other line is Markdown prose.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["HEADING", "TAG", "gherkin_line", "is_markdown"]
+__all__ = ["HEADING", "TAG", "descriptions", "gherkin_line", "is_markdown"]
 
 HEADING = re.compile(r"#{1,6}\s")  # the matcher's KEYWORD_PREFIX_HEADER (at the line's start)
 TAG = re.compile(r"`(@[^`]+)`")  # its match_TagLine
@@ -43,3 +46,33 @@ def gherkin_line(line: str) -> str:
     if bullet is not None and bullet.group(2):
         return " " * bullet.end() + line[bullet.end():]
     return line
+
+
+def descriptions(document: Mapping[str, Any], lines: list[str]) -> None:
+    """Give each Feature, Rule, Background, Scenario and Examples of a parsed Markdown feature (gherkin's AST,
+    ``document``, of the file's ``lines``) its description: the prose between its heading and the next line gherkin
+    reads (a step, a tag line, a table row, the next heading). gherkin's Markdown matcher reads prose lines as empty
+    ones (cucumber's Markdown with Gherkin ignores them), so its descriptions are always empty, where a ``.feature``
+    file has the same prose as its description."""
+    read: set[int] = set()  # the lines gherkin read: every node of the document has its own location
+    headings: list[dict[str, Any]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "location" in value:
+                read.add(int(value["location"]["line"]))
+                if "description" in value:  # (the first line as the feature has no keyword)
+                    headings.append(value)
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document.get("feature"))
+    following = sorted(read)
+    for node in headings:
+        start = int(node["location"]["line"])
+        index = bisect.bisect_right(following, start)
+        stop = following[index] if index < len(following) else len(lines) + 1
+        node["description"] = "\n".join(lines[start:stop - 1])
