@@ -53,5 +53,6 @@ def test_a_folder_name_with_a_line_break_asks_for_a_project_name(
     url = f"sqlite:///{tmp_path / 'f.db'}"
     assert main(["sync", str(folder), "--database-url", url]) == 2
     line = _one_line(capsys)
-    assert "the folder name of" in line and "give a name without one with --project NAME (watch, hook sync: project = \"NAME\"" in line, line
+    assert "the folder name of" in line
+    assert 'give a name without one with --project NAME (watch, hook sync: project = "NAME"' in line, line
     assert main(["sync", str(folder), "--project", "two-lines", "--database-url", url]) == 0

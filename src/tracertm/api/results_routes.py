@@ -223,7 +223,8 @@ def install_results_routes(app: APIRouter) -> None:
             raise ApiProblem(400, "cursor: that page's run was pruned since; start again without a cursor",
                              kind="bad-request") from None
         next_cursor = _encode_cursor(last) if last else None
-        return keyset_page(request, {"items": items, "page": {"next": next_cursor, "limit": limit}}, next_cursor, limit)
+        body = {"items": items, "page": {"next": next_cursor, "limit": limit}}
+        return keyset_page(request, body, next_cursor, limit)
 
     @app.get(f"{base}/{{run_id}}", response_model=TestRunDetail, tags=["test-runs"], operation_id="get_test_run",
              dependencies=[Depends(reader)], openapi_extra={"security": [{}]}, responses=READ_ERRORS)

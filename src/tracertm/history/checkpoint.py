@@ -1,10 +1,10 @@
 """The checkpoint of a backfill, and the guard against other writers.
 
 The checkpoint lives in ``projects.project_metadata["backfill"]``: ``{"ref", "head", "last_commit", "commits_done",
-"runs", "complete", "reconcile", "links", "eras", "version"}``, and beside it ``["backfill_runs"]``: ``{"after",
-"errors_in"}`` (the latest ``finished_at`` of the runs that had written, the runs that hold the history's errors). It is
-written in the same transaction as each batch, so a kill leaves the database at a batch boundary and the next run
-continues after ``last_commit``. (``eras``, ``version`` and ``backfill_runs`` let a later run stand on the syncs
+"runs", "complete", "reconcile", "links", "eras", "version"}``, and beside it ``["backfill_runs"]``:
+``{"after", "errors_in"}`` (the latest ``finished_at`` of the runs that had written, the runs that hold the
+history's errors). It is written in the same transaction as each batch, so a kill leaves the database at a batch
+boundary and the next run continues after ``last_commit``. (``eras``, ``version`` and ``backfill_runs`` let a later run stand on the syncs
 recorded since instead of replaying the history: ``history.synced``.) ``runs`` is the number of the
 project's ``sync_runs`` rows that wrote (status ``ok`` or ``errors``: a writer sets it in the transaction of its
 writes) after that batch: if another sync wrote in between, the database no longer holds the history state of
