@@ -4,12 +4,12 @@ settings", which sent the user to look for a role a SQLite file does not have.""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from conftest import GitRepo, run_cli
+from damaged_db import damaged_copy
 from sample import sync_sample
 
 
@@ -19,21 +19,8 @@ def damaged(git_repo: GitRepo, tmp_path: Path) -> Path:
     (the file's header is intact: SQLite opens it and meets the damage when it reads those tables)."""
     synced = tmp_path / "specs.db"
     sync_sample(git_repo, f"sqlite:///{synced}")
-    path = tmp_path / "damaged.db"  # a copy, every page in the file itself (no WAL beside it)
-    source, conn = sqlite3.connect(synced), sqlite3.connect(path)
-    try:
-        source.backup(conn)
-        assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
-        size = conn.execute("PRAGMA page_size").fetchone()[0]
-        pages = [row[0] for row in conn.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name IN ('projects', 'adrs')")]
-    finally:
-        source.close()
-        conn.close()
-    with path.open("r+b") as f:
-        for page in pages:
-            f.seek((page - 1) * size)
-            f.write(b"\xff" * 64)
+    path = tmp_path / "damaged.db"
+    damaged_copy(synced, path)
     return path
 
 

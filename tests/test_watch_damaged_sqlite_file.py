@@ -7,7 +7,6 @@ SIGTERM, killed if it does not stop, even when a check fails)."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import GitRepo, init_repo, run_cli
+from damaged_db import damaged_copy
 from specs import adr
 from test_watch import Daemon
 from tracertm.watcher.failures import PARKED
@@ -36,20 +36,7 @@ def _damage(repo: GitRepo, path: Path) -> None:
     (the header intact: SQLite opens the file and meets the damage when a sync reads those tables)."""
     synced = path.with_name("synced.db")
     assert run_cli("sync", str(repo.path), "--database-url", f"sqlite:///{synced}").returncode == 0
-    source, conn = sqlite3.connect(synced), sqlite3.connect(path)  # a copy, every page in the file (no WAL)
-    try:
-        source.backup(conn)
-        assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
-        size = conn.execute("PRAGMA page_size").fetchone()[0]
-        pages = [row[0] for row in conn.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name IN ('projects', 'adrs')")]
-    finally:
-        source.close()
-        conn.close()
-    with path.open("r+b") as f:
-        for page in pages:
-            f.seek((page - 1) * size)
-            f.write(b"\xff" * 64)
+    damaged_copy(synced, path)
 
 
 def _failures(daemon: Daemon, root: Path) -> list[dict[str, Any]]:
