@@ -210,12 +210,33 @@ def snapshot(url: str, *, live_only: bool = False, versions: bool = True) -> tup
                             # the checkpoint's clock time and run counter say when, not what
                             checkpoint = {k: v for k, v in value["backfill"].items() if k not in ("updated_at", "runs")}
                             value = {**value, "backfill": checkpoint}
+                        if key == "project_metadata" and isinstance(value, dict) and "backfill_runs" in value:
+                            # beside it, when the runs it counted finished and which runs hold the history's
+                            # errors: compared by those errors (run ids and times differ from run to run)
+                            value = {**value, "backfill_runs": _errors_of(conn, value["backfill_runs"])}
                         item[key] = value
                     rows.append(json.dumps(item, sort_keys=True, default=str))
                 out.append((name, sorted(rows)))
         return tuple((name, tuple(rows)) for name, rows in out)
     finally:
         engine.dispose()
+
+
+def _errors_of(conn: Any, runs: Any) -> Any:
+    """The errors of the runs a checkpoint names as holding its history's (``backfill_runs.errors_in``), in order."""
+    import uuid
+
+    from sqlalchemy import text
+
+    listed = runs.get("errors_in") if isinstance(runs, dict) else None
+    if not isinstance(listed, list):
+        return listed
+    found = []
+    for ident in listed:
+        errors = conn.execute(text("SELECT errors FROM sync_runs WHERE id = :id"),
+                              {"id": uuid.UUID(ident).hex if conn.dialect.name == "sqlite" else ident}).scalar()
+        found.append(json.loads(errors) if isinstance(errors, str) else errors)
+    return found
 
 
 def audit(url: str) -> list[str]:
