@@ -176,8 +176,8 @@ def _run(args: argparse.Namespace, sock: socket.socket) -> int:
     )
     if args.workers > 1:
         os.environ[ENV_SETTINGS] = api_settings.to_env()
-        print(ready, flush=True)
-        try:
+        try:  # (the line inside: a Ctrl-C the moment it is printed lands in the try, not before it)
+            print(ready, flush=True)
             uvicorn.run("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers, **common)
         except KeyboardInterrupt:  # Ctrl-C before the supervisor took SIGINT over: no worker has started yet
             pass
