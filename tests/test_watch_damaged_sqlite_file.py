@@ -7,28 +7,16 @@ SIGTERM, killed if it does not stop, even when a check fails)."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from conftest import GitRepo, init_repo, run_cli
 from damaged_db import damaged_copy
 from specs import adr
 from test_watch import Daemon
+from test_watch_permanent_errors import daemons  # noqa: F401 - a fixture used by name
 from tracertm.watcher.failures import PARKED
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[Daemon]]:
-    """The daemons a test starts: each one still running at its end is killed and reaped."""
-    started: list[Daemon] = []
-    yield started
-    for daemon in started:
-        if daemon.proc.poll() is None:
-            daemon.proc.kill()
-        daemon.finish()
 
 
 def _damage(repo: GitRepo, path: Path) -> None:
