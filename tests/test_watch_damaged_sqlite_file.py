@@ -10,7 +10,6 @@ import signal
 from pathlib import Path
 from typing import Any
 
-
 from conftest import GitRepo, init_repo, run_cli
 from damaged_db import damaged_copy
 from specs import adr
