@@ -12,6 +12,7 @@ from typing import Any
 from webproject import build, new_repo
 
 from apikit import counting_client
+from test_dashboard_queries import _cost
 
 # Names a cursor and a link must carry as they are: a slash, a space, a non-ASCII letter, URL punctuation.
 ODD = ["acme/payments", "prøjekt x", "a&b=c?d#e", "100%"]
@@ -39,15 +40,6 @@ def _next(answer: Any) -> str | None:
     found = re.fullmatch(r'<http://testserver(/[^>]*)>; rel="next"', link)
     assert found, link
     return found.group(1)
-
-
-def _cost(client: Any, statements: list[str], path: str) -> tuple[int, str]:
-    """The statements one ``GET path`` sends (after a first request has warmed the app up) and its body."""
-    assert client.get(path).status_code == 200
-    statements.clear()
-    answer = client.get(path)
-    assert answer.status_code == 200, answer.text[:500]
-    return len(statements), answer.text
 
 
 def _cards(page: str) -> list[str]:
