@@ -14,15 +14,10 @@ import pytest
 from webproject import Built, build, new_repo
 
 from apikit import api_client
-from conftest import _fresh_pg
+from conftest import _fresh_pg, isolated
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
-
-IDENTITY = {
-    "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Ada Author", "GIT_AUTHOR_EMAIL": "ada@example.com",
-    "GIT_COMMITTER_NAME": "Ada Author", "GIT_COMMITTER_EMAIL": "ada@example.com",
-}
 
 
 @contextmanager
@@ -31,11 +26,7 @@ def module_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     """(work folder, database URL) of a module-scoped fixture parametrized by database kind: a copy of the migrated
     SQLite template or a fresh PostgreSQL database (dropped after), with the home folder and git identity the
     per-test autouse fixture would give."""
-    with pytest.MonkeyPatch.context() as mp:  # the autouse home/identity fixture is per test; this is per module
-        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        mp.delenv("TRACERTM_DATABASE_URL", raising=False)
-        for key, value in IDENTITY.items():
-            mp.setenv(key, value)
+    with isolated(tmp_path_factory):  # the autouse home/identity fixture is per test; this is per module
         work = tmp_path_factory.mktemp(name)
         pg = None
         if request.param == "sqlite":
