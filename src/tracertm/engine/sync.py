@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import os
 import threading
 import traceback
@@ -96,14 +97,20 @@ def project_name(location: Location, settings: Settings, option: str | None = No
     return _name_and_origin(location, settings, option)[0]
 
 
-def _name_and_origin(location: Location, settings: Settings, option: str | None) -> tuple[str, bool]:
-    """The project name and whether it came from the ``origin`` remote."""
+class _Unread(enum.Enum):
+    ORIGIN = 0
+
+
+def _name_and_origin(location: Location, settings: Settings, option: str | None,
+                     origin: str | None | _Unread = _Unread.ORIGIN) -> tuple[str, bool]:
+    """The project name and whether it came from the ``origin`` remote (``origin``: its URL, or None, when the
+    caller has read it already: one git process less)."""
     if option:
         return _printable(option, "--project"), False
     if settings.project:  # (the configuration refuses control characters itself, at the key's line)
         return settings.project, False
     if location.top is not None and location.top == location.root:
-        name = git.remote_name(git.origin_url(location.top))
+        name = git.remote_name(git.origin_url(location.top) if origin is _Unread.ORIGIN else origin)
         if name:
             return _printable(name, "the origin remote's name"), True
     return _printable(location.root.name, f"the folder name of {location.root}"), False
@@ -176,9 +183,10 @@ def sync(
     location = Location.find(path)
     settings = load_settings(location.root)
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
-    name, from_remote = _name_and_origin(location, settings, project)
+    origin = git.origin_url(location.top) if location.top is not None else None
+    name, from_remote = _name_and_origin(location, settings, project, origin)
     identity = RepoIdentity(
-        location.top, git.origin_url(location.top) if location.top is not None else None, from_remote,
+        location.top, origin, from_remote,
         folder=location.root.name if not project and not settings.project and location.top == location.root else None,
     )
     own_engine = engine is None
