@@ -463,7 +463,7 @@ class Runner:
 
         # 2. No-op re-sync (in-process, median of a few), and through the CLI with start-up.
         # 2 and 3: no-op syncs and one-file-edit syncs, interleaved (best of a few each), so both see the same machine.
-        small = 3 if self.args.smoke else 5
+        small = 1 if self.args.smoke else 5  # the smoke run proves the rows come out, not their figures
         noop_t, edit_t = Timing(), Timing()
         for _ in range(small):
             result = noop_t(lambda: sync_once(root, engine, jobs)[1])
@@ -510,7 +510,7 @@ class Runner:
         """No-op ``sync`` and ``hook sync`` through the CLI, start-up included (the fast path, tracertm.fastpath),
         beside the full engine's no-op (``TRACERTM_FASTPATH=0``) and ``git status`` in the same corpus,
         interleaved so that all see the same machine (median of a few each)."""
-        n = 3 if self.args.smoke else 5
+        n = 1 if self.args.smoke else 5
         _, rc = cli_sync(root, url, "hook", "sync")  # the database at HEAD; also the OS file cache and .pyc files
         cli_sync(root, url)
         fast, hook, full, status = [], [], [], []
@@ -549,7 +549,7 @@ class Runner:
                 "VALUES (?, ?, 'cli', '2025-01-01 00:00:00', '2025-01-01 00:00:01', 'ok', '{}', '[]')",
                 ((uuid.uuid4().hex, project) for _ in range(runs)))
         aged_url = sqlite_url(aged)
-        n = 3 if self.args.smoke else 5
+        n = 1 if self.args.smoke else 5
         cli_sync(root, aged_url)
         young, old = [], []
         for _ in range(n):

@@ -1150,7 +1150,7 @@ def main(argv: list[str] | None = None) -> int:
     smoke = args.smoke
     rounds = args.rounds or (1 if smoke else 10)
     syncers = 3 if smoke and args.syncers == 8 else args.syncers
-    kills = args.kills or (2 if smoke else 10)
+    kills = args.kills or (1 if smoke else 10)
     inputs = args.inputs or (200 if smoke else 10_000)
     size = (12, 8, 6) if smoke else (40, 30, 20)
     pg_admin = _pg_admin(args.postgres_url)
