@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy import select, update
 
 from apikit import api_client, make_token
-from conftest import GitRepo, run_cli
+from conftest import GitRepo, _fresh_pg, init_repo, isolated, run_cli
 from specs import adr, contract
+from tracertm import db
 from tracertm.api import ApiSettings
 from tracertm.engine.sync import sync
 from tracertm.history.names import field_name
@@ -32,8 +35,40 @@ STEPS = "from behave import given\n\n\n@given('a paid order')\ndef paid(context)
 STORED = re.compile(r"\w+_metadata\b")  # a stored column name (a feature's own feature_number is its field)
 
 
-@pytest.fixture
-def shop(git_repo: GitRepo, engine: Any) -> dict[str, str]:
+class Shop(NamedTuple):
+    commits: dict[str, str]  # by name
+    repo: GitRepo
+    engine: Any
+    url: str
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def _shop_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of each kind, for the module (as ``database_url`` gives one per test)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("shop-db") / "tracertm.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
+
+
+@pytest.fixture(scope="module")
+def shop(_shop_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    """The shop, built once per database for the module: every test here only reads it (the API test asserts the
+    stored revisions are unchanged). Committed with the identity and home ``_isolated_home`` gives a test."""
+    folder = tmp_path_factory.mktemp("shop")
+    engine = db.make_engine(_shop_url)
+    try:
+        with isolated(tmp_path_factory):
+            repo = init_repo(folder / "repo")
+            commits = _build_shop(repo, engine)
+        yield Shop(commits, repo, engine, _shop_url)
+    finally:
+        engine.dispose()
+
+
+def _build_shop(git_repo: GitRepo, engine: Any) -> dict[str, str]:
     """A project with git revisions of every kind, a contract whose file changed its metadata, a commit that only
     moved the scenario down a line (no revision), and database-side edits of metadata: commits by name."""
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
@@ -90,8 +125,8 @@ def test_every_stored_name_has_a_read_model_field() -> None:
     assert field_name("feature", "feature_number") == "feature_number"
 
 
-def test_the_api_names_revision_fields_as_its_read_models(shop: dict[str, str], git_repo: GitRepo,
-                                                          engine: Any) -> None:
+def test_the_api_names_revision_fields_as_its_read_models(shop: Shop) -> None:
+    commits, git_repo, engine = shop.commits, shop.repo, shop.engine
     stored_before = _stored(engine)
     assert ("contract", ["contract_metadata"], ["contract_metadata"]) in stored_before
     assert ("step_definition", ["step_metadata"], ["step_metadata"]) in stored_before
@@ -104,7 +139,7 @@ def test_the_api_names_revision_fields_as_its_read_models(shop: dict[str, str], 
             current = client.get(f"{API}/{plural}/{ident}").json()
             history = client.get(f"{API}/{plural}/{ident}/history")
             assert history.status_code == 200 and not STORED.search(history.text), history.text
-            for commit in shop.values():
+            for commit in commits.values():
                 at = client.get(f"{API}/{plural}/{ident}/at/{commit}")
                 assert at.status_code == 200, at.text
                 snapshot = at.json()["snapshot"]
@@ -116,15 +151,18 @@ def test_the_api_names_revision_fields_as_its_read_models(shop: dict[str, str], 
         assert edits == {1: None, 2: None, 3: ["metadata"]}
         steps = client.get(f"{API}/step-definitions/{records['step-definitions']}/history").json()
         assert steps[-1]["changed_fields"] == ["metadata"] and steps[-1]["actor"] == "old-release"
-        scenario = client.get(f"{API}/scenarios/FEAT-1/SC-1/at/{shop['shifted']}").json()["snapshot"]
+        scenario = client.get(f"{API}/scenarios/FEAT-1/SC-1/at/{commits['shifted']}").json()["snapshot"]
         assert scenario["feature"] == "FEAT-1"
-        assert client.get(f"{API}/contracts/CTR-0001/at/{shop['first']}").json()["snapshot"]["metadata"] == {
+        assert client.get(f"{API}/contracts/CTR-0001/at/{commits['first']}").json()["snapshot"]["metadata"] == {
             "owner": "payments"}
     assert _stored(engine) == stored_before  # the audit trail is read, never rewritten
 
 
-def test_the_cli_names_revision_fields_as_show_does(shop: dict[str, str], git_repo: GitRepo, engine: Any,
-                                                    database_url: str) -> None:
+# The CLI's wording: SQLite only (the same stored revisions read on PostgreSQL, with the old release's names:
+# test_the_api_names_revision_fields_as_its_read_models[postgresql]).
+@pytest.mark.parametrize("_shop_url", ["sqlite"], indirect=True)
+def test_the_cli_names_revision_fields_as_show_does(shop: Shop) -> None:
+    commits, git_repo, database_url = shop.commits, shop.repo, shop.url
     where = ("--path", str(git_repo.path), "--database-url", database_url)
     history = run_cli("history", "CTR-0001", "--format", "json", *where)
     assert history.returncode == 0, history.stderr
@@ -137,25 +175,26 @@ def test_the_cli_names_revision_fields_as_show_does(shop: dict[str, str], git_re
     for ident, commit in (("CTR-0001", "first"), ("ADR-0001", "first"), ("FEAT-1", "owner"),
                           ("FEAT-1/SC-1", "first"), ("FEAT-1/SC-1", "shifted")):
         shown = json.loads(run_cli("show", ident, "--format", "json", *where).stdout)
-        at = run_cli("show", ident, "--at", shop[commit], "--format", "json", *where)
+        at = run_cli("show", ident, "--at", commits[commit], "--format", "json", *where)
         assert at.returncode == 0, at.stderr
         fields = json.loads(at.stdout)["fields"]
         assert "metadata" in fields and set(fields) <= set(shown), (ident, set(fields) - set(shown))
-        text = run_cli("show", ident, "--at", shop[commit], *where).stdout
+        text = run_cli("show", ident, "--at", commits[commit], *where).stdout
         assert "\nmetadata:" in text and not STORED.search(text), text
         assert ident != "FEAT-1/SC-1" or ("\nfeature: FEAT-1" in text and "feature_number" not in text), text
-    scenario = json.loads(run_cli("show", "FEAT-1/SC-1", "--at", shop["shifted"], "--format", "json", *where).stdout)
+    scenario = json.loads(run_cli("show", "FEAT-1/SC-1", "--at", commits["shifted"], "--format", "json",
+                                  *where).stdout)
     assert scenario["fields"]["feature"] == "FEAT-1"
 
-    diff = run_cli("diff", shop["first"], shop["owner"], "--format", "json", "--path", str(git_repo.path))
+    diff = run_cli("diff", commits["first"], commits["owner"], "--format", "json", "--path", str(git_repo.path))
     assert diff.returncode == 0, diff.stderr
     assert [(c["id"], c["fields"]) for c in json.loads(diff.stdout)["changes"]] == [("CTR-0001", ["metadata"])]
-    text = run_cli("diff", shop["first"], shop["owner"], "--path", str(git_repo.path)).stdout
+    text = run_cli("diff", commits["first"], commits["owner"], "--path", str(git_repo.path)).stdout
     assert "[metadata]" in text and "contract_metadata" not in text, text
 
 
-def test_the_history_page_names_fields_as_the_record_page(shop: dict[str, str], engine: Any) -> None:
-    with api_client(engine) as client:
+def test_the_history_page_names_fields_as_the_record_page(shop: Shop) -> None:
+    with api_client(shop.engine) as client:
         for url in ("/projects/shop/contracts/CTR-0001", "/projects/shop/adrs/ADR-0001"):
             page = client.get(url)
             assert page.status_code == 200, page.text

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
 
-from conftest import GitRepo, _pg_admin_url, _pg_execute_autocommit, _with_database, run_cli
+from conftest import GitRepo, _pg_admin_url, _pg_execute_autocommit, _with_database, init_repo, isolated, run_cli
 from specs import adr, contract, feature
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -303,27 +303,59 @@ def _sqlite_url(tmp_path: Path, template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _run(repo: GitRepo, url: str, steps: list[Step]) -> None:
-    _base(repo)
+def _run(repo: GitRepo, url: str, steps: list[Step], *, based: bool = False) -> None:
+    """``steps`` after the base history's complete backfill (``based``: the repository and database hold it
+    already, copied from ``_backfilled``)."""
+    if not based:
+        _base(repo)
     engine = db.make_engine(url)
     try:
-        backfill(repo.path, engine=engine, project="p")
+        if not based:
+            backfill(repo.path, engine=engine, project="p")
         for step in steps:
             step(repo, engine)
     finally:
         engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def _backfilled_base(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> tuple[Path, Path]:
+    """The base history and a SQLite database with its complete backfill, built once for the module (every SQLite
+    case starts there): the committer identity and home as ``_isolated_home`` gives each test, so the commits are
+    the ones a test's own ``_base`` makes."""
+    folder = tmp_path_factory.mktemp("backfilled-base")
+    with isolated(tmp_path_factory):
+        repo = init_repo(folder / "repo")
+        _base(repo)
+        database = Path(make_url(_sqlite_url(folder, _sqlite_template)).database or "")
+        engine = db.make_engine(f"sqlite:///{database}")
+        try:
+            backfill(repo.path, engine=engine, project="p")
+        finally:
+            engine.dispose()
+    return repo.path, database
+
+
+@pytest.fixture
+def based(_backfilled_base: tuple[Path, Path], tmp_path: Path) -> tuple[GitRepo, str]:
+    """This test's own copy of the backfilled base: the repository and the database's URL."""
+    source, database = _backfilled_base
+    shutil.copytree(source, tmp_path / "repo", symlinks=True)
+    url = _sqlite_url(tmp_path, database)
+    CLOCK.n = 2  # the base's two commits
+    return GitRepo(tmp_path / "repo"), url
+
+
 # ------------------------------------------------------------------------------------------------------ the tests
 
 
 @pytest.mark.parametrize("label", list(SEQUENCES))
-def test_the_fast_merge_equals_the_replay(label: str, git_repo: GitRepo, tmp_path: Path,
-                                          _sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_fast_merge_equals_the_replay(label: str, based: tuple[GitRepo, str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     steps, skips = SEQUENCES[label]
-    url = _sqlite_url(tmp_path, _sqlite_template)
-    _run(git_repo, url, steps)
-    replayed, taken = _both_ways(git_repo, url, monkeypatch)
+    repo, url = based
+    _run(repo, url, steps, based=True)
+    replayed, taken = _both_ways(repo, url, monkeypatch)
     assert replayed.mode == "merged" and replayed.replayed > 0
     assert (taken.replayed == 0) is skips
 
@@ -339,15 +371,12 @@ def test_the_fast_merge_equals_the_replay_on_postgresql(
 
 @pytest.mark.parametrize("touched", ["the excluded file", "another file", "the excluded file, added"])
 def test_a_hook_sync_with_an_uncommitted_configuration_is_replayed(
-        touched: str, git_repo: GitRepo, tmp_path: Path, _sqlite_template: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        touched: str, based: tuple[GitRepo, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The hook read the work tree's configuration (excluding a feature), reverted before the backfill: its rows
     are not what the history gives, so the backfill replays it (and the two ways agree)."""
-    url = _sqlite_url(tmp_path, _sqlite_template)
-    _base(git_repo)
+    git_repo, url = based  # the base history, backfilled
     engine = db.make_engine(url)
     try:
-        backfill(git_repo.path, engine=engine, project="p")
         if touched == "the excluded file, added":  # the hook's sync changes nothing: a no-op records no settings
             git_repo.write(".tracertm.toml", 'exclude = ["features/new.feature"]\n')
             path = "features/new.feature"
@@ -368,16 +397,16 @@ def test_a_hook_sync_with_an_uncommitted_configuration_is_replayed(
     assert taken.replayed > 0
 
 
-@pytest.mark.parametrize("seed", range(1, 13))
-def test_random_hook_sequences(seed: int, git_repo: GitRepo, tmp_path: Path, _sqlite_template: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+# Four of twelve seeds, which between them commit every kind of step synced by a hook, by ``sync --ref`` and not at
+# all, and caught each fault planted while choosing them (undated ADRs' dates not merged: 9; the syncs' errors not
+# merged: 6; a commit no sync read taken as synced: 5 and 10). The scripted SEQUENCES above are the edge cases.
+@pytest.mark.parametrize("seed", [5, 6, 9, 10])
+def test_random_hook_sequences(seed: int, based: tuple[GitRepo, str], monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(seed)
-    url = _sqlite_url(tmp_path, _sqlite_template)
-    _base(git_repo)
+    git_repo, url = based  # the base history, backfilled
     engine = db.make_engine(url)
     gone: dict[str, str] = {}
     try:
-        backfill(git_repo.path, engine=engine, project="p")
         for step in range(rng.randint(2, 7)):
             files = sorted(str(p.relative_to(git_repo.path)) for p in git_repo.path.rglob("*")
                            if p.is_file() and ".git" not in p.parts and p.suffix in (".md", ".feature", ".yaml")
