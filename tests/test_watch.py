@@ -257,7 +257,6 @@ def test_a_slow_checkout_is_still_one_reconcile(git_repo: GitRepo, sqlite_db: Db
     ceiling — as on a loaded machine, or with a slow smudge filter (git-lfs): here a real filter that sleeps. The
     daemon holds the batch while git holds the index and syncs once, when the checkout is complete."""
     git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
-    git_repo.git("config", "filter.slow.smudge", "sleep 0.3; cat")
     for i in range(1, 5):
         git_repo.write(adr_path(i), adr(i, f"Main {i}"))
     git_repo.commit("main")
@@ -266,6 +265,8 @@ def test_a_slow_checkout_is_still_one_reconcile(git_repo: GitRepo, sqlite_db: Db
         git_repo.write(adr_path(i), adr(i, f"Other {i}"))
     git_repo.commit("other")
     git_repo.git("checkout", "-q", "main")
+    # The filter from here on: the setup's own checkouts need not be slow (``cat`` writes the same files).
+    git_repo.git("config", "filter.slow.smudge", "sleep 0.3; cat")
     w = start(git_repo.path, sqlite_db.url, debounce_ms=100, ceiling_s=0.5)
     stop_all.append(w)
     syncs, reconciles = w.stats.syncs, w.stats.reconciles
@@ -288,7 +289,6 @@ def test_a_checkout_that_moves_head_late_is_still_one_reconcile(
     The daemon keeps the batch while the index disagrees with HEAD and syncs once, a reconcile at the new commit;
     the late HEAD events find nothing new."""
     git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
-    git_repo.git("config", "filter.slow.smudge", "sleep 0.3; cat")
     for i in range(1, 3):
         git_repo.write(adr_path(i), adr(i, f"Main {i}"))
     git_repo.commit("main")
@@ -297,6 +297,7 @@ def test_a_checkout_that_moves_head_late_is_still_one_reconcile(
         git_repo.write(adr_path(i), adr(i, f"Other {i}"))
     other = git_repo.commit("other")
     git_repo.git("checkout", "-q", "main")
+    git_repo.git("config", "filter.slow.smudge", "sleep 0.3; cat")  # (from here on: the setup need not be slow)
     # The wait for HEAD is bounded (git add moves no HEAD); here it must outlast the test's own slowest step.
     w = start(git_repo.path, sqlite_db.url, debounce_ms=100, ceiling_s=0.5, ref_wait_s=3 * WAIT_S)
     stop_all.append(w)
@@ -506,7 +507,7 @@ def test_database_outage_loses_nothing(
     git_repo.write(adr_path(2), adr(2, "Deleted during the outage"))
     git_repo.write(adr_path(1), adr(1, "Before"))
     try:
-        w = start(git_repo.path, proxied, retry_base=0.1, retry_cap=0.4)
+        w = start(git_repo.path, proxied, retry_base=0.05, retry_cap=0.2)
         stop_all.append(w)
         assert dbx.live() == {adr_path(1): "Before", adr_path(2): "Deleted during the outage"}
 

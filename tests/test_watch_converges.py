@@ -22,8 +22,9 @@ left out on both sides. The generated trees never have two files claiming one id
 another claimant than the one the daemon's database knows, by design): a new id is one no file of the tree holds
 or, for a broken file or a dangling link, held since the example began (what its kept records may still be).
 
-The sequences are the same on every run (``derandomize``); a failure prints each operation as applied (``note``).
-``TRACERTM_CONVERGE_EXAMPLES=200`` runs longer (not in the suite).
+The sequences are the same on every run (two scripted ones in which every operation takes effect, then generated
+ones, ``derandomize``); a failure prints each operation as applied (``note``). ``TRACERTM_CONVERGE_EXAMPLES=200``
+runs longer (not in the suite).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import example as hypothesis_example
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -50,7 +52,7 @@ from tracertm.engine.sync import sync
 from tracertm.models import Base
 from tracertm.watcher import Watcher
 
-EXAMPLES = int(os.environ.get("TRACERTM_CONVERGE_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("TRACERTM_CONVERGE_EXAMPLES", "4"))  # generated, besides the scripted ones
 CONVERGE_S = 60.0  # an upper bound only: the wait polls and returns as soon as the daemon agrees
 IDS = range(1, 13)
 
@@ -200,6 +202,15 @@ OPS = (
 )
 OP = st.tuples(st.sampled_from(OPS), st.integers(0, 255), st.integers(0, 255), st.booleans())
 SEQUENCES = st.lists(OP, min_size=1, max_size=14)
+# Scripted sequences (run first, on every run): between them every operation of ``OPS`` takes effect at least once,
+# whatever the generated examples happen to draw.
+SCRIPTED = (
+    [("create", 1, 2, False), ("edit", 0, 3, True), ("break", 1, 0, False), ("rename", 2, 5, False),
+     ("delete", 0, 0, False), ("atomic", 1, 1, False), ("move_folder", 0, 0, False), ("symlink", 1, 2, True)],
+    [("mkdir", 0, 0, False), ("flash", 0, 0, True), ("edit_target", 0, 1, True), ("commit", 0, 0, False),
+     ("edit", 1, 2, False), ("stash", 0, 0, False), ("switch", 0, 0, False), ("delete_target", 0, 0, False),
+     ("rmtree", 0, 0, False)],
+)
 
 
 class Player:
@@ -642,6 +653,8 @@ def test_the_daemon_converges_to_a_fresh_sync(
                   phases=(Phase.explicit, Phase.generate),
                   suppress_health_check=list(HealthCheck))
         @given(SEQUENCES)
+        @hypothesis_example(SCRIPTED[0])
+        @hypothesis_example(SCRIPTED[1])
         def example(ops: list[tuple[str, int, int, bool]]) -> None:
             player.reset()  # (a divergence here may come from the example before: its operations are printed)
             converge(watcher, dbx.engine, reference.snapshot(player.root), "after the reset to the base commit",

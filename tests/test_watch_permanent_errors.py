@@ -55,7 +55,9 @@ def _dropped(daemon: Daemon, root: Path) -> int:
     return sum(1 for e in list(daemon.lines) if e.get("message", "").startswith(f"{root}: dropped "))
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+# SQLite only: the parking is the daemon's; the refusal's store path runs on PostgreSQL in
+# tests/test_project_mismatch_hints.py::test_each_verb_names_what_it_takes[postgresql].
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_project_of_another_repository_parks_only_that_repository_until_a_change(
         tmp_path: Path, dbx: Db, daemons: list[Daemon]) -> None:  # noqa: F811
     """Two unrelated repositories in folders of the same name get the same project name: the second one's sync
@@ -127,7 +129,9 @@ def test_a_project_of_another_repository_parks_only_that_repository_until_a_chan
     assert len(_failures(daemon, clash.path)) == 2, daemon.tail()
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+# SQLite only: an invalid configuration stops the daemon before any database work (the fixed sync is a plain one,
+# run on PostgreSQL by tests/test_watch.py::test_database_follows_create_edit_save_rename_delete[postgresql]).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_invalid_configuration_is_logged_once_and_waits_for_the_fix(
         tmp_path: Path, dbx: Db, daemons: list[Daemon]) -> None:  # noqa: F811
     """An invalid ``.tracertm.toml`` is said once, naming its line and what to write, and that the repository waits

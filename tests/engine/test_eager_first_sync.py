@@ -154,7 +154,8 @@ def plain_engine(engine: Any, tmp_path: Path, request: pytest.FixtureRequest) ->
 def test_a_first_sync_written_while_parsing_equals_the_plain_write(
     tmp_path: Path, engine: Any, plain_engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = corpus_mod.build(tmp_path / "corpus", "small", 3, adrs=90, contracts=60, features=60)
+    # Over the parse pool's threshold (210 files); three scenarios a feature (not the corpus's ten) are rows enough.
+    corpus = corpus_mod.build(tmp_path / "corpus", "small", 3, adrs=90, contracts=60, features=60, scenarios=3)
     # Links to records that do not exist (dangling), besides the corpus's own (targets written before and after
     # their sources).
     (corpus.root / "features" / "zz-dangling.feature").write_text(
@@ -173,7 +174,7 @@ def test_a_first_sync_written_while_parsing_equals_the_plain_write(
     assert spy.kept == 1  # the plain path never made an eager writer
 
     assert eager.counts == plain.counts and eager.errors == plain.errors and eager.warnings == plain.warnings
-    assert eager.counts["scenario"]["created"] == 602
+    assert eager.counts["scenario"]["created"] == 60 * 3 + 2
     assert len(eager.links) >= 2  # the dangling links, reported alike
     assert [op.as_dict() for op in eager.operations] == [op.as_dict() for op in plain.operations]
     assert sorted(map(str, eager.links)) == sorted(map(str, plain.links))
@@ -316,7 +317,7 @@ def test_rows_sent_through_the_driver_equal_sqlalchemys_own_executemany(
     search index exactly as the same sync whose statements go through SQLAlchemy's own ``executemany``."""
     from tracertm.engine import bulk
 
-    corpus = corpus_mod.build(tmp_path / "corpus", "small", 5, adrs=40, contracts=30, features=30)
+    corpus = corpus_mod.build(tmp_path / "corpus", "small", 5, adrs=40, contracts=30, features=30, scenarios=4)
     fast = sync(corpus.root, engine=engine, jobs=2)
 
     def plain(conn: Any, statement: Any, rows: Any) -> int:

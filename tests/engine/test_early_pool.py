@@ -25,6 +25,9 @@ from bench import corpus as corpus_mod  # noqa: E402
 from test_eager_first_sync import _labels, dump, fts_dump, plain_engine  # noqa: E402,F401 - (a fixture)
 
 
+CONTRACTS = 8
+
+
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The paths of every parse handed to a pool with ``submit`` (the early pool's)."""
     seen: list[list[str]] = []
@@ -59,8 +62,10 @@ def test_adrs_and_contracts_parse_while_the_step_files_compile(
 ) -> None:
     if source == "commit" and engine.dialect.name != "sqlite":
         pytest.skip("how a commit's files are read does not depend on the database (the work tree's run covers it)")
-    corpus = corpus_mod.build(tmp_path / "corpus", "small", 5, adrs=PARALLEL_THRESHOLD, contracts=40,
-                              features=PARALLEL_THRESHOLD + 10, step_definitions=60)
+    # Enough ADRs for a pool of their own and features for the pool that matches steps; two scenarios a feature
+    # (not the corpus's ten) and a few contracts: what is parsed where does not depend on more.
+    corpus = corpus_mod.build(tmp_path / "corpus", "small", 5, adrs=PARALLEL_THRESHOLD, contracts=CONTRACTS,
+                              features=PARALLEL_THRESHOLD + 10, scenarios=2, step_definitions=60)
     big = corpus.root / "docs" / "adr" / "9999-big.md"
     big.write_text("# ADR-9999: Big\n\n" + "x" * 600_000 + "\n", encoding="utf-8")  # over max_file_size:
     config = corpus.root / ".tracertm.toml"
@@ -72,7 +77,8 @@ def test_adrs_and_contracts_parse_while_the_step_files_compile(
     early = sync(corpus.root, engine=engine, jobs=2, ref=ref)
     kinds = {p.split("/")[0] for p in seen[0]} if seen else set()
     assert len(seen) == 1 and kinds == {"docs", "contracts"}, kinds  # the ADRs and contracts, nothing else
-    assert len(seen[0]) == PARALLEL_THRESHOLD + 40 + (0 if source == "commit" else 1)  # (git's header: too big)
+    # (from a commit the big file is refused on its git header's size: not sent to the pool)
+    assert len(seen[0]) == PARALLEL_THRESHOLD + CONTRACTS + (0 if source == "commit" else 1)
     assert early.counts["step_definition"]["created"] == 60 and early.counts["adr"]["errors"] == 1
     assert any("9999-big.md" in e.path and "max_file_size" in e.message for e in early.errors)
 

@@ -34,6 +34,8 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
+# SQLite only: the CLI's wording and exit codes; the CLI's sync runs on PostgreSQL in test_query_verbs[postgresql].
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sync_text_and_json_output(git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     _seed(git_repo)
     code, out, err = _cli(capsys, "sync", str(git_repo.path), "--database-url", database_url)
@@ -51,6 +53,8 @@ def test_sync_text_and_json_output(git_repo: GitRepo, database_url: str, capsys:
     assert payload["files"] == {"scanned": 4, "parsed": 0}
 
 
+# SQLite only: the CLI's wording and exit codes; the CLI's sync runs on PostgreSQL in test_query_verbs[postgresql].
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_spec_errors_exit_1_and_name_file_line_column(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     _seed(git_repo)
     git_repo.write("contracts/broken.yaml", "id: CTR-0009\ntitle: Broken\nstates: [a, b]\ntransitions:\n  - {from: a, to: z}\n")
@@ -60,6 +64,8 @@ def test_spec_errors_exit_1_and_name_file_line_column(git_repo: GitRepo, databas
     assert "adrs             2" in out, "every file that parsed was still applied"
 
 
+# SQLite only: the CLI's wording and exit codes; the CLI's sync runs on PostgreSQL in test_query_verbs[postgresql].
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_usage_errors_exit_2_with_one_line(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     _seed(git_repo)
     for argv in (

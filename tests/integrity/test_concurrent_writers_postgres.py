@@ -467,7 +467,7 @@ def test_syncs_imports_patches_and_reviews_at_once_lose_nothing(
     pinned = [_clone(git_repo, tmp_path / "a" / "repo", commits[0]),
               _clone(git_repo, tmp_path / "c" / "repo", commits[BROKEN_AT])]
     reports = []
-    for serial in range(3 * ROUNDS):
+    for serial in range(2 * ROUNDS):
         reports.append(tmp_path / f"report-{serial}.xml")
         reports[-1].write_text(_report(serial), encoding="utf-8")
     procs = Processes()
@@ -513,7 +513,7 @@ def test_syncs_imports_patches_and_reviews_at_once_lose_nothing(
             def backfill() -> None:
                 # Small batches: several transactions, other writers between them. Another writer between two of
                 # them stops it (exit 75, README "Backfill"); the next run merges.
-                for _ in range(3 * ROUNDS):
+                for _ in range(2 * ROUNDS):
                     code, err = procs.run(*backfill_args)
                     exits["backfill"].append(code)
                     assert code in (0, 75), f"exit {code}: {err}"

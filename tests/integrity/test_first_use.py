@@ -59,6 +59,9 @@ def test_four_syncs_at_once_on_a_sqlite_file_that_does_not_exist(git_repo: GitRe
         engine.dispose()
 
 
+# PostgreSQL only: on SQLite an empty database is a file that does not exist yet, the case of the test above
+# (which asserts this and more).
+@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
 def test_four_first_uses_at_once_on_an_empty_database(git_repo: GitRepo, empty_database_url: str) -> None:
     repo = _repo(git_repo)
     results = _finish([_sync_cli(repo.path, empty_database_url) for _ in range(4)])
