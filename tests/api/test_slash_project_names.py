@@ -40,8 +40,14 @@ def _ok(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def test_every_project_route_of_the_api_answers_for_a_name_with_a_slash(served: tuple[httpx.Client, str]) -> None:
+def test_every_page_and_api_route_answers_for_a_name_with_a_slash(served: tuple[httpx.Client, str]) -> None:
+    """One server for both: the web view's pages first (they only read), then the API's routes (which write)."""
     client, token = served
+    _web_views_links_lead_to_pages_of_a_project_with_a_slash(client)
+    _every_project_route_of_the_api_answers_for_a_name_with_a_slash(client, token)
+
+
+def _every_project_route_of_the_api_answers_for_a_name_with_a_slash(client: httpx.Client, token: str) -> None:
     assert NAME in [p["name"] for p in _ok(client.get(f"{API}/projects")).json()]
     for p in FORMS:
         assert _ok(client.get(f"{API}/projects/{p}")).json()["name"] == NAME
@@ -78,8 +84,7 @@ def test_every_project_route_of_the_api_answers_for_a_name_with_a_slash(served: 
         assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json", path
 
 
-def test_the_web_views_links_lead_to_pages_of_a_project_with_a_slash(served: tuple[httpx.Client, str]) -> None:
-    client, _ = served
+def _web_views_links_lead_to_pages_of_a_project_with_a_slash(client: httpx.Client) -> None:
     dashboard = _ok(client.get("/")).text
     assert 'href="/projects/acme/payments"' in dashboard
     # Every page reachable from the dashboard through the project's own links, two clicks deep (and the JSON
@@ -131,10 +136,16 @@ def route_words(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[httpx.Clien
         yield client, token
 
 
-def test_a_project_named_like_a_route_is_reachable_through_every_api_route(
+def test_a_project_named_like_a_route_is_reachable_through_every_page_and_api_route(
     route_words: tuple[httpx.Client, str],
 ) -> None:
+    """One server for both: the web view's pages first (they only read), then the API's routes (which write)."""
     client, token = route_words
+    _web_view_of_a_project_named_like_a_route(client)
+    _api_of_a_project_named_like_a_route(client, token)
+
+
+def _api_of_a_project_named_like_a_route(client: httpx.Client, token: str) -> None:
     assert {p["name"] for p in _ok(client.get(f"{API}/projects")).json()} == set(ROUTE_WORD_NAMES)
     for name, forms in (("team/adrs", ("team/adrs", "team%2Fadrs")), ("ops/matrix", ("ops/matrix", "ops%2Fmatrix"))):
         for p in forms:
@@ -172,8 +183,7 @@ def test_a_project_named_like_a_route_is_reachable_through_every_api_route(
         assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json", path
 
 
-def test_the_web_view_of_a_project_named_like_a_route(route_words: tuple[httpx.Client, str]) -> None:
-    client, _ = route_words
+def _web_view_of_a_project_named_like_a_route(client: httpx.Client) -> None:
     for name in ("team/adrs", "ops/matrix"):
         page = _ok(client.get(f"/projects/{name}")).text
         assert f'href="{API}/projects/{name}"' in page  # the project page (its JSON twin), not a list or matrix

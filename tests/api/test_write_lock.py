@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,49 +19,54 @@ from sample import sync_sample
 from sqlalchemy import text
 
 from apikit import make_token
-from conftest import PG_ENV, GitRepo, _fresh_pg
+from conftest import PG_ENV, _fresh_pg, init_repo, isolated
 from served import serve
 from tracertm import db
 
 pytestmark = pytest.mark.skipif(not __import__("os").environ.get(PG_ENV), reason=f"needs {PG_ENV}")
 
 NAME = "acme/payments"
-ADR = "/api/v1/adrs/ADR-0003"
+# Each test's own ADR (version 1 as synced): the tests share one server and database, never a record.
+ADRS = {"lock": "ADR-0003", "star": "ADR-0004", "concurrent": "ADR-0005"}
 WAIT_S = 60.0
 
 
-@pytest.fixture
-def pg(git_repo: GitRepo, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, str, Any]]:
+
+@pytest.fixture(scope="module")
+def pg(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[tuple[str, str, Any]]:
     """(served base URL, write token, engine): the sample synced as ``acme/payments`` into a fresh PostgreSQL
-    database, served by two workers."""
-    fresh = _fresh_pg(request.getfixturevalue("_pg_template"))
-    url = next(fresh)
-    engine = db.make_engine(url)
-    try:
-        sync_sample(git_repo, url, project=NAME)
-        token = make_token(engine)
-        with serve(url, git_repo.path, tmp_path / "serve.log", "--workers", "2") as base:
-            yield base, token, engine
-    finally:
-        engine.dispose()
-        fresh.close()  # drops the database
+    database, served by two workers. Started once for the module: each test writes an ADR of its own (``ADRS``),
+    which no other test touches, and reads only that one's versions."""
+    work = tmp_path_factory.mktemp("write-lock")
+    with isolated(tmp_path_factory):  # the autouse home/identity fixture is per test; this is per module
+        fresh = _fresh_pg(request.getfixturevalue("_pg_template"))
+        url = next(fresh)
+        engine = db.make_engine(url)
+        try:
+            sync_sample(init_repo(work / "repo"), url, project=NAME)
+            token = make_token(engine)
+            with serve(url, work / "repo", work / "serve.log", "--workers", "2") as base:
+                yield base, token, engine
+        finally:
+            engine.dispose()
+            fresh.close()  # drops the database
 
 
 class Patch(threading.Thread):
-    """One PATCH of ADR-0003 in a thread of its own; ``response`` once it has answered (or ``error``)."""
+    """One PATCH of an ADR in a thread of its own; ``response`` once it has answered (or ``error``)."""
 
-    def __init__(self, base: str, token: str, if_match: str, by: str) -> None:
+    def __init__(self, base: str, token: str, if_match: str, by: str, adr: str) -> None:
         super().__init__(daemon=True)
-        self.args_ = (base, token, if_match, by)
+        self.args_ = (base, token, if_match, by, adr)
         self.response: httpx.Response | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
 
     def run(self) -> None:
-        base, token, if_match, by = self.args_
+        base, token, if_match, by, adr = self.args_
         try:
             self.response = httpx.patch(
-                base + ADR, json={"approved_by": by}, timeout=WAIT_S,
+                f"{base}/api/v1/adrs/{adr}", json={"approved_by": by}, timeout=WAIT_S,
                 headers={"Authorization": f"Bearer {token}", "If-Match": if_match},
             )
         except BaseException as exc:  # noqa: BLE001 - reported by the test
@@ -94,7 +98,7 @@ def _backends(engine: Any, where: str, **params: Any) -> int:
 
 def test_a_patch_waits_for_the_projects_write_lock_and_then_succeeds(pg: tuple[str, str, Any]) -> None:
     base, token, engine = pg
-    patch = Patch(base, token, '"1"', "grace")
+    patch = Patch(base, token, '"1"', "grace", ADRS["lock"])
     try:
         # What a sync holds while it plans and writes: nothing may change the project's rows meanwhile.
         with db.write_session(engine, NAME) as held:
@@ -117,13 +121,13 @@ def test_if_match_star_never_loses_to_a_write_that_landed_after_its_read(pg: tup
     base, token, engine = pg
     from tracertm.models import ADR as AdrRow
 
-    patch = Patch(base, token, "*", "grace")
+    patch = Patch(base, token, "*", "grace", ADRS["star"])
     try:
         # An ORM edit from Python (README: Python API), which takes no project lock: its row lock is held until
         # it commits, so the PATCH reads version 1 and its guarded UPDATE waits for this transaction.
         with db.session(engine) as session, session.begin():
             session.info["actor"] = "python"
-            row = session.query(AdrRow).filter_by(adr_number="ADR-0003").one()
+            row = session.query(AdrRow).filter_by(adr_number=ADRS["star"]).one()
             row.approved_by = "ada"
             session.flush()
             patch.start()
@@ -137,7 +141,7 @@ def test_if_match_star_never_loses_to_a_write_that_landed_after_its_read(pg: tup
 
 def test_concurrent_if_match_star_patches_all_succeed_one_revision_each(pg: tuple[str, str, Any]) -> None:
     base, token, _ = pg
-    patches = [Patch(base, token, "*", f"u{i}") for i in range(8)]
+    patches = [Patch(base, token, "*", f"u{i}", ADRS["concurrent"]) for i in range(8)]
     try:
         for patch in patches:
             patch.start()
@@ -147,6 +151,6 @@ def test_concurrent_if_match_star_patches_all_succeed_one_revision_each(pg: tupl
             patch.join(WAIT_S)
     assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers if a.status_code != 200]
     assert sorted(a.json()["version"] for a in answers) == list(range(2, 10))
-    history = httpx.get(base + ADR + "/history", timeout=WAIT_S).json()
+    history = httpx.get(f"{base}/api/v1/adrs/{ADRS['concurrent']}/history", timeout=WAIT_S).json()
     assert [h["version"] for h in history] == list(range(1, 10))
     assert [h["change"] for h in history[1:]] == ["annotated"] * 8

@@ -250,20 +250,23 @@ A11Y_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("url", PAGES)
-def test_accessibility_smoke(page: Any, shot: Shots, url: str) -> None:
-    page.goto(url)
-    found = page.evaluate(A11Y_JS)
-    assert found["lang"] == "en"
-    assert all(found["landmarks"][name] >= 1 for name in ("header", "nav", "main", "footer")), found["landmarks"]
-    assert found["unlabelled"] == [], found["unlabelled"]
-    assert found["checked"] > 5 and found["worst"]["ratio"] >= MIN_CONTRAST, found["worst"]
-    page.keyboard.press("Tab")  # the first stop is the skip link, visible when focused, and it leads to main
-    focused = page.evaluate("() => [document.activeElement.className, document.activeElement.getBoundingClientRect().left]")
-    assert focused[0] == "skip" and focused[1] >= 0
-    page.keyboard.press("Enter")
-    assert page.evaluate("() => document.activeElement.id") == "main"
-    shot(page, "a11y")
+def test_accessibility_smoke(page: Any, shot: Shots) -> None:
+    # Every page in one context (a new one per page cost more than the page's checks); each failure names its page.
+    for url in PAGES:
+        page.goto(url)
+        found = page.evaluate(A11Y_JS)
+        assert found["lang"] == "en", url
+        assert all(found["landmarks"][name] >= 1 for name in ("header", "nav", "main", "footer")), \
+            (url, found["landmarks"])
+        assert found["unlabelled"] == [], (url, found["unlabelled"])
+        assert found["checked"] > 5 and found["worst"]["ratio"] >= MIN_CONTRAST, (url, found["worst"])
+        page.keyboard.press("Tab")  # the first stop is the skip link, visible when focused, and it leads to main
+        focused = page.evaluate(
+            "() => [document.activeElement.className, document.activeElement.getBoundingClientRect().left]")
+        assert focused[0] == "skip" and focused[1] >= 0, (url, focused)
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.id") == "main", url
+        shot(page, "a11y")
 
 
 def test_a_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

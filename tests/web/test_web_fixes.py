@@ -93,8 +93,9 @@ def fixes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         yield _build(work, url)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(fixes: Fixes) -> Iterator[Any]:
+    """One client of the app for the module: the tests only read through it."""
     yield from client_for(fixes.url)
 
 
