@@ -305,20 +305,20 @@ _FEATURE = st.fixed_dictionaries({}, optional={"uri": _SCALARS, "name": _SCALARS
                                                "elements": st.lists(_ELEMENT, max_size=4) | _SHAPED})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_FEATURE | _JSON, max_size=3))
 def test_random_cucumber_json_is_parsed_or_refused(features: list[Any]) -> None:
     _sound(json.dumps(features).encode(), "cucumber-json")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_ENVELOPE, _SHAPED) | _JSON.map(lambda v: (None, v)), max_size=8))
 def test_random_messages_are_parsed_or_refused(envelopes: list[tuple[str | None, Any]]) -> None:
     lines = [json.dumps({kind: value} if kind else value) for kind, value in envelopes]
     _sound("\n".join(lines).encode(), "cucumber-messages")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from(["line", "time", "timestamp", "name", "classname", "status", "file"]),
                        st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12), max_size=5))
 def test_random_junit_attributes_are_parsed_or_refused(attributes: dict[str, str]) -> None:

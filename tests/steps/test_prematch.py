@@ -1,7 +1,10 @@
 """Steps matched in the parse workers (tracertm.steps.prematch) give exactly the rows of matching in sync's own
 process, on SQLite and PostgreSQL: a cold sync with enough feature files for the parse pool, with worker matching
 on (two workers, and one process; a work tree and a commit) and off, leaves the same ``scenario_steps``, usage counts, step trace links
-and warnings; a step file that fails to parse, or a definition too slow to match, falls back to the parent."""
+and warnings; a step file that fails to parse, or a definition too slow to match, falls back to the parent.
+
+The parse pool starts here at ``THRESHOLD`` files instead of ``PARALLEL_THRESHOLD`` (200): what is compared does
+not depend on how many files start the pool, and a corpus of 200 features cost ~10 s of the suite."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from test_match_diff import MORE, MORE_PATH, SHOP, STEPS, STEPS_PATH, STOCK, _di
 from tracertm import db
 from tracertm.engine import reading
 from tracertm.engine import sync as sync_module
-from tracertm.engine.parse import PARALLEL_THRESHOLD
+from tracertm.engine.parse import ParsePool
 from tracertm.engine.sync import sync
 from tracertm.steps import links as links_module
 
@@ -33,7 +36,10 @@ def weigh(context):
 def fine(context, word):
     pass
 """
-# Enough feature files for the parse pool (PARALLEL_THRESHOLD), each with an outline, a Background, ambiguous,
+THRESHOLD = 32  # files from which the parse pool starts in these tests (see _small_pool)
+GENERATED = THRESHOLD + 10  # generated feature files: enough for the pool; f007 is among them
+SCENARIOS = 2 * GENERATED + 4  # theirs and the four of SHOP and STOCK
+# Enough feature files for the parse pool (THRESHOLD), each with an outline, a Background, ambiguous,
 # undefined and keyword-scoped (behave) steps, and repeated texts.
 TEMPLATE = """\
 Feature: Generated {n}
@@ -59,10 +65,18 @@ Feature: Generated {n}
 """
 
 
+@pytest.fixture(autouse=True)
+def _small_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ParsePool sync makes (its ``threshold`` defaults to PARALLEL_THRESHOLD) starts at THRESHOLD files."""
+    defaults = ParsePool.__init__.__defaults__
+    assert defaults is not None and len(defaults) == 3
+    monkeypatch.setattr(ParsePool.__init__, "__defaults__", (defaults[0], THRESHOLD, defaults[2]))
+
+
 def _repo(repo: GitRepo, *, broken: bool = False) -> None:
     repo.write("features/shop.feature", SHOP)
     repo.write("features/stock.feature", STOCK)
-    for n in range(PARALLEL_THRESHOLD + 10):
+    for n in range(GENERATED):
         repo.write(f"features/gen/f{n:03}.feature", TEMPLATE.format(n=n))
     repo.write(STEPS_PATH, STEPS)
     # An ambiguity: "the stock holds {int} items" twice (MORE has it too).
@@ -117,11 +131,20 @@ def test_worker_matching_equals_matching_in_the_parent(
 ) -> None:
     _repo(git_repo)
     used, eager = _spy(monkeypatch), _eager_spy(monkeypatch)
+    started: list[int] = []
+    real_start = ParsePool._start
+
+    def start(self: ParsePool) -> Any:
+        started.append(self.jobs)
+        return real_start(self)
+
+    monkeypatch.setattr(ParsePool, "_start", start)
     pool = _cold(git_repo, database_url, "pool", jobs=2)
+    assert started == [2]  # the corpus is large enough for the parse pool: the matching ran in the workers
     alone = _cold(git_repo, database_url, "alone", jobs=1)
-    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4] * 2  # every scenario matched in the workers, both times
+    assert used == [SCENARIOS] * 2  # every scenario matched in the workers, both times
     # ... and every scenario's rows written while the features parsed (the eager first sync), both times
-    assert eager == [(True, 2 * (PARALLEL_THRESHOLD + 10) + 4)] * 2
+    assert eager == [(True, SCENARIOS)] * 2
     monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=2)
     assert used[2:] == [0]
@@ -205,7 +228,7 @@ def test_worker_matching_of_a_commit_equals_matching_in_the_parent(
     _repo(git_repo)
     used = _spy(monkeypatch)
     pool = _cold(git_repo, database_url, "pool", jobs=2, ref="HEAD")
-    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4]
+    assert used == [SCENARIOS]
     monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=2, ref="HEAD")
     assert pool == parent, _difference(pool[0], parent[0])
@@ -230,8 +253,8 @@ def test_a_failure_while_matching_in_a_worker_is_not_the_files_error(
     eager = _eager_spy(monkeypatch)
     result = sync(git_repo.path, database_url=database_url, project="pool", jobs=1)
     assert not result.errors
-    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4 - 2]  # all but f007's two scenarios
-    assert eager == [(False, 2 * (PARALLEL_THRESHOLD + 10) + 4 - 2)]  # ... whose rows only were left to refresh
+    assert used == [SCENARIOS - 2]  # all but f007's two scenarios
+    assert eager == [(False, SCENARIOS - 2)]  # ... whose rows only were left to refresh
     engine = db.make_engine(database_url)
     try:
         pool = _dump(engine, "pool")
@@ -254,7 +277,7 @@ def test_a_dry_run_matches_no_steps_in_the_workers(
 
     monkeypatch.setattr(prematch, "matcher", never)
     result = sync(git_repo.path, database_url=database_url, project="dry", jobs=2, dry_run=True)
-    assert not result.errors and result.counts["scenario"]["created"] == 2 * (PARALLEL_THRESHOLD + 10) + 4
+    assert not result.errors and result.counts["scenario"]["created"] == SCENARIOS
 
 
 def test_a_worker_that_compiles_on_first_use_matches_as_the_parent(
@@ -280,7 +303,7 @@ def test_a_worker_that_compiles_on_first_use_matches_as_the_parent(
 
     monkeypatch.setattr(prematch.StepMatcher, "_index", spy)
     pool = _cold(git_repo, database_url, "pool", jobs=1)
-    assert used == [2 * (PARALLEL_THRESHOLD + 10) + 4] and lazy and all(lazy)
+    assert used == [SCENARIOS] and lazy and all(lazy)
     monkeypatch.setattr(reading, "_steps_first", lambda snapshot, changed: [])
     parent = _cold(git_repo, database_url, "parent", jobs=1)
     assert pool == parent, _difference(pool[0], parent[0])

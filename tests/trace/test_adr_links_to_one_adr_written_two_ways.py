@@ -107,7 +107,16 @@ DUPLICATES = {
 }
 
 
-@pytest.mark.parametrize("case", list(DUPLICATES))
+def _cases(cases: dict[str, Any], on_postgresql: str) -> list[Any]:
+    """Every case on SQLite, ``on_postgresql`` on PostgreSQL too: the cases differ in how the references are spelled
+    (read above the database; the store resolves them by plain equality), and the same store path runs on
+    PostgreSQL in tests/trace/test_sync_paths_agree.py::test_every_sync_path_stores_one_state_on_postgresql."""
+    return [*(pytest.param("sqlite", case, id=f"sqlite-{case}") for case in cases),
+            pytest.param("postgresql", on_postgresql, id=f"postgresql-{on_postgresql}")]
+
+
+@pytest.mark.parametrize(("database_url", "case"), _cases(DUPLICATES, "supersedes a slug, mentions ADR-1"),
+                         indirect=["database_url"])
 def test_a_mention_of_an_adr_a_relation_names_is_no_link_of_its_own(
     git_repo: GitRepo, engine: Any, case: str
 ) -> None:
@@ -130,7 +139,8 @@ RELATIONS = {
 }
 
 
-@pytest.mark.parametrize("case", list(RELATIONS))
+@pytest.mark.parametrize(("database_url", "case"), _cases(RELATIONS, "supersedes the slug first"),  # (by paths)
+                         indirect=["database_url"])
 def test_each_relation_to_one_adr_is_at_its_own_reference(git_repo: GitRepo, engine: Any, case: str) -> None:
     z_text, how, expected = RELATIONS[case]
     _steps(git_repo, engine, z_text, how, expected)

@@ -275,15 +275,17 @@ def _every_path_agrees(engine: Any, tmp_path: Path, commits: list[tuple[list[tup
         _agree(incremental, State(engine, project), contested, exactly=True)
 
 
+# 21 histories: the first 21 of the former 30 (the same ones: derandomized) hold every contested identity, a
+# rename and each way of syncing; the 9 after them repeated these shapes at 5 commits each for ~5 s.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@_histories(30)
+@_histories(21)
 def test_every_sync_path_stores_one_state(engine: Any, tmp_path: Path,
                                           commits: list[tuple[list[tuple[str, str, str]], str]]) -> None:
     _every_path_agrees(engine, tmp_path, commits)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-@_histories(12)
+@_histories(8)  # as of 12: renames, dangling links and each way of syncing, on PostgreSQL's store
 def test_every_sync_path_stores_one_state_on_postgresql(
     engine: Any, tmp_path: Path, commits: list[tuple[list[tuple[str, str, str]], str]]
 ) -> None:
