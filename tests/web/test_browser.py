@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pytest
 from webproject import EDITED_WORDS, Built, build, new_repo
 
-from conftest import GitRepo
+from conftest import GitRepo, isolated
 from served import serve
 
 T = TypeVar("T")
@@ -60,13 +60,7 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory, make: Callable[[GitR
     fills and syncs (a home folder and a git identity of the test's own), stopped even when a test fails."""
     _need_browser()
     work = tmp_path_factory.mktemp("served")
-    with pytest.MonkeyPatch.context() as mp:
-        from webfixtures import IDENTITY
-
-        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        mp.delenv("TRACERTM_DATABASE_URL", raising=False)
-        for key, value in IDENTITY.items():
-            mp.setenv(key, value)
+    with isolated(tmp_path_factory):
         repo = new_repo(work / "repo")
         url = f"sqlite:///{work / 'served.db'}"
         made = make(repo, url)
@@ -95,16 +89,21 @@ def launched() -> Iterator[Any]:
 
 
 @contextmanager
+def page_in(browser: Any, base: str, **context_options: Any) -> Iterator[Any]:
+    """A page in a new context of ``browser`` on ``base`` (waits bounded at 15 s), closed even when a test fails."""
+    context = browser.new_context(base_url=base, **context_options)
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextmanager
 def page_at(base: str, **context_options: Any) -> Iterator[Any]:
-    """A page of a fresh headless Chromium (``launched``) in a context on ``base`` (waits bounded at 15 s); context
-    and browser closed even when a test fails."""
-    with launched() as chromium:
-        context = chromium.new_context(base_url=base, **context_options)
-        context.set_default_timeout(15_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    """A page of a fresh headless Chromium (``launched``, closed after it): ``page_in`` that browser."""
+    with launched() as chromium, page_in(chromium, base, **context_options) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from conformance import problems
-from test_browser import launched, sample_server
+from test_browser import launched, page_in, sample_server
 from test_browser_axe_and_layout import AXE, AXE_RUN_JS, OVERFLOW_JS, _need_axe
 from webproject import Built, build, new_repo
 from webfixtures import client_for, main_of, module_database, site  # noqa: F401 - site is a fixture
@@ -206,20 +205,9 @@ def browser(served: tuple[str, Built]) -> Iterator[Any]:
         yield chromium
 
 
-@contextmanager
-def _page(browser: Any, base: str, **context_options: Any) -> Iterator[Any]:
-    """A page in a new context of ``browser`` on ``base`` (waits bounded at 15 s), closed even when a test fails."""
-    context = browser.new_context(base_url=base, **context_options)
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
 def test_chromium_shows_the_message_beside_the_field_it_describes(served: tuple[str, Built], browser: Any) -> None:
     base, _ = served
-    with _page(browser, base) as page:
+    with page_in(browser, base) as page:
         from playwright.sync_api import expect
 
         page.goto("/projects/sample/adrs")
@@ -249,7 +237,7 @@ def test_axe_finds_no_violation_on_a_form_with_errors_and_it_never_scrolls_sidew
     base, _ = served
     source = AXE.read_text(encoding="utf-8")
     # The pages run no script; axe is the test's, injected past their Content-Security-Policy.
-    with _page(browser, base, viewport={"width": 375, "height": 900}, bypass_csp=True) as page:
+    with page_in(browser, base, viewport={"width": 375, "height": 900}, bypass_csp=True) as page:
         for url in BAD:
             assert page.goto(url).status == 400, url
             page.evaluate(source)
