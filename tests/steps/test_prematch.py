@@ -15,7 +15,7 @@ import pytest
 from conftest import GitRepo
 from test_match_diff import MORE, MORE_PATH, SHOP, STEPS, STEPS_PATH, STOCK, _difference, _dump
 from tracertm import db
-from tracertm.engine import reading
+from tracertm.engine import parse, reading
 from tracertm.engine import sync as sync_module
 from tracertm.engine.parse import ParsePool
 from tracertm.engine.sync import sync
@@ -67,10 +67,8 @@ Feature: Generated {n}
 
 @pytest.fixture(autouse=True)
 def _small_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every ParsePool sync makes (its ``threshold`` defaults to PARALLEL_THRESHOLD) starts at THRESHOLD files."""
-    defaults = ParsePool.__init__.__defaults__
-    assert defaults is not None and len(defaults) == 3
-    monkeypatch.setattr(ParsePool.__init__, "__defaults__", (defaults[0], THRESHOLD, defaults[2]))
+    """Every ParsePool a sync makes starts at THRESHOLD files."""
+    monkeypatch.setattr(parse, "PARALLEL_THRESHOLD", THRESHOLD)
 
 
 def _repo(repo: GitRepo, *, broken: bool = False) -> None:

@@ -244,11 +244,12 @@ class Pending:
 class ParsePool:
     """The one parse pool of sync, check and backfill: worker processes started on first use, when a call brings
     at least ``threshold`` files, and kept until ``close()`` (a sync parses once; a backfill parses batch after
-    batch with the same workers). ``jobs <= 1`` never starts a process."""
+    batch with the same workers). ``jobs <= 1`` never starts a process. ``threshold`` defaults to
+    ``PARALLEL_THRESHOLD`` as it is when the pool is made."""
 
-    def __init__(self, jobs: int = 1, threshold: int = PARALLEL_THRESHOLD, start_method: str | None = None) -> None:
+    def __init__(self, jobs: int = 1, threshold: int | None = None, start_method: str | None = None) -> None:
         self.jobs = jobs
-        self.threshold = threshold
+        self.threshold = PARALLEL_THRESHOLD if threshold is None else threshold
         self.start_method = start_method  # see parse_files
         self._executor: Executor | None = None
 
