@@ -31,7 +31,6 @@ ADRS = {"lock": "ADR-0003", "star": "ADR-0004", "concurrent": "ADR-0005"}
 WAIT_S = 60.0
 
 
-
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[tuple[str, str, Any]]:
     """(served base URL, write token, engine): the sample synced as ``acme/payments`` into a fresh PostgreSQL
