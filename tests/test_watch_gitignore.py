@@ -12,8 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from conftest import GitRepo
 from test_watch import WAIT_S, Daemon, Db, adr, adr_path, sqlite_db, start, stop_all, wait_for
+from tracertm import db
+from tracertm.models import Feature
 from tracertm.watcher import Watcher
 
 __all__ = ["sqlite_db", "stop_all"]  # fixtures, used by name
@@ -132,13 +136,25 @@ def test_the_watch_command_follows_a_gitignore(git_repo: GitRepo, sqlite_db: Db)
         )
         return listed.stdout if listed.returncode == 0 else ""
 
+    # The waits read the database in this process (a CLI run per poll cost a Python start-up each); the CLI's
+    # listing is asserted once the database shows each state.
+    engine = db.make_engine(sqlite_db.url)
+
+    def stored() -> set[str]:
+        with db.session(engine) as session:
+            return set(session.scalars(select(Feature.feature_number)))
+
     try:
         daemon.wait(lambda e: e.get("event") == "sync", "the start-up reconcile")
         git_repo.write("features/scratch.feature", "@FEAT-2\nFeature: Scratch\n  Scenario: s\n    Given x\n")
-        daemon.wait_for(lambda: "FEAT-2" in features(), "FEAT-2 synced")
+        daemon.wait_for(lambda: "FEAT-2" in stored(), "FEAT-2 synced")
+        assert "FEAT-2" in features()
         git_repo.write(".gitignore", "features/scratch.feature\n")
-        daemon.wait_for(lambda: "FEAT-2" not in features() and "FEAT-1" in features(), "FEAT-2 gone")
+        daemon.wait_for(lambda: stored() == {"FEAT-1"}, "FEAT-2 gone")
+        listed = features()
+        assert "FEAT-2" not in listed and "FEAT-1" in listed, listed
         daemon.wait_for(lambda: sqlite_db.in_sync_with(git_repo.path), "the database as a manual sync leaves it")
     finally:
+        engine.dispose()
         daemon.proc.terminate()
         assert daemon.finish() == 0, daemon.tail()

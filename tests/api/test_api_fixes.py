@@ -76,6 +76,10 @@ def next_url(response: httpx.Response) -> str:
 NAMES = ("acme/qa#1", "acme/why?", "acme/back\\slash", "acme/100%")
 
 
+# How a project name is spelled in a URL is above the database: SQLite alone. The same pages (cursor, Link header) and
+# uploads run on PostgreSQL in tests/api/test_http_api.py::test_pages_cursor_link_fields_and_count and
+# tests/api/test_hostile_requests.py::test_pages_and_uploads_of_a_project_whose_name_a_header_cannot_hold.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_link_headers_encode_a_project_name_once_like_location(tmp_path: Path, engine: Any, client: TestClient) -> None:
     from urllib.parse import quote
 
@@ -208,6 +212,9 @@ def test_step_n_names_a_step_definition_on_its_routes_and_in_the_links_filters(
 COMPARED = ("content-type", "etag", "link", "cache-control")
 
 
+# HEAD's answer is the GET's without its body (HTTP, above the database): SQLite alone. The same reads run on
+# PostgreSQL in tests/api/test_http_api.py (its client syncs the sample into both databases).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_head_answers_every_read_with_the_gets_status_and_headers(
     git_repo: GitRepo, database_url: str, client: TestClient
 ) -> None:

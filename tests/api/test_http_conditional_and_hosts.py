@@ -59,6 +59,12 @@ def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
         yield test_client
 
 
+# HTTP shape above the database (routing, headers, Host checks, tag lists, HTML limits): on SQLite only. The same
+# reads and conditional writes run on PostgreSQL in test_conditional_requests_follow_rfc_9110 and
+# test_a_link_answers_304_and_412.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 def write_auth(engine: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(engine)}"}
 
@@ -92,6 +98,7 @@ def test_marker_characters_in_record_text_never_become_marks(client: TestClient)
     assert "<mark>unclosed</mark>" in page and "<mark><mark>" not in page and "\x02" not in page
 
 
+@sqlite_only
 def test_a_long_list_of_tags_is_evaluated_not_refused(client: TestClient, engine: Any) -> None:
     url = f"{API}/adrs/ADR-0001"
     current = client.get(url).headers["etag"]
@@ -152,6 +159,7 @@ def test_a_link_answers_304_and_412(client: TestClient, engine: Any) -> None:
                          headers={**write_auth(engine), "If-Match": "*", "If-None-Match": "*"}), 412)
 
 
+@sqlite_only
 def test_instance_is_the_percent_encoded_path(client: TestClient) -> None:
     body = problem(client.get(f"{API}/adrs/%3Cscript%3E%20x"), 404)
     assert body["instance"] == "/api/v1/adrs/%3Cscript%3E%20x", body
@@ -161,6 +169,7 @@ def test_instance_is_the_percent_encoded_path(client: TestClient) -> None:
     assert body["instance"] == "/api/v1/adrs/caf%C3%A9%22", body
 
 
+@sqlite_only
 def test_a_link_path_that_is_no_number(client: TestClient, engine: Any) -> None:
     answer = client.get(f"{PROJECT}/links/review")
     assert problem(answer, 405) and answer.headers["allow"] == "POST", answer.headers
@@ -170,6 +179,7 @@ def test_a_link_path_that_is_no_number(client: TestClient, engine: Any) -> None:
     assert f"{API}/projects/{{project}}/links/{{link_id}}" in paths, sorted(paths)
 
 
+@sqlite_only
 def test_login_401_carries_a_challenge(client: TestClient) -> None:
     answer = client.post("/login", data={"token": "trtm_unknown", "next": "/"})
     assert answer.status_code == 401 and answer.headers["www-authenticate"] == 'Bearer realm="tracertm"'
@@ -180,6 +190,7 @@ def test_login_401_carries_a_challenge(client: TestClient) -> None:
 PAGE_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options")
 
 
+@sqlite_only
 def test_request_limits_on_pages_answer_html(client: TestClient) -> None:
     too_big = client.post("/login", content=b"token=" + b"a" * 70_000,
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -191,6 +202,7 @@ def test_request_limits_on_pages_answer_html(client: TestClient) -> None:
     assert problem(client.get(f"{API}/search?q=a%00b"), 400)["type"] == PROBLEMS + "bad-request"
 
 
+@sqlite_only
 def test_docs_pin_swagger_ui_with_integrity_and_security_headers(client: TestClient) -> None:
     answer = client.get("/docs")
     assert answer.status_code == 200
@@ -225,6 +237,7 @@ def test_serve_answers_loopback_names_only_when_bound_to_loopback() -> None:
     assert allowed_hosts("0.0.0.0", False, []) == ()
 
 
+@sqlite_only
 def test_a_refused_host_is_400_problem_or_page(git_repo: GitRepo, engine: Any) -> None:
     _seed(git_repo, engine)
     settings = ApiSettings(allowed_hosts=(*LOOPBACK, "specs.example"))

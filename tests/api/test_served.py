@@ -16,22 +16,25 @@ import pytest
 from sample import sync_sample
 
 from apikit import make_token
-from conftest import GitRepo
+from conftest import GitRepo, init_repo
 from served import serve
 
 
 
 
-@pytest.fixture
-def server(git_repo: GitRepo, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    url = f"sqlite:///{tmp_path / 'served.db'}"
-    sync_sample(git_repo, url)
-    with serve(url, git_repo.path, tmp_path / "serve.log") as base:
-        yield base, url
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, GitRepo]]:
+    """One server of the sample for the module: its tests only read, or are refused before anything is written."""
+    work = tmp_path_factory.mktemp("served")
+    repo = init_repo(work / "repo")
+    url = f"sqlite:///{work / 'served.db'}"
+    sync_sample(repo, url)
+    with serve(url, repo.path, work / "serve.log") as base:
+        yield base, url, repo
 
 
-def test_a_served_api_answers_over_tcp_and_git_history_reaches_at(server: tuple[str, str], git_repo: GitRepo) -> None:
-    base, _ = server
+def test_a_served_api_answers_over_tcp_and_git_history_reaches_at(server: tuple[str, str, GitRepo]) -> None:
+    base, _, git_repo = server
     with httpx.Client(base_url=base, timeout=10) as client:
         page = client.get("/api/v1/projects/sample/scenarios", params={"limit": 2})
         assert page.status_code == 200 and len(page.json()["items"]) == 2
@@ -74,11 +77,11 @@ def _answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     return int(status_line.split()[1]), headers, body
 
 
-def test_an_upload_without_a_valid_token_is_refused_before_its_body_is_sent(server: tuple[str, str]) -> None:
+def test_an_upload_without_a_valid_token_is_refused_before_its_body_is_sent(server: tuple[str, str, GitRepo]) -> None:
     """The token is checked before the report is read: the client announces a 5 MB report (under the 64 MB
     --max-report-size) and sends none of it; the 401 (403 for a read-only token) comes at once. A server that read
     the body first would still be waiting for it when the socket's timeout ends the test."""
-    base, url = server
+    base, url, _ = server
     read_only = make_token(url, "read")
     where = urlsplit(base)
     assert where.hostname and where.port

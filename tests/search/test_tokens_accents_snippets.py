@@ -35,26 +35,33 @@ def _numbers(session, query: str) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(h["number"] for h in search(session, query, limit=100))
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["refunds", "refund", "49.90", '"49 90"', "1001", "REQ-120", "120", "node.js", "node", "js", "foo@bar.com",
-     "foo", "v2.0", "192.168.0.1", "example.com", "path", "payment.refunded", "/payments/{id}/refunds", "order-1001-attempt-1"],
-)
-def test_punctuation_separates_words_on_both_databases(records, query: str) -> None:  # type: ignore[no-untyped-def]
+PUNCTUATED_QUERIES = [
+    "refunds", "refund", "49.90", '"49 90"', "1001", "REQ-120", "120", "node.js", "node", "js", "foo@bar.com",
+    "foo", "v2.0", "192.168.0.1", "example.com", "path", "payment.refunded", "/payments/{id}/refunds",
+    "order-1001-attempt-1"]
+ACCENTED_QUERIES = ["cafe", "café", "CAFÉ", "creme", "naive", "uber", "jose", "eclair", "Éclair"]
+
+
+# Every query against one database of each kind (the queries only read it): each query that fails is named.
+def test_punctuation_separates_words_on_both_databases(records) -> None:  # type: ignore[no-untyped-def]
+    wrong = []
     with db.session(records) as session:
-        assert _numbers(session, query) == ["ADR-0001"], query
         project = session.query(Project).one()
-        listed = [r.adr_number for r, _ in Records(session, "adr").list(project, ListFilter(text=query)).rows]
-        assert listed == ["ADR-0001"], query
+        for query in PUNCTUATED_QUERIES:
+            found = _numbers(session, query)
+            listed = [r.adr_number for r, _ in Records(session, "adr").list(project, ListFilter(text=query)).rows]
+            if (found, listed) != (["ADR-0001"], ["ADR-0001"]):
+                wrong.append((query, found, listed))
+    assert wrong == []
     # A phrase of the split words is a phrase: the words out of order do not match.
     with db.session(records) as session:
         assert _numbers(session, '"90 49"') == []
 
 
-@pytest.mark.parametrize("query", ["cafe", "café", "CAFÉ", "creme", "naive", "uber", "jose", "eclair", "Éclair"])
-def test_accents_are_folded_on_both_databases(records, query: str) -> None:  # type: ignore[no-untyped-def]
+def test_accents_are_folded_on_both_databases(records) -> None:  # type: ignore[no-untyped-def]
     with db.session(records) as session:
-        assert _numbers(session, query) == ["ADR-0002"], query
+        wrong = [(query, found) for query in ACCENTED_QUERIES if (found := _numbers(session, query)) != ["ADR-0002"]]
+    assert wrong == []
 
 
 def test_letters_that_are_not_accented_latin_keep_their_marks(records) -> None:  # type: ignore[no-untyped-def]
