@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from conftest import GitRepo, run_cli
@@ -204,6 +205,14 @@ def test_a_project_named_after_another_folder_is_not_adopted(tmp_path: Path, dat
     assert len(_state(database_url)["projects"]) == 2
 
 
+# The API's sync and backfill are other ways in to the same adoption (above the database): SQLite alone. The
+# adoption's store path (rename, URL, former names) runs on PostgreSQL in
+# test_a_remote_added_after_the_first_sync_renames_the_project and
+# test_a_clone_without_a_remote_syncs_into_the_renamed_project.
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@ON_SQLITE
 def test_the_api_sync_adopts_the_folder_project_too(tmp_path: Path, database_url: str) -> None:
     repo = _repo(tmp_path / "myrepo")
     engine = db.make_engine(database_url)
@@ -220,6 +229,7 @@ def test_the_api_sync_adopts_the_folder_project_too(tmp_path: Path, database_url
         engine.dispose()
 
 
+@ON_SQLITE
 def test_backfill_adopts_the_folder_project_too(tmp_path: Path, database_url: str) -> None:
     repo = _repo(tmp_path / "myrepo")
     _synced(repo.path, database_url)

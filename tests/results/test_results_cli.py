@@ -28,6 +28,12 @@ def cart(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) 
     yield git_repo
 
 
+# Above the database (environment variables, parsing, configuration, wording): on SQLite only. The same import and
+# lookup run on PostgreSQL in test_import_summary_defaults_to_head and
+# test_show_and_history_open_a_test_case_by_its_id, a results window in tests/results/test_results_stats_bounded.py.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -49,6 +55,7 @@ def test_import_summary_defaults_to_head(cart: GitRepo, capsys: pytest.CaptureFi
     assert [(r["name"], r["commit"], r["format"]) for r in runs] == [("nightly", cart.head(), "cucumber-messages")]
 
 
+@sqlite_only
 @pytest.mark.parametrize("variable", ["GITHUB_SHA", "CI_COMMIT_SHA"])
 def test_ci_commit_variables_are_honoured(cart: GitRepo, capsys: pytest.CaptureFixture[str],
                                           monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
@@ -78,6 +85,7 @@ def test_list_unmatched_prune(cart: GitRepo, capsys: pytest.CaptureFixture[str])
     assert [r["format"] for r in json.loads(out)] == ["junit"] and json.loads(out)[0]["counts"]["total"] == 5
 
 
+@sqlite_only
 def test_bad_input_is_one_line(cart: GitRepo, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_text('<testsuite>\n  <testcase name="a">\n</testsuite>\n')
@@ -114,6 +122,7 @@ def test_show_and_history_open_a_test_case_by_its_id(cart: GitRepo, capsys: pyte
     assert [r["change"] for r in json.loads(out)] == ["created"]
 
 
+@sqlite_only
 def test_an_unknown_id_of_that_shape_is_one_line_naming_both_kinds(cart: GitRepo,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _cli(capsys, "show", "tests/test_a.py::test_missing")
@@ -209,6 +218,7 @@ def test_check_results_fails_approved_scenarios_without_a_pass(git_repo: GitRepo
     assert code == 1 and "'Pay by invoice' has no passing result in junit.xml" in out
 
 
+@sqlite_only
 def test_results_window_from_the_configuration(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     (cart.path / ".tracertm.toml").write_text('project = "repo"\nresults_window = 1\n')
     failing = '<testsuite name="Cucumber" timestamp="2026-01-01T00:00:00"><testcase classname="Shopping cart" ' \

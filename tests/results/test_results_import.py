@@ -121,6 +121,9 @@ def test_behave_junit_report(cart: GitRepo, database_url: str, tool_reports: dic
 # ---------------------------------------------------------------------------------------- other formats
 
 
+# The formats are read above the database: on SQLite only; the same import on PostgreSQL in
+# test_pytest_bdd_reports[postgresql] and test_behave_junit_report[postgresql].
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     ("name", "matched", "statuses"),
     [

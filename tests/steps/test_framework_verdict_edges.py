@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,7 +118,7 @@ Feature: Star
 """
 STAR_MODULE = """\
 from pytest_bdd import scenarios, given, then
-scenarios('../features/a.feature')
+scenarios('../features/{name}.feature')
 @given('a base')
 def a():
     pass
@@ -128,25 +129,30 @@ def t2():
 def d():
     pass
 """
+FIRSTS = {"and": "And", "star": "*", "but": "But", "given": "Given"}
 
 
-@pytest.mark.parametrize("first", ["And", "*", "But", "Given"])
-def test_pytest_bdd_refuses_a_conjunction_first(git_repo: GitRepo, first: str) -> None:
-    git_repo.write("features/a.feature", STAR_FEATURE.format(first=first))
-    git_repo.write("tests/test_a.py", STAR_MODULE)
+def test_pytest_bdd_refuses_a_conjunction_first(git_repo: GitRepo) -> None:
+    """Each first keyword in a feature and a module of its own, in one repository: one pytest process (the
+    oracle) collects them all, and says for each module whether it refused it."""
+    for name, first in FIRSTS.items():
+        git_repo.write(f"features/{name}.feature", STAR_FEATURE.format(first=first))
+        git_repo.write(f"tests/test_{name}.py", STAR_MODULE.format(name=name))
     git_repo.commit("star")
     report = analyze(git_repo.path)
     found = [e for e in report.errors if "pytest-bdd" in e.message and "first step" in e.message.lower()]
-    refused = first != "Given"
-    if refused:
-        assert [(e.path, e.line, e.column) for e in found] == [("features/a.feature", 6, 5)], report.errors
-        assert "tests/test_a.py" in found[0].message
-    else:
-        assert found == []
+    refused = {name for name, first in FIRSTS.items() if first != "Given"}
+    assert sorted((e.path, e.line, e.column) for e in found) == sorted(
+        (f"features/{name}.feature", 6, 5) for name in refused), report.errors
+    for e in found:
+        assert f"tests/test_{Path(e.path).stem}.py" in e.message, e.message
     if pytest.importorskip("pytest_bdd"):
-        proc = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only",
-                     "tests/test_a.py"], git_repo.path)
-        assert ("StepError" in proc.stdout) is refused, proc.stdout
+        proc = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", "tests"],
+                    git_repo.path)
+        errors = set(re.findall(r"^ERROR tests/test_(\w+)\.py - pytest_bdd\.exceptions\.StepError", proc.stdout,
+                                re.MULTILINE))
+        assert errors == refused, proc.stdout
+        assert "2 tests collected" in proc.stdout, proc.stdout  # the module whose first step is Given
 
 
 def test_conjunction_first_without_pytest_bdd_is_no_error(git_repo: GitRepo) -> None:

@@ -58,7 +58,7 @@ DEFINITIONS = st.lists(st.tuples(st.integers(0, len(PATTERNS) - 1), st.sampled_f
 TEXTS = st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(DEFINITIONS, st.lists(st.tuples(TEXTS, st.sampled_from(TYPES)), min_size=1, max_size=8))
 def test_lookup_values_equals_the_general_lookup(chosen: list[tuple[int, str]], steps: list[tuple[str, str]]) -> None:
     """``lookup_values`` reads precomputed entries; ``lookup`` goes through ``candidates`` and ``_scoped``: the same
@@ -80,7 +80,7 @@ STEPS = st.lists(st.tuples(st.integers(1, 40), st.sampled_from(["Given ", "And "
                            TEXTS, st.none() | st.integers(41, 50)), max_size=10)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(DEFINITIONS, st.lists(STEPS, min_size=1, max_size=4))
 def test_match_packed_equals_pack_of_the_rows(chosen: list[tuple[int, str]], scenarios: list[Any]) -> None:
     """``match_packed`` (a worker's scenario without a lens) gives the ``Packed``, first lines and verdict counts
@@ -106,7 +106,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(JSON, max_size=5))
 def test_packed_json_is_the_encoders(value: list[Any]) -> None:
     """``packed._dumps`` (the C encoder made once) writes the text ``JSONEncoder(separators=(",", ":"))`` writes."""
@@ -121,7 +121,7 @@ TEXT_PIECES = st.sampled_from(["the user", " ", "  ", "pays", "3", "-1.5", "bob"
                                "x", "\t", "\u00a0"])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(PIECES, min_size=1, max_size=6).map("".join),
        st.lists(st.lists(TEXT_PIECES, min_size=1, max_size=7).map("".join), min_size=1, max_size=6))
 def test_counting_spaces_first_keeps_every_match(pattern: str, texts: list[str]) -> None:

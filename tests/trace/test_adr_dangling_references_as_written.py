@@ -42,6 +42,15 @@ def _warnings(result: Any) -> list[tuple[str, int, str]]:
     return sorted((d.path, d.line, d.message) for d in result.links)
 
 
+def _both_ways(*params: tuple[str, ...], on_postgresql: tuple[str, ...]) -> list[Any]:
+    """Every case on SQLite, ``on_postgresql`` on PostgreSQL too: the cases differ in how the references are written
+    and which sync reads them (above the database; the store resolves them by plain equality), and the same store
+    path runs on PostgreSQL in
+    tests/trace/test_sync_paths_agree.py::test_every_sync_path_stores_one_state_on_postgresql."""
+    return [*(pytest.param("sqlite", *case, id="-".join(("sqlite", *case))) for case in params),
+            pytest.param("postgresql", *on_postgresql, id="-".join(("postgresql", *on_postgresql)))]
+
+
 def _sync(repo: GitRepo, engine: Any, how: str, changed: list[str]) -> Any:
     """An incremental sync of the work tree, or the watcher's: of the changed paths alone."""
     return sync(repo.path, engine=engine, project="p", paths=changed if how == "paths" else None)
@@ -59,7 +68,8 @@ def _as_fresh(repo: GitRepo, engine: Any, result: Any) -> None:
     assert _warnings(full) == _warnings(fresh)
 
 
-@pytest.mark.parametrize("how", ["worktree", "paths"])
+@pytest.mark.parametrize(("database_url", "how"), _both_ways(("worktree",), ("paths",), on_postgresql=("paths",)),
+                         indirect=["database_url"])
 def test_a_slugged_reference_is_dangling_as_written(git_repo: GitRepo, engine: Any, how: str) -> None:
     git_repo.write(KAFKA, KAFKA_TEXT)
     git_repo.write(REDIS, _redis("ADR-0005-use-kafka"))
@@ -76,8 +86,9 @@ def test_a_slugged_reference_is_dangling_as_written(git_repo: GitRepo, engine: A
     _as_fresh(git_repo, engine, result)
 
 
-@pytest.mark.parametrize("how", ["worktree", "paths"])
-@pytest.mark.parametrize("order", ["slug first", "plain first"])
+@pytest.mark.parametrize(("database_url", "order", "how"), _both_ways(
+    *((order, how) for order in ("slug first", "plain first") for how in ("worktree", "paths")),
+    on_postgresql=("slug first", "paths")), indirect=["database_url"])
 def test_two_references_to_one_adr_are_each_at_their_line(
     git_repo: GitRepo, engine: Any, how: str, order: str
 ) -> None:
@@ -104,7 +115,8 @@ def test_two_references_to_one_adr_are_each_at_their_line(
     assert _warnings(result) == []
 
 
-@pytest.mark.parametrize("how", ["worktree", "paths"])
+@pytest.mark.parametrize(("database_url", "how"), _both_ways(("worktree",), ("paths",), on_postgresql=("worktree",)),
+                         indirect=["database_url"])
 def test_a_plain_reference_left_ambiguous_says_so(git_repo: GitRepo, engine: Any, how: str) -> None:
     slugged = {"docs/adr/0005-use-a.md": "ADR-0005-use-a", "docs/adr/0005-use-b.md": "ADR-0005-use-b"}
     git_repo.write(KAFKA, KAFKA_TEXT)

@@ -63,7 +63,15 @@ def _sync(repo: GitRepo, engine: Any, how: str, changed: str) -> Any:
     return sync(repo.path, engine=engine, project="p", paths=[changed] if how == "paths" else None)
 
 
-@pytest.mark.parametrize("how", ["worktree", "paths"])
+def _ways(on_postgresql: str) -> list[Any]:
+    """Both ways on SQLite, ``on_postgresql`` on PostgreSQL too: the two ways differ in which paths the sync is told
+    of (git handling, above the database); both reach the one store query that finds an ADR by its number (a
+    ``LIKE`` on both dialects), which every test here runs on PostgreSQL by one way or the other."""
+    return [*(pytest.param("sqlite", how, id=f"sqlite-{how}") for how in ("worktree", "paths")),
+            pytest.param("postgresql", on_postgresql, id=f"postgresql-{on_postgresql}")]
+
+
+@pytest.mark.parametrize(("database_url", "how"), _ways("paths"), indirect=["database_url"])
 def test_a_second_adr_of_its_number_makes_its_own_number_ambiguous(git_repo: GitRepo, engine: Any, how: str) -> None:
     git_repo.write(X, X_TEXT)
     git_repo.commit("ADR-0001-use-x mentions ADR-0001")
@@ -85,7 +93,7 @@ def test_a_second_adr_of_its_number_makes_its_own_number_ambiguous(git_repo: Git
     _same_everywhere(git_repo, engine, result, "one again")
 
 
-@pytest.mark.parametrize("how", ["worktree", "paths"])
+@pytest.mark.parametrize(("database_url", "how"), _ways("worktree"), indirect=["database_url"])
 def test_a_plain_adr_of_its_number_is_what_its_own_number_names(git_repo: GitRepo, engine: Any, how: str) -> None:
     git_repo.write(X, X_TEXT)
     git_repo.commit("ADR-0001-use-x mentions ADR-0001")
@@ -105,7 +113,7 @@ def test_a_plain_adr_of_its_number_is_what_its_own_number_names(git_repo: GitRep
     _same_everywhere(git_repo, engine, result, "no plain")
 
 
-@pytest.mark.parametrize("how", ["worktree", "paths"])
+@pytest.mark.parametrize(("database_url", "how"), _ways("paths"), indirect=["database_url"])
 def test_a_plain_adr_naming_its_number_with_a_slug(git_repo: GitRepo, engine: Any, how: str) -> None:
     """``ADR-0001`` saying ``ADR-0001-use-x`` names itself while no ``ADR-0001-use-x`` exists; that ADR once it
     comes."""

@@ -95,6 +95,9 @@ def test_a_skipped_last_result_is_not_executed_in_the_matrix(project: GitRepo, c
 # ------------------------------------------------------------------------------------------------ review --by
 
 
+# The reviewer name and the arguments are checked above the database: SQLite only; ``review --all`` writes on
+# PostgreSQL in tests/trace/test_review_default_reviewer.py.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_review_by_a_blank_name_is_a_usage_error_and_writes_nothing(
     git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
