@@ -241,6 +241,11 @@ def _fresh_pg(template: str | None) -> Iterator[str]:
             _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# ``database_url`` on SQLite alone, for a test above the database; where it is used, a comment names the test that
+# runs the same store path on PostgreSQL.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database of each kind."""

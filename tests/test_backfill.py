@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from conftest import GitRepo, init_repo, isolated
+from conftest import GitRepo, init_repo, isolated, sqlite_only
 from specs import adr, contract, feature
 from tracertm import db
 from tracertm.history.backfill import CHECKPOINT_KEY, backfill, record_at
@@ -197,7 +197,7 @@ def _rows(engine: Any, project: str) -> dict[str, dict[str, dict[str, Any]]]:
 
 # The collector is above the database: SQLite only (test_scripted_history_gives_exact_revisions[postgresql] runs the
 # same backfill, batches of three, on PostgreSQL).
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_the_collector_ages_no_frozen_heap_after_a_backfill(scripted: Scripted, database_url: str,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """When a backfill's pause of the collector ends, its heap is unfrozen already: ``collector._age`` counts the
@@ -221,7 +221,7 @@ def test_the_collector_ages_no_frozen_heap_after_a_backfill(scripted: Scripted, 
 
 # SQLite only, as above (a failing backfill's rollback on PostgreSQL:
 # test_a_sync_during_the_backfill_stops_it_and_the_rerun_merges[postgresql]).
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_the_collector_is_paused_during_a_backfill_and_given_back(scripted: Scripted, database_url: str) -> None:
     """A backfill runs with the cyclic collector paused and what each batch kept frozen (``_long_lived_heap``), and
     leaves both as it found them, also when it fails."""

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from specs import adr, contract, feature
 from tracertm import db, fastpath
 from tracertm.cli import main
@@ -385,7 +385,7 @@ def test_other_writers_make_the_fast_path_give_way(git_repo: GitRepo, database_u
 
 # A plain folder and the switch off are refused whatever the database: SQLite only (the fast path's reads on
 # PostgreSQL: every other test here, e.g. test_changes_in_the_source_fall_through[postgresql]).
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_options_the_fast_path_does_not_serve(git_repo: GitRepo, database_url: str, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     _synced(git_repo, database_url)

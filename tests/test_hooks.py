@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from specs import adr, dump, feature
 from tracertm import hooks
 from tracertm.cli import main
@@ -151,7 +151,7 @@ def test_hook_reads_what_will_be_committed(git_repo: GitRepo) -> None:
 # The hooks and git's events are above the database: SQLite only (a hook's ``tracertm hook sync`` process on
 # PostgreSQL: tests/test_fastpath.py::test_a_noop_sync_and_hook_sync_import_nothing_heavy[postgresql], and the
 # engine's hook sync there: test_a_hook_after_a_commit_without_specs_records_the_new_head[postgresql]).
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_sync_hooks_keep_the_database_current(
     git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

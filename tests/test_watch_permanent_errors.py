@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from conftest import _pg_admin_url, _pg_execute_autocommit, init_repo, run_cli
+from conftest import _pg_admin_url, _pg_execute_autocommit, init_repo, run_cli, sqlite_only
 from specs import adr
 from test_watch import Daemon, Db, dbx  # noqa: F401 - fixtures used by name
 
@@ -57,7 +57,7 @@ def _dropped(daemon: Daemon, root: Path) -> int:
 
 # SQLite only: the parking is the daemon's; the refusal's store path runs on PostgreSQL in
 # tests/test_project_mismatch_hints.py::test_each_verb_names_what_it_takes[postgresql].
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_a_project_of_another_repository_parks_only_that_repository_until_a_change(
         tmp_path: Path, dbx: Db, daemons: list[Daemon]) -> None:  # noqa: F811
     """Two unrelated repositories in folders of the same name get the same project name: the second one's sync
@@ -131,7 +131,7 @@ def test_a_project_of_another_repository_parks_only_that_repository_until_a_chan
 
 # SQLite only: an invalid configuration stops the daemon before any database work (the fixed sync is a plain one,
 # run on PostgreSQL by tests/test_watch.py::test_database_follows_create_edit_save_rename_delete[postgresql]).
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_an_invalid_configuration_is_logged_once_and_waits_for_the_fix(
         tmp_path: Path, dbx: Db, daemons: list[Daemon]) -> None:  # noqa: F811
     """An invalid ``.tracertm.toml`` is said once, naming its line and what to write, and that the repository waits

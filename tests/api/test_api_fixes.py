@@ -20,7 +20,7 @@ import pytest
 from sample import sync_sample
 
 from apikit import api_client, make_token
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from served import serve
 from specs import adr
 from tracertm.engine.sync import sync
@@ -79,7 +79,7 @@ NAMES = ("acme/qa#1", "acme/why?", "acme/back\\slash", "acme/100%")
 # How a project name is spelled in a URL is above the database: SQLite alone. The same pages (cursor, Link header) and
 # uploads run on PostgreSQL in tests/api/test_http_api.py::test_pages_cursor_link_fields_and_count and
 # tests/api/test_hostile_requests.py::test_pages_and_uploads_of_a_project_whose_name_a_header_cannot_hold.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_link_headers_encode_a_project_name_once_like_location(tmp_path: Path, engine: Any, client: TestClient) -> None:
     from urllib.parse import quote
 
@@ -214,7 +214,7 @@ COMPARED = ("content-type", "etag", "link", "cache-control")
 
 # HEAD's answer is the GET's without its body (HTTP, above the database): SQLite alone. The same reads run on
 # PostgreSQL in tests/api/test_http_api.py (its client syncs the sample into both databases).
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_head_answers_every_read_with_the_gets_status_and_headers(
     git_repo: GitRepo, database_url: str, client: TestClient
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sample import sync_sample
 
 from apikit import api_client, make_token
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from tracertm import db, tokens
 from tracertm.api import ApiSettings
 
@@ -192,7 +192,7 @@ def test_an_unreachable_database_is_a_503_problem_without_a_traceback(client: Te
 
 
 # The document does not depend on the database: SQLite only.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_openapi_documents_every_route_and_error(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]

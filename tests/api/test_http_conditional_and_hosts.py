@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from apikit import api_client, make_token
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from served import serve
 from specs import adr
 from tracertm.api import ApiSettings
@@ -62,7 +62,6 @@ def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
 # HTTP shape above the database (routing, headers, Host checks, tag lists, HTML limits): on SQLite only. The same
 # reads and conditional writes run on PostgreSQL in test_conditional_requests_follow_rfc_9110 and
 # test_a_link_answers_304_and_412.
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def write_auth(engine: Any) -> dict[str, str]:

@@ -16,7 +16,7 @@ import pytest
 from sample import sync_sample
 
 from apikit import make_token
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from served import serve
 from test_http_api import client, synced_url  # noqa: F401 - fixtures
 
@@ -32,7 +32,6 @@ KIND = "https://tracertm.dev/problems/unknown-query-parameter"
 # A parameter is refused before anything is read (HTTP, above the database): the reads run on SQLite alone; the
 # same routes read PostgreSQL in tests/api/test_http_api.py (its client syncs the sample into both), and the write
 # below (refused, then accepted) runs on both.
-ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _refused(response: httpx.Response, *unknown: str) -> dict[str, Any]:
@@ -46,7 +45,7 @@ def _refused(response: httpx.Response, *unknown: str) -> dict[str, Any]:
     return body
 
 
-@ON_SQLITE
+@sqlite_only
 def test_a_list_refuses_a_parameter_of_another_route_and_a_misspelt_filter(client: TestClient) -> None:
     every = client.get(f"{API}/projects/sample/adrs").json()["items"]
     accepted = [a for a in every if a["status"] == "accepted"]
@@ -68,7 +67,7 @@ def test_a_list_refuses_a_parameter_of_another_route_and_a_misspelt_filter(clien
         == ["from"]
 
 
-@ON_SQLITE
+@sqlite_only
 def test_a_record_search_and_a_route_without_parameters(client: TestClient) -> None:
     assert client.get(f"{API}/adrs/ADR-1", params={"project": "sample"}).status_code == 200
     detail = _refused(client.get(f"{API}/adrs/ADR-1", params={"projet": "sample"}), "projet")
@@ -92,7 +91,7 @@ def test_a_write_with_an_unknown_parameter_writes_nothing(client: TestClient, sy
     assert ok.status_code == 200 and ok.json()["compliance_score"] == 0.5
 
 
-@ON_SQLITE
+@sqlite_only
 def test_head_docs_openapi_and_pages_are_as_they_were(client: TestClient) -> None:
     head = client.head(f"{API}/projects/sample/adrs", params={"stauts": "accepted"})
     assert head.status_code == 400 and head.headers["content-type"] == PROBLEM and head.content == b""
@@ -111,7 +110,7 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
-@ON_SQLITE
+@sqlite_only
 def test_every_operation_refuses_what_it_does_not_document_and_says_so(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert "400 problem" in document["info"]["description"] and "unknown-query-parameter" in \

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from specs import adr, contract, dump, feature
 from tracertm import db
 from tracertm.cli import main
@@ -35,7 +35,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 # SQLite only: the CLI's wording and exit codes; the CLI's sync runs on PostgreSQL in test_query_verbs[postgresql].
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_sync_text_and_json_output(git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     _seed(git_repo)
     code, out, err = _cli(capsys, "sync", str(git_repo.path), "--database-url", database_url)
@@ -54,7 +54,7 @@ def test_sync_text_and_json_output(git_repo: GitRepo, database_url: str, capsys:
 
 
 # SQLite only: the CLI's wording and exit codes; the CLI's sync runs on PostgreSQL in test_query_verbs[postgresql].
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_spec_errors_exit_1_and_name_file_line_column(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     _seed(git_repo)
     git_repo.write("contracts/broken.yaml", "id: CTR-0009\ntitle: Broken\nstates: [a, b]\ntransitions:\n  - {from: a, to: z}\n")
@@ -65,7 +65,7 @@ def test_spec_errors_exit_1_and_name_file_line_column(git_repo: GitRepo, databas
 
 
 # SQLite only: the CLI's wording and exit codes; the CLI's sync runs on PostgreSQL in test_query_verbs[postgresql].
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_usage_errors_exit_2_with_one_line(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     _seed(git_repo)
     for argv in (

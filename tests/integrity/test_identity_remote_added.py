@@ -10,10 +10,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
-from conftest import GitRepo, run_cli
+from conftest import GitRepo, run_cli, sqlite_only
 from specs import adr
 from tracertm import db
 from tracertm.engine import identity
@@ -209,10 +208,9 @@ def test_a_project_named_after_another_folder_is_not_adopted(tmp_path: Path, dat
 # adoption's store path (rename, URL, former names) runs on PostgreSQL in
 # test_a_remote_added_after_the_first_sync_renames_the_project and
 # test_a_clone_without_a_remote_syncs_into_the_renamed_project.
-ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@ON_SQLITE
+@sqlite_only
 def test_the_api_sync_adopts_the_folder_project_too(tmp_path: Path, database_url: str) -> None:
     repo = _repo(tmp_path / "myrepo")
     engine = db.make_engine(database_url)
@@ -229,7 +227,7 @@ def test_the_api_sync_adopts_the_folder_project_too(tmp_path: Path, database_url
         engine.dispose()
 
 
-@ON_SQLITE
+@sqlite_only
 def test_backfill_adopts_the_folder_project_too(tmp_path: Path, database_url: str) -> None:
     repo = _repo(tmp_path / "myrepo")
     _synced(repo.path, database_url)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from conftest import GitRepo, force_streaming
+from conftest import GitRepo, force_streaming, sqlite_only
 from tracertm import db
 from tracertm.cli import main
 from tracertm.engine.sync import sync
@@ -42,7 +42,6 @@ def _results(database_url: str) -> list[tuple[str, str | None, str | None, str]]
 # import's store path (duplicate check, results written, commit stored lower-case) runs on PostgreSQL in
 # test_a_file_imported_before_is_skipped_alone_twice_or_with_new_files and
 # test_one_commit_written_three_ways_is_one_commit_and_flaky.
-ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _runs(database_url: str) -> int:
@@ -176,7 +175,7 @@ def test_the_streamed_path_knows_a_file_of_an_earlier_import_of_several(
     assert _runs(database_url) == 1
 
 
-@ON_SQLITE
+@sqlite_only
 def test_the_cli_says_already_imported_and_exits_0(
     login: dict[str, Any], database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -215,7 +214,7 @@ def test_one_commit_written_three_ways_is_one_commit_and_flaky(login: dict[str, 
         assert good.flaky is True, "one commit has a passing and a failing run"
 
 
-@ON_SQLITE
+@sqlite_only
 def test_an_abbreviated_commit_without_the_repository_is_refused(login: dict[str, Any], database_url: str,
                                                                  tmp_path: Path) -> None:
     sha = login["repo"].head()

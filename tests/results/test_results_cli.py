@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from tracertm.cli import main
 
 HERE = Path(__file__).parent
@@ -31,7 +31,6 @@ def cart(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) 
 # Above the database (environment variables, parsing, configuration, wording): on SQLite only. The same import and
 # lookup run on PostgreSQL in test_import_summary_defaults_to_head and
 # test_show_and_history_open_a_test_case_by_its_id, a results window in tests/results/test_results_stats_bounded.py.
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -161,7 +160,6 @@ def test_coverage(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(capsys, "sync", "--ref", "HEAD")[0] == 0
     code, out, _ = _cli(capsys, "coverage", "--format", "json")
     assert len(json.loads(out)["stale"]) == 4
-
 
 
 def test_coverage_counts_a_move_that_changed_the_content(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

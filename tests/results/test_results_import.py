@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.errors import ParseError
@@ -123,7 +123,7 @@ def test_behave_junit_report(cart: GitRepo, database_url: str, tool_reports: dic
 
 # The formats are read above the database: on SQLite only; the same import on PostgreSQL in
 # test_pytest_bdd_reports[postgresql] and test_behave_junit_report[postgresql].
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 @pytest.mark.parametrize(
     ("name", "matched", "statuses"),
     [

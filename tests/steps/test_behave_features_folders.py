@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from tracertm import db
 from tracertm.checker import check
 from tracertm.engine.sync import sync
@@ -193,7 +193,6 @@ EXPECTED_ROWS = [("a shared step", "defined", "features/steps/main_steps.py"),
 # Which folder's definitions a scenario sees is decided above the database: the re-matching tests below run on
 # SQLite alone. The store path they reach (match rows, usage counts, step links) runs on PostgreSQL in
 # test_sync_stores_the_folders_verdicts and in tests/steps/test_match_diff.py.
-ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_sync_stores_the_folders_verdicts(git_repo: GitRepo, database_url: str) -> None:
@@ -215,7 +214,7 @@ def test_sync_stores_the_folders_verdicts(git_repo: GitRepo, database_url: str) 
     assert usage[("issue.features/steps/issue_steps.py", "only in issues")] == 1
 
 
-@ON_SQLITE
+@sqlite_only
 def test_sync_rematches_when_a_second_folder_appears(git_repo: GitRepo, database_url: str) -> None:
     """One folder first (pooled: every behave definition serves every feature file), then a second folder's step
     module: the feature file in the new folder no longer uses the first folder's definition."""
@@ -245,7 +244,7 @@ def test_sync_rematches_when_a_second_folder_appears(git_repo: GitRepo, database
         ("only in features", "undefined", None), ("only in issues", "undefined", None)]
 
 
-@ON_SQLITE
+@sqlite_only
 def test_sync_rematches_a_folder_that_becomes_a_features_folder(git_repo: GitRepo, database_url: str) -> None:
     """A steps folder with no definition yet (an empty step module) makes its folder a features folder of its own:
     its feature files lose the enclosing folder's definitions though no definition changed."""
@@ -341,7 +340,7 @@ def test_a_library_stays_visible_in_a_one_folder_project(git_repo: GitRepo) -> N
     assert _verdicts(git_repo.path)[0] == []
 
 
-@ON_SQLITE
+@sqlite_only
 def test_sync_rematches_when_a_folder_starts_importing_a_library(git_repo: GitRepo, database_url: str) -> None:
     """Only an import changes (no definition, no feature file): the folder's scenarios are matched again, by the
     parse workers' matching (the lenses' signature changed) and by sync's own."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from specs import adr
 from tracertm.cli import main
 from tracertm.trace.coverage import scenario_result
@@ -97,7 +97,7 @@ def test_a_skipped_last_result_is_not_executed_in_the_matrix(project: GitRepo, c
 
 # The reviewer name and the arguments are checked above the database: SQLite only; ``review --all`` writes on
 # PostgreSQL in tests/trace/test_review_default_reviewer.py.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_review_by_a_blank_name_is_a_usage_error_and_writes_nothing(
     git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,7 +38,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from conftest import GitRepo, init_repo
+from conftest import GitRepo, init_repo, sqlite_only
 from tracertm import kinds
 from tracertm.checker import check
 from tracertm.engine.links import LINKS
@@ -277,7 +277,7 @@ def _every_path_agrees(engine: Any, tmp_path: Path, commits: list[tuple[list[tup
 
 # 21 histories: the first 21 of the former 30 (the same ones: derandomized) hold every contested identity, a
 # rename and each way of syncing; the 9 after them repeated these shapes at 5 commits each for ~5 s.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 @_histories(21)
 def test_every_sync_path_stores_one_state(engine: Any, tmp_path: Path,
                                           commits: list[tuple[list[tuple[str, str, str]], str]]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from conftest import GitRepo
+from conftest import GitRepo, sqlite_only
 from specs import adr, contract
 from test_trace_links import FEATURE, links, seed
 from tracertm.cli import main
@@ -76,7 +76,7 @@ def test_suspect_links_show_in_status_show_and_go_away_with_review(
 
 # The CLI's wording of --all and of its usage errors (above the database): SQLite alone. review --all runs on
 # PostgreSQL in test_suspect_links_show_in_status_show_and_go_away_with_review.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_review_all_and_usage_errors(synced: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]) -> None:
     repo, url = synced
     common = ["--database-url", url, "--path", str(repo.path)]
@@ -104,7 +104,7 @@ def links_of(url: str) -> dict[tuple[str, str, str], Any]:
 
 # The output formats (above the database): SQLite alone. The same trace graph is read on PostgreSQL in
 # tests/trace/test_trace_api.py::test_matrix_coverage_and_trace_are_the_json_twins_of_the_cli.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_trace_formats(synced: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]) -> None:
     repo, url = synced
     common = ["--database-url", url, "--path", str(repo.path)]
