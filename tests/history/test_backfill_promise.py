@@ -332,17 +332,30 @@ def test_backfill_equals_syncing_each_commit_on_a_random_history(git_repo: GitRe
                                                                  other_database_url: str, seed: int,
                                                                  batch_size: int | None, max_files: int | None,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """Also with batches cut by the number of files their commits change (``replay.MAX_BATCH_FILES``)."""
+    """Also with batches cut by the number of files their commits change (``replay.MAX_BATCH_FILES``), and then
+    with a parse cache emptied between batches (``replay._CACHE_BYTES``): what a later batch needs again — a file
+    brought back, a held or lost file — is parsed again, to the same state."""
     from tracertm.history import replay
 
     if max_files is not None:
         monkeypatch.setattr(replay, "MAX_BATCH_FILES", max_files)
+        monkeypatch.setattr(replay, "_CACHE_BYTES", 0)
+        trimmed: list[int] = []
+        trim = replay.Replay.trim
+
+        def checked_trim(self: replay.Replay) -> None:
+            trim(self)
+            assert set(self._cost) == set(self.cache) and self._cached == sum(self._cost.values())
+            trimmed.append(len(self.cache))
+
+        monkeypatch.setattr(replay.Replay, "trim", checked_trim)
     _random_history(git_repo, commits=RANDOM_COMMITS, seed=seed)
     filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
     try:
         result = backfill(git_repo.path, engine=filled, project="p", batch_size=batch_size)
         if max_files is not None:  # the first commit of 9 files: one batch each at least, and more than one
             assert 5 < result.batches < RANDOM_COMMITS + 1, result.batches
+            assert len(trimmed) >= result.batches and not any(trimmed), trimmed
         for sha in git_repo.git("rev-list", "--first-parent", "--reverse", "main").split():
             sync(git_repo.path, ref=sha, engine=synced, project="p")
         state = _state(filled)

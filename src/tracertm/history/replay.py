@@ -30,7 +30,12 @@ from tracertm.kinds import FileKind
 from tracertm.parsers.records import ParseResult
 
 _LINKED = frozenset({"adr", "contract", "feature", "scenario"})  # kinds whose records are links' sources
-_CACHE_LIMIT = 50_000  # parse results kept for reverts (by kind, path, blob id)
+# Parse results kept for reverts (by kind, path, blob id), bounded by the bytes of their blobs plus a share per
+# result: a parsed file holds about a dozen times its size in objects, so the 50,000 results the cache kept before
+# took a 3,000-commit history of 6,000 spec files to 775 MB (470 MB without the cache's growth). Trimmed between
+# batches only (``Replay.trim``): a batch's plans read its files' results from here.
+_CACHE_BYTES = 8 << 20
+_CACHE_ENTRY = 512  # each result's share beyond its blob's bytes
 PARALLEL_THRESHOLD = 64  # parse jobs of a batch below which worker processes cost more than they save
 # Spec files changed by the commits of one batch, at most (a batch ends at the commit that reaches it). Big enough
 # that a batch's statements carry thousands of rows and rows changed by several of its commits are written once;
@@ -58,7 +63,10 @@ class Replay:
         # links the backfill derives at its end point at them.
         self.lines: dict[tuple[str, str], tuple[str, int, Mapping[str, int]]] = {}
         self.state = HistoryState()
-        self.cache: dict[tuple[str, str, str], Outcome] = {}
+        self.cache: dict[tuple[str, str, str], Outcome] = {}  # oldest first (``trim``)
+        self._cost: dict[Key, int] = {}  # each cached result's share of ``_CACHE_BYTES``
+        self._cached = 0  # their sum
+        self._sizes: dict[Key, int] = {}  # the blob sizes of the prefetched parses (``_pending``)
         self.parsed = 0  # blobs parsed
         self.revisions = 0  # revisions planned
         self.errors: list[CommitError] = []
@@ -114,6 +122,7 @@ class Replay:
             # The next batch is read from the log and sent to the workers while they parse this one (queued behind
             # it): the parent's share of the hand-over runs while it would otherwise wait (the first batch, a cold
             # backfill's first commit, is thousands of files parsed while the parent has nothing else to do).
+            self.trim()
             self._parse((files for _, files, _ in batch), meanwhile=read_ahead)
 
         try:
@@ -132,6 +141,7 @@ class Replay:
                     yield batch, commit.sha
                     batch, batch_files = [], 0
                 previous = commit.sha
+            self.trim()
             self._parse(files for _, files, _ in batch)
             yield batch, None
         finally:
@@ -177,26 +187,48 @@ class Replay:
             if pending is None:
                 return  # too few to be worth the workers: parsed in this process when their batch comes
             self._pending.append((keys, pending))
+            self._sizes.update((k, len(cast(bytes, blobs[k[2]]))) for k in keys)
 
     def _collect(self, count: int | None = None) -> None:
         """Take the outcomes of the prefetched parses into the cache: all of them, or the first ``count`` started
         (those started later, for a later batch, keep running)."""
         count = len(self._pending) if count is None else count
         pending, self._pending = self._pending[:count], self._pending[count:]
-        if not pending:
-            return
-        if len(self.cache) + sum(len(keys) for keys, _ in pending) > _CACHE_LIMIT:
-            self.cache.clear()
         for keys, handle in pending:
             outcomes = handle.result()
             for key in keys:
-                self.cache[key] = outcomes[key[1]]
+                self._keep(key, outcomes[key[1]], self._sizes.pop(key, 0))
             self.parsed += len(keys)
 
     def _drop_pending(self) -> None:
         for _, handle in self._pending:
             handle.cancel()
         self._pending = []
+        self._sizes.clear()
+
+    def _keep(self, key: Key, outcome: Outcome, size: int) -> None:
+        """Cache ``outcome``, the parse of a blob of ``size`` bytes."""
+        cost = size + _CACHE_ENTRY
+        self._cached += cost - self._cost.get(key, 0)
+        self._cost[key] = cost
+        self.cache[key] = outcome
+
+    def _forget(self) -> None:
+        self.cache.clear()
+        self._cost.clear()
+        self._cached = 0
+
+    def trim(self) -> None:
+        """Drop the oldest parse results while the cache holds more than ``_CACHE_BYTES`` (down to half of it, so
+        that trimming is rare). Only between batches: the plans of a batch read its files' results from the cache
+        (a result dropped before is parsed again when a later batch needs it)."""
+        if self._cached <= _CACHE_BYTES:
+            return
+        for key in list(self.cache):
+            if self._cached <= _CACHE_BYTES // 2:
+                break
+            del self.cache[key]
+            self._cached -= self._cost.pop(key)
 
     def enter(self, commit: str) -> frozenset[str]:
         """Take the settings in force at ``commit``; returns the paths whose kind that changes."""
@@ -205,7 +237,7 @@ class Replay:
             return frozenset()
         if settings.parser != self.tree.settings.parser:
             self._drop_pending()
-            self.cache.clear()  # parsed with other options
+            self._forget()  # parsed with other options
         return self.tree.use(settings)
 
     def _parse(self, scans: Iterable[Mapping[str, ScannedFile]], meanwhile: Callable[[], None] | None = None) -> None:
@@ -220,6 +252,8 @@ class Replay:
                 key = (f.kind, f.path, f.blob_sha)
                 if key not in self.cache:
                     wanted[key] = f
+                elif not attempt:  # used again: the newest for ``trim``
+                    self.cache[key] = self.cache.pop(key)
             if not wanted or not self._pending or attempt:
                 break
             # What is missing may be parsing in the workers already (prefetched).
@@ -235,8 +269,6 @@ class Replay:
             if meanwhile is not None:
                 meanwhile()
             return
-        if len(self.cache) + len(wanted) > _CACHE_LIMIT:
-            self.cache.clear()
         limit = self.settings.parser.max_file_size
         blobs = self.tree.reader.read_limited([k[2] for k in wanted], limit)
         for keys in _rounds(list(wanted)):
@@ -257,9 +289,9 @@ class Replay:
             for k in keys:
                 size = blobs[k[2]]
                 if isinstance(size, int):  # over max_file_size: rejected from git's header, never read (as sync)
-                    self.cache[k] = ParseError(k[1], 0, 0, too_large(k[1], size, limit).message)
+                    self._keep(k, ParseError(k[1], 0, 0, too_large(k[1], size, limit).message), 0)
                 else:
-                    self.cache[k] = outcomes[k[1]]
+                    self._keep(k, outcomes[k[1]], len(size))
         self.parsed += len(wanted)
         if meanwhile is not None:
             meanwhile()
