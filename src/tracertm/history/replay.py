@@ -32,8 +32,8 @@ from tracertm.parsers.records import ParseResult
 _LINKED = frozenset({"adr", "contract", "feature", "scenario"})  # kinds whose records are links' sources
 # Parse results kept for reverts (by kind, path, blob id), bounded by the bytes of their blobs plus a share per
 # result: a parsed file holds about a dozen times its size in objects, so the 50,000 results the cache kept before
-# took a 3,000-commit history of 6,000 spec files to 775 MB (470 MB without the cache's growth). Trimmed between
-# batches only (``Replay.trim``): a batch's plans read its files' results from here.
+# took a 3,000-commit history of 6,000 spec files to 775 MB (489 MB bounded so). Trimmed between batches only
+# (``Replay.trim``): a batch's plans read its files' results from here.
 _CACHE_BYTES = 8 << 20
 _CACHE_ENTRY = 512  # each result's share beyond its blob's bytes
 PARALLEL_THRESHOLD = 64  # parse jobs of a batch below which worker processes cost more than they save
