@@ -57,6 +57,18 @@ STEP_FILES = {
 SLOW_LINE = {"js-regex": 3, "js-parameter-type": 3, "behave-re": 3, "behave-parse-type": 7}
 
 
+@pytest.fixture(autouse=True)
+def _short_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's budget cut from 0.5 s to 0.1 s, thousands of times what these steps need still: every test waits
+    it out once per run (twice for the sync), and the longer wait proves nothing more."""
+    from tracertm.steps import bounded, compiled, parse_matchers
+
+    timed = (*compiled.TIMED[:-1], 0.1)  # the budget as the matchers pass it (copied there when imported)
+    monkeypatch.setattr(bounded, "BUDGET", 0.1)
+    monkeypatch.setattr(compiled, "TIMED", timed)
+    monkeypatch.setattr(parse_matchers, "TIMED", timed)
+
+
 def _project(repo: GitRepo, case: str) -> str:
     path, text = STEP_FILES[case]
     repo.write("features/long.feature", FEATURE)
