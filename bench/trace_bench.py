@@ -4,11 +4,11 @@
 
 Rows (``run(smoke)`` returns them for ``python -m bench``):
 
-- *link maintenance share of a cold sync* (%, target ≤ 15): a cold ``tracertm.sync()`` of the benchmark corpus
-  with its step files (medium: 500 ADRs, 500 contracts, 500 features with 10 scenarios each, 500 step
-  definitions; ``--size large`` for 2,000 of each; smoke: small), with the time spent writing links — record links
-  (``engine.links.maintain``) and step links (``engine.links.write_scenario_links`` after step matching) — measured
-  inside the same run, as a share of the rest of the sync;
+- *link maintenance share of a cold sync* (%, target ≤ 15): what deriving and writing links adds to a cold
+  ``tracertm.sync()`` of the benchmark corpus with its step files (medium: 500 ADRs, 500 contracts, 500 features
+  with 10 scenarios each, 500 step definitions; ``--size large`` for 2,000 of each; smoke: small) — the best of
+  four cold syncs with link maintenance against the best of four without it (its functions made no-ops: no link
+  stored), alternated, each into a new database;
 - *matrix over N requirements* (s, target ≤ 1.0): ``coverage()`` + text rendering of the requirements matrix of a
   repository whose scenarios name N distinct requirement ids (2,000; smoke: 200), half of them with results and
   every scenario linked to a test case (test links, written by ``link_scenarios_to_test_cases``);
@@ -28,23 +28,36 @@ from typing import Any
 
 TARGET_SHARE_PERCENT = 15.0
 TARGET_MATRIX_S = 1.0
-SHARE_RUNS = 3
+SHARE_RUNS = 4  # pairs of cold syncs, with and without link maintenance
 
 
 def _link_share(work: Path, smoke: bool, size: str = "medium") -> list[dict[str, Any]]:
+    """What link maintenance adds to a cold sync: cold syncs with it and without it (its functions replaced by
+    no-ops, so that no link is derived or stored), alternated, each into a new database; the best of each.
+
+    Until stop 51 the row was the wall time spent inside the link functions as a share of the rest of the sync. That
+    counted the time the sync's process waits for a core while the parse workers run (the share moved between 15
+    and 24 % from run to run, the CPU share stayed at 6 %), and it missed the step links a first sync writes
+    (``steps.tracelinks.StepLinkWriter``). Both figures are still in the detail, the step links now included."""
     from bench import corpus as corpus_mod
-    from bench.run import fresh_sqlite
-    from tracertm.engine import links
+    from bench.run import fresh_sqlite, sqlite_url
+    from tracertm.engine import eager, links
     from tracertm.engine.sync import sync
+    from tracertm.steps import tracelinks
 
     size = "small" if smoke else size
     corpus = corpus_mod.build(work / "corpus", size, step_definitions=corpus_mod.STEP_DEFINITIONS[size])
-    spent = [0.0, 0.0]  # wall, CPU
-    originals = {name: getattr(links, name) for name in ("maintain", "write_scenario_links")}
-    # A first sync writes its links while the files parse (engine.eager), not through ``maintain``: time that too.
-    from tracertm.engine import eager
-
-    eager_links = {name: getattr(eager.EagerWriter, name, None) for name in ("_write_links", "_finish_links")}
+    # Where a sync derives and writes links: a later sync (``maintain``, ``write_scenario_links``), a first one while
+    # its files parse (``EagerWriter``), and the step links of re-matched scenarios (``StepLinkWriter``).
+    owners: list[tuple[Any, str, Any]] = [
+        (links, "maintain", lambda *args, **kwargs: []),
+        (links, "write_scenario_links", lambda *args, **kwargs: None),
+        (eager.EagerWriter, "_write_links", lambda *args, **kwargs: None),
+        (eager.EagerWriter, "_finish_links", lambda *args, **kwargs: None),
+        (tracelinks.StepLinkWriter, "write", lambda *args, **kwargs: None),
+    ]
+    originals = [getattr(owner, name) for owner, name, _ in owners]
+    spent = [0.0, 0.0]  # wall, CPU inside the link functions
 
     def timed(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,52 +69,58 @@ def _link_share(work: Path, smoke: bool, size: str = "medium") -> list[dict[str,
                 spent[1] += time.thread_time() - c0
         return wrapper
 
-    for name, original in originals.items():
-        setattr(links, name, timed(original))
-    for name, method in eager_links.items():
-        if method is not None:
-            setattr(eager.EagerWriter, name, timed(method))
-    # Best of SHARE_RUNS cold syncs, each into a new database: the wall share of one sync moved between 15 and 20 %
-    # from run to run (its CPU share stayed at 6 %): the link writes run in the sync's own process while two parse
-    # workers share the same two cores, and how long that process waits for a core is the machine's, not the links'.
-    runs: list[tuple[float, float, float, float, Any]] = []  # (share, links wall, sync wall, CPU share, result)
-    try:
-        for n in range(1 if smoke else SHARE_RUNS):
-            engine, _ = fresh_sqlite(work, f"links{n}")
+    def cold(name: str, with_links: bool) -> tuple[float, float, Any, int]:
+        """(wall, CPU of all processes, result, links stored) of one cold sync into a new database."""
+        for (owner, attr, stub), original in zip(owners, originals, strict=True):
+            setattr(owner, attr, timed(original) if with_links else stub)
+        engine, _ = fresh_sqlite(work, name)
+        try:
             spent[:] = [0.0, 0.0]
-            before = _cpu()
-            t0 = time.perf_counter()
+            before, t0 = _cpu(), time.perf_counter()
             result = sync(corpus.root, engine=engine, trigger="cli")
-            total = time.perf_counter() - t0
-            cpu = _cpu() - before
-            # Wall-clock share (what a user waits for); the CPU share (parse workers included) is steadier.
-            runs.append((100.0 * spent[0] / max(total - spent[0], 1e-9), spent[0], total,
-                         100.0 * spent[1] / max(cpu - spent[1], 1e-9), result))
-            if n + 1 < (1 if smoke else SHARE_RUNS):
-                engine.dispose()
-    finally:
-        for name, original in originals.items():
-            setattr(links, name, original)
-        for name, method in eager_links.items():
-            if method is not None:
-                setattr(eager.EagerWriter, name, method)
+            wall, cpu = time.perf_counter() - t0, _cpu() - before
+            with engine.connect() as conn:
+                stored = int(conn.exec_driver_sql("SELECT count(*) FROM links").scalar() or 0)
+        finally:
+            engine.dispose()
+            for (owner, attr, _), original in zip(owners, originals, strict=True):
+                setattr(owner, attr, original)
+        return wall, cpu, result, stored
+
+    pairs = 1 if smoke else SHARE_RUNS
+    withs: list[tuple[float, float, float, float]] = []  # (wall, CPU, wall in links, CPU in links)
+    withouts: list[float] = []
+    for n in range(pairs):
+        wall, cpu, result, stored = cold(f"links{n}", True)
+        withs.append((wall, cpu, *spent))
+        bare_wall, _, _, bare_links = cold(f"bare{n}", False)
+        if bare_links:
+            raise RuntimeError(f"the sync without link maintenance stored {bare_links} links: the row would be wrong")
+        withouts.append(bare_wall)
+    from tracertm import db
+
+    engine = db.make_engine(sqlite_url(work / f"links{pairs - 1}.db"))  # the last cold sync with its links
     try:
         trace_row = _trace(engine, size)
         with engine.connect() as conn:
-            n_links = conn.exec_driver_sql("SELECT count(*) FROM links").scalar()
             n_step = conn.exec_driver_sql("SELECT count(*) FROM links WHERE link_type = 'step'").scalar()
     finally:
         engine.dispose()
-    share, linked, total, cpu_share, result = min(runs, key=lambda run: run[0])
+    best_with, best_without = min(w[0] for w in withs), min(withouts)
+    share = 100.0 * (best_with - best_without) / best_without
+    by_pair = [100.0 * (w[0] - b) / b for w, b in zip(withs, withouts, strict=True)]
+    wall, cpu, linked, linked_cpu = min(withs)
     created = sum(c["created"] for c in result.counts.values())
     return [{
         "name": f"link maintenance share of a cold sync ({size})",
         "value": round(share, 1),
         "unit": "%",
         "target": f"<= {TARGET_SHARE_PERCENT:g}",
-        "detail": f"links {linked:.2f}s of {total:.2f}s wall, CPU share {cpu_share:.1f}% (best of {len(runs)}: "
-                  f"{', '.join(f'{run[0]:.1f}' for run in runs)} %); {n_links} links ({n_step} step links) for "
-                  f"{created} records",
+        "detail": f"cold sync {best_with:.2f} s with links, {best_without:.2f} s without (best of {pairs} each; "
+                  f"pairs {', '.join(f'{x:.1f}' for x in by_pair)} %, median {statistics.median(by_pair):.1f} %); "
+                  f"inside the link functions {linked:.2f} s of {wall:.2f} s wall, CPU share "
+                  f"{100.0 * linked_cpu / max(cpu - linked_cpu, 1e-9):.1f} %; {stored} links ({n_step} step links) "
+                  f"for {created} records",
     }, trace_row]
 
 
