@@ -40,7 +40,8 @@ def _link_share(work: Path, smoke: bool, size: str = "medium") -> list[dict[str,
     and 24 % from run to run, the CPU share stayed at 6 %), and it missed the step links a first sync writes
     (``steps.tracelinks.StepLinkWriter``). Both figures are still in the detail, the step links now included."""
     from bench import corpus as corpus_mod
-    from bench.run import fresh_sqlite, sqlite_url
+    from bench.run import fresh_sqlite, settle, sqlite_url
+    from tracertm import db
     from tracertm.engine import eager, links
     from tracertm.engine.sync import sync
     from tracertm.steps import tracelinks
@@ -81,6 +82,7 @@ def _link_share(work: Path, smoke: bool, size: str = "medium") -> list[dict[str,
             wall, cpu = time.perf_counter() - t0, _cpu() - before
             with engine.connect() as conn:
                 stored = int(conn.exec_driver_sql("SELECT count(*) FROM links").scalar() or 0)
+            settle(engine)  # its WAL checkpoint thread, not into the next timed sync
         finally:
             engine.dispose()
             for (owner, attr, _), original in zip(owners, originals, strict=True):
@@ -97,8 +99,6 @@ def _link_share(work: Path, smoke: bool, size: str = "medium") -> list[dict[str,
         if bare_links:
             raise RuntimeError(f"the sync without link maintenance stored {bare_links} links: the row would be wrong")
         withouts.append(bare_wall)
-    from tracertm import db
-
     engine = db.make_engine(sqlite_url(work / f"links{pairs - 1}.db"))  # the last cold sync with its links
     try:
         trace_row = _trace(engine, size)
