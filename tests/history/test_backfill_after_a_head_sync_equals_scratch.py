@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conftest import GitRepo
 from specs import adr, feature
 from test_backfill_promise import _state, other_database_url  # noqa: F401 - a fixture
 from tracertm import db
 from tracertm.engine.sync import sync
+from tracertm.history import merge
 from tracertm.history.backfill import backfill
 
 
@@ -43,8 +46,14 @@ def _history(repo: GitRepo) -> None:
     repo.commit("no spec changed", date="2024-01-04T10:00:00+00:00")
 
 
+@pytest.mark.parametrize("chunk", [None, 1], ids=["one-statement", "a-statement-per-revision"])
 def test_a_backfill_after_a_sync_of_head_equals_one_from_scratch(
-        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:  # noqa: F811 - the fixture
+        git_repo: GitRepo, database_url: str, other_database_url: str,  # noqa: F811 - the fixture
+        chunk: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also with the revisions the sync wrote given their provenance one statement each (``merge._renumber``
+    writes them in chunks)."""
+    if chunk is not None:
+        monkeypatch.setattr(merge, "PROVENANCE_CHUNK", chunk)
     _history(git_repo)
     merged, scratch = db.make_engine(database_url), db.make_engine(other_database_url)
     try:

@@ -32,6 +32,9 @@ from tracertm.history.writer import KINDS, PLACEHOLDER, deletion_time
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+# Revisions given their history's provenance and snapshot per statement (``_renumber``).
+PROVENANCE_CHUNK = 2000
+
 
 @dataclass
 class Simulation:
@@ -390,7 +393,7 @@ def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
     first of them takes the change, and the commit, people, dates and snapshot, of the state it stands for."""
     from sqlalchemy import bindparam, update
 
-    from tracertm.engine.apply import REVISIONS
+    from tracertm.engine.apply import REVISIONS, iter_chunks
     from tracertm.engine.links import LINKS
 
     rev, link = REVISIONS.c, LINKS.c
@@ -405,11 +408,15 @@ def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
     if renumbered:
         conn.execute(update(REVISIONS).where(rev.id == bindparam("_first")).values(change=bindparam("_change")),
                      [{"_first": first.id, "_change": change} for _, first, _, change, _ in renumbered])
-    provenance = [{"_first": first.id, **{f"_{k}": v for k, v in given.items()}}
-                  for _, first, _, _, given in renumbered if given is not None]
-    if provenance:
-        conn.execute(update(REVISIONS).where(rev.id == bindparam("_first"))
-                     .values({k: bindparam(f"_{k}") for k in (*PROVENANCE, "snapshot")}), provenance)
+    given_to = [(first.id, given) for _, first, _, _, given in renumbered if given is not None]
+    if given_to:
+        statement = update(REVISIONS).where(rev.id == bindparam("_first")).values(
+            {k: bindparam(f"_{k}") for k in (*PROVENANCE, "snapshot")})
+        # In chunks: each row carries a snapshot, which the driver's parameters hold encoded as JSON; all at once,
+        # a first commit of 26,000 records merged onto a sync's rows peaked 55-60 MB higher (464 → 401-411 MB).
+        for chunk in iter_chunks(given_to, PROVENANCE_CHUNK):
+            conn.execute(statement, [{"_first": first, **{f"_{k}": v for k, v in given.items()}}
+                                     for first, given in chunk])
 
 
 def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
