@@ -39,7 +39,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 CORPUS_DIR = BENCH_DIR / ".corpus"
 EXTRA_MODULES = (
     "bench.backfill_bench", "bench.watch_bench", "bench.check_bench", "bench.api_bench", "bench.steps_bench",
-    "bench.results_bench", "bench.trace_bench", "bench.web_bench",
+    "bench.results_bench", "bench.trace_bench", "bench.web_bench", "bench.first_commit_bench",
 )
 PG_ENVS = ("TRACERTM_BENCH_DATABASE_URL", "TRACERTM_TEST_DATABASE_URL")
 

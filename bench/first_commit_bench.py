@@ -1,0 +1,76 @@
+"""Benchmark of a backfill's first commit: the corpus (one commit of all its spec files) backfilled through the CLI.
+
+    python bench/first_commit_bench.py [--smoke | --size medium] [--json]
+
+A backfill bounds what it keeps across commits (the parse cache: ``history.replay``), not one commit's own files,
+which it parses, plans and writes together; ``tracertm sync`` writes them while it parses. Reports the peak RSS of
+``python -m tracertm backfill`` of the corpus into an empty SQLite file, and of the same backfill onto the rows a
+``tracertm sync`` of the corpus wrote (the merge: ``history.merge``), each in a process tree of its own (the largest
+process's ``ru_maxrss``), with their wall times. No target: the issue's memory bound is the real-size history's
+(``bench/backfill_bench.py``); these rows show where one big commit stands against it. ``run(smoke)`` returns rows
+``{"name", "value", "unit", "target"}`` for bench/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import corpus as corpus_mod
+from bench.run import _RSS_WRAPPER
+
+
+def _cli(root: Path, *argv: str) -> dict[str, Any]:
+    """``python -m tracertm ARGV`` in ``root``, in a process tree of its own: exit code, wall time, peak RSS (KiB)."""
+    env = {k: v for k, v in os.environ.items() if k != "TRACERTM_DATABASE_URL"}
+    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m", "tracertm", *argv],
+                          cwd=root, env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
+    size = size or ("small" if smoke else "large")
+    with tempfile.TemporaryDirectory(prefix="tracertm-first-commit-bench-") as tmp:
+        root = Path(tmp) / "corpus"
+        corpus = corpus_mod.build(root, size)
+        files = sum(corpus.counts[k] for k in ("adr", "contract", "feature"))
+        empty = f"sqlite:///{Path(tmp) / 'empty.db'}"
+        full = _cli(root, "backfill", "-q", str(root), "--database-url", empty)
+        synced = f"sqlite:///{Path(tmp) / 'synced.db'}"
+        sync = _cli(root, "sync", str(root), "--database-url", synced)
+        merged = _cli(root, "backfill", "-q", str(root), "--database-url", synced)
+    what = f"one commit of {files} spec files ({corpus.counts['scenario']} scenarios), `python -m tracertm backfill`"
+    return [
+        {"name": "backfill of one commit of the corpus, peak RSS (largest process)",
+         "value": round(full["maxrss"] / 1024, 1), "unit": "MB", "target": "report",
+         "detail": f"{what} into an empty database; {full['elapsed']:.2f} s, exit {full['rc']}"},
+        {"name": "the same onto the rows a sync wrote, peak RSS (largest process)",
+         "value": round(merged["maxrss"] / 1024, 1), "unit": "MB", "target": "report",
+         "detail": f"{what} after `tracertm sync` of it (exit {sync['rc']}); {merged['elapsed']:.2f} s, "
+                   f"exit {merged['rc']}"},
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--size", choices=tuple(corpus_mod.SIZES), help="corpus size (default: large; small with --smoke)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = run(args.smoke, args.size)
+    from bench.rows import print_rows
+
+    print_rows(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
