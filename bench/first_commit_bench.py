@@ -13,10 +13,6 @@ process's ``ru_maxrss``), with their wall times. No target: the issue's memory b
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,15 +22,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import corpus as corpus_mod
-from bench.run import _RSS_WRAPPER
-
-
-def _cli(root: Path, *argv: str) -> dict[str, Any]:
-    """``python -m tracertm ARGV`` in ``root``, in a process tree of its own: exit code, wall time, peak RSS (KiB)."""
-    env = {k: v for k, v in os.environ.items() if k != "TRACERTM_DATABASE_URL"}
-    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m", "tracertm", *argv],
-                          cwd=root, env=env, capture_output=True, text=True, check=True)
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+from bench.rows import corpus_main
+from bench.run import cli_rss
 
 
 def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
@@ -44,10 +33,10 @@ def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
         corpus = corpus_mod.build(root, size)
         files = sum(corpus.counts[k] for k in ("adr", "contract", "feature"))
         empty = f"sqlite:///{Path(tmp) / 'empty.db'}"
-        full = _cli(root, "backfill", "-q", str(root), "--database-url", empty)
+        full = cli_rss(root, "backfill", "-q", str(root), "--database-url", empty)
         synced = f"sqlite:///{Path(tmp) / 'synced.db'}"
-        sync = _cli(root, "sync", str(root), "--database-url", synced)
-        merged = _cli(root, "backfill", "-q", str(root), "--database-url", synced)
+        sync = cli_rss(root, "sync", str(root), "--database-url", synced)
+        merged = cli_rss(root, "backfill", "-q", str(root), "--database-url", synced)
     what = f"one commit of {files} spec files ({corpus.counts['scenario']} scenarios), `python -m tracertm backfill`"
     return [
         {"name": "backfill of one commit of the corpus, peak RSS (largest process)",
@@ -61,15 +50,7 @@ def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--size", choices=tuple(corpus_mod.SIZES), help="corpus size (default: large; small with --smoke)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    rows = run(args.smoke, args.size)
-    from bench.rows import print_rows
-
-    print_rows(rows, args.json)
+    corpus_main(run, __doc__)
 
 
 if __name__ == "__main__":

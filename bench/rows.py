@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -17,6 +18,19 @@ def print_rows(rows: Sequence[dict[str, Any]], as_json: bool) -> None:
     for r in rows:
         detail = f"  {r['detail']}" if r.get("detail") else ""
         print(f"{r['name']:<{width}}  {r['value']:>10} {r['unit']:<7} (target {r.get('target') or '-'}){detail}")
+
+
+def corpus_main(run: Callable[[bool, str | None], list[dict[str, Any]]], doc: str | None) -> None:
+    """``main`` of a sub-benchmark over the benchmark corpus: ``--smoke``, ``--size`` (default large; small with
+    ``--smoke``) and ``--json``, then its ``run(smoke, size)``'s rows printed."""
+    from bench.corpus import SIZES
+
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--size", choices=tuple(SIZES), help="corpus size (default: large; small with --smoke)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    print_rows(run(args.smoke, args.size), args.json)
 
 
 def paired(numerators: Sequence[float], denominators: Sequence[float]) -> str:

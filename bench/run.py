@@ -351,12 +351,12 @@ def git_status_time(root: Path) -> float:
     return time.perf_counter() - t0
 
 
-def cli_peak_rss(root: Path, url: str) -> dict[str, Any]:
+def cli_rss(root: Path, *argv: str) -> dict[str, Any]:
+    """``python -m tracertm ARGV`` in ``root``, in a process tree of its own: its exit code (``rc``), wall time
+    (``elapsed``) and the peak RSS of its largest process (``maxrss``, KiB)."""
     env = {k: v for k, v in os.environ.items() if k != "TRACERTM_DATABASE_URL"}
-    proc = subprocess.run(
-        [sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m", "tracertm", "sync", str(root), "--database-url", url],
-        cwd=root, env=env, capture_output=True, text=True, check=True,
-    )
+    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m", "tracertm", *argv],
+                          cwd=root, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
@@ -490,7 +490,7 @@ class Runner:
         # 5. Peak memory of a cold sync through the CLI (default jobs), in its own process tree.
         self.log("cold sync through the CLI for peak RSS")
         _, rss_url = fresh_sqlite(work, "rss")
-        rss = cli_peak_rss(root, rss_url)
+        rss = cli_rss(root, "sync", str(root), "--database-url", rss_url)
         mb = rss["maxrss"] / 1024  # ru_maxrss is KiB on Linux
         self.rows.append(row(PEAK_RSS, round(mb, 1), "MB", "<= 250",
                              f"ru_maxrss of `python -m tracertm sync` (cold, {rss['elapsed']:.2f} s, exit {rss['rc']})"))

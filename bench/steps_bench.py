@@ -16,7 +16,6 @@ many definitions the index tries per step (the point of the index: not N × M). 
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import sys
@@ -29,7 +28,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import corpus as corpus_mod
-from bench.rows import paired
+from bench.rows import corpus_main, paired
 from bench.run import settle
 
 TARGET_RATIO = 0.25
@@ -146,15 +145,7 @@ def run(smoke: bool = False, size: str | None = None) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--size", choices=tuple(corpus_mod.SIZES), help="corpus size (default: large; small with --smoke)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    rows = run(args.smoke, args.size)
-    from bench.rows import print_rows
-
-    print_rows(rows, args.json)
+    corpus_main(run, __doc__)
 
 
 if __name__ == "__main__":
