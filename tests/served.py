@@ -34,6 +34,7 @@ def serve(database_url: str, repo: Path, log_path: Path, *extra: str) -> Iterato
             [sys.executable, "-m", "tracertm", "serve", "--port", str(port), "--database-url", database_url,
              "--path", str(repo), *extra],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # its own group: one that hangs is killed with its --workers processes
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -58,5 +59,5 @@ def serve(database_url: str, repo: Path, log_path: Path, *extra: str) -> Iterato
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()

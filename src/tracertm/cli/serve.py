@@ -175,12 +175,19 @@ def _run(args: argparse.Namespace, sock: socket.socket) -> int:
         backlog=BACKLOG,
     )
     if args.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
         os.environ[ENV_SETTINGS] = api_settings.to_env()
-        try:  # (the line inside: a Ctrl-C the moment it is printed lands in the try, not before it)
-            print(ready, flush=True)
-            uvicorn.run("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers, **common)
-        except KeyboardInterrupt:  # Ctrl-C before the supervisor took SIGINT over: no worker has started yet
-            pass
+        # ``uvicorn.run`` with workers, but the ready line is printed once the supervisor handles SIGINT and SIGTERM
+        # (it takes them over when it is made: it queues them, and stops its workers when it reads the queue).
+        # Printed before, a Ctrl-C right after it landed wherever uvicorn was, e.g. inside its logging set-up: a
+        # lock released twice (exit 3), or the interrupt lost and the server running on, its workers orphaned
+        # when it was killed.
+        config = uvicorn.Config("tracertm.api.app:create_app_from_env", factory=True, workers=args.workers,
+                                **common)
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        print(ready, flush=True)
+        supervisor.run()
         return EXIT_OK
     # ``uvicorn.run`` of one process, but the ready line is printed once uvicorn handles SIGINT and SIGTERM itself:
     # printed before, a Ctrl-C right after it (the app was still being built) interrupted the command (exit 130).
