@@ -39,7 +39,7 @@ def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path, workers: 
             [sys.executable, "-m", "tracertm", "serve", "--port", "0", "--workers", workers,
              "--database-url", f"sqlite:///{tmp_path / 'served.db'}"],
             stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=tmp_path,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
         )
     try:
         line = _first_line(proc)
@@ -54,8 +54,8 @@ def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path, workers: 
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        except subprocess.TimeoutExpired:  # the whole group: its --workers processes too
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
