@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, ParseError, UsageError
+from tracertm.kinds import SHARED_KINDS as _SHARED_KINDS
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
-from tracertm.engine.plan import SHARED_KINDS as _SHARED_KINDS
 from tracertm.engine.scan import Location, Snapshot, scan
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key, locate_cache
 from tracertm.staged_config import staged_settings, staged_settings_and_files

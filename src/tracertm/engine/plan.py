@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.kinds import FILE_KINDS, FileKind, RecordKind
+from tracertm.kinds import FILE_KINDS, SHARED_KINDS, FileKind, RecordKind, shared_id
 from tracertm.parsers.common import previous_scheme_hashes
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.scan import ScannedFile, name_error, shown_path
@@ -136,7 +136,7 @@ def plan(
     (kind, number) covering every number parsed and every record located in a parsed or removed file;
     ``scenarios``: live and deleted scenarios of those features, by feature id; ``changed_blobs``: paths whose bytes
     differ from the database's (records there get their presentation refreshed); ``elsewhere``: live database
-    records (kind, number) → file, of each kind in :data:`SHARED_KINDS`, whose number was parsed in another of them
+    records (kind, number) → file, of each kind in :data:`~tracertm.kinds.SHARED_KINDS`, whose number was parsed in another of them
     (a file not read this run that shares an id with a parsed one: see :func:`_shared_ids`); ``occupied``: of the
     files of deleted records in ``current`` not read this run, those holding a live record (a file that still holds
     records does not block the ids it gave up while it parsed, broken or not).
@@ -220,11 +220,6 @@ def plan(
     return result
 
 
-# The kinds whose ids the command line looks up without being told the kind (``tracertm show ID``): an id of two of
-# them is a warning (both records are kept; ``KIND:ID`` tells them apart), as in ``check`` (tracertm.checker).
-SHARED_KINDS: tuple[str, ...] = ("adr", "contract", "feature")
-
-
 def _shared_ids(
     kept: Mapping[tuple[str, str], tuple[str, int]], current: Mapping[tuple[str, str], Current],
     elsewhere: Mapping[tuple[str, str], str | None], read: set[str],
@@ -253,12 +248,6 @@ def _shared_ids(
                 diag = Diagnostic(path, line, 1, shared_id(kind, number, first_kind, first), "warning")
                 out.append((path, diag, first))
     return out
-
-
-def shared_id(kind: str, number: str, other_kind: str, other: str) -> str:
-    """The warning about ``number``, an id of a ``kind`` record and of an ``other_kind`` record in ``other``."""
-    return (f"{kind} {number} has the id of {other_kind} {number} in {other}; give one of them another id (until "
-            f"then, name them {other_kind}:{number} and {kind}:{number} on the command line)")
 
 
 def _unreadable(path: str, files: Mapping[str, ScannedFile], db_files: Mapping[str, FileRow],

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from tracertm import kinds
 from tracertm.models import Feature, Project, Scenario, SourceFile
 from tracertm.engine.apply import iter_chunks
-from tracertm.engine.plan import SHARED_KINDS, Current, FileRow
+from tracertm.engine.plan import Current, FileRow
+from tracertm.kinds import SHARED_KINDS
 
 # Kinds a file holds at its top level → model / identity column (derived from tracertm.kinds; kept for importers).
 TOP_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
@@ -72,7 +73,7 @@ def load_current(
 def load_shared(
     session: Session, project_id: uuid.UUID, numbers: dict[str, set[str]]
 ) -> dict[tuple[str, str], str | None]:
-    """Live records of each kind of :data:`~tracertm.engine.plan.SHARED_KINDS` whose number was parsed in another of
+    """Live records of each kind of :data:`~tracertm.kinds.SHARED_KINDS` whose number was parsed in another of
     them: (kind, number) → its file (``plan``'s ``elsewhere``). A query per kind (chunked), none without such ids."""
     conn = session.connection()
     out: dict[tuple[str, str], str | None] = {}
