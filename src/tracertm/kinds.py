@@ -91,18 +91,11 @@ FILE_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature", "step_definiti
 NUMBER_COLUMN: dict[str, str] = {name: info.number_column for name, info in KINDS.items()}
 TITLE_COLUMN: dict[str, str] = {name: info.title_column for name, info in KINDS.items()}
 PLURAL: dict[str, str] = {name: info.plural for name, info in KINDS.items()}
+# What users may type for a kind: "adr" or "adrs", ...
+ALIASES: dict[str, str] = {alias: name for name, info in KINDS.items() for alias in (name, info.plural)}
 # The kinds whose ids the command line looks up without being told the kind (``tracertm show ID``): an id of two of
 # them is a warning (both records are kept; ``KIND:ID`` tells them apart), in sync's plan and in ``check``.
 SHARED_KINDS: tuple[str, ...] = ("adr", "contract", "feature")
-
-
-def shared_id(kind: str, number: str, other_kind: str, other: str) -> str:
-    """The warning about ``number``, an id of a ``kind`` record and of an ``other_kind`` record in ``other``."""
-    return (f"{kind} {number} has the id of {other_kind} {number} in {other}; give one of them another id (until "
-            f"then, name them {other_kind}:{number} and {kind}:{number} on the command line)")
-
-# What users may type for a kind: "adr" or "adrs", ...
-ALIASES: dict[str, str] = {alias: name for name, info in KINDS.items() for alias in (name, info.plural)}
 
 
 def model(kind: str) -> Any:
@@ -125,6 +118,13 @@ def kind_of_table(name: str) -> str | None:
         if info.table == name:
             return info.name
     return None
+
+
+def shared_id(kind: str, number: str, other_kind: str, other: str) -> str:
+    """The warning about ``number``, an id of a ``kind`` record and of an ``other_kind`` record in ``other``
+    (:data:`SHARED_KINDS`)."""
+    return (f"{kind} {number} has the id of {other_kind} {number} in {other}; give one of them another id (until "
+            f"then, name them {other_kind}:{number} and {kind}:{number} on the command line)")
 
 
 __all__ = [

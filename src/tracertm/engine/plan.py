@@ -136,10 +136,10 @@ def plan(
     (kind, number) covering every number parsed and every record located in a parsed or removed file;
     ``scenarios``: live and deleted scenarios of those features, by feature id; ``changed_blobs``: paths whose bytes
     differ from the database's (records there get their presentation refreshed); ``elsewhere``: live database
-    records (kind, number) → file, of each kind in :data:`~tracertm.kinds.SHARED_KINDS`, whose number was parsed in another of them
-    (a file not read this run that shares an id with a parsed one: see :func:`_shared_ids`); ``occupied``: of the
-    files of deleted records in ``current`` not read this run, those holding a live record (a file that still holds
-    records does not block the ids it gave up while it parsed, broken or not).
+    records (kind, number) → file, of each kind in :data:`~tracertm.kinds.SHARED_KINDS`, whose number was parsed
+    in another of them (a file not read this run that shares an id with a parsed one: see :func:`_shared_ids`);
+    ``occupied``: of the files of deleted records in ``current`` not read this run, those holding a live record (a
+    file that still holds records does not block the ids it gave up while it parsed, broken or not).
     """
     result = Plan()
     # A file whose name is not UTF-8 is never stored (see ``_plan_files``), so it defines nothing either (a backfill
