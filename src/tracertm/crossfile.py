@@ -9,8 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequenc
 from collections.abc import Set as AbstractSet
 
 from tracertm.check_cache import Claims
-from tracertm.kinds import SHARED_KINDS as _SHARED_KINDS
-from tracertm.kinds import shared_id as _shared
+from tracertm.kinds import SHARED_KINDS as _SHARED_KINDS, shared_id as _shared
 from tracertm.errors import Diagnostic
 from tracertm.parsers.records import ParseResult
 from tracertm.sketches import Sketch, sketch_result

@@ -16,7 +16,6 @@ from tracertm import kinds
 from tracertm.models import Feature, Project, Scenario, SourceFile
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.plan import Current, FileRow
-from tracertm.kinds import SHARED_KINDS
 
 # Kinds a file holds at its top level → model / identity column (derived from tracertm.kinds; kept for importers).
 TOP_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
@@ -77,8 +76,8 @@ def load_shared(
     them: (kind, number) → its file (``plan``'s ``elsewhere``). A query per kind (chunked), none without such ids."""
     conn = session.connection()
     out: dict[tuple[str, str], str | None] = {}
-    for kind in SHARED_KINDS:
-        wanted = {n for other in SHARED_KINDS if other != kind for n in numbers.get(other, ())}
+    for kind in kinds.SHARED_KINDS:
+        wanted = {n for other in kinds.SHARED_KINDS if other != kind for n in numbers.get(other, ())}
         t = TOP_MODELS[kind].__table__.c
         number_col = t[NUMBER_ATTR[kind]]
         for chunk in iter_chunks(sorted(wanted)):
