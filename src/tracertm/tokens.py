@@ -31,7 +31,9 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-MAX_LABEL = 255  # api_tokens.label
+ACTOR_PREFIX = "api:"  # the actor a token's writes and reviews name: "api:" + its label (else its prefix)
+# api_tokens.label holds 255 characters, but the actor is also stored as a link's reviewer (links.reviewed_by, 255).
+MAX_LABEL = 255 - len(ACTOR_PREFIX)
 
 
 def create(session: Session, scope: str, label: str | None = None) -> tuple[str, ApiToken]:

@@ -75,7 +75,7 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
             raise ApiProblem(401, "unknown or revoked token", kind="unauthorized", headers=challenge)
         if scope == "write" and row.scope != "write":
             raise ApiProblem(403, "this token may only read; create one with --scope write", kind="forbidden")
-        token_id, actor, stale = row.id, f"api:{row.label or row.prefix}", tokens.needs_touch(row)
+        token_id, actor, stale = row.id, f"{tokens.ACTOR_PREFIX}{row.label or row.prefix}", tokens.needs_touch(row)
     if stale:  # at most one write per token per minute, never waiting for another writer: reads stay reads
         tokens.touch_nowait(request.app.state.engine, token_id)
     return actor

@@ -4,18 +4,16 @@ restore for records git does not own), search, facets, sync runs and health."""
 from __future__ import annotations
 
 import functools
-import json
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute
 
 from tracertm import db
+from tracertm.api.bodies import json_body
 from tracertm.api.deps import (
     DEFAULT_PAGE, MAX_PROJECT_CURSOR, MAX_TAG_LIST, READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag,
     etag_version, keyset_page, next_link, project_after, project_cursor, project_name, project_of, reader,
@@ -351,10 +349,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         from starlette.concurrency import run_in_threadpool
 
         conditions = _conditions(if_match, if_none_match)
-        content_type = request.headers.get("content-type", "")
-        if content_type.split(";")[0].strip() not in ("application/json", "application/merge-patch+json"):
-            raise ApiProblem(415, "send the changes as application/json", kind="unsupported-media-type")
-        changes = _json_body(await request.body())
+        changes = await json_body(request)
         if not isinstance(changes, dict):
             raise ApiProblem(422, "the body must be a JSON object of fields to set", kind="invalid-request")
         return await run_in_threadpool(_write, request, k, ident, project, conditions, actor, "update", changes)
@@ -491,39 +486,6 @@ def _write_locked(request: Request, session: Session, k: Kind, ident: str, proje
     answer = JSONResponse(dump(k, row, name, repo.feature_of(row)))
     answer.headers["ETag"] = etag(row.version, answer.body)
     return answer
-
-
-class _NotAJsonNumber(ValueError):
-    """``NaN``, ``Infinity`` or ``-Infinity``: Python reads them, JSON has no such numbers."""
-
-
-def _not_json(constant: str) -> Any:
-    """``json.loads``' hook for ``NaN``, ``Infinity`` and ``-Infinity``, which Python reads but JSON has not."""
-    raise _NotAJsonNumber(f"{constant} is not a JSON number")
-
-
-# A JSON text's strings, and the constants outside them: the first constant matched is where the decoder stopped.
-_CONSTANT_OUTSIDE_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
-
-
-def _json_body(body: bytes) -> Any:
-    """``body`` read as JSON; one that is not is refused as the framework refuses the links' bodies (422, "the body
-    is not JSON (REASON) at character N", by ``problems``' handler of ``RequestValidationError``), so a client reads
-    one error whichever route it sent the body to."""
-    try:
-        return json.loads(body, parse_constant=_not_json)
-    except json.JSONDecodeError as e:
-        reason, at = e.msg, e.pos
-    except _NotAJsonNumber as e:  # (the hook is not told where: the constant outside a string is)
-        reason, text = str(e), body.decode("utf-8", "replace")
-        at = next((m.start(1) for m in _CONSTANT_OUTSIDE_STRINGS.finditer(text) if m.group(1)), 0)
-    except RecursionError:
-        raise ApiProblem(422, "the body is not JSON (it nests too deeply)", kind="invalid-request") from None
-    except UnicodeDecodeError as e:
-        raise ApiProblem(422, f"the body is not JSON (not UTF-8, UTF-16 or UTF-32 text: byte {e.start})",
-                         kind="invalid-request") from None
-    raise RequestValidationError([{"type": "json_invalid", "loc": ("body", at), "msg": "JSON decode error",
-                                   "input": {}, "ctx": {"error": reason}}], body=body)
 
 
 def _version_of(tags: list[str], current: int) -> int | None:

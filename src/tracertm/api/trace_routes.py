@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
 from tracertm import db
+from tracertm.api.bodies import model_body, openapi
 from tracertm.api.deps import (
     MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, next_link, reader, tag_list, weakly_listed, writer,
 )
@@ -44,7 +45,6 @@ T = TypeVar("T")
 API = "/api/v1"
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
 TAG = "traceability"
-WRITE_ERRORS = responses(400, 401, 403, 404, 409, 412, 413, 422, 500, 503)
 IF_MATCH = ('the version of the link\'s target you reviewed: the link\'s ETag, the target\'s ETag, or the version '
             'alone, e.g. "3"; * reviews whatever version is current')
 IF_NONE_MATCH = "* or ETags of the link that must not be current: 412 (nothing reviewed) when one is"
@@ -249,14 +249,14 @@ def install_trace_routes(app: APIRouter) -> None:
         return graph.build(session, Projects(session).get(project, "project"), ident, depth).as_dict()
 
     @app.patch(f"{base}/links/{{link_id:int}}", response_model=LinkRead, tags=[TAG],
-               responses=responses(400, 401, 403, 404, 409, 412, 413, 422, 428, 500, 503),
-               operation_id="trace_review_link")
+               responses=responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500, 503),
+               operation_id="trace_review_link", openapi_extra=openapi(LinkUpdate))
     def review_link(
         request: Request,
         project: str,
         link_id: Annotated[int, Path(description="the link number")],
-        change: LinkUpdate,
         actor: Annotated[str, Depends(writer)],
+        change: Annotated[LinkUpdate, Depends(model_body(LinkUpdate))],
         if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_MATCH)] = None,
         if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_NONE_MATCH)] = None,
     ) -> dict[str, Any]:
@@ -295,13 +295,14 @@ def install_trace_routes(app: APIRouter) -> None:
             raise _stale(if_match, tags, exc) from None
         return link
 
-    @app.post(f"{base}/links/review", response_model=ReviewResult, tags=[TAG], responses=WRITE_ERRORS,
-              operation_id="trace_review")
+    @app.post(f"{base}/links/review", response_model=ReviewResult, tags=[TAG],
+              responses=responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 500, 503),
+              operation_id="trace_review", openapi_extra=openapi(ReviewRequest))
     def review(
         request: Request,
         project: str,
-        body: ReviewRequest,
         actor: Annotated[str, Depends(writer)],
+        body: Annotated[ReviewRequest, Depends(model_body(ReviewRequest))],
         if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_MATCH)] = None,
     ) -> dict[str, Any]:
         """Review the suspect links from or to one record (``{"source": "FEAT-2/SC-4"}``, or a link number), or

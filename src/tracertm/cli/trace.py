@@ -139,6 +139,10 @@ def _review(args: argparse.Namespace) -> int:
         timeout = found[1].lock_timeout if found else DEFAULT_LOCK_TIMEOUT_S
         # The default reviewer is git's user.name of the repository reviewed (--path), not of the current folder.
         by = args.by or review.reviewer(found[0].top if found else None)
+        if len(by) > review.MAX_REVIEWER:
+            source = "--by" if args.by else "the reviewer (git's user.name)"
+            raise UsageError(f"{source}: {len(by)} characters; a reviewer's name is at most {review.MAX_REVIEWER}, "
+                             "give a shorter one with --by")
         name = project.name
         engine = session.get_bind()
         assert isinstance(engine, Engine)

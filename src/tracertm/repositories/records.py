@@ -553,8 +553,11 @@ class Records:
         # The engine's own columns (id, version, timestamps...) and computed figures: no file line to edit.
         kept = [f for f in owned
                 if self._column_of(f) == f and (k.owner_of(f) == "engine" or (k.name, f) in COMPUTED)]
+        if not k.from_git:  # test cases: their reports create them, no file of the repository holds them
+            kept = owned
         if kept == owned:
-            why = COMPUTED.get((k.name, owned[0]), "maintained by tracertm itself (no file sets it)")
+            why = COMPUTED.get((k.name, owned[0]), "maintained by tracertm itself (no file sets it)" if k.from_git
+                               else "set by the test reports that create it (tracertm results import)")
             raise GitOwnedField(f"{', '.join(owned)} of {k.name} {self.qualified(row)}: {why}, so it cannot be set",
                                 owned, path, None, why)
         path, spot = self._where(row, self._column_of(next(f for f in owned if f not in kept)), top)

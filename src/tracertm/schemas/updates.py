@@ -132,11 +132,14 @@ def update_model(kind_name: str) -> type[BaseModel]:
         elif name == "verification_result":
             annotation = Annotated[dict[str, Any] | None, AfterValidator(_plain_json)]
         low, high = _BOUNDS.get(name, (None, None))
+        # A VARCHAR(n) column (a test case's status): PostgreSQL refuses a longer value, SQLite would keep it.
+        longest = getattr(column.type, "length", None)
         if not column.nullable:  # a NOT NULL column can be set but not cleared
             fields[name] = (Optional[annotation], Field(default=None, description="database-owned; null = unchanged",
-                                                        ge=low, le=high))
+                                                        ge=low, le=high, max_length=longest))
         else:
-            fields[name] = (annotation | None, Field(default=None, description="database-owned", ge=low, le=high))
+            fields[name] = (annotation | None, Field(default=None, description="database-owned", ge=low, le=high,
+                                                     max_length=longest))
     if k.metadata_column is not None:
         fields["metadata"] = (
             Annotated[dict[str, Any] | None, AfterValidator(_plain_json)],

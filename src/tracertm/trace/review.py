@@ -24,6 +24,7 @@ from tracertm.errors import ConflictError, Diagnostic, UsageError
 from tracertm.models import Link, Project
 
 RECORD_KINDS = ("adr", "contract", "feature", "scenario")
+MAX_REVIEWER = 255  # links.reviewed_by: PostgreSQL refuses a longer name (SQLite would keep it)
 
 
 class DanglingLinkError(ConflictError):
