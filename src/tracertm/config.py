@@ -96,26 +96,67 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(_glob_source(pattern))
 
 
-def _glob_source(pattern: str) -> str:
-    """The regular expression of a repository glob, as text (``Settings`` joins many into one pattern)."""
-    out: list[str] = []
-    i = 0
+# A glob's wildcards as ``re`` reads them, greedy and lazy: ``*`` (within a folder name), ``**`` (anything: folders
+# too; also a newline, which ``.`` alone leaves out) and ``**/`` (nothing, or any folders).
+_STARS = {"*": ("[^/]*", "[^/]*?"), "**": ("(?s:.*)", "(?s:.*?)"), "**/": ("(?s:.*/)?", "(?s:.*?/)??")}
+
+
+def _glob_parts(pattern: str) -> tuple[list[str], list[str]]:
+    """A glob split into its wildcards (``*``, ``**``, ``**/``) and the texts around them: ``n`` wildcards, ``n + 1``
+    texts (``?`` is part of a text: it matches one character, in one way)."""
+    texts, stars, i, start = [], [], 0, 0
     while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
+        if pattern[i] != "*":
             i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
+            continue
+        star = "**/" if pattern.startswith("**/", i) else "**" if pattern.startswith("**", i) else "*"
+        texts.append(pattern[start:i])
+        stars.append(star)
+        i = start = i + len(star)
+    texts.append(pattern[start:])
+    return texts, stars
+
+
+def _committed(before: str, text: str, after: str) -> bool:
+    """Whether the text between the wildcards ``before`` and ``after`` may be matched where it first fits and that
+    choice never revisited (``re``'s atomic group): true when a later place could only leave ``after`` more to
+    take, which it can always take. ``**`` takes anything; ``*`` more of a folder name, so both around a text in
+    one folder name (were the text to hold a ``/``, it would fit in one place only); ``**/`` text ending at a
+    ``/`` (or none after a ``**/``)."""
+    if after == "**":
+        return True
+    if after == "*":
+        return before == "*"
+    return text.endswith("/") or (not text and before == "**/")
+
+
+def _glob_backtracking(pattern: str) -> int:
+    """How many of the glob's wildcards ``re`` may have to try in more than one place (see ``_glob_source``)."""
+    texts, stars = _glob_parts(pattern)
+    return sum(not _committed(stars[i - 1], texts[i], stars[i]) for i in range(1, len(stars)))
+
+
+def _glob_source(pattern: str) -> str:
+    """The regular expression of a repository glob, as text (``Settings`` joins many into one pattern).
+
+    ``re`` backtracks: ``*a*a*a*a*b`` against a long name of ``a``s tried every way to share the name between the
+    stars (polynomial in its length with the number of stars as the power: minutes, a hook that never ends). As
+    Python's ``fnmatch`` does, each text between two wildcards is matched where it first fits, in an atomic group,
+    when that is provably as good as any later place (``_committed``); a glob with more than one wildcard that
+    cannot be committed so is refused when the configuration loads (``_check_value``). With at most one tried in
+    several places, a match costs at most quadratic time in the path's length (linear for most globs)."""
+    texts, stars = _glob_parts(pattern)
+
+    def text(t: str) -> str:
+        return "".join("[^/]" if c == "?" else re.escape(c) for c in t)
+
+    out = [text(texts[0])]
+    for i, star in enumerate(stars, 1):
+        greedy, lazy = _STARS[star]
+        if i < len(stars) and _committed(star, texts[i], stars[i]):
+            out.append(f"(?>{lazy}{text(texts[i])})")
         else:
-            out.append(re.escape(pattern[i]))
-            i += 1
+            out.append(greedy + text(texts[i]))
     return "".join(out)
 
 
@@ -366,12 +407,24 @@ def link_not_file(shown: str | Path, link: str) -> ConfigError:
 def _present(root: Path, name: str) -> bool:
     """Whether the work tree holds the configuration file ``name``: a file, or a link ``config_link`` follows to
     one (a ``ConfigError`` for a link it does not follow: reading what it points at would apply settings from
-    outside the repository)."""
+    outside the repository). A FIFO, socket or device in its place is a ``ConfigError`` too: git sees the file
+    modified, not gone, and taking it for gone would apply the default globs, deleting the records that only the
+    configured ones find."""
     import os
+    import stat
 
     path = root / name
     if not path.is_symlink():
-        return path.is_file()
+        try:
+            mode = path.stat().st_mode
+        except (OSError, ValueError):  # not there (or not reachable): no configuration, as before
+            return False
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+            return stat.S_ISREG(mode)  # a folder in its place: git sees the file deleted
+        from tracertm.engine.regular_file import special_kind
+
+        raise ConfigError(f"{path}: not a regular file but {special_kind(mode)}; put the configuration file back in "
+                          "its place (or git rm it)")
     try:
         link = os.readlink(path)
     except OSError as exc:
@@ -459,6 +512,12 @@ def _check_value(key: str, value: Any) -> str | None:
         return f"{key} must be a {wanted}, e.g. {example}"
     if isinstance(value, list) and not all(isinstance(v, str) for v in value):
         return f"{key} must be a list of strings, e.g. {example}"
+    if isinstance(value, list) and (key.endswith("_paths") or key == "exclude"):
+        slow = next((glob for glob in value if _glob_backtracking(glob) > 1), None)
+        if slow is not None:
+            return (f"{key}: the glob {slow!r} has more than one '**' followed by a '*' in the same folder name (or "
+                    "by another '**/' with no '/' before it): matching it may have to try each way of sharing a "
+                    f"long path between them (a hook that never ends); write one such '**', e.g. {example}")
     if isinstance(value, str) and key in ("project", "database_url") and not value.strip():
         return f"{key} is empty; set it, e.g. {example}, or remove the line"
     if key == "project" and isinstance(value, str) and control_characters(value):

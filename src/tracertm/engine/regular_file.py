@@ -19,6 +19,15 @@ import stat
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"))
+
+
+def special_kind(mode: int) -> str:
+    """What a path that is neither a regular file, a folder nor a symbolic link is, by its ``st_mode``: "a FIFO"..."""
+    return next((name for test, name in _SPECIAL if test(mode)), "a special file")
+
+
 class TooLarge(Exception):
     """The file holds more than the limit: ``size`` bytes (its size when opened, or at least limit + 1)."""
 

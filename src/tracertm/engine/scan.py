@@ -19,7 +19,7 @@ from typing import Literal
 
 from tracertm import git
 from tracertm.engine import linked_folders as linked
-from tracertm.engine.regular_file import TooLarge, read_regular
+from tracertm.engine.regular_file import TooLarge, read_regular, special_kind
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
@@ -575,18 +575,13 @@ def _stat_file(
     return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns)
 
 
-_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-            (stat.S_ISBLK, "a block device"))
-
-
 def _not_a_file(path: str, kind: FileKind, mode: int) -> ScannedFile | None:
     """What stands at a spec path that is neither a file nor a symlink: a folder is None (git too sees the file
     gone); a FIFO, socket or device is an error for that path, its records kept (git sees the file modified, not
     deleted: taking it for gone would delete its records without a word). Never opened: a FIFO would block."""
     if stat.S_ISDIR(mode):
         return None
-    what = next((name for test, name in _SPECIAL if test(mode)), "a special file")
-    message = f"not a regular file but {what}; put the spec file back in its place (or git rm it)"
+    message = f"not a regular file but {special_kind(mode)}; put the spec file back in its place (or git rm it)"
     return ScannedFile(path, kind, "", error=Diagnostic(path, 0, 0, message))
 
 
