@@ -367,14 +367,14 @@ def _history_states(
 ) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]] | None:
     """The state at each commit from revisions, when a complete backfill covers both, and the files that did not
     parse at either commit (as the parse method reports them); None otherwise (or an error when ``required``)."""
-    from sqlalchemy import select
+    from sqlalchemy import and_, func, select
 
     from tracertm import db
     from tracertm.engine import state as db_state
     from tracertm.engine.sync import project_name
     from tracertm import git
     from tracertm.history.checkpoint import CHECKPOINT_KEY
-    from tracertm.models import SpecRevision
+    from tracertm.models import SpecRevision, SyncRun
     from tracertm.trace.store import existing_engine
 
     def unavailable(why: str) -> None:
@@ -398,7 +398,11 @@ def _history_states(
             if found is None or not checkpoint.get("complete") or not isinstance(last, str):
                 unavailable("no complete backfill of this project")
                 return None
-            chain = git.first_parent_chain(location.top, last)
+            try:
+                chain = git.first_parent_chain(location.top, last)
+            except GitError:  # a clone without the commit the backfill ended at (a force-push), or another repository
+                unavailable(f"the backfill's last commit {last[:12]} is not in this repository")
+                return None
             order = {c: i for i, c in enumerate(chain)}
             if any(c not in order for c in commits):
                 unavailable("a commit is not in the backfilled first-parent history")
@@ -408,20 +412,33 @@ def _history_states(
             revisions = session.execute(
                 select(SpecRevision.entity_id, SpecRevision.entity_type, SpecRevision.number, SpecRevision.version,
                        SpecRevision.change, SpecRevision.content_hash, SpecRevision.source_path,
-                       SpecRevision.snapshot, SpecRevision.commit_sha)
+                       SpecRevision.snapshot, func.coalesce(SpecRevision.commit_sha, SyncRun.commit_sha).label("at"))
+                # A revision a sync of a clean work tree wrote is dated by the HEAD its run recorded (as ``show
+                # --at`` dates it; a backfill merged onto those rows leaves them so).
+                .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
                 # Database-side edits (annotated) are not what the files said at a commit.
-                .where(SpecRevision.project_id == found.id, SpecRevision.commit_sha.is_not(None),
-                       SpecRevision.change != "annotated")
+                .where(SpecRevision.project_id == found.id, SpecRevision.change != "annotated")
             ).all()
             failed = _backfill_errors(session, found.id)
+            undated: dict[Any, list[int]] = {}  # versions synced from uncommitted files, by record
+            dated: dict[Any, list[tuple[int, int]]] = {}  # (place in the chain, version), by record
             for rev in revisions:
-                at = order.get(rev.commit_sha)
+                if rev.at is None:
+                    undated.setdefault(rev.entity_id, []).append(rev.version)
+                    continue
+                at = order.get(rev.at)
                 if at is None:
                     continue
+                dated.setdefault(rev.entity_id, []).append((at, rev.version))
                 for side, limit in enumerate(limits):
                     current = best[side].get(rev.entity_id)
                     if at <= limit and (current is None or (at, rev.version) > (current[0], current[1].version)):
                         best[side][rev.entity_id] = (at, rev)
+            if any(_undated_between(best[side].get(entity), dated.get(entity, []), limit, versions)
+                   for entity, versions in undated.items() for side, limit in enumerate(limits)):
+                unavailable("a record changed in uncommitted files (synced from a work tree or index that differed "
+                            "from HEAD) at one of the commits, which revisions alone cannot date")
+                return None
             gone = _gone_scenarios(session, best) if limits[0] <= limits[1] else {}
     finally:
         engine.dispose()
@@ -461,6 +478,15 @@ def _history_states(
                        for d in found_errors]
     _say_nothing_of(states, broken)
     return states[0], states[1], errors
+
+
+def _undated_between(best: tuple[int, Any] | None, dated: list[tuple[int, int]], limit: int,
+                     versions: list[int]) -> bool:
+    """Whether one of a record's undated ``versions`` may be its state at the commit at ``limit`` in the chain: one
+    newer than its newest revision dated there (``best``) and older than every revision dated after it."""
+    low = best[1].version if best is not None else 0
+    high = min((version for at, version in dated if at > limit), default=None)
+    return any(low < v and (high is None or v < high) for v in versions)
 
 
 def _file_fields(rev: Any) -> dict[str, Any]:

@@ -1,0 +1,88 @@
+"""``tracertm diff``'s history method over a backfill merged onto the rows syncs wrote first (README, Backfill: the
+everyday setup, a hook or a plain ``sync`` before the backfill). An audit found:
+
+- a change synced from a clean work tree (its run records HEAD, as ``show --at`` dates it) has no commit of its own
+  and the backfill leaves it so: the history method skipped it and said "no spec changes", while parsing reports
+  the update;
+- a change synced from uncommitted files has no date at all: the history method cannot tell which commit holds it,
+  so ``auto`` parses and ``--method history`` says so in one line;
+- the backfill's last commit missing from the clone (a force-push) was git's raw "bad object" error, exit 2.
+
+Real git repositories, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import pytest
+
+from conftest import GitRepo
+from specs import adr
+from tracertm.engine.sync import sync
+from tracertm.errors import UsageError
+from tracertm.history.backfill import backfill
+from tracertm.trace.diff import diff
+
+PATH = "docs/adr/0001-use-x.md"
+
+
+def _changes(result: Any) -> list[tuple[Any, ...]]:
+    return [(c.action, c.kind, c.id, c.fields) for c in result.changes]
+
+
+def test_a_change_synced_from_a_clean_work_tree_is_in_the_history_diff(
+        git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    git_repo.write(PATH, adr(1, "Use X"))
+    first = git_repo.commit("one")
+    sync(git_repo.path, engine=engine)
+    git_repo.write(PATH, adr(1, "Use X", decision="We use X and Y."))
+    second = git_repo.commit("two")
+    sync(git_repo.path, engine=engine)  # a clean work tree: the run records HEAD
+    backfill(git_repo.path, engine=engine)
+
+    parsed = diff(git_repo.path, first, second, method="parse")
+    assert _changes(parsed) == [("updated", "adr", "ADR-0001", ("decision",))]
+    for method in ("auto", "history"):
+        recorded = diff(git_repo.path, first, second, method=method, database_url=database_url)
+        assert recorded.method == "history" and _changes(recorded) == _changes(parsed), method
+
+
+def test_a_change_synced_before_its_commit_is_parsed(git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    git_repo.write(PATH, adr(1, "Use X"))
+    first = git_repo.commit("one")
+    sync(git_repo.path, engine=engine)
+    git_repo.write(PATH, adr(1, "Use X", decision="We use X and Y."))
+    sync(git_repo.path, engine=engine)  # the edit, before it is committed: a revision with no commit to date it by
+    second = git_repo.commit("two")
+    git_repo.write("docs/adr/0002-use-z.md", adr(2, "Use Z"))
+    third = git_repo.commit("three")
+    backfill(git_repo.path, engine=engine)
+
+    parsed = diff(git_repo.path, first, second, method="parse")
+    assert _changes(parsed) == [("updated", "adr", "ADR-0001", ("decision",))]
+    found = diff(git_repo.path, first, second, database_url=database_url)
+    assert found.method == "parse" and _changes(found) == _changes(parsed)
+    with pytest.raises(UsageError, match="a record changed in uncommitted files"):
+        diff(git_repo.path, first, second, method="history", database_url=database_url)
+    # At every later commit that undated revision may be ADR-0001's state too (the backfill dated none of it).
+    later = diff(git_repo.path, second, third, database_url=database_url)
+    assert later.method == "parse" and _changes(later) == [("created", "adr", "ADR-0002", ())]
+
+
+def test_a_clone_without_the_backfill_last_commit_is_parsed(
+        git_repo: GitRepo, engine: Any, database_url: str, tmp_path: Any) -> None:
+    for n in (1, 2, 3):
+        git_repo.write(f"docs/adr/000{n}-a{n}.md", adr(n, f"A{n}"))
+        git_repo.commit(f"c{n}")
+    backfill(git_repo.path, engine=engine, project="p")
+    subprocess.run(["git", "reset", "-q", "--hard", "HEAD~1"], cwd=git_repo.path, check=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", f"file://{git_repo.path}", str(clone)], check=True)
+    first, second = (subprocess.run(["git", "rev-parse", ref], cwd=clone, capture_output=True, text=True,
+                                    check=True).stdout.strip() for ref in ("HEAD~1", "HEAD"))
+
+    found = diff(clone, first, second, project="p", database_url=database_url)
+    assert found.method == "parse" and _changes(found) == [("created", "adr", "ADR-0002", ())]
+    with pytest.raises(UsageError, match=r"the backfill's last commit [0-9a-f]{12} is not in this repository"):
+        diff(clone, first, second, method="history", project="p", database_url=database_url)
