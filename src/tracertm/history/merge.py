@@ -427,7 +427,7 @@ def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict
     history has one there; a work-tree sync's revision (no commit of its own) whose run names a clean HEAD stands for
     the history's state at that commit (its last revision at or before it, in the replay's ``order``: the change
     may be older than the sync); else at the latest history state with the same content (the work tree's state
-    matches no commit, or a commit the replay did not reach). Without such a revision (only backfilled ones) the
+    matches no commit, or a commit the replay did not reach), at the same path if one is. Without such a revision (only backfilled ones) the
     whole history counts, minus commits already recorded.
     """
     outside = [r for r in existing if r.trigger != "backfill"]
@@ -450,7 +450,8 @@ def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict
             if reached and history[reached[-1]]["change"] == "deleted" \
                     and history[reached[-1]]["content_hash"] == first.content_hash:
                 return reached[-1]
-    for i in range(len(history) - 1, -1, -1):
-        if history[i]["content_hash"] == first.content_hash and history[i]["change"] != "deleted":
-            return i
-    return len(history)
+    # The latest state with that content at the path the sync saw it at: the content hash leaves the path out, and
+    # a later move of the same content (a merged branch's) is not the state a sync before it recorded.
+    same = [i for i, h in enumerate(history) if h["content_hash"] == first.content_hash and h["change"] != "deleted"]
+    there = [i for i in same if history[i]["source_path"] == first.source_path]
+    return (there or same or [len(history)])[-1]
