@@ -764,4 +764,15 @@ def run() -> NoReturn:
         except (OSError, ValueError):  # a closed pipe: nothing more to say
             pass
         os._exit(code)
+    _forget_unhandled_keyboard_interrupt()
     sys.exit(code)
+
+
+def _forget_unhandled_keyboard_interrupt() -> None:
+    """Let the exit code stand after a stop by SIGTERM or Ctrl-C that ``main`` handled. CPython (3.11) notes a
+    KeyboardInterrupt leaving any string ``eval``/``exec`` as unhandled, even when caught further up, and then ends
+    the process by SIGINT instead of its ``sys.exit`` (143 became a death by SIGINT: a signal landing while
+    SQLAlchemy evaluates a model's annotations, or ``namedtuple`` builds a class, on import). Each string ``exec``
+    starts by clearing that note, so a trivial one clears it; every KeyboardInterrupt of a command is caught by
+    ``main``, which has reported it."""
+    exec("pass", {})  # noqa: S102 - a constant: only its side effect on the interpreter's note counts
