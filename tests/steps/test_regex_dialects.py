@@ -200,3 +200,21 @@ def test_sync_holds_a_java_step_file_whose_regex_java_refuses_as_an_error(git_re
         result.stdout + result.stderr
     shown = run_cli("show", "STEP-1", "--path", str(git_repo.path), "--format", "json")
     assert json.loads(shown.stdout)["pattern"] == "^I pay \\{int\\}$"  # the file's rows stay as they were
+
+
+def test_a_javascript_regex_with_the_g_or_y_flag_is_refused(git_repo: GitRepo) -> None:
+    """cucumber-js matches each step twice with the definition's RegExp; with ``g`` or ``y`` the second match starts
+    where the first ended and fails ("Cannot read properties of null (reading 'map')", a dry run too): an audit
+    found tracertm counting such a step defined."""
+    assert _python(r"^flagged$", "g", "javascript", "flagged") == "refused"
+    assert _python(r"^flagged$", "y", "typescript", "flagged") == "refused"
+    assert _python(r"^flagged$", "i", "javascript", "FLAGGED") is True
+    git_repo.write("features/step_definitions/s.js", (
+        "const { Given } = require('@cucumber/cucumber');\nGiven(/^flagged$/g, function () {});\n"))
+    git_repo.write("features/a.feature", "Feature: f\n  Scenario: s\n    Given flagged\n")
+    git_repo.commit()
+    result = run_cli("check", str(git_repo.path))
+    assert result.returncode == 1
+    assert ("features/step_definitions/s.js:2:1: step definition '/^flagged$/g' regex does not compile in JavaScript: "
+            "with the g flag the regex remembers where its last match ended") in result.stdout, result.stdout
+    assert "features/a.feature:3:5: warning: undefined step 'Given flagged'" in result.stdout

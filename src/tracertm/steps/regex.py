@@ -262,6 +262,12 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
     """(Python regex source, ``re`` flags) for ``source`` written for ``language``; ``Untranslatable`` when Python's
     ``re`` cannot say the same, ``Refused`` when the language's own engine rejects it."""
     value = 0
+    sticky = [letter for letter in "gy" if letter in flags]
+    if sticky and language in _JS:
+        # A RegExp keeps where its last match ended when it has either flag (``lastIndex``): cucumber-js matches each
+        # step twice, and the second match starts past the text ("Cannot read properties of null"), in a dry run too.
+        raise Refused("JavaScript", f"with the {' and '.join(sticky)} flag the regex remembers where its last match "
+                                    "ended, and cucumber-js's second match of each step fails — remove the flag")
     for letter in flags:
         if letter not in _FLAGS:
             raise Untranslatable(f"regex flag {letter!r} has no Python equivalent")
