@@ -218,3 +218,27 @@ def test_a_javascript_regex_with_the_g_or_y_flag_is_refused(git_repo: GitRepo) -
     assert ("features/step_definitions/s.js:2:1: step definition '/^flagged$/g' regex does not compile in JavaScript: "
             "with the g flag the regex remembers where its last match ended") in result.stdout, result.stdout
     assert "features/a.feature:3:5: warning: undefined step 'Given flagged'" in result.stdout
+
+
+def test_cucumber_refuses_a_parameter_type_declared_twice_or_with_an_illegal_name(git_repo: GitRepo) -> None:
+    """cucumber-js does not start ("There is already a parameter type with name ab", "Illegal character in
+    parameter name {a(b}"): an audit found tracertm silent on both, the duplicate because its regex was the same, the
+    name because the Python port of cucumber-expressions looks at a name's first character only. behave re-registers
+    a type of the same regex harmlessly: no finding there."""
+    git_repo.write("features/step_definitions/s.js", (
+        "const { Given, defineParameterType } = require('@cucumber/cucumber');\n"
+        "defineParameterType({ name: 'ab', regexp: /ab/ });\n"
+        "defineParameterType({ name: 'ab', regexp: /ab/ });\n"
+        "defineParameterType({ name: 'a(b', regexp: /ab/ });\n"
+        "Given('p {ab} end', function (a) {});\n"))
+    git_repo.write("features/steps/a.py", "from behave import register_type\nregister_type(Num=int)\n")
+    git_repo.write("features/steps/b.py", "from behave import register_type\nregister_type(Num=int)\n")
+    git_repo.write("features/a.feature", "Feature: f\n  Scenario: s\n    Given p ab end\n")
+    git_repo.commit()
+    result = run_cli("check", str(git_repo.path))
+    js = "features/step_definitions/s.js"
+    assert result.returncode == 1
+    assert f"{js}:3:1: parameter type 'ab' is already declared at {js}:2; rename one" in result.stdout, result.stdout
+    assert (f"{js}:4:1: parameter type 'a(b': Illegal character in parameter name {{a(b}}. Parameter names may not "
+            "contain '[]()$.|?*+' (cucumber refuses to start) — rename it") in result.stdout, result.stdout
+    assert "features/steps/" not in result.stdout, result.stdout

@@ -50,7 +50,13 @@ class Registries:
                 added = tuple(r for r in decl.regexps if r not in first.regexps)
                 family[decl.name] = dataclasses.replace(first, regexps=first.regexps + added)
                 continue
-            if first is not None and first.regexps != decl.regexps:
+            refused = _refused_name(decl.name) if decl.framework in _ONE_NAME_ONCE else None
+            if refused is not None:
+                self.findings.append(Diagnostic(decl.path, decl.line, 1, f"parameter type {decl.name!r}: {refused}"))
+                continue
+            # cucumber's registry refuses a name declared twice ("There is already a parameter type with name"),
+            # whatever the regexps; behave and pytest-bdd re-register the same type harmlessly.
+            if first is not None and (first.regexps != decl.regexps or decl.framework in _ONE_NAME_ONCE):
                 self.findings.append(Diagnostic(
                     decl.path, decl.line, 1,
                     f"parameter type {decl.name!r} is already declared at {first.path}:{first.line}; rename one",
@@ -126,6 +132,21 @@ class Registries:
 # The ``Registries.declarations`` key of behave's cucumber_expressions types (``define_parameter_type``): that
 # matcher's registry is its own, apart from the parse types of ``register_type`` (family ``behave``).
 BEHAVE_CUCUMBER = "behave-cucumber"
+
+
+# The frameworks that define parameter types in cucumber-expressions' registry, which refuses a name twice and one
+# with a character of ``_ILLEGAL_NAME`` (cucumber does not start).
+_ONE_NAME_ONCE = frozenset({"cucumber-js", "playwright-bdd", "cucumber-jvm", "cucumber-ruby"})
+_ILLEGAL_NAME = "[]()$.|?*+"
+
+
+def _refused_name(name: str) -> str | None:
+    """cucumber-expressions' words for a parameter type name it refuses (searched for anywhere in the name, as the
+    JavaScript and Java ports do: the Python port looks at its first character only), or None."""
+    if any(c in _ILLEGAL_NAME for c in name):
+        return (f"Illegal character in parameter name {{{name}}}. Parameter names may not contain "
+                f"'{_ILLEGAL_NAME}' (cucumber refuses to start) — rename it")
+    return None
 
 
 def _registry_key(decl: ParameterTypeDecl) -> str:
