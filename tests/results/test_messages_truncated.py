@@ -106,3 +106,49 @@ def test_the_api_refuses_an_empty_body_of_a_named_format(login: GitRepo, databas
     assert response.status_code == 422, response.text
     assert "empty report" in response.json()["detail"]
     assert _counts(database_url) == (0, 0)
+
+
+CUT_OFF = (
+    b'{"gherkinDocument":{"uri":"features/pay.feature","feature":{"name":"Pay","children":[{"scenario":{"id":"s1",'
+    b'"name":"Pay by card","location":{"line":4}}}]}}}\n'
+    b'{"pickle":{"id":"p1","uri":"features/pay.feature","name":"Pay by card","astNodeIds":["s1"],'
+    b'"tags":[{"name":"@approved"}]}}\n'
+    b'{"testRunStarted":{"timestamp":{"seconds":1764900000,"nanos":0}}}\n'
+    b'{"testCase":{"id":"c1","pickleId":"p1","testSteps":[{"id":"t1"},{"id":"t2"}]}}\n'
+    b'{"testCaseStarted":{"id":"a1","testCaseId":"c1","attempt":0,"timestamp":{"seconds":1764900000,"nanos":0}}}\n'
+    b'{"testStepStarted":{"testCaseStartedId":"a1","testStepId":"t1"}}\n'
+    b'{"testStepFinished":{"testCaseStartedId":"a1","testStepId":"t1","testStepResult":{"status":"PASSED",'
+    b'"duration":{"seconds":0,"nanos":1000}}}}\n'
+    b'{"testStepStarted":{"testCaseStartedId":"a1","testStepId":"t2"}}\n'
+)
+
+
+def test_a_scenario_the_stream_cuts_off_is_no_pass() -> None:
+    """A run killed in the middle of a scenario (a CI job's timeout on a hung step) leaves its stream without the
+    scenario's testCaseFinished and the run's testRunFinished: its finished steps all passed, and an audit found it
+    imported as passed (``check --results`` let an approved scenario through). It is an error now, and the report
+    says the run was cut off; a scenario that finished before the cut keeps its outcome."""
+    report = parse_report("run.ndjson", CUT_OFF, "cucumber-messages")
+    assert [(c.name, c.status, c.message) for c in report.cases] == [
+        ("Pay by card", "error", "the run stopped before this scenario finished (no testCaseFinished)")]
+    assert report.failure == ("the stream ends before its testRunFinished: the run was cut off; 1 unfinished "
+                              "scenario(s) recorded as errors")
+    finished = CUT_OFF + (
+        b'{"testStepFinished":{"testCaseStartedId":"a1","testStepId":"t2","testStepResult":{"status":"PASSED"}}}\n'
+        b'{"testCaseFinished":{"testCaseStartedId":"a1","willBeRetried":false}}\n')
+    report = parse_report("run.ndjson", finished, "cucumber-messages")
+    assert [c.status for c in report.cases] == ["passed"]
+    assert report.failure == "the stream ends before its testRunFinished: the run was cut off"
+    done = finished + b'{"testRunFinished":{"success":true,"timestamp":{"seconds":1764900001,"nanos":0}}}\n'
+    report = parse_report("run.ndjson", done, "cucumber-messages")
+    assert [c.status for c in report.cases] == ["passed"] and report.failure is None
+
+
+def test_check_results_refuses_an_approved_scenario_the_stream_cut_off(tmp_path: Path, git_repo: GitRepo,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write("features/pay.feature", "Feature: Pay\n\n  @approved\n  Scenario: Pay by card\n    Given a card\n"
+                                           "    When I pay\n")
+    git_repo.commit()
+    (tmp_path / "run.ndjson").write_bytes(CUT_OFF)
+    code = main(["check", str(git_repo.path), "--results", str(tmp_path / "run.ndjson")])
+    assert code == 1, capsys.readouterr()

@@ -82,6 +82,7 @@ class _Attempt:
     duration: float = 0.0
     message: str | None = None
     retried: bool = False
+    finished: bool = False  # its testCaseFinished came
 
 
 _At = tuple[str, int]  # the file and line of the envelope being read, for its ParseError
@@ -103,6 +104,7 @@ def parse(path: str, data: bytes) -> Report:
     first = 0  # the line of the first envelope
     known = False  # whether any envelope is a Cucumber message
     failure: str | None = None  # the first failure outside the test cases (a hook of the run, the runner itself)
+    run_finished = False
     for number, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -149,6 +151,7 @@ def parse(path: str, data: bytes) -> Report:
             attempt = attempts.get(_id(at, event.get("testCaseStartedId"), "testCaseFinished.testCaseStartedId"))
             if attempt is not None:
                 attempt.retried = _flag(at, event.get("willBeRetried"), "testCaseFinished.willBeRetried")
+                attempt.finished = True
         elif "testRunStarted" in envelope:
             started = _timestamp(at, _object(at, envelope["testRunStarted"], "testRunStarted").get("timestamp"))
         elif "testRunHookFinished" in envelope:
@@ -157,6 +160,7 @@ def parse(path: str, data: bytes) -> Report:
             if failure is None and _text(at, result.get("status"), "testRunHookFinished.result.status") == "FAILED":
                 failure = _failure(at, result, "testRunHookFinished.result") or "a hook of the run failed"
         elif "testRunFinished" in envelope:
+            run_finished = True
             event = _object(at, envelope["testRunFinished"], "testRunFinished")
             finished = _timestamp(at, event.get("timestamp"))
             # ``success`` is false whenever a test failed too: only a message or an exception says the run failed.
@@ -168,6 +172,16 @@ def parse(path: str, data: bytes) -> Report:
         raise report_error(path, first, "not a Cucumber Messages stream: no line is a Cucumber message (meta, "
                                         "gherkinDocument, pickle, testCase, ...); pass --format to pick another "
                                         "format; nothing was imported from this file")
+
+    # A stream cut off in the middle of a scenario (the run killed: a CI job's timeout, a hung step) holds its steps
+    # up to there, all passed perhaps: the scenario never finished, so it did not pass.
+    unfinished = [attempt for attempt in attempts.values() if not attempt.finished]
+    for attempt in unfinished:
+        attempt.statuses.append("error")
+        attempt.message = attempt.message or "the run stopped before this scenario finished (no testCaseFinished)"
+    if not run_finished:
+        cut = f"; {len(unfinished)} unfinished scenario(s) recorded as errors" if unfinished else ""
+        failure = failure or f"the stream ends before its testRunFinished: the run was cut off{cut}"
 
     # Per test case: the final attempt, and how many attempts failed before it.
     finals: dict[str, _Attempt] = {}
