@@ -242,3 +242,20 @@ def test_cucumber_refuses_a_parameter_type_declared_twice_or_with_an_illegal_nam
     assert (f"{js}:4:1: parameter type 'a(b': Illegal character in parameter name {{a(b}}. Parameter names may not "
             "contain '[]()$.|?*+' (cucumber refuses to start) — rename it") in result.stdout, result.stdout
     assert "features/steps/" not in result.stdout, result.stdout
+
+
+def test_behave_registering_a_type_name_again_is_a_warning_not_an_error(git_repo: GitRepo) -> None:
+    """behave's ``register_type`` replaces a type for the steps defined after it (each parse pattern is compiled with
+    the types of its moment): an audit found tracertm calling a second registration an error behave does not have.
+    It is a warning now, saying tracertm matches with the first."""
+    for name, colours, noun in (("a", '["red", "blue"]', "car"), ("b", '["green", "yellow"]', "bike")):
+        git_repo.write(f"features/steps/{name}_steps.py", (
+            "from behave import given, register_type\nfrom parse_type import TypeBuilder\n"
+            f"register_type(Color=TypeBuilder.make_choice({colours}))\n"
+            f"@given('a {{c:Color}} {noun}')\ndef s_{name}(context, c):\n    pass\n"))
+    git_repo.write("features/a.feature", "Feature: f\n  Scenario: s\n    Given a red car\n")
+    git_repo.commit()
+    result = run_cli("check", str(git_repo.path))
+    assert result.returncode == 0, result.stdout
+    assert ("features/steps/b_steps.py:3:1: warning: parameter type 'Color' is registered again with another pattern "
+            "(first at features/steps/a_steps.py:3)") in result.stdout, result.stdout
