@@ -52,8 +52,20 @@ def weakly_listed(tags: list[str], current: str | None) -> bool:
 
 
 def read_session(request: Request) -> Iterator[Session]:
-    with db.session(request.app.state.engine) as session:
+    """A read's session, ended after its answer is sent (FastAPI runs a yield dependency's exit then). A connection
+    the database dropped in between (a terminated backend, a restart) cannot take the ROLLBACK that ends the read;
+    raised there, with no answer left to carry it, the error made the server close the client's kept-open
+    connection, and the client's next request on it went unanswered. The read is done: its connection is let go."""
+    from sqlalchemy.exc import DBAPIError
+
+    session = db.session(request.app.state.engine)
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError:
+            session.invalidate()
 
 
 def check_token(request: Request, credentials: HTTPAuthorizationCredentials | None, scope: str) -> str:
