@@ -98,3 +98,24 @@ def test_backfill_follows_the_same_identity_rule(tmp_path: Path, database_url: s
     assert refused.returncode == 2, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and "--project" in refused.stderr
     assert _titles(database_url) == {"repo": ["First"]}
+
+
+def test_reads_in_a_clone_with_the_old_remote_find_the_renamed_project(tmp_path: Path, database_url: str) -> None:
+    """A clone that still has the old remote URL syncs into the renamed project (README, Locks and identity); its
+    reads found it only while the project was its history's one: with a second project of the same history (one
+    synced with --project), ``status`` and ``list`` there said "no project for acme/rn-old", and the sync the error
+    advised changed nothing. An audit found it."""
+    first = _new_repo(tmp_path / "a", "First")
+    first.git("remote", "add", "origin", "https://example.com/acme/rn-old.git")
+    clone = tmp_path / "b" / "repo"
+    subprocess.run(["git", "clone", "-q", str(first.path), str(clone)], check=True)
+    GitRepo(clone).git("remote", "set-url", "origin", "https://example.com/acme/rn-new.git")
+    assert _cli(first.path, database_url).returncode == 0
+    assert _cli(clone, database_url).returncode == 0  # the project is renamed after the new remote
+    assert _cli(first.path, database_url, "--project", "other").returncode == 0
+    synced = _cli(first.path, database_url)
+    assert synced.returncode == 0 and "synced acme/rn-new" in synced.stdout, synced.stdout
+    status = _cli(first.path, database_url, verb="status")
+    assert status.returncode == 0 and "acme/rn-new" in status.stdout, (status.stdout, status.stderr)
+    listed = run_cli("list", "adrs", "--path", str(first.path), "--database-url", database_url)
+    assert listed.returncode == 0 and "First" in listed.stdout, (listed.stdout, listed.stderr)

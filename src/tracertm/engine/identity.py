@@ -126,7 +126,7 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
         if project is not None and write and name not in former_names(project):
             _rename(project, name)
     elif project is None and identity.folder is not None and name == identity.folder and identity.root is not None:
-        project = _formerly_named(session, identity.root, name)
+        project = formerly_named(session, identity.root, name)
     if project is None:
         if not write:
             return None
@@ -184,7 +184,7 @@ def _folder_named(session: Session, root: str, folder: str | None) -> Project | 
     ).scalar_one_or_none()
 
 
-def _formerly_named(session: Session, root: str, name: str) -> Project | None:
+def formerly_named(session: Session, root: str, name: str) -> Project | None:
     """The same repository's project that was called ``name`` before a rename (a clone without the remote)."""
     for candidate in session.execute(select(Project).where(Project.root_commit == root)).scalars():
         if name in former_names(candidate):
@@ -193,6 +193,6 @@ def _formerly_named(session: Session, root: str, name: str) -> Project | None:
 
 
 __all__ = [
-    "FORMER_NAMES_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names", "name_from_remote", "resolve",
-    "stale_remote",
+    "FORMER_NAMES_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names", "formerly_named",
+    "name_from_remote", "resolve", "stale_remote",
 ]

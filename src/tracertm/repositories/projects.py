@@ -88,6 +88,12 @@ class Projects:
                 ours = self.session.execute(select(Project).where(Project.root_commit == commit).limit(2)).scalars()
                 found = ours.all()
                 project = found[0] if len(found) == 1 else None
+                if project is None and found:
+                    # Several projects of this history (one synced with --project): the one renamed from the
+                    # name this clone still derives (its old remote URL), which is where its syncs write.
+                    from tracertm.engine.identity import formerly_named
+
+                    project = formerly_named(self.session, commit, derived)
             if project is None:
                 # The namesake's own sync refuses this repository too: a project of its own needs another name.
                 named = ["--project", "NAME"] if namesake is not None else []
