@@ -81,5 +81,9 @@ def _database_refusal(exc: Exception) -> str | None:
         return None
     orig = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__ or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    from tracertm.db.failures import lost_connection, lost_connection_line
+
+    if lost_connection(orig):
+        return one_line(lost_connection_line("the database", first))
     return one_line(f"the database refused the work: {first} ({type(orig).__name__}); check the database role's "
                     "privileges and settings, or run the command again")

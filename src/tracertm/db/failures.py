@@ -24,9 +24,29 @@ def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
     source = _source(engine)
     if _not_a_database(exc):
         return _not_a_database_error(engine.url, source, first)
+    if lost_connection(exc):
+        return DatabaseError(lost_connection_line(f"database {redact(engine.url)}", first))
     return DatabaseError(
         f"cannot use database {redact(engine.url)}: {first}; check {source or f'--database-url / ${ENV_URL}'}"
     )
+
+
+# What PostgreSQL's client says when the connection it had goes away mid-run (a terminated backend, a restart, a
+# failover, a network cut): no URL or privilege to fix, a run to repeat.
+_LOST = ("the connection is closed", "terminating connection", "server closed the connection unexpectedly",
+         "connection has been closed unexpectedly", "connection to server was lost")
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database connection in use went away (not one that could not be opened)."""
+    text = str(getattr(exc, "orig", exc))
+    return any(phrase in text for phrase in _LOST)
+
+
+def lost_connection_line(database: str, first: str) -> str:
+    """The one line of a run whose connection went away."""
+    return (f"lost the connection to {database} during the run ({first}); what this command had not committed was "
+            "undone — run it again")
 
 
 def _not_a_database_error(url: URL, source: str | None, first: str) -> DatabaseError:
