@@ -54,8 +54,6 @@ class Registries:
             if refused is not None:
                 self.findings.append(Diagnostic(decl.path, decl.line, 1, f"parameter type {decl.name!r}: {refused}"))
                 continue
-            # cucumber's registry refuses a name declared twice ("There is already a parameter type with name"),
-            # whatever the regexps; behave and pytest-bdd re-register the same type harmlessly.
             if first is not None and first.regexps != decl.regexps and decl.framework == "behave" \
                     and decl.registry != "cucumber":
                 # behave's register_type replaces the type for the definitions that come after it, each compiled
@@ -66,6 +64,8 @@ class Registries:
                     f"{first.path}:{first.line}): behave uses each registration for the steps defined after it, "
                     "tracertm matches every step with the first; give the second its own name", "warning"))
                 continue
+            # cucumber's registry refuses a name declared twice ("There is already a parameter type with name"),
+            # whatever the regexps; behave and pytest-bdd re-register the same type harmlessly.
             if first is not None and (first.regexps != decl.regexps or decl.framework in _ONE_NAME_ONCE):
                 self.findings.append(Diagnostic(
                     decl.path, decl.line, 1,
