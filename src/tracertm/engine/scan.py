@@ -506,6 +506,11 @@ def _scan_worktree(
             fresh.append((path, kind))
     to_hash: dict[str, ScannedFile] = {}
     for path, kind in fresh:
+        if _behind_a_link(root, path):
+            # A folder on the way replaced by a link (to a folder outside, say): ``lstat`` and ``open`` would follow
+            # it to a file of that name, and ``git ls-files -m`` lists such a tracked file as modified (``git
+            # status``: deleted). A link is never followed: the file is gone, as git status says.
+            continue
         stated = _stat_file(root, path, kind, settings.parser.max_file_size, fmt)
         if stated is None:
             if path in bits.assume:
@@ -573,6 +578,12 @@ def _stat_file(
     if st.st_size > max_size:
         return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=too_large(path, st.st_size, max_size))
     return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns)
+
+
+def _behind_a_link(root: Path, path: str) -> bool:
+    """Whether a folder of ``path`` below ``root`` is a symbolic link."""
+    folders = path.split("/")[:-1]
+    return any(os.path.islink(root.joinpath(*folders[:depth])) for depth in range(1, len(folders) + 1))
 
 
 def _not_a_file(path: str, kind: FileKind, mode: int) -> ScannedFile | None:
