@@ -411,8 +411,16 @@ def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
 def _watch(args: argparse.Namespace) -> int:
     from tracertm.watcher import logs, watch
 
+    from tracertm.db.urls import ENV_URL, _refuse_in_memory
+
     for workspace in args.workspaces:
         require_folder(workspace, "a repository or a folder holding repositories")
+    # Checked once at the start, as every command that writes checks it: a URL of the command line or environment
+    # that cannot be used (a scheme no driver has, an in-memory database) is no repository's to mend, and a daemon
+    # that parked every repository on it would run on syncing nothing.
+    given = args.database_url or os.environ.get(ENV_URL)
+    if given:
+        _refuse_in_memory(given, "--database-url" if args.database_url else f"${ENV_URL}")
     logs.configure(args.log_format, verbose=args.verbose)
     watch(
         args.workspaces,

@@ -34,6 +34,9 @@ class Engines:
         if engine is None:
             from sqlalchemy import event
 
+            from tracertm.db.urls import _refuse_in_memory
+
+            _refuse_in_memory(url, source)  # (a configuration's ``sqlite://``: everything synced gone at exit)
             engine = db.make_engine(url, source)
             connections = self._connections
             event.listen(engine, "checkout", lambda dbapi, _record, _proxy: connections.add(dbapi))
