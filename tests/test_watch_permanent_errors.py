@@ -152,6 +152,10 @@ def test_an_invalid_configuration_is_logged_once_and_waits_for_the_fix(
     before_the_fix = len(daemon.lines)
     repo.write(".tracertm.toml", "lock_timeout = 30\n")
     daemon.wait(lambda e: e.get("event") == "sync" and e.get("counts", {}).get("created") == 1, "the fixed sync")
+    # The recovery is an event of its own, for those who follow the log by ``event`` (it had none).
+    mended = [e for e in daemon.lines if e.get("event") == "config_ok"]
+    assert [(e["message"], e["repository"]) for e in mended] == [
+        (f"{repo.path}: configuration valid again", errors[0]["repository"])], daemon.tail()
     stop = _stop(daemon)
     assert not _failures(daemon, repo.path), daemon.tail()
     assert not [e for e in daemon.lines[:before_the_fix] if e.get("message", "").startswith("sync started")]

@@ -714,7 +714,8 @@ class Watcher:
                 if repo.settings_error and repo.settings_error != before:
                     failures.log_config_error(repo.root, repo.key, repo.settings_error)
                 elif before and not repo.settings_error:
-                    log.info("%s: configuration valid again", repo.root)
+                    log.info("%s: configuration valid again", repo.root,
+                             extra={"fields": {"event": "config_ok", "repository": repo.key}})
             if self._apply_watch_plan(repo) and not repo.git_busy():
                 # What changed in a new folder before its watch existed made no event: a reconcile after the watch
                 # finds it (the one the folder's own event asked for may have run before this loop got here). Not
@@ -744,7 +745,9 @@ class Watcher:
         limits = {errno.ENOSPC: "max_user_watches", errno.EMFILE: "max_user_instances"}
         setting = limits.get(exc.errno or 0)
         if setting is None:
-            log.warning("%s: cannot watch (%s); relying on the periodic reconcile", path, exc.strerror or exc)
+            log.warning("%s: cannot watch (%s); relying on the periodic reconcile", path, exc.strerror or exc,
+                        extra={"fields": {"event": "watch_failed", "path": str(path),
+                                          "error": str(exc.strerror or exc)}})
             return
         self.stats.watch_limit_reached = True
         if exc.errno in self._limit_logged:
