@@ -42,3 +42,32 @@ def test_a_spec_folder_linked_outside_is_never_read(git_repo: GitRepo, engine: A
         titles = session.execute(select(ADR.title).execution_options(include_deleted=True)).scalars().all()
         snapshots = session.execute(select(SpecRevision.snapshot)).scalars().all()
     assert titles == ["Inside"] and not any("SECRET" in str(s) for s in snapshots)
+
+
+def test_a_folder_swapped_for_a_link_after_the_scan_is_not_read_through(git_repo: GitRepo, tmp_path: Path) -> None:
+    """Between the scan's look at a file and its read (by a parse worker, later), a folder on its way swapped for a
+    link to another folder made ``open`` read the other folder's file of that name: an audit leaked one into a
+    revision in 4 syncs with a loop swapping the folder. The read checks what it opened (Linux: the descriptor's
+    own path), and refuses a file that is not the one below the repository."""
+    import errno
+
+    from tracertm.config import load_settings
+    from tracertm.engine.regular_file import Beneath, read_regular
+    from tracertm.engine.scan import Location, scan
+
+    git_repo.write("docs/adr/t/0001-x.md", adr(1, "Inside"))
+    git_repo.commit("seed")
+    root = os.path.realpath(git_repo.path)
+    assert b"Inside" in read_regular(Beneath(root, "docs/adr/t/0001-x.md"))
+    location = Location.find(git_repo.path)
+    snapshot = scan(location, load_settings(location.root))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "0001-x.md").write_text(adr(1, "Secret outside"))
+    (git_repo.path / "docs/adr/t").rename(git_repo.path / "docs/adr/t.real")
+    os.symlink(outside, git_repo.path / "docs/adr/t")
+    with pytest.raises(OSError) as info:
+        read_regular(Beneath(root, "docs/adr/t/0001-x.md"))
+    assert info.value.errno == errno.EXDEV and info.value.filename == f"{root}/docs/adr/t/0001-x.md"
+    with pytest.raises(OSError):
+        snapshot.read(["docs/adr/t/0001-x.md"])

@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from tracertm import git
 from tracertm.engine.plan import Current, FileRow
-from tracertm.engine.regular_file import read_regular
+from tracertm.engine.regular_file import Beneath, read_regular
 from tracertm.engine.scan import Snapshot
 from tracertm.errors import ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
@@ -182,7 +182,7 @@ def snapshot_moves(
         out: dict[str, bytes] = {}
         for p in paths:
             try:
-                out[p] = read_regular(snapshot.root / (snapshot.files[p].target or p))
+                out[p] = read_regular(Beneath(snapshot.real_root, snapshot.files[p].target or p))
             except OSError:  # gone (or no longer a file) since the scan: it cannot pair
                 continue
         return out

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
-from tracertm.engine.regular_file import TooLarge, read_regular
+from tracertm.engine.regular_file import Beneath, TooLarge, read_regular
 from tracertm.errors import ParseError
 from tracertm.git import blob_id
 from tracertm.parsers import parse
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # (path, kind, the bytes or the file to read them from: a ``Path``, or its name as a string, which costs the parent a
 # fraction of a ``Path`` per file). Files are read by the worker that parses them, in parallel, and their git blob
 # id (in the repository's object format, given to the workers: ``parse_files``) and size come back with the outcome.
-Job = tuple[str, FileKind, bytes | str | Path]
+Job = tuple[str, FileKind, bytes | str | Path | Beneath]  # its bytes, or the work-tree file to read them from
 Read = tuple[str, int]  # blob id and size of the bytes a worker read
 Prepare = Callable[[ParseResult], None]
 Outcome = ParseResult | ParseError

@@ -14,6 +14,7 @@ from tracertm import git
 from tracertm.config import Settings
 from tracertm.errors import ConflictError, ParseError
 from tracertm.engine import behave
+from tracertm.engine.regular_file import Beneath
 from tracertm.engine.parse import (
     STREAM_CHUNK, Consume, Job, Lull, Outcome, ParsePool, Pending, Prepare, default_jobs, hash_records, parse_files,
 )
@@ -127,8 +128,8 @@ def _jobs(snapshot: Snapshot, paths: list[str], settings: Settings) -> tuple[lis
     files = snapshot.files
     work: list[Job] = []
     if snapshot.source in ("worktree", "folder"):
-        root = f"{snapshot.root}{os.sep}"  # (a string per file: 6,000 ``Path`` joins took ~25 ms, before any parse)
-        work = [(p, files[p].kind, root + (files[p].target or p)) for p in paths if not files[p].from_git]
+        root = snapshot.real_root  # (strings: 6,000 ``Path`` joins took ~25 ms, before any parse)
+        work = [(p, files[p].kind, Beneath(root, files[p].target or p)) for p in paths if not files[p].from_git]
         if len(work) == len(paths):
             return work, {}
         # The rest are a work tree's files whose bytes are git's blob (``ScannedFile.from_git``): read from git.

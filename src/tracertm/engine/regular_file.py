@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import NamedTuple
 
 # O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer (it changes nothing for a
 # regular file's reads). O_NOCTTY: a terminal device put there never becomes this process's controlling terminal.
@@ -36,15 +37,33 @@ class TooLarge(Exception):
         self.size = size
 
 
-def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+class Beneath(NamedTuple):
+    """A work-tree file to read: ``rel`` (its path, or the target the scan resolved its link to) below the folder
+    ``root``, given as its real path (``os.path.realpath``, once per sync). The scan checked that nothing on the way
+    leads out of ``root``; a folder swapped for a link to another place since then would be followed by ``open``, so
+    what was opened is checked, not the path again."""
+
+    root: str
+    rel: str
+
+
+def read_regular(path: str | os.PathLike[str] | Beneath, limit: int | None = None) -> bytes:
     """The bytes of the regular file at ``path`` (a symbolic link is followed, as ``open`` does; the scan has
     already refused links out of the tree). Raises ``OSError`` (``filename`` set) when it is gone or no longer a
-    regular file, and ``TooLarge`` when it holds more than ``limit`` bytes — nothing past ``limit + 1`` is read."""
-    fd = os.open(path, _FLAGS)
+    regular file, or (a ``Beneath``) when the file opened is not the one below its root, and ``TooLarge`` when it
+    holds more than ``limit`` bytes — nothing past ``limit + 1`` is read."""
+    below: Beneath | None = None
+    if isinstance(path, Beneath):
+        below, full = path, os.path.join(path.root, path.rel)
+    else:
+        full = os.fspath(path)
+    fd = os.open(full, _FLAGS)
     with open(fd, "rb") as f:  # owns the descriptor from here: closed on every way out
+        if below is not None and _opened(fd, full) != full:
+            raise OSError(errno.EXDEV, "reached through a symbolic link out of its folder", full)
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise OSError(errno.EINVAL, "no longer a regular file", os.fsdecode(path))
+            raise OSError(errno.EINVAL, "no longer a regular file", full)
         if limit is None:
             return f.read()
         if st.st_size > limit:
@@ -55,4 +74,13 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
         return data
 
 
-__all__ = ["TooLarge", "read_regular"]
+def _opened(fd: int, path: str | os.PathLike[str]) -> str:
+    """Where the file open as ``fd`` is: what Linux says of the descriptor itself, else (no ``/proc``) where
+    ``path`` leads now."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+
+
+__all__ = ["Beneath", "TooLarge", "read_regular"]

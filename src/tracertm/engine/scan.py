@@ -19,7 +19,7 @@ from typing import Literal
 
 from tracertm import git
 from tracertm.engine import linked_folders as linked
-from tracertm.engine.regular_file import TooLarge, read_regular, special_kind
+from tracertm.engine.regular_file import Beneath, TooLarge, read_regular, special_kind
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
@@ -110,6 +110,12 @@ class Snapshot:
         return self.location.root
 
     @cached_property
+    def real_root(self) -> str:
+        """``root`` as its real path (no link on the way): where a work-tree file read below it must be
+        (``regular_file.Beneath``); resolved once per snapshot."""
+        return os.path.realpath(self.root)
+
+    @cached_property
     def object_format(self) -> str:
         """The object format of this source's blob ids, ``sha1`` or ``sha256``: the repository's, told by the
         length of the ids the scan got from git (no git call; ``git rev-parse --show-object-format`` only when no
@@ -130,7 +136,8 @@ class Snapshot:
         wanted = [self.files[p] for p in paths]
         if self.source in ("worktree", "folder"):
             # (one descriptor each: a FIFO swapped in since the scan is an OSError, not a read that never returns)
-            out = {f.path: read_regular(self.root / (f.target or f.path)) for f in wanted if not f.from_git}
+            out = {f.path: read_regular(Beneath(self.real_root, f.target or f.path))
+                   for f in wanted if not f.from_git}
             wanted = [f for f in wanted if f.from_git]
             if not wanted:
                 return out
@@ -658,7 +665,7 @@ def _hash_file(
             return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=error, target=target)
         if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns and known.blob_sha:
             return ScannedFile(path, kind, known.blob_sha, st.st_size, st.st_mtime_ns, target=target)
-        data = read_regular(full, max_size)
+        data = read_regular(full, max_size)  # (only hashed: the parse reads the file again, checked)
     except FileNotFoundError:
         return None
     except TooLarge as exc:  # grew past the limit since its stat

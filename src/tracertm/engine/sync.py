@@ -25,7 +25,7 @@ from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
 from tracertm.engine.parse import Consume, Lull, Outcome, parse_one
 from tracertm.engine.reading import parse_changed, reading_work_tree
-from tracertm.engine.regular_file import read_regular
+from tracertm.engine.regular_file import Beneath, read_regular
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
 from tracertm.engine.step_sync import parsed_step_files, refresh_step_links, step_sources
 
@@ -648,7 +648,7 @@ def _reread_references(
                 data, expected, kind = snapshot.read([path])[path], scanned.blob_sha, scanned.kind
             elif (scanned is None and on_disk and not snapshot.in_scope(path) and row is not None and not row.deleted
                   and row.kind in _REREAD_KINDS):
-                data, expected, kind = read_regular(snapshot.root / path), row.blob_sha, row.kind
+                data, expected, kind = read_regular(Beneath(snapshot.real_root, path)), row.blob_sha, row.kind
             else:
                 continue
         except OSError:
