@@ -31,7 +31,7 @@ from tracertm.watcher import failures
 from tracertm.watcher.failures import refusal, waits_for_change
 from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
-from tracertm.watcher.observe import OverflowHook, WatchSet, log_limit_reached
+from tracertm.watcher.observe import OverflowHook, WatchSet, log_limit_reached, log_watch_failed
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
 from tracertm.watcher.signals import StopOnSignal
 from tracertm.watcher.stats import SyncRecord, WatchStats, Health
@@ -714,8 +714,7 @@ class Watcher:
                 if repo.settings_error and repo.settings_error != before:
                     failures.log_config_error(repo.root, repo.key, repo.settings_error)
                 elif before and not repo.settings_error:
-                    log.info("%s: configuration valid again", repo.root,
-                             extra={"fields": {"event": "config_ok", "repository": repo.key}})
+                    failures.log_config_ok(repo.root, repo.key)
             if self._apply_watch_plan(repo) and not repo.git_busy():
                 # What changed in a new folder before its watch existed made no event: a reconcile after the watch
                 # finds it (the one the folder's own event asked for may have run before this loop got here). Not
@@ -745,9 +744,7 @@ class Watcher:
         limits = {errno.ENOSPC: "max_user_watches", errno.EMFILE: "max_user_instances"}
         setting = limits.get(exc.errno or 0)
         if setting is None:
-            log.warning("%s: cannot watch (%s); relying on the periodic reconcile", path, exc.strerror or exc,
-                        extra={"fields": {"event": "watch_failed", "path": str(path),
-                                          "error": str(exc.strerror or exc)}})
+            log_watch_failed(path, exc)
             return
         self.stats.watch_limit_reached = True
         if exc.errno in self._limit_logged:

@@ -25,7 +25,8 @@ from pathlib import Path
 from tracertm.errors import GitError, RecordRefusedError, TracertmError, UsageError
 from tracertm.watcher.logs import LOGGER
 
-__all__ = ["PARKED", "log_config_error", "log_database_down", "log_sync_failed", "refusal", "waits_for_change"]
+__all__ = ["PARKED", "log_config_error", "log_config_ok", "log_database_down", "log_sync_failed", "refusal",
+           "waits_for_change"]
 
 log = logging.getLogger(LOGGER)
 
@@ -112,3 +113,9 @@ def log_config_error(root: Path, key: str, error: str | None) -> None:
     waits for the fix."""
     log.error("%s: %s; not syncing it until its configuration changes", root, error,
               extra={"fields": {"event": "config_error", "repository": key, "error": error}})
+
+
+def log_config_ok(root: Path, key: str) -> None:
+    """The line (``config_ok``) for a repository whose configuration is valid again (``log_config_error`` said it
+    was not): it syncs again."""
+    log.info("%s: configuration valid again", root, extra={"fields": {"event": "config_ok", "repository": key}})

@@ -211,4 +211,14 @@ def log_limit_reached(path: Path, setting: str, reconcile_every: float) -> None:
     )
 
 
-__all__ = ["EVENT_TYPES", "OverflowHook", "Sink", "WatchSet", "log_limit_reached", "read_limit"]
+def log_watch_failed(path: Path, exc: OSError) -> None:
+    """The line (``watch_failed``) for a folder that cannot be watched for another reason than a limit."""
+    from tracertm.watcher.logs import LOGGER
+
+    logging.getLogger(LOGGER).warning(
+        "%s: cannot watch (%s); relying on the periodic reconcile", path, exc.strerror or exc,
+        extra={"fields": {"event": "watch_failed", "path": str(path), "error": str(exc.strerror or exc)}},
+    )
+
+
+__all__ = ["EVENT_TYPES", "OverflowHook", "Sink", "WatchSet", "log_limit_reached", "log_watch_failed", "read_limit"]
