@@ -568,13 +568,25 @@ def _message(element: Element) -> str | None:
     return first_line(message) or first_line(element.text)
 
 
+# Java's ``#,##0.###`` (older Maven Surefire, other JVM tools) writes ``time`` in the JVM's locale: ``1,234.5`` in
+# English ones, ``1.234,5`` or ``1,5`` in German ones. Separators every three digits before the decimal mark are
+# groups; a lone comma is the decimal mark (``1,500`` reads as English, 1500 s).
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
+_GROUPED_DECIMAL_COMMA = re.compile(r"[+-]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+),\d*")
+
+
 def _seconds(value: str | None) -> float | None:
     """A ``time`` attribute in seconds; None when absent, no finite number (``inf``, ``nan``, ``1e400``) or
     negative."""
     if not value:
         return None
+    value = value.strip()
+    if _GROUPED.fullmatch(value):
+        value = value.replace(",", "")
+    elif _GROUPED_DECIMAL_COMMA.fullmatch(value):
+        value = value.replace(".", "").replace(",", ".")
     try:
-        return finite(float(value.replace(",", "")))
+        return finite(float(value))
     except ValueError:
         return None
 
