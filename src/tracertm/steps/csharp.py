@@ -23,8 +23,9 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
+from tracertm.steps.literals import csharp_raw_string, unescape
 from tracertm.steps.reqnroll import Scope, TagExpressionError, parse_tags
-from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
+from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "StepDefinition": "step"}
 _PARAMETER = re.compile(r"\{\w*\}")
@@ -47,7 +48,9 @@ def _string(node: Node) -> str | None:
     if node.type == "verbatim_string_literal" and raw.startswith('@"') and raw.endswith('"'):
         return raw[2:-1].replace('""', '"')
     if node.type == "string_literal" and raw.startswith('"') and raw.endswith('"') and not raw.startswith('"""'):
-        return unescape(raw[1:-1])
+        return unescape(raw[1:-1], "csharp")
+    if node.type == "raw_string_literal":
+        return csharp_raw_string(raw)
     return None
 
 

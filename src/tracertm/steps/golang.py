@@ -22,8 +22,9 @@ from dataclasses import replace
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.java import Folding
+from tracertm.steps.literals import unescape
 from tracertm.steps.model import Keyword, Parameter, StepDefinition, StepFile, assign_identities
-from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
+from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, syntax_errors, text, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Step": "step", "Given": "given", "When": "when", "Then": "then"}
 
@@ -45,7 +46,7 @@ def _string(node: Node | None, constants: Mapping[str, Node | None] | None = Non
         if current.type == "raw_string_literal" and len(raw) >= 2:
             value = raw[1:-1]
         elif current.type == "interpreted_string_literal" and len(raw) >= 2:
-            value = unescape(raw[1:-1])
+            value = unescape(raw[1:-1], "go")
         elif current.type == "call_expression" and not parts and not pending:  # regexp.MustCompile("..."), alone
             callee = text(current.child_by_field_name("function") or current)
             args = current.child_by_field_name("arguments")
@@ -86,7 +87,7 @@ def _constants(root: Node) -> dict[str, Node | None]:
             if values is None or (kind is not None and text(kind) != "string"):
                 continue  # (no value: an ``iota`` repetition)
             names = [c for c in spec.named_children if c.type == "identifier"]
-            items = [v for v in values.named_children if v.type != "comment"]
+            items = [v for v in values.named_children if not is_comment(v)]
             if len(names) != len(items):
                 continue
             for name, item in zip(names, items):
@@ -249,7 +250,7 @@ def parse(path: str, data: bytes) -> StepFile:
         if callee is None or args is None or callee.type != "selector_expression":
             continue
         keyword = _KEYWORDS.get(text(callee.child_by_field_name("field")))
-        values = [a for a in args.named_children if a.type != "comment"]
+        values = [a for a in args.named_children if not is_comment(a)]
         if keyword is None or len(values) != 2:
             continue
         pattern = _string(values[0], constants, folding)

@@ -26,7 +26,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
-from tracertm.steps.syntax import Node, column, line, parse_tree, string_value, syntax_errors, text, walk
+from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, string_value, syntax_errors, text, walk
 
 _ENGLISH: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step"}
 # Annotations of io.cucumber.java that are not step definitions.
@@ -149,7 +149,7 @@ def _literal(node: Node | None, constants: Mapping[str, Node | None] | None = No
         if current is None:
             return None
         if current.type == "string_literal":
-            value = string_value(current, '"')
+            value = string_value(current, '"', "java")
             if value is None or (folding is not None and not folding.take(value)):
                 return None
             parts.append(value)
@@ -212,7 +212,7 @@ def _annotation_values(annotation: Node) -> dict[str, Node]:
             key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
             if key is not None and value is not None:
                 out[text(key)] = value
-        elif child.type != "comment":
+        elif not is_comment(child):
             out.setdefault("value", child)
     return out
 
@@ -283,7 +283,7 @@ def parse(path: str, data: bytes) -> StepFile:
         elif node.type == "method_invocation" and node.child_by_field_name("object") is None:
             name = text(node.child_by_field_name("name"))
             arg_list = node.child_by_field_name("arguments")
-            items = [a for a in arg_list.named_children if a.type != "comment"] if arg_list is not None else []
+            items = [a for a in arg_list.named_children if not is_comment(a)] if arg_list is not None else []
             if name == "ParameterType" and len(items) >= 2:
                 declared, regex = _literal(items[0], constants, folding), _literal(items[1], constants, folding)
                 if declared is None or regex is None:

@@ -26,7 +26,7 @@ from tracertm.steps.model import (
     assign_identities,
 )
 from tracertm.steps.reqnroll import Scope
-from tracertm.steps.syntax import Node, column, line, parse_tree, string_value, syntax_errors, text, walk
+from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, string_value, syntax_errors, text, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "Step": "step",
                                  "defineStep": "step", "And": "step", "But": "step"}
@@ -66,7 +66,7 @@ def parse(path: str, data: bytes) -> StepFile:
         written = text(callee.child_by_field_name("property") if callee.type == "member_expression" else callee)
         # `G(...)` after `const { Given: G } = ...` / `import { Given as G } ...`: the function exported as Given
         name = names.resolve(node, written) if callee.type == "identifier" else written
-        values = [a for a in args.named_children if a.type != "comment"]
+        values = [a for a in args.named_children if not is_comment(a)]
         if name == "defineParameterType" and values:
             declared = _parameter_type(path, values[0], framework, lang_name)
             if isinstance(declared, Diagnostic):

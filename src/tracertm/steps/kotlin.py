@@ -21,8 +21,9 @@ from collections.abc import Mapping
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.java import _ENGLISH, Folding, add_import, annotation_keyword, pattern_kind
+from tracertm.steps.literals import unescape
 from tracertm.steps.model import Keyword, Parameter, ParameterTypeDecl, StepDefinition, StepFile, assign_identities
-from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
+from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, walk
 
 
 def _string(node: Node | None, constants: Mapping[str, Node | None] | None = None,
@@ -95,7 +96,7 @@ def _template(literal: Node, constants: Mapping[str, Node | None] | None) -> lis
         pieces.append(body[pos:match.start()])
         pos = match.end()
         if match.group(0).startswith("\\"):
-            pieces.append(unescape(match.group(0)))
+            pieces.append(unescape(match.group(0), "kotlin"))
             continue
         expression, name = match.group(match.re.groups - 1), match.group(match.re.groups)
         if expression is not None:

@@ -258,6 +258,24 @@ def _python_classes(source: str) -> str:
     return "".join(out)
 
 
+_INLINE_FLAGS = re.compile(r"\(\?([a-zA-Z]*(?:-[a-zA-Z]+)?)(\)|:)")
+
+
+def _inline_flags(letters: str, language: str) -> str:
+    """Python's letters for an inline flag group's ``letters`` (``i``, ``i-m``); Ruby's ``m`` is Python's ``s``,
+    Java's ``u`` (Unicode case folding) is what Python's ``re`` does anyway. ``Untranslatable`` for a flag Python
+    lacks (Go's and Java's ``U``, Java's ``d``, .NET's ``n``...)."""
+    out = []
+    for letter in letters:
+        letter = "s" if language == "ruby" and letter == "m" else letter
+        if letter == "u" and language in _JVM:
+            continue
+        if letter not in "imsx-":
+            raise Untranslatable(f"the inline flag {letter!r} has no Python equivalent")
+        out.append(letter)
+    return "".join(out).rstrip("-")
+
+
 def translate(source: str, flags: str = "", language: str = "javascript") -> tuple[str, int]:
     """(Python regex source, ``re`` flags) for ``source`` written for ``language``; ``Untranslatable`` when Python's
     ``re`` cannot say the same, ``Refused`` when the language's own engine rejects it."""
@@ -274,25 +292,47 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
         value |= _FLAGS[letter]
     if language == "python":  # Python's own syntax: only its classes are written out (``_class``)
         return _python_classes(source), value
-    if re.search(r"(?<!\\)(?:\\\\)*\\[pP]\{", source):
+    if re.search(r"(?<!\\)(?:\\\\)*\\[pP][{A-Za-z]", source):
         raise Untranslatable("Unicode property classes (\\p{...}) are not supported by Python's re")
     if language in _JVM or language == "go":  # RE2 quotes with \Q…\E too
         source = _unquote(source)
     unicode = "u" in flags or "v" in flags
     out: list[str] = []
+    # Per open group (the whole pattern first), the scoped flag groups to close with it: elsewhere than in
+    # JavaScript an inline ``(?i)`` holds to the end of the group it is in, while Python takes one only at the
+    # start of the pattern; ``a(?i)b`` is written ``a(?i:b)``.
+    scoped = [0]
     i = 0
     n = len(source)
     while i < n:
         ch = source[i]
+        inline = _INLINE_FLAGS.match(source, i) if ch == "(" and language not in _JS else None
         if ch == "\\" and i + 1 < n:
             text, i = _escape(source, i, language, unicode, in_class=False)
         elif ch == "[":
             text, i = _class(source, i, language, unicode)
         elif ch == "{":
             text, i = _brace(source, i, language, unicode)
+        elif inline is not None:
+            letters = _inline_flags(inline.group(1), language)
+            if inline.group(2) == ":":  # (?i:...): a group of its own
+                text, i = f"(?{letters}:", inline.end()
+                scoped.append(0)
+            elif not out and "-" not in letters:  # at the start: Python's global form
+                text, i = f"(?{letters})" if letters else "", inline.end()
+            else:
+                text, i = f"(?{letters}:", inline.end()
+                scoped[-1] += 1
         elif source.startswith("(?<", i) and i + 3 < n and source[i + 3] not in "=!":
             text, i = "(?P<", i + 3
+            scoped.append(0)
+        elif ch == "(":
+            text, i = ch, i + 1
+            scoped.append(0)
+        elif ch == ")" and len(scoped) > 1:
+            text, i = ")" * scoped.pop() + ch, i + 1
         else:
             text, i = ch, i + 1
         out.append(text)
+    out.append(")" * scoped[0])
     return ascii_classes("".join(out), language), value

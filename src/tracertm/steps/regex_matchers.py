@@ -45,6 +45,10 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     except Refused as exc:
         raise DefinitionError(f"regex does not compile in {exc.engine}: {exc}") from None
     except re.error as exc:
+        if definition.language == "go":  # what RE2 reads, Python's re reads alike once translated
+            raise DefinitionError(f"regex does not compile in Go: {exc}; godog panics when it registers the step "
+                                  "— fix the regex") from None
+        # Python's own, an error; another language's, perhaps only tracertm's translation's fault: a warning.
         severity = "error" if definition.language == "python" else "warning"
         raise DefinitionError(f"regex does not compile: {exc}", severity) from None
     except (OverflowError, ValueError):  # ``re``'s parser: a count past MAXREPEAT (or past int()'s digits)

@@ -8,6 +8,7 @@ Cucumber Expression); ``ParameterType(name: '…', regexp: /…/)``.
 from __future__ import annotations
 
 from tracertm.errors import Diagnostic
+from tracertm.steps.literals import unescape
 from tracertm.steps.model import (
     Keyword,
     Parameter,
@@ -17,7 +18,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
-from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, unescape, walk
+from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, syntax_errors, text, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step",
                                  "Step": "step"}
@@ -48,7 +49,7 @@ def _literal(node: Node) -> tuple[PatternKind, str, str] | None:
         return "regex", *regex
     if node.type == "string" and len(raw) >= 2 and raw[0] in "'\"" and raw[-1] == raw[0]:
         body = raw[1:-1]
-        value = body.replace("\\\\", "\\").replace("\\'", "'") if raw[0] == "'" else unescape(body)
+        value = body.replace("\\\\", "\\").replace("\\'", "'") if raw[0] == "'" else unescape(body, "ruby")
         return "cucumber-expression", value, ""
     return None
 
@@ -63,7 +64,7 @@ def parse(path: str, data: bytes) -> StepFile:
             continue
         method = text(node.child_by_field_name("method") or node)
         args = node.child_by_field_name("arguments")
-        values = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+        values = [a for a in args.named_children if not is_comment(a)] if args is not None else []
         if method == "ParameterType":
             name: str | None = None
             regexps: list[str] = []
@@ -77,7 +78,7 @@ def parse(path: str, data: bytes) -> StepFile:
                     name = found[1]
                 elif text(key).strip(":") == "regexp":
                     # One Regexp or string, or an array of them (cucumber-expressions' ``string_array``).
-                    items = ([c for c in value.named_children if c.type != "comment"] if value.type == "array"
+                    items = ([c for c in value.named_children if not is_comment(c)] if value.type == "array"
                              else [value])
                     read = [_literal(item) for item in items]
                     if read and all(r is not None for r in read):

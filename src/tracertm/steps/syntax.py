@@ -4,13 +4,13 @@ per-language wheels of the tree-sitter project (``tree-sitter-javascript``, ``-t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import import_module
 from typing import Any
 
 from tracertm.errors import Diagnostic
+from tracertm.steps.literals import java_text_block, unescape
 
 Node = Any  # tree_sitter.Node: the binding ships no type information mypy --strict can use everywhere
 
@@ -57,6 +57,12 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(current.children))
 
 
+def is_comment(node: Node) -> bool:
+    """A comment of any grammar: ``comment`` (Go, C#, Ruby, JavaScript), ``line_comment`` / ``block_comment`` (Java,
+    Kotlin) — between arguments, where a language allows it."""
+    return str(node.type).endswith("comment")
+
+
 def text(node: Node) -> str:
     return bytes(node.text).decode("utf-8", "replace")
 
@@ -92,35 +98,13 @@ def syntax_errors(path: str, root: Node, language: str, limit: int = 5) -> list[
     return out
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
-_ESCAPE_RE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
-
-
-def unescape(body: str, known: dict[str, str] = _ESCAPES) -> str:
-    """C-family string escapes (JavaScript, Java, Go, C#): ``\\n``, ``\\uXXXX``, ``\\xXX``...; an unknown escape
-    stands for the character itself, as in JavaScript (``'\\('`` is ``(``)."""
-
-    def one(match: re.Match[str]) -> str:
-        seq = match.group(1)
-        if seq[0] in "ux" and len(seq) > 1:
-            code = int(seq[2:-1] if seq.startswith("u{") else seq[1:], 16)
-            # Past U+10FFFF an escape is no character (JavaScript refuses the file): a lone surrogate stands for
-            # it, which ``parsing.storable`` turns into an error at the definition's line, as for "\ud800".
-            return chr(code) if code <= 0x10FFFF else "\udfff"
-        if seq in ("\n", "\r\n"):
-            return ""  # a line continuation
-        return known.get(seq, seq)
-
-    return _ESCAPE_RE.sub(one, body)
-
-
-def string_value(node: Node, quote_chars: str = "'\"`") -> str | None:
+def string_value(node: Node, quote_chars: str = "'\"`", language: str = "javascript") -> str | None:
     """The value of a plain string literal node (no interpolation), or None when it is not one."""
     raw = text(node)
     if len(raw) < 2 or raw[0] not in quote_chars or raw[-1] != raw[0]:
         return None
     if raw.startswith('"""'):
-        return None  # a Java text block: its indentation rules are not worth a pattern
+        return java_text_block(raw) if language == "java" else None
     if any(child.type in ("template_substitution", "interpolation") for child in node.children):
         return None
-    return unescape(raw[1:-1])
+    return unescape(raw[1:-1], language)
