@@ -5,9 +5,10 @@ The result is a list of operations (like Alembic's diff), which ``--dry-run`` pr
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Set as AbstractSet
+from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -169,13 +170,13 @@ def plan(
             winner = _winner(candidates, cur)
             for path, rec in candidates:
                 if path != winner[0]:
-                    lost[path].append((_conflict(kind, number, path, rec.line, winner[0]), winner[0]))
+                    lost[path].append((conflict(kind, number, path, rec.line, winner[0]), winner[0]))
             path, rec = winner
             if cur is not None and not cur.deleted and cur.source_path not in (path, None):
                 # The record lives in another file that was not read this run: it keeps the identity unless that
                 # file is gone (then this file takes it over: a move of the same record, not a delete).
                 if cur.source_path not in removed and cur.source_path not in ok:
-                    lost[path].append((_conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
+                    lost[path].append((conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
                     continue
             elif (cur is not None and cur.deleted and cur.source_path not in (path, None)
                   and cur.source_path not in occupied
@@ -183,7 +184,7 @@ def plan(
                 # A deleted record whose file is back but cannot be read: it may define the record again once it
                 # parses, so no other file takes the identity (and the record's content) meanwhile. Not a file that
                 # still holds live records: it gave this id up while it parsed (another id, a removed document).
-                lost[path].append((_conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
+                lost[path].append((conflict(kind, number, path, rec.line, cur.source_path), cur.source_path))
                 continue
             claimed.add(number)
             kept[(kind, number)] = (path, rec.line)
@@ -354,17 +355,37 @@ def _stored(
 
 def _winner(candidates: list[tuple[str, SpecRecord]], cur: Current | None) -> tuple[str, SpecRecord]:
     """Two files claiming one identity: the one the database already knows wins, else the first by path."""
-    if cur is not None and not cur.deleted:
-        for candidate in candidates:
-            if candidate[0] == cur.source_path:
-                return candidate
-    return candidates[0]
+    known = cur.source_path if cur is not None and not cur.deleted else None
+    path = keeper([p for p, _ in candidates], known)
+    return next(c for c in candidates if c[0] == path)
 
 
-def _conflict(kind: str, number: str, path: str, line: int, other: str | None) -> Diagnostic:
+def keeper(claimants: Sequence[str], known: str | None) -> str:
+    """Of the files claiming one identity, the one that keeps it: the file the database already knows (``known``)
+    when it is one of them, else the first of ``claimants`` (a sync lists them by path; ``diff`` by the commit
+    that added them). The one rule of a sync, a backfill and ``diff``."""
+    return known if known is not None and known in claimants else claimants[0]
+
+
+def conflict(kind: str, number: str, path: str, line: int, other: str | None) -> Diagnostic:
+    """The error of ``path``, which lost ``kind`` ``number`` to the file ``other``."""
     return Diagnostic(
         path, line, 1, f"{kind} {number} is already defined in {other}; give one of them another id (kept {other})"
     )
+
+
+# ``conflict``'s message (also as earlier releases wrote it, without the kept file), read back from a stored error.
+_CONFLICT = re.compile(r"(?P<kind>[a-z_]+) (?P<number>.+?) is already defined in .+; give one of them another id"
+                       r"(?: \(kept .+\))?", re.DOTALL)
+
+
+def conflict_claim(message: str) -> tuple[str, str] | None:
+    """``(kind, number)`` of the identity an error says its file lost to another (``conflict``); None for any other
+    error. A backfill's runs keep their errors as text (``sync_runs.errors``)."""
+    match = _CONFLICT.fullmatch(message)
+    if match is None or match["kind"] not in FILE_KINDS:
+        return None
+    return match["kind"], match["number"]
 
 
 def _record_op(

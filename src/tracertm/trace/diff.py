@@ -11,7 +11,9 @@ A change is ``created``, ``deleted``, ``updated`` (with the fields that changed;
 ``moved`` (same identity at a new path, possibly updated too). A file that does not parse at one of the commits is
 reported, and its records are left out rather than guessed: those it holds where it parses, and those sync keeps for
 it where it does not (its last version that parsed; a gone file's while a new file of its kind does not parse). The
-other files' changes are reported as always; a file both commits hold alike changed nothing, broken or not.
+other files' changes are reported as always; a file both commits hold alike changed nothing, broken or not. An id
+two files claim is the file's that keeps it, as sync decides (``trace.claims``); the other file's error is reported
+where that file differs, and only at a commit where it still lost the id.
 """
 
 from __future__ import annotations
@@ -177,37 +179,36 @@ def _parsed_states(
     from tracertm.engine.parse import default_jobs, hash_records, parse_files
     from tracertm.engine.scan import scan
     from tracertm.parsers.records import ParseResult
+    from tracertm.trace.claims import claims_of, other_claimants, settle
 
     snaps = [scan(location, settings, ref=c) for c in commits]
     try:
         a, b = snaps[0].files, snaps[1].files
         differing = sorted(p for p in set(a) | set(b) if p not in a or p not in b or a[p].blob_sha != b[p].blob_sha)
-        states: list[dict[Key, _Rec]] = []
         outcomes: list[dict[str, Any]] = []
         broken_at: list[set[str]] = []  # the differing files that do not parse, at each commit
         errors: list[Diagnostic] = []
+        workers = jobs if jobs is not None else default_jobs()
         for snap, commit in zip(snaps, commits):
             readable = [p for p in differing if p in snap.files and snap.files[p].error is None]
             broken = {p for p in differing if p in snap.files and snap.files[p].error is not None}
             contents = snap.read(readable)
             work = [(p, snap.files[p].kind, contents[p]) for p in readable]
-            parsed = parse_files(work, settings.parser, jobs if jobs is not None else default_jobs(),
-                                 prepare=hash_records)
-            state: dict[Key, _Rec] = {}
+            parsed = parse_files(work, settings.parser, workers, prepare=hash_records)
             for p, outcome in parsed.items():
                 if not isinstance(outcome, ParseResult):
                     broken.add(p)
                     errors += [Diagnostic(d.path, d.line, d.column, f"at {commit[:12]}: {d.message}", d.severity)
                                for d in outcome.diagnostics]
-                    continue
-                for rec in outcome.records:
-                    state[(rec.kind, rec.number)] = _Rec(p, rec.fields, rec.content_hash)
-                    for child in rec.children:
-                        key = (child.kind, f"{rec.number}/{child.number}")
-                        state[key] = _Rec(p, child.fields, child.content_hash)
-            states.append(state)
             outcomes.append(parsed)
             broken_at.append(broken)
+        # An id a differing file claims may be claimed by a file both commits hold alike too: who keeps it at each
+        # commit is sync's rule, and the records of the files that lost it are not theirs.
+        wanted = {key for parsed in outcomes for outcome in parsed.values() for key, _ in claims_of(outcome)}
+        others = other_claimants(location, settings, commits, snaps, differing, wanted, workers)
+        kept, lost = settle(location, commits, outcomes, others, set(differing))
+        errors += lost
+        states = [_state({**parsed, **others}, keepers) for parsed, keepers in zip(outcomes, kept)]
         _follow_renames(states[0], states[1], snaps, outcomes[1], lambda: _is_ancestor(location, *commits))
         # What sync keeps of a file that does not parse at a commit (and what the history method therefore finds
         # there): the records of its last version that parsed.
@@ -224,6 +225,24 @@ def _parsed_states(
             snap.close()
     _say_nothing_of(states, broken_at[0] | broken_at[1], withheld)
     return states[0], states[1], errors
+
+
+def _state(parsed: Mapping[str, Any], keepers: Mapping[Key, str]) -> dict[Key, _Rec]:
+    """The records of the files that parsed (``parsed``), each of an id claimed twice from the file that keeps it
+    (``keepers``), a feature's scenarios with it."""
+    from tracertm.parsers.records import ParseResult
+
+    state: dict[Key, _Rec] = {}
+    for p, outcome in parsed.items():
+        if not isinstance(outcome, ParseResult):
+            continue
+        for rec in outcome.records:
+            if keepers.get((rec.kind, rec.number), p) != p:
+                continue
+            state[(rec.kind, rec.number)] = _Rec(p, rec.fields, rec.content_hash)
+            for child in rec.children:
+                state[(child.kind, f"{rec.number}/{child.number}")] = _Rec(p, child.fields, child.content_hash)
+    return state
 
 
 def _say_nothing_of(states: list[dict[Key, _Rec]], broken: set[str], withheld: set[Key] | None = None) -> None:
@@ -469,13 +488,19 @@ def _history_states(
     # A file both commits hold alike holds the same records at both, whatever they are: nothing of it changed (the
     # parse method reads only the files that differ).
     differing = _differing(location, commits, failed)
-    for commit in commits:
+    for commit, newest in zip(commits, best):
+        holders = {(rev.entity_type, ident_of(rev)): rev.source_path
+                   for _, rev in newest.values() if rev.change != "deleted"}
         for path, found_errors in _broken_at(location, commit, failed).items():
             if path not in differing:
                 continue
-            broken.add(path)
+            standing = [d for d in found_errors if _stands(d, path, holders)]
+            # A file that lost an id to another one parsed: its records are what the revisions say, the id the
+            # other file's (a conflict the revisions show resolved is no error there).
+            if any(not _lost_id(d) for d in standing):
+                broken.add(path)
             errors += [Diagnostic(d.path, d.line, d.column, f"at {commit[:12]}: {d.message}", d.severity)
-                       for d in found_errors]
+                       for d in standing]
     _say_nothing_of(states, broken)
     return states[0], states[1], errors
 
@@ -549,6 +574,24 @@ def _differing(location: Any, commits: list[str], paths: Iterable[str]) -> set[s
     names = git.run(location.top, "diff", "--no-renames", "--name-only", "-z", commits[0], commits[1], "--",
                     location.prefix or ".").decode("utf-8", "surrogateescape").split("\0")
     return {name[len(location.prefix):] for name in names if name} & wanted
+
+
+def _lost_id(error: Diagnostic) -> bool:
+    """Whether ``error`` says its file lost an id to another file (``engine.plan.conflict``)."""
+    from tracertm.engine.plan import conflict_claim
+
+    return conflict_claim(error.message) is not None
+
+
+def _stands(error: Diagnostic, path: str, holders: Mapping[Key, str | None]) -> bool:
+    """Whether ``error``, met by the backfill in ``path`` at the last commit that changed it, is still the file's at
+    a later commit where ``holders`` hold the records (kind, id → file). An error of the file's own content is; that
+    it lost an id to another file (``engine.plan.conflict``) only while the id is not its own: once the other file
+    went away (deleted, renamed, renumbered), the backfill gave it the id, though it did not change."""
+    from tracertm.engine.plan import conflict_claim
+
+    claim = conflict_claim(error.message)
+    return claim is None or holders.get(claim) != path
 
 
 def _broken_at(location: Any, commit: str, failed: Mapping[str, Mapping[str, list[Diagnostic]]]
