@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Iterable
@@ -30,6 +31,11 @@ def find_root(path: Path) -> Path | None:
         if inside.returncode == 0:  # a repository, yet no top of a work tree
             raise GitError(f"{path}: a git repository without a work tree (a bare repository or a .git folder); "
                            "pass the path of a clone's work tree")
+        named = [name for name in ("GIT_DIR", "GIT_WORK_TREE") if os.environ.get(name)]
+        if named:  # (left out of git's environment: see git_env) never read as a plain folder, ignored files and all
+            raise GitError(f"{path}: no .git here, and {' and '.join(named)} {'is' if len(named) == 1 else 'are'} "
+                           f"set, which tracertm does not follow; unset {'it' if len(named) == 1 else 'them'}, and give the work tree a .git file "
+                           "pointing at the repository (a line 'gitdir: <path>')")
         return None
     return Path(proc.stdout.decode().strip())
 
