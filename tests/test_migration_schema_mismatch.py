@@ -74,6 +74,18 @@ def test_stamp_older_than_the_tables_is_one_line_naming_the_mismatch(
     assert schema_revision(database_url) == "0016"  # nothing was migrated
 
 
+@pytest.mark.parametrize("stamp", ["0001", "0004", "0013", "0014", "0015", "0017"])
+def test_a_stamp_a_migration_itself_finds_wrong_is_one_line(tmp_path: Path, git_repo: GitRepo, stamp: str) -> None:
+    """On SQLite these stamps met a migration's own check (``RuntimeError``), Alembic's batch mode (``ValueError``,
+    ``CircularDependencyError``) or a row it requires (``NoResultFound``) before any statement failed: exit 3."""
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    _synced(git_repo, url)
+    _execute(url, f"UPDATE alembic_version SET version_num = '{stamp}'")
+    line = _one_line_error(run_cli("db", "upgrade", "--database-url", url))
+    assert f"stamped with schema revision {stamp}, but its tables are not that revision's" in line, line
+    assert schema_revision(url) == stamp
+
+
 @pytest.mark.parametrize("damage", ["DROP TABLE alembic_version", "DELETE FROM alembic_version"])
 def test_tables_without_a_stamp_are_one_line_and_kept(database_url: str, git_repo: GitRepo, damage: str) -> None:
     _synced(git_repo, database_url)

@@ -132,7 +132,7 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
     lock, so of several processes starting at once on an empty database one migrates and the others find it done.
     """
     from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import CircularDependencyError, DBAPIError, NoResultFound, OperationalError
 
     bound = _bounded(engine, timeout)
     try:
@@ -166,6 +166,14 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
                     if current is not None and _schema_mismatch(exc):
                         raise _mismatched(engine.url, current, exc) from None
                     raise
+                except (RuntimeError, ValueError, NoResultFound, CircularDependencyError) as exc:
+                    # What a migration itself raises on tables that are not its revision's: its own checks
+                    # (``RuntimeError``: 0014, 0016, 0018), Alembic's batch mode (SQLite) on a constraint or table
+                    # that is not there (``ValueError``, ``CircularDependencyError``), a row it requires
+                    # (``NoResultFound``: 0015).
+                    if current is None:
+                        raise
+                    raise _mismatched(engine.url, current, exc) from None
     except DBAPIError as exc:
         if not isinstance(exc, OperationalError) and not _not_a_database(exc):
             raise
