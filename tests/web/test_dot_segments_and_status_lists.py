@@ -207,3 +207,11 @@ def test_the_sign_in_redirect_comes_back_to_the_dot_project_page(built: Built) -
         assert not _dot_segments(urljoin(str(ok.url), ok.headers["location"]))
         page = client.get(ok.headers["location"])
         assert page.status_code == 200 and "3 ADRs with status accepted." in main_of(page.text)
+
+
+def test_the_sign_in_page_reads_as_sentences(built: Built) -> None:
+    """Its first two sentences ran together ("requires a token to read.Paste"): the template's block tag ate the
+    line break between them."""
+    for client in client_for(built.url, read_token_required=True):
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", main_of(client.get("/login").text))).split())
+        assert "This server requires a token to read. Paste a token from" in text, text

@@ -25,7 +25,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--workers", type=bounded_int(1, 512), default=1, help="worker processes (default: 1)")
     p.add_argument("--path", metavar="PATH", type=nonblank("path"),
                    help="repository whose project 'at/{commit}' may read git history from (default: current folder)")
-    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN", type=nonblank("browser origin"),
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN", type=browser_origin,
                    help="allow browser calls from this origin (repeat); no CORS without it")
     p.add_argument("--require-token-for-reads", action="store_true",
                    help="reads need a bearer token too (any scope); writes always do")
@@ -37,11 +37,47 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                    help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS", type=nonblank("address list"),
                    help="proxies trusted for X-Forwarded-* (default: 127.0.0.1)")
-    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME", type=nonblank("host name"),
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME", type=host_name,
                    help="also answer requests whose Host is NAME (repeat); on a loopback address without "
                         "--proxy-headers only localhost, 127.0.0.1 and [::1] are answered otherwise")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(func=_serve)
+
+
+def browser_origin(value: str) -> str:
+    """An argparse ``type``: ``scheme://host[:port]`` as a browser sends it in ``Origin`` (lower case, no default
+    port), which the CORS check compares as text: ``https://dash.example/`` or a path would never match, and ``*``
+    would let every web site read the API from its visitors' browsers (what the ``Host`` check keeps out)."""
+    from urllib.parse import urlsplit
+
+    nonblank("browser origin")(value)
+    if value.strip() == "*":
+        raise argparse.ArgumentTypeError("'*' would let every web site read this server from its visitors' browsers; "
+                                         "name each origin that may (repeat the option)")
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.path
+            or parts.query or parts.fragment or "@" in parts.netloc):
+        raise argparse.ArgumentTypeError(f"{value!r} is no browser origin; give scheme://host[:port] as the browser "
+                                         "sends it (https://dash.example), without a path or a trailing slash")
+    scheme, host = parts.scheme.lower(), parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host.lower()}" + ("" if port in (None, default) else f":{port}")
+
+
+def host_name(value: str) -> str:
+    """An argparse ``type``: a host name as the ``Host`` check compares it (without a port): a URL, a path or a port
+    would never match."""
+    nonblank("host name")(value)
+    name = value.strip()
+    bracketed = name.startswith("[") and name.endswith("]")
+    if not name or any(c.isspace() or c in "/@" for c in name) or (":" in name and not bracketed):
+        raise argparse.ArgumentTypeError(f"{value!r} is no host name; give the name alone, as a request's Host "
+                                         "names it without its port (specs.example.com, [::1])")
+    return name
 
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
