@@ -44,6 +44,8 @@ QUERIES = ("idempotency key", "ledger", "ledger OR postings", '"idempotency key"
 
 # Columns of later migrations than 0015: sync writes them at head, the downgrade to 0015 drops them.
 LATER_COLUMNS = {"sync_runs": ("committed_at",)}
+# Tables of later migrations than 0015: the downgrade to 0015 drops them.
+LATER_TABLES = ("parked_reviews",)
 
 
 def _dump(engine: Any) -> dict[str, list[tuple[str, ...]]]:
@@ -53,7 +55,8 @@ def _dump(engine: Any) -> dict[str, list[tuple[str, ...]]]:
         names = inspect(conn).get_table_names()
         out = {}
         for table in names:
-            if table == "alembic_version" or (is_search_object(table, "table") and not table.endswith("_fts")):
+            if table in ("alembic_version", *LATER_TABLES) or (
+                    is_search_object(table, "table") and not table.endswith("_fts")):
                 continue
             if table in ("scenario_steps", "scenario_step_matches"):
                 # One row per step since 0017, per (step, definition) before: compared as the latter, ids aside.

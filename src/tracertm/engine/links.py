@@ -11,7 +11,8 @@ last reviewed against (``reviewed_version``). A new link is born reviewed (its a
 it is); a later content change of the target (sync's ``updated``/``moved``/``restored``) moves ``target_version``
 only, so the link turns suspect until ``tracertm review``. Database-side ``annotated`` edits never come through
 here, so they never make a link suspect; ``rebuild`` reads a target's ``version`` from its row, which counts them,
-and so follows its *content* version instead (``engine.link_versions``).
+and so follows its *content* version instead (``engine.link_versions``). A deleted record's links go, their review
+state parked until the record is restored (``engine.parked``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import MAX_REF, LinkSpec, derive
 from tracertm.engine.ids import as_id
 from tracertm.engine.link_versions import content_versions, followed_version
+from tracertm.engine.parked import Parked, any_parked, park, park_births, revive, take
 from tracertm.engine.plan import Operation, Plan
 from tracertm.steps.packed import defined as defined_steps
 
@@ -47,6 +49,8 @@ TARGET_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_
 # Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
 LINKS_FORMAT = 3  # 2: step and test links; 3: ADR references by number or slug (``crossfile.resolve_adr``)
 _FORMAT_KEY = "links_format"
+# Kinds of the records links are derived from (``derive``).
+_SOURCE_KINDS = frozenset({"adr", "contract", "feature", "scenario"})
 
 # Link types derived from what the files say (``derive``); the others are derived from database tables kept by other
 # writers in the same transaction: ``step`` from ``scenario_steps`` (sync's step matching), ``test`` from the
@@ -145,9 +149,12 @@ def maintain(
             )
     if not fresh:
         _follow_targets(conn, project_id, targets)
-    for chunk in iter_chunks(gone):
-        conn.execute(delete(LINKS).where(LINKS.c.source_id.in_(chunk)))
-    dangling = _write_sources(conn, project_id, sources, options, fresh=fresh)
+    # A deleted record's links go; their reviews wait for it (``engine.parked``), which a restored one takes back.
+    park(conn, project_id, gone)
+    restored_ids = [row_id for op in plan.operations if op.action == "restored" and op.kind in _SOURCE_KINDS
+                    if (row_id := ids.get((op.kind, op.parent or "", op.number))) is not None]
+    back = take(conn, project_id, restored_ids) if restored_ids else None
+    dangling = _write_sources(conn, project_id, sources, options, fresh=fresh, parked=back)
     if not fresh:
         dangling += _renamed_adrs(conn, project_id, plan, {s.id for s in sources} | set(gone), options, reread)
         # A restored scenario's test mapping survived its deletion (step links come back with re-matching).
@@ -226,10 +233,12 @@ class _Existing(NamedTuple):
 def _write_sources(
     conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions, *, fresh: bool = False,
     reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None,
+    parked: Mapping[tuple[uuid.UUID, LinkSpec], Parked] | None = None,
 ) -> list[Diagnostic]:
     """Replace the outgoing links of ``sources`` by what their fields say; links that stay keep their review. A new
     link is born reviewed against its target's version, or the one ``reviewed`` gives it (a backfill's
-    ``history.births``: the version its target had when the link appeared in the history)."""
+    ``history.births``: the version its target had when the link appeared in the history); a link of a restored
+    record that it had before its deletion takes the review ``parked`` kept of it (``engine.parked``)."""
     t = LINKS.c
     wanted: dict[uuid.UUID, list[LinkSpec]] = {s.id: derive(s.kind, s.fields, options) for s in sources}
     sources, written, several = _resolve_adrs(conn, project_id, sources, wanted)
@@ -252,7 +261,12 @@ def _write_sources(
         (s, spec) for s in sources for spec in wanted[s.id] if (s.id, spec) not in existing
     ]
     resolved = resolve(conn, project_id, {(spec.target_kind, spec.target_ref) for _, spec in new})
+    back = _parked_of(new, written, parked)
+    contents = content_versions(conn, dict(target for s, spec in new if (s.id, spec) in back
+                                           if (target := resolved.get((spec.target_kind, spec.target_ref))))
+                                ) if back else {}
     rows_: list[dict[str, Any]] = []
+    revived: list[dict[str, Any]] = []
     dangling: list[Diagnostic] = []
     for s, spec in new:
         if len(rows_) >= _INSERT_BATCH:  # in batches: a cold sync's tens of thousands of rows are never all in memory
@@ -260,15 +274,21 @@ def _write_sources(
             rows_ = []
         target = resolved.get((spec.target_kind, spec.target_ref))
         row = link_row(project_id, s, spec, target)
-        if reviewed and target is not None and (
+        if (was := back.get((s.id, spec))) is not None:
+            revive(row, was, contents[target[0]] if target else None)
+            revived.append(row)
+        elif reviewed and target is not None and (
             (then := reviewed.get((s.id, spec))) is not None
             or (then := reviewed.get((s.id, written.get((s.id, spec), spec)))) is not None
         ):
             row["reviewed_version"] = min(then, target[1])
-        rows_.append(row)
+        if was is None:
+            rows_.append(row)
         if target is None and spec.target_kind in TARGET_MODELS:
             dangling.append(dangling_of(s, spec, several.get((s.id, spec), ())))
     _insert(conn, rows_)
+    if revived:  # (with their reviewers: the rows ``_insert`` writes all have ``link_row``'s columns)
+        conn.execute(insert(LINKS), revived)
     # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
     moved = [
         {"_id": e.id, "source_path": s.path, "source_line": line, "source_ref": s.ref}
@@ -294,6 +314,18 @@ def _write_sources(
 
 
 _INSERT_BATCH = 2000
+
+
+def _parked_of(
+    new: Sequence[tuple[Source, LinkSpec]], written: Mapping[tuple[uuid.UUID, LinkSpec], LinkSpec],
+    parked: Mapping[tuple[uuid.UUID, LinkSpec], Parked] | None,
+) -> dict[tuple[uuid.UUID, LinkSpec], Parked]:
+    """The parked review of each new link that has one: parked as it was stored (its ADR reference resolved then)
+    or as its source writes it (a backfill's parked links, or an ADR that another one of its number now names)."""
+    if not parked:
+        return {}
+    return {(s.id, spec): was for s, spec in new
+            if (was := parked.get((s.id, spec)) or parked.get((s.id, written.get((s.id, spec), spec)))) is not None}
 
 
 # The last project id ``link_row`` was given, and the same as an ``Id`` (its hex digits kept), as one pair.
@@ -573,20 +605,27 @@ def parsed_lines(records: Iterable[tuple[str, str, SpecRecord]]) -> dict[tuple[s
 
 def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions,
             reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None,
-            lines: RefLines | None = None) -> list[Diagnostic]:
+            lines: RefLines | None = None,
+            gone_reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None) -> list[Diagnostic]:
     """Recompute every link of a project from its live rows; review state of surviving links is kept, targets are
-    re-resolved, links of deleted records go (``reviewed``: see ``_write_sources``). ``lines``: where the records'
-    references are written, for the records the caller parsed (a link of another record keeps the line it has).
-    Returns every dangling link."""
+    re-resolved, links of deleted records go, their reviews parked (``engine.parked``) as a sync parks them, and
+    the live records' parked reviews are taken back (``reviewed``: see ``_write_sources``; ``gone_reviewed``: what a
+    backfill's history says the links of records deleted at its end were reviewed against, parked for those that
+    have none). ``lines``: where the records' references are written, for the records the caller parsed (a link of
+    another record keeps the line it has). Returns every dangling link."""
     t = LINKS.c
     sources = list(_live_sources(conn, project_id))
     if lines:
         sources = [_placed(s, lines) for s in sources]
     live_ids = {s.id for s in sources}
     known = [r.source_id for r in conn.execute(select(t.source_id).where(t.project_id == project_id).distinct())]
-    for chunk in iter_chunks([i for i in known if i not in live_ids]):
-        conn.execute(delete(LINKS).where(t.source_id.in_(chunk)))
-    _write_sources(conn, project_id, sources, options, reviewed=reviewed)
+    park(conn, project_id, [i for i in known if i not in live_ids])
+    if gone_reviewed:
+        dead = {key: version for key, version in gone_reviewed.items() if key[0] not in live_ids}
+        park_births(conn, project_id, dead,
+                    resolve(conn, project_id, {(spec.target_kind, spec.target_ref) for _, spec in dead}))
+    back = take(conn, project_id, live_ids) if any_parked(conn, project_id) else None
+    _write_sources(conn, project_id, sources, options, reviewed=reviewed, parked=back)
     # Re-resolve every target: ids and versions as they are now. A link that had a target keeps its review.
     rows = conn.execute(
         select(t.id, t.target_kind, t.target_ref, t.target_id, t.target_version, t.reviewed_version).where(

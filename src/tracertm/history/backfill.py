@@ -360,7 +360,8 @@ class _Backfill:
         self.match_steps(session, project.id)
         births = self.replay.births
         links.rebuild(session.connection(), project.id, self.settings.parser,
-                      reviewed=births.reviewed() if births is not None else None, lines=self.replay.lines)
+                      reviewed=births.reviewed() if births is not None else None, lines=self.replay.lines,
+                      gone_reviewed=births.parked() if births is not None else None)
         links.mark_built(project)
         Checkpoints.links_built(project)
         self.derived_at = head

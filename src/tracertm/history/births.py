@@ -8,10 +8,16 @@ changed after the link appeared would be born reviewed there, where a sync of ea
 ``LinkBirths`` follows the replay commit by commit: which links each record's fields imply (``derive.derive``, as a
 sync derives them), since which commit, and every target's versions. ``reviewed()`` gives, for each link alive at the
 end, the version its target had when the link was born (or, for a link born dangling, when its target appeared), as
-``links.rebuild`` takes it for the links it creates. A backfill that continues a stopped one (``--resume``, or new
-commits after a finished one) starts from ``LinkBirths.recorded``: the same births, replayed from the revisions the
-earlier runs wrote (each holds its record's fields then), so that the links of the earlier part are not born at
-the end.
+``links.rebuild`` takes it for the links it creates.
+
+A record deleted and restored keeps the links it has again as they were born (a sync parks their reviews while it is
+gone: ``engine.parked``), unless a link had been reviewed against nothing by then (born dangling, its target not
+there before the deletion: a sync parks nothing of it, and it is born again with the record). ``parked()`` gives
+the reviews of the links of records deleted at the end, which ``links.rebuild`` parks.
+
+A backfill that continues a stopped one (``--resume``, or new commits after a finished one) starts from
+``LinkBirths.recorded``: the same births, replayed from the revisions the earlier runs wrote (each holds its
+record's fields then), so that the links of the earlier part are not born at the end.
 """
 
 from __future__ import annotations
@@ -42,8 +48,14 @@ class LinkBirths:
         self._position = 0
         self._specs: dict[uuid.UUID, frozenset[LinkSpec]] = {}  # a live source's links now
         self._born: dict[LinkKey, int] = {}  # each of those links: the position of the commit it appeared at
+        # A link carried over its source's deletions: (position deleted, position restored) of each.
+        self._gaps: dict[LinkKey, list[tuple[int, int]]] = {}
+        # A deleted source: the position of its deletion, and its links then with the positions they appeared at.
+        self._parked: dict[uuid.UUID, tuple[int, dict[LinkSpec, int]]] = {}
         # (target kind, number) → its (position, version, deleted) after each commit that changed it
         self._versions: dict[tuple[str, str], list[tuple[int, int, bool]]] = {}
+        # The ADR a reference names at the end (read once, by ``reviewed`` and ``parked``).
+        self._name: Callable[[str], tuple[str | None, tuple[str, ...]]] | None = None
 
     @classmethod
     def recorded(cls, session: Session, project_id: uuid.UUID, index: Mapping[str, int],
@@ -91,42 +103,76 @@ class LinkBirths:
         """One operation (a record's new version) at ``position``: its target versions and the links it implies."""
         if kind in TARGET_MODELS and not parent:
             self._versions.setdefault((kind, number), []).append((position, version, deleted))
+            self._name = None
         if kind not in SOURCES:
             return
         assert row_id is not None
         before = self._specs.pop(row_id, frozenset())
-        if deleted or fields is None:  # its links go with it; they are born again if it comes back
-            for spec in before:
-                self._born.pop((row_id, spec), None)
+        if deleted or fields is None:  # its links go with it, parked: those it has again if it comes back stay
+            if before or row_id not in self._parked:
+                self._parked[row_id] = (position, {spec: self._born.pop((row_id, spec)) for spec in before
+                                                   if (row_id, spec) in self._born})
             return
+        deleted_at, carried = self._parked.pop(row_id, (0, {}))
         now = frozenset(derive(kind, fields, options))
-        for spec in before - now:
+        for spec in (before | carried.keys()) - now:
             self._born.pop((row_id, spec), None)
+            self._gaps.pop((row_id, spec), None)
         for spec in now - before:
-            self._born[(row_id, spec)] = position
+            if spec in carried:
+                self._born[(row_id, spec)] = carried[spec]
+                self._gaps.setdefault((row_id, spec), []).append((deleted_at, position))
+            else:
+                self._born[(row_id, spec)] = position
         self._specs[row_id] = now
 
     def reviewed(self) -> dict[LinkKey, int]:
         """Each link's target version at its birth, where that differs from the target's version now (a link
         whose target never changed after it is born reviewed at the end alike)."""
         out: dict[LinkKey, int] = {}
-        name: Callable[[str], tuple[str | None, tuple[str, ...]]] | None = None
         for key, born in self._born.items():
-            spec = key[1]
-            versions = self._versions.get((spec.target_kind, spec.target_ref))
-            if not versions and spec.target_kind == "adr":
-                # A reference that names an ADR by another id (``ADR-0008`` for ``ADR-0008-use-x``): the ADR the
-                # links name at the end (``adr_links.resolve_links``), keyed by the link as written all the same.
-                if name is None:
-                    name = adr_resolver({n for (k, n), v in self._versions.items() if k == "adr" and not v[-1][2]})
-                target = name(spec.target_ref)[0]
-                versions = self._versions.get(("adr", target)) if target is not None else None
+            versions = self._target_versions(key[1])
             if not versions:
                 continue
-            then = _version_at(versions, born)
+            then = _version_at(versions, self._birth(key, born, versions))
             if then is not None and then != versions[-1][1]:
                 out[key] = then
         return out
+
+    def parked(self) -> dict[LinkKey, int]:
+        """The links of the records deleted at the end, each with the version it was reviewed against when its
+        record was deleted (none for a link reviewed against nothing then: it is born with its record)."""
+        out: dict[LinkKey, int] = {}
+        for row_id, (deleted_at, carried) in self._parked.items():
+            for spec, born in carried.items():
+                versions = self._target_versions(spec)
+                if not versions:
+                    continue
+                then = _version_at([v for v in versions if v[0] <= deleted_at],
+                                   self._birth((row_id, spec), born, versions))
+                if then is not None:
+                    out[(row_id, spec)] = then
+        return out
+
+    def _target_versions(self, spec: LinkSpec) -> list[tuple[int, int, bool]] | None:
+        """The versions of the target a link names (None: not a record the history has)."""
+        versions = self._versions.get((spec.target_kind, spec.target_ref))
+        if not versions and spec.target_kind == "adr":
+            # A reference that names an ADR by another id (``ADR-0008`` for ``ADR-0008-use-x``): the ADR the
+            # links name at the end (``adr_links.resolve_links``), keyed by the link as written all the same.
+            if self._name is None:
+                self._name = adr_resolver({n for (k, n), v in self._versions.items() if k == "adr" and not v[-1][2]})
+            target = self._name(spec.target_ref)[0]
+            versions = self._versions.get(("adr", target)) if target is not None else None
+        return versions
+
+    def _birth(self, key: LinkKey, born: int, versions: list[tuple[int, int, bool]]) -> int:
+        """Where a link counts as born: where it appeared, or where its source was last restored after a deletion
+        that found it reviewed against nothing (its target not there from its birth to the deletion)."""
+        for deleted_at, restored_at in self._gaps.get(key, ()):
+            if _version_at([v for v in versions if v[0] <= deleted_at], born) is None:
+                born = restored_at
+        return born
 
 
 def _version_at(versions: list[tuple[int, int, bool]], position: int) -> int | None:

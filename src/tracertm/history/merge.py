@@ -388,15 +388,17 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
 
 def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
     """Move the database's own revisions of each record behind its grafted history (``_before``), and the
-    links to that record with them: a link reviewed at the version the sync wrote stays reviewed at that same
-    state, now numbered higher (else the merge alone would make every link to an older record suspect). The
-    first of them takes the change, and the commit, people, dates and snapshot, of the state it stands for."""
+    links to that record with them (and parked reviews of links to it): a link reviewed at the version the sync
+    wrote stays reviewed at that same state, now numbered higher (else the merge alone would make every link to an
+    older record suspect). The first of them takes the change, and the commit, people, dates and snapshot, of the
+    state it stands for."""
     from sqlalchemy import bindparam, update
 
     from tracertm.engine.apply import REVISIONS, iter_chunks
     from tracertm.engine.links import LINKS
+    from tracertm.engine.parked import PARKED
 
-    rev, link = REVISIONS.c, LINKS.c
+    rev, link, parked = REVISIONS.c, LINKS.c, PARKED.c
     params = [{"_entity": row_id, "_from": first.version, "_shift": shift}
               for row_id, first, shift, _, _ in renumbered if shift]
     if params:
@@ -405,6 +407,10 @@ def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
         for column in (link.reviewed_version, link.target_version):
             conn.execute(update(LINKS).where(link.target_id == bindparam("_entity"), column >= bindparam("_from"))
                          .values({column.name: column + bindparam("_shift")}), params)
+        # (The reviews of a deleted record's links wait for it: ``engine.parked``.)
+        conn.execute(update(PARKED).where(parked.target_id == bindparam("_entity"),
+                                          parked.reviewed_version >= bindparam("_from"))
+                     .values(reviewed_version=parked.reviewed_version + bindparam("_shift")), params)
     if renumbered:
         conn.execute(update(REVISIONS).where(rev.id == bindparam("_first")).values(change=bindparam("_change")),
                      [{"_first": first.id, "_change": change} for _, first, _, change, _ in renumbered])

@@ -3,7 +3,7 @@
 from tracertm.kinds import KINDS
 from tracertm.models.api_token import ApiToken
 from tracertm.models.base import Base
-from tracertm.models.link import Link, LinkType
+from tracertm.models.link import Link, LinkType, ParkedReview
 from tracertm.models.project import Project
 from tracertm.models.specification import (
     ADR,
@@ -43,6 +43,7 @@ __all__ = [
     "Link",
     "LinkType",
     "MODEL_BY_KIND",
+    "ParkedReview",
     "Project",
     "Scenario",
     "ScenarioStatus",

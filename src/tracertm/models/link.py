@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base, TimestampMixin
@@ -75,4 +75,28 @@ class Link(TimestampMixin, Base):
         return f"Link({self.source_ref} -{self.link_type}-> {self.target_ref})"
 
 
-__all__ = ["Link", "LinkType"]
+class ParkedReview(Base):
+    """The review state of a link whose source was deleted, kept until the source comes back.
+
+    A deleted record's links go (every reader of ``links`` shows only live sources' links); its review state waits
+    here instead, one row per link that had been reviewed against some version of its target. When the record is
+    restored (a revert, a branch switched back), each link it has again takes its row's review (``reviewed_version``,
+    ``reviewed_by``, ``reviewed_at``): suspect if its target changed since, as if the source had never gone, since
+    only a review clears a suspect link. ``target_id``: the target the link had when parked (a backfill merge
+    renumbers that record's versions, these included)."""
+
+    __tablename__ = "parked_reviews"
+    __table_args__ = (PrimaryKeyConstraint("project_id", "source_id", "link_type", "target_kind", "target_ref"),)
+
+    project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    source_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
+    link_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_ref: Mapped[str] = mapped_column(String(500), nullable=False)
+    target_id: Mapped[uuid.UUID | None] = mapped_column(GUID)
+    reviewed_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    reviewed_by: Mapped[str | None] = mapped_column(String(255))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+__all__ = ["Link", "LinkType", "ParkedReview"]
