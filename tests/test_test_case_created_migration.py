@@ -55,9 +55,10 @@ def test_a_test_case_without_its_created_revision_gets_it(git_repo: GitRepo, dat
     finally:
         engine.dispose()
 
-    result = run_cli("db", "upgrade", "--database-url", database_url)
+    # Up to 0026 only: the later migrations' tables are there already (the database was made at head).
+    result = run_cli("db", "upgrade", "--revision", "0026", "--database-url", database_url)
     assert result.returncode == 0, result.stderr
-    assert schema_revision(database_url) == db.SCHEMA_HEAD
+    assert schema_revision(database_url) == "0026"
     after = _revisions(database_url)
     assert after["unit::never_edited"] == imported["unit::never_edited"]  # what today's import writes
     assert after["unit::current"] == imported["unit::current"]  # it had one: left alone
