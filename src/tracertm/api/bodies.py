@@ -31,6 +31,9 @@ def _not_json(constant: str) -> Any:
 
 # A JSON text's strings, and the constants outside them: the first constant matched is where the decoder stopped.
 _CONSTANT_OUTSIDE_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+# The same for an integer of more digits than ``int`` converts (``sys.get_int_max_str_digits``: 4,300): a run of
+# digits outside strings, the first of that length not part of a fraction or an exponent (those are floats).
+_LONG_INTEGER_OUTSIDE_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![.eE+0-9-])(-?[0-9]{4301,})(?![.eE0-9])')
 
 
 def _json_body(body: bytes) -> Any:
@@ -48,6 +51,9 @@ def _json_body(body: bytes) -> Any:
     except UnicodeDecodeError as e:
         raise ApiProblem(422, f"the body is not JSON (not UTF-8, UTF-16 or UTF-32 text: byte {e.start})",
                          kind="invalid-request") from None
+    except ValueError:  # not a JSONDecodeError: an integer of more digits than ``int`` converts (it was a 500)
+        reason, text = "a number of more than 4,300 digits", body.decode("utf-8", "replace")
+        at = next((m.start(1) for m in _LONG_INTEGER_OUTSIDE_STRINGS.finditer(text) if m.group(1)), 0)
     raise RequestValidationError([{"type": "json_invalid", "loc": ("body", at), "msg": "JSON decode error",
                                    "input": {}, "ctx": {"error": reason}}], body=body)
 

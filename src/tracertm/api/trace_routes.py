@@ -70,6 +70,27 @@ class _NotALinkNumber(Convertor[str]):
 NOT_A_LINK_NUMBER = "tracertm_not_a_link_number"
 register_url_convertor(NOT_A_LINK_NUMBER, _NotALinkNumber())
 
+# The link number of a path whose digits are more than ``int`` converts (4,300): no link's, named so in the 404.
+TOO_MANY_DIGITS = -1
+
+
+class _LinkNumber(Convertor[int]):
+    """The ``{link_id:...}`` of the link routes: digits as a number, as Starlette's ``int`` converts them, but one of
+    more than 4,300 digits is ``TOO_MANY_DIGITS`` (``int`` refuses it: a 500 raised while routing, before the token
+    was checked)."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return int(value) if len(value.lstrip("0")) <= 4300 else TOO_MANY_DIGITS
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+LINK_NUMBER = "tracertm_link_number"
+register_url_convertor(LINK_NUMBER, _LinkNumber())
+
 
 def _no_link(session: Session, project: str, word: str) -> Exception:
     """The 404 of a link path that names no link number: after the project's own 404, as for an unknown number."""
@@ -81,6 +102,8 @@ def _no_link(session: Session, project: str, word: str) -> Exception:
 def _known_number(project: Project, link_id: int) -> None:
     """``NotFound``, worded as ``trace.review.get_link`` words it, for a number no link can have (0, or past
     ``MAX_LINK_ID``): such a link is not there, as any unknown one (404), not a path out of range (422)."""
+    if link_id == TOO_MANY_DIGITS:
+        raise NotFound(f"link of more than 4,300 digits: no such link in project {project.name}; see GET .../links")
     if not 1 <= link_id <= MAX_LINK_ID:
         raise NotFound(f"link {link_id}: no such link in project {project.name}; see GET .../links")
 
@@ -199,10 +222,10 @@ def install_trace_routes(app: APIRouter) -> None:
             headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit})
         return JSONResponse(body, headers=headers)
 
-    # ``{link_id:int}``: only digits reach a link route, so ``/links/review`` (a POST route) and ``/links/abc`` are
+    # ``{link_id:int}`` (``LINK_NUMBER``): only digits reach a link route, so ``/links/review`` (a POST route) and ``/links/abc`` are
     # not a link number to validate (422) but a path no GET serves (405 naming POST) and no link (404: read_no_link).
     # Any digits are a number to look up: one no link can have (0, past 63 bits) is 404 as well (_known_number).
-    @app.get(f"{base}/links/{{link_id:int}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
+    @app.get(f"{base}/links/{{link_id:{LINK_NUMBER}}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, operation_id="trace_link",
              responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}, **responses(412)})
     def link(
@@ -248,7 +271,7 @@ def install_trace_routes(app: APIRouter) -> None:
 
         return graph.build(session, Projects(session).get(project, "project"), ident, depth).as_dict()
 
-    @app.patch(f"{base}/links/{{link_id:int}}", response_model=LinkRead, tags=[TAG],
+    @app.patch(f"{base}/links/{{link_id:{LINK_NUMBER}}}", response_model=LinkRead, tags=[TAG],
                responses=responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500, 503),
                operation_id="trace_review_link", openapi_extra=openapi(LinkUpdate))
     def review_link(

@@ -52,8 +52,12 @@ class ListPage:
 
 
 def normalize_adr(ident: str) -> str:
+    """An ADR id in its normal form (``adr-7`` → ``ADR-0007``), any other id as it is. Written without ``int``,
+    which refuses more than 4,300 digits: such an id is one no ADR has (not found), not an internal error."""
+    from tracertm.parsers.common import number_digits
+
     m = _ADR_ID.match(ident)
-    return f"ADR-{int(m.group(1)):04d}" if m else ident
+    return f"ADR-{number_digits(m.group(1))}" if m else ident
 
 
 class Records:

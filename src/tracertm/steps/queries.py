@@ -76,10 +76,12 @@ def find_definition(session: Session, project: Project, ident: str) -> StepDefin
     short = _SHORT.match(ident)
     condition: ColumnElement[bool]
     if short:
-        n = int(short.group(1))
-        # No project has that many; bound as a parameter it would overflow the database's integer (an error).
-        if n > _MAX_NUMBER:
+        # No project has that many; bound as a parameter it would overflow the database's integer (an error), and
+        # ``int`` refuses more than 4,300 digits (an internal error): measured before converting.
+        digits = short.group(1).lstrip("0")
+        if len(digits) > len(str(_MAX_NUMBER)) or int(digits or "0") > _MAX_NUMBER:
             return None
+        n = int(digits or "0")
         numbers = ranked(project.id)
         condition = StepDefinition.id.in_(select(numbers.c.id).where(numbers.c.n == n))
     else:
