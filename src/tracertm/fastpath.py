@@ -236,7 +236,7 @@ class _Attempt:
             committed = None
             if snapshot.commit:
                 date = git.run(top, "show", "-s", "--format=%cI", snapshot.commit).decode().strip()
-                committed = dt.datetime.fromisoformat(date)
+                committed = git.iso_date(date)  # None for a date git cannot read (``%cI`` printed as it is)
             db.record(project_id, run_id, _trigger(self.trigger), self._ref_label(), snapshot.commit, committed,
                       counts, synced)
         db.commit()

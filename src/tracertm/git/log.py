@@ -14,6 +14,7 @@ from typing import IO
 
 from tracertm.errors import GitError
 from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, git_env, pathspecs, run
+from tracertm.git.repo import iso_date
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
 _COMMIT_FORMAT = "%H%x00%an%x00%ae%x00%cI%x00%aI%x00%cn%x00%ce%x00%P"
@@ -42,9 +43,9 @@ class HistoryCommit:
         return self.info.sha
 
     @property
-    def date(self) -> dt.date:
-        """The commit date, in the committer's time zone."""
-        return self.info.committed_at.date()
+    def date(self) -> dt.date | None:
+        """The commit date, in the committer's time zone; None when git's is unreadable (``iso_date``)."""
+        return self.info.committed_at.date() if self.info.committed_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class CommitInfo:
     sha: str
     author_name: str
     author_email: str
-    committed_at: dt.datetime
+    committed_at: dt.datetime | None  # None: a date git could not read or Python cannot hold (``iso_date``)
     authored_at: dt.datetime | None = None
     committer_name: str | None = None
     committer_email: str | None = None
@@ -89,8 +90,8 @@ class CommitInfo:
 def _commit_fields(fields: list[str]) -> CommitInfo:
     """The fields of ``_COMMIT_FORMAT`` (as text) → CommitInfo."""
     sha, name, email, committed, authored, committer, committer_email, parents = fields
-    return CommitInfo(sha, name, email, dt.datetime.fromisoformat(committed), dt.datetime.fromisoformat(authored),
-                      committer, committer_email, tuple(parents.split()))
+    return CommitInfo(sha, name, email, iso_date(committed), iso_date(authored), committer, committer_email,
+                      tuple(parents.split()))
 
 
 def commit_info(root: Path, sha: str, paths: Iterable[str] = (), strip: str = "") -> CommitInfo:
@@ -128,7 +129,7 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
         token = token.lstrip(b"\n")
         if token.startswith(b"\x01"):
             email, when = (next(tokens).decode("utf-8", "replace") for _ in range(2))
-            author = Author(token[1:].decode("utf-8", "replace"), email, dt.datetime.fromisoformat(when.strip()))
+            author = Author(token[1:].decode("utf-8", "replace"), email, iso_date(when))
         elif token and author is not None:
             path = wanted.get(token.decode("utf-8", "surrogateescape"))
             if path is not None and path not in found:  # newest first: the first commit seen is the most recent
@@ -214,16 +215,32 @@ def _parse_log(tokens: Iterator[bytes], strip: str) -> Iterator[HistoryCommit]:
 
 
 def commit_dates(reader: BlobReader, shas: Iterable[str]) -> dict[str, dt.date]:
-    """Committer dates (in the committer's time zone) of commits, read from the commit objects."""
+    """Committer dates (in the committer's time zone) of commits, read from the commit objects; a commit whose date
+    is unreadable (``_committer_date``) is left out."""
     out: dict[str, dt.date] = {}
     for sha, raw in reader.read_many(sorted(set(shas))).items():
         for line in raw.split(b"\n"):
             if not line:
                 break
             if line.startswith(b"committer "):
-                stamp, offset = line.rsplit(b" ", 2)[1:]
-                sign = -1 if offset.startswith(b"-") else 1
-                minutes = sign * (int(offset[1:3]) * 60 + int(offset[3:5]))
-                zone = dt.timezone(dt.timedelta(minutes=minutes))
-                out[sha] = dt.datetime.fromtimestamp(int(stamp), zone).date()
+                date = _committer_date(line)
+                if date is not None:
+                    out[sha] = date
     return out
+
+
+def _committer_date(line: bytes) -> dt.date | None:
+    """The date of a commit object's ``committer NAME <EMAIL> SECONDS +HHMM`` line, in its time zone; None when it
+    is not one (no zone, a zone past a day, seconds beyond 9999), as ``iso_date`` reads git's own output."""
+    fields = line.rsplit(b" ", 2)
+    if len(fields) < 3:
+        return None
+    stamp, offset = fields[1:]
+    if not (stamp.isdigit() and len(offset) == 5 and offset[:1] in b"+-" and offset[1:].isdigit()):
+        return None
+    sign = -1 if offset.startswith(b"-") else 1
+    try:
+        zone = dt.timezone(dt.timedelta(minutes=sign * (int(offset[1:3]) * 60 + int(offset[3:5]))))
+        return dt.datetime.fromtimestamp(int(stamp), zone).date()
+    except (ValueError, OverflowError, OSError):
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -10,6 +11,19 @@ from pathlib import Path
 
 from tracertm.errors import GitError
 from tracertm.git.process import git_env, run
+
+
+def iso_date(text: str) -> dt.datetime | None:
+    """A date of git's strict ISO 8601 format (``%cI``, ``%aI``); None for one that is not a date Python can hold.
+    A commit object's date is whatever its writer put there: one git cannot parse prints the placeholder itself
+    (``%cI``), one past 9999 (``@253402300799 +1400`` is ``10000-01-01T13:59:59+14:00``) or past it once in UTC.
+    Such a commit is taken as undated, as a sync without a commit is, not as an error."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+        when.astimezone(dt.UTC)  # stored in UTC: 9999-12-31T23:00:00-02:00 is past the last datetime there
+    except (ValueError, OverflowError):
+        return None
+    return when
 
 
 def find_root(path: Path) -> Path | None:

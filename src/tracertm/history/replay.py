@@ -445,7 +445,7 @@ class Replay:
                 self.revisions += 1
                 bucket = counts.setdefault(op.kind, {})
                 bucket[op.action] = bucket.get(op.action, 0) + 1
-                if op.kind == "adr" and op.action == "created":
+                if op.kind == "adr" and op.action == "created" and commit.date is not None:  # (unreadable: undated)
                     self.state.adr_created.setdefault(op.number, commit.date)
         # A file that lost an identity is re-planned by every commit; its conflict is news only when it is touched.
         self.errors.extend(CommitError(commit.sha, d) for d in the_plan.errors if d.path in touched)

@@ -253,6 +253,8 @@ def _undated_adrs(session: Session, project: Project, index: Mapping[str, int],
     if set(created) != set(undated.values()):
         return None
     dates = git.commit_dates(reader, created.values())
+    if not set(created.values()) <= dates.keys():  # a creating commit whose date is unreadable
+        return None
     return {number: dates[sha] for number, sha in created.items()}
 
 

@@ -32,8 +32,10 @@ KINDS = RECORD_KINDS  # parents first
 
 
 def deletion_time(commit: git.CommitInfo) -> dt.datetime:
-    """When a record deleted by ``commit`` was deleted: the commit's author date (when the change was written)."""
-    return commit.authored_at or commit.committed_at
+    """When a record deleted by ``commit`` was deleted: the commit's author date (when the change was written), else
+    its commit date; now when git has neither (``git.log.iso_date``), as ``mark_deleted`` dates a deletion: a row
+    without ``deleted_at`` is no deleted one."""
+    return commit.authored_at or commit.committed_at or dt.datetime.now(dt.UTC)
 
 
 def open_run(session: Session, project_id: uuid.UUID, ref: str, commit: str,
@@ -93,7 +95,7 @@ class BatchWriter:
         self.files: dict[str, tuple[bool, uuid.UUID, dict[str, Any], FileOp]] = {}
         self.revisions: list[dict[str, Any]] = []
         self.revision_ops: list[Operation] = []
-        self.committed: dict[str, dt.datetime] = {}  # commit → its commit date, for the run's ``committed_at``
+        self.committed: dict[str, dt.datetime | None] = {}  # commit → its commit date, for the run's ``committed_at``
 
     def add(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Collapse one commit's plan into the batch (``ids``: the rows it creates)."""

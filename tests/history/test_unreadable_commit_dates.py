@@ -1,0 +1,74 @@
+"""A commit whose date git prints unreadably or Python cannot hold is an undated commit, never an internal error:
+a commit object written without a time zone (an importer's; git prints ``%cI`` as it is), and one dated
+``@253402300799 +1400`` (``10000-01-01T13:59:59+14:00``). Sync (of the work tree, which records HEAD, and of a
+ref), backfill and the hook's sync each stopped on ``fromisoformat``'s ValueError (exit 3); the merged side's
+author date of a merge (``merge_authors``) the same. Now the revisions and the run have no commit date."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import GitRepo, run_cli
+from specs import adr
+
+
+def _raw_commit(repo: GitRepo, message: str, *parents: str) -> str:
+    """A commit of the index written as an importer may: author and committer dates with no time zone."""
+    lines = [f"tree {repo.git('write-tree')}", *(f"parent {p}" for p in parents),
+             "author Old Importer <old@example.com> 1234567890",
+             "committer Old Importer <old@example.com> 1234567890", "", message, ""]
+    return subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=repo.path,
+                          input="\n".join(lines), capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _history(url: str, repo: GitRepo, ident: str) -> list[dict[str, object]]:
+    done = run_cli("history", ident, "--format", "json", "--database-url", url, "--path", str(repo.path))
+    assert done.returncode == 0, done.stderr
+    revisions: list[dict[str, object]] = json.loads(done.stdout)
+    return revisions
+
+
+def test_sync_backfill_and_hook_take_an_unreadable_date_as_none(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("docs/adr/0001-first.md", adr(1, "First"))
+    git_repo.commit("first")
+    git_repo.write("docs/adr/0002-imported.md", "# 2. Imported\n\n## Status\n\nAccepted\n")  # dated by its commit
+    git_repo.git("add", "-A")
+    git_repo.git("update-ref", "HEAD", _raw_commit(git_repo, "imported", git_repo.head()))
+
+    # A merge whose merged side is undated: whose work it brought in is read from that side's commits.
+    git_repo.git("checkout", "-q", "-b", "side")
+    git_repo.write("docs/adr/0003-side.md", adr(3, "Side"))
+    git_repo.git("add", "-A")
+    git_repo.git("update-ref", "HEAD", _raw_commit(git_repo, "side", git_repo.head()))
+    git_repo.git("checkout", "-q", "main")
+    git_repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+
+    for_ever = "@253402300799 +1400"  # 9999-12-31T23:59:59Z, in a zone where the year is 10000
+    git_repo.write("docs/adr/0004-far.md", adr(4, "Far"))
+    git_repo.remove("docs/adr/0001-first.md")
+    git_repo.commit("far", date=for_ever)
+    assert git_repo.git("log", "-1", "--format=%aI") == "10000-01-01T13:59:59+14:00"
+
+    url = database_url
+    for argv in (("backfill", "--quiet"), ("sync",), ("sync", "--ref", "HEAD"), ("sync", "--ref", "HEAD~1"),
+                 ("hook", "sync"), ("backfill", "--quiet")):  # the last one reads the synced ADRs' commit dates
+        done = run_cli(*argv, str(git_repo.path), "--database-url", url)
+        assert done.returncode == 0 and "internal error" not in done.stderr, (argv, done.stderr)
+
+    (imported,) = _history(url, git_repo, "ADR-0002")
+    assert imported["committed_at"] is None and imported["author_name"] == "Old Importer"
+    shown = run_cli("show", "ADR-0002", "--format", "json", "--database-url", url, "--path", str(git_repo.path))
+    assert json.loads(shown.stdout)["date"] is None  # an ADR without a date takes its commit's: none
+    assert _history(url, git_repo, "ADR-0004")[0]["committed_at"] is None
+    assert _history(url, git_repo, "ADR-0003")[0]["author_name"] == "Old Importer"
+    assert _history(url, git_repo, "ADR-0001")[-1]["change"] == "deleted"  # dated now: a deletion has a time
+
+
+def test_a_work_tree_sync_records_an_undated_head(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("docs/adr/0001-first.md", adr(1, "First"))
+    git_repo.git("add", "-A")
+    git_repo.git("update-ref", "HEAD", _raw_commit(git_repo, "imported"))
+    for argv in (("sync",), ("sync",), ("hook", "sync")):  # the second is a no-op sync (``fastpath``)
+        done = run_cli(*argv, str(git_repo.path), "--database-url", database_url)
+        assert done.returncode == 0 and "internal error" not in done.stderr, (argv, done.stderr)
