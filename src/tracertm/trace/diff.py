@@ -270,8 +270,9 @@ def _last_parsed(location: Any, settings: Any, commit: str, path: str, kind: Fil
     from tracertm.parsers.records import ParseResult
 
     name = location.prefix + path
-    log = git.run(location.top, "rev-list", "--first-parent", f"--max-count={LOOK_BACK + 1}", commit, "--", name,
-                  check=False).decode().split()
+    # A literal pathspec (``git.pathspecs``): ``a[bc].yaml`` as a glob names ``ab.yaml`` and ``ac.yaml``, not itself.
+    log = git.run(location.top, "rev-list", "--first-parent", f"--max-count={LOOK_BACK + 1}", commit, "--",
+                  *git.pathspecs((name,)), check=False).decode().split()
     for sha in log:
         blob = git.run(location.top, "rev-parse", "--verify", "-q", f"{sha}:{name}", check=False).decode().strip()
         if not blob:
@@ -572,7 +573,7 @@ def _differing(location: Any, commits: list[str], paths: Iterable[str]) -> set[s
     if not wanted or commits[0] == commits[1]:
         return set()
     names = git.run(location.top, "diff", "--no-renames", "--name-only", "-z", commits[0], commits[1], "--",
-                    location.prefix or ".").decode("utf-8", "surrogateescape").split("\0")
+                    *git.pathspecs((location.prefix,))).decode("utf-8", "surrogateescape").split("\0")
     return {name[len(location.prefix):] for name in names if name} & wanted
 
 
@@ -602,8 +603,9 @@ def _broken_at(location: Any, commit: str, failed: Mapping[str, Mapping[str, lis
 
     out: dict[str, list[Diagnostic]] = {}
     for path, by_commit in failed.items():
+        # Literal (``git.pathspecs``): as a glob, ``a[bc].yaml`` is ``ab.yaml``'s last change, not its own.
         last = git.run(location.top, "rev-list", "-1", "--first-parent", commit, "--",
-                       location.prefix + path).decode().strip()
+                       *git.pathspecs((location.prefix + path,))).decode().strip()
         if last in by_commit:
             out[path] = by_commit[last]
     return out
