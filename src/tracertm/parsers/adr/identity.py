@@ -40,8 +40,10 @@ FOLDER_FILES = frozenset({"readme", "index"})
 @lru_cache(maxsize=4096)  # links name the same few files again and again
 def file_identity(path: str) -> FileIdentity:
     """Identity from a file name: ``0001-x.md``, ``ADR-0001-x.md``, ``adr013-x.md``, ``20200924-slug.md``, ``x.md``;
-    for ``README.md`` / ``index.md``, from the folder holding it (``0007-use-kafka/README.md``)."""
-    parts = path.replace("\\", "/").strip("/").split("/")
+    for ``README.md`` / ``index.md``, from the folder holding it (``0007-use-kafka/README.md``). ``path`` is git's:
+    ``/`` separates its folders, and a backslash is part of a name (``0012-queue\\notes.md`` is one file, not a
+    file ``notes.md`` in a folder: read so, two such files claimed the id ``notes``)."""
+    parts = path.strip("/").split("/")
     name = parts[-1]
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
     if stem.casefold() in FOLDER_FILES and len(parts) > 1 and parts[-2] not in ("", ".", ".."):
