@@ -49,15 +49,17 @@ def _hook_then_ref(repo: GitRepo) -> tuple[list[tuple[str, int, str]], list[tupl
 # ------------------------------------------------------------------------------------------- intent to add
 
 
-def _linked_feature(repo: GitRepo, narrow: bool) -> None:
-    """ADR 1 and ``features/a.feature``, a link to ``shared/a.feature`` (outside the spec folders when ``narrow``)
-    tagging it, committed."""
+def _linked_feature(repo: GitRepo, narrow: bool, chained: bool = False) -> None:
+    """ADR 1 and ``features/a.feature``, a link to ``shared/a.feature`` (outside the spec folders when ``narrow``;
+    ``chained``: through the link ``shared/alias.txt``) tagging it, committed."""
     if narrow:
         repo.write(".tracertm.toml", NARROW)
     repo.write("docs/adr/0001-a.md", adr(1, "A"))
     repo.write("shared/a.feature", "@ADR-1\n" + feature(1, "A"))
     os.makedirs(repo.path / "features", exist_ok=True)
-    os.symlink("../shared/a.feature", repo.path / "features" / "a.feature")
+    if chained:
+        os.symlink("a.feature", repo.path / "shared" / "alias.txt")
+    os.symlink("../shared/alias.txt" if chained else "../shared/a.feature", repo.path / "features" / "a.feature")
     repo.commit("init")
 
 
@@ -106,12 +108,14 @@ def test_an_adr_put_back_as_intent_to_add_is_deleted_by_the_commit(git_repo: Git
 # ------------------------------------------------------------------------------------- symbolic link targets
 
 
+@pytest.mark.parametrize("chained", [False, True], ids=["link", "link-to-a-link"])
 @pytest.mark.parametrize("narrow", [False, True], ids=["target-in-spec-folders", "target-outside-spec-folders"])
 @pytest.mark.parametrize("change", ["broken", "deleted"])
 def test_a_staged_change_of_a_spec_links_target_is_a_change_of_the_link(
-    git_repo: GitRepo, narrow: bool, change: str
+    git_repo: GitRepo, narrow: bool, change: str, chained: bool
 ) -> None:
-    _linked_feature(git_repo, narrow)
+    """Also through a link on the way (``check --ref`` follows a chain of links inside the repository)."""
+    _linked_feature(git_repo, narrow, chained)
     assert check(git_repo.path, ref="HEAD").ok
     if change == "broken":
         git_repo.write("shared/a.feature", git_repo.read("shared/a.feature") + BROKEN_TAIL)

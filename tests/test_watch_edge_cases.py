@@ -254,6 +254,20 @@ def test_links_of_a_repository_are_noted_by_target(git_repo: GitRepo) -> None:
     assert repo.links == {"contracts/shared/p.yaml.in": frozenset({"contracts/p.yaml"})}
 
 
+def test_a_chain_of_links_is_noted_by_every_link_on_the_way(git_repo: GitRepo) -> None:
+    """A link to a link reads the file at the chain's end: re-pointing the link on the way changes it too."""
+    git_repo.write("shared/p.yaml.in", contract("CTR-0001", "P"))
+    os.symlink("p.yaml.in", git_repo.path / "shared" / "alias.in")
+    os.makedirs(git_repo.path / "contracts")
+    os.symlink("../shared/alias.in", git_repo.path / "contracts" / "p.yaml")
+    repo = Repository.open(git_repo.path)
+    repo.note_links(repo.spec_files(), every=True)
+    assert repo.links == {"shared/alias.in": frozenset({"contracts/p.yaml"}),
+                          "shared/p.yaml.in": frozenset({"contracts/p.yaml"})}
+    alias = str(git_repo.path / "shared" / "alias.in")
+    assert repo.classify("tree", git_repo.path, "created", False, [alias]).paths == ("contracts/p.yaml",)
+
+
 # ------------------------------------------------------------------------------ 3. a plain folder
 
 

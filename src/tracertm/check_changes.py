@@ -152,11 +152,11 @@ class _Listing:
     def links(self) -> dict[str, str]:
         """Root-relative path → key, of the symbolic links."""
         if self._links is None:
-            links = {k for k, mode in self._modes().items() if mode == "120000"} if self._has_links else set()
+            links = {k for k, mode in self.modes().items() if mode == "120000"} if self._has_links else set()
             self._links = {p: k for p, k in self.by_path.items() if k in links} if links else {}
         return self._links
 
-    def _modes(self) -> dict[str, str]:
+    def modes(self) -> dict[str, str]:
         """Key → mode, of the entries that are not plain files (``100644``)."""
         if self._odd is None:
             self._odd = {i[7:]: i[:6] for i in self.items if not i.startswith("100644 ")}
@@ -164,7 +164,7 @@ class _Listing:
 
     def blobs(self) -> dict[str, tuple[str, str]]:
         """Root-relative path → (mode, blob id): the listing the step checks take."""
-        modes = self._modes()
+        modes = self.modes()
         return {p: (modes.get(k, "100644"), k.split(" ", 1)[0]) for p, k in self.by_path.items()}
 
 
@@ -415,26 +415,55 @@ def _relinked(
     staged: Mapping[str, tuple[str | None, str | None]], read: Callable[[list[str]], dict[str, bytes]],
 ) -> dict[str, tuple[str | None, str | None]]:
     """The spec links whose target the commit changes: root-relative path → (the target's blob in ``HEAD``, in the
-    index), None where absent (a deleted target leaves a dangling link). ``staged``: every change under the spec
-    folders; the targets outside them are asked of git, in one call, only when some link points there."""
+    index), None where absent (a deleted target leaves a dangling link); for a chain of links whose file is the
+    same, a link on the way that the commit changes gives its own. ``staged``: every change under the spec folders;
+    the paths outside them are asked of git, in one call, only when some link's chain goes there."""
     links = listing.links
     if not links:
         return {}
-    from tracertm.engine.scan import link_target
+    from tracertm.engine.symlinks import follow
 
     shas = {p: key.split(" ", 1)[0] for p, key in links.items()}
     texts = read(sorted(set(shas.values())))
-    targets: dict[str, str] = {}
-    for p, sha in shas.items():
-        target = link_target(p, texts[sha].decode("utf-8", "replace"))
-        if target is not None:
-            targets[p] = target
+    written = {p: texts[sha].decode("utf-8", "replace") for p, sha in shas.items()}
+    hops = {p: end.hops for p, end in follow(written, _index_lookup(top, prefix, specs, listing, read)).items()}
     moved = dict(staged)
-    outside = sorted({prefix + t for t in targets.values() if not (prefix + t).startswith(specs)})
+    outside = sorted({prefix + t for chain in hops.values() for t in chain if not (prefix + t).startswith(specs)})
     if outside:
         asked = tuple(outside) if sum(len(t) + 16 for t in outside) <= git.MAX_PATHSPEC_BYTES else ("",)
         moved.update(_strip(git.index_changes(top, "HEAD", asked), prefix))
-    return {p: moved[t] for p, t in targets.items() if t in moved}
+    relinked: dict[str, tuple[str | None, str | None]] = {}
+    for p, chain in hops.items():
+        # (the file at the chain's end first: its blobs are what the link read before and reads now)
+        changed = next((moved[t] for t in reversed(chain) if t in moved), None)
+        if changed is not None:
+            relinked[p] = changed
+    return relinked
+
+
+def _index_lookup(
+    top: Path, prefix: str, specs: tuple[str, ...], listing: _Listing, read: Callable[[list[str]], dict[str, bytes]]
+) -> Callable[[list[str]], dict[str, str | None]]:
+    """``symlinks.follow``'s lookup in the index: the listing answers for the spec folders, one ``git ls-files``
+    per hop for paths outside them (only a link that points there asks)."""
+    by_path, modes = listing.by_path, listing.modes()
+
+    def lookup(paths: list[str]) -> dict[str, str | None]:
+        entries: dict[str, tuple[str, str]] = {}
+        for p in paths:
+            key = by_path.get(p)
+            if key is not None and key.split(" ", 1)[1].startswith("0\t"):  # (a conflicted path: no file)
+                entries[p] = (modes.get(key, "100644"), key.split(" ", 1)[0])
+        outside = tuple(prefix + p for p in paths if not (prefix + p).startswith(specs))
+        if outside:
+            entries.update((p, e) for p, e in _strip(git.index_entries(top, outside), prefix).items()
+                           if e.mode != git.UNMERGED)
+        linked = sorted({sha for mode, sha in entries.values() if mode == "120000"})
+        texts = read(linked) if linked else {}
+        return {p: texts[sha].decode("utf-8", "replace") if mode == "120000" else None
+                for p, (mode, sha) in entries.items()}
+
+    return lookup
 
 
 def _linked_in_listing(

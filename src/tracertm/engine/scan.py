@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import errno
 import os
-import posixpath
 import re
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tracertm import git
 from tracertm.engine import linked_folders as linked
 from tracertm.engine.regular_file import Beneath, TooLarge, read_regular, special_kind
+from tracertm.engine.symlinks import Lookup, behind_a_link, disk_lookup, follow, outside_dot_git
+from tracertm.engine.symlinks import link_error as link_error  # (re-exported: where the other sources look)
+from tracertm.engine.symlinks import link_target as link_target
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
@@ -224,7 +226,7 @@ def scan(
         {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
     )
     untracked |= ita
-    bits = _Bits(skip, assume, everything)
+    bits = _Bits(skip, assume, everything, wanted)
     files = _scan_worktree(location, settings, entries, modified, deleted, untracked, scope, bits)
     indexed = {p: e.sha for p, e in entries.items()}
     links = {p: (f.kind, e) for p, f in files.items() if (e := entries.get(p)) is not None and e.mode == "120000"}
@@ -280,7 +282,8 @@ def _from_entries(
     top: Path, entries: dict[str, git.Entry], settings: Settings, scope: frozenset[str] | None,
     more: Callable[[list[str]], dict[str, git.Entry]],
 ) -> dict[str, ScannedFile]:
-    """Files of a tree or the index; symlinks are followed only to another blob of the same tree (``link_target``).
+    """Files of a tree or the index; symlinks are followed only to another blob of the same tree, through links of
+    it on the way (``symlinks.follow``).
     ``more`` lists the tree's entries at given paths: a link's target outside the listed spec folders (or outside
     ``scope``: the hook scans only the links it checks) is looked up there, one git call for all of them."""
     files: dict[str, ScannedFile] = {}
@@ -303,45 +306,58 @@ def _from_entries(
     return files
 
 
-def link_target(path: str, link: str) -> str | None:
-    """Where a symbolic link at ``path`` (root-relative) with the text ``link`` points, root-relative; None when it
-    is not followed: an absolute target (a path on the machine that made the link, which no other clone has) or
-    one out of the root. The same rule for every source, so that the work tree, the index and commits agree."""
-    if link.startswith("/"):
-        return None
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
-    if target.startswith("../") or target == "..":
-        return None
-    return target
-
-
 def _symlinks_in_tree(
     top: Path, links: dict[str, tuple[FileKind, git.Entry]], entries: dict[str, git.Entry],
     more: Callable[[list[str]], dict[str, git.Entry]],
 ) -> dict[str, ScannedFile]:
-    """The symbolic links of a tree or the index, resolved to the blobs they point at (their link texts read through
-    one ``git cat-file`` process; targets not in ``entries`` listed by ``more``)."""
+    """The symbolic links of a tree or the index, each followed along its chain to the blob it ends at (``follow``):
+    link texts read through one ``git cat-file`` process; paths not in ``entries`` listed by ``more``, once per
+    hop for every link that reached one."""
     reader = git.BlobReader(top)
     try:
         texts = reader.read_many(sorted({entry.sha for _, entry in links.values()}))
+        written = {path: texts[entry.sha].decode("utf-8", "replace") for path, (_, entry) in links.items()}
+        known = dict(entries)
+        followed = follow(written, _tree_lookup(known, reader, more))
     finally:
         reader.close()
-    written = {path: texts[entry.sha].decode("utf-8", "replace") for path, (_, entry) in links.items()}
-    targets = {path: link_target(path, link) for path, link in written.items()}
-    missing = sorted({t for t in targets.values() if t is not None and t not in entries})
-    if missing:
-        # (Past one command line's worth of paths, the whole tree: "" is its top.)
-        entries = {**entries, **more(missing if sum(len(t) + 16 for t in missing) <= MAX_PATHSPEC_BYTES else [""])}
     files: dict[str, ScannedFile] = {}
     for path, (kind, entry) in links.items():
-        target = targets[path]
-        resolved = entries.get(target) if target is not None else None
-        if resolved is None or resolved.mode == "120000":
-            error = link_error(path, written[path], target is not None)
-            files[path] = ScannedFile(path, kind, entry.sha, error=error)
+        end = followed[path]
+        if end.target is None:
+            files[path] = ScannedFile(path, kind, entry.sha, error=end.error)
         else:
-            files[path] = ScannedFile(path, kind, resolved.sha, target=target)
+            files[path] = ScannedFile(path, kind, known[end.target].sha, target=end.target)
     return files
+
+
+def _tree_lookup(
+    known: dict[str, git.Entry], reader: git.BlobReader, more: Callable[[list[str]], dict[str, git.Entry]]
+) -> Lookup:
+    """What the paths of a tree or the index are, for ``follow``: a blob is a file, a link's blob its text; a
+    conflicted entry (no one blob) or a submodule is no file. Paths ``known`` lacks are asked of ``more`` (once
+    each) and added to it."""
+    asked: set[str] = set()
+
+    def lookup(paths: list[str]) -> dict[str, str | None]:
+        missing = [p for p in paths if p not in known and p not in asked]
+        if missing and "" not in asked:
+            asked.update(missing)
+            # (Past one command line's worth of paths, the whole tree: "" is its top.)
+            whole = sum(len(p) + 16 for p in missing) > MAX_PATHSPEC_BYTES
+            known.update(more([""] if whole else missing))
+            if whole:
+                asked.add("")
+        found = {p: e for p in paths if (e := known.get(p)) is not None and e.mode != git.UNMERGED}
+        chained = sorted({e.sha for e in found.values() if e.mode == _LINK_MODE})
+        texts = reader.read_many(chained) if chained else {}  # (a link to a file, the usual: nothing to read)
+        return {p: texts[e.sha].decode("utf-8", "replace") if e.mode == _LINK_MODE else None
+                for p, e in found.items()}
+
+    return lookup
+
+
+_LINK_MODE = "120000"
 
 
 def shown_path(path: str) -> str:
@@ -393,37 +409,17 @@ def unresolved_error(path: str, line: int) -> Diagnostic:
                       "and git add it")
 
 
-def link_error(path: str, link: str, inside: bool) -> Diagnostic:
-    """The error of a symbolic link that is not followed (``inside``: it stays in the tree but resolves to no file).
-    An absolute target is refused whatever ``inside`` says: it names a path on the machine that made the link."""
-    if link.startswith("/"):
-        return Diagnostic(
-            path,
-            0,
-            0,
-            f"symbolic link points outside the repository (absolute target {link!r}, a path on one machine only); "
-            "not followed — make it a relative link to a file in the repository",
-        )
-    if inside:
-        message = f"symbolic link to {link!r} does not resolve to a file in the repository; fix or remove the link"
-        return Diagnostic(path, 0, 0, message)
-    return Diagnostic(
-        path,
-        0,
-        0,
-        f"symbolic link points outside the repository ({link!r}); not followed — copy the file in instead",
-    )
-
-
 @dataclass
 class _Bits:
     """Index entries git's work-tree listings are silent about (root-relative paths): skip-worktree (sparse
     checkout) and assume-unchanged ones; ``everything``: every entry (intent-to-add ones too: where a link may
-    point). ``gone`` collects the assume-unchanged files found missing from disk (deleted, for ``dirty``)."""
+    point); ``listed``: what the listings covered (spec folders ending in ``/``, or the paths of a scoped scan).
+    ``gone`` collects the assume-unchanged files found missing from disk (deleted, for ``dirty``)."""
 
     skip: set[str]
     assume: set[str]
     everything: dict[str, git.Entry]
+    listed: tuple[str, ...] = ("",)
     gone: set[str] = field(default_factory=set)
 
 
@@ -512,20 +508,28 @@ def _scan_worktree(
         else:
             fresh.append((path, kind))
     to_hash: dict[str, ScannedFile] = {}
+    links: list[_Link] = []
     for path, kind in fresh:
-        if _behind_a_link(root, path):
+        if behind_a_link(root, path):
             # A folder on the way replaced by a link (to a folder outside, say): ``lstat`` and ``open`` would follow
             # it to a file of that name, and ``git ls-files -m`` lists such a tracked file as modified (``git
             # status``: deleted). A link is never followed: the file is gone, as git status says.
             continue
-        stated = _stat_file(root, path, kind, settings.parser.max_file_size, fmt)
-        if stated is None:
+        stated = _stat_file(root, path, kind, settings.parser.max_file_size)
+        if isinstance(stated, _Link):
+            links.append(stated)
+        elif stated is None:
             if path in bits.assume:
                 bits.gone.add(path)
         elif stated.error is None and stated.target is None and not stated.blob_sha:
             to_hash[path] = stated
         else:
             files[path] = stated
+    if links:
+        held = _held_in_worktree(top, location.prefix, bits, untracked)
+        hashed = _hash_links(root, links, held, settings.parser.max_file_size, fmt)
+        files.update(hashed)
+        bits.gone.update(link.path for link in links if link.path not in hashed and link.path in bits.assume)
     prefix = location.prefix
     transformed: set[str] = set()
     specs = tuple(prefix + p for p in settings.prefixes)
@@ -546,7 +550,7 @@ def _scan_worktree(
                 files[path] = replace(scanned, blob_sha=sha, from_git=write)
             elif not write:  # vanished meanwhile, or a name git cannot take on stdin
                 again = _hash_file(root, path, scanned.kind, object_format=fmt)
-                if again is not None:
+                if isinstance(again, ScannedFile):  # (a link in its place meanwhile: the next scan follows it)
                     files[path] = again
     return files
 
@@ -565,12 +569,10 @@ def _object_format(top: Path, index: dict[str, git.Entry]) -> Callable[[], str]:
     return get
 
 
-def _stat_file(
-    root: Path, path: str, kind: FileKind, max_size: int, object_format: Callable[[], str] | None = None
-) -> ScannedFile | None:
+def _stat_file(root: Path, path: str, kind: FileKind, max_size: int) -> ScannedFile | _Link | None:
     """A work-tree file by its stat alone: None if it vanished or is a folder; an error if it is a FIFO, socket or
-    device (``_not_a_file``) or too large (rejected from its size, before anything reads it); a symlink is hashed
-    at once (``_hash_file``, which refuses links out of the tree); otherwise a file with no blob id yet."""
+    device (``_not_a_file``) or too large (rejected from its size, before anything reads it); a symlink is a
+    ``_Link``, followed with the scan's other links (``_hash_links``); otherwise a file with no blob id yet."""
     full = root / path
     try:
         st = os.lstat(full)
@@ -579,18 +581,12 @@ def _stat_file(
     except OSError as exc:
         return ScannedFile(path, kind, "", error=unreadable(path, exc))
     if stat.S_ISLNK(st.st_mode):
-        return _hash_file(root, path, kind, max_size=max_size, object_format=object_format)
+        return _Link(path, kind)
     if not stat.S_ISREG(st.st_mode):
         return _not_a_file(path, kind, st.st_mode)
     if st.st_size > max_size:
         return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=too_large(path, st.st_size, max_size))
     return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns)
-
-
-def _behind_a_link(root: Path, path: str) -> bool:
-    """Whether a folder of ``path`` below ``root`` is a symbolic link."""
-    folders = path.split("/")[:-1]
-    return any(os.path.islink(root.joinpath(*folders[:depth])) for depth in range(1, len(folders) + 1))
 
 
 def _not_a_file(path: str, kind: FileKind, mode: int) -> ScannedFile | None:
@@ -628,45 +624,88 @@ def too_large(path: str, size: int, max_size: int) -> Diagnostic:
     )
 
 
+class _Link(NamedTuple):
+    """A spec path of the work tree or a plain folder that is a symbolic link: followed with the scan's other links
+    (``_hash_links``), once the scan has them all."""
+
+    path: str
+    kind: FileKind
+
+
+def _hash_links(
+    root: Path, links: list[_Link], held: Callable[[list[str]], set[str]], max_size: int,
+    object_format: Callable[[], str] | None = None, known: Mapping[str, StatEntry] | None = None,
+) -> dict[str, ScannedFile]:
+    """The spec links of the work tree or a plain folder, each followed along its chain (``symlinks.follow``) to
+    a file ``held`` says the repository holds, then hashed as that file (``_hash_file``: ``target``). A link that
+    vanished meanwhile is left out."""
+    files: dict[str, ScannedFile] = {}
+    kinds = {link.path: link.kind for link in links}
+    written: dict[str, str] = {}
+    for path, kind in kinds.items():
+        try:
+            written[path] = os.readlink(root / path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            files[path] = ScannedFile(path, kind, "", error=unreadable(path, exc))
+    for path, end in follow(written, disk_lookup(root, held)).items():
+        if end.target is None:
+            files[path] = ScannedFile(path, kinds[path], "", error=end.error)
+            continue
+        scanned = _hash_file(root, path, kinds[path], (known or {}).get(path), max_size, object_format, end.target)
+        if isinstance(scanned, ScannedFile):
+            files[path] = scanned
+    return files
+
+
+def _held_in_worktree(top: Path, prefix: str, bits: _Bits, untracked: set[str]) -> Callable[[list[str]], set[str]]:
+    """Which root-relative paths the work tree holds as files of the repository: tracked ones (in the index) and
+    untracked ones git does not ignore — what its listings name, never a path in ``.git``, an ignored file or a
+    file in a submodule's checkout. A path the scan's listings did not cover (outside ``bits.listed``) is asked of
+    git, one call for all such paths of a hop."""
+
+    def covered(path: str) -> bool:
+        return any(path == p or (not p or p.endswith("/")) and path.startswith(p) for p in bits.listed)
+
+    def held(paths: list[str]) -> set[str]:
+        found = {p for p in paths if p in bits.everything or p in untracked}
+        unknown = [p for p in paths if p not in found and not covered(p)]
+        if unknown:
+            found.update(p[len(prefix):] for p in git.held_paths(top, [prefix + p for p in unknown]))
+        return found
+
+    return held
+
+
 def _hash_file(
     root: Path, path: str, kind: FileKind, known: StatEntry | None = None, max_size: int | None = None,
-    object_format: Callable[[], str] | None = None,
-) -> ScannedFile | None:
-    """Stat (and, unless the stat cache says unchanged, read and hash) one work-tree file; None if it vanished.
-    A file over ``max_size`` bytes is rejected from its size, unread. ``object_format`` gives a git repository's
-    (a SHA-256 repository's blob ids are SHA-256: a SHA-1 id would never match the index's, and the file would be
-    re-parsed on every sync); a plain folder's ids are SHA-1."""
-    full = root / path
+    object_format: Callable[[], str] | None = None, target: str | None = None,
+) -> ScannedFile | _Link | None:
+    """Stat (and, unless the stat cache says unchanged, read and hash) one work-tree file; None if it vanished, a
+    ``_Link`` if it is a symbolic link (``_hash_links`` follows it), or with ``target`` the file such a link at
+    ``path`` was followed to. A file over ``max_size`` bytes is rejected from its size, unread. ``object_format``
+    gives a git repository's (a SHA-256 repository's blob ids are SHA-256: a SHA-1 id would never match the
+    index's, and the file would be re-parsed on every sync); a plain folder's ids are SHA-1."""
+    full = root / (target if target is not None else path)
     try:
         st = os.lstat(full)
-        target: str | None = None
-        if stat.S_ISLNK(st.st_mode):
-            link = os.readlink(full)
-            if link.startswith("/"):  # refused as the index and commits refuse it (``link_target``)
-                return ScannedFile(path, kind, "", error=link_error(path, link, inside=False))
-            real = Path(os.path.realpath(full))
-            try:
-                target = real.relative_to(root.resolve()).as_posix()
-            except ValueError:
-                return ScannedFile(path, kind, "", error=link_error(path, link, inside=False))
-            try:
-                st = os.stat(full)
-            except FileNotFoundError:
-                if not os.path.lexists(full):
-                    raise  # the link itself vanished meanwhile
-                # A dangling link: an error, as in the index and commits (not a file that vanished).
-                return ScannedFile(path, kind, "", error=link_error(path, link, inside=True))
-            if not stat.S_ISREG(st.st_mode):
-                return ScannedFile(path, kind, "", error=link_error(path, link, inside=True))
-        elif not stat.S_ISREG(st.st_mode):
-            return _not_a_file(path, kind, st.st_mode)
+        if stat.S_ISLNK(st.st_mode) and target is None:
+            return _Link(path, kind)
+        if not stat.S_ISREG(st.st_mode):
+            if target is None:
+                return _not_a_file(path, kind, st.st_mode)
+            # (the target was a file when the link was followed, a moment ago)
+            raise OSError(errno.EINVAL, "its target is no longer a regular file", str(full))
         if max_size is not None and st.st_size > max_size:
             error = too_large(path, st.st_size, max_size)
             return ScannedFile(path, kind, "", st.st_size, st.st_mtime_ns, error=error, target=target)
         if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns and known.blob_sha:
             return ScannedFile(path, kind, known.blob_sha, st.st_size, st.st_mtime_ns, target=target)
         data = read_regular(full, max_size)  # (only hashed: the parse reads the file again, checked)
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
+        if target is not None and os.path.lexists(root / path):  # the link is there, its target gone meanwhile
+            return ScannedFile(path, kind, "", error=unreadable(path, exc))
         return None
     except TooLarge as exc:  # grew past the limit since its stat
         return ScannedFile(path, kind, "", exc.size, st.st_mtime_ns, error=too_large(path, exc.size, max_size or 0),
@@ -687,6 +726,7 @@ def _scan_folder(
         candidates = sorted(scope)
     else:
         candidates = _walk(root, settings.prefixes)
+    links: list[_Link] = []
     for path in candidates:
         kind = settings.kind_of(path)
         if kind is None:
@@ -696,8 +736,12 @@ def _scan_folder(
             files[path] = ScannedFile(path, kind, "", error=unusable)
             continue
         scanned = _hash_file(root, path, kind, known.get(path), settings.parser.max_file_size)
-        if scanned is not None:
+        if isinstance(scanned, _Link):
+            links.append(scanned)
+        elif scanned is not None:
             files[path] = scanned
+    if links:
+        files.update(_hash_links(root, links, outside_dot_git, settings.parser.max_file_size, known=known))
     return files
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracertm.errors import GitError
-from tracertm.git.process import Pending, _real_git_dir, pathspecs, run, start
+from tracertm.git.process import MAX_PATHSPEC_BYTES, Pending, _real_git_dir, pathspecs, run, start
 
 
 def blob_id(data: bytes, object_format: str = "sha1") -> str:
@@ -346,6 +346,25 @@ def worktree_status(root: Path, prefixes: tuple[str, ...]) -> tuple[set[str], se
         tag, path = item[:1], item[2:].decode("utf-8", "surrogateescape")
         {b"C": modified, b"R": deleted, b"?": untracked}.get(tag, modified).add(path)
     return modified - deleted, deleted, untracked
+
+
+def held_paths(root: Path, paths: list[str]) -> set[str]:
+    """Which of ``paths`` (top-relative) the work tree holds as files of the repository: tracked, or untracked and
+    not ignored (``git ls-files -c -o --exclude-standard``; nothing in ``.git``, nor in a submodule's checkout).
+    One git call per command line's worth of paths."""
+    found: set[str] = set()
+    batch: list[str] = []
+    size = 0
+    for path in [*paths, None]:
+        if batch and (path is None or size + len(path) + 16 > MAX_PATHSPEC_BYTES):
+            raw = run(root, "ls-files", "-z", "-c", "-o", "--exclude-standard", "--", *pathspecs(tuple(batch)))
+            found.update(raw.decode("utf-8", "surrogateescape").split("\0"))
+            batch, size = [], 0
+        if path is not None:
+            batch.append(path)
+            size += len(path) + 16
+    found.discard("")
+    return found
 
 
 def hash_paths(root: Path, paths: list[str], *, write: bool = False) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The spec folders' tree as the history advances: which blob each spec path holds after each commit.
 
 A commit from ``git.history`` names only the files it changed; this keeps the rest, so symbolic links can be
-resolved against the tree of that commit (followed only to another file of the same tree, as ``sync --ref`` does).
+resolved against the tree of that commit (followed only to another file of the same tree, through links of it on
+the way, as ``sync --ref`` does).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.engine.scan import ScannedFile, link_error, link_target
+from tracertm.engine.scan import ScannedFile
+from tracertm.engine.symlinks import Followed, follow
 from tracertm.parsers.records import FileKind
 
 _ABSENT_MODES = ("000000", "160000")  # deleted, or a submodule (not a file)
@@ -28,7 +30,7 @@ class SpecTree:
         self.reader = reader
         self.folders = folders if folders is not None else settings.prefixes  # every era's spec folders
         self.entries: dict[str, git.Entry] = {}
-        self.links: dict[str, str] = {}  # spec symlink → the path it points at
+        self.links: dict[str, tuple[str, ...]] = {}  # spec symlink → the paths its chain of links goes through
         self._kinds: dict[str, FileKind | None] = {}
 
     @property
@@ -63,11 +65,7 @@ class SpecTree:
         self.entries = {p[n:]: e for p, e in entries.items() if p.startswith(self.prefix)}
         links = [p for p, e in self.entries.items() if e.mode == LINK_MODE and self.kind_of(p)]
         if links:
-            raw = self.reader.read_many([self.entries[p].sha for p in links])
-            for p in links:
-                target = link_target(p, raw[self.entries[p].sha].decode("utf-8", "replace"))
-                if target is not None:
-                    self.links[p] = target
+            self.links.update((p, end.hops) for p, end in self._follow(links).items() if end.hops)
 
     def advance(self, commit: git.HistoryCommit, rescoped: frozenset[str] = frozenset()
                 ) -> tuple[dict[str, ScannedFile], frozenset[str]]:
@@ -80,8 +78,8 @@ class SpecTree:
             else:
                 self.entries[change.path] = git.Entry(change.mode, change.sha)
             touched.add(change.path)
-        if self.links:  # a link whose target changed reads different bytes
-            touched.update(link for link, target in self.links.items() if target in touched)
+        if self.links:  # a link whose target (or a link on the way to it) changed reads different bytes
+            touched.update(link for link, hops in self.links.items() if not touched.isdisjoint(hops))
         scope = frozenset(p for p in touched if p in rescoped or self.kind_of(p) is not None)
         files: dict[str, ScannedFile] = {}
         for path in scope:
@@ -99,11 +97,24 @@ class SpecTree:
         return files, scope
 
     def _resolve_link(self, path: str, kind: FileKind, entry: git.Entry) -> ScannedFile:
-        link = self.reader.read(entry.sha).decode("utf-8", "replace")
-        target = link_target(path, link)
-        if target is not None:
-            self.links[path] = target
-        resolved = self.entries.get(target) if target is not None else None
-        if resolved is None or resolved.mode == LINK_MODE:
-            return ScannedFile(path, kind, entry.sha, error=link_error(path, link, target is not None))
-        return ScannedFile(path, kind, resolved.sha, target=target)
+        end = self._follow([path])[path]
+        if end.hops:
+            self.links[path] = end.hops
+        else:
+            self.links.pop(path, None)
+        if end.target is None:
+            return ScannedFile(path, kind, entry.sha, error=end.error)
+        return ScannedFile(path, kind, self.entries[end.target].sha, target=end.target)
+
+    def _follow(self, links: list[str]) -> dict[str, Followed]:
+        """The spec links at ``links`` followed along their chains in this tree (``symlinks.follow``): to the blob
+        of a file, through other links."""
+        raw = self.reader.read_many(sorted({self.entries[p].sha for p in links}))
+        return follow({p: raw[self.entries[p].sha].decode("utf-8", "replace") for p in links}, self._lookup)
+
+    def _lookup(self, paths: list[str]) -> dict[str, str | None]:
+        found = {p: e for p in paths if (e := self.entries.get(p)) is not None}
+        chained = sorted({e.sha for e in found.values() if e.mode == LINK_MODE})
+        texts = self.reader.read_many(chained) if chained else {}
+        return {p: texts[e.sha].decode("utf-8", "replace") if e.mode == LINK_MODE else None
+                for p, e in found.items()}

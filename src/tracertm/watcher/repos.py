@@ -361,26 +361,25 @@ class Repository:
 
     def note_links(self, paths: Iterable[str], *, every: bool = False) -> None:
         """Record which of these root-relative spec files (``every``: they are all of them) are symbolic links, and
-        to which file inside the root — resolved as the scan resolves them (``engine.scan``) — so that an event on
-        the target is one on the links (``classify``). Links not in ``paths`` keep their entries unless ``every``."""
-        by_link: dict[str, str] = {}
+        through which paths inside the root their chain of links goes to its file — each hop resolved as the scan
+        resolves it (``engine.symlinks``) — so that an event on the target, or on a link on the way, is one on the
+        links (``classify``). Links not in ``paths`` keep their entries unless ``every``."""
+        by_link: dict[str, set[str]] = {}
         if not every:
-            by_link = {link: target for target, links in self.links.items() for link in links}
+            for target, found in self.links.items():
+                for link in found:
+                    by_link.setdefault(link, set()).add(target)
         root = self.root.resolve()
         for rel in paths:
             by_link.pop(rel, None)
-            full_path = self.root / rel
-            if not full_path.is_symlink():
-                continue
-            try:
-                target = Path(os.path.realpath(full_path)).relative_to(root).as_posix()
-            except ValueError:  # out of the root: never followed by a sync
-                continue
-            if target != rel:
-                by_link[rel] = target
+            hops = _link_hops(self.root / rel, root)
+            hops.discard(rel)
+            if hops:
+                by_link[rel] = hops
         links: dict[str, set[str]] = {}
-        for link, target in by_link.items():
-            links.setdefault(target, set()).add(link)
+        for link, targets in by_link.items():
+            for target in targets:
+                links.setdefault(target, set()).add(link)
         self.links = {target: frozenset(found) for target, found in links.items()}
 
     def git_busy(self, now: float | None = None) -> bool:
@@ -543,6 +542,28 @@ def split_targets(targets: Sequence[str | os.PathLike[str]]) -> tuple[list[Path]
         path = path.resolve()
         (repos if looks_like_repository(path) else workspaces).append(path)
     return repos, workspaces
+
+
+def _link_hops(path: Path, root: Path) -> set[str]:
+    """The root-relative paths a chain of symbolic links starting at ``path`` goes through (each hop resolved
+    against its folder's real path, as event paths are), ``_MAX_LINK_HOPS`` at most: empty for a file. A hop out of
+    the root ends it (no sync follows it), and so does a path already seen (a loop)."""
+    hops: set[str] = set()
+    for _ in range(_MAX_LINK_HOPS):
+        try:
+            text = os.readlink(path)
+        except OSError:  # not a link (or gone): the end of the chain
+            break
+        path = Path(os.path.normpath(os.path.join(os.path.realpath(os.path.dirname(path)), text)))
+        try:
+            hop = path.relative_to(root).as_posix()
+        except ValueError:
+            break
+        if hop in hops:
+            break
+        hops.add(hop)
+    return hops
+
 
 
 __all__ = [
