@@ -60,6 +60,9 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     """The API over ``engine`` (default: the database the settings name, migrated on first use)."""
     settings = settings or ApiSettings()
     engine = engine or db.open_engine(settings.database_url, settings.configured_url)
+    from tracertm.api.database_file import follow_path
+
+    follow_path(engine)  # a SQLite file moved aside or restored while serving: the file at the path is used
     app = FastAPI(
         title="tracertm",
         version=_version(),
