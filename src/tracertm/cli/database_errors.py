@@ -81,9 +81,13 @@ def _database_refusal(exc: Exception) -> str | None:
         return None
     orig = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__ or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    from tracertm.db.failures import lost_connection, lost_connection_line
+    from tracertm.db.failures import disk_full_line, full_beneath, lost_connection, lost_connection_line
 
     if lost_connection(orig):
         return one_line(lost_connection_line("the database", first))
+    full = full_beneath(exc)
+    if full is not None:  # no privilege or setting of the role to check: the disk's free space
+        detail = str(getattr(full, "orig", full)).strip().splitlines()
+        return one_line(disk_full_line("the database", detail[0] if detail else type(full).__name__))
     return one_line(f"the database refused the work: {first} ({type(orig).__name__}); check the database role's "
                     "privileges and settings, or run the command again")

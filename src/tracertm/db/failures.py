@@ -1,6 +1,6 @@
 """Database failures in one line: a database that cannot be used (naming where its URL came from, never its
-password), a file that is not a database, a damaged SQLite file, a lock wait that ran out, and a write that collided
-with another writer's (a ``ConflictError``: run again)."""
+password), a file that is not a database, a damaged SQLite file, a full disk, a lock wait that ran out, and a write
+that collided with another writer's (a ``ConflictError``: run again)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
         return _not_a_database_error(engine.url, source, first)
     if lost_connection(exc):
         return DatabaseError(lost_connection_line(f"database {redact(engine.url)}", first))
+    full = full_beneath(exc)
+    if full is not None:
+        return disk_full_error(engine.url, full)
     return DatabaseError(
         f"cannot use database {redact(engine.url)}: {first}; check {source or f'--database-url / ${ENV_URL}'}"
     )
@@ -47,6 +50,41 @@ def lost_connection_line(database: str, first: str) -> str:
     """The one line of a run whose connection went away."""
     return (f"lost the connection to {database} during the run ({first}); what this command had not committed was "
             "undone — run it again")
+
+
+def is_full(exc: BaseException) -> bool:
+    """SQLite's "database or disk is full" (SQLITE_FULL, any extended code) or PostgreSQL's disk_full (53100): no
+    room left for the database's writes. Not the URL's fault, nor a record's: space freed, the same work succeeds."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    return ((isinstance(code, int) and code & 0xFF == 13) or getattr(orig, "sqlstate", None) == "53100"
+            or "database or disk is full" in str(orig))
+
+
+def full_beneath(exc: BaseException) -> BaseException | None:
+    """The full-disk error (``is_full``) that ``exc`` is, or that it was raised while handling: SQLite rolls the
+    whole transaction back on SQLITE_FULL, and the savepoint's RELEASE or ROLLBACK TO that follows then fails with
+    "no such savepoint", raised in place of the full disk (which is its ``__context__``). None if there is none."""
+    seen: list[BaseException] = []
+    found: BaseException | None = exc
+    while found is not None and found not in seen:
+        if is_full(found):
+            return found
+        seen.append(found)
+        found = found.__context__
+    return None
+
+
+def disk_full_line(database: str, first: str) -> str:
+    """The one line of a run that found the database's disk full: what was undone, and what mends it."""
+    return (f"{database}: its disk is full ({first}); what this command had not committed was undone — free space "
+            "on the disk that holds it, then run it again")
+
+
+def disk_full_error(url: URL, exc: BaseException) -> DatabaseError:
+    """The one line for ``is_full(exc)``, naming the database of ``url``."""
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return DatabaseError(disk_full_line(f"database {redact(url)}", detail[0] if detail else type(exc).__name__))
 
 
 def _not_a_database_error(url: URL, source: str | None, first: str) -> DatabaseError:

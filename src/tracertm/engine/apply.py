@@ -281,6 +281,7 @@ def execute_batch(
         except (DBAPIError, driver_error) as exc:
             if is_conflict(exc):  # another writer's rows, not this one's: nothing to fix in a file
                 raise conflict_error(exc) from None
+            _raise_database_failure(conn, exc)
             raise RecordRefusedError(f"a row of a batch of {len(params)}: the database refused it "
                                      f"({_first_line(exc)}); the caller rolls the batch back") from None
     try:
@@ -289,6 +290,7 @@ def execute_batch(
     except (DBAPIError, driver_error) as exc:
         if is_conflict(exc):  # a deadlock or serialization failure: no row to blame, and the transaction is lost
             raise conflict_error(exc) from None
+        _raise_database_failure(conn, exc)
         culprit, reason = None, exc
         for i, row in enumerate(params):
             try:
@@ -298,10 +300,30 @@ def execute_batch(
             except DBAPIError as row_exc:
                 if is_conflict(row_exc):
                     raise conflict_error(row_exc) from None
+                _raise_database_failure(conn, row_exc)
                 culprit, reason = (ops[i] if ops is not None and i < len(ops) else None), row_exc
                 break
         raise RecordRefusedError(f"{_describe(culprit)}: the database refused it ({_first_line(reason)}); "
                             "nothing was written — fix the file, or report this if the file is fine") from None
+
+
+def _raise_database_failure(conn: Any, exc: BaseException) -> None:
+    """Raise the database's own failure behind ``exc``, if it is one rather than a row's refusal: a full disk, or a
+    transaction the database rolled back as a whole. SQLite does that on SQLITE_FULL, and the savepoint's RELEASE
+    or ROLLBACK TO then fails with "no such savepoint", raised in place of the full disk (``full_beneath``): the
+    line said a record was refused, and ``watch`` parked the repository until a file changed. A ``DatabaseError``
+    instead: one line, and ``watch`` retries (with backoff) until the database takes writes again."""
+    from sqlalchemy.exc import DBAPIError
+
+    from tracertm.db.failures import database_unavailable, disk_full_error, full_beneath
+
+    full = full_beneath(exc)
+    if full is not None:
+        raise disk_full_error(conn.engine.url, full) from None
+    if "no such savepoint" in str(getattr(exc, "orig", exc)):  # the transaction is gone: no row to blame
+        context = exc.__context__
+        beneath = context if isinstance(context, (DBAPIError, conn.dialect.dbapi.Error)) else exc
+        raise database_unavailable(conn.engine, beneath) from None
 
 
 def _describe(op: Any) -> str:
