@@ -141,7 +141,7 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
         with _MIGRATING, _connect(bound) as conn, foreign_keys_off(conn):
             with conn.begin():
                 if conn.dialect.name == "postgresql":
-                    _pg_lock(conn, "tracertm:migrations", timeout, lambda: "migrations")
+                    _pg_lock(conn, "tracertm:migrations", timeout, lambda: _migration_wait(engine, timeout))
                 has_table = conn.dialect.has_table(conn, "alembic_version")
                 current = (
                     conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_table else None
@@ -178,11 +178,15 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
         if not isinstance(exc, OperationalError) and not _not_a_database(exc):
             raise
         if _is_busy(exc):
-            raise LockTimeoutError(
-                f"database {redact(engine.url)}: waited {timeout:g} s for another writer to migrate it; "
-                "try again, or raise lock_timeout in the tracertm configuration"
-            ) from None
+            raise LockTimeoutError(_migration_wait(engine, timeout)) from None
         raise database_unavailable(engine, exc) from None
+
+
+def _migration_wait(engine: Engine, timeout: float) -> str:
+    """The one line of a migration that waited ``timeout`` seconds for another writer: SQLite's write lock, or
+    PostgreSQL's migration lock (the advisory lock ``_pg_lock`` gives up on) or a table lock under it."""
+    return (f"database {redact(engine.url)}: waited {timeout:g} s for another writer to migrate it; try again, or "
+            "raise lock_timeout in the tracertm configuration")
 
 
 _MIGRATING = threading.Lock()
