@@ -89,8 +89,11 @@ def test_earlier_reports_of_a_test_in_one_report_are_its_failed_attempts(
     assert _final(*bodies) == [("t", *expected), ("other", "passed", 0, None)]
 
 
-def test_a_test_in_two_files_counts_with_its_last_file_as_before() -> None:
-    assert _final(FAIL, "", files=2) == [("t", "passed", 0, None), ("other", "passed", 0, None)]
+def test_a_test_in_two_files_is_in_two_suites_of_one_name() -> None:
+    """Both files ran ``other`` too: the second is another run of the suite, not a rerun of its failure (see
+    test_one_test_in_two_files); the second file's pass used to replace the failure."""
+    assert _final(FAIL, "", files=2) == [("t", "failed", 0, "boom"), ("other", "passed", 0, None),
+                                         ("t", "passed", 0, None), ("other", "passed", 0, None)]
 
 
 def test_the_streamed_import_stores_a_rerun_as_the_in_process_import_does(

@@ -424,11 +424,8 @@ class _Suite:
             return cls(None, each_once, pytest)
         name = element.get("name") or None
         named[name] = seq = named.get(name, 0) + 1
-        if seq > 1 and each_once:
-            # Surefire and jest-junit write a rerun inside its test's one <testcase>: a second suite of this name (a
-            # second Surefire execution or Gradle test task of the class, reports concatenated) holds other runs
-            # of its tests, never reruns. Its own name keeps its tests apart (``report.apart``).
-            return cls(f"{name or ''}#{seq}", each_once, pytest)
+        # Surefire's and jest-junit's later suite of a name is never a rerun (``CaseResult.once``): ``report`` names
+        # it ``<name>#<k>``, also when it is in a later file of the import.
         return cls(name, each_once, pytest, seq)
 
 
@@ -464,6 +461,7 @@ def _case(case: Element, unnamed: dict[str | None, int], suite: _Suite) -> CaseR
         distinct="status" in case.attrib,  # behave (``report.last_reports``)
         suite=suite.name,
         suite_seq=suite.seq,
+        once=suite.each_once,
         retried=suite.pytest,
     )
 

@@ -152,8 +152,11 @@ class CaseResult:
     suite: str | None = None
     # JUnit: which ``<testsuite>`` of that name in the report holds it (1: the first). A later suite of a name holds
     # a rerun of the earlier one's failures (cucumber's rerun file, ``pytest --lf``, concatenated) or other runs of
-    # its tests: another task, machine or job (``apart``).
+    # its tests: another task, machine or job (``apart``). Counted over the files of an import (``final_cases``).
     suite_seq: int = 1
+    # JUnit: its suite's producer writes each test once, a rerun inside its ``<testcase>`` (Surefire's
+    # ``flakyFailure``, jest-junit): a later suite of its name holds other runs of its tests, never reruns.
+    once: bool = False
     # Its report writes a test again only to retry it after a failure, without that failure (pytest:
     # pytest-rerunfailures and flaky write each retried attempt as an empty ``<testcase>``): a report of it followed
     # by another in its suite is a failed attempt, whatever it shows (``last_reports``).
@@ -191,14 +194,33 @@ class Report:
 
 
 def final_cases(reports: Iterable[Report]) -> list[CaseResult]:
-    """One result per test case, in the order each was first reported: a test re-run inside one report counts with
-    its last report and its earlier failures as failed attempts (``last_reports``); a test reported in two files
-    counts with its last file's. ``results import`` stores these and ``check --results`` judges these, so both
-    agree."""
-    out: dict[str, CaseResult] = {}
+    """One result per test case, in the order each was first reported: the reports of an import read as one report
+    of all their tests, file after file (``last_reports``). A test re-run counts with its last report and its
+    earlier failures as failed attempts; a JUnit suite of a name an earlier file has too is that file's later suite
+    of the name (``_repeated_suites``: a rerun of its failures, or other runs kept apart) — as when the files are
+    concatenated into one. (A later file's result used to replace the earlier one's whole: its failure was lost.)
+    ``results import`` stores these and ``check --results`` judges these, so both agree."""
+    reports = list(reports)
+    if len(reports) == 1:
+        return list(last_reports(reports[0].cases).values())
+    cases: list[CaseResult] = []
+    suites: dict[str | None, int] = {}  # JUnit: how many suites of each name the files before had
     for report in reports:
-        out.update(last_reports(report.cases))  # a key seen before keeps its place and takes the new value
-    return list(out.values())
+        cases += _numbered(report.cases, suites) if report.format == "junit" else report.cases
+    return list(last_reports(cases).values())
+
+
+def _numbered(cases: Sequence[CaseResult], suites: dict[str | None, int]) -> Sequence[CaseResult]:
+    """The cases of one JUnit file, each suite numbered after the ``suites`` of its name in the files before (which
+    then count this file's too)."""
+    if any(case.suite in suites for case in cases):
+        cases = [replace(case, suite_seq=case.suite_seq + suites[case.suite]) if case.suite in suites else case
+                 for case in cases]
+    here: dict[str | None, int] = {}
+    for case in cases:
+        here[case.suite] = max(here.get(case.suite, 0), case.suite_seq)
+    suites.update(here)
+    return cases
 
 
 _EXTERNAL_ID = operator.attrgetter("external_id")
@@ -252,8 +274,9 @@ def apart(cases: Sequence[CaseResult]) -> Sequence[CaseResult]:
     report without such a clash) keeps its unqualified form: the test cases stored from earlier imports stay
     theirs.
 
-    Suites of one name (reports concatenated: a Gradle task's and another's, two machines', a rerun's) are told
-    apart first (``_repeated_suites``): only a later one that re-ran its namesakes' failures holds their reruns."""
+    Suites of one name (reports concatenated, or in two files of an import: a Gradle task's and another's, two
+    machines', a rerun's) are told apart first (``_repeated_suites``): only a later one that re-ran its namesakes'
+    failures holds their reruns."""
     if any(map(_LATER_SUITE, cases)):
         cases = _repeated_suites(cases)
     suites: dict[str, set[str | None]] = {}
@@ -277,7 +300,7 @@ def _repeated_suites(cases: Sequence[CaseResult]) -> list[CaseResult]:
     of their failure (``last_reports`` counts the failure as a failed attempt). Any other later suite of the name
     holds other runs of its tests — a second Gradle task or Surefire execution, another machine or job whose report
     was concatenated — whose results are their own, neither merged as reruns nor replaced by the last one.
-    (Surefire's and jest-junit's suites never hold reruns: ``junit`` names them so.)"""
+    (Surefire's and jest-junit's suites never hold reruns: ``CaseResult.once``.)"""
     groups: dict[tuple[str | None, int], list[int]] = {}
     for at, case in enumerate(cases):
         groups.setdefault((case.suite, case.suite_seq), []).append(at)
@@ -286,8 +309,11 @@ def _repeated_suites(cases: Sequence[CaseResult]) -> list[CaseResult]:
     held: dict[tuple[str | None, str], tuple[str | None, str]] = {}
     for (name, seq), members in sorted(groups.items(), key=lambda item: item[0][1]):
         earlier = [held[name, ident] for ident in {cases[at].external_id for at in members} if (name, ident) in held]
-        rerun = all(status in FAILING for _key, status in earlier)
-        key = name if rerun or not earlier else f"{name or ''}#{seq}"
+        if seq > 1 and cases[members[0]].once:  # named apart whether it shares a test or not, as it always was
+            rerun = False
+        else:
+            rerun = all(status in FAILING for _key, status in earlier)
+        key = name if rerun else f"{name or ''}#{seq}"
         for at in members:
             case = cases[at]
             before = held.get((name, case.external_id)) if rerun else None

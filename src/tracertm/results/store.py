@@ -265,7 +265,7 @@ def _import(
     cucumber = any(report.local_ids for report in reports)
     if cucumber:  # one feature file, one id: the project's path of it, whatever form the runner wrote
         reports = [canonical_report(report, index.paths) for report in reports]
-    # One result per test case and run: a test reported twice (two files, a re-run inside one report) keeps its last.
+    # One result per test case and run, the files read as one report (``final_cases``): a rerun's last decides.
     cases = final_cases(reports)
     if cucumber:  # test cases stored under an older form of their path get the results (``stored_ids``)
         cases = match_stored(session.connection(), IdForm(session.connection().dialect.name).of(project.id), cases,
