@@ -1,8 +1,10 @@
 """JUnit XML reports, as pytest, behave ``--junit``, cucumber-jvm / cucumber-js (junit-xml-formatter), Maven Surefire
 and friends write them: ``<testsuites>`` or a bare ``<testsuite>``, suites nested or flat.
 
-Parsed with defusedxml: no entity expansion, no external entities or DTD fetches (billion laughs and XXE are
-rejected, not defused into silence), and the caller enforces a size limit before the bytes are read.
+Parsed with defusedxml: no DTD at all (``forbid_dtd``), so no entity expansion, no external entities or DTD fetches
+(billion laughs and XXE are rejected, not defused into silence) and no attribute defaults an internal DTD's
+``<!ATTLIST>`` would add to a test (changing its id). No JUnit writer known writes a DOCTYPE. The caller enforces a
+size limit before the bytes are read.
 """
 
 from __future__ import annotations
@@ -174,13 +176,15 @@ def stream(
     named: dict[str | None, int] = {}  # see _Suite.of
     if len(data) >= CAPPED_FROM:
         events = _capped_events(source or io.BytesIO(data), lambda target: safe.DefusedXMLParser(
-            target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True))
+            target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True))
     else:
         events = _events(source or io.BytesIO(data), safe.DefusedXMLParser(
-            target=TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True))
+            target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True))
     try:
         try:
             _event, top = next(events)
+        except defusedxml.DefusedXmlException:  # a ValueError too, but none of the encoding's
+            raise
         except (LookupError, ValueError) as exc:  # the declaration's encoding, met as the first bytes are read
             raise _unreadable_encoding(path, data, exc) from None
         if _local(top.tag) not in ("testsuites", "testsuite"):
@@ -315,8 +319,8 @@ def _xml(path: str, data: bytes) -> Element:
 
     try:
         if len(data) < CAPPED_FROM:
-            return safe.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        parser = safe.DefusedXMLParser(target=_Capped(), forbid_dtd=False, forbid_entities=True,
+            return safe.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser = safe.DefusedXMLParser(target=_Capped(), forbid_dtd=True, forbid_entities=True,
                                        forbid_external=True)
         parser.feed(data)
         return parser.close()
@@ -350,11 +354,11 @@ def _refused(path: str, data: bytes, exc: Exception) -> Exception:
     import defusedxml
 
     if isinstance(exc, defusedxml.DefusedXmlException):
-        at = data.find(b"<!ENTITY")
+        at = data.find(b"<!DOCTYPE")
         line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
         return report_error(
-            path, line, f"refused unsafe XML ({type(exc).__name__}: entity declarations and external references "
-            "are not allowed in test reports); regenerate the report with your test runner"
+            path, line, f"refused unsafe XML ({type(exc).__name__}: a DOCTYPE, entity declarations and external "
+            "references are not allowed in test reports); regenerate the report with your test runner"
         )
     line, column = getattr(exc, "position", (0, 0))
     reason = str(exc).split(":")[0]
