@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from typing import cast
 from xml.etree.ElementTree import Element, TreeBuilder, XMLParser, XMLPullParser
 
@@ -195,6 +196,10 @@ def stream(
         outer = _Suite.of(top, _Suite(), named)
         if _local(top.tag) == "testsuite":
             suites.append(outer)
+        # The suite elements open, innermost last: a test read is taken out of its suite's element, and a suite out
+        # of its holder once it ends, so that the tree built holds what is still open, not the whole report (a
+        # 300,000-test report's tree was 90 MB of a streamed import's memory).
+        holders = [top]
         for event, element in events:
             tag = _local(element.tag)
             if tag == "testcase":
@@ -204,17 +209,29 @@ def stream(
                         raise NestedCases(path)
                     continue
                 depth -= 1
-                yield _case(element, unnamed, suites[-1] if suites else outer)
+                case = _case(element, unnamed, suites[-1] if suites else outer)
+                _let_go(holders[-1], element)
+                yield case
             elif tag == "testsuite":
                 if event == "start":
                     _suite(element, starts, ends)
                     suites.append(_Suite.of(element, suites[-1] if suites else outer, named))
+                    holders.append(element)
                 else:
                     suites.pop()
+                    if len(holders) > 1:  # (a root <testsuite> ends the report)
+                        holders.pop()
+                        _let_go(holders[-1], element)
         if _local(top.tag) == "testsuite":  # the root suite's own start event was read by next() above
             _suite(top, starts, ends)
     except (defusedxml.DefusedXmlException, ExpatError) as exc:
         raise _refused(path, data, exc) from None
+
+
+def _let_go(holder: Element, element: Element) -> None:
+    """``element`` taken out of ``holder``, when it is a child of it (a test inside another element stays)."""
+    with suppress(ValueError):
+        holder.remove(element)
 
 
 # The first piece the incremental parse reads (``ElementTree.iterparse``'s, which always reads that much).

@@ -145,7 +145,8 @@ def import_results(
         from tracertm.results import streamed as stream
 
         streamed = read_source(sources[0], max_size)
-        if not stream.streams(streamed[1], detect(*streamed) if fmt == "auto" else fmt):
+        how = stream.streams(streamed[1], detect(*streamed) if fmt == "auto" else fmt)
+        if how is None:
             sources, streamed = [streamed], None  # read once: parsed below (a path's name is its str())
     if streamed is None:
         reports = _parsed(sources, fmt, max_size)
@@ -166,7 +167,8 @@ def import_results(
         try:
             with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
                     _page_cache(session):
-                return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window, actor)
+                return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window, actor,
+                                              threaded=how == "thread")
         except stream.Restart:
             pass  # rolled back: the in-process import stores what the streamed one could not
         reports = _parsed([streamed], fmt, max_size)

@@ -23,7 +23,12 @@ give the same result it gives up and the caller rolls back and imports the in-pr
 reported again after its chunk went out (the last report of a test counts), a result naming a feature file and a
 line (the scenario index then needs those files at the run's commit), another writer's test case met while
 inserting, or a child that ended without a word. Below ``FORK_MIN_BYTES`` a fork does not pay and the report is
-imported in-process; so is any import given an open ``Session`` (the API: no fork inside a server process).
+imported in-process; so is any import given an open ``Session``.
+
+A process with other threads never forks (``_alone``): the API server's upload runs in a worker thread beside the
+event loop. There the child's work runs in a thread of its own (``_Thread``), through the same pipe: nothing
+overlaps (one interpreter), but the import holds a chunk of the report's tests at a time, not the whole parsed
+tree, its cases and rows (a 300,000-test upload raised the server's peak RSS from 91 to 386 MB in-process).
 
 The child never touches the database: it ends with ``os._exit`` (no finalizer, no atexit, no flush of inherited
 buffers) whatever happens, and the parent reaps it (killing it first when the import failed).
@@ -42,7 +47,8 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from contextlib import suppress
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple
 
 from tracertm.db import CHECKPOINT_THREAD
 from tracertm.errors import ParseError
@@ -76,12 +82,17 @@ class Restart(Exception):
 ENV_SWITCH = "TRACERTM_RESULTS_STREAM"
 
 
-def streams(data: bytes, fmt: str) -> bool:
-    """Whether a report of these bytes and format (``fmt`` detected already) is imported streamed: a large JUnit
-    report, where processes fork and this one may run on two cores (on one, the overlap is none and the fork a
-    cost), unless ``$TRACERTM_RESULTS_STREAM`` is 0. Only a process without other threads forks (see ``_alone``)."""
-    return (fmt == "junit" and len(data) >= FORK_MIN_BYTES and hasattr(os, "fork") and _cores() >= 2
-            and _alone() and os.environ.get(ENV_SWITCH, "1") != "0")
+def streams(data: bytes, fmt: str) -> Literal["fork", "thread"] | None:
+    """How a report of these bytes and format (``fmt`` detected already) is imported streamed, or None when it is
+    imported in-process: a large JUnit report, unless ``$TRACERTM_RESULTS_STREAM`` is 0. ``fork``: this process is
+    alone (see ``_alone``) and may run on two cores (on one, the overlap is none and the fork a cost). ``thread``:
+    other threads run (the API server), which make a fork unsafe; the parse in a thread bounds the import's memory
+    (``_Thread``)."""
+    if fmt != "junit" or len(data) < FORK_MIN_BYTES or os.environ.get(ENV_SWITCH, "1") == "0":
+        return None
+    if _alone():
+        return "fork" if hasattr(os, "fork") and _cores() >= 2 else None
+    return "thread" if os.name == "posix" else None  # the pipe is waited on with select()
 
 
 def _alone() -> bool:
@@ -109,10 +120,12 @@ def import_streamed(
     id_pattern: str,
     window: int,
     actor: str,
+    threaded: bool = False,
 ) -> ImportSummary:
     """Import one JUnit report (``name``, ``data``) into the open write ``session`` as ``store._import`` does, the
-    report parsed by a child process meanwhile. Raises ``Restart`` when the in-process path must do it. (No
-    repository: only results matched by line need the scenarios at the run's commit, and those go in-process.)"""
+    report parsed by a child process meanwhile (``threaded``: by a thread, ``_Thread``). Raises ``Restart`` when the
+    in-process path must do it. (No repository: only results matched by line need the scenarios at the run's
+    commit, and those go in-process.)"""
 
     import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
     from sqlalchemy import insert, update
@@ -137,11 +150,12 @@ def import_streamed(
         return _Prepared(ScenarioIndex(refs, id_pattern), existing, project_id, stamp, sources)
 
     def produce(out: IO[bytes], ready: Callable[[bool], _Prepared | None]) -> None:
-        _produce(out, name, data, ready, ids, ids.of(run_id), actor)
+        # A thread parses ahead at most a chunk: what it holds is this process's memory.
+        _produce(out, name, data, ready, ids, ids.of(run_id), actor, CHUNK if threaded else None)
 
     # The child starts parsing now, while this process reads what preparing the rows needs (the setup, sent when
     # read): the parse does not wait for these reads.
-    child = _Child(produce, prepare)
+    child: _Producer = _Thread(produce, prepare) if threaded else _Child(produce, prepare)
     try:
         project = store._project(session, project_name)
         digest = runs.run_digest([file_digest(data)])
@@ -248,12 +262,12 @@ class _Prepared(NamedTuple):
 
 def _produce(
     out: IO[bytes], name: str, data: bytes, ready: Callable[[bool], _Prepared | None], ids: IdForm, run: str,
-    actor: str,
+    actor: str, most_ahead: int | None = None,
 ) -> None:
     """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures.
     Until the import's reads are ``ready`` (``ready(False)`` is None while they are not; ``ready(True)`` waits for
-    them) the report is parsed ahead. On SQLite (``stamp``) the rows go stamped and cut into statements
-    (``rows.Flat``): the writer only runs them. The links of new test cases (association rows and ``test`` trace
+    them) the report is parsed ahead (at most ``most_ahead`` tests). On SQLite (``stamp``) the rows go stamped and
+    cut into statements (``rows.Flat``): the writer only runs them. The links of new test cases (association rows and ``test`` trace
     links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as pairs, linked
     by the writer (a link may exist, a restored test case's version changes)."""
     from tracertm.results import import_rows, junit, store
@@ -283,7 +297,8 @@ def _produce(
         while prepared is None:
             parsed = list(itertools.islice(stream, FIRST_CHUNK))
             ahead += parsed
-            prepared = ready(not parsed)  # the whole report is parsed: wait
+            # the whole report is parsed, or as much as may be: wait
+            prepared = ready(not parsed or (most_ahead is not None and len(ahead) >= most_ahead))
     except junit.NestedCases:
         _send(out, ("restart", "a test case inside a test case"))
         return
@@ -448,7 +463,51 @@ def _widen(fd: int) -> None:
         pass
 
 
-class _Child:
+class _Producer:
+    """What parses the report and sends its messages through a pipe, read here from ``fd``: a forked child
+    (``_Child``) or a thread (``_Thread``)."""
+
+    fd: int | None
+
+    def setup(self, value: Any) -> None:
+        """Hand the producer what it waits for (once)."""
+        raise NotImplementedError
+
+    def wait(self) -> None:
+        """Let the producer go once its messages are read."""
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        """End the producer now (the import failed)."""
+        raise NotImplementedError
+
+    def messages(self, idle: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
+        """The child's messages as they come. When the next one has not begun to arrive, ``idle()`` runs first:
+        work that can be done at any time is done while the import would otherwise wait."""
+        import select
+
+        assert self.fd is not None
+        while True:
+            if not select.select([self.fd], [], [], 0)[0]:
+                idle()
+            head = self._read(9)
+            payload = self._read(int.from_bytes(head[:8], "little"))
+            message = marshal.loads(payload) if head[8:] == _MARSHAL else pickle.loads(payload)
+            assert isinstance(message, tuple)
+            yield message
+
+    def _read(self, size: int) -> bytearray:
+        assert self.fd is not None
+        data = bytearray()
+        while len(data) < size:
+            got = os.read(self.fd, min(size - len(data), 1 << 20))
+            if not got:
+                raise Restart("the parse process ended without its report")
+            data += got
+        return data
+
+
+class _Child(_Producer):
     """A forked child running ``produce(pipe, ready)``; its messages are read with ``messages()``. A
     ``ParseError`` it raises is sent as ``("error", exc)``; any other end of the child shows as ``Restart`` in the
     parent. What the child needs from the import's reads goes to it once (``setup``), made ready there by
@@ -498,31 +557,6 @@ class _Child:
             pass
         self.setup_channel.close()
 
-    def messages(self, idle: Callable[[], None]) -> Iterator[tuple[Any, ...]]:
-        """The child's messages as they come. When the next one has not begun to arrive, ``idle()`` runs first:
-        work that can be done at any time is done while the import would otherwise wait."""
-        import select
-
-        assert self.fd is not None
-        while True:
-            if not select.select([self.fd], [], [], 0)[0]:
-                idle()
-            head = self._read(9)
-            payload = self._read(int.from_bytes(head[:8], "little"))
-            message = marshal.loads(payload) if head[8:] == _MARSHAL else pickle.loads(payload)
-            assert isinstance(message, tuple)
-            yield message
-
-    def _read(self, size: int) -> bytearray:
-        assert self.fd is not None
-        data = bytearray()
-        while len(data) < size:
-            got = os.read(self.fd, min(size - len(data), 1 << 20))
-            if not got:
-                raise Restart("the parse process ended without its report")
-            data += got
-        return data
-
     def wait(self) -> None:
         """Reap the child once its messages are read (its CPU then counts in ``RUSAGE_CHILDREN``)."""
         self.setup_channel.close()
@@ -540,4 +574,66 @@ class _Child:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        self.wait()
+
+
+class _Thread(_Producer):
+    """``_Child``'s work in a thread of this process, whose other threads make a fork unsafe: its messages come
+    through a pipe as a child's do (the pipe holds one, so the thread waits while the import writes: at most a
+    chunk of tests is held), and the setup is handed over as it is, not pickled (the project's test cases, once).
+    Whatever ends the thread early closes its end of the pipe: ``Restart``, as for a child that ended."""
+
+    def __init__(
+        self, produce: Callable[[IO[bytes], Callable[[bool], Any]], None], prepare: Callable[[Any], Any],
+    ) -> None:
+        import queue
+
+        read, write = os.pipe()
+        _widen(write)
+        self.fd = read
+        self._setup: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._run, args=(produce, prepare, write),
+                                        name="tracertm-results-parse", daemon=True)
+        self._thread.start()
+
+    def _run(self, produce: Callable[[IO[bytes], Callable[[bool], Any]], None], prepare: Callable[[Any], Any],
+             write: int) -> None:
+        import queue
+
+        got: list[Any] = []
+
+        def ready(block: bool) -> Any:
+            if not got:
+                try:
+                    (value,) = self._setup.get(block=block)
+                except queue.Empty:
+                    return None
+                if value is None:  # killed before the setup came
+                    raise Restart("the import gave up")
+                got.append(prepare(value))
+            return got[0]
+
+        try:
+            with os.fdopen(write, "wb", buffering=1 << 20) as out:
+                try:
+                    produce(out, ready)
+                except ParseError as exc:
+                    _send(out, ("error", exc))
+        except BaseException:  # noqa: BLE001 - the import gave up (its end closed), or any failure: the EOF tells
+            pass
+
+    def setup(self, value: Any) -> None:
+        self._setup.put((value,))
+
+    def wait(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # a thread still writing gets EPIPE and ends
+            self.fd = None
+        self._thread.join()
+
+    def kill(self) -> None:
+        import queue
+
+        with suppress(queue.Full):  # the setup is there already: the closed pipe ends the thread
+            self._setup.put_nowait((None,))
         self.wait()
