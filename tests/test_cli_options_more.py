@@ -111,6 +111,23 @@ def test_out_of_range_and_blank_options_are_one_usage_line(
     assert not (tmp_path / "never.db").exists()
 
 
+@pytest.mark.parametrize("size", ["0", "1000001", "5000000000000000000"])
+def test_the_batch_size_variable_has_the_range_of_the_option(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], size: str
+) -> None:
+    """``--batch-size`` refuses more than 1,000,000 commits; ``$TRACERTM_BACKFILL_BATCH_SIZE``, its default, took any
+    number (a batch of 5e18 commits is no batch)."""
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("a")
+    monkeypatch.setenv("TRACERTM_BACKFILL_BATCH_SIZE", size)
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    code, out, err = _cli(capsys, "backfill", str(git_repo.path), "--database-url", url)
+    assert (code, out) == (2, "")
+    assert _one_line(err) == (f"tracertm: error: $TRACERTM_BACKFILL_BATCH_SIZE={size}: must be 1 to 1000000 "
+                              "(commits per batch)")
+    assert not (tmp_path / "never.db").exists()
+
+
 def test_check_all_without_staged_is_refused(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _cli(capsys, "check", "--all", str(git_repo.path))
     assert code == 2 and "--all" in _one_line(err) and "--staged" in err

@@ -13,7 +13,10 @@ from tracertm.cli import main
     ('date_format = "YYYY"', "date_format must be one of"),
     ("lock_timeout = -1", "lock_timeout must be between 0 and 86400 seconds, not -1"),
     ("step_checks = {bogus = true}", "step_checks.bogus = True: rules are"),
-    ("results_window = -5", "results_window must be at least 1 (the runs a scenario's pass_rate covers), not -5"),
+    ("results_window = -5", "results_window must be 1 to 1000000 (the runs a scenario's pass_rate covers), not -5"),
+    # past 2**63 - 1 it reached the database as an internal error (SQLite) or "bigint out of range" (PostgreSQL)
+    ("results_window = 5000000000000000000", "results_window must be 1 to 1000000 (the runs a scenario's pass_rate "
+     "covers), not 5000000000000000000"),
     # catastrophic backtracking: re cannot be interrupted, `check --staged` in a hook never ended
     ("requirement_pattern = '\\bREQ-(\\d+)+-X'", "requirement_pattern = '\\\\bREQ-(\\\\d+)+-X' repeats a group"),
     ("scenario_id_pattern = 'SC-(\\w+\\s?)*'", "scenario_id_pattern = 'SC-(\\\\w+\\\\s?)*' repeats a group"),

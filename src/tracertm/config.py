@@ -488,6 +488,9 @@ _EXAMPLES = {
     "results_window": "results_window = 20",
 }
 MAX_FILE_SIZE_LIMIT = 2**40  # 1 TiB: the size check reads a file whole once it passes
+# Runs a pass_rate may cover, at most: results_window and ``results import --window`` alike (a larger number is no
+# window anyway, and past 2**63 - 1 the database could not even hold it as a query's LIMIT).
+MAX_RESULTS_WINDOW = 1_000_000
 
 
 def control_characters(text: str) -> str:
@@ -525,6 +528,9 @@ def _check_value(key: str, value: Any) -> str | None:
     if key == "max_file_size" and isinstance(value, int) and not 1 <= value <= MAX_FILE_SIZE_LIMIT:
         return (f"max_file_size = {value}: must be 1 to {MAX_FILE_SIZE_LIMIT} bytes, e.g. {example} (4 MiB, the "
                 "default)")
+    if key == "results_window" and isinstance(value, int) and not 1 <= value <= MAX_RESULTS_WINDOW:
+        return (f"results_window must be 1 to {MAX_RESULTS_WINDOW} (the runs a scenario's pass_rate covers), not "
+                f"{value}, e.g. {example}")
     if key.endswith("_pattern") and isinstance(value, str):
         try:
             compiled = re.compile(value)
@@ -758,9 +764,6 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
     if not 0 <= lock_timeout <= 86400:
         raise ConfigError(f"{at('lock_timeout')}: lock_timeout must be between 0 and 86400 seconds, not "
                           f"{lock_timeout:g}")
-    if table.get("results_window", 1) < 1:
-        raise ConfigError(f"{at('results_window')}: results_window must be at least 1 (the runs a scenario's "
-                          f"pass_rate covers), not {table['results_window']}")
     settings = Settings(
         root=root,
         lock_timeout=lock_timeout,

@@ -446,7 +446,10 @@ def test_hostile_junit_fields_import_on_the_streamed_path(
     ({"run_name": "r" * 256}, "--run-name: at most 255 characters"),
     ({"run_name": "a\x00b"}, "--run-name: at most 255 characters, without NUL"),
     ({"max_size": 0}, "--max-size 0: must be at least 1"),
-    ({"window": 0}, "--window 0: must be at least 1"),
+    ({"window": 0}, "--window 0: must be 1 to 1000000"),
+    # (past 2**63 - 1: an internal OverflowError on SQLite, "bigint out of range" on PostgreSQL)
+    ({"window": 5 * 10**18}, "--window 5000000000000000000: must be 1 to 1000000"),
+    ({"window": 1_000_001}, "--window 1000001: must be 1 to 1000000"),
 ])
 def test_options_the_database_cannot_hold_are_refused_before_anything_is_stored(
     twins: GitRepo, database_url: str, options: dict[str, Any], message: str,

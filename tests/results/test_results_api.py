@@ -151,6 +151,20 @@ def test_a_malformed_report_is_422_naming_file_and_line_and_imports_nothing(
     assert _runs(database_url) == 0, "a broken file imports nothing, not even the good one beside it"
 
 
+def test_a_results_window_out_of_range_in_the_configuration_is_400_naming_its_line(
+    write: dict[str, str], cart: GitRepo, database_url: str
+) -> None:
+    """The served repository's results_window is the window of an upload: one past 2**63 - 1 reached the database
+    (500 on SQLite, 503 or "bigint out of range" on PostgreSQL); now the configuration is refused, as every
+    command refuses it."""
+    (cart.path / ".tracertm.toml").write_text("results_window = 5000000000000000000\n")
+    report = (FIXTURES / "cucumber-junit.xml").read_bytes()
+    with api_client(database_url, ApiSettings(repositories={"shop": str(cart.path)})) as client:
+        body = _problem(client.post(RUNS, content=report, headers={**write, **XML}), 400)
+    assert body["detail"].startswith(f"{cart.path / '.tracertm.toml'}:1: results_window must be 1 to 1000000 "), body
+    assert _runs(database_url) == 0
+
+
 def test_tokens_media_types_and_unknown_names(client: TestClient, cart: GitRepo, database_url: str) -> None:
     report = (FIXTURES / "surefire.xml").read_bytes()
     _problem(client.post(RUNS, content=report, headers=XML), 401)

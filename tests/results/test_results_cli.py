@@ -229,7 +229,15 @@ def test_results_window_from_the_configuration(cart: GitRepo, capsys: pytest.Cap
     assert json.loads(out)["results"]["pass_rate"] == 1.0, "a window of one run: only the newest counts"
     (cart.path / ".tracertm.toml").write_text("results_window = 0\n")
     code, _, err = _cli(capsys, "results", "import", "a.xml", "--commit", "0" * 40)
-    assert code == 2 and ".tracertm.toml:1: results_window must be at least 1" in err
+    assert code == 2 and ".tracertm.toml:1: results_window must be 1 to 1000000" in err
+    # Past 2**63 - 1 it passed `check` and reached the database: an internal error (SQLite), "bigint out of range"
+    # and advice about privileges (PostgreSQL). The bound is --window's.
+    for window in (1_000_001, 5 * 10**18):
+        (cart.path / ".tracertm.toml").write_text(f"results_window = {window}\n")
+        code, _, err = _cli(capsys, "results", "import", "a.xml", "--commit", "0" * 40)
+        assert code == 2 and err.strip() == (
+            f"tracertm: error: {cart.path / '.tracertm.toml'}:1: results_window must be 1 to 1000000 (the runs a "
+            f"scenario's pass_rate covers), not {window}, e.g. results_window = 20"), err
 
 
 def test_check_results_with_a_broken_report_answers_in_the_format_asked(  # type: ignore[no-untyped-def]

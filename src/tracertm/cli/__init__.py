@@ -438,6 +438,8 @@ _REGISTRY.append(_register_watch)
 
 
 def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    from tracertm.history.results import MAX_BATCH_SIZE
+
     p = verbs.add_parser(
         "backfill", help="replay the first-parent history of a ref: one revision per change", parents=[_common()]
     )
@@ -451,7 +453,7 @@ def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
         "--resume", action="store_true", help="require an interrupted backfill to continue (it resumes by itself)"
     )
     p.add_argument(
-        "--batch-size", type=bounded_int(1, 1_000_000), metavar="N",
+        "--batch-size", type=bounded_int(1, MAX_BATCH_SIZE), metavar="N",
         help="commits per transaction and checkpoint, at most (default: $TRACERTM_BACKFILL_BATCH_SIZE or 1000)",
     )
     p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")

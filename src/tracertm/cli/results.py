@@ -18,6 +18,7 @@ STATUS_CHOICES = ("passed", "failed", "skipped", "undefined", "pending", "error"
 def register(verbs: Any) -> None:
     from tracertm.cli import _common
     from tracertm.cli.parsing import MAX_BYTES, bounded_int, nonblank
+    from tracertm.config import MAX_RESULTS_WINDOW
 
     p = verbs.add_parser("results", help="test results: import reports, list runs and results, prune")
     actions = p.add_subparsers(dest="results_verb", metavar="ACTION", parser_class=type(p))
@@ -32,7 +33,7 @@ def register(verbs: Any) -> None:
                      help="commit the tests ran against (default: $GITHUB_SHA, $CI_COMMIT_SHA, then HEAD)")
     imp.add_argument("--run-name", metavar="NAME", type=nonblank("run name"),
                      help="a name for the run (default: the report's suite name)")
-    imp.add_argument("--window", type=bounded_int(1, 1_000_000), metavar="N",
+    imp.add_argument("--window", type=bounded_int(1, MAX_RESULTS_WINDOW), metavar="N",
                      help="runs that pass_rate covers (default: results_window in the configuration, else 20)")
     imp.add_argument("--max-size", type=bounded_int(1, MAX_BYTES), metavar="BYTES",
                      help="refuse reports larger than this (default: 64 MiB), before reading them")

@@ -43,7 +43,7 @@ from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, lin
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
 from tracertm.history.settings import SettingsHistory
 from tracertm.history.synced import SyncedSince
-from tracertm.history.results import BackfillResult, CommitError, Mode, Progress, ProgressCallback
+from tracertm.history.results import MAX_BATCH_SIZE, BackfillResult, CommitError, Mode, Progress, ProgressCallback
 from tracertm.history.tree import LINK_MODE, SpecTree
 
 if TYPE_CHECKING:
@@ -498,9 +498,11 @@ def _has_records(session: Session, project: Project) -> bool:
 
 
 def _batch_size(option: int | None) -> int:
+    """Commits per batch: ``batch_size``, else ``$TRACERTM_BACKFILL_BATCH_SIZE``, else the default; each bounded
+    as ``--batch-size`` is (``UsageError`` naming the one out of range)."""
     if option is not None:
-        if option < 1:
-            raise UsageError(f"--batch-size {option}: must be at least 1")
+        if not 1 <= option <= MAX_BATCH_SIZE:
+            raise UsageError(f"--batch-size {option}: must be 1 to {MAX_BATCH_SIZE}")
         return option
     env = os.environ.get(ENV_BATCH_SIZE)
     if env:
@@ -508,8 +510,8 @@ def _batch_size(option: int | None) -> int:
             value = int(env)
         except ValueError:
             raise UsageError(f"${ENV_BATCH_SIZE}={env!r}: not a number of commits") from None
-        if value < 1:
-            raise UsageError(f"${ENV_BATCH_SIZE}={env}: must be at least 1")
+        if not 1 <= value <= MAX_BATCH_SIZE:
+            raise UsageError(f"${ENV_BATCH_SIZE}={env}: must be 1 to {MAX_BATCH_SIZE} (commits per batch)")
         return value
     return DEFAULT_BATCH_SIZE
 

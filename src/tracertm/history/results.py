@@ -9,6 +9,11 @@ from typing import Any, Literal
 
 from tracertm.errors import Diagnostic
 
+# Commits per backfill batch, at most: ``--batch-size`` and ``$TRACERTM_BACKFILL_BATCH_SIZE`` alike (a batch is one
+# transaction; a larger one is no batch at all). Here, not in ``backfill``: the command line reads it when it builds
+# its parser.
+MAX_BATCH_SIZE = 1_000_000
+
 # full: an empty project; resumed: continued after a checkpoint; merged: a project synced before; up-to-date: nothing
 # to do.
 Mode = Literal["full", "resumed", "merged", "up-to-date"]

@@ -190,8 +190,12 @@ def check_options(commit: str | None, run_name: str | None, window: int, max_siz
     if run_name is not None and (len(run_name) > MAX_RUN_NAME or "\x00" in run_name):
         raise UsageError(f"--run-name: at most {MAX_RUN_NAME} characters, without NUL (got {len(run_name)}); "
                          "give a shorter name")
-    if window < 1:
-        raise UsageError(f"--window {window}: must be at least 1")
+    from tracertm.config import MAX_RESULTS_WINDOW
+
+    if not 1 <= window <= MAX_RESULTS_WINDOW:
+        # (past 2**63 - 1 the database cannot take it: an internal error on SQLite, "bigint out of range" on
+        # PostgreSQL)
+        raise UsageError(f"--window {window}: must be 1 to {MAX_RESULTS_WINDOW}")
     if max_size < 1:
         raise UsageError(f"--max-size {max_size}: must be at least 1 (bytes)")
 
