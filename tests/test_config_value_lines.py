@@ -56,6 +56,32 @@ def test_a_configuration_that_is_not_utf8_is_one_line_naming_the_byte(
                            "save the file as UTF-8"), err
 
 
+@pytest.mark.parametrize("name, body, said", [
+    # ``tool`` not a table: every command (the hook too) was an internal error, AttributeError on 'str'.get
+    ("pyproject.toml", 'tool = "poetry"\n', "2: tool must be a table"),
+    ("pyproject.toml", "tool = 1\n", "2: tool must be a table"),
+    ("pyproject.toml", "tool = [1]\n", "2: tool must be a table"),
+    ("pyproject.toml", "[[tool]]\nx = 1\n", "2: tool must be a table"),
+    # these named the file without a line
+    ("pyproject.toml", "[tool]\ntracertm = 5\n", "3: [tool.tracertm] must be a table"),
+    ("pyproject.toml", '[[tool.tracertm]]\nproject = "x"\n', "2: [tool.tracertm] must be a table"),
+    (".tracertm.toml", '[[step_checks]]\nunused = "off"\n', '2: step_checks must be a table, e.g. step_checks = '
+     '{ unused = "off" }'),
+])
+@pytest.mark.parametrize("command", ["check", "check --staged", "sync"])
+def test_a_table_of_the_wrong_type_is_one_line_at_its_line(
+        git_repo: GitRepo, capsys: pytest.CaptureFixture[str], name: str, body: str, said: str, command: str) -> None:
+    git_repo.write("features/f.feature", "Feature: F\n  Scenario: s\n    Given a\n")
+    git_repo.write(name, f"# comment\n{body}")
+    git_repo.git("add", "-A")
+    argv = [*command.split(), str(git_repo.path)]
+    if command == "sync":
+        argv += ["--database-url", f"sqlite:///{git_repo.path.parent / 'c.db'}"]
+    assert main(argv) == 2
+    _out, err = capsys.readouterr()
+    assert err.strip() == f"tracertm: error: {git_repo.path / name}:{said}", err
+
+
 def test_id_patterns_that_backtrack_are_told_from_those_that_do_not() -> None:
     from tracertm.config import _backtracks
 

@@ -372,11 +372,15 @@ def _find_table(root: Path, files: Mapping[str, bytes] | None) -> tuple[dict[str
     pyproject = root / "pyproject.toml"
     if _present(root, pyproject.name) if files is None else pyproject.name in files:
         whole, text = read_toml(pyproject, None if files is None else files[pyproject.name])
-        table = whole.get("tool", {}).get("tracertm")
-        if table is not None:
-            if not isinstance(table, dict):
-                raise ConfigError(f"{pyproject}: [tool.tracertm] must be a table")
-            return table, pyproject, text
+        tool = whole.get("tool", {})
+        if not isinstance(tool, dict):  # ``tool = "poetry"``, ``[[tool]]``: no [tool.tracertm] table can be there
+            line = key_line(text, False, "tool")
+            raise ConfigError(f"{pyproject}{f':{line}' if line else ''}: tool must be a table")
+        ours = tool.get("tracertm")
+        if ours is not None:
+            if not isinstance(ours, dict):
+                raise ConfigError(f"{key_where(pyproject, text)}: [tool.tracertm] must be a table")
+            return ours, pyproject, text
     return {}, None, ""
 
 

@@ -74,6 +74,7 @@ def _deepest_line(text: str) -> int:
 _TOML_KEY = r"""[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'"""
 _TOML_DOTTED = rf"(?:{_TOML_KEY})(?:[ \t]*\.[ \t]*(?:{_TOML_KEY}))*"
 TOML_HEADER = re.compile(rf"[ \t]*\[[ \t]*({_TOML_DOTTED})[ \t]*\]")
+_TOML_ARRAY_HEADER = re.compile(rf"[ \t]*\[\[[ \t]*({_TOML_DOTTED})[ \t]*\]\]")
 _TOML_ASSIGNMENT = re.compile(rf"[ \t]*({_TOML_DOTTED})[ \t]*=")
 
 
@@ -87,14 +88,18 @@ def key_line(text: str, pyproject: bool, *key: str) -> int:
     ``key`` is a top-level key (``"adr_paths"``) or one of a table (``"step_checks", "unused"``); its line is the
     one that assigns it (``unused = ...``, or ``step_checks.unused = ...`` with a dotted key) or the header of its
     table (``[step_checks]``, ``[stepchecks]`` for an unknown key); a key inside an inline table
-    (``step_checks = { unused = ... }``) is on the line of that table. In pyproject.toml only what is under
-    ``[tool.tracertm]`` counts."""
+    (``step_checks = { unused = ... }``) is on the line of that table; an array of tables where a table belongs
+    (``[[step_checks]]``), at the header of its first one. In pyproject.toml only what is under ``[tool.tracertm]``
+    counts."""
     target = (("tool", "tracertm") if pyproject else ()) + key
     table: tuple[str, ...] | None = ()  # the table the lines are in (None: an array of tables, never a setting)
     inline = 0
     for number, line in enumerate(text.split("\n"), 1):
         if line.lstrip().startswith("["):
             header = TOML_HEADER.match(line)
+            array = _TOML_ARRAY_HEADER.match(line) if header is None else None
+            if array is not None and _toml_path(array[1])[: len(target)] == target:
+                return number
             table = _toml_path(header[1]) if header is not None else None
             if table is not None and table[: len(target)] == target:
                 return number
