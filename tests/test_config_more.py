@@ -84,11 +84,37 @@ def test_relative_sqlite_path_is_relative_to_the_configuration_file(
     assert not (git_repo.path / "docs" / "adr" / "specs.db").exists()
 
 
-def test_absolute_and_home_sqlite_paths_are_kept(git_repo: GitRepo, tmp_path: Path) -> None:
+@pytest.mark.parametrize("written, made", [("sqlite:///file:x.db", "{repo}/file:x.db"),
+                                           ("sqlite:///~/specs.db", "{home}/specs.db")])
+def test_a_file_name_and_a_home_path_in_the_configuration_are_one_database_from_every_folder(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], _isolated_home: Path,
+    written: str, made: str,
+) -> None:
+    """README: a relative SQLite path is relative to the configuration's folder, and "a ``file:`` name is a path like
+    any other". ``file:x.db`` was left relative to the current folder (a sync from docs/adr made a second database
+    there), and ``~/specs.db`` was handed to SQLite as written (no folder ``~``: "unable to open database file")."""
+    git_repo.write(".tracertm.toml", f'database_url = "{written}"\n')
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("specs")
+    database = Path(made.format(repo=git_repo.path, home=_isolated_home))
+    monkeypatch.chdir(git_repo.path / "docs" / "adr")
+    code, _out, err = _cli(capsys, "sync")
+    assert code == 0, err
+    assert database.is_file() and not list((git_repo.path / "docs" / "adr").glob("*.db"))
+    monkeypatch.chdir(git_repo.path)
+    code, out, err = _cli(capsys, "status")
+    assert code == 0 and "last sync:   never" not in out, err  # the database the sync wrote, from another folder
+
+
+def test_absolute_sqlite_paths_are_kept_and_home_is_expanded(git_repo: GitRepo, tmp_path: Path,
+                                                             _isolated_home: Path) -> None:
     from tracertm.config import load_settings
 
-    for url in (f"sqlite:///{tmp_path / 'abs.db'}", "sqlite:///~/x.db", "postgresql+psycopg://u@h/db"):
+    for url in (f"sqlite:///{tmp_path / 'abs.db'}", "postgresql+psycopg://u@h/db", "sqlite:///:memory:",
+                "sqlite:///file::memory:"):
         git_repo.write(".tracertm.toml", f'database_url = "{url}"\n')
         assert load_settings(git_repo.path).database_url == url
+    git_repo.write(".tracertm.toml", 'database_url = "sqlite:///~/x.db"\n')
+    assert load_settings(git_repo.path).database_url == f"sqlite:///{_isolated_home / 'x.db'}"
     git_repo.write("sub/.tracertm.toml", 'database_url = "sqlite:///../up.db"\n')
     assert load_settings(git_repo.path / "sub").database_url == f"sqlite:///{git_repo.path / 'sub' / '../up.db'}"

@@ -5,6 +5,7 @@ Everything has a default (docs/formats.md), so most repositories need no configu
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -691,7 +692,8 @@ def check_url(url: str, source: str) -> None:
 def _database_url(url: str, source: Path, where: str) -> str:
     """``database_url`` as written in ``source`` (at ``where``): a relative SQLite path is relative to the folder of
     that file, not to the current folder (running from a sub-folder would otherwise create a second database
-    there). Its scheme and driver are checked here, as ``db.parse_url`` checks them, so that a wrong one is reported
+    there), a ``file:`` name too (SQLite opens it as a plain path, ``db.sqlite_file``); ``~`` is the home folder
+    (SQLite itself would look for a folder named ``~``). Its scheme and driver are checked here, as ``db.parse_url`` checks them, so that a wrong one is reported
     at this file and line rather than later by a command that knows neither; as plain text, since the configuration
     is read on the hook path, which must not import SQLAlchemy (``tests/test_hook_imports.py``)."""
     named = f"{where}: database_url"
@@ -711,9 +713,9 @@ def _database_url(url: str, source: Path, where: str) -> str:
     scheme, sep, rest = url.partition(":///")
     if not sep or scheme.lower() not in ("sqlite", "sqlite+pysqlite"):
         return url
-    if not rest or rest == ":memory:" or rest.startswith(("file:", "~")) or Path(rest).is_absolute():
-        return url
-    return f"{scheme}:///{source.parent / rest}"
+    if not rest or rest == ":memory:" or rest.startswith("file::memory:"):
+        return url  # in memory: refused where the URL is opened, naming it as written
+    return f"{scheme}:///{source.parent / os.path.expanduser(rest)}"  # (an absolute path stays as it is)
 
 
 def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **overrides: Any) -> Settings:
