@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,7 +15,22 @@ SYNC_COLUMNS = ("created", "updated", "deleted", "restored", "moved", "unchanged
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=False)
+    """``value`` as the indented JSON a command prints: its text as it is, or as ``\\u`` escapes when standard output
+    cannot hold every character (``unicode_stdout``), so that the output stays JSON whatever reads it."""
+    return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=not unicode_stdout())
+
+
+def unicode_stdout() -> bool:
+    """Whether standard output's encoding can write every character (a UTF one). Under a Latin-1 locale or
+    ``PYTHONIOENCODING=ascii`` it cannot: text there gets escapes of Python's kind (``cli.stdout.Guarded``), which
+    are no JSON (``\\xe9``) and would turn the JSON output into text no JSON reader takes."""
+    import codecs
+
+    encoding = getattr(sys.stdout, "encoding", None)
+    try:
+        return not encoding or codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable[int] = ()) -> str:

@@ -1,5 +1,6 @@
 """Standard output while a command runs: a reader that went away (``| head -1``) is quiet, exit 141; a write that
-fails otherwise (a full disk) is one line naming stdout, not an internal error."""
+fails otherwise (a full disk) is one line naming stdout, not an internal error; a character its encoding cannot
+hold is written as an escape."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-__all__ = ["EXIT_BROKEN_PIPE", "Guarded", "OutputError", "gone", "unwritable"]
+__all__ = ["EXIT_BROKEN_PIPE", "Guarded", "OutputError", "escaped", "gone", "unwritable"]
 
 EXIT_BROKEN_PIPE = 141
 
@@ -34,15 +35,22 @@ class OutputError(Exception):
 
 class Guarded:
     """``sys.stdout`` while a command runs: a write or flush that fails raises ``OutputError`` naming stdout (an
-    ``OSError`` alone does not say which file failed: a print to a full disk was an internal error). Everything
-    else is the stream's own."""
+    ``OSError`` alone does not say which file failed: a print to a full disk was an internal error), and text its
+    encoding cannot hold is written with those characters as escapes (``escaped``). Everything else is the
+    stream's own."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
         try:
-            return self._stream.write(text)
+            try:
+                return self._stream.write(text)
+            except UnicodeEncodeError:
+                # The locale's encoding (Latin-1, or PYTHONIOENCODING=ascii) lacks a character of a record's text
+                # (“, Ф): the rest of the output still matters (check is the pre-commit hook). The stream encodes
+                # the whole text before it writes any of it, so nothing was written twice.
+                return self._stream.write(escaped(text, self._stream.encoding))
         except BrokenPipeError:
             raise
         except OSError as exc:
@@ -58,6 +66,13 @@ class Guarded:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def escaped(text: str, encoding: str | None) -> str:
+    """``text`` with each character ``encoding`` cannot hold written as its Python escape (``\\u201c``,
+    ``\\xe9``), as Python writes stderr."""
+    codec = encoding or "utf-8"
+    return text.encode(codec, "backslashreplace").decode(codec)
 
 
 def unwritable(exc: OutputError, code: int) -> int:

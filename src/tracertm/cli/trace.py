@@ -79,11 +79,12 @@ def _trace(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
     from tracertm.cli.records import open_project
     from tracertm.errors import UsageError
+    from tracertm.output import unicode_stdout
     from tracertm.trace import coverage, matrix
 
     with open_project(args) as (session, project):
         rows = coverage.coverage(session, project, args.origin)
-    text = matrix.render(rows, args.format, args.origin)
+    text = matrix.render(rows, args.format, args.origin, ascii_json=not args.output and not unicode_stdout())
     if args.output:
         try:
             out = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below

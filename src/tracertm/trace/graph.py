@@ -5,7 +5,6 @@ Rendered as an indented text tree, JSON (nodes and edges), Graphviz DOT or a Mer
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections import defaultdict
@@ -233,7 +232,9 @@ def _titles(session: Session, project: Project, nodes: list[Node]) -> dict[Node,
 def render(graph: Graph, fmt: str) -> str:
     """``graph`` as ``text``, ``json``, ``dot`` (Graphviz) or ``mermaid`` (a flowchart)."""
     if fmt == "json":
-        return json.dumps(graph.as_dict(), indent=2, ensure_ascii=False)
+        from tracertm.output import to_json  # (standard output's JSON: escapes where it cannot hold a character)
+
+        return to_json(graph.as_dict())
     if fmt == "dot":
         return _dot(graph)
     if fmt == "mermaid":

@@ -29,11 +29,12 @@ def _cells(row: Row) -> list[str]:
             ", ".join(row.adrs), ", ".join(row.suspect), ", ".join(row.tests)]
 
 
-def render(rows: Sequence[Row], fmt: str, by: str) -> str:
-    """``rows`` (from ``coverage.coverage``) as ``text``, ``csv``, ``json`` or ``html``."""
+def render(rows: Sequence[Row], fmt: str, by: str, *, ascii_json: bool = False) -> str:
+    """``rows`` (from ``coverage.coverage``) as ``text``, ``csv``, ``json`` or ``html``; ``ascii_json``: JSON with
+    every character past ASCII as a ``\\u`` escape (for an output that cannot hold them: ``output.unicode_stdout``)."""
     if fmt == "json":
         payload: dict[str, Any] = {"from": by, "states": states_count(rows), "rows": [r.as_dict() for r in rows]}
-        return json.dumps(payload, indent=2, ensure_ascii=False)
+        return json.dumps(payload, indent=2, ensure_ascii=ascii_json)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
