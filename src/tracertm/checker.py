@@ -135,6 +135,14 @@ def _check(
             _check_everything(snapshot, settings, result, store, jobs, parsed)
             _check_steps(location, settings, result, parsed, ref=ref, staged=staged,
                          features=[p for p, f in snapshot.files.items() if f.kind == "feature"])
+        except OSError as exc:
+            # A work-tree file gone or replaced since the scan (a checkout, a stash, a delete): as a sync says it.
+            from tracertm.engine.reading import work_tree_error  # (only then: the hook path loads no engine.reading)
+
+            found = work_tree_error(snapshot.root, exc, "check")
+            if found is exc:
+                raise
+            raise found from None
         finally:
             snapshot.close()
     store.save()

@@ -82,3 +82,32 @@ def test_a_step_module_gone_before_it_is_read_is_a_conflict_to_run_again(
     assert main(["sync", str(git_repo.path), *db, "--format", "json"]) == 0
     counts = json.loads(capsys.readouterr().out)["counts"]["step_definition"]
     assert counts["deleted"] == 1, "nothing was written before: the module's removal is news now"
+
+
+@pytest.mark.parametrize("gone", ["features/d1/new.feature", "contracts/a.yaml"])
+def test_check_that_finds_a_file_gone_before_it_is_read_says_to_run_it_again(
+        git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], gone: str) -> None:
+    """``check`` reads the work tree as sync does, and met the same race as an internal error (exit 3,
+    FileNotFoundError; from Python, ``tracertm.check`` raised it): now the conflict sync reports, exit 75."""
+    from tracertm import checker
+    from tracertm.errors import ConflictError
+
+    git_repo.write("contracts/a.yaml", contract(1, "A"))
+    git_repo.commit("seed")
+    git_repo.write("features/d1/new.feature", "Feature: New\n  Scenario: s\n    Given a\n")  # (untracked)
+
+    def scan_then_checkout(*args: Any, **kwargs: Any) -> Any:  # the work tree changes right after the scan
+        snapshot = real_scan(*args, **kwargs)
+        (git_repo.path / gone).unlink()
+        return snapshot
+
+    monkeypatch.setattr(checker, "scan", scan_then_checkout)
+    assert main(["check", str(git_repo.path)]) == EXIT_CONFLICT
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip() == (f"tracertm: error: {gone}: changed while this check read the work tree (No "
+                                         "such file or directory); run the check again"), err
+    git_repo.write(gone, contract(1, "A") if gone.endswith(".yaml") else "Feature: New\n  Scenario: s\n    Given a\n")
+    with pytest.raises(ConflictError, match=f"^{gone}: changed while this check read the work tree"):
+        checker.check(git_repo.path, cache=False)
+    monkeypatch.undo()
+    assert checker.check(git_repo.path).ok, "run again, the check reads the work tree as it is now"

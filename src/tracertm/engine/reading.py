@@ -98,26 +98,36 @@ def parse_changed(
     return parsed
 
 
-def changed_meanwhile(root: Path, exc: OSError) -> ConflictError:
-    """The error of a sync that found a work-tree file gone or replaced since its scan (a checkout, a stash or a
-    delete ran meanwhile): nothing was written, and running it again reads the new state."""
+def changed_meanwhile(root: Path, exc: OSError, run: str = "sync") -> ConflictError:
+    """The error of a sync (or a ``check``: ``run``) that found a work-tree file gone or replaced since its scan (a
+    checkout, a stash or a delete ran meanwhile): nothing was written, and running it again reads the new state."""
     where = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) \
         else exc.filename
-    return ConflictError(f"{where}: changed while this sync read the work tree ({exc.strerror}); nothing was "
-                         "written — run the sync again")
+    written = "nothing was written — " if run == "sync" else ""  # (a check writes nothing anyway)
+    return ConflictError(f"{where}: changed while this {run} read the work tree ({exc.strerror}); {written}run the "
+                         f"{run} again")
 
 
 @contextmanager
-def reading_work_tree(root: Path) -> Iterator[None]:
+def reading_work_tree(root: Path, run: str = "sync") -> Iterator[None]:
     """Around reads of work-tree files besides the changed ones' parse (the step files matched against, behave's
     step modules a changed one depends on): one of them gone or replaced since the scan is ``changed_meanwhile``,
     as a changed file is — not an internal error. Other errors (no file of ``root`` named) pass through."""
     try:
         yield
     except OSError as exc:
-        if not exc.filename or not Path(os.fsdecode(exc.filename)).is_relative_to(root):
+        found = work_tree_error(root, exc, run)
+        if found is exc:
             raise
-        raise changed_meanwhile(root, exc) from None
+        raise found from None
+
+
+def work_tree_error(root: Path, exc: OSError, run: str = "sync") -> Exception:
+    """What an ``OSError`` of a read means: a file of ``root`` gone or replaced since the scan is
+    ``changed_meanwhile``; any other (no file of ``root`` named) is itself."""
+    if not exc.filename or not Path(os.fsdecode(exc.filename)).is_relative_to(root):
+        return exc
+    return changed_meanwhile(root, exc, run)
 
 
 def _jobs(snapshot: Snapshot, paths: list[str], settings: Settings) -> tuple[list[Job], dict[str, Outcome]]:
