@@ -21,6 +21,16 @@ class UsageError(TracertmError):
     exit_code = 2
 
 
+def refuse_blank(**given: str | None) -> None:
+    """The Python API's refusal of a blank text argument (``project=""``, ``database_url="  "``): a ``UsageError``
+    naming it, as the command line refuses ``--project ""``. Only ``None`` means "not given" (the configured or
+    derived project, the configured or default database): a blank from an unset variable would otherwise pick
+    another database or project than the caller named, silently."""
+    for name, value in given.items():
+        if value is not None and not value.strip():
+            raise UsageError(f"{name}={value!r} is blank; give a value, or None for the default")
+
+
 class ConfigError(UsageError):
     """Invalid ``[tool.tracertm]`` / ``.tracertm.toml`` configuration or database URL (exit 2)."""
 

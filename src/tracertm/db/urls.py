@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracertm.errors import ConfigError
+from tracertm.errors import ConfigError, refuse_blank
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -25,7 +25,9 @@ def default_database_path() -> Path:
 
 def resolve_database_url(option: str | None = None, configured: str | None = None) -> tuple[str, str]:
     """The URL to use and where it came from: ``--database-url``, then ``$TRACERTM_DATABASE_URL``, then the
-    repository configuration, then the embedded default file."""
+    repository configuration, then the embedded default file. A blank ``option`` is no "not given" (``None``): a
+    ``UsageError`` (the command line refuses one first, naming ``--database-url``)."""
+    refuse_blank(database_url=option)
     if option:
         return option, "--database-url"
     env = os.environ.get(ENV_URL)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.collector import collector_paused
 from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
-from tracertm.errors import Cancelled, Diagnostic, UsageError
+from tracertm.errors import Cancelled, Diagnostic, UsageError, refuse_blank
 from tracertm.history.settings import READ_KEY, read_digest
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
@@ -177,6 +177,7 @@ def sync(
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
     check_ref(ref)
+    refuse_blank(project=project, database_url=database_url)
     from tracertm import db
     from tracertm.engine.identity import RepoIdentity
 

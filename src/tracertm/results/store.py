@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm.collector import collector_paused
-from tracertm.errors import UsageError
+from tracertm.errors import UsageError, refuse_blank
 from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results import runs
 from tracertm.results.import_rows import core_table, insert_results, link_cases, result_rows, upsert_cases
@@ -135,6 +135,7 @@ def import_results(
     another writer of the project (default: the configuration's default); ``actor`` who the statistics revisions
     name (the API passes the token's).
     """
+    refuse_blank(project=project, target=target if isinstance(target, str) else None)
     check_options(commit, run_name, window, max_size)
     commit = runs.commit_id(commit, repo)
     sources = runs.distinct_sources(sources)
