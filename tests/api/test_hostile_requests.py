@@ -143,6 +143,34 @@ def test_a_cursor_keeps_its_page_size_and_forged_cursors_are_400(client: TestCli
         assert client.get(f"/projects/{ODD}/adrs", params={"cursor": forged(payload)}).status_code == 400
 
 
+def test_a_lone_surrogate_in_a_cursors_tags_is_a_forged_cursor(client: TestClient, engine: Any,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A tag of the cursor's query holding ``"\\ud800"`` is refused as a surrogate in its ``text`` is (400, exit 2):
+    list items were not checked again after the split, and the database was handed text UTF-8 cannot encode (500,
+    exit 3). A surrogate given as a parameter or an option is refused before any query, as it was."""
+    from tracertm.cli import main
+
+    base = f"{API}/projects/{ODD}/adrs"
+    cursor = client.get(base, params={"limit": 1}).json()["page"]["next"]
+    payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    url = str(engine.url.render_as_string(hide_password=False))
+    for name, value in (("tag", ["\ud800"]), ("any_tag", ["a", "\udfff"]), ("tag", "x,\ud800")):
+        forged = base64.urlsafe_b64encode(json.dumps({**payload, "q": {name: value}}).encode()).rstrip(b"=").decode()
+        detail = problem(client.get(base, params={"cursor": forged}), 400)["detail"]
+        assert detail == "cursor: not a cursor of this list; start again without it", detail
+        capsys.readouterr()
+        assert main(["list", "adrs", "--cursor", forged, "--project", ODD, "--database-url", url]) == 2
+        assert capsys.readouterr().err == f"tracertm: error: --{detail}\n"
+    assert client.get(f"{base}?tag=%ED%A0%80").status_code == 400
+    assert client.get(f"{base}?any_tag=a,%ED%A0%80").status_code == 400
+    odd = b"\xed\xa0\x80".decode("utf-8", "surrogateescape")  # what sys.argv holds for those bytes
+    for option in ("--tag", "--any-tag"):
+        capsys.readouterr()
+        assert main(["list", "adrs", option, odd, "--project", ODD, "--database-url", url]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"tracertm: error: {option}: ") and err.count("\n") == 1, err
+
+
 def test_search_snippets_escape_the_records_text(client: TestClient) -> None:
     hits = client.get(f"{API}/search", params={"q": "escape titles"}).json()["hits"]
     assert [h["number"] for h in hits] == ["ADR-0002"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from tracertm.text import is_text
 
 MAX_LIMIT = 500
 # The filters of one query, as JSON: a next page's cursor carries them (base64, with the project and the last row's
@@ -19,6 +22,11 @@ def _split(values: list[str] | str | None) -> list[str]:
     items = [values] if isinstance(values, str) else values
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
         raise ValueError("expected text or a list of texts")  # a forged cursor's query: 422/400, not a crash
+    if not all(is_text(item) for item in items):
+        # What a mode="before" validator returns is not checked again for lone surrogates (a str field's value
+        # is): refused here as pydantic refuses one in ``text``, not bound later as a tag the database cannot encode.
+        raise PydanticCustomError(
+            "string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string")
     return [part.strip() for item in items for part in item.split(",") if part.strip()]
 
 
