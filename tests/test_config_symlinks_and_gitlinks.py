@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from specs import adr, contract
 from tracertm import db, hooks
 from tracertm.history.backfill import backfill
@@ -90,6 +90,39 @@ def test_a_config_link_out_of_the_repository_is_refused_everywhere(git_repo: Git
     assert proc.returncode == 2 and proc.stderr.strip() == f"tracertm: error: {expected}", proc.stderr
     proc = _commit(git_repo, "link out")
     assert proc.returncode != 0 and expected in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("name", [".tracertm.toml", "pyproject.toml", ".adr-dir"])
+def test_a_config_link_to_a_file_the_repository_does_not_hold_is_refused_as_the_index_refuses_it(
+    git_repo: GitRepo, name: str
+) -> None:
+    """The work tree took a link to any file below the root: ``.git/config`` (read as TOML) or an ignored
+    ``local.toml`` (loaded as the configuration), which ``--staged`` refused. Now the rule of spec links: only a
+    file the repository holds, tracked or untracked and not ignored."""
+    body = {".tracertm.toml": "max_file_size = 10\n", "pyproject.toml": "[tool.tracertm]\nmax_file_size = 10\n",
+            ".adr-dir": "decisions\n"}[name]
+    git_repo.write(".gitignore", "/local.toml\n")
+    git_repo.write("local.toml", body)
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("seed")
+    for target in ("local.toml", ".git/config"):
+        os.symlink(target, git_repo.path / name)
+        expected = (f"tracertm: error: {git_repo.path / name}: a symbolic link to {target!r}, which is no file of "
+                    "the repository (missing, ignored by git, or another link); link to the file itself, or put the "
+                    "file in its place\n")
+        for args in (("check", str(git_repo.path)), ("sync", str(git_repo.path), "--dry-run")):
+            proc = run_cli(*args)
+            assert (proc.returncode, proc.stderr) == (2, expected), (target, args)
+        git_repo.git("add", "-A")
+        proc = run_cli("check", "--staged", str(git_repo.path))
+        assert (proc.returncode, proc.stderr) == (2, expected), target
+        os.remove(git_repo.path / name)
+        git_repo.git("add", "-A")
+    # An untracked file git does not ignore is the repository's (what git add -A adds): followed, as before.
+    git_repo.write("config/local.toml", body)
+    os.symlink("config/local.toml", git_repo.path / name)
+    proc = run_cli("check", str(git_repo.path))
+    assert proc.returncode != 2 and "symbolic link" not in proc.stderr, proc.stderr
 
 
 def test_backfill_reads_a_linked_config_at_each_commit(git_repo: GitRepo, database_url: str) -> None:

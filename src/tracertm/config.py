@@ -404,9 +404,9 @@ def config_link(shown: str | Path, name: str, link: str) -> str:
 
 
 def link_not_file(shown: str | Path, link: str) -> ConfigError:
-    """The error about a configuration link whose target is no file of the repository (missing, or a link)."""
-    return ConfigError(f"{shown}: a symbolic link to {link!r}, which is no file of the repository (missing, or "
-                       "another link); link to the file itself, or put the file in its place")
+    """The error about a configuration link whose target is no file of the repository (missing, ignored, a link)."""
+    return ConfigError(f"{shown}: a symbolic link to {link!r}, which is no file of the repository (missing, ignored "
+                       "by git, or another link); link to the file itself, or put the file in its place")
 
 
 def _present(root: Path, name: str) -> bool:
@@ -434,12 +434,16 @@ def _present(root: Path, name: str) -> bool:
         link = os.readlink(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the link ({exc.strerror})") from None
-    target = root / config_link(path, name, link)
+    inside = config_link(path, name, link)
+    target = root / inside
     # Where the link ends up, folders linked on the way included, must be inside the repository too.
     real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
     if not real.is_relative_to(top):
         raise config_link_outside(path, link)
-    if target.is_symlink() or not real.is_file():
+    from tracertm.engine.symlinks import held_in_work_tree
+
+    # Only to a file the repository holds, as the index and every commit (never .git/config, an ignored local.toml).
+    if target.is_symlink() or not real.is_file() or not held_in_work_tree(root, inside):
         raise link_not_file(path, link)
     return True
 

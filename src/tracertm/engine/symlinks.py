@@ -113,6 +113,25 @@ def behind_a_link(root: Path, path: str) -> bool:
     return any(os.path.islink(root.joinpath(*folders[:depth])) for depth in range(1, len(folders) + 1))
 
 
+def held_in_work_tree(root: Path, path: str) -> bool:
+    """Whether the work tree (or plain folder) at ``root`` holds the root-relative ``path`` as a file of the
+    repository, by the rule of spec links: not below a folder that is a link; in a git work tree, tracked or
+    untracked and not ignored (``git.held_paths``: never ``.git/config``, an ignored ``local.toml``, a file of a
+    submodule's checkout); in a plain folder, any file outside a ``.git`` folder. Two git calls: for a single link
+    (a configuration file's), not a scan's many."""
+    from tracertm import git
+
+    if behind_a_link(root, path) or not outside_dot_git([path]):
+        return False
+    top = git.find_root(root)
+    if top is None:
+        return True
+    # ``root`` may be a folder below the top (a monorepo's project): git.held_paths takes top-relative paths.
+    prefix = Path(os.path.relpath(os.path.realpath(root), os.path.realpath(top))).as_posix()
+    full = path if prefix == "." else f"{prefix}/{path}"
+    return full in git.held_paths(top, [full])
+
+
 def outside_dot_git(paths: list[str]) -> set[str]:
     """A plain folder's files, for a link to point at: any path below it, except in a ``.git`` folder (a
     repository's inside, never a spec)."""
@@ -174,6 +193,6 @@ def too_long_error(path: str, link: str) -> Diagnostic:
 
 
 __all__ = [
-    "MAX_HOPS", "Followed", "Lookup", "behind_a_link", "disk_lookup", "follow", "link_error", "link_target",
-    "loop_error", "outside_dot_git", "too_long_error",
+    "MAX_HOPS", "Followed", "Lookup", "behind_a_link", "disk_lookup", "follow", "held_in_work_tree", "link_error",
+    "link_target", "loop_error", "outside_dot_git", "too_long_error",
 ]
