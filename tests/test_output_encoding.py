@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,35 @@ def test_json_under_a_unicode_locale_is_written_as_it_is(repo: GitRepo, tmp_path
     _tracertm(repo, "ascii", "sync", *database)
     assert _tracertm(repo, "ascii", "matrix", "--format", "json", "-o", str(out), *database).returncode == 0
     assert json.loads(out.read_text("utf-8"))["from"]  # a file is UTF-8, whatever the terminal holds
+
+
+@pytest.fixture(scope="module")
+def latin1_locale(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a Latin-1 locale (compiled into a folder of the test's, as ``LOCPATH``), in which Python's
+    file names are Latin-1 too; the test is skipped where no such locale can be made."""
+    folder = tmp_path_factory.mktemp("locales")
+    if shutil.which("localedef") is None:
+        pytest.skip("localedef is not installed")
+    made = subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(folder / "en_US.ISO-8859-1")],
+                          capture_output=True, check=False)
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONUTF8", "PYTHONIOENCODING")}
+    env.update(LOCPATH=str(folder), LC_ALL="en_US.ISO-8859-1")
+    names = subprocess.run([sys.executable, "-c", "import sys; print(sys.getfilesystemencoding())"], env=env,
+                           capture_output=True, text=True, check=False).stdout.strip()
+    if made.returncode != 0 or names != "iso8859-1":
+        pytest.skip(f"no Latin-1 locale here (localedef: {made.returncode}, file names: {names})")
+    return env
+
+
+def test_a_file_name_the_locale_cannot_hold_is_one_line_saying_so(git_repo: GitRepo, tmp_path: Path,
+                                                                   latin1_locale: dict[str, str]) -> None:
+    """git lists ``features/ф.feature`` in UTF-8, and Python names files in the locale's encoding, which has no
+    ``ф``: check and sync ended in an internal UnicodeEncodeError (exit 3) reading it."""
+    git_repo.write("features/ф.feature", "@FEAT-1\nFeature: F\n\n  @SC-1\n  Scenario: s\n    Given a\n")
+    git_repo.commit("specs")
+    expected = (f"tracertm: error: the locale's encoding (iso8859-1) cannot name the file "
+                f"'{git_repo.path}/features/\\u0444.feature'; run tracertm under a UTF-8 locale, e.g. LC_ALL=C.UTF-8\n")
+    for args in (["check"], ["sync", "--database-url", f"sqlite:///{tmp_path / 'specs.db'}"]):
+        proc = subprocess.run([sys.executable, "-m", "tracertm", *args], cwd=git_repo.path, env=latin1_locale,
+                              capture_output=True, timeout=120, check=False)
+        assert (proc.returncode, proc.stderr.decode("latin-1")) == (2, expected), args

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["is_text"]
+__all__ = ["is_text", "unnamable_file"]
 
 
 def is_text(value: str) -> bool:
@@ -16,3 +16,17 @@ def is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def unnamable_file(exc: UnicodeEncodeError) -> str | None:
+    """The one line for a file name the locale's encoding cannot hold, or None when ``exc`` is no such error. git
+    lists names as UTF-8, and Python hands a name to the operating system in the locale's encoding: under a Latin-1
+    locale ``features/\u0444.feature`` cannot be named at all (its bytes on disk are UTF-8 still)."""
+    import codecs
+    import sys
+
+    names = codecs.lookup(sys.getfilesystemencoding()).name
+    if names == "utf-8" or codecs.lookup(exc.encoding).name != names or not isinstance(exc.object, str):
+        return None
+    return (f"the locale's encoding ({names}) cannot name the file {exc.object!r}; run tracertm under a UTF-8 "
+            "locale, e.g. LC_ALL=C.UTF-8")

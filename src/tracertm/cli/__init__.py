@@ -18,7 +18,7 @@ from tracertm._version import __version__
 from tracertm.cli.stdout import Guarded, OutputError, unwritable
 from tracertm.cli.stdout import gone as _stdout_gone
 from tracertm.errors import TracertmError, UsageError
-from tracertm.text import is_text
+from tracertm.text import is_text, unnamable_file
 
 if TYPE_CHECKING:
     import argparse
@@ -603,6 +603,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         return unwritable(exc, EXIT_USAGE)
     except UnicodeEncodeError as exc:
+        unnamable = unnamable_file(exc)  # (a file git lists, named in UTF-8, under a Latin-1 locale)
+        if unnamable is not None:
+            print(f"tracertm: error: {unnamable}", file=sys.stderr)
+            return EXIT_USAGE
         # An argument that is not UTF-8 (the shell passed bytes; Python keeps them as lone surrogates) reaches a
         # database or a git command as text it cannot hold: the user's to fix, not an internal error.
         odd = [arg for arg in argv if not is_text(arg)]
