@@ -73,7 +73,7 @@ def test_adr_naming_itself_as_successor_or_predecessor_is_a_warning_at_its_line(
     code, out, err = _cli(capsys, "check", str(git_repo.path))
 
     assert code == 0, out + err
-    assert f"{path}:{line}:0: warning: {said}, which is this ADR itself" in out + err
+    assert f"{path}:{line}:1: warning: {said}, which is this ADR itself" in out + err
     # Still never stored as a link to itself.
     fields = parse(path, text.encode()).records[0].fields
     assert fields["supersedes"] is None and fields["superseded_by"] is None
@@ -88,6 +88,19 @@ def test_adr_superseding_another_is_not_warned_about(git_repo: GitRepo, capsys: 
     git_repo.commit("adrs")
     code, out, err = _cli(capsys, "check", str(git_repo.path))
     assert code == 0 and "itself" not in out + err
+
+
+def test_adr_warnings_are_at_column_1_as_every_whole_line_finding(git_repo: GitRepo,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The ADR parser's warnings said column 0 (``0013-x.md:1:0: warning: …``), which means "unknown" and which
+    no editor jumps to; dangling links, shared ids and every other whole-line finding say 1."""
+    git_repo.write("docs/adr/0013-x.md", "# 7. Seven\n\n## Status\n\nAccepted\n")
+    git_repo.write("docs/adr/0014-y.md", "---\ntitle: Y\ntitle: Why\n---\n# Y\n\nNo status here.\n")
+    git_repo.commit("adrs")
+    code, out, err = _cli(capsys, "check", str(git_repo.path))
+    assert code == 0, out + err
+    found = sorted(line.split(" warning: ")[0] for line in (out + err).splitlines() if " warning: " in line)
+    assert found == ["docs/adr/0013-x.md:1:1:", "docs/adr/0014-y.md:1:1:", "docs/adr/0014-y.md:3:1:"], out + err
 
 
 # --------------------------------------------------------------------------------- intent-to-add entries

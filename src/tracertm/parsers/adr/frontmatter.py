@@ -123,7 +123,7 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
                 name = key if isinstance(key, str) else str(key)
                 if name in values:
                     message = f"front matter key {name!r} is repeated; the last one wins"
-                    warnings.append(Diagnostic(path, line, 0, message, "warning"))
+                    warnings.append(Diagnostic(path, line, key_node.start_mark.column + 1, message, "warning"))
                 values[name] = value
                 lines[name] = line
             return FrontMatter(values=values, lines=lines, raw=fm_text, present=True)

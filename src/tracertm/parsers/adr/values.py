@@ -200,4 +200,6 @@ def unique(items: Iterable[str]) -> list[str]:
 
 
 def warning(path: str, line: int, message: str) -> Diagnostic:
-    return Diagnostic(path, line, 0, message, "warning")
+    """A warning about the whole line ``line``: column 1, as every other parser's and the engine's whole-line
+    findings (0 is "unknown", which an editor cannot jump to)."""
+    return Diagnostic(path, line, 1, message, "warning")
