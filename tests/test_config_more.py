@@ -106,6 +106,27 @@ def test_a_file_name_and_a_home_path_in_the_configuration_are_one_database_from_
     assert code == 0 and "last sync:   never" not in out, err  # the database the sync wrote, from another folder
 
 
+@pytest.mark.parametrize("given", ["option", "environment"])
+def test_a_home_path_on_the_command_line_and_in_the_environment_is_the_home_folder(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], _isolated_home: Path,
+    given: str,
+) -> None:
+    """``--database-url 'sqlite:///~/specs.db'`` (and ``$TRACERTM_DATABASE_URL``) was handed to SQLite as written:
+    "unable to open database file", while the configuration's ``database_url`` expanded ``~`` (one rule now,
+    ``db.expand_home``)."""
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("specs")
+    url = "sqlite:///~/specs.db"
+    option = ("--database-url", url) if given == "option" else ()
+    if given == "environment":
+        monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
+    code, _out, err = _cli(capsys, "sync", str(git_repo.path), *option)
+    assert code == 0, err
+    assert (_isolated_home / "specs.db").is_file() and not (Path.cwd() / "~").exists()
+    code, out, err = _cli(capsys, "list", "adrs", "--project", "repo", *option)
+    assert code == 0 and "ADR-0001" in out, err
+
+
 def test_absolute_sqlite_paths_are_kept_and_home_is_expanded(git_repo: GitRepo, tmp_path: Path,
                                                              _isolated_home: Path) -> None:
     from tracertm.config import load_settings

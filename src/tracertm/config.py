@@ -694,12 +694,11 @@ def check_url(url: str, source: str) -> None:
 
 
 def _database_url(url: str, source: Path, where: str) -> str:
-    """``database_url`` as written in ``source`` (at ``where``): a relative SQLite path is relative to the folder of
-    that file, not to the current folder (running from a sub-folder would otherwise create a second database
-    there), a ``file:`` name too (SQLite opens it as a plain path, ``db.sqlite_file``); ``~`` is the home folder
-    (SQLite itself would look for a folder named ``~``). Its scheme and driver are checked here, as ``db.parse_url`` checks them, so that a wrong one is reported
-    at this file and line rather than later by a command that knows neither; as plain text, since the configuration
-    is read on the hook path, which must not import SQLAlchemy (``tests/test_hook_imports.py``)."""
+    """``database_url`` as written in ``source`` (at ``where``): a relative SQLite path, a ``file:`` name too (SQLite
+    opens it as a plain path, ``db.sqlite_file``), is relative to the folder of that file, not the current folder (a
+    second database in a sub-folder), and ``~`` is the home folder as on the command line (``db.expand_home``).
+    Scheme and driver are checked here, as ``db.parse_url`` checks them, to report a wrong one at this file and line;
+    as plain text: the hook path reads the configuration and must not import SQLAlchemy."""
     named = f"{where}: database_url"
     check_url(url, named)
     fix = 'use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB, e.g. database_url = "sqlite:///specs.db"'
@@ -714,12 +713,14 @@ def _database_url(url: str, source: Path, where: str) -> str:
         raise ConfigError(f"{named}: unsupported database scheme {written!r}; {fix}")
     if driver not in drivers:
         raise ConfigError(f"{named}: driver {driver!r} is not supported; {fix}")
-    scheme, sep, rest = url.partition(":///")
+    from tracertm.db.urls import expand_home
+
+    scheme, sep, rest = expand_home(url).partition(":///")
     if not sep or scheme.lower() not in ("sqlite", "sqlite+pysqlite"):
         return url
     if not rest or rest == ":memory:" or rest.startswith("file::memory:"):
         return url  # in memory: refused where the URL is opened, naming it as written
-    return f"{scheme}:///{source.parent / os.path.expanduser(rest)}"  # (an absolute path stays as it is)
+    return f"{scheme}:///{source.parent / rest}"  # (an absolute path stays as it is)
 
 
 def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **overrides: Any) -> Settings:

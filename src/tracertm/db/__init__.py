@@ -38,7 +38,7 @@ from tracertm.db.schema import (
 )
 from tracertm.db.sessions import session
 from tracertm.db.urls import (
-    DEFAULT_SOURCE, ENV_URL, default_database_path, parse_url, redact, resolve_database_url, sqlite_file,
+    DEFAULT_SOURCE, ENV_URL, default_database_path, expand_home, parse_url, redact, resolve_database_url, sqlite_file,
 )
 # Names the single-module db.py imported, still reached as ``db.X`` (``db.DatabaseError`` in the tests).
 from tracertm.errors import Cancelled as Cancelled
@@ -53,7 +53,8 @@ __all__ = [
     "CHECKPOINT_THREAD", "CONFLICT_SQLSTATES", "DEFAULT_SOURCE", "ENV_URL", "SCHEMA_HEAD",
     "SQLITE_AUTOCHECKPOINT_PAGES", "SQLITE_BUSY_TIMEOUT_S", "SQLITE_PAGE_SIZE", "WRITER_KINDS", "alembic_config",
     "check_revision", "conflict_error", "current_revision", "database_unavailable", "default_database_path",
-    "downgrade", "dry_run_schema", "ensure_schema", "foreign_keys_off", "is_conflict", "known_revisions",
+    "downgrade", "dry_run_schema", "ensure_schema", "expand_home", "foreign_keys_off", "is_conflict",
+    "known_revisions",
     "lock_timeout_message", "make_engine", "migrations_dir", "open_engine", "open_for_dry_run", "other_writer",
     "parse_url", "peek_sqlite", "project_id_lock_name", "project_lock_key", "project_lock_name", "redact",
     "refuse_old_schema", "resolve_database_url", "session", "shipped_revisions", "sqlite_file", "upgrade",

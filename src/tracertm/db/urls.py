@@ -29,13 +29,23 @@ def resolve_database_url(option: str | None = None, configured: str | None = Non
     ``UsageError`` (the command line refuses one first, naming ``--database-url``)."""
     refuse_blank(database_url=option)
     if option:
-        return option, "--database-url"
+        return expand_home(option), "--database-url"
     env = os.environ.get(ENV_URL)
     if env:
-        return env, ENV_URL
+        return expand_home(env), ENV_URL
     if configured:
         return configured, "database_url in the tracertm configuration"
     return f"sqlite:///{default_database_path()}", DEFAULT_SOURCE
+
+
+def expand_home(url: str) -> str:
+    """``url`` with the home folder for a leading ``~`` (``~user``) of its SQLite file's path, as a shell would
+    expand it: SQLite itself looks for a folder named ``~`` ("unable to open database file"). The one rule of the
+    command line, the environment and the configuration (``config``: relative to its folder once expanded)."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme.strip().lower() not in ("sqlite", "sqlite+pysqlite") or not rest.startswith("~"):
+        return url
+    return f"{scheme}:///{os.path.expanduser(rest)}"
 
 
 def parse_url(url: str, source: str = "--database-url") -> URL:
