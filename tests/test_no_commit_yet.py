@@ -48,3 +48,15 @@ def test_another_unknown_ref_is_still_unknown(unborn: GitRepo, tmp_path: Path) -
     assert done.stderr.splitlines() == [
         f"tracertm: error: --ref nope: no such commit in {unborn.path}; check the name or fetch it first"
     ]
+
+
+def test_an_orphan_branch_of_a_repository_with_commits_says_the_branch_has_none(unborn: GitRepo,
+                                                                                   tmp_path: Path) -> None:
+    unborn.commit("adr")
+    unborn.git("checkout", "-q", "--orphan", "pages")  # the repository has commits; the branch has none yet
+    done = run_cli("sync", str(unborn.path), "--ref", "HEAD", "--database-url", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"tracertm: error: --ref HEAD: the branch pages has no commit yet (a new or orphan branch of "
+        f"{unborn.path}); commit on it first"
+    ]

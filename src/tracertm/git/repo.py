@@ -76,10 +76,20 @@ def resolve_commit(root: Path, ref: str, option: str = "--ref") -> str:
         env=git_env(root),
     )
     if proc.returncode != 0:
-        if head_commit(root) is None and ref in ("HEAD", _unborn_branch(root)):
+        branch = _unborn_branch(root) if head_commit(root) is None else None
+        if branch is not None and ref in ("HEAD", branch) and _has_commits(root):
+            # ``git checkout --orphan``: the branch is new, the repository is not.
+            raise GitError(f"{option} {ref}: the branch {branch} has no commit yet (a new or orphan branch of "
+                           f"{root}); commit on it first")
+        if head_commit(root) is None and ref in ("HEAD", branch):
             raise GitError(f"{option} {ref}: {root} has no commit yet; commit first")
         raise GitError(f"{option} {ref}: no such commit in {root}; check the name or fetch it first")
     return proc.stdout.decode().strip()
+
+
+def _has_commits(root: Path) -> bool:
+    """Whether any ref of the repository names a commit (read only when HEAD names none)."""
+    return bool(run(root, "rev-list", "-n", "1", "--all", check=False).strip())
 
 
 def _unborn_branch(root: Path) -> str | None:
