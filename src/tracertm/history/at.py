@@ -4,12 +4,16 @@ A revision names its commit (``commit_sha``) when it was synced from one (``sync
 work tree whose spec files were exactly HEAD's records HEAD on its run (``sync_runs.commit_sha``, ``ref`` NULL): its
 revisions are HEAD's state and are dated by it here, without rewriting them. A revision synced from files that
 differed from HEAD (a dirty work tree, the index) has no commit: asked about it, ``--at`` says so (``Unrecorded``).
+A revision whose commit is off the commit's first-parent history (one amended away, a merged branch's) holds the
+state at a main-line commit whose ``sync --ref`` found it already recorded (``history.standing``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -93,7 +97,8 @@ def newest_revision(
     ``commit``. Revisions are ordered by their commit's place in the first-parent history of ``commit`` (git's
     answer: not by dates, nor by version — a pure move keeps the version), then by version within one commit.
     The API's ``at`` uses it too, so that it answers what ``show --at`` answers. A revision of a clean work tree's
-    sync counts as of the HEAD its run recorded; ``Unrecorded`` when the record has revisions, but only from
+    sync counts as of the HEAD its run recorded, and one a ``sync --ref`` of a commit found standing (no revision
+    written) as of that commit (``history.standing``); ``Unrecorded`` when the record has revisions, but only from
     uncommitted files."""
     best, _commit, sha = _newest(session, project_id, commit, top, entity_id=entity_id, kind=kind, number=number,
                                  feature=feature, option=option)
@@ -120,6 +125,7 @@ def _newest(
     state at ``commit`` is told by the file there: the newest revision whose content it holds (``_by_content``),
     else ``Unrecorded`` — never the older revision silently."""
     from sqlalchemy import and_, select
+    from sqlalchemy.orm import aliased
 
     from tracertm.models import SpecRevision, SyncRun
 
@@ -132,13 +138,16 @@ def _newest(
         # the server's disk in an answer anyone may read
         raise NotFound(f"{option} {commit}: no such commit in the project's repository; check the name, or push or "
                        "fetch it there first") from None
-    order = {c: i for i, c in enumerate(git.first_parent_chain(top, sha))}
+    chain = git.first_parent_chain(top, sha)
+    order = {c: i for i, c in enumerate(chain)}
     _refuse_side_commit(session, project_id, top, sha, commit, option, after=order)
     # A git change with its commit, or one of a work tree's sync that recorded its clean HEAD (never an ``annotated``
     # edit: it changes no file).
+    made = aliased(SyncRun)  # the run that wrote the revision: when it started and ended (``history.standing``)
     query = (
-        select(SpecRevision, SyncRun.commit_sha)
+        select(SpecRevision, SyncRun.commit_sha, made.started_at, made.finished_at)
         .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
+        .outerjoin(made, made.id == SpecRevision.sync_run_id)
         .where(SpecRevision.project_id == project_id, SpecRevision.change != "annotated")
     )
     if entity_id is not None:
@@ -151,10 +160,12 @@ def _newest(
     best_commit: str | None = None
     best_key = (-1, 0)
     undated: list[SpecRevision] = []  # synced from uncommitted files
-    for rev, run_commit in session.execute(query).all():
+    written: list[_Written] = []
+    for rev, run_commit, started, finished in session.execute(query).all():
         if feature is not None and rev.snapshot.get("feature_number") != feature:
             continue
         dated = rev.commit_sha or run_commit
+        written.append(_Written(rev, dated, started or rev.created_at, finished or rev.created_at))
         if dated is None:
             undated.append(rev)
             continue
@@ -163,6 +174,11 @@ def _newest(
             continue
         if best is None or (place, rev.version) > best_key:
             best, best_commit, best_key = rev, dated, (place, rev.version)
+    seen = _seen_by_runs(session, project_id, written, order, order[sha])
+    if seen is not None and (best is None or seen[:2] > best_key):
+        place, _version, best = seen
+        # Dated by the commit that made it (a branch's, one amended away), else by the run's commit.
+        best_commit, best_key = next(w.dated for w in written if w.revision is best) or chain[place], seen[:2]
     later = [r for r in undated if best is None or r.version > best.version]
     if later:
         where = location if location is not None else Location.find(top)
@@ -178,8 +194,10 @@ def _newest(
         if revision is None:
             return None, None, sha  # the file at ``commit`` does not hold the record: it was not there yet
         return revision, (best_commit if revision is best else sha), sha
-    head = _recorded_head(session, project_id)
-    if best is not None and best_commit != sha and head is not None and order.get(head, order[sha]) < order[sha]:
+    # The last of the commits recorded in the history up to ``commit`` (a hook's sync after a backfill recorded a
+    # later one than its checkpoint); one after ``commit`` or off its history tells nothing of it.
+    head = max((h for h in _recorded_heads(session, project_id) if h in order), key=order.__getitem__, default=None)
+    if best is not None and best_commit != sha and head is not None and order[head] < order[sha]:
         # ``commit`` came after the last commit tracertm recorded: the commits since were never synced, and the
         # newest revision holds the record's state then only if the file there still holds its content.
         found = _by_content(location if location is not None else Location.find(top), sha, [best])
@@ -189,6 +207,33 @@ def _newest(
                 "its state then is not recorded; run 'tracertm sync' at that commit (or 'tracertm backfill') first"
             )
     return best, best_commit, sha
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A revision of the record, the commit it is dated by (None: synced from uncommitted files), and when the run
+    that wrote it started and ended."""
+
+    revision: SpecRevision
+    dated: str | None
+    started: dt.datetime
+    finished: dt.datetime
+
+
+def _seen_by_runs(session: Session, project_id: uuid.UUID, written: list[_Written], order: Mapping[str, int],
+                  limit: int) -> tuple[int, int, SpecRevision] | None:
+    """The record's state a run at a commit of ``order`` up to place ``limit`` recorded without a revision
+    (``history.standing``): (the run's place, the version, the revision). Asked only when a revision is dated by a
+    commit outside that history (a merged branch's, one amended away, a later one): else each state is dated by the
+    commit that made it."""
+    from tracertm.history.standing import Standing, aware, runs_since
+
+    strays = [w for w in written if w.dated is not None and w.dated not in order]
+    if not strays:
+        return None
+    runs = runs_since(session, project_id, min(aware(w.started) for w in strays))
+    standing = Standing((w.finished, w.revision.version, w.revision) for w in written)
+    return standing.best(runs, order, limit, min(aware(w.finished) for w in strays))
 
 
 def _by_content(location: Location, sha: str, revisions: list[SpecRevision]
@@ -286,17 +331,19 @@ def _refuse_side_commit(
 
     from tracertm.models import SpecRevision
 
-    head = _recorded_head(session, project_id)
-    # ``after``: the first-parent history of ``sha``; holding the recorded commit, ``sha`` came after it on the main
+    heads = _recorded_heads(session, project_id)
+    # ``after``: the first-parent history of ``sha``; holding a recorded commit, ``sha`` came after it on the main
     # line (no side commit: the newest revision then is answered, as for any commit after a revision).
-    if not head or (after is not None and head in after):
+    if not heads or (after is not None and any(h in after for h in heads)):
         return
-    try:
-        chain = git.first_parent_chain(top, head)
-    except GitError:  # the recorded head is not in this clone (a shallow or other clone): nothing to compare with
-        return
-    if sha in chain:
-        return
+    for head in heads:
+        try:
+            chain = git.first_parent_chain(top, head)
+        except GitError:  # the recorded head is not in this clone (a shallow or other clone): nothing to compare with
+            return
+        if sha in chain:
+            return
+    head = heads[0]
     recorded = session.execute(select(SpecRevision.id).where(
         SpecRevision.project_id == project_id, SpecRevision.commit_sha == sha).limit(1)).first()
     if recorded is None:
@@ -304,18 +351,19 @@ def _refuse_side_commit(
                          "commit of a merged branch); give the merge commit that brought it in, or a main-line commit")
 
 
-def _recorded_head(session: Session, project_id: uuid.UUID) -> str | None:
-    """The commit the project's recorded history ends at: a backfill's checkpoint, else the last synced commit."""
+def _recorded_heads(session: Session, project_id: uuid.UUID) -> list[str]:
+    """The commits the project's recorded history ends at: a backfill's checkpoint, then the last synced commit (a
+    hook's sync after the backfill may have recorded a later one; a ``sync --ref`` of an older commit an earlier
+    one). Each caller takes the one that bears on the commit asked about."""
     from tracertm.history.checkpoint import CHECKPOINT_KEY
     from tracertm.models import Project
 
     project = session.get(Project, project_id)
     if project is None:
-        return None
+        return []
     checkpoint = (project.metadata_ or {}).get(CHECKPOINT_KEY) or {}
-    head = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
-    head = head if isinstance(head, str) else project.last_synced_commit
-    return head if isinstance(head, str) else None
+    last = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
+    return list(dict.fromkeys(h for h in (last, project.last_synced_commit) if isinstance(h, str)))
 
 
 def record_at(

@@ -3,7 +3,8 @@
 Two ways to know, same answer:
 
 - **history**: when a complete backfill of the project covers both commits (first-parent), the state at each commit
-  is the newest revision of every record at or before it — no file is read; a file that did not parse at either
+  is the newest revision of every record at or before it (or the one a ``sync --ref`` of a commit at or before it
+  found standing, when a revision names a commit off that history: ``history.standing``) — no file is read; a file that did not parse at either
   commit is known from the errors the backfill's runs kept (each names its commit);
 - **parse**: otherwise both trees are scanned and only the files whose blob differs are parsed (no database).
 
@@ -18,8 +19,9 @@ where that file differs, and only at a commit where it still lost the id.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -118,7 +120,8 @@ def diff(
     settings = load_settings(location.root)
     result = DiffResult(ref1, ref2, commits[0], commits[1], "parse")
     if method != "parse":
-        found = _history_states(location, settings, commits, project, database_url, required=method == "history")
+        found = _history_states(location, settings, commits, project, database_url, required=method == "history",
+                                refs=[ref1, ref2])
         if found is not None:
             before, after, errors = found
             result.method = "history"
@@ -383,11 +386,12 @@ def _file_kind(kind: str) -> str:
 
 def _history_states(
     location: Any, settings: Any, commits: list[str], project_option: str | None, database_url: str | None,
-    *, required: bool,
+    *, required: bool, refs: list[str] | None = None,
 ) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]] | None:
     """The state at each commit from revisions, when a complete backfill covers both, and the files that did not
     parse at either commit (as the parse method reports them); None otherwise (or an error when ``required``)."""
     from sqlalchemy import and_, func, select
+    from sqlalchemy.orm import aliased
 
     from tracertm import db
     from tracertm.engine import state as db_state
@@ -424,18 +428,28 @@ def _history_states(
                 unavailable(f"the backfill's last commit {last[:12]} is not in this repository")
                 return None
             order = {c: i for i, c in enumerate(chain)}
-            if any(c not in order for c in commits):
-                unavailable("a commit is not in the backfilled first-parent history")
+            outside = [ref for ref, c in zip(refs or commits, commits) if c not in order]
+            if outside:
+                if required:  # a commit of a merged branch, or one after the backfill: no backfill of it helps
+                    raise UsageError(
+                        f"diff --method history: {outside[0]} is not in the first-parent history of "
+                        f"{last[:12]} the backfill recorded (a commit of a merged branch, or one after it); use "
+                        "--method parse, or run 'tracertm backfill' for a later commit of the main line")
                 return None
             limits = [order[c] for c in commits]
             best: list[dict[Any, Any]] = [{}, {}]
+            made = aliased(SyncRun)
             revisions = session.execute(
                 select(SpecRevision.entity_id, SpecRevision.entity_type, SpecRevision.number, SpecRevision.version,
                        SpecRevision.change, SpecRevision.content_hash, SpecRevision.source_path,
-                       SpecRevision.snapshot, func.coalesce(SpecRevision.commit_sha, SyncRun.commit_sha).label("at"))
+                       SpecRevision.snapshot, func.coalesce(SpecRevision.commit_sha, SyncRun.commit_sha).label("at"),
+                       func.coalesce(made.started_at, SpecRevision.created_at).label("started"),
+                       func.coalesce(made.finished_at, SpecRevision.created_at).label("finished"))
                 # A revision a sync of a clean work tree wrote is dated by the HEAD its run recorded (as ``show
                 # --at`` dates it; a backfill merged onto those rows leaves them so).
                 .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
+                # The run that wrote it: when (``history.standing``).
+                .outerjoin(made, made.id == SpecRevision.sync_run_id)
                 # Database-side edits (annotated) are not what the files said at a commit.
                 .where(SpecRevision.project_id == found.id, SpecRevision.change != "annotated")
             ).all()
@@ -454,6 +468,7 @@ def _history_states(
                     current = best[side].get(rev.entity_id)
                     if at <= limit and (current is None or (at, rev.version) > (current[0], current[1].version)):
                         best[side][rev.entity_id] = (at, rev)
+            _seen_by_runs(session, found.id, revisions, order, limits, best)
             if any(_undated_between(best[side].get(entity), dated.get(entity, []), limit, versions)
                    for entity, versions in undated.items() for side, limit in enumerate(limits)):
                 unavailable("a record changed in uncommitted files (synced from a work tree or index that differed "
@@ -504,6 +519,42 @@ def _history_states(
                        for d in standing]
     _say_nothing_of(states, broken)
     return states[0], states[1], errors
+
+
+def _seen_by_runs(session: Any, project_id: Any, revisions: Sequence[Any], order: Mapping[str, int], limits: list[int],
+                  best: list[dict[Any, Any]]) -> None:
+    """The state a run at a commit of the history recorded without a revision (``history.standing``), where it is
+    newer than the revisions dated there (``best``, updated: each record's (place, revision) at each commit), as
+    ``show --at`` reads it. Asked only of the records with a revision dated by a commit outside the history up to
+    that commit (a merged branch's, one amended away, a later one): else each state is dated by the commit that
+    made it."""
+    from tracertm.history.standing import Standing, aware, runs_since
+
+    strays: list[dict[Any, dt.datetime]] = [{}, {}]  # by side, each record's first such revision's end
+    since: dt.datetime | None = None
+    for rev in revisions:
+        at = order.get(rev.at) if rev.at is not None else -1
+        for side, limit in enumerate(limits):
+            if at is None or at > limit:
+                ends = strays[side]
+                ends[rev.entity_id] = min(ends.get(rev.entity_id, aware(rev.finished)), aware(rev.finished))
+                since = min(since or aware(rev.started), aware(rev.started))
+    if since is None:
+        return
+    runs = runs_since(session, project_id, since)
+    by_record: dict[Any, list[Any]] = {}
+    for rev in revisions:
+        if rev.entity_id in strays[0] or rev.entity_id in strays[1]:
+            by_record.setdefault(rev.entity_id, []).append(rev)
+    for entity, revs in by_record.items():
+        standing = Standing((rev.finished, rev.version, rev) for rev in revs)
+        for side, limit in enumerate(limits):
+            if entity not in strays[side]:
+                continue
+            seen = standing.best(runs, order, limit, strays[side][entity])
+            current = best[side].get(entity)
+            if seen is not None and (current is None or seen[:2] > (current[0], current[1].version)):
+                best[side][entity] = (seen[0], seen[2])
 
 
 def _undated_between(best: tuple[int, Any] | None, dated: list[tuple[int, int]], limit: int,

@@ -1,0 +1,133 @@
+"""A state recorded under a commit that is not on the main line: ``show --at``, the API's ``at`` and ``diff``'s
+history method date it by the run of the main-line commit that found it (``history.standing``).
+
+A reworded amend keeps the tree, so the hook's ``sync --ref`` of the new commit writes nothing: the revision names
+the commit amended away. A ``--no-ff`` merge of a branch a hook synced: the merge's sync finds the branch's state
+already recorded, under the branch's commit. Either way, the run of the new main-line commit is what records the
+state there; a main-line commit before it still answers the older state. After a backfill, a later hook sync is
+the last commit recorded, not the backfill's checkpoint (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from apikit import api_client
+from conftest import GitRepo
+from tracertm.api.app import ApiSettings
+from tracertm.cli import main
+from tracertm.engine.sync import sync
+from tracertm.errors import UsageError
+from tracertm.history.backfill import backfill
+from tracertm.trace.diff import diff
+
+FEATURE = "features/a.feature"
+
+
+def _feature(name: str, extra: str = "") -> str:
+    return f"@FEAT-1\nFeature: {name}\n  @SC-1\n  Scenario: s\n    Given x\n{extra}"
+
+
+def _hook_sync(repo: GitRepo, engine: Any) -> None:
+    """What the hook runs after a commit, a merge or a checkout: ``sync --ref HEAD``."""
+    sync(repo.path, engine=engine, project="shop", ref="HEAD", trigger="hook")
+
+
+def _show_at(capsys: pytest.CaptureFixture[str], repo: GitRepo, url: str, commit: str) -> tuple[int, Any]:
+    code = main(["show", "FEAT-1", "--at", commit, "--path", str(repo.path), "--database-url", url,
+                 "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if code == 0 else err.strip()
+
+
+def _api_at(engine: Any, repo: GitRepo, commit: str) -> Any:
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
+        return client.get(f"/api/v1/features/FEAT-1/at/{commit}", params={"project": "shop"})
+
+
+def _changes(repo: GitRepo, url: str, method: str) -> list[dict[str, Any]]:
+    found = diff(repo.path, "HEAD~1", "HEAD", method=method, project="shop", database_url=url)
+    assert found.method == method
+    return [c.as_dict() for c in found.changes]
+
+
+def _assert_head_is_a2(capsys: pytest.CaptureFixture[str], repo: GitRepo, engine: Any, url: str) -> None:
+    code, rev = _show_at(capsys, repo, url, "HEAD")
+    assert code == 0, rev
+    assert (rev["version"], rev["fields"]["name"]) == (2, "A2")
+    answer = _api_at(engine, repo, repo.head())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["version"] == 2
+    # The main-line commit before: the state then, not the one recorded after it.
+    code, rev = _show_at(capsys, repo, url, "HEAD~1")
+    assert (code, rev["version"], rev["fields"]["name"]) == (0, 1, "A")
+
+
+def _assert_diff_agrees(repo: GitRepo, engine: Any, url: str) -> None:
+    backfill(repo.path, engine=engine, project="shop")
+    expected = [{"action": "updated", "kind": "feature", "id": "FEAT-1", "path": FEATURE, "fields": ["name"]}]
+    assert _changes(repo, url, "parse") == expected
+    assert _changes(repo, url, "history") == expected
+
+
+def test_a_reworded_amend_answers_the_amended_state(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write(FEATURE, _feature("A"))
+    git_repo.commit("c0")
+    _hook_sync(git_repo, engine)
+    git_repo.write(FEATURE, _feature("A2"))
+    git_repo.commit("c1")
+    _hook_sync(git_repo, engine)
+    git_repo.git("commit", "-q", "--amend", "-m", "c1 reworded")  # the same tree: the sync writes nothing
+    _hook_sync(git_repo, engine)
+
+    _assert_head_is_a2(capsys, git_repo, engine, database_url)
+    _assert_diff_agrees(git_repo, engine, database_url)
+    _assert_head_is_a2(capsys, git_repo, engine, database_url)
+
+
+def test_a_no_ff_merge_of_a_synced_branch_answers_the_merged_state(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write(FEATURE, _feature("A"))
+    git_repo.commit("c0")
+    _hook_sync(git_repo, engine)
+    git_repo.git("checkout", "-q", "-b", "br")
+    git_repo.write(FEATURE, _feature("A2"))
+    git_repo.commit("c1")
+    _hook_sync(git_repo, engine)
+    git_repo.git("checkout", "-q", "main")  # (no hook on checkout)
+    git_repo.git("merge", "-q", "--no-ff", "br", "-m", "merge br")
+    _hook_sync(git_repo, engine)
+
+    _assert_head_is_a2(capsys, git_repo, engine, database_url)
+    _assert_diff_agrees(git_repo, engine, database_url)
+    _assert_head_is_a2(capsys, git_repo, engine, database_url)
+    # A commit of the merged branch: the history method cannot tell it, and says which and what can.
+    with pytest.raises(UsageError) as refused:
+        diff(git_repo.path, "HEAD~1", "br", method="history", project="shop", database_url=database_url)
+    assert str(refused.value) == (
+        f"diff --method history: br is not in the first-parent history of {git_repo.head()[:12]} the backfill "
+        "recorded (a commit of a merged branch, or one after it); use --method parse, or run 'tracertm backfill' "
+        "for a later commit of the main line")
+
+
+def test_a_hook_sync_after_a_backfill_is_the_last_commit_recorded(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write(FEATURE, _feature("One"))
+    git_repo.commit("c1")
+    backfill(git_repo.path, engine=engine, project="shop")
+    git_repo.write(FEATURE, _feature("One", "  Oops\n"))  # does not parse: the record is kept as it was
+    git_repo.commit("c2 broken")
+    _hook_sync(git_repo, engine)
+
+    code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
+    assert code == 0, rev
+    assert (rev["version"], rev["fields"]["name"]) == (1, "One")
+    answer = _api_at(engine, git_repo, git_repo.head())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["version"] == 1
