@@ -313,8 +313,9 @@ def _fragment(body: str, tokens: list[re.Match[str]], hits: dict[int, int], star
 
 
 def _utf8(session: Session) -> bool:
-    """The PostgreSQL database's encoding is UTF8: its index folds accents then only (migration 0020), and the query
-    must fold them alike. Read from the connection's parameters (sent at connect time), not by a query."""
+    """The PostgreSQL database's encoding is UTF8: its index folds accents (migration 0020) and number characters
+    (0028) then only, and the query must fold them alike. Read from the connection's parameters (sent at connect
+    time), not by a query."""
     info = getattr(session.connection().connection.driver_connection, "info", None)
     encoding = info.parameter_status("server_encoding") if info is not None else None
     return encoding in (None, "UTF8")

@@ -5,8 +5,9 @@
 - ``refund OR chargeback`` — either;
 - ``ledger -postgres`` — ``ledger`` but not ``postgres``.
 
-Punctuation is ignored: it separates words ('49.90' is the phrase "49 90"), and accents are folded ('cafe'
-finds 'Café'), as SQLite's unicode61 tokenizer does; PostgreSQL's index folds its text alike (``documents.pg_fold``).
+Punctuation is ignored: it separates words ('49.90' is the phrase "49 90"), accents are folded ('cafe'
+finds 'Café'), and a number character such as '²' is part of its word ('m²' is neither 'm' nor 'm2'), as SQLite's
+unicode61 tokenizer does; PostgreSQL's index folds its text alike (``documents.pg_fold``).
 On SQLite the query becomes an FTS5 expression in which every word is quoted, so user text can never be read as
 FTS5 syntax; on PostgreSQL a ``tsquery`` built from the same parse (``to_tsquery``:
 each term a ``phraseto_tsquery``), so that ``OR`` and ``-`` mean the same on both (``websearch_to_tsquery`` read
@@ -129,9 +130,10 @@ def to_tsquery(groups: list[list[Term]], config: str, *, fold_accents: bool = Tr
     """A PostgreSQL ``tsquery`` expression for ``parse``'s result (``config``: the text search configuration), with
     the meaning ``to_fts5`` gives it: groups AND-ed, the terms of a group OR-ed, a negated group AND NOT.
 
-    Each term's words are folded as the indexed text is (``documents.fold``; not accents when ``fold_accents`` is
-    false: a database not in UTF8 does not fold them). The AND/OR calls nest as balanced trees, not as one chain: a
-    chain of 250 terms nested deeper than SQLAlchemy's compiler (recursive) could go, a RecursionError."""
+    Each term's words are folded as the indexed text is (``documents.fold``; neither accents nor number characters
+    when ``fold_accents`` is false: a database not in UTF8 folds neither). The AND/OR calls nest as balanced trees,
+    not as one chain: a chain of 250 terms nested deeper than SQLAlchemy's compiler (recursive) could go, a
+    RecursionError."""
     from sqlalchemy import bindparam, case, func, literal_column, or_
 
     from tracertm.search.documents import fold
@@ -143,8 +145,9 @@ def to_tsquery(groups: list[list[Term]], config: str, *, fold_accents: bool = Tr
     def term(t: Term) -> Any:
         words = [fold(w) for w in t.words] if fold_accents else list(t.words)
         phrase = func.phraseto_tsquery(regconfig, bindparam(None, " ".join(words), unique=True))
-        # A word in which PostgreSQL's parser reads no word ('½', a number sign SQLite indexes) would drop out of
-        # the phrase, and a term of only such words out of the query ('½ payment' finding every "payment"): the
+        # A word in which PostgreSQL's parser reads no word (a private-use character, or '½' in a database not in
+        # UTF8, whose index keeps no stand-in letter for it: characters SQLite indexes) would drop out of the
+        # phrase, and a term of only such words out of the query ('½ payment' finding every "payment"): the
         # term matches nothing instead, as no text PostgreSQL indexed can hold that word. ASCII letters and digits
         # are always a word to it: only the other words are asked (each check costs a call per query and kind).
         doubtful = [w for w in dict.fromkeys(words) if not w.isascii() and w not in STOP_WORDS]
