@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Generator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -47,7 +48,9 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
 def browser_origin(value: str) -> str:
     """An argparse ``type``: ``scheme://host[:port]`` as a browser sends it in ``Origin`` (lower case, no default
     port), which the CORS check compares as text: ``https://dash.example/`` or a path would never match, and ``*``
-    would let every web site read the API from its visitors' browsers (what the ``Host`` check keeps out)."""
+    would let every web site read the API from its visitors' browsers (what the ``Host`` check keeps out). Any
+    scheme a browser names an origin with: ``https``, an extension's ``chrome-extension://<id>``, an app's
+    ``tauri://localhost``."""
     from urllib.parse import urlsplit
 
     nonblank("browser origin")(value)
@@ -59,13 +62,14 @@ def browser_origin(value: str) -> str:
         port = parts.port
     except ValueError:
         parts, port = None, None
-    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.path
-            or parts.query or parts.fragment or "@" in parts.netloc):
+    if (parts is None or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", parts.scheme) or not parts.hostname
+            or parts.path or parts.query or parts.fragment or "@" in parts.netloc or parts.netloc.endswith(":")
+            or "*" in parts.netloc):
         raise argparse.ArgumentTypeError(f"{value!r} is no browser origin; give scheme://host[:port] as the browser "
                                          "sends it (https://dash.example), without a path or a trailing slash")
     scheme, host = parts.scheme.lower(), parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
-    default = {"http": 80, "https": 443}[scheme]
-    return f"{scheme}://{host.lower()}" + ("" if port in (None, default) else f":{port}")
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host.lower()}" + ("" if port is None or port == default else f":{port}")
 
 
 def host_name(value: str) -> str:
@@ -74,9 +78,9 @@ def host_name(value: str) -> str:
     nonblank("host name")(value)
     name = value.strip()
     bracketed = name.startswith("[") and name.endswith("]")
-    if not name or any(c.isspace() or c in "/@" for c in name) or (":" in name and not bracketed):
+    if not name or any(c.isspace() or c in "/@*" for c in name) or (":" in name and not bracketed):
         raise argparse.ArgumentTypeError(f"{value!r} is no host name; give the name alone, as a request's Host "
-                                         "names it without its port (specs.example.com, [::1])")
+                                         "names it without its port (specs.example.com, [::1]; no wildcards)")
     return name
 
 
