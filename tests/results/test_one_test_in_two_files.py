@@ -53,6 +53,16 @@ def test_a_failure_then_a_pass_in_the_next_file_is_a_flaky_pass_as_in_one_file()
     assert two == one == [("com.acme.PayTest::pays", "passed", 1, "integration: gateway refused")]
 
 
+def test_tests_outside_any_suite_rerun_across_files_as_in_one_file() -> None:
+    """Tests directly under ``<testsuites>`` are one group in each file: not numbered apart as a later suite of an
+    empty name (``#2::c::t``)."""
+    first = b'<testsuites><testcase classname="c" name="t"/><testcase classname="c" name="u"><failure message="boom"/>' \
+            b'</testcase></testsuites>'
+    second = b'<testsuites><testcase classname="c" name="t"/><testcase classname="c" name="u"/></testsuites>'
+    one = _final(first.replace(b"</testsuites>", b"") + second.replace(b"<testsuites>", b""))
+    assert _final(first, second) == one == [("c::t", "passed", 0, None), ("c::u", "passed", 1, "boom")]
+
+
 def test_a_pass_then_a_failure_in_the_next_file_keeps_both_as_in_one_file() -> None:
     one, two = _one_and_two(_suite(PASSED + OTHER), _suite(FAILED + OTHER))
     assert two == one == [  # was: the last file's failure alone, under the plain id

@@ -204,21 +204,23 @@ def final_cases(reports: Iterable[Report]) -> list[CaseResult]:
     if len(reports) == 1:
         return list(last_reports(reports[0].cases).values())
     cases: list[CaseResult] = []
-    suites: dict[str | None, int] = {}  # JUnit: how many suites of each name the files before had
+    suites: dict[str, int] = {}  # JUnit: how many suites of each name the files before had
     for report in reports:
         cases += _numbered(report.cases, suites) if report.format == "junit" else report.cases
     return list(last_reports(cases).values())
 
 
-def _numbered(cases: Sequence[CaseResult], suites: dict[str | None, int]) -> Sequence[CaseResult]:
+def _numbered(cases: Sequence[CaseResult], suites: dict[str, int]) -> Sequence[CaseResult]:
     """The cases of one JUnit file, each suite numbered after the ``suites`` of its name in the files before (which
-    then count this file's too)."""
-    if any(case.suite in suites for case in cases):
-        cases = [replace(case, suite_seq=case.suite_seq + suites[case.suite]) if case.suite in suites else case
-                 for case in cases]
-    here: dict[str | None, int] = {}
+    then count this file's too). Tests outside any ``<testsuite>`` (``suite`` None) are one group in every file, as
+    in one file: a test reported again there is a rerun."""
+    if any(case.suite in suites for case in cases if case.suite is not None):
+        cases = [replace(case, suite_seq=case.suite_seq + suites[case.suite])
+                 if case.suite is not None and case.suite in suites else case for case in cases]
+    here: dict[str, int] = {}
     for case in cases:
-        here[case.suite] = max(here.get(case.suite, 0), case.suite_seq)
+        if case.suite is not None:
+            here[case.suite] = max(here.get(case.suite, 0), case.suite_seq)
     suites.update(here)
     return cases
 
