@@ -105,3 +105,18 @@ def test_a_go_regex_that_does_not_compile_is_an_error(git_repo: GitRepo) -> None
     assert result.returncode == 1, result.stdout
     assert "a_test.go:6:" in result.stdout and "regex does not compile in Go: missing )" in result.stdout
     assert "warning: step definition '^I have" not in result.stdout
+
+
+def test_an_inline_flag_holds_for_the_later_alternatives_of_its_group() -> None:
+    """``a(?i)b|c``: the flag holds to the end of its group, every later alternative included (Java, Go, Ruby,
+    .NET); it was scoped over ``b|c``, which made ``a(b|c)`` of it."""
+    import re
+
+    from tracertm.steps.regex import translate
+
+    source, flags = translate("^I log (?i)in$|^sign on$", "", "java")
+    pattern = re.compile(source, flags)
+    assert all(pattern.search(text) for text in ("I log IN", "sign on", "SIGN ON"))
+    assert not pattern.search("I LOG in")
+    source, flags = translate("(x(?i)y|z)w", "", "go")
+    assert [bool(re.fullmatch(source, t, flags)) for t in ("xYw", "Zw", "Xyw", "xw")] == [True, True, False, False]

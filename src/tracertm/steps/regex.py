@@ -299,9 +299,9 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
     unicode = "u" in flags or "v" in flags
     out: list[str] = []
     # Per open group (the whole pattern first), the scoped flag groups to close with it: elsewhere than in
-    # JavaScript an inline ``(?i)`` holds to the end of the group it is in, while Python takes one only at the
-    # start of the pattern; ``a(?i)b`` is written ``a(?i:b)``.
-    scoped = [0]
+    # JavaScript an inline ``(?i)`` holds to the end of the group it is in, its later alternatives too, while
+    # Python takes one only at the start of the pattern; ``a(?i)b|c`` is written ``a(?i:b)|(?i:c)``.
+    scoped: list[list[str]] = [[]]
     i = 0
     n = len(source)
     while i < n:
@@ -317,22 +317,25 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
             letters = _inline_flags(inline.group(1), language)
             if inline.group(2) == ":":  # (?i:...): a group of its own
                 text, i = f"(?{letters}:", inline.end()
-                scoped.append(0)
+                scoped.append([])
             elif not out and "-" not in letters:  # at the start: Python's global form
                 text, i = f"(?{letters})" if letters else "", inline.end()
             else:
                 text, i = f"(?{letters}:", inline.end()
-                scoped[-1] += 1
+                scoped[-1].append(letters)
         elif source.startswith("(?<", i) and i + 3 < n and source[i + 3] not in "=!":
             text, i = "(?P<", i + 3
-            scoped.append(0)
+            scoped.append([])
         elif ch == "(":
             text, i = ch, i + 1
-            scoped.append(0)
+            scoped.append([])
         elif ch == ")" and len(scoped) > 1:
-            text, i = ")" * scoped.pop() + ch, i + 1
+            text, i = ")" * len(scoped.pop()) + ch, i + 1
+        elif ch == "|" and scoped[-1]:  # the next alternative starts under the same flags
+            pending = scoped[-1]
+            text, i = ")" * len(pending) + "|" + "".join(f"(?{letters}:" for letters in pending), i + 1
         else:
             text, i = ch, i + 1
         out.append(text)
-    out.append(")" * scoped[0])
+    out.append(")" * len(scoped[0]))
     return ascii_classes("".join(out), language), value
