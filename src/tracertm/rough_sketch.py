@@ -87,7 +87,7 @@ def _sketch_adr(path: str, text: str) -> Sketch:
     slugged = rf"(?<![A-Za-z0-9])ADR[-_]?\d{{1,12}}(?!\d){ID_SLUG}"
     found += [(m.start(), m.group(0)) for m in re.finditer(slugged, text, re.IGNORECASE)]
     for match in _ADR_LINK_RE.finditer(text):
-        target = match.group(1).split("#", 1)[0].split("?", 1)[0].rstrip("/")
+        target = match.group(1).replace("\\", "/").split("#", 1)[0].split("?", 1)[0].rstrip("/")  # (a link's \ is /)
         if target.casefold().endswith((".md", ".markdown")):
             found.append((match.start(), file_identity(target).identifier))
     for match in _FM_SUPERSEDE_RE.finditer(front):  # front matter starts on line 2

@@ -49,7 +49,9 @@ def _link_reference(label: str, href: str) -> tuple[str, bool] | None:
     """(target, counts in prose) for a Markdown link, or None when it points to no ADR of this repository."""
     if is_external(href):
         return None
-    target = href.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    # A link's backslashes are slashes, as browsers and GitHub read them (``..\adr\0001-x.md``); a file's own
+    # name keeps its backslashes (``file_identity``).
+    target = href.replace("\\", "/").split("#", 1)[0].split("?", 1)[0].rstrip("/")
     if target.casefold().endswith((".md", ".markdown")):
         identity = file_identity(target)
         return identity.identifier, identity.numbered or identity.date is not None
