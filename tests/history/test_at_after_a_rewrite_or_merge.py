@@ -131,3 +131,22 @@ def test_a_hook_sync_after_a_backfill_is_the_last_commit_recorded(
     answer = _api_at(engine, git_repo, git_repo.head())
     assert answer.status_code == 200, answer.text
     assert answer.json()["version"] == 1
+
+
+def test_a_run_that_could_not_read_the_records_file_did_not_see_its_state(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A commit whose file does not parse, synced after a later commit's: that run kept the record at the later
+    commit's state (an ``errors`` run), which is no state of the broken commit — the main line's earlier revision
+    answers, as before such runs were read."""
+    git_repo.write(FEATURE, _feature("A"))
+    git_repo.commit("c1")
+    git_repo.write(FEATURE, "@FEAT-1\nFeature: broken\n  Scenario: s\n    Given x\n  Oops\n")
+    git_repo.commit("c2 broken")
+    git_repo.write(FEATURE, _feature("C"))
+    git_repo.commit("c3")
+    for ref in ("HEAD~2", "HEAD", "HEAD~1"):
+        sync(git_repo.path, engine=engine, project="shop", ref=ref)
+    code, rev = _show_at(capsys, git_repo, database_url, "HEAD~1")
+    assert code == 0, rev
+    assert (rev["version"], rev["fields"]["name"]) == (1, "A")

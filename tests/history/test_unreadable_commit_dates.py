@@ -63,6 +63,9 @@ def test_sync_backfill_and_hook_take_an_unreadable_date_as_none(git_repo: GitRep
     assert _history(url, git_repo, "ADR-0004")[0]["committed_at"] is None
     assert _history(url, git_repo, "ADR-0003")[0]["author_name"] == "Old Importer"
     assert _history(url, git_repo, "ADR-0001")[-1]["change"] == "deleted"  # dated now: a deletion has a time
+    at = run_cli("show", "ADR-0002", "--at", "HEAD", "--database-url", url, "--path", str(git_repo.path))
+    assert at.returncode == 0, at.stderr
+    assert "by Old Importer)" in at.stdout.splitlines()[0] and "None" not in at.stdout  # an unknown date left out
 
 
 def test_a_work_tree_sync_records_an_undated_head(git_repo: GitRepo, database_url: str) -> None:

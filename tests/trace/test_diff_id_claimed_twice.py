@@ -89,3 +89,20 @@ def test_a_newcomer_that_still_loses_the_id_is_reported_at_each_commit(
     assert _changes(ac) == updated
     assert [e.startswith(lost) for e in _errors(ac)] == [True]
     assert (_changes(bc), _errors(bc)) == (updated, [])
+
+
+def test_the_known_file_is_found_by_its_literal_name(git_repo: GitRepo, database_url: str) -> None:
+    """Which file was added first is asked of git with the name taken literally: ``contracts/a[bc].yaml`` as a
+    glob matched ``contracts/ab.yaml`` (added later), and the parse method gave the id to the newcomer."""
+    contract = "id: CTR-0001\ntitle: {}\ntype: service\nstatus: draft\n"
+    git_repo.write("contracts/a[bc].yaml", contract.format("A"))
+    git_repo.commit("c1")
+    git_repo.write("contracts/z.yaml", contract.format("Z"))
+    git_repo.commit("c2")
+    git_repo.write("contracts/ab.yaml", contract.replace("0001", "0002").format("B"))
+    git_repo.commit("c3")
+    git_repo.write("contracts/z.yaml", contract.format("Z2"))
+    git_repo.commit("c4")
+    found = diff(git_repo.path, "HEAD~1", "HEAD", method="parse", database_url=database_url)
+    assert _changes(found) == []
+    assert {e.split(": at ")[0] for e in _errors(found)} == {"contracts/z.yaml"}  # at each commit

@@ -568,7 +568,8 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
         print(output.to_json(rev))
         return EXIT_OK
     if rev["from_commit"]:
-        source = f"in {rev['commit'][:12]} by {rev['author']}, {rev['authored_at'] or rev['committed_at']}"
+        when = rev["authored_at"] or rev["committed_at"]  # (a date git cannot give is unknown: left out)
+        source = f"in {rev['commit'][:12]} by {rev['author']}" + (f", {when}" if when else "")
     else:  # a sync of a work tree that held exactly that commit's files
         source = f"synced from the work tree at {rev['commit'][:12]}"
     print(f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} {source})")

@@ -29,10 +29,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Run:
-    """A run that read a whole commit and ended well: the commit, and when it ended."""
+    """A run that read a whole commit and ended well: the commit, when it ended, and the files it could not read
+    (an ``errors`` run kept their records as they were, whatever the commit holds: it saw nothing of them)."""
 
     commit: str
     finished: dt.datetime
+    broken: frozenset[str] = frozenset()
 
 
 def aware(when: dt.datetime) -> dt.datetime:
@@ -52,13 +54,17 @@ def runs_since(session: Session, project_id: uuid.UUID, since: dt.datetime) -> l
     from tracertm.models import SyncRun
 
     rows = session.execute(
-        select(SyncRun.commit_sha, SyncRun.finished_at).where(
+        select(SyncRun.commit_sha, SyncRun.finished_at, SyncRun.errors).where(
             SyncRun.project_id == project_id, SyncRun.status.in_(("ok", "errors")), SyncRun.started_at >= since,
             SyncRun.commit_sha.is_not(None), SyncRun.finished_at.is_not(None), SyncRun.ref.is_not(None),
             SyncRun.ref != "INDEX", or_(SyncRun.trigger != "backfill", SyncRun.ref == SyncRun.commit_sha),
         )
     ).all()
-    return sorted((Run(r.commit_sha, aware(r.finished_at)) for r in rows), key=lambda r: r.finished)
+    return sorted((Run(r.commit_sha, aware(r.finished_at), _paths(r.errors)) for r in rows), key=lambda r: r.finished)
+
+
+def _paths(errors: Sequence[object] | None) -> frozenset[str]:
+    return frozenset(e["path"] for e in errors or () if isinstance(e, dict) and isinstance(e.get("path"), str))
 
 
 class Standing(Generic[T]):
@@ -91,6 +97,8 @@ class Standing(Generic[T]):
             if place is None or place > limit or run.finished < since:
                 continue
             seen = self.at(run.finished)
+            if seen is not None and getattr(seen[1], "source_path", None) in run.broken:
+                continue  # its file did not parse there: the run kept the record, it did not see it
             if seen is not None and (found is None or (place, seen[0]) > (found[0], found[1])):
                 found = (place, seen[0], seen[1])
         return found

@@ -137,7 +137,7 @@ def _by_first_claim(location: Any, commit: str, paths: list[str]) -> list[str]:
 
     def depth(path: str) -> int:
         added = git.run(location.top, "log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", commit,
-                        "--", location.prefix + path, check=False).decode().strip()
+                        "--", *git.pathspecs((location.prefix + path,)), check=False).decode().strip()
         if not added:
             return 0
         return int(git.run(location.top, "rev-list", "--first-parent", "--count", added).decode().strip() or 0)
