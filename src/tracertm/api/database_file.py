@@ -75,7 +75,6 @@ class _PathFollower:
             if found is not None and self.current not in (None, found):
                 # Another file: the old one's sidecars go before anything opens the path, and only those.
                 self.file.forget_sidecars()
-                self.file.sidecars.clear()
             self.current = found or self.current
         return dialect.connect(self.uri, **{**cparams, "uri": True})
 

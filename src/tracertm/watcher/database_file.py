@@ -114,6 +114,7 @@ class DatabaseFile:
                     sidecar.unlink()
                 except FileNotFoundError:
                     pass
+        self.sidecars.clear()  # gone, or another file's now: never deleted again
 
 
 def log_reopened(url: str, path: Path, how: str, repositories: list[str]) -> None:
