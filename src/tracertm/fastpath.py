@@ -391,26 +391,27 @@ class _Driver:
         committed: dt.datetime | None, counts: dict[str, dict[str, int]], synced: str | None | bool,
     ) -> None:
         """The run's ``sync_runs`` row (status ``ok``) and the project's ``last_synced_*``, as the engine writes
-        them for a no-op."""
-        started = dt.datetime.now(dt.timezone.utc)
+        them for a no-op. Dated by the database's clock, as the engine dates runs (``models.types.clock``)."""
+        started = self.q("SELECT " + self._clock)[0][0]  # in the form the column stores
         self.q(
             "INSERT INTO sync_runs (id, project_id, trigger, ref, commit_sha, committed_at, started_at, finished_at, "
             "status, counts, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)",
             (self._uuid(run_id), project_id, trigger, ref, commit,
-             None if committed is None else self._time(committed), self._time(started), self._time(started),
+             None if committed is None else self._time(committed), started, started,
              self._dump(counts), self._dump([])),
         )
         if synced is False:
             self.q(f"UPDATE projects SET last_synced_at = ?, updated_at = {self._now} WHERE id = ?",
-                   (self._time(started), project_id))
+                   (started, project_id))
         else:
             self.q(
                 f"UPDATE projects SET last_synced_commit = ?, last_synced_at = ?, updated_at = {self._now} "
                 "WHERE id = ?",
-                (synced, self._time(started), project_id),
+                (synced, started, project_id),
             )
 
     _now = "CURRENT_TIMESTAMP"
+    _clock = "CURRENT_TIMESTAMP"  # models.types.clock
 
     def _uuid(self, value: uuid.UUID) -> Any:
         return value
@@ -425,7 +426,7 @@ class _Driver:
 class _SQLite(_Driver):
     # The values SQLAlchemy stores (models/types.py): Uuid as 32 hex digits, naive UTC text, JSON text; the
     # ``utcnow()`` server default's millisecond timestamp.
-    _now = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+    _now = _clock = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
     def begin(self, *, write: bool, name: str) -> None:
         import sqlite3
@@ -449,6 +450,7 @@ class _SQLite(_Driver):
 class _Postgres(_Driver):
     paramstyle_pg = True
     _now = "now()"
+    _clock = "clock_timestamp()"
 
     def begin(self, *, write: bool, name: str) -> None:
         if write:

@@ -9,10 +9,12 @@ the last commit recorded, not the backfill's checkpoint (SQLite and PostgreSQL).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from apikit import api_client
 from conftest import GitRepo
@@ -150,3 +152,57 @@ def test_a_run_that_could_not_read_the_records_file_did_not_see_its_state(
     code, rev = _show_at(capsys, git_repo, database_url, "HEAD~1")
     assert code == 0, rev
     assert (rev["version"], rev["fields"]["name"]) == (1, "A")
+
+
+class _RunnerClock:
+    """``datetime`` as a module of a CI runner whose clock is an hour behind the database's (and the other
+    runner's): only ``datetime.now`` is off."""
+
+    def __init__(self, skew: dt.timedelta) -> None:
+        self._skew = skew
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(dt, name)
+
+    @property
+    def datetime(self) -> Any:
+        skew = self._skew
+
+        class _Skewed(dt.datetime):
+            @classmethod
+            def now(cls, tz: dt.tzinfo | None = None) -> Any:
+                return dt.datetime.now(tz) - skew
+
+        return _Skewed
+
+
+def test_runs_are_dated_by_the_database_clock_not_the_runners(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two CI runners sharing one database, the second's clock an hour behind: its run of the reworded amend (which
+    writes no revision) still ended after the first runner's revision, and ``show --at`` answers that state."""
+    import tracertm.engine.sync
+    import tracertm.fastpath
+    from tracertm.models import SyncRun
+
+    git_repo.write(FEATURE, _feature("A"))
+    git_repo.commit("c0")
+    _hook_sync(git_repo, engine)
+    git_repo.write(FEATURE, _feature("A2"))
+    git_repo.commit("c1")
+    _hook_sync(git_repo, engine)
+    git_repo.git("commit", "-q", "--amend", "-m", "c1 reworded")
+    for module in (tracertm.engine.sync, tracertm.fastpath):
+        monkeypatch.setattr(module, "dt", _RunnerClock(dt.timedelta(hours=1)))
+    _hook_sync(git_repo, engine)
+    main(["sync", "--ref", "HEAD", "--project", "shop", "--path", str(git_repo.path), "--database-url",
+          database_url])  # the no-op fast path's run too
+    capsys.readouterr()
+    monkeypatch.undo()
+
+    _assert_head_is_a2(capsys, git_repo, engine, database_url)
+    with engine.connect() as conn:
+        ends = [r.finished_at for r in conn.execute(select(SyncRun.finished_at).order_by(SyncRun.finished_at))]
+    assert all(ends), ends
+    assert max(ends) - min(ends) < dt.timedelta(minutes=30), ends  # one clock

@@ -374,12 +374,14 @@ class _Job:
         from tracertm.engine import identity
         from tracertm.models import SyncRun
 
+        from tracertm.models.types import database_now
+
         run_id = uuid.uuid4()
-        started = dt.datetime.now(dt.timezone.utc)
         with db.write_session(self.engine, self.name, self.timeout, cancel=self.cancel,
                               identity=self.identity) as session:
             project = identity.resolve(session, self.name, self.identity, write=True)
             assert project is not None
+            started = database_now(session)  # the database's clock, as every run's: runners' clocks differ
             session.add(
                 SyncRun(
                     id=run_id,
@@ -402,6 +404,7 @@ class _Job:
         from tracertm.engine import identity, state
         from tracertm.engine.apply import Provenance, apply, apply_files
         from tracertm.models import SyncRun
+        from tracertm.models.types import database_now
         from tracertm.search.deferred import deferred_index
 
         with db.write_session(self.engine, self.name, self.timeout, run_id, self.cancel, bulk=True,
@@ -492,7 +495,7 @@ class _Job:
             if self.paths is None or not self.options_changed:
                 # (A sync of some paths, the watcher's, re-parsed only those: the next full sync re-parses the rest.)
                 _record_options(project, self.settings)
-            run.finished_at = dt.datetime.now(dt.timezone.utc)
+            run.finished_at = database_now(session)
             run.status = "errors" if the_plan.errors else "ok"
             # What this run read and with which settings (``history.synced``: a backfill stands on the rows of a
             # run only if it read a whole commit as the backfill would; the work tree's configuration may differ).
@@ -719,6 +722,7 @@ def _close_abandoned_runs(session: Any, project_id: uuid.UUID, run_id: uuid.UUID
     from sqlalchemy import update
 
     from tracertm.models import SyncRun
+    from tracertm.models.types import clock
 
     session.execute(
         update(SyncRun)
@@ -728,7 +732,7 @@ def _close_abandoned_runs(session: Any, project_id: uuid.UUID, run_id: uuid.UUID
             SyncRun.id != run_id,
             SyncRun.started_at < started,
         )
-        .values(status="failed", finished_at=dt.datetime.now(dt.timezone.utc))
+        .values(status="failed", finished_at=clock())
         .execution_options(synchronize_session=False)
     )
 
@@ -738,13 +742,14 @@ def _mark_failed(engine: Engine, run_id: uuid.UUID) -> None:
     from sqlalchemy import update
 
     from tracertm.models import SyncRun
+    from tracertm.models.types import clock
 
     try:  # a short wait: the run is ending, possibly because another writer holds the lock
         with engine.execution_options(tracertm_write=True, tracertm_busy_ms=2000).begin() as conn:
             conn.execute(
                 update(SyncRun)
                 .where(SyncRun.id == run_id, SyncRun.status == "running")
-                .values(status="failed", finished_at=dt.datetime.now(dt.timezone.utc))
+                .values(status="failed", finished_at=clock())
             )
     except Exception:  # noqa: BLE001 - the original error is the one to report
         pass

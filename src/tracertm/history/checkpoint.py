@@ -236,6 +236,7 @@ class Checkpoints:
     def save(self, session: Session, project: Project, last: str, *, complete: bool, reconcile: bool) -> None:
         """Record that the history up to ``last`` is written (in the caller's transaction)."""
         from tracertm import __version__
+        from tracertm.models.types import database_now
 
         self.writes = self.count_writes(session, project.id)
         after = self.last_finished(session, project.id)
@@ -262,4 +263,4 @@ class Checkpoints:
                           "errors_in": list(self.errors_in) if self.errors_in is not None else None}
         project.metadata_ = meta
         project.last_synced_commit = last
-        project.last_synced_at = dt.datetime.now(dt.UTC)
+        project.last_synced_at = database_now(session)

@@ -44,9 +44,10 @@ def open_run(session: Session, project_id: uuid.UUID, ref: str, commit: str,
     ``committed_at``: the commit date of ``commit``, when the caller knows it (``BatchWriter.flush`` records it
     for a commit of its batch)."""
     from tracertm.models import SyncRun
+    from tracertm.models.types import database_now
 
     run = SyncRun(id=uuid.uuid4(), project_id=project_id, trigger="backfill", ref=ref, commit_sha=commit,
-                  committed_at=committed_at, started_at=dt.datetime.now(dt.UTC), status="running")
+                  committed_at=committed_at, started_at=database_now(session), status="running")
     session.add(run)
     session.flush()
     return run
@@ -55,7 +56,9 @@ def open_run(session: Session, project_id: uuid.UUID, ref: str, commit: str,
 def close_run(session: Session, run: SyncRun, commits: int, counts: dict[str, dict[str, int]],
               errors: Sequence[CommitError]) -> None:
     """Finish a batch's ``sync_runs`` row: its counts and the spec errors of its commits."""
-    run.finished_at = dt.datetime.now(dt.UTC)
+    from tracertm.models.types import database_now
+
+    run.finished_at = database_now(session)
     run.status = "errors" if errors else "ok"
     run.counts = {"commits": commits, **counts}
     run.errors = [e.as_dict() for e in errors]

@@ -72,6 +72,40 @@ def _utcnow_sqlite(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
     return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
 
+class clock(FunctionElement[dt.datetime]):
+    """The database's clock as a statement reads it: ``clock_timestamp()`` on PostgreSQL (``now()`` is when the
+    transaction began, which may be before a write lock was granted), as ``utcnow`` elsewhere.
+
+    Sync runs are dated by it rather than by the runner's clock: their ends order the states ``history.standing``
+    reads against revisions the database dated, and several runners with clocks apart share one database."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(clock)
+def _clock_default(element: clock, compiler: SQLCompiler, **kw: Any) -> str:
+    return "CURRENT_TIMESTAMP"
+
+
+@compiles(clock, "postgresql")
+def _clock_postgresql(element: clock, compiler: SQLCompiler, **kw: Any) -> str:
+    return "clock_timestamp()"
+
+
+@compiles(clock, "sqlite")
+def _clock_sqlite(element: clock, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+
+
+def database_now(bind: Any) -> dt.datetime:
+    """``clock`` read now through ``bind`` (a session or a connection): an aware UTC time."""
+    from sqlalchemy import select
+
+    value: dt.datetime = bind.execute(select(clock())).scalar_one()
+    return value
+
+
 def enum_column(enum_cls: Any, name: str, constraint: bool = True) -> Enum:
     """A StrEnum stored as its lower-case value in a short VARCHAR, with a CHECK constraint rejecting others.
     ``constraint`` False: no ``IN`` constraint of the type's own; the table declares ``enum_check`` instead."""
