@@ -105,6 +105,26 @@ def test_adr_dir_of_adr_tools_is_followed(git_repo: GitRepo, database_url: str, 
     assert json.loads(out)["counts"]["adr"]["created"] == 1
 
 
+def test_adr_dir_saved_with_a_bom_names_the_same_folder(
+        git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """An editor that writes a UTF-8 BOM (Notepad) changes no folder name: the ADRs stay, in the work tree, a
+    commit (``--ref``) and the index (``check --staged``) alike; before, the name began with U+FEFF, matched
+    nothing, and sync soft-deleted every ADR without a word."""
+    git_repo.write(".adr-dir", "decisions\n")
+    git_repo.write("decisions/0001-use-x.md", adr(1, "Use x"))
+    git_repo.commit("adr-tools")
+    url = ("--database-url", database_url)
+    assert _cli(capsys, "sync", str(git_repo.path), *url)[0] == 0
+    (git_repo.path / ".adr-dir").write_bytes(b"\xef\xbb\xbfdecisions\r\n")
+    git_repo.commit("saved with a BOM")
+    for where in ((), ("--ref", "HEAD")):
+        code, out, err = _cli(capsys, "sync", str(git_repo.path), *url, *where, "--format", "json")
+        assert code == 0, err
+        assert json.loads(out)["counts"]["adr"].get("deleted", 0) == 0
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--staged", "--all", "--format", "json")
+    assert code == 0 and json.loads(out)["files_checked"] == 1, out
+
+
 def test_list_by_tag(git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     git_repo.write("features/a.feature", "@payments\n" + feature(1, "Pay"))
     git_repo.write("features/b.feature", feature(2, "Browse"))

@@ -463,11 +463,11 @@ def _adr_dir(root: Path, files: Mapping[str, bytes] | None) -> tuple[tuple[str, 
     marker = root / ".adr-dir"
     if files is not None:
         data = files.get(marker.name)
-        text = "" if data is None else data.decode("utf-8", errors="replace")
+        text = "" if data is None else data.decode("utf-8-sig", errors="replace")  # a BOM is no part of the name
     elif not _present(root, marker.name):
         return (), None
     else:
-        text = marker.read_text(encoding="utf-8", errors="replace")
+        text = marker.read_text(encoding="utf-8-sig", errors="replace")
     written = text.strip()
     folder = posixpath.normpath(written) if written else ""
     if written.startswith("/") or folder == ".." or folder.startswith("../"):
