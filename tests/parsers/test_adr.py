@@ -685,6 +685,21 @@ def test_requirement_pattern_is_configurable() -> None:
     assert result.records[0].fields["related_requirements"] == ["US-10", "US-9"]
 
 
+def test_digits_of_other_scripts_are_no_adr_number() -> None:
+    """An ADR number is ASCII digits, as every reference to one is (``@ADR-2``, ``ADR-0002`` in text): a fullwidth
+    or Arabic-Indic digit in a file name or heading is part of a name. Before, ``０００２-x.md`` was ``ADR-０００２``
+    and ``# ADR ٤: Logging`` ``ADR-000٤`` (ASCII zeros padded onto the digit): ids no reference could name, and a
+    heading ``# ٣. Three`` of ``0003-x.md`` warned that its number differs."""
+    adr = b"\n\nDate: 2024-01-01\n\n## Status\n\nAccepted\n"
+    cases = [("docs/adr/\uff10\uff10\uff10\uff12-fullwidth.md", "# Fullwidth"),
+             ("docs/adr/logging.md", "# ADR \u0664: Logging"), ("docs/adr/0003-ascii.md", "# \u0663. Three")]
+    found = [parse(path, heading.encode() + adr) for path, heading in cases]
+    ids = [r.records[0].number for r in found]
+    assert ids == ["\uff10\uff10\uff10\uff12-fullwidth", "logging", "ADR-0003"]
+    assert [r.records[0].fields["title"] for r in found] == ["Fullwidth", "ADR \u0664: Logging", "\u0663. Three"]
+    assert [w.message for r in found for w in r.warnings] == []
+
+
 # ------------------------------------------------------------------------------------------------ errors
 ERRORS = [
     pytest.param("docs/adr/0001-x.md", b"", 1, "empty ADR file", id="empty"),

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-ADR_ID_FULL_RE = re.compile(r"ADR[-_ ]?(\d{1,12})", re.IGNORECASE)
-_FILE_NUMBER_RE = re.compile(r"(adr[-_ ]?)?(\d{1,12})(?![0-9])[-_ .]*(.*)", re.IGNORECASE | re.DOTALL)
-_TITLE_NUMBER_RE = re.compile(r"(ADR[-_ ]?)?\d{1,12}(?!\d)", re.IGNORECASE)
+ADR_ID_FULL_RE = re.compile(r"ADR[-_ ]?(\d{1,12})", re.IGNORECASE | re.ASCII)
+_FILE_NUMBER_RE = re.compile(r"(adr[-_ ]?)?(\d{1,12})(?![0-9])[-_ .]*(.*)", re.IGNORECASE | re.DOTALL | re.ASCII)
+_TITLE_NUMBER_RE = re.compile(r"(ADR[-_ ]?)?\d{1,12}(?!\d)", re.IGNORECASE | re.ASCII)
 # The slug an ADR id may carry after its number (``ADR-0001-use-x``: some projects write their front matter ids so).
 # Words of letters and digits joined by ``-`` or ``_``, the first one starting with a letter (``ADR-0001-0003`` is a
 # range, not an id) and none of them starting another ADR id (``ADR-0001-ADR-0002``). Such an id is one id, kept as
 # written (``normalise_id``), never cut to its number.
 ID_SLUG = r"(?:[-_](?!ADR[-_]?\d)[A-Za-z][A-Za-z0-9]*(?:[-_](?!ADR[-_]?\d)[A-Za-z0-9]+)*)"
-_SLUGGED_ID_RE = re.compile(rf"ADR[-_]?(\d{{1,12}}){ID_SLUG}", re.IGNORECASE)
+_SLUGGED_ID_RE = re.compile(rf"ADR[-_]?(\d{{1,12}}){ID_SLUG}", re.IGNORECASE | re.ASCII)
 
 
 def adr_number(digits: str) -> str:

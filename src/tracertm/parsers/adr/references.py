@@ -11,7 +11,7 @@ from tracertm.parsers.adr.values import is_word, unique
 
 LINK_RE = re.compile(r"\[([^\[\]\n]{0,500})\]\(([^()\s]{1,1000})(?:[ \t]+\"[^\"\n]{0,300}\")?\)")
 # ``ADR-7``, ``ADR-0007``, and an id with a slug (``ADR-0001-use-x``, group 2 the slug): see ``id_target``.
-ADR_ID_RE = re.compile(rf"(?<![A-Za-z0-9])ADR[-_]?(\d{{1,12}})(?!\d)({ID_SLUG})?", re.IGNORECASE)
+ADR_ID_RE = re.compile(rf"(?<![A-Za-z0-9])ADR[-_]?(\d{{1,12}})(?!\d)({ID_SLUG})?", re.IGNORECASE | re.ASCII)
 # What makes an id with a slug the name of a file or folder (``ADR-0001-use-x.md``, ``ADR-0007-use-kafka/``).
 _PATH_AFTER_RE = re.compile(r"\.(?:md|markdown)(?![A-Za-z0-9])|/", re.IGNORECASE)
 # What is never a reference to this repository's ADRs: code spans, and URLs (autolinks, bare, link targets).
