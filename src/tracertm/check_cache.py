@@ -393,7 +393,7 @@ def locate_cache(location: Location, settings: Settings) -> CheckCache:
     if dot_git.is_dir():
         path = dot_git / name
     else:  # a linked work tree or a submodule: .git is a file pointing elsewhere
-        path = Path(git.run(location.top, "rev-parse", "--git-path", name).decode().strip())
+        path = Path(os.fsdecode(git.run(location.top, "rev-parse", "--git-path", name).strip()))
         path = path if path.is_absolute() else location.top / path
     key = repr(
         (

@@ -74,7 +74,7 @@ def _locate(path: str | os.PathLike[str] | None) -> tuple[Path, Path]:
     top = git.find_root(start)
     if top is None:
         raise UsageError(f"{start.resolve()}: not inside a git repository; run 'tracertm hook' inside one")
-    out = git.run(top, "rev-parse", "--git-path", "hooks").decode().strip()
+    out = os.fsdecode(git.run(top, "rev-parse", "--git-path", "hooks").strip())
     where = Path(out).expanduser()
     return top, (where if where.is_absolute() else top / where)
 
@@ -100,7 +100,7 @@ def _make_hooks_dir(top: Path, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
-        configured = git.run(top, "config", "--get", "core.hooksPath", check=False).decode().strip()
+        configured = os.fsdecode(git.run(top, "config", "--get", "core.hooksPath", check=False).strip())
         if configured:
             shown = configured if Path(configured).expanduser() == directory else f"{configured} ({directory})"
             raise UsageError(

@@ -51,7 +51,7 @@ def find_root(path: Path) -> Path | None:
                            f"set, which tracertm does not follow; unset {'it' if len(named) == 1 else 'them'}, and give the work tree a .git file "
                            "pointing at the repository (a line 'gitdir: <path>')")
         return None
-    return Path(proc.stdout.decode().strip())
+    return Path(os.fsdecode(proc.stdout.strip()))  # a path: any bytes the file system holds
 
 
 def _refused(stderr: str) -> str | None:
@@ -171,7 +171,7 @@ def _shallow_boundary(root: Path) -> frozenset[str]:
     root lists the root there as well: its root then counts as unknown (not stored; a stored root it holds still
     matches)."""
     # ``--git-path``: the file is in the common git directory (linked worktrees share it); relative to ``root``.
-    path = Path(run(root, "rev-parse", "--git-path", "shallow").decode().strip())
+    path = Path(os.fsdecode(run(root, "rev-parse", "--git-path", "shallow").strip()))
     try:
         return frozenset((root / path).read_text(encoding="ascii").split())
     except FileNotFoundError:

@@ -169,7 +169,7 @@ class Repository:
         git_dirs: tuple[Path, ...] = ()
         if top is not None:
             top = top.resolve()
-            out = git.run(top, "rev-parse", "--absolute-git-dir", "--git-common-dir").decode().splitlines()
+            out = os.fsdecode(git.run(top, "rev-parse", "--absolute-git-dir", "--git-common-dir")).splitlines()
             own = Path(out[0])
             common = Path(out[1]) if len(out) > 1 else own
             if not common.is_absolute():
