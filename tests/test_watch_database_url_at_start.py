@@ -22,11 +22,18 @@ from specs import adr
     (["--database-url", "sqlite:///:memory:"], None, "--database-url: sqlite:///:memory: is an in-memory SQLite"),
     (["--database-url", "foo://x"], None, "--database-url: unsupported database scheme 'foo'"),
     ([], "sqlite://", "$TRACERTM_DATABASE_URL: sqlite:// is an in-memory SQLite database"),
+    (["--database-url", "sqlite:///{repo}/notes.txt"], None,
+     "--database-url: sqlite:///{repo}/notes.txt is not a SQLite (tracertm) database (file is not a database)"),
+    ([], "sqlite:///{repo}/notes.txt",
+     "$TRACERTM_DATABASE_URL: sqlite:///{repo}/notes.txt is not a SQLite (tracertm) database"),
 ])
 def test_an_unusable_url_is_one_line_at_start(git_repo: GitRepo, option: list[str], env: str | None,
                                               line: str) -> None:
     git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.write("notes.txt", "not a database\n")  # (a file that is none: it ran on, retrying it as one down)
     git_repo.commit()
+    option = [o.format(repo=git_repo.path) for o in option]
+    env, line = (None if env is None else env.format(repo=git_repo.path)), line.format(repo=git_repo.path)
     environment = {k: v for k, v in os.environ.items() if k != "TRACERTM_DATABASE_URL"}
     if env is not None:
         environment["TRACERTM_DATABASE_URL"] = env

@@ -411,6 +411,7 @@ def _register_watch(verbs: argparse._SubParsersAction[_Parser]) -> None:
 def _watch(args: argparse.Namespace) -> int:
     from tracertm.watcher import logs, watch
 
+    from tracertm.db.failures import refuse_not_a_database
     from tracertm.db.urls import ENV_URL, _refuse_in_memory
 
     for workspace in args.workspaces:
@@ -420,7 +421,8 @@ def _watch(args: argparse.Namespace) -> int:
     # that parked every repository on it would run on syncing nothing.
     given = args.database_url or os.environ.get(ENV_URL)
     if given:
-        _refuse_in_memory(given, "--database-url" if args.database_url else f"${ENV_URL}")
+        source = "--database-url" if args.database_url else f"${ENV_URL}"
+        refuse_not_a_database(_refuse_in_memory(given, source), source)
     logs.configure(args.log_format, verbose=args.verbose)
     watch(
         args.workspaces,

@@ -94,6 +94,24 @@ def _not_a_database_error(url: URL, source: str | None, first: str) -> DatabaseE
     )
 
 
+def refuse_not_a_database(url: URL, source: str) -> None:
+    """A SQLite URL naming a file that is not a SQLite database (its first bytes are no SQLite header) is
+    refused with the line a sync gives it; an empty or missing file is a new database. For a daemon's start
+    (``watch``), which would otherwise retry it with the backoff of a database that is down, syncing nothing."""
+    from tracertm.db.urls import sqlite_file
+
+    path = sqlite_file(url)
+    if path is None:
+        return
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return  # (missing, a folder, unreadable: the first sync names it)
+    if head and head != b"SQLite format 3\x00":
+        raise _not_a_database_error(url, source, "file is not a database")
+
+
 def _source(engine: Engine) -> str | None:
     """Where ``engine``'s URL came from (``make_engine``'s ``source``), also for an engine made from it by
     ``execution_options``."""
