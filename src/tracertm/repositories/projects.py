@@ -37,13 +37,16 @@ class Projects:
         return rows[:limit], len(rows) > limit
 
     def get(self, name: str, option: str = "project") -> Project:
-        """A project by name or UUID; unknown → :class:`NotFound` naming ``option`` and the known projects."""
-        query = select(Project).where(Project.name == name)
+        """A project by name or UUID; unknown → :class:`NotFound` naming ``option`` and the known projects. A UUID
+        is the project of that id first: another project may be named so (a folder of 32 hex digits, or on
+        purpose), and must not take over the first one's id URLs."""
+        project = None
         try:
-            query = select(Project).where((Project.name == name) | (Project.id == uuid.UUID(name)))
+            project = self.session.get(Project, uuid.UUID(name))
         except ValueError:
             pass
-        project = self.session.execute(query).scalars().first()
+        if project is None:
+            project = self.session.execute(select(Project).where(Project.name == name)).scalars().first()
         if project is None:
             raise NotFound(f"{option} {name}: no such project in the database; {self._known()}")
         return project
