@@ -196,6 +196,14 @@ def test_bad_stage_is_a_usage_error(git_repo: GitRepo, tmp_path: Path, capsys) -
     _seed(git_repo)
     assert main(["hook", "install", str(git_repo.path), "--sync-on", "post-commit,pre-push"]) == 2
     assert "pre-push: unknown stage" in capsys.readouterr().err
+    # A blank item is a stage left out, not one fewer (other comma-separated options refuse it too); `all` mixed
+    # with stages is said so, not called an unknown stage.
+    for value, said in (("post-commit,", "empty item"), ("post-commit,,post-merge", "empty item"),
+                        ("all,post-commit", "'all' stands alone")):
+        assert main(["hook", "install", str(git_repo.path), "--sync-on", value]) == 2
+        err = capsys.readouterr().err
+        assert said in err and len(err.splitlines()) == 1, err
+    assert not (git_repo.path / ".git" / "hooks" / "post-commit").exists()
     assert main(["hook", "install", str(tmp_path)]) == 2
     assert "not inside a git repository" in capsys.readouterr().err
 

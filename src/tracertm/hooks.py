@@ -308,8 +308,15 @@ def parse_stages(value: str | Iterable[str] | None) -> tuple[str, ...]:
         shown = value if isinstance(value, str) else ",".join(items)
         raise UsageError(f"--sync-on {shown!r}: no stage given; choose from {', '.join(SYNC_STAGES)} or 'all', "
                          "or leave the option out")
+    if len(stages) < len(items):  # (`post-commit,` or `a,,b`: a stage left out by mistake, as other options say)
+        shown = value if isinstance(value, str) else ",".join(items)
+        raise UsageError(f"--sync-on {shown!r}: empty item; separate each stage from the next by one comma "
+                         "(post-commit,post-merge)")
     if stages == ["all"]:
         return SYNC_STAGES
+    if "all" in stages:
+        raise UsageError(f"--sync-on {','.join(stages)}: 'all' stands alone (it means every stage); give it "
+                         "alone or name the stages")
     unknown = [s for s in stages if s not in SYNC_STAGES]
     if unknown:
         raise UsageError(f"--sync-on {', '.join(unknown)}: unknown stage; choose from {', '.join(SYNC_STAGES)} "
