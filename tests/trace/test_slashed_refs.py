@@ -64,6 +64,6 @@ def test_bare_digits_name_a_record_of_that_id_before_a_link_number(
     other = re.search(r"#(\d+) FEAT-9 implements ADR-0001", listed)
     assert other is not None, listed
     code, out, err = run(capsys, "review", "2", *db)
-    assert code == 0 and out.splitlines() == ["reviewed 2 implements ADR-0001 (suspect: reviewed at v1, now v2)"], err
+    assert code == 0 and out.splitlines() == ["reviewed 2 implements ADR-0001 (suspect: reviewed at v1, changed at v2)"], err
     code, out, err = run(capsys, "review", f"#{other[1]}", *db)
     assert code == 0 and out.startswith("reviewed FEAT-9 implements ADR-0001"), err

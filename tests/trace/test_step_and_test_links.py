@@ -94,7 +94,7 @@ def test_step_links_follow_the_matches(basket: GitRepo, engine: Any, database_ur
     common = ["--database-url", database_url, "--project", "shop", "--path", str(basket.path)]
     assert main(["status", *common]) == 0
     out = capsys.readouterr().out
-    assert "(2 suspect, 0 dangling)" in out and f"FEAT-1/SC-1 step {PATH}::holds (suspect: reviewed at v1, now v2)" in out
+    assert "(2 suspect, 0 dangling)" in out and f"FEAT-1/SC-1 step {PATH}::holds (suspect: reviewed at v1, changed at v2)" in out
     assert main(["show", "FEAT-1/SC-2", *common]) == 0
     assert f"! FEAT-1/SC-2 step {PATH}::holds (suspect" in capsys.readouterr().out
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)

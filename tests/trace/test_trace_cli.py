@@ -48,7 +48,7 @@ def test_suspect_links_show_in_status_show_and_go_away_with_review(
     change_adr3(repo, url, capsys)
     code, out, _ = run(capsys, "status", *common)
     assert "(2 suspect, 0 dangling)" in out
-    assert "features/refunds.feature:" in out and "FEAT-1/SC-1 implements ADR-0003 (suspect: reviewed at v1, now v2)" in out
+    assert "features/refunds.feature:" in out and "FEAT-1/SC-1 implements ADR-0003 (suspect: reviewed at v1, changed at v2)" in out
     code, out, _ = run(capsys, "show", "FEAT-1/SC-1", *common)
     assert code == 0 and "! FEAT-1/SC-1 implements ADR-0003 (suspect" in out
     code, out, _ = run(capsys, "show", "ADR-0003", *common, "--format", "json")
@@ -57,7 +57,7 @@ def test_suspect_links_show_in_status_show_and_go_away_with_review(
         ("CTR-0001", "suspect"), ("FEAT-1/SC-1", "suspect")]
 
     code, out, _ = run(capsys, "review", "FEAT-1/SC-1", "--by", "Grace Reviewer", *common)
-    assert code == 0 and out.strip() == "reviewed FEAT-1/SC-1 implements ADR-0003 (suspect: reviewed at v1, now v2)"
+    assert code == 0 and out.strip() == "reviewed FEAT-1/SC-1 implements ADR-0003 (suspect: reviewed at v1, changed at v2)"
     link = links_of(url)[("FEAT-1/SC-1", "implements", "ADR-0003")]
     assert link["reviewed_version"] == 2 and link["reviewed_by"] == "Grace Reviewer" and link["reviewed_at"] is not None
     code, out, _ = run(capsys, "status", *common, "--format", "json")

@@ -13,12 +13,14 @@ Reviews need a write token and record the token's label and the time, exactly as
 the target the reviewer read, so it takes the optimistic lock of every database-side edit: ``If-Match`` names
 that version (the link's ``ETag``, ``"<target version>-<digest>"``, the target's own ``ETag`` or ``"3"``), 428
 without it on ``PATCH``, 412 with ``current_version`` when the target has moved on (as ``review --version N``).
+The target's current version holds, and so does an earlier one of the same content: database-side (``annotated``)
+edits move a target's version, not the content a link points at (``trace.review.review_versions``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -126,7 +128,7 @@ def _link_none_match(request: Request, project: str, link_id: int, tags: list[st
         scoped = Projects(session).get(project, "project")
         _known_number(scoped, link_id)
         found = get_link(session, scoped, link_id)
-    version = found["target_version"]
+        version = _current(_versions(session, scoped, link_id))
     body = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json")).body
     tag = etag(version, body) if version is not None else None
     if weakly_listed(tags, tag):
@@ -235,17 +237,20 @@ def install_trace_routes(app: APIRouter) -> None:
         if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
         if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
     ) -> Response:
-        """One link by its number, with its review state. ``ETag`` is ``"<target version>-<digest of the body>"``:
-        the version in it is what a review's ``If-Match`` compares (a dangling or requirement link has none).
-        ``If-None-Match`` listing the ETag (or ``*``) is 304; ``If-Match`` naming another version is 412."""
+        """One link by its number, with its review state. ``ETag`` is ``"<target version>-<digest of the body>"``,
+        the target's current version (as in the target's own ETag): the version in it is what a review's
+        ``If-Match`` compares (a dangling or requirement link has none). ``If-None-Match`` listing the ETag (or
+        ``*``) is 304; ``If-Match`` naming a version a review may not name (``review_versions``) is 412."""
         from tracertm.trace.review import get_link
 
         matching, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
         scoped = Projects(session).get(project, "project")
         _known_number(scoped, link_id)
         found = get_link(session, scoped, link_id)
-        version = found["target_version"]
-        holds = matching in (None, ["*"]) or (version is not None and _expected(matching or [], version) == version)
+        versions = _versions(session, scoped, link_id)
+        version = _current(versions)
+        holds = matching in (None, ["*"]) or (
+            versions is not None and _expected(matching or [], versions) in versions)
         if not holds:
             raise _link_precondition(f"If-Match {if_match}", link_id, version)
         answer = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json"))
@@ -288,9 +293,6 @@ def install_trace_routes(app: APIRouter) -> None:
         without ``If-Match``; 412 (``current_version``) when the target is at another version — the review would
         claim a version the reviewer did not read. A link that is not suspect is returned unchanged; a dangling
         link is 409 (fix the reference in its file)."""
-        from sqlalchemy import select
-
-        from tracertm.models import Link
         from tracertm.trace.review import DanglingLinkError
         from tracertm.trace.review import review_link as mark
 
@@ -305,9 +307,7 @@ def install_trace_routes(app: APIRouter) -> None:
             _known_number(scoped, link_id)
             expected = None
             if "*" not in tags:  # ``*`` holds whenever the link exists (RFC 9110): today's review
-                current = session.execute(select(Link.target_version).where(
-                    Link.project_id == scoped.id, Link.id == link_id)).scalar_one_or_none()
-                expected = _expected(tags, current)
+                expected = _expected(tags, _versions(session, scoped, link_id) or ())
             return mark(session, scoped, link_id, by=actor, expected=expected)[0]
 
         try:
@@ -337,7 +337,7 @@ def install_trace_routes(app: APIRouter) -> None:
         from tracertm.trace.review import review as mark
 
         tags = tag_list(if_match, "If-Match") or ["*"]
-        expected = None if "*" in tags else _expected(tags, None)
+        expected = None if "*" in tags else _expected(tags, ())
         try:
             reviewed = _under_lock(request, project, lambda session, scoped: mark(
                 session, scoped, body.source, everything=body.all, by=actor, expected=expected, option="If-Match"))
@@ -366,14 +366,35 @@ def install_trace_routes(app: APIRouter) -> None:
 NO_VERSION = 0
 
 
-def _expected(tags: list[str], current: int | None) -> int:
-    """The target version an ``If-Match`` list names: ``current`` when one of its strong tags names it (the link's
-    ETag, the target's ETag or ``"3"``: only the version counts, as for records), else the first version named
-    (the review is then refused as stale); ``NO_VERSION`` when it names none (weak tags never match)."""
+def _expected(tags: list[str], accepted: Collection[int]) -> int:
+    """The target version an ``If-Match`` list names: the first of its strong tags' versions that is ``accepted``
+    (the link's ETag, the target's ETag or ``"3"``: only the version counts, as for records), else the first
+    version named (the review is then refused as stale); ``NO_VERSION`` when it names none (weak tags never
+    match)."""
     versions = [v for v in (etag_version(tag) for tag in tags) if v is not None]
-    if current is not None and current in versions:
-        return current
+    for version in versions:
+        if version in accepted:
+            return version
     return versions[0] if versions else NO_VERSION
+
+
+def _versions(session: Session, project: Project, link_id: int) -> range | None:
+    """The versions of the target of link ``link_id`` that a review may name (``trace.review.review_versions``:
+    its current version last, and those with the same content before it); None when the link has no target
+    version (dangling, a requirement's) or there is no such link."""
+    from sqlalchemy import select
+
+    from tracertm.models import Link
+    from tracertm.trace.review import review_versions
+
+    link = session.execute(
+        select(Link).where(Link.project_id == project.id, Link.id == link_id)).scalar_one_or_none()
+    return None if link is None else review_versions(session, [link]).get(link.id)
+
+
+def _current(versions: range | None) -> int | None:
+    """The target's current version among ``_versions``' (the last), the one a link's ETag carries."""
+    return versions[-1] if versions else None
 
 
 def _stale(if_match: str, tags: list[str], exc: StaleVersion) -> StaleVersion:
@@ -402,6 +423,7 @@ def _precondition_required(request: Request, project: str, link_id: int) -> Exce
         scoped = Projects(session).get(project, "project")
         _known_number(scoped, link_id)
         found = get_link(session, scoped, link_id)
+        version = _current(_versions(session, scoped, link_id))
         if found["state"] == "dangling":
             from sqlalchemy import select
 
@@ -410,7 +432,6 @@ def _precondition_required(request: Request, project: str, link_id: int) -> Exce
             row = session.execute(select(Link).where(Link.id == link_id)).scalar_one()
             dangling = dangling_error(session, scoped, row)
             return _dangling(request, project, link_id, dangling)
-    version = found["target_version"]
     tag = f'"{version}"' if version is not None else "*"
     return ApiProblem(
         428, f"send If-Match: {tag} (the version of {found['target']['id']} you reviewed; the link's ETag or "

@@ -35,22 +35,83 @@ class DanglingLinkError(ConflictError):
     exit_code = 1
 
 
-def stale_review(link: Link, expected: int, option: str) -> Exception:
-    """The ``StaleReview`` of reviewing ``link`` as of target version ``expected`` while its target is at another
-    one: one line naming the link, both versions and what to do (``option`` is how the version was given)."""
+def review_versions(session: Session, links: Iterable[Link]) -> dict[int, range]:
+    """The versions of each link's target that a review of the link may name, by link number: the target's current
+    version and every version before it back to the one its content (as the link last saw it) is from. Database-side
+    ``annotated`` edits (an approval, a results import) move the target's ``version`` but not the link's
+    ``target_version``, which follows content only (a link is not suspect because of an approval): a reviewer who
+    read any of those versions read the content the link points at, and ``show``, ETags and ``history`` name the
+    current one. Links without a target version (requirements, dangling) are left out; one read per target kind."""
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.engine.link_versions import content_versions
+
+    wanted = [x for x in links if x.target_id is not None and x.target_version is not None]
+    current: dict[uuid.UUID, int] = {}
+    by_kind: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for link in wanted:
+        by_kind[link.target_kind].add(link.target_id)  # type: ignore[arg-type]
+    for kind, ids in by_kind.items():
+        table = _target_table(kind)
+        if table is None:
+            continue
+        for chunk in iter_chunks(sorted(ids, key=str)):
+            current.update((row.id, int(row.version)) for row in session.execute(
+                select(table.c.id, table.c.version).where(table.c.id.in_(chunk))))
+    content = content_versions(session.connection(), current) if current else {}
+    out: dict[int, range] = {}
+    for link in wanted:
+        recorded = int(link.target_version)  # type: ignore[arg-type]
+        now = current.get(link.target_id, recorded)  # type: ignore[arg-type]
+        first = content.get(link.target_id, now)  # type: ignore[arg-type]
+        # Sync moves ``target_version`` with every content change, so it lies between the two; were it outside (a
+        # change not followed yet), the version it recorded is the only one known to hold the content it points at.
+        out[link.id] = range(first, now + 1) if first <= recorded <= now else range(recorded, recorded + 1)
+    return out
+
+
+def _target_table(kind: str) -> Any:
+    """The ``Table`` of a link's target kind (a record kind, or ``test_case``); None for one without rows."""
+    from tracertm import kinds
+    from tracertm.models import Base
+
+    if kind == "test_case":
+        return Base.metadata.tables["test_cases"]
+    return kinds.table(kind) if kind in kinds.KINDS else None
+
+
+def stale_review(link: Link, expected: int, option: str, versions: range | None = None) -> Exception:
+    """The ``StaleReview`` of reviewing ``link`` as of target version ``expected``, a version it may not name
+    (``versions``: ``review_versions``'s, else just the link's ``target_version``): one line naming the link, the
+    target's current version (the one ``show`` and its ETag give) and what to do (``option`` is how the version was
+    given)."""
     from tracertm.repositories.errors import StaleReview  # lazily: the repositories cost 0.3 s to import
 
-    current = link.target_version if link.target_version is not None else 0
+    recorded = link.target_version if link.target_version is not None else 0
+    versions = versions if versions is not None else range(recorded, recorded + 1)
+    current = versions[-1]
+    same = f" (the same content since version {versions[0]})" if len(versions) > 1 else ""
 
     def given(version: int) -> str:  # as the user writes it: ``--version 3``, ``If-Match: "3"``
         return f'{option}: "{version}"' if option == "If-Match" else f"{option} {version}"
 
     return StaleReview(
         f"{given(expected)}: link {link.id} ({link.source_ref} {link.link_type} {link.target_ref}) points at "
-        f"version {current} of {link.target_ref}, not {expected}; re-read {link.target_ref} (version {current}), "
-        f"then review again with {given(current)}",
+        f"version {current} of {link.target_ref}{same}, not {expected}; re-read {link.target_ref} (version "
+        f"{current}), then review again with {given(current)}",
         current,
     )
+
+
+def check_version(session: Session, links: Iterable[Link], expected: int | None, option: str) -> None:
+    """``StaleReview`` (``stale_review``) for the first of ``links`` whose target's ``review_versions`` do not
+    include ``expected``, the version the reviewer read; nothing when ``expected`` is None (today's review)."""
+    if expected is None:
+        return
+    named = list(links)
+    versions = review_versions(session, named)
+    for link in named:
+        if link.id in versions and expected not in versions[link.id]:
+            raise stale_review(link, expected, option, versions[link.id])
 
 
 def dangling_error(session: Session, project: Project, link: Link) -> DanglingLinkError:
@@ -139,10 +200,12 @@ def with_reasons(session: Session, project: Project, links: list[dict[str, Any]]
 
 
 def describe(link: Mapping[str, Any]) -> str:
-    """``FEAT-1/SC-1 implements ADR-0003 (suspect: v1 reviewed, now v2)`` for one ``as_dict`` link."""
+    """``FEAT-1/SC-1 implements ADR-0003 (suspect: reviewed at v1, changed at v2)`` for one ``as_dict`` link: the
+    version reviewed and the one the target's content last changed at — not "now": database-side edits since
+    (an approval) move the target's version past it (``show``), not the link's."""
     text = f"{link['source']['id']} {link['type']} {link['target']['id']}"
     if link["state"] == "suspect":
-        text += f" (suspect: reviewed at v{link['reviewed_version']}, now v{link['target_version']})"
+        text += f" (suspect: reviewed at v{link['reviewed_version']}, changed at v{link['target_version']})"
     elif link["state"] == "dangling":
         why = link.get("dangling") or {}
         if why.get("reason") == "ambiguous":
@@ -248,9 +311,10 @@ def review(
     a reference to fix.
 
     ``expected``: the target version the reviewer read (``--version N``, the API's ``If-Match``). Every link the
-    review would mark — and a link named by its number even when it is not suspect — must point at exactly that
-    version, else ``StaleReview`` naming the current one (``option`` says how it was given) and nothing is written:
-    a review must never claim a version nobody read. None: today's review against whatever version is current.
+    review would mark — and a link named by its number even when it is not suspect — must point at that version
+    (its target's current version, or one with the same content: ``review_versions``), else ``StaleReview`` naming
+    the current one (``option`` says how it was given) and nothing is written: a review must never claim a version
+    nobody read. None: today's review against whatever version is current.
     """
     if everything and selector:
         raise UsageError(f"review: {selector} and --all: give one of them, not both")
@@ -275,8 +339,7 @@ def review(
             for link in named:
                 if link_state(link) == "dangling":
                     raise dangling_error(session, project, link)
-                if expected is not None and link.target_version is not None and link.target_version != expected:
-                    raise stale_review(link, expected, option)
+            check_version(session, named, expected, option)
             query = query.where(Link.id.in_(link_ids))
         elif by_number and selector.removeprefix("#").isdecimal():  # a link number no link of the project has
             from tracertm.repositories.errors import NotFound
@@ -287,11 +350,8 @@ def review(
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
     found = session.execute(query.order_by(Link.source_ref, Link.target_ref)).scalars().all()
-    if expected is not None:
-        # Checked before anything is written: a review of several links is all or nothing.
-        for link in found:
-            if link.target_version != expected:
-                raise stale_review(link, expected, option)
+    # Checked before anything is written: a review of several links is all or nothing.
+    check_version(session, found, expected, option)
     before = [as_dict(x) for x in found]
     when = now or dt.datetime.now(dt.timezone.utc)
     who = by or reviewer()
@@ -328,8 +388,9 @@ def review_link(
     ``NotFound`` when the project has no such link; ``DanglingLinkError`` (a ``ConflictError``) for a dangling link
     (there is no target to review against: fix the reference in the source file instead).
 
-    ``expected``: the target version the reviewer read (the API's ``If-Match``); another current version is
-    ``StaleReview`` (412), suspect or not — the precondition is about what the reviewer saw, as a record's PATCH.
+    ``expected``: the target version the reviewer read (the API's ``If-Match``); one that is neither the target's
+    current version nor one with the same content (``review_versions``) is ``StaleReview`` (412), suspect or not —
+    the precondition is about what the reviewer saw, as a record's PATCH.
     None (``If-Match: *``): reviewed against whatever version is current. A requirement link (no target version)
     has nothing to compare and nothing to review."""
     from tracertm.repositories.errors import NotFound
@@ -342,8 +403,7 @@ def review_link(
     current = link_state(link)
     if current == "dangling":
         raise dangling_error(session, project, link)
-    if expected is not None and link.target_version is not None and link.target_version != expected:
-        raise stale_review(link, expected, option)
+    check_version(session, [link], expected, option)
     if current == "suspect":
         session.execute(
             update(Link).where(Link.id == link.id).values(
