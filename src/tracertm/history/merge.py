@@ -285,13 +285,20 @@ def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState
 
 
 def undated_snapshots(conn: Any, project_id: uuid.UUID, numbers: Collection[str] | None = None) -> list[Any]:
-    """The ADR revisions whose snapshot has no date (``numbers``: of those ADRs only): (id, number, snapshot)."""
-    from sqlalchemy import select
+    """The ADR revisions of a file without a date: those of a content change (every field of the ADR) whose
+    snapshot has no date (``numbers``: of those ADRs only): (id, number, snapshot).
+
+    Only content changes: an ``annotated`` revision holds just the fields a database-side edit changed (and is
+    never updated), and a deletion holds none — a backfill from scratch dates neither (``replay._with_dates`` dates
+    parsed records)."""
+    from sqlalchemy import select, text
 
     from tracertm.engine.apply import REVISIONS
+    from tracertm.models.sync import CONTENT_CHANGES
 
     rev = REVISIONS.c
-    query = select(rev.id, rev.number, rev.snapshot).where(rev.project_id == project_id, rev.entity_type == "adr")
+    query = select(rev.id, rev.number, rev.snapshot).where(rev.project_id == project_id, rev.entity_type == "adr",
+                                                           text(CONTENT_CHANGES))
     if numbers is not None:
         query = query.where(rev.number.in_(list(numbers)))
     return [r for r in conn.execute(query) if isinstance(r.snapshot, dict) and r.snapshot.get("date") is None]
