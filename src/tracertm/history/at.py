@@ -124,9 +124,10 @@ def _newest(
     dated at or before ``commit`` (an edit synced before it was committed, say), which of them holds the record's
     state at ``commit`` is told by the file there: the newest revision whose content it holds (``_by_content``),
     else ``Unrecorded`` — never the older revision silently."""
-    from sqlalchemy import and_, select
+    from sqlalchemy import select
     from sqlalchemy.orm import aliased
 
+    from tracertm.history.dated import clean_run, dated_commit
     from tracertm.models import SpecRevision, SyncRun
 
     try:
@@ -145,8 +146,8 @@ def _newest(
     # edit: it changes no file).
     made = aliased(SyncRun)  # the run that wrote the revision: when it started and ended (``history.standing``)
     query = (
-        select(SpecRevision, SyncRun.commit_sha, made.started_at, made.finished_at)
-        .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
+        select(SpecRevision, dated_commit(SyncRun), made.started_at, made.finished_at)
+        .outerjoin(SyncRun, clean_run(SyncRun))
         .outerjoin(made, made.id == SpecRevision.sync_run_id)
         .where(SpecRevision.project_id == project_id, SpecRevision.change != "annotated")
     )
@@ -161,10 +162,9 @@ def _newest(
     best_key = (-1, 0)
     undated: list[SpecRevision] = []  # synced from uncommitted files
     written: list[_Written] = []
-    for rev, run_commit, started, finished in session.execute(query).all():
+    for rev, dated, started, finished in session.execute(query).all():
         if feature is not None and rev.snapshot.get("feature_number") != feature:
             continue
-        dated = rev.commit_sha or run_commit
         written.append(_Written(rev, dated, started or rev.created_at, finished or rev.created_at))
         if dated is None:
             undated.append(rev)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
+from tracertm.history.dated import clean_run, dated_commit, dated_time
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
 from tracertm.repositories.cursor import Cursor
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion
@@ -295,15 +296,13 @@ class Records:
                 )
             sha, when = self.commit_date(since, "changed_since")
             # A revision of a clean work tree's sync keeps no commit of its own but holds the state of the HEAD its
-            # run recorded (``history.at`` dates it so too): it is at that commit, dated by that commit's date, not
-            # after it by the time the sync ran (else every record synced from a clean HEAD was "changed since"
-            # HEAD, and since any ancestor of HEAD synced so).
-            run = and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None),
-                       SpecRevision.commit_sha.is_(None))
-            at = func.coalesce(SpecRevision.commit_sha, SyncRun.commit_sha)
-            dated = func.coalesce(SpecRevision.committed_at, SyncRun.committed_at, SpecRevision.created_at)
+            # run recorded (``history.dated``, as ``show --at`` dates it): it is at that commit, dated by that
+            # commit's date, not after it by the time the sync ran (else every record synced from a clean HEAD was
+            # "changed since" HEAD, and since any ancestor of HEAD synced so).
+            at = dated_commit(SyncRun)
+            dated = func.coalesce(dated_time(SyncRun), SpecRevision.created_at)
             return exists(
-                select(1).select_from(SpecRevision).outerjoin(SyncRun, run)
+                select(1).select_from(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun))
                 .where(related, dated >= when, at.is_distinct_from(sha))
             )
         if moment.tzinfo is None:
