@@ -168,32 +168,41 @@ def _at_commit(
     features: dict[str, tuple[str, str | None]],
 ) -> None:
     """Without a repository (an upload to the API): each scenario's newest revision committed no later than
-    ``commit``'s own revisions. Revisions are written on content changes, so a scenario that only moved keeps the
-    lines of its last change; ``repo`` gives exact lines. A commit no sync recorded (one that changed no spec
-    file) cannot be placed without the repository: the scenarios stay as they are now."""
+    ``commit``'s own revisions — a revision of a clean work tree's sync is ``commit``'s when its run recorded that
+    HEAD, and dated by it (``history.dated``: as ``show --at`` dates it). Revisions are written on content changes,
+    so a scenario that only moved keeps the lines of its last change; ``repo`` gives exact lines. A commit no sync
+    recorded (one that changed no spec file) cannot be placed without the repository: the scenarios stay as they
+    are now."""
     from sqlalchemy import select
 
-    from tracertm.models import SpecRevision
+    from tracertm.history.dated import clean_run, dated_commit, dated_time
+    from tracertm.models import SpecRevision, SyncRun
 
+    at, when = dated_commit(SyncRun), dated_time(SyncRun)
     revisions = session.execute(
-        select(SpecRevision).where(
+        select(SpecRevision, at, when)
+        .outerjoin(SyncRun, clean_run(SyncRun))
+        .where(
             SpecRevision.project_id == project.id,
             SpecRevision.entity_type.in_(("scenario", "feature")),
-            SpecRevision.commit_sha.is_not(None),
-            SpecRevision.committed_at.is_not(None),
+            SpecRevision.change != "annotated",  # a database-side edit (an import's statistics): no file's state
+            at.is_not(None),
+            when.is_not(None),
         )
-    ).scalars().all()
+    ).all()
     # Commit times have one-second resolution: the time the revision was recorded breaks ties (syncs follow history).
+    keys = {rev.id: (dated, rev.created_at, rev.version) for rev, _sha, dated in revisions}
+
     def order(rev: Any) -> tuple[Any, Any, int]:
-        return (rev.committed_at, rev.created_at, rev.version)
+        return keys[rev.id]
 
     commit = commit.lower()  # stored ids are lower case (``commit_id``)
-    anchors = [order(r) for r in revisions if r.commit_sha and r.commit_sha.startswith(commit)]
+    anchors = [keys[rev.id] for rev, sha, _dated in revisions if sha and sha.startswith(commit)]
     if not anchors or len(commit) < 7:
         return  # a commit no sync recorded: match against the scenarios as they are
     cutoff = max(anchors)
     best: dict[Any, Any] = {}
-    for rev in revisions:
+    for rev, _sha, _dated in revisions:
         if order(rev) > cutoff:
             continue
         held = best.get(rev.entity_id)

@@ -1,0 +1,81 @@
+"""A plain ``tracertm sync`` of a clean work tree writes revisions that name no commit and records HEAD on its run:
+the results code dates them by that commit (``history.dated``, as ``show --at`` does). An import without the
+repository (an upload, the CLI outside it) reads the lines a plain sync recorded at the run's commit. SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from apikit import api_client, make_token
+from conftest import GitRepo
+from tracertm.cli import main
+from tracertm.engine.sync import sync
+from tracertm.results import import_results
+
+UNTAGGED = "Feature: Cart\n\n  Scenario: Add\n    Given x\n"
+
+
+def _cucumber(line: int, tags: list[str]) -> bytes:
+    """A Cucumber JSON report of ``features/cart.feature``'s scenario "Add", at ``line``, passed."""
+    return json.dumps([{
+        "uri": "features/cart.feature", "id": "cart", "keyword": "Feature", "name": "Cart", "line": 1,
+        "elements": [{"id": "cart;add", "name": "Add", "line": line, "keyword": "Scenario", "type": "scenario",
+                      "tags": [{"name": tag} for tag in tags],
+                      "steps": [{"keyword": "Given ", "name": "x", "line": line + 1,
+                                 "result": {"status": "passed", "duration": 1}}]}],
+    }]).encode()
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture
+def renamed_scenario(git_repo: GitRepo, database_url: str) -> str:
+    """c1 has the scenario "Add", c2 renames it "Add one" (the old one deleted); each synced by a plain sync of the
+    clean work tree. Returns c1."""
+    git_repo.write("features/cart.feature", UNTAGGED)
+    first = git_repo.commit("one")
+    assert not sync(git_repo.path, database_url=database_url, project="cart").errors
+    git_repo.write("features/cart.feature", UNTAGGED.replace("Scenario: Add", "Scenario: Add one"))
+    git_repo.commit("two")
+    assert not sync(git_repo.path, database_url=database_url, project="cart").errors
+    return first
+
+
+def test_an_import_without_the_repository_reads_the_lines_a_plain_sync_recorded(
+    renamed_scenario: str, database_url: str,
+) -> None:
+    summary = import_results(database_url, "cart", [("c1.json", _cucumber(3, []))], commit=renamed_scenario)
+    assert summary.matched == {"tag": 0, "line": 1, "name": 0}  # was unmatched: c1 looked recorded by no sync
+
+
+def test_an_upload_reads_the_lines_a_plain_sync_recorded(renamed_scenario: str, database_url: str) -> None:
+    write = {"Authorization": f"Bearer {make_token(database_url, 'write', 'ci')}",
+             "Content-Type": "application/json"}
+    with api_client(database_url) as client:
+        r = client.post("/api/v1/projects/cart/test-runs", content=_cucumber(3, []), headers=write,
+                        params={"commit": renamed_scenario})
+    assert r.status_code == 201, r.text
+    assert r.json()["summary"]["matched"] == {"tag": 0, "line": 1, "name": 0}
+
+
+def test_the_cli_outside_the_repository_reads_the_lines_a_plain_sync_recorded(
+    renamed_scenario: str, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "c1.json").write_bytes(_cucumber(3, []))
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    _cli(capsys, "results", "import", "c1.json", "--commit", renamed_scenario, "--project", "cart")
+    rows = json.loads(_cli(capsys, "results", "list", "--project", "cart", "--output", "json"))
+    assert [(r["scenario"], r["match"]) for r in rows] == [("cart/Add", "line")]  # the scenario deleted since
