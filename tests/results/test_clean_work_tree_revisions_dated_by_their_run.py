@@ -1,7 +1,8 @@
 """A plain ``tracertm sync`` of a clean work tree writes revisions that name no commit and records HEAD on its run:
-the results code dates them by that commit (``history.dated``, as ``show --at`` does). An import without the
-repository (an upload, the CLI outside it) reads the lines a plain sync recorded at the run's commit. SQLite and
-PostgreSQL."""
+the results code dates them by that commit (``history.dated``, as ``show --at`` does). ``coverage`` does not call a
+scenario stale over a pure ``git mv`` of its feature file, nor when the run's commit holds the scenario under the
+file's old name; an import without the repository (an upload, the CLI outside it) reads the lines a plain sync
+recorded at the run's commit. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.results import import_results
 
+CART = "@FEAT-1\nFeature: Cart\n\n  @SC-1\n  Scenario: Add\n    Given x\n"
 UNTAGGED = "Feature: Cart\n\n  Scenario: Add\n    Given x\n"
 
 
@@ -35,6 +37,54 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     out, err = capsys.readouterr()
     assert code == 0, err
     return out
+
+
+def _stale(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [item["scenario"] for item in json.loads(_cli(capsys, "coverage", "--format", "json"))["stale"]]
+
+
+@pytest.fixture
+def here(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """The command line in the repository, against ``database_url``."""
+    monkeypatch.chdir(git_repo.path)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    return git_repo
+
+
+def test_a_pure_move_of_the_feature_file_after_the_run_leaves_it_not_stale(
+    here: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    here.write("features/cart.feature", CART)
+    here.commit("cart")
+    _cli(capsys, "sync")  # clean: HEAD on the run, no commit on the revisions
+    report = tmp_path / "run.json"
+    report.write_bytes(_cucumber(5, ["@SC-1"]))
+    _cli(capsys, "results", "import", str(report))
+    assert _stale(capsys) == []
+    here.git("mv", "features/cart.feature", "features/basket.feature")
+    here.commit("rename the file only")
+    _cli(capsys, "sync")
+    assert _stale(capsys) == []  # was ['FEAT-1/SC-1']: looked for in basket.feature at the run's commit
+
+
+def test_a_run_of_the_commit_before_a_rename_synced_after_it_tested_the_scenario(
+    here: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The first sync came after the rename: its HEAD is not in the run's history, and the run's commit holds the
+    scenario in cart.feature, a name the project never had."""
+    here.write("features/cart.feature", CART)
+    before = here.commit("cart")
+    here.git("mv", "features/cart.feature", "features/basket.feature")
+    here.commit("rename the file only")
+    _cli(capsys, "sync")
+    report = tmp_path / "run.json"
+    report.write_bytes(_cucumber(5, ["@SC-1"]))
+    _cli(capsys, "results", "import", str(report), "--commit", before)
+    assert _stale(capsys) == []
+    here.write("features/basket.feature", CART.replace("Given x", "Given y"))
+    here.commit("a change the run did not test")
+    _cli(capsys, "sync")
+    assert _stale(capsys) == ["FEAT-1/SC-1"]
 
 
 @pytest.fixture

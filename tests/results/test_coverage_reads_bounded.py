@@ -74,7 +74,8 @@ def _old_last_executed(session: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, tu
 
 def _new_changes(session: Any, project_id: uuid.UUID) -> dict[uuid.UUID, list[Any]]:
     out: dict[uuid.UUID, list[Any]] = {}
-    for entity, commit, committed, created, content in session.execute(queries._content_changes(project_id)):
+    # (The revision's own commit last: this history has no clean work tree's sync, whose run would date one.)
+    for entity, commit, committed, created, content, _own in session.execute(queries._content_changes(project_id)):
         out.setdefault(entity, []).append((commit, queries._aware(committed or created), content))
     return out
 

@@ -308,9 +308,10 @@ def _last_results(count: int) -> Any:
     )
 
 
-# A content change: (its commit, None for a sync of the work tree; when it was committed, else synced; the content
-# hash it changed to).
-_Change = tuple[str | None, dt.datetime, str | None]
+# A content change: (its commit — its own, or the HEAD a clean work tree's sync recorded (``history.dated``), None
+# for a sync of uncommitted files; when that commit was made, else when it was synced; the content hash it changed
+# to; whether a sync of the work tree recorded it, which names no commit of its own).
+_Change = tuple[str | None, dt.datetime, str | None, bool]
 
 
 def coverage(session: Session, project: Project, repo: Path | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -328,8 +329,8 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     # each import writes an ``annotated`` revision per scenario whose statistics changed, most of an old
     # project's revisions, and none of them is a content change (``_content_changes``).
     changes: dict[uuid.UUID, list[_Change]] = {}
-    for entity, commit, committed, created, content in session.execute(_content_changes(project.id)).all():
-        changes.setdefault(entity, []).append((commit, _aware(committed or created), content))
+    for entity, commit, committed, created, content, own in session.execute(_content_changes(project.id)).all():
+        changes.setdefault(entity, []).append((commit, _aware(committed or created), content, own is None))
     rows = session.execute(
         select(Scenario, Feature.feature_number, Feature.source_path)
         .join(Feature, Scenario.feature_id == Feature.id)
@@ -337,9 +338,9 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
         .order_by(Feature.feature_number, Scenario.position)
     ).all()
     executed = last_executed(session, [s.id for s, _f, _p in rows if s.execution_count])
-    # The feature files whose content a run's commit may have to show: those with a change that names no commit.
+    # The feature files whose content a run's commit may have to show: those with a change of the work tree.
     history = _History(repo, {path for s, _f, path in rows if path and any(
-        c[0] is None for c in changes.get(s.id, []) + changes.get(s.feature_id, []))})
+        c[3] for c in changes.get(s.id, []) + changes.get(s.feature_id, []))})
     out: dict[str, list[dict[str, Any]]] = {"never_executed": [], "failing": [], "flaky": [], "stale": []}
     for scenario, feature, path in rows:
         item = {"scenario": f"{feature}/{scenario.scenario_number}", "title": scenario.title,
@@ -359,14 +360,15 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
         found += [(c, (feature, None), c is whole[-1]) for c in whole]
         stale = [c for c, key, latest in found if not history.tested(c, *last, path, key, latest)]
         if stale:
-            commit, when, _content = max(stale, key=lambda c: c[1])
+            commit, when, _content, _work_tree = max(stale, key=lambda c: c[1])
             out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})
     return out
 
 
 def _content_changes(project_id: uuid.UUID) -> Any:
     """The project's scenario and feature revisions that changed content, in the order ``coverage`` lists them:
-    (entity, commit, commit time, sync time, content hash) by entity, version, then creation. ``created``,
+    (entity, commit, commit time, sync time, content hash, the revision's own commit) by entity, version, then
+    creation; a clean work tree's revision is dated by its run's HEAD (``history.dated``). ``created``,
     ``updated`` and ``restored`` do; a ``moved`` does when it raised the version — when it is the first revision
     of its version: no other change shares its version (every other change raises it, so such a one came first)
     and no move of that version is older. Decided in the database (an index seek on (entity, version) per move)
@@ -374,7 +376,8 @@ def _content_changes(project_id: uuid.UUID) -> Any:
     from sqlalchemy import and_, exists, or_, select, text
     from sqlalchemy.orm import aliased
 
-    from tracertm.models import SpecRevision
+    from tracertm.history.dated import clean_run, dated_commit, dated_time
+    from tracertm.models import SpecRevision, SyncRun
     from tracertm.models.sync import CONTENT_CHANGES
 
     kinds = ("scenario", "feature")
@@ -385,8 +388,9 @@ def _content_changes(project_id: uuid.UUID) -> Any:
         or_(before.change != "moved", before.created_at < SpecRevision.created_at),
     )
     return (
-        select(SpecRevision.entity_id, SpecRevision.commit_sha, SpecRevision.committed_at, SpecRevision.created_at,
-               SpecRevision.content_hash)
+        select(SpecRevision.entity_id, dated_commit(SyncRun), dated_time(SyncRun), SpecRevision.created_at,
+               SpecRevision.content_hash, SpecRevision.commit_sha)
+        .outerjoin(SyncRun, clean_run(SyncRun))
         .where(SpecRevision.project_id == project_id, SpecRevision.entity_type.in_(kinds),
                # The partial index's own condition, word for word (SQLite uses a partial index only so): the
                # content changes apart from the ``annotated`` revision each results import writes (0023).
@@ -400,14 +404,18 @@ def _content_changes(project_id: uuid.UUID) -> Any:
 class _History:
     """Was a content change part of what a run at ``run_commit`` tested? A change from a commit: when the run's
     commit has it in its history (the repository has both commits), else when it was committed before the run. A
-    change a sync of the work tree recorded (no commit): when the run's commit holds the content it changed to —
-    tests run on a clean checkout, then a plain ``tracertm sync``, then the import: the sync's time is after the
-    run's, yet the run tested exactly what the sync recorded. The record's latest such change, when the run's commit
-    holds other content, was not tested, whenever the run was (a report without a time runs at its import: a
-    report of an older commit imported after the sync). Else (no repository, or a commit it does not have; or an
-    earlier change, which a later one replaced): when it was synced before the run.
+    change a sync of a clean work tree recorded counts as one from the HEAD its run recorded (``history.dated``);
+    as that HEAD may be later than the commit that made the change, a run's commit without it in its history may
+    still have tested it: a change a sync of the work tree recorded, when the run's commit holds the content it
+    changed to — tests run on a clean checkout, then a plain ``tracertm sync``, then the import: the sync's time is
+    after the run's, yet the run tested exactly what the sync recorded. The record's latest such change, when the
+    run's commit holds other content, was not tested, whenever the run was (a report without a time runs at its
+    import: a report of an older commit imported after the sync). Else (no repository, or a commit it does not
+    have; or an earlier change, which a later one replaced): when it was committed (or, without a commit, synced)
+    before the run.
 
-    ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit)."""
+    ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit); a record
+    in none of them there is looked for in every feature file of that commit (a file moved since)."""
 
     def __init__(self, repo: Path | None, paths: set[str] | None = None) -> None:
         self.top = None
@@ -417,7 +425,8 @@ class _History:
             self.top = git.find_root(repo)
         self.ancestors: dict[str, set[str] | None] = {}
         self.paths = paths or set()
-        self.contents: dict[str, dict[tuple[str, str | None], frozenset[str]] | None] = {}
+        # By (commit, every feature file rather than ``paths``).
+        self.contents: dict[tuple[str, bool], dict[tuple[str, str | None], frozenset[str]] | None] = {}
         self.prefix: str | None = None  # the project's folder in the repository (``_location``)
 
     def tested(
@@ -426,38 +435,53 @@ class _History:
     ) -> bool:
         """``key``: (feature number, scenario number or None for the feature) of the changed record, in ``path``;
         ``latest``: the change is the record's last (its content is the record's now)."""
-        commit, when, content = change
+        commit, when, content, work_tree = change
         if commit and run_commit:
             if commit == run_commit:
                 return True
             known = self._ancestors(run_commit)
             if known is not None:
-                return commit in known
-        if commit is None and run_commit and content and path in self.paths and key is not None:
-            held = self._contents(run_commit)
+                if commit in known:
+                    return True
+                if not work_tree:
+                    return False
+                # The HEAD a sync of the work tree read may be later than the commit that made the change: the
+                # run's commit may hold its content all the same (asked next).
+        if work_tree and run_commit and content and path in self.paths and key is not None:
+            held = self._held(run_commit, key)
             if held is not None:
-                if content in held.get(key, ()):
+                if content in held:
                     return True
                 if latest:
                     return False
         return when <= run_when
 
-    def _contents(self, commit: str) -> dict[tuple[str, str | None], frozenset[str]] | None:
-        """The content hashes of every feature and scenario in ``paths`` at ``commit`` (None: no repository, or one
-        without that commit), keyed as ``tested``'s ``key``: this tracertm's and every earlier scheme's, since a
-        revision keeps the hash it was written with (a database synced by an older tracertm)."""
-        if commit not in self.contents:
-            self.contents[commit] = None
+    def _held(self, commit: str, key: tuple[str, str | None]) -> frozenset[str] | None:
+        """The content hashes of record ``key`` at ``commit`` (empty: not there), from the files of ``paths``, else
+        — a file renamed since, whose old name ``paths`` does not know — from every feature file there. None: no
+        repository, or one without that commit."""
+        held = self._contents(commit)
+        if held is not None and key not in held:
+            held = self._contents(commit, everywhere=True)
+        return None if held is None else held.get(key, frozenset())
+
+    def _contents(self, commit: str, everywhere: bool = False
+                  ) -> dict[tuple[str, str | None], frozenset[str]] | None:
+        """The content hashes of every feature and scenario in ``paths`` (``everywhere``: in every feature file) at
+        ``commit`` (None: no repository, or one without that commit), keyed as ``tested``'s ``key``: this
+        tracertm's and every earlier scheme's, since a revision keeps the hash it was written with (a database
+        synced by an older tracertm)."""
+        if (commit, everywhere) not in self.contents:
+            self.contents[(commit, everywhere)] = None
             if self.top is not None:
                 from tracertm.config import load_settings
-                from tracertm.engine.scan import Location
                 from tracertm.errors import GitError, UsageError
                 from tracertm.results.source import feature_records
 
                 try:
                     location = self._location(commit)
                     records = feature_records(location, load_settings(location.root), ref=commit,
-                                              keep=self.paths.__contains__)
+                                              keep=None if everywhere else self.paths.__contains__)
                 except (GitError, UsageError):
                     return None
                 held: dict[tuple[str, str | None], frozenset[str]] = {}
@@ -465,8 +489,8 @@ class _History:
                     held[(record.number, None)] = _hashes(record)
                     for child in record.children:
                         held[(record.number, child.number)] = _hashes(child)
-                self.contents[commit] = held
-        return self.contents[commit]
+                self.contents[(commit, everywhere)] = held
+        return self.contents[(commit, everywhere)]
 
     def _location(self, commit: str) -> Location:
         """The project's spec root in the repository (a ``Location``): the top, or the folder under it whose
