@@ -29,7 +29,9 @@ comment. The prose between a heading and the next line gherkin reads is its desc
 
 Every error of a file is raised together as one ``ParseError`` whose ``diagnostics`` carry the file's warnings too
 (each at its line). ``ref_lines`` of a feature and of each scenario give the line of every ADR id they reference
-(an ``@ADR-n`` tag, else a mention in a description), so that a finding about a link points at it.
+(an ``@ADR-n`` tag, else a mention in a description), so that a finding about a link points at it. A file past the
+fixed limits of ``feature_limits`` (its lines, cells and tags before gherkin reads it; once parsed, its steps expanded
+as a check runs them and a sync stores them) is one error.
 
 Fields never carry positions or layout except ``line`` keys and ``gherkin_text``, which the content hash ignores:
 reformatting a file or editing comments changes no hash, editing one scenario changes that scenario's hash only.
@@ -55,27 +57,26 @@ from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, with_warnings
+from tracertm.parsers.feature_limits import (
+    MAX_FEATURE_CELLS_AND_TAGS,
+    MAX_FEATURE_LINES,
+    MAX_FEATURE_STEP_CHARACTERS,
+    MAX_FEATURE_STEPS,
+    check_expansion,
+    check_size,
+)
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
 
 __all__ = [
-    "FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "BehaveTokenMatcher", "check_size",
-    "gherkin_document", "parse",
+    "FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "MAX_FEATURE_STEPS",
+    "MAX_FEATURE_STEP_CHARACTERS", "BehaveTokenMatcher", "check_size", "gherkin_document", "parse",
 ]
 
 # FeatureStatus and ScenarioStatus share these values.
 FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
 
-# gherkin-official spends about 10-15 us on every line (blank ones too) and on every table cell and tag, so a file of
-# millions of short lines, cells or tags stalls a sync or a hook for a minute while staying under ``max_file_size``.
-# The largest real feature files seen have under 2,000 lines (gherkin's own very_long.feature: 1,702); at these
-# limits the worst file parses in a few seconds. Fixed limits, not settings, checked before gherkin reads the file
-# (a count of ``|`` and ``@`` characters: one per cell or tag, and far more than any real file holds in text).
-MAX_FEATURE_LINES = 50_000
-MAX_FEATURE_CELLS_AND_TAGS = 200_000
-
-_MARK = re.compile(r"[|@]+")
 _LOCATION_PREFIX = re.compile(r"^\(\d+:\d+\):\s*")
 _STORY = (
     ("as_a", re.compile(r"As an?\s+(.*)", re.IGNORECASE)),
@@ -638,42 +639,6 @@ def _holds_nothing(text: str, markdown: bool) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
 
 
-def check_size(path: str, text: str) -> None:
-    """Raise ``ParseError`` when ``text`` (LF line ends only) has more lines than ``MAX_FEATURE_LINES`` or more ``|``
-    and ``@`` than ``MAX_FEATURE_CELLS_AND_TAGS``, at the first line past the limit."""
-    newlines = text.count("\n")
-    if newlines >= MAX_FEATURE_LINES:  # else at most MAX_FEATURE_LINES lines, the last one without its line end
-        lines = newlines + (0 if text.endswith("\n") else 1)
-        if lines > MAX_FEATURE_LINES:
-            raise ParseError(
-                path,
-                MAX_FEATURE_LINES + 1,
-                0,
-                f"feature file has {lines} lines, over the {MAX_FEATURE_LINES}-line limit for feature files, a "
-                "fixed limit; split it into several feature files",
-            )
-    marks = text.count("|") + text.count("@")
-    if marks > MAX_FEATURE_CELLS_AND_TAGS:
-        line = text.count("\n", 0, _nth_mark(text, MAX_FEATURE_CELLS_AND_TAGS + 1)) + 1
-        raise ParseError(
-            path,
-            line,
-            0,
-            f"feature file has {marks} '|' and '@' (table cells and tags), over the limit of "
-            f"{MAX_FEATURE_CELLS_AND_TAGS} for feature files, a fixed limit; split it into several feature files",
-        )
-
-
-def _nth_mark(text: str, n: int) -> int:
-    """The offset of the ``n``-th ``|`` or ``@`` of ``text`` (1-based; ``text`` holds at least ``n``)."""
-    seen = 0
-    for match in _MARK.finditer(text):
-        seen += len(match.group())
-        if seen >= n:
-            return match.end() - (seen - n) - 1
-    raise AssertionError("fewer marks than counted")  # pragma: no cover
-
-
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     check_size(path, text)
     context = _compile(path, options)
@@ -717,6 +682,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     inherited_lines = _tag_lines(feature_tags)
     rule_lines = {id(rule): {**inherited_lines, **_tag_lines(_tags(rule))} for rule in rules}
     children: list[SpecRecord] = []
+    expanded: list[tuple[dict[str, Any], int, list[int]]] = []  # (fields, line, Examples row lines) per scenario
     for scenario in scenarios:
         node = scenario.node
         end = ends.get(scenario.start, len(lines))
@@ -761,10 +727,14 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         if own_lines:
             ref_lines = {**ref_lines, **own_lines}
         children.append(SpecRecord("scenario", scenario.number, fields, line=_line(node), ref_lines=ref_lines))
+        expanded.append((fields, _line(node), [_line(row) for example in node.get("examples", ())
+                                               if example.get("tableHeader", {}).get("cells")
+                                               for row in example.get("tableBody", ())]))
 
     if context.errors:
         # The warnings go with the errors, each at its line (not one round after the errors are fixed).
         raise with_warnings(context.errors, context.warnings)
+    check_expansion(path, expanded)  # (the Background is in every scenario's fields: storage grows as the product)
 
     fields = {
         "feature_number": feature_number,

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, NamedTuple, cast
 
+from tracertm.parsers.feature_limits import Header, Row, Template, filled
 from tracertm.parsers.markdown_gherkin import gherkin_line, is_markdown
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.model import Keyword
@@ -315,13 +316,18 @@ def _filled(
     placed: Sequence[tuple[int, str, Keyword, str, bool]], rows: Iterable[tuple[list[str], list[str], int | None]]
 ) -> Iterator[tuple[int, str, int | None]]:
     """An outline's steps per Examples row (``_rows``): (index into ``placed``, the text with the row's values
-    filled in, the row's line). The Background's steps are not filled in: Gherkin leaves them as written."""
+    filled in, the row's line). The Background's steps are not filled in: Gherkin leaves them as written. Filled as
+    gherkin's pickle compiler fills them, column by column (``feature_limits.filled``): the parser refused a file
+    whose filled steps pass its limit (``feature_limits.check_expansion``), so none is built here past it."""
+    templates = [None if background or "<" not in text else Template(text)
+                 for _line, _keyword, _kind, text, background in placed]
+    header = Header(())
     for columns, values, row_line in rows:
-        for i, (_line, _keyword, _kind, text, background) in enumerate(placed):
-            if not background and "<" in text:
-                for column_name, value in zip(columns, values):
-                    text = text.replace(f"<{column_name}>", value)
-            yield i, text, row_line
+        if columns is not header.columns:  # (``_rows`` gives the rows of one table one list of columns)
+            header = Header(columns)
+        row = Row(header, values)
+        for i, template in enumerate(templates):
+            yield i, placed[i][3] if template is None else filled(template, row), row_line
 
 
 def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
