@@ -1,8 +1,12 @@
-"""Whether a string is text every database and UTF-8 reader holds."""
+"""Whether a string is text every database and UTF-8 reader holds; a file's lines as its reader sees them."""
 
 from __future__ import annotations
 
-__all__ = ["is_text", "unnamable_file"]
+import re
+
+__all__ = ["file_lines", "is_text", "unnamable_file"]
+
+_LINE_END = re.compile(r"\r\n?|\n")
 
 
 def is_text(value: str) -> bool:
@@ -30,3 +34,13 @@ def unnamable_file(exc: UnicodeEncodeError) -> str | None:
         return None
     return (f"the locale's encoding ({names}) cannot name the file {exc.object!r}; run tracertm under a UTF-8 "
             "locale, e.g. LC_ALL=C.UTF-8")
+
+
+def file_lines(text: str) -> list[str]:
+    """The lines of a file's ``text`` as git, editors and tracertm's parsers number them: LF, CRLF and CR end a line,
+    nothing else (``str.splitlines`` ends one at a form feed, \\x0b, \\x1c-\\x1e, NEL, U+2028 and U+2029 too, and its
+    numbers then run ahead of the file's). As with ``splitlines``, a last line end starts no empty line."""
+    lines = _LINE_END.split(text) if "\r" in text else text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines

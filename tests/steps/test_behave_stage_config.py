@@ -60,6 +60,8 @@ def test_a_configured_stage_is_named_until_step_paths_read_its_steps(git_repo: G
     ("tox.ini", "[behave]\nstage: product\n", 2),
     (".behaverc", "[behave]\nstage=product\n", 2),
     ("pyproject.toml", '[tool.behave]\nstage = "product"\n', 2),
+    # A form feed and U+2028 end no line of the file (str.splitlines ends one at each).
+    ("behave.ini", "[behave]\n# page one\x0cpage two\u2028\nstage = product\n", 3),
 ])
 def test_each_configuration_file_behave_reads(git_repo: GitRepo, name: str, text: str, line: int) -> None:
     git_repo.write(name, text)

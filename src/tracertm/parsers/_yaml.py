@@ -13,6 +13,10 @@ and rejects, before any node is composed:
 The alias count and depth are checked over the whole document first, the expansion size when the document ends,
 so the message names the limit the author can act on (too many aliases) before its consequence (expansion).
 
+PyYAML reads YAML 1.1, where NEL, U+2028 and U+2029 end a line too: its marks' lines and columns count those,
+the file's do not. ``Places`` turns a mark into the file's line and column (``error_position`` an error's);
+every position reported from a mark goes through it.
+
 Once composed, ``unstorable`` finds the scalars whose text no database stores (a NUL character or a lone surrogate,
 which only a double-quoted escape can write) and, where asked, the integers too long to be numbers; ``too_long_int``
 is that integer check for one node.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +54,7 @@ __all__ = [
     "LOADER",
     "LONG_INT_CHARS",
     "MAX_ALIAS_NODES",
+    "Places",
     "check_limits",
     "error_position",
     "max_depth",
@@ -80,9 +86,41 @@ class _Open:
     height: int = 0
 
 
-def _position(event: Any, line_offset: int) -> tuple[int, int]:
-    mark = event.start_mark
-    return (mark.line + 1 + line_offset, mark.column + 1) if mark is not None else (line_offset + 1, 0)
+# The line ends of YAML 1.1 that are no line end of the file (git, editors and the parsers end lines at LF, CRLF
+# and CR only): a mark's line and column count them.
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_FILE_BREAK = re.compile(r"\r\n?|\n")
+
+
+class Places:
+    """The file's 1-based (line, column) of PyYAML marks into ``text``, whose first line is the file's line
+    ``line_offset + 1``. A text holding none of YAML 1.1's other line ends (nearly every one: one check) keeps each
+    mark's own line and column; in the others a mark is placed by its character index."""
+
+    def __init__(self, text: str, line_offset: int = 0) -> None:
+        self.text = text
+        self.line_offset = line_offset
+        self._own = text.isascii() or _YAML_ONLY_BREAKS.search(text) is None
+        self._starts: list[int] | None = None  # where each line of ``text`` starts, made on first use
+
+    def at(self, index: int) -> tuple[int, int]:
+        """The place of the character at ``index`` of the text."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _FILE_BREAK.finditer(self.text))]
+        line = bisect_right(self._starts, index)
+        return line + self.line_offset, index - self._starts[line - 1] + 1
+
+    def of(self, mark: Any) -> tuple[int, int]:
+        """The place of ``mark`` (a ``yaml.Mark``; None: the text's first line, column unknown)."""
+        if mark is None:
+            return self.line_offset + 1, 0
+        if self._own:
+            return mark.line + 1 + self.line_offset, mark.column + 1
+        return self.at(mark.index)
+
+    def line(self, mark: Any) -> int:
+        """The file line of ``mark``."""
+        return self.of(mark)[0]
 
 
 def check_limits(path: str, text: str, options: ParserOptions, *, line_offset: int = 0, what: str = "YAML") -> None:
@@ -101,7 +139,7 @@ def check_limits(path: str, text: str, options: ParserOptions, *, line_offset: i
     expansion: ParseError | None = None  # the first oversized expansion, raised when the document ends
 
     def fail(event: Any, message: str) -> ParseError:
-        line, column = _position(event, line_offset)
+        line, column = Places(text, line_offset).of(event.start_mark)
         return ParseError(path, line, column, message)
 
     def add(size: int, height: int) -> None:
@@ -165,19 +203,15 @@ def check_limits(path: str, text: str, options: ParserOptions, *, line_offset: i
 
 def error_position(text: str, exc: yaml.YAMLError, *, line_offset: int = 0) -> tuple[int, int]:
     """The 1-based (line, column) in the file of a PyYAML error raised while reading ``text``."""
+    places = Places(text, line_offset)
     if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        if mark is not None:
-            return mark.line + 1 + line_offset, mark.column + 1
-        return line_offset + 1, 0
+        return places.of(exc.problem_mark or exc.context_mark)
     if isinstance(exc, yaml.reader.ReaderError):
         # The C reader counts UTF-8 bytes, the Python one characters.
-        buffer: str | bytes = text.encode("utf-8") if LOADER is getattr(yaml, "CSafeLoader", None) else text
-        position = max(0, min(exc.position, len(buffer)))
-        newline: Any = b"\n" if isinstance(buffer, bytes) else "\n"
-        line = buffer.count(newline, 0, position) + 1
-        column = position - (buffer.rfind(newline, 0, position) + 1) + 1
-        return line + line_offset, column
+        position = max(0, exc.position)
+        if LOADER is getattr(yaml, "CSafeLoader", None):
+            position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+        return places.at(min(position, len(text)))
     return line_offset + 1, 0
 
 
@@ -240,7 +274,7 @@ def unstorable(
     ints = ints and len(text) >= LONG_INT_CHARS
     if not escapes and not ints:
         return []
-    lines = text.split("\n")
+    places = Places(text, line_offset)
     found: list[tuple[int, int, str]] = []
     seen: set[int] = set()
     stack = list(roots)
@@ -252,12 +286,11 @@ def unstorable(
         if isinstance(node, ScalarNode):
             value = node.value
             if escapes and "\x00" in value:
-                found.append(_escape_position(lines, node, line_offset) + (_NUL,))
+                found.append(_escape_position(places, node) + (_NUL,))
             elif escapes and not is_text(value):
-                found.append(_escape_position(lines, node, line_offset) + (_SURROGATE,))
+                found.append(_escape_position(places, node) + (_SURROGATE,))
             elif ints and (problem := too_long_int(node)) is not None:
-                mark = node.start_mark
-                found.append((mark.line + 1 + line_offset, mark.column + 1, problem))
+                found.append((*places.of(node.start_mark), problem))
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, MappingNode):
@@ -266,12 +299,9 @@ def unstorable(
     return sorted(found)
 
 
-def _escape_position(lines: list[str], node: Node, line_offset: int) -> tuple[int, int]:
-    """The 1-based file (line, column) of the first NUL/surrogate escape in ``node``'s text (a double-quoted scalar
+def _escape_position(places: Places, node: Node) -> tuple[int, int]:
+    """The file (line, column) of the first NUL/surrogate escape written in ``node``'s text (a double-quoted scalar
     may span lines), else of the node."""
     start, end = node.start_mark, node.end_mark
-    for index in range(start.line, min(end.line, len(lines) - 1) + 1):
-        match = _BAD_ESCAPE.search(lines[index], start.column if index == start.line else 0)
-        if match is not None:
-            return index + 1 + line_offset, match.start() + 1
-    return start.line + 1 + line_offset, start.column + 1
+    match = _BAD_ESCAPE.search(places.text, start.index, end.index)
+    return places.at(match.start()) if match is not None else places.of(start)

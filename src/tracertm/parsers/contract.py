@@ -39,6 +39,7 @@ from tracertm.parsers import _yaml
 from tracertm.parsers._yaml import (
     LONG_INT_CHARS,
     MAX_ALIAS_NODES,
+    Places,
     abbreviate,
     check_limits,
     error_position,
@@ -107,21 +108,21 @@ class _Report:
     """Collects diagnostics for one file; errors are raised together at the end."""
 
     path: str
+    places: Places  # the file's lines and columns of the nodes' marks
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
 
     def error(self, node: Node, message: str) -> None:
-        line, column = _position(node)
+        line, column = self.position(node)
         self.errors.append(Diagnostic(self.path, line, column, message))
 
     def warn(self, node: Node, message: str) -> None:
-        line, column = _position(node)
+        line, column = self.position(node)
         self.warnings.append(Diagnostic(self.path, line, column, message, severity="warning"))
 
-
-def _position(node: Node) -> tuple[int, int]:
-    mark = node.start_mark
-    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    def position(self, node: Node) -> tuple[int, int]:
+        """The file's (line, column) where ``node`` starts."""
+        return self.places.of(node.start_mark) if node.start_mark is not None else (0, 0)
 
 
 def _kind(node: Node) -> str:
@@ -198,11 +199,9 @@ class _Builder:
         try:
             self.constructor.flatten_mapping(node)
         except yaml.MarkedYAMLError as exc:
-            where = exc.problem_mark or node.start_mark
+            line, column = self.report.places.of(exc.problem_mark or node.start_mark)
             self.report.errors.append(
-                Diagnostic(
-                    self.report.path, where.line + 1, where.column + 1, f"invalid merge key (<<): {exc.problem}"
-                )
+                Diagnostic(self.report.path, line, column, f"invalid merge key (<<): {exc.problem}")
             )
             node.value = [(k, v) for k, v in node.value if k.tag != _MERGE]
         result: dict[str, tuple[Node, Node]] = {}
@@ -401,7 +400,7 @@ def _conditions(builder: _Builder, node: Node, prefix: str, what: str, ids: dict
         else:
             builder.report.error(item, f"each item of {what} must be a string or a mapping, got a {_kind(item)}")
             continue
-        line = _position(item)[0]
+        line = builder.report.position(item)[0]
         if condition["id"] in ids:
             builder.report.error(
                 item, f"duplicate condition id {condition['id']!r} (first used on line {ids[condition['id']]})"
@@ -582,7 +581,7 @@ def _contract(builder: _Builder, path: str, document: MappingNode, position: int
         "tags": tags,
         "contract_metadata": metadata,
     }
-    return _Contract(number, number_node, _position(document)[0], record)
+    return _Contract(number, number_node, builder.report.position(document)[0], record)
 
 
 # API description documents placed among the contracts, by the top-level key that identifies them.
@@ -701,12 +700,12 @@ def _api_document(
         "tags": [],
         "contract_metadata": metadata,
     }
-    return _Contract(number, number_node, _position(document)[0], record)
+    return _Contract(number, number_node, builder.report.position(document)[0], record)
 
 
 def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     documents = _compose(path, text, options)
-    report = _Report(path)
+    report = _Report(path, Places(text))
     # Text no database stores (a NUL or a lone surrogate, written as an escape) is an error at its line, found on
     # the node graph (keys, values, aliased nodes alike) of the rare file with such an escape.
     for line, column, message in unstorable(text, documents):
@@ -739,7 +738,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
                 f"duplicate contract id {contract.number!r} (first used on line {seen[contract.number]})",
             )
         else:
-            seen[contract.number] = _position(contract.number_node)[0]
+            seen[contract.number] = report.position(contract.number_node)[0]
 
     if report.errors:
         # The warnings go with the errors (each at its line): a user fixing the errors sees them in the same round,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tracertm.text import file_lines
+
 MAX_BYTES = 4 * 1024 * 1024
 
 
@@ -66,7 +68,7 @@ def field_spot(text: str, path: str, kind: str, field: str, facts: Facts = Facts
         from tracertm.repositories.locate_gherkin import gherkin_spot
 
         return gherkin_spot(text, kind, field, facts, path)
-    lines = text.splitlines()
+    lines = file_lines(text)
     if kind == "adr":
         return adr_spot(lines, path, field, facts)
     if kind == "step_definition":

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from tracertm.repositories.locate import Facts, Spot, first, value_line
+from tracertm.text import file_lines
 
 Node = Mapping[str, Any]
 
@@ -108,7 +109,7 @@ def gherkin_spot(text: str, kind: str, field: str, facts: Facts, path: str = "")
     if feature is None:
         return Spot(None, "the file no longer parses as Gherkin, so the line is unknown (check it with tracertm "
                           "check)")
-    lines = text.splitlines()
+    lines = file_lines(text)
     if kind == "feature":
         return _feature_spot(lines, feature, field, facts)
     found = _find(feature, facts.number)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from tracertm.parsers._yaml import Places
 from tracertm.repositories.locate import Facts, Spot, missing
 
 # Field → the key paths that write it, in the order the parser reads them (API documents: OpenAPI, AsyncAPI).
@@ -20,10 +21,6 @@ _KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 _API_KEYS = ("openapi", "swagger", "asyncapi")
 # Metadata keys of API documents → where they are written.
 _API_METADATA: dict[str, tuple[str, ...]] = {"info_version": ("info", "version"), "asyncapi": ("asyncapi",)}
-
-
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
 
 
 def _get(node: Node, path: tuple[str, ...]) -> ScalarNode | None:
@@ -48,32 +45,37 @@ def _documents(text: str, path: str) -> list[MappingNode]:
     return [d for d in yaml.compose_all(text, Loader=LOADER) if isinstance(d, MappingNode)]
 
 
-def _document(text: str, path: str, number: str | None) -> MappingNode | None:
+def _document(places: Places, path: str, number: str | None) -> MappingNode | None:
     """The document of the contract ``number``: the parser numbers documents, so it tells which one (by its first
     line); a file that no longer parses falls back to the first document."""
     from tracertm.errors import TracertmError
     from tracertm.parsers.contract import parse
 
-    documents = _documents(text, path)
+    documents = _documents(places.text, path)
     if not documents:
         return None
     try:
-        records = parse(path, text.encode("utf-8")).records
+        records = parse(path, places.text.encode("utf-8")).records
     except TracertmError:
         records = ()
     start = next((r.line for r in records if r.number == number), None)
-    return next((d for d in documents if _line(d) == start), documents[0])
+    return next((d for d in documents if places.line(d.start_mark) == start), documents[0])
 
 
 def contract_spot(text: str, path: str, field: str, facts: Facts) -> Spot:
     """The line of ``field`` (or ``metadata.<key>``) of the contract ``facts.number`` in the YAML ``text``."""
+    places = Places(text)  # YAML 1.1 ends lines at NEL, U+2028 and U+2029 too; the file does not
+
+    def line(node: Node) -> int:
+        return places.line(node.start_mark)
+
     try:
-        document = _document(text, path, facts.number)
+        document = _document(places, path, facts.number)
     except Exception:  # noqa: BLE001 - any unreadable YAML: no line, said so; never an error of the refused write
         document = None
     if document is None:
         return Spot(None, "the file no longer holds a readable YAML mapping, so the line is unknown")
-    start = _line(document)
+    start = line(document)
     api = next((k for k in _API_KEYS if _get(document, (k,)) is not None), None)
     if field.startswith("metadata."):
         key = field.removeprefix("metadata.")
@@ -84,11 +86,11 @@ def contract_spot(text: str, path: str, field: str, facts: Facts) -> Spot:
         paths = ((field,),)
     found = next((n for n in (_get(document, p) for p in paths) if n is not None), None)
     if found is not None:
-        return Spot(_line(found))
+        return Spot(line(found))
     if api is not None and field in ("contract_type", "spec_language", "executable_spec"):
         api_key = _get(document, (api,))
         assert api_key is not None
-        return Spot(_line(api_key), f"{field} follows from the {api} document as a whole (its `{api}:` line)")
+        return Spot(line(api_key), f"{field} follows from the {api} document as a whole (its `{api}:` line)")
     if field == "contract_number":
         return Spot(start, "the id comes from the file name: add `id:` to the contract starting at this line, or "
                            "rename the file")

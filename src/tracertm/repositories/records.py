@@ -26,6 +26,7 @@ from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, Sta
 from tracertm.repositories.kinds import Kind, column
 from tracertm.repositories.kinds import kind as kind_named
 from tracertm.schemas.filters import ListFilter
+from tracertm.text import file_lines
 
 # Labels of the feature's columns on a scenario page row (see Records.list).
 FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
@@ -713,7 +714,7 @@ def source_line(row: Any) -> int | None:
     text = getattr(row, "gherkin_text", None) or ""
     first = min(lines)
     first_text = next((s.get("text") for s in steps if s.get("line") == first), None)
-    offset = next((i for i, line in enumerate(text.splitlines()) if first_text and first_text in line), 0)
+    offset = next((i for i, line in enumerate(file_lines(text)) if first_text and first_text in line), 0)
     return max(1, first - offset)
 
 

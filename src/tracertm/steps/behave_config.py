@@ -19,6 +19,7 @@ import configparser
 from collections.abc import Callable, Iterable, Mapping
 
 from tracertm.errors import Diagnostic
+from tracertm.text import file_lines
 
 __all__ = ["CONFIG_FILES", "stage_warning"]
 
@@ -59,7 +60,7 @@ def _stage(name: str, data: bytes) -> tuple[int, str] | None:
 def _ini_line(text: str, key: str) -> int:
     """The line of ``key`` in the ``[behave]`` section of an INI text (1 when not found)."""
     section = ""
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(file_lines(text), 1):
         stripped = line.strip()
         if stripped.startswith("["):
             section = stripped.strip("[]").strip()

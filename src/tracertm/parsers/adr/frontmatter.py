@@ -22,7 +22,7 @@ import yaml
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
-from tracertm.parsers._yaml import check_limits, error_position, unstorable
+from tracertm.parsers._yaml import Places, check_limits, error_position, unstorable
 from tracertm.parsers.records import ParserOptions
 
 # A delimiter line: three or more dashes, trailing white space allowed (what Jekyll, Hugo and MADR write).
@@ -93,14 +93,12 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
             root = loader.get_single_node()
             if root is None:
                 return FrontMatter(raw=fm_text, present=True)
+            places = Places(fm_text, 1)  # the front matter starts on the file's line 2
             if not isinstance(root, yaml.MappingNode):
                 kind = "list" if isinstance(root, yaml.SequenceNode) else "single value"
-                raise ParseError(
-                    path,
-                    root.start_mark.line + 2,
-                    root.start_mark.column + 1,
-                    f"front matter must be a mapping of keys to values, not a {kind}",
-                )
+                line, column = places.of(root.start_mark)
+                message = f"front matter must be a mapping of keys to values, not a {kind}"
+                raise ParseError(path, line, column, message)
             # Text no database stores (a NUL or a lone surrogate from an escape), and integers too long to be
             # numbers: errors at their lines, before anything is built (only a file with such an escape, or long
             # enough to hold such a number, is walked).
@@ -112,18 +110,16 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
             values: dict[str, Any] = {}
             lines: dict[str, int] = {}
             for key_node, value_node in root.value:
-                line = key_node.start_mark.line + 2
+                line, column = places.of(key_node.start_mark)
                 try:
                     key = json_value(loader.construct_object(key_node, deep=True))
                     value = loader.construct_object(value_node, deep=True)
                 except (ValueError, TypeError, OverflowError) as exc:
-                    raise ParseError(
-                        path, line, key_node.start_mark.column + 1, f"bad front matter value: {exc}"
-                    ) from None
+                    raise ParseError(path, line, column, f"bad front matter value: {exc}") from None
                 name = key if isinstance(key, str) else str(key)
                 if name in values:
                     message = f"front matter key {name!r} is repeated; the last one wins"
-                    warnings.append(Diagnostic(path, line, key_node.start_mark.column + 1, message, "warning"))
+                    warnings.append(Diagnostic(path, line, column, message, "warning"))
                 values[name] = value
                 lines[name] = line
             return FrontMatter(values=values, lines=lines, raw=fm_text, present=True)
