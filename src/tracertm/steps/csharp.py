@@ -72,7 +72,7 @@ def _arguments(attribute: Node) -> tuple[list[Node], dict[str, Node]]:
     return positional, named
 
 
-def _scopes(owner: Node | None, path: str, errors: list[Diagnostic]) -> list[Scope]:
+def _scopes(owner: Node | None, path: str, data: bytes, errors: list[Diagnostic]) -> list[Scope]:
     """The ``[Scope(Tag = ..., Feature = ..., Scenario = ...)]`` attributes of a method or class declaration
     (``steps.reqnroll``); one whose values are not string literals is an error (and scopes nothing)."""
     found: list[Scope] = []
@@ -89,7 +89,7 @@ def _scopes(owner: Node | None, path: str, errors: list[Diagnostic]) -> list[Sco
                 node = named.get(key)
                 value = _string(node) if node is not None and node.type != "null_literal" else None
                 if node is not None and node.type != "null_literal" and value is None:
-                    errors.append(Diagnostic(path, line(node), column(node),
+                    errors.append(Diagnostic(path, line(node), column(node, data),
                                              f"[Scope({key} = ...)] cannot be read: not a string literal; tracertm "
                                              "reads scopes without running code"))
                     break
@@ -99,7 +99,7 @@ def _scopes(owner: Node | None, path: str, errors: list[Diagnostic]) -> list[Sco
                     try:
                         parse_tags(values["Tag"])
                     except TagExpressionError as exc:
-                        errors.append(Diagnostic(path, line(attribute), column(attribute),
+                        errors.append(Diagnostic(path, line(attribute), column(attribute, data),
                                                  f"[Scope(Tag = ...)] is not a tag expression Reqnroll accepts: {exc}"))
                         continue
                 found.append((values["Tag"], values["Feature"], values["Scenario"]))
@@ -115,7 +115,7 @@ def _enclosing_class(method: Node) -> Node | None:
 
 def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("csharp", data)
-    errors = syntax_errors(path, root, "C#")
+    errors = syntax_errors(path, root, data, "C#")
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
     warnings: list[Diagnostic] = []
@@ -141,14 +141,14 @@ def parse(path: str, data: bytes) -> StepFile:
             continue
         value = positional[0] if positional else named.get("Expression") or named.get("Regex")
         if value is None:  # no expression: Reqnroll matches the method name, which tracertm does not read
-            warnings.append(Diagnostic(path, line(node), column(node),
+            warnings.append(Diagnostic(path, line(node), column(node, data),
                                        f"[{name}] on {method_name}() has no expression: Reqnroll matches the method's "
                                        "name, which tracertm does not read — its steps show as undefined; give the "
                                        "attribute its expression", "warning"))
             continue
         pattern = _string(value)
         if pattern is None:
-            errors.append(Diagnostic(path, line(value), column(value),
+            errors.append(Diagnostic(path, line(value), column(value, data),
                                      f"[{name}] on {method_name}() cannot be read: its pattern is not a string "
                                      "literal; tracertm reads patterns without running code"))
             continue
@@ -163,10 +163,10 @@ def parse(path: str, data: bytes) -> StepFile:
             for p in (params.named_children if params is not None else ()) if p.type == "parameter"
         )
         # The class's [Scope] attributes and the method's combine with OR (Reqnroll's BindingSourceProcessor).
-        scopes = (*_scopes(_enclosing_class(method), path, errors), *_scopes(method, path, errors))
+        scopes = (*_scopes(_enclosing_class(method), path, data, errors), *_scopes(method, path, data, errors))
         definitions.append(StepDefinition(
             keyword=keyword, pattern=pattern, kind=kind, framework="reqnroll", language="csharp", path=path,
-            line=line(node), column=column(node), function=method_name, parameters=parameters,
+            line=line(node), column=column(node, data), function=method_name, parameters=parameters,
             scopes=tuple(dict.fromkeys(scopes)),
         ))
     # A class's [Scope] is read for each of its methods: its errors are said once.

@@ -231,7 +231,7 @@ def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("go", data)
     if not _uses_godog(root, data):
         return StepFile(path, "go")
-    errors = syntax_errors(path, root, "Go")
+    errors = syntax_errors(path, root, data, "Go")
     declarations = [n for n in root.named_children if n.type in ("function_declaration", "method_declaration")
                     and n.child_by_field_name("name") is not None]
     functions = {text(n.child_by_field_name("name")): n for n in declarations}
@@ -255,7 +255,7 @@ def parse(path: str, data: bytes) -> StepFile:
             continue
         pattern = _string(values[0], constants, folding)
         if pattern is None:
-            errors.append(Diagnostic(path, line(values[0]), column(values[0]),
+            errors.append(Diagnostic(path, line(values[0]), column(values[0], data),
                                      f"step definition {text(callee)}({text(values[0])[:60]}) cannot be read: "
                                      f"{folding.reason('string constant').replace('its pattern', 'the pattern')}; "
                                      "tracertm reads patterns without running code, one file at a time"))
@@ -276,7 +276,7 @@ def parse(path: str, data: bytes) -> StepFile:
         registrations[node.start_byte] = len(definitions)
         definitions.append(StepDefinition(
             keyword=keyword, pattern=pattern, kind="regex", framework="godog", language="go", path=path,
-            line=line(node), column=column(node), function=function, parameters=params,
+            line=line(node), column=column(node, data), function=function, parameters=params,
         ))
     if len(definitions) > 1:
         order = _registration_order(root, unique, registrations)

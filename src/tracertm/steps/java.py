@@ -236,7 +236,7 @@ def _parameters(params: Node | None) -> tuple[Parameter, ...]:
 
 def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("java", data)
-    errors = syntax_errors(path, root, "Java")
+    errors = syntax_errors(path, root, data, "Java")
     keywords = _step_annotations(root)
     constants = _constants(root)
     folding = Folding(len(data))
@@ -244,7 +244,7 @@ def parse(path: str, data: bytes) -> StepFile:
     types: list[ParameterTypeDecl] = []
 
     def unreadable(node: Node, what: str) -> None:
-        errors.append(Diagnostic(path, line(node), column(node),
+        errors.append(Diagnostic(path, line(node), column(node, data),
                                  f"{what} cannot be read: {folding.reason('String constant')}; tracertm reads "
                                  "patterns without running code, one file at a time"))
 
@@ -276,7 +276,7 @@ def parse(path: str, data: bytes) -> StepFile:
             kind, pattern = pattern_kind(value)
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="java", path=path,
-                line=line(node), column=column(node), function=method_name,
+                line=line(node), column=column(node, data), function=method_name,
                 parameters=_parameters(method.child_by_field_name("parameters")),
                 label="" if name == keyword.capitalize() else f"@{name}",  # @Étantdonné, @And: not "@Step"
             ))
@@ -305,7 +305,7 @@ def parse(path: str, data: bytes) -> StepFile:
             function = text(glue) if glue.type == "method_reference" else ""
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="java", path=path,
-                line=line(node), column=column(node), function=function, parameters=params,
+                line=line(node), column=column(node, data), function=function, parameters=params,
                 label=name,  # a glue call: no "@"
             ))
     return StepFile(path, "java", assign_identities(path, definitions), tuple(types), tuple(errors))

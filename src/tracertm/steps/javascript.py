@@ -48,7 +48,7 @@ def parse(path: str, data: bytes) -> StepFile:
     source = text(root)
     bdd = "playwright-bdd" in source or "createBdd" in source
     framework: Framework = "playwright-bdd" if bdd else "cucumber-js"
-    errors = syntax_errors(path, root, lang_name)
+    errors = syntax_errors(path, root, data, lang_name)
     warnings: list[Diagnostic] = []
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
@@ -68,7 +68,7 @@ def parse(path: str, data: bytes) -> StepFile:
         name = names.resolve(node, written) if callee.type == "identifier" else written
         values = [a for a in args.named_children if not is_comment(a)]
         if name == "defineParameterType" and values:
-            declared = _parameter_type(path, values[0], framework, lang_name)
+            declared = _parameter_type(path, data, values[0], framework, lang_name)
             if isinstance(declared, Diagnostic):
                 errors.append(declared)
             else:
@@ -78,7 +78,7 @@ def parse(path: str, data: bytes) -> StepFile:
         if keyword is None or not values:
             continue
         function, params = _glue(node, values[1:])
-        tags = _tags(path, values[1:], warnings)
+        tags = _tags(path, data, values[1:], warnings)
         if framework == "cucumber-js" and (tags or from_path) and "@cucumber/cucumber" not in source:
             framework = "playwright-bdd"
             definitions = [dataclasses.replace(d, framework=framework) for d in definitions]
@@ -93,7 +93,7 @@ def parse(path: str, data: bytes) -> StepFile:
             found = _pattern(_unwrapped(pattern_node))
             if found is None:
                 errors.append(Diagnostic(
-                    path, line(pattern_node), column(pattern_node),
+                    path, line(pattern_node), column(pattern_node, data),
                     f"step definition {written}({text(pattern_node)[:60]}) cannot be read: the pattern is not a "
                     "string or RegExp literal; tracertm reads patterns without running code",
                 ))
@@ -101,7 +101,7 @@ def parse(path: str, data: bytes) -> StepFile:
             kind, pattern, flags = found
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
-                line=line(node), column=column(node), function=function, parameters=params, flags=flags,
+                line=line(node), column=column(node, data), function=function, parameters=params, flags=flags,
                 scopes=scopes,
             ))
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors),
@@ -115,7 +115,7 @@ def path_tags(path: str) -> list[str]:
     return [t for part in [*folders, name.split(".")[0]] for t in re.findall(r"@[^@\s]+", part)]
 
 
-def _tags(path: str, rest: list[Node], warnings: list[Diagnostic]) -> str | None:
+def _tags(path: str, data: bytes, rest: list[Node], warnings: list[Diagnostic]) -> str | None:
     """The ``tags`` of a playwright-bdd step's options (``Given('…', { tags: '@foo' }, fn)``), None when it has
     none; one that is not a string literal is a warning, and the step is taken as untagged."""
     for options in rest:
@@ -130,7 +130,7 @@ def _tags(path: str, rest: list[Node], warnings: list[Diagnostic]) -> str | None
             tags = string_value(value) if value.type in ("string", "template_string") else None
             if tags is None:
                 warnings.append(Diagnostic(
-                    path, line(value), column(value), "the step's tags cannot be read (not a string literal): "
+                    path, line(value), column(value, data), "the step's tags cannot be read (not a string literal): "
                     "tracertm takes the step as untagged, which may make its steps ambiguous", "warning"))
             return tags or None
     return None
@@ -287,9 +287,10 @@ def _parameters(function: Node) -> tuple[Parameter, ...]:
     return tuple(out)
 
 
-def _parameter_type(path: str, node: Node, framework: Framework, language: str) -> ParameterTypeDecl | Diagnostic:
+def _parameter_type(path: str, data: bytes, node: Node, framework: Framework, language: str
+                    ) -> ParameterTypeDecl | Diagnostic:
     """``defineParameterType({name: 'x', regexp: /.../ | '...' | [...]})``."""
-    problem = Diagnostic(path, line(node), column(node),
+    problem = Diagnostic(path, line(node), column(node, data),
                          "defineParameterType(...) cannot be read: pass an object literal with a literal name and "
                          "regexp; steps using this type will be reported as using an undeclared type")
     if node.type != "object":

@@ -298,14 +298,14 @@ def _recovered(path: str, data: bytes) -> tuple[Node, list[Diagnostic]]:
         if piece is error or line(piece) in blanked:
             break
         blanked.add(line(piece))
-        errors.append(Diagnostic(path, line(piece), column(piece),
+        errors.append(Diagnostic(path, line(piece), column(piece, data),
                                  "Kotlin syntax error (cannot be parsed); step definitions here are not read"))
         end = text_now.find(b"\n", piece.start_byte)
         end = len(text_now) if end < 0 else end
         text_now[piece.start_byte:end] = b" " * (end - piece.start_byte)
         root = parse_tree("kotlin", bytes(text_now))
     seen = {(e.line, e.column) for e in errors}
-    errors += [e for e in syntax_errors(path, root, "Kotlin") if (e.line, e.column) not in seen]
+    errors += [e for e in syntax_errors(path, root, data, "Kotlin") if (e.line, e.column) not in seen]
     return root, errors[:5]
 
 
@@ -321,7 +321,7 @@ def parse(path: str, data: bytes) -> StepFile:
     java8 = _imports_java8(root)
 
     def unreadable(node: Node, what: str) -> None:
-        errors.append(Diagnostic(path, line(node), column(node),
+        errors.append(Diagnostic(path, line(node), column(node, data),
                                  f"{what} cannot be read: {folding.reason('string constant')}; tracertm reads "
                                  "patterns without running code, one file at a time"))
 
@@ -361,7 +361,7 @@ def parse(path: str, data: bytes) -> StepFile:
             params = next((c for c in function.named_children if c.type == "function_value_parameters"), None)
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
-                line=line(node), column=column(node), function=fname, parameters=_parameters(params),
+                line=line(node), column=column(node, data), function=fname, parameters=_parameters(params),
                 label=f"@{name}",
             ))
         elif java8 and node.type == "call_expression" and len(node.named_children) == 2:
@@ -391,7 +391,7 @@ def parse(path: str, data: bytes) -> StepFile:
             reference = text(glue) if glue.type == "callable_reference" else ""  # ``::step`` (Java: ``this::step``)
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
-                line=line(node), column=column(node), function=reference, parameters=_parameters(params),
+                line=line(node), column=column(node, data), function=reference, parameters=_parameters(params),
                 label=callee,
             ))
     return StepFile(path, "kotlin", assign_identities(path, definitions), tuple(types), tuple(errors))

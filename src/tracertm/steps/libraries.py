@@ -30,6 +30,7 @@ from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment, is_step_module, load_key
 from tracertm.steps.model import StepFile
+from tracertm.text import ByteColumns
 
 __all__ = ["first_loaders", "importers", "layout_warnings", "library_warnings"]
 
@@ -73,13 +74,14 @@ def _imports(path: str, data: bytes, roots: tuple[str, ...]) -> list[_Import]:
     from tracertm.steps.python import _flat, module_imports
 
     out: list[_Import] = []
+    columns = ByteColumns(data)
     for node in _flat(tree.body):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             # The modules the statement runs, named as the parse records them (``StepFile.module_imports``).
             targets = tuple(t for level, name in module_imports([node])
                             if (t := _target(path, level, name, roots)) is not None)
             if targets:
-                out.append(_Import(node.lineno, node.col_offset + 1, targets))
+                out.append(_Import(node.lineno, columns.of(node), targets))
     return out
 
 

@@ -45,6 +45,7 @@ from typing import Protocol, TypeVar
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.model import StepDefinition, StepFile
+from tracertm.text import ByteColumns
 
 T = TypeVar("T")
 
@@ -139,11 +140,11 @@ def source(node: ast.AST, limit: int | None = None) -> str:
     return written if limit is None else written[:limit]
 
 
-def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[ast.stmt]
+def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[ast.stmt], columns: ByteColumns
                  ) -> tuple[ModuleFacts, list[Diagnostic]]:
     """The ``ModuleFacts`` of a parsed module (``statements``: its module-level statements, looking into
-    ``if``/``try``/``with``; ``constants``: its module-level string constants), and a warning for each binding that
-    cannot be read without running code (the module then binds nothing through it)."""
+    ``if``/``try``/``with``; ``constants``: its module-level string constants; ``columns``: of its text), and a
+    warning for each binding that cannot be read without running code (the module then binds nothing through it)."""
     scenario_names: dict[str, tuple[tuple[str, ...], dict[str, ast.expr]]] = {}  # local name → bound args of scenario
     scenarios_names: set[str] = set()
     bdd_modules: set[str] = set()
@@ -185,7 +186,7 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
 
     def warn(node: ast.AST, what: str, exc: _Unreadable) -> None:
         warnings.append(Diagnostic(path, getattr(exc.node, "lineno", getattr(node, "lineno", 0)),
-                                   getattr(exc.node, "col_offset", -1) + 1,
+                                   columns.of(exc.node),
                                    f"{what} cannot be read ({exc}); tracertm reads it without running code, so it "
                                    "does not know which features this module binds (their scenarios see every "
                                    "pytest-bdd definition)", "warning"))
@@ -207,7 +208,7 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
             args.insert(1, string(keywords["scenario_name"]))
         if len(args) < 2:
             raise _Unreadable(call, "@scenario has no feature file or no scenario name")
-        return Bind((args[0],), args[1], base_dir(keywords), call.lineno, call.col_offset + 1)
+        return Bind((args[0],), args[1], base_dir(keywords), call.lineno, columns.of(call))
 
     for node in statements:
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
@@ -238,7 +239,7 @@ def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[a
             try:
                 keywords = {k.arg: k.value for k in call.keywords if k.arg}
                 binds.append(Bind(tuple(string(a) for a in call.args), None, base_dir(keywords), call.lineno,
-                                  call.col_offset + 1))
+                                  columns.of(call)))
             except _Unreadable as exc:
                 warn(call, "a scenarios() feature path", exc)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

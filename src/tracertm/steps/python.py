@@ -36,6 +36,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
+from tracertm.text import ByteColumns
 
 _DECORATORS: dict[str, Keyword] = {
     "given": "given", "when": "when", "then": "then", "step": "step",
@@ -87,15 +88,14 @@ class _Module:
     types: list[ParameterTypeDecl] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    columns: ByteColumns = field(default_factory=lambda: ByteColumns(""))  # of the module's text
 
     def use(self, name: str) -> None:
         """Select behave's matcher ``name`` (one of ``_BEHAVE_MATCHERS``) for the definitions that follow."""
         self.current, self.matcher, self.simplified = name, _BEHAVE_MATCHERS[name], name == "re"
 
     def error(self, node: ast.AST, message: str) -> None:
-        self.errors.append(
-            Diagnostic(self.path, getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1, message)
-        )
+        self.errors.append(Diagnostic(self.path, getattr(node, "lineno", 0), self.columns.of(node), message))
 
     def rebound(self) -> set[str]:
         """The module-level names bound more than once (``_rebound_names``): a pattern or ``extra_types`` naming
@@ -164,10 +164,11 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     except ValueError as exc:
         raise ParseError(path, 0, 0, f"cannot parse Python ({type(exc).__name__})") from None
     framework = framework_of(path, tree)
+    columns = ByteColumns(text)
     if framework is None:
-        return _plain(path, tree)
+        return _plain(path, tree, columns)
     imports = module_imports(_flat(tree.body))
-    module = _Module(path, framework, tree=tree)
+    module = _Module(path, framework, tree=tree, columns=columns)
     if framework == "behave":
         if step_matcher not in _BEHAVE_MATCHERS:
             raise ValueError(f"unknown behave step matcher {step_matcher!r}")
@@ -180,7 +181,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     definitions = assign_identities(path, module.definitions)
     if framework != "behave":
         # pytest-bdd: which features the module binds, what it imports with ``*`` (``steps.pytest_bdd``).
-        facts, warnings = module_facts(path, module.constants, _flat(tree.body))
+        facts, warnings = module_facts(path, module.constants, _flat(tree.body), columns)
         return PytestStepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
                               (*module.warnings, *warnings), imports, facts)
     registration = sorted(range(len(definitions)), key=lambda i: (module.stacks[i], -i))  # by function, bottom-up
@@ -195,7 +196,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     )
 
 
-def _plain(path: str, tree: ast.Module) -> StepFile:
+def _plain(path: str, tree: ast.Module, columns: ByteColumns) -> StepFile:
     """A Python file that defines no steps; a conftest.py or test module that takes another module's step fixtures
     (``from steps import *``, ``pytest_plugins``) keeps those facts for pytest-bdd's views (``steps.pytest_bdd``)."""
     statements = _flat(tree.body)
@@ -208,7 +209,7 @@ def _plain(path: str, tree: ast.Module) -> StepFile:
     constants = {node.targets[0].id: node.value.value for node in statements
                  if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                  and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
-    facts, warnings = module_facts(path, constants, statements)
+    facts, warnings = module_facts(path, constants, statements, columns)
     return PytestStepFile(path, "python", warnings=tuple(warnings), module_imports=imports, facts=facts)
 
 
@@ -477,7 +478,7 @@ def _cucumber_type(module: _Module, call: ast.Call, name: str) -> None:
             regexps = (_string(module, regexp, "the regexp"),)
     except _Unreadable as exc:
         module.warnings.append(Diagnostic(
-            module.path, getattr(exc.node, "lineno", call.lineno), getattr(exc.node, "col_offset", -1) + 1,
+            module.path, getattr(exc.node, "lineno", call.lineno), module.columns.of(exc.node),
             f"parameter type {type_name!r} cannot be read: {exc}; tracertm matches it as any text ('.+?'), which "
             "may match steps behave does not", "warning"))
         regexps = (r".+?",)
@@ -492,7 +493,7 @@ def _parse_type(module: _Module, name: str, value: ast.expr, line: int) -> Param
         regexps = _type_patterns(module, value, set())
     except _Unreadable as exc:
         module.warnings.append(Diagnostic(
-            module.path, getattr(exc.node, "lineno", line), getattr(exc.node, "col_offset", -1) + 1,
+            module.path, getattr(exc.node, "lineno", line), module.columns.of(exc.node),
             f"parameter type {name!r} cannot be read: {exc}; tracertm matches it as any text ('.+?'), which may "
             f"match steps {module.framework} does not", "warning"))
         regexps = ()
@@ -639,7 +640,7 @@ def _definition(
         language="python",
         path=module.path,
         line=decorator.lineno,
-        column=decorator.col_offset + 1,
+        column=module.columns.of(decorator),
         function=func.name,
         parameters=params,
         flags=flags,
@@ -749,7 +750,7 @@ def _unread_extra_types(module: _Module, node: ast.expr, pattern: str, kind: Pat
     for type_name in names:
         module.types.append(ParameterTypeDecl(type_name, (), module.framework, "python", module.path, line))
     module.warnings.append(Diagnostic(
-        module.path, getattr(node, "lineno", line), getattr(node, "col_offset", -1) + 1,
+        module.path, getattr(node, "lineno", line), module.columns.of(node),
         f"extra_types={source(node, 60)} cannot be read without running code (tracertm reads a dict literal, "
         f"dict(...) or a module-level name bound once to one); its types ({', '.join(names) or 'none used'}) are "
         "matched as any text ('.+?'), which may match steps pytest-bdd does not", "warning"))

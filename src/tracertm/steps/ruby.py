@@ -56,7 +56,7 @@ def _literal(node: Node) -> tuple[PatternKind, str, str] | None:
 
 def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("ruby", data)
-    errors = syntax_errors(path, root, "Ruby")
+    errors = syntax_errors(path, root, data, "Ruby")
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
     for node in walk(root):
@@ -88,7 +88,7 @@ def parse(path: str, data: bytes) -> StepFile:
                 types.append(ParameterTypeDecl(name, tuple(regexps), "cucumber-ruby", "ruby", path, line(node),
                                                "".join(sorted(set(flags)))))
             else:
-                errors.append(Diagnostic(path, line(node), column(node),
+                errors.append(Diagnostic(path, line(node), column(node, data),
                                          "ParameterType(...) cannot be read: give a literal name: and regexp:"))
             continue
         keyword = _KEYWORDS.get(method)
@@ -97,7 +97,7 @@ def parse(path: str, data: bytes) -> StepFile:
             continue
         found = _literal(values[0])
         if found is None:
-            errors.append(Diagnostic(path, line(values[0]), column(values[0]),
+            errors.append(Diagnostic(path, line(values[0]), column(values[0], data),
                                      f"step definition {method}({text(values[0])[:60]}) cannot be read: the pattern "
                                      "is not a literal; tracertm reads patterns without running code"))
             continue
@@ -106,6 +106,6 @@ def parse(path: str, data: bytes) -> StepFile:
         names = [Parameter(text(p)) for p in params.named_children] if params is not None else []
         definitions.append(StepDefinition(
             keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-ruby", language="ruby", path=path,
-            line=line(node), column=column(node), function="", parameters=tuple(names), flags=flags,
+            line=line(node), column=column(node, data), function="", parameters=tuple(names), flags=flags,
         ))
     return StepFile(path, "ruby", assign_identities(path, definitions), tuple(types), tuple(errors))

@@ -11,6 +11,7 @@ from typing import Any
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.literals import java_text_block, unescape
+from tracertm.text import char_column
 
 Node = Any  # tree_sitter.Node: the binding ships no type information mypy --strict can use everywhere
 
@@ -71,16 +72,19 @@ def line(node: Node) -> int:
     return int(node.start_point[0]) + 1
 
 
-def column(node: Node) -> int:
-    """1-based column in characters (tree-sitter counts bytes; step files are mostly ASCII, close enough)."""
-    return int(node.start_point[1]) + 1
+def column(node: Node, data: bytes) -> int:
+    """The 1-based column, in characters, where ``node`` starts in ``data`` (the bytes it was parsed from):
+    tree-sitter counts a line's bytes, which run ahead of its characters after any that is not ASCII."""
+    start = int(node.start_byte)
+    return char_column(data[start - int(node.start_point[1]):start])
 
 
 _WHOLE = ("statement", "declaration", "comment")  # node types that are complete in themselves
 
 
-def syntax_errors(path: str, root: Node, language: str, limit: int = 5) -> list[Diagnostic]:
-    """Where tree-sitter had to recover: each is an error (definitions there may be missing), the rest counts."""
+def syntax_errors(path: str, root: Node, data: bytes, language: str, limit: int = 5) -> list[Diagnostic]:
+    """Where tree-sitter had to recover (in the tree ``root`` of ``data``): each is an error (definitions there may be
+    missing), the rest counts."""
     out: list[Diagnostic] = []
     if not root.has_error:
         return out
@@ -91,7 +95,7 @@ def syntax_errors(path: str, root: Node, language: str, limit: int = 5) -> list[
             # is broken is left open to its end): the error is where its first piece that is not one starts.
             at = next((c for c in node.children if c.has_error or not (c.is_named and c.type.endswith(_WHOLE))),
                       node)
-            out.append(Diagnostic(path, line(at), column(at),
+            out.append(Diagnostic(path, line(at), column(at, data),
                                   f"{language} syntax error ({what}); step definitions here are not read"))
             if len(out) >= limit:
                 break
