@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, true, tuple_
+from sqlalchemy import and_, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,8 +21,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracertm.errors import UsageError
 from tracertm.history.dated import clean_run, dated_commit, dated_time
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
-from tracertm.repositories.cursor import Cursor
+from tracertm.repositories import keyset
+from tracertm.repositories.cursor import Cursor, values_digest
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion
+from tracertm.repositories.keyset import Key
 from tracertm.repositories.kinds import Kind, column
 from tracertm.repositories.kinds import kind as kind_named
 from tracertm.schemas.filters import ListFilter
@@ -337,43 +339,40 @@ class Records:
                 return str(found[0][0]), found[0][1]
         raise NotFound(f"{option} {commit}: no revision or sync run of this database records that commit")
 
-    def _order(self, flt: ListFilter) -> builtins.list[tuple[Any, bool]]:
-        out: builtins.list[tuple[Any, bool]] = []
+    def _keys(self, flt: ListFilter) -> builtins.list[Key]:
+        """The sort keys of ``flt``, then the id: the tie-break that makes the keyset total."""
+        out: builtins.list[Key] = []
         for item in flt.sort or self.kind.default_sort:
             name, desc = (item[1:], True) if item.startswith("-") else (item, False)
             if name not in self.kind.sort_fields:
                 raise UsageError(
                     f"sort {name!r}: {self.kind.plural} sort by {', '.join(self.kind.sort_fields)} ('-' for descending)"
                 )
-            col = column(self.kind, name)
-            if getattr(col, "nullable", False):
-                # Empty values (an undated ADR) last in both directions and on both databases (SQLite puts NULLs
-                # first, PostgreSQL last): "is null" as a key of its own before the column. A comparison with NULL
-                # is never true, so without it a cursor on an empty value matched no row after it (``_after``).
-                out.append((col.is_(None), False))
-            out.append((col, desc))
-        out.append((self.kind.table.c.id, False))  # the tie-break that makes the keyset total
-        return out
+            out.append(Key(column(self.kind, name), desc))
+        return [*out, Key(self.kind.table.c.id, False)]
 
     def list(self, project: Project, flt: ListFilter | None = None, cursor: str | None = None) -> ListPage:
-        """One page of records matching ``flt``; with ``cursor`` (from a previous page) the query it encodes."""
+        """One page of records matching ``flt``; with ``cursor`` (from a previous page) the query it encodes,
+        resumed after the sort-key values its last row had then (whatever became of that row since)."""
         k = self.kind
-        if cursor:
-            decoded = Cursor.decode(cursor)
+        decoded = Cursor.decode(cursor) if cursor else None
+        if decoded is not None:
             if decoded.kind != k.name or decoded.project_id != project.id:
                 raise UsageError("cursor: it belongs to another list; start again without it")
             flt = decoded.filter.model_copy(update={"limit": flt.limit} if flt is not None else {})
         flt = flt or ListFilter()
-        order = self._order(flt)
+        keys = self._keys(flt)
+        sqlite = not self.postgres
         # Late row lookup: sort and cut the narrow (sort keys, id) rows first, then load the page's full rows by id;
         # sorting whole rows (scenarios carry their Gherkin text and JSON steps) costs several times more.
-        ids_stmt = self._filtered(project, flt, k.table.c.id)
-        if cursor:
-            ids_stmt = ids_stmt.where(self._after(order, decoded.after))
-        ids_stmt = ids_stmt.order_by(*[(c.desc() if desc else c.asc()) for c, desc in order]).limit(flt.limit + 1)
-        ids = builtins.list(self.session.execute(ids_stmt).scalars())
-        more = len(ids) > flt.limit
-        ids = ids[: flt.limit]
+        ids_stmt = self._filtered(project, flt, k.table.c.id, *keyset.stored(keys[:-1], sqlite))
+        if decoded is not None:
+            ids_stmt = ids_stmt.where(keyset.after(keys, self._resume(project, keys, decoded)))
+        ids_stmt = ids_stmt.order_by(*keyset.order_by(keys)).limit(flt.limit + 1)
+        found = builtins.list(self.session.execute(ids_stmt).all())
+        more = len(found) > flt.limit
+        found = found[: flt.limit]
+        ids = [r[0] for r in found]
         # The page is read as plain rows (Core), not ORM objects: a page is never written back, and ORM loading
         # with change-tracked JSON costs more than the query. Scenarios carry their feature's number and state.
         columns: builtins.list[Any] = [k.table]
@@ -393,39 +392,33 @@ class Records:
         stmt = select(*columns).select_from(source).where(k.table.c.id.in_(ids))
         by_id = {r.id: r for r in self.session.execute(stmt.execution_options(include_deleted=True))} if ids else {}
         rows = [(by_id[i], by_id[i]._mapping.get(FEATURE_LABEL)) for i in ids if i in by_id]
-        next_cursor = Cursor(k.name, project.id, flt, ids[-1]).encode() if more else None
+        next_cursor = None
+        if more:
+            values = tuple(keyset.value_json(v) for v in found[-1][1:])
+            next_cursor = Cursor(k.name, project.id, flt, ids[-1], values).encode()
         return ListPage(rows, next_cursor, flt.limit)
 
-    def _after(self, order: builtins.list[tuple[Any, bool]], after: uuid.UUID) -> Any:
-        """Rows strictly after row ``after`` in ``order``: (a > x) OR (a = x AND b > y) OR ... (``<`` for desc)."""
-        values = self.session.execute(
-            self._select(*[c for c, _ in order]).where(self.kind.table.c.id == after)
-        ).first()
+    def _resume(self, project: Project, keys: builtins.list[Key], cursor: Cursor) -> builtins.list[Any]:
+        """The bound values a next page resumes after: the cursor's own; or, for a cursor that carries their digest
+        only (values too long to carry), its last row's values now, if they are still the ones it had."""
+        sqlite = not self.postgres
+        values = cursor.values
         if values is None:
-            raise UsageError("cursor: the record it points at is gone; start again without it")
-        # The cursor row's values as the database stores them, read in the statement itself (a constant sub-query
-        # each), not bound from Python: SQLite keeps time stamps as text with milliseconds, and a bound value comes
-        # with microseconds ("…39.227" < "…39.227000" as text), so rows tying with the cursor were skipped going up
-        # and returned again, page after page, going down.
-        row = self._select(*[c.label(f"k{i}") for i, (c, _) in enumerate(order)]).where(
-            self.kind.table.c.id == after).subquery("cursor_row")
-        cursor = [select(row.c[f"k{i}"]).scalar_subquery() for i in range(len(order))]
-        directions = {desc for _, desc in order}
-        nullable = any(getattr(c, "nullable", False) for c, _ in order)
-        if len(directions) == 1 and not nullable:
-            # One direction: a row-value comparison, which both databases answer with an index range seek.
-            left = tuple_(*[c for c, _ in order])
-            right = tuple_(*cursor)
-            return left < right if directions == {True} else left > right
-        ors = []
-        for i, (col, desc) in enumerate(order):
-            equal = [order[j][0].is_not_distinct_from(cursor[j]) if getattr(order[j][0], "nullable", False)
-                     else order[j][0] == cursor[j] for j in range(i)]  # (NULL equals NULL; else indexable "=")
-            ors.append(and_(*equal, col < cursor[i] if desc else col > cursor[i]))
-        # The redundant bound on the first column lets an index on it skip the rows before the cursor.
-        first, first_desc = order[0]
-        bound = first <= cursor[0] if first_desc else first >= cursor[0]
-        return and_(bound, or_(*ors))
+            # Soft-deleted rows and rows of a deleted feature too (the session's default filter would hide them).
+            now = self.session.execute(
+                self._select(*keyset.stored(keys[:-1], sqlite))
+                .where(self.kind.table.c.id == cursor.after, self._owner() == project.id)
+                .execution_options(include_deleted=True)
+            ).first()
+            values = None if now is None else tuple(keyset.value_json(v) for v in now)
+            if values is None or values_digest(values) != cursor.digest:
+                raise UsageError("cursor: the last record of its page has changed or is gone since; start again "
+                                 "without it")
+        try:
+            bound = keyset.from_json(keys[:-1], values, sqlite)
+        except ValueError:
+            raise UsageError("cursor: not a cursor of this list; start again without it") from None
+        return [*bound, literal(cursor.after, self.kind.table.c.id.type)]
 
     def count(self, project: Project, flt: ListFilter | None = None) -> int:
         """How many records match ``flt`` (every page together)."""

@@ -10,8 +10,8 @@ from pydantic_core import PydanticCustomError
 from tracertm.text import is_text
 
 MAX_LIMIT = 500
-# The filters of one query, as JSON: a next page's cursor carries them (base64, with the project and the last row's
-# id), and a cursor is taken back up to 4,096 characters (``api.routes``).
+# The filters of one query, as JSON: a next page's cursor carries them (base64, with the project, the last row's
+# id and its sort values or their digest), and a cursor is taken back up to 4,096 characters (``api.routes``).
 MAX_QUERY_CHARS = 2800
 
 

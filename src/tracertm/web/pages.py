@@ -328,7 +328,7 @@ def record_list(session: Session, project_name: str, plural: str, status: list[s
     if not errors:
         try:
             page = repo.list(project, flt, cursor)
-        except UsageError as exc:  # a cursor that is not this list's, or points at a row gone since
+        except UsageError as exc:  # a cursor that is not this list's, or (a digest cursor) whose last row changed
             errors["cursor"] = str(exc)
     # The counts beside each status: of the query's matches, or of every record when the query is at fault.
     counted = flt.model_copy(update={"status": []}) if "q" not in errors else ListFilter(limit=PAGE_SIZE)
