@@ -59,8 +59,9 @@ def parse_changed(
             done = parse_changed(snapshot, steps, settings, jobs, start_method, lambda path, outcome: held.append(
                 (path, outcome)))
             parsing = set(done) | (set(early) if ahead is not None else set())
+            steps_matcher = matcher(done, start_method, n_jobs) or hash_records
             rest = parse_changed(snapshot, [p for p in changed if p not in parsing], settings, jobs, start_method,
-                          _after(held, consume), matcher(done, start_method) or hash_records, lull=lull, also=ahead)
+                          _after(held, consume), steps_matcher, lull=lull, also=ahead)
         for path, outcome in held:  # still held: nothing else was consumed
             consume(path, outcome)
         return {p: done[p] if p in done else rest[p] for p in changed}

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, SpecRecord
+from tracertm.steps.bounded import TooSlow
 from tracertm.steps.eager import EagerMatches
 from tracertm.steps.expressions import compile_matchable
 from tracertm.steps.matchrows import MatchWriter, write_usage_counts
@@ -141,7 +142,8 @@ def refresh(
     lenses = Lenses(parsed, definitions)
     rebound = _bindings_changed(session, project_id, lenses.bindings)
     rebound |= _behave_folders_changed(session, project_id, lenses.behave)
-    slow: dict[str, tuple[StepDefinition, str]] = {}
+    slow: dict[str, tuple[StepDefinition, TooSlow]] = {}
+    spent: dict[str, float] = {}
 
     paths = [] if full or types_changed else sorted(set(changed_features))  # else: every scenario, below
     targets: set[uuid.UUID] = set()
@@ -177,7 +179,7 @@ def refresh(
         )}
         targets |= _naming(conn, project_id, changed_ids)
         probe = StepIndex(compile_matchable((d for d in definitions if d.identity in changed), registries), registries)
-        slow = probe.slow
+        slow, spent = probe.slow, probe.spent  # this run's budget: the index below goes on from them
         # A changed cucumber-jvm number type may match a step only in a feature written with a decimal comma: the
         # stored steps carry no language, so the probe tries both separators (a scenario too many is matched again,
         # none too few).
@@ -203,6 +205,7 @@ def refresh(
         def build() -> StepIndex:
             index = StepIndex(compile_matchable(definitions, registries), registries)
             index.slow.update(slow)
+            index.spent.update(spent)
             return index
 
         # Compiled only if some scenario is left to match here: when the parse workers matched them all, this
@@ -400,7 +403,7 @@ class _Lazy:
         return self.built
 
 
-def _slow_findings(slow: Mapping[str, tuple[StepDefinition, str]]) -> list[Diagnostic]:
+def _slow_findings(slow: Mapping[str, tuple[StepDefinition, TooSlow]]) -> list[Diagnostic]:
     """What ``StepIndex.findings`` says of ``slow`` (the index was never built)."""
     index = StepIndex(())
     index.slow.update(slow)

@@ -5,10 +5,10 @@ under that first word — its first two when it has two (``the user``) — and t
 whole literal prefix (one string comparison).
 Any other definition is filed under one of the words its matches must contain (the rarest of them among all
 definitions) and tried on the steps containing that word; definitions that require no word at all (a pattern that
-is all parameters) are tried on every step. A definition whose pattern runs over its time budget is reported and
-tried no more (``findings``). Keyword scoping is the framework's:
-behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step`` definitions to
-any), but godog any definition to a step whose pickle type is Unknown (``*``, an ``And`` after it:
+is all parameters) are tried on every step. A definition whose pattern runs over its time budget — on one step, or
+in all its matches (``bounded.TOTAL``) — is reported and tried no more (``findings``). Keyword scoping is the
+framework's: behave, pytest-bdd, Reqnroll and godog match a ``given`` definition only to Given steps (``step``
+definitions to any), but godog any definition to a step whose pickle type is Unknown (``*``, an ``And`` after it:
 ``scenarios.Unknown``), which behave and pytest-bdd give the type before it; cucumber-js, cucumber-jvm and
 cucumber-ruby ignore the keyword.
 
@@ -28,9 +28,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from time import perf_counter
 from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from tracertm.errors import Diagnostic
+from tracertm.steps import bounded
 from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.compiled import KEYWORD_SCOPED, Argument, Compiled, DefinitionError
 from tracertm.steps.expressions import compile_definition
@@ -123,24 +125,49 @@ class StepIndex:
         # Outlines, Backgrounds and common phrasing repeat texts: each (text, type) is matched once.
         self._seen: dict[tuple[str, str], tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]] = {}
         self._bound_seen: dict[tuple[str, str], tuple[Status, tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]]] = {}
-        # Definitions whose pattern ran over its time budget (tracertm.steps.bounded), with the step text: tried
-        # no more in this run.
-        self.slow: dict[str, tuple[StepDefinition, str]] = {}
+        # Definitions whose pattern ran over its time budget (tracertm.steps.bounded), with what ran over it (the
+        # step text; ``spent`` when it was the total): tried no more in this run.
+        self.slow: dict[str, tuple[StepDefinition, TooSlow]] = {}
+        # Seconds each definition's matches took so far, by identity: past ``total`` in all it is slow too (a
+        # budget per match alone lets a pattern taking just under it on each of many steps run for minutes). A
+        # parse worker gets its share of ``TOTAL`` (``prematch``).
+        self.spent: dict[str, float] = {}
+        self.total = bounded.TOTAL
 
     def try_match(self, c: Compiled, text: str) -> tuple[Argument, ...] | None:
         """``c.match(text)``, or None when ``c`` is (or just turned out) too slow to match."""
-        if c.definition.identity in self.slow:
+        d = c.definition
+        if d.identity in self.slow:
             return None
+        start = perf_counter()
         try:
-            return c.match(text)
-        except TooSlow:
-            self.slow[c.definition.identity] = (c.definition, text)
+            found = c.match(text)
+        except TooSlow as exc:
+            self.slow[d.identity] = (d, exc)
             return None
+        return None if self._over(d, text, perf_counter() - start) else found
+
+    def _over(self, d: StepDefinition, text: str, seconds: float) -> bool:
+        """Counts ``seconds`` of matching ``text`` to ``d``; True when that took it past ``total`` in all: ``d`` is
+        slow then, and this match is dropped, as one over the budget of a single match is."""
+        spent = self.spent[d.identity] = self.spent.get(d.identity, 0.0) + seconds
+        if spent <= self.total:
+            return False
+        self.slow[d.identity] = (d, TooSlow(text, self.total))
+        return True
+
+    def budget(self, total: float) -> None:
+        """A new run's time budget: ``total`` seconds per definition in all, none spent yet (an index kept across
+        runs: a parse worker's, ``prematch``); its localized indexes share it."""
+        self.spent.clear()
+        self.total = total
+        for index in self._localized.values():
+            index.total = total
 
     def findings(self) -> list[Diagnostic]:
         """One error per definition that ran over its time budget, at the definition's line."""
-        return [Diagnostic(d.path, d.line, d.column, slow_message(d.display_pattern, text))
-                for d, text in self.slow.values()]
+        return [Diagnostic(d.path, d.line, d.column, slow_message(d.display_pattern, slow))
+                for d, slow in self.slow.values()]
 
     def candidates(self, text: str) -> list[Compiled]:
         """The definitions that could match ``text``, in definition order."""
@@ -254,10 +281,13 @@ class StepIndex:
                 continue  # (``_scoped``)
             if slow and d.identity in slow:
                 continue
+            start = perf_counter()
             try:
                 matched = values(text)
-            except TooSlow:
-                slow[d.identity] = (d, text)
+            except TooSlow as exc:
+                slow[d.identity] = (d, exc)
+                continue
+            if self._over(d, text, perf_counter() - start):
                 continue
             if matched is not None:
                 found.append((d, matched))
@@ -288,6 +318,7 @@ class StepIndex:
             index = self._localized[decimal] = StepIndex(compiled)
             index.converters = self.converters
             index.slow = self.slow  # one budget per definition, whichever language ran over it
+            index.spent, index.total = self.spent, self.total
         return index
 
     def match(self, use: StepUse, lens: Lens | None = None) -> StepResult:

@@ -11,9 +11,12 @@ feature file's result carries its scenarios' steps, packed as they are stored (`
 The parent uses a file's rows only when the definitions and parameter types it would match against itself have the
 same digest as the worker's, and no worker found a definition too slow to match (a definition skipped for that in one
 process is not skipped in the other, so the outcome could depend on the order files were parsed in); otherwise it
-matches as before. Rows are the same either way: both sides look up the same index — the parent through
-``match_uses`` over ``scenario_uses``, a worker through ``match_steps`` over ``executed_steps`` (the same rows from
-plain tuples; tests hold the two equal).
+matches as before. A worker's budget for a definition's matches in all is its share of ``bounded.TOTAL`` (divided by
+the pool's workers): when no worker spends its share, the run spent less than ``TOTAL`` on that definition, and the
+parent's index would not have skipped it either; when one does, the parent matches everything itself under the whole
+of it, as ``check`` and ``tracertm steps`` do in one process — so their verdicts agree. Rows are the same either
+way: both sides look up the same index — the parent through ``match_uses`` over ``scenario_uses``, a worker through
+``match_steps`` over ``executed_steps`` (the same rows from plain tuples; tests hold the two equal).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
+from tracertm.steps import bounded
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 from tracertm.steps.packed import Packed, Row, pack
 from tracertm.steps.lens import Lens, Lenses
@@ -184,6 +188,12 @@ class StepMatcher:
     types: tuple[ParameterTypeDecl, ...]
     key: str
     lenses: Lenses | None = None  # when a scenario needs one (``steps.lens``: pytest-bdd bindings, Reqnroll scopes)
+    jobs: int = 1  # the parse pool's workers: each gets ``share`` of a definition's time budget
+
+    @property
+    def share(self) -> float:
+        """Each worker's budget per definition, its matches in all (see the module docstring)."""
+        return bounded.TOTAL / max(1, self.jobs)
 
     @property
     def by_reference(self) -> bool:
@@ -193,7 +203,7 @@ class StepMatcher:
     def __reduce__(self) -> tuple[Any, ...]:
         if self.by_reference:
             return (_inherited, (self.key,))
-        return (StepMatcher, (self.definitions, self.types, self.key, self.lenses))
+        return (StepMatcher, (self.definitions, self.types, self.key, self.lenses, self.jobs))
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
@@ -248,13 +258,14 @@ class StepMatcher:
             _LOCAL_VERDICTS.clear()
             registries = Registries(self.types)
             index = StepIndex(compile_matchable(self.definitions, registries, lazy=lazy), registries)
+            index.total = self.share
             cached = _CACHE[self.key] = (index, {})
         return cached
 
 
-def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -> StepMatcher | None:
+def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None, jobs: int = 1) -> StepMatcher | None:
     """The matcher of every step file of a source, from their parse outcomes (``StepParseResult``); None when one
-    failed (its definitions then come from its stored rows: the parent matches).
+    failed (its definitions then come from its stored rows: the parent matches). ``jobs``: the parse pool's workers.
 
     When the parse workers will be forked from this process (``start_method``: the pool's, None for the platform's
     default), the definitions are compiled here first: the workers inherit the compiled index instead of each
@@ -283,7 +294,10 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None) -
     from tracertm.steps.lens import Lenses
 
     lenses = Lenses({f.path: f for f in files})
-    found = StepMatcher(definitions, types, digest(definitions, types, lenses.signature), lenses or None)
+    found = StepMatcher(definitions, types, digest(definitions, types, lenses.signature), lenses or None, jobs)
+    cached = _CACHE.get(found.key)
+    if cached is not None:  # an earlier run's index (a daemon's process): this run's budget starts afresh
+        cached[0].budget(found.share)
     import multiprocessing
 
     if (start_method or multiprocessing.get_start_method()) == "fork":

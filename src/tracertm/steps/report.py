@@ -187,9 +187,10 @@ def _build_report(
     if refused:
         report.errors.extend(refused.values())
         report.broken.update(refused)
-        slow = index.slow
+        slow, spent = index.slow, index.spent
         index = StepIndex((c for c in compiled if c.definition.identity not in refused), registries)
         index.slow.update(slow)
+        index.spent.update(spent)
     for p in sorted(features):
         uses = features[p]
         if not isinstance(uses, ParseError):
