@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tracertm.config_regex import IN_A_ROW, repeats_in_a_row
+from tracertm.config_regex import backtracks as _backtracks  # (tests import it from here)
 from tracertm.config_toml import TOML_HEADER, key_line, key_where, read_toml
 from tracertm.errors import ConfigError, Diagnostic
 from tracertm.parsers.records import FILE_KINDS, FileKind, ParserOptions
@@ -558,128 +560,12 @@ def _check_value(key: str, value: Any) -> str | None:
             return (f"{key} = {value!r} repeats a group that can match the same text in more than one way, such as "
                     "(\\d+)+ or (a|aa)+: some texts take it exponential time (a hook that never ends); write it so "
                     f"each character can match one way only, e.g. {example}")
+        row = repeats_in_a_row(value)
+        if row > IN_A_ROW:
+            return (f"{key} = {value!r} has {row} repeats in a row that can take the same characters, such as "
+                    f"\\d*\\d*\\d*: a long run of them takes it time to the power {row} (a hook that never ends); "
+                    f"let at most {IN_A_ROW} share a run, e.g. {example}")
     return None
-
-
-def _backtracks(pattern: str) -> bool:
-    """Whether ``pattern`` (one that compiles) can backtrack exponentially: a repeat (``+``, ``*``, ``{2,}``,
-    ``{20}``) whose body can match the same text in more than one way — ``(\\d+)+``, ``(\\w+\\s?)*``,
-    ``(a|aa)+``, ``(a?a)+`` — so that a run of characters splits between the choices in exponentially many ways
-    before a match fails. ``re`` cannot be interrupted, and ids and requirement references are searched in every
-    file on every hook, so such a pattern is refused when the configuration loads.
-
-    The test is LL(1)-like and conservative: inside a repeat, every choice (the alternatives of ``|``, a varying
-    repeat's "once more" against "stop") must start with characters none of the others can start with, counting
-    what may follow within the repeat (its next round). ``(-[A-Z]+)+`` and ``(\\.\\d+)*`` pass: the next round
-    starts with a character the inner repeat cannot take. Choices outside any repeat (``\\d+\\d``) cost
-    polynomial time at worst and are not looked at. (``tracertm.steps.linear`` proves more, linear time, but only
-    for anchored matches: a search for ``\\bREQ-\\d+\\b`` does not qualify.)"""
-    from importlib import import_module
-
-    from tracertm.steps.linear import _chars, _matches  # (only ``re`` internals: cheap on the hook path)
-
-    # The parse tree ``re`` compiles from (private modules, stable since 3.11; typeshed does not list them).
-    c: Any = import_module("re._constants")
-    parsed: Any = import_module("re._parser").parse(pattern)
-    flags: int = parsed.state.flags
-    # A group may turn case-folding on for itself only ((?i:...)): with any inline flag, compare case-folded
-    # everywhere (over-cautious at worst).
-    folded = bool(flags & re.IGNORECASE) or "(?" in pattern
-    unknown: Any = ("unknown", None)  # a first character that is not described: may be any
-    single = (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN)
-    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT)
-    apart = {frozenset(pair) for pair in (
-        (c.CATEGORY_DIGIT, c.CATEGORY_NOT_DIGIT), (c.CATEGORY_SPACE, c.CATEGORY_NOT_SPACE),
-        (c.CATEGORY_WORD, c.CATEGORY_NOT_WORD), (c.CATEGORY_SPACE, c.CATEGORY_DIGIT),
-        (c.CATEGORY_SPACE, c.CATEGORY_WORD), (c.CATEGORY_DIGIT, c.CATEGORY_NOT_WORD),
-    )}
-
-    def category(item: Any) -> Any:
-        op, av = item
-        return av[0][1] if op is c.IN and len(av) == 1 and av[0][0] is c.CATEGORY else None
-
-    def disjoint(a: Any, b: Any) -> bool:  # no character can be matched by both single-character items
-        if a is unknown or b is unknown:
-            return False
-        for listed, other in ((a, b), (b, a)):
-            chars = _chars(listed)
-            if chars is not None:
-                if folded:
-                    chars = list({v for ch in chars for v in (ch, ch.lower(), ch.upper(), ch.casefold())})
-                return not any(_matches(other, ch, flags) is not False for ch in chars)
-        return frozenset((category(a), category(b))) in apart
-
-    def overlap(a: list[Any], b: list[Any]) -> bool:
-        return any(not disjoint(x, y) for x in a for y in b)
-
-    def first(items: Any) -> tuple[list[Any], bool]:  # the items a match of ``items`` can start with; nullable
-        out: list[Any] = []
-        for item in items:
-            found, empty = first_of(*item)
-            out += found
-            if not empty:
-                return out, False
-        return out, True
-
-    def first_of(op: Any, av: Any) -> tuple[list[Any], bool]:
-        if op in single:
-            return [(op, av)], False
-        if op is c.AT or op in (c.ASSERT, c.ASSERT_NOT):
-            return [], True
-        if op is c.SUBPATTERN:
-            return first(av[3])
-        if op is c.ATOMIC_GROUP:
-            return first(av)
-        if op in repeats:
-            found, empty = first(av[2])
-            return found, empty or av[0] == 0
-        if op is c.BRANCH:
-            each = [first(branch) for branch in av[1]]
-            return [f for found, _ in each for f in found], any(empty for _, empty in each)
-        if op is c.GROUPREF_EXISTS:
-            yes, no = first(av[1]), first(av[2]) if av[2] is not None else ([], True)
-            return yes[0] + no[0], yes[1] or no[1]
-        return [unknown], True  # a backreference, a category outside a class...
-
-    def bad(items: Any, follow: list[Any], looping: bool) -> bool:
-        after = follow  # what may come after each item, from the last one back
-        for op, av in reversed(list(items)):
-            if op is c.SUBPATTERN and bad(av[3], after, looping) or op is c.ATOMIC_GROUP and bad(av, after, looping):
-                return True
-            if op is c.BRANCH or op is c.GROUPREF_EXISTS:
-                branches = av[1] if op is c.BRANCH else [av[1], av[2] or []]
-                if looping:
-                    if len(branches) > 64:
-                        return True  # not compared two by two
-                    starts = []
-                    for branch in branches:
-                        found, empty = first(branch)
-                        starts.append(found + (after if empty else []))
-                    if any(overlap(x, y) for i, x in enumerate(starts) for y in starts[i + 1:]):
-                        return True
-                if any(bad(branch, after, looping) for branch in branches):
-                    return True
-            elif op in repeats:
-                low, high, body = av
-                starts, _ = first(body)
-                if looping and low != high and op is not c.POSSESSIVE_REPEAT and overlap(starts, after):
-                    return True
-                # Within a repeat of more than two rounds, what may follow the body is its next round. (What
-                # follows the repeat itself is left out: a choice there is made once, not once a round. Two rounds,
-                # ``(\\d+){2}``, split a run in n ways at most.)
-                rounds = high > 2
-                if bad(body, starts + (after if looping else []) if rounds else after, looping or rounds):
-                    return True
-            elif op in (c.ASSERT, c.ASSERT_NOT) and bad(av[1], [], looping):
-                return True
-            found, empty = first_of(op, av)
-            after = found + (after if empty else [])
-        return False
-
-    try:
-        return bad(parsed.data, [], False)
-    except RecursionError:  # groups nested past the interpreter's limit
-        return True
 
 
 def check_url(url: str, source: str) -> None:
