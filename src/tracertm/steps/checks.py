@@ -295,7 +295,7 @@ def _declared_types(files: Mapping[str, StepFile | ParseError], paths: Iterable[
     part of it, since the order of the files decides which of two rival declarations wins."""
     from tracertm.steps.model import StepFile
 
-    return {(t.name, t.regexps, t.framework, t.language, t.path, t.flags, t.registry)
+    return {(t.name, t.regexps, t.framework, t.language, t.path, t.flags, t.registry, t.prefer)
             for p in paths if isinstance(f := files.get(p), StepFile) for t in f.parameter_types}
 
 

@@ -264,7 +264,9 @@ def parse(path: str, data: bytes) -> StepFile:
                 if regex is None:
                     unreadable(node, f"@ParameterType on {method_name}()")
                 else:
-                    types.append(ParameterTypeDecl(type_name, (regex,), "cucumber-jvm", "java", path, line(node)))
+                    prefer = values.get("preferForRegexMatch")
+                    types.append(ParameterTypeDecl(type_name, (regex,), "cucumber-jvm", "java", path, line(node),
+                                                   prefer=prefer is not None and prefer.type == "true"))
                 continue
             keyword = annotation_keyword(written, keywords)
             if keyword is None:

@@ -298,6 +298,7 @@ def _parameter_type(path: str, data: bytes, node: Node, framework: Framework, la
     name: str | None = None
     regexps: list[str] = []
     flags = ""
+    prefer = False
     for pair in node.named_children:
         if pair.type != "pair":
             continue
@@ -315,6 +316,8 @@ def _parameter_type(path: str, data: bytes, node: Node, framework: Framework, la
                     return problem
                 regexps.append(found[1])
                 flags = found[2] or flags
+        elif key_text == "preferForRegexpMatch":
+            prefer = value.type == "true"  # (a value known only when the code runs counts as false)
     if not name or not regexps:
         return problem
-    return ParameterTypeDecl(name, tuple(regexps), framework, language, path, line(node), flags)
+    return ParameterTypeDecl(name, tuple(regexps), framework, language, path, line(node), flags, prefer=prefer)

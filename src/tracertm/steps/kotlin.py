@@ -348,7 +348,10 @@ def parse(path: str, data: bytes) -> StepFile:
                 if regex is None or not type_name:
                     unreadable(node, f"@ParameterType on {fname}()")
                 else:
-                    types.append(ParameterTypeDecl(type_name, (regex,), "cucumber-jvm", "kotlin", path, line(node)))
+                    prefer = named.get("preferForRegexMatch")
+                    preferred = prefer is not None and text(prefer.named_children[-1]) == "true"
+                    types.append(ParameterTypeDecl(type_name, (regex,), "cucumber-jvm", "kotlin", path, line(node),
+                                                   prefer=preferred))
                 continue
             keyword = annotation_keyword(written, keywords)
             if keyword is None:

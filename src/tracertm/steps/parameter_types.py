@@ -73,6 +73,18 @@ class Registries:
                 ))
                 continue
             family.setdefault(decl.name, decl)
+        # cucumber's lookup of a regex definition's group by its regexp text, per registry (``_by_regexp``).
+        self.by_regexp: dict[str, dict[str, list[ListedType]]] = {}
+        for key in _BUILTIN_BY_REGEXP:
+            self.by_regexp[key] = _by_regexp(key, self.declarations.get(key, {}).values(), self.findings)
+
+    def regexp_rivals(self, family: str, regexp: str) -> list[ListedType]:
+        """cucumber's ``lookupByRegexp``: the parameter types of ``family`` a regex definition's group of text
+        ``regexp`` could stand for, when they are several and none is preferential (cucumber throws
+        ``AmbiguousParameterTypeError`` then); else an empty list. Preferential first, then by name, as cucumber
+        lists them."""
+        listed = self.by_regexp.get(family, {}).get(regexp, [])
+        return listed if len(listed) > 1 and not listed[0].prefer else []
 
     def cucumber(self, family: str, decimal: str = ".") -> Any:
         """A ``ParameterTypeRegistry`` with the built-in types and the family's declared ones; ``decimal``: the
@@ -137,6 +149,103 @@ class Registries:
                 convert.regex_group_count = 0  # type: ignore[attr-defined]  # (the definition's error says why)
             out[decl.name] = convert
         return out
+
+
+@dataclasses.dataclass(frozen=True)
+class ListedType:
+    """A parameter type as cucumber lists it under one of its regexps: ``decl`` None for a built-in one."""
+
+    name: str
+    prefer: bool
+    decl: ParameterTypeDecl | None = None
+
+    def __str__(self) -> str:
+        return f"{{{self.name}}}" + (f" ({self.decl.path}:{self.decl.line})" if self.decl is not None else "")
+
+
+# cucumber-expressions' built-in types under their regexps (``defineDefaultParameterTypes``): the JavaScript port's
+# for cucumber-js (its float regexp, which float, double and bigdecimal share, none preferential); of the Java and
+# Ruby ports, the regexps their versions agree on (their float regexps change with the version and, in Java, the
+# locale). ``int`` and the anonymous type are preferential in every port.
+_INTEGER = (r"-?\d+", r"\d+")
+_COMMON: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("int", _INTEGER, True), ("word", (r"[^\s]+",), False),
+    ("string", (r'"([^"\\]*(\\.[^"\\]*)*)"' + r"|'([^'\\]*(\\.[^'\\]*)*)'",), False), ("", (".*",), True),
+    *((name, _INTEGER, False) for name in ("byte", "short", "long", "biginteger")),
+)
+_JS_FLOAT = r"(?=.*\d.*)[-+]?\d*(?:\.(?=\d.*))?\d*(?:\d+[E][+-]?\d+)?"
+_BUILTIN_BY_REGEXP = {
+    "js": _COMMON + tuple((name, (_JS_FLOAT,), False) for name in ("float", "double", "bigdecimal")),
+    "jvm": _COMMON, "ruby": _COMMON,
+}
+# How each language spells the option that makes a type preferential.
+_PREFER_OPTION = {"java": "preferForRegexMatch = true", "kotlin": "preferForRegexMatch = true",
+                  "ruby": "prefer_for_regexp_match: true"}
+
+
+def prefer_option(language: str) -> str:
+    """The option that makes a parameter type preferential, as ``language`` writes it."""
+    return _PREFER_OPTION.get(language, "preferForRegexpMatch: true")
+
+
+def _by_regexp(family: str, declared: Iterable[ParameterTypeDecl], findings: list[Diagnostic]
+               ) -> dict[str, list[ListedType]]:
+    """cucumber's ``parameterTypesByRegexp`` of a registry: the built-in types, then ``declared`` in order. A
+    preferential type on a regexp whose first type is preferential already is refused, as cucumber refuses it
+    when it defines the type ("There can only be one preferential parameter type per regexp") and does not start:
+    a finding at its declaration, and it is left out of the lookup."""
+    out: dict[str, list[ListedType]] = {}
+    for name, regexps, prefer in _BUILTIN_BY_REGEXP[family]:
+        for regexp in regexps:
+            out.setdefault(regexp, []).append(ListedType(name, prefer))
+    for listed in out.values():
+        listed.sort(key=_listed_order)
+    for decl in declared:
+        # (cucumber keeps a regexp's preferential type first, so only the first of each can be one)
+        shared = next((r for r in decl.regexps if out.get(r) and out[r][0].prefer), None) if decl.prefer else None
+        if shared is not None:
+            rival = out[shared][0]
+            first = f"{rival.name!r} at {rival.decl.path}:{rival.decl.line}" if rival.decl is not None \
+                else f"the built-in {{{rival.name}}}" + ("" if rival.name else " (the anonymous type)")
+            findings.append(Diagnostic(
+                decl.path, decl.line, 1,
+                f"parameter type {decl.name!r} is preferential for the regexp /{shared}/, and so is {first}: "
+                "cucumber allows one preferential parameter type per regexp and refuses to start; drop "
+                f"{prefer_option(decl.language)} from one"))
+            continue
+        for regexp in decl.regexps:
+            out.setdefault(regexp, []).append(ListedType(decl.name, decl.prefer, decl))
+            out[regexp].sort(key=_listed_order)
+    return out
+
+
+def _listed_order(listed: ListedType) -> tuple[bool, str]:
+    """cucumber's order of the types of one regexp (``ParameterType.compare``): preferential first, then by name."""
+    return not listed.prefer, listed.name
+
+
+def group_regexps(pattern: str) -> list[str]:
+    """The texts of a regex definition's groups that cucumber looks parameter types up by (cucumber-expressions'
+    ``TreeRegexp``): its capturing groups outside any other capturing group (those inside non-capturing groups
+    and lookarounds included), each the text between its parentheses (``?<name>`` too). Scanned as cucumber scans
+    it: a backslash escapes the next character, ``[`` opens a class and ``]`` ends it wherever they are."""
+    stack: list[tuple[int, bool, list[str]]] = [(-1, True, [])]  # (where it opens, capturing, its groups' texts)
+    escaping = char_class = False
+    for i, c in enumerate(pattern):
+        if c == "[" and not escaping:
+            char_class = True
+        elif c == "]" and not escaping:
+            char_class = False
+        elif c == "(" and not escaping and not char_class:
+            capturing = pattern[i + 1 : i + 2] != "?" or (pattern[i + 2 : i + 3] == "<"
+                                                            and pattern[i + 3 : i + 4] not in ("=", "!"))
+            stack.append((i, capturing, []))
+        elif c == ")" and not escaping and not char_class and len(stack) > 1:
+            start, capturing, inner = stack.pop()
+            # A capturing group is one group of its parent; a non-capturing one hands its groups to its parent.
+            stack[-1][2].extend([pattern[start + 1 : i]] if capturing else inner)
+        escaping = c == "\\" and not escaping
+    return stack[0][2]
 
 
 # The ``Registries.declarations`` key of behave's cucumber_expressions types (``define_parameter_type``): that

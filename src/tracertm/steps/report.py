@@ -16,7 +16,7 @@ from tracertm.steps.matching import StepIndex, StepResult, behave_order
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
-from tracertm.steps.parameter_types import Registries
+from tracertm.steps.parameter_types import FAMILY, ListedType, Registries, group_regexps, prefer_option
 from tracertm.steps.python import BehaveStepFile, field_types
 from tracertm.steps.lens import BehaveFolders, Lenses
 from tracertm.steps.scenarios import StepUse
@@ -201,8 +201,48 @@ def _build_report(
             if not isinstance(uses, ParseError):
                 report.errors.extend(lenses.bindings.conjunction_first(p, uses))
     report.errors.extend(index.findings())
+    report.errors.extend(_ambiguous_lookups(report.definitions, report.results, registries))
     report.broken.update(index.slow)
     return report
+
+
+def _ambiguous_lookups(definitions: Iterable[StepDefinition], results: Iterable[StepResult],
+                       registries: Registries) -> list[Diagnostic]:
+    """cucumber's ``AmbiguousParameterTypeError``: when a regex definition matches a step, cucumber looks up the
+    parameter type of each of its groups by the group's regexp text (``Registries.regexp_rivals``), and throws when
+    several types have that regexp and none is preferential — cucumber-js stops the run there, a dry run too. Only
+    then: a definition no step matches is never looked up. An error at each such definition, naming the first step
+    that matches it."""
+    suspects: dict[str, tuple[str, list[ListedType]]] = {}
+    for d in definitions:
+        family = FAMILY[d.framework]
+        if d.kind != "regex" or family not in registries.by_regexp:
+            continue
+        for group in group_regexps(d.pattern):
+            rivals = registries.regexp_rivals(family, group)
+            if rivals:
+                suspects[d.identity] = (group, rivals)
+                break
+    if not suspects:
+        return []
+    found: dict[str, tuple[StepDefinition, StepUse]] = {}
+    for r in results:
+        for d, _ in r.matches:
+            if d.identity in suspects:
+                found.setdefault(d.identity, (d, r.use))
+    out = []
+    for d, use in found.values():
+        group, rivals = suspects[d.identity]
+        declared = [t.decl for t in rivals if t.decl is not None]  # (a built-in type cannot be made preferential)
+        fix = (f"make one {prefer_option(declared[0].language)}, or write a Cucumber Expression" if declared
+               else "write a Cucumber Expression, or a group of another regexp")
+        out.append(Diagnostic(
+            d.path, d.line, d.column,
+            f"step definition {d.display_pattern!r} matches the step '{use.keyword} {use.text}' "
+            f"({use.path}:{use.line}), and cucumber cannot tell which parameter type its group ({group}) is: "
+            f"{', '.join(map(str, rivals))} all have that regexp, none preferential (cucumber stops: "
+            f"AmbiguousParameterTypeError) — {fix}"))
+    return out
 
 
 def behave_refused(

@@ -69,6 +69,7 @@ def parse(path: str, data: bytes) -> StepFile:
             name: str | None = None
             regexps: list[str] = []
             flags = ""
+            prefer = False
             for pair in values:
                 key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
                 if pair.type != "pair" or key is None or value is None:
@@ -84,9 +85,11 @@ def parse(path: str, data: bytes) -> StepFile:
                     if read and all(r is not None for r in read):
                         regexps += [r[1] for r in read if r is not None]
                         flags += "".join(r[2] for r in read if r is not None)
+                elif text(key).strip(":") == "prefer_for_regexp_match":
+                    prefer = value.type == "true"
             if name and regexps:
                 types.append(ParameterTypeDecl(name, tuple(regexps), "cucumber-ruby", "ruby", path, line(node),
-                                               "".join(sorted(set(flags)))))
+                                               "".join(sorted(set(flags))), prefer=prefer))
             else:
                 errors.append(Diagnostic(path, line(node), column(node, data),
                                          "ParameterType(...) cannot be read: give a literal name: and regexp:"))
