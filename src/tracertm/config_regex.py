@@ -17,7 +17,8 @@ import re
 from importlib import import_module
 from typing import Any
 
-from tracertm.steps.linear import _chars, _matches  # (only ``re`` internals: cheap on the hook path)
+from tracertm.regex_items import chars as _chars
+from tracertm.regex_items import matches as _matches
 
 # The parse tree ``re`` compiles from (private modules, stable since 3.11; typeshed does not list them).
 c: Any = import_module("re._constants")

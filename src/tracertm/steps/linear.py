@@ -23,21 +23,18 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's ow
 from typing import Any
 
 from re._constants import (  # type: ignore[import-not-found]
-    ANY, AT, AT_BEGINNING, AT_END, AT_END_STRING, BRANCH, CATEGORY, CATEGORY_DIGIT, CATEGORY_NOT_DIGIT,
-    CATEGORY_NOT_SPACE, CATEGORY_NOT_WORD, CATEGORY_SPACE, CATEGORY_WORD, IN, LITERAL, MAX_REPEAT, MIN_REPEAT,
-    NEGATE, NOT_LITERAL, RANGE, SUBPATTERN,
+    ANY, AT, AT_BEGINNING, AT_END, AT_END_STRING, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, NOT_LITERAL, SUBPATTERN,
 )
+
+from tracertm.regex_items import Item
+from tracertm.regex_items import chars as _chars
+from tracertm.regex_items import matches as _matches
 
 # Readings of a pattern's alternations and optional groups tried at most: the engine's work is bounded by their
 # number times the text's length.
 COMBINATIONS = 64
 # Items that match exactly one character.
 _SINGLE = frozenset({LITERAL, NOT_LITERAL, ANY, IN})
-_CATEGORIES = {CATEGORY_DIGIT: r"\d", CATEGORY_NOT_DIGIT: r"\D", CATEGORY_SPACE: r"\s", CATEGORY_NOT_SPACE: r"\S",
-               CATEGORY_WORD: r"\w", CATEGORY_NOT_WORD: r"\W"}
-_FINITE = 512  # a class of more characters than this is not listed out (``_chars``)
-
-Item = tuple[Any, Any]
 
 
 def linear(items: Any, flags: int) -> bool:
@@ -124,48 +121,3 @@ def _disjoint(a: Item, b: Item, flags: int) -> bool:
         if chars is not None:
             return not any(_matches(other, c, flags) is not False for c in chars)
     return False
-
-
-def _chars(item: Item) -> list[str] | None:
-    """The characters a single-character item matches when it lists them (a literal, a class of literals and small
-    ranges); None otherwise."""
-    op, arg = item
-    if op is LITERAL:
-        return [chr(arg)]
-    if op is not IN:
-        return None
-    chars: list[str] = []
-    for sub, value in arg:
-        if sub is LITERAL:
-            chars.append(chr(value))
-        elif sub is RANGE and value[1] - value[0] < _FINITE:
-            chars.extend(chr(n) for n in range(value[0], value[1] + 1))
-        else:
-            return None  # NEGATE, CATEGORY, a large range
-        if len(chars) > _FINITE:
-            return None
-    return chars
-
-
-def _matches(item: Item, c: str, flags: int) -> bool | None:
-    """Whether the single-character item matches ``c`` (None when not known)."""
-    op, arg = item
-    if op is LITERAL:
-        return chr(arg) == c
-    if op is NOT_LITERAL:
-        return chr(arg) != c
-    if op is ANY:
-        return c != "\n" or bool(flags & re.DOTALL)
-    negate = hit = False
-    for sub, value in arg:
-        if sub is NEGATE:
-            negate = True
-        elif sub is LITERAL:
-            hit = hit or chr(value) == c
-        elif sub is RANGE:
-            hit = hit or value[0] <= ord(c) <= value[1]
-        elif sub is CATEGORY and value in _CATEGORIES:
-            hit = hit or re.fullmatch(_CATEGORIES[value], c, re.ASCII if flags & re.ASCII else 0) is not None
-        else:
-            return None
-    return hit != negate
