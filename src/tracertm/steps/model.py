@@ -40,7 +40,8 @@ class Parameter:
 class StepDefinition:
     """One step definition found in a step file.
 
-    ``flags`` are regex flags in the source language's letters (``i``, ``s``, ``m``...), for RegExp literals.
+    ``flags`` are regex flags in the source language's letters (``i``, ``s``, ``m``...), for RegExp literals; for a
+    pytest-bdd parse/cfparse pattern, ``c``: compiled with ``case_sensitive=True`` (parse's default ignores case).
     ``identity`` is file + function name (``features/steps/login.py::step_login``); a function name that several
     definitions of the file share (behave's ``step_impl``, stacked decorators, repeated annotations) adds keyword
     and pattern (``…::step_impl:given(a user)``): see ``assign_identities``.

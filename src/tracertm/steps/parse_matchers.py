@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 def compile_parse(definition: StepDefinition, types: dict[str, Callable[[str], str]]) -> Compiled:
     """The matcher of a ``parse`` / ``cfparse`` pattern with the project's ``types`` (``Registries.parse_types``),
     matching the whole text; ``DefinitionError`` when it cannot match."""
-    # behave compiles case-sensitively; pytest-bdd leaves parse's default (case-insensitive).
-    sensitive = definition.framework != "pytest-bdd"
+    # behave compiles case-sensitively; pytest-bdd leaves parse's default (case-insensitive) unless the parser is
+    # given ``case_sensitive=True`` (the ``c`` flag, ``python._case_flag``).
+    pytest_bdd = definition.framework == "pytest-bdd"
+    sensitive = not pytest_bdd or "c" in definition.flags
     try:
         if definition.kind == "cfparse":
             from parse_type.cfparse import Parser
@@ -78,13 +80,14 @@ def compile_parse(definition: StepDefinition, types: dict[str, Callable[[str], s
             try:
                 found = parser.evaluate_result(matched)
             except Exception:  # noqa: BLE001 - a converter refused the text (parse's date types: "31/02/2020")
-                if not sensitive:
+                if pytest_bdd:
                     return None  # pytest-bdd's ``is_matching``: a converter's ValueError is no match
                 # behave runs this definition for the step, which fails when it runs: a match, at parse's spans.
                 return tuple(Argument(text[a:b], a, b) for a, b in sorted(_spans(parser, matched)))
         if found is None or not hasattr(found, "spans"):
             return None
-        spans = sorted(found.spans.values())
+        # pytest-bdd hands the step function ``.named`` only: a ``{}`` field is matched but passes no value.
+        spans = sorted(span for key, span in found.spans.items() if not pytest_bdd or isinstance(key, str))
         return tuple(Argument(text[a:b], a, b) for a, b in spans)
 
     head = definition.pattern.split("{", 1)[0] if "{" in definition.pattern else definition.pattern

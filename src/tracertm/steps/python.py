@@ -676,7 +676,7 @@ def _pytest_bdd_pattern(module: _Module, node: ast.expr) -> tuple[PatternKind, s
     if first is None:
         raise _Unreadable(node, "the parser has no pattern")
     pattern = _string(module, first, "the pattern")
-    flags = ""
+    flags = _case_flag(node, kwargs) if kind in ("parse", "cfparse") else ""
     flag_node = node.args[1] if len(node.args) > 1 else kwargs.get("flags")
     if kind == "regex" and flag_node is not None:
         for part in ast.walk(flag_node):
@@ -696,6 +696,17 @@ def _pytest_bdd_pattern(module: _Module, node: ast.expr) -> tuple[PatternKind, s
     elif extra is not None and not (isinstance(extra, ast.Constant) and extra.value is None):
         _unread_extra_types(module, extra, pattern, kind, node.lineno)
     return kind, pattern, "".join(sorted(set(flags)))
+
+
+def _case_flag(node: ast.Call, kwargs: dict[str, ast.expr]) -> str:
+    """``c`` for ``parsers.parse/cfparse(pattern, extra_types, case_sensitive)`` given a true ``case_sensitive``,
+    which pytest-bdd hands to ``parse`` (its default ignores case); ``_Unreadable`` when it is computed."""
+    given = node.args[2] if len(node.args) > 2 else kwargs.get("case_sensitive")
+    if given is None:
+        return ""
+    if not isinstance(given, ast.Constant):
+        raise _Unreadable(given, f"case_sensitive={source(given, 40)} is computed when the step code runs")
+    return "c" if given.value else ""
 
 
 # parse's own format types (``parse.Parser``'s conversions): not ones ``extra_types`` must bring.

@@ -88,15 +88,22 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         later = Later(source, flags, method,
                       None if lazy else re.compile(source, flags) if fast else bounded_pattern(source, flags), fast)
 
+    # pytest-bdd hands the step function ``match.groupdict()``: its named groups only; the others every group.
+    named = sorted(items.state.groupdict.values()) if framework == "pytest-bdd" else None
+    groups = range(1, items.state.groups) if named is None else named
+
     def match(text: str) -> tuple[Argument, ...] | None:
         found = later.find(text, head)
         if found is None:
             return None
-        return tuple(Argument(found.group(i), *found.span(i)) for i in range(1, (found.re.groups or 0) + 1))
+        return tuple(Argument(found.group(i), *found.span(i)) for i in groups)
 
     def values(text: str) -> tuple[str | None, ...] | None:
         found = later.find(text, head)
-        return None if found is None else found.groups()  # every group, None where it did not take part
+        if found is None:
+            return None
+        # None where a group did not take part
+        return found.groups() if named is None else tuple(found.group(i) for i in named)
 
     # Anchored at the start: behave's re.match and the whole-text matchers; at the end: the whole-text ones only (a
     # searched pattern, Reqnroll's included, is anchored where its own ``^``/``$`` say).
