@@ -137,7 +137,8 @@ def test_behave_cucumber_expression_parameter_types_are_read(git_repo: GitRepo) 
 
 def test_an_undeclared_behave_cucumber_type_names_define_parameter_type(git_repo: GitRepo) -> None:
     git_repo.write("features/steps/s.py", (
-        "from behave import use_step_matcher, when\nuse_step_matcher('cucumber_expressions')\n"
+        "from behave import when\nfrom behave.cucumber_expression import use_step_matcher_for_cucumber_expressions\n"
+        "use_step_matcher_for_cucumber_expressions()\n"
         "@when('I pick {fruit}')\ndef f(ctx, fruit):\n    pass\n"))
     git_repo.write("features/c.feature", "Feature: c\n  Scenario: s\n    When I pick pear\n")
     git_repo.commit()

@@ -44,7 +44,7 @@ _DECORATORS: dict[str, Keyword] = {
 }
 _BEHAVE_MATCHERS: dict[str, PatternKind] = {
     "parse": "parse", "cfparse": "cfparse", "re": "regex", "re0": "regex",
-    "cucumber_expressions": "cucumber-expression", "cucumber": "cucumber-expression",
+    "cucumber_expressions": "cucumber-expression",
 }
 # behave's own default matcher (``StepMatcherFactory.DEFAULT_MATCHER_NAME``).
 DEFAULT_MATCHER = "parse"
@@ -86,6 +86,8 @@ class _Module:
     stacks: list[int] = field(default_factory=list)  # per definition: which decorated function it is on
     written_for_re: set[int] = field(default_factory=set)  # indexes in ``definitions`` read with the ``re`` matcher
     types: list[ParameterTypeDecl] = field(default_factory=list)
+    cucumber_registered: int | None = None  # ``BehaveStepFile.cucumber_registered``
+    cucumber_selected: list[tuple[int, int]] = field(default_factory=list)  # ``BehaveStepFile.cucumber_selected``
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     columns: ByteColumns = field(default_factory=lambda: ByteColumns(""))  # of the module's text
@@ -138,6 +140,11 @@ class BehaveStepFile(StepFile):
     # The default step matcher this module leaves for the step modules behave loads after it: its last module-level
     # ``use_default_step_matcher(name)`` names it; else the one it started with (``parse``'s ``step_matcher``).
     default_matcher: str = DEFAULT_MATCHER
+    # behave's ``cucumber_expressions`` matcher exists only once ``use_step_matcher_for_cucumber_expressions()`` has
+    # registered it (else selecting it is a KeyError): the line of the module's first module-level call, and where
+    # the module selects the matcher by name before it, (line, column) each (``report._unregistered_matcher``).
+    cucumber_registered: int | None = None
+    cucumber_selected: tuple[tuple[int, int], ...] = ()
 
     @property
     def registered(self) -> tuple[StepDefinition, ...]:
@@ -192,7 +199,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     return BehaveStepFile(
         path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings), imports,
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
-        frozenset(module.imported), module.default,
+        frozenset(module.imported), module.default, module.cucumber_registered, tuple(module.cucumber_selected),
     )
 
 
@@ -400,7 +407,7 @@ def _walk(module: _Module, body: list[ast.stmt]) -> None:
 
 def _matcher_name(module: _Module, call: ast.Call, node: ast.expr) -> str | None:
     """The step matcher ``node`` names, or None when it cannot be read or behave has no such matcher (an error of
-    the module at the call)."""
+    the module at the call). Naming ``cucumber_expressions`` before the module registers it is recorded."""
     try:
         value = _string(module, node, "the step matcher name")
     except _Unreadable as exc:
@@ -409,6 +416,8 @@ def _matcher_name(module: _Module, call: ast.Call, node: ast.expr) -> str | None
     if value not in _BEHAVE_MATCHERS:
         module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
         return None
+    if value == "cucumber_expressions" and module.cucumber_registered is None:
+        module.cucumber_selected.append((call.lineno, module.columns.of(call)))
     return value
 
 
@@ -434,6 +443,7 @@ def _module_call(module: _Module, call: ast.Call) -> None:
             module.default = value
         module.use(module.default)
     elif name == "use_step_matcher_for_cucumber_expressions":
+        module.cucumber_registered = module.cucumber_registered or call.lineno
         module.use("cucumber_expressions")
     elif name == "register_type":
         for kw in call.keywords:

@@ -184,6 +184,7 @@ def _build_report(
     refused = _behave_refuses(compiled, index, *_behave_read(parsed), group=lenses.behave.group,
                                order=lenses.behave.order)
     refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed, lenses.behave))
+    report.errors.extend(_unregistered_matcher(parsed, lenses.behave))
     if refused:
         report.errors.extend(refused.values())
         report.broken.update(refused)
@@ -326,6 +327,43 @@ def _registered_before(t: ParameterTypeDecl, d: StepDefinition, imports: frozens
     if t.path == d.path:
         return t.line < d.line
     return posixpath.basename(t.path) < posixpath.basename(d.path) or posixpath.basename(t.path)[:-3] in imports
+
+
+def _unregistered_matcher(files: Iterable[StepFile], folders: BehaveFolders) -> list[Diagnostic]:
+    """behave's own step matchers are parse, cfparse, re and re0; ``cucumber_expressions`` exists once
+    ``use_step_matcher_for_cucumber_expressions()`` has registered it (``behave.cucumber_expression``; importing the
+    module does not), and selecting it by name before that is ``KeyError: 'cucumber_expressions'``, on which behave
+    stops loading the step code. The registration is in time when it is above the selection in its module, in
+    ``environment.py``, in a step module of the folder loaded earlier (file-name order) or one the module imports,
+    or anywhere else tracertm reads (a library, another steps folder: it cannot tell when that runs) — but not in
+    another features folder's files when behave's folders are scoped (``folders``). An error at each selection
+    that no registration precedes (``BehaveStepFile.cucumber_selected``)."""
+    behave = [f for f in files if isinstance(f, BehaveStepFile)]
+    registering = [(f.path, f.cucumber_registered) for f in behave if f.cucumber_registered is not None]
+    found: list[Diagnostic] = []
+    for f in behave:
+        here = behave_base(f.path) if folders.active else None
+        for line, column in f.cucumber_selected:
+            if any(_runs_before(path, at, f, line) for path, at in registering
+                   if here is None or behave_base(path) in (here, None)):
+                continue
+            found.append(Diagnostic(
+                f.path, line, column,
+                "behave's step matcher 'cucumber_expressions' is not registered when this line runs: behave refuses "
+                "to load the steps (KeyError: 'cucumber_expressions') — call use_step_matcher_for_cucumber_"
+                "expressions() from behave.cucumber_expression instead, which registers and selects it"))
+    return found
+
+
+def _runs_before(path: str, line: int, module: BehaveStepFile, at: int) -> bool:
+    """Whether behave has run line ``line`` of ``path`` when it runs line ``at`` of ``module``
+    (``_unregistered_matcher``)."""
+    if path == module.path:
+        return line < at
+    if is_environment(path) or posixpath.dirname(path) != posixpath.dirname(module.path):
+        return True
+    name = posixpath.basename(path)
+    return name < posixpath.basename(module.path) or name[:-3] in module.imports
 
 
 def _behave_read(files: Iterable[StepFile]) -> tuple[frozenset[str], frozenset[str]]:
