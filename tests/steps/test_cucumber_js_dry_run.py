@@ -72,7 +72,8 @@ def _cucumber(repo: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     )
     assert (out / "usage.json").exists(), proc.stdout + proc.stderr
     usage = json.loads((out / "usage.json").read_text())
-    messages = [json.loads(line) for line in (out / "messages.ndjson").read_text().splitlines() if line.strip()]
+    # Lines end at \n alone: a step's text may hold U+2028 or \x1c, which str.splitlines takes for line ends.
+    messages = [json.loads(line) for line in (out / "messages.ndjson").read_text().split("\n") if line.strip()]
     assert any("testRunFinished" in m for m in messages), proc.stdout + proc.stderr
     return usage, messages
 

@@ -4,18 +4,20 @@ makes a missing node fail), and end to end through ``tracertm check``."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import shutil
 import subprocess
+import unicodedata
 import warnings
 from pathlib import Path
 
 import pytest
 
 from conftest import GitRepo, run_cli
-from tracertm.steps.regex import Refused, Untranslatable, translate
+from tracertm.steps.regex import Refused, Untranslatable, language_classes, translate
 
 # (pattern, flags, text): JavaScript's verdict decides; tracertm's translation must agree, or refuse to translate.
 JS_CASES = [
@@ -36,6 +38,14 @@ JS_CASES = [
     (r"^(?<word>\w+) \k<word>$", "", "echo echo"),
     (r"^a \w+ b$", "", "a José b"),  # \w is ASCII in JavaScript
     (r"^a [^\]]+ b$", "", "a x] b"),
+    # . stops at JavaScript's line terminators (not at NEL), but where the s flag holds; \s is JavaScript's white
+    # space (the BOM, not \x1c-\x1f nor NEL), \S the rest, in a class too.
+    *[(r"^say .$", flags, f"say {c}") for flags in ("", "s") for c in "\r\x85\u2028\u2029"],
+    *[(pattern, "", f"gap x{c}y") for pattern in (r"^gap x\sy$", r"^gap x\Sy$", r"^gap x[\s]y$", r"^gap x[^\s]y$",
+                                                  r"^gap x[\S]y$", r"^gap x[^\S]y$", r"^gap x[\S-]y$")
+      for c in "\x0b\x1c\x1f\x85\xa0\u2028\u3000\ufeff"],
+    (r"^any [^]$", "", "any \u2028"),
+    *[(r"^any [\s\S]$", "", f"any {c}") for c in "\x1c\ufeff"],
 ]
 # Java's verdicts: None where java.util.regex refuses the pattern.
 JAVA_CASES = [
@@ -48,6 +58,13 @@ JAVA_CASES = [
     (r"^esc \e$", "esc \x1b"),
     (r"^hex \x{41}$", "hex A"),
     (r"^lead []a]+$", "lead ]a"),
+    # . stops at Java's line terminators, NEL included, but under (?s); \s is ASCII, \S the rest, in a class too.
+    *[(pattern, f"say {c}") for pattern in (r"say .", r"(?s)say .", r"say (?s:.)", r"say (?s).|x", r"(?s)say (?-s:.)")
+      for c in "\r\x85\u2028"],
+    *[(pattern, f"gap x{c}y") for pattern in (r"gap x\sy", r"gap x[\S]y", r"gap x[^\S]y")
+      for c in "\x0b\x1c\x85\u3000"],
+    ("(?x)(?s:a # )\n .) .", "a\x85x"),  # a verbose pattern's comment is no group
+    ("(?x)(?s:a # )\n .) .", "ax\x85"),
 ]
 
 
@@ -95,11 +112,14 @@ def test_java_regexes_mean_what_java_says_or_are_refused_as_java_refuses(tmp_pat
         "import java.util.regex.*;\n"
         "public class Oracle { public static void main(String[] a) {\n"
         "  for (int i = 0; i + 1 < a.length; i += 2) {\n"
-        "    try { System.out.println(Pattern.compile(a[i]).matcher(a[i + 1]).matches()); }\n"
-        "    catch (PatternSyntaxException e) { System.out.println(\"refused\"); } } } }\n",
+        "    try { System.out.println(Pattern.compile(text(a[i])).matcher(text(a[i + 1])).matches()); }\n"
+        "    catch (PatternSyntaxException e) { System.out.println(\"refused\"); } } }\n"
+        # Arguments in base64: the platform's encoding of a command line may not carry U+2028 or NEL.
+        "  static String text(String b) { return new String(java.util.Base64.getDecoder().decode(b),\n"
+        "    java.nio.charset.StandardCharsets.UTF_8); } }\n",
         encoding="utf-8",
     )
-    args = [part for case in JAVA_CASES for part in case]
+    args = [base64.b64encode(part.encode()).decode() for case in JAVA_CASES for part in case]
     out = subprocess.run([java, str(source), *args], capture_output=True, text=True, check=True, timeout=120)
     expected = [line if line == "refused" else line == "true" for line in out.stdout.split()]
     got = [_python(p, "", "java", t, anchored=True) for p, t in JAVA_CASES]
@@ -119,6 +139,35 @@ def test_javascript_and_java_regexes_without_a_java_or_node_at_hand() -> None:
     assert _python(r"^a {b$", "u", "javascript", "a {b") == "refused"
     assert _python(r"^[[:alpha:]]+$", "", "go", "abc") is True
     assert _python(r"^[[:alpha:]]+$", "", "ruby", "abc") == "untranslatable"  # Ruby's are Unicode classes
+    assert _python(r"^say .$", "", "javascript", "say \u2028") is False
+    assert _python(r"^say .$", "s", "javascript", "say \u2028") is True
+    assert _python(r"^gap x\sy$", "", "javascript", "gap x\x1cy") is False
+    assert _python(r"^gap x[\S]y$", "", "javascript", "gap x\ufeffy") is False
+    assert _python(r"say .", "", "java", "say \x85", anchored=True) is False
+    assert _python(r"say (?s).|x", "", "java", "say \x85", anchored=True) is True
+
+
+def test_dotnet_white_space_is_its_documented_set() -> None:
+    """.NET's ``\\s`` is ``[\\f\\n\\r\\t\\v\\x85\\p{Z}]`` (Python's str ``\\s`` also takes \\x1c-\\x1f); its
+    ``.`` stops at \\n alone, as Python's, and so do Ruby's and Go's."""
+    separators = {c for c in map(chr, range(0x110000)) if unicodedata.category(c) in ("Zs", "Zl", "Zp")}
+    spaces = separators | set("\f\n\r\t\v\x85")
+    source, flags = translate(r"^\s$", "", "csharp")
+    assert {c for c in map(chr, range(0x110000)) if re.match(source, c, flags)} == spaces
+    assert _python(r"^a[\S]b$", "", "csharp", "a\x1cb") is True
+    for language in ("csharp", "ruby", "go"):
+        assert _python(r"^a.b$", "", language, "a\u2028b") is True
+
+
+def test_what_tracertm_writes_it_reads_alike_again() -> None:
+    """The translation of a regex is translated alike again (a declared parameter type's regex is, inside its
+    expression's)."""
+    for pattern, flags, language in [(r"^a(?s:.)b.[\S\s]\w\b(?#c(.)(?-s:.)$", "", "javascript"),
+                                     (r"a(?s).b|c\s.", "", "java"), (r"^(?x) a . # b\s$", "", "ruby"),
+                                     (r"^a.\S[^\s]\b$", "s", "javascript"), (r"\s\S[\s\S]", "", "csharp"),
+                                     ("(?x)(?s:a # )\n .) .", "", "java"), (r"[\S-]\S[^\S]\s", "", "go")]:
+        source, value = translate(pattern, flags, language)
+        assert language_classes(source, language, value) == source, (pattern, language)
 
 
 def test_check_reports_what_the_engines_refuse_and_what_tracertm_cannot_translate(git_repo: GitRepo) -> None:

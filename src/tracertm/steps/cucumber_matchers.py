@@ -20,7 +20,7 @@ from tracertm.steps.compiled import (
 from tracertm.steps.linear import linear_source
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.parameter_types import DOTNET_TYPES, FAMILY, SPACELESS_JVM, group_count
-from tracertm.steps.regex import ascii_classes
+from tracertm.steps.regex import LANGUAGES, language_classes, translate
 
 def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> Compiled:
     """The matcher of a Cucumber Expression with the parameter types of ``registry`` (a ``ParameterTypeRegistry``,
@@ -36,8 +36,9 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
         import regex
 
         source, top = simple
-        # The built-in types' regexes are Python's (``-?\d+``): their classes mean what they do in the language.
-        source = ascii_classes(source, definition.language)
+        # The built-in types' regexes are Python's (``-?\d+``, ``.*``): their classes and dots mean what they do in
+        # the language (cucumber-js's ``{word}`` is ``[^\s]+`` with JavaScript's ``\s``).
+        source = language_classes(source, definition.language)
         head, rest = _split_head(definition.pattern, source)
         try:
             if linear_source(rest):
@@ -54,7 +55,7 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
             raise too_large(exc) from None
     else:
         source, top = _cucumber_package(definition, registry)
-        source = ascii_classes(source, definition.language)
+        source = language_classes(source, definition.language)
         # It holds the project's parameter types' regexes.
         later = Later(source, 0, "match", None if lazy else bounded_pattern(source, 0))
     if lazy:  # too large: refused now, as an eager compile refuses it, not silently at its first match
@@ -218,12 +219,16 @@ def _split_head(pattern: str, source: str) -> tuple[str, str]:
 
 
 # The regexes of the built-in parameter types that never match a space (cucumber's int, float and word and their
-# aliases, Reqnroll's decimal and Guid), as the registry holds them: an expression whose parameters are all of these
+# aliases, Reqnroll's decimal and Guid), as the registry holds them, and as it holds a declared type of one of these
+# regexes (translated: ``[^\s]+`` with the language's ``\s``): an expression whose parameters are all of these
 # matches only texts with as many spaces as its own text (``_spaces``).
-_SPACELESS = frozenset({
+_BUILT_IN_SPACELESS = (
     (r"-?\d+", r"\d+"), (r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[E][+-]?\d+)?",), (r"[^\s]+",),
     (DOTNET_TYPES["decimal"],), (DOTNET_TYPES["Guid"],),
-})
+)
+_SPACELESS = frozenset(_BUILT_IN_SPACELESS) | {
+    tuple(translate(r, "", language)[0] for r in regexps) for regexps in _BUILT_IN_SPACELESS for language in LANGUAGES
+}
 
 
 def _spaces(pattern: str, registry: Any) -> int:

@@ -11,15 +11,21 @@ intersections and nested classes, .NET's class subtraction, JavaScript's ``v`` f
 — a finding for the definition, never a crash; what the language's own engine refuses (Java's ``{int}``, a
 JavaScript syntax error under the ``u`` flag) raises ``Refused`` — an error, as the framework fails on it.
 
-Python's ``\\w``, ``\\d``, ``\\s`` and ``\\b`` are Unicode-aware; other languages' are not (``ascii_classes``):
-JavaScript's ``\\w``, ``\\d`` and ``\\b`` are ASCII (its ``\\s`` is Unicode), Java's (and Kotlin's), Ruby's and
-Go's (RE2) ``\\w``, ``\\d`` and ``\\s`` are ASCII, Go's ``\\b`` too (Java's ``\\b`` is Unicode-aware before JDK 19;
-Ruby's is left as Python's). .NET (Reqnroll) classes are Unicode, as Python's. ``/^the user (\\w+) logs in$/``
-does not match "the user José logs in" in cucumber-js, nor ``{int}`` "٣".
+Python's ``\\w``, ``\\d``, ``\\s`` and ``\\b`` are Unicode-aware, and its ``.`` stops at \\n alone; other
+languages' differ (``language_classes``): JavaScript's ``\\w``, ``\\d`` and ``\\b`` are ASCII, its ``\\s`` is
+Unicode but not Python's (the BOM U+FEFF is one, \\x1c-\\x1f and NEL U+0085 are not), its ``.`` stops at \\n,
+\\r, U+2028 and U+2029 too; Java's (and Kotlin's), Ruby's and Go's (RE2) ``\\w``, ``\\d`` and ``\\s`` are ASCII
+(RE2's ``\\s`` without \\v), Go's ``\\b`` too (Java's ``\\b`` is Unicode-aware before JDK 19; Ruby's is left as
+Python's), Java's ``.`` stops at \\n, \\r, NEL, U+2028 and U+2029; .NET's (Reqnroll) ``\\s`` is
+``[\\f\\n\\r\\t\\v\\x85\\p{Z}]`` (without \\x1c-\\x1f), its other classes Unicode as Python's. ``\\S`` is
+the complement, inside a class too; where the s flag holds, ``.`` matches everything. ``/^the user (\\w+) logs
+in$/`` does not match "the user José logs in" in cucumber-js, nor ``{int}`` "٣", nor ``{}`` "x\\u2028y". Checked
+against node and Java.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE, "u": 0, "g": 0, "y": 0, "d": 0,
@@ -27,63 +33,196 @@ _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE
 
 
 _WORD = "a-zA-Z0-9_"
-# Per language: the ASCII-only shorthand classes, each as (outside a character class, inside one or None when it
-# cannot be written there: left as Python's).
-_SPACE = {"go": "\\t\\n\\f\\r ", "default": " \\t\\n\\x0b\\f\\r"}
 _ASCII = {
     "d": (r"[0-9]", "0-9"), "D": (r"[^0-9]", None),
     "w": (f"[{_WORD}]", _WORD), "W": (f"[^{_WORD}]", None),
 }
-_ASCII_SPACE = {"s": ("[{}]", "{}"), "S": ("[^{}]", None)}
 _ASCII_BOUNDARY = {"b": (r"(?a:\b)", None), "B": (r"(?a:\B)", None)}  # inside a class \b is a backspace
-_SPACE_LANGUAGES = frozenset({"java", "kotlin", "ruby", "go"})
 _BOUNDARY_LANGUAGES = frozenset({"javascript", "typescript", "go"})
-_UNICODE_LANGUAGES = frozenset({"python", "csharp"})
+_JVM_LANGUAGES = ("java", "kotlin")
+# What each language's ``\s`` matches, where Python's str ``\s`` (``str.isspace``: also \x1c-\x1f and NEL, not the
+# BOM) says otherwise: JavaScript's WhiteSpace and LineTerminator; java.util.regex's and Onigmo's ASCII set; RE2's,
+# without \v; .NET's [\f\n\r\t\v\x85\p{Z}].
+_UNICODE_SPACE = "\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"  # \p{Z}
+_JS_SPACE = "\t\n\v\f\r " + _UNICODE_SPACE + "\ufeff"
+_SPACES = {
+    "javascript": _JS_SPACE, "typescript": _JS_SPACE, **dict.fromkeys((*_JVM_LANGUAGES, "ruby"), " \t\n\v\f\r"),
+    "go": "\t\n\f\r ", "csharp": "\t\n\v\f\r \x85" + _UNICODE_SPACE,
+}
+# The characters ``.`` does not match without the s flag (DOTALL), where they are more than Python's \n: the line
+# terminators of JavaScript and of java.util.regex (without UNIX_LINES, which tracertm refuses: ``(?d)``). Ruby's,
+# Go's and .NET's ``.`` stop at \n alone, as Python's.
+_JS_LINE_ENDS = "\n\r\u2028\u2029"
+_LINE_ENDS = {"javascript": _JS_LINE_ENDS, "typescript": _JS_LINE_ENDS,
+              **dict.fromkeys(_JVM_LANGUAGES, "\n\r\x85\u2028\u2029")}
 
 
-def ascii_classes(source: str, language: str) -> str:
-    """``source`` (a Python regex) with the shorthand classes ``language`` defines as ASCII-only written so (see the
-    module docstring): ``\\d`` → ``[0-9]``, ``\\w`` → ``[a-zA-Z0-9_]``, ``\\b`` → ``(?a:\\b)``... Idempotent."""
-    if language in _UNICODE_LANGUAGES or "\\" not in source:  # only escapes are rewritten
-        return source
-    table = dict(_ASCII)
-    if language in _SPACE_LANGUAGES:
-        space = _SPACE.get(language, _SPACE["default"])
-        table.update({k: (out.format(space), inside and inside.format(space)) for k, (out, inside) in
-                      _ASCII_SPACE.items()})
+def _code(c: int) -> str:
+    """Code point ``c`` as an escape Python's ``re`` reads alike in and out of a class."""
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" if c < 0x10000 else f"\\U{c:08x}"
+
+
+def _ranges(chars: str, complement: bool = False) -> str:
+    """The inside of a Python class matching ``chars`` (or every other character), as escaped ranges."""
+    codes = sorted(set(map(ord, chars)))
+    spans: list[list[int]] = []
+    for c in codes:
+        if spans and spans[-1][1] == c - 1:
+            spans[-1][1] = c
+        else:
+            spans.append([c, c])
+    if complement:
+        after = [-1, *(hi for _, hi in spans)]  # the gaps between the spans, and before and after them
+        before = [*(lo for lo, _ in spans), 0x110000]
+        spans = [[a + 1, b - 1] for a, b in zip(after, before) if a + 1 < b]
+    return "".join(_code(lo) if lo == hi else f"{_code(lo)}-{_code(hi)}" for lo, hi in spans)
+
+
+_PYTHON_SPACE = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())  # (none above U+3000)
+
+
+@functools.cache  # built once per language, at its first definition
+def _table(language: str) -> dict[str, tuple[str, str | None]]:
+    """The shorthand classes ``language`` reads otherwise than Python, each as (outside a character class, inside one
+    or None when it cannot be written there: left as Python's)."""
+    table = {} if language == "csharp" else dict(_ASCII)  # .NET's \d and \w are Unicode, as Python's
+    space = _SPACES.get(language)
+    if space is not None:
+        table.update(_space_classes(space))
     if language in _BOUNDARY_LANGUAGES:
         table.update(_ASCII_BOUNDARY)
+    return table
+
+
+def _space_classes(space: str) -> dict[str, tuple[str, str | None]]:
+    """``\\s`` and ``\\S`` for a language whose ``\\s`` is ``space``. Written with Python's own ``\\S`` where that
+    is exact and the list is not of ASCII characters alone: a class holding characters past U+00FF costs Python's
+    ``re`` a bitmap of the whole BMP to compile (0.15 ms; 3 ms for the complement of a few spaces, each of its
+    characters set one by one), a category nothing."""
+    spaces, extra = _ranges(space), _ranges("".join(_PYTHON_SPACE - set(space)))
+    listed: dict[str, tuple[str, str | None]] = {
+        "s": (f"[{spaces}]", spaces), "S": (f"[^{spaces}]", _ranges(space, complement=True))}
+    if not set(space) <= _PYTHON_SPACE:  # JavaScript's, with the BOM: listed
+        # \S inside a class: every other character (no whitespace character has another case, so re.I agrees).
+        return listed
+    # Python's \S, and the characters Python's \s takes and this language's does not.
+    others = {"s": (f"[^\\S{extra}]", spaces), "S": (f"[\\S{extra}]", f"\\S{extra}")}
+    return {key: (listed[key][0] if space.isascii() else others[key][0], others[key][1]) for key in listed}
+
+
+# The languages whose regexes ``translate`` reads (Python's own are left as written).
+LANGUAGES = ("javascript", "typescript", "java", "kotlin", "ruby", "go", "csharp")
+_DOTS = {language: f"[^{_ranges(ends)}]" for language, ends in _LINE_ENDS.items()}
+_FLAG_GROUP = re.compile(r"\(\?([aiLmsux]*)(?:-([imsx]+))?([:)])")
+_ALREADY = ("(?a:\\b)", "(?a:\\B)")  # written by ``language_classes``
+
+
+def language_classes(source: str, language: str, flags: int = 0) -> str:
+    """``source`` (a Python regex, compiled with ``flags``) with its ``.`` and the shorthand classes ``language``
+    reads otherwise written as it reads them (see the module docstring): ``\\d`` → ``[0-9]``, ``\\w`` →
+    ``[a-zA-Z0-9_]``, ``\\b`` → ``(?a:\\b)``, JavaScript's ``\\s`` with the BOM and without \\x1c, its ``.`` without
+    U+2028 (but where the s flag holds)... Idempotent."""
+    if language not in LANGUAGES or ("\\" not in source and "." not in source):  # only escapes and dots change
+        return source
+    table = _table(language)
+    dot = _DOTS.get(language)
     out: list[str] = []
-    in_class = False
+    # Per open group, whether ``.`` matches every character there (DOTALL) and whether # starts a comment (VERBOSE).
+    modes = [(bool(flags & re.DOTALL), bool(flags & re.VERBOSE))]
+    in_class = everything = False  # (a class of both \s and \S holds every character, in any language)
     i, n = 0, len(source)
     while i < n:
         ch = source[i]
-        if source.startswith("(?a:\\", i) and not in_class:  # written by this function already
-            out.append(source[i : i + 6])
-            i += 6
-            continue
         if ch == "\\" and i + 1 < n:
-            written = table.get(source[i + 1])
-            replacement = None if written is None else written[1] if in_class else written[0]
-            out.append(source[i : i + 2] if replacement is None else replacement)
-            i += 2
-            continue
-        if ch == "[" and not in_class:
-            in_class = True
+            i = _shorthand(source, i, out, table, "inside" if in_class and not everything else
+                           "everything" if in_class else "outside")
+        elif in_class:
+            in_class = ch != "]"
             out.append(ch)
             i += 1
-            if source.startswith("^", i):
-                out.append("^")
-                i += 1
-            if source.startswith("]", i):  # a leading ] is literal in Python
-                out.append("]")
-                i += 1
-            continue
-        if ch == "]" and in_class:
-            in_class = False
-        out.append(ch)
-        i += 1
+        elif ch == "[":
+            i = _class_start(source, i, out)
+            in_class, everything = True, _spaces_and_others(source, i)
+        elif ch == "(":
+            i = _group_start(source, i, out, modes)
+        elif ch == ")":
+            if len(modes) > 1:
+                modes.pop()
+            out.append(ch)
+            i += 1
+        elif ch == "#" and modes[-1][1]:  # a verbose pattern's comment, to the end of its line: as written
+            end = source.find("\n", i)
+            end = n if end == -1 else end
+            out.append(source[i:end])
+            i = end
+        else:
+            out.append(dot if ch == "." and dot is not None and not modes[-1][0] else ch)
+            i += 1
     return "".join(out)
+
+
+def _shorthand(source: str, i: int, out: list[str], table: dict[str, tuple[str, str | None]], where: str) -> int:
+    """Copies the escape at ``source[i]`` to ``out``, written from ``table`` for ``where`` it is: ``inside`` a class,
+    in a class holding ``everything`` (``_spaces_and_others``) or ``outside`` one; the index after it."""
+    written = table.get(source[i + 1])
+    inside = table.get("S", ("", None))[1] or ""
+    if where != "outside" and inside.startswith("\\S") and source.startswith(inside, i):
+        out.append(inside)  # \S written with Python's own already (``_space_classes``): exact as it is
+        return i + len(inside)
+    if where == "everything" and source[i + 1] in "sS":
+        written = None  # the class holds every character, in Python as in the language
+    replacement = None if written is None else written[1] if where != "outside" else written[0]
+    out.append(source[i : i + 2] if replacement is None else replacement)
+    return i + 2
+
+
+def _class_start(source: str, i: int, out: list[str]) -> int:
+    """Copies the opening of the class at ``source[i]`` (``[``, a ``^``, a leading ``]``, literal in Python) to
+    ``out``; the index after it."""
+    end = i + 1 + source.startswith("^", i + 1)
+    end += source.startswith("]", end)
+    out.append(source[i:end])
+    return end
+
+
+def _spaces_and_others(source: str, i: int) -> bool:
+    """Whether the class whose items start at ``source[i]`` holds both ``\\s`` and ``\\S``: every character, in Python
+    as in the language (``[\\s\\S]``, JavaScript's ``[^]``), for nothing of the cost of listing them."""
+    found: set[str] = set()
+    while i < len(source) and source[i] != "]":
+        if source[i] == "\\":
+            found.add(source[i + 1 : i + 2])
+            i += 1
+        i += 1
+    return {"s", "S"} <= found
+
+
+def _group_start(source: str, i: int, out: list[str], modes: list[tuple[bool, bool]]) -> int:
+    """Copies the opening of the group at ``source[i]`` (``(``) to ``out``, with its flags' modes pushed on
+    ``modes`` (a global ``(?s)`` changes the current ones); the index after it. A ``(?#…)`` comment and an
+    ``(?a:\\b)`` written already are copied whole."""
+    if source.startswith(_ALREADY, i):
+        out.append(source[i : i + 7])
+        return i + 7
+    if source.startswith("(?#", i):
+        end = source.find(")", i)
+        end = len(source) if end == -1 else end + 1
+        out.append(source[i:end])
+        return end
+    found = _FLAG_GROUP.match(source, i)
+    dotall, verbose = modes[-1]
+    if found is None:
+        modes.append((dotall, verbose))
+        out.append("(")
+        return i + 1
+    on, off = found.group(1), found.group(2) or ""
+    mode = ("s" in on or dotall and "s" not in off, "x" in on or verbose and "x" not in off)
+    if found.group(3) == ")":
+        modes[-1] = mode
+    else:
+        modes.append(mode)
+    out.append(found.group())
+    return found.end()
 
 
 class Untranslatable(Exception):
@@ -338,4 +477,4 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
             text, i = ch, i + 1
         out.append(text)
     out.append(")" * len(scoped[0]))
-    return ascii_classes("".join(out), language), value
+    return language_classes("".join(out), language, value), value
