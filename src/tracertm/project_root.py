@@ -4,8 +4,8 @@ so it is found again: a project of this repository (its root commit is here, ``e
 that cannot know its root does not disprove it) lives in the folder under which its recorded paths are tracked
 files; a folder a sync would also name so (``engine.sync.project_name``: its folder name or its configuration's
 ``project``) wins over one that merely holds the same paths (two services of a monorepo with the same layout), and a
-tie it does not break leaves the project unlocated rather than guessing. Used by the API (``api.repository``) and
-by ``show --at`` run from elsewhere in the repository."""
+tie it does not break leaves the project unlocated rather than guessing. Used by the API (``api.repository``), by
+``show --at``, ``diff --project``, ``results import`` and ``coverage`` run from elsewhere in the repository."""
 
 from __future__ import annotations
 
@@ -20,17 +20,21 @@ from tracertm.models import Project
 _SAMPLE = 200  # recorded paths compared with the repository's files: plenty to tell folders apart
 
 
-def spec_root(top: Path, session: Session, project: Project) -> Path | None:
-    """The folder of ``top`` holding ``project``'s specs (module docstring), or None."""
+def spec_root(top: Path, session: Session, project: Project, ref: str | None = None) -> Path | None:
+    """The folder of ``top`` holding ``project``'s specs (module docstring), or None. ``ref``: among the files of
+    that commit (``coverage`` reads a run's commit) rather than those tracked now."""
     from tracertm import git
     from tracertm.errors import GitError
     from tracertm.models import SpecRevision
 
-    assert project.root_commit is not None
+    root = project.root_commit
     try:
-        if not (git.has_commit(top, project.root_commit) or git.root_unknown(top)):
+        # No root yet (synced before the repository's first commit): no identity to disprove, as sync decides.
+        if root is not None and not (git.has_commit(top, root) or git.root_unknown(top)):
             return None  # another repository's project
-        tracked = git.run(top, "ls-files", "-z", "--cached").decode("utf-8", "surrogateescape").split("\0")
+        listed = (git.run(top, "ls-files", "-z", "--cached") if ref is None
+                  else git.run(top, "ls-tree", "-r", "-z", "--name-only", ref, "--"))
+        tracked = listed.decode("utf-8", "surrogateescape").split("\0")
     except GitError:
         return None
     paths = set(session.execute(

@@ -7,9 +7,12 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracertm.errors import UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FORMAT_CHOICES = ("auto", "junit", "cucumber-json", "cucumber-messages")
 STATUS_CHOICES = ("passed", "failed", "skipped", "undefined", "pending", "error")
@@ -155,11 +158,12 @@ def _import(args: argparse.Namespace) -> int:
     from tracertm.results.stats import DEFAULT_WINDOW
 
     context = _context(args)
-    engine, settings = context.engine, context.settings
-    session, project = _project(context, args.project)
-    session.close()
-    commit, origin = default_commit(args.commit)
+    engine = context.engine
     top = git.find_root(Path.cwd())
+    session, project = _project(context, args.project)
+    with session:
+        root, settings = _project_folder(context, session, project, top)
+    commit, origin = default_commit(args.commit)
     if commit and top is not None:
         try:
             commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
@@ -188,9 +192,11 @@ def _import(args: argparse.Namespace) -> int:
     window = args.window if args.window is not None else _configured_window(settings) or DEFAULT_WINDOW
     max_size = args.max_size if args.max_size is not None else DEFAULT_MAX_REPORT_SIZE
     pattern = settings.parser.scenario_id_pattern if settings else r"SC-\d+"
+    if root is None and top is not None and commit:
+        commit = _resolved(commit, top, args.run_name, window, max_size)
     summary = import_results(
         engine, project.name, args.files, fmt=args.report_format, commit=commit, run_name=args.run_name,
-        repo=top, window=window, id_pattern=pattern, max_size=max_size,
+        repo=root, window=window, id_pattern=pattern, max_size=max_size,
         lock_timeout=settings.lock_timeout if settings else None,
     )
     if args.output == "json":
@@ -220,6 +226,32 @@ def _import(args: argparse.Namespace) -> int:
         print(f"warning: {failure} (the run failed outside its tests; no scenario's result shows it)",
               file=sys.stderr)
     return 0
+
+
+def _project_folder(context: _Context, session: Any, project: Any, top: Path | None) -> tuple[Path | None, Any]:
+    """The folder of the repository ``top`` (around the current folder) holding ``project``'s specs, where its
+    feature files are read (``project_root.spec_root``: a sub-folder for a project synced from one, ``tracertm sync
+    pay``), and its configuration there (its id pattern, results window, lock timeout: a sub-folder's own, not the
+    top's). None outside a repository, or when the project is not found in it (another repository's, or two folders
+    that hold its files alike): no folder is guessed, and the configuration is the one ``_context`` found."""
+    if top is None:
+        return None, context.settings
+    from tracertm.config import load_settings
+    from tracertm.project_root import spec_root
+
+    root = spec_root(top, session, project)
+    return root, (load_settings(root) if root is not None else context.settings)
+
+
+def _resolved(commit: str, top: Path, run_name: str | None, window: int, max_size: int) -> str:
+    """``commit`` resolved as ``import_results`` resolves it through a repository (``runs.commit_id``), for an import
+    that passes it none (its project's folder is not known): an abbreviation this clone does not resolve is refused
+    naming the repository, not as one with no repository to resolve it."""
+    from tracertm.results.runs import commit_id
+    from tracertm.results.store import check_options
+
+    check_options(commit, run_name, window, max_size)  # first, as the import checks them
+    return commit_id(commit, top) or commit
 
 
 def _configured_window(settings: Any) -> int | None:
@@ -296,13 +328,16 @@ def _unmatched(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    from tracertm import db
+    from pathlib import Path
+
+    from tracertm import db, git
     from tracertm.results.queries import prune
 
     context = _context(args)
-    engine, settings = context.engine, context.settings
+    engine = context.engine
     probe, project = _project(context, args.project)
-    probe.close()
+    with probe:
+        _root, settings = _project_folder(context, probe, project, git.find_root(Path.cwd()))
     window = _configured_window(settings) or 20
     from tracertm.repositories import Projects
 
