@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -340,7 +341,7 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     executed = last_executed(session, [s.id for s, _f, _p in rows if s.execution_count])
     # The feature files whose content a run's commit may have to show: those with a change of the work tree.
     history = _History(repo, {path for s, _f, path in rows if path and any(
-        c[3] for c in changes.get(s.id, []) + changes.get(s.feature_id, []))})
+        c[3] for c in changes.get(s.id, []) + changes.get(s.feature_id, []))}, _locator(session, project))
     out: dict[str, list[dict[str, Any]]] = {"never_executed": [], "failing": [], "flaky": [], "stale": []}
     for scenario, feature, path in rows:
         item = {"scenario": f"{feature}/{scenario.scenario_number}", "title": scenario.title,
@@ -401,6 +402,15 @@ def _content_changes(project_id: uuid.UUID) -> Any:
     )
 
 
+def _locator(session: Session, project: Project) -> Callable[[Path, str], Path | None]:
+    """Where ``project``'s specs are in a repository's commit: ``project_root.spec_root``'s folder, the one the API
+    and ``show --at`` find — the folder holding most of its recorded paths, a tie broken by the folder a sync would
+    name as the project is named (two services of a monorepo with the same layout), else not guessed."""
+    from tracertm.project_root import spec_root
+
+    return lambda top, commit: spec_root(top, session, project, ref=commit)
+
+
 class _History:
     """Was a content change part of what a run at ``run_commit`` tested? A change from a commit: when the run's
     commit has it in its history (the repository has both commits), else when it was committed before the run. A
@@ -417,17 +427,18 @@ class _History:
     ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit); a record
     in none of them there is looked for in every feature file of that commit (a file moved since)."""
 
-    def __init__(self, repo: Path | None, paths: set[str] | None = None) -> None:
+    def __init__(self, repo: Path | None, paths: set[str], locate: Callable[[Path, str], Path | None]) -> None:
         self.top = None
         if repo is not None:
             from tracertm import git
 
             self.top = git.find_root(repo)
         self.ancestors: dict[str, set[str] | None] = {}
-        self.paths = paths or set()
+        self.paths = paths
         # By (commit, every feature file rather than ``paths``).
         self.contents: dict[tuple[str, bool], dict[tuple[str, str | None], frozenset[str]] | None] = {}
-        self.prefix: str | None = None  # the project's folder in the repository (``_location``)
+        self.locate = locate  # the project's folder in the repository at a commit (``_locator``)
+        self.location: tuple[Location | None] | None = None  # decided once (``_location``)
 
     def tested(
         self, change: _Change, run_commit: str | None, run_when: dt.datetime, path: str | None = None,
@@ -480,6 +491,8 @@ class _History:
 
                 try:
                     location = self._location(commit)
+                    if location is None:
+                        return None  # the project's folder is not known: its files are not guessed
                     records = feature_records(location, load_settings(location.root), ref=commit,
                                               keep=None if everywhere else self.paths.__contains__)
                 except (GitError, UsageError):
@@ -492,29 +505,17 @@ class _History:
                 self.contents[(commit, everywhere)] = held
         return self.contents[(commit, everywhere)]
 
-    def _location(self, commit: str) -> Location:
-        """The project's spec root in the repository (a ``Location``): the top, or the folder under it whose
-        files the project's paths name — a project synced from a sub-folder (``tracertm sync sample-repo``) has
-        paths relative to that folder, and that folder's settings. Decided once, from ``commit``'s tree: the
-        folder under which the most of ``paths`` exist (the top on a tie)."""
-        from tracertm import git
+    def _location(self, commit: str) -> Location | None:
+        """The project's spec root in the repository (a ``Location``), found by ``locate`` in ``commit``'s tree —
+        a project synced from a sub-folder (``tracertm sync sample-repo``) has paths relative to that folder, and
+        that folder's settings. Decided once; None when it is not found there."""
         from tracertm.engine.scan import Location
 
         assert self.top is not None
-        if self.prefix is None:
-            listed = git.run(self.top, "ls-tree", "-r", "-z", "--name-only", commit, "--")
-            found: dict[str, int] = {}
-            for path in listed.decode("utf-8", "surrogateescape").split("\0"):
-                cut = -1
-                while True:  # each folder the path could be relative to: "", "a/", "a/b/"...
-                    if path[cut + 1:] in self.paths:
-                        prefix = path[:cut + 1]
-                        found[prefix] = found.get(prefix, 0) + 1
-                    cut = path.find("/", cut + 1)
-                    if cut < 0:
-                        break
-            self.prefix = min(found, key=lambda p: (-found[p], len(p)), default="")
-        return Location(self.top / self.prefix, self.top) if self.prefix else Location.find(self.top)
+        if self.location is None:
+            root = self.locate(self.top, commit)
+            self.location = (Location(root, self.top.resolve()) if root is not None else None,)
+        return self.location[0]
 
     def _ancestors(self, commit: str) -> set[str] | None:
         if self.top is None:
