@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from tracertm.errors import DatabaseError, Diagnostic, GitError, UsageError
+from tracertm.errors import ConfigError, DatabaseError, Diagnostic, GitError, UsageError
 from tracertm.history.names import field_names
 from tracertm.parsers.common import canonical_json, content_hash
 
 if TYPE_CHECKING:
+    from tracertm.engine.scan import Location
     from tracertm.kinds import FileKind, RecordKind
 
 # Fields that say where a record is, not what it says (the path is reported as a move instead; a number that
@@ -118,6 +119,12 @@ def diff(
         except GitError:
             raise GitError(f"diff: {ref} is not a commit of {location.top}; check the name or fetch it") from None
     settings = load_settings(location.root)
+    if project is not None and location.prefix == "":
+        # ``--project`` run from the repository's top: the project's own folder, its files and configuration (a
+        # project synced from a sub-folder, ``tracertm sync svc/b``), as ``show --at`` finds it.
+        located = _project_location(location, settings, project, database_url)
+        if located.root != location.root:
+            location, settings = located, load_settings(located.root)
     result = DiffResult(ref1, ref2, commits[0], commits[1], "parse")
     if method != "parse":
         found = _history_states(location, settings, commits, project, database_url, required=method == "history",
@@ -132,6 +139,32 @@ def diff(
     result.changes = compare(before, after)
     result.errors = errors
     return result
+
+
+def _project_location(location: Location, settings: Any, project: str, database_url: str | None) -> Location:
+    """The folder of ``location``'s repository holding the specs of the project named ``project``
+    (``project_root.spec_root``), as a ``Location``; ``location`` itself when the database does not know the
+    project or cannot be read (the parse method needs none), or the project is not found in the repository."""
+    from tracertm import db
+    from tracertm.engine import state as db_state
+    from tracertm.engine.scan import Location
+    from tracertm.project_root import spec_root
+    from tracertm.trace.store import existing_engine
+
+    assert location.top is not None  # (``diff`` compares commits of a repository)
+    try:
+        engine, _why = existing_engine(database_url, settings.database_url)
+    except (DatabaseError, ConfigError):
+        return location  # the history method, when asked for, says why
+    if engine is None:
+        return location
+    try:
+        with db.session(engine) as session:
+            found = db_state.find_project(session, project)
+            root = spec_root(location.top, session, found) if found is not None else None
+    finally:
+        engine.dispose()
+    return Location(root, location.top) if root is not None else location
 
 
 def compare(before: Mapping[Key, _Rec], after: Mapping[Key, _Rec]) -> list[Change]:

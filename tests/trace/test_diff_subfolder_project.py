@@ -1,0 +1,56 @@
+"""``tracertm diff --project NAME`` run from the repository's top, for a project synced from a sub-folder of it
+(``tracertm sync svc/b``: its paths are relative to ``svc/b/``). An audit found the parse method parsed the top's
+folder — "no spec changes" where the history method reported the update — and the history method looked for the
+files the backfill met broken under the top, so it never reported them. The project's folder is found as ``show
+--at`` finds it (``project_root.spec_root``): the same answer by both methods. Real git, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import GitRepo, run_cli
+from specs import adr
+from tracertm.engine.sync import sync
+from tracertm.history.backfill import backfill
+from tracertm.trace.diff import diff
+
+PATH = "svc/b/docs/adr/0001-use-x.md"
+
+
+def _changes(result: Any) -> list[tuple[Any, ...]]:
+    return [(c.action, c.kind, c.id, c.path, c.fields) for c in result.changes]
+
+
+def test_both_methods_read_the_projects_folder(git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    git_repo.write(PATH, adr(1, "Use X"))
+    first = git_repo.commit("one")
+    git_repo.write(PATH, adr(1, "Use X", decision="We use X and Y."))
+    second = git_repo.commit("two")
+    sync(git_repo.path / "svc/b", engine=engine)
+    expected = [("updated", "adr", "ADR-0001", "docs/adr/0001-use-x.md", ("decision",))]
+    parsed = diff(git_repo.path, first, second, method="parse", project="b", database_url=database_url)
+    assert _changes(parsed) == expected
+    backfill(git_repo.path / "svc/b", engine=engine)
+    for method in ("auto", "history"):
+        recorded = diff(git_repo.path, first, second, method=method, project="b", database_url=database_url)
+        assert (recorded.method, _changes(recorded)) == ("history", expected), method
+
+
+def test_a_file_broken_at_a_commit_is_reported_by_both_methods(
+    git_repo: GitRepo, engine: Any, database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    git_repo.write(PATH, adr(1, "Use X"))
+    first = git_repo.commit("one")
+    git_repo.write("svc/b/contracts/money-back.yaml", "id: CTR-0001\ntitle: [unclosed\n")
+    second = git_repo.commit("broken")
+    backfill(git_repo.path / "svc/b", engine=engine)
+    found = {}
+    for method in ("parse", "history"):
+        result = diff(git_repo.path, first, second, method=method, project="b", database_url=database_url)
+        found[method] = [(d.path, d.severity) for d in result.errors]
+    assert found["parse"] == found["history"] == [("contracts/money-back.yaml", "error")], found
+    monkeypatch.chdir(git_repo.path)  # the command line, from the top: exit 1 for the file that does not parse
+    done = run_cli("diff", first, second, "--project", "b", "--database-url", database_url, "--method", "history")
+    assert done.returncode == 1 and "contracts/money-back.yaml" in done.stderr, (done.stdout, done.stderr)
