@@ -20,7 +20,9 @@ always did. The conditions, in the order they are checked:
   ``db.SCHEMA_HEAD`` (the full engine migrates or refuses it);
 - the project: absent (created, or renamed after its remote, by the engine), without a root commit (adopted;
   not by a shallow clone, whose root is unknown), of another repository (refused; a shallow clone lacking the
-  stored root cannot be told apart and is accepted, as by the engine), with another ``origin`` URL (updated);
+  stored root cannot be told apart and is accepted, as by the engine), with another ``origin`` URL (updated),
+  synced from another folder of the repository or with no folder recorded (``engine.identity``: refused, or the
+  project moved and the engine records its new folder);
 - links never built for the project, or step links never built while there are step files (the engine
   builds them once);
 - parser options (``Settings.parser_digest``: date format, id patterns...) other than those of the last sync, or
@@ -56,6 +58,9 @@ ENV_SWITCH = "TRACERTM_FASTPATH"
 LINKS_FORMAT_KEY = "links_format"
 LINKS_FORMAT = 3
 STEP_TYPES_KEY = "step_parameter_types"
+# ``engine.identity.SPEC_ROOT_KEY``: the folder the project was last synced from, as a path from the top of the work
+# tree ("." for the top).
+SPEC_ROOT_KEY = "spec_root"
 # The columns of ``sync_runs.counts`` per kind, as ``engine.sync`` writes them.
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 # How long the fast path waits for SQLite's write lock before leaving the wait to the full engine.
@@ -204,6 +209,8 @@ class _Attempt:
             raise _Give("origin URL changed")
         if not isinstance(metadata, dict) or metadata.get(LINKS_FORMAT_KEY) != LINKS_FORMAT:
             raise _Give("links never built in this format")
+        if metadata.get(SPEC_ROOT_KEY) != _spec_root(snapshot.location.prefix):
+            raise _Give("synced from another folder of the repository, or no folder recorded")
         if STEP_TYPES_KEY not in metadata and any(f.kind == "step_definition" for f in snapshot.files.values()):
             raise _Give("step links never built")  # (without step files there is nothing to build)
         if metadata.get(PARSER_OPTIONS_KEY) != options:
@@ -260,6 +267,11 @@ def _project_name(
         if remote:
             return remote
     return root.name
+
+
+def _spec_root(prefix: str) -> str:
+    """The spec root as ``engine.identity.spec_root_of`` records it, from ``Location.prefix``."""
+    return prefix[:-1] if prefix else "."
 
 
 def _trigger(trigger: str | None) -> str:

@@ -15,8 +15,16 @@ boundary that differs from clone to clone. Such a boundary is never stored as th
 lacks the stored root is accepted under its name (it cannot disprove the identity) rather than refused; a later
 sync from a full clone stores the root when none is. A shallow clone that holds the stored root matches as before.
 
+A project also remembers the folder it was synced from (``project_metadata["spec_root"]``: its spec root's path from
+the top of the work tree, ``.`` for the top): the folders of one repository share its root commit, so two sub-folder
+projects that get the same name (``services/api`` and ``clients/api``) would otherwise write each other's records.
+A sync of that name from another folder is refused while the recorded folder still holds a file in what is being
+synced (the commit, the index, or the work tree: a file git tracks or would track); once it holds none, the project
+has moved (``git mv svc/a svc/alpha``, the name kept with ``--project`` or ``project =``) and follows its folder.
+
 Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
-or adopts an identity, or when a clone lacks the stored root and is shallow.
+or adopts an identity, or when a clone lacks the stored root and is shallow. The folder costs nothing while it is
+the recorded one, one git process when it is not.
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ from tracertm.models import Project
 
 name_from_remote = git.remote_name
 
+SPEC_ROOT_KEY = "spec_root"  # in ``projects.project_metadata``: the folder the project was last synced from
+TOP = "."  # (``SPEC_ROOT_KEY``'s value for the top of the work tree)
+
 
 # How to give a repository a project of its own, by what the verb takes: ``sync`` and ``backfill`` have
 # ``--project``; ``watch`` and ``hook sync`` have no such option and read the name from the configuration only.
@@ -44,16 +55,16 @@ class ProjectMismatchError(UsageError):
     """The project of that name belongs to another repository (exit 2). The message ends in ``hint``, what to do;
     a verb without ``--project`` says its own (``hinted``)."""
 
-    def __init__(self, fact: str, hint: str = OPTION_HINT) -> None:
-        super().__init__(f"{fact}; {hint} to sync this repository as a project of its own")
-        self.fact, self.hint = fact, hint
+    def __init__(self, fact: str, hint: str = OPTION_HINT, own: str = "this repository") -> None:
+        super().__init__(f"{fact}; {hint} to sync {own} as a project of its own")
+        self.fact, self.hint, self.own = fact, hint, own
 
-    def __reduce__(self) -> tuple[type[ProjectMismatchError], tuple[str, str]]:
-        return ProjectMismatchError, (self.fact, self.hint)  # (``args`` holds the whole message, hint included)
+    def __reduce__(self) -> tuple[type[ProjectMismatchError], tuple[str, str, str]]:
+        return ProjectMismatchError, (self.fact, self.hint, self.own)  # (``args`` holds the whole message)
 
     def hinted(self, hint: str) -> ProjectMismatchError:
         """The same error ending in ``hint`` instead."""
-        return ProjectMismatchError(self.fact, hint)
+        return ProjectMismatchError(self.fact, hint, self.own)
 
 
 @dataclass
@@ -61,15 +72,21 @@ class RepoIdentity:
     """The repository being synced: its work tree (None for a plain folder), ``origin`` URL, whether the
     project name was derived from that URL (rather than given or configured), and ``folder``: the name the work
     tree gets when it has no remote (its folder name), set when the name is derived rather than given or
-    configured (None otherwise)."""
+    configured (None otherwise). ``spec_root``: the folder synced, as a path from the top of the work tree
+    (``spec_root_of``; None: not known, nothing to compare), and what is read of it: commit ``ref``, the index
+    (``staged``), else the work tree."""
 
     top: Path | None
     url: str | None
     named_from_remote: bool = False
     folder: str | None = None
+    spec_root: str | None = None
+    ref: str | None = None
+    staged: bool = False
     _root: str | None = field(default=None, init=False, repr=False)
     _root_known: bool = field(default=False, init=False, repr=False)
     _present: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
+    _held: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def root(self) -> str | None:
@@ -90,6 +107,29 @@ class RepoIdentity:
         if root not in self._present:  # one lookup per run, whichever phase asks
             self._present[root] = git.has_commit(self.top, root) or git.root_unknown(self.top)
         return self._present[root]
+
+    def holds_files(self, folder: str) -> bool:
+        """Whether ``folder`` (a path from the top of the work tree) holds a file in what this sync reads (asked
+        once per run)."""
+        if self.top is None:
+            return False
+        if folder == TOP:
+            return True
+        if folder not in self._held:
+            self._held[folder] = git.holds_files(self.top, folder, self.ref, staged=self.staged)
+        return self._held[folder]
+
+
+def spec_root_of(root: Path, top: Path | None) -> str | None:
+    """The spec root ``root``'s path from the top ``top`` of its work tree (``TOP`` for the top itself); None
+    outside git, or for a root that is not below ``top``."""
+    if top is None:
+        return None
+    try:
+        rel = root.relative_to(top).as_posix()
+    except ValueError:
+        return None
+    return rel if rel and rel != "." else TOP
 
 
 def mismatch(name: str, project: Project, identity: RepoIdentity) -> ProjectMismatchError:
@@ -136,13 +176,42 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
         return project
     if not identity.matches(project):
         raise mismatch(name, project, identity)
+    _check_spec_root(name, project, identity)
     if write:
         if project.root_commit is None and identity.root is not None:
             project.root_commit = identity.root
+        if identity.spec_root is not None and recorded_spec_root(project) != identity.spec_root:
+            project.metadata_ = {**(project.metadata_ or {}), SPEC_ROOT_KEY: identity.spec_root}
         if identity.url and project.repo_url != identity.url and not stale_remote(project, identity):
             project.repo_url = identity.url
         session.flush()
     return project
+
+
+def recorded_spec_root(project: Project) -> str | None:
+    """The folder ``project`` was last synced from (a path from the top of its work tree), None when not known (a
+    plain folder, or a project last synced by a tracertm that did not record it)."""
+    folder = (project.metadata_ or {}).get(SPEC_ROOT_KEY)
+    return folder if isinstance(folder, str) else None
+
+
+def _check_spec_root(name: str, project: Project, identity: RepoIdentity) -> None:
+    """Refuse to sync ``project`` from another folder of its repository while the folder it was synced from still
+    holds a file: both folders got the same name (``services/api``, ``clients/api``), and each sync would move the
+    other's records into its own files. A recorded folder that holds no file any more was moved or deleted: the
+    project follows the folder synced now."""
+    recorded = recorded_spec_root(project)
+    if recorded is None or identity.spec_root is None or recorded == identity.spec_root:
+        return
+    if identity.holds_files(recorded):
+        raise ProjectMismatchError(
+            f"project {name!r} in this database holds the specs of {_shown(recorded)}, another folder of this "
+            f"repository, not of {_shown(identity.spec_root)}", own="this folder",
+        )
+
+
+def _shown(folder: str) -> str:
+    return "the top of the repository" if folder == TOP else f"{folder}/"
 
 
 def stale_remote(project: Project, identity: RepoIdentity) -> bool:
@@ -193,6 +262,6 @@ def formerly_named(session: Session, root: str, name: str) -> Project | None:
 
 
 __all__ = [
-    "FORMER_NAMES_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names", "formerly_named",
-    "name_from_remote", "resolve", "stale_remote",
+    "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names",
+    "formerly_named", "name_from_remote", "recorded_spec_root", "resolve", "spec_root_of", "stale_remote",
 ]

@@ -165,8 +165,8 @@ def sync(
     again and only what another writer changed meanwhile is parsed. A project's first sync (no file known yet; not
     a ``ref``) parses under the lock instead and writes its records while they parse (``engine.eager``). The wait
     for the lock is bounded by ``lock_timeout`` seconds (default: the ``lock_timeout`` setting, 60 s) and ends in
-    ``LockTimeoutError`` naming the other writer. A project whose recorded repository is not this one raises
-    ``ProjectMismatchError``.
+    ``LockTimeoutError`` naming the other writer. A project whose recorded repository is not this one, or whose
+    recorded folder of it is another one that still holds a file, raises ``ProjectMismatchError``.
 
     ``cancel``: an event another thread may set (and interrupt the database call, as the watch daemon does) to
     stop the run at the next safe point; it raises ``Cancelled`` and nothing is written. ``start_method``: the
@@ -179,7 +179,7 @@ def sync(
     check_ref(ref)
     refuse_blank(project=project, database_url=database_url)
     from tracertm import db
-    from tracertm.engine.identity import RepoIdentity
+    from tracertm.engine.identity import RepoIdentity, spec_root_of
 
     location = Location.find(path)
     settings = load_settings(location.root)
@@ -189,6 +189,7 @@ def sync(
     identity = RepoIdentity(
         location.top, origin, from_remote,
         folder=location.root.name if not project and not settings.project and location.top == location.root else None,
+        spec_root=spec_root_of(location.root, location.top), ref=ref, staged=staged,
     )
     own_engine = engine is None
     database: Engine | None = engine

@@ -348,6 +348,18 @@ def worktree_status(root: Path, prefixes: tuple[str, ...]) -> tuple[set[str], se
     return modified - deleted, deleted, untracked
 
 
+def holds_files(root: Path, folder: str, ref: str | None = None, *, staged: bool = False) -> bool:
+    """Whether ``folder`` (a path from the top of the work tree ``root``) holds a file in commit ``ref``, in the
+    index (``staged``) or, by default, in the work tree: a file git tracks or would track (a folder left with
+    ignored files only, a build's output, holds none). One git process."""
+    if ref is not None:  # (git keeps no empty tree: a folder of the commit holds a file)
+        return run(root, "cat-file", "-t", f"{ref}:{folder}", check=False).strip() == b"tree"
+    if not staged and not (root / folder).is_dir():
+        return False
+    listing = ("-c",) if staged else ("-c", "-o", "--exclude-standard")
+    return bool(run(root, "ls-files", "-z", *listing, "--", *pathspecs((folder + "/",))).strip(b"\0"))
+
+
 def held_paths(root: Path, paths: list[str]) -> set[str]:
     """Which of ``paths`` (top-relative) the work tree holds as files of the repository: tracked, or untracked and
     not ignored (``git ls-files -c -o --exclude-standard``; nothing in ``.git``, nor in a submodule's checkout).

@@ -538,7 +538,7 @@ def backfill(
     broken at ``ref`` in ``result.head_errors``.
     """
     from tracertm import db
-    from tracertm.engine.identity import RepoIdentity
+    from tracertm.engine.identity import RepoIdentity, spec_root_of
     from tracertm.engine.sync import project_name
 
     refuse_blank(project=project, database_url=database_url)
@@ -563,7 +563,10 @@ def backfill(
         and git.remote_name(url) == name
     folder = location.root.name if project is None and settings.project is None and location.top == location.root \
         else None
-    target = Target.of(engine, location.top, name, RepoIdentity(location.top, url, from_remote, folder), wanted, head)
+    # (the folder it was synced from is asked of ``head``: gone there, the project moved with its folder)
+    identity = RepoIdentity(location.top, url, from_remote, folder, spec_root_of(location.root, location.top),
+                            ref=head)
+    target = Target.of(engine, location.top, name, identity, wanted, head)
     runner = _Backfill(target, location, settings, size, jobs if jobs is not None else default_jobs(), on_progress)
     with _long_lived_heap():
         try:
