@@ -17,6 +17,10 @@ being committed, so a script runs ``check --staged ./svc`` / ``hook sync ./svc``
 tree, whatever folder ``git commit`` was typed in. Several projects of one repository share each hook file, which
 runs them in turn (one ``# tracertm-project:`` line each records them); a hook for the top alone is the script it
 always was.
+
+A hooked project's folder may go (``git mv svc/a svc/alpha``, ``git rm -r svc/a``): ``uninstall("svc/a")`` still
+drops its hooks, and its hooks say so in one line naming that fix (``gone``) instead of failing every commit on a
+missing folder. Its check hook then passes: the commit holds nothing of the project to check.
 """
 
 from __future__ import annotations
@@ -355,9 +359,14 @@ def uninstall(path: str | os.PathLike[str] | None = None) -> list[HookChange]:
     """Remove the hooks of the project at ``path`` and put back the hooks they chained; hooks that run other
     projects too keep running those. When no hook runs that project (``tracertm hook uninstall`` at the top of a
     monorepo whose hooks serve its sub-folders), every hook of ours goes, as ``uninstall`` always did: any path
-    in the repository removed tracertm's hooks."""
-    top, directory = _locate(path)
-    project = project_of(path, top)
+    in the repository removed tracertm's hooks. A ``path`` that is no folder any more is a hooked project moved or
+    deleted when a hook runs it: its hooks go all the same (any other such path is refused, as before)."""
+    hooked = _hooked_gone(path)
+    if hooked is not None:
+        _top, directory, project = hooked
+    else:
+        top, directory = _locate(path)
+        project = project_of(path, top)
     runs = [hook for hook in MANAGED if _ours(directory / hook) and project in _installed(_read(directory / hook))[0]]
     changes: list[HookChange] = []
     for hook in MANAGED:
@@ -365,7 +374,46 @@ def uninstall(path: str | os.PathLike[str] | None = None) -> list[HookChange]:
     return changes
 
 
+def gone(path: str | os.PathLike[str] | None, *, staged: bool = False) -> str | None:
+    """When ``path`` names a project our hooks run whose folder is gone (moved or deleted): one line saying so and
+    naming the fix; None otherwise (a folder, or a path no hook of ours runs: the verb's own error stands). With
+    ``staged`` (the check hook), a folder whose files the index still holds is refused (``UsageError``): the commit
+    keeps them, and they are not checked without their folder."""
+    hooked = _hooked_gone(path)
+    if hooked is None:
+        return None
+    top, _directory, project = hooked
+    if staged and git.holds_files(top, project, staged=True):
+        raise UsageError(
+            f"{project}: the folder of this hooked project is gone from the work tree, but the index still holds "
+            f"its files; restore it (git checkout -- {shlex.quote(project)}) or stage its removal (git rm -r "
+            f"--cached {shlex.quote(project)})"
+        )
+    unchecked = ", and the commit holds none of its files: not checked" if staged else ""
+    return (f"{project}: the folder of this hooked project is gone (moved or deleted){unchecked}; run 'tracertm "
+            f"hook uninstall {shlex.quote(project)}', then 'tracertm hook install' for its new folder")
+
+
+def _hooked_gone(path: str | os.PathLike[str] | None) -> tuple[Path, Path, str] | None:
+    """The top of the work tree, its hooks folder and the project (``project_of``) of ``path`` when it is no
+    folder, not even a file, and one of our hooks of the repository around its nearest existing folder runs that
+    project; else None."""
+    if path is None:
+        return None
+    start = Path(path).expanduser()
+    if start.exists() or start.is_symlink():  # (a folder is no project gone; a file is refused as ever)
+        return None
+    existing = next((p for p in start.absolute().parents if p.is_dir()), None)
+    top = git.find_root(existing) if existing is not None else None
+    if existing is None or top is None:
+        return None
+    directory = _locate(existing)[1]
+    project = project_of(path, top)
+    runs = any(_ours(directory / hook) and project in _installed(_read(directory / hook))[0] for hook in MANAGED)
+    return (top, directory, project) if runs and project != TOP else None
+
+
 __all__ = [
-    "MARKER", "SYNC_STAGES", "TOP", "HookChange", "hooks_dir", "install", "parse_stages", "project_of", "script",
-    "uninstall",
+    "MARKER", "SYNC_STAGES", "TOP", "HookChange", "gone", "hooks_dir", "install", "parse_stages", "project_of",
+    "script", "uninstall",
 ]

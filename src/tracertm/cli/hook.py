@@ -1,0 +1,89 @@
+"""``tracertm hook install|uninstall|sync``: native git hooks (``tracertm.hooks``) and what the sync hooks run.
+A hook-path verb (``cli._HOT``): this module imports only argparse-level things at the top."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tracertm.cli import EXIT_OK, _check_database_url, _common, _hooked_gone, _Parser
+from tracertm.cli.parsing import nonblank, nonblank_path
+from tracertm.errors import TracertmError
+
+
+def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    p = verbs.add_parser("hook", help="install or remove native git hooks (check on commit, sync after)")
+    actions = p.add_subparsers(dest="hook_verb", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    up = actions.add_parser("install",
+                            help="check hooks (pre-commit, pre-merge-commit), plus sync hooks with --sync-on",
+                            parents=[_common(True)])
+    up.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path("the current one"),
+                    help="repository (default: the current one)")
+    up.add_argument(
+        "--sync-on", metavar="STAGES", type=nonblank("stage list"),
+        help="comma-separated: post-commit,post-merge,post-checkout (or 'all'): sync HEAD into the database then",
+    )
+    up.add_argument("--no-check", action="store_true", help="no check hooks (pre-commit, pre-merge-commit)")
+    up.set_defaults(func=_hook_install)
+    down = actions.add_parser("uninstall", help="remove tracertm's hooks, restore the hooks they chained",
+                              parents=[_common(True)])
+    down.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path("the current one"),
+                      help="repository (default: the current one)")
+    down.set_defaults(func=_hook_uninstall)
+    sync = actions.add_parser(
+        "sync", parents=[_common()],
+        help="what the sync hooks run: 'sync --ref HEAD', quiet, and never failing the git command",
+    )
+    sync.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path("the current one"),
+                      help="repository (default: the current one)")
+    sync.set_defaults(func=_hook_sync)
+
+
+def _hook_install(args: argparse.Namespace) -> int:
+    from tracertm import hooks
+
+    for change in hooks.install(args.path, sync_on=args.sync_on, check=not args.no_check):
+        print(change)
+    return EXIT_OK
+
+
+def _hook_sync(args: argparse.Namespace) -> int:
+    """Post-commit/merge/checkout: a failure must not turn 'git checkout' into an error (git exits with the
+    post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0."""
+    from tracertm import fastpath
+
+    try:
+        _check_database_url(args)
+    except TracertmError as exc:
+        print(f"tracertm: hook sync skipped: {exc}", file=sys.stderr)
+        return EXIT_OK
+    noop = fastpath.attempt(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
+    if isinstance(noop, fastpath.NoopSync):
+        return EXIT_OK  # nothing changed; the run is recorded
+    from tracertm import output
+    from tracertm.engine.identity import CONFIG_HINT, ProjectMismatchError
+    from tracertm.engine.sync import sync
+
+    try:
+        result = sync(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
+    except ProjectMismatchError as exc:  # (``hook sync`` has no --project: the configuration names the project)
+        print(f"tracertm: hook sync skipped: {exc.hinted(CONFIG_HINT)}", file=sys.stderr)
+        return EXIT_OK
+    except TracertmError as exc:  # (a hooked project moved away is said so, with the fix, not as a missing folder)
+        print(f"tracertm: hook sync skipped: {_hooked_gone(args.path, staged=False) or exc}", file=sys.stderr)
+        return EXIT_OK
+    for diag in result.errors:
+        print(output.diagnostic(diag), file=sys.stderr)
+    return EXIT_OK
+
+
+def _hook_uninstall(args: argparse.Namespace) -> int:
+    from tracertm import hooks
+
+    changes = hooks.uninstall(args.path)
+    for change in changes:
+        print(change)
+    if not changes:
+        print(f"no tracertm hooks in {hooks.hooks_dir(args.path)}")
+    return EXIT_OK
