@@ -40,8 +40,10 @@ LEGACY_NAMES = ("tracertm-check-cache.json",)  # earlier formats, removed when t
 _MAGIC = b"TRCK"
 # 7: a scenario's @ADR-n tag refs carry the tag's line (cached exact sketches of 6 had the Feature's); 8: an ADR
 # mention with a slug (``ADR-0001-use-x``) is that id (sketches of 7 cut it to ADR-0001), and an ADR's own
-# front matter ``id:`` line is no mention; 9: a reference carries its column too (an ``@ADR-n`` tag's).
-_FORMAT = 9
+# front matter ``id:`` line is no mention; 9: a reference carries its column too (an ``@ADR-n`` tag's); 10: lines end
+# at LF, CRLF and CR only (a NEL or U+2028 in YAML moved 9's lines), ADR numbers are ASCII digits, a feature file's
+# expanded steps are bounded (9's sketches of such a file hold none of that).
+_FORMAT = 10
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
 MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 

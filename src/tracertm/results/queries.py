@@ -405,10 +405,12 @@ def _content_changes(project_id: uuid.UUID) -> Any:
 def _locator(session: Session, project: Project) -> Callable[[Path, str], Path | None]:
     """Where ``project``'s specs are in a repository's commit: ``project_root.spec_root``'s folder, the one the API
     and ``show --at`` find — the folder holding most of its recorded paths, a tie broken by the folder a sync would
-    name as the project is named (two services of a monorepo with the same layout), else not guessed."""
+    name as the project is named (two services of a monorepo with the same layout), else not guessed. A commit
+    holding none of its recorded paths (its files renamed since, and first synced after): the folder they are in
+    now."""
     from tracertm.project_root import spec_root
 
-    return lambda top, commit: spec_root(top, session, project, ref=commit)
+    return lambda top, commit: spec_root(top, session, project, ref=commit) or spec_root(top, session, project)
 
 
 class _History:
