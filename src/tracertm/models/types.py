@@ -57,21 +57,6 @@ class utcnow(FunctionElement[dt.datetime]):
     inherit_cache = True
 
 
-@compiles(utcnow)
-def _utcnow_default(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
-    return "CURRENT_TIMESTAMP"
-
-
-@compiles(utcnow, "postgresql")
-def _utcnow_postgresql(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
-    return "now()"
-
-
-@compiles(utcnow, "sqlite")
-def _utcnow_sqlite(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
-    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
-
-
 class clock(FunctionElement[dt.datetime]):
     """The database's clock as a statement reads it: ``clock_timestamp()`` on PostgreSQL (``now()`` is when the
     transaction began, which may be before a write lock was granted), as ``utcnow`` elsewhere.
@@ -83,19 +68,26 @@ class clock(FunctionElement[dt.datetime]):
     inherit_cache = True
 
 
+@compiles(utcnow)
 @compiles(clock)
-def _clock_default(element: clock, compiler: SQLCompiler, **kw: Any) -> str:
+def _now_default(element: utcnow | clock, compiler: SQLCompiler, **kw: Any) -> str:
     return "CURRENT_TIMESTAMP"
+
+
+@compiles(utcnow, "sqlite")
+@compiles(clock, "sqlite")
+def _now_sqlite(element: utcnow | clock, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+
+
+@compiles(utcnow, "postgresql")
+def _utcnow_postgresql(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
+    return "now()"
 
 
 @compiles(clock, "postgresql")
 def _clock_postgresql(element: clock, compiler: SQLCompiler, **kw: Any) -> str:
     return "clock_timestamp()"
-
-
-@compiles(clock, "sqlite")
-def _clock_sqlite(element: clock, compiler: SQLCompiler, **kw: Any) -> str:
-    return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
 
 
 def database_now(bind: Any) -> dt.datetime:
