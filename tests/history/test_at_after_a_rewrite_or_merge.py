@@ -74,17 +74,22 @@ def _assert_diff_agrees(repo: GitRepo, engine: Any, url: str) -> None:
     assert _changes(repo, url, "history") == expected
 
 
+def _synced_then_reworded(repo: GitRepo, engine: Any) -> None:
+    """Two commits, each synced by the hook, then the second reworded (``commit --amend``: the same tree)."""
+    repo.write(FEATURE, _feature("A"))
+    repo.commit("c0")
+    _hook_sync(repo, engine)
+    repo.write(FEATURE, _feature("A2"))
+    repo.commit("c1")
+    _hook_sync(repo, engine)
+    repo.git("commit", "-q", "--amend", "-m", "c1 reworded")
+
+
 def test_a_reworded_amend_answers_the_amended_state(
     git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    git_repo.write(FEATURE, _feature("A"))
-    git_repo.commit("c0")
-    _hook_sync(git_repo, engine)
-    git_repo.write(FEATURE, _feature("A2"))
-    git_repo.commit("c1")
-    _hook_sync(git_repo, engine)
-    git_repo.git("commit", "-q", "--amend", "-m", "c1 reworded")  # the same tree: the sync writes nothing
-    _hook_sync(git_repo, engine)
+    _synced_then_reworded(git_repo, engine)
+    _hook_sync(git_repo, engine)  # the same tree: the sync writes nothing
 
     _assert_head_is_a2(capsys, git_repo, engine, database_url)
     _assert_diff_agrees(git_repo, engine, database_url)
@@ -186,13 +191,7 @@ def test_runs_are_dated_by_the_database_clock_not_the_runners(
     import tracertm.fastpath
     from tracertm.models import SyncRun
 
-    git_repo.write(FEATURE, _feature("A"))
-    git_repo.commit("c0")
-    _hook_sync(git_repo, engine)
-    git_repo.write(FEATURE, _feature("A2"))
-    git_repo.commit("c1")
-    _hook_sync(git_repo, engine)
-    git_repo.git("commit", "-q", "--amend", "-m", "c1 reworded")
+    _synced_then_reworded(git_repo, engine)
     for module in (tracertm.engine.sync, tracertm.fastpath):
         monkeypatch.setattr(module, "dt", _RunnerClock(dt.timedelta(hours=1)))
     _hook_sync(git_repo, engine)
