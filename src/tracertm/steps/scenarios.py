@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-from tracertm.parsers.feature_limits import Header, Row, Template, filled
+from tracertm.parsers.feature_limits import MAX_FEATURE_STEP_CHARACTERS
 from tracertm.parsers.markdown_gherkin import gherkin_line, is_markdown
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.steps.model import Keyword
@@ -317,17 +317,19 @@ def _filled(
 ) -> Iterator[tuple[int, str, int | None]]:
     """An outline's steps per Examples row (``_rows``): (index into ``placed``, the text with the row's values
     filled in, the row's line). The Background's steps are not filled in: Gherkin leaves them as written. Filled as
-    gherkin's pickle compiler fills them, column by column (``feature_limits.filled``): the parser refused a file
-    whose filled steps pass its limit (``feature_limits.check_expansion``), so none is built here past it."""
-    templates = [None if background or "<" not in text else Template(text)
-                 for _line, _keyword, _kind, text, background in placed]
-    header = Header(())
+    gherkin's pickle compiler fills them, column by column, each in the text the columns before it left
+    (``feature_limits.filled`` says it once more, for the parser's limit): the parser refused a file whose filled
+    steps pass that limit (``feature_limits.check_expansion``), so none is built here past it; a record stored before
+    the limit existed stops growing at it."""
     for columns, values, row_line in rows:
-        if columns is not header.columns:  # (``_rows`` gives the rows of one table one list of columns)
-            header = Header(columns)
-        row = Row(header, values)
-        for i, template in enumerate(templates):
-            yield i, placed[i][3] if template is None else filled(template, row), row_line
+        pairs = [(f"<{column}>", value) for column, value in zip(columns, values)]
+        for i, (_line, _keyword, _kind, text, background) in enumerate(placed):
+            if not background and "<" in text:
+                for placeholder, value in pairs:
+                    text = text.replace(placeholder, value)
+                    if len(text) > MAX_FEATURE_STEP_CHARACTERS:  # (a record stored before the limit existed)
+                        break
+            yield i, text, row_line
 
 
 def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
