@@ -226,3 +226,20 @@ def test_check_reports_scenario_tags_naming_missing_adrs(git_repo: GitRepo, caps
     git_repo.git("add", "-A")
     code, out, _ = run(capsys, "check", str(git_repo.path), "--staged", "--all")
     assert code == 1 and "ADR-0077" in out
+
+
+@sqlite_only
+def test_a_reviewer_name_with_a_control_character_is_refused(
+    synced: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line break or an escape sequence in ``--by`` (or git's user.name) would be stored as who reviewed and shown by
+    every reader: one usage line instead, nothing reviewed (tokens' labels and project names refuse them alike)."""
+    repo, url = synced
+    common = ["--database-url", url, "--path", str(repo.path)]
+    change_adr3(repo, url, capsys)
+    for name in ("Evil\x1b[31mRed", "two\nlines"):
+        code, _, err = run(capsys, "review", "FEAT-1/SC-1", "--by", name, *common)
+        assert code == 2 and "--by: the reviewer's name holds a control character" in err, err
+        assert len(err.splitlines()) == 1
+    code, out, _ = run(capsys, "status", *common)
+    assert "(2 suspect, 0 dangling)" in out

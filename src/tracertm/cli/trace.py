@@ -127,7 +127,7 @@ def _review(args: argparse.Namespace) -> int:
 
     from tracertm import db, output
     from tracertm.cli.records import open_project, repository_settings
-    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S, control_characters
     from tracertm.repositories import Projects
     from tracertm.errors import UsageError
     from tracertm.trace import review
@@ -140,10 +140,15 @@ def _review(args: argparse.Namespace) -> int:
         timeout = found[1].lock_timeout if found else DEFAULT_LOCK_TIMEOUT_S
         # The default reviewer is git's user.name of the repository reviewed (--path), not of the current folder.
         by = args.by or review.reviewer(found[0].top if found else None)
+        source = "--by" if args.by else "the reviewer (git's user.name)"
         if len(by) > review.MAX_REVIEWER:
-            source = "--by" if args.by else "the reviewer (git's user.name)"
             raise UsageError(f"{source}: {len(by)} characters; a reviewer's name is at most {review.MAX_REVIEWER}, "
                              "give a shorter one with --by")
+        bad = control_characters(by)
+        if bad:  # (a line break or an escape sequence stored as who reviewed, shown by every reader; tokens' labels
+            # and project names refuse them alike)
+            raise UsageError(f"{source}: the reviewer's name holds a control character ({bad}); give one printable "
+                             "line with --by")
         name = project.name
         engine = session.get_bind()
         assert isinstance(engine, Engine)
