@@ -7,16 +7,13 @@ tracertm silent on both ("defined", 0 errors). Checked against cucumber-js's own
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from conftest import GitRepo, run_cli
+from test_cucumber_js_dry_run import CUCUMBER, NODE, _require_cucumber
 
-NODE = Path(__file__).resolve().parent / "node"
-CUCUMBER = NODE / "node_modules" / ".bin" / "cucumber-js"
 JS = "features/step_definitions/s.js"
 REQUIRE = "const { Given, defineParameterType } = require('@cucumber/cucumber');\n"
 
@@ -156,19 +153,6 @@ DRY_RUNS = [
      "Given(/^code (x([A-Z]{2})) here$/, function () {});\n",
      False, None),
 ]
-
-
-def _require_cucumber() -> None:
-    missing = None
-    if shutil.which("node") is None:
-        missing = "node is not installed"
-    elif not CUCUMBER.exists():
-        missing = f"cucumber-js is not installed: run `npm ci` in {NODE}"
-    if missing is None:
-        return
-    if os.environ.get("TRACERTM_REQUIRE_NODE") == "1":
-        pytest.fail(f"TRACERTM_REQUIRE_NODE=1 but {missing}")
-    pytest.skip(missing)
 
 
 @pytest.mark.parametrize(("step", "code", "fails", "line"), DRY_RUNS, ids=[
