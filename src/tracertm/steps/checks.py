@@ -7,8 +7,10 @@ elsewhere, or it keeps none): otherwise every step would be "undefined".
 
 In the ``--staged`` hook mode only what the commit touches is matched and reported: the steps of changed features
 (against every definition) and, when step files change, the usage of their definitions (against every step) and,
-when they change parameter types, the definition errors that causes in the other step files (cucumber refuses to
-start on a definition using an undeclared type).
+when they change parameter types or where behave's cucumber_expressions matcher is registered, the definition errors
+that causes in the other step files (cucumber refuses to start on a definition using an undeclared type; behave on a
+module selecting the matcher before its registration ran); and the errors a changed feature's step causes at a
+definition of an unchanged file (cucumber's AmbiguousParameterTypeError, once a step matches the definition).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tracertm.parsers.records import ParseResult
 
 if TYPE_CHECKING:  # the matching machinery is imported only when there are steps to match
     from tracertm.steps.matching import StepResult
+    from tracertm.steps.scenarios import StepUse
     from tracertm.steps.model import StepDefinition, StepFile
     from tracertm.steps.report import StepReport
 
@@ -254,6 +257,9 @@ def check_changes(
                      step_files=sorted(set(changed_steps) | again))
     _library_hints(found, location, settings, {p: blobs[listing[p][1]] for p in changed_steps if p in listing},
                    ref=None, staged=True, only=changed_steps)
+    then: Mapping[str, StepFile | ParseError] = now  # the step files as HEAD holds them
+    old: StepReport | None = None  # HEAD's step files against the staged features' steps
+    quiet = set(step_paths) - set(changed_steps) - again  # the step files ``found`` does not report on
     if touched:
         # Steps of unchanged features whose verdict the step-file change turned bad (a definition removed or
         # narrowed: undefined; a new overlapping one, also in a new file: ambiguous).
@@ -272,10 +278,13 @@ def check_changes(
         then_options = with_matchers(settings.parser, {b: m for b, m in now_matchers.items() if b not in bases})
         then.update(parse_step_files(then_items, then_options))
         # A parameter type declared, removed or changed in a touched step file breaks (or mends) definitions in step
-        # files the commit leaves alone, which ``found`` does not report on: compared below. The titles make the
-        # two reports' pytest-bdd findings alike, so only what the commit changed differs.
-        types_changed = _declared_types(now, touched) != _declared_types(then, touched)
-        old = build_report(then, uses, titles if types_changed else None)
+        # files the commit leaves alone, which ``found`` does not report on: compared below. So does a registration
+        # of behave's cucumber_expressions matcher that moves (a renamed module now loads after a module selecting
+        # it) or goes. The titles make the two reports' pytest-bdd findings alike, so only what the commit changed
+        # differs.
+        declarations_changed = _declared_types(now, touched) != _declared_types(then, touched) or (
+            _matcher_registrations(now, touched) != _matcher_registrations(then, touched))
+        old = build_report(then, uses, titles if declarations_changed else None)
         was = {(r.use.path, r.use.line, r.use.row_line, r.use.text): r.status for r in old.results}
         caused = [r for r in report.results if r.status != "defined" and r.use.path not in set(changed_features)
                   and was.get((r.use.path, r.use.line, r.use.row_line, r.use.text)) == "defined"]
@@ -283,8 +292,25 @@ def check_changes(
             extra = findings(StepReport(results=caused), settings.step_checks)  # just these steps
             for diag in [*extra.errors, *extra.warnings]:
                 found.add(diag)
-        if types_changed:
-            for diag in _caused_findings(report, old, set(step_paths) - set(changed_steps) - again):
+        if declarations_changed:
+            for diag in _caused_findings(report, old, quiet):
+                found.add(diag)
+    if any(d.path in quiet for d in report.lookups):
+        # A step matching a regex definition whose group cucumber cannot give a parameter type (cucumber stops:
+        # ``report._ambiguous_lookups``) makes that definition an error, in a step file the commit may leave alone.
+        # Rare (the tree is broken then): only then are the other features parsed, and HEAD's.
+        def features_at(shas: Mapping[str, str]) -> dict[str, list[StepUse] | ParseError]:
+            if not shas:
+                return {}
+            data = read(sorted(set(shas.values())))
+            return parse_features(((p, data[sha]) for p, sha in sorted(shas.items())), settings.parser,
+                                  default_jobs())
+
+        features = {p: sha for p, (_, sha) in listing.items() if settings.kind_of(p) == "feature"}
+        earlier = {p: sha for p, (sha, _) in diff.items() if settings.kind_of(p) == "feature"}
+        reported = {(d.path, d.line, d.column) for d in [*found.errors, *found.warnings]}
+        for diag in _caused_lookups(report, old, now, then, uses, features, earlier, features_at, quiet):
+            if (diag.path, diag.line, diag.column) not in reported:
                 found.add(diag)
     return found
 
@@ -297,6 +323,44 @@ def _declared_types(files: Mapping[str, StepFile | ParseError], paths: Iterable[
 
     return {(t.name, t.regexps, t.framework, t.language, t.path, t.flags, t.registry, t.prefer)
             for p in paths if isinstance(f := files.get(p), StepFile) for t in f.parameter_types}
+
+
+def _matcher_registrations(files: Mapping[str, StepFile | ParseError], paths: Iterable[str]) -> set[str]:
+    """The files of ``paths`` that register behave's cucumber_expressions matcher (``report._unregistered_matcher``):
+    where it happens in them does not matter to another module, only which file does (behave's load order)."""
+    from tracertm.steps.python import BehaveStepFile
+
+    return {p for p in paths if isinstance(f := files.get(p), BehaveStepFile) and f.cucumber_registered is not None}
+
+
+def _caused_lookups(
+    report: StepReport, old: StepReport | None, now: Mapping[str, StepFile | ParseError],
+    then: Mapping[str, StepFile | ParseError], uses: Mapping[str, list[StepUse] | ParseError],
+    features: Mapping[str, str], earlier: Mapping[str, str | None],
+    features_at: Callable[[Mapping[str, str]], dict[str, list[StepUse] | ParseError]], quiet: set[str],
+) -> list[Diagnostic]:
+    """The AmbiguousParameterTypeError findings (``report.lookups``) in the step files ``quiet`` that the staged
+    tree has and HEAD's has not: what the commit's features (or step files) cause there. Each as the whole check
+    gives it, naming the first step of any feature that matches the definition, so both trees are matched in full:
+    ``report`` (``now`` against ``uses``) and ``old`` (HEAD's step files, ``then``, against them) already are when
+    step files changed (``uses`` holds every feature); else only the changed features were, and the others are
+    parsed here (``features``: every feature's blob in the index, ``earlier``: HEAD's of those the commit changes,
+    None for a new one; ``features_at`` parses blobs). A finding HEAD had already (an unchanged feature, or a line
+    of the changed one the commit leaves, matched the definition) was committed: not reported again, as
+    ``_caused_findings`` leaves such findings out."""
+    from tracertm.steps.report import build_report
+
+    staged = dict(uses)
+    missing = {p: sha for p, sha in features.items() if p not in staged}
+    if missing:
+        staged.update(features_at(missing))
+        report = build_report(now, staged)
+    if old is None or earlier:
+        head = {p: u for p, u in staged.items() if p not in earlier}
+        head.update(features_at({p: sha for p, sha in earlier.items() if sha is not None}))
+        old = build_report(then, head)
+    was = {(d.path, d.line, d.column) for d in old.lookups}
+    return [d for d in report.lookups if d.path in quiet and (d.path, d.line, d.column) not in was]
 
 
 def _caused_findings(now: StepReport, then: StepReport, unchanged: set[str]) -> list[Diagnostic]:

@@ -33,6 +33,9 @@ class StepReport:
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # identities of definitions that cannot match (findings above)
+    # The AmbiguousParameterTypeError findings among ``errors`` (``_ambiguous_lookups``): they depend on which steps
+    # match, so the hook looks for those a commit's features cause in step files it leaves alone (steps.checks).
+    lookups: list[Diagnostic] = field(default_factory=list)
     step_files: int = 0
     feature_files: int = 0
 
@@ -202,7 +205,8 @@ def _build_report(
             if not isinstance(uses, ParseError):
                 report.errors.extend(lenses.bindings.conjunction_first(p, uses))
     report.errors.extend(index.findings())
-    report.errors.extend(_ambiguous_lookups(report.definitions, report.results, registries))
+    report.lookups = _ambiguous_lookups(report.definitions, report.results, registries)
+    report.errors.extend(report.lookups)
     report.broken.update(index.slow)
     return report
 
