@@ -23,8 +23,8 @@ always did. The conditions, in the order they are checked:
   stored root cannot be told apart and is accepted, as by the engine), with another ``origin`` URL (updated),
   synced from another folder of the repository or with no folder recorded (``engine.identity``: refused, or the
   project moved and the engine records its new folder);
-- links never built for the project, or step links never built while there are step files (the engine
-  builds them once);
+- links never built for the project, or step links never built, or matched by an older step matcher
+  (``engine.step_sync.STEP_MATCHER``), while there are step files (the engine builds or re-matches them once);
 - parser options (``Settings.parser_digest``: date format, id patterns...) other than those of the last sync, or
   never recorded (the engine re-parses every file, or records them);
 - another run of the project still registered as ``running`` (the engine marks abandoned ones ``failed``), or
@@ -54,10 +54,13 @@ if TYPE_CHECKING:
 # Environment switch: "0" turns the fast path off (the full engine answers every sync; benchmarks compare both).
 ENV_SWITCH = "TRACERTM_FASTPATH"
 # Facts owned by heavier modules, mirrored here so that this module does not import them (tests keep them equal):
-# the project metadata keys that say links (``engine.links``) and step links (``engine.sync``) were built.
+# the project metadata keys that say links (``engine.links``) and step links (``engine.sync``) were built, and by
+# which step matcher (``engine.step_sync``).
 LINKS_FORMAT_KEY = "links_format"
 LINKS_FORMAT = 3
 STEP_TYPES_KEY = "step_parameter_types"
+STEP_MATCHER_KEY = "step_matcher"
+STEP_MATCHER = 1
 # ``engine.identity.SPEC_ROOT_KEY``: the folder the project was last synced from, as a path from the top of the work
 # tree ("." for the top).
 SPEC_ROOT_KEY = "spec_root"
@@ -211,8 +214,10 @@ class _Attempt:
             raise _Give("links never built in this format")
         if metadata.get(SPEC_ROOT_KEY) != _spec_root(snapshot.location.prefix):
             raise _Give("synced from another folder of the repository, or no folder recorded")
-        if STEP_TYPES_KEY not in metadata and any(f.kind == "step_definition" for f in snapshot.files.values()):
+        if STEP_TYPES_KEY not in metadata and _has_step_files(snapshot):
             raise _Give("step links never built")  # (without step files there is nothing to build)
+        if metadata.get(STEP_MATCHER_KEY) != STEP_MATCHER and _has_step_files(snapshot):
+            raise _Give("step links matched by an older step matcher")  # (an upgrade: the engine re-matches once)
         if metadata.get(PARSER_OPTIONS_KEY) != options:
             raise _Give("parser options changed since the last sync, or never recorded")
         if db.running(project_id):
@@ -251,6 +256,11 @@ class _Attempt:
 
     def _ref_label(self) -> str | None:
         return self.ref or ("INDEX" if self.staged else None)
+
+
+def _has_step_files(snapshot: Any) -> bool:
+    """Whether the scan found a step-definition file (only then are there step links to build or re-match)."""
+    return any(f.kind == "step_definition" for f in snapshot.files.values())
 
 
 def _project_name(

@@ -18,6 +18,24 @@ from tracertm.engine.scan import Snapshot, scan
 if TYPE_CHECKING:
     from tracertm.engine.plan import Plan
 
+# Bumped when step matching changes what it stores for the same files (a step's status, its candidates, their
+# arguments): the project's metadata records the version its rows were matched by, and the next sync of a project
+# matched by another re-matches every scenario once, as ``--full`` does (``tracertm.fastpath`` mirrors both and
+# gives way). 1: a pytest-bdd step's arguments are its named values only, and ``case_sensitive`` holds (rows matched
+# before kept every group and field, and ignored case).
+STEP_MATCHER_KEY = "step_matcher"
+STEP_MATCHER = 1
+
+
+def matched_by_older(project: Any) -> bool:
+    """Whether the project's step matches (if any) were not made by this step matcher (``STEP_MATCHER``)."""
+    return (project.metadata_ or {}).get(STEP_MATCHER_KEY) != STEP_MATCHER
+
+
+def mark_matched(project: Any) -> None:
+    """Record that every step match of the project was made by this step matcher (after a re-match of them all)."""
+    project.metadata_ = {**(project.metadata_ or {}), STEP_MATCHER_KEY: STEP_MATCHER}
+
 
 def types_signature(step_files: dict[str, Any]) -> str:
     """A digest of every parameter type the step files declare: what decides how a Cucumber Expression matches."""
@@ -35,7 +53,8 @@ def types_signature(step_files: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(declared).encode()).hexdigest()
 
 
-__all__ = ["parsed_step_files", "refresh_step_links", "step_sources", "types_changed", "types_signature"]
+__all__ = ["STEP_MATCHER", "STEP_MATCHER_KEY", "mark_matched", "matched_by_older", "parsed_step_files",
+           "refresh_step_links", "step_sources", "types_changed", "types_signature"]
 
 
 def step_sources(

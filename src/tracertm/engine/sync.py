@@ -27,7 +27,8 @@ from tracertm.engine.parse import Consume, Lull, Outcome, parse_one
 from tracertm.engine.reading import parse_changed, reading_work_tree
 from tracertm.engine.regular_file import Beneath, read_regular
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
-from tracertm.engine.step_sync import parsed_step_files, refresh_step_links, step_sources
+from tracertm.engine.step_sync import (mark_matched, matched_by_older, parsed_step_files, refresh_step_links,
+                                      step_sources)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -460,15 +461,17 @@ class _Job:
                 if run.commit_sha and self.location.top:  # a commit, or the index's or work tree's HEAD: its date
                     dated = commit_info or git.commit_info(self.location.top, run.commit_sha)
                     run.committed_at = dated.committed_at
-                # Links never computed for this project (a first sync, or after a backfill): compute them all once.
-                never_linked = "step_parameter_types" not in (project.metadata_ or {})
+                # Links never computed for this project (a first sync, or after a backfill), or step matches made by
+                # an older step matcher (an upgrade): match every scenario once.
+                rematch = self.rebuild or "step_parameter_types" not in (project.metadata_ or {}) \
+                    or matched_by_older(project)
                 removed = {
                     p for p, r in db_files.items()
                     if not r.deleted and p not in snapshot.files and snapshot.in_scope(p)
                 }
                 with reading_work_tree(snapshot.root):  # every step file, changed or not, is read from disk
                     step_bytes = step_sources(
-                        snapshot, db_files, list(parsed), removed, self.rebuild or never_linked, self.settings,
+                        snapshot, db_files, list(parsed), removed, rematch, self.settings,
                         self.ref, self.staged, parsed_step_files(parsed),
                     )
                     # The step libraries behave modules import from outside step_paths (``steps``' and check's hint).
@@ -490,9 +493,10 @@ class _Job:
                     if step_bytes is not None:
                         result.warnings += refresh_step_links(
                             session, project.id, the_plan, parsed, removed, step_bytes, self.settings,
-                            self.rebuild or never_linked,
-                            eager.steps if eager is not None and written is not None else None,
+                            rematch, eager.steps if eager is not None and written is not None else None,
                         )
+                        if rematch:
+                            mark_matched(project)
             if self.paths is None or not self.options_changed:
                 # (A sync of some paths, the watcher's, re-parsed only those: the next full sync re-parses the rest.)
                 _record_options(project, self.settings)

@@ -356,8 +356,10 @@ class _Backfill:
         the final ``sync --ref`` of a merge): a kill at any point leaves the state before that transaction or the
         finished backfill, never a complete history, its run ``ok``, without its links."""
         from tracertm.engine import links
+        from tracertm.engine.step_sync import mark_matched
 
         self.match_steps(session, project.id)
+        mark_matched(project)  # every scenario matched again, by this step matcher
         births = self.replay.births
         links.rebuild(session.connection(), project.id, self.settings.parser,
                       reviewed=births.reviewed() if births is not None else None, lines=self.replay.lines,
