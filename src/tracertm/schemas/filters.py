@@ -27,7 +27,17 @@ def _split(values: list[str] | str | None) -> list[str]:
         # is): refused here as pydantic refuses one in ``text``, not bound later as a tag the database cannot encode.
         raise PydanticCustomError(
             "string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string")
+    for item in items:
+        _no_nul(item)
     return [part.strip() for item in items for part in item.split(",") if part.strip()]
+
+
+def _no_nul(value: str | None) -> str | None:
+    """``value`` unless it holds a NUL, which PostgreSQL refuses in text (a 500 there, where SQLite matched nothing).
+    The URL never brings one (``api.limits``) nor does a command line: a forged cursor's filters do."""
+    if value is not None and "\x00" in value:
+        raise PydanticCustomError("string_nul", "Input should be a string without NUL characters")
+    return value
 
 
 class ListFilter(BaseModel):
@@ -59,6 +69,11 @@ class ListFilter(BaseModel):
     @classmethod
     def _lists(cls, value: list[str] | str | None) -> list[str]:
         return _split(value)
+
+    @field_validator("text", "changed_since", "path", "related_adr", "feature")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return _no_nul(value)
 
     @field_validator("tag", "any_tag")
     @classmethod

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracertm.errors import UsageError
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.models import Link, LinkType, Project
+from tracertm.text import is_text
 from tracertm.trace.review import RECORD_KINDS, as_dict, dangling_reasons, record_id, with_reasons
 
 _VERSION = 1
@@ -130,11 +131,17 @@ def _filter_of(query: dict[str, Any], limit: int | None) -> LinkFilter:
     suspect, dangling, types = query.get("s"), query.get("d"), query.get("t") or []
     source, target, size = query.get("src"), query.get("tgt"), query.get("l", 50)
     if not (all(v is None or isinstance(v, bool) for v in (suspect, dangling))
-            and isinstance(types, list) and all(isinstance(t, str) for t in types)
-            and all(v is None or isinstance(v, str) for v in (source, target))
+            and isinstance(types, list) and all(_bindable(t) for t in types)
+            and all(v is None or _bindable(v) for v in (source, target))
             and type(size) is int and 1 <= size <= MAX_LIMIT):
         raise UsageError("cursor: not a cursor of this list; start again without it")
     return LinkFilter(suspect, dangling, tuple(types), source, target, size if limit is None else limit)
+
+
+def _bindable(value: Any) -> bool:
+    """Whether a cursor's ``value`` is text the database takes: no lone surrogate (JSON's ``"\\ud800"``), which
+    neither database encodes, and no NUL, which PostgreSQL refuses in text (a 500 either way, not the 400)."""
+    return isinstance(value, str) and is_text(value) and "\x00" not in value
 
 
 def _encode(project_id: uuid.UUID, flt: LinkFilter, after: int) -> str:
