@@ -24,6 +24,7 @@ from tracertm.api.deps import READ_ERRORS, ReadSession, keyset_page, path_segmen
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.writes import RENAME_ATTEMPTS, write_place
 from tracertm.repositories import Projects
+from tracertm.repositories.cursor import MAX_CHARS
 from tracertm.repositories.errors import NotFound
 from tracertm.schemas.common import PageInfo
 from tracertm.schemas.filters import MAX_LIMIT
@@ -211,18 +212,14 @@ def install_results_routes(app: APIRouter) -> None:
         request: Request,
         session: ReadSession,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
-        cursor: Annotated[str | None, Query(max_length=100, description="from the previous page's page.next")] = None,
+        cursor: Annotated[str | None, Query(max_length=MAX_CHARS,
+                                            description="from the previous page's page.next")] = None,
     ) -> Response:
         """The project's imported runs, newest first, one page at a time."""
         from tracertm.results.queries import runs_page
 
         scoped = Projects(session).get(project, "project")
-        try:
-            items, last = runs_page(session, scoped, limit, _decode_cursor(cursor) if cursor else None)
-        except LookupError:
-            raise ApiProblem(400, "cursor: that page's run was pruned since; start again without a cursor",
-                             kind="bad-request") from None
-        next_cursor = _encode_cursor(last) if last else None
+        items, next_cursor = runs_page(session, scoped, limit, cursor)  # a bad cursor: UsageError, a 400
         body = {"items": items, "page": {"next": next_cursor, "limit": limit}}
         return keyset_page(request, body, next_cursor, limit)
 
@@ -401,17 +398,3 @@ def _import(
         run = get_run(session, Projects(session).get(str(project_id), "project"), summary.run_id)
         assert run is not None
         return {"run": run_dict(run), "summary": summary.as_dict()}
-
-
-def _encode_cursor(run_id: uuid.UUID) -> str:
-    return f"r.{run_id.hex}"
-
-
-def _decode_cursor(cursor: str) -> uuid.UUID:
-    try:
-        if not cursor.startswith("r."):
-            raise ValueError(cursor)
-        return uuid.UUID(hex=cursor[2:])
-    except ValueError:
-        raise ApiProblem(400, "cursor: not a cursor of this list; use the previous page's page.next",
-                         kind="bad-request") from None

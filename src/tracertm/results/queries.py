@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tracertm.engine.scan import Location
     from tracertm.models import Project, Scenario
     from tracertm.parsers.records import SpecRecord
+    from tracertm.repositories.keyset import Key
 
 __all__ = [
     "coverage", "get_run", "list_results", "list_runs", "prune", "run_dict", "run_results", "runs_page",
@@ -60,35 +61,73 @@ def run_dict(run: Any) -> dict[str, Any]:
     }
 
 
+# The test-run list's cursors are keyset cursors (``repositories.cursor``) of this kind, carrying the last run's
+# import time. The list has no filters: a cursor carrying any is forged; the page size is the request's.
+RUN_CURSOR = "test_run"
+_NOT_A_CURSOR = "cursor: not a cursor of this list; start again without it"
+
+
 def runs_page(
-    session: Session, project: Project, limit: int, after: uuid.UUID | None = None
-) -> tuple[list[dict[str, Any]], uuid.UUID | None]:
-    """One page of the project's runs, newest first, starting after run ``after`` (keyset: the anchor's own stored
-    time and id, so no timestamp text round-trips). Returns (runs, the last run's id when there may be more).
-    ``LookupError`` when ``after`` is no run of the project (pruned since)."""
-    from sqlalchemy import and_, or_, select
-    from sqlalchemy.orm import aliased
+    session: Session, project: Project, limit: int, cursor: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the project's runs, newest first (import time, then id), resumed with ``cursor`` (the previous
+    page's ``page.next``) after the import time and id its last run had: that run pruned or changed since moves no
+    boundary. Returns (runs, the next page's cursor when there may be more). :class:`UsageError` in one line for a
+    cursor of another list or project, forged, or of an earlier tracertm (``r.<run id>``)."""
+    from sqlalchemy import select
 
     from tracertm.models import TestRun
+    from tracertm.repositories import keyset
+    from tracertm.repositories.cursor import Cursor
+    from tracertm.schemas.filters import ListFilter
 
-    query = select(TestRun).where(TestRun.project_id == project.id)
-    if after is not None:
-        anchor = aliased(TestRun)
-        found = session.execute(
-            select(anchor.id).where(anchor.id == after, anchor.project_id == project.id)
-        ).scalar_one_or_none()
-        if found is None:
-            raise LookupError(after)
-        query = query.join(anchor, anchor.id == after).where(or_(
-            TestRun.imported_at < anchor.imported_at,
-            and_(TestRun.imported_at == anchor.imported_at, TestRun.id < anchor.id),
-        ))
-    runs = session.execute(
-        query.order_by(TestRun.imported_at.desc(), TestRun.id.desc()).limit(limit + 1)
-    ).scalars().all()
-    more = len(runs) > limit
-    runs = runs[:limit]
-    return [run_dict(run) for run in runs], (runs[-1].id if more else None)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    keys = _run_keys()
+    # Labelled: on SQLite the stored time is the column itself as text, which the run's own column would shadow.
+    stored = keyset.stored(keys[:-1], sqlite)[0].label("cursor_imported_at")
+    query = select(TestRun, stored).where(TestRun.project_id == project.id)
+    if cursor:
+        query = query.where(keyset.after(keys, _run_after(project, keys, cursor, sqlite)))
+    found = session.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
+    more = len(found) > limit
+    found = found[:limit]
+    if not more:
+        return [run_dict(run) for run, _ in found], None
+    last, imported = found[-1]
+    values = (keyset.value_json(imported),)
+    return [run_dict(run) for run, _ in found], Cursor(RUN_CURSOR, project.id, ListFilter(), last.id, values).encode()
+
+
+def _run_keys() -> list[Key]:
+    """The test-run list's sort keys (``keyset.Key``): newest import first, then the id, which makes them total."""
+    from tracertm.models import TestRun
+    from tracertm.repositories.keyset import Key
+
+    return [Key(TestRun.imported_at, desc=True), Key(TestRun.id, desc=True)]
+
+
+def _run_after(project: Project, keys: list[Key], text: str, sqlite: bool) -> list[Any]:
+    """The bound values (``keyset.from_json``, then the id) the page of cursor ``text`` resumes after."""
+    from sqlalchemy import literal
+
+    from tracertm.errors import UsageError
+    from tracertm.models import TestRun
+    from tracertm.repositories import keyset
+    from tracertm.repositories.cursor import Cursor
+    from tracertm.schemas.filters import ListFilter
+
+    if text.startswith("r."):  # (no base64 holds a dot) it named the last run only, read back for its time
+        raise UsageError("cursor: made by an earlier version of tracertm; start again without it")
+    cursor = Cursor.decode(text)
+    if cursor.kind != RUN_CURSOR or cursor.project_id != project.id:
+        raise UsageError("cursor: it belongs to another list; start again without it")
+    if cursor.values is None or cursor.filter != ListFilter():  # (a run's time is never too long to carry)
+        raise UsageError(_NOT_A_CURSOR)
+    try:
+        bound = keyset.from_json(keys[:-1], cursor.values, sqlite)
+    except ValueError:
+        raise UsageError(_NOT_A_CURSOR) from None
+    return [*bound, literal(cursor.after, TestRun.id.type)]
 
 
 def get_run(session: Session, project: Project, run_id: uuid.UUID) -> Any:
