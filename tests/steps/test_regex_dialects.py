@@ -46,6 +46,11 @@ JS_CASES = [
       for c in "\x0b\x1c\x1f\x85\xa0\u2028\u3000\ufeff"],
     (r"^any [^]$", "", "any \u2028"),
     *[(r"^any [\s\S]$", "", f"any {c}") for c in "\x1c\ufeff"],
+    # \D and \W are ASCII inside a class too: every character but 0-9 (but a word character), "٣" and "é" included.
+    *[(pattern, flags, f"class x{c}y") for pattern in (r"^class x[\D]y$", r"^class x[^\D]y$", r"^class x[\W]y$",
+                                                      r"^class x[^\W]y$", r"^class x[a\W]y$", r"^class x[^a\W]y$",
+                                                      r"^class x[\d\W]y$", r"^class x[^\W\D]y$", r"^class x[\W-]y$")
+      for flags in ("", "i") for c in "\u0663é5aA_-"],
 ]
 # Java's verdicts: None where java.util.regex refuses the pattern.
 JAVA_CASES = [
@@ -63,6 +68,8 @@ JAVA_CASES = [
       for c in "\r\x85\u2028"],
     *[(pattern, f"gap x{c}y") for pattern in (r"gap x\sy", r"gap x[\S]y", r"gap x[^\S]y")
       for c in "\x0b\x1c\x85\u3000"],
+    *[(pattern, f"class x{c}y") for pattern in (r"class x[\D]y", r"class x[^\W]y", r"class x[a\W]y",
+                                                r"(?i)class x[^a\W]y", r"class x[^\W\D]y") for c in "\u0663éa5A"],
     ("(?x)(?s:a # )\n .) .", "a\x85x"),  # a verbose pattern's comment is no group
     ("(?x)(?s:a # )\n .) .", "ax\x85"),
 ]
@@ -145,6 +152,12 @@ def test_javascript_and_java_regexes_without_a_java_or_node_at_hand() -> None:
     assert _python(r"^gap x[\S]y$", "", "javascript", "gap x\ufeffy") is False
     assert _python(r"say .", "", "java", "say \x85", anchored=True) is False
     assert _python(r"say (?s).|x", "", "java", "say \x85", anchored=True) is True
+    assert _python(r"^x[\D]y$", "", "javascript", "x\u0663y") is True
+    assert _python(r"^x[^\W]y$", "", "javascript", "xéy") is False
+    assert _python(r"^x[a\W]y$", "i", "javascript", "xAy") is True
+    assert _python(r"^x[\W]y$", "", "go", "xéy") is True
+    assert _python(r"^x[^\W]y$", "", "ruby", "xéy") is False
+    assert _python(r"^x[\D]y$", "", "csharp", "x\u0663y") is False  # .NET's \d is Unicode
 
 
 def test_dotnet_white_space_is_its_documented_set() -> None:
@@ -165,7 +178,8 @@ def test_what_tracertm_writes_it_reads_alike_again() -> None:
     for pattern, flags, language in [(r"^a(?s:.)b.[\S\s]\w\b(?#c(.)(?-s:.)$", "", "javascript"),
                                      (r"a(?s).b|c\s.", "", "java"), (r"^(?x) a . # b\s$", "", "ruby"),
                                      (r"^a.\S[^\s]\b$", "s", "javascript"), (r"\s\S[\s\S]", "", "csharp"),
-                                     ("(?x)(?s:a # )\n .) .", "", "java"), (r"[\S-]\S[^\S]\s", "", "go")]:
+                                     ("(?x)(?s:a # )\n .) .", "", "java"), (r"[\S-]\S[^\S]\s", "", "go"),
+                                     (r"[\D][^a\W](?i:[b\W])[\w\W]", "", "java")]:
         source, value = translate(pattern, flags, language)
         assert language_classes(source, language, value) == source, (pattern, language)
 

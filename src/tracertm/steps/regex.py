@@ -18,9 +18,9 @@ Unicode but not Python's (the BOM U+FEFF is one, \\x1c-\\x1f and NEL U+0085 are 
 (RE2's ``\\s`` without \\v), Go's ``\\b`` too (Java's ``\\b`` is Unicode-aware before JDK 19; Ruby's is left as
 Python's), Java's ``.`` stops at \\n, \\r, NEL, U+2028 and U+2029; .NET's (Reqnroll) ``\\s`` is
 ``[\\f\\n\\r\\t\\v\\x85\\p{Z}]`` (without \\x1c-\\x1f), its other classes Unicode as Python's. ``\\S`` is
-the complement, inside a class too; where the s flag holds, ``.`` matches everything. ``/^the user (\\w+) logs
-in$/`` does not match "the user José logs in" in cucumber-js, nor ``{int}`` "٣", nor ``{}`` "x\\u2028y". Checked
-against node and Java.
+the complement, inside a class too, as ``\\D`` and ``\\W`` are (``_complemented``); where the s flag holds, ``.``
+matches everything. ``/^the user (\\w+) logs in$/`` does not match "the user José logs in" in cucumber-js, nor
+``{int}`` "٣", nor ``{}`` "x\\u2028y". Checked against node and Java.
 """
 
 from __future__ import annotations
@@ -127,9 +127,11 @@ def language_classes(source: str, language: str, flags: int = 0) -> str:
     table = _table(language)
     dot = _DOTS.get(language)
     out: list[str] = []
-    # Per open group, whether ``.`` matches every character there (DOTALL) and whether # starts a comment (VERBOSE).
-    modes = [(bool(flags & re.DOTALL), bool(flags & re.VERBOSE))]
+    # Per open group, whether ``.`` matches every character there (DOTALL), whether # starts a comment (VERBOSE) and
+    # whether case is ignored (IGNORECASE).
+    modes = [(bool(flags & re.DOTALL), bool(flags & re.VERBOSE), bool(flags & re.IGNORECASE))]
     in_class = everything = False  # (a class of both \s and \S holds every character, in any language)
+    complements = "D" in table and ("\\D" in source or "\\W" in source)  # (``_complemented``)
     i, n = 0, len(source)
     while i < n:
         ch = source[i]
@@ -141,8 +143,14 @@ def language_classes(source: str, language: str, flags: int = 0) -> str:
             out.append(ch)
             i += 1
         elif ch == "[":
-            i = _class_start(source, i, out)
-            in_class, everything = True, _spaces_and_others(source, i)
+            end = _class_start(source, i, out)
+            in_class, everything = True, _spaces_and_others(source, end)
+            complemented = _complemented(source, i, end, modes[-1][2]) if complements and not everything else None
+            if complemented is not None:  # written whole
+                out[-1], i = complemented
+                in_class = False
+            else:
+                i = end
         elif ch == "(":
             i = _group_start(source, i, out, modes)
         elif ch == ")":
@@ -197,7 +205,48 @@ def _spaces_and_others(source: str, i: int) -> bool:
     return {"s", "S"} <= found
 
 
-def _group_start(source: str, i: int, out: list[str], modes: list[tuple[bool, bool]]) -> int:
+# What \D and \W leave out where they are ASCII (JavaScript, Java, Ruby, Go): the digits, the word characters.
+_COMPLEMENTS = {"D": "0123456789", "W": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"}
+
+
+def _complemented(source: str, start: int, items: int, fold: bool) -> tuple[str, int] | None:
+    """The class opening at ``source[start]`` (its items from ``items``) written anew when it holds ``\\D`` or
+    ``\\W`` of a language where they are ASCII, and the index after it; None when it holds neither. Python's are
+    Unicode (``[\\D]`` would miss "٣", ``[^\\W]`` take "é"), and a class cannot hold the complement of an ASCII set
+    but by listing the whole rest of Unicode (costly to compile): such a class matches every character but the
+    digits (word characters) its other items leave out — a class of those few, negated (or not, when the class
+    is). The other items are read by Python on ASCII characters, where every language reads them alike; under
+    ``fold`` (IGNORECASE) what they leave out has both cases or neither, so the class matches ignoring case too."""
+    left: set[str] | None = None
+    kept: list[str] = []
+    i = items
+    while i < len(source) and source[i] != "]":
+        step = 2 if source[i] == "\\" else 1
+        item = source[i : i + step]
+        if item[1:] in _COMPLEMENTS:
+            shared = set(_COMPLEMENTS[item[1:]])
+            left = shared if left is None else left & shared  # ([\D\W] leaves out what both leave out)
+        else:
+            kept.append(item)
+        i += step
+    if left is None or i >= len(source):  # (unterminated: Python's error says so)
+        return None
+    negated = source.startswith("^", start + 1)
+    others = source[start + 1 + negated : items] + "".join(kept)  # (a leading ] is literal in Python too)
+    if others:
+        try:
+            escape = "\\" if others.startswith("^") else ""  # not a negation
+            taken = re.compile(f"[{escape}{others}]", re.IGNORECASE if fold else 0)
+        except re.error:
+            return None  # the whole pattern's error says so
+        left = {c for c in left if not taken.match(c)}
+    chars = _ranges("".join(left))
+    if negated:
+        return (f"[{chars}]" if chars else "(?!)"), i + 1
+    return (f"[^{chars}]" if chars else "[\\s\\S]"), i + 1
+
+
+def _group_start(source: str, i: int, out: list[str], modes: list[tuple[bool, bool, bool]]) -> int:
     """Copies the opening of the group at ``source[i]`` (``(``) to ``out``, with its flags' modes pushed on
     ``modes`` (a global ``(?s)`` changes the current ones); the index after it. A ``(?#…)`` comment and an
     ``(?a:\\b)`` written already are copied whole."""
@@ -210,13 +259,14 @@ def _group_start(source: str, i: int, out: list[str], modes: list[tuple[bool, bo
         out.append(source[i:end])
         return end
     found = _FLAG_GROUP.match(source, i)
-    dotall, verbose = modes[-1]
     if found is None:
-        modes.append((dotall, verbose))
+        modes.append(modes[-1])
         out.append("(")
         return i + 1
     on, off = found.group(1), found.group(2) or ""
-    mode = ("s" in on or dotall and "s" not in off, "x" in on or verbose and "x" not in off)
+    dotall, verbose, fold = modes[-1]
+    mode = ("s" in on or dotall and "s" not in off, "x" in on or verbose and "x" not in off,
+            "i" in on or fold and "i" not in off)
     if found.group(3) == ")":
         modes[-1] = mode
     else:
