@@ -51,6 +51,9 @@ JS_CASES = [
                                                       r"^class x[^\W]y$", r"^class x[a\W]y$", r"^class x[^a\W]y$",
                                                       r"^class x[\d\W]y$", r"^class x[^\W\D]y$", r"^class x[\W-]y$")
       for flags in ("", "i") for c in "\u0663é5aA_-"],
+    # With the u flag an escaped surrogate pair is one character (without it, ``test_utf16_regexes``).
+    (r"^pair \uD83D\uDE00$", "u", "pair \U0001F600"),
+    (r"^pair [\uD83D\uDE00]$", "u", "pair \U0001F600"),
 ]
 # Java's verdicts: None where java.util.regex refuses the pattern.
 JAVA_CASES = [

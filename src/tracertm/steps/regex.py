@@ -20,7 +20,8 @@ Python's), Java's ``.`` stops at \\n, \\r, NEL, U+2028 and U+2029; .NET's (Reqnr
 ``[\\f\\n\\r\\t\\v\\x85\\p{Z}]`` (without \\x1c-\\x1f), its other classes Unicode as Python's. ``\\S`` is
 the complement, inside a class too, as ``\\D`` and ``\\W`` are (``_complemented``); where the s flag holds, ``.``
 matches everything. ``/^the user (\\w+) logs in$/`` does not match "the user José logs in" in cucumber-js, nor
-``{int}`` "٣", nor ``{}`` "x\\u2028y". Checked against node and Java.
+``{int}`` "٣", nor ``{}`` "x\\u2028y". Checked against node and Java. (JavaScript's and .NET's UTF-16 code units:
+``tracertm.steps.utf16``.)
 """
 
 from __future__ import annotations
@@ -302,6 +303,7 @@ _CLASS_SPECIAL = frozenset("\\]-[^&~|")
 _JS_ESCAPES = frozenset("bBdDfnrsStvwWxuck0123456789pP")
 _CONTROL_ESCAPES = frozenset({"javascript", "typescript", "java", "kotlin", "ruby", "csharp"})  # \cJ
 _SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
+_SURROGATES = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\{(\d+)(,\d*)?\}")
 # The largest repetition count each language's engine takes, and its name there: java.util.regex and .NET read an
 # int (past it: "Illegal repetition range", "out of range"), RE2 refuses over 1000 ("invalid repeat count"),
@@ -332,6 +334,12 @@ def _escape(source: str, i: int, language: str, unicode: bool, in_class: bool) -
         if unicode:
             raise Refused("JavaScript", f"\\{nxt} at index {i} is not an escape: a syntax error with the u flag")
         return nxt, i + 2  # an identity escape: the letter itself
+    if "\ud800" <= nxt <= "\udfff":  # half of a character past U+FFFF, escaped (``steps.utf16``): itself
+        return nxt, i + 2
+    pair = _SURROGATES.match(source, i) if unicode and language in _JS else None
+    if pair is not None:  # with the u flag an escaped surrogate pair is the character it encodes
+        high, low = (int(half, 16) for half in pair.groups())
+        return f"\\U{0x10000 + (high - 0xD800) * 0x400 + low - 0xDC00:08x}", pair.end()
     if nxt == "z" and not in_class:
         return "\\Z", i + 2
     if nxt == "h" and language == "ruby":

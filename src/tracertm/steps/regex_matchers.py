@@ -6,6 +6,7 @@ words and the literal head an index can use.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's own regex parser (always loaded)
@@ -15,6 +16,7 @@ from re._constants import (  # type: ignore[import-not-found]
     POSSESSIVE_REPEAT,
 )
 
+from tracertm.steps import utf16
 from tracertm.steps.bounded import TooLarge, check_size
 from tracertm.steps.compiled import (
     INLINE_FLAG, Argument, Compiled, DefinitionError, Later, bounded_pattern, too_large,
@@ -33,8 +35,11 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     ``expressions.compile_definition``."""
     framework = definition.framework
     pattern = _whole_text(definition.pattern) if framework == "reqnroll" else definition.pattern
+    units = utf16.counts_units(definition.language, definition.flags)  # its texts are matched split (``split``)
     try:
-        source, flags = translate(pattern, definition.flags, definition.language)
+        source, flags = translate(utf16.split(pattern) or pattern if units else pattern, definition.flags,
+                                  definition.language)
+        source = utf16.escaped(source) if units else source
         # Parsed once for the three uses below (``re.compile``'s own checks, the literal head, the words): parsing
         # is most of compiling a regex, and the pure-Python parser runs for each of a project's definitions.
         items = sre_parse.parse(source, flags)
@@ -93,12 +98,19 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     groups = range(1, items.state.groups) if named is None else named
 
     def match(text: str) -> tuple[Argument, ...] | None:
+        split = utf16.split(text) if units else None
+        if split is not None:
+            return _split_arguments(later.find(split, head), groups)
         found = later.find(text, head)
         if found is None:
             return None
         return tuple(Argument(found.group(i), *found.span(i)) for i in groups)
 
     def values(text: str) -> tuple[str | None, ...] | None:
+        split = utf16.split(text) if units else None
+        if split is not None:
+            arguments = _split_arguments(later.find(split, head), groups)
+            return None if arguments is None else tuple(a.value for a in arguments)
         found = later.find(text, head)
         if found is None:
             return None
@@ -108,8 +120,51 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     # Anchored at the start: behave's re.match and the whole-text matchers; at the end: the whole-text ones only (a
     # searched pattern, Reqnroll's included, is anchored where its own ``^``/``$`` say).
     keys, prefix = _regex_words(source, flags, method != "search", method == "fullmatch", items)
+    if units and _HALVES.search(source):  # (its literal halves are characters in the text)
+        keys, prefix = _joined_words(keys, prefix)
     fold = bool(flags & re.IGNORECASE)
     return Compiled(definition, match, keys, prefix.lower() if fold else prefix, fold, values)
+
+
+# An escaped half of a UTF-16 surrogate pair in a translated regex (``utf16.escaped`` writes them so).
+_HALVES = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _split_arguments(found: Any, groups: Iterable[int]) -> tuple[Argument, ...] | None:
+    """The arguments of a match ``found`` in a text split into UTF-16 halves (``utf16.split``), as characters and
+    positions of the text."""
+    if found is None:
+        return None
+    arguments = []
+    for i in groups:
+        value, (start, end) = found.group(i), found.span(i)
+        if value is None:
+            arguments.append(Argument(None, start, end))
+        else:
+            units = found.string
+            arguments.append(Argument(utf16.joined(value), utf16.offset(units, start, False),
+                                      utf16.offset(units, end, True)))
+    return tuple(arguments)
+
+
+def _joined_words(keys: frozenset[str], prefix: str) -> tuple[frozenset[str], str]:
+    """A UTF-16 regex's words and literal prefix (``_regex_words``, read from its pattern split into halves) as the
+    text's characters: a word holding half of one is left out, a prefix ends before it."""
+    words = {key for key in keys if key.isascii()}
+    for key in keys - words:
+        whole, _ = _characters(key)
+        if whole is not None:  # (a word holding a half: the text holds its character, not the half)
+            words.add(whole)
+    return frozenset(words), _characters(prefix)[1]
+
+
+def _characters(units: str) -> tuple[str | None, str]:
+    """(``units`` as characters or None when it holds a lone half, its part before the first lone half)."""
+    raw = units.encode("utf-16-le", "surrogatepass")
+    try:
+        return raw.decode("utf-16-le"), raw.decode("utf-16-le")
+    except UnicodeDecodeError as exc:
+        return None, raw[: exc.start].decode("utf-16-le")
 
 
 # What Python's regexes have and Go's (RE2, godog's ``regexp.MustCompile``) refuse, by parsed item.
