@@ -630,10 +630,11 @@ def test_kernel_queue_overflow_triggers_a_reconcile(git_repo: GitRepo, sqlite_db
 
 
 class Daemon:
-    """``python -m tracertm watch`` as a subprocess, with its JSON log lines collected."""
+    """``python -m tracertm watch`` as a subprocess (run by ``wrapper``, e.g. ``nohup``, when given), with its JSON
+    log lines collected."""
 
-    def __init__(self, repo: Path, url: str) -> None:
-        cmd = [sys.executable, "-m", "tracertm", "watch", str(repo), "--database-url", url]
+    def __init__(self, repo: Path, url: str, wrapper: list[str] | None = None) -> None:
+        cmd = [*(wrapper or []), sys.executable, "-m", "tracertm", "watch", str(repo), "--database-url", url]
         cmd += ["--debounce", "50", "--log-format", "json", "-v"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[dict[str, Any]] = []

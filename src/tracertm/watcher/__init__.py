@@ -1,6 +1,6 @@
 """``tracertm watch``: keep the database in sync with repositories as their files change.
 
-``watch(targets, ...)`` runs the daemon until SIGINT/SIGTERM; ``Watcher`` is the daemon object (start/stop,
+``watch(targets, ...)`` runs the daemon until SIGINT/SIGTERM/SIGHUP; ``Watcher`` is the daemon object (start/stop,
 counters in ``stats``, committed syncs in ``history``). Modules: ``debounce`` (bursts → batches), ``repos``
 (what to watch, what an event means), ``observe`` (watchdog observer and watches), ``daemon`` (loop, retries,
 signals), ``logs`` (text/JSON lines).

@@ -763,11 +763,11 @@ def watch(
     **options: Any,
 ) -> WatchStats:
     """Keep the database in sync with the repositories in ``targets`` (default: the current folder) until
-    SIGINT/SIGTERM (or ``KeyboardInterrupt``). Returns the daemon's counters.
+    SIGINT/SIGTERM/SIGHUP (or ``KeyboardInterrupt``). Returns the daemon's counters.
 
-    A first signal stops accepting events and lets the sync in flight commit; a second one rolls it back. Once a
-    signal has stopped it, SIGINT/SIGTERM are ignored (``SIG_IGN``) after it returns: the process is stopping, and
-    a repeated signal must not kill it by the default action (exit 143) while it exits.
+    A first signal stops accepting events and lets the sync in flight commit; a second SIGINT/SIGTERM rolls it
+    back (``watcher.signals``). Once a signal has stopped it, the three are ignored (``SIG_IGN``) after it returns:
+    a repeated signal must not kill the process by the default action (exit 143) while it exits.
     ``options`` go to ``Watcher`` (``ceiling_s``, ``retry_base``, ``retry_cap``, ``discover_every``,
     ``ref_wait_s``).
     """

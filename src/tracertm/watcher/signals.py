@@ -1,8 +1,13 @@
-"""SIGINT/SIGTERM for a watch daemon run by ``watch()``: a first signal stops accepting events and lets the sync in
-flight commit; a second one rolls it back (``Watcher.abort``). The handlers run on the main thread, which only waits
-for the daemon's thread: nothing is raised into a sync.
+"""SIGINT/SIGTERM/SIGHUP for a watch daemon run by ``watch()``: a first signal stops accepting events and lets the
+sync in flight commit; a second SIGINT or SIGTERM rolls it back (``Watcher.abort``). The handlers run on the main
+thread, which only waits for the daemon's thread: nothing is raised into a sync.
 
-Once a signal has stopped the daemon, SIGINT/SIGTERM stay ignored (``SIG_IGN``) after it: the process is on its way
+SIGHUP (the terminal closed, or a ``kill -HUP``) stops the daemon as SIGTERM does: its default action killed it
+mid-sync. It is no reload: the daemon reads a changed configuration file by itself. A repeated SIGHUP is the same
+hang-up (the shell passes the terminal's on to its jobs), never a request to roll back; and a daemon started with
+SIGHUP ignored (``nohup``) keeps ignoring it.
+
+Once a signal has stopped the daemon, the three stay ignored (``SIG_IGN``) after it: the process is on its way
 out, and a repeated signal must not kill it by the default action (exit 143) while it exits."""
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ __all__ = ["StopOnSignal"]
 
 log = logging.getLogger(LOGGER)
 
+# SIGHUP is POSIX's: absent on Windows, where the daemon stops on SIGINT/SIGTERM only.
+_HANGUP: int | None = getattr(signal, "SIGHUP", None)
+
 
 class StopOnSignal:
-    """While in its ``with`` block (and ``enabled``: only the main thread can set handlers), SIGINT and SIGTERM stop
-    ``watcher``, and abort it when it is stopping already."""
+    """While in its ``with`` block (and ``enabled``: only the main thread can set handlers), SIGINT, SIGTERM and
+    SIGHUP stop ``watcher``; a SIGINT or SIGTERM aborts it when it is stopping already."""
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    SIGNALS = tuple(sig for sig in (signal.SIGINT, signal.SIGTERM, _HANGUP) if sig is not None)
 
     def __init__(self, watcher: Watcher, *, enabled: bool = True) -> None:
         self.watcher = watcher
@@ -40,7 +48,7 @@ class StopOnSignal:
         self.received.append(signum)
         name = signal.Signals(signum).name
         if watcher.stopping:
-            if not watcher.aborted:
+            if signum != _HANGUP and not watcher.aborted:
                 log.info(
                     "%s received again: rolling back the sync in flight",
                     name,
@@ -48,9 +56,11 @@ class StopOnSignal:
                 )
                 watcher.abort()
             return
+        again = "SIGTERM" if signum == _HANGUP else "it again"  # (a second hang-up rolls nothing back)
         log.info(
-            "%s received: stopping after the sync in flight (send it again to roll that sync back)",
+            "%s received: stopping after the sync in flight (send %s to roll that sync back)",
             name,
+            again,
             extra={"fields": {"event": "signal", "signal": name}},
         )
         watcher.stop()
@@ -58,6 +68,8 @@ class StopOnSignal:
     def __enter__(self) -> StopOnSignal:
         if self.enabled:
             for sig in self.SIGNALS:
+                if sig == _HANGUP and signal.getsignal(sig) == signal.SIG_IGN:
+                    continue  # started by nohup (or a caller that ignores hang-ups): it outlives the terminal
                 self._previous[sig] = signal.signal(sig, self._on_signal)
         return self
 
