@@ -39,6 +39,11 @@ class GitError(UsageError):
     """A git operation failed: not a repository, unknown ref, shallow clone... (exit 2)."""
 
 
+class UnnamableFileError(UsageError):
+    """A spec file git lists whose name the locale's encoding cannot hold, so it cannot be opened by that name (exit
+    2: run tracertm under a UTF-8 locale)."""
+
+
 class DatabaseError(TracertmError):
     """The database could not be reached or is in an unexpected state (exit 2: fix the URL or the server)."""
 

@@ -3,9 +3,11 @@ reader sees them."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 
-__all__ = ["ByteColumns", "char_column", "file_lines", "is_text", "unnamable_file"]
+__all__ = ["ByteColumns", "char_column", "file_lines", "is_text", "refuse_unnamable", "unnamable_file"]
 
 _LINE_END = re.compile(r"\r\n?|\n")
 
@@ -28,13 +30,50 @@ def unnamable_file(exc: UnicodeEncodeError) -> str | None:
     lists names as UTF-8, and Python hands a name to the operating system in the locale's encoding: under a Latin-1
     locale ``features/\u0444.feature`` cannot be named at all (its bytes on disk are UTF-8 still)."""
     import codecs
+
+    names = _names_encoding()
+    if names is None or codecs.lookup(exc.encoding).name != names or not isinstance(exc.object, str):
+        return None
+    return _cannot_name(names, exc.object)
+
+
+def refuse_unnamable(root: str | os.PathLike[str], paths: Iterable[str]) -> None:
+    """Raise ``UnnamableFileError`` for the first of ``paths`` (below ``root``, as git lists them: UTF-8, other bytes
+    surrogate-escaped) that the locale's encoding cannot name. Under a UTF-8 locale, every one can (nothing is
+    looked at). Otherwise a name it cannot encode (``\u0444`` under Latin-1) fails where it is opened, and one it
+    encodes to other bytes than the name's own (``\u00e9`` is one byte in Latin-1, two on disk) opens no file: a
+    sync took that for a file changed while it read the work tree (exit 75, however often it ran)."""
+    names = _names_encoding()
+    if names is None:
+        return
+    for path in paths:
+        if not path.isascii() and not _nameable(path):
+            from tracertm.errors import UnnamableFileError
+
+            raise UnnamableFileError(_cannot_name(names, os.path.join(os.fspath(root), path)))
+
+
+def _nameable(path: str) -> bool:
+    """Whether the locale's encoding gives ``path`` (a name as git lists it) the bytes it has on disk."""
+    try:
+        return os.fsencode(path) == path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
+
+
+def _names_encoding() -> str | None:
+    """The encoding Python names files in (the locale's) when it is not UTF-8: a C, POSIX or Latin-1 locale without
+    Python's UTF-8 mode; None under UTF-8."""
+    import codecs
     import sys
 
     names = codecs.lookup(sys.getfilesystemencoding()).name
-    if names == "utf-8" or codecs.lookup(exc.encoding).name != names or not isinstance(exc.object, str):
-        return None
-    return (f"the locale's encoding ({names}) cannot name the file {exc.object!r}; run tracertm under a UTF-8 "
-            "locale, e.g. LC_ALL=C.UTF-8")
+    return None if names == "utf-8" else names
+
+
+def _cannot_name(names: str, path: str) -> str:
+    return (f"the locale's encoding ({names}) cannot name the file {path!r}; run tracertm under a UTF-8 locale, "
+            "e.g. LC_ALL=C.UTF-8")
 
 
 def file_lines(text: str) -> list[str]:

@@ -25,7 +25,7 @@ from tracertm.engine.symlinks import link_target as link_target
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, UsageError
 from tracertm.parsers.records import FileKind
-from tracertm.text import is_text
+from tracertm.text import is_text, refuse_unnamable
 
 SourceKind = Literal["worktree", "index", "commit", "folder"]
 
@@ -226,6 +226,8 @@ def scan(
         {p[len(prefix):] for p in group} for group in git.worktree_status(top, specs)
     )
     untracked |= ita
+    # Named by their UTF-8 bytes, as git lists them, before anything opens one by its name.
+    refuse_unnamable(location.root, (p for p in (*entries, *untracked) if _accept(p, settings, scope)))
     bits = _Bits(skip, assume, everything, wanted)
     files = _scan_worktree(location, settings, entries, modified, deleted, untracked, scope, bits)
     indexed = {p: e.sha for p, e in entries.items()}
