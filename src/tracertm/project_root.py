@@ -1,11 +1,14 @@
 """Where a project's specs live in a git repository: the sub-folder a sync of it was run from (``tracertm sync
 sample-repo`` from the repository's top). The database keeps no spec prefix (paths are relative to the spec root),
 so it is found again: a project of this repository (its root commit is here, ``engine.identity``; a shallow clone
-that cannot know its root does not disprove it) lives in the folder under which its recorded paths are tracked
-files; a folder a sync would also name so (``engine.sync.project_name``: its folder name or its configuration's
-``project``) wins over one that merely holds the same paths (two services of a monorepo with the same layout), and a
-tie it does not break leaves the project unlocated rather than guessing. Used by the API (``api.repository``), by
-``show --at``, ``diff --project``, ``results import`` and ``coverage`` run from elsewhere in the repository."""
+that cannot know its root does not disprove it) lives in the folder it records (``spec_root`` in its metadata, the
+folder its last sync read) when its recorded paths are tracked files there. Else (a project no sync recorded a
+folder for yet, or one moved since, read at a commit before or after the move) it lives in the folder under which
+its recorded paths are tracked files; a folder a sync would also name so (``engine.sync.project_name``: its folder
+name or its configuration's ``project``) wins over one that merely holds the same paths (two services of a monorepo
+with the same layout), and a tie it does not break leaves the project unlocated rather than guessing. Used by the
+API (``api.repository``), by ``show --at``, ``diff --project``, ``results import`` and ``coverage`` run from
+elsewhere in the repository."""
 
 from __future__ import annotations
 
@@ -54,6 +57,10 @@ def spec_root(top: Path, session: Session, project: Project, ref: str | None = N
                 counts["/".join(parts[:i])] += 1
     if not counts:
         return None
+    recorded = _recorded_prefix(project)
+    if recorded is not None and counts[recorded]:
+        # Its sync said where it is: two folders of the same layout (svc/a, svc/b) tie on the paths alone.
+        return (top / recorded).resolve()
     ranked = sorted(counts.items(), key=lambda item: -item[1])
     named = [prefix for prefix, _n in ranked if _names(top, prefix, project)]
     if named:
@@ -61,6 +68,14 @@ def spec_root(top: Path, session: Session, project: Project, ref: str | None = N
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None  # two folders hold as many of its files, and neither is named after it: not guessed
     return (top / ranked[0][0]).resolve()
+
+
+def _recorded_prefix(project: Project) -> str | None:
+    """The folder ``project`` records it was synced from, as a prefix of ``spec_root``'s counts ("" for the top)."""
+    from tracertm.engine.identity import TOP, recorded_spec_root
+
+    folder = recorded_spec_root(project)
+    return None if folder is None else "" if folder == TOP else folder
 
 
 def _names(top: Path, prefix: str, project: Project) -> bool:

@@ -54,3 +54,25 @@ def test_a_file_broken_at_a_commit_is_reported_by_both_methods(
     monkeypatch.chdir(git_repo.path)  # the command line, from the top: exit 1 for the file that does not parse
     done = run_cli("diff", first, second, "--project", "b", "--database-url", database_url, "--method", "history")
     assert done.returncode == 1 and "contracts/money-back.yaml" in done.stderr, (done.stdout, done.stderr)
+
+
+def test_the_folder_the_project_records_is_read_where_the_paths_tie(
+    git_repo: GitRepo, engine: Any, database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two services of the same layout synced under names neither folder gives (``--project x`` from svc/a): their
+    paths tie and no folder name breaks it, so no folder was found and the top was parsed ("no spec changes"). The
+    folder each sync recorded (``spec_root``) answers."""
+    for service in ("a", "b"):
+        git_repo.write(f"svc/{service}/docs/adr/0001-use-x.md", adr(1, f"Use X in {service}"))
+    first = git_repo.commit("one")
+    git_repo.write("svc/a/docs/adr/0001-use-x.md", adr(1, "Use X in a", decision="We use X and Y."))
+    second = git_repo.commit("two")
+    sync(git_repo.path / "svc/a", project="x", engine=engine)
+    sync(git_repo.path / "svc/b", project="y", engine=engine)
+    expected = [("updated", "adr", "ADR-0001", "docs/adr/0001-use-x.md", ("decision",))]
+    assert _changes(diff(git_repo.path, first, second, method="parse", project="x", database_url=database_url)) == \
+        expected
+    assert _changes(diff(git_repo.path, first, second, method="parse", project="y", database_url=database_url)) == []
+    monkeypatch.chdir(git_repo.path)
+    done = run_cli("diff", first, second, "--project", "x", "--method", "parse", "--database-url", database_url)
+    assert done.returncode == 0 and "updated  adr" in done.stdout, (done.stdout, done.stderr)
