@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tracertm.config import Settings
+    from tracertm.engine.identity import RepoIdentity
     from tracertm.engine.scan import Location
     from tracertm.models import Project
 
@@ -228,14 +229,16 @@ def open_database(args: argparse.Namespace, *, create: bool = False, migrate: bo
     return open_existing_engine(args.database_url, configured, config_file, migrate=migrate)
 
 
-def repository_identity(top: Path) -> tuple[Callable[[], str | None], Callable[[Project], bool]]:
-    """How the read verbs tell the repository at ``top``'s project (``Projects.resolve``): its root commit (a walk
-    of its history, asked only when no project of its name is its own) and whether a project is its own (the
-    check ``sync`` makes: one object lookup, ``RepoIdentity.matches``)."""
-    from tracertm.engine.identity import RepoIdentity
+def repository_identity(location: Location) -> RepoIdentity:
+    """How the read verbs tell the project of the folder ``location.root`` of the repository ``location.top``
+    (``Projects.resolve``): its root commit (a walk of its history, asked only when no project of its name is
+    recorded there), whether a project is its own (the check ``sync`` makes: one object lookup,
+    ``RepoIdentity.matches``) and the folder's path from the top, matched against the folder each project records
+    (``spec_root``)."""
+    from tracertm.engine.identity import RepoIdentity, spec_root_of
 
-    identity = RepoIdentity(top, None)
-    return (lambda: identity.root), identity.matches
+    assert location.top is not None
+    return RepoIdentity(location.top, None, spec_root=spec_root_of(location.root, location.top))
 
 
 @contextmanager
@@ -253,13 +256,12 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     configured: str | None = None
     config_file = None
     where: str | None = args.path
-    root: Callable[[], str | None] | None = None  # this repository's root commit, when there is one
-    owns: Callable[[Project], bool] | None = None  # whether a project is this repository's
+    identity: RepoIdentity | None = None  # the repository's, when there is one
     found = repository_settings(args.path)
     if found:
         location, settings = found
         if location.top is not None:
-            root, owns = repository_identity(location.top)
+            identity = repository_identity(location)
         configured, config_file = settings.database_url, settings.source
         # A folder named by PATH, or the repository around the current one, is the project; only outside any
         # repository with no PATH is there nothing to derive a name from (then: the database's only project).
@@ -268,7 +270,7 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     engine = open_existing_engine(args.database_url, configured, config_file)
     try:
         with db.session(engine) as session:
-            yield session, Projects(session).resolve(args.project, derived, path=where, root=root, owns=owns)
+            yield session, Projects(session).resolve(args.project, derived, path=where, identity=identity)
     finally:
         engine.dispose()
 

@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracertm.errors import UsageError
@@ -80,16 +79,14 @@ def _project_option(p: argparse.ArgumentParser) -> None:
 class _Context(NamedTuple):
     """What a results verb finds around the current folder: the database's engine, the project's name (``--project``,
     else the repository's; None outside any), the configuration (None outside any repository), the folder the
-    project is derived from (named in "run 'tracertm sync FOLDER' first", as ``status`` names it), this
-    repository's root commit (a project synced under another name is found by it, as ``status`` finds it) and
-    whether a project is its own (``repository_identity``)."""
+    project is derived from (named in "run 'tracertm sync FOLDER' first", as ``status`` names it) and the
+    repository's identity, by which its project is told as ``status`` tells it (``repository_identity``)."""
 
     engine: Any
     derived: str | None
     settings: Any
     path: str | None
-    root: Callable[[], str | None] | None
-    owns: Callable[[Any], bool] | None
+    identity: Any
 
 
 def _context(args: argparse.Namespace) -> _Context:
@@ -101,8 +98,7 @@ def _context(args: argparse.Namespace) -> _Context:
     settings = None
     derived = args.project
     path: str | None = None
-    root: Callable[[], str | None] | None = None
-    owns: Callable[[Any], bool] | None = None
+    identity = None
     found = repository_settings(None)
     if found:
         location, settings = found
@@ -110,10 +106,10 @@ def _context(args: argparse.Namespace) -> _Context:
             path = str(location.root)
             if not derived:
                 derived = project_name(location, settings)
-            root, owns = repository_identity(location.top)
+            identity = repository_identity(location)
     configured, config_file = (settings.database_url, settings.source) if settings else (None, None)
     engine = open_existing_engine(args.database_url, configured, config_file)
-    return _Context(engine, derived, settings, path, root, owns)
+    return _Context(engine, derived, settings, path, identity)
 
 
 def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
@@ -124,8 +120,8 @@ def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
 
     session = db.session(context.engine)
     try:
-        return session, Projects(session).resolve(explicit, context.derived, path=context.path, root=context.root,
-                                                   owns=context.owns)
+        return session, Projects(session).resolve(explicit, context.derived, path=context.path,
+                                                   identity=context.identity)
     except BaseException:
         session.close()
         raise

@@ -21,6 +21,8 @@ projects that get the same name (``services/api`` and ``clients/api``) would oth
 A sync of that name from another folder is refused while the recorded folder still holds a file in what is being
 synced (the commit, the index, or the work tree: a file git tracks or would track); once it holds none, the project
 has moved (``git mv svc/a svc/alpha``, the name kept with ``--project`` or ``project =``) and follows its folder.
+The read verbs answer a folder with the project that records it first (``read_project``), then as a sync of it
+would write.
 
 Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
 or adopts an identity, or when a clone lacks the stored root and is shallow. The folder costs nothing while it is
@@ -205,12 +207,13 @@ def _check_spec_root(name: str, project: Project, identity: RepoIdentity) -> Non
         return
     if identity.holds_files(recorded):
         raise ProjectMismatchError(
-            f"project {name!r} in this database holds the specs of {_shown(recorded)}, another folder of this "
-            f"repository, not of {_shown(identity.spec_root)}", own="this folder",
+            f"project {name!r} in this database holds the specs of {shown_folder(recorded)}, another folder of this "
+            f"repository, not of {shown_folder(identity.spec_root)}", own="this folder",
         )
 
 
-def _shown(folder: str) -> str:
+def shown_folder(folder: str) -> str:
+    """A recorded folder as messages name it (``services/api/``, or the top of the repository)."""
     return "the top of the repository" if folder == TOP else f"{folder}/"
 
 
@@ -234,6 +237,56 @@ def find(session: Session, name: str, identity: RepoIdentity | None) -> Project 
     if identity is None:
         return session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
     return resolve(session, name, identity, write=False)
+
+
+def read_project(session: Session, name: str, identity: RepoIdentity) -> tuple[Project | None, Project | None]:
+    """The project a read verb answers for the folder ``identity.spec_root`` (the repository's top, or ``--path``),
+    whose sync would name it ``name``; with the project of that name passed over (another repository's, or
+    another folder's while that folder still holds a file: what ``resolve`` refuses a sync of), for the error.
+    The folder recorded decides first: ``services/api`` synced as ``api`` and ``clients/api`` as ``client-api``
+    share the name ``api`` and a root commit, and ``clients/api`` is ``client-api``'s. Then the project of the name
+    when a sync writes to it (its folder is this one, was never recorded, or was moved away), then the one project
+    of the repository's history, or the one renamed from ``name`` (``formerly_named``), when it may be this
+    folder's. Nothing is written; the common case (the project of the name, recorded here) costs one query and one
+    object lookup, any other the walk to the root commit too."""
+    named = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
+    passed = named if named is not None and not identity.matches(named) else None
+    if passed is None and named is not None and recorded_spec_root(named) == identity.spec_root:
+        return named, None
+    here = _recorded_here(session, identity)
+    if here is not None:
+        return here, None
+    if passed is None and named is not None:
+        if _may_be_here(named, identity):
+            return named, None
+        passed = named
+    root = identity.root
+    if root is None:
+        return None, passed
+    ours = session.execute(select(Project).where(Project.root_commit == root).limit(2)).scalars().all()
+    # Several projects of this history (one synced with --project): the one renamed from the name this clone
+    # still derives (its old remote URL), which is where its syncs write.
+    found = ours[0] if len(ours) == 1 else formerly_named(session, root, name) if ours else None
+    return (found, None) if found is not None and _may_be_here(found, identity) else (None, passed)
+
+
+def _recorded_here(session: Session, identity: RepoIdentity) -> Project | None:
+    """The one project of the repository's history that records ``identity``'s folder as its own (None: none, or
+    several, synced from it under different names; a history whose root is unknown is not looked at)."""
+    if identity.spec_root is None or identity.root is None:
+        return None
+    found = [p for p in session.execute(select(Project).where(Project.root_commit == identity.root)).scalars()
+             if recorded_spec_root(p) == identity.spec_root]
+    return found[0] if len(found) == 1 else None
+
+
+def _may_be_here(project: Project, identity: RepoIdentity) -> bool:
+    """Whether a sync of ``identity``'s folder may write to ``project`` (``_check_spec_root`` would not refuse it):
+    its folder is this one or not known, or holds no file any more (the project moved here)."""
+    recorded = recorded_spec_root(project)
+    if recorded is None or identity.spec_root is None or recorded == identity.spec_root:
+        return True
+    return not identity.holds_files(recorded)
 
 
 def _renamed_remote(session: Session, root: str) -> Project | None:
@@ -263,5 +316,6 @@ def formerly_named(session: Session, root: str, name: str) -> Project | None:
 
 __all__ = [
     "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names",
-    "formerly_named", "name_from_remote", "recorded_spec_root", "resolve", "spec_root_of", "stale_remote",
+    "formerly_named", "name_from_remote", "read_project", "recorded_spec_root", "resolve", "shown_folder",
+    "spec_root_of", "stale_remote",
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import builtins
 import shlex
 import uuid
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session, aliased
@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, aliased
 from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
 from tracertm.repositories.errors import NotFound
 from tracertm.repositories.kinds import KINDS
+
+if TYPE_CHECKING:
+    from tracertm.engine.identity import RepoIdentity
 
 COUNTED = ("adr", "contract", "feature", "scenario", "step_definition")  # the kinds ``status`` counts
 
@@ -69,40 +72,34 @@ class Projects:
         return found
 
     def resolve(self, wanted: str | None, derived: str | None = None, option: str = "--project", *,
-                path: str | None = None, root: Callable[[], str | None] | None = None,
-                owns: Callable[[Project], bool] | None = None) -> Project:
-        """``wanted`` (an option), else the project named ``derived`` (the repository's, whose folder is ``path``)
-        when ``owns`` it (its root commit is one of this repository's: ``RepoIdentity.matches``, one object lookup,
-        as ``sync`` checks), else the one project of this repository's history (``root`` gives its root commit: a
-        project synced under another name, ``sync --project NAME``), else the only project when there is no
-        repository to go by (callers pass no ``derived`` only there: run outside any, with no PATH). A repository
-        with no project of its own is an error, never another project: not the database's only one, nor an
-        unrelated repository's of the same folder name, which would show that repository's records as this one's.
-        ``wanted`` is answered whatever repository it is asked from: the user named it."""
+                path: str | None = None, identity: RepoIdentity | None = None) -> Project:
+        """``wanted`` (an option), else the project of the folder ``path`` whose sync would name it ``derived``:
+        with the repository's ``identity`` (its root commit and the folder's path from its top), the one
+        ``identity.read_project`` finds (the project recording that folder, else the project of the name when its
+        root commit is one of this repository's, as ``sync`` checks, and its folder is this one or gone, else the
+        one project of this repository's history: a project synced under another name, ``sync --project NAME``);
+        without one (a plain folder), the project of the name. Else the only project when there is no repository
+        to go by (callers pass no ``derived`` only there: run outside any, with no PATH). A repository with no
+        project of its own is an error, never another project: not the database's only one, nor an unrelated
+        repository's of the same folder name, nor another folder's of the same name (``services/api`` for
+        ``clients/api``), which would show their records as this one's. ``wanted`` is answered whatever repository
+        it is asked from: the user named it."""
         if wanted:
             return self.get(wanted, option)
         if derived:
-            project = self.session.execute(select(Project).where(Project.name == derived)).scalar_one_or_none()
-            namesake = project if project is not None and owns is not None and not owns(project) else None
-            if namesake is not None:
-                project = None
-            commit = root() if project is None and root is not None else None
-            if commit:
-                ours = self.session.execute(select(Project).where(Project.root_commit == commit).limit(2)).scalars()
-                found = ours.all()
-                project = found[0] if len(found) == 1 else None
-                if project is None and found:
-                    # Several projects of this history (one synced with --project): the one renamed from the
-                    # name this clone still derives (its old remote URL), which is where its syncs write.
-                    from tracertm.engine.identity import formerly_named
+            if identity is None:
+                project = self.session.execute(select(Project).where(Project.name == derived)).scalar_one_or_none()
+                passed = None
+            else:
+                from tracertm.engine.identity import read_project
 
-                    project = formerly_named(self.session, commit, derived)
+                project, passed = read_project(self.session, derived, identity)
             if project is None:
-                # The namesake's own sync refuses this repository too: a project of its own needs another name.
-                named = ["--project", "NAME"] if namesake is not None else []
+                # The passed-over project's own sync refuses this folder too: a project of its own needs another name.
+                named = ["--project", "NAME"] if passed is not None else []
                 sync = shlex.join(["tracertm", "sync", *named, path]) if path else "tracertm sync PATH"
-                raise NotFound(f"no project for {derived} in {self._database()}; {_theirs(namesake)}run '{sync}' "
-                               f"first, or name one with {option}")
+                raise NotFound(f"no project for {derived} in {self._database()}; {_theirs(passed, identity)}run "
+                               f"'{sync}' first, or name one with {option}")
             return project
         projects = self.session.execute(select(Project).order_by(Project.name).limit(2)).scalars().all()
         if len(projects) == 1:
@@ -182,13 +179,20 @@ class Projects:
         return [(run, name) for run, name in rows]
 
 
-def _theirs(namesake: Project | None) -> str:
-    """What the error of a repository with no project says of the project of its name that is another's."""
-    if namesake is None:
+def _theirs(passed: Project | None, identity: RepoIdentity | None) -> str:
+    """What the error of a folder with no project says of the project of its name that is not its own: another
+    repository's, or another folder's of this one (``identity.read_project``)."""
+    if passed is None:
         return ""
-    where = f", {namesake.repo_url}" if namesake.repo_url else ""
-    return (f"the project {namesake.name!r} there belongs to another repository (root commit "
-            f"{(namesake.root_commit or '')[:12]}{where}); ")
+    from tracertm.engine.identity import recorded_spec_root, shown_folder
+
+    folder = recorded_spec_root(passed)
+    if identity is not None and folder is not None and identity.matches(passed):
+        return (f"the project {passed.name!r} there holds the specs of {shown_folder(folder)}, another folder of "
+                "this repository; ")
+    where = f", {passed.repo_url}" if passed.repo_url else ""
+    return (f"the project {passed.name!r} there belongs to another repository (root commit "
+            f"{(passed.root_commit or '')[:12]}{where}); ")
 
 
 def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun | None,
