@@ -94,3 +94,31 @@ def test_the_projects_own_configuration_is_read(
     # results_window = 1: the pass rate covers the newest run alone (of the default 20, one pass in two).
     shown = _cli(capsys, "show", "FEAT-1/TC-7", "--project", "pay", "--format", "json")
     assert shown["results"]["pass_rate"] == 1.0, shown["results"]
+
+
+def test_path_names_the_sub_folder_and_its_own_database(
+    git_repo: GitRepo, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A sub-folder whose configuration names its database (``database_url`` in ``svc/pay/.tracertm.toml``): ``sync
+    svc/pay`` writes there, and the results verbs and ``coverage`` had no way to read it but ``--database-url`` —
+    run from the top or from the sub-folder, they opened the top's (here a file that is not there). ``--path``
+    reads the folder's configuration, its project and its folder, as ``status --path`` does."""
+    git_repo.write(".tracertm.toml", "database_url = 'sqlite:///top.db'\n")
+    git_repo.write("svc/pay/.tracertm.toml", f"database_url = '{database_url}'\nresults_window = 1\n")
+    git_repo.write("svc/pay/features/pay.feature", PAY)
+    git_repo.commit("pay")
+    monkeypatch.chdir(git_repo.path / "svc/pay")
+    assert main(["sync", "."]) == 0
+    summary = _cli(capsys, "results", "import", str(_report(tmp_path, "Refund", 9)), "--path", ".",
+                   "--output", "json")
+    assert (summary["project"], summary["matched"]) == ("pay", {"tag": 0, "line": 1, "name": 0}), summary
+    monkeypatch.chdir(git_repo.path)
+    rows = _cli(capsys, "results", "list", "--path", "svc/pay", "--output", "json")
+    assert [r["scenario"] for r in rows] == ["FEAT-1/SC-2"]
+    report = _cli(capsys, "coverage", "--path", "svc/pay", "--format", "json")
+    assert [s["scenario"] for s in report["never_executed"]] == ["FEAT-1/SC-1"], report
+    capsys.readouterr()
+    assert main(["results", "prune", "--keep", "0", "--path", "svc/pay"]) == 0
+    assert capsys.readouterr().out == "pruned 1 runs of pay; kept the newest 0\n"
+    assert not (git_repo.path / "top.db").exists()

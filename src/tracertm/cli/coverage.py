@@ -21,6 +21,8 @@ def register(verbs: Any) -> None:
                          help="scenarios never executed, failing, flaky, or stale, from imported test results")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="project (default: this repository's, or the only one)")
+    p.add_argument("--path", metavar="PATH", type=nonblank("path"),
+                   help="repository (or sub-folder) whose project and configuration to use (default: current folder)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when any scenario is failing, flaky or never run")
     p.set_defaults(func=_coverage)
@@ -31,11 +33,10 @@ def _coverage(args: argparse.Namespace) -> int:
     from tracertm.cli.results import _context, _project
     from tracertm.results.queries import coverage
 
-    session, project = _project(_context(args), args.project)
-    from pathlib import Path
-
+    context = _context(args)
+    session, project = _project(context, args.project)
     with session:
-        report = coverage(session, project, repo=Path.cwd())
+        report = coverage(session, project, repo=context.top)
     if args.format == "json":
         print(output.to_json(report))
     else:

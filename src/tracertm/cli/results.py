@@ -74,42 +74,54 @@ def _project_option(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="project (default: this repository's, or the only one)")
+    p.add_argument("--path", metavar="PATH", type=nonblank("path"),
+                   help="repository (or sub-folder) whose project and configuration to use (default: current folder)")
 
 
 class _Context(NamedTuple):
-    """What a results verb finds around the current folder: the database's engine, the project's name (``--project``,
-    else the repository's; None outside any), the configuration (None outside any repository), the folder the
-    project is derived from (named in "run 'tracertm sync FOLDER' first", as ``status`` names it) and the
-    repository's identity, by which its project is told as ``status`` tells it (``repository_identity``)."""
+    """What a results verb finds at ``--path`` or around the current folder: the database's engine, the project's
+    name (``--project``, else the folder's; None outside any repository with no PATH), the configuration (None
+    outside any repository), the folder the project is derived from (named in "run 'tracertm sync FOLDER' first",
+    as ``status`` names it), the repository's identity, by which its project is told as ``status`` tells it
+    (``repository_identity``), and the top of its work tree (None outside git)."""
 
     engine: Any
     derived: str | None
     settings: Any
     path: str | None
     identity: Any
+    top: Path | None
 
 
 def _context(args: argparse.Namespace) -> _Context:
-    """The engine, project and configuration from the repository around the current folder (``_Context``)."""
+    """The engine, project and configuration of ``--path`` (a sub-folder project's own configuration, its
+    ``database_url`` too, as ``sync PATH`` reads it), else of the repository around the current folder
+    (``_Context``)."""
     from tracertm.engine.sync import project_name
 
+    from tracertm.cli import require_folder
     from tracertm.cli.records import open_existing_engine, repository_identity, repository_settings
 
+    require_folder(args.path)
     settings = None
     derived = args.project
-    path: str | None = None
+    path: str | None = args.path
     identity = None
-    found = repository_settings(None)
+    top = None
+    found = repository_settings(args.path)
     if found:
         location, settings = found
-        if location.top is not None:
-            path = str(location.root)
+        top = location.top
+        if top is not None:
+            identity = repository_identity(location)
+        # As ``open_project``: only outside any repository with no PATH is there no name to derive.
+        if args.path or top is not None:
+            path = args.path or str(location.root)
             if not derived:
                 derived = project_name(location, settings)
-            identity = repository_identity(location)
     configured, config_file = (settings.database_url, settings.source) if settings else (None, None)
     engine = open_existing_engine(args.database_url, configured, config_file)
-    return _Context(engine, derived, settings, path, identity)
+    return _Context(engine, derived, settings, path, identity, top)
 
 
 def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
@@ -127,26 +139,21 @@ def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
         raise
 
 
-def default_commit(option: str | None) -> tuple[str | None, str]:
-    """``--commit``, then ``$GITHUB_SHA`` / ``$CI_COMMIT_SHA``, then HEAD of the repository around the current
-    folder, else None (results are still imported; lines are then matched against the scenarios as they are);
+def default_commit(option: str | None, top: Path | None) -> tuple[str | None, str]:
+    """``--commit``, then ``$GITHUB_SHA`` / ``$CI_COMMIT_SHA``, then HEAD of the repository ``top`` (``--path``'s,
+    or the one around the current folder), else None (results are still imported; lines are then matched against the scenarios as they are);
     with where it came from (``--commit``, ``$GITHUB_SHA``..., ``HEAD``), for an error about it."""
     if option:
         return option, "--commit"
     for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):
         if os.environ.get(variable):
             return os.environ[variable], f"${variable}"
-    from pathlib import Path
-
     from tracertm import git
 
-    top = git.find_root(Path.cwd())
     return (git.head_commit(top) if top is not None else None), "HEAD"
 
 
 def _import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from tracertm import git, output
     from tracertm.errors import GitError
     from tracertm.results.store import import_results
@@ -155,11 +162,11 @@ def _import(args: argparse.Namespace) -> int:
 
     context = _context(args)
     engine = context.engine
-    top = git.find_root(Path.cwd())
+    top = context.top
     session, project = _project(context, args.project)
     with session:
-        root, settings = _project_folder(context, session, project, top)
-    commit, origin = default_commit(args.commit)
+        root, settings = _project_folder(context, session, project)
+    commit, origin = default_commit(args.commit, top)
     if commit and top is not None:
         try:
             commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
@@ -224,18 +231,19 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _project_folder(context: _Context, session: Any, project: Any, top: Path | None) -> tuple[Path | None, Any]:
-    """The folder of the repository ``top`` (around the current folder) holding ``project``'s specs, where its
-    feature files are read (``project_root.spec_root``: a sub-folder for a project synced from one, ``tracertm sync
-    pay``), and its configuration there (its id pattern, results window, lock timeout: a sub-folder's own, not the
-    top's). None outside a repository, or when the project is not found in it (another repository's, or two folders
-    that hold its files alike): no folder is guessed, and the configuration is the one ``_context`` found."""
-    if top is None:
+def _project_folder(context: _Context, session: Any, project: Any) -> tuple[Path | None, Any]:
+    """The folder of the repository ``context.top`` (``--path``'s, or around the current folder) holding
+    ``project``'s specs, where its feature files are read (``project_root.spec_root``: a sub-folder for a project
+    synced from one, ``tracertm sync pay``), and its configuration there (its id pattern, results window, lock
+    timeout: a sub-folder's own, not the top's). None outside a repository, or when the project is not found in it
+    (another repository's, or two folders that hold its files alike): no folder is guessed, and the configuration is
+    the one ``_context`` found."""
+    if context.top is None:
         return None, context.settings
     from tracertm.config import load_settings
     from tracertm.project_root import spec_root
 
-    root = spec_root(top, session, project)
+    root = spec_root(context.top, session, project)
     return root, (load_settings(root) if root is not None else context.settings)
 
 
@@ -324,16 +332,14 @@ def _unmatched(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from tracertm import db, git
+    from tracertm import db
     from tracertm.results.queries import prune
 
     context = _context(args)
     engine = context.engine
     probe, project = _project(context, args.project)
     with probe:
-        _root, settings = _project_folder(context, probe, project, git.find_root(Path.cwd()))
+        _root, settings = _project_folder(context, probe, project)
     window = _configured_window(settings) or 20
     from tracertm.repositories import Projects
 
