@@ -563,7 +563,7 @@ def _check_value(key: str, value: Any) -> str | None:
         row = repeats_in_a_row(value)
         if row > IN_A_ROW:
             return (f"{key} = {value!r} has {row} repeats in a row that can take the same characters, such as "
-                    f"\\d*\\d*\\d*: a long run of them takes it time to the power {row} (a hook that never ends); "
+                    f"\\d*\\d*: a long run of them takes it time to the power {row} (a hook that never ends); "
                     f"let at most {IN_A_ROW} share a run, e.g. {example}")
     return None
 

@@ -5,10 +5,11 @@ configuration loads (``config._check_value``):
 
 - a repeat whose rounds can share out the same text in more than one way, ``(\\d+)+``, ``(a|aa)+``: exponential
   (``backtracks``);
-- many repeats in a row that can each take part of the same run of characters, ``\\d*\\d*\\d*\\d*x``: a failing
+- repeats in a row that can each take part of the same run of characters, ``\\d*\\d*\\d*\\d*x``: a failing
   match tries every way to cut the run among them, polynomial with their number as the power — eight of them took
-  ``check`` minutes on a line of 60 digits (``repeats_in_a_row``; more than ``IN_A_ROW`` are refused). One or two
-  cost what any search with one repeat may (``REQ-\\d+`` and ``[A-Z]+-\\d+`` have one at a time).
+  ``check`` minutes on a line of 60 digits, and two, ``REQ-\\d*\\d*x``, 22 s on a line of 80,000 (``repeats_in_a_row``;
+  more than ``IN_A_ROW`` are refused). One at a time (``REQ-\\d+``, ``[A-Z]+-\\d+``) costs an attempt at most the
+  length of its run, and the lines searched are capped (``parsers.id_search``): a search's time is bounded.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from tracertm.regex_items import matches as _matches
 c: Any = import_module("re._constants")
 _parse: Any = import_module("re._parser").parse
 
-IN_A_ROW = 2  # repeats in a row over one run of characters accepted (``repeats_in_a_row``)
+IN_A_ROW = 1  # repeats in a row over one run of characters accepted (``repeats_in_a_row``): with two, an attempt
+# costs the run's length squared, and a search of a line of them its cube (``\d*\d*x``: 9 s for 2,000 digits)
 _UNKNOWN: Any = ("unknown", None)  # a character that is not described: may be any
 _SINGLE = (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN)
 _REPEATS = (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT)

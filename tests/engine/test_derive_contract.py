@@ -32,12 +32,20 @@ def _reference(fields: Mapping[str, Any], options: ParserOptions) -> list[links.
     texts = [s for key, value in fields.items() if key != "contract_number" for s in _strings(value)]
     out = []
     adrs = [adr for t in texts for adr in mention_ids(t)]  # (an id with a slug as written: ``ADR-7-x``)
-    reqs = [m.group(0) for t in texts for m in re.finditer(options.requirement_pattern, t)]
+    lines = (lambda t: [t]) if options.requirement_pattern == ParserOptions().requirement_pattern else _lines
+    reqs = [m.group(0) for t in texts for line in lines(t) for m in re.finditer(options.requirement_pattern, line)]
     for link_type, kind, refs in ((links.LinkType.IMPLEMENTS, "adr", adrs), (links.LinkType.COVERS, "requirement", reqs)):
         for ref in refs:
             if ref and ref != own and len(ref) <= links.MAX_REF:
                 out.append(links.LinkSpec(link_type, kind, ref))
     return list(dict.fromkeys(out))
+
+
+def _lines(text: str) -> list[str]:
+    """Each line of ``text`` with its line break: a pattern other than the default is searched line by line, each
+    line as a text of its own (``parsers.id_search``)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 _PIECES = ["ADR", "adr", "ADR-", "-", "7", "12", "0003", " ", "\n", "x", "é", "REQ-", "REQ-9", "_", ".", "ADR-1x", ""]
@@ -71,8 +79,8 @@ def test_a_mention_never_spans_two_texts() -> None:
 
 
 def test_contract_links_with_a_pattern_that_is_not_joinable() -> None:
-    """A requirement pattern other than the known joinable ones is searched text by text (an anchored pattern
-    matches at the start of each text, not only at the start of the joined text)."""
+    """A requirement pattern other than the known joinable ones is searched text by text, and line by line (an
+    anchored pattern matches at the start of each line, not only at the start of the joined text)."""
     rng = random.Random(19)
     for pattern in (r"^REQ-\d+$", r"REQ.\d*", r"(?<=\s)REQ-9"):
         options = ParserOptions(requirement_pattern=pattern)
@@ -80,9 +88,9 @@ def test_contract_links_with_a_pattern_that_is_not_joinable() -> None:
         for _ in range(1000):
             fields = {"contract_number": "CTR-1", **{f"f{i}": _value(rng) for i in range(rng.randint(0, 5))}}
             assert links.derive("contract", fields, options) == _reference(fields, options), (pattern, fields)
-    fields = {"contract_number": "CTR-1", "a": ["REQ-1", "x REQ-2"], "b": "REQ-3"}
+    fields = {"contract_number": "CTR-1", "a": ["REQ-1", "x REQ-2", "x\nREQ-4\ny"], "b": "REQ-3"}
     assert [s.target_ref for s in links.derive("contract", fields, ParserOptions(requirement_pattern=r"^REQ-\d+$"))] \
-        == ["REQ-1", "REQ-3"]
+        == ["REQ-1", "REQ-4", "REQ-3"]
 
 
 def test_the_default_requirement_pattern_is_searched_joined() -> None:

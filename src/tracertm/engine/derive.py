@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from tracertm.kinds import NUMBER_COLUMN
 from tracertm.models import LinkType
 from tracertm.parsers.common import mention_ids, tag_adr_id
+from tracertm.parsers.id_search import DEFAULT_REQUIREMENT_PATTERN, find_ids
 from tracertm.parsers.records import ParserOptions
 
 __all__ = ["MAX_REF", "LinkSpec", "derive"]
@@ -83,8 +84,8 @@ def _tag_adr(tag: str) -> str | None:
 
 # Requirement patterns whose matches cannot contain a newline and whose only assertions are ``\b``: for them one
 # search over texts joined by newlines finds what a search of each text finds, in the same order (as for ADR
-# mentions, below). The default pattern is one; any other is searched text by text.
-_JOINABLE_REQUIREMENT_PATTERNS = frozenset({r"\bREQ-\d+\b"})
+# mentions, below). The default pattern is one; any other is searched text by text, line by line (``find_ids``).
+_JOINABLE_REQUIREMENT_PATTERNS = frozenset({DEFAULT_REQUIREMENT_PATTERN})
 
 
 def _add(out: list[LinkSpec], own: str, link_type: str, target_kind: str, refs: Iterable[Any]) -> None:
@@ -116,7 +117,7 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
         _add(out, own, LinkType.IMPLEMENTS, "adr", adrs)
         reqs = list(fields.get("requirement_ids") or ())
         if requirement_re is not None and description:
-            reqs += [m.group(0) for m in requirement_re.finditer(description)]
+            reqs += find_ids(requirement_re, description)
         _add(out, own, LinkType.COVERS, "requirement", reqs)
     elif kind == "adr":
         supersedes, superseded_by = fields.get("supersedes"), fields.get("superseded_by")
@@ -130,7 +131,7 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
              [*(fields.get("related_adrs") or ()), *_mentions(fields.get("description"))])
         reqs = list(fields.get("related_requirements") or ())
         if requirement_re is not None:
-            reqs += [m.group(0) for m in requirement_re.finditer(fields.get("description") or "")]
+            reqs += find_ids(requirement_re, fields.get("description") or "")
         _add(out, own, LinkType.COVERS, "requirement", reqs)
     elif kind == "contract":
         texts: list[str] = []
@@ -147,6 +148,6 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
             if options.requirement_pattern in _JOINABLE_REQUIREMENT_PATTERNS:
                 reqs = [m.group(0) for m in requirement_re.finditer(joined)]
             else:
-                reqs = [m.group(0) for t in texts for m in requirement_re.finditer(t)]
+                reqs = [found for t in texts for found in find_ids(requirement_re, t)]
             _add(out, own, LinkType.COVERS, "requirement", reqs)
     return list(dict.fromkeys(out))

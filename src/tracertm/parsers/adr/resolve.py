@@ -27,6 +27,7 @@ from tracertm.parsers.adr.markdown import Heading
 from tracertm.parsers.adr.sections import Sections
 from tracertm.parsers.adr.values import shape, status_word, warning
 from tracertm.parsers.common import MAX_ID_BYTES, SETTINGS_FILE
+from tracertm.parsers.id_search import find_ids
 from tracertm.parsers.records import ParserOptions
 
 
@@ -131,7 +132,7 @@ def requirements(path: str, text: str, options: ParserOptions) -> list[str]:
         pattern = re.compile(options.requirement_pattern)
     except re.error as exc:
         raise ParseError(path, 0, 0, f"invalid requirement_pattern {options.requirement_pattern!r}: {exc}") from None
-    return sorted({m.group(0) for m in pattern.finditer(text) if m.group(0)})
+    return sorted({found for found in find_ids(pattern, text) if found})
 
 
 def title_of(fm: FrontMatter, h1: Heading | None, number: str, file_id: FileIdentity) -> str:
