@@ -4,6 +4,7 @@ restore for records git does not own), search, facets, sync runs and health."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -118,6 +119,7 @@ def install_routes(app: APIRouter) -> None:
 
     @app.get(f"{API}/facets", response_model=Facets, tags=["records"], dependencies=deps, openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
     def facets(
+        request: Request,
         session: ReadSession,
         flt: Filters,
         kind: Annotated[str, Query(description="adrs, contracts, features, scenarios, step-definitions, test-cases")],
@@ -127,8 +129,8 @@ def install_routes(app: APIRouter) -> None:
         from tracertm.repositories.kinds import kind as kind_named
 
         k = kind_named(kind, "kind")
-        repo = Records(session, k)
         scoped = resolve_project(session, project)
+        repo = Records(session, k, _history_of(request, session, scoped, flt.changed_since))
         counted = repo.facets(scoped, flt)
         return {
             "kind": k.name,
@@ -243,8 +245,8 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         """One page of records; the ``Link`` header and ``page.next`` carry the next page's cursor (which encodes
         the whole query: with a cursor, the other filters are ignored)."""
         wanted = _fields(fields, field_names)
-        repo = Records(session, k)
         scoped = Projects(session).get(project, "project")
+        repo = Records(session, k, _history_of(request, session, scoped, flt.changed_since or cursor))
         # A cursor carries its query and page size; a limit given next to it wins.
         page = repo.list(scoped, None if cursor and "limit" not in request.query_params else flt, cursor)
         items = []
@@ -453,6 +455,13 @@ def _owner(request: Request, k: Kind, ident: str, project: str | None, condition
                 kind="precondition-required", headers={"Cache-Control": "no-store"},
             )
         return project_name(session, k, row) or ""
+
+
+def _history_of(request: Request, session: Session, project: Any, changed_since: str | None) -> Path | None:
+    """The project's repository on this server's disk (``project_root``), whose history places a ``changed_since``
+    commit (a cursor may carry one); None without one (dates decide), and when no filter needs it (a lookup may
+    read the repository's file list)."""
+    return project_root(request.app.state, session, project) if changed_since else None
 
 
 def _write_locked(request: Request, session: Session, k: Kind, ident: str, project: str | None, owner: str,

@@ -342,9 +342,11 @@ def _configuration_warnings(path: str | None) -> list[Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from pydantic import ValidationError
 
-    from tracertm import output
+    from tracertm import git, output
     from tracertm.repositories import Records, kind
     from tracertm.schemas.filters import ListFilter
     from tracertm.schemas.records import to_read
@@ -371,9 +373,12 @@ def _list(args: argparse.Namespace) -> int:
         option = options.get(parameter, "--" + parameter.replace("_", "-"))
         raise UsageError(f"{option}: {message}") from None
     with open_project(args) as (session, project):
-        # A cursor carries its query and page size; a --limit given next to it wins.
+        # A cursor carries its query and page size; a --limit given next to it wins. The repository's history
+        # places a --changed-since commit (in a cursor too); its commits are the same in any clone holding them.
+        top = git.find_root(Path(args.path or ".")) if args.changed_since or args.cursor else None
         try:
-            page = Records(session, k).list(project, None if args.cursor and args.limit is None else flt, args.cursor)
+            page = Records(session, k, top).list(project, None if args.cursor and args.limit is None else flt,
+                                                 args.cursor)
         except UsageError as exc:  # the query layer names the API's parameters; here they are options
             raise option_error(exc, options) from None
         if page.next_cursor:

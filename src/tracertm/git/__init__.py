@@ -8,7 +8,8 @@ The modules, by what they own:
 
 - ``process``: running git — the environment, pathspecs, ``run`` and the ``cat-file`` blob reader;
 - ``repo``: the repository itself — its top folder, commits and objects, its name;
-- ``log``: history — the first-parent commit stream of a backfill, a commit's people and dates, merge authorship;
+- ``log``: history — the first-parent commit stream of a backfill, a commit's people and dates, merge authorship,
+  which commits came after one (``placed``);
 - ``tree``: trees, the index and the work tree — listings with blob ids (a conflicted index path: ``UNMERGED``),
   what a commit is about to change.
 """
@@ -64,18 +65,20 @@ if TYPE_CHECKING:
         Change,
         CommitInfo,
         HistoryCommit,
+        Placed,
         commit_dates,
         commit_info,
         first_parent_chain,
         history,
         merge_authors,
+        placed,
     )
 
 # ``log`` (history) is imported on first use: the hook paths (a no-op sync, check --staged) never walk history,
 # and its import is a few milliseconds of a hook's budget.
 _LOG_NAMES = frozenset({
     "Author", "Change", "CommitInfo", "HistoryCommit", "commit_dates", "commit_info", "first_parent_chain",
-    "history", "merge_authors",
+    "history", "merge_authors", "Placed", "placed",
 })
 
 
@@ -125,6 +128,8 @@ __all__ = [
     "merge_authors",
     "origin_url",
     "pathspecs",
+    "Placed",
+    "placed",
     "remote_name",
     "resolve_commit",
     "root_commit",

@@ -1,7 +1,8 @@
 """History: commits and who made them. ``history`` streams the first-parent commits that touch the spec folders
 from one ``git log`` process (backfill reads a whole history through it: only commits that touch the spec folders
 come out, each with the blob ids of the files it changed, so an unchanged file costs nothing); ``commit_info`` is
-one commit's provenance; ``merge_authors`` finds whose work a merge commit brought in."""
+one commit's provenance; ``merge_authors`` finds whose work a merge commit brought in; ``placed`` tells which of
+many commits came after one in the history (``changed_since``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import IO
 
 from tracertm.errors import GitError
 from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, git_env, pathspecs, run
-from tracertm.git.repo import iso_date
+from tracertm.git.repo import existing_objects, has_commit, iso_date
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
 _COMMIT_FORMAT = "%H%x00%an%x00%ae%x00%cI%x00%aI%x00%cn%x00%ce%x00%P"
@@ -135,6 +136,42 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
             if path is not None and path not in found:  # newest first: the first commit seen is the most recent
                 found[path] = author
     return found
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Commits placed against one commit ``since`` in a repository's history (``placed``). Of the commits asked
+    about, ``after`` are neither ``since`` nor an ancestor of it (what ``git log since..BRANCH`` lists, for some
+    branch, tag or HEAD); ``unplaced`` are not in the repository or held by no branch, tag nor HEAD any more
+    (amended, rebased or squashed away) — their place in the history is unknown; the rest are ``since`` and its
+    ancestors."""
+
+    after: frozenset[str]
+    unplaced: frozenset[str]
+
+
+def placed(root: Path, since: str, commits: Iterable[str]) -> Placed | None:
+    """Which of ``commits`` (full ids) came after commit ``since`` in the history, by reachability, not by dates
+    (a merged branch's commits are older than the merge; a committer's clock may be wrong). None when the
+    repository does not hold ``since``. A fixed number of git processes whatever the number of commits: one
+    ``cat-file`` and two ``rev-list`` walks, each bounded by the commits asked about (never the whole history)."""
+    if not has_commit(root, since):
+        return None
+    wanted = set(commits) - {since}
+    present = existing_objects(root, wanted)
+    later = _reached(root, present, "--not", since) & present
+    # A commit no ref holds is no ancestor of any later commit either: it would count as after every commit (the
+    # hook's revision of a commit since amended). Asked of the commits not before ``since`` only (few, mostly).
+    gone = _reached(root, later, "--not", "--all") & later
+    return Placed(frozenset(later - gone), frozenset((wanted - present) | gone))
+
+
+def _reached(root: Path, tips: set[str], *args: str) -> set[str]:
+    """The commits ``git rev-list TIPS ARGS`` lists, the tips given on its standard input (any number of them)."""
+    if not tips:
+        return set()
+    out = run(root, "rev-list", "--stdin", *args, input="".join(t + "\n" for t in sorted(tips)).encode())
+    return set(out.decode().split())
 
 
 def first_parent_chain(root: Path, head: str) -> list[str]:

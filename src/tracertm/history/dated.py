@@ -7,7 +7,7 @@ revisions are HEAD's state, dated by the run's commit — not rewritten. A revis
 from HEAD (a dirty work tree; the index, whose run's ``ref`` is ``INDEX``) has no commit either way.
 
 Outer-join ``SyncRun`` (or an alias of it) on ``clean_run`` and read ``dated_commit`` and ``dated_time``: ``show
---at`` and ``diff`` (``history.at``), ``changed_since`` (``repositories.records``), ``coverage``'s stale rule
+--at`` and ``diff`` (``history.at``), ``changed_since`` (``repositories.changed_since``), ``coverage``'s stale rule
 (``results.queries``) and a results upload's lines at its commit (``results.scenario_reads``).
 """
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
-from tracertm.history.dated import clean_run, dated_commit, dated_time
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
 from tracertm.repositories import keyset
+from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in
 from tracertm.repositories.cursor import Cursor, values_digest
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion
 from tracertm.repositories.keyset import Key
@@ -76,10 +76,14 @@ def normalize_adr(ident: str) -> str:
 class Records:
     """The records of one kind, read and (database-owned fields only) written through one session."""
 
-    def __init__(self, session: Session, kind: Kind | str) -> None:
+    def __init__(self, session: Session, kind: Kind | str, repository: Path | None = None) -> None:
+        """``repository``: a clone holding the project's history, where ``changed_since`` a commit means the
+        revisions of commits that are not that commit's ancestors (git's reachability); None: dates decide."""
         self.session = session
         self.kind = kind if isinstance(kind, Kind) else kind_named(kind)
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.repository = repository
+        self._placements: Placements = {}  # what git said, for the page and the count of one listing
 
     # -------------------------------------------------------------------------------------------------- reads
 
@@ -218,9 +222,9 @@ class Records:
     def _filtered(self, project: Project, flt: ListFilter, *entities: Any) -> Any:
         """``entities`` of the project's records matching ``flt`` (soft-deleted rows filtered here, explicitly)."""
         stmt = self._select(*entities).where(self._owner() == project.id)
-        return stmt.where(*self._conditions(flt)).execution_options(include_deleted=True)
+        return stmt.where(*self._conditions(flt, project)).execution_options(include_deleted=True)
 
-    def _conditions(self, flt: ListFilter) -> builtins.list[Any]:
+    def _conditions(self, flt: ListFilter, project: Project) -> builtins.list[Any]:
         k, t = self.kind, self.kind.table
         out: builtins.list[Any] = []
         if not flt.include_deleted:
@@ -259,7 +263,7 @@ class Records:
                 raise UsageError(f"feature: only scenarios belong to a feature, not {k.plural}")
             out.append(Feature.feature_number == flt.feature)
         if flt.changed_since:
-            out.append(self._changed_since(flt.changed_since))
+            out.append(self._changed_since(flt.changed_since, project))
         return out
 
     def _values(self, option: str, col: Any, values: builtins.list[str]) -> builtins.list[str]:
@@ -277,12 +281,9 @@ class Records:
         each = func.json_each(col).table_valued("value")
         return exists(select(1).select_from(each).where(each.c.value == value))
 
-    def _changed_since(self, since: str) -> Any:
-        """Rows with a revision after a timestamp, or after the commit ``since``: one of a later commit (git dates
-        have one-second resolution, so a commit of the same second counts as after it, except ``since`` itself), or
-        one synced from uncommitted files since. A revision at ``since`` (its own commit, or its clean work tree's
-        run's HEAD) or at an older commit is not after it."""
-        date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
+    def _changed_since(self, since: str, project: Project) -> Any:
+        """Rows with a revision after a timestamp, or after the commit ``since`` (``repositories.changed_since``:
+        by the history of the repository where there is one, else by dates)."""
         related = SpecRevision.entity_id == self.kind.table.c.id
         # Hex digits are a commit id, also when they happen to be decimal ones (``9618365756``: Python reads
         # 40 or 64 of them as a date and time) — but for the eight of a basic-format date (``20240501``).
@@ -297,24 +298,26 @@ class Records:
                 raise UsageError(
                     f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
                 )
-            sha, when = self.commit_date(since, "changed_since")
-            # A revision of a clean work tree's sync keeps no commit of its own but holds the state of the HEAD its
-            # run recorded (``history.dated``, as ``show --at`` dates it): it is at that commit, dated by that
-            # commit's date, not after it by the time the sync ran (else every record synced from a clean HEAD was
-            # "changed since" HEAD, and since any ancestor of HEAD synced so).
-            at = dated_commit(SyncRun)
-            dated = func.coalesce(dated_time(SyncRun), SpecRevision.created_at)
-            return exists(
-                select(1).select_from(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun))
-                .where(related, dated >= when, at.is_distinct_from(sha))
-            )
+            return after_commit(self.session, project.id, related, self._since_commit(since), self.repository,
+                                self._placements)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.timezone.utc)
         try:
             moment = moment.astimezone(dt.timezone.utc)
         except OverflowError:
             raise UsageError(f"changed_since {since!r}: outside years 1 to 9999 in UTC") from None
-        return exists(select(1).where(related, date > moment))
+        return after_time(related, moment)
+
+    def _since_commit(self, since: str) -> tuple[str, dt.datetime]:
+        """The full id and commit date of ``changed_since``'s commit: as the database records it, else (a commit
+        that changed no spec file and was never synced, a merged branch's) as the repository has it."""
+        try:
+            return self.commit_date(since, "changed_since")
+        except NotFound:
+            found = commit_in(self.repository, since) if self.repository is not None else None
+            if found is None:
+                raise
+            return found
 
     def commit_date(self, commit: str, option: str) -> tuple[str, dt.datetime]:
         """The full id of ``commit`` (full or abbreviated) and when it was made (its commit date), as revisions or

@@ -1,0 +1,110 @@
+"""``changed_since``: which records have a revision after a time, or after a commit.
+
+After a time: a revision committed (else recorded) later. After a commit ``since``, where the repository is at hand
+(the command line's, the server's ``project_root``): a revision of a commit that is neither ``since`` nor an ancestor
+of it — git's reachability (``git.placed``), as ``git log since..HEAD`` lists commits, whatever their dates say (a
+merged branch's commits are older than the merge, a rebase or a wrong clock puts a child before its parent). A
+revision of a commit the repository cannot place (not there; amended, rebased or squashed away) and one synced from
+uncommitted files are dated against ``since``'s commit date, as every revision is without the repository.
+
+A revision of a clean work tree's sync counts as one of the HEAD its run recorded (``history.dated``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, bindparam, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from tracertm.history.dated import clean_run, dated_commit, dated_time
+from tracertm.models import SpecRevision, SyncRun
+
+if TYPE_CHECKING:
+    from tracertm.git.log import Placed
+
+# What git said of a project's recorded commits against one commit: the placement and the commits placed (None:
+# the repository does not hold that commit), by (project, commit).
+Placements = dict[tuple[uuid.UUID, str], "tuple[Placed, frozenset[str]] | None"]
+
+__all__ = ["after_commit", "after_time", "commit_in"]
+
+
+def after_time(related: Any, moment: dt.datetime) -> Any:
+    """The record (``related``: the join of its revisions) has a revision committed, else recorded, after
+    ``moment``."""
+    date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
+    return exists(select(1).where(related, date > moment))
+
+
+def after_commit(session: Session, project_id: uuid.UUID, related: Any, since: tuple[str, dt.datetime],
+                 repository: Path | None, cache: Placements) -> Any:
+    """The record has a revision after commit ``since`` (its full id and commit date): by the history of
+    ``repository`` where it holds that commit, else by dates. ``cache`` keeps what git said per (project, commit)
+    for the other queries of the same listing (a page and its count)."""
+    sha, when = since
+    at = dated_commit(SyncRun)
+    # Dates: one of a later commit (git dates have one-second resolution, so a commit of the same second counts as
+    # after it, except ``since`` itself), or one synced from uncommitted files since. Not by when the sync ran: a
+    # clean work tree's revisions are at its run's HEAD, dated by that commit's date.
+    dated = func.coalesce(dated_time(SyncRun), SpecRevision.created_at)
+    after = and_(dated >= when, at.is_distinct_from(sha))
+    if repository is not None:
+        key = (project_id, sha)
+        if key not in cache:
+            cache[key] = _placed(session, project_id, sha, repository)
+        found = cache[key]
+        if found is not None:
+            placed, recorded = found
+            undated = or_(at.is_(None), _among(at, placed.unplaced))
+            after = or_(_later(at, placed, recorded, sha), and_(undated, after))
+    return exists(select(1).select_from(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun)).where(related, after))
+
+
+def commit_in(repository: Path, since: str) -> tuple[str, dt.datetime] | None:
+    """The full id and commit date of commit ``since`` (full or abbreviated) as ``repository`` has it, for a commit
+    the database records nowhere (it changed no spec file, or is a merged branch's); None when git has none."""
+    from tracertm import git
+    from tracertm.errors import GitError
+
+    try:
+        sha = git.resolve_commit(repository, since, "changed_since")
+    except GitError:
+        return None
+    when = git.commit_info(repository, sha).committed_at
+    return None if when is None else (sha, when)
+
+
+def _placed(session: Session, project_id: uuid.UUID, sha: str, repository: Path
+            ) -> tuple[Placed, frozenset[str]] | None:
+    """The project's recorded commits placed against ``sha`` by ``repository``'s history (``git.Placed``) and the
+    set of them; None when the repository does not hold ``sha``. One query for the commits, then a fixed number of
+    git processes (``git.placed``), not one per record."""
+    from tracertm import git
+
+    at = dated_commit(SyncRun)
+    query = (select(at).distinct().select_from(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun))
+             .where(SpecRevision.project_id == project_id, at.is_not(None)))
+    recorded = frozenset(str(c) for c in session.execute(query).scalars())
+    placed = git.placed(repository, sha, recorded)
+    return None if placed is None else (placed, recorded)
+
+
+def _later(at: Any, placed: Placed, recorded: frozenset[str], sha: str) -> Any:
+    """``at`` is one of ``placed.after``, written as the shorter of the two lists: the commits after ``sha``, or
+    those that are not (``sha``, its ancestors, the unplaced) — an early commit leaves most of them after it."""
+    rest = recorded - placed.after
+    if len(placed.after) <= len(rest):
+        return _among(at, placed.after)
+    return and_(at.is_not(None), at.is_distinct_from(sha), ~_among(at, rest))
+
+
+def _among(column: Any, shas: frozenset[str]) -> Any:
+    """``column IN shas``, the ids written into the statement (quoted by the dialect) rather than bound one by one:
+    a history of tens of thousands of commits passes SQLite's limit of bound parameters."""
+    if not shas:
+        return false()
+    return column.in_(bindparam("placed", sorted(shas), unique=True, expanding=True, literal_execute=True))
