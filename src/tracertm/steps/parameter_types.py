@@ -39,9 +39,12 @@ class Registries:
         # By family: the declared types ``cucumber`` could not register (each a finding at its declaration).
         self.unusable: dict[str, dict[str, tuple[ParameterTypeDecl, str]]] = {}  # with the finding's severity
         self.behave_sites: dict[str, list[ParameterTypeDecl]] = {}  # every behave declaration of a name
+        # The same of behave's cucumber_expressions matcher's types (``define_parameter_type``): its own registry.
+        self.behave_cucumber_sites: dict[str, list[ParameterTypeDecl]] = {}
         for decl in declarations:
-            if decl.framework == "behave" and not decl.registry:
-                self.behave_sites.setdefault(decl.name, []).append(decl)
+            if decl.framework == "behave":
+                sites = self.behave_cucumber_sites if decl.registry == "cucumber" else self.behave_sites
+                sites.setdefault(decl.name, []).append(decl)
             family = self.declarations.setdefault(_registry_key(decl), {})
             first = family.get(decl.name)
             if first is not None and decl.framework == "reqnroll":

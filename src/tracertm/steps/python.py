@@ -88,6 +88,7 @@ class _Module:
     types: list[ParameterTypeDecl] = field(default_factory=list)
     cucumber_registered: int | None = None  # ``BehaveStepFile.cucumber_registered``
     cucumber_selected: list[tuple[int, int]] = field(default_factory=list)  # ``BehaveStepFile.cucumber_selected``
+    unknown_matchers: list[int] = field(default_factory=list)  # ``BehaveStepFile.unknown_matchers``
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     columns: ByteColumns = field(default_factory=lambda: ByteColumns(""))  # of the module's text
@@ -145,6 +146,7 @@ class BehaveStepFile(StepFile):
     # the module selects the matcher by name before it, (line, column) each (``report._unregistered_matcher``).
     cucumber_registered: int | None = None
     cucumber_selected: tuple[tuple[int, int], ...] = ()
+    unknown_matchers: tuple[int, ...] = ()  # the lines selecting a matcher behave has not (KeyError there too)
 
     @property
     def registered(self) -> tuple[StepDefinition, ...]:
@@ -200,7 +202,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         path, "python", definitions, tuple(module.types), tuple(module.errors), tuple(module.warnings), imports,
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
         frozenset(module.imported), module.default, module.cucumber_registered, tuple(module.cucumber_selected),
-    )
+        tuple(module.unknown_matchers))
 
 
 def _plain(path: str, tree: ast.Module, columns: ByteColumns) -> StepFile:
@@ -415,6 +417,7 @@ def _matcher_name(module: _Module, call: ast.Call, node: ast.expr) -> str | None
         return None
     if value not in _BEHAVE_MATCHERS:
         module.error(call, f"unknown step matcher {value!r}; behave knows {', '.join(_BEHAVE_MATCHERS)}")
+        module.unknown_matchers.append(call.lineno)
         return None
     if value == "cucumber_expressions" and module.cucumber_registered is None:
         module.cucumber_selected.append((call.lineno, module.columns.of(call)))

@@ -188,11 +188,12 @@ def _build_report(
                                order=lenses.behave.order)
     refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed, lenses.behave))
     report.errors.extend(_unregistered_matcher(parsed, lenses.behave))
-    if refused:
+    stopped = _matcher_stopped(parsed, lenses.behave)  # (their error is the selection's, just above)
+    if refused or stopped:
         report.errors.extend(refused.values())
-        report.broken.update(refused)
+        report.broken.update(refused, stopped)
         slow, spent = index.slow, index.spent
-        index = StepIndex((c for c in compiled if c.definition.identity not in refused), registries)
+        index = StepIndex((c for c in compiled if c.definition.identity not in report.broken), registries)
         index.slow.update(slow)
         index.spent.update(spent)
     for p in sorted(features):
@@ -253,15 +254,17 @@ def _ambiguous_lookups(definitions: Iterable[StepDefinition], results: Iterable[
 def behave_refused(
     definitions: Iterable[StepDefinition], registries: Registries, files: Iterable[StepFile | ParseError] = ()
 ) -> set[str]:
-    """The identities of the behave ``definitions`` behave refuses to load (``_behave_refuses``): left out of the
-    matching wherever steps are matched, as ``tracertm steps`` leaves them out — sync's (``links.refresh``) and its
-    parse workers' (``prematch.matcher``). ``files``: the parsed step files the definitions come from (what was
-    written for behave's ``re`` matcher; definitions rebuilt from rows are checked as of unknown matcher)."""
+    """The identities of the behave ``definitions`` behave refuses to load (``_behave_refuses``,
+    ``_behave_unregistered``, ``_matcher_stopped``): left out of the matching wherever steps are matched, as
+    ``tracertm steps`` leaves them out — sync's (``links.refresh``) and its parse workers' (``prematch.matcher``).
+    ``files``: the parsed step files the definitions come from (what was written for behave's ``re`` matcher;
+    definitions rebuilt from rows are checked as of unknown matcher)."""
     behave = [d for d in definitions if d.framework == "behave"]
     parsed = [f for f in files if isinstance(f, StepFile)]
     # One registry per features folder when there are several (``lens.BehaveFolders``): behave loads one per run.
     folders = BehaveFolders({f.path: f for f in parsed}, behave)
     unregistered = set(_behave_unregistered(behave, registries, parsed, folders))
+    unregistered |= _matcher_stopped(parsed, folders) & {d.identity for d in behave}
     if len(behave) < 2:
         return unregistered
     compiled = compile_matchable(behave, registries)
@@ -274,8 +277,10 @@ def _behave_unregistered(
     definitions: Iterable[StepDefinition], registries: Registries, files: Iterable[StepFile],
     folders: BehaveFolders | None = None,
 ) -> dict[str, Diagnostic]:
-    """behave checks a parse/cfparse definition's field types when it registers it: a type no ``register_type`` has
-    declared by then is ``ValueError: format spec 'X' not recognised`` (cfparse: ``MissingTypeError``), and behave
+    """behave checks a definition's custom types when it registers it: a parse/cfparse field type no
+    ``register_type`` has declared by then is ``ValueError: format spec 'X' not recognised`` (cfparse:
+    ``MissingTypeError``), a Cucumber Expression's ``{name}`` no ``define_parameter_type`` has defined by then is
+    cucumber-expressions' ``UndefinedParameterTypeError`` (behave's matcher builds the expression there), and behave
     stops loading the step code. behave runs ``environment.py`` first, then the step modules of the steps folder in
     sorted file-name order, each top to bottom. A definition (of a file ``python.parse`` read here) whose type is
     declared only by modules of its folder loaded after it, or below it in its own file, is refused — unless its
@@ -283,45 +288,88 @@ def _behave_unregistered(
     folder) counts as made in time: tracertm cannot tell when it runs — except, when behave's features folders are
     scoped (``folders``), one in another features folder's step modules or environment.py: behave never runs it
     in this folder's run. Identity → the error at the definition."""
-    sites = registries.behave_sites
-    if not sites:
+    if not registries.behave_sites and not registries.behave_cucumber_sites:
         return {}
     scoped = folders is not None and folders.active
     imports = {f.path: f.imports for f in files if isinstance(f, BehaveStepFile)}
     refused: dict[str, Diagnostic] = {}
     for d in definitions:
-        if d.framework != "behave" or d.kind not in ("parse", "cfparse") or d.path not in imports \
-                or ":" not in d.pattern:
-            continue
-        here = behave_base(d.path) if scoped else None
-        for name in field_types(d.pattern):
-            declared = sites.get(name)
-            if not declared:
-                continue
-            if scoped and here is not None:
-                # Declarations of other features folders never run here (a library's, no folder's, may).
-                mine = [t for t in declared if behave_base(t.path) in (here, None)]
-                if not mine:
-                    where = ", ".join(sorted({f"{t.path}:{t.line}" for t in declared}))
-                    refused[d.identity] = Diagnostic(
-                        d.path, d.line, d.column,
-                        f"step definition {_keyword_call(d)} uses the type {name!r}, which only other behave "
-                        f"features folders register (register_type at {where}): behave runs each folder with its "
-                        f"own steps and refuses to load these (ValueError: format spec {name!r} not recognised) — "
-                        "register the type in this folder's environment.py or step modules")
-                    break
-                declared = mine
-            if any(_registered_before(t, d, imports[d.path]) for t in declared):
-                continue
-            where = ", ".join(sorted({f"{t.path}:{t.line}" for t in declared}))
-            refused[d.identity] = Diagnostic(
-                d.path, d.line, d.column,
-                f"step definition {_keyword_call(d)} uses the type {name!r}, which behave has not registered when it "
-                f"loads this definition (register_type at {where} runs later: step modules load in file-name "
-                f"order): behave refuses to load the steps (ValueError: format spec {name!r} not recognised) — "
-                "register the type in environment.py or in a step module whose name sorts first")
-            break
+        if d.framework == "behave" and d.path in imports:
+            found = _unregistered_type(d, registries, imports[d.path], scoped)
+            if found is not None:
+                refused[d.identity] = found
     return refused
+
+
+def _unregistered_type(d: StepDefinition, registries: Registries, imports: frozenset[str], scoped: bool
+                       ) -> Diagnostic | None:
+    """``_behave_unregistered`` of one behave definition: the error at it, or None when behave registers it."""
+    cucumber = d.kind == "cucumber-expression"
+    if cucumber:
+        names, sites = _cucumber_parameters(d.pattern), registries.behave_cucumber_sites
+    elif d.kind in ("parse", "cfparse"):
+        names, sites = field_types(d.pattern), registries.behave_sites
+    else:
+        return None
+    # behave's own words when it refuses, the call that declares such a type, and what that call does to it.
+    refusal, call, verb = (("UndefinedParameterTypeError: Undefined parameter type '{}'", "define_parameter_type",
+                            "define") if cucumber
+                           else ("ValueError: format spec {!r} not recognised", "register_type", "register"))
+    done = "defined" if cucumber else "registered"
+    here = behave_base(d.path) if scoped else None
+    for name in names:
+        declared = sites.get(name)
+        if not declared:
+            continue
+        shown = f"the parameter type {{{name}}}" if cucumber else f"the type {name!r}"
+        if scoped and here is not None:
+            # Declarations of other features folders never run here (a library's, no folder's, may).
+            mine = [t for t in declared if behave_base(t.path) in (here, None)]
+            if not mine:
+                return Diagnostic(
+                    d.path, d.line, d.column,
+                    f"step definition {_keyword_call(d)} uses {shown}, which only other behave features folders "
+                    f"{verb} ({call} at {_sites(declared)}): behave runs each folder with its own steps and refuses "
+                    f"to load these ({refusal.format(name)}) — {verb} the type in this folder's environment.py or "
+                    "step modules")
+            declared = mine
+        if any(_registered_before(t, d, imports) for t in declared):
+            continue
+        return Diagnostic(
+            d.path, d.line, d.column,
+            f"step definition {_keyword_call(d)} uses {shown}, which behave has not {done} when it loads this "
+            f"definition ({call} at {_sites(declared)} runs later: step modules load in file-name order): behave "
+            f"refuses to load the steps ({refusal.format(name)}) — {verb} the type in environment.py or in a step "
+            "module whose name sorts first")
+    return None
+
+
+def _sites(declared: Iterable[ParameterTypeDecl]) -> str:
+    """Where the declarations are, as a finding names them: ``path:line, path:line``."""
+    return ", ".join(sorted({f"{t.path}:{t.line}" for t in declared}))
+
+
+def _cucumber_parameters(pattern: str) -> list[str]:
+    """The parameter type names a Cucumber Expression uses (``{color}``: ``color``), as cucumber-expressions parses
+    it (an escaped ``\\{`` names none); none when it does not parse (``expressions.pattern_errors`` says so)."""
+    if "{" not in pattern:
+        return []
+    from cucumber_expressions.ast import Node, NodeType
+    from cucumber_expressions.errors import CucumberExpressionError
+    from cucumber_expressions.expression_parser import CucumberExpressionParser
+
+    try:
+        tree = CucumberExpressionParser().parse(pattern)
+    except CucumberExpressionError:
+        return []
+    names: list[str] = []
+    pending: list[Node] = [tree]
+    while pending:
+        node = pending.pop()
+        if node.ast_type == NodeType.PARAMETER:
+            names.append(node.text)
+        pending.extend(reversed(node.nodes or ()))
+    return list(dict.fromkeys(names))
 
 
 def _registered_before(t: ParameterTypeDecl, d: StepDefinition, imports: frozenset[str]) -> bool:
@@ -334,29 +382,56 @@ def _registered_before(t: ParameterTypeDecl, d: StepDefinition, imports: frozens
 
 
 def _unregistered_matcher(files: Iterable[StepFile], folders: BehaveFolders) -> list[Diagnostic]:
+    """An error at each selection of behave's ``cucumber_expressions`` step matcher that no registration precedes
+    (``_unregistered_selections``)."""
+    return [Diagnostic(
+        f.path, line, column,
+        "behave's step matcher 'cucumber_expressions' is not registered when this line runs: behave refuses "
+        "to load the steps (KeyError: 'cucumber_expressions') — call use_step_matcher_for_cucumber_"
+        "expressions() from behave.cucumber_expression instead, which registers and selects it")
+        for f, line, column in _unregistered_selections(files, folders)]
+
+
+def _unregistered_selections(files: Iterable[StepFile], folders: BehaveFolders
+                             ) -> list[tuple[BehaveStepFile, int, int]]:
     """behave's own step matchers are parse, cfparse, re and re0; ``cucumber_expressions`` exists once
     ``use_step_matcher_for_cucumber_expressions()`` has registered it (``behave.cucumber_expression``; importing the
     module does not), and selecting it by name before that is ``KeyError: 'cucumber_expressions'``, on which behave
     stops loading the step code. The registration is in time when it is above the selection in its module, in
     ``environment.py``, in a step module of the folder loaded earlier (file-name order) or one the module imports,
     or anywhere else tracertm reads (a library, another steps folder: it cannot tell when that runs) — but not in
-    another features folder's files when behave's folders are scoped (``folders``). An error at each selection
-    that no registration precedes (``BehaveStepFile.cucumber_selected``)."""
+    another features folder's files when behave's folders are scoped (``folders``). Each selection that no
+    registration precedes (``BehaveStepFile.cucumber_selected``): its file, line and column."""
     behave = [f for f in files if isinstance(f, BehaveStepFile)]
     registering = [(f.path, f.cucumber_registered) for f in behave if f.cucumber_registered is not None]
-    found: list[Diagnostic] = []
+    found: list[tuple[BehaveStepFile, int, int]] = []
     for f in behave:
         here = behave_base(f.path) if folders.active else None
         for line, column in f.cucumber_selected:
-            if any(_runs_before(path, at, f, line) for path, at in registering
-                   if here is None or behave_base(path) in (here, None)):
-                continue
-            found.append(Diagnostic(
-                f.path, line, column,
-                "behave's step matcher 'cucumber_expressions' is not registered when this line runs: behave refuses "
-                "to load the steps (KeyError: 'cucumber_expressions') — call use_step_matcher_for_cucumber_"
-                "expressions() from behave.cucumber_expression instead, which registers and selects it"))
+            if not any(_runs_before(path, at, f, line) for path, at in registering
+                       if here is None or behave_base(path) in (here, None)):
+                found.append((f, line, column))
     return found
+
+
+def _matcher_stopped(files: Iterable[StepFile], folders: BehaveFolders) -> set[str]:
+    """The identities of the behave definitions a ``KeyError`` of behave's step matchers keeps it from loading: a
+    selection of ``cucumber_expressions`` before its registration (``_unregistered_selections``) or of a matcher
+    behave does not have (``BehaveStepFile.unknown_matchers``). behave stops running the module at that line, so
+    the definitions below it in the module are never registered — and a selection in ``environment.py``, which
+    behave runs before any step module, keeps every definition of its features folder out. The error is at the
+    selection (``_unregistered_matcher``, ``python._matcher_name``); these definitions are left out of the matching
+    as the definitions behave refuses are (else their steps counted as defined, which behave never runs)."""
+    files = list(files)
+    stops: dict[str, int] = {}
+    for f, line in [*((f, line) for f, line, _ in _unregistered_selections(files, folders)),
+                    *((f, line) for f in files if isinstance(f, BehaveStepFile) for line in f.unknown_matchers)]:
+        stops[f.path] = min(line, stops.get(f.path, line))
+    if not stops:
+        return set()
+    stopped_folders = {behave_base(path) for path in stops if is_environment(path)}
+    return {d.identity for f in files if isinstance(f, BehaveStepFile) for d in f.definitions
+            if d.line > stops.get(f.path, d.line) or behave_base(d.path) in stopped_folders}
 
 
 def _runs_before(path: str, line: int, module: BehaveStepFile, at: int) -> bool:
