@@ -7,12 +7,14 @@ and a pre-commit hook, stays cheap; the ``TYPE_CHECKING`` block gives type check
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
 from tracertm._version import __version__
 
+# Not ``typing``'s: importing it (and ``re`` with it) costs the command line's start 7 ms before the CLI's Ctrl-C
+# guard exists (``tracertm.__main__``); type checkers take the name as typing's.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from tracertm.checker import check
     from tracertm.engine.sync import sync
     from tracertm.history.backfill import backfill
@@ -37,6 +39,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'tracertm' has no attribute {name!r}")
+    from importlib import import_module
+
     function = getattr(import_module(module), name)
     globals()[name] = function  # later look-ups skip __getattr__
     return function
