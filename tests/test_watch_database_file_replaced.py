@@ -191,3 +191,36 @@ def test_the_command_line_daemon_logs_the_reopening_as_one_json_event(
     assert event["reason"] == "deleted" and event["path"] == str(path) and event["level"] == "warning"
     assert event["repositories"] == [str(git_repo.path.resolve())]
     assert not daemon.saw(lambda e: "Traceback" in e.get("message", ""))
+
+
+def test_a_foreign_file_over_the_database_deleted_again_is_a_reopening(
+    tmp_path: Path, git_repo: GitRepo, _sqlite_template: Path
+) -> None:
+    """Another program's file renamed over the database (no SQLite file: every sync fails, the database is down),
+    then deleted: the path names no file any more, and the daemon says it creates it again, as for its database
+    deleted (``database_reopened``, "deleted"), before the outage ends (``database_up``). The connection to the
+    foreign file failed in its set-up, before that file was noted, so its deletion went unseen: the log said only
+    ``database_up``, of a file created anew."""
+    git_repo.write(adr_path(1), adr(1, "Before"))
+    path = tmp_path / "watch.db"
+    shutil.copy(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    daemon = Daemon(git_repo.path, url)
+    try:
+        daemon.wait(lambda e: e.get("event") == "sync", "the start-up reconcile")
+        foreign = tmp_path / "notes.txt"
+        foreign.write_text("not a database\n")
+        foreign.replace(path)
+        git_repo.write(adr_path(2), adr(2, "During"))
+        daemon.wait(lambda e: e.get("event") == "database_down", "the foreign file refused")
+        path.unlink()
+        daemon.wait(lambda e: e.get("event") == "database_up", "the database back")
+        daemon.wait_for(lambda: live(url) == {adr_path(1): "Before", adr_path(2): "During"}, "the new file filled")
+    finally:
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.finish() == 0, daemon.tail()
+    states = [(e["event"], e.get("reason")) for e in daemon.lines
+              if e.get("event") in ("database_reopened", "database_down", "database_up")]
+    assert states == [("database_reopened", "replaced"), ("database_down", None), ("database_reopened", "deleted"),
+                      ("database_up", None)], daemon.tail()
+    assert not daemon.saw(lambda e: "Traceback" in e.get("message", ""))

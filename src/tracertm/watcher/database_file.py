@@ -62,7 +62,10 @@ class DatabaseFile:
         from sqlalchemy import event
 
         file = cls(path)
-        event.listen(engine, "connect", lambda _dbapi, _record: file.opened())
+        # First of the "connect" listeners: the file is opened once the connection exists, and the engine's own
+        # set-up (pragmas, the dialect's first queries) fails on a file that is no database (another file renamed
+        # over it). Noted only after them, such a file went unnoted, and its deletion then went unseen.
+        event.listen(engine, "connect", lambda _dbapi, _record: file.opened(), insert=True)
         event.listen(engine, "checkin", lambda _dbapi, _record: file.used())
         return file
 
