@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -119,3 +120,24 @@ def test_reads_in_a_clone_with_the_old_remote_find_the_renamed_project(tmp_path:
     assert status.returncode == 0 and "acme/rn-new" in status.stdout, (status.stdout, status.stderr)
     listed = run_cli("list", "adrs", "--path", str(first.path), "--database-url", database_url)
     assert listed.returncode == 0 and "First" in listed.stdout, (listed.stdout, listed.stderr)
+
+
+def test_a_dry_run_in_a_clone_with_the_old_remote_names_the_project_the_sync_writes_to(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The project was renamed after a new remote (a clone synced with it); a sync where origin still has the old URL
+    writes to the renamed project and names it. Its dry run named the old one ('would sync acme/rn-old'), which the
+    database no longer holds under that name."""
+    first = _new_repo(tmp_path / "a", "First")
+    first.git("remote", "add", "origin", "https://example.com/acme/rn-old.git")
+    clone = tmp_path / "b" / "repo"
+    subprocess.run(["git", "clone", "-q", str(first.path), str(clone)], check=True)
+    GitRepo(clone).git("remote", "set-url", "origin", "https://example.com/acme/rn-new.git")
+    assert _cli(first.path, database_url).returncode == 0
+    assert _cli(clone, database_url).returncode == 0  # the project is renamed after the new remote
+    dry = _cli(first.path, database_url, "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("would sync acme/rn-new from worktree"), dry.stdout
+    as_json = _cli(first.path, database_url, "--dry-run", "--format", "json")
+    assert json.loads(as_json.stdout)["project"] == "acme/rn-new", as_json.stdout
+    synced = _cli(first.path, database_url)
+    assert synced.returncode == 0 and synced.stdout.startswith("synced acme/rn-new from worktree"), synced.stdout

@@ -153,6 +153,21 @@ def test_a_clone_without_a_remote_syncs_into_the_renamed_project(tmp_path: Path,
         assert len(state["adrs"]) == 2
 
 
+def test_a_dry_run_in_a_clone_without_a_remote_names_the_renamed_project(tmp_path: Path, database_url: str) -> None:
+    """The clone's folder name is the project's former name: its sync writes to the renamed project and names it,
+    and so does its dry run (it named the folder's, 'would sync myrepo')."""
+    repo = _repo(tmp_path / "a" / "myrepo")
+    clone = _clone(repo, tmp_path / "b" / "myrepo")
+    _synced(repo.path, database_url)
+    repo.git("remote", "add", "origin", URL)
+    _synced(repo.path, database_url)
+    before = _state(database_url)
+    dry = _synced(clone.path, database_url, "--dry-run")
+    assert dry["project"] == NAME and dry["counts"]["adr"]["unchanged"] == 2
+    assert _state(database_url) == before
+    assert _synced(clone.path, database_url)["project"] == NAME
+
+
 def test_an_unrelated_repository_with_the_same_folder_name_is_not_adopted(
     tmp_path: Path, database_url: str
 ) -> None:

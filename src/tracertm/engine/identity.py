@@ -165,7 +165,7 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
     project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
     if project is None and identity.named_from_remote and identity.root is not None:
         project = _renamed_remote(session, identity.root) or _folder_named(session, identity.root, identity.folder)
-        if project is not None and write and name not in former_names(project):
+        if project is not None and write and name_after_sync(project, name, identity) != project.name:
             _rename(project, name)
     elif project is None and identity.folder is not None and name == identity.folder and identity.root is not None:
         project = formerly_named(session, identity.root, name)
@@ -188,6 +188,16 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
             project.repo_url = identity.url
         session.flush()
     return project
+
+
+def name_after_sync(project: Project, name: str, identity: RepoIdentity) -> str:
+    """The name ``project`` has once a sync of ``name`` for ``identity`` has written to it, ``project`` being what
+    ``resolve`` finds without ``write``: ``name`` when the write renames it after a new remote, its own name when it
+    was found under a name it had before such a rename (a clone with the old URL, or without a remote), which the
+    write keeps. What a dry run reports, as the sync it stands for does."""
+    if project.name != name and identity.named_from_remote and name not in former_names(project):
+        return name
+    return project.name
 
 
 def recorded_spec_root(project: Project) -> str | None:
@@ -316,6 +326,6 @@ def formerly_named(session: Session, root: str, name: str) -> Project | None:
 
 __all__ = [
     "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names",
-    "formerly_named", "name_from_remote", "read_project", "recorded_spec_root", "resolve", "shown_folder",
-    "spec_root_of", "stale_remote",
+    "formerly_named", "name_after_sync", "name_from_remote", "read_project", "recorded_spec_root", "resolve",
+    "shown_folder", "spec_root_of", "stale_remote",
 ]

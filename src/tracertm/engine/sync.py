@@ -275,7 +275,10 @@ class _Job:
                 parsed = self._parse_changed(snapshot, db_files, {}, match_steps=False)
             finally:
                 snapshot.close()
-            return self._plan(session, project, snapshot, db_files, parsed, dry_run=True)[0]
+            result = self._plan(session, project, snapshot, db_files, parsed, dry_run=True)[0]
+            if project is not None:  # (found under a former name: the project the real sync names, ``_write``)
+                result.project = identity.name_after_sync(project, self.name, self.identity)
+            return result
 
     def run(self) -> SyncResult:
         return self.write(self.read())
