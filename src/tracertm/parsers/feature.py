@@ -85,6 +85,7 @@ _STORY = (
     ("so_that", re.compile(r"In order to\b\s*(.*)", re.IGNORECASE)),
 )
 _STEP_LISTS = {"Context": "given_steps", "Action": "when_steps", "Outcome": "then_steps"}
+_STEP_TYPES = {"Context": "Given", "Action": "When", "Outcome": "Then"}
 # gherkin's "expected: ..., got 'x'" where a step could stand; and a ``# language:`` header (gherkin's own pattern).
 _GOT_WHERE_A_STEP_FITS = re.compile(r"expected: [^\n]*#StepLine[^\n]*, got '(.*)'\Z", re.DOTALL)
 _LANGUAGE = re.compile(r"^\s*#\s*language\s*:\s*([a-zA-Z\-_]+)\s*$")
@@ -419,8 +420,9 @@ def _description(text: str) -> str | None:
     return "\n".join(lines).strip("\n") or None
 
 
-def _split_steps(context: _Context, steps: Iterable[Node]) -> dict[str, list[dict[str, Any]]]:
-    """given/when/then lists; a conjunction (or ``*``) joins the list of the step before it."""
+def _split_steps(context: _Context, steps: Iterable[Node], inherited: str | None) -> dict[str, list[dict[str, Any]]]:
+    """given/when/then lists; a conjunction (or ``*``) joins the list of the step before it. ``inherited``: the type
+    the Backgrounds above the scenario leave (``_inherited``), None without one."""
     lists: dict[str, list[dict[str, Any]]] = {"given_steps": [], "when_steps": [], "then_steps": []}
     current: str | None = None
     for step in steps:
@@ -429,14 +431,30 @@ def _split_steps(context: _Context, steps: Iterable[Node]) -> dict[str, list[dic
             current = _STEP_LISTS[keyword_type]
         elif current is None:
             if keyword_type == "Conjunction":
-                context.warn(
-                    _line(step),
-                    0,
-                    f"step '{step['keyword'].strip()} {step['text']}' continues no step; counted as Given",
-                )
+                context.warn(_line(step), 0, _first_conjunction(step, inherited))
             current = "given_steps"
         lists[current].append(_step(step))
     return lists
+
+
+def _first_conjunction(step: Node, inherited: str | None) -> str:
+    """The warning for a conjunction that starts a scenario: stored with the Given steps (where a record's step lists
+    have always put it), and typed by the step matching as the step before it, the Background's last, as behave
+    types it (``steps.scenarios._placed``): a When step after a Background that ends in ``When``."""
+    shown = f"step '{step['keyword'].strip()} {step['text']}'"
+    if inherited is None:
+        return f"{shown} continues no step; counted as Given"
+    return (f"{shown} starts its scenario: matched as a {inherited} step, continuing the Background's last step; "
+            "stored with the Given steps")
+
+
+def _inherited(steps: Iterable[Node], before: str | None = None) -> str | None:
+    """The type a conjunction after Background ``steps`` continues (``before``: the type of a Background above
+    them): the last Given, When or Then among them, over ``*`` and conjunctions; Given when none (the type a first
+    step gets); None when there are no steps and ``before`` is None."""
+    for step in steps:
+        before = _STEP_TYPES.get(step.get("keywordType") or "", before or "Given")
+    return before
 
 
 def _story(context: _Context, description: str, lines: list[str], after_line: int) -> dict[str, str | None]:
@@ -553,6 +571,7 @@ class _Scenario:
     rule: Node | None
     rule_background: list[dict[str, Any]]
     start: int  # first line of its text: its first tag line or its keyword line
+    inherited: str | None = None  # the type its Backgrounds leave (``_inherited``); None without a step in one
     number: str = ""
 
 
@@ -569,17 +588,20 @@ def _collect(feature: Node) -> tuple[Node | None, list[_Scenario], list[Node]]:
         if "background" in child:
             background = child["background"]
         elif "scenario" in child:
-            scenarios.append(_Scenario(child["scenario"], None, [], _start(child["scenario"])))
+            inherited = _inherited(background["steps"]) if background else None
+            scenarios.append(_Scenario(child["scenario"], None, [], _start(child["scenario"]), inherited))
         elif "rule" in child:
             rule = child["rule"]
             rules.append(rule)
             rule_background: list[dict[str, Any]] = []
+            inherited = _inherited(background["steps"]) if background else None
             for grandchild in rule.get("children", ()):
                 if "background" in grandchild:
                     rule_background = [_step(step) for step in grandchild["background"]["steps"]]
+                    inherited = _inherited(grandchild["background"]["steps"], inherited)
                 elif "scenario" in grandchild:
                     node = grandchild["scenario"]
-                    scenarios.append(_Scenario(node, rule, rule_background, _start(node)))
+                    scenarios.append(_Scenario(node, rule, rule_background, _start(node), inherited))
     return background, scenarios, rules
 
 
@@ -706,7 +728,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             "description": _description(node.get("description", "")),
             "gherkin_text": _gherkin_text(lines, scenario.start, end),
             "background": background_steps + scenario.rule_background,
-            **_split_steps(context, node.get("steps", ())),
+            **_split_steps(context, node.get("steps", ()), scenario.inherited),
             "is_outline": bool(examples) or keyword in outline_keywords,
             "examples": examples,
             "tags": [tag.name for tag in own_tags],
