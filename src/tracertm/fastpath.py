@@ -27,6 +27,8 @@ always did. The conditions, in the order they are checked:
   (``engine.step_sync.STEP_MATCHER``), while there are step files (the engine builds or re-matches them once);
 - parser options (``Settings.parser_digest``: date format, id patterns...) other than those of the last sync, or
   never recorded (the engine re-parses every file, or records them);
+- records made by another version of the parsers (``parsers.common.PARSER_OUTPUT``, or none recorded: an upgrade;
+  the engine parses every file again once);
 - another run of the project still registered as ``running`` (the engine marks abandoned ones ``failed``), or
   the write lock taken by another writer (the engine waits for it; the fast path never waits);
 - the file index differs from the scan in any way: a new, changed, removed, restored or re-classified file, or
@@ -61,6 +63,9 @@ LINKS_FORMAT = 3
 STEP_TYPES_KEY = "step_parameter_types"
 STEP_MATCHER_KEY = "step_matcher"
 STEP_MATCHER = 1
+# ``engine.parsed_by``: the version of the parsers the project's records were made by.
+PARSER_OUTPUT_KEY = "parser_output"
+PARSER_OUTPUT = 1
 # ``engine.identity.SPEC_ROOT_KEY``: the folder the project was last synced from, as a path from the top of the work
 # tree ("." for the top).
 SPEC_ROOT_KEY = "spec_root"
@@ -220,6 +225,8 @@ class _Attempt:
             raise _Give("step links matched by an older step matcher")  # (an upgrade: the engine re-matches once)
         if metadata.get(PARSER_OPTIONS_KEY) != options:
             raise _Give("parser options changed since the last sync, or never recorded")
+        if metadata.get(PARSER_OUTPUT_KEY) != PARSER_OUTPUT:
+            raise _Give("records parsed by an older version of the parsers")  # (an upgrade: parsed again once)
         if db.running(project_id):
             raise _Give("another run of the project is registered as running")
         warnings = _compare(snapshot.files, db.files(project_id))

@@ -218,8 +218,8 @@ def test_a_plan_that_differs_from_the_eager_rows_rolls_them_back(
 
     real_plan = plan_mod.plan
 
-    def fewer(*args: Any) -> Any:
-        result = real_plan(*args)
+    def fewer(*args: Any, **kwargs: Any) -> Any:
+        result = real_plan(*args, **kwargs)
         result.operations = [op for op in result.operations if op.number != "ADR-0002"]
         return result
 

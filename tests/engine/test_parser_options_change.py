@@ -86,8 +86,10 @@ def test_a_project_without_a_recorded_digest_is_not_re_parsed(git_repo: GitRepo,
     from tracertm.config import PARSER_OPTIONS_KEY
 
     _seed(git_repo, database_url)
+    # (the folder: engine.identity; the parsers: engine.parsed_by, this test is about the options alone)
     _one(database_url, "UPDATE projects SET project_metadata = "
-         f"'{{\"links_format\": {fastpath.LINKS_FORMAT}, \"spec_root\": \".\"}}'")  # (the folder: engine.identity)
+         f"'{{\"links_format\": {fastpath.LINKS_FORMAT}, \"spec_root\": \".\", "
+         f"\"{fastpath.PARSER_OUTPUT_KEY}\": {fastpath.PARSER_OUTPUT}}}'")
     outcome = fastpath.attempt(git_repo.path, database_url=database_url)
     assert isinstance(outcome, fastpath.Miss) and "never recorded" in outcome.reason
     assert sync(git_repo.path, database_url=database_url).files_parsed == 0

@@ -129,6 +129,8 @@ def plan(
     changed_blobs: frozenset[str],
     elsewhere: Mapping[tuple[str, str], str | None] | None = None,
     occupied: AbstractSet[str] = frozenset(),
+    *,
+    restyle: bool = False,
 ) -> Plan:
     """Decide every operation of one sync.
 
@@ -140,7 +142,9 @@ def plan(
     records (kind, number) → file, of each kind in :data:`~tracertm.kinds.SHARED_KINDS`, whose number was parsed
     in another of them (a file not read this run that shares an id with a parsed one: see :func:`_shared_ids`);
     ``occupied``: of the files of deleted records in ``current`` not read this run, those holding a live record (a
-    file that still holds records does not block the ids it gave up while it parsed, broken or not).
+    file that still holds records does not block the ids it gave up while it parsed, broken or not); ``restyle``:
+    the records were made by another version of the parsers (``engine.parsed_by``), so those of every parsed file
+    get their presentation refreshed as if its bytes had changed (the same bytes may parse to other positions).
     """
     result = Plan()
     # A file whose name is not UTF-8 is never stored (see ``_plan_files``), so it defines nothing either (a backfill
@@ -188,11 +192,12 @@ def plan(
                 continue
             claimed.add(number)
             kept[(kind, number)] = (path, rec.line)
-            op = _record_op(kind, number, path, rec, cur, path in changed_blobs)
+            fresh = restyle or path in changed_blobs
+            op = _record_op(kind, number, path, rec, cur, fresh)
             if op is not None:
                 result.operations.append(op)
             if kind == "feature":
-                _plan_scenarios(result, rec, path, cur, scenarios, path in changed_blobs, deleted=False)
+                _plan_scenarios(result, rec, path, cur, scenarios, fresh, deleted=False)
         for (k, number), cur in sorted(current.items(), key=lambda kv: kv[0]):
             if k != kind or cur.deleted or number in claimed or cur.source_path not in released:
                 continue

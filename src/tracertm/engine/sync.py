@@ -24,6 +24,7 @@ from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
 from tracertm.engine.parse import Consume, Lull, Outcome, parse_one
+from tracertm.engine.parsed_by import mark_parsed, parsed_by_older
 from tracertm.engine.reading import parse_changed, reading_work_tree
 from tracertm.engine.regular_file import Beneath, read_regular
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
@@ -240,6 +241,9 @@ class _Job:
     # The parser options differ from those the project's files were last parsed with (``_options_changed``): every
     # file is parsed again and every link rebuilt, as with ``full``.
     options_changed: bool = False
+    # The records were made by another version of the parsers (``engine.parsed_by``: an upgrade): every file is parsed
+    # again, and the records whose content hash stays are refreshed in place (their other fields may differ).
+    parser_changed: bool = False
 
     @property
     def engine(self) -> Engine:
@@ -250,8 +254,9 @@ class _Job:
 
     @property
     def rebuild(self) -> bool:
-        """Whether this run re-parses every file: ``--full``, or parser options changed since the last sync."""
-        return self.full or self.options_changed
+        """Whether this run re-parses every file: ``--full``, or the parser options or parsers changed since the last
+        sync."""
+        return self.full or self.options_changed or self.parser_changed
 
     def _checkpoint(self) -> None:
         """A safe point to stop at: nothing of this run is written yet."""
@@ -269,6 +274,7 @@ class _Job:
             project = None if session is None else identity.resolve(session, self.name, self.identity, write=False)
             db_files = state.load_files(session, project.id) if session is not None and project is not None else {}
             self.options_changed = _options_changed(project, self.settings)
+            self.parser_changed = parsed_by_older(project, db_files)
             snapshot = self._scan(db_files)
             try:
                 # A dry run writes no step links: its feature parse matches no steps (tracertm.steps.prematch).
@@ -296,6 +302,7 @@ class _Job:
             project = identity.resolve(session, self.name, self.identity, write=False)
             seen = state.load_files(session, project.id) if project is not None else {}
             self.options_changed = _options_changed(project, self.settings)
+            self.parser_changed = parsed_by_older(project, seen)
         snapshot = self._scan(seen)
         if not seen and snapshot.source != "commit" and EAGER_FIRST_SYNC:
             return snapshot, None
@@ -422,6 +429,7 @@ class _Job:
             # Under the lock: another writer may have synced with the new options meanwhile (the outcomes parsed
             # before stay valid: they were parsed with this run's options).
             self.options_changed = _options_changed(project, self.settings)
+            self.parser_changed = parsed_by_older(project, db_files)
             # The full-text index of a large write is brought up to date once, set-based, at its end (SQLite).
             with ExitStack() as indexing:
                 # The cyclic collector stays off for the whole phase, plan and the eager rows' end included (the
@@ -503,6 +511,8 @@ class _Job:
             if self.paths is None or not self.options_changed:
                 # (A sync of some paths, the watcher's, re-parsed only those: the next full sync re-parses the rest.)
                 _record_options(project, self.settings)
+            if self.paths is None or not self.parser_changed:  # (the same: the next full sync parses the rest)
+                mark_parsed(project)
             run.finished_at = database_now(session)
             run.status = "errors" if the_plan.errors else "ok"
             # What this run read and with which settings (``history.synced``: a backfill stands on the rows of a
@@ -574,7 +584,7 @@ class _Job:
         current = renumbered(current, pair_moves(moves, parsed, current))
         with collector_paused():
             the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs,
-                            elsewhere, occupied)
+                            elsewhere, occupied, restyle=self.parser_changed)
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
         result = SyncResult(
             project=self.name,

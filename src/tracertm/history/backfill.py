@@ -87,6 +87,9 @@ class _Backfill:
         self.orphaned = 0  # commits an earlier backfill recorded that are no longer in the history (merge mode)
         self.derived_at: str | None = None  # the commit whose history this run derived the links of
         self.replayed = 0  # commits a merge replayed in memory before its graft
+        # This run writes the whole history (mode full): every record is made by this version of the parsers. Rows an
+        # earlier run wrote (resumed, merged) may be an older tracertm's: the next sync parses every file once.
+        self.whole = False
         self.started = time.monotonic()
 
     def close(self) -> None:
@@ -182,6 +185,7 @@ class _Backfill:
             self.replay.rehold()
         if mode == "full":  # links are born in this run's history (merged ones keep their reviews)
             self.replay.births = LinkBirths()
+            self.whole = True
         if start is None and target.chain:
             self.replay.prefetch_tree(target.chain[0])  # parses while ``git log`` walks the history
         if start != target.head:
@@ -356,10 +360,13 @@ class _Backfill:
         the final ``sync --ref`` of a merge): a kill at any point leaves the state before that transaction or the
         finished backfill, never a complete history, its run ``ok``, without its links."""
         from tracertm.engine import links
+        from tracertm.engine.parsed_by import mark_parsed
         from tracertm.engine.step_sync import mark_matched
 
         self.match_steps(session, project.id)
         mark_matched(project)  # every scenario matched again, by this step matcher
+        if self.whole:
+            mark_parsed(project)
         births = self.replay.births
         links.rebuild(session.connection(), project.id, self.settings.parser,
                       reviewed=births.reviewed() if births is not None else None, lines=self.replay.lines,

@@ -17,6 +17,13 @@ from tracertm.parsers.records import ParseResult, ParserOptions
 # see ``previous_scheme_hashes``), so upgrading tracertm never creates versions of unchanged specs.
 # Schemes 1 and 2 collapsed every string and dropped positional keys at any depth; 3 is the whitespace rule.
 PARSER_VERSION = "3"
+# The parsers' output, not the hash scheme. Bump when any parser (a spec kind's or a step file's) makes other records
+# of the same bytes and options: another field, value or finding, hashed or not. A project records the version its
+# records were parsed by (``engine.parsed_by``), and the next sync of one parsed by another parses every file again
+# once, as ``--full`` does; a record whose content hash changes is a version (``updated``), one whose other fields
+# change is refreshed in place. 1: a pytest-bdd ``parsers.parse/cfparse(..., case_sensitive=True)`` has the flag
+# ``c`` (rows parsed before had none, and a content hash without it).
+PARSER_OUTPUT = 1
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

@@ -24,7 +24,9 @@ Framework = Literal[
 ]
 KEYWORDS: tuple[Keyword, ...] = ("given", "when", "then", "step")
 
-# Bump when a change to the step parsers alters what a definition means (every definition is re-hashed once).
+# Bump when a change to the step parsers alters what a definition means (every definition is re-hashed once), and
+# ``parsers.common.PARSER_OUTPUT`` with it, or with any change of what a step file parses to: that one makes the next
+# sync parse every step file again, which the blob gate would not.
 STEP_PARSER_VERSION = "1"
 
 
