@@ -238,11 +238,10 @@ class _Job:
     cancel: threading.Event | None = None
     start_method: str | None = None
     on_commit: Callable[[], object] | None = None  # (``sync``'s)
-    # The parser options differ from those the project's files were last parsed with (``_options_changed``): every
-    # file is parsed again and every link rebuilt, as with ``full``.
+    # The parser options differ from those the project's files were last parsed with (``_options_changed``), or the
+    # records were made by another version of the parsers (``engine.parsed_by``: an upgrade, whose unchanged records
+    # are refreshed in place): every file is parsed again and every link rebuilt, as with ``full``.
     options_changed: bool = False
-    # The records were made by another version of the parsers (``engine.parsed_by``: an upgrade): every file is parsed
-    # again, and the records whose content hash stays are refreshed in place (their other fields may differ).
     parser_changed: bool = False
 
     @property
@@ -254,8 +253,7 @@ class _Job:
 
     @property
     def rebuild(self) -> bool:
-        """Whether this run re-parses every file: ``--full``, or the parser options or parsers changed since the last
-        sync."""
+        """Whether this run re-parses every file: ``--full``, or the parser options or parsers changed since."""
         return self.full or self.options_changed or self.parser_changed
 
     def _checkpoint(self) -> None:
