@@ -39,7 +39,7 @@ def feature(number: int, name: str, scenarios: dict[str, list[str]] | None = Non
 
 
 SPEC_TABLES = ("adrs", "contracts", "features", "scenarios")
-_VOLATILE = {"id", "project_id", "feature_id", "created_at", "updated_at", "sync_run_id"}
+_VOLATILE = {"id", "project_id", "feature_id", "created_at", "updated_at", "sync_run_id", "seq"}
 
 
 def dump(engine: Engine, *, volatile: bool = False) -> dict[str, list[dict[str, Any]]]:

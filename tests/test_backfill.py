@@ -427,7 +427,7 @@ def _dump(engine: Any, project: str, *, volatile: bool = False) -> dict[str, Any
     ``volatile``, ids, timestamps and the sync_runs rows too."""
     t = Base.metadata.tables
     skip = set() if volatile else {"id", "project_id", "feature_id", "created_at", "updated_at", "sync_run_id",
-                                   "entity_id", "deleted_at"}
+                                   "entity_id", "deleted_at", "seq"}
     out: dict[str, Any] = {}
     with engine.connect() as conn:
         pid = conn.execute(select(Project.id).where(Project.name == project)).scalar_one()

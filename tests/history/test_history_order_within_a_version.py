@@ -104,3 +104,30 @@ def test_the_older_moves_a_backfill_grafts_before_a_sync_s_revision_come_before_
     assert trail == [(1, "created", "contracts/a.yaml"), (1, "moved", "contracts/b.yaml"),
                      (1, "moved", "contracts/c.yaml")]
     assert path == "contracts/c.yaml"
+
+
+def test_a_work_tree_s_move_before_a_sync_of_the_older_commit_is_listed_first(
+        git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    """contracts/a.yaml committed and synced, moved to b.yaml in the work tree and synced (a move with no commit
+    date, recorded now), then a ``sync --ref`` of that older commit (a CI runner on an older checkout): a move back to
+    a.yaml, dated by its commit an hour ago but written last. The moves were ordered by date, so the history ended
+    on b.yaml while the record is at a.yaml; they are listed as written."""
+    git_repo.write("contracts/a.yaml", contract(1, "One"))
+    git_repo.commit("c1", date=_an_hour_ago())
+    sync(git_repo.path, ref="HEAD", engine=engine, project="p")
+    git_repo.git("mv", "contracts/a.yaml", "contracts/b.yaml")
+    sync(git_repo.path, engine=engine, project="p")
+    sync(git_repo.path, ref="HEAD", engine=engine, project="p")
+    trail, path, entries = _trail(engine, "contract", "CTR-0001")
+    assert trail == [(1, "created", "contracts/a.yaml"), (1, "moved", "contracts/b.yaml"),
+                     (1, "moved", "contracts/a.yaml")]
+    assert path == trail[-1][2]
+    back, moved, _ = entries  # newest first
+    assert [(c.name, c.before, c.after) for c in back.changes if c.name == "source_path"] == [
+        ("source_path", "contracts/b.yaml", "contracts/a.yaml")]
+    assert [(c.name, c.before, c.after) for c in moved.changes if c.name == "source_path"] == [
+        ("source_path", "contracts/a.yaml", "contracts/b.yaml")]
+    out = run_cli("history", "CTR-0001", "--format", "json", "--path", str(git_repo.path),
+                  "--database-url", database_url)
+    assert out.returncode == 0, out.stderr
+    assert [(r["version"], r["change"], r["source_path"]) for r in json.loads(out.stdout)] == trail

@@ -42,7 +42,8 @@ from tracertm.trace.results import link_scenarios_to_test_cases
 HERE = Path(__file__).parent
 TABLES = ("test_runs", "test_results", "test_cases", "scenario_test_case_association", "spec_revisions", "scenarios",
           "links")
-SET_BY_THE_DATABASE = frozenset({"id", "created_at", "updated_at", "imported_at", "reviewed_at", "sync_run_id"})
+SET_BY_THE_DATABASE = frozenset({"id", "created_at", "updated_at", "imported_at", "reviewed_at", "sync_run_id",
+                                 "seq"})
 
 
 def _orm_import(session: Session, project_name: str, reports: list[Report], commit: str | None) -> None:

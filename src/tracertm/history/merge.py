@@ -90,6 +90,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     inserts: dict[str, list[tuple[dict[str, Any], Operation]]] = {}
     bumps: dict[str, list[dict[str, Any]]] = {}
     renumbered: list[_Renumbered] = []  # (record, its first revision, shift, change, provenance)
+    behind: list[Any] = []  # the database's own revisions of the records that get older history before them
     sources: dict[str, list[dict[str, Any]]] = {}  # rows holding the history's final state: its last commit
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
@@ -104,6 +105,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             written, renumber = _before(history, existing, sim.order, sim.chain) if not orphans else ([], None)
             if renumber is not None:
                 renumbered.append((row_id, *renumber))
+            if written:
+                behind += [r for r in existing if r.trigger != "backfill"]
             # The record's version: its own revisions', moved, or the highest one grafted (a record the database
             # knows only from an earlier, interrupted backfill gets its later history here).
             top = max([version + (renumber[1] if renumber else 0), *(int(h["version"]) for h in written)])
@@ -146,6 +149,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     _fill_adr_dates(session, project_id, state)
     if out:
         execute_batch(conn, insert(REVISIONS), out)
+    _written_after(conn, behind)
     return counts, len(orphans)
 
 
@@ -213,7 +217,7 @@ def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[
     known: dict[uuid.UUID, list[Any]] = {}
     for r in session.connection().execute(
         select(rev.id, rev.entity_id, rev.commit_sha, rev.content_hash, rev.source_path, rev.version, rev.change,
-               rev.created_at, runs.trigger, runs.commit_sha.label("run_commit"))
+               rev.created_at, rev.seq, runs.trigger, runs.commit_sha.label("run_commit"))
         .select_from(outerjoin(SpecRevision.__table__, SyncRun.__table__, rev.sync_run_id == runs.id))
         .where(rev.project_id == project_id)
     ):
@@ -430,6 +434,34 @@ def _renumber(conn: Any, renumbered: list[_Renumbered]) -> None:
         for chunk in iter_chunks(given_to, PROVENANCE_CHUNK):
             conn.execute(statement, [{"_first": first, **{f"_{k}": v for k, v in given.items()}}
                                      for first, given in chunk])
+
+
+def _written_after(conn: Any, revisions: list[Any]) -> None:
+    """Give the database's own ``revisions`` of the records the graft wrote older history for the next numbers of
+    the write order (``spec_revisions.seq``), keeping their order: the history orders the moves of one version as
+    written, and the moves grafted into the version of a sync's revision, written now, came before it (as
+    ``_renumber`` puts their versions behind). PostgreSQL: numbers drawn from the column's sequence, as another
+    writer's would be. SQLite: the table's next rowids, moved with them, since a new row takes the largest rowid
+    plus one as its number (the trigger of migration 0030)."""
+    from sqlalchemy import bindparam, text, update
+
+    from tracertm.engine.apply import REVISIONS
+    from tracertm.models.sync import WRITE_ORDER_SEQUENCE
+    from tracertm.models.types import GUID
+
+    if not revisions:
+        return
+    ids = [r.id for r in sorted(revisions, key=lambda r: r.seq)]
+    if conn.dialect.name == "postgresql":
+        numbers = sorted(conn.execute(text(f"SELECT nextval('{WRITE_ORDER_SEQUENCE}') FROM generate_series(1, :n)"),
+                                      {"n": len(ids)}).scalars())
+        conn.execute(update(REVISIONS).where(REVISIONS.c.id == bindparam("_id")).values(seq=bindparam("_seq")),
+                     [{"_id": i, "_seq": n} for i, n in zip(ids, numbers, strict=True)])
+        return
+    top = conn.execute(text("SELECT coalesce(max(rowid), 0) FROM spec_revisions")).scalar_one()
+    conn.execute(text("UPDATE spec_revisions SET rowid = :seq, seq = :seq WHERE id = :id")
+                 .bindparams(bindparam("id", type_=GUID)),
+                 [{"id": i, "seq": top + n} for n, i in enumerate(ids, 1)])
 
 
 def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.kinds import FILE_KINDS, RECORD_KINDS
@@ -22,6 +24,9 @@ from tracertm.models.types import (
     string_check,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.compiler import SQLCompiler
 
 FILE_KIND_VALUES = FILE_KINDS
 TRIGGER_VALUES = ("cli", "hook", "ci", "watch", "backfill")
@@ -94,6 +99,29 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
 CONTENT_CHANGES = "change IN ('created', 'updated', 'restored', 'moved')"
 
 
+# The sequence that numbers the revisions in write order on PostgreSQL (migration 0030).
+WRITE_ORDER_SEQUENCE = "spec_revisions_seq"
+
+
+class write_order(FunctionElement[int]):
+    """``spec_revisions.seq``'s default: the next number of its sequence on PostgreSQL (safe under concurrent
+    writers). SQLite has no sequence: NULL, which a trigger replaces at once with the new row's rowid, the table's
+    largest plus one (migration 0030)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(write_order)
+def _write_order_default(element: write_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return "NULL"
+
+
+@compiles(write_order, "postgresql")
+def _write_order_postgresql(element: write_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"nextval('{WRITE_ORDER_SEQUENCE}')"
+
+
 class SpecRevision(UUIDPrimaryKeyMixin, Base):
     """One version of one record: what changed it, the fields at that version, and who/what is behind it.
 
@@ -143,6 +171,12 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     changed_fields: Mapped[list[Any] | None] = mapped_column(NullableJSONList)
     sync_run_id: Mapped[uuid.UUID | None] = mapped_column(GUID, ForeignKey("sync_runs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, server_default=utcnow())
+    # The order the database wrote the revisions in, which orders the moves of one version (``Records.history``):
+    # dates do not (a work tree's move has no commit date; a ``sync --ref`` of an older commit, written after it,
+    # has an older one), nor does ``created_at`` (PostgreSQL's is the transaction's start). Assigned by the database
+    # to every writer that leaves it out (``write_order``). Only compared within one record's revisions; a backfill
+    # merge gives the revisions it puts behind its grafted history new ones (``history.merge``).
+    seq: Mapped[int | None] = mapped_column(BigInteger, server_default=write_order())
 
 
-__all__ = ["SourceFile", "SyncRun", "SpecRevision", "TimestampMixin"]
+__all__ = ["SourceFile", "SyncRun", "SpecRevision", "TimestampMixin", "WRITE_ORDER_SEQUENCE", "write_order"]

@@ -42,16 +42,15 @@ _STEP_ID = re.compile(r"^STEP-\d+$", re.IGNORECASE | re.ASCII)  # a step definit
 def _history_order() -> list[Any]:
     """A record's revisions in order, so that every page of a history and the whole of it agree on one order: by
     version; within one version (a pure move keeps it) the change that made it first unless it is a move
-    (``created``, ``updated``, ``deleted``, ``restored``, a database-side edit's ``annotated``), then the moves by
-    date (the commit's, else when it was recorded), then by when it was recorded and by id.
+    (``created``, ``updated``, ``deleted``, ``restored``, a database-side edit's ``annotated``), then the moves in
+    the order they were written (``seq``), then by id.
 
-    Only moves are dated against each other: a commit's date is not when the database recorded its change (a
-    commit older than an API edit, synced after it, put its move before the edit, and the history ended on the old
-    path), and write order alone is not theirs either — a backfill merge writes the moves of the older history
-    after the revisions a sync wrote of the same version (``history.merge``)."""
-    return [SpecRevision.version, SpecRevision.change == "moved",
-            func.coalesce(SpecRevision.committed_at, SpecRevision.created_at), SpecRevision.created_at,
-            SpecRevision.id]
+    Not by date: a commit's date is not when the database recorded its change (a commit older than an API edit,
+    synced after it, put its move before the edit; a move synced from the work tree, which has no commit date, came
+    after a later ``sync --ref`` of an older commit that moved the record back, and the history ended on a path the
+    record had left). A backfill merge, which writes the moves of the older history after the revisions a sync wrote
+    of the same version, renumbers those revisions behind them (``history.merge``)."""
+    return [SpecRevision.version, SpecRevision.change == "moved", SpecRevision.seq, SpecRevision.id]
 
 
 @dataclass
