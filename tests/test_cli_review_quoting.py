@@ -59,3 +59,38 @@ def test_suggested_review_command_runs_as_printed(
     code, out, err = run(capsys, *words[1:])
     assert code == 0, err
     assert out.startswith("reviewed FEAT-2/Refund window has closed implements ADR-0001")
+
+
+def _suggestions(out: str) -> list[str]:
+    return [line.split("then run: ", 1)[1] for line in out.splitlines() if "then run: " in line]
+
+
+@pytest.mark.parametrize("where", ["top", "inside"])
+def test_suggested_review_command_of_a_sub_folder_project_runs_where_check_ran(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    where: str,
+) -> None:
+    """``check svc --strict`` from the top, or ``check . --strict`` inside ``svc/``: the read verbs' default project
+    is the top's, so the suggestion names the folder (``tracertm review FEAT-2/SC-1`` was 'no project for …', exit 2,
+    where it was printed — README's own "Suspect links" example)."""
+    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds"))
+    git_repo.write("svc/features/refunds.feature", FEATURE)
+    git_repo.commit("seed")
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    assert run(capsys, "sync", "svc")[0] == 0
+    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
+    assert run(capsys, "sync", "svc")[0] == 0
+    if where == "inside":
+        monkeypatch.chdir(git_repo.path / "svc")
+
+    code, out, err = run(capsys, "check", "svc" if where == "top" else ".", "--strict")
+    assert code == 1
+    folder = "svc" if where == "top" else "."
+    commands = _suggestions(out + err)
+    assert f"tracertm review --path {folder} FEAT-2/SC-1" in commands, out + err
+    assert f"tracertm review --path {folder} 'FEAT-2/Refund window has closed'" in commands
+
+    code, out, err = run(capsys, *shlex.split(f"tracertm review --path {folder} FEAT-2/SC-1")[1:])
+    assert code == 0, err
+    assert out.startswith("reviewed FEAT-2/SC-1 implements ADR-0001")

@@ -15,6 +15,7 @@ import subprocess
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select, true, update
@@ -482,13 +483,35 @@ def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
             engine.dispose()
     except DatabaseError as exc:
         return [Diagnostic("<database>", 0, 0, f"suspect links not checked: {exc}", severity="warning")]
+    command = review_command(location) if found else ""
     return [
         Diagnostic(
             link["source"]["path"] or link["source"]["id"], link["source"]["line"] or 1, 1,
             # The command last on the line and shell-quoted: an untagged scenario's id is "FEAT-2/its title".
-            f"suspect link: {describe(link)}; check it, then run: tracertm review "
-            + shlex.quote(link["source"]["id"]),
+            f"suspect link: {describe(link)}; check it, then run: {command} " + shlex.quote(link["source"]["id"]),
             severity="warning",
         )
         for link in found
     ]
+
+
+def review_command(location: Any) -> str:
+    """``tracertm review`` as ``check --strict`` suggests it, to paste where check ran. With ``--path`` naming the
+    project's folder (``.`` or ``sample-repo`` when it is the current folder or below it, else the whole path) when
+    ``review`` would not find that project there by default — the repository around the current folder, from its
+    top: a sub-folder project (``check sample-repo``, ``check .`` inside it) or another repository's was otherwise
+    'no project for …' (exit 2) wherever the suggestion was pasted."""
+    from tracertm.engine.scan import Location
+
+    try:
+        here: Path | None = Path.cwd()
+        default: Path | None = Location.find(None).root
+    except (OSError, UsageError):  # a current folder gone, or a bare repository's: no default to rely on
+        here = default = None
+    if default == location.root:
+        return "tracertm review"
+    below = here is not None and location.root.is_relative_to(here)
+    path = os.path.relpath(location.root, here) if below else str(location.root)
+    if path.startswith("-"):  # a folder named like an option: argparse would take it for one
+        path = os.path.join(".", path)
+    return f"tracertm review --path {shlex.quote(path)}"
