@@ -134,11 +134,13 @@ def write_batch(
     project_id, run_id = as_id(project_id) or project_id, as_id(run_id) or run_id
     inserts: list[dict[str, Any]] = []
     writes: list[dict[str, Any]] = []
+    kept_commit: list[dict[str, Any]] = []  # updates without ``source_commit`` (``build_row``): rare, and apart
     deletes: list[dict[str, Any]] = []
     revisions: list[dict[str, Any]] = []
     # The operation behind each row of the lists above, to name it if the database refuses the row.
     insert_ops: list[Operation] = []
     write_ops: list[Operation] = []
+    kept_commit_ops: list[Operation] = []
     delete_ops: list[Operation] = []
     revision_ops: list[Operation] = []
     for op in ops:
@@ -166,8 +168,13 @@ def write_batch(
             kept = database_keys.get(row_id) if database_keys else None
             if kept and metadata_column in row:
                 row[metadata_column] = kept | dict(row[metadata_column] or {})  # the file wins a clash
-            writes.append(encoded.bind_columns(row, json_binds) if encoded else row)
-            write_ops.append(op)
+            bound = encoded.bind_columns(row, json_binds) if encoded else row
+            if op.same_blob:  # executemany binds the columns of its first row: without one, another statement
+                kept_commit.append(bound)
+                kept_commit_ops.append(op)
+            else:
+                writes.append(bound)
+                write_ops.append(op)
         ids[(kind, op.parent or "", op.number)] = row_id
         if op.action in REVISION_ACTIONS:
             revisions.append(
@@ -176,9 +183,10 @@ def write_batch(
             revision_ops.append(op)
     if inserts:
         execute_batch(conn, insert(table).values(_present(json_binds, inserts[0])), inserts, insert_ops, probe=probe)
-    if writes:
-        statement = _guarded(kind).values(updated_at=utcnow(), **_present(json_binds, writes[0]))
-        execute_guarded(conn, statement, writes, kind, write_ops, probe=probe)
+    for rows, row_ops in ((writes, write_ops), (kept_commit, kept_commit_ops)):
+        if rows:
+            statement = _guarded(kind).values(updated_at=utcnow(), **_present(json_binds, rows[0]))
+            execute_guarded(conn, statement, rows, kind, row_ops, probe=probe)
     if deletes:
         statement = _guarded(kind).values(updated_at=utcnow(), deleted_at=utcnow())
         execute_guarded(conn, statement, deletes, kind, delete_ops, probe=probe)
@@ -236,12 +244,15 @@ def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.U
 def build_row(
     kind: str, op: Operation, project_id: uuid.UUID, provenance: Provenance, feature_ids: dict[str, uuid.UUID]
 ) -> dict[str, Any]:
-    """The column values ``op`` writes to its record's row (git-owned fields and provenance); shared with backfill."""
+    """The column values ``op`` writes to its record's row (git-owned fields and provenance); shared with backfill.
+    A refresh of a file whose bytes did not change (``Operation.same_blob``) writes no ``source_commit``: the row
+    keeps the commit that last wrote the record, which this one did not."""
     assert op.record is not None
     row = dict(op.record.fields)
     row["source_path"] = op.path
     row["content_hash"] = op.record.content_hash
-    row["source_commit"] = provenance.sha
+    if not op.same_blob:
+        row["source_commit"] = provenance.sha
     if kind == "scenario":
         assert op.parent is not None
         row["feature_id"] = feature_ids.get(op.parent) or op.parent_id

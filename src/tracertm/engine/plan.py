@@ -70,6 +70,9 @@ class Operation(NamedTuple):
     position: int = 0
     parent_id: uuid.UUID | None = None  # a scenario's feature row, when the feature already exists
     content_changed: bool = True  # for "moved": whether the content changed too (else the version stays)
+    # For "refresh": the file's bytes are those the row was made from (a new version of the parsers, a new hash
+    # scheme), so no commit wrote the record and its row keeps the ``source_commit`` of the one that did.
+    same_blob: bool = False
 
     @property
     def version(self) -> int:
@@ -144,7 +147,8 @@ def plan(
     ``occupied``: of the files of deleted records in ``current`` not read this run, those holding a live record (a
     file that still holds records does not block the ids it gave up while it parsed, broken or not); ``restyle``:
     the records were made by another version of the parsers (``engine.parsed_by``), so those of every parsed file
-    get their presentation refreshed as if its bytes had changed (the same bytes may parse to other positions).
+    get their presentation refreshed as if its bytes had changed (the same bytes may parse to other positions), with
+    the commit that wrote them kept (``Operation.same_blob``).
     """
     result = Plan()
     # A file whose name is not UTF-8 is never stored (see ``_plan_files``), so it defines nothing either (a backfill
@@ -192,12 +196,12 @@ def plan(
                 continue
             claimed.add(number)
             kept[(kind, number)] = (path, rec.line)
-            fresh = restyle or path in changed_blobs
-            op = _record_op(kind, number, path, rec, cur, fresh)
+            changed = path in changed_blobs
+            op = _record_op(kind, number, path, rec, cur, changed, restyle=restyle)
             if op is not None:
                 result.operations.append(op)
             if kind == "feature":
-                _plan_scenarios(result, rec, path, cur, scenarios, fresh, deleted=False)
+                _plan_scenarios(result, rec, path, cur, scenarios, changed, deleted=False, restyle=restyle)
         for (k, number), cur in sorted(current.items(), key=lambda kv: kv[0]):
             if k != kind or cur.deleted or number in claimed or cur.source_path not in released:
                 continue
@@ -395,8 +399,11 @@ def conflict_claim(message: str) -> tuple[str, str] | None:
 
 def _record_op(
     kind: RecordKind, number: str, path: str, rec: SpecRecord, cur: Current | None, blob_changed: bool,
-    parent: str | None = None, position: int = 0, parent_id: uuid.UUID | None = None,
+    parent: str | None = None, position: int = 0, parent_id: uuid.UUID | None = None, *, restyle: bool = False,
 ) -> Operation | None:
+    """The operation of one parsed record against its row ``cur`` (None: nothing to write). ``blob_changed``: its
+    file's bytes differ from the database's; ``restyle``: records made by another version of the parsers, whose
+    other fields are refreshed although the bytes are the same (``plan``)."""
     same = cur is not None and _same_content(cur, rec)
     if cur is None:
         action: Action = "created"
@@ -406,11 +413,12 @@ def _record_op(
         action = "moved"
     elif not same:
         action = "updated"
-    elif blob_changed or cur.content_hash != rec.content_hash:
+    elif blob_changed or restyle or cur.content_hash != rec.content_hash:
         action = "refresh"  # presentation only, or a new hash scheme for the same content
     else:
         return None
-    return Operation(action, kind, number, path, rec, cur, parent, position, parent_id, content_changed=not same)
+    return Operation(action, kind, number, path, rec, cur, parent, position, parent_id, content_changed=not same,
+                     same_blob=action == "refresh" and not blob_changed)
 
 
 def _same_content(cur: Current, rec: SpecRecord) -> bool:
@@ -431,6 +439,8 @@ def _plan_scenarios(
     scenarios: Mapping[uuid.UUID, Mapping[str, Current]],
     blob_changed: bool,
     deleted: bool,
+    *,
+    restyle: bool = False,
 ) -> None:
     existing = scenarios.get(feature_cur.id, {}) if feature_cur is not None else {}
     feature_number = feature.number if feature is not None else (feature_cur.number if feature_cur else "")
@@ -443,7 +453,7 @@ def _plan_scenarios(
             seen.add(child.number)
             op = _record_op(
                 "scenario", child.number, path, child, existing.get(child.number), blob_changed, feature_number, position,
-                parent_id,
+                parent_id, restyle=restyle,
             )
             if op is not None:
                 result.operations.append(op)

@@ -45,7 +45,8 @@ class Simulation:
     revisions: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
     last_op: dict[uuid.UUID, Operation] = field(default_factory=dict)  # the last operation carrying a record
     last_commit: dict[uuid.UUID, git.CommitInfo] = field(default_factory=dict)
-    # The last commit that wrote the record's fields (a deletion writes none): its row's ``source_commit``.
+    # The last commit that wrote the record's fields (a deletion writes none, nor a refresh of the same bytes: its
+    # ``Operation.same_blob``): its row's ``source_commit``.
     last_written: dict[uuid.UUID, git.CommitInfo] = field(default_factory=dict)
     file_commit: dict[str, git.CommitInfo] = field(default_factory=dict)  # path → the last commit writing its row
     order: dict[str, int] = field(default_factory=dict)  # every replayed commit → its place in the replay
@@ -62,7 +63,7 @@ class Simulation:
             vid = op.current.id if op.current is not None else ids[(op.kind, op.parent or "", op.number)]
             self.keys[vid] = (op.kind, op.parent or "", op.number)
             self.last_commit[vid] = commit.info
-            if op.action != "deleted":
+            if op.action != "deleted" and not op.same_blob:
                 self.last_written[vid] = commit.info
             if op.record is not None:
                 self.last_op[vid] = op
