@@ -380,7 +380,7 @@ def locate_cache(location: Location, settings: Settings) -> CheckCache:
     """The check cache of the repository (its git directory), keyed by everything a sketch depends on."""
     from tracertm import git
     from tracertm._version import __version__
-    from tracertm.parsers.common import PARSER_VERSION
+    from tracertm.parsers.common import PARSER_OUTPUT, PARSER_VERSION
 
     assert location.top is not None
     name = CACHE_NAME
@@ -401,6 +401,7 @@ def locate_cache(location: Location, settings: Settings) -> CheckCache:
         (
             __version__,
             PARSER_VERSION,
+            PARSER_OUTPUT,  # (parsers that make other records of the same bytes make other sketches of them)
             location.prefix,
             settings.parser,
             sorted(settings.paths.items()),
