@@ -136,3 +136,32 @@ def test_a_backfill_records_the_parsers_it_parsed_with(git_repo: GitRepo, databa
     backfill(git_repo.path, database_url=database_url)
     assert _metadata(database_url)[PARSER_OUTPUT_KEY] == PARSER_OUTPUT
     assert sync(git_repo.path, database_url=database_url).files_parsed == 0
+
+
+def test_the_findings_stored_of_unchanged_files_are_the_new_parsers(
+    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What a sync reports of a file it does not read is the file's stored findings (``source_files.parse_error``),
+    the fast path's no-op too: the parse after an upgrade stores the new parsers' (the warning at a scenario's
+    leading And said 'continues no step; counted as Given' before it named the type the step is matched as)."""
+    git_repo.write("features/shop.feature", "Feature: Shop\n  Background:\n    Given a shop\n    When I open it\n\n"
+                   "  Scenario: Browse\n    And I look around\n    Then I see goods\n")
+    git_repo.commit("shop")
+    sync(git_repo.path, database_url=database_url)
+    old = "step 'And I look around' continues no step; counted as Given"
+    _sql(database_url, "UPDATE source_files SET parse_error = :e",
+         e=json.dumps([{"line": 7, "column": 0, "message": old, "severity": "warning"}]))
+    metadata = _metadata(database_url)
+    metadata.pop(PARSER_OUTPUT_KEY)
+    _sql(database_url, "UPDATE projects SET project_metadata = :m", m=json.dumps(metadata))
+
+    assert sync(git_repo.path, database_url=database_url).files_parsed == 1
+    assert isinstance(fastpath.attempt(git_repo.path, database_url=database_url), fastpath.NoopSync)
+    capsys.readouterr()
+    assert main(["sync", str(git_repo.path), "--database-url", database_url]) == 0  # a no-op: the stored findings
+    said = "".join(capsys.readouterr())
+    assert "matched as a When step, continuing the Background's last step" in said and old not in said
+    (stored,), = _sql(database_url, "SELECT parse_error FROM source_files")
+    assert [d["message"] for d in _json(stored)] == [
+        "step 'And I look around' starts its scenario: matched as a When step, continuing the Background's last "
+        "step; stored with the Given steps"]

@@ -21,8 +21,9 @@ PARSER_VERSION = "3"
 # of the same bytes and options: another field, value or finding, hashed or not. A project records the version its
 # records were parsed by (``engine.parsed_by``), and the next sync of one parsed by another parses every file again
 # once, as ``--full`` does; a record whose content hash changes is a version (``updated``), one whose other fields
-# change is refreshed in place. 1: a pytest-bdd ``parsers.parse/cfparse(..., case_sensitive=True)`` has the flag
-# ``c`` (rows parsed before had none, and a content hash without it).
+# change is refreshed in place (its ``source_commit`` kept). 1: a pytest-bdd ``parsers.parse/cfparse(..., case_sensitive=True)`` has the flag
+# ``c`` (rows parsed before had none, and a content hash without it); the warning at a scenario's leading And/But
+# names the type it is matched as (a file's stored findings are its parse's, renewed by that parse too).
 PARSER_OUTPUT = 1
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
