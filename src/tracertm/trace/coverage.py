@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 from tracertm.crossfile import adr_resolver
@@ -118,18 +118,19 @@ LINK_COLUMNS = (Link.source_kind, Link.source_id, Link.source_ref, Link.target_r
 
 def coverage(session: Session, project: Project, by: str = "requirements") -> list[Row]:
     """Coverage rows of a project, ``by`` requirements (every requirement id some spec names) or ``adrs`` (every
-    live ADR, plus ADR ids referenced without being defined). Three queries, whatever the size."""
+    live ADR, plus ADR ids referenced without being defined). Four statements, whatever the size: the scenarios'
+    results and test cases are read by a sub-query of those links, not by lists of their ids (900 a statement: 23
+    statements each on 20,000 scenarios, and on SQLite each test-case statement read every link of the project)."""
     target_kind = _target_kind(by)
-    links = session.execute(
-        select(*LINK_COLUMNS).where(Link.project_id == project.id, Link.target_kind == target_kind)
-    ).mappings().all()
+    mine = (Link.project_id == project.id, Link.target_kind == target_kind)
+    links = session.execute(select(*LINK_COLUMNS).where(*mine)).mappings().all()
     adrs: list[tuple[str, str | None]] = []
     if target_kind == "adr":
         adrs = [(str(n), t) for n, t in session.execute(
             select(ADR.adr_number, ADR.title).where(ADR.project_id == project.id, ADR.deleted_at.is_(None))
         ).all()]
-    scenario_ids = [link["source_id"] for link in links if link["source_kind"] == "scenario"]
-    return _rows(target_kind, links, adrs, _results(session, scenario_ids), _tests(session, project, scenario_ids))
+    sources = select(Link.source_id).where(*mine, Link.source_kind == "scenario")
+    return _rows(target_kind, links, adrs, _results(session, sources), _tests(session, sources))
 
 
 def states_by_project(session: Session,
@@ -202,30 +203,25 @@ def _rows(target_kind: str, links: Sequence[Mapping[Any, Any]], adrs: Iterable[t
     return sorted(rows.values(), key=lambda r: _natural(r.id))
 
 
-def _results(session: Session, scenario_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+def _results(session: Session, sources: Select[Any]) -> dict[uuid.UUID, str | None]:
+    """The last result of each scenario ``sources`` selects (by id)."""
     columns = [getattr(Scenario, c) for c in RESULT_COLUMNS if hasattr(Scenario, c)]
-    out: dict[uuid.UUID, str | None] = {}
-    if not scenario_ids:
-        return out
-    from tracertm.engine.apply import iter_chunks
-
-    for chunk in iter_chunks(sorted(set(scenario_ids))):
-        for r in session.execute(select(Scenario.id, *columns).where(Scenario.id.in_(chunk))).mappings():
-            out[r["id"]] = scenario_result(dict(r))
-    return out
+    return {r["id"]: scenario_result(dict(r))
+            for r in session.execute(select(Scenario.id, *columns).where(Scenario.id.in_(sources))).mappings()}
 
 
-def _tests(session: Session, project: Project, scenario_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    """The test cases each scenario is linked to (``test`` links), by test id."""
-    from tracertm.engine.apply import iter_chunks
+def _tests(session: Session, sources: Select[Any]) -> dict[uuid.UUID, list[str]]:
+    """The test cases each scenario ``sources`` selects is linked to (``test`` links), by test id.
 
+    No ``project_id`` test beside the sub-query, which already keeps the project's scenarios (a link belongs to its
+    source's project): with one, SQLite's planner, which has no statistics, seeks the project's index and reads
+    every link of the project rather than the (source, type) index."""
     out: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for chunk in iter_chunks(sorted(set(scenario_ids))):
-        for source_id, ref in session.execute(
-            select(Link.source_id, Link.target_ref).where(
-                Link.project_id == project.id, Link.link_type == str(LinkType.TEST), Link.source_id.in_(chunk))
-        ).all():
-            out[source_id].append(ref)
+    for source_id, ref in session.execute(
+        select(Link.source_id, Link.target_ref).where(Link.link_type == str(LinkType.TEST),
+                                                      Link.source_id.in_(sources))
+    ).all():
+        out[source_id].append(ref)
     return out
 
 
