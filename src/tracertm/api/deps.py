@@ -122,7 +122,8 @@ def filters(
     any_tag: Annotated[list[str] | None, Query(description="at least one of these tags")] = None,
     type: Annotated[list[str] | None, Query(description="contract or step type: any of these")] = None,  # noqa: A002
     text: Annotated[str | None, Query(max_length=500, description="full-text query (README: search syntax)")] = None,
-    changed_since: Annotated[str | None, Query(max_length=64, description="ISO 8601 timestamp or commit id")] = None,
+    changed_since: Annotated[str | None, Query(
+        max_length=64, description="ISO 8601 timestamp, commit id, or branch or tag name")] = None,
     path: Annotated[str | None, Query(max_length=1024, description="source path prefix")] = None,
     include_deleted: Annotated[bool, Query(description="include soft-deleted records")] = False,
     related_adr: Annotated[str | None, Query(max_length=255, description="records relating to this ADR")] = None,

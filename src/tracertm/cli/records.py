@@ -91,7 +91,7 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--type", action="append", type=nonblank_items("type"), help="contract or step type")
     p.add_argument("--text", type=nonblank("query"), help="full-text query (see 'tracertm search')")
     p.add_argument("--changed-since", metavar="WHEN", type=nonblank("time or commit"),
-                   help="ISO timestamp or commit: records changed after it")
+                   help="ISO timestamp, commit, branch or tag: records changed after it")
     p.add_argument("--source-prefix", metavar="PREFIX", type=nonblank("path prefix"),
                    help="only records whose file path starts with PREFIX")
     p.add_argument("--related-adr", metavar="ADR", type=nonblank("ADR id"), help="only records relating to this ADR")

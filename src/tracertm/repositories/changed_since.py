@@ -8,6 +8,9 @@ revision of a commit the repository cannot place (not there; amended, rebased or
 uncommitted files are dated against ``since``'s commit date, as every revision is without the repository.
 
 A revision of a clean work tree's sync counts as one of the HEAD its run recorded (``history.dated``).
+
+A branch or tag name (``main``, ``v1.2``, ``origin/main``, ``HEAD~3``) stands for the commit it names in that
+repository when the listing starts (``named_commit``); its next pages carry that commit's id, not the name.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 # the repository does not hold that commit), by (project, commit).
 Placements = dict[tuple[uuid.UUID, str], "tuple[Placed, frozenset[str]] | None"]
 
-__all__ = ["after_commit", "after_time", "commit_in"]
+__all__ = ["after_commit", "after_time", "commit_in", "named_commit"]
 
 
 def after_time(related: Any, moment: dt.datetime) -> Any:
@@ -76,6 +79,26 @@ def commit_in(repository: Path, since: str) -> tuple[str, dt.datetime] | None:
         return None
     when = git.commit_info(repository, sha).committed_at
     return None if when is None else (sha, when)
+
+
+def named_commit(repository: Path | None, name: str) -> str:
+    """The full id of the commit that the branch, tag or other revision ``name`` (``main``, ``v1.2``,
+    ``origin/main``, ``HEAD~3``) names in ``repository``: a :class:`UsageError` without a repository, which alone
+    knows the name, :class:`NotFound` when it names no commit there. The messages name no folder: the API's are
+    read by anyone, and the server's disk is none of their business."""
+    from tracertm import git
+    from tracertm.errors import GitError, UsageError
+    from tracertm.repositories.errors import NotFound
+
+    if repository is None:
+        raise UsageError(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id; a "
+                         "branch or tag name needs the project's repository, and there is none here")
+    try:
+        return git.resolve_commit(repository, name, "changed_since")
+    except GitError:
+        raise NotFound(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id, and the "
+                       "project's repository has no branch, tag or commit of that name; check the name, or fetch "
+                       "it there first") from None
 
 
 def _placed(session: Session, project_id: uuid.UUID, sha: str, repository: Path

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import and_, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracertm.errors import UsageError
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
 from tracertm.repositories import keyset
-from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in
+from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
 from tracertm.repositories.cursor import Cursor, values_digest
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion
 from tracertm.repositories.keyset import Key
@@ -63,6 +64,19 @@ class ListPage:
     limit: int
 
 
+def _moment(since: str) -> dt.datetime | None:
+    """``changed_since`` as a time (naive: no offset given), or None for a commit: its id, or a branch or tag name.
+    Hex digits are a commit id, also when they happen to be decimal ones (``9618365756``: Python reads 40 or 64 of
+    them as a date and time) — but for the eight of a basic-format date (``20240501``). Anything else that reads as
+    a time is one (a tag ``2024-05-01`` too); the rest is a name."""
+    if _COMMIT.match(since) and not (since.isdigit() and len(since) == 8):
+        return None
+    try:
+        return dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def normalize_adr(ident: str) -> str:
     """An ADR id in its normal form (``adr-7`` → ``ADR-0007``), any other id as it is. Written without ``int``,
     which refuses more than 4,300 digits: such an id is one no ADR has (not found), not an internal error."""
@@ -83,6 +97,9 @@ class Records:
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.repository = repository
         self._placements: Placements = {}  # what git said, for the page and the count of one listing
+        # ``changed_since``'s commit (full id, date) per value given: a branch is read once per listing, so its
+        # page, count and facets agree however it moves meanwhile.
+        self._since: dict[str, tuple[str, dt.datetime]] = {}
 
     # -------------------------------------------------------------------------------------------------- reads
 
@@ -281,22 +298,11 @@ class Records:
         return exists(select(1).select_from(each).where(each.c.value == value))
 
     def _changed_since(self, since: str, project: Project) -> Any:
-        """Rows with a revision after a timestamp, or after the commit ``since`` (``repositories.changed_since``:
-        by the history of the repository where there is one, else by dates)."""
+        """Rows with a revision after the time ``since``, or after its commit (an id, or a branch or tag name;
+        ``repositories.changed_since``: by the history of the repository where there is one, else by dates)."""
         related = SpecRevision.entity_id == self.kind.table.c.id
-        # Hex digits are a commit id, also when they happen to be decimal ones (``9618365756``: Python reads
-        # 40 or 64 of them as a date and time) — but for the eight of a basic-format date (``20240501``).
-        commit = bool(_COMMIT.match(since))
-        try:
-            moment = None if commit and not (since.isdigit() and len(since) == 8) else \
-                dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
+        moment = _moment(since)
         if moment is None:
-            if not commit:
-                raise UsageError(
-                    f"changed_since {since!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id"
-                )
             return after_commit(self.session, project.id, related, self._since_commit(since), self.repository,
                                 self._placements)
         if moment.tzinfo is None:
@@ -308,15 +314,32 @@ class Records:
         return after_time(related, moment)
 
     def _since_commit(self, since: str) -> tuple[str, dt.datetime]:
-        """The full id and commit date of ``changed_since``'s commit: as the database records it, else (a commit
-        that changed no spec file and was never synced, a merged branch's) as the repository has it."""
-        try:
-            return self.commit_date(since, "changed_since")
-        except NotFound:
-            found = commit_in(self.repository, since) if self.repository is not None else None
-            if found is None:
-                raise
-            return found
+        """The full id and commit date of ``changed_since``'s commit, read once per value: a commit id as the
+        database records it, else (a commit that changed no spec file and was never synced, a merged branch's) as
+        the repository has it; a branch or tag name (anything but hex digits) by the repository only."""
+        if since not in self._since:
+            commit = since if _COMMIT.match(since) else named_commit(self.repository, since)
+            try:
+                self._since[since] = self.commit_date(commit, "changed_since")
+            except NotFound:
+                found = commit_in(self.repository, commit) if self.repository is not None else None
+                if found is None:
+                    raise
+                self._since[since] = found
+        return self._since[since]
+
+    def _pinned(self, flt: ListFilter) -> ListFilter:
+        """``flt`` as a next page's cursor carries it: ``changed_since`` a commit by its full id, which a branch's
+        next commit, or a commit recorded later under the same abbreviation, does not move (read by
+        ``_since_commit`` for this very page)."""
+        since = flt.changed_since
+        if not since or _moment(since) is not None or self._since[since][0] == since:
+            return flt
+        try:  # validated again: a cursor's filters are, and the id may be longer than the name (``main``)
+            return ListFilter.model_validate({**flt.model_dump(mode="json", exclude_defaults=True),
+                                              "changed_since": self._since[since][0]})
+        except ValidationError as exc:
+            raise UsageError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
     def commit_date(self, commit: str, option: str) -> tuple[str, dt.datetime]:
         """The full id of ``commit`` (full or abbreviated) and when it was made (its commit date), as revisions or
@@ -397,7 +420,7 @@ class Records:
         next_cursor = None
         if more:
             values = tuple(keyset.value_json(v) for v in found[-1][1:])
-            next_cursor = Cursor(k.name, project.id, flt, ids[-1], values).encode()
+            next_cursor = Cursor(k.name, project.id, self._pinned(flt), ids[-1], values).encode()
         return ListPage(rows, next_cursor, flt.limit)
 
     def _resume(self, project: Project, keys: builtins.list[Key], cursor: Cursor) -> builtins.list[Any]:

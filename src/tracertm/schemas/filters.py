@@ -52,7 +52,7 @@ class ListFilter(BaseModel):
     text: str | None = Field(default=None, max_length=500, description="full-text query (see README: search syntax)")
     changed_since: str | None = Field(
         default=None, max_length=64,
-        description="ISO 8601 timestamp, or a commit id: records with a revision after it",
+        description="ISO 8601 timestamp, or a commit id, branch or tag name: records with a revision after it",
     )
     path: str | None = Field(default=None, max_length=1024, description="source path prefix, e.g. docs/adr/")
     include_deleted: bool = Field(default=False, description="also soft-deleted records")
