@@ -144,7 +144,7 @@ def test_show_history_trace_reach_both_records(
     assert code == 0 and json.loads(out)["title"] == "Payments"
     code, out, err = _cli(capsys, "show", "adr:CTR-0001", *url)
     assert code != 0 and err.strip().splitlines() == [
-        "tracertm: error: adr:CTR-0001: no adr CTR-0001 in project repo; see 'tracertm list adrs'"], err
+        "tracertm: error: adr:CTR-0001: no adr CTR-0001 in project repo; see 'tracertm list adrs --project repo'"], err
 
 
 def test_api_reads_each_kind_and_traces_a_qualified_id(git_repo: GitRepo, engine: Any, database_url: str) -> None:

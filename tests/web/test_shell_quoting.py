@@ -20,4 +20,4 @@ def test_the_link_rows_use_it() -> None:
     import tracertm.web
 
     macros = (Path(tracertm.web.__file__).parent / "templates" / "macros.html").read_text()
-    assert "tracertm review {{ link.source.id|shell }}" in macros
+    assert "{{ command(\"review\", project=project) }} {{ link.source.id|shell }}" in macros

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tracertm.models import Project, SpecRevision
 from tracertm.repositories.errors import Ambiguous, NotFound
 from tracertm.repositories.kinds import Kind
+from tracertm.repositories.projects import command
 from tracertm.repositories.records import Records, normalize_adr
 
 __all__ = ["find_any", "former_holders"]
@@ -57,9 +58,9 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
         if prefixed is not None:
             k = Records(session, prefixed[0]).kind
             raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} {prefixed[1]} in project {project.name}; see "
-                           f"'tracertm list {k.plural}'")
+                           f"'{command('list', k.plural, project=project.name)}'")
         raise NotFound(f"{ident}: no ADR, contract, feature or scenario with this id in project {project.name}; "
-                       "see 'tracertm list'")
+                       f"see '{command('list', 'KIND', project=project.name)}'")
     if len(candidates) > 1:
         raise Ambiguous(f"{ident} is ambiguous: {_alternatives(session, ident, candidates)}; use one of those ids")
     return candidates[0]

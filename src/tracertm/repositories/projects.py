@@ -229,6 +229,15 @@ def _files_in_error(rows: Any) -> builtins.list[dict[str, Any]]:
     return out
 
 
+def command(*words: str, project: str) -> str:
+    """``tracertm WORDS --project NAME``, quoted for a shell: a command a message or page suggests about one project.
+    It names the project because the reader's folder may find another (a sub-folder project, another repository),
+    and a server (the API, the web view) cannot know that folder; ``--project`` is answered from wherever it is
+    asked. A name starting with ``-`` is written ``--project=NAME``, which argparse cannot take for an option."""
+    option = [f"--project={project}"] if project.startswith("-") else ["--project", project]
+    return shlex.join(["tracertm", *words, *option])
+
+
 def project_dict(project: Project) -> dict[str, Any]:
     """A project shaped like ``ProjectRead``: its columns, ``project_metadata`` as ``metadata``."""
     out = {c.key: getattr(project, c.key) for c in Project.__table__.columns if c.name != "project_metadata"}

@@ -28,6 +28,7 @@ from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, Sta
 from tracertm.repositories.keyset import Key
 from tracertm.repositories.kinds import Kind, column
 from tracertm.repositories.kinds import kind as kind_named
+from tracertm.repositories.projects import command
 from tracertm.schemas.filters import ListFilter
 from tracertm.text import file_lines
 
@@ -134,8 +135,10 @@ class Records:
         if not rows and k.name == "adr":
             rows = self.adr_named(str(ident), project)
         if not rows:
-            where = f" in project {project.name}" if project is not None else ""
-            raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id{where}; see 'tracertm list {k.plural}'")
+            where, listing = "", f"tracertm list {k.plural}"
+            if project is not None:  # (the API's detail routes too: the reader's folder may find another project)
+                where, listing = f" in project {project.name}", command("list", k.plural, project=project.name)
+            raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id{where}; see '{listing}'")
         if len(rows) > 1:
             owners = {row.feature.project_id if k.name == "scenario" else row.project_id for row in rows}
             if project is None and len(owners) > 1:

@@ -64,6 +64,7 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
     from tracertm.kinds import NUMBER_COLUMN
     from tracertm.repositories import find_any
     from tracertm.repositories.errors import NotFound
+    from tracertm.repositories.projects import command
     from tracertm.steps.queries import find_definition, looks_like_step
 
     if looks_like_step(ident):
@@ -78,9 +79,10 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
             select(Link.target_kind).where(Link.project_id == project.id, Link.target_ref == ident).limit(1)
         ).scalar_one_or_none()
         if known is None:  # (NotFound: the API answers 404, as for an unknown record)
+            listing, matrix = command("list", "KIND", project=project.name), command("matrix", project=project.name)
             raise NotFound(
                 f"{ident}: no record and no link target with this id in project {project.name}; "
-                "see 'tracertm list' or 'tracertm matrix'"
+                f"see '{listing}' or '{matrix}'"
             ) from None
         return (known, ident), None
     if kind == "scenario":

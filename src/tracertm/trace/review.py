@@ -344,9 +344,10 @@ def review(
             query = query.where(Link.id.in_(link_ids))
         elif by_number and selector.removeprefix("#").isdecimal():  # a link number no link of the project has
             from tracertm.repositories.errors import NotFound
+            from tracertm.repositories.projects import command
 
             raise NotFound(f"{selector}: no link of project {project.name} has this number; "
-                           "'tracertm status' lists the suspect links with their numbers")
+                           f"'{command('status', project=project.name)}' lists the suspect links with their numbers")
         else:
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))

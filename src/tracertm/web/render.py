@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tracertm.api.deps import path_segment
+from tracertm.repositories.projects import command
 from tracertm.web.pages import project_seg, record_url, seg
 from tracertm.web.text import bidi_closed, valid_text
 
@@ -57,6 +58,9 @@ def environment() -> Environment:
     env.filters.update(when=when, day=day, short=short, marked=marked, value=value, qs=query_string, seg=seg,
                        pseg=project_seg, shell=shlex.quote, machine=machine_time)
     env.globals["url_for_record"] = record_url
+    # ``command``: a command about the page's project, naming it (``tracertm review --project NAME``): the server
+    # cannot know which project the reader's folder would find.
+    env.globals["command"] = command
     return env
 
 
