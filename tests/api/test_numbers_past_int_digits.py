@@ -66,8 +66,9 @@ def test_an_id_number_past_int_is_not_found(synced_url: str) -> None:
 
 
 def test_the_cli_says_no_such_record(synced_url: str, git_repo: GitRepo, tmp_path: Path) -> None:
-    for verb, ident, said in (("show", f"ADR-{HUGE}", "no ADR, contract, feature or scenario with this id"),
-                              ("history", f"ADR-{HUGE}", "no ADR, contract, feature or scenario with this id"),
+    every = "no ADR, contract, feature, scenario, step definition or test case with this id"
+    for verb, ident, said in (("show", f"ADR-{HUGE}", every),
+                              ("history", f"ADR-{HUGE}", every),
                               ("trace", f"ADR-{HUGE}", "no record and no link target with this id"),
                               ("show", f"STEP-{HUGE}", "no step definition or test case with this id"),
                               ("history", f"STEP-{HUGE}", "no step definition or test case with this id"),

@@ -40,7 +40,8 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
     in ``project``; ``KIND:ID`` (``adr:ADR-0003``, ``contract:ADR-0003``, ``scenario:FEAT-2/SC-4``) looks in that
     kind only: how two records of different kinds with one id are told apart. An id that only looks qualified
     (a scenario named ``feature: login``) is still found as it is written. An id no record has names the ADR a
-    file's reference to it would (:meth:`Records.adr_named`: ``ADR-0008`` the one ``ADR-0008-use-x``)."""
+    file's reference to it would (:meth:`Records.adr_named`: ``ADR-0008`` the one ``ADR-0008-use-x``). Its
+    :class:`NotFound` names step definitions too, which its callers look up before it."""
     candidates: builtins.list[tuple[Kind, Any]] = []
     prefixed = _kind_prefixed(ident)
     if prefixed is not None:
@@ -59,8 +60,10 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
             k = Records(session, prefixed[0]).kind
             raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} {prefixed[1]} in project {project.name}; see "
                            f"'{command('list', k.plural, project=project.name)}'")
-        raise NotFound(f"{ident}: no ADR, contract, feature or scenario with this id in project {project.name}; "
-                       f"see '{command('list', 'KIND', project=project.name)}'")
+        # Every kind the verbs resolving ids here accept (show, history, trace, review, the API's trace): they look
+        # a step definition up first (``STEP-n``, ``file::function``), and the test cases are among _ANY_KINDS.
+        raise NotFound(f"{ident}: no ADR, contract, feature, scenario, step definition or test case with this id in "
+                       f"project {project.name}; see '{command('list', 'KIND', project=project.name)}'")
     if len(candidates) > 1:
         raise Ambiguous(f"{ident} is ambiguous: {_alternatives(session, ident, candidates)}; use one of those ids")
     return candidates[0]
