@@ -184,11 +184,12 @@ def _build_report(
         unparsed = {p for p, uses in features.items() if isinstance(uses, ParseError)}
         report.warnings.extend(lenses.bindings.stale(titles, unparsed.union(invalid)))
     index = StepIndex(compiled, registries)
-    refused = _behave_refuses(compiled, index, *_behave_read(parsed), group=lenses.behave.group,
-                               order=lenses.behave.order)
-    refused.update(_behave_unregistered([c.definition for c in compiled], registries, parsed, lenses.behave))
+    unregistered = _behave_unregistered([c.definition for c in compiled], registries, parsed, lenses.behave)
+    stopped = _matcher_stopped(parsed, lenses.behave)  # (their error is the selection's, below)
+    refused = _behave_refuses(_loaded(compiled, stopped.union(unregistered)), index, *_behave_read(parsed),
+                              group=lenses.behave.group, order=lenses.behave.order)
+    refused.update(unregistered)
     report.errors.extend(_unregistered_matcher(parsed, lenses.behave))
-    stopped = _matcher_stopped(parsed, lenses.behave)  # (their error is the selection's, just above)
     if refused or stopped:
         report.errors.extend(refused.values())
         report.broken.update(refused, stopped)
@@ -269,8 +270,15 @@ def behave_refused(
         return unregistered
     compiled = compile_matchable(behave, registries)
     read = _behave_read(parsed)
-    return unregistered | set(_behave_refuses(compiled, StepIndex(compiled), *read, group=folders.group,
-                                              order=folders.order))
+    return unregistered | set(_behave_refuses(_loaded(compiled, unregistered), StepIndex(compiled), *read,
+                                              group=folders.group, order=folders.order))
+
+
+def _loaded(compiled: list[Compiled], unloaded: Collection[str]) -> list[Compiled]:
+    """``compiled`` but the definitions behave stops before registering (``unloaded``: ``_matcher_stopped``,
+    ``_behave_unregistered``): ``_behave_refuses`` checks only what behave registers — one it never registers
+    refuses no later definition as ambiguous with it, nor is refused as ambiguous itself (its error is its stop)."""
+    return [c for c in compiled if c.definition.identity not in unloaded] if unloaded else compiled
 
 
 def _behave_unregistered(
