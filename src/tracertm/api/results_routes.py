@@ -1,6 +1,6 @@
 """Test runs over HTTP: ``POST /api/v1/projects/{project}/test-runs`` uploads a report (the same import as
 ``tracertm results import``: ``tracertm.results.import_results``), ``GET …/test-runs`` pages through the runs,
-``GET …/test-runs/{id}`` reads one run with its results.
+``GET …/test-runs/{id}`` reads one run with a page of its results.
 
 The report is the request body — ``application/xml`` (JUnit), ``application/json`` (Cucumber JSON),
 ``application/x-ndjson`` (Cucumber Messages) — or one or more ``file`` parts of a ``multipart/form-data`` upload.
@@ -26,6 +26,7 @@ from tracertm.api.writes import RENAME_ATTEMPTS, write_place
 from tracertm.repositories import Projects
 from tracertm.repositories.cursor import MAX_CHARS
 from tracertm.repositories.errors import NotFound
+from tracertm.results.pages import DEFAULT_RESULTS
 from tracertm.schemas.common import PageInfo
 from tracertm.schemas.filters import MAX_LIMIT
 
@@ -111,9 +112,11 @@ class TestResultRead(BaseModel):
 
 
 class TestRunDetail(TestRunRead):
-    """A run with its results (ordered by test id)."""
+    """A run with a page of its results (ordered by test id); ``page.next`` (and the ``Link`` header) carry the
+    next page's cursor."""
 
     results: list[TestResultRead]
+    page: PageInfo
 
 
 class TestRunPage(BaseModel):
@@ -228,11 +231,18 @@ def install_results_routes(app: APIRouter) -> None:
     def get_test_run(
         project: str,
         run_id: Annotated[str, PathParam(description="the run's id", json_schema_extra={"format": "uuid"})],
+        request: Request,
         session: ReadSession,
         status: Annotated[ResultStatus | None, Query(description="only results with this status")] = None,
-    ) -> dict[str, Any]:
-        """One run and its results."""
-        from tracertm.results.queries import get_run, run_dict, run_results
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="results per page (with a cursor alone: the "
+                                    "cursor's own)")] = DEFAULT_RESULTS,
+        cursor: Annotated[str | None, Query(max_length=MAX_CHARS,
+                                            description="from the previous page's page.next")] = None,
+    ) -> Response:
+        """One run and a page of its results, by test id: ``page.next`` (and the ``Link`` header) carry the next
+        page's cursor, which keeps the query (``status``) and the page size."""
+        from tracertm.results.pages import result_dict, results_page
+        from tracertm.results.queries import get_run, run_dict
 
         scoped = Projects(session).get(project, "project")
         # An id that is no UUID names no run: 404 as an unknown one is (as a link path that is no number), not 422.
@@ -243,7 +253,11 @@ def install_results_routes(app: APIRouter) -> None:
         run = get_run(session, scoped, wanted) if wanted is not None else None
         if run is None:
             raise ApiProblem(404, f"project {scoped.name} has no test run {run_id}", kind="not-found")
-        return {**run_dict(run), "results": run_results(session, run.id, status)}
+        size = limit if "limit" in request.query_params or not cursor else None
+        page = results_page(session, scoped, run_id=run.id, status=status, limit=size, cursor=cursor)
+        body = {**run_dict(run), "results": [result_dict(row) for row in page.rows],
+                "page": {"next": page.next_cursor, "limit": page.limit}}
+        return keyset_page(request, body, page.next_cursor, page.limit)
 
 
 _CHARSET = re.compile(r""";\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]*))""", re.IGNORECASE)

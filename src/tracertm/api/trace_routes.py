@@ -4,7 +4,8 @@
 - ``GET  /api/v1/projects/{project}/coverage`` — coverage states counted per requirement and per ADR, link counts;
 - ``GET  /api/v1/projects/{project}/links?suspect=true&type=implements`` — links, keyset paginated;
 - ``GET  /api/v1/projects/{project}/links/{link_id}`` — one link;
-- ``GET  /api/v1/projects/{project}/trace/{ident}?depth=N`` — the graph around a record or requirement id;
+- ``GET  /api/v1/projects/{project}/trace/{ident}?depth=N&limit=500`` — the graph around a record or requirement id,
+  a page of its edges at a time;
 - ``PATCH /api/v1/projects/{project}/links/{link_id}`` ``{"reviewed": true}`` + ``If-Match`` — review one link;
 - ``POST /api/v1/projects/{project}/links/review`` ``{"source": ID}`` or ``{"all": true}`` — review many.
 
@@ -31,17 +32,20 @@ from starlette.convertors import Convertor, register_url_convertor
 from tracertm import db
 from tracertm.api.bodies import model_body, openapi
 from tracertm.api.deps import (
-    MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, next_link, reader, tag_list, weakly_listed, writer,
+    MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader, tag_list,
+    weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.writes import RENAME_ATTEMPTS, write_place
 from tracertm.models import Project
 from tracertm.repositories import Projects
+from tracertm.repositories.cursor import MAX_CHARS
 from tracertm.repositories.errors import NotFound, StaleReview, StaleVersion
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.schemas.trace import (
     CoverageSummary, LinkPage, LinkRead, LinkUpdate, Matrix, ReviewRequest, ReviewResult, TraceGraph,
 )
+from tracertm.trace.graph_pages import DEFAULT_EDGES, MAX_EDGES
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -264,17 +268,26 @@ def install_trace_routes(app: APIRouter) -> None:
     @app.get(f"{base}/trace/{{ident:path}}", response_model=TraceGraph, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS, operation_id="trace_graph")
     def trace(
+        request: Request,
         project: str,
         ident: str,
         session: ReadSession,
         depth: Annotated[int, Query(ge=0, le=MAX_DEPTH, description="links to follow from the record")] = 2,
-    ) -> dict[str, Any]:
+        limit: Annotated[int, Query(ge=1, le=MAX_EDGES, description="edges per page (with a cursor alone: the "
+                                    "cursor's own)")] = DEFAULT_EDGES,
+        cursor: Annotated[str | None, Query(max_length=MAX_CHARS,
+                                            description="from the previous page's page.next")] = None,
+    ) -> Response:
         """The graph around a record (``ADR-0003``, ``CTR-0001``, ``FEAT-2``, ``FEAT-2/SC-4``) or a requirement
-        id: links followed both ways plus feature → scenario containment, ``depth`` steps. The same document as
+        id: links followed both ways plus feature → scenario containment, ``depth`` steps, at most ``limit``
+        edges and the nodes they join. ``truncated`` says more edges follow: ``page.next`` (and the ``Link``
+        header) is the next page's cursor, which keeps the depth and the page size. The same document as
         ``tracertm trace ID --format json``."""
         from tracertm.trace import graph
 
-        return graph.build(session, Projects(session).get(project, "project"), ident, depth).as_dict()
+        size = limit if "limit" in request.query_params or not cursor else None
+        found = graph.build(session, Projects(session).get(project, "project"), ident, depth, size, cursor)
+        return keyset_page(request, found.as_dict(), found.next_cursor, found.limit)
 
     @app.patch(f"{base}/links/{{link_id:{LINK_NUMBER}}}", response_model=LinkRead, tags=[TAG],
                responses=responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500, 503),

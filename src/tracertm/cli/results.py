@@ -47,6 +47,9 @@ def register(verbs: Any) -> None:
     lst.add_argument("--status", choices=STATUS_CHOICES, help="only results with this status")
     lst.add_argument("--since", metavar="DATE", type=nonblank("date"),
                      help="runs imported on or after DATE (YYYY-MM-DD or ISO time)")
+    lst.add_argument("--limit", type=bounded_int(1, 500), metavar="N",
+                     help="results per page (default and maximum: 500; with --cursor: the cursor's own)")
+    lst.add_argument("--cursor", type=nonblank("cursor"), help="the next page of a previous list (printed on stderr)")
     _project_option(lst)
     lst.add_argument("--output", choices=("text", "json"), default="text")
     lst.set_defaults(func=_list)
@@ -277,11 +280,19 @@ def parse_since(value: str | None) -> dt.datetime | None:
 
 def _list(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.results.queries import list_results
+    from tracertm.cli.records import option_error
+    from tracertm.results.pages import listed_dict, results_page
 
     session, project = _project(_context(args), args.project)
     with session:
-        items = list_results(session, project, status=args.status, since=parse_since(args.since))
+        try:
+            page = results_page(session, project, status=args.status, since=parse_since(args.since),
+                                limit=args.limit, cursor=args.cursor)
+        except UsageError as exc:  # (the query layer names the API's cursor parameter; here it is --cursor)
+            raise option_error(exc) from None
+        items = [listed_dict(row) for row in page.rows]
+    if page.next_cursor:
+        print(f"more: {_next_page_command(args, project.name, page.next_cursor)}", file=sys.stderr)
     if args.output == "json":
         print(output.to_json(items))
         return 0
@@ -291,6 +302,23 @@ def _list(args: argparse.Namespace) -> int:
     print(output.table(rows, ["imported", "commit", "status", "test", "scenario", "message"]) if rows
           else "no results")
     return 0
+
+
+def _next_page_command(args: argparse.Namespace, project: str, cursor: str) -> str:
+    """The command that lists the next page of results, to paste as it is (as ``list``'s: the cursor carries the
+    query and the page size, not the database and project it is about)."""
+    import shlex
+
+    from tracertm import db
+
+    words = ["tracertm", "results", "list", "--cursor", cursor, "--project", project]
+    if args.database_url:
+        words += ["--database-url", db.redact(args.database_url)]  # a password stays out of a CI log
+    if args.path:
+        words += ["--path", args.path]
+    if args.output != "text":
+        words += ["--output", args.output]
+    return shlex.join(words)
 
 
 def _runs(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ def register(verbs: Any) -> None:
     """Add the traceability sub-commands to the ``tracertm`` parser."""
     from tracertm.cli import _common
     from tracertm.cli.parsing import MAX_JOBS, bounded_int, nonblank
+    from tracertm.trace.graph_pages import DEFAULT_EDGES, MAX_EDGES
 
     def project_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
@@ -24,6 +25,10 @@ def register(verbs: Any) -> None:
                    "names the kind (contract:ADR-0003) when two kinds share an id")
     p.add_argument("--depth", type=bounded_int(0, 10), default=2, metavar="N",
                    help="links to follow from ID, 0 to 10 as in the API (default: 2)")
+    p.add_argument("--limit", type=bounded_int(1, MAX_EDGES), metavar="N",
+                   help=f"links per page, 1 to {MAX_EDGES:,} as in the API (default: {DEFAULT_EDGES}; with --cursor: "
+                   "the cursor's own)")
+    p.add_argument("--cursor", type=nonblank("cursor"), help="the next page of a previous trace (printed on stderr)")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
     project_options(p)
     p.set_defaults(func=_trace)
@@ -68,12 +73,36 @@ def register(verbs: Any) -> None:
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from tracertm.cli.records import open_project
+    from tracertm.cli.records import open_project, option_error
+    from tracertm.errors import UsageError
     from tracertm.trace import graph
 
     with open_project(args) as (session, project):
-        print(graph.render(graph.build(session, project, args.id, args.depth), args.format))
+        try:
+            found = graph.build(session, project, args.id, args.depth, args.limit, args.cursor)
+        except UsageError as exc:  # (the graph names the API's cursor parameter; here it is --cursor)
+            raise option_error(exc) from None
+        if found.next_cursor:
+            print(f"more: {_next_page_command(args, project.name, found.next_cursor)}", file=sys.stderr)
+        print(graph.render(found, args.format))
     return 0
+
+
+def _next_page_command(args: argparse.Namespace, project: str, cursor: str) -> str:
+    """The command that shows the graph's next page, to paste as it is (as ``list``'s: the cursor carries the
+    depth and the page size, not the database and project it is about)."""
+    import shlex
+
+    from tracertm import db
+
+    words = ["tracertm", "trace", args.id, "--cursor", cursor, "--project", project]
+    if args.database_url:
+        words += ["--database-url", db.redact(args.database_url)]  # a password stays out of a CI log
+    if args.path:
+        words += ["--path", args.path]
+    if args.format != "text":
+        words += ["--format", args.format]
+    return shlex.join(words)
 
 
 def _matrix(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tracertm.repositories.keyset import Key
 
 __all__ = [
-    "coverage", "get_run", "list_results", "list_runs", "prune", "run_dict", "run_results", "runs_page",
+    "coverage", "get_run", "list_results", "list_runs", "prune", "run_dict", "runs_page",
     "scenario_results", "unmatched",
 ]
 
@@ -139,34 +139,6 @@ def get_run(session: Session, project: Project, run_id: uuid.UUID) -> Any:
     return session.execute(
         select(TestRun).where(TestRun.id == run_id, TestRun.project_id == project.id)
     ).scalar_one_or_none()
-
-
-def run_results(session: Session, run_id: uuid.UUID, status: str | None = None) -> list[dict[str, Any]]:
-    """The results of one run, by test case id, with the scenario each was matched to (``FEAT-n/SC-m``)."""
-    from sqlalchemy import select
-
-    from tracertm.models import Feature, Scenario, TestCase, TestResult
-
-    query = (
-        select(TestResult, TestCase.test_case_number, TestCase.title, Scenario.scenario_number,
-               Feature.feature_number)
-        .join(TestCase, TestResult.test_case_id == TestCase.id)
-        .outerjoin(Scenario, TestResult.scenario_id == Scenario.id)
-        .outerjoin(Feature, Scenario.feature_id == Feature.id)
-        .where(TestResult.run_id == run_id)
-        .execution_options(include_deleted=True)
-        .order_by(TestCase.test_case_number)
-    )
-    if status is not None:
-        query = query.where(TestResult.status == status)
-    return [
-        {
-            "test": number, "title": title, "status": result.status, "duration": result.duration,
-            "message": result.message, "scenario": f"{feature}/{scenario}" if scenario else None,
-            "row": result.example_row, "match": result.match_rule, "failed_attempts": result.failed_attempts,
-        }
-        for result, number, title, scenario, feature in session.execute(query).all()
-    ]
 
 
 def list_results(

@@ -184,12 +184,15 @@ class GraphEdge(BaseModel):
 
 
 class TraceGraph(BaseModel):
-    """The graph around one record (``tracertm trace ID --format json``)."""
+    """A page of the graph around one record (``tracertm trace ID --format json``): at most ``page.limit`` edges,
+    in the order the walk reached them, and the nodes they join (the root always)."""
 
     model_config = _STRICT
     root: str
     nodes: list[GraphNode]
     edges: list[GraphEdge]
+    truncated: bool = Field(description="more edges follow these: page.next is the next page's cursor")
+    page: PageRef
 
 
 LinkPage.model_rebuild()

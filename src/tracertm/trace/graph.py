@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tracertm.engine.links import clip_ref, scenario_ref_splits
 from tracertm.errors import UsageError
 from tracertm.models import ADR, Contract, Feature, Link, Project, Scenario, StepDefinition, TestCase
+from tracertm.trace.graph_pages import DEFAULT_EDGES, EdgeKey, GraphCursor, digest
 from tracertm.trace.review import RECORD_KINDS, dangling_reasons, link_state, why_dangling
 
 Node = tuple[str, str]  # (kind, id) — scenarios as FEATURE/SCENARIO
@@ -34,11 +35,20 @@ class Edge:
 
 @dataclass
 class Graph:
-    """The nodes reached from ``root`` (with title, whether the record is missing, and depth) and the edges used."""
+    """The nodes of a page of the graph around ``root`` (with title, whether the record is missing, and depth): the
+    root and the ends of the page's edges. ``next_cursor``: where the next page of edges starts (None: no edge
+    follows these; ``truncated`` says the same)."""
 
     root: Node
     nodes: dict[Node, dict[str, Any]] = field(default_factory=dict)  # title, missing
     edges: list[Edge] = field(default_factory=list)
+    limit: int = DEFAULT_EDGES
+    next_cursor: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """Whether edges follow this page's (``next_cursor`` lists them)."""
+        return self.next_cursor is not None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +56,8 @@ class Graph:
             "nodes": [{"id": _key(n), "kind": n[0], "ref": n[1], **info} for n, info in self.nodes.items()],
             "edges": [{"source": _key(e.source), "target": _key(e.target), "type": e.type, "state": e.state}
                       for e in self.edges],
+            "truncated": self.truncated,
+            "page": {"next": self.next_cursor, "limit": self.limit},
         }
 
 
@@ -92,19 +104,28 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
     return (kind, str(getattr(row, NUMBER_COLUMN[kind]))), row.id
 
 
-def build(session: Session, project: Project, ident: str, depth: int = 2) -> Graph:
-    """Breadth-first over links (either direction) and containment from ``ident``, ``depth`` steps at most.
+def build(session: Session, project: Project, ident: str, depth: int = 2, limit: int | None = None,
+          cursor: str | None = None) -> Graph:
+    """Breadth-first over links (either direction) and containment from ``ident``, ``depth`` steps at most; a page of
+    at most ``limit`` edges (default :data:`DEFAULT_EDGES`) in the order the walk reached them, and the nodes they
+    join. ``cursor`` (a page's ``next_cursor``) is the next page: it carries the depth and the page size (``limit``
+    given next to it wins), ``ident`` must be the graph's root (else :class:`UsageError`, as for a forged one).
 
     Each step reads only the links of the nodes it expands (by source id and by the indexed target reference) and
-    the containment around them, so the cost follows the size of the graph, not of the project. Step definitions
-    and test cases are leaves unless they are the root (:data:`LEAF_KINDS`)."""
+    the containment around them, so the cost follows the size of the graph, not of the project; the walk stops at
+    the first round past the page's last edge, and titles are read for the page's nodes only. Step definitions and
+    test cases are leaves unless they are the root (:data:`LEAF_KINDS`)."""
     if depth < 0:
         raise UsageError(f"--depth {depth}: give 0 or more")
     root, root_id = _root(session, project, ident)
+    after = GraphCursor.decode(cursor, project.id, _key(root)) if cursor else None
+    if after is not None:
+        depth, limit = after.depth, limit or after.limit
+    size = limit or DEFAULT_EDGES
     ids: dict[Node, uuid.UUID] = {root: root_id} if root_id is not None else {}
-    graph = Graph(root)
     distance = {root: 0}
     seen: set[Edge] = set()
+    ordered: list[tuple[EdgeKey, Edge]] = []
     frontier = [root]
     for d in range(depth):
         expand = [n for n in frontier if n == root or n[0] not in LEAF_KINDS]
@@ -114,27 +135,59 @@ def build(session: Session, project: Project, ident: str, depth: int = 2) -> Gra
         frontier = []
         for edge in sorted(found - seen, key=lambda e: (e.source, e.type, e.target)):
             seen.add(edge)
-            graph.edges.append(edge)
+            ordered.append((_edge_key(d + 1, edge), edge))
             for other in (edge.source, edge.target):
                 if other not in distance:
                     distance[other] = d + 1
                     frontier.append(other)
+        # Every edge of a later round comes after this round's: once more than a page follows the cursor, the page
+        # and whether another follows are known (a shared step's 20,000 scenarios are not walked for 500 edges).
+        reached = after is None or d + 1 >= after.key[0]  # (the cursor's own round is walked)
+        if reached and len(_following(ordered, after)) > size:
+            break
+    pending = _following(ordered, after)
+    graph = Graph(root, edges=[edge for _, edge in pending[:size]], limit=size)
+    if len(pending) > size:
+        graph.next_cursor = GraphCursor(project.id, _key(root), depth, size, pending[size - 1][0]).encode()
+    shown = {root} | {end for edge in graph.edges for end in (edge.source, edge.target)}
+    _describe(session, project, graph, {node: distance[node] for node in shown})
+    return graph
+
+
+def _edge_key(round_: int, edge: Edge) -> EdgeKey:
+    """An edge's place in the walk's order: its round, then source, type and target (as each round sorts them)."""
+    return (round_, edge.source[0], edge.source[1], edge.type, edge.target[0], edge.target[1])
+
+
+def _following(ordered: list[tuple[EdgeKey, Edge]], after: GraphCursor | None) -> list[tuple[EdgeKey, Edge]]:
+    """The edges of ``ordered`` (in the walk's order) after the cursor's last edge: after its values; or, when it
+    carries their digest, after the edge of its round with that digest, which must still be in the graph."""
+    if after is None:
+        return ordered
+    if after.digest is None:
+        return [pair for pair in ordered if pair[0] > after.key]
+    for place, (key, _edge) in enumerate(ordered):
+        if key[0] == after.key[0] and digest(key) == after.digest:
+            return ordered[place + 1:]
+    raise UsageError("cursor: the last record of its page has changed or is gone since; start again without it")
+
+
+def _describe(session: Session, project: Project, graph: Graph, distance: dict[Node, int]) -> None:
+    """The nodes of ``graph`` (``distance``: each one's depth) with their titles, in the order of their depth."""
     titles = _titles(session, project, list(distance))
     # Why the links to a missing record dangle (``review.why_dangling``): one query for the ADRs among them.
     adrs = {ref for kind, ref in distance if kind == "adr" and (kind, ref) not in titles}
     reasons = dangling_reasons(session, project, adrs) if adrs else {}
     for node in sorted(distance, key=lambda n: (distance[n], n)):
-        found_title = titles.get(node)
         why = None
         if node not in titles and node[0] in RECORD_KINDS:
             why = reasons.get(node[1]) or why_dangling((None, ()))
         graph.nodes[node] = {
-            "title": found_title,
+            "title": titles.get(node),
             "missing": node not in titles and node[0] != "requirement",
             "depth": distance[node],
             "dangling": why,
         }
-    return graph
 
 
 def _adjacent(session: Session, project: Project, nodes: list[Node], ids: dict[Node, uuid.UUID]) -> set[Edge]:
@@ -268,7 +321,8 @@ def _text(graph: Graph) -> str:
         lines.append(one_line(
             f"  {edge.source[0]} {edge.source[1]} -{edge.type}-> {edge.target[0]} {edge.target[1]}{mark}"))
     others = [n for n in graph.nodes if n != graph.root]
-    lines.append(f"{len(others)} related, {len(graph.edges)} links")
+    more = "; more follow" if graph.truncated else ""
+    lines.append(f"{len(others)} related, {len(graph.edges)} links{more}")
     return "\n".join(lines)
 
 
