@@ -187,9 +187,9 @@ def install_trace_routes(app: APIRouter) -> None:
 
         scoped = Projects(session).get(project, "project")
         out: dict[str, Any] = {"project": scoped.name}
-        for key in ("requirements", "adrs"):
-            rows = coverage.coverage(session, scoped, key)
-            out[key] = {"total": len(rows), "states": coverage.states_count(rows)}
+        # Counted, not the matrix's rows built: every row is in one state.
+        for key, states in coverage.states_by_project(session, [scoped.id])[scoped.id].items():
+            out[key] = {"total": sum(states.values()), "states": states}
         out["links"] = listing.counts(session, scoped)
         return out
 

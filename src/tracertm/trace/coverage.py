@@ -1,7 +1,7 @@
 """Coverage states per requirement and per ADR (after OpenFastTrace's coverage and Doorstop's suspect links).
 
-One place decides a scenario's last result (``scenario_result``) and one decides a state (``state``), so new result
-columns are wired here only. States, most urgent first:
+One place decides a scenario's last result (``scenario_result``, and ``result_sql``, the same rule in SQL for the
+counts) and one decides a state (``state``), so new result columns are wired here only. States, most urgent first:
 
 - ``orphaned``: referenced but not defined — an ADR id no live ADR has; a requirement id that only features and
   scenarios name while no ADR or contract states it (ADRs and contracts are where requirements are stated; a project
@@ -20,8 +20,9 @@ from __future__ import annotations
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Select, select, true
@@ -65,6 +66,20 @@ def scenario_result(row: Mapping[str, Any]) -> str | None:
     if rate is None:
         return None
     return PASSED if float(rate) >= 1.0 else FAILED
+
+
+def result_sql() -> Any:
+    """``scenario_result`` in SQL, over the ``Scenario`` columns of a statement: ``'passed'``, ``'failed'`` or NULL
+    (never executed, or no scenario joined). The same rule (``tests/trace/test_coverage_states_counted.py`` holds
+    them equal), for reads that count results in the database rather than read each scenario's; ``last_status``
+    holds the statuses an import writes (``models.test_run.RESULT_STATUS_VALUES``), which ``lower`` folds alike
+    everywhere."""
+    from sqlalchemy import case, func, literal, null
+
+    status = func.lower(Scenario.last_status)
+    by_status = case((status.in_(_NEUTRAL), null()), (status.in_(_PASSING), literal(PASSED)), else_=literal(FAILED))
+    return case((Scenario.last_status.is_not(None), by_status), (Scenario.pass_rate.is_(None), null()),
+                (Scenario.pass_rate >= 1.0, literal(PASSED)), else_=literal(FAILED))
 
 
 def state(defined: bool, results: Iterable[str | None], suspect: bool) -> State:
@@ -136,31 +151,81 @@ def coverage(session: Session, project: Project, by: str = "requirements") -> li
 def states_by_project(session: Session,
                       ids: Collection[uuid.UUID] | None) -> dict[uuid.UUID, dict[str, dict[str, int]]]:
     """``states_count`` of ``coverage`` by requirements and by ADRs of the projects ``ids`` (None: every project), by
-    project id: ``{"requirements": {...}, "adrs": {...}}``. Three statements whatever the number of projects (the
-    dashboard's), not three or more per project; the states are ``coverage``'s own (``_rows``)."""
+    project id: ``{"requirements": {...}, "adrs": {...}}`` — what the dashboard, the project page and ``GET
+    .../coverage`` show. Two statements whatever the number of projects, links and scenarios: the links are grouped
+    in the database per target (``_targets``: a row per requirement or ADR id, not per link), so no link's or
+    scenario's id is read (the per-link rows of 20,000 scenarios took 2 s, most of it decoding 158,000 ids), and
+    each target's state is ``state``'s, as ``coverage``'s rows get theirs."""
     mine = true() if ids is None else Link.project_id.in_(ids)
-    kinds = ("requirement", "adr")
-    links: dict[tuple[uuid.UUID, str], list[Mapping[Any, Any]]] = defaultdict(list)
-    for link in session.execute(select(Link.project_id, *LINK_COLUMNS)
-                                .where(mine, Link.target_kind.in_(kinds))).mappings():
-        links[(link["project_id"], link["target_kind"])].append(link)
-    adrs: dict[uuid.UUID, list[tuple[str, str | None]]] = defaultdict(list)
-    for pid, number, title in session.execute(
-        select(ADR.project_id, ADR.adr_number, ADR.title)
+    targets: dict[tuple[uuid.UUID, str], list[_Target]] = defaultdict(list)
+    for pid, kind, ref, *flags in session.execute(_targets(mine)).all():
+        targets[(pid, kind)].append(_Target(ref, *(bool(flag) for flag in flags)))
+    adrs: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for pid, number in session.execute(
+        select(ADR.project_id, ADR.adr_number)
         .where(true() if ids is None else ADR.project_id.in_(ids), ADR.deleted_at.is_(None))
     ).all():
-        adrs[pid].append((str(number), title))
-    # The results of the scenarios those links come from, read in one statement (``_results`` reads them by id,
-    # 900 a statement).
-    columns = [getattr(Scenario, c) for c in RESULT_COLUMNS if hasattr(Scenario, c)]
-    sources = select(Link.source_id).where(mine, Link.target_kind.in_(kinds), Link.source_kind == "scenario")
-    results = {r["id"]: scenario_result(dict(r)) for r in session.execute(
-        select(Scenario.id, *columns).where(Scenario.id.in_(sources))).mappings()}
-    projects = set(ids) if ids is not None else {pid for pid, _ in links} | set(adrs)
-    return {pid: {by: states_count(_rows(_target_kind(by), links.get((pid, _target_kind(by)), []), adrs.get(pid, [])
-                                         if by == "adrs" else [], results, {}))
-                  for by in ("requirements", "adrs")}
+        adrs[pid].add(str(number))
+    projects = set(ids) if ids is not None else {pid for pid, _ in targets} | set(adrs)
+    return {pid: {"requirements": _tally(_requirement_states(targets.get((pid, "requirement"), []))),
+                  "adrs": _tally(_adr_states(targets.get((pid, "adr"), []), adrs.get(pid, set())))}
             for pid in projects}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What the state of a requirement or ADR id depends on, from all its links (``_targets``)."""
+
+    ref: str
+    stated: bool  # an ADR or a contract links to it
+    linked: bool  # a scenario links to it
+    passed: bool  # a linked scenario's last result passed
+    failed: bool  # ... failed
+    suspect: bool  # a link to it is suspect
+
+    def state(self, defined: bool) -> State:
+        """``state`` of this target: the results of its scenarios as far as ``state`` reads them (a failure, a
+        pass, or only scenarios never executed)."""
+        results = [r for r, seen in ((FAILED, self.failed), (PASSED, self.passed), (None, self.linked)) if seen]
+        return state(defined, results, self.suspect)
+
+
+def _targets(mine: Any) -> Select[Any]:
+    """Per project, target kind (requirement, adr) and target id of the links ``mine`` selects, a ``_Target``'s
+    flags (1 or 0) aggregated over its links: the sources' kinds, each scenario's last result (``result_sql``; a
+    deleted scenario has none, as ``_results`` reads only live ones) and each link's state (``review.link_state``'s
+    suspect)."""
+    from sqlalchemy import and_, case, func
+
+    def seen(condition: Any) -> Any:
+        return func.max(case((condition, 1), else_=0))
+
+    from_scenario = Link.source_kind == "scenario"
+    result = result_sql()
+    suspect = (Link.target_id.is_not(None) & Link.reviewed_version.is_not(None)
+               & Link.target_version.is_distinct_from(Link.reviewed_version))
+    return (
+        select(Link.project_id, Link.target_kind, Link.target_ref, seen(Link.source_kind.in_(STATING_KINDS)),
+               seen(from_scenario), seen(result == PASSED), seen(result == FAILED), seen(suspect))
+        .outerjoin(Scenario, and_(Scenario.id == Link.source_id, from_scenario, Scenario.deleted_at.is_(None)))
+        .where(mine, Link.target_kind.in_(("requirement", "adr")))
+        .group_by(Link.project_id, Link.target_kind, Link.target_ref)
+    )
+
+
+def _requirement_states(targets: Sequence[_Target]) -> Iterator[State]:
+    """The states of a project's requirements (``_rows``' rule of definition: stated by an ADR or a contract, or
+    every one when none is)."""
+    anywhere = any(t.stated for t in targets)
+    return (t.state(not anywhere or t.stated) for t in targets)
+
+
+def _adr_states(targets: Sequence[_Target], live: set[str]) -> Iterator[State]:
+    """The states of a project's ADRs: its live ones (``live``: their numbers), linked or not, and the ids links
+    name without a live ADR (orphaned)."""
+    linked = {t.ref for t in targets}
+    unlinked = (_Target(n, False, False, False, False, False) for n in live if n not in linked)
+    return chain((t.state(t.ref in live) for t in targets), (t.state(True) for t in unlinked))
 
 
 def _target_kind(by: str) -> str:
@@ -233,10 +298,15 @@ def _natural(text: str) -> tuple[Any, ...]:
 
 
 def states_count(rows: Iterable[Row]) -> dict[str, int]:
+    """How many of ``rows`` are in each state (every state named, most urgent first)."""
+    return _tally(row.state for row in rows)
+
+
+def _tally(states: Iterable[State]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        counts[str(row.state)] += 1
+    for one in states:
+        counts[str(one)] += 1
     return {str(s): counts.get(str(s), 0) for s in State}
 
 
-__all__ = ["State", "Row", "coverage", "scenario_result", "state", "states_by_project", "states_count"]
+__all__ = ["State", "Row", "coverage", "result_sql", "scenario_result", "state", "states_by_project", "states_count"]

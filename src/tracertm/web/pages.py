@@ -196,8 +196,7 @@ def summary(session: Session, project: Project, link_limit: int = 50) -> Summary
 
     status = Projects(session).status(project)
     links = review.summary(session, project, limit=link_limit)
-    states = {by: coverage.states_count(coverage.coverage(session, project, by)) for by in ("requirements", "adrs")}
-    return Summary(project, status, links, states)
+    return Summary(project, status, links, coverage.states_by_project(session, [project.id])[project.id])
 
 
 # The projects one dashboard page shows, by name; a *Next projects* link (``/?after=<the last name>``) leads on. A
