@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "coverage", "get_run", "list_results", "list_runs", "prune", "run_dict", "runs_page",
-    "scenario_results", "unmatched",
+    "scenario_results", "scenarios_results", "unmatched",
 ]
 
 
@@ -256,68 +256,98 @@ def scenario_results(session: Session, scenario: Scenario, limit: int = 5) -> di
     runs of one time and one import, which only a hand-edited database holds, are not interleaved), results within
     a run by test case. A scenario not run lately (fewer than ``limit`` results in the walked runs) sorts all its
     results."""
-    from sqlalchemy import func, select
+    return scenarios_results(session, [scenario], limit)[scenario.id]
 
-    from tracertm.models import TestCase, TestResult, TestRun
-    from tracertm.results.stats import _WALK, walk
 
-    found: list[tuple[Any, ...]] = []  # (run, status, example row, message, test case number), as shown
+def scenarios_results(session: Session, scenarios: Sequence[Scenario],
+                      limit: int = 5) -> dict[uuid.UUID, dict[str, Any]]:
+    """``scenario_results`` of each of ``scenarios``, by id, read together: one walk of the runs, each batch of
+    runs asked about every scenario that has not ``limit`` results yet (500 a statement), and the scenarios the walk
+    leaves sorted from all their results at once (a window function ranks them, 500 a statement). The statements
+    follow the runs walked, not the scenarios: a feature page asked some 6 per scenario."""
+    from tracertm.results.stats import _CHUNK, _WALK, walk
 
-    def ask(_left: list[uuid.UUID], batch: list[Any]) -> None:
-        params = {"scenario": scenario.id, **{f"run{place}": run.id for place, run in enumerate(batch)}}
-        found.extend((batch[place], *rest) for place, *rest in session.execute(
-            _last_results(len(batch)), params).all())
+    found: dict[uuid.UUID, list[tuple[Any, ...]]] = {s.id: [] for s in scenarios}  # as shown: (run, status, ...)
 
-    left, whole = walk(session, [scenario.id], ask, lambda _ident: len(found) >= limit,
+    def ask(left: list[uuid.UUID], batch: list[Any]) -> None:
+        runs = {f"run{place}": run.id for place, run in enumerate(batch)}
+        for start in range(0, len(left), _CHUNK):
+            for place, scenario_id, *rest in session.execute(
+                    _last_results(len(batch)), {**runs, "scenarios": left[start : start + _CHUNK]}).all():
+                found[scenario_id].append((batch[place], *rest))
+
+    left, whole = walk(session, list(found), ask, lambda ident: len(found[ident]) >= limit,
                        step=min(max(limit, 1), _WALK))
-    shown: list[tuple[Any, ...]]
-    if not left or whole:  # the runs walked hold the newest ``limit`` results (or all of them)
-        shown = found[:limit]
-    else:
-        when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-        shown = [(run, r.status, r.example_row, r.message, test) for r, run, test in session.execute(
-            select(TestResult, TestRun, TestCase.test_case_number)
-            .join(TestRun, TestResult.run_id == TestRun.id)
-            .join(TestCase, TestResult.test_case_id == TestCase.id)
-            .where(TestResult.scenario_id == scenario.id)
-            .order_by(when.desc(), TestRun.imported_at.desc(), TestCase.test_case_number)
-            .limit(limit)
-            .execution_options(include_deleted=True)
-        ).all()]
-    return {
-        "pass_rate": scenario.pass_rate,
-        "last_status": scenario.last_status,
-        "last_executed_at": _iso(scenario.last_executed_at),
-        "execution_count": scenario.execution_count,
-        "flaky": scenario.flaky,
+    # The runs walked hold a scenario's newest ``limit`` results (or all of them) unless the walk left it.
+    shown = {ident: found[ident][:limit] for ident in found}
+    if not whole:
+        shown.update(_newest_results(session, left, limit))
+    return {s.id: {
+        "pass_rate": s.pass_rate,
+        "last_status": s.last_status,
+        "last_executed_at": _iso(s.last_executed_at),
+        "execution_count": s.execution_count,
+        "flaky": s.flaky,
         "last_results": [
             {"status": status, "test": test, "row": row, "commit": run.commit_sha,
              "run": run.name, "when": _iso(run.finished_at or run.started_at or run.imported_at),
              "message": message}
-            for run, status, row, message, test in shown
+            for run, status, row, message, test in shown[s.id]
         ],
-    }
+    } for s in scenarios}
 
 
 @functools.lru_cache(maxsize=None)
 def _last_results(count: int) -> Any:
-    """``scenario_results``' read of a scenario's results (bound as ``scenario``) in ``count`` runs
+    """``scenarios_results``' read of the results of scenarios (a list bound as ``scenarios``) in ``count`` runs
     (``stats.per_run``), ordered by run and then test case; built once per ``count``."""
     from sqlalchemy import bindparam, select
 
     from tracertm.models import TestCase, TestResult
     from tracertm.results.stats import per_run
 
-    scenario = bindparam("scenario", type_=TestResult.scenario_id.type)
+    scenarios = bindparam("scenarios", expanding=True, type_=TestResult.scenario_id.type)
     found = per_run(count, lambda run: select(
-        TestResult.test_case_id, TestResult.status, TestResult.example_row, TestResult.message,
-    ).where(TestResult.scenario_id == scenario, TestResult.run_id == run))
+        TestResult.scenario_id, TestResult.test_case_id, TestResult.status, TestResult.example_row,
+        TestResult.message,
+    ).where(TestResult.scenario_id.in_(scenarios), TestResult.run_id == run))
     return (
-        select(found.c.place, found.c.status, found.c.example_row, found.c.message, TestCase.test_case_number)
+        select(found.c.place, found.c.scenario_id, found.c.status, found.c.example_row, found.c.message,
+               TestCase.test_case_number)
         .join(TestCase, found.c.test_case_id == TestCase.id)
         .order_by(found.c.place, TestCase.test_case_number)
         .execution_options(include_deleted=True)
     )
+
+
+def _newest_results(session: Session, scenario_ids: list[uuid.UUID],
+                    limit: int) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
+    """The newest ``limit`` results of each of ``scenario_ids`` from all their results, as ``scenarios_results``
+    shows them ((run, status, example row, message, test case number); the run's figures by name): by the run's
+    time, then its import, then the test case — for scenarios the newest runs walked did not answer."""
+    from sqlalchemy import func, select
+
+    from tracertm.models import TestCase, TestResult, TestRun
+    from tracertm.results.stats import _CHUNK
+
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    out: dict[uuid.UUID, list[tuple[Any, ...]]] = {ident: [] for ident in scenario_ids}
+    for start in range(0, len(scenario_ids), _CHUNK):
+        ranked = (
+            select(TestResult.scenario_id, TestResult.status, TestResult.example_row, TestResult.message,
+                   TestCase.test_case_number, TestRun.commit_sha, TestRun.name, TestRun.finished_at,
+                   TestRun.started_at, TestRun.imported_at,
+                   func.row_number().over(partition_by=TestResult.scenario_id, order_by=(
+                       when.desc(), TestRun.imported_at.desc(), TestCase.test_case_number)).label("rank"))
+            .join(TestRun, TestResult.run_id == TestRun.id)
+            .join(TestCase, TestResult.test_case_id == TestCase.id)
+            .where(TestResult.scenario_id.in_(scenario_ids[start : start + _CHUNK]))
+            .subquery()
+        )
+        for row in session.execute(select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
+                                   .execution_options(include_deleted=True)).all():
+            out[row.scenario_id].append((row, row.status, row.example_row, row.message, row.test_case_number))
+    return out
 
 
 # A content change: (its commit — its own, or the HEAD a clean work tree's sync recorded (``history.dated``), None

@@ -133,19 +133,41 @@ def definition_uses(session: Session, definition: StepDefinition) -> list[dict[s
 
 def scenario_steps(session: Session, scenario: Scenario) -> list[dict[str, Any]]:
     """The executed steps of a scenario (per Examples row for an outline) and the definitions they matched."""
-    project_id = scenario.feature.project_id
-    stored = session.execute(
-        select(ScenarioSteps.steps).where(ScenarioSteps.scenario_id == scenario.id)
-    ).scalar_one_or_none()
-    steps = decoded(stored) if stored is not None else []
-    if not steps:
-        return []
-    shorts = short_ids(session, project_id)
-    wanted = sorted({uuid.UUID(hex=d) for step in steps for d, _ in step[6]}, key=str)
-    definitions = {d.id.hex: d for d in session.execute(
-        select(StepDefinition).where(StepDefinition.id.in_(wanted)).execution_options(include_deleted=True)
-    ).scalars()} if wanted else {}
+    return scenarios_steps(session, scenario.feature.project_id, [scenario.id]).get(scenario.id, [])
+
+
+def scenarios_steps(session: Session, project_id: uuid.UUID,
+                    scenario_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """``scenario_steps`` of the scenarios ``scenario_ids`` of one project, by id (a scenario with no executed
+    steps left out), read together: their stored steps in a statement per 900 scenarios, the definitions they
+    matched with their short ids in one per 900 definitions — a feature page of many scenarios read them per
+    scenario, numbering every definition of the project each time."""
+    from tracertm.engine.apply import iter_chunks
+
+    stored: dict[uuid.UUID, list[list[Any]]] = {}
+    for chunk in iter_chunks(sorted(set(scenario_ids), key=str)):
+        for scenario_id, steps in session.execute(
+            select(ScenarioSteps.scenario_id, ScenarioSteps.steps).where(ScenarioSteps.scenario_id.in_(chunk))
+        ).all():
+            if steps := decoded(steps):
+                stored[scenario_id] = steps
+    wanted = sorted({d for steps in stored.values() for step in steps for d, _ in step[6]})
+    definitions: dict[str, tuple[StepDefinition, int | None]] = {}
+    numbers = ranked(project_id)
+    for chunk in iter_chunks(wanted):
+        definitions.update((d.id.hex, (d, n)) for d, n in session.execute(
+            select(StepDefinition, numbers.c.n).outerjoin(numbers, numbers.c.id == StepDefinition.id)
+            .where(StepDefinition.id.in_([uuid.UUID(hex=h) for h in chunk]))
+            .execution_options(include_deleted=True)
+        ).all())
     nulls_first = session.get_bind().dialect.name != "postgresql"
+    return {scenario_id: _steps_shown(steps, definitions, nulls_first) for scenario_id, steps in stored.items()}
+
+
+def _steps_shown(steps: list[list[Any]], definitions: dict[str, tuple[StepDefinition, int | None]],
+                 nulls_first: bool) -> list[dict[str, Any]]:
+    """A scenario's stored steps as shown: in line order (an outline's Examples rows where the database sorts
+    NULL), each with the ``definitions`` (by hex id: the row and its ``STEP-n`` number) it matched."""
 
     def order(step: list[Any]) -> tuple[Any, ...]:
         row_line = step[2]
@@ -157,11 +179,12 @@ def scenario_steps(session: Session, scenario: Scenario) -> list[dict[str, Any]]
         step = {"line": line, "row_line": row_line, "keyword": keyword, "text": text, "status": status,
                 "definitions": []}
         for definition_hex, arguments in matches:  # an ambiguous step's candidates in file order
-            d = definitions.get(definition_hex)
-            if d is not None:
+            found = definitions.get(definition_hex)
+            if found is not None:
+                d, n = found
                 step["definitions"].append({
-                    "id": shorts.get(d.id), "identity": d.step_number, "location": f"{d.source_path}:{d.line}",
-                    "pattern": d.pattern, "arguments": list(arguments or ()),
+                    "id": short_id(n) if n is not None else None, "identity": d.step_number,
+                    "location": f"{d.source_path}:{d.line}", "pattern": d.pattern, "arguments": list(arguments or ()),
                 })
         out.append(step)
     return out

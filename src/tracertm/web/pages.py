@@ -563,14 +563,21 @@ class ScenarioView:
 
 
 def scenario_view(session: Session, project: Project, scenario: Any, results: int = 3) -> ScenarioView:
-    from tracertm.results.queries import scenario_results
-    from tracertm.steps.queries import scenario_steps
+    return scenario_views(session, project, [scenario], results)[0]
 
-    steps = scenario_steps(session, scenario)
-    return ScenarioView(
-        scenario, steps or _parsed_steps(scenario), bool(steps), scenario_results(session, scenario, limit=results),
-        record_url(project.name, "scenario", scenario.scenario_number, scenario.feature.feature_number) or "",
-    )
+
+def scenario_views(session: Session, project: Project, scenarios: list[Any], results: int = 3) -> list[ScenarioView]:
+    """``scenario_view`` of each of ``scenarios`` (of ``project``), their steps and results read together
+    (``scenarios_steps``, ``scenarios_results``): a feature page's statements do not grow with its scenarios."""
+    from tracertm.results.queries import scenarios_results
+    from tracertm.steps.queries import scenarios_steps
+
+    steps = scenarios_steps(session, project.id, [s.id for s in scenarios])
+    shown = scenarios_results(session, scenarios, limit=results)
+    return [ScenarioView(
+        s, steps.get(s.id) or _parsed_steps(s), s.id in steps, shown[s.id],
+        record_url(project.name, "scenario", s.scenario_number, s.feature.feature_number) or "",
+    ) for s in scenarios]
 
 
 def feature_page(session: Session, project_name: str, ident: str) -> dict[str, Any]:
@@ -582,7 +589,7 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
     live = [s for s in row.scenarios if s.deleted_at is None]
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
-        "db_fields": database, "scenarios": [scenario_view(session, project, s) for s in live],
+        "db_fields": database, "scenarios": scenario_views(session, project, live),
         # The description sits right below the page's <h1>, before its first section.
         "prose": _prose(session, project, row, {"description": row.description}, tops={"description": 2}),
         "links": _links_of(session, project, "feature", row),
