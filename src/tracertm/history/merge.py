@@ -218,7 +218,7 @@ def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[
     known: dict[uuid.UUID, list[Any]] = {}
     for r in session.connection().execute(
         select(rev.id, rev.entity_id, rev.commit_sha, rev.content_hash, rev.source_path, rev.version, rev.change,
-               rev.created_at, rev.seq, runs.trigger, runs.commit_sha.label("run_commit"))
+               rev.seq, runs.trigger, runs.commit_sha.label("run_commit"))
         .select_from(outerjoin(SpecRevision.__table__, SyncRun.__table__, rev.sync_run_id == runs.id))
         .where(rev.project_id == project_id)
     ):
@@ -368,7 +368,7 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
             written.append(h | {"version": version, "change": "created"} if first else h | {"version": version})
     if not outside:
         return written, None
-    first_own = min(outside, key=lambda r: (r.version, r.created_at))
+    first_own = _first_own(outside)
     if cut < len(history):
         stands = history[cut]
         version += int(stands["version"]) - previous
@@ -465,6 +465,12 @@ def _written_after(conn: Any, revisions: list[Any]) -> None:
                  [{"id": i, "seq": top + n} for n, i in enumerate(ids, 1)])
 
 
+def _first_own(outside: list[Any]) -> Any:
+    """The database's first revision of its own of a record: the lowest version, the one written first in it
+    (``seq``; ``created_at`` ties between the revisions of one transaction, and PostgreSQL's is when it began)."""
+    return min(outside, key=lambda r: (r.version, r.seq))
+
+
 def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
                  chain: Mapping[str, int]) -> int:
     """How much of a record's history comes before what the database already recorded of it.
@@ -479,7 +485,7 @@ def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict
     outside = [r for r in existing if r.trigger != "backfill"]
     if not outside:
         return len(history)
-    first = min(outside, key=lambda r: (r.version, r.created_at))
+    first = _first_own(outside)
     at = first.commit_sha or getattr(first, "run_commit", None)
     if at:
         for i, h in enumerate(history):

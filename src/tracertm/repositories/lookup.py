@@ -86,7 +86,8 @@ def former_holders(session: Session, project: Project, ident: str) -> builtins.l
         select(SpecRevision.entity_type, SpecRevision.entity_id, SpecRevision.number, SpecRevision.snapshot)
         .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(kinds),
                SpecRevision.number.in_(numbers))
-        .order_by(SpecRevision.created_at.desc()).limit(1000)
+        # Newest first as written (``seq``): ``created_at`` is shared by one backfill's revisions.
+        .order_by(SpecRevision.seq.desc()).limit(1000)
     ).all()
     found: dict[Any, tuple[Kind, Any]] = {}
     for entity_type, entity_id, number, snapshot in rows:

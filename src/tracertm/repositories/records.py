@@ -552,19 +552,20 @@ class Records:
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")
         sha, when = self.commit_date(commit, "commit")
+        # The last of them in ``history``'s order (by version, then as written: ``seq``), not by ``created_at``:
+        # the moves one backfill writes share it (PostgreSQL's is the transaction's start, SQLite's the batch's).
+        last = [c.desc() for c in _history_order()]
         exact = self.session.execute(
             select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.commit_sha == sha)
-            .order_by(SpecRevision.version.desc(), SpecRevision.created_at.desc()).limit(1)
+            .order_by(*last).limit(1)
         ).scalar_one_or_none()
         if exact is not None:
             return exact
         date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
-        # Ties (git dates have one-second resolution): the higher version, then the revision written last.
+        # Ties (git dates have one-second resolution): the one ``history`` lists last.
         return self.session.execute(
-            select(SpecRevision)
-            .where(SpecRevision.entity_id == row.id, date <= when)
-            .order_by(date.desc(), SpecRevision.version.desc(), SpecRevision.created_at.desc())
-            .limit(1)
+            select(SpecRevision).where(SpecRevision.entity_id == row.id, date <= when)
+            .order_by(date.desc(), *last).limit(1)
         ).scalar_one_or_none()
 
     # ------------------------------------------------------------------------------------------------- writes

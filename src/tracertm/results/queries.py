@@ -410,11 +410,11 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
 def _content_changes(project_id: uuid.UUID) -> Any:
     """The project's scenario and feature revisions that changed content, in the order ``coverage`` lists them:
     (entity, commit, commit time, sync time, content hash, the revision's own commit) by entity, version, then
-    creation; a clean work tree's revision is dated by its run's HEAD (``history.dated``). ``created``,
+    write order; a clean work tree's revision is dated by its run's HEAD (``history.dated``). ``created``,
     ``updated`` and ``restored`` do; a ``moved`` does when it raised the version — when it is the first revision
     of its version: no other change shares its version (every other change raises it, so such a one came first)
-    and no move of that version is older. Decided in the database (an index seek on (entity, version) per move)
-    rather than by reading every revision in order, ``annotated`` ones included."""
+    and no move of that version was written before it. Decided in the database (an index seek on (entity,
+    version) per move) rather than by reading every revision in order, ``annotated`` ones included."""
     from sqlalchemy import and_, exists, or_, select, text
     from sqlalchemy.orm import aliased
 
@@ -427,7 +427,8 @@ def _content_changes(project_id: uuid.UUID) -> Any:
     first_of_version = ~exists().where(
         before.entity_id == SpecRevision.entity_id, before.version == SpecRevision.version,
         before.id != SpecRevision.id, before.project_id == project_id, before.entity_type.in_(kinds),
-        or_(before.change != "moved", before.created_at < SpecRevision.created_at),
+        # Written before it (``seq``): the moves of one backfill share ``created_at``, so that neither was older.
+        or_(before.change != "moved", before.seq < SpecRevision.seq),
     )
     return (
         select(SpecRevision.entity_id, dated_commit(SyncRun), dated_time(SyncRun), SpecRevision.created_at,
@@ -439,7 +440,7 @@ def _content_changes(project_id: uuid.UUID) -> Any:
                text(CONTENT_CHANGES),
                or_(SpecRevision.change.in_(("created", "updated", "restored")),
                    and_(SpecRevision.change == "moved", first_of_version)))
-        .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.created_at)
+        .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.seq)
     )
 
 
