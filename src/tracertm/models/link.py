@@ -41,6 +41,9 @@ class Link(TimestampMixin, Base):
         UniqueConstraint("source_id", "link_type", "target_kind", "target_ref"),
         Index("ix_links_project_id_target_kind_target_ref", "project_id", "target_kind", "target_ref"),
         Index("ix_links_target_id", "target_id"),
+        # A project's links in number order: a page of ``trace.listing`` seeks past the previous page's last number
+        # and reads on until the page is full (migration 0031).
+        Index("ix_links_project_id_id", "project_id", "id"),
     )
 
     # A short integer: what people type in ``tracertm review 42``, and no uuid4() per link on a cold sync.

@@ -90,6 +90,32 @@ def _clock_postgresql(element: clock, compiler: SQLCompiler, **kw: Any) -> str:
     return "clock_timestamp()"
 
 
+class unindexed(FunctionElement[Any]):
+    """``column`` in a condition SQLite's planner takes no index for: ``+column`` there, the column itself elsewhere.
+
+    Without statistics SQLite weighs every index whose first column a condition names with ``=`` alike, so beside
+    ``links.project_id = ?`` it may seek a project's index where another condition names the few rows wanted (a
+    record's links by ``source_id`` or ``target_id``) and read all of the project's links. The unary ``+`` is
+    SQLite's documented way to keep an index out of a term; PostgreSQL weighs them by its statistics (and has no
+    unary ``+`` for every type)."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type  # the column's bind processing for what it is compared with (a GUID's hex text)
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
 def database_now(bind: Any) -> dt.datetime:
     """``clock`` read now through ``bind`` (a session or a connection): an aware UTC time."""
     from sqlalchemy import select

@@ -2,7 +2,10 @@
 
 Links are ordered by their number (``links.id``, the primary key), so a page is an index range seek after the last
 number of the previous page — no OFFSET scan, and stable while syncs insert links. The cursor is opaque and
-carries the whole query, like the record lists' cursors (``tracertm.repositories.cursor``).
+carries the whole query, like the record lists' cursors (``tracertm.repositories.cursor``). The seek is in the
+project's links by number (``ix_links_project_id_id``, migration 0031: before it SQLite read and sorted every link
+of the project for each page); a filter reads on from there until the page is full. ``source`` reads the record's
+own links instead (the ``source_id`` index) and sorts those.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 from tracertm.errors import UsageError
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.models import Link, LinkType, Project
+from tracertm.models.types import unindexed
 from tracertm.text import is_text
 from tracertm.trace.review import RECORD_KINDS, as_dict, dangling_reasons, record_id, with_reasons
 
@@ -78,7 +82,7 @@ def list_links(session: Session, project: Project, flt: LinkFilter | None = None
     wrong = [t for t in flt.types if t not in LINK_TYPES]
     if wrong:
         raise UsageError(f"type {wrong[0]!r}: not a link type; use one of {', '.join(LINK_TYPES)}")
-    stmt = select(Link).where(Link.project_id == project.id, Link.id > after)
+    stmt = select(Link).where(_project_term(project, by_source=bool(flt.source)), Link.id > after)
     if flt.suspect is not None:
         stmt = stmt.where(suspect_clause() if flt.suspect else ~suspect_clause())
     if flt.dangling is not None:
@@ -98,6 +102,14 @@ def list_links(session: Session, project: Project, flt: LinkFilter | None = None
     if more:
         page.next_cursor = _encode(project.id, flt, rows[-1].id)
     return page
+
+
+def _project_term(project: Project, by_source: bool) -> Any:
+    """SQL: the link is ``project``'s. With a ``source`` filter the planner must not take the project's index for
+    it (``unindexed``): the source's own links are a handful, the project's tens of thousands, and SQLite without
+    statistics weighs the two indexes alike."""
+    column = unindexed(Link.project_id) if by_source else Link.project_id
+    return column == project.id
 
 
 def counts(session: Session, project: Project) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError, Diagnostic, UsageError
 from tracertm.models import Link, Project
+from tracertm.models.types import unindexed
 
 RECORD_KINDS = ("adr", "contract", "feature", "scenario")
 MAX_REVIEWER = 255  # links.reviewed_by: PostgreSQL refuses a longer name (SQLite would keep it)
@@ -224,8 +225,8 @@ def record_links(session: Session, project: Project, kind: str, row: Any) -> dic
         select(Link).where(Link.project_id == project.id, Link.source_id == row.id)
         .order_by(Link.link_type, Link.target_ref)
     ).scalars()
-    incoming = session.execute(
-        select(Link).where(Link.project_id == project.id, Link.target_id == row.id)
+    incoming = session.execute(  # by the target's index, not the project's (``unindexed``: migration 0031)
+        select(Link).where(unindexed(Link.project_id) == project.id, Link.target_id == row.id)
         .order_by(Link.source_ref, Link.link_type)
     ).scalars()
     out = [as_dict(x) for x in outgoing]
