@@ -100,3 +100,32 @@ def _trail(engine: Any) -> list[str | None]:
     with db.session(engine) as session:
         records = Records(session, "contract")
         return [r.source_path for r in records.history(records.get("CTR-0001"))]
+
+
+def test_sqlite_bulk_writers_number_their_revisions_as_rowids(git_repo: GitRepo, tmp_path: Any) -> None:
+    """SQLite: a sync, a backfill (its merge too), a results import's test cases and scenario statistics write
+    ``seq`` themselves — the trigger of migration 0030, dropped here, cost each row an UPDATE — and it is the row's
+    rowid, as the trigger gives it and ``history.merge._written_after`` moves both."""
+    url = f"sqlite:///{tmp_path / 'bulk.db'}"
+    git_repo.write("contracts/a.yaml", contract(1, "One"))
+    git_repo.commit("c1")
+    git_repo.write("features/f.feature", "Feature: F\n  Scenario: S\n    Given x\n")
+    git_repo.commit("c2")
+    engine = db.make_engine(url)
+    try:
+        db.ensure_schema(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER spec_revisions_seq_ai"))
+        sync(git_repo.path, engine=engine, project="p")
+        git_repo.git("mv", "contracts/a.yaml", "contracts/b.yaml")
+        git_repo.commit("c3")
+        assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
+        junit = JUNIT.replace(b"</testsuite>", b'<testcase classname="features.f" name="test_s"/></testsuite>')
+        import_results(url, "p", [("t.xml", junit)], commit=git_repo.head())
+        with engine.connect() as conn:
+            written = conn.execute(text("SELECT change, entity_type, seq = rowid FROM spec_revisions")).all()
+    finally:
+        engine.dispose()
+    assert {(change, kind) for change, kind, _ in written} >= {
+        ("created", "contract"), ("moved", "contract"), ("created", "test_case"), ("annotated", "scenario")}
+    assert all(same for _, _, same in written), written

@@ -81,7 +81,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     change, and how many commits an earlier backfill recorded that are not in ``sim.chain`` (``orphaned``)."""
     from sqlalchemy import bindparam, insert, update
 
-    from tracertm.engine.apply import REVISIONS, TABLES, Provenance, build_row, execute_batch, execute_guarded
+    from tracertm.engine.apply import TABLES, Provenance, build_row, execute_batch, execute_guarded, insert_revisions
 
     conn = session.connection()
     rows = _rows(session, project_id)
@@ -149,7 +149,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     _provenance(conn, project_id, sources, sim, state)
     _fill_adr_dates(session, project_id, state)
     if out:
-        execute_batch(conn, insert(REVISIONS), out)
+        insert_revisions(conn, out)  # numbered in write order (SQLite), before ``_written_after`` numbers the rest
     _written_after(conn, behind)
     return counts, len(orphans)
 

@@ -174,9 +174,10 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     # The order the database wrote the revisions in, which orders the moves of one version (``Records.history``):
     # dates do not (a work tree's move has no commit date; a ``sync --ref`` of an older commit, written after it,
     # has an older one), nor does ``created_at`` (PostgreSQL's is the transaction's start). Assigned by the database
-    # to every writer that leaves it out (``write_order``). Compared within one record's revisions, and across
-    # records only for which had an id last (``former_holders``); a backfill merge gives the revisions it puts
-    # behind its grafted history new ones (``history.merge``).
+    # to every writer that leaves it out (``write_order``); SQLite's bulk writers number their rows themselves
+    # (``engine.apply.write_order_from``). Compared within one record's revisions, and across records only for which
+    # had an id last (``former_holders``); a backfill merge gives the revisions it puts behind its grafted history
+    # new ones (``history.merge``).
     seq: Mapped[int | None] = mapped_column(BigInteger, server_default=write_order())
 
 

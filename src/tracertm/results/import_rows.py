@@ -210,6 +210,7 @@ def insert_cases(
     """Insert ``case_rows`` (or ``flat_rows("cases", …)``), leaving out those whose (project, external id) exists:
     how many went in. ``stamp``: see ``sqlite_now``. On SQLite the ``created`` revisions (``actor``'s) of the rows
     that went in are written too (``_CREATED_SQL``); on PostgreSQL the caller inserts their ``revision_rows``."""
+    from tracertm.engine.apply import write_order_from
     from tracertm.models import TestCase
 
     if stamp is not None and not isinstance(rows, Flat):  # SQLite: the values all rows share bound once
@@ -222,7 +223,10 @@ def insert_cases(
     inserted = insert_rows(connection, core_table(TestCase), columns, written, json=("test_case_metadata",),
                            skip_existing=("project_id", "test_case_number"), spans=spans)
     for first, last in _joined(spans):
-        connection.exec_driver_sql(_CREATED_SQL, (actor, first, last))
+        # Numbered in write order as they go in (``engine.apply.write_order_from``): no trigger's UPDATE per row.
+        seq = write_order_from(connection)
+        assert seq is not None
+        connection.exec_driver_sql(_CREATED_SQL, (actor, seq - 1, first, last))
     return inserted
 
 
@@ -244,14 +248,14 @@ def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 # are handed out in key order (``rows.IdForm``).
 _CREATED_SQL = (
     "INSERT INTO spec_revisions (id, project_id, entity_type, entity_id, number, version, change, actor, snapshot, "
-    "created_at) SELECT substr(id, 1, 24) || lower(hex(randomblob(4))), project_id, 'test_case', id, "
+    "created_at, seq) SELECT substr(id, 1, 24) || lower(hex(randomblob(4))), project_id, 'test_case', id, "
     "test_case_number, 1, 'created', ?, "
     "'{\"test_case_number\":' || json_quote(test_case_number) || ',\"title\":' || json_quote(title) "
     "|| ',\"status\":' || json_quote(status) "
     "|| CASE WHEN automation_script_path IS NULL THEN '' "
     "ELSE ',\"automation_script_path\":' || json_quote(automation_script_path) END "
-    "|| ',\"test_case_metadata\":' || test_case_metadata || '}', created_at "
-    "FROM test_cases WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+    "|| ',\"test_case_metadata\":' || test_case_metadata || '}', created_at, "
+    "? + row_number() OVER (ORDER BY rowid) FROM test_cases WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
 )
 
 

@@ -461,6 +461,7 @@ def recompute(
     from sqlalchemy import Table, bindparam, literal_column, update
 
     from tracertm.engine import bulk
+    from tracertm.engine.apply import write_order_from
     from tracertm.errors import ConflictError
     from tracertm.models import Scenario, SpecRevision
     from tracertm.parsers.common import json_safe
@@ -511,7 +512,12 @@ def recompute(
     if connection.dialect.supports_sane_multi_rowcount and updated != len(updates):
         raise ConflictError("a scenario's statistics were edited while results were imported; import again")
     # The revisions as driver values, many per statement (``rows.insert_rows``), like the import's own rows.
-    insert_rows(connection, revisions_table, _REVISION_COLUMNS, revisions, json=("snapshot", "changed_fields"))
+    columns_written: tuple[str, ...] = _REVISION_COLUMNS
+    first = write_order_from(connection)
+    if first is not None:  # SQLite: numbered in write order here, not by the trigger's UPDATE per row
+        columns_written = (*_REVISION_COLUMNS, "seq")
+        revisions = [(*row, seq) for seq, row in enumerate(revisions, first)]
+    insert_rows(connection, revisions_table, columns_written, revisions, json=("snapshot", "changed_fields"))
     changed_ids = {row["b_id"] for row in updates}
     for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
         if isinstance(obj, Scenario) and obj.id in changed_ids:
