@@ -1,8 +1,8 @@
 """``spec_revisions.seq``, the order the database wrote the revisions in (migration 0030), which orders the moves of
-one version in ``history``: every writer gets it without naming it — a sync, a backfill, a database-side edit
-through the ORM, a results import (SQLite's test cases' revisions are made by a raw ``INSERT ... SELECT``, on
-PostgreSQL they are copied) — each run's numbers above the ones before. Revisions written before the migration keep
-the order ``history`` showed them in. SQLite and PostgreSQL."""
+one version in ``history``: every writer numbers its revisions — a sync, a backfill, a database-side edit
+through the ORM or the API, a test case a script adds, a results import (SQLite's test cases' revisions are made by
+a raw ``INSERT ... SELECT``, on PostgreSQL they are copied) — each run's numbers above the ones before. Revisions
+written before the migration keep the order ``history`` showed them in. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from typing import Any
 from alembic import command
 from sqlalchemy import select, text
 
+from apikit import api_client, make_token
 from conftest import GitRepo, run_cli
 from specs import contract
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
-from tracertm.models import Feature, Scenario, SpecRevision
+from tracertm.models import Feature, Scenario, SpecRevision, TestCase
 from tracertm.repositories import Records
 from tracertm.results import import_results
 
@@ -57,6 +58,13 @@ def test_every_writer_numbers_its_revisions_in_write_order(git_repo: GitRepo, en
         session.commit()
     seen = _after(engine, seen)
     import_results(database_url, "p", [("t.xml", JUNIT)], commit=git_repo.head())
+    seen = _after(engine, seen)
+    _edit_through_the_orm(engine)
+    seen = _after(engine, seen)
+    with api_client(engine) as client:
+        response = client.patch("/api/v1/contracts/CTR-0001?project=p", json={"metadata": {"owner": "grace"}},
+                                headers={"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"})
+        assert response.status_code == 200, response.text
     _after(engine, seen)
 
 
@@ -102,11 +110,13 @@ def _trail(engine: Any) -> list[str | None]:
         return [r.source_path for r in records.history(records.get("CTR-0001"))]
 
 
-def test_sqlite_bulk_writers_number_their_revisions_as_rowids(git_repo: GitRepo, tmp_path: Any) -> None:
-    """SQLite: a sync, a backfill (its merge too), a results import's test cases and scenario statistics write
-    ``seq`` themselves — the trigger of migration 0030, dropped here, cost each row an UPDATE — and it is the row's
-    rowid, as the trigger gives it and ``history.merge._written_after`` moves both."""
-    url = f"sqlite:///{tmp_path / 'bulk.db'}"
+def test_every_sqlite_writer_numbers_its_revisions_as_rowids(git_repo: GitRepo, tmp_path: Any) -> None:
+    """SQLite has no trigger numbering the revisions (its mere presence doubled the cost of each insert): every
+    writer gives ``seq`` itself — a sync, a backfill and its merge, a results import's test cases and scenario
+    statistics (``engine.apply.write_order_from``), the audit trail of an API edit, an ORM edit and a test case a
+    script adds (``models.sync.next_write_order``) — and it is the row's rowid, which ``history.merge.
+    _written_after`` moves with it."""
+    url = f"sqlite:///{tmp_path / 'writers.db'}"
     git_repo.write("contracts/a.yaml", contract(1, "One"))
     git_repo.commit("c1")
     git_repo.write("features/f.feature", "Feature: F\n  Scenario: S\n    Given x\n")
@@ -114,18 +124,39 @@ def test_sqlite_bulk_writers_number_their_revisions_as_rowids(git_repo: GitRepo,
     engine = db.make_engine(url)
     try:
         db.ensure_schema(engine)
-        with engine.begin() as conn:
-            conn.execute(text("DROP TRIGGER spec_revisions_seq_ai"))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                     "AND tbl_name = 'spec_revisions'")).all() == []
         sync(git_repo.path, engine=engine, project="p")
         git_repo.git("mv", "contracts/a.yaml", "contracts/b.yaml")
         git_repo.commit("c3")
         assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
         junit = JUNIT.replace(b"</testsuite>", b'<testcase classname="features.f" name="test_s"/></testsuite>')
         import_results(url, "p", [("t.xml", junit)], commit=git_repo.head())
+        _edit_through_the_orm(engine)
+        with api_client(engine) as client:
+            response = client.patch("/api/v1/contracts/CTR-0001?project=p", json={"metadata": {"owner": "grace"}},
+                                    headers={"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"})
+            assert response.status_code == 200, response.text
         with engine.connect() as conn:
-            written = conn.execute(text("SELECT change, entity_type, seq = rowid FROM spec_revisions")).all()
+            written = conn.execute(text("SELECT change, entity_type, seq, rowid FROM spec_revisions")).all()
     finally:
         engine.dispose()
-    assert {(change, kind) for change, kind, _ in written} >= {
-        ("created", "contract"), ("moved", "contract"), ("created", "test_case"), ("annotated", "scenario")}
-    assert all(same for _, _, same in written), written
+    assert {(change, kind) for change, kind, _, _ in written} >= {
+        ("created", "contract"), ("moved", "contract"), ("created", "test_case"), ("annotated", "scenario"),
+        ("annotated", "contract"), ("annotated", "test_case")}
+    assert all(seq == rowid for _, _, seq, rowid in written), written
+
+
+def _edit_through_the_orm(engine: Any) -> None:
+    """What a script does through the ORM: edits a scenario (an ``annotated`` revision), adds a test case (its
+    ``created`` one), then edits it: three revisions of one flush."""
+    with db.session(engine) as session:
+        scenario = session.execute(select(Scenario).where(Scenario.scenario_number == "S")).scalar_one()
+        scenario.approved_by = "R"
+        case = TestCase(project_id=scenario.feature.project_id, test_case_number="manual::one", title="One")
+        session.add(case)
+        session.flush()
+        case.title = "One, again"
+        session.commit()
+

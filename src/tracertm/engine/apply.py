@@ -624,9 +624,9 @@ def write_order_from(conn: Any) -> int | None:
     """SQLite: the write order (``spec_revisions.seq``) of the next revision inserted, the table's largest rowid
     plus one — the rowid SQLite gives that row, so that ``seq`` and rowid move together (``history.merge.
     _written_after`` moves both). A bulk writer numbers its rows from it in the order it inserts them, under
-    SQLite's write lock: left to migration 0030's trigger, which skips rows that have one, each row costs an
-    ``UPDATE`` (5-9 % of a backfill's revision inserts). None on PostgreSQL, whose default draws from the
-    sequence."""
+    SQLite's write lock: a default there cannot read the table, ``models.sync.next_write_order`` gives every row
+    of one statement the same number, and a trigger doubled the cost of every revision insert. None on
+    PostgreSQL, whose default draws from the sequence."""
     if conn.dialect.name != "sqlite":
         return None
     top: int = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM spec_revisions").scalar_one()

@@ -443,7 +443,7 @@ def _written_after(conn: Any, revisions: list[Any]) -> None:
     written, and the moves grafted into the version of a sync's revision, written now, came before it (as
     ``_renumber`` puts their versions behind). PostgreSQL: numbers drawn from the column's sequence, as another
     writer's would be. SQLite: the table's next rowids, moved with them, since a new row takes the largest rowid
-    plus one as its number (the trigger of migration 0030)."""
+    plus one, which the writers take as its number (``engine.apply.write_order_from``)."""
     from sqlalchemy import bindparam, text, update
 
     from tracertm.engine.apply import REVISIONS

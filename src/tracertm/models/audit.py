@@ -117,8 +117,29 @@ def _record(mapper: Mapper[Any], connection: Connection, target: Any, change: st
             snapshot=snapshot,
             actor=None if actor is None else str(actor),
             changed_fields=fields if change == "annotated" else None,
+            **_write_order(connection),
         )
     )
+
+
+_NUMBERED = "tracertm_write_order"  # connection.info: (transaction, whether spec_revisions has ``seq``)
+
+
+def _write_order(connection: Connection) -> dict[str, Any]:
+    """SQLite: the revision's ``seq``, computed by its INSERT (``models.sync.next_write_order``): SQLite has no
+    default that could number it. Nothing on PostgreSQL, whose column default draws from the sequence, nor in a
+    schema older than migration 0030 (a migration's test filling one), asked once per transaction."""
+    from tracertm.models.sync import next_write_order
+
+    if connection.dialect.name != "sqlite":
+        return {}
+    transaction = connection.get_transaction()
+    held = connection.info.get(_NUMBERED)
+    if held is None or held[0] is not transaction:
+        has = connection.exec_driver_sql(
+            "SELECT 1 FROM pragma_table_info('spec_revisions') WHERE name = 'seq'").first() is not None
+        held = connection.info[_NUMBERED] = (transaction, has)
+    return {"seq": next_write_order()} if held[1] else {}
 
 
 def _column_value(target: Any, column: str) -> Any:

@@ -104,9 +104,10 @@ WRITE_ORDER_SEQUENCE = "spec_revisions_seq"
 
 
 class write_order(FunctionElement[int]):
-    """``spec_revisions.seq``'s default: the next number of its sequence on PostgreSQL (safe under concurrent
-    writers). SQLite has no sequence: NULL, which a trigger replaces at once with the new row's rowid, the table's
-    largest plus one (migration 0030)."""
+    """``spec_revisions.seq``'s server default: the next number of its sequence on PostgreSQL (safe under concurrent
+    writers), for every writer that leaves the column out (``COPY``, raw SQL). SQLite's is NULL: a default there
+    cannot read the table, so its writers give the number themselves (``next_write_order``,
+    ``engine.apply.write_order_from``)."""
 
     type = BigInteger()
     inherit_cache = True
@@ -120,6 +121,22 @@ def _write_order_default(element: write_order, compiler: SQLCompiler, **kw: Any)
 @compiles(write_order, "postgresql")
 def _write_order_postgresql(element: write_order, compiler: SQLCompiler, **kw: Any) -> str:
     return f"nextval('{WRITE_ORDER_SEQUENCE}')"
+
+
+class next_write_order(FunctionElement[int]):
+    """SQLite: ``spec_revisions.seq`` of the row an INSERT writes, computed in that INSERT (``models.audit``'s
+    revisions): the table's largest rowid plus one, the rowid SQLite gives that row — read by the INSERT itself,
+    under the write lock it takes, and moving with the rowid as ``history.merge._written_after`` needs. Only for a
+    statement that writes one row: SQLite reads such a subquery once per statement, so the rows of one multi-row
+    ``VALUES`` would share it (the bulk writers number their rows: ``engine.apply.write_order_from``)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(next_write_order)
+def _next_write_order_sqlite(element: next_write_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(SELECT coalesce(max(rowid), 0) + 1 FROM spec_revisions)"
 
 
 class SpecRevision(UUIDPrimaryKeyMixin, Base):
@@ -173,12 +190,14 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, server_default=utcnow())
     # The order the database wrote the revisions in, which orders the moves of one version (``Records.history``):
     # dates do not (a work tree's move has no commit date; a ``sync --ref`` of an older commit, written after it,
-    # has an older one), nor does ``created_at`` (PostgreSQL's is the transaction's start). Assigned by the database
-    # to every writer that leaves it out (``write_order``); SQLite's bulk writers number their rows themselves
-    # (``engine.apply.write_order_from``). Compared within one record's revisions, and across records only for which
-    # had an id last (``former_holders``); a backfill merge gives the revisions it puts behind its grafted history
-    # new ones (``history.merge``).
+    # has an older one), nor does ``created_at`` (PostgreSQL's is the transaction's start). PostgreSQL assigns it to
+    # every writer that leaves it out (``write_order``). SQLite has no trigger for it (its mere presence doubled the
+    # cost of a revision insert): its bulk writers number their rows themselves (``engine.apply.write_order_from``),
+    # the audit trail's revisions compute it in their INSERT (``next_write_order``). Compared within one record's
+    # revisions, and across records only for which had an id last (``former_holders``); a backfill merge gives the
+    # revisions it puts behind its grafted history new ones (``history.merge``).
     seq: Mapped[int | None] = mapped_column(BigInteger, server_default=write_order())
 
 
-__all__ = ["SourceFile", "SyncRun", "SpecRevision", "TimestampMixin", "WRITE_ORDER_SEQUENCE", "write_order"]
+__all__ = ["SourceFile", "SyncRun", "SpecRevision", "TimestampMixin", "WRITE_ORDER_SEQUENCE", "next_write_order",
+           "write_order"]

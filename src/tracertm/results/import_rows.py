@@ -223,7 +223,7 @@ def insert_cases(
     inserted = insert_rows(connection, core_table(TestCase), columns, written, json=("test_case_metadata",),
                            skip_existing=("project_id", "test_case_number"), spans=spans)
     for first, last in _joined(spans):
-        # Numbered in write order as they go in (``engine.apply.write_order_from``): no trigger's UPDATE per row.
+        # Numbered in write order as they go in (``engine.apply.write_order_from``): SQLite has no default for it.
         seq = write_order_from(connection)
         assert seq is not None
         connection.exec_driver_sql(_CREATED_SQL, (actor, seq - 1, first, last))

@@ -514,7 +514,7 @@ def recompute(
     # The revisions as driver values, many per statement (``rows.insert_rows``), like the import's own rows.
     columns_written: tuple[str, ...] = _REVISION_COLUMNS
     first = write_order_from(connection)
-    if first is not None:  # SQLite: numbered in write order here, not by the trigger's UPDATE per row
+    if first is not None:  # SQLite: numbered in write order here (no default numbers the rows of one statement)
         columns_written = (*_REVISION_COLUMNS, "seq")
         revisions = [(*row, seq) for seq, row in enumerate(revisions, first)]
     insert_rows(connection, revisions_table, columns_written, revisions, json=("snapshot", "changed_fields"))
