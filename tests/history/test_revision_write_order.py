@@ -27,7 +27,7 @@ JUNIT = b'<testsuite name="u"><testcase classname="unit" name="a"/><testcase cla
 
 def _numbers(engine: Any) -> dict[Any, int | None]:
     with db.session(engine) as session:
-        return dict(session.execute(select(SpecRevision.id, SpecRevision.seq)).tuples().all())
+        return dict(session.execute(select(SpecRevision.id, SpecRevision.seq)).all())
 
 
 def _after(engine: Any, before: dict[Any, int | None]) -> dict[Any, int | None]:
