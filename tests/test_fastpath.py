@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from conftest import GitRepo, sqlite_only
+from raw_sql import sql as _sql
 from specs import adr, contract, feature
 from tracertm import db, fastpath
 from tracertm.cli import main
@@ -60,16 +60,6 @@ def _miss(repo: GitRepo, url: str, reason: str, **kwargs: Any) -> None:
     outcome = _attempt(repo, url, **kwargs)
     assert isinstance(outcome, fastpath.Miss), f"the fast path should give way ({reason})"
     assert reason in outcome.reason
-
-
-def _sql(url: str, statement: str, **params: Any) -> list[Any]:
-    engine = create_engine(db.parse_url(url))
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
 
 
 def _modules(repo: GitRepo, url: str, *argv: str) -> tuple[int, set[str]]:

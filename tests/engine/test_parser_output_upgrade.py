@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from conftest import GitRepo
-from tracertm import db, fastpath
+from raw_sql import as_json as _json, project_metadata as _metadata, set_marker, sql as _sql
+from tracertm import fastpath
 from tracertm.cli import main
 from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
 from tracertm.engine.sync import sync
@@ -25,24 +25,6 @@ MODULE = (
     "from pytest_bdd import given, scenarios, parsers\n\nscenarios('../features/case.feature')\n\n\n"
     "@given(parsers.parse('the user logs in', case_sensitive=True))\ndef logs_in():\n    pass\n")
 STEP = "tests/test_case.py::logs_in"
-
-
-def _sql(url: str, statement: str, **params: Any) -> list[Any]:
-    engine = create_engine(db.parse_url(url))
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _metadata(url: str) -> dict[str, Any]:
-    return dict(_json(_sql(url, "SELECT project_metadata FROM projects")[0][0]))
 
 
 def _definition(url: str) -> tuple[dict[str, Any], str, int, int]:
@@ -70,11 +52,7 @@ def _as_older_parsers_left_them(url: str, marker: int | None) -> None:
          m=json.dumps(meta), h=old_hash)
     _sql(url, "UPDATE features SET file_path = 'stale.feature'")
     _sql(url, "UPDATE scenarios SET gherkin_text = 'stale'")
-    metadata = _metadata(url)
-    metadata.pop(PARSER_OUTPUT_KEY, None)
-    if marker is not None:
-        metadata[PARSER_OUTPUT_KEY] = marker
-    _sql(url, "UPDATE projects SET project_metadata = :m", m=json.dumps(metadata))
+    set_marker(url, PARSER_OUTPUT_KEY, marker)
 
 
 def _case(repo: GitRepo) -> None:

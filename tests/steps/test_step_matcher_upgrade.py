@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from conftest import GitRepo
-from tracertm import db, fastpath
+from raw_sql import as_json as _json, project_metadata as _metadata, set_marker, sql as _sql
+from tracertm import fastpath
 from tracertm.cli import main
 from tracertm.engine.step_sync import STEP_MATCHER, STEP_MATCHER_KEY
 from tracertm.engine.sync import sync
@@ -25,24 +25,6 @@ MODULE = (
 # What the matcher before STEP_MATCHER 1 stored for these steps: every group and field.
 OLD_ARGUMENTS = {"Ann has 3 pears": ["Ann", "3", "pears"], "I pay 5 euros": ["5", "euros"]}
 NEW_ARGUMENTS = {"Ann has 3 pears": ["3"], "I pay 5 euros": ["euros"]}
-
-
-def _sql(url: str, statement: str, **params: Any) -> list[Any]:
-    engine = create_engine(db.parse_url(url))
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        engine.dispose()
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _metadata(url: str) -> dict[str, Any]:
-    return dict(_json(_sql(url, "SELECT project_metadata FROM projects")[0][0]))
 
 
 def _arguments(url: str) -> dict[str, list[Any]]:
@@ -59,11 +41,7 @@ def _as_an_older_matcher_left_them(url: str, marker: int | None) -> None:
         for step in rows:
             step[6] = [[definition, OLD_ARGUMENTS[step[4]]] for definition, _ in step[6]]
         _sql(url, "UPDATE scenario_steps SET steps = :s WHERE scenario_id = :i", s=json.dumps(rows), i=scenario_id)
-    metadata = _metadata(url)
-    metadata.pop(STEP_MATCHER_KEY, None)
-    if marker is not None:
-        metadata[STEP_MATCHER_KEY] = marker
-    _sql(url, "UPDATE projects SET project_metadata = :m", m=json.dumps(metadata))
+    set_marker(url, STEP_MATCHER_KEY, marker)
 
 
 def _shop(repo: GitRepo) -> None:
