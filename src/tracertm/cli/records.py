@@ -382,7 +382,9 @@ def _list(args: argparse.Namespace) -> int:
         except UsageError as exc:  # the query layer names the API's parameters; here they are options
             raise option_error(exc, options) from None
         if page.next_cursor:
-            print(f"more: {_next_page_command(args, k.plural, project.name, page.next_cursor)}", file=sys.stderr)
+            more = next_page_command(args, ["list", k.plural], project.name, page.next_cursor,
+                                     ("--format", args.format))
+            print(f"more: {more}", file=sys.stderr)
         records = [to_read(k, row, project.name, feature) for row, feature in page.rows]
         if args.format == "json":
             print(output.to_json([r.model_dump(mode="json") for r in records]))
@@ -391,21 +393,24 @@ def _list(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
-def _next_page_command(args: argparse.Namespace, plural: str, project: str, cursor: str) -> str:
-    """The command that lists the next page, to paste as it is: the cursor carries the query and the page size,
-    not which database and project it is about (pasted in another folder, those would be found differently)."""
+def next_page_command(args: argparse.Namespace, verb: list[str], project: str, cursor: str,
+                      output: tuple[str, str]) -> str:
+    """The command that shows the next page (``verb``: ``["list", "adrs"]``, ``["trace", "ADR-1"]``...), to paste as
+    it is: the cursor carries the query and the page size, not which database and project it is about (pasted in
+    another folder, those would be found differently). ``output``: the verb's output option and its value (left out
+    when it is ``text``)."""
     import shlex
 
     from tracertm import db
 
-    words = ["tracertm", "list", plural, "--cursor", cursor, "--project", project]
+    words = ["tracertm", *verb, "--cursor", cursor, "--project", project]
     if args.database_url:
         # A password stays out of the output (it may be a CI log); the user puts it back in.
         words += ["--database-url", db.redact(args.database_url)]
     if args.path:
         words += ["--path", args.path]
-    if args.format != "text":
-        words += ["--format", args.format]
+    if output[1] != "text":
+        words += list(output)
     return shlex.join(words)
 
 

@@ -280,7 +280,7 @@ def parse_since(value: str | None) -> dt.datetime | None:
 
 def _list(args: argparse.Namespace) -> int:
     from tracertm import output
-    from tracertm.cli.records import option_error
+    from tracertm.cli.records import next_page_command, option_error
     from tracertm.results.pages import listed_dict, results_page
 
     session, project = _project(_context(args), args.project)
@@ -292,7 +292,8 @@ def _list(args: argparse.Namespace) -> int:
             raise option_error(exc) from None
         items = [listed_dict(row) for row in page.rows]
     if page.next_cursor:
-        print(f"more: {_next_page_command(args, project.name, page.next_cursor)}", file=sys.stderr)
+        more = next_page_command(args, ["results", "list"], project.name, page.next_cursor, ("--output", args.output))
+        print(f"more: {more}", file=sys.stderr)
     if args.output == "json":
         print(output.to_json(items))
         return 0
@@ -302,23 +303,6 @@ def _list(args: argparse.Namespace) -> int:
     print(output.table(rows, ["imported", "commit", "status", "test", "scenario", "message"]) if rows
           else "no results")
     return 0
-
-
-def _next_page_command(args: argparse.Namespace, project: str, cursor: str) -> str:
-    """The command that lists the next page of results, to paste as it is (as ``list``'s: the cursor carries the
-    query and the page size, not the database and project it is about)."""
-    import shlex
-
-    from tracertm import db
-
-    words = ["tracertm", "results", "list", "--cursor", cursor, "--project", project]
-    if args.database_url:
-        words += ["--database-url", db.redact(args.database_url)]  # a password stays out of a CI log
-    if args.path:
-        words += ["--path", args.path]
-    if args.output != "text":
-        words += ["--output", args.output]
-    return shlex.join(words)
 
 
 def _runs(args: argparse.Namespace) -> int:

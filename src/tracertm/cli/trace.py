@@ -73,7 +73,7 @@ def register(verbs: Any) -> None:
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from tracertm.cli.records import open_project, option_error
+    from tracertm.cli.records import next_page_command, open_project, option_error
     from tracertm.errors import UsageError
     from tracertm.trace import graph
 
@@ -83,26 +83,11 @@ def _trace(args: argparse.Namespace) -> int:
         except UsageError as exc:  # (the graph names the API's cursor parameter; here it is --cursor)
             raise option_error(exc) from None
         if found.next_cursor:
-            print(f"more: {_next_page_command(args, project.name, found.next_cursor)}", file=sys.stderr)
+            more = next_page_command(args, ["trace", args.id], project.name, found.next_cursor,
+                                     ("--format", args.format))
+            print(f"more: {more}", file=sys.stderr)
         print(graph.render(found, args.format))
     return 0
-
-
-def _next_page_command(args: argparse.Namespace, project: str, cursor: str) -> str:
-    """The command that shows the graph's next page, to paste as it is (as ``list``'s: the cursor carries the
-    depth and the page size, not the database and project it is about)."""
-    import shlex
-
-    from tracertm import db
-
-    words = ["tracertm", "trace", args.id, "--cursor", cursor, "--project", project]
-    if args.database_url:
-        words += ["--database-url", db.redact(args.database_url)]  # a password stays out of a CI log
-    if args.path:
-        words += ["--path", args.path]
-    if args.format != "text":
-        words += ["--format", args.format]
-    return shlex.join(words)
 
 
 def _matrix(args: argparse.Namespace) -> int:
