@@ -259,10 +259,10 @@ def test_next_page_command_hides_a_password(
 ) -> None:
     import argparse
 
-    from tracertm.cli.records import _next_page_command
+    from tracertm.cli.records import next_page_command
 
-    args = argparse.Namespace(database_url="postgresql+psycopg://u:s3cret@h/db", path=None, format="json")
-    command = _next_page_command(args, "adrs", "p", "CUR")
+    args = argparse.Namespace(database_url="postgresql+psycopg://u:s3cret@h/db", path=None)
+    command = next_page_command(args, ["list", "adrs"], "p", "CUR", ("--format", "json"))
     assert "s3cret" not in command and "--format json" in command and "--project p" in command
 
 
