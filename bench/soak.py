@@ -66,10 +66,11 @@ FAILURES_DIR = BENCH_DIR / ".soak-failures"
 PG_ENVS = ("TRACERTM_BENCH_DATABASE_URL", "TRACERTM_TEST_DATABASE_URL")
 TABLES = ("projects", "adrs", "contracts", "features", "scenarios", "source_files", "spec_revisions")
 RECORD_TABLES = ("adrs", "contracts", "features", "scenarios")
-# Columns that name rows or moments rather than content.
+# Columns that name rows or moments rather than content. ``seq`` too: a revision's place in write order, drawn on
+# PostgreSQL from a sequence that a killed (rolled back) transaction advances all the same.
 VOLATILE = {
     "id", "project_id", "feature_id", "entity_id", "sync_run_id", "created_at", "updated_at", "last_synced_at",
-    "started_at", "finished_at",
+    "started_at", "finished_at", "seq",
 }
 
 
