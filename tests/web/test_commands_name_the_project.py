@@ -14,22 +14,9 @@ import pytest
 from apikit import api_client
 from conftest import GitRepo
 from specs import adr
+from test_cli_review_quoting import FEATURE  # a feature whose scenario goes suspect
 from tracertm.cli import main
 
-FEATURE = """@FEAT-2 @ADR-0001
-Feature: Refunds
-
-  @SC-1
-  Scenario: Full refund
-    Given a paid order
-    When I refund it
-    Then the money is back
-
-  Scenario: Refund window has closed
-    Given the payment was captured 181 days ago
-    When the agent refunds it
-    Then the refund is rejected
-"""
 NAME = "team svc"  # a name with a space: the page's command must quote it
 
 
