@@ -1,7 +1,8 @@
 """Cucumber Expressions → matchers (``compile_cucumber``). Most expressions are plain text and ``{name}``
 parameters: their regex is built here (``_simple_regexp``), split into a literal head compared with ``startswith``
 and the rest matched under the time bound, and a text with another number of spaces is rejected before any match
-(``_spaces``); the others are built by the ``cucumber-expressions`` package.
+(``_spaces``); the others are built by the ``cucumber-expressions`` package. Where that regex reads UTF-16 code
+units (cucumber-js's, Reqnroll's: ``utf16.expression_counts_units``), it and the texts are matched split into halves.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's own regex parser (always loaded)
 from re._constants import SUBPATTERN  # type: ignore[import-not-found]
 
+from tracertm.steps import utf16
 from tracertm.steps.bounded import TooLarge, check_size, compile_pattern
 from tracertm.steps.compiled import (
     INLINE_FLAG, Argument, Compiled, DefinitionError, Later, bounded_pattern, key_words, one_line, too_large,
@@ -21,6 +23,7 @@ from tracertm.steps.linear import linear_source
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.parameter_types import DOTNET_TYPES, FAMILY, SPACELESS_JVM, group_count
 from tracertm.steps.regex import LANGUAGES, language_classes, translate
+from tracertm.steps.regex_matchers import split_arguments
 
 def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> Compiled:
     """The matcher of a Cucumber Expression with the parameter types of ``registry`` (a ``ParameterTypeRegistry``,
@@ -29,6 +32,9 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
     simple = _simple_regexp(definition.pattern, registry)
     head = ""
     spaces = -1  # the spaces of every text it matches, when known (``_spaces``)
+    # Its texts are matched split into UTF-16 halves (``utf16.split``), as its regex is: the registry's parameter
+    # regexes are (``parameter_types._translated``), the expression's own text is split here.
+    units = utf16.expression_counts_units(definition.language)
     if simple is not None:
         spaces = _spaces(definition.pattern, registry)
         # Escaped text and the registry's (valid) parameter regexes: compiled once, for bounded matching only (a
@@ -39,7 +45,12 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
         # The built-in types' regexes are Python's (``-?\d+``, ``.*``): their classes and dots mean what they do in
         # the language (cucumber-js's ``{word}`` is ``[^\s]+`` with JavaScript's ``\s``).
         source = language_classes(source, definition.language)
-        head, rest = _split_head(definition.pattern, source)
+        if units:  # (the head is compared with the split text: its halves stay characters, the rest is escaped)
+            source = utf16.split(source) or source
+            head, rest = _split_head(utf16.split(definition.pattern) or definition.pattern, source)
+            source, rest = utf16.escaped(source), utf16.escaped(rest)
+        else:
+            head, rest = _split_head(definition.pattern, source)
         try:
             if linear_source(rest):
                 later = Later(rest, 0, "match", None if lazy else re.compile(rest), linear=True)
@@ -56,6 +67,7 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
     else:
         source, top = _cucumber_package(definition, registry)
         source = language_classes(source, definition.language)
+        source = utf16.escaped(utf16.split(source) or source) if units else source
         # It holds the project's parameter types' regexes.
         later = Later(source, 0, "match", None if lazy else bounded_pattern(source, 0))
     if lazy:  # too large: refused now, as an eager compile refuses it, not silently at its first match
@@ -69,6 +81,9 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
     def match(text: str) -> tuple[Argument, ...] | None:
         if spaces >= 0 and text.count(" ") != spaces:
             return None
+        split = utf16.split(text) if units else None
+        if split is not None:
+            return split_arguments(later.find(split, head), top)
         found = later.find(text, head)
         if found is None:
             return None
@@ -80,6 +95,10 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
     def values(text: str) -> tuple[str | None, ...] | None:
         if spaces >= 0 and text.count(" ") != spaces:
             return None
+        split = utf16.split(text) if units else None
+        if split is not None:
+            arguments = split_arguments(later.find(split, head), top)
+            return None if arguments is None else tuple(a.value for a in arguments)
         found = later.find(text, head)
         if found is None:
             return None

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tracertm.errors import Diagnostic
+from tracertm.steps import utf16
 from tracertm.steps.bounded import TooLarge, check_size
 from tracertm.steps.jvm_numbers import LOCALIZED_TYPES, jvm_float_regexp
 from tracertm.steps.model import Framework, ParameterTypeDecl
@@ -115,7 +116,7 @@ class Registries:
                     refused = _refused_flag(decl)
                     if refused is not None:  # cucumber-expressions throws; cucumber does not start
                         raise ValueError(f"{refused} (cucumber refuses to start) — remove it")
-                    regexps = [translate(r, "", decl.language)[0] for r in decl.regexps]
+                    regexps = [_translated(r, decl.language) for r in decl.regexps]
                     for regexp in regexps:
                         check_size(regexp)  # (``TooLarge``: every definition using it would be too large)
                     if family == "dotnet" and decl.name in DOTNET_ALIASES:
@@ -152,6 +153,16 @@ class Registries:
                 convert.regex_group_count = 0  # type: ignore[attr-defined]  # (the definition's error says why)
             out[decl.name] = convert
         return out
+
+
+def _translated(regexp: str, language: str) -> str:
+    """A parameter type's ``regexp`` in Python's syntax, for the regex of the Cucumber Expressions that use it. Where
+    that regex reads UTF-16 code units (``utf16.expression_counts_units``) its characters past U+FFFF are split into
+    their halves first, as for a regex definition (``regex_matchers.compile_regex``): ``[😀]`` is a class of two
+    halves there, and ``\\😀`` an escaped half and the other."""
+    if not utf16.expression_counts_units(language):
+        return translate(regexp, "", language)[0]
+    return utf16.escaped(translate(utf16.split(regexp) or regexp, "", language)[0])
 
 
 @dataclasses.dataclass(frozen=True)

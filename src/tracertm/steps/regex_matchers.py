@@ -100,7 +100,7 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     def match(text: str) -> tuple[Argument, ...] | None:
         split = utf16.split(text) if units else None
         if split is not None:
-            return _split_arguments(later.find(split, head), groups)
+            return split_arguments(later.find(split, head), groups)
         found = later.find(text, head)
         if found is None:
             return None
@@ -109,7 +109,7 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
     def values(text: str) -> tuple[str | None, ...] | None:
         split = utf16.split(text) if units else None
         if split is not None:
-            arguments = _split_arguments(later.find(split, head), groups)
+            arguments = split_arguments(later.find(split, head), groups)
             return None if arguments is None else tuple(a.value for a in arguments)
         found = later.find(text, head)
         if found is None:
@@ -130,9 +130,9 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
 _HALVES = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _split_arguments(found: Any, groups: Iterable[int]) -> tuple[Argument, ...] | None:
+def split_arguments(found: Any, groups: Iterable[int]) -> tuple[Argument, ...] | None:
     """The arguments of a match ``found`` in a text split into UTF-16 halves (``utf16.split``), as characters and
-    positions of the text."""
+    positions of the text (a regex's and a Cucumber Expression's)."""
     if found is None:
         return None
     arguments = []

@@ -8,6 +8,11 @@ UTF-16 strings alike, always. Python's ``re`` reads code points: such a definiti
 with each of those characters split into its halves (``split``), its own pattern split alike before translation
 (``split`` too, then ``escaped``), and what it captures joined again (``joined``, ``offset``). Texts without such a
 character, nearly all, are matched as they are.
+
+Cucumber Expressions are regexes too in these languages (``expression_counts_units``): cucumber-js's
+(``@cucumber/cucumber-expressions`` builds ``new RegExp(source)``, without flags, from the expression and its
+parameter types' regexes) and Reqnroll's (a .NET ``Regex``). A parameter type ``/./`` takes half of 😀 there,
+``/.{2}/`` all of it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def counts_units(language: str, flags: str) -> bool:
     """Whether a regex written for ``language`` with ``flags`` reads its text as UTF-16 code units."""
     return language == "csharp" or language in _JS and not ("u" in flags or "v" in flags)
+
+
+def expression_counts_units(language: str) -> bool:
+    """Whether a Cucumber Expression's regex, in a step file of ``language``, reads its text as UTF-16 code units:
+    cucumber-js's, whatever the flags of its parameter types' RegExps (cucumber-expressions keeps only their
+    ``source``, after refusing g, i, m and y: a ``u`` is dropped), and Reqnroll's."""
+    return counts_units(language, "")
 
 
 def _halves(found: re.Match[str]) -> str:
