@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 # arguments): the project's metadata records the version its rows were matched by, and the next sync of a project
 # matched by another re-matches every scenario once, as ``--full`` does (``tracertm.fastpath`` mirrors both and
 # gives way). 1: a pytest-bdd step's arguments are its named values only, and ``case_sensitive`` holds (rows matched
-# before kept every group and field, and ignored case).
+# before kept every group and field, and ignored case). 2: cucumber-js's and Reqnroll's Cucumber Expressions read
+# UTF-16 code units (``utf16.expression_counts_units``).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 1
+STEP_MATCHER = 2
 
 
 def matched_by_older(project: Any) -> bool:
