@@ -88,6 +88,35 @@ def test_a_branch_or_tag_name_is_the_commit_it_names(git_repo: GitRepo, engine: 
     assert not isinstance(refused.value, NotFound)
 
 
+def test_a_value_meant_as_a_time_is_malformed_not_a_missing_name(git_repo: GitRepo, engine: Any) -> None:
+    """A mistyped date or a relative time that names no commit is a usage error (HTTP 400), with or without the
+    repository: it was a 404 'the repository has no branch, tag or commit of that name; … fetch it', which no fetch
+    helps. A name that is no time (``nope``, ``1.2.3``), or a value of hex digits, stays what it was; a branch
+    named like a time is still the commit it names."""
+    c = _history(git_repo, engine)
+    top = git_repo.path
+    for value in ("2026-13-45", "2024/05/01", "2024-05-01 25:00", "12:61", "yesterday", "2 weeks ago",
+                  "3.days.ago", "last monday"):
+        with pytest.raises(UsageError) as refused:
+            _changed(engine, value, top)
+        assert not isinstance(refused.value, NotFound), value
+        assert str(refused.value) == (
+            f"changed_since {value!r}: not a timestamp nor a commit, branch or tag of the project's repository; "
+            "write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)")
+        with pytest.raises(UsageError) as refused:
+            _changed(engine, value, None)
+        assert str(refused.value) == (
+            f"changed_since {value!r}: not a timestamp nor a commit id; write a time in ISO 8601 "
+            "(2024-05-01T12:00:00Z, or a date: 2024-05-01)")
+    for missing in ("nope", "1.2.3", "release/2024-05", "HEAD~9"):
+        with pytest.raises(NotFound, match="has no branch, tag or commit of that name"):
+            _changed(engine, missing, top)
+    with pytest.raises(NotFound, match="no revision or sync run of this database records that commit"):
+        _changed(engine, "20261345", top)  # hex digits: a commit id, as before
+    git_repo.git("branch", "yesterday", c["m1"])
+    assert _changed(engine, "yesterday", top) == ["ADR-0002"]
+
+
 def test_the_next_page_carries_the_commit_not_the_name(git_repo: GitRepo, engine: Any) -> None:
     """The branch moves to HEAD between the pages: read by name again, the second page would be empty."""
     c = _history(git_repo, engine)
@@ -119,6 +148,10 @@ def test_list_changed_since_a_name(git_repo: GitRepo, engine: Any, tmp_path: Pat
     assert [row["number"] for row in json.loads(capsys.readouterr().out)] == ["ADR-0002"]
     assert main(["list", "adrs", "--changed-since", "nope", *common]) == 2
     assert capsys.readouterr().err.startswith("tracertm: error: --changed-since 'nope': not a timestamp")
+    assert main(["list", "adrs", "--changed-since", "2026-13-45", *common]) == 2
+    assert capsys.readouterr().err == (
+        "tracertm: error: --changed-since '2026-13-45': not a timestamp nor a commit, branch or tag of the project's "
+        "repository; write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)\n")
 
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")  # no repository: the name cannot be resolved
@@ -150,6 +183,12 @@ def test_the_api_resolves_a_name_in_the_servers_repository(git_repo: GitRepo, en
         response = http.get(adrs, params={"changed_since": "nope"})
         assert response.status_code == 404 and "no branch, tag or commit of that name" in response.json()["detail"]
         assert str(git_repo.path) not in response.text  # the server's disk is nobody's business
+        for value in ("2026-13-45", "yesterday"):  # a malformed value, not a missing name: 400, naming the parameter
+            response = http.get(adrs, params={"changed_since": value})
+            assert response.status_code == 400, response.text[:300]
+            assert response.json()["detail"] == (
+                f"changed_since {value!r}: not a timestamp nor a commit, branch or tag of the project's repository; "
+                "write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)")
     (tmp_path / "far").mkdir()
     with serve(database_url, tmp_path / "far", tmp_path / "far.log") as base, \
             httpx.Client(base_url=base, timeout=30) as http:

@@ -16,6 +16,7 @@ repository when the listing starts (``named_commit``); its next pages carry that
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,17 @@ if TYPE_CHECKING:
 Placements = dict[tuple[uuid.UUID, str], "tuple[Placed, frozenset[str]] | None"]
 
 __all__ = ["after_commit", "after_time", "commit_in", "named_commit"]
+
+# A value meant as a time that reads as none, where no commit has that name: a mistyped date or time (digits, then a
+# date or time separator: ``2026-13-45``, ``2024/05/01``, ``2024-05-01 25:00``) or a relative time, as git's
+# ``--since`` reads them (``yesterday``, ``2 weeks ago``, ``3.days.ago``, ``last monday``). It is a malformed value
+# (a usage error, HTTP 400), not a name the repository lacks (404): fetching cannot help. Dots alone are no time
+# separator: ``1.2.3`` is a tag name.
+_TIME_LIKE = re.compile(r"\d+[-/:][-/:.,+ \dTZtz]*")
+_RELATIVE_TIME = re.compile(r"now|today|yesterday|tomorrow|(?:last|this|next)[ .]+[a-z]+"
+                            r"|(?:\d+|an?|one)[ .]+(?:second|minute|hour|day|week|month|year)s?(?:[ .]+ago)?",
+                            re.IGNORECASE)
+_WRITE_A_TIME = "write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)"
 
 
 def after_time(related: Any, moment: dt.datetime) -> Any:
@@ -84,21 +96,32 @@ def commit_in(repository: Path, since: str) -> tuple[str, dt.datetime] | None:
 def named_commit(repository: Path | None, name: str) -> str:
     """The full id of the commit that the branch, tag or other revision ``name`` (``main``, ``v1.2``,
     ``origin/main``, ``HEAD~3``) names in ``repository``: a :class:`UsageError` without a repository, which alone
-    knows the name, :class:`NotFound` when it names no commit there. The messages name no folder: the API's are
-    read by anyone, and the server's disk is none of their business."""
+    knows the name, :class:`NotFound` when it names no commit there — but a :class:`UsageError` for a value meant
+    as a time (``2026-13-45``, ``yesterday``: ``_meant_as_time``), a malformed one. The messages name no folder: the
+    API's are read by anyone, and the server's disk is none of their business."""
     from tracertm import git
     from tracertm.errors import GitError, UsageError
     from tracertm.repositories.errors import NotFound
 
     if repository is None:
+        if _meant_as_time(name):
+            raise UsageError(f"changed_since {name!r}: not a timestamp nor a commit id; {_WRITE_A_TIME}")
         raise UsageError(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id; a "
                          "branch or tag name needs the project's repository, and there is none here")
     try:
         return git.resolve_commit(repository, name, "changed_since")
     except GitError:
+        if _meant_as_time(name):  # asked after git: a branch or tag of that name (``yesterday``) is what it names
+            raise UsageError(f"changed_since {name!r}: not a timestamp nor a commit, branch or tag of the project's "
+                             f"repository; {_WRITE_A_TIME}") from None
         raise NotFound(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id, and the "
                        "project's repository has no branch, tag or commit of that name; check the name, or fetch "
                        "it there first") from None
+
+
+def _meant_as_time(value: str) -> bool:
+    """Whether ``value``, which reads as no timestamp, was meant as one (``_TIME_LIKE``, ``_RELATIVE_TIME``)."""
+    return bool(_TIME_LIKE.fullmatch(value) or _RELATIVE_TIME.fullmatch(value.strip()))
 
 
 def _placed(session: Session, project_id: uuid.UUID, sha: str, repository: Path
