@@ -184,11 +184,12 @@ def _newest(
         where = location if location is not None else Location.find(top)
         found = _by_content(where, sha, sorted(later, key=lambda r: -r.version) + ([best] if best else []))
         if found is None:
+            backfill, sync = _commands(session, project_id, "--ref", "COMMIT")
             raise Unrecorded(
                 f"{option} {commit}: the record was changed in uncommitted files (synced from a work tree or index "
                 "that differed from HEAD) and the file at that commit holds none of its recorded versions, so its "
-                "state then is not recorded; run 'tracertm backfill' to record the history (or sync commits with "
-                "'tracertm sync --ref')"
+                f"state then is not recorded; run '{backfill}' to record the history (or sync commits with "
+                f"'{sync}')"
             )
         revision, _present = found
         if revision is None:
@@ -202,11 +203,23 @@ def _newest(
         # newest revision holds the record's state then only if the file there still holds its content.
         found = _by_content(location if location is not None else Location.find(top), sha, [best])
         if found is None or found[0] is None:
+            backfill, sync = _commands(session, project_id)
             raise Unrecorded(
                 f"{option} {commit}: the record changed after {head[:12]}, the last commit tracertm recorded, so "
-                "its state then is not recorded; run 'tracertm sync' at that commit (or 'tracertm backfill') first"
+                f"its state then is not recorded; run '{sync}' at that commit (or '{backfill}') first"
             )
     return best, best_commit, sha
+
+
+def _commands(session: Session, project_id: uuid.UUID, *sync_words: str) -> tuple[str, str]:
+    """The ``backfill`` and ``sync`` (with ``sync_words``) commands an ``Unrecorded`` message suggests, naming the
+    project and its folder (``folder_command``): the API answers it too, and a server cannot know its reader's
+    folder, where a bare ``tracertm backfill`` would record another project (or none)."""
+    from tracertm.models import Project
+    from tracertm.repositories.projects import folder_command
+
+    project = session.get_one(Project, project_id)
+    return folder_command("backfill", project), folder_command("sync", project, *sync_words)
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,20 @@ def command(*words: str, project: str) -> str:
     return shlex.join(["tracertm", *words, *option])
 
 
+def folder_command(verb: str, project: Project, *words: str) -> str:
+    """``command`` for a verb that reads the project's files (``sync``, ``backfill``): it names, as PATH, the folder
+    the project was synced from when that is a sub-folder of its repository (``tracertm backfill svc --project 'team
+    svc'``), as a path from the top of the work tree, where such a command is pasted — ``--project`` alone, run
+    there, would read the top's files and be refused (another folder's project). ``words`` follow PATH."""
+    from tracertm.engine.identity import TOP, recorded_spec_root
+
+    folder = recorded_spec_root(project)
+    if folder is None or folder == TOP:
+        return command(verb, *words, project=project.name)
+    # A folder named like an option (``-x``) would be read as one: ``./-x`` is the same folder.
+    return command(verb, f"./{folder}" if folder.startswith("-") else folder, *words, project=project.name)
+
+
 def project_dict(project: Project) -> dict[str, Any]:
     """A project shaped like ``ProjectRead``: its columns, ``project_metadata`` as ``metadata``."""
     out = {c.key: getattr(project, c.key) for c in Project.__table__.columns if c.name != "project_metadata"}
