@@ -176,7 +176,11 @@ def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the database differs from the source")
     p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
-    p.add_argument("--trigger", choices=("cli", "hook", "ci", "watch"), help=argparse.SUPPRESS)
+    # The run's label (sync_runs.trigger: status, the dashboard, the API's sync runs), for a script of the user's
+    # own: a hook manager's hook, a CI that sets no $CI, a file watcher (hook sync and watch pass theirs to the engine
+    # themselves). Not "backfill": the history's merge takes a run of that trigger for a backfill's.
+    p.add_argument("--trigger", choices=("cli", "hook", "ci", "watch"),
+                   help="what the run is recorded as started by (default: ci where $CI is set, else cli)")
     p.set_defaults(func=_sync)
 
 

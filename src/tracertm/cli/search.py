@@ -19,7 +19,8 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
                    help="adrs, contracts, features or scenarios (repeat or comma-separate)")
     p.add_argument("--project", metavar="NAME", type=nonblank("project name"),
                    help="only this project (default: every project of the database)")
-    p.add_argument("--path", metavar="PATH", type=nonblank("path"), help=argparse.SUPPRESS)
+    p.add_argument("--path", metavar="PATH", type=nonblank("path"),
+                   help="repository whose configuration names the database (default: current folder)")
     p.add_argument("--limit", type=bounded_int(1, 100), default=20,
                    help="most hits to show (default 20, at most 100)")
     p.add_argument("--include-deleted", action="store_true", help="also soft-deleted records")
