@@ -118,8 +118,8 @@ def test_a_no_ff_merge_of_a_synced_branch_answers_the_merged_state(
         diff(git_repo.path, "HEAD~1", "br", method="history", project="shop", database_url=database_url)
     assert str(refused.value) == (
         f"diff --method history: br is not in the first-parent history of {git_repo.head()[:12]} the backfill "
-        "recorded (a commit of a merged branch, or one after it); use --method parse, or run 'tracertm backfill' "
-        "for a later commit of the main line")
+        "recorded (a commit of a merged branch, or one after it); use --method parse, or run 'tracertm backfill "
+        "--project shop' for a later commit of the main line")
 
 
 def test_a_hook_sync_after_a_backfill_is_the_last_commit_recorded(

@@ -1,8 +1,9 @@
-"""The commands ``/at/{commit}`` (and ``show --at``) suggest when a record's state at the commit was not recorded
-name the project, and the folder it was synced from, as every other suggestion of the API does
-(``repositories.projects.command``): a bare ``tracertm backfill`` or ``tracertm sync``, pasted at the repository's
-top for a project synced from a sub-folder under a name of its own, would read the top's files instead (and be
-refused). A project at the top of its repository is named alone. Real git, the real app, SQLite and PostgreSQL."""
+"""The commands ``/at/{commit}``, ``show --at`` and ``diff --method history`` suggest when a record's state at a
+commit was not recorded name the project, and the folder it was synced from, as every other suggestion of the API
+does (``repositories.projects.command``): a bare ``tracertm backfill`` or ``tracertm sync``, pasted at the
+repository's top for a project synced from a sub-folder under a name of its own, would read the top's files instead
+(and be refused). A project at the top of its repository is named alone. Real git, the real app, SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -71,3 +72,37 @@ def test_the_suggested_commands_name_the_project_and_its_folder(
             f"{later}: the record was changed in uncommitted files (synced from a work tree or index that differed "
             "from HEAD) and the file at that commit holds none of its recorded versions, so its state then is not "
             f"recorded; run '{backfill}' to record the history (or sync commits with '{sync_ref}')"), detail
+
+
+@pytest.mark.parametrize(("folder", "backfill"), [
+    ("svc/", "tracertm backfill svc --project 'team svc'"), ("", "tracertm backfill --project 'team svc'"),
+])
+def test_show_at_a_commit_before_the_record_suggests_the_projects_backfill(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str], folder: str,
+    backfill: str,
+) -> None:
+    git_repo.write("README.md", "start\n")
+    start = git_repo.commit("start")
+    _history(git_repo, engine, folder, "team svc")
+    code = main(["show", "ADR-0001", "--at", start, "--project", "team svc", "--path", str(git_repo.path),
+                 "--database-url", database_url])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out, out
+    assert err == (f"tracertm: error: ADR-0001 has no revision at or before {start}: it came later, or the history "
+                   f"was not recorded (run '{backfill}')\n"), err
+
+
+@pytest.mark.parametrize(("folder", "backfill"), [
+    ("svc/", "tracertm backfill svc --project 'team svc'"), ("", "tracertm backfill --project 'team svc'"),
+])
+def test_diff_by_history_without_a_backfill_suggests_the_projects_backfill(
+    git_repo: GitRepo, engine: Any, database_url: str, folder: str, backfill: str
+) -> None:
+    from tracertm.errors import UsageError
+    from tracertm.trace.diff import diff
+
+    first, later = _history(git_repo, engine, folder, "team svc")
+    with pytest.raises(UsageError) as refused:
+        diff(git_repo.path / folder, first, later, method="history", project="team svc", database_url=database_url)
+    assert str(refused.value) == (f"diff --method history: no complete backfill of this project; run '{backfill}' "
+                                  "or use --method parse")

@@ -571,9 +571,11 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
             location = Location(root, top)
     rev = revision_at(session, project.id, args.at, top, entity_id=row.id, location=location)
     if rev is None:
+        from tracertm.repositories.projects import folder_command
+
         raise UsageError(
             f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
-            "(run 'tracertm backfill')"
+            f"(run '{folder_command('backfill', project)}')"
         )
     rev["fields"] = snapshot_fields(kind, rev["fields"])  # named as ``show`` names them (``metadata``)
     if args.format == "json":

@@ -434,9 +434,15 @@ def _history_states(
     from tracertm.models import SpecRevision, SyncRun
     from tracertm.trace.store import existing_engine
 
-    def unavailable(why: str) -> None:
+    def backfill(project: Any) -> str:
+        """The backfill command to suggest: the project's, naming it and its folder, once it is known."""
+        from tracertm.repositories.projects import folder_command
+
+        return "tracertm backfill" if project is None else folder_command("backfill", project)
+
+    def unavailable(why: str, project: Any = None) -> None:
         if required:
-            raise UsageError(f"diff --method history: {why}; run 'tracertm backfill' or use --method parse")
+            raise UsageError(f"diff --method history: {why}; run '{backfill(project)}' or use --method parse")
 
     try:
         engine, why = existing_engine(database_url, settings.database_url)
@@ -453,12 +459,12 @@ def _history_states(
             checkpoint = dict((found.metadata_ or {}).get(CHECKPOINT_KEY) or {}) if found is not None else {}
             last = checkpoint.get("last_commit")
             if found is None or not checkpoint.get("complete") or not isinstance(last, str):
-                unavailable("no complete backfill of this project")
+                unavailable("no complete backfill of this project", found)
                 return None
             try:
                 chain = git.first_parent_chain(location.top, last)
             except GitError:  # a clone without the commit the backfill ended at (a force-push), or another repository
-                unavailable(f"the backfill's last commit {last[:12]} is not in this repository")
+                unavailable(f"the backfill's last commit {last[:12]} is not in this repository", found)
                 return None
             order = {c: i for i, c in enumerate(chain)}
             outside = [ref for ref, c in zip(refs or commits, commits) if c not in order]
@@ -467,7 +473,7 @@ def _history_states(
                     raise UsageError(
                         f"diff --method history: {outside[0]} is not in the first-parent history of "
                         f"{last[:12]} the backfill recorded (a commit of a merged branch, or one after it); use "
-                        "--method parse, or run 'tracertm backfill' for a later commit of the main line")
+                        f"--method parse, or run '{backfill(found)}' for a later commit of the main line")
                 return None
             limits = [order[c] for c in commits]
             best: list[dict[Any, Any]] = [{}, {}]
