@@ -645,8 +645,10 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
     project_id = as_id(project_id) or project_id  # bound on every row: its hex formatted once
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    kept_commit: list[dict[str, Any]] = []  # rows of files whose bytes did not change (``FileOp.same_bytes``)
     insert_ops: list[FileOp] = []
     update_ops: list[FileOp] = []
+    kept_commit_ops: list[FileOp] = []
     for fop in plan.files:
         if fop.scanned is None:
             assert fop.existing is not None
@@ -667,13 +669,19 @@ def _apply_files(session: Session, project_id: uuid.UUID, plan: Plan, provenance
         if fop.existing is None:
             inserts.append(values | {"id": new_id(), "project_id": project_id, "path": fop.path})
             insert_ops.append(fop)
+        elif fop.same_bytes:  # no commit changed the file: it keeps the one that did (apart: executemany's columns)
+            del values["last_commit"]
+            kept_commit.append(values | {"_id": fop.existing.id})
+            kept_commit_ops.append(fop)
         else:
             updates.append(values | {"_id": fop.existing.id})
             update_ops.append(fop)
     if inserts:
         execute_batch(conn, insert(table), inserts, insert_ops)
-    if updates:
-        execute_batch(conn, update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow()), updates, update_ops)
+    statement = update(table).where(table.c.id == bindparam("_id")).values(updated_at=utcnow())
+    for rows, ops in ((updates, update_ops), (kept_commit, kept_commit_ops)):
+        if rows:
+            execute_batch(conn, statement, rows, ops)
 
 
 def iter_chunks(items: Iterable[Any], size: int = 900) -> Iterable[list[Any]]:

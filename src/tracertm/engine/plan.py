@@ -100,6 +100,13 @@ class FileOp:
     parse_error: list[dict[str, Any]] | None  # every diagnostic of the file, as stored (see ``file_findings``)
     existing: FileRow | None
 
+    @property
+    def same_bytes(self) -> bool:
+        """Whether the file is there, with the bytes its live row was made from: the row changes (its findings, its
+        mtime, its kind) but no commit changed the file, so it keeps the ``last_commit`` of the one that did."""
+        return (self.scanned is not None and self.existing is not None and not self.existing.deleted
+                and self.existing.blob_sha == self.scanned.blob_sha)
+
 
 @dataclass
 class Plan:

@@ -48,7 +48,7 @@ class Simulation:
     # The last commit that wrote the record's fields (a deletion writes none, nor a refresh of the same bytes: its
     # ``Operation.same_blob``): its row's ``source_commit``.
     last_written: dict[uuid.UUID, git.CommitInfo] = field(default_factory=dict)
-    file_commit: dict[str, git.CommitInfo] = field(default_factory=dict)  # path → the last commit writing its row
+    file_commit: dict[str, git.CommitInfo] = field(default_factory=dict)  # path → the last commit changing the file
     order: dict[str, int] = field(default_factory=dict)  # every replayed commit → its place in the replay
     # The first-parent history being backfilled (every commit, not only those replayed): a revision an earlier
     # backfill wrote for a commit outside it is one of a history since rewritten (``graft``). Empty: not known.
@@ -71,7 +71,8 @@ class Simulation:
                 rev = build_revision(op.kind, op, vid, PLACEHOLDER, PLACEHOLDER, provenance)
                 self.revisions.setdefault(vid, []).append(rev)
         for fop in the_plan.files:
-            self.file_commit[fop.path] = commit.info
+            if not fop.same_bytes:  # (a row rewritten for its findings keeps the commit that changed the file)
+                self.file_commit[fop.path] = commit.info
 
 
 def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simulation,
@@ -230,9 +231,9 @@ def _provenance(conn: Any, project_id: uuid.UUID, sources: Mapping[str, list[dic
                 state: HistoryState) -> None:
     """The commit that made the state, as a backfill from scratch records it: ``source_commit`` of each row that
     holds the history's final state (its content, at its path, live), ``source_files.last_commit`` of each file
-    the history left as the database has it (the last commit whose plan wrote its row), and the file rows of the
-    files the history deleted, which the database never saw. A sync of the work tree recorded no commit; a ``sync
-    --ref`` the later commit it read. A row or file in another state (synced from uncommitted files) keeps its
+    the history left as the database has it (the last commit that changed the file: ``FileOp.same_bytes``), and the
+    file rows of the files the history deleted, which the database never saw. A sync of the work tree recorded no
+    commit; a ``sync --ref`` the later commit it read. A row or file in another state (synced from uncommitted files) keeps its
     own, and a live file the database lacks gets no row (it would hide the file from the final ``sync --ref``,
     which settles both)."""
     from sqlalchemy import bindparam, insert, select, update

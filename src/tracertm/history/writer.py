@@ -155,6 +155,12 @@ class BatchWriter:
                           "mtime_ns": fop.scanned.mtime_ns, "parse_error": fop.parse_error, "last_commit": commit.sha,
                           "deleted_at": None}
             known = self.files.get(fop.path)
+            if fop.same_bytes:
+                # The commit changed the file's row, not the file: it keeps the commit that did (this batch's, or
+                # the database's: no ``last_commit`` to write).
+                del values["last_commit"]
+                if known is not None and "last_commit" in known[2]:
+                    values["last_commit"] = known[2]["last_commit"]
             if known is not None:
                 self.files[fop.path] = (known[0], known[1], values, fop)
             elif fop.existing is not None:
@@ -236,16 +242,14 @@ class BatchWriter:
             insert_revisions(conn, rows_, self.revision_ops[start : start + 2000])
         new_files = [(v | {"id": i, "project_id": project_id, "path": p}, f)
                      for p, (new, i, v, f) in self.files.items() if new]
-        changed_files = [(v | {"_id": i}, f) for new, i, v, f in self.files.values() if not new]
         if new_files:
             execute_batch(conn, insert(SOURCE_FILES), [r for r, _ in new_files], [f for _, f in new_files])
-        if changed_files:
-            execute_batch(
-                conn,
-                update(SOURCE_FILES).where(SOURCE_FILES.c.id == bindparam("_id")).values(updated_at=utcnow()),
-                [r for r, _ in changed_files],
-                [f for _, f in changed_files],
-            )
+        statement = update(SOURCE_FILES).where(SOURCE_FILES.c.id == bindparam("_id")).values(updated_at=utcnow())
+        for with_commit in (True, False):  # apart: executemany binds the columns of its first row
+            changed_files = [(v | {"_id": i}, f) for new, i, v, f in self.files.values()
+                             if not new and ("last_commit" in v) == with_commit]
+            if changed_files:
+                execute_batch(conn, statement, [r for r, _ in changed_files], [f for _, f in changed_files])
         # Written: what a later batch needs is in ``written``; the rest goes now, before the caller derives the links
         # in the same transaction (their memory is reused there).
         self.rows.clear()

@@ -44,6 +44,10 @@ class SourceFile(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     ``parse_error`` is NULL when the file is fine, else the list of every diagnostic the file gets — parse errors,
     and an identity it lost to another file — each ``{"line", "column", "message"}`` (``"severity": "warning"``
     for warnings of a file that also has errors). A no-op sync reports them again from here until the file is fixed.
+
+    ``last_commit`` is the commit that last changed the file (its bytes, or whether it is there: added, removed,
+    back), as the sync or backfill that saw the change read it (None: uncommitted files). A row rewritten for
+    anything else — other findings, an mtime, another kind — keeps it (``engine.plan.FileOp.same_bytes``).
     """
 
     __tablename__ = "source_files"
