@@ -39,17 +39,21 @@ def feature(number: int, name: str, scenarios: dict[str, list[str]] | None = Non
 
 
 SPEC_TABLES = ("adrs", "contracts", "features", "scenarios")
+# What ``dump`` reads unless told otherwise.
+DUMPED = (*SPEC_TABLES, "spec_revisions", "source_files")
 _VOLATILE = {"id", "project_id", "feature_id", "created_at", "updated_at", "sync_run_id", "seq"}
 
 
-def dump(engine: Engine, *, volatile: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the spec tables, revisions and file index, sorted, as plain dicts. ``volatile=True`` keeps ids
-    and timestamps (to prove rows were not touched at all)."""
+def dump(
+    engine: Engine, *, volatile: bool = False, tables: tuple[str, ...] = DUMPED
+) -> dict[str, list[dict[str, Any]]]:
+    """Every row of ``tables`` (the spec tables, revisions and file index), sorted, as plain dicts. ``volatile=True``
+    keeps ids and timestamps (to prove rows were not touched at all)."""
     from tracertm.models import Base
 
     out: dict[str, list[dict[str, Any]]] = {}
     with engine.connect() as conn:
-        for name in (*SPEC_TABLES, "spec_revisions", "source_files"):
+        for name in tables:
             table = Base.metadata.tables[name]
             rows = []
             for row in conn.execute(select(table)).mappings():
