@@ -257,6 +257,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield from _fresh_pg(request.getfixturevalue("_pg_template"))
 
 
+@pytest.fixture
+def other_database_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A second migrated, empty database of the same kind as ``database_url`` (a cold sync to compare with)."""
+    if database_url.startswith("sqlite"):
+        path = tmp_path / "other.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of each kind with no schema at all."""

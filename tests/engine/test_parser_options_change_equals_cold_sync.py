@@ -8,15 +8,13 @@ case here; a new ``ParserOptions`` field fails ``test_every_parser_option_is_cov
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
-from conftest import GitRepo, _fresh_pg
+from conftest import GitRepo
 from specs import dump
 from tracertm import db
 from tracertm.config import load_settings
@@ -120,17 +118,6 @@ _LEFT_OUT = {"id", "project_id", "created_at", "updated_at", "deleted_at", "vers
              "reviewed_version", "reviewed_at"}
 _NUMBERS = {"adrs": "adr_number", "contracts": "contract_number", "features": "feature_number",
             "scenarios": "scenario_number", "step_definitions": "step_number"}
-
-
-@pytest.fixture
-def other_database_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A second migrated, empty database of the same kind as ``database_url``."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "other.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-        yield f"sqlite:///{path}"
-    else:
-        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
 
 
 def _records(engine: Any) -> dict[str, list[dict[str, Any]]]:

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import GitRepo
 from specs import adr, feature
-from test_backfill_promise import _state, other_database_url  # noqa: F401 - a fixture
+from test_backfill_promise import _state
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history import merge

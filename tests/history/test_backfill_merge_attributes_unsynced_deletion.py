@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from conftest import GitRepo
 from specs import adr, contract, feature
-from test_backfill_promise import other_database_url  # noqa: F401 - a fixture
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill

@@ -5,31 +5,18 @@ records deleted in history carry the deleting commit's author date."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from conftest import GitRepo, _fresh_pg
+from conftest import GitRepo
 from specs import adr, contract, dump, feature
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
 from tracertm.models import Base
-
-
-@pytest.fixture
-def other_database_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A second migrated, empty database of the same kind as ``database_url``."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "other.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-        yield f"sqlite:///{path}"
-    else:
-        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
 
 
 def _commit(repo: GitRepo, message: str, authored: str, committed: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 import pytest
 
 from conftest import GitRepo
-from test_backfill_promise import _state, other_database_url  # noqa: F401 - a fixture
+from test_backfill_promise import _state
 from specs import adr
 from tracertm import db
 from tracertm.engine.sync import sync

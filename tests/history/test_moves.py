@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
-from test_backfill_promise import _state, other_database_url, sync_each_commit  # noqa: F401 - a fixture
+from test_backfill_promise import _state, sync_each_commit
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill, record_at

@@ -6,15 +6,12 @@ later sync) and a backfill merged onto synced rows agree — on SQLite and Postg
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from conftest import GitRepo, _fresh_pg
+from conftest import GitRepo
 from specs import adr
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -26,17 +23,6 @@ PROJECT = "p"
 FEATURE = "@FEAT-1 @ADR-0001 @ADR-0002 @ADR-0004\nFeature: Store\n\n  @SC-1\n  Scenario: save\n    Given a thing\n"
 # The feature as restored: a tag it did not have before (its link is new, born reviewed).
 RESTORED = FEATURE.replace("@ADR-0004", "@ADR-0004 @ADR-0003")
-
-
-@pytest.fixture
-def other_database_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A second migrated, empty database of the same kind as ``database_url``."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "other.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-        yield f"sqlite:///{path}"
-    else:
-        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
 
 
 def _links(engine: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
