@@ -28,6 +28,7 @@ from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.engine.bulk import JSON_SUFFIX
+from tracertm.engine.derived_dates import keep_derived_dates
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 from tracertm.engine.ids import as_id, new_id
 
@@ -92,6 +93,8 @@ def _write_records(
 ) -> None:
     for kind in _ORDER:
         ops = by_kind.get(kind, [])
+        if kind == "adr":  # rewritten from its row's content, an ADR keeps the date git gave it (a backfill's)
+            ops = keep_derived_dates(conn, ops)
         database_keys = database_metadata(conn, kind, ops)
         # In batches: the rows, their revisions and SQLAlchemy's processed parameters of one batch at a time are
         # in memory, not those of a whole large sync.

@@ -15,6 +15,7 @@ from typing import cast
 
 from tracertm import git
 from tracertm.config import Settings
+from tracertm.engine.derived_dates import with_date
 from tracertm.engine.links import source_ref
 from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
 from tracertm.engine.parse import Outcome, ParsePool, Pending, hash_records
@@ -303,10 +304,7 @@ class Replay:
         records = []
         for rec in outcome.records:
             if rec.fields.get("date") is None:
-                created = self.state.adr_created.get(rec.number, commit.date)
-                dated = replace(rec, fields={**rec.fields, "date": created})
-                dated.__dict__["content_hash"] = rec.content_hash  # the cached_property: the file's own hash
-                rec = dated
+                rec = with_date(rec, self.state.adr_created.get(rec.number, commit.date))
             records.append(rec)
         return replace(outcome, records=tuple(records))
 
