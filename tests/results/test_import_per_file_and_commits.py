@@ -233,6 +233,25 @@ def test_an_abbreviated_commit_without_the_repository_is_refused(login: dict[str
     assert kept.commit == "f" * 40
 
 
+@sqlite_only
+def test_a_branch_tag_or_head_is_its_commit_inside_the_repository(login: dict[str, Any], database_url: str) -> None:
+    """As ``results import --commit`` takes them: a name git resolves in ``repo`` is stored as its commit's id;
+    without the repository, or one git does not resolve there, it is refused as before."""
+    repo: GitRepo = login["repo"]
+    sha = repo.head()
+    repo.git("tag", "v1")
+    data = login["a"].read_bytes()
+    for n, name in enumerate(("HEAD", "v1", "main")):  # (three reports: the same one again would be skipped)
+        report = data + f"<!-- {n} -->".encode()
+        assert import_results(database_url, "login", [(f"r{n}.xml", report)], commit=name, repo=repo.path).commit \
+            == sha
+    for repo_path in (None, repo.path):
+        with pytest.raises(UsageError) as caught:
+            import_results(database_url, "login", [("r4.xml", data)], commit="no-such-branch", repo=repo_path)
+        assert str(caught.value).startswith("--commit 'no-such-branch': not a commit id; ")
+    assert _runs(database_url) == 3
+
+
 # --------------------------------------------------------------------------------- 4. cucumber-jvm file: URIs
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,27 @@ FULL_COMMIT_DIGITS = (40, 64)
 def is_full_commit(commit: str) -> bool:
     """Whether ``commit`` (hex digits, ``check_options`` passed) is a whole commit id rather than an abbreviation."""
     return len(commit) in FULL_COMMIT_DIGITS
+
+
+def named_commit(commit: str | None, repo: str | os.PathLike[str] | None) -> str | None:
+    """``commit`` as the commit id it names in the repository ``repo`` when it is a branch, a tag or another name
+    git resolves there (``HEAD``, ``main~2``), as ``results import --commit`` takes it; as it is otherwise (a hex id:
+    ``commit_id``; a name no repository resolves: refused by ``check_options``)."""
+    if commit is None or repo is None or _HEX.fullmatch(commit) or not Path(repo).is_dir():
+        return commit
+    from tracertm import git
+    from tracertm.errors import GitError
+
+    top = git.find_root(Path(repo))
+    if top is None:
+        return commit
+    try:
+        return git.resolve_commit(top, commit).lower()
+    except GitError:
+        return commit
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | None:

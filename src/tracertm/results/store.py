@@ -130,12 +130,14 @@ def import_results(
 
     ``target`` is an open ``Session`` (the caller commits; the API uses this), an ``Engine``, a database URL or
     None (the configured database). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
-    tests ran against; with ``repo`` (a git work tree) lines are matched against the scenarios as they were at
-    that commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
+    tests ran against (its id; with ``repo``, also an abbreviation or a name git resolves there: a branch, a tag,
+    ``HEAD``); with ``repo`` (a git work tree) lines are matched against the scenarios as they were at that
+    commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
     another writer of the project (default: the configuration's default); ``actor`` who the statistics revisions
     name (the API passes the token's).
     """
     refuse_blank(project=project, target=target if isinstance(target, str) else None)
+    commit = runs.named_commit(commit, repo)
     check_options(commit, run_name, window, max_size)
     commit = runs.commit_id(commit, repo)
     sources = runs.distinct_sources(sources)
