@@ -159,6 +159,12 @@ def test_a_page_seeks_its_rows_on_sqlite(git_repo: GitRepo, tmp_path: Any) -> No
                     if flt.source:  # the record's own links, sorted: a handful
                         assert plan.startswith("SEARCH links USING INDEX sqlite_autoindex_links_1 (source_id=?)"), (
                             flt, plan)
+                    elif flt.suspect:  # the suspect links alone (migration 0032)
+                        assert plan == ("SEARCH links USING INDEX ix_links_project_id_id_suspect "
+                                        "(project_id=? AND id>?)"), (flt, plan)
+                    elif flt.dangling:
+                        assert plan == ("SEARCH links USING INDEX ix_links_target_id_project_id_id_dangling "
+                                        "(target_id=? AND project_id=? AND id>?)"), (flt, plan)
                     else:
                         assert plan == "SEARCH links USING INDEX ix_links_project_id_id (project_id=? AND id>?)", (
                             flt, plan)

@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint, literal, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base, TimestampMixin
@@ -33,6 +36,18 @@ class LinkType(enum.StrEnum):
     TEST = "test"  # scenario → test case (reserved: test results)
 
 
+# The kinds of target a link names a record of: such a link without a target (``target_id`` NULL) dangles. A
+# requirement is an id, not a row: its links never have a target and never dangle.
+TARGET_RECORD_KINDS = ("adr", "contract", "feature", "scenario")
+
+# The conditions of the partial indexes of the suspect and the dangling links (migration 0032), as SQL. A query
+# uses such an index only where it states the same condition (``suspect``, ``dangling``): SQLite matches the two
+# expressions term by term, its kinds in the IN list as written literals (a bound value inside an IN list is no
+# match).
+DANGLING_LINKS = "target_id IS NULL AND target_kind IN ({})".format(", ".join(f"'{k}'" for k in TARGET_RECORD_KINDS))
+SUSPECT_LINKS = "target_id IS NOT NULL AND reviewed_version IS NOT NULL AND target_version != reviewed_version"
+
+
 class Link(TimestampMixin, Base):
     """One derived trace link of one project."""
 
@@ -44,6 +59,15 @@ class Link(TimestampMixin, Base):
         # A project's links in number order: a page of ``trace.listing`` seeks past the previous page's last number
         # and reads on until the page is full (migration 0031).
         Index("ix_links_project_id_id", "project_id", "id"),
+        # The few links a project's counts, summary and filtered list name (migration 0032), so they read these
+        # and not every link: the dashboard's suspect and dangling counts read every link of the database.
+        # ``target_id`` leads the dangling one although it is NULL in each of its rows: it makes the condition's
+        # ``target_id IS NULL`` an equality seek there, or SQLite's planner, weighing by the number of columns a
+        # condition names, takes ``ix_links_target_id`` (every requirement link) or the project's index.
+        Index("ix_links_target_id_project_id_id_dangling", "target_id", "project_id", "id",
+              sqlite_where=text(DANGLING_LINKS), postgresql_where=text(DANGLING_LINKS)),
+        Index("ix_links_project_id_id_suspect", "project_id", "id",
+              sqlite_where=text(SUSPECT_LINKS), postgresql_where=text(SUSPECT_LINKS)),
     )
 
     # A short integer: what people type in ``tracertm review 42``, and no uuid4() per link on a cold sync.
@@ -78,6 +102,20 @@ class Link(TimestampMixin, Base):
         return f"Link({self.source_ref} -{self.link_type}-> {self.target_ref})"
 
 
+def suspect() -> Any:
+    """SQL: the link is suspect (its target changed since the last review); ``SUSPECT_LINKS``, the condition of the
+    suspect links' index."""
+    return (Link.target_id.is_not(None) & Link.reviewed_version.is_not(None)
+            & (Link.target_version != Link.reviewed_version))
+
+
+def dangling() -> Any:
+    """SQL: the link names a record kind and has no live target; ``DANGLING_LINKS``, the condition of the dangling
+    links' index, the kinds written as literals (``literal_execute``: the IN list is part of the statement)."""
+    kinds = [literal(k, literal_execute=True) for k in TARGET_RECORD_KINDS]
+    return Link.target_id.is_(None) & Link.target_kind.in_(kinds)
+
+
 class ParkedReview(Base):
     """The review state of a link whose source was deleted, kept until the source comes back.
 
@@ -102,4 +140,7 @@ class ParkedReview(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-__all__ = ["Link", "LinkType", "ParkedReview"]
+__all__ = [
+    "DANGLING_LINKS", "SUSPECT_LINKS", "TARGET_RECORD_KINDS", "Link", "LinkType", "ParkedReview", "dangling",
+    "suspect",
+]

@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +24,10 @@ from sqlalchemy.orm import Session
 from tracertm.errors import UsageError
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.models import Link, LinkType, Project
+from tracertm.models.link import dangling, suspect
 from tracertm.models.types import unindexed
 from tracertm.text import is_text
-from tracertm.trace.review import RECORD_KINDS, as_dict, dangling_reasons, record_id, with_reasons
+from tracertm.trace.review import as_dict, dangling_reasons, record_id, with_reasons
 
 _VERSION = 1
 LINK_TYPES = tuple(str(t) for t in LinkType)
@@ -58,14 +60,13 @@ class LinkPage:
 
 
 def suspect_clause() -> Any:
-    """SQL: the link is suspect (its target changed since the last review)."""
-    return (Link.target_id.is_not(None) & Link.reviewed_version.is_not(None)
-            & (Link.target_version != Link.reviewed_version))
+    """SQL: the link is suspect (its target changed since the last review): ``models.link.suspect``."""
+    return suspect()
 
 
 def dangling_clause() -> Any:
-    """SQL: the link names a record kind and has no live target."""
-    return Link.target_id.is_(None) & Link.target_kind.in_(RECORD_KINDS)
+    """SQL: the link names a record kind and has no live target: ``models.link.dangling``."""
+    return dangling()
 
 
 def list_links(session: Session, project: Project, flt: LinkFilter | None = None,
@@ -127,9 +128,11 @@ def counts(session: Session, project: Project) -> dict[str, Any]:
     dangling = count(dangling_clause())
     to_adrs: dict[str, int] = {}
     if dangling:
-        to_adrs = {str(ref): int(n) for ref, n in session.execute(
-            select(Link.target_ref, func.count()).where(Link.project_id == project.id, dangling_clause(),
-                                                        Link.target_kind == "adr").group_by(Link.target_ref))}
+        # The dangling links read and the ADRs' counted here: ``target_kind = 'adr'`` or a GROUP BY in the statement
+        # makes SQLite read the project's ADR links in the (project, kind, ref) index, not the dangling links' own.
+        to_adrs = dict(Counter(str(ref) for kind, ref in session.execute(
+            select(Link.target_kind, Link.target_ref).where(Link.project_id == project.id, dangling_clause())
+        ) if kind == "adr"))
     reasons = dangling_reasons(session, project, to_adrs) if to_adrs else {}
     ambiguous = sum(n for ref, n in to_adrs.items() if reasons[ref]["reason"] == "ambiguous")
     return {"total": sum(total.values()), "suspect": count(suspect_clause()), "dangling": dangling,
