@@ -92,17 +92,17 @@ def test_writes_queued_behind_a_lock_leave_a_connection_for_reads(
     holder_engine = db.make_engine(url)
     waiting: set[int] = set()
     seen = threading.Condition()
-    take = locks._pg_lock
+    take = locks._pg_try
     test_thread = threading.current_thread()
 
-    def counted(conn: Any, name: str, *args: Any, **kwargs: Any) -> bool:
-        if threading.current_thread() is not test_thread:  # a request's write, waiting in the lock's loop
+    def counted(session: Any, key: int) -> bool:
+        if threading.current_thread() is not test_thread:  # a request's write, at the lock (then in its queue)
             with seen:
                 waiting.add(threading.get_ident())
                 seen.notify_all()
-        return take(conn, name, *args, **kwargs)
+        return take(session, key)
 
-    monkeypatch.setattr(locks, "_pg_lock", counted)
+    monkeypatch.setattr(locks, "_pg_try", counted)
     writers: list[Call] = []
     try:
         with api_client(engine) as client:

@@ -103,9 +103,9 @@ def test_a_patch_waits_for_the_projects_write_lock_and_then_succeeds(pg: tuple[s
         with db.write_session(engine, NAME) as held:
             holder = held.execute(text("SELECT pg_backend_pid()")).scalar()
             patch.start()
-            # The server's transaction is trying the same advisory lock (tracertm's try-lock loop).
+            # The server's transaction waits in PostgreSQL's queue for the same advisory lock.
             _until(lambda: _backends(
-                engine, "pid <> :holder AND state <> 'idle' AND query LIKE 'SELECT pg_try_advisory_xact_lock%'",
+                engine, "pid <> :holder AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock%'",
                 holder=holder,
             ) > 0, "PATCH waiting for the project's write lock")
             assert not patch.done.is_set(), "the PATCH answered while the lock was held"

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"needs {PG_E
 WAIT_S = 60  # an upper bound on waiting for a condition; never a pace
 
 # Holds the advisory lock KEY in a transaction, prints "held", waits until another session of the database tries
-# that lock (tracertm's try-lock loop), prints the database's clock and commits (releasing the lock).
+# that lock (waits for it in PostgreSQL's queue), prints the database's clock and commits (releasing the lock).
 HOLDER = textwrap.dedent("""
     import sys, time
     import psycopg
@@ -47,7 +47,7 @@ HOLDER = textwrap.dedent("""
         deadline = time.monotonic() + float(sys.argv[3])
         while not watch.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> %s "
-            "AND pid <> pg_backend_pid() AND state <> 'idle' AND query LIKE 'SELECT pg_try_advisory_xact_lock%%'",
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock%%'",
             (me,),
         ).fetchone()[0]:
             if time.monotonic() > deadline:

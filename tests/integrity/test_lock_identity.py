@@ -162,11 +162,12 @@ def test_two_clones_creating_the_project_under_two_names_make_one_project(
             other.start()
             try:
                 if engine.dialect.name == "postgresql":  # b's sync is at the lock (SQLite: the file lock holds it)
-                    def waiting() -> bool:
+                    def waiting() -> bool:  # (not this look itself, whose text names the lock call too)
                         with engine.connect() as conn:
                             return bool(conn.execute(text(
-                                "SELECT count(*) FROM pg_stat_activity WHERE pid <> :me AND datname = "
-                                "current_database() AND query LIKE '%pg_try_advisory_xact_lock%'"), {"me": ours},
+                                "SELECT count(*) FROM pg_stat_activity WHERE pid NOT IN (:me, pg_backend_pid()) "
+                                "AND datname = current_database() AND wait_event_type = 'Lock' "
+                                "AND query LIKE 'SELECT pg_advisory_lock%'"), {"me": ours},
                             ).scalar())
 
                     _until(waiting, "the other sync tries the write lock")

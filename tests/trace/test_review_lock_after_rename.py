@@ -83,16 +83,16 @@ def test_a_review_waits_for_the_lock_of_the_project_renamed_under_it(
         assert go.wait(WAIT_S)
         return found
 
-    take = locks._pg_lock
+    take = locks._pg_try
     test_thread = threading.current_thread()  # the renaming and the holding writer: the request runs in another
 
-    def seen_trying(conn: Any, name: str, *args: Any, **kwargs: Any) -> bool:
-        if name == own_lock and threading.current_thread() is not test_thread:
+    def seen_trying(session: Any, key: int) -> bool:
+        if key == locks._lock_key(own_lock) and threading.current_thread() is not test_thread:
             trying.set()
-        return take(conn, name, *args, **kwargs)
+        return take(session, key)
 
     monkeypatch.setattr(trace_routes, "_name", name_then_pause)
-    monkeypatch.setattr(locks, "_pg_lock", seen_trying)
+    monkeypatch.setattr(locks, "_pg_try", seen_trying)
     with api_client(engine) as client:
         headers = {"Authorization": f"Bearer {token(engine)}", "If-Match": '"2"'}
         base = f"/api/v1/projects/{project_id}/links"  # by UUID: the URL names the project whatever it is called

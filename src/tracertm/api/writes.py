@@ -2,7 +2,7 @@
 lock: fewer than its connection pool holds, so that reads (and writes of other projects) still find a connection
 while a long sync or backfill holds the lock and the writes of its project queue behind it.
 
-A write waits for the lock holding a connection (``db.write_session``: the try-lock loop runs in its transaction).
+A write waits for the lock holding a connection (``db.write_session``: it waits in PostgreSQL's queue on it).
 With every connection of the pool taken by such waiters, any other request waited for the pool's timeout and failed
 (a 500) although nothing was wrong but a busy project. Writes now queue for one of ``slots`` places first, without a
 connection, within the same bound as the lock (README: a write that waited too long is 503 with Retry-After)."""

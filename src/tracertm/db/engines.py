@@ -114,14 +114,20 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 def _sqlite_begin_immediate(conn: Connection, busy_ms: int, cancel: Any) -> None:
-    """``BEGIN IMMEDIATE``, waiting for the write lock at most ``busy_ms`` in short slices so that ``cancel`` (a
-    ``threading.Event``) is seen within a tenth of a second: SQLite's own busy wait cannot be interrupted."""
+    """``BEGIN IMMEDIATE``, waiting for the write lock in short slices so that ``cancel`` (a ``threading.Event``)
+    is seen within a tenth of a second: SQLite's own busy wait cannot be interrupted.
+
+    SQLite has no queue of writers: whoever polls first when the lock comes free takes it, so a writer can miss it
+    again and again while others commit. The bound ``busy_ms`` is therefore a bound on waiting with no progress:
+    it counts from the last commit another connection made while this one waited (``PRAGMA data_version``), not
+    from the first try; a writer fails only when the lock stayed with one transaction that long."""
     import sqlite3
     import time
 
     raw = conn.connection.dbapi_connection
     assert raw is not None
     deadline = time.monotonic() + busy_ms / 1000
+    seen = _data_version(raw)
     raw.execute(f"PRAGMA busy_timeout={min(busy_ms, 100)}")
     try:
         while True:
@@ -131,8 +137,16 @@ def _sqlite_begin_immediate(conn: Connection, busy_ms: int, cancel: Any) -> None
             except sqlite3.OperationalError as exc:
                 if exc.sqlite_errorcode not in (5, 6) and "locked" not in str(exc):  # not SQLITE_BUSY/LOCKED
                     raise
-            if (cancel is not None and cancel.is_set()) or time.monotonic() >= deadline:
+            if cancel is not None and cancel.is_set():
                 break
+            # Progress is asked before the clock: a waiter the host did not run for a while still sees the
+            # commits made meanwhile, and does not give up on a lock that changed hands.
+            version = _data_version(raw)
+            if version is not None and seen is not None and version != seen:
+                deadline = time.monotonic() + busy_ms / 1000
+            elif time.monotonic() >= deadline:
+                break
+            seen = version if version is not None else seen
     finally:
         raw.execute(f"PRAGMA busy_timeout={busy_ms}")
     # Out of time (or cancelled): one last try that fails through SQLAlchemy, so callers see its usual error.
@@ -141,6 +155,19 @@ def _sqlite_begin_immediate(conn: Connection, busy_ms: int, cancel: Any) -> None
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+
+
+def _data_version(raw: Any) -> int | None:
+    """SQLite's count of the commits other connections made to the database, as this connection last saw them
+    (``PRAGMA data_version``: a read, which a writer holding the lock does not block in WAL mode); None when it
+    cannot be read just now (busy), which counts as no progress."""
+    import sqlite3
+
+    try:
+        row = raw.execute("PRAGMA data_version").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return int(row[0]) if row is not None else None
 
 
 def _bounded(engine: Engine, timeout: float, cancel: Any = None, bulk: bool = False) -> Engine:

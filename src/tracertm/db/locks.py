@@ -19,7 +19,7 @@ from tracertm.signals import held as signals_held
 if TYPE_CHECKING:
     import uuid
 
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
     from tracertm.engine.identity import RepoIdentity
@@ -155,39 +155,140 @@ def lock_timeout_message(
 def _locked_session(
     bound: Engine, engine: Engine, project_name: str, identity: RepoIdentity | None, timeout: float, cancel: Any,
     found: list[Any], describe: Any,
-) -> Session:
-    """A session whose transaction has begun holding the project's write lock (see ``write_session``); ``found``
-    receives the project's id (None: a project to create) as soon as it is known, for ``describe``."""
+) -> tuple[Session, Connection | None]:
+    """A session whose transaction has begun holding the project's write lock (see ``write_session``), and the
+    connection it is bound to, for the caller to close after it (PostgreSQL; None on SQLite, whose session has
+    its own); ``found`` receives the project's id (None: a project to create) as soon as it is known, for
+    ``describe``."""
+    if engine.dialect.name == "postgresql":
+        return _pg_locked_session(bound, project_name, identity, timeout, cancel, found, describe)
+    sess = session(bound, expire_on_commit=False)
+    try:
+        sess.begin()
+        sess.connection()  # emits BEGIN IMMEDIATE now, before any read (the wait: engines._sqlite_begin_immediate)
+    except BaseException:
+        sess.close()
+        raise
+    return sess, None
+
+
+def _pg_locked_session(
+    bound: Engine, project_name: str, identity: RepoIdentity | None, timeout: float, cancel: Any,
+    found: list[Any], describe: Any,
+) -> tuple[Session, Connection]:
+    """PostgreSQL's ``_locked_session``: try the project's locks; when another writer holds one, queue for them in
+    the lock call itself, then take them over in a new transaction.
+
+    The queue is PostgreSQL's: a blocked ``pg_advisory_lock`` waits in line and is handed the lock when its holder
+    ends, first come first served, and a try-lock does not pass the waiters. A writer that polled lost the lock
+    to whoever polled first, again and again on a loaded host, until its time ran out. The locks it waited for are
+    session-level, kept across the end of that transaction: a transaction that waited began before the other
+    writer committed, and PostgreSQL's now(), which stamps the rows it writes (a run's imported_at, a revision's
+    created_at...), would be older than what that writer committed (a poll with --since or changed_since in between
+    missed it for good). So the writer begins a new transaction holding them, takes them there (at once: they are
+    its own) and lets the session-level ones go. Under the locks the project found before may have been created,
+    renamed or adopted meanwhile (its writer held the lock of another name): same project, ours; otherwise the
+    locks are let go and its own taken."""
     import time
 
+    from sqlalchemy import text
+
     deadline = time.monotonic() + timeout
-    while True:
-        sess = session(bound, expire_on_commit=False)
-        try:
-            sess.begin()
-            if engine.dialect.name != "postgresql":
-                sess.connection()  # emits BEGIN IMMEDIATE now, before any read
-                return sess
-            project_id, locks = _project_locks(sess, project_name, identity)
-            found[:] = [project_id]
-            waited = False
-            for name in locks:
-                waited = _pg_lock(sess.connection(), name, timeout, describe, cancel, deadline) or waited
-            # A transaction that waited began before the other writer committed: PostgreSQL's now(), which stamps
-            # the rows it writes (a run's imported_at, a revision's created_at, updated_at...), would be the time
-            # it began to wait, older than what the other writer committed meanwhile (a poll with --since or
-            # changed_since in between missed it for good; of two writers queued, the one committing last could be
-            # stamped older). So it lets go and begins again: the new transaction, begun after the lock was free,
-            # takes the locks at once unless another writer took them in between (then it waits again).
-            # Under the locks: the project found before may have been created, renamed or adopted meanwhile (its
-            # writer held the lock of another name). Same project: ours. Otherwise let go and take its lock.
-            sess.expire_all()
-            if not waited and _project_locks(sess, project_name, identity)[0] == project_id:
-                return sess
-        except BaseException:
-            sess.close()
-            raise
-        sess.close()  # rolls back: its locks are released
+    conn = bound.connect()
+    queued: list[int] = []  # keys of the session-level locks the connection holds
+    try:
+        while True:
+            sess = session(conn, expire_on_commit=False)
+            try:
+                sess.begin()
+                project_id, locks = _project_locks(sess, project_name, identity)
+                found[:] = [project_id]
+                keys = [_lock_key(name) for name in locks]
+                got = all(_pg_try(sess, key) for key in keys)
+                _pg_unlock(sess, queued)  # (its transaction holds them now, or they were another project's)
+                if got:
+                    sess.execute(text(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}"))
+                    sess.expire_all()
+                    if _project_locks(sess, project_name, identity)[0] == project_id:
+                        return sess, conn
+                else:
+                    _pg_queue(sess, keys, queued, deadline, describe, cancel)
+            except BaseException:
+                sess.close()
+                raise
+            sess.close()  # rolls back: its transaction's locks are released, the queued ones kept
+    except BaseException:
+        if queued:  # a session-level lock must not go back to the pool with the connection
+            conn.invalidate()
+        conn.close()
+        raise
+
+
+def _pg_try(sess: Session, key: int) -> bool:
+    """Take the transaction-scoped advisory lock ``key`` if it is free and no one waits for it."""
+    from sqlalchemy import text
+
+    return bool(sess.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar())
+
+
+def _pg_unlock(sess: Session, queued: list[int]) -> None:
+    """Let the session-level locks ``queued`` go (a transaction-scoped hold of the same key stays)."""
+    from sqlalchemy import text
+
+    while queued:
+        sess.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": queued[-1]})
+        queued.pop()
+
+
+def _pg_queue(sess: Session, keys: list[int], queued: list[int], deadline: float, describe: Any, cancel: Any) -> None:
+    """Wait in PostgreSQL's queue for each session-level advisory lock ``keys`` in turn, appending each one taken
+    to ``queued``, until ``deadline`` (``time.monotonic()``; then ``LockTimeoutError`` naming the holder, or
+    lock_timeout's error, which ``write_session`` words the same). ``cancel`` set ends the wait: checked first,
+    then watched while the lock call blocks (``_cancelling``)."""
+    import time
+
+    from sqlalchemy import text
+
+    for key in keys:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled while waiting for the write lock")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockTimeoutError(describe())
+        sess.execute(text(f"SET LOCAL lock_timeout = {max(1, int(left * 1000))}"))
+        with _cancelling(sess, cancel):
+            sess.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        queued.append(key)
+
+
+@contextmanager
+def _cancelling(sess: Session, cancel: Any) -> Iterator[None]:
+    """While the block runs, cancel the session's statement in progress once ``cancel`` is set (a
+    ``threading.Event``), seen within a tenth of a second: its setter's own cancel request finds no statement
+    when it comes before the lock call."""
+    if cancel is None:
+        yield
+        return
+    import threading
+
+    raw = sess.connection().connection.dbapi_connection
+    assert raw is not None
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if cancel.is_set():
+                stop = getattr(raw, "cancel_safe", None) or raw.cancel
+                stop()
+                return
+
+    watcher = threading.Thread(target=watch, name="tracertm-lock-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 @contextmanager
@@ -208,10 +309,12 @@ def write_session(
 
     PostgreSQL: the advisory lock of the project (``project_id_lock_name``: its row, whatever name it is reached
     by; ``identity``, a ``RepoIdentity``, finds it as ``engine.identity.resolve`` does, following a renamed remote),
-    then the name locks (``_project_locks``), released at commit/rollback, taken with a try-lock loop. A project
-    that does not exist yet is locked by its name (and its repository's root commit); if another writer created
-    or renamed it meanwhile, the locks are let go and the project's own taken instead.
-    SQLite: the transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer.
+    then the name locks (``_project_locks``), released at commit/rollback; a writer that finds one held waits in
+    PostgreSQL's queue for it, first come first served (``_pg_locked_session``). A project that does not exist
+    yet is locked by its name (and its repository's root commit); if another writer created or renamed it
+    meanwhile, the locks are let go and the project's own taken instead.
+    SQLite: the transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer;
+    SQLite has no queue, so there ``timeout`` counts from the last commit another writer made meanwhile.
     Either way the wait is bounded by ``timeout`` seconds and ends in ``LockTimeoutError`` naming the other writer
     (from its unfinished ``sync_runs`` row; ``run_id`` is the caller's own, left out of that search).
     A deadlock or serialization failure while writing is a ``ConflictError`` (nothing was written; run again).
@@ -230,7 +333,7 @@ def write_session(
     bound = _bounded(engine, timeout, cancel, bulk)
     opened = None  # (SQLite) the file the write's connection opened, for its checkpoint
     try:
-        sess = _locked_session(bound, engine, project_name, identity, timeout, cancel, found, describe)
+        sess, held = _locked_session(bound, engine, project_name, identity, timeout, cancel, found, describe)
         try:
             yield sess
             if cancel is not None and cancel.is_set():
@@ -246,6 +349,8 @@ def write_session(
             raise
         finally:
             sess.close()
+            if held is not None:
+                held.close()
         if bulk:
             _checkpoint_soon(engine, opened)
     except DBAPIError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
 
@@ -58,6 +58,7 @@ def _session_class() -> type[Session]:
 _SESSION_CLASS: type[Session] | None = None
 
 
-def session(engine: Engine, **kwargs: Any) -> Session:
-    """A new ORM session whose default queries exclude soft-deleted rows."""
+def session(engine: Engine | Connection, **kwargs: Any) -> Session:
+    """A new ORM session whose default queries exclude soft-deleted rows (bound to ``engine``, or to one connection
+    across its transactions)."""
     return _session_class()(bind=engine, **kwargs)
