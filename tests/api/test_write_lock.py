@@ -9,8 +9,7 @@ stops even when a test fails."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ from sqlalchemy import text
 from apikit import make_token
 from conftest import PG_ENV, _fresh_pg, init_repo, isolated
 from served import serve
+from waiting import until
 from tracertm import db
 
 pytestmark = pytest.mark.skipif(not __import__("os").environ.get(PG_ENV), reason=f"needs {PG_ENV}")
@@ -79,14 +79,6 @@ class Patch(threading.Thread):
         return self.response
 
 
-def _until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {what} within {WAIT_S:g} s")
-        time.sleep(0.02)  # polling interval, not a guess at how long anything takes
-
-
 def _backends(engine: Any, where: str, **params: Any) -> int:
     """Other sessions of this database matching ``where`` (on ``pg_stat_activity``)."""
     with engine.connect() as conn:
@@ -104,10 +96,10 @@ def test_a_patch_waits_for_the_projects_write_lock_and_then_succeeds(pg: tuple[s
             holder = held.execute(text("SELECT pg_backend_pid()")).scalar()
             patch.start()
             # The server's transaction waits in PostgreSQL's queue for the same advisory lock.
-            _until(lambda: _backends(
+            until(lambda: _backends(
                 engine, "pid <> :holder AND wait_event_type = 'Lock' AND query LIKE 'SELECT pg_advisory_lock%'",
                 holder=holder,
-            ) > 0, "PATCH waiting for the project's write lock")
+            ) > 0, "PATCH waiting for the project's write lock", WAIT_S)
             assert not patch.done.is_set(), "the PATCH answered while the lock was held"
         answer = patch.result()
     finally:
@@ -130,7 +122,7 @@ def test_if_match_star_never_loses_to_a_write_that_landed_after_its_read(pg: tup
             row.approved_by = "ada"
             session.flush()
             patch.start()
-            _until(lambda: _backends(engine, "wait_event_type = 'Lock'") > 0, "PATCH waiting for the row")
+            until(lambda: _backends(engine, "wait_event_type = 'Lock'") > 0, "PATCH waiting for the row", WAIT_S)
         answer = patch.result()  # the edit committed (version 2) while the PATCH waited
     finally:
         patch.join(WAIT_S)

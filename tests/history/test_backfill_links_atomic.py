@@ -9,18 +9,15 @@ to tune (as tests/test_backfill_sigterm_line.py stops one from its progress call
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from conftest import GitRepo, _fresh_pg
+from conftest import GitRepo
 from specs import adr, dump
 from tracertm import db
 from tracertm.history.backfill import backfill
@@ -46,17 +43,6 @@ def rebuild(*args, **kwargs):
 links.rebuild = rebuild
 sys.exit(main(sys.argv[3:]))
 """
-
-
-@pytest.fixture
-def reference_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A second migrated, empty database of the same kind as ``database_url``: the uninterrupted backfill's."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "reference.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-        yield f"sqlite:///{path}"
-    else:
-        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
 
 
 def _history(repo: GitRepo) -> list[str]:
@@ -113,9 +99,9 @@ def _checkpoint(engine: Any) -> dict[str, Any] | None:
 # was committed by "before" is committed by "after" (later): the SIGKILL before the rebuild proved a subset of this.
 @pytest.mark.parametrize(("sig", "when"), [("SIGKILL", "after"), ("SIGTERM", "before"), ("SIGTERM", "after")])
 def test_a_backfill_killed_while_it_derives_the_links_leaves_its_last_checkpoint(
-        git_repo: GitRepo, database_url: str, reference_url: str, sig: str, when: str) -> None:
+        git_repo: GitRepo, database_url: str, other_database_url: str, sig: str, when: str) -> None:
     chain = _history(git_repo)
-    whole, killed = db.make_engine(reference_url), db.make_engine(database_url)
+    whole, killed = db.make_engine(other_database_url), db.make_engine(database_url)
     try:
         backfill(git_repo.path, engine=whole, project="p", batch_size=2, jobs=1)
         assert len(_links(whole)) >= 4, "the history has links to derive"

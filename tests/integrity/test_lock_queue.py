@@ -15,9 +15,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
@@ -26,6 +25,7 @@ from conftest import GitRepo
 from specs import adr
 from tracertm import db
 from tracertm.engine.sync import sync
+from waiting import until
 
 WAIT_S = 120.0  # an upper bound on waiting for a condition; never a pace
 ORDER = Table("lock_order", MetaData(), Column("id", Integer, primary_key=True), Column("writer", String(20)))
@@ -171,14 +171,6 @@ def _named(url: str, name: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}application_name={name}"
 
 
-def _until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {what} within {WAIT_S:g} s")
-        time.sleep(0.02)  # polling interval, not a guess at how long anything takes
-
-
 def _until_waiting(url: str, name: str) -> None:
     """Wait until the writer ``name`` has asked for an advisory lock in a transaction still open (the one it waits
     in: blocked in the lock call, or, as before, between two tries)."""
@@ -192,7 +184,7 @@ def _until_waiting(url: str, name: str) -> None:
             ).scalar())
 
     try:
-        _until(waiting, f"{name} writer waiting for the lock")
+        until(waiting, f"{name} writer waiting for the lock", WAIT_S)
     finally:
         engine.dispose()
 
