@@ -3,8 +3,8 @@ or a backfill's merge. A sync that rewrites its row from the same content — a 
 after an upgrade of the parsers, a new content-hash scheme, an edit of the file's whitespace), a move, a restore,
 the final ``sync --ref`` of a merge — wrote the parsed ``date = None`` over it, version and hash unchanged: lost
 silently (and the moves' and restores' snapshots undated). Now each keeps it, in the row and the snapshot, as a
-backfill from scratch of the same history gives them; a date the file gains still wins, and a real edit is as
-before (no date from a sync, the creating commit's from the next backfill). SQLite and PostgreSQL."""
+backfill from scratch of the same history gives them; a date the file gains still wins, and a real edit takes the
+creating commit's (``tests/engine/test_an_edit_keeps_the_adr_date_from_git.py``). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -161,8 +161,8 @@ def test_the_merge_onto_rows_of_older_parsers_keeps_the_dates_it_gives(git_repo:
     assert _snapshots(database_url) == [(1, "created", CREATED)]
 
 
-def test_a_date_in_the_file_wins_and_a_real_edit_is_dated_by_the_backfill(git_repo: GitRepo,
-                                                                          database_url: str) -> None:
+def test_a_date_in_the_file_wins_and_a_real_edit_takes_the_creating_commits(git_repo: GitRepo,
+                                                                            database_url: str) -> None:
     _backfilled(git_repo, database_url)
     git_repo.write(PATH, UNDATED.replace("## Status", "Date: 2023-12-24\n\n## Status"))
     git_repo.commit("dated")
@@ -172,7 +172,7 @@ def test_a_date_in_the_file_wins_and_a_real_edit_is_dated_by_the_backfill(git_re
     git_repo.write(PATH, UNDATED.replace("D.", "D, again."))  # its date dropped, its decision edited
     git_repo.commit("edited")
     sync(git_repo.path, database_url=database_url, ref="HEAD")
-    assert _row(database_url) == (None, 3)  # not the file's former date: a sync knows no creating commit
+    assert _row(database_url) == (CREATED, 3)  # not the file's former date: the creating commit's (it was None)
 
     assert backfill(git_repo.path, database_url=database_url).mode == "merged"
     assert _row(database_url) == (CREATED, 3)

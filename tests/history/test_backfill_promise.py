@@ -101,6 +101,45 @@ def test_backfill_equals_syncing_each_first_parent_commit(git_repo: GitRepo, dat
         synced.dispose()
 
 
+UNDATED = "# 4. No date\n\n## Status\n\nProposed\n\n## Context\n\nC.\n\n## Decision\n\nD.\n"
+
+
+def test_syncing_each_commit_after_a_backfill_keeps_an_edited_undated_adr_as_a_backfill_dates_it(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """The ADR date is the one addition of a backfill to the state that syncing each commit gives (README "The
+    promise"): an ADR without a date of its own has the creating commit's. A backfill, then ``sync --ref`` of each
+    later commit — its Status accepted, a move with an edit, its own date written and removed again — ends as a
+    backfill of the whole history does, the dates too (the edits' syncs wrote none)."""
+    c = _history_with_a_file_broken_at_ref(git_repo)
+    git_repo.git("checkout", "-q", c["move"])  # the undated ADR is created in the middle of the history
+    git_repo.git("checkout", "-q", "-b", "line")
+    git_repo.write("docs/adr/0004-no-date.md", UNDATED)
+    _commit(git_repo, "undated", "2024-01-04T10:00:00+00:00", "2024-01-05T10:00:00+00:00")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, ref="line", engine=synced, project="p")
+        edits = [("docs/adr/0004-no-date.md", UNDATED.replace("Proposed", "Accepted")),
+                 ("docs/adr/0004-no-date.md", UNDATED.replace("Proposed", "Accepted").replace("D.", "D!")),
+                 ("docs/adr/0004-decided.md", UNDATED.replace("Proposed", "Accepted").replace("D.", "D!!")),
+                 ("docs/adr/0004-decided.md", UNDATED.replace("## Status", "Date: 2023-12-24\n\n## Status")),
+                 ("docs/adr/0004-decided.md", UNDATED.replace("C.", "C!"))]
+        for n, (path, text) in enumerate(edits):
+            for gone in {"docs/adr/0004-no-date.md", "docs/adr/0004-decided.md"} - {path}:
+                if (git_repo.path / gone).exists():
+                    git_repo.remove(gone)
+            git_repo.write(path, text)
+            _commit(git_repo, f"edit {n}", f"2024-02-0{n + 1}T10:00:00+00:00", f"2024-02-0{n + 1}T10:00:00+00:00")
+            sync(git_repo.path, ref="HEAD", engine=synced, project="p", trigger="hook")
+        backfill(git_repo.path, ref="line", engine=filled, project="p")
+
+        assert _state(filled) == _state(synced)
+        adrs = {r["adr_number"]: r for r in _state(filled)["adrs"]}
+        assert (adrs["ADR-0004"]["date"], adrs["ADR-0004"]["version"]) == (dt.date(2024, 1, 5), 6)
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
 def test_records_deleted_in_history_carry_the_author_date_of_the_deleting_commit(git_repo: GitRepo,
                                                                                  database_url: str) -> None:
     c = _history_with_a_file_broken_at_ref(git_repo)

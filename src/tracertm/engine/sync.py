@@ -541,7 +541,7 @@ class _Job:
     ) -> tuple[SyncResult, Plan, dict[str, dict[str, int]]]:
         """Plan the sync. ``empty``: the project was found to hold no file and no record under this transaction's
         lock, so nothing is read back (the eager writer's rows, if any, are not the project's state yet)."""
-        from tracertm.engine import state
+        from tracertm.engine import derived_dates, state
         from tracertm.engine.moves import pair_moves, renumbered, snapshot_moves
         from tracertm.engine.plan import plan
 
@@ -581,8 +581,8 @@ class _Job:
         moves = snapshot_moves(snapshot, db_files, parsed, current)
         current = renumbered(current, pair_moves(moves, parsed, current))
         with collector_paused():
-            the_plan = plan(snapshot.files, snapshot.in_scope, db_files, parsed, current, scenarios, changed_blobs,
-                            elsewhere, occupied, restyle=self.parser_changed)
+            the_plan = derived_dates.from_history(project, snapshot, plan(snapshot.files, snapshot.in_scope, db_files,
+                parsed, current, scenarios, changed_blobs, elsewhere, occupied, restyle=self.parser_changed))
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
         result = SyncResult(
             project=self.name,
