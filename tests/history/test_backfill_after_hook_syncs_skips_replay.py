@@ -178,6 +178,9 @@ SEQUENCES: dict[str, tuple[list[Step], bool]] = {
     "edit,undated+hook": ([edit, undated, hook], False),  # a commit of specs no sync read
     "undated+hook,edit-undated+hook": ([undated, hook, undated_edit, hook], True),
     "undated+hook,backfill,undated-edit+hook": ([undated, hook, backfill_, undated_edit, hook], True),
+    # The edit's sync dates it by the creating commit the backfill recorded (``derived_dates.from_history``), also
+    # from the work tree (then replayed): as the replay dates it.
+    "undated,backfill,undated-edit+worktree-sync": ([undated, backfill_, undated_edit, worktree_sync], False),
     "readme+hook,edit+hook,mv+hook": ([readme, hook, edit, hook, mv, hook], True),
     "edit+hook,edit2+hook,backfill,rm+hook": ([edit, hook, edit2, hook, backfill_, rm, hook], True),
     "edit+hook,readme(unsynced)": ([edit, hook, readme], True),
