@@ -77,35 +77,32 @@ WRITER_KINDS = {
 }
 
 
-def _pg_lock(
-    conn: Any, name: str, timeout: float, describe: Any, cancel: Any = None, deadline: float | None = None
-) -> bool:
-    """Take the transaction-scoped advisory lock ``name`` within ``timeout`` seconds (a try-lock loop: a blocked
-    ``pg_advisory_xact_lock`` could not be bounded without cancelling the statement), and bound every row and table
-    lock of the transaction the same way (``lock_timeout``). ``describe()`` names the holder for the error;
-    ``cancel`` (a ``threading.Event``) ends the wait with ``Cancelled``; ``deadline`` (``time.monotonic()``), when
-    given, ends the wait instead of ``timeout`` (one bound for several locks). Returns whether it had to wait (the
-    lock was held by another transaction at the first try)."""
+def _pg_lock(conn: Connection, name: str, timeout: float, describe: Callable[[], str]) -> None:
+    """Take the transaction-scoped advisory lock ``name`` in the transaction ``conn`` is in (the migration lock),
+    waiting at most ``timeout`` seconds, and bound every row and table lock of the transaction the same way
+    (``lock_timeout``); ``describe()`` words the error when the time runs out before the lock call.
+
+    When the lock is held, the wait is PostgreSQL's queue, as a writer's (``_pg_queue``): first come first served,
+    where a try-lock loop was overtaken by whoever tried first each time the lock came free. The session-level lock
+    it waits for is turned into the transaction's at once (it is the session's own) and let go, so the lock ends
+    with the transaction as before. Under READ COMMITTED the statements after the wait see what the holder
+    committed (its migration), so the transaction need not begin again."""
     import time
 
     from sqlalchemy import text
 
     key = _lock_key(name)
-    if deadline is None:
-        deadline = time.monotonic() + timeout
-    pause = 0.02
-    waited = False
-    while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar():
-        waited = True
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("cancelled while waiting for the write lock")
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise LockTimeoutError(describe())
-        time.sleep(min(pause, left))
-        pause = min(pause * 2, 0.5)
+    if not _pg_try(conn, key):
+        queued: list[int] = []
+        try:
+            _pg_queue(conn, [key], queued, time.monotonic() + timeout, describe, None)
+            _pg_try(conn, key)  # (its own session-level lock: taken at once, whoever waits)
+            _pg_unlock(conn, queued)
+        except BaseException:
+            if queued:  # a session-level lock must not go back to the pool with the connection
+                conn.invalidate()
+            raise
     conn.execute(text(f"SET LOCAL lock_timeout = {max(1, int(timeout * 1000))}"))
-    return waited
 
 
 def other_writer(engine: Engine, project_name: str, exclude: Any = None, project_id: Any = None) -> str | None:
@@ -224,14 +221,14 @@ def _pg_locked_session(
         raise
 
 
-def _pg_try(sess: Session, key: int) -> bool:
+def _pg_try(sess: Session | Connection, key: int) -> bool:
     """Take the transaction-scoped advisory lock ``key`` if it is free and no one waits for it."""
     from sqlalchemy import text
 
     return bool(sess.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar())
 
 
-def _pg_unlock(sess: Session, queued: list[int]) -> None:
+def _pg_unlock(sess: Session | Connection, queued: list[int]) -> None:
     """Let the session-level locks ``queued`` go (a transaction-scoped hold of the same key stays)."""
     from sqlalchemy import text
 
@@ -240,7 +237,9 @@ def _pg_unlock(sess: Session, queued: list[int]) -> None:
         queued.pop()
 
 
-def _pg_queue(sess: Session, keys: list[int], queued: list[int], deadline: float, describe: Any, cancel: Any) -> None:
+def _pg_queue(
+    sess: Session | Connection, keys: list[int], queued: list[int], deadline: float, describe: Any, cancel: Any
+) -> None:
     """Wait in PostgreSQL's queue for each session-level advisory lock ``keys`` in turn, appending each one taken
     to ``queued``, until ``deadline`` (``time.monotonic()``; then ``LockTimeoutError`` naming the holder, or
     lock_timeout's error, which ``write_session`` words the same). ``cancel`` set ends the wait: checked first,
@@ -262,7 +261,7 @@ def _pg_queue(sess: Session, keys: list[int], queued: list[int], deadline: float
 
 
 @contextmanager
-def _cancelling(sess: Session, cancel: Any) -> Iterator[None]:
+def _cancelling(sess: Session | Connection, cancel: Any) -> Iterator[None]:
     """While the block runs, cancel the session's statement in progress once ``cancel`` is set (a
     ``threading.Event``), seen within a tenth of a second: its setter's own cancel request finds no statement
     when it comes before the lock call."""
@@ -271,7 +270,9 @@ def _cancelling(sess: Session, cancel: Any) -> Iterator[None]:
         return
     import threading
 
-    raw = sess.connection().connection.dbapi_connection
+    from sqlalchemy.engine import Connection
+
+    raw = (sess if isinstance(sess, Connection) else sess.connection()).connection.dbapi_connection
     assert raw is not None
     done = threading.Event()
 

@@ -128,8 +128,9 @@ def _check_target(revision: str, current: str | None) -> None:
 
 def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
     """Run migrations up to ``revision``, serialised across processes: the migration lock on PostgreSQL (an
-    advisory lock), the write lock on SQLite (``BEGIN IMMEDIATE``). The schema revision is read again under the
-    lock, so of several processes starting at once on an empty database one migrates and the others find it done.
+    advisory lock, waited for first come first served: ``locks._pg_lock``), the write lock on SQLite (``BEGIN
+    IMMEDIATE``). The schema revision is read again under the lock, so of several processes starting at once on an
+    empty database one migrates and the others find it done.
     """
     from sqlalchemy import text
     from sqlalchemy.exc import CircularDependencyError, DBAPIError, NoResultFound, OperationalError
@@ -184,7 +185,8 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
 
 def _migration_wait(engine: Engine, timeout: float) -> str:
     """The one line of a migration that waited ``timeout`` seconds for another writer: SQLite's write lock, or
-    PostgreSQL's migration lock (the advisory lock ``_pg_lock`` gives up on) or a table lock under it."""
+    PostgreSQL's migration lock (the advisory lock ``_pg_lock`` waits for in PostgreSQL's queue) or a table lock
+    under it."""
     return (f"database {redact(engine.url)}: waited {timeout:g} s for another writer to migrate it; try again, or "
             "raise lock_timeout in the tracertm configuration")
 
