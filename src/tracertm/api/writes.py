@@ -5,12 +5,14 @@ while a long sync or backfill holds the lock and the writes of its project queue
 A write waits for the lock holding a connection (``db.write_session``: it waits in PostgreSQL's queue on it).
 With every connection of the pool taken by such waiters, any other request waited for the pool's timeout and failed
 (a 500) although nothing was wrong but a busy project. Writes now queue for one of ``slots`` places first, without a
-connection, within the same bound as the lock (README: a write that waited too long is 503 with Retry-After)."""
+connection, within the same bound as the lock (README: a write that waited too long is 503 with Retry-After), in
+the order they came (``_Places``)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -28,6 +30,53 @@ if TYPE_CHECKING:
 RENAME_ATTEMPTS = 3
 
 
+class _Places:
+    """A count of places handed out first come first served: a place let go goes to the oldest waiter, never to
+    whoever asks next. A semaphore (``threading.Semaphore``) counts it free and wakes a waiter, which must take it
+    again after waking: a request that asked meanwhile took it first, and the waiter went back to the end of the
+    line, again and again under a steady flow of writes, until its bound ran out (503) while later ones wrote."""
+
+    def __init__(self, count: int) -> None:
+        self._lock = threading.Lock()
+        self._free = count
+        self._line: deque[threading.Event] = deque()  # the waiters, oldest first; set: the place is its own
+
+    def acquire(self, timeout: float) -> bool:
+        """Take a place, waiting at most ``timeout`` seconds behind those already waiting; whether it got one."""
+        with self._lock:
+            if self._free:  # (none is free while anyone waits: a place let go then goes to the oldest)
+                self._free -= 1
+                return True
+            turn = threading.Event()
+            self._line.append(turn)
+        try:
+            got = turn.wait(timeout)
+        except BaseException:  # (an interrupt): a place handed to a waiter that left would be lost to all
+            self._leave(turn, keep=False)
+            raise
+        return got or self._leave(turn, keep=True)
+
+    def _leave(self, turn: threading.Event, keep: bool) -> bool:
+        """A waiter whose wait ended without its place: out of the line, or, when the place was handed over just
+        then, it keeps it (``keep``; True) or passes it on."""
+        with self._lock:
+            if not turn.is_set():
+                self._line.remove(turn)
+                return False
+        if keep:
+            return True
+        self.release()
+        return False
+
+    def release(self) -> None:
+        """Let a place go: to the oldest waiter, or free when no one waits."""
+        with self._lock:
+            if self._line:
+                self._line.popleft().set()
+            else:
+                self._free += 1
+
+
 class WriteSlots:
     """The places of one server process (``app.state.write_slots``); ``None`` places: no bound (a pool without a
     bound, or another kind of pool)."""
@@ -35,13 +84,14 @@ class WriteSlots:
     def __init__(self, engine: Engine) -> None:
         places = slots(engine)
         self.places = places
-        self._free = threading.BoundedSemaphore(places) if places is not None else None
+        self._free = _Places(places) if places is not None else None
 
     @contextmanager
     def held(self, engine: Engine, project: str, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[float]:
         """Hold a place while the caller takes ``project``'s write lock and writes; yields the seconds left of
-        ``timeout`` for the lock itself (one bound for both waits). Out of time: ``LockTimeoutError`` naming the
-        writer that holds the lock, as the lock's own wait says it."""
+        ``timeout`` for the lock itself (one bound for both waits). Writes waiting for a place take one in the
+        order they came. Out of time: ``LockTimeoutError`` naming the writer that holds the lock, as the lock's own
+        wait says it."""
         if self._free is None:
             yield timeout
             return
