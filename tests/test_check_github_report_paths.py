@@ -19,6 +19,8 @@ ANNOTATION = "::error file={},line=1,col=1::unknown report format"
 @pytest.fixture
 def monorepo(git_repo: GitRepo) -> GitRepo:
     git_repo.write("svc/docs/adr/0001-use-git.md", adr(1, "Use git"))
+    # (a spec at the top too: a check of the top that found none would warn so, a line beside the report's)
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.write("reports/junit, 1.xml", "garbage<\n")  # (a comma: escaped in the property)
     git_repo.commit("seed")
     return git_repo

@@ -54,6 +54,9 @@ class CheckResult:
     files_parsed: int = 0
     strict: bool = False
     prefix: str = ""
+    # The ADR, contract and feature files among those checked; None in hook mode (``check_changes``), which reads
+    # the commit's changes only. 0: the warning that the check found none (``cli.no_specs``).
+    spec_files: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -130,6 +133,7 @@ def _check(
         snapshot = scan(location, settings, ref=ref, staged=staged)
         # "adr_paths matched nothing", an unusable .adr-dir, a spec folder that is a symbolic link
         result.warnings.extend(settings.warnings(snapshot.files) + snapshot.linked)
+        result.spec_files = sum(f.kind != "step_definition" for f in snapshot.files.values())
         try:
             parsed: dict[str, ParseResult] = {}
             _check_everything(snapshot, settings, result, store, jobs, parsed)

@@ -217,6 +217,12 @@ def _sync(args: argparse.Namespace) -> int:
             on_commit=_sync_committed,  # the moment it commits, not once its result is back (connections close)
         )
     _sync_committed()  # a SIGTERM from here on waits for the summary (see ``_stop_on_sigterm``)
+    if not any(n for kind in ("adr", "contract", "feature") for action, n in result.counts[kind].items()
+               if action != "deleted"):  # no such file gave a record or an error (the warning looks again)
+        from tracertm.cli.no_specs import warning
+
+        found = warning("sync", args.path, ref=args.ref, staged=args.staged, project=args.project)
+        result.warnings[:0] = [found] if found is not None else []
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
@@ -270,6 +276,14 @@ def _check(args: argparse.Namespace) -> int:
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
         all_files=args.all_files, cache=not args.no_cache,
     )
+    if result.spec_files == 0 and not args.staged:  # (not the pre-commit hook's: see tracertm.cli.no_specs)
+        from tracertm.cli.no_specs import warning
+
+        found = warning("check", args.path, ref=args.ref)
+        if found is not None and args.strict:  # an error, as --strict makes every warning (result.ok says so)
+            result.errors.insert(0, dataclasses.replace(found, severity="error"))
+        elif found is not None:
+            result.warnings.insert(0, found)
     reports: set[int] = set()  # the findings about a report file itself (one that does not parse)
     if args.results:
         from tracertm.errors import ParseError
