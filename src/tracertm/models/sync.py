@@ -155,7 +155,9 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     __tablename__ = "spec_revisions"
     __table_args__ = (
         Index("ix_spec_revisions_project_id_entity_type_number", "project_id", "entity_type", "number"),
-        Index("ix_spec_revisions_entity_id_version", "entity_id", "version"),
+        # With the dates ``changed_since`` compares: its probe of each record's revisions reads this index alone
+        # (migration 0033), not a revision row of its own page (rows hold their snapshot) in the records' order.
+        Index("ix_spec_revisions_entity_id_version_dates", "entity_id", "version", "committed_at", "created_at"),
         # The content changes alone, not the ``annotated`` revision each results import writes: what ``coverage``
         # reads (migration 0023; ``CONTENT_CHANGES`` is its condition, which a query repeats to use it).
         Index("ix_spec_revisions_project_id_entity_type_changed", "project_id", "entity_type",

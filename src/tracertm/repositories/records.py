@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
+from tracertm.models.types import unindexed
 from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
 from tracertm.repositories.cursor import Cursor, values_digest
@@ -247,7 +248,7 @@ class Records:
         k, t = self.kind, self.kind.table
         out: builtins.list[Any] = []
         if not flt.include_deleted:
-            out.append(t.c.deleted_at.is_(None))
+            out.append(self._live())
         if flt.status:
             if "status" not in t.c:
                 raise UsageError(f"status: {k.plural} have no status")
@@ -284,6 +285,13 @@ class Records:
         if flt.changed_since:
             out.append(self._changed_since(flt.changed_since, project))
         return out
+
+    def _live(self) -> Any:
+        """The record is not deleted. A scenario's condition is the one of its project's index (``LIVE_SCENARIO``,
+        ``+deleted_at`` on SQLite): as a plain term SQLite, without statistics, started from
+        ``ix_scenarios_deleted_at``, every live scenario of every project, and sorted the project's for a page."""
+        deleted_at = self.kind.table.c.deleted_at
+        return (unindexed(deleted_at) if self.kind.name == "scenario" else deleted_at).is_(None)
 
     def _values(self, option: str, col: Any, values: builtins.list[str]) -> builtins.list[str]:
         allowed = list(getattr(col.type, "enums", []) or [])
