@@ -9,7 +9,7 @@ import datetime as dt
 import weakref
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Enum, Uuid
+from sqlalchemy import JSON, CheckConstraint, DateTime, Enum, Uuid, literal
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -114,6 +114,32 @@ def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> 
 @compiles(unindexed, "sqlite")
 def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return "+" + compiler.process(element.clauses, **kw)
+
+
+class unfolded(FunctionElement[Any]):
+    """A value compared with ``=`` that PostgreSQL's planner does not fold into a constant: ``ANY (ARRAY[value])``
+    there, the value elsewhere (``column == unfolded(value, column.type)``).
+
+    PostgreSQL drops an ORDER BY column its WHERE clause sets equal to a constant, so ``ORDER BY project_id, id``
+    beside ``project_id = $1`` is ``ORDER BY id``, which the primary key gives as well as the project's index. Set
+    equal to a one-element array the column stays in the order, which only an index leading with it gives; the
+    estimate is the equality's. SQLite takes an equality for a sorted column as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, value: Any, type_: Any) -> None:
+        super().__init__(literal(value, type_))
+        self.type = type_  # the bind processing of what it is compared with (a GUID's hex text on SQLite)
+
+
+@compiles(unfolded)
+def _unfolded_default(element: unfolded, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unfolded, "postgresql")
+def _unfolded_postgresql(element: unfolded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"ANY (ARRAY[{compiler.process(element.clauses, **kw)}])"
 
 
 def database_now(bind: Any) -> dt.datetime:

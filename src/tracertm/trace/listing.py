@@ -5,7 +5,8 @@ number of the previous page — no OFFSET scan, and stable while syncs insert li
 carries the whole query, like the record lists' cursors (``tracertm.repositories.cursor``). The seek is in the
 project's links by number (``ix_links_project_id_id``, migration 0031: before it SQLite read and sorted every link
 of the project for each page); a filter reads on from there until the page is full. ``source`` reads the record's
-own links instead (the ``source_id`` index) and sorts those.
+own links instead (the ``source_id`` index) and sorts those. On PostgreSQL the order is written so that only the
+project's indexes give it (``_order``): the primary key's order walked every other project's links.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tracertm.errors import UsageError
 from tracertm.schemas.filters import MAX_LIMIT
 from tracertm.models import Link, LinkType, Project
 from tracertm.models.link import dangling, suspect
-from tracertm.models.types import unindexed
+from tracertm.models.types import unfolded, unindexed
 from tracertm.text import is_text
 from tracertm.trace.review import as_dict, dangling_reasons, record_id, with_reasons
 
@@ -83,7 +84,7 @@ def list_links(session: Session, project: Project, flt: LinkFilter | None = None
     wrong = [t for t in flt.types if t not in LINK_TYPES]
     if wrong:
         raise UsageError(f"type {wrong[0]!r}: not a link type; use one of {', '.join(LINK_TYPES)}")
-    stmt = select(Link).where(_project_term(project, by_source=bool(flt.source)), Link.id > after)
+    stmt = select(Link).where(_project_term(project, flt), Link.id > after)
     if flt.suspect is not None:
         stmt = stmt.where(suspect_clause() if flt.suspect else ~suspect_clause())
     if flt.dangling is not None:
@@ -96,7 +97,7 @@ def list_links(session: Session, project: Project, flt: LinkFilter | None = None
         from tracertm.repositories.records import normalize_adr
 
         stmt = stmt.where(Link.target_ref.in_({flt.target, normalize_adr(flt.target)}))
-    rows = session.execute(stmt.order_by(Link.id).limit(flt.limit + 1)).scalars().all()
+    rows = session.execute(stmt.order_by(*_order(flt)).limit(flt.limit + 1)).scalars().all()
     more = len(rows) > flt.limit
     rows = rows[: flt.limit]
     page = LinkPage(with_reasons(session, project, [as_dict(r) for r in rows]), None, flt.limit)
@@ -105,12 +106,35 @@ def list_links(session: Session, project: Project, flt: LinkFilter | None = None
     return page
 
 
-def _project_term(project: Project, by_source: bool) -> Any:
-    """SQL: the link is ``project``'s. With a ``source`` filter the planner must not take the project's index for
-    it (``unindexed``): the source's own links are a handful, the project's tens of thousands, and SQLite without
-    statistics weighs the two indexes alike."""
-    column = unindexed(Link.project_id) if by_source else Link.project_id
-    return column == project.id
+def _project_term(project: Project, flt: LinkFilter) -> Any:
+    """SQL: the link is ``project``'s, written for the index that should serve the page (``_order``). With a
+    ``source`` filter the planner must not take the project's index for it (``unindexed``): the source's own links
+    are a handful, the project's tens of thousands, and SQLite without statistics weighs the two indexes alike.
+    Otherwise an equality PostgreSQL keeps as a sort key (``unfolded``) — but for the dangling links, whose
+    index has ``project_id`` second: there the plain equality, which lets that index's order serve."""
+    if flt.source:
+        return unindexed(Link.project_id) == project.id
+    if flt.dangling:
+        return Link.project_id == project.id
+    return Link.project_id == unfolded(project.id, Link.project_id.type)
+
+
+def _order(flt: LinkFilter) -> tuple[Any, ...]:
+    """The links' number order, as the index that serves a page names its columns. PostgreSQL drops from an ORDER
+    BY a column its WHERE clause sets equal to a constant, so ``ORDER BY id`` beside ``project_id = $1`` is
+    served by the primary key too, and with a LIMIT it priced that scan as if a project's links were spread evenly
+    among the other projects' — they are not (a sync inserts them together): it read every link numbered before
+    the project's, and for a filter matching none every link of the database (ten projects: 2-8 × the project
+    alone). ``project_id`` first, with ``_project_term``'s unfolded equality, is an order only the project's
+    indexes give. The dangling links (``target_id`` NULL in each) add ``target_id`` first: the order of their own
+    index (``target_id``, ``project_id``, ``id``), which PostgreSQL, not counting ``target_id IS NULL`` as an
+    equality, did not take for the order (it walked the primary key). SQLite reads the same indexes
+    either way."""
+    if flt.source:
+        return (Link.id,)
+    if flt.dangling:
+        return (Link.target_id, Link.project_id, Link.id)
+    return (Link.project_id, Link.id)
 
 
 def counts(session: Session, project: Project) -> dict[str, Any]:
