@@ -539,6 +539,40 @@ def test_a_resumed_backfill_gives_its_earlier_links_the_births_of_their_history(
         synced.dispose()
 
 
+@pytest.mark.parametrize("stop_at", [2, 4])
+def test_a_resumed_backfill_records_the_parsers_as_an_uninterrupted_one(
+        git_repo: GitRepo, database_url: str, other_database_url: str, stop_at: int) -> None:
+    """A backfill killed after some batches, then resumed, wrote the whole history with this version of the parsers
+    as an uninterrupted one does: it records so (``parser_output``), and the next sync need not parse every file
+    again. It recorded nothing (the project's metadata differed from an uninterrupted backfill's: the soak's SIGKILL
+    of a backfill found it), as a merge onto rows another run wrote rightly does not."""
+    from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
+    from tracertm.models import Project
+
+    _suspect_history(git_repo)
+    stopped, whole = db.make_engine(database_url), db.make_engine(other_database_url)
+
+    def stop(progress: Any) -> None:  # called as a commit is planned, before its batch is written
+        if progress.done >= stop_at:
+            raise _Stop
+
+    def metadata(engine: Any) -> dict[str, Any]:
+        with engine.connect() as conn:
+            return dict(conn.execute(select(Project.metadata_).where(Project.name == "p")).scalar_one())
+
+    try:
+        with pytest.raises(_Stop):
+            backfill(git_repo.path, engine=stopped, project="p", batch_size=1, on_progress=stop)
+        assert PARSER_OUTPUT_KEY not in metadata(stopped)
+        assert backfill(git_repo.path, engine=stopped, project="p", resume=True).mode == "resumed"
+        backfill(git_repo.path, engine=whole, project="p")
+        assert metadata(stopped)[PARSER_OUTPUT_KEY] == metadata(whole)[PARSER_OUTPUT_KEY] == PARSER_OUTPUT
+        assert _state(stopped) == _state(whole)
+    finally:
+        stopped.dispose()
+        whole.dispose()
+
+
 def test_a_backfill_stopped_before_its_links_derives_them_with_their_births(
         git_repo: GitRepo, database_url: str, other_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stopped after its last batch, before the links (an older tracertm's last batch, which derived none: now they

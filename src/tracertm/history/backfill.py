@@ -87,8 +87,9 @@ class _Backfill:
         self.orphaned = 0  # commits an earlier backfill recorded that are no longer in the history (merge mode)
         self.derived_at: str | None = None  # the commit whose history this run derived the links of
         self.replayed = 0  # commits a merge replayed in memory before its graft
-        # This run writes the whole history (mode full): every record is made by this version of the parsers. Rows an
-        # earlier run wrote (resumed, merged) may be an older tracertm's: the next sync parses every file once.
+        # Every record of the history is made by this version of the parsers: this run writes all of it (mode full),
+        # or continues a run of this version that did. Rows another run wrote (merged; resumed from an older
+        # tracertm's) may be an older version's: the next sync parses every file once.
         self.whole = False
         self.started = time.monotonic()
 
@@ -118,6 +119,7 @@ class _Backfill:
     def run(self, resume: bool) -> BackfillResult:
         """Pick the mode, replay and write what it needs, and report."""
         from tracertm import db
+        from tracertm.engine.parsed_by import PARSER_OUTPUT
         from tracertm.history.births import LinkBirths
         from tracertm.history.state import load_state
 
@@ -148,6 +150,11 @@ class _Backfill:
                              "nothing to continue (run 'tracertm backfill' without --resume to add new commits)")
         result = BackfillResult(target.name, self.location.root, target.ref, target.head, mode, 0, len(target.chain))
         continuing = mode == "resumed" or (mode == "up-to-date" and links_pending(checkpoint))
+        # Every record of the history is this version of the parsers': a run that writes all of it, or one that
+        # continues such a run of this version (its checkpoint says so). A merge's rows may be older syncs'.
+        if mode == "full" or (continuing and checkpoint.get("parsed_by") == PARSER_OUTPUT):
+            self.whole = True
+            self.checkpoints.parsed_by = PARSER_OUTPUT
         if continuing and not self.reconcile and project is not None:
             # Continuing a backfill (not a merge, whose links keep their reviews): the links of the part written
             # before are born as they were in its history, not at this run's end.
@@ -185,7 +192,6 @@ class _Backfill:
             self.replay.rehold()
         if mode == "full":  # links are born in this run's history (merged ones keep their reviews)
             self.replay.births = LinkBirths()
-            self.whole = True
         if start is None and target.chain:
             self.replay.prefetch_tree(target.chain[0])  # parses while ``git log`` walks the history
         if start != target.head:

@@ -98,6 +98,9 @@ class Checkpoints:
         # run holds those of the whole history it replayed); None: not known (a checkpoint of an older release).
         self.errors_in: list[str] | None = []
         self.recorded: dict[str, Any] = {}  # the ``RUNS_KEY`` entry ``read`` found
+        # The version of the parsers (``parsers.common.PARSER_OUTPUT``) that made every record of the history written
+        # so far, when one did (a backfill that wrote it all, or continues one that did): a run resuming it knows.
+        self.parsed_by: int | None = None
 
     @staticmethod
     def count_writes(session: Session, project_id: uuid.UUID) -> int:
@@ -255,6 +258,7 @@ class Checkpoints:
             # replaying it again when it reads it so too (``history.synced``).
             "eras": self.eras,
             "version": __version__,
+            "parsed_by": self.parsed_by,
             "updated_at": dt.datetime.now(dt.UTC).isoformat(),
         }
         # When the runs that had written ended, and which hold the errors of the history: kept beside the checkpoint
