@@ -249,12 +249,7 @@ def _copy(url: str, tag: str) -> str:
         src = make_url(url).database
         assert src is not None
         dst = src.replace(".db", f"-{tag}.db")
-        a, b = sqlite3.connect(src), sqlite3.connect(dst)
-        try:
-            a.backup(b)
-        finally:
-            a.close()
-            b.close()
+        _backup(Path(src), Path(dst))
         return f"sqlite:///{dst}"
     admin = _pg_admin_url()
     assert admin is not None
@@ -302,8 +297,21 @@ def _summary(r: BackfillResult) -> tuple[Any, ...]:
 
 def _sqlite_url(tmp_path: Path, template: Path) -> str:
     path = tmp_path / "tracertm.db"
-    shutil.copy(template, path)
+    _backup(template, path)
     return f"sqlite:///{path}"
+
+
+def _backup(src: Path, dst: Path) -> None:
+    """Copy the SQLite database ``src`` to ``dst`` as SQLite reads it, its WAL included. Not the file alone: a bulk
+    write leaves its WAL checkpoint to a thread (``db.engines._checkpoint_soon``) that may still hold the file open
+    after the writer's engine is disposed (a loaded host), the backfill's commits then in ``src``-wal only — a copy
+    of the file held none of them, or a page the checkpoint was writing."""
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
 
 
 def _run(repo: GitRepo, url: str, steps: list[Step], *, based: bool = False) -> None:
@@ -540,3 +548,34 @@ def test_the_runs_holding_errors_grow_with_errors_not_with_backfills(git_repo: G
         assert len(listed) == 1, listed
     finally:
         engine.dispose()
+
+
+def test_a_copy_of_the_backfilled_base_holds_a_backfill_still_in_the_wal(git_repo: GitRepo, tmp_path: Path,
+                                                                          _sqlite_template: Path) -> None:
+    """``based`` copies the module's backfilled database right after its backfill, whose bulk write leaves the WAL
+    checkpoint to a thread that may not have run yet (a loaded host): the copy must hold the backfill anyway (a copy
+    of the file alone held none of it — the hook's sync then wrote the project afresh and the backfill replayed
+    the history, ``taken.replayed == 3``). Here a reader's open transaction, older than the backfill, keeps the
+    checkpoint from copying the backfill's pages into the file, as a late thread would."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    database = Path(make_url(_sqlite_url(tmp_path / "a", _sqlite_template)).database or "")
+    reader = sqlite3.connect(database, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM projects").fetchone() == (0,)
+        _base(git_repo)
+        engine = db.make_engine(f"sqlite:///{database}")
+        try:
+            backfill(git_repo.path, engine=engine, project="p")
+            db.engines.wait_for_checkpoints(engine)  # (the checkpoint ran, as far as the reader lets it)
+        finally:
+            engine.dispose()
+        copy = sqlite3.connect(make_url(_sqlite_url(tmp_path / "b", database)).database or "")
+        try:
+            held = copy.execute("SELECT name, last_synced_commit FROM projects").fetchall()
+        finally:
+            copy.close()
+        assert held == [("p", git_repo.head())]
+    finally:
+        reader.close()
