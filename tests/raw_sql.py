@@ -1,12 +1,13 @@
 """Raw SQL against a test database by URL: to put rows in the state an older tracertm (or another program) left
-them, and to read them back without the models."""
+them, and to read them back without the models; and the statements a read runs (``statements_of``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from tracertm import db
 
@@ -39,3 +40,20 @@ def set_marker(url: str, key: str, marker: int | None) -> None:
     if marker is not None:
         metadata[key] = marker
     sql(url, "UPDATE projects SET project_metadata = :m", m=json.dumps(metadata))
+
+
+def statements_of(engine: Any, run: Callable[[], Any], keep: Callable[[str], bool]) -> list[tuple[str, Any]]:
+    """The statements ``run()`` executes on ``engine`` whose text, its whitespace collapsed, ``keep`` keeps, with
+    their parameters as the driver got them (for their plans: ``EXPLAIN QUERY PLAN``, ``EXPLAIN``)."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if keep(" ".join(statement.split())):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements

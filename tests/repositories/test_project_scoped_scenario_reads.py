@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from conftest import GitRepo, init_repo
+from raw_sql import statements_of
 from specs import feature
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -97,19 +98,7 @@ def test_scenario_reads_are_the_former_reads(git_repo: GitRepo, database_url: st
 def _scenario_statements(engine: Engine, run: Any) -> list[tuple[str, Any]]:
     """The statements ``run()`` executes that read a project's scenarios, with their parameters as the driver got
     them (not the page's rows, read by id)."""
-    statements: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        flat = " ".join(statement.split())
-        if "FROM scenarios JOIN features" in flat and "features.project_id = ?" in flat:
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return statements
+    return statements_of(engine, run, lambda flat: "FROM scenarios JOIN features" in flat and "features.project_id = ?" in flat)
 
 
 def test_sqlite_reads_start_from_the_projects_features(git_repo: GitRepo, tmp_path: Any) -> None:

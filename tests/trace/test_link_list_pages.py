@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from conftest import GitRepo, init_repo
+from raw_sql import statements_of
 from specs import adr, contract
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -128,18 +129,7 @@ def test_pages_are_the_former_reads(git_repo: GitRepo, database_url: str, tmp_pa
 
 def _captured(engine: Engine, run: Any) -> list[tuple[str, Any]]:
     """The statements reading links that ``run()`` executes, with their parameters as the driver got them."""
-    statements: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if " FROM links " in " ".join(statement.split()) + " ":
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return statements
+    return statements_of(engine, run, lambda flat: " FROM links " in flat + " ")
 
 
 def test_a_page_seeks_its_rows_on_sqlite(git_repo: GitRepo, tmp_path: Any) -> None:

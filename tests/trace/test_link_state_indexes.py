@@ -15,11 +15,12 @@ from collections.abc import Collection
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, or_, select, true
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from conftest import GitRepo, init_repo
+from raw_sql import statements_of
 from specs import adr, contract
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -163,19 +164,7 @@ def test_counts_and_summaries_are_the_former_reads(git_repo: GitRepo, database_u
 
 def _link_statements(engine: Engine, run: Any) -> list[tuple[str, Any]]:
     """The statements ``run()`` executes that read links in a state, with their parameters as the driver got them."""
-    statements: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        flat = " ".join(statement.split())
-        if "FROM links" in flat and ("reviewed_version IS NOT NULL" in flat or "target_id IS NULL" in flat):
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return statements
+    return statements_of(engine, run, lambda flat: "FROM links" in flat and ("reviewed_version IS NOT NULL" in flat or "target_id IS NULL" in flat))
 
 
 def _reads(session: Session) -> list[Any]:
