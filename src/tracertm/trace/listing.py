@@ -60,14 +60,10 @@ class LinkPage:
     limit: int = 50
 
 
-def suspect_clause() -> Any:
-    """SQL: the link is suspect (its target changed since the last review): ``models.link.suspect``."""
-    return suspect()
-
-
-def dangling_clause() -> Any:
-    """SQL: the link names a record kind and has no live target: ``models.link.dangling``."""
-    return dangling()
+# SQL: the link is suspect (its target changed since the last review); it names a record kind and has no live
+# target. The conditions of their partial indexes (``models.link``), under the names this module's callers use.
+suspect_clause = suspect
+dangling_clause = dangling
 
 
 def list_links(session: Session, project: Project, flt: LinkFilter | None = None,
