@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import json
 import re
@@ -23,8 +24,9 @@ PARSER_VERSION = "3"
 # once, as ``--full`` does; a record whose content hash changes is a version (``updated``), one whose other fields
 # change is refreshed in place (its ``source_commit`` kept). 1: a pytest-bdd ``parsers.parse/cfparse(..., case_sensitive=True)`` has the flag
 # ``c`` (rows parsed before had none, and a content hash without it); the warning at a scenario's leading And/But
-# names the type it is matched as (a file's stored findings are its parse's, renewed by that parse too).
-PARSER_OUTPUT = 1
+# names the type it is matched as (a file's stored findings are its parse's, renewed by that parse too). 2: a
+# ``.feature`` file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names (it was an error).
+PARSER_OUTPUT = 2
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
@@ -114,11 +116,13 @@ def mention_lines(lines: list[str], start: int, end: int) -> dict[str, int]:
     return out
 
 
-def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
+def decode_text(path: str, data: bytes, options: ParserOptions, *, pragma: bool = False) -> str:
     """Return the text of a spec file, or raise ``ParseError`` for oversized, binary, UTF-16/32 or non-UTF-8 input.
 
     A UTF-8 byte-order mark is accepted and dropped; CRLF and CR line ends become LF (line numbers are unchanged).
-    Positions in errors are those of the file: byte offsets count the BOM, lines end at LF, CRLF or CR.
+    Positions in errors are those of the file: byte offsets count the BOM, lines end at LF, CRLF or CR. With
+    ``pragma`` (feature files), a file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names
+    (:func:`declared_text`), as cucumber-jvm reads it.
     """
     if len(data) > options.max_file_size:
         raise ParseError(
@@ -138,6 +142,9 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
         text = data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
         _refuse_wide(path, data)  # a UTF-16 BOM is never UTF-8, even where the text has no NUL byte
+        declared = declared_text(data[bom:]) if pragma else None
+        if declared is not None:
+            return declared.replace("\r\n", "\n").replace("\r", "\n")
         start = exc.start + bom  # "utf-8-sig" counts from after the BOM; the file's offset counts it
         line, column = byte_position(data, bom, start)
         raise ParseError(
@@ -146,6 +153,38 @@ def decode_text(path: str, data: bytes, options: ParserOptions) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+# cucumber-jvm's gherkin (io.cucumber.gherkin.EncodingParser) reads a feature file in the encoding that a
+# ``# encoding: NAME`` comment names, when only comment and blank lines come before it.
+_ENCODING_PRAGMA = re.compile(rb"\s*#\s*encoding\s*:\s*([0-9a-zA-Z-]+)", re.IGNORECASE)
+_COMMENT_OR_BLANK = re.compile(rb"\s*#|\s*$")
+_LINES = re.compile(rb"[^\r\n]*")
+
+
+def declared_text(data: bytes) -> str | None:
+    """The text of ``data`` (no BOM) decoded in the encoding its ``# encoding: NAME`` comment names, or None: no
+    such comment above its first other line, an encoding Python does not know or that does not write that comment
+    as ASCII does (UTF-16), or bytes that are not text in it. Meant for a file that is not UTF-8."""
+    for line in _LINES.finditer(data):
+        if not _COMMENT_OR_BLANK.match(line.group()):
+            return None
+        pragma = _ENCODING_PRAGMA.match(line.group())
+        if pragma is not None:
+            return _decoded(data, pragma.group(1).decode("ascii"))
+    return None
+
+
+def _decoded(data: bytes, encoding: str) -> str | None:
+    try:
+        codec = codecs.lookup(encoding)
+        # The comment was read as ASCII: an encoding that writes it otherwise cannot be the file's (a codec of
+        # bytes to bytes, base64 or zlib, refuses the text: TypeError).
+        if codec.encode("# encoding")[0] != b"# encoding":
+            return None
+        return data.decode(codec.name)
+    except (LookupError, UnicodeError, TypeError):
+        return None
 
 
 # Byte-order marks of the encodings an editor may save a text file in that are not UTF-8 (longest first: UTF-32 LE's
@@ -191,11 +230,17 @@ def byte_position(data: bytes, start: int, offset: int) -> tuple[int, int]:
 
 
 def parse_text_safely(
-    parse_text: Callable[[str, str, ParserOptions], ParseResult], path: str, data: bytes, options: ParserOptions
+    parse_text: Callable[[str, str, ParserOptions], ParseResult],
+    path: str,
+    data: bytes,
+    options: ParserOptions,
+    *,
+    pragma: bool = False,
 ) -> ParseResult:
-    """Decode ``data`` and run a parser on the text, so that every parser is total: a bug surfaces as a
-    ``ParseError`` naming the file ("internal parser error (please report)"), never as a crash of the run."""
-    text = decode_text(path, data, options)
+    """Decode ``data`` (``pragma``: see :func:`decode_text`) and run a parser on the text, so that every parser is
+    total: a bug surfaces as a ``ParseError`` naming the file ("internal parser error (please report)"), never as a
+    crash of the run."""
+    text = decode_text(path, data, options, pragma=pragma)
     try:
         return parse_text(path, text, options)
     except ParseError:

@@ -103,8 +103,9 @@ Node = Mapping[str, Any]  # a gherkin AST node (TypedDicts at runtime are plain 
 
 
 def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> ParseResult:
-    """Parse one ``.feature`` file into a feature record with its scenarios, or raise ``ParseError``."""
-    return parse_text_safely(_parse_text, path, data, options)
+    """Parse one ``.feature`` file into a feature record with its scenarios, or raise ``ParseError``. A ``.feature``
+    file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names, as cucumber-jvm reads it."""
+    return parse_text_safely(_parse_text, path, data, options, pragma=not is_markdown(path))
 
 
 # --------------------------------------------------------------------------------------------------------------

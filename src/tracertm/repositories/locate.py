@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tracertm.parsers.common import declared_text
 from tracertm.text import file_lines
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -91,9 +92,15 @@ def read_text(top: Path, path: str) -> str | None:
         target = (root / path).resolve()
         if not target.is_relative_to(root) or not target.is_file() or target.stat().st_size > MAX_BYTES:
             return None
-        return target.read_text(encoding="utf-8", errors="replace")
+        data = target.read_bytes()
     except OSError:
         return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # A feature file cucumber-jvm reads in the encoding its "# encoding:" comment names: the parser reads it so.
+        declared = declared_text(data) if path.endswith(".feature") else None
+        return declared if declared is not None else data.decode("utf-8", errors="replace")
 
 
 def spot_in_file(top: Path, path: str, kind: str, field: str, facts: Facts = Facts()) -> Spot:
