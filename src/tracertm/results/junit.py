@@ -27,18 +27,23 @@ __all__ = ["MAX_TAG_BYTES", "NestedCases", "parse", "stream", "text_digest"]
 _FLAKY = ("flakyFailure", "flakyError")
 _RERUN = ("rerunFailure", "rerunError")
 # Where a report's producer says who it is. Maven Surefire names its schema on every suite it writes; jest-junit
-# names its root ``jest tests`` (its ``suiteName`` default); pytest names its suite ``pytest`` (``junit_suite_name``).
+# names its root ``jest tests`` (its ``suiteName`` default); Playwright writes an ``id`` on its root, empty unless
+# ``PLAYWRIGHT_JUNIT_SUITE_ID`` sets it (no other writer known puts one there); pytest names its suite ``pytest``
+# (``junit_suite_name``).
 _SCHEMA = "{http://www.w3.org/2001/XMLSchema-instance}noNamespaceSchemaLocation"
 
 
 def _writes_each_test_once(suite: Element) -> bool:
     """Whether the suite's producer writes every test once, its attempts inside that one ``<testcase>``: Maven
-    Surefire (``rerunFailingTestsCount``: ``flakyFailure``/``rerunFailure`` children) and jest-junit (one
-    ``<testcase>`` per test, whatever ``jest.retryTimes`` did). Two ``<testcase>`` of one name in such a suite are
-    two tests — a TestNG data provider's invocations, JUnit 5 parameterized tests, jest's ``it.each`` with a title
-    without placeholders — never a rerun."""
-    return "surefire" in (suite.get(_SCHEMA) or "") or (
-        _local(suite.tag) == "testsuites" and suite.get("name") == "jest tests")
+    Surefire (``rerunFailingTestsCount``: ``flakyFailure``/``rerunFailure`` children), jest-junit (one
+    ``<testcase>`` per test, whatever ``jest.retryTimes`` did) and Playwright (a test's retries are its one
+    ``<testcase>``; each project — a browser — gets a ``<testsuite>`` per file, named after the file, the project in
+    ``hostname``: a test failing on chromium and passing on firefox is two results, not a flaky pass). Two
+    ``<testcase>`` of one name in such a suite are two tests — a TestNG data provider's invocations, JUnit 5
+    parameterized tests, jest's ``it.each`` with a title without placeholders — never a rerun."""
+    if _local(suite.tag) == "testsuites" and ("id" in suite.attrib or suite.get("name") == "jest tests"):
+        return True
+    return "surefire" in (suite.get(_SCHEMA) or "")
 
 
 def _pytest(suite: Element) -> bool:
