@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +106,9 @@ def parse(path: str, data: bytes) -> Report:
     known = False  # whether any envelope is a Cucumber message
     failure: str | None = None  # the first failure outside the test cases (a hook of the run, the runner itself)
     run_finished = False
-    for number, raw in enumerate(data.splitlines(), start=1):
+    lines = data.splitlines()
+    cut = _cut_short(data, lines)
+    for number, raw in enumerate(lines[:cut - 1] if cut else lines, start=1):
         if not raw.strip():
             continue
         envelopes += 1
@@ -180,8 +183,9 @@ def parse(path: str, data: bytes) -> Report:
         attempt.statuses.append("error")
         attempt.message = attempt.message or "the run stopped before this scenario finished (no testCaseFinished)"
     if not run_finished:
-        cut = f"; {len(unfinished)} unfinished scenario(s) recorded as errors" if unfinished else ""
-        failure = failure or f"the stream ends before its testRunFinished: the run was cut off{cut}"
+        where = f", in the middle of line {cut}" if cut else ""
+        errors = f"; {len(unfinished)} unfinished scenario(s) recorded as errors" if unfinished else ""
+        failure = failure or f"the stream ends before its testRunFinished{where}: the run was cut off{errors}"
 
     # Per test case: the final attempt, and how many attempts failed before it.
     finals: dict[str, _Attempt] = {}
@@ -316,6 +320,38 @@ def _envelope(path: str, number: int, raw: bytes, whole: bytes | None = None) ->
     if not isinstance(envelope, dict):
         raise report_error(path, number, "not a Cucumber message envelope (expected one JSON object per line)")
     return envelope
+
+
+# What opens or closes a JSON value or string, or escapes within a string.
+_JSON_MARKS = re.compile(rb'[\\"{}\[\]]')
+
+
+def _cut_short(data: bytes, lines: list[bytes]) -> int:
+    """The number of the last line when its writer stopped in the middle of it, else 0: no line break after it,
+    and an object or list opened on it that never closes. A runner killed while it wrote leaves such a line (a CI
+    job's timeout; a buffered writer flushes where its buffer fills, not at a line's end, and a long line takes
+    several writes) — the stream cut off there, as one killed between two lines, not a malformed stream refused
+    whole. A line that
+    is the file's first envelope, that ends in a line break, or whose brackets close is no cut: malformed, as
+    before."""
+    if not lines or data.endswith((b"\n", b"\r")) or not any(line.strip() for line in lines[:-1]):
+        return 0
+    depth, quoted, escaped = 0, False, -1
+    last = lines[-1]
+    for mark in _JSON_MARKS.finditer(last):
+        at, char = mark.start(), last[mark.start()]
+        if at == escaped:
+            continue
+        if quoted:
+            escaped = at + 1 if char == 0x5C else escaped
+            quoted = char != 0x22
+        elif char == 0x22:
+            quoted = True
+        elif char in b"{[":
+            depth += 1
+        elif char in b"}]":
+            depth -= 1
+    return len(lines) if depth > 0 else 0
 
 
 def _one_document(data: bytes) -> bool:
