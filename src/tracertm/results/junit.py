@@ -327,10 +327,23 @@ def _capped_events(source: io.BytesIO, parser_of: Callable[[_Capped], XMLParser]
     yield from events
 
 
+# The roots of the .NET test reports, which no --format reads: naming another format would send their users in a
+# circle. Reqnroll's and SpecFlow's runs write them through ``dotnet test``.
+_DOTNET = {"TestRun": "a Visual Studio TRX report", "test-run": "an NUnit 3 report",
+           "test-results": "an NUnit 2 report", "assemblies": "an xUnit.net report"}
+
+
 def _check_root(path: str, top: Element) -> None:
-    if _local(top.tag) not in ("testsuites", "testsuite"):
-        raise report_error(path, 1, f"not a JUnit report: the root element is <{_local(top.tag)}>, "
-                                    "expected <testsuites> or <testsuite>; pass --format to pick another format")
+    root = _local(top.tag)
+    if root in ("testsuites", "testsuite"):
+        return
+    if root in _DOTNET:
+        raise report_error(path, 1, f"not a JUnit report: the root element is <{root}>, {_DOTNET[root]}, which "
+                                    "tracertm does not read; write JUnit XML (dotnet test --logger junit, with the "
+                                    "JunitXml.TestLogger package) or, with Reqnroll 3, Cucumber Messages (its "
+                                    "message formatter)")
+    raise report_error(path, 1, f"not a JUnit report: the root element is <{root}>, expected <testsuites> or "
+                                "<testsuite>; pass --format to pick another format")
 
 
 def _xml(path: str, data: bytes) -> Element:
