@@ -331,9 +331,8 @@ def _cut_short(data: bytes, lines: list[bytes]) -> int:
     and an object or list opened on it that never closes. A runner killed while it wrote leaves such a line (a CI
     job's timeout; a buffered writer flushes where its buffer fills, not at a line's end, and a long line takes
     several writes) — the stream cut off there, as one killed between two lines, not a malformed stream refused
-    whole. A line that
-    is the file's first envelope, that ends in a line break, or whose brackets close is no cut: malformed, as
-    before."""
+    whole. A line that is the file's first envelope, that ends in a line break, or whose brackets close is no cut:
+    malformed, as before."""
     if not lines or data.endswith((b"\n", b"\r")) or not any(line.strip() for line in lines[:-1]):
         return 0
     depth, quoted, escaped = 0, False, -1
