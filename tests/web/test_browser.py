@@ -268,6 +268,27 @@ def test_accessibility_smoke(page: Any, shot: Shots) -> None:
         shot(page, "a11y")
 
 
+def test_the_console_stays_free_of_errors(browser: Any, served: tuple[str, Built]) -> None:
+    # A browser of its own, from the module's Playwright (a second one cannot start inside it): one whose pages
+    # fetched the icon for an earlier test keeps the answer, in every context, and asks no more. A JSON twin first
+    # (no <link rel="icon"> there: the browser asks /favicon.ico), then every page that answers 200 (a 404 page's
+    # own status is an error line). Before, /favicon.ico was a 404: an error in the console of every first visit.
+    fresh = browser.browser_type.launch(executable_path=str(CHROMIUM), args=ARGS)
+    try:
+        with page_in(fresh, served[0]) as page:
+            errors: list[str] = []
+            page.on("console", lambda m: m.type == "error" and errors.append(f"{m.text} ({m.location['url']})"))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            for url in ["/api/v1/adrs/ADR-0006?project=sample", *PAGES[:-1]]:
+                assert page.goto(url).status == 200, url
+                page.wait_for_load_state("networkidle")  # the icon is fetched once the document has loaded
+                assert errors == [], url
+            icon = page.locator('link[rel="icon"]').get_attribute("href")
+            assert page.request.get(icon).headers["content-type"] == "image/svg+xml"
+    finally:
+        fresh.close()
+
+
 def test_a_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.delenv("TRACERTM_REQUIRE_BROWSER", raising=False)

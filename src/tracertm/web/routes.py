@@ -11,6 +11,7 @@
     /projects/{p}/matrix?from=requirements|adrs    coverage matrix               twin: /api/v1/projects/{p}/matrix
     /search?q=&project=&kind=&page=&include_deleted=  search results, 50 a page  twin: /api/v1/search
     /login, /logout                                the sign-in cookie (auth.py)
+    /favicon.ico                                   the icon (static/favicon.svg), where browsers look unasked
 
 Errors a user can cause (an unknown id, a bad filter) are HTML pages with the one-line message — except a bad value
 in a page's filter form (the lists' ``status``, ``q``, ``cursor``; the search's ``q``, ``project``, ``kind``,
@@ -323,6 +324,17 @@ def render_query(params: dict[str, Any]) -> str:
     from tracertm.web.render import query_string
 
     return query_string(params)
+
+
+@public.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where browsers look for it unasked: for a document without ``<link rel="icon">`` (a JSON
+    twin opened in a tab, ``/docs``) the browser fetches ``/favicon.ico``, and a 404 there is an error in its
+    console at every first visit. The pages name the same icon in ``/static``."""
+    from fastapi.responses import FileResponse
+
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @public.get("/login")
