@@ -265,7 +265,7 @@ def _rows(target_kind: str, links: Sequence[Mapping[Any, Any]], adrs: Iterable[t
         for names in (row.scenarios, row.features, row.contracts, row.adrs, row.suspect):
             names.sort()
         row.state = state(row.defined, [row.results[s] for s in row.scenarios], bool(row.suspect))
-    return sorted(rows.values(), key=lambda r: _natural(r.id))
+    return sorted(rows.values(), key=lambda r: natural(r.id))
 
 
 def _results(session: Session, sources: Select[Any]) -> dict[uuid.UUID, str | None]:
@@ -290,8 +290,8 @@ def _tests(session: Session, sources: Select[Any]) -> dict[uuid.UUID, list[str]]
     return out
 
 
-def _natural(text: str) -> tuple[Any, ...]:
-    """``REQ-2`` before ``REQ-10``."""
+def natural(text: str) -> tuple[Any, ...]:
+    """The rows' order: ``REQ-2`` before ``REQ-10``."""
     import re
 
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))

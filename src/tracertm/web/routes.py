@@ -8,7 +8,7 @@
     /projects/{p}/features/{FEAT-n}                feature page (an untagged feature's number holds slashes)
     /projects/{p}/features/{FEAT-n}/scenarios/{SC-n}  scenario page (steps, definitions, results)
     /projects/{p}/links?state=suspect|dangling     the project's links, 50 a page  twin: /api/v1/projects/{p}/links
-    /projects/{p}/matrix?from=requirements|adrs    coverage matrix               twin: /api/v1/projects/{p}/matrix
+    /projects/{p}/matrix?from=requirements|adrs    coverage matrix, 100 rows a page  twin: /api/v1/projects/{p}/matrix
     /search?q=&project=&kind=&page=&include_deleted=  search results, 50 a page  twin: /api/v1/search
     /login, /logout                                the sign-in cookie (auth.py)
     /favicon.ico                                   the icon (static/favicon.svg), where browsers look unasked
@@ -205,9 +205,10 @@ def dashboard(request: Request, session: ReadSession,
 # route word (``team/adrs``: its page, or team's ADR list?) names the longest existing project (api.project_paths).
 @router.get("/projects/{project:path}/matrix")
 def matrix(request: Request, project: str, session: ReadSession,
-           by: Annotated[str, Query(alias="from", max_length=20)] = "requirements") -> Response:
+           by: Annotated[str, Query(alias="from", max_length=20)] = "requirements",
+           after: Annotated[str | None, Query(max_length=1024, description="rows after this id")] = None) -> Response:
     with _names(request, session):
-        return render(request, "matrix.html", **pages.matrix_page(session, project, by))
+        return render(request, "matrix.html", **pages.matrix_page(session, project, by, after))
 
 
 # A record page's older revisions: those with a version below it (the page's *Older revisions* link).
