@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracertm import db
+from tracertm.api.bodies import charset_of, refuse_coded, refuse_json_charset
 from tracertm.api.deps import READ_ERRORS, ReadSession, keyset_page, path_segment, reader, writer
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.writes import RENAME_ATTEMPTS, write_place
@@ -184,10 +185,7 @@ def install_results_routes(app: APIRouter) -> None:
         from starlette.concurrency import run_in_threadpool
 
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        coding = request.headers.get("content-encoding", "identity").strip().lower()
-        if coding not in ("", "identity"):  # (read as the report, gzip bytes were "malformed XML")
-            raise ApiProblem(415, f"Content-Encoding {coding!r} is not accepted; send the report uncompressed",
-                             kind="unsupported-media-type")
+        refuse_coded(request, "the report")
         params = {"format": format, "commit": commit, "run_name": run_name}
         if media == MULTIPART:
             sources, fields = await _multipart(request)
@@ -260,7 +258,6 @@ def install_results_routes(app: APIRouter) -> None:
         return keyset_page(request, body, page.next_cursor, page.limit)
 
 
-_CHARSET = re.compile(r""";\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]*))""", re.IGNORECASE)
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 # The XML declaration's encoding pseudo-attribute: dropped when the body is re-encoded as UTF-8 (it would then lie).
 _DECLARED = re.compile(rb"""\A(\s*<\?xml[^>]*?)\s+encoding\s*=\s*(?:"[^"]*"|'[^']*')""")
@@ -276,15 +273,12 @@ def in_charset(media: str, content_type: str, body: bytes) -> bytes:
     leaves the body to the XML rules (many clients add it to whatever they send). JSON is UTF-8
     (RFC 8259 §8.1, which defines no charset parameter): another charset is refused (415), as its bytes would
     not be read as sent. A charset the body does not decode in, or no codec knows, is refused (415)."""
-    found = _CHARSET.search(content_type)
-    if found is None:
+    charset = charset_of(content_type)
+    if charset is None:
         return body
-    charset = (found.group(1) if found.group(1) is not None else found.group(2)).strip().lower()
     if media not in ("application/xml", "text/xml"):
-        if charset in (*_UTF8, "us-ascii"):
-            return body
-        raise ApiProblem(415, f"Content-Type charset={charset!r}: a JSON report is UTF-8 (RFC 8259); send it as "
-                              "UTF-8, with no charset or charset=utf-8", kind="unsupported-media-type")
+        refuse_json_charset(content_type, "a JSON report")
+        return body
     if body.startswith(_BOMS):
         return body  # the byte order mark decides (RFC 7303 §3.2)
     import codecs
