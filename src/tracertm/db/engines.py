@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracertm.db import json_numbers
 from tracertm.db.failures import _SOURCES, database_unavailable
 from tracertm.db.urls import DEFAULT_SOURCE, parse_url, redact
 from tracertm.errors import ConfigError, DatabaseError
@@ -61,7 +62,9 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
     # UTF8 on the wire whatever the database's encoding: the server converts, and refuses text its encoding cannot
     # hold (Cyrillic in a LATIN1 database) as an error of its own — one line, exit 2 — where psycopg, encoding on
     # the client in the server's encoding, raised UnicodeEncodeError (an internal error).
-    engine = create_engine(parsed, pool_pre_ping=True, connect_args={"client_encoding": "utf8"})
+    # JSON numbers as numeric keeps them (json_numbers: a float of 1e16 or more came back an integer).
+    engine = create_engine(parsed, pool_pre_ping=True, connect_args={"client_encoding": "utf8"},
+                           json_serializer=json_numbers.dumps)
     _SOURCES[engine] = source
     return engine
 

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from tracertm.errors import ConflictError, RecordRefusedError, first_line
 from tracertm.git import CommitInfo
 from tracertm import jsontext, kinds
+from tracertm.db import json_numbers
+from tracertm.db.json_numbers import positional
 from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
@@ -389,7 +391,7 @@ def build_revision(
         if op.parent:
             snapshot["feature_number"] = op.parent
         if as_text:
-            snapshot = json.dumps(snapshot)
+            snapshot = json_numbers.dumps(snapshot)
     commit = provenance.commit
     author = commit.author_of(op.path) if commit else None
     return {
@@ -419,7 +421,8 @@ def build_revision(
 # A cold sync writes hundreds of thousands of small JSON values (a scenario has nine JSON columns). Through the JSON
 # type each costs a json.dumps call (Python set-up around the C encoder) and the revision snapshot encodes the same
 # fields again after a json_safe walk. Here each field is encoded once, by an encoder made once, and the texts are
-# bound as text (cast to JSONB on PostgreSQL). The texts are exactly what json.dumps(json_safe(value)) gives.
+# bound as text (cast to JSONB on PostgreSQL). The texts are exactly what json_numbers.dumps(json_safe(value))
+# gives: json.dumps', a float of 1e16 or more written out.
 
 _TEXT_JSON_DIALECTS = ("sqlite", "postgresql")
 _JSON_SUFFIX = JSON_SUFFIX  # the text parameter of column X is X__json (engine.bulk copies it into X)
@@ -435,7 +438,16 @@ def _json_default(value: Any) -> Any:
 
 
 # json.dumps(value, default=_json_default), its encoder made once. No circular-reference check: records are trees.
-_encode: Callable[[Any], str] = jsontext.encoder(default=_json_default)
+_encode_exactly: Callable[[Any], str] = jsontext.encoder(default=_json_default)
+
+
+def _encode(value: Any) -> str:
+    """``_encode_exactly``, with a float of 1e16 or more written out: jsonb read ``1e+20`` as an integer
+    (``db.json_numbers``)."""
+    text = _encode_exactly(value)
+    return text if "e+" not in text else positional(text)
+
+
 # A str is what the encoder's own fast path gives, without the Python frame around it.
 _quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring_ascii", None) or _encode
 
@@ -515,7 +527,7 @@ class _Encoded:
             snapshot = json_safe(self._fields)
             if parent:
                 snapshot["feature_number"] = parent
-            return json.dumps(snapshot)
+            return json_numbers.dumps(snapshot)
         texts = self.texts
         fields = self._fields
         if parent:  # as json_safe(fields) | {"feature_number": parent} would give
@@ -536,7 +548,7 @@ class _Encoded:
                     text = texts.get(name)
                     row[key] = text if text is not None else _encode_value(value)
                 else:
-                    row[key] = json.dumps(json_safe(value))
+                    row[key] = json_numbers.dumps(json_safe(value))
         return row
 
 

@@ -287,6 +287,7 @@ def _keep_database_keys(values: dict[str, Any], kind: str, kept: dict[str, Any])
     import json
 
     from tracertm import kinds
+    from tracertm.db import json_numbers
     from tracertm.engine.bulk import JSON_SUFFIX
     from tracertm.parsers.common import json_safe
 
@@ -294,4 +295,4 @@ def _keep_database_keys(values: dict[str, Any], kind: str, kept: dict[str, Any])
     if key in values:
         text = values[key]
         from_file = json.loads(text) if isinstance(text, str | bytes) else dict(text or {})
-        values[key] = json.dumps(json_safe(kept | dict(from_file or {})))
+        values[key] = json_numbers.dumps(json_safe(kept | dict(from_file or {})))
