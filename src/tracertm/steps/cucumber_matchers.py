@@ -21,7 +21,7 @@ from tracertm.steps.compiled import (
 )
 from tracertm.steps.linear import linear_source
 from tracertm.steps.model import StepDefinition
-from tracertm.steps.parameter_types import DOTNET_TYPES, FAMILY, SPACELESS_JVM, group_count
+from tracertm.steps.parameter_types import DOTNET_TYPES, FAMILY, JS_FLOAT, SPACELESS_JVM, group_count
 from tracertm.steps.regex import LANGUAGES, language_classes, translate
 from tracertm.steps.regex_matchers import split_arguments
 
@@ -238,11 +238,11 @@ def _split_head(pattern: str, source: str) -> tuple[str, str]:
 
 
 # The regexes of the built-in parameter types that never match a space (cucumber's int, float and word and their
-# aliases, Reqnroll's decimal and Guid), as the registry holds them, and as it holds a declared type of one of these
-# regexes (translated: ``[^\s]+`` with the language's ``\s``): an expression whose parameters are all of these
-# matches only texts with as many spaces as its own text (``_spaces``).
+# aliases, cucumber-js's float, Reqnroll's decimal and Guid), as the registry holds them, and as it holds a declared
+# type of one of these regexes (translated: ``[^\s]+`` with the language's ``\s``): an expression whose parameters
+# are all of these matches only texts with as many spaces as its own text (``_spaces``).
 _BUILT_IN_SPACELESS = (
-    (r"-?\d+", r"\d+"), (r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[E][+-]?\d+)?",), (r"[^\s]+",),
+    (r"-?\d+", r"\d+"), (r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[E][+-]?\d+)?",), (JS_FLOAT,), (r"[^\s]+",),
     (DOTNET_TYPES["decimal"],), (DOTNET_TYPES["Guid"],),
 )
 _SPACELESS = frozenset(_BUILT_IN_SPACELESS) | {

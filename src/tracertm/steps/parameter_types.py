@@ -23,6 +23,11 @@ FAMILY: dict[Framework, str] = {
     "behave": "behave", "pytest-bdd": "pytest-bdd", "cucumber-js": "js", "playwright-bdd": "js",
     "cucumber-jvm": "jvm", "godog": "go", "cucumber-ruby": "ruby", "reqnroll": "dotnet",
 }
+# cucumber-js's {float}, {double} and {bigdecimal} (@cucumber/cucumber-expressions' ``FLOAT_REGEXP``), not the Python
+# port's ``[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[E][+-]?\d+)?``: its lookahead wants a digit anywhere after it in the
+# text, not in what it takes, so it takes "-" or nothing before a later number ("{float} {int}": "- 7"), and "5."
+# before a number ("{double}{int}": "5.0" is "5." and "0").
+JS_FLOAT = r"(?=.*\d.*)[-+]?\d*(?:\.(?=\d.*))?\d*(?:\d+[E][+-]?\d+)?"
 # Reqnroll's built-in Cucumber Expression types that cucumber-expressions lacks.
 DOTNET_TYPES = {"decimal": r"-?\d*[.,]?\d+", "DateTime": r".+?", "Guid": r"[0-9a-fA-F-]{32,36}"}
 # Reqnroll's aliases of built-in types (``{int}`` for ``Int32``...): a [StepArgumentTransformation] returning one of
@@ -107,6 +112,9 @@ class Registries:
                 for name in LOCALIZED_TYPES:
                     if name not in declared:
                         registry.parameter_type_by_name[name] = ParameterType(name, regexp, str, None, False, False)
+            if family == "js":  # cucumber-js's number regex, not the Python port's (``JS_FLOAT``)
+                for name in ("float", "double", "bigdecimal"):
+                    registry.parameter_type_by_name[name] = ParameterType(name, JS_FLOAT, str, None, False, False)
             if family == "dotnet":  # Reqnroll's built-ins beyond cucumber's
                 for name, regexp in DOTNET_TYPES.items():
                     if name not in declared or name in DOTNET_ALIASES:  # (an alias's transformations join it)
@@ -187,9 +195,8 @@ _COMMON: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("string", (r'"([^"\\]*(\\.[^"\\]*)*)"' + r"|'([^'\\]*(\\.[^'\\]*)*)'",), False), ("", (".*",), True),
     *((name, _INTEGER, False) for name in ("byte", "short", "long", "biginteger")),
 )
-_JS_FLOAT = r"(?=.*\d.*)[-+]?\d*(?:\.(?=\d.*))?\d*(?:\d+[E][+-]?\d+)?"
 _BUILTIN_BY_REGEXP = {
-    "js": _COMMON + tuple((name, (_JS_FLOAT,), False) for name in ("float", "double", "bigdecimal")),
+    "js": _COMMON + tuple((name, (JS_FLOAT,), False) for name in ("float", "double", "bigdecimal")),
     "jvm": _COMMON, "ruby": _COMMON,
 }
 # How each language spells the option that makes a type preferential.
