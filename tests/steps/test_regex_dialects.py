@@ -115,6 +115,33 @@ def test_javascript_regexes_mean_what_node_says() -> None:
     assert got == expected, [(case, e, g) for case, e, g in zip(JS_CASES, expected, got) if e != g]
 
 
+# (pattern, whether node's RegExp takes it with the u flag): there only the syntax characters ^$\\.*+?()[]{}| and /
+# escape themselves, and - inside a class; \- \" \  \é are syntax errors ("Invalid escape"), which tracertm took
+# for the character (found by a differential run against node).
+JS_U_ESCAPES = [
+    (r"^I pay \-5$", False), (r'^I say \"hi\"$', False), (r"^a\ b$", False), ("^caf\\é$", False),
+    (r"^a\@b\,c$", False), ("^x[\\é]$", False), (r"^\u{1F600}\_$", False),
+    (r"^[\-\/.]+$", True), (r"^a\/b\.c\$ \(\{\}\)\|\^\*\+\?\[\]\\$", True),
+]
+
+
+def test_javascript_escapes_with_the_u_flag_are_refused_as_node_refuses_them() -> None:
+    got = [_python(pattern, "u", "javascript", "") != "refused" for pattern, _ in JS_U_ESCAPES]
+    assert got == [taken for _, taken in JS_U_ESCAPES], [c for c, g in zip(JS_U_ESCAPES, got) if c[1] != g]
+    # Without the u flag each is the character itself, as in node.
+    assert _python(r"^I pay \-5$", "", "javascript", "I pay -5") is True
+    assert _python("^caf\\é$", "", "javascript", "café") is True
+    node = _require("node")
+    script = (
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(cases.map(([p]) => { try { new RegExp(p, 'u'); return true; }"
+        "  catch (e) { return false; } })));"
+    )
+    out = subprocess.run([node, "-e", script], input=json.dumps(JS_U_ESCAPES), capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert json.loads(out.stdout) == [taken for _, taken in JS_U_ESCAPES]
+
+
 def test_java_regexes_mean_what_java_says_or_are_refused_as_java_refuses(tmp_path: Path) -> None:
     java = _require("java")
     source = tmp_path / "Oracle.java"

@@ -301,6 +301,8 @@ _POSIX = {
 _CLASS_SPECIAL = frozenset("\\]-[^&~|")
 # The letters JavaScript escapes mean something: any other escaped letter is the letter itself (without the u flag).
 _JS_ESCAPES = frozenset("bBdDfnrsStvwWxuck0123456789pP")
+# What escapes itself in JavaScript with the u flag (its SyntaxCharacter and /): any other character is an error.
+_JS_IDENTITY = frozenset("^$\\.*+?()[]{}|/")
 _CONTROL_ESCAPES = frozenset({"javascript", "typescript", "java", "kotlin", "ruby", "csharp"})  # \cJ
 _SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
 _SURROGATES = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
@@ -334,6 +336,10 @@ def _escape(source: str, i: int, language: str, unicode: bool, in_class: bool) -
         if unicode:
             raise Refused("JavaScript", f"\\{nxt} at index {i} is not an escape: a syntax error with the u flag")
         return nxt, i + 2  # an identity escape: the letter itself
+    if unicode and language in _JS and not (nxt.isascii() and nxt.isalnum()) and nxt not in _JS_IDENTITY and not (
+            in_class and nxt == "-"):
+        # With the u flag only syntax characters and / escape themselves (a - too, in a class): \- \" \é are errors
+        raise Refused("JavaScript", f"\\{nxt} at index {i} is not an escape: a syntax error with the u flag")
     if "\ud800" <= nxt <= "\udfff":  # half of a character past U+FFFF, escaped (``steps.utf16``): itself
         return nxt, i + 2
     pair = _SURROGATES.match(source, i) if unicode and language in _JS else None
