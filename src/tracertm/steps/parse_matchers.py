@@ -87,13 +87,22 @@ def compile_parse(definition: StepDefinition, types: dict[str, Callable[[str], s
         if found is None or not hasattr(found, "spans"):
             return None
         # pytest-bdd hands the step function ``.named`` only: a ``{}`` field is matched but passes no value.
-        spans = sorted(span for key, span in found.spans.items() if not pytest_bdd or isinstance(key, str))
-        return tuple(Argument(text[a:b], a, b) for a, b in spans)
+        return tuple(Argument(text[a:b], a, b) for a, b in _ordered(found.spans, pytest_bdd))
 
     head = definition.pattern.split("{", 1)[0] if "{" in definition.pattern else definition.pattern
     head = head.replace("}}", "}")
     return Compiled(definition, match, key_words(_parse_literals(definition.pattern)),
                     head if sensitive else head.lower(), not sensitive)
+
+
+def _ordered(spans: dict[int | str, tuple[int, int]], named_only: bool) -> list[tuple[int, int]]:
+    """A parse result's field ``spans`` in behave's order of its step's arguments (``ParseMatcher.check_match``): the
+    fixed fields, then the named ones, sorted by where they start alone — a field that takes nothing where another
+    starts ({name:Opt}{:f} on "3.14") keeps its place in that list, not the shorter span's place first.
+    ``named_only``: the named fields alone (pytest-bdd's)."""
+    fixed: list[int | str] = [] if named_only else sorted(key for key in spans if isinstance(key, int))
+    keys = [*fixed, *(key for key in spans if isinstance(key, str))]
+    return sorted((spans[key] for key in keys), key=lambda span: span[0])
 
 
 def _spans(parser: Any, matched: Any) -> list[tuple[int, int]]:
