@@ -36,6 +36,10 @@ JS_CASES = [
     (r"^range [a-c-e]+$", "", "range -e"),
     (r"^range [\d-z]+$", "", "range 1-z"),
     (r"^(?<word>\w+) \k<word>$", "", "echo echo"),
+    # A back-reference to a group that took no part in the match matches nothing in JavaScript (Python's fails).
+    (r"^(a)?b\1$", "", "b"), (r"^(a)?b\1$", "", "aba"), (r"^(a)?b\1$", "", "bab"),
+    (r"^say (?<q>['\"])?(\w+)\k<q>$", "", "say hi"), (r"^say (?<q>['\"])?(\w+)\k<q>$", "", "say 'hi\""),
+    (r"^(?:(a)|(b))+\2$", "i", "AA"),
     (r"^a \w+ b$", "", "a José b"),  # \w is ASCII in JavaScript
     (r"^a [^\]]+ b$", "", "a x] b"),
     # . stops at JavaScript's line terminators (not at NEL), but where the s flag holds; \s is JavaScript's white
@@ -174,6 +178,8 @@ def test_javascript_and_java_regexes_without_a_java_or_node_at_hand() -> None:
     assert _python(r"I pay {int}$", "", "java", "I pay {int}") == "refused"
     assert _python(r"^letter [a-z&&[^aeiou]]$", "", "java", "letter b") == "untranslatable"
     assert _python(r"^a {b$", "u", "javascript", "a {b") == "refused"
+    assert _python(r"^(a)?b\1$", "", "javascript", "b") is True
+    assert _python(r"^(a)?b\1$", "", "java", "b", anchored=True) is False  # Java's fails, as Python's
     assert _python(r"^[[:alpha:]]+$", "", "go", "abc") is True
     assert _python(r"^[[:alpha:]]+$", "", "ruby", "abc") == "untranslatable"  # Ruby's are Unicode classes
     assert _python(r"^say .$", "", "javascript", "say \u2028") is False

@@ -307,6 +307,7 @@ _CONTROL_ESCAPES = frozenset({"javascript", "typescript", "java", "kotlin", "rub
 _SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
 _SURROGATES = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\{(\d+)(,\d*)?\}")
+_DIGITS = re.compile(r"[0-9]+")
 # The largest repetition count each language's engine takes, and its name there: java.util.regex and .NET read an
 # int (past it: "Illegal repetition range", "out of range"), RE2 refuses over 1000 ("invalid repeat count"),
 # Onigmo over 100000 ("too big number for repeat range"). JavaScript's syntax has no limit.
@@ -370,7 +371,14 @@ def _escape(source: str, i: int, language: str, unicode: bool, in_class: bool) -
         end = source.find(">", i + 3)
         if end == -1:
             raise Untranslatable("unterminated named back-reference")
-        return f"(?P={source[i + 3 : end]})", end + 1
+        name = source[i + 3 : end]
+        return (f"(?({name})(?P={name}))" if language in _JS else f"(?P={name})"), end + 1
+    if nxt in "123456789" and not in_class and language in _JS:
+        # JavaScript's back-reference to a group that took no part in the match matches nothing (/^(a)?b\1$/ takes
+        # "b"), where Python's fails: only when the group matched does it match the group's text.
+        number = _DIGITS.match(source, i + 1)
+        end = number.end() if number else i + 2
+        return f"(?({source[i + 1 : end]}){source[i:end]})", end
     return source[i : i + 2], i + 2
 
 
