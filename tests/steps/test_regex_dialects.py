@@ -40,6 +40,10 @@ JS_CASES = [
     (r"^(a)?b\1$", "", "b"), (r"^(a)?b\1$", "", "aba"), (r"^(a)?b\1$", "", "bab"),
     (r"^say (?<q>['\"])?(\w+)\k<q>$", "", "say hi"), (r"^say (?<q>['\"])?(\w+)\k<q>$", "", "say 'hi\""),
     (r"^(?:(a)|(b))+\2$", "i", "AA"),
+    # With the m flag ^ and $ are at each of JavaScript's line terminators, \r, U+2028 and U+2029 too.
+    *[(pattern, flags, f"a{c}b") for pattern in (r"^b$", r"^a$", r"^a$\s^b$") for flags in ("m", "")
+      for c in "\r\u2028\u2029\n"],
+    (r"^say (\w+)$", "m", "say\u2028say hi\u2028bye"),
     (r"^a \w+ b$", "", "a José b"),  # \w is ASCII in JavaScript
     (r"^a [^\]]+ b$", "", "a x] b"),
     # . stops at JavaScript's line terminators (not at NEL), but where the s flag holds; \s is JavaScript's white
@@ -179,6 +183,7 @@ def test_javascript_and_java_regexes_without_a_java_or_node_at_hand() -> None:
     assert _python(r"^letter [a-z&&[^aeiou]]$", "", "java", "letter b") == "untranslatable"
     assert _python(r"^a {b$", "u", "javascript", "a {b") == "refused"
     assert _python(r"^(a)?b\1$", "", "javascript", "b") is True
+    assert _python(r"^b$", "m", "javascript", "a\u2028b") is True
     assert _python(r"^(a)?b\1$", "", "java", "b", anchored=True) is False  # Java's fails, as Python's
     assert _python(r"^[[:alpha:]]+$", "", "go", "abc") is True
     assert _python(r"^[[:alpha:]]+$", "", "ruby", "abc") == "untranslatable"  # Ruby's are Unicode classes

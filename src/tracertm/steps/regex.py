@@ -308,6 +308,9 @@ _SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
 _SURROGATES = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\{(\d+)(,\d*)?\}")
 _DIGITS = re.compile(r"[0-9]+")
+# ``^`` and ``$`` of a JavaScript regex with the m flag: at its line terminators, \r, U+2028 and U+2029 too (Python's
+# MULTILINE knows \n alone).
+_JS_LINE_ANCHORS = {"^": "(?:^|(?<=[\\r\\u2028\\u2029]))", "$": "(?:$|(?=[\\r\\u2028\\u2029]))"}
 # The largest repetition count each language's engine takes, and its name there: java.util.regex and .NET read an
 # int (past it: "Illegal repetition range", "out of range"), RE2 refuses over 1000 ("invalid repeat count"),
 # Onigmo over 100000 ("too big number for repeat range"). JavaScript's syntax has no limit.
@@ -508,6 +511,7 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
     if language in _JVM or language == "go":  # RE2 quotes with \Q…\E too
         source = _unquote(source)
     unicode = "u" in flags or "v" in flags
+    lines = language in _JS and "m" in flags
     out: list[str] = []
     # Per open group (the whole pattern first), the scoped flag groups to close with it: elsewhere than in
     # JavaScript an inline ``(?i)`` holds to the end of the group it is in, its later alternatives too, while
@@ -524,6 +528,8 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
             text, i = _class(source, i, language, unicode)
         elif ch == "{":
             text, i = _brace(source, i, language, unicode)
+        elif ch in "^$" and lines:
+            text, i = _JS_LINE_ANCHORS[ch], i + 1
         elif inline is not None:
             letters = _inline_flags(inline.group(1), language)
             if inline.group(2) == ":":  # (?i:...): a group of its own
