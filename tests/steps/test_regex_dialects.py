@@ -133,6 +133,51 @@ JS_U_ESCAPES = [
 ]
 
 
+# (pattern, flags, whether node's RegExp takes it): a quantified \b, \B, ^, $ ("Nothing to repeat") or lookbehind, a
+# lookahead quantified with the u flag ("Invalid quantifier"), a lone ] or } with it ("Lone quantifier brackets") are
+# syntax errors, which tracertm took (Python's re does, once \b is written as a group); found by a differential run.
+JS_SYNTAX = [
+    (r"^I see\b? it$", "", False), (r"^I see\B+it$", "", False), (r"^*I see$", "", False), (r"^I see$?", "", False),
+    (r"^I (?<=I )?see$", "", False), (r"^I (?<!x){2}see$", "u", False), (r"^I (?=s)*see$", "u", False),
+    (r"^I see {a: 1}$", "", True), (r"^I see a: 1}$", "u", False), (r"^I see a]$", "u", False),
+    (r"^I (?=s)*see$", "", True), (r"^I (?!x){2}see$", "", True), (r"^I see\b\b$", "", True),
+    (r"^I see [\]}]{2}\u{1F600}{2}$", "u", True), (r"^I see []]$", "", True), (r"^I see []]$", "u", False),
+    (r"^I see a{2}?\\b*$", "u", True), (r"^I see a*+$", "", False), (r"^I see a{2}+$", "", False),
+    (r"^I see a???$", "", False), (r"^I see a??(?:b)*?$", "", True),
+]
+
+
+def test_javascript_syntax_errors_are_refused_as_node_refuses_them() -> None:
+    got = [_python(pattern, flags, "javascript", "") != "refused" for pattern, flags, _ in JS_SYNTAX]
+    assert got == [taken for _, _, taken in JS_SYNTAX], [c for c, g in zip(JS_SYNTAX, got) if c[2] != g]
+    node = _require("node")
+    script = (
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(cases.map(([p, f]) => { try { new RegExp(p, f); return true; }"
+        "  catch (e) { return false; } })));"
+    )
+    out = subprocess.run([node, "-e", script], input=json.dumps(JS_SYNTAX), capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert json.loads(out.stdout) == [taken for _, _, taken in JS_SYNTAX]
+
+
+def test_sync_holds_a_javascript_step_file_whose_regex_node_refuses_as_an_error(git_repo: GitRepo) -> None:
+    """Without the u flag too: sync checks such a regex when it reads the file, as it checks one with the flag."""
+    git_repo.write("features/step_definitions/s.js", (
+        "const { Given } = require('@cucumber/cucumber');\nGiven(/^I see\\b it$/, function () {});\n"))
+    git_repo.commit()
+    assert run_cli("sync", str(git_repo.path)).returncode == 0
+    git_repo.write("features/step_definitions/s.js", git_repo.read("features/step_definitions/s.js").replace(
+        "\\b it", "\\b? it"))
+    git_repo.commit()
+    result = run_cli("sync", str(git_repo.path))
+    assert result.returncode == 1
+    assert ("features/step_definitions/s.js:2:1: step definition '/^I see\\\\b? it$/' regex does not compile in "
+            "JavaScript: the quantifier at index 8 repeats the assertion \\b") in result.stdout + result.stderr
+    shown = run_cli("show", "STEP-1", "--path", str(git_repo.path), "--format", "json")
+    assert json.loads(shown.stdout)["pattern"] == "^I see\\b it$"  # the file's rows stay as they were
+
+
 def test_javascript_escapes_with_the_u_flag_are_refused_as_node_refuses_them() -> None:
     got = [_python(pattern, "u", "javascript", "") != "refused" for pattern, _ in JS_U_ESCAPES]
     assert got == [taken for _, taken in JS_U_ESCAPES], [c for c, g in zip(JS_U_ESCAPES, got) if c[1] != g]

@@ -21,6 +21,7 @@ What every kind's matcher shares (``Compiled``, ``Argument``, ``DefinitionError`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from tracertm.errors import Diagnostic
@@ -92,11 +93,17 @@ def compile_matchable(
 
 def _may_be_refused(d: StepDefinition) -> bool:
     """Whether ``translate`` may find the definition's regex refused by its own engine (``regex.Refused``): a brace
-    in Java, Kotlin, C# or Ruby (a repetition count past the engine's limit), the u or v flag in JavaScript.
+    in Java, Kotlin, C# or Ruby (a repetition count past the engine's limit), the u or v flag in JavaScript, or
+    there a quantifier after ``\\b``, ``\\B``, ``^`` or ``$``, or a lookbehind (which may be quantified).
     Checked first: most regexes are neither, and need no compile here."""
     if d.language in ("java", "kotlin", "csharp", "ruby"):
         return "{" in d.pattern
-    return d.language in ("javascript", "typescript") and ("u" in d.flags or "v" in d.flags)
+    return d.language in ("javascript", "typescript") and (
+        "u" in d.flags or "v" in d.flags or _JS_MAY_REPEAT_ASSERTION.search(d.pattern) is not None)
+
+
+# What a JavaScript regex without the u flag may quantify and its syntax refuses to (``regex._js_syntax``).
+_JS_MAY_REPEAT_ASSERTION = re.compile(r"(?:\\[bB]|[\^$])[*+?{]|\(\?<[=!]")
 
 
 def pattern_errors(definitions: Iterable[StepDefinition]) -> list[Diagnostic]:

@@ -490,6 +490,62 @@ def _inline_flags(letters: str, language: str) -> str:
     return "".join(out).rstrip("-")
 
 
+_LOOKAROUNDS = ("(?<=", "(?<!", "(?=", "(?!")
+
+
+def _js_syntax(source: str, unicode: bool) -> None:
+    """``Refused`` for what JavaScript's RegExp syntax refuses and Python's ``re`` takes once translated: a quantifier
+    of ``\\b``, ``\\B``, ``^``, ``$`` or a quantifier ("Nothing to repeat"; ``\\b`` is a group in the translation,
+    ``a*+`` possessive in Python), of a lookbehind, or of a lookahead with the u flag ("Invalid quantifier"); with
+    the u flag a lone ``]`` or ``}`` ("Lone quantifier brackets", as a lone ``{`` is: ``_brace``)."""
+    groups: list[str] = []  # the open groups' openings: a lookaround's, or "("
+    repeats = ""  # what a quantifier here would repeat, when JavaScript refuses to: its name
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        count = _QUANTIFIER.match(source, i) if ch == "{" else None
+        if repeats and (ch in "*+?" or count is not None):
+            raise Refused("JavaScript", f"the quantifier at index {i} repeats {repeats}, a syntax error — remove it")
+        repeats = ""
+        if ch in "*+?" or count is not None:  # a quantifier, lazy or not: another one after it repeats it
+            i = count.end() if count is not None else i + 1
+            i += source.startswith("?", i)
+            repeats = "a repetition"  # (Python's possessive a*+ and a{2}+)
+            continue
+        if ch == "\\":
+            escaped = source[i + 1 : i + 2]
+            repeats = f"the assertion \\{escaped}" if escaped in ("b", "B") else ""
+            braced = unicode and escaped == "u" and source.startswith("{", i + 2) and source.find("}", i) > 0
+            i = source.find("}", i) + 1 if braced else i + 2  # (\u{…}: its braces are no quantifier's)
+            continue
+        if ch == "[":
+            i = _js_class_end(source, i)
+            continue
+        if ch == "(":
+            groups.append(next((k for k in _LOOKAROUNDS if source.startswith(k, i)), "("))
+            i += 1 + source.startswith("?", i + 1)  # ((?: its ? is no quantifier)
+            continue
+        if ch == ")" and groups:
+            opening = groups.pop()
+            repeats = "a lookbehind" if opening in _LOOKAROUNDS[:2] else \
+                "a lookahead" if opening in _LOOKAROUNDS[2:] and unicode else ""
+        elif ch in "^$":
+            repeats = f"the assertion {ch}"
+        elif ch in "]}" and unicode:
+            raise Refused("JavaScript", f"a lone '{ch}' at index {i} is a syntax error with the u flag — escape it "
+                                        f"as \\{ch}")
+        i += 1
+
+
+def _js_class_end(source: str, start: int) -> int:
+    """The index after the JavaScript class opening at ``source[start]``: its first unescaped ``]`` ends it, even
+    right after the ``[`` or ``[^`` (``[]``, ``[^]``)."""
+    i = start + 1 + source.startswith("^", start + 1)
+    while i < len(source) and source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i + 1
+
+
 def translate(source: str, flags: str = "", language: str = "javascript") -> tuple[str, int]:
     """(Python regex source, ``re`` flags) for ``source`` written for ``language``; ``Untranslatable`` when Python's
     ``re`` cannot say the same, ``Refused`` when the language's own engine rejects it."""
@@ -511,6 +567,8 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
     if language in _JVM or language == "go":  # RE2 quotes with \Q…\E too
         source = _unquote(source)
     unicode = "u" in flags or "v" in flags
+    if language in _JS:
+        _js_syntax(source, unicode)
     lines = language in _JS and "m" in flags
     out: list[str] = []
     # Per open group (the whole pattern first), the scoped flag groups to close with it: elsewhere than in
