@@ -30,6 +30,10 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
     ``Registries.cucumber``); ``DefinitionError`` when it cannot match. ``lazy``: see
     ``expressions.compile_definition``."""
     simple = _simple_regexp(definition.pattern, registry)
+    if simple is not None and definition.language not in ("ruby", "csharp") and _NAMED_GROUP.search(simple[0]):
+        # A type's named group: the package's regex, which ``re`` checks. A name twice (the type used twice) is an
+        # error there, as in JavaScript ("Duplicate capture group name") and Java; ``regex`` takes it.
+        simple = None
     head = ""
     spaces = -1  # the spaces of every text it matches, when known (``_spaces``)
     # Its texts are matched split into UTF-16 halves (``utf16.split``), as its regex is: the registry's parameter
@@ -171,6 +175,8 @@ def _literal_tokens(pattern: str, special: str) -> str:
 
 # An expression of plain text and ``{name}`` parameters only: no optional text, alternation or escapes.
 SIMPLE = re.compile(r"(?:[^{}()/\\]|\{\w+\})*")
+# A named group in a regex built from the registry's (translated) parameter types' regexes.
+_NAMED_GROUP = re.compile(r"\(\?P<")
 # A ``{name}`` parameter of an expression (escaped or not: ``escaped`` tells).
 PARAMETER = re.compile(r"\{(\w+)\}")
 
