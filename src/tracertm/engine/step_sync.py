@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 # matched by another re-matches every scenario once, as ``--full`` does (``tracertm.fastpath`` mirrors both and
 # gives way). 1: a pytest-bdd step's arguments are its named values only, and ``case_sensitive`` holds (rows matched
 # before kept every group and field, and ignored case). 2: cucumber-js's and Reqnroll's Cucumber Expressions read
-# UTF-16 code units (``utf16.expression_counts_units``).
+# UTF-16 code units (``utf16.expression_counts_units``). 3: cucumber-js's {float} is its own package's regex, a
+# JavaScript back-reference to a group that did not take part matches nothing, its m flag's ^ and $ see \r, U+2028
+# and U+2029, and parse/cfparse arguments come in behave's order.
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 2
+STEP_MATCHER = 3
 
 
 def matched_by_older(project: Any) -> bool:
