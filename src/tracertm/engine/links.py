@@ -156,6 +156,7 @@ def maintain(
     back = take(conn, project_id, restored_ids) if restored_ids else None
     dangling = _write_sources(conn, project_id, sources, options, fresh=fresh, parked=back)
     if not fresh:
+        _reline_tests(conn, sources)
         dangling += _renamed_adrs(conn, project_id, plan, {s.id for s in sources} | set(gone), options, reread)
         # A restored scenario's test mapping survived its deletion (step links come back with re-matching).
         restored = [row_id for op in plan.operations if op.kind == "scenario" and op.action == "restored"
@@ -221,6 +222,22 @@ def _follow_targets(
                                                                          updated_at=utcnow()),
             removed,
         )
+
+
+def _reline_tests(conn: Connection, sources: Sequence[Source]) -> None:
+    """The ``test`` links of the parsed scenarios among ``sources`` follow their first step's line (a line added
+    above moved it), else line 1: the line a results import gives a new link (``trace.results.link_source``). One
+    probe per scenario through the links' (source_id, link_type, …) key; nothing is read."""
+    t = LINKS.c
+    relined = [{"_sid": s.id, "_line": first_step_line(s.fields.get(k) for k in _STEP_LISTS) or 1}
+               for s in sources if s.kind == "scenario" and any(k in s.fields for k in _STEP_LISTS)]
+    if relined:
+        conn.execute(update(LINKS).where(t.source_id == bindparam("_sid"), t.link_type == str(LinkType.TEST),
+                                         t.source_line != bindparam("_line"))
+                     .values(source_line=bindparam("_line")), relined)
+
+
+_STEP_LISTS = ("given_steps", "when_steps", "then_steps")
 
 
 class _Existing(NamedTuple):
@@ -502,7 +519,8 @@ def write_scenario_links(
     pairs: Iterable[tuple[uuid.UUID, uuid.UUID]] | None = None,
 ) -> int:
     """Bring the ``step`` or ``test`` links of ``scenario_ids`` in line with the tables they come from (see
-    :func:`_pairs`), set-based: a few statements per 500 scenarios. Links that stay keep their review; a new link is
+    :func:`_pairs`), set-based: a few statements per 500 scenarios. Links that stay keep their review and move to
+    the line their step is at now (a test link's: the scenario's first step, from its stored steps); a new link is
     born reviewed against its target's current version. With ``pairs`` (scenario id, target id) those links are
     added and nothing is removed (results import: a later run never withdraws a mapping). Returns how many links
     were added."""
@@ -514,6 +532,11 @@ def write_scenario_links(
     else:
         ids = sorted(set(scenario_ids), key=str)
         wanted = _pairs(conn, link_type, ids) if ids else {}
+        if link_type == LinkType.TEST and wanted:
+            # A test link points at its scenario's first step, where the stored steps put it now: a link made
+            # before a sync moved the step is relined below, as a step link is.
+            first = _first_step_lines(conn, sorted({s for s, _ in wanted}, key=str))
+            wanted = {key: first.get(key[0]) or 1 for key in wanted}
     if not ids:
         return 0
     existing: dict[tuple[uuid.UUID, uuid.UUID | None], tuple[int, int]] = {}
@@ -550,7 +573,7 @@ def write_scenario_links(
         for t_id, t_number, t_version in conn.execute(select(target.c.id, number, target.c.version)
                                                       .where(target.c.id.in_(chunk), number.is_not(None))):
             targets[t_id] = (clip_ref(str(t_number)), t_version)
-    lines = _first_step_lines(conn, list(sources)) if link_type == LinkType.TEST else {}
+    lines = _first_step_lines(conn, list(sources)) if link_type == LinkType.TEST and not replace else {}
     rows: list[dict[str, Any]] = []
     for (scenario_id, target_id), line in sorted(new.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
         if scenario_id not in sources or target_id not in targets:
