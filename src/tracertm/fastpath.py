@@ -59,7 +59,7 @@ ENV_SWITCH = "TRACERTM_FASTPATH"
 # the project metadata keys that say links (``engine.links``) and step links (``engine.sync``) were built, and by
 # which step matcher (``engine.step_sync``).
 LINKS_FORMAT_KEY = "links_format"
-LINKS_FORMAT = 3
+LINKS_FORMAT = 4
 STEP_TYPES_KEY = "step_parameter_types"
 STEP_MATCHER_KEY = "step_matcher"
 STEP_MATCHER = 3

@@ -2,7 +2,8 @@
 inserts lines above the records (an ADR, a contract, a feature and its scenarios, their steps) stores the links a
 project built from scratch at that commit stores — the links from the files (``implements``, ``covers``,
 ``related``) and those from the database (``step``: sync's matching, ``test``: a results import made before the
-edit, which points at the scenario's first step). ``sync --full`` of the edited database keeps them so."""
+edit, which points at the scenario's first step). ``sync --full`` of the edited database keeps them so; the test
+links an earlier tracertm left at the line of their import are moved by the next sync (links format 4)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
+from raw_sql import set_marker, sql
 from specs import adr, contract
 from tracertm import db
 from tracertm.engine.links import LINKS
@@ -134,3 +136,19 @@ def test_an_edit_moves_every_link_as_a_build_from_scratch_places_it(
     assert not sync(git_repo.path, database_url=database_url, project="shop").changed
     sync(git_repo.path, database_url=database_url, project="shop", full=True)
     assert stored(database_url) == scratch
+
+
+def test_the_next_sync_moves_the_test_links_an_earlier_tracertm_left_behind(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    write(git_repo, ABOVE)
+    git_repo.commit("basket")
+    for url in (database_url, other_database_url):
+        assert not sync(git_repo.path, database_url=url, project="shop").errors
+        imported(url)
+    right = stored(database_url)
+    # As links format 3 left them: imported before an edit moved the scenarios three lines down.
+    sql(database_url, "UPDATE links SET source_line = source_line - 3 WHERE link_type = 'test'")
+    set_marker(database_url, "links_format", 3)
+    assert stored(database_url) != right
+    assert not sync(git_repo.path, database_url=database_url, project="shop").changed  # no file changed
+    assert stored(database_url) == right == stored(other_database_url)

@@ -184,7 +184,7 @@ def test_links_are_rebuilt_once_for_a_database_synced_before_links(git_repo: Git
     result = sync(git_repo.path, engine=engine)
     assert not result.changed and set(links(engine)) == expected
     with engine.connect() as conn:
-        assert conn.execute(select(Project.metadata_)).scalar_one()["links_format"] == LINKS_FORMAT == 3
+        assert conn.execute(select(Project.metadata_)).scalar_one()["links_format"] == LINKS_FORMAT == 4
 
 
 def test_backfill_leaves_the_links_of_head(git_repo: GitRepo, engine: Any) -> None:

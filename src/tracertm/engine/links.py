@@ -47,7 +47,9 @@ LINKS: Table = Base.metadata.tables["links"]
 # Kinds whose records can be link targets (top-level records: a scenario is named within its feature).
 TARGET_MODELS: dict[str, Any] = {kind: kinds.model(kind) for kind in kinds.FILE_KINDS}
 # Bumped when ``derive`` changes meaning: the next sync of every project rebuilds its links once.
-LINKS_FORMAT = 3  # 2: step and test links; 3: ADR references by number or slug (``crossfile.resolve_adr``)
+# 2: step and test links; 3: ADR references by number or slug (``crossfile.resolve_adr``); 4: test links at their
+# scenario's first step as it is now (earlier syncs left them where the import put them, see ``_reline_tests``).
+LINKS_FORMAT = 4
 _FORMAT_KEY = "links_format"
 # Kinds of the records links are derived from (``derive``).
 _SOURCE_KINDS = frozenset({"adr", "contract", "feature", "scenario"})
