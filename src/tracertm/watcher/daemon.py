@@ -8,7 +8,6 @@ that touches git, the database or the watch set runs on the loop thread (``run``
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import threading
@@ -31,10 +30,11 @@ from tracertm.watcher import failures
 from tracertm.watcher.failures import refusal, waits_for_change
 from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
-from tracertm.watcher.observe import OverflowHook, WatchSet, log_limit_reached, log_watch_failed
+from tracertm.watcher.observe import OverflowHook, WatchSet, log_watch_error
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
 from tracertm.watcher.signals import StopOnSignal
 from tracertm.watcher.stats import SyncRecord, WatchStats, Health
+from tracertm.watcher.writers import OpenWrites
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -124,6 +124,7 @@ class Watcher:
         # one of them syncs them all: the fixed (or deleted) new file alone would find the gone file still holding
         # the records, which a sync of some paths does not read.
         self._kept: dict[str, set[str]] = {}
+        self._writes = OpenWrites(clock)  # per repository, the spec files a writer has not closed since it wrote
         # Per repository, the spec errors, warnings and dangling links already logged (each is logged once).
         self._findings = FindingLog()
         self._discover_now = False
@@ -321,6 +322,9 @@ class Watcher:
             return
         if batch.key in self._held and not self._checkout_done(repo, batch):
             self._hold(batch)
+            return
+        if self._writes.holding(batch.key, None if batch.reconcile else batch.paths):
+            self._hold(batch)  # a file half-written (``writers``): synced once its writer closes it
             return
         periodic = batch.reconcile and batch.events == 1 and batch.key in self._periodic
         self._periodic.discard(batch.key)
@@ -624,6 +628,7 @@ class Watcher:
             self._debouncer.touch(key)
         if change.empty:
             return
+        self._writes.note(key, event.event_type, event.is_directory, change.paths)
         self.stats.events_recorded += 1
         if change.rewatch:
             with self._lock:
@@ -689,6 +694,7 @@ class Watcher:
         self._reconciled_refs.pop(key, None)
         self._signatures.pop(key, None)
         self._kept.pop(key, None)
+        self._writes.forget(key)
         self._findings.forget(key)
         if self._watches is not None:
             self._watches.release_all(key)
@@ -741,16 +747,8 @@ class Watcher:
         return self._watches.apply(repo.key, repo.watch_plan(), self._on_event)
 
     def _watch_failed(self, path: Path, exc: OSError) -> None:
-        limits = {errno.ENOSPC: "max_user_watches", errno.EMFILE: "max_user_instances"}
-        setting = limits.get(exc.errno or 0)
-        if setting is None:
-            log_watch_failed(path, exc)
-            return
-        self.stats.watch_limit_reached = True
-        if exc.errno in self._limit_logged:
-            return
-        self._limit_logged.add(exc.errno or 0)
-        log_limit_reached(path, setting, self.reconcile_every)
+        if log_watch_error(path, exc, self._limit_logged, self.reconcile_every):
+            self.stats.watch_limit_reached = True
 
 
 def watch(

@@ -7,6 +7,7 @@ A folder that was deleted and recreated gets a new watch (an inotify watch dies 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Callable
@@ -221,4 +222,19 @@ def log_watch_failed(path: Path, exc: OSError) -> None:
     )
 
 
-__all__ = ["EVENT_TYPES", "OverflowHook", "Sink", "WatchSet", "log_limit_reached", "log_watch_failed", "read_limit"]
+def log_watch_error(path: Path, exc: OSError, logged: set[int], reconcile_every: float) -> bool:
+    """Log a folder that could not be watched: an inotify limit (``watch_limit``) once per limit (``logged``: the
+    errnos already logged), another error (``watch_failed``) each time. Whether it was a limit."""
+    limits = {errno.ENOSPC: "max_user_watches", errno.EMFILE: "max_user_instances"}
+    setting = limits.get(exc.errno or 0)
+    if setting is None:
+        log_watch_failed(path, exc)
+        return False
+    if exc.errno not in logged:
+        logged.add(exc.errno or 0)
+        log_limit_reached(path, setting, reconcile_every)
+    return True
+
+
+__all__ = ["EVENT_TYPES", "OverflowHook", "Sink", "WatchSet", "log_limit_reached", "log_watch_error",
+           "log_watch_failed", "read_limit"]
