@@ -59,7 +59,7 @@ def test_a_commit_that_moves_the_hooked_folder_passes_with_one_line(
     dropped = run_cli("hook", "uninstall", str(git_repo.path / "svc/a"))
     assert dropped.returncode == 0, dropped.stderr
     assert [line.split(" (")[0] for line in dropped.stdout.splitlines()] == [
-        "pre-commit: updated", "pre-merge-commit: updated", "post-commit: removed"]
+        "pre-commit: updated", "pre-merge-commit: updated", "post-commit: removed", "post-rewrite: removed"]
     pre_commit = (git_repo.path / ".git/hooks/pre-commit").read_text()
     assert '# tracertm-project: "svc/b"' in pre_commit and "svc/a" not in pre_commit
     assert not (git_repo.path / ".git/hooks/post-commit").exists()

@@ -89,11 +89,11 @@ def test_two_projects_share_each_hook_and_uninstall_one_at_a_time(git_repo: GitR
     first = hooks.install(git_repo.path / "svc", sync_on="post-commit")
     assert [(c.hook, c.action) for c in first] == [
         ("pre-commit", "chained"), ("pre-commit", "installed"), ("pre-merge-commit", "installed"),
-        ("post-commit", "installed")]
+        ("post-commit", "installed"), ("post-rewrite", "installed")]
     second = hooks.install(git_repo.path / "web")  # no --sync-on: svc's sync hook stays
     assert [(c.hook, c.action) for c in second] == [("pre-commit", "updated"), ("pre-merge-commit", "updated")]
     assert [c.action for c in hooks.install(git_repo.path / "web")] == ["unchanged", "unchanged"]
-    assert [c.action for c in hooks.install(git_repo.path / "svc", sync_on="post-commit")] == ["unchanged"] * 3
+    assert [c.action for c in hooks.install(git_repo.path / "svc", sync_on="post-commit")] == ["unchanged"] * 4
     assert (directory / "post-commit").exists()
 
     # Each project is checked: breaking either one stops the commit, and both report.
@@ -116,7 +116,7 @@ def test_two_projects_share_each_hook_and_uninstall_one_at_a_time(git_repo: GitR
 
     assert [(c.hook, c.action) for c in hooks.uninstall(git_repo.path / "svc")] == [
         ("pre-commit", "removed"), ("pre-commit", "restored"), ("pre-merge-commit", "removed"),
-        ("post-commit", "removed")]
+        ("post-commit", "removed"), ("post-rewrite", "removed")]
     assert (directory / "pre-commit").read_text() == legacy
     assert not (directory / "pre-merge-commit").exists() and not (directory / "post-commit").exists()
 
@@ -164,6 +164,18 @@ def _lost(python: str, what: str, stop: str) -> str:
             "environment that has tracertm, or \"tracertm hook uninstall\"' >&2; " + stop + "\nfi\n")
 
 
+# How the scripts run a chained hook: a POSIX shell hook read by the script's shell, keeping its $0 (husky).
+_RUN_CHAINED = (
+    "run_chained() {\n"
+    '  first=; read -r first < "$chained" || :\n'
+    "  case $first in\n"
+    "    '#!/bin/sh' | '#!/bin/sh '* | '#!/usr/bin/env sh' | '#!/usr/bin/env sh '*) (. \"$chained\") ;;\n"
+    '    *) "$chained" "$@" ;;\n'
+    "  esac\n"
+    "}\n"
+)
+
+
 def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
     """A hook for the top alone keeps the exact script (and so the fast ``check --staged`` command line)."""
     assert hooks.script("pre-commit", "/opt/py") == (
@@ -171,7 +183,8 @@ def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
         f"{hooks.MARKER}\n"
         'chained="$(dirname "$0")/pre-commit.tracertm-chained"\n'
         "# The hook that was here before runs first; a failure stops the commit.\n"
-        'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi\n'
+        + _RUN_CHAINED +
+        'if [ -x "$chained" ]; then run_chained "$@" || exit $?; fi\n'
         # (a gone interpreter is said in one line: tests/test_hook_interpreter_gone.py)
         "if ! command -v /opt/py >/dev/null 2>&1; then\n"
         f"  printf '%s\\n' {_gone('/opt/py', 'the commit is not checked')} >&2; exit 1\n"
@@ -185,7 +198,11 @@ def test_the_top_level_script_is_byte_for_byte_what_it_was() -> None:
         'chained="$(dirname "$0")/post-merge.tracertm-chained"\n'
         "# The hook that was here before runs first; its status is ours. A sync problem never fails git.\n"
         "status=0\n"
-        'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi\n'
+        + _RUN_CHAINED +
+        'if [ -x "$chained" ]; then run_chained "$@" || status=$?; fi\n'
+        "# A rebase is synced once, at its end (post-rewrite): the commits it makes on the way are not its own.\n"
+        'git_dir=$(git rev-parse --git-dir 2>/dev/null) || git_dir=.git\n'
+        'if [ -d "$git_dir/rebase-merge" ] || [ -f "$git_dir/rebase-apply/rebasing" ]; then exit "$status"; fi\n'
         "if ! command -v /opt/py >/dev/null 2>&1; then\n"
         f"  printf '%s\\n' {_gone('/opt/py', 'the database is not synced')} >&2; exit \"$status\"\n"
         "fi\n"

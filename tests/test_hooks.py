@@ -100,7 +100,8 @@ def test_core_hooks_path_is_respected(git_repo: GitRepo) -> None:
     _seed(git_repo)
     git_repo.git("config", "core.hooksPath", ".githooks")
     hooks.install(git_repo.path, sync_on="post-commit")
-    assert _hook_files(git_repo.path / ".githooks") == ["post-commit", "pre-commit", "pre-merge-commit"]
+    assert _hook_files(git_repo.path / ".githooks") == [
+        "post-commit", "post-rewrite", "pre-commit", "pre-merge-commit"]
     assert _hook_files(git_repo.path / ".git" / "hooks") == []
     git_repo.write("features/broken.feature", BROKEN)
     git_repo.git("add", "features/broken.feature")
@@ -159,7 +160,8 @@ def test_sync_hooks_keep_the_database_current(
     git_repo.git("checkout", "-q", "-b", "topic")
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
     changes = hooks.install(git_repo.path, sync_on="all")
-    assert sorted(c.hook for c in changes) == ["post-checkout", "post-commit", "post-merge", "pre-commit", "pre-merge-commit"]
+    assert sorted(c.hook for c in changes) == [
+        "post-checkout", "post-commit", "post-merge", "post-rewrite", "pre-commit", "pre-merge-commit"]
     engine = create_engine(database_url)
 
     def live() -> list[str]:
@@ -178,7 +180,8 @@ def test_sync_hooks_keep_the_database_current(
 
     # Narrowing the stages removes the hooks no longer asked for; the check hook stays.
     hooks.install(git_repo.path, sync_on="post-merge")
-    assert _hook_files(git_repo.path / ".git" / "hooks") == ["post-merge", "pre-commit", "pre-merge-commit"]
+    assert _hook_files(git_repo.path / ".git" / "hooks") == [
+        "post-merge", "post-rewrite", "pre-commit", "pre-merge-commit"]
 
 
 def test_sync_hook_never_fails_git(git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,8 @@
 ``install()`` writes ``pre-commit`` and ``pre-merge-commit`` hooks running ``tracertm check --staged`` (git runs
 ``pre-merge-commit``, not ``pre-commit``, for a merge that needs no conflict resolution) and, for the stages asked
 for, ``post-commit`` / ``post-merge`` / ``post-checkout`` hooks running ``tracertm hook sync`` (``sync --ref HEAD``,
-quiet, never failing git: keeps a local database current). The scripts call the very interpreter that installed
+quiet, never failing git: keeps a local database current), with ``post-rewrite`` for the end of a rebase, which
+the other sync hooks pass over. The scripts call the very interpreter that installed
 them (``sys.executable -m tracertm``), so a tracertm in a virtual environment or a pipx venv is found without
 ``PATH``.
 
@@ -44,12 +45,30 @@ CHECK_HOOK = "pre-commit"
 # concludes a merge with conflicts), pre-merge-commit before the commit of a merge it made on its own.
 CHECK_HOOKS = (CHECK_HOOK, "pre-merge-commit")
 SYNC_STAGES = ("post-commit", "post-merge", "post-checkout")
-MANAGED = (*CHECK_HOOKS, *SYNC_STAGES)
+# Installed with any sync stage: git runs it once at the end of a rebase, whose own commits and checkouts the sync
+# hooks pass over (``_rebase_gate``).
+REWRITE_HOOK = "post-rewrite"
+MANAGED = (*CHECK_HOOKS, *SYNC_STAGES, REWRITE_HOOK)
 # The project at the top of the work tree (``install()`` without a path, or with the top's).
 TOP = "."
 # Names one project of a hook (its path from the top, as JSON text: any file name survives the round trip).
 PROJECT_LINE = "# tracertm-project: "
 
+
+# How a script runs the hook it chained. A POSIX shell hook is read by our shell (``.``, in a subshell) rather than
+# run as a file of its own, so its ``$0`` is still the hook's own path: hook managers dispatch on it (husky 9's
+# ``.husky/_/pre-commit`` sources ``h``, which runs ``.husky/$(basename "$0")``; husky 4's ``husky.sh`` asks
+# ``husky-run`` for the hook named ``$0``), and under the name ``pre-commit.tracertm-chained`` they silently ran
+# nothing. Any other hook (bash, a binary, Python) is run as before. ``read`` is a builtin: the hook stays fast.
+_RUN_CHAINED = [
+    "run_chained() {",
+    '  first=; read -r first < "$chained" || :',
+    "  case $first in",
+    "    '#!/bin/sh' | '#!/bin/sh '* | '#!/usr/bin/env sh' | '#!/usr/bin/env sh '*) (. \"$chained\") ;;",
+    '    *) "$chained" "$@" ;;',
+    "  esac",
+    "}",
+]
 
 @dataclass(frozen=True)
 class HookChange:
@@ -126,7 +145,8 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
         if hook in CHECK_HOOKS:
             lines += [
                 "# The hook that was here before runs first; a failure stops the commit.",
-                'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi',
+                *_RUN_CHAINED,
+            'if [ -x "$chained" ]; then run_chained "$@" || exit $?; fi',
                 *guard,
                 f"exec {tracertm} check --staged",
             ]
@@ -134,7 +154,9 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
             lines += [
                 "# The hook that was here before runs first; its status is ours. A sync problem never fails git.",
                 "status=0",
-                'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi',
+                *_RUN_CHAINED,
+            'if [ -x "$chained" ]; then run_chained "$@" || status=$?; fi',
+            *_rebase_gate(hook),
                 *guard,
                 f"{tracertm} hook sync",
                 'exit "$status"',
@@ -147,7 +169,8 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
     if hook in CHECK_HOOKS:
         lines += [
             "# The hook that was here before runs first; a failure stops the commit.",
-            'if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi',
+            *_RUN_CHAINED,
+            'if [ -x "$chained" ]; then run_chained "$@" || exit $?; fi',
             "# Each project of this repository is checked in turn (all of them report); the first failure's status",
             "# is the hook's.",
             *named,
@@ -160,7 +183,9 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
         lines += [
             "# The hook that was here before runs first; its status is ours. A sync problem never fails git.",
             "status=0",
-            'if [ -x "$chained" ]; then "$chained" "$@" || status=$?; fi',
+            *_RUN_CHAINED,
+            'if [ -x "$chained" ]; then run_chained "$@" || status=$?; fi',
+            *_rebase_gate(hook),
             "# Each project of this repository is synced in turn.",
             *named,
             *guard,
@@ -168,6 +193,20 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
             'exit "$status"',
         ]
     return "\n".join(lines) + "\n"
+
+
+def _rebase_gate(hook: str) -> list[str]:
+    """Shell lines that end a sync hook without syncing while a rebase runs, and make ``post-rewrite`` sync only at
+    the end of one. A rebase checks out its base (post-checkout) and makes each commit (post-commit) on the way: a
+    sync of each took about a second per commit, and a rebase whose commits git reused (``--exec``, an ``edit`` left
+    as it was) makes none, so the database was left at the base, not at the branch the rebase ends on. git runs
+    ``post-rewrite rebase`` once at the end (``post-rewrite amend`` follows a ``commit --amend``, which post-commit
+    has synced). ``rebase-apply/rebasing``: ``git am`` uses that folder too, and its commits are the branch's."""
+    if hook == REWRITE_HOOK:
+        return ['[ "$1" = rebase ] || exit "$status"  # (an amended commit was synced by post-commit)']
+    return ["# A rebase is synced once, at its end (post-rewrite): the commits it makes on the way are not its own.",
+            'git_dir=$(git rev-parse --git-dir 2>/dev/null) || git_dir=.git',
+            'if [ -d "$git_dir/rebase-merge" ] || [ -f "$git_dir/rebase-apply/rebasing" ]; then exit "$status"; fi']
 
 
 def _interpreter_guard(hook: str, python: str) -> list[str]:
@@ -341,7 +380,7 @@ def install(
     project's hooks of stages no longer asked for are removed (the hook file too when it ran this project alone),
     so the result is exactly what was asked for; running it twice changes nothing."""
     stages = parse_stages(sync_on)
-    wanted = (CHECK_HOOKS if check else ()) + stages
+    wanted = (CHECK_HOOKS if check else ()) + stages + ((REWRITE_HOOK,) if stages else ())
     top, directory = _locate(path)
     project = project_of(path, top)
     _make_hooks_dir(top, directory)
@@ -414,6 +453,6 @@ def _hooked_gone(path: str | os.PathLike[str] | None) -> tuple[Path, Path, str] 
 
 
 __all__ = [
-    "MARKER", "SYNC_STAGES", "TOP", "HookChange", "gone", "hooks_dir", "install", "parse_stages", "project_of",
-    "script", "uninstall",
+    "MARKER", "REWRITE_HOOK", "SYNC_STAGES", "TOP", "HookChange", "gone", "hooks_dir", "install", "parse_stages",
+    "project_of", "script", "uninstall",
 ]
