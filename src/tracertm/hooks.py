@@ -145,8 +145,7 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
         if hook in CHECK_HOOKS:
             lines += [
                 "# The hook that was here before runs first; a failure stops the commit.",
-                *_RUN_CHAINED,
-            'if [ -x "$chained" ]; then run_chained "$@" || exit $?; fi',
+                *_chained("exit $?"),
                 *guard,
                 f"exec {tracertm} check --staged",
             ]
@@ -154,9 +153,8 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
             lines += [
                 "# The hook that was here before runs first; its status is ours. A sync problem never fails git.",
                 "status=0",
-                *_RUN_CHAINED,
-            'if [ -x "$chained" ]; then run_chained "$@" || status=$?; fi',
-            *_rebase_gate(hook),
+                *_chained("status=$?"),
+                *_rebase_gate(hook),
                 *guard,
                 f"{tracertm} hook sync",
                 'exit "$status"',
@@ -169,8 +167,7 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
     if hook in CHECK_HOOKS:
         lines += [
             "# The hook that was here before runs first; a failure stops the commit.",
-            *_RUN_CHAINED,
-            'if [ -x "$chained" ]; then run_chained "$@" || exit $?; fi',
+            *_chained("exit $?"),
             "# Each project of this repository is checked in turn (all of them report); the first failure's status",
             "# is the hook's.",
             *named,
@@ -183,8 +180,7 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
         lines += [
             "# The hook that was here before runs first; its status is ours. A sync problem never fails git.",
             "status=0",
-            *_RUN_CHAINED,
-            'if [ -x "$chained" ]; then run_chained "$@" || status=$?; fi',
+            *_chained("status=$?"),
             *_rebase_gate(hook),
             "# Each project of this repository is synced in turn.",
             *named,
@@ -193,6 +189,11 @@ def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (T
             'exit "$status"',
         ]
     return "\n".join(lines) + "\n"
+
+
+def _chained(on_failure: str) -> list[str]:
+    """Shell lines that run the hook that was here before (``_RUN_CHAINED``), then ``on_failure`` when it fails."""
+    return [*_RUN_CHAINED, f'if [ -x "$chained" ]; then run_chained "$@" || {on_failure}; fi']
 
 
 def _rebase_gate(hook: str) -> list[str]:
