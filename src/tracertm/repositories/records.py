@@ -30,6 +30,7 @@ from tracertm.repositories.keyset import Key
 from tracertm.repositories.kinds import Kind, column
 from tracertm.repositories.kinds import kind as kind_named
 from tracertm.repositories.projects import command
+from tracertm.repositories.text_match import starts_with
 from tracertm.schemas.filters import ListFilter
 from tracertm.text import file_lines
 
@@ -273,7 +274,7 @@ class Records:
         if flt.path:
             if "source_path" not in t.c:
                 raise UsageError(f"path: {k.plural} have no source path")
-            out.append(t.c.source_path.startswith(flt.path, autoescape=True))
+            out.append(starts_with(t.c.source_path, flt.path, self.postgres))
         if flt.related_adr:
             if "related_adr" not in k.relations:
                 raise UsageError(f"related_adr: {k.plural} do not refer to ADRs")
