@@ -142,6 +142,31 @@ def _unfolded_postgresql(element: unfolded, compiler: SQLCompiler, **kw: Any) ->
     return f"ANY (ARRAY[{compiler.process(element.clauses, **kw)}])"
 
 
+class code_points(FunctionElement[Any]):
+    """A text ``column`` compared and ordered by code point: ``column COLLATE "C"`` on PostgreSQL, the column itself
+    elsewhere (SQLite compares the UTF-8 bytes, which is code point order).
+
+    PostgreSQL orders text by the database's collation, which its creator picks: under ``en_US.UTF-8`` or an ICU
+    locale ``eclair`` sorts before ``Éclair`` and ``ECLAIR``, and a list sorted by title answered otherwise than on
+    SQLite (and than on a database created with the ``C`` or ``C.UTF-8`` locale)."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type  # what it is compared with is bound as the column's values are
+
+
+@compiles(code_points)
+def _code_points_default(element: code_points, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(code_points, "postgresql")
+def _code_points_postgresql(element: code_points, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
 def database_now(bind: Any) -> dt.datetime:
     """``clock`` read now through ``bind`` (a session or a connection): an aware UTC time."""
     from sqlalchemy import select

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, and_, literal, or_, tuple_, type_coerce
+from sqlalchemy import String, Text, and_, literal, or_, tuple_, type_coerce
 from sqlalchemy.types import TypeDecorator
 
+from tracertm.models.types import code_points
 from tracertm.text import is_text
 
 _INT64 = 2**63  # SQLite's integers (and PostgreSQL's bigint): a larger one cannot be bound at all
@@ -50,6 +51,12 @@ class Key:
         raise TypeError(f"{self.column.name}: no keyset page by a column of {python.__name__}")
 
 
+def _ordered(key: Key) -> Any:
+    """What ``key`` orders and compares by: a text column by code point on both databases (``code_points``), so that
+    a PostgreSQL database created under another collation sorts and pages as SQLite does."""
+    return code_points(key.column) if isinstance(key.column.type, String) else key.column
+
+
 def order_by(keys: Sequence[Key]) -> list[Any]:
     """The ORDER BY of ``keys``. Empty values (an undated ADR) last in both directions and on both databases (SQLite
     puts NULLs first, PostgreSQL last): "is null" as a key of its own before a column that may be empty."""
@@ -57,7 +64,8 @@ def order_by(keys: Sequence[Key]) -> list[Any]:
     for key in keys:
         if key.nullable:
             out.append(key.column.is_(None).asc())
-        out.append(key.column.desc() if key.desc else key.column.asc())
+        ordered = _ordered(key)
+        out.append(ordered.desc() if key.desc else ordered.asc())
     return out
 
 
@@ -116,20 +124,22 @@ def after(keys: Sequence[Key], bound: Sequence[Any]) -> Any:
     directions = {key.desc for key in keys}
     if len(directions) == 1 and not any(key.nullable for key in keys):
         # One direction: a row-value comparison, which both databases answer with an index range seek.
-        left, right = tuple_(*[key.column for key in keys]), tuple_(*bound)
+        left, right = tuple_(*[_ordered(key) for key in keys]), tuple_(*bound)
         return left < right if directions == {True} else left > right
     ors: list[Any] = []
     equal: list[Any] = []
     for key, value in zip(keys, bound, strict=True):
+        ordered = _ordered(key)
         if value is not None:  # (an empty value is last: no row is beyond it in its own key)
-            beyond = key.column < value if key.desc else key.column > value
+            beyond = ordered < value if key.desc else ordered > value
             ors.append(and_(*equal, or_(key.column.is_(None), beyond) if key.nullable else beyond))
         equal.append(key.column.is_(None) if value is None else key.column == value)
     first, value = keys[0], bound[0]
     if first.nullable:
         return or_(*ors) if value is not None else and_(first.column.is_(None), or_(*ors))
     # The redundant bound on the first column lets an index on it skip the rows before the cursor.
-    return and_(first.column <= value if first.desc else first.column >= value, or_(*ors))
+    ordered = _ordered(first)
+    return and_(ordered <= value if first.desc else ordered >= value, or_(*ors))
 
 
 __all__ = ["Key", "after", "from_json", "order_by", "stored", "value_json"]

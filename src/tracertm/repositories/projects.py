@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
+from tracertm.models.types import code_points
 from tracertm.repositories.errors import NotFound
 from tracertm.repositories.kinds import KINDS
 
@@ -28,14 +29,15 @@ class Projects:
         self.session = session
 
     def list(self) -> builtins.list[Project]:
-        return list(self.session.execute(select(Project).order_by(Project.name)).scalars())
+        return list(self.session.execute(select(Project).order_by(code_points(Project.name))).scalars())
 
     def page(self, after: str | None, limit: int) -> tuple[builtins.list[Project], bool]:
         """The first ``limit`` projects by name after the name ``after`` (from the first one when None), and
-        whether more follow: a keyset page of ``list`` (the database orders and compares names alike)."""
-        query = select(Project).order_by(Project.name).limit(limit + 1)
+        whether more follow: a keyset page of ``list`` (names ordered and compared by code point, as SQLite does,
+        whatever a PostgreSQL database's collation)."""
+        query = select(Project).order_by(code_points(Project.name)).limit(limit + 1)
         if after is not None:
-            query = query.where(Project.name > after)
+            query = query.where(code_points(Project.name) > after)
         rows = list(self.session.execute(query).scalars())
         return rows[:limit], len(rows) > limit
 
