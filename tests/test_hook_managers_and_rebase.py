@@ -55,6 +55,7 @@ def test_a_chained_husky_hook_still_runs_the_users_script(git_repo: GitRepo) -> 
     _seed(git_repo)
     folder = git_repo.path / ".husky" / "_"
     folder.mkdir(parents=True)
+    (folder / ".gitignore").write_text("*")  # (husky writes it: .husky/_ is each clone's own, never committed)
     (folder / "h").write_text(HUSKY_H)
     for name in ("pre-commit", "pre-merge-commit"):
         (folder / name).write_text(HUSKY_HOOK)
@@ -86,7 +87,7 @@ def test_a_chained_husky_hook_still_runs_the_users_script(git_repo: GitRepo) -> 
     assert log.read_text().count("husky ran pre-commit") == 3
 
     hooks.uninstall(git_repo.path)
-    assert sorted(p.name for p in folder.iterdir()) == ["h", "pre-commit", "pre-merge-commit"]
+    assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "h", "pre-commit", "pre-merge-commit"]
     assert (folder / "pre-commit").read_text() == HUSKY_HOOK
 
 

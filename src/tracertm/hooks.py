@@ -9,8 +9,10 @@ them (``sys.executable -m tracertm``), so a tracertm in a virtual environment or
 ``PATH``.
 
 Hooks go where git looks for them: ``git rev-parse --git-path hooks`` (honours ``core.hooksPath`` and linked work
-trees). An existing hook that is not ours is never overwritten: it is moved to ``<hook>.tracertm-chained`` and our
-script runs it first, with the same arguments; ``uninstall()`` puts it back. Installing twice changes nothing.
+trees), unless other people's commits run that folder: one of the work tree that git tracks, or a global
+``core.hooksPath`` outside it (``_refuse_shared``). An existing hook that is not ours is never overwritten: it is
+moved to ``<hook>.tracertm-chained`` and our script runs it first, with the same arguments; ``uninstall()`` puts it
+back. Installing twice changes nothing.
 
 A hook serves one or more *projects*: spec roots of the repository, each named by its path from the top of the work
 tree (``.`` for the top itself, what ``install()`` without a path means). git runs hooks from the top of the work tree
@@ -284,6 +286,24 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _joined(current: str, hook: str, python: str, project: str) -> str:
+    """The text of our ``hook`` script ``current`` once it runs ``project`` too."""
+    projects, _python = _installed(current)
+    return script(hook, python, projects if project in projects else [*projects, project])
+
+
+def _touches(directory: Path, hook: str, wanted: bool, python: str, project: str) -> bool:
+    """Whether installing would write, move or remove the file of ``hook`` (``wanted``: this project's hook of that
+    name is asked for; else it is dropped), as ``_install_one`` and ``_drop_one`` do."""
+    path = directory / hook
+    if not wanted:
+        return _ours(path) and project in _installed(_read(path))[0]
+    if _ours(path):
+        current = _read(path)
+        return current != _joined(current, hook, python, project)
+    return True  # a new file, or the user's hook moved aside to be chained
+
+
 def _install_one(directory: Path, hook: str, python: str, project: str = TOP) -> list[HookChange]:
     """Make ``hook`` run ``project``, besides the projects it runs already."""
     path = directory / hook
@@ -293,8 +313,7 @@ def _install_one(directory: Path, hook: str, python: str, project: str = TOP) ->
     if path.is_symlink() or path.exists():
         if _ours(path):
             current = _read(path)
-            projects, _python = _installed(current)
-            text = script(hook, python, projects if project in projects else [*projects, project])
+            text = _joined(current, hook, python, project)
             if current == text:
                 return [HookChange(hook, "unchanged", path)]
             _write(path, text)
@@ -338,6 +357,58 @@ def _uninstall_one(directory: Path, hook: str) -> list[HookChange]:
         os.rename(chained, path)
         changes.append(HookChange(hook, "restored", path))
     return changes
+
+
+def _refuse_shared(top: Path, directory: Path, project: str, touched: Sequence[str]) -> None:
+    """Refuse (``UsageError``, nothing changed) to write the hooks ``touched`` into a folder other people's commits
+    run too: our scripts name this machine's Python, and the folder is the team's or the user's every repository."""
+    if not touched:
+        return
+    try:
+        folder = directory.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        _refuse_global(top, directory)
+        return
+    if directory.is_dir():  # (inside a file or a missing folder nothing is tracked: _make_hooks_dir says the rest)
+        _refuse_tracked(top, "" if folder == "." else folder, project, touched)
+
+
+def _refuse_tracked(top: Path, folder: str, project: str, touched: Sequence[str]) -> None:
+    """A hooks folder of the work tree (``folder``, from its top) that holds files git tracks is the team's
+    (husky 5-8's ``.husky``, a ``githooks`` folder): a hook written there, or the team's hook chained and replaced,
+    would be committed for everyone by the next ``git commit -a`` (or ``git add -A``). An untracked folder (husky
+    9's ``.husky/_``, which its own ``.gitignore`` keeps out) is the user's, and installed into as before."""
+    listed = git.run(top, "ls-files", "-z", "-c", "--", *git.pathspecs((f"{folder}/" if folder else "",)))
+    tracked = set(os.fsdecode(listed).split("\0")) - {""}
+    if not tracked:
+        return
+    names = {hook: f"{folder}/{hook}" if folder else hook for hook in touched}
+    hook = next((h for h in touched if names[h] in tracked), touched[0])
+    what = "tracked by git" if names[hook] in tracked else f"new in {folder or '.'}/, whose hooks git tracks"
+    where = "" if project == TOP else " " + shlex.quote(f"./{project}")
+    line, framework = (("tracertm check --staged", "tracertm-check") if hook in CHECK_HOOKS
+                       else ("tracertm hook sync", "tracertm-sync"))
+    raise UsageError(
+        f"{names[hook]}: {what}; tracertm's hook names this machine's Python and would be committed for everyone, "
+        f"so nothing was installed; add the line '{line}{where}' to the team's {hook} hook instead, or use the "
+        f"pre-commit framework's {framework} hook"
+    )
+
+
+def _refuse_global(top: Path, directory: Path) -> None:
+    """A hooks folder outside the work tree named by a ``core.hooksPath`` of the global (or system) configuration
+    runs in every repository that sets none of its own: our scripts there would check or sync each of them."""
+    out = os.fsdecode(git.run(top, "config", "--show-scope", "--get", "core.hooksPath", check=False).strip())
+    scope, _tab, configured = out.partition("\t")
+    if scope not in ("global", "system"):  # (this repository's own setting, or none: .git/hooks elsewhere)
+        return
+    shown = configured if Path(configured).expanduser() == directory else f"{configured} ({directory})"
+    raise UsageError(
+        f"core.hooksPath = {shown}, set in git's {scope} configuration: git runs these hooks in every repository "
+        "that sets none of its own, so nothing was installed; give this repository its own hooks folder (git "
+        "config core.hooksPath .git/hooks; the shared hooks then no longer run here) and rerun 'tracertm hook "
+        "install'"
+    )
 
 
 def parse_stages(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -384,8 +455,10 @@ def install(
     wanted = (CHECK_HOOKS if check else ()) + stages + ((REWRITE_HOOK,) if stages else ())
     top, directory = _locate(path)
     project = project_of(path, top)
-    _make_hooks_dir(top, directory)
     interpreter = python or sys.executable
+    _refuse_shared(top, directory, project,
+                   [hook for hook in MANAGED if _touches(directory, hook, hook in wanted, interpreter, project)])
+    _make_hooks_dir(top, directory)
     changes: list[HookChange] = []
     for hook in MANAGED:
         if hook in wanted:
