@@ -3,6 +3,7 @@ framework (``repo: local`` mirrors of the published hooks, run through this inte
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     )
     assert "pre-commit" in check["stages"] and check["always_run"], "a commit that only deletes must be checked"
     assert sync["always_run"] and not sync["pass_filenames"]
-    assert set(sync["stages"]) == {"post-commit", "post-merge", "post-checkout"}
+    assert set(sync["stages"]) == {"post-commit", "post-merge", "post-checkout", "post-rewrite"}
     files = re.compile(check["files"])
     for patterns in DEFAULT_PATHS.values():
         for pattern in patterns:
@@ -143,6 +144,49 @@ def test_framework_sync_hook_updates_the_database(framework_repo: GitRepo, tmp_p
         assert sorted(r["adr_number"] for r in dump(engine)["adrs"] if not r["deleted"]) == ["ADR-0001", "ADR-0002"]
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("how", "rewrite"), [("exec", True), ("force", True), ("force", False)])
+def test_framework_sync_hook_syncs_a_rebase_once_at_its_end(
+    framework_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str, rewrite: bool
+) -> None:
+    """A rebase checks out its base and makes its commits through the post-checkout and post-commit hooks: each
+    was synced, and a rebase whose commits git reused (--exec) left the database at its base. tracertm-sync now
+    passes over a rebase and syncs at its post-rewrite, when that hook type is installed; without it, each commit
+    is synced as before (nothing would sync the end)."""
+    repo = framework_repo
+    for number in (2, 3, 4):
+        repo.write(f"docs/adr/000{number}-more.md", adr(number, f"More {number}"))
+        repo.commit(f"adr {number}")
+    url = f"sqlite:///{tmp_path / 'hooked.db'}"
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
+    types = ["post-commit", "post-checkout", *(["post-rewrite"] if rewrite else [])]
+    _pre_commit(repo, "install", *(f"-t{t}" for t in types))
+    repo.git("checkout", "-q", "-b", "topic")  # (post-checkout: syncs HEAD)
+    engine = create_engine(url)
+    try:
+        runs = _runs(engine)
+        option = ["--force-rebase"] if how == "force" else ["--exec", "true"]
+        done = subprocess.run(["git", "rebase", "-q", "-i", *option, "HEAD~3"], cwd=repo.path, capture_output=True,
+                              text=True, check=False, env={**os.environ, "GIT_SEQUENCE_EDITOR": "true"})
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        live = sorted(r["adr_number"] for r in dump(engine)["adrs"] if not r["deleted"])
+        assert live == ["ADR-0001", "ADR-0002", "ADR-0003", "ADR-0004"]
+        # One sync with post-rewrite (before: the base's and one per commit, or the base's alone); else those four,
+        # as before.
+        assert _runs(engine) == runs + (1 if rewrite else 4)
+        if rewrite:  # an amend is synced by post-commit; its post-rewrite adds no second run
+            repo.write("docs/adr/0004-more.md", adr(4, "More 4, amended"))
+            repo.git("add", "-A")
+            assert _commit(repo, "--amend").returncode == 0
+            assert _runs(engine) == runs + 2
+    finally:
+        engine.dispose()
+
+
+def _runs(engine: Any) -> int:
+    return len(dump(engine, tables=("sync_runs",))["sync_runs"])
 
 
 # ------------------------------------------------------------------------------------------------ CI recipes

@@ -50,8 +50,12 @@ def _hook_install(args: argparse.Namespace) -> int:
 
 def _hook_sync(args: argparse.Namespace) -> int:
     """Post-commit/merge/checkout: a failure must not turn 'git checkout' into an error (git exits with the
-    post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0."""
-    from tracertm import fastpath
+    post-checkout hook's status), so spec errors and unusable databases are reported on stderr and exit 0. A
+    rebase in progress is synced once, at its end (``hooks.passed_over``)."""
+    from tracertm import fastpath, hooks
+
+    if hooks.passed_over(args.path):
+        return EXIT_OK
 
     try:
         _check_database_url(args)
