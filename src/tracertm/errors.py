@@ -89,6 +89,12 @@ class ConflictError(TracertmError):
     exit_code = EXIT_CONFLICT
 
 
+class WorkTreeChangedError(ConflictError):
+    """A work-tree file changed, vanished or was replaced while a run read it (a save, a checkout, a delete landing
+    meanwhile): nothing was written, and the same run started again reads the new state (exit 75). The watch
+    daemon retries it once the files are quiet, as it syncs a fresh change, not with an outage's backoff."""
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding about one file: an error or a warning, with a 1-based line and column (0 = unknown)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tracertm import git
 from tracertm.config import Settings
-from tracertm.errors import ConflictError, ParseError
+from tracertm.errors import ParseError, WorkTreeChangedError
 from tracertm.engine import behave
 from tracertm.engine.regular_file import Beneath
 from tracertm.engine.parse import (
@@ -99,14 +99,14 @@ def parse_changed(
     return parsed
 
 
-def changed_meanwhile(root: Path, exc: OSError, run: str = "sync") -> ConflictError:
+def changed_meanwhile(root: Path, exc: OSError, run: str = "sync") -> WorkTreeChangedError:
     """The error of a sync (or a ``check``: ``run``) that found a work-tree file gone or replaced since its scan (a
     checkout, a stash or a delete ran meanwhile): nothing was written, and running it again reads the new state."""
     where = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) \
         else exc.filename
     written = "nothing was written — " if run == "sync" else ""  # (a check writes nothing anyway)
-    return ConflictError(f"{where}: changed while this {run} read the work tree ({exc.strerror}); {written}run the "
-                         f"{run} again")
+    return WorkTreeChangedError(f"{where}: changed while this {run} read the work tree ({exc.strerror}); {written}"
+                                f"run the {run} again")
 
 
 @contextmanager

@@ -560,13 +560,14 @@ class Watcher:
         self._debouncer.requeue(batch, health.retry_at)
 
     def _repo_failed(self, repo: Repository, batch: Batch, exc: BaseException, url: str | None = None) -> None:
-        """A failed sync of ``repo``: retried with backoff, or parked when the same sync would meet it again
-        (``failures.waits_for_change``): logged once, with what the daemon does, and the batch dropped instead
-        of retried. A parked repository's next batch (a change of a file or of its configuration, or the
-        periodic reconcile) is a full reconcile. ``url``: the database the sync wrote to (a damaged file named)."""
-        now = self._clock()
+        """A failed sync of ``repo``: put back as a fresh change when a file changed while it read (``failures.
+        retried_when_quiet``), else retried with backoff, or parked when the same sync would meet it again
+        (``failures.waits_for_change``): logged once, and the batch dropped instead of retried. A parked repository's
+        next batch is a full reconcile. ``url``: the database the sync wrote to (a damaged file named)."""
         health = self._repo_health.setdefault(repo.key, Health())
-        exc = failures.as_reported(exc, url)
+        if failures.retried_when_quiet(repo.root, self._debouncer, batch, health, exc):
+            return
+        now, exc = self._clock(), failures.as_reported(exc, url)
         parked = waits_for_change(exc)
         message = first_line(exc)
         if not health.down or message != health.message:

@@ -14,6 +14,10 @@ change can mend.
   mends it, only a file restored or built again. Each repository syncing into it is parked as above, logged once
   with what ``tracertm sync`` says of it (the file, and what mends it); the file replaced, the daemon reconciles
   every repository of that database (``Watcher._database_moved``).
+- A file that changed, vanished or was replaced while the sync read it (``WorkTreeChangedError``: a save landing
+  mid-sync, more so under continuous writes): no failure of the repository nor an outage. The batch is put back
+  as a fresh change (``retried_when_quiet``): synced once the files have been quiet for the debounce period (that
+  change is an event itself), with no backoff and nothing counted towards the repository's retries.
 - Anything else (a git command failing, a bug): retried with backoff.
 """
 
@@ -22,11 +26,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from tracertm.errors import GitError, RecordRefusedError, TracertmError, UsageError
+from tracertm.errors import GitError, RecordRefusedError, TracertmError, UsageError, WorkTreeChangedError, first_line
+from tracertm.watcher.debounce import Batch, Debouncer
 from tracertm.watcher.logs import LOGGER
+from tracertm.watcher.stats import Health
 
 __all__ = ["PARKED", "log_config_error", "log_config_ok", "log_database_down", "log_sync_failed", "refusal",
-           "waits_for_change"]
+           "retried_when_quiet", "waits_for_change"]
 
 log = logging.getLogger(LOGGER)
 
@@ -58,6 +64,27 @@ def waits_for_change(exc: BaseException) -> bool:
     from tracertm.db.failures import is_damaged
 
     return (isinstance(exc, (UsageError, RecordRefusedError)) and not isinstance(exc, GitError)) or is_damaged(exc)
+
+
+def retried_when_quiet(root: Path, debouncer: Debouncer, batch: Batch, health: Health, exc: BaseException) -> bool:
+    """Whether ``batch``, whose sync failed with ``exc``, was put back as a fresh change: when a file changed while
+    the sync read it (``WorkTreeChangedError``), due once the repository has been quiet for the debounce period, in
+    a window of its own (the ceiling still syncs continuous writes), ``health`` left as it was (no backoff grows,
+    nothing is parked). False, for the caller's backoff, on any other failure, and when the last such failure had
+    no change behind it: no event came since its sync took its batch (the change that breaks a read is an event,
+    which may reach the daemon after the failure, but before the retry). A read that fails while the work tree
+    stays as it is must not be tried again every quiet period."""
+    if not isinstance(exc, WorkTreeChangedError) or batch.events == health.quiet_retry:
+        return False
+    health.quiet_retry = batch.events  # (the batch as taken: a later event joins the batch its retry takes)
+    now = debouncer.clock()
+    batch.window = now
+    debouncer.requeue(batch, now + debouncer.quiet)
+    message = first_line(exc)
+    log.info("%s: sync failed (%s); changes kept, syncing again once the files are quiet", root, message,
+             extra={"fields": {"event": "sync_failed", "repository": batch.key, "error": message,
+                               "retry": "on_quiet"}})
+    return True
 
 
 def as_reported(exc: BaseException, url: str | None = None) -> BaseException:

@@ -58,3 +58,6 @@ class Health:
     # A repository whose sync failed in a way no retry mends (``failures.waits_for_change``): its next sync, after
     # a change, is a full reconcile (the failed batch was dropped, not kept).
     parked: bool = False
+    # The events the batch had when its sync took it, of the last sync that failed because a file changed while it
+    # read (``failures.retried_when_quiet``): the same failure with no event since is retried with backoff instead.
+    quiet_retry: int | None = None
