@@ -107,7 +107,10 @@ class Case:
         self.url, self.reference_url = url, reference_url
         self.engine, self.reference = db.make_engine(url), db.make_engine(reference_url)
         self.daemon: Daemon | None = None
-        self.tolerated = "\0"  # a sync failure the case expects on the way (its message holds this)
+        # A sync failure that may come on the way, in any case that deletes or renames files while a sync may be
+        # reading them: the sync is retried once the files are quiet (its message holds this); the end state is
+        # what each case defines.
+        self.tolerated = "changed while this sync read the work tree"
 
     def begin(self, synced: bool = True) -> Daemon:
         """Sync the start into both databases (unless not ``synced``), start the daemon, wait for its start-up
@@ -437,7 +440,6 @@ def test_daemon_started_while_changes_are_in_flight(case: Case) -> None:
     """Files written, rewritten and deleted while the daemon starts (its start-up reconcile may fail on a file
     deleted while it read it, and is retried): the end state only is defined."""
     folder = case.root / "docs" / "adr"
-    case.tolerated = "changed while this sync read the work tree"
     daemon = case.daemon = Daemon(case.root, case.url)
     n, until_n = 0, 0
     while not until_n or n < until_n:  # until 2,000 writes after its start-up reconcile began
