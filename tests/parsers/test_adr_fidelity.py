@@ -283,3 +283,14 @@ def test_status_label_forms(line: str) -> None:
     fields = only(result).fields
     assert (fields["status"], fields["date"]) == ("accepted", dt.date(2018, 4, 9))
     assert "preamble" not in fields["adr_metadata"] and warnings(result) == []
+
+
+@pytest.mark.parametrize("written", ["Decided", "decided", "Decided — Sealed Secrets deployed via ArgoCD.",
+                                     "DECIDED — blockers resolved"])
+def test_decided_is_accepted(written: str) -> None:
+    """"Decided" as the Status of public ADR collections (their shapes, our text): accepted, as "Approved" is, with
+    the text as written kept — it was an unknown status, stored as proposed with a warning."""
+    result = parse("docs/adr/0001-x.md", f"# 1. X\n\n## Status\n\n{written}\n\n## Decision\n\nWe do it.\n".encode())
+    fields = only(result).fields
+    assert (fields["status"], fields["adr_metadata"]["raw_status"]) == ("accepted", written)
+    assert warnings(result) == []

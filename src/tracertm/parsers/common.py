@@ -27,7 +27,8 @@ PARSER_VERSION = "3"
 # names the type it is matched as (a file's stored findings are its parse's, renewed by that parse too). 2: a
 # ``.feature`` file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names (it was an error). 3:
 # a JavaScript regex that is a syntax error there (``regex._js_syntax``, the u flag's escapes) and an expression using
-# twice a type whose regex names a group are errors of their step file (they were read as definitions).
+# twice a type whose regex names a group are errors of their step file (they were read as definitions); an ADR's
+# status "Decided" is accepted (it was proposed, with a warning).
 PARSER_OUTPUT = 3
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

@@ -19,6 +19,7 @@ STATUS_WORDS: dict[str, str] = {
     "accepted": "accepted",
     "accept": "accepted",
     "approved": "accepted",
+    "decided": "accepted",  # (common in public ADR collections: "## Status\n\nDecided — 2026-08-21")
     "deprecated": "deprecated",
     "obsolete": "deprecated",
     "superseded": "superseded",
