@@ -1,5 +1,5 @@
-"""The two set-ups the API and web tests share: an API token made straight in a database, and an in-process client
-of the API app (FastAPI's ``TestClient``) over a database. Test modules import them (``from apikit import
+"""The set-ups the API and web tests share: an API token made straight in a database, an in-process client of the
+API app (FastAPI's ``TestClient``) over a database, and a project whose links to an ADR are suspect. Test modules import them (``from apikit import
 api_client, make_token``), as they import ``conftest``'s helpers."""
 
 from __future__ import annotations
@@ -14,6 +14,23 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from tracertm.api.app import ApiSettings
+    from conftest import GitRepo
+
+
+def refunds_with_a_changed_adr(git_repo: GitRepo, engine: Engine, feature: str) -> None:
+    """Project ``refunds``: ``docs/adr/0003-use-queues.md`` and ``features/refunds.feature`` (``feature``, which
+    tags ADR-0003) synced, then the ADR's decision edited and synced again — its links from the feature are suspect
+    (made at version 1, the ADR at version 2)."""
+    from specs import adr
+    from tracertm.engine.sync import sync
+
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues"))
+    git_repo.write("features/refunds.feature", feature)
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine, project="refunds")
+    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka it is."))
+    git_repo.commit("kafka")
+    sync(git_repo.path, engine=engine, project="refunds")
 
 
 @contextmanager

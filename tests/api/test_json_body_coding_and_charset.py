@@ -13,10 +13,8 @@ from typing import Any
 
 import pytest
 
-from apikit import api_client, make_token
+from apikit import api_client, make_token, refunds_with_a_changed_adr
 from conftest import GitRepo
-from specs import adr
-from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -31,13 +29,7 @@ FEATURE = "@FEAT-1 @ADR-0003\nFeature: Refunds\n\n  @SC-1\n  Scenario: refund\n 
 @pytest.fixture
 def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
     """The app over a project whose links to ADR-0003 are suspect (the ADR changed after they were made)."""
-    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues"))
-    git_repo.write("features/refunds.feature", FEATURE)
-    git_repo.commit("seed")
-    sync(git_repo.path, engine=engine, project="refunds")
-    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka it is."))
-    git_repo.commit("kafka")
-    sync(git_repo.path, engine=engine, project="refunds")
+    refunds_with_a_changed_adr(git_repo, engine, FEATURE)
     with api_client(engine) as test_client:
         yield test_client
 

@@ -18,10 +18,8 @@ from typing import Any
 
 import pytest
 
-from apikit import api_client, make_token
+from apikit import api_client, make_token, refunds_with_a_changed_adr
 from conftest import GitRepo
-from specs import adr
-from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -37,13 +35,7 @@ FEATURE = ("@FEAT-1 @ADR-0003 @ADR-0077\nFeature: Refunds\n\n  @SC-1\n  Scenario
 def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
     """The app over a project whose FEAT-1 links ADR-0003 (at version 2 since the link's review: suspect) and the
     ADR-0077 no file has (dangling)."""
-    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues"))
-    git_repo.write("features/refunds.feature", FEATURE)
-    git_repo.commit("seed")
-    sync(git_repo.path, engine=engine, project="refunds")
-    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka it is."))
-    git_repo.commit("kafka")
-    sync(git_repo.path, engine=engine, project="refunds")
+    refunds_with_a_changed_adr(git_repo, engine, FEATURE)
     with api_client(engine) as test_client:
         yield test_client
 

@@ -18,11 +18,9 @@ from typing import Any
 
 import pytest
 
-from apikit import api_client, make_token
+from apikit import api_client, make_token, refunds_with_a_changed_adr
 from conftest import GitRepo
-from specs import adr
 from tracertm import db
-from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -40,13 +38,7 @@ def client(git_repo: GitRepo, engine: Any) -> Iterator[TestClient]:
     test case."""
     from tracertm.models import Project, TestCase
 
-    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues"))
-    git_repo.write("features/refunds.feature", FEATURE)
-    git_repo.commit("seed")
-    sync(git_repo.path, engine=engine, project="refunds")
-    git_repo.write("docs/adr/0003-use-queues.md", adr(3, "Use queues", decision="Kafka it is."))
-    git_repo.commit("kafka")
-    sync(git_repo.path, engine=engine, project="refunds")
+    refunds_with_a_changed_adr(git_repo, engine, FEATURE)
     with db.session(engine) as session, session.begin():
         project = session.query(Project).one()
         session.add(TestCase(project_id=project.id, test_case_number="TC-1", title="Pays once"))

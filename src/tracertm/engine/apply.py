@@ -24,7 +24,6 @@ from tracertm.errors import ConflictError, RecordRefusedError, first_line
 from tracertm.git import CommitInfo
 from tracertm import jsontext, kinds
 from tracertm.db import json_numbers
-from tracertm.db.json_numbers import positional
 from tracertm.models import Base
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
@@ -445,7 +444,8 @@ def _encode(value: Any) -> str:
     """``_encode_exactly``, with a float of 1e16 or more written out: jsonb read ``1e+20`` as an integer
     (``db.json_numbers``)."""
     text = _encode_exactly(value)
-    return text if "e+" not in text else positional(text)
+    # (``positional`` makes the same test: made here too, it spares the call for nearly every text of a cold sync)
+    return text if "e+" not in text else json_numbers.positional(text)
 
 
 # A str is what the encoder's own fast path gives, without the Python frame around it.

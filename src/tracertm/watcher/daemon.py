@@ -434,9 +434,7 @@ class Watcher:
         """Put a batch back to look again after the quiet period. The ceiling is for continuous editing: a held
         batch starts a new window."""
         self.stats.held += 1
-        now = self._clock()
-        batch.window = now
-        self._debouncer.requeue(batch, now + self._debouncer.quiet)
+        self._debouncer.again_when_quiet(batch)
 
     def _drop_synced(self, repo: Repository, batch: Batch) -> None:
         """Forget the changed files that are still as a sync read them: events that arrived after that sync began

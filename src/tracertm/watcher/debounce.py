@@ -120,6 +120,13 @@ class Debouncer:
             if batch is not None:
                 batch.last = max(batch.last, t)
 
+    def again_when_quiet(self, batch: Batch) -> None:
+        """Put back a batch to look again after the quiet period, in a window of its own (the ceiling, for continuous
+        editing, counts from now): a batch held for a half-done command or write, or retried as a fresh change."""
+        now = self.clock()
+        batch.window = now
+        self.requeue(batch, now + self.quiet)
+
     def requeue(self, batch: Batch, not_before: float) -> None:
         """Put back a batch whose sync failed: it waits until ``not_before`` and merges with newer events."""
         batch.not_before = not_before

@@ -77,9 +77,7 @@ def retried_when_quiet(root: Path, debouncer: Debouncer, batch: Batch, health: H
     if not isinstance(exc, WorkTreeChangedError) or batch.events == health.quiet_retry:
         return False
     health.quiet_retry = batch.events  # (the batch as taken: a later event joins the batch its retry takes)
-    now = debouncer.clock()
-    batch.window = now
-    debouncer.requeue(batch, now + debouncer.quiet)
+    debouncer.again_when_quiet(batch)
     message = first_line(exc)
     log.info("%s: sync failed (%s); changes kept, syncing again once the files are quiet", root, message,
              extra={"fields": {"event": "sync_failed", "repository": batch.key, "error": message,
