@@ -28,8 +28,11 @@ PARSER_VERSION = "3"
 # ``.feature`` file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names (it was an error). 3:
 # a JavaScript regex that is a syntax error there (``regex._js_syntax``, the u flag's escapes) and an expression using
 # twice a type whose regex names a group are errors of their step file (they were read as definitions); an ADR's
-# status "Decided" is accepted (it was proposed, with a warning).
-PARSER_OUTPUT = 3
+# status "Decided" is accepted (it was proposed, with a warning). 4: a Python step file is read in the encoding its
+# coding comment names, as CPython reads it (``steps.python_source``: a Latin-1 module was an error, a UTF-8 one
+# naming Latin-1 was read as UTF-8), and one CPython cannot import for its encoding (a name it does not know, a
+# byte-order mark beside another encoding's comment) is an error (it was read).
+PARSER_OUTPUT = 4
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
@@ -127,20 +130,7 @@ def decode_text(path: str, data: bytes, options: ParserOptions, *, pragma: bool 
     ``pragma`` (feature files), a file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names
     (:func:`declared_text`), as cucumber-jvm reads it.
     """
-    if len(data) > options.max_file_size:
-        raise ParseError(
-            path,
-            0,
-            0,
-            f"file is {len(data)} bytes, over the {options.max_file_size}-byte limit; "
-            f"raise max_file_size in {SETTINGS_FILE} if it is really a spec",
-        )
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    nul = data.find(b"\x00", bom)
-    if nul != -1:
-        _refuse_wide(path, data)
-        line = byte_position(data, bom, nul)[0]
-        raise ParseError(path, line, 0, f"binary content (NUL byte at offset {nul}); not a text spec file")
+    bom = check_readable(path, data, options)
     try:
         text = data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
@@ -156,6 +146,26 @@ def decode_text(path: str, data: bytes, options: ParserOptions, *, pragma: bool 
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def check_readable(path: str, data: bytes, options: ParserOptions) -> int:
+    """Raise ``ParseError`` for a file too big to read or not text at all (a NUL byte: binary, UTF-16/32), before
+    any decoding; return the length of its UTF-8 byte-order mark (0 or 3)."""
+    if len(data) > options.max_file_size:
+        raise ParseError(
+            path,
+            0,
+            0,
+            f"file is {len(data)} bytes, over the {options.max_file_size}-byte limit; "
+            f"raise max_file_size in {SETTINGS_FILE} if it is really a spec",
+        )
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    nul = data.find(b"\x00", bom)
+    if nul != -1:
+        _refuse_wide(path, data)
+        line = byte_position(data, bom, nul)[0]
+        raise ParseError(path, line, 0, f"binary content (NUL byte at offset {nul}); not a text spec file")
+    return bom
 
 
 # cucumber-jvm's gherkin (io.cucumber.gherkin.EncodingParser) reads a feature file in the encoding that a

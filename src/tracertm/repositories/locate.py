@@ -95,6 +95,15 @@ def read_text(top: Path, path: str) -> str | None:
         data = target.read_bytes()
     except OSError:
         return None
+    if path.endswith(".py"):
+        # A Python step file is read in the encoding its coding comment names, as CPython and the parser read it.
+        from tracertm.errors import ParseError
+        from tracertm.steps.python_source import python_text
+
+        try:
+            return python_text(path, data)
+        except ParseError:
+            pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -1,8 +1,8 @@
 """One step file (path, bytes) → ``StepFile``: the language by file name, then that language's parser.
 
-Pure: no database, no git, no user code run. A file that cannot be read at all (too big, binary, invalid UTF-8,
-a Python syntax error) is a ``ParseError``; a definition that cannot be read is an error inside the ``StepFile``
-and the rest of the file still counts.
+Pure: no database, no git, no user code run. A file that cannot be read at all (too big, binary, invalid UTF-8 —
+or in a Python file's own encoding, ``python_source`` —, a Python syntax error) is a ``ParseError``; a definition
+that cannot be read is an error inside the ``StepFile`` and the rest of the file still counts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment as is_behave_environment
 from tracertm.steps.behave_layout import is_step_module
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
+from tracertm.steps.python_source import python_text
 
 # File name ending → language.
 SUFFIXES: dict[str, str] = {
@@ -61,7 +62,7 @@ def environment_matchers(items: Iterable[tuple[str, bytes]], options: ParserOpti
         from tracertm.steps import python  # only for an environment.py
 
         try:
-            out[base] = python.environment_matcher(decode_text(path, data, options))
+            out[base] = python.environment_matcher(python_text(path, data, options))
         except ParseError:
             out[base] = python.DEFAULT_MATCHER
     return out
@@ -202,7 +203,8 @@ def parse_step_file(
     language = language_of(path)
     if language is None:
         raise ParseError(path, 0, 0, "step files of this language are not supported; remove it from step_paths")
-    text = decode_text(path, data, options)
+    # Python reads a module in the encoding its coding comment names; the other languages' tools read UTF-8.
+    text = python_text(path, data, options) if language == "python" else decode_text(path, data, options)
     try:
         if language == "python":
             from tracertm.steps import python
