@@ -64,7 +64,7 @@ def test_a_list_refuses_a_parameter_of_another_route_and_a_misspelt_filter(clien
     assert client.get(f"{API}/projects/sample/adrs", params={"status": "accepted"}).json()["items"] == accepted
     assert client.get(f"{API}/projects/sample/matrix", params={"from": "adrs"}).status_code == 200
     assert _refused(client.get(f"{API}/projects/sample/matrix", params={"origin": "adrs"}), "origin")["accepted"] \
-        == ["from"]
+        == ["cursor", "from", "limit"]
 
 
 @sqlite_only

@@ -1,6 +1,7 @@
 """Traceability over HTTP, the JSON twins of ``matrix``, ``trace``, ``status``'s links and ``review``:
 
-- ``GET  /api/v1/projects/{project}/matrix?from=requirements|adrs`` — the matrix with coverage states;
+- ``GET  /api/v1/projects/{project}/matrix?from=requirements|adrs`` — the matrix with coverage states (``limit``
+  or a ``cursor``: a page of its rows);
 - ``GET  /api/v1/projects/{project}/coverage`` — coverage states counted per requirement and per ADR, link counts;
 - ``GET  /api/v1/projects/{project}/links?suspect=true&type=implements`` — links, keyset paginated;
 - ``GET  /api/v1/projects/{project}/links/{link_id}`` — one link;
@@ -20,6 +21,7 @@ edits move a target's version, not the content a link points at (``trace.review.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Collection
 from typing import Annotated, Any, TypeVar
@@ -32,7 +34,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from tracertm import db
 from tracertm.api.bodies import model_body, openapi
 from tracertm.api.deps import (
-    MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader, tag_list,
+    DEFAULT_PAGE, MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader, tag_list,
     weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
@@ -166,17 +168,37 @@ def install_trace_routes(app: APIRouter) -> None:
     @app.get(f"{base}/matrix", response_model=Matrix, tags=[TAG], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS, operation_id="trace_matrix")
     def matrix(
+        request: Request,
         project: str,
         session: ReadSession,
         origin: Annotated[str, Query(alias="from", pattern="^(requirements|adrs)$",
                                      description="one row per requirement id (default) or per ADR")] = "requirements",
-    ) -> dict[str, Any]:
+        limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=(
+            "page size: the first this many rows, and a Link header to the next page; without it (or a cursor) "
+            "every row"))] = None,
+        cursor: Annotated[str | None, Query(max_length=MAX_MATRIX_CURSOR, description=(
+            f"from the previous page's Link header (a page of {DEFAULT_PAGE} unless limit says otherwise)"))] = None,
+    ) -> dict[str, Any] | Response:
         """The traceability matrix: what links to each requirement (or ADR) and its coverage state (README:
-        coverage states). The same document as ``tracertm matrix --format json``."""
+        coverage states). The same document as ``tracertm matrix --format json``. With ``limit`` or a ``cursor``,
+        one page of its rows in their order (the body keeps its shape, ``states`` counting every row), and while
+        more follow, a ``Link`` header (``rel="next"``) to the next page."""
         from tracertm.trace import coverage
 
-        rows = coverage.coverage(session, Projects(session).get(project, "project"), origin)
-        return {"from": origin, "states": coverage.states_count(rows), "rows": [r.as_dict() for r in rows]}
+        after = _matrix_after(cursor, origin) if cursor else None
+        scoped = Projects(session).get(project, "project")
+        if limit is None and cursor is None:  # the whole matrix, as always: the README promises every row
+            rows = coverage.coverage(session, scoped, origin)
+            return {"from": origin, "states": coverage.states_count(rows), "rows": [r.as_dict() for r in rows]}
+        size = limit or DEFAULT_PAGE
+        index = coverage.row_index(session, scoped, origin)
+        start = index.start_after(after)
+        ids = index.ids[start:start + size]
+        rows = coverage.page_rows(session, index, ids)
+        body = Matrix.model_validate({"from": origin, "states": index.states, "rows": [r.as_dict() for r in rows]})
+        more = start + size < len(index.ids)
+        return keyset_page(request, body.model_dump(mode="json", by_alias=True),
+                           _matrix_cursor(origin, ids[-1]) if more and ids else None, size)
 
     @app.get(f"{base}/coverage", response_model=CoverageSummary, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS, operation_id="trace_coverage")
@@ -464,6 +486,30 @@ def _step_target(session: Session, project: Project, target: str | None) -> str 
 
     definition = find_definition(session, project, target)
     return clip_ref(definition.step_number) if definition is not None and definition.step_number else target
+
+
+# A matrix page's cursor: the origin's letter and the last row's id, base64url-encoded (an id may hold any character,
+# and a cursor is ASCII as the ``Link`` header is), as the project list's cursor carries the last name.
+_MATRIX_CURSOR = {"requirements": "r.", "adrs": "a."}
+MAX_MATRIX_CURSOR = 4096
+
+
+def _matrix_cursor(origin: str, last: str) -> str:
+    """The cursor of the matrix's page (``from=origin``) after the row ``last``."""
+    return _MATRIX_CURSOR[origin] + base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
+
+
+def _matrix_after(cursor: str, origin: str) -> str:
+    """The row id a matrix cursor continues after (``_matrix_cursor``'s), or 400 — a cursor of the other origin's
+    rows too (the ``Link`` header keeps ``from``)."""
+    try:
+        if not cursor.startswith(_MATRIX_CURSOR[origin]) or not cursor.isascii():
+            raise ValueError(cursor)
+        data = cursor[2:]
+        return base64.b64decode(data + "=" * (-len(data) % 4), altchars=b"-_", validate=True).decode()
+    except ValueError:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
+        raise ApiProblem(400, "cursor: not a cursor of this list; use the previous page's Link header",
+                         kind="bad-request") from None
 
 
 def _name(request: Request, project: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -20,9 +20,6 @@ from tracertm.repositories import Projects, Records
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.schemas.filters import ListFilter
 from tracertm.schemas.records import to_dict
-
-if TYPE_CHECKING:
-    from tracertm.trace.coverage import Row
 
 API = "/api/v1"
 LIST_KINDS = ("adrs", "contracts", "features")  # kinds with a list page of their own
@@ -639,40 +636,27 @@ MATRIX_PAGE = 100
 
 def matrix_page(session: Session, project_name: str, by: str, after: str | None = None) -> dict[str, Any]:
     """The coverage rows of a project ``by`` requirements or ADRs, ``MATRIX_PAGE`` of them after the id ``after``
-    (in the rows' order), with the states counted over every row."""
+    (in the rows' order), with the states counted over every row. Only the page's rows are built
+    (``coverage.page_rows``); the ids of the others and the counts come from ``coverage.row_index``."""
     from tracertm.errors import UsageError
     from tracertm.trace import coverage
 
     if by not in ("requirements", "adrs"):
         raise UsageError(f"from {by!r}: use requirements or adrs")
     project = Projects(session).get(project_name, "project")
-    rows = coverage.coverage(session, project, by)
-    start = _rows_after(rows, after)
-    shown = rows[start:start + MATRIX_PAGE]
+    index = coverage.row_index(session, project, by)
+    start = index.start_after(after)
+    shown = coverage.page_rows(session, index, index.ids[start:start + MATRIX_PAGE])
     learn_scenarios(session, project, (s for row in shown for s in row.scenarios))
-    more = start + MATRIX_PAGE < len(rows)
+    more = start + MATRIX_PAGE < len(index.ids)
     return {
-        "project": project.name, "by": by, "rows": shown, "states": coverage.states_count(rows),
-        "total": len(rows), "first": start + 1, "after": after,
+        "project": project.name, "by": by, "rows": shown, "states": index.states,
+        "total": len(index.ids), "first": start + 1, "after": after,
         "next_page": f"?{urlencode({'from': by, 'after': shown[-1].id})}" if more and shown else None,
         "first_page": f"?{urlencode({'from': by})}" if after is not None else None,
         "json_url": f"{API}/projects/{project_seg(project.name)}/matrix?from={by}",
         "coverage_url": f"{API}/projects/{project_seg(project.name)}/coverage",
     }
-
-
-def _rows_after(rows: list[Row], after: str | None) -> int:
-    """Where the rows after the id ``after`` start: after that row, or — an id no row has (gone since the previous
-    page was read, or typed) — at the first row ordered after it; past the end when none is."""
-    from tracertm.trace.coverage import natural
-
-    if after is None:
-        return 0
-    for i, row in enumerate(rows):
-        if row.id == after:
-            return i + 1
-    key = natural(after)
-    return next((i for i, row in enumerate(rows) if natural(row.id) > key), len(rows))
 
 
 def search_page(session: Session, q: str, project_name: str | None, kind: str | None,
