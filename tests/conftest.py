@@ -258,6 +258,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def icu_database_url() -> Iterator[str]:
+    """A PostgreSQL database whose collation is ICU's en-US (not code point order: ``eclair`` before ``Éclair`` and
+    ``ECLAIR``, ``_x`` before ``alpha``), empty: the first sync migrates it."""
+    import psycopg
+
+    admin = _pg_admin_url()
+    if not admin:
+        pytest.skip("PostgreSQL tests need TRACERTM_TEST_DATABASE_URL")
+    name = f"trtm_icu_{uuid.uuid4().hex[:12]}"
+    try:
+        _pg_execute_autocommit(admin, f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
+                                      "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+    except psycopg.Error as error:  # a server before PostgreSQL 15, or built without ICU
+        pytest.skip(f"no ICU database on this server: {error}")
+    try:
+        yield _with_database(admin, name).replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def other_database_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A second migrated, empty database of the same kind as ``database_url`` (a cold sync to compare with)."""
     if database_url.startswith("sqlite"):

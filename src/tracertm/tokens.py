@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tracertm.errors import UsageError
 from tracertm.models import ApiToken
 from tracertm.models.api_token import TOKEN_SCOPE_VALUES
+from tracertm.models.types import code_points
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -51,7 +52,8 @@ def create(session: Session, scope: str, label: str | None = None) -> tuple[str,
 
 
 def list_tokens(session: Session) -> list[ApiToken]:
-    return list(session.execute(select(ApiToken).order_by(ApiToken.created_at, ApiToken.prefix)).scalars())
+    return list(session.execute(
+        select(ApiToken).order_by(ApiToken.created_at, code_points(ApiToken.prefix))).scalars())
 
 
 def revoke(session: Session, ident: str) -> ApiToken:

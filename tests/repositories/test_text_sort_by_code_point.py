@@ -6,38 +6,13 @@ lists, their cursors' next pages, and the projects' pages."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
-
 from apikit import api_client
-from conftest import GitRepo, _pg_admin_url, _pg_execute_autocommit, _with_database
+from conftest import GitRepo
 from specs import adr
 from tracertm.engine.sync import sync
 
 TITLES = ["eclair", "Éclair", "ECLAIR", "Eclair", "éclair", "zeta", "Zeta", "_x", "x_", "ß", "ss", "a b", "ab",
           "İstanbul", "istanbul", "🚀 rocket", "Ω", "10 things", "2 things"]
-
-
-@pytest.fixture
-def icu_database_url() -> Iterator[str]:
-    """A PostgreSQL database whose collation is ICU's en-US (not code point order), migrated by the first sync."""
-    import psycopg
-
-    admin = _pg_admin_url()
-    if not admin:
-        pytest.skip("PostgreSQL tests need TRACERTM_TEST_DATABASE_URL")
-    name = f"trtm_icu_{uuid.uuid4().hex[:12]}"
-    try:
-        _pg_execute_autocommit(admin, f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
-                                      "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
-    except psycopg.Error as error:  # a server before PostgreSQL 15, or built without ICU
-        pytest.skip(f"no ICU database on this server: {error}")
-    try:
-        yield _with_database(admin, name).replace("postgresql://", "postgresql+psycopg://", 1)
-    finally:
-        _pg_execute_autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _paged(client: object, path: str, **params: str) -> list[dict[str, object]]:

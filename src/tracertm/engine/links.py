@@ -32,7 +32,7 @@ from tracertm.errors import Diagnostic
 from tracertm import kinds
 from tracertm.kinds import NUMBER_COLUMN
 from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
-from tracertm.models.types import utcnow
+from tracertm.models.types import code_points, utcnow
 from tracertm.parsers.records import ParserOptions, SpecRecord
 from tracertm.engine.adr_links import Reread, _renamed_adrs, _resolve_adrs, adr_names
 from tracertm.engine.apply import iter_chunks
@@ -435,6 +435,15 @@ def dangling_finding(
     )
 
 
+def _dangling_order() -> tuple[Any, ...]:
+    """The order of dangling-link warnings, the same on every database: text by code point (``code_points``: not a
+    PostgreSQL database's collation), and total — a feature's link and its scenario's share a path, line and target,
+    and fell in whatever order a plan read them."""
+    t = LINKS.c
+    return (code_points(t.source_path), t.source_line, code_points(t.target_ref), code_points(t.source_ref),
+            code_points(t.link_type))
+
+
 def _dangling_to(conn: Connection, project_id: uuid.UUID, refs: Sequence[tuple[str, str]]) -> list[Diagnostic]:
     """Links left dangling because their target was deleted by this sync."""
     t = LINKS.c
@@ -447,7 +456,7 @@ def _dangling_to(conn: Connection, project_id: uuid.UUID, refs: Sequence[tuple[s
             rows = conn.execute(
                 select(t.source_path, t.source_line, t.source_ref, t.link_type, t.target_ref).where(
                     t.project_id == project_id, t.target_kind == kind, t.target_ref.in_(chunk), t.target_id.is_(None)
-                ).order_by(t.source_path, t.source_line)
+                ).order_by(*_dangling_order())
             ).all()
             # A plain ``ADR-0008`` left dangling may be ambiguous now (two ADRs ``ADR-0008-…`` remain): said so, as
             # ``dangling`` (a full rebuild's) says it.
@@ -707,7 +716,7 @@ def dangling(conn: Connection, project_id: uuid.UUID) -> list[Diagnostic]:
     rows = conn.execute(
         select(t.source_path, t.source_line, t.source_ref, t.link_type, t.target_kind, t.target_ref)
         .where(t.project_id == project_id, t.target_id.is_(None), t.target_kind.in_(list(TARGET_MODELS)))
-        .order_by(t.source_path, t.source_line, t.target_ref)
+        .order_by(*_dangling_order())
     ).all()
     adrs = {r.target_ref for r in rows if r.target_kind == "adr"}
     name = adr_names(conn, project_id, adrs) if adrs else None

@@ -118,7 +118,7 @@ class Projects:
         return url.render_as_string(hide_password=True)
 
     def _known(self) -> str:
-        names = self.session.execute(select(Project.name).order_by(Project.name)).scalars().all()
+        names = self.session.execute(select(Project.name).order_by(code_points(Project.name))).scalars().all()
         return "known projects: " + (", ".join(names) if names else "none")
 
     def status(self, project: Project) -> dict[str, Any]:
@@ -165,7 +165,7 @@ class Projects:
                 SourceFile.deleted_at.is_(None),
                 SourceFile.parse_error.is_not(None),
             )
-            .order_by(SourceFile.project_id, SourceFile.path)
+            .order_by(SourceFile.project_id, code_points(SourceFile.path))
         ).all():
             if pid in broken:
                 broken[pid].append((path, stored))

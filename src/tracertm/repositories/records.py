@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
-from tracertm.models.types import unindexed
+from tracertm.models.types import code_points, unindexed
 from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
 from tracertm.repositories.cursor import Cursor, values_digest
@@ -207,7 +207,8 @@ class Records:
         if not named:
             return []
         rows = self.session.execute(
-            select(self.kind.model).where(or_(*named)).order_by(number).execution_options(include_deleted=True)
+            select(self.kind.model).where(or_(*named)).order_by(code_points(number))
+            .execution_options(include_deleted=True)
         ).scalars()
         return builtins.list(rows)
 
@@ -221,7 +222,7 @@ class Records:
         else:
             owners = select(self.kind.table.c.project_id).where(self.kind.table.c.project_id.is_not(None)).distinct()
             projects = builtins.list(self.session.execute(
-                select(Project).where(Project.id.in_(owners)).order_by(Project.name)
+                select(Project).where(Project.id.in_(owners)).order_by(code_points(Project.name))
                 .execution_options(include_deleted=True)
             ).scalars())
         found: builtins.list[Any] = []

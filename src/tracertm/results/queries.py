@@ -148,6 +148,7 @@ def list_results(
     from sqlalchemy import select
 
     from tracertm.models import Feature, Scenario, TestCase, TestResult, TestRun
+    from tracertm.models.types import code_points
 
     query = (
         select(TestResult, TestRun, TestCase.test_case_number, Scenario.scenario_number, Feature.feature_number)
@@ -171,7 +172,7 @@ def list_results(
         query = query.where(TestResult.status == status)
     out = []
     for result, run, test, scenario, feature in session.execute(
-        query.order_by(TestRun.imported_at.desc(), TestCase.test_case_number)
+        query.order_by(TestRun.imported_at.desc(), code_points(TestCase.test_case_number))
     ).all():
         out.append({
             "run": str(run.id), "run_name": run.name, "commit": run.commit_sha, "imported_at": _iso(run.imported_at),
@@ -187,11 +188,12 @@ def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
     from sqlalchemy import exists, func, select
 
     from tracertm.models import TestCase, TestResult, TestRun, scenario_test_case_association as assoc
+    from tracertm.models.types import code_points
 
     cases = session.execute(
         select(TestCase)
         .where(TestCase.project_id == project.id, ~exists().where(assoc.c.test_case_id == TestCase.id))
-        .order_by(TestCase.test_case_number)
+        .order_by(code_points(TestCase.test_case_number))
     ).scalars().all()
     when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
     last: dict[uuid.UUID, tuple[str, dt.datetime]] = {}
@@ -304,6 +306,7 @@ def _last_results(count: int) -> Any:
     from sqlalchemy import bindparam, select
 
     from tracertm.models import TestCase, TestResult
+    from tracertm.models.types import code_points
     from tracertm.results.stats import per_run
 
     scenarios = bindparam("scenarios", expanding=True, type_=TestResult.scenario_id.type)
@@ -315,7 +318,7 @@ def _last_results(count: int) -> Any:
         select(found.c.place, found.c.scenario_id, found.c.status, found.c.example_row, found.c.message,
                TestCase.test_case_number)
         .join(TestCase, found.c.test_case_id == TestCase.id)
-        .order_by(found.c.place, TestCase.test_case_number)
+        .order_by(found.c.place, code_points(TestCase.test_case_number))
         .execution_options(include_deleted=True)
     )
 
@@ -328,6 +331,7 @@ def _newest_results(session: Session, scenario_ids: list[uuid.UUID],
     from sqlalchemy import func, select
 
     from tracertm.models import TestCase, TestResult, TestRun
+    from tracertm.models.types import code_points
     from tracertm.results.stats import _CHUNK
 
     when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
@@ -338,7 +342,8 @@ def _newest_results(session: Session, scenario_ids: list[uuid.UUID],
                    TestCase.test_case_number, TestRun.commit_sha, TestRun.name, TestRun.finished_at,
                    TestRun.started_at, TestRun.imported_at,
                    func.row_number().over(partition_by=TestResult.scenario_id, order_by=(
-                       when.desc(), TestRun.imported_at.desc(), TestCase.test_case_number)).label("rank"))
+                       when.desc(), TestRun.imported_at.desc(), code_points(TestCase.test_case_number)
+                   )).label("rank"))
             .join(TestRun, TestResult.run_id == TestRun.id)
             .join(TestCase, TestResult.test_case_id == TestCase.id)
             .where(TestResult.scenario_id.in_(scenario_ids[start : start + _CHUNK]))
@@ -363,6 +368,7 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     from sqlalchemy import select
 
     from tracertm.models import Feature, Scenario
+    from tracertm.models.types import code_points
     from tracertm.results.stats import last_executed
 
     # Every content change of every scenario and feature (commits can share a timestamp: keep them all). A move
@@ -377,7 +383,7 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
         select(Scenario, Feature.feature_number, Feature.source_path)
         .join(Feature, Scenario.feature_id == Feature.id)
         .where(Feature.project_id == project.id)
-        .order_by(Feature.feature_number, Scenario.position)
+        .order_by(code_points(Feature.feature_number), Scenario.position)
     ).all()
     executed = last_executed(session, [s.id for s, _f, _p in rows if s.execution_count])
     # The feature files whose content a run's commit may have to show: those with a change of the work tree.

@@ -2,9 +2,9 @@
 ``show SC-n``, ``history STEP-n``).
 
 A definition's short id ``STEP-n`` numbers the project's definitions in the order they were first synced (then by
-the identity each had then, its ``created`` revision's: a definition moved or renamed since keeps its place among
-those synced with it), soft-deleted ones included, so a number never moves to another definition. The full identity
-(``file::function``) works everywhere a short id does.
+the identity each had then, its ``created`` revision's, by code point on every database: a definition moved or
+renamed since keeps its place among those synced with it), soft-deleted ones included, so a number never moves to
+another definition. The full identity (``file::function``) works everywhere a short id does.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from tracertm.models import Feature, Project, Scenario, ScenarioSteps, SpecRevision, StepDefinition
+from tracertm.models.types import code_points
 from tracertm.steps.packed import decoded
 
 _SHORT = re.compile(r"^STEP-(\d+)$", re.IGNORECASE)
@@ -32,14 +33,16 @@ def ranked(project_id: uuid.UUID) -> Subquery:
     that uses it must pass ``include_deleted=True``, or the session's soft-delete filter would drop deleted rows
     from the numbering and shift the numbers after them."""
     created = (  # one row per definition (a move writes a revision of the same version)
-        select(SpecRevision.entity_id, func.min(SpecRevision.number).label("number"))
+        select(SpecRevision.entity_id, func.min(code_points(SpecRevision.number)).label("number"))
         .where(SpecRevision.project_id == project_id, SpecRevision.entity_type == "step_definition",
                SpecRevision.change == "created")
         .group_by(SpecRevision.entity_id)
         .subquery()
     )
-    # The row id last: a total order, so that two definitions tying on the rest never swap numbers between reads.
-    order = (StepDefinition.created_at, func.coalesce(created.c.number, StepDefinition.step_number),
+    # The identity by code point (``code_points``), not by a PostgreSQL database's collation: the same repository
+    # gets the same numbers on every database. The row id last: a total order, so that two definitions tying on the
+    # rest never swap numbers between reads.
+    order = (StepDefinition.created_at, code_points(func.coalesce(created.c.number, StepDefinition.step_number)),
              StepDefinition.id)
     return (
         select(StepDefinition.id.label("id"), func.row_number().over(order_by=order).label("n"))
@@ -94,8 +97,8 @@ def find_definition(session: Session, project: Project, ident: str) -> StepDefin
 
 def definition_uses(session: Session, definition: StepDefinition) -> list[dict[str, Any]]:
     """The executed steps linked to a definition (defined or ambiguous), feature order: by file, line, Examples row
-    line, scenario number (files and numbers in the database's collation, an Examples row line of NULL where the
-    database sorts NULL), then in the order the rows were written."""
+    line, scenario number (files and numbers by code point, whatever the database's collation; an Examples row line
+    of NULL where the database sorts NULL), then in the order the rows were written."""
     hex_id = definition.id.hex
     query = (
         select(ScenarioSteps.steps, Scenario.scenario_number, Feature.feature_number, Feature.source_path)
@@ -103,7 +106,7 @@ def definition_uses(session: Session, definition: StepDefinition) -> list[dict[s
         .join(Feature, Scenario.feature_id == Feature.id)
         # The scenarios whose steps name the definition (its id appears nowhere else in their JSON).
         .where(cast(ScenarioSteps.steps, Text).contains(hex_id))
-        .order_by(Feature.source_path, Scenario.scenario_number, ScenarioSteps.id)
+        .order_by(code_points(Feature.source_path), code_points(Scenario.scenario_number), ScenarioSteps.id)
     )
     if definition.project_id is not None:
         query = query.where(ScenarioSteps.project_id == definition.project_id)

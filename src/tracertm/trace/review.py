@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tracertm.errors import ConflictError, Diagnostic, UsageError
 from tracertm.models import Link, Project
 from tracertm.models.link import TARGET_RECORD_KINDS, dangling, suspect
-from tracertm.models.types import unindexed
+from tracertm.models.types import code_points, unindexed
 
 RECORD_KINDS = TARGET_RECORD_KINDS
 MAX_REVIEWER = 255  # links.reviewed_by: PostgreSQL refuses a longer name (SQLite would keep it)
@@ -224,11 +224,11 @@ def record_links(session: Session, project: Project, kind: str, row: Any) -> dic
     """The links of one record: ``outgoing`` (it is the source) and ``incoming`` (it is the target)."""
     outgoing = session.execute(
         select(Link).where(Link.project_id == project.id, Link.source_id == row.id)
-        .order_by(Link.link_type, Link.target_ref)
+        .order_by(code_points(Link.link_type), code_points(Link.target_ref))
     ).scalars()
     incoming = session.execute(  # by the target's index, not the project's (``unindexed``: migration 0031)
         select(Link).where(unindexed(Link.project_id) == project.id, Link.target_id == row.id)
-        .order_by(Link.source_ref, Link.link_type)
+        .order_by(code_points(Link.source_ref), code_points(Link.link_type))
     ).scalars()
     out = [as_dict(x) for x in outgoing]
     into = [as_dict(x) for x in incoming]  # (to the record: never dangling)
@@ -243,7 +243,8 @@ def summary(session: Session, project: Project, limit: int = 50) -> dict[str, An
     def first(state: Any) -> list[dict[str, Any]]:
         return [as_dict(x) for x in session.execute(
             select(Link).where(Link.project_id == project.id, state)
-            .order_by(Link.source_path, Link.source_line, Link.target_ref, Link.id).limit(limit)
+            .order_by(code_points(Link.source_path), Link.source_line, code_points(Link.target_ref), Link.id)
+            .limit(limit)
         ).scalars()]
 
     gone = first(dangling())
@@ -346,7 +347,8 @@ def review(
         else:
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
-    found = session.execute(query.order_by(Link.source_ref, Link.target_ref)).scalars().all()
+    found = session.execute(
+        query.order_by(code_points(Link.source_ref), code_points(Link.target_ref))).scalars().all()
     # Checked before anything is written: a review of several links is all or nothing.
     check_version(session, found, expected, option)
     before = [as_dict(x) for x in found]
