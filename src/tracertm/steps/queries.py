@@ -2,9 +2,9 @@
 ``show SC-n``, ``history STEP-n``).
 
 A definition's short id ``STEP-n`` numbers the project's definitions in the order they were first synced (then by
-the identity each had then, its ``created`` revision's, by code point on every database: a definition moved or
-renamed since keeps its place among those synced with it), soft-deleted ones included, so a number never moves to
-another definition. The full identity (``file::function``) works everywhere a short id does.
+the identity each had then, its ``created`` revision's: a definition moved or renamed since keeps its place among
+those synced with it), soft-deleted ones included, so a number never moves to another definition. The full identity
+(``file::function``) works everywhere a short id does.
 """
 
 from __future__ import annotations
@@ -33,16 +33,17 @@ def ranked(project_id: uuid.UUID) -> Subquery:
     that uses it must pass ``include_deleted=True``, or the session's soft-delete filter would drop deleted rows
     from the numbering and shift the numbers after them."""
     created = (  # one row per definition (a move writes a revision of the same version)
-        select(SpecRevision.entity_id, func.min(code_points(SpecRevision.number)).label("number"))
+        select(SpecRevision.entity_id, func.min(SpecRevision.number).label("number"))
         .where(SpecRevision.project_id == project_id, SpecRevision.entity_type == "step_definition",
                SpecRevision.change == "created")
         .group_by(SpecRevision.entity_id)
         .subquery()
     )
-    # The identity by code point (``code_points``), not by a PostgreSQL database's collation: the same repository
-    # gets the same numbers on every database. The row id last: a total order, so that two definitions tying on the
-    # rest never swap numbers between reads.
-    order = (StepDefinition.created_at, code_points(func.coalesce(created.c.number, StepDefinition.step_number)),
+    # The identity in the database's own order, not by code point as lists sort (``models.types.code_points``): a
+    # PostgreSQL database created under en_US.UTF-8 or ICU numbered its definitions so, and a number never moves
+    # to another definition — the same repository may be numbered otherwise in another database (README).
+    # The row id last: a total order, so that two definitions tying on the rest never swap numbers between reads.
+    order = (StepDefinition.created_at, func.coalesce(created.c.number, StepDefinition.step_number),
              StepDefinition.id)
     return (
         select(StepDefinition.id.label("id"), func.row_number().over(order_by=order).label("n"))
