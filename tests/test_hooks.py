@@ -215,8 +215,8 @@ def test_existing_hook_and_taken_chained_name_is_refused(git_repo: GitRepo) -> N
     _seed(git_repo)
     directory = git_repo.path / ".git" / "hooks"
     for name in ("pre-commit", "pre-commit.tracertm-chained"):
-        (directory / name).write_text("#!/bin/sh\nexit 0\n")
+        (directory / name).write_text(f"#!/bin/sh\n# {name}\nexit 0\n")
         (directory / name).chmod(stat.S_IRWXU)
-    with pytest.raises(Exception, match="taken too"):
+    with pytest.raises(Exception, match="differs from it; nothing was installed"):
         hooks.install(git_repo.path)
-    assert (directory / "pre-commit").read_text() == "#!/bin/sh\nexit 0\n", "nothing overwritten"
+    assert (directory / "pre-commit").read_text() == "#!/bin/sh\n# pre-commit\nexit 0\n", "nothing overwritten"

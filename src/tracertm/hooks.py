@@ -12,7 +12,9 @@ Hooks go where git looks for them: ``git rev-parse --git-path hooks`` (honours `
 trees), unless other people's commits run that folder: one of the work tree that git tracks, or a global
 ``core.hooksPath`` outside it (``_refuse_shared``). An existing hook that is not ours is never overwritten: it is
 moved to ``<hook>.tracertm-chained`` and our script runs it first, with the same arguments; ``uninstall()`` puts it
-back. Installing twice changes nothing.
+back. Installing twice changes nothing. A hook manager that writes its hooks again (husky 9's ``npm install``,
+``lefthook install``) replaces our script and leaves the chained copy: installing again chains its new hook in that
+copy's place when the two are the same, and ``uninstall()`` puts back or drops such a copy (``_left_behind``).
 
 A hook serves one or more *projects*: spec roots of the repository, each named by its path from the top of the work
 tree (``.`` for the top itself, what ``install()`` without a path means). git runs hooks from the top of the work tree
@@ -80,14 +82,17 @@ _RUN_CHAINED = [
 @dataclass(frozen=True)
 class HookChange:
     """One hook file: what happened to it (``installed``, ``updated``, ``unchanged``, ``removed``, ``chained``
-    (an existing hook kept and called first), ``restored`` (the chained hook put back))."""
+    (an existing hook kept and called first), ``restored`` (the chained hook put back), ``kept`` (a chained hook
+    whose script is gone, left where it is)), and ``note``, why, where the action alone does not say it."""
 
     hook: str
     action: str
     path: Path
+    note: str = ""
 
     def __str__(self) -> str:
-        return f"{self.hook}: {self.action} ({self.path})"
+        said = f"{self.hook}: {self.action} ({self.path})"
+        return f"{said}: {self.note}" if self.note else said
 
 
 def hooks_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -361,12 +366,9 @@ def _install_one(directory: Path, hook: str, python: str, project: str = TOP) ->
                 return [HookChange(hook, "unchanged", path)]
             _write(path, text)
             return [HookChange(hook, "updated", path)]
-        if chained.is_symlink() or chained.exists():
-            raise UsageError(
-                f"{path}: exists and is not tracertm's, and {chained.name} is taken too; "
-                f"merge them by hand or remove one, then rerun 'tracertm hook install'"
-            )
-        os.rename(path, chained)
+        # A chained copy there already is the same hook (``_refuse_taken`` let nothing else by): the one there now
+        # takes its place, and nothing is lost.
+        os.replace(path, chained)
         changes.append(HookChange(hook, "chained", chained))
     _write(path, text)
     changes.append(HookChange(hook, "installed", path))
@@ -400,6 +402,57 @@ def _uninstall_one(directory: Path, hook: str) -> list[HookChange]:
         os.rename(chained, path)
         changes.append(HookChange(hook, "restored", path))
     return changes
+
+
+def _left_behind(directory: Path, hook: str) -> bool:
+    """Whether the chained copy of ``hook`` is still there while ``hook`` is no script of ours: something replaced
+    or removed our script since an install chained it. Hook managers do: husky 9's ``prepare`` (``husky``, run by
+    every ``npm install``) writes each hook of ``.husky/_`` afresh, ``lefthook install`` moves a hook not its own
+    to ``<hook>.old``. git runs neither our script then, nor the chained copy."""
+    chained = directory / (hook + CHAINED_SUFFIX)
+    return (chained.is_symlink() or chained.exists()) and not _ours(directory / hook)
+
+
+def _same_hook(path: Path, other: Path) -> bool:
+    """Whether two hook files hold the same bytes (a hook manager wrote the hook it had written before)."""
+    try:
+        return path.stat().st_size == other.stat().st_size and path.read_bytes() == other.read_bytes()
+    except OSError:  # (a folder, a broken link: not a hook to drop for the other)
+        return False
+
+
+def _refuse_taken(directory: Path, hooks: Iterable[str]) -> None:
+    """Refuse (``UsageError``, nothing changed) to chain a hook where a different one is chained already: our
+    script there was replaced (``_left_behind``), and moving the new hook aside would lose the old one, or
+    leaving it would leave the new one unrun. The same hook in both (a hook manager's regenerated stub) is no
+    conflict: ``_install_one`` chains the new one in its place."""
+    for hook in hooks:
+        path, chained = directory / hook, directory / (hook + CHAINED_SUFFIX)
+        if (path.is_symlink() or path.exists()) and _left_behind(directory, hook) and not _same_hook(path, chained):
+            raise UsageError(
+                f"{path}: another hook replaced tracertm's script, and {chained.name}, the hook that script ran "
+                f"first, differs from it; nothing was installed; keep what you need of {chained.name} in {hook} "
+                f"(nothing, if {hook} is its newer version) and delete {chained.name}, then rerun 'tracertm hook "
+                "install'"
+            )
+
+
+def _orphan(directory: Path, hook: str) -> list[HookChange]:
+    """What ``uninstall`` does with a chained hook whose script of ours is gone (``_left_behind``): put it back
+    where nothing took the hook's name; remove it when the hook there now is the same; else keep both, saying
+    why (putting it back would lose the hook there now, removing it would lose it)."""
+    path, chained = directory / hook, directory / (hook + CHAINED_SUFFIX)
+    if not _left_behind(directory, hook):
+        return []
+    if not (path.is_symlink() or path.exists()):
+        os.rename(chained, path)
+        return [HookChange(hook, "restored", path)]
+    if _same_hook(path, chained):
+        chained.unlink()
+        return [HookChange(hook, "removed", chained, f"the same hook as {hook}, which replaced tracertm's script")]
+    return [HookChange(hook, "kept", chained,
+                       f"not put back: another hook replaced tracertm's script as {hook}, and differs from it; keep "
+                       f"what you need of it in {hook} and delete it")]
 
 
 def _refuse_shared(top: Path, directory: Path, project: str, touched: Sequence[str]) -> None:
@@ -501,6 +554,7 @@ def install(
     interpreter = python or sys.executable
     _refuse_shared(top, directory, project,
                    [hook for hook in MANAGED if _touches(directory, hook, hook in wanted, interpreter, project)])
+    _refuse_taken(directory, wanted)
     _make_hooks_dir(top, directory)
     changes: list[HookChange] = []
     for hook in MANAGED:
@@ -527,6 +581,8 @@ def uninstall(path: str | os.PathLike[str] | None = None) -> list[HookChange]:
     changes: list[HookChange] = []
     for hook in MANAGED:
         changes += _drop_one(directory, hook, project) if runs else _uninstall_one(directory, hook)
+    for hook in MANAGED:  # (whichever project they were chained for: no script of ours runs them)
+        changes += _orphan(directory, hook)
     return changes
 
 
