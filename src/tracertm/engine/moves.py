@@ -238,4 +238,4 @@ def named_after(number: str, path: str) -> bool:
 def _order(number: str) -> tuple[int, str]:
     """Documents of one file in file order: ``X`` before ``X#2`` before ``X#10``."""
     base, _, position = number.rpartition("#")
-    return (int(position), base) if base and position.isdigit() else (1, number)
+    return (int(position), base) if base and position.isdecimal() else (1, number)  # ("²" is no int)

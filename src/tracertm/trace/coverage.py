@@ -362,7 +362,8 @@ def natural(text: str) -> tuple[Any, ...]:
     """The rows' order: ``REQ-2`` before ``REQ-10``."""
     import re
 
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+    # isdecimal, not isdigit: "²" is a digit to isdigit() but no int (and no \d): an ADR numbered "1²" is text there.
+    return tuple(int(p) if p.isdecimal() else p for p in re.split(r"(\d+)", text))
 
 
 def order(ident: str) -> tuple[Any, ...]:
