@@ -76,7 +76,8 @@ def _old_rows(conn: Any) -> list[tuple[Any, ...]]:
 
 
 def _old_uses(session: Any, definition: StepDefinition) -> list[dict[str, Any]]:
-    """``definition_uses`` as 0016 computed it, from the old rows."""
+    """``definition_uses`` as 0016 computed it, from the old rows (steps of no Examples row line last on both
+    databases, as it sorts them now: they followed each database's order of NULL)."""
     import json
 
     m = _OLD.c
@@ -85,7 +86,7 @@ def _old_uses(session: Any, definition: StepDefinition) -> list[dict[str, Any]]:
                Feature.feature_number, Feature.source_path)
         .join(Scenario, m.scenario_id == Scenario.id).join(Feature, Scenario.feature_id == Feature.id)
         .where(m.step_definition_id == definition.id)
-        .order_by(Feature.source_path, m.line, m.row_line, Scenario.scenario_number, m.id)
+        .order_by(Feature.source_path, m.line, m.row_line.nulls_last(), Scenario.scenario_number, m.id)
     )
     return [{"feature": feature, "scenario": scenario, "path": path, "line": line, "row_line": row_line,
              "keyword": keyword, "text": text, "status": status,
@@ -94,7 +95,7 @@ def _old_uses(session: Any, definition: StepDefinition) -> list[dict[str, Any]]:
 
 
 def _old_steps(session: Any, scenario: Scenario, shorts: dict[uuid.UUID, str]) -> list[dict[str, Any]]:
-    """``scenario_steps`` as 0016 computed it, from the old rows."""
+    """``scenario_steps`` as 0016 computed it, from the old rows (steps of no row line last, as ``_old_uses``)."""
     import json
 
     m = _OLD.c
@@ -102,7 +103,7 @@ def _old_steps(session: Any, scenario: Scenario, shorts: dict[uuid.UUID, str]) -
         select(m.position, m.line, m.row_line, m.keyword, m.step_text, m.status, m.arguments, StepDefinition)
         .outerjoin(StepDefinition, m.step_definition_id == StepDefinition.id)
         .where(m.scenario_id == scenario.id)
-        .order_by(m.row_line, m.position, m.id)
+        .order_by(m.row_line.nulls_last(), m.position, m.id)
         .execution_options(include_deleted=True)
     )
     steps: dict[tuple[Any, int], dict[str, Any]] = {}

@@ -32,7 +32,8 @@ from tracertm.errors import Diagnostic
 from tracertm import kinds
 from tracertm.kinds import NUMBER_COLUMN
 from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
-from tracertm.models.types import code_points, utcnow
+from tracertm.models.link import shown_order
+from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions, SpecRecord
 from tracertm.engine.adr_links import Reread, _renamed_adrs, _resolve_adrs, adr_names
 from tracertm.engine.apply import iter_chunks
@@ -436,12 +437,9 @@ def dangling_finding(
 
 
 def _dangling_order() -> tuple[Any, ...]:
-    """The order of dangling-link warnings, the same on every database: text by code point (``code_points``: not a
-    PostgreSQL database's collation), and total — a feature's link and its scenario's share a path, line and target,
-    and fell in whatever order a plan read them."""
-    t = LINKS.c
-    return (code_points(t.source_path), t.source_line, code_points(t.target_ref), code_points(t.source_ref),
-            code_points(t.link_type))
+    """The order of dangling-link warnings: ``models.link.shown_order``, as ``status`` lists them — the same on
+    every database (text by code point, links of no file last) and total."""
+    return shown_order(LINKS.c)
 
 
 def _dangling_to(conn: Connection, project_id: uuid.UUID, refs: Sequence[tuple[str, str]]) -> list[Diagnostic]:

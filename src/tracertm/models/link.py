@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracertm.models.base import Base, TimestampMixin
-from tracertm.models.types import GUID, UTCDateTime
+from tracertm.models.types import GUID, UTCDateTime, code_points
 
 
 class LinkType(enum.StrEnum):
@@ -140,7 +140,18 @@ class ParkedReview(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+def shown_order(t: Any) -> tuple[Any, ...]:
+    """The order a project's links are shown in by file (``status``' suspect and dangling links, a sync's
+    dangling-link warnings), over the links' columns ``t`` (``Link.__table__.c``): by file, line, target, source,
+    type and the target's kind, text by code point (``code_points``), then the link's number. Links of no file
+    (``source_path`` NULL) come last on every database: SQLite sorts NULL first, PostgreSQL last. Total, and by
+    content before the number: a feature's link and its scenario's share a path, line and target, and the
+    numbers follow the order a sync inserted them in, which a plan gave."""
+    return (code_points(t.source_path).nulls_last(), t.source_line, code_points(t.target_ref),
+            code_points(t.source_ref), code_points(t.link_type), code_points(t.target_kind), t.id)
+
+
 __all__ = [
     "DANGLING_LINKS", "SUSPECT_LINKS", "TARGET_RECORD_KINDS", "Link", "LinkType", "ParkedReview", "dangling",
-    "suspect",
+    "shown_order", "suspect",
 ]

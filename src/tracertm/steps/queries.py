@@ -98,8 +98,8 @@ def find_definition(session: Session, project: Project, ident: str) -> StepDefin
 
 def definition_uses(session: Session, definition: StepDefinition) -> list[dict[str, Any]]:
     """The executed steps linked to a definition (defined or ambiguous), feature order: by file, line, Examples row
-    line, scenario number (files and numbers by code point, whatever the database's collation; an Examples row line
-    of NULL where the database sorts NULL), then in the order the rows were written."""
+    line, scenario number (files and numbers by code point, whatever the database's collation; a feature of no file
+    and a row of no line last, on every database: ``_ROW_LAST``), then in the order the rows were written."""
     hex_id = definition.id.hex
     query = (
         select(ScenarioSteps.steps, Scenario.scenario_number, Feature.feature_number, Feature.source_path)
@@ -107,11 +107,11 @@ def definition_uses(session: Session, definition: StepDefinition) -> list[dict[s
         .join(Feature, Scenario.feature_id == Feature.id)
         # The scenarios whose steps name the definition (its id appears nowhere else in their JSON).
         .where(cast(ScenarioSteps.steps, Text).contains(hex_id))
-        .order_by(code_points(Feature.source_path), code_points(Scenario.scenario_number), ScenarioSteps.id)
+        .order_by(code_points(Feature.source_path).nulls_last(), code_points(Scenario.scenario_number),
+                  ScenarioSteps.id)
     )
     if definition.project_id is not None:
         query = query.where(ScenarioSteps.project_id == definition.project_id)
-    nulls_first = session.get_bind().dialect.name != "postgresql"
     found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     path_rank = number_rank = -1
     last_path: Any = object()
@@ -126,8 +126,7 @@ def definition_uses(session: Session, definition: StepDefinition) -> list[dict[s
             for definition_hex, arguments in matches:
                 if definition_hex != hex_id:
                     continue
-                row_key = (0 if nulls_first else 1, 0) if row_line is None else (1 if nulls_first else 0, row_line)
-                found.append(((path_rank, line, row_key, number_rank, order, position), {
+                found.append(((path_rank, line, _row_key(row_line), number_rank, order, position), {
                     "feature": feature, "scenario": scenario, "path": path, "line": line, "row_line": row_line,
                     "keyword": keyword, "text": text, "status": status, "arguments": list(arguments or ()),
                 }))
@@ -164,22 +163,25 @@ def scenarios_steps(session: Session, project_id: uuid.UUID,
             .where(StepDefinition.id.in_([uuid.UUID(hex=h) for h in chunk]))
             .execution_options(include_deleted=True)
         ).all())
-    nulls_first = session.get_bind().dialect.name != "postgresql"
-    return {scenario_id: _steps_shown(steps, definitions, nulls_first) for scenario_id, steps in stored.items()}
+    return {scenario_id: _steps_shown(steps, definitions) for scenario_id, steps in stored.items()}
 
 
-def _steps_shown(steps: list[list[Any]], definitions: dict[str, tuple[StepDefinition, int | None]],
-                 nulls_first: bool) -> list[dict[str, Any]]:
-    """A scenario's stored steps as shown: in line order (an outline's Examples rows where the database sorts
-    NULL), each with the ``definitions`` (by hex id: the row and its ``STEP-n`` number) it matched."""
+def _row_key(row_line: int | None) -> tuple[int, int]:
+    """Where a step of the Examples row at ``row_line`` sorts among the others: by the row's line, and a step of no
+    row line (a plain scenario's; an outline's whose stored text shows no row lines) after those with one, on every
+    database, as the lists put empty values last (``repositories.keyset``). It followed the database's order of
+    NULL, which SQLite puts first and PostgreSQL last: a Background step's uses in a plain scenario and in an
+    outline's rows came in two orders."""
+    return (1, 0) if row_line is None else (0, row_line)
 
-    def order(step: list[Any]) -> tuple[Any, ...]:
-        row_line = step[2]
-        row_key = (0 if nulls_first else 1, 0) if row_line is None else (1 if nulls_first else 0, row_line)
-        return (row_key, step[0])
 
+def _steps_shown(steps: list[list[Any]],
+                 definitions: dict[str, tuple[StepDefinition, int | None]]) -> list[dict[str, Any]]:
+    """A scenario's stored steps as shown: in line order (an outline's Examples rows by ``_row_key``), each with
+    the ``definitions`` (by hex id: the row and its ``STEP-n`` number) it matched."""
     out: list[dict[str, Any]] = []
-    for position, line, row_line, keyword, text, status, matches in sorted(steps, key=order):
+    for position, line, row_line, keyword, text, status, matches in sorted(
+            steps, key=lambda step: (_row_key(step[2]), step[0])):
         step = {"line": line, "row_line": row_line, "keyword": keyword, "text": text, "status": status,
                 "definitions": []}
         for definition_hex, arguments in matches:  # an ambiguous step's candidates in file order

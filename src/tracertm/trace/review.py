@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.errors import ConflictError, Diagnostic, UsageError
 from tracertm.models import Link, Project
-from tracertm.models.link import TARGET_RECORD_KINDS, dangling, suspect
+from tracertm.models.link import TARGET_RECORD_KINDS, dangling, shown_order, suspect
 from tracertm.models.types import code_points, unindexed
 
 RECORD_KINDS = TARGET_RECORD_KINDS
@@ -222,13 +222,16 @@ def describe(link: Mapping[str, Any]) -> str:
 
 def record_links(session: Session, project: Project, kind: str, row: Any) -> dict[str, list[dict[str, Any]]]:
     """The links of one record: ``outgoing`` (it is the source) and ``incoming`` (it is the target)."""
+    # Total orders, by content before the number (which follows a sync's plan): a reference written twice to one
+    # ADR (``ADR-0008`` and ``ADR-0008-use-x``) gives one source two links of one type to one target.
     outgoing = session.execute(
         select(Link).where(Link.project_id == project.id, Link.source_id == row.id)
-        .order_by(code_points(Link.link_type), code_points(Link.target_ref))
+        .order_by(code_points(Link.link_type), code_points(Link.target_ref), code_points(Link.target_kind), Link.id)
     ).scalars()
     incoming = session.execute(  # by the target's index, not the project's (``unindexed``: migration 0031)
         select(Link).where(unindexed(Link.project_id) == project.id, Link.target_id == row.id)
-        .order_by(code_points(Link.source_ref), code_points(Link.link_type))
+        .order_by(code_points(Link.source_ref), code_points(Link.link_type), code_points(Link.source_kind),
+                  code_points(Link.target_ref), Link.id)
     ).scalars()
     out = [as_dict(x) for x in outgoing]
     into = [as_dict(x) for x in incoming]  # (to the record: never dangling)
@@ -243,7 +246,7 @@ def summary(session: Session, project: Project, limit: int = 50) -> dict[str, An
     def first(state: Any) -> list[dict[str, Any]]:
         return [as_dict(x) for x in session.execute(
             select(Link).where(Link.project_id == project.id, state)
-            .order_by(code_points(Link.source_path), Link.source_line, code_points(Link.target_ref), Link.id)
+            .order_by(*shown_order(Link.__table__.c))
             .limit(limit)
         ).scalars()]
 
@@ -347,8 +350,11 @@ def review(
         else:
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
-    found = session.execute(
-        query.order_by(code_points(Link.source_ref), code_points(Link.target_ref))).scalars().all()
+    # Total: a source's links of two types to one target (supersedes and related) tied, and came in an order of
+    # the database's plan.
+    found = session.execute(query.order_by(
+        code_points(Link.source_ref), code_points(Link.target_ref), code_points(Link.link_type),
+        code_points(Link.source_kind), code_points(Link.target_kind), Link.id)).scalars().all()
     # Checked before anything is written: a review of several links is all or nothing.
     check_version(session, found, expected, option)
     before = [as_dict(x) for x in found]
