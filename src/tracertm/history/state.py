@@ -131,10 +131,13 @@ def load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader) 
     out.scenarios = db_state.load_scenarios(session, [c.id for (k, _), c in out.current.items() if k == "feature"])
     rev = SpecRevision.__table__.c
     created: dict[str, tuple[str | None, dt.datetime]] = {}
+    # The first creation of each number by a commit (the date README promises: the commit that created the ADR);
+    # a work tree's creation (no commit date) only where no commit created it, dated by that sync. NULLs last
+    # explicitly (SQLite sorts them first, PostgreSQL last), and ``seq``, ``id`` settle ties: one answer on both.
     for c in conn.execute(
         select(rev.number, rev.commit_sha, rev.committed_at, rev.created_at)
         .where(rev.project_id == project_id, rev.entity_type == "adr", rev.change == "created")
-        .order_by(rev.committed_at, rev.created_at)
+        .order_by(rev.committed_at.nulls_last(), rev.created_at, rev.seq.nulls_last(), rev.id)
     ):
         created.setdefault(c.number, (c.commit_sha, c.committed_at or c.created_at))
     dates = git.commit_dates(reader, [sha for sha, _ in created.values() if sha])
