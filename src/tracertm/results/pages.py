@@ -196,10 +196,10 @@ def _newest_run(session: Session, project: Project) -> uuid.UUID | None:
     from sqlalchemy import select
 
     from tracertm.models import TestRun
+    from tracertm.results.queries import newest_first
 
     newest: uuid.UUID | None = session.execute(
-        select(TestRun.id).where(TestRun.project_id == project.id)
-        .order_by(TestRun.imported_at.desc(), TestRun.id.desc()).limit(1)
+        select(TestRun.id).where(TestRun.project_id == project.id).order_by(*newest_first()).limit(1)
     ).scalar_one_or_none()
     return newest
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tracertm.repositories.keyset import Key
 
 __all__ = [
-    "coverage", "get_run", "list_results", "list_runs", "prune", "run_dict", "runs_page",
+    "coverage", "get_run", "list_results", "list_runs", "newest_first", "prune", "run_dict", "runs_page",
     "scenario_results", "scenarios_results", "unmatched",
 ]
 
@@ -48,8 +48,17 @@ def list_runs(session: Session, project: Project, *, since: dt.datetime | None =
     query = select(TestRun).where(TestRun.project_id == project.id)
     if since is not None:
         query = query.where(TestRun.imported_at >= since)
-    runs = session.execute(query.order_by(TestRun.imported_at.desc())).scalars()
+    runs = session.execute(query.order_by(*newest_first())).scalars()
     return [run_dict(run) for run in runs]
+
+
+def newest_first() -> tuple[Any, Any]:
+    """The runs' order, newest first: by import time, then by id, as the runs' pages (``runs_page``) and the newest
+    run of ``results list`` (``pages._newest_run``). The id makes it total: the runs one transaction imports
+    (``import_results`` into a caller's session, committed once) share PostgreSQL's ``now()``."""
+    from tracertm.models import TestRun
+
+    return TestRun.imported_at.desc(), TestRun.id.desc()
 
 
 def run_dict(run: Any) -> dict[str, Any]:
@@ -163,7 +172,7 @@ def list_results(
         query = query.where(TestRun.imported_at >= since)
     else:
         newest = session.execute(
-            select(TestRun.id).where(TestRun.project_id == project.id).order_by(TestRun.imported_at.desc()).limit(1)
+            select(TestRun.id).where(TestRun.project_id == project.id).order_by(*newest_first()).limit(1)
         ).scalar_one_or_none()
         if newest is None:
             return []
@@ -172,7 +181,7 @@ def list_results(
         query = query.where(TestResult.status == status)
     out = []
     for result, run, test, scenario, feature in session.execute(
-        query.order_by(TestRun.imported_at.desc(), code_points(TestCase.test_case_number))
+        query.order_by(*newest_first(), code_points(TestCase.test_case_number))
     ).all():
         out.append({
             "run": str(run.id), "run_name": run.name, "commit": run.commit_sha, "imported_at": _iso(run.imported_at),
@@ -216,8 +225,9 @@ def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
 
 
 def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_WINDOW) -> int:
-    """Delete all but the newest ``keep`` runs of the project (their results go with them) and recompute the
-    statistics of the scenarios those runs touched. Returns how many runs were deleted."""
+    """Delete all but the newest ``keep`` runs of the project (in ``newest_first``'s order: those ``results runs``
+    lists first) and recompute the statistics of the scenarios those runs touched. Returns how many runs were
+    deleted."""
     from sqlalchemy import delete, select
 
     from tracertm.errors import UsageError
@@ -227,7 +237,7 @@ def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_W
         raise UsageError(f"--keep {keep}: must be 0 or more")
     old = session.execute(
         select(TestRun.id).where(TestRun.project_id == project.id)
-        .order_by(TestRun.imported_at.desc(), TestRun.id).offset(keep)
+        .order_by(*newest_first()).offset(keep)
     ).scalars().all()
     if not old:
         return 0
