@@ -206,9 +206,11 @@ class Records:
                     break
         if not named:
             return []
+        # Every project's slugged ADRs of one id tie by number: then by project name, by code point, on both
+        # databases (not the order a plan reads the rows in).
         rows = self.session.execute(
-            select(self.kind.model).where(or_(*named)).order_by(code_points(number))
-            .execution_options(include_deleted=True)
+            select(self.kind.model).join(Project, Project.id == t.c.project_id).where(or_(*named))
+            .order_by(code_points(number), code_points(Project.name)).execution_options(include_deleted=True)
         ).scalars()
         return builtins.list(rows)
 
