@@ -352,7 +352,8 @@ def test_a_junit_line_of_thousands_of_digits_is_absent() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.none(), st.text("0123456789²٣a-", max_size=25)))
 def test_junit_lines_are_read_as_before(line: str | None) -> None:
-    assert junit._line(line) == (int(line) if line and line.isascii() and line.isdigit() else None)
+    readable = line and line.isascii() and line.isdigit() and len(line.lstrip("0")) <= 18  # (no file has a longer line)
+    assert junit._line(line) == (int(line) if readable else None)
 
 
 def test_defaultdict_lookups_add_no_feature_names() -> None:
