@@ -73,7 +73,7 @@ def run(smoke: bool = False, *, verbose: bool = False) -> list[dict[str, Any]]:
     from tracertm.schemas.records import to_read
 
     say = print if verbose else (lambda *a, **k: None)
-    runs = 20 if smoke else 200
+    runs = 5 if smoke else 200  # smoke: the rows come out, not their figures
     scratch = Path(tempfile.mkdtemp(prefix="tracertm-api-bench-"))
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
     proc: subprocess.Popen[bytes] | None = None

@@ -290,7 +290,7 @@ def run(smoke: bool = False, *, commits: int | None = None, files: int | None = 
     """Generate, backfill, time the naive way; return rows ``{name, value, unit, target, detail}``."""
     commits = commits or (40 if smoke else 1000)
     files = files or (60 if smoke else 3000)
-    naive_commits = min(commits, naive_commits or (10 if smoke else 50))
+    naive_commits = min(commits, naive_commits or (3 if smoke else 50))
     say = print if verbose else (lambda *a, **k: None)
     scratch = Path(tempfile.mkdtemp(prefix="tracertm-bench-"))
     env_backup = {k: os.environ.get(k) for k in ("GIT_CONFIG_NOSYSTEM",)}
@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; finishes in a few seconds")
     parser.add_argument("--commits", type=int, help="commits to generate (default 1000; smoke 40)")
     parser.add_argument("--files", type=int, help="spec files (default 3000; smoke 60)")
-    parser.add_argument("--naive-commits", type=int, help="commits the naive way is timed on (default 50; smoke 10)")
+    parser.add_argument("--naive-commits", type=int, help="commits the naive way is timed on (default 50; smoke 3)")
     parser.add_argument("--database-url", help="database for both runs (default: fresh SQLite files)")
     parser.add_argument("--no-real-size", action="store_true", help="skip the real-size history (9,000 commits)")
     args = parser.parse_args(argv)

@@ -138,7 +138,7 @@ def _load() -> str:
 
 def run(smoke: bool = False, *, runs: int | None = None, keep: Path | None = None) -> list[dict[str, Any]]:
     per_kind = 100 if smoke else 2000
-    n_runs = runs if runs is not None else (3 if smoke else 5)
+    n_runs = runs if runs is not None else (1 if smoke else 5)
     with tempfile.TemporaryDirectory(prefix="tracertm-check-bench-") as tmp:
         repo = (keep or Path(tmp)) / "repo"
         if keep and repo.exists():
@@ -230,7 +230,7 @@ def run(smoke: bool = False, *, runs: int | None = None, keep: Path | None = Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="300 spec files instead of 6,000 (seconds)")
-    parser.add_argument("--runs", type=int, help="timed runs per measurement (default 5, smoke 3)")
+    parser.add_argument("--runs", type=int, help="timed runs per measurement (default 5, smoke 1)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate the repository in DIR/repo and keep it")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)

@@ -55,7 +55,7 @@ def _percentile(values: list[float], pct: float) -> float:
 
 
 def run(smoke: bool = False, *, edits: int | None = None, database_url: str | None = None) -> list[dict[str, Any]]:
-    n_edits = edits if edits is not None else (5 if smoke else 30)
+    n_edits = edits if edits is not None else (2 if smoke else 30)
     burst = 100 if smoke else 500
     with tempfile.TemporaryDirectory(prefix="tracertm-watch-bench-") as tmp:
         repo = Path(tmp) / "repo"
@@ -128,7 +128,7 @@ def run(smoke: bool = False, *, edits: int | None = None, database_url: str | No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="a few edits only (seconds)")
-    parser.add_argument("--edits", type=int, help="number of single-file edits (default 30, smoke 5)")
+    parser.add_argument("--edits", type=int, help="number of single-file edits (default 30, smoke 2)")
     parser.add_argument("--database-url", help="database to use (default: SQLite in a temporary folder)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)

@@ -62,7 +62,7 @@ def run(smoke: bool = False) -> list[dict[str, Any]]:
     from tracertm.web import pages
     from tracertm.web.render import environment
 
-    runs = 15 if smoke else 101
+    runs = 5 if smoke else 101
     with tempfile.TemporaryDirectory(prefix="tracertm-web-bench-") as tmp:
         work = Path(tmp)
         root = work / "repo"
