@@ -337,7 +337,11 @@ def _newest_results(session: Session, scenario_ids: list[uuid.UUID],
                     limit: int) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
     """The newest ``limit`` results of each of ``scenario_ids`` from all their results, as ``scenarios_results``
     shows them ((run, status, example row, message, test case number); the run's figures by name): by the run's
-    time, then its import, then the test case — for scenarios the newest runs walked did not answer."""
+    time, then its import, then its id, then the test case — for scenarios the newest runs walked did not answer.
+    The runs come in the walk's order (``stats.walk``, the statistics' ``ix_test_runs_project_id_when``), the id
+    ascending, so a scenario's results read either way are the same list, led by the run ``last_status`` names;
+    without the id, the runs one transaction imported (one ``imported_at`` on PostgreSQL, no time of their own)
+    came in the order the plan read their results."""
     from sqlalchemy import func, select
 
     from tracertm.models import TestCase, TestResult, TestRun
@@ -352,7 +356,7 @@ def _newest_results(session: Session, scenario_ids: list[uuid.UUID],
                    TestCase.test_case_number, TestRun.commit_sha, TestRun.name, TestRun.finished_at,
                    TestRun.started_at, TestRun.imported_at,
                    func.row_number().over(partition_by=TestResult.scenario_id, order_by=(
-                       when.desc(), TestRun.imported_at.desc(), code_points(TestCase.test_case_number)
+                       when.desc(), TestRun.imported_at.desc(), TestRun.id, code_points(TestCase.test_case_number)
                    )).label("rank"))
             .join(TestRun, TestResult.run_id == TestRun.id)
             .join(TestCase, TestResult.test_case_id == TestCase.id)
