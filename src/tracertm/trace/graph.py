@@ -87,9 +87,7 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
         k, row = find_any(session, project, ident)
         kind = k.name
     except NotFound:
-        known = session.execute(
-            select(Link.target_kind).where(Link.project_id == project.id, Link.target_ref == ident).limit(1)
-        ).scalar_one_or_none()
+        known = _target_kind(session, project, ident)
         if known is None:  # (NotFound: the API answers 404, as for an unknown record)
             listing, matrix = command("list", "KIND", project=project.name), command("matrix", project=project.name)
             raise NotFound(
@@ -102,6 +100,20 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
     if kind == "test_case":
         return ("test_case", clip_ref(row.test_case_number)), row.id
     return (kind, str(getattr(row, NUMBER_COLUMN[kind]))), row.id
+
+
+def _target_kind(session: Session, project: Project, ident: str) -> str | None:
+    """The kind of node an id no record has stands for, from the links to it (None: no link names it).
+
+    One id can be the target of links of two kinds: a ``requirement_pattern`` that takes Jira-style keys matches
+    ``ADR-0009`` too, so a text that mentions a missing ADR-0009 links it as an ADR (dangling) and covers it as a
+    requirement. The requirement wins, the id's one existing meaning (requirements are never records), as a record's
+    own kind wins when one has the id; any other tie by the kind's name, so the root is the same on every database
+    (the first link the database returned was either)."""
+    kinds = session.execute(
+        select(Link.target_kind).where(Link.project_id == project.id, Link.target_ref == ident).distinct()
+    ).scalars().all()
+    return min(kinds, key=lambda kind: (kind != "requirement", kind), default=None)
 
 
 def build(session: Session, project: Project, ident: str, depth: int = 2, limit: int | None = None,
