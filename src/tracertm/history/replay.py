@@ -382,11 +382,13 @@ class Replay:
             files, scope = {**files, **again}, scope | held.keys()
         db_files = {p: state.files[p] for p in scope if p in state.files}
         parsed: dict[str, Outcome] = {
-            p: self._with_dates(self.cache[(f.kind, p, f.blob_sha)], commit)
-            for p, f in files.items() if f.error is None
+            p: self.cache[(f.kind, p, f.blob_sha)] for p, f in files.items() if f.error is None
         }
         for kind, old_number, new_number in pair_moves(self._moves(files, scope, parsed), parsed, state.current):
             state.renumber(kind, old_number, new_number)
+        # Dated once renumbered: a renamed ADR takes the date of the commit that created it, which ``renumber``
+        # carried to its new number (dated before, its ``moved`` revision had the renaming commit's date).
+        parsed = {p: self._with_dates(outcome, commit) for p, outcome in parsed.items()}
         keys: set[tuple[str, str]] = set()
         for outcome in parsed.values():
             if isinstance(outcome, ParseResult):
