@@ -13,7 +13,7 @@ row, ``show`` and the edit's snapshot. SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -39,7 +39,7 @@ def _created(repo: GitRepo) -> None:
     repo.commit("use-x", date="2024-01-02T10:00:00+00:00")
 
 
-def _renamed_and_edited(repo: GitRepo, after_rename: Any = None) -> None:
+def _renamed_and_edited(repo: GitRepo, after_rename: Callable[[], None] | None = None) -> None:
     repo.git("mv", OLD, NEW)
     repo.commit("rename", date="2024-01-05T10:00:00+00:00")
     if after_rename is not None:
@@ -80,3 +80,38 @@ def test_a_backfill_dates_the_move_of_an_undated_adr_by_the_commit_that_created_
         engine.dispose()
     assert _snapshot_dates(database_url) == [
         (1, "created", "2024-01-02"), (2, "moved", "2024-01-02"), (3, "updated", "2024-01-02")]
+
+
+@pytest.mark.parametrize("synced", ["hook", "plain"])
+def test_a_merging_backfill_dates_a_renamed_adr_as_a_backfill_from_scratch(
+        git_repo: GitRepo, database_url: str, other_database_url: str, monkeypatch: pytest.MonkeyPatch,
+        synced: str) -> None:
+    """The rename synced by a hook's ``sync --ref HEAD`` (the merge stands on the hook's rows: ``history.synced``)
+    or by a plain sync of the clean work tree (the merge replays the history and grafts it), then an edit no sync
+    read: the merged database is the one a backfill from scratch writes, the dates, ``show`` and ``history`` too."""
+    monkeypatch.chdir(git_repo.path)
+    _created(git_repo)
+    engine = db.make_engine(database_url)
+    try:
+        backfill(git_repo.path, engine=engine, project="p")
+        def sync_the_rename() -> None:
+            if synced == "hook":
+                sync(git_repo.path, ref="HEAD", engine=engine, project="p", trigger="hook")
+            else:
+                sync(git_repo.path, engine=engine, project="p")
+
+        _renamed_and_edited(git_repo, sync_the_rename)
+        assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
+        merged = _state(engine)
+    finally:
+        engine.dispose()
+    scratch = db.make_engine(other_database_url)
+    try:
+        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
+        assert merged == _state(scratch)
+    finally:
+        scratch.dispose()
+    assert _shown(database_url, monkeypatch) == _shown(other_database_url, monkeypatch)
+    assert _shown(database_url, monkeypatch)[0] == "2024-01-02"
+    assert [(change, when) for _, change, when in _snapshot_dates(database_url)] == [
+        ("created", "2024-01-02"), ("moved", "2024-01-02"), ("updated", "2024-01-02")]

@@ -109,7 +109,6 @@ def load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader) 
     from sqlalchemy import select
 
     from tracertm.engine import state as db_state
-    from tracertm.models import SpecRevision
 
     out = HistoryState(files=db_state.load_files(session, project_id))
     out.lost = {path for path, row in out.files.items() if must_reparse(row)}
@@ -129,18 +128,51 @@ def load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader) 
             if r.source_path:
                 out.by_path.setdefault(r.source_path, set()).add((kind, r.number))
     out.scenarios = db_state.load_scenarios(session, [c.id for (k, _), c in out.current.items() if k == "feature"])
-    rev = SpecRevision.__table__.c
-    created: dict[str, tuple[str | None, dt.datetime]] = {}
-    # The first creation of each number by a commit (the date README promises: the commit that created the ADR);
-    # a work tree's creation (no commit date) only where no commit created it, dated by that sync. NULLs last
-    # explicitly (SQLite sorts them first, PostgreSQL last), and ``seq``, ``id`` settle ties: one answer on both.
-    for c in conn.execute(
-        select(rev.number, rev.commit_sha, rev.committed_at, rev.created_at)
-        .where(rev.project_id == project_id, rev.entity_type == "adr", rev.change == "created")
-        .order_by(rev.committed_at.nulls_last(), rev.created_at, rev.seq.nulls_last(), rev.id)
-    ):
-        created.setdefault(c.number, (c.commit_sha, c.committed_at or c.created_at))
+    adrs = {c.id: number for (kind, number), c in out.current.items() if kind == "adr"}
+    created = _creations(session, project_id, adrs)
     dates = git.commit_dates(reader, [sha for sha, _ in created.values() if sha])
     for number, (sha, when) in created.items():
         out.adr_created[number] = dates.get(sha or "", when.date())
+    return out
+
+
+# A creation: the commit that wrote it (None: a sync of the work tree) and its time (the commit's, else the sync's).
+_Creation = tuple[str | None, dt.datetime]
+
+
+def _creations(session: Session, project_id: uuid.UUID, rows: Mapping[uuid.UUID, str]) -> dict[str, _Creation]:
+    """The creation that dates each ADR row of ``rows`` (id → its number now), by that number: what the replay's
+    ``adr_created`` holds for it, where a backfill from scratch would have come by then.
+
+    The row's own first creation by a commit: the replay moves that date with the record when its file is renamed
+    (``HistoryState.renumber``: ``use-x`` became ``use-y``), so the date is the row's, not its number's — keyed by
+    the number the revision was written under, the renamed ADR had none and a later edit was dated by its commit.
+    Else the first creation of its number by a commit (an id created twice: its file renamed, a new file under the
+    old name synced from the work tree, which a history without that sync reads as the same record), else the work
+    tree's, dated by that sync. Numbers no row has now (renamed away) are left out, as ``renumber`` pops them."""
+    from sqlalchemy import select
+
+    from tracertm.models import SpecRevision
+
+    rev = SpecRevision.__table__.c
+    by_row: dict[uuid.UUID, _Creation] = {}
+    by_number: dict[str, _Creation] = {}
+    first: dict[str, _Creation] = {}
+    # Commit dates first (the date README promises: the commit that created the ADR); NULLs last explicitly (SQLite
+    # sorts them first, PostgreSQL last), and ``seq``, ``id`` settle ties: one answer on both.
+    for c in session.connection().execute(
+        select(rev.entity_id, rev.number, rev.commit_sha, rev.committed_at, rev.created_at)
+        .where(rev.project_id == project_id, rev.entity_type == "adr", rev.change == "created")
+        .order_by(rev.committed_at.nulls_last(), rev.created_at, rev.seq.nulls_last(), rev.id)
+    ):
+        creation = (c.commit_sha, c.committed_at or c.created_at)
+        first.setdefault(c.number, creation)
+        if c.committed_at is not None:
+            by_row.setdefault(c.entity_id, creation)
+            by_number.setdefault(c.number, creation)
+    out: dict[str, _Creation] = {}
+    for row_id, number in rows.items():
+        found = by_row.get(row_id) or by_number.get(number) or first.get(number)
+        if found is not None:
+            out[number] = found
     return out
