@@ -215,15 +215,26 @@ MAX_PROJECT_CURSOR = 4096
 
 def project_cursor(name: str) -> str:
     """The cursor of the project list's page after the project ``name``."""
-    return "p." + base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+    return text_cursor("p.", name)
 
 
 def project_after(cursor: str) -> str:
     """The project name a project-list cursor continues after (``project_cursor``'s), or 400."""
+    return text_after(cursor, "p.")
+
+
+def text_cursor(prefix: str, last: str) -> str:
+    """A cursor of a list ordered by text (the project list's names, the matrix's row ids): ``prefix`` (two
+    characters naming the list) and the previous page's last text, base64url-encoded."""
+    return prefix + base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
+
+
+def text_after(cursor: str, prefix: str) -> str:
+    """The text a ``text_cursor`` of ``prefix``'s list continues after, or 400 (a cursor of another list too)."""
     try:
-        if not cursor.startswith("p.") or not cursor.isascii():
+        if not cursor.startswith(prefix) or not cursor.isascii():
             raise ValueError(cursor)
-        data = cursor[2:]
+        data = cursor[len(prefix):]
         return base64.b64decode(data + "=" * (-len(data) % 4), altchars=b"-_", validate=True).decode()
     except ValueError:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
         raise ApiProblem(400, "cursor: not a cursor of this list; use the previous page's Link header",

@@ -21,7 +21,6 @@ edits move a target's version, not the content a link points at (``trace.review.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable, Collection
 from typing import Annotated, Any, TypeVar
@@ -35,7 +34,7 @@ from tracertm import db
 from tracertm.api.bodies import model_body, openapi
 from tracertm.api.deps import (
     DEFAULT_PAGE, MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader, tag_list,
-    weakly_listed, writer,
+    text_after, text_cursor, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.writes import RENAME_ATTEMPTS, write_place
@@ -488,28 +487,21 @@ def _step_target(session: Session, project: Project, target: str | None) -> str 
     return clip_ref(definition.step_number) if definition is not None and definition.step_number else target
 
 
-# A matrix page's cursor: the origin's letter and the last row's id, base64url-encoded (an id may hold any character,
-# and a cursor is ASCII as the ``Link`` header is), as the project list's cursor carries the last name.
+# A matrix page's cursor (``deps.text_cursor``): the origin's letter and the last row's id, as the project list's
+# cursor carries the last name.
 _MATRIX_CURSOR = {"requirements": "r.", "adrs": "a."}
 MAX_MATRIX_CURSOR = 4096
 
 
 def _matrix_cursor(origin: str, last: str) -> str:
     """The cursor of the matrix's page (``from=origin``) after the row ``last``."""
-    return _MATRIX_CURSOR[origin] + base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
+    return text_cursor(_MATRIX_CURSOR[origin], last)
 
 
 def _matrix_after(cursor: str, origin: str) -> str:
     """The row id a matrix cursor continues after (``_matrix_cursor``'s), or 400 — a cursor of the other origin's
     rows too (the ``Link`` header keeps ``from``)."""
-    try:
-        if not cursor.startswith(_MATRIX_CURSOR[origin]) or not cursor.isascii():
-            raise ValueError(cursor)
-        data = cursor[2:]
-        return base64.b64decode(data + "=" * (-len(data) % 4), altchars=b"-_", validate=True).decode()
-    except ValueError:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
-        raise ApiProblem(400, "cursor: not a cursor of this list; use the previous page's Link header",
-                         kind="bad-request") from None
+    return text_after(cursor, _MATRIX_CURSOR[origin])
 
 
 def _name(request: Request, project: str) -> str:
