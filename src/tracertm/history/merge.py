@@ -1,9 +1,10 @@
 """The merge into an already-synced project.
 
 A project that already has records (synced before, without a valid checkpoint) keeps them: the history up to the
-commit the database was synced from is replayed in memory only (``simulate``); records the database knows keep their
-rows (ids, database-owned fields, content) and receive the revisions of the history *before* their first recorded
-revision (skipping commits already recorded), their ``version`` growing by the number of content changes added.
+commit the database was synced from is replayed in memory only (``simulate``); records the database knows (by their
+number, or by one they had: ``_rows_of``) keep their rows (ids, database-owned fields, content) and receive the
+revisions of the history *before* their first recorded revision (skipping commits already recorded), their
+``version`` growing by the number of content changes added.
 Records only the history knows (deleted before the first sync) get rows in their final (usually soft-deleted) state
 with their full history (``graft``). Revisions written before the backfill move behind the older history: their
 versions grow by as much as it adds, the first of them takes the change the history shows at its state (and the
@@ -97,10 +98,12 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
     keys = _final_keys(sim, state)
+    held = _rows_of(keys.values(), rows, known)
+    feature_ids |= {number: row_id for (kind, _, number), (row_id, _) in held.items() if kind == "feature"}
     for vid in sorted(sim.revisions, key=lambda v: KINDS.index(keys[v][0])):
         kind, parent, number = keys[vid]
         history = sim.revisions[vid]
-        found = rows.get((kind, parent, number))
+        found = held.get((kind, parent, number))
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
@@ -168,6 +171,53 @@ def _final_keys(sim: Simulation, state: HistoryState) -> dict[uuid.UUID, tuple[s
     return keys
 
 
+def _rows_of(keys: Collection[tuple[str, str, str]], rows: Mapping[tuple[str, str, str], tuple[uuid.UUID, int]],
+             known: Mapping[uuid.UUID, list[Any]]) -> dict[tuple[str, str, str], tuple[uuid.UUID, int]]:
+    """The database's row of each simulated record's final key (``_final_keys``): the row with that number, else
+    the row that had it last (``_former_numbers``). A sync of a work tree where a file was renamed before the commit
+    (``git mv``) moved the record to the new number, which the simulated history, ending before that commit, does not
+    know yet: matched by its current number only, the record would get a second, live row of its old number, which
+    its file (deleted already) never settles. A scenario's key names its feature by the feature's number in the
+    history, so the feature's row is found first and the scenario looked up under that row's number."""
+    former = _former_numbers(rows, known)
+    now = {row_id: key[2] for key, (row_id, _) in rows.items() if key[0] == "feature"}
+    features = {number: now[former[("feature", "", number)][1]] for kind, _, number in keys
+                if kind == "feature" and ("feature", "", number) not in rows and ("feature", "", number) in former}
+    direct: dict[tuple[str, str, str], tuple[uuid.UUID, int]] = {}
+    renamed: dict[uuid.UUID, tuple[int, tuple[str, str, str]]] = {}  # row → (seq, the key it had last)
+    for kind, parent, number in keys:
+        row_key = (kind, features.get(parent, parent) if kind == "scenario" else parent, number)
+        if row_key in rows:
+            direct[(kind, parent, number)] = rows[row_key]
+        elif row_key in former:
+            seq, row_id = former[row_key]
+            if row_id not in renamed or seq > renamed[row_id][0]:
+                renamed[row_id] = (seq, (kind, parent, number))
+    # One record per row: a row a record of the history names by its current number is that record's, whatever
+    # other record ends with one of its former numbers; of several such records, the one it had the number of last.
+    taken = {row_id for row_id, _ in direct.values()}
+    versions = {row_id: version for row_id, version in rows.values()}
+    return direct | {key: (row_id, versions[row_id]) for row_id, (_, key) in renamed.items() if row_id not in taken}
+
+
+def _former_numbers(rows: Mapping[tuple[str, str, str], tuple[uuid.UUID, int]],
+                    known: Mapping[uuid.UUID, list[Any]]) -> dict[tuple[str, str, str], tuple[int, uuid.UUID]]:
+    """The numbers the rows had before their current one (their revisions' numbers: a ``moved`` revision renames),
+    each as a key of ``rows`` (a scenario under its feature's current number) → the latest revision written under it
+    (``seq``) and its row: the row that had it last. Numbers a row has now are left out."""
+    by_id = {row_id: key for key, (row_id, _) in rows.items()}
+    last: dict[tuple[str, str, str], tuple[int, uuid.UUID]] = {}
+    for row_id, revisions in known.items():
+        if row_id not in by_id:
+            continue
+        kind, parent, _ = by_id[row_id]
+        for r in revisions:
+            key = (kind, parent, r.number)
+            if key not in rows and (key not in last or r.seq > last[key][0]):
+                last[key] = (r.seq, row_id)
+    return last
+
+
 def orphaned(known: Mapping[uuid.UUID, list[Any]], chain: Mapping[str, int]) -> set[str]:
     """The commits an earlier backfill recorded that are not in ``chain``: the history it replayed was rewritten
     since (an amend, a rebase, a reset and new commits) or was another branch's.
@@ -218,8 +268,8 @@ def _revisions(session: Session, project_id: uuid.UUID) -> dict[uuid.UUID, list[
     rev, runs = SpecRevision.__table__.c, SyncRun.__table__.c
     known: dict[uuid.UUID, list[Any]] = {}
     for r in session.connection().execute(
-        select(rev.id, rev.entity_id, rev.commit_sha, rev.content_hash, rev.source_path, rev.version, rev.change,
-               rev.seq, runs.trigger, runs.commit_sha.label("run_commit"))
+        select(rev.id, rev.entity_id, rev.number, rev.commit_sha, rev.content_hash, rev.source_path, rev.version,
+               rev.change, rev.seq, runs.trigger, runs.commit_sha.label("run_commit"))
         .select_from(outerjoin(SpecRevision.__table__, SyncRun.__table__, rev.sync_run_id == runs.id))
         .where(rev.project_id == project_id)
     ):
