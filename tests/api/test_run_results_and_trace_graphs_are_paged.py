@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from sqlalchemy import delete
 
 import tracertm
 from apikit import make_token
-from conftest import GitRepo
+from conftest import GitRepo, _fresh_pg, init_repo, isolated
 from served import serve
 from tracertm import db
 from tracertm.cli import main
@@ -50,19 +52,51 @@ def _report(tests: int, failing: frozenset[int] = frozenset()) -> str:
     return f'<testsuite name="shop">{cases}</testsuite>'
 
 
-@pytest.fixture
-def shop(git_repo: GitRepo, database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
+@contextmanager
+def _serving_the_shop(git_repo: GitRepo, database_url: str, log: Path) -> Iterator[httpx.Client]:
     """A client of ``tracertm serve`` over the shop project, with a run of 501 tests (every tenth failing)."""
     git_repo.write("features/shop.feature", _feature())
     git_repo.write("tests/test_shop.py", STEPS)
     git_repo.commit("shop")
     assert not tracertm.sync(git_repo.path, database_url=database_url, project="shop", ref="HEAD").errors
     auth = {"Authorization": f"Bearer {make_token(database_url)}", "Content-Type": "application/xml"}
-    with serve(database_url, git_repo.path, tmp_path / "serve.log") as base, \
-            httpx.Client(base_url=base, timeout=60) as client:
+    with serve(database_url, git_repo.path, log) as base, httpx.Client(base_url=base, timeout=60) as client:
         report = _report(501, frozenset(range(0, 501, 10)))
         assert client.post(RUNS, content=report, headers=auth).status_code == 201
         yield client
+
+
+@pytest.fixture
+def shop(git_repo: GitRepo, database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
+    """The shop of a test that writes to it (another run, results deleted)."""
+    with _serving_the_shop(git_repo, database_url, tmp_path / "serve.log") as client:
+        yield client
+
+
+def _module_database(request: pytest.FixtureRequest, folder: Path) -> Generator[str, None, None]:
+    """A migrated, empty database of the module's kind (as ``database_url`` gives one per test)."""
+    if request.param == "sqlite":
+        path = folder / "tracertm.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def read_shop(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, str]]:
+    """(client, database URL): the shop built and served once per database for the tests that only read it (GET,
+    'results list', 'trace'). Built, and served, with the identity and home ``_isolated_home`` gives a test."""
+    folder = tmp_path_factory.mktemp("shop")
+    urls = _module_database(request, folder)
+    try:
+        url = next(urls)
+        with isolated(tmp_path_factory), _serving_the_shop(init_repo(folder / "repo"), url,
+                                                           folder / "serve.log") as client:
+            yield client, url
+    finally:
+        urls.close()  # _fresh_pg's finally: the database emptied for reuse, or dropped
 
 
 def _test(n: int) -> str:
@@ -95,7 +129,8 @@ def _follow(client: httpx.Client, first: httpx.Response, key: str) -> list[list[
         answer = client.get(link[1:-len('>; rel="next"')])
 
 
-def test_a_run_answers_a_page_of_its_results(shop: httpx.Client) -> None:
+def test_a_run_answers_a_page_of_its_results(read_shop: tuple[httpx.Client, str]) -> None:
+    shop, _ = read_shop
     run = _ok(shop.get(RUNS))["items"][0]["id"]
     whole = _ok(shop.get(f"{RUNS}/{run}"))
     # The run's fields as before, and its first 500 results: the 501st is on the next page (all 501 came at once).
@@ -135,7 +170,8 @@ def test_a_run_refuses_another_runs_or_a_forged_cursor(shop: httpx.Client, datab
         "cursor: not a cursor of this list; start again without it")
 
 
-def test_a_shared_steps_graph_comes_in_pages(shop: httpx.Client) -> None:
+def test_a_shared_steps_graph_comes_in_pages(read_shop: tuple[httpx.Client, str]) -> None:
+    shop, _ = read_shop
     whole = _ok(shop.get(f"{BASE}/trace/STEP-1", params={"depth": 1}))
     assert whole["truncated"] is False and whole["page"] == {"next": None, "limit": 500}
     assert len(whole["edges"]) == SCENARIOS and len(whole["nodes"]) == SCENARIOS + 1
@@ -174,8 +210,9 @@ def _pasted(err: str, database_url: str) -> list[str]:
     return words[1:]
 
 
-def test_results_list_and_trace_show_pages(shop: httpx.Client, database_url: str,
+def test_results_list_and_trace_show_pages(read_shop: tuple[httpx.Client, str],
                                            capsys: pytest.CaptureFixture[str]) -> None:
+    _, database_url = read_shop
     common = ["--project", "shop", "--database-url", database_url]
     out, err = _cli(capsys, ["results", "list", "--output", "json", *common])
     shown = json.loads(out)
