@@ -17,6 +17,8 @@ Afterwards, from the database alone:
 - every ``sync_runs`` row finished; no session of the database and no process started here is left.
 
 Every wait is on a process's exit or on a condition the system shows; every process is ended in a ``finally``.
+The syncs before and after the concurrent phase (the first, the last, the fresh one) are alone: they run in this
+process (``run_cli``), as a process of their own would, without its start-up.
 ``STRESS_ROUNDS`` (environment) repeats the concurrent phase over the same commits for a longer local run."""
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import pytest
 from sqlalchemy import select, text
 
 from apikit import make_token
-from conftest import PG_ENV, GitRepo, _fresh_pg
+from conftest import PG_ENV, GitRepo, _fresh_pg, run_cli
 from served import serve
 from specs import adr, contract
 from tracertm import db, kinds
@@ -479,8 +481,8 @@ def test_syncs_imports_patches_and_reviews_at_once_lose_nothing(
                      "2", "--quiet")
     messages: set[str] = set()
     try:
-        code, err = procs.run(*sync, str(advancing.path))
-        assert code == 0, err
+        first = run_cli(*sync, str(advancing.path))
+        assert first.returncode == 0, first.stderr
         tokens_ = [make_token(engine, "write", label) for label in ("ci", "dash", "review")]
         with serve(url, git_repo.path, tmp_path / "serve.log", "--workers", "2") as base:
             stop = threading.Event()
@@ -542,8 +544,8 @@ def test_syncs_imports_patches_and_reviews_at_once_lose_nothing(
                 code, err = procs.run(*backfill_args)
                 assert code == 0, err
             # The last word: the final commit once more (a pinned clone may have written last).
-            code, err = procs.run(*sync, str(advancing.path))
-            assert code == 0, err
+            last = run_cli(*sync, str(advancing.path))
+            assert last.returncode == 0, last.stderr
         assert writes.patches and writes.reviews, (writes.patches, writes.reviews, dict(writes.statuses))
         print(f"\nconcurrent phase {concurrent_s:.1f} s; exits {dict(exits)}; API answers {dict(writes.statuses)}; "
               f"{len(writes.patches)} patches, {len(writes.reviews)} reviews accepted; "
@@ -563,8 +565,8 @@ def test_syncs_imports_patches_and_reviews_at_once_lose_nothing(
         assert not problems, "\n".join(problems)
 
         # The git-owned content is exactly a fresh sync's of the final commit.
-        code, err = procs.run("sync", "--database-url", fresh_url, "--project", PROJECT, str(advancing.path))
-        assert code == 0, err
+        cold = run_cli("sync", "--database-url", fresh_url, "--project", PROJECT, str(advancing.path))
+        assert cold.returncode == 0, cold.stderr
         fresh_engine = db.make_engine(fresh_url)
         try:
             with fresh_engine.connect() as conn:
