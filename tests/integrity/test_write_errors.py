@@ -92,13 +92,16 @@ def _open_files_under(folder: Path) -> list[str]:
     return out
 
 
-def test_sync_disposes_the_engine_it_creates(git_repo: GitRepo, tmp_path: Path) -> None:
+def test_sync_and_backfill_dispose_the_engine_they_create(git_repo: GitRepo, tmp_path: Path) -> None:
+    from tracertm import backfill
+
     _repo(git_repo)
     folder = tmp_path / "dbs"
     folder.mkdir()
     url = f"sqlite:///{folder / 'own.db'}"
     sync(git_repo.path, database_url=url)
     sync(git_repo.path, database_url=url, dry_run=True)
+    backfill(git_repo.path, database_url=f"sqlite:///{folder / 'backfilled.db'}")  # (it kept its engine open)
     # A bulk write's checkpoint runs on after the sync, by design, on a connection of its own (db.engines
     # ``_checkpoint_soon``): waited for, it is not one of the engine's.
     for thread in threading.enumerate():
@@ -109,11 +112,15 @@ def test_sync_disposes_the_engine_it_creates(git_repo: GitRepo, tmp_path: Path) 
 
 
 @pytest.mark.skipif(not os.environ.get("TRACERTM_TEST_DATABASE_URL"), reason="needs TRACERTM_TEST_DATABASE_URL")
-def test_sync_leaves_no_postgresql_connection_behind(git_repo: GitRepo, database_url: str) -> None:
+@pytest.mark.parametrize("run", ["sync", "backfill"])
+def test_sync_and_backfill_leave_no_postgresql_connection_behind(git_repo: GitRepo, database_url: str,
+                                                                 run: str) -> None:
+    import tracertm
+
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL only")
     _repo(git_repo)
-    sync(git_repo.path, database_url=database_url)
+    getattr(tracertm, run)(git_repo.path, database_url=database_url)
     probe = db.make_engine(database_url)
     try:
         with probe.connect() as conn:

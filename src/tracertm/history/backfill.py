@@ -550,7 +550,8 @@ def backfill(
     commit of ``ref`` in order gives (see the module docs). Interrupted runs continue from their last checkpoint
     (automatically; ``resume=True`` insists on one); a second run adds nothing. ``on_progress`` is called after
     every batch. Spec errors of old commits are in ``result.errors`` (they never stop the backfill); files still
-    broken at ``ref`` in ``result.head_errors``.
+    broken at ``ref`` in ``result.head_errors``. Without ``engine``, the engine made for this call is disposed
+    before it returns, as ``sync``'s is.
     """
     from tracertm import db
     from tracertm.engine.identity import RepoIdentity, spec_root_of
@@ -569,22 +570,28 @@ def backfill(
     size = _batch_size(batch_size)
     wanted = ref or "HEAD"
     head = git.resolve_commit(location.top, wanted, "--ref" if ref else "backfill:")
+    own_engine = engine is None
     if engine is None:
         engine = db.open_engine(database_url, settings.database_url)
     else:
         db.ensure_schema(engine)
-    url = git.origin_url(location.top)
-    from_remote = project is None and settings.project is None and location.top == location.root \
-        and git.remote_name(url) == name
-    folder = location.root.name if project is None and settings.project is None and location.top == location.root \
-        else None
-    # (the folder it was synced from is asked of ``head``: gone there, the project moved with its folder)
-    identity = RepoIdentity(location.top, url, from_remote, folder, spec_root_of(location.root, location.top),
-                            ref=head)
-    target = Target.of(engine, location.top, name, identity, wanted, head)
-    runner = _Backfill(target, location, settings, size, jobs if jobs is not None else default_jobs(), on_progress)
-    with _long_lived_heap():
-        try:
-            return runner.run(resume)
-        finally:
-            runner.close()
+    try:
+        url = git.origin_url(location.top)
+        from_remote = project is None and settings.project is None and location.top == location.root \
+            and git.remote_name(url) == name
+        folder = location.root.name if project is None and settings.project is None \
+            and location.top == location.root else None
+        # (the folder it was synced from is asked of ``head``: gone there, the project moved with its folder)
+        identity = RepoIdentity(location.top, url, from_remote, folder, spec_root_of(location.root, location.top),
+                                ref=head)
+        target = Target.of(engine, location.top, name, identity, wanted, head)
+        runner = _Backfill(target, location, settings, size, jobs if jobs is not None else default_jobs(),
+                           on_progress)
+        with _long_lived_heap():
+            try:
+                return runner.run(resume)
+            finally:
+                runner.close()
+    finally:
+        if own_engine:  # as ``sync``: the engine made for this call goes with it (a pooled PostgreSQL session)
+            engine.dispose()
