@@ -96,13 +96,14 @@ class _Taken:
 
 
 def _keys(one_run: bool) -> list[Key]:
-    """The sort keys: the newest import first, then the run, by test id, then the test case's (one result per run
-    and test case: they are total). One run's results compare on the last two only (a row-value comparison)."""
+    """The sort keys: the newest import first, then the run (its id ascending: ``queries.newest_first``), by test
+    id, then the test case's (one result per run and test case: they are total). One run's results compare on the
+    last two only (a row-value comparison)."""
     from tracertm.models import TestCase, TestResult, TestRun
     from tracertm.repositories.keyset import Key
 
     own = [Key(TestCase.test_case_number, desc=False), Key(TestResult.test_case_id, desc=False)]
-    return own if one_run else [Key(TestRun.imported_at, desc=True), Key(TestRun.id, desc=True), *own]
+    return own if one_run else [Key(TestRun.imported_at, desc=True), Key(TestRun.id, desc=False), *own]
 
 
 def _read(session: Session, project: Project, query: _Query, resume: list[Any] | None) -> ResultPage:

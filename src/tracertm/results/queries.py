@@ -53,12 +53,14 @@ def list_runs(session: Session, project: Project, *, since: dt.datetime | None =
 
 
 def newest_first() -> tuple[Any, Any]:
-    """The runs' order, newest first: by import time, then by id, as the runs' pages (``runs_page``) and the newest
-    run of ``results list`` (``pages._newest_run``). The id makes it total: the runs one transaction imports
-    (``import_results`` into a caller's session, committed once) share PostgreSQL's ``now()``."""
+    """The runs' order, newest first: by import time, then by id ascending, as the runs' pages (``runs_page``), the
+    newest run of ``results list`` (``pages._newest_run``) and ``results prune``. The id makes it total: the runs one
+    transaction imports (``import_results`` into a caller's session, committed once) share PostgreSQL's ``now()``.
+    Ascending, as the statistics settle that tie (``stats.walk``, ``ix_test_runs_project_id_when``): the newest run
+    listed is the one ``last_status`` and ``show SC-n`` name first."""
     from tracertm.models import TestRun
 
-    return TestRun.imported_at.desc(), TestRun.id.desc()
+    return TestRun.imported_at.desc(), TestRun.id.asc()
 
 
 def run_dict(run: Any) -> dict[str, Any]:
@@ -79,7 +81,7 @@ _NOT_A_CURSOR = "cursor: not a cursor of this list; start again without it"
 def runs_page(
     session: Session, project: Project, limit: int, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the project's runs, newest first (import time, then id), resumed with ``cursor`` (the previous
+    """One page of the project's runs, newest first (``newest_first``: import time, then id), resumed with ``cursor`` (the previous
     page's ``page.next``) after the import time and id its last run had: that run pruned or changed since moves no
     boundary. Returns (runs, the next page's cursor when there may be more). :class:`UsageError` in one line for a
     cursor of another list or project, forged, or of an earlier tracertm (``r.<run id>``)."""
@@ -108,11 +110,12 @@ def runs_page(
 
 
 def _run_keys() -> list[Key]:
-    """The test-run list's sort keys (``keyset.Key``): newest import first, then the id, which makes them total."""
+    """The test-run list's sort keys (``keyset.Key``): ``newest_first``'s, newest import first, then the id
+    ascending, which makes them total."""
     from tracertm.models import TestRun
     from tracertm.repositories.keyset import Key
 
-    return [Key(TestRun.imported_at, desc=True), Key(TestRun.id, desc=True)]
+    return [Key(TestRun.imported_at, desc=True), Key(TestRun.id, desc=False)]
 
 
 def _run_after(project: Project, keys: list[Key], text: str, sqlite: bool) -> list[Any]:

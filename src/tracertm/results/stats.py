@@ -217,6 +217,11 @@ class Prior:
                 self.add(scenario_id, self.run_id, commit, at, imported, best, failed)
         out = self.found
         for items in out.values():
+            # The walk's order (stable sorts: last key first): runs tied on their time and import (one transaction's
+            # on PostgreSQL) by id ascending, whichever order they were read or added in — the import's own run
+            # comes last, the database's GROUP BY in any order — so that ``last_status`` names the run ``show`` and
+            # ``results list`` take as the newest.
+            items.sort(key=lambda o: o.run_id)
             items.sort(key=lambda o: (o.when, self.order[o.run_id]), reverse=True)
         return out
 
