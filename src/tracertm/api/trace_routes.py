@@ -33,8 +33,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from tracertm import db
 from tracertm.api.bodies import model_body, openapi
 from tracertm.api.deps import (
-    DEFAULT_PAGE, MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader, tag_list,
-    text_after, text_cursor, weakly_listed, writer,
+    DEFAULT_PAGE, MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader,
+    tag_list, text_after, text_cursor, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.writes import RENAME_ATTEMPTS, write_place

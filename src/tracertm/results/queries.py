@@ -81,9 +81,9 @@ _NOT_A_CURSOR = "cursor: not a cursor of this list; start again without it"
 def runs_page(
     session: Session, project: Project, limit: int, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the project's runs, newest first (``newest_first``: import time, then id), resumed with ``cursor`` (the previous
-    page's ``page.next``) after the import time and id its last run had: that run pruned or changed since moves no
-    boundary. Returns (runs, the next page's cursor when there may be more). :class:`UsageError` in one line for a
+    """One page of the project's runs, newest first (``newest_first``: import time, then id), resumed with
+    ``cursor`` (the previous page's ``page.next``) after the import time and id its last run had: that run pruned or
+    changed since moves no boundary. Returns (runs, the next page's cursor when there may be more). :class:`UsageError` in one line for a
     cursor of another list or project, forged, or of an earlier tracertm (``r.<run id>``)."""
     from sqlalchemy import select
 

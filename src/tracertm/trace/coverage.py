@@ -362,7 +362,7 @@ def natural(text: str) -> tuple[Any, ...]:
     """The rows' order: ``REQ-2`` before ``REQ-10``."""
     import re
 
-    # isdecimal, not isdigit: "²" is a digit to isdigit() but no int (and no \d): an ADR numbered "1²" is text there.
+    # isdecimal, not isdigit: "²" is a digit to isdigit() but no int (nor \d): an ADR numbered "1²" is text there.
     return tuple(int(p) if p.isdecimal() else p for p in re.split(r"(\d+)", text))
 
 
