@@ -83,8 +83,9 @@ def runs_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the project's runs, newest first (``newest_first``: import time, then id), resumed with
     ``cursor`` (the previous page's ``page.next``) after the import time and id its last run had: that run pruned or
-    changed since moves no boundary. Returns (runs, the next page's cursor when there may be more). :class:`UsageError` in one line for a
-    cursor of another list or project, forged, or of an earlier tracertm (``r.<run id>``)."""
+    changed since moves no boundary. Returns (runs, the next page's cursor when there may be more).
+    :class:`UsageError` in one line for a cursor of another list or project, forged, or of an earlier tracertm
+    (``r.<run id>``)."""
     from sqlalchemy import select
 
     from tracertm.models import TestRun
