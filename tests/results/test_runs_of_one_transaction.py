@@ -35,7 +35,9 @@ OUTCOMES = {
 
 
 def _report(n: int, element: str) -> tuple[str, bytes]:
-    report = f'<testsuite name="s"><testcase classname="Pay" name="one">{element}</testcase></testsuite>'
+    # (and a test of no scenario, with the same outcome: ``results unmatched`` names its newest)
+    report = (f'<testsuite name="s"><testcase classname="Pay" name="one">{element}</testcase>'
+              f'<testcase classname="Other" name="none">{element}</testcase></testsuite>')
     return (f"run-{n}.xml", report.encode())
 
 
@@ -51,6 +53,7 @@ def _agree(expected: list[tuple[str, str, str]]) -> None:
     ids = [run_id for run_id, _, _ in expected]
     assert [run["id"] for run in _json("results", "runs")] == ids
     assert {row["run"] for row in _json("results", "list")} == {ids[0]}
+    assert [row["last_status"] for row in _json("results", "unmatched")] == [expected[0][2]]
     shown = run_cli("show", "SC-1", "--project", "shop", "--format", "json")
     assert shown.returncode == 0, shown.stderr
     results = json.loads(shown.stdout)["results"]

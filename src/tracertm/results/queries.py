@@ -212,14 +212,16 @@ def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
     last: dict[uuid.UUID, tuple[str, dt.datetime]] = {}
     ids = [c.id for c in cases]
     for start in range(0, len(ids), 500):
+        # Newest first as the statistics take runs (``stats.walk``: the run's time, its import, then its id), so
+        # that runs tied on their time (one transaction's imports) name one newest outcome, the first read.
         for case_id, status, at in session.execute(
             select(TestResult.test_case_id, TestResult.status, when)
             .join(TestRun, TestResult.run_id == TestRun.id)
             .where(TestResult.test_case_id.in_(ids[start : start + 500]))
+            .order_by(when.desc(), TestRun.imported_at.desc(), TestRun.id)  # (one result per test and run)
         ).all():
-            at = _aware(at)
-            if case_id not in last or at > last[case_id][1]:
-                last[case_id] = (status, at)
+            if case_id not in last:
+                last[case_id] = (status, _aware(at))
     return [
         {"test": c.test_case_number, "title": c.title, "path": c.automation_script_path,
          "last_status": last[c.id][0] if c.id in last else None,
