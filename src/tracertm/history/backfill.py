@@ -289,7 +289,7 @@ class _Backfill:
         from tracertm.history.writer import close_run, open_run
 
         self.replayed = self.position(end)
-        sim = Simulation(chain=self.target.index)
+        sim = Simulation(chain=self.target.index, deleted_next=self._deleted_next(end), read=self._stored_blobs)
         # The replay plans in memory the revisions of every commit up to ``end``, most of which the rows a sync
         # wrote hold already: the summary counts those the graft writes. Until it has, the progress says the
         # revisions counted before (none) and ``end`` not done: its figures never go down, and end on the summary's.
@@ -314,6 +314,23 @@ class _Backfill:
             self.checkpoints.save(session, project, end, complete=False, reconcile=True)
         self.batches += 1
         self.progress(reached)
+
+    def _deleted_next(self, end: str) -> frozenset[str] | None:
+        """The spec paths the commit after ``end`` in the history deletes, renames included (None: ``end`` is the
+        head)."""
+        after = self.target.index[end] + 1
+        if after >= len(self.target.chain):
+            return None
+        tree = self.replay.tree
+        out = git.run(self.target.top, "diff-tree", "-r", "-z", "--no-renames", "--name-only", "--diff-filter=D",
+                      end, self.target.chain[after], "--", *git.pathspecs(tree.prefixes))
+        paths = out.decode("utf-8", "surrogateescape").split("\0")
+        return frozenset(p[len(tree.prefix):] for p in paths if p and p.startswith(tree.prefix))
+
+    def _stored_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """The bytes of those of ``shas`` git has (a file synced but never staged has none: the reader would fail)."""
+        stored = git.existing_objects(self.target.top, shas)
+        return self.reader.read_many([sha for sha in shas if sha in stored])
 
     def merge_synced(self, synced: SyncedSince) -> None:
         """``merge`` when the syncs since a complete backfill stand for the history (``history.synced``): the graft

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.engine.plan import REVISION_ACTIONS, Operation, Plan
+from tracertm.history.ahead import Key, Reader, moved_files, unseen_moves
 from tracertm.history.state import HistoryState, NewIds
 from tracertm.history.writer import KINDS, PLACEHOLDER, deletion_time
 
@@ -54,6 +55,10 @@ class Simulation:
     # The first-parent history being backfilled (every commit, not only those replayed): a revision an earlier
     # backfill wrote for a commit outside it is one of a history since rewritten (``graft``). Empty: not known.
     chain: Mapping[str, int] = field(default_factory=dict)
+    # The paths the commit after the last one replayed deletes (None: that one is the head), and a reader of the
+    # blobs git has: to pair a rename synced before its commit (``history.ahead``).
+    deleted_next: frozenset[str] | None = None
+    read: Reader | None = None
 
     def collect(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
         """Record what one commit's plan would write."""
@@ -99,6 +104,9 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     counts: dict[str, dict[str, int]] = {}
     keys = _final_keys(sim, state)
     held = _rows_of(keys.values(), rows, known)
+    moves = unseen_moves(conn, project_id, state, sim.deleted_next, sim.read, {i for i, _ in held.values()})
+    ahead = _moved_rows(keys.values(), moves, rows, held)
+    held |= ahead
     feature_ids |= {number: row_id for (kind, _, number), (row_id, _) in held.items() if kind == "feature"}
     for vid in sorted(sim.revisions, key=lambda v: KINDS.index(keys[v][0])):
         kind, parent, number = keys[vid]
@@ -107,7 +115,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
-            written, renumber = _before(history, existing, sim.order, sim.chain) if not orphans else ([], None)
+            written, renumber = (_before(history, existing, sim.order, sim.chain, (kind, parent, number) in ahead)
+                                 if not orphans else ([], None))
             if renumber is not None:
                 renumbered.append((row_id, *renumber))
             if written:
@@ -151,7 +160,9 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             execute_guarded(conn, guarded.values(version=bindparam("version")), bumps[kind], kind, backfill=True)
     _renumber(conn, renumbered)
     _provenance(conn, project_id, sources, sim, state)
-    _fill_adr_dates(session, project_id, state)
+    moved_files(conn, project_id, state, ahead)
+    _fill_adr_dates(session, project_id, state, {new: state.adr_created[old] for (kind, _, old), (_, _, new)
+                                                 in moves.items() if kind == "adr" and old in state.adr_created})
     if out:
         insert_revisions(conn, out)  # numbered in write order (SQLite), before ``_written_after`` numbers the rest
     _written_after(conn, behind)
@@ -198,6 +209,24 @@ def _rows_of(keys: Collection[tuple[str, str, str]], rows: Mapping[tuple[str, st
     taken = {row_id for row_id, _ in direct.values()}
     versions = {row_id: version for row_id, version in rows.values()}
     return direct | {key: (row_id, versions[row_id]) for row_id, (_, key) in renamed.items() if row_id not in taken}
+
+
+def _moved_rows(keys: Collection[Key], moves: Mapping[Key, Key], rows: Mapping[Key, tuple[uuid.UUID, int]],
+                held: Mapping[Key, tuple[uuid.UUID, int]]) -> dict[Key, tuple[uuid.UUID, int]]:
+    """The rows of the records a work-tree sync moved before the history reached the move (``history.ahead``),
+    of the keys not ``held`` already: a top record's by its move, a scenario's under its moved feature's row."""
+    taken = {row_id for row_id, _ in held.values()}
+    features = {old: new for (kind, _, old), (_, _, new) in moves.items() if kind == "feature"}
+    out: dict[Key, tuple[uuid.UUID, int]] = {}
+    for key in keys:
+        kind, parent, number = key
+        row_key = ("scenario", features[parent], number) if kind == "scenario" and parent in features \
+            else moves.get(key)
+        row = rows.get(row_key) if row_key is not None else None
+        if key not in held and row is not None and row[0] not in taken:
+            out[key] = row
+            taken.add(row[0])
+    return out
 
 
 def _former_numbers(rows: Mapping[tuple[str, str, str], tuple[uuid.UUID, int]],
@@ -320,24 +349,27 @@ def _provenance(conn: Any, project_id: uuid.UUID, sources: Mapping[str, list[dic
         conn.execute(insert(SOURCE_FILES), inserts)
 
 
-def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState) -> None:
+def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState,
+                    moved: Mapping[str, dt.date]) -> None:
     """ADR rows without a date get the date of the commit that created them (a pre-synced project), and so do the
-    snapshots of the revisions a sync wrote of an ADR without a date (``fill_snapshot_dates``)."""
+    snapshots of the revisions a sync wrote of an ADR without a date (``fill_snapshot_dates``); ``moved``: the
+    dates of ADRs a sync moved before the history did (``history.ahead``), by their row's number."""
     from sqlalchemy import bindparam, update
 
     from tracertm.engine.apply import TABLES
 
-    if not state.adr_created:
+    dates = {**state.adr_created, **moved}
+    if not dates:
         return
     table = TABLES["adr"]
-    params = [{"_number": n, "_date": d} for n, d in state.adr_created.items()]
+    params = [{"_number": n, "_date": d} for n, d in dates.items()]
     session.connection().execute(
         update(table)
         .where(table.c.project_id == project_id, table.c.adr_number == bindparam("_number"), table.c.date.is_(None))
         .values(date=bindparam("_date")),
         params,
     )
-    fill_snapshot_dates(session.connection(), project_id, state.adr_created)
+    fill_snapshot_dates(session.connection(), project_id, dates)
 
 
 def undated_snapshots(conn: Any, project_id: uuid.UUID, numbers: Collection[str] | None = None) -> list[Any]:
@@ -385,7 +417,8 @@ _Renumbered = tuple[uuid.UUID, Any, int, str, "dict[str, Any] | None"]  # the re
 
 
 def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
-            chain: Mapping[str, int] | None = None) -> tuple[list[dict[str, Any]], _Renumber | None]:
+            chain: Mapping[str, int] | None = None, moved: bool = False
+            ) -> tuple[list[dict[str, Any]], _Renumber | None]:
     """What of a known record's simulated ``history`` goes before the revisions the database has of it: the
     revisions to write (numbered to follow each other), and how the database's own revisions move behind them
     (``(the first of them, by how much their versions grow, the change it stands for, the commit, people and dates
@@ -399,9 +432,13 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
     it stands for (a sync's "created" of a record the history created earlier becomes the history's "updated" or
     "moved" there; with no such state, a change after the history's last one), and every later one, and the record,
     grow by as much. So the versions stay 1..n with one revision per increment (an unchanged move shares its
-    version, as in any sync)."""
+    version, as in any sync).
+
+    A record the database has only from a sync that moved it before the history did (``moved``: its row has
+    another number, ``history.ahead``) has all of its history before that sync's first revision, which stands for
+    the move after it (that sync could not know it moved: it wrote the record as created)."""
     outside = [r for r in existing if r.trigger != "backfill"]
-    cut = _graft_point(history, existing, order, chain or {})
+    cut = len(history) if moved else _graft_point(history, existing, order, chain or {})
     by_backfill = {r.commit_sha for r in existing if r.commit_sha and r.trigger == "backfill"}
     # A revision of a work-tree sync whose run names a clean HEAD holds that commit's state: the commit is
     # recorded as much as one a ``sync --ref`` named (else its change went before the first revision a second time,
@@ -424,6 +461,9 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
         stands = history[cut]
         version += int(stands["version"]) - previous
         change = stands["change"]
+    elif moved:  # the move of an unchanged record shares its version (``engine.moves``)
+        version += int(history[-1]["content_hash"] != first_own.content_hash)
+        change = "moved"
     else:
         version += 1
         change = "restored" if history and history[-1]["change"] == "deleted" else "updated"
