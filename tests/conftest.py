@@ -249,8 +249,14 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database of each kind."""
+    yield from module_database(request, tmp_path)
+
+
+def module_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """A migrated, empty database of the kind ``request.param`` names, in ``folder`` on SQLite: what
+    ``database_url`` gives a test, for a fixture wider than one (close the generator to drop or empty it)."""
     if request.param == "sqlite":
-        path = tmp_path / "tracertm.db"
+        path = folder / "tracertm.db"
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from sqlalchemy import delete
 
 import tracertm
 from apikit import make_token
-from conftest import GitRepo, _fresh_pg, init_repo, isolated
+from conftest import GitRepo, init_repo, isolated, module_database
 from served import serve
 from tracertm import db
 from tracertm.cli import main
@@ -73,23 +72,13 @@ def shop(git_repo: GitRepo, database_url: str, tmp_path: Path) -> Iterator[httpx
         yield client
 
 
-def _module_database(request: pytest.FixtureRequest, folder: Path) -> Generator[str, None, None]:
-    """A migrated, empty database of the module's kind (as ``database_url`` gives one per test)."""
-    if request.param == "sqlite":
-        path = folder / "tracertm.db"
-        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
-        yield f"sqlite:///{path}"
-    else:
-        yield from _fresh_pg(request.getfixturevalue("_pg_template"))
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def read_shop(request: pytest.FixtureRequest,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, str]]:
     """(client, database URL): the shop built and served once per database for the tests that only read it (GET,
     'results list', 'trace'). Built, and served, with the identity and home ``_isolated_home`` gives a test."""
     folder = tmp_path_factory.mktemp("shop")
-    urls = _module_database(request, folder)
+    urls = module_database(request, folder)
     try:
         url = next(urls)
         with isolated(tmp_path_factory), _serving_the_shop(init_repo(folder / "repo"), url,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from apikit import api_client, make_token
-from conftest import GitRepo, force_streaming
+from conftest import GitRepo, force_streaming, init_repo, isolated, module_database
 from tracertm import db
 from tracertm.cli import main
 from tracertm.engine.sync import sync
@@ -348,13 +348,33 @@ TWINS_FEATURE = """Feature: Twins
 """
 
 
-@pytest.fixture
-def twins(git_repo: GitRepo, database_url: str) -> Iterator[GitRepo]:
+def _synced_twins(git_repo: GitRepo, database_url: str) -> GitRepo:
     git_repo.write("features/twins.feature", TWINS_FEATURE)
     git_repo.commit("twins")
     result = sync(git_repo.path, ref="HEAD", database_url=database_url, project="twins")
     assert not result.errors
-    yield git_repo
+    return git_repo
+
+
+@pytest.fixture
+def twins(git_repo: GitRepo, database_url: str) -> GitRepo:
+    return _synced_twins(git_repo, database_url)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def refusing_twins(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GitRepo, str]]:
+    """(repository, database URL): the twins synced once per database for the tests of options refused before
+    anything is stored, which therefore all see it as synced, with no run (each checks, or ends in argparse)."""
+    folder = tmp_path_factory.mktemp("twins")
+    urls = module_database(request, folder)
+    try:
+        url = next(urls)
+        with isolated(tmp_path_factory):
+            repo = _synced_twins(init_repo(folder / "repo"), url)
+        yield repo, url
+    finally:
+        urls.close()  # _fresh_pg's finally: the database emptied for reuse, or dropped
 
 
 def _session(database_url: str):  # type: ignore[no-untyped-def]
@@ -452,24 +472,34 @@ def test_hostile_junit_fields_import_on_the_streamed_path(
     ({"window": 1_000_001}, "--window 1000001: must be 1 to 1000000"),
 ])
 def test_options_the_database_cannot_hold_are_refused_before_anything_is_stored(
-    twins: GitRepo, database_url: str, options: dict[str, Any], message: str,
+    refusing_twins: tuple[GitRepo, str], options: dict[str, Any], message: str,
 ) -> None:
+    _, database_url = refusing_twins
     data = _suite('<testcase classname="c" name="n"/>')
     with pytest.raises(UsageError) as caught:
         import_results(database_url, "twins", [("r.xml", data)], **options)
     assert str(caught.value).startswith(message)
     with _session(database_url) as session:
         assert session.execute(select(TestRun)).first() is None
+
+
+def test_options_at_the_edge_of_what_the_database_holds_are_stored(twins: GitRepo, database_url: str) -> None:
+    """The values just inside the refused ones: a 40-digit commit of mixed case, a run name of 255 characters."""
+    data = _suite('<testcase classname="c" name="n"/>')
     summary = import_results(database_url, "twins", [("r.xml", data)], commit="AbC0" + "1" * 36, run_name="r" * 255)
     assert summary.total == 1
 
 
-@pytest.fixture
-def cli_twins(twins: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+def _cli(twins: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     monkeypatch.chdir(twins.path)
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
     (twins.path / ".tracertm.toml").write_text('project = "twins"\n')
     return twins
+
+
+@pytest.fixture
+def cli_twins(twins: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    return _cli(twins, database_url, monkeypatch)
 
 
 @pytest.mark.parametrize(("argv", "option"), [
@@ -482,14 +512,18 @@ def cli_twins(twins: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch
     (["--max-size", "-3"], "argument --max-size: -3"),
 ])
 def test_cli_options_out_of_range_are_one_line_naming_the_option(
-    cli_twins: GitRepo, capsys: pytest.CaptureFixture[str], argv: list[str], option: str,
+    refusing_twins: tuple[GitRepo, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    argv: list[str], option: str,
 ) -> None:
+    cli_twins = _cli(*refusing_twins, monkeypatch)
     (cli_twins.path / "r.xml").write_bytes(_suite('<testcase classname="c" name="n"/>'))
     capsys.readouterr()
     code = main(["results", "import", "r.xml", *argv])
     _out, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert err.startswith(f"tracertm: error: {option}"), err
+    with _session(refusing_twins[1]) as session:
+        assert session.execute(select(TestRun)).first() is None
 
 
 @pytest.mark.parametrize(("name", "data", "where"), [
