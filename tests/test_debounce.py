@@ -125,6 +125,18 @@ def test_closed_debouncer_refuses_events(clock: FakeClock) -> None:
     assert [b.paths for b in d.pop_due()] == [{"a.md"}]
 
 
+def test_a_closed_debouncer_does_not_wait() -> None:
+    """The daemon's loop waits on the debouncer between batches; a stop (``close``) while it synced, when nothing
+    waited to be woken, must not cost it its wait after the sync (up to a second before the daemon exits)."""
+    d = Debouncer(quiet=0.2, ceiling=2.0)
+    d.close()
+    waited = threading.Thread(target=d.wait, args=(60,))
+    waited.start()
+    waited.join(10)
+    assert not waited.is_alive(), "waited on a closed debouncer"
+    waited.join()
+
+
 def test_invalid_periods_are_rejected() -> None:
     with pytest.raises(ValueError):
         Debouncer(quiet=1.0, ceiling=0.5)

@@ -158,9 +158,12 @@ class Debouncer:
             return min((self.ready_at(b) for b in self._pending.values()), default=None)
 
     def wait(self, timeout: float) -> None:
-        """Block up to ``timeout`` seconds, or until a new key gets an event or ``wake`` is called."""
+        """Block up to ``timeout`` seconds, or until a new key gets an event or ``wake`` is called; not at all
+        once closed."""
         with self._cond:
-            if timeout > 0:
+            # ``close`` wakes a consumer that waits; one that was busy (a stop during a sync) would otherwise
+            # sleep out its timeout after the sync before it saw the stop.
+            if timeout > 0 and not self._closed:
                 self._cond.wait(timeout)
 
     def wake(self) -> None:
