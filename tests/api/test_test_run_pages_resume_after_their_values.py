@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,23 +22,51 @@ from sample import sync_sample
 from sqlalchemy import delete, func, select, update
 
 from apikit import make_token
-from conftest import GitRepo
+from conftest import GitRepo, init_repo, isolated, module_database
 from served import serve
 from tracertm import db
 from tracertm.cli import main
 from tracertm.models import TestResult, TestRun
 
-RUNS = "/api/v1/projects/sample/test-runs"
+RUNS = "/test-runs"  # under the test's project (five_runs)
 NOT_A_CURSOR = "cursor: not a cursor of this list; start again without it"
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(base URL, database URL): one ``tracertm serve`` per database for the module, started with the identity
+    and home ``_isolated_home`` gives a test. Its start and stop were most of each test's set-up; each test has a
+    project of its own in it (``five_runs``), so what one test changes behind the server's back no other sees."""
+    folder = tmp_path_factory.mktemp("served")
+    urls = module_database(request, folder)
+    try:
+        url = next(urls)
+        with isolated(tmp_path_factory), serve(url, init_repo(folder / "repo").path, folder / "serve.log") as base:
+            yield base, url
+    finally:
+        urls.close()  # _fresh_pg's finally: the database emptied for reuse, or dropped
+
+
 @pytest.fixture
-def five_runs(git_repo: GitRepo, database_url: str, tmp_path: Path) -> Iterator[tuple[httpx.Client, list[str]]]:
-    """A client of ``tracertm serve`` over the sample with five runs uploaded, and their ids as the list has them."""
-    sync_sample(git_repo, database_url)
+def database_url(server: tuple[str, str]) -> str:
+    """The served database (this module's tests write to it behind the server's back), not one of their own."""
+    return server[1]
+
+
+@pytest.fixture
+def project(request: pytest.FixtureRequest) -> str:
+    """The test's project in the shared database: named after the test."""
+    return request.node.originalname.removeprefix("test_")[:60]
+
+
+@pytest.fixture
+def five_runs(server: tuple[str, str], git_repo: GitRepo, project: str) -> Iterator[tuple[httpx.Client, list[str]]]:
+    """A client of the served project ``project`` (the sample) with five runs uploaded, and their ids as the list
+    has them. Its paths are the project's: ``RUNS``, ``/adrs``."""
+    base, database_url = server
+    sync_sample(git_repo, database_url, project)
     auth = {"Authorization": f"Bearer {make_token(database_url)}", "Content-Type": "application/xml"}
-    with serve(database_url, git_repo.path, tmp_path / "serve.log") as base, \
-            httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=f"{base}/api/v1/projects/{project}", timeout=30) as client:
         for n in range(5):
             report = f'<testsuite name="s{n}"><testcase classname="c" name="t{n}"/></testsuite>'
             assert client.post(RUNS, content=report, headers=auth).status_code == 201
@@ -110,11 +137,12 @@ def test_the_page_after_a_deleted_or_moved_run_follows_it(five_runs: tuple[httpx
 
 
 def test_the_page_after_a_pruned_run_is_empty(five_runs: tuple[httpx.Client, list[str]], database_url: str,
-                                              git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+                                              git_repo: GitRepo, project: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     client, every = five_runs
     cursor = _next(client, limit=2)
     monkeypatch.chdir(git_repo.path)
-    assert main(["results", "prune", "--keep", "1", "--project", "sample", "--database-url", database_url]) == 0
+    assert main(["results", "prune", "--keep", "1", "--project", project, "--database-url", database_url]) == 0
     after = client.get(RUNS, params={"cursor": cursor})
     assert _ids(after) == [] and after.json()["page"]["next"] is None and "link" not in after.headers  # was a 400
     assert _ids(client.get(RUNS)) == every[:1]
@@ -125,7 +153,7 @@ def test_old_foreign_and_forged_run_cursors_are_one_line(five_runs: tuple[httpx.
     cursor = _next(client, limit=1)
     assert _problem(client.get(RUNS, params={"cursor": f"r.{uuid.UUID(every[0]).hex}"})) == (
         "cursor: made by an earlier version of tracertm; start again without it")
-    adrs = client.get("/api/v1/projects/sample/adrs", params={"limit": 1}).json()["page"]["next"]
+    adrs = client.get("/adrs", params={"limit": 1}).json()["page"]["next"]
     assert _problem(client.get(RUNS, params={"cursor": adrs})) == (
         "cursor: it belongs to another list; start again without it")
     forged = [_forge(cursor, q={"status": ["passed"]}), _forge(cursor, q={"limit": 3}), _forge(cursor, s=[]),
