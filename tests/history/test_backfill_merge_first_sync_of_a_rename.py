@@ -26,6 +26,8 @@ from test_backfill_merge_rename_synced_before_commit import (
     GONE,
     _renamed,
     _without_the_renaming_commit,
+    assert_renamed_once,
+    from_scratch,
 )
 from test_backfill_promise import _state
 from tracertm import db
@@ -64,16 +66,5 @@ def test_a_merge_after_a_first_sync_of_an_uncommitted_rename_equals_a_backfill_f
         merged = _state(engine)
     finally:
         engine.dispose()
-    scratch = db.make_engine(other_database_url)
-    try:
-        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
-        expected = _state(scratch)
-    finally:
-        scratch.dispose()
-    numbers = {(table, r[key], r["deleted"]) for table, key in (("adrs", "adr_number"), ("contracts",
-               "contract_number"), ("features", "feature_number"), ("scenarios", "scenario_number"))
-               for r in merged[table]}
-    assert numbers == {("adrs", "ADR-0001", False), ("adrs", "use-y", False), ("contracts", "pay-y", False),
-                       ("features", "run-y", False), ("scenarios", "First", False), ("scenarios", "Second", False),
-                       ("scenarios", "Gone", True)}
-    assert merged == _without_the_renaming_commit(expected)
+    assert_renamed_once(merged)
+    assert merged == _without_the_renaming_commit(from_scratch(git_repo, other_database_url))

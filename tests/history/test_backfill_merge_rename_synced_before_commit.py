@@ -84,16 +84,27 @@ def test_a_merge_after_a_rename_synced_before_its_commit_equals_a_backfill_from_
         merged = _state(engine)
     finally:
         engine.dispose()
-    scratch = db.make_engine(other_database_url)
+    expected = from_scratch(git_repo, other_database_url)
+    assert_renamed_once(merged)
+    assert merged == (_without_the_renaming_commit(expected) if synced == "plain" else expected)
+
+
+def from_scratch(repo: GitRepo, url: str) -> dict[str, Any]:
+    """The state (``test_backfill_promise._state``) a backfill of ``repo`` writes into the empty database ``url``."""
+    scratch = db.make_engine(url)
     try:
-        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
-        expected = _state(scratch)
+        assert backfill(repo.path, engine=scratch, project="p").mode == "full"
+        return _state(scratch)
     finally:
         scratch.dispose()
+
+
+def assert_renamed_once(state: dict[str, Any]) -> None:
+    """The records of ``state`` are those of the renamed files only (no second row of an old number), the
+    scenario deleted before the rename deleted."""
     numbers = {(table, r[key], r["deleted"]) for table, key in (("adrs", "adr_number"), ("contracts",
                "contract_number"), ("features", "feature_number"), ("scenarios", "scenario_number"))
-               for r in merged[table]}
+               for r in state[table]}
     assert numbers == {("adrs", "ADR-0001", False), ("adrs", "use-y", False), ("contracts", "pay-y", False),
                        ("features", "run-y", False), ("scenarios", "First", False), ("scenarios", "Second", False),
                        ("scenarios", "Gone", True)}
-    assert merged == (_without_the_renaming_commit(expected) if synced == "plain" else expected)
