@@ -47,6 +47,22 @@ def _json(*argv: str) -> Any:
     return json.loads(done.stdout)
 
 
+def _shop(repo: GitRepo, url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The project ``shop`` (one feature, ``SC-1``) synced into ``url``, which the CLI reads from ``repo``: its
+    engine, for the caller to dispose of."""
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
+    monkeypatch.chdir(repo.path)
+    repo.write("features/pay.feature", "Feature: Pay\n\n  @SC-1\n  Scenario: one\n    Given x\n")
+    repo.commit("specs")
+    engine = db.make_engine(url)
+    try:
+        sync(repo.path, engine=engine, project="shop")
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
 def _agree(expected: list[tuple[str, str, str]]) -> None:
     """Every read names the runs ``expected`` ((id, name, status), newest first) in that order, and its first run
     that executed as the scenario's last one."""
@@ -71,13 +87,8 @@ def test_runs_imported_in_one_transaction_are_newest_by_id_everywhere(
     """``results runs``, the runs' pages, ``results list``, ``prune``, ``show SC-n`` and the statistics
     (``last_status``, ``coverage``) name the same newest run of runs tied on their import, before and after a
     prune (which recomputes the statistics from every result)."""
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.chdir(git_repo.path)
-    git_repo.write("features/pay.feature", "Feature: Pay\n\n  @SC-1\n  Scenario: one\n    Given x\n")
-    git_repo.commit("specs")
-    engine = db.make_engine(database_url)
+    engine = _shop(git_repo, database_url, monkeypatch)
     try:
-        sync(git_repo.path, engine=engine, project="shop")
         with db.session(engine) as session:
             for n, element in enumerate(OUTCOMES.values()):
                 import_results(session, "shop", [_report(n, element)], run_name=f"run-{n}")
@@ -112,13 +123,8 @@ def test_the_statistics_of_an_import_tied_with_a_run_of_a_higher_id_name_its_run
     the time and the import, it was taken as the oldest of them, whatever its id. Two runs in one transaction, the
     second of the lower id (the transaction is rolled back and imported again until it is: ids are random), the
     first failed and the second passed: ``last_status`` is the second's, the run every list takes as the newest."""
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.chdir(git_repo.path)
-    git_repo.write("features/pay.feature", "Feature: Pay\n\n  @SC-1\n  Scenario: one\n    Given x\n")
-    git_repo.commit("specs")
-    engine = db.make_engine(database_url)
+    engine = _shop(git_repo, database_url, monkeypatch)
     try:
-        sync(git_repo.path, engine=engine, project="shop")
         with db.session(engine) as session:
             for _attempt in range(64):  # each one's ids in the order wanted: one chance in two
                 older = import_results(session, "shop", [_report(0, OUTCOMES["failed"])], run_name="run-0").run_id
@@ -152,13 +158,8 @@ def test_a_scenarios_last_results_of_runs_of_one_transaction_come_in_the_walks_o
     # PostgreSQL reads the results through no index, as its planner may for a large table: rows of tied runs then
     # come as written rather than by run id (the order ``ix_test_results_scenario_id_run_id`` happens to give).
     monkeypatch.setenv("PGOPTIONS", "-c enable_indexscan=off -c enable_bitmapscan=off -c enable_indexonlyscan=off")
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.chdir(git_repo.path)
-    git_repo.write("features/pay.feature", "Feature: Pay\n\n  @SC-1\n  Scenario: one\n    Given x\n")
-    git_repo.commit("specs")
-    engine = db.make_engine(database_url)
+    engine = _shop(git_repo, database_url, monkeypatch)
     try:
-        sync(git_repo.path, engine=engine, project="shop")
         with db.session(engine) as session:
             for n in range(RUNS):
                 report = f'<testsuite name="s"><testcase classname="Pay" name="one" time="0.{n}"/></testsuite>'
