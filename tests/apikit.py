@@ -4,6 +4,7 @@ api_client, make_token``), as they import ``conftest``'s helpers."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,3 +97,14 @@ def counting_client(url: str) -> Iterator[tuple[TestClient, list[str]]]:
             yield client, statements
     finally:
         engine.dispose()
+
+
+def next_page(answer: Any) -> str | None:
+    """The ``rel="next"`` target of an in-process client's answer (its ``Link`` header), as a path and query; None
+    on the last page."""
+    link = answer.headers.get("link")
+    if link is None:
+        return None
+    found = re.fullmatch(r'<http://testserver(/[^>]*)>; rel="next"', link)
+    assert found, link
+    return found.group(1)

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo, run_cli
-from test_backfill_promise import _state
+from test_backfill_promise import _state, from_scratch
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
@@ -105,12 +105,7 @@ def test_a_merging_backfill_dates_a_renamed_adr_as_a_backfill_from_scratch(
         merged = _state(engine)
     finally:
         engine.dispose()
-    scratch = db.make_engine(other_database_url)
-    try:
-        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
-        assert merged == _state(scratch)
-    finally:
-        scratch.dispose()
+    assert merged == from_scratch(git_repo, other_database_url)
     assert _shown(database_url, monkeypatch) == _shown(other_database_url, monkeypatch)
     assert _shown(database_url, monkeypatch)[0] == "2024-01-02"
     assert [(change, when) for _, change, when in _snapshot_dates(database_url)] == [

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo, run_cli
+from test_backfill_promise import from_scratch
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
@@ -66,11 +67,7 @@ def test_the_commit_that_created_an_id_dates_it_not_a_work_tree_sync(
         assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
     finally:
         engine.dispose()
-    scratch = db.make_engine(other_database_url)
-    try:
-        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
-    finally:
-        scratch.dispose()
+    from_scratch(git_repo, other_database_url)
     date, snapshots = _dates(database_url, monkeypatch)
     assert date == _dates(other_database_url, monkeypatch)[0] == "2024-01-02"
     assert [(change, when) for _, change, when in snapshots][-2:] == [("updated", "2024-01-02")] * 2

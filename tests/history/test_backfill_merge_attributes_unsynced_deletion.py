@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
+from test_backfill_promise import from_scratch
 from specs import adr, contract, feature
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -55,11 +56,7 @@ def test_a_deletion_synced_at_a_later_commit_is_the_deleting_commits(
         assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
     finally:
         engine.dispose()
-    scratch = db.make_engine(other_database_url)
-    try:
-        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
-    finally:
-        scratch.dispose()
+    from_scratch(git_repo, other_database_url)
     expected = _deletions(other_database_url)
     assert {r[3] for r in expected} == {deleting} and len(expected) == 3  # the feature and its two scenarios
     assert _deletions(database_url) == expected

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo
+from test_backfill_promise import from_scratch
 from specs import adr, feature
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -50,11 +51,7 @@ def test_the_snapshots_of_an_undated_adr_a_hook_synced_get_its_date(
         assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
     finally:
         engine.dispose()
-    scratch = db.make_engine(other_database_url)
-    try:
-        assert backfill(git_repo.path, engine=scratch, project="p").mode == "full"
-    finally:
-        scratch.dispose()
+    from_scratch(git_repo, other_database_url)
     expected = [(1, "created", "2024-01-02"), (2, "updated", "2024-01-02")]
     assert _snapshot_dates(other_database_url) == expected
     assert _snapshot_dates(database_url) == expected

@@ -27,9 +27,8 @@ from test_backfill_merge_rename_synced_before_commit import (
     _renamed,
     _without_the_renaming_commit,
     assert_renamed_once,
-    from_scratch,
 )
-from test_backfill_promise import _state
+from test_backfill_promise import _state, from_scratch
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import GitRepo
-from test_backfill_promise import _state
+from test_backfill_promise import _state, from_scratch
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
@@ -87,16 +87,6 @@ def test_a_merge_after_a_rename_synced_before_its_commit_equals_a_backfill_from_
     expected = from_scratch(git_repo, other_database_url)
     assert_renamed_once(merged)
     assert merged == (_without_the_renaming_commit(expected) if synced == "plain" else expected)
-
-
-def from_scratch(repo: GitRepo, url: str) -> dict[str, Any]:
-    """The state (``test_backfill_promise._state``) a backfill of ``repo`` writes into the empty database ``url``."""
-    scratch = db.make_engine(url)
-    try:
-        assert backfill(repo.path, engine=scratch, project="p").mode == "full"
-        return _state(scratch)
-    finally:
-        scratch.dispose()
 
 
 def assert_renamed_once(state: dict[str, Any]) -> None:

@@ -62,6 +62,17 @@ def sync_each_commit(repo: GitRepo, engine: Any) -> None:
         sync(repo.path, ref=sha, engine=engine, project="p")
 
 
+def from_scratch(repo: GitRepo, url: str, project: str = "p") -> dict[str, list[dict[str, Any]]]:
+    """A backfill of ``repo`` into the empty database ``url`` (it must be a full one), and the state it wrote
+    (``_state``): what a merge into an already-synced project must equal."""
+    engine = db.make_engine(url)
+    try:
+        assert backfill(repo.path, engine=engine, project=project).mode == "full"
+        return _state(engine)
+    finally:
+        engine.dispose()
+
+
 def _state(engine: Any) -> dict[str, list[dict[str, Any]]]:
     """Rows, revisions and the file index, without ids and timestamps (``deleted`` says whether soft-deleted)."""
     out = dump(engine)

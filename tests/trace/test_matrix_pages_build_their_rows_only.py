@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from test_coverage_states_counted import _bare, _loose, _main
 
-from apikit import api_client, counting_client
+from apikit import api_client, counting_client, next_page
 from conftest import GitRepo, init_repo
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -44,16 +44,6 @@ def _projects(git_repo: GitRepo, url: str, tmp_path: Any) -> None:
     _ambiguous(git_repo, url)
     _loose(init_repo(tmp_path / "loose"), url)
     _bare(init_repo(tmp_path / "bare"), url)
-
-
-def _next(answer: Any) -> str | None:
-    """The ``rel="next"`` target of an answer's ``Link`` header, as a path and query."""
-    link = answer.headers.get("link")
-    if link is None:
-        return None
-    found = re.fullmatch(r'<http://testserver(/[^>]*)>; rel="next"', link)
-    assert found, link
-    return found.group(1)
 
 
 def test_matrix_pages_hold_the_rows_and_counts_of_the_whole_matrix(
@@ -109,7 +99,7 @@ def test_the_api_matrix_pages_with_limit_and_cursor_and_is_whole_without(
                         assert set(body) == {"from", "states", "rows"} and body["from"] == by
                         assert body["states"] == whole.json()["states"] and len(body["rows"]) <= size
                         rows += body["rows"]
-                        path = _next(answer)
+                        path = next_page(answer)
                         assert path is None or (f"limit={size}" in path and f"from={by}" in path)
                     assert rows == whole.json()["rows"], (name, by, size)
         # A cursor alone pages by 50; a bad cursor, or one of the other origin's rows, is a 400.

@@ -11,7 +11,7 @@ from typing import Any
 
 from webproject import build, new_repo
 
-from apikit import counting_client
+from apikit import counting_client, next_page
 from test_dashboard_queries import _cost
 
 # Names a cursor and a link must carry as they are: a slash, a space, a non-ASCII letter, URL punctuation.
@@ -30,16 +30,6 @@ def _add_projects(url: str, names: list[str]) -> None:
             session.add_all(Project(name=name) for name in names)
     finally:
         engine.dispose()
-
-
-def _next(answer: Any) -> str | None:
-    """The ``rel="next"`` target of an answer's ``Link`` header, as a path and query."""
-    link = answer.headers.get("link")
-    if link is None:
-        return None
-    found = re.fullmatch(r'<http://testserver(/[^>]*)>; rel="next"', link)
-    assert found, link
-    return found.group(1)
 
 
 def _cards(page: str) -> list[str]:
@@ -72,14 +62,14 @@ def test_the_project_list_pages_by_cursor_and_the_dashboard_by_name(database_url
             assert answer.status_code == 200, answer.text
             assert len(answer.json()) <= 70
             walked += answer.json()
-            path = _next(answer)
+            path = next_page(answer)
             assert path is None or "limit=70" in path
         assert [p["name"] for p in walked] == names
         assert walked == whole.json()  # each project as the whole list gives it
         assert len(client.get("/api/v1/projects?limit=300").json()) == TOTAL
-        assert _next(client.get("/api/v1/projects?limit=300")) is None
+        assert next_page(client.get("/api/v1/projects?limit=300")) is None
         # A cursor without a limit: the lists' page of 50.
-        second = client.get(_next(client.get("/api/v1/projects?limit=3")) or "")
+        second = client.get(next_page(client.get("/api/v1/projects?limit=3")) or "")
         assert [p["name"] for p in second.json()] == names[3:6]
         cursor = re.search(r"cursor=([^&>]*)", second.headers["link"])
         assert cursor is not None
