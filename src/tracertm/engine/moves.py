@@ -57,7 +57,7 @@ def pair_moves(
     out: list[Renumber] = []
     for old_path, new_path in sorted(moves.items()):
         result = parsed.get(new_path)
-        olds = sorted(at_path.get(old_path, ()), key=lambda c: _order(c.number))
+        olds = sorted(at_path.get(old_path, ()), key=lambda c: document_order(c.number))
         if not isinstance(result, ParseResult) or not olds or any(cur.kind != result.kind for cur in olds):
             continue
         if all(_inside(cur.number, old_path) for cur in olds):
@@ -235,7 +235,7 @@ def named_after(number: str, path: str) -> bool:
     return stem == base or stem.endswith("/" + base)
 
 
-def _order(number: str) -> tuple[int, str]:
+def document_order(number: str) -> tuple[int, str]:
     """Documents of one file in file order: ``X`` before ``X#2`` before ``X#10``."""
     base, _, position = number.rpartition("#")
     return (int(position), base) if base and position.isdecimal() else (1, number)  # ("²" is no int)

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, cast
 
-from tracertm.engine.moves import _order, pair_moves, similar_moves
+from tracertm.engine.moves import document_order, pair_moves, similar_moves
 from tracertm.errors import ParseError
 from tracertm.history.state import HistoryState
 from tracertm.kinds import FileKind, RecordKind
@@ -65,7 +65,7 @@ def unseen_moves(conn: Any, project_id: uuid.UUID, state: HistoryState, deleted_
     parsed: dict[str, ParseResult | ParseError] = {
         new: ParseResult(new, cast(FileKind, added[new][0]), tuple(
             SpecRecord(cast(RecordKind, kind), number, {})
-            for kind, number in sorted(rows[new], key=lambda r: _order(r[1]))))
+            for kind, number in sorted(rows[new], key=lambda r: document_order(r[1]))))
         for new in moves.values()}
     return {(kind, "", old): (kind, "", new) for kind, old, new in pair_moves(moves, parsed, state.current)}
 
