@@ -801,3 +801,26 @@ def test_library_entry_point_is_callable(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="no such folder"):
         tracertm.watch([tmp_path / "missing"])
+
+
+def test_a_folder_made_while_the_watches_are_set_up_is_watched(
+    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spec folder appears after the watch plan was read and before the root's watch exists (a repository
+    found in a workspace while it is being filled): it made no event, yet its files' edits must be seen."""
+    plan = Repository.watch_plan
+    made: list[bool] = []
+
+    def plan_then_mkdir(self: Repository) -> Any:
+        specs = plan(self)
+        if not made:
+            made.append(True)
+            git_repo.write(adr_path(1), adr(1, "Early"))
+        return specs
+
+    monkeypatch.setattr(Repository, "watch_plan", plan_then_mkdir)
+    w = start(git_repo.path, sqlite_db.url, reconcile_every=3600)
+    stop_all.append(w)
+    assert sqlite_db.live() == {adr_path(1): "Early"}  # the start-up reconcile found the file
+    git_repo.write(adr_path(1), adr(1, "Early, edited"))
+    wait_for(lambda: sqlite_db.live() == {adr_path(1): "Early, edited"}, what="the edit in the late folder")

@@ -94,8 +94,7 @@ class Watcher:
         self._repo_args, self.workspaces = split_targets(list(targets) or ["."])
         self.database_url = database_url
         self.reconcile_every = reconcile_every
-        self.retry_base = retry_base
-        self.retry_cap = retry_cap
+        self.retry_base, self.retry_cap = retry_base, retry_cap
         self.discover_every = discover_every
         self.ref_wait_s = ref_wait_s
         self._clock = clock
@@ -743,7 +742,11 @@ class Watcher:
     def _apply_watch_plan(self, repo: Repository) -> bool:
         """Watch what ``repo``'s plan names; whether a folder is watched that was not before."""
         assert self._watches is not None
-        return self._watches.apply(repo.key, repo.watch_plan(), self._on_event)
+        plan = repo.watch_plan()
+        added = self._watches.apply(repo.key, plan, self._on_event)
+        # A folder made after the plan was read but before the root's watch existed made no event: read it again.
+        again = repo.watch_plan()
+        return (again != plan and self._watches.apply(repo.key, again, self._on_event)) or added
 
     def _watch_failed(self, path: Path, exc: OSError) -> None:
         if log_watch_error(path, exc, self._limit_logged, self.reconcile_every):
