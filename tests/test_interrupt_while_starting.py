@@ -6,6 +6,7 @@ itself when a given module is looked up, so that it lands in the import every ti
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -50,6 +51,16 @@ def console_script() -> str:
     )
 
 
+# Python only installs its Ctrl-C handler when SIGINT is at its default action: a process started by one that
+# ignores SIGINT (the suite run as a background job of a script, ``cmd &``, or under nohup) inherits the ignore,
+# the signal sent below is lost and ``--version`` exits 0. The command starts as a terminal's foreground command
+# does, SIGINT at its default, whatever the suite inherited: this exec (no preexec_fn, unsafe in a process with
+# threads, as an xdist worker is).
+AS_FROM_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.executable, sys.argv[1:])"
+)
+
+
 def start(tmp_path: Path, way: str, at: str, in_an_exec: bool = False) -> subprocess.CompletedProcess[str]:
     """Run ``tracertm --version`` started ``way``, interrupted when ``at`` is imported."""
     started = RUN_MODULE if way == "python -m" else console_script()
@@ -57,7 +68,8 @@ def start(tmp_path: Path, way: str, at: str, in_an_exec: bool = False) -> subpro
     script.write_text(INTERRUPT_AT.format(at=at, in_an_exec=in_an_exec) + started)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     argv = [sys.executable, "-m", "launch"] if way == "python -m" else [sys.executable, str(script)]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run([sys.executable, "-c", AS_FROM_A_TERMINAL, *argv], capture_output=True, text=True,
+                          timeout=60, env=env)
 
 
 @pytest.mark.parametrize("way", ["python -m", "console script"])
@@ -71,6 +83,17 @@ def test_ctrl_c_while_the_command_line_is_imported(tmp_path: Path, way: str, at:
 def test_ctrl_c_inside_a_string_exec_of_the_import_still_exits_130(tmp_path: Path, way: str) -> None:
     # CPython notes such an interrupt as unhandled, even once caught, and ended ``python -m`` by SIGINT.
     done = start(tmp_path, way, "tracertm.cli", in_an_exec=True)
+    assert (done.returncode, done.stderr, done.stdout) == (130, "tracertm: interrupted\n", "")
+
+
+def test_the_interrupt_lands_when_the_tests_run_with_sigint_ignored(tmp_path: Path) -> None:
+    # The suite started in the background (a script's ``pytest &``, nohup) ignores SIGINT, and so would every
+    # command these tests start: the tests above then saw ``tracertm 0.1.0`` and exit 0, the signal lost.
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        done = start(tmp_path, "console script", "tracertm.cli")
+    finally:
+        signal.signal(signal.SIGINT, ignored)
     assert (done.returncode, done.stderr, done.stdout) == (130, "tracertm: interrupted\n", "")
 
 
