@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from test_watch import wait_for
 from tracertm import db
+from tracertm.db.engines import wait_for_checkpoints
 from tracertm.watcher.engines import Engines
 
 WAIT_S = 30.0
@@ -149,6 +150,40 @@ def test_a_database_file_replaced_before_the_checkpoint_is_left_alone(
         before = digest(replacement)
         replacement.replace(path)  # a backup restored over it, the old WAL and shared memory still beside it
         checkpoints.finish()
+        # Not a page of the old database's WAL was written into the other file.
+        assert digest(path) == before
+    finally:
+        engine.dispose()
+    assert digest(path) == before
+
+
+def test_a_database_file_replaced_while_the_checkpoint_connects_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other file is renamed over the path after the checkpoint thread found the path naming the write's file,
+    and before its connection opened the path (a backup restored right after a sync of ``tracertm watch``, on a
+    loaded machine: test_watch_database_file_replaced's backup case, once in a few runs). That connection has the
+    other file, the old WAL and shared memory beside it: a read through it, then its close (SQLite checkpoints at
+    the last close of a file that was not moved), copied the old WAL's pages into the other file."""
+    path = tmp_path / "db.sqlite"
+    replacement = tmp_path / "other.sqlite"
+    other_database(replacement)
+    before = digest(replacement)
+    connect = sqlite3.connect
+    swapped = threading.Event()
+
+    def replaced_then_connect(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == db.CHECKPOINT_THREAD and not swapped.is_set():
+            replacement.replace(path)  # after the thread's look at the path, before its connection opens it
+            swapped.set()
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", replaced_then_connect)
+    engine = db.make_engine(f"sqlite:///{path}")
+    try:
+        bulk_write(engine)
+        assert swapped.wait(WAIT_S), "the bulk write started no checkpoint thread"
+        wait_for_checkpoints(engine)
         # Not a page of the old database's WAL was written into the other file.
         assert digest(path) == before
     finally:

@@ -207,7 +207,8 @@ def _checkpoint_soon(engine: Engine, opened: tuple[str, int, int] | None) -> Non
     one renamed over it meanwhile (a user's ``rm``, a backup restored, under ``tracertm watch``). Opening a missing
     file would create an empty database where the user deleted one, and opening another file with the old WAL and
     shared memory still beside it would copy the old database's pages into it. So the path is checked by device and
-    inode before connecting (without creating the file: ``mode=rw``), and again once the connection has opened the
+    inode before connecting (without creating the file: ``mode=rw``), again once connected, before anything is read
+    (the connection opened whatever the path named in between), and once more after the connection has opened the
     WAL and shared-memory files beside it (by name, at its first read), before it checkpoints anything."""
     import sqlite3
     from urllib.parse import quote
@@ -223,6 +224,11 @@ def _checkpoint_soon(engine: Engine, opened: tuple[str, int, int] | None) -> Non
                 return
             raw = sqlite3.connect(uri, uri=True, timeout=1.0)
             try:
+                # Another file renamed over the path while this connected: the connection may have that file. Closed
+                # before a read, it is left alone; read, it would take the old WAL for its own, and its close (the
+                # last one of a file not moved) would copy that WAL's pages into it.
+                if _file_identity(path) != (device, inode):
+                    return
                 raw.execute("PRAGMA schema_version")  # a read: opens the -wal and -shm files beside the path
                 if _file_identity(path) == (device, inode):
                     raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
