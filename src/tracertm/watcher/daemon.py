@@ -128,8 +128,7 @@ class Watcher:
         self._findings = FindingLog()
         self._discover_now = False
         self._stop = threading.Event()
-        self._busy = False
-        self._in_sync = False
+        self._busy = self._in_sync = False
         # Set by abort() (a second signal): the sync in flight stops at its next safe point or database call.
         self._abort = threading.Event()
         self._watches: WatchSet | None = None
@@ -201,7 +200,8 @@ class Watcher:
         while True:
             with self._lock:
                 rewatch = bool(self._rewatch)
-            if not self._busy and not rewatch and len(self._debouncer) == 0:
+            # What the loop takes work from, read before whether it is busy: it is marked busy before it takes any.
+            if not (rewatch or self._discover_now or len(self._debouncer)) and not self._busy:
                 return True
             if time.monotonic() >= deadline:
                 return False
@@ -276,6 +276,7 @@ class Watcher:
         next_discovery = clock() + self.discover_every
         while not self._stop.is_set():
             now = clock()
+            self._busy = True  # before it takes any work (folders to watch, a discovery, batches): see wait_idle
             self._apply_rewatch()
             if self._discover_now or now >= next_discovery:
                 self._discover_now = False
@@ -287,7 +288,6 @@ class Watcher:
                     self._periodic.add(repo.key)
                     self._debouncer.add(repo.key, reconcile=True, now=now)
                 next_reconcile = now + self.reconcile_every
-            self._busy = True  # before pop_due: wait_idle must not see an empty queue with a batch in hand
             for batch in self._debouncer.pop_due(now):
                 if self._stop.is_set():
                     break
