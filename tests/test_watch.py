@@ -252,10 +252,47 @@ def test_branch_switch_is_one_reconcile(git_repo: GitRepo, dbx: Db, stop_all: li
     wait_for(recorded, what="last synced commit")
 
 
-def test_a_slow_checkout_is_still_one_reconcile(git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]) -> None:
+def gate_filter(repo: GitRepo, gate: Path, last: str) -> None:
+    """Make the ``slow`` smudge filter (git-lfs-like) stop before writing ``last``, until ``open_gate(gate)``: git
+    then holds the index, with the files before it written, for as long as the test needs — however loaded the
+    machine, where a filter that slept a fixed time could end before the daemon had looked at the batch."""
+    os.mkfifo(gate)
+    repo.git("config", "filter.slow.smudge", f"case %f in *{last}) read go < '{gate}';; esac; cat")
+
+
+def open_gate(gate: Path) -> bool:
+    """Let the filter blocked on ``gate`` go on; False while it does not wait on it yet."""
+    try:
+        fd = os.open(gate, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # no reader yet
+            return False
+        raise
+    with os.fdopen(fd, "w") as fifo:
+        fifo.write("go\n")
+    return True
+
+
+def gated_git(repo: GitRepo, gate: Path, meanwhile: Callable[[], Any], *args: str) -> None:
+    """``git ARGS``, its filter held at ``gate`` until ``meanwhile`` (waits on what the daemon does) has returned."""
+    proc = subprocess.Popen(["git", *args], cwd=repo.path, start_new_session=True)
+    try:
+        meanwhile()
+        wait_for(lambda: open_gate(gate), what="git's filter at the gate")
+        assert proc.wait(WAIT_S) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # git and its filter (a session of their own), whatever failed
+            proc.wait()
+
+
+def test_a_slow_checkout_is_still_one_reconcile(
+    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], tmp_path: Path
+) -> None:
     """git writes the files of a checkout one by one with pauses longer than the quiet period, for longer than the
-    ceiling — as on a loaded machine, or with a slow smudge filter (git-lfs): here a real filter that sleeps. The
-    daemon holds the batch while git holds the index and syncs once, when the checkout is complete."""
+    ceiling — as on a loaded machine, or with a slow smudge filter (git-lfs): here a real filter that waits at a
+    gate before the last file. The daemon holds the batch while git holds the index and syncs once, when the
+    checkout is complete."""
     git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
     for i in range(1, 5):
         git_repo.write(adr_path(i), adr(i, f"Main {i}"))
@@ -266,22 +303,27 @@ def test_a_slow_checkout_is_still_one_reconcile(git_repo: GitRepo, sqlite_db: Db
     git_repo.commit("other")
     git_repo.git("checkout", "-q", "main")
     # The filter from here on: the setup's own checkouts need not be slow (``cat`` writes the same files).
-    git_repo.git("config", "filter.slow.smudge", "sleep 0.3; cat")
+    gate = tmp_path / "gate"
+    gate_filter(git_repo, gate, adr_path(4))
     w = start(git_repo.path, sqlite_db.url, debounce_ms=100, ceiling_s=0.5)
     stop_all.append(w)
     syncs, reconciles = w.stats.syncs, w.stats.reconciles
 
-    git_repo.git("checkout", "-q", "other")  # about 1.2 s: four files, 0.3 s each
+    def held_past_the_ceiling() -> None:
+        # Three files written, the fourth at the gate: the batch came due and is held again and again, each look a
+        # quiet period (0.1 s) after the one before — six of them outlast the ceiling (0.5 s).
+        wait_for(lambda: w.stats.held >= 6, what="the batch held during the checkout")
+
+    gated_git(git_repo, gate, held_past_the_ceiling, "checkout", "-q", "other")
     wait_for(lambda: sqlite_db.live() == {adr_path(i): f"Other {i}" for i in range(1, 5)}, what="the other branch")
     assert w.wait_idle(WAIT_S)
-    assert w.stats.held >= 1, "the batch came due during the checkout and waited"
     assert (w.stats.syncs - syncs, w.stats.reconciles - reconciles) == (1, 1), [
         (r.reconcile, r.paths) for r in list(w.history)
     ]
 
 
 def test_a_checkout_that_moves_head_late_is_still_one_reconcile(
-    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]
+    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], tmp_path: Path
 ) -> None:
     """git writes the index and lets go of it before it moves HEAD: on a loaded machine the gap between the two can
     outlast any quiet period (and the ceiling). Played here in two steps, as slow as one likes: ``read-tree -u``
@@ -297,15 +339,19 @@ def test_a_checkout_that_moves_head_late_is_still_one_reconcile(
         git_repo.write(adr_path(i), adr(i, f"Other {i}"))
     other = git_repo.commit("other")
     git_repo.git("checkout", "-q", "main")
-    git_repo.git("config", "filter.slow.smudge", "sleep 0.3; cat")  # (from here on: the setup need not be slow)
+    gate = tmp_path / "gate"
+    gate_filter(git_repo, gate, adr_path(2))  # (from here on: the setup need not be slow)
     # The wait for HEAD is bounded (git add moves no HEAD); here it must outlast the test's own slowest step.
     w = start(git_repo.path, sqlite_db.url, debounce_ms=100, ceiling_s=0.5, ref_wait_s=3 * WAIT_S)
     stop_all.append(w)
     syncs, reconciles = w.stats.syncs, w.stats.reconciles
 
-    git_repo.git("read-tree", "-m", "-u", "other")  # about 0.6 s holding the index; HEAD still at main
+    def held_while_git_holds_the_index() -> None:
+        # The first file written, git at the gate before the second: the batch comes due while git holds the index.
+        wait_for(lambda: w.stats.held >= 1, what="the batch held while git holds the index")
+
+    gated_git(git_repo, gate, held_while_git_holds_the_index, "read-tree", "-m", "-u", "other")  # HEAD at main
     held = w.stats.held
-    assert held >= 1, "the batch came due while git held the index"
     # The daemon looks at the batch again with git gone and keeps holding it: HEAD has not moved.
     wait_for(lambda: w.stats.held >= held + 2, what="the batch held after git let go of the index")
     assert w.stats.syncs == syncs, [(r.reconcile, r.paths) for r in list(w.history)]
