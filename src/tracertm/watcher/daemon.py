@@ -23,6 +23,7 @@ from tracertm import db
 from tracertm.db.failures import is_damaged
 from tracertm.errors import SchemaError, TracertmError, first_line
 from tracertm.watcher import pools
+from tracertm.watcher.checkouts import SyncGuard, checkout_done
 from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.engines import Engines, is_unavailable
@@ -309,6 +310,7 @@ class Watcher:
         if not repo.root.is_dir():
             self._remove_repo(batch.key)
             return
+        guard = SyncGuard(self._abort, repo)  # (the index as it is before the look at git: see SyncGuard)
         if repo.git_busy():
             # A checkout (merge, rebase, reset...) is rewriting the work tree: syncing now would record a state
             # half-way between two commits and sync again when git is done. Hold the batch until git lets go of
@@ -319,7 +321,9 @@ class Watcher:
             self._held[batch.key] = None
             self._hold(batch)
             return
-        if batch.key in self._held and not self._checkout_done(repo, batch):
+        if batch.key in self._held and not checkout_done(
+            repo, batch, self._held, self._reconciled_refs.get(batch.key), self.ref_wait_s, self._clock()
+        ):
             self._hold(batch)
             return
         if self._writes.holding(batch.key, None if batch.reconcile else batch.paths):
@@ -386,10 +390,15 @@ class Watcher:
             # forkserver: this process has threads (observers, this loop), and a forked parse worker could inherit
             # a lock another thread held at the fork (``pools``: workers that never run the main module).
             result = sync(
-                repo.root, paths=paths, trigger="watch", engine=engine, cancel=self._abort,
+                repo.root, paths=paths, trigger="watch", engine=engine, cancel=guard,
                 start_method=self._start_method or "forkserver",
             )
         except Exception as exc:  # noqa: BLE001 - never crash: keep the batch and retry
+            if guard.overtook(exc):  # rolled back: synced once git is done, as a batch that came due meanwhile
+                log.debug("%s: git took the index while this sync read the work tree: waiting for it", batch.key)
+                self._held[batch.key] = None
+                self._hold(batch)
+                return
             if self._abort.is_set():
                 log.warning(
                     "aborted the sync in flight; its transaction was rolled back (%s)",
@@ -444,25 +453,6 @@ class Watcher:
             return
         synced = {p for p in batch.paths if p in known and known[p].unchanged(repo.root / p)}
         batch.paths -= synced
-
-    def _checkout_done(self, repo: Repository, batch: Batch) -> bool:
-        """A held batch, now that git has let go of the index: is the command complete? git writes the index
-        first and moves HEAD after (checkout, merge, reset), and on a loaded machine (or with git's events still
-        queued) that can be later than any quiet period. So the batch waits while the index disagrees with HEAD
-        about its files, at most ``REF_WAIT_S``; and when the refs moved since the last reconcile, the batch
-        becomes that reconcile (the ref events, however late, then find nothing new)."""
-        now = self._clock()
-        released = self._held.get(batch.key)
-        if released is None:
-            released = self._held[batch.key] = now
-        if now - released < self.ref_wait_s and repo.staged_differs(batch.paths, batch.dirs):
-            return False
-        del self._held[batch.key]
-        refs = repo.ref_state()
-        if not batch.reconcile and (refs is None or refs != self._reconciled_refs.get(batch.key)):
-            log.debug("%s: git moved HEAD or a branch: reconciling", batch.key)
-            batch.reconcile = True
-        return True
 
     def _succeeded(
         self,

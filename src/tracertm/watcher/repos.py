@@ -395,6 +395,18 @@ class Repository:
             return False
         return (time.time() if now is None else now) - mtime < STALE_LOCK_S
 
+    def index_identity(self) -> tuple[int, ...] | None:
+        """git's index of this work tree as it is now (inode, size, modification time; None: no git, or no index):
+        a command that rewrites the work tree (checkout, merge, reset, stash) writes a new one, renamed from its
+        lock over the old one."""
+        if not self.git_dirs:
+            return None
+        try:
+            st = os.stat(self.git_dirs[0] / "index")
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
     def ref_state(self) -> str | None:
         """Where HEAD and the local branches and tags point, as one comparable string (None: not a git work tree,
         or git could not tell). Remote-tracking refs are left out: they do not change the work tree."""

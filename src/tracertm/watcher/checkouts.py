@@ -1,0 +1,66 @@
+"""The watch daemon and the git commands that rewrite the work tree (checkout, merge, reset, stash, rebase): a batch
+waits while git holds the index and, once git lets go, until git has moved HEAD (``checkout_done``); and a sync
+that git overtakes — the command took the index after the daemon looked and rewrote files while the sync read them
+— rolls back instead of committing a state half-way between two commits (``SyncGuard``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from tracertm.errors import Cancelled
+from tracertm.watcher.debounce import Batch
+from tracertm.watcher.logs import LOGGER
+from tracertm.watcher.repos import Repository
+
+log = logging.getLogger(LOGGER)
+
+__all__ = ["SyncGuard", "checkout_done"]
+
+
+def checkout_done(
+    repo: Repository, batch: Batch, held: dict[str, float | None], reconciled: str | None, ref_wait_s: float,
+    now: float,
+) -> bool:
+    """A held batch, now that git has let go of the index: is the command complete? git writes the index first and
+    moves HEAD after (checkout, merge, reset), and on a loaded machine (or with git's events still queued) that can
+    be later than any quiet period. So the batch waits while the index disagrees with HEAD about its files, at most
+    ``ref_wait_s`` after ``held`` (per repository: None while git held the index, then when it was first seen free)
+    noted git gone; and when the refs moved since the last reconcile (``reconciled``), the batch becomes that
+    reconcile (the ref events, however late, then find nothing new)."""
+    released = held.get(batch.key)
+    if released is None:
+        released = held[batch.key] = now
+    if now - released < ref_wait_s and repo.staged_differs(batch.paths, batch.dirs):
+        return False
+    del held[batch.key]
+    refs = repo.ref_state()
+    if not batch.reconcile and (refs is None or refs != reconciled):
+        log.debug("%s: git moved HEAD or a branch: reconciling", batch.key)
+        batch.reconcile = True
+    return True
+
+
+class SyncGuard(threading.Event):
+    """The ``cancel`` flag of one sync of the daemon, which the sync reads at its safe points (before the write
+    lock, while waiting for it, before COMMIT): set by the daemon's ``abort``, or once git has held the index or
+    written a new one since the guard was made — before the daemon looked whether git holds it. A checkout that
+    began after that look rewrites the files while the sync reads them: committed, the sync would record a state
+    of neither commit (records deleted that the checkout then writes back, where a sync before it and one after
+    record a move). Then the sync rolls back and the daemon holds its batch as one that came due while git held
+    the index (``overtook``). Only ``is_set`` is meant for the sync: ``set`` and ``wait`` are the plain event's."""
+
+    def __init__(self, abort: threading.Event, repo: Repository) -> None:
+        super().__init__()
+        self._abort, self._repo = abort, repo
+        self._index = repo.index_identity()
+        self._git = False
+
+    def is_set(self) -> bool:
+        if not self._git:  # (for good once seen: the sync must not commit what it read)
+            self._git = self._repo.git_busy() or self._repo.index_identity() != self._index
+        return self._git or self._abort.is_set()
+
+    def overtook(self, exc: BaseException) -> bool:
+        """Whether the sync stopped (``exc``) because git took the index while it read, not for an abort."""
+        return isinstance(exc, Cancelled) and self._git and not self._abort.is_set()
