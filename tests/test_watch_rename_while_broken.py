@@ -47,17 +47,21 @@ def test_a_file_renamed_and_broken_then_fixed_takes_its_records_over(
     staged.write_text(BROKEN, encoding="utf-8")
     os.replace(staged, folder / "0001-storage-v2.md")
     (folder / "0001-storage.md").unlink()
-    wait_for(lambda: w.stats.syncs > syncs and w.wait_idle(0), what="the sync of the rename")
+    # A fence: the observers report events in order, so once this edit is synced the rename's two events have come
+    # (a sync and an idle daemon alone may come before the second on a loaded machine).
+    (folder / "0002-other.md").write_text(adr(2, "Other, edited"), encoding="utf-8")
+    wait_for(lambda: w.stats.syncs > syncs and w.wait_idle(0) and "Other, edited" in dbx.live().values(),
+             what="the sync of the rename")
     # Held: the old file's records stay while the new one does not parse.
-    assert dbx.live() == {"docs/adr/0001-storage.md": "Storage", "docs/adr/0002-other.md": "Other"}
+    assert dbx.live() == {"docs/adr/0001-storage.md": "Storage", "docs/adr/0002-other.md": "Other, edited"}
 
     syncs = w.stats.syncs
     if then == "fixed":
         (folder / "0001-storage-v2.md").write_text(adr(1, "Storage, fixed"), encoding="utf-8")
-        want = {"docs/adr/0001-storage-v2.md": "Storage, fixed", "docs/adr/0002-other.md": "Other"}
+        want = {"docs/adr/0001-storage-v2.md": "Storage, fixed", "docs/adr/0002-other.md": "Other, edited"}
     else:  # the new file goes too: the old one is really gone
         (folder / "0001-storage-v2.md").unlink()
-        want = {"docs/adr/0002-other.md": "Other"}
+        want = {"docs/adr/0002-other.md": "Other, edited"}
     wait_for(lambda: w.stats.syncs > syncs and w.wait_idle(0), what="the sync of the fix")
     assert w.stats.reconciles == 1  # the start-up reconcile only: the sync of the fixed file did it
     assert dbx.live() == want
