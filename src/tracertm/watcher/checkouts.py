@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 
 from tracertm.errors import Cancelled
 from tracertm.watcher.debounce import Batch
 from tracertm.watcher.logs import LOGGER
-from tracertm.watcher.repos import Repository
+from tracertm.watcher.repos import FileSignature, Repository
 
 log = logging.getLogger(LOGGER)
 
@@ -26,8 +27,10 @@ def checkout_done(
     moves HEAD after (checkout, merge, reset), and on a loaded machine (or with git's events still queued) that can
     be later than any quiet period. So the batch waits while the index disagrees with HEAD about its files, at most
     ``ref_wait_s`` after ``held`` (per repository: None while git held the index, then when it was first seen free)
-    noted git gone; and when the refs moved since the last reconcile (``reconciled``), the batch becomes that
-    reconcile (the ref events, however late, then find nothing new)."""
+    noted git gone — a git command seen holding the index again holds the batch while it runs, but does not start
+    this wait again: under ``git add`` run again and again (which leaves the index unlike HEAD) it would never end;
+    and when the refs moved since the last reconcile (``reconciled``), the batch becomes that reconcile (the ref
+    events, however late, then find nothing new)."""
     released = held.get(batch.key)
     if released is None:
         released = held[batch.key] = now
@@ -43,24 +46,51 @@ def checkout_done(
 
 class SyncGuard(threading.Event):
     """The ``cancel`` flag of one sync of the daemon, which the sync reads at its safe points (before the write
-    lock, while waiting for it, before COMMIT): set by the daemon's ``abort``, or once git has held the index or
-    written a new one since the guard was made — before the daemon looked whether git holds it. A checkout that
-    began after that look rewrites the files while the sync reads them: committed, the sync would record a state
-    of neither commit (records deleted that the checkout then writes back, where a sync before it and one after
-    record a move). Then the sync rolls back and the daemon holds its batch as one that came due while git held
-    the index (``overtook``). Only ``is_set`` is meant for the sync: ``set`` and ``wait`` are the plain event's."""
+    lock, while waiting for it, before COMMIT): set by the daemon's ``abort``, or once git, holding the index or
+    having written a new one since the guard was made (before the daemon looked whether git holds it), has changed
+    the spec files the sync reads. A checkout that began after that look rewrites the files while the sync reads
+    them: committed, the sync would record a state of neither commit (records deleted that the checkout then writes
+    back, where a sync before it and one after record a move). Then the sync rolls back and the daemon holds its
+    batch as one that came due while git held the index (``overtook``). A git command that leaves the spec files
+    alone (``git status`` or an editor refreshing the index, ``git add`` of what was read) does not stop the sync:
+    under such commands run again and again it would never commit. Only ``is_set`` is meant for the sync: ``set``
+    and ``wait`` are the plain event's."""
 
     def __init__(self, abort: threading.Event, repo: Repository) -> None:
         super().__init__()
         self._abort, self._repo = abort, repo
         self._index = repo.index_identity()
+        self._listed: frozenset[str] | None = None
+        self._read: dict[str, FileSignature] = {}
         self._git = False
+
+    def reading(self, listed: Iterable[str], read: dict[str, FileSignature]) -> None:
+        """The work tree as the sync is about to read it: the repository's spec files (``listed``) and the
+        signatures of those it reads (``read``), taken before it reads them. Without them, any index git holds or
+        writes stops the sync."""
+        self._listed, self._read = frozenset(listed), read
 
     def is_set(self) -> bool:
         if not self._git:  # (for good once seen: the sync must not commit what it read)
-            self._git = self._repo.git_busy() or self._repo.index_identity() != self._index
+            self._git = self._overtaken()
         return self._git or self._abort.is_set()
 
     def overtook(self, exc: BaseException) -> bool:
         """Whether the sync stopped (``exc``) because git took the index while it read, not for an abort."""
         return isinstance(exc, Cancelled) and self._git and not self._abort.is_set()
+
+    def _overtaken(self) -> bool:
+        busy, index = self._repo.git_busy(), self._repo.index_identity()
+        if not busy and index == self._index:
+            return False
+        if self._listed is None or not self._as_read():
+            return True
+        if not busy:  # that index left the spec files alone: only a newer one needs this look again
+            self._index = index
+        return False
+
+    def _as_read(self) -> bool:
+        """Whether the spec files are as the sync found them: none came or went, those it reads are unchanged."""
+        root = self._repo.root
+        return (frozenset(self._repo.spec_files()) == self._listed
+                and all(signature.unchanged(root / rel) for rel, signature in self._read.items()))

@@ -318,7 +318,7 @@ class Watcher:
             # The ceiling is for continuous editing: a held batch starts a new window.
             if batch.key not in self._held:
                 log.debug("%s: git holds the index (a checkout, merge or reset): waiting for it", batch.key)
-            self._held[batch.key] = None
+                self._held[batch.key] = None  # (seen again later, git does not start the wait for HEAD again)
             self._hold(batch)
             return
         if batch.key in self._held and not checkout_done(
@@ -378,6 +378,7 @@ class Watcher:
             paths = sorted(expanded)
         every = repo.spec_files() if paths is None else paths
         signatures = repo.signatures(every)
+        guard.reading(every if paths is None else repo.spec_files(), signatures)  # (what git must leave alone)
         repo.note_links(every, every=paths is None)
         from tracertm.engine.sync import sync
 
