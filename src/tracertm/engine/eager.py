@@ -17,6 +17,7 @@ carry the authors of the paths the plan revises, known only after planning).
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -62,7 +63,7 @@ class EagerWriter:
         self._conn = conn
         self._project_id = project_id
         self._run_id = run_id
-        self._cancel = cancel
+        self._cancel, self._next_look = cancel, 0.0
         self._options = options
         self._index = index  # the search index, kept in step with each write (``search.deferred``)
         self._text_json = conn.dialect.name in ("sqlite", "postgresql")
@@ -93,8 +94,12 @@ class EagerWriter:
     def consume(self, path: str, outcome: Any) -> None:
         """One parsed file: its records become "created" operations, as ``plan`` makes them for a project with no
         records; written when enough are buffered."""
-        if self._cancel is not None and self._cancel.is_set():
-            raise Cancelled("sync cancelled; nothing was written")
+        # A look at ``cancel`` 20 times a second at most: the watch daemon's (``SyncGuard``) stats every file the
+        # sync reads while git holds the index, and the sync looks once more, exactly, after the parse.
+        if self._cancel is not None and (now := time.monotonic()) >= self._next_look:
+            self._next_look = now + 0.05
+            if self._cancel.is_set():
+                raise Cancelled("sync cancelled; nothing was written")
         prepare_outcome(path, outcome)
         if self.abandoned is not None or not isinstance(outcome, ParseResult):
             return

@@ -61,14 +61,15 @@ class SyncGuard(threading.Event):
         self._abort, self._repo = abort, repo
         self._index = repo.index_identity()
         self._listed: frozenset[str] | None = None
-        self._read: dict[str, FileSignature] = {}
+        self._read: dict[str, FileSignature] | None = None
         self._git = False
 
-    def reading(self, listed: Iterable[str], read: dict[str, FileSignature]) -> None:
-        """The work tree as the sync is about to read it: the repository's spec files (``listed``) and the
-        signatures of those it reads (``read``), taken before it reads them. Without them, any index git holds or
-        writes stops the sync."""
-        self._listed, self._read = frozenset(listed), read
+    def reading(self, read: dict[str, FileSignature], listed: Iterable[str] | None) -> None:
+        """The work tree as the sync is about to read it: the signatures of the files it reads (``read``), taken
+        before it reads them, and for a full reconcile the repository's spec files (``listed``: one that comes or
+        goes changes what it reads; a sync of some paths reads those alone, and listing every file for it would
+        cost what the repository's size does). Without them, any index git holds or writes stops the sync."""
+        self._read, self._listed = read, None if listed is None else frozenset(listed)
 
     def is_set(self) -> bool:
         if not self._git:  # (for good once seen: the sync must not commit what it read)
@@ -83,7 +84,7 @@ class SyncGuard(threading.Event):
         busy, index = self._repo.git_busy(), self._repo.index_identity()
         if not busy and index == self._index:
             return False
-        if self._listed is None or not self._as_read():
+        if self._read is None or not self._as_read():
             return True
         if not busy:  # that index left the spec files alone: only a newer one needs this look again
             self._index = index
@@ -91,6 +92,6 @@ class SyncGuard(threading.Event):
 
     def _as_read(self) -> bool:
         """Whether the spec files are as the sync found them: none came or went, those it reads are unchanged."""
-        root = self._repo.root
-        return (frozenset(self._repo.spec_files()) == self._listed
-                and all(signature.unchanged(root / rel) for rel, signature in self._read.items()))
+        root, read = self._repo.root, self._read or {}
+        return ((self._listed is None or frozenset(self._repo.spec_files()) == self._listed)
+                and all(signature.unchanged(root / rel) for rel, signature in read.items()))

@@ -378,7 +378,7 @@ class Watcher:
             paths = sorted(expanded)
         every = repo.spec_files() if paths is None else paths
         signatures = repo.signatures(every)
-        guard.reading(every if paths is None else repo.spec_files(), signatures)  # (what git must leave alone)
+        guard.reading(signatures, every if paths is None else None)  # (what git must leave alone)
         repo.note_links(every, every=paths is None)
         from tracertm.engine.sync import sync
 
