@@ -219,7 +219,12 @@ def test_a_writer_is_not_starved_by_a_lock_that_changes_hands(git_repo: GitRepo,
     writer's bound, all of them together longer. PostgreSQL: the waiting writer is next in line, and gets the lock
     at the first commit. SQLite: its bound counts from the other writer's last commit, so it waits them all out
     and writes once the lock is let go. Before, it failed with exit 2 (lock timeout) on both, although the lock
-    was free at every commit."""
+    was free at every commit.
+
+    SQLite has no queue, so the waiting writer may also take the lock at one of the other writer's commits: when
+    the host does not run that writer between its COMMIT and its next BEGIN IMMEDIATE (a loaded host) and the
+    waiting one tries just then. That too is no starvation, and the order shows it: the other writer takes the lock
+    again once the waiting one has written. Only a waiting writer that saw every hold proves its bound restarted."""
     # The waiting writer's lock_timeout, in seconds, and the other writer's holds: each a quarter of it (a stall of
     # the host up to three quarters of the bound is no failure), all of them together longer than it.
     bound = 8.0
@@ -256,5 +261,9 @@ def test_a_writer_is_not_starved_by_a_lock_that_changes_hands(git_repo: GitRepo,
     if postgres:
         assert order[:3] == ["cycler", "waiter", "cycler"]  # it wrote at the first commit
     else:
-        assert waited > bound  # it outlasted its bound: the other writer's commits restarted it
-        assert order == ["cycler"] * (holds + 1) + ["waiter"]
+        at = order.index("waiter")
+        if at == holds + 1:  # it waited out every hold
+            assert waited > bound  # it outlasted its bound: the other writer's commits restarted it
+            assert order == ["cycler"] * (holds + 1) + ["waiter"]
+        else:  # it took the lock at the other writer's commit number `at` (see above)
+            assert order == ["cycler"] * at + ["waiter", "cycler"]
