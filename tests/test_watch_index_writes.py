@@ -114,6 +114,7 @@ def test_git_holding_the_index_again_does_not_restart_the_wait_for_head(
     key = str(git_repo.path.resolve())
     git_repo.write(adr_path(1), adr(1, "Staged"))
     wait_for(lambda: sqlite_db.live() == {adr_path(1): "Staged"}, what="the edit synced")
+    assert w.wait_idle(WAIT_S)  # its sync counted: the count comes after the COMMIT the database shows
     git_repo.git("add", adr_path(1))  # the index now unlike HEAD (as after a checkout, before git moves HEAD)
     syncs, held = w.stats.syncs, w.stats.held
 
@@ -131,6 +132,7 @@ def test_git_holding_the_index_again_does_not_restart_the_wait_for_head(
     finish(git, gate)
     held = w.stats.held
     wait_for(lambda: sqlite_db.live() == {adr_path(1): "Edited"}, what="the edit synced")
+    assert w.wait_idle(WAIT_S)
     assert w.stats.syncs == syncs + 1 and w.stats.held == held
 
 
