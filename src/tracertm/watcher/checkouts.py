@@ -16,7 +16,7 @@ from tracertm.watcher.repos import FileSignature, Repository
 
 log = logging.getLogger(LOGGER)
 
-__all__ = ["SyncGuard", "checkout_done"]
+__all__ = ["SyncGuard", "checkout_done", "moved_unseen"]
 
 
 def checkout_done(
@@ -41,6 +41,27 @@ def checkout_done(
     if not batch.reconcile and (refs is None or refs != reconciled):
         log.debug("%s: git moved HEAD or a branch: reconciling", batch.key)
         batch.reconcile = True
+    return True
+
+
+def moved_unseen(
+    repo: Repository, batch: Batch, indexes: dict[str, tuple[int, ...] | None], reconciled: str | None
+) -> bool:
+    """A batch git was not seen holding: did a git command move HEAD or a branch since the last reconcile? One
+    that ran whole between two looks at the index, its events still on their way on a loaded machine, leaves its
+    first events (git deletes the old files before it writes the new ones) to come due as an ordinary edit: synced
+    alone, they would record a state of neither commit (records deleted that the checkout wrote elsewhere). The
+    batch then becomes that reconcile, as in ``checkout_done``. Such a command wrote a new index: the refs are read
+    only when the index (``indexes``: per repository, as last seen with the refs as reconciled) is another."""
+    index = repo.index_identity()
+    if batch.reconcile or indexes.get(batch.key, ()) == index:
+        return False
+    refs = repo.ref_state()
+    if refs is None or refs == reconciled:
+        indexes[batch.key] = index
+        return False
+    log.debug("%s: git moved HEAD or a branch unseen: reconciling", batch.key)
+    batch.reconcile = True
     return True
 
 

@@ -23,7 +23,7 @@ from tracertm import db
 from tracertm.db.failures import is_damaged
 from tracertm.errors import SchemaError, TracertmError, first_line
 from tracertm.watcher import pools
-from tracertm.watcher.checkouts import SyncGuard, checkout_done
+from tracertm.watcher.checkouts import SyncGuard, checkout_done, moved_unseen
 from tracertm.watcher.database_file import log_reopened
 from tracertm.watcher.debounce import DEFAULT_CEILING_S, Batch, Debouncer
 from tracertm.watcher.engines import Engines, is_unavailable
@@ -117,6 +117,7 @@ class Watcher:
         self._held: dict[str, float | None] = {}
         # Per repository, the refs (``Repository.ref_state``) as the last full reconcile saw them.
         self._reconciled_refs: dict[str, str] = {}
+        self._indexes: dict[str, tuple[int, ...] | None] = {}  # (``checkouts.moved_unseen``)
         # Per repository, each file as the last sync that read it was about to (see ``_drop_synced``).
         self._signatures: dict[str, dict[str, FileSignature]] = {}
         # Per repository, the files the last syncs held (``SyncResult.held``): a file gone whose records stay while
@@ -326,6 +327,7 @@ class Watcher:
         ):
             self._hold(batch)
             return
+        moved_unseen(repo, batch, self._indexes, self._reconciled_refs.get(batch.key))
         if self._writes.holding(batch.key, None if batch.reconcile else batch.paths):
             self._hold(batch)  # a file half-written (``writers``): synced once its writer closes it
             return
@@ -681,6 +683,7 @@ class Watcher:
         repo = self._repos.pop(key, None)
         self._held.pop(key, None)
         self._reconciled_refs.pop(key, None)
+        self._indexes.pop(key, None)
         self._signatures.pop(key, None)
         self._kept.pop(key, None)
         self._writes.forget(key)
