@@ -2,7 +2,8 @@
 
 Handlers do nothing but pass the event on (``sink``); the daemon classifies and records it. Two spec roots of one
 git repository share the git-directory watches, so a watch is unscheduled only when its last listener goes.
-A folder that was deleted and recreated gets a new watch (an inotify watch dies with its folder).
+A folder that was deleted and recreated gets a new watch (an inotify watch dies with its folder): told apart by its
+inode, or by the old watch having reported its folder's deletion (the new folder may get the old inode number).
 """
 
 from __future__ import annotations
@@ -51,8 +52,15 @@ Sink = Callable[[str, WatchSpec, FileSystemEvent], None]
 class _Handler(FileSystemEventHandler):
     def __init__(self, sink: Sink, key: str, spec: WatchSpec) -> None:
         self._sink, self._key, self._spec = sink, key, spec
+        self.watched: _Watched | None = None  # (set once scheduled)
 
     def dispatch(self, event: FileSystemEvent) -> None:
+        if (event.event_type == "deleted" and self.watched is not None
+                and os.fsdecode(event.src_path) == os.fsdecode(self.watched.watch.path)):
+            # The watched folder itself is gone, and its watch with it (watchdog ends it after this event): one made
+            # again at the path needs a new watch, even with the inode number the old one freed (ext4 reuses it).
+            # Marked before the daemon hears of it, so the look at the folders to watch that it asks for sees it.
+            self.watched.inode = None
         self._sink(self._key, self._spec, event)
 
 
@@ -68,7 +76,7 @@ class _FolderHandler(FileSystemEventHandler):
 @dataclass
 class _Watched:
     watch: ObservedWatch
-    inode: tuple[int, int]
+    inode: tuple[int, int] | None  # None: the folder was deleted, its watch ended
     handlers: dict[str, FileSystemEventHandler] = field(default_factory=dict)
 
 
@@ -136,6 +144,7 @@ class WatchSet:
                     continue
                 watched = self._watched[watch_key] = _Watched(watch, inode)
             watched.handlers[key] = handler
+            handler.watched = watched
             uses.add(watch_key)
             added = True
         return added
