@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import GitRepo
-from test_watch import WAIT_S, Db, adr, adr_path, dbx, start, stop_all, wait_for
-from test_watch_sync_overtaken_by_git import changes
+from test_watch import WAIT_S, Db, adr_path, dbx, start, stop_all, wait_for
+from test_watch_sync_overtaken_by_git import branch_moving_adr_3, changes
 from tracertm.watcher import Watcher
 
 __all__ = ["dbx", "stop_all"]  # fixtures, used by name
@@ -23,13 +23,7 @@ __all__ = ["dbx", "stop_all"]  # fixtures, used by name
 def test_the_first_events_of_a_checkout_git_finished_unseen_sync_the_finished_checkout(
     git_repo: GitRepo, dbx: Db, stop_all: list[Watcher], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for i in (1, 2, 3):
-        git_repo.write(adr_path(i), adr(i, f"Decision {i}"))
-    git_repo.commit("main")
-    git_repo.git("checkout", "-q", "-b", "big")
-    git_repo.remove(adr_path(3))
-    git_repo.write(adr_path(3, "moved"), adr(3, "Decision 3"))  # ADR-0003 moves on this branch
-    git_repo.commit("big")
+    branch_moving_adr_3(git_repo)
     w = start(git_repo.path, dbx.url)
     stop_all.append(w)
     key = str(git_repo.path.resolve())

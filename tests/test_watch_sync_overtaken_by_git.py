@@ -32,17 +32,22 @@ def changes(handle: Db, number: str) -> list[str]:
         return list(s.execute(query).scalars())
 
 
+def branch_moving_adr_3(repo: GitRepo) -> None:
+    """ADR-0001 to 0003 committed on ``main``; branch ``big``, checked out, renames ADR-0003's file."""
+    for i in (1, 2, 3):
+        repo.write(adr_path(i), adr(i, f"Decision {i}"))
+    repo.commit("main")
+    repo.git("checkout", "-q", "-b", "big")
+    repo.remove(adr_path(3))
+    repo.write(adr_path(3, "moved"), adr(3, "Decision 3"))
+    repo.commit("big")
+
+
 def test_a_checkout_begun_while_a_sync_reads_is_waited_for(
     git_repo: GitRepo, dbx: Db, stop_all: list[Watcher], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
-    for i in (1, 2, 3):
-        git_repo.write(adr_path(i), adr(i, f"Decision {i}"))
-    git_repo.commit("main")
-    git_repo.git("checkout", "-q", "-b", "big")
-    git_repo.remove(adr_path(3))
-    git_repo.write(adr_path(3, "moved"), adr(3, "Decision 3"))  # ADR-0003 moves on this branch
-    git_repo.commit("big")
+    branch_moving_adr_3(git_repo)
     git_repo.git("checkout", "-q", "main")
     gate = tmp_path / "gate"
     gate_filter(git_repo, gate, adr_path(3, "moved"))  # git stops before writing the moved file
