@@ -71,11 +71,12 @@ def _imports(path: str, data: bytes, roots: tuple[str, ...]) -> list[_Import]:
         tree = ast.parse(data, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    from tracertm.steps.python import _flat, module_imports
+    from tracertm.steps.python import module_imports
+    from tracertm.steps.python_names import flat
 
     out: list[_Import] = []
     columns = ByteColumns(data)
-    for node in _flat(tree.body):
+    for node in flat(tree.body):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             # The modules the statement runs, named as the parse records them (``StepFile.module_imports``).
             targets = tuple(t for level, name in module_imports([node])

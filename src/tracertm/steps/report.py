@@ -17,7 +17,8 @@ from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.parameter_types import FAMILY, ListedType, Registries, group_regexps, prefer_option
-from tracertm.steps.python import BehaveStepFile, field_types
+from tracertm.steps.python import BehaveStepFile
+from tracertm.steps.python_types import field_types
 from tracertm.steps.lens import BehaveFolders, Lenses
 from tracertm.steps.scenarios import StepUse
 
