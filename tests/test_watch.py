@@ -1,14 +1,14 @@
 """``tracertm watch``: real file-system events in real git repositories, a real database (SQLite, and PostgreSQL
-where it matters), bounded polling instead of fixed sleeps."""
+where it matters), bounded polling instead of fixed sleeps. The helpers here are those of every ``test_watch_*`` file;
+the tests of git checkouts are in ``test_watch_checkouts``, those of database outages in
+``test_watch_database_outage``."""
 
 from __future__ import annotations
 
 import errno
 import json
-import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from conftest import GitRepo
 from tracertm import db
@@ -111,6 +110,40 @@ def stop_all() -> Iterator[list[Watcher]]:
         w.stop()
     for w in running:
         w.join(30)
+
+
+def gate_filter(repo: GitRepo, gate: Path, last: str) -> None:
+    """Make the ``slow`` smudge filter (git-lfs-like) stop before writing ``last``, until ``open_gate(gate)``: git
+    then holds the index, with the files before it written, for as long as the test needs — however loaded the
+    machine, where a filter that slept a fixed time could end before the daemon had looked at the batch."""
+    os.mkfifo(gate)
+    repo.git("config", "filter.slow.smudge", f"case %f in *{last}) read go < '{gate}';; esac; cat")
+
+
+def open_gate(gate: Path) -> bool:
+    """Let the filter blocked on ``gate`` go on; False while it does not wait on it yet."""
+    try:
+        fd = os.open(gate, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # no reader yet
+            return False
+        raise
+    with os.fdopen(fd, "w") as fifo:
+        fifo.write("go\n")
+    return True
+
+
+def gated_git(repo: GitRepo, gate: Path, meanwhile: Callable[[], Any], *args: str) -> None:
+    """``git ARGS``, its filter held at ``gate`` until ``meanwhile`` (waits on what the daemon does) has returned."""
+    proc = subprocess.Popen(["git", *args], cwd=repo.path, start_new_session=True)
+    try:
+        meanwhile()
+        wait_for(lambda: open_gate(gate), what="git's filter at the gate")
+        assert proc.wait(WAIT_S) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # git and its filter (a session of their own), whatever failed
+            proc.wait()
 
 
 # ------------------------------------------------------------------------------------ create/edit/delete/rename
@@ -208,222 +241,6 @@ def test_burst_of_500_writes_is_a_few_syncs(git_repo: GitRepo, sqlite_db: Db, st
     assert sqlite_db.in_sync_with(git_repo.path)
 
 
-# --------------------------------------------------------------------------------------------- branch switch
-
-
-def test_branch_switch_is_one_reconcile(git_repo: GitRepo, dbx: Db, stop_all: list[Watcher]) -> None:
-    for i in range(1, 121):
-        git_repo.write(adr_path(i), adr(i, f"Main {i}"))
-    git_repo.commit("main")
-    git_repo.git("checkout", "-q", "-b", "other")
-    for i in range(1, 81):
-        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
-    for i in range(81, 101):
-        git_repo.remove(adr_path(i))
-    for i in range(121, 151):
-        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
-    git_repo.commit("other")
-    expected = {adr_path(i): f"Other {i}" for i in range(1, 81)}
-    expected |= {adr_path(i): f"Main {i}" for i in range(101, 121)}
-    expected |= {adr_path(i): f"Other {i}" for i in range(121, 151)}
-    git_repo.git("checkout", "-q", "main")
-
-    w = start(git_repo.path, dbx.url, debounce_ms=200)  # the default quiet period
-    stop_all.append(w)
-    assert len(dbx.live()) == 120
-    syncs, reconciles = w.stats.syncs, w.stats.reconciles
-
-    git_repo.git("checkout", "-q", "other")
-    wait_for(lambda: dbx.live() == expected, what="the other branch")
-    assert w.wait_idle(WAIT_S)
-    assert (w.stats.syncs - syncs, w.stats.reconciles - reconciles) == (1, 1)
-    assert dbx.in_sync_with(git_repo.path)
-    with db.session(dbx.engine) as s:
-        assert s.execute(select(Project.last_synced_commit)).scalar_one() == git_repo.head()
-
-    git_repo.write(adr_path(200), adr(200, "Committed"))  # a commit moves a ref: reconcile records the commit
-    head = git_repo.commit("add 200")
-    wait_for(lambda: adr_path(200) in dbx.live(), what="commit")
-
-    def recorded() -> bool:
-        with db.session(dbx.engine) as s:
-            return s.execute(select(Project.last_synced_commit)).scalar_one() == head
-
-    wait_for(recorded, what="last synced commit")
-
-
-def gate_filter(repo: GitRepo, gate: Path, last: str) -> None:
-    """Make the ``slow`` smudge filter (git-lfs-like) stop before writing ``last``, until ``open_gate(gate)``: git
-    then holds the index, with the files before it written, for as long as the test needs — however loaded the
-    machine, where a filter that slept a fixed time could end before the daemon had looked at the batch."""
-    os.mkfifo(gate)
-    repo.git("config", "filter.slow.smudge", f"case %f in *{last}) read go < '{gate}';; esac; cat")
-
-
-def open_gate(gate: Path) -> bool:
-    """Let the filter blocked on ``gate`` go on; False while it does not wait on it yet."""
-    try:
-        fd = os.open(gate, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:  # no reader yet
-            return False
-        raise
-    with os.fdopen(fd, "w") as fifo:
-        fifo.write("go\n")
-    return True
-
-
-def gated_git(repo: GitRepo, gate: Path, meanwhile: Callable[[], Any], *args: str) -> None:
-    """``git ARGS``, its filter held at ``gate`` until ``meanwhile`` (waits on what the daemon does) has returned."""
-    proc = subprocess.Popen(["git", *args], cwd=repo.path, start_new_session=True)
-    try:
-        meanwhile()
-        wait_for(lambda: open_gate(gate), what="git's filter at the gate")
-        assert proc.wait(WAIT_S) == 0
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # git and its filter (a session of their own), whatever failed
-            proc.wait()
-
-
-def test_a_slow_checkout_is_still_one_reconcile(
-    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], tmp_path: Path
-) -> None:
-    """git writes the files of a checkout one by one with pauses longer than the quiet period, for longer than the
-    ceiling — as on a loaded machine, or with a slow smudge filter (git-lfs): here a real filter that waits at a
-    gate before the last file. The daemon holds the batch while git holds the index and syncs once, when the
-    checkout is complete."""
-    git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
-    for i in range(1, 5):
-        git_repo.write(adr_path(i), adr(i, f"Main {i}"))
-    git_repo.commit("main")
-    git_repo.git("checkout", "-q", "-b", "other")
-    for i in range(1, 5):
-        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
-    git_repo.commit("other")
-    git_repo.git("checkout", "-q", "main")
-    # The filter from here on: the setup's own checkouts need not be slow (``cat`` writes the same files).
-    gate = tmp_path / "gate"
-    gate_filter(git_repo, gate, adr_path(4))
-    w = start(git_repo.path, sqlite_db.url, debounce_ms=100, ceiling_s=0.5)
-    stop_all.append(w)
-    syncs, reconciles = w.stats.syncs, w.stats.reconciles
-
-    def held_past_the_ceiling() -> None:
-        # Three files written, the fourth at the gate: the batch came due and is held again and again, each look a
-        # quiet period (0.1 s) after the one before — six of them outlast the ceiling (0.5 s).
-        wait_for(lambda: w.stats.held >= 6, what="the batch held during the checkout")
-
-    gated_git(git_repo, gate, held_past_the_ceiling, "checkout", "-q", "other")
-    wait_for(lambda: sqlite_db.live() == {adr_path(i): f"Other {i}" for i in range(1, 5)}, what="the other branch")
-    assert w.wait_idle(WAIT_S)
-    assert (w.stats.syncs - syncs, w.stats.reconciles - reconciles) == (1, 1), [
-        (r.reconcile, r.paths) for r in list(w.history)
-    ]
-
-
-def test_a_checkout_that_moves_head_late_is_still_one_reconcile(
-    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], tmp_path: Path
-) -> None:
-    """git writes the index and lets go of it before it moves HEAD: on a loaded machine the gap between the two can
-    outlast any quiet period (and the ceiling). Played here in two steps, as slow as one likes: ``read-tree -u``
-    (the work tree and index of a checkout, through the slow filter so the batch is held) and then the HEAD update.
-    The daemon keeps the batch while the index disagrees with HEAD and syncs once, a reconcile at the new commit;
-    the late HEAD events find nothing new."""
-    git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
-    for i in range(1, 3):
-        git_repo.write(adr_path(i), adr(i, f"Main {i}"))
-    git_repo.commit("main")
-    git_repo.git("checkout", "-q", "-b", "other")
-    for i in range(1, 3):
-        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
-    other = git_repo.commit("other")
-    git_repo.git("checkout", "-q", "main")
-    gate = tmp_path / "gate"
-    gate_filter(git_repo, gate, adr_path(2))  # (from here on: the setup need not be slow)
-    # The wait for HEAD is bounded (git add moves no HEAD); here it must outlast the test's own slowest step.
-    w = start(git_repo.path, sqlite_db.url, debounce_ms=100, ceiling_s=0.5, ref_wait_s=3 * WAIT_S)
-    stop_all.append(w)
-    syncs, reconciles = w.stats.syncs, w.stats.reconciles
-
-    def held_while_git_holds_the_index() -> None:
-        # The first file written, git at the gate before the second: the batch comes due while git holds the index.
-        wait_for(lambda: w.stats.held >= 1, what="the batch held while git holds the index")
-
-    gated_git(git_repo, gate, held_while_git_holds_the_index, "read-tree", "-m", "-u", "other")  # HEAD at main
-    held = w.stats.held
-    # The daemon looks at the batch again with git gone and keeps holding it: HEAD has not moved.
-    wait_for(lambda: w.stats.held >= held + 2, what="the batch held after git let go of the index")
-    assert w.stats.syncs == syncs, [(r.reconcile, r.paths) for r in list(w.history)]
-    git_repo.git("symbolic-ref", "HEAD", "refs/heads/other")
-    wait_for(lambda: sqlite_db.live() == {adr_path(i): f"Other {i}" for i in range(1, 3)}, what="the other branch")
-    assert w.wait_idle(WAIT_S)
-    assert (w.stats.syncs - syncs, w.stats.reconciles - reconciles) == (1, 1), [
-        (r.reconcile, r.paths) for r in list(w.history)
-    ]
-    with db.session(sqlite_db.engine) as s:
-        assert s.execute(select(Project.last_synced_commit)).scalar_one() == other
-
-
-def test_a_late_event_about_a_file_already_synced_syncs_nothing(
-    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]
-) -> None:
-    """On a loaded machine the observers run behind the loop: an event can arrive after a sync that already read
-    the file (the last files of a checkout, after the reconcile that ended it). Such an event, handed to the
-    debouncer as a starved observer thread would, syncs nothing; a real change of the same file still syncs."""
-    git_repo.write(adr_path(1), adr(1, "One"))
-    git_repo.commit("one")
-    w = start(git_repo.path, sqlite_db.url, debounce_ms=50, ceiling_s=0.2)
-    stop_all.append(w)
-    syncs = w.stats.syncs
-    key = str(git_repo.path.resolve())
-
-    w._debouncer.add(key, [adr_path(1)])  # late: the start-up reconcile read this very file
-    w._debouncer.add(key, reconcile=True, refs=True)  # and HEAD's events, as that reconcile saw HEAD
-    assert w.wait_idle(WAIT_S)
-    assert w.stats.syncs == syncs, [(r.reconcile, r.paths) for r in list(w.history)]
-
-    git_repo.write(adr_path(1), adr(1, "One, edited"))
-    wait_for(lambda: sqlite_db.live() == {adr_path(1): "One, edited"}, what="the edit")
-    assert w.wait_idle(WAIT_S)
-    assert w.stats.syncs == syncs + 1
-    w._debouncer.add(key, [adr_path(1)])  # the edit's events again, late
-    assert w.wait_idle(WAIT_S)
-    assert w.stats.syncs == syncs + 1, [(r.reconcile, r.paths) for r in list(w.history)]
-
-
-def test_changes_wait_while_git_holds_the_index(git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]) -> None:
-    """While ``.git/index.lock`` exists nothing syncs (observed through the ``held`` counter, not a sleep); when git
-    lets go the changes sync in one batch. A lock a crashed git left behind (old) holds nothing up."""
-    git_repo.write(adr_path(1), adr(1, "One"))
-    git_repo.commit("one")
-    w = start(git_repo.path, sqlite_db.url, debounce_ms=50, ceiling_s=0.2)
-    stop_all.append(w)
-    syncs = w.stats.syncs
-    lock = git_repo.path / ".git" / "index.lock"
-    lock.write_bytes(b"")
-    try:
-        git_repo.write(adr_path(1), adr(1, "One, edited"))
-        git_repo.write(adr_path(2), adr(2, "Two"))
-        # Held again and again, well past the ceiling (10 x 50 ms > 200 ms), and still nothing synced.
-        wait_for(lambda: w.stats.held >= 10, what="the batch to be held")
-        assert w.stats.syncs == syncs and sqlite_db.live() == {adr_path(1): "One"}
-    finally:
-        lock.unlink()
-    wait_for(lambda: sqlite_db.live() == {adr_path(1): "One, edited", adr_path(2): "Two"}, what="the held changes")
-    assert w.wait_idle(WAIT_S)
-    assert w.stats.syncs - syncs == 1
-
-    lock.write_bytes(b"")
-    stale = time.time() - 3600
-    os.utime(lock, (stale, stale))
-    try:
-        git_repo.write(adr_path(3), adr(3, "Three"))
-        wait_for(lambda: adr_path(3) in sqlite_db.live(), what="a sync despite a stale lock")
-    finally:
-        lock.unlink()
-
-
 # --------------------------------------------------------------------------------------------- workspaces
 
 
@@ -467,143 +284,6 @@ def test_configuration_change_rewatches(git_repo: GitRepo, sqlite_db: Db, stop_a
     wait_for(lambda: sqlite_db.live() == {"decisions/0001-x.md": "Elsewhere"}, what="reconfigured paths")
     git_repo.write("decisions/0001-x.md", adr(1, "Elsewhere, edited"))  # decisions/ is watched now
     wait_for(lambda: sqlite_db.live() == {"decisions/0001-x.md": "Elsewhere, edited"}, what="edit")
-
-
-# ----------------------------------------------------------------------------------------------- outages
-
-
-class Proxy:
-    """A TCP forwarder on 127.0.0.1 that can be switched off (connections refused, live ones cut)."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
-        self.port = 0
-        self._listener: socket.socket | None = None
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self.up()
-
-    def up(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        listener.settimeout(0.05)
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def down(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.close()
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for s in sockets:
-            _close(s)
-
-    def _accept(self, listener: socket.socket) -> None:
-        while self._listener is listener:
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            try:
-                server = socket.create_connection(self.upstream)
-            except OSError:
-                _close(client)
-                continue
-            with self._lock:
-                self._sockets += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            _close(src)
-            _close(dst)
-
-
-def _close(s: socket.socket) -> None:
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    s.close()
-
-
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_database_outage_loses_nothing(
-    git_repo: GitRepo, dbx: Db, stop_all: list[Watcher], caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="tracertm.watch")
-    real = make_url(dbx.url)
-    proxy = Proxy((real.host or "127.0.0.1", real.port or 5432))
-    proxied = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    git_repo.write(adr_path(1), adr(1, "Edited during the outage"))
-    git_repo.write(adr_path(2), adr(2, "Deleted during the outage"))
-    git_repo.write(adr_path(1), adr(1, "Before"))
-    try:
-        w = start(git_repo.path, proxied, retry_base=0.05, retry_cap=0.2)
-        stop_all.append(w)
-        assert dbx.live() == {adr_path(1): "Before", adr_path(2): "Deleted during the outage"}
-
-        proxy.down()
-        git_repo.write(adr_path(1), adr(1, "Edited during the outage"))
-        git_repo.remove(adr_path(2))
-        git_repo.write(adr_path(3), adr(3, "Created during the outage"))
-        wait_for(lambda: w.stats.failures >= 3, what="several failed attempts")
-        git_repo.write(adr_path(4), adr(4, "Created later in the outage"))
-        wait_for(lambda: w.stats.failures >= 5, what="more failed attempts")
-        assert dbx.live()[adr_path(1)] == "Before"  # nothing got through
-
-        proxy.up()
-        expected = {
-            adr_path(1): "Edited during the outage",
-            adr_path(3): "Created during the outage",
-            adr_path(4): "Created later in the outage",
-        }
-        wait_for(lambda: dbx.live() == expected, what="pending changes after the outage")
-        assert w._thread is not None and w._thread.is_alive()
-        assert dbx.in_sync_with(git_repo.path)
-        messages = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
-        assert sum("database unavailable" in m for m in messages) == 1  # once per state change
-        assert sum("available again" in m for m in messages) == 1
-
-        git_repo.write(adr_path(5), adr(5, "After"))  # business as usual
-        wait_for(lambda: adr_path(5) in dbx.live(), what="edit after the outage")
-    finally:
-        proxy.down()
-
-
-def test_database_down_at_start_then_up(
-    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], tmp_path: Path
-) -> None:
-    """A database that cannot be opened yet (its folder is a file) is retried; nothing crashes."""
-    blocker = tmp_path / "later"
-    blocker.write_text("not a folder")
-    url = f"sqlite:///{blocker / 'tracertm.db'}"
-    git_repo.write(adr_path(1), adr(1, "Waiting"))
-    w = Watcher([git_repo.path], database_url=url, debounce_ms=50, retry_base=0.05, retry_cap=0.2).start()
-    stop_all.append(w)
-    wait_for(lambda: w.stats.failures >= 2, what="failed attempts")
-    blocker.unlink()
-    blocker.mkdir()
-    wait_for(lambda: w.stats.reconciles >= 1, what="the reconcile once the database is there")
-    later = Db(url)
-    try:
-        assert later.live() == {adr_path(1): "Waiting"}
-    finally:
-        later.close()
 
 
 # --------------------------------------------------------------------------------------------- OS limits
