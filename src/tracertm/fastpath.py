@@ -273,7 +273,7 @@ def _has_step_files(snapshot: Any) -> bool:
 def _project_name(
     root: Path, top: Path, origin: str | None, settings: Settings, option: str | None
 ) -> str:
-    """The project name as ``engine.sync.project_name`` derives it (a project renamed after a new remote is not
+    """The project name as ``engine.naming.project_name`` derives it (a project renamed after a new remote is not
     found under the new name: the full engine renames it)."""
     if option:
         return option

@@ -4,7 +4,7 @@ so it is found again: a project of this repository (its root commit is here, ``e
 that cannot know its root does not disprove it) lives in the folder it records (``spec_root`` in its metadata, the
 folder its last sync read) when its recorded paths are tracked files there. Else (a project no sync recorded a
 folder for yet, or one moved since, read at a commit before or after the move) it lives in the folder under which
-its recorded paths are tracked files; a folder a sync would also name so (``engine.sync.project_name``: its folder
+its recorded paths are tracked files; a folder a sync would also name so (``engine.naming.project_name``: its folder
 name or its configuration's ``project``) wins over one that merely holds the same paths (two services of a monorepo
 with the same layout), and a tie it does not break leaves the project unlocated rather than guessing. Used by the
 API (``api.repository``), by ``show --at``, ``diff --project``, ``results import`` and ``coverage`` run from
@@ -83,7 +83,7 @@ def _names(top: Path, prefix: str, project: Project) -> bool:
     from tracertm.config import load_settings
     from tracertm.engine.identity import former_names
     from tracertm.engine.scan import Location
-    from tracertm.engine.sync import project_name
+    from tracertm.engine.naming import project_name
     from tracertm.errors import TracertmError
 
     root = (top / prefix).resolve() if prefix else top.resolve()

@@ -242,7 +242,8 @@ class _RegisteredSync:
     def __init__(self, engine: Any, repo: GitRepo, ref: str) -> None:
         from tracertm.config import load_settings
         from tracertm.engine.scan import Location
-        from tracertm.engine.sync import _Job, project_name
+        from tracertm.engine.naming import project_name
+        from tracertm.engine.sync import _Job
 
         location = Location.find(repo.path)
         settings = load_settings(location.root)

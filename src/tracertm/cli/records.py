@@ -246,7 +246,7 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     """A read session and the project the command is about (``--project``, the repository's, the only one);
     the session and its engine are closed on exit."""
     from tracertm import db
-    from tracertm.engine.sync import project_name
+    from tracertm.engine.naming import project_name
     from tracertm.repositories import Projects
 
     from tracertm.cli import require_folder

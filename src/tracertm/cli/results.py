@@ -100,7 +100,7 @@ def _context(args: argparse.Namespace) -> _Context:
     """The engine, project and configuration of ``--path`` (a sub-folder project's own configuration, its
     ``database_url`` too, as ``sync PATH`` reads it), else of the repository around the current folder
     (``_Context``)."""
-    from tracertm.engine.sync import project_name
+    from tracertm.engine.naming import project_name
 
     from tracertm.cli import require_folder
     from tracertm.cli.records import open_existing_engine, repository_identity, repository_settings

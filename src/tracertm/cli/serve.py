@@ -167,7 +167,7 @@ def served_repository(path: str | None) -> tuple[dict[str, str], str | None, str
     folder of the project synced from that folder by name (``ApiSettings.repositories``), the git work tree where
     the repository's other projects are found (``ApiSettings.repository``), and the configured database URL."""
     from tracertm.cli.records import repository_settings
-    from tracertm.engine.sync import project_name
+    from tracertm.engine.naming import project_name
 
     found = repository_settings(path)
     if not found:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import os
 import threading
 import traceback
@@ -23,6 +22,7 @@ from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
 from tracertm.engine import behave
 from tracertm.engine.link_sync import maintain_links
+from tracertm.engine.naming import name_and_origin
 from tracertm.engine.parse import Consume, Lull, Outcome
 from tracertm.engine.parsed_by import mark_parsed, parsed_by_older
 from tracertm.engine.reading import parse_changed, reading_work_tree
@@ -92,44 +92,6 @@ class SyncResult:
         }
 
 
-def project_name(location: Location, settings: Settings, option: str | None = None) -> str:
-    """``--project``, then configuration, then the ``origin`` remote's owner/name (when the specs are at the top of
-    the repository), then the folder name."""
-    return _name_and_origin(location, settings, option)[0]
-
-
-class _Unread(enum.Enum):
-    ORIGIN = 0
-
-
-def _name_and_origin(location: Location, settings: Settings, option: str | None,
-                     origin: str | None | _Unread = _Unread.ORIGIN) -> tuple[str, bool]:
-    """The project name and whether it came from the ``origin`` remote (``origin``: its URL, or None, when the
-    caller has read it already: one git process less)."""
-    if option:
-        return _printable(option, "--project"), False
-    if settings.project:  # (the configuration refuses control characters itself, at the key's line)
-        return settings.project, False
-    if location.top is not None and location.top == location.root:
-        name = git.remote_name(git.origin_url(location.top) if origin is _Unread.ORIGIN else origin)
-        if name:
-            return _printable(name, "the origin remote's name"), True
-    return _printable(location.root.name, f"the folder name of {location.root}"), False
-
-
-def _printable(name: str, source: str) -> str:
-    """``name``, refused when it holds a control character: a project name stands in URLs, page links, log lines
-    and HTTP headers, where a line break splits what it is in (the web view's links to such a project were 404s)."""
-    from tracertm.config import control_characters
-
-    bad = control_characters(name)
-    if bad:
-        raise UsageError(f"{source}: the project name {name!r} holds a control character ({bad}); "
-                         "give a name without one with --project NAME (watch, hook sync: project = \"NAME\" in "
-                         ".tracertm.toml)")
-    return name
-
-
 def _trigger(trigger: str | None) -> str:
     if trigger:
         return trigger
@@ -186,7 +148,7 @@ def sync(
     settings = load_settings(location.root)
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
     origin = git.origin_url(location.top) if location.top is not None else None
-    name, from_remote = _name_and_origin(location, settings, project, origin)
+    name, from_remote = name_and_origin(location, settings, project, origin)
     identity = RepoIdentity(
         location.top, origin, from_remote,
         folder=location.root.name if not project and not settings.project and location.top == location.root else None,
@@ -720,4 +682,4 @@ def _counts(the_plan: Plan, live_before: dict[str, int], kinds: dict[str, str]) 
     return counts
 
 
-__all__ = ["sync", "SyncResult", "project_name"]
+__all__ = ["sync", "SyncResult"]

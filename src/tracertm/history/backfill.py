@@ -572,7 +572,7 @@ def backfill(
     """
     from tracertm import db
     from tracertm.engine.identity import RepoIdentity, spec_root_of
-    from tracertm.engine.sync import project_name
+    from tracertm.engine.naming import project_name
 
     refuse_blank(project=project, database_url=database_url)
     location = Location.find(path)

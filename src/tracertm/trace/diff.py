@@ -428,7 +428,7 @@ def _history_states(
 
     from tracertm import db
     from tracertm.engine import state as db_state
-    from tracertm.engine.sync import project_name
+    from tracertm.engine.naming import project_name
     from tracertm import git
     from tracertm.history.checkpoint import CHECKPOINT_KEY
     from tracertm.models import SpecRevision, SyncRun

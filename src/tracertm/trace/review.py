@@ -467,7 +467,7 @@ def check_findings(location: Any, settings: Any) -> list[Diagnostic]:
     never creates a database. A project never synced has nothing to report.
     """
     from tracertm import db
-    from tracertm.engine.sync import project_name
+    from tracertm.engine.naming import project_name
     from tracertm.errors import DatabaseError
     from tracertm.trace.store import existing_engine
 

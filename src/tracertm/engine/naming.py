@@ -1,0 +1,57 @@
+"""The name of the project a sync writes to (``project_name``): ``--project``, then the configuration's ``project``,
+then the ``origin`` remote's owner/name (when the specs are at the top of the repository), then the folder name —
+refused when it holds a control character. Split from ``engine.sync``, which names its project so; the read verbs,
+``serve`` and the backfill name a folder's project by the same rule."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from tracertm import git
+from tracertm.errors import UsageError
+
+if TYPE_CHECKING:
+    from tracertm.config import Settings
+    from tracertm.engine.scan import Location
+
+
+def project_name(location: Location, settings: Settings, option: str | None = None) -> str:
+    """``--project``, then configuration, then the ``origin`` remote's owner/name (when the specs are at the top of
+    the repository), then the folder name."""
+    return name_and_origin(location, settings, option)[0]
+
+
+class _Unread(enum.Enum):
+    ORIGIN = 0
+
+
+def name_and_origin(location: Location, settings: Settings, option: str | None,
+                    origin: str | None | _Unread = _Unread.ORIGIN) -> tuple[str, bool]:
+    """The project name and whether it came from the ``origin`` remote (``origin``: its URL, or None, when the
+    caller has read it already: one git process less)."""
+    if option:
+        return _printable(option, "--project"), False
+    if settings.project:  # (the configuration refuses control characters itself, at the key's line)
+        return settings.project, False
+    if location.top is not None and location.top == location.root:
+        name = git.remote_name(git.origin_url(location.top) if origin is _Unread.ORIGIN else origin)
+        if name:
+            return _printable(name, "the origin remote's name"), True
+    return _printable(location.root.name, f"the folder name of {location.root}"), False
+
+
+def _printable(name: str, source: str) -> str:
+    """``name``, refused when it holds a control character: a project name stands in URLs, page links, log lines
+    and HTTP headers, where a line break splits what it is in (the web view's links to such a project were 404s)."""
+    from tracertm.config import control_characters
+
+    bad = control_characters(name)
+    if bad:
+        raise UsageError(f"{source}: the project name {name!r} holds a control character ({bad}); "
+                         "give a name without one with --project NAME (watch, hook sync: project = \"NAME\" in "
+                         ".tracertm.toml)")
+    return name
+
+
+__all__ = ["name_and_origin", "project_name"]
