@@ -22,7 +22,7 @@ from tracertm.engine.sync import sync
 from tracertm.errors import ParseError
 from tracertm.parsers.common import decode_text
 from tracertm.repositories.locate import read_text
-from tracertm.steps import parsing
+from tracertm.steps import parsing, source_text
 from tracertm.steps.parsing import parse_step_file
 from tracertm.steps.python_source import python_text
 
@@ -148,7 +148,7 @@ def test_a_database_the_former_parsers_synced_reads_it_at_the_next_sync(
     git_repo.write(STEP, LATIN_1)
     git_repo.commit("a Latin-1 step module")
     with monkeypatch.context() as former:  # the former parsers read every step file as UTF-8
-        former.setattr(parsing, "python_text", decode_text)
+        former.setattr(source_text, "python_text", decode_text)
         assert [e.message for e in sync(git_repo.path, database_url=database_url).errors] == [
             "invalid UTF-8 at byte offset 63; save the file as UTF-8"]
     set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)

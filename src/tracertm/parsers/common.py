@@ -31,8 +31,11 @@ PARSER_VERSION = "3"
 # status "Decided" is accepted (it was proposed, with a warning). 4: a Python step file is read in the encoding its
 # coding comment names, as CPython reads it (``steps.python_source``: a Latin-1 module was an error, a UTF-8 one
 # naming Latin-1 was read as UTF-8), and one CPython cannot import for its encoding (a name it does not know, a
-# byte-order mark beside another encoding's comment) is an error (it was read).
-PARSER_OUTPUT = 4
+# byte-order mark beside another encoding's comment) is an error (it was read). 5: a Ruby step file is read in the
+# encoding its magic comment names, as Ruby loads it (``steps.ruby_source``: it was an error), one Ruby cannot load for
+# its encoding is an error (it was read when UTF-8), and a C# or Kotlin step file with a UTF-16 (Kotlin: or UTF-32)
+# byte-order mark is read, as csc and kotlinc read it (``steps.source_text``: it was an error).
+PARSER_OUTPUT = 5
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
@@ -151,6 +154,18 @@ def decode_text(path: str, data: bytes, options: ParserOptions, *, pragma: bool 
 def check_readable(path: str, data: bytes, options: ParserOptions) -> int:
     """Raise ``ParseError`` for a file too big to read or not text at all (a NUL byte: binary, UTF-16/32), before
     any decoding; return the length of its UTF-8 byte-order mark (0 or 3)."""
+    check_size(path, data, options)
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    nul = data.find(b"\x00", bom)
+    if nul != -1:
+        _refuse_wide(path, data)
+        line = byte_position(data, bom, nul)[0]
+        raise ParseError(path, line, 0, f"binary content (NUL byte at offset {nul}); not a text spec file")
+    return bom
+
+
+def check_size(path: str, data: bytes, options: ParserOptions) -> None:
+    """Raise ``ParseError`` for a file too big to read (over ``max_file_size``)."""
     if len(data) > options.max_file_size:
         raise ParseError(
             path,
@@ -159,13 +174,6 @@ def check_readable(path: str, data: bytes, options: ParserOptions) -> int:
             f"file is {len(data)} bytes, over the {options.max_file_size}-byte limit; "
             f"raise max_file_size in {SETTINGS_FILE} if it is really a spec",
         )
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    nul = data.find(b"\x00", bom)
-    if nul != -1:
-        _refuse_wide(path, data)
-        line = byte_position(data, bom, nul)[0]
-        raise ParseError(path, line, 0, f"binary content (NUL byte at offset {nul}); not a text spec file")
-    return bom
 
 
 # cucumber-jvm's gherkin (io.cucumber.gherkin.EncodingParser) reads a feature file in the encoding that a

@@ -95,13 +95,17 @@ def read_text(top: Path, path: str) -> str | None:
         data = target.read_bytes()
     except OSError:
         return None
-    if path.endswith(".py"):
-        # A Python step file is read in the encoding its coding comment names, as CPython and the parser read it.
+    from tracertm.steps.parsing import language_of
+
+    language = language_of(path)
+    if language is not None:
+        # A step file is read in the encoding its language's tool reads it in (a Python coding comment, a Ruby magic
+        # comment, C#'s UTF-16), as the parser reads it.
         from tracertm.errors import ParseError
-        from tracertm.steps.python_source import python_text
+        from tracertm.steps.source_text import step_text
 
         try:
-            return python_text(path, data)
+            return step_text(path, language, data)[0]
         except ParseError:
             pass
     try:

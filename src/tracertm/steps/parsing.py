@@ -1,8 +1,8 @@
 """One step file (path, bytes) → ``StepFile``: the language by file name, then that language's parser.
 
 Pure: no database, no git, no user code run. A file that cannot be read at all (too big, binary, invalid UTF-8 —
-or in a Python file's own encoding, ``python_source`` —, a Python syntax error) is a ``ParseError``; a definition
-that cannot be read is an error inside the ``StepFile`` and the rest of the file still counts.
+or in the encoding its language reads it in, ``source_text`` —, a Python syntax error) is a ``ParseError``; a
+definition that cannot be read is an error inside the ``StepFile`` and the rest of the file still counts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tracertm.steps.behave_layout import is_environment as is_behave_environment
 from tracertm.steps.behave_layout import is_step_module
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.python_source import python_text
+from tracertm.steps.source_text import step_text
 
 # File name ending → language.
 SUFFIXES: dict[str, str] = {
@@ -203,8 +204,8 @@ def parse_step_file(
     language = language_of(path)
     if language is None:
         raise ParseError(path, 0, 0, "step files of this language are not supported; remove it from step_paths")
-    # Python reads a module in the encoding its coding comment names; the other languages' tools read UTF-8.
-    text = python_text(path, data, options) if language == "python" else decode_text(path, data, options)
+    # Each language's tool reads a file in its own encoding: Python's and Ruby's comments, C#'s and Kotlin's UTF-16.
+    text, encoding = step_text(path, language, data, options)
     try:
         if language == "python":
             from tracertm.steps import python
@@ -216,6 +217,8 @@ def parse_step_file(
 
         try:
             module = import_module(f"tracertm.steps.{_MODULES[language]}")
+            if language == "ruby":  # whose patterns depend on the encoding Ruby reads the file in
+                return storable(module.parse(path, text.encode("utf-8"), encoding))
             return storable(module.parse(path, text.encode("utf-8")))
         except GrammarMissing as exc:
             raise ParseError(path, 0, 0, str(exc)) from None

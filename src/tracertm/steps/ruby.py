@@ -3,6 +3,11 @@
 ``Given/When/Then/And/But/Step(pattern) do |args| … end`` where ``pattern`` is a Regexp literal (a regex, searched
 unanchored: ``/…/`` or ``%r`` with any delimiter, ``%r{…}``, ``%r(…)``, ``%r|…|``…, flags after it) or a string (a
 Cucumber Expression); ``ParameterType(name: '…', regexp: /…/)``.
+
+A file Ruby reads in another encoding than UTF-8 (its magic comment's: ``steps.ruby_source``) makes a pattern written
+with characters that are not ASCII a string or Regexp of that encoding, which Ruby cannot match against the
+feature's steps (cucumber-ruby reads them as UTF-8): a step holding such a character raises
+``Encoding::CompatibilityError`` and stops the run, the others never match. Such a definition is an error there.
 """
 
 from __future__ import annotations
@@ -54,7 +59,20 @@ def _literal(node: Node) -> tuple[PatternKind, str, str] | None:
     return None
 
 
-def parse(path: str, data: bytes) -> StepFile:
+def _foreign(path: str, node: Node, data: bytes, encoding: str | None) -> Diagnostic | None:
+    """The error of a pattern literal ``node`` written with characters that are not ASCII in a file Ruby reads in
+    ``encoding`` (None: UTF-8, where there is none)."""
+    if encoding is None or text(node).isascii():
+        return None
+    return Diagnostic(path, line(node), column(node, data),
+                      f"this pattern holds characters that are not ASCII in {encoding}, the encoding the file's "
+                      "magic comment names: cucumber-ruby cannot match it against the feature's steps, which are "
+                      "UTF-8 (Encoding::CompatibilityError); save the file as UTF-8 and remove the comment")
+
+
+def parse(path: str, data: bytes, encoding: str | None = None) -> StepFile:
+    """The step definitions and parameter types of the Ruby step file ``data`` (UTF-8), which Ruby reads in
+    ``encoding`` (its name, from the file's magic comment; None: UTF-8)."""
     root = parse_tree("ruby", data)
     errors = syntax_errors(path, root, data, "Ruby")
     definitions: list[StepDefinition] = []
@@ -70,6 +88,7 @@ def parse(path: str, data: bytes) -> StepFile:
             regexps: list[str] = []
             flags = ""
             prefer = False
+            refused: list[Diagnostic] = []  # its regexps that Ruby cannot match (``_foreign``)
             for pair in values:
                 key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
                 if pair.type != "pair" or key is None or value is None:
@@ -81,13 +100,16 @@ def parse(path: str, data: bytes) -> StepFile:
                     # One Regexp or string, or an array of them (cucumber-expressions' ``string_array``).
                     items = ([c for c in value.named_children if not is_comment(c)] if value.type == "array"
                              else [value])
+                    refused += [d for d in (_foreign(path, i, data, encoding) for i in items) if d is not None]
                     read = [_literal(item) for item in items]
                     if read and all(r is not None for r in read):
                         regexps += [r[1] for r in read if r is not None]
                         flags += "".join(r[2] for r in read if r is not None)
                 elif text(key).strip(":") == "prefer_for_regexp_match":
                     prefer = value.type == "true"
-            if name and regexps:
+            if refused:
+                errors.extend(refused)
+            elif name and regexps:
                 types.append(ParameterTypeDecl(name, tuple(regexps), "cucumber-ruby", "ruby", path, line(node),
                                                "".join(sorted(set(flags))), prefer=prefer))
             else:
@@ -103,6 +125,10 @@ def parse(path: str, data: bytes) -> StepFile:
             errors.append(Diagnostic(path, line(values[0]), column(values[0], data),
                                      f"step definition {method}({text(values[0])[:60]}) cannot be read: the pattern "
                                      "is not a literal; tracertm reads patterns without running code"))
+            continue
+        foreign_pattern = _foreign(path, values[0], data, encoding)
+        if foreign_pattern is not None:
+            errors.append(foreign_pattern)
             continue
         kind, pattern, flags = found
         params = block.child_by_field_name("parameters")
