@@ -6,7 +6,8 @@ the whole ``check --staged`` budget of a pre-commit hook, so it is not used on t
 
 The modules, by what they own:
 
-- ``process``: running git — the environment, pathspecs, ``run`` and the ``cat-file`` blob reader;
+- ``process``: running git — the environment, pathspecs, ``run`` and the ``cat-file`` blob reader, and the
+  ``Scope`` whose ``cancel()`` ends the git processes a thread started in it (each in a process group of its own);
 - ``repo``: the repository itself — its top folder, commits and objects, its name;
 - ``log``: history — the first-parent commit stream of a backfill, a commit's people and dates, merge authorship,
   which commits came after one (``placed``);
@@ -19,7 +20,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from tracertm.git.process import EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, BlobReader, Pending, git_env, pathspecs, run, start
+from tracertm.git.process import (
+    EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, BlobReader, Pending, Scope, call, git_env, pathspecs, run, start,
+)
 from tracertm.git.repo import (
     existing_objects,
     find_root,
@@ -100,6 +103,7 @@ __all__ = [
     "WorktreeIndex",
     "HistoryCommit",
     "blob_id",
+    "call",
     "commit_dates",
     "commit_info",
     "existing_objects",
@@ -135,6 +139,7 @@ __all__ = [
     "root_commit",
     "root_unknown",
     "run",
+    "Scope",
     "stored_blobs",
     "transforming_paths",
     "tree_entries",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, git_env, pathspecs, run
+from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, _end, _release, _spawn, pathspecs, run
 from tracertm.git.repo import existing_objects, has_commit, iso_date
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
@@ -194,7 +194,7 @@ def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str =
 
     with tempfile.TemporaryFile() as errors:
         try:
-            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, env=git_env(root))
+            proc, scope = _spawn(args, root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git") from None
         assert proc.stdout is not None
@@ -204,14 +204,17 @@ def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str =
                     merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
                     commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
                 yield commit
-            if proc.wait() != 0:
+            proc.wait()
+            _release(proc, scope, args)  # (``Cancelled`` when its scope ended it: the history is cut short)
+            if proc.returncode != 0:
                 errors.seek(0)
                 lines = errors.read().decode("utf-8", "replace").strip().splitlines()
                 raise GitError(f"git log failed in {root}: {lines[-1] if lines else proc.returncode}")
         finally:
             if proc.poll() is None:  # the consumer stopped early (an error, Ctrl-C): do not leave git behind
-                proc.kill()
-                proc.wait()
+                _end([proc])
+            if scope is not None:
+                scope._forget(proc)
             proc.stdout.close()
 
 

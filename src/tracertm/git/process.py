@@ -1,15 +1,25 @@
 """Running git: one short-lived process per command (``run``) with a clean environment (``git_env``), pathspecs
 that mean what they say (``pathspecs``), and the long-lived ``git cat-file --batch`` reader of blobs
-(``BlobReader``)."""
+(``BlobReader``).
+
+Every git process runs in a process group of its own, which this module ends as a whole — git and the filters
+and hooks it runs (a slow clean filter: ``sh -c``, and what that runs) — when its caller is interrupted (Ctrl-C,
+the CLI's SIGTERM) or its ``Scope`` is cancelled from another thread (the watch daemon's abort): a signal meant
+for the caller, or a process group killed, must not leave a filter behind still running."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
-from tracertm.errors import GitError
+from tracertm.errors import Cancelled, GitError
 
 # Variables git exports to hooks. Left in the environment they would point our git calls at the hook's repository
 # or index whatever folder we work in; ``git_env`` keeps the index only when it belongs to the repository at hand.
@@ -47,15 +57,173 @@ def _real_git_dir(dot_git: Path) -> Path:
     return target if target.is_absolute() else dot_git.parent / target
 
 
+# How long a git process may take to exit once told to (stdin closed, SIGTERM, or killed) before we stop waiting.
+EXIT_TIMEOUT_S = 5.0
+
+# POSIX: a process group of git's own (its process id), so that ending it ends the filters git runs too.
+_OWN_GROUP: dict[str, Any] = {"process_group": 0} if os.name == "posix" else {}
+
+
+class Scope:
+    """The git processes one thread starts while it is in the ``with`` block of this scope (the watch daemon's loop,
+    its syncs included), for another thread to end: ``cancel()`` ends every one still running with its process
+    group (``_end``: git and the filters it runs) — and the git call that waited on one raises ``Cancelled``, as
+    does any git call in the scope after it. Git calls made outside any scope are not tracked; threads do not
+    inherit the scope."""
+
+    def __init__(self) -> None:
+        # Reentrant: a signal handler that cancels may run on the thread that is adding or removing a process.
+        self._lock = threading.RLock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._cancelled = False
+        self._tokens: list[Token[Scope | None]] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """End the scope's git processes and refuse new ones; safe from any thread and from a signal handler.
+        Returns once they are reaped, within ``2 * EXIT_TIMEOUT_S``."""
+        with self._lock:
+            self._cancelled = True
+            running = list(self._running)
+        _end(running)
+
+    def __enter__(self) -> Scope:
+        self._tokens.append(_SCOPE.set(self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _SCOPE.reset(self._tokens.pop())
+
+    def _track(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            cancelled = self._cancelled
+            if not cancelled:
+                self._running.add(proc)
+        if cancelled:  # started while ``cancel`` ran, after it looked: ended here (``_release`` raises)
+            _end([proc])
+
+    def _forget(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.discard(proc)
+
+
+_SCOPE: ContextVar[Scope | None] = ContextVar("tracertm_git_scope", default=None)
+
+
+def _cancelled(args: Sequence[str]) -> Cancelled:
+    return Cancelled(f"cancelled during git {_verb(args)}; nothing was written")
+
+
+def _verb(args: Sequence[str]) -> str:
+    """The git command of a command line (``hash-object`` of ``git -C ROOT -c K=V hash-object ...``)."""
+    words = iter(args[1:])
+    for word in words:
+        if word in ("-C", "-c"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return "git"
+
+
+def _spawn(args: list[str], root: Path | None, *, stdin: Any, stdout: Any, stderr: Any
+           ) -> tuple[subprocess.Popen[bytes], Scope | None]:
+    """Start a git command line in a process group of its own, tracked by the current ``Scope`` (returned with it,
+    for ``_release``). ``FileNotFoundError`` when git is not installed."""
+    scope = _SCOPE.get()
+    if scope is not None and scope.cancelled:
+        raise _cancelled(args)
+    proc = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=stderr, env=git_env(root), **_OWN_GROUP)
+    if scope is not None:
+        scope._track(proc)
+    return proc, scope
+
+
+def _release(proc: subprocess.Popen[bytes], scope: Scope | None, args: Sequence[str]) -> None:
+    """A process of ``_spawn``'s, reaped: no longer its scope's. ``Cancelled`` when the scope was cancelled: its
+    output may be cut short, whatever its exit status says."""
+    if scope is not None:
+        scope._forget(proc)
+        if scope.cancelled:
+            raise _cancelled(args)
+
+
+def _communicate(proc: subprocess.Popen[bytes], scope: Scope | None, args: Sequence[str],
+                 input: bytes | None = None) -> tuple[bytes, bytes]:
+    """``proc.communicate(input)``, then ``_release``. When the caller is interrupted meanwhile (Ctrl-C, the
+    CLI's SIGTERM: a ``KeyboardInterrupt``), git and its filters are ended before the interrupt goes on: in a
+    process group of their own, the terminal's Ctrl-C does not reach them."""
+    try:
+        out, err = proc.communicate(input)
+    except BaseException:
+        _end([proc])
+        _close_pipes(proc)
+        if scope is not None:
+            scope._forget(proc)
+        raise
+    _release(proc, scope, args)
+    return out, err
+
+
+def call(args: list[str], root: Path | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``subprocess.run(args, input=input, capture_output=True)`` for a git command line, in ``git_env(root)``,
+    ended with its caller or its ``Scope``; without ``input`` no standard input (in a process group of its own, git
+    must not read the terminal). ``FileNotFoundError`` when git is not installed."""
+    proc, scope = _spawn(args, root, stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = _communicate(proc, scope, args, input)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def _end(procs: Sequence[subprocess.Popen[bytes]]) -> None:
+    """End processes of ``_spawn``'s with their process groups: SIGTERM to each group (git removes its lock files
+    on it), then, once git has exited or after ``EXIT_TIMEOUT_S``, SIGKILL to what is left of the group (a filter
+    that outlived git: nothing reads its output any more); each git reaped (bounded). Their pipes are left to the
+    thread that reads them."""
+    for proc in procs:
+        _signal(proc, hard=False)
+    deadline = time.monotonic() + EXIT_TIMEOUT_S
+    for proc in procs:
+        try:
+            proc.wait(max(deadline - time.monotonic(), 0.0))
+        except subprocess.TimeoutExpired:
+            pass
+        # Not waited for, unlike git: a filter git ran is no child of ours, and once dead it stays a member of the
+        # group until init reaps it (later, or never, where init reaps nothing: a container's process 1).
+        _signal(proc, hard=True)
+    for proc in procs:
+        try:
+            proc.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:  # a killed process that does not die: nothing more we can do
+            pass
+
+
+def _signal(proc: subprocess.Popen[bytes], *, hard: bool) -> None:
+    if os.name != "posix":
+        if proc.poll() is None:
+            proc.kill() if hard else proc.terminate()
+        return
+    try:  # (while a member is left, or git is not reaped yet, no other process gets the group's id)
+        os.killpg(proc.pid, signal.SIGKILL if hard else signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):  # all gone (or only what git ran under another user is left)
+        pass
+
+
+def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
 def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
     """Run ``git -C root args...`` and return stdout; failures become ``GitError`` with git's own message."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), *args],
-            input=input,
-            capture_output=True,
-            env=git_env(root),
-        )
+        proc = call(["git", "-C", str(root), *args], root, input)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git") from None
     if check and proc.returncode != 0:
@@ -72,18 +240,15 @@ class Pending:
     def __init__(self, root: Path, args: tuple[str, ...]) -> None:
         self._root = root
         self._args = args
+        self._command = ["git", "-C", str(root), *args]
         try:
-            self._proc: subprocess.Popen[bytes] = subprocess.Popen(
-                ["git", "-C", str(root), *args],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=git_env(root),
-            )
+            self._proc, self._scope = _spawn(self._command, root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE)
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git") from None
 
     def result(self) -> bytes:
-        out, err = self._proc.communicate()
+        out, err = _communicate(self._proc, self._scope, self._command)
         if self._proc.returncode != 0:
             message = err.decode("utf-8", "replace").strip().splitlines()
             raise GitError(f"git {self._args[0]} failed in {self._root}: {message[-1] if message else self._proc.returncode}")
@@ -91,8 +256,10 @@ class Pending:
 
     def close(self) -> None:
         if self._proc.returncode is None:
-            self._proc.kill()
-            self._proc.communicate()
+            _end([self._proc])
+        self._proc.communicate()  # (what is left, and the pipes closed; nothing once ``result`` has read them)
+        if self._scope is not None:
+            self._scope._forget(self._proc)
 
 
 def start(root: Path, *args: str) -> Pending:
@@ -111,10 +278,6 @@ def pathspecs(prefixes: tuple[str, ...]) -> list[str]:
     return [f":(top,literal){p}" if p else ":(top)" for p in prefixes] or [":(top)"]
 
 
-# How long a git process may take to exit once told to (stdin closed, or killed) before we stop waiting.
-EXIT_TIMEOUT_S = 5.0
-
-
 class BlobReader:
     """Reads many blobs through one ``git cat-file --batch`` process.
 
@@ -127,6 +290,7 @@ class BlobReader:
     def __init__(self, root: Path) -> None:
         self._root = root
         self._proc: subprocess.Popen[bytes] | None = None
+        self._scope: Scope | None = None
         self._broken: str | None = None
 
     @property
@@ -138,13 +302,9 @@ class BlobReader:
             raise GitError(f"git cat-file in {self._root} failed earlier ({self._broken}); start a new reader")
         if self._proc is None:
             try:
-                self._proc = subprocess.Popen(
-                    ["git", "-C", str(self._root), "cat-file", "--batch"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=git_env(self._root),
-                )
+                self._proc, self._scope = _spawn(["git", "-C", str(self._root), "cat-file", "--batch"], self._root,
+                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.DEVNULL)
             except FileNotFoundError:
                 raise GitError("git is not installed or not on PATH; install git") from None
         return self._proc
@@ -184,6 +344,9 @@ class BlobReader:
                 out[sha] = self._answer(proc.stdout, sha, max_size)
         except BaseException as exc:
             self._fail(exc)
+            scope = self._scope
+            if scope is not None and scope.cancelled:  # (it was ended: no missing object, no broken repository)
+                raise _cancelled(("git", "cat-file")) from exc
             raise
         finally:
             writer.join(EXIT_TIMEOUT_S)
@@ -219,8 +382,8 @@ class BlobReader:
         if proc is None:
             return
         if proc.poll() is None:
-            proc.kill()
-        _reap(proc)
+            _signal(proc, hard=True)
+        self._reap(proc)
 
     def close(self) -> None:
         """End the process: close its input and wait (bounded); kill it if it does not exit in time."""
@@ -235,8 +398,13 @@ class BlobReader:
         try:
             proc.wait(EXIT_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal(proc, hard=True)
+        self._reap(proc)
+
+    def _reap(self, proc: subprocess.Popen[bytes]) -> None:
         _reap(proc)
+        if self._scope is not None:
+            self._scope._forget(proc)
 
     def __enter__(self) -> BlobReader:
         return self

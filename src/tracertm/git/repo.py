@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 from tracertm.errors import GitError
-from tracertm.git.process import git_env, run
+from tracertm.git.process import call, run
 
 
 def iso_date(text: str) -> dt.datetime | None:
@@ -31,17 +30,14 @@ def find_root(path: Path) -> Path | None:
     ``GitError`` inside a repository without a work tree (a bare one, a ``.git`` folder), which must not be read as
     a plain folder of files."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, env=git_env()
-        )
+        proc = call(["git", "-C", str(path), "rev-parse", "--show-toplevel"])
     except FileNotFoundError:
         return None
     if proc.returncode != 0:
         refused = _refused(proc.stderr.decode("utf-8", "replace"))
         if refused is not None:  # a repository git will not work in: never read as a plain folder of files
             raise GitError(refused)
-        inside = subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True,
-                                env=git_env())
+        inside = call(["git", "-C", str(path), "rev-parse", "--git-dir"])
         if inside.returncode == 0:  # a repository, yet no top of a work tree
             raise GitError(f"{path}: a git repository without a work tree (a bare repository or a .git folder); "
                            "pass the path of a clone's work tree")
@@ -70,11 +66,7 @@ def _refused(stderr: str) -> str | None:
 def resolve_commit(root: Path, ref: str, option: str = "--ref") -> str:
     """The full sha of the commit ``ref`` names; a ``GitError`` naming ``option`` when there is none (a repository
     without any commit yet is told so: "fetch it first" would send its user looking for one)."""
-    proc = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        capture_output=True,
-        env=git_env(root),
-    )
+    proc = call(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
     if proc.returncode != 0:
         branch = _unborn_branch(root) if head_commit(root) is None else None
         if branch is not None and ref in ("HEAD", branch) and _has_commits(root):
@@ -100,9 +92,7 @@ def _unborn_branch(root: Path) -> str | None:
 
 def head_commit(root: Path) -> str | None:
     """The sha of ``HEAD``, or None before the first commit."""
-    proc = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, env=git_env(root)
-    )
+    proc = call(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"], root)
     return proc.stdout.decode().strip() or None
 
 
@@ -156,11 +146,7 @@ def root_unknown(root: Path) -> bool:
 def _walk_to_root(root: Path) -> str | None:
     """The last commit of HEAD's first-parent history: the root, or a shallow clone's boundary (git shows a
     boundary commit without parents)."""
-    proc = subprocess.run(
-        ["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"],
-        capture_output=True,
-        env=git_env(root),
-    )
+    proc = call(["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"], root)
     lines = proc.stdout.decode().split() if proc.returncode == 0 else []
     return lines[-1] if lines else None
 
@@ -180,7 +166,5 @@ def _shallow_boundary(root: Path) -> frozenset[str]:
 
 def has_commit(root: Path, sha: str) -> bool:
     """Whether ``sha`` is a commit of this repository's object database (one lookup, no history walk)."""
-    proc = subprocess.run(
-        ["git", "-C", str(root), "cat-file", "-e", f"{sha}^{{commit}}"], capture_output=True, env=git_env(root)
-    )
+    proc = call(["git", "-C", str(root), "cat-file", "-e", f"{sha}^{{commit}}"], root)
     return proc.returncode == 0

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 from watchdog.events import FileSystemEvent
 
-from tracertm import db
+from tracertm import db, git
 from tracertm.db.failures import is_damaged
-from tracertm.errors import SchemaError, TracertmError, first_line
+from tracertm.errors import Cancelled, SchemaError, TracertmError, first_line
 from tracertm.watcher import pools
 from tracertm.watcher.checkouts import SyncGuard, checkout_done, moved_unseen
 from tracertm.watcher.database_file import log_reopened
@@ -133,6 +133,7 @@ class Watcher:
         self._busy = self._in_sync = False
         # Set by abort() (a second signal): the sync in flight stops at its next safe point or database call.
         self._abort = threading.Event()
+        self._git = git.Scope()  # the git commands the loop runs (its syncs' too): abort() ends them
         self._watches: WatchSet | None = None
         self._overflow: OverflowHook | None = None
         self._thread: threading.Thread | None = None
@@ -174,12 +175,13 @@ class Watcher:
         """Stop, and roll back the sync in flight: safe to call from a signal handler or any thread.
 
         Nothing is raised into the syncing thread at an arbitrary point: a flag is set, which the sync checks at
-        its safe points (before the lock, while waiting for it, before COMMIT), and the database call in progress
-        is interrupted (``sqlite3`` interrupt, a PostgreSQL cancel request), which makes it fail and roll back. A
-        sync that had already committed stays committed."""
+        its safe points (before the lock, while waiting for it, before COMMIT), and the database call (``sqlite3``
+        interrupt, a PostgreSQL cancel request) or git command (a slow filter: ``git.Scope``) in progress is ended,
+        which makes it fail and roll back. A sync that had already committed stays committed."""
         self._abort.set()
         self.stop()
         self._engines.interrupt()
+        self._git.cancel()
 
     @property
     def aborted(self) -> bool:
@@ -211,17 +213,18 @@ class Watcher:
 
     def run(self) -> None:
         """Watch until ``stop()`` (or a signal, through ``watch()``)."""
-        try:
+        with self._git:  # (on this thread: the loop's)
             try:
-                self._setup()
-            except BaseException as exc:
-                self._error = exc
-                raise
-            self.ready.set()
-            self._loop()
-        finally:
-            self.ready.set()
-            self._teardown()
+                try:
+                    self._setup()
+                except BaseException as exc:
+                    self._error = exc
+                    raise
+                self.ready.set()
+                self._loop()
+            finally:
+                self.ready.set()
+                self._teardown()
 
     def _setup(self) -> None:
         self._start_method = pools.acquire()
@@ -295,6 +298,8 @@ class Watcher:
                     break
                 try:
                     self._process(batch)
+                except Cancelled:  # abort() ended a git command of the daemon's own, outside a sync: stopping
+                    break
                 except Exception:  # a bug must not end the daemon, nor lose the batch
                     log.exception("%s: unexpected error; changes kept, retrying", batch.key)
                     self.stats.failures += 1
