@@ -11,7 +11,6 @@ import datetime as dt
 import getpass
 import os
 import shlex
-import subprocess
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -277,13 +276,15 @@ def counts_by_project(session: Session, ids: Collection[uuid.UUID] | None) -> di
 def reviewer(where: str | os.PathLike[str] | None = None) -> str:
     """Who is reviewing: git's ``user.name`` in the repository at ``where`` (default: the current folder's), else
     the login name."""
+    from tracertm import git
+
+    folder = os.fspath(where) if where is not None else "."
     try:
         # In the reviewed repository: its own ``user.name`` (or an ``includeIf`` identity) is who a commit there
         # would name, whichever folder the command was started in.
-        name = subprocess.run(
-            ["git", "config", "user.name"], capture_output=True, text=True, timeout=10, check=False, cwd=where
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+        found = git.call(["git", "-C", folder, "config", "user.name"], Path(folder))
+        name = found.stdout.decode("utf-8", "replace").strip() if found.returncode == 0 else ""
+    except OSError:
         name = ""
     if name:
         return name
