@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tracertm.history.backfill import backfill
     from tracertm.results.store import import_results
     from tracertm.steps.project import step_report
-    from tracertm.watcher.daemon import watch
+    from tracertm.watcher.entry import watch
 
 __all__ = ["__version__", "backfill", "check", "import_results", "step_report", "sync", "watch"]
 
@@ -29,7 +29,7 @@ _LAZY = {
     "sync": "tracertm.engine.sync",
     "check": "tracertm.checker",
     "backfill": "tracertm.history.backfill",
-    "watch": "tracertm.watcher.daemon",
+    "watch": "tracertm.watcher.entry",
     "step_report": "tracertm.steps.project",
     "import_results": "tracertm.results.store",
 }

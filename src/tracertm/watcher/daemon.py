@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from watchdog.events import FileSystemEvent
 
@@ -33,7 +33,6 @@ from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, log_watch_error
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
-from tracertm.watcher.signals import StopOnSignal
 from tracertm.watcher.stats import SyncRecord, WatchStats, Health
 from tracertm.watcher.writers import OpenWrites
 
@@ -752,48 +751,4 @@ class Watcher:
             self.stats.watch_limit_reached = True
 
 
-def watch(
-    targets: Sequence[str | os.PathLike[str]] = (),
-    *,
-    database_url: str | None = None,
-    debounce_ms: float = DEFAULT_DEBOUNCE_MS,
-    reconcile_every: float = DEFAULT_RECONCILE_S,
-    handle_signals: bool = True,
-    **options: Any,
-) -> WatchStats:
-    """Keep the database in sync with the repositories in ``targets`` (default: the current folder) until
-    SIGINT/SIGTERM/SIGHUP (or ``KeyboardInterrupt``). Returns the daemon's counters.
-
-    A first signal stops accepting events and lets the sync in flight commit; a second SIGINT/SIGTERM rolls it
-    back (``watcher.signals``). Once a signal has stopped it, the three are ignored (``SIG_IGN``) after it returns:
-    a repeated signal must not kill the process by the default action (exit 143) while it exits.
-    ``options`` go to ``Watcher`` (``ceiling_s``, ``retry_base``, ``retry_cap``, ``discover_every``,
-    ``ref_wait_s``).
-    """
-    watcher = Watcher(
-        list(targets) or ["."],
-        database_url=database_url,
-        debounce_ms=debounce_ms,
-        reconcile_every=reconcile_every,
-        **options,
-    )
-    main = threading.current_thread() is threading.main_thread()
-    with StopOnSignal(watcher, enabled=handle_signals and main):
-        try:
-            if not main:
-                watcher.run()
-            else:
-                # The daemon runs on its own thread; this one waits, so that signal handlers run promptly and
-                # never inside the daemon's database calls.
-                watcher.start()
-                while watcher._thread is not None and watcher._thread.is_alive():
-                    watcher._thread.join(0.2)
-        except KeyboardInterrupt:  # signal handling off (handle_signals=False): stop and roll back
-            watcher.abort()
-            watcher.join(60)
-    if watcher._error is not None:  # stopped by an error no retry helps (``SchemaError``): the command's exit 2
-        raise watcher._error
-    return watcher.stats
-
-
-__all__ = ["SyncRecord", "WatchStats", "Watcher", "watch"]
+__all__ = ["SyncRecord", "WatchStats", "Watcher"]
