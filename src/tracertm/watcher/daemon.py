@@ -211,19 +211,30 @@ class Watcher:
             time.sleep(0.01)
 
     def run(self) -> None:
-        """Watch until ``stop()`` (or a signal, through ``watch()``)."""
+        """Watch until ``stop()`` (or a signal, through ``watch()``); after ``abort()``, return quietly."""
         with self._git:  # (on this thread: the loop's)
             try:
                 try:
                     self._setup()
                 except BaseException as exc:
-                    self._error = exc
+                    if not self._cancelled(exc):  # (an abort during the start-up discovery is a stop, no error)
+                        self._error = exc
                     raise
                 self.ready.set()
                 self._loop()
+            except Cancelled as exc:
+                # abort() ended a git command of the loop's own, outside a sync (a repository's discovery): nothing
+                # was being written, and the daemon stops as after an aborted sync, without a traceback.
+                if not self._cancelled(exc):
+                    raise
+                log.debug("aborted outside a sync (%s)", first_line(exc))
             finally:
                 self.ready.set()
                 self._teardown()
+
+    def _cancelled(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is what ``abort()`` makes a git command (or a sync) raise: a stop, not a failure."""
+        return isinstance(exc, Cancelled) and self._abort.is_set()
 
     def _setup(self) -> None:
         self._start_method = pools.acquire()
@@ -661,6 +672,8 @@ class Watcher:
     def _add_repo(self, path: Path) -> None:
         try:
             repo = Repository.open(path)
+        except Cancelled:
+            raise  # abort() ended its git command: stopping (``run``), no unreadable repository
         except (TracertmError, OSError) as exc:
             message = first_line(exc)
             if self._open_errors.get(str(path)) != message:
