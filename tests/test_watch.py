@@ -390,6 +390,18 @@ class Daemon:
         """Until the daemon logs a line that ``predicate`` accepts."""
         self.wait_for(lambda: self.saw(predicate), what)
 
+    def abort(self) -> None:
+        """Two SIGTERMs, the second once the first is logged (it rolls the sync in flight back); the daemon must
+        exit 0 within ``WAIT_S``."""
+        self.proc.send_signal(signal.SIGTERM)
+        self.wait(lambda e: e.get("event") == "signal", "the first signal")
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(WAIT_S)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the daemon still ran {WAIT_S:g} s after the second SIGTERM; it logged:\n{self.tail()}")
+        assert code == 0, self.tail()
+
     def finish(self, timeout: float = 3 * WAIT_S) -> int:
         try:
             return self.proc.wait(timeout)
