@@ -419,9 +419,4 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(EXIT_TIMEOUT_S)
     except subprocess.TimeoutExpired:  # a killed process that does not die: nothing more we can do
         pass
-    for pipe in (proc.stdin, proc.stdout):
-        if pipe is not None:
-            try:
-                pipe.close()
-            except OSError:
-                pass
+    _close_pipes(proc)

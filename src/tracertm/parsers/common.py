@@ -140,15 +140,13 @@ def decode_text(path: str, data: bytes, options: ParserOptions, *, pragma: bool 
         _refuse_wide(path, data)  # a UTF-16 BOM is never UTF-8, even where the text has no NUL byte
         declared = declared_text(data[bom:]) if pragma else None
         if declared is not None:
-            return declared.replace("\r\n", "\n").replace("\r", "\n")
+            return unix_line_ends(declared)
         start = exc.start + bom  # "utf-8-sig" counts from after the BOM; the file's offset counts it
         line, column = byte_position(data, bom, start)
         raise ParseError(
             path, line, column, f"invalid UTF-8 at byte offset {start}; save the file as UTF-8"
         ) from None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    return unix_line_ends(text)
 
 
 def check_readable(path: str, data: bytes, options: ParserOptions) -> int:
@@ -369,7 +367,7 @@ def _compile(prose: _Trie | None, positional: _Trie | None) -> _Walker:
                 tv = type(v)
                 if tv is str:
                     if "\r" in v:
-                        v = _exact(v)
+                        v = unix_line_ends(v)
                 elif tv not in _PLAIN:
                     v = _plain(v)
             elif w is _DROP:
@@ -386,7 +384,7 @@ def _compile(prose: _Trie | None, positional: _Trie | None) -> _Walker:
     def walk(value: Any) -> Any:
         t = type(value)
         if t is str:
-            return collapse_prose(value) if collapse else _exact(value)
+            return collapse_prose(value) if collapse else unix_line_ends(value)
         if t is dict:
             return mapping(value)
         if t is list:
@@ -406,14 +404,14 @@ def _plain(value: Any) -> Any:
     """The canonical form of a value at a path with no rule at or under it: strings exact, nothing dropped."""
     t = type(value)
     if t is str:
-        return _exact(value)
+        return unix_line_ends(value)
     if t is dict:
         out: dict[str, Any] = {}
         for k, v in value.items():
             tv = type(v)
             if tv is str:  # scalars inline, as in the compiled walkers
                 if "\r" in v:
-                    v = _exact(v)
+                    v = unix_line_ends(v)
             elif tv not in _PLAIN:
                 v = _plain(v)
             out[k if type(k) is str else str(k)] = v
@@ -439,7 +437,7 @@ def _scalar(value: Any, collapse: bool) -> Any:
     if type(value) in _PLAIN:
         return value
     if isinstance(value, str):
-        return collapse_prose(value) if collapse else _exact(value)
+        return collapse_prose(value) if collapse else unix_line_ends(value)
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     return value
@@ -469,7 +467,8 @@ def collapse_prose(text: str) -> str:
     return "".join(out)
 
 
-def _exact(text: str) -> str:
+def unix_line_ends(text: str) -> str:
+    """``text`` with its CRLF and CR line ends as LF (line numbers unchanged)."""
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 

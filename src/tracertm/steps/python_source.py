@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from tracertm.errors import ParseError
-from tracertm.parsers.common import byte_position, check_readable, decode_text
+from tracertm.parsers.common import byte_position, check_readable, decode_text, unix_line_ends
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
 
 # ``get_coding_spec``: a line of blanks then ``#``, and in the comment ``coding:`` or ``coding=``, blanks, then the
@@ -60,7 +60,7 @@ def python_text(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS
                                              f"Python knows; {_FIX} — {_RENAME}") from None
     except ValueError as exc:  # a codec that refuses the bytes otherwise (idna: a label too long)
         raise ParseError(path, line, column, f"the file is no {name} text ({exc}); {_FIX} — {_RENAME}") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    return unix_line_ends(text)
 
 
 def _coding_comment(data: bytes, start: int) -> tuple[int, int, str] | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tracertm.errors import ParseError
-from tracertm.parsers.common import byte_position, check_readable, decode_text
+from tracertm.parsers.common import byte_position, check_readable, decode_text, unix_line_ends
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
 from tracertm.steps.ruby_encodings import CODECS, NOT_ASCII, ruby_encoding
 
@@ -63,7 +63,7 @@ def ruby_text(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) 
         line, column = byte_position(data, bom, start)
         raise ParseError(path, line, column, f"invalid {name} at byte offset {start}, the encoding its magic "
                                              f"comment names; save the file in {name} or name its encoding") from None
-    return RubyText(text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text, encoding)
+    return RubyText(unix_line_ends(text), encoding)
 
 
 def _known(path: str, data: bytes, bom: int, offset: int, name: str) -> str:

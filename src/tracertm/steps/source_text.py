@@ -17,7 +17,7 @@ Line ends become LF; what the tool cannot read is a ``ParseError``.
 from __future__ import annotations
 
 from tracertm.errors import ParseError
-from tracertm.parsers.common import check_size, decode_text
+from tracertm.parsers.common import check_size, decode_text, unix_line_ends
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
 from tracertm.steps.python_source import python_text
 from tracertm.steps.ruby_source import ruby_text
@@ -59,7 +59,7 @@ def _wide_text(path: str, data: bytes, options: ParserOptions, marks: tuple[tupl
         offset = start + len(head.encode(codec, "surrogatepass"))
         raise ParseError(path, line, 0, f"binary content (NUL character at byte offset {offset}); not a text spec "
                                         "file")
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    return unix_line_ends(text)
 
 
 __all__ = ["step_text"]
