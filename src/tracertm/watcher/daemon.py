@@ -308,8 +308,6 @@ class Watcher:
                     break
                 try:
                     self._process(batch)
-                except Cancelled:  # abort() ended a git command of the daemon's own, outside a sync: stopping
-                    break
                 except Exception:  # a bug must not end the daemon, nor lose the batch
                     log.exception("%s: unexpected error; changes kept, retrying", batch.key)
                     self.stats.failures += 1
