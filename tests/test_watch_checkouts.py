@@ -61,6 +61,21 @@ def test_branch_switch_is_one_reconcile(git_repo: GitRepo, dbx: Db, stop_all: li
     wait_for(recorded, what="last synced commit")
 
 
+def two_branches(git_repo: GitRepo, n: int) -> str:
+    """ADRs 1..n through the slow filter's attribute (not configured yet: ``gate_filter`` does that), "Main i" on
+    main and "Other i" on branch ``other`` (its commit returned), main checked out."""
+    git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
+    for i in range(1, n + 1):
+        git_repo.write(adr_path(i), adr(i, f"Main {i}"))
+    git_repo.commit("main")
+    git_repo.git("checkout", "-q", "-b", "other")
+    for i in range(1, n + 1):
+        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
+    other = git_repo.commit("other")
+    git_repo.git("checkout", "-q", "main")
+    return other
+
+
 def test_a_slow_checkout_is_still_one_reconcile(
     git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], tmp_path: Path
 ) -> None:
@@ -68,15 +83,7 @@ def test_a_slow_checkout_is_still_one_reconcile(
     ceiling — as on a loaded machine, or with a slow smudge filter (git-lfs): here a real filter that waits at a
     gate before the last file. The daemon holds the batch while git holds the index and syncs once, when the
     checkout is complete."""
-    git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
-    for i in range(1, 5):
-        git_repo.write(adr_path(i), adr(i, f"Main {i}"))
-    git_repo.commit("main")
-    git_repo.git("checkout", "-q", "-b", "other")
-    for i in range(1, 5):
-        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
-    git_repo.commit("other")
-    git_repo.git("checkout", "-q", "main")
+    two_branches(git_repo, 4)
     # The filter from here on: the setup's own checkouts need not be slow (``cat`` writes the same files).
     gate = tmp_path / "gate"
     gate_filter(git_repo, gate, adr_path(4))
@@ -105,15 +112,7 @@ def test_a_checkout_that_moves_head_late_is_still_one_reconcile(
     (the work tree and index of a checkout, through the slow filter so the batch is held) and then the HEAD update.
     The daemon keeps the batch while the index disagrees with HEAD and syncs once, a reconcile at the new commit;
     the late HEAD events find nothing new."""
-    git_repo.write(".gitattributes", "docs/adr/*.md filter=slow\n")
-    for i in range(1, 3):
-        git_repo.write(adr_path(i), adr(i, f"Main {i}"))
-    git_repo.commit("main")
-    git_repo.git("checkout", "-q", "-b", "other")
-    for i in range(1, 3):
-        git_repo.write(adr_path(i), adr(i, f"Other {i}"))
-    other = git_repo.commit("other")
-    git_repo.git("checkout", "-q", "main")
+    other = two_branches(git_repo, 2)
     gate = tmp_path / "gate"
     gate_filter(git_repo, gate, adr_path(2))  # (from here on: the setup need not be slow)
     # The wait for HEAD is bounded (git add moves no HEAD); here it must outlast the test's own slowest step.
