@@ -490,13 +490,22 @@ def test_the_daemon_parses_with_forkserver(git_repo: GitRepo, sqlite_db: Db) -> 
     daemon = _start_a_big_sync(git_repo, sqlite_db.url)  # 300 files: enough for a parse pool
     try:
         wait_for(lambda: len(sqlite_db.live()) == 301, timeout=60, what="the big sync")
-        tasks = Path(f"/proc/{daemon.proc.pid}/task").iterdir()  # any thread may have started it
-        children = [c for t in tasks for c in (t / "children").read_text().split()]
-        commands = [Path(f"/proc/{c}/cmdline").read_bytes().replace(b"\0", b" ") for c in children]
-        assert any(b"forkserver" in c for c in commands), commands
+        commands = []
+        for task in Path(f"/proc/{daemon.proc.pid}/task").iterdir():  # any thread may have started it
+            for child in _read(task / "children").split():
+                commands.append(_read(Path(f"/proc/{child}/cmdline")).replace("\0", " "))
+        assert any("forkserver" in c for c in commands), commands
     finally:
         daemon.proc.send_signal(signal.SIGTERM)
         assert daemon.finish() == 0
+
+
+def _read(path: Path) -> str:
+    """A /proc file's text; empty when its thread or process ended after it was listed (a git command, say)."""
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 # ------------------------------------------------------------------------------------------------ pieces

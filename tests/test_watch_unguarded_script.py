@@ -53,7 +53,13 @@ def children():
             found += (task / "children").read_text().split()
         except OSError:
             pass
-    return {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\\0", b" ").decode() for pid in found}
+    commands = {}
+    for pid in found:
+        try:
+            commands[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\\0", b" ").decode()
+        except OSError:  # ended after it was listed
+            pass
+    return commands
 
 
 def report(step, stats):
