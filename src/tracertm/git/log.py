@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
@@ -198,18 +198,22 @@ def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str =
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH; install git") from None
         assert proc.stdout is not None
-        try:
-            for commit in _parse_log(_tokens(proc.stdout), strip):
-                if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
-                    merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
-                    commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
-                yield commit
+
+        def finished() -> None:
+            """Once the output has ended: git's verdict on it, before its last commit is believed."""
             proc.wait()
             _release(proc, scope, args)  # (``Cancelled`` when its scope ended it: the history is cut short)
             if proc.returncode != 0:
                 errors.seek(0)
                 lines = errors.read().decode("utf-8", "replace").strip().splitlines()
                 raise GitError(f"git log failed in {root}: {lines[-1] if lines else proc.returncode}")
+
+        try:
+            for commit in _parse_log(_tokens(proc.stdout), strip, finished):
+                if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
+                    merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
+                    commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
+                yield commit
         finally:
             if proc.poll() is None:  # the consumer stopped early (an error, Ctrl-C): do not leave git behind
                 _end([proc])
@@ -233,23 +237,35 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
         yield buf
 
 
-def _parse_log(tokens: Iterator[bytes], strip: str) -> Iterator[HistoryCommit]:
-    """``git log --raw -z`` in ``_HISTORY_FORMAT`` → commits with their changed files."""
+def _parse_log(tokens: Iterator[bytes], strip: str, finished: Callable[[], None]) -> Iterator[HistoryCommit]:
+    """``git log --raw -z`` in ``_HISTORY_FORMAT`` → commits with their changed files. A commit is complete once
+    the next one begins; the last one only once the output has ended and ``finished`` (which raises when git did not
+    end well: killed, cancelled, failed) has returned: output cut short must not pass for a commit that changed fewer
+    files, nor for a file with half its name."""
     info: CommitInfo | None = None
     changes: list[Change] = []
+
+    def following() -> bytes:
+        token = next(tokens, None)
+        if token is None:  # the output ended inside a commit's record
+            finished()
+            raise GitError("git log's output ended inside a commit; run the command again")
+        return token
+
     for token in tokens:
         token = token.lstrip(b"\n")
         if token.startswith(b"\x01"):
             if info is not None:
                 yield HistoryCommit(info, tuple(changes))
-            fields = [token[1:].decode(), *(next(tokens).decode("utf-8", "replace").strip() for _ in range(7))]
+            fields = [token[1:].decode(), *(following().decode("utf-8", "replace").strip() for _ in range(7))]
             info = _commit_fields(fields)
             changes = []
         elif token.startswith(b":"):
             meta = token[1:].split()  # old mode, new mode, old blob, new blob, status
-            path = next(tokens).decode("utf-8", "surrogateescape")
+            path = following().decode("utf-8", "surrogateescape")
             if path.startswith(strip):
                 changes.append(Change(path[len(strip):], meta[1].decode(), meta[3].decode()))
+    finished()
     if info is not None:
         yield HistoryCommit(info, tuple(changes))
 
