@@ -7,14 +7,13 @@ many commits came after one in the history (``changed_since``)."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, _end, _release, _spawn, pathspecs, run
+from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, Streamed, pathspecs, run
 from tracertm.git.repo import existing_objects, has_commit, iso_date
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
@@ -190,36 +189,12 @@ def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str =
         "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT,
         *revs, "--", *pathspecs(prefixes),
     ]  # fmt: skip
-    import tempfile
-
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc, scope = _spawn(args, root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
-        except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH; install git") from None
-        assert proc.stdout is not None
-
-        def finished() -> None:
-            """Once the output has ended: git's verdict on it, before its last commit is believed."""
-            proc.wait()
-            _release(proc, scope, args)  # (``Cancelled`` when its scope ended it: the history is cut short)
-            if proc.returncode != 0:
-                errors.seek(0)
-                lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-                raise GitError(f"git log failed in {root}: {lines[-1] if lines else proc.returncode}")
-
-        try:
-            for commit in _parse_log(_tokens(proc.stdout), strip, finished):
-                if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
-                    merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
-                    commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
-                yield commit
-        finally:
-            if proc.poll() is None:  # the consumer stopped early (an error, Ctrl-C): do not leave git behind
-                _end([proc])
-            if scope is not None:
-                scope._forget(proc)
-            proc.stdout.close()
+    with Streamed(root, args) as git_log:
+        for commit in _parse_log(_tokens(git_log.stdout), strip, git_log.finish):
+            if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
+                merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
+                commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
+            yield commit
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:

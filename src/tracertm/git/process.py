@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tracertm.errors import Cancelled, GitError
 
@@ -37,14 +37,14 @@ def git_env(root: Path | None = None) -> dict[str, str]:
         git_dir = Path(os.environ.get("GIT_DIR", ".git"))
         git_dir = git_dir if git_dir.is_absolute() else Path.cwd() / git_dir
         try:
-            if _real_git_dir(git_dir).resolve() == _real_git_dir(root / ".git").resolve():
+            if real_git_dir(git_dir).resolve() == real_git_dir(root / ".git").resolve():
                 env["GIT_INDEX_FILE"] = str(index_path.resolve())
         except OSError:
             pass
     return env
 
 
-def _real_git_dir(dot_git: Path) -> Path:
+def real_git_dir(dot_git: Path) -> Path:
     """The git directory ``dot_git`` stands for: itself, or where its ``gitdir:`` line points when it is a file (a
     linked worktree's ``.git``, a submodule's, a ``--separate-git-dir`` repository's), so that a hook's index in
     ``.git/worktrees/NAME`` is recognised as this work tree's."""
@@ -265,6 +265,52 @@ class Pending:
 def start(root: Path, *args: str) -> Pending:
     """Start ``git -C root args...`` in the background; see ``Pending``."""
     return Pending(root, args)
+
+
+class Streamed:
+    """A git command whose output is read as it comes (``git log`` of a whole history, ``stdout``), with its
+    standard error kept in a temporary file: ``finish()``, once the output has ended, raises ``GitError`` (git's
+    last line of error) when git failed, ``Cancelled`` when its scope ended it; ``close()`` ends it when its reader
+    stops early (an error, Ctrl-C) and reaps it. A context manager that closes."""
+
+    def __init__(self, root: Path, args: list[str]) -> None:
+        import tempfile
+
+        self._root, self._args = root, args
+        self._errors = tempfile.TemporaryFile()
+        try:
+            self._proc, self._scope = _spawn(args, root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                             stderr=self._errors)
+        except BaseException as e:
+            self._errors.close()
+            if isinstance(e, FileNotFoundError):
+                raise GitError("git is not installed or not on PATH; install git") from None
+            raise
+        assert self._proc.stdout is not None
+        self.stdout: IO[bytes] = self._proc.stdout
+
+    def finish(self) -> None:
+        self._proc.wait()
+        _release(self._proc, self._scope, self._args)  # (``Cancelled``: its output may be cut short)
+        if self._proc.returncode != 0:
+            self._errors.seek(0)
+            lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {_verb(self._args)} failed in {self._root}: "
+                           f"{lines[-1] if lines else self._proc.returncode}")
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            _end([self._proc])
+        if self._scope is not None:
+            self._scope._forget(self._proc)
+        self.stdout.close()
+        self._errors.close()
+
+    def __enter__(self) -> Streamed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 # Bytes of pathspecs named on one git command line at most: far below the kernel's ARG_MAX (2 MiB on Linux, shared

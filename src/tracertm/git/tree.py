@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, Pending, _real_git_dir, pathspecs, run, start
+from tracertm.git.process import MAX_PATHSPEC_BYTES, Pending, pathspecs, real_git_dir, run, start
 
 
 def blob_id(data: bytes, object_format: str = "sha1") -> str:
@@ -160,7 +160,7 @@ def may_have_attributes(top: Path, prefixes: tuple[str, ...], listed: Iterable[s
         folders.update(top.joinpath(*parts[:i]) for i in range(1, len(parts)))
     candidates = [folder / ".gitattributes" for folder in folders]
     candidates += [top / p for p in listed if p == ".gitattributes" or p.endswith("/.gitattributes")]
-    git_dir = _real_git_dir(top / ".git")
+    git_dir = real_git_dir(top / ".git")
     candidates.append(git_dir / "info" / "attributes")
     common = git_dir / "commondir"  # a linked worktree's: info/ is shared, in the main git directory
     if common.is_file():
