@@ -133,7 +133,12 @@ def decode_text(path: str, data: bytes, options: ParserOptions, *, pragma: bool 
     ``pragma`` (feature files), a file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names
     (:func:`declared_text`), as cucumber-jvm reads it.
     """
-    bom = check_readable(path, data, options)
+    return decode_checked(path, data, check_readable(path, data, options), pragma=pragma)
+
+
+def decode_checked(path: str, data: bytes, bom: int, *, pragma: bool = False) -> str:
+    """``decode_text`` of a file that ``check_readable`` has passed (``bom``: what it returned): for the callers
+    that look at the bytes themselves first (a step file's coding comment), so the file is not checked twice."""
     try:
         text = data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:

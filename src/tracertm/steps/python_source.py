@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from tracertm.errors import ParseError
-from tracertm.parsers.common import byte_position, check_readable, decode_text, unix_line_ends
+from tracertm.parsers.common import byte_position, check_readable, decode_checked, unix_line_ends
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
 
 # ``get_coding_spec``: a line of blanks then ``#``, and in the comment ``coding:`` or ``coding=``, blanks, then the
@@ -40,11 +40,11 @@ def python_text(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS
     bom = check_readable(path, data, options)
     cookie = _coding_comment(data, bom)
     if cookie is None:
-        return decode_text(path, data, options)
+        return decode_checked(path, data, bom)
     line, column, name = cookie
     encoding = _normal_name(name)
     if encoding == "utf-8":  # the default, named: a byte-order mark may come with it
-        return decode_text(path, data, options)
+        return decode_checked(path, data, bom)
     if bom:
         raise ParseError(path, line, column, f"the file starts with a UTF-8 byte-order mark and its coding "
                                              f"comment names {name}; {_FIX} — remove the one that is wrong")

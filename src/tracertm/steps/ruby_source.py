@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tracertm.errors import ParseError
-from tracertm.parsers.common import byte_position, check_readable, decode_text, unix_line_ends
+from tracertm.parsers.common import byte_position, check_readable, decode_checked, unix_line_ends
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParserOptions
 from tracertm.steps.ruby_encodings import CODECS, NOT_ASCII, ruby_encoding
 
@@ -45,12 +45,12 @@ def ruby_text(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) 
     bom = check_readable(path, data, options)
     found = _declared(data, bom)
     if found is None:
-        return RubyText(decode_text(path, data, options), None)
+        return RubyText(decode_checked(path, data, bom), None)
     offset, name = found
     encoding = _known(path, data, bom, offset, name)
     codec = CODECS[encoding]
     if encoding == "UTF-8":
-        return RubyText(decode_text(path, data, options), None)
+        return RubyText(decode_checked(path, data, bom), None)
     if codec is None:
         line, column = byte_position(data, bom, offset)
         raise ParseError(path, line, column, f"the magic comment names {name} ({encoding}), which tracertm cannot "
