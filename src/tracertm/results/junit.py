@@ -502,7 +502,24 @@ def _case(case: Element, unnamed: dict[str | None, int], suite: _Suite) -> CaseR
         suite_seq=suite.seq,
         once=suite.each_once,
         retried=suite.pytest,
+        teardown=suite.pytest and _pytest_teardown(case),
     )
+
+
+# pytest's message of an error in a test's teardown (``failed on teardown with "<reason>"``; before pytest 5,
+# ``test teardown failure``).
+_TEARDOWN = re.compile(r'failed on teardown with "|test teardown failure$')
+
+
+def _pytest_teardown(case: Element) -> bool:
+    """Whether a ``<testcase>`` of pytest's holds only the error of a failing teardown: pytest writes it as a test
+    case of its own after the test's failed call (its ``<failure>``), one attempt written as two."""
+    outcomes = [child for child in case if _local(child.tag) in _OUTCOMES]
+    return (len(outcomes) == 1 and _local(outcomes[0].tag) == "error"
+            and _TEARDOWN.match(outcomes[0].get("message") or "") is not None)
+
+
+_OUTCOMES = frozenset({"failure", "error", "skipped", *_FLAKY, *_RERUN})
 
 
 def _line(value: str | None) -> int | None:
@@ -547,7 +564,9 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
                 status = "undefined"
             elif kind in ("pending", "pendingexception") or said == "pending":
                 status = "pending"
-            return status, _message(element), len(children.get(tag, ())) - 1 + attempts
+            # Only Surefire's rerun elements are attempts: several <failure>s or <error>s are one attempt's (pytest
+            # writes a failing setup's and teardown's errors in one test case: it ran once).
+            return status, _message(element), attempts
     rerun = [e for tag in _RERUN for e in children.get(tag, ())]
     if rerun:  # Surefire: failed on every attempt
         return "failed", _message(rerun[-1]), len(rerun) - 1

@@ -161,6 +161,10 @@ class CaseResult:
     # pytest-rerunfailures and flaky write each retried attempt as an empty ``<testcase>``): a report of it followed
     # by another in its suite is a failed attempt, whatever it shows (``last_reports``).
     retried: bool = False
+    # pytest's report of a failing teardown after its test's failed call: pytest writes it as a ``<testcase>`` of
+    # its own (keeping to the JUnit schema's one outcome per test case), part of the same attempt, no rerun
+    # (``last_reports``).
+    teardown: bool = False
     properties: tuple[tuple[str, str], ...] = ()  # JUnit <properties>, kept in the test case's metadata
 
 
@@ -244,6 +248,7 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
     In pytest's reports (``CaseResult.retried``) each earlier report is a failed attempt even when it shows no
     failure: pytest-rerunfailures and flaky write a retried attempt as an empty ``<testcase>``. Reports whose producer
     writes each test once (Surefire, jest-junit) never get here with one id twice: ``junit`` numbers their namesakes.
+    A pytest report of a failing teardown after a failed call (``CaseResult.teardown``) is part of that attempt.
 
     Only a test reported again in the same suite is a rerun (the retrying tools write the attempts there): tests of
     one id in different suites (``CaseResult.suite``) are different tests, each under its id qualified by its suite
@@ -257,6 +262,8 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
         before = unique.get(case.external_id)
         if before is not None and (case.distinct or before.distinct):
             case = _worse(before, case)
+        elif before is not None and case.teardown and before.status == "failed":
+            case = _with_teardown(before, case)
         elif before is not None:
             failed = before.status in FAILING or before.retried
             message = case.message
@@ -332,6 +339,15 @@ def _worse(before: CaseResult, case: CaseResult) -> CaseResult:
     later = _RANK.get(case.status, _RANK["failed"]) >= _RANK.get(before.status, _RANK["failed"])
     kept, other = (case, before) if later else (before, case)
     return replace(kept, failed_attempts=kept.failed_attempts + other.failed_attempts, distinct=True)
+
+
+def _with_teardown(call: CaseResult, teardown: CaseResult) -> CaseResult:
+    """One attempt of a pytest test whose call failed and whose teardown then failed, which pytest writes as two
+    ``<testcase>``: the worse outcome (the teardown's error), the call's failure message (why the test failed; the
+    teardown's error comes after it), the durations of both, and no failed attempt more (it ran once)."""
+    durations = [d for d in (call.duration, teardown.duration) if d is not None]
+    return replace(call, status=worst((call.status, teardown.status)), message=call.message or teardown.message,
+                   duration=sum(durations) if durations else None)
 
 
 def report_error(path: str, line: int, message: str, column: int = 0) -> ParseError:
