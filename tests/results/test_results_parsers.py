@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tracertm.errors import ParseError
+from tracertm.results import junit
 from tracertm.results.formats import detect, parse_report, read_report
+from tracertm.results.report import final_cases
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -194,3 +196,18 @@ def test_a_number_too_long_for_python_is_one_line_at_its_place() -> None:
     assert (info.value.line, info.value.column) == (2, 23)
     assert "more than 4,300 digits" in str(info.value) and "sys." not in str(info.value)
     assert len(str(info.value)) < 200
+
+
+def test_googletest_disabled_tests_are_skipped_and_its_assertions_one_attempt() -> None:
+    data = (FIXTURES / "googletest-disabled-and-assertions.xml").read_bytes()
+    report = junit.parse("gtest.xml", data)
+    assert list(junit.stream("gtest.xml", data, [], [], [])) == list(report.cases)  # the streamed import alike
+    final = {c.external_id: (c.status, c.failed_attempts) for c in final_cases([report])}
+    assert final == {
+        "MixedResultTest::Succeeds": ("passed", 0),
+        "MixedResultTest::Fails": ("failed", 0),  # two failed assertions, one run (was 1 failed attempt)
+        "MixedResultTest::DISABLED_test": ("skipped", 0),  # status="notrun" (was passed: a test that never ran)
+        "DisabledTest::DISABLED_test_not_run": ("skipped", 0),
+        "SkippedTest::SkippedWithMessage": ("skipped", 0),
+        "SkippedTest::SkippedAfterFailure": ("failed", 0),
+    }

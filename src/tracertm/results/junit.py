@@ -572,8 +572,9 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
         return "failed", _message(rerun[-1]), len(rerun) - 1
     if "skipped" in children:
         return "skipped", _message(children["skipped"][0]), 0
-    explicit = (case.get("status") or "").lower()  # behave and the Jenkins schema
-    if explicit in ("skipped", "untested", "disabled"):
+    # behave and the Jenkins schema; googletest writes a DISABLED_ test as status="notrun" without a child element
+    explicit = (case.get("status") or "").lower()
+    if explicit in ("skipped", "untested", "disabled", "notrun"):
         return "skipped", None, 0
     if explicit == "failed":
         return "failed", None, 0
