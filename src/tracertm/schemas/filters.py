@@ -28,11 +28,11 @@ def _split(values: list[str] | str | None) -> list[str]:
         raise PydanticCustomError(
             "string_unicode", "Input should be a valid string, unable to parse raw data as a unicode string")
     for item in items:
-        _no_nul(item)
+        no_nul(item)
     return [part.strip() for item in items for part in item.split(",") if part.strip()]
 
 
-def _no_nul(value: str | None) -> str | None:
+def no_nul(value: str | None) -> str | None:
     """``value`` unless it holds a NUL, which PostgreSQL refuses in text (a 500 there, where SQLite matched nothing).
     The URL never brings one (``api.limits``) nor does a command line: a forged cursor's filters do."""
     if value is not None and "\x00" in value:
@@ -73,7 +73,7 @@ class ListFilter(BaseModel):
     @field_validator("text", "changed_since", "path", "related_adr", "feature")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
-        return _no_nul(value)
+        return no_nul(value)
 
     @field_validator("tag", "any_tag")
     @classmethod

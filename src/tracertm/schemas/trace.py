@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tracertm.schemas.filters import no_nul
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -85,6 +87,10 @@ class ReviewRequest(BaseModel):
     source: str | None = Field(default=None, min_length=1, max_length=1024,
                                description="a record id (ADR-0003, FEAT-2/SC-4) or a link number")
     all: bool = Field(default=False, description="every suspect link of the project")
+
+    # A NUL, which JSON can carry (a URL and a command line cannot), would be looked up as an id: PostgreSQL
+    # refuses it in text (a 500), SQLite matched nothing (a 404). A 422 naming the field on both.
+    _source = field_validator("source")(no_nul)
 
     @model_validator(mode="after")
     def _one_of(self) -> ReviewRequest:
