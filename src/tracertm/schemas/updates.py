@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import math
+import re
 import uuid
 from functools import cache
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -61,6 +62,23 @@ def storable_time(value: dt.datetime, where: str) -> dt.datetime:
         return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else value
     except OverflowError:
         raise ValueError(f"{where}: {value.isoformat()} is outside years 1 to 9999 in UTC") from None
+
+
+# Text pydantic's lax mode reads as a Unix time rather than as ISO 8601: digits alone, with a sign or a point.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
+def _time_text(value: Any) -> Any:
+    """A time as ISO 8601 text (or a ``datetime`` from Python), never a number. pydantic would read a number, or
+    text of digits alone, as a Unix time in seconds or milliseconds by its size: ``"20240101"`` (ISO's basic
+    form of a date) became 1970-08-23 and ``"2024"`` 33 minutes past 1970 — stored without a word."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number or (isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
+        raise PydanticCustomError(
+            "time_not_number",
+            "{value} is a number, not a time; write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)",
+            {"value": value})
+    return value
 
 
 class _Update(BaseModel):
@@ -131,6 +149,8 @@ def update_model(kind_name: str) -> type[BaseModel]:
             annotation = list[Annotated[str, AfterValidator(_uuid_text)]]
         elif name == "verification_result":
             annotation = Annotated[dict[str, Any] | None, AfterValidator(_plain_json)]
+        elif dt.datetime in (annotation, *get_args(annotation)):  # Optional[datetime] for a nullable column
+            annotation = Annotated[dt.datetime, BeforeValidator(_time_text)]
         low, high = _BOUNDS.get(name, (None, None))
         # A VARCHAR(n) column (a test case's status): PostgreSQL refuses a longer value, SQLite would keep it.
         longest = getattr(column.type, "length", None)
