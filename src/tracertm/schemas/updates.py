@@ -11,7 +11,8 @@ import uuid
 from functools import cache
 from typing import Annotated, Any, Optional, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, create_model,
+                      model_validator)
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -151,6 +152,9 @@ def update_model(kind_name: str) -> type[BaseModel]:
             annotation = Annotated[dict[str, Any] | None, AfterValidator(_plain_json)]
         elif dt.datetime in (annotation, *get_args(annotation)):  # Optional[datetime] for a nullable column
             annotation = Annotated[dt.datetime, BeforeValidator(_time_text)]
+        elif float in (annotation, *get_args(annotation)):
+            # A JSON number (an integer too), as the schema says: lax mode took true as 1.0 and "0.5" as 0.5.
+            annotation = Annotated[float, Strict()]
         low, high = _BOUNDS.get(name, (None, None))
         # A VARCHAR(n) column (a test case's status): PostgreSQL refuses a longer value, SQLite would keep it.
         longest = getattr(column.type, "length", None)
