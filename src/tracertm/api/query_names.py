@@ -4,7 +4,8 @@
 another route, ``q`` where lists take ``text``) gave a silently wrong answer. Every route under ``/api/v1`` is an
 ``ApiRoute``, which answers a request naming a query parameter that the route does not declare with a 400 problem
 (``unknown-query-parameter``) listing the unknown names, the names the route accepts, and for a near miss the name
-meant ("did you mean 'status'?").
+meant ("did you mean 'status'?"). A parameter that takes one value, sent twice (``/search?q=kafka&q=ledger``), is a
+400 too: the route would read the last value and drop the others as silently.
 
 The accepted names are read from the route itself: the query parameters FastAPI found in the endpoint's signature
 and in its dependencies (``Filters``), by their public name (``from`` for the matrix's ``origin``). No list is kept
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Coroutine
-from typing import Any
+import types
+from typing import Any, Union, get_args, get_origin
 
 from fastapi import Request, Response
 from fastapi.dependencies.utils import get_flat_params
@@ -26,19 +28,43 @@ from fastapi.params import Query
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.project_paths import ProjectPathRoute
 
-__all__ = ["KIND", "NOTE", "ApiRoute", "accepted_names", "refuse_unknown_query", "unknown_names"]
+__all__ = ["KIND", "NOTE", "ApiRoute", "accepted_names", "refuse_unknown_query", "repeated_names", "single_names",
+           "unknown_names"]
 
 KIND = "unknown-query-parameter"
+UNIONS = (Union, types.UnionType)  # ``Optional[X]`` and ``X | None``
 DEFERRED = "tracertm.unknown_query"  # scope key: the refusal a ``deferred_query_check`` endpoint raises
 # The OpenAPI description's general note (``api.app``).
 NOTE = ("A query parameter that an operation does not list is refused with a 400 problem (type "
         f"``{KIND}``) naming it (``unknown``), the parameters the operation accepts (``accepted``) and, for a near "
-        "miss, the one probably meant (``suggestions``): a misspelt filter never answers the unfiltered list.")
+        "miss, the one probably meant (``suggestions``): a misspelt filter never answers the unfiltered list. "
+        "A parameter that takes one value (``limit``, ``q``), sent more than once, is a 400 (``bad-request``) "
+        "naming it (``repeated``); those of array type (``status``, ``tag``) may repeat.")
 
 
 def accepted_names(dependant: Any) -> frozenset[str]:
     """The public names of every query parameter of a route's ``dependant``, its dependencies' included."""
     return frozenset(field.alias for field in get_flat_params(dependant) if isinstance(field.field_info, Query))
+
+
+def _takes_several(annotation: Any) -> bool:
+    """Whether a parameter of this type reads every value sent (``list[str] | None``), not the last one."""
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return any(_takes_several(arg) for arg in get_args(annotation)) if get_origin(annotation) in UNIONS else False
+
+
+def single_names(dependant: Any) -> frozenset[str]:
+    """The public names of the query parameters of ``dependant`` that take one value (``limit``, ``q``; ``status``
+    and ``tag`` take several)."""
+    return frozenset(field.alias for field in get_flat_params(dependant) if isinstance(field.field_info, Query)
+                     and not _takes_several(field.field_info.annotation))
+
+
+def repeated_names(request: Request, single: frozenset[str]) -> list[str]:
+    """The names in ``single`` that ``request`` sends more than once, each once, in the order sent."""
+    names = [name for name, _ in request.query_params.multi_items()]  # ``keys()`` names each once
+    return [name for name in dict.fromkeys(names) if name in single and names.count(name) > 1]
 
 
 def unknown_names(request: Request, accepted: frozenset[str]) -> list[str]:
@@ -57,6 +83,15 @@ def _refusal(request: Request, unknown: list[str], accepted: frozenset[str]) -> 
     noun = "parameter" if len(unknown) == 1 else "parameters"
     detail = f"unknown query {noun} {', '.join(said)} for {request.method} {request.url.path}; {takes}"
     return ApiProblem(400, detail, kind=KIND, unknown=unknown, accepted=names, suggestions=suggestions)
+
+
+def _repeated(request: Request, repeated: list[str]) -> ApiProblem:
+    """The 400 problem for parameters that take one value sent several times: the route would read the last one
+    and drop the others without a word (``/search?q=kafka&q=ledger`` searched ``ledger``)."""
+    name = repeated[0]
+    values = ", ".join(repr(value) for value in request.query_params.getlist(name))
+    return ApiProblem(400, f"query parameter {name!r} takes one value and was given several ({values}); send it "
+                      "once", kind="bad-request", repeated=repeated)
 
 
 class ApiRoute(ProjectPathRoute):
@@ -79,14 +114,18 @@ class ApiRoute(ProjectPathRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         # Read here, not in ``__init__``: ``APIRoute.__init__`` builds the handler (this) before it returns.
-        accepted = accepted_names(self.dependant)
+        accepted, single = accepted_names(self.dependant), single_names(self.dependant)
 
         async def checked(request: Request) -> Response:
-            unknown = unknown_names(request, accepted)
-            if unknown and self.deferred_query_check:  # the endpoint raises it once the path names something
-                request.scope[DEFERRED] = _refusal(request, unknown, accepted)
-            elif unknown:  # before validation, the token and the database: a typo costs nothing
-                raise _refusal(request, unknown, accepted)
+            refusal = None
+            if unknown := unknown_names(request, accepted):
+                refusal = _refusal(request, unknown, accepted)
+            elif repeated := repeated_names(request, single):
+                refusal = _repeated(request, repeated)
+            if refusal is not None and self.deferred_query_check:  # raised once the path names something
+                request.scope[DEFERRED] = refusal
+            elif refusal is not None:  # before validation, the token and the database: a typo costs nothing
+                raise refusal
             return await handler(request)
 
         return checked
