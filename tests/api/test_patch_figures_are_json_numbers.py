@@ -24,7 +24,8 @@ def test_a_figure_that_is_no_json_number_is_a_422_and_nothing_is_written(git_rep
     assert not sync(git_repo.path, engine=engine, project="shop").errors
     headers = {"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"}
     with api_client(engine) as client:
-        for url, name in ((f"{API}/adrs/ADR-0001", "compliance_score"), (f"{API}/scenarios/FEAT-1/SC-1", "pass_rate")):
+        for url, name in ((f"{API}/adrs/ADR-0001", "compliance_score"),
+                          (f"{API}/scenarios/FEAT-1/SC-1", "pass_rate")):
             for value in (True, False, "0.5", "1"):
                 r = client.patch(url, json={name: value}, headers=headers)
                 assert r.status_code == 422, (url, value, r.text)
