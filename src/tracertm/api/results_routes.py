@@ -190,8 +190,10 @@ def install_results_routes(app: APIRouter) -> None:
         if media == MULTIPART:
             sources, fields = await _multipart(request)
             for key, value in fields.items():
-                if params[key] is None:
-                    params[key] = value
+                if params[key] is not None:  # one of the two would be dropped without a word (the query's won)
+                    raise ApiProblem(400, f"{key!r} is given both as a query parameter and as a multipart field; "
+                                          "send it once", kind="bad-request")
+                params[key] = value
         elif media in RAW_TYPES:
             body = in_charset(media, request.headers.get("content-type", ""), await request.body())
             sources = [(f"request-body{RAW_TYPES[media]}", body)]
@@ -317,8 +319,13 @@ async def _multipart(request: Request) -> tuple[list[tuple[str, bytes]], dict[st
                 name = (value.filename or "").replace("\\", "/").rsplit("/", 1)[-1] or f"file{len(sources) + 1}"
                 sources.append((name, _part_in_charset(name, value.headers.get("content-type", ""),
                                                        await value.read())))
+            elif key in fields:  # the last would win without a word: a run stored against the other commit
+                raise ApiProblem(400, f"multipart field {key!r} is given twice; send it once", kind="bad-request")
             elif key in ("format", "commit", "run_name"):
                 fields[key] = value
+            elif key == "file":  # a text field (``curl -F 'file=<report'`` reads no file): not "unknown"
+                raise ApiProblem(400, "multipart field 'file' is text, not a file: attach the report as a file part "
+                                      "(curl -F file=@report.xml)", kind="bad-request")
             else:
                 raise ApiProblem(400, f"multipart field {key!r}: unknown; use file, format, commit, run_name",
                                  kind="bad-request")
