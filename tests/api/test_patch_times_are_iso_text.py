@@ -85,3 +85,24 @@ def test_records_update_from_python_takes_a_datetime(git_repo: GitRepo, engine: 
     with db.session(engine) as session:
         row = Records(session, "adrs").get("ADR-0001")
         assert row.version == 2 and row.approved_at.replace(tzinfo=dt.timezone.utc) == moment
+
+
+def test_a_time_equal_to_the_stored_one_writes_no_version(git_repo: GitRepo, engine: Any) -> None:
+    """A time without an offset is UTC (as stored): sent again as the time already stored it is no change. It was
+    kept naive and compared unequal to the stored (aware) value, so the PATCH made a new version and an
+    ``annotated`` revision naming ``approved_at`` for a value that had not changed."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    assert not sync(git_repo.path, engine=engine, project="shop").errors
+    headers = {"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"}
+    url = f"{API}/adrs/ADR-0001"
+    with api_client(engine) as client:
+        r = client.patch(url, json={"approved_at": "2024-05-01T10:00:00Z"}, headers=headers)
+        assert r.status_code == 200 and r.json()["version"] == 2, r.text
+        etag = r.headers["etag"]
+        for same in ("2024-05-01T10:00:00", "2024-05-01T12:00:00+02:00", "2024-05-01T10:00:00.000Z"):
+            r = client.patch(url, json={"approved_at": same}, headers=headers)
+            assert r.status_code == 200, r.text
+            assert (r.json()["version"], r.json()["approved_at"], r.headers["etag"]) == (
+                2, "2024-05-01T10:00:00Z", etag), same
+        assert [rev["version"] for rev in client.get(f"{url}/history").json()] == [1, 2]

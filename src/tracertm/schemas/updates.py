@@ -58,9 +58,12 @@ def storable_text(value: Any, where: str = "a value") -> None:
 
 
 def storable_time(value: dt.datetime, where: str) -> dt.datetime:
-    """``value`` in UTC, or a ValueError naming ``where`` when that falls outside the calendar."""
+    """``value`` in UTC (one without an offset is UTC already), or a ValueError naming ``where`` when that falls
+    outside the calendar."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
     try:
-        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else value
+        return value.astimezone(dt.timezone.utc)
     except OverflowError:
         raise ValueError(f"{where}: {value.isoformat()} is outside years 1 to 9999 in UTC") from None
 
@@ -96,10 +99,12 @@ class _Update(BaseModel):
     @model_validator(mode="after")
     def _times(self) -> _Update:
         """Time stamps are stored in UTC: one whose UTC value falls outside years 1 to 9999
-        (``9999-12-31T23:59:59-05:00``) has no such value, and refusing it here makes it a 422, not a 500."""
+        (``9999-12-31T23:59:59-05:00``) has no such value, and refusing it here makes it a 422, not a 500. Each is
+        given in UTC, as a stored one is read: a naive one compared unequal to the same time stored, and a PATCH
+        sending the time already stored made a new version (and revision) that changed nothing."""
         for name, value in self:
             if isinstance(value, dt.datetime):
-                storable_time(value, name)
+                setattr(self, name, storable_time(value, name))
         return self
 
 
