@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["encoder"]
+__all__ = ["encoder", "same_json"]
 
 
 def encoder(
@@ -45,3 +45,13 @@ def encoder(
         return "".join(iterencode(value, 0))
 
     return encode
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are the same JSON value. Python's ``==`` holds for ``True``, ``1`` and ``1.0`` alike,
+    which JSON writes as three values (``true``, ``1``, ``1.0``), and a record keeps the one it was given."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(value, b[key]) for key, value in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b

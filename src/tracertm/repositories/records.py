@@ -17,9 +17,11 @@ from pydantic import ValidationError
 from sqlalchemy import and_, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
+from tracertm.jsontext import same_json
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
 from tracertm.models.types import code_points, unindexed
 from tracertm.repositories import keyset
@@ -685,13 +687,18 @@ class Records:
         for name, value in values.items():
             if value is None and not self.kind.table.c[name].nullable:
                 continue
+            before = getattr(row, name)
             setattr(row, name, value)
+            if before == value and not same_json(before, value):  # {"ok": true} for {"ok": 1}: see below
+                flag_modified(row, name)
         if metadata:  # a merge: null removes a key; a new dict so that the change is seen and audited
             merged = {**(row.metadata_ or {}), **{key: v for key, v in metadata.items() if v is not None}}
             for key in [key for key, v in metadata.items() if v is None]:
                 merged.pop(key, None)
-            if merged != (row.metadata_ or {}):
+            if not same_json(merged, row.metadata_ or {}):
                 row.metadata_ = merged
+                # The ORM compares JSON with ==, for which true, 1 and 1.0 are one value: it would write nothing.
+                flag_modified(row, "metadata_")
         try:
             self.session.flush()
         except StaleDataError:
