@@ -17,8 +17,8 @@ routed as its GET (``api.head``) and checked as that GET is.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Coroutine
 import types
+from collections.abc import Callable, Coroutine
 from typing import Any, Union, get_args, get_origin
 
 from fastapi import Request, Response
