@@ -9,14 +9,17 @@ not ASCII in such a file is an error of its own (cucumber-ruby cannot match it: 
 csc reads a C# file saved as UTF-16 (a byte-order mark, as Visual Studio may save it) and kotlinc a Kotlin one in
 UTF-16 or UTF-32: tracertm refused both ("the file is UTF-16 (little-endian) text; save it as UTF-8").
 
-Where Ruby is installed, the comments found are compared with the encoding Ruby loads each file in.
+Where Ruby is installed, the comments found are compared with the encoding Ruby loads each file in (``.ci/run``
+installs it and sets ``TRACERTM_REQUIRE_RUBY=1``, so that there a missing Ruby fails instead of skipping).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +32,13 @@ from tracertm.steps.parsing import parse_step_file
 from tracertm.steps.project import analyze
 from tracertm.steps.ruby_encodings import CODECS, NOT_ASCII, ruby_encoding
 from tracertm.steps.ruby_source import ruby_text
+
+def needs_ruby(test: Any) -> Any:
+    """Skip ``test`` where Ruby is not installed, unless ``TRACERTM_REQUIRE_RUBY=1`` (CI) makes that a failure."""
+    if shutil.which("ruby") is not None or os.environ.get("TRACERTM_REQUIRE_RUBY") == "1":
+        return test
+    return pytest.mark.skip(reason="Ruby is not installed")(test)
+
 
 RUBY_STEP = "features/step_definitions/drinks.rb"
 # cucumber-ruby's i18n example, in Latin-1: ASCII patterns, text that is not ASCII in the blocks.
@@ -111,12 +121,12 @@ def test_the_encoding_is_the_one_ruby_loads_the_file_in(head: bytes, expected: s
     assert found == expected
 
 
-@pytest.mark.skipif(shutil.which("ruby") is None, reason="Ruby is not installed")
+@needs_ruby
 def test_ruby_loads_the_files_in_those_encodings(tmp_path: Path) -> None:
     assert [_loaded_by_ruby(tmp_path, head + b"puts __ENCODING__\n") for head, _ in HEADS] == [e for _, e in HEADS]
 
 
-@pytest.mark.skipif(shutil.which("ruby") is None, reason="Ruby is not installed")
+@needs_ruby
 def test_the_table_of_encodings_is_ruby_s() -> None:
     # The names of no file's encoding (``internal`` may name none at all) are left out, as the parser leaves them.
     script = ('(Encoding.name_list - %w[external internal locale filesystem]).each { |n| e = Encoding.find(n); '
