@@ -521,6 +521,39 @@ def test_backfilled_links_are_suspect_where_a_sync_of_each_commit_leaves_them(
         synced.dispose()
 
 
+def test_a_link_whose_target_is_gone_at_the_end_keeps_its_review_for_its_return(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """A link whose target is deleted keeps the version it was reviewed against (a sync of each commit leaves it
+    on the dangling link), so that the target restored later makes it suspect. A backfill ending with the target
+    deleted gave the dangling link no review: the sync that restored the target then had it born reviewed, where
+    syncing each commit leaves it suspect."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("features/f.feature", "@FEAT-1 @ADR-0001 @ADR-0002\nFeature: F\n\n  @SC-1\n  Scenario: s\n"
+                                         "    Given x\n")
+    git_repo.commit("an ADR, a feature implementing it and one never written")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git everywhere."))
+    git_repo.commit("the ADR changes: the link is suspect")
+    git_repo.remove("docs/adr/0001-use-git.md")
+    git_repo.commit("the ADR is deleted: the link dangles")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p")
+        sync_each_commit(git_repo, synced)
+        assert _reviews(filled) == _reviews(synced)
+        assert {(r[0], r[2]): r[3:] for r in _reviews(filled)} == {  # (the scenario inherits the tags)
+            (source, target): (None, 1 if target == "ADR-0001" else None)
+            for source in ("FEAT-1", "FEAT-1/SC-1") for target in ("ADR-0001", "ADR-0002")}
+
+        git_repo.git("revert", "--no-edit", "HEAD")  # the ADR is back as it was at its deletion: v4
+        for engine in (filled, synced):
+            sync(git_repo.path, ref="HEAD", engine=engine, project="p")
+        assert _reviews(filled) == _reviews(synced)
+        assert {(r[0], r[2]): r[3:] for r in _reviews(filled)}[("FEAT-1", "ADR-0001")] == (4, 1), "suspect"
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
 class _Stop(Exception):
     pass
 

@@ -297,11 +297,13 @@ def _write_sources(
         if (was := back.get((s.id, spec))) is not None:
             revive(row, was, contents[target[0]] if target else None)
             revived.append(row)
-        elif reviewed and target is not None and (
+        elif reviewed and (
             (then := reviewed.get((s.id, spec))) is not None
             or (then := reviewed.get((s.id, written.get((s.id, spec), spec)))) is not None
         ):
-            row["reviewed_version"] = min(then, target[1])
+            # A link whose target is gone at the end keeps, in a sync of each commit, the version it was reviewed
+            # against (``_follow_targets`` leaves ``reviewed_version``): when the target comes back it is suspect.
+            row["reviewed_version"] = min(then, target[1]) if target is not None else then
         if was is None:
             rows_.append(row)
         if target is None and spec.target_kind in TARGET_MODELS:
