@@ -126,6 +126,42 @@ def resolve_links(
     return source, list(dict.fromkeys(out)), written, several
 
 
+def renamed_references(
+    stale: Iterable[_Key], new: Iterable[_Key], written: Mapping[_Key, LinkSpec], dangling: AbstractSet[_Key]
+) -> dict[_Key, _Key]:
+    """The new links to ADRs that are a stale link's reference naming another ADR now, or none, each → that stale
+    link (``written``: ``_resolve_adrs``'s, each link resolved → as written; ``dangling``: the new links that name
+    no live ADR). ``@ADR-8`` named ``ADR-0008-use-x`` and names none once that is deleted or ``ADR-0008-use-y``
+    comes beside it (and names it again once it is back alone); ``ADR-0005-use-kafka`` named ``ADR-0005``. The
+    reference is the same, so the link is: it keeps its number and its review (only a review clears a suspect
+    link), as a link to a plain id keeps them while its target is gone. Only where a source has one stale and one
+    new link of a type to an ADR of that number, and the one reference can name both: an edit naming another ADR
+    (``ADR-0008-use-x`` → ``ADR-0008-use-y``) is a new link, and so is one to the ADR with exactly the id written,
+    there again (``ADR-0001`` restored after ``ADR-0001-use-a`` stood in for it: another record, as a backfill's
+    births see it)."""
+    def by_number(keys: Iterable[_Key]) -> dict[tuple[uuid.UUID, str, str], list[_Key]]:
+        out: dict[tuple[uuid.UUID, str, str], list[_Key]] = defaultdict(list)
+        for key in keys:
+            if key[1].target_kind == "adr" and (base := adr_base(key[1].target_ref)) is not None:
+                out[(key[0], str(key[1].link_type), base)].append(key)
+        return out
+
+    olds = by_number(stale)
+    found: dict[_Key, _Key] = {}
+    for group, news in by_number(new).items():
+        before = olds.get(group, ())
+        if len(news) != 1 or len(before) != 1:
+            continue
+        ref, was = news[0][1].target_ref, before[0][1].target_ref
+        as_written = written.get(news[0], news[0][1]).target_ref
+        # Dangling → named (``ADR-0008`` stored as written), or named → dangling (``ADR-0008-use-x`` stored as
+        # named, ``ADR-0008`` now): a plain id names a slugged one of its number, and the other way round.
+        if was == as_written or (news[0] in dangling and ref == as_written
+                                 and (ref == group[2]) != (was == group[2])):
+            found[news[0]] = before[0]
+    return found
+
+
 # The links a ``related`` link to the same ADR gives way to.
 _STRONGER = frozenset({str(LinkType.SUPERSEDES), str(LinkType.SUPERSEDED_BY)})
 

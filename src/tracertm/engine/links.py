@@ -35,12 +35,12 @@ from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.link import shown_order
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions, SpecRecord
-from tracertm.engine.adr_links import Reread, _renamed_adrs, _resolve_adrs, adr_names
+from tracertm.engine.adr_links import Reread, _renamed_adrs, _resolve_adrs, adr_names, renamed_references
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import MAX_REF, LinkSpec, derive
 from tracertm.engine.ids import as_id
 from tracertm.engine.link_versions import content_versions, followed_version
-from tracertm.engine.parked import Parked, any_parked, park, park_births, revive, take
+from tracertm.engine.parked import Parked, any_parked, park, park_births, parked_of, revive, take
 from tracertm.engine.plan import Operation, Plan
 from tracertm.steps.packed import defined as defined_steps
 
@@ -248,6 +248,7 @@ class _Existing(NamedTuple):
     path: str | None
     line: int
     ref: str
+    reviewed: int | None
 
 
 def _write_sources(
@@ -266,27 +267,30 @@ def _write_sources(
     for chunk in iter_chunks([] if fresh else list(wanted)):
         rows = conn.execute(
             select(t.id, t.source_id, t.link_type, t.target_kind, t.target_ref, t.source_path, t.source_line,
-                   t.source_ref).where(t.source_id.in_(chunk), t.link_type.not_in(DB_LINK_TYPES))
+                   t.source_ref, t.reviewed_version).where(t.source_id.in_(chunk), t.link_type.not_in(DB_LINK_TYPES))
         )
         for r in rows:
             existing[(r.source_id, LinkSpec(r.link_type, r.target_kind, r.target_ref))] = _Existing(
-                r.id, r.source_path, r.source_line, r.source_ref
+                r.id, r.source_path, r.source_line, r.source_ref, r.reviewed_version
             )
     keep = {(s.id, spec) for s in sources for spec in wanted[s.id]}
-    stale = [e.id for key, e in existing.items() if key not in keep]
-    for chunk in iter_chunks(stale):
-        conn.execute(delete(LINKS).where(t.id.in_(chunk)))
-
     new: list[tuple[Source, LinkSpec]] = [
         (s, spec) for s in sources for spec in wanted[s.id] if (s.id, spec) not in existing
     ]
     resolved = resolve(conn, project_id, {(spec.target_kind, spec.target_ref) for _, spec in new})
-    back = _parked_of(new, written, parked)
+    # A reference to an ADR that names another one now, or none, stays the link it was (``renamed_references``).
+    renamed = renamed_references([k for k in existing if k not in keep], [(s.id, x) for s, x in new], written,
+                                 {(s.id, x) for s, x in new if (x.target_kind, x.target_ref) not in resolved})
+    stale = [e.id for key, e in existing.items() if key not in keep and key not in renamed.values()]
+    for chunk in iter_chunks(stale):
+        conn.execute(delete(LINKS).where(t.id.in_(chunk)))
+    back = parked_of(new, written, parked)
     contents = content_versions(conn, dict(target for s, spec in new if (s.id, spec) in back
                                            if (target := resolved.get((spec.target_kind, spec.target_ref))))
                                 ) if back else {}
     rows_: list[dict[str, Any]] = []
     revived: list[dict[str, Any]] = []
+    continued: list[dict[str, Any]] = []  # (``renamed``)
     dangling: list[Diagnostic] = []
     for s, spec in new:
         if len(rows_) >= _INSERT_BATCH:  # in batches: a cold sync's tens of thousands of rows are never all in memory
@@ -294,7 +298,14 @@ def _write_sources(
             rows_ = []
         target = resolved.get((spec.target_kind, spec.target_ref))
         row = link_row(project_id, s, spec, target)
-        if (was := back.get((s.id, spec))) is not None:
+        old = renamed.get((s.id, spec))
+        was = back.get((s.id, spec)) if old is None else None
+        if old is not None:
+            # Its review stays, as ``_follow_targets`` keeps it while a target is gone and when it comes back.
+            if (before := existing[old].reviewed) is not None:
+                row["reviewed_version"] = before if target is None else min(before, target[1])
+            continued.append({"_id": existing[old].id, **{c: row[c] for c in _CONTINUED}})
+        elif was is not None:
             revive(row, was, contents[target[0]] if target else None)
             revived.append(row)
         elif reviewed and (
@@ -304,13 +315,15 @@ def _write_sources(
             # A link whose target is gone at the end keeps, in a sync of each commit, the version it was reviewed
             # against (``_follow_targets`` leaves ``reviewed_version``): when the target comes back it is suspect.
             row["reviewed_version"] = min(then, target[1]) if target is not None else then
-        if was is None:
+        if was is None and old is None:
             rows_.append(row)
         if target is None and spec.target_kind in TARGET_MODELS:
             dangling.append(dangling_of(s, spec, several.get((s.id, spec), ())))
     _insert(conn, rows_)
     if revived:  # (with their reviewers: the rows ``_insert`` writes all have ``link_row``'s columns)
         conn.execute(insert(LINKS), revived)
+    if continued:
+        conn.execute(update(LINKS).where(t.id == bindparam("_id")).values(updated_at=utcnow()), continued)
     # Links that stay: follow their source when it moved (path, line, or a scenario's feature renamed).
     moved = [
         {"_id": e.id, "source_path": s.path, "source_line": line, "source_ref": s.ref}
@@ -336,18 +349,9 @@ def _write_sources(
 
 
 _INSERT_BATCH = 2000
-
-
-def _parked_of(
-    new: Sequence[tuple[Source, LinkSpec]], written: Mapping[tuple[uuid.UUID, LinkSpec], LinkSpec],
-    parked: Mapping[tuple[uuid.UUID, LinkSpec], Parked] | None,
-) -> dict[tuple[uuid.UUID, LinkSpec], Parked]:
-    """The parked review of each new link that has one: parked as it was stored (its ADR reference resolved then)
-    or as its source writes it (a backfill's parked links, or an ADR that another one of its number now names)."""
-    if not parked:
-        return {}
-    return {(s.id, spec): was for s, spec in new
-            if (was := parked.get((s.id, spec)) or parked.get((s.id, written.get((s.id, spec), spec)))) is not None}
+# The columns of a link that ``renamed_references`` continues that follow its reference: what it names, where.
+_CONTINUED = ("source_path", "source_line", "source_ref", "target_ref", "target_id", "target_version",
+             "reviewed_version")
 
 
 # The last project id ``link_row`` was given, and the same as an ``Id`` (its hex digits kept), as one pair.

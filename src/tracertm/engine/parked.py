@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, delete, insert, select
@@ -25,7 +25,7 @@ from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import LinkSpec
 from tracertm.models import Base, LinkType
 
-__all__ = ["Parked", "any_parked", "park", "park_births", "revive", "take"]
+__all__ = ["Parked", "any_parked", "park", "park_births", "parked_of", "revive", "take"]
 
 PARKED: Table = Base.metadata.tables["parked_reviews"]
 _LINKS: Table = Base.metadata.tables["links"]
@@ -72,6 +72,19 @@ def take(conn: Connection, project_id: uuid.UUID,
             out[(r.source_id, LinkSpec(r.link_type, r.target_kind, r.target_ref))] = Parked(
                 r.reviewed_version, r.reviewed_by, r.reviewed_at)
     return out
+
+
+def parked_of(
+    new: Sequence[tuple[Any, LinkSpec]], written: Mapping[tuple[uuid.UUID, LinkSpec], LinkSpec],
+    parked: Mapping[tuple[uuid.UUID, LinkSpec], Parked] | None,
+) -> dict[tuple[uuid.UUID, LinkSpec], Parked]:
+    """The parked review of each new link (its ``links.Source`` and the link) that has one: parked as it was stored
+    (its ADR reference resolved then) or as its source writes it (a backfill's parked links, or an ADR that another
+    one of its number now names; ``written``: each link resolved → as written)."""
+    if not parked:
+        return {}
+    return {(s.id, spec): was for s, spec in new
+            if (was := parked.get((s.id, spec)) or parked.get((s.id, written.get((s.id, spec), spec)))) is not None}
 
 
 def park_births(conn: Connection, project_id: uuid.UUID, births: Mapping[tuple[uuid.UUID, LinkSpec], int],

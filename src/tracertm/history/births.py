@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tracertm.crossfile import adr_resolver
+from tracertm.crossfile import adr_base, adr_resolver
 from tracertm.engine.derive import LinkSpec, derive
 from tracertm.engine.links import TARGET_MODELS
 from tracertm.engine.plan import Plan
@@ -56,6 +56,8 @@ class LinkBirths:
         self._versions: dict[tuple[str, str], list[tuple[int, int, bool]]] = {}
         # The ADR a reference names at the end (read once, by ``reviewed`` and ``parked``).
         self._name: Callable[[str], tuple[str | None, tuple[str, ...]]] | None = None
+        # The ADRs of each number over the history, by id: their versions (read once, by ``_named_last``).
+        self._numbered: dict[str, dict[str, list[tuple[int, int, bool]]]] | None = None
 
     @classmethod
     def recorded(cls, session: Session, project_id: uuid.UUID, index: Mapping[str, int],
@@ -103,7 +105,7 @@ class LinkBirths:
         """One operation (a record's new version) at ``position``: its target versions and the links it implies."""
         if kind in TARGET_MODELS and not parent:
             self._versions.setdefault((kind, number), []).append((position, version, deleted))
-            self._name = None
+            self._name = self._numbered = None
         if kind not in SOURCES:
             return
         assert row_id is not None
@@ -131,7 +133,7 @@ class LinkBirths:
         whose target never changed after it is born reviewed at the end alike)."""
         out: dict[LinkKey, int] = {}
         for key, born in self._born.items():
-            versions = self._target_versions(key[1])
+            versions = self._target_versions(key[1], self._specs.get(key[0], frozenset()))
             if not versions:
                 continue
             then = _version_at(versions, self._birth(key, born, versions))
@@ -154,8 +156,11 @@ class LinkBirths:
                     out[(row_id, spec)] = then
         return out
 
-    def _target_versions(self, spec: LinkSpec) -> list[tuple[int, int, bool]] | None:
-        """The versions of the target a link names (None: not a record the history has)."""
+    def _target_versions(self, spec: LinkSpec,
+                         others: frozenset[LinkSpec] | None = None) -> list[tuple[int, int, bool]] | None:
+        """The versions of the target a link names (None: not a record the history has). ``others``: the links of
+        its source at the end, when it is live: a link to an ADR that names none then is reviewed against the ADR
+        its reference named last (``_named_last``)."""
         versions = self._versions.get((spec.target_kind, spec.target_ref))
         if not versions and spec.target_kind == "adr":
             # A reference that names an ADR by another id (``ADR-0008`` for ``ADR-0008-use-x``): the ADR the
@@ -163,8 +168,36 @@ class LinkBirths:
             if self._name is None:
                 self._name = adr_resolver({n for (k, n), v in self._versions.items() if k == "adr" and not v[-1][2]})
             target = self._name(spec.target_ref)[0]
+            if target is None and others is not None and (last := self._named_last(spec.target_ref)) is not None:
+                # Only for the one reference of its type to an ADR of that number, as a sync continues a link
+                # (``renamed_references``): beside another (``@ADR-1`` and ``ADR-0001-use-b``, one link to ADR-0001
+                # while it lived) the link goes on under one of them, and the other is new since, dangling.
+                base = adr_base(last)
+                same = [o for o in others if o.link_type == spec.link_type and o.target_kind == "adr"
+                        and adr_base(o.target_ref) == base]
+                target = last if same == [spec] else None
             versions = self._versions.get(("adr", target)) if target is not None else None
         return versions
+
+    def _named_last(self, ref: str) -> str | None:
+        """The ADR a reference that names none at the end named last (deleted since, or beside another of its number
+        now): a sync keeps the link's review while it dangles (``links.renamed_references``), against that ADR."""
+        if self._numbered is None:
+            self._numbered = {}
+            for (kind, number), versions in self._versions.items():
+                if kind == "adr" and (of := adr_base(number)) is not None:
+                    self._numbered.setdefault(of, {})[number] = versions
+        base = adr_base(ref)
+        adrs = self._numbered.get(base, {}) if base is not None else {}
+        for position in sorted({at for versions in adrs.values() for at, _, _ in versions}, reverse=True):
+            live = set()
+            for number, versions in adrs.items():
+                then = [deleted for at, _, deleted in versions if at <= position]
+                if then and not then[-1]:
+                    live.add(number)
+            if (target := adr_resolver(live)(ref)[0]) is not None:
+                return target
+        return None
 
     def _birth(self, key: LinkKey, born: int, versions: list[tuple[int, int, bool]]) -> int:
         """Where a link counts as born: where it appeared, or where its source was last restored after a deletion
