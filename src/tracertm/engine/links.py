@@ -279,9 +279,12 @@ def _write_sources(
     ]
     resolved = resolve(conn, project_id, {(spec.target_kind, spec.target_ref) for _, spec in new})
     # A reference to an ADR that names another one now, or none, stays the link it was (``renamed_references``).
-    renamed = renamed_references([k for k in existing if k not in keep], [(s.id, x) for s, x in new], written,
-                                 {(s.id, x) for s, x in new if (x.target_kind, x.target_ref) not in resolved})
-    stale = [e.id for key, e in existing.items() if key not in keep and key not in renamed.values()]
+    gone = [key for key in existing if key not in keep]
+    renamed = renamed_references(gone, [(s.id, x) for s, x in new], written, {
+        (s.id, x) for s, x in new if (x.target_kind, x.target_ref) not in resolved
+    }) if gone else {}  # (a first sync, and most later ones, take no link away)
+    going_on = set(renamed.values())
+    stale = [existing[key].id for key in gone if key not in going_on]
     for chunk in iter_chunks(stale):
         conn.execute(delete(LINKS).where(t.id.in_(chunk)))
     back = parked_of(new, written, parked)
