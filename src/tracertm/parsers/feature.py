@@ -78,7 +78,8 @@ __all__ = [
 FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
 
 _LOCATION_PREFIX = re.compile(r"^\(\d+:\d+\):\s*")
-_STORY = (
+# The user-story lines of a description and the field each fills; the feature page shows these lines as written.
+STORY = (
     ("as_a", re.compile(r"As an?\s+(.*)", re.IGNORECASE)),
     ("i_want", re.compile(r"I want\b\s*(.*)", re.IGNORECASE)),
     ("so_that", re.compile(r"So that\b\s*(.*)", re.IGNORECASE)),
@@ -464,7 +465,7 @@ def _story(context: _Context, description: str, lines: list[str], after_line: in
     cursor = after_line  # description lines come in file order: search on from the last one found
     for text in description.split("\n"):
         text = text.strip()
-        for key, pattern in _STORY:
+        for key, pattern in STORY:
             match = pattern.match(text)
             if not match:
                 continue

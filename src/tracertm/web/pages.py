@@ -587,15 +587,39 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
     data = to_dict(repo.kind, row, project.name)
     git, database = _fields(repo.kind, data, {"name", "status", "description", "background"})
     live = [s for s in row.scenarios if s.deleted_at is None]
+    story, rest = story_and_rest(row.description)
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
-        "db_fields": database, "scenarios": scenario_views(session, project, live),
-        # The description sits right below the page's <h1>, before its first section.
-        "prose": _prose(session, project, row, {"description": row.description}, tops={"description": 2}),
+        "db_fields": database, "scenarios": scenario_views(session, project, live), "story": story,
+        # The rest of the description sits right below the story, before the page's first section.
+        "prose": _prose(session, project, row, {"description": rest}, tops={"description": 2}),
         "links": _links_of(session, project, "feature", row),
         "json_url": twin(repo.kind, row.feature_number, project.name),
         "trace_url": trace_url(project.name, "feature", row.feature_number),
     }
+
+
+def story_and_rest(description: str | None) -> tuple[list[str], str]:
+    """A feature's description as its page shows it: the lines of its user story — each paragraph holding a line
+    the parser reads ``as_a``, ``i_want`` or ``so_that`` from (``As a …``, ``I want …``, ``So that …``,
+    ``In order to …``), a wrapped line included — as the file words them, and the rest of it, Markdown. Not the
+    story retold from those fields, which drop the article and the keyword (``As a shopper`` is ``as_a``
+    "shopper"), nor the story instead of the description: no line of it is hidden."""
+    from tracertm.parsers.feature import STORY
+
+    story: list[str] = []
+    rest: list[str] = []
+    paragraph: list[str] = []
+    for line in [*(description or "").split("\n"), ""]:  # a blank line ends each paragraph, the last one too
+        if line.strip():
+            paragraph.append(line)
+            continue
+        if any(pattern.match(text.strip()) for text in paragraph for _, pattern in STORY):
+            story.extend(text.strip() for text in paragraph)
+        else:
+            rest.extend([*paragraph, line])
+        paragraph = []
+    return story, "\n".join(rest).strip("\n")
 
 
 def find_scenario(repo: Records, project: Project, feature: str, ident: str) -> Any:
