@@ -76,7 +76,7 @@ def test_the_feature_page_shows_the_story_as_written_and_the_rest_of_the_descrip
 
 
 def test_a_story_paragraph_is_taken_whole_and_the_other_paragraphs_stay_prose() -> None:
-    from tracertm.web.pages import story_and_rest
+    from tracertm.web.feature_text import story_and_rest
 
     description = ("Intro **text**.\n\nAs a shopper\nI want to pay\nSo that the merchant ships\n  my order today\n\n"
                    "- a rule\n- another")

@@ -133,12 +133,15 @@ def _old_results(session: Any, scenario: Scenario, limit: int) -> dict[str, Any]
 
 
 def _one_by_one(session: Any, project: Project, scenarios: list[Any], results: int = 3) -> list[Any]:
-    """The feature page's scenarios as ``scenario_view`` read them, one scenario at a time."""
+    """The feature page's scenarios as ``scenario_view`` read them, one scenario at a time (each step with its
+    argument, which the scenario's row holds: no read of its own)."""
+    from tracertm.web.feature_text import with_arguments
+
     out = []
     for s in scenarios:
         steps = _old_steps(session, s)
         out.append(pages.ScenarioView(
-            s, steps or pages._parsed_steps(s), bool(steps), _old_results(session, s, results),
+            s, with_arguments(s, steps or pages._parsed_steps(s)), bool(steps), _old_results(session, s, results),
             pages.record_url(project.name, "scenario", s.scenario_number, s.feature.feature_number) or ""))
     return out
 

@@ -20,6 +20,7 @@ from tracertm.repositories import Projects, Records
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.schemas.filters import ListFilter
 from tracertm.schemas.records import to_dict
+from tracertm.web.feature_text import story_and_rest, with_arguments
 
 API = "/api/v1"
 LIST_KINDS = ("adrs", "contracts", "features")  # kinds with a list page of their own
@@ -575,7 +576,7 @@ def scenario_views(session: Session, project: Project, scenarios: list[Any], res
     steps = scenarios_steps(session, project.id, [s.id for s in scenarios])
     shown = scenarios_results(session, scenarios, limit=results)
     return [ScenarioView(
-        s, steps.get(s.id) or _parsed_steps(s), s.id in steps, shown[s.id],
+        s, with_arguments(s, steps.get(s.id) or _parsed_steps(s)), s.id in steps, shown[s.id],
         record_url(project.name, "scenario", s.scenario_number, s.feature.feature_number) or "",
     ) for s in scenarios]
 
@@ -597,29 +598,6 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
         "json_url": twin(repo.kind, row.feature_number, project.name),
         "trace_url": trace_url(project.name, "feature", row.feature_number),
     }
-
-
-def story_and_rest(description: str | None) -> tuple[list[str], str]:
-    """A feature's description as its page shows it: the lines of its user story — each paragraph holding a line
-    the parser reads ``as_a``, ``i_want`` or ``so_that`` from (``As a …``, ``I want …``, ``So that …``,
-    ``In order to …``), a wrapped line included — as the file words them, and the rest of it, Markdown. Not the
-    story retold from those fields, which drop the article and the keyword (``As a shopper`` is ``as_a``
-    "shopper"), nor the story instead of the description: no line of it is hidden."""
-    from tracertm.parsers.feature import STORY
-
-    story: list[str] = []
-    rest: list[str] = []
-    paragraph: list[str] = []
-    for line in [*(description or "").split("\n"), ""]:  # a blank line ends each paragraph, the last one too
-        if line.strip():
-            paragraph.append(line)
-            continue
-        if any(pattern.match(text.strip()) for text in paragraph for _, pattern in STORY):
-            story.extend(text.strip() for text in paragraph)
-        else:
-            rest.extend([*paragraph, line])
-        paragraph = []
-    return story, "\n".join(rest).strip("\n")
 
 
 def find_scenario(repo: Records, project: Project, feature: str, ident: str) -> Any:
