@@ -465,11 +465,16 @@ def _adr_dir(root: Path, files: Mapping[str, bytes] | None) -> tuple[tuple[str, 
     marker = root / ".adr-dir"
     if files is not None:
         data = files.get(marker.name)
-        text = "" if data is None else data.decode("utf-8-sig", errors="replace")  # a BOM is no part of the name
+        if data is None:
+            return (), None
     elif not _present(root, marker.name):
         return (), None
     else:
-        text = marker.read_text(encoding="utf-8-sig", errors="replace")
+        try:
+            data = marker.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{marker}: cannot read ({exc.strerror}); make it readable, or remove it") from None
+    text = _adr_dir_text(marker, data)
     written = text.strip()
     folder = posixpath.normpath(written) if written else ""
     if written.startswith("/") or folder == ".." or folder.startswith("../"):
@@ -478,6 +483,29 @@ def _adr_dir(root: Path, files: Mapping[str, bytes] | None) -> tuple[tuple[str, 
         return (), Diagnostic(marker.name, 1, 0, message, "warning")
     folder = folder.strip("/")
     return ((f"{folder}/**/*.md",) if folder and folder != "." else ()), None
+
+
+def _adr_dir_text(marker: Path, data: bytes) -> str:
+    """The text of ``.adr-dir`` (its bytes ``data``): UTF-8, a BOM no part of the name (an editor's). Bytes that are
+    not UTF-8 (a UTF-16 file, as Windows PowerShell's ``echo docs\\adr > .adr-dir`` writes) or a control character
+    (a NUL, a second line) are a ``ConfigError`` at their line: read as they were, they named a folder that holds
+    nothing, and a sync soft-deleted every ADR of the real one (a NUL then failed git's command line too)."""
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        from tracertm.parsers.common import byte_position  # (only on this error: the hook path loads no parser)
+
+        line, column = byte_position(data, bom, bom + exc.start)
+        raise ConfigError(f"{marker}:{line}:{column}: invalid UTF-8 at byte offset {bom + exc.start}; save the file "
+                          "as UTF-8, holding the ADR folder's name alone (e.g. docs/adr)") from None
+    stripped = text.strip()
+    found = control_characters(stripped)
+    if found:
+        at = text.index(stripped) + next(i for i, c in enumerate(stripped) if control_characters(c))
+        raise ConfigError(f"{marker}:{text.count(chr(10), 0, at) + 1}: {stripped!r} holds a control character "
+                          f"({found}); write the ADR folder's name alone on one line (e.g. docs/adr)")
+    return text
 
 
 # What a right value looks like, for the error about a wrong one.
@@ -527,6 +555,11 @@ def _check_value(key: str, value: Any) -> str | None:
     if isinstance(value, list) and not all(isinstance(v, str) for v in value):
         return f"{key} must be a list of strings, e.g. {example}"
     if isinstance(value, list) and (key.endswith("_paths") or key == "exclude"):
+        # No path holds a NUL, and git's command line cannot carry one: the glob's folder, passed to git, failed
+        # it as an internal error after the sync had soft-deleted every record the glob was meant to find.
+        nul = next((glob for glob in value if "\x00" in glob), None)
+        if nul is not None:
+            return f"{key}: the glob {nul!r} holds a NUL character, which no path can; remove it, e.g. {example}"
         slow = next((glob for glob in value if _glob_backtracking(glob) > 1), None)
         if slow is not None:
             return (f"{key}: the glob {slow!r} has more than one '**' followed by a '*' in the same folder name (or "

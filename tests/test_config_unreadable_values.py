@@ -1,0 +1,76 @@
+"""Values no file name or git command line can take — an ``.adr-dir`` saved as UTF-16 (Windows PowerShell's
+``echo``), a NUL in a glob — are one line naming the file and line, exit 2, and the database keeps what it holds.
+Before, they made a sync soft-delete every ADR and then fail as an internal error. Real git repositories, the real
+command line, both databases."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import GitRepo, run_cli
+from raw_sql import sql
+from specs import adr
+
+UTF16_ADR_DIR = "decisions\r\n".encode("utf-16")  # what `echo decisions > .adr-dir` writes in Windows PowerShell 5
+
+
+def _one_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, (proc.returncode, proc.stderr)
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def _adrs(url: str) -> list[tuple[str, bool]]:
+    """Every ADR of the database and whether it is deleted (read with SQL: ``list`` reads the broken file too)."""
+    return [(number, deleted is not None) for number, deleted in sql(url, "SELECT adr_number, deleted_at FROM adrs")]
+
+
+def _synced_adr_tools_repo(git_repo: GitRepo, url: str) -> None:
+    git_repo.write(".adr-dir", "decisions\n")
+    git_repo.write("decisions/0001-use-x.md", adr(1, "Use x"))
+    git_repo.commit("adr-tools")
+    assert run_cli("sync", str(git_repo.path), "--database-url", url).returncode == 0
+    assert _adrs(url) == [("ADR-0001", False)]
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (UTF16_ADR_DIR, ".adr-dir:1:1: invalid UTF-8 at byte offset 0; save the file as UTF-8, holding the ADR "
+                    "folder's name alone (e.g. docs/adr)"),
+    (b"\xef\xbb\xbfdeci\xe9sions\n", ".adr-dir:1:5: invalid UTF-8 at byte offset 7; save the file as UTF-8, "
+                                     "holding the ADR folder's name alone (e.g. docs/adr)"),
+    (b"\ndecisions\nother\n", ".adr-dir:2: 'decisions\\nother' holds a control character (\\n); write the ADR "
+                              "folder's name alone on one line (e.g. docs/adr)"),
+    (b"deci\x00sions\n", ".adr-dir:1: 'deci\\x00sions' holds a control character (\\x00); write the ADR folder's "
+                         "name alone on one line (e.g. docs/adr)"),
+])
+def test_an_adr_dir_that_names_no_folder_is_one_error_and_keeps_the_adrs(
+        git_repo: GitRepo, database_url: str, content: bytes, expected: str) -> None:
+    _synced_adr_tools_repo(git_repo, database_url)
+    (git_repo.path / ".adr-dir").write_bytes(content)
+    url = ["--database-url", database_url]
+    for argv in (["sync", *url], ["sync", "--dry-run", *url], ["sync", "--ref", "HEAD", *url], ["check"]):
+        if argv[1:3] == ["--ref", "HEAD"]:
+            git_repo.commit("saved otherwise")  # (the commit's .adr-dir is read, and named as the work tree's)
+        line = _one_line(run_cli(argv[0], str(git_repo.path), *argv[1:]))
+        assert line == f"tracertm: error: {git_repo.path / expected}", argv
+    git_repo.git("add", ".adr-dir")
+    line = _one_line(run_cli("check", str(git_repo.path), "--staged"))
+    assert line == f"tracertm: error: {git_repo.path / expected}"
+    assert _adrs(database_url) == [("ADR-0001", False)]
+
+
+@pytest.mark.parametrize("key", ["adr_paths", "exclude"])
+def test_a_glob_holding_a_nul_is_one_error_at_its_line_and_keeps_the_adrs(
+        git_repo: GitRepo, database_url: str, key: str) -> None:
+    _synced_adr_tools_repo(git_repo, database_url)
+    git_repo.write(".tracertm.toml", f'project = "repo"\n{key} = ["deci\\u0000sions/*.md"]\n')
+    for argv in (["sync", "--database-url", database_url], ["check"]):
+        line = _one_line(run_cli(argv[0], str(git_repo.path), *argv[1:]))
+        example = '["docs/adr/*.md"]' if key == "adr_paths" else '["docs/adr/drafts/**"]'
+        assert line == (f"tracertm: error: {git_repo.path / '.tracertm.toml'}:2: {key}: the glob "
+                        f"'deci\\x00sions/*.md' holds a NUL character, which no path can; remove it, e.g. "
+                        f"{key} = {example}")
+    assert _adrs(database_url) == [("ADR-0001", False)]
