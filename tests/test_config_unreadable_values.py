@@ -1,7 +1,8 @@
-"""Values no file name or git command line can take — an ``.adr-dir`` saved as UTF-16 (Windows PowerShell's
-``echo``), a NUL in a glob — are one line naming the file and line, exit 2, and the database keeps what it holds.
-Before, they made a sync soft-delete every ADR and then fail as an internal error. Real git repositories, the real
-command line, both databases."""
+"""Values no file name, git command line or database driver can take — an ``.adr-dir`` saved as UTF-16 (Windows
+PowerShell's ``echo``), a NUL in a glob or a database URL, a ``~user`` of no user — are one line naming the file and
+line (or the option), exit 2, and the database keeps what it holds. Before, the ``.adr-dir`` and the glob made a
+sync soft-delete every ADR and then fail as an internal error; the URLs were internal errors. Real git
+repositories, the real command line, both databases."""
 
 from __future__ import annotations
 
@@ -74,3 +75,42 @@ def test_a_glob_holding_a_nul_is_one_error_at_its_line_and_keeps_the_adrs(
                         f"'deci\\x00sions/*.md' holds a NUL character, which no path can; remove it, e.g. "
                         f"{key} = {example}")
     assert _adrs(database_url) == [("ADR-0001", False)]
+
+
+@pytest.mark.parametrize("verb", [["sync"], ["status"]])
+def test_a_sqlite_path_of_a_user_that_does_not_exist_is_a_relative_path(git_repo: GitRepo, verb: list[str]) -> None:
+    """``~nouser`` stays as it is, as a shell leaves it: a folder of that name, which does not exist here."""
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("seed")
+    line = _one_line(run_cli(*verb, str(git_repo.path), "--database-url", "sqlite:///~tracertm-no-such-user/x.db"))
+    assert line in (
+        "tracertm: error: cannot use database sqlite:///~tracertm-no-such-user/x.db: its folder "
+        "~tracertm-no-such-user does not exist; create it or check --database-url",
+        "tracertm: error: no database at ~tracertm-no-such-user/x.db; run 'tracertm sync' first or check "
+        "--database-url",
+    )
+
+
+@pytest.mark.parametrize(("url", "source"), [
+    ("sqlite:///specs%00.db", "--database-url"),
+    ("postgresql+psycopg://tracertm:secret%00@127.0.0.1:1/tracertm", "--database-url"),
+    ("sqlite:///specs%00.db", "$TRACERTM_DATABASE_URL"),
+    ("sqlite:///specs\\u0000.db", "database_url"),
+])
+def test_a_database_url_holding_a_nul_is_one_line_naming_where_it_came_from(
+        git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch, url: str, source: str) -> None:
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    option: list[str] = []
+    if source == "--database-url":
+        option = ["--database-url", url]
+    elif source == "$TRACERTM_DATABASE_URL":
+        monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
+    else:
+        git_repo.write(".tracertm.toml", f'database_url = "{url}"\n')
+        source = f"{git_repo.path / '.tracertm.toml'}:1: database_url"
+    git_repo.commit("seed")
+    for verb in ("sync", "status"):
+        line = _one_line(run_cli(verb, str(git_repo.path), *option))
+        assert line == (f"tracertm: error: {source}: the URL holds a NUL character (%00), which no database name, "
+                        "path, user or host can; remove it")
+    assert not list(git_repo.path.glob("specs*"))

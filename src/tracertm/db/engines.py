@@ -9,12 +9,11 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm.db import json_numbers
 from tracertm.db.failures import _SOURCES, database_unavailable
-from tracertm.db.urls import DEFAULT_SOURCE, parse_url, redact
+from tracertm.db.urls import DEFAULT_SOURCE, home_expanded, parse_url, redact
 from tracertm.errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().parent
+            folder = home_expanded(database).parent
             if source != DEFAULT_SOURCE:
                 # A URL someone wrote names a file in a folder that exists: a typo in a folder name must not make a
                 # database somewhere no later command looks (SQLite itself would only say "unable to open").

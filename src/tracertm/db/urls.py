@@ -63,6 +63,11 @@ def parse_url(url: str, source: str = "--database-url") -> URL:
         ) from None
     # Split the name ourselves: URL.get_driver_name() loads the dialect, which fails for "postgres://" and
     # for unknown drivers with an error that is not a ConfigError.
+    # A NUL (``%00``, or ``\u0000`` in a TOML string) fits no file name and no libpq parameter: SQLite's open raised
+    # ValueError (an internal error), and libpq cut the connection string at it, losing what followed (a password).
+    if any("\x00" in (part or "") for part in (parsed.username, parsed.password, parsed.host, parsed.database)):
+        raise ConfigError(f"{source}: the URL holds a NUL character (%00), which no database name, path, user or "
+                          "host can; remove it")
     backend, _, driver = parsed.drivername.partition("+")
     if backend in ("postgres", "postgresql"):
         if driver not in ("psycopg", "psycopg2", ""):
@@ -112,4 +117,10 @@ def sqlite_file(parsed: URL) -> Path | None:
     ``uri=true`` (a URL takes no query string), so SQLite opens it as a plain path, ``./file:x.db``."""
     if parsed.get_backend_name() != "sqlite" or _in_memory(parsed):
         return None
-    return Path(parsed.database or "").expanduser()
+    return home_expanded(parsed.database or "")
+
+
+def home_expanded(path: str) -> Path:
+    """``path`` with a leading ``~`` (``~user``) made the home folder, as ``expand_home`` and a shell do: a ``~user``
+    of no user stays as it is, a relative path (``Path.expanduser`` raised RuntimeError, an internal error)."""
+    return Path(os.path.expanduser(path))

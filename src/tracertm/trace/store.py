@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,7 +18,8 @@ def existing_engine(option: str | None, configured: str | None) -> tuple[Engine 
 
     url, source = db.resolve_database_url(option, configured)
     parsed = db.parse_url(url, source)
-    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).expanduser().exists()):
+    file = db.sqlite_file(parsed)  # (None: in memory, which is no database to read either)
+    if parsed.get_backend_name() == "sqlite" and (file is None or not file.exists()):
         return None, "no database"
     engine = db.make_engine(url, source)
     try:
