@@ -46,6 +46,11 @@ def _printable(name: str, source: str) -> str:
     and HTTP headers, where a line break splits what it is in (the web view's links to such a project were 404s)."""
     from tracertm.config import control_characters
 
+    if not name.strip():
+        # The folder name of ``/`` (``tracertm sync /``), or of a folder named " ": a project no URL, page link or
+        # ``--project`` (which refuses a blank name) could name, listed as "known projects: , r".
+        raise UsageError(f"{source}: the project name {name!r} is blank; give one with --project NAME (watch, hook "
+                         "sync: project = \"NAME\" in .tracertm.toml)")
     bad = control_characters(name)
     if bad:
         raise UsageError(f"{source}: the project name {name!r} holds a control character ({bad}); "

@@ -47,7 +47,9 @@ def find_root(path: Path) -> Path | None:
                            f"set, which tracertm does not follow; unset {'it' if len(named) == 1 else 'them'}, and give the work tree a .git file "
                            "pointing at the repository (a line 'gitdir: <path>')")
         return None
-    return Path(os.fsdecode(proc.stdout.strip()))  # a path: any bytes the file system holds
+    # A path: any bytes the file system holds, a trailing space too (only the line end is git's: ``strip()`` made
+    # ``/repos/specs `` the top ``/repos/specs``, a folder that does not exist, and every verb failed).
+    return Path(os.fsdecode(proc.stdout.removesuffix(b"\n")))
 
 
 def _refused(stderr: str) -> str | None:
