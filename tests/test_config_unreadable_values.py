@@ -114,3 +114,16 @@ def test_a_database_url_holding_a_nul_is_one_line_naming_where_it_came_from(
         assert line == (f"tracertm: error: {source}: the URL holds a NUL character (%00), which no database name, "
                         "path, user or host can; remove it")
     assert not list(git_repo.path.glob("specs*"))
+
+
+@pytest.mark.parametrize("name", [".tracertm.toml", "pyproject.toml"])
+def test_a_toml_file_saved_with_a_bom_says_so(git_repo: GitRepo, name: str) -> None:
+    """TOML allows no byte order mark; tomllib's own word for it, "Invalid statement" at 1:1, points at a line that
+    looks right."""
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    table = "[tool.tracertm]\n" if name == "pyproject.toml" else ""
+    (git_repo.path / name).write_bytes(f"\ufeff{table}project = 'p'\n".encode())
+    for verb in ("check", "status"):
+        assert _one_line(run_cli(verb, str(git_repo.path))) == (
+            f"tracertm: error: {git_repo.path / name}:1:1: invalid TOML (a byte order mark, U+FEFF, starts the "
+            "file); save the file as UTF-8 without a BOM")

@@ -30,6 +30,11 @@ def read_toml(path: Path, data: bytes | None = None) -> tuple[dict[str, Any], st
         line, column = byte_position(data, 0, exc.start)
         raise ConfigError(f"{path}:{line}:{column}: invalid UTF-8 at byte offset {exc.start}; save the file as UTF-8"
                           ) from None
+    if text.startswith("\ufeff"):
+        # An editor's byte order mark (Notepad): TOML allows none, and tomllib's "Invalid statement" at 1:1 points
+        # at a line that looks right.
+        raise ConfigError(f"{path}:1:1: invalid TOML (a byte order mark, U+FEFF, starts the file); save the file as "
+                          "UTF-8 without a BOM")
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
