@@ -14,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,6 +22,18 @@ from conftest import GitRepo
 from test_watch import (  # noqa: F401 - fixtures (dbx, sqlite_db) are used by name
     WAIT_S, Daemon, Db, _consistent, _start_a_big_sync, adr, adr_path, dbx, sqlite_db, wait_for,
 )
+
+
+@pytest.fixture(autouse=True)
+def _sighup_not_ignored() -> Iterator[None]:
+    """The daemons these tests start get SIGHUP's default action, whatever the suite's: one started with SIGHUP
+    ignored keeps ignoring it, as it should (``nohup``), so under ``nohup ./scripts/test`` they waited out their
+    bounds for a signal the daemon was right to ignore. (A hang-up meanwhile ends this worker, as without nohup.)"""
+    before = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, before)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
