@@ -417,7 +417,6 @@ def _present(root: Path, name: str) -> bool:
     outside the repository). A FIFO, socket or device in its place is a ``ConfigError`` too: git sees the file
     modified, not gone, and taking it for gone would apply the default globs, deleting the records that only the
     configured ones find."""
-    import os
     import stat
 
     path = root / name
