@@ -27,11 +27,16 @@ NUMBERS: list[Any] = ["20240101", "2024", "1", "1.5", "-1", "+1", ".5", "1.", 1_
                       253_402_300_800]
 
 
-def test_a_number_for_a_time_is_a_422_and_nothing_is_written(git_repo: GitRepo, engine: Any) -> None:
+def _seeded(git_repo: GitRepo, engine: Any) -> dict[str, str]:
+    """ADR-0001 synced into project ``shop``; the headers of a PATCH of it by a token's holder."""
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
     assert not sync(git_repo.path, engine=engine, project="shop").errors
-    headers = {"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"}
+    return {"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"}
+
+
+def test_a_number_for_a_time_is_a_422_and_nothing_is_written(git_repo: GitRepo, engine: Any) -> None:
+    headers = _seeded(git_repo, engine)
     url = f"{API}/adrs/ADR-0001"
     with api_client(engine) as client:
         for value in NUMBERS:
@@ -72,9 +77,7 @@ def test_every_time_of_every_update_model_refuses_a_number(kind: str) -> None:
 def test_records_update_from_python_takes_a_datetime(git_repo: GitRepo, engine: Any) -> None:
     from tracertm.repositories.records import Records
 
-    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
-    git_repo.commit("seed")
-    assert not sync(git_repo.path, engine=engine, project="shop").errors
+    _seeded(git_repo, engine)
     moment = dt.datetime(2024, 5, 1, 12, tzinfo=dt.timezone.utc)
     with db.session(engine) as session, session.begin():
         records = Records(session, "adrs")
@@ -91,10 +94,7 @@ def test_a_time_equal_to_the_stored_one_writes_no_version(git_repo: GitRepo, eng
     """A time without an offset is UTC (as stored): sent again as the time already stored it is no change. It was
     kept naive and compared unequal to the stored (aware) value, so the PATCH made a new version and an
     ``annotated`` revision naming ``approved_at`` for a value that had not changed."""
-    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
-    git_repo.commit("seed")
-    assert not sync(git_repo.path, engine=engine, project="shop").errors
-    headers = {"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"}
+    headers = _seeded(git_repo, engine)
     url = f"{API}/adrs/ADR-0001"
     with api_client(engine) as client:
         r = client.patch(url, json={"approved_at": "2024-05-01T10:00:00Z"}, headers=headers)

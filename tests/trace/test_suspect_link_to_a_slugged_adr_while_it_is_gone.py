@@ -99,6 +99,21 @@ def _reviews(engine: Any) -> list[tuple[Any, ...]]:
                    t.reviewed_version)))
 
 
+def _synced_each_commit_as_backfilled(git_repo: GitRepo, url: str, other_url: str) -> list[tuple[Any, ...]]:
+    """The links' reviews after syncing each commit of HEAD in turn into ``url``, checked equal to those a backfill
+    of the history writes into ``other_url``."""
+    synced, filled = db.make_engine(url), db.make_engine(other_url)
+    try:
+        for sha in git_repo.git("rev-list", "--reverse", "HEAD").split():
+            sync(git_repo.path, ref=sha, engine=synced, project="p")
+        backfill(git_repo.path, engine=filled, project="p")
+        assert _reviews(filled) == _reviews(synced)
+        return _reviews(synced)
+    finally:
+        synced.dispose()
+        filled.dispose()
+
+
 @pytest.mark.parametrize("stop", [2, 4, 5])  # the backfill ends with the ADR ambiguous, deleted, restored
 def test_a_backfill_then_syncs_agree_with_syncing_each_commit(git_repo: GitRepo, database_url: str,
                                                               other_database_url: str, stop: int) -> None:
@@ -129,16 +144,8 @@ def test_the_adr_of_exactly_the_id_written_back_is_another_record_as_a_backfill_
     git_repo.commit("its id gets a slug; a feature names it by its number")
     git_repo.write("docs/adr/0001-p.md", plain)
     git_repo.commit("the slug goes: ADR-0001 is back (restored, v3)")
-    synced, filled = db.make_engine(database_url), db.make_engine(other_database_url)
-    try:
-        for sha in git_repo.git("rev-list", "--reverse", "HEAD").split():
-            sync(git_repo.path, ref=sha, engine=synced, project="p")
-        backfill(git_repo.path, engine=filled, project="p")
-        assert _reviews(filled) == _reviews(synced)
-        assert {r[4:] for r in _reviews(synced)} == {(3, 3)}, "born reviewed against the ADR it names now"
-    finally:
-        synced.dispose()
-        filled.dispose()
+    reviews = _synced_each_commit_as_backfilled(git_repo, database_url, other_database_url)
+    assert {r[4:] for r in reviews} == {(3, 3)}, "born reviewed against the ADR it names now"
 
 
 @pytest.mark.parametrize(("path", "text", "expected"), [
@@ -159,13 +166,5 @@ def test_references_that_shared_one_link_dangle_as_syncing_each_commit_leaves_th
     git_repo.commit("an ADR and a source naming it twice")
     git_repo.remove("docs/adr/0001-p.md")
     git_repo.commit("the ADR is deleted")
-    synced, filled = db.make_engine(database_url), db.make_engine(other_database_url)
-    try:
-        for sha in git_repo.git("rev-list", "--reverse", "HEAD").split():
-            sync(git_repo.path, ref=sha, engine=synced, project="p")
-        backfill(git_repo.path, engine=filled, project="p")
-        assert _reviews(filled) == _reviews(synced)
-        assert {(r[0], r[2]): r[5] for r in _reviews(synced)} == expected
-    finally:
-        synced.dispose()
-        filled.dispose()
+    reviews = _synced_each_commit_as_backfilled(git_repo, database_url, other_database_url)
+    assert {(r[0], r[2]): r[5] for r in reviews} == expected
