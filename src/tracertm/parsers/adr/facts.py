@@ -20,6 +20,8 @@ from tracertm.parsers.adr.values import (
     loose_key_value,
     name_list,
     shape,
+    status_start,
+    status_text,
     tag_list,
     warning,
 )
@@ -75,7 +77,7 @@ class Facts:
     def add_status(self, raw: str, source: str, line: int) -> None:
         """A declared status; ``superseded by [..](0005-x.md)`` also names the successor."""
         self.statuses.append(Declared(raw, source, line))
-        successor = relation_line(raw)
+        successor = status_relation(raw)
         if successor is not None and successor[0] in SUPERSEDED_BY:
             self.add_relation(*successor, line)
 
@@ -99,6 +101,21 @@ class Facts:
             self.add_relation(relation, targets, line)
         elif keep_unknown and kv.value:
             self.attributes.setdefault(kv.label, kv.value)
+
+
+def status_relation(raw: str) -> tuple[str, list[str]] | None:
+    """``relation_line`` of a status: struck-out text left out (``~~Superseded by [..]~~ Accepted`` names no
+    successor), and ``Superseded by [..]`` read from the status word on, as the status word itself is
+    (``✅ Superseded by [..]``, ``2020-03-04 superseded by [..]``): the successor is never lost to what precedes it.
+    """
+    text = status_text(raw)
+    found = relation_line(text)
+    start = status_start(raw)
+    if found is None and start:
+        found = relation_line(text[start:])
+        if found is not None and found[0] not in SUPERSEDED_BY:
+            return None  # only the status's own relation is read past its prefix
+    return found
 
 
 def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
@@ -201,7 +218,7 @@ def read_status_section(body: Body, section: Section, facts: Facts, *, have_stat
             continue
         line_no = body.file_line(index)
         kvs = _pairs(line)
-        relation = relation_line(line)
+        relation = status_relation(line)
         if any(kv.key in ("status", "date") for kv in kvs):
             for kv in kvs:  # `**Status:** Accepted | **Date:** ...` gives both
                 facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)

@@ -15,6 +15,8 @@ from tracertm.parsers.adr.markdown import LIST_ITEM_RE
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _SHORTCODE_RE = re.compile(r":[a-z0-9_+-]{1,40}:")
+# GFM strikethrough: `~~Proposed~~ Accepted` is a status since replaced, struck out and kept for the record.
+_STRUCK_RE = re.compile(r"~~(?=\S)(?:.*?\S)??~~")
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,29 @@ def is_word(word: str) -> bool:
     return word.replace("-", "").replace("'", "").replace("_", "").isalpha()
 
 
+def status_text(raw: str) -> str:
+    """A status as it reads: struck-out text (``~~Proposed~~ Accepted``) and ``:shortcode:`` emoji blanked out,
+    each by as many spaces, so that a position in the result is one in ``raw``."""
+    blank = _blank
+    return _SHORTCODE_RE.sub(blank, _STRUCK_RE.sub(blank, raw))
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def status_start(raw: str) -> int | None:
+    """Where the first word of a status starts in ``raw`` (None without one): what comes before it — emoji, a
+    date (``2020-03-04 Superseded by ..``), struck-out text — is no part of the status."""
+    match = _WORD_RE.search(status_text(raw))
+    return match.start() if match else None
+
+
 def status_word(raw: str) -> str | None:
-    """The first word of a status, lower-case: emoji, ``:shortcode:`` emoji and punctuation are skipped."""
-    match = _WORD_RE.search(_SHORTCODE_RE.sub(" ", raw))
+    """The first word of a status, lower-case: emoji, ``:shortcode:`` emoji, struck-out text (``~~Proposed~~``),
+    digits and punctuation are skipped."""
+    start = status_start(raw)
+    match = None if start is None else _WORD_RE.match(raw, start)
     return match.group(0).casefold() if match else None
 
 
