@@ -36,8 +36,9 @@ PARSER_VERSION = "3"
 # its encoding is an error (it was read when UTF-8), and a C# or Kotlin step file with a UTF-16 (Kotlin: or UTF-32)
 # byte-order mark is read, as csc and kotlinc read it (``steps.source_text``: it was an error). 6: an ADR status's
 # successor is read past what precedes the status word (``✅ Superseded by [..]``: it had no ``superseded_by``), and
-# struck-out text (``~~Accepted~~ Superseded by [..]``) is no part of a status (it was the status read).
-PARSER_OUTPUT = 6
+# struck-out text (``~~Accepted~~ Superseded by [..]``) is no part of a status (it was the status read). 7: an ADR's
+# front matter integer not written in plain decimal is kept as written (``id: 0010`` was YAML 1.1's octal: ADR-0008).
+PARSER_OUTPUT = 7
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

@@ -40,7 +40,21 @@ def _lenient_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object
         return loader.construct_scalar(node)
 
 
+# An integer as YAML 1.2 and every reader of an ADR writes it: optional sign, decimal digits, no leading zero.
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def _written_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """YAML 1.1 reads ``0010`` as octal 8, ``0x1A`` as 26 and ``1:20`` as 80: ``id: 0010`` was ADR-0008 and
+    ``supersedes: 0012`` ADR-0010, silently. An integer not written in plain decimal is kept as written (as a
+    contract's texts are, and as the hook's rough sketch reads an ``id:``): ``0010`` is ADR-0010."""
+    if _DECIMAL.fullmatch(node.value):
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    return loader.construct_scalar(node)
+
+
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _written_int)
 
 
 @dataclass(frozen=True)
