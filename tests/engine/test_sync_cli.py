@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import GitRepo, sqlite_only
+from conftest import GitRepo, run_cli, sqlite_only
 from specs import adr, contract, dump, feature
 from tracertm import db
 from tracertm.cli import main
@@ -198,7 +198,9 @@ def _writer_in_flight(url: str, proc: subprocess.Popen[bytes]) -> bool:
 def test_sigkill_mid_sync_leaves_the_database_as_before(git_repo: GitRepo, database_url: str) -> None:
     _seed(git_repo)
     engine = db.make_engine(database_url)
-    assert _spawn_sync(git_repo, database_url).wait(timeout=60) == 0
+    # The syncs before the kill and after it run in this process (run_cli): only the killed one needs its own.
+    seeded = run_cli("sync", str(git_repo.path), "--database-url", database_url, "--jobs", "1")
+    assert seeded.returncode == 0, seeded.stderr
     before = dump(engine, volatile=True)
     _big_repo(git_repo, 300)
     proc = _spawn_sync(git_repo, database_url)
@@ -211,9 +213,8 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(git_repo: GitRepo, datab
     proc.wait(timeout=10)
     engine.dispose()
     killed = dump(engine, volatile=True)
-    done = _spawn_sync(git_repo, database_url)
-    out, err = done.communicate(timeout=120)
-    assert done.returncode == 0, err.decode()
+    done = run_cli("sync", str(git_repo.path), "--database-url", database_url, "--jobs", "1")
+    assert done.returncode == 0, done.stderr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM scenarios")).scalar() == 3002
     engine.dispose()
