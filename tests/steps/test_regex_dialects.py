@@ -83,6 +83,15 @@ JAVA_CASES = [
                                                 r"(?i)class x[^a\W]y", r"class x[^\W\D]y") for c in "\u0663éa5A"],
     ("(?x)(?s:a # )\n .) .", "a\x85x"),  # a verbose pattern's comment is no group
     ("(?x)(?s:a # )\n .) .", "ax\x85"),
+    # \h and \v are Java's horizontal and vertical whitespace (Python has no \h; its \v is \x0b alone), \H and \V
+    # the rest, in a class too.
+    *[(pattern, f"a{c}b") for pattern in (r"a\hb", r"a\Hb", r"a[\h]b", r"a[^\h]b", r"a[\H]b", r"a\vb", r"a\Vb",
+                                         r"a[\v]b", r"a[x\V]b", r"a[\h-]b")
+      for c in " \t\xa0\u180e\u200b\u3000\x0b\n\x85\u2028x-"],
+    # \0 and one to three octal digits (three when the first is at most 3); \0 alone is refused.
+    *[(pattern, text) for pattern in (r"^\0101$", r"^[\0101]$", r"^\0477$", r"^\018$", r"^\0$")
+      for text in ("A", "\x081", "'7", "\x01" + "8", "")],
+    (r"^\N{LATIN SMALL LETTER E WITH ACUTE}$", "é"),  # a character by its name (Java 9): no repetition
 ]
 
 

@@ -358,6 +358,10 @@ def _escape(source: str, i: int, language: str, unicode: bool, in_class: bool) -
         return "/", i + 2
     if nxt == "e" and (language in _JVM or language == "ruby"):
         return "\\x1b", i + 2
+    if language in _JVM:
+        jvm = _jvm_escape(source, i, in_class)
+        if jvm is not None:
+            return jvm
     control = source[i + 2 : i + 3]
     if nxt == "c" and language in _CONTROL_ESCAPES and control.isascii() and control.isalpha():
         return f"\\x{ord(source[i + 2]) % 32:02x}", i + 3  # a control character: \cJ is a line feed
@@ -385,6 +389,40 @@ def _escape(source: str, i: int, language: str, unicode: bool, in_class: bool) -
     return source[i : i + 2], i + 2
 
 
+# java.util.regex's horizontal (``\h``) and vertical (``\v``, since Java 8: not Python's \x0b alone) whitespace, as
+# the inside of a Python class; ``\H`` and ``\V`` are their complements.
+_JVM_WHITESPACE = {"h": " \t\xa0\u1680\u180e" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000",
+                   "v": "\n\x0b\f\r\x85\u2028\u2029"}
+_OCTAL = frozenset("01234567")
+
+
+def _jvm_escape(source: str, i: int, in_class: bool) -> tuple[str, int] | None:
+    """The Python form of the java.util.regex escape at ``source[i]`` that Python reads otherwise or refuses, and the
+    index after it; None for the others. ``\\h``/``\\v`` (whitespace: Python has no ``\\h``, its ``\\v`` is \\x0b
+    alone), ``\\0`` and one to three octal digits (Python's ``\\0`` takes two at most: Java's ``\\0101`` is "A",
+    Python's a backspace and "1"), ``\\N{name}`` (Java 9; its brace is no repetition)."""
+    nxt = source[i + 1]
+    if nxt.lower() in _JVM_WHITESPACE:
+        chars = _JVM_WHITESPACE[nxt.lower()]
+        if nxt.islower():
+            return (_ranges(chars) if in_class else f"[{_ranges(chars)}]"), i + 2
+        return (_ranges(chars, complement=True) if in_class else f"[^{_ranges(chars)}]"), i + 2
+    if nxt == "0":  # Pattern.o(): \0n, \0nn, \0mnn with m at most 3
+        digits = 0
+        while digits < 3 and source[i + 2 + digits : i + 3 + digits] in _OCTAL:  # ("" is not in it)
+            digits += 1
+        if digits == 3 and source[i + 2] > "3":
+            digits = 2
+        if not digits:
+            raise Refused("Java", f"\\0 at index {i} is not followed by an octal digit (Illegal octal escape "
+                                  "sequence) — write \\00 for the NUL character")
+        return _code(int(source[i + 2 : i + 2 + digits], 8)), i + 2 + digits
+    if nxt == "N" and source.startswith("{", i + 2) and source.find("}", i + 3) != -1:
+        end = source.find("}", i + 3)
+        return source[i : end + 1], end + 1  # Python's \N{name} reads Unicode's names as Java does
+    return None
+
+
 def _class(source: str, start: int, language: str, unicode: bool) -> tuple[str, int]:
     """The Python form of the character class opening at ``source[start]`` (``[``), and the index after it. Literal
     characters Python would read otherwise are escaped; constructs it lacks raise ``Untranslatable``."""
@@ -401,7 +439,9 @@ def _class(source: str, start: int, language: str, unicode: bool) -> tuple[str, 
         if ch == "]" and items:  # elsewhere than JavaScript a leading ] is literal
             return "[" + "^" * negate + "".join(items) + "]", i + 1
         starts_range = True
+        whitespace = False  # Java's \h or \v (or their complements): a class, as \s is
         if ch == "\\" and i + 1 < n:
+            whitespace = language in _JVM and source[i + 1] in "hHvV"
             atom, i = _escape(source, i, language, unicode, in_class=True)
         elif ch == "[" and source.startswith("[:", i) and language in ("go", "ruby"):
             end = source.find(":]", i + 2)
@@ -423,7 +463,7 @@ def _class(source: str, start: int, language: str, unicode: bool) -> tuple[str, 
             atom = "\\" + ch if ch in _CLASS_SPECIAL else ch
             i += 1
         # After \d a - is literal (JavaScript), or an error (Python: kept so, as Python reads it).
-        shorthand = atom in _SHORTHANDS and language != "python"
+        shorthand = atom in _SHORTHANDS and language != "python" or whitespace
         ranges = starts_range and not shorthand and not (items and items[-1] == "-")
         items.append(atom)
     return source[start:], n  # unterminated: Python's error says so
