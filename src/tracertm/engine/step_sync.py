@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 # before kept every group and field, and ignored case). 2: cucumber-js's and Reqnroll's Cucumber Expressions read
 # UTF-16 code units (``utf16.expression_counts_units``). 3: cucumber-js's {float} is its own package's regex, a
 # JavaScript back-reference to a group that did not take part matches nothing, its m flag's ^ and $ see \r, U+2028
-# and U+2029, and parse/cfparse arguments come in behave's order.
+# and U+2029, and parse/cfparse arguments come in behave's order. 4: a Java or Kotlin regex's \v is Java's vertical
+# whitespace (not \x0b alone), \h its horizontal, \0 takes up to three octal digits.
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 3
+STEP_MATCHER = 4
 
 
 def matched_by_older(project: Any) -> bool:
