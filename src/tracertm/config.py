@@ -607,8 +607,9 @@ def check_url(url: str, source: str) -> None:
         raise ConfigError(f"{source}: empty database URL; give sqlite:///PATH or postgresql+psycopg://..., or "
                           "leave it out for the default database")
     if "\x00" in url or "%00" in url:  # (``db.parse_url`` refuses it too, once decoded: the Python API's URLs)
-        raise ConfigError(f"{source}: the URL holds a NUL character (%00), which no database name, path, user or "
-                          "host can; remove it")
+        from tracertm.db.urls import nul_refusal
+
+        raise nul_refusal(source)
     if url.split(":", 1)[0].strip().lower() in ("sqlite", "sqlite+pysqlite") and "?" in url:
         raise ConfigError(f"{source}: {url!r}: SQLite URLs take no query string ({url[url.index('?'):]}); use "
                           "sqlite:///PATH")

@@ -66,8 +66,7 @@ def parse_url(url: str, source: str = "--database-url") -> URL:
     # A NUL (``%00``, or ``\u0000`` in a TOML string) fits no file name and no libpq parameter: SQLite's open raised
     # ValueError (an internal error), and libpq cut the connection string at it, losing what followed (a password).
     if any("\x00" in (part or "") for part in (parsed.username, parsed.password, parsed.host, parsed.database)):
-        raise ConfigError(f"{source}: the URL holds a NUL character (%00), which no database name, path, user or "
-                          "host can; remove it")
+        raise nul_refusal(source)
     backend, _, driver = parsed.drivername.partition("+")
     if backend in ("postgres", "postgresql"):
         if driver not in ("psycopg", "psycopg2", ""):
@@ -109,6 +108,12 @@ def _refuse_in_memory(url: str, source: str) -> URL:
             "(or leave it out for the default database)"
         )
     return parsed
+
+
+def nul_refusal(source: str) -> ConfigError:
+    """The error for a database URL holding a NUL (``%00``), from ``source`` (the option, variable or file line)."""
+    return ConfigError(f"{source}: the URL holds a NUL character (%00), which no database name, path, user or host "
+                       "can; remove it")
 
 
 def sqlite_file(parsed: URL) -> Path | None:
