@@ -8,6 +8,7 @@ reports an error because of it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -70,6 +71,12 @@ def _sketch_record(kind: str, record: SpecRecord, markdown: bool = False) -> Rec
             for child in record.children
             for tag in child.fields.get("tags") or ()
             if (adr := tag_adr_id(str(tag))) is not None
+        ) + tuple(  # then its Examples blocks' (after its own: the first tag naming an ADR is its link's place)
+            ((f"scenario {child.number} tag", adr), _examples_tag_place(child, str(tag), adr, markdown))
+            for child in record.children
+            for block in child.fields.get("examples") or ()
+            for tag in block.get("tags") or ()
+            if (adr := tag_adr_id(str(tag))) is not None
         )
         refs += tuple(ref for ref, _ in scenario_refs)
         lines += tuple(line for _, (line, _) in scenario_refs)
@@ -77,43 +84,56 @@ def _sketch_record(kind: str, record: SpecRecord, markdown: bool = False) -> Rec
     return RecordSketch(record.number, record.line, refs, lines, columns)
 
 
+def _examples_tag_place(scenario: SpecRecord, tag: str, adr: str, markdown: bool) -> tuple[int, int]:
+    """The file line and column of the tag ``@tag`` of one of a scenario's Examples blocks: its line is where the
+    parser found the first tag naming ``adr`` (``ref_lines``); the column where ``@tag`` starts in that line of the
+    scenario's text (1 when it is not there: an earlier tag or mention names the ADR, and is its link's place)."""
+    line = scenario.ref_lines.get(adr, scenario.line)
+    text = str(scenario.fields.get("gherkin_text") or "").split("\n")
+    first = _first_line(scenario, text, markdown)
+    if first is None or not 0 <= line - first < len(text):
+        return line, 1
+    column = _column(text[line - first], tag, markdown)
+    return line, 1 if column is None else column
+
+
 def _tag_place(scenario: SpecRecord, tag: str, markdown: bool = False) -> tuple[int, int]:
     """The file line and column of a scenario's own tag ``@tag``; the scenario's line (column 1) when they cannot
-    be told.
-
-    The scenario's text (``gherkin_text``) starts at its first tag line, its tags (and comments) run up to its
-    keyword line, which is the record's line: so the text's first line is ``line - (index of the keyword line)``.
-    Its lines are the file's, as written: a tag's column is where it starts in its line. In Markdown (``markdown``)
-    the keyword line is a heading and a tag is written in backticks, `` `@tag` `` (its column is the ``@``'s).
-    """
+    be told."""
     text = str(scenario.fields.get("gherkin_text") or "").split("\n")
-    if markdown:
-        heading = next((i for i, ln in enumerate(text) if markdown_gherkin.HEADING.match(ln)), None)
-        if heading is None:
-            return scenario.line, 1
-        for index, raw in enumerate(text[:heading]):
-            for match in markdown_gherkin.TAG.finditer(raw):
-                if match.group(1) == f"@{tag}":
-                    return scenario.line - heading + index, match.start(1) + 1
+    first = _first_line(scenario, text, markdown)
+    if first is None:
         return scenario.line, 1
-    keyword = next(
-        (i for i, ln in enumerate(text) if (s := ln.strip()) and not s.startswith(("@", "#"))), None
-    )
-    if keyword is None:
-        return scenario.line, 1
-    first = scenario.line - keyword
-    wanted = f"@{tag}"
-    for index, raw in enumerate(text[:keyword]):
-        if raw.lstrip().startswith("#"):
-            continue
-        code = raw.split(" #", 1)[0]
-        column = 0
-        for token in code.split():
-            column = code.index(token, column)
-            if token == wanted:
-                return first + index, column + 1
-            column += len(token)
+    for index, raw in enumerate(text[: scenario.line - first]):
+        column = _column(raw, tag, markdown)
+        if column is not None:
+            return first + index, column
     return scenario.line, 1
+
+
+def _first_line(scenario: SpecRecord, text: list[str], markdown: bool) -> int | None:
+    """The file line of the first line of a scenario's text (``gherkin_text``); None when it cannot be told.
+
+    The text starts at the scenario's first tag line, its tags (and comments) run up to its keyword line, which is
+    the record's line: so the text's first line is ``line - (index of the keyword line)``. Its lines are the
+    file's, as written. In Markdown (``markdown``) the keyword line is a heading."""
+    if markdown:
+        keyword = next((i for i, ln in enumerate(text) if markdown_gherkin.HEADING.match(ln)), None)
+    else:
+        keyword = next((i for i, ln in enumerate(text) if (s := ln.strip()) and not s.startswith(("@", "#"))), None)
+    return None if keyword is None else scenario.line - keyword
+
+
+def _column(raw: str, tag: str, markdown: bool) -> int | None:
+    """The column where the tag ``@tag`` starts in the line ``raw`` (None: not there). In Markdown a tag is written
+    in backticks, `` `@tag` `` (its column is the ``@``'s); in a ``.feature`` file a comment line has no tag and a
+    line's tags end where `` #`` starts a comment."""
+    wanted = f"@{tag}"
+    if markdown:
+        return next((m.start(1) + 1 for m in markdown_gherkin.TAG.finditer(raw) if m.group(1) == wanted), None)
+    if raw.lstrip().startswith("#"):
+        return None
+    return next((m.start() + 1 for m in re.finditer(r"\S+", raw.split(" #", 1)[0]) if m.group() == wanted), None)
 
 
 def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:

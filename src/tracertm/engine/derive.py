@@ -102,8 +102,9 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
     """The outgoing links of one record (``fields``: its git-owned columns), unique, in a stable order.
 
     ADR: supersedes / superseded_by / related ADRs, requirements. Feature: ``@ADR-n`` tags and ADR ids in its
-    description (``implements``), requirements. Scenario: its own, its rule's and its feature's ``@ADR-n`` tags and
-    ADR ids in its description, requirements. Contract: ADR and requirement ids anywhere in its text.
+    description (``implements``), requirements. Scenario: its own, its Examples blocks', its rule's and its
+    feature's ``@ADR-n`` tags and ADR ids in its description, requirements. Contract: ADR and requirement ids
+    anywhere in its text.
     """
     out: list[LinkSpec] = []
     own = str(fields.get(NUMBER_COLUMN.get(kind, ""), "") or "")
@@ -111,7 +112,9 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
     if kind == "scenario":  # first: nine records in ten
         metadata = fields.get("scenario_metadata") or {}
         description = fields.get("description")
-        adrs = _tag_adrs([*(fields.get("tags") or ()), *(metadata.get("inherited_tags") or ())])
+        examples_tags = [tag for block in fields.get("examples") or () if isinstance(block, dict)
+                         for tag in block.get("tags") or ()]
+        adrs = _tag_adrs([*(fields.get("tags") or ()), *examples_tags, *(metadata.get("inherited_tags") or ())])
         if description:  # (no description: no mention, no requirement)
             adrs += _mentions(description)
         _add(out, own, LinkType.IMPLEMENTS, "adr", adrs)

@@ -736,7 +736,7 @@ def dangling(conn: Connection, project_id: uuid.UUID) -> list[Diagnostic]:
 _DERIVE_COLUMNS = {
     "adr": ("adr_number", "supersedes", "superseded_by", "related_adrs", "related_requirements"),
     "feature": ("feature_number", "related_adrs", "related_requirements", "description"),
-    "scenario": ("scenario_number", "tags", "scenario_metadata", "description", "requirement_ids"),
+    "scenario": ("scenario_number", "tags", "examples", "scenario_metadata", "description", "requirement_ids"),
 }
 
 

@@ -39,8 +39,9 @@ PARSER_VERSION = "3"
 # struck-out text (``~~Accepted~~ Superseded by [..]``) is no part of a status (it was the status read). 7: an ADR's
 # front matter integer not written in plain decimal is kept as written (``id: 0010`` was YAML 1.1's octal: ADR-0008).
 # 8: a Java or Kotlin step regex with \h or \N{name} compiles, as java.util.regex reads them (it was a warning, the
-# definition left out of matching).
-PARSER_OUTPUT = 8
+# definition left out of matching). 9: an Examples block's ``@ADR-n`` and requirement tags are its outline's
+# references (they made no link and no ``requirement_ids``).
+PARSER_OUTPUT = 9
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

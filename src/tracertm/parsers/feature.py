@@ -702,7 +702,8 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     ends = {start: following - 1 for start, following in pairwise(starts)}
     rule_status = {id(rule): context.status(_tags(rule)) for rule in rules}  # once per rule: warnings once
     # Where each ADR id a scenario links to is written (``SpecRecord.ref_lines``): its own tag, its description, its
-    # rule's tag, its feature's tag, the first of these that names it. Shared by the scenarios that add nothing.
+    # Examples blocks' tags, its rule's tag, its feature's tag, the first of these that names it. Shared by the
+    # scenarios that add nothing.
     inherited_lines = _tag_lines(feature_tags)
     rule_lines = {id(rule): {**inherited_lines, **_tag_lines(_tags(rule))} for rule in rules}
     children: list[SpecRecord] = []
@@ -713,6 +714,9 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         own_tags = _tags(node)
         rule_tags = _tags(scenario.rule) if scenario.rule else []
         keyword = str(node["keyword"]).strip()
+        # An Examples block's tags are its rows' (cucumber gives them to the scenarios it makes of the rows): its
+        # ``@ADR-n`` and requirement tags are the outline's references, as its own are.
+        examples_tags = [tag for example in node.get("examples", ()) for tag in _tags(example)]
         examples = [
             {
                 "name": example["name"],
@@ -736,7 +740,8 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             "tags": [tag.name for tag in own_tags],
             "status": context.status(own_tags) or rule_status.get(id(scenario.rule)) or feature_status,
             "requirement_ids": sorted(
-                set(context.requirements(own_tags) + context.requirements(rule_tags) + feature_requirements)
+                set(context.requirements(own_tags) + context.requirements(examples_tags)
+                    + context.requirements(rule_tags) + feature_requirements)
             ),
             "scenario_metadata": {
                 "rule": scenario.rule["name"] if scenario.rule else None,
@@ -745,6 +750,8 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             },
         }
         ref_lines = rule_lines[id(scenario.rule)] if scenario.rule else inherited_lines
+        if examples_tags:
+            ref_lines = {**ref_lines, **_tag_lines(examples_tags)}
         own_lines = _tag_lines(own_tags) if own_tags else None
         if fields["description"]:
             own_lines = {**_mention_lines(fields["description"], lines, _line(node)), **(own_lines or {})}
