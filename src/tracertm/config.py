@@ -211,12 +211,15 @@ class Settings:
     results_window: int | None = None  # runs that a scenario's pass_rate covers (tracertm.results; default 20)
     # The warning about an ``.adr-dir`` that names a folder outside the repository (no ADR is read from it).
     adr_dir_warning: Diagnostic | None = field(default=None, compare=False)
+    # The warning about a ``[tool.tracertm]`` table that is not read, ``.tracertm.toml`` being there too.
+    unread_table_warning: Diagnostic | None = field(default=None, compare=False)
 
     def warnings(self, paths: Iterable[str]) -> list[Diagnostic]:
         """The configuration's warnings against ``paths`` (the spec files of a full scan): an unusable
-        ``.adr-dir`` and every configured glob that matches nothing (``unmatched``)."""
-        found = self.unmatched(paths)
-        return found if self.adr_dir_warning is None else [self.adr_dir_warning, *found]
+        ``.adr-dir``, a ``[tool.tracertm]`` table that is not read and every configured glob that matches nothing
+        (``unmatched``)."""
+        found = [w for w in (self.adr_dir_warning, self.unread_table_warning) if w is not None]
+        return found + self.unmatched(paths)
 
     @cached_property
     def spec_folders(self) -> tuple[str, ...]:
@@ -409,6 +412,33 @@ def link_not_file(shown: str | Path, link: str) -> ConfigError:
     """The error about a configuration link whose target is no file of the repository (missing, ignored, a link)."""
     return ConfigError(f"{shown}: a symbolic link to {link!r}, which is no file of the repository (missing, ignored "
                        "by git, or another link); link to the file itself, or put the file in its place")
+
+
+def _unread_table(root: Path, files: Mapping[str, bytes] | None) -> Diagnostic | None:
+    """A warning when pyproject.toml has a ``[tool.tracertm]`` table beside a ``.tracertm.toml`` (which is the
+    configuration: the table is not read, and its settings silently not applied would surprise its writer). A
+    pyproject.toml that cannot be read, or is no TOML, is none of tracertm's business here: no warning."""
+    import tomllib
+
+    name = "pyproject.toml"
+    try:
+        if files is not None:
+            data = files.get(name)
+        elif _present(root, name):
+            data = (root / name).read_bytes()
+        else:
+            data = None
+        if data is None or b"tracertm" not in data:  # nearly every pyproject.toml: not parsed
+            return None
+        text = data.decode("utf-8")
+        tool = tomllib.loads(text).get("tool")
+    except (ConfigError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if not isinstance(tool, dict) or "tracertm" not in tool:
+        return None
+    message = ("[tool.tracertm] is not read: .tracertm.toml is the configuration; move these settings into "
+               ".tracertm.toml, or remove one of the two")
+    return Diagnostic(name, key_line(text, True) or 1, 0, message, "warning")
 
 
 def _present(root: Path, name: str) -> bool:
@@ -712,6 +742,8 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
         step_checks=dict(step_checks),
         results_window=table.get("results_window"),
         adr_dir_warning=adr_dir_warning,
+        unread_table_warning=_unread_table(root, files) if source is not None and source.name == ".tracertm.toml"
+        else None,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     if clean:
