@@ -100,6 +100,11 @@ def test_search_and_facets(client: TestClient) -> None:
     assert facets["total"] == 5 and sum(v["count"] for v in facets["facets"]["status"]) == 5
     _problem(client.get(f"{API}/search", params={"q": "-x"}), 400)
     _problem(client.get(f"{API}/facets", params={"kind": "gizmos"}), 400)
+    # Facets count every matching record: an order or a page size, accepted and ignored, was a silent no-op.
+    for extra in ({"limit": "1"}, {"sort": "-number"}):
+        refused = client.get(f"{API}/facets", params={"kind": "contracts", **extra})
+        assert _problem(refused, 400)["unknown"] == list(extra)
+    assert client.get(f"{API}/facets", params={"kind": "contracts", "status": "draft,approved"}).status_code == 200
 
 
 def test_patch_needs_a_write_token_and_if_match(client: TestClient, synced_url: str) -> None:

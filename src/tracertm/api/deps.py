@@ -116,7 +116,7 @@ READ_ERRORS = responses(400, 401, 404, 413, 422, 500, 503)
 StatusParam = Annotated[list[str] | None, Query(description="any of these statuses (repeat or comma-separate)")]
 
 
-def filters(
+def record_filters(
     status: StatusParam = None,
     tag: Annotated[list[str] | None, Query(description="all of these tags")] = None,
     any_tag: Annotated[list[str] | None, Query(description="at least one of these tags")] = None,
@@ -128,14 +128,25 @@ def filters(
     include_deleted: Annotated[bool, Query(description="include soft-deleted records")] = False,
     related_adr: Annotated[str | None, Query(max_length=255, description="records relating to this ADR")] = None,
     feature: Annotated[str | None, Query(max_length=255, description="scenarios of this feature")] = None,
-    sort: Annotated[list[str] | None, Query(description="sort fields, '-' for descending, e.g. -status,number")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
 ) -> ListFilter:
+    """Which records: the filters of a list and of its facets (which take no order and no page size)."""
     return ListFilter(
         status=status or [], tag=tag or [], any_tag=any_tag or [], type=type or [], text=text,
         changed_since=changed_since, path=path, include_deleted=include_deleted, related_adr=related_adr,
-        feature=feature, sort=sort or [], limit=limit,
+        feature=feature,
     )
+
+
+RecordFilters = Annotated[ListFilter, Depends(record_filters)]
+
+
+def filters(
+    which: RecordFilters,
+    sort: Annotated[list[str] | None, Query(description="sort fields, '-' for descending, e.g. -status,number")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
+) -> ListFilter:
+    """A list's filters, its order and its page size."""
+    return ListFilter.model_validate({**which.model_dump(), "sort": sort or [], "limit": limit})
 
 
 Filters = Annotated[ListFilter, Depends(filters)]

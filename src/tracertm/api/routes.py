@@ -16,8 +16,8 @@ from starlette.routing import BaseRoute
 from tracertm import db
 from tracertm.api.bodies import json_body
 from tracertm.api.deps import (
-    DEFAULT_PAGE, MAX_PROJECT_CURSOR, MAX_TAG_LIST, READ_ERRORS, Filters, ProjectParam, ReadSession, dump, etag,
-    etag_version, keyset_page, next_link, project_after, project_cursor, project_name, project_of, reader,
+    DEFAULT_PAGE, MAX_PROJECT_CURSOR, MAX_TAG_LIST, READ_ERRORS, Filters, ProjectParam, ReadSession, RecordFilters,
+    dump, etag, etag_version, keyset_page, next_link, project_after, project_cursor, project_name, project_of, reader,
     resolve_project, tag_list, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
@@ -121,7 +121,7 @@ def install_routes(app: APIRouter) -> None:
     def facets(
         request: Request,
         session: ReadSession,
-        flt: Filters,
+        flt: RecordFilters,
         kind: Annotated[str, Query(description="adrs, contracts, features, scenarios, step-definitions, test-cases")],
         project: ProjectParam = None,
     ) -> dict[str, Any]:
