@@ -14,7 +14,7 @@ from specs import adr, feature
 from tracertm import db
 from tracertm.repositories import Projects, Records, find_any
 from tracertm.engine.sync import sync
-from tracertm.models import ADR, Feature, Scenario, SpecRevision, TestCase
+from tracertm.models import ADR, Feature, Scenario, SpecRevision, StepDefinition, StepType, TestCase
 from tracertm.models.audit import ACTOR_KEY
 
 
@@ -283,3 +283,22 @@ def test_any_session_is_audited_not_only_tracertms(git_repo: GitRepo, engine) ->
     revs = _revisions(engine, row_id)
     _contiguous(revs, 2)
     assert (revs[1].change, revs[1].actor, revs[1].changed_fields) == ("annotated", "plain", ["approved_by"])
+
+
+def test_a_shared_library_step_definition_edit_is_audited(engine) -> None:  # type: ignore[no-untyped-def]
+    """A step definition without a project (the shared library, docs/models.md) need not have a ``file::function``:
+    its edit is versioned and audited under its pattern instead of failing on the revision's NOT NULL number."""
+    with db.session(engine) as s, s.begin():
+        row = StepDefinition(step_type=StepType.GIVEN, pattern="a signed-in user", documentation="old")
+        s.add(row)
+    with db.session(engine) as s:
+        s.info[ACTOR_KEY] = "librarian"
+        row = s.execute(select(StepDefinition)).scalar_one()
+        row.documentation = "new"
+        s.commit()
+        row_id = row.id
+        assert row.version == 2
+    revs = _revisions(engine, row_id)
+    assert [(r.version, r.change, r.entity_type, r.number, r.project_id, r.actor, r.changed_fields, r.snapshot)
+            for r in revs] == [(2, "annotated", "step_definition", "a signed-in user", None, "librarian",
+                                ["documentation"], {"documentation": "new"})]

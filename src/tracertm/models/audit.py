@@ -36,7 +36,7 @@ ACTOR_KEY = "actor"  # session.info key naming who edits (a user, a token, "test
 # The counter itself is not "what changed" (``updated_at`` is set by the database, so it never shows up here).
 _BOOKKEEPING = frozenset({"version"})
 # Entity type and identity column of the versioned models that are not spec record kinds.
-_OTHER_TYPES = {"test_cases": ("test_case", "test_case_number"), "step_definitions": ("step_definition", "pattern")}
+_OTHER_TYPES = {"test_cases": ("test_case", "test_case_number")}
 _PENDING = "_tracertm_audit"  # instance attribute holding (old version, changed fields) between the two events
 
 
@@ -96,6 +96,11 @@ def _record(mapper: Mapper[Any], connection: Connection, target: Any, change: st
         entity_type, number_key = kind, kinds.NUMBER_COLUMN[kind]
     else:
         entity_type, number_key = _OTHER_TYPES[table]
+    number = getattr(target, number_key)
+    if number is None and entity_type == "step_definition":
+        # A shared-library definition (no project) need not have a file::function; its pattern names it, as the
+        # revision's number may not be NULL.
+        number = target.pattern
     project_id = getattr(target, "project_id", None)
     snapshot = {name: json_safe(_column_value(target, name)) for name in fields}
     if kind == "scenario":
@@ -109,7 +114,7 @@ def _record(mapper: Mapper[Any], connection: Connection, target: Any, change: st
             project_id=project_id,
             entity_type=entity_type,
             entity_id=target.id,
-            number=getattr(target, number_key),
+            number=number,
             version=target.version,
             change=change,
             content_hash=getattr(target, "content_hash", None),
