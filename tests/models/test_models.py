@@ -540,6 +540,21 @@ def test_metadata_aliases_round_trip_through_the_adr_metadata_column(engine: Eng
     assert _raw_metadata(engine, "ADR-1") == {"owner": "carol"}
 
 
+def test_project_metadata_is_accepted_by_the_constructor_and_aliased(engine: Engine) -> None:
+    """``Project(metadata=...)`` is stored in ``project_metadata``, not kept on the instance and dropped (``metadata``
+    was ``Base.metadata`` there, so the constructor set a plain attribute and the row got ``{}``)."""
+    assert Project.metadata is Base.metadata
+    with db.session(engine) as sess, sess.begin():
+        sess.add_all([Project(name="alias", metadata={"team": "a"}), Project(name="column", metadata_={"team": "b"})])
+    with db.session(engine) as sess, sess.begin():
+        projects = {p.name: p for p in sess.scalars(select(Project))}
+        assert {name: p.metadata for name, p in projects.items()} == {"alias": {"team": "a"}, "column": {"team": "b"}}
+        projects["alias"].metadata["team"] = "c"  # in place, through the alias
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT project_metadata FROM projects WHERE name = 'alias'")).scalar_one()
+    assert _json_value(stored) == {"team": "c"}
+
+
 def test_metadata_defaults_to_an_empty_dict_never_null(engine: Engine) -> None:
     project_id = _new_project_id(engine)
     with db.session(engine) as sess, sess.begin():

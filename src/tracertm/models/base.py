@@ -96,8 +96,8 @@ class MetadataMixin:
     """A JSON ``<model>_metadata`` column (never NULL, default ``{}``) exposed as ``metadata_`` and ``metadata``.
 
     Mutation-tracked at any depth: ``adr.metadata["owner"] = "x"`` or ``adr.metadata["a"]["b"].append(1)`` is
-    persisted by the next flush like an assignment (and, being a database-side edit, recorded as an ``annotated``
-    revision; see ``tracertm.models.audit``)."""
+    persisted by the next flush like an assignment (and, on a versioned model, being a database-side edit, recorded as
+    an ``annotated`` revision; see ``tracertm.models.audit``)."""
 
     __metadata_column__: ClassVar[str]
 

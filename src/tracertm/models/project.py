@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import String, Text, text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracertm.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
-from tracertm.models.types import GIT_ID_LENGTH, JSONDict, UTCDateTime
+from tracertm.models.base import Base, MetadataMixin, TimestampMixin, UUIDPrimaryKeyMixin
+from tracertm.models.types import GIT_ID_LENGTH, UTCDateTime
 
 
-class Project(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+class Project(UUIDPrimaryKeyMixin, TimestampMixin, MetadataMixin, Base):
     """A synced repository. ``root_commit`` (the first-parent root of its history) is its durable identity: a
     repository whose root differs is refused instead of overwriting this project's records; ``repo_url`` is
-    informational (a remote may be renamed or moved)."""
+    informational (a remote may be renamed or moved). ``project_metadata`` is ``metadata_`` and ``metadata`` (in the
+    constructor too), as the specification models' metadata."""
 
     __tablename__ = "projects"
+    __metadata_column__ = "project_metadata"
 
     name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
     description: Mapped[str | None] = mapped_column(Text)
@@ -26,9 +27,6 @@ class Project(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     default_ref: Mapped[str | None] = mapped_column(Text)
     last_synced_commit: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
     last_synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    metadata_: Mapped[dict[str, Any]] = mapped_column(
-        "project_metadata", JSONDict, nullable=False, default=dict, server_default=text("'{}'")
-    )
 
     def __repr__(self) -> str:
         return f"Project(name={self.name!r})"
