@@ -269,6 +269,35 @@ def test_database_metadata_keys_survive_git_changes_and_file_keys_win(git_repo: 
     _contiguous(_revisions(engine, row_id), final.version)
 
 
+def test_a_restored_record_drops_the_metadata_keys_its_file_no_longer_has(git_repo: GitRepo, engine) -> None:
+    """A record deleted and restored from a file without a key it had before: the key goes (the file owns it), keys a
+    database-side edit added stay. The deletion's revision, which holds no field, is not the git revision that says
+    which keys are git's: by it every key was the database's, and the old ``owner`` stayed in the row though neither
+    the file nor the restored revision had it."""
+    from tracertm.engine.sync import sync as run_sync
+
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-x\n---\n" + adr(1, "Use git"))
+    git_repo.commit("seed")
+    run_sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["reviewed_by"] = "alice"
+        s.commit()
+    git_repo.remove("docs/adr/0001-use-git.md")
+    git_repo.commit("remove")
+    assert run_sync(git_repo.path, engine=engine).counts["adr"]["deleted"] == 1
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))  # back, without its front matter
+    git_repo.commit("restore")
+    assert run_sync(git_repo.path, engine=engine).counts["adr"]["restored"] == 1
+    restored = _adr(engine)
+    assert "owner" not in restored.metadata, restored.metadata
+    assert restored.metadata["reviewed_by"] == "alice"
+    revs = _revisions(engine, row_id)
+    _contiguous(revs, restored.version)
+    assert revs[-1].change == "restored" and "owner" not in revs[-1].snapshot["adr_metadata"]
+
+
 def test_any_session_is_audited_not_only_tracertms(git_repo: GitRepo, engine) -> None:
     """The audit lives on the models, so a plain SQLAlchemy session (an API's own sessionmaker) is covered too."""
     from sqlalchemy.orm import Session

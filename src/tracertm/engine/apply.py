@@ -205,8 +205,10 @@ def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.U
     there, with their values, so that sync keeps them (git owns the keys the parser produces; neither side
     overwrites the other).
 
-    A key is the database's when the record's latest git revision did not have it. Only records that ever had an
-    ``annotated`` revision are looked at: one query for a sync whose records were never edited in the database.
+    A key is the database's when the record's latest git revision with content did not have it: a ``deleted``
+    revision's snapshot holds no field, so by it every key of a restored record would be the database's, and a key
+    the file had before it went and has no more would stay. Only records that ever had an ``annotated`` revision are
+    looked at: one query for a sync whose records were never edited in the database.
     """
     ids = sorted(
         (op.current.id for op in ops if op.current is not None and op.record is not None and op.action != "created"),
@@ -231,7 +233,7 @@ def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.U
         for r in conn.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))):
             current[r[0]] = dict(r[1] or {})
         query = select(revisions.entity_id, revisions.version, revisions.snapshot).where(
-            revisions.entity_id.in_(chunk), revisions.change != "annotated"
+            revisions.entity_id.in_(chunk), revisions.change.not_in(("annotated", "deleted"))
         )
         for entity_id, version, snapshot in conn.execute(query):
             if entity_id not in git_keys or version >= git_keys[entity_id][0]:
