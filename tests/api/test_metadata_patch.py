@@ -109,3 +109,21 @@ def test_the_409_names_a_line_for_every_kind(repo: GitRepo, engine: Any) -> None
             body = problem(client.patch(f"{API}/{kind}/{ident}", json={field: "x"}, headers=auth(engine, 1)), 409)
             lines = (repo.path / body["source_path"]).read_text().splitlines()
             assert body["line"] and lines[body["line"] - 1].strip(), (kind, body)
+
+
+def test_a_deleted_records_file_keys_stay_git_owned(repo: GitRepo, engine: Any) -> None:
+    """A contract whose file was removed still has the keys its file set last: a PATCH of one is 409, not written
+    (its deletion's revision, which holds no field, made every key the database's)."""
+    repo.remove("contracts/refunds.yaml")
+    repo.commit("remove the contract")
+    sync(repo.path, engine=engine, project="shop")
+    with api_client(engine) as client:
+        url = f"{API}/contracts/CTR-0001"
+        body = client.get(url).json()
+        assert body["deleted_at"] is not None and body["metadata"] == {"owner": "payments", "tier": 1}
+        refused = problem(client.patch(url, json={"metadata": {"owner": "me"}}, headers=auth(engine, body["version"])),
+                          409)
+        assert refused["fields"] == ["metadata.owner"]
+        r = client.patch(url, json={"metadata": {"reviewer": "grace"}}, headers=auth(engine, body["version"]))
+        assert r.status_code == 200, r.text
+        assert r.json()["metadata"] == {"owner": "payments", "tier": 1, "reviewer": "grace"}

@@ -636,13 +636,15 @@ class Records:
         return getattr(row, "source_path", None), record_spot(self.kind.name, row, field, top)
 
     def git_metadata_keys(self, row: Any) -> set[str]:
-        """The metadata keys the record's file sets: those of its newest git revision (sync writes one whenever
-        the file's content changes). Records git does not own have none."""
+        """The metadata keys the record's file sets: those of its newest git revision with content (sync writes one
+        whenever the file's content changes; a deletion's holds no field: a deleted record's keys are those its file
+        set last). Records git does not own have none."""
         column = self.kind.metadata_column
         if not self.kind.from_git or column is None:
             return set()
         snapshot = self.session.execute(
-            select(SpecRevision.snapshot).where(SpecRevision.entity_id == row.id, SpecRevision.change != "annotated")
+            select(SpecRevision.snapshot)
+            .where(SpecRevision.entity_id == row.id, SpecRevision.change.not_in(("annotated", "deleted")))
             .order_by(SpecRevision.version.desc()).limit(1)
         ).scalar_one_or_none()
         if snapshot is None:  # no git revision (a row made outside sync): every key present is the file's
