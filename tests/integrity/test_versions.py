@@ -92,6 +92,44 @@ def test_a_write_that_changes_nothing_bumps_nothing(git_repo: GitRepo, engine) -
     assert len(_revisions(engine, row_id)) == 1
 
 
+def test_an_in_place_json_edit_that_ends_as_stored_bumps_nothing(git_repo: GitRepo, engine) -> None:
+    """An in-place edit leaves SQLAlchemy no old value to compare: the same value set again, a key added and
+    removed, an item appended and popped wrote a version and an ``annotated`` revision naming the column. Now only a
+    real change does — ``1.0`` for ``1`` is one (JSON tells them apart), and so is a change beside an unchanged one."""
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-x\nlevel: 1\n---\n" + adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["owner"] = row.metadata["owner"]
+        row.metadata["scratch"] = {"a": [1]}
+        del row.metadata["scratch"]
+        row.tags.append("x")
+        row.tags.pop()
+        row.decision_drivers.extend([])
+        s.commit()
+    assert _adr(engine).version == 1
+    assert len(_revisions(engine, row_id)) == 1
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["level"] = 1.0  # equal in Python, another JSON value
+        row.tags.append("x")
+        row.tags.pop()
+        s.commit()
+    revs = _revisions(engine, row_id)
+    _contiguous(revs, 2)
+    assert revs[1].changed_fields == ["adr_metadata"] and _adr(engine).metadata["level"] == 1.0
+    with db.session(engine) as s:
+        row = s.get_one(ADR, row_id)
+        row.metadata["owner"] = row.metadata["owner"]
+        row.approved_by = "carol"
+        s.commit()
+    revs = _revisions(engine, row_id)
+    _contiguous(revs, 3)
+    assert revs[2].changed_fields == ["approved_by"]
+
+
 def test_a_stale_writer_gets_stale_data_error_and_writes_no_revision(git_repo: GitRepo, engine) -> None:
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")

@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, object_session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.base import NO_VALUE
 
 from tracertm.models.base import VersionedMixin
 
@@ -51,7 +53,34 @@ def _changed_fields(target: Any) -> list[str]:
     return changed
 
 
+def _forget_unchanged_json(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    """Leave out of the UPDATE the JSON values edited in place that end as stored.
+
+    An in-place edit (``row.metadata["k"] = v``, ``row.tags.append(x)``) flags the attribute modified with no old
+    value to compare, since the container changed where it stands: SQLAlchemy would write it, a version and an
+    ``annotated`` revision, also when the value ends as it was (the same value set again, a key added and removed).
+    Such values are compared, as JSON (``jsontext.same_json``: ``true`` is not ``1``), with the row's stored ones —
+    one read, only for rows with such an edit — and those equal are made the committed value: nothing to write."""
+    state = inspect(target)
+    flagged = [attr for attr in mapper.column_attrs if state.committed_state.get(attr.key) is NO_VALUE]
+    if not flagged or state.key is None:
+        return
+    from tracertm.jsontext import same_json
+
+    table = mapper.local_table
+    stored = connection.execute(
+        select(*(attr.columns[0] for attr in flagged)).where(table.c.id == target.id)
+    ).first()
+    if stored is None:  # the row is gone: the UPDATE says so (StaleDataError)
+        return
+    for attr, value in zip(flagged, stored):
+        current = state.dict.get(attr.key)
+        if same_json(current, value):
+            set_committed_value(target, attr.key, current)
+
+
 def _before_update(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    _forget_unchanged_json(mapper, connection, target)
     fields = _changed_fields(target)
     version = inspect(target).attrs.version.history
     old = (version.deleted or version.unchanged or [None])[0]
