@@ -54,13 +54,14 @@ def _changed_fields(target: Any) -> list[str]:
 
 
 def _forget_unchanged_json(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
-    """Leave out of the UPDATE the JSON values edited in place that end as stored.
+    """Leave out of the UPDATE the values flagged modified without an old value that end as stored.
 
-    An in-place edit (``row.metadata["k"] = v``, ``row.tags.append(x)``) flags the attribute modified with no old
-    value to compare, since the container changed where it stands: SQLAlchemy would write it, a version and an
-    ``annotated`` revision, also when the value ends as it was (the same value set again, a key added and removed).
-    Such values are compared, as JSON (``jsontext.same_json``: ``true`` is not ``1``), with the row's stored ones —
-    one read, only for rows with such an edit — and those equal are made the committed value: nothing to write."""
+    An in-place edit of a JSON value (``row.metadata["k"] = v``, ``row.tags.append(x)``) flags the attribute
+    modified with no old value to compare, since the container changed where it stands (``flag_modified`` does the
+    same): SQLAlchemy would write it, a version and an ``annotated`` revision, also when the value ends as it was
+    (the same value set again, a key added and removed). Such values are compared, as JSON (``jsontext.same_json``:
+    ``true`` is not ``1``), with the row's stored ones — one read, only for rows with such an edit — and those equal
+    are made the committed value: nothing to write."""
     state = inspect(target)
     flagged = [attr for attr in mapper.column_attrs if state.committed_state.get(attr.key) is NO_VALUE]
     if not flagged or state.key is None:
