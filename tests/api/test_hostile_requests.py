@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -81,10 +82,35 @@ def test_values_no_reader_could_read_back_are_refused_and_nothing_is_written(cli
     page = client.get(f"/projects/{ODD}/contracts/CTR-0001")
     assert page.status_code == 200 and "Refunds" in page.text
 
+    case = _test_case(engine, ODD, uuid.UUID("0b2b5f7e-8c3a-4f3b-9d3e-2e1a0c9b8a77"))
+    other = _test_case(engine, "another project", uuid.uuid4())
+    # A test case named twice, one of no project or of another project's: each refused, naming it (they were
+    # stored as sent — links to nothing).
+    for ids, named in (([case, case], f"{case} is listed twice"), ([str(uuid.uuid4())], "is no test case"),
+                       ([case, other], f"{other} is no test case of this project")):
+        detail = problem(client.patch(f"{API}/scenarios/FEAT-1/SC-1", json={"test_case_ids": ids},
+                                      headers=write_headers(engine, 1)), 422)["detail"]
+        assert named in detail, detail
+    assert revisions(engine, "scenario") == before[2]
+
     ok = client.patch(f"{API}/scenarios/FEAT-1/SC-1", json={"pass_rate": 0.5, "test_case_ids": [
         "0B2B5F7E-8C3A-4F3B-9D3E-2E1A0C9B8A77"]}, headers=write_headers(engine, 1))
     assert ok.status_code == 200, ok.text
-    assert ok.json()["test_case_ids"] == ["0b2b5f7e-8c3a-4f3b-9d3e-2e1a0c9b8a77"]  # the form the column keeps
+    assert ok.json()["test_case_ids"] == [case]  # the form the column keeps
+
+
+def _test_case(engine: Any, project: str, case_id: uuid.UUID) -> str:
+    """A test case of ``project`` (made if need be), as a results import makes one."""
+    from tracertm.models import Project, TestCase
+
+    with db.session(engine) as session, session.begin():
+        owner = session.execute(select(Project).where(Project.name == project)).scalar_one_or_none()
+        if owner is None:
+            owner = Project(name=project)
+            session.add(owner)
+            session.flush()
+        session.add(TestCase(id=case_id, project_id=owner.id, test_case_number=f"t::{case_id}", title="t"))
+    return str(case_id)
 
 
 def test_if_match_holds_when_any_tag_matches_and_if_none_match_compares_weakly(client: TestClient, engine: Any) -> None:

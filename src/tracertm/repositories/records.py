@@ -672,10 +672,14 @@ class Records:
         mechanism records one ``annotated`` revision per version increment. A stale version raises
         :class:`StaleVersion`; a git-owned field :class:`GitOwnedField`; an invalid value ``ValidationError``.
         """
-        from tracertm.schemas.updates import update_model
+        from tracertm.repositories.test_cases import test_cases_of
+        from tracertm.schemas.updates import KNOWN_TEST_CASES, update_model
 
         self.check_fields(row, builtins.list(changes), top)
-        values = update_model(self.kind.name).model_validate(changes).model_dump(exclude_unset=True)
+        named = changes.get("test_case_ids")
+        context = {KNOWN_TEST_CASES: test_cases_of(self.session, row.feature.project_id, named)} \
+            if self.kind.name == "scenario" and isinstance(named, builtins.list) else None
+        values = update_model(self.kind.name).model_validate(changes, context=context).model_dump(exclude_unset=True)
         metadata = values.pop("metadata", None)
         if metadata:
             self.check_metadata(row, builtins.list(metadata), top)

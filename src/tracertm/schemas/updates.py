@@ -11,8 +11,8 @@ import uuid
 from functools import cache
 from typing import Annotated, Any, Optional, get_args
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, create_model,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationInfo,
+                      create_model, model_validator)
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -113,6 +113,28 @@ def _uuid_text(value: str) -> str:
     return str(uuid.UUID(value))
 
 
+# ``model_validate``'s context key: the ids of the test cases a scenario may name (those of its project).
+KNOWN_TEST_CASES = "test_case_ids"
+
+
+def _test_case_ids(value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+    """A scenario's test cases: each once, each one of its project's (when the caller tells which: the context's
+    ``KNOWN_TEST_CASES``). A repeat or an id of no test case was stored as sent: a link to nothing."""
+    if value is None:
+        return None
+    seen: set[str] = set()
+    for item in value:
+        if item in seen:
+            raise ValueError(f"{item} is listed twice; list each test case once")
+        seen.add(item)
+    known = (info.context or {}).get(KNOWN_TEST_CASES)
+    unknown = [item for item in value if known is not None and item not in known]
+    if unknown:
+        raise ValueError(f"{unknown[0]} is no test case of this project; name test cases the results imports made "
+                         "(GET /api/v1/projects/{project}/test-cases)")
+    return value
+
+
 def _plain_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """A JSON object (metadata, a verification result) both databases store as given: keys of at most 200
     characters, nesting at most 16 deep, finite numbers (``NaN`` is not JSON: SQLite would keep an invalid
@@ -152,7 +174,7 @@ def update_model(kind_name: str) -> type[BaseModel]:
             continue
         annotation = _python_type(column, k.model)
         if name == "test_case_ids":
-            annotation = list[Annotated[str, AfterValidator(_uuid_text)]]
+            annotation = Annotated[list[Annotated[str, AfterValidator(_uuid_text)]], AfterValidator(_test_case_ids)]
         elif name == "verification_result":
             annotation = Annotated[dict[str, Any] | None, AfterValidator(_plain_json)]
         elif dt.datetime in (annotation, *get_args(annotation)):  # Optional[datetime] for a nullable column
