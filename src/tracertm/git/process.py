@@ -29,19 +29,42 @@ _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 def git_env(root: Path | None = None) -> dict[str, str]:
     """The environment for git calls about ``root``: without hook-leaked variables, except that a hook's
     ``GIT_INDEX_FILE`` is kept (made absolute) when it is this repository's, so ``--staged`` sees what
-    ``git commit -a`` or ``git commit PATH`` is about to commit."""
+    ``git commit -a`` or ``git commit PATH`` is about to commit — also from a folder below the top, where a hook
+    of the user's may run tracertm (``cd svc && tracertm check --staged``, lefthook's ``root:``)."""
     env = {k: v for k, v in os.environ.items() if k not in _LEAKED}
     index = os.environ.get("GIT_INDEX_FILE")
     if index and root is not None:
-        index_path = Path(index) if os.path.isabs(index) else Path.cwd() / index
-        git_dir = Path(os.environ.get("GIT_DIR", ".git"))
-        git_dir = git_dir if git_dir.is_absolute() else Path.cwd() / git_dir
         try:
-            if real_git_dir(git_dir).resolve() == real_git_dir(root / ".git").resolve():
-                env["GIT_INDEX_FILE"] = str(index_path.resolve())
+            hook = _hook_repository()
+            ours = _dot_git(root)
+            if hook is not None and ours is not None and real_git_dir(hook[0]).resolve() == \
+                    real_git_dir(ours).resolve():
+                env["GIT_INDEX_FILE"] = str((Path(index) if os.path.isabs(index) else hook[1] / index).resolve())
         except OSError:
             pass
     return env
+
+
+def _hook_repository() -> tuple[Path, Path] | None:
+    """The git directory (or ``.git`` file) of the git that exported ``GIT_INDEX_FILE``, and the folder a relative
+    index path is relative to: ``GIT_DIR`` with the current folder (git's top of a work tree named by ``GIT_DIR``
+    alone, or ``GIT_WORK_TREE``), else the repository around the current folder with the top of its work tree —
+    git reads a relative index path there (``commit --amend`` exports ``.git/index``), wherever it was started."""
+    named = os.environ.get("GIT_DIR")
+    if named:
+        cwd = Path.cwd()
+        work_tree = os.environ.get("GIT_WORK_TREE")
+        return cwd / named, (cwd / work_tree if work_tree else cwd)
+    found = _dot_git(Path.cwd())
+    return None if found is None else (found, found.parent)
+
+
+def _dot_git(start: Path) -> Path | None:
+    """The ``.git`` (folder or file) git finds from ``start``: in it, or in the nearest folder above it."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder / ".git"
+    return None
 
 
 def real_git_dir(dot_git: Path) -> Path:
