@@ -294,13 +294,19 @@ def _moved_fields(location: Location, sha: str, revision: Any) -> dict[str, Any]
     has the revision's content: a commit that only moves a record in its file (lines added above it) writes no
     revision — positions are not content — so the revision's line numbers would be stale. None when the file or the
     record cannot be read there, or its content is not the revision's (another parser version, say): the
-    revision's snapshot stands."""
+    revision's snapshot stands. An ADR date the file does not write is the snapshot's."""
     from tracertm.parsers.common import json_safe
 
     found = _record_at(location, sha, revision, revision.source_path)
     if not found or found.content_hash != revision.content_hash:
         return None
     fields: dict[str, Any] = json_safe(found.fields)
+    if revision.entity_type == "adr" and fields.get("date") is None:
+        # A file that writes no date: the revision's snapshot holds the creating commit's (README "ADR dates"),
+        # which the content hash leaves out, so the file cannot give it back — the record's state here is the
+        # revision's, date and all (else a later commit would answer no date where the row and the revision's own
+        # commit answer one).
+        fields["date"] = (revision.snapshot or {}).get("date")
     if revision.entity_type == "scenario":
         fields["feature_number"] = (revision.snapshot or {}).get("feature_number")
     return fields
