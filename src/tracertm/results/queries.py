@@ -57,7 +57,8 @@ def newest_first() -> tuple[Any, Any]:
     newest run of ``results list`` (``pages._newest_run``) and ``results prune``. The id makes it total: the runs one
     transaction imports (``import_results`` into a caller's session, committed once) share PostgreSQL's ``now()``.
     Ascending, as the statistics settle that tie (``stats.walk``, ``ix_test_runs_project_id_when``): the newest run
-    listed is the one ``last_status`` and ``show SC-n`` name first."""
+    listed is the one ``last_status`` and ``show SC-n`` name first, as long as runs are imported in the order of
+    their reports' times — the statistics order by the report's time (``when``) before the import's."""
     from tracertm.models import TestRun
 
     return TestRun.imported_at.desc(), TestRun.id.asc()
