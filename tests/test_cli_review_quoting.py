@@ -94,3 +94,48 @@ def test_suggested_review_command_of_a_sub_folder_project_runs_where_check_ran(
     code, out, err = run(capsys, *shlex.split(f"tracertm review --path {folder} FEAT-2/SC-1")[1:])
     assert code == 0, err
     assert out.startswith("reviewed FEAT-2/SC-1 implements ADR-0001")
+
+
+@pytest.mark.parametrize("where", ["top", "inside", "project"])
+def test_the_review_command_status_suggests_runs_where_status_ran(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    where: str,
+) -> None:
+    """``status svc`` from the top, ``status .`` inside ``svc/``, ``status --project svc``: the heading of the
+    suspect links names the review command to paste there, as ``check --strict``'s does. It said ``tracertm review
+    ID`` — 'no project for …' (exit 2) where it was printed, as README's "Suspect links" example showed."""
+    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds"))
+    git_repo.write("svc/features/refunds.feature", FEATURE)
+    git_repo.commit("seed")
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    assert run(capsys, "sync", "svc")[0] == 0
+    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
+    assert run(capsys, "sync", "svc")[0] == 0
+    if where == "inside":
+        monkeypatch.chdir(git_repo.path / "svc")
+
+    code, out, err = run(capsys, "status", *{"top": ["svc"], "inside": ["."], "project": ["--project", "svc"]}[where])
+    assert code == 0, err
+    hint = {"top": "tracertm review --path svc", "inside": "tracertm review --path .",
+            "project": "tracertm review --project svc"}[where]
+    assert f"suspect links (review with '{hint} ID'):" in out, out
+
+    code, out, err = run(capsys, *shlex.split(hint)[1:], "FEAT-2/SC-1")
+    assert code == 0, err
+    assert out.startswith("reviewed FEAT-2/SC-1 implements ADR-0001")
+
+
+def test_the_review_command_status_suggests_at_the_top_is_plain(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_repo.write("docs/adr/0001-refunds.md", adr(1, "Refunds"))
+    git_repo.write("features/refunds.feature", FEATURE)
+    git_repo.commit("seed")
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    assert run(capsys, "sync")[0] == 0
+    git_repo.write("docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
+    assert run(capsys, "sync")[0] == 0
+    code, out, err = run(capsys, "status")
+    assert code == 0 and "suspect links (review with 'tracertm review ID'):" in out, out + err

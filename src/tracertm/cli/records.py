@@ -305,19 +305,34 @@ def _status(args: argparse.Namespace) -> int:
             for f in info["files_in_error"]:  # every finding of the file, as README says (the first is its error)
                 for d in f["diagnostics"]:
                     print("  " + output.diagnostic(Diagnostic(**d)))
-        _print_link_summary(info["links"])
+        _print_link_summary(info["links"], _review_hint(args) if info["links"]["suspect_links"] else "")
         return EXIT_OK
 
 
-def _print_link_summary(links: dict[str, Any]) -> None:
-    """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here)."""
+def _review_hint(args: argparse.Namespace) -> str:
+    """``tracertm review`` as ``status`` suggests it, to paste where status ran: with the ``--project`` status was
+    given, else with the ``--path`` of a project ``review`` would not find there by default (a sub-folder project:
+    ``status .`` inside it, ``status sample-repo`` from the top; ``review.review_command``, as ``check --strict``
+    suggests it) — a bare ``tracertm review ID`` reviewed the top's project there, or was 'no project for …'."""
+    from tracertm.repositories.projects import command
+    from tracertm.trace import review
+
+    if args.project:
+        return command("review", project=args.project)
+    found = repository_settings(args.path)
+    return review.review_command(found[0]) if found else "tracertm review"
+
+
+def _print_link_summary(links: dict[str, Any], hint: str) -> None:
+    """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here);
+    ``hint``: the review command the suspect links' heading suggests."""
     from tracertm import output
     from tracertm.trace import review
 
     print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
     for title, key, total in (("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])):
         if links[key]:
-            print(f"{title} links (review with 'tracertm review ID'):" if title == "suspect" else f"{title} links:")
+            print(f"{title} links (review with '{hint} ID'):" if title == "suspect" else f"{title} links:")
             for link in links[key]:
                 where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
                 print(output.one_line(f"  {where}#{link['id']} {review.describe(link)}"))
