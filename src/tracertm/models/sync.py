@@ -98,8 +98,8 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
     errors: Mapped[list[Any]] = mapped_column(JSONList, nullable=False, default=list, server_default=text("'[]'"))
 
 
-# The revisions that can change a record's content (every ``change`` but ``annotated``), as SQL: the condition of
-# the partial index ``ix_spec_revisions_project_id_entity_type_changed``.
+# The revisions that can change a record's content (every ``change`` but ``deleted`` and ``annotated``), as SQL:
+# the condition of the partial index ``ix_spec_revisions_project_id_entity_type_changed``.
 CONTENT_CHANGES = "change IN ('created', 'updated', 'restored', 'moved')"
 
 
