@@ -25,6 +25,7 @@ from tracertm.git import CommitInfo
 from tracertm import jsontext, kinds
 from tracertm.db import json_numbers
 from tracertm.models import Base
+from tracertm.models.sync import FILE_READ_CHANGES
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import ParseResult, SpecRecord
@@ -233,7 +234,7 @@ def database_metadata(conn: Any, kind: str, ops: list[Operation]) -> dict[uuid.U
         for r in conn.execute(select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))):
             current[r[0]] = dict(r[1] or {})
         query = select(revisions.entity_id, revisions.version, revisions.snapshot).where(
-            revisions.entity_id.in_(chunk), revisions.change.not_in(("annotated", "deleted"))
+            revisions.entity_id.in_(chunk), revisions.change.in_(FILE_READ_CHANGES)
         )
         for entity_id, version, snapshot in conn.execute(query):
             if entity_id not in git_keys or version >= git_keys[entity_id][0]:

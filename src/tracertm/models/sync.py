@@ -101,6 +101,10 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
 # The revisions that can change a record's content (every ``change`` but ``deleted`` and ``annotated``), as SQL:
 # the condition of the partial index ``ix_spec_revisions_project_id_entity_type_changed``.
 CONTENT_CHANGES = "change IN ('created', 'updated', 'restored', 'moved')"
+# The same changes as values: those whose revision's snapshot holds what the file said (a ``deleted`` revision read
+# no file: its snapshot is empty). The latest of them says which ``<model>_metadata`` keys are git's (the sync's
+# ``engine.apply.database_metadata`` and the API's ``Records.git_metadata_keys`` alike).
+FILE_READ_CHANGES = ("created", "updated", "restored", "moved")
 
 
 # The sequence that numbers the revisions in write order on PostgreSQL (migration 0030).

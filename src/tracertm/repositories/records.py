@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracertm.errors import UsageError
 from tracertm.jsontext import same_json
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
+from tracertm.models.sync import FILE_READ_CHANGES
 from tracertm.models.types import code_points, unindexed
 from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
@@ -644,7 +645,7 @@ class Records:
             return set()
         snapshot = self.session.execute(
             select(SpecRevision.snapshot)
-            .where(SpecRevision.entity_id == row.id, SpecRevision.change.not_in(("annotated", "deleted")))
+            .where(SpecRevision.entity_id == row.id, SpecRevision.change.in_(FILE_READ_CHANGES))
             .order_by(SpecRevision.version.desc()).limit(1)
         ).scalar_one_or_none()
         if snapshot is None:  # no git revision (a row made outside sync): every key present is the file's
