@@ -98,7 +98,10 @@ def commit_info(root: Path, sha: str, paths: Iterable[str] = (), strip: str = ""
     """The provenance of one commit. For a merge commit, ``paths`` (relative to ``strip``, the spec root inside
     the repository) get the author of the most recent commit on the merged side that changed them
     (``merge_authors``)."""
-    out = run(root, "show", "-s", f"--format={_COMMIT_FORMAT}", sha).decode("utf-8", "replace").strip("\n")
+    # In UTF-8 whatever the commit's ``encoding`` header (``i18n.commitEncoding latin1``) and
+    # ``i18n.logOutputEncoding`` say, as ``history`` reads it: a backfill and a sync of a commit name one author.
+    out = run(root, "show", "-s", "--encoding=UTF-8", f"--format={_COMMIT_FORMAT}", sha).decode("utf-8", "replace")
+    out = out.strip("\n")
     info = _commit_fields(out.split("\0"))
     wanted = list(paths)
     if info.is_merge and wanted:
