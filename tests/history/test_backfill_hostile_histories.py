@@ -4,11 +4,12 @@ commits": exit code 1 only when files are still broken at REF, like ``sync``).""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from sqlalchemy import select
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from specs import adr, feature
 from test_backfill_promise import _state, sync_each_commit
 from tracertm import db
@@ -46,3 +47,42 @@ def test_a_latin1_commit_names_its_author_alike_in_a_backfill_and_a_sync(git_rep
     finally:
         filled.dispose()
         synced.dispose()
+
+
+LATIN1_NAME = os.fsdecode(b"features/caf\xe9.feature")  # a name git holds in Latin-1 bytes: never stored
+SHOWN = "features/caf\\xe9.feature"  # as findings name it
+
+
+def test_a_spec_file_whose_name_is_not_utf8_fails_a_backfill_as_it_fails_a_sync_of_the_ref(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """Such a file has no row to hold its error: the backfill reported nothing, neither in the commit that added it
+    nor at the ref, and exited 0 where ``sync --ref`` of the ref exits 1."""
+    git_repo.write("features/login.feature", feature(1, "Login"))
+    git_repo.commit("seed")
+    git_repo.write(LATIN1_NAME, feature(2, "Cafe"))
+    added = git_repo.commit("a Latin-1 name")
+    git_repo.write("features/login.feature", feature(1, "Log in"))
+    git_repo.commit("an unrelated edit")
+
+    synced = run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", other_database_url)
+    assert synced.returncode == 1 and SHOWN in synced.stdout + synced.stderr
+    url = ["--database-url", database_url, "--quiet"]
+    first = run_cli("backfill", str(git_repo.path), *url, "--format", "json")
+    assert first.returncode == 1, first.stdout + first.stderr
+    report = json.loads(first.stdout)
+    assert [(e["commit"], e["path"]) for e in report["errors"]] == [(added, SHOWN)]
+    assert [e["path"] for e in report["head_errors"]] == [SHOWN]
+    again = run_cli("backfill", str(git_repo.path), *url)  # up to date: nothing replayed, the head still holds it
+    assert again.returncode == 1 and SHOWN in again.stdout + again.stderr
+
+    git_repo.git("mv", LATIN1_NAME, "features/cafe.feature")
+    git_repo.commit("renamed to UTF-8")
+    assert run_cli("backfill", str(git_repo.path), *url).returncode == 0
+    engine = db.make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            t = SpecRevision.__table__.c
+            paths = {r[0] for r in conn.execute(select(t.source_path))}
+        assert paths == {"features/login.feature", "features/cafe.feature"}
+    finally:
+        engine.dispose()

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.engine.parse import ParsePool, default_jobs
-from tracertm.engine.scan import Location
-from tracertm.errors import GitError, UsageError, refuse_blank
+from tracertm.engine.scan import Location, name_error
+from tracertm.errors import Diagnostic, GitError, UsageError, refuse_blank
 from tracertm.history.at import record_at, revision_at
 from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, links_pending
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
@@ -45,6 +45,7 @@ from tracertm.history.settings import SettingsHistory
 from tracertm.history.synced import SyncedSince
 from tracertm.history.results import MAX_BATCH_SIZE, BackfillResult, CommitError, Mode, Progress, ProgressCallback
 from tracertm.history.tree import LINK_MODE, SpecTree
+from tracertm.text import is_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -164,7 +165,7 @@ class _Backfill:
         if mode == "up-to-date":
             if links_pending(checkpoint):  # the last run was stopped after its last batch, before the links
                 self.rebuild_links()
-            return self.finish(result)
+            return self.finish(result, replayed=False)
 
         start: str | None = None
         if mode == "resumed":
@@ -200,7 +201,7 @@ class _Backfill:
             self.write_batch([], target.head, complete=True)
         if self.reconcile:
             self.reconcile_head()
-        return self.finish(result)
+        return self.finish(result, replayed=True)  # every mode above leaves the tree at the head
 
     def _mode(self, session: Session, project: Project | None, checkpoint: dict[str, Any], valid: bool) -> Mode:
         if valid:
@@ -437,8 +438,9 @@ class _Backfill:
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
             self.derive_links(session, project, target.head)
 
-    def finish(self, result: BackfillResult) -> BackfillResult:
-        """Fill in the counts, the errors and the files still broken at the ref."""
+    def finish(self, result: BackfillResult, replayed: bool) -> BackfillResult:
+        """Fill in the counts, the errors and the files still broken at the ref (``replayed``: the replay's tree is
+        the head's)."""
         from sqlalchemy import select
 
         from tracertm import db
@@ -463,8 +465,28 @@ class _Backfill:
                 for path, error in sorted(broken, key=lambda r: str(r[0])):
                     if error:
                         result.head_errors.extend(d for d in file_findings(path, error) if d.severity == "error")
+        result.head_errors = sorted([*result.head_errors, *self.unnamed_at_head(replayed)], key=lambda d: d.path)
         result.elapsed = time.monotonic() - self.started
         return result
+
+
+    def unnamed_at_head(self, replayed: bool) -> list[Diagnostic]:
+        """The spec files at the head whose names are not UTF-8: still broken at the ref, as a sync of it reports
+        (``plan``), but never stored, so no file row holds their error (``replayed``: the replay's tree is the
+        head's)."""
+        head = self.target.head
+        if not self.target.chain:
+            return []
+        tree = self.replay.tree
+        if not replayed:  # nothing replayed (up to date): what the head holds, one git ls-tree
+            n = len(tree.prefix)
+            listed = git.tree_entries(self.target.top, head, tree.prefixes)
+            paths = [p[n:] for p in listed if p.startswith(tree.prefix)]
+        else:
+            paths = list(tree.entries)
+        settings = self.replay.eras.at(head)
+        return [d for p in paths if not is_text(p) and settings.kind_of(p) is not None
+                and (d := name_error(p)) is not None]
 
 
 @contextmanager

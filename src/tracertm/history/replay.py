@@ -20,7 +20,7 @@ from tracertm.engine.links import source_ref
 from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
 from tracertm.engine.parse import Outcome, ParsePool, Pending, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
-from tracertm.engine.scan import ScannedFile, too_large
+from tracertm.engine.scan import ScannedFile, shown_path, too_large
 from tracertm.errors import ParseError
 from tracertm.history.births import LinkBirths
 from tracertm.history.results import CommitError
@@ -448,7 +448,9 @@ class Replay:
                 if op.kind == "adr" and op.action == "created" and commit.date is not None:  # (unreadable: undated)
                     self.state.adr_created.setdefault(op.number, commit.date)
         # A file that lost an identity is re-planned by every commit; its conflict is news only when it is touched.
-        self.errors.extend(CommitError(commit.sha, d) for d in the_plan.errors if d.path in touched)
+        # (A finding names a file whose name is not UTF-8 with its bytes escaped: ``shown_path``.)
+        shown = {shown_path(p) for p in touched}
+        self.errors.extend(CommitError(commit.sha, d) for d in the_plan.errors if d.path in shown)
 
 
 def prepare_records(result: ParseResult) -> None:
