@@ -86,3 +86,32 @@ def test_a_spec_file_whose_name_is_not_utf8_fails_a_backfill_as_it_fails_a_sync_
         assert paths == {"features/login.feature", "features/cafe.feature"}
     finally:
         engine.dispose()
+
+
+def test_a_name_with_spaces_around_it_is_kept_alike_in_a_backfill_and_a_sync(git_repo: GitRepo, database_url: str,
+                                                                            other_database_url: str) -> None:
+    """git trims the names it writes, but a commit object written by another tool may keep spaces around a name or
+    an email; git prints them as they are, and a sync stores them so: the backfill trimmed them."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Everywhere."))
+    git_repo.git("add", "-A")
+    raw = (f"tree {git_repo.git('write-tree')}\nparent {git_repo.head()}\n"
+           "author  Ada  Spaced <ada@example.com > 1700000000 +0000\n"
+           "committer Bob <bob@example.com> 1700000000 +0000\n\nwritten by another tool\n")
+    sha = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=git_repo.path,
+                         input=raw.encode(), capture_output=True, check=True).stdout.decode().strip()
+    git_repo.git("update-ref", "refs/heads/main", sha)
+    git_repo.git("reset", "-q", "--hard")
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p")
+        sync_each_commit(git_repo, synced)
+        assert _state(filled) == _state(synced)
+        with filled.connect() as conn:
+            t = SpecRevision.__table__.c
+            people = set(conn.execute(select(t.author_name, t.author_email).where(t.commit_sha == sha)).all())
+        assert people == {(" Ada  Spaced", "ada@example.com ")}
+    finally:
+        filled.dispose()
+        synced.dispose()

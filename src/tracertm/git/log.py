@@ -235,8 +235,10 @@ def _parse_log(tokens: Iterator[bytes], strip: str, finished: Callable[[], None]
         if token.startswith(b"\x01"):
             if info is not None:
                 yield HistoryCommit(info, tuple(changes))
-            fields = [token[1:].decode(), *(following().decode("utf-8", "replace").strip() for _ in range(7))]
-            info = _commit_fields(fields)
+            # The fields as git prints them (``commit_info`` reads them so): a name or an email with spaces around
+            # it, in a commit object another tool wrote, is kept as it is. Only the parents may end in a newline.
+            fields = [token[1:].decode(), *(following().decode("utf-8", "replace") for _ in range(7))]
+            info = _commit_fields([*fields[:-1], fields[-1].strip()])
             changes = []
         elif token.startswith(b":"):
             meta = token[1:].split()  # old mode, new mode, old blob, new blob, status
