@@ -254,7 +254,8 @@ class _Attempt:
             # ``git.commit_info`` would import the history module, which a no-op does not need).
             committed = None
             if snapshot.commit:
-                date = git.run(top, "show", "-s", "--format=%cI", snapshot.commit).decode().strip()
+                shown = git.run(top, *git.NO_SIGNATURES, "show", "-s", "--format=%cI", snapshot.commit)
+                date = shown.decode().strip()
                 committed = git.iso_date(date)  # None for a date git cannot read (``%cI`` printed as it is)
             db.record(project_id, run_id, _trigger(self.trigger), self._ref_label(), snapshot.commit, committed,
                       counts, synced)

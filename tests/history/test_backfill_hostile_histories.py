@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
 from conftest import GitRepo, run_cli
@@ -14,7 +18,7 @@ from specs import adr, feature
 from test_backfill_promise import _state, sync_each_commit
 from tracertm import db
 from tracertm.history.backfill import backfill
-from tracertm.models import SpecRevision
+from tracertm.models import SpecRevision, SyncRun
 
 
 def _latin1_commit(repo: GitRepo, author: bytes) -> None:
@@ -112,6 +116,49 @@ def test_a_name_with_spaces_around_it_is_kept_alike_in_a_backfill_and_a_sync(git
             t = SpecRevision.__table__.c
             people = set(conn.execute(select(t.author_name, t.author_email).where(t.commit_sha == sha)).all())
         assert people == {(" Ada  Spaced", "ada@example.com ")}
+    finally:
+        filled.dispose()
+        synced.dispose()
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="signing commits needs ssh-keygen")
+def test_signed_commits_shown_with_their_signatures_sync_and_backfill_as_any_other(
+        git_repo: GitRepo, database_url: str, other_database_url: str, tmp_path: Path) -> None:
+    """``log.showSignature`` (set where commits are signed) makes ``git log`` and ``git show`` print each commit's
+    signature check ahead of the format: a ``sync --ref`` of a signed merge failed on it (exit 2), a backfill named the
+    merge's author for the merged side's work, and a no-op sync of a signed commit recorded no commit date."""
+    key = tmp_path / "signing-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, capture_output=True)
+    for name, value in {"gpg.format": "ssh", "user.signingKey": f"{key}.pub", "commit.gpgSign": "true",
+                        "log.showSignature": "true"}.items():
+        git_repo.git("config", name, value)
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    git_repo.git("checkout", "-q", "-b", "side")
+    git_repo.write("docs/adr/0002-use-ssh.md", adr(2, "Use ssh"))
+    git_repo.commit("side", author="Sid Side <sid@example.com>")
+    git_repo.git("checkout", "-q", "main")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Everywhere."))
+    git_repo.commit("main")
+    git_repo.git("merge", "-q", "--no-ff", "side", "-m", "merge side")
+    assert "signature" in git_repo.git("show", "-s", "--format=%H", "HEAD")  # what tracertm must not read
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p")
+        sync_each_commit(git_repo, synced)
+        assert _state(filled) == _state(synced)
+        with filled.connect() as conn:
+            t = SpecRevision.__table__.c
+            people = dict(conn.execute(select(t.number, t.author_name).where(t.change == "created")).all())
+        assert people == {"ADR-0001": "Ada Author", "ADR-0002": "Sid Side"}
+
+        again = run_cli("sync", str(git_repo.path), "--project", "p", "--ref", "HEAD", "--database-url",
+                        other_database_url)  # nothing changed: the no-op fast path records the run
+        assert again.returncode == 0, again.stdout + again.stderr
+        with synced.connect() as conn:
+            t = SyncRun.__table__.c
+            last = conn.execute(select(t.commit_sha, t.committed_at).order_by(t.started_at.desc()).limit(1)).one()
+        assert last.commit_sha == git_repo.head() and last.committed_at is not None
     finally:
         filled.dispose()
         synced.dispose()

@@ -21,7 +21,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from tracertm.git.process import (
-    EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, BlobReader, Pending, Scope, call, git_env, pathspecs, run, start,
+    EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Pending, Scope, call, git_env, pathspecs, run,
+    start,
 )
 from tracertm.git.repo import (
     existing_objects,
@@ -95,6 +96,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "EXIT_TIMEOUT_S",
     "MAX_PATHSPEC_BYTES",
+    "NO_SIGNATURES",
     "Author",
     "BlobReader",
     "Change",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, BlobReader, Streamed, pathspecs, run
+from tracertm.git.process import MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Streamed, pathspecs, run
 from tracertm.git.repo import existing_objects, has_commit, iso_date
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
@@ -100,8 +100,8 @@ def commit_info(root: Path, sha: str, paths: Iterable[str] = (), strip: str = ""
     (``merge_authors``)."""
     # In UTF-8 whatever the commit's ``encoding`` header (``i18n.commitEncoding latin1``) and
     # ``i18n.logOutputEncoding`` say, as ``history`` reads it: a backfill and a sync of a commit name one author.
-    out = run(root, "show", "-s", "--encoding=UTF-8", f"--format={_COMMIT_FORMAT}", sha).decode("utf-8", "replace")
-    out = out.strip("\n")
+    raw = run(root, *NO_SIGNATURES, "show", "-s", "--encoding=UTF-8", f"--format={_COMMIT_FORMAT}", sha)
+    out = raw.decode("utf-8", "replace").strip("\n")
     info = _commit_fields(out.split("\0"))
     wanted = list(paths)
     if info.is_merge and wanted:
@@ -121,8 +121,9 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
     if sum(len(p) + 1 for p in specs) > MAX_PATHSPEC_BYTES:  # a merge of thousands of files: ARG_MAX
         specs = pathspecs((strip,))  # the whole spec root; the paths are picked out of the output below
     raw = run(
-        root, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z", "--no-renames",
-        "--no-color", "--encoding=UTF-8", "--format=%x01%an%x00%ae%x00%aI", f"{merge}^@", f"^{merge}^1",
+        root, *NO_SIGNATURES, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z",
+        "--no-renames", "--no-color", "--encoding=UTF-8", "--format=%x01%an%x00%ae%x00%aI",
+        f"{merge}^@", f"^{merge}^1",
         "--", *specs,
     )  # fmt: skip
     found: dict[str, Author] = {}
@@ -187,7 +188,7 @@ def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str =
     (changes outside it are left out). A merge commit's changes are against its first parent, and its ``info``
     names the merged side's author of each changed file (``merge_authors``, one more ``git log`` per merge)."""
     args = [
-        "git", "-C", str(root), "-c", "log.showRoot=true", "-c", "log.showSignature=false",
+        "git", "-C", str(root), "-c", "log.showRoot=true", *NO_SIGNATURES,
         "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
         "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT,
         *revs, "--", *pathspecs(prefixes),

@@ -80,6 +80,11 @@ def real_git_dir(dot_git: Path) -> Path:
     return target if target.is_absolute() else dot_git.parent / target
 
 
+# ``log.showSignature`` (set where commits are signed) makes ``git log`` and ``git show`` print each signed commit's
+# signature check on standard output, ahead of the format asked for: every command whose output is parsed turns it
+# off (a sync --ref of a signed merge failed on it, and a backfill named merges' own authors for the merged work).
+NO_SIGNATURES = ("-c", "log.showSignature=false")
+
 # How long a git process may take to exit once told to (stdin closed, SIGTERM, or killed) before we stop waiting.
 EXIT_TIMEOUT_S = 5.0
 

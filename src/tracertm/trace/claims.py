@@ -136,8 +136,8 @@ def _by_first_claim(location: Any, commit: str, paths: list[str]) -> list[str]:
     from tracertm import git
 
     def depth(path: str) -> int:
-        added = git.run(location.top, "log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", commit,
-                        "--", *git.pathspecs((location.prefix + path,)), check=False).decode().strip()
+        added = git.run(location.top, *git.NO_SIGNATURES, "log", "--first-parent", "--diff-filter=A", "--format=%H",
+                        "-1", commit, "--", *git.pathspecs((location.prefix + path,)), check=False).decode().strip()
         if not added:
             return 0
         return int(git.run(location.top, "rev-list", "--first-parent", "--count", added).decode().strip() or 0)
