@@ -113,3 +113,29 @@ def test_links_of_unchanged_records_keep_their_lines(
     finally:
         kept.dispose()
         scratch.dispose()
+
+
+def test_a_backfill_stopped_before_its_links_resumes_with_their_lines(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """A run stopped between two batches has written no link yet (its last batch derives them): the run that resumes
+    it parsed only the commits after the checkpoint, so the links of the records it did not read again were placed at
+    the records' own lines (an ADR's title, a scenario's keyword) instead of at their references."""
+    _history(git_repo)
+    _contract_only(git_repo)
+    stopped, straight = db.make_engine(database_url), db.make_engine(other_database_url)
+
+    def stop(progress: Any) -> None:
+        if progress.done >= 2:  # the first commit written, the second planned: stopped before its batch
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            backfill(git_repo.path, engine=stopped, project="p", batch_size=1, on_progress=stop)
+        assert _links(stopped) == []
+        assert backfill(git_repo.path, engine=stopped, project="p", resume=True).mode == "resumed"
+        backfill(git_repo.path, engine=straight, project="p")
+        assert _lines(_links(straight)) == AFTER
+        assert _links(stopped) == _links(straight)
+    finally:
+        stopped.dispose()
+        straight.dispose()

@@ -321,6 +321,31 @@ class Replay:
             self._parse([out])  # parsed before: from the cache
         return out
 
+    def place(self) -> None:
+        """Fill ``lines`` from the files of the tree as loaded, for every live record they give: a run that resumes
+        one stopped between two batches (which derived no link: its last batch does) would otherwise place the links
+        of the records the stopped run parsed last at the records' own lines, not at their references. A record
+        whose file does not parse there gets none (its links keep the lines they have)."""
+        from tracertm.engine.links import parsed_lines
+
+        tree, state = self.tree, self.state
+        files: dict[str, ScannedFile] = {}
+        for path, entry in tree.entries.items():
+            kind = tree.kind_of(path)
+            if kind in _LINKED:
+                scanned = tree.scanned(path, kind, entry)
+                if scanned.error is None:
+                    files[path] = scanned
+        self._parse([files])
+        for path, scanned in files.items():
+            outcome = self.cache.get((scanned.kind, path, scanned.blob_sha))
+            if not isinstance(outcome, ParseResult):
+                continue
+            # Only the records this file holds in the database (an id another file keeps is that file's).
+            held = [r for r in outcome.records if (row := state.current.get((outcome.kind, r.number))) is not None
+                    and not row.deleted and row.source_path == path]
+            self.lines.update(parsed_lines((path, outcome.kind, r) for r in held))
+
     def rehold(self) -> None:
         """After the state was read back from the database (a resumed or merged run, the tree loaded at its start):
         find the files a plan held (``Plan.held``) as a sync finds them — an indexed file gone from the tree, a spec

@@ -96,6 +96,13 @@ class SpecTree:
                 files[path] = ScannedFile(path, kind, entry.sha)
         return files, scope
 
+    def scanned(self, path: str, kind: FileKind, entry: git.Entry) -> ScannedFile:
+        """The spec file at ``path`` in the current tree (``entry``), as ``advance`` reads it (a link: its target's
+        blob)."""
+        if entry.mode == LINK_MODE:
+            return self._resolve_link(path, kind, entry)
+        return ScannedFile(path, kind, entry.sha)
+
     def _resolve_link(self, path: str, kind: FileKind, entry: git.Entry) -> ScannedFile:
         end = self._follow([path])[path]
         if end.hops:
