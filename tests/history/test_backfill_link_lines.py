@@ -139,3 +139,29 @@ def test_a_backfill_stopped_before_its_links_resumes_with_their_lines(
     finally:
         stopped.dispose()
         straight.dispose()
+
+
+def test_a_file_broken_at_the_checkpoint_keeps_the_lines_of_its_last_good_parse(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """The records of a file that does not parse at the checkpoint are those of its last good parse, and so are their
+    links' lines in a run that never stopped: the resumed run reads them from that version of the file."""
+    _history(git_repo)
+    git_repo.write("features/old.feature", git_repo.read("features/old.feature") + "  not gherkin at all\n")
+    git_repo.commit("break the feature", date="2024-01-03T10:00:00+00:00")
+    _contract_only(git_repo)
+    stopped, straight = db.make_engine(database_url), db.make_engine(other_database_url)
+
+    def stop(progress: Any) -> None:
+        if progress.done >= 4:  # three commits written, the break included; stopped before the fourth's batch
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            backfill(git_repo.path, engine=stopped, project="p", batch_size=1, on_progress=stop)
+        assert backfill(git_repo.path, engine=stopped, project="p", resume=True).mode == "resumed"
+        backfill(git_repo.path, engine=straight, project="p")
+        assert ("FEAT-2/SC-1", "ADR-0002", 7) in _lines(_links(straight))  # the scenario's tag, not its keyword
+        assert _links(stopped) == _links(straight)
+    finally:
+        stopped.dispose()
+        straight.dispose()

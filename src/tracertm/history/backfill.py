@@ -176,7 +176,7 @@ class _Backfill:
             self.replay.tree.load(start)
             self.replay.rehold()
             if not checkpoint.get("complete"):  # stopped mid-way: no link holds the lines of its records yet
-                self.replay.place()
+                self.replay.place(start)
         elif mode == "merged":
             if self.synced is not None:
                 start = self.synced.end

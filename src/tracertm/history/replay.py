@@ -321,11 +321,12 @@ class Replay:
             self._parse([out])  # parsed before: from the cache
         return out
 
-    def place(self) -> None:
-        """Fill ``lines`` from the files of the tree as loaded, for every live record they give: a run that resumes
-        one stopped between two batches (which derived no link: its last batch does) would otherwise place the links
-        of the records the stopped run parsed last at the records' own lines, not at their references. A record
-        whose file does not parse there gets none (its links keep the lines they have)."""
+    def place(self, commit: str) -> None:
+        """Fill ``lines`` from the files of the tree as loaded at ``commit``, for every live record they give: a run
+        that resumes one stopped between two batches (which derived no link: its last batch does) would otherwise
+        place the links of the records the stopped run parsed last at the records' own lines, not at their
+        references. A file that does not parse there holds the records of its last good parse: their lines are
+        that parse's (``_last_parse``)."""
         from tracertm.engine.links import parsed_lines
 
         tree, state = self.tree, self.state
@@ -340,11 +341,36 @@ class Replay:
         for path, scanned in files.items():
             outcome = self.cache.get((scanned.kind, path, scanned.blob_sha))
             if not isinstance(outcome, ParseResult):
-                continue
+                if not any(not state.current[k].deleted for k in state.by_path.get(path, ()) if k in state.current):
+                    continue  # holds no record: nothing to place
+                outcome = self._last_parse(commit, path, scanned.kind)
+                if outcome is None:
+                    continue
             # Only the records this file holds in the database (an id another file keeps is that file's).
             held = [r for r in outcome.records if (row := state.current.get((outcome.kind, r.number))) is not None
                     and not row.deleted and row.source_path == path]
             self.lines.update(parsed_lines((path, outcome.kind, r) for r in held))
+
+    def _last_parse(self, commit: str, path: str, kind: FileKind) -> ParseResult | None:
+        """The newest parse of ``path`` that succeeded at or before ``commit`` on its first-parent history (each
+        older version read with the options of the commit that wrote it), as the replay last parsed it; None when
+        no version parsed. One ``git rev-list``, then one listing and one parse per version tried (a file broken
+        at a checkpoint has rarely been broken for long)."""
+        full = self.tree.prefix + path
+        out = git.run(self.tree.top, "rev-list", "--first-parent", commit, "--", *git.pathspecs((full,)))
+        for sha in out.decode().split():
+            if sha not in self.eras.index:
+                break  # before the history this run replays
+            entry = git.tree_entries(self.tree.top, sha, (full,)).get(full)
+            if entry is None or entry.mode not in _REGULAR_MODES:
+                continue
+            options = self.eras.at(sha).parser
+            data = self.tree.reader.read_limited([entry.sha], options.max_file_size)[entry.sha]
+            if isinstance(data, bytes):
+                outcome = self.pool.parse([(path, kind, data)], options)[path]
+                if isinstance(outcome, ParseResult):
+                    return outcome
+        return None
 
     def rehold(self) -> None:
         """After the state was read back from the database (a resumed or merged run, the tree loaded at its start):
