@@ -165,3 +165,26 @@ def test_a_file_broken_at_the_checkpoint_keeps_the_lines_of_its_last_good_parse(
     finally:
         stopped.dispose()
         straight.dispose()
+
+
+def test_links_an_older_release_left_underived_get_their_lines(
+        git_repo: GitRepo, database_url: str, other_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A history an older tracertm left complete without its links (its last batch derived none) gets them on the
+    next run, at the lines of their references, as a backfill that derived them writes them."""
+    from tracertm.history.backfill import _Backfill
+
+    _history(git_repo)
+    _contract_only(git_repo)
+    older, whole = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(_Backfill, "derive_links", lambda self, *args: None)
+            backfill(git_repo.path, engine=older, project="p")
+        assert _links(older) == []
+        assert backfill(git_repo.path, engine=older, project="p").mode == "up-to-date"
+        backfill(git_repo.path, engine=whole, project="p")
+        assert _lines(_links(whole)) == AFTER
+        assert _links(older) == _links(whole)
+    finally:
+        older.dispose()
+        whole.dispose()

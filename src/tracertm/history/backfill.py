@@ -164,6 +164,8 @@ class _Backfill:
                                                          lambda sha: self.replay.eras.at(sha).parser)
         if mode == "up-to-date":
             if links_pending(checkpoint):  # the last run was stopped after its last batch, before the links
+                self.replay.tree.load(target.head)
+                self.replay.place(target.head)  # where the references are: no link holds their lines yet
                 self.rebuild_links()
             return self.finish(result, replayed=False)
 
