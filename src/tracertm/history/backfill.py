@@ -473,7 +473,6 @@ class _Backfill:
         result.elapsed = time.monotonic() - self.started
         return result
 
-
     def unnamed_at_head(self, replayed: bool) -> list[Diagnostic]:
         """The spec files at the head whose names are not UTF-8: still broken at the ref, as a sync of it reports
         (``plan``), but never stored, so no file row holds their error (``replayed``: the replay's tree is the
