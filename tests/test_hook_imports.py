@@ -28,9 +28,9 @@ PARSER_MODULES = {
 DATABASE_MODULES = ("sqlalchemy", "alembic", "pydantic", "tracertm.models", "psycopg")
 
 
-def _check_staged(repo: GitRepo) -> set[str]:
+def _check_staged(repo: GitRepo, *argv: str) -> set[str]:
     proc = subprocess.run(
-        [sys.executable, "-c", DUMP_MODULES, "check", "--staged"],
+        [sys.executable, "-c", DUMP_MODULES, *(argv or ("check", "--staged"))],
         cwd=repo.path, capture_output=True, text=True, check=False, timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -71,8 +71,25 @@ def test_check_staged_loads_only_the_parser_of_the_changed_kind(git_repo: GitRep
             assert _loaded(modules, names) == [], f"a {changed} change needs no {kind} parser"
 
 
+def test_the_frameworks_hook_check_loads_what_check_staged_loads(git_repo: GitRepo) -> None:
+    """``hook check FILE...``, what the pre-commit framework's tracertm-check runs in a commit (it names the staged
+    files): no argparse, no database layer, only the changed kind's parser."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("features/login.feature", feature(1, "Login"))
+    git_repo.commit("seed")
+    subprocess.run([sys.executable, "-m", "tracertm", "check"], cwd=git_repo.path, check=True, capture_output=True)
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git everywhere."))
+    git_repo.write("notes.txt", "not a spec\n")
+    git_repo.git("add", "-A")
+    modules = _check_staged(git_repo, "hook", "check", "docs/adr/0001-use-git.md", "notes.txt")
+    assert _loaded(modules, DATABASE_MODULES) == []
+    assert "argparse" not in modules
+    assert _loaded(modules, PARSER_MODULES["feature"]) == [], "the commit changes no feature"
+
+
 @pytest.mark.parametrize("argv", [
-    ["sync"], ["sync", "repo", "--staged", "--format", "json", "--exit-code"], ["--traceback", "sync", "--ref", "v1"],
+    ["sync"], ["hook", "check"], ["hook", "check", "docs/adr/0001-x.md", "README.md"],
+    ["hook", "check", "--strict", "--format", "github", "a.feature"], ["sync", "repo", "--staged", "--format", "json", "--exit-code"], ["--traceback", "sync", "--ref", "v1"],
     ["check", "--staged"], ["check", "--all", "--staged", "--strict", "--format", "github"], ["hook", "sync", "x"],
     ["hook", "install", "--sync-on", "all"],
 ])
@@ -94,6 +111,12 @@ def test_the_hook_command_line_parses_as_argparse_parses_it() -> None:
     fast = _hook_args(argv)
     assert fast is not None
     assert vars(fast) == vars(build_parser().parse_args(argv)) == vars(build_parser("check").parse_args(argv))
+    for argv in (["hook", "check"], ["hook", "check", "docs/adr/0001-x.md", "features/a b.feature"]):
+        fast = _hook_args(argv)
+        assert fast is not None
+        assert vars(fast) == vars(build_parser().parse_args(argv)) == vars(build_parser("hook").parse_args(argv))
     for other in (["check"], ["check", "--staged", "--strict"], ["--traceback", "check", "--staged"],
-                  ["check", "--staged", "."], ["sync"], ["check", "--all", "--staged"]):
+                  ["check", "--staged", "."], ["sync"], ["check", "--all", "--staged"],
+                  ["hook", "check", "--strict", "a.md"], ["hook", "check", "a.md", "--no-cache"], ["hook", "sync"],
+                  ["hook", "check", " "]):
         assert _hook_args(other) is None, other

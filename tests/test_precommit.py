@@ -32,20 +32,18 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     hooks = _manifest()  # raises InvalidManifestError when the schema is not met
     assert set(hooks) == {"tracertm-check", "tracertm-sync"}
     check, sync = hooks["tracertm-check"], hooks["tracertm-sync"]
-    assert (check["entry"], check["language"], check["pass_filenames"]) == (
-        "tracertm check --staged",
-        "python",
-        False,
-    )
+    # The files pre-commit runs it on (a commit's staged files, every file under --all-files) are named to it.
+    assert (check["entry"], check["language"], check["pass_filenames"]) == ("tracertm hook check", "python", True)
     assert "pre-commit" in check["stages"] and check["always_run"], "a commit that only deletes must be checked"
+    # Which files are specs is the project's configuration's, not a pattern of the manifest (and a spec file that
+    # is a symbolic link is named too: pre-commit's default `types: [file]` leaves links out).
+    assert check["files"] == "" and check["types"] == [] and check["types_or"] == []
     assert sync["always_run"] and not sync["pass_filenames"]
     assert set(sync["stages"]) == {"post-commit", "post-merge", "post-checkout", "post-rewrite"}
-    files = re.compile(check["files"])
-    for patterns in DEFAULT_PATHS.values():
-        for pattern in patterns:
-            example = pattern.replace("**/", "").replace("*", "x")  # a file the glob matches, at its shallowest
-            assert files.search(literal_prefix(pattern) + "x") or files.search(example), f"{pattern} would not trigger the hook"
-    assert not files.search("src/docs/adr/x.md") and not files.search("README.md")
+    files = re.compile(sync["files"])
+    for pattern in (p for kind in ("adr", "contract", "feature") for p in DEFAULT_PATHS[kind]):
+        example = pattern.replace("**/", "").replace("*", "x")  # a file the glob matches, at its shallowest
+        assert files.search(literal_prefix(pattern) + "x") or files.search(example), pattern
 
 
 def _local_config(*ids: str) -> str:
@@ -56,7 +54,8 @@ def _local_config(*ids: str) -> str:
         hook = {
             k: v
             for k, v in published[hook_id].items()
-            if k in ("id", "name", "entry", "pass_filenames", "always_run", "files", "stages", "require_serial")
+            if k in ("id", "name", "entry", "pass_filenames", "always_run", "files", "types", "stages",
+                     "require_serial")
         }
         hook["entry"] = hook["entry"].replace("tracertm", f"{sys.executable} -m tracertm", 1)
         hook["language"] = "system"
@@ -128,6 +127,47 @@ def test_framework_rejects_broken_specs_and_judges_the_staged_content(framework_
     repo.git("rm", "-q", "docs/adr/0001-use-git.md")
     result = _commit(repo)
     assert result.returncode != 0 and "ADR-0001" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def _run_all(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=repo.path, capture_output=True,
+                          text=True, check=False)
+
+
+def test_framework_run_all_files_checks_every_spec_file(framework_repo: GitRepo) -> None:
+    """`pre-commit run --all-files` (pre-commit.ci, the pre-commit GitHub action) runs with the index equal to HEAD:
+    `check --staged` checked nothing there and passed a repository whose specs were broken. The hook now checks
+    what the framework names: every file then, the named ones under `--files`, and a commit what it stages."""
+    repo = framework_repo
+    _pre_commit(repo, "install", "-t", "pre-commit")
+    repo.write("features/broken.feature", BROKEN)
+    repo.write("features/dangling.feature", "@ADR-0007\n" + feature(2, "Dangling"))
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "broken, past the hook")
+
+    result = _run_all(repo, "tracertm-check", "--all-files")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "Failed" in output, output
+    assert "features/broken.feature:5:3: expected:" in output, output
+    assert "features/dangling.feature:1:" in output and "ADR-0007" in output, output
+    assert "4 files checked" in output, output
+
+    result = _run_all(repo, "tracertm-check", "--files", "features/broken.feature", "README.md")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "features/broken.feature:5:3:" in output, output
+    assert "dangling.feature" not in output, "only the named files are reported on"
+    assert _run_all(repo, "tracertm-check", "--files", "docs/adr/0001-use-git.md").returncode == 0
+
+    # A commit still reports what it changes only: errors already committed are not its own ...
+    repo.write("docs/adr/0003-fine.md", adr(3, "Fine"))
+    repo.git("add", "docs/adr/0003-fine.md")
+    result = _commit(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # ... and a fixed repository passes --all-files.
+    repo.git("rm", "-q", "features/broken.feature", "features/dangling.feature")
+    assert _commit(repo).returncode == 0
+    result = _run_all(repo, "tracertm-check", "--all-files")
+    assert result.returncode == 0 and "Passed" in result.stdout, result.stdout + result.stderr
 
 
 def test_framework_sync_hook_updates_the_database(framework_repo: GitRepo, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -19,13 +19,13 @@ sorted.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.errors import Diagnostic, ParseError, UsageError
+from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
 from tracertm.kinds import SHARED_KINDS as _SHARED_KINDS
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 from tracertm.engine.scan import Location, Snapshot, scan
@@ -81,6 +81,7 @@ def check(
     jobs: int | None = None,
     all_files: bool = False,
     cache: bool = True,
+    files: Sequence[str] = (),
 ) -> CheckResult:
     """Validate the spec files of the work tree (or ``ref``, or the index with ``staged``) and the references
     between them. Never touches a database.
@@ -88,6 +89,12 @@ def check(
     With ``staged`` only the files that differ between the index and ``HEAD`` are parsed and reported on (what a
     pre-commit hook wants); ``all_files`` checks every staged file instead. ``cache=False`` neither reads nor
     writes ``.git/tracertm-check-cache``.
+
+    ``files`` (with ``staged``): the files the pre-commit framework names (from the current folder), reported on
+    too, as the index holds them. A commit names what it stages, nothing beyond what the commit changes: the
+    check stays hook mode's. ``pre-commit run --all-files`` names every file, ``--files`` a few, though the index
+    equals ``HEAD``: every file is checked then, and the findings on the named files and on the staged changes
+    are reported. Files that are no spec file of the project are left out, as ``files:`` filters leave them.
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
@@ -104,23 +111,53 @@ def check(
         # files too: a commit that changes the settings changes how every file reads.)
         specs = tuple(location.prefix + s for s in settings.prefixes)
         changes = git.start_index_changes(location.top, "HEAD", specs + config)
+    report: set[str] | None = None  # the files whose findings are reported; None: all of them
     try:
+        if changes is not None and files:
+            report = _named_beyond_the_commit(location, settings, files, changes)
+            all_files = report is not None
         store = (
             locate_cache(location, settings) if cache and location.top is not None
             else CheckCache.memory(location.prefix)
         )
         return _check(location, settings, result, store, ref=ref, staged=staged, jobs=jobs, all_files=all_files,
-                      strict=strict, changes=changes, config=config)
+                      strict=strict, changes=changes, config=config, report=report)
     finally:
         if changes is not None:
             changes.close()
+
+
+def _named_beyond_the_commit(
+    location: Location, settings: Settings, files: Sequence[str], changes: git.Pending
+) -> set[str] | None:
+    """The spec files among ``files`` (root-relative) with every file the commit changes, when some named spec
+    file is not one of those changes (``pre-commit run --all-files``); None when the names are all the commit's
+    (a commit: hook mode, as without names), or when there is no ``HEAD`` yet (every file is reported anyway)."""
+    root = os.path.realpath(location.root)
+    named: set[str] = set()
+    for name in files:
+        # (the folders' links resolved, as the root's are; a file that is a link is named as given)
+        where = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(name))), os.path.basename(name))
+        relative = os.path.relpath(where, root)
+        if relative.split(os.sep)[0] == ".." or os.path.isabs(relative):
+            continue  # another project's file (a sub-folder project's hook hears of the whole repository)
+        posix = relative.replace(os.sep, "/")
+        if settings.kind_of(posix) is not None:
+            named.add(posix)
+    try:
+        changed = git.parse_index_changes(changes.result())
+    except GitError:
+        return None  # (no HEAD: hook mode checks every file, as the first commit needs; its own errors still raise)
+    prefix = location.prefix
+    staged = {p[len(prefix):] for p in changed if p.startswith(prefix)}
+    return None if named <= staged else named | staged
 
 
 
 def _check(
     location: Location, settings: Settings, result: CheckResult, store: CheckCache, *, ref: str | None,
     staged: bool, jobs: int | None, all_files: bool, strict: bool, changes: git.Pending | None,
-    config: tuple[str, ...] = (),
+    config: tuple[str, ...] = (), report: set[str] | None = None,
 ) -> CheckResult:
     checked = False
     if staged and not all_files and location.top is not None:
@@ -139,6 +176,11 @@ def _check(
             _check_everything(snapshot, settings, result, store, jobs, parsed)
             _check_steps(location, settings, result, parsed, ref=ref, staged=staged,
                          features=[p for p, f in snapshot.files.items() if f.kind == "feature"])
+            if report is not None:
+                # Findings on spec files not named are left out; those about no spec file (a glob that matches
+                # nothing, an unusable .adr-dir) stay.
+                result.errors = [d for d in result.errors if d.path in report or d.path not in snapshot.files]
+                result.warnings = [d for d in result.warnings if d.path in report or d.path not in snapshot.files]
         except OSError as exc:
             # A work-tree file gone or replaced since the scan (a checkout, a stash, a delete): as a sync says it.
             from tracertm.engine.reading import work_tree_error  # (only then: the hook path loads no engine.reading)

@@ -253,7 +253,7 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
         "--results", action="append", metavar="FILE", type=nonblank("report file"),
         help="test report(s): fail when a scenario with status approved has no passing result in them",
     )
-    p.set_defaults(func=_check)
+    p.set_defaults(func=_check, files=[])  # (files: ``hook check``'s, the files the pre-commit framework names)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -274,7 +274,7 @@ def _check(args: argparse.Namespace) -> int:
 
     result = check(
         args.path, ref=args.ref, staged=args.staged, strict=args.strict, jobs=args.jobs,
-        all_files=args.all_files, cache=not args.no_cache,
+        all_files=args.all_files, cache=not args.no_cache, files=args.files,
     )
     if result.spec_files == 0 and not args.staged:  # (not the pre-commit hook's: see tracertm.cli.no_specs)
         from tracertm.cli.no_specs import warning
@@ -689,23 +689,30 @@ def _internal(exc: Exception, show_traceback: bool) -> int:
 
 
 def _hook_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The pre-commit hook's own command line (``hooks.script``: ``check --staged``, nothing else) parsed without
-    argparse: building the parser costs the hook about 2 ms, and its messages look up translations (``gettext``,
-    ``locale``) for every help text. The values are what ``build_parser().parse_args`` gives (a test compares
-    them); any other command line, even one meaning the same, goes through argparse."""
-    if list(argv) != ["check", "--staged"]:
+    """The pre-commit hooks' own command lines (``hooks.script``: ``check --staged``; the pre-commit framework's
+    ``hook check`` and the files it names) parsed without argparse: building the parser costs the hook about 2 ms,
+    and its messages look up translations (``gettext``, ``locale``) for every help text. The values are what
+    ``build_parser().parse_args`` gives (a test compares them); any other command line, even one meaning the same,
+    goes through argparse."""
+    argv = list(argv)
+    if argv == ["check", "--staged"]:
+        verb, files = {"verb": "check"}, []
+    elif argv[:2] == ["hook", "check"] and all(name.strip() and not name.startswith("-") for name in argv[2:]):
+        verb, files = {"verb": "hook", "hook_verb": "check"}, argv[2:]
+    else:
         return None
     from types import SimpleNamespace  # (handlers read attributes; a test compares vars() with argparse's)
 
     return cast("argparse.Namespace", SimpleNamespace(
-        verb="check", path=None, ref=None, staged=True, format="text", strict=False, all_files=False,
-        no_cache=False, jobs=None, results=None, func=_check,
+        **verb, path=None, ref=None, staged=True, format="text", strict=False, all_files=False,
+        no_cache=False, jobs=None, results=None, files=files, func=_check,
     ))
 
 
 def _hook_check(args: argparse.Namespace) -> bool:
-    """``check --staged`` as a pre-commit hook runs it (``--all`` checks everything)."""
-    return args.verb == "check" and args.staged and not args.all_files
+    """``check --staged`` as a pre-commit hook runs it (``--all`` checks everything), and ``hook check``."""
+    return (args.verb == "check" and args.staged and not args.all_files) or (
+        args.verb == "hook" and args.hook_verb == "check")
 
 
 _short_lived: list[bool] = []  # set by ``main`` for ``check --staged``

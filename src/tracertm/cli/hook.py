@@ -1,12 +1,13 @@
-"""``tracertm hook install|uninstall|sync``: native git hooks (``tracertm.hooks``) and what the sync hooks run.
-A hook-path verb (``cli._HOT``): this module imports only argparse-level things at the top."""
+"""``tracertm hook install|uninstall|sync|check``: native git hooks (``tracertm.hooks``), what the sync hooks run,
+and what the pre-commit framework's check hook runs. A hook-path verb (``cli._HOT``): this module imports only
+argparse-level things at the top."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from tracertm.cli import EXIT_OK, _check_database_url, _common, _hooked_gone, _Parser
+from tracertm.cli import EXIT_OK, _check, _check_database_url, _common, _hooked_gone, _Parser
 from tracertm.cli.parsing import nonblank, nonblank_path
 from tracertm.errors import TracertmError
 
@@ -38,6 +39,22 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
     sync.add_argument("path", nargs="?", metavar="PATH", type=nonblank_path("the current one"),
                       help="repository (default: the current one)")
     sync.set_defaults(func=_hook_sync)
+    # The pre-commit framework's tracertm-check hook (.pre-commit-hooks.yaml, pass_filenames: true): the framework
+    # appends the files it runs the hook on, after the options of a user's `args:`. `check --staged` has a PATH
+    # there, and sees only what the commit changes: under `pre-commit run --all-files` (pre-commit.ci, CI
+    # actions) the index equals HEAD, and it passed a repository full of broken specs.
+    check = actions.add_parser(
+        "check", parents=[_common(True)],
+        help="what the pre-commit framework's check hook runs: 'check --staged', and the files the framework names",
+    )
+    check.add_argument("files", nargs="*", metavar="FILE", type=nonblank("file name"),
+                       help="files to report on too, as staged (pre-commit run --all-files names every file)")
+    check.add_argument("--path", metavar="PATH", type=nonblank_path(),
+                       help="the project's folder (default: the current repository)")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache")
+    check.set_defaults(func=_check, ref=None, staged=True, all_files=False, jobs=None, results=None)
 
 
 def _hook_install(args: argparse.Namespace) -> int:

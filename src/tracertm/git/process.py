@@ -269,6 +269,7 @@ class Pending:
         self._root = root
         self._args = args
         self._command = ["git", "-C", str(root), *args]
+        self._out: bytes | None = None
         try:
             self._proc, self._scope = _spawn(self._command, root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                              stderr=subprocess.PIPE)
@@ -276,10 +277,15 @@ class Pending:
             raise GitError("git is not installed or not on PATH; install git") from None
 
     def result(self) -> bytes:
+        # Kept: a second caller gets the same answer (``checker.check`` looks at a hook's changes before
+        # ``check_changes`` reads them), not the nothing a second read of spent pipes gives.
+        if self._out is not None:
+            return self._out
         out, err = _communicate(self._proc, self._scope, self._command)
         if self._proc.returncode != 0:
             message = err.decode("utf-8", "replace").strip().splitlines()
             raise GitError(f"git {self._args[0]} failed in {self._root}: {message[-1] if message else self._proc.returncode}")
+        self._out = out
         return out
 
     def close(self) -> None:
