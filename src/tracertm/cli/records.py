@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from tracertm.engine.scan import Location
     from tracertm.models import Project
 
+# Every kind by its plural (README's) or its singular, as ``repositories.kind`` reads them (a test compares them):
+# the singulars stopped at scenario, and 'list step-definition' / 'list test-case' were invalid choices.
 KIND_WORDS = ("adrs", "contracts", "features", "scenarios", "step-definitions", "test-cases",
-              "adr", "contract", "feature", "scenario")
+              "adr", "contract", "feature", "scenario", "step-definition", "test-case")
 
 # The query layer (``Records.list``, ``ListFilter``, ``Cursor``, ``search``) is shared with the API and names the
 # API's parameters in its usage errors (``sort 'x': ...``); on the command line the same error names the option the

@@ -1,0 +1,42 @@
+"""Small inconsistencies of the command line: ``list`` took the singular of four kinds but not of
+``step-definitions`` and ``test-cases``; a verb's option written before the verb (``tracertm --format json status``)
+was "invalid choice: 'json'"; revoking a token revoked already said "revoked" again, as if this call had."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sample import sync_sample
+
+from conftest import GitRepo, run_cli
+from test_cli_options_more import _cli, _one_line
+from tracertm.cli.records import KIND_WORDS
+
+PLURALS = ("adrs", "contracts", "features", "scenarios", "step-definitions", "test-cases")
+
+
+def test_list_kind_words_are_what_the_query_layer_reads() -> None:
+    """Every kind, plural and singular; each word one the query layer reads as that kind."""
+    from tracertm.repositories import kind
+    from tracertm.repositories.kinds import KINDS
+
+    assert set(KIND_WORDS) == {word for k in KINDS.values() for word in (k.plural, k.name.replace("_", "-"))}
+    for word in KIND_WORDS:
+        assert kind(word).plural in PLURALS
+
+
+def test_list_takes_every_singular_as_its_plural(
+    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sync_sample(git_repo, database_url)
+    url = ["--database-url", database_url, "--project", "sample"]
+    for plural in PLURALS:
+        singular = plural.removesuffix("s")
+        code, many, err = _cli(capsys, "list", plural, "--format", "json", *url)
+        assert code == 0, err
+        code, one, err = _cli(capsys, "list", singular, "--format", "json", *url)
+        assert code == 0, f"list {singular}: {err}"
+        assert json.loads(one) == json.loads(many)
+    code, _, err = _cli(capsys, "list", "step-definitionz", *url)
+    assert code == 2 and "invalid choice: 'step-definitionz'" in _one_line(err)
