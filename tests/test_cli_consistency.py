@@ -40,3 +40,32 @@ def test_list_takes_every_singular_as_its_plural(
         assert json.loads(one) == json.loads(many)
     code, _, err = _cli(capsys, "list", "step-definitionz", *url)
     assert code == 2 and "invalid choice: 'step-definitionz'" in _one_line(err)
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["--format", "json", "status"],
+     "tracertm: error: --format: a command's options go after it ('status'): tracertm status --format json "
+     "(see 'tracertm status --help')"),
+    (["--format=json", "list", "adrs", "--limit", "2"],
+     "tracertm: error: --format: a command's options go after it ('list'): tracertm list --format=json adrs "
+     "--limit 2 (see 'tracertm list --help')"),
+    (["--database-url", "postgresql://u:secret@h/db", "list", "adrs"],
+     "tracertm: error: --database-url: a command's options go after it ('list'): tracertm list --database-url "
+     "postgresql://u:***@h/db adrs (see 'tracertm list --help')"),
+    (["--format", "json"],
+     "tracertm: error: --format: not an option of tracertm itself; a command's options go after the command: "
+     "tracertm COMMAND --format ... (see 'tracertm --help')"),
+])
+def test_an_option_before_the_verb_says_where_it_goes(
+    argv: list[str], line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert _one_line(err) == line
+
+
+def test_options_of_tracertm_itself_still_go_before_the_verb(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, "--traceback", "schema", "adr")
+    assert code == 0 and json.loads(out)
+    code, out, _ = _cli(capsys, "--traceback", "schema", "adr", "--format", "json")
+    assert code == 2, "an option after the verb that it does not take is the verb's own error"

@@ -42,7 +42,10 @@ class _Parser(argparse.ArgumentParser):
     ) -> argparse.Namespace:
         """argparse's, but arguments no parser took are blamed on the verb (and action) they were given to: the
         error points at ``tracertm VERB --help``, which lists that verb's options, not at the top-level help."""
-        parsed, extras = self.parse_known_args(args, namespace)
+        words = list(sys.argv[1:] if args is None else args)
+        if self._subparsers is not None and words and words[0].startswith("-"):
+            self._options_before_the_verb(words)
+        parsed, extras = self.parse_known_args(words, namespace)
         if extras:
             chosen = [str(word) for dest in _VERB_DESTS if (word := getattr(parsed, dest, None))]
             self.prog, top = " ".join([self.prog, *chosen]), self.prog
@@ -51,6 +54,31 @@ class _Parser(argparse.ArgumentParser):
             finally:
                 self.prog = top
         return parsed
+
+    def _options_before_the_verb(self, words: list[str]) -> None:
+        """A verb's option written before the verb (``tracertm --format json status``): one line saying where it
+        goes, with the command line that means it. argparse left the option over and took its value for the verb:
+        "invalid choice: 'json'", which sent the user looking for a command named json."""
+        assert self._subparsers is not None
+        verbs = self._subparsers._group_actions[0].choices or {}
+        own = {option for action in self._actions for option in action.option_strings}  # --traceback, --version
+        misplaced = next((w for w in words if w.startswith("-") and w.split("=", 1)[0] not in own), None)
+        at = next((i for i, w in enumerate(words) if w in verbs and not w.startswith("-")), None)
+        if misplaced is None or (at is not None and words.index(misplaced) > at):
+            return
+        option = misplaced.split("=", 1)[0]
+        if at is None:
+            self.error(f"{option}: not an option of {self.prog} itself; a command's options go after the command: "
+                       f"{self.prog} COMMAND {option} ...")
+        import shlex
+
+        before = [w for w in words[:at] if w not in own]
+        command = shlex.join([self.prog, *[w for w in words[:at] if w in own], words[at], *before, *words[at + 1:]])
+        self.prog, top = f"{self.prog} {words[at]}", self.prog
+        try:
+            self.error(f"{option}: a command's options go after it ('{words[at]}'): {command}")
+        finally:
+            self.prog = top
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         # argparse makes a formatter for every argument it adds, and without a width the formatter imports shutil
