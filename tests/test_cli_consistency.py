@@ -69,3 +69,21 @@ def test_options_of_tracertm_itself_still_go_before_the_verb(capsys: pytest.Capt
     assert code == 0 and json.loads(out)
     code, out, _ = _cli(capsys, "--traceback", "schema", "adr", "--format", "json")
     assert code == 2, "an option after the verb that it does not take is the verb's own error"
+
+
+def test_revoking_a_revoked_token_says_so(database_url: str) -> None:
+    url = ["--database-url", database_url]
+    created = run_cli("token", "create", "--scope", "read", *url)
+    assert created.returncode == 0, created.stderr
+    token_id = created.stdout.split("(id ")[1].split(")")[0]
+    first = run_cli("token", "revoke", token_id, *url)
+    assert first.returncode == 0 and first.stdout.startswith("revoked "), first.stderr
+    revoked_at = json.loads(run_cli("token", "list", "--format", "json", *url).stdout)[0]["revoked_at"]
+
+    again = run_cli("token", "revoke", token_id, *url)
+
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == ""
+    assert again.stdout.startswith("trtm_") and f"({token_id}) was already revoked, at " in again.stdout
+    assert again.stdout.rstrip().endswith("; nothing changed"), again.stdout
+    assert json.loads(run_cli("token", "list", "--format", "json", *url).stdout)[0]["revoked_at"] == revoked_at

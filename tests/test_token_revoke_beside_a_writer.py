@@ -27,7 +27,7 @@ def test_revoke_while_the_api_records_a_tokens_use(database_url: str, monkeypatc
         touched: list[bool] = []
         revoke = tokens.revoke
 
-        def revoke_then_another_writer(session: Any, ident: str) -> ApiToken:
+        def revoke_then_another_writer(session: Any, ident: str) -> tuple[ApiToken, bool]:
             # The interleaving forced: the revoke has read the token; now a request of the API records another
             # token's use, in a transaction of its own that never waits (``touch_nowait``), before the revoke writes.
             row = revoke(session, ident)

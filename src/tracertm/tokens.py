@@ -56,9 +56,10 @@ def list_tokens(session: Session) -> list[ApiToken]:
         select(ApiToken).order_by(ApiToken.created_at, code_points(ApiToken.prefix))).scalars())
 
 
-def revoke(session: Session, ident: str) -> ApiToken:
+def revoke(session: Session, ident: str) -> tuple[ApiToken, bool]:
     """Revoke the token whose id or shown prefix is ``ident`` (the caller commits). The prefix may be pasted as
-    ``token list`` prints it, with its ``…``."""
+    ``token list`` prints it, with its ``…``. The row, and whether this call revoked it: False when it was revoked
+    already (its ``revoked_at`` is kept, the time it stopped working)."""
     ident = ident.strip().removesuffix("…")
     if not ident:
         raise UsageError("ID: blank; give the id or the prefix 'tracertm token list' shows")
@@ -73,9 +74,10 @@ def revoke(session: Session, ident: str) -> ApiToken:
     if len(rows) > 1:
         raise UsageError(f"{ident}: several tokens share this prefix; revoke by id (see 'tracertm token list')")
     row = rows[0]
-    if row.revoked_at is None:
-        row.revoked_at = dt.datetime.now(dt.timezone.utc)
-    return row
+    if row.revoked_at is not None:
+        return row, False
+    row.revoked_at = dt.datetime.now(dt.timezone.utc)
+    return row, True
 
 
 def verify(session: Session, token: str) -> ApiToken | None:

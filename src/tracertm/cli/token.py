@@ -87,6 +87,13 @@ def _revoke(args: argparse.Namespace) -> int:
     from tracertm import db, tokens
 
     with _engine(args) as engine, db.session(_writing(engine)) as session, session.begin():
-        row = tokens.revoke(session, args.token)
-        print(f"revoked {row.prefix}… ({row.id})")
+        row, revoked = tokens.revoke(session, args.token)
+        if revoked:
+            print(f"revoked {row.prefix}… ({row.id})")
+        else:
+            # The token is revoked, as asked (exit 0, as for any success: a script revoking a list of tokens must
+            # not fail on one revoked before); "revoked" again said this call stopped it, at another time.
+            assert row.revoked_at is not None
+            print(f"{row.prefix}… ({row.id}) was already revoked, at "
+                  f"{row.revoked_at.isoformat(timespec='seconds')}; nothing changed")
     return EXIT_OK
