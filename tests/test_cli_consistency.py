@@ -1,6 +1,7 @@
 """Small inconsistencies of the command line: ``list`` took the singular of four kinds but not of
 ``step-definitions`` and ``test-cases``; a verb's option written before the verb (``tracertm --format json status``)
-was "invalid choice: 'json'"; revoking a token revoked already said "revoked" again, as if this call had."""
+was "invalid choice: 'json'"; revoking a token revoked already said "revoked" again, as if this call had;
+``hook install --no-check`` with no ``--sync-on`` installed nothing, without a word."""
 
 from __future__ import annotations
 
@@ -87,3 +88,21 @@ def test_revoking_a_revoked_token_says_so(database_url: str) -> None:
     assert again.stdout.startswith("trtm_") and f"({token_id}) was already revoked, at " in again.stdout
     assert again.stdout.rstrip().endswith("; nothing changed"), again.stdout
     assert json.loads(run_cli("token", "list", "--format", "json", *url).stdout)[0]["revoked_at"] == revoked_at
+
+
+def test_hook_install_no_check_alone_is_a_usage_error(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    git_repo.write("docs/adr/0001-a.md", "# 1. A\n")
+    git_repo.commit("seed")
+    hooks = git_repo.path / ".git" / "hooks"
+    assert _cli(capsys, "hook", "install", str(git_repo.path))[0] == 0
+    before = {p.name: p.read_bytes() for p in hooks.iterdir()}
+
+    code, out, err = _cli(capsys, "hook", "install", str(git_repo.path), "--no-check")
+
+    assert (code, out) == (2, "")
+    assert _one_line(err) == (
+        "tracertm: error: --no-check: with no --sync-on there is no hook left to install; add --sync-on STAGES "
+        "(e.g. all), or run 'tracertm hook uninstall' to remove tracertm's hooks")
+    assert {p.name: p.read_bytes() for p in hooks.iterdir()} == before
+    code, out, _ = _cli(capsys, "hook", "install", str(git_repo.path), "--no-check", "--sync-on", "post-commit")
+    assert code == 0 and "pre-commit: removed" in out and "post-commit: installed" in out

@@ -9,7 +9,7 @@ import sys
 
 from tracertm.cli import EXIT_OK, _check, _check_database_url, _common, _hooked_gone, _Parser
 from tracertm.cli.parsing import nonblank, nonblank_path
-from tracertm.errors import TracertmError
+from tracertm.errors import TracertmError, UsageError
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
@@ -60,6 +60,11 @@ def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
 def _hook_install(args: argparse.Namespace) -> int:
     from tracertm import hooks
 
+    if args.no_check and args.sync_on is None:
+        # Asked for no hook at all: it removed this project's hooks (an uninstall by another name), and where none
+        # was there it printed nothing and exited 0, an install that installed nothing without a word.
+        raise UsageError("--no-check: with no --sync-on there is no hook left to install; add --sync-on STAGES "
+                         "(e.g. all), or run 'tracertm hook uninstall' to remove tracertm's hooks")
     for change in hooks.install(args.path, sync_on=args.sync_on, check=not args.no_check):
         print(change)
     return EXIT_OK
