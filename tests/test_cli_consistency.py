@@ -106,3 +106,21 @@ def test_hook_install_no_check_alone_is_a_usage_error(git_repo: GitRepo, capsys:
     assert {p.name: p.read_bytes() for p in hooks.iterdir()} == before
     code, out, _ = _cli(capsys, "hook", "install", str(git_repo.path), "--no-check", "--sync-on", "post-commit")
     assert code == 0 and "pre-commit: removed" in out and "post-commit: installed" in out
+
+
+@pytest.mark.parametrize(("argv", "hinted"), [
+    (["search"], False),
+    (["search", "--kind", "adr", "--limit", "5"], False),
+    (["search", "-draft"], True),
+    (["list", "adrs", "--sort"], False),
+    (["list", "adrs", "--sort", "-status"], True),
+])
+def test_a_hint_only_where_the_command_line_has_what_it_is_about(
+    argv: list[str], hinted: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """"a query that starts with '-' goes after '--'" was added to every search with no query, and "a descending
+    sort is joined with '='" to every --sort with no value: a '-' word the user never wrote."""
+    code, out, err = _cli(capsys, *argv)
+    line = _one_line(err)
+    assert (code, out) == (2, "")
+    assert (("goes after '--'" in line) or ("joined with '='" in line)) is hinted, line

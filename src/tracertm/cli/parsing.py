@@ -26,10 +26,16 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line through the common error handler."""
 
     def error(self, message: str) -> NoReturn:
-        if message.endswith("required: QUERY"):
+        # Each hint only where the command line has what it is about: given to a 'search' with no query at all (or
+        # a '--sort' with no value), it sent the user looking for a '-' word they never wrote.
+        if message.endswith("required: QUERY") and any(
+            w.startswith("-") and w != "--" and w.split("=", 1)[0] not in self._option_string_actions for w in _words
+        ):
             # argparse takes a query starting with '-' ('-ledger': without "ledger") for an option.
             message += "; a query that starts with '-' goes after '--': tracertm search -- '-ledger'"
-        elif message == "argument --sort: expected one argument":
+        elif message == "argument --sort: expected one argument" and any(
+            w == "--sort" and after.startswith("-") for w, after in zip(_words, _words[1:])
+        ):
             # argparse takes a descending field ('--sort -status') for an option: the value must be joined with '='.
             message += "; a descending sort is joined with '=': --sort=-status,number"
         # argparse echoes what it could not place ("unrecognized arguments: --database-url postgresql://u:PW@h/db"):
@@ -43,6 +49,7 @@ class _Parser(argparse.ArgumentParser):
         """argparse's, but arguments no parser took are blamed on the verb (and action) they were given to: the
         error points at ``tracertm VERB --help``, which lists that verb's options, not at the top-level help."""
         words = list(sys.argv[1:] if args is None else args)
+        _words[:] = words  # (for ``error``'s hints, raised by the verbs' parsers)
         if self._subparsers is not None and words and words[0].startswith("-"):
             self._options_before_the_verb(words)
         parsed, extras = self.parse_known_args(words, namespace)
@@ -86,6 +93,8 @@ class _Parser(argparse.ArgumentParser):
         formatter: Callable[..., argparse.HelpFormatter] = self.formatter_class  # every one takes a width
         return formatter(prog=self.prog, width=_help_width())
 
+
+_words: list[str] = []  # the command line ``_Parser.parse_args`` is parsing
 
 # The destinations of the verb and of each verb's actions (``hook install``, ``results import``, ...), in order.
 _VERB_DESTS = ("verb", "db_verb", "hook_verb", "results_verb", "token_verb")
