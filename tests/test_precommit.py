@@ -170,6 +170,35 @@ def test_framework_run_all_files_checks_every_spec_file(framework_repo: GitRepo)
     assert result.returncode == 0 and "Passed" in result.stdout, result.stdout + result.stderr
 
 
+def test_framework_committing_a_conflicted_merge_checks_what_the_merge_commits(framework_repo: GitRepo) -> None:
+    """Committing a merge that stopped on conflicts, pre-commit names the files the merge message lists as
+    conflicted: one resolved as this branch had it is no change of the merge, and errors it held (committed past
+    the hook) are not the merge's to report (git runs the hook with GIT_INDEX_FILE: a commit is checked as
+    `check --staged` checks it, whatever is named)."""
+    repo = framework_repo
+    _pre_commit(repo, "install", "-t", "pre-commit")
+    base = repo.git("rev-parse", "--abbrev-ref", "HEAD").strip()
+    repo.git("checkout", "-q", "-b", "other")
+    repo.write("features/login.feature", "@ADR-1\n" + feature(1, "Log in, theirs"))
+    repo.git("commit", "-q", "--no-verify", "-am", "theirs")
+    repo.git("checkout", "-q", base)
+    repo.write("features/login.feature", BROKEN.replace("FEAT-9", "FEAT-1"))
+    repo.git("commit", "-q", "--no-verify", "-am", "ours, broken past the hook")
+    merged = subprocess.run(["git", "merge", "-q", "other"], cwd=repo.path, capture_output=True, text=True,
+                            check=False)
+    assert merged.returncode != 0 and "CONFLICT" in merged.stdout + merged.stderr
+    repo.git("checkout", "--ours", "features/login.feature")
+    repo.git("add", "features/login.feature")
+    assert "features/login.feature" in (repo.path / ".git" / "MERGE_MSG").read_text()
+
+    result = _commit(repo, "--no-edit")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout + result.stderr
+    result = _run_all(repo, "tracertm-check", "--all-files")
+    assert result.returncode == 1 and "features/login.feature:5:3:" in result.stdout, result.stdout
+
+
 def test_framework_sync_hook_updates_the_database(framework_repo: GitRepo, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     repo = framework_repo
     url = f"sqlite:///{tmp_path / 'hooked.db'}"

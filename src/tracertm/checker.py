@@ -132,7 +132,13 @@ def _named_beyond_the_commit(
 ) -> set[str] | None:
     """The spec files among ``files`` (root-relative) with every file the commit changes, when some named spec
     file is not one of those changes (``pre-commit run --all-files``); None when the names are all the commit's
-    (a commit: hook mode, as without names), or when there is no ``HEAD`` yet (every file is reported anyway)."""
+    (a commit: hook mode, as without names), or when there is no ``HEAD`` yet (every file is reported anyway).
+
+    Inside a commit or a merge (git gives its hooks ``GIT_INDEX_FILE``) the commit is what is checked, whatever
+    the names: committing a merge that stopped on conflicts, pre-commit names the files that differ from either
+    side, and errors that ``HEAD`` already holds are not the commit's to report."""
+    if "GIT_INDEX_FILE" in git.git_env(location.top):  # (this repository's: another's hook may run us too)
+        return None
     root = os.path.realpath(location.root)
     named: set[str] = set()
     for name in files:
