@@ -292,3 +292,27 @@ def test_ci_recipes_are_valid_and_use_real_options() -> None:
     for command in commands:
         argv = shlex.split(command.split("#")[0].split(">")[0].split("||")[0])[1:]
         parser.parse_args(argv)  # raises UsageError on an option tracertm does not have
+
+
+def test_hook_check_names_from_the_current_folder_and_passes_over_other_projects(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hook check --path svc` (a sub-folder project's hook) hears of the whole repository's files, named from the
+    top where pre-commit runs: the project's own are reported on, another folder's and non-spec files passed over."""
+    from conftest import run_cli
+
+    git_repo.write("svc/features/broken.feature", BROKEN)
+    git_repo.write("svc/features/fine.feature", feature(2, "Fine"))
+    git_repo.write("web/features/broken.feature", BROKEN)
+    git_repo.commit("seed")
+    monkeypatch.chdir(git_repo.path)
+
+    result = run_cli("hook", "check", "--path", "svc", "svc/features/broken.feature", "web/features/broken.feature",
+                     "README.md")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[0].startswith("features/broken.feature:5:3: expected:"), result.stdout
+    assert len(result.stdout.splitlines()) == 1, result.stdout
+    assert run_cli("hook", "check", "--path", "svc", "svc/features/fine.feature",
+                   "web/features/broken.feature").returncode == 0
+    monkeypatch.chdir(git_repo.path / "svc")
+    assert run_cli("hook", "check", "--path", ".", "features/broken.feature").returncode == 1
