@@ -431,6 +431,7 @@ def _history_states(
     from tracertm.engine.naming import project_name
     from tracertm import git
     from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.kinds import RECORD_KINDS
     from tracertm.models import SpecRevision, SyncRun
     from tracertm.trace.store import existing_engine
 
@@ -489,8 +490,11 @@ def _history_states(
                 .outerjoin(SyncRun, and_(SyncRun.id == SpecRevision.sync_run_id, SyncRun.ref.is_(None)))
                 # The run that wrote it: when (``history.standing``).
                 .outerjoin(made, made.id == SpecRevision.sync_run_id)
-                # Database-side edits (annotated) are not what the files said at a commit.
-                .where(SpecRevision.project_id == found.id, SpecRevision.change != "annotated")
+                # Database-side edits (annotated) are not what the files said at a commit, and neither are the
+                # records no file holds: a results import's test cases, whose revisions name no commit and no sync
+                # run, read as "changed in uncommitted files" and made every diff of a project with results parse.
+                .where(SpecRevision.project_id == found.id, SpecRevision.change != "annotated",
+                       SpecRevision.entity_type.in_(RECORD_KINDS))
             ).all()
             failed = _backfill_errors(session, found.id)
             undated: dict[Any, list[int]] = {}  # versions synced from uncommitted files, by record
