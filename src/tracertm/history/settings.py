@@ -32,6 +32,12 @@ def _key(settings: Settings) -> tuple[object, ...]:
     return (sorted(settings.paths.items()), settings.exclude, settings.parser)
 
 
+def reads_alike(a: Settings, b: Settings) -> bool:
+    """Whether ``a`` and ``b`` take the same files as specs and parse them alike (``_key``): the eras' rule, which
+    ``diff``'s parse method follows too."""
+    return _key(a) == _key(b)
+
+
 def read_digest(settings: Settings, source: str, paths: Sequence[str] | None) -> str:
     """What a run read and how: a digest of ``settings``' ``_key`` and the globs it wrote (``configured``: they
     escape the default excludes), of the snapshot's source (``commit``, ``index``, ``worktree``) and of the paths a
@@ -157,6 +163,11 @@ def _resolve(files: Mapping[str, tuple[str, bytes]], targets: frozenset[str]) ->
             data = files[target][1]
         out[name] = data
     return out
+
+
+def config_diagnostic(exc: ConfigError) -> Diagnostic:
+    """A configuration that does not load at a commit as that commit's finding (``_diagnostic``)."""
+    return _diagnostic(exc)
 
 
 def _diagnostic(exc: ConfigError) -> Diagnostic:

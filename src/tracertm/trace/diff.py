@@ -30,6 +30,7 @@ from tracertm.history.names import field_names
 from tracertm.parsers.common import canonical_json, content_hash
 
 if TYPE_CHECKING:
+    from tracertm.config import Settings
     from tracertm.engine.scan import Location
     from tracertm.kinds import FileKind, RecordKind
 
@@ -135,10 +136,47 @@ def diff(
             result.changes = compare(before, after)
             result.errors = errors
             return result
-    before, after, errors = _parsed_states(location, settings, commits, jobs)
+    at, unread = _settings_at(location, settings, commits)
+    before, after, errors = _parsed_states(location, at, commits, jobs)
     result.changes = compare(before, after)
-    result.errors = errors
+    result.errors = unread + errors
     return result
+
+
+def _settings_at(location: Location, settings: Settings,
+                 commits: list[str]) -> tuple[list[Settings], list[Diagnostic]]:
+    """The configuration the parse method reads each commit with, as a backfill reads the history
+    (``history.settings``): the work tree's (``settings``, as ``sync`` reads it) where the commit's own configuration
+    reads as HEAD's does, and the commit's own where it differs — an ADR folder moved with its ``.adr-dir``, a new
+    ``feature_id_pattern`` — so that its files are the specs they were there (read with the work tree's folders, an
+    ADR of the old folder was no spec at the older commit: ``created`` at the newer one, not ``moved``). One that
+    does not load at a commit is reported, and the work tree's read instead."""
+    from tracertm import git
+    from tracertm.config import Settings
+    from tracertm.history.settings import config_diagnostic, reads_alike
+    from tracertm.staged_config import committed_settings
+
+    def committed(commit: str) -> Settings | Diagnostic:
+        try:
+            return committed_settings(location, commit)
+        except ConfigError as exc:  # (it names the file in the work tree: as the commit's, from the spec root)
+            found = config_diagnostic(ConfigError(str(exc).replace(f"{location.root}{os.sep}", "", 1)))
+            return Diagnostic(found.path, found.line, found.column, f"at {commit[:12]}: {found.message}; that "
+                              "commit is read with the work tree's configuration")
+
+    assert location.top is not None  # (``diff`` compares commits of a repository)
+    head = committed(git.resolve_commit(location.top, "HEAD"))
+    out: list[Settings] = []
+    errors: list[Diagnostic] = []
+    for commit in commits:
+        own = committed(commit)
+        if isinstance(own, Diagnostic):
+            errors.append(own)
+        elif isinstance(head, Settings) and not reads_alike(own, head):
+            out.append(own)
+            continue
+        out.append(settings)
+    return out, errors
 
 
 def _project_location(location: Location, settings: Any, project: str, database_url: str | None) -> Location:
@@ -210,22 +248,29 @@ def _changed_fields(kind: str, old: _Rec, new: _Rec) -> tuple[str, ...]:
 
 
 def _parsed_states(
-    location: Any, settings: Any, commits: list[str], jobs: int | None
+    location: Any, at: Sequence[Settings], commits: list[str], jobs: int | None
 ) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]]:
+    """The state at each commit from its files, each commit read with its configuration (``at``:
+    ``_settings_at``)."""
     from tracertm.engine.parse import default_jobs, hash_records, parse_files
     from tracertm.engine.scan import scan
+    from tracertm.history.settings import reads_alike
     from tracertm.parsers.records import ParseResult
     from tracertm.trace.claims import claims_of, other_claimants, settle
 
-    snaps = [scan(location, settings, ref=c) for c in commits]
+    snaps = [scan(location, settings, ref=c) for settings, c in zip(at, commits)]
     try:
         a, b = snaps[0].files, snaps[1].files
-        differing = sorted(p for p in set(a) | set(b) if p not in a or p not in b or a[p].blob_sha != b[p].blob_sha)
+        # Parsed alike at both commits, a file both hold alike says the same at both; parsed with other options
+        # (a new ``feature_id_pattern``), it may not: every file is read then, as a backfill reads them all again.
+        alike = reads_alike(*at)
+        differing = sorted(p for p in set(a) | set(b)
+                           if p not in a or p not in b or a[p].blob_sha != b[p].blob_sha or not alike)
         outcomes: list[dict[str, Any]] = []
         broken_at: list[set[str]] = []  # the differing files that do not parse, at each commit
         errors: list[Diagnostic] = []
         workers = jobs if jobs is not None else default_jobs()
-        for snap, commit in zip(snaps, commits):
+        for snap, commit, settings in zip(snaps, commits, at):
             readable = [p for p in differing if p in snap.files and snap.files[p].error is None]
             broken = {p for p in differing if p in snap.files and snap.files[p].error is not None}
             contents = snap.read(readable)
@@ -241,7 +286,8 @@ def _parsed_states(
         # An id a differing file claims may be claimed by a file both commits hold alike too: who keeps it at each
         # commit is sync's rule, and the records of the files that lost it are not theirs.
         wanted = {key for parsed in outcomes for outcome in parsed.values() for key, _ in claims_of(outcome)}
-        others = other_claimants(location, settings, commits, snaps, differing, wanted, workers)
+        # (read at the second commit: with ``differing`` every file when the commits parse differently)
+        others = other_claimants(location, at[1], commits, snaps, differing, wanted, workers)
         kept, lost = settle(location, commits, outcomes, others, set(differing))
         errors += lost
         states = [_state({**parsed, **others}, keepers) for parsed, keepers in zip(outcomes, kept)]
@@ -249,7 +295,7 @@ def _parsed_states(
         # What sync keeps of a file that does not parse at a commit (and what the history method therefore finds
         # there): the records of its last version that parsed.
         withheld: set[Key] = set()
-        for snap, commit, broken in zip(snaps, commits, broken_at):
+        for snap, commit, broken, settings in zip(snaps, commits, broken_at, at):
             for p in sorted(broken):
                 kind = snap.files[p].kind
                 found = _last_parsed(location, settings, commit, p, kind)
