@@ -88,3 +88,15 @@ def test_a_configuration_that_does_not_load_at_a_commit_is_reported(git_repo: Gi
     assert [(d.path, d.line) for d in found.errors] == [(".tracertm.toml", 2)]
     assert found.errors[0].message.startswith(f"at {first[:12]}: invalid TOML")
     assert str(git_repo.path) not in found.errors[0].message
+
+
+def test_on_an_orphan_branch_the_commits_are_read_with_the_work_tree_s(git_repo: GitRepo) -> None:
+    git_repo.write("docs/adr/0001-use-cards.md", adr(1, "Use cards"))
+    first = git_repo.commit("one")
+    git_repo.write("docs/adr/0002-use-wallets.md", adr(2, "Use wallets"))
+    second = git_repo.commit("two")
+    git_repo.git("checkout", "-q", "--orphan", "fresh")  # HEAD names no commit: no configuration of HEAD's
+
+    found = diff(git_repo.path, first, second, method="parse")
+    assert found.errors == [] and _changes(found) == [
+        ("created", "adr", "ADR-0002", None, "docs/adr/0002-use-wallets.md", ())]

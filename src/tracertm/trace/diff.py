@@ -165,7 +165,10 @@ def _settings_at(location: Location, settings: Settings,
                               "commit is read with the work tree's configuration")
 
     assert location.top is not None  # (``diff`` compares commits of a repository)
-    head = committed(git.resolve_commit(location.top, "HEAD"))
+    try:
+        head = committed(git.resolve_commit(location.top, "HEAD"))
+    except GitError:  # an orphan branch with no commit yet: nothing to tell the work tree's configuration from
+        return [settings for _ in commits], []
     out: list[Settings] = []
     errors: list[Diagnostic] = []
     for commit in commits:
