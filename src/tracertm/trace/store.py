@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tracertm.errors import DatabaseError
+
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import URL, Engine
 
 
 def existing_engine(option: str | None, configured: str | None) -> tuple[Engine | None, str]:
     """An engine on the database the usual resolution picks, if it exists at the current schema; else None and why.
 
-    A missing SQLite file stays missing (connecting would create it). Errors reaching a server are raised as
+    A missing SQLite file stays missing (connecting would create it). Errors reaching a server, and a database at
+    another schema revision (older: not migrated yet; newer: written by a newer tracertm), are raised as
     ``DatabaseError``; the caller decides whether that matters.
     """
     from tracertm import db
@@ -27,7 +30,26 @@ def existing_engine(option: str | None, configured: str | None) -> tuple[Engine 
     except BaseException:
         engine.dispose()
         raise
-    if revision != db.SCHEMA_HEAD:
+    if revision is None:
         engine.dispose()
-        return None, f"the database is at schema {revision or 'none'}, not {db.SCHEMA_HEAD} (run 'tracertm db upgrade')"
+        return None, f"the database is at schema none, not {db.SCHEMA_HEAD} (run 'tracertm db upgrade')"
+    if revision != db.SCHEMA_HEAD:
+        # Records are there but not readable by this tracertm: an error, not an absence (``check --strict`` took it
+        # for "no suspect links" and passed), and its remedy depends on which side is behind.
+        engine.dispose()
+        raise _other_revision(parsed, revision)
     return engine, ""
+
+
+def _other_revision(parsed: URL, revision: str) -> DatabaseError:
+    """One line for a database at another schema revision than this tracertm's: a newer one needs a newer tracertm
+    (``db upgrade`` would refuse it), an older one a migration, which a read never makes."""
+    from tracertm import db
+    from tracertm.db.schema import _too_new
+
+    if revision not in db.shipped_revisions():
+        return _too_new(parsed, revision)
+    return DatabaseError(
+        f"database {db.redact(parsed)} is at schema revision {revision}, older than this tracertm's "
+        f"({db.SCHEMA_HEAD}); run 'tracertm db upgrade' to migrate it (a read never does)"
+    )
