@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 SQLITE_BUSY_TIMEOUT_S = 60.0
+# Seconds to wait for a PostgreSQL server to accept and answer a new connection (libpq's connect_timeout; the hook's
+# fast path uses the same).
+PG_CONNECT_TIMEOUT_S = 10
 SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 SQLITE_PAGE_SIZE = 32768  # bytes per page of a new database file (see _sqlite_on_connect)
 # The key, in a SQLite connection's pool record (``Connection.info``), of the file it opened: (path, st_dev, st_ino).
@@ -62,7 +65,13 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
     # hold (Cyrillic in a LATIN1 database) as an error of its own — one line, exit 2 — where psycopg, encoding on
     # the client in the server's encoding, raised UnicodeEncodeError (an internal error).
     # JSON numbers as numeric keeps them (json_numbers: a float of 1e16 or more came back an integer).
-    engine = create_engine(parsed, pool_pre_ping=True, connect_args={"client_encoding": "utf8"},
+    # A bounded connection attempt: without one, a server that accepts the connection and never answers (stuck, or
+    # a proxy in front of a dead one) kept every command, and the git hooks, waiting forever. A connect_timeout
+    # in the URL's query (``?connect_timeout=30``) is the user's and wins: connect_args would override it.
+    connect_args: dict[str, Any] = {"client_encoding": "utf8"}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args,
                            json_serializer=json_numbers.dumps)
     _SOURCES[engine] = source
     return engine
