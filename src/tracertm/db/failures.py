@@ -37,11 +37,14 @@ def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
 # What PostgreSQL's client says when the connection it had goes away mid-run (a terminated backend, a restart, a
 # failover, a network cut): no URL or privilege to fix, a run to repeat.
 _LOST = ("the connection is closed", "terminating connection", "server closed the connection unexpectedly",
-         "connection has been closed unexpectedly", "connection to server was lost")
+         "connection has been closed unexpectedly", "connection to server was lost", "the connection is lost")
 
 
 def lost_connection(exc: BaseException) -> bool:
-    """Whether ``exc`` says the database connection in use went away (not one that could not be opened)."""
+    """Whether ``exc`` says the database connection in use went away (not one that could not be opened): in its
+    words, or as SQLAlchemy found it (``connection_invalidated``: a disconnect, the connection dropped)."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
     text = str(getattr(exc, "orig", exc))
     return any(phrase in text for phrase in _LOST)
 

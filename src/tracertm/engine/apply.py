@@ -333,8 +333,12 @@ def _raise_database_failure(conn: Any, exc: BaseException) -> None:
     instead: one line, and ``watch`` retries (with backoff) until the database takes writes again."""
     from sqlalchemy.exc import DBAPIError
 
-    from tracertm.db.failures import database_unavailable, disk_full_error, full_beneath
+    from tracertm.db.failures import database_unavailable, disk_full_error, full_beneath, lost_connection
 
+    if lost_connection(exc):
+        # The server went away (a restart, a failover, a network cut): no row to blame, and no connection left to
+        # try the rows one by one on — each "refused" in turn, the first was named as the file to fix.
+        raise database_unavailable(conn.engine, exc) from None
     full = full_beneath(exc)
     if full is not None:
         raise disk_full_error(conn.engine.url, full) from None

@@ -283,10 +283,28 @@ def _copy(conn: Any, form: Prepared, rows: Sequence[dict[str, Any]]) -> int:
     table = conn.dialect.identifier_preparer.format_table(form.table)
     form_rows = _positional(form, rows)
     raw = conn.connection.dbapi_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for values in form_rows:
-            copy.write_row(values)
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    try:
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for values in form_rows:
+                copy.write_row(values)
+    except conn.dialect.dbapi.Error as exc:
+        raise _wrapped(conn, raw, sql, exc) from exc
     return len(rows)
+
+
+def _wrapped(conn: Any, raw: Any, sql: str, exc: Exception) -> Exception:
+    """A driver error of the ``COPY``, which runs beneath SQLAlchemy, as SQLAlchemy raises its own statements' errors:
+    a ``DBAPIError`` (the callers tell a lost connection, a conflict or a full disk from it), its connection
+    invalidated when the error closed it. Raised as it was, the rollback that followed tried the dead connection,
+    failed in turn ("the connection is lost") and hid it: a server gone mid-sync read "check --database-url"."""
+    from sqlalchemy.exc import DBAPIError
+
+    gone = bool(conn.dialect.is_disconnect(exc, raw, None))
+    if gone:
+        conn.invalidate(exc)
+    return DBAPIError.instance(sql, None, exc, conn.dialect.dbapi.Error, connection_invalidated=gone,
+                               dialect=conn.dialect)
 
 
 def _positional(form: Prepared, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
