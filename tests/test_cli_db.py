@@ -71,6 +71,9 @@ def test_db_upgrade_honours_the_environment_variable(
         ("not a url", "not a database URL"),
         ("postgresql+asyncpg://user:s3cret@host/db", "asyncpg"),
         ("mysql://user:s3cret@host:notaport/db", "mysql"),
+        # The scheme is right and the port is not: said so, not "not a database URL (scheme 'postgresql')".
+        ("postgresql://user:s3cret@host:/db", ": the URL's port is not a number; write HOST:PORT with digits"),
+        ("postgresql+psycopg://user:s3cret@host:5432x/db", ": the URL's port is not a number;"),
     ],
 )
 @pytest.mark.parametrize("verb", ["upgrade", "current"])

@@ -55,8 +55,14 @@ def parse_url(url: str, source: str = "--database-url") -> URL:
 
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a non-numeric port
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is no number (``HOST:/DB``, ``HOST:x/DB``)
         scheme = url.split(":", 1)[0] if ":" in url else "<none>"
+        if isinstance(exc, ValueError) and scheme.partition("+")[0] in ("postgres", "postgresql"):
+            # The scheme is right: naming it as the fault sent the user looking in the wrong place.
+            raise ConfigError(
+                f"{source}: the URL's port is not a number; write HOST:PORT with digits, or HOST alone for the "
+                "default port (postgresql+psycopg://USER:PASSWORD@HOST:5432/DB)"
+            ) from None
         raise ConfigError(
             f"{source}: not a database URL (scheme {scheme!r}); use sqlite:///PATH or "
             "postgresql+psycopg://USER:PASSWORD@HOST/DB"
