@@ -81,6 +81,21 @@ def problem(status: int, detail: str | None, *, kind: str | None = None, instanc
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def schema_mismatch(revision: str | None, instance: str) -> JSONResponse:
+    """The 503 of a server whose database is at another schema revision than its own (``/healthz``): which side
+    to upgrade, without the database's URL (the probe answers without a token)."""
+    from tracertm import db
+
+    if revision is not None and revision not in db.shipped_revisions():
+        detail = (f"the database is at schema revision {revision}, newer than this server's tracertm knows (up to "
+                  f"{db.SCHEMA_HEAD}); upgrade tracertm on this server and restart it")
+    else:
+        detail = (f"the database is at schema revision {revision or 'none'}, not this server's "
+                  f"({db.SCHEMA_HEAD}); run 'tracertm db upgrade', or restart the server, which migrates it")
+    return problem(503, detail, kind="schema-mismatch", instance=instance, schema_revision=revision,
+                   server_schema_revision=db.SCHEMA_HEAD)
+
+
 # RFC 3986 characters a path keeps as they are; ``%`` only before two hex digits (an escape the client sent).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")

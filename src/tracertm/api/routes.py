@@ -20,7 +20,7 @@ from tracertm.api.deps import (
     dump, etag, etag_version, keyset_page, next_link, project_after, project_cursor, project_name, project_of, reader,
     resolve_project, tag_list, weakly_listed, writer,
 )
-from tracertm.api.problems import ApiProblem, responses
+from tracertm.api.problems import ApiProblem, instance_of, responses, schema_mismatch
 from tracertm.api.query_names import refuse_unknown_query
 from tracertm.api.repository import project_root
 from tracertm.api.writes import write_place
@@ -72,10 +72,15 @@ def install_routes(app: APIRouter) -> None:
     deps = [Depends(reader)]
 
     @app.get(f"{API}/healthz", response_model=Health, tags=["meta"], responses=responses(500, 503))
-    def healthz(request: Request) -> dict[str, Any]:
-        """Liveness and the database's schema revision."""
+    def healthz(request: Request) -> dict[str, Any] | Response:
+        """Liveness and the database's schema revision; a 503 when the database is at another revision than this
+        server's (a newer tracertm migrated it during a rolling upgrade, or it was restored to an older one)."""
         engine = request.app.state.engine
-        return {"status": "ok", "database": engine.dialect.name, "schema_revision": db.current_revision(engine)}
+        revision = db.current_revision(engine)
+        if revision != db.SCHEMA_HEAD:
+            # "ok" kept such a worker in the load balancer's pool, answering from a schema it does not know.
+            return schema_mismatch(revision, instance_of(request.scope))
+        return {"status": "ok", "database": engine.dialect.name, "schema_revision": revision}
 
     @app.get(f"{API}/projects", response_model=list[ProjectRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              responses=READ_ERRORS)

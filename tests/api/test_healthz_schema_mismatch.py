@@ -1,0 +1,48 @@
+"""``/healthz`` of a server whose database another tracertm migrated while it ran (a rolling upgrade: new workers or
+a CI runner's newer tracertm migrate the shared database, the old workers still serve) or that was restored to an
+older schema: a 503 naming which side to upgrade, so that a load balancer takes the worker out of its pool. It
+answered 200 "ok" with the newer revision. Real SQLite file and PostgreSQL database, the API app in process."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from apikit import api_client
+from conftest import GitRepo
+from sample import sync_sample
+from tracertm import db
+
+API = "/api/v1"
+
+
+def _stamp(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("revision", "says"), [
+    ("9999", f"the database is at schema revision 9999, newer than this server's tracertm knows (up to "
+             f"{db.SCHEMA_HEAD}); upgrade tracertm on this server and restart it"),
+    ("0032", f"the database is at schema revision 0032, not this server's ({db.SCHEMA_HEAD}); run 'tracertm db "
+             "upgrade', or restart the server, which migrates it"),
+])
+def test_a_database_at_another_revision_takes_the_server_out_of_the_pool(
+        git_repo: GitRepo, database_url: str, revision: str, says: str) -> None:
+    sync_sample(git_repo, database_url)
+    with api_client(database_url) as client:
+        assert client.get(f"{API}/healthz").json()["status"] == "ok"
+        _stamp(database_url, revision)  # migrated (or restored) behind the running server's back
+        answer = client.get(f"{API}/healthz")
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        body = answer.json()
+        assert body["type"] == "https://tracertm.dev/problems/schema-mismatch" and body["detail"] == says
+        assert (body["schema_revision"], body["server_schema_revision"]) == (revision, db.SCHEMA_HEAD)
+        assert "tracertm:" not in body["detail"] and "sqlite" not in body["detail"]  # no database URL to anyone
+        _stamp(database_url, db.SCHEMA_HEAD)
+        assert client.get(f"{API}/healthz").status_code == 200
