@@ -54,7 +54,8 @@ def test_sync_gives_up_on_a_server_that_never_answers(git_repo: GitRepo, silent_
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
     url = f"postgresql+psycopg://ci:secret@127.0.0.1:{silent_port}/specs"
-    env = {**os.environ, "PYTHONPATH": str(Path(tracertm.__file__).resolve().parents[1]), "TRACERTM_DATABASE_URL": url}
+    source = str(Path(tracertm.__file__).resolve().parents[1])  # this checkout's sources, whatever the current folder
+    env = {**os.environ, "PYTHONPATH": source, "TRACERTM_DATABASE_URL": url}
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "tracertm", "sync"], cwd=git_repo.path, env=env,
                           capture_output=True, text=True, timeout=PG_CONNECT_TIMEOUT_S + 40, check=False)
@@ -65,7 +66,8 @@ def test_sync_gives_up_on_a_server_that_never_answers(git_repo: GitRepo, silent_
     assert PG_CONNECT_TIMEOUT_S <= took < PG_CONNECT_TIMEOUT_S + 30
 
 
-def test_a_connect_timeout_in_the_url_is_kept(silent_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_connect_timeout_in_the_url_is_kept(
+        silent_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # outside any repository: the default database is not looked at
     url = f"postgresql+psycopg://ci@127.0.0.1:{silent_port}/specs?connect_timeout=1"
     started = time.monotonic()

@@ -1,9 +1,8 @@
 """A PostgreSQL server that goes away while a sync copies its rows in (``COPY ... FROM STDIN``, which runs beneath
 SQLAlchemy): the line says the connection was lost and to run the sync again, nothing is written, and the next sync
 succeeds. The driver's error used to reach the rollback unwrapped: the rollback failed in turn on the dead
-connection ("the connection is lost") and hid it, and the line read "cannot use database …; check --database-url" —
-or, when the eager writer had taken the error for a refused row, "the database refused the work: Can't reconnect
-until invalid transaction is rolled back".
+connection ("the connection is lost") and hid it, and the line read "cannot use database …; check
+--database-url".
 
 The server is cut off by a real TCP proxy between tracertm and PostgreSQL, which reads the client's protocol
 messages and closes both sides instead of forwarding the n-th ``CopyDone``: every ``COPY`` of the sync is cut in
