@@ -3,6 +3,9 @@
 - common words at either end of a phrase (``"the ledger"``, ``the-ledger``) are left out on both, as README says of
   every query; SQLite looked for them, PostgreSQL (``phraseto_tsquery``) dropped them: one found the records
   holding "the ledger", the other every "ledger";
+- a word that is a common word once its accents are folded (``à``, ``À``, ``İ``: 'a' and 'i' in both indexes) is
+  one too: SQLite looked for 'a', PostgreSQL for nothing, and a PostgreSQL snippet of such a term failed (``à OR
+  payment`` was a server error);
 - a term of which PostgreSQL's parser keeps no word (``½``: a number sign SQLite indexes, PostgreSQL skips) matches
   nothing there, rather than vanishing from the query: ``½ payment`` found every "payment" on PostgreSQL, where
   SQLite (and the query) wants both."""
@@ -13,6 +16,7 @@ import pytest
 
 from search_adrs import adr_engine
 from tracertm import db
+from tracertm.errors import UsageError
 from tracertm.models import Project
 from tracertm.repositories import Records
 from tracertm.schemas.filters import ListFilter
@@ -56,3 +60,20 @@ def test_a_term_postgresql_reads_no_word_in_does_not_vanish(  # type: ignore[no-
 def test_such_a_term_as_an_alternative_or_an_exclusion(records) -> None:  # type: ignore[no-untyped-def]
     assert _both(records, "½ OR payment") == (["ADR-0003"], ["ADR-0003"])
     assert _both(records, "payment -½") == (["ADR-0003"], ["ADR-0003"])
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("à OR payment", ["ADR-0003"]), ("payment OR À", ["ADR-0003"]), ("payment -à", ["ADR-0003"]),
+    ('"ledger à"', ["ADR-0001", "ADR-0002"]), ('"İ ledger"', ["ADR-0001", "ADR-0002"]),
+    ("ledger-à", ["ADR-0001", "ADR-0002"]),
+])
+def test_a_word_common_once_its_accent_is_folded_is_left_out(  # type: ignore[no-untyped-def]
+    records, query: str, found: list[str]
+) -> None:
+    assert _both(records, query) == (found, found), query
+
+
+@pytest.mark.parametrize("query", ["à", "À", "İ", "à OR ì"])
+def test_a_query_of_only_such_words_is_refused(records, query: str) -> None:  # type: ignore[no-untyped-def]
+    with db.session(records) as session, pytest.raises(UsageError, match="other than common words"):
+        search(session, query)

@@ -13,7 +13,8 @@ FTS5 syntax; on PostgreSQL a ``tsquery`` built from the same parse (``to_tsquery
 each term a ``phraseto_tsquery``), so that ``OR`` and ``-`` mean the same on both (``websearch_to_tsquery`` read
 ``a OR -b`` as "a, or not b"). The common English words PostgreSQL's ``english`` configuration leaves out of its
 index (``STOP_WORDS``) are left out of every query, on both: a search for ``the`` is refused on both instead of
-finding everything on SQLite and nothing on PostgreSQL.
+finding everything on SQLite and nothing on PostgreSQL. A word is one of them once its accents are folded ('à' is
+'a' in both indexes).
 """
 
 from __future__ import annotations
@@ -86,9 +87,9 @@ def parse(query: str, option: str = "query") -> list[list[Term]]:
         # Common words at either end of a phrase are left out (PostgreSQL's phraseto_tsquery drops them; SQLite
         # looked for them: '"the ledger"' found "the ledger" there, every "ledger" on PostgreSQL). Inside, they stay
         # (SQLite's phrase holds them; PostgreSQL keeps their places as a distance between the other words).
-        while words and words[0] in STOP_WORDS:
+        while words and _common(words[0]):
             words = words[1:]
-        while words and words[-1] in STOP_WORDS:
+        while words and _common(words[-1]):
             words = words[:-1]
         if not words:
             continue
@@ -103,6 +104,16 @@ def parse(query: str, option: str = "query") -> list[list[Term]]:
         raise UsageError(f"{option} {query!r}: needs at least one word to look for, other than common words such as "
                          "'the' (see README: search syntax)")
     return groups
+
+
+def _common(word: str) -> bool:
+    """``word`` (lower case) is a common word once its accents are folded, as both indexes fold them: 'à', 'À' and
+    'İ' are the words 'a' and 'i' there. Compared unfolded, such a word stayed in the query: SQLite looked for 'a',
+    PostgreSQL (whose index holds no 'a') for nothing, and a PostgreSQL snippet of a term of only such words failed
+    (``à OR blanche`` was a server error)."""
+    from tracertm.search.documents import fold
+
+    return word in STOP_WORDS or (not word.isascii() and fold(word) in STOP_WORDS)
 
 
 def to_fts5(groups: list[list[Term]]) -> str:
