@@ -3,8 +3,8 @@
 SQLite: one FTS5 table per kind (``adrs_fts`` ...; columns ``title`` and ``body``, rowid = the row's rowid), filled
 by triggers, so every writer (sync's Core batches, the ORM, a person with ``sqlite3``) keeps it current.
 PostgreSQL: a generated ``search_vector tsvector`` column per table (title weighted A, body B) with a GIN index, over
-the text folded by :func:`pg_fold` (punctuation a space, accents removed, number characters such as '²' letters) so
-that it holds the words SQLite's does.
+the text folded by :func:`pg_fold` (punctuation a space, accents removed, number characters such as '²' letters,
+'ς' a 'σ') so that it holds the words SQLite's does.
 
 Neither is mapped by the ORM models (the column exists only on PostgreSQL, the FTS tables only on SQLite), so the
 model/migration comparison skips them through :func:`is_search_object`. The migration that creates them imports the
@@ -97,7 +97,14 @@ NUMBERS = _chars(NUMBER_RANGES)
 STAND_INS = "".join(chr(STAND_IN + i) for i in range(len(NUMBERS)))
 _SMALL_NUMBERS = _chars(_SMALL_NUMBER_RANGES)
 _OTHER_NUMBERS_CLASS = _char_class(tuple(r for r in NUMBER_RANGES if r not in _SMALL_NUMBER_RANGES))
-_NUMBER_TABLE = str.maketrans(NUMBERS, STAND_INS)
+# Letters SQLite's unicode61 tokenizer folds into another letter where PostgreSQL's lower() keeps them (vector version
+# 4, migration 0034): the Greek final sigma 'ς' (an upper-case heading 'ΛΟΓΟΣ' is 'λογοσ' to both databases, and
+# the same word written 'λογος' in a sentence was another word on PostgreSQL only), the symbol forms of Greek
+# letters ('ϐ ϑ ϕ ϖ ϰ ϱ ϵ') and the long s ('ſ', 'ẛ'). Each is translated into the letter SQLite folds it into.
+# Frozen, as NUMBERS is.
+LETTER_VARIANTS = "\u03c2\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\u017f\u1e9b"
+LETTER_BASES = "\u03c3\u03b2\u03b8\u03c6\u03c0\u03ba\u03c1\u03b5ss"
+_FOLD_TABLE = {**str.maketrans(NUMBERS, STAND_INS), **str.maketrans(LETTER_VARIANTS, LETTER_BASES)}
 
 # An escape in a JSON text (jsonb's output escapes the quote, the backslash and the control characters: \n, \t,
 # \r, \u001f): each stands for a character that separates words, so each becomes a space (vector version 3). Read
@@ -119,22 +126,25 @@ def pg_numbers(expression: str) -> str:
 
 
 def pg_fold(expression: str, version: int, *, utf8: bool = True) -> str:
-    """SQL: ``expression``'s text as the search vector of ``version`` (2 or 3) reads it: accents folded, punctuation
-    a space, and from version 3 number characters their stand-in letters (``NUMBERS``). Every function is
-    IMMUTABLE. Without ``utf8`` (a database in another encoding) neither accents nor numbers are folded."""
+    """SQL: ``expression``'s text as the search vector of ``version`` (2 to 4) reads it: accents folded, punctuation
+    a space, from version 3 number characters their stand-in letters (``NUMBERS``), from version 4 the letters of
+    ``LETTER_VARIANTS`` the ones SQLite folds them into. Every function is IMMUTABLE. Without ``utf8`` (a database
+    in another encoding, which cannot hold those letters) neither accents, numbers nor letters are folded."""
     if utf8:
         if version >= 3:
             expression = pg_numbers(expression)
+        if version >= 4:
+            expression = f"translate({expression}, '{LETTER_VARIANTS}', '{LETTER_BASES}')"
         expression = f"normalize(regexp_replace(normalize({expression}, NFD), '{PG_MARKS}', '\\1', 'g'), NFC)"
     return f"regexp_replace({expression}, '{PG_SEPARATORS}', ' ', 'g')"
 
 
 def fold(word: str) -> str:
-    """A query word folded as :func:`pg_fold` folds the indexed text (PostgreSQL, version 3; SQLite's FTS5 folds
+    """A query word folded as :func:`pg_fold` folds the indexed text (PostgreSQL, version 4; SQLite's FTS5 folds
     its own)."""
     if word.isascii():
         return word
-    word = word.translate(_NUMBER_TABLE)
+    word = word.translate(_FOLD_TABLE)
     return unicodedata.normalize("NFC", re.sub(PG_MARKS, r"\1", unicodedata.normalize("NFD", word)))
 
 
@@ -216,7 +226,8 @@ class Document:
         """The generated column's expression. Version 1 (migration 0004, frozen) parses the raw text; version 2
         (migration 0020) parses it folded by :func:`pg_fold`, split and accent-free as SQLite indexes it; version 3
         (migration 0028) reads the texts inside JSON lists without their JSON escapes (version 2 read '\\n' before
-        a word as a separator and the letter 'n' joined to the word: 'nsettlement') and folds number characters."""
+        a word as a separator and the letter 'n' joined to the word: 'nsettlement') and folds number characters;
+        version 4 (migration 0034) folds the letters of ``LETTER_VARIANTS`` ('ς' is 'σ')."""
         parts = [f"coalesce({c}, '')" for c in self.texts]
         for c, key in self.json_texts:
             texts = f"jsonb_path_query_array({c}, '$[*].{key}')::text"
@@ -264,7 +275,7 @@ class Document:
 
 
 # Kind → document. Frozen: migrations 0004 (vector version 1, SQLite index version 1), 0020 (version 2), 0028
-# (version 3) and 0029 (SQLite index version 2) build the index from exactly this.
+# (version 3), 0029 (SQLite index version 2) and 0034 (vector version 4) build the index from exactly this.
 DOCUMENTS: dict[str, Document] = {
     "adr": Document("adrs", "title", texts=("context", "decision", "consequences")),
     "contract": Document(
