@@ -66,7 +66,8 @@ def search(
         raise UsageError(f"kind: {', '.join(k.plural for k in kinds)} are not indexed for full-text search; "
                          "search adrs, contracts, features or scenarios")
     hits: list[dict[str, Any]] = []
-    for k in kinds or [k for k in KINDS.values() if k.searchable]:
+    # Each kind once: a kind named twice (``--kind adrs,adr``, ``?kind=adrs&kind=adrs``) listed each hit twice.
+    for k in dict.fromkeys(kinds or [k for k in KINDS.values() if k.searchable]):
         if not k.searchable:
             continue
         hits += _search_pg(session, k, groups, project, limit, include_deleted) if postgres else _search_sqlite(
