@@ -1,5 +1,6 @@
 """search vector letter variants: PostgreSQL's ``search_vector`` folds the Greek final sigma, the symbol forms of
-Greek letters and the long s into the letters SQLite's index folds them into
+Greek letters and the long s into the letters SQLite's index folds them into, and indexes a bounded prefix of a
+long text
 
 SQLite's unicode61 tokenizer folds 'ς' into 'σ' (and 'ϐ ϑ ϕ ϖ ϰ ϱ ϵ' into 'β θ φ π κ ρ ε', 'ſ' and 'ẛ' into 's');
 PostgreSQL's lower() keeps them. An upper-case Greek heading 'ΠΛΗΡΩΜΗΣ' is 'πληρωμησ' to both, but the same word in a
@@ -7,10 +8,14 @@ sentence, 'πληρωμης', was another word on PostgreSQL only: the query 'π
 heading, and SQLite found both. Version 4 of ``Document.pg_vector`` translates each such letter first
 (``search.documents.LETTER_VARIANTS``); the query side folds its words alike.
 
+A tsvector holds at most 1 MB of words and positions: a record whose text made more (an ADR with a large image
+embedded as base64) was refused by the database, and with it the whole sync. Version 4 indexes the first
+``PG_TITLE_CHARS`` and ``PG_BODY_CHARS`` characters of the folded title and body, which always fit.
+
 As in 0028, a generated column's expression cannot be altered: the column and its GIN index are dropped and added
 again in every indexed table, which rewrites the table and recomputes every row's vector in this migration's
-transaction, under an exclusive lock. A database whose encoding is not UTF8 (which cannot hold these letters) gets its
-version 3 vector again. SQLite's index is unchanged. The downgrade restores version 3.
+transaction, under an exclusive lock. A database whose encoding is not UTF8 (which cannot hold these letters) gets
+the bound only. SQLite's index is unchanged. The downgrade restores version 3.
 
 Revision ID: 0034
 Revises: 0033
@@ -33,8 +38,6 @@ def _rebuild(version: int) -> None:
     if bind.dialect.name != "postgresql":
         return
     utf8 = bind.exec_driver_sql("SHOW server_encoding").scalar() == "UTF8"
-    if not utf8:  # pg_vector(4) without utf8 is version 3's: nothing to rewrite
-        return
     for document in DOCUMENTS.values():
         for statement in document.pg_drop() + document.pg_ddl(version, utf8=utf8):
             op.execute(statement)

@@ -28,6 +28,14 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"  # SQLite index version 1 (mi
 PRIVATE_USE = "".join(chr(c) for c in range(0xF8FF, 0xDFFF, -1))
 TOKENIZERS = {1: TOKENIZER, 2: f"{TOKENIZER} separators '{PRIVATE_USE}'"}
 PG_CONFIG = "english"
+# A tsvector holds at most 1,048,575 bytes of words and their positions, and PostgreSQL refuses a row whose text makes
+# more ("string is too long for tsvector"): an ADR with a 1.2 MB image embedded as base64, which SQLite indexes
+# whole, made every sync of its repository fail there, nothing written. Vector version 4 indexes the first this many
+# characters of the folded title and body: each character costs at most 4 bytes of the vector (a one-character word
+# of 4 bytes and its separator: 4 bytes of word, 2 of count, 2 of position), so both together stay under the limit.
+# The rest of so long a text is searched on SQLite only. Frozen: the index holds these; a change is a migration.
+PG_TITLE_CHARS = 10_000
+PG_BODY_CHARS = 240_000
 VECTOR_COLUMN = "search_vector"
 FTS_SUFFIX = "_fts"
 
@@ -227,7 +235,8 @@ class Document:
         (migration 0020) parses it folded by :func:`pg_fold`, split and accent-free as SQLite indexes it; version 3
         (migration 0028) reads the texts inside JSON lists without their JSON escapes (version 2 read '\\n' before
         a word as a separator and the letter 'n' joined to the word: 'nsettlement') and folds number characters;
-        version 4 (migration 0034) folds the letters of ``LETTER_VARIANTS`` ('ς' is 'σ')."""
+        version 4 (migration 0034) folds the letters of ``LETTER_VARIANTS`` ('ς' is 'σ') and indexes the first
+        ``PG_TITLE_CHARS`` and ``PG_BODY_CHARS`` characters of the folded title and body."""
         parts = [f"coalesce({c}, '')" for c in self.texts]
         for c, key in self.json_texts:
             texts = f"jsonb_path_query_array({c}, '$[*].{key}')::text"
@@ -239,6 +248,8 @@ class Document:
         title = f"coalesce({self.title}, '')"
         if version >= 2:
             title, body = pg_fold(title, version, utf8=utf8), pg_fold(body, version, utf8=utf8)
+        if version >= 4:
+            title, body = f"left({title}, {PG_TITLE_CHARS})", f"left({body}, {PG_BODY_CHARS})"
         return (
             f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {title}), 'A') || "
             f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {body}), 'B')"
