@@ -1,6 +1,6 @@
 """search vector letter variants: PostgreSQL's ``search_vector`` folds the Greek final sigma, the symbol forms of
-Greek letters and the long s into the letters SQLite's index folds them into, and indexes a bounded prefix of a
-long text
+Greek letters and the long s into the letters SQLite's index folds them into, indexes a bounded prefix of a long
+text, and keeps the title's words and the body's apart
 
 SQLite's unicode61 tokenizer folds 'ς' into 'σ' (and 'ϐ ϑ ϕ ϖ ϰ ϱ ϵ' into 'β θ φ π κ ρ ε', 'ſ' and 'ẛ' into 's');
 PostgreSQL's lower() keeps them. An upper-case Greek heading 'ΠΛΗΡΩΜΗΣ' is 'πληρωμησ' to both, but the same word in a
@@ -11,6 +11,10 @@ heading, and SQLite found both. Version 4 of ``Document.pg_vector`` translates e
 A tsvector holds at most 1 MB of words and positions: a record whose text made more (an ADR with a large image
 embedded as base64) was refused by the database, and with it the whole sync. Version 4 indexes the first
 ``PG_TITLE_CHARS`` and ``PG_BODY_CHARS`` characters of the folded title and body, which always fit.
+
+SQLite finds a phrase within the title or within the body (two columns); PostgreSQL's vector numbered the body's
+words on from the title's, so that the title's last word and the body's first were a phrase there only. Version 4
+puts a word no query holds (``PG_GAP_WORD``) ``PG_TITLE_GAP`` positions after the title, and the body after it.
 
 As in 0028, a generated column's expression cannot be altered: the column and its GIN index are dropped and added
 again in every indexed table, which rewrites the table and recomputes every row's vector in this migration's

@@ -36,6 +36,14 @@ PG_CONFIG = "english"
 # The rest of so long a text is searched on SQLite only. Frozen: the index holds these; a change is a migration.
 PG_TITLE_CHARS = 10_000
 PG_BODY_CHARS = 240_000
+# SQLite's index holds the title and the body in two columns, and a phrase is found within one; PostgreSQL's vector
+# is the title's words then the body's, numbered on, so that a phrase made of the title's last word and the body's
+# first ('"habitat forest"' of the ADR "Numbat habitat" whose context starts "Forest") was found there only. From
+# version 4 a word no query holds (two spaces: the parser splits words at spaces, and syntax's "nothing" is one
+# space) stands PG_TITLE_GAP positions after the title, and the body's words after it: further apart than a phrase
+# of a query (at most 500 characters: syntax.MAX_QUERY_LENGTH) can reach, common words' distances included.
+PG_GAP_WORD = "  "
+PG_TITLE_GAP = 500
 VECTOR_COLUMN = "search_vector"
 FTS_SUFFIX = "_fts"
 
@@ -235,8 +243,9 @@ class Document:
         (migration 0020) parses it folded by :func:`pg_fold`, split and accent-free as SQLite indexes it; version 3
         (migration 0028) reads the texts inside JSON lists without their JSON escapes (version 2 read '\\n' before
         a word as a separator and the letter 'n' joined to the word: 'nsettlement') and folds number characters;
-        version 4 (migration 0034) folds the letters of ``LETTER_VARIANTS`` ('ς' is 'σ') and indexes the first
-        ``PG_TITLE_CHARS`` and ``PG_BODY_CHARS`` characters of the folded title and body."""
+        version 4 (migration 0034) folds the letters of ``LETTER_VARIANTS`` ('ς' is 'σ'), indexes the first
+        ``PG_TITLE_CHARS`` and ``PG_BODY_CHARS`` characters of the folded title and body, and keeps the body's words
+        ``PG_TITLE_GAP`` positions after the title's."""
         parts = [f"coalesce({c}, '')" for c in self.texts]
         for c, key in self.json_texts:
             texts = f"jsonb_path_query_array({c}, '$[*].{key}')::text"
@@ -250,8 +259,11 @@ class Document:
             title, body = pg_fold(title, version, utf8=utf8), pg_fold(body, version, utf8=utf8)
         if version >= 4:
             title, body = f"left({title}, {PG_TITLE_CHARS})", f"left({body}, {PG_BODY_CHARS})"
+        # The word and its position as a tsvector's text ('  ':500), the colon apart from the number: SQLAlchemy's
+        # text() (Alembic's op.execute) reads ':500' as a bind parameter.
+        gap = f"($$'{PG_GAP_WORD}':$$ || '{PG_TITLE_GAP}')::tsvector || " if version >= 4 else ""
         return (
-            f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {title}), 'A') || "
+            f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {title}), 'A') || {gap}"
             f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {body}), 'B')"
         )
 
