@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from apikit import api_client
 from conftest import run_cli
 from search_adrs import adr_engine
 from tracertm import db
+from tracertm.errors import UsageError
 from tracertm.repositories import kind
 from tracertm.search.engine import search
 
@@ -31,3 +34,9 @@ def test_a_kind_named_twice_is_searched_once(database_url: str) -> None:
                   "--database-url", database_url)
     assert cli.returncode == 0, cli.stderr
     assert [h["number"] for h in json.loads(cli.stdout)] == once
+
+
+def test_a_kind_not_searched_is_named_once(database_url: str) -> None:
+    with adr_engine(database_url, OKAPIS) as engine, db.session(engine) as session:
+        with pytest.raises(UsageError, match=r"^kind: step-definitions are not indexed"):
+            search(session, "okapi", kinds=[kind("step-definitions"), kind("step_definition")])

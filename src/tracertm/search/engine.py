@@ -62,12 +62,13 @@ def search(
     query = query.replace("\x00", " ")  # no database text can hold NUL
     groups = syntax.parse(query, option)
     postgres = session.get_bind().dialect.name == "postgresql"
+    # Each kind once: a kind named twice (``--kind adrs,adr``, ``?kind=adrs&kind=adrs``) listed each hit twice.
+    kinds = list(dict.fromkeys(kinds or []))
     if kinds and not any(k.searchable for k in kinds):
         raise UsageError(f"kind: {', '.join(k.plural for k in kinds)} are not indexed for full-text search; "
                          "search adrs, contracts, features or scenarios")
     hits: list[dict[str, Any]] = []
-    # Each kind once: a kind named twice (``--kind adrs,adr``, ``?kind=adrs&kind=adrs``) listed each hit twice.
-    for k in dict.fromkeys(kinds or [k for k in KINDS.values() if k.searchable]):
+    for k in kinds or [k for k in KINDS.values() if k.searchable]:
         if not k.searchable:
             continue
         hits += _search_pg(session, k, groups, project, limit, include_deleted) if postgres else _search_sqlite(
