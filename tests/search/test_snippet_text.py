@@ -56,3 +56,14 @@ def test_a_contract_snippet_shows_the_conditions_text(synced) -> None:  # type: 
         snippet = hits[0]["snippet"]
         assert "card is a <mark>vault</mark> token" in snippet, snippet
         assert "[" not in snippet and '"' not in snippet, snippet
+
+
+def test_a_snippet_has_no_spaces_at_its_ends(database_url: str) -> None:
+    """SQLite's snippet of a body whose first or last texts are empty (an ADR without a decision or consequences, a
+    scenario without a description) began or ended with the spaces that join them (``"Forest rules.  "``);
+    PostgreSQL's never did."""
+    from search_adrs import adr_engine
+
+    with adr_engine(database_url, [("ADR-0001", "Numbat", "Forest rules.")]) as engine, db.session(engine) as session:
+        [hit] = search(session, "forest")
+        assert hit["snippet"].endswith("<mark>Forest</mark> rules."), repr(hit["snippet"])  # PostgreSQL's: title too

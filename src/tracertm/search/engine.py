@@ -145,7 +145,9 @@ def _search_sqlite(
     )
     rows = [dict(row) for row in session.execute(stmt).mappings()]
     for row in rows:
-        row["snippet"] = _sqlite_snippet(row["snippet"] or "", row.pop("plain") or "")
+        # Without the spaces the body's joins leave at its ends (an empty description or decision: " Given …",
+        # "Forest rules.  "), as PostgreSQL's snippet (_fragment) has none.
+        row["snippet"] = _sqlite_snippet(row["snippet"] or "", row.pop("plain") or "").strip()
     return [_hit(k, row) for row in rows]
 
 
