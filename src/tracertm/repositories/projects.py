@@ -153,10 +153,22 @@ class Projects:
         newest = aliased(SyncRun)
         latest = (select(newest.id).where(newest.project_id == Project.id).order_by(newest.started_at.desc())
                   .limit(1).correlate(Project).scalar_subquery())
+        # And the newest run that finished (``ok`` or ``errors``), in the same statement: the files it found in
+        # error that have no row (``_unrowed``). A failed run, recorded apart from the rollback, found nothing.
+        settled_run = aliased(SyncRun)
+        settled_id = (select(settled_run.id)
+                      .where(settled_run.project_id == Project.id, settled_run.status.in_(("ok", "errors")))
+                      .order_by(settled_run.started_at.desc()).limit(1).correlate(Project).scalar_subquery())
         newest_ids = select(latest).select_from(Project).where(mine(Project.id))
-        last: dict[uuid.UUID, SyncRun] = {
-            run.project_id: run
-            for run in self.session.execute(select(SyncRun).where(SyncRun.id.in_(newest_ids))).scalars()}
+        settled_ids = select(settled_id).select_from(Project).where(mine(Project.id))
+        last: dict[uuid.UUID, SyncRun] = {}
+        settled: dict[uuid.UUID, SyncRun] = {}
+        for run in self.session.execute(
+                select(SyncRun).where(or_(SyncRun.id.in_(newest_ids), SyncRun.id.in_(settled_ids)))).scalars():
+            for pick, wanted in ((last, True), (settled, run.status in ("ok", "errors"))):
+                known = pick.get(run.project_id)
+                if wanted and (known is None or known.started_at < run.started_at):
+                    pick[run.project_id] = run
         broken: dict[uuid.UUID, builtins.list[tuple[str, Any]]] = {pid: [] for pid in ids}
         for pid, path, stored in self.session.execute(
             select(SourceFile.project_id, SourceFile.path, SourceFile.parse_error)
@@ -169,6 +181,9 @@ class Projects:
         ).all():
             if pid in broken:
                 broken[pid].append((path, stored))
+        for pid, run in settled.items():
+            if pid in broken:
+                broken[pid] = _in_order([*broken[pid], *_unrowed(run, {path for path, _ in broken[pid]})])
         return {project.id: _status(project, counts[project.id], last.get(project.id), broken[project.id])
                 for project in projects}
 
@@ -213,6 +228,28 @@ def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun |
         "counts": counts,
         "files_in_error": _files_in_error(broken),
     }
+
+
+def _unrowed(run: SyncRun, rowed: set[str]) -> builtins.list[tuple[str, Any]]:
+    """The files ``run`` found in error that have no row to store their findings on, with those findings: a new
+    file that does not parse while a removed file of its kind keeps its records (``engine.plan``: ``held``, read
+    again at every sync until it parses, so no row says it was read) and a file whose name is not UTF-8. A sync
+    stores every other error on its file's row, in the same transaction as the run (``rowed``: the paths whose
+    rows ``status`` lists). Not a backfill's run: it holds the errors of the commits it replayed, not those of
+    the files as they are now."""
+    if run.trigger == "backfill" or not isinstance(run.errors, list):
+        return []
+    found: dict[str, builtins.list[Any]] = {}
+    for error in run.errors:
+        path = error.get("path") if isinstance(error, dict) else None
+        if isinstance(path, str) and path not in rowed:
+            found.setdefault(path, []).append(error)
+    return list(found.items())
+
+
+def _in_order(rows: builtins.list[tuple[str, Any]]) -> builtins.list[tuple[str, Any]]:
+    """``rows`` by path in code point order, as the query of the rows sorts them (``code_points``)."""
+    return sorted(rows, key=lambda row: row[0])
 
 
 def _files_in_error(rows: Any) -> builtins.list[dict[str, Any]]:
