@@ -14,7 +14,8 @@ from sqlalchemy import select
 from conftest import GitRepo
 from test_watch import Db, adr, dbx, start, stop_all, wait_for  # noqa: F401 - fixtures used by name
 from tracertm import db
-from tracertm.models import SpecRevision
+from tracertm.models import Project, SpecRevision
+from tracertm.repositories import Projects
 from tracertm.watcher import Watcher
 
 BROKEN = "---\nstatus: [bad\n---\n# 1. Storage\n"
@@ -69,3 +70,29 @@ def test_a_file_renamed_and_broken_then_fixed_takes_its_records_over(
     # One revision for the whole story: the move to the fixed file (or the delete), never a delete then a create.
     gone = ("deleted", "docs/adr/0001-storage.md")
     assert changes(dbx, "ADR-0001")[1:] == [("moved", "docs/adr/0001-storage-v2.md") if then == "fixed" else gone]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_sync_of_another_file_keeps_the_broken_new_file_in_status(
+    git_repo: GitRepo, dbx: Db, stop_all: list[Watcher]  # noqa: F811
+) -> None:
+    """The new broken file has no row: ``status`` lists it from the newest run's errors. A sync of another file
+    alone used to leave the held files out, so its run found no error and ``status`` listed none."""
+    git_repo.write("docs/adr/0001-storage.md", adr(1, "Storage"))
+    git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
+    git_repo.commit("init")
+    w = start(git_repo.path, dbx.url)
+    stop_all.append(w)
+    folder = git_repo.path / "docs" / "adr"
+    staged = git_repo.path.parent / "0001-storage-v2.md"  # written outside the watched folders: it appears whole
+    staged.write_text(BROKEN, encoding="utf-8")
+    os.replace(staged, folder / "0001-storage-v2.md")
+    (folder / "0001-storage.md").unlink()
+    for title in ("Other, edited", "Other, edited again"):  # the fence of the rename, then a sync of it alone
+        (folder / "0002-other.md").write_text(adr(2, title), encoding="utf-8")
+        wait_for(lambda: w.wait_idle(0) and title in dbx.live().values(), what=f"the sync of {title!r}")
+        assert dbx.live() == {"docs/adr/0001-storage.md": "Storage", "docs/adr/0002-other.md": title}  # held
+        with db.session(dbx.engine) as s:
+            status = Projects(s).status(s.execute(select(Project)).scalar_one())
+        assert [f["path"] for f in status["files_in_error"]] == ["docs/adr/0001-storage-v2.md"], status
+        assert status["last_run"]["status"] == "errors", status

@@ -120,9 +120,9 @@ class Watcher:
         # Per repository, each file as the last sync that read it was about to (see ``_drop_synced``).
         self._signatures: dict[str, dict[str, FileSignature]] = {}
         # Per repository, the files the last syncs held (``SyncResult.held``): a file gone whose records stay while
-        # the new file of its kind (a rename broken in the same save) does not parse, and those new files. A sync of
-        # one of them syncs them all: the fixed (or deleted) new file alone would find the gone file still holding
-        # the records, which a sync of some paths does not read.
+        # the new file of its kind (a rename broken in the same save) does not parse, and those new files. Every
+        # sync syncs them all: the fixed (or deleted) new file alone would find the gone file still holding the
+        # records, which a sync of some paths does not read (and see ``_process``).
         self._kept: dict[str, set[str]] = {}
         self._writes = OpenWrites(clock)  # per repository, the spec files a writer has not closed since it wrote
         # Per repository, the spec errors, warnings and dangling links already logged (each is logged once).
@@ -388,7 +388,10 @@ class Watcher:
             if not expanded:
                 return
             kept = self._kept.get(batch.key)
-            if kept and not kept.isdisjoint(expanded):
+            if kept:
+                # Every sync while files are held reads them all, not only one of them: the new broken files have
+                # no row, so a run's errors are where ``status`` finds them (``repositories.projects._unrowed``),
+                # and a run that left them out would say it found none.
                 expanded |= kept
             paths = sorted(expanded)
         every = repo.spec_files() if paths is None else paths
