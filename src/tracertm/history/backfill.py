@@ -469,7 +469,10 @@ class _Backfill:
                 for path, error in sorted(broken, key=lambda r: str(r[0])):
                     if error:
                         result.head_errors.extend(d for d in file_findings(path, error) if d.severity == "error")
-        result.head_errors = sorted([*result.head_errors, *self.unnamed_at_head(replayed)], key=lambda d: d.path)
+        # (Not replayed, up to date: no state is loaded, and loading it to find them would cost a no-op backfill.)
+        held = self.replay.held_errors() if replayed else []
+        result.head_errors = sorted([*result.head_errors, *held, *self.unnamed_at_head(replayed)],
+                                    key=lambda d: d.path)
         result.elapsed = time.monotonic() - self.started
         return result
 

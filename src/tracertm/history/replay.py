@@ -21,7 +21,7 @@ from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
 from tracertm.engine.parse import Outcome, ParsePool, Pending, hash_records
 from tracertm.engine.plan import REVISION_ACTIONS, Plan
 from tracertm.engine.scan import ScannedFile, shown_path, too_large
-from tracertm.errors import ParseError
+from tracertm.errors import Diagnostic, ParseError
 from tracertm.history.births import LinkBirths
 from tracertm.history.results import CommitError
 from tracertm.history.settings import CONFIG_FILES, SettingsHistory
@@ -462,6 +462,21 @@ class Replay:
             if f.error is None and (p not in db_files or db_files[p].deleted or db_files[p].blob_sha != f.blob_sha)
         )
         return plan(files, scope.__contains__, db_files, parsed, current, scenarios, changed, occupied=occupied)
+
+    def held_errors(self) -> list[Diagnostic]:
+        """The errors of the new files the last plan held (``Plan.held``: they do not parse while a removed file of
+        their kind keeps its records). A sync of the same tree reports them, but no row stores them (they are read
+        again until they parse), so a backfill names them among the files broken at its head from here."""
+        out: list[Diagnostic] = []
+        news = {p: f for p, f in self.state.held.items()
+                if f is not None and (p not in self.state.files or self.state.files[p].deleted)}
+        self._parse([news])  # parsed by the last plan already, unless the cache was trimmed since
+        for path, f in sorted(news.items()):
+            outcome = self.cache.get((f.kind, path, f.blob_sha)) if f.error is None else None
+            found = [f.error] if f.error is not None else list(outcome.diagnostics) \
+                if isinstance(outcome, ParseError) else []
+            out.extend(d for d in found if d.severity == "error")
+        return out
 
     def step(self, commit: git.HistoryCommit, files: Mapping[str, ScannedFile], scope: frozenset[str], sink: Sink,
              counts: Counts) -> None:
