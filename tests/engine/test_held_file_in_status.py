@@ -6,6 +6,7 @@ as the sync reported it, and the held records, the re-read and the rename once i
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -72,3 +73,15 @@ def test_the_web_view_lists_it_too(git_repo: GitRepo, database_url: str, tmp_pat
         dashboard = http.get("/")
         assert dashboard.status_code == 200, dashboard.text
         assert "<dt>files in error</dt><dd>1</dd>" in dashboard.text, dashboard.text
+
+
+def test_status_lists_a_file_whose_name_is_not_utf8(git_repo: GitRepo, database_url: str) -> None:
+    """No row can hold its path either: reported by every sync until renamed, and now listed by ``status``."""
+    git_repo.write("contracts/ok.yaml", "id: CTR-1\ntitle: Ok\n")
+    git_repo.commit("ok")
+    with open(os.fsencode(git_repo.path) + b"/contracts/b\xff.yaml", "w", encoding="utf-8") as out:
+        out.write("id: CTR-2\ntitle: Named in Latin-1\n")
+    assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 1
+    status = _status(git_repo, database_url)
+    assert [f["path"] for f in status["files_in_error"]] == ["contracts/b\\xff.yaml"], status["files_in_error"]
+    assert "not valid UTF-8; rename it" in status["files_in_error"][0]["message"]
