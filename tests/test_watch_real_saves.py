@@ -384,6 +384,25 @@ def test_spec_folder_deleted_and_restored(case: Case) -> None:
     edit(case, adr_path(2), 2)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_spec_folder_moved_out_and_linked_back(case: Case) -> None:
+    """``mv docs/adr ../adr && ln -s ../adr docs/adr``: the same files behind a link git does not follow (``git
+    status``: deleted), which ``git ls-files`` stats through as unchanged: the daemon kept their records, and a
+    first sync (a new database, the daemon's or the command's) failed at every run on the read's refusal of the
+    link."""
+    case.begin()
+    outside = case.root.parent / "adr"
+    os.rename(case.root / "docs" / "adr", outside)
+    os.symlink(outside, case.root / "docs" / "adr")
+    case.settle("docs/adr moved out and linked back")
+    assert not [key for key, record in snapshot(case.engine)["records"].items() if key[0] == "adr" and record[0]]
+    case.settle("the same, against a first sync", history=False)
+    (case.root / "docs" / "adr").unlink()
+    os.rename(outside, case.root / "docs" / "adr")
+    case.settle("the link replaced by the folder again")
+    edit(case, adr_path(1), 1)
+
+
 @sqlite_only
 def test_symlink_swapped(case: Case) -> None:
     repo = case.repo

@@ -71,3 +71,34 @@ def test_a_folder_swapped_for_a_link_after_the_scan_is_not_read_through(git_repo
     assert info.value.errno == errno.EXDEV and info.value.filename == f"{root}/docs/adr/t/0001-x.md"
     with pytest.raises(OSError):
         snapshot.read(["docs/adr/t/0001-x.md"])
+
+
+def test_a_spec_folder_moved_out_and_linked_back_is_gone_for_a_first_sync_and_the_next(
+        git_repo: GitRepo, engine: Any, tmp_path: Path) -> None:
+    """``mv docs/adr/sub ../outside && ln -s ../outside docs/adr/sub``: the files behind the link are the same files
+    (same bytes, same inode), so ``git ls-files -m`` — whose ``lstat`` goes through the link — lists none of them,
+    and the scan took them as unchanged in the index. An incremental sync kept their records (``git status``:
+    deleted), and a first sync, which must read them, refused the read through the link at every run ("changed
+    while this sync read the work tree ... run the sync again", exit 75). Gone, like a folder linked to other
+    files."""
+    git_repo.write("docs/adr/sub/0001-x.md", adr(1, "Inside"))
+    git_repo.write("docs/adr/0002-y.md", adr(2, "Stays"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    outside = tmp_path / "outside"
+    os.rename(git_repo.path / "docs/adr/sub", outside)
+    os.symlink(outside, git_repo.path / "docs/adr/sub")
+
+    assert sync(git_repo.path, engine=engine).counts["adr"]["deleted"] == 1
+    fresh = tmp_path / "fresh.db"
+    first = db.make_engine(f"sqlite:///{fresh}")
+    try:
+        db.upgrade(first)
+        assert sync(git_repo.path, engine=first).counts["adr"]["created"] == 1
+        with db.session(first) as session:
+            assert session.execute(select(ADR.title)).scalars().all() == ["Stays"]
+    finally:
+        first.dispose()
+    with db.session(engine) as session:
+        live = session.execute(select(ADR.title)).scalars().all()
+    assert live == ["Stays"]

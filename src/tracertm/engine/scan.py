@@ -19,7 +19,7 @@ from typing import Literal, NamedTuple
 from tracertm import git
 from tracertm.engine import linked_folders as linked
 from tracertm.engine.regular_file import Beneath, TooLarge, read_regular, special_kind
-from tracertm.engine.symlinks import Lookup, behind_a_link, disk_lookup, follow, outside_dot_git
+from tracertm.engine.symlinks import Lookup, behind_a_link, behind_links, disk_lookup, follow, outside_dot_git
 from tracertm.engine.symlinks import link_error as link_error  # (re-exported: where the other sources look)
 from tracertm.engine.symlinks import link_target as link_target
 from tracertm.config import Settings
@@ -450,6 +450,7 @@ def _scan_worktree(
     files: dict[str, ScannedFile] = {}
     fresh: list[tuple[str, FileKind]] = []
     hidden_links: dict[str, tuple[FileKind, git.Entry]] = {}
+    linked = behind_links(root)
     for path, entry in index.items():
         kind = _accept(path, settings, scope)
         if kind is None:
@@ -490,6 +491,12 @@ def _scan_worktree(
                 fresh.append((path, kind))
             else:
                 bits.gone.add(path)
+        elif linked(path):
+            # Below a folder replaced by a link (see ``fresh`` below): ``git ls-files`` stats through the link, so a
+            # file of the same bytes there is no modified file to it, but gone to ``git status``. Taken as
+            # unchanged, its records stayed, and a sync that had to read it (a first one) failed at each run on
+            # the read's refusal of the link ("changed while this sync read the work tree").
+            continue
         else:
             files[path] = ScannedFile(path, kind, entry.sha)
     if hidden_links:  # resolved in the index, as ``--staged`` resolves them; their bytes come from git

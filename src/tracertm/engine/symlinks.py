@@ -113,6 +113,25 @@ def behind_a_link(root: Path, path: str) -> bool:
     return any(os.path.islink(root.joinpath(*folders[:depth])) for depth in range(1, len(folders) + 1))
 
 
+def behind_links(root: Path) -> Callable[[str], bool]:
+    """``behind_a_link`` for many paths below ``root``: each folder is asked once (a scan asks it of every spec
+    file git's index holds, most of them in a few folders)."""
+    linked: dict[str, bool] = {}
+
+    def folder_linked(folder: str) -> bool:
+        found = linked.get(folder)
+        if found is None:
+            parent, _, _ = folder.rpartition("/")
+            found = linked[folder] = (bool(parent) and folder_linked(parent)) or os.path.islink(root / folder)
+        return found
+
+    def behind(path: str) -> bool:
+        folder = path.rpartition("/")[0]
+        return bool(folder) and folder_linked(folder)
+
+    return behind
+
+
 def held_in_work_tree(root: Path, path: str) -> bool:
     """Whether the work tree (or plain folder) at ``root`` holds the root-relative ``path`` as a file of the
     repository, by the rule of spec links: not below a folder that is a link; in a git work tree, tracked or
