@@ -397,13 +397,18 @@ def record_at(
 ) -> dict[str, Any] | None:
     """A record as of ``commit`` (see ``revision_at``), for the repository at ``path`` (default: current folder).
 
-    ``number`` is the record's number now: a record whose number followed its file's name (``engine.moves``) is
-    found under the number it had then."""
+    ``kind`` is a record kind as the rest of the API names it (``adr``, ``adrs``, ``step-definitions``...; an
+    unknown one is a ``UsageError``). ``number`` is the record's number now: a record whose number followed its
+    file's name (``engine.moves``) is found under the number it had then."""
     from sqlalchemy import select
 
     from tracertm import db
     from tracertm.engine import state as db_state
+    from tracertm.repositories.kinds import kind as known_kind
 
+    # Checked before any query: an unknown kind reached the revisions' entity type column, whose enum refused it
+    # with SQLAlchemy's StatementError (a traceback naming the SQL), and "adrs", the name ``Records`` takes, too.
+    kind = known_kind(kind, "kind").name
     location = Location.find(path)
     if location.top is None:
         raise UsageError(f"{location.root}: not a git repository")
