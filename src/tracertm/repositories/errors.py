@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tracertm.errors import ConflictError, UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class NotFound(UsageError):
@@ -38,3 +43,32 @@ class GitOwnedField(ConflictError):
                  note: str | None = None) -> None:
         super().__init__(message)
         self.fields, self.path, self.line, self.note = fields, path, line, note
+
+
+def flush_edit(session: Session, what: str, stale: str, expected_version: int) -> None:
+    """Flush a database-side edit (``Records.update``, ``set_deleted``): another writer's commit to the row first is
+    ``StaleVersion`` (``stale``); on SQLite, another writer's commit to the database since this session read is a
+    ``ConflictError`` naming ``what`` (the record); nothing is written either way (the session is rolled back).
+
+    In a session that reads before it writes (a library caller's ``db.session``; the server's holds the write lock
+    from its start) SQLite cannot turn the read into a write once another connection committed: its "database is
+    locked" went out as SQLAlchemy's OperationalError, a traceback, where PostgreSQL's same race gave
+    ``StaleVersion``."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from tracertm.db.failures import is_conflict
+
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise StaleVersion(stale, expected_version) from None
+    except OperationalError as exc:
+        if not is_conflict(exc):
+            raise
+        session.rollback()
+        lines = str(exc.orig).strip().splitlines()
+        raise ConflictError(f"{what}: another writer changed the database while this edit ran "
+                            f"({lines[0] if lines else type(exc.orig).__name__}); nothing was written — re-read it "
+                            "and apply the change again") from None

@@ -18,7 +18,6 @@ from sqlalchemy import and_, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracertm.errors import UsageError
 from tracertm.jsontext import same_json
@@ -28,7 +27,7 @@ from tracertm.models.types import code_points, unindexed
 from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
 from tracertm.repositories.cursor import Cursor, values_digest
-from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion
+from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion, flush_edit
 from tracertm.repositories.keyset import Key
 from tracertm.repositories.kinds import Kind, column
 from tracertm.repositories.kinds import kind as kind_named
@@ -671,7 +670,8 @@ class Records:
 
         Goes through the ORM (attribute sets, then flush) with ``session.info['actor']`` set, so the revision
         mechanism records one ``annotated`` revision per version increment. A stale version raises
-        :class:`StaleVersion`; a git-owned field :class:`GitOwnedField`; an invalid value ``ValidationError``.
+        :class:`StaleVersion`; a git-owned field :class:`GitOwnedField`; an invalid value ``ValidationError``;
+        another writer's commit overtaking this session's read on SQLite ``ConflictError`` (nothing written).
         """
         from tracertm.repositories.test_cases import test_cases_of
         from tracertm.schemas.updates import KNOWN_TEST_CASES, update_model
@@ -706,15 +706,10 @@ class Records:
                 row.metadata_ = merged
                 # The ORM compares JSON with ==, for which true, 1 and 1.0 are one value: it would write nothing.
                 flag_modified(row, "metadata_")
-        try:
-            self.session.flush()
-        except StaleDataError:
-            self.session.rollback()
-            raise StaleVersion(
-                f"{self.kind.name} changed while this update ran (it was at version {expected_version}): "
-                "re-read it and apply the change again",
-                expected_version,
-            ) from None
+        # Named before the flush: a failed one leaves the session unable to load what naming the record reads.
+        flush_edit(self.session, f"{self.kind.name} {self.qualified(row)}",
+                   f"{self.kind.name} changed while this update ran (it was at version {expected_version}): "
+                   "re-read it and apply the change again", expected_version)
         return row
 
 
@@ -738,11 +733,9 @@ class Records:
             return row
         self.session.info["actor"] = actor
         row.deleted_at = dt.datetime.now(dt.timezone.utc) if deleted else None
-        try:
-            self.session.flush()
-        except StaleDataError:
-            self.session.rollback()
-            raise StaleVersion(f"{self.kind.name} changed while this request ran; re-read it", expected_version) from None
+        # Named before the flush: a failed one leaves the session unable to load what naming the record reads.
+        flush_edit(self.session, f"{self.kind.name} {self.qualified(row)}",
+                   f"{self.kind.name} changed while this request ran; re-read it", expected_version)
         return row
 
 
