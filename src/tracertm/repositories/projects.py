@@ -29,6 +29,7 @@ class Projects:
         self.session = session
 
     def list(self) -> builtins.list[Project]:
+        """Every project in the database, by name (code point order, on both databases)."""
         return list(self.session.execute(select(Project).order_by(code_points(Project.name))).scalars())
 
     def page(self, after: str | None, limit: int) -> tuple[builtins.list[Project], bool]:

@@ -491,6 +491,7 @@ class Records:
         return out
 
     def feature_of(self, row: Any) -> str | None:
+        """The number of a scenario's feature (what qualifies its number); None for a record of another kind."""
         return row.feature.feature_number if self.kind.name == "scenario" else None
 
     def history(self, row: Any) -> builtins.list[SpecRevision]:
