@@ -9,14 +9,13 @@ the collector paused. The example now opens the engine once and disposes it."""
 from __future__ import annotations
 
 import gc
-import os
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
 import tracertm
 from conftest import GitRepo
+from connections import open_connections
 from specs import adr
 from tracertm import db
 from tracertm.models import ADR
@@ -33,43 +32,17 @@ def _example() -> str:
     return found.group(1)
 
 
-def _connections(url: str) -> int:
-    """The connections open to the database: this process's descriptors of the SQLite file, or the PostgreSQL
-    backends of this database (each test has its own database)."""
-    if url.startswith("sqlite"):
-        path = os.path.realpath(url.removeprefix("sqlite:///"))
-        held = 0
-        for fd in os.listdir("/proc/self/fd"):
-            try:
-                held += os.readlink(f"/proc/self/fd/{fd}") == path
-            except OSError:  # the descriptor listdir itself used, closed since
-                pass
-        return held
-    from sqlalchemy import create_engine, text
-
-    probe = create_engine(url)
-    try:
-        with probe.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                         " AND pid <> pg_backend_pid()")).scalar_one())
-    finally:
-        probe.dispose()
-
-
 def test_the_example_edits_as_it_says_and_leaves_no_connection_open(git_repo: GitRepo, database_url: str) -> None:
     git_repo.write("docs/adr/0003-ledger.md", adr(3, "Ledger"))
     git_repo.commit("ADR")
     tracertm.sync(git_repo.path, database_url=database_url, project="p")
     code = _example()
-    for thread in threading.enumerate():  # a sync's WAL checkpoint, on a thread of its own, holds the file a while
-        if thread.name == db.CHECKPOINT_THREAD:
-            thread.join()
-    before = _connections(database_url)
+    before = open_connections(database_url)
     gc.disable()  # what the collector would close some time later is what the example left open
     try:
         for _ in range(50):
             exec(code, {"url": database_url})  # noqa: S102 - the README's own text
-        left = _connections(database_url) - before
+        left = open_connections(database_url) - before
     finally:
         gc.enable()
         gc.collect()

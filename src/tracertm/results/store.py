@@ -128,8 +128,9 @@ def import_results(
 ) -> ImportSummary:
     """Import test reports into ``project`` as one run.
 
-    ``target`` is an open ``Session`` (the caller commits; the API uses this), an ``Engine``, a database URL or
-    None (the configured database). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
+    ``target`` is an open ``Session`` (the caller commits; the API uses this), an ``Engine`` (left open), a
+    database URL or None (the configured database: the engine made for it is disposed before this returns, so no
+    pooled connection stays open). ``sources`` are paths or ``(name, bytes)`` uploads. ``commit`` is the commit the
     tests ran against (its id; with ``repo``, also an abbreviation or a name git resolves there: a branch, a tag,
     ``HEAD``); with ``repo`` (a git work tree) lines are matched against the scenarios as they were at that
     commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
@@ -159,24 +160,31 @@ def import_results(
     from tracertm import db
 
     engine = target if target is not None and not isinstance(target, str) else db.open_engine(target)
-    with db.session(engine) as probe:  # the lock is per project name: resolve it first
-        name = _project(probe, project).name
-    from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+    try:
+        with db.session(engine) as probe:  # the lock is per project name: resolve it first
+            name = _project(probe, project).name
+        from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 
-    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
-    # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a thread of
-    # its own, as sync's write phase does; the import's rows are durable in the WAL either way.
-    if streamed is not None:
-        try:
-            with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
-                    _page_cache(session):
-                return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window, actor,
-                                              threaded=how == "thread")
-        except stream.Restart:
-            pass  # rolled back: the in-process import stores what the streamed one could not
-        reports = _parsed([streamed], fmt, max_size)
-    with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
-        return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+        timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
+        # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a thread
+        # of its own, as sync's write phase does; the import's rows are durable in the WAL either way.
+        if streamed is not None:
+            try:
+                with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
+                        _page_cache(session):
+                    return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window,
+                                                  actor, threaded=how == "thread")
+            except stream.Restart:
+                pass  # rolled back: the in-process import stores what the streamed one could not
+            reports = _parsed([streamed], fmt, max_size)
+        with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
+            return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
+    finally:
+        # An engine made here from a URL is this call's: its pooled connection (a SQLite file, a PostgreSQL
+        # backend) stayed open until the garbage collector found the engine, one more per call. A caller's engine
+        # is left open, as ``sync`` does.
+        if engine is not target:
+            engine.dispose()
 
 
 # A commit id as git prints it, whole or abbreviated (git's shortest abbreviation is 4 digits; a SHA-1 id has 40, a
