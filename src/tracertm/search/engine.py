@@ -57,8 +57,11 @@ def search(
     option: str = "q",
 ) -> list[dict[str, Any]]:
     """The best ``limit`` matches across ``kinds`` (default: every searchable kind), best first. ``option`` names
-    the query where a usage error about it names it (the API's ``q``, the command line's ``QUERY``)."""
-    limit = max(1, min(limit, MAX_HITS))
+    the query where a usage error about it names it (the API's ``q``, the command line's ``QUERY``). A ``limit``
+    outside 1..``MAX_HITS`` is a ``UsageError``, as the command line's ``--limit`` and the API's ``limit`` are."""
+    # Refused, not clamped: a library caller's limit=0 got one hit and limit=500 a hundred, with nothing said.
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_HITS:
+        raise UsageError(f"limit={limit!r}: give a whole number from 1 to {MAX_HITS}")
     query = query.replace("\x00", " ")  # no database text can hold NUL
     groups = syntax.parse(query, option)
     postgres = session.get_bind().dialect.name == "postgresql"
