@@ -6,10 +6,10 @@ answered 200 "ok" with the newer revision. Real SQLite file and PostgreSQL datab
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from apikit import api_client
 from conftest import GitRepo
+from raw_sql import sql
 from sample import sync_sample
 from tracertm import db
 
@@ -17,12 +17,7 @@ API = "/api/v1"
 
 
 def _stamp(url: str, revision: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-    finally:
-        engine.dispose()
+    sql(url, "UPDATE alembic_version SET version_num = :r", r=revision)
 
 
 @pytest.mark.parametrize(("revision", "says"), [

@@ -8,21 +8,16 @@ repository, SQLite file and PostgreSQL database."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from conftest import GitRepo
+from raw_sql import sql
 from test_trace_cli import change_adr3, run
 from test_trace_links import seed
 from tracertm import db
 
 
 def _stamp(url: str, revision: str) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-    finally:
-        engine.dispose()
+    sql(url, "UPDATE alembic_version SET version_num = :r", r=revision)
 
 
 @pytest.fixture
