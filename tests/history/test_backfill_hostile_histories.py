@@ -8,7 +8,10 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +22,22 @@ from test_backfill_promise import _state, sync_each_commit
 from tracertm import db
 from tracertm.history.backfill import backfill
 from tracertm.models import SpecRevision, SyncRun
+
+
+@contextmanager
+def backfilled_and_synced(git_repo: GitRepo, database_url: str,
+                          other_database_url: str) -> Iterator[tuple[Any, Any]]:
+    """The history backfilled into one database and synced commit by commit (``sync --ref``) into the other, the two
+    found equal; both engines, disposed after."""
+    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=filled, project="p")
+        sync_each_commit(git_repo, synced)
+        assert _state(filled) == _state(synced)
+        yield filled, synced
+    finally:
+        filled.dispose()
+        synced.dispose()
 
 
 def _latin1_commit(repo: GitRepo, author: bytes) -> None:
@@ -39,18 +58,11 @@ def test_a_latin1_commit_names_its_author_alike_in_a_backfill_and_a_sync(git_rep
     _latin1_commit(git_repo, "Fran\xe7oise".encode("latin1"))
     assert b"encoding latin1" in subprocess.run(["git", "cat-file", "commit", "HEAD"], cwd=git_repo.path,
                                                 capture_output=True, check=True).stdout
-    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
-    try:
-        backfill(git_repo.path, engine=filled, project="p")
-        sync_each_commit(git_repo, synced)
-        assert _state(filled) == _state(synced)
+    with backfilled_and_synced(git_repo, database_url, other_database_url) as (filled, synced):
         with synced.connect() as conn:  # both name them as written, not "Jos\ufffd" (Latin-1 read as UTF-8)
             t = SpecRevision.__table__.c
             people = set(conn.execute(select(t.author_name, t.committer_name)).all())
         assert people == {("Jos\xe9", "Ren\xe9"), ("Fran\xe7oise", "Ren\xe9")}
-    finally:
-        filled.dispose()
-        synced.dispose()
 
 
 LATIN1_NAME = os.fsdecode(b"features/caf\xe9.feature")  # a name git holds in Latin-1 bytes: never stored
@@ -107,18 +119,11 @@ def test_a_name_with_spaces_around_it_is_kept_alike_in_a_backfill_and_a_sync(git
                          input=raw.encode(), capture_output=True, check=True).stdout.decode().strip()
     git_repo.git("update-ref", "refs/heads/main", sha)
     git_repo.git("reset", "-q", "--hard")
-    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
-    try:
-        backfill(git_repo.path, engine=filled, project="p")
-        sync_each_commit(git_repo, synced)
-        assert _state(filled) == _state(synced)
+    with backfilled_and_synced(git_repo, database_url, other_database_url) as (filled, synced):
         with filled.connect() as conn:
             t = SpecRevision.__table__.c
             people = set(conn.execute(select(t.author_name, t.author_email).where(t.commit_sha == sha)).all())
         assert people == {(" Ada  Spaced", "ada@example.com ")}
-    finally:
-        filled.dispose()
-        synced.dispose()
 
 
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="signing commits needs ssh-keygen")
@@ -142,11 +147,7 @@ def test_signed_commits_shown_with_their_signatures_sync_and_backfill_as_any_oth
     git_repo.commit("main")
     git_repo.git("merge", "-q", "--no-ff", "side", "-m", "merge side")
     assert "signature" in git_repo.git("show", "-s", "--format=%H", "HEAD")  # what tracertm must not read
-    filled, synced = db.make_engine(database_url), db.make_engine(other_database_url)
-    try:
-        backfill(git_repo.path, engine=filled, project="p")
-        sync_each_commit(git_repo, synced)
-        assert _state(filled) == _state(synced)
+    with backfilled_and_synced(git_repo, database_url, other_database_url) as (filled, synced):
         with filled.connect() as conn:
             t = SpecRevision.__table__.c
             people = dict(conn.execute(select(t.number, t.author_name).where(t.change == "created")).all())
@@ -159,6 +160,3 @@ def test_signed_commits_shown_with_their_signatures_sync_and_backfill_as_any_oth
             t = SyncRun.__table__.c
             last = conn.execute(select(t.commit_sha, t.committed_at).order_by(t.started_at.desc()).limit(1)).one()
         assert last.commit_sha == git_repo.head() and last.committed_at is not None
-    finally:
-        filled.dispose()
-        synced.dispose()
