@@ -25,6 +25,23 @@ from tracertm.steps.parameter_types import DOTNET_TYPES, FAMILY, JS_FLOAT, SPACE
 from tracertm.steps.regex import LANGUAGES, language_classes, translate
 from tracertm.steps.regex_matchers import split_arguments
 
+# The package's parser recurses once per optional inside an optional, a few frames a level: a few hundred nested
+# ``(`` exhaust Python's stack. Cucumber refuses any optional inside an optional, so the pattern is invalid anyway.
+NESTED_OPTIONALS = ("is not a valid Cucumber Expression: its optionals are nested too deeply to read, and an "
+                    "optional may not contain another optional; escape '(' as '\\(' or use a regular expression")
+
+
+def parse_tree(pattern: str) -> Any:
+    """The ``cucumber-expressions`` package's syntax tree of ``pattern``; its ``CucumberExpressionError`` when the
+    pattern does not parse, ``DefinitionError`` when its optionals nest past the parser's recursion."""
+    from cucumber_expressions.expression_parser import CucumberExpressionParser
+
+    try:
+        return CucumberExpressionParser().parse(pattern)
+    except RecursionError:
+        raise DefinitionError(NESTED_OPTIONALS) from None
+
+
 def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = False) -> Compiled:
     """The matcher of a Cucumber Expression with the parameter types of ``registry`` (a ``ParameterTypeRegistry``,
     ``Registries.cucumber``); ``DefinitionError`` when it cannot match. ``lazy``: see
@@ -148,6 +165,8 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
         raise type_regex_error("Cucumber Expression", exc) from None
     except (CucumberExpressionError, ValueError) as exc:
         raise DefinitionError(f"is not a valid Cucumber Expression: {one_line(exc)}") from None
+    except RecursionError:
+        raise DefinitionError(NESTED_OPTIONALS) from None
 
     # The package's own match() costs ~20 µs (it builds a group tree per call). Its regex, compiled by ``re``, gives
     # the same arguments: one per top-level capturing group (a parameter; groups inside a type's regex nest).

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.compiled import Argument, Compiled, DefinitionError, key_words, one_line
-from tracertm.steps.cucumber_matchers import PARAMETER, SIMPLE, compile_cucumber, escaped
+from tracertm.steps.cucumber_matchers import PARAMETER, SIMPLE, compile_cucumber, escaped, parse_tree
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.parameter_types import FAMILY, Registries
 from tracertm.steps.parse_matchers import compile_parse
@@ -125,10 +125,9 @@ def pattern_errors(definitions: Iterable[StepDefinition]) -> list[Diagnostic]:
                 compile_regex(d, lazy=True)
             elif d.kind == "cucumber-expression" and not SIMPLE.fullmatch(d.pattern):
                 from cucumber_expressions.errors import CucumberExpressionError
-                from cucumber_expressions.expression_parser import CucumberExpressionParser
 
                 try:
-                    CucumberExpressionParser().parse(d.pattern)
+                    parse_tree(d.pattern)
                 except CucumberExpressionError as exc:
                     raise DefinitionError(f"is not a valid Cucumber Expression: {one_line(exc)}") from None
         except DefinitionError as exc:

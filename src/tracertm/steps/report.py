@@ -11,6 +11,7 @@ from typing import Any
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.compiled import Compiled, DefinitionError
+from tracertm.steps.cucumber_matchers import parse_tree
 from tracertm.steps.expressions import compile_definition, compile_matchable
 from tracertm.steps.matching import StepIndex, StepResult, behave_order
 from tracertm.steps.behave_layout import base as behave_base
@@ -365,11 +366,10 @@ def _cucumber_parameters(pattern: str) -> list[str]:
         return []
     from cucumber_expressions.ast import Node, NodeType
     from cucumber_expressions.errors import CucumberExpressionError
-    from cucumber_expressions.expression_parser import CucumberExpressionParser
 
     try:
-        tree = CucumberExpressionParser().parse(pattern)
-    except CucumberExpressionError:
+        tree = parse_tree(pattern)
+    except (CucumberExpressionError, DefinitionError):
         return []
     names: list[str] = []
     pending: list[Node] = [tree]
