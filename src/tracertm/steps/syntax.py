@@ -50,12 +50,19 @@ def parse_tree(language: str, data: bytes) -> Node:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node under ``node`` (itself first), depth first, in source order; iterative (deep trees are fine)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
+    """Every node under ``node`` (itself first), depth first, in source order; iterative (deep trees are fine).
+
+    With tree-sitter's cursor, not a stack of nodes: a stack held a Python object for each sibling of every node on
+    the path down, and minified code nests deep (``a=1+1+…+1``, one level per operand) — a 4 MB file's walk took
+    800 MB beside the tree, and four times as long."""
+    cursor = node.walk()
+    while True:
+        yield cursor.node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():  # back at ``node``: the cursor never leaves the subtree it started at
+                return
 
 
 def is_comment(node: Node) -> bool:
