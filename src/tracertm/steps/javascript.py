@@ -26,7 +26,9 @@ from tracertm.steps.model import (
     assign_identities,
 )
 from tracertm.steps.reqnroll import Scope
-from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, string_value, syntax_errors, text, walk
+from tracertm.steps.syntax import (
+    Node, column, is_comment, line, parse_tree, string_value, syntax_errors, text, walk_scoped,
+)
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "Step": "step",
                                  "defineStep": "step", "And": "step", "But": "step"}
@@ -56,7 +58,7 @@ def parse(path: str, data: bytes) -> StepFile:
     # playwright-bdd's steps often come from a project module (``import { Given } from './fixtures'``): a file that
     # does not import cucumber-js and scopes steps by tags (``{ tags }``, an ``@tag`` folder) is playwright-bdd's.
     from_path = path_tags(path)
-    for node in walk(root):
+    for node, parent, enclosing in walk_scoped(root, names.kept):
         if node.type != "call_expression":
             continue
         callee = node.child_by_field_name("function")
@@ -65,7 +67,7 @@ def parse(path: str, data: bytes) -> StepFile:
             continue
         written = text(callee.child_by_field_name("property") if callee.type == "member_expression" else callee)
         # `G(...)` after `const { Given: G } = ...` / `import { Given as G } ...`: the function exported as Given
-        name = names.resolve(node, written) if callee.type == "identifier" else written
+        name = names.resolve(node, written, enclosing) if callee.type == "identifier" else written
         values = [a for a in args.named_children if not is_comment(a)]
         if name == "defineParameterType" and values:
             declared = _parameter_type(path, data, values[0], framework, lang_name)
@@ -77,7 +79,8 @@ def parse(path: str, data: bytes) -> StepFile:
         keyword = _KEYWORDS.get(name)
         if keyword is None or not values:
             continue
-        function, params = _glue(node, values[1:])
+        # (a decorator is ``kept``: the innermost one kept when it is the call's parent)
+        function, params = _glue(enclosing[-1] if parent == "decorator" else None, values[1:])
         tags = _tags(path, data, values[1:], warnings)
         if framework == "cucumber-js" and (tags or from_path) and "@cucumber/cucumber" not in source:
             framework = "playwright-bdd"
@@ -143,6 +146,7 @@ _FUNCTION_SCOPES = (*_FUNCTIONS, "function_declaration", "generator_function_dec
                     "program")
 # A destructured value that is a step-functions module: ``require(…)``, ``await import(…)``, ``createBdd(…)``.
 _STEP_SOURCES = ("require(", "import(", "createBdd(")
+_SCOPES = frozenset((*_BLOCKS, *_FUNCTION_SCOPES))
 
 
 class _Names:
@@ -157,20 +161,24 @@ class _Names:
         # scope (start, end, type) → local → (priority, exported)
         self.scopes: dict[tuple[int, int, str], dict[str, tuple[int, str]]] = {}
         self.bound: set[str] = set()  # every local name bound somewhere
-        for node in walk(root):
+        # ``resolve``'s view of the walk: the binding scopes around the node (with their locals), and for each local
+        # what the innermost of them binds it to — kept as the walk enters and leaves scopes, so a name is looked up
+        # in one step, not by climbing the tree (``syntax.walk_scoped``)
+        self.open: list[tuple[Node, list[str]]] = []
+        self.open_names: dict[str, list[str]] = {}
+        for node, parent, enclosing in walk_scoped(root, lambda n: n.type in _SCOPES):
             if node.type == "import_specifier":
                 imported, local = node.child_by_field_name("name"), node.child_by_field_name("alias")
                 if imported is not None and imported.type in ("identifier", "string"):
                     exported = (string_value(imported) if imported.type == "string" else None) or text(imported)
                     self._bind(root, text(local) if local is not None else exported, exported, 1)
             elif node.type == "variable_declarator":
-                self._declarator(node)
+                self._declarator(node, _scope_of(root, parent, enclosing))
 
-    def _declarator(self, node: Node) -> None:
+    def _declarator(self, node: Node, scope: Node) -> None:
         target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if target is None:
             return
-        scope = _scope_of(node)
         if target.type == "object_pattern":
             priority = 1 if value is not None and any(s in text(value) for s in _STEP_SOURCES) else 0
             for pair in target.named_children:
@@ -197,30 +205,47 @@ class _Names:
         if priority >= names.get(local, (0, ""))[0]:
             names[local] = (priority, exported)
 
-    def resolve(self, node: Node, written: str) -> str:
+    def kept(self, node: Node) -> bool:
+        """Whether the walk of the calls (``parse``) keeps ``node`` among the ancestors it gives: a scope that binds
+        a name, or a decorator (``_glue``)."""
+        kind = node.type
+        return kind == "decorator" or (kind in _SCOPES and (node.start_byte, node.end_byte, kind) in self.scopes)
+
+    def resolve(self, node: Node, written: str, enclosing: list[Node]) -> str:
         """The exported name ``written`` stands for where ``node`` is: the innermost scope that binds it, else
-        itself (a global, or a step function used without an import)."""
+        itself (a global, or a step function used without an import). ``enclosing``: the ancestors ``kept`` of
+        ``node``, outermost first (``syntax.walk_scoped``)."""
         if written not in self.bound:
             return written
-        current = node
-        while current is not None:
-            names = self.scopes.get((current.start_byte, current.end_byte, current.type))
-            if names is not None and written in names:
-                return names[written][1]
-            current = current.parent
-        return written
+        own = self.scopes.get((node.start_byte, node.end_byte, node.type))
+        if own is not None and written in own:
+            return own[written][1]
+        # Leave the scopes the walk has left since the last call, enter the ones it has entered: each scope once.
+        depth = len(self.open)
+        while depth and (depth > len(enclosing) or self.open[depth - 1][0] is not enclosing[depth - 1]):
+            for local in self.open.pop()[1]:
+                self.open_names[local].pop()
+            depth -= 1
+        for scope in enclosing[depth:]:
+            names = self.scopes.get((scope.start_byte, scope.end_byte, scope.type), {})
+            for local, (_, exported) in names.items():
+                self.open_names.setdefault(local, []).append(exported)
+            self.open.append((scope, list(names)))
+        bound = self.open_names.get(written)
+        return bound[-1] if bound else written
 
 
-def _scope_of(declarator: Node) -> Node:
-    """The node a ``variable_declarator``'s names belong to (see ``_BLOCKS``)."""
-    declaration = declarator.parent
-    var = declaration is not None and declaration.type == "variable_declaration"
-    current = declaration.parent if declaration is not None else None
-    while current is not None and current.parent is not None:
-        if current.type in (_FUNCTION_SCOPES if var else _BLOCKS):
-            return current
-        current = current.parent
-    return current if current is not None else declarator
+def _scope_of(root: Node, declaration: str | None, enclosing: list[Node]) -> Node:
+    """The node a ``variable_declarator``'s names belong to (see ``_BLOCKS``): the innermost scope of its kind
+    above its ``declaration`` (the parent's type), else ``root``; ``enclosing``: the declarator's ancestors that are
+    scopes (``_SCOPES``), outermost first."""
+    kinds = _FUNCTION_SCOPES if declaration == "variable_declaration" else _BLOCKS
+    # The declaration itself is no scope of its declarators' (were it one: a declarator's parent is a declaration).
+    above = len(enclosing) - (1 if declaration in _SCOPES else 0)
+    for i in range(above - 1, -1, -1):
+        if enclosing[i].type in kinds:
+            return enclosing[i]
+    return root
 
 
 # TypeScript's type assertions, which tsc erases: ``[…] as const``, ``x satisfies T``, ``x!`` (and parentheses).
@@ -247,9 +272,9 @@ def _pattern(node: Node) -> tuple[PatternKind, str, str] | None:
     return None
 
 
-def _glue(call: Node, rest: list[Node]) -> tuple[str, tuple[Parameter, ...]]:
-    """The function a step call registers: its name ("" for an anonymous one) and parameters."""
-    parent = call.parent
+def _glue(parent: Node | None, rest: list[Node]) -> tuple[str, tuple[Parameter, ...]]:
+    """The function a step call registers: its name ("" for an anonymous one) and parameters. ``parent``: the
+    decorator the call is, if it is one."""
     if parent is not None and parent.type == "decorator":  # playwright-bdd: @Given('...') on a method
         sibling = parent.next_named_sibling
         while sibling is not None and sibling.type == "decorator":
