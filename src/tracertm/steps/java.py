@@ -26,7 +26,9 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
-from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, string_value, syntax_errors, text, walk
+from tracertm.steps.syntax import (
+    Node, column, is_comment, line, parse_tree, string_value, syntax_errors, text, walk, walk_scoped,
+)
 
 _ENGLISH: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step"}
 # Annotations of io.cucumber.java that are not step definitions.
@@ -181,7 +183,7 @@ def _constants(root: Node) -> dict[str, Node | None]:
     def add(name: str, value: Node | None) -> None:
         found[name] = None if name in found else value
 
-    for node in walk(root):
+    for node, above, enclosing in walk_scoped(root, _declaration):
         interface = node.type == "constant_declaration"
         if node.type != "field_declaration" and not interface:
             continue
@@ -191,7 +193,9 @@ def _constants(root: Node) -> dict[str, Node | None]:
         if not (interface or {"static", "final"} <= words) or kind is None \
                 or text(kind) not in ("String", "java.lang.String"):
             continue
-        owner = node.parent.parent if node.parent is not None else None
+        # its class or interface: the grandparent (over the body), kept when it is a declaration — else an
+        # anonymous class's creation or an enum's body, which has no name
+        owner = enclosing[-1] if _grandparent_kept(above) else None
         owner_name = owner.child_by_field_name("name") if owner is not None else None
         for declarator in node.named_children:
             name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
@@ -201,6 +205,19 @@ def _constants(root: Node) -> dict[str, Node | None]:
             if owner_name is not None:
                 add(f"{text(owner_name)}.{text(name)}", value)
     return found
+
+
+def _declaration(node: Node) -> bool:
+    """The ancestors the walks keep (``syntax.walk_scoped``), for a member's class and an annotation's method:
+    found by climbing with tree-sitter's ``parent``, which searches down from the root, a file of nested classes
+    (4,000 deep, 220 KB) took seconds, and a larger one minutes."""
+    return str(node.type).endswith("_declaration")
+
+
+def _grandparent_kept(above: list[str]) -> bool:
+    """Whether the node's grandparent (``above``: its ancestors' types) is the innermost ancestor ``_declaration``
+    kept: it is one, and the parent between them is not."""
+    return len(above) >= 2 and above[-2].endswith("_declaration") and not above[-1].endswith("_declaration")
 
 
 def _annotation_values(annotation: Node) -> dict[str, Node]:
@@ -248,14 +265,14 @@ def parse(path: str, data: bytes) -> StepFile:
                                  f"{what} cannot be read: {folding.reason('String constant')}; tracertm reads "
                                  "patterns without running code, one file at a time"))
 
-    for node in walk(root):
+    for node, above, enclosing in walk_scoped(root, _declaration):
         if node.type == "annotation" or node.type == "marker_annotation":
             name_node = node.child_by_field_name("name")
             written = text(name_node) if name_node is not None else ""
             name = written.rsplit(".", 1)[-1]
-            method = node.parent.parent if node.parent is not None else None
-            if method is None or method.type != "method_declaration":
+            if not _grandparent_kept(above) or above[-2] != "method_declaration":  # (parent: its modifiers)
                 continue
+            method = enclosing[-1]
             method_name = text(method.child_by_field_name("name"))
             values = _annotation_values(node)
             if name == "ParameterType":

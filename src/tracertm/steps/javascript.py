@@ -58,7 +58,7 @@ def parse(path: str, data: bytes) -> StepFile:
     # playwright-bdd's steps often come from a project module (``import { Given } from './fixtures'``): a file that
     # does not import cucumber-js and scopes steps by tags (``{ tags }``, an ``@tag`` folder) is playwright-bdd's.
     from_path = path_tags(path)
-    for node, parent, enclosing in walk_scoped(root, names.kept):
+    for node, above, enclosing in walk_scoped(root, names.kept):
         if node.type != "call_expression":
             continue
         callee = node.child_by_field_name("function")
@@ -80,7 +80,7 @@ def parse(path: str, data: bytes) -> StepFile:
         if keyword is None or not values:
             continue
         # (a decorator is ``kept``: the innermost one kept when it is the call's parent)
-        function, params = _glue(enclosing[-1] if parent == "decorator" else None, values[1:])
+        function, params = _glue(enclosing[-1] if above[-1:] == ["decorator"] else None, values[1:])
         tags = _tags(path, data, values[1:], warnings)
         if framework == "cucumber-js" and (tags or from_path) and "@cucumber/cucumber" not in source:
             framework = "playwright-bdd"
@@ -166,14 +166,14 @@ class _Names:
         # in one step, not by climbing the tree (``syntax.walk_scoped``)
         self.open: list[tuple[Node, list[str]]] = []
         self.open_names: dict[str, list[str]] = {}
-        for node, parent, enclosing in walk_scoped(root, lambda n: n.type in _SCOPES):
+        for node, above, enclosing in walk_scoped(root, lambda n: n.type in _SCOPES):
             if node.type == "import_specifier":
                 imported, local = node.child_by_field_name("name"), node.child_by_field_name("alias")
                 if imported is not None and imported.type in ("identifier", "string"):
                     exported = (string_value(imported) if imported.type == "string" else None) or text(imported)
                     self._bind(root, text(local) if local is not None else exported, exported, 1)
             elif node.type == "variable_declarator":
-                self._declarator(node, _scope_of(root, parent, enclosing))
+                self._declarator(node, _scope_of(root, above[-1] if above else None, enclosing))
 
     def _declarator(self, node: Node, scope: Node) -> None:
         target, value = node.child_by_field_name("name"), node.child_by_field_name("value")

@@ -65,9 +65,9 @@ def walk(node: Node) -> Iterator[Node]:
                 return
 
 
-def walk_scoped(node: Node, kept: Callable[[Node], bool]) -> Iterator[tuple[Node, str | None, list[Node]]]:
-    """``walk``, each node with its parent's type (None for ``node``) and its ancestors that ``kept`` accepts,
-    outermost first — one list, which the walk changes as it goes: read it before asking for the next node.
+def walk_scoped(node: Node, kept: Callable[[Node], bool]) -> Iterator[tuple[Node, list[str], list[Node]]]:
+    """``walk``, each node with the types of its ancestors (its parent's last; none for ``node``) and its ancestors
+    that ``kept`` accepts, outermost first — lists the walk changes as it goes: read them before the next node.
 
     For a reader that asks what encloses a node: tree-sitter's ``parent`` searches down from the root, so climbing
     from each node of a deep tree (minified or generated code) costs the cube of its depth — a 34 KB JavaScript file
@@ -78,7 +78,7 @@ def walk_scoped(node: Node, kept: Callable[[Node], bool]) -> Iterator[tuple[Node
     marks: list[bool] = []  # for each ancestor and the current node: whether it is in ``ancestors``
     while True:
         current = cursor.node
-        yield current, (types[-1] if types else None), ancestors
+        yield current, types, ancestors
         keep = kept(current)
         if keep:
             ancestors.append(current)
