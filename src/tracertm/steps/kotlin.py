@@ -23,7 +23,11 @@ from tracertm.errors import Diagnostic
 from tracertm.steps.java import _ENGLISH, Folding, add_import, annotation_keyword, pattern_kind
 from tracertm.steps.literals import unescape
 from tracertm.steps.model import Keyword, Parameter, ParameterTypeDecl, StepDefinition, StepFile, assign_identities
-from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, walk
+from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, walk, walk_scoped
+
+
+# The declarations a property's constant is named by (``Object.NAME``, ``Class.NAME`` of a companion's).
+_OWNERS = frozenset(("object_declaration", "companion_object", "class_declaration"))
 
 
 def _string(node: Node | None, constants: Mapping[str, Node | None] | None = None,
@@ -141,14 +145,17 @@ def _constants(root: Node) -> dict[str, Node | None]:
             qualified = f"{package}.{name}"
             found[qualified] = None if qualified in found else value
 
-    for node in walk(root):
+    # The owners a property's value is named by, kept by the walk: not found by climbing with tree-sitter's
+    # ``parent``, which searches down from the root (the square of the depth per property).
+    for node, above, enclosing in walk_scoped(root, lambda n: n.type in _OWNERS):
         if node.type != "property_declaration" or not any(c.type == "val" for c in node.children):
             continue
         modifiers = next((c for c in node.named_children if c.type == "modifiers"), None)
         const = modifiers is not None and "const" in text(modifiers).split()
-        scope = node.parent
-        owner = scope.parent if scope is not None and scope.type == "class_body" else None
-        if not const and not (scope is not None and scope.type == "source_file") and \
+        scope = above[-1] if above else None
+        # the grandparent over a class body: an object or a companion (kept), or a class (kept) — else no owner
+        owner = enclosing[-1] if above[-1:] == ["class_body"] and above[-2:-1] and above[-2] in _OWNERS else None
+        if not const and scope != "source_file" and \
                 not (owner is not None and owner.type in ("object_declaration", "companion_object")):
             continue  # a class's property, a local: not one value for the whole program
         declaration = next((c for c in node.named_children if c.type == "variable_declaration"), None)
@@ -169,7 +176,9 @@ def _constants(root: Node) -> dict[str, Node | None]:
             continue
         companion = next((text(c) for c in owner.named_children if c.type in ("identifier", "type_identifier")),
                          "Companion")
-        holder = owner.parent.parent if owner.parent is not None else None  # class_body → class_declaration
+        # class_body → class_declaration (kept): the owner's grandparent; of another kind, climbed to (rare)
+        holder = enclosing[-2] if len(above) >= 4 and above[-4] in _OWNERS and above[-3] not in _OWNERS \
+            and len(enclosing) >= 2 else owner.parent.parent if owner.parent is not None else None
         holder_name = next((c for c in holder.named_children if c.type in ("identifier", "type_identifier")),
                            None) if holder is not None else None
         if holder_name is not None:
@@ -325,12 +334,15 @@ def parse(path: str, data: bytes) -> StepFile:
                                  f"{what} cannot be read: {folding.reason('string constant')}; tracertm reads "
                                  "patterns without running code, one file at a time"))
 
-    for node in walk(root):
+    # A function's annotation: its grandparent (over the modifiers) is the function, the innermost ancestor kept.
+    # Not climbing with tree-sitter's ``parent``, which searches down from the root: nested classes took minutes.
+    for node, above, enclosing in walk_scoped(root, lambda n: n.type == "function_declaration"):
         if node.type == "annotation":
             invocation = next((c for c in node.named_children if c.type == "constructor_invocation"), None)
-            function = node.parent.parent if node.parent is not None else None
-            if invocation is None or function is None or function.type != "function_declaration":
+            if invocation is None or len(above) < 2 or above[-2] != "function_declaration" \
+                    or above[-1] == "function_declaration":
                 continue
+            function = enclosing[-1]
             written = text(invocation.named_children[0])
             name = written.rsplit(".", 1)[-1]
             args = next((c for c in invocation.named_children if c.type == "value_arguments"), None)
