@@ -142,7 +142,8 @@ RecordFilters = Annotated[ListFilter, Depends(record_filters)]
 
 def filters(
     which: RecordFilters,
-    sort: Annotated[list[str] | None, Query(description="sort fields, '-' for descending, e.g. -status,number")] = None,
+    sort: Annotated[list[str] | None,
+                    Query(description="sort fields, '-' for descending, e.g. -status,number")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
 ) -> ListFilter:
     """A list's filters, its order and its page size."""
