@@ -44,6 +44,10 @@ def silent_port() -> Iterator[int]:
         yield server.getsockname()[1]
     finally:
         done.set()
+        try:
+            server.shutdown(socket.SHUT_RDWR)  # wakes the accept (closing alone does not, on Linux)
+        except OSError:
+            pass
         server.close()
         for conn in accepted:
             conn.close()
