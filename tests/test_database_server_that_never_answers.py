@@ -79,3 +79,18 @@ def test_a_connect_timeout_in_the_url_is_kept(
     assert time.monotonic() - started < PG_CONNECT_TIMEOUT_S  # its 1 s, not the default
     assert done.returncode == 2 and done.stderr.endswith(": connection timeout expired; check --database-url\n"), \
         done.stderr
+
+
+def test_a_sync_keeps_the_urls_connect_timeout_in_its_fast_path_too(git_repo: GitRepo, silent_port: int) -> None:
+    """The no-op fast path (``tracertm.fastpath``) connects with psycopg itself: it waited its own 10 s before the
+    full sync waited the URL's ``connect_timeout``."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    url = f"postgresql+psycopg://ci@127.0.0.1:{silent_port}/specs?connect_timeout=1"
+    source = str(Path(tracertm.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": source, "TRACERTM_DATABASE_URL": url}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "tracertm", "sync"], cwd=git_repo.path, env=env,
+                          capture_output=True, text=True, timeout=PG_CONNECT_TIMEOUT_S + 40, check=False)
+    assert done.returncode == 2 and "connection timeout expired" in done.stderr, done.stderr
+    assert time.monotonic() - started < PG_CONNECT_TIMEOUT_S  # the URL's 1 s, twice at most: not 10 s
