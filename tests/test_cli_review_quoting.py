@@ -33,17 +33,26 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_suggested_review_command_runs_as_printed(
-    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    git_repo.write("docs/adr/0001-refunds.md", adr(1, "Refunds"))
-    git_repo.write("features/refunds.feature", FEATURE)
+def _suspect_link(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture[str], folder: str = "") -> None:
+    """A feature implementing ADR-0001 (in ``folder``: a sub-folder project), synced from the top, then the ADR's
+    decision changed and synced again: the feature's link is suspect."""
+    prefix = f"{folder}/" if folder else ""
+    git_repo.write(f"{prefix}docs/adr/0001-refunds.md", adr(1, "Refunds"))
+    git_repo.write(f"{prefix}features/refunds.feature", FEATURE)
     git_repo.commit("seed")
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
     monkeypatch.chdir(git_repo.path)
-    assert run(capsys, "sync")[0] == 0
-    git_repo.write("docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
-    assert run(capsys, "sync")[0] == 0
+    where = [folder] if folder else []
+    assert run(capsys, "sync", *where)[0] == 0
+    git_repo.write(f"{prefix}docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
+    assert run(capsys, "sync", *where)[0] == 0
+
+
+def test_suggested_review_command_runs_as_printed(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _suspect_link(git_repo, database_url, monkeypatch, capsys)
 
     code, out, err = run(capsys, "check", "--strict")
     assert code == 1
@@ -73,14 +82,7 @@ def test_suggested_review_command_of_a_sub_folder_project_runs_where_check_ran(
     """``check svc --strict`` from the top, or ``check . --strict`` inside ``svc/``: the read verbs' default project
     is the top's, so the suggestion names the folder (``tracertm review FEAT-2/SC-1`` was 'no project for …', exit 2,
     where it was printed — README's own "Suspect links" example)."""
-    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds"))
-    git_repo.write("svc/features/refunds.feature", FEATURE)
-    git_repo.commit("seed")
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.chdir(git_repo.path)
-    assert run(capsys, "sync", "svc")[0] == 0
-    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
-    assert run(capsys, "sync", "svc")[0] == 0
+    _suspect_link(git_repo, database_url, monkeypatch, capsys, "svc")
     if where == "inside":
         monkeypatch.chdir(git_repo.path / "svc")
 
@@ -104,14 +106,7 @@ def test_the_review_command_status_suggests_runs_where_status_ran(
     """``status svc`` from the top, ``status .`` inside ``svc/``, ``status --project svc``: the heading of the
     suspect links names the review command to paste there, as ``check --strict``'s does. It said ``tracertm review
     ID`` — 'no project for …' (exit 2) where it was printed, as README's "Suspect links" example showed."""
-    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds"))
-    git_repo.write("svc/features/refunds.feature", FEATURE)
-    git_repo.commit("seed")
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.chdir(git_repo.path)
-    assert run(capsys, "sync", "svc")[0] == 0
-    git_repo.write("svc/docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
-    assert run(capsys, "sync", "svc")[0] == 0
+    _suspect_link(git_repo, database_url, monkeypatch, capsys, "svc")
     if where == "inside":
         monkeypatch.chdir(git_repo.path / "svc")
 
@@ -129,13 +124,6 @@ def test_the_review_command_status_suggests_runs_where_status_ran(
 def test_the_review_command_status_suggests_at_the_top_is_plain(
     git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    git_repo.write("docs/adr/0001-refunds.md", adr(1, "Refunds"))
-    git_repo.write("features/refunds.feature", FEATURE)
-    git_repo.commit("seed")
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.chdir(git_repo.path)
-    assert run(capsys, "sync")[0] == 0
-    git_repo.write("docs/adr/0001-refunds.md", adr(1, "Refunds", decision="We will refund within 90 days."))
-    assert run(capsys, "sync")[0] == 0
+    _suspect_link(git_repo, database_url, monkeypatch, capsys)
     code, out, err = run(capsys, "status")
     assert code == 0 and "suspect links (review with 'tracertm review ID'):" in out, out + err
