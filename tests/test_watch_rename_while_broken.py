@@ -7,6 +7,7 @@ exists) until the next full reconcile, up to ``--reconcile-every`` later. Real f
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -32,11 +33,11 @@ def changes(handle: Db, number: str) -> list[tuple[str, str | None]]:
     return [(change, path) for change, path in rows]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
-@pytest.mark.parametrize("then", ["fixed", "deleted"])
-def test_a_file_renamed_and_broken_then_fixed_takes_its_records_over(
-    git_repo: GitRepo, dbx: Db, stop_all: list[Watcher], then: str  # noqa: F811
-) -> None:
+def _renamed_broken(
+    git_repo: GitRepo, dbx: Db, stop_all: list[Watcher]  # noqa: F811
+) -> tuple[Watcher, Path, int]:
+    """Two ADRs, a daemon watching them, then 0001-storage.md renamed to 0001-storage-v2.md broken in one save: the
+    daemon, its ADR folder and its sync count before the rename."""
     git_repo.write("docs/adr/0001-storage.md", adr(1, "Storage"))
     git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
     git_repo.commit("init")
@@ -48,6 +49,15 @@ def test_a_file_renamed_and_broken_then_fixed_takes_its_records_over(
     staged.write_text(BROKEN, encoding="utf-8")
     os.replace(staged, folder / "0001-storage-v2.md")
     (folder / "0001-storage.md").unlink()
+    return w, folder, syncs
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("then", ["fixed", "deleted"])
+def test_a_file_renamed_and_broken_then_fixed_takes_its_records_over(
+    git_repo: GitRepo, dbx: Db, stop_all: list[Watcher], then: str  # noqa: F811
+) -> None:
+    w, folder, syncs = _renamed_broken(git_repo, dbx, stop_all)
     # A fence: the observers report events in order, so once this edit is synced the rename's two events have come
     # (a sync and an idle daemon alone may come before the second on a loaded machine).
     (folder / "0002-other.md").write_text(adr(2, "Other, edited"), encoding="utf-8")
@@ -78,16 +88,7 @@ def test_a_sync_of_another_file_keeps_the_broken_new_file_in_status(
 ) -> None:
     """The new broken file has no row: ``status`` lists it from the newest run's errors. A sync of another file
     alone used to leave the held files out, so its run found no error and ``status`` listed none."""
-    git_repo.write("docs/adr/0001-storage.md", adr(1, "Storage"))
-    git_repo.write("docs/adr/0002-other.md", adr(2, "Other"))
-    git_repo.commit("init")
-    w = start(git_repo.path, dbx.url)
-    stop_all.append(w)
-    folder = git_repo.path / "docs" / "adr"
-    staged = git_repo.path.parent / "0001-storage-v2.md"  # written outside the watched folders: it appears whole
-    staged.write_text(BROKEN, encoding="utf-8")
-    os.replace(staged, folder / "0001-storage-v2.md")
-    (folder / "0001-storage.md").unlink()
+    w, folder, _ = _renamed_broken(git_repo, dbx, stop_all)
     for title in ("Other, edited", "Other, edited again"):  # the fence of the rename, then a sync of it alone
         (folder / "0002-other.md").write_text(adr(2, title), encoding="utf-8")
         wait_for(lambda: w.wait_idle(0) and title in dbx.live().values(), what=f"the sync of {title!r}")
