@@ -159,7 +159,6 @@ def _named_beyond_the_commit(
     return None if named <= staged else named | staged
 
 
-
 def _check(
     location: Location, settings: Settings, result: CheckResult, store: CheckCache, *, ref: str | None,
     staged: bool, jobs: int | None, all_files: bool, strict: bool, changes: git.Pending | None,
