@@ -1,6 +1,6 @@
 """A new file that does not parse while a removed file of its kind keeps its records (``engine.plan``: ``held``, a
 rename broken in the same change?) has no row — it is read again at every sync until it parses — yet it is in
-error: ``status`` (text and JSON) and the web view (the project page, the dashboard's count) list it with its error,
+error: ``status`` (text and JSON), the API's ``/projects/{project}/status`` and the web view (the project page, the dashboard's count) list it with its error,
 as the sync reported it, and the held records, the re-read and the rename once it parses work as before."""
 
 from __future__ import annotations
@@ -61,10 +61,11 @@ def test_status_lists_the_new_broken_file_while_it_holds_records(git_repo: GitRe
     assert status["files_in_error"] == [] and status["counts"]["feature"] == {"live": 1, "deleted": 0}
 
 
-def test_the_web_view_lists_it_too(git_repo: GitRepo, database_url: str, tmp_path: Path) -> None:
+def test_the_web_view_and_the_api_list_it_too(git_repo: GitRepo, database_url: str, tmp_path: Path) -> None:
     _held(git_repo, database_url)
     assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 1
-    name = _status(git_repo, database_url)["project"]
+    status = _status(git_repo, database_url)
+    name = status["project"]
     with serve(database_url, git_repo.path, tmp_path / "serve.log") as base, \
             httpx.Client(base_url=base, timeout=30) as http:
         page = http.get(f"/projects/{name}")
@@ -73,6 +74,12 @@ def test_the_web_view_lists_it_too(git_repo: GitRepo, database_url: str, tmp_pat
         dashboard = http.get("/")
         assert dashboard.status_code == 200, dashboard.text
         assert "<dt>files in error</dt><dd>1</dd>" in dashboard.text, dashboard.text
+        # The API's status is the CLI's JSON but the configuration's warnings and the links (``/coverage``).
+        answer = http.get(f"/api/v1/projects/{name}/status")
+        assert answer.status_code == 200, answer.text
+        cli = {k: v for k, v in status.items() if k not in ("warnings", "links")}
+        assert answer.json() == json.loads(json.dumps(cli).replace('+00:00"', 'Z"'))  # the API's times end in Z
+        assert [f["path"] for f in answer.json()["files_in_error"]] == ["features/d.feature"]
 
 
 def test_status_lists_a_file_whose_name_is_not_utf8(git_repo: GitRepo, database_url: str) -> None:

@@ -27,7 +27,9 @@ from tracertm.api.writes import write_place
 from tracertm.repositories import KINDS, Kind, Projects, Records
 from tracertm.repositories.errors import StaleVersion
 from tracertm.repositories.projects import project_dict, sync_run_dict
-from tracertm.schemas.common import Facets, Health, Page, ProjectRead, RevisionRead, SearchResults, SyncRunRead
+from tracertm.schemas.common import (
+    Facets, Health, Page, ProjectRead, ProjectStatus, RevisionRead, SearchResults, SyncRunRead,
+)
 from tracertm.schemas.filters import MAX_LIMIT, ListFilter
 from tracertm.schemas.records import item_model, read_model
 from tracertm.schemas.updates import update_model
@@ -151,6 +153,13 @@ def install_routes(app: APIRouter) -> None:
         """The newest sync runs, newest first."""
         scoped = Projects(session).get(project, "project") if project else None
         return [sync_run_dict(run, name) for run, name in Projects(session).sync_runs(scoped, limit)]
+
+    @app.get(f"{API}/projects/{{project:path}}/status", response_model=ProjectStatus, tags=["projects"],
+             dependencies=deps, openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
+    def project_status(project: str, session: ReadSession) -> dict[str, Any]:
+        """The project's records per kind (live and deleted), its last sync and the files in error, as ``tracertm
+        status --format json`` gives them (the links' counts: ``/coverage``; the suspect ones: ``/links``)."""
+        return Projects(session).status(Projects(session).get(project, "project"))
 
     for k in KINDS.values():
         _kind_routes(app, k, deps)

@@ -44,6 +44,52 @@ class SyncRunRead(BaseModel):
     errors: list[Any] = Field(default_factory=list)
 
 
+class LastRun(BaseModel):
+    """The newest sync run of a project, in short (``GET /sync-runs`` has it whole)."""
+
+    model_config = _STRICT
+    trigger: str
+    status: str
+    started_at: dt.datetime
+    ref: str | None = None
+
+
+class Finding(BaseModel):
+    """One error or warning about one file, at a 1-based line and column (0: unknown)."""
+
+    model_config = _STRICT
+    path: str
+    line: int
+    column: int
+    message: str
+    severity: Literal["error", "warning"]
+
+
+class FileInError(BaseModel):
+    """A file the newest sync could not read: its first error, and every finding about it."""
+
+    model_config = _STRICT
+    path: str
+    line: int
+    column: int
+    message: str
+    diagnostics: list[Finding]
+
+
+class ProjectStatus(BaseModel):
+    """What ``tracertm status`` shows of a project: the records per kind, the last sync and the files in error."""
+
+    model_config = _STRICT
+    project: str
+    repo_url: str | None = None
+    last_synced_commit: str | None = None
+    last_synced_at: dt.datetime | None = None
+    last_run: LastRun | None = None
+    counts: dict[str, dict[str, int]] = Field(description="per kind, the live and the deleted records")
+    files_in_error: list[FileInError] = Field(
+        description="the files whose last read failed: their records keep what the last good read stored")
+
+
 class RevisionRead(BaseModel):
     """One version of one record: what changed, in which commit, by whom."""
 
