@@ -81,6 +81,9 @@ class Miss:
     debugging; it is never an error)."""
 
     reason: str
+    # An error the full engine would report only after the same wait (a PostgreSQL server that accepts and never
+    # answers: its connection timeout): raise it rather than run the engine, which would wait that long again.
+    error: TracertmError | None = None
 
 
 @dataclass
@@ -127,6 +130,18 @@ class _Give(Exception):
     """Internal: leave the fast path with this reason."""
 
 
+class _Timeout(Exception):
+    """Internal: the database server did not answer within the connection timeout (its driver's first line)."""
+
+
+class _Unreachable(Exception):
+    """Internal: leave the fast path with the error the engine would give after the same timeout."""
+
+    def __init__(self, error: TracertmError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def attempt(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -152,6 +167,8 @@ def attempt(
         return _Attempt(path, ref, staged, project, database_url, dry_run, trigger, warnings_ok).run()
     except _Give as give:
         return Miss(str(give))
+    except _Unreachable as gone:
+        return Miss(f"database: {gone.error}", gone.error)
     except TracertmError as exc:  # the full engine reports it, in its own words
         return Miss(f"error: {exc}")
     except Exception as exc:  # noqa: BLE001 - e.g. a stored value of an unexpected shape: the engine decides
@@ -191,8 +208,11 @@ class _Attempt:
                 raise _Give(f"{broken[0]}: cannot be used ({snapshot.files[broken[0]].error})")
         finally:
             snapshot.close()
-        url, _source = _database_url(self.database_url, settings)
-        db = _open(url)
+        url, source = _database_url(self.database_url, settings)
+        try:
+            db = _open(url)
+        except _Timeout as timeout:
+            raise _Unreachable(_unreachable(url, source, str(timeout))) from None
         try:
             with db:
                 counts, run_id, warnings = self._check_and_record(db, location.top, name, origin, snapshot,
@@ -541,8 +561,19 @@ def _open_postgres(conninfo: str) -> _Driver:
         else:
             conn = psycopg.connect(conninfo, connect_timeout=10, client_encoding="utf8")
     except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        if isinstance(exc, psycopg.OperationalError) and "timeout expired" in first:
+            raise _Timeout(first) from None
         raise _Give(f"cannot connect ({type(exc).__name__})") from None
     return _Postgres(conn, psycopg.Error)
+
+
+def _unreachable(url: str, source: str, first: str) -> TracertmError:
+    """The engine's line for a database it cannot connect to (``db.failures.database_unavailable``)."""
+    from tracertm.db.urls import parse_url, redact
+    from tracertm.errors import DatabaseError
+
+    return DatabaseError(f"cannot use database {redact(parse_url(url, source))}: {first}; check {source}")
 
 
 __all__ = ["ENV_SWITCH", "Miss", "NoopSync", "attempt"]

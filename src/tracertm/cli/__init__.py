@@ -201,6 +201,8 @@ def _sync(args: argparse.Namespace) -> int:
         )
         if isinstance(noop, fastpath.NoopSync):
             result = noop
+        elif noop.error is not None:
+            raise noop.error
     if result is None:
         from tracertm.engine.sync import sync
 

@@ -87,6 +87,9 @@ def _hook_sync(args: argparse.Namespace) -> int:
     noop = fastpath.attempt(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
     if isinstance(noop, fastpath.NoopSync):
         return EXIT_OK  # nothing changed; the run is recorded
+    if noop.error is not None:  # a server that never answered: not waited for twice
+        print(f"tracertm: hook sync skipped: {noop.error}", file=sys.stderr)
+        return EXIT_OK
     from tracertm import output
     from tracertm.engine.identity import CONFIG_HINT, ProjectMismatchError
     from tracertm.engine.sync import sync
