@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, UniqueConstraint, literal, text,
+    BigInteger, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint, literal, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -77,9 +77,10 @@ class Link(TimestampMixin, Base):
     # record are removed by sync when the record is deleted.
     source_kind: Mapped[str] = mapped_column(String(32), nullable=False)
     source_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
-    # The source's identity for display (``FEATURE/SCENARIO`` for scenarios), its file and line.
-    source_ref: Mapped[str] = mapped_column(String(1024), nullable=False)
-    source_path: Mapped[str | None] = mapped_column(String(1024))
+    # The source's identity for display (``FEATURE/SCENARIO`` for scenarios), its file and line. ``Text``, as the
+    # record's own id and path are (migration 0035): PostgreSQL refused a VARCHAR(1024) one longer, and the sync.
+    source_ref: Mapped[str] = mapped_column(Text, nullable=False)
+    source_path: Mapped[str | None] = mapped_column(Text)
     source_line: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     link_type: Mapped[str] = mapped_column(String(32), nullable=False)
     target_kind: Mapped[str] = mapped_column(String(32), nullable=False)  # adr, requirement, ...
