@@ -1,8 +1,9 @@
 """tracertm: a Git-native spec sync engine.
 
-Library first: ``tracertm.sync()``, ``tracertm.check()``, ``tracertm.backfill()`` and ``tracertm.watch()`` are the
-functions the CLI verbs call. They are imported on first use (module ``__getattr__``) so that ``import tracertm``,
-and a pre-commit hook, stays cheap; the ``TYPE_CHECKING`` block gives type checkers their real signatures.
+Library first: ``tracertm.sync()``, ``tracertm.check()``, ``tracertm.backfill()``, ``tracertm.watch()``,
+``tracertm.import_results()`` and ``tracertm.step_report()`` are the functions the CLI verbs call. They are imported
+on first use (module ``__getattr__``) so that ``import tracertm``, and a pre-commit hook, stays cheap; the
+``TYPE_CHECKING`` block gives type checkers their real signatures.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Repository configuration: ``.tracertm.toml`` (top-level keys) or ``[tool.tracertm]`` in ``pyproject.toml``.
 
-Everything has a default (docs/formats.md), so most repositories need no configuration at all.
+Everything has a default (README.md, "Configuration"), so most repositories need no configuration at all.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """CHECK constraints of enum columns as comparisons (``x = 'a' OR x = 'b' …``) instead of ``x IN ('a', 'b', …)``,
-for the migrations that change them (0014, 0015, 0016).
+for the migrations that change them (0014, 0015, 0016); 0018 and 0035 change a column's declared type through the
+same SQLite rebuild (``_rebuild``).
 
 Same truth (NULL passes both forms; any other value passes exactly when it is one of the list). SQLite evaluates a
 CHECK's ``IN`` list by building a lookup table for every row written; for the tables written by the tens of

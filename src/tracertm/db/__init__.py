@@ -10,6 +10,8 @@ imported inside the functions that need them):
 - ``sessions``: ``session``, whose queries hide soft-deleted rows;
 - ``locks``: ``write_session``, a transaction holding the project's write lock;
 - ``schema``: ``SCHEMA_HEAD``, the revisions, Alembic's migrations under a lock, ``ensure_schema``;
+- ``head_schema``: an empty SQLite file's schema in one pass, from ``head_sqlite.sql``;
+- ``json_numbers``: JSON texts whose large floats PostgreSQL's ``jsonb`` keeps as floats;
 - ``opening``: ``open_engine`` for a command, and the dry run's look at a database that writes nothing.
 
 Callers use the names re-exported here (``db.make_engine``). Patching one of them here

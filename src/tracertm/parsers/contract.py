@@ -1,7 +1,7 @@
 """Contract files (YAML) → ``contract`` records.
 
 A file holds one contract per YAML document (``---`` separated; empty documents are skipped). Each document is
-either a contract mapping (the schema of docs/formats "Contracts (YAML)") or an API description: an OpenAPI /
+either a contract mapping (the schema of README.md's "Contracts (YAML)") or an API description: an OpenAPI /
 Swagger document or a shared-components file (only ``components``) becomes an ``interface`` contract, an AsyncAPI
 2/3 document an ``integration`` one (channels and operations in its metadata).
 

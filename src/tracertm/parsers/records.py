@@ -52,7 +52,7 @@ class ParseResult:
 
 @dataclass(frozen=True)
 class ParserOptions:
-    """Knobs a repository may set in ``[tool.tracertm]``; the defaults follow docs/formats.
+    """Knobs a repository may set in ``[tool.tracertm]``; the defaults follow README.md's "Supported formats".
 
     Patterns are regular expressions matched against the whole tag name (without ``@``) or searched in text.
     """

@@ -1,5 +1,6 @@
-"""Step definitions: discover them in code (Python, JavaScript/TypeScript, Java) without running it, match every
-scenario step with each framework's own rules, and report usage, unused definitions, undefined and ambiguous steps.
+"""Step definitions: discover them in code (Python, JavaScript/TypeScript, Java, Kotlin, Go, Ruby, C#) without
+running it, match every scenario step with each framework's own rules, and report usage, unused definitions,
+undefined and ambiguous steps.
 
 Pipeline: ``parsing`` (one file → ``StepFile``) and ``scenarios`` (one feature → the steps a runner executes) are
 pure; ``expressions`` compiles definitions into matchers (``cucumber_matchers``, ``regex_matchers``,
