@@ -633,7 +633,7 @@ def _stop_on_sigterm() -> Callable[[], object] | None:
 
     def unraisable(args: Any) -> None:
         """The handler's ``KeyboardInterrupt`` raised where Python ignores exceptions — a finalizer, a callback
-        ``os.fork`` runs (the parse pool holds the signal while it forks: ``engine.parse._signals_held``) — was
+        ``os.fork`` runs (the parse pool holds the signal while it forks: ``tracertm.signals.held``) — was
         printed as "Exception ignored" with its traceback, and lost: the command ran on and committed. The handler
         is armed again and run anew from a thread (``_thread.interrupt_main``: as if the signal came again), which
         lands in the main thread after this callback, at its next switch of threads (should it land in such a place

@@ -128,7 +128,8 @@ class ParameterTypeDecl:
     cucumber_expressions matcher's own types (``define_parameter_type``), which its parse types (``register_type``)
     never reach, nor it theirs; empty for the framework's one registry. ``prefer``: cucumber's
     ``preferForRegexpMatch`` (cucumber-jvm's ``preferForRegexMatch``, Ruby's ``prefer_for_regexp_match``) written
-    ``true``: the type a regex definition's group of its regexp stands for (``parameter_types.RegexpLookup``)."""
+    ``true``: the type a regex definition's group of its regexp stands for
+    (``parameter_types.Registries.regexp_rivals``)."""
 
     name: str
     regexps: tuple[str, ...]
