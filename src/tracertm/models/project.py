@@ -1,4 +1,5 @@
-"""One project per synced repository; a database can hold many."""
+"""One project per synced repository, or per spec folder of one (a repository may hold several); a database can hold
+many."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from tracertm.models.types import GIT_ID_LENGTH, UTCDateTime
 
 
 class Project(UUIDPrimaryKeyMixin, TimestampMixin, MetadataMixin, Base):
-    """A synced repository. ``root_commit`` (the first-parent root of its history) is its durable identity: a
+    """A synced repository, or the spec folder of one it was synced from (``spec_root`` in its metadata: a
+    sub-folder project). ``root_commit`` (the first-parent root of its history) is its durable identity: a
     repository whose root differs is refused instead of overwriting this project's records; ``repo_url`` is
     informational (a remote may be renamed or moved). ``project_metadata`` is ``metadata_`` and ``metadata`` (in the
     constructor too), as the specification models' metadata."""
