@@ -177,6 +177,38 @@ def test_test_links_come_from_results_import(basket: GitRepo, engine: Any, datab
     assert {k[0] for k in links(engine) if k[1] == "test"} == {"FEAT-1/SC-1", "FEAT-1/SC-2"}
 
 
+def test_step_and_test_links_follow_a_renamed_feature_file(basket: GitRepo, engine: Any) -> None:
+    """A feature file renamed (``git mv``, nothing else changed) takes its scenarios' step and test links with it,
+    in a sync and in a rebuild (``--full``): those links are not derived from the file, and only the scenarios whose
+    links name another path are updated (``engine.scenario_moves``); the others' rows are left as they are."""
+    import_results(engine, "shop", [("cucumber.json", report(("SC-1", 5, "add", "passed")))])
+    basket.write("features/other.feature", "@FEAT-2\nFeature: Other\n\n  @SC-1\n  Scenario: o\n"
+                                           "    Given an empty basket\n")
+    basket.commit("other")
+    sync(basket.path, engine=engine, project="shop")
+
+    def placed() -> dict[tuple[str, str, str], tuple[str, Any]]:
+        return {k: (v["source_path"], v["updated_at"]) for k, v in links(engine).items() if k[1] in ("step", "test")}
+
+    before = placed()
+    assert {path for path, _ in before.values()} == {"features/basket.feature", "features/other.feature"}
+    assert ("FEAT-1/SC-1", "test", f"{TC}::basket;add") in before
+    basket.git("mv", "features/basket.feature", "features/cart.feature")
+    basket.commit("rename")
+    sync(basket.path, engine=engine, project="shop")
+    after = placed()
+    assert after.keys() == before.keys()
+    for key, (path, stamp) in after.items():
+        if key[0].startswith("FEAT-1/"):
+            assert path == "features/cart.feature", key
+        else:  # the other feature's scenario did not move: its link is the row it was
+            assert (path, stamp) == before[key], key
+    basket.git("mv", "features/cart.feature", "features/basket.feature")
+    basket.commit("rename back")
+    sync(basket.path, engine=engine, project="shop", full=True)
+    assert {k: path for k, (path, _) in placed().items()} == {k: path for k, (path, _) in before.items()}
+
+
 @pytest.mark.parametrize("writer", ["driver", "reference"])
 def test_test_links_are_set_based_and_idempotent(basket: GitRepo, engine: Any, writer: str) -> None:
     """The import's writer (``add_test_links``) and the reference it is held equal to

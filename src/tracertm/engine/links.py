@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, true, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, true, update
 from sqlalchemy.engine import Connection
 
 from tracertm.crossfile import ambiguous_text
@@ -35,6 +35,7 @@ from tracertm.models import Base, Contract, Feature, LinkType, Project, Scenario
 from tracertm.models.link import shown_order
 from tracertm.models.types import utcnow
 from tracertm.parsers.records import ParserOptions, SpecRecord
+from tracertm.engine import scenario_moves
 from tracertm.engine.adr_links import Reread, _renamed_adrs, _resolve_adrs, adr_names, renamed_references
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import MAX_REF, LinkSpec, derive
@@ -338,15 +339,7 @@ def _write_sources(
         conn.execute(update(LINKS).where(t.id == bindparam("_id")), moved)
     if not fresh:
         # Step and test links of a scenario that moved (new path, or its feature renumbered) follow it too.
-        followed = [{"_sid": s.id, "_path": s.path, "_ref": s.ref} for s in sources if s.kind == "scenario"]
-        if followed:
-            conn.execute(
-                update(LINKS)
-                .where(t.source_id == bindparam("_sid"), or_(*(t.link_type == x for x in DB_LINK_TYPES)),
-                       (t.source_path != bindparam("_path")) | (t.source_ref != bindparam("_ref")))
-                .values(source_path=bindparam("_path"), source_ref=bindparam("_ref"), updated_at=utcnow()),
-                followed,
-            )
+        scenario_moves.follow(conn, [(s.id, s.path, s.ref) for s in sources if s.kind == "scenario"])
     # Targets that exist and are already linked were resolved when the link was made (or followed since).
     return dangling
 
