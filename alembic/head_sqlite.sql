@@ -392,6 +392,7 @@ CREATE INDEX ix_scenario_test_case_association_test_case_id ON scenario_test_cas
 CREATE INDEX ix_scenarios_deleted_at ON scenarios (deleted_at);
 CREATE INDEX ix_scenarios_feature_id_position_id_live ON scenarios (feature_id, position, id) WHERE +deleted_at IS NULL;
 CREATE INDEX ix_scenarios_feature_id_status ON scenarios (feature_id, status);
+CREATE INDEX ix_scenarios_scenario_number ON scenarios (scenario_number);
 CREATE INDEX ix_source_files_deleted_at ON source_files (deleted_at);
 CREATE INDEX ix_spec_revisions_entity_id_version_dates ON spec_revisions (entity_id, version, committed_at, created_at);
 CREATE INDEX ix_spec_revisions_project_id_entity_type_changed ON spec_revisions (project_id, entity_type) WHERE change IN ('created', 'updated', 'restored', 'moved');

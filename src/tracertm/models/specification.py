@@ -244,6 +244,10 @@ class Scenario(SpecMixin, Base):
         # it, and without statistics the planner would take that one.
         Index("ix_scenarios_feature_id_position_id_live", "feature_id", "position", "id",
               sqlite_where=text(LIVE_SCENARIO), postgresql_where=text("deleted_at IS NULL")),
+        # A scenario by its number alone (``SC-4``, or a whole ``FEAT-2/SC-4`` a tag may be): ``Records.get`` asks
+        # it of every id it is given (``show ADR-3`` too, ids being unique per kind only); without it the lookup
+        # probed each feature of the project (migration 0035).
+        Index("ix_scenarios_scenario_number", "scenario_number"),
         enum_check("scenario_status", "status", ScenarioStatus),
     )
 

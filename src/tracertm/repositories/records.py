@@ -157,24 +157,37 @@ class Records:
         k = self.kind
         if k.number is None:
             return []
-        stmt = self._select(k.model).execution_options(include_deleted=True)
         if k.name == "scenario":
-            from sqlalchemy import and_, or_
-
-            from tracertm.engine.links import scenario_ref_splits
-
-            # ``SC-4``, or ``FEATURE/SCENARIO`` where either part may hold a "/" (and a scenario name alone may too).
-            stmt = stmt.where(or_(k.table.c.scenario_number == ident, *(
-                and_(Feature.feature_number == f, k.table.c.scenario_number == sc)
-                for f, sc in scenario_ref_splits(ident))))
+            stmt = select(k.model).execution_options(include_deleted=True).where(
+                k.table.c.id.in_(self._numbered_scenarios(ident, project)))
         else:
-            stmt = stmt.where(k.table.c[k.number].in_({ident, normalize_adr(ident)}))
-        if project is not None:
-            stmt = stmt.where(self._owner() == project.id)
+            stmt = select(k.model).execution_options(include_deleted=True).where(
+                k.table.c[k.number].in_({ident, normalize_adr(ident)}))
+            if project is not None:
+                stmt = stmt.where(self._owner() == project.id)
         rows = list(self.session.execute(stmt.limit(20)).scalars())
         if k.name == "step_definition" and _STEP_ID.match(ident):
             rows += [row for row in self._short_step(ident, project) if row not in rows]
         return rows
+
+    def _numbered_scenarios(self, ident: str, project: Project | None) -> Any:
+        """The ids of the scenarios ``ident`` names: ``SC-4``, or ``FEATURE/SCENARIO`` where either part may hold a
+        "/" (and a scenario number alone may too). One select per reading, joined by ``UNION ALL``, so that each is
+        found from an index — the whole id from ``ix_scenarios_scenario_number``, a split from its feature's
+        ``(project_id, feature_number)`` key and then the scenario's — and not by probing every feature of the
+        project, as one condition ORing them made both databases do (migration 0035)."""
+        from sqlalchemy import union_all
+
+        from tracertm.engine.links import scenario_ref_splits
+
+        s = self.kind.table.c
+        readings = [s.scenario_number == ident] + [
+            and_(Feature.feature_number == f, s.scenario_number == sc) for f, sc in scenario_ref_splits(ident)]
+        selects = []
+        for reading in readings:
+            stmt = select(s.id).join(Feature, s.feature_id == Feature.id).where(reading)
+            selects.append(stmt if project is None else stmt.where(Feature.project_id == project.id))
+        return union_all(*selects) if len(selects) > 1 else selects[0]
 
     def adr_named(self, ident: str, project: Project | None) -> builtins.list[Any]:
         """The ADRs an id that no ADR has exactly names, by the one rule of file references
