@@ -246,7 +246,7 @@ class Scenario(SpecMixin, Base):
               sqlite_where=text(LIVE_SCENARIO), postgresql_where=text("deleted_at IS NULL")),
         # A scenario by its number alone (``SC-4``, or a whole ``FEAT-2/SC-4`` a tag may be): ``Records.get`` asks
         # it of every id it is given (``show ADR-3`` too, ids being unique per kind only); without it the lookup
-        # probed each feature of the project (migration 0035).
+        # probed each feature of the project (migration 0036).
         Index("ix_scenarios_scenario_number", "scenario_number"),
         enum_check("scenario_status", "status", ScenarioStatus),
     )

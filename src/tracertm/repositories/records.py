@@ -175,7 +175,7 @@ class Records:
         "/" (and a scenario number alone may too). One select per reading, joined by ``UNION ALL``, so that each is
         found from an index — the whole id from ``ix_scenarios_scenario_number``, a split from its feature's
         ``(project_id, feature_number)`` key and then the scenario's — and not by probing every feature of the
-        project, as one condition ORing them made both databases do (migration 0035)."""
+        project, as one condition ORing them made both databases do (migration 0036)."""
         from sqlalchemy import union_all
 
         from tracertm.engine.links import scenario_ref_splits

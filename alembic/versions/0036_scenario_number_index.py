@@ -8,16 +8,16 @@ and probed each one's scenarios: its cost followed the number of features (2,000
 corpus for one ``show``). With this index the whole id is found from the index, each split from the feature's own
 ``(project_id, feature_number)`` key and then the scenario's; the statement reads the matches only.
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
