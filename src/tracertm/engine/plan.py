@@ -407,11 +407,14 @@ def conflict_claim(message: str) -> tuple[str, str] | None:
 def _record_op(
     kind: RecordKind, number: str, path: str, rec: SpecRecord, cur: Current | None, blob_changed: bool,
     parent: str | None = None, position: int = 0, parent_id: uuid.UUID | None = None, *, restyle: bool = False,
+    same: bool | None = None,
 ) -> Operation | None:
     """The operation of one parsed record against its row ``cur`` (None: nothing to write). ``blob_changed``: its
     file's bytes differ from the database's; ``restyle``: records made by another version of the parsers, whose
-    other fields are refreshed although the bytes are the same (``plan``)."""
-    same = cur is not None and _same_content(cur, rec)
+    other fields are refreshed although the bytes are the same (``plan``); ``same``: whether the content is the
+    row's, when the caller knows it better than the hashes' comparison (a row stored under its former id)."""
+    if same is None:
+        same = cur is not None and _same_content(cur, rec)
     if cur is None:
         action: Action = "created"
     elif cur.deleted:
@@ -420,8 +423,8 @@ def _record_op(
         action = "moved"
     elif not same:
         action = "updated"
-    elif blob_changed or restyle or cur.content_hash != rec.content_hash:
-        action = "refresh"  # presentation only, or a new hash scheme for the same content
+    elif blob_changed or restyle or cur.content_hash != rec.content_hash or cur.number != number:
+        action = "refresh"  # presentation only, a new hash scheme for the same content, or an id made anew
     else:
         return None
     return Operation(action, kind, number, path, rec, cur, parent, position, parent_id, content_changed=not same,
@@ -456,11 +459,23 @@ def _plan_scenarios(
     # first sync of 20,000 scenarios about 0.05 s).
     parent_id = feature_cur.id if feature_cur else None
     if feature is not None and not deleted:
+        earlier: dict[str, str] | None = None  # live rows numbered by the earlier naming rule, by today's number
         for position, child in enumerate(feature.children):
             seen.add(child.number)
+            cur, same = existing.get(child.number), None
+            if cur is None and existing:
+                if earlier is None:
+                    earlier = _earlier_numbers(existing)
+                former = earlier.pop(child.number, None)
+                if former is not None and former not in seen:
+                    seen.add(former)  # the same record, renumbered in place (not deleted)
+                    cur = existing[former]
+                    # Its stored hash is of its fields under the former id: the same content is no new version.
+                    as_stored = SpecRecord("scenario", former, {**child.fields, "scenario_number": former})
+                    same = _same_content(cur, as_stored)
             op = _record_op(
-                "scenario", child.number, path, child, existing.get(child.number), blob_changed, feature_number, position,
-                parent_id, restyle=restyle,
+                "scenario", child.number, path, child, cur, blob_changed, feature_number, position,
+                parent_id, restyle=restyle, same=same,
             )
             if op is not None:
                 result.operations.append(op)
@@ -469,6 +484,18 @@ def _plan_scenarios(
             result.operations.append(
                 Operation("deleted", "scenario", number, cur.source_path or path, None, cur, feature_number)
             )
+
+
+def _earlier_numbers(existing: Mapping[str, Current]) -> dict[str, str]:
+    """The live scenarios whose stored id an earlier tracertm made of their name as written (``add  an item``), by
+    the id the name makes now (``add an item``: whitespace runs are one space, ``parsers.feature``): such a row is
+    the scenario the file still holds, renumbered where it is, so that an upgrade loses no history."""
+    out: dict[str, str] = {}
+    for number, cur in existing.items():
+        now = " ".join(number.split())
+        if now != number and not cur.deleted and now not in existing:
+            out.setdefault(now, number)
+    return out
 
 
 def _plan_files(

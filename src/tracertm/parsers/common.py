@@ -40,8 +40,11 @@ PARSER_VERSION = "3"
 # front matter integer not written in plain decimal is kept as written (``id: 0010`` was YAML 1.1's octal: ADR-0008).
 # 8: a Java or Kotlin step regex with \h or \N{name} compiles, as java.util.regex reads them (it was a warning, the
 # definition left out of matching). 9: an Examples block's ``@ADR-n`` and requirement tags are its outline's
-# references (they made no link and no ``requirement_ids``).
-PARSER_OUTPUT = 9
+# references (they made no link and no ``requirement_ids``). 10: an untagged scenario's id is its name with its
+# whitespace runs made one space, as its content hash reads the title (``add  an item`` was an id of its own: a
+# whitespace-only edit of a title deleted the scenario and created another); ``engine.plan`` renumbers the rows the
+# earlier rule numbered in place.
+PARSER_OUTPUT = 10
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

@@ -6,9 +6,10 @@ Examples, data tables, doc strings); this module only maps its AST onto the mode
 - Feature identity: an id tag (``options.feature_id_pattern``, default ``@FEAT-<n>``), else the path below the
   fixed prefix of its ``feature_paths`` glob (``options.feature_roots``, default ``features/``), without ``.feature``.
 - A file holding only blank lines and comments is valid Gherkin without a feature: no record, no error.
-- Scenario identity: an id tag (``options.scenario_id_pattern``, default ``@SC-<n>``), else the scenario name, with
-  ``#2``, ``#3``... for repeats in the file (the first keeps the bare name); a scenario without a name and without an
-  id tag is ``Scenario #k``, k being its 1-based position among the file's scenarios.
+- Scenario identity: an id tag (``options.scenario_id_pattern``, default ``@SC-<n>``), else the scenario name (its
+  whitespace runs made one space, as the content hash reads it), with ``#2``, ``#3``... for repeats in the file (the
+  first keeps the bare name); a scenario without a name and without an id tag is ``Scenario #k``, k being its
+  1-based position among the file's scenarios.
 - Status: ``@status:<value>``, a bare ``@<value>`` tag or ``@wip`` (draft). A scenario without its own status tag
   takes its Rule's, else the feature's. Unknown ``@status:x`` is a warning and means draft.
 - Steps are sorted into given/when/then by gherkin's keyword *type*, so ``And``/``But``/``*`` (and ``Et``, ``Und``...)
@@ -633,7 +634,9 @@ def _number_scenarios(context: _Context, scenarios: list[_Scenario]) -> None:
     for position, scenario in enumerate(scenarios, start=1):
         if scenario.number:
             continue
-        base = scenario.node["name"].strip() or f"Scenario #{position}"
+        # The name as prose: its whitespace runs are one space, as the content hash reads a title, so that a
+        # whitespace-only edit of a title (a doubled space, a tab) is the same scenario, not a delete and a create.
+        base = " ".join(scenario.node["name"].split()) or f"Scenario #{position}"
         number, k = base, last_suffix.get(base, 1)
         while number in taken:
             k += 1
