@@ -82,19 +82,24 @@ def test_a_whitespace_only_edit_of_a_title_keeps_the_scenario(
     assert _revisions(other) == [("add an item", 1, "created")]
 
 
+def _as_an_earlier_tracertm_left_it(repo: GitRepo, url: str) -> tuple[Any, str]:
+    """The cart synced and its scenario approved, its id then the name as written and its hash of the fields under
+    that id, its parsers' version the one before: (the row's id, its hash under today's id)."""
+    _sync(repo, url)
+    _approve(url, "add an item")
+    (row_id, stored_hash), = sql(url, "SELECT id, content_hash FROM scenarios")
+    old_hash = SpecRecord("scenario", SPACED, {**_parsed_fields(repo), "scenario_number": SPACED}).content_hash
+    assert old_hash != stored_hash
+    sql(url, "UPDATE scenarios SET scenario_number = :n, content_hash = :h", n=SPACED, h=old_hash)
+    sql(url, "UPDATE spec_revisions SET number = :n WHERE entity_type = 'scenario'", n=SPACED)
+    set_marker(url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    return row_id, stored_hash
+
+
 def test_a_row_numbered_by_the_name_as_written_is_renumbered_in_place(git_repo: GitRepo, database_url: str) -> None:
     git_repo.write("features/cart.feature", FEATURE.format(title=SPACED))
     git_repo.commit("cart")
-    _sync(git_repo, database_url)
-    _approve(database_url, "add an item")
-    # As an earlier tracertm left it: the id is the name as written, and the hash is of the fields under that id.
-    (row_id, stored_hash), = sql(database_url, "SELECT id, content_hash FROM scenarios")
-    parsed = _parsed_fields(git_repo)
-    old_hash = SpecRecord("scenario", SPACED, {**parsed, "scenario_number": SPACED}).content_hash
-    assert old_hash != stored_hash
-    sql(database_url, "UPDATE scenarios SET scenario_number = :n, content_hash = :h", n=SPACED, h=old_hash)
-    sql(database_url, "UPDATE spec_revisions SET number = :n WHERE entity_type = 'scenario'", n=SPACED)
-    set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    row_id, stored_hash = _as_an_earlier_tracertm_left_it(git_repo, database_url)
 
     upgraded = _sync(git_repo, database_url)  # the first plain sync after the upgrade parses every file again
     assert upgraded["counts"]["scenario"] == {
@@ -104,6 +109,22 @@ def test_a_row_numbered_by_the_name_as_written_is_renumbered_in_place(git_repo: 
     assert _revisions(database_url) == [(SPACED, 1, "created"), (SPACED, 2, "annotated")]  # no version, no revision
     drift = run_cli("sync", str(git_repo.path), "--database-url", database_url, "--dry-run", "--exit-code")
     assert drift.returncode == 0, drift.stdout + drift.stderr
+
+
+def test_a_backfill_merged_after_the_upgrade_keeps_the_row_numbered_the_earlier_way(
+    git_repo: GitRepo, database_url: str
+) -> None:
+    git_repo.write("features/cart.feature", FEATURE.format(title=SPACED))
+    git_repo.commit("cart")
+    git_repo.write("features/cart.feature", FEATURE.format(title=SPACED) + "    And nothing else\n")
+    git_repo.commit("one more step")
+    row_id, _ = _as_an_earlier_tracertm_left_it(git_repo, database_url)
+
+    backfill(git_repo.path, database_url=database_url)  # replays the history, then merges it into the rows synced
+    # The synced row takes the history before it and is renumbered in place: no second row, nothing deleted.
+    assert _scenarios(database_url) == [("add an item", SPACED, 3, False, "alice")]
+    assert sql(database_url, "SELECT id FROM scenarios") == [(row_id,)]
+    assert [(v, c) for _, v, c in _revisions(database_url)] == [(1, "created"), (2, "updated"), (3, "annotated")]
 
 
 def _parsed_fields(repo: GitRepo) -> dict[str, Any]:

@@ -470,9 +470,10 @@ def _plan_scenarios(
                 if former is not None and former not in seen:
                     seen.add(former)  # the same record, renumbered in place (not deleted)
                     cur = existing[former]
-                    # Its stored hash is of its fields under the former id: the same content is no new version.
+                    # Its stored hash is of its fields under the former id (or under this one, a backfill's merge
+                    # having written it): the same content is no new version.
                     as_stored = SpecRecord("scenario", former, {**child.fields, "scenario_number": former})
-                    same = _same_content(cur, as_stored)
+                    same = _same_content(cur, child) or _same_content(cur, as_stored)
             op = _record_op(
                 "scenario", child.number, path, child, cur, blob_changed, feature_number, position,
                 parent_id, restyle=restyle, same=same,

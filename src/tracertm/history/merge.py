@@ -196,11 +196,19 @@ def _rows_of(keys: Collection[tuple[str, str, str]], rows: Mapping[tuple[str, st
                 if kind == "feature" and ("feature", "", number) not in rows and ("feature", "", number) in former}
     direct: dict[tuple[str, str, str], tuple[uuid.UUID, int]] = {}
     renamed: dict[uuid.UUID, tuple[int, tuple[str, str, str]]] = {}  # row → (seq, the key it had last)
+    earlier: dict[tuple[str, str, str], tuple[uuid.UUID, int]] | None = None
     for kind, parent, number in keys:
         row_key = (kind, features.get(parent, parent) if kind == "scenario" else parent, number)
         if row_key in rows:
             direct[(kind, parent, number)] = rows[row_key]
-        elif row_key in former:
+            continue
+        if kind == "scenario":
+            if earlier is None:
+                earlier = _earlier_scenario_rows(rows)
+            if row_key in earlier:  # the same scenario: the sync after the merge renumbers its row in place
+                direct[(kind, parent, number)] = earlier[row_key]
+                continue
+        if row_key in former:
             seq, row_id = former[row_key]
             if row_id not in renamed or seq > renamed[row_id][0]:
                 renamed[row_id] = (seq, (kind, parent, number))
@@ -209,6 +217,17 @@ def _rows_of(keys: Collection[tuple[str, str, str]], rows: Mapping[tuple[str, st
     taken = {row_id for row_id, _ in direct.values()}
     versions = {row_id: version for row_id, version in rows.values()}
     return direct | {key: (row_id, versions[row_id]) for row_id, (_, key) in renamed.items() if row_id not in taken}
+
+
+def _earlier_scenario_rows(rows: Mapping[Key, tuple[uuid.UUID, int]]) -> dict[Key, tuple[uuid.UUID, int]]:
+    """The scenario rows whose id an earlier tracertm made of the name as written (``add  an item``), by the key of
+    the id the name makes now (``add an item``, as ``engine.plan`` pairs them): not another row's key."""
+    out: dict[Key, tuple[uuid.UUID, int]] = {}
+    for (kind, parent, number), row in rows.items():
+        now = " ".join(number.split())
+        if kind == "scenario" and now != number and (kind, parent, now) not in rows:
+            out.setdefault((kind, parent, now), row)
+    return out
 
 
 def _moved_rows(keys: Collection[Key], moves: Mapping[Key, Key], rows: Mapping[Key, tuple[uuid.UUID, int]],
