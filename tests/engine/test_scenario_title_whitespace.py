@@ -13,6 +13,7 @@ from typing import Any
 
 from conftest import GitRepo, run_cli
 from raw_sql import set_marker, sql
+from specs import adr
 from tracertm import db
 from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
 from tracertm.history.backfill import backfill
@@ -21,6 +22,7 @@ from tracertm.parsers.records import SpecRecord
 
 SPACED = "add  an\titem"  # as typed: two spaces and a tab
 FEATURE = """Feature: Cart
+  @ADR-0001
   Scenario: {title}
     Given an empty cart
     When I add an apple
@@ -51,6 +53,13 @@ def _approve(url: str, number: str) -> None:
         engine.dispose()
 
 
+def _scenario_link(url: str) -> tuple[int, int]:
+    """The scenario's link to ADR-0001: the ADR's version it was reviewed at, and the one it points at now."""
+    (reviewed, now), = sql(url, "SELECT l.reviewed_version, a.version FROM links l "
+                                "JOIN scenarios s ON s.id = l.source_id JOIN adrs a ON a.adr_number = l.target_ref")
+    return int(reviewed), int(now)
+
+
 def _revisions(url: str) -> list[tuple[str, int, str]]:
     rows = sql(url, "SELECT number, version, change FROM spec_revisions WHERE entity_type = 'scenario' ORDER BY seq")
     return [(str(n), int(v), str(c)) for n, v, c in rows]
@@ -60,18 +69,25 @@ def test_a_whitespace_only_edit_of_a_title_keeps_the_scenario(
     git_repo: GitRepo, database_url: str, tmp_path: Path
 ) -> None:
     git_repo.write("features/cart.feature", FEATURE.format(title=SPACED))
+    git_repo.write("docs/adr/0001-carts.md", adr(1, "Carts"))
     git_repo.commit("cart")
     first = _sync(git_repo, database_url)
     assert [(op["action"], op["number"]) for op in first["operations"] if op["kind"] == "scenario"] == [
         ("created", "add an item")]
     _approve(database_url, "add an item")
+    git_repo.write("docs/adr/0001-carts.md", adr(1, "Carts", decision="We will do it otherwise."))
+    git_repo.commit("ADR changed: the scenario's link to it is suspect")
+    _sync(git_repo, database_url)
+    assert _scenario_link(database_url) == (1, 2)
 
     git_repo.write("features/cart.feature", FEATURE.format(title="add an item"))
     git_repo.commit("one space")
     second = _sync(git_repo, database_url)
     assert second["counts"]["scenario"]["created"] == second["counts"]["scenario"]["deleted"] == 0
-    # The same row, its approval kept; the title as the file now writes it, refreshed without a version.
+    # The same row, its approval kept; the title as the file now writes it, refreshed without a version; its link
+    # still suspect (a new scenario's link would be born reviewed).
     assert _scenarios(database_url) == [("add an item", "add an item", 2, False, "alice")]
+    assert _scenario_link(database_url) == (1, 2)
     assert _revisions(database_url) == [("add an item", 1, "created"), ("add an item", 2, "annotated")]
     shown = run_cli("history", "add an item", "--database-url", database_url, "--path", str(git_repo.path))
     assert shown.returncode == 0 and "deleted" not in shown.stdout, shown.stdout + shown.stderr
