@@ -90,6 +90,19 @@ def verify(session: Session, token: str) -> ApiToken | None:
     return row
 
 
+def still_live(session: Session, token_id: uuid.UUID) -> bool:
+    """Whether the token ``token_id`` is still there and not revoked, read in ``session``'s write transaction (an API
+    write checks it again once it holds the project's lock: it may have waited a minute for a sync, and a revoke
+    committed meanwhile must stop it). On PostgreSQL the row is share-locked until that transaction ends, so a
+    revoke issued now waits for the write to commit: once ``token revoke`` has answered, no write of the token
+    lands. (SQLite: the write transaction holds the file's write lock, which the revoke needs too.)"""
+    query = select(ApiToken.revoked_at).where(ApiToken.id == token_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    found = session.execute(query).first()
+    return found is not None and found.revoked_at is None
+
+
 TOUCH_EVERY = dt.timedelta(minutes=1)
 
 

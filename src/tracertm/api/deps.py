@@ -88,9 +88,24 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
         if scope == "write" and row.scope != "write":
             raise ApiProblem(403, "this token may only read; create one with --scope write", kind="forbidden")
         token_id, actor, stale = row.id, f"{tokens.ACTOR_PREFIX}{row.label or row.prefix}", tokens.needs_touch(row)
+    request.state.token_id = token_id  # a write checks it again under the project's lock (``token_still_live``)
     if stale:  # at most one write per token per minute, never waiting for another writer: reads stay reads
         tokens.touch_nowait(request.app.state.engine, token_id)
     return actor
+
+
+def token_still_live(request: Request, session: Session) -> None:
+    """401, nothing written, when the token ``check_token`` accepted for this request was revoked (or deleted)
+    since: called in a write's transaction once it holds the project's write lock. The token was checked when the
+    request came in, and the write may then have waited up to ``lock_timeout`` behind a sync; a write applied after
+    ``tracertm token revoke`` had answered would be recorded under the revoked token's name."""
+    from tracertm import tokens
+
+    token_id = getattr(request.state, "token_id", None)
+    if token_id is not None and not tokens.still_live(session, token_id):
+        raise ApiProblem(401, "unknown or revoked token: it was revoked while this request waited for the "
+                              "project's write lock; nothing was written",
+                         kind="unauthorized", headers=dict(CHALLENGE))
 
 
 def reader(request: Request, credentials: Credentials) -> None:

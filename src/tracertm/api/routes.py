@@ -23,7 +23,7 @@ from tracertm.api.deps import (
 from tracertm.api.problems import ApiProblem, instance_of, responses, schema_mismatch
 from tracertm.api.query_names import refuse_unknown_query
 from tracertm.api.repository import project_root
-from tracertm.api.writes import write_place
+from tracertm.api.writes import locked_write
 from tracertm.repositories import KINDS, Kind, Projects, Records
 from tracertm.repositories.errors import StaleVersion
 from tracertm.repositories.projects import project_dict, sync_run_dict
@@ -440,8 +440,7 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, condition
         # The lock is per project name, so the name is read before the lock is waited for (404 and 428 too).
         owner = _owner(request, k, ident, project, conditions, action)
         try:
-            with write_place(request, owner) as left, \
-                    db.write_session(request.app.state.engine, owner, left) as session:
+            with locked_write(request, owner) as session:
                 answer = _write_locked(request, session, k, ident, project, owner, conditions, actor, action,
                                        changes)
         except StaleVersion:

@@ -37,7 +37,7 @@ from tracertm.api.deps import (
     tag_list, text_after, text_cursor, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
-from tracertm.api.writes import RENAME_ATTEMPTS, write_place
+from tracertm.api.writes import RENAME_ATTEMPTS, locked_write
 from tracertm.models import Project
 from tracertm.repositories import Projects
 from tracertm.repositories.cursor import MAX_CHARS
@@ -518,7 +518,7 @@ def _under_lock(request: Request, project: str, write: Callable[[Session, Projec
     taken again by the new name (as a record's ``PATCH`` does, ``routes._write``)."""
     for _attempt in range(RENAME_ATTEMPTS):
         name = _name(request, project)
-        with write_place(request, name) as left, db.write_session(request.app.state.engine, name, left) as session:
+        with locked_write(request, name) as session:
             scoped = Projects(session).get(project, "project")
             if scoped.name == name:
                 return write(session, scoped)

@@ -22,6 +22,7 @@ from tracertm.errors import LockTimeoutError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
     from starlette.requests import Request
 
 
@@ -114,6 +115,20 @@ def write_place(request: Request, project: str) -> Iterator[float]:
         yield left
 
 
+@contextmanager
+def locked_write(request: Request, project: str) -> Iterator[Session]:
+    """One transaction holding ``project``'s write lock (``db.write_session``, within a ``write_place``) for a write
+    of the request; commits when the block ends, rolls back on any exception. Before the block runs, the request's
+    token is checked again (``deps.token_still_live``: 401 if it was revoked while the write waited for the lock)."""
+    from tracertm import db
+    from tracertm.api.deps import token_still_live
+
+    with write_place(request, project) as left, \
+            db.write_session(request.app.state.engine, project, left) as session:
+        token_still_live(request, session)
+        yield session
+
+
 def slots(engine: Engine) -> int | None:
     """How many writes of one process may wait for a lock holding a connection: the pool's overflow, so that its
     ``pool_size`` connections stay for everything else (at least one place); None for a pool without a bound."""
@@ -125,4 +140,4 @@ def slots(engine: Engine) -> int | None:
     return max(1, overflow if overflow else int(size()) - 1)
 
 
-__all__ = ["RENAME_ATTEMPTS", "WriteSlots", "slots", "write_place"]
+__all__ = ["RENAME_ATTEMPTS", "WriteSlots", "locked_write", "slots", "write_place"]

@@ -16,7 +16,7 @@ import os
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +125,7 @@ def import_results(
     id_pattern: str = r"SC-\d+",
     lock_timeout: float | None = None,
     actor: str = ACTOR,
+    on_lock: Callable[[Session], object] | None = None,
 ) -> ImportSummary:
     """Import test reports into ``project`` as one run.
 
@@ -135,7 +136,9 @@ def import_results(
     ``HEAD``); with ``repo`` (a git work tree) lines are matched against the scenarios as they were at that
     commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
     another writer of the project (default: the configuration's default); ``actor`` who the statistics revisions
-    name (the API passes the token's).
+    name (the API passes the token's); ``on_lock`` is called with the import's session once it holds the project's
+    write lock, before anything is read or written, and may raise to write nothing (the API checks there that the
+    request's token was not revoked while the import waited; not called for a caller's ``Session``).
     """
     refuse_blank(project=project, target=target if isinstance(target, str) else None)
     commit = runs.named_commit(commit, repo)
@@ -172,12 +175,16 @@ def import_results(
             try:
                 with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
                         _page_cache(session):
+                    if on_lock is not None:
+                        on_lock(session)
                     return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window,
                                                   actor, threaded=how == "thread")
             except stream.Restart:
                 pass  # rolled back: the in-process import stores what the streamed one could not
             reports = _parsed([streamed], fmt, max_size)
         with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
+            if on_lock is not None:
+                on_lock(session)
             return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)
     finally:
         # An engine made here from a URL is this call's: its pooled connection (a SQLite file, a PostgreSQL
