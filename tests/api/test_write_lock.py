@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not __import__("os").environ.get(PG_ENV), reason
 
 NAME = "acme/payments"
 # Each test's own ADR (version 1 as synced): the tests share one server and database, never a record.
-ADRS = {"lock": "ADR-0003", "star": "ADR-0004", "concurrent": "ADR-0005"}
+ADRS = {"lock": "ADR-0003", "star": "ADR-0004", "concurrent": "ADR-0005", "stale": "ADR-0006"}
 WAIT_S = 60.0
 
 
@@ -128,6 +128,35 @@ def test_if_match_star_never_loses_to_a_write_that_landed_after_its_read(pg: tup
         patch.join(WAIT_S)
     assert answer.status_code == 200, answer.text
     assert answer.headers["etag"].startswith('"3-') and answer.json()["approved_by"] == "grace"
+
+
+def test_a_patch_overtaken_by_an_unlocked_edit_is_412_naming_the_version_that_overtook_it(
+    pg: tuple[str, str, Any]
+) -> None:
+    # The PATCH reads version 1 under the project's lock, as If-Match says, and its guarded UPDATE then loses to an
+    # ORM edit from Python (which takes no project lock). Its 412 named version 1 (``current_version`` and ``ETag``:
+    # the version the PATCH had sent), so a client that retried with it was refused again.
+    base, token, engine = pg
+    from tracertm.models import ADR as AdrRow
+
+    patch = Patch(base, token, '"1"', "grace", ADRS["stale"])
+    try:
+        with db.session(engine) as session, session.begin():
+            session.info["actor"] = "python"
+            session.query(AdrRow).filter_by(adr_number=ADRS["stale"]).one().approved_by = "ada"
+            session.flush()
+            patch.start()
+            until(lambda: _backends(engine, "wait_event_type = 'Lock'") > 0, "PATCH waiting for the row", WAIT_S)
+        answer = patch.result()  # the edit committed (version 2) while the PATCH waited
+    finally:
+        patch.join(WAIT_S)
+    assert answer.status_code == 412, answer.text
+    assert answer.json()["current_version"] == 2 and answer.headers["etag"] == '"2"', answer.text
+    retry = Patch(base, token, answer.headers["etag"], "grace", ADRS["stale"])
+    retry.start()
+    assert retry.result().status_code == 200
+    history = httpx.get(f"{base}/api/v1/adrs/{ADRS['stale']}/history", timeout=WAIT_S).json()
+    assert [(h["version"], h["actor"]) for h in history] == [(1, None), (2, "python"), (3, "api:test")]
 
 
 def test_concurrent_if_match_star_patches_all_succeed_one_revision_each(pg: tuple[str, str, Any]) -> None:

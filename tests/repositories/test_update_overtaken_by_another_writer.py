@@ -18,6 +18,7 @@ from tracertm import db
 from tracertm.errors import ConflictError
 from tracertm.models import TestCase
 from tracertm.repositories import Projects, Records
+from tracertm.repositories.errors import StaleVersion
 
 
 def _two_sessions_one_overtaken(git_repo: GitRepo, database_url: str, kind: str,
@@ -66,6 +67,27 @@ def test_a_delete_overtaken_by_another_writer_is_a_conflict(git_repo: GitRepo, d
         assert "\n" not in str(caught.value)
         again = records.get("TC-1")
         assert (again.version, again.title, again.deleted_at) == (version + 1, "Login still works", None)
+    finally:
+        late.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: the ConflictError above
+@pytest.mark.parametrize(("kind", "ident"), [("adrs", "ADR-0001"), ("test-cases", "TC-1")])
+def test_a_stale_version_names_the_version_that_overtook_it(git_repo: GitRepo, database_url: str, kind: str,
+                                                            ident: str) -> None:
+    # On PostgreSQL the overtaken flush is SQLAlchemy's StaleDataError: its StaleVersion said the version the edit
+    # expected was the current one (the API's 412: ``current_version`` and ``ETag`` of the version already gone), so
+    # a client that retried with it was refused again.
+    engine, late, records, row, version = _two_sessions_one_overtaken(git_repo, database_url, kind, ident)
+    try:
+        with pytest.raises(StaleVersion) as caught:
+            if kind == "adrs":
+                records.update(row, {"compliance_score": 0.5}, version, "api:alice")
+            else:
+                records.set_deleted(row, True, version, "api:alice")
+        assert caught.value.current == version + 1
+        assert records.get(ident).version == version + 1
     finally:
         late.close()
         engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracertm.errors import ConflictError, UsageError
 
@@ -45,10 +45,15 @@ class GitOwnedField(ConflictError):
         self.fields, self.path, self.line, self.note = fields, path, line, note
 
 
-def flush_edit(session: Session, what: str, stale: str, expected_version: int) -> None:
+def flush_edit(session: Session, what: str, stale: str, expected_version: int, row: Any = None) -> None:
     """Flush a database-side edit (``Records.update``, ``set_deleted``): another writer's commit to the row first is
-    ``StaleVersion`` (``stale``); on SQLite, another writer's commit to the database since this session read is a
-    ``ConflictError`` naming ``what`` (the record); nothing is written either way (the session is rolled back).
+    ``StaleVersion`` (``stale``) carrying the version that writer left, read again once rolled back (``row``, the
+    edited record; without it, or when that read fails, ``expected_version``); on SQLite, another writer's commit to
+    the database since this session read is a ``ConflictError`` naming ``what`` (the record); nothing is written
+    either way (the session is rolled back).
+
+    The version read again is what the API's 412 names (``current_version`` and ``ETag``): the expected one, which
+    it named before, was already gone, and a client retrying with it was refused again.
 
     In a session that reads before it writes (a library caller's ``db.session``; the server's holds the write lock
     from its start) SQLite cannot turn the read into a write once another connection committed: its "database is
@@ -59,11 +64,13 @@ def flush_edit(session: Session, what: str, stale: str, expected_version: int) -
 
     from tracertm.db.failures import is_conflict
 
+    ident = (type(row), row.id) if row is not None else None  # read now: a failed flush expires the row
     try:
         session.flush()
     except StaleDataError:
         session.rollback()
-        raise StaleVersion(stale, expected_version) from None
+        current = _version_now(session, *ident) if ident is not None else None
+        raise StaleVersion(stale, expected_version if current is None else current) from None
     except OperationalError as exc:
         if not is_conflict(exc):
             raise
@@ -72,3 +79,18 @@ def flush_edit(session: Session, what: str, stale: str, expected_version: int) -
         raise ConflictError(f"{what}: another writer changed the database while this edit ran "
                             f"({lines[0] if lines else type(exc.orig).__name__}); nothing was written — re-read it "
                             "and apply the change again") from None
+
+
+def _version_now(session: Session, model: Any, ident: Any) -> int | None:
+    """The version of ``model`` row ``ident`` as committed now (a deleted row's too); None when it is gone or the
+    read fails (the stale write is reported all the same)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        found = session.execute(select(model.version).where(model.id == ident)
+                                .execution_options(include_deleted=True)).scalar_one_or_none()
+    except SQLAlchemyError:
+        session.rollback()
+        return None
+    return None if found is None else int(found)

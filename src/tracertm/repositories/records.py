@@ -721,9 +721,10 @@ class Records:
                 # The ORM compares JSON with ==, for which true, 1 and 1.0 are one value: it would write nothing.
                 flag_modified(row, "metadata_")
         # Named before the flush: a failed one leaves the session unable to load what naming the record reads.
-        flush_edit(self.session, f"{self.kind.name} {self.qualified(row)}",
-                   f"{self.kind.name} changed while this update ran (it was at version {expected_version}): "
-                   "re-read it and apply the change again", expected_version)
+        what = f"{self.kind.name} {self.qualified(row)}"
+        flush_edit(self.session, what, f"{what} changed while this update ran (it was at version "
+                                       f"{expected_version}): re-read it and apply the change again",
+                   expected_version, row)
         return row
 
 
@@ -748,8 +749,8 @@ class Records:
         self.session.info["actor"] = actor
         row.deleted_at = dt.datetime.now(dt.timezone.utc) if deleted else None
         # Named before the flush: a failed one leaves the session unable to load what naming the record reads.
-        flush_edit(self.session, f"{self.kind.name} {self.qualified(row)}",
-                   f"{self.kind.name} changed while this request ran; re-read it", expected_version)
+        what = f"{self.kind.name} {self.qualified(row)}"
+        flush_edit(self.session, what, f"{what} changed while this request ran; re-read it", expected_version, row)
         return row
 
 
