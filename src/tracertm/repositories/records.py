@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from tracertm.errors import UsageError
+from tracertm.history.dated import clean_run, dated_commit, dated_time
 from tracertm.jsontext import same_json
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
 from tracertm.models.sync import FILE_READ_CHANGES
@@ -564,9 +565,9 @@ class Records:
         """The record's newest revision at ``commit``, by commit order. With the repository ``top``, git's answer:
         the revision ``show --at`` names (``history.at.newest_revision``: the newest of the commit's first-parent
         history). Without one (a server far from the repository) the commit's date as the database records it
-        (``commit_date``): the revision of that very commit, else the newest one committed at or before it. Never
-        "the newest revision with that version": a pure move keeps the version, so a later commit's revision
-        would be answered, with a path that did not exist yet."""
+        (``commit_date``): the revision of that very commit (its own, or its clean work tree sync's HEAD), else the
+        newest one committed at or before it. Never "the newest revision with that version": a pure move keeps the
+        version, so a later commit's revision would be answered, with a path that did not exist yet."""
         if top is not None:
             from tracertm.history.at import Unrecorded, newest_revision
 
@@ -580,21 +581,22 @@ class Records:
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")
         sha, when = self.commit_date(commit, "commit")
-        # The last of them in ``history``'s order (by version, then as written: ``seq``), not by ``created_at``:
-        # the moves one backfill writes share it (PostgreSQL's is the transaction's start, SQLite's the batch's).
+        # Dated as ``show --at`` dates them (``history.dated``): a clean work tree's sync by the HEAD its run recorded
+        # and that commit's date, not by when it ran (after its commit: that commit got the revision before). Never
+        # an ``annotated`` edit: it changes no file, and its snapshot holds only the fields it set. Then the last in
+        # ``history``'s order (by version, then as written: ``seq``), not by ``created_at``: the moves one backfill
+        # writes share it.
         last = [c.desc() for c in _history_order()]
+        revisions = select(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun)).where(
+            SpecRevision.entity_id == row.id, SpecRevision.change != "annotated")
         exact = self.session.execute(
-            select(SpecRevision).where(SpecRevision.entity_id == row.id, SpecRevision.commit_sha == sha)
-            .order_by(*last).limit(1)
-        ).scalar_one_or_none()
+            revisions.where(dated_commit(SyncRun) == sha).order_by(*last).limit(1)).scalar_one_or_none()
         if exact is not None:
             return exact
-        date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
+        date = func.coalesce(dated_time(SyncRun), SpecRevision.created_at)
         # Ties (git dates have one-second resolution): the one ``history`` lists last.
         return self.session.execute(
-            select(SpecRevision).where(SpecRevision.entity_id == row.id, date <= when)
-            .order_by(date.desc(), *last).limit(1)
-        ).scalar_one_or_none()
+            revisions.where(date <= when).order_by(date.desc(), *last).limit(1)).scalar_one_or_none()
 
     # ------------------------------------------------------------------------------------------------- writes
 
