@@ -50,9 +50,11 @@ _WRITE_A_TIME = "write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024
 
 def after_time(related: Any, moment: dt.datetime) -> Any:
     """The record (``related``: the join of its revisions) has a revision committed, else recorded, after
-    ``moment``."""
-    date = func.coalesce(SpecRevision.committed_at, SpecRevision.created_at)
-    return exists(select(1).where(related, date > moment))
+    ``moment``: a clean work tree's by the date of the HEAD its run recorded, as a sync of that commit's would be
+    (by when the sync ran, a commit older than ``moment`` counted as after it unless a hook had synced it)."""
+    date = func.coalesce(dated_time(SyncRun), SpecRevision.created_at)
+    return exists(select(1).select_from(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun))
+                  .where(related, date > moment))
 
 
 def after_commit(session: Session, project_id: uuid.UUID, related: Any, since: tuple[str, dt.datetime],
