@@ -494,7 +494,10 @@ class Records:
                     each = func.jsonb_array_elements_text(ids.c.tags).table_valued("value")
                 else:
                     each = func.json_each(ids.c.tags).table_valued("value")
-                stmt = select(each.c.value, func.count()).select_from(ids).join(each, true()).group_by(each.c.value)
+                # Records, not mentions: a tag a file writes twice (``@x @x``) is one record with it, as ``tag=x``
+                # lists it once.
+                stmt = select(each.c.value, func.count(ids.c.id.distinct())).select_from(ids).join(each, true()) \
+                    .group_by(each.c.value)
             else:
                 col = column(self.kind, facet)
                 stmt = self._filtered(project, flt, col, func.count()).group_by(col)
