@@ -69,3 +69,32 @@ def test_a_server_far_from_the_repository_answers_what_each_commits_sync_stored(
             expected = close.get(f"{API}/adrs/ADR-0001/at/{commit}")
             assert answer.json()["version"] == expected.json()["version"] == min(record["version"], 2), commit
             assert answer.json()["change"] == ("created" if commit == first else "updated"), commit
+
+
+def test_commits_of_one_second_answer_their_own_states(git_repo: GitRepo, engine: Any) -> None:
+    """A rebased branch's commits share their commit date (git's resolution is the second): each synced by a hook
+    (``sync --ref``), in order. A commit between two changes of the record answers the earlier one, not the
+    revision a later commit of the same second wrote — whether the commit wrote revisions of other records or only
+    its run records it."""
+    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    git_repo.write(ADR, adr(1, "Pay", decision="We will pay once."))
+    commits = [_commit(git_repo, "adr", when)]
+    git_repo.write("notes.txt", "no spec file\n")  # a commit only its run records
+    commits.append(_commit(git_repo, "notes", when))
+    git_repo.write("docs/adr/0002-ship.md", adr(2, "Ship"))  # a commit with revisions of another record
+    commits.append(_commit(git_repo, "another ADR", when))
+    git_repo.write(ADR, adr(1, "Pay", decision="We will pay twice."))
+    commits.append(_commit(git_repo, "decision", when))
+    stored = {}
+    for commit in commits:
+        assert not sync(git_repo.path, engine=engine, project="shop", ref=commit).errors
+        with api_client(engine) as client:
+            stored[commit] = client.get(f"{API}/adrs/ADR-0001").json()
+    near = ApiSettings(repositories={"shop": str(git_repo.path)})
+    with api_client(engine) as far, api_client(engine, near) as close:
+        for commit, record in stored.items():
+            answer = far.get(f"{API}/adrs/ADR-0001/at/{commit}")
+            assert answer.status_code == 200, (commit, answer.text)
+            assert answer.json()["snapshot"]["decision"] == record["decision"], commits.index(commit)
+            assert answer.json()["version"] == record["version"] == \
+                close.get(f"{API}/adrs/ADR-0001/at/{commit}").json()["version"], commits.index(commit)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from tracertm.errors import UsageError
-from tracertm.history.dated import clean_run, dated_commit, dated_time
 from tracertm.jsontext import same_json
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
 from tracertm.models.sync import FILE_READ_CHANGES
@@ -28,6 +27,7 @@ from tracertm.models.types import code_points, unindexed
 from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
 from tracertm.repositories.cursor import Cursor, values_digest
+from tracertm.repositories.dated_at import revision_by_dates
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion, flush_edit
 from tracertm.repositories.keyset import Key
 from tracertm.repositories.kinds import Kind, column
@@ -574,9 +574,8 @@ class Records:
         if top is not None:
             from tracertm.history.at import Unrecorded, newest_revision
 
-            project_id = row.feature.project_id if self.kind.name == "scenario" else row.project_id
             try:
-                found, _sha = newest_revision(self.session, project_id, commit, top, entity_id=row.id,
+                found, _sha = newest_revision(self.session, self._project_id(row), commit, top, entity_id=row.id,
                                               option="commit")
             except Unrecorded as exc:  # synced from uncommitted files only: not found, saying why
                 raise NotFound(str(exc)) from None
@@ -584,22 +583,12 @@ class Records:
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")
         sha, when = self.commit_date(commit, "commit")
-        # Dated as ``show --at`` dates them (``history.dated``): a clean work tree's sync by the HEAD its run recorded
-        # and that commit's date, not by when it ran (after its commit: that commit got the revision before). Never
-        # an ``annotated`` edit: it changes no file, and its snapshot holds only the fields it set. Then the last in
-        # ``history``'s order (by version, then as written: ``seq``), not by ``created_at``: the moves one backfill
-        # writes share it.
-        last = [c.desc() for c in _history_order()]
-        revisions = select(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun)).where(
-            SpecRevision.entity_id == row.id, SpecRevision.change != "annotated")
-        exact = self.session.execute(
-            revisions.where(dated_commit(SyncRun) == sha).order_by(*last).limit(1)).scalar_one_or_none()
-        if exact is not None:
-            return exact
-        date = func.coalesce(dated_time(SyncRun), SpecRevision.created_at)
-        # Ties (git dates have one-second resolution): the one ``history`` lists last.
-        return self.session.execute(
-            revisions.where(date <= when).order_by(date.desc(), *last).limit(1)).scalar_one_or_none()
+        return revision_by_dates(self.session, row.id, self._project_id(row), sha, when,
+                                 [c.desc() for c in _history_order()])
+
+    def _project_id(self, row: Any) -> uuid.UUID:
+        owner: uuid.UUID = row.feature.project_id if self.kind.name == "scenario" else row.project_id
+        return owner
 
     # ------------------------------------------------------------------------------------------------- writes
 
