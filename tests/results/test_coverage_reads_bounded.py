@@ -74,8 +74,10 @@ def _old_last_executed(session: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, tu
 
 def _new_changes(session: Any, project_id: uuid.UUID) -> dict[uuid.UUID, list[Any]]:
     out: dict[uuid.UUID, list[Any]] = {}
-    # (The revision's own commit last: this history has no clean work tree's sync, whose run would date one.)
-    for entity, commit, committed, created, content, _own in session.execute(queries._content_changes(project_id)):
+    # (The revision's own commit next: this history has no clean work tree's sync, whose run would date one; then
+    # the revision's id, type, change and number, which ``coverage`` reads to tell a feature's pure rename.)
+    for entity, commit, committed, created, content, _own, *_rest in session.execute(
+            queries._content_changes(project_id)):
         out.setdefault(entity, []).append((commit, queries._aware(committed or created), content))
     return out
 

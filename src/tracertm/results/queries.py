@@ -396,10 +396,14 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     # changes the content when it raises the version (an unchanged move shares the version of the revision before
     # it, whatever that one was: a database-side edit raises the version too). Only content changes are read:
     # each import writes an ``annotated`` revision per scenario whose statistics changed, most of an old
-    # project's revisions, and none of them is a content change (``_content_changes``).
+    # project's revisions, and none of them is a content change (``_content_changes``). A feature's move that
+    # changed its id and nothing else (a pure rename of an untagged feature's file) is none either.
+    read = session.execute(_content_changes(project.id)).all()
+    renamed = _renamed_only(session, read)
     changes: dict[uuid.UUID, list[_Change]] = {}
-    for entity, commit, committed, created, content, own in session.execute(_content_changes(project.id)).all():
-        changes.setdefault(entity, []).append((commit, _aware(committed or created), content, own is None))
+    for entity, commit, committed, created, content, own, revision, *_kind_change_number in read:
+        if revision not in renamed:
+            changes.setdefault(entity, []).append((commit, _aware(committed or created), content, own is None))
     rows = session.execute(
         select(Scenario, Feature.feature_number, Feature.source_path)
         .join(Feature, Scenario.feature_id == Feature.id)
@@ -436,12 +440,13 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
 
 def _content_changes(project_id: uuid.UUID) -> Any:
     """The project's scenario and feature revisions that changed content, in the order ``coverage`` lists them:
-    (entity, commit, commit time, sync time, content hash, the revision's own commit) by entity, version, then
-    write order; a clean work tree's revision is dated by its run's HEAD (``history.dated``). ``created``,
-    ``updated`` and ``restored`` do; a ``moved`` does when it raised the version — when it is the first revision
-    of its version: no other change shares its version (every other change raises it, so such a one came first)
-    and no move of that version was written before it. Decided in the database (an index seek on (entity,
-    version) per move) rather than by reading every revision in order, ``annotated`` ones included."""
+    (entity, commit, commit time, sync time, content hash, the revision's own commit, the revision's id, entity
+    type, change and number) by entity, version, then write order; a clean work tree's revision is dated by its
+    run's HEAD (``history.dated``). ``created``, ``updated`` and ``restored`` do; a ``moved`` does when it raised
+    the version — when it is the first revision of its version: no other change shares its version (every other
+    change raises it, so such a one came first) and no move of that version was written before it. Decided in
+    the database (an index seek on (entity, version) per move) rather than by reading every revision in order,
+    ``annotated`` ones included."""
     from sqlalchemy import and_, exists, or_, select, text
     from sqlalchemy.orm import aliased
 
@@ -459,7 +464,8 @@ def _content_changes(project_id: uuid.UUID) -> Any:
     )
     return (
         select(SpecRevision.entity_id, dated_commit(SyncRun), dated_time(SyncRun), SpecRevision.created_at,
-               SpecRevision.content_hash, SpecRevision.commit_sha)
+               SpecRevision.content_hash, SpecRevision.commit_sha, SpecRevision.id, SpecRevision.entity_type,
+               SpecRevision.change, SpecRevision.number)
         .outerjoin(SyncRun, clean_run(SyncRun))
         .where(SpecRevision.project_id == project_id, SpecRevision.entity_type.in_(kinds),
                # The partial index's own condition, word for word (SQLite uses a partial index only so): the
@@ -469,6 +475,38 @@ def _content_changes(project_id: uuid.UUID) -> Any:
                    and_(SpecRevision.change == "moved", first_of_version)))
         .order_by(SpecRevision.entity_id, SpecRevision.version, SpecRevision.seq)
     )
+
+
+def _renamed_only(session: Session, read: Sequence[Any]) -> set[uuid.UUID]:
+    """The ids of the feature moves among ``read`` (``_content_changes``' rows, in its order) that changed the
+    feature's id and nothing else. An untagged feature's id is its file's path (``features/cart.feature`` is
+    ``cart``) and a feature's id is part of its content hash, so a pure rename of its file raises its version as an
+    edit does — yet its scenarios run exactly what they ran before. Told by the hash the move's snapshot has under
+    the id of the change before it: that change's own (this tracertm's scheme or an earlier one's, as that one was
+    written). One read of the few such moves' snapshots."""
+    from tracertm.parsers.common import content_hash, previous_scheme_hashes
+
+    # (entity, ..., content hash [4], ..., revision [6], entity type [7], change [8], number [9])
+    candidates = {row[6]: (before[9], before[4]) for before, row in zip(read, read[1:])
+                  if row[7] == "feature" and row[8] == "moved" and before[0] == row[0] and before[9] != row[9]
+                  and before[4] and row[4]}
+    if not candidates:
+        return set()
+    from sqlalchemy import select
+
+    from tracertm.models import SpecRevision
+    from tracertm.results.stats import _CHUNK
+
+    out: set[uuid.UUID] = set()
+    ids = list(candidates)
+    for start in range(0, len(ids), _CHUNK):
+        for revision, snapshot in session.execute(select(SpecRevision.id, SpecRevision.snapshot)
+                                                  .where(SpecRevision.id.in_(ids[start : start + _CHUNK]))).all():
+            number, hashed = candidates[revision]
+            fields = {**(snapshot or {}), "feature_number": number}
+            if hashed == content_hash("feature", fields) or hashed in previous_scheme_hashes("feature", fields):
+                out.add(revision)
+    return out
 
 
 def _locator(session: Session, project: Project) -> Callable[[Path, str], Path | None]:
