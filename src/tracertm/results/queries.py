@@ -531,7 +531,9 @@ class _History:
     run's commit holds other content, was not tested, whenever the run was (a report without a time runs at its
     import: a report of an older commit imported after the sync). Else (no repository, or a commit it does not
     have; or an earlier change, which a later one replaced): when it was committed (or, without a commit, synced)
-    before the run.
+    before the run. In a shallow clone the run's history stops at the clone's boundary: a commit it does not show
+    is not tested only when the clone shows it to be later (its own history holds the run's commit); else the
+    rule for a commit the repository does not have decides.
 
     ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit); a record
     in none of them there is looked for in every feature file of that commit (a file moved since)."""
@@ -543,6 +545,7 @@ class _History:
 
             self.top = git.find_root(repo)
         self.ancestors: dict[str, set[str] | None] = {}
+        self.boundary: frozenset[str] | None = None  # a shallow clone's (``_boundary``), read once
         self.paths = paths
         # By (commit, every feature file rather than ``paths``).
         self.contents: dict[tuple[str, bool], dict[tuple[str, str | None], frozenset[str]] | None] = {}
@@ -563,7 +566,7 @@ class _History:
             if known is not None:
                 if commit in known:
                     return True
-                if not work_tree:
+                if not work_tree and self._lacks(run_commit, known, commit):
                     return False
                 # The HEAD a sync of the work tree read may be later than the commit that made the change: the
                 # run's commit may hold its content all the same (asked next).
@@ -625,6 +628,31 @@ class _History:
             root = self.locate(self.top, commit)
             self.location = (Location(root, self.top.resolve()) if root is not None else None,)
         return self.location[0]
+
+    def _lacks(self, run_commit: str, known: set[str], commit: str) -> bool:
+        """Whether ``run_commit``, whose history ``known`` does not show ``commit``, lacks it: its history is whole,
+        or ``commit``'s own history holds ``run_commit`` (a later commit). A shallow clone's history stops at its
+        boundary, and a commit below it (in the clone or not) may be an ancestor all the same."""
+        if not known & self._boundary():
+            return True
+        later = self._ancestors(commit)
+        return later is not None and run_commit in later
+
+    def _boundary(self) -> frozenset[str]:
+        """The commits a shallow clone's history stops at (git's ``shallow`` file); none in a whole clone."""
+        if self.boundary is None:
+            self.boundary = frozenset()
+            if self.top is not None:
+                from tracertm import git
+                from tracertm.errors import GitError
+
+                try:
+                    if git.is_shallow(self.top):
+                        listed = git.run(self.top, "rev-parse", "--git-path", "shallow").decode().strip()
+                        self.boundary = frozenset((self.top / listed).read_text(encoding="ascii").split())
+                except (GitError, OSError, UnicodeDecodeError):
+                    pass  # no boundary read: ancestry decides, as in a whole clone
+        return self.boundary
 
     def _ancestors(self, commit: str) -> set[str] | None:
         if self.top is None:
