@@ -2,7 +2,8 @@
 (``features/cart.feature`` is ``cart``, ``features/basket.feature`` is ``basket``) and its id is part of its content
 hash, so the rename is a ``moved`` revision that raises the feature's version — yet the tests run exactly what they
 ran before: its scenarios are not stale, whichever way the commits were synced (a plain sync of each clean work
-tree, ``sync --ref``, a backfill). A rename that also changes the feature's text still makes them stale. SQLite and
+tree, ``sync --ref``, a backfill), also when the first sync came after the rename (the run's commit holds the
+feature under the old path's id). A rename that also changes the feature's text still makes them stale. SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -92,4 +93,23 @@ def test_a_rename_that_changes_the_feature_makes_its_scenarios_stale(
     here.write("features/basket.feature", CART.replace("Feature: Cart", "Feature: Basket"))
     here.commit("rename the file and the feature")
     _cli(capsys, "sync")
+    assert _stale(capsys) == ["basket/SC-1", "basket/SC-2"]
+
+
+def test_a_run_of_the_commit_before_a_rename_first_synced_after_it_tested_its_scenarios(
+    here: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The first sync came after the rename (a plain sync of the clean work tree): the run's commit holds the
+    feature as ``cart``, an id the project never had — its records are found there under the old path's id."""
+    before = here.git("rev-parse", "HEAD")
+    here.git("mv", "features/cart.feature", "features/basket.feature")
+    here.commit("rename the file only")
+    _cli(capsys, "sync")
+    _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)
+    assert _stale(capsys) == []  # was ['basket/SC-1', 'basket/SC-2']
+    here.write("features/basket.feature", CART.replace("Given y", "Given z"))
+    _cli(capsys, "sync")  # uncommitted: the run's commit holds the other content
+    assert _stale(capsys) == ["basket/SC-2"]
+    here.write("features/basket.feature", "@smoke\n" + CART)
+    _cli(capsys, "sync")  # the feature's tags: every scenario inherits them
     assert _stale(capsys) == ["basket/SC-1", "basket/SC-2"]

@@ -536,7 +536,8 @@ class _History:
     rule for a commit the repository does not have decides.
 
     ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit); a record
-    in none of them there is looked for in every feature file of that commit (a file moved since)."""
+    in none of them there is looked for in every feature file of that commit (a file moved since; an untagged
+    feature's under its old path's id, ``_renumbered``)."""
 
     def __init__(self, repo: Path | None, paths: set[str], locate: Callable[[Path, str], Path | None]) -> None:
         self.top = None
@@ -549,6 +550,7 @@ class _History:
         self.paths = paths
         # By (commit, every feature file rather than ``paths``).
         self.contents: dict[tuple[str, bool], dict[tuple[str, str | None], frozenset[str]] | None] = {}
+        self.records: dict[str, list[SpecRecord]] = {}  # every feature record of a commit, read ``everywhere``
         self.locate = locate  # the project's folder in the repository at a commit (``_locator``)
         self.location: tuple[Location | None] | None = None  # decided once (``_location``)
 
@@ -586,7 +588,23 @@ class _History:
         held = self._contents(commit)
         if held is not None and key not in held:
             held = self._contents(commit, everywhere=True)
-        return None if held is None else held.get(key, frozenset())
+        if held is None:
+            return None
+        return held[key] if key in held else self._renumbered(commit, key)
+
+    def _renumbered(self, commit: str, key: tuple[str, str | None]) -> frozenset[str]:
+        """The content hashes record ``key`` has at ``commit`` under another feature id: a feature whose id is its
+        file's path (an untagged one) renamed since, and first synced after the rename, is there under its old
+        path's id. The feature: each feature there hashed under ``key``'s id (a feature's id is part of its
+        content); a scenario: the scenarios of its number in any feature there."""
+        feature, scenario = key
+        out: set[str] = set()
+        for record in self.records.get(commit, ()):
+            if scenario is None:
+                out |= _hashes(record, feature)
+            else:
+                out.update(*(_hashes(child) for child in record.children if child.number == scenario))
+        return frozenset(out)
 
     def _contents(self, commit: str, everywhere: bool = False
                   ) -> dict[tuple[str, str | None], frozenset[str]] | None:
@@ -610,6 +628,8 @@ class _History:
                 except (GitError, UsageError):
                     return None
                 held: dict[tuple[str, str | None], frozenset[str]] = {}
+                if everywhere:
+                    self.records[commit] = [record for _path, record in records]
                 for _path, record in records:
                     held[(record.number, None)] = _hashes(record)
                     for child in record.children:
@@ -684,8 +704,12 @@ def format_results(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _hashes(record: SpecRecord) -> frozenset[str]:
-    """``record``'s content hash and its hashes under the earlier schemes (``previous_scheme_hashes``)."""
-    from tracertm.parsers.common import previous_scheme_hashes
+def _hashes(record: SpecRecord, number: str | None = None) -> frozenset[str]:
+    """``record``'s content hash and its hashes under the earlier schemes (``previous_scheme_hashes``); with
+    ``number``, those of the feature ``record`` under that id."""
+    from tracertm.parsers.common import content_hash, previous_scheme_hashes
 
-    return frozenset((record.content_hash, *previous_scheme_hashes(record.kind, record.fields)))
+    if number is None:
+        return frozenset((record.content_hash, *previous_scheme_hashes(record.kind, record.fields)))
+    fields = {**record.fields, "feature_number": number}
+    return frozenset((content_hash(record.kind, fields), *previous_scheme_hashes(record.kind, fields)))
