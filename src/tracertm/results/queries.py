@@ -533,7 +533,8 @@ class _History:
     have; or an earlier change, which a later one replaced): when it was committed (or, without a commit, synced)
     before the run. In a shallow clone the run's history stops at the clone's boundary: a commit it does not show
     is not tested only when the clone shows it to be later (its own history holds the run's commit); else the
-    rule for a commit the repository does not have decides.
+    rule for a commit the repository does not have decides — as for one no branch or tag reaches (amended or
+    rebased away since it was synced).
 
     ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit); a record
     in none of them there is looked for in every feature file of that commit (a file moved since; an untagged
@@ -547,6 +548,7 @@ class _History:
             self.top = git.find_root(repo)
         self.ancestors: dict[str, set[str] | None] = {}
         self.boundary: frozenset[str] | None = None  # a shallow clone's (``_boundary``), read once
+        self.reachable: frozenset[str] | None = None  # what the refs reach (``_reachable``), read once
         self.paths = paths
         # By (commit, every feature file rather than ``paths``).
         self.contents: dict[tuple[str, bool], dict[tuple[str, str | None], frozenset[str]] | None] = {}
@@ -650,13 +652,31 @@ class _History:
         return self.location[0]
 
     def _lacks(self, run_commit: str, known: set[str], commit: str) -> bool:
-        """Whether ``run_commit``, whose history ``known`` does not show ``commit``, lacks it: its history is whole,
-        or ``commit``'s own history holds ``run_commit`` (a later commit). A shallow clone's history stops at its
-        boundary, and a commit below it (in the clone or not) may be an ancestor all the same."""
+        """Whether ``run_commit``, whose history ``known`` does not show ``commit``, lacks it: a branch or tag
+        reaches ``commit``, and the run's history is whole or ``commit``'s own history holds ``run_commit`` (a later
+        commit). A commit none reaches (amended or rebased away since it was synced, or never in this clone) may be
+        an ancestor under its new id; a shallow clone's history stops at its boundary, and a commit below it (in the
+        clone or not) may be an ancestor all the same."""
+        if commit not in self._reachable():
+            return False
         if not known & self._boundary():
             return True
         later = self._ancestors(commit)
         return later is not None and run_commit in later
+
+    def _reachable(self) -> frozenset[str]:
+        """The commits the repository's branches, tags and HEAD reach (``git rev-list --all``), read once."""
+        if self.reachable is None:
+            self.reachable = frozenset()
+            if self.top is not None:
+                from tracertm import git
+                from tracertm.errors import GitError
+
+                try:
+                    self.reachable = frozenset(git.run(self.top, "rev-list", "--all").decode().split())
+                except GitError:
+                    pass  # none known: ancestry is not proof, the commit times decide
+        return self.reachable
 
     def _boundary(self) -> frozenset[str]:
         """The commits a shallow clone's history stops at (git's ``shallow`` file); none in a whole clone."""

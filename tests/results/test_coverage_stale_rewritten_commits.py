@@ -1,0 +1,60 @@
+"""``coverage``'s stale rule for a change synced from a commit that was rewritten since (``sync --ref`` of a commit,
+then ``git commit --amend`` or a rebase before the push): no branch or tag reaches the synced commit any more, and
+the run's commit, the rewritten one, does not have it in its history — no proof that the run lacks the change: the
+rule for a commit the repository does not have decides (its time against the run's). It was stale for good: every
+later run's history lacks that commit, and a sync of the rewritten commit records nothing new (same content). A
+later change that a branch reaches is still stale. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo
+from tracertm.cli import main
+
+CART = "@FEAT-1\nFeature: Cart\n\n  @SC-1\n  Scenario: Add\n    Given x\n\n  @SC-2\n  Scenario: Remove\n    Given y\n"
+
+
+def _report(folder: Path) -> Path:
+    """A JUnit report of both scenarios (Cucumber's junit-xml-formatter naming), passed, without a time."""
+    report = folder / "run.xml"
+    report.write_text('<testsuite name="Cucumber" tests="2"><testcase classname="Cart" name="Add"/>'
+                      '<testcase classname="Cart" name="Remove"/></testsuite>')
+    return report
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+def _stale(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [item["scenario"] for item in json.loads(_cli(capsys, "coverage", "--format", "json"))["stale"]]
+
+
+def test_a_change_synced_from_a_commit_amended_since_was_tested_by_a_run_of_the_amended_one(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    git_repo.write("features/cart.feature", CART)
+    git_repo.commit("cart", date="2026-01-01T10:00:00+00:00")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
+    synced = git_repo.commit("edit", date="2026-01-02T10:00:00+00:00")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    git_repo.git("commit", "-q", "--amend", "-m", "edit (amended before the push)")
+    assert git_repo.head() != synced
+    _cli(capsys, "sync", "--ref", "HEAD")  # the same content: nothing new recorded
+    _cli(capsys, "results", "import", str(_report(tmp_path)))  # a run of the amended commit
+    assert _stale(capsys) == []  # was ['FEAT-1/SC-1'], for every later run too
+    git_repo.write("features/cart.feature", CART.replace("Given x", "Given w").replace("Given y", "Given z"))
+    git_repo.commit("a change the run did not test")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    assert _stale(capsys) == ["FEAT-1/SC-2"]
