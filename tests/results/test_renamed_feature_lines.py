@@ -49,3 +49,31 @@ def test_a_report_from_before_a_rename_matches_by_line(
     rows = json.loads(capsys.readouterr().out)
     assert sorted((r["status"], r["scenario"], r["match"]) for r in rows) == [
         ("failed", "basket/Add#2", "line"), ("passed", "basket/Add", "line")]
+
+
+def test_a_report_from_before_a_rename_the_first_sync_came_after_matches_by_line(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """The database never knew the feature as ``cart`` (its first sync came after the rename): git's rename
+    detection from the run's commit to HEAD names its file now. Without it both results went to the name rule,
+    where the two scenarios named "Add" made each ambiguous: stored unmatched."""
+    git_repo.write("features/cart.feature", CART)
+    old = git_repo.commit("init")
+    git_repo.git("mv", "features/cart.feature", "features/basket.feature")
+    git_repo.write("features/basket.feature", CART + "\n  Scenario: Remove\n    Given a third step\n")
+    git_repo.commit("rename, and a scenario more")
+    monkeypatch.chdir(git_repo.path)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACERTM_RESULTS_STREAM", "0")
+    assert main(["sync"]) == 0
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(REPORT))
+    capsys.readouterr()
+    assert main(["results", "import", str(report), "--commit", old, "--output", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["matched"] == {"tag": 0, "line": 2, "name": 0}, summary  # was unmatched, 2 ambiguous
+    assert main(["results", "list", "--output", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted((r["status"], r["scenario"], r["match"]) for r in rows) == [
+        ("failed", "basket/Add#2", "line"), ("passed", "basket/Add", "line")]

@@ -17,6 +17,7 @@ from tracertm.results.scenarios import ScenarioRef, scenario_ref
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from tracertm.engine.scan import Location
     from tracertm.models import Project
 
 def scenario_index(
@@ -122,7 +123,12 @@ def _from_git(
             .execution_options(include_deleted=True)
         ).all()
     }
-    now = _numbers_now(session, project, {record.number for _path, record in records} - {f for f, _s in ids})
+    unknown = {record.number for _path, record in records} - {f for f, _s in ids}
+    now = _numbers_now(session, project, unknown)
+    never = unknown - set(now)  # numbers no revision holds: a rename before the first sync, perhaps
+    if never:
+        now.update(_renamed_before_its_first_sync(
+            session, project, location, commit, {path: r.number for path, r in records if r.number in never}))
     parsed = {now.get(record.number, record.number) for _path, record in records}
     for key in [k for k, ref in refs.items() if uris is None or ref.feature_number in parsed]:
         del refs[key]  # as they are now; those files as they were at the commit come next
@@ -156,6 +162,47 @@ def _numbers_now(session: Session, project: Project, numbers: set[str]) -> dict[
     ).all():
         owners.setdefault(old, set()).add(new)
     return {old: next(iter(new)) for old, new in owners.items() if len(new) == 1}
+
+
+def _renamed_before_its_first_sync(
+    session: Session, project: Project, location: Location, commit: str, paths: dict[str, str],
+) -> dict[str, str]:
+    """The numbers of the features ``paths`` holds at ``commit`` (root-relative path → number there) that no
+    feature ever had, by the number their feature has now: an untagged feature (its number its file's name)
+    renamed before the database's first sync, so that no revision holds its old number (``_numbers_now``). git's
+    rename detection from ``commit`` to HEAD names its file now, and the database's feature of that file is it."""
+    from sqlalchemy import select
+
+    from tracertm import git
+    from tracertm.errors import GitError
+    from tracertm.models import Feature
+
+    prefix = location.prefix
+    if location.top is None:
+        return {}
+    try:
+        raw = git.run(location.top, "diff", "--name-status", "-z", "-M", "--no-ext-diff", commit, "HEAD", "--",
+                      prefix or ".")
+    except GitError:
+        return {}
+    parts = raw.decode("utf-8", "surrogateescape").split("\0")
+    renamed: dict[str, str] = {}  # root-relative path now → number at the commit
+    at = 0
+    while at < len(parts) - 1:
+        status = parts[at]
+        if status.startswith("R") and at + 2 < len(parts):
+            old, new = parts[at + 1], parts[at + 2]
+            if old.startswith(prefix) and new.startswith(prefix) and old[len(prefix) :] in paths:
+                renamed[new[len(prefix) :]] = paths[old[len(prefix) :]]
+            at += 3
+        else:
+            at += 3 if status.startswith("C") else 2
+    if not renamed:
+        return {}
+    return {renamed[path]: number for number, path in session.execute(
+        select(Feature.feature_number, Feature.source_path)
+        .where(Feature.project_id == project.id, Feature.source_path.in_(sorted(renamed)))
+    ).all() if path in renamed}
 
 
 _FIELDS = (
