@@ -58,3 +58,53 @@ def test_a_change_synced_from_a_commit_amended_since_was_tested_by_a_run_of_the_
     git_repo.commit("a change the run did not test")
     _cli(capsys, "sync", "--ref", "HEAD")
     assert _stale(capsys) == ["FEAT-1/SC-2"]
+
+
+def test_a_change_synced_from_a_branch_then_squash_merged_was_tested_by_a_run_of_the_merge(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/ci/results-github-actions.yml syncs a pull request's head with ``--ref``; its squash merge on main holds
+    the same content, so the sync of the merge records nothing new, and the branch (kept) still reaches the head:
+    the run of the merge tested the scenario as it is, though its history lacks the branch's commit."""
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    git_repo.write("features/cart.feature", CART)
+    git_repo.commit("cart")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
+    git_repo.commit("edit on the branch")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    git_repo.git("checkout", "-q", "main")
+    git_repo.git("merge", "-q", "--squash", "topic")
+    git_repo.commit("squash merge of topic")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    _cli(capsys, "results", "import", str(_report(tmp_path)))  # a run of the merge
+    assert _stale(capsys) == []  # was ['FEAT-1/SC-1']
+    git_repo.write("features/cart.feature", CART.replace("Given x", "Given v"))
+    git_repo.commit("a change the run did not test")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    assert _stale(capsys) == ["FEAT-1/SC-1"]
+
+
+def test_a_run_of_a_branch_that_lacks_the_content_now_is_stale(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run of a branch made before a change on main: neither commit is the other's ancestor, and the run's commit
+    holds the content main changed: stale, whatever the times."""
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    git_repo.write("features/cart.feature", CART)
+    git_repo.commit("cart", date="2026-01-01T10:00:00+00:00")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    git_repo.write("README.md", "topic\n")
+    branch = git_repo.commit("the branch", date="2026-01-03T10:00:00+00:00")
+    git_repo.git("checkout", "-q", "main")
+    git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
+    git_repo.commit("edit on main", date="2026-01-02T10:00:00+00:00")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", branch)
+    assert _stale(capsys) == ["FEAT-1/SC-1"]

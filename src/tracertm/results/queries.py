@@ -531,10 +531,12 @@ class _History:
     run's commit holds other content, was not tested, whenever the run was (a report without a time runs at its
     import: a report of an older commit imported after the sync). Else (no repository, or a commit it does not
     have; or an earlier change, which a later one replaced): when it was committed (or, without a commit, synced)
-    before the run. In a shallow clone the run's history stops at the clone's boundary: a commit it does not show
-    is not tested only when the clone shows it to be later (its own history holds the run's commit); else the
-    rule for a commit the repository does not have decides — as for one no branch or tag reaches (amended or
-    rebased away since it was synced).
+    before the run. The record's latest change from a commit the run's history lacks and that is no later than
+    the run's commit (a squash merge, a cherry-pick, an amended commit) was tested when the run's commit holds
+    the content it changed to. In a shallow clone the run's history stops at the clone's boundary: a commit it
+    does not show is not tested only when the clone shows it to be later (its own history holds the run's
+    commit); else the rule for a commit the repository does not have decides — as for one no branch or tag
+    reaches (amended or rebased away since it was synced).
 
     ``paths``: the feature files whose content at a run's commit may be asked for (read once per commit); a record
     in none of them there is looked for in every feature file of that commit (a file moved since; an untagged
@@ -549,6 +551,7 @@ class _History:
         self.ancestors: dict[str, set[str] | None] = {}
         self.boundary: frozenset[str] | None = None  # a shallow clone's (``_boundary``), read once
         self.reachable: frozenset[str] | None = None  # what the refs reach (``_reachable``), read once
+        self.descendants: dict[str, frozenset[str]] = {}  # by commit (``_descendants``)
         self.paths = paths
         # By (commit, every feature file rather than ``paths``).
         self.contents: dict[tuple[str, bool], dict[tuple[str, str | None], frozenset[str]] | None] = {}
@@ -570,8 +573,11 @@ class _History:
             if known is not None:
                 if commit in known:
                     return True
-                if not work_tree and self._lacks(run_commit, known, commit):
-                    return False
+                if not work_tree:
+                    if latest and self._holds(run_commit, commit, content, key):
+                        return True
+                    if self._lacks(run_commit, known, commit):
+                        return False
                 # The HEAD a sync of the work tree read may be later than the commit that made the change: the
                 # run's commit may hold its content all the same (asked next).
         if work_tree and run_commit and content and path in self.paths and key is not None:
@@ -650,6 +656,32 @@ class _History:
             root = self.locate(self.top, commit)
             self.location = (Location(root, self.top.resolve()) if root is not None else None,)
         return self.location[0]
+
+    def _holds(self, run_commit: str, commit: str, content: str | None,
+               key: tuple[str, str | None] | None) -> bool:
+        """Whether ``run_commit`` holds ``content``, the record's content now, though its history lacks ``commit``,
+        which changed the record to it, and ``commit`` is no later commit (none of the run's descendants): the
+        same change made again under another id — a squash merge of a branch whose head was synced (``sync
+        --ref``), a cherry-pick, a commit amended or rebased since its sync. The run tested the record as it is."""
+        if content is None or key is None or commit in self._descendants(run_commit):
+            return False
+        held = self._held(run_commit, key)
+        return held is not None and content in held
+
+    def _descendants(self, commit: str) -> frozenset[str]:
+        """The commits the repository's branches, tags and HEAD reach that have ``commit`` in their history."""
+        if commit not in self.descendants:
+            self.descendants[commit] = frozenset()
+            if self.top is not None:
+                from tracertm import git
+                from tracertm.errors import GitError
+
+                try:
+                    self.descendants[commit] = frozenset(git.run(
+                        self.top, "rev-list", "--all", "--ancestry-path", f"^{commit}", "--").decode().split())
+                except GitError:
+                    pass  # none known: the content decides
+        return self.descendants[commit]
 
     def _lacks(self, run_commit: str, known: set[str], commit: str) -> bool:
         """Whether ``run_commit``, whose history ``known`` does not show ``commit``, lacks it: a branch or tag
