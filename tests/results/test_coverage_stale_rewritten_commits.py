@@ -108,3 +108,22 @@ def test_a_run_of_a_branch_that_lacks_the_content_now_is_stale(
     _cli(capsys, "sync", "--ref", "HEAD")
     _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", branch)
     assert _stale(capsys) == ["FEAT-1/SC-1"]
+
+
+def test_a_late_run_of_an_older_commit_than_an_amended_change_is_stale(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The change's commit was amended away, so ancestry cannot tell; the run's commit holds the content from before
+    the change: stale, though the run came after the change's commit time."""
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    git_repo.write("features/cart.feature", CART)
+    before = git_repo.commit("cart", date="2026-01-01T10:00:00+00:00")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
+    git_repo.commit("edit", date="2026-01-02T10:00:00+00:00")
+    _cli(capsys, "sync", "--ref", "HEAD")
+    git_repo.git("commit", "-q", "--amend", "-m", "edit (amended)")
+    _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)  # run now, of the first commit
+    assert _stale(capsys) == ["FEAT-1/SC-1"]

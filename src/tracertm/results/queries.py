@@ -574,8 +574,9 @@ class _History:
                 if commit in known:
                     return True
                 if not work_tree:
-                    if latest and self._holds(run_commit, commit, content, key):
-                        return True
+                    holds = self._holds(run_commit, commit, content, key) if latest else None
+                    if holds is not None:
+                        return holds
                     if self._lacks(run_commit, known, commit):
                         return False
                 # The HEAD a sync of the work tree read may be later than the commit that made the change: the
@@ -658,15 +659,16 @@ class _History:
         return self.location[0]
 
     def _holds(self, run_commit: str, commit: str, content: str | None,
-               key: tuple[str, str | None] | None) -> bool:
+               key: tuple[str, str | None] | None) -> bool | None:
         """Whether ``run_commit`` holds ``content``, the record's content now, though its history lacks ``commit``,
         which changed the record to it, and ``commit`` is no later commit (none of the run's descendants): the
         same change made again under another id — a squash merge of a branch whose head was synced (``sync
-        --ref``), a cherry-pick, a commit amended or rebased since its sync. The run tested the record as it is."""
+        --ref``), a cherry-pick, a commit amended or rebased since its sync — was tested; other content there was
+        not. None: not asked (a later commit: ancestry decides) or not known (the files are not read there)."""
         if content is None or key is None or commit in self._descendants(run_commit):
-            return False
+            return None
         held = self._held(run_commit, key)
-        return held is not None and content in held
+        return None if held is None else content in held
 
     def _descendants(self, commit: str) -> frozenset[str]:
         """The commits the repository's branches, tags and HEAD reach that have ``commit`` in their history."""
