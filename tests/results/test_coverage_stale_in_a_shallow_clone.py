@@ -2,8 +2,8 @@
 The history of the run's commit ends at the clone's boundary there, so a spec change synced from a commit below it
 (``sync --ref`` of each commit, a backfill: revisions dated by their own commit) is not an ancestor git can show —
 which is no proof that the run's commit lacks it: every scenario changed before the boundary was stale. Beyond the
-boundary, the rule for a commit the clone does not have (the commit's time against the run's) decides; a change
-the clone shows to be later than the run's commit is still stale. SQLite and PostgreSQL."""
+boundary, what the run's commit holds decides (else the commit's time against the run's); a change the clone shows
+to be later than the run's commit is still stale. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""``coverage``'s stale rule for a change synced from a commit that was rewritten since (``sync --ref`` of a commit,
-then ``git commit --amend`` or a rebase before the push): no branch or tag reaches the synced commit any more, and
-the run's commit, the rewritten one, does not have it in its history — no proof that the run lacks the change: the
-rule for a commit the repository does not have decides (its time against the run's). It was stale for good: every
-later run's history lacks that commit, and a sync of the rewritten commit records nothing new (same content). A
-later change that a branch reaches is still stale. SQLite and PostgreSQL."""
+"""``coverage``'s stale rule for a change synced from a commit made again under another id since (``sync --ref`` of
+a commit, then ``git commit --amend`` or a rebase before the push; a branch's head, then squash-merged): the run's
+commit, the rewritten one, does not have it in its history — no proof that the run lacks the change: what the
+run's commit holds decides. It was stale for good: every later run's history lacks that commit, and a sync of the
+rewritten commit records nothing new (same content). A later change, and a run of a commit that holds other
+content, are still stale. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
