@@ -31,7 +31,11 @@ def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) 
 # Mirrors of the parsers' identity rules (tracertm.parsers.adr / contract / feature), kept import-free.
 _ADR_ID_RE = re.compile(r"(?<![A-Za-z0-9])ADR[-_]?(\d{1,12})(?!\d)", re.IGNORECASE)
 _ADR_ID_FULL_RE = re.compile(r"ADR[-_ ]?(\d{1,12})", re.IGNORECASE)
-_ADR_LINK_RE = re.compile(r"\]\(([^()\s]{1,1000})")
+# A link's destination: inline (``](0005-x.md)``) or a reference definition's (``[kafka]: <0005-x.md>``, the
+# destination on the same line or the next).
+_ADR_LINK_RE = re.compile(
+    r"\]\(([^()\s]{1,1000})|^ {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*\n?[ \t]*<?([^\s<>]{1,1000})", re.MULTILINE
+)
 _FM_BOUNDARY = re.compile(r"-{3,}\s*")
 _FM_ID_RE = re.compile(r"^(id|number)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _FM_SUPERSEDE_RE = re.compile(
@@ -87,7 +91,8 @@ def _sketch_adr(path: str, text: str) -> Sketch:
     slugged = rf"(?<![A-Za-z0-9])ADR[-_]?\d{{1,12}}(?!\d){ID_SLUG}"
     found += [(m.start(), m.group(0)) for m in re.finditer(slugged, text, re.IGNORECASE)]
     for match in _ADR_LINK_RE.finditer(text):
-        target = match.group(1).replace("\\", "/").split("#", 1)[0].split("?", 1)[0].rstrip("/")  # (a link's \ is /)
+        href = match.group(1) or match.group(2)
+        target = href.replace("\\", "/").split("#", 1)[0].split("?", 1)[0].rstrip("/")  # (a link's \ is /)
         if target.casefold().endswith((".md", ".markdown")):
             found.append((match.start(), file_identity(target).identifier))
     for match in _FM_SUPERSEDE_RE.finditer(front):  # front matter starts on line 2

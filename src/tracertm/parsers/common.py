@@ -40,10 +40,8 @@ PARSER_VERSION = "3"
 # front matter integer not written in plain decimal is kept as written (``id: 0010`` was YAML 1.1's octal: ADR-0008).
 # 8: a Java or Kotlin step regex with \h or \N{name} compiles, as java.util.regex reads them (it was a warning, the
 # definition left out of matching). 9: an Examples block's ``@ADR-n`` and requirement tags are its outline's
-# references (they made no link and no ``requirement_ids``). 10: an untagged scenario's id is its name with its
-# whitespace runs made one space, as its content hash reads the title (``add  an item`` was an id of its own: a
-# whitespace-only edit of a title deleted the scenario and created another); ``engine.plan`` renumbers the rows the
-# earlier rule numbered in place.
+# references (they made no link and no ``requirement_ids``). 10: an ADR's reference-style links (``Superseded by
+# [Use Y][y]`` with ``[y]: 0005-use-y.md``) are references, relations and successors (they were none).
 PARSER_OUTPUT = 10
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

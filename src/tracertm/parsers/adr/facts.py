@@ -4,7 +4,7 @@ relations, roles, tags, attributes — read from the front matter, the key list,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,9 @@ class Facts:
     # points at the reference, not at the title.
     superseded_by_lines: dict[str, int] = field(default_factory=dict)
     supersedes_lines: dict[str, int] = field(default_factory=dict)
+    # The body's link reference definitions (``markdown.Body.definitions``): ``Superseded by [Use Y][y]`` names
+    # the ADR that ``[y]: 0005-use-y.md`` at the end of the file points to.
+    definitions: Mapping[str, str] = field(default_factory=dict)
 
     def add_role(self, role: str, names: Iterable[str]) -> None:
         self.roles.setdefault(role, []).extend(names)  # de-duplicated once, when the fields are built
@@ -77,7 +80,7 @@ class Facts:
     def add_status(self, raw: str, source: str, line: int) -> None:
         """A declared status; ``superseded by [..](0005-x.md)`` also names the successor."""
         self.statuses.append(Declared(raw, source, line))
-        successor = status_relation(raw)
+        successor = status_relation(raw, self.definitions)
         if successor is not None and successor[0] in SUPERSEDED_BY:
             self.add_relation(*successor, line)
 
@@ -85,7 +88,7 @@ class Facts:
         """Route one key/value line: status, date, roles, tags, relations; other keys kept if ``keep_unknown``."""
         role = ROLE_ALIASES.get(kv.key)
         relation = kv.key.replace("-", " ")
-        targets = adr_targets(kv.value) if kv.value else []
+        targets = adr_targets(kv.value, self.definitions) if kv.value else []
         if kv.key == "status":
             if kv.value:
                 self.add_status(kv.value, source, line)
@@ -103,16 +106,16 @@ class Facts:
             self.attributes.setdefault(kv.label, kv.value)
 
 
-def status_relation(raw: str) -> tuple[str, list[str]] | None:
+def status_relation(raw: str, definitions: Mapping[str, str] | None = None) -> tuple[str, list[str]] | None:
     """``relation_line`` of a status: struck-out text left out (``~~Superseded by [..]~~ Accepted`` names no
     successor), and ``Superseded by [..]`` read from the status word on, as the status word itself is
     (``✅ Superseded by [..]``, ``2020-03-04 superseded by [..]``): the successor is never lost to what precedes it.
     """
     text = status_text(raw)
-    found = relation_line(text)
+    found = relation_line(text, definitions)
     start = status_start(raw)
     if found is None and start:
-        found = relation_line(text[start:])
+        found = relation_line(text[start:], definitions)
         if found is not None and found[0] not in SUPERSEDED_BY:
             return None  # only the status's own relation is read past its prefix
     return found
@@ -190,7 +193,7 @@ def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[
         if body.code[index] or not line.strip() or any(a <= index < b for a, b in title_lines):
             continue
         kvs = _pairs(line)
-        relation = relation_line(line) if not kvs else None
+        relation = relation_line(line, body.definitions) if not kvs else None
         if kvs:
             for kv in kvs:
                 facts.add_key_value(kv, "key list", body.file_line(index), keep_unknown=True)
@@ -214,11 +217,11 @@ def read_status_section(body: Body, section: Section, facts: Facts, *, have_stat
     used: list[tuple[int, int]] = []
     for index in range(section.start, section.end):
         line = body.lines[index]
-        if body.code[index] or not line.strip() or atx_heading(line) is not None:
+        if body.code[index] or not line.strip() or atx_heading(line) is not None or index in body.definition_lines:
             continue
         line_no = body.file_line(index)
         kvs = _pairs(line)
-        relation = status_relation(line)
+        relation = status_relation(line, body.definitions)
         if any(kv.key in ("status", "date") for kv in kvs):
             for kv in kvs:  # `**Status:** Accepted | **Date:** ...` gives both
                 facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)

@@ -8,13 +8,18 @@ that no input can make them backtrack catastrophically.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})")
 LIST_ITEM_RE = re.compile(r"([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?$", re.DOTALL)
 _HEADING_NUMBER_RE = re.compile(r"\d{1,3}[.)][ \t]*")
+# A link reference definition (CommonMark): ``[label]: destination "title"``, the destination on this line or the
+# next. Group 1 the label, group 2 or 3 the destination (``<...>`` or bare), group 4 what follows it.
+_DEFINITION_RE = re.compile(r" {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(?:<([^<>\n]*)>|([^\s<>]+))?(.*)")
+_DESTINATION_RE = re.compile(r"[ \t]*(?:<([^<>\n]*)>|([^\s<>]+))(.*)")
+_TITLE_RE = re.compile(r"(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t]*")
 
 
 class Heading(NamedTuple):  # NamedTuples: a pathological file may hold a million headings
@@ -43,6 +48,10 @@ class Body:
     code: tuple[bool, ...]
     first_line: int  # 1-based file line of lines[0]
     headings: tuple[Heading, ...]
+    # Link reference definitions: normalised label → destination, and the body lines they take (not prose: a
+    # reader sees the links that use them, not the definitions).
+    definitions: Mapping[str, str] = field(default_factory=dict)
+    definition_lines: frozenset[int] = frozenset()
 
     def file_line(self, index: int) -> int:
         return self.first_line + index
@@ -81,7 +90,61 @@ def scan_body(raw_lines: Sequence[str], first_line: int) -> Body:
         lines.append(cleaned)
         code.append(False)
     headings = _find_headings(lines, code)
-    return Body(tuple(lines), tuple(code), first_line, tuple(headings))
+    definitions, definition_lines = _find_definitions(lines, code)
+    return Body(tuple(lines), tuple(code), first_line, tuple(headings), definitions, definition_lines)
+
+
+def link_label(label: str) -> str:
+    """A link label for matching a reference to its definition, as CommonMark matches them: case-folded, inner
+    white space collapsed (``[Use  Kafka]`` uses ``[use kafka]: ...``)."""
+    return " ".join(label.casefold().split())
+
+
+def _find_definitions(lines: Sequence[str], code: Sequence[bool]) -> tuple[dict[str, str], frozenset[int]]:
+    """The link reference definitions outside code (``[kafka]: 0005-use-kafka.md``): a reference-style link
+    (``[Use Kafka][kafka]``, ``[kafka][]``, ``[kafka]``) points where its definition says, wherever in the file that
+    is. As in CommonMark a definition cannot interrupt a paragraph, and the first of one label wins."""
+    definitions: dict[str, str] = {}
+    taken: set[int] = set()
+    index = 0
+    while index < len(lines):
+        found = _definition(lines, code, index)
+        if found is None or (index and not _may_start_block(lines, code, index, taken)):
+            index += 1
+            continue
+        label, destination, end = found
+        definitions.setdefault(label, destination)
+        taken.update(range(index, end))
+        index = end
+    return definitions, frozenset(taken)
+
+
+def _may_start_block(lines: Sequence[str], code: Sequence[bool], index: int, taken: set[int]) -> bool:
+    """Whether line ``index`` interrupts no paragraph: the line before it is blank, code, a heading or a
+    definition."""
+    previous = lines[index - 1]
+    return not previous.strip() or code[index - 1] or index - 1 in taken or atx_heading(previous) is not None
+
+
+def _definition(lines: Sequence[str], code: Sequence[bool], index: int) -> tuple[str, str, int] | None:
+    """(label, destination, first line after it) of a definition starting at line ``index``, else None."""
+    line = lines[index]
+    match = None if code[index] or "]:" not in line else _DEFINITION_RE.fullmatch(line)
+    if match is None or not link_label(match.group(1)):
+        return None
+    destination = match.group(2) if match.group(2) is not None else match.group(3)
+    rest, end = match.group(4), index + 1
+    if destination is None:  # ``[label]:`` alone: the destination is on the next line
+        following = None
+        if not rest.strip() and end < len(lines) and not code[end]:
+            following = _DESTINATION_RE.fullmatch(lines[end])
+        if following is None:
+            return None
+        destination = following.group(1) if following.group(1) is not None else following.group(2)
+        rest, end = following.group(3), end + 1
+    if _TITLE_RE.fullmatch(rest) is None:
+        return None
+    return link_label(match.group(1)), destination, end
 
 
 def _strip_comment(line: str, in_comment: bool) -> tuple[str, bool]:

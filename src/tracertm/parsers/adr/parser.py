@@ -61,6 +61,7 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
     fm_text, body_start = split_front_matter(path, all_lines)
     fm = load_front_matter(path, fm_text, options, facts.warnings) if fm_text is not None else FrontMatter()
     body = scan_body(all_lines[body_start:], body_start + 1)
+    facts.definitions = body.definitions
     file_id = file_identity(path)
 
     # The title heading: the first heading, when it is an H1 that is not itself a section name.
@@ -156,7 +157,8 @@ def _mentions(fm: FrontMatter, body: Body, h1: Heading | None) -> tuple[list[str
         for key, at in fm.lines.items():
             if fm_key(key) in _OWN_ID_KEYS and 1 <= at - 1 < len(lines):
                 lines[at - 1] = _blank_value(lines[at - 1])
-    lines += ["" if body.code[n] else text for n, text in enumerate(body.lines)]
+    # A link reference definition is no prose: a reader sees the links that use it (resolved below), not it.
+    lines += ["" if body.code[n] or n in body.definition_lines else text for n, text in enumerate(body.lines)]
     if h1 is not None and ADR_ID_RE.match(h1.title) and title_number(h1.title).number is not None:
         at = body.first_line - 1 + h1.at
         prefix = ADR_ID_RE.search(lines[at])
@@ -169,7 +171,7 @@ def _mentions(fm: FrontMatter, body: Body, h1: Heading | None) -> tuple[list[str
         starts.append(starts[-1] + len(line) + 1)
     mentions: list[str] = []
     first_line: dict[str, int] = {}
-    for reference in find_references(text):
+    for reference in find_references(text, body.definitions):
         first_line.setdefault(reference.target, bisect_right(starts, reference.offset))
         if reference.in_prose:
             mentions.append(reference.target)

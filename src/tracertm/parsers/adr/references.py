@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from tracertm.parsers.adr.identity import ID_SLUG, adr_number, file_identity, normalise_id
-from tracertm.parsers.adr.markdown import strip_list_marker
+from tracertm.parsers.adr.markdown import link_label, strip_list_marker
 from tracertm.parsers.adr.values import is_word, unique
 
 LINK_RE = re.compile(r"\[([^\[\]\n]{0,500})\]\(([^()\s]{1,1000})(?:[ \t]+\"[^\"\n]{0,300}\")?\)")
+# A reference-style link: ``[text][label]``, ``[label][]`` or ``[label]`` (group 2 None), a link only when its label
+# is defined (``markdown.Body.definitions``); inline links are masked before it is looked for.
+_REFERENCE_LINK_RE = re.compile(r"\[([^\[\]\n]{1,500})\](?:\[([^\[\]\n]{0,500})\])?")
 # ``ADR-7``, ``ADR-0007``, and an id with a slug (``ADR-0001-use-x``, group 2 the slug): see ``id_target``.
 ADR_ID_RE = re.compile(rf"(?<![A-Za-z0-9])ADR[-_]?(\d{{1,12}})(?!\d)({ID_SLUG})?", re.IGNORECASE | re.ASCII)
 # What makes an id with a slug the name of a file or folder (``ADR-0001-use-x.md``, ``ADR-0007-use-kafka/``).
@@ -70,11 +74,12 @@ def _spaces(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
 
-def find_references(text: str) -> list[Reference]:
+def find_references(text: str, definitions: Mapping[str, str] | None = None) -> list[Reference]:
     """References in ``text`` in order: relative links to ADR files and bare ``ADR-NNNN`` ids (with their slug, if
-    any: ``id_target``) — not inside code spans, URLs or links to other sites. Offsets are those of ``text``
-    (masking keeps every length)."""
-    if "](" not in text and "adr" not in text.casefold():
+    any: ``id_target``) — not inside code spans, URLs or links to other sites. A reference-style link
+    (``[Use Kafka][kafka]``) is a link to where ``definitions`` (the file's, by ``markdown.link_label``) say.
+    Offsets are those of ``text`` (masking keeps every length)."""
+    if "](" not in text and "adr" not in text.casefold() and not (definitions and "]" in text):
         return []  # the common case, cheaply
     masked = text
     if "`" in masked:
@@ -88,6 +93,8 @@ def find_references(text: str) -> list[Reference]:
             if link is not None:
                 found.append(Reference(match.start(), *link))
         masked = LINK_RE.sub(_spaces, masked)
+    if definitions and "]" in masked:
+        masked = _reference_links(masked, definitions, found)
     if "://" in masked or "www." in masked:
         masked = _BARE_URL_RE.sub(_spaces, masked)
     found.extend(Reference(match.start(), id_target(match)) for match in ADR_ID_RE.finditer(masked))
@@ -95,12 +102,29 @@ def find_references(text: str) -> list[Reference]:
     return found
 
 
-def adr_targets(text: str) -> list[str]:
+def _reference_links(masked: str, definitions: Mapping[str, str], found: list[Reference]) -> str:
+    """``masked`` with its defined reference-style links blanked, their references added to ``found``. An undefined
+    label is no link, as for a Markdown reader: its text stays, to be read for ``ADR-NNNN`` ids."""
+
+    def blank(match: re.Match[str]) -> str:
+        text, label = match.group(1), match.group(2)
+        destination = definitions.get(link_label(label if label and label.strip() else text))
+        if destination is None:
+            return match.group(0)
+        link = _link_reference(text, destination)
+        if link is not None:
+            found.append(Reference(match.start(), *link))
+        return _spaces(match)  # a link elsewhere too: its text names no ADR of this repository
+
+    return _REFERENCE_LINK_RE.sub(blank, masked)
+
+
+def adr_targets(text: str, definitions: Mapping[str, str] | None = None) -> list[str]:
     """ADR targets in ``text``, in order, each once (see ``find_references``)."""
-    return unique(reference.target for reference in find_references(text))
+    return unique(reference.target for reference in find_references(text, definitions))
 
 
-def relation_line(line: str) -> tuple[str, list[str]] | None:
+def relation_line(line: str, definitions: Mapping[str, str] | None = None) -> tuple[str, list[str]] | None:
     """``Superceded by [3. X](0003-x.md)``, ``- Refined by [..](..)``, ``Amends ADR-0002`` → (relation, targets)."""
     if "[" not in line and "adr" not in line.casefold():
         return None
@@ -114,7 +138,7 @@ def relation_line(line: str) -> tuple[str, list[str]] | None:
     words = text[:first].strip().rstrip(":").split()
     if not 1 <= len(words) <= 4 or not all(is_word(w) for w in words):
         return None
-    targets = adr_targets(text[first:])
+    targets = adr_targets(text[first:], definitions)
     return (" ".join(w.casefold() for w in words), targets) if targets else None
 
 

@@ -88,7 +88,7 @@ def read_sections(body: Body, sections: Sequence[Section], facts: Facts) -> Sect
         else:
             if key in LINK_HEADINGS:
                 for index in range(section.start, section.end):
-                    relation = None if body.code[index] else relation_line(body.lines[index])
+                    relation = None if body.code[index] else relation_line(body.lines[index], body.definitions)
                     if relation is not None:
                         facts.add_relation(*relation, body.file_line(index))
             out.keep(title, whole)
