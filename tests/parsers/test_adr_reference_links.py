@@ -82,8 +82,9 @@ def test_an_adr_tools_status_names_its_successor_through_a_reference_link() -> N
 
 def test_a_reference_link_is_a_related_adr_and_its_definition_no_mention() -> None:
     adr = record("doc/dev/adr/0014-response-topic-prefix.md", TOPIC_PREFIX)
-    assert (adr.number, adr.fields["title"], adr.fields["status"]) == ("ADR-0014", "Response Topic Prefix", "accepted")
-    assert adr.fields["related_adrs"] == ["ADR-0001"]
+    fields = adr.fields
+    assert (adr.number, fields["title"], fields["status"]) == ("ADR-0014", "Response Topic Prefix", "accepted")
+    assert fields["related_adrs"] == ["ADR-0001"]
     assert adr.ref_lines == {"ADR-0001": 9}
 
 

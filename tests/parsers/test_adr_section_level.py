@@ -62,3 +62,67 @@ def test_without_known_headings_the_shallowest_level_splits_as_before() -> None:
     fields = _fields("# 3. Free form\n\n## Background\n\nText.\n\n# Appendix\n\nMore.\n")
     metadata = fields.get("adr_metadata") or fields.get("metadata")
     assert isinstance(metadata, dict) and metadata["sections"] == {"Background": "Text.", "Appendix": "More."}
+
+
+# The Tyree and Akerman template (joelparkerhenderson/architecture-decision-record's "decision record template by
+# Jeff Tyree and Art Akerman" and its examples, css-framework, metrics-monitors-alerts …): the fields are ``###``
+# sections grouped under ``## Summary``, ``## Details``, ``## Related`` and ``## Notes``. Each group heading was
+# part of the section before it: the Status section kept "## Details" as its text, the consequences (Implications)
+# ended in "## Related", and the notes' opening text was kept as the last related principle's.
+TYREE = """# Metrics and alerts
+
+## Summary
+
+### Issue
+
+We want to know when something breaks.
+
+### Decision
+
+Prometheus.
+
+### Status
+
+Accepted
+
+## Details
+
+### Assumptions
+
+We buy rather than build.
+
+### Implications
+
+Someone runs Prometheus.
+
+## Related
+
+### Related principles
+
+Easily reversible.
+
+## Notes
+
+A good open source stack:
+
+* Prometheus for metrics
+
+### Graylog is easier
+
+From experience.
+"""
+
+
+def test_a_shallower_heading_over_sections_of_the_split_level_heads_a_group() -> None:
+    fields = _fields(TYREE)
+    assert (fields["status"], fields["decision"]) == ("accepted", "Prometheus.")
+    assert fields["consequences"] == "Someone runs Prometheus."
+    metadata = fields["adr_metadata"]
+    assert isinstance(metadata, dict)
+    assert metadata["sections"] == {
+        "Issue": "We want to know when something breaks.",
+        "Assumptions": "We buy rather than build.",
+        "Related principles": "Easily reversible.",
+        "Notes": "A good open source stack:\n\n* Prometheus for metrics",
+        "Graylog is easier": "From experience.",
+    }

@@ -41,8 +41,10 @@ PARSER_VERSION = "3"
 # 8: a Java or Kotlin step regex with \h or \N{name} compiles, as java.util.regex reads them (it was a warning, the
 # definition left out of matching). 9: an Examples block's ``@ADR-n`` and requirement tags are its outline's
 # references (they made no link and no ``requirement_ids``). 10: an ADR's reference-style links (``Superseded by
-# [Use Y][y]`` with ``[y]: 0005-use-y.md``) are references, relations and successors (they were none).
-PARSER_OUTPUT = 10
+# [Use Y][y]`` with ``[y]: 0005-use-y.md``) are references, relations and successors (they were none). 11: a
+# shallower heading over sections of an ADR's split level heads a group (``## Details`` over ``### Assumptions``:
+# it was text of the section before it).
+PARSER_OUTPUT = 11
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
