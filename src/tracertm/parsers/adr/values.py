@@ -51,8 +51,8 @@ def key_value(line: str) -> KeyValue | None:
             return None
     else:
         colon = stripped.find(":")
-        if colon <= 0:
-            return None
+        if colon <= 0 or stripped.startswith("//", colon + 1):
+            return None  # (``See https://example.org/x``: a URL's scheme, not a label)
         label, value = stripped[:colon], stripped[colon + 1 :]
     label = label.strip()
     words = label.split()
