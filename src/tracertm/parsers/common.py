@@ -44,8 +44,9 @@ PARSER_VERSION = "3"
 # [Use Y][y]`` with ``[y]: 0005-use-y.md``) are references, relations and successors (they were none). 11: a
 # shallower heading over sections of an ADR's split level heads a group (``## Details`` over ``### Assumptions``:
 # it was text of the section before it). 12: an ADR line holding a URL (``See https://x``) is no ``Label: value``
-# pair at the URL's colon (it was the attribute "See https").
-PARSER_OUTPUT = 12
+# pair at the URL's colon (it was the attribute "See https"). 13: an ADR's two-column table under the H1 or in the
+# Status section is read as its key list (``| Status | Accepted |``: it was no status, or the status "| Field |").
+PARSER_OUTPUT = 13
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

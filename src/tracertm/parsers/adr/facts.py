@@ -9,19 +9,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import Diagnostic
-from tracertm.parsers.adr.dialects import ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDES, status_heading
+from tracertm.parsers.adr.dialects import INLINE_LABELS, ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDES, status_heading
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
 from tracertm.parsers.adr.markdown import Body, Section, atx_heading, strip_list_marker
 from tracertm.parsers.adr.references import adr_targets, is_external, normalise_adr_ref, relation_line
 from tracertm.parsers.adr.values import (
     KeyValue,
     front_matter_list,
+    is_delimiter_row,
     key_values,
     loose_key_value,
     name_list,
     shape,
     status_start,
     status_text,
+    table_cells,
+    table_pair,
     tag_list,
     warning,
 )
@@ -185,12 +188,58 @@ def _pairs(line: str) -> list[KeyValue]:
     return [loose] if loose is not None else []
 
 
+@dataclass(frozen=True)
+class KeyTables:
+    """The two-column tables of a stretch of lines, read as key lists (``| Status | Accepted |``, as many teams
+    write their ADR's metadata, often under a ``| Field | Value |`` header)."""
+
+    rows: dict[int, list[KeyValue]]  # every line of such a table → its pair (none: header, delimiter, not a label)
+    whole: frozenset[int]  # the lines of the tables whose every row is a pair: no text is left of them
+
+
+def key_tables(body: Body, start: int, end: int) -> KeyTables:
+    """The two-column tables in lines [start, end). The header row is a pair only when its label is one this
+    parser reads (``| Status | Accepted |`` over ``|---|---|``); else it names the columns (``| Field | Value |``)."""
+    rows: dict[int, list[KeyValue]] = {}
+    whole: set[int] = set()
+    index = start
+    while index + 1 < end:
+        header = None if body.code[index] or body.code[index + 1] else table_cells(body.lines[index])
+        delimiter = table_cells(body.lines[index + 1]) if header is not None and len(header) == 2 else None
+        if delimiter is None or len(delimiter) != 2 or not is_delimiter_row(delimiter):
+            index += 1
+            continue
+        stop = index + 2
+        while stop < end and not body.code[stop] and table_cells(body.lines[stop]) is not None:
+            stop += 1
+        head = table_pair(header or [])
+        rows[index] = [head] if head is not None and head.key in INLINE_LABELS else []
+        rows[index + 1] = []
+        complete = True
+        for row in range(index + 2, stop):
+            pair = table_pair(table_cells(body.lines[row]) or [])
+            rows[row] = [pair] if pair is not None else []
+            complete = complete and pair is not None
+        if complete:
+            whole.update(range(index, stop))
+        index = stop
+    return KeyTables(rows, frozenset(whole))
+
+
 def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[int, int]], facts: Facts) -> str:
     """Read the key list before the first section heading; return the rest of that text (kept as preamble)."""
     leftover: list[tuple[int, int]] = list(title_lines)
+    tables = key_tables(body, start, end)
     for index in range(start, end):
         line = body.lines[index]
         if body.code[index] or not line.strip() or any(a <= index < b for a, b in title_lines):
+            continue
+        if index in tables.rows:
+            for kv in tables.rows[index]:
+                facts.add_key_value(kv, "key list", body.file_line(index), keep_unknown=True)
+                facts.styles.add("table")
+            if index in tables.whole:  # (a table read in part stays whole in the preamble)
+                leftover.append((index, index + 1))
             continue
         kvs = _pairs(line)
         relation = relation_line(line, body.definitions) if not kvs else None
@@ -215,11 +264,19 @@ def read_status_section(body: Body, section: Section, facts: Facts, *, have_stat
     Returns the section's other text (an explanation of the status, say), which is kept rather than dropped.
     """
     used: list[tuple[int, int]] = []
+    tables = key_tables(body, section.start, section.end)
     for index in range(section.start, section.end):
         line = body.lines[index]
         if body.code[index] or not line.strip() or atx_heading(line) is not None or index in body.definition_lines:
             continue
         line_no = body.file_line(index)
+        if index in tables.rows:
+            # A table's rows are pairs, never the status line. Its text stays in the section: the labels this
+            # section does not keep (``| ARB decision | … |``) are read nowhere else.
+            for kv in tables.rows[index]:
+                facts.add_key_value(kv, "## Status section", line_no, keep_unknown=False)
+                have_status = have_status or kv.key == "status"
+            continue
         kvs = _pairs(line)
         relation = status_relation(line, body.definitions)
         if any(kv.key in ("status", "date") for kv in kvs):

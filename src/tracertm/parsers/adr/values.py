@@ -114,6 +114,40 @@ def key_values(line: str) -> list[KeyValue]:
             for kv, value in zip(found, values, strict=True)]
 
 
+_DELIMITER_CELL_RE = re.compile(r":?-+:?")
+
+
+def table_cells(line: str) -> list[str] | None:
+    """The cells of a Markdown table row written with a leading ``|`` (``| Status | Accepted |``), stripped, escapes
+    kept; None for any other line."""
+    text = line.strip()
+    if not text.startswith("|"):
+        return None
+    pieces = split_pipes(text[1:])
+    if len(pieces) > 1 and not pieces[-1].strip():
+        pieces.pop()  # after the closing "|"
+    return [piece.strip() for piece in pieces]
+
+
+def is_delimiter_row(cells: list[str]) -> bool:
+    """A table's delimiter row: ``|---|:---:|``."""
+    return bool(cells) and all(_DELIMITER_CELL_RE.fullmatch(cell) for cell in cells)
+
+
+def table_pair(cells: list[str]) -> KeyValue | None:
+    """A row of a two-column key table as the ``Label: value`` pair it stands for (``| Status | Accepted |``,
+    ``| **Date:** | 2021-02-03 |``), with the bullet ``|``; None when its first cell is no label."""
+    if len(cells) != 2:
+        return None
+    label = cells[0].replace(":**", "**").replace(":__", "__").rstrip(":").strip()
+    if not label or ":" in label:
+        return None
+    kv = key_value(f"{label}: {cells[1]}")
+    if kv is None or kv.bullet:
+        return None
+    return replace(kv, value=unescape_pipes(kv.value), bullet="|")
+
+
 _LOOSE_RE = re.compile(
     rf"(?:[-*+][ \t]+)?(\*\*|__)?({'|'.join(sorted(LOOSE_LABELS))})(?:\*\*|__)?[ \t]+([^:\s].*)", re.IGNORECASE
 )
