@@ -149,7 +149,8 @@ def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
             values = found[0] if isinstance(found[0], list) else [found[0]]
             targets = []
             for value in values:
-                target = normalise_adr_ref(value) if isinstance(value, (str, int)) and type(value) is not bool else None
+                usable = isinstance(value, (str, int)) and type(value) is not bool
+                target = normalise_adr_ref(value) if usable else None
                 if target:
                     targets.append(target)
                 elif value is not None and not (isinstance(value, str) and _names_nothing(value)):
