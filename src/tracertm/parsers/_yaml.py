@@ -58,6 +58,7 @@ __all__ = [
     "check_limits",
     "error_position",
     "max_depth",
+    "tab_hint",
     "too_long_int",
     "unstorable",
 ]
@@ -213,6 +214,19 @@ def error_position(text: str, exc: yaml.YAMLError, *, line_offset: int = 0) -> t
             position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
         return places.at(min(position, len(text)))
     return line_offset + 1, 0
+
+
+def tab_hint(text: str, line: int, column: int, *, line_offset: int = 0) -> str:
+    """What to do about a YAML error at a tab (file ``line`` and 1-based ``column``, as ``error_position`` gives):
+    editors indent with tabs, YAML only with spaces, and PyYAML's own words ("found character that cannot start any
+    token") do not say so. Empty for an error anywhere else."""
+    index = line - line_offset - 1
+    if index < 0 or column < 1 or "\t" not in text:
+        return ""
+    lines = _FILE_BREAK.split(text, maxsplit=index + 1)
+    if index >= len(lines) or lines[index][column - 1 : column] != "\t":
+        return ""
+    return " (a tab: YAML indents with spaces only; replace the tab with spaces)"
 
 
 # ------------------------------------------------------------------------------------------------ unstorable values

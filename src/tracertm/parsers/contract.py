@@ -43,6 +43,7 @@ from tracertm.parsers._yaml import (
     abbreviate,
     check_limits,
     error_position,
+    tab_hint,
     too_long_int,
     unstorable,
 )
@@ -147,7 +148,8 @@ def _yaml_error(path: str, text: str, exc: yaml.YAMLError) -> ParseError:
     line, column = error_position(text, exc)
     if isinstance(exc, yaml.MarkedYAMLError):
         parts = [p for p in (exc.context, exc.problem) if p]
-        return ParseError(path, line, column, "YAML syntax error: " + (", ".join(parts) if parts else "invalid YAML"))
+        problem = ", ".join(parts) if parts else "invalid YAML"
+        return ParseError(path, line, column, f"YAML syntax error: {problem}{tab_hint(text, line, column)}")
     if isinstance(exc, yaml.reader.ReaderError):
         return ParseError(path, line, column, f"YAML reader error: {exc.reason} (character #x{exc.character:04x})")
     return ParseError(path, line, column, f"YAML error: {exc}")

@@ -22,7 +22,7 @@ import yaml
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
-from tracertm.parsers._yaml import Places, check_limits, error_position, unstorable
+from tracertm.parsers._yaml import Places, check_limits, error_position, tab_hint, unstorable
 from tracertm.parsers.records import ParserOptions
 
 # A delimiter line: three or more dashes, trailing white space allowed (what Jekyll, Hugo and MADR write).
@@ -93,8 +93,9 @@ def _yaml_error(path: str, exc: yaml.YAMLError, fm_text: str) -> ParseError:
     """A PyYAML error as a ParseError pointing into the file (front matter starts on line 2)."""
     line, column = error_position(fm_text, exc, line_offset=1)
     problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    hint = tab_hint(fm_text, line, column, line_offset=1)
     return ParseError(
-        path, line, column, f"malformed YAML front matter: {problem}; fix the block between '---' lines"
+        path, line, column, f"malformed YAML front matter: {problem}{hint}; fix the block between '---' lines"
     )
 
 
