@@ -1,8 +1,9 @@
 """The level an ADR's sections split at is that of its known section headings (``## Status``, ``## Context`` …),
-not the shallowest level in the file: a ``# Notes`` further down (an H1 pasted into the consequences) used to
-become the split level, leaving the known sections children of ``## Status`` — context, decision and
-consequences all empty, and a ``See [...]`` line of the context taken for a relation of the status. A deeper
-heading before the sections (``### Metadata``) does not set the level either."""
+not the shallowest level in the file: a ``# Notes`` further down (an H1 after the consequences) used to become the
+split level, leaving the known sections children of ``## Status`` — context, decision and consequences all empty,
+and a ``See [...]`` line of the context taken for a relation of the status. A deeper heading before the sections
+(``### Metadata``) does not set the level either. A shallower heading is a section of its own, as a reader sees it
+(it was the text of the section before it: "# Notes" and its table ended the consequences)."""
 
 from __future__ import annotations
 
@@ -42,13 +43,14 @@ def _fields(text: str) -> dict[str, object]:
     return result.records[0].fields
 
 
-def test_a_shallower_heading_further_down_stays_in_its_section() -> None:
+def test_a_shallower_heading_further_down_is_a_section_of_its_own() -> None:
     fields = _fields(NYGARD)
     assert fields["status"] == "proposed"
     assert fields["context"] == "See [the old ledger](0006-old-ledger.md) for why."
     assert fields["decision"] == "Nothing."
-    consequences = str(fields["consequences"])
-    assert consequences.startswith("Some.") and "# Notes" in consequences and "| a | 1 |" in consequences
+    assert fields["consequences"] == "Some."
+    metadata = fields["adr_metadata"]
+    assert isinstance(metadata, dict) and metadata["sections"] == {"Notes": "| kind | figure |\n|---|---|\n| a | 1 |"}
     assert fields["related_adrs"] == ["ADR-0006"]
 
 
@@ -125,4 +127,66 @@ def test_a_shallower_heading_over_sections_of_the_split_level_heads_a_group() ->
         "Related principles": "Easily reversible.",
         "Notes": "A good open source stack:\n\n* Prometheus for metrics",
         "Graylog is easier": "From experience.",
+    }
+
+
+# The GIG Cymru NHS Wales template (in joelparkerhenderson/architecture-decision-record): its only known heading is
+# a ``### Consequences`` under ``## Recommendation``, so its sections split at level 3 — and each ``##`` section
+# that holds no ``###`` one was text of the section before it (Drivers of the Summary, More Information of the
+# Confirmation).
+NHS_WALES = """# Share appointment data
+
+## Summary
+
+Clinics need each other's appointments.
+
+## Drivers
+
+* Patients are booked twice.
+
+## Options
+
+### A shared database
+
+One schema.
+
+### Events
+
+A topic per clinic.
+
+## Recommendation
+
+Events.
+
+### Consequences
+
+Each clinic keeps its copy.
+
+### Confirmation
+
+A review in a year.
+
+## More Information
+
+Ask the platform team.
+
+## Status
+
+Accepted
+"""
+
+
+def test_every_shallower_heading_is_a_section_when_the_known_ones_are_nested() -> None:
+    fields = _fields(NHS_WALES)
+    assert (fields["status"], fields["consequences"]) == ("accepted", "Each clinic keeps its copy.")
+    metadata = fields["adr_metadata"]
+    assert isinstance(metadata, dict)
+    assert metadata["sections"] == {
+        "Summary": "Clinics need each other's appointments.",
+        "Drivers": "* Patients are booked twice.",
+        "A shared database": "One schema.",
+        "Events": "A topic per clinic.",
+        "Recommendation": "Events.",
+        "Confirmation": "A review in a year.",
+        "More Information": "Ask the platform team.",
     }

@@ -46,8 +46,10 @@ PARSER_VERSION = "3"
 # it was text of the section before it). 12: an ADR line holding a URL (``See https://x``) is no ``Label: value``
 # pair at the URL's colon (it was the attribute "See https"). 13: an ADR's two-column table under the H1 or in the
 # Status section is read as its key list (``| Status | Accepted |``: it was no status, or the status "| Field |").
-# 14: a YAML syntax error at a tab (a contract's, an ADR front matter's) says to indent with spaces.
-PARSER_OUTPUT = 14
+# 14: a YAML syntax error at a tab (a contract's, an ADR front matter's) says to indent with spaces. 15: every
+# heading shallower than an ADR's split level is a section (``## Drivers`` beside a ``### Consequences``, ``#
+# Notes``: it was text of the section before it).
+PARSER_OUTPUT = 15
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

@@ -238,15 +238,14 @@ def heading_key(title: str) -> str:
 
 
 def build_sections(headings: Sequence[Heading], end: int, level: int | None = None) -> tuple[Section, ...]:
-    """Group headings into a tree: headings of ``level`` (default: the shallowest present) split, the others
-    become children of the section before them — a shallower one too (see ``section_level``), unless it holds
-    sections of ``level``: then it heads a group of them (``## Details`` over ``### Assumptions`` and ``###
-    Constraints``, as the Tyree and Akerman template writes), which ends the section before it."""
+    """Group headings into a tree: headings of ``level`` (default: the shallowest present) and shallower ones split,
+    deeper ones become children of the section before them. A shallower heading ends the section before it, as
+    it does for a reader (``## Details`` over ``### Assumptions`` in the Tyree and Akerman template, a ``# Notes``
+    after the consequences): it is a section of its own, never text of another (see ``section_level``)."""
     if not headings:
         return ()
     level = level if level is not None else min(h.level for h in headings)
-    groups = _group_headings(headings, level)
-    tops = [0] + [i for i, h in enumerate(headings) if i != 0 and (h.level == level or i in groups)]
+    tops = [0] + [i for i, h in enumerate(headings) if h.level <= level and i != 0]
     sections: list[Section] = []
     for n, i in enumerate(tops):
         next_i = tops[n + 1] if n + 1 < len(tops) else len(headings)
@@ -255,24 +254,6 @@ def build_sections(headings: Sequence[Heading], end: int, level: int | None = No
         children = build_sections(headings[i + 1 : next_i], section_end) if next_i > i + 1 else ()
         sections.append(Section(heading, heading.end, section_end, children))
     return tuple(sections)
-
-
-def _group_headings(headings: Sequence[Heading], level: int) -> set[int]:
-    """The indexes of the headings shallower than ``level`` that hold a heading of ``level`` (before the next
-    heading as shallow as they are). One backwards pass: for each heading level, whether a heading of ``level``
-    follows before a heading at least that shallow."""
-    groups: set[int] = set()
-    # holds[k]: after the current heading, a heading of ``level`` comes before any heading of level k or less.
-    holds = [False] * 7
-    for index in range(len(headings) - 1, -1, -1):
-        this = headings[index].level
-        if this < level and holds[this]:
-            groups.add(index)
-        for k in range(1, 7):
-            # This heading is of ``level`` (it is found first), or it stops the look for the levels it is as deep
-            # as, or it is deeper and lets the look go past it.
-            holds[k] = this == level or (holds[k] and k < this)
-    return groups
 
 
 def list_items(body: Body, start: int, end: int) -> list[tuple[str, int]]:

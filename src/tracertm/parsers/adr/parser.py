@@ -48,9 +48,9 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
 
 def section_level(headings: list[Heading]) -> int | None:
     """The heading level of the ADR's sections: that of its first known section heading (``## Status``, ``##
-    Context`` …), so that a shallower heading further down (a ``# Notes`` in the consequences) is part of the
-    section it is in rather than the level everything splits at — which would leave no section known. None (the
-    shallowest level present) when no heading is a known one."""
+    Context`` …), so that a shallower heading further down (a ``# Notes`` after the consequences) is one more
+    section rather than the level only it splits at — which would make every known section a child of the one
+    before it, leaving none known. None (the shallowest level present) when no heading is a known one."""
     return next((h.level for h in headings if heading_key(h.title) in KNOWN_HEADINGS), None)
 
 
