@@ -56,6 +56,7 @@ __all__ = [
     "MAX_ALIAS_NODES",
     "Places",
     "check_limits",
+    "core_value",
     "error_position",
     "max_depth",
     "tab_hint",
@@ -227,6 +228,52 @@ def tab_hint(text: str, line: int, column: int, *, line_offset: int = 0) -> str:
     if index >= len(lines) or lines[index][column - 1 : column] != "\t":
         return ""
     return " (a tab: YAML indents with spaces only; replace the tab with spaces)"
+
+
+# --------------------------------------------------------------------------------------------- YAML 1.2 core schema
+# OpenAPI and AsyncAPI documents are YAML 1.2, whose core schema reads fewer plain scalars as booleans and numbers
+# than PyYAML's YAML 1.1: ``NO`` (Norway in a country enum), ``yes``, ``on`` are text, ``0012`` is 12 (1.1: octal
+# 10), ``1_000`` and ``1:30`` are text, a date is the text written (1.2 has no timestamps), ``1e3`` is a number.
+_CORE_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_CORE_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_CORE_INT = re.compile(r"[-+]?[0-9]+")
+_CORE_OCT = re.compile(r"0o[0-7]+")
+_CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_CORE_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_IMPLICIT = yaml.resolver.Resolver()
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag YAML 1.1 gives a plain scalar ``text`` written without one."""
+    tag: str = _IMPLICIT.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag
+
+
+def core_value(node: ScalarNode) -> tuple[bool, Any]:
+    """``(True, value)``: a plain scalar as YAML 1.2's core schema reads it (text, null, a boolean, an integer or
+    a float); ``(False, None)`` for a scalar the 1.1 loader reads alike: quoted, a block, or tagged explicitly
+    (``!!str 1e3``, ``!!binary``). Raises ``ValueError`` for an integer too long to be a number."""
+    text = node.value
+    # (A plain scalar's style is None from the Python loader, "" from the C one.)
+    if node.style or node.tag != _implicit_tag(text):
+        return False, None
+    if text in _CORE_NULL:
+        return True, None
+    if text in _CORE_BOOL:
+        return True, _CORE_BOOL[text]
+    if _CORE_INT.fullmatch(text):
+        return True, int(text, 10)
+    if _CORE_OCT.fullmatch(text) or _CORE_HEX.fullmatch(text):
+        return True, int(text[2:], 8 if text[1] == "o" else 16)
+    if _CORE_FLOAT.fullmatch(text):
+        return True, float(text)
+    if _CORE_INF.fullmatch(text):
+        return True, float("-inf" if text[0] == "-" else "inf")
+    if _CORE_NAN.fullmatch(text):
+        return True, float("nan")
+    return True, text
 
 
 # ------------------------------------------------------------------------------------------------ unstorable values

@@ -42,6 +42,7 @@ from tracertm.parsers._yaml import (
     Places,
     abbreviate,
     check_limits,
+    core_value,
     error_position,
     tab_hint,
     too_long_int,
@@ -215,18 +216,29 @@ class _Builder:
         self.mappings[id(node)] = result
         return result
 
-    def value(self, node: Node) -> Any:
-        """The plain value of any node (for metadata, invariants, OpenAPI documents)."""
+    def value(self, node: Node, *, core: bool = False) -> Any:
+        """The plain value of any node (for metadata, invariants, OpenAPI documents); ``core``: its plain scalars
+        read as YAML 1.2 reads them (``_yaml.core_value``), as OpenAPI and AsyncAPI documents are written."""
         if isinstance(node, MappingNode):
             if node.tag not in _MAP_TAGS:
                 self.report.error(node, f"unsupported YAML tag {node.tag!r}")
                 return None
-            return {key: self.value(value) for key, (_, value) in self.items(node).items()}
+            return {key: self.value(value, core=core) for key, (_, value) in self.items(node).items()}
         if isinstance(node, SequenceNode):
             if node.tag not in _SEQ_TAGS:
                 self.report.error(node, f"unsupported YAML tag {node.tag!r}")
                 return None
-            return [self.value(child) for child in node.value]
+            return [self.value(child, core=core) for child in node.value]
+        if core and isinstance(node, ScalarNode):
+            try:
+                found, value = core_value(node)
+            except ValueError:
+                text = str(node.value)
+                self.report.error(node, f"integer {abbreviate(text)} is {len(text):,} characters long, too long "
+                                        "to be a number; quote it to keep it as text")
+                return None
+            if found:
+                return str(node.value) if isinstance(value, float) and not math.isfinite(value) else value
         return self.scalar(node)
 
     def scalar(self, node: Node) -> Any:
@@ -682,7 +694,7 @@ def _api_document(
             if isinstance(node, MappingNode)
         }
 
-    plain = builder.value(document)
+    plain = builder.value(document, core=True)
     # Re-dumped rather than the original text: comments and layout are not part of the contract (hash stability).
     executable_spec = yaml.dump(
         plain, Dumper=_yaml.DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False
