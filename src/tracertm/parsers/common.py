@@ -49,8 +49,9 @@ PARSER_VERSION = "3"
 # 14: a YAML syntax error at a tab (a contract's, an ADR front matter's) says to indent with spaces. 15: every
 # heading shallower than an ADR's split level is a section (``## Drivers`` beside a ``### Consequences``, ``#
 # Notes``: it was text of the section before it). 16: an OpenAPI or AsyncAPI document's plain scalars are read as
-# YAML 1.2 reads them in its executable spec (``enum: [DE, NO]`` kept "NO": it was YAML 1.1's false).
-PARSER_OUTPUT = 16
+# YAML 1.2 reads them in its executable spec (``enum: [DE, NO]`` kept "NO": it was YAML 1.1's false). 17: ADR
+# front matter ``yes``/``no``/``on``/``off`` are words (``tags: [NO]`` was the tag "False").
+PARSER_OUTPUT = 17
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

@@ -53,8 +53,22 @@ def _written_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
     return loader.construct_scalar(node)
 
 
+# The booleans of YAML 1.2 (and of every reader of an ADR): YAML 1.1's others (yes, no, on, off) are words.
+_BOOLEAN = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+
+
+def _written_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """YAML 1.1 reads ``yes``/``no``/``on``/``off`` as booleans: ``tags: [NO, on-call]`` was the tag "False" and
+    ``consulted: no`` the stakeholder "False". They are kept as written (as YAML 1.2, Docusaurus and Log4brains
+    read them); ``true`` and ``false`` are booleans."""
+    if node.value in _BOOLEAN:
+        return yaml.SafeLoader.construct_yaml_bool(loader, node)
+    return loader.construct_scalar(node)
+
+
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _written_int)
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:bool", _written_bool)
 
 
 @dataclass(frozen=True)
