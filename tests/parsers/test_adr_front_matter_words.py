@@ -25,3 +25,18 @@ def test_yaml_1_1_booleans_are_words() -> None:
     assert read["tags"] == ["NO", "on-call", "Yes"]
     assert read["adr_metadata"]["stakeholder_roles"] == {"deciders": ["Ann", "On"]}
     assert (read["adr_metadata"]["review"], read["adr_metadata"]["legacy"]) == ("off", True)
+
+
+def test_a_role_that_names_no_one_adds_no_stakeholder() -> None:
+    """MADR 4's front matter keeps its role keys; teams fill them in with ``none``, ``n/a``, ``-`` (a public MADR 4
+    ADR, "Embedding model and vector dimension", has ``consulted: none`` and ``informed: none``). Those were
+    stakeholders called "none"."""
+    read = fields("decision-makers: Ann, none\nconsulted: none\ninformed: [n/a, '-', Ops team]\ndeciders: false")
+    assert read["stakeholders"] == ["Ann", "Ops team"]
+    assert read["adr_metadata"]["stakeholder_roles"] == {"decision-makers": ["Ann"], "informed": ["Ops team"]}
+
+
+def test_the_key_list_too() -> None:
+    text = "# 4. Use Y\n\n* Status: accepted\n* Deciders: Ann, Bob\n* Consulted: N/A\n\n## Context\n\nc\n"
+    result = parse("docs/adr/0004-use-y.md", text.encode())
+    assert result.records[0].fields["stakeholders"] == ["Ann", "Bob"]

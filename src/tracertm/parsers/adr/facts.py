@@ -20,6 +20,7 @@ from tracertm.parsers.adr.values import (
     key_values,
     loose_key_value,
     name_list,
+    names_nobody,
     shape,
     status_start,
     status_text,
@@ -135,7 +136,7 @@ def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
     for key, value in fm.values.items():
         role = ROLE_ALIASES.get(fm_key(key))
         if role is not None:
-            people, problems = front_matter_list(value, name_list, key)
+            people, problems = front_matter_list(value, name_list, key, names_nobody)
             facts.warnings.extend(warning(facts.path, fm.lines.get(key, 1), problem) for problem in problems)
             facts.add_role(role, people)
     found = fm.get("tags")

@@ -198,9 +198,19 @@ def status_word(raw: str) -> str | None:
     return match.group(0).casefold() if match else None
 
 
+# What a role says when it names no one (MADR 3/4 front matter keeps its keys: ``consulted: none``, ``informed: -``).
+_NOBODY = frozenset({"none", "n/a", "-", "–", "—", "nobody", "no one", "no", "false"})
+
+
+def names_nobody(text: str) -> bool:
+    """Whether a stakeholder "name" says that there is no one (``none``, ``n/a``, ``-``, ``nobody``, ``no``)."""
+    return text.strip().casefold() in _NOBODY
+
+
 def name_list(value: str) -> list[str]:
-    """Stakeholder names from ``a, b`` text."""
-    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    """Stakeholder names from ``a, b`` text; ``none``, ``n/a``, ``-`` … name no one (``names_nobody``)."""
+    parts = (part.strip() for part in value.replace(";", ",").split(","))
+    return [part for part in parts if part and not names_nobody(part)]
 
 
 def tag_list(value: str) -> list[str]:
@@ -217,7 +227,9 @@ def shape(value: Any) -> str | None:
     return None
 
 
-def front_matter_list(value: Any, split: Callable[[str], list[str]], what: str) -> tuple[list[str], list[str]]:
+def front_matter_list(
+    value: Any, split: Callable[[str], list[str]], what: str, skip: Callable[[str], bool] = lambda _: False
+) -> tuple[list[str], list[str]]:
     """The texts of a front matter list of names or tags, and what was wrong with it (for warnings).
 
     A string is ``split`` (``name_list``, ``tag_list``); a YAML list (or ``!!set``) gives its items, numbers and dates
@@ -240,7 +252,7 @@ def front_matter_list(value: Any, split: Callable[[str], list[str]], what: str) 
             problems.append(f"front matter {what}: item {number} is {kind}, not a text; ignored")
         elif item is not None:
             text = str(json_value(item)).strip()
-            if text:
+            if text and not skip(text):  # (``skip``: an item that names no one, ``names_nobody``)
                 texts.append(text)
     return texts, problems
 
