@@ -65,7 +65,7 @@ def _sketch_adr(path: str, text: str) -> Sketch:
     body_start = 0  # the H1 is looked for after the front matter (whose YAML comments start with "# " too)
     lines = text.split("\n", 1)
     if _FM_BOUNDARY.fullmatch(lines[0]) and len(lines) > 1:
-        end = re.search(r"^-{3,}\s*$", lines[1], re.MULTILINE)
+        end = re.search(r"^(?:-{3,}|\.{3})\s*$", lines[1], re.MULTILINE)
         front = lines[1][: end.start()] if end else ""
         body_start = len(lines[0]) + 1 + end.end() if end else 0
     number: str | None = None

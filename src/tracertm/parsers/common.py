@@ -51,8 +51,9 @@ PARSER_VERSION = "3"
 # Notes``: it was text of the section before it). 16: an OpenAPI or AsyncAPI document's plain scalars are read as
 # YAML 1.2 reads them in its executable spec (``enum: [DE, NO]`` kept "NO": it was YAML 1.1's false). 17: ADR
 # front matter ``yes``/``no``/``on``/``off`` are words (``tags: [NO]`` was the tag "False"). 18: an ADR role of
-# ``none``, ``n/a``, ``-``… names no stakeholder (it was one called "none").
-PARSER_OUTPUT = 18
+# ``none``, ``n/a``, ``-``… names no stakeholder (it was one called "none"). 19: ADR front matter may close with
+# ``...`` (it was an error).
+PARSER_OUTPUT = 19
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

@@ -1,8 +1,9 @@
 """YAML front matter of an ADR (MADR 3/4, Docusaurus): split off the Markdown, loaded safely, every key's line kept.
 
 The block must open on line 1 with ``---`` and close with another ``---`` line (three or more dashes, trailing
-spaces allowed). It is loaded with a *safe* loader after ``parsers._yaml.check_limits`` vetted its events (the same
-alias, depth and expansion limits as contracts), so any YAML problem is a ``ParseError`` with a file line.
+spaces allowed) or YAML's document end ``...``. It is loaded with a *safe* loader after ``parsers._yaml.check_limits``
+vetted its events (the same alias, depth and expansion limits as contracts), so any YAML problem is a
+``ParseError`` with a file line.
 
 python-frontmatter is not used: its ``parse`` strips the text (shifting every line number), treats an unclosed
 block as "no front matter" (silently), and its handlers get no path or line to report errors against.
@@ -27,6 +28,8 @@ from tracertm.parsers.records import ParserOptions
 
 # A delimiter line: three or more dashes, trailing white space allowed (what Jekyll, Hugo and MADR write).
 _BOUNDARY = re.compile(r"-{3,}\s*")
+# The block may also close with YAML's document end marker, as Jekyll (MADR's own site) and Pandoc accept.
+_END = re.compile(r"(?:-{3,}|\.{3})\s*")
 
 
 class _FrontMatterLoader(_yaml.LOADER):  # type: ignore[misc]
@@ -94,11 +97,12 @@ def fm_key(key: str) -> str:
 
 
 def split_front_matter(path: str, lines: Sequence[str]) -> tuple[str | None, int]:
-    """Return (YAML text or None, index of the first body line). The opening ``---`` must be line 1."""
+    """Return (YAML text or None, index of the first body line). The opening ``---`` must be line 1; a ``---`` or
+    ``...`` line closes the block."""
     if not lines or not _BOUNDARY.fullmatch(lines[0]):
         return None, 0
     for index in range(1, len(lines)):
-        if _BOUNDARY.fullmatch(lines[index]):
+        if _END.fullmatch(lines[index]):
             return "\n".join(lines[1:index]), index + 1
     raise ParseError(path, 1, 1, "front matter opened by '---' on line 1 is never closed; add a closing '---' line")
 
