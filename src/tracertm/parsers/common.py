@@ -40,20 +40,22 @@ PARSER_VERSION = "3"
 # front matter integer not written in plain decimal is kept as written (``id: 0010`` was YAML 1.1's octal: ADR-0008).
 # 8: a Java or Kotlin step regex with \h or \N{name} compiles, as java.util.regex reads them (it was a warning, the
 # definition left out of matching). 9: an Examples block's ``@ADR-n`` and requirement tags are its outline's
-# references (they made no link and no ``requirement_ids``). 10: an ADR's reference-style links (``Superseded by
-# [Use Y][y]`` with ``[y]: 0005-use-y.md``) are references, relations and successors (they were none). 11: a
-# shallower heading over sections of an ADR's split level heads a group (``## Details`` over ``### Assumptions``:
-# it was text of the section before it). 12: an ADR line holding a URL (``See https://x``) is no ``Label: value``
-# pair at the URL's colon (it was the attribute "See https"). 13: an ADR's two-column table under the H1 or in the
-# Status section is read as its key list (``| Status | Accepted |``: it was no status, or the status "| Field |").
-# 14: a YAML syntax error at a tab (a contract's, an ADR front matter's) says to indent with spaces. 15: every
-# heading shallower than an ADR's split level is a section (``## Drivers`` beside a ``### Consequences``, ``#
-# Notes``: it was text of the section before it). 16: an OpenAPI or AsyncAPI document's plain scalars are read as
-# YAML 1.2 reads them in its executable spec (``enum: [DE, NO]`` kept "NO": it was YAML 1.1's false). 17: ADR
-# front matter ``yes``/``no``/``on``/``off`` are words (``tags: [NO]`` was the tag "False"). 18: an ADR role of
-# ``none``, ``n/a``, ``-``… names no stakeholder (it was one called "none"). 19: ADR front matter may close with
-# ``...`` (it was an error).
-PARSER_OUTPUT = 19
+# references (they made no link and no ``requirement_ids``). 10: an untagged scenario's id is its name with its
+# whitespace runs made one space, as its content hash reads the title (``add  an item`` was an id of its own: a
+# whitespace-only edit of a title deleted the scenario and created another); ``engine.plan`` renumbers the rows the
+# earlier rule numbered in place. 11: an ADR's reference-style links (``Superseded by [Use Y][y]`` with ``[y]:
+# 0005-use-y.md``) are references, relations and successors (they were none). 12: a shallower heading over sections of
+# an ADR's split level heads a group (``## Details`` over ``### Assumptions``: it was text of the section before it).
+# 13: an ADR line holding a URL (``See https://x``) is no ``Label: value`` pair at the URL's colon (it was the
+# attribute "See https"). 14: an ADR's two-column table under the H1 or in the Status section is read as its key list
+# (``| Status | Accepted |``: it was no status, or the status "| Field |"). 15: a YAML syntax error at a tab (a
+# contract's, an ADR front matter's) says to indent with spaces. 16: every heading shallower than an ADR's split level
+# is a section (``## Drivers`` beside a ``### Consequences``, ``# Notes``: it was text of the section before it). 17:
+# an OpenAPI or AsyncAPI document's plain scalars are read as YAML 1.2 reads them in its executable spec (``enum: [DE,
+# NO]`` kept "NO": it was YAML 1.1's false). 18: ADR front matter ``yes``/``no``/``on``/``off`` are words (``tags:
+# [NO]`` was the tag "False"). 19: an ADR role of ``none``, ``n/a``, ``-``… names no stakeholder (it was one called
+# "none"). 20: ADR front matter may close with ``...`` (it was an error).
+PARSER_OUTPUT = 20
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
