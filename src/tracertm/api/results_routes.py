@@ -176,8 +176,12 @@ def install_results_routes(app: APIRouter) -> None:
         project: str,
         request: Request,
         actor: Annotated[str, Depends(writer)],
-        format: Annotated[ReportFormat | None, Query(description="default: detected from the content")] = None,  # noqa: A002
-        commit: Annotated[str | None, Query(pattern=COMMIT_PATTERN, description="commit the tests ran against")] = None,
+        format: Annotated[  # noqa: A002
+            ReportFormat | None, Query(description="default: detected from the content")
+        ] = None,
+        commit: Annotated[
+            str | None, Query(pattern=COMMIT_PATTERN, description="commit the tests ran against")
+        ] = None,
         run_name: Annotated[str | None, Query(max_length=255, description="default: the report's suite name")] = None,
     ) -> Response:
         """Import a test report as one run of ``project``, in one transaction, exactly as ``tracertm results import``

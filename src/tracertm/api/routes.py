@@ -84,8 +84,8 @@ def install_routes(app: APIRouter) -> None:
             return schema_mismatch(revision, instance_of(request.scope))
         return {"status": "ok", "database": engine.dialect.name, "schema_revision": revision}
 
-    @app.get(f"{API}/projects", response_model=list[ProjectRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
-             responses=READ_ERRORS)
+    @app.get(f"{API}/projects", response_model=list[ProjectRead], tags=["projects"], dependencies=deps,
+             openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
     def list_projects(
         request: Request, session: ReadSession,
         limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=(
@@ -104,8 +104,8 @@ def install_routes(app: APIRouter) -> None:
         body = [ProjectRead.model_validate(project_dict(p)).model_dump(mode="json") for p in rows]
         return keyset_page(request, body, project_cursor(rows[-1].name) if more and rows else None, size)
 
-    @app.get(f"{API}/search", response_model=SearchResults, tags=["search"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
-             responses=READ_ERRORS)
+    @app.get(f"{API}/search", response_model=SearchResults, tags=["search"], dependencies=deps,
+             openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
     def search(
         session: ReadSession,
         q: Annotated[str, Query(min_length=1, max_length=500, description="query (README: search syntax)")],
@@ -124,7 +124,8 @@ def install_routes(app: APIRouter) -> None:
                           include_deleted=include_deleted)
         return {"query": q, "hits": hits}
 
-    @app.get(f"{API}/facets", response_model=Facets, tags=["records"], dependencies=deps, openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
+    @app.get(f"{API}/facets", response_model=Facets, tags=["records"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+             responses=READ_ERRORS)
     def facets(
         request: Request,
         session: ReadSession,
@@ -145,8 +146,8 @@ def install_routes(app: APIRouter) -> None:
             "facets": {f: [{"value": v, "count": n} for v, n in values] for f, values in counted.items()},
         }
 
-    @app.get(f"{API}/sync-runs", response_model=list[SyncRunRead], tags=["projects"], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
-             responses=READ_ERRORS)
+    @app.get(f"{API}/sync-runs", response_model=list[SyncRunRead], tags=["projects"], dependencies=deps,
+             openapi_extra=OPTIONAL_AUTH, responses=READ_ERRORS)
     def sync_runs(
         session: ReadSession, project: ProjectParam = None, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
     ) -> list[dict[str, Any]]:
@@ -243,15 +244,17 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     own = f"{base}/{{ident:{RECORD_IDENT[not k.from_git]}}}"  # the record itself (not its history, at, restore)
 
     # ``:path``: a project name may hold slashes; the fixed kind at the end keeps the match unambiguous.
-    @app.get(f"{API}/projects/{{project:path}}/{k.plural}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}",
-             response_model=Page, responses={**READ_ERRORS, 200: {"model": _page_model(k, item),
-                                                                    "description": "a page"}})
+    @app.get(f"{API}/projects/{{project:path}}/{k.plural}", tags=[tag], dependencies=deps,
+             openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}", response_model=Page,
+             responses={**READ_ERRORS, 200: {"model": _page_model(k, item), "description": "a page"}})
     def list_records(
         request: Request,
         project: str,
         session: ReadSession,
         flt: Filters,
-        cursor: Annotated[str | None, Query(max_length=4096, description="from the previous page's page.next")] = None,
+        cursor: Annotated[
+            str | None, Query(max_length=4096, description="from the previous page's page.next")
+        ] = None,
         fields: Annotated[list[str] | None, Query(
             description="fields to return (repeat or comma-separate, as status and tag)")] = None,
         count: Annotated[bool, Query(description="also count every matching record")] = False,
@@ -276,8 +279,8 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
             headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit, **extra})
         return JSONResponse(body, headers=headers)
 
-    @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"history_{k.name}",
-             response_model=list[RevisionRead], responses=READ_ERRORS)
+    @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+             operation_id=f"history_{k.name}", response_model=list[RevisionRead], responses=READ_ERRORS)
     def history(
         ident: str, request: Request, session: ReadSession, project: ProjectParam = None,
         limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description=(
@@ -299,8 +302,8 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         return keyset_page(request, [_revision(r, snapshot=False) for r in rows],
                            f"v{rows[-1].version}" if more and rows else None, size)
 
-    @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"at_{k.name}",
-             response_model=RevisionRead, responses=READ_ERRORS)
+    @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+             operation_id=f"at_{k.name}", response_model=RevisionRead, responses=READ_ERRORS)
     def at(ident: str, commit: str, request: Request, session: ReadSession,
            project: ProjectParam = None) -> dict[str, Any]:
         """The record as of a commit: its newest revision then, with the snapshot of its fields."""

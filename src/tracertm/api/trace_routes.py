@@ -249,9 +249,10 @@ def install_trace_routes(app: APIRouter) -> None:
             headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit})
         return JSONResponse(body, headers=headers)
 
-    # ``{link_id:int}`` (``LINK_NUMBER``): only digits reach a link route, so ``/links/review`` (a POST route) and ``/links/abc`` are
-    # not a link number to validate (422) but a path no GET serves (405 naming POST) and no link (404: read_no_link).
-    # Any digits are a number to look up: one no link can have (0, past 63 bits) is 404 as well (_known_number).
+    # ``{link_id:int}`` (``LINK_NUMBER``): only digits reach a link route, so ``/links/review`` (a POST route) and
+    # ``/links/abc`` are not a link number to validate (422) but a path no GET serves (405 naming POST) and no link
+    # (404: read_no_link). Any digits are a number to look up: one no link can have (0, past 63 bits) is 404 as well
+    # (_known_number).
     @app.get(f"{base}/links/{{link_id:{LINK_NUMBER}}}", response_model=LinkRead, tags=[TAG], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, operation_id="trace_link",
              responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"}, **responses(412)})

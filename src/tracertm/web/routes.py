@@ -339,7 +339,9 @@ def favicon() -> Response:
 
 
 @public.get("/login")
-def login_form(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:  # noqa: A002
+def login_form(
+    request: Request, next: Annotated[str | None, Query(max_length=2000)] = None  # noqa: A002
+) -> Response:
     required = request.app.state.settings.read_token_required
     return render(request, "login.html", next=auth.local_path(next), error=None, required=required)
 
