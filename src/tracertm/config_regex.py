@@ -7,9 +7,10 @@ configuration loads (``config._check_value``):
   (``backtracks``);
 - repeats in a row that can each take part of the same run of characters, ``\\d*\\d*\\d*\\d*x``: a failing
   match tries every way to cut the run among them, polynomial with their number as the power — eight of them took
-  ``check`` minutes on a line of 60 digits, and two, ``REQ-\\d*\\d*x``, 22 s on a line of 80,000 (``repeats_in_a_row``;
-  more than ``IN_A_ROW`` are refused). One at a time (``REQ-\\d+``, ``[A-Z]+-\\d+``) costs an attempt at most the
-  length of its run, and the lines searched are capped (``parsers.id_search``): a search's time is bounded.
+  ``check`` minutes on a line of 60 digits, and two, ``REQ-\\d*\\d*x``, 22 s on a line of 80,000
+  (``repeats_in_a_row``; more than ``IN_A_ROW`` are refused). One at a time (``REQ-\\d+``, ``[A-Z]+-\\d+``) costs an
+  attempt at most the length of its run, and the lines searched are capped (``parsers.id_search``): a search's time is
+  bounded.
 """
 
 from __future__ import annotations

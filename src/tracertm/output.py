@@ -1,4 +1,5 @@
-"""Rendering for the CLI: text tables, JSON, and GitHub workflow annotations. Only the CLI prints what this returns."""
+"""Rendering for the CLI: text tables, JSON, and GitHub workflow annotations. Only the CLI prints what this
+returns."""
 
 from __future__ import annotations
 

@@ -175,7 +175,9 @@ def _register_sync(verbs: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--full", action="store_true", help="re-parse every file instead of trusting unchanged blob ids")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the database differs from the source")
-    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
+    p.add_argument(
+        "--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)"
+    )
     # The run's label (sync_runs.trigger: status, the dashboard, the API's sync runs), for a script of the user's
     # own: a hook manager's hook, a CI that sets no $CI, a file watcher (hook sync and watch pass theirs to the engine
     # themselves). Not "backfill": the history's merge takes a run of that trigger for a backfill's.
@@ -250,7 +252,9 @@ def _register_check(verbs: argparse._SubParsersAction[_Parser]) -> None:
         help="with --staged: check every staged spec file, not only those the commit changes",
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .git/tracertm-check-cache")
-    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
+    p.add_argument(
+        "--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)"
+    )
     p.add_argument(
         "--results", action="append", metavar="FILE", type=nonblank("report file"),
         help="test report(s): fail when a scenario with status approved has no passing result in them",
@@ -418,7 +422,9 @@ def _register_backfill(verbs: argparse._SubParsersAction[_Parser]) -> None:
         "--batch-size", type=bounded_int(1, MAX_BATCH_SIZE), metavar="N",
         help="commits per transaction and checkpoint, at most (default: $TRACERTM_BACKFILL_BATCH_SIZE or 1000)",
     )
-    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)")
+    p.add_argument(
+        "--jobs", type=bounded_int(1, MAX_JOBS), metavar="N", help="parser processes (default: one per core)"
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=_backfill)

@@ -77,7 +77,9 @@ def _database_refusal(exc: Exception) -> str | None:
     ``statement_timeout``, a connection lost mid-write. Not tracertm's fault, so not an internal error (exit 2);
     None for anything else."""
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-    if sqlalchemy_exc is None or not isinstance(exc, (sqlalchemy_exc.DBAPIError, sqlalchemy_exc.PendingRollbackError)):
+    if sqlalchemy_exc is None or not isinstance(
+        exc, (sqlalchemy_exc.DBAPIError, sqlalchemy_exc.PendingRollbackError)
+    ):
         return None
     orig = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__ or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]

@@ -128,7 +128,8 @@ def _common(traceback_only: bool = False) -> _Parser:
             "--database-url",
             metavar="URL",
             type=nonblank("database URL"),
-            help="database to use (default: $TRACERTM_DATABASE_URL, then configuration, then the embedded SQLite file)",
+            help="database to use (default: $TRACERTM_DATABASE_URL, then configuration, then the embedded "
+            "SQLite file)",
         )
     return common
 

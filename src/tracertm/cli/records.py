@@ -298,7 +298,8 @@ def _status(args: argparse.Namespace) -> int:
             print(output.diagnostic(diag), file=sys.stderr)
         run = info["last_run"]
         print(f"project:     {info['project']}")
-        print(f"last sync:   {info['last_synced_at'] or 'never'}" + (f" ({run['trigger']}, {run['status']})" if run else ""))
+        print(f"last sync:   {info['last_synced_at'] or 'never'}"
+              + (f" ({run['trigger']}, {run['status']})" if run else ""))
         print(f"last commit: {info['last_synced_commit'] or '-'}")
         rows = [[output.KIND_LABELS[k], c["live"], c["deleted"]] for k, c in info["counts"].items()]
         print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
@@ -332,7 +333,9 @@ def _print_link_summary(links: dict[str, Any], hint: str) -> None:
     from tracertm.trace import review
 
     print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
-    for title, key, total in (("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])):
+    for title, key, total in (
+        ("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])
+    ):
         if links[key]:
             print(f"{title} links (review with '{hint} ID'):" if title == "suspect" else f"{title} links:")
             for link in links[key]:

@@ -144,8 +144,9 @@ def _project(context: _Context, explicit: str | None) -> tuple[Any, Any]:
 
 def default_commit(option: str | None, top: Path | None) -> tuple[str | None, str]:
     """``--commit``, then ``$GITHUB_SHA`` / ``$CI_COMMIT_SHA``, then HEAD of the repository ``top`` (``--path``'s,
-    or the one around the current folder), else None (results are still imported; lines are then matched against the scenarios as they are);
-    with where it came from (``--commit``, ``$GITHUB_SHA``..., ``HEAD``), for an error about it."""
+    or the one around the current folder), else None (results are still imported; lines are then matched against the
+    scenarios as they are); with where it came from (``--commit``, ``$GITHUB_SHA``..., ``HEAD``), for an error about
+    it."""
     if option:
         return option, "--commit"
     for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):
