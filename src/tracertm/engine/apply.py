@@ -408,7 +408,9 @@ def build_revision(
         "number": op.number,
         "version": op.version,
         "change": op.action,
-        "content_hash": op.record.content_hash if op.record is not None else (op.current.content_hash if op.current else None),
+        "content_hash": (
+            op.record.content_hash if op.record is not None else (op.current.content_hash if op.current else None)
+        ),
         "source_path": op.path,
         snapshot_key: snapshot,
         "commit_sha": commit.sha if commit else None,
@@ -540,7 +542,9 @@ class _Encoded:
         if parent:  # as json_safe(fields) | {"feature_number": parent} would give
             fields = {**fields, "feature_number": parent}
         own = self._fields
-        parts = [f"{_quote(k)}: {texts[k] if k in texts and v is own[k] else _encode_value(v)}" for k, v in fields.items()]
+        parts = [
+            f"{_quote(k)}: {texts[k] if k in texts and v is own[k] else _encode_value(v)}" for k, v in fields.items()
+        ]
         return "{" + ", ".join(parts) + "}"
 
     def bind_columns(self, row: dict[str, Any], json_binds: Mapping[str, _JsonBind]) -> dict[str, Any]:

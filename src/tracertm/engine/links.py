@@ -1,10 +1,10 @@
 """Trace links: derived from the records' git-owned fields, kept in the ``links`` table by the sync's one writer.
 
-``derive`` (``engine.derive``) is pure: a record's fields in, its outgoing links out. ``maintain`` runs inside the sync transaction,
-right after ``apply``, and touches only the links of the records this sync created, changed or deleted (as sources)
-and the links pointing at them (as targets): its cost follows what changed, not the size of the repository.
-``rebuild`` recomputes every link of a project from the database rows (first sync after the migration, ``--full``,
-backfill), keeping the review state of links that still exist.
+``derive`` (``engine.derive``) is pure: a record's fields in, its outgoing links out. ``maintain`` runs inside the
+sync transaction, right after ``apply``, and touches only the links of the records this sync created, changed or
+deleted (as sources) and the links pointing at them (as targets): its cost follows what changed, not the size of the
+repository. ``rebuild`` recomputes every link of a project from the database rows (first sync after the migration,
+``--full``, backfill), keeping the review state of links that still exist.
 
 Suspect links: a link records the target's version as sync last saw it (``target_version``) and the version it was
 last reviewed against (``reviewed_version``). A new link is born reviewed (its author wrote it against the target as
@@ -198,7 +198,9 @@ def _follow_targets(
     ]
     if changed:
         conn.execute(
-            update(LINKS).where(t.target_id == bindparam("_id")).values(target_version=bindparam("_v"), updated_at=utcnow()),
+            update(LINKS).where(t.target_id == bindparam("_id")).values(
+                target_version=bindparam("_v"), updated_at=utcnow()
+            ),
             changed,
         )
     # A step link names its definition by identity (file::function), which a definition's move changes: it follows
@@ -253,7 +255,8 @@ class _Existing(NamedTuple):
 
 
 def _write_sources(
-    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions, *, fresh: bool = False,
+    conn: Connection, project_id: uuid.UUID, sources: Sequence[Source], options: ParserOptions, *,
+    fresh: bool = False,
     reviewed: Mapping[tuple[uuid.UUID, LinkSpec], int] | None = None,
     parked: Mapping[tuple[uuid.UUID, LinkSpec], Parked] | None = None,
 ) -> list[Diagnostic]:
@@ -520,7 +523,8 @@ def _first_step_lines(conn: Connection, scenario_ids: Sequence[uuid.UUID]) -> di
 def first_step_line(lists: Iterable[Any]) -> int | None:
     """The line of a scenario's first own step, from its given, when and then step lists (each decoded, or the
     JSON text the driver returns on SQLite, or None)."""
-    lines = [step["line"] for steps in lists for step in (json.loads(steps) if isinstance(steps, str) else steps) or ()
+    lines = [step["line"] for steps in lists
+             for step in (json.loads(steps) if isinstance(steps, str) else steps) or ()
              if isinstance(step, dict) and isinstance(step.get("line"), int)]
     return min(lines) if lines else None
 

@@ -43,7 +43,8 @@ class Current:
 
 @dataclass(frozen=True)
 class FileRow:
-    """A ``source_files`` row; ``parse_error`` is the stored list of the file's diagnostics (see ``file_findings``)."""
+    """A ``source_files`` row; ``parse_error`` is the stored list of the file's diagnostics (see
+    ``file_findings``)."""
 
     id: uuid.UUID
     path: str

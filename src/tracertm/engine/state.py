@@ -64,7 +64,8 @@ def load_current(
         for condition in conditions:
             for r in conn.execute(select(*cols).where(t.project_id == project_id, condition)):
                 out[(kind, r.number)] = Current(
-                    r.id, kind, r.number, r.version, r.content_hash, r.source_path, r.deleted_at is not None  # type: ignore[arg-type]
+                    r.id, kind, r.number, r.version, r.content_hash, r.source_path,  # type: ignore[arg-type]
+                    r.deleted_at is not None,
                 )
     return out
 
@@ -94,9 +95,9 @@ def load_scenarios(session: Session, feature_ids: Iterable[uuid.UUID]) -> dict[u
     out: dict[uuid.UUID, dict[str, Current]] = {}
     for chunk in iter_chunks(feature_ids):
         rows = conn.execute(
-            select(t.id, t.scenario_number, t.version, t.content_hash, t.source_path, t.deleted_at, t.feature_id).where(
-                t.feature_id.in_(chunk)
-            )
+            select(
+                t.id, t.scenario_number, t.version, t.content_hash, t.source_path, t.deleted_at, t.feature_id
+            ).where(t.feature_id.in_(chunk))
         )
         for r in rows:
             out.setdefault(r.feature_id, {})[r.scenario_number] = Current(

@@ -172,8 +172,8 @@ def link_error(path: str, link: str, inside: bool, via: tuple[str, str] | None =
         first, at = via
         hop = f"through {at!r}, a link to {link!r}"
         if link.startswith("/"):
-            message = (f"symbolic link points outside the repository ({first!r}, {hop}: an absolute target, a path on "
-                       "one machine only); not followed — make it a relative link to a file in the repository")
+            message = (f"symbolic link points outside the repository ({first!r}, {hop}: an absolute target, a path "
+                       "on one machine only); not followed — make it a relative link to a file in the repository")
         elif inside:
             message = (f"symbolic link to {first!r} does not resolve to a file in the repository ({hop}); fix or "
                        "remove the link")

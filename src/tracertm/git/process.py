@@ -284,7 +284,9 @@ class Pending:
         out, err = _communicate(self._proc, self._scope, self._command)
         if self._proc.returncode != 0:
             message = err.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git {self._args[0]} failed in {self._root}: {message[-1] if message else self._proc.returncode}")
+            raise GitError(
+                f"git {self._args[0]} failed in {self._root}: {message[-1] if message else self._proc.returncode}"
+            )
         self._out = out
         return out
 

@@ -44,8 +44,8 @@ def find_root(path: Path) -> Path | None:
         named = [name for name in ("GIT_DIR", "GIT_WORK_TREE") if os.environ.get(name)]
         if named:  # (left out of git's environment: see git_env) never read as a plain folder, ignored files and all
             raise GitError(f"{path}: no .git here, and {' and '.join(named)} {'is' if len(named) == 1 else 'are'} "
-                           f"set, which tracertm does not follow; unset {'it' if len(named) == 1 else 'them'}, and give the work tree a .git file "
-                           "pointing at the repository (a line 'gitdir: <path>')")
+                           f"set, which tracertm does not follow; unset {'it' if len(named) == 1 else 'them'}, "
+                           "and give the work tree a .git file pointing at the repository (a line 'gitdir: <path>')")
         return None
     # A path: any bytes the file system holds, a trailing space too (only the line end is git's: ``strip()`` made
     # ``/repos/specs `` the top ``/repos/specs``, a folder that does not exist, and every verb failed).

@@ -193,7 +193,8 @@ def may_have_attributes(top: Path, prefixes: tuple[str, ...], listed: Iterable[s
 # file tracertm reads, and a repository using LFS for its images should not pay a ``git check-attr`` every sync.
 _NOT_SPEC_EXTENSIONS = frozenset(
     b"png jpg jpeg gif bmp ico webp svg psd tif tiff pdf zip gz tgz bz2 xz 7z tar jar war ear rar iso dmg exe dll so "
-    b"dylib bin dat db sqlite mp3 mp4 mov avi mkv wav ogg flac woff woff2 ttf otf eot parquet avro pkl h5 onnx".split()
+    b"dylib bin dat db sqlite mp3 mp4 mov avi mkv wav ogg flac woff woff2 ttf otf eot parquet avro pkl h5 "
+    b"onnx".split()
 )
 
 

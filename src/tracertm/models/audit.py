@@ -9,9 +9,9 @@ changes). Everything else — the API, test-result statistics, approvals, a scri
     adr.metadata["owner"] = "team-a"             # JSON columns are mutation-tracked
     session.commit()                             # version 3 → 4, one "annotated" revision (actor, fields)
 
-A database-owned row the ORM *creates* (a test case added by a script or the API) starts its history with a version-1 ``created``
-revision holding its fields, so that a database-owned record's history is complete from 1 like a synced one's
-(sync, backfill and the results import insert with Core statements and write their ``created`` revisions
+A database-owned row the ORM *creates* (a test case added by a script or the API) starts its history with a version-1
+``created`` revision holding its fields, so that a database-owned record's history is complete from 1 like a synced
+one's (sync, backfill and the results import insert with Core statements and write their ``created`` revisions
 themselves).
 
 The listeners below are registered once, on the mapper of every versioned model, so every session and every caller

@@ -71,7 +71,9 @@ class Link(TimestampMixin, Base):
     )
 
     # A short integer: what people type in ``tracertm review 42``, and no uuid4() per link on a cold sync.
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
     # Polymorphic ends (adr, contract, feature, scenario; later step_definition, test_case): no FK. Links of a
     # record are removed by sync when the record is deleted.

@@ -94,7 +94,9 @@ class SyncRun(UUIDPrimaryKeyMixin, Base):
     status: Mapped[str] = mapped_column(
         string_check("sync_status", *RUN_STATUS_VALUES), nullable=False, server_default=text("'running'")
     )
-    counts: Mapped[dict[str, Any]] = mapped_column(JSONDict, nullable=False, default=dict, server_default=text("'{}'"))
+    counts: Mapped[dict[str, Any]] = mapped_column(
+        JSONDict, nullable=False, default=dict, server_default=text("'{}'")
+    )
     errors: Mapped[list[Any]] = mapped_column(JSONList, nullable=False, default=list, server_default=text("'[]'"))
 
 
@@ -150,10 +152,10 @@ def _next_write_order_sqlite(element: next_write_order, compiler: SQLCompiler, *
 class SpecRevision(UUIDPrimaryKeyMixin, Base):
     """One version of one record: what changed it, the fields at that version, and who/what is behind it.
 
-    Git changes carry the commit (``commit_sha``, author and author date, committer and commit date) and ``snapshot`` = every parsed field. An ``annotated``
-    revision (a database-side edit through the ORM) carries ``actor`` (``session.info["actor"]``, NULL when
-    unset), ``changed_fields`` (the column names) and ``snapshot`` = their new values; its ``content_hash`` is the
-    record's unchanged one. Append-only: never updated.
+    Git changes carry the commit (``commit_sha``, author and author date, committer and commit date) and ``snapshot``
+    = every parsed field. An ``annotated`` revision (a database-side edit through the ORM) carries ``actor``
+    (``session.info["actor"]``, NULL when unset), ``changed_fields`` (the column names) and ``snapshot`` = their new
+    values; its ``content_hash`` is the record's unchanged one. Append-only: never updated.
     """
 
     __tablename__ = "spec_revisions"
@@ -175,15 +177,21 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     project_id: Mapped[uuid.UUID | None] = mapped_column(
         GUID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
     )
-    entity_type: Mapped[str] = mapped_column(string_check("revision_entity_type", *ENTITY_TYPE_VALUES, constraint=False), nullable=False)
+    entity_type: Mapped[str] = mapped_column(
+        string_check("revision_entity_type", *ENTITY_TYPE_VALUES, constraint=False), nullable=False
+    )
     # No FK: history outlives the rows it describes.
     entity_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)
     number: Mapped[str] = mapped_column(Text, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    change: Mapped[str] = mapped_column(string_check("revision_change", *CHANGE_VALUES, constraint=False), nullable=False)
+    change: Mapped[str] = mapped_column(
+        string_check("revision_change", *CHANGE_VALUES, constraint=False), nullable=False
+    )
     content_hash: Mapped[str | None] = mapped_column(String(64))
     source_path: Mapped[str | None] = mapped_column(Text)
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDict, nullable=False, default=dict, server_default=text("'{}'"))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(
+        JSONDict, nullable=False, default=dict, server_default=text("'{}'")
+    )
     commit_sha: Mapped[str | None] = mapped_column(String(GIT_ID_LENGTH))
     # The people and dates of the commit. For a merge commit's revision the author and author date are those of the
     # most recent commit on the merged side that changed the file (whose work it is); the committer and commit date

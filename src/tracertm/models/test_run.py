@@ -77,8 +77,12 @@ class TestResult(Base):
     )
     scenario_id: Mapped[uuid.UUID | None] = mapped_column(GUID, ForeignKey("scenarios.id", ondelete="SET NULL"))
     example_row: Mapped[str | None] = mapped_column(String(32))  # "<examples>.<row>", 1-based, for outline rows
-    match_rule: Mapped[str | None] = mapped_column(string_check("test_result_match", *MATCH_RULE_VALUES, constraint=False))
-    status: Mapped[str] = mapped_column(string_check("test_result_status", *RESULT_STATUS_VALUES, constraint=False), nullable=False)
+    match_rule: Mapped[str | None] = mapped_column(
+        string_check("test_result_match", *MATCH_RULE_VALUES, constraint=False)
+    )
+    status: Mapped[str] = mapped_column(
+        string_check("test_result_status", *RESULT_STATUS_VALUES, constraint=False), nullable=False
+    )
     duration: Mapped[float | None] = mapped_column(Float)  # seconds
     message: Mapped[str | None] = mapped_column(String(1000))  # first line of the failure message
     # Failed attempts before this (final) outcome: Surefire flakyFailure, Cucumber retries.

@@ -14,7 +14,9 @@ from tracertm.parsers.records import (
     SpecRecord,
 )
 
-__all__ = ["parse", "preload", "ParseResult", "ParserOptions", "SpecRecord", "FileKind", "FILE_KINDS", "DEFAULT_OPTIONS"]
+__all__ = [
+    "parse", "preload", "ParseResult", "ParserOptions", "SpecRecord", "FileKind", "FILE_KINDS", "DEFAULT_OPTIONS"
+]
 
 _MODULES = {
     "adr": "tracertm.parsers.adr",

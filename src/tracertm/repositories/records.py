@@ -402,7 +402,8 @@ class Records:
             name, desc = (item[1:], True) if item.startswith("-") else (item, False)
             if name not in self.kind.sort_fields:
                 raise UsageError(
-                    f"sort {name!r}: {self.kind.plural} sort by {', '.join(self.kind.sort_fields)} ('-' for descending)"
+                    f"sort {name!r}: {self.kind.plural} sort by {', '.join(self.kind.sort_fields)} "
+                    "('-' for descending)"
                 )
             out.append(Key(column(self.kind, name), desc))
         return [*out, Key(self.kind.table.c.id, False)]

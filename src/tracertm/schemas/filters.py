@@ -56,7 +56,9 @@ class ListFilter(BaseModel):
     )
     path: str | None = Field(default=None, max_length=1024, description="source path prefix, e.g. docs/adr/")
     include_deleted: bool = Field(default=False, description="also soft-deleted records")
-    related_adr: str | None = Field(default=None, max_length=255, description="records whose related_adrs has this ADR")
+    related_adr: str | None = Field(
+        default=None, max_length=255, description="records whose related_adrs has this ADR"
+    )
     feature: str | None = Field(default=None, max_length=255, description="scenarios of this feature number")
     sort: list[str] = Field(
         default_factory=list,

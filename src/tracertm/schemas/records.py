@@ -60,7 +60,8 @@ def _python_type(column: Any, model: Any = None) -> Any:
     if isinstance(col_type, Enum):
         base = Literal[tuple(col_type.enums)]
     elif isinstance(col_type, JSON) or type(col_type).__name__ == "JSONB":
-        is_list = str(getattr(column.server_default, "arg", "")) == "'[]'" or "list[" in _annotation(model, column.key)
+        is_list = (str(getattr(column.server_default, "arg", "")) == "'[]'"
+                   or "list[" in _annotation(model, column.key))
         base = list[Any] if is_list else dict[str, Any]
     elif isinstance(col_type, Uuid):
         base = uuid.UUID

@@ -188,7 +188,8 @@ class Document:
     def sqlite_body(self, row: str) -> str:
         parts = [f"coalesce({row}.{c}, '')" for c in self.texts]
         parts += [
-            f"coalesce((SELECT group_concat(json_extract(j.value, '$.{key}'), ' ') FROM json_each({row}.{c}) AS j), '')"
+            f"coalesce((SELECT group_concat(json_extract(j.value, '$.{key}'), ' ') "
+            f"FROM json_each({row}.{c}) AS j), '')"
             for c, key in self.json_texts
         ]
         parts += [f"coalesce(json_extract({row}.{c}, '$.{key}'), '')" for c, key in self.json_keys]
@@ -347,7 +348,9 @@ def repair_sqlite(conn: Any) -> None:
         return
     for document in DOCUMENTS.values():
         fts, table = document.fts_table, document.table
-        if conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": fts}).first() is None:
+        if conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": fts}
+        ).first() is None:
             continue
         triggers = {
             row[0]
